@@ -1,0 +1,74 @@
+/**
+ * Every error the library throws on purpose is an `ActiveTestingError`, so callers can tell bad
+ * input apart from bugs. Subclasses say which kind of problem it is; fields say where.
+ */
+export class ActiveTestingError extends Error {
+  override name = 'ActiveTestingError';
+}
+
+export interface InputErrorDetails {
+  /** The argument, option or column at fault, as the user named it (e.g. `modelScores`, `--clip`). */
+  argument: string;
+  /** What was expected, in words (e.g. `a finite number`, `an integer in [0, 3]`). */
+  expected: string;
+  /** What was received, when it helps. */
+  received?: unknown;
+  /** 0-based row of the offending item, for per-row problems. */
+  row?: number;
+}
+
+/** Bad input: a wrong shape, a value out of range, a NaN score. */
+export class InputError extends ActiveTestingError {
+  override name = 'InputError';
+  readonly argument: string;
+  readonly expected: string;
+  readonly received?: unknown;
+  readonly row?: number;
+
+  constructor(details: InputErrorDetails) {
+    super(describeInput(details));
+    this.argument = details.argument;
+    this.expected = details.expected;
+    this.received = details.received;
+    this.row = details.row;
+  }
+}
+
+function describeInput({ argument, expected, received, row }: InputErrorDetails): string {
+  const where = row === undefined ? argument : `${argument} (row ${row})`;
+  const got = received === undefined ? '' : `, got ${formatReceived(received)}`;
+  return `${where}: expected ${expected}${got}`;
+}
+
+function formatReceived(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'number' || typeof value === 'boolean' || value === null) return String(value);
+  if (Array.isArray(value)) return `[${value.map(formatReceived).join(', ')}]`;
+  return String(value);
+}
+
+/** A file that cannot be read or parsed (unreadable `.npy`, malformed TSV row, ...). */
+export class FileFormatError extends ActiveTestingError {
+  override name = 'FileFormatError';
+  constructor(readonly path: string, reason: string) {
+    super(`${path}: ${reason}`);
+  }
+}
+
+/** Refusal to replace existing results without an explicit `force`. */
+export class OutputExistsError extends ActiveTestingError {
+  override name = 'OutputExistsError';
+  constructor(readonly path: string, hint = 'pass --force (or { force: true }) to replace it') {
+    super(`${path} already exists; ${hint}`);
+  }
+}
+
+/** A command line that cannot be understood (exit code 2). */
+export class UsageError extends ActiveTestingError {
+  override name = 'UsageError';
+}
+
+/** Work stopped through an `AbortSignal`. */
+export class CancelledError extends ActiveTestingError {
+  override name = 'CancelledError';
+}

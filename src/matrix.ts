@@ -1,0 +1,118 @@
+import type { NdArray } from 'ndarray';
+import { InputError } from './errors.js';
+
+/** A dense row-major matrix of float64 values. */
+export interface Matrix {
+  readonly data: Float64Array;
+  readonly rows: number;
+  readonly cols: number;
+}
+
+/** Scores as users hold them: an ndarray, nested arrays, rows of typed arrays, or a flat typed array with its shape. */
+export type MatrixInput =
+  | NdArray
+  | ArrayLike<ArrayLike<number>>
+  | { data: ArrayLike<number>; shape: readonly [number, number] };
+
+/** Class indices (any integer array) or one-hot rows. */
+export type LabelsInput = NdArray | ArrayLike<number> | ArrayLike<ArrayLike<number>>;
+
+function isNdArray(value: unknown): value is NdArray {
+  return typeof value === 'object' && value !== null && 'shape' in value && 'stride' in value && 'get' in value;
+}
+
+/**
+ * Copies any supported score input into a row-major float64 `Matrix`, checking that it is
+ * rectangular and finite. `argument` names the input in error messages.
+ */
+export function toMatrix(input: MatrixInput, argument: string): Matrix {
+  let rows: number;
+  let cols: number;
+  let data: Float64Array;
+  if (isNdArray(input)) {
+    if (input.shape.length !== 2) {
+      throw new InputError({ argument, expected: 'a 2-D array (N×K)', received: `shape [${input.shape.join(', ')}]` });
+    }
+    [rows, cols] = input.shape as [number, number];
+    data = new Float64Array(rows * cols);
+    for (let i = 0; i < rows; i++) for (let k = 0; k < cols; k++) data[i * cols + k] = input.get(i, k);
+  } else if ('shape' in input && 'data' in input && !Array.isArray(input)) {
+    [rows, cols] = input.shape;
+    if (input.data.length !== rows * cols) {
+      throw new InputError({ argument, expected: `${rows * cols} values for shape [${rows}, ${cols}]`, received: input.data.length });
+    }
+    data = Float64Array.from(input.data);
+  } else {
+    const nested = input as ArrayLike<ArrayLike<number>>;
+    rows = nested.length;
+    cols = rows > 0 ? (nested[0]?.length ?? 0) : 0;
+    data = new Float64Array(rows * cols);
+    for (let i = 0; i < rows; i++) {
+      const row = nested[i];
+      if (row === undefined || typeof row !== 'object' || row.length !== cols) {
+        throw new InputError({ argument, expected: `${cols} values per row`, received: row?.length, row: i });
+      }
+      for (let k = 0; k < cols; k++) data[i * cols + k] = row[k] as number;
+    }
+  }
+  if (rows === 0) throw new InputError({ argument, expected: 'a non-empty pool (N ≥ 1 rows)', received: 0 });
+  if (cols < 2) throw new InputError({ argument, expected: 'at least 2 classes (K ≥ 2 columns)', received: cols });
+  for (let i = 0; i < data.length; i++) {
+    if (!Number.isFinite(data[i])) {
+      throw new InputError({ argument, expected: 'finite scores', received: data[i], row: Math.floor(i / cols) });
+    }
+  }
+  return { data, rows, cols };
+}
+
+/**
+ * Reads labels given as class indices or one-hot rows into an `Int32Array` of class indices,
+ * checking the length against the pool size `n` and the range against the class count `k`.
+ */
+export function toLabels(input: LabelsInput, argument: string, n: number, k: number): Int32Array {
+  const indices = new Int32Array(n);
+  let length: number;
+  const read = (i: number): number | ArrayLike<number> => {
+    if (isNdArray(input)) {
+      if (input.shape.length === 1) return input.get(i);
+      const row = new Float64Array(input.shape[1] as number);
+      for (let j = 0; j < row.length; j++) row[j] = input.get(i, j);
+      return row;
+    }
+    return (input as ArrayLike<number | ArrayLike<number>>)[i] as number | ArrayLike<number>;
+  };
+  if (isNdArray(input)) {
+    if (input.shape.length > 2) throw new InputError({ argument, expected: 'class indices (N) or one-hot rows (N×K)', received: `shape [${input.shape.join(', ')}]` });
+    length = input.shape[0] as number;
+  } else {
+    length = input.length;
+  }
+  if (length !== n) throw new InputError({ argument, expected: `${n} labels, one per pool item`, received: length });
+  for (let i = 0; i < n; i++) {
+    const value = read(i);
+    indices[i] = typeof value === 'object' ? oneHotIndex(value, argument, i, k) : classIndex(value, argument, i, k);
+  }
+  return indices;
+}
+
+function classIndex(value: number | boolean | bigint, argument: string, row: number, k: number): number {
+  const index = Number(value);
+  if (!Number.isInteger(index) || index < 0 || index >= k) {
+    throw new InputError({ argument, expected: `a class index in [0, ${k - 1}]`, received: value, row });
+  }
+  return index;
+}
+
+function oneHotIndex(row: ArrayLike<number>, argument: string, rowIndex: number, k: number): number {
+  if (row.length !== k) throw new InputError({ argument, expected: `one-hot rows of length ${k}`, received: row.length, row: rowIndex });
+  let hot = -1;
+  for (let j = 0; j < k; j++) {
+    const v = row[j];
+    if (v === 1 && hot === -1) hot = j;
+    else if (v !== 0) {
+      throw new InputError({ argument, expected: 'a one-hot row (a single 1, zeros elsewhere)', received: Array.from(row), row: rowIndex });
+    }
+  }
+  if (hot === -1) throw new InputError({ argument, expected: 'a one-hot row (a single 1, zeros elsewhere)', received: Array.from(row), row: rowIndex });
+  return hot;
+}
