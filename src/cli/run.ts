@@ -1,8 +1,12 @@
 import { ActiveTestingError, UsageError } from '../errors.js';
 import type { Command } from './command.js';
 import { simulateCommand } from './simulate.js';
+import { labelCommand } from './label.js';
+import { experimentCommand } from './experiment.js';
+import { reportCommand } from './report.js';
+import { evaluateCommand } from './evaluate.js';
 
-const commands: Command[] = [simulateCommand];
+const commands: Command[] = [simulateCommand, experimentCommand, reportCommand, labelCommand, evaluateCommand];
 
 function usage(): string {
   const width = Math.max(...commands.map((c) => c.name.length));

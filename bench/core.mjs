@@ -1,0 +1,177 @@
+// The statistical core's benchmark (`npm run bench`, issue 2 acceptance 3).
+//
+// For N = 1e3 … 1e6 (K = 2, size 400, step 1, surrogate-ce + LURE + exact bootstrap) it times
+// the pool set-up, one run single-threaded, and 3000 runs on all threads; the Monte Carlo
+// bootstrap (`--bootstrap 200`), whose cost is O(B·M) per step; and, where python3 with numpy
+// is available, the oracle's O(N)-per-step reference loop at N = 1e4 in the same process tree,
+// printing the speed-up. Environment: ACTIVE_TESTING_SHARED (default ../shared), PYTHON,
+// BENCH_SIZES (e.g. "1000,10000" for a quick look).
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { prepareSimulation, runPrepared, syntheticPool, writeNpy } from '../dist/index.js';
+
+const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const sharedDir = resolve(repoRoot, process.env.ACTIVE_TESTING_SHARED ?? '../shared');
+const oracleDir = join(sharedDir, 'reference/oracle');
+const sizes = (process.env.BENCH_SIZES ?? '1000,10000,100000,1000000').split(',').map(Number);
+const threads = availableParallelism();
+const LABELS = 400;
+const RUNS_ALL_THREADS = 3000;
+const ORACLE_RUNS = 3;
+const ANCHOR_REFERENCE_SECONDS = 0.098; // unmodified reference loop, per run at N = 10,000 (issue 2)
+
+const base = { acquisition: 'surrogate-ce', estimator: 'lure', size: LABELS, step: 1, seed: 0, bootstrap: 'exact', clipPercentage: 0.1 };
+
+function poolInput(n) {
+  const pool = syntheticPool({ size: n, classes: 2, seed: 0 });
+  return {
+    pool,
+    input: {
+      modelScores: { data: pool.modelScores.data, shape: [n, 2] },
+      surrogateScores: { data: pool.surrogateScores.data, shape: [n, 2] },
+      labels: pool.labels,
+    },
+  };
+}
+
+async function timed(work) {
+  const start = process.hrtime.bigint();
+  const value = await work();
+  return { seconds: Number(process.hrtime.bigint() - start) / 1e9, value };
+}
+
+/** Pool set-up (prepareSimulation: values, losses, sort) and the runs themselves, timed apart. */
+async function timeSimulation(input, options) {
+  const setup = await timed(() => prepareSimulation(input, { ...base, ...options }));
+  const runs = await timed(() => runPrepared(setup.value));
+  return { setup: setup.seconds, runs: runs.seconds };
+}
+
+/** Single-threaded, with enough runs (≥ 0.3 s of work) to time one run well. */
+async function perRunSingleThread(input, options = {}, firstRuns = 20) {
+  for (let runs = firstRuns; ; runs *= 4) {
+    const timing = await timeSimulation(input, { ...options, runs, threads: 1 });
+    if (timing.runs > 0.3 || runs >= 20_000) return { setup: timing.setup, perRun: timing.runs / runs };
+  }
+}
+
+function pythonWithNumpy() {
+  for (const python of [process.env.PYTHON, '/usr/bin/python3', 'python3'].filter(Boolean)) {
+    const probe = spawnSync(python, ['-c', 'import numpy, scipy'], { encoding: 'utf8' });
+    if (probe.status === 0) return python;
+  }
+  return null;
+}
+
+/** Times the oracle's run_acquisition (O(N) proposal and O(M) LURE per step, as the reference) on the same pool. */
+async function oraclePerRun(python, pool) {
+  const dir = mkdtempSync(join(tmpdir(), 'at-bench-'));
+  try {
+    const n = pool.labels.length;
+    await writeNpy(join(dir, 'f.npy'), { data: pool.modelScores.data, shape: [n, 2], dtype: 'f8' });
+    await writeNpy(join(dir, 'g.npy'), { data: pool.surrogateScores.data, shape: [n, 2], dtype: 'f8' });
+    await writeNpy(join(dir, 'y.npy'), { data: pool.labels, shape: [n], dtype: 'i4' });
+    const script = `
+import sys, time, numpy as np
+sys.path.insert(0, ${JSON.stringify(oracleDir)})
+from at_oracle.acquisition import acquisition_values, run_acquisition, SeededDraws
+d = ${JSON.stringify(dir)}
+f, g, y = np.load(d + '/f.npy'), np.load(d + '/g.npy'), np.load(d + '/y.npy')
+onehot = np.eye(f.shape[1])[y]
+w = acquisition_values('surrogate_ce', f, g, onehot)
+times = []
+for r in range(${ORACLE_RUNS}):
+    t = time.perf_counter()
+    run_acquisition(w, f, onehot, ${LABELS}, 1, 0.1, SeededDraws(r, min_margin=0), estimators=('lure',),
+                    record_proposals=False, record_lure_weights=False)
+    times.append(time.perf_counter() - t)
+print(min(times))
+`;
+    const result = spawnSync(python, ['-c', script], { encoding: 'utf8' });
+    if (result.status !== 0) throw new Error(`oracle timing failed: ${result.stderr}`);
+    return Number(result.stdout.trim());
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const fmt = (seconds) =>
+  seconds >= 1 ? `${seconds.toFixed(2)} s` : seconds >= 1e-3 ? `${(seconds * 1e3).toFixed(2)} ms` : `${(seconds * 1e6).toFixed(1)} µs`;
+
+function printTable(header, rows) {
+  const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c].length)));
+  const line = (cells) => cells.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  ');
+  console.log(line(header));
+  console.log(widths.map((w) => '─'.repeat(w)).join('  '));
+  for (const row of rows) console.log(line(row));
+}
+
+console.log(`active-testing core benchmark — Node ${process.version}, ${cpus()[0]?.model ?? 'unknown CPU'}, ${threads} threads, load average ${loadavg()[0].toFixed(1)}`);
+console.log(`K = 2, size ${LABELS}, step 1, surrogate-ce + LURE + exact bootstrap, built-in synthetic pool\n`);
+
+// Warm the JIT up on a small pool so that the first size measured is not penalised.
+await timeSimulation(poolInput(2000).input, { runs: 500, threads: 1 });
+
+const rows = [];
+const perRunAt = new Map();
+const pools = new Map();
+for (const n of sizes) {
+  const { pool, input } = poolInput(n);
+  pools.set(n, { pool, input });
+  const single = await perRunSingleThread(input);
+  const all = await timeSimulation(input, { runs: RUNS_ALL_THREADS, threads });
+  perRunAt.set(n, single.perRun);
+  rows.push([
+    n.toLocaleString('en-US'),
+    fmt(single.setup),
+    fmt(single.perRun),
+    `${((single.perRun / LABELS) * 1e9).toFixed(0)} ns`,
+    fmt(all.setup + all.runs),
+    fmt(all.runs),
+  ]);
+  console.error(`  N = ${n}: done`);
+}
+printTable(['N', 'pool set-up', 'per run (1 thread)', 'per label', `${RUNS_ALL_THREADS} runs (${threads} threads), total`, 'runs only'], rows);
+
+const mcN = sizes.includes(10_000) ? 10_000 : sizes[0];
+const { input: mcInput } = pools.get(mcN);
+const exact = perRunAt.get(mcN);
+const monteCarlo = await perRunSingleThread(mcInput, { bootstrap: 200 }, 2);
+const none = await perRunSingleThread(mcInput, { bootstrap: 'none' });
+console.log(`\nBootstrap cost at N = ${mcN.toLocaleString('en-US')} (per run, 1 thread, ${LABELS} labels):`);
+printTable(
+  ['bootstrap', 'per run', 'vs none'],
+  [
+    ['none', fmt(none.perRun), '1.0×'],
+    ['exact (O(1) per step)', fmt(exact), `${(exact / none.perRun).toFixed(1)}×`],
+    ['200 resamples (O(B·M) per step)', fmt(monteCarlo.perRun), `${(monteCarlo.perRun / none.perRun).toFixed(0)}×`],
+  ],
+);
+console.log(`  Monte Carlo work per run is B·Σm = 200·${LABELS}·${LABELS + 1}/2 = ${(200 * LABELS * (LABELS + 1) / 2).toLocaleString('en-US')} resampled terms.`);
+
+const python = pythonWithNumpy();
+if (!python) {
+  console.log('\nOracle comparison skipped: no python3 with numpy and scipy (set PYTHON).');
+} else if (!sizes.includes(10_000)) {
+  console.log('\nOracle comparison skipped: N = 10,000 is not in BENCH_SIZES.');
+} else {
+  const oracle = await oraclePerRun(python, pools.get(10_000).pool);
+  const ours = perRunAt.get(10_000);
+  console.log(`\nReference loop (the oracle's O(N)-per-step run_acquisition, ${python}) at N = 10,000, size ${LABELS}:`);
+  printTable(
+    ['', 'per run', 'speed-up'],
+    [
+      ['oracle, measured now', fmt(oracle), `${Math.round(oracle / ours).toLocaleString('en-US')}×`],
+      ['reference, issue anchor', fmt(ANCHOR_REFERENCE_SECONDS), `${Math.round(ANCHOR_REFERENCE_SECONDS / ours).toLocaleString('en-US')}×`],
+      ['active-testing, 1 thread', fmt(ours), '1×'],
+    ],
+  );
+  console.log(`  Goal: ≥ 1000× per run single-threaded — ${oracle / ours >= 1000 ? 'met' : 'NOT met'} against the oracle measured now.`);
+}
+if (sizes.includes(1_000_000)) {
+  const last = rows[sizes.indexOf(1_000_000)];
+  console.log(`\nGoal: 3000 runs at N = 1,000,000 in under 10 s — took ${last[4]} wall-clock including set-up.`);
+}

@@ -1,0 +1,174 @@
+import ndarray, { type NdArray } from 'ndarray';
+import { IidEstimator, ISEstimator, LUREEstimator } from '../estimators/index.js';
+import { InputError } from '../errors.js';
+import type { AcquisitionFunction } from '../metrics/index.js';
+import type { Numerics } from '../numerics.js';
+import type { RandomSource } from '../random.js';
+import type { EstimatorName } from './simulation-options.js';
+import { simulate, type SimulationInput, type SimulationResult } from './simulate.js';
+
+/** An estimator by name, or by class as in the Python API (`estimator=LUREEstimator`). */
+export type EstimatorChoice = EstimatorName | typeof LUREEstimator | typeof ISEstimator | typeof IidEstimator;
+
+const ESTIMATOR_CLASSES = new Map<unknown, EstimatorName>([
+  [LUREEstimator, 'lure'],
+  [ISEstimator, 'is'],
+  [IidEstimator, 'iid'],
+]);
+
+/** Options shared by every acquisition class (the Python constructor arguments, camel-cased). */
+export interface AcquisitionOptions {
+  /** Record the estimate every `step` labels (default 1). */
+  step?: number;
+  /** Independent runs, the columns of the results (default 1000). */
+  runs?: number;
+  /** Labels per run (default min(400, N)). */
+  size?: number;
+  /** Probability floor of the softmax (default 1e-15). */
+  eps?: number;
+  /** Proposal floor as a fraction of uniform, in [0, 1) (default 0.1). */
+  clipPercentage?: number;
+  temperature?: number | null;
+  estimator?: EstimatorChoice;
+  seed?: number;
+  /** An injected uniform source in [0, 1): one thread, reference-order sampling. */
+  random?: RandomSource;
+  /** `exact` (default), `none`, or a number of Monte Carlo resamples. */
+  bootstrap?: 'exact' | 'none' | number;
+  threads?: number;
+  numerics?: Numerics;
+  onProgress?: (completedRuns: number, totalRuns: number) => void;
+  signal?: AbortSignal;
+}
+
+/** What `run` returns, shaped as the Python attributes. */
+export interface AcquisitionResult {
+  /** rows × runs: row k is the estimate after k·step + 1 labels (the reference's `results`). */
+  estimates: NdArray<Float64Array>;
+  /** runs × size: acquired pool indices (the reference's `samples`). */
+  samples: NdArray<Int32Array>;
+  /** runs × size: proposal probability of each acquired item (the reference's `acquisition_weights`). */
+  acquisitionWeights: NdArray<Float64Array>;
+  /** rows × runs, or null with `bootstrap: 'none'`. */
+  bootstrapVariance: NdArray<Float64Array> | null;
+  /** Mean cross-entropy over the whole pool. */
+  trueRisk: number;
+  /** The engine's flat result, with every option resolved. */
+  simulation: SimulationResult;
+}
+
+function estimatorName(choice: EstimatorChoice | undefined): EstimatorName | undefined {
+  if (choice === undefined || typeof choice === 'string') return choice;
+  const name = ESTIMATOR_CLASSES.get(choice);
+  if (name === undefined) {
+    throw new InputError({ argument: 'estimator', expected: "'lure' | 'is' | 'iid' | 'ase' or LUREEstimator | ISEstimator | IidEstimator", received: String(choice) });
+  }
+  return name;
+}
+
+/**
+ * The active-testing loop for one acquisition function (the reference's `Acquisition` classes):
+ * `run` acquires `size` labels per run from the floored proposal over the remaining pool and
+ * records the risk estimate every `step` labels. Subclasses fix the acquisition function.
+ *
+ * @example
+ * class MyAcquisition extends Acquisition {
+ *   get acquisitionFunction(): AcquisitionFunction { return 'self-entropy'; }
+ * }
+ * const { estimates, trueRisk } = await new MyAcquisition({ runs: 10 }).run({ modelScores: f, labels: y });
+ */
+export abstract class Acquisition {
+  constructor(readonly options: AcquisitionOptions = {}) {}
+
+  /** The acquisition function this class samples by. */
+  abstract get acquisitionFunction(): AcquisitionFunction;
+
+  /** Runs every run; scores accept ndarray, nested arrays or typed arrays, labels indices or one-hot rows. */
+  async run(input: SimulationInput): Promise<AcquisitionResult> {
+    const { estimator, ...rest } = this.options;
+    const result = await simulate(input, { ...rest, estimator: estimatorName(estimator), acquisition: this.acquisitionFunction });
+    const { rows, runs, size } = result;
+    return {
+      estimates: ndarray(result.estimates, [rows, runs]),
+      // size×runs row-major data seen as runs×size.
+      samples: ndarray(result.samples, [runs, size], [1, runs]),
+      acquisitionWeights: ndarray(result.q, [runs, size], [1, runs]),
+      bootstrapVariance: result.bootstrapVariance === null ? null : ndarray(result.bootstrapVariance, [rows, runs]),
+      trueRisk: result.trueRisk,
+      simulation: result,
+    };
+  }
+}
+
+/**
+ * Uniform sampling without replacement (the i.i.d. baseline). The default estimator is the plain mean.
+ *
+ * @example
+ * const { estimates } = await new IidAcquisition({ runs: 100, size: 50 }).run({ modelScores: f, labels: y });
+ */
+export class IidAcquisition extends Acquisition {
+  get acquisitionFunction(): AcquisitionFunction {
+    return 'iid';
+  }
+}
+
+/**
+ * The oracle proposal q ∝ true loss (it reads every label: an upper bound, not a method).
+ *
+ * @example
+ * await new TrueLossAcquisition({ clipPercentage: 0 }).run({ modelScores: f, labels: y });
+ */
+export class TrueLossAcquisition extends Acquisition {
+  get acquisitionFunction(): AcquisitionFunction {
+    return 'true-loss';
+  }
+}
+
+/**
+ * q ∝ the target model's own predictive entropy (temperature applies to the target).
+ *
+ * @example
+ * await new SelfEntropyAcquisition({ clipPercentage: 0.01 }).run({ modelScores: f, labels: y });
+ */
+export class SelfEntropyAcquisition extends Acquisition {
+  get acquisitionFunction(): AcquisitionFunction {
+    return 'self-entropy';
+  }
+}
+
+/** Options of `SurrogateEntropyAcquisition`: which surrogate quantity the proposal follows. */
+export interface SurrogateAcquisitionOptions extends AcquisitionOptions {
+  /** `cross-entropy` (default): the surrogate's expected loss of the target; `predictive-entropy`; `nll`. */
+  acquisitionFunction?: 'cross-entropy' | 'predictive-entropy' | 'nll';
+}
+
+const SURROGATE_FUNCTIONS: Record<NonNullable<SurrogateAcquisitionOptions['acquisitionFunction']>, AcquisitionFunction> = {
+  'cross-entropy': 'surrogate-ce',
+  'predictive-entropy': 'surrogate-pe',
+  nll: 'surrogate-nll',
+};
+
+/**
+ * q from a surrogate model's predictions (the paper's method); temperature applies to the surrogate.
+ *
+ * @example
+ * const at = new SurrogateEntropyAcquisition({ runs: 3000, size: 400, clipPercentage: 0.1 });
+ * const { estimates, trueRisk } = await at.run({ modelScores: f, surrogateScores: g, labels: y });
+ */
+export class SurrogateEntropyAcquisition extends Acquisition {
+  private readonly surrogateFunction: AcquisitionFunction;
+
+  constructor(options: SurrogateAcquisitionOptions = {}) {
+    const { acquisitionFunction = 'cross-entropy', ...rest } = options;
+    super(rest);
+    const kind = SURROGATE_FUNCTIONS[acquisitionFunction];
+    if (kind === undefined) {
+      throw new InputError({ argument: 'acquisitionFunction', expected: "'cross-entropy' | 'predictive-entropy' | 'nll'", received: acquisitionFunction });
+    }
+    this.surrogateFunction = kind;
+  }
+
+  get acquisitionFunction(): AcquisitionFunction {
+    return this.surrogateFunction;
+  }
+}

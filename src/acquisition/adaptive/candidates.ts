@@ -1,0 +1,84 @@
+import { InputError } from '../../errors.js';
+import type { Matrix } from '../../matrix.js';
+import { acquisitionValues } from '../../metrics/index.js';
+import { EPS, NUMERICS_FLAGS } from '../../numerics.js';
+import { FenwickSampler } from '../fenwick-sampler.js';
+import type { PoolSampler } from '../sampler.js';
+import { AdaptiveSampler, type AdaptiveOptions } from './adaptive-sampler.js';
+import { MixtureSampler } from './mixture-sampler.js';
+import { secondMomentValues } from './second-moment.js';
+
+/** One proposal the adaptive mixture may use: a name and its acquisition value per pool item. */
+export interface Candidate {
+  readonly name: string;
+  readonly values: Float64Array;
+}
+
+/** Multiples of the base temperature tried by the adaptive candidates: calibrated, softer, much softer. */
+export const CANDIDATE_TEMPERATURE_FACTORS = [1, 2, 4] as const;
+
+/**
+ * The default candidates of the adaptive proposal: uniform (index 0, the defensive one), then
+ * second-moment `√E_π[ℓ²]` and surrogate cross-entropy at T·{1, 2, 4}, T being the calibrated or
+ * given surrogate temperature (1 when none). Softer surrogates spread the proposal, which is what an
+ * overconfident surrogate needs; which one helps is what the labels tell.
+ *
+ * @example
+ * adaptiveCandidates(f, g, 1).map((c) => c.name);
+ * // ['uniform', 'surrogate-m2 T=1', 'surrogate-m2 T=2', 'surrogate-m2 T=4', 'surrogate-ce T=1', …]
+ */
+export function adaptiveCandidates(modelScores: Matrix, surrogateScores: Matrix, temperature: number | null = null): Candidate[] {
+  const base = temperature ?? 1;
+  const candidates: Candidate[] = [{ name: 'uniform', values: new Float64Array(modelScores.rows).fill(1) }];
+  for (const factor of CANDIDATE_TEMPERATURE_FACTORS) {
+    candidates.push({ name: `surrogate-m2 T=${base * factor}`, values: secondMomentValues(modelScores, surrogateScores, base * factor) });
+  }
+  for (const factor of CANDIDATE_TEMPERATURE_FACTORS) {
+    const values = acquisitionValues(
+      'surrogate-ce',
+      { modelScores, surrogateScores, labels: new Int32Array(modelScores.rows) },
+      { temperature: base * factor, eps: EPS, flags: NUMERICS_FLAGS.default },
+    );
+    candidates.push({ name: `surrogate-ce T=${base * factor}`, values });
+  }
+  return candidates;
+}
+
+/** The adaptive prior: half uniform, half the second-moment proposal at the base temperature. */
+export function adaptivePrior(candidates: readonly Candidate[]): Float64Array {
+  const prior = new Float64Array(candidates.length);
+  prior[0] = 0.5;
+  prior[1] = 0.5;
+  return prior;
+}
+
+/**
+ * The adaptive sampler over `candidates` (uniform first), each floored at `clip` as the fixed
+ * proposals are. Build it once per pool (and thread) and `reset()` it between runs.
+ *
+ * @example
+ * const sampler = createAdaptiveSampler(adaptiveCandidates(f, g), 0.1);
+ */
+export function createAdaptiveSampler(
+  candidates: readonly Candidate[],
+  clip: number,
+  options: Partial<AdaptiveOptions> = {},
+): AdaptiveSampler {
+  const samplers = candidates.map((c) => new FenwickSampler(c.values, clip, 'corrected'));
+  return new AdaptiveSampler(samplers, { prior: adaptivePrior(candidates), ...options });
+}
+
+/**
+ * The defensive mixture `(1−λ)·q + λ·uniform` over the remaining items (`defensive: λ`): whatever q
+ * is, its importance weights are at most 1/λ times those of random labelling.
+ *
+ * @example
+ * const sampler = createDefensiveSampler(ceValues, 0.1, 0.5);
+ */
+export function createDefensiveSampler(values: Float64Array, clip: number, lambda: number): PoolSampler {
+  if (!(lambda >= 0 && lambda <= 1)) throw new InputError({ argument: 'defensive', expected: 'a mixture weight λ in [0, 1]', received: lambda });
+  return new MixtureSampler(
+    [new FenwickSampler(values, clip, 'corrected'), new FenwickSampler(new Float64Array(values.length).fill(1), clip, 'corrected')],
+    [1 - lambda, lambda],
+  );
+}

@@ -1,0 +1,21 @@
+export { secondMomentValues } from './second-moment.js';
+export { MixtureSampler } from './mixture-sampler.js';
+export { AdaptiveSampler, ADAPTIVE_DEFAULTS, isRefitStep, type AdaptiveOptions } from './adaptive-sampler.js';
+export {
+  adaptiveCandidates,
+  adaptivePrior,
+  createAdaptiveSampler,
+  createDefensiveSampler,
+  CANDIDATE_TEMPERATURE_FACTORS,
+  type Candidate,
+} from './candidates.js';
+export { VarianceRatioToRandom, varianceRatioRows } from './variance-ratio.js';
+export {
+  planProposal,
+  mixtureSampler,
+  calibratedTemperature,
+  PROPOSAL_ACQUISITIONS,
+  type ProposalAcquisition,
+  type ProposalPlan,
+  type MixturePlan,
+} from './engine-plan.js';

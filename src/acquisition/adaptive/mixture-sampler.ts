@@ -1,0 +1,121 @@
+import { InputError } from '../../errors.js';
+import type { PoolSampler } from '../sampler.js';
+
+/**
+ * Draws from a mixture `q = Σ_j α_j q_j` of component samplers over the same pool, without
+ * replacement: each draw picks component j with probability α_j, draws from it, and removes the
+ * item from every other component. q is exactly the mixture of the components' proposals over the
+ * remaining items. The weights may change between draws (`setWeights`), which is how the adaptive
+ * proposal works; the probability every component gave the drawn item is kept for it.
+ *
+ * @example
+ * const defensive = new MixtureSampler(
+ *   [new FenwickSampler(ceValues, 0.1, 'corrected'), new FenwickSampler(ones, 0, 'corrected')],
+ *   Float64Array.of(0.5, 0.5),
+ * );
+ * const item = defensive.draw(u());
+ * defensive.lastProbability; // 0.5·q_CE(item) + 0.5/N
+ */
+export class MixtureSampler implements PoolSampler {
+  readonly size: number;
+  /** Probability of the last drawn item under each component, just before it was drawn. */
+  readonly lastComponentProbabilities: Float64Array;
+  private readonly weights: Float64Array;
+  private probabilityOfLast = Number.NaN;
+
+  constructor(
+    readonly components: readonly PoolSampler[],
+    weights: ArrayLike<number>,
+  ) {
+    if (components.length === 0) {
+      throw new InputError({ argument: 'components', expected: 'at least one component sampler', received: 0 });
+    }
+    this.size = components[0].size;
+    components.forEach((component, j) => {
+      if (component.size !== this.size) {
+        throw new InputError({ argument: `components[${j}]`, expected: `a sampler over ${this.size} items`, received: component.size });
+      }
+    });
+    this.weights = new Float64Array(components.length);
+    this.lastComponentProbabilities = new Float64Array(components.length);
+    this.setWeights(weights);
+  }
+
+  /** The mixture weights α (a copy). */
+  get mixture(): Float64Array {
+    return this.weights.slice();
+  }
+
+  /** Sets α; it must have one non-negative entry per component, summing to 1. */
+  setWeights(weights: ArrayLike<number>): void {
+    if (weights.length !== this.components.length) {
+      throw new InputError({ argument: 'weights', expected: `${this.components.length} mixture weights`, received: weights.length });
+    }
+    let total = 0;
+    for (let j = 0; j < weights.length; j++) {
+      if (!(weights[j] >= 0)) throw new InputError({ argument: 'weights', expected: 'non-negative mixture weights', received: weights[j], row: j });
+      total += weights[j];
+    }
+    if (!(Math.abs(total - 1) < 1e-9)) throw new InputError({ argument: 'weights', expected: 'mixture weights summing to 1', received: total });
+    this.weights.set(weights);
+  }
+
+  get remaining(): number {
+    return this.components[0].remaining;
+  }
+
+  get lastProbability(): number {
+    return this.probabilityOfLast;
+  }
+
+  draw(u: number): number {
+    const { components, weights } = this;
+    // One uniform chooses the component and, rescaled within its share, the item.
+    let chosen = -1;
+    let below = 0;
+    let lastPositive = -1;
+    let belowLastPositive = 0;
+    for (let j = 0; j < weights.length; j++) {
+      if (weights[j] > 0) {
+        if (u < below + weights[j]) {
+          chosen = j;
+          break;
+        }
+        lastPositive = j;
+        belowLastPositive = below;
+      }
+      below += weights[j];
+    }
+    // Rounding can leave u above the last cumulative weight: take the last component with any.
+    if (chosen < 0) {
+      chosen = lastPositive;
+      below = belowLastPositive;
+    }
+    const within = Math.min((u - below) / weights[chosen], 1 - Number.EPSILON);
+    const index = components[chosen].draw(within > 0 ? within : 0);
+    let q = 0;
+    for (let j = 0; j < components.length; j++) {
+      const p = j === chosen ? components[j].lastProbability : components[j].probability(index);
+      if (j !== chosen) components[j].remove(index);
+      this.lastComponentProbabilities[j] = p;
+      q += weights[j] * p;
+    }
+    this.probabilityOfLast = q;
+    return index;
+  }
+
+  probability(index: number): number {
+    let q = 0;
+    for (let j = 0; j < this.components.length; j++) if (this.weights[j] > 0) q += this.weights[j] * this.components[j].probability(index);
+    return q;
+  }
+
+  remove(index: number): void {
+    for (const component of this.components) component.remove(index);
+  }
+
+  reset(): void {
+    for (const component of this.components) component.reset();
+    this.probabilityOfLast = Number.NaN;
+  }
+}

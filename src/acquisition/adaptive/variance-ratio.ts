@@ -1,0 +1,87 @@
+import { LUREEstimator } from '../../estimators/index.js';
+
+/**
+ * "Is active testing helping here?": the ratio of the estimate's variance to the variance random
+ * labelling would have had with the same number of labels, both estimated from the run's own data.
+ * Random labelling's variance is `σ²/M·(N−M)/(N−1)` (sampling without replacement) with
+ * `σ² = E[ℓ²] − R²`; E[ℓ²] is estimated by LURE over the squared losses (unbiased under the same
+ * proposal), R by the run's estimate. The active variance is the caller's (e.g. the bootstrap's).
+ * Below 1: active testing is helping; above 1: random labelling would have done better.
+ *
+ * @example
+ * const diagnostic = new VarianceRatioToRandom(N);
+ * diagnostic.add(loss, q); // after each label, as for the estimator
+ * diagnostic.ratio(lure.bootstrapVariance(), lure.estimate()); // e.g. 0.74
+ */
+export class VarianceRatioToRandom {
+  private readonly squares: LUREEstimator;
+
+  constructor(readonly poolSize: number) {
+    this.squares = new LUREEstimator(poolSize);
+  }
+
+  get count(): number {
+    return this.squares.count;
+  }
+
+  add(loss: number, q: number): void {
+    this.squares.add(loss * loss, q);
+  }
+
+  /** Estimated variance of the mean of M labels drawn uniformly without replacement. */
+  randomVariance(riskEstimate: number): number {
+    const m = this.squares.count;
+    const n = this.poolSize;
+    if (m === 0) return Number.NaN;
+    const spread = Math.max(this.squares.estimate() - riskEstimate * riskEstimate, 0);
+    return n === 1 ? 0 : ((spread / m) * (n - m)) / (n - 1);
+  }
+
+  /** `activeVariance / randomVariance`; NaN before the first label or when random labelling has no variance. */
+  ratio(activeVariance: number, riskEstimate: number): number {
+    const random = this.randomVariance(riskEstimate);
+    return random > 0 ? activeVariance / random : Number.NaN;
+  }
+
+  reset(): void {
+    this.squares.reset();
+  }
+}
+
+/**
+ * The variance-ratio diagnostic of every recorded row of a simulation, from its acquired items and
+ * proposal probabilities (size×runs), its bootstrap variances and estimates (rows×runs) and the
+ * per-item losses: `rows×runs`, NaN where undefined. O(size·runs).
+ *
+ * @example
+ * const ratios = varianceRatioRows(result, lossPerItem(f, y)); // median per row: is it helping?
+ */
+export function varianceRatioRows(
+  result: {
+    rows: number;
+    runs: number;
+    size: number;
+    labelsPerRow: Int32Array;
+    samples: Int32Array;
+    q: Float64Array;
+    estimates: Float64Array;
+    bootstrapVariance: Float64Array | null;
+  },
+  losses: Float64Array,
+): Float64Array {
+  const { rows, runs, size, labelsPerRow, samples, q, estimates, bootstrapVariance } = result;
+  const out = new Float64Array(rows * runs).fill(Number.NaN);
+  if (bootstrapVariance === null) return out;
+  const diagnostic = new VarianceRatioToRandom(losses.length);
+  for (let r = 0; r < runs; r++) {
+    diagnostic.reset();
+    for (let m = 0, row = 0; m < size && row < rows; m++) {
+      diagnostic.add(losses[samples[m * runs + r]], q[m * runs + r]);
+      if (m + 1 === labelsPerRow[row]) {
+        out[row * runs + r] = diagnostic.ratio(bootstrapVariance[row * runs + r], estimates[row * runs + r]);
+        row++;
+      }
+    }
+  }
+  return out;
+}

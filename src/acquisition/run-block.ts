@@ -1,0 +1,173 @@
+import {
+  IidEstimator,
+  ISEstimator,
+  LUREEstimator,
+  monteCarloBootstrapVariance,
+  RunningAseEstimator,
+  type RiskEstimator,
+} from '../estimators/index.js';
+import { randomStream, type RandomSource } from '../random.js';
+import { AdaptiveSampler, mixtureSampler, type MixturePlan } from './adaptive/index.js';
+import { FenwickSampler } from './fenwick-sampler.js';
+import type { ProposalVariant } from './proposal.js';
+import { ReferenceOrderSampler } from './reference-order-sampler.js';
+import type { PoolSampler } from './sampler.js';
+import type { EstimatorName } from './simulation-options.js';
+import { SortedPool, type SortedPoolArrays } from './sorted-pool.js';
+
+/** Everything a thread needs about the pool, computed once (structured-clone friendly). */
+export interface EnginePool {
+  /** Acquisition value per item. */
+  values: Float64Array;
+  /** True loss per item. */
+  losses: Float64Array;
+  /** The surrogate's expected loss per item (ASE only). */
+  expectedLosses: Float64Array | null;
+  /** Sorted pool for the O(log N) sampler; null when the O(N) reference-order sampler is needed. */
+  sorted: SortedPoolArrays | null;
+  /** A defensive or adaptive mixture proposal (docs/adaptive.md); when set, it replaces the single proposal. */
+  mixture: MixturePlan | null;
+}
+
+/** The run settings a thread needs (structured-clone friendly). */
+export interface EngineConfig {
+  estimator: EstimatorName;
+  clip: number;
+  variant: ProposalVariant;
+  size: number;
+  step: number;
+  runs: number;
+  seed: number;
+  bootstrap: 'exact' | 'none' | number;
+  /** Rows that receive estimates; the rest stay 0 (the reference's iid off-by-one, B-A3, in reference numerics). */
+  filledRows: number;
+}
+
+/** Result arrays shared by all threads: estimates/bootstrap rows×runs, samples/q size×runs, row-major. */
+export interface EngineOutputs {
+  estimates: Float64Array;
+  samples: Int32Array;
+  q: Float64Array;
+  bootstrapVariance: Float64Array | null;
+}
+
+/** The random stream of a run's Monte Carlo bootstrap: `randomStream(seed, [run, BOOTSTRAP_STREAM])`. */
+export const BOOTSTRAP_STREAM = 1;
+
+function createEstimator(name: EstimatorName, pool: EnginePool): RiskEstimator {
+  const n = pool.values.length;
+  if (name === 'lure') return new LUREEstimator(n);
+  if (name === 'is') return new ISEstimator(n);
+  if (name === 'iid') return new IidEstimator();
+  return new RunningAseEstimator(pool.expectedLosses as Float64Array);
+}
+
+/** Runs per tile: a tile's results are written row by row, 8 adjacent columns at a time. */
+export const TILE_RUNS = 8;
+
+/**
+ * Runs simulation runs into `outputs`, a tile of up to `TILE_RUNS` consecutive runs at a time.
+ * Each run r draws from `randomStream(seed, [r])` (or the injected `random`), so the result of a
+ * run never depends on which thread ran it or on the runs before it. Per step: one O(log N) draw
+ * and O(1) estimator updates (O(N) per draw with the reference-order sampler); per recorded row:
+ * O(1), or O(B·M) for a Monte Carlo bootstrap. A tile is collected in contiguous buffers and then
+ * copied out, because writing one column of a runs-wide table per step misses the cache at
+ * every write.
+ */
+export class RunBlock {
+  private readonly sampler: PoolSampler;
+  /** The adaptive sampler, which needs each label's loss before its next draw. */
+  private readonly feedback: AdaptiveSampler | null;
+  private readonly estimator: RiskEstimator;
+  private readonly rows: number;
+  private readonly tileEstimates: Float64Array;
+  private readonly tileVariances: Float64Array;
+  private readonly tileSamples: Int32Array;
+  private readonly tileQ: Float64Array;
+  private readonly terms: Float64Array | null;
+  private readonly replicates: Float64Array | null;
+  private readonly scratch: Float64Array | null;
+
+  constructor(
+    private readonly pool: EnginePool,
+    private readonly config: EngineConfig,
+    private readonly outputs: EngineOutputs,
+    private readonly random?: RandomSource,
+  ) {
+    this.sampler =
+      pool.mixture !== null
+        ? mixtureSampler(pool.mixture, config.clip)
+        : random === undefined && pool.sorted !== null
+        ? new FenwickSampler(SortedPool.fromArrays(pool.sorted), config.clip, config.variant)
+        : new ReferenceOrderSampler(pool.values, config.clip, config.variant);
+    this.feedback = this.sampler instanceof AdaptiveSampler ? this.sampler : null;
+    this.estimator = createEstimator(config.estimator, pool);
+    this.rows = Math.ceil(config.size / config.step);
+    this.tileEstimates = new Float64Array(TILE_RUNS * this.rows);
+    this.tileVariances = new Float64Array(TILE_RUNS * this.rows);
+    this.tileSamples = new Int32Array(TILE_RUNS * config.size);
+    this.tileQ = new Float64Array(TILE_RUNS * config.size);
+    const resamples = typeof config.bootstrap === 'number' ? config.bootstrap : 0;
+    this.terms = resamples > 0 ? new Float64Array(config.size) : null;
+    this.scratch = resamples > 0 ? new Float64Array(config.size) : null;
+    this.replicates = resamples > 0 ? new Float64Array(resamples) : null;
+  }
+
+  /** Runs `count` (≤ TILE_RUNS) consecutive runs starting at `from` and writes their columns. */
+  runTile(from: number, count: number): void {
+    for (let t = 0; t < count; t++) this.run(from + t, t);
+    const { outputs, rows } = this;
+    const { runs, size } = this.config;
+    const variances = outputs.bootstrapVariance;
+    for (let k = 0; k < rows; k++) {
+      for (let t = 0; t < count; t++) {
+        outputs.estimates[k * runs + from + t] = this.tileEstimates[t * rows + k];
+        if (variances !== null) variances[k * runs + from + t] = this.tileVariances[t * rows + k];
+      }
+    }
+    for (let m = 0; m < size; m++) {
+      for (let t = 0; t < count; t++) {
+        outputs.samples[m * runs + from + t] = this.tileSamples[t * size + m];
+        outputs.q[m * runs + from + t] = this.tileQ[t * size + m];
+      }
+    }
+  }
+
+  /** One run into tile slot `slot`. */
+  private run(r: number, slot: number): void {
+    const { sampler, estimator, config, pool, rows } = this;
+    const { size, step, filledRows } = config;
+    const draw = this.random ?? randomStream(config.seed, [r]);
+    const resample = this.terms === null ? null : randomStream(config.seed, [r, BOOTSTRAP_STREAM]);
+    const wantVariance = this.outputs.bootstrapVariance !== null;
+    const samples = this.tileSamples;
+    const qs = this.tileQ;
+    const estimates = this.tileEstimates;
+    const variances = this.tileVariances;
+    estimates.fill(0, slot * rows, (slot + 1) * rows);
+    variances.fill(0, slot * rows, (slot + 1) * rows);
+    sampler.reset();
+    estimator.reset();
+    for (let m = 0; m < size; m++) {
+      const index = sampler.draw(draw());
+      const q = sampler.lastProbability;
+      estimator.add(pool.losses[index], q, index);
+      this.feedback?.observe(pool.losses[index]);
+      samples[slot * size + m] = index;
+      qs[slot * size + m] = q;
+      if (m % step !== 0) continue;
+      const row = m / step;
+      if (row >= filledRows) continue;
+      estimates[slot * rows + row] = estimator.estimate();
+      if (!wantVariance) continue;
+      if (resample === null) {
+        variances[slot * rows + row] = estimator.bootstrapVariance();
+      } else {
+        const terms = this.terms as Float64Array;
+        estimator.terms(terms);
+        const replicates = this.replicates as Float64Array;
+        variances[slot * rows + row] = monteCarloBootstrapVariance(terms, m + 1, replicates.length, resample, this.scratch as Float64Array, replicates);
+      }
+    }
+  }
+}

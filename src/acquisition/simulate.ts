@@ -1,0 +1,244 @@
+import { ActiveSurrogateEstimator } from '../ase/index.js';
+import { CancelledError, InputError } from '../errors.js';
+import { toLabels, toMatrix, type LabelsInput, type Matrix, type MatrixInput } from '../matrix.js';
+import { lossPerItem, pairwiseSum } from '../metrics/index.js';
+import { NUMERICS_FLAGS } from '../numerics.js';
+import { planProposal } from './adaptive/index.js';
+import { RunBlock, TILE_RUNS, type EngineConfig, type EngineOutputs, type EnginePool } from './run-block.js';
+import { resolveSimulationOptions, type SimulationOptions } from './simulation-options.js';
+import { SortedPool } from './sorted-pool.js';
+import { runInWorkers } from './worker-pool.js';
+
+export { resolveSimulationOptions, ESTIMATOR_NAMES, type EstimatorName, type SimulationOptions } from './simulation-options.js';
+
+/** Scores and labels of the pool. */
+export interface SimulationInput {
+  modelScores: MatrixInput;
+  surrogateScores?: MatrixInput;
+  labels: LabelsInput;
+}
+
+/** What `simulate` returns; tables are row-major with one column per run. */
+export interface SimulationResult {
+  /** ceil(size/step). */
+  rows: number;
+  runs: number;
+  size: number;
+  /** Labels behind each row: k·step + 1. */
+  labelsPerRow: Int32Array;
+  /** rows×runs: the estimate after labelsPerRow[k] labels in each run. */
+  estimates: Float64Array;
+  /** size×runs: the m-th acquired pool index of each run. */
+  samples: Int32Array;
+  /** size×runs: the proposal probability of that item when it was drawn. */
+  q: Float64Array;
+  /** rows×runs, or null with `bootstrap: 'none'`. */
+  bootstrapVariance: Float64Array | null;
+  /** Mean cross-entropy of the target model over the whole pool. */
+  trueRisk: number;
+  options: SimulationOptions;
+}
+
+/** The pool work done once before any run: values, losses, and the sorted pool for the fast sampler. */
+export interface PreparedSimulation {
+  options: SimulationOptions;
+  pool: EnginePool;
+  config: EngineConfig;
+  trueRisk: number;
+}
+
+const YIELD_INTERVAL_MS = 25;
+
+function checkSurrogateShape(model: Matrix, surrogate: Matrix | undefined): void {
+  if (surrogate !== undefined && (surrogate.rows !== model.rows || surrogate.cols !== model.cols)) {
+    throw new InputError({
+      argument: 'surrogateScores',
+      expected: `the shape of modelScores, [${model.rows}, ${model.cols}]`,
+      received: `[${surrogate.rows}, ${surrogate.cols}]`,
+    });
+  }
+}
+
+/**
+ * Validates the input and options and does the once-per-pool work: acquisition values, per-item
+ * losses, the true risk, and (for the fast path) the sorted pool. O(N log N).
+ *
+ * @example
+ * const prepared = prepareSimulation({ modelScores: f, surrogateScores: g, labels: y }, { runs: 3000 });
+ * const result = await runPrepared(prepared);
+ */
+export function prepareSimulation(input: SimulationInput, options: Partial<SimulationOptions> = {}): PreparedSimulation {
+  const modelScores = toMatrix(input.modelScores, 'modelScores');
+  const surrogateScores = input.surrogateScores === undefined ? undefined : toMatrix(input.surrogateScores, 'surrogateScores');
+  checkSurrogateShape(modelScores, surrogateScores);
+  const labels = toLabels(input.labels, 'labels', modelScores.rows, modelScores.cols);
+  const resolved = resolveSimulationOptions(options, modelScores.rows, surrogateScores !== undefined);
+  const { acquisition, estimator, temperature, eps, numerics, size, step } = resolved;
+  const flags = NUMERICS_FLAGS[numerics];
+  const { values, mixture } = planProposal(acquisition, { modelScores, surrogateScores, labels }, { temperature, eps, flags, defensive: resolved.defensive });
+  const expectedLosses =
+    estimator === 'ase'
+      ? new ActiveSurrogateEstimator(
+          { modelScores, surrogateScores: surrogateScores as Matrix },
+          { temperature: acquisition.startsWith('surrogate-') ? temperature : null, numerics, eps },
+        ).expectedLosses
+      : null;
+  // The O(log N) sampler needs finite values, and non-negative ones for the reference's shift (B-A1).
+  const fastSampler = resolved.random === undefined && values.every(Number.isFinite) && (flags.proposal === 'corrected' || values.every((v) => v >= 0));
+  const rows = Math.ceil(size / step);
+  const losses = lossPerItem(modelScores, labels);
+  return {
+    options: resolved,
+    // The reference's cross_entropy_loss over the pool: the pairwise mean of the per-item losses.
+    trueRisk: pairwiseSum(losses) / losses.length,
+    pool: {
+      values,
+      losses,
+      expectedLosses,
+      sorted: fastSampler && mixture === null ? SortedPool.prepare(values).toArrays() : null,
+      mixture,
+    },
+    config: {
+      estimator,
+      clip: resolved.clipPercentage,
+      variant: flags.proposal,
+      size,
+      step,
+      runs: resolved.runs,
+      seed: resolved.seed,
+      bootstrap: resolved.bootstrap,
+      // iidAcquisition.run leaves the last row at 0 when size % step ≠ 0 (B-A3): reference numerics only.
+      filledRows: numerics === 'reference' && acquisition === 'iid' ? Math.floor(size / step) : rows,
+    },
+  };
+}
+
+function sharedFloat64(length: number): Float64Array {
+  return new Float64Array(new SharedArrayBuffer(length * Float64Array.BYTES_PER_ELEMENT));
+}
+
+function toShared<T extends Float64Array | Int32Array>(array: T): T {
+  const copy = array instanceof Float64Array ? sharedFloat64(array.length) : new Int32Array(new SharedArrayBuffer(array.byteLength));
+  copy.set(array);
+  return copy as T;
+}
+
+function sharedPool(pool: EnginePool): EnginePool {
+  const sorted = pool.sorted;
+  return {
+    values: toShared(pool.values),
+    losses: toShared(pool.losses),
+    expectedLosses: pool.expectedLosses === null ? null : toShared(pool.expectedLosses),
+    mixture: pool.mixture,
+    sorted:
+      sorted === null
+        ? null
+        : {
+            weights: toShared(sorted.weights),
+            order: toShared(sorted.order),
+            rankOf: toShared(sorted.rankOf),
+            sorted: toShared(sorted.sorted),
+            treeSums: toShared(sorted.treeSums),
+            treeCounts: toShared(sorted.treeCounts),
+          },
+  };
+}
+
+function allocateOutputs(config: EngineConfig, shared: boolean): EngineOutputs {
+  const rows = Math.ceil(config.size / config.step);
+  const float = (n: number): Float64Array => (shared ? sharedFloat64(n) : new Float64Array(n));
+  return {
+    estimates: float(rows * config.runs),
+    samples: shared ? new Int32Array(new SharedArrayBuffer(config.size * config.runs * 4)) : new Int32Array(config.size * config.runs),
+    q: float(config.size * config.runs),
+    bootstrapVariance: config.bootstrap === 'none' ? null : float(rows * config.runs),
+  };
+}
+
+async function runInProcess(prepared: PreparedSimulation, outputs: EngineOutputs): Promise<void> {
+  const { options, pool, config } = prepared;
+  const block = new RunBlock(pool, config, outputs, options.random);
+  let lastYield = Date.now();
+  for (let r = 0; r < config.runs; r += TILE_RUNS) {
+    if (options.signal?.aborted) throw new CancelledError('simulation cancelled');
+    const count = Math.min(TILE_RUNS, config.runs - r);
+    block.runTile(r, count);
+    const done = r + count;
+    if (Date.now() - lastYield >= YIELD_INTERVAL_MS || done === config.runs) {
+      options.onProgress?.(done, config.runs);
+      // Let timers, signals and progress output run between runs.
+      await new Promise((resolve) => setImmediate(resolve));
+      lastYield = Date.now();
+    }
+  }
+}
+
+/**
+ * Runs the active-testing experiment from scores: `runs` independent runs, each acquiring `size`
+ * labels one at a time from the floored proposal over the remaining pool and recording the risk
+ * estimate (and its bootstrap variance) every `step` labels. Runs are spread over worker threads;
+ * run r always uses `randomStream(seed, [r])`, so results are bit-identical for any thread count.
+ * An injected `random` runs everything on this thread with the reference-order sampler, drawing
+ * the runs' uniforms from it one run after the other.
+ *
+ * @example
+ * const result = await simulate(
+ *   { modelScores: f, surrogateScores: g, labels: y },
+ *   { acquisition: 'surrogate-ce', estimator: 'lure', runs: 100, size: 50 },
+ * );
+ * result.estimates; // Float64Array, 50 rows × 100 runs
+ */
+export async function simulate(input: SimulationInput, options: Partial<SimulationOptions> = {}): Promise<SimulationResult> {
+  const prepared = prepareSimulation(input, options);
+  return runPrepared(prepared);
+}
+
+/**
+ * Runs a prepared simulation (see `prepareSimulation`); the pool work is not repeated.
+ *
+ * @example
+ * const prepared = prepareSimulation(input, { runs: 100 });
+ * const first = await runPrepared(prepared);
+ * const again = await runPrepared(prepared); // identical: runs depend only on (seed, run)
+ */
+export async function runPrepared(prepared: PreparedSimulation): Promise<SimulationResult> {
+  const { options, config } = prepared;
+  const threads = options.random === undefined ? Math.min(options.threads, config.runs) : 1;
+  const rows = Math.ceil(config.size / config.step);
+  let outputs: EngineOutputs;
+  if (threads === 1) {
+    outputs = allocateOutputs(config, false);
+    await runInProcess(prepared, outputs);
+  } else {
+    const shared = allocateOutputs(config, true);
+    const onProgress = options.onProgress;
+    await runInWorkers(
+      sharedPool(prepared.pool),
+      config,
+      shared,
+      threads,
+      onProgress && ((completed) => onProgress(completed, config.runs)),
+      options.signal,
+    );
+    outputs = {
+      estimates: Float64Array.from(shared.estimates),
+      samples: Int32Array.from(shared.samples),
+      q: Float64Array.from(shared.q),
+      bootstrapVariance: shared.bootstrapVariance === null ? null : Float64Array.from(shared.bootstrapVariance),
+    };
+  }
+  const labelsPerRow = new Int32Array(rows);
+  for (let k = 0; k < rows; k++) labelsPerRow[k] = k * config.step + 1;
+  return {
+    rows,
+    runs: config.runs,
+    size: config.size,
+    labelsPerRow,
+    estimates: outputs.estimates,
+    samples: outputs.samples,
+    q: outputs.q,
+    bootstrapVariance: outputs.bootstrapVariance,
+    trueRisk: prepared.trueRisk,
+    options,
+  };
+}

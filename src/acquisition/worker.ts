@@ -1,0 +1,49 @@
+import { parentPort, workerData } from 'node:worker_threads';
+import { RunBlock, TILE_RUNS, type EngineConfig, type EngineOutputs, type EnginePool } from './run-block.js';
+
+/** What `simulate` hands each worker: the shared pool, the settings, the shared outputs and a run range. */
+export interface WorkerTask {
+  pool: EnginePool;
+  config: EngineConfig;
+  outputs: EngineOutputs;
+  from: number;
+  to: number;
+}
+
+/** Messages a worker posts back. */
+export type WorkerMessage =
+  | { type: 'progress'; completed: number }
+  | { type: 'done'; completed: number }
+  | { type: 'error'; name: string; message: string; details?: Record<string, unknown> };
+
+const PROGRESS_INTERVAL_MS = 50;
+
+function runTask(task: WorkerTask): void {
+  const port = parentPort;
+  if (port === null) throw new Error('worker.ts must run in a worker thread');
+  try {
+    const block = new RunBlock(task.pool, task.config, task.outputs);
+    let reported = Date.now();
+    let sinceReport = 0;
+    for (let r = task.from; r < task.to; r += TILE_RUNS) {
+      const count = Math.min(TILE_RUNS, task.to - r);
+      block.runTile(r, count);
+      sinceReport += count;
+      const now = Date.now();
+      if (now - reported >= PROGRESS_INTERVAL_MS) {
+        port.postMessage({ type: 'progress', completed: sinceReport } satisfies WorkerMessage);
+        sinceReport = 0;
+        reported = now;
+      }
+    }
+    port.postMessage({ type: 'done', completed: sinceReport } satisfies WorkerMessage);
+  } catch (error) {
+    const e = error instanceof Error ? error : new Error(String(error));
+    const details = 'argument' in e ? { argument: e.argument, expected: (e as { expected?: unknown }).expected } : undefined;
+    port.postMessage({ type: 'error', name: e.name, message: e.message, details } satisfies WorkerMessage);
+  }
+}
+
+if (parentPort !== null && workerData !== null && typeof workerData === 'object' && 'pool' in workerData) {
+  runTask(workerData as WorkerTask);
+}

@@ -1,0 +1,2 @@
+export { fitTemperature, meanNll, type TemperatureFit } from './temperature.js';
+export { loadCalibrationSet } from './load.js';

@@ -1,0 +1,123 @@
+import { isAbsolute, relative } from 'node:path';
+import { CancelledError } from '../errors.js';
+import { loadExperimentConfig } from '../experiment/config.js';
+import { runExperiment, type ExperimentEvent } from '../experiment/experiment.js';
+import type { Command } from './command.js';
+import { flag, integerOption, parseOptions, requiredString } from './options.js';
+import { formatDuration, progressBar } from './progress.js';
+
+const HELP = `Usage: active-testing experiment --config grid.json --out DIR [options]
+
+Runs every acquisition setting of a grid with the simulate engine (all cores), each setting's
+outputs in its own folder under DIR, in the format of \`active-testing simulate\`. Running it again
+resumes an interrupted grid: finished settings with unchanged options and input files are skipped.
+Then \`active-testing report DIR\` draws the figures and the summary table.
+
+grid.json (paths relative to the file):
+  {
+    "modelScores": "target.npy", "labels": "labels.npy",
+    "surrogates": { "icl50": { "scores": "surrogate.npy", "iclExamples": 50 } },
+    "runs": 3000, "size": 400, "step": 1, "seed": 0, "bootstrap": "exact",
+    "iclBudget": false,
+    "settings": [
+      { "acquisition": "iid" },
+      { "acquisition": "surrogate-ce" },
+      { "acquisition": "surrogate-pe", "clip": 0.1 },
+      { "acquisition": "self-entropy", "temperature": 2, "name": "self-entropy T=2" }
+    ]
+  }
+  Setting fields: acquisition (iid, true-loss, self-entropy, surrogate-ce, surrogate-pe,
+  surrogate-nll), estimator (lure, is, iid, ase; default lure, iid for iid), clip (default 0.1),
+  temperature, surrogate (a key of "surrogates"; default the only one), name.
+  Score files can come from LLM scoring steps run first into DIR/scores/<step>/:
+    "evaluate": { "target": { "model": "models/x", "data": "pool.tsv", "classes": "neg,pos" } },
+    "modelScores": "evaluate:target", "labels": "evaluate:target"
+  (step options are those of \`active-testing evaluate\`, without the dashes).
+  "iclBudget": true applies the paper's fairness rule: a setting whose surrogate used n labelled
+  ICL examples is compared, k active labels against n + k random ones (iid runs n labels longer).
+
+Options:
+  --config FILE     the experiment grid (required)
+  --out DIR         output folder (required); experiment.json and one folder per setting
+  --threads N       worker threads per simulation (default: all cores)
+  --force           recompute settings whose folder holds results of another configuration
+  --json            one JSON object per line (events) on stdout instead of text
+  -h, --help        show this help
+
+Exit codes: 0 success, 1 bad input or failure, 2 usage error.`;
+
+/** `active-testing experiment`: a grid of simulations, resumable. */
+export const experimentCommand: Command = {
+  name: 'experiment',
+  summary: 'Run a grid of acquisition settings (resumable); then `report` it',
+  help: HELP,
+  async run(argv) {
+    const values = parseOptions(argv, {
+      config: { type: 'string' },
+      out: { type: 'string' },
+      threads: { type: 'string' },
+      force: { type: 'boolean' },
+      json: { type: 'boolean' },
+    });
+    const configPath = requiredString(values, 'config');
+    const out = requiredString(values, 'out');
+    const threads = integerOption(values, 'threads');
+    const json = flag(values, 'json');
+    const config = loadExperimentConfig(configPath);
+    const controller = new AbortController();
+    const stop = () => controller.abort();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+    const progress = json ? null : progressBar({ label: 'runs' });
+    const onEvent = (event: ExperimentEvent) => {
+      if (json) {
+        if (event.event !== 'progress') console.log(JSON.stringify(event));
+        return;
+      }
+      if (event.event === 'progress') progress?.update(event.gridCompletedRuns, event.gridTotalRuns);
+      else {
+        const line = describeEvent(event, out);
+        if (line !== null) {
+          progress?.finish();
+          console.log(line);
+        }
+      }
+    };
+    try {
+      await runExperiment(config, { out, force: flag(values, 'force'), threads, signal: controller.signal, onEvent });
+    } catch (error) {
+      if (!(error instanceof CancelledError)) throw error;
+      progress?.finish();
+      console.error('active-testing experiment: interrupted. Run the same command again to resume: finished settings are kept.');
+      return 1;
+    } finally {
+      progress?.finish();
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+    }
+    return 0;
+  },
+};
+
+/** A path relative to the working directory when it lies inside it, else absolute. */
+function displayPath(path: string): string {
+  const relativePath = relative(process.cwd(), path);
+  return relativePath === '' ? '.' : relativePath.startsWith('..') || isAbsolute(relativePath) ? path : relativePath;
+}
+
+function describeEvent(event: Exclude<ExperimentEvent, { event: 'progress' }>, out: string): string | null {
+  switch (event.event) {
+    case 'evaluate':
+      return `evaluate step ${event.step} → ${displayPath(event.folder)}`;
+    case 'start':
+      return `${event.settings} settings, ${event.settings - event.toRun} already finished; output in ${out}`;
+    case 'skipped':
+      return `  ${event.name}: finished earlier, kept`;
+    case 'setting-start':
+      return null;
+    case 'setting-done':
+      return `  ${event.name}: done in ${formatDuration(event.seconds)} → ${displayPath(event.folder)}`;
+    case 'done':
+      return `Done in ${formatDuration(event.seconds)}. Next: active-testing report ${out}`;
+  }
+}

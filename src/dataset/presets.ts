@@ -1,0 +1,143 @@
+import type { HubSource } from './hub.js';
+import { fetchHubTable } from './hub.js';
+import { readTable, type Table } from './read-table.js';
+import { TextClassificationDataset, type DatasetSpec, type FileOptions } from './text-classification-dataset.js';
+
+/** A dataset of the paper: its spec (SPEC.md §2.4) and where it lives on the Hub. */
+export interface DatasetPreset extends DatasetSpec {
+  hub: HubSource;
+  textColumn: string;
+  labelColumn: string;
+  /** Rows whose label id is at least this are dropped (hate_speech18 keeps labels 0 and 1). */
+  keepLabelsBelow?: number;
+  /** Where the reference draws ICL examples from (`test` for Subjectivity, else the pool's split). */
+  iclSplit: string;
+}
+
+export const DATASET_PRESETS = {
+  sst2: {
+    name: 'sst2',
+    classes: ['negative', 'positive'],
+    answerString: 'Label',
+    instruction: 'Classify the sentiment of the following sentence as "positive" or "negative". Respond with "positive" or "negative".\n',
+    hub: { dataset: 'glue', config: 'sst2', split: 'train' },
+    textColumn: 'sentence',
+    labelColumn: 'label',
+    iclSplit: 'train',
+  },
+  subj: {
+    name: 'subj',
+    classes: ['objective', 'subjective'],
+    answerString: 'Answer',
+    instruction: 'Is the following sentence `objective` or `subjective`. Respond with `objective` or `subjective`.\n',
+    hub: { dataset: 'SetFit/subj', config: 'default', split: 'train' },
+    textColumn: 'text',
+    labelColumn: 'label',
+    iclSplit: 'test',
+  },
+  agnews: {
+    name: 'agnews',
+    classes: ['world', 'sports', 'business', 'science and technology'],
+    answerString: 'Answer',
+    instruction: 'To which category does the following news article belong: "world", "sports", "business", or "science and technology"?\n',
+    hub: { dataset: 'ag_news', config: 'default', split: 'train' },
+    textColumn: 'text',
+    labelColumn: 'label',
+    iclSplit: 'train',
+  },
+  fpb: {
+    name: 'fpb',
+    classes: ['negative', 'neutral', 'positive'],
+    answerString: 'Answer',
+    instruction: 'Classify the sentiment of the following sentence as "negative", "neutral" or "positive". Respond with "negative", "neutral" or "positive".\n',
+    hub: { dataset: 'financial_phrasebank', config: 'sentences_allagree', split: 'train' },
+    textColumn: 'sentence',
+    labelColumn: 'label',
+    iclSplit: 'train',
+  },
+  hatespeech: {
+    name: 'hatespeech',
+    classes: ['no', 'yes'],
+    answerString: 'Answer',
+    instruction: 'Does the sentence contain hate speech? Respond with "yes" or "no".\n',
+    hub: { dataset: 'hate_speech18', config: 'default', split: 'train' },
+    textColumn: 'text',
+    labelColumn: 'label',
+    keepLabelsBelow: 2,
+    iclSplit: 'train',
+  },
+} as const satisfies Record<string, DatasetPreset>;
+
+/**
+ * Base of the paper's datasets: `load(path)` reads a local file (columns `sentence`/`label` by
+ * default, as in ../shared/data), `load()` without a path downloads the Hub split.
+ */
+export class PresetDataset extends TextClassificationDataset {
+  static readonly preset: DatasetPreset;
+
+  /**
+   * @example
+   * const sst2 = await SST2Dataset.load('../shared/data/sst2/validation.tsv');
+   * const hub = await SST2Dataset.load(); // glue/sst2 train split from the Hub
+   */
+  static async load<T extends TextClassificationDataset>(
+    this: { preset: DatasetPreset; new (texts: readonly string[], labels: Int32Array): T },
+    path?: string,
+    options: FileOptions & { split?: string } = {},
+  ): Promise<T> {
+    const preset = this.preset;
+    const table = path === undefined
+      ? await fetchHubTable({ ...preset.hub, ...(options.split ? { split: options.split } : {}) }, options.limit)
+      : await readTable(path, options.format);
+    const columns = path === undefined ? { textColumn: preset.textColumn, labelColumn: preset.labelColumn } : {};
+    const base = TextClassificationDataset.fromTable(filterLabels(table, preset, options.labelColumn ?? columns.labelColumn ?? 'label'), preset, { ...columns, ...options });
+    return new this(base.texts, base.labels);
+  }
+}
+
+function filterLabels(table: Table, preset: DatasetPreset, labelColumn: string): Table {
+  const limit = preset.keepLabelsBelow;
+  const index = table.columns.indexOf(labelColumn);
+  if (limit === undefined || index < 0) return table;
+  return { columns: table.columns, rows: table.rows.filter((row) => !(Number(row[index]) >= limit)) };
+}
+
+/** GLUE SST-2: movie-review sentiment, `negative`/`positive`, answer string `Label`. */
+export class SST2Dataset extends PresetDataset {
+  static override readonly preset: DatasetPreset = DATASET_PRESETS.sst2;
+  constructor(texts: readonly string[], labels: Int32Array) {
+    super(DATASET_PRESETS.sst2, texts, labels);
+  }
+}
+
+/** Subjectivity (SetFit/subj): `objective`/`subjective`, answer string `Answer`. */
+export class SubjectivityDataset extends PresetDataset {
+  static override readonly preset: DatasetPreset = DATASET_PRESETS.subj;
+  constructor(texts: readonly string[], labels: Int32Array) {
+    super(DATASET_PRESETS.subj, texts, labels);
+  }
+}
+
+/** AG News: `world`, `sports`, `business`, `science and technology`. */
+export class AGNewsDataset extends PresetDataset {
+  static override readonly preset: DatasetPreset = DATASET_PRESETS.agnews;
+  constructor(texts: readonly string[], labels: Int32Array) {
+    super(DATASET_PRESETS.agnews, texts, labels);
+  }
+}
+
+/** Financial PhraseBank (sentences_allagree): `negative`, `neutral`, `positive`. */
+export class FPBDataset extends PresetDataset {
+  static override readonly preset: DatasetPreset = DATASET_PRESETS.fpb;
+  constructor(texts: readonly string[], labels: Int32Array) {
+    super(DATASET_PRESETS.fpb, texts, labels);
+  }
+}
+
+/** hate_speech18 restricted to labels 0 and 1: `no`/`yes`. */
+export class HateSpeechDataset extends PresetDataset {
+  static override readonly preset: DatasetPreset = DATASET_PRESETS.hatespeech;
+  constructor(texts: readonly string[], labels: Int32Array) {
+    super(DATASET_PRESETS.hatespeech, texts, labels);
+  }
+}

@@ -1,0 +1,150 @@
+import { basename } from 'node:path';
+import { InputError } from '../errors.js';
+import { fetchHubTable, type HubSource } from './hub.js';
+import { readTable, type Table, type TableFormat } from './read-table.js';
+
+/** What a dataset is about: its classes and the reference's prompt pieces. */
+export interface DatasetSpec {
+  /** Short name, used as the results folder (e.g. `sst2`). */
+  name: string;
+  /** Class names in label-id order; also the answer words scored after the prompt. */
+  classes: readonly string[];
+  /** The word before the colon in the prompt (`Label`, `Answer`). */
+  answerString: string;
+  /** The task instruction, placed before the shots and the query (ends with a newline). */
+  instruction: string;
+}
+
+export interface ColumnOptions {
+  /** Column holding the text (default `sentence`). */
+  textColumn?: string;
+  /** Column holding the label, as a class id or a class name (default `label`). */
+  labelColumn?: string;
+  /** Keep only the first N rows. */
+  limit?: number;
+}
+
+export interface FileOptions extends ColumnOptions {
+  format?: TableFormat;
+}
+
+/**
+ * A labelled text-classification dataset in memory: texts, integer labels, and the spec that
+ * turns them into prompts. Subclasses (`SST2Dataset`, ...) fix the spec to the reference's.
+ *
+ * @example
+ * const data = await TextClassificationDataset.fromFile('reviews.csv', {
+ *   name: 'reviews', classes: ['negative', 'positive'], answerString: 'Label', instruction: 'Classify the review.\n',
+ * }, { textColumn: 'review', labelColumn: 'stars' });
+ * data.size; // number of rows
+ */
+export class TextClassificationDataset implements DatasetSpec {
+  readonly name: string;
+  readonly classes: readonly string[];
+  readonly answerString: string;
+  readonly instruction: string;
+
+  constructor(spec: DatasetSpec, readonly texts: readonly string[], readonly labels: Int32Array) {
+    this.name = spec.name;
+    this.classes = spec.classes;
+    this.answerString = spec.answerString;
+    this.instruction = spec.instruction;
+    if (spec.classes.length < 2) throw new InputError({ argument: 'classes', expected: 'at least two class names', received: [...spec.classes] });
+    if (texts.length !== labels.length) throw new InputError({ argument: 'labels', expected: `one label per text (${texts.length})`, received: labels.length });
+    texts.forEach((text, row) => {
+      if (typeof text !== 'string' || text.trim() === '') throw new InputError({ argument: 'texts', expected: 'a non-empty text', row, received: text });
+    });
+    labels.forEach((label, row) => {
+      if (label < 0 || label >= spec.classes.length) {
+        throw new InputError({ argument: 'labels', expected: `a class id in [0, ${spec.classes.length - 1}]`, row, received: label });
+      }
+    });
+  }
+
+  /** Reads a TSV, CSV or JSONL file (see `readTable`). */
+  static async fromFile(path: string, spec: Partial<DatasetSpec> & Pick<DatasetSpec, 'classes'>, options: FileOptions = {}): Promise<TextClassificationDataset> {
+    const table = await readTable(path, options.format);
+    return TextClassificationDataset.fromTable(table, completeSpec(spec, basename(path).replace(/\.[^.]*$/, '')), options);
+  }
+
+  /**
+   * Downloads a split from the Hugging Face Hub's dataset viewer (needs internet).
+   *
+   * @example
+   * const data = await TextClassificationDataset.fromHub({ dataset: 'glue', config: 'sst2', split: 'validation' }, { classes: ['negative', 'positive'] });
+   */
+  static async fromHub(source: HubSource, spec: Partial<DatasetSpec> & Pick<DatasetSpec, 'classes'>, options: ColumnOptions = {}): Promise<TextClassificationDataset> {
+    const table = await fetchHubTable(source, options.limit);
+    return TextClassificationDataset.fromTable(table, completeSpec(spec, source.dataset.replace(/.*\//, '')), options);
+  }
+
+  /** Builds a dataset from a table, checking every row: the text must be non-empty and the label a class id or name. */
+  static fromTable(table: Table, spec: DatasetSpec, options: ColumnOptions = {}): TextClassificationDataset {
+    const textIndex = columnIndex(table, options.textColumn ?? 'sentence', 'textColumn');
+    const labelIndex = columnIndex(table, options.labelColumn ?? 'label', 'labelColumn');
+    const rows = options.limit === undefined ? table.rows : table.rows.slice(0, checkLimit(options.limit));
+    const texts = rows.map((row, i) => {
+      const text = row[textIndex];
+      if (typeof text !== 'string' || text.trim() === '') throw new InputError({ argument: 'text', expected: 'a non-empty text', row: i, received: text ?? null });
+      return text;
+    });
+    const labels = Int32Array.from(rows, (row, i) => parseLabel(row[labelIndex], spec.classes, i));
+    return new TextClassificationDataset(spec, texts, labels);
+  }
+
+  get size(): number {
+    return this.texts.length;
+  }
+
+  /** The rows at `indices`, in that order, with the same spec. */
+  select(indices: ArrayLike<number>): TextClassificationDataset {
+    const picked = Array.from(indices, (i) => {
+      if (!Number.isInteger(i) || i < 0 || i >= this.size) throw new InputError({ argument: 'indices', expected: `row indices in [0, ${this.size - 1}]`, received: i });
+      return i;
+    });
+    return new TextClassificationDataset(this, picked.map((i) => this.texts[i] as string), Int32Array.from(picked, (i) => this.labels[i] as number));
+  }
+
+  /** Labels as one-hot rows (N×K, row-major), as the reference stores targets. */
+  oneHot(): Float32Array {
+    const k = this.classes.length;
+    const out = new Float32Array(this.size * k);
+    this.labels.forEach((label, i) => (out[i * k + label] = 1));
+    return out;
+  }
+
+  /** How many rows each class has. */
+  classCounts(): number[] {
+    const counts = new Array<number>(this.classes.length).fill(0);
+    for (const label of this.labels) counts[label] = (counts[label] as number) + 1;
+    return counts;
+  }
+}
+
+function completeSpec(spec: Partial<DatasetSpec> & Pick<DatasetSpec, 'classes'>, fallbackName: string): DatasetSpec {
+  return { name: spec.name ?? fallbackName, classes: spec.classes, answerString: spec.answerString ?? 'Label', instruction: spec.instruction ?? '' };
+}
+
+function checkLimit(limit: number): number {
+  if (!Number.isInteger(limit) || limit < 1) throw new InputError({ argument: 'limit', expected: 'a positive integer', received: limit });
+  return limit;
+}
+
+function columnIndex(table: Table, column: string, argument: string): number {
+  const index = table.columns.indexOf(column);
+  if (index < 0) throw new InputError({ argument, expected: `one of the columns ${table.columns.map((c) => JSON.stringify(c)).join(', ')}`, received: column });
+  return index;
+}
+
+/** A label cell: a class id (number or integer string) or a class name (case-insensitive). */
+function parseLabel(value: unknown, classes: readonly string[], row: number): number {
+  const expected = `a class id in [0, ${classes.length - 1}] or one of ${classes.map((c) => JSON.stringify(c)).join(', ')}`;
+  if (typeof value === 'number' && Number.isInteger(value) && value >= 0 && value < classes.length) return value;
+  if (typeof value === 'string') {
+    const trimmed = value.trim();
+    if (/^\d+$/.test(trimmed) && Number(trimmed) < classes.length) return Number(trimmed);
+    const byName = classes.findIndex((c) => c.toLowerCase() === trimmed.toLowerCase());
+    if (byName >= 0) return byName;
+  }
+  throw new InputError({ argument: 'label', expected, row, received: value ?? null });
+}

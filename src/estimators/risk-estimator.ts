@@ -1,0 +1,150 @@
+import { InputError } from '../errors.js';
+import { CompensatedSum } from './compensated-sum.js';
+
+/**
+ * A risk estimate maintained incrementally as labels arrive: each `add` is O(1), and so are
+ * `estimate` and the exact bootstrap variance.
+ */
+export interface RiskEstimator {
+  /** Labels added so far (M). */
+  readonly count: number;
+  /**
+   * Adds the m-th acquired item: its loss, the proposal probability q it was drawn with, and its
+   * pool index (needed only by estimators with per-item knowledge, such as ASE).
+   */
+  add(loss: number, q: number, index?: number): void;
+  /** The risk estimate after the labels added so far (NaN before the first). */
+  estimate(): number;
+  /**
+   * The bootstrap variance of the estimate in the limit of infinitely many resamples: the
+   * variance of the mean of M terms x_m resampled with replacement, `(1/M)·popvar(x)`
+   * (ALGORITHMS.md §2).
+   */
+  bootstrapVariance(): number;
+  /**
+   * Writes the M terms x_m whose mean is the current estimate into `out[0..M)` (O(M)): what a
+   * Monte Carlo bootstrap resamples.
+   */
+  terms(out: Float64Array): void;
+  /** Forgets every label. */
+  reset(): void;
+}
+
+/**
+ * Estimators whose estimate after M labels is the mean of terms `x_m(M) = p_m + κ(M)·r_m`, with
+ * p_m and r_m fixed when item m arrives (LURE: p = ℓ, r = ℓ·b_m, κ = N − M; IS and i.i.d.: r = 0).
+ * The estimate keeps compensated sums of p and r; the variance keeps sums of squares of p and r
+ * centred on their first values, so that clustered terms do not cancel catastrophically.
+ *
+ * @example
+ * class HalfEstimator extends TermMeanEstimator {
+ *   protected primaryTerm(loss: number): number { return loss / 2; }
+ * }
+ */
+export abstract class TermMeanEstimator implements RiskEstimator {
+  private m = 0;
+  private readonly primarySum = new CompensatedSum();
+  private readonly secondarySum = new CompensatedSum();
+  private primaryCentre = 0;
+  private secondaryCentre = 0;
+  private centredPrimary = 0;
+  private centredSecondary = 0;
+  private primarySquares = 0;
+  private crossProducts = 0;
+  private secondarySquares = 0;
+  private primaries = new Float64Array(16);
+  private secondaries = new Float64Array(16);
+
+  get count(): number {
+    return this.m;
+  }
+
+  /** Largest number of labels this estimator accepts (the pool size, or Infinity). */
+  protected get capacity(): number {
+    return Infinity;
+  }
+
+  /** p_m: the part of the m-th term that does not depend on M. */
+  protected abstract primaryTerm(loss: number, q: number, m: number, index: number | undefined): number;
+
+  /** r_m: the part multiplied by κ(M). */
+  protected secondaryTerm(_loss: number, _q: number, _m: number, _index: number | undefined): number {
+    return 0;
+  }
+
+  /** κ(M). */
+  protected scale(_labels: number): number {
+    return 0;
+  }
+
+  add(loss: number, q: number, index?: number): void {
+    if (this.m >= this.capacity) {
+      throw new InputError({ argument: 'labels', expected: `at most ${this.capacity} labels (the pool size)`, received: this.m + 1 });
+    }
+    const m = ++this.m;
+    const p = this.primaryTerm(loss, q, m, index);
+    const r = this.secondaryTerm(loss, q, m, index);
+    if (m > this.primaries.length) this.grow();
+    this.primaries[m - 1] = p;
+    this.secondaries[m - 1] = r;
+    this.primarySum.add(p);
+    this.secondarySum.add(r);
+    if (m === 1) {
+      this.primaryCentre = p;
+      this.secondaryCentre = r;
+    }
+    const a = p - this.primaryCentre;
+    const d = r - this.secondaryCentre;
+    this.centredPrimary += a;
+    this.centredSecondary += d;
+    this.primarySquares += a * a;
+    this.crossProducts += a * d;
+    this.secondarySquares += d * d;
+  }
+
+  estimate(): number {
+    const m = this.m;
+    if (m === 0) return Number.NaN;
+    const kappa = this.scale(m);
+    const secondary = kappa === 0 ? 0 : kappa * this.secondarySum.value;
+    return (this.primarySum.value + secondary) / m;
+  }
+
+  bootstrapVariance(): number {
+    const m = this.m;
+    if (m === 0) return Number.NaN;
+    const kappa = this.scale(m);
+    const sum = this.centredPrimary + kappa * this.centredSecondary;
+    const squares = this.primarySquares + 2 * kappa * this.crossProducts + kappa * kappa * this.secondarySquares;
+    const mean = sum / m;
+    const variance = (squares / m - mean * mean) / m;
+    return variance > 0 ? variance : 0;
+  }
+
+  terms(out: Float64Array): void {
+    const kappa = this.scale(this.m);
+    for (let j = 0; j < this.m; j++) out[j] = kappa === 0 ? this.primaries[j] : this.primaries[j] + kappa * this.secondaries[j];
+  }
+
+  reset(): void {
+    this.m = 0;
+    this.primarySum.reset();
+    this.secondarySum.reset();
+    this.primaryCentre = 0;
+    this.secondaryCentre = 0;
+    this.centredPrimary = 0;
+    this.centredSecondary = 0;
+    this.primarySquares = 0;
+    this.crossProducts = 0;
+    this.secondarySquares = 0;
+  }
+
+  private grow(): void {
+    const primaries = new Float64Array(this.primaries.length * 2);
+    const secondaries = new Float64Array(this.primaries.length * 2);
+    primaries.set(this.primaries);
+    secondaries.set(this.secondaries);
+    this.primaries = primaries;
+    this.secondaries = secondaries;
+  }
+}

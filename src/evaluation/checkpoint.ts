@@ -1,0 +1,71 @@
+import { existsSync } from 'node:fs';
+import { open, readFile, rm, stat, truncate } from 'node:fs/promises';
+import { FileFormatError } from '../errors.js';
+import { writeFileAtomic } from '../io/atomic.js';
+
+/**
+ * Scores of an unfinished run, kept on disk batch by batch so that a crash loses at most one
+ * batch: `<base>.partial.json` records the run's configuration, `<base>.partial.f32` holds the
+ * finished rows (float32, row-major), appended and flushed after each batch.
+ */
+export class ScoreCheckpoint {
+  private constructor(
+    readonly base: string,
+    readonly cols: number,
+    /** Rows already on disk. */
+    readonly rows: Float32Array,
+  ) {}
+
+  /** The configuration an unfinished run at `base` was started with, or null when there is none. */
+  static async pendingConfig(base: string): Promise<unknown | null> {
+    if (!existsSync(`${base}.partial.json`)) return null;
+    try {
+      return JSON.parse(await readFile(`${base}.partial.json`, 'utf8')) as unknown;
+    } catch (error) {
+      throw new FileFormatError(`${base}.partial.json`, `unreadable checkpoint: ${(error as Error).message}`);
+    }
+  }
+
+  /**
+   * Opens the checkpoint at `base` for a run with this configuration: resumes when an
+   * unfinished run with an identical configuration is there (dropping a half-written last row),
+   * otherwise starts afresh, replacing any other checkpoint.
+   */
+  static async open(base: string, config: unknown, cols: number): Promise<ScoreCheckpoint> {
+    const pending = await ScoreCheckpoint.pendingConfig(base);
+    const data = `${base}.partial.f32`;
+    if (pending !== null && JSON.stringify(pending) === JSON.stringify(config) && existsSync(data)) {
+      const complete = Math.floor((await stat(data)).size / (4 * cols));
+      await truncate(data, complete * 4 * cols);
+      const bytes = await readFile(data);
+      const rows = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+      return new ScoreCheckpoint(base, cols, rows);
+    }
+    await ScoreCheckpoint.discard(base);
+    await writeFileAtomic(`${base}.partial.json`, `${JSON.stringify(config)}\n`);
+    await writeFileAtomic(data, new Uint8Array(0));
+    return new ScoreCheckpoint(base, cols, new Float32Array(0));
+  }
+
+  /** Number of finished items on disk. */
+  get done(): number {
+    return this.rows.length / this.cols;
+  }
+
+  /** Appends a finished batch and flushes it to disk. */
+  async append(rows: Float32Array): Promise<void> {
+    const handle = await open(`${this.base}.partial.f32`, 'a');
+    try {
+      await handle.write(new Uint8Array(rows.buffer, rows.byteOffset, rows.byteLength));
+      await handle.datasync();
+    } finally {
+      await handle.close();
+    }
+  }
+
+  /** Removes the checkpoint files (after the final results are written, or to start over). */
+  static async discard(base: string): Promise<void> {
+    await rm(`${base}.partial.json`, { force: true });
+    await rm(`${base}.partial.f32`, { force: true });
+  }
+}

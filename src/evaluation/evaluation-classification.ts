@@ -1,0 +1,160 @@
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Splits } from '../dataset/splits.js';
+import type { TextClassificationDataset } from '../dataset/text-classification-dataset.js';
+import { InputError, OutputExistsError } from '../errors.js';
+import { writeFileAtomic, writeOutputFolder } from '../io/atomic.js';
+import { encodeNpy, readNpy } from '../io/npy.js';
+import type { Model, ScoringProgress } from '../model/model.js';
+import { ScoreCheckpoint } from './checkpoint.js';
+import { selectIclExamples } from './icl.js';
+import type { PromptTemplate } from './prompt.js';
+import { runScoringJob, type ScoringJobResult, type Shot } from './scoring-job.js';
+import { solveTemperature, type TemperatureSolution } from './temperature.js';
+
+export interface EvaluationOptions {
+  /** Root of the results tree: `<resultsDir>/<dataset>/<model>[_icl<n>]/<subset>_set_*`. */
+  resultsDir: string;
+  /** Named row subsets of the dataset (e.g. from `loadOrCreateSplits`). */
+  splits: Splits;
+  /** Folder name of the model in the results tree (default: the model id with `/` replaced by `_`). */
+  modelName?: string;
+  template?: PromptTemplate;
+  /** Where ICL shots come from: a subset name of `splits` (default `icl`) or a separate dataset (e.g. Subjectivity's test split). */
+  iclSource?: string | TextClassificationDataset;
+}
+
+export interface ProcedureOptions {
+  batchSize?: number;
+  /** Replace existing results of this subset. */
+  force?: boolean;
+  signal?: AbortSignal;
+  onProgress?: (progress: ScoringProgress) => void;
+  /** Use the prefix cache where the model allows it (default true). */
+  prefixCache?: boolean;
+}
+
+export interface EvaluationResult extends ScoringJobResult {
+  /** The folder the results were written to. */
+  dir: string;
+}
+
+/**
+ * Scores subsets of a classification dataset with a model and saves the results where the
+ * reference does (`<dataset>/<model>[_icl<n>]/<subset>_set_scores`), as `.npy` plus JSON
+ * metadata, never overwriting existing results unless `force`. An interrupted run resumes
+ * from its last complete batch.
+ *
+ * @example
+ * const evaluation = new EvaluationClassification(model, sst2, { resultsDir: 'results', splits });
+ * const { accuracy, loss } = await evaluation.evaluationProcedure('pool', { batchSize: 16 });
+ * await evaluation.evaluationIclProcedure('pool', { nbIclExamples: 50 });
+ */
+export class EvaluationClassification {
+  readonly modelName: string;
+
+  constructor(readonly model: Model, readonly dataset: TextClassificationDataset, readonly options: EvaluationOptions) {
+    this.modelName = options.modelName ?? model.id.replace(/[\\/]+/g, '_').replace(/^[._]+/, '');
+  }
+
+  /** The folder of a zero-shot (n = 0) or n-shot evaluation. */
+  resultsFolder(nbIclExamples = 0): string {
+    const model = nbIclExamples > 0 ? `${this.modelName}_icl${nbIclExamples}` : this.modelName;
+    return join(this.options.resultsDir, this.dataset.name, model);
+  }
+
+  /** Zero-shot scores of a subset: writes `<subset>_set_scores.npy`, `_targets.npy` and `_metrics.json`. */
+  async evaluationProcedure(subset: string, options: ProcedureOptions = {}): Promise<EvaluationResult> {
+    return this.evaluate(subset, [], 0, null, options);
+  }
+
+  /**
+   * Scores of a subset with `nbIclExamples` shots, drawn per class in proportion to the ICL
+   * source's class frequencies and shuffled with `seed`, the same shots for every item.
+   */
+  async evaluationIclProcedure(subset: string, options: ProcedureOptions & { nbIclExamples: number; seed?: number }): Promise<EvaluationResult> {
+    const seed = options.seed ?? 0;
+    const source = this.iclSource(subset);
+    const positions = selectIclExamples(source.data.labels, this.dataset.classes.length, options.nbIclExamples, seed);
+    const shots: Shot[] = Array.from(positions, (p) => ({ text: source.data.texts[p] as string, label: source.data.labels[p] as number }));
+    const rows = Array.from(positions, (p) => source.rows[p] as number);
+    return this.evaluate(subset, shots, options.nbIclExamples, { seed, rows, source: source.name }, options);
+  }
+
+  /**
+   * Fits the temperature minimising the NLL of a subset's saved scores (see `solveTemperature`)
+   * and saves it as `<subset>_set_temperature.json` beside them.
+   */
+  async temperatureScaling(subset: string, options: { nbIclExamples?: number; force?: boolean } = {}): Promise<TemperatureSolution> {
+    const dir = this.resultsFolder(options.nbIclExamples ?? 0);
+    const scoresPath = join(dir, `${subset}_set_scores.npy`);
+    if (!existsSync(scoresPath)) throw new InputError({ argument: 'subset', expected: `a subset evaluated before (no ${scoresPath})`, received: subset });
+    const scores = await readNpy(scoresPath);
+    const labels = await readNpy(join(dir, `${subset}_set_targets.npy`));
+    const fit = solveTemperature(scores.data as Float32Array, labels.data as Int32Array, this.dataset.classes.length);
+    await writeFileAtomic(join(dir, `${subset}_set_temperature.json`), `${JSON.stringify(fit, null, 2)}\n`, { force: options.force === true });
+    return fit;
+  }
+
+  private iclSource(subset: string): { name: string; data: TextClassificationDataset; rows: Int32Array } {
+    const source = this.options.iclSource ?? 'icl';
+    if (typeof source !== 'string') return { name: 'iclSource', data: source, rows: Int32Array.from({ length: source.size }, (_, i) => i) };
+    if (source === subset) throw new InputError({ argument: 'iclSource', expected: 'a subset other than the one evaluated', received: source });
+    const rows = this.subsetRows(source);
+    return { name: source, data: this.dataset.select(rows), rows };
+  }
+
+  private subsetRows(subset: string): Int32Array {
+    const rows = this.options.splits[subset];
+    if (!rows) throw new InputError({ argument: 'subset', expected: `one of the splits ${Object.keys(this.options.splits).join(', ')}`, received: subset });
+    return rows;
+  }
+
+  private async evaluate(
+    subset: string,
+    shots: Shot[],
+    nbIclExamples: number,
+    icl: { seed: number; rows: number[]; source: string } | null,
+    options: ProcedureOptions,
+  ): Promise<EvaluationResult> {
+    const dir = this.resultsFolder(nbIclExamples);
+    const names = ['scores.npy', 'targets.npy', 'metrics.json'].map((n) => `${subset}_set_${n}`);
+    if (!options.force) {
+      for (const name of names) if (existsSync(join(dir, name))) throw new OutputExistsError(join(dir, name), 'pass { force: true } to replace it');
+    }
+    const data = this.dataset.select(this.subsetRows(subset));
+    const config = { model: this.model.id, dataset: this.dataset.name, subset, rows: data.size, icl, template: this.options.template ?? null };
+    const result = await runScoringJob(this.model, data, {
+      shots,
+      ...(this.options.template ? { template: this.options.template } : {}),
+      ...(options.batchSize === undefined ? {} : { batchSize: options.batchSize }),
+      ...(options.prefixCache === undefined ? {} : { prefixCache: options.prefixCache }),
+      ...(options.signal ? { signal: options.signal } : {}),
+      ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+      checkpoint: { base: join(dir, `${subset}_set`), config },
+    });
+    const k = this.dataset.classes.length;
+    const metrics = {
+      accuracy: result.accuracy,
+      loss: result.loss,
+      model: this.model.id,
+      dataset: this.dataset.name,
+      subset,
+      classes: this.dataset.classes,
+      label_token_ids: result.labelTokenIds,
+      first_prompt: result.firstPrompt,
+      icl_rows: icl?.rows ?? [],
+      icl_seed: icl?.seed ?? null,
+      icl_source: icl?.source ?? null,
+      timings: result.timings,
+    };
+    await writeOutputFolder(dir, [
+      { name: names[0] as string, data: encodeNpy({ data: result.scores, shape: [data.size, k], dtype: 'f4' }) },
+      { name: names[1] as string, data: encodeNpy({ data: Int32Array.from(data.labels), shape: [data.size], dtype: 'i4' }) },
+      { name: names[2] as string, data: `${JSON.stringify(metrics, null, 2)}\n` },
+    ], { force: options.force === true });
+    await ScoreCheckpoint.discard(join(dir, `${subset}_set`));
+    return { ...result, dir };
+  }
+}

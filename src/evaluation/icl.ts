@@ -1,0 +1,60 @@
+import { InputError } from '../errors.js';
+import { randomStream } from '../random.js';
+
+/** Stream id of ICL example draws (see `randomStream`). */
+const ICL_STREAM = 102;
+
+/**
+ * Shots per class in proportion to the class counts, rounded by largest remainder (ties go to
+ * the lower class index), so they sum to exactly `n`.
+ *
+ * @example
+ * shotsPerClass([70, 30], 5); // [4, 1]: quotas 3.5 and 1.5, remainders tie, class 0 gets the extra shot
+ */
+export function shotsPerClass(classCounts: readonly number[], n: number): number[] {
+  const total = classCounts.reduce((a, b) => a + b, 0);
+  if (!Number.isInteger(n) || n < 0 || n > total) throw new InputError({ argument: 'nbIclExamples', expected: `an integer in [0, ${total}] (the rows available for shots)`, received: n });
+  if (n === 0) return classCounts.map(() => 0);
+  const quotas = classCounts.map((c) => (n * c) / total);
+  const counts = quotas.map(Math.floor);
+  const order = quotas.map((_, k) => k).sort((a, b) => (quotas[b]! - counts[b]!) - (quotas[a]! - counts[a]!) || a - b);
+  let left = n - counts.reduce((a, b) => a + b, 0);
+  for (const k of order) {
+    if (left === 0) break;
+    counts[k] = (counts[k] as number) + 1;
+    left--;
+  }
+  return counts;
+}
+
+/**
+ * Picks `n` ICL examples from rows with these labels: per class as `shotsPerClass` says, chosen
+ * at random within each class, then shuffled once. Returns row positions in prompt order; the
+ * same (labels, n, seed) always gives the same shots.
+ *
+ * @example
+ * selectIclExamples(Int32Array.of(0, 1, 1, 0, 1), 2, 0); // e.g. [4, 0]: one shot per class, shuffled
+ */
+export function selectIclExamples(labels: Int32Array, numClasses: number, n: number, seed: number | string): Int32Array {
+  const byClass: number[][] = Array.from({ length: numClasses }, () => []);
+  labels.forEach((label, row) => byClass[label]?.push(row));
+  const counts = shotsPerClass(byClass.map((rows) => rows.length), n);
+  const u = randomStream(seed, [ICL_STREAM]);
+  const chosen: number[] = [];
+  byClass.forEach((rows, k) => {
+    partialShuffle(rows, counts[k] as number, u);
+    chosen.push(...rows.slice(0, counts[k]));
+  });
+  partialShuffle(chosen, chosen.length, u);
+  return Int32Array.from(chosen);
+}
+
+/** Fisher–Yates on the first `count` positions: they become a uniform random sample, in random order. */
+function partialShuffle(values: number[], count: number, u: () => number): void {
+  for (let i = 0; i < count; i++) {
+    const j = i + Math.floor(u() * (values.length - i));
+    const t = values[i] as number;
+    values[i] = values[j] as number;
+    values[j] = t;
+  }
+}

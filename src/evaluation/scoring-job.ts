@@ -1,0 +1,90 @@
+import { performance } from 'node:perf_hooks';
+import type { TextClassificationDataset } from '../dataset/text-classification-dataset.js';
+import { accuracy, crossEntropyLoss } from '../metrics/index.js';
+import type { Model, ScoringProgress } from '../model/model.js';
+import { ScoreCheckpoint } from './checkpoint.js';
+import { itemPrompt, promptPrefix, REFERENCE_TEMPLATE, type PromptTemplate } from './prompt.js';
+
+/** An ICL shot: a text and its class id. */
+export interface Shot {
+  text: string;
+  label: number;
+}
+
+export interface ScoringJobOptions {
+  /** Instruction before the shots (default: the dataset's). Used verbatim. */
+  instruction?: string;
+  /** Default: the dataset's. */
+  answerString?: string;
+  template?: PromptTemplate;
+  /** ICL shots, in prompt order (class ids of `dataset.classes`). */
+  shots?: readonly Shot[];
+  /** Explicit label token ids instead of the continuation rule. */
+  labelTokenIds?: readonly number[];
+  batchSize?: number;
+  /** Encode the shared instruction + shots once and reuse its key/value cache (default true; exact either way). */
+  prefixCache?: boolean;
+  signal?: AbortSignal;
+  onProgress?: (progress: ScoringProgress) => void;
+  /** Keep finished batches at this path base (see `ScoreCheckpoint`), resuming a run with the same `config`. */
+  checkpoint?: { base: string; config: unknown };
+}
+
+export interface ScoringJobResult {
+  /** N×K raw label-token logits, row-major, in the dataset's order. */
+  scores: Float32Array;
+  labelTokenIds: number[];
+  accuracy: number;
+  /** Mean cross-entropy of softmax(scores) against the labels. */
+  loss: number;
+  /** The full prompt of the first item, shots included. */
+  firstPrompt: string;
+  /** Items scored by this call (the rest came from a checkpoint). */
+  scoredNow: number;
+  timings: { scoringSeconds: number; itemsPerSecond: number };
+}
+
+/**
+ * Scores every item of a dataset with a model, zero-shot or with ICL shots: builds the prompts,
+ * finds the label tokens, scores in batches (prefix-cached when possible), optionally
+ * checkpointing to disk, and computes accuracy and cross-entropy.
+ *
+ * @example
+ * const result = await runScoringJob(model, sst2.select(splits.pool), { batchSize: 16 });
+ * result.accuracy;
+ */
+export async function runScoringJob(model: Model, dataset: TextClassificationDataset, options: ScoringJobOptions = {}): Promise<ScoringJobResult> {
+  const answer = options.answerString ?? dataset.answerString;
+  const template = options.template ?? REFERENCE_TEMPLATE;
+  const shots = (options.shots ?? []).map((s) => ({ text: s.text, label: dataset.classes[s.label] as string }));
+  const prefix = promptPrefix(options.instruction ?? dataset.instruction, shots, answer, template);
+  const prompts = dataset.texts.map((text) => itemPrompt(prefix, text, answer, template));
+  const k = dataset.classes.length;
+  const firstPrompt = prompts[0] ?? itemPrompt(prefix, '', answer, template);
+  const labelTokenIds = await model.labelTokenIds(firstPrompt, dataset.classes, options.labelTokenIds, options.signal);
+
+  const checkpoint = options.checkpoint ? await ScoreCheckpoint.open(options.checkpoint.base, options.checkpoint.config, k) : null;
+  const done = checkpoint?.done ?? 0;
+  const started = performance.now();
+  const fresh = await model.score(prompts.slice(done), labelTokenIds, {
+    ...(options.batchSize === undefined ? {} : { batchSize: options.batchSize }),
+    ...(options.prefixCache !== false && prefix !== '' ? { sharedPrefix: prefix } : {}),
+    ...(options.signal ? { signal: options.signal } : {}),
+    onProgress: ({ done: now }) => options.onProgress?.({ done: done + now, total: prompts.length }),
+    ...(checkpoint ? { onBatch: (rows: Float32Array) => checkpoint.append(rows) } : {}),
+  });
+  const seconds = (performance.now() - started) / 1000;
+  const scores = new Float32Array(prompts.length * k);
+  if (checkpoint) scores.set(checkpoint.rows);
+  scores.set(fresh, done * k);
+  const matrix = { data: Float64Array.from(scores), rows: dataset.size, cols: k };
+  return {
+    scores,
+    labelTokenIds,
+    accuracy: accuracy(matrix, dataset.labels),
+    loss: crossEntropyLoss(matrix, dataset.labels),
+    firstPrompt,
+    scoredNow: prompts.length - done,
+    timings: { scoringSeconds: seconds, itemsPerSecond: seconds > 0 ? (prompts.length - done) / seconds : 0 },
+  };
+}

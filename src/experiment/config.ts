@@ -1,0 +1,295 @@
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { FileFormatError, InputError } from '../errors.js';
+import { ESTIMATOR_NAMES, type EstimatorName } from '../acquisition/simulate.js';
+import { ACQUISITION_FUNCTIONS, type AcquisitionFunction } from '../metrics/index.js';
+import type { Numerics } from '../numerics.js';
+import { EVALUATE_REFERENCE, type EvaluateStep, resolveEvaluateSteps } from './evaluate-steps.js';
+import { settingName } from './manifest.js';
+
+/** A surrogate's score file, and how many labelled in-context examples it used. */
+export interface SurrogateSpec {
+  scores: string;
+  /** Labelled ICL examples behind the surrogate; charged to its settings under the ICL-budget rule. */
+  iclExamples: number;
+}
+
+/** One acquisition setting of the grid, as written in the config (every field but `acquisition` optional). */
+export interface SettingSpec {
+  name?: string;
+  acquisition: AcquisitionFunction;
+  estimator?: EstimatorName;
+  clip?: number;
+  temperature?: number | null;
+  /** Key into `surrogates`; defaults to the only surrogate when there is one. */
+  surrogate?: string;
+}
+
+/** The experiment file (`grid.json`), as written by a user. Paths are relative to the file. */
+export interface ExperimentConfigFile {
+  /** `active-testing evaluate` runs that make score files; refer to their outputs as `evaluate:<step>`. */
+  evaluate?: Record<string, EvaluateStep>;
+  /** A `.npy` path, or `evaluate:<step>` for that step's `scores.npy`. */
+  modelScores: string;
+  /** A `.npy` path, or `evaluate:<step>` for that step's `labels.npy`. */
+  labels: string;
+  /** Named surrogates: a path (or `evaluate:<step>`), or `{ scores, iclExamples }`; `iclExamples` defaults to the step's `icl-examples`. */
+  surrogates?: Record<string, string | { scores: string; iclExamples?: number }>;
+  settings: SettingSpec[];
+  runs?: number;
+  size?: number;
+  step?: number;
+  seed?: number;
+  /** `exact` (default), a number of Monte Carlo resamples, or `none`. */
+  bootstrap?: 'exact' | 'none' | number;
+  numerics?: Numerics;
+  /** The paper's fairness rule: k active labels are compared with n + k random ones, n = the surrogate's ICL examples. */
+  iclBudget?: boolean;
+}
+
+/** One setting with every option resolved: what `runExperiment` simulates. */
+export interface ResolvedSetting {
+  name: string;
+  /** Sub-folder of the experiment's output folder. */
+  folder: string;
+  acquisition: AcquisitionFunction;
+  estimator: EstimatorName;
+  /** Clip fraction (ignored, and reported as 0, for `iid`). */
+  clip: number;
+  temperature: number | null;
+  /** Absolute path (or `evaluate:<step>`) of the surrogate's scores, or `null` when the acquisition needs none. */
+  surrogateScores: string | null;
+  surrogate: string | null;
+  /** Labels acquired per run; `iid` settings get the largest ICL offset on top under the ICL-budget rule. */
+  size: number;
+  /** Labels spent before acquisition (the surrogate's ICL examples) under the ICL-budget rule, else 0. */
+  labelOffset: number;
+}
+
+/** A validated experiment: absolute paths, defaults applied, one `ResolvedSetting` per setting. */
+export interface ExperimentConfig {
+  /** Evaluate steps by name, file options resolved. */
+  evaluate: Record<string, EvaluateStep>;
+  /** Absolute path, or `evaluate:<step>` until `runExperiment` runs the step. */
+  modelScores: string;
+  labels: string;
+  runs: number;
+  size: number;
+  step: number;
+  seed: number;
+  bootstrap: 'exact' | 'none' | number;
+  numerics: Numerics;
+  iclBudget: boolean;
+  settings: ResolvedSetting[];
+}
+
+const SURROGATE_ACQUISITIONS: ReadonlySet<string> = new Set(['surrogate-ce', 'surrogate-pe', 'surrogate-nll']);
+
+/**
+ * Reads and validates an experiment file. Relative paths are resolved against the file's folder.
+ *
+ * @example
+ * const config = loadExperimentConfig('grid.json');
+ * config.settings.map((s) => s.name); // ['iid', 'surrogate-ce', ...]
+ */
+export function loadExperimentConfig(path: string): ExperimentConfig {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new FileFormatError(path, `cannot be read (${(error as Error).message})`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw new FileFormatError(path, `is not valid JSON (${(error as Error).message})`);
+  }
+  return resolveExperimentConfig(json, dirname(resolve(path)));
+}
+
+/**
+ * Validates an experiment description and fills in the defaults of `simulate`: runs 1000,
+ * size 400, step 1, seed 0, exact bootstrap, estimator `lure` (`iid` for random labelling),
+ * clip 0.1, no temperature. Paths are resolved against `baseDir`.
+ *
+ * @example
+ * const config = resolveExperimentConfig({ modelScores: 'f.npy', labels: 'y.npy', settings: [{ acquisition: 'iid' }] }, process.cwd());
+ */
+export function resolveExperimentConfig(input: unknown, baseDir: string): ExperimentConfig {
+  const file = asObject(input, 'config');
+  checkKeys(file, 'config', ['evaluate', 'modelScores', 'labels', 'surrogates', 'settings', 'runs', 'size', 'step', 'seed', 'bootstrap', 'numerics', 'iclBudget']);
+  const evaluate = resolveEvaluateSteps(file.evaluate, baseDir);
+  const source = (value: unknown, argument: string) => resolveSource(requireString(value, argument), argument, baseDir, evaluate);
+  const modelScores = source(file.modelScores, 'modelScores');
+  const labels = source(file.labels, 'labels');
+  const runs = optionalInteger(file.runs, 'runs', 1) ?? 1000;
+  const size = optionalInteger(file.size, 'size', 1) ?? 400;
+  const step = optionalInteger(file.step, 'step', 1) ?? 1;
+  const seed = optionalInteger(file.seed, 'seed', 0) ?? 0;
+  const bootstrap = resolveBootstrap(file.bootstrap);
+  const numerics = file.numerics ?? 'default';
+  if (numerics !== 'default' && numerics !== 'reference') {
+    throw new InputError({ argument: 'numerics', expected: '"default" or "reference"', received: numerics });
+  }
+  const iclBudget = file.iclBudget ?? false;
+  if (typeof iclBudget !== 'boolean') throw new InputError({ argument: 'iclBudget', expected: 'true or false', received: iclBudget });
+  const surrogates = resolveSurrogates(file.surrogates, source, evaluate);
+  if (!Array.isArray(file.settings) || file.settings.length === 0) {
+    throw new InputError({ argument: 'settings', expected: 'a non-empty list of acquisition settings' });
+  }
+  const settings = file.settings.map((spec, i) => resolveSetting(spec, i, surrogates, size, iclBudget));
+  const largestOffset = Math.max(0, ...settings.map((s) => s.labelOffset));
+  for (const setting of settings) if (setting.acquisition === 'iid') setting.size = size + largestOffset;
+  checkUnique(settings.map((s) => s.name), 'name');
+  checkUnique(settings.map((s) => s.folder), 'folder');
+  return { evaluate: Object.fromEntries(evaluate), modelScores, labels, runs, size, step, seed, bootstrap, numerics, iclBudget, settings };
+}
+
+function resolveSetting(
+  input: unknown,
+  index: number,
+  surrogates: ReadonlyMap<string, SurrogateSpec>,
+  size: number,
+  iclBudget: boolean,
+): ResolvedSetting {
+  const where = `settings[${index}]`;
+  const spec = asObject(input, where);
+  checkKeys(spec, where, ['name', 'acquisition', 'estimator', 'clip', 'temperature', 'surrogate']);
+  const acquisition = spec.acquisition;
+  if (typeof acquisition !== 'string' || !(ACQUISITION_FUNCTIONS as readonly string[]).includes(acquisition)) {
+    throw new InputError({ argument: `${where}.acquisition`, expected: `one of ${ACQUISITION_FUNCTIONS.join(', ')}`, received: acquisition });
+  }
+  const isRandom = acquisition === 'iid';
+  const estimator = spec.estimator ?? (isRandom ? 'iid' : 'lure');
+  if (typeof estimator !== 'string' || !(ESTIMATOR_NAMES as readonly string[]).includes(estimator)) {
+    throw new InputError({ argument: `${where}.estimator`, expected: `one of ${ESTIMATOR_NAMES.join(', ')}`, received: estimator });
+  }
+  const clip = isRandom ? 0 : (spec.clip ?? 0.1);
+  if (typeof clip !== 'number' || !(clip >= 0 && clip < 1)) {
+    throw new InputError({ argument: `${where}.clip`, expected: 'a number in [0, 1)', received: clip });
+  }
+  const temperature = spec.temperature ?? null;
+  if (temperature !== null && (typeof temperature !== 'number' || !(temperature > 0) || !Number.isFinite(temperature))) {
+    throw new InputError({ argument: `${where}.temperature`, expected: 'a positive number or null', received: temperature });
+  }
+  let surrogate: string | null = null;
+  const needsSurrogate = SURROGATE_ACQUISITIONS.has(acquisition) || estimator === 'ase';
+  if (needsSurrogate) {
+    surrogate = spec.surrogate === undefined ? soleSurrogate(surrogates, where) : requireString(spec.surrogate, `${where}.surrogate`);
+    if (!surrogates.has(surrogate)) {
+      throw new InputError({ argument: `${where}.surrogate`, expected: `one of the surrogates (${[...surrogates.keys()].join(', ') || 'none given'})`, received: surrogate });
+    }
+  } else if (spec.surrogate !== undefined) {
+    throw new InputError({ argument: `${where}.surrogate`, expected: `no surrogate: ${acquisition} with ${estimator} does not use one`, received: spec.surrogate });
+  }
+  const surrogateSpec = surrogate === null ? undefined : surrogates.get(surrogate);
+  const labelOffset = iclBudget && surrogateSpec ? surrogateSpec.iclExamples : 0;
+  const name =
+    spec.name === undefined
+      ? settingName({ acquisition, estimator, clip, temperature: temperature as number | null, surrogate: surrogates.size > 1 ? surrogate : null })
+      : requireString(spec.name, `${where}.name`);
+  return {
+    name,
+    folder: folderName(name),
+    acquisition: acquisition as AcquisitionFunction,
+    estimator: estimator as EstimatorName,
+    clip,
+    temperature: temperature as number | null,
+    surrogate,
+    surrogateScores: surrogateSpec?.scores ?? null,
+    size,
+    labelOffset,
+  };
+}
+
+/** A file-system-safe folder name for a setting name. */
+function folderName(name: string): string {
+  const slug = name
+    .toLowerCase()
+    .replace(/[()]/g, '')
+    .replace(/[^a-z0-9.+-]+/g, '-')
+    .replace(/^-+|-+$/g, '');
+  return slug === '' ? 'setting' : slug;
+}
+
+function resolveSurrogates(
+  input: unknown,
+  source: (value: unknown, argument: string) => string,
+  evaluate: ReadonlyMap<string, EvaluateStep>,
+): Map<string, SurrogateSpec> {
+  const surrogates = new Map<string, SurrogateSpec>();
+  if (input === undefined) return surrogates;
+  const entries = asObject(input, 'surrogates');
+  for (const [key, value] of Object.entries(entries)) {
+    const spec = typeof value === 'string' ? { scores: value } : asObject(value, `surrogates.${key}`);
+    const scores = source(spec.scores, `surrogates.${key}.scores`);
+    const fromStep = scores.startsWith(EVALUATE_REFERENCE) ? Number(evaluate.get(scores.slice(EVALUATE_REFERENCE.length))?.['icl-examples'] ?? 0) : 0;
+    const iclExamples = optionalInteger(spec.iclExamples, `surrogates.${key}.iclExamples`, 0) ?? fromStep;
+    surrogates.set(key, { scores, iclExamples });
+  }
+  return surrogates;
+}
+
+/** A file path resolved against the grid's folder, or a checked `evaluate:<step>` reference. */
+function resolveSource(value: string, argument: string, baseDir: string, evaluate: ReadonlyMap<string, EvaluateStep>): string {
+  if (!value.startsWith(EVALUATE_REFERENCE)) return resolve(baseDir, value);
+  const step = value.slice(EVALUATE_REFERENCE.length);
+  if (!evaluate.has(step)) {
+    throw new InputError({ argument, expected: `a file, or evaluate:<step> naming one of the evaluate steps (${[...evaluate.keys()].join(', ') || 'none given'})`, received: value });
+  }
+  return value;
+}
+
+function soleSurrogate(surrogates: ReadonlyMap<string, SurrogateSpec>, where: string): string {
+  if (surrogates.size !== 1) {
+    throw new InputError({
+      argument: `${where}.surrogate`,
+      expected: surrogates.size === 0 ? 'a surrogate: add one under "surrogates"' : `one of ${[...surrogates.keys()].join(', ')} (there are several)`,
+    });
+  }
+  return [...surrogates.keys()][0] as string;
+}
+
+function resolveBootstrap(input: unknown): 'exact' | 'none' | number {
+  if (input === undefined) return 'exact';
+  if (input === 'exact' || input === 'none') return input;
+  if (typeof input === 'number' && Number.isInteger(input) && input >= 1) return input;
+  throw new InputError({ argument: 'bootstrap', expected: '"exact", "none" or a number of resamples ≥ 1', received: input as string });
+}
+
+function asObject(value: unknown, argument: string): Record<string, unknown> & Partial<ExperimentConfigFile> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new InputError({ argument, expected: 'a JSON object', received: Array.isArray(value) ? 'an array' : (value as string) });
+  }
+  return value as Record<string, unknown>;
+}
+
+/** A misspelt option would otherwise be ignored without a word. */
+function checkKeys(object: Record<string, unknown>, where: string, known: readonly string[]): void {
+  const unknown = Object.keys(object).find((key) => !known.includes(key));
+  if (unknown !== undefined) throw new InputError({ argument: `${where}.${unknown}`, expected: `one of the fields ${known.join(', ')}`, received: unknown });
+}
+
+function requireString(value: unknown, argument: string): string {
+  if (typeof value !== 'string' || value === '') throw new InputError({ argument, expected: 'a non-empty string', received: value as string });
+  return value;
+}
+
+function optionalInteger(value: unknown, argument: string, min: number): number | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min) {
+    throw new InputError({ argument, expected: `an integer ≥ ${min}`, received: value as number });
+  }
+  return value;
+}
+
+function checkUnique(values: readonly string[], what: string): void {
+  const seen = new Set<string>();
+  values.forEach((value, i) => {
+    if (seen.has(value)) {
+      throw new InputError({ argument: `settings[${i}].name`, expected: `a setting ${what} not used by another setting`, received: value });
+    }
+    seen.add(value);
+  });
+}

@@ -1,0 +1,221 @@
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { readdir, readFile, rm } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { simulate, type SimulationOptions } from '../acquisition/simulate.js';
+import { CancelledError, InputError, OutputExistsError } from '../errors.js';
+import { writeFileAtomic } from '../io/atomic.js';
+import type { Matrix } from '../matrix.js';
+import { loadSimulationPool, type LoadedPool } from '../simulate/inputs.js';
+import { summarizeSimulation, writeSimulationOutputs } from '../simulate/outputs.js';
+import { VERSION } from '../version.js';
+import type { ExperimentConfig, ResolvedSetting } from './config.js';
+import { EVALUATE_REFERENCE, evaluateStepFolder, runEvaluateSteps } from './evaluate-steps.js';
+import { EXPERIMENT_MANIFEST, type ExperimentManifest, SETTING_MARKER, type SettingMarker } from './manifest.js';
+
+/** What `runExperiment` reports as it goes (also the CLI's `--json` lines). */
+export type ExperimentEvent =
+  | { event: 'evaluate'; step: string; folder: string }
+  | { event: 'start'; out: string; settings: number; toRun: number }
+  | { event: 'skipped'; name: string; folder: string; reason: 'finished' }
+  | { event: 'setting-start'; name: string; folder: string; index: number }
+  /** `completedRuns` of this setting's `totalRuns`; `gridCompletedRuns` of `gridTotalRuns` over the settings this call runs. */
+  | { event: 'progress'; name: string; completedRuns: number; totalRuns: number; gridCompletedRuns: number; gridTotalRuns: number }
+  | { event: 'setting-done'; name: string; folder: string; seconds: number }
+  | { event: 'done'; out: string; ran: number; skipped: number; seconds: number };
+
+/** Options of `runExperiment`. */
+export interface ExperimentOptions {
+  /** Output folder: `experiment.json` and one sub-folder per setting. */
+  out: string;
+  /** Recompute settings whose folder holds results of a different configuration or inputs. */
+  force?: boolean;
+  /** Worker threads for each simulation; default all cores (simulate's default). */
+  threads?: number;
+  signal?: AbortSignal;
+  onEvent?: (event: ExperimentEvent) => void;
+}
+
+/** One setting's fate in a run of the experiment. */
+export interface ExperimentSettingResult {
+  name: string;
+  folder: string;
+  status: 'ran' | 'skipped';
+}
+
+/**
+ * Runs every setting of an experiment grid with the `simulate` engine (all cores), writing each
+ * setting's outputs in its own folder under `options.out`, in the format of `active-testing
+ * simulate`. A setting is finished when its folder holds `setting.json`, written last; running the
+ * same experiment again skips finished settings whose configuration and input files are unchanged
+ * (a fingerprint of both), and redoes the rest, so an interrupted grid resumes where it stopped.
+ * A finished setting whose fingerprint differs is refused unless `force`.
+ *
+ * @example
+ * const config = loadExperimentConfig('grid.json');
+ * await runExperiment(config, { out: 'runs/grid', onEvent: (e) => console.log(e) });
+ */
+export async function runExperiment(grid: ExperimentConfig, options: ExperimentOptions): Promise<ExperimentSettingResult[]> {
+  const out = resolve(options.out);
+  const started = performance.now();
+  const emit = options.onEvent ?? (() => {});
+  await runEvaluateSteps(new Map(Object.entries(grid.evaluate)), out, options.force ?? false, (step) =>
+    emit({ event: 'evaluate', step, folder: evaluateStepFolder(out, step) }),
+  );
+  const config = withStepOutputs(grid, out);
+  const inputs = await loadInputs(config);
+  const poolSize = inputs.poolSize;
+  for (const [i, setting] of config.settings.entries()) {
+    if (setting.size > poolSize) {
+      const why = setting.size > config.size ? ` (size ${config.size} + ${setting.size - config.size} ICL labels under iclBudget)` : '';
+      throw new InputError({ argument: `settings[${i}].size`, expected: `at most the pool size ${poolSize}${why}`, received: setting.size });
+    }
+  }
+  const fingerprints = config.settings.map((s) => settingFingerprint(config, s, inputs.hashes));
+  const finished = await Promise.all(config.settings.map((s, i) => isFinished(join(out, s.folder), fingerprints[i] as string, options.force ?? false)));
+
+  const manifest: ExperimentManifest = {
+    version: VERSION,
+    config: grid,
+    settings: config.settings.map(({ name, folder, labelOffset }) => ({ name, folder, labelOffset })),
+  };
+  await writeFileAtomic(join(out, EXPERIMENT_MANIFEST), `${JSON.stringify(manifest, null, 2)}\n`, { force: true });
+
+  const toRun = config.settings.filter((_, i) => !finished[i]);
+  const totalRuns = toRun.length * config.runs;
+  emit({ event: 'start', out, settings: config.settings.length, toRun: toRun.length });
+  const results: ExperimentSettingResult[] = [];
+  let runsBefore = 0;
+  for (const [i, setting] of config.settings.entries()) {
+    const folder = join(out, setting.folder);
+    if (finished[i]) {
+      emit({ event: 'skipped', name: setting.name, folder, reason: 'finished' });
+      results.push({ name: setting.name, folder, status: 'skipped' });
+      continue;
+    }
+    if (options.signal?.aborted) throw new CancelledError('experiment interrupted');
+    emit({ event: 'setting-start', name: setting.name, folder, index: i });
+    const settingStarted = performance.now();
+    const simulationOptions = simulationOptionsFor(config, setting, options.threads);
+    const pool = inputs.pools.get(setting.surrogateScores) as LoadedPool;
+    const result = await simulate(
+      {
+        modelScores: asMatrixInput(pool.modelScores),
+        labels: pool.labels,
+        ...(pool.surrogateScores ? { surrogateScores: asMatrixInput(pool.surrogateScores) } : {}),
+      },
+      {
+        ...simulationOptions,
+        ...(options.signal ? { signal: options.signal } : {}),
+        onProgress: (completedRuns, runs) =>
+          emit({ event: 'progress', name: setting.name, completedRuns, totalRuns: runs, gridCompletedRuns: runsBefore + completedRuns, gridTotalRuns: totalRuns }),
+      },
+    );
+    const summary = summarizeSimulation(result, {
+      modelScores: config.modelScores,
+      labels: config.labels,
+      ...(setting.surrogateScores ? { surrogateScores: setting.surrogateScores } : {}),
+      poolSize,
+      classes: pool.modelScores.cols,
+    });
+    // Files in an unfinished folder come from an interrupted run of this same setting: replace them.
+    await removeInterruptedWrites(folder);
+    await writeSimulationOutputs(folder, result, summary, { force: true });
+    const seconds = (performance.now() - settingStarted) / 1000;
+    const marker: SettingMarker = { name: setting.name, fingerprint: fingerprints[i] as string, seconds, finishedAt: new Date().toISOString() };
+    await writeFileAtomic(join(folder, SETTING_MARKER), `${JSON.stringify(marker, null, 2)}\n`, { force: true });
+    runsBefore += config.runs;
+    emit({ event: 'setting-done', name: setting.name, folder, seconds });
+    results.push({ name: setting.name, folder, status: 'ran' });
+  }
+  emit({ event: 'done', out, ran: toRun.length, skipped: config.settings.length - toRun.length, seconds: (performance.now() - started) / 1000 });
+  return results;
+}
+
+/** The grid with every `evaluate:<step>` reference replaced by the path of the step's output file. */
+function withStepOutputs(config: ExperimentConfig, out: string): ExperimentConfig {
+  const path = (source: string, file: 'scores.npy' | 'labels.npy') =>
+    source.startsWith(EVALUATE_REFERENCE) ? join(evaluateStepFolder(out, source.slice(EVALUATE_REFERENCE.length)), file) : source;
+  return {
+    ...config,
+    modelScores: path(config.modelScores, 'scores.npy'),
+    labels: path(config.labels, 'labels.npy'),
+    settings: config.settings.map((s) => ({ ...s, surrogateScores: s.surrogateScores === null ? null : path(s.surrogateScores, 'scores.npy') })),
+  };
+}
+
+/**
+ * The `simulate` options of one setting of a grid.
+ *
+ * @example
+ * const options = simulationOptionsFor(config, config.settings[1], 4); // { acquisition: 'surrogate-ce', ..., threads: 4 }
+ */
+export function simulationOptionsFor(config: ExperimentConfig, setting: ResolvedSetting, threads?: number): Partial<SimulationOptions> {
+  return {
+    acquisition: setting.acquisition,
+    estimator: setting.estimator,
+    clipPercentage: setting.clip,
+    temperature: setting.temperature,
+    runs: config.runs,
+    size: setting.size,
+    step: config.step,
+    seed: config.seed,
+    bootstrap: config.bootstrap,
+    numerics: config.numerics,
+    ...(threads === undefined ? {} : { threads }),
+  };
+}
+
+interface ExperimentInputs {
+  /** The pool each setting runs on, by surrogate scores path (`null`: no surrogate). */
+  pools: Map<string | null, LoadedPool>;
+  /** SHA-256 of each input file's bytes, by absolute path. */
+  hashes: Map<string, string>;
+  /** N, the number of items in the pool. */
+  poolSize: number;
+}
+
+async function loadInputs(config: ExperimentConfig): Promise<ExperimentInputs> {
+  const pools = new Map<string | null, LoadedPool>();
+  for (const surrogateScores of new Set(config.settings.map((s) => s.surrogateScores))) {
+    const files = { modelScores: config.modelScores, labels: config.labels, ...(surrogateScores ? { surrogateScores } : {}) };
+    pools.set(surrogateScores, await loadSimulationPool(files));
+  }
+  const hashes = new Map<string, string>();
+  for (const path of [config.modelScores, config.labels, ...pools.keys()]) {
+    if (path !== null) hashes.set(path, createHash('sha256').update(await readFile(path)).digest('hex'));
+  }
+  const [first] = pools.values();
+  return { pools, hashes, poolSize: first?.modelScores.rows ?? 0 };
+}
+
+/** Everything that determines a setting's results: its options and the bytes of the files it reads. */
+function settingFingerprint(config: ExperimentConfig, setting: ResolvedSetting, hashes: ReadonlyMap<string, string>): string {
+  const identity = {
+    options: simulationOptionsFor(config, setting),
+    modelScores: hashes.get(config.modelScores),
+    labels: hashes.get(config.labels),
+    surrogateScores: setting.surrogateScores ? hashes.get(setting.surrogateScores) : null,
+  };
+  return createHash('sha256').update(JSON.stringify(identity)).digest('hex');
+}
+
+/** Deletes the temporary files of atomic writes that a killed process left in a setting's folder. */
+async function removeInterruptedWrites(folder: string): Promise<void> {
+  if (!existsSync(folder)) return;
+  const leftovers = (await readdir(folder)).filter((name) => name.startsWith('.') && name.endsWith('.tmp'));
+  await Promise.all(leftovers.map((name) => rm(join(folder, name), { force: true })));
+}
+
+async function isFinished(folder: string, fingerprint: string, force: boolean): Promise<boolean> {
+  const markerPath = join(folder, SETTING_MARKER);
+  if (!existsSync(markerPath)) return false;
+  const marker = JSON.parse(await readFile(markerPath, 'utf8')) as SettingMarker;
+  if (marker.fingerprint === fingerprint) return true;
+  if (force) return false;
+  throw new OutputExistsError(folder, 'holds results of another configuration or other input files; pass --force to recompute it');
+}
+
+function asMatrixInput(matrix: Matrix): { data: Float64Array; shape: readonly [number, number] } {
+  return { data: matrix.data, shape: [matrix.rows, matrix.cols] };
+}

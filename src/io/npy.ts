@@ -1,0 +1,257 @@
+import { readFile } from 'node:fs/promises';
+import { FileFormatError, InputError } from '../errors.js';
+import { writeFileAtomic, type WriteOptions } from './atomic.js';
+
+/**
+ * Element types this module reads, named as numpy's type codes without the byte-order character.
+ * `f2` (half precision) is read into a `Float32Array`; `b1` (bool) into a `Uint8Array` of 0/1.
+ */
+export type NpyDtype = 'f2' | 'f4' | 'f8' | 'i1' | 'i2' | 'i4' | 'i8' | 'u1' | 'u2' | 'u4' | 'u8' | 'b1';
+
+/** The typed arrays an `NpyArray` can hold. */
+export type NpyData =
+  | Float32Array
+  | Float64Array
+  | Int8Array
+  | Int16Array
+  | Int32Array
+  | BigInt64Array
+  | Uint8Array
+  | Uint16Array
+  | Uint32Array
+  | BigUint64Array;
+
+/** An n-dimensional array as stored in a `.npy` file; `data` is always in C (row-major) order. */
+export interface NpyArray {
+  data: NpyData;
+  shape: number[];
+  dtype: NpyDtype;
+}
+
+interface DtypeInfo {
+  size: number;
+  /** The typed array that holds the values in memory (f2 widens to float32). */
+  make: (length: number) => NpyData;
+  /** Reads one element at a byte offset. */
+  get: (view: DataView, offset: number, little: boolean) => number | bigint;
+}
+
+const DTYPES: Record<NpyDtype, DtypeInfo> = {
+  f2: { size: 2, make: (n) => new Float32Array(n), get: (v, o, le) => halfToFloat(v.getUint16(o, le)) },
+  f4: { size: 4, make: (n) => new Float32Array(n), get: (v, o, le) => v.getFloat32(o, le) },
+  f8: { size: 8, make: (n) => new Float64Array(n), get: (v, o, le) => v.getFloat64(o, le) },
+  i1: { size: 1, make: (n) => new Int8Array(n), get: (v, o) => v.getInt8(o) },
+  i2: { size: 2, make: (n) => new Int16Array(n), get: (v, o, le) => v.getInt16(o, le) },
+  i4: { size: 4, make: (n) => new Int32Array(n), get: (v, o, le) => v.getInt32(o, le) },
+  i8: { size: 8, make: (n) => new BigInt64Array(n), get: (v, o, le) => v.getBigInt64(o, le) },
+  u1: { size: 1, make: (n) => new Uint8Array(n), get: (v, o) => v.getUint8(o) },
+  u2: { size: 2, make: (n) => new Uint16Array(n), get: (v, o, le) => v.getUint16(o, le) },
+  u4: { size: 4, make: (n) => new Uint32Array(n), get: (v, o, le) => v.getUint32(o, le) },
+  u8: { size: 8, make: (n) => new BigUint64Array(n), get: (v, o, le) => v.getBigUint64(o, le) },
+  b1: { size: 1, make: (n) => new Uint8Array(n), get: (v, o) => (v.getUint8(o) === 0 ? 0 : 1) },
+};
+
+/** The typed array each writable dtype must come with (`b1` and `u1` both use `Uint8Array`). */
+const WRITABLE: ReadonlyArray<[NpyDtype, new (n: number) => NpyData]> = [
+  ['f4', Float32Array],
+  ['f8', Float64Array],
+  ['i1', Int8Array],
+  ['i2', Int16Array],
+  ['i4', Int32Array],
+  ['i8', BigInt64Array],
+  ['u1', Uint8Array],
+  ['b1', Uint8Array],
+  ['u2', Uint16Array],
+  ['u4', Uint32Array],
+  ['u8', BigUint64Array],
+];
+
+const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // "\x93NUMPY"
+
+function halfToFloat(bits: number): number {
+  const sign = bits & 0x8000 ? -1 : 1;
+  const exponent = (bits >> 10) & 0x1f;
+  const fraction = bits & 0x3ff;
+  if (exponent === 0) return sign * fraction * 2 ** -24;
+  if (exponent === 0x1f) return fraction === 0 ? sign * Infinity : NaN;
+  return sign * (1 + fraction / 1024) * 2 ** (exponent - 15);
+}
+
+interface Header {
+  dtype: NpyDtype;
+  littleEndian: boolean;
+  fortranOrder: boolean;
+  shape: number[];
+}
+
+/** Parses the Python dict literal of a `.npy` header, e.g. `{'descr': '<f8', 'fortran_order': False, 'shape': (3, 4), }`. */
+function parseHeader(text: string, fail: (reason: string) => never): Header {
+  const descr = /['"]descr['"]\s*:\s*['"]([<>|=])?([a-zA-Z?])(\d*)['"]/.exec(text);
+  const order = /['"]fortran_order['"]\s*:\s*(True|False)/.exec(text);
+  const shapeMatch = /['"]shape['"]\s*:\s*\(([^)]*)\)/.exec(text);
+  if (!descr) {
+    if (/['"]descr['"]\s*:\s*\[/.test(text)) fail('structured dtypes are not supported (expected a plain numeric dtype)');
+    fail(`malformed header (no 'descr'): ${text.trim()}`);
+  }
+  if (!order) fail(`malformed header (no 'fortran_order'): ${text.trim()}`);
+  if (!shapeMatch) fail(`malformed header (no 'shape'): ${text.trim()}`);
+  const [, byteOrder = '|', kind, width] = descr;
+  const code = kind === '?' ? 'b1' : `${kind}${width}`;
+  if (!(code in DTYPES)) {
+    fail(`unsupported dtype '${descr.slice(1).join('')}' (expected float16/32/64, int8–64, uint8–64 or bool)`);
+  }
+  const shape: number[] = [];
+  for (const part of shapeMatch[1]!.split(',')) {
+    const trimmed = part.trim().replace(/L$/, '');
+    if (trimmed === '') continue;
+    const size = Number(trimmed);
+    if (!Number.isSafeInteger(size) || size < 0) fail(`malformed shape (${shapeMatch[1]})`);
+    shape.push(size);
+  }
+  return { dtype: code as NpyDtype, littleEndian: byteOrder !== '>', fortranOrder: order[1] === 'True', shape };
+}
+
+/**
+ * Parses the bytes of a `.npy` file (format version 1.0, 2.0 or 3.0; C or Fortran order; either
+ * byte order) into an `NpyArray` in C order. `name` names the source in error messages.
+ *
+ * @example
+ * const { data, shape, dtype } = parseNpy(bytes, 'scores.npy'); // shape [N, K], dtype 'f4'
+ */
+export function parseNpy(bytes: Uint8Array, name = '<bytes>'): NpyArray {
+  const fail = (reason: string): never => {
+    throw new FileFormatError(name, `not a readable .npy file: ${reason}`);
+  };
+  if (bytes.length < 10 || MAGIC.some((b, i) => bytes[i] !== b)) fail('missing the \\x93NUMPY magic string');
+  const major = bytes[6]!;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let headerStart: number;
+  let headerLength: number;
+  if (major === 1) {
+    headerStart = 10;
+    headerLength = view.getUint16(8, true);
+  } else if (major === 2 || major === 3) {
+    if (bytes.length < 12) fail('truncated header');
+    headerStart = 12;
+    headerLength = view.getUint32(8, true);
+  } else {
+    return fail(`unsupported format version ${major}.${bytes[7]} (expected 1.x, 2.x or 3.x)`);
+  }
+  const dataStart = headerStart + headerLength;
+  if (dataStart > bytes.length) fail('truncated header');
+  const encoding = major === 3 ? 'utf-8' : 'latin1';
+  const header = parseHeader(new TextDecoder(encoding).decode(bytes.subarray(headerStart, dataStart)), fail);
+  const info = DTYPES[header.dtype];
+  const count = header.shape.reduce((a, b) => a * b, 1);
+  const expectedBytes = count * info.size;
+  if (bytes.length - dataStart !== expectedBytes) {
+    fail(`expected ${expectedBytes} data bytes for shape (${header.shape.join(', ')}) of ${header.dtype}, found ${bytes.length - dataStart}`);
+  }
+  const data = info.make(count);
+  if (header.littleEndian && header.dtype !== 'f2' && header.dtype !== 'b1') {
+    new Uint8Array(data.buffer).set(bytes.subarray(dataStart, dataStart + expectedBytes));
+  } else {
+    for (let i = 0; i < count; i++) {
+      (data as { [index: number]: number | bigint })[i] = info.get(view, dataStart + i * info.size, header.littleEndian);
+    }
+  }
+  const inCOrder = header.fortranOrder && header.shape.length > 1 ? fortranToC(data, header.shape, info) : data;
+  return { data: inCOrder, shape: header.shape, dtype: header.dtype };
+}
+
+/** Reorders column-major data into row-major data of the same shape. */
+function fortranToC(source: NpyData, shape: number[], info: DtypeInfo): NpyData {
+  const count = source.length;
+  const target = info.make(count);
+  const dims = shape.length;
+  // Fortran strides (in elements) of each axis, visited in C order with an odometer.
+  const fStride = new Array<number>(dims);
+  let stride = 1;
+  for (let d = 0; d < dims; d++) {
+    fStride[d] = stride;
+    stride *= shape[d]!;
+  }
+  const index = new Array<number>(dims).fill(0);
+  let offset = 0;
+  const src = source as { [i: number]: number | bigint };
+  const dst = target as { [i: number]: number | bigint };
+  for (let i = 0; i < count; i++) {
+    dst[i] = src[offset]!;
+    for (let d = dims - 1; d >= 0; d--) {
+      index[d]!++;
+      offset += fStride[d]!;
+      if (index[d]! < shape[d]!) break;
+      offset -= fStride[d]! * shape[d]!;
+      index[d] = 0;
+    }
+  }
+  return target;
+}
+
+/**
+ * Encodes an array as a `.npy` file, format version 1.0, little-endian, C order. `dtype` must
+ * match the typed array (`f8` ↔ Float64Array, `i8` ↔ BigInt64Array, `b1` or `u1` ↔ Uint8Array, ...).
+ *
+ * @example
+ * const bytes = encodeNpy({ data: new Float64Array([1, 2, 3, 4]), shape: [2, 2], dtype: 'f8' });
+ */
+export function encodeNpy(array: NpyArray): Uint8Array {
+  const { data, shape, dtype } = array;
+  const match = WRITABLE.find(([code]) => code === dtype);
+  if (!match || !(data instanceof match[1])) {
+    throw new InputError({
+      argument: 'array.dtype',
+      expected: 'f4, f8, i1, i2, i4, i8, u1, u2, u4, u8 or b1 matching the typed array',
+      received: `${dtype} with ${data.constructor.name}`,
+    });
+  }
+  const count = shape.reduce((a, b) => a * b, 1);
+  if (shape.some((s) => !Number.isSafeInteger(s) || s < 0) || count !== data.length) {
+    throw new InputError({ argument: 'array.shape', expected: `dimensions whose product is data.length (${data.length})`, received: `[${shape.join(', ')}]` });
+  }
+  const descr = dtype === 'b1' ? '|b1' : `${DTYPES[dtype].size === 1 ? '|' : '<'}${dtype}`;
+  const tuple = shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(', ')})`;
+  const dict = `{'descr': '${descr}', 'fortran_order': False, 'shape': ${tuple}, }`;
+  // Pad with spaces so that the data starts on a 64-byte boundary, as numpy does.
+  const unpadded = 10 + dict.length + 1;
+  const headerLength = dict.length + 1 + ((64 - (unpadded % 64)) % 64);
+  if (headerLength > 0xffff) {
+    throw new InputError({ argument: 'array.shape', expected: 'a shape whose header fits a version 1.0 .npy file', received: `${shape.length} dimensions` });
+  }
+  const out = new Uint8Array(10 + headerLength + data.byteLength);
+  out.set(MAGIC, 0);
+  out[6] = 1;
+  out[7] = 0;
+  new DataView(out.buffer).setUint16(8, headerLength, true);
+  out.set(new TextEncoder().encode(dict.padEnd(headerLength - 1, ' ') + '\n'), 10);
+  out.set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), 10 + headerLength);
+  return out;
+}
+
+/**
+ * Reads a `.npy` file. Any problem (missing file, bad header, truncated data, unsupported dtype)
+ * is a `FileFormatError` naming the file.
+ *
+ * @example
+ * const scores = await readNpy('scores.npy'); // { data: Float32Array, shape: [N, K], dtype: 'f4' }
+ */
+export async function readNpy(path: string): Promise<NpyArray> {
+  let bytes: Uint8Array;
+  try {
+    bytes = await readFile(path);
+  } catch (error) {
+    throw new FileFormatError(path, `cannot read: ${(error as Error).message}`);
+  }
+  return parseNpy(bytes, path);
+}
+
+/**
+ * Writes a `.npy` file (version 1.0, little-endian) atomically. An existing file is refused
+ * with `OutputExistsError` unless `{ force: true }`.
+ *
+ * @example
+ * await writeNpy('estimates.npy', { data: estimates, shape: [rows, runs], dtype: 'f8' });
+ */
+export async function writeNpy(path: string, array: NpyArray, options: WriteOptions = {}): Promise<void> {
+  await writeFileAtomic(path, encodeNpy(array), options);
+}

@@ -1,0 +1,56 @@
+import type { Matrix } from '../matrix.js';
+import { rowMedian } from './percentile.js';
+import { sma } from './sma.js';
+import { checkSameShape } from './validate.js';
+
+/**
+ * Coverage per row: the fraction of runs whose interval `estimate ± ci·sqrt(variance)` contains
+ * the true risk, then a trailing moving average (the reference's `plot_bootstrap_error_estimation`).
+ * A calibrated 2σ interval covers about 95 %.
+ *
+ * @example
+ * const estimates = { data: Float64Array.of(1, 2), rows: 1, cols: 2 };
+ * const variances = { data: Float64Array.of(0.25, 0.04), rows: 1, cols: 2 };
+ * coverage(estimates, variances, 1.5); // [0.5]: 1 ± 1 covers 1.5, 2 ± 0.4 does not
+ */
+export function coverage(
+  estimates: Matrix,
+  bootstrapVariance: Matrix,
+  target: number,
+  confidenceInterval = 2,
+  smoothing = 1,
+): Float64Array {
+  checkSameShape(estimates, bootstrapVariance, 'bootstrapVariance');
+  const { rows, cols } = estimates;
+  const inside = new Float64Array(rows);
+  for (let i = 0; i < rows; i++) {
+    let count = 0;
+    for (let j = i * cols; j < (i + 1) * cols; j++) {
+      const s = estimates.data[j] as number;
+      const half = confidenceInterval * Math.sqrt(bootstrapVariance.data[j] as number);
+      if (s + half >= target && s - half <= target) count++;
+    }
+    inside[i] = count / cols;
+  }
+  return sma(inside, smoothing);
+}
+
+/**
+ * How well the bootstrap variance estimates the actual squared error, per row:
+ * `sma(median over runs of (variance − (estimate − target)²)²)` (the reference's `plot_bootstrap_mse`).
+ *
+ * @example
+ * const estimates = { data: Float64Array.of(1, 2), rows: 1, cols: 2 };
+ * const variances = { data: Float64Array.of(0.25, 1), rows: 1, cols: 2 };
+ * bootstrapMse(estimates, variances, 1); // [0.03125]: median of (0.25 − 0)² and (1 − 1)²
+ */
+export function bootstrapMse(estimates: Matrix, bootstrapVariance: Matrix, target: number, smoothing = 1): Float64Array {
+  checkSameShape(estimates, bootstrapVariance, 'bootstrapVariance');
+  const gap = new Float64Array(estimates.data.length);
+  for (let j = 0; j < gap.length; j++) {
+    const e = (estimates.data[j] as number) - target;
+    const d = (bootstrapVariance.data[j] as number) - e * e;
+    gap[j] = d * d;
+  }
+  return sma(rowMedian({ data: gap, rows: estimates.rows, cols: estimates.cols }), smoothing);
+}

@@ -1,0 +1,38 @@
+import { InputError } from '../errors.js';
+import type { Matrix } from '../matrix.js';
+import { meanLogMse, medianSe, mse } from './error-metrics.js';
+
+/** Which per-row error summary a comparison uses (the reference's `metrics.mse`, `median_se`, `mean_log_mse`). */
+export type ErrorSummary = 'mse' | 'median-se' | 'mean-log-mse';
+
+/**
+ * The per-row error of a results matrix (rows × runs) against the true risk, by summary name.
+ *
+ * @example
+ * errorSummary({ data: Float64Array.of(1, 4), rows: 1, cols: 2 }, 2, 'mse'); // [2.5]
+ */
+export function errorSummary(pred: Matrix, target: number, summary: ErrorSummary): Float64Array {
+  switch (summary) {
+    case 'mse':
+      return mse(pred, target);
+    case 'median-se':
+      return medianSe(pred, target);
+    case 'mean-log-mse':
+      return meanLogMse(pred, target);
+    default:
+      throw new InputError({ argument: 'loss', expected: "'mse' | 'median-se' | 'mean-log-mse'", received: summary });
+  }
+}
+
+/**
+ * The number of labels behind row k of a results matrix: k·step + 1 (the first row is after one label).
+ *
+ * @example
+ * labelsAtRows(3, 5); // [1, 6, 11]
+ */
+export function labelsAtRows(rows: number, step = 1): Float64Array {
+  if (!Number.isInteger(step) || step < 1) throw new InputError({ argument: 'step', expected: 'an integer ≥ 1', received: step });
+  const out = new Float64Array(rows);
+  for (let k = 0; k < rows; k++) out[k] = k * step + 1;
+  return out;
+}

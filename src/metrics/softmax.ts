@@ -1,0 +1,82 @@
+import type { Matrix } from '../matrix.js';
+import { pairwiseSum } from './pairwise-sum.js';
+import { checkTemperature } from './validate.js';
+
+/**
+ * Row-wise softmax, max-subtracted so that any finite logits are safe (scipy.special.softmax:
+ * `exp(x − max) / Σ exp(x − max)`, not clipped). With a temperature T the logits are divided by T first.
+ *
+ * @example
+ * stableSoftmax({ data: Float64Array.of(0, Math.log(3)), rows: 1, cols: 2 }).data; // [0.25, 0.75]
+ * stableSoftmax({ data: Float64Array.of(800, 0), rows: 1, cols: 2 }).data;        // [1, 0] (no overflow)
+ */
+export function stableSoftmax(m: Matrix, temperature: number | null = null): Matrix {
+  checkTemperature(temperature);
+  const { rows, cols } = m;
+  const out = new Float64Array(rows * cols);
+  for (let i = 0; i < rows; i++) {
+    const start = i * cols;
+    const end = start + cols;
+    const max = rowMax(m.data, start, end, temperature);
+    for (let j = start; j < end; j++) out[j] = Math.exp(scaled(m.data[j] as number, temperature) - max);
+    const total = pairwiseSum(out, start, end);
+    for (let j = start; j < end; j++) out[j] = (out[j] as number) / total;
+  }
+  return { data: out, rows, cols };
+}
+
+/**
+ * Row-wise log-softmax, `s − log Σ exp(s)` with `s = x/T − max` (the form torch's cross-entropy uses).
+ *
+ * @example
+ * logSoftmax({ data: Float64Array.of(0, 0), rows: 1, cols: 2 }).data; // [−ln 2, −ln 2]
+ */
+export function logSoftmax(m: Matrix, temperature: number | null = null): Matrix {
+  checkTemperature(temperature);
+  const { rows, cols } = m;
+  const out = new Float64Array(rows * cols);
+  const exps = new Float64Array(cols);
+  for (let i = 0; i < rows; i++) {
+    const start = i * cols;
+    const max = rowMax(m.data, start, start + cols, temperature);
+    for (let k = 0; k < cols; k++) {
+      const s = scaled(m.data[start + k] as number, temperature) - max;
+      out[start + k] = s;
+      exps[k] = Math.exp(s);
+    }
+    const logTotal = Math.log(pairwiseSum(exps));
+    for (let k = 0; k < cols; k++) out[start + k] = (out[start + k] as number) - logTotal;
+  }
+  return { data: out, rows, cols };
+}
+
+/**
+ * The corrected softmax of `numerics: 'default'`: {@link stableSoftmax}, with every probability
+ * clipped to [eps, 1] so that logs stay finite (rows are not renormalised after the clip).
+ *
+ * @example
+ * clippedSoftmax({ data: Float64Array.of(800, 0), rows: 1, cols: 2 }, null, 1e-15).data; // [1, 1e-15]
+ */
+export function clippedSoftmax(m: Matrix, temperature: number | null, eps: number): Matrix {
+  const p = stableSoftmax(m, temperature);
+  const data = p.data;
+  for (let j = 0; j < data.length; j++) {
+    const v = data[j] as number;
+    if (v < eps) data[j] = eps;
+    else if (v > 1) data[j] = 1;
+  }
+  return p;
+}
+
+function scaled(x: number, temperature: number | null): number {
+  return temperature === null ? x : x / temperature;
+}
+
+function rowMax(data: Float64Array, start: number, end: number, temperature: number | null): number {
+  let max = -Infinity;
+  for (let j = start; j < end; j++) {
+    const v = scaled(data[j] as number, temperature);
+    if (v > max || Number.isNaN(v)) max = v;
+  }
+  return max;
+}

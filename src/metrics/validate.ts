@@ -1,0 +1,47 @@
+import { InputError } from '../errors.js';
+import type { Matrix } from '../matrix.js';
+
+/** Throws unless `temperature` is null/undefined or a finite number > 0. */
+export function checkTemperature(temperature: number | null | undefined, argument = 'temperature'): void {
+  if (temperature === null || temperature === undefined) return;
+  if (!Number.isFinite(temperature) || temperature <= 0) {
+    throw new InputError({ argument, expected: 'a finite number > 0, or null for none', received: temperature });
+  }
+}
+
+/** Throws unless `eps` is a number in (0, 1). */
+export function checkEps(eps: number, argument = 'eps'): void {
+  if (!(eps > 0 && eps < 1)) throw new InputError({ argument, expected: 'a number in (0, 1)', received: eps });
+}
+
+/** Throws unless `labels` holds one class index in [0, cols) per row of `scores`. */
+export function checkLabels(scores: Matrix, labels: ArrayLike<number>, argument = 'labels'): void {
+  if (labels.length !== scores.rows) {
+    throw new InputError({ argument, expected: `${scores.rows} labels, one per row of the scores`, received: labels.length });
+  }
+  for (let i = 0; i < labels.length; i++) {
+    const y = labels[i] as number;
+    if (!Number.isInteger(y) || y < 0 || y >= scores.cols) {
+      throw new InputError({ argument, expected: `a class index in [0, ${scores.cols - 1}]`, received: y, row: i });
+    }
+  }
+}
+
+/** Throws unless `other` has the same shape as `reference`. */
+export function checkSameShape(reference: Matrix, other: Matrix, argument: string): void {
+  if (other.rows !== reference.rows || other.cols !== reference.cols) {
+    throw new InputError({
+      argument,
+      expected: `shape [${reference.rows}, ${reference.cols}]`,
+      received: `shape [${other.rows}, ${other.cols}]`,
+    });
+  }
+}
+
+/** Throws unless `weights` has `n` entries. */
+export function checkWeights(weights: ArrayLike<number>, n: number, argument = 'weights'): void {
+  if (weights.length !== n) {
+    throw new InputError({ argument, expected: `${n} weights, one per row`, received: weights.length });
+  }
+}
+

@@ -1,0 +1,35 @@
+/**
+ * What `Model` needs from a way of running a language model. Prompts, label tokens, batching,
+ * progress, cancellation and resuming are `Model`'s job and shared by every backend; a backend
+ * only tokenizes and scores one batch. `TransformersBackend` runs ONNX models locally through
+ * transformers.js; a server backend scores through an inference server.
+ */
+export interface ScoringBackend {
+  /** The model as the user named it (Hub id, folder or server target), recorded in results. */
+  readonly modelId: string;
+  /**
+   * Token ids of `text` as the model sees it: with the tokenizer's default special tokens (its BOS,
+   * if it adds one) when `addSpecialTokens` is true.
+   */
+  tokenize(text: string, signal?: AbortSignal, addSpecialTokens?: boolean): Promise<number[]>;
+  /**
+   * Scores of the given tokens as the next token after each prompt: a prompts.length × K
+   * row-major matrix (raw logits, or log-probabilities, which differ from them by a per-row constant).
+   * `options.sharedPrefix`, when given, starts every prompt; a backend may cache its encoding.
+   */
+  scoreBatch(
+    prompts: readonly string[],
+    labelTokenIds: readonly number[],
+    signal?: AbortSignal,
+    options?: ScoreBatchOptions,
+  ): Promise<Float32Array>;
+  /** The id the tokenizer gives to unknown text, if it has one (a label mapping to it is refused). */
+  readonly unknownTokenId?: number | null;
+  /** Frees native resources (ONNX sessions, connections). */
+  dispose?(): Promise<void>;
+}
+
+export interface ScoreBatchOptions {
+  /** A text that every prompt of the batch starts with (e.g. the instruction and ICL shots). */
+  sharedPrefix?: string;
+}

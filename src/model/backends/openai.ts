@@ -1,0 +1,276 @@
+import { CancelledError, InputError } from '../../errors.js';
+import type { ScoringBackend } from '../backend.js';
+import { OpenAIHttpClient, RemoteModelError, type RetryNotice, type RetryPolicy } from './openaiHttp.js';
+import { readChoiceLogprobs, readTokenIds, readTokenLogprob, readTopLogprobsById } from './openaiProtocol.js';
+import { parseOpenAIModelSpec, type OpenAITarget } from './openaiTarget.js';
+
+/**
+ * How label scores are read from the server.
+ * - `echo` (exact, default): for each item and label, the prompt's tokens followed by the label
+ *   token are sent with `echo: true`, and the server's log-probability of that last echoed token
+ *   is the score. K sequences per item; the shared prompt prefix is the server's prefix cache's job.
+ * - `top-logprobs` (cheap): one sequence per item, the label tokens are read from the first
+ *   generated token's `top_logprobs`. Servers cap how many they return, so K must not exceed
+ *   `topLogprobs`; a label outside the top ones is an error unless `onMissingLabel: 'floor'`.
+ */
+export type OpenAIScoringMode = 'echo' | 'top-logprobs';
+
+export interface OpenAIBackendOptions {
+  mode?: OpenAIScoringMode;
+  /** How many top log-probabilities to ask for in `top-logprobs` mode: the server's cap (OpenAI 5, vLLM `--max-logprobs`, default 20). Default 20. */
+  topLogprobs?: number;
+  /**
+   * A label token missing from the top log-probabilities: `'error'` (default) fails, naming the
+   * item and label; `'floor'` scores it with the lowest log-probability the server returned for
+   * that item, an upper bound on its true value (counted in `stats.flooredLabels`).
+   */
+  onMissingLabel?: 'error' | 'floor';
+  /** `max_tokens` in echo mode: 0 where the server accepts it, else 1 (default 1, which every server accepts). */
+  echoMaxTokens?: 0 | 1;
+  /** HTTP requests in flight at once (default 8). */
+  concurrency?: number;
+  retry?: Partial<RetryPolicy>;
+  onRetry?: (notice: RetryNotice) => void;
+  /** The environment variable holding the API key when the target is given as a string (default `OPENAI_API_KEY`, optional). */
+  apiKeyEnv?: string;
+}
+
+/** Counters of the work sent to the server, for progress lines and tests. */
+export interface OpenAIBackendStats {
+  /** Completed HTTP requests (tokenize and completions). */
+  requests: number;
+  /** Completed `/v1/completions` requests. */
+  completionRequests: number;
+  /** Label scores filled with the floor value in `top-logprobs` mode. */
+  flooredLabels: number;
+}
+
+/**
+ * Scores classification labels through an OpenAI-compatible inference server such as vLLM
+ * (see docs/vllm.md for what the server must support): the log-probability of each label's first token as the
+ * continuation of the prompt. Prompts are tokenized by the server's own tokenizer (`/tokenize`
+ * at the server root), so `labelTokenIds` gives label tokens by the same definition as for the
+ * local backend. Scores are log-probabilities; after a log-softmax over the K labels they equal
+ * the local backend's logits. The server's tokenizer does not say which id is its unknown
+ * token, so a label missing from the vocabulary is caught only when it collides with another.
+ *
+ * @example
+ * const backend = OpenAIBackend.fromSpec('openai:http://localhost:8000/v1#llama-70b');
+ * const labelIds = await labelTokenIds(backend, prompts[0], ['negative', 'positive']);
+ * const scores = await backend.scoreBatch(prompts, labelIds); // prompts.length × 2, row-major
+ */
+export class OpenAIBackend implements ScoringBackend {
+  readonly target: OpenAITarget;
+  readonly mode: OpenAIScoringMode;
+  readonly concurrency: number;
+  readonly stats: OpenAIBackendStats = { requests: 0, completionRequests: 0, flooredLabels: 0 };
+  private readonly topLogprobs: number;
+  private readonly onMissingLabel: 'error' | 'floor';
+  private readonly echoMaxTokens: 0 | 1;
+  private readonly client: OpenAIHttpClient;
+  private readonly slots: RequestSlots;
+
+  constructor(target: OpenAITarget, options: OpenAIBackendOptions = {}) {
+    this.target = target;
+    this.mode = options.mode ?? 'echo';
+    this.topLogprobs = options.topLogprobs ?? 20;
+    this.onMissingLabel = options.onMissingLabel ?? 'error';
+    this.echoMaxTokens = options.echoMaxTokens ?? 1;
+    this.concurrency = options.concurrency ?? 8;
+    if (this.mode !== 'echo' && this.mode !== 'top-logprobs') {
+      throw new InputError({ argument: 'mode', expected: '"echo" or "top-logprobs"', received: this.mode });
+    }
+    if (!Number.isInteger(this.topLogprobs) || this.topLogprobs < 1) {
+      throw new InputError({ argument: 'topLogprobs', expected: 'a positive integer', received: this.topLogprobs });
+    }
+    if (!Number.isInteger(this.concurrency) || this.concurrency < 1) {
+      throw new InputError({ argument: 'concurrency', expected: 'a positive integer', received: this.concurrency });
+    }
+    this.client = new OpenAIHttpClient({ apiKey: target.apiKey, retry: options.retry, onRetry: options.onRetry });
+    this.slots = new RequestSlots(this.concurrency);
+  }
+
+  /** A backend for `openai:<base URL>#<model>` (see `parseOpenAIModelSpec`). */
+  static fromSpec(spec: string, options: OpenAIBackendOptions = {}): OpenAIBackend {
+    return new OpenAIBackend(parseOpenAIModelSpec(spec, { apiKeyEnv: options.apiKeyEnv }), options);
+  }
+
+  /** The target as `openai:<base URL>#<model>` (never the key), recorded in results. */
+  get modelId(): string {
+    return `openai:${this.target.baseUrl}#${this.target.model}`;
+  }
+
+  /** The server's token ids for `text`, with the special tokens its tokenizer adds by default. */
+  async tokenize(text: string, signal?: AbortSignal, addSpecialTokens = true): Promise<number[]> {
+    const url = `${this.target.rootUrl}/tokenize`;
+    const body = await this.post(url, { model: this.target.model, prompt: text, add_special_tokens: addSpecialTokens }, signal);
+    return readTokenIds(url, body, text);
+  }
+
+  /**
+   * Scores `prompts` against the label tokens: a `prompts.length × K` row-major matrix of
+   * log-probabilities. The batch is split into up to `concurrency` completions requests sent at
+   * once (each with its prompts as a list), after one `/tokenize` request per prompt; failed
+   * requests are retried per the retry policy, and the first request that fails for good
+   * cancels the others; the call settles only once none of its requests is running.
+   */
+  async scoreBatch(prompts: readonly string[], labelTokenIds: readonly number[], signal?: AbortSignal): Promise<Float32Array> {
+    const K = labelTokenIds.length;
+    if (this.mode === 'top-logprobs' && K > this.topLogprobs) {
+      throw new InputError({
+        argument: 'mode',
+        expected: `at most topLogprobs = ${this.topLogprobs} labels for the top-logprobs mode (servers cap top_logprobs); use the echo mode for ${K} labels`,
+        received: K,
+      });
+    }
+    const failed = new AbortController();
+    const group = signal ? AbortSignal.any([signal, failed.signal]) : failed.signal;
+    const scores = new Float32Array(prompts.length * K);
+    const chunks = splitEvenly(prompts.length, this.concurrency).map(async ([start, end]) => {
+      try {
+        const promptIds = await Promise.all(prompts.slice(start, end).map((prompt) => this.tokenize(prompt, group)));
+        const rows =
+          this.mode === 'echo'
+            ? await this.scoreByEcho(promptIds, labelTokenIds, start, group)
+            : await this.scoreByTopLogprobs(promptIds, labelTokenIds, start, group);
+        scores.set(rows, start * K);
+      } catch (error) {
+        failed.abort();
+        throw error;
+      }
+    });
+    // Settle every request before answering, so that nothing of this batch is left running after a
+    // failure; report the failure itself, not the cancellations it caused.
+    const outcomes = await Promise.allSettled(chunks);
+    const cancelledBySibling = (reason: unknown): boolean => reason instanceof CancelledError && !signal?.aborted;
+    const failure = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected' && !cancelledBySibling(o.reason));
+    if (failure) throw failure.reason;
+    return scores;
+  }
+
+  private async scoreByEcho(
+    promptIds: number[][],
+    labelTokenIds: readonly number[],
+    firstItem: number,
+    signal: AbortSignal,
+  ): Promise<Float32Array> {
+    const K = labelTokenIds.length;
+    const sequences = promptIds.flatMap((ids) => labelTokenIds.map((label) => [...ids, label]));
+    const url = `${this.target.baseUrl}/completions`;
+    const body = await this.complete(
+      url,
+      {
+        prompt: sequences,
+        echo: true,
+        max_tokens: this.echoMaxTokens,
+        logprobs: 1,
+        temperature: 0,
+        return_tokens_as_token_ids: true,
+      },
+      signal,
+    );
+    const choices = readChoiceLogprobs(url, body, sequences.length);
+    const scores = new Float32Array(sequences.length);
+    for (let s = 0; s < sequences.length; s++) {
+      const item = Math.floor(s / K);
+      const position = promptIds[item].length;
+      const choice = choices[s];
+      const what = `item ${firstItem + item} of the batch, label ${s % K}`;
+      const echoed = choice.token_logprobs.length;
+      if (echoed < position + 1 || echoed > position + 1 + this.echoMaxTokens) {
+        throw new RemoteModelError(url, `${what}: the server echoed ${echoed} tokens for a ${position + 1}-token prompt`);
+      }
+      const token = choice.tokens?.[position];
+      if (typeof token === 'string' && token.startsWith('token_id:') && token !== `token_id:${labelTokenIds[s % K]}`) {
+        throw new RemoteModelError(url, `${what}: echoed token ${token} where label token ${labelTokenIds[s % K]} was sent`);
+      }
+      scores[s] = readTokenLogprob(url, choice, position, what);
+    }
+    return scores;
+  }
+
+  private async scoreByTopLogprobs(
+    promptIds: number[][],
+    labelTokenIds: readonly number[],
+    firstItem: number,
+    signal: AbortSignal,
+  ): Promise<Float32Array> {
+    const K = labelTokenIds.length;
+    const url = `${this.target.baseUrl}/completions`;
+    const body = await this.complete(
+      url,
+      { prompt: promptIds, max_tokens: 1, logprobs: this.topLogprobs, temperature: 0, return_tokens_as_token_ids: true },
+      signal,
+    );
+    const choices = readChoiceLogprobs(url, body, promptIds.length);
+    const scores = new Float32Array(promptIds.length * K);
+    choices.forEach((choice, item) => {
+      const top = readTopLogprobsById(url, choice, `item ${firstItem + item} of the batch`);
+      const lowest = Math.min(...top.values());
+      labelTokenIds.forEach((label, k) => {
+        const value = top.get(label);
+        if (value !== undefined) {
+          scores[item * K + k] = value;
+        } else if (this.onMissingLabel === 'floor') {
+          scores[item * K + k] = lowest;
+          this.stats.flooredLabels++;
+        } else {
+          throw new RemoteModelError(
+            url,
+            `item ${firstItem + item} of the batch: label token ${label} is not among the top ${this.topLogprobs} log-probabilities; use the echo mode, or opt into onMissingLabel: 'floor' (--missing-label floor)`,
+          );
+        }
+      });
+    });
+    return scores;
+  }
+
+  private async complete(url: string, request: Record<string, unknown>, signal: AbortSignal): Promise<unknown> {
+    const body = await this.post(url, { model: this.target.model, ...request }, signal);
+    this.stats.completionRequests++;
+    return body;
+  }
+
+  private async post(url: string, body: unknown, signal?: AbortSignal): Promise<unknown> {
+    const release = await this.slots.acquire();
+    try {
+      const answer = await this.client.postJson(url, body, signal);
+      this.stats.requests++;
+      return answer;
+    } finally {
+      release();
+    }
+  }
+}
+
+/** [start, end) ranges cutting `count` items into at most `parts` near-equal consecutive groups. */
+function splitEvenly(count: number, parts: number): Array<[number, number]> {
+  const groups = Math.min(count, parts);
+  return Array.from({ length: groups }, (_, g) => [Math.floor((g * count) / groups), Math.floor(((g + 1) * count) / groups)]);
+}
+
+/** A counting semaphore: at most `limit` holders at once, served in arrival order. */
+class RequestSlots {
+  private free: number;
+  private readonly waiting: Array<() => void> = [];
+
+  constructor(limit: number) {
+    this.free = limit;
+  }
+
+  async acquire(): Promise<() => void> {
+    if (this.free > 0) {
+      this.free--;
+    } else {
+      await new Promise<void>((resolve) => this.waiting.push(resolve));
+    }
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.free++;
+    };
+  }
+}

@@ -1,0 +1,195 @@
+import { ActiveTestingError, CancelledError } from '../../errors.js';
+
+/** A request to an inference server that failed for good: after its retries, or at once when retrying cannot help. */
+export class RemoteModelError extends ActiveTestingError {
+  override name = 'RemoteModelError';
+  constructor(
+    readonly url: string,
+    reason: string,
+    /** The HTTP status of the last answer, when there was one. */
+    readonly status?: number,
+  ) {
+    super(`${url}: ${reason}`);
+  }
+}
+
+/** How hard a request is tried before it fails. */
+export interface RetryPolicy {
+  /** Retries after the first attempt (default 5). */
+  maxRetries: number;
+  /** The first backoff delay; each retry doubles it (default 500 ms). */
+  initialDelayMs: number;
+  /** The longest backoff delay, and the longest `Retry-After` honoured; a server asking for more fails the request (default 60 s). */
+  maxDelayMs: number;
+  /** One attempt's limit, from sending the request to reading the whole answer (default 120 s). */
+  timeoutMs: number;
+}
+
+export const DEFAULT_RETRY_POLICY: RetryPolicy = {
+  maxRetries: 5,
+  initialDelayMs: 500,
+  maxDelayMs: 60_000,
+  timeoutMs: 120_000,
+};
+
+/** What the client says about each failed attempt it is about to retry. */
+export interface RetryNotice {
+  url: string;
+  attempt: number;
+  reason: string;
+  delayMs: number;
+}
+
+export interface OpenAIHttpClientOptions {
+  /** Sent as `Authorization: Bearer <apiKey>` when set. */
+  apiKey?: string;
+  retry?: Partial<RetryPolicy>;
+  /** Called before each retry (for logs). */
+  onRetry?: (notice: RetryNotice) => void;
+}
+
+/** An attempt that failed in a way worth retrying: overload, server error, dropped connection, timeout, garbled answer. */
+class TransientFailure extends Error {
+  constructor(
+    message: string,
+    readonly status?: number,
+    readonly retryAfterMs?: number,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * JSON over HTTP for OpenAI-compatible servers, with the failure handling long scoring jobs need:
+ * a timeout per attempt, retries with exponential backoff on 429 (honouring `Retry-After`), 5xx,
+ * dropped connections, timeouts and malformed JSON, and cancellation through an `AbortSignal`.
+ * Other 4xx answers (bad request, unauthorised) fail at once with the server's message.
+ *
+ * @example
+ * const client = new OpenAIHttpClient({ apiKey: process.env.OPENAI_API_KEY });
+ * const body = await client.postJson('http://localhost:8000/tokenize', { prompt: 'Hello' });
+ */
+export class OpenAIHttpClient {
+  readonly policy: RetryPolicy;
+  private readonly apiKey?: string;
+  private readonly onRetry?: (notice: RetryNotice) => void;
+
+  constructor(options: OpenAIHttpClientOptions = {}) {
+    this.policy = { ...DEFAULT_RETRY_POLICY, ...options.retry };
+    this.apiKey = options.apiKey;
+    this.onRetry = options.onRetry;
+  }
+
+  /** POSTs `body` as JSON to `url` and resolves to the parsed JSON answer. */
+  async postJson(url: string, body: unknown, signal?: AbortSignal): Promise<unknown> {
+    const payload = JSON.stringify(body);
+    for (let attempt = 0; ; attempt++) {
+      throwIfCancelled(signal);
+      try {
+        return await this.attempt(url, payload, signal);
+      } catch (error) {
+        if (!(error instanceof TransientFailure)) throw error;
+        if (attempt >= this.policy.maxRetries) {
+          throw new RemoteModelError(url, `${error.message} (gave up after ${attempt + 1} attempts)`, error.status);
+        }
+        const backoff = Math.min(this.policy.initialDelayMs * 2 ** attempt, this.policy.maxDelayMs);
+        if (error.retryAfterMs !== undefined && error.retryAfterMs > this.policy.maxDelayMs) {
+          throw new RemoteModelError(
+            url,
+            `${error.message}; the server asks to wait ${error.retryAfterMs / 1000} s, more than the ${this.policy.maxDelayMs / 1000} s allowed (retry.maxDelayMs)`,
+            error.status,
+          );
+        }
+        const delayMs = Math.max(backoff, error.retryAfterMs ?? 0);
+        this.onRetry?.({ url, attempt: attempt + 1, reason: error.message, delayMs });
+        await sleep(delayMs, signal);
+      }
+    }
+  }
+
+  private async attempt(url: string, payload: string, signal?: AbortSignal): Promise<unknown> {
+    const timeout = AbortSignal.timeout(this.policy.timeoutMs);
+    const combined = signal ? AbortSignal.any([signal, timeout]) : timeout;
+    const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json' };
+    if (this.apiKey) headers.authorization = `Bearer ${this.apiKey}`;
+    let text: string;
+    let response: Response;
+    try {
+      response = await fetch(url, { method: 'POST', headers, body: payload, signal: combined });
+      text = await response.text();
+    } catch (error) {
+      throwIfCancelled(signal);
+      if (timeout.aborted) throw new TransientFailure(`no complete answer within ${this.policy.timeoutMs} ms`);
+      throw new TransientFailure(`connection failed: ${describeNetworkError(error)}`);
+    }
+    if (response.status === 429 || response.status >= 500) {
+      throw new TransientFailure(
+        `HTTP ${response.status}${serverMessage(text)}`,
+        response.status,
+        parseRetryAfter(response.headers.get('retry-after')),
+      );
+    }
+    if (!response.ok) {
+      throw new RemoteModelError(url, `HTTP ${response.status}${serverMessage(text)}`, response.status);
+    }
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      throw new TransientFailure(`malformed JSON in the answer (${JSON.stringify(text.slice(0, 80))})`, response.status);
+    }
+  }
+}
+
+/** `Retry-After` as milliseconds: delta-seconds or an HTTP date; undefined when absent or unreadable. */
+export function parseRetryAfter(value: string | null, now = Date.now()): number | undefined {
+  if (value === null || value.trim() === '') return undefined;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}
+
+function serverMessage(text: string): string {
+  if (text.trim() === '') return '';
+  try {
+    const parsed = JSON.parse(text) as { error?: { message?: unknown } | string; message?: unknown };
+    const message =
+      typeof parsed.error === 'string' ? parsed.error : (parsed.error?.message ?? parsed.message ?? undefined);
+    if (typeof message === 'string') return `: ${message}`;
+  } catch {
+    // Not JSON: quote the start of the text instead.
+  }
+  return `: ${text.slice(0, 200)}`;
+}
+
+function describeNetworkError(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const cause = (error as { cause?: unknown }).cause;
+  if (cause instanceof Error) {
+    const code = (cause as { code?: unknown }).code;
+    return code ? `${cause.message} (${String(code)})` : cause.message;
+  }
+  return error.message;
+}
+
+function throwIfCancelled(signal?: AbortSignal): void {
+  if (signal?.aborted) throw new CancelledError('scoring was cancelled');
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) {
+      reject(new CancelledError('scoring was cancelled'));
+      return;
+    }
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      reject(new CancelledError('scoring was cancelled'));
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}

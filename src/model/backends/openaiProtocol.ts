@@ -1,0 +1,86 @@
+import { RemoteModelError } from './openaiHttp.js';
+
+/**
+ * Readers for the parts of OpenAI-compatible answers that scoring uses. Each checks what it
+ * reads and throws `RemoteModelError` on anything unexpected, so a server that answers with
+ * the wrong shape gives an error, never a wrong number.
+ */
+
+/** One choice's `logprobs` object of a `/v1/completions` answer. */
+export interface CompletionLogprobs {
+  tokens: string[];
+  token_logprobs: Array<number | null>;
+  top_logprobs: Array<Record<string, number> | null> | null;
+}
+
+/** The `choices[].logprobs` of a completions answer, in prompt order, after checking there is one per prompt. */
+export function readChoiceLogprobs(url: string, body: unknown, promptCount: number): CompletionLogprobs[] {
+  const choices = (body as { choices?: unknown } | null)?.choices;
+  if (!Array.isArray(choices) || choices.length !== promptCount) {
+    throw new RemoteModelError(
+      url,
+      `expected ${promptCount} choices in the completions answer, got ${Array.isArray(choices) ? choices.length : 'none'}`,
+    );
+  }
+  const ordered = new Array<CompletionLogprobs | undefined>(promptCount);
+  choices.forEach((choice: unknown, position) => {
+    const index = (choice as { index?: unknown }).index ?? position;
+    if (typeof index !== 'number' || !Number.isInteger(index) || index < 0 || index >= promptCount || ordered[index]) {
+      throw new RemoteModelError(url, `choice ${position} has an invalid or repeated index ${JSON.stringify(index)}`);
+    }
+    const logprobs = (choice as { logprobs?: unknown }).logprobs as CompletionLogprobs | null | undefined;
+    if (!logprobs || !Array.isArray(logprobs.token_logprobs)) {
+      throw new RemoteModelError(url, `choice ${index} has no logprobs (does the server support logprobs with echo?)`);
+    }
+    ordered[index] = logprobs;
+  });
+  return ordered as CompletionLogprobs[];
+}
+
+/** The log-probability at `position` of an echoed prompt, checked to be a finite number ≤ 0. */
+export function readTokenLogprob(url: string, logprobs: CompletionLogprobs, position: number, what: string): number {
+  const value = logprobs.token_logprobs[position];
+  if (typeof value !== 'number' || !Number.isFinite(value) || value > 1e-6) {
+    throw new RemoteModelError(
+      url,
+      `${what}: expected a log-probability at echoed position ${position} (the prompt has ${logprobs.token_logprobs.length} echoed entries), got ${JSON.stringify(value)}`,
+    );
+  }
+  return value;
+}
+
+/**
+ * The top log-probabilities of the first generated token, keyed by token id. Keys must be in
+ * vLLM's `token_id:<id>` form (requested with `return_tokens_as_token_ids`), because decoded
+ * token strings are ambiguous.
+ */
+export function readTopLogprobsById(url: string, logprobs: CompletionLogprobs, what: string): Map<number, number> {
+  const top = logprobs.top_logprobs?.[0];
+  if (!top || typeof top !== 'object') {
+    throw new RemoteModelError(url, `${what}: the answer has no top_logprobs for the first generated token`);
+  }
+  const byId = new Map<number, number>();
+  for (const [key, value] of Object.entries(top)) {
+    const match = /^token_id:(\d+)$/.exec(key);
+    if (!match) {
+      throw new RemoteModelError(
+        url,
+        `${what}: top_logprobs key ${JSON.stringify(key)} is not of the form token_id:<id>; the top-logprobs mode needs a server that honours return_tokens_as_token_ids (vLLM does)`,
+      );
+    }
+    if (typeof value !== 'number' || !Number.isFinite(value) || value > 1e-6) {
+      throw new RemoteModelError(url, `${what}: top_logprobs[${JSON.stringify(key)}] is not a log-probability: ${JSON.stringify(value)}`);
+    }
+    byId.set(Number(match[1]), value);
+  }
+  return byId;
+}
+
+/** The token ids of a `/tokenize` answer (`{ tokens: number[] }`, as vLLM and llama.cpp send). */
+export function readTokenIds(url: string, body: unknown, text: string): number[] {
+  const tokens = (body as { tokens?: unknown } | null)?.tokens;
+  if (!Array.isArray(tokens) || !tokens.every((t) => typeof t === 'number' && Number.isInteger(t) && t >= 0)) {
+    throw new RemoteModelError(url, `expected { tokens: number[] } when tokenizing ${JSON.stringify(text.slice(0, 60))}`);
+  }
+  return tokens as number[];
+}

@@ -1,0 +1,63 @@
+import { InputError } from '../../errors.js';
+
+/** Where a served model lives: the API base URL (ending in `/v1`), the model name, and the key if any. */
+export interface OpenAITarget {
+  /** e.g. `http://localhost:8000/v1`, without a trailing slash. */
+  baseUrl: string;
+  /** The server root, where vLLM serves `/tokenize` (the base URL without its `/v1`). */
+  rootUrl: string;
+  /** The name the server knows the model by (vLLM's `--served-model-name`, or the model path). */
+  model: string;
+  apiKey?: string;
+}
+
+const SCHEME = 'openai:';
+
+/** Whether a `--model` value names a served model (`openai:...`) rather than a local directory or Hub id. */
+export function isOpenAIModelSpec(spec: string): boolean {
+  return spec.startsWith(SCHEME);
+}
+
+/**
+ * Reads `openai:<base URL>#<model name>`, the `--model` form for OpenAI-compatible servers.
+ * The API key comes from the environment variable `apiKeyEnv` (default `OPENAI_API_KEY`); when
+ * that variable was named explicitly it must be set, while the default may be absent (local
+ * servers usually need no key).
+ *
+ * @example
+ * parseOpenAIModelSpec('openai:http://gpu-node:8000/v1#meta-llama/Llama-3.1-70B');
+ * // { baseUrl: 'http://gpu-node:8000/v1', rootUrl: 'http://gpu-node:8000', model: 'meta-llama/Llama-3.1-70B', apiKey: undefined }
+ */
+export function parseOpenAIModelSpec(
+  spec: string,
+  options: { apiKeyEnv?: string; env?: NodeJS.ProcessEnv } = {},
+): OpenAITarget {
+  const expected = 'openai:<http(s) base URL>#<model name>, e.g. openai:http://localhost:8000/v1#my-model';
+  if (!isOpenAIModelSpec(spec)) throw new InputError({ argument: '--model', expected, received: spec });
+  const rest = spec.slice(SCHEME.length);
+  const hash = rest.indexOf('#');
+  const urlText = hash < 0 ? rest : rest.slice(0, hash);
+  const model = hash < 0 ? '' : rest.slice(hash + 1);
+  if (model === '') throw new InputError({ argument: '--model', expected: `${expected} (the model name is missing)`, received: spec });
+  let url: URL;
+  try {
+    url = new URL(urlText);
+  } catch {
+    throw new InputError({ argument: '--model', expected: `${expected} (the URL does not parse)`, received: spec });
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new InputError({ argument: '--model', expected: `${expected} (http or https only)`, received: spec });
+  }
+  const baseUrl = url.href.replace(/\/+$/, '');
+  const rootUrl = baseUrl.replace(/\/v1$/, '');
+  return { baseUrl, rootUrl, model, apiKey: readApiKey(options.apiKeyEnv, options.env ?? process.env) };
+}
+
+function readApiKey(apiKeyEnv: string | undefined, env: NodeJS.ProcessEnv): string | undefined {
+  if (apiKeyEnv === undefined) return env.OPENAI_API_KEY || undefined;
+  const key = env[apiKeyEnv];
+  if (!key) {
+    throw new InputError({ argument: '--api-key-env', expected: `the name of a set environment variable holding the API key`, received: apiKeyEnv });
+  }
+  return key;
+}

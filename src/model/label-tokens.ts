@@ -1,0 +1,71 @@
+import { InputError } from '../errors.js';
+import type { ScoringBackend } from './backend.js';
+
+/**
+ * The token whose logit scores each label: the first token of tokens(prompt + " " + label) after
+ * tokens(prompt), i.e. the label's first token as the model would emit it after the prompt
+ * (`▁positive` for SentencePiece, `Ġpositive` for BPE, `positive` for word-level vocabularies).
+ * The reference takes the label's last sub-token instead (SPEC.md §5, B-E3).
+ * Two labels sharing a token, or a label that maps to the unknown token, is an `InputError`.
+ *
+ * @example
+ * const ids = await labelTokenIds(model.backend, "Sentence: 'fine' \nLabel:", ['negative', 'positive']);
+ */
+export async function labelTokenIds(
+  backend: Pick<ScoringBackend, 'tokenize' | 'unknownTokenId'>,
+  prompt: string,
+  labels: readonly string[],
+  signal?: AbortSignal,
+): Promise<number[]> {
+  if (labels.length < 2) throw new InputError({ argument: 'labels', expected: 'at least two labels', received: [...labels] });
+  const promptIds = await backend.tokenize(prompt, signal);
+  const ids: number[] = [];
+  for (const label of labels) {
+    if (label.trim() === '') throw new InputError({ argument: 'labels', expected: 'non-empty label words', received: [...labels] });
+    const continued = await backend.tokenize(`${prompt} ${label}`, signal);
+    const samePrefix = promptIds.every((id, i) => continued[i] === id);
+    if (!samePrefix || continued.length <= promptIds.length) {
+      throw new InputError({
+        argument: 'labels',
+        expected: `label "${label}" to start a new token after the prompt (the tokenizer merged it with the prompt's end)`,
+        received: [...labels],
+      });
+    }
+    ids.push(continued[promptIds.length] as number);
+  }
+  checkLabelTokenIds(ids, labels, backend.unknownTokenId ?? null);
+  return ids;
+}
+
+/**
+ * Checks explicit or derived label token ids: one per label, distinct, non-negative integers,
+ * none equal to the unknown token.
+ *
+ * @example
+ * checkLabelTokenIds([17, 17], ['good', 'great']); // throws: both labels map to token 17
+ */
+export function checkLabelTokenIds(
+  ids: readonly number[],
+  labels: readonly string[],
+  unknownTokenId: number | null = null,
+  vocabularySize?: number,
+): void {
+  if (ids.length !== labels.length) {
+    throw new InputError({ argument: 'labelTokenIds', expected: `one token id per label (${labels.length})`, received: ids.length });
+  }
+  const seen = new Map<number, string>();
+  ids.forEach((id, k) => {
+    const label = labels[k] as string;
+    if (!Number.isInteger(id) || id < 0 || (vocabularySize !== undefined && id >= vocabularySize)) {
+      throw new InputError({ argument: 'labelTokenIds', expected: `a token id in the vocabulary for label "${label}"`, received: id });
+    }
+    if (unknownTokenId !== null && id === unknownTokenId) {
+      throw new InputError({ argument: 'labels', expected: `label "${label}" to be in the model's vocabulary (it maps to the unknown token)`, received: [...labels] });
+    }
+    const other = seen.get(id);
+    if (other !== undefined) {
+      throw new InputError({ argument: 'labels', expected: `labels with distinct first tokens, but "${other}" and "${label}" both map to token ${id}`, received: [...labels] });
+    }
+    seen.set(id, label);
+  });
+}

@@ -1,0 +1,103 @@
+import { CancelledError, InputError } from '../errors.js';
+import type { ScoringBackend } from './backend.js';
+import { checkLabelTokenIds, labelTokenIds } from './label-tokens.js';
+import { TransformersBackend, type ModelLoadOptions } from './transformers-backend.js';
+
+/** Progress of a scoring job, reported after every batch. */
+export interface ScoringProgress {
+  /** Items scored so far (including those done before a resume, when the caller counts them in `total`). */
+  done: number;
+  total: number;
+}
+
+export interface ScoreOptions {
+  /** Items per forward pass (default 16). Results do not depend on it. */
+  batchSize?: number;
+  /** A text every prompt starts with (instruction and ICL shots); its encoding is cached when the backend can. */
+  sharedPrefix?: string;
+  signal?: AbortSignal;
+  onProgress?: (progress: ScoringProgress) => void;
+  /** Called with each finished batch (its rows, row-major, and the index of its first prompt), e.g. to checkpoint to disk. */
+  onBatch?: (rows: Float32Array, firstRow: number) => void | Promise<void>;
+}
+
+/**
+ * A language model scored by the next-token logits of label words after a prompt, the quantity
+ * the paper's target and surrogate models produce. Prompts, label tokens, batching, progress and
+ * cancellation live here; the backend runs the model (`TransformersBackend` locally, or a server).
+ *
+ * @example
+ * const model = await Model.fromPretrained('test/models/tiny-gpt2');
+ * const prompt = "Classify ...\nSentence: 'a fine film' \nLabel:";
+ * const ids = await model.labelTokenIds(prompt, ['negative', 'positive']);
+ * const scores = await model.score([prompt], ids); // Float32Array [negative, positive]
+ */
+export class Model {
+  constructor(readonly backend: ScoringBackend) {}
+
+  /**
+   * Loads a causal LM by Hub id or local folder (transformers.js layout) with transformers.js.
+   *
+   * @example
+   * const model = await Model.fromPretrained('./my-model', { device: 'cuda', dtype: 'fp16', progress_callback: console.log });
+   */
+  static async fromPretrained(idOrPath: string, options: ModelLoadOptions = {}): Promise<Model> {
+    return new Model(await TransformersBackend.fromPretrained(idOrPath, options));
+  }
+
+  /** The model as the user named it. */
+  get id(): string {
+    return this.backend.modelId;
+  }
+
+  /**
+   * The token of each label as the continuation of `prompt` (see `labelTokenIds`), or, when
+   * `explicitIds` is given, those ids after checking them.
+   *
+   * @example
+   * await model.labelTokenIds("Sentence: 'ok' \nLabel:", ['negative', 'positive']); // e.g. [117, 115]
+   */
+  async labelTokenIds(prompt: string, labels: readonly string[], explicitIds?: readonly number[], signal?: AbortSignal): Promise<number[]> {
+    if (explicitIds !== undefined) {
+      checkLabelTokenIds(explicitIds, labels, this.backend.unknownTokenId ?? null);
+      return [...explicitIds];
+    }
+    return labelTokenIds(this.backend, prompt, labels, signal);
+  }
+
+  /**
+   * Raw logits of the label tokens after each prompt: an N×K row-major Float32Array, one batch
+   * per forward pass. An item's row does not depend on its batch.
+   *
+   * @example
+   * const scores = await model.score(prompts, [117, 115], { batchSize: 8, onProgress: ({ done, total }) => log(done, total) });
+   */
+  async score(prompts: readonly string[], labelTokenIds: readonly number[], options: ScoreOptions = {}): Promise<Float32Array> {
+    const batchSize = options.batchSize ?? 16;
+    if (!Number.isInteger(batchSize) || batchSize < 1) {
+      throw new InputError({ argument: 'batchSize', expected: 'a positive integer', received: batchSize });
+    }
+    prompts.forEach((prompt, row) => {
+      if (typeof prompt !== 'string' || prompt.length === 0) throw new InputError({ argument: 'prompts', expected: 'a non-empty string', row, received: prompt });
+      if (options.sharedPrefix !== undefined && !prompt.startsWith(options.sharedPrefix)) {
+        throw new InputError({ argument: 'sharedPrefix', expected: 'a text every prompt starts with', row });
+      }
+    });
+    const k = labelTokenIds.length;
+    const scores = new Float32Array(prompts.length * k);
+    const batchOptions = options.sharedPrefix === undefined ? {} : { sharedPrefix: options.sharedPrefix };
+    for (let start = 0; start < prompts.length; start += batchSize) {
+      if (options.signal?.aborted) throw new CancelledError(`scoring cancelled after ${start} of ${prompts.length} items`);
+      const batch = prompts.slice(start, start + batchSize);
+      const rows = await this.backend.scoreBatch(batch, labelTokenIds, options.signal, batchOptions);
+      scores.set(rows, start * k);
+      await options.onBatch?.(rows, start);
+      options.onProgress?.({ done: start + batch.length, total: prompts.length });
+    }
+    return scores;
+  }
+
+  async dispose(): Promise<void> {
+    await this.backend.dispose?.();
+  }
+}

@@ -1,0 +1,317 @@
+import { existsSync, statSync } from 'node:fs';
+import { isAbsolute, join, resolve } from 'node:path';
+import { ActiveTestingError, CancelledError, InputError } from '../errors.js';
+import type { ScoreBatchOptions, ScoringBackend } from './backend.js';
+
+/** Where a model runs: onnxruntime-node's CPU or CUDA execution provider, or transformers.js's choice. */
+export type ModelDevice = 'cpu' | 'cuda' | 'auto';
+
+/** A loading-progress event, as transformers.js reports it (`status` is `initiate`, `progress`, `done`, `ready`, ...). */
+export interface LoadProgress {
+  status: string;
+  name?: string;
+  file?: string;
+  progress?: number;
+  loaded?: number;
+  total?: number;
+}
+
+export interface ModelLoadOptions {
+  /** Default `cpu`. */
+  device?: ModelDevice;
+  /** Weight precision as transformers.js names it (`fp32`, `fp16`, `q8`, `q4`, ...); default `fp32`. */
+  dtype?: string;
+  /** Called with transformers.js's loading events (file downloads, session creation). */
+  progress_callback?: (progress: LoadProgress) => void;
+  /** Hub revision (branch, tag or commit) for Hub ids. */
+  revision?: string;
+  /** Where downloaded Hub files are cached. */
+  cache_dir?: string;
+  /** Never contact the Hub (folders always load this way). */
+  local_files_only?: boolean;
+}
+
+/** The files a local model folder must hold, in transformers.js's layout. */
+export const MODEL_FOLDER_FILES = ['config.json', 'tokenizer.json', 'tokenizer_config.json', 'onnx/model.onnx'] as const;
+
+// Minimal structural views of the transformers.js objects used here, so that the library's public
+// types never reference the optional peer dependency.
+interface TfTensor {
+  type: string;
+  data: ArrayLike<number> & { length: number };
+  dims: number[];
+  to(type: string): TfTensor;
+}
+type TfTensorConstructor = new (type: string, data: unknown, dims: number[]) => TfTensor;
+interface TfTokenizer {
+  encode(text: string, options?: { add_special_tokens?: boolean }): number[];
+  unk_token_id?: number;
+  pad_token_id?: number;
+  eos_token_id?: number;
+}
+interface TfSession {
+  inputNames: string[];
+}
+interface TfModel {
+  (inputs: Record<string, unknown>): Promise<Record<string, TfTensor>>;
+  sessions: Record<string, TfSession>;
+  dispose(): Promise<unknown>;
+}
+interface TfLoader<T> {
+  from_pretrained(id: string, options: Record<string, unknown>): Promise<T>;
+}
+interface TransformersModule {
+  AutoTokenizer: TfLoader<TfTokenizer>;
+  AutoModelForCausalLM: TfLoader<TfModel>;
+  Tensor: TfTensorConstructor;
+}
+
+async function loadTransformers(): Promise<TransformersModule> {
+  try {
+    return (await import('@huggingface/transformers')) as unknown as TransformersModule;
+  } catch (error) {
+    throw new ActiveTestingError(
+      `scoring with a local model needs the optional peer dependency @huggingface/transformers (npm install @huggingface/transformers): ${(error as Error).message}`,
+    );
+  }
+}
+
+/**
+ * Whether `idOrPath` names a folder rather than a Hub id: anything that exists on disk, or that
+ * looks like a path (starts with `.`, `/` or `~`, is absolute, or has more than one `/`).
+ */
+export function isLocalModelPath(idOrPath: string): boolean {
+  if (existsSync(idOrPath)) return true;
+  return /^[.~/\\]/.test(idOrPath) || isAbsolute(idOrPath) || idOrPath.split('/').length > 2 || idOrPath.includes('\\');
+}
+
+function checkModelFolder(dir: string): void {
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) {
+    throw new InputError({ argument: 'model', expected: 'an existing model folder or a Hub id', received: dir });
+  }
+  const missing = MODEL_FOLDER_FILES.filter((file) => !existsSync(join(dir, file)));
+  if (missing.length > 0) {
+    throw new InputError({
+      argument: 'model',
+      expected: `a model folder in the transformers.js layout (${MODEL_FOLDER_FILES.join(', ')}); missing ${missing.join(', ')}`,
+      received: dir,
+    });
+  }
+}
+
+interface ForwardResult {
+  /** [batch, positions, vocabulary] */
+  logits: TfTensor;
+  /** Each row's last real token position. */
+  lastToken: Int32Array;
+}
+
+/** Key/value tensors of a shared prompt prefix, computed once and reused for every batch. */
+interface PrefixCache {
+  text: string;
+  /** The prefix's tokens that the cache covers (the prefix's last token is left to the items, in case it merges with them). */
+  tokens: number[];
+  /** `past_key_values.*` tensors of batch 1, by input name. */
+  past: Map<string, TfTensor>;
+  /** The same tensors repeated for the last batch size used. */
+  expanded: { batch: number; feeds: Record<string, TfTensor> } | null;
+}
+
+/**
+ * Runs a causal LM locally with transformers.js and onnxruntime-node: one forward pass per
+ * batch (left padding, attention mask, position ids), returning the raw logits of the label
+ * tokens at the last position. When the ONNX graph takes `past_key_values.*`, a shared prompt
+ * prefix is encoded once and its key/value cache reused for every item. A graph without a
+ * `position_ids` input numbers positions itself, ignoring padding, so its batches are padded on
+ * the right instead, which leaves every real token at its true position.
+ *
+ * @example
+ * const backend = await TransformersBackend.fromPretrained('test/models/tiny-gpt2');
+ * const scores = await backend.scoreBatch(["Sentence: 'fine' \nLabel:"], [117, 115]);
+ */
+export class TransformersBackend implements ScoringBackend {
+  readonly modelId: string;
+  readonly unknownTokenId: number | null;
+  /** Whether the graph takes a key/value cache, so that shared prefixes can be cached. */
+  readonly supportsPrefixCache: boolean;
+  /** Tokens run through the model so far (padding excluded), for benchmarks and progress lines. */
+  tokensProcessed = 0;
+  private readonly tf: TransformersModule;
+  private readonly tokenizer: TfTokenizer;
+  private readonly model: TfModel;
+  private readonly inputNames: readonly string[];
+  private readonly padTokenId: number;
+  private readonly padLeft: boolean;
+  private prefix: PrefixCache | null = null;
+
+  private constructor(modelId: string, tf: TransformersModule, tokenizer: TfTokenizer, model: TfModel) {
+    this.modelId = modelId;
+    this.tf = tf;
+    this.tokenizer = tokenizer;
+    this.model = model;
+    const session = model.sessions['model'] ?? Object.values(model.sessions)[0];
+    this.inputNames = session?.inputNames ?? [];
+    this.supportsPrefixCache = this.inputNames.some((name) => name.startsWith('past_key_values.'));
+    this.unknownTokenId = tokenizer.unk_token_id ?? null;
+    this.padTokenId = tokenizer.pad_token_id ?? tokenizer.eos_token_id ?? 0;
+    this.padLeft = this.inputNames.includes('position_ids');
+  }
+
+  /**
+   * Loads a tokenizer and causal LM from a local folder (`config.json`, `tokenizer.json`,
+   * `tokenizer_config.json`, `onnx/model.onnx`) or a Hugging Face Hub id.
+   *
+   * @example
+   * const backend = await TransformersBackend.fromPretrained('onnx-community/Llama-3.2-1B', { dtype: 'q8', device: 'auto' });
+   */
+  static async fromPretrained(idOrPath: string, options: ModelLoadOptions = {}): Promise<TransformersBackend> {
+    const local = isLocalModelPath(idOrPath);
+    const id = local ? resolve(idOrPath) : idOrPath;
+    if (local) checkModelFolder(id);
+    const tf = await loadTransformers();
+    const shared: Record<string, unknown> = {
+      local_files_only: local || options.local_files_only === true,
+      progress_callback: options.progress_callback,
+      ...(options.revision === undefined ? {} : { revision: options.revision }),
+      ...(options.cache_dir === undefined ? {} : { cache_dir: options.cache_dir }),
+    };
+    try {
+      const tokenizer = await tf.AutoTokenizer.from_pretrained(id, shared);
+      const model = await tf.AutoModelForCausalLM.from_pretrained(id, {
+        ...shared,
+        device: options.device ?? 'cpu',
+        dtype: options.dtype ?? 'fp32',
+      });
+      return new TransformersBackend(idOrPath, tf, tokenizer, model);
+    } catch (error) {
+      if (error instanceof ActiveTestingError) throw error;
+      throw new ActiveTestingError(`could not load model "${idOrPath}": ${(error as Error).message}`);
+    }
+  }
+
+  async tokenize(text: string, _signal?: AbortSignal, addSpecialTokens = true): Promise<number[]> {
+    return this.tokenizer.encode(text, { add_special_tokens: addSpecialTokens });
+  }
+
+  async scoreBatch(
+    prompts: readonly string[],
+    labelTokenIds: readonly number[],
+    signal?: AbortSignal,
+    options: ScoreBatchOptions = {},
+  ): Promise<Float32Array> {
+    const k = labelTokenIds.length;
+    const scores = new Float32Array(prompts.length * k);
+    if (prompts.length === 0) return scores;
+    const sequences = await Promise.all(prompts.map((p) => this.tokenize(p)));
+    sequences.forEach((s, i) => {
+      if (s.length === 0) throw new InputError({ argument: 'prompts', expected: 'a prompt with at least one token', row: i, received: prompts[i] });
+    });
+    const prefix = options.sharedPrefix && this.supportsPrefixCache ? await this.prefixCache(options.sharedPrefix) : null;
+    const cached: number[] = [];
+    const plain: number[] = [];
+    sequences.forEach((s, i) => (prefix && startsWithTokens(s, prefix.tokens) ? cached : plain).push(i));
+    if (signal?.aborted) throw new CancelledError('scoring cancelled');
+    if (plain.length > 0) {
+      this.gather(await this.forward(plain.map((i) => sequences[i] as number[]), null), plain, labelTokenIds, scores);
+    }
+    if (cached.length > 0 && prefix) {
+      const suffixes = cached.map((i) => (sequences[i] as number[]).slice(prefix.tokens.length));
+      this.gather(await this.forward(suffixes, prefix), cached, labelTokenIds, scores);
+    }
+    return scores;
+  }
+
+  async dispose(): Promise<void> {
+    await this.model.dispose();
+  }
+
+  /** Copies the label-token logits at each row's last token into `scores`. */
+  private gather({ logits, lastToken }: ForwardResult, rows: readonly number[], labelTokenIds: readonly number[], scores: Float32Array): void {
+    const values = logits.type === 'float32' ? logits : logits.to('float32');
+    const [, positions, vocab] = values.dims as [number, number, number];
+    const k = labelTokenIds.length;
+    rows.forEach((row, b) => {
+      // With num_logits_to_keep the graph returns only the last position.
+      const position = positions === 1 ? 0 : (lastToken[b] as number);
+      const last = (b * positions + position) * vocab;
+      for (let j = 0; j < k; j++) scores[row * k + j] = values.data[last + (labelTokenIds[j] as number)] as number;
+    });
+  }
+
+  /**
+   * One forward pass over padded sequences that continue `prefix` (or start from nothing).
+   * Positions continue from the prefix. Left padding sits between the prefix and each sequence
+   * and is masked, so every row ends at the batch's last position.
+   */
+  private async forward(sequences: readonly number[][], prefix: PrefixCache | null): Promise<ForwardResult> {
+    const { Tensor } = this.tf;
+    const batch = sequences.length;
+    const width = Math.max(...sequences.map((s) => s.length));
+    const past = prefix ? prefix.tokens.length : 0;
+    const ids = new BigInt64Array(batch * width).fill(BigInt(this.padTokenId));
+    const mask = new BigInt64Array(batch * (past + width));
+    const positions = new BigInt64Array(batch * width);
+    const lastToken = new Int32Array(batch);
+    sequences.forEach((seq, b) => {
+      const pad = this.padLeft ? width - seq.length : 0;
+      lastToken[b] = pad + seq.length - 1;
+      mask.fill(1n, b * (past + width), b * (past + width) + past);
+      for (let j = 0; j < seq.length; j++) {
+        ids[b * width + pad + j] = BigInt(seq[j] as number);
+        mask[b * (past + width) + past + pad + j] = 1n;
+        positions[b * width + pad + j] = BigInt(past + j);
+      }
+      this.tokensProcessed += seq.length;
+    });
+    const feeds: Record<string, unknown> = {
+      input_ids: new Tensor('int64', ids, [batch, width]),
+      attention_mask: new Tensor('int64', mask, [batch, past + width]),
+      position_ids: new Tensor('int64', positions, [batch, width]),
+    };
+    if (this.padLeft && this.inputNames.includes('num_logits_to_keep')) feeds['num_logits_to_keep'] = new Tensor('int64', BigInt64Array.of(1n), []);
+    if (prefix) feeds['past_key_values'] = this.expandPrefix(prefix, batch);
+    const outputs = await this.model(feeds);
+    const logits = outputs['logits'];
+    if (!logits) throw new ActiveTestingError(`model "${this.modelId}" returned no logits`);
+    return { logits, lastToken };
+  }
+
+  private async prefixCache(text: string): Promise<PrefixCache | null> {
+    if (this.prefix?.text === text) return this.prefix;
+    // The last token of the prefix may merge with what follows (BPE, SentencePiece), so the
+    // cache covers the prefix without it and every item is checked to extend those tokens.
+    const tokens = (await this.tokenize(text)).slice(0, -1);
+    if (tokens.length === 0) return null;
+    const outputs = await this.model({
+      input_ids: new this.tf.Tensor('int64', BigInt64Array.from(tokens, BigInt), [1, tokens.length]),
+      attention_mask: new this.tf.Tensor('int64', new BigInt64Array(tokens.length).fill(1n), [1, tokens.length]),
+      position_ids: new this.tf.Tensor('int64', BigInt64Array.from(tokens, (_, j) => BigInt(j)), [1, tokens.length]),
+    });
+    this.tokensProcessed += tokens.length;
+    const past = new Map<string, TfTensor>();
+    for (const [name, tensor] of Object.entries(outputs)) {
+      if (name.startsWith('present.')) past.set(name.replace('present.', 'past_key_values.'), tensor);
+    }
+    this.prefix = { text, tokens, past, expanded: null };
+    return this.prefix;
+  }
+
+  private expandPrefix(prefix: PrefixCache, batch: number): Record<string, TfTensor> {
+    if (prefix.expanded?.batch === batch) return prefix.expanded.feeds;
+    const feeds: Record<string, TfTensor> = {};
+    for (const [name, tensor] of prefix.past) {
+      const source = tensor.data as unknown as Float32Array;
+      const data = new (source.constructor as new (n: number) => Float32Array)(source.length * batch);
+      for (let b = 0; b < batch; b++) data.set(source, b * source.length);
+      feeds[name] = new this.tf.Tensor(tensor.type, data, [batch, ...tensor.dims.slice(1)]);
+    }
+    prefix.expanded = { batch, feeds };
+    return feeds;
+  }
+}
+
+function startsWithTokens(sequence: readonly number[], prefix: readonly number[]): boolean {
+  if (sequence.length <= prefix.length) return false;
+  for (let i = 0; i < prefix.length; i++) if (sequence[i] !== prefix[i]) return false;
+  return true;
+}

@@ -1,0 +1,150 @@
+import { InputError } from '../errors.js';
+import { coverage, medianSe, mse, rowMeans, rowPercentile, se, sma } from '../metrics/index.js';
+import type { ReportSetting } from './setting.js';
+
+/** Per-row error statistics of one setting, across its runs. */
+export interface SettingCurves {
+  setting: ReportSetting;
+  /** Mean squared error of the estimate per row. */
+  mse: Float64Array;
+  /** Median squared error per row. */
+  medianSe: Float64Array;
+  /** 45th and 55th percentiles of the squared error per row: the paper's band around the median. */
+  p45: Float64Array;
+  p55: Float64Array;
+  /** Mean bootstrap variance per row; what the bootstrap thinks the MSE is. Absent without bootstrap. */
+  meanBootstrapVariance?: Float64Array;
+  /** Fraction of runs whose estimate ± confidence·σ contains the true risk, per row. */
+  coverage?: Float64Array;
+}
+
+/** Which per-row error a relative curve compares. */
+export type ErrorMetric = 'mse' | 'medianSe';
+
+/**
+ * Error statistics of a setting per recorded row: MSE, median squared error with its 45–55%
+ * percentile band and, when the simulation bootstrapped, the mean bootstrap variance and the
+ * coverage of estimate ± `confidence`·σ.
+ *
+ * @example
+ * const curves = settingCurves(setting);
+ * curves.mse[49]; // MSE after setting.labels[49] labels
+ */
+export function settingCurves(setting: ReportSetting, confidence = 2): SettingCurves {
+  const { estimates, trueRisk, bootstrapVariance } = setting;
+  const squaredErrors = se(estimates, trueRisk);
+  const curves: SettingCurves = {
+    setting,
+    mse: mse(estimates, trueRisk),
+    medianSe: medianSe(estimates, trueRisk),
+    p45: rowPercentile(squaredErrors, 45),
+    p55: rowPercentile(squaredErrors, 55),
+  };
+  if (bootstrapVariance) {
+    curves.meanBootstrapVariance = rowMeans(bootstrapVariance);
+    curves.coverage = coverage(estimates, bootstrapVariance, trueRisk, confidence);
+  }
+  return curves;
+}
+
+/**
+ * The setting's error divided by random labelling's error at the same total number of labels:
+ * k active labels (row labels) plus the setting's `labelOffset` against that many random ones.
+ * One value per row of the setting; `null` where the baseline has no row with that many labels.
+ *
+ * @example
+ * relativeToRandom(activeCurves, randomCurves, 'mse'); // [0.8, 0.6, ...]; 1 = as good as random
+ */
+export function relativeToRandom(curves: SettingCurves, baseline: SettingCurves, metric: ErrorMetric): (number | null)[] {
+  const baselineRow = rowByLabels(baseline.setting.labels);
+  const { labels, labelOffset } = curves.setting;
+  return Array.from(labels, (l, r) => {
+    const b = baselineRow.get(l + labelOffset);
+    return b === undefined ? null : curves[metric][r] / baseline[metric][b];
+  });
+}
+
+/**
+ * Relative labelling cost (the paper's figure; SPEC.md §2.11): for each budget B of random
+ * labelling (each baseline row), the labels the setting needs, its `labelOffset` included, to reach
+ * an error no larger than random labelling's at B, as a fraction of B. `null` where the setting
+ * never gets there within its recorded rows. Unlike the reference, unmatched budgets stay in place
+ * (SPEC B-V3), so the x value is always the budget.
+ *
+ * @example
+ * const { budgets, cost } = labellingCostVsRandom(activeCurves, randomCurves, 'mse');
+ * // cost[i] = 0.5: half of budgets[i] labels reach random labelling's error at budgets[i]
+ */
+export function labellingCostVsRandom(
+  curves: SettingCurves,
+  baseline: SettingCurves,
+  metric: ErrorMetric,
+): { budgets: Float64Array; cost: (number | null)[] } {
+  const error = curves[metric];
+  const { labels, labelOffset } = curves.setting;
+  // Running minimum of the error: the first row reaching a level is found by binary search.
+  const runningMin = new Float64Array(error.length);
+  let min = Infinity;
+  for (let j = 0; j < error.length; j++) runningMin[j] = min = Math.min(min, error[j]);
+  const budgets = baseline.setting.labels;
+  const cost = Array.from(baseline[metric], (level, i) => {
+    const j = firstAtMost(runningMin, level);
+    return j === -1 ? null : (labels[j] + labelOffset) / budgets[i];
+  });
+  return { budgets, cost };
+}
+
+/**
+ * Trailing moving average over the non-null values of a curve (window `length`, truncated at the
+ * start as in the reference's `sma`), leaving gaps in place.
+ *
+ * @example
+ * smoothCurve([1, null, 3, 5], 2); // [1, null, 2, 4]
+ */
+export function smoothCurve(values: readonly (number | null)[], length: number): (number | null)[] {
+  if (length <= 1) return [...values];
+  const present = values.flatMap((v, i) => (v === null ? [] : [i]));
+  const smoothed = sma(Float64Array.from(present, (i) => values[i] as number), length);
+  const out: (number | null)[] = values.map(() => null);
+  present.forEach((i, k) => (out[i] = smoothed[k] as number));
+  return out;
+}
+
+/** The row with labels nearest to `target` (the lower one on a tie). */
+export function nearestRow(labels: Float64Array, target: number): number {
+  let best = 0;
+  for (let r = 1; r < labels.length; r++) if (Math.abs(labels[r] - target) < Math.abs(labels[best] - target)) best = r;
+  return best;
+}
+
+function rowByLabels(labels: Float64Array): Map<number, number> {
+  const rows = new Map<number, number>();
+  labels.forEach((l, r) => rows.set(l, r));
+  return rows;
+}
+
+/** Index of the first value ≤ level in a non-increasing array, or −1. */
+function firstAtMost(nonIncreasing: Float64Array, level: number): number {
+  let lo = 0;
+  let hi = nonIncreasing.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (nonIncreasing[mid] <= level) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo === nonIncreasing.length ? -1 : lo;
+}
+
+/** Checks that all settings estimate the same pool's risk, which the relative figures assume. */
+export function checkSamePool(settings: readonly ReportSetting[]): void {
+  const [first] = settings;
+  for (const s of settings) {
+    if (first && Math.abs(s.trueRisk - first.trueRisk) > 1e-12 * Math.max(1, Math.abs(first.trueRisk))) {
+      throw new InputError({
+        argument: s.dir,
+        expected: `a simulation of the same pool as ${first.dir} (true risk ${first.trueRisk})`,
+        received: `true risk ${s.trueRisk}`,
+      });
+    }
+  }
+}

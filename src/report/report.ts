@@ -1,0 +1,217 @@
+import { join, relative, resolve } from 'node:path';
+import { InputError } from '../errors.js';
+import { assertOutputsWritable, writeOutputFolder, type OutputFile } from '../io/atomic.js';
+import {
+  checkSamePool,
+  type ErrorMetric,
+  relativeToRandom,
+  labellingCostVsRandom,
+  type SettingCurves,
+  settingCurves,
+  smoothCurve,
+} from './curves.js';
+import { toJson } from '../simulate/outputs.js';
+import { loadReportSettings } from './load.js';
+import { renderFigure } from './render.js';
+import { reportOrder, settingKind } from './setting.js';
+import {
+  type BootstrapPoint,
+  bootstrapSpec,
+  type ErrorPoint,
+  type RelativePoint,
+  relativeSpec,
+  squaredErrorSpec,
+  type VegaLiteSpec,
+} from './specs.js';
+import { DEFAULT_THRESHOLDS, summaryMarkdown, summaryTable, type SummaryTable } from './table.js';
+
+/** Options of `writeReport`. */
+export interface ReportOptions {
+  /** Output folder (created if missing). */
+  out: string;
+  /** Replace an earlier report in `out`. Default false: existing report files are refused. */
+  force?: boolean;
+  /** Label counts of the summary table. Default 50, 100, 200, 400. */
+  thresholds?: readonly number[];
+  /** Name of the random-labelling setting to compare with; default the first `iid` one. */
+  baseline?: string;
+  /** Window of the trailing moving average applied to the relative and coverage curves of the figures (1 = none; the table is never smoothed). Default 1. */
+  smoothing?: number;
+  /** Width of the bootstrap interval in σ for coverage. Default 2. */
+  confidence?: number;
+  /** Called after each figure is written. */
+  onProgress?: (done: number, total: number, figure: string) => void;
+}
+
+/** What `writeReport` wrote. */
+export interface ReportResult {
+  /** Absolute paths of every file written. */
+  files: string[];
+  /** The summary table (also in `summary.json`). */
+  table: SummaryTable;
+  /** The Markdown page with the table and the figures. */
+  summaryPath: string;
+}
+
+/** Every file a report can contain, so that `force` leaves no stale figure behind. */
+const FIGURES = ['squared-error', 'relative-error', 'relative-cost', 'bootstrap'] as const;
+const REPORT_FILES = ['summary.md', 'summary.json', ...FIGURES.flatMap((f) => [`${f}.vl.json`, `${f}.svg`, `${f}.png`])];
+
+/**
+ * Reads `simulate` / `experiment` output folders and writes the report into `options.out`:
+ * figures (SVG, PNG and their Vega-Lite `.vl.json`) of the squared error, the error and the
+ * labelling cost relative to random labelling, the bootstrap error bars and their coverage,
+ * and the summary table as `summary.md` and `summary.json`. All files appear together or not at
+ * all.
+ *
+ * @example
+ * const { summaryPath } = await writeReport(['runs/grid'], { out: 'runs/grid/report' });
+ */
+export async function writeReport(dirs: readonly string[], options: ReportOptions): Promise<ReportResult> {
+  const out = resolve(options.out);
+  // Refuse before the rendering work, not after it.
+  await assertOutputsWritable(out, REPORT_FILES, { force: options.force ?? false });
+  const settings = reportOrder(await loadReportSettings(dirs));
+  checkSamePool(settings);
+  const confidence = options.confidence ?? 2;
+  const smoothing = options.smoothing ?? 1;
+  if (!Number.isInteger(smoothing) || smoothing < 1) throw new InputError({ argument: 'smoothing', expected: 'an integer ≥ 1', received: smoothing });
+  const curves = settings.map((s) => settingCurves(s, confidence));
+  const baseline = chooseBaseline(curves, options.baseline);
+  const table = summaryTable(curves, baseline, { thresholds: options.thresholds ?? DEFAULT_THRESHOLDS, confidence });
+
+  const figures = figureSpecs(curves, baseline, smoothing, confidence);
+  const files: OutputFile[] = [];
+  let done = 0;
+  for (const [name, spec] of figures) {
+    const { svg, png } = await renderFigure(spec);
+    files.push({ name: `${name}.vl.json`, data: `${JSON.stringify(spec, null, 1)}\n` }, { name: `${name}.svg`, data: svg }, { name: `${name}.png`, data: png });
+    options.onProgress?.(++done, figures.length, name);
+  }
+  files.push(
+    { name: 'summary.json', data: toJson(table) },
+    { name: 'summary.md', data: summaryPage(table, figures.map(([name]) => name), out) },
+  );
+  const written = await writeOutputFolder(out, files, { force: options.force ?? false, managed: REPORT_FILES });
+  return { files: written, table, summaryPath: join(out, 'summary.md') };
+}
+
+function chooseBaseline(curves: readonly SettingCurves[], name: string | undefined): SettingCurves | null {
+  if (name !== undefined) {
+    const chosen = curves.find((c) => c.setting.name === name);
+    if (!chosen) throw new InputError({ argument: 'baseline', expected: `one of ${curves.map((c) => JSON.stringify(c.setting.name)).join(', ')}`, received: name });
+    return chosen;
+  }
+  return curves.find((c) => settingKind(c.setting) === 'random') ?? null;
+}
+
+type Figure = [(typeof FIGURES)[number], VegaLiteSpec];
+
+function figureSpecs(curves: readonly SettingCurves[], baseline: SettingCurves | null, smoothing: number, confidence: number): Figure[] {
+  const allSettings = curves.map((c) => c.setting.name);
+  // Under the ICL-budget rule the error figures count every label spent, in-context examples included.
+  const withOffsets = curves.some((c) => c.setting.labelOffset > 0);
+  const spent = { allSettings, ...(withOffsets ? { xTitle: 'Labels spent (acquired + ICL examples)' } : {}) };
+  const smoothed = smoothing > 1 ? `moving average over ${smoothing} rows` : null;
+  const figures: Figure[] = [['squared-error', squaredErrorSpec(errorPoints(curves), spent)]];
+  if (baseline) {
+    const others = curves.filter((c) => c !== baseline);
+    const suffix = smoothed ? ` (${smoothed})` : '';
+    const relativeCurve = (c: SettingCurves, metric: ErrorMetric) => ({ x: c.setting.labels, y: smoothCurve(relativeToRandom(c, baseline, metric), smoothing) });
+    const costCurve = (c: SettingCurves, metric: ErrorMetric) => {
+      const { budgets, cost } = labellingCostVsRandom(c, baseline, metric);
+      return { x: budgets, y: smoothCurve(cost, smoothing) };
+    };
+    figures.push(
+      [
+        'relative-error',
+        relativeSpec(relativePoints(others, relativeCurve), {
+          title: `Error relative to random labelling${suffix}`,
+          yTitle: 'Error ÷ random labelling error',
+          xTitle: 'Number of acquired labels (active)',
+          yMax: 2,
+          allSettings,
+        }),
+      ],
+      [
+        'relative-cost',
+        relativeSpec(relativePoints(others, costCurve), {
+          title: `Relative labelling cost${suffix}`,
+          yTitle: 'Labels needed ÷ random budget',
+          xTitle: 'Random labelling budget (labels)',
+          yMax: 1.5,
+          allSettings,
+        }),
+      ],
+    );
+  }
+  const bootstrapped = curves.filter((c) => c.meanBootstrapVariance && c.coverage);
+  if (bootstrapped.length > 0) {
+    figures.push(['bootstrap', bootstrapSpec(bootstrapPoints(bootstrapped, smoothing), { ...spent, confidence, ...(smoothed ? { coverageNote: smoothed } : {}) })]);
+  }
+  return figures;
+}
+
+function errorPoints(curves: readonly SettingCurves[]): ErrorPoint[] {
+  return curves.flatMap((c) =>
+    plottedRows(c.setting.labels.length).map((r) => ({
+      setting: c.setting.name,
+      labels: c.setting.labels[r] + c.setting.labelOffset,
+      mse: c.mse[r],
+      medianSe: c.medianSe[r],
+      p45: c.p45[r],
+      p55: c.p55[r],
+    })),
+  );
+}
+
+/** Points of a relative figure: the MSE-based and the median-based curve of each setting, side by side. */
+function relativePoints(
+  curves: readonly SettingCurves[],
+  curve: (c: SettingCurves, metric: ErrorMetric) => { x: ArrayLike<number>; y: (number | null)[] },
+): RelativePoint[] {
+  return curves.flatMap((c) => {
+    const byMse = curve(c, 'mse');
+    const byMedian = curve(c, 'medianSe');
+    return plottedRows(byMse.x.length).map((i) => ({ setting: c.setting.name, labels: byMse.x[i] as number, mse: byMse.y[i] ?? null, medianSe: byMedian.y[i] ?? null }));
+  });
+}
+
+function bootstrapPoints(curves: readonly SettingCurves[], smoothing: number): BootstrapPoint[] {
+  return curves.flatMap((c) => {
+    const coverage = smoothCurve(Array.from(c.coverage as Float64Array), smoothing);
+    return plottedRows(c.setting.labels.length).map((r) => ({
+      setting: c.setting.name,
+      labels: c.setting.labels[r] + c.setting.labelOffset,
+      mse: c.mse[r],
+      meanBootstrapVariance: (c.meanBootstrapVariance as Float64Array)[r],
+      coverage: coverage[r] as number,
+    }));
+  });
+}
+
+/** Figures draw at most about this many points per curve; the table always uses every row. */
+const MAX_POINTS_PER_CURVE = 800;
+
+/** The rows a figure draws: all of them, or every k-th one and the last for long simulations. */
+function plottedRows(rows: number): number[] {
+  const stride = Math.max(1, Math.ceil(rows / MAX_POINTS_PER_CURVE));
+  const picked = Array.from({ length: Math.ceil(rows / stride) }, (_, i) => i * stride);
+  if (picked.at(-1) !== rows - 1) picked.push(rows - 1);
+  return picked;
+}
+
+function summaryPage(table: SummaryTable, figures: readonly string[], out: string): string {
+  const settings = table.settings.map((s) => `- **${s.name}**: ${s.runs} runs, \`${relative(out, s.dir) || '.'}\``);
+  return [
+    '# Active testing report',
+    '',
+    ...settings,
+    '',
+    summaryMarkdown(table),
+    '## Figures',
+    '',
+    ...figures.map((f) => `![${f}](${f}.png)\n`),
+  ].join('\n');
+}
+

@@ -1,0 +1,243 @@
+import type { TopLevelSpec } from 'vega-lite';
+
+/** A Vega-Lite specification, as saved in the report's `.vl.json` files. */
+export type VegaLiteSpec = TopLevelSpec;
+
+/** One point of a per-step error curve. */
+export interface ErrorPoint {
+  setting: string;
+  labels: number;
+  mse: number;
+  medianSe: number;
+  p45: number;
+  p55: number;
+}
+
+/** One point of a curve relative to random labelling (relative error or relative labelling cost); `null` is a gap. */
+export interface RelativePoint {
+  setting: string;
+  labels: number;
+  mse: number | null;
+  medianSe: number | null;
+}
+
+/** One point of the bootstrap figure: true squared error against the bootstrap's own estimate of it. */
+export interface BootstrapPoint {
+  setting: string;
+  labels: number;
+  mse: number;
+  meanBootstrapVariance: number;
+  coverage: number;
+}
+
+/** Options shared by the figures. */
+export interface FigureOptions {
+  /** Every setting of the report, in order, so that each keeps its colour across figures. Default: those in the figure. */
+  allSettings?: readonly string[];
+  /** Title of the x axis (the `labels` field). Default `Number of acquired labels`. */
+  xTitle?: string;
+}
+
+const SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';
+const PANEL = { width: 340, height: 240 };
+const SETTING_COLOR = {
+  field: 'setting',
+  type: 'nominal',
+  title: 'Setting',
+  legend: { orient: 'bottom', columns: 2, labelLimit: 360, symbolType: 'stroke', symbolOpacity: 1, symbolStrokeWidth: 3 },
+} as const;
+const CONFIG = { font: 'DejaVu Sans', axis: { labelFontSize: 11, titleFontSize: 12 }, legend: { labelFontSize: 11, titleFontSize: 12 }, title: { fontSize: 14 } };
+
+function labelsAxis(title = 'Number of acquired labels') {
+  return { field: 'labels', type: 'quantitative', title } as const;
+}
+
+/** Vega's `tableau10` scheme, listed so that a setting keeps its colour in every figure. */
+const PALETTE = ['#4c78a8', '#f58518', '#e45756', '#72b7b2', '#54a24b', '#eeca3b', '#b279a2', '#ff9da6', '#9d755d', '#bab0ac'];
+
+/**
+ * The colour encoding of the settings present in a figure. `allSettings` is the report's full list,
+ * so a setting has the same colour in every figure even when some figures leave others out.
+ */
+function settingColor(present: readonly string[], allSettings: readonly string[]) {
+  const order = allSettings.filter((name) => present.includes(name));
+  const range = order.map((name) => PALETTE[allSettings.indexOf(name) % PALETTE.length] as string);
+  return { ...SETTING_COLOR, scale: { domain: order, range }, sort: order };
+}
+
+/**
+ * Squared error of the risk estimate against the number of labels, log scale: the mean across runs
+ * (MSE) in one panel, the median with the 45–55% percentile band (as in the paper) in the other.
+ *
+ * @example
+ * const spec = squaredErrorSpec([{ setting: 'iid', labels: 1, mse: 0.2, medianSe: 0.1, p45: 0.08, p55: 0.12 }]);
+ */
+export function squaredErrorSpec(points: readonly ErrorPoint[], options: FigureOptions = {}): VegaLiteSpec {
+  const color = settingColor(settingOrder(points), options.allSettings ?? settingOrder(points));
+  const x = labelsAxis(options.xTitle);
+  const y = (field: string, axisTitle: string) => ({ field, type: 'quantitative', scale: { type: 'log' }, title: axisTitle }) as const;
+  return {
+    $schema: SCHEMA,
+    title: 'Squared error of the risk estimate',
+    data: { values: points as unknown as Record<string, unknown>[] },
+    config: CONFIG,
+    hconcat: [
+      {
+        ...PANEL,
+        title: 'Mean across runs (MSE)',
+        transform: [positive('mse')],
+        mark: { type: 'line', strokeWidth: 1.8 },
+        encoding: { x, y: y('mse', 'Mean squared error (log scale)'), color },
+      },
+      {
+        ...PANEL,
+        title: 'Median across runs, 45–55% percentile band',
+        layer: [
+          {
+            transform: [positive('p45')],
+            mark: { type: 'area', opacity: 0.25 },
+            encoding: { x, y: y('p45', 'Median squared error (log scale)'), y2: { field: 'p55' }, color },
+          },
+          {
+            transform: [positive('medianSe')],
+            mark: { type: 'line', strokeWidth: 1.8 },
+            encoding: { x, y: y('medianSe', 'Median squared error (log scale)'), color },
+          },
+        ],
+      },
+    ],
+  };
+}
+
+/**
+ * A quantity relative to random labelling (1 = as good as random), for the MSE and for the median
+ * squared error side by side, with the random baseline drawn as a rule at 1. The y axis starts at 0
+ * and ends above the largest value, at most at `yMax` (values above it are clipped).
+ *
+ * @example
+ * const spec = relativeSpec(points, { title: 'Error relative to random labelling', yTitle: 'MSE ÷ random MSE', yMax: 2 });
+ */
+export function relativeSpec(
+  points: readonly RelativePoint[],
+  options: FigureOptions & { title: string; yTitle: string; yMax?: number },
+): VegaLiteSpec {
+  const color = settingColor(settingOrder(points), options.allSettings ?? settingOrder(points));
+  // Room for the baseline at 1 and the curves, but early spikes (a handful of labels) stay clipped at yMax.
+  const largest = Math.max(0, ...points.flatMap((p) => [p.mse ?? 0, p.medianSe ?? 0]).filter(Number.isFinite));
+  const top = Math.min(options.yMax ?? Infinity, Math.max(1.2, Math.ceil(10 * 1.05 * largest) / 10));
+  const x = labelsAxis(options.xTitle);
+  const panel = (field: 'mse' | 'medianSe', panelTitle: string) => ({
+    ...PANEL,
+    title: panelTitle,
+    layer: [
+      {
+        mark: { type: 'line', strokeWidth: 1.8, clip: true },
+        encoding: {
+          x,
+          y: {
+            field,
+            type: 'quantitative',
+            title: options.yTitle,
+            scale: { domain: [0, top] },
+          },
+          color,
+        },
+      },
+      {
+        data: { values: [{ baseline: 1 }] },
+        mark: { type: 'rule', strokeDash: [4, 3], color: '#444' },
+        encoding: { y: { field: 'baseline', type: 'quantitative' } },
+      },
+    ],
+  });
+  return {
+    $schema: SCHEMA,
+    title: {
+      text: options.title,
+      subtitle: `dashed line: random (i.i.d.) labelling, the baseline, = 1${largest > top ? `; values above ${top} are cut off` : ''}`,
+    },
+    data: { values: points as unknown as Record<string, unknown>[] },
+    config: CONFIG,
+    hconcat: [panel('mse', 'Mean squared error'), panel('medianSe', 'Median squared error')],
+  } as VegaLiteSpec;
+}
+
+/**
+ * The single-run bootstrap error bar against the true error: the MSE across runs (solid) next to
+ * the mean bootstrap variance (dashed), which it should match, and the coverage of
+ * estimate ± 2σ per step with the nominal 95% as a rule.
+ *
+ * @example
+ * const spec = bootstrapSpec([{ setting: 'surrogate-ce', labels: 1, mse: 0.1, meanBootstrapVariance: 0.09, coverage: 0.9 }]);
+ */
+export function bootstrapSpec(
+  points: readonly BootstrapPoint[],
+  options: FigureOptions & { confidence?: number; coverageNote?: string } = {},
+): VegaLiteSpec {
+  const color = settingColor(settingOrder(points), options.allSettings ?? settingOrder(points));
+  const x = labelsAxis(options.xTitle);
+  const confidence = options.confidence ?? 2;
+  return {
+    $schema: SCHEMA,
+    title: 'Bootstrap error bars: estimated against true error',
+    data: { values: points as unknown as Record<string, unknown>[] },
+    config: CONFIG,
+    hconcat: [
+      {
+        ...PANEL,
+        title: 'True MSE (solid) vs mean bootstrap variance (dashed)',
+        transform: [
+          { fold: ['mse', 'meanBootstrapVariance'], as: ['quantity', 'value'] },
+          { calculate: "datum.quantity === 'mse' ? 'true MSE across runs' : 'mean bootstrap variance'", as: 'quantity' },
+          positive('value'),
+        ],
+        mark: { type: 'line', strokeWidth: 1.8 },
+        encoding: {
+          x,
+          y: { field: 'value', type: 'quantitative', scale: { type: 'log' }, title: 'Squared error (log scale)' },
+          color,
+          strokeDash: {
+            field: 'quantity',
+            type: 'nominal',
+            title: 'Quantity',
+            scale: { domain: ['true MSE across runs', 'mean bootstrap variance'], range: [[1, 0], [5, 3]] },
+            // The panel title says which dash is which; a second legend would misalign the panels.
+            legend: null,
+          },
+          detail: { field: 'quantity' },
+        },
+      },
+      {
+        ...PANEL,
+        title: { text: `Coverage of estimate ± ${confidence}σ (true risk R)`, ...(options.coverageNote ? { subtitle: options.coverageNote } : {}) },
+        layer: [
+          {
+            mark: { type: 'line', strokeWidth: 1.8 },
+            encoding: {
+              x,
+              y: { field: 'coverage', type: 'quantitative', scale: { domain: [0, 1] }, title: 'Fraction of runs covering R' },
+              color,
+            },
+          },
+          {
+            data: { values: [{ nominal: 0.95 }] },
+            mark: { type: 'rule', strokeDash: [4, 3], color: '#444' },
+            encoding: { y: { field: 'nominal', type: 'quantitative' } },
+          },
+        ],
+      },
+    ],
+  } as VegaLiteSpec;
+}
+
+/**
+ * Keeps points a log scale can show: a zero error (e.g. the bootstrap variance of a single label)
+ * would otherwise stretch the axis to −∞ and blank the panel.
+ */
+function positive(field: string) {
+  return { filter: `datum.${field} > 0` };
+}
+
+function settingOrder(points: readonly { setting: string }[]): string[] {
+  return [...new Set(points.map((p) => p.setting))];
+}

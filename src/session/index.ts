@@ -1,0 +1,15 @@
+export {
+  ActiveTestingSession,
+  Z_95,
+  type CreateSessionOptions,
+  type IntervalEstimate,
+  type OpenSessionOptions,
+  type Proposal,
+  type ProposalRecord,
+  type Resolution,
+  type SessionEstimate,
+  type StoppingRule,
+} from './session.js';
+export type { SessionAcquisition, SessionOptions, ScoresInput, TargetScorer } from './header.js';
+export type { BuiltinLoss, CustomLoss, SessionLoss } from './loss.js';
+export { SessionLockedError, SessionStateError } from './errors.js';

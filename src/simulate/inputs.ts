@@ -1,0 +1,91 @@
+import { InputError } from '../errors.js';
+import { readNpy, type NpyArray } from '../io/npy.js';
+import { toLabels, toMatrix, type Matrix } from '../matrix.js';
+
+/** Paths of the `.npy` files a simulation reads. */
+export interface SimulationFiles {
+  modelScores: string;
+  surrogateScores?: string;
+  labels: string;
+}
+
+/** A pool read from `.npy` files and checked: scores N×K, labels as class indices. */
+export interface LoadedPool {
+  modelScores: Matrix;
+  surrogateScores?: Matrix;
+  labels: Int32Array;
+}
+
+const FLOAT_DTYPES = new Set(['f2', 'f4', 'f8']);
+const INDEX_DTYPES = new Set(['i1', 'i2', 'i4', 'i8', 'u1', 'u2', 'u4', 'u8', 'b1']);
+
+function asNumbers(data: NpyArray['data']): ArrayLike<number> {
+  return data instanceof BigInt64Array || data instanceof BigUint64Array ? Float64Array.from(data, Number) : data;
+}
+
+/**
+ * Checks scores read from a `.npy` file (float dtype, 2-D, N ≥ 1, K ≥ 2, finite) and copies them
+ * into a float64 `Matrix`. `argument` names the option in errors.
+ *
+ * @example
+ * const scores = scoresMatrix(await readNpy('f.npy'), '--model-scores');
+ */
+export function scoresMatrix(array: NpyArray, argument: string): Matrix {
+  if (!FLOAT_DTYPES.has(array.dtype)) {
+    throw new InputError({ argument, expected: 'float32 or float64 scores', received: array.dtype });
+  }
+  if (array.shape.length !== 2) {
+    throw new InputError({ argument, expected: 'a 2-D array of scores (N×K)', received: `shape (${array.shape.join(', ')})` });
+  }
+  return toMatrix({ data: array.data as ArrayLike<number>, shape: [array.shape[0]!, array.shape[1]!] }, argument);
+}
+
+/**
+ * Reads labels from a `.npy` array: 1-D class indices of an integer or bool dtype, or N×K one-hot
+ * rows, checked against the pool size `n` and class count `k`. `argument` names the option in errors.
+ *
+ * @example
+ * const labels = labelIndices(await readNpy('y.npy'), '--labels', 1000, 2);
+ */
+export function labelIndices(array: NpyArray, argument: string, n: number, k: number): Int32Array {
+  const values = asNumbers(array.data);
+  if (array.shape.length === 1) {
+    if (!INDEX_DTYPES.has(array.dtype)) {
+      throw new InputError({ argument, expected: 'class indices of an integer or bool dtype (or N×K one-hot rows)', received: array.dtype });
+    }
+    return toLabels(values, argument, n, k);
+  }
+  if (array.shape.length === 2) {
+    if (array.shape[0] !== n || array.shape[1] !== k) {
+      throw new InputError({ argument, expected: `one-hot rows of shape (${n}, ${k})`, received: `shape (${array.shape.join(', ')})` });
+    }
+    const rows = Array.from({ length: n }, (_, i) => Array.prototype.slice.call(values, i * k, (i + 1) * k) as number[]);
+    return toLabels(rows, argument, n, k);
+  }
+  throw new InputError({ argument, expected: 'class indices (N) or one-hot rows (N×K)', received: `shape (${array.shape.join(', ')})` });
+}
+
+/**
+ * Reads and checks the `.npy` files of a simulation: model scores (float, N×K, finite), optional
+ * surrogate scores of the same shape, and labels as 1-D class indices (integer or bool dtype) or
+ * N×K one-hot rows. Errors name the command-line option of the file at fault.
+ *
+ * @example
+ * const pool = await loadSimulationPool({ modelScores: 'f.npy', labels: 'y.npy' });
+ */
+export async function loadSimulationPool(files: SimulationFiles): Promise<LoadedPool> {
+  const modelScores = scoresMatrix(await readNpy(files.modelScores), '--model-scores');
+  let surrogateScores: Matrix | undefined;
+  if (files.surrogateScores !== undefined) {
+    surrogateScores = scoresMatrix(await readNpy(files.surrogateScores), '--surrogate-scores');
+    if (surrogateScores.rows !== modelScores.rows || surrogateScores.cols !== modelScores.cols) {
+      throw new InputError({
+        argument: '--surrogate-scores',
+        expected: `the shape of --model-scores, (${modelScores.rows}, ${modelScores.cols})`,
+        received: `shape (${surrogateScores.rows}, ${surrogateScores.cols})`,
+      });
+    }
+  }
+  const labels = labelIndices(await readNpy(files.labels), '--labels', modelScores.rows, modelScores.cols);
+  return surrogateScores === undefined ? { modelScores, labels } : { modelScores, surrogateScores, labels };
+}

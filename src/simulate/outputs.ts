@@ -1,0 +1,87 @@
+import type { SimulationResult } from '../acquisition/simulate.js';
+import { writeOutputFolder, type OutputFile } from '../io/atomic.js';
+import { encodeNpy } from '../io/npy.js';
+import type { Matrix } from '../matrix.js';
+import { coverage, meanBias, medianSe, mse } from '../metrics/index.js';
+import { VERSION } from '../version.js';
+
+/** Every file a simulation output folder can hold; with `force`, all of them are replaced. */
+export const SIMULATION_FILES = ['estimates.npy', 'samples.npy', 'q.npy', 'bootstrap_variance.npy', 'summary.json'] as const;
+
+/** The contents of `summary.json`. Per-row arrays have one entry per row of `estimates.npy`. */
+export interface SimulationSummary {
+  version: string;
+  /** Mean loss of the target model over the whole pool: what every run estimates. */
+  true_risk: number;
+  /** Labels acquired at each row: k·step + 1. */
+  labels: number[];
+  mse: number[];
+  median_se: number[];
+  /** Mean estimate across runs minus the true risk. */
+  bias: number[];
+  /** Fraction of runs whose estimate ± 2·sqrt(bootstrap variance) contains the true risk; absent without bootstrap. */
+  coverage?: number[];
+  /** Median over runs of each run's own estimate of its variance ÷ random labelling's (below 1: active testing helps); absent without bootstrap. */
+  variance_ratio?: number[];
+  rows: number;
+  runs: number;
+  size: number;
+  /** Every option, resolved, plus the inputs it ran on. */
+  config: Record<string, unknown>;
+}
+
+/** Per-row statistics of a simulation across its runs. */
+export function summarizeSimulation(result: SimulationResult, inputs: Record<string, unknown>): SimulationSummary {
+  const estimates: Matrix = { data: result.estimates, rows: result.rows, cols: result.runs };
+  const { random: _random, onProgress: _onProgress, signal: _signal, ...options } = result.options;
+  const summary: SimulationSummary = {
+    version: VERSION,
+    true_risk: result.trueRisk,
+    labels: Array.from(result.labelsPerRow),
+    mse: Array.from(mse(estimates, result.trueRisk)),
+    median_se: Array.from(medianSe(estimates, result.trueRisk)),
+    bias: Array.from(meanBias(estimates, result.trueRisk)),
+    rows: result.rows,
+    runs: result.runs,
+    size: result.size,
+    config: { ...inputs, ...options },
+  };
+  if (result.bootstrapVariance) {
+    const variance: Matrix = { data: result.bootstrapVariance, rows: result.rows, cols: result.runs };
+    summary.coverage = Array.from(coverage(estimates, variance, result.trueRisk));
+  }
+  return summary;
+}
+
+/** JSON with non-finite numbers as the strings "NaN", "Infinity", "-Infinity" (the oracle's convention), not null. */
+export function toJson(value: unknown): string {
+  return `${JSON.stringify(value, (_, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v), 2)}\n`;
+}
+
+/**
+ * Writes a simulation's output folder as one unit: `estimates.npy` (float64, rows×runs),
+ * `samples.npy` (int64, size×runs), `q.npy` (float64, size×runs), `bootstrap_variance.npy`
+ * (float64, rows×runs, when bootstrapped) and `summary.json`. Existing output files are refused
+ * unless `force`, which replaces all of them (and removes a stale `bootstrap_variance.npy`).
+ *
+ * @example
+ * const result = await simulate(pool, { runs: 100 });
+ * await writeSimulationOutputs('runs/a', result, summarizeSimulation(result, {}), { force: false });
+ */
+export async function writeSimulationOutputs(
+  dir: string,
+  result: SimulationResult,
+  summary: SimulationSummary,
+  options: { force?: boolean } = {},
+): Promise<string[]> {
+  const files: OutputFile[] = [
+    { name: 'estimates.npy', data: encodeNpy({ data: result.estimates, shape: [result.rows, result.runs], dtype: 'f8' }) },
+    { name: 'samples.npy', data: encodeNpy({ data: BigInt64Array.from(result.samples, BigInt), shape: [result.size, result.runs], dtype: 'i8' }) },
+    { name: 'q.npy', data: encodeNpy({ data: result.q, shape: [result.size, result.runs], dtype: 'f8' }) },
+  ];
+  if (result.bootstrapVariance) {
+    files.push({ name: 'bootstrap_variance.npy', data: encodeNpy({ data: result.bootstrapVariance, shape: [result.rows, result.runs], dtype: 'f8' }) });
+  }
+  files.push({ name: 'summary.json', data: toJson(summary) });
+  return writeOutputFolder(dir, files, { force: options.force, managed: SIMULATION_FILES });
+}

@@ -1,0 +1,184 @@
+import { describe, expect, it } from 'vitest';
+import { FenwickSampler } from '../../src/acquisition/fenwick-sampler.js';
+import { floorProposal } from '../../src/acquisition/proposal.js';
+import { ReferenceOrderSampler } from '../../src/acquisition/reference-order-sampler.js';
+import { SortedPool } from '../../src/acquisition/sorted-pool.js';
+import { InputError } from '../../src/errors.js';
+import { randomStream } from '../../src/random.js';
+
+function weightsOf(n: number, seed: number, shape: (u: number) => number): Float64Array {
+  const u = randomStream(seed, []);
+  return Float64Array.from({ length: n }, () => shape(u()));
+}
+
+/** Upper 0.1 % point of chi-square with df degrees of freedom (Wilson–Hilferty). */
+function chiSquareCritical(df: number): number {
+  const z = 3.0902;
+  return df * (1 - 2 / (9 * df) + z * Math.sqrt(2 / (9 * df))) ** 3;
+}
+
+describe('FenwickSampler', () => {
+  const cases: [string, Float64Array, number, 'reference' | 'corrected'][] = [
+    ['skewed values, clip 0.1', weightsOf(500, 1, (u) => u ** 4), 0.1, 'reference'],
+    ['skewed values, clip 0', weightsOf(500, 2, (u) => u ** 4), 0, 'reference'],
+    ['a third zeros, clip 0.01', weightsOf(300, 3, (u) => (u < 0.33 ? 0 : u)), 0.01, 'corrected'],
+    ['negative values, corrected shift', weightsOf(300, 4, (u) => u - 0.7), 0.1, 'corrected'],
+    ['huge range', weightsOf(300, 5, (u) => Math.exp(40 * u)), 0.1, 'reference'],
+  ];
+
+  for (const [name, weights, clip, variant] of cases) {
+    it(`gives q equal to the O(N) proposal within 1e-12 at every step (${name})`, () => {
+      const fast = new FenwickSampler(weights, clip, variant);
+      const exact = new ReferenceOrderSampler(weights, clip, variant);
+      const u = randomStream(7, []);
+      let worst = 0;
+      for (let run = 0; run < 3; run++) {
+        fast.reset();
+        exact.reset();
+        for (let m = 0; m < weights.length; m++) {
+          const probe = Math.floor(u() * weights.length);
+          const expectedProbe = exact.probability(probe);
+          const actualProbe = fast.probability(probe);
+          worst = Math.max(worst, Math.abs(actualProbe - expectedProbe) / Math.max(expectedProbe, 1e-300));
+          const index = fast.draw(u());
+          const expected = exact.probability(index);
+          expect(expected).toBeGreaterThan(0);
+          worst = Math.max(worst, Math.abs(fast.lastProbability - expected) / expected);
+          exact.remove(index);
+        }
+        expect(fast.remaining).toBe(0);
+      }
+      expect(worst).toBeLessThan(1e-12);
+    });
+  }
+
+  it('draws the first item with the proposal’s frequencies (chi-square)', () => {
+    const weights = Float64Array.of(0, 0.5, 1, 2, 3, 0.01, 8, 0.2, 4, 1.5);
+    const clip = 0.1;
+    const p = floorProposal(weights, clip, 'corrected');
+    const sampler = new FenwickSampler(weights, clip, 'corrected');
+    const u = randomStream(11, []);
+    const trials = 40_000;
+    const counts = new Float64Array(weights.length);
+    for (let t = 0; t < trials; t++) {
+      sampler.reset();
+      counts[sampler.draw(u())]++;
+    }
+    let chi = 0;
+    for (let i = 0; i < weights.length; i++) chi += (counts[i] - trials * p[i]) ** 2 / (trials * p[i]);
+    expect(chi).toBeLessThan(chiSquareCritical(weights.length - 1));
+  });
+
+  it('draws ordered pairs without replacement with the sequential proposal’s frequencies (chi-square)', () => {
+    const weights = Float64Array.of(0.1, 3, 1, 0, 2, 0.5);
+    const clip = 0.2;
+    const n = weights.length;
+    const expected: number[] = [];
+    const first = floorProposal(weights, clip, 'reference');
+    for (let i = 0; i < n; i++) {
+      const rest = Array.from(weights).filter((_, j) => j !== i);
+      const second = floorProposal(rest, clip, 'reference');
+      for (let j = 0; j < n; j++) if (j !== i) expected[i * n + j] = first[i] * second[j < i ? j : j - 1];
+    }
+    const sampler = new FenwickSampler(weights, clip, 'reference');
+    const u = randomStream(12, []);
+    const trials = 60_000;
+    const counts = new Float64Array(n * n);
+    for (let t = 0; t < trials; t++) {
+      sampler.reset();
+      const i = sampler.draw(u());
+      counts[i * n + sampler.draw(u())]++;
+    }
+    let chi = 0;
+    let cells = 0;
+    for (let c = 0; c < n * n; c++) {
+      if (expected[c] === undefined) {
+        expect(counts[c]).toBe(0);
+        continue;
+      }
+      chi += (counts[c] - trials * expected[c]) ** 2 / (trials * expected[c]);
+      cells++;
+    }
+    expect(chi).toBeLessThan(chiSquareCritical(cells - 1));
+  });
+
+  it('restores the pool bit for bit on reset: the same uniforms give the same items and q', () => {
+    const weights = weightsOf(1000, 21, (u) => u ** 2);
+    const pool = SortedPool.prepare(weights);
+    const sampler = new FenwickSampler(pool, 0.1, 'corrected');
+    const draws = Array.from({ length: 600 }, randomStream(22, []));
+    const record = () => draws.map((d) => [sampler.draw(d), sampler.lastProbability]);
+    const first = record();
+    for (let run = 0; run < 20; run++) {
+      sampler.reset();
+      record();
+    }
+    sampler.reset();
+    expect(record()).toEqual(first);
+    // A fresh sampler on the shared pool agrees too.
+    const fresh = new FenwickSampler(pool, 0.1, 'corrected');
+    expect(draws.map((d) => [fresh.draw(d), fresh.lastProbability])).toEqual(first);
+  });
+
+  it('falls back to uniform for all-zero values, and reproduces the reference’s NaN at clip 0', () => {
+    const zeros = new Float64Array(4);
+    const corrected = new FenwickSampler(zeros, 0, 'corrected');
+    const drawn = corrected.draw(0.6);
+    expect(corrected.lastProbability).toBe(0.25);
+    for (let i = 0; i < 4; i++) expect(corrected.probability(i)).toBe(i === drawn ? 0 : 1 / 3);
+    const reference = new FenwickSampler(zeros, 0, 'reference');
+    reference.draw(0.3);
+    expect(reference.lastProbability).toBeNaN();
+    const clipped = new FenwickSampler(zeros, 0.1, 'reference');
+    clipped.draw(0.3);
+    expect(clipped.lastProbability).toBe(0.25);
+  });
+
+  it('never draws a zero-value item at clip 0 while positive ones remain', () => {
+    const weights = Float64Array.of(0, 1, 0, 2, 0, 3);
+    const sampler = new FenwickSampler(weights, 0, 'corrected');
+    const u = randomStream(3, []);
+    for (let run = 0; run < 200; run++) {
+      sampler.reset();
+      const firstThree = [sampler.draw(u()), sampler.draw(u()), sampler.draw(u())].sort();
+      expect(firstThree).toEqual([1, 3, 5]);
+      sampler.draw(u());
+      expect(sampler.lastProbability).toBeCloseTo(1 / 3, 15);
+    }
+  });
+
+  it('handles a pool of one', () => {
+    const sampler = new FenwickSampler(Float64Array.of(0.4), 0.1, 'reference');
+    expect(sampler.draw(0.99)).toBe(0);
+    expect(sampler.lastProbability).toBe(1);
+  });
+
+  it('rejects bad input with InputError', () => {
+    const sampler = new FenwickSampler(Float64Array.of(1, 2), 0.1, 'reference');
+    sampler.draw(0.5);
+    sampler.draw(0.5);
+    expect(() => sampler.draw(0.5)).toThrow(InputError);
+    sampler.reset();
+    sampler.remove(1);
+    expect(() => sampler.remove(1)).toThrow(InputError);
+    expect(() => sampler.remove(7)).toThrow(InputError);
+    expect(() => new FenwickSampler(Float64Array.of(1, 2), 1, 'reference')).toThrow(/clipPercentage/);
+    expect(() => new FenwickSampler(Float64Array.of(1, -2), 0.1, 'reference')).toThrow(InputError);
+    expect(() => new FenwickSampler(Float64Array.of(1, Number.NaN), 0.1, 'corrected')).toThrow(/row 1/);
+    expect(() => new FenwickSampler(new Float64Array(0), 0.1, 'corrected')).toThrow(InputError);
+  });
+});
+
+describe('ReferenceOrderSampler', () => {
+  it('maps u through the CDF in ascending index order and restores on reset', () => {
+    const sampler = new ReferenceOrderSampler(Float64Array.of(1, 1, 2), 0.1, 'reference');
+    expect(sampler.draw(0.6)).toBe(2);
+    expect(sampler.lastProbability).toBe(0.5);
+    expect(sampler.lastPosition).toBe(2);
+    expect(Array.from(sampler.proposal())).toEqual([0.5, 0.5]);
+    expect(sampler.draw(0.6)).toBe(1);
+    sampler.reset();
+    expect(sampler.remaining).toBe(3);
+    expect(sampler.draw(0.1)).toBe(0);
+  });
+});

@@ -1,0 +1,208 @@
+import { describe, expect, it } from 'vitest';
+import ndarray from 'ndarray';
+import {
+  IidAcquisition,
+  resolveSimulationOptions,
+  simulate,
+  SurrogateEntropyAcquisition,
+  type SimulationOptions,
+} from '../../src/acquisition/index.js';
+import { IidEstimator, LUREEstimator } from '../../src/estimators/index.js';
+import { CancelledError, InputError } from '../../src/errors.js';
+import { ACQUISITION_FUNCTIONS } from '../../src/metrics/index.js';
+import { randomStream } from '../../src/random.js';
+import { simulationInput, syntheticPool } from './synthetic-pool.js';
+
+const pool = syntheticPool(200, 3, 1);
+const input = simulationInput(pool);
+
+function column(values: Float64Array, runs: number, row: number): Float64Array {
+  return values.subarray(row * runs, (row + 1) * runs);
+}
+
+describe('simulate: LURE is unbiased for every acquisition function', () => {
+  const runs = 3000;
+  const size = 60;
+  for (const acquisition of ACQUISITION_FUNCTIONS) {
+    it(`${acquisition}: mean over ${runs} runs within 4 standard errors of the true risk at M = 1, 5, 20, 60`, async () => {
+      const result = await simulate(input, { acquisition, estimator: 'lure', runs, size, seed: 3, threads: 1, clipPercentage: 0.05, bootstrap: 'none' });
+      for (const labels of [1, 5, 20, 60]) {
+        const estimates = column(result.estimates, runs, labels - 1);
+        const mean = estimates.reduce((a, b) => a + b, 0) / runs;
+        const sd = Math.sqrt(estimates.reduce((a, x) => a + (x - mean) ** 2, 0) / (runs - 1));
+        // The true-loss proposal makes the estimate almost constant, so rounding sets the floor.
+        expect(Math.abs(mean - result.trueRisk)).toBeLessThan(4 * (sd / Math.sqrt(runs)) + 1e-12 * result.trueRisk);
+      }
+    });
+  }
+
+  it('the naive IS estimator is not: its bias shows at M = 60 under the true-loss proposal', async () => {
+    const result = await simulate(input, { acquisition: 'true-loss', estimator: 'is', runs, size, seed: 3, threads: 1, clipPercentage: 0.05, bootstrap: 'none' });
+    const estimates = column(result.estimates, runs, size - 1);
+    const mean = estimates.reduce((a, b) => a + b, 0) / runs;
+    const sd = Math.sqrt(estimates.reduce((a, x) => a + (x - mean) ** 2, 0) / (runs - 1));
+    expect(Math.abs(mean - result.trueRisk)).toBeGreaterThan(4 * (sd / Math.sqrt(runs)));
+  });
+});
+
+describe('simulate: results', () => {
+  it('are bit-identical for 1 and 2 threads (fast sampler, exact and Monte Carlo bootstrap)', async () => {
+    for (const bootstrap of ['exact', 25] as const) {
+      const options: Partial<SimulationOptions> = { runs: 37, size: 50, step: 3, seed: 9, bootstrap };
+      const one = await simulate(input, { ...options, threads: 1 });
+      const two = await simulate(input, { ...options, threads: 2 });
+      expect(two.estimates).toEqual(one.estimates);
+      expect(two.samples).toEqual(one.samples);
+      expect(two.q).toEqual(one.q);
+      expect(two.bootstrapVariance).toEqual(one.bootstrapVariance);
+      expect(one.estimates.every(Number.isFinite)).toBe(true);
+    }
+  });
+
+  it('have the documented shapes: rows = ceil(size/step), row k after k·step + 1 labels', async () => {
+    const result = await simulate(input, { runs: 4, size: 10, step: 3, threads: 1 });
+    expect(result.rows).toBe(4);
+    expect(Array.from(result.labelsPerRow)).toEqual([1, 4, 7, 10]);
+    expect(result.estimates.length).toBe(16);
+    expect(result.samples.length).toBe(40);
+    expect(result.q.length).toBe(40);
+    expect(result.bootstrapVariance?.length).toBe(16);
+    expect(result.options.acquisition).toBe('surrogate-ce');
+    // Every run acquires distinct items.
+    for (let r = 0; r < 4; r++) {
+      const items = new Set(Array.from({ length: 10 }, (_, m) => result.samples[m * 4 + r]));
+      expect(items.size).toBe(10);
+    }
+  });
+
+  it('reproduce the reference’s empty last iid row only in reference numerics (B-A3)', async () => {
+    const options: Partial<SimulationOptions> = { acquisition: 'iid', runs: 2, size: 10, step: 3, threads: 1 };
+    const reference = await simulate(input, { ...options, numerics: 'reference' });
+    expect(Array.from(column(reference.estimates, 2, 3))).toEqual([0, 0]);
+    const corrected = await simulate(input, options);
+    expect(column(corrected.estimates, 2, 3).every((v) => v > 0)).toBe(true);
+  });
+
+  it('LURE and ASE both give the true risk once every item is labelled', async () => {
+    for (const estimator of ['lure', 'ase'] as const) {
+      const result = await simulate(input, { estimator, runs: 3, size: 200, threads: 1 });
+      for (const v of column(result.estimates, 3, 199)) expect(Math.abs(v - result.trueRisk)).toBeLessThan(1e-12 * result.trueRisk);
+    }
+  });
+
+  it('the Monte Carlo bootstrap averages to the exact one (B = 400)', async () => {
+    const options: Partial<SimulationOptions> = { runs: 40, size: 30, seed: 5, threads: 1 };
+    const exact = await simulate(input, { ...options, bootstrap: 'exact' });
+    const monteCarlo = await simulate(input, { ...options, bootstrap: 400 });
+    expect(monteCarlo.estimates).toEqual(exact.estimates);
+    const rows = [9, 29];
+    for (const row of rows) {
+      let ratio = 0;
+      for (let r = 0; r < 40; r++) ratio += (monteCarlo.bootstrapVariance as Float64Array)[row * 40 + r] / (exact.bootstrapVariance as Float64Array)[row * 40 + r];
+      // Each ratio has relative sd sqrt(2/400) ≈ 7 %; their mean over 40 runs ≈ 1.1 %.
+      expect(Math.abs(ratio / 40 - 1)).toBeLessThan(0.05);
+    }
+  });
+
+  it('an injected random source draws the runs one after the other with the reference-order sampler', async () => {
+    const uniforms = Array.from({ length: 20 }, randomStream(4, []));
+    let i = 0;
+    const injected = await simulate(input, { runs: 2, size: 10, random: () => uniforms[i++], bootstrap: 'none', threads: 2 });
+    expect(i).toBe(20);
+    i = 0;
+    const again = await simulate(input, { runs: 2, size: 10, random: () => uniforms[i++], bootstrap: 'none' });
+    expect(again.samples).toEqual(injected.samples);
+    expect(injected.bootstrapVariance).toBeNull();
+  });
+
+  it('stops with CancelledError when the signal aborts', async () => {
+    const controller = new AbortController();
+    controller.abort();
+    await expect(simulate(input, { runs: 5, size: 5, threads: 1, signal: controller.signal })).rejects.toThrow(CancelledError);
+    await expect(simulate(input, { runs: 5, size: 5, threads: 2, signal: controller.signal })).rejects.toThrow(CancelledError);
+  });
+
+  it('reports progress up to the total', async () => {
+    const seen: number[] = [];
+    await simulate(input, { runs: 6, size: 5, threads: 1, onProgress: (done, total) => seen.push(done / total) });
+    expect(seen.at(-1)).toBe(1);
+  });
+});
+
+describe('simulate: options and bad input', () => {
+  it('resolves the defaults of issue 2 §8', () => {
+    const withSurrogate = resolveSimulationOptions({}, 1000, true);
+    expect(withSurrogate).toMatchObject({
+      acquisition: 'surrogate-ce',
+      estimator: 'lure',
+      clipPercentage: 0.1,
+      temperature: null,
+      runs: 1000,
+      size: 400,
+      step: 1,
+      seed: 0,
+      bootstrap: 'exact',
+      numerics: 'default',
+    });
+    expect(withSurrogate.threads).toBeGreaterThanOrEqual(1);
+    expect(resolveSimulationOptions({}, 50, false)).toMatchObject({ acquisition: 'iid', estimator: 'iid', size: 50 });
+  });
+
+  const bad: [string, Partial<SimulationOptions>, RegExp][] = [
+    ['size > N', { size: 201 }, /^size/],
+    ['step < 1', { step: 0 }, /^step/],
+    ['clip = 1', { clipPercentage: 1 }, /^clipPercentage/],
+    ['clip < 0', { clipPercentage: -0.1 }, /^clipPercentage/],
+    ['runs = 0', { runs: 0 }, /^runs/],
+    ['temperature 0', { temperature: 0 }, /^temperature/],
+    ['unknown acquisition', { acquisition: 'entropy' as never }, /^acquisition/],
+    ['unknown estimator', { estimator: 'pure' as never }, /^estimator/],
+    ['bootstrap 0', { bootstrap: 0 }, /^bootstrap/],
+    ['threads 0', { threads: 0 }, /^threads/],
+    ['numerics', { numerics: 'fast' as never }, /^numerics/],
+  ];
+  for (const [name, options, message] of bad) {
+    it(`rejects ${name} with an InputError naming the option`, async () => {
+      await expect(simulate(input, options)).rejects.toThrow(InputError);
+      await expect(simulate(input, options)).rejects.toThrow(message);
+    });
+  }
+
+  it('rejects missing surrogate scores, mismatched shapes, NaN scores and bad labels', async () => {
+    const { surrogateScores: _, ...noSurrogate } = input;
+    await expect(simulate(noSurrogate, { acquisition: 'surrogate-pe' })).rejects.toThrow(/surrogateScores/);
+    await expect(simulate(noSurrogate, { estimator: 'ase' })).rejects.toThrow(/surrogateScores/);
+    const small = simulationInput(syntheticPool(10, 3, 2));
+    await expect(simulate({ ...input, surrogateScores: small.surrogateScores })).rejects.toThrow(/surrogateScores/);
+    const nan = Float64Array.from(input.modelScores.data);
+    nan[3 * 7 + 1] = Number.NaN;
+    await expect(simulate({ ...input, modelScores: { data: nan, shape: [200, 3] } })).rejects.toThrow(/row 7/);
+    const labels = Int32Array.from(input.labels);
+    labels[5] = 3;
+    await expect(simulate({ ...input, labels })).rejects.toThrow(/labels \(row 5\)/);
+    await expect(simulate({ ...input, modelScores: { data: new Float64Array(200), shape: [200, 1] } })).rejects.toThrow(/K ≥ 2/);
+  });
+});
+
+describe('acquisition classes', () => {
+  it('SurrogateEntropyAcquisition returns the Python-shaped tables and accepts estimator classes', async () => {
+    const at = new SurrogateEntropyAcquisition({ runs: 5, size: 8, step: 2, estimator: LUREEstimator, threads: 1, acquisitionFunction: 'predictive-entropy' });
+    expect(at.acquisitionFunction).toBe('surrogate-pe');
+    const result = await at.run({ modelScores: ndarray(pool.modelScores.data, [200, 3]), surrogateScores: ndarray(pool.surrogateScores.data, [200, 3]), labels: pool.labels });
+    expect(result.estimates.shape).toEqual([4, 5]);
+    expect(result.samples.shape).toEqual([5, 8]);
+    expect(result.acquisitionWeights.shape).toEqual([5, 8]);
+    expect(result.samples.get(2, 3)).toBe(result.simulation.samples[3 * 5 + 2]);
+    expect(result.acquisitionWeights.get(4, 7)).toBe(result.simulation.q[7 * 5 + 4]);
+    expect(result.simulation.options.estimator).toBe('lure');
+  });
+
+  it('IidAcquisition defaults to the plain mean and takes one-hot labels', async () => {
+    const oneHot = Array.from(pool.labels, (y) => [0, 1, 2].map((k) => (k === y ? 1 : 0)));
+    const result = await new IidAcquisition({ runs: 3, size: 5, threads: 1 }).run({ modelScores: input.modelScores, labels: oneHot });
+    expect(result.simulation.options.estimator).toBe('iid');
+    const explicit = await new IidAcquisition({ runs: 3, size: 5, threads: 1, estimator: IidEstimator }).run({ modelScores: input.modelScores, labels: pool.labels });
+    expect(explicit.simulation.estimates).toEqual(result.simulation.estimates);
+    expect(() => new SurrogateEntropyAcquisition({ acquisitionFunction: 'bald' as never })).toThrow(InputError);
+  });
+});

@@ -1,0 +1,107 @@
+import { describe, expect, it } from 'vitest';
+import { AdaptiveSampler, isRefitStep } from '../../src/acquisition/adaptive/index.js';
+import { InputError } from '../../src/errors.js';
+import { LUREEstimator } from '../../src/estimators/index.js';
+import { randomStream } from '../../src/random.js';
+import { heavyTailedPool, mean, samplersFor } from './pool.js';
+
+const n = 300;
+const { loss, candidates } = heavyTailedPool(n, 3);
+const truth = mean(loss);
+const prior = [0.5, 0.25, 0.25];
+
+describe('AdaptiveSampler', () => {
+  it('keeps LURE unbiased: mean over 4000 seeded runs within 4 standard errors at M = 5, 20, 60, 150', () => {
+    const sampler = new AdaptiveSampler(samplersFor(candidates), { prior, priorLabels: 10, defensiveWeight: 0.1 });
+    const lure = new LUREEstimator(n);
+    const budgets = [5, 20, 60, 150];
+    const runs = 4000;
+    const estimates = budgets.map(() => new Float64Array(runs));
+    for (let r = 0; r < runs; r++) {
+      sampler.reset();
+      lure.reset();
+      const u = randomStream(11, [r]);
+      for (let m = 1, b = 0; m <= 150; m++) {
+        const item = sampler.draw(u());
+        lure.add(loss[item], sampler.lastProbability);
+        sampler.observe(loss[item]);
+        if (m === budgets[b]) estimates[b++][r] = lure.estimate();
+      }
+    }
+    for (const row of estimates) {
+      const centre = mean(row);
+      const sd = Math.sqrt(row.reduce((s, x) => s + (x - centre) ** 2, 0) / (runs - 1));
+      expect(Math.abs(centre - truth) / (sd / Math.sqrt(runs))).toBeLessThan(4);
+    }
+  });
+
+  it('chooses the proposal for draw m without the loss of draw m (predictable)', () => {
+    const record = (changeAt: number) => {
+      const sampler = new AdaptiveSampler(samplersFor(candidates), { prior });
+      const u = randomStream(4, [0]);
+      const mixtures: Float64Array[] = [];
+      const q: number[] = [];
+      for (let m = 1; m <= 40; m++) {
+        mixtures.push(sampler.mixture);
+        const item = sampler.draw(u());
+        q.push(sampler.lastProbability);
+        sampler.observe(m === changeAt ? loss[item] + 10 : loss[item]);
+      }
+      return { mixtures, q };
+    };
+    const changeAt = 16; // a refit step: the change moves the mixture from draw 17 on
+    const base = record(0);
+    const changed = record(changeAt);
+    for (let m = 0; m < changeAt; m++) {
+      expect(changed.mixtures[m]).toEqual(base.mixtures[m]);
+      expect(changed.q[m]).toBe(base.q[m]);
+    }
+    expect(changed.mixtures[changeAt]).not.toEqual(base.mixtures[changeAt]);
+  });
+
+  it('moves weight to the candidate that predicts the loss and away from the misleading one', () => {
+    const sampler = new AdaptiveSampler(samplersFor(candidates), { prior, priorLabels: 50 });
+    const u = randomStream(6, [0]);
+    for (let m = 1; m <= 200; m++) {
+      const item = sampler.draw(u());
+      sampler.observe(loss[item]);
+    }
+    const [uniform, good, misleading] = sampler.mixture;
+    expect(good).toBeGreaterThan(0.5);
+    expect(misleading).toBeLessThan(0.1);
+    expect(uniform).toBeGreaterThanOrEqual(0.3 - 1e-12); // the defensive floor
+  });
+
+  it('starts every run from the prior, so reruns are identical', () => {
+    const sampler = new AdaptiveSampler(samplersFor(candidates), { prior });
+    const run = () => {
+      sampler.reset();
+      const u = randomStream(8, [0]);
+      const items: number[] = [];
+      for (let m = 0; m < 70; m++) {
+        items.push(sampler.draw(u()));
+        sampler.observe(loss[items[m]]);
+      }
+      return { items, mixture: sampler.mixture };
+    };
+    const first = run();
+    expect(run()).toEqual(first);
+    sampler.reset();
+    expect(Array.from(sampler.mixture)).toEqual(prior);
+  });
+
+  it('refits at labels 8, 12, …, 64, then every 16', () => {
+    const steps = Array.from({ length: 100 }, (_, i) => i + 1).filter(isRefitStep);
+    expect(steps).toEqual([8, 12, 16, 20, 24, 28, 32, 36, 40, 44, 48, 52, 56, 60, 64, 80, 96]);
+  });
+
+  it('insists on one observe per draw and on valid options', () => {
+    const sampler = new AdaptiveSampler(samplersFor(candidates), { prior });
+    expect(() => sampler.observe(1)).toThrow(InputError);
+    sampler.draw(0.5);
+    expect(() => sampler.draw(0.5)).toThrow(/observe/);
+    expect(() => sampler.observe(Number.NaN)).toThrow(/loss/);
+    expect(() => new AdaptiveSampler(samplersFor(candidates), { prior, defensiveWeight: 0.9 })).toThrow(/defensiveWeight/);
+    expect(() => new AdaptiveSampler(samplersFor(candidates), { prior, priorLabels: 0 })).toThrow(/priorLabels/);
+  });
+});

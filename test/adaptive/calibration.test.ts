@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest';
+import { fitTemperature, meanNll } from '../../src/calibration/index.js';
+import { InputError } from '../../src/errors.js';
+import { randomStream } from '../../src/random.js';
+
+/** Labels drawn from softmax(z); the surrogate reports `scale·z`, so its right temperature is `scale`. */
+function overconfident(n: number, k: number, scale: number, seed: number) {
+  const u = randomStream(seed, [0]);
+  const data = new Float64Array(n * k);
+  const labels = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    const z = Array.from({ length: k }, () => 2 * (u() - 0.5) * 2);
+    const total = z.reduce((s, x) => s + Math.exp(x), 0);
+    let draw = u() * total;
+    labels[i] = k - 1;
+    for (let j = 0; j < k; j++) {
+      draw -= Math.exp(z[j]);
+      if (draw < 0) {
+        labels[i] = j;
+        break;
+      }
+    }
+    z.forEach((x, j) => (data[i * k + j] = scale * x));
+  }
+  return { scores: { data, rows: n, cols: k }, labels };
+}
+
+describe('fitTemperature', () => {
+  it('recovers the temperature of a 3× overconfident surrogate (20k seeded labels, within 5%)', () => {
+    const { scores, labels } = overconfident(20_000, 3, 3, 1);
+    const fit = fitTemperature(scores, labels);
+    expect(fit.temperature).toBeGreaterThan(3 * 0.95);
+    expect(fit.temperature).toBeLessThan(3 * 1.05);
+    expect(fit.nll).toBeCloseTo(meanNll(scores, labels, fit.temperature), 12);
+  });
+
+  it('finds the minimum: the NLL is higher a little either side', () => {
+    const { scores, labels } = overconfident(500, 2, 0.5, 2);
+    const { temperature, nll } = fitTemperature(scores, labels);
+    expect(temperature).toBeLessThan(1); // an underconfident surrogate is sharpened
+    expect(meanNll(scores, labels, temperature * 1.02)).toBeGreaterThan(nll);
+    expect(meanNll(scores, labels, temperature / 1.02)).toBeGreaterThan(nll);
+  });
+
+  it('names bad calibration labels and their row', () => {
+    const scores = { data: Float64Array.of(0, 1, 1, 0), rows: 2, cols: 2 };
+    expect(() => fitTemperature(scores, Int32Array.of(0))).toThrow(InputError);
+    expect(() => fitTemperature(scores, Int32Array.of(0, 2))).toThrow(/row 1/);
+  });
+});

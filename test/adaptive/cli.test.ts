@@ -1,0 +1,78 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { runCli } from '../../src/cli/run.js';
+import { fitTemperature } from '../../src/calibration/index.js';
+import { writeNpy } from '../../src/io/npy.js';
+import { syntheticPool } from '../../src/simulate/syntheticPool.js';
+
+const N = 300;
+const K = 3;
+const pool = syntheticPool({ size: N, classes: K, seed: 7 });
+const heldOut = syntheticPool({ size: 200, classes: K, seed: 8 });
+let dir: string;
+
+async function cli(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const log = vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void out.push(a.join(' ')));
+  const error = vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void err.push(a.join(' ')));
+  try {
+    return { code: await runCli(argv), stdout: out.join('\n'), stderr: err.join('\n') };
+  } finally {
+    log.mockRestore();
+    error.mockRestore();
+  }
+}
+
+const path = (name: string): string => join(dir, name);
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'adaptive-cli-'));
+  await writeNpy(path('f.npy'), { data: pool.modelScores.data, shape: [N, K], dtype: 'f8' });
+  await writeNpy(path('g.npy'), { data: pool.surrogateScores.data, shape: [N, K], dtype: 'f8' });
+  await writeNpy(path('y.npy'), { data: BigInt64Array.from(pool.labels, BigInt), shape: [N], dtype: 'i8' });
+  await writeNpy(path('cg.npy'), { data: heldOut.surrogateScores.data, shape: [200, K], dtype: 'f8' });
+  await writeNpy(path('cy.npy'), { data: BigInt64Array.from(heldOut.labels, BigInt), shape: [200], dtype: 'i8' });
+});
+
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+const poolFlags = (): string[] => ['--model-scores', path('f.npy'), '--surrogate-scores', path('g.npy'), '--labels', path('y.npy')];
+
+describe('active-testing simulate: adaptive options', () => {
+  it('runs adaptive acquisition calibrated on a held-out set and reports the variance ratio', async () => {
+    const out = path('adaptive');
+    const args = ['--acquisition', 'adaptive', '--calibration-scores', path('cg.npy'), '--calibration-labels', path('cy.npy')];
+    const { code, stdout } = await cli('simulate', ...poolFlags(), ...args, '--runs', '40', '--size', '60', '--threads', '1', '--out', out);
+    expect(code).toBe(0);
+    expect(stdout).toContain('variance ÷ random (est.)');
+    const summary = JSON.parse(await readFile(join(out, 'summary.json'), 'utf8'));
+    expect(summary.config.acquisition).toBe('adaptive');
+    const matrix = { data: heldOut.surrogateScores.data, rows: 200, cols: K };
+    expect(summary.config.temperature).toBeCloseTo(fitTemperature(matrix, heldOut.labels).temperature, 12);
+    expect(summary.config.calibrationScores).toBe(path('cg.npy'));
+    expect(summary.variance_ratio).toHaveLength(60);
+    expect(summary.variance_ratio[59]).toBeGreaterThan(0);
+  });
+
+  it('takes --defensive and --acquisition surrogate-m2', async () => {
+    const out = path('defensive');
+    const { code } = await cli('simulate', ...poolFlags(), '--acquisition', 'surrogate-m2', '--defensive', '0.5', '--runs', '5', '--size', '10', '--out', out);
+    expect(code).toBe(0);
+    const summary = JSON.parse(await readFile(join(out, 'summary.json'), 'utf8'));
+    expect(summary.config.defensive).toBe(0.5);
+  });
+
+  it('exits 2 on half a calibration set and 1 on a bad λ, naming the flag', async () => {
+    const half = await cli('simulate', ...poolFlags(), '--calibration-scores', path('cg.npy'), '--out', path('x'));
+    expect(half.code).toBe(2);
+    expect(half.stderr).toContain('--calibration-labels');
+    const bad = await cli('simulate', ...poolFlags(), '--defensive', '1.5', '--out', path('y'));
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain('--defensive');
+  });
+});

@@ -1,0 +1,89 @@
+import { describe, expect, it } from 'vitest';
+import {
+  AdaptiveSampler,
+  mixtureSampler,
+  planProposal,
+  secondMomentValues,
+  VarianceRatioToRandom,
+  varianceRatioRows,
+} from '../../src/acquisition/adaptive/index.js';
+import { InputError } from '../../src/errors.js';
+import type { Matrix } from '../../src/matrix.js';
+import { EPS, NUMERICS_FLAGS } from '../../src/numerics.js';
+import { randomStream } from '../../src/random.js';
+
+function scores(n: number, seed: number): { modelScores: Matrix; surrogateScores: Matrix; labels: Int32Array } {
+  const u = randomStream(seed, [0]);
+  const f = new Float64Array(2 * n);
+  const g = new Float64Array(2 * n);
+  const labels = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    labels[i] = u() < 0.5 ? 0 : 1;
+    f[2 * i + 1] = 4 * (u() - 0.5);
+    g[2 * i + 1] = 6 * (u() - 0.5);
+  }
+  return { modelScores: { data: f, rows: n, cols: 2 }, surrogateScores: { data: g, rows: n, cols: 2 }, labels };
+}
+
+const input = scores(300, 1);
+const options = { temperature: null, eps: EPS, flags: NUMERICS_FLAGS.default, defensive: null };
+
+describe('planProposal', () => {
+  it('gives surrogate-m2 the second-moment values and no mixture', () => {
+    const plan = planProposal('surrogate-m2', input, options);
+    expect(plan.values).toEqual(secondMomentValues(input.modelScores, input.surrogateScores));
+    expect(plan.mixture).toBeNull();
+  });
+
+  it('turns a defensive weight into a two-component mixture that keeps λ/remaining under every item', () => {
+    const plan = planProposal('surrogate-ce', input, { ...options, defensive: 0.3 });
+    expect(Array.from(plan.mixture!.weights)).toEqual([0.7, 0.3]);
+    const sampler = mixtureSampler(plan.mixture!, 0);
+    const u = randomStream(2, [0]);
+    for (let m = 0; m < 100; m++) {
+      const remaining = sampler.remaining;
+      sampler.draw(u());
+      expect(sampler.lastProbability).toBeGreaterThanOrEqual((0.3 / remaining) * (1 - 1e-12));
+    }
+  });
+
+  it('builds the adaptive sampler from its prior', () => {
+    const plan = planProposal('adaptive', input, options);
+    const sampler = mixtureSampler(plan.mixture!, 0.1);
+    expect(sampler).toBeInstanceOf(AdaptiveSampler);
+    expect(Array.from(sampler.mixture)).toEqual([0.5, 0.5, 0, 0, 0, 0, 0]);
+  });
+
+  it('refuses what it cannot do, naming the option', () => {
+    const { surrogateScores: _omitted, ...withoutSurrogate } = input;
+    expect(() => planProposal('adaptive', withoutSurrogate, options)).toThrow(/surrogateScores/);
+    expect(() => planProposal('adaptive', input, { ...options, defensive: 0.5 })).toThrow(/defensive/);
+    expect(() => planProposal('surrogate-ce', input, { ...options, defensive: 1.5 })).toThrow(InputError);
+    expect(() => planProposal('surrogate-m2', input, { ...options, flags: NUMERICS_FLAGS.reference })).toThrow(/numerics/);
+  });
+});
+
+describe('varianceRatioRows', () => {
+  it('replays the diagnostic of each run at each recorded row', () => {
+    const losses = Float64Array.of(0.1, 2, 0.4, 0.3, 1.1);
+    // Two runs of three labels, rows after 1 and 3 labels (step 2).
+    const samples = Int32Array.of(1, 0, 3, 2, 4, 1);
+    const q = Float64Array.of(0.4, 0.2, 0.3, 0.25, 0.5, 0.5);
+    const estimates = Float64Array.of(0.9, 0.5, 0.8, 0.7);
+    const bootstrapVariance = Float64Array.of(0.01, 0.02, 0.03, 0.04);
+    const ratios = varianceRatioRows(
+      { rows: 2, runs: 2, size: 3, labelsPerRow: Int32Array.of(1, 3), samples, q, estimates, bootstrapVariance },
+      losses,
+    );
+    const expected = [0, 1].map((r) => {
+      const d = new VarianceRatioToRandom(5);
+      d.add(losses[samples[r]], q[r]);
+      const first = d.ratio(bootstrapVariance[r], estimates[r]);
+      d.add(losses[samples[2 + r]], q[2 + r]);
+      d.add(losses[samples[4 + r]], q[4 + r]);
+      return [first, d.ratio(bootstrapVariance[2 + r], estimates[2 + r])];
+    });
+    expect(Array.from(ratios)).toEqual([expected[0][0], expected[1][0], expected[0][1], expected[1][1]]);
+    expect(Number.isFinite(ratios[2])).toBe(true);
+  });
+});

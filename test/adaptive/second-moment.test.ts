@@ -1,0 +1,36 @@
+import { describe, expect, it } from 'vitest';
+import { secondMomentValues } from '../../src/acquisition/adaptive/index.js';
+import { InputError } from '../../src/errors.js';
+import type { Matrix } from '../../src/matrix.js';
+import { acquisitionValues } from '../../src/metrics/index.js';
+import { EPS, NUMERICS_FLAGS } from '../../src/numerics.js';
+
+const matrix = (rows: number[][]): Matrix => ({ data: Float64Array.from(rows.flat()), rows: rows.length, cols: rows[0].length });
+
+describe('secondMomentValues (surrogate-m2)', () => {
+  // Target row: p = [1/4, 3/4], so ℓ = [ln 4, ln 4/3]. Surrogate: π = [0.8, 0.2] at T = 1.
+  const f = matrix([[0, Math.log(3)], [5, 5]]);
+  const g = matrix([[Math.log(4), 0], [1, 0]]);
+
+  it('is √(Σ_k π_k ℓ_k²) in closed form', () => {
+    const values = secondMomentValues(f, g);
+    expect(values[0]).toBeCloseTo(Math.sqrt(0.8 * Math.log(4) ** 2 + 0.2 * Math.log(4 / 3) ** 2), 14);
+    expect(values[1]).toBeCloseTo(Math.log(2), 14); // both labels cost ln 2
+  });
+
+  it('applies the temperature to the surrogate only (T = 2 turns [ln 4, 0] into π = [2/3, 1/3])', () => {
+    const values = secondMomentValues(f, g, 2);
+    expect(values[0]).toBeCloseTo(Math.sqrt((2 / 3) * Math.log(4) ** 2 + (1 / 3) * Math.log(4 / 3) ** 2), 14);
+  });
+
+  it('is at least the cross-entropy value E_π[ℓ] (Jensen), with equality when ℓ is constant', () => {
+    const ce = acquisitionValues('surrogate-ce', { modelScores: f, surrogateScores: g, labels: Int32Array.of(0, 0) }, { temperature: null, eps: EPS, flags: NUMERICS_FLAGS.default });
+    const m2 = secondMomentValues(f, g);
+    expect(m2[0]).toBeGreaterThan(ce[0]);
+    expect(m2[1]).toBeCloseTo(ce[1], 14);
+  });
+
+  it('names the surrogate when the shapes differ', () => {
+    expect(() => secondMomentValues(f, matrix([[0, 0]]))).toThrow(InputError);
+  });
+});

@@ -1,0 +1,218 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { runCli } from '../../src/cli/run.js';
+import { readNpy, writeNpy, type NpyArray } from '../../src/io/npy.js';
+import { syntheticPool } from '../../src/simulate/syntheticPool.js';
+
+const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const N = 120;
+const K = 3;
+let dir: string;
+let files: Record<'f' | 'g' | 'y' | 'onehot', string>;
+const pool = syntheticPool({ size: N, classes: K, seed: 5 });
+
+/** Runs the CLI in-process and captures what it prints. */
+async function cli(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const log = vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void out.push(a.join(' ')));
+  const error = vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void err.push(a.join(' ')));
+  try {
+    const code = await runCli(argv);
+    return { code, stdout: out.join('\n'), stderr: err.join('\n') };
+  } finally {
+    log.mockRestore();
+    error.mockRestore();
+  }
+}
+
+async function npy(name: string, array: NpyArray): Promise<string> {
+  const path = join(dir, name);
+  await writeNpy(path, array, { force: true });
+  return path;
+}
+
+/** The target's mean cross-entropy over the pool, computed here independently of the library. */
+function trueRisk(): number {
+  let total = 0;
+  for (let i = 0; i < N; i++) {
+    const row = Array.from(pool.modelScores.data.subarray(i * K, (i + 1) * K));
+    const max = Math.max(...row);
+    const logZ = max + Math.log(row.reduce((s, v) => s + Math.exp(v - max), 0));
+    total += logZ - row[pool.labels[i]!]!;
+  }
+  return total / N;
+}
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'simulate-cli-'));
+  const onehot = new Float32Array(N * K);
+  pool.labels.forEach((y, i) => (onehot[i * K + y] = 1));
+  files = {
+    f: await npy('f.npy', { data: Float32Array.from(pool.modelScores.data), shape: [N, K], dtype: 'f4' }),
+    g: await npy('g.npy', { data: pool.surrogateScores.data, shape: [N, K], dtype: 'f8' }),
+    y: await npy('y.npy', { data: BigInt64Array.from(pool.labels, BigInt), shape: [N], dtype: 'i8' }),
+    onehot: await npy('onehot.npy', { data: onehot, shape: [N, K], dtype: 'f4' }),
+  };
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('active-testing simulate', () => {
+  it('writes every output with the documented shape and dtype, and a summary that matches them', async () => {
+    const out = join(dir, 'run-a');
+    const { code, stdout, stderr } = await cli(
+      'simulate', '--model-scores', files.f, '--surrogate-scores', files.g, '--labels', files.y,
+      '--runs', '20', '--size', '30', '--step', '7', '--seed', '3', '--threads', '1', '--out', out,
+    );
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    expect((await readdir(out)).sort()).toEqual(['bootstrap_variance.npy', 'estimates.npy', 'q.npy', 'samples.npy', 'summary.json']);
+    const estimates = await readNpy(join(out, 'estimates.npy'));
+    const samples = await readNpy(join(out, 'samples.npy'));
+    const q = await readNpy(join(out, 'q.npy'));
+    const variance = await readNpy(join(out, 'bootstrap_variance.npy'));
+    expect([estimates.dtype, estimates.shape]).toEqual(['f8', [5, 20]]);
+    expect([samples.dtype, samples.shape]).toEqual(['i8', [30, 20]]);
+    expect([q.dtype, q.shape]).toEqual(['f8', [30, 20]]);
+    expect([variance.dtype, variance.shape]).toEqual(['f8', [5, 20]]);
+    for (let run = 0; run < 20; run++) {
+      const column = Array.from({ length: 30 }, (_, m) => Number((samples.data as BigInt64Array)[m * 20 + run]));
+      expect(new Set(column).size).toBe(30); // without replacement
+      expect(column.every((i) => i >= 0 && i < N)).toBe(true);
+    }
+    expect(Array.from(q.data as Float64Array).every((v) => v > 0 && v <= 1)).toBe(true);
+    expect(Array.from(variance.data as Float64Array).every((v) => v >= 0)).toBe(true);
+
+    const summary = JSON.parse(await readFile(join(out, 'summary.json'), 'utf8'));
+    const risk = trueRisk();
+    expect(Math.abs(summary.true_risk - risk)).toBeLessThan(1e-12 * risk);
+    expect(summary.labels).toEqual([1, 8, 15, 22, 29]);
+    const e = estimates.data as Float64Array;
+    for (let row = 0; row < 5; row++) {
+      const errors = Array.from({ length: 20 }, (_, run) => e[row * 20 + run]! - summary.true_risk);
+      const mse = errors.reduce((s, d) => s + d * d, 0) / 20;
+      const bias = errors.reduce((s, d) => s + d, 0) / 20;
+      const sorted = errors.map((d) => d * d).sort((a, b) => a - b);
+      expect(summary.mse[row]).toBeCloseTo(mse, 12);
+      expect(summary.bias[row]).toBeCloseTo(bias, 12);
+      expect(summary.median_se[row]).toBeCloseTo((sorted[9]! + sorted[10]!) / 2, 12);
+      const covered = Array.from({ length: 20 }, (_, run) => Math.abs(e[row * 20 + run]! - summary.true_risk) <= 2 * Math.sqrt((variance.data as Float64Array)[row * 20 + run]!));
+      expect(summary.coverage[row]).toBeCloseTo(covered.filter(Boolean).length / 20, 12);
+    }
+    expect(summary.config).toMatchObject({
+      acquisition: 'surrogate-ce', estimator: 'lure', clipPercentage: 0.1, temperature: null, runs: 20, size: 30, step: 7,
+      seed: 3, bootstrap: 'exact', threads: 1, numerics: 'default', modelScores: files.f, surrogateScores: files.g, labels: files.y,
+    });
+    expect(summary.version).toBe(JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')).version);
+    expect(stdout).toContain('surrogate-ce acquisition + lure estimator: 20 runs of 30 labels from a pool of 120 items (K = 3)');
+    expect(stdout).toContain(`true risk (mean cross-entropy over the pool): ${risk.toFixed(5)}`);
+    expect(stdout).not.toMatch(/\biid\b/);
+  });
+
+  it('defaults to iid acquisition and estimator without a surrogate, reads one-hot labels, and --bootstrap none writes no variance', async () => {
+    const out = join(dir, 'run-b');
+    const { code } = await cli('simulate', '--model-scores', files.f, '--labels', files.onehot, '--runs', '4', '--bootstrap', 'none', '--threads', '1', '--out', out);
+    expect(code).toBe(0);
+    expect((await readdir(out)).sort()).toEqual(['estimates.npy', 'q.npy', 'samples.npy', 'summary.json']);
+    const summary = JSON.parse(await readFile(join(out, 'summary.json'), 'utf8'));
+    expect(summary.config).toMatchObject({ acquisition: 'iid', estimator: 'iid', size: 120, step: 1, runs: 4, bootstrap: 'none' });
+    expect(summary.coverage).toBeUndefined();
+    expect((await readNpy(join(out, 'estimates.npy'))).shape).toEqual([120, 4]);
+  });
+
+  it('refuses existing outputs without --force; --force replaces all of them', async () => {
+    const out = join(dir, 'run-c');
+    const args = ['simulate', '--model-scores', files.f, '--surrogate-scores', files.g, '--labels', files.y, '--runs', '3', '--size', '5', '--threads', '1', '--out', out];
+    expect((await cli(...args)).code).toBe(0);
+    const before = await readFile(join(out, 'estimates.npy'));
+    const mtime = (await stat(join(out, 'summary.json'))).mtimeMs;
+    const refused = await cli(...args, '--seed', '9');
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/estimates\.npy already exists; pass --force/);
+    expect((await readFile(join(out, 'estimates.npy'))).equals(before)).toBe(true);
+    expect((await stat(join(out, 'summary.json'))).mtimeMs).toBe(mtime);
+    expect((await cli(...args, '--seed', '9', '--bootstrap', 'none', '--force')).code).toBe(0);
+    expect((await readFile(join(out, 'estimates.npy'))).equals(before)).toBe(false);
+    expect((await readdir(out)).sort()).toEqual(['estimates.npy', 'q.npy', 'samples.npy', 'summary.json']);
+  });
+
+  it.each([
+    [['--bogus']],
+    [['--model-scores', 'f.npy', '--labels', 'y.npy']], // no --out
+    [['--labels', 'y.npy', '--out', 'x']], // no --model-scores
+    [['--model-scores', 'f.npy', '--labels', 'y.npy', '--out', 'x', '--runs', 'ten']],
+    [['--model-scores', 'f.npy', '--labels', 'y.npy', '--out', 'x', '--bootstrap', 'sometimes']],
+    [['--model-scores', 'f.npy', '--labels', 'y.npy', '--out', 'x', '--acquisition', 'random']],
+    [['--model-scores', 'f.npy', '--labels', 'y.npy', '--out', 'x', '--numerics', 'fast']],
+    [['--demo', '--clip', '0.2']],
+    [['extra-positional']],
+  ])('exits 2 on the usage error %j', async (argv) => {
+    const { code, stderr } = await cli('simulate', ...argv);
+    expect(code).toBe(2);
+    expect(stderr).toContain('Run `active-testing simulate --help` for usage.');
+  });
+
+  it('prints help and exits 0', async () => {
+    const { code, stdout } = await cli('simulate', '--help');
+    expect(code).toBe(0);
+    expect(stdout).toContain('--model-scores FILE');
+    expect(stdout).toContain('Exit codes: 0 success, 1 bad input or failure, 2 usage error.');
+  });
+});
+
+describe('bad input: a typed error naming the argument, exit 1, nothing written', () => {
+  const nanScores = new Float32Array(pool.modelScores.data);
+  nanScores[7 * K + 1] = NaN;
+  const cases: Array<[string, () => Promise<string[]>, RegExp]> = [
+    ['NaN score', async () => ['--model-scores', await npy('nan.npy', { data: nanScores, shape: [N, K], dtype: 'f4' }), '--labels', files.y], /--model-scores \(row 7\): expected finite scores, got NaN/],
+    ['label out of range', async () => ['--model-scores', files.f, '--labels', await npy('y-bad.npy', { data: Int32Array.from(pool.labels, (y, i) => (i === 11 ? K : y)), shape: [N], dtype: 'i4' })], /--labels \(row 11\): expected a class index in \[0, 2\], got 3/],
+    ['labels of the wrong length', async () => ['--model-scores', files.f, '--labels', await npy('y-short.npy', { data: new Int32Array(N - 1), shape: [N - 1], dtype: 'i4' })], /--labels: expected 120 labels/],
+    ['float class indices', async () => ['--model-scores', files.f, '--labels', await npy('y-float.npy', { data: new Float64Array(N), shape: [N], dtype: 'f8' })], /--labels: expected class indices of an integer or bool dtype/],
+    ['integer scores', async () => ['--model-scores', await npy('f-int.npy', { data: new Int32Array(N * K), shape: [N, K], dtype: 'i4' }), '--labels', files.y], /--model-scores: expected float32 or float64 scores, got "i4"/],
+    ['surrogate of another shape', async () => ['--model-scores', files.f, '--surrogate-scores', await npy('g-small.npy', { data: new Float64Array(6), shape: [3, 2], dtype: 'f8' }), '--labels', files.y], /--surrogate-scores: expected the shape of --model-scores, \(120, 3\)/],
+    ['size > N', async () => ['--model-scores', files.f, '--labels', files.y, '--size', '121'], /--size/],
+    ['step < 1', async () => ['--model-scores', files.f, '--labels', files.y, '--step', '0'], /--step/],
+    ['clip ≥ 1', async () => ['--model-scores', files.f, '--labels', files.y, '--clip', '1'], /--clip/],
+    ['clip < 0', async () => ['--model-scores', files.f, '--labels', files.y, '--clip=-0.1'], /--clip/],
+    ['runs < 1', async () => ['--model-scores', files.f, '--labels', files.y, '--runs', '0'], /--runs/],
+    ['surrogate acquisition without surrogate scores', async () => ['--model-scores', files.f, '--labels', files.y, '--acquisition', 'surrogate-ce'], /surrogate/],
+    ['K < 2', async () => ['--model-scores', await npy('k1.npy', { data: new Float32Array(N), shape: [N, 1], dtype: 'f4' }), '--labels', await npy('zeros.npy', { data: new Int32Array(N), shape: [N], dtype: 'i4' })], /--model-scores: expected at least 2 classes \(K ≥ 2 columns\), got 1/],
+    ['empty pool', async () => ['--model-scores', await npy('empty.npy', { data: new Float64Array(0), shape: [0, 2], dtype: 'f8' }), '--labels', await npy('empty-y.npy', { data: new Int32Array(0), shape: [0], dtype: 'i4' })], /--model-scores: expected a non-empty pool/],
+    ['1-D scores', async () => ['--model-scores', await npy('f-1d.npy', { data: new Float64Array(N), shape: [N], dtype: 'f8' }), '--labels', files.y], /--model-scores: expected a 2-D array of scores \(N×K\), got "shape \(120\)"/],
+    ['unreadable .npy', async () => {
+      const path = join(dir, 'text.npy');
+      await writeFile(path, 'label\n1\n0\n');
+      return ['--model-scores', path, '--labels', files.y];
+    }, /text\.npy: not a readable \.npy file/],
+    ['missing file', async () => ['--model-scores', join(dir, 'nope.npy'), '--labels', files.y], /nope\.npy: cannot read/],
+  ];
+  it.each(cases)('%s', async (_, makeArgs, message) => {
+    const out = join(dir, `bad-${Math.random().toString(36).slice(2)}`);
+    const { code, stderr, stdout } = await cli('simulate', '--runs', '2', '--threads', '1', ...(await makeArgs()), '--out', out);
+    expect(stderr).toMatch(message);
+    expect(code).toBe(1);
+    expect(stdout).toBe('');
+    expect(existsSync(out)).toBe(false);
+  });
+});
+
+describe('the CLI as a process', () => {
+  it('exits 0 with no progress output when stderr is piped, 2 on usage, 1 on bad input', () => {
+    const run = (...argv: string[]) => spawnSync(process.execPath, ['--import', 'tsx', join(repoRoot, 'src/cli/main.ts'), ...argv], { encoding: 'utf8', cwd: repoRoot });
+    const out = join(dir, 'process-run');
+    const ok = run('simulate', '--model-scores', files.f, '--surrogate-scores', files.g, '--labels', files.y, '--runs', '5', '--size', '10', '--threads', '1', '--out', out);
+    expect(ok.stderr).toBe('');
+    expect(ok.status).toBe(0);
+    expect(ok.stdout).toContain(`wrote ${out}`);
+    expect(run('simulate', '--nope').status).toBe(2);
+    expect(run('simulate', '--model-scores', join(dir, 'nope.npy'), '--labels', files.y, '--out', join(dir, 'never')).status).toBe(1);
+    expect(existsSync(join(dir, 'never'))).toBe(false);
+  });
+});

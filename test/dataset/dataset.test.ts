@@ -1,0 +1,135 @@
+import { describe, expect, it } from 'vitest';
+import { mkdtempSync, writeFileSync, readFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { FileFormatError, InputError, OutputExistsError } from '../../src/errors.js';
+import {
+  AGNewsDataset,
+  HateSpeechDataset,
+  SST2Dataset,
+  SubjectivityDataset,
+  TextClassificationDataset,
+  createSplits,
+  hubRowsUrl,
+  loadOrCreateSplits,
+  parseHubRows,
+  parseHubSpec,
+  readTable,
+} from '../../src/dataset/index.js';
+import { DATA_DIR, sharedAvailable } from '../helpers/shared.js';
+
+function tempFile(name: string, content: string): string {
+  const path = join(mkdtempSync(join(tmpdir(), 'at-data-')), name);
+  writeFileSync(path, content);
+  return path;
+}
+
+const SPEC = { name: 'toy', classes: ['negative', 'positive'], answerString: 'Label', instruction: '' };
+
+describe('readTable', () => {
+  it('reads TSV without quoting, CSV with RFC 4180 quoting and JSON Lines', async () => {
+    expect(await readTable(tempFile('a.tsv', 'sentence\tlabel\nit \'s "fine"\t1\nbad , bad\t0\n'))).toEqual({
+      columns: ['sentence', 'label'],
+      rows: [['it \'s "fine"', '1'], ['bad , bad', '0']],
+    });
+    expect(await readTable(tempFile('a.csv', 'text,y\r\n"a, ""quoted""\nline",positive\nplain,0\n'))).toEqual({
+      columns: ['text', 'y'],
+      rows: [['a, "quoted"\nline', 'positive'], ['plain', '0']],
+    });
+    expect(await readTable(tempFile('a.jsonl', '{"text":"x","label":1}\n\n{"label":0,"text":"y"}\n'))).toEqual({
+      columns: ['text', 'label'],
+      rows: [['x', 1], ['y', 0]],
+    });
+  });
+
+  it('names the line of a malformed row and refuses Parquet without a reader', async () => {
+    await expect(readTable(tempFile('b.tsv', 'sentence\tlabel\nok\t1\nno label here\n'))).rejects.toThrow(/line 3: 1 fields, expected 2/);
+    await expect(readTable(tempFile('b.jsonl', '{"a":1}\n{oops\n'))).rejects.toThrow(/line 2: invalid JSON/);
+    await expect(readTable(tempFile('b.csv', 'a,b\n"open,1\n'))).rejects.toThrow(/unterminated/);
+    await expect(readTable(tempFile('b.parquet', 'PAR1'))).rejects.toThrow(/Parquet reader/);
+    await expect(readTable('/nonexistent/file.tsv')).rejects.toThrow(FileFormatError);
+  });
+});
+
+describe('TextClassificationDataset', () => {
+  it('takes labels as ids or class names and gives one-hot targets', () => {
+    const data = TextClassificationDataset.fromTable({ columns: ['sentence', 'label'], rows: [['a', '1'], ['b', 'Negative'], ['c', 1]] }, SPEC);
+    expect(Array.from(data.labels)).toEqual([1, 0, 1]);
+    expect(Array.from(data.oneHot())).toEqual([0, 1, 1, 0, 0, 1]);
+    expect(data.classCounts()).toEqual([1, 2]);
+    expect(data.select([2, 0]).texts).toEqual(['c', 'a']);
+  });
+
+  it('names unknown columns, empty texts and bad labels with their row', () => {
+    const table = { columns: ['sentence', 'label'], rows: [['a', '1'], ['  ', '0']] };
+    expect(() => TextClassificationDataset.fromTable(table, SPEC, { textColumn: 'text' })).toThrow(/textColumn: expected one of the columns "sentence", "label", got "text"/);
+    expect(() => TextClassificationDataset.fromTable(table, SPEC)).toThrow(/text \(row 1\): expected a non-empty text/);
+    expect(() => TextClassificationDataset.fromTable({ columns: ['sentence', 'label'], rows: [['a', '2']] }, SPEC)).toThrow(/label \(row 0\)/);
+    expect(() => TextClassificationDataset.fromTable({ columns: ['sentence', 'label'], rows: [['a', 'maybe']] }, SPEC)).toThrow(InputError);
+    expect(TextClassificationDataset.fromTable(table, SPEC, { limit: 1 }).size).toBe(1);
+  });
+
+  it('drops hate_speech18 labels 2 and 3 and keeps the reference prompt pieces', async () => {
+    const path = tempFile('hate.tsv', 'text\tlabel\na\t0\nb\t3\nc\t1\nd\t2\n');
+    const data = await HateSpeechDataset.load(path, { textColumn: 'text' });
+    expect(data.texts).toEqual(['a', 'c']);
+    expect(data.classes).toEqual(['no', 'yes']);
+    expect(AGNewsDataset.preset.classes).toEqual(['world', 'sports', 'business', 'science and technology']);
+    expect(SubjectivityDataset.preset.answerString).toBe('Answer');
+    expect(SST2Dataset.preset.instruction).toBe('Classify the sentiment of the following sentence as "positive" or "negative". Respond with "positive" or "negative".\n');
+  });
+});
+
+describe.skipIf(!sharedAvailable(join(DATA_DIR, 'sst2')))('real data', () => {
+  it('loads SST-2 validation and Subj with the reference specs', async () => {
+    const sst2 = await SST2Dataset.load(join(DATA_DIR, 'sst2/validation.tsv'));
+    expect(sst2).toBeInstanceOf(SST2Dataset);
+    expect(sst2.size).toBe(872);
+    expect(sst2.classCounts()).toEqual([428, 444]);
+    expect(sst2.answerString).toBe('Label');
+    const subj = await SubjectivityDataset.load(join(DATA_DIR, 'subj/all.tsv'));
+    expect(subj.size).toBe(10000);
+    expect(subj.classCounts()).toEqual([5000, 5000]);
+  });
+});
+
+describe('splits', () => {
+  it('are disjoint, of the asked sizes, sorted and reproducible from the seed', () => {
+    const a = createSplits(1000, { pool: 300, icl: 50, test: 100 }, 7);
+    const all = [...a.pool!, ...a.icl!, ...a.test!];
+    expect(new Set(all).size).toBe(450);
+    expect(a.pool!.length).toBe(300);
+    expect(Array.from(a.pool!)).toEqual(Array.from(a.pool!).sort((x, y) => x - y));
+    expect(createSplits(1000, { pool: 300, icl: 50, test: 100 }, 7)).toEqual(a);
+    expect(Array.from(createSplits(1000, { pool: 300, icl: 50, test: 100 }, 8).pool!)).not.toEqual(Array.from(a.pool!));
+    expect(() => createSplits(10, { pool: 8, icl: 3 }, 0)).toThrow(/at most the 10 rows/);
+  });
+
+  it('are saved with their indices, reused, and never silently replaced', async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'at-splits-')), 'sst2', 'splits.json');
+    const first = await loadOrCreateSplits(path, 500, { pool: 100, icl: 20 }, 1);
+    expect(existsSync(path)).toBe(true);
+    expect(JSON.parse(readFileSync(path, 'utf8')).splits.icl).toEqual(Array.from(first.icl!));
+    expect(await loadOrCreateSplits(path, 500, { pool: 100, icl: 20 }, 1)).toEqual(first);
+    await expect(loadOrCreateSplits(path, 500, { pool: 100, icl: 20 }, 2)).rejects.toThrow(OutputExistsError);
+  });
+});
+
+describe('Hugging Face Hub parsing', () => {
+  it('parses hub specs, builds viewer URLs and reads a /rows page', () => {
+    expect(parseHubSpec('hub:glue:sst2:validation')).toEqual({ dataset: 'glue', config: 'sst2', split: 'validation' });
+    expect(parseHubSpec('hub:SetFit/subj')).toEqual({ dataset: 'SetFit/subj' });
+    expect(hubRowsUrl({ dataset: 'SetFit/subj' }, 100, 50)).toBe(
+      'https://datasets-server.huggingface.co/rows?dataset=SetFit%2Fsubj&config=default&split=train&offset=100&length=50',
+    );
+    const body = {
+      features: [{ feature_idx: 0, name: 'sentence', type: { dtype: 'string', _type: 'Value' } }, { feature_idx: 1, name: 'label', type: { names: ['negative', 'positive'], _type: 'ClassLabel' } }],
+      rows: [{ row_idx: 0, row: { sentence: 'hide new secretions ', label: 0 }, truncated_cells: [] }],
+      num_rows_total: 67349,
+    };
+    const { table, total } = parseHubRows(body, 'url');
+    expect(total).toBe(67349);
+    expect(TextClassificationDataset.fromTable(table, SPEC).labels[0]).toBe(0);
+    expect(() => parseHubRows({ error: 'not found' }, 'url')).toThrow(FileFormatError);
+  });
+});

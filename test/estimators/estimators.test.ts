@@ -1,0 +1,126 @@
+import { describe, expect, it } from 'vitest';
+import { ActiveSurrogateEstimator } from '../../src/ase/index.js';
+import { FenwickSampler } from '../../src/acquisition/fenwick-sampler.js';
+import {
+  IidEstimator,
+  ISEstimator,
+  LUREEstimator,
+  monteCarloBootstrapVariance,
+  referenceEstimate,
+  RunningAseEstimator,
+  weightedTerms,
+  type ReferenceEstimatorName,
+  type RiskEstimator,
+} from '../../src/estimators/index.js';
+import { InputError } from '../../src/errors.js';
+import { lossPerItem } from '../../src/metrics/index.js';
+import { randomStream } from '../../src/random.js';
+import { syntheticPool } from '../acquisition/synthetic-pool.js';
+
+const N = 400;
+
+/** Losses and q of one acquisition run over a skewed pool (q from the real sampler). */
+function acquiredSequence(seed: number, size: number): { losses: number[]; q: number[]; indices: number[] } {
+  const u = randomStream(seed, []);
+  const values = Float64Array.from({ length: N }, () => u() ** 3);
+  const poolLosses = Float64Array.from({ length: N }, (_, i) => values[i] * 2 + 0.1 * u());
+  const sampler = new FenwickSampler(values, 0.05, 'corrected');
+  const out = { losses: [] as number[], q: [] as number[], indices: [] as number[] };
+  for (let m = 0; m < size; m++) {
+    const i = sampler.draw(u());
+    out.indices.push(i);
+    out.losses.push(poolLosses[i]);
+    out.q.push(sampler.lastProbability);
+  }
+  return out;
+}
+
+function fastEstimator(name: ReferenceEstimatorName): RiskEstimator {
+  return name === 'lure' ? new LUREEstimator(N) : name === 'is' ? new ISEstimator(N) : new IidEstimator();
+}
+
+function relativeError(a: number, b: number): number {
+  return Math.abs(a - b) / Math.max(Math.abs(b), 1e-300);
+}
+
+describe('incremental estimators', () => {
+  for (const name of ['lure', 'is', 'iid'] as const) {
+    it(`${name}: O(1) estimate and exact bootstrap variance agree with the O(M) forms at every M up to N`, () => {
+      const { losses, q } = acquiredSequence(1, N);
+      const estimator = fastEstimator(name);
+      let worstEstimate = 0;
+      let worstVariance = 0;
+      let worstTerm = 0;
+      for (let m = 0; m < N; m++) {
+        estimator.add(losses[m], q[m]);
+        const M = m + 1;
+        worstEstimate = Math.max(worstEstimate, relativeError(estimator.estimate(), referenceEstimate(name, losses.slice(0, M), q.slice(0, M), N)));
+        // Var* = popvar(x)/M over the terms x_m = w_m ℓ_m, computed directly (two-pass).
+        const terms = weightedTerms(name, losses.slice(0, M), q.slice(0, M), N);
+        const mean = terms.reduce((a, b) => a + b, 0) / M;
+        const variance = terms.reduce((a, x) => a + (x - mean) ** 2, 0) / M / M;
+        if (variance > 1e-300) worstVariance = Math.max(worstVariance, relativeError(estimator.bootstrapVariance(), variance));
+        const written = new Float64Array(M);
+        estimator.terms(written);
+        for (let j = 0; j < M; j++) worstTerm = Math.max(worstTerm, relativeError(written[j], terms[j]));
+      }
+      expect(estimator.count).toBe(N);
+      expect(worstEstimate).toBeLessThan(1e-12);
+      expect(worstVariance).toBeLessThan(1e-9);
+      expect(worstTerm).toBeLessThan(1e-12);
+    });
+  }
+
+  it('LURE at M = N is the plain mean (every weight 1)', () => {
+    const { losses, q } = acquiredSequence(2, N);
+    const lure = new LUREEstimator(N);
+    losses.forEach((l, m) => lure.add(l, q[m]));
+    const mean = losses.reduce((a, b) => a + b, 0) / N;
+    expect(relativeError(lure.estimate(), mean)).toBeLessThan(1e-13);
+    expect(() => lure.add(1, 0.5)).toThrow(InputError);
+  });
+
+  it('is NaN before the first label and restarts on reset', () => {
+    const lure = new LUREEstimator(10);
+    expect(lure.estimate()).toBeNaN();
+    lure.add(2, 0.1);
+    expect(lure.estimate()).toBe(2);
+    lure.reset();
+    expect(lure.count).toBe(0);
+    lure.add(3, 0.2);
+    expect(lure.estimate()).toBeCloseTo(3 / (10 * 0.2), 14);
+  });
+
+  it('the Monte Carlo bootstrap converges to the exact bootstrap variance', () => {
+    const { losses, q } = acquiredSequence(3, 30);
+    const lure = new LUREEstimator(N);
+    losses.forEach((l, m) => lure.add(l, q[m]));
+    const terms = new Float64Array(30);
+    lure.terms(terms);
+    const resamples = 40_000;
+    const monteCarlo = monteCarloBootstrapVariance(terms, 30, resamples, randomStream(0, [0, 1]), new Float64Array(30), new Float64Array(resamples));
+    // Relative sampling error of a variance from B replicates ≈ sqrt(2/B) = 0.7 %; allow 4 of them.
+    expect(relativeError(monteCarlo, lure.bootstrapVariance())).toBeLessThan(4 * Math.sqrt(2 / resamples));
+  });
+
+  it('rejects a bad pool size', () => {
+    expect(() => new LUREEstimator(0)).toThrow(/poolSize/);
+    expect(() => new ISEstimator(2.5)).toThrow(InputError);
+  });
+});
+
+describe('RunningAseEstimator', () => {
+  it('equals ActiveSurrogateEstimator.estimate with the same labels substituted, at every M', () => {
+    const pool = syntheticPool(120, 3, 5);
+    const ase = new ActiveSurrogateEstimator({ modelScores: pool.modelScores, surrogateScores: pool.surrogateScores });
+    const running = new RunningAseEstimator(ase.expectedLosses);
+    expect(relativeError(running.zeroShot, ase.zeroShotEstimate())).toBeLessThan(1e-13);
+    const losses = lossPerItem(pool.modelScores, pool.labels);
+    const order = Array.from({ length: 120 }, (_, i) => (i * 37) % 120);
+    for (let m = 0; m < order.length; m++) {
+      running.add(losses[order[m]], 0.01, order[m]);
+      expect(relativeError(running.estimate(), ase.estimate(order.slice(0, m + 1), order.slice(0, m + 1).map((i) => pool.labels[i])))).toBeLessThan(1e-12);
+    }
+    expect(() => new RunningAseEstimator(ase.expectedLosses).add(1, 0.5)).toThrow(/index/);
+  });
+});

@@ -1,0 +1,113 @@
+import { describe, expect, it, vi, beforeAll } from 'vitest';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { evaluateCommand } from '../../src/cli/evaluate.js';
+import { FileFormatError, InputError, OutputExistsError, UsageError } from '../../src/errors.js';
+import { readNpy } from '../../src/io/npy.js';
+import { DATA_DIR, sharedAvailable } from '../helpers/shared.js';
+import { TEST_MODELS, loadExpected, maxAbsDiff, modelDir } from '../model/fixtures.js';
+
+const temp = (prefix: string) => mkdtempSync(join(tmpdir(), prefix));
+
+function writeTsv(rows: Array<[string, string | number]>, header = 'sentence\tlabel'): string {
+  const path = join(temp('at-cli-data-'), 'data.tsv');
+  writeFileSync(path, [header, ...rows.map((r) => r.join('\t'))].join('\n') + '\n');
+  return path;
+}
+
+async function evaluate(args: string[]): Promise<number> {
+  return evaluateCommand.run(args);
+}
+
+beforeAll(() => {
+  vi.spyOn(console, 'log').mockImplementation(() => {});
+});
+
+describe.each(TEST_MODELS)('active-testing evaluate on %s', (name) => {
+  const expected = loadExpected(name);
+  const zeroShot = expected.cases.filter((c) => c.kind === 'zero_shot');
+
+  it('writes the reference logits, labels and metadata', async () => {
+    const data = writeTsv(expected.items.map((text, i) => [text, i % 2]));
+    const out = join(temp('at-cli-out-'), 'run');
+    const code = await evaluate(['--model', modelDir(name), '--data', data, '--classes', 'negative,positive', '--instruction', expected.instruction, '--batch-size', '4', '--out', out]);
+    expect(code).toBe(0);
+    const scores = await readNpy(join(out, 'scores.npy'));
+    expect(scores.shape).toEqual([zeroShot.length, 2]);
+    expect(maxAbsDiff(scores.data as Float32Array, zeroShot.map((c) => c.label_logits))).toBeLessThan(1e-4);
+    const labels = await readNpy(join(out, 'labels.npy'));
+    expect(labels.dtype).toBe('i4');
+    expect(Array.from(labels.data as Int32Array)).toEqual([0, 1, 0, 1, 0, 1]);
+    const meta = JSON.parse(readFileSync(join(out, 'meta.json'), 'utf8'));
+    expect(meta.first_prompt).toBe(zeroShot[0]!.prompt);
+    expect(meta.label_token_ids).toEqual(zeroShot[0]!.label_token_ids);
+    expect(meta.classes).toEqual(['negative', 'positive']);
+    expect(meta.icl_rows).toEqual([]);
+    for (const key of ['accuracy', 'loss', 'timings', 'config', 'version']) expect(meta).toHaveProperty(key);
+    expect(readdirSync(out).sort()).toEqual(['labels.npy', 'meta.json', 'scores.npy']);
+  });
+});
+
+describe.skipIf(!sharedAvailable(join(DATA_DIR, 'sst2')))('active-testing evaluate with ICL on SST-2', () => {
+  const sst2 = join(DATA_DIR, 'sst2/validation.tsv');
+  const base = ['--model', modelDir('tiny-gpt2'), '--data', sst2, '--classes', 'negative,positive', '--limit', '30', '--icl-examples', '6', '--icl-seed', '2'];
+
+  it('removes the shots from the pool, puts them in the prompt, and gives the same scores without the prefix cache', async () => {
+    const out = join(temp('at-cli-out-'), 'icl');
+    expect(await evaluate([...base, '--out', out])).toBe(0);
+    const meta = JSON.parse(readFileSync(join(out, 'meta.json'), 'utf8'));
+    expect(meta.icl_rows).toHaveLength(6);
+    expect(meta.n).toBe(24);
+    const text = readFileSync(sst2, 'utf8').split('\n').slice(1, 31).map((l) => l.split('\t')[0]);
+    const shotsText = (meta.icl_rows as number[]).map((r) => `Sentence: '${text[r]}' \nLabel: `);
+    let position = 0;
+    for (const shot of shotsText) {
+      const at = meta.first_prompt.indexOf(shot, position);
+      expect(at).toBeGreaterThanOrEqual(position);
+      position = at + shot.length;
+    }
+    const firstPoolRow = [...Array(30).keys()].find((i) => !meta.icl_rows.includes(i))!;
+    expect(meta.first_prompt.endsWith(`Sentence: '${text[firstPoolRow]}' \nLabel:`)).toBe(true);
+    const plain = join(temp('at-cli-out-'), 'plain');
+    expect(await evaluate([...base, '--no-prefix-cache', '--out', plain])).toBe(0);
+    const a = (await readNpy(join(out, 'scores.npy'))).data as Float32Array;
+    const b = (await readNpy(join(plain, 'scores.npy'))).data as Float32Array;
+    expect(maxAbsDiff(a, Array.from({ length: 24 }, (_, i) => [b[2 * i]!, b[2 * i + 1]!]))).toBeLessThan(1e-4);
+  });
+
+  it('finds a finished run complete, refuses another configuration, and replaces it with --force', async () => {
+    const out = join(temp('at-cli-out-'), 'again');
+    const args = ['--model', modelDir('tiny-gpt2'), '--data', sst2, '--classes', 'negative,positive', '--limit', '8', '--out', out];
+    expect(await evaluate(args)).toBe(0);
+    const before = readFileSync(join(out, 'meta.json'), 'utf8');
+    expect(await evaluate(args)).toBe(0);
+    expect(readFileSync(join(out, 'meta.json'), 'utf8')).toBe(before);
+    await expect(evaluate([...args, '--answer-string', 'Answer'])).rejects.toThrow(OutputExistsError);
+    expect(await evaluate([...args, '--answer-string', 'Answer', '--force'])).toBe(0);
+    expect(JSON.parse(readFileSync(join(out, 'meta.json'), 'utf8')).first_prompt.endsWith('Answer:')).toBe(true);
+  });
+});
+
+describe('active-testing evaluate on bad input leaves nothing behind', () => {
+  const good = writeTsv([['a fine film', 1], ['dull', 0]]);
+  const malformed = join(temp('at-cli-data-'), 'bad.tsv');
+  writeFileSync(malformed, 'sentence\tlabel\nok\t1\nno tab here\n');
+  const cases: Array<[string, string[], RegExp | (abstract new (...args: never[]) => Error)]> = [
+    ['missing model folder', ['--model', join(modelDir('.'), 'missing-model')], /model: expected an existing model folder/],
+    ['label not in the vocabulary', ['--classes', 'negative,日本'], /"日本".*unknown token/],
+    ['empty text', ['--data', writeTsv([['ok', 1], [' ', 0]])], /text \(row 1\): expected a non-empty text/],
+    ['malformed row', ['--data', malformed], FileFormatError],
+    ['unknown column', ['--text-column', 'review'], /textColumn: expected one of the columns "sentence", "label", got "review"/],
+    ['unknown label', ['--data', writeTsv([['ok', 'great']])], InputError],
+    ['missing --classes', ['--classes', ''], UsageError],
+  ];
+
+  it.each(cases)('%s', async (_, override, error) => {
+    const out = join(temp('at-cli-bad-'), 'out');
+    const args = new Map<string, string>([['--model', modelDir('tiny-gpt2')], ['--data', good], ['--classes', 'negative,positive'], ['--out', out]]);
+    for (let i = 0; i < override.length; i += 2) args.set(override[i]!, override[i + 1]!);
+    await expect(evaluate([...args].flat())).rejects.toThrow(error);
+    expect(existsSync(out)).toBe(false);
+  });
+});

@@ -1,0 +1,87 @@
+import { describe, expect, it, beforeAll } from 'vitest';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CancelledError, OutputExistsError } from '../../src/errors.js';
+import { SST2Dataset, createSplits } from '../../src/dataset/index.js';
+import { EvaluationClassification, itemPrompt, promptPrefix } from '../../src/evaluation/index.js';
+import { readNpy } from '../../src/io/npy.js';
+import { Model } from '../../src/model/index.js';
+import { DATA_DIR, sharedAvailable } from '../helpers/shared.js';
+import { modelDir } from '../model/fixtures.js';
+
+function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let worst = 0;
+  for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs((a[i] as number) - (b[i] as number)));
+  return worst;
+}
+
+describe.skipIf(!sharedAvailable(join(DATA_DIR, 'sst2')))('EvaluationClassification on SST-2 with a test model', () => {
+  let model: Model;
+  let sst2: SST2Dataset;
+  const splits = createSplits(872, { pool: 24, icl: 60 }, 5);
+
+  beforeAll(async () => {
+    model = await Model.fromPretrained(modelDir('tiny-llama'));
+    sst2 = await SST2Dataset.load(join(DATA_DIR, 'sst2/validation.tsv'));
+  });
+
+  it('saves zero-shot scores where the reference does, equal to scoring the prompts directly, and never overwrites', async () => {
+    const resultsDir = mkdtempSync(join(tmpdir(), 'at-eval-'));
+    const evaluation = new EvaluationClassification(model, sst2, { resultsDir, splits, modelName: 'tiny' });
+    const result = await evaluation.evaluationProcedure('pool', { batchSize: 5 });
+    const dir = join(resultsDir, 'sst2', 'tiny');
+    expect(result.dir).toBe(dir);
+    const scores = await readNpy(join(dir, 'pool_set_scores.npy'));
+    expect(scores.shape).toEqual([24, 2]);
+    expect(scores.dtype).toBe('f4');
+    const pool = sst2.select(splits.pool!);
+    expect(Array.from((await readNpy(join(dir, 'pool_set_targets.npy'))).data as Int32Array)).toEqual(Array.from(pool.labels));
+    const prompts = pool.texts.map((t) => itemPrompt(sst2.instruction, t, 'Label'));
+    const direct = await model.score(prompts, result.labelTokenIds, { batchSize: 24 });
+    expect(maxDiff(scores.data as Float32Array, direct)).toBeLessThan(1e-5);
+    const metrics = JSON.parse(readFileSync(join(dir, 'pool_set_metrics.json'), 'utf8'));
+    expect(metrics.first_prompt).toBe(prompts[0]);
+    expect(metrics.accuracy).toBeCloseTo(result.accuracy, 12);
+    await expect(evaluation.evaluationProcedure('pool')).rejects.toThrow(OutputExistsError);
+
+    const fit = await evaluation.temperatureScaling('pool');
+    expect(fit.loss).toBeLessThanOrEqual(fit.lossAtOne + 1e-12);
+    expect(JSON.parse(readFileSync(join(dir, 'pool_set_temperature.json'), 'utf8')).temperature).toBe(fit.temperature);
+  });
+
+  it('scores with ICL shots from the icl split, cached equal to uncached, in the _icl<n> folder', async () => {
+    const resultsDir = mkdtempSync(join(tmpdir(), 'at-eval-'));
+    const evaluation = new EvaluationClassification(model, sst2, { resultsDir, splits, modelName: 'tiny' });
+    const cached = await evaluation.evaluationIclProcedure('pool', { nbIclExamples: 10, seed: 1, batchSize: 8 });
+    expect(cached.dir).toBe(join(resultsDir, 'sst2', 'tiny_icl10'));
+    const metrics = JSON.parse(readFileSync(join(cached.dir, 'pool_set_metrics.json'), 'utf8'));
+    expect(metrics.icl_rows).toHaveLength(10);
+    for (const row of metrics.icl_rows) expect(Array.from(splits.icl!)).toContain(row);
+    const shots = (metrics.icl_rows as number[]).map((r) => ({ text: sst2.texts[r]!, label: sst2.classes[sst2.labels[r]!]! }));
+    const pool = sst2.select(splits.pool!);
+    expect(metrics.first_prompt).toBe(itemPrompt(promptPrefix(sst2.instruction, shots, 'Label'), pool.texts[0]!, 'Label'));
+    const uncached = await new EvaluationClassification(model, sst2, { resultsDir: mkdtempSync(join(tmpdir(), 'at-eval-')), splits, modelName: 'tiny' })
+      .evaluationIclProcedure('pool', { nbIclExamples: 10, seed: 1, batchSize: 3, prefixCache: false });
+    expect(maxDiff(cached.scores, uncached.scores)).toBeLessThan(1e-4);
+  });
+
+  it('resumes a cancelled run from its last complete batch', async () => {
+    const resultsDir = mkdtempSync(join(tmpdir(), 'at-eval-'));
+    const evaluation = new EvaluationClassification(model, sst2, { resultsDir, splits, modelName: 'tiny' });
+    const controller = new AbortController();
+    await expect(
+      evaluation.evaluationProcedure('pool', { batchSize: 4, signal: controller.signal, onProgress: ({ done }) => done >= 12 && controller.abort() }),
+    ).rejects.toThrow(CancelledError);
+    const dir = join(resultsDir, 'sst2', 'tiny');
+    expect(existsSync(join(dir, 'pool_set_scores.npy'))).toBe(false);
+    const seen: number[] = [];
+    const resumed = await evaluation.evaluationProcedure('pool', { batchSize: 4, onProgress: ({ done }) => seen.push(done) });
+    expect(seen).toEqual([16, 20, 24]);
+    expect(resumed.scoredNow).toBe(12);
+    const fresh = await new EvaluationClassification(model, sst2, { resultsDir: mkdtempSync(join(tmpdir(), 'at-eval-')), splits, modelName: 'tiny' })
+      .evaluationProcedure('pool', { batchSize: 24 });
+    expect(maxDiff(resumed.scores, fresh.scores)).toBeLessThan(1e-5);
+    expect(existsSync(join(dir, 'pool_set.partial.f32'))).toBe(false);
+  });
+});

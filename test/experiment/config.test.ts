@@ -1,0 +1,83 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { FileFormatError, InputError } from '../../src/errors.js';
+import { loadExperimentConfig, resolveExperimentConfig } from '../../src/experiment/config.js';
+
+const base = '/data/grid';
+const files = { modelScores: 'target.npy', labels: 'labels.npy' };
+
+function inputError(fn: () => unknown): InputError {
+  try {
+    fn();
+  } catch (error) {
+    expect(error).toBeInstanceOf(InputError);
+    return error as InputError;
+  }
+  throw new Error('expected an InputError');
+}
+
+describe('resolveExperimentConfig', () => {
+  it("fills in simulate's defaults and resolves paths against the config's folder", () => {
+    const config = resolveExperimentConfig(
+      { ...files, surrogates: { icl: 'surrogate.npy' }, settings: [{ acquisition: 'iid' }, { acquisition: 'surrogate-ce' }, { acquisition: 'self-entropy', temperature: 2 }] },
+      base,
+    );
+    expect(config).toMatchObject({ modelScores: '/data/grid/target.npy', labels: '/data/grid/labels.npy', runs: 1000, size: 400, step: 1, seed: 0, bootstrap: 'exact', numerics: 'default', iclBudget: false });
+    expect(config.settings).toEqual([
+      { name: 'Random (i.i.d.)', folder: 'random-i.i.d.', acquisition: 'iid', estimator: 'iid', clip: 0, temperature: null, surrogate: null, surrogateScores: null, size: 400, labelOffset: 0 },
+      { name: 'surrogate-ce · LURE · clip 0.1', folder: 'surrogate-ce-lure-clip-0.1', acquisition: 'surrogate-ce', estimator: 'lure', clip: 0.1, temperature: null, surrogate: 'icl', surrogateScores: '/data/grid/surrogate.npy', size: 400, labelOffset: 0 },
+      { name: 'self-entropy · LURE · clip 0.1 · T 2', folder: 'self-entropy-lure-clip-0.1-t-2', acquisition: 'self-entropy', estimator: 'lure', clip: 0.1, temperature: 2, surrogate: null, surrogateScores: null, size: 400, labelOffset: 0 },
+    ]);
+  });
+
+  it('applies the ICL-budget rule: surrogate settings carry n labels, random labelling runs n longer', () => {
+    const config = resolveExperimentConfig(
+      {
+        ...files,
+        size: 300,
+        iclBudget: true,
+        surrogates: { icl40: { scores: 's40.npy', iclExamples: 40 }, icl10: { scores: 's10.npy', iclExamples: 10 } },
+        settings: [{ acquisition: 'iid' }, { acquisition: 'surrogate-ce', surrogate: 'icl40' }, { acquisition: 'surrogate-pe', surrogate: 'icl10' }, { acquisition: 'self-entropy' }],
+      },
+      base,
+    );
+    expect(config.settings.map((s) => [s.name, s.size, s.labelOffset])).toEqual([
+      ['Random (i.i.d.)', 340, 0],
+      ['surrogate-ce (icl40) · LURE · clip 0.1', 300, 40],
+      ['surrogate-pe (icl10) · LURE · clip 0.1', 300, 10],
+      ['self-entropy · LURE · clip 0.1', 300, 0],
+    ]);
+    const withoutRule = resolveExperimentConfig({ ...files, surrogates: { icl40: { scores: 's40.npy', iclExamples: 40 } }, settings: [{ acquisition: 'iid' }, { acquisition: 'surrogate-ce' }] }, base);
+    expect(withoutRule.settings.map((s) => [s.size, s.labelOffset])).toEqual([[400, 0], [400, 0]]);
+  });
+
+  it('names the setting and field at fault', () => {
+    expect(inputError(() => resolveExperimentConfig({ ...files, settings: [{ acquisition: 'iid' }, { acquisition: 'surrogate-xx' }] }, base)).argument).toBe('settings[1].acquisition');
+    expect(inputError(() => resolveExperimentConfig({ ...files, settings: [{ acquisition: 'surrogate-ce' }] }, base)).message).toMatch(/settings\[0\]\.surrogate: expected a surrogate/);
+    expect(inputError(() => resolveExperimentConfig({ ...files, settings: [{ acquisition: 'true-loss', clip: 1 }] }, base)).argument).toBe('settings[0].clip');
+    expect(inputError(() => resolveExperimentConfig({ ...files, settings: [{ acquisition: 'iid', surrogate: 'a' }] }, base)).argument).toBe('settings[0].surrogate');
+    expect(inputError(() => resolveExperimentConfig({ ...files, settings: [{ acquisition: 'iid' }, { acquisition: 'iid' }] }, base)).argument).toBe('settings[1].name');
+    expect(inputError(() => resolveExperimentConfig({ ...files, runs: 0, settings: [{ acquisition: 'iid' }] }, base)).argument).toBe('runs');
+    expect(inputError(() => resolveExperimentConfig({ ...files, settings: [] }, base)).argument).toBe('settings');
+    expect(inputError(() => resolveExperimentConfig({ labels: 'y.npy', settings: [{ acquisition: 'iid' }] }, base)).argument).toBe('modelScores');
+    expect(inputError(() => resolveExperimentConfig({ ...files, bootstrap: 'lots', settings: [{ acquisition: 'iid' }] }, base)).argument).toBe('bootstrap');
+    expect(inputError(() => resolveExperimentConfig({ ...files, run: 10, settings: [{ acquisition: 'iid' }] }, base)).argument).toBe('config.run');
+    expect(inputError(() => resolveExperimentConfig({ ...files, settings: [{ acquisition: 'iid', temperatur: 2 }] }, base)).argument).toBe('settings[0].temperatur');
+  });
+});
+
+describe('loadExperimentConfig', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'at-config-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('reads a file and resolves paths against its folder; bad JSON is a FileFormatError', () => {
+    const path = join(dir, 'grid.json');
+    writeFileSync(path, JSON.stringify({ ...files, runs: 10, settings: [{ acquisition: 'iid' }] }));
+    expect(loadExperimentConfig(path)).toMatchObject({ modelScores: join(dir, 'target.npy'), runs: 10 });
+    writeFileSync(path, '{ "settings": [');
+    expect(() => loadExperimentConfig(path)).toThrow(FileFormatError);
+    expect(() => loadExperimentConfig(join(dir, 'missing.json'))).toThrow(FileFormatError);
+  });
+});

@@ -1,0 +1,87 @@
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
+import { runCli } from '../../src/cli/run.js';
+import { InputError } from '../../src/errors.js';
+import { resolveExperimentConfig } from '../../src/experiment/config.js';
+import { EXPERIMENT_MANIFEST, type ExperimentManifest } from '../../src/experiment/manifest.js';
+import { readNpy } from '../../src/io/npy.js';
+
+const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const root = mkdtempSync(join(tmpdir(), 'at-evaluate-steps-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+afterEach(() => vi.restoreAllMocks());
+
+/** A small labelled TSV: the sentences are made up, the label is whether the sentence is positive. */
+function writeTsv(path: string, rows: number, offset: number): void {
+  const words = ['good', 'bad', 'fine', 'awful', 'great', 'dull'];
+  const lines = Array.from({ length: rows }, (_, i) => `the film was ${words[(i + offset) % words.length]} , item ${i + offset}\t${(i + offset) % 2 === 0 ? 1 : 0}`);
+  writeFileSync(path, ['sentence\tlabel', ...lines].join('\n') + '\n');
+}
+
+describe('evaluate steps in a grid', () => {
+  it('resolves evaluate:<step> references and takes iclExamples from the step', () => {
+    const config = resolveExperimentConfig(
+      {
+        evaluate: { target: { model: 'no/such/dir', data: 'hub:glue:sst2', classes: 'a,b' }, icl: { model: 'm', data: 'd', classes: 'a,b', 'icl-examples': 8 } },
+        modelScores: 'evaluate:target',
+        labels: 'evaluate:target',
+        surrogates: { icl: 'evaluate:icl' },
+        iclBudget: true,
+        settings: [{ acquisition: 'surrogate-ce' }],
+      },
+      '/grids',
+    );
+    expect(config.evaluate.target).toEqual({ model: 'no/such/dir', data: 'hub:glue:sst2', classes: 'a,b' });
+    expect(config.settings[0]).toMatchObject({ surrogateScores: 'evaluate:icl', labelOffset: 8 });
+    expect(() => resolveExperimentConfig({ modelScores: 'evaluate:nope', labels: 'y.npy', settings: [{ acquisition: 'iid' }] }, '/grids')).toThrow(InputError);
+    expect(() => resolveExperimentConfig({ evaluate: { t: { out: 'x' } }, modelScores: 'f.npy', labels: 'y.npy', settings: [{ acquisition: 'iid' }] }, '/grids')).toThrow(/experiment sets them/);
+  });
+
+  it('scores the pool with a model, runs the grid on the scores, and keeps stdout for JSON lines', async () => {
+    writeTsv(join(root, 'pool.tsv'), 120, 0);
+    writeTsv(join(root, 'shots.tsv'), 20, 1000);
+    const grid = {
+      evaluate: {
+        target: { model: join(repo, 'test/models/tiny-gpt2'), data: 'pool.tsv', classes: 'negative,positive' },
+        icl: { model: join(repo, 'test/models/tiny-gpt2'), data: 'pool.tsv', classes: 'negative,positive', 'icl-examples': 4, 'icl-data': 'shots.tsv' },
+      },
+      modelScores: 'evaluate:target',
+      labels: 'evaluate:target',
+      surrogates: { icl: 'evaluate:icl' },
+      iclBudget: true,
+      runs: 30,
+      size: 20,
+      settings: [{ acquisition: 'iid' }, { acquisition: 'surrogate-ce' }],
+    };
+    mkdirSync(root, { recursive: true });
+    writeFileSync(join(root, 'grid.json'), JSON.stringify(grid));
+    const out = join(root, 'grid');
+    const run = async () => {
+      const stdout: string[] = [];
+      vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void stdout.push(a.join(' ')));
+      vi.spyOn(console, 'error').mockImplementation(() => {});
+      const code = await runCli(['experiment', '--config', join(root, 'grid.json'), '--out', out, '--json', '--threads', '1']);
+      vi.restoreAllMocks();
+      return { code, events: stdout.map((line) => JSON.parse(line) as { event: string }) };
+    };
+    const first = await run();
+    expect(first.code).toBe(0);
+    expect(first.events.filter((e) => e.event === 'evaluate')).toHaveLength(2);
+    const scores = await readNpy(join(out, 'scores', 'target', 'scores.npy'));
+    expect(scores.shape).toEqual([120, 2]);
+    expect((await readNpy(join(out, 'scores', 'icl', 'scores.npy'))).shape).toEqual([120, 2]);
+    const manifest = JSON.parse(readFileSync(join(out, EXPERIMENT_MANIFEST), 'utf8')) as ExperimentManifest;
+    expect(manifest.settings.map((s) => s.labelOffset)).toEqual([0, 4]);
+    expect((await readNpy(join(out, manifest.settings[0]?.folder as string, 'estimates.npy'))).shape).toEqual([24, 30]);
+    const summary = JSON.parse(readFileSync(join(out, manifest.settings[1]?.folder as string, 'summary.json'), 'utf8'));
+    expect(summary.config.surrogateScores).toBe(join(out, 'scores', 'icl', 'scores.npy'));
+
+    const second = await run();
+    expect(second.code).toBe(0);
+    expect(second.events.filter((e) => e.event === 'skipped')).toHaveLength(2);
+    expect(existsSync(join(out, 'scores', 'target', 'meta.json'))).toBe(true);
+  });
+});

@@ -1,0 +1,105 @@
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { OutputExistsError } from '../../src/errors.js';
+import { loadExperimentConfig } from '../../src/experiment/config.js';
+import { runExperiment, type ExperimentEvent } from '../../src/experiment/experiment.js';
+import { EXPERIMENT_MANIFEST, SETTING_MARKER, type ExperimentManifest } from '../../src/experiment/manifest.js';
+import { readNpy } from '../../src/io/npy.js';
+import { writeReport } from '../../src/report/report.js';
+import { writeGrid } from './pool-files.js';
+
+const root = mkdtempSync(join(tmpdir(), 'at-experiment-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+describe('runExperiment', () => {
+  const configPath = writeGrid(join(root, 'inputs'), { size: 500, runs: 40, labels: 60, extra: { iclBudget: true } });
+  const out = join(root, 'grid');
+
+  it('runs every setting into its own simulate-format folder and lists them in experiment.json', async () => {
+    const config = loadExperimentConfig(configPath);
+    const events: ExperimentEvent[] = [];
+    const results = await runExperiment(config, { out, threads: 1, onEvent: (e) => events.push(e) });
+    expect(results.map((r) => r.status)).toEqual(['ran', 'ran', 'ran', 'ran']);
+    const manifest = JSON.parse(readFileSync(join(out, EXPERIMENT_MANIFEST), 'utf8')) as ExperimentManifest;
+    expect(manifest.settings.map((s) => [s.folder, s.labelOffset])).toEqual([
+      ['random-i.i.d.', 0],
+      ['surrogate-ce-lure-clip-0.1', 20],
+      ['surrogate-pe-lure-clip-0.1', 20],
+      ['self-entropy-lure-clip-0.1', 0],
+    ]);
+    for (const { folder } of manifest.settings) {
+      const estimates = await readNpy(join(out, folder, 'estimates.npy'));
+      const summary = JSON.parse(readFileSync(join(out, folder, 'summary.json'), 'utf8'));
+      // The ICL-budget rule: random labelling runs 20 labels longer, to 80.
+      expect(estimates.shape).toEqual([folder.startsWith('random') ? 80 : 60, 40]);
+      expect(summary.config.seed).toBe(3);
+      expect(existsSync(join(out, folder, SETTING_MARKER))).toBe(true);
+    }
+    expect(events.filter((e) => e.event === 'setting-done')).toHaveLength(4);
+    expect(events.at(-1)).toMatchObject({ event: 'done', ran: 4, skipped: 0 });
+    const progress = events.filter((e): e is Extract<ExperimentEvent, { event: 'progress' }> => e.event === 'progress');
+    expect(progress.at(-1)).toMatchObject({ completedRuns: 40, totalRuns: 40, gridCompletedRuns: 160, gridTotalRuns: 160 });
+  });
+
+  it('skips finished settings when run again, leaving their files untouched', async () => {
+    const config = loadExperimentConfig(configPath);
+    const marker = join(out, 'surrogate-ce-lure-clip-0.1', SETTING_MARKER);
+    const before = { bytes: readFileSync(marker, 'utf8'), mtime: statSync(join(out, 'surrogate-ce-lure-clip-0.1', 'estimates.npy')).mtimeMs };
+    const results = await runExperiment(config, { out, threads: 1 });
+    expect(results.map((r) => r.status)).toEqual(['skipped', 'skipped', 'skipped', 'skipped']);
+    expect(readFileSync(marker, 'utf8')).toBe(before.bytes);
+    expect(statSync(join(out, 'surrogate-ce-lure-clip-0.1', 'estimates.npy')).mtimeMs).toBe(before.mtime);
+  });
+
+  it('refuses a finished setting whose options changed, unless forced', async () => {
+    const changed = JSON.parse(readFileSync(configPath, 'utf8'));
+    changed.seed = 4;
+    const changedPath = join(root, 'inputs', 'grid-seed4.json');
+    writeFileSync(changedPath, JSON.stringify(changed));
+    await expect(runExperiment(loadExperimentConfig(changedPath), { out, threads: 1 })).rejects.toBeInstanceOf(OutputExistsError);
+    const results = await runExperiment(loadExperimentConfig(changedPath), { out, threads: 1, force: true });
+    expect(results.map((r) => r.status)).toEqual(['ran', 'ran', 'ran', 'ran']);
+  });
+
+  it('replaces what an interrupted run left in an unfinished folder', async () => {
+    const fresh = join(root, 'interrupted');
+    const folder = join(fresh, 'random-i.i.d.');
+    mkdirSync(folder, { recursive: true });
+    writeFileSync(join(folder, 'estimates.npy'), 'half a file');
+    writeFileSync(join(folder, '.q.npy.1234.abcd1234.tmp'), 'a temporary file of a killed write');
+    const results = await runExperiment(loadExperimentConfig(configPath), { out: fresh, threads: 1 });
+    expect(results[0]?.status).toBe('ran');
+    expect((await readNpy(join(folder, 'estimates.npy'))).shape).toEqual([80, 40]);
+    expect(readdirSync(folder).sort()).toEqual(['bootstrap_variance.npy', 'estimates.npy', 'q.npy', 'samples.npy', 'setting.json', 'summary.json']);
+  });
+
+  it('feeds report, which applies the ICL offset to the relative numbers', async () => {
+    const { table } = await writeReport([out], { out: join(root, 'report'), thresholds: [10, 50] });
+    const random = table.settings.find((s) => s.kind === 'random');
+    const ce = table.settings.find((s) => s.name.startsWith('surrogate-ce'));
+    expect(random?.cells.map((c) => c.labels)).toEqual([10, 50]);
+    const randomMse = await rowMse(join(out, 'random-i.i.d.'), [29, 69]); // 10 + 20 and 50 + 20 labels
+    const ceMse = await rowMse(join(out, 'surrogate-ce-lure-clip-0.1'), [9, 49]);
+    const spec = JSON.parse(readFileSync(join(root, 'report', 'squared-error.vl.json'), 'utf8'));
+    expect(spec.hconcat[0].encoding.x.title).toBe('Labels spent (acquired + ICL examples)');
+    const firstPoint = (name: string) => spec.data.values.find((p: { setting: string }) => p.setting === name).labels;
+    expect([firstPoint(random?.name as string), firstPoint(ce?.name as string)]).toEqual([1, 21]);
+    ce?.cells.forEach((cell, i) => {
+      const expected = (ceMse[i] as number) / (randomMse[i] as number);
+      expect(Math.abs((cell.relativeMse as number) - expected)).toBeLessThanOrEqual(1e-12 * expected);
+    });
+  });
+});
+
+async function rowMse(dir: string, rows: number[]): Promise<number[]> {
+  const estimates = await readNpy(join(dir, 'estimates.npy'));
+  const trueRisk = JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')).true_risk as number;
+  const runs = estimates.shape[1] as number;
+  return rows.map((r) => {
+    let sum = 0;
+    for (let c = 0; c < runs; c++) sum += ((estimates.data[r * runs + c] as number) - trueRisk) ** 2;
+    return sum / runs;
+  });
+}

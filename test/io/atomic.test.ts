@@ -1,0 +1,89 @@
+import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { OutputExistsError } from '../../src/errors.js';
+import { assertOutputsWritable, writeFileAtomic, writeOutputFolder } from '../../src/io/atomic.js';
+
+let dir: string;
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'atomic-test-'));
+});
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('writeFileAtomic', () => {
+  it('creates missing folders and leaves no temporary file', async () => {
+    const path = join(dir, 'a/b/summary.json');
+    await writeFileAtomic(path, '{"x":1}');
+    expect(await readFile(path, 'utf8')).toBe('{"x":1}');
+    expect(await readdir(join(dir, 'a/b'))).toEqual(['summary.json']);
+  });
+
+  it('refuses an existing file unless forced', async () => {
+    const path = join(dir, 'x.bin');
+    await writeFileAtomic(path, Uint8Array.from([1, 2]));
+    const refusal = writeFileAtomic(path, Uint8Array.from([3]));
+    await expect(refusal).rejects.toThrow(OutputExistsError);
+    await expect(refusal).rejects.toThrow(`${path} already exists`);
+    expect([...(await readFile(path))]).toEqual([1, 2]);
+    await writeFileAtomic(path, Uint8Array.from([3]), { force: true });
+    expect([...(await readFile(path))]).toEqual([3]);
+    expect(await readdir(dir)).toEqual(['x.bin']);
+  });
+
+  it('removes its temporary file when the rename fails', async () => {
+    const path = join(dir, 'target');
+    await writeFileAtomic(join(path, 'inside'), 'occupies target as a folder');
+    await expect(writeFileAtomic(path, 'data', { force: true })).rejects.toThrow();
+    expect(await readdir(dir)).toEqual(['target']);
+  });
+});
+
+describe('writeOutputFolder', () => {
+  const files = [
+    { name: 'estimates.npy', data: Uint8Array.from([1]) },
+    { name: 'summary.json', data: '{}' },
+  ];
+
+  it('writes every file, and refuses any existing one without force, writing nothing', async () => {
+    const out = join(dir, 'run');
+    expect(await writeOutputFolder(out, files)).toEqual([join(out, 'estimates.npy'), join(out, 'summary.json')]);
+    await rm(join(out, 'estimates.npy'));
+    await expect(writeOutputFolder(out, [{ name: 'estimates.npy', data: 'new' }, { name: 'summary.json', data: 'new' }])).rejects.toThrow(
+      `${join(out, 'summary.json')} already exists`,
+    );
+    expect((await readdir(out)).sort()).toEqual(['summary.json']);
+    expect(await readFile(join(out, 'summary.json'), 'utf8')).toBe('{}');
+  });
+
+  it('refuses an existing managed file too, and with force replaces all and removes stale managed files', async () => {
+    const out = join(dir, 'run');
+    await writeOutputFolder(out, [...files, { name: 'bootstrap_variance.npy', data: 'old' }]);
+    await writeFile(join(out, 'notes.txt'), 'user file');
+    await expect(writeOutputFolder(out, files.slice(0, 1), { managed: ['bootstrap_variance.npy'] })).rejects.toThrow(OutputExistsError);
+    await writeOutputFolder(out, [{ name: 'estimates.npy', data: 'new' }, { name: 'summary.json', data: 'new' }], {
+      force: true,
+      managed: ['bootstrap_variance.npy', 'q.npy'],
+    });
+    expect((await readdir(out)).sort()).toEqual(['estimates.npy', 'notes.txt', 'summary.json']);
+    expect(await readFile(join(out, 'estimates.npy'), 'utf8')).toBe('new');
+    expect(await readFile(join(out, 'notes.txt'), 'utf8')).toBe('user file');
+  });
+
+  it('leaves nothing behind when one file cannot be written', async () => {
+    const out = join(dir, 'run');
+    await expect(writeOutputFolder(out, [...files, { name: 'missing-folder/x.npy', data: 'x' }])).rejects.toThrow(/ENOENT/);
+    expect(await readdir(out)).toEqual([]);
+  });
+});
+
+describe('assertOutputsWritable', () => {
+  it('passes on a missing folder, refuses an existing file, and passes with force', async () => {
+    await assertOutputsWritable(join(dir, 'none'), ['a']);
+    await writeFile(join(dir, 'a'), '');
+    await expect(assertOutputsWritable(dir, ['b', 'a'])).rejects.toThrow(`${join(dir, 'a')} already exists`);
+    await assertOutputsWritable(dir, ['a'], { force: true });
+  });
+});

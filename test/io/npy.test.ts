@@ -1,0 +1,214 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FileFormatError, InputError, OutputExistsError } from '../../src/errors.js';
+import { encodeNpy, parseNpy, readNpy, writeNpy, type NpyArray } from '../../src/io/npy.js';
+
+const FIXTURES = resolve(dirname(fileURLToPath(import.meta.url)), '../fixtures/npy');
+
+interface ExpectedCase {
+  shape: number[];
+  dtype: string;
+  values: Array<number | string>;
+}
+
+function asComparable(value: number | bigint): string | number {
+  return typeof value === 'bigint' ? value.toString() : value;
+}
+
+function expectedValue(value: number | string, dtype: string): string | number {
+  if (typeof value === 'number') return value;
+  if (dtype.startsWith('f')) return value === 'nan' ? NaN : value === 'inf' ? Infinity : -Infinity;
+  return dtype === 'i8' || dtype === 'u8' ? value : Number(value);
+}
+
+describe('readNpy on files written by numpy (test/fixtures/npy/make_fixtures.py)', async () => {
+  const expected = JSON.parse(await readFile(join(FIXTURES, 'expected.json'), 'utf8')) as Record<string, ExpectedCase>;
+
+  it('covers every fixture file', async () => {
+    const files = (await readdir(FIXTURES)).filter((f) => f.endsWith('.npy')).map((f) => f.slice(0, -4));
+    expect(files.sort()).toEqual(Object.keys(expected).sort());
+    expect(files.length).toBeGreaterThanOrEqual(23);
+  });
+
+  it.each(Object.entries(expected))('%s', async (name, want) => {
+    const array = await readNpy(join(FIXTURES, `${name}.npy`));
+    expect(array.shape).toEqual(want.shape);
+    expect(array.dtype).toBe(want.dtype);
+    expect(Array.from(array.data as ArrayLike<number | bigint>, asComparable)).toEqual(want.values.map((v) => expectedValue(v, want.dtype)));
+  });
+
+  it('maps dtypes to the natural typed arrays', async () => {
+    expect((await readNpy(join(FIXTURES, 'f4_big_fortran.npy'))).data).toBeInstanceOf(Float32Array);
+    expect((await readNpy(join(FIXTURES, 'f2.npy'))).data).toBeInstanceOf(Float32Array);
+    expect((await readNpy(join(FIXTURES, 'i8_big_endian.npy'))).data).toBeInstanceOf(BigInt64Array);
+    expect((await readNpy(join(FIXTURES, 'u8.npy'))).data).toBeInstanceOf(BigUint64Array);
+    expect((await readNpy(join(FIXTURES, 'bool.npy'))).data).toBeInstanceOf(Uint8Array);
+    expect((await readNpy(join(FIXTURES, 'u2.npy'))).data).toBeInstanceOf(Uint16Array);
+  });
+});
+
+const writable: NpyArray[] = [
+  { data: Float64Array.from([0.1, -2.5e300, Number.MIN_VALUE, NaN, Infinity, -0]), shape: [2, 3], dtype: 'f8' },
+  { data: Float32Array.from([1.5, -3.25, 7, 0.1]), shape: [4], dtype: 'f4' },
+  { data: Int32Array.from([-2147483648, 2147483647, 0, 5, 6, 7]), shape: [3, 2, 1], dtype: 'i4' },
+  { data: BigInt64Array.from([-(2n ** 63n), 2n ** 63n - 1n, 0n]), shape: [3], dtype: 'i8' },
+  { data: Int8Array.from([-128, 127]), shape: [2], dtype: 'i1' },
+  { data: Int16Array.from([-32768, 32767]), shape: [1, 2], dtype: 'i2' },
+  { data: Uint8Array.from([0, 255]), shape: [2], dtype: 'u1' },
+  { data: Uint8Array.from([1, 0, 1]), shape: [3], dtype: 'b1' },
+  { data: Uint16Array.from([65535]), shape: [1], dtype: 'u2' },
+  { data: Uint32Array.from([4294967295, 1]), shape: [2], dtype: 'u4' },
+  { data: BigUint64Array.from([2n ** 64n - 1n]), shape: [1], dtype: 'u8' },
+  { data: new Float64Array([42]), shape: [], dtype: 'f8' },
+  { data: new Float64Array(0), shape: [0, 5], dtype: 'f8' },
+];
+
+describe('encodeNpy / parseNpy', () => {
+  it.each(writable.map((a) => [`${a.dtype} [${a.shape.join(',')}]`, a] as const))('round-trips %s bit for bit', (_, array) => {
+    const bytes = encodeNpy(array);
+    expect(bytes[6]).toBe(1); // version 1.0
+    expect(bytes[7]).toBe(0);
+    const headerLength = bytes[8]! | (bytes[9]! << 8);
+    expect((10 + headerLength) % 64).toBe(0);
+    expect(bytes[10 + headerLength - 1]).toBe(0x0a);
+    const back = parseNpy(bytes);
+    expect(back.shape).toEqual(array.shape);
+    expect(back.dtype).toBe(array.dtype);
+    expect(back.data.constructor).toBe(array.data.constructor);
+    expect(Buffer.from(back.data.buffer, back.data.byteOffset, back.data.byteLength).equals(
+      Buffer.from(array.data.buffer, array.data.byteOffset, array.data.byteLength),
+    )).toBe(true);
+  });
+
+  it('writes the header numpy writes', () => {
+    const bytes = encodeNpy({ data: new Float64Array(6), shape: [2, 3], dtype: 'f8' });
+    const header = new TextDecoder().decode(bytes.subarray(10, 10 + 118)).trimEnd();
+    expect(header).toBe("{'descr': '<f8', 'fortran_order': False, 'shape': (2, 3), }");
+    const vector = encodeNpy({ data: new BigInt64Array(4), shape: [4], dtype: 'i8' });
+    expect(new TextDecoder().decode(vector.subarray(10, 80))).toContain("'shape': (4,)");
+  });
+
+  it('reads from a view with a byte offset (a Buffer slice)', () => {
+    const bytes = encodeNpy({ data: Float64Array.from([1, 2, 3]), shape: [3], dtype: 'f8' });
+    const padded = new Uint8Array(bytes.length + 3);
+    padded.set(bytes, 3);
+    expect(Array.from(parseNpy(padded.subarray(3)).data as Float64Array)).toEqual([1, 2, 3]);
+  });
+
+  it('rejects a dtype that does not match the typed array, and a wrong shape', () => {
+    expect(() => encodeNpy({ data: new Float32Array(2), shape: [2], dtype: 'f8' })).toThrow(InputError);
+    expect(() => encodeNpy({ data: new Float64Array(2), shape: [3], dtype: 'f8' })).toThrow(/array\.shape/);
+    expect(() => encodeNpy({ data: new Float32Array(2), shape: [2], dtype: 'f2' })).toThrow(/array\.dtype/);
+  });
+});
+
+describe('malformed files are FileFormatErrors naming the file', () => {
+  const good = encodeNpy({ data: Float64Array.from([1, 2, 3, 4]), shape: [2, 2], dtype: 'f8' });
+  const withHeader = (dict: string): Uint8Array => {
+    const header = new TextEncoder().encode(dict.padEnd(117) + '\n');
+    const bytes = new Uint8Array(10 + header.length + 32);
+    bytes.set(good.subarray(0, 8));
+    bytes[8] = header.length;
+    bytes.set(header, 10);
+    return bytes;
+  };
+  const cases: Array<[string, Uint8Array, RegExp]> = [
+    ['empty', new Uint8Array(0), /magic/],
+    ['not npy', new TextEncoder().encode('label\n0\n1\n1\n'), /magic/],
+    ['truncated data', good.subarray(0, good.length - 1), /expected 32 data bytes.*found 31/],
+    ['trailing bytes', Uint8Array.from([...good, 0]), /found 33/],
+    ['truncated header', good.subarray(0, 40), /truncated header/],
+    ['version 4', Uint8Array.from([...good.subarray(0, 6), 4, 0, ...good.subarray(8)]), /version 4\.0/],
+    ['structured dtype', withHeader("{'descr': [('a', '<f8')], 'fortran_order': False, 'shape': (4,), }"), /structured/],
+    ['object dtype', withHeader("{'descr': '|O', 'fortran_order': False, 'shape': (4,), }"), /unsupported dtype '\|O'/],
+    ['complex dtype', withHeader("{'descr': '<c16', 'fortran_order': False, 'shape': (2,), }"), /unsupported dtype/],
+    ['no shape', withHeader("{'descr': '<f8', 'fortran_order': False, }"), /no 'shape'/],
+    ['bad shape', withHeader("{'descr': '<f8', 'fortran_order': False, 'shape': (2, -2), }"), /malformed shape/],
+  ];
+  it.each(cases)('%s', (_, bytes, reason) => {
+    expect(() => parseNpy(bytes, 'scores.npy')).toThrow(FileFormatError);
+    expect(() => parseNpy(bytes, 'scores.npy')).toThrow(/^scores\.npy: not a readable \.npy file/);
+    expect(() => parseNpy(bytes, 'scores.npy')).toThrow(reason);
+  });
+
+  it('a missing file', async () => {
+    await expect(readNpy('/nonexistent/labels.npy')).rejects.toThrow(/^\/nonexistent\/labels\.npy: cannot read/);
+  });
+});
+
+describe('writeNpy', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'npy-test-'));
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('writes atomically, refuses to overwrite, replaces with force', async () => {
+    const path = join(dir, 'a.npy');
+    await writeNpy(path, { data: Float64Array.from([1, 2]), shape: [2], dtype: 'f8' });
+    await expect(writeNpy(path, { data: Float64Array.from([3]), shape: [1], dtype: 'f8' })).rejects.toThrow(OutputExistsError);
+    expect(Array.from((await readNpy(path)).data as Float64Array)).toEqual([1, 2]);
+    await writeNpy(path, { data: Float64Array.from([3]), shape: [1], dtype: 'f8' }, { force: true });
+    expect(Array.from((await readNpy(path)).data as Float64Array)).toEqual([3]);
+    expect((await readdir(dir)).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+  });
+
+  const python = spawnSync(process.env.PYTHON ?? '/usr/bin/python3', ['-c', 'import numpy'], { encoding: 'utf8' });
+  const hasNumpy = python.status === 0;
+  if (!hasNumpy) console.warn('NOTICE: skipping the numpy read-back test (no python3 with numpy)');
+
+  it.skipIf(!hasNumpy)('numpy reads what writeNpy wrote, value for value', async () => {
+    const script = [
+      'import json, sys, numpy as np',
+      'out = []',
+      'for path in sys.argv[1:]:',
+      '    a = np.load(path)',
+      "    out.append({'shape': list(a.shape), 'dtype': a.dtype.str, 'c': bool(a.flags.c_contiguous),",
+      "                'values': [repr(v) for v in a.ravel().tolist()]})",
+      'print(json.dumps(out))',
+    ].join('\n');
+    const paths: string[] = [];
+    for (const [i, array] of writable.entries()) {
+      const path = join(dir, `w${i}.npy`);
+      await writeNpy(path, array);
+      paths.push(path);
+    }
+    const result = spawnSync(process.env.PYTHON ?? '/usr/bin/python3', ['-c', script, ...paths], { encoding: 'utf8' });
+    expect(result.stderr).toBe('');
+    const loaded = JSON.parse(result.stdout) as Array<{ shape: number[]; dtype: string; values: string[] }>;
+    const numpyDescr: Record<string, string> = { b1: '|b1', i1: '|i1', u1: '|u1' };
+    for (const [i, array] of writable.entries()) {
+      expect(loaded[i]!.shape).toEqual(array.shape);
+      expect(loaded[i]!.dtype).toBe(numpyDescr[array.dtype] ?? `<${array.dtype}`);
+      const fromPython = (text: string): number | string => {
+        if (array.dtype === 'b1') return text === 'True' ? 1 : 0;
+        if (!array.dtype.startsWith('f')) return text;
+        return text === 'nan' ? NaN : text === 'inf' ? Infinity : text === '-inf' ? -Infinity : Number(text);
+      };
+      const ours = Array.from(array.data as ArrayLike<number | bigint>, (v) => (array.dtype.startsWith('f') || array.dtype === 'b1' ? Number(v) : String(v)));
+      expect(loaded[i]!.values.map(fromPython)).toEqual(ours);
+    }
+  });
+
+  it('writes nothing when encoding fails', async () => {
+    const path = join(dir, 'bad.npy');
+    await expect(writeNpy(path, { data: new Float32Array(1), shape: [1], dtype: 'i8' })).rejects.toThrow(InputError);
+    await expect(readFile(path)).rejects.toThrow(/ENOENT/);
+  });
+});
+
+describe('a malformed file on disk', () => {
+  it('names the path', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'npy-bad-'));
+    const path = join(dir, 'labels.npy');
+    await writeFile(path, 'not numpy');
+    await expect(readNpy(path)).rejects.toThrow(`${path}: not a readable .npy file`);
+    await rm(dir, { recursive: true });
+  });
+});

@@ -1,0 +1,134 @@
+import { describe, expect, it } from 'vitest';
+import { InputError } from '../../src/errors.js';
+import type { Matrix } from '../../src/matrix.js';
+import {
+  accuracy,
+  crossEntropyLoss,
+  lossPerItem,
+  predictiveEntropy,
+  rowCrossEntropy,
+  softCrossEntropyLoss,
+  softLossPerItem,
+} from '../../src/metrics/index.js';
+
+const matrix = (rows: number[][]): Matrix => ({ data: Float64Array.from(rows.flat()), rows: rows.length, cols: rows[0]!.length });
+const f = matrix([
+  [0, Math.log(3)],
+  [0, 0],
+  [Math.log(4), 0],
+]);
+const y = Int32Array.of(1, 0, 1);
+
+describe('lossPerItem and crossEntropyLoss', () => {
+  it('is −log of the label probability', () => {
+    const l = lossPerItem(f, y);
+    expect(l[0]).toBeCloseTo(-Math.log(0.75), 15);
+    expect(l[1]).toBeCloseTo(Math.LN2, 15);
+    expect(l[2]).toBeCloseTo(Math.log(5), 15);
+  });
+
+  it('averages over rows, and with weights averages w·ℓ over rows (not divided by Σw)', () => {
+    const l = [-Math.log(0.75), Math.LN2, Math.log(5)];
+    expect(crossEntropyLoss(f, y)).toBeCloseTo((l[0]! + l[1]! + l[2]!) / 3, 15);
+    expect(crossEntropyLoss(f, y, [3, 0, 0])).toBeCloseTo(l[0]!, 15);
+    expect(crossEntropyLoss(f, y, [2, 0, 1])).toBeCloseTo((2 * l[0]! + l[2]!) / 3, 15);
+  });
+
+  it('applies a temperature to the scores', () => {
+    const g = matrix([[0, 2 * Math.log(3)]]);
+    expect(crossEntropyLoss(g, Int32Array.of(1), undefined, 2)).toBeCloseTo(-Math.log(0.75), 15);
+  });
+
+  it('is finite for logits 800 / 0, where the label probability underflows to 0', () => {
+    const g = matrix([[800, 0]]);
+    expect(lossPerItem(g, Int32Array.of(0))[0]).toBeCloseTo(0, 300);
+    expect(lossPerItem(g, Int32Array.of(1))[0]).toBe(800);
+    expect(crossEntropyLoss(matrix([[800, 0], [0, 0]]), Int32Array.of(1, 0))).toBeCloseTo((800 + Math.LN2) / 2, 12);
+  });
+
+  it('names the argument, the row and the expectation for bad labels and weights', () => {
+    expect(() => lossPerItem(f, Int32Array.of(1, 0))).toThrow(/labels: expected 3 labels/);
+    const error = (() => {
+      try {
+        lossPerItem(f, Int32Array.of(1, 2, 0));
+      } catch (e) {
+        return e as InputError;
+      }
+      return undefined;
+    })();
+    expect(error).toBeInstanceOf(InputError);
+    expect(error!.row).toBe(1);
+    expect(error!.argument).toBe('labels');
+    expect(() => crossEntropyLoss(f, y, [1, 2])).toThrow(/weights/);
+  });
+});
+
+describe('soft targets', () => {
+  it('the loss against probabilities is −Σ t log p', () => {
+    const t = matrix([
+      [0.5, 0.5],
+      [0.2, 0.8],
+      [1, 0],
+    ]);
+    const e = softLossPerItem(f, t);
+    expect(e[0]).toBeCloseTo(-(0.5 * Math.log(0.25) + 0.5 * Math.log(0.75)), 15);
+    expect(e[1]).toBeCloseTo(Math.LN2, 15);
+    expect(e[2]).toBeCloseTo(-Math.log(0.8), 15);
+    expect(softCrossEntropyLoss(f, t)).toBeCloseTo((e[0]! + e[1]! + e[2]!) / 3, 15);
+  });
+
+  it('one-hot targets give the hard-label loss', () => {
+    const oneHot = matrix([
+      [0, 1],
+      [1, 0],
+      [0, 1],
+    ]);
+    expect(softCrossEntropyLoss(f, oneHot)).toBeCloseTo(crossEntropyLoss(f, y), 15);
+  });
+
+  it('rejects targets of another shape', () => {
+    expect(() => softLossPerItem(f, matrix([[0.5, 0.5]]))).toThrow(/targets: expected shape \[3, 2\]/);
+  });
+});
+
+describe('predictiveEntropy and rowCrossEntropy', () => {
+  it('is ln K for equal logits and near 0 for a confident row', () => {
+    const h = predictiveEntropy(matrix([[1, 1, 1, 1]]));
+    expect(h[0]).toBeCloseTo(Math.log(4), 15);
+    expect(predictiveEntropy(matrix([[800, 0]]))[0]).toBeLessThan(1e-12);
+  });
+
+  it('a temperature flattens the distribution (entropy rises towards ln K)', () => {
+    const cold = predictiveEntropy(matrix([[2, 0]]))[0]!;
+    const warm = predictiveEntropy(matrix([[2, 0]]), { temperature: 4 })[0]!;
+    const p = 1 / (1 + Math.exp(-0.5));
+    expect(warm).toBeCloseTo(-(p * Math.log(p) + (1 - p) * Math.log(1 - p)), 14);
+    expect(warm).toBeGreaterThan(cold);
+  });
+
+  it("'clamp' reproduces the reference's saturation at logits 40 / 38 (maximum entropy)", () => {
+    expect(predictiveEntropy(matrix([[40, 38]]), { softmax: 'clamp' })[0]).toBeCloseTo(Math.LN2, 15);
+    expect(predictiveEntropy(matrix([[40, 38]]))[0]).toBeLessThan(0.4);
+  });
+
+  it('replaces NaN rows by the largest finite value when asked', () => {
+    const p = matrix([
+      [0.5, 0.5],
+      [Number.NaN, 1],
+    ]);
+    expect(Array.from(rowCrossEntropy(p, p, true))).toEqual([Math.LN2, Math.LN2]);
+    expect(Number.isNaN(rowCrossEntropy(p, p, false)[1])).toBe(true);
+  });
+});
+
+describe('accuracy', () => {
+  it('counts argmax hits, ties going to the lowest class', () => {
+    const scores = matrix([
+      [1, 1],
+      [0, 2],
+      [3, 1],
+    ]);
+    expect(accuracy(scores, Int32Array.of(1, 1, 1))).toBe(1 / 3);
+    expect(accuracy(scores, Int32Array.of(0, 1, 0))).toBe(1);
+  });
+});

@@ -1,0 +1,174 @@
+import { describe, expect, it } from 'vitest';
+import type { Matrix } from '../../src/matrix.js';
+import {
+  allErrorsFrame,
+  barplotValues,
+  bias,
+  bootstrapMse,
+  coverage,
+  errorSummary,
+  labelsAtRows,
+  logMse,
+  meanBias,
+  meanLogMse,
+  meanVariance,
+  median,
+  medianSe,
+  mse,
+  percentile,
+  relativeError,
+  relativeLabellingCost,
+  rowMedian,
+  rowPercentile,
+  se,
+  sma,
+  variance,
+} from '../../src/metrics/index.js';
+
+const matrix = (rows: number[][]): Matrix => ({ data: Float64Array.from(rows.flat()), rows: rows.length, cols: rows[0]!.length });
+const list = (a: ArrayLike<number>) => Array.from(a);
+
+describe('error summaries of a results matrix (rows × runs)', () => {
+  const pred = matrix([
+    [1, 3, 5],
+    [2, 2, 8],
+  ]);
+
+  it('entry-wise: se, bias, logMse, variance', () => {
+    expect(list(se(pred, 2).data)).toEqual([1, 1, 9, 0, 0, 36]);
+    expect(list(bias(pred, 2).data)).toEqual([-1, 1, 3, 0, 0, 6]);
+    expect(list(logMse(pred, 2).data)).toEqual([0, 0, Math.log(9), -Infinity, -Infinity, Math.log(36)]);
+    expect(list(variance(pred).data)).toEqual([4, 0, 4, 4, 4, 16]);
+  });
+
+  it('per row: mse, medianSe, meanBias, meanVariance, meanLogMse', () => {
+    expect(list(mse(pred, 2))).toEqual([11 / 3, 12]);
+    expect(list(medianSe(pred, 2))).toEqual([1, 0]);
+    expect(list(meanBias(pred, 2))).toEqual([1, 2]);
+    expect(list(meanVariance(pred))).toEqual([8 / 3, 8]);
+    expect(meanLogMse(pred, 2)[0]).toBeCloseTo(Math.log(9) / 3, 15);
+    expect(meanLogMse(pred, 2)[1]).toBe(-Infinity);
+    expect(list(errorSummary(pred, 2, 'median-se'))).toEqual([1, 0]);
+  });
+
+  it('labels behind each row are k·step + 1', () => {
+    expect(list(labelsAtRows(4, 3))).toEqual([1, 4, 7, 10]);
+    expect(() => labelsAtRows(4, 0)).toThrow(/step/);
+  });
+});
+
+describe('percentile and median (numpy linear method)', () => {
+  it('matches numpy', () => {
+    // np.percentile values from numpy 1.24.
+    expect(percentile([1, 2, 3, 4], 45)).toBe(2.35);
+    expect(percentile([1, 2, 3, 4], 55)).toBe(2.6500000000000004);
+    expect(percentile([0.3, 0.1, 0.7, 0.2, 0.9], 45)).toBe(0.28);
+    expect(percentile([0.3, 0.1, 0.7, 0.2, 0.9], 55)).toBe(0.38000000000000006);
+    expect(percentile(Array.from({ length: 10 }, (_, i) => i / 7), 45)).toBe(0.5785714285714285);
+    expect(percentile([5], 45)).toBe(5);
+    expect(percentile([1, 2], 100)).toBe(2);
+    expect(median([0.3, 0.1, 0.7, 0.2])).toBe(0.25);
+    expect(median([3, 1, 2])).toBe(2);
+  });
+
+  it('is NaN when a value is NaN, and rejects q outside [0, 100] or no values', () => {
+    expect(median([1, Number.NaN, 2])).toBeNaN();
+    expect(percentile([1, Number.NaN], 10)).toBeNaN();
+    expect(() => percentile([1], 101)).toThrow(/q/);
+    expect(() => median([])).toThrow(/values/);
+  });
+
+  it('per row', () => {
+    const m = matrix([
+      [4, 1, 3, 2],
+      [1, 2, 3, 4],
+    ]);
+    expect(list(rowMedian(m))).toEqual([2.5, 2.5]);
+    expect(list(rowPercentile(m, 45))).toEqual([2.35, 2.35]);
+  });
+});
+
+describe('sma', () => {
+  it('is a trailing mean shortened at the start', () => {
+    expect(list(sma([1, 2, 3, 4], 2))).toEqual([1, 1.5, 2.5, 3.5]);
+    expect(list(sma([1, 2, 3, 4], 10))).toEqual([1, 1.5, 2, 2.5]);
+    const m = sma(matrix([[1, 10], [3, 30], [5, 50]]), 2);
+    expect(list(m.data)).toEqual([1, 10, 2, 20, 4, 40]);
+  });
+
+  it('rejects a window that is not a positive integer', () => {
+    expect(() => sma([1, 2], 0)).toThrow(/length/);
+    expect(() => sma([1, 2], 1.5)).toThrow(/length/);
+  });
+});
+
+describe('comparisons with random labelling', () => {
+  // Single-run matrices make the per-row mse equal the squared error.
+  const iid = matrix([[4], [3], [2], [1]]).data.map(Math.sqrt);
+  const iidMatrix = { data: iid, rows: 4, cols: 1 };
+  const pred = { data: Float64Array.of(2, 1, 1, 0.5).map(Math.sqrt), rows: 4, cols: 1 };
+
+  it('relativeError is loss(pred)/loss(iid) per row, at labels k·step + 1 (or 0-based positions)', () => {
+    const curve = relativeError(pred, iidMatrix, 0, { step: 5 });
+    expect(curve.values[0]).toBeCloseTo(0.5, 15);
+    expect(curve.values[3]).toBeCloseTo(0.5, 15);
+    expect(curve.values[1]).toBeCloseTo(1 / 3, 15);
+    expect(list(curve.x)).toEqual([1, 6, 11, 16]);
+    expect(list(relativeError(pred, iidMatrix, 0, { xAxis: 'reference', xlim: 2 }).x)).toEqual([0, 1]);
+  });
+
+  it('relativeLabellingCost: labels needed to match random labelling, as a fraction of the budget', () => {
+    // iid errors 4,3,2,1; pred errors 2,1,1,0.5: matching iid at budget 1 (error 4) takes 1 label, at
+    // budget 2 (3) 1 label, at budget 3 (2) 1 label, at budget 4 (1) 2 labels.
+    const curve = relativeLabellingCost(pred, iidMatrix, 0);
+    expect(curve.values[0]).toBeCloseTo(1, 15);
+    expect(curve.values[1]).toBeCloseTo(1 / 2, 15);
+    expect(curve.values[2]).toBeCloseTo(1 / 3, 15);
+    expect(curve.values[3]).toBeCloseTo(2 / 4, 15);
+    expect(list(curve.x)).toEqual([1, 2, 3, 4]);
+  });
+
+  it('relativeLabellingCost drops budgets never matched; x keeps the budgets (reference re-indexes, B-V3)', () => {
+    const worse = { data: Float64Array.of(5, 5, 2.5, 2.5).map(Math.sqrt), rows: 4, cols: 1 };
+    // Errors 5, 5, 2.5, 2.5 against iid 4, 3, 2, 1: budgets 0 and 1 are matched at row 2 (21 labels), 2 and 3 never.
+    const corrected = relativeLabellingCost(worse, iidMatrix, 0, { step: 10 });
+    expect(list(corrected.x)).toEqual([1, 11]);
+    expect(corrected.values[0]).toBeCloseTo(21, 13);
+    expect(corrected.values[1]).toBeCloseTo(21 / 11, 14);
+    expect(list(relativeLabellingCost(worse, iidMatrix, 0, { xAxis: 'reference' }).x)).toEqual([0, 1]);
+  });
+
+  it('barplotValues: first rows reaching iid error at each threshold, as differences over the last threshold', () => {
+    // iid error at 2 labels is 3: pred (2, 1, 1, 0.5) is below it from row 0; iid at 4 labels is 1: row 1.
+    expect(list(barplotValues(pred, iidMatrix, 0, [2, 4]))).toEqual([0, 0.25]);
+    expect(list(barplotValues(pred, iidMatrix, 0, [1, 2, 3, 4], 'median-se'))).toEqual([0, 0, 0, 0.25]);
+    expect(() => barplotValues(pred, iidMatrix, 0, [5])).toThrow(/thresholds\[0\]/);
+  });
+
+  it('rejects matrices with different row counts', () => {
+    expect(() => relativeError(pred, matrix([[1]]), 0)).toThrow(/iid/);
+  });
+});
+
+describe('bootstrap quality and the long error table', () => {
+  it('coverage counts runs whose ±2σ interval holds the target', () => {
+    const estimates = matrix([[1, 2, 1.5, 3]]);
+    const variances = matrix([[0.25, 0.04, 0, 0.5]]);
+    // 2σ: 1 ± 1 yes; 2 ± 0.4 no; 1.5 ± 0 yes (bounds included); 3 ± 1.41 no. At 3σ all four hold it.
+    expect(list(coverage(estimates, variances, 1.5))).toEqual([0.5]);
+    expect(list(coverage(estimates, variances, 1.5, 3))).toEqual([1]);
+    expect(list(coverage(matrix([[1], [3], [1]]), matrix([[1], [0], [1]]), 1.5, 2, 2))).toEqual([1, 0.5, 0.5]);
+  });
+
+  it('bootstrapMse is the median squared gap between bootstrap variance and actual squared error', () => {
+    expect(list(bootstrapMse(matrix([[1, 2]]), matrix([[0.25, 1]]), 1))).toEqual([0.03125]);
+    expect(() => bootstrapMse(matrix([[1, 2]]), matrix([[1]]), 1)).toThrow(/bootstrapVariance/);
+  });
+
+  it('allErrorsFrame lists every (row, run) at its label count', () => {
+    const frame = allErrorsFrame(matrix([[1, 3], [2, 2]]), 2, 5);
+    expect(list(frame.labels)).toEqual([1, 1, 6, 6]);
+    expect(list(frame.squaredError)).toEqual([1, 1, 0, 0]);
+    expect(list(frame.logSquaredError)).toEqual([0, 0, -Infinity, -Infinity]);
+  });
+});

@@ -1,0 +1,122 @@
+import { describe, expect, it, beforeAll, afterAll } from 'vitest';
+import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { InputError, CancelledError } from '../../src/errors.js';
+import { Model, TransformersBackend, checkLabelTokenIds } from '../../src/model/index.js';
+import { TEST_MODELS, loadExpected, maxAbsDiff, modelDir } from './fixtures.js';
+
+const TOLERANCE = 1e-4;
+
+describe.each(TEST_MODELS)('Model on %s', (name) => {
+  const expected = loadExpected(name);
+  const zeroShot = expected.cases.filter((c) => c.kind === 'zero_shot');
+  const icl = expected.cases.filter((c) => c.kind === 'icl');
+  const labelIds = expected.cases[0]!.label_token_ids;
+  let model: Model;
+
+  beforeAll(async () => {
+    model = await Model.fromPretrained(modelDir(name));
+  });
+  afterAll(async () => {
+    await model.dispose();
+  });
+
+  it('tokenizes prompts exactly as the independent tokenizer did', async () => {
+    for (const c of expected.cases) expect(await model.backend.tokenize(c.prompt)).toEqual(c.input_ids);
+  });
+
+  it('finds the label tokens as the continuation of the prompt', async () => {
+    for (const c of zeroShot) expect(await model.labelTokenIds(c.prompt, c.labels)).toEqual(c.label_token_ids);
+  });
+
+  it('matches the reference logits one item at a time', async () => {
+    for (const c of zeroShot) {
+      const scores = await model.score([c.prompt], labelIds);
+      expect(maxAbsDiff(scores, [c.label_logits])).toBeLessThan(TOLERANCE);
+    }
+  });
+
+  it('matches the reference logits in mixed-length batches, whatever the batch size', async () => {
+    const prompts = zeroShot.map((c) => c.prompt);
+    for (const batchSize of [2, 4, 16]) {
+      expect(maxAbsDiff(await model.score(prompts, labelIds, { batchSize }), zeroShot.map((c) => c.label_logits))).toBeLessThan(TOLERANCE);
+    }
+  });
+
+  it('matches the reference ICL logits uncached and with the prefix cache', async () => {
+    const prompts = icl.map((c) => c.prompt);
+    const reference = icl.map((c) => c.label_logits);
+    const backend = model.backend as TransformersBackend;
+    expect(maxAbsDiff(await model.score(prompts, labelIds, { batchSize: 4 }), reference)).toBeLessThan(TOLERANCE);
+    const before = backend.tokensProcessed;
+    const cached = await model.score(prompts, labelIds, { batchSize: 4, sharedPrefix: expected.icl_prefix });
+    expect(maxAbsDiff(cached, reference)).toBeLessThan(TOLERANCE);
+    const processed = backend.tokensProcessed - before;
+    const full = icl.reduce((sum, c) => sum + c.input_ids.length, 0);
+    if (backend.supportsPrefixCache) expect(processed).toBeLessThan(full / 2);
+    else expect(processed).toBe(full);
+  });
+
+  it('stays exact when the shared prefix ends inside a word (items fall back where tokens diverge)', async () => {
+    const prompts = icl.map((c) => c.prompt);
+    const cut = expected.icl_prefix.length + "Sentence: 'a gorg".length;
+    const sharedPrefix = prompts[0]!.slice(0, cut);
+    const scores = await model.score([prompts[0]!], labelIds, { sharedPrefix });
+    expect(maxAbsDiff(scores, [icl[0]!.label_logits])).toBeLessThan(TOLERANCE);
+  });
+});
+
+describe('Model input checks', () => {
+  let model: Model;
+  const prompt = loadExpected('tiny-gpt2').cases[0]!.prompt;
+  beforeAll(async () => {
+    model = await Model.fromPretrained(modelDir('tiny-gpt2'));
+  });
+
+  it('expects the prefix cache only where the graph has past_key_values', async () => {
+    expect((model.backend as TransformersBackend).supportsPrefixCache).toBe(true);
+    const plain = await TransformersBackend.fromPretrained(modelDir('tiny-gpt2-nocache'));
+    expect(plain.supportsPrefixCache).toBe(false);
+  });
+
+  it('reports loading progress through progress_callback', async () => {
+    const statuses = new Set<string>();
+    const loaded = await Model.fromPretrained(modelDir('tiny-gpt2'), { progress_callback: (p) => statuses.add(p.status) });
+    expect(statuses.has('ready') || statuses.has('done')).toBe(true);
+    await loaded.dispose();
+  });
+
+  it('refuses a missing or incomplete model folder, naming the files', async () => {
+    await expect(Model.fromPretrained(join(modelDir('.'), 'no-such-model'))).rejects.toThrow(InputError);
+    const dir = mkdtempSync(join(tmpdir(), 'at-model-'));
+    mkdirSync(join(dir, 'onnx'));
+    writeFileSync(join(dir, 'config.json'), '{}');
+    await expect(Model.fromPretrained(dir)).rejects.toThrow(/missing tokenizer\.json, tokenizer_config\.json, onnx\/model\.onnx/);
+  });
+
+  it('refuses labels outside the vocabulary or sharing a first token, naming them', async () => {
+    await expect(model.labelTokenIds(prompt, ['positive', '日本'])).rejects.toThrow(/"日本".*unknown token/);
+    await expect(model.labelTokenIds(prompt, ['xq', 'xz'])).rejects.toThrow(/"xq" and "xz" both map to token/);
+    await expect(model.labelTokenIds(prompt, ['positive', 'positive'])).rejects.toThrow(InputError);
+    expect(() => checkLabelTokenIds([5, 5], ['a', 'b'])).toThrow(/"a" and "b"/);
+    expect(await model.labelTokenIds(prompt, ['a', 'b'], [7, 9])).toEqual([7, 9]);
+  });
+
+  it('refuses empty prompts and bad batch sizes, and stops when cancelled', async () => {
+    await expect(model.score(['ok', ''], [5, 6])).rejects.toThrow(/prompts \(row 1\)/);
+    await expect(model.score(['ok'], [5, 6], { batchSize: 0 })).rejects.toThrow(/batchSize/);
+    const controller = new AbortController();
+    const seen: number[] = [];
+    const run = model.score(['a', 'b', 'c', 'd'], [5, 6], {
+      batchSize: 1,
+      onProgress: ({ done }) => {
+        seen.push(done);
+        if (done === 2) controller.abort();
+      },
+      signal: controller.signal,
+    });
+    await expect(run).rejects.toThrow(CancelledError);
+    expect(seen).toEqual([1, 2]);
+  });
+});

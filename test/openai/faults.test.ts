@@ -1,0 +1,183 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { CancelledError } from '../../src/errors.js';
+import { OpenAIBackend, type OpenAIBackendOptions } from '../../src/model/backends/openai.js';
+import { RemoteModelError, parseRetryAfter } from '../../src/model/backends/openaiHttp.js';
+import { CompletionsTestServer, type Fault } from './server.js';
+
+const modelDir = resolve(import.meta.dirname, '../models/tiny-gpt2');
+const { cases } = JSON.parse(readFileSync(resolve(modelDir, 'expected.json'), 'utf8')) as {
+  cases: Array<{ prompt: string; label_token_ids: number[] }>;
+};
+const labelIds = cases[0].label_token_ids;
+const prompts = cases.filter((c) => JSON.stringify(c.label_token_ids) === JSON.stringify(labelIds)).slice(0, 4).map((c) => c.prompt);
+
+const fastRetries: OpenAIBackendOptions = { retry: { initialDelayMs: 10, maxDelayMs: 2_000, maxRetries: 3, timeoutMs: 2_000 } };
+
+describe('OpenAI backend under injected faults', () => {
+  let server: CompletionsTestServer;
+  let clean: Float32Array;
+
+  beforeAll(async () => {
+    server = await CompletionsTestServer.start({ modelDir });
+    clean = await OpenAIBackend.fromSpec(server.spec).scoreBatch(prompts, labelIds);
+  });
+  afterAll(async () => {
+    await server.close();
+  });
+  beforeEach(async () => {
+    server.faults.length = 0;
+    server.stickyFault = undefined;
+    // Requests abandoned by the previous test must not take this test's faults.
+    await server.idle();
+  });
+
+  const recoverable: Array<[string, Fault[]]> = [
+    ['a slow answer', [{ kind: 'slow', delayMs: 300 }]],
+    ['500 then 503', [{ kind: 'status', status: 500 }, { kind: 'status', status: 503 }]],
+    ['a dropped connection', [{ kind: 'drop' }]],
+    ['malformed JSON', [{ kind: 'malformed' }]],
+    ['an answer that never comes (timeout)', [{ kind: 'hang' }]],
+  ];
+
+  it.each(recoverable)('recovers from %s with the same scores', async (_, faults) => {
+    server.inject(faults);
+    const retries: string[] = [];
+    const backend = OpenAIBackend.fromSpec(server.spec, {
+      ...fastRetries,
+      retry: { ...fastRetries.retry, timeoutMs: 1_000 },
+      onRetry: (notice) => retries.push(notice.reason),
+    });
+    const scores = await backend.scoreBatch(prompts, labelIds);
+    expect(Array.from(scores)).toEqual(Array.from(clean));
+    expect(server.faults).toHaveLength(0);
+    const expectedRetries = faults.filter((f) => f.kind !== 'slow').length;
+    expect(retries).toHaveLength(expectedRetries);
+  });
+
+  it('fails clearly, never with numbers, when an answer lacks a choice', async () => {
+    server.inject([{ kind: 'missing-choice' }]);
+    const backend = OpenAIBackend.fromSpec(server.spec, { ...fastRetries, concurrency: 1 });
+    await expect(backend.scoreBatch(prompts, labelIds)).rejects.toThrow(
+      new RegExp(`expected ${prompts.length * labelIds.length} choices in the completions answer, got ${prompts.length * labelIds.length - 1}`),
+    );
+  });
+
+  it('fails clearly when the echo is shifted against the prompt sent (e.g. an added BOS)', async () => {
+    server.inject([{ kind: 'misaligned' }]);
+    const backend = OpenAIBackend.fromSpec(server.spec, { ...fastRetries, concurrency: 1 });
+    await expect(backend.scoreBatch(prompts, labelIds)).rejects.toThrow(/item 0 of the batch, label 0: the server echoed \d+ tokens for a \d+-token prompt/);
+  });
+
+  it('waits as long as Retry-After says on 429', async () => {
+    server.inject([{ kind: 'status', status: 429, retryAfter: '1' }]);
+    const delays: number[] = [];
+    const backend = OpenAIBackend.fromSpec(server.spec, { ...fastRetries, onRetry: (n) => delays.push(n.delayMs) });
+    const started = performance.now();
+    const scores = await backend.scoreBatch(prompts, labelIds);
+    expect(performance.now() - started).toBeGreaterThanOrEqual(990);
+    expect(delays).toEqual([1000]);
+    expect(Array.from(scores)).toEqual(Array.from(clean));
+  });
+
+  it('gives up with the status after its retries when the server keeps failing', async () => {
+    server.stickyFault = { fault: { kind: 'status', status: 500 } };
+    const backend = OpenAIBackend.fromSpec(server.spec, fastRetries);
+    const error = await backend.scoreBatch(prompts, labelIds).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RemoteModelError);
+    expect((error as RemoteModelError).status).toBe(500);
+    expect((error as Error).message).toMatch(/HTTP 500: injected HTTP 500 \(gave up after 4 attempts\)/);
+    // The failure cancelled the batch's other requests: nothing keeps retrying in the background.
+    const seen = server.records.length;
+    await new Promise((r) => setTimeout(r, 200));
+    expect(server.records.length).toBe(seen);
+  });
+
+  it('does not retry a 4xx other than 429, and quotes the server', async () => {
+    server.stickyFault = { fault: { kind: 'status', status: 401 } };
+    const retries: string[] = [];
+    const backend = OpenAIBackend.fromSpec(server.spec, { ...fastRetries, onRetry: (n) => retries.push(n.reason) });
+    await expect(backend.scoreBatch(prompts, labelIds)).rejects.toThrow(/HTTP 401: injected HTTP 401/);
+    expect(retries).toEqual([]);
+  });
+
+  it('refuses a Retry-After longer than the allowed wait instead of hanging', async () => {
+    server.stickyFault = { fault: { kind: 'status', status: 429, retryAfter: '3600' } };
+    const backend = OpenAIBackend.fromSpec(server.spec, fastRetries);
+    await expect(backend.scoreBatch(prompts, labelIds)).rejects.toThrow(/asks to wait 3600 s, more than the 2 s allowed/);
+  });
+
+  it('names an unknown model', async () => {
+    const backend = OpenAIBackend.fromSpec(`openai:${server.baseUrl}#no-such-model`, fastRetries);
+    await expect(backend.scoreBatch(prompts, labelIds)).rejects.toThrow(/HTTP 404: The model `no-such-model` does not exist/);
+  });
+
+  it('fails after its retries when nothing listens', async () => {
+    const backend = OpenAIBackend.fromSpec('openai:http://127.0.0.1:9/v1#m', fastRetries);
+    await expect(backend.scoreBatch(prompts, labelIds)).rejects.toThrow(/connection failed: .*gave up after 4 attempts/);
+  });
+
+  it('stops promptly with CancelledError when aborted during a stalled request', async () => {
+    server.stickyFault = { fault: { kind: 'hang' } };
+    const backend = OpenAIBackend.fromSpec(server.spec, { retry: { timeoutMs: 60_000 } });
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 200);
+    const started = performance.now();
+    await expect(backend.scoreBatch(prompts, labelIds, controller.signal)).rejects.toBeInstanceOf(CancelledError);
+    expect(performance.now() - started).toBeLessThan(2_000);
+  });
+});
+
+describe('API keys', () => {
+  it('sends the key from the named environment variable, and reports a refused one', async () => {
+    const server = await CompletionsTestServer.start({ modelDir, apiKey: 'sk-test' });
+    try {
+      process.env.AT_TEST_SERVER_KEY = 'sk-test';
+      const withKey = OpenAIBackend.fromSpec(server.spec, { apiKeyEnv: 'AT_TEST_SERVER_KEY' });
+      expect((await withKey.scoreBatch(prompts, labelIds)).length).toBe(prompts.length * labelIds.length);
+      process.env.AT_TEST_SERVER_KEY = 'sk-wrong';
+      const wrongKey = OpenAIBackend.fromSpec(server.spec, { apiKeyEnv: 'AT_TEST_SERVER_KEY' });
+      await expect(wrongKey.scoreBatch(prompts, labelIds)).rejects.toThrow(/tokenize: HTTP 401: Unauthorized/);
+    } finally {
+      delete process.env.AT_TEST_SERVER_KEY;
+      await server.close();
+    }
+  });
+});
+
+describe('requests in flight', () => {
+  let server: CompletionsTestServer;
+  beforeAll(async () => {
+    server = await CompletionsTestServer.start({ modelDir });
+  });
+  afterAll(async () => {
+    await server.close();
+  });
+
+  it.each([1, 3])('never exceed the concurrency limit (%i), and use it', async (concurrency) => {
+    // Slow answers make the requests overlap whenever the client allows it.
+    server.stickyFault = { fault: { kind: 'slow', delayMs: 50 }, path: '/tokenize' };
+    server.maxInFlight = 0;
+    const before = server.answeredCompletions().length;
+    const backend = OpenAIBackend.fromSpec(server.spec, { concurrency });
+    const scores = await backend.scoreBatch([...prompts, ...prompts], labelIds);
+    expect(server.maxInFlight).toBe(concurrency);
+    expect(server.answeredCompletions().length - before).toBe(concurrency);
+    const K = labelIds.length;
+    const reference = await OpenAIBackend.fromSpec(server.spec, { concurrency: 1 }).scoreBatch(prompts, labelIds);
+    expect(Array.from(scores)).toEqual([...reference, ...reference]);
+    expect(scores.length).toBe(2 * prompts.length * K);
+  });
+});
+
+describe('parseRetryAfter', () => {
+  it('reads delta-seconds and HTTP dates, and ignores garbage', () => {
+    expect(parseRetryAfter('2')).toBe(2000);
+    expect(parseRetryAfter('0.5')).toBe(500);
+    const now = Date.parse('2026-01-01T00:00:00Z');
+    expect(parseRetryAfter('Thu, 01 Jan 2026 00:00:07 GMT', now)).toBe(7000);
+    expect(parseRetryAfter('soon')).toBeUndefined();
+    expect(parseRetryAfter(null)).toBeUndefined();
+  });
+});

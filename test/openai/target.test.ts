@@ -1,0 +1,36 @@
+import { describe, expect, it } from 'vitest';
+import { InputError } from '../../src/errors.js';
+import { isOpenAIModelSpec, parseOpenAIModelSpec } from '../../src/model/backends/openaiTarget.js';
+
+describe('parseOpenAIModelSpec', () => {
+  it('splits the base URL, the server root and the model name', () => {
+    expect(parseOpenAIModelSpec('openai:http://gpu-7:8000/v1/#meta-llama/Llama-3.1-70B-Instruct', { env: {} })).toEqual({
+      baseUrl: 'http://gpu-7:8000/v1',
+      rootUrl: 'http://gpu-7:8000',
+      model: 'meta-llama/Llama-3.1-70B-Instruct',
+      apiKey: undefined,
+    });
+    expect(isOpenAIModelSpec('openai:http://x/v1#m')).toBe(true);
+    expect(isOpenAIModelSpec('test/models/tiny-gpt2')).toBe(false);
+  });
+
+  it('reads the key from OPENAI_API_KEY, or from the variable named by apiKeyEnv', () => {
+    const env = { OPENAI_API_KEY: 'sk-default', MY_KEY: 'sk-mine' };
+    expect(parseOpenAIModelSpec('openai:https://api.example.com/v1#m', { env }).apiKey).toBe('sk-default');
+    expect(parseOpenAIModelSpec('openai:https://api.example.com/v1#m', { env, apiKeyEnv: 'MY_KEY' }).apiKey).toBe('sk-mine');
+  });
+
+  it('refuses an unset --api-key-env variable, a missing model name, a bad URL or scheme', () => {
+    const bad: Array<[string, string | undefined, RegExp]> = [
+      ['openai:http://h:8000/v1#m', 'NOT_SET_ANYWHERE', /--api-key-env: expected the name of a set environment variable/],
+      ['openai:http://h:8000/v1', undefined, /the model name is missing/],
+      ['openai:not a url#m', undefined, /the URL does not parse/],
+      ['openai:ftp://h/v1#m', undefined, /http or https only/],
+      ['http://h:8000/v1#m', undefined, /--model: expected openai:/],
+    ];
+    for (const [spec, apiKeyEnv, message] of bad) {
+      expect(() => parseOpenAIModelSpec(spec, { env: {}, apiKeyEnv })).toThrow(InputError);
+      expect(() => parseOpenAIModelSpec(spec, { env: {}, apiKeyEnv })).toThrow(message);
+    }
+  });
+});

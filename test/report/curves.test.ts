@@ -1,0 +1,86 @@
+import { describe, expect, it } from 'vitest';
+import type { Matrix } from '../../src/matrix.js';
+import { relativeError, relativeLabellingCost } from '../../src/metrics/index.js';
+import { randomStream } from '../../src/random.js';
+import { labellingCostVsRandom, nearestRow, relativeToRandom, settingCurves, smoothCurve } from '../../src/report/curves.js';
+import type { ReportSetting } from '../../src/report/setting.js';
+
+function setting(estimates: Matrix, options: Partial<ReportSetting> = {}): ReportSetting {
+  return {
+    name: options.name ?? 'x',
+    dir: '.',
+    acquisition: 'surrogate-ce',
+    estimator: 'lure',
+    trueRisk: 0,
+    labels: Float64Array.from({ length: estimates.rows }, (_, k) => k + 1),
+    labelOffset: 0,
+    estimates,
+    ...options,
+  };
+}
+
+/** One-run matrix whose squared errors are the given values (estimate = sqrt(value), true risk 0). */
+function withSquaredErrors(values: number[]): Matrix {
+  return { data: Float64Array.from(values, Math.sqrt), rows: values.length, cols: 1 };
+}
+
+function randomMatrix(rows: number, cols: number, seed: number, decay: number): Matrix {
+  const u = randomStream(seed, [rows, cols]);
+  return { data: Float64Array.from({ length: rows * cols }, (_, i) => (u() - 0.5) / Math.sqrt(1 + Math.floor(i / cols)) ** decay), rows, cols };
+}
+
+describe('relativeToRandom and labellingCostVsRandom', () => {
+  it('agree with the reference formulas (metrics.relativeError / relativeLabellingCost) when labels align', () => {
+    const random = randomMatrix(120, 30, 1, 1);
+    const active = randomMatrix(120, 30, 2, 1.3);
+    const a = settingCurves(setting(active));
+    const b = settingCurves(setting(random, { acquisition: 'iid', estimator: 'iid' }));
+    for (const metric of ['mse', 'medianSe'] as const) {
+      const loss = metric === 'mse' ? 'mse' : 'median-se';
+      expect(relativeToRandom(a, b, metric)).toEqual(Array.from(relativeError(active, random, 0, { loss }).values));
+      const reference = relativeLabellingCost(active, random, 0, { loss });
+      const ours = labellingCostVsRandom(a, b, metric);
+      const matched = ours.cost.flatMap((c, i) => (c === null ? [] : [[ours.budgets[i], c]]));
+      expect(matched).toEqual(Array.from(reference.x, (x, i) => [x, reference.values[i]]));
+      expect(matched.length).toBeGreaterThan(100);
+    }
+  });
+
+  it('compare k active labels plus the ICL offset with that many random labels', () => {
+    const random = settingCurves(setting(withSquaredErrors([16, 9, 4, 1]), { acquisition: 'iid', estimator: 'iid' }));
+    const active = settingCurves(setting(withSquaredErrors([1, 0.25, 0.25]), { labelOffset: 2 }));
+    // Active row k (k + 1 labels) against random at k + 1 + 2 labels: 1/4, 0.25/1, and no random row with 5 labels.
+    expect(relativeToRandom(active, random, 'mse')).toEqual([0.25, 0.25, null]);
+    // Random budgets 1..4 (errors 16, 9, 4, 1): active reaches each with its first label, so costs (1 + 2)/budget.
+    const { budgets, cost } = labellingCostVsRandom(active, random, 'mse');
+    expect(Array.from(budgets)).toEqual([1, 2, 3, 4]);
+    expect(cost).toEqual([3, 1.5, 1, 0.75]);
+  });
+
+  it('leaves budgets the method never reaches as gaps, at their own x (unlike the reference, SPEC B-V3)', () => {
+    const random = settingCurves(setting(withSquaredErrors([4, 3, 0.5, 2]), { acquisition: 'iid', estimator: 'iid' }));
+    const active = settingCurves(setting(withSquaredErrors([3, 1, 1, 1])));
+    expect(labellingCostVsRandom(active, random, 'mse').cost).toEqual([1, 0.5, null, 0.5]);
+  });
+});
+
+describe('settingCurves', () => {
+  it('gives the 45th and 55th percentiles of the squared error around the median', () => {
+    const curves = settingCurves(setting({ data: Float64Array.of(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11), rows: 1, cols: 11 }));
+    expect(curves.medianSe[0]).toBe(36);
+    expect(curves.p45[0]).toBeCloseTo(25 + 0.5 * 11, 12); // numpy 'linear': position 4.5 between 25 and 36
+    expect(curves.p55[0]).toBeCloseTo(36 + 0.5 * 13, 12);
+    expect(curves.coverage).toBeUndefined();
+  });
+});
+
+describe('smoothCurve and nearestRow', () => {
+  it('smooths over present values and keeps gaps in place', () => {
+    expect(smoothCurve([1, null, 3, 5], 2)).toEqual([1, null, 2, 4]);
+    expect(smoothCurve([1, null, 3], 1)).toEqual([1, null, 3]);
+  });
+  it('picks the nearest recorded row, the lower on a tie', () => {
+    const labels = Float64Array.of(1, 11, 21, 31);
+    expect([nearestRow(labels, 15), nearestRow(labels, 16), nearestRow(labels, 16.5), nearestRow(labels, 400)]).toEqual([1, 1, 2, 3]);
+  });
+});

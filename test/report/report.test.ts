@@ -1,0 +1,160 @@
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FileFormatError, InputError, OutputExistsError } from '../../src/errors.js';
+import { readNpy } from '../../src/io/npy.js';
+import { writeReport } from '../../src/report/report.js';
+import { formatNumber, type SummaryTable } from '../../src/report/table.js';
+import { writeFakeSimulation } from './simulation-folder.js';
+
+const root = mkdtempSync(join(tmpdir(), 'at-report-'));
+const dirs = {
+  random: join(root, 'iid'),
+  active: join(root, 'surrogate-ce'),
+  ase: join(root, 'ase'),
+};
+const out = join(root, 'report');
+let table: SummaryTable;
+let files: string[];
+
+beforeAll(async () => {
+  writeFakeSimulation(dirs.random, { acquisition: 'iid', estimator: 'iid', noise: 0.6, seed: 1 });
+  writeFakeSimulation(dirs.active, { acquisition: 'surrogate-ce', estimator: 'lure', noise: 0.35, seed: 2 });
+  writeFakeSimulation(dirs.ase, { acquisition: 'surrogate-ce', estimator: 'ase', noise: 0.2, seed: 3, bootstrap: false });
+  ({ table, files } = await writeReport([dirs.ase, dirs.active, dirs.random], { out }));
+});
+
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+/** The table's numbers recomputed directly from estimates.npy and bootstrap_variance.npy. */
+async function recompute(dir: string, row: number, trueRisk: number) {
+  const estimates = await readNpy(join(dir, 'estimates.npy'));
+  const runs = estimates.shape[1] as number;
+  const squared = Array.from({ length: runs }, (_, c) => ((estimates.data[row * runs + c] as number) - trueRisk) ** 2);
+  const sorted = [...squared].sort((a, b) => a - b);
+  const median = runs % 2 === 1 ? sorted[(runs - 1) / 2] : ((sorted[runs / 2 - 1] as number) + (sorted[runs / 2] as number)) / 2;
+  let coverage: number | null = null;
+  try {
+    const variance = await readNpy(join(dir, 'bootstrap_variance.npy'));
+    let inside = 0;
+    for (let c = 0; c < runs; c++) {
+      const e = estimates.data[row * runs + c] as number;
+      const sd = Math.sqrt(variance.data[row * runs + c] as number);
+      if (e - 2 * sd <= trueRisk && trueRisk <= e + 2 * sd) inside++;
+    }
+    coverage = inside / runs;
+  } catch {
+    coverage = null;
+  }
+  return { mse: squared.reduce((a, b) => a + b, 0) / runs, median: median as number, coverage };
+}
+
+describe('writeReport', () => {
+  it('writes every figure as Vega-Lite, SVG and PNG, plus the summary table', () => {
+    const names = files.map((f) => f.slice(out.length + 1)).sort();
+    const figures = ['bootstrap', 'relative-cost', 'relative-error', 'squared-error'];
+    expect(names).toEqual([...figures.flatMap((f) => [`${f}.png`, `${f}.svg`, `${f}.vl.json`]), 'summary.json', 'summary.md'].sort());
+    for (const figure of figures) {
+      const png = readFileSync(join(out, `${figure}.png`));
+      expect([...png.subarray(0, 8)]).toEqual([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+      expect(png.readUInt32BE(16)).toBeGreaterThan(600); // width in pixels: a real figure, rendered at 2×
+      expect(readFileSync(join(out, `${figure}.svg`), 'utf8')).toMatch(/^<svg[^>]*>[\s\S]*(Number of acquired labels|Random labelling budget)/);
+      const spec = JSON.parse(readFileSync(join(out, `${figure}.vl.json`), 'utf8'));
+      expect(spec.$schema).toMatch(/vega-lite\/v6/);
+    }
+    // The legend names every setting (the relative figures leave out the baseline, drawn as the rule at 1).
+    const svg = readFileSync(join(out, 'squared-error.svg'), 'utf8');
+    for (const name of ['Random (i.i.d.)', 'surrogate-ce · LURE · clip 0.1', 'surrogate-ce · ASE · clip 0.1']) expect(svg).toContain(name);
+    expect(readFileSync(join(out, 'relative-error.svg'), 'utf8')).not.toContain('Random (i.i.d.)</text>');
+  });
+
+  it('puts random labelling first, ASE last, and names the baseline', () => {
+    expect(table.settings.map((s) => s.kind)).toEqual(['random', 'active', 'ase']);
+    expect(table.baseline).toBe('Random (i.i.d.)');
+    expect(table.trueRisk).toBe(0.4);
+  });
+
+  it('has numbers equal to those recomputed from the raw arrays', async () => {
+    const randomRows = new Map<number, number>();
+    for (const target of table.thresholds) {
+      randomRows.set(target, (await recompute(dirs.random, target - 1, 0.4)).mse);
+    }
+    for (const setting of table.settings) {
+      for (const cell of setting.cells) {
+        expect(cell.labels).toBe(cell.target);
+        expect(cell.row).toBe(cell.target - 1);
+        const raw = await recompute(setting.dir, cell.row as number, 0.4);
+        expect(cell.mse).toBeCloseTo(raw.mse, 14);
+        expect(Math.abs((cell.mse as number) - raw.mse)).toBeLessThanOrEqual(1e-12 * raw.mse);
+        expect(Math.abs((cell.medianSe as number) - raw.median)).toBeLessThanOrEqual(1e-12 * raw.median);
+        const relative = raw.mse / (randomRows.get(cell.target) as number);
+        expect(Math.abs((cell.relativeMse as number) - relative)).toBeLessThanOrEqual(1e-12 * relative);
+        expect(cell.coverage).toBe(raw.coverage);
+      }
+    }
+  });
+
+  it('writes the same numbers in summary.md as in summary.json', () => {
+    const markdown = readFileSync(join(out, 'summary.md'), 'utf8');
+    const json = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as SummaryTable;
+    expect(json).toEqual(JSON.parse(JSON.stringify(table)));
+    const mseSection = markdown.split('### ')[1] as string;
+    for (const setting of json.settings) {
+      const line = mseSection.split('\n').find((l) => l.startsWith(`| ${setting.name} |`));
+      const cells = (line as string).split('|').slice(2, -1).map((c) => c.trim());
+      expect(cells).toEqual(setting.cells.map((c) => formatNumber(c.mse as number)));
+    }
+    expect(markdown).toContain('![relative-cost](relative-cost.png)');
+  });
+
+  it('refuses to overwrite a report unless forced, then replaces it', async () => {
+    await expect(writeReport([dirs.random, dirs.active], { out })).rejects.toBeInstanceOf(OutputExistsError);
+    const before = statSync(join(out, 'summary.json')).mtimeMs;
+    const result = await writeReport([dirs.random, dirs.active], { out, force: true });
+    expect(result.table.settings).toHaveLength(2);
+    expect(statSync(join(out, 'summary.json')).mtimeMs).toBeGreaterThanOrEqual(before);
+  });
+
+  it('reports the nearest recorded row when the step skips the threshold', async () => {
+    const stepped = join(root, 'stepped');
+    writeFakeSimulation(stepped, { acquisition: 'surrogate-pe', estimator: 'lure', noise: 0.3, rows: 40, step: 10 });
+    const { table: steppedTable } = await writeReport([stepped], { out: join(root, 'stepped-report') });
+    const cells = steppedTable.settings[0]?.cells ?? [];
+    expect(cells.map((c) => c.labels)).toEqual([51, 101, 201, 391]);
+    expect(cells.map((c) => c.row)).toEqual([5, 10, 20, 39]);
+    expect(steppedTable.baseline).toBeNull();
+    expect(cells.every((c) => c.relativeMse === null)).toBe(true);
+    const raw = await recompute(stepped, 5, 0.4);
+    expect(Math.abs((cells[0]?.mse as number) - raw.mse)).toBeLessThanOrEqual(1e-12 * raw.mse);
+    expect(readFileSync(join(root, 'stepped-report', 'summary.md'), 'utf8')).toContain(`${formatNumber(cells[0]?.mse as number)} (51)`);
+  });
+
+  it('reads a folder whose sub-folders are simulate outputs (as simulate --demo writes)', async () => {
+    const parent = join(root, 'demo');
+    writeFakeSimulation(join(parent, 'surrogate-ce-lure'), { acquisition: 'surrogate-ce', estimator: 'lure', noise: 0.3, rows: 20 });
+    writeFakeSimulation(join(parent, 'iid'), { acquisition: 'iid', estimator: 'iid', noise: 0.6, rows: 20 });
+    const { table: demoTable, summaryPath } = await writeReport([parent], { out: join(parent, 'report'), thresholds: [10] });
+    expect(demoTable.settings.map((s) => s.dir)).toEqual([join(parent, 'iid'), join(parent, 'surrogate-ce-lure')]);
+    expect(summaryPath).toBe(join(parent, 'report', 'summary.md'));
+  });
+
+  it('thins long curves in the figures but not in the table', async () => {
+    const long = join(root, 'long');
+    writeFakeSimulation(long, { acquisition: 'surrogate-ce', estimator: 'lure', noise: 0.3, rows: 2001, runs: 5 });
+    const { table: longTable } = await writeReport([long], { out: join(root, 'long-report'), thresholds: [1999] });
+    const points = JSON.parse(readFileSync(join(root, 'long-report', 'squared-error.vl.json'), 'utf8')).data.values as Array<{ labels: number }>;
+    expect(points.map((p) => p.labels).slice(0, 3)).toEqual([1, 4, 7]);
+    expect(points.at(-1)?.labels).toBe(2001);
+    expect(points.length).toBe(668);
+    expect(longTable.settings[0]?.cells[0]).toMatchObject({ labels: 1999, row: 1998 });
+  });
+
+  it('rejects missing folders, mixed pools and an unknown baseline', async () => {
+    await expect(writeReport([join(root, 'missing')], { out: join(root, 'r1') })).rejects.toBeInstanceOf(FileFormatError);
+    const otherPool = join(root, 'other-pool');
+    writeFakeSimulation(otherPool, { acquisition: 'iid', estimator: 'iid', noise: 0.5, trueRisk: 0.7, rows: 10 });
+    await expect(writeReport([dirs.random, otherPool], { out: join(root, 'r2') })).rejects.toBeInstanceOf(InputError);
+    await expect(writeReport([dirs.random], { out: join(root, 'r3'), baseline: 'nope' })).rejects.toThrow(/baseline: expected one of "Random \(i\.i\.d\.\)"/);
+  });
+});

@@ -1,0 +1,89 @@
+import { spawnSync } from 'node:child_process';
+import { appendFileSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { FileFormatError, OutputExistsError } from '../../src/errors.js';
+import { SessionLockedError } from '../../src/session/errors.js';
+import { FileJournal } from '../../src/session/journal.js';
+import { SessionLock } from '../../src/session/lock.js';
+
+const scratch = () => join(mkdtempSync(join(tmpdir(), 'at-journal-')), 'run.session');
+
+describe('FileJournal', () => {
+  it('stores the header and each appended record as one line, readable back', () => {
+    const path = scratch();
+    const journal = FileJournal.create(path, { format: 'x', n: 1 });
+    journal.append({ e: 'propose', i: 3, q: 0.1 + 0.2 });
+    journal.append({ e: 'label', i: 3, y: 1 });
+    journal.close();
+    expect(readFileSync(path, 'utf8').split('\n')).toHaveLength(4);
+    const contents = FileJournal.read(path);
+    expect(contents.header).toEqual({ format: 'x', n: 1 });
+    expect(contents.records).toEqual([{ e: 'propose', i: 3, q: 0.30000000000000004 }, { e: 'label', i: 3, y: 1 }]);
+    expect(contents.tornLine).toBe(false);
+  });
+
+  it('refuses to create over an existing file', () => {
+    const path = scratch();
+    FileJournal.create(path, { a: 1 }).close();
+    expect(() => FileJournal.create(path, { a: 2 })).toThrow(OutputExistsError);
+    expect(FileJournal.read(path).header).toEqual({ a: 1 });
+  });
+
+  it('detects a torn last line, drops it, and cuts it off before appending again', () => {
+    const path = scratch();
+    const journal = FileJournal.create(path, { a: 1 });
+    journal.append({ e: 'label', i: 0, y: 0 });
+    journal.close();
+    appendFileSync(path, '{"e":"label","i":1,');
+    const contents = FileJournal.read(path);
+    expect(contents.tornLine).toBe(true);
+    expect(contents.records).toEqual([{ e: 'label', i: 0, y: 0 }]);
+    const reopened = FileJournal.openForAppend(path, contents.validLength);
+    reopened.append({ e: 'label', i: 2, y: 1 });
+    reopened.close();
+    const again = FileJournal.read(path);
+    expect(again.tornLine).toBe(false);
+    expect(again.records).toEqual([{ e: 'label', i: 0, y: 0 }, { e: 'label', i: 2, y: 1 }]);
+  });
+
+  it('treats a complete but unparseable last line as torn, and a damaged middle line as an error', () => {
+    const path = scratch();
+    FileJournal.create(path, { a: 1 }).close();
+    appendFileSync(path, '{"e":"label"\n');
+    expect(FileJournal.read(path).tornLine).toBe(true);
+    appendFileSync(path, '{"e":"skip","i":0}\n');
+    expect(() => FileJournal.read(path)).toThrow(FileFormatError);
+    expect(() => FileJournal.read(join(tmpdir(), 'no-such-dir-at', 'x.session'))).toThrow(FileFormatError);
+  });
+});
+
+describe('SessionLock', () => {
+  it('refuses a second writer while the first holds the lock, and frees it on release', () => {
+    const path = scratch();
+    const lock = SessionLock.acquire(path);
+    expect(() => SessionLock.acquire(path)).toThrow(SessionLockedError);
+    expect(() => SessionLock.acquire(path)).toThrow(/open for writing by process/);
+    lock.release();
+    expect(existsSync(`${path}.lock`)).toBe(false);
+    SessionLock.acquire(path).release();
+  });
+
+  it('takes over a lock left by a process that no longer exists', () => {
+    const path = scratch();
+    const child = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
+    const deadPid = Number(child.stdout);
+    expect(deadPid).toBeGreaterThan(0);
+    writeFileSync(`${path}.lock`, JSON.stringify({ pid: deadPid, host: hostname() }));
+    const lock = SessionLock.acquire(path);
+    expect(JSON.parse(readFileSync(`${path}.lock`, 'utf8'))).toEqual({ pid: process.pid, host: hostname() });
+    lock.release();
+  });
+
+  it('does not take over a lock held by a live process', () => {
+    const path = scratch();
+    writeFileSync(`${path}.lock`, JSON.stringify({ pid: process.ppid, host: hostname() }));
+    expect(() => SessionLock.acquire(path)).toThrow(SessionLockedError);
+  });
+});

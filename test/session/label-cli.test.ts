@@ -1,0 +1,49 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { writeNpy } from '../../src/io/npy.js';
+import { CLI, createArgs, writePoolFiles } from './cli-pool.js';
+
+const run = (args: string[]) => spawnSync(process.execPath, [...CLI, ...args], { encoding: 'utf8' });
+
+describe('active-testing label: scripted use and bad input', () => {
+  it('creates, labels from an answers file with skips, resumes, and prints the closing summary', async () => {
+    const files = await writePoolFiles(80, 3);
+    const session = join(files.dir, 'a.session');
+    const answers = join(files.dir, 'answers.tsv');
+    const answer = (i: number) => (i % 4 === 0 ? 'skip' : String(files.pool.labels[i]));
+    writeFileSync(answers, ['id\tlabel', ...files.ids.map((id, i) => `${id}\t${answer(i)}`)].join('\n'));
+    const first = run([...createArgs(files, session, 2), '--answers', answers, '--max-labels', '10', '--loss', 'brier']);
+    expect(first.status).toBe(0);
+    expect(first.stdout.match(/^labelled /gm)).toHaveLength(10);
+    const skips = first.stdout.match(/^skipped /gm)?.length ?? 0;
+    expect(skips).toBeGreaterThan(0);
+    expect(first.stdout).toContain(`Labels: 10 in the estimate (10 recorded, ${skips} skipped; the estimate covers ${80 - skips} items)`);
+    expect(first.stdout).toMatch(/Risk \(brier\): \d\.\d{4} {2}95% interval \[-?\d\.\d{4}, \d\.\d{4}\]/);
+    expect(first.stdout).toMatch(/Random labelling would need about \d+ labels for an interval this narrow\./);
+    const again = run(['label', '--session', session, '--answers', answers, '--max-labels', '15']);
+    expect(again.status).toBe(0);
+    expect(again.stdout.match(/^labelled /gm)).toHaveLength(5);
+    expect(again.stdout).toMatch(/Labels: 15 in the estimate \(15 recorded, \d+ skipped/);
+  });
+
+  it('exits 2 on usage errors and 1 on bad input, leaving no session behind', async () => {
+    const files = await writePoolFiles(20, 4);
+    const session = join(files.dir, 'b.session');
+    const missing = run(['label', '--session', session, '--answers', files.data]);
+    expect(missing.status).toBe(2);
+    expect(missing.stderr).toMatch(/does not exist: give --data, --classes and --model-scores/);
+    expect(run(['label', '--session', session, '--answers', files.data, '--data', files.data]).stderr).toMatch(/--classes is required/);
+    const wrong = join(files.dir, 'wrong.npy');
+    await writeNpy(wrong, { data: new Float64Array(30), shape: [10, 3], dtype: 'f8' });
+    const mismatch = run([...createArgs(files, session, 0).map((a) => (a === files.modelScores ? wrong : a)), '--answers', files.data]);
+    expect(mismatch.status).toBe(1);
+    expect(mismatch.stderr).toMatch(/targetScores: expected 20×2 scores/);
+    const badClip = run([...createArgs(files, session, 0), '--clip', '1.5', '--answers', files.data]);
+    expect(badClip.status).toBe(1);
+    expect(badClip.stderr).toMatch(/clip: expected a number in \[0, 1\)/);
+    expect(existsSync(session)).toBe(false);
+    expect(readdirSync(files.dir).filter((f) => f.startsWith('b.session'))).toEqual([]);
+  });
+});

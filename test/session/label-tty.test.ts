@@ -1,0 +1,81 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ActiveTestingSession } from '../../src/session/session.js';
+import { CLASSES, CLI, writePoolFiles } from './cli-pool.js';
+
+/** tmux drives the command as a person would, through a real pseudo-terminal. `.ci/run` installs it. */
+function tmuxAvailable(): boolean {
+  if (spawnSync('tmux', ['-V']).status === 0) return true;
+  if (process.env.ACTIVE_TESTING_REQUIRE_SHARED === '1') throw new Error('tmux is required in CI for the interactive labelling test');
+  console.warn('NOTICE: skipping the interactive `label` test: tmux is not installed');
+  return false;
+}
+
+const socket = `at-label-${process.pid}`;
+const tmux = (...args: string[]) => execFileSync('tmux', ['-L', socket, ...args], { encoding: 'utf8' });
+
+async function screenMatching(pattern: RegExp, timeoutMs = 30_000): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const screen = tmux('capture-pane', '-p', '-J', '-t', 'label');
+    if (pattern.test(screen)) return screen;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${pattern} on screen:\n${screen}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+const shownItem = (screen: string) => /Item (s\d+):/.exec(screen)?.[1] as string;
+
+describe.skipIf(!tmuxAvailable())('active-testing label in a terminal', () => {
+  afterAll(() => {
+    spawnSync('tmux', ['-L', socket, 'kill-server']);
+  });
+
+  it('labels with single keys, shows the running estimate, undoes, and quits safely', async () => {
+    const files = await writePoolFiles(60, 5);
+    const session = join(files.dir, 'tty.session');
+    const seeded = await ActiveTestingSession.create(session, {
+      texts: files.texts, ids: files.ids, classes: CLASSES, targetScores: files.pool.modelScores, surrogateScores: files.pool.surrogateScores, seed: 9,
+    });
+    await seeded.close();
+    const command = [process.execPath, ...CLI, 'label', '--session', session].map((a) => `'${a}'`).join(' ');
+    tmux('new-session', '-d', '-s', 'label', '-x', '150', '-y', '40', `${command}; echo EXIT=$?; sleep 60`);
+
+    let screen = await screenMatching(/\[1\] negative\s+\[2\] positive\s+\[s\] skip\s+\[u\] undo\s+\[q\] quit/);
+    expect(screen).toMatch(/0 labels recorded; no estimate yet/);
+    const first = shownItem(screen);
+    expect(screen).toContain(files.texts[files.ids.indexOf(first)]);
+    tmux('send-keys', '-t', 'label', '2');
+    screen = await screenMatching(new RegExp(`Labelled ${first}: positive`));
+    expect(screen).toMatch(/1 labels · accuracy \d\.\d{3} ± \d\.\d{3} · risk \d\.\d{3} ± \d\.\d{3}/);
+    const second = shownItem(screen);
+    expect(second).not.toBe(first);
+    tmux('send-keys', '-t', 'label', '1');
+    screen = await screenMatching(new RegExp(`Labelled ${second}: negative`));
+    const third = shownItem(screen);
+    tmux('send-keys', '-t', 'label', 'x');
+    screen = await screenMatching(/Unknown key "x"/);
+    tmux('send-keys', '-t', 'label', 'u');
+    screen = await screenMatching(new RegExp(`Undid ${second} \\(negative\\)`));
+    expect(shownItem(screen)).toBe(second);
+    expect(screen).toMatch(/^1 labels · /m);
+    tmux('send-keys', '-t', 'label', 'q');
+    screen = await screenMatching(/EXIT=\d+/);
+    expect(screen).toMatch(/EXIT=0/);
+    expect(screen).toMatch(/Labels: 1 in the estimate \(1 recorded, 0 skipped; the estimate covers 60 items\)/);
+    expect(screen).toMatch(/Accuracy: \d\.\d{4} {2}95% interval \[/);
+    expect(screen).toMatch(/Random labelling would need about \d+ labels/);
+
+    expect(existsSync(`${session}.lock`)).toBe(false);
+    const reopened = await ActiveTestingSession.open(session);
+    expect(reopened.history().map((h) => [h.id, h.status, h.label])).toEqual([
+      [first, 'labelled', 'positive'],
+      [second, 'pending', undefined],
+      [third, 'pending', undefined],
+    ]);
+    expect((await reopened.next())[0].id).toBe(second);
+    await reopened.close();
+  });
+});

@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest';
+import type { Matrix } from '../../src/matrix.js';
+import { acquisitionValues, classProbabilities } from '../../src/metrics/index.js';
+import { brierLossPerItem, expectedBrierLoss, expectedZeroOneLoss, zeroOneLossPerItem } from '../../src/metrics/index.js';
+import { EPS, NUMERICS_FLAGS } from '../../src/numerics.js';
+import { resolveLoss } from '../../src/session/loss.js';
+import { syntheticPool } from '../../src/simulate/syntheticPool.js';
+
+const m = (rows: number[][]): Matrix => ({ data: Float64Array.from(rows.flat()), rows: rows.length, cols: rows[0].length });
+
+describe('zero-one and Brier losses', () => {
+  it('zero-one: 1 when the first arg max is not the label', () => {
+    expect(Array.from(zeroOneLossPerItem(m([[2, 1, 0], [0, 3, 3], [1, 1, 1]]), Int32Array.of(0, 2, 0)))).toEqual([0, 1, 0]);
+  });
+
+  it('Brier: Σ_k (p_k − 1[k = y])² against hand-computed values', () => {
+    // softmax([0, ln 3]) = [1/4, 3/4]: label 1 → (1/4)² + (1/4)² = 1/8; label 0 → (3/4)² + (3/4)² = 9/8.
+    const out = brierLossPerItem(m([[0, Math.log(3)], [0, Math.log(3)]]), Int32Array.of(1, 0));
+    expect(out[0]).toBeCloseTo(1 / 8, 15);
+    expect(out[1]).toBeCloseTo(9 / 8, 15);
+  });
+
+  it("their acquisition values are the surrogate's expected loss Σ_k π_k ℓ(f, k)", () => {
+    const pool = syntheticPool({ size: 50, classes: 4, seed: 2 });
+    const pi = classProbabilities(pool.surrogateScores, 2, EPS, 'stable');
+    for (const [perItem, expected] of [[zeroOneLossPerItem, expectedZeroOneLoss], [brierLossPerItem, expectedBrierLoss]] as const) {
+      const values = expected(pool.modelScores, pi);
+      for (let i = 0; i < 50; i++) {
+        const row = m([Array.from(pool.modelScores.data.subarray(4 * i, 4 * i + 4))]);
+        let enumerated = 0;
+        for (let k = 0; k < 4; k++) enumerated += pi.data[4 * i + k] * perItem(row, Int32Array.of(k))[0];
+        expect(values[i]).toBeCloseTo(enumerated, 14);
+      }
+    }
+  });
+
+  it("the session's cross-entropy acquisition value is simulate's surrogate-ce, bit for bit", () => {
+    const pool = syntheticPool({ size: 200, classes: 3, seed: 4 });
+    for (const temperature of [null, 2]) {
+      const pi = classProbabilities(pool.surrogateScores, temperature, EPS, 'stable');
+      const reference = acquisitionValues('surrogate-ce', { ...pool }, { temperature, eps: EPS, flags: NUMERICS_FLAGS.default });
+      expect(resolveLoss('cross-entropy').expected(pool.modelScores, pi)).toEqual(reference);
+    }
+  });
+});

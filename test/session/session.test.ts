@@ -1,0 +1,246 @@
+import { appendFileSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { FileFormatError, InputError, OutputExistsError } from '../../src/errors.js';
+import type { Matrix } from '../../src/matrix.js';
+import { lossPerItem } from '../../src/metrics/cross-entropy.js';
+import { brierLossPerItem } from '../../src/metrics/brier-loss.js';
+import { zeroOneLossPerItem } from '../../src/metrics/zero-one-loss.js';
+import { SessionLockedError, SessionStateError } from '../../src/session/errors.js';
+import { ActiveTestingSession, type CreateSessionOptions } from '../../src/session/session.js';
+import { syntheticPool } from '../../src/simulate/syntheticPool.js';
+
+const N = 120;
+const pool = syntheticPool({ size: N, classes: 3, seed: 11 });
+const classes = ['a', 'b', 'c'];
+const texts = Array.from({ length: N }, (_, i) => `item ${i}`);
+const ids = texts.map((_, i) => `id${i}`);
+const options: CreateSessionOptions = { texts, ids, classes, targetScores: pool.modelScores, surrogateScores: pool.surrogateScores, seed: 3 };
+const scratch = () => join(mkdtempSync(join(tmpdir(), 'at-session-')), 'pool.session');
+const truth = (id: string): number => pool.labels[ids.indexOf(id)];
+
+/** Labels `count` proposals with the true labels. */
+async function drive(session: ActiveTestingSession, count: number): Promise<void> {
+  for (let m = 0; m < count; m++) {
+    const [item] = await session.next();
+    await session.record(item.id, truth(item.id));
+  }
+}
+
+/** The LURE estimate written out from its definition (SPEC.md §2.7), independent of the running sums. */
+function lureByDefinition(losses: number[], q: number[], n: number): number {
+  const M = losses.length;
+  if (M === n) return losses.reduce((a, b) => a + b, 0) / M;
+  let total = 0;
+  for (let m = 1; m <= M; m++) total += (1 + ((n - M) / (n - m)) * (1 / ((n - m + 1) * q[m - 1]) - 1)) * losses[m - 1];
+  return total / M;
+}
+
+function rowLoss(fn: (m: Matrix, y: Int32Array) => Float64Array, scores: Matrix, index: number, label: number): number {
+  return fn({ data: scores.data.subarray(index * scores.cols, (index + 1) * scores.cols), rows: 1, cols: scores.cols }, Int32Array.of(label))[0];
+}
+
+describe('ActiveTestingSession', () => {
+  it('estimates risk and accuracy by LURE over the labelled prefix, with ±1.96σ intervals', async () => {
+    const session = await ActiveTestingSession.create(null, options);
+    await drive(session, 40);
+    const history = session.history();
+    const losses = history.map((h) => rowLoss(lossPerItem, pool.modelScores, h.index, pool.labels[h.index]));
+    const errors = history.map((h) => rowLoss(zeroOneLossPerItem, pool.modelScores, h.index, pool.labels[h.index]));
+    const q = history.map((h) => h.probability);
+    const estimate = session.estimate();
+    expect(estimate.labels).toBe(40);
+    expect(estimate.risk.value).toBeCloseTo(lureByDefinition(losses, q, N), 12);
+    expect(estimate.accuracy.value).toBeCloseTo(1 - lureByDefinition(errors, q, N), 12);
+    expect(estimate.risk.upper - estimate.risk.value).toBeCloseTo(1.96 * estimate.risk.standardError, 14);
+    expect(estimate.accuracy.lower).toBeCloseTo(estimate.accuracy.value - 1.96 * estimate.accuracy.standardError, 14);
+    expect(estimate.risk.standardError).toBeGreaterThan(0);
+  });
+
+  it('gives the exact pool risk, accuracy and Brier score once every item is labelled', async () => {
+    for (const loss of ['cross-entropy', 'brier'] as const) {
+      const session = await ActiveTestingSession.create(null, { ...options, loss });
+      await drive(session, N);
+      expect(session.done()).toBe(true);
+      const fn = loss === 'brier' ? brierLossPerItem : lossPerItem;
+      const exact = fn(pool.modelScores, pool.labels).reduce((a, b) => a + b, 0) / N;
+      const accuracy = 1 - zeroOneLossPerItem(pool.modelScores, pool.labels).reduce((a, b) => a + b, 0) / N;
+      const estimate = session.estimate();
+      expect(estimate.risk.value).toBeCloseTo(exact, 12);
+      expect(estimate.accuracy.value).toBeCloseTo(accuracy, 12);
+      expect(await session.next()).toEqual([]);
+    }
+  });
+
+  it('accepts a custom per-item loss; reopening needs the same loss', async () => {
+    const errorRate = { name: 'error-rate', itemLoss: (f: Float64Array, y: number) => (f.indexOf(Math.max(...f)) === y ? 0 : 1) };
+    const custom = await ActiveTestingSession.create(null, { ...options, loss: errorRate });
+    const builtin = await ActiveTestingSession.create(null, { ...options, loss: 'zero-one' });
+    await drive(custom, 30);
+    await drive(builtin, 30);
+    expect(custom.history().map((h) => h.id)).toEqual(builtin.history().map((h) => h.id));
+    expect(custom.estimate().risk.value).toBeCloseTo(builtin.estimate().risk.value, 12);
+    expect(custom.estimate().risk.value).toBeCloseTo(1 - custom.estimate().accuracy.value, 12);
+    const path = scratch();
+    await (await ActiveTestingSession.create(path, { ...options, loss: errorRate })).close();
+    await expect(ActiveTestingSession.open(path)).rejects.toThrow(/custom loss "error-rate"/);
+    await (await ActiveTestingSession.open(path, { loss: errorRate })).close();
+    await expect(ActiveTestingSession.create(null, { ...options, loss: 'hinge' as 'brier' })).rejects.toThrow(InputError);
+  });
+
+  it('refuses labels for items not proposed, twice, or of unknown classes, changing nothing', async () => {
+    const path = scratch();
+    const session = await ActiveTestingSession.create(path, options);
+    const [item] = await session.next();
+    const unproposed = ids.find((id) => id !== item.id) as string;
+    const before = readFileSync(path, 'utf8');
+    await expect(session.record(unproposed, 0)).rejects.toThrow(SessionStateError);
+    await expect(session.record('nope', 0)).rejects.toThrow(InputError);
+    await expect(session.record(item.id, 'd')).rejects.toThrow(/a class name \(a, b, c\)/);
+    await expect(session.record(item.id, 3)).rejects.toThrow(InputError);
+    await expect(session.undo()).rejects.toThrow(/nothing to undo/);
+    expect(readFileSync(path, 'utf8')).toBe(before);
+    await session.record(item.id, 'b');
+    await expect(session.record(item.id, 'b')).rejects.toThrow(/already labelled/);
+    expect(session.estimate().recorded).toBe(1);
+    await session.close();
+    await expect(session.next()).rejects.toThrow(/closed/);
+  });
+
+  it('undo makes the item pending again without rewinding the random stream', async () => {
+    const plain = await ActiveTestingSession.create(null, options);
+    await drive(plain, 12);
+    const undone = await ActiveTestingSession.create(null, options);
+    await drive(undone, 5);
+    const [fifth] = undone.history().slice(-1);
+    expect(await undone.undo()).toEqual({ id: fifth.id, label: classes[truth(fifth.id)] });
+    expect(undone.estimate().labels).toBe(4);
+    const [again] = await undone.next();
+    expect(again.id).toBe(fifth.id);
+    await undone.record(again.id, truth(again.id));
+    await drive(undone, 7);
+    expect(undone.history().map((h) => h.id)).toEqual(plain.history().map((h) => h.id));
+    expect(undone.estimate().risk.value).toBe(plain.estimate().risk.value);
+  });
+
+  it('estimates over the longest fully labelled prefix when labels arrive out of order', async () => {
+    const session = await ActiveTestingSession.create(null, options);
+    const batch = await session.next(3);
+    expect(batch.map((b) => b.position)).toEqual([0, 1, 2]);
+    expect((await session.next(3)).map((b) => b.id)).toEqual(batch.map((b) => b.id));
+    await session.record(batch[1].id, truth(batch[1].id));
+    await session.record(batch[2].id, truth(batch[2].id));
+    expect(session.estimate()).toMatchObject({ labels: 0, recorded: 2, pending: 1 });
+    expect(Number.isNaN(session.estimate().risk.value)).toBe(true);
+    await session.record(batch[0].id, truth(batch[0].id));
+    expect(session.estimate()).toMatchObject({ labels: 3, recorded: 3, pending: 0 });
+  });
+
+  it('skips an item: it leaves the pool and the estimate covers the remaining items', async () => {
+    const session = await ActiveTestingSession.create(null, options);
+    await drive(session, 3);
+    const [item] = await session.next();
+    await session.skip(item.id);
+    await drive(session, 2);
+    const estimate = session.estimate();
+    expect(estimate).toMatchObject({ labels: 5, skipped: 1, poolSize: N - 1 });
+    const labelled = session.history().filter((h) => h.status === 'labelled');
+    const losses = labelled.map((h) => rowLoss(lossPerItem, pool.modelScores, h.index, pool.labels[h.index]));
+    expect(estimate.risk.value).toBeCloseTo(lureByDefinition(losses, labelled.map((h) => h.probability), N - 1), 12);
+    await expect(session.record(item.id, 0)).rejects.toThrow(/already skipped/);
+    await session.undo();
+    await session.undo();
+    expect(await session.undo()).toEqual({ id: item.id, label: null });
+    expect(session.estimate()).toMatchObject({ labels: 3, skipped: 0, poolSize: N, pending: 3 });
+    expect((await session.next())[0].id).toBe(item.id);
+  });
+
+  it('compares two targets on the same labels, with a paired interval for the difference', async () => {
+    const other = syntheticPool({ size: N, classes: 3, seed: 12 }).modelScores;
+    const session = await ActiveTestingSession.create(null, { ...options, comparisonScores: other });
+    await drive(session, 50);
+    const { risk, comparison } = session.estimate();
+    expect(comparison).toBeDefined();
+    const { difference } = comparison!;
+    expect(difference.value).toBeCloseTo(risk.value - comparison!.risk.value, 10);
+    expect(difference.upper - difference.lower).toBeCloseTo(2 * 1.96 * difference.standardError, 12);
+    const same = await ActiveTestingSession.create(null, { ...options, comparisonScores: pool.modelScores });
+    await drive(same, 20);
+    expect(same.estimate().comparison!.difference).toEqual({ value: 0, standardError: 0, lower: 0, upper: 0 });
+  });
+
+  it('runs the target only on labelled items without target predictions (surrogate-pe)', async () => {
+    const scored: string[] = [];
+    const scoreTarget = async (batch: readonly string[]) => {
+      scored.push(...batch);
+      const i = texts.indexOf(batch[0]);
+      return [Array.from(pool.modelScores.data.subarray(i * 3, i * 3 + 3))];
+    };
+    const lazy = await ActiveTestingSession.create(null, { ...options, targetScores: undefined, scoreTarget });
+    expect(lazy.settings.acquisition).toBe('surrogate-pe');
+    const eager = await ActiveTestingSession.create(null, { ...options, acquisition: 'surrogate-pe' });
+    await drive(lazy, 25);
+    await drive(eager, 25);
+    expect(scored).toEqual(lazy.history().map((h) => h.text));
+    expect(lazy.estimate()).toEqual(eager.estimate());
+    await expect(ActiveTestingSession.create(null, { ...options, targetScores: undefined })).rejects.toThrow(/scoreTarget/);
+    await expect(ActiveTestingSession.create(null, { ...options, targetScores: undefined, scoreTarget, acquisition: 'surrogate-ce' })).rejects.toThrow(/surrogate-pe/);
+  });
+
+  it('reports how many random labels would give the same interval', async () => {
+    const session = await ActiveTestingSession.create(null, { ...options, acquisition: 'iid' });
+    await drive(session, 60);
+    // Under uniform sampling LURE is the sample mean and σ̂²/Var is the label count itself.
+    expect(Math.abs(session.estimate().equivalentRandomLabels - 60)).toBeLessThanOrEqual(1);
+  });
+
+  it('stops on the label budget, or on the interval width from minLabels on', async () => {
+    const session = await ActiveTestingSession.create(null, options);
+    await drive(session, 10);
+    expect(session.done({ maxLabels: 10 })).toBe(true);
+    expect(session.done({ maxLabels: 11 })).toBe(false);
+    expect(session.done({ targetHalfWidth: 100 })).toBe(false);
+    expect(session.done({ targetHalfWidth: 100, minLabels: 10 })).toBe(true);
+    expect(session.done({ targetHalfWidth: 1e-9, minLabels: 10 })).toBe(false);
+  });
+
+  it('lives in a file: reopening restores the state and the next proposal', async () => {
+    const path = scratch();
+    const session = await ActiveTestingSession.create(path, options);
+    await expect(ActiveTestingSession.create(path, options)).rejects.toThrow(SessionLockedError);
+    await drive(session, 9);
+    await session.next(2);
+    await expect(ActiveTestingSession.open(path)).rejects.toThrow(SessionLockedError);
+    await session.close();
+    await expect(ActiveTestingSession.create(path, options)).rejects.toThrow(OutputExistsError);
+    const reopened = await ActiveTestingSession.open(path);
+    expect(reopened.history()).toEqual(session.history());
+    expect(reopened.estimate()).toEqual(session.estimate());
+    const reference = await ActiveTestingSession.create(null, options);
+    await drive(reference, 15);
+    await drive(reopened, 6);
+    expect(reopened.history()).toEqual(reference.history());
+    await reopened.close();
+  });
+
+  it('drops a torn last line with a warning, and rejects a journal that does not match its seed', async () => {
+    const path = scratch();
+    const session = await ActiveTestingSession.create(path, options);
+    await drive(session, 4);
+    await session.close();
+    appendFileSync(path, '{"e":"label","i":');
+    const warnings: string[] = [];
+    const reopened = await ActiveTestingSession.open(path, { onWarning: (m) => warnings.push(m) });
+    expect(warnings).toEqual([expect.stringMatching(/torn last line/)]);
+    expect(reopened.estimate().labels).toBe(4);
+    await drive(reopened, 1);
+    await reopened.close();
+    const lines = readFileSync(path, 'utf8').trimEnd().split('\n');
+    expect(lines.every((line) => JSON.parse(line))).toBe(true);
+    const forged = scratch();
+    const header = JSON.parse(lines[0]);
+    appendFileSync(forged, `${JSON.stringify(header)}\n{"e":"propose","i":0,"q":0.5}\n`);
+    await expect(ActiveTestingSession.open(forged)).rejects.toThrow(FileFormatError);
+  });
+});
