@@ -6,7 +6,7 @@
 // for every item and once from their key/value cache, side by side. Prints time, items/s,
 // tokens run through the model per item, the speed-up, and the largest difference between the
 // two score matrices. Environment: ACTIVE_TESTING_SHARED (default ../shared), BENCH_ICL_MODEL
-// (default test/models/tiny-llama), BENCH_ICL_ITEMS (default 500), BENCH_ICL_BATCH (default 16).
+// (default test/models/tiny-llama), BENCH_ICL_ITEMS (default 500), BENCH_ICL_BATCH (default 8).
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,7 +16,7 @@ const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const dataDir = resolve(repoRoot, process.env.ACTIVE_TESTING_SHARED ?? '../shared', 'data/sst2');
 const modelPath = resolve(repoRoot, process.env.BENCH_ICL_MODEL ?? 'test/models/tiny-llama');
 const items = Number(process.env.BENCH_ICL_ITEMS ?? 500);
-const batchSize = Number(process.env.BENCH_ICL_BATCH ?? 16);
+const batchSize = Number(process.env.BENCH_ICL_BATCH ?? 8);
 const SHOTS = 50;
 const REQUIRED_SPEEDUP = 5;
 

@@ -10,12 +10,17 @@ export interface Matrix {
 
 /** Scores as users hold them: an ndarray, nested arrays, rows of typed arrays, or a flat typed array with its shape. */
 export type MatrixInput =
+  | Matrix
   | NdArray
   | ArrayLike<ArrayLike<number>>
   | { data: ArrayLike<number>; shape: readonly [number, number] };
 
 /** Class indices (any integer array) or one-hot rows. */
 export type LabelsInput = NdArray | ArrayLike<number> | ArrayLike<ArrayLike<number>>;
+
+function isMatrix(value: object): value is Matrix {
+  return 'data' in value && 'rows' in value && 'cols' in value;
+}
 
 function isNdArray(value: unknown): value is NdArray {
   return typeof value === 'object' && value !== null && 'shape' in value && 'stride' in value && 'get' in value;
@@ -29,7 +34,13 @@ export function toMatrix(input: MatrixInput, argument: string): Matrix {
   let rows: number;
   let cols: number;
   let data: Float64Array;
-  if (isNdArray(input)) {
+  if (isMatrix(input)) {
+    ({ rows, cols } = input);
+    if (input.data.length !== rows * cols) {
+      throw new InputError({ argument, expected: `${rows * cols} values for ${rows}×${cols}`, received: input.data.length });
+    }
+    data = Float64Array.from(input.data);
+  } else if (isNdArray(input)) {
     if (input.shape.length !== 2) {
       throw new InputError({ argument, expected: 'a 2-D array (N×K)', received: `shape [${input.shape.join(', ')}]` });
     }

@@ -6,15 +6,16 @@ import { SortedPool } from './sorted-pool.js';
 
 /**
  * Draws from exactly the floored proposal of `ReferenceOrderSampler` in O(log N) per step
- * (ALGORITHMS.md §3). Items are kept in value order in two binary-indexed sum trees (value and
- * count). Each step finds the floored block (values below clip·W/R) by binary search, draws the
- * block or the weighted rest, and descends the trees.
+ * (ALGORITHMS.md §3). Items are kept in value order in a binary sum tree that holds, per node,
+ * the value sum and the count of remaining items below it. Each step finds the floored block
+ * (values below clip·W/R) by binary search, draws the block or the weighted rest, and descends
+ * the tree.
  *
  * Every tree node is recomputed from its children rather than updated by subtraction, so no
- * cancellation builds up, and `reset()` copies the touched nodes back from the pool's untouched
- * tree (O(size·log N), not O(N)), which restores them bit for bit: no run depends on the runs
- * before it. The map from `u` to items differs from the
- * reference order; the distribution is the same (q agrees to ~1e-15).
+ * cancellation builds up, and `reset()` puts the removed values back and recomputes the touched
+ * nodes the way the pool built them (O(size·log N), not O(N)), which restores them bit for bit: no
+ * run depends on the runs before it. The map from `u` to items differs from the reference order; the distribution is the
+ * same (q agrees to ~1e-15).
  *
  * @example
  * const sampler = new FenwickSampler(Float64Array.of(1, 1, 2), 0.1, 'corrected');
@@ -24,7 +25,9 @@ import { SortedPool } from './sorted-pool.js';
 export class FenwickSampler implements PoolSampler {
   readonly size: number;
   private readonly pool: SortedPool;
+  /** Value sum of the remaining items below each node (node i = node 2i + node 2i+1, leaves at `leaves + rank`). */
   private readonly sums: Float64Array;
+  /** Count of the remaining items below each node. */
   private readonly counts: Int32Array;
   private readonly leaves: number;
   private readonly depth: number;
@@ -32,18 +35,21 @@ export class FenwickSampler implements PoolSampler {
   /** Ranks drawn or removed since the last reset. */
   private readonly removed: Int32Array;
   private removedCount = 0;
-  private readonly stamps: Int32Array;
-  private generation = 0;
+  /** The four targets a two-level step of `descend` can lead to. */
+  private readonly candidates = new Float64Array(4);
   private probabilityOfLast = Number.NaN;
   // Per-step state set by `computeStep` (fields, so that a step allocates nothing).
   private floorValue = 0;
+  /** The cumulative value sum `descend` looks for. */
+  private target = 0;
   private shift = 0;
   private total = 0;
   private normaliser = 1;
   private firstBlockRank = 0;
   private flooredCount = 0;
   private flooredSum = 0;
-  private blockSum = 0;
+  /** Rank below which `flooredCount` and `flooredSum` were last summed; -1 after a change below it. */
+  private splitRank = -1;
   private uniform = false;
   private undefinedProposal = false;
 
@@ -62,13 +68,12 @@ export class FenwickSampler implements PoolSampler {
       });
     }
     this.size = this.pool.weights.length;
+    this.leaves = this.pool.leaves;
+    this.depth = 31 - Math.clz32(this.leaves);
     this.sums = this.pool.treeSums.slice();
     this.counts = this.pool.treeCounts.slice();
-    this.leaves = this.pool.leaves;
-    this.depth = Math.log2(this.leaves);
     this.hasNegative = this.pool.hasNegative;
     this.removed = new Int32Array(this.size);
-    this.stamps = new Int32Array(2 * this.leaves);
   }
 
   get remaining(): number {
@@ -96,17 +101,17 @@ export class FenwickSampler implements PoolSampler {
         rank = this.kthRemaining(Math.min(Math.floor(x / this.floorValue), this.flooredCount - 1));
       } else {
         const offset = this.flooredSum + this.flooredCount * this.shift;
-        rank = this.descend((x - flooredMass) * this.total + offset);
+        // Passed in a field: a float argument to a call the compiler does not inline is boxed.
+        this.target = (x - flooredMass) * this.total + offset;
+        rank = this.shift === 0 ? this.descend() : this.descendShifted();
         // Rounding can land just outside the weighted block: take its nearest remaining item.
         if (rank < this.firstBlockRank) rank = this.kthRemaining(this.flooredCount);
         else if (rank >= this.size || this.counts[this.leaves + rank] === 0) rank = this.kthRemaining(remaining - 1);
       }
       this.probabilityOfLast = this.valueOfRank(rank) / this.normaliser;
     }
-    const index = this.pool.order[rank];
     this.removeRank(rank);
-    this.removed[this.removedCount++] = rank;
-    return index;
+    return this.pool.order[rank];
   }
 
   probability(index: number): number {
@@ -124,33 +129,42 @@ export class FenwickSampler implements PoolSampler {
       throw new InputError({ argument: 'index', expected: `a remaining pool item in [0, ${this.size - 1}]`, received: index });
     }
     this.removeRank(rank);
-    this.removed[this.removedCount++] = rank;
   }
 
   reset(): void {
-    const { sums, counts, leaves, removed, stamps } = this;
-    const pristineSums = this.pool.treeSums;
-    const pristineCounts = this.pool.treeCounts;
-    if (this.generation === 0x3fffffff) {
-      stamps.fill(0);
-      this.generation = 0;
+    const { sums, counts, leaves, removed, removedCount } = this;
+    const values = this.pool.sorted;
+    // The removed leaves get their values back, and every node above them is recomputed from its
+    // children, bottom level first, exactly as SortedPool built it: the tree is restored bit for
+    // bit, with no float added back, and without reading the pool's (cache-cold) tree. Where the
+    // removed paths merge, at the top, whole levels are recomputed (as many nodes as removals).
+    let top = 1;
+    while (top < removedCount && top < leaves) top *= 2;
+    for (let j = 0; j < removedCount; j++) {
+      sums[leaves + removed[j]] = values[removed[j]];
+      counts[leaves + removed[j]] = 1;
     }
-    const generation = ++this.generation;
-    // Copy every touched node back from the pool's untouched tree: bit-for-bit, no float
-    // arithmetic. A node already restored in this reset has its whole path to the root restored.
-    for (let j = 0; j < this.removedCount; j++) {
-      for (let node = leaves + removed[j]; node >= 1 && stamps[node] !== generation; node >>= 1) {
-        stamps[node] = generation;
-        sums[node] = pristineSums[node];
-        counts[node] = pristineCounts[node];
+    for (let level = 1; leaves >> level >= top; level++) {
+      for (let j = 0; j < removedCount; j++) {
+        const node = (leaves + removed[j]) >> level;
+        sums[node] = sums[2 * node] + sums[2 * node + 1];
+        counts[node] = counts[2 * node] + counts[2 * node + 1];
       }
     }
+    for (let node = top - 1; node >= 1; node--) {
+      sums[node] = sums[2 * node] + sums[2 * node + 1];
+      counts[node] = counts[2 * node] + counts[2 * node + 1];
+    }
     this.removedCount = 0;
+    this.splitRank = -1;
   }
 
-  /** Unnormalised proposal value max(c/R, (w + shift)/W') of a remaining rank. */
+  /**
+   * Unnormalised proposal value max(c/R, (w + shift)/W') of a remaining rank. A remaining leaf
+   * holds its value w, and its line is warm from the walk that found it.
+   */
   private valueOfRank(rank: number): number {
-    return Math.max(this.floorValue, (this.pool.sorted[rank] + this.shift) / this.total);
+    return Math.max(this.floorValue, (this.sums[this.leaves + rank] + this.shift) / this.total);
   }
 
   private computeStep(): void {
@@ -181,27 +195,28 @@ export class FenwickSampler implements PoolSampler {
     }
     // Items with (w + shift)/W' < c/R sit at the floor; they are a prefix in value order.
     this.firstBlockRank = gallopLowerBound(sorted, this.floorValue * this.total - this.shift, this.firstBlockRank);
-    this.splitAt(this.firstBlockRank);
-    const blockCount = remaining - this.flooredCount;
-    const blockMass = (this.blockSum + blockCount * this.shift) / this.total;
+    if (this.firstBlockRank !== this.splitRank) this.splitAt(this.firstBlockRank);
+    // The floored items' shifted mass is below clip·W', so the rest's, W' minus it, loses at most
+    // a few ulps to cancellation (clip < 1).
+    const blockMass = (this.total - (this.flooredSum + this.flooredCount * this.shift)) / this.total;
     this.normaliser = this.flooredCount * this.floorValue + blockMass;
   }
 
   /**
-   * One walk from the root to leaf `rank`: the count and value sum of remaining items below it and
-   * the value sum at or above it (each node's sum is exact-ish, so no difference of large sums).
+   * One walk from the root to leaf `rank`: the count and value sum of the remaining items below
+   * it (each node's sum is exact-ish, so no difference of large sums). They change only when the
+   * rank moves or an item below it is removed, so the walk is skipped on most steps.
    */
   private splitAt(rank: number): void {
     const { sums, counts } = this;
-    let count = 0;
-    let below = 0;
-    let above = 0;
+    this.splitRank = rank;
     if (rank >= this.leaves) {
       this.flooredCount = counts[1];
       this.flooredSum = sums[1];
-      this.blockSum = 0;
       return;
     }
+    let count = 0;
+    let below = 0;
     let node = 1;
     for (let bit = this.depth - 1; bit >= 0; bit--) {
       const left = 2 * node;
@@ -210,56 +225,87 @@ export class FenwickSampler implements PoolSampler {
         below += sums[left];
         node = left + 1;
       } else {
-        above += sums[left + 1];
         node = left;
       }
     }
     this.flooredCount = count;
     this.flooredSum = below;
-    this.blockSum = above + sums[node];
   }
 
+  /**
+   * Zeroes leaf `rank` and recomputes the sums on its path from the children (the running sum
+   * stays in a register; IEEE addition is commutative, so the order of the two children is moot).
+   */
   private removeRank(rank: number): void {
     const { sums, counts } = this;
     let node = this.leaves + rank;
     sums[node] = 0;
     counts[node] = 0;
-    for (node >>= 1; node >= 1; node >>= 1) {
-      sums[node] = sums[2 * node] + sums[2 * node + 1];
+    let sum = 0;
+    while (node > 1) {
+      sum += sums[node ^ 1];
+      node >>= 1;
+      sums[node] = sum;
       counts[node]--; // integers: exact
     }
+    this.removed[this.removedCount++] = rank;
+    if (rank < this.splitRank) this.splitRank = -1;
   }
 
   /** Rank of the k-th (0-based) remaining item in value order. */
   private kthRemaining(k: number): number {
-    const counts = this.counts;
+    const { counts, leaves } = this;
     let node = 1;
-    while (node < this.leaves) {
+    while (node < leaves) {
       const left = 2 * node;
-      if (counts[left] > k) node = left;
+      const count = counts[left];
+      if (count > k) node = left;
       else {
-        k -= counts[left];
+        k -= count;
         node = left + 1;
       }
     }
-    return node - this.leaves;
+    return node - leaves;
   }
 
-  /** First rank whose cumulative Σ(w + shift) over remaining items exceeds `target`. */
-  private descend(target: number): number {
-    const { sums, counts, shift, leaves } = this;
+  /**
+   * First rank whose cumulative value sum over remaining items exceeds `target`. Two levels per
+   * iteration without a branch (the direction is as unpredictable as the draw): the three sums
+   * that decide them are compared at once, the four candidate targets are computed with the same
+   * subtractions as a level-by-level walk, and the one taken is picked by index from `candidates`
+   * (a float select by multiplying by 0 or 1 would lengthen the chain from one level to the next).
+   */
+  private descend(): number {
+    const { sums, leaves, candidates } = this;
+    let target = this.target;
     let node = 1;
-    if (shift === 0) {
-      // Branch-free: the direction at each level is as unpredictable as the draw.
-      while (node < leaves) {
-        const left = 2 * node;
-        const mass = sums[left];
-        const right = +(mass <= target);
-        target -= right * mass;
-        node = left + right;
-      }
-      return node - leaves;
+    let level = this.depth;
+    for (; level >= 2; level -= 2) {
+      const mass = sums[2 * node];
+      const leftOfLeft = sums[4 * node];
+      const leftOfRight = sums[4 * node + 2];
+      const rightTarget = target - mass;
+      const right = +(mass <= target);
+      const rightOfLeft = +(leftOfLeft <= target);
+      const rightOfRight = +(leftOfRight <= rightTarget);
+      candidates[0] = target;
+      candidates[1] = target - leftOfLeft;
+      candidates[2] = rightTarget;
+      candidates[3] = rightTarget - leftOfRight;
+      // 2·right + (right ? rightOfRight : rightOfLeft), in integer operations.
+      const pick = 2 * right + (rightOfLeft ^ ((rightOfLeft ^ rightOfRight) & -right));
+      target = candidates[pick];
+      node = 4 * node + pick;
     }
+    if (level === 1) node = 2 * node + +(sums[2 * node] <= target);
+    return node - leaves;
+  }
+
+  /** `descend` over the shifted values w + shift of the remaining items. */
+  private descendShifted(): number {
+    const { sums, counts, leaves, shift } = this;
+    let target = this.target;
+    let node = 1;
     while (node < leaves) {
       const left = 2 * node;
       const mass = sums[left] + counts[left] * shift;

@@ -27,8 +27,9 @@ grid.json (paths relative to the file):
     ]
   }
   Setting fields: acquisition (iid, true-loss, self-entropy, surrogate-ce, surrogate-pe,
-  surrogate-nll), estimator (lure, is, iid, ase; default lure, iid for iid), clip (default 0.1),
-  temperature, surrogate (a key of "surrogates"; default the only one), name.
+  surrogate-nll, surrogate-m2, adaptive; see docs/adaptive.md), estimator (lure, is, iid, ase;
+  default lure, iid for iid), clip (default 0.1), temperature, defensive (λ: mix a fixed proposal
+  with uniform), surrogate (a key of "surrogates"; default the only one), name.
   Score files can come from LLM scoring steps run first into DIR/scores/<step>/:
     "evaluate": { "target": { "model": "models/x", "data": "pool.tsv", "classes": "neg,pos" } },
     "modelScores": "evaluate:target", "labels": "evaluate:target"

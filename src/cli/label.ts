@@ -4,7 +4,7 @@ import { FileFormatError, InputError, UsageError } from '../errors.js';
 import { readNpy } from '../io/npy.js';
 import type { Matrix } from '../matrix.js';
 import { ActiveTestingSession, type SessionEstimate, type StoppingRule } from '../session/session.js';
-import type { SessionAcquisition } from '../session/header.js';
+import { SESSION_ACQUISITIONS } from '../session/header.js';
 import type { BuiltinLoss } from '../session/loss.js';
 import { scoresMatrix } from '../simulate/inputs.js';
 import type { Command } from './command.js';
@@ -25,14 +25,14 @@ const OPTIONS = {
   'comparison-scores': { type: 'string' },
   'surrogate-scores': { type: 'string' },
   acquisition: { type: 'string' },
+  defensive: { type: 'string' },
   loss: { type: 'string' },
   clip: { type: 'string' },
   temperature: { type: 'string' },
   seed: { type: 'string' },
 } as const;
 
-const CREATE_OPTIONS = ['data', 'text-column', 'id-column', 'classes', 'model-scores', 'comparison-scores', 'surrogate-scores', 'acquisition', 'loss', 'clip', 'temperature', 'seed'];
-const ACQUISITIONS: readonly SessionAcquisition[] = ['surrogate-ce', 'surrogate-pe', 'self-entropy', 'iid'];
+const CREATE_OPTIONS = ['data', 'text-column', 'id-column', 'classes', 'model-scores', 'comparison-scores', 'surrogate-scores', 'acquisition', 'defensive', 'loss', 'clip', 'temperature', 'seed'];
 const LOSSES: Record<string, BuiltinLoss> = { ce: 'cross-entropy', 'zero-one': 'zero-one', brier: 'brier' };
 
 const HELP = `Usage: active-testing label --session FILE [--answers FILE] [stopping options]
@@ -63,15 +63,19 @@ Pool options (creating a session):
   --model-scores FILE        target logits, N×K .npy (rows in --data order)
   --comparison-scores FILE   a second target's logits, to compare the two on the same labels
   --surrogate-scores FILE    surrogate logits, N×K .npy
-  --acquisition A            surrogate-ce | surrogate-pe | self-entropy | iid
-                             (default surrogate-ce with --surrogate-scores, else iid)
+  --acquisition A            adaptive | surrogate-m2 | surrogate-ce | surrogate-pe | self-entropy | iid
+                             (default with --surrogate-scores: adaptive (docs/adaptive.md), or
+                             surrogate-ce with --comparison-scores, another --loss or --defensive;
+                             else iid)
+  --defensive λ              mix a fixed proposal with uniform: (1−λ)·q + λ·uniform (default none)
   --loss L                   ce | zero-one | brier (default ce)
   --clip C                   proposal floor in [0, 1) (default 0.1)
   --temperature T            surrogate temperature (default none)
   --seed s                   seed of the proposals (default 0)
 
 At the end it prints the estimate, its interval, and how many random labels would have given
-an interval as narrow (estimated from the session's own labels).
+an interval as narrow and the variance ratio to random labelling (both estimated from the
+session's own labels).
 `;
 
 async function readScores(path: string | undefined, flagName: string): Promise<Matrix | undefined> {
@@ -100,7 +104,8 @@ async function createSession(path: string, values: OptionValues): Promise<Active
     targetScores: modelScores,
     comparisonScores: await readScores(values['comparison-scores'] as string | undefined, '--comparison-scores'),
     surrogateScores: await readScores(values['surrogate-scores'] as string | undefined, '--surrogate-scores'),
-    acquisition: choiceOption(values, 'acquisition', ACQUISITIONS),
+    acquisition: choiceOption(values, 'acquisition', SESSION_ACQUISITIONS),
+    defensive: numberOption(values, 'defensive'),
     loss: loss === undefined ? undefined : LOSSES[loss],
     clip: numberOption(values, 'clip'),
     temperature: numberOption(values, 'temperature'),
@@ -154,7 +159,10 @@ function summary(session: ActiveTestingSession): string {
       formatInterval('Difference in risk (target − comparison):', estimate.comparison.difference),
     );
   }
-  lines.push(`Random labelling would need about ${estimate.equivalentRandomLabels} labels for an interval this narrow.`);
+  lines.push(
+    `Random labelling would need about ${estimate.equivalentRandomLabels} labels for an interval this narrow.`,
+    `Variance ÷ random labelling's (est.): ${estimate.varianceRatio.toFixed(2)} (below 1: active testing is helping).`,
+  );
   return lines.join('\n');
 }
 

@@ -6,8 +6,8 @@ import {
 } from '../acquisition/simulate.js';
 import { InputError, UsageError } from '../errors.js';
 import { assertOutputsWritable } from '../io/atomic.js';
-import { ACQUISITION_FUNCTIONS, lossPerItem, rowMedian } from '../metrics/index.js';
-import { PROPOSAL_ACQUISITIONS, varianceRatioRows } from '../acquisition/adaptive/index.js';
+import { ACQUISITION_FUNCTIONS, lossPerItem } from '../metrics/index.js';
+import { PROPOSAL_ACQUISITIONS } from '../acquisition/adaptive/index.js';
 import { loadCalibrationSet } from '../calibration/index.js';
 import { DEMO_LABEL_COUNTS, rowsAtLabelCounts, runDemo, type DemoResult } from '../simulate/demo.js';
 import { loadSimulationPool } from '../simulate/inputs.js';
@@ -77,7 +77,8 @@ Inputs (.npy, version 1-3, C or Fortran order, either endianness):
 Options:
   --acquisition A   iid | true-loss | self-entropy | surrogate-ce | surrogate-pe | surrogate-nll
                     | surrogate-m2 (√E[ℓ²] under the surrogate) | adaptive (docs/adaptive.md)
-                    (default surrogate-ce with --surrogate-scores, else iid)
+                    (default adaptive with --surrogate-scores, else iid; surrogate-ce, the
+                    paper's fixed proposal, with --numerics reference or --defensive)
   --estimator E     lure | is | iid | ase (default lure; iid for iid acquisition)
   --clip C          proposal floor, in [0, 1) (default 0.1; ignored by iid)
   --temperature T   temperature of the surrogate (surrogate-*) or target (self-entropy) (default none)
@@ -96,7 +97,7 @@ Options:
                     (instead of --temperature); these labels count in your labelling budget
   --out DIR         output folder (created if missing)
   --force           replace existing output files in DIR
-  --demo            run on the built-in synthetic LLM-like pool: active testing (surrogate-ce + LURE)
+  --demo            run on the built-in synthetic LLM-like pool: active testing (adaptive + LURE)
                     vs random labelling (iid), into a new folder runs/demo-<time>/ unless --out
 
 Outputs in DIR: estimates.npy (float64, rows×runs; row k = estimate after k·step+1 labels),
@@ -206,7 +207,7 @@ function describeDemo(demo: DemoResult): string {
   return [
     `Active testing vs random labelling on the built-in synthetic LLM-like pool (N = ${demo.poolSize}, K = ${demo.classes}, ${demo.active.result.runs} runs each)`,
     `true risk (mean cross-entropy of the target over the pool): ${fixed(demo.trueRisk, 5)}`,
-    table(['labels', 'MSE active (surrogate-ce + LURE)', 'MSE random (iid)', 'random/active'], body),
+    table(['labels', 'MSE active (adaptive + LURE)', 'MSE random (iid)', 'random/active'], body),
     `A ratio of r: random labelling's MSE is r times larger, so it needs about r times as many labels for the same error.`,
     `wrote ${demo.dir}/ (pool/, ${demo.active.name}/, ${demo.random.name}/, comparison.json)`,
   ].join('\n');
@@ -215,7 +216,7 @@ function describeDemo(demo: DemoResult): string {
 async function runDemoCommand(values: OptionValues): Promise<number> {
   const extra = Object.keys(values).filter((name) => values[name] !== undefined && !DEMO_OPTIONS.has(name));
   if (extra.length > 0) throw new UsageError(`--demo uses the built-in pool and settings; it does not take ${extra.map((n) => `--${n}`).join(', ')}`);
-  const bars = { 'surrogate-ce-lure': progressBar({ label: 'active testing' }), iid: progressBar({ label: 'random labelling' }) };
+  const bars = { 'adaptive-lure': progressBar({ label: 'active testing' }), iid: progressBar({ label: 'random labelling' }) };
   const runs = integerOption(values, 'runs');
   const seed = integerOption(values, 'seed');
   const threads = integerOption(values, 'threads');
@@ -273,11 +274,7 @@ async function runSimulation(values: OptionValues): Promise<number> {
     ...(calibrationFiles.scores === undefined ? {} : { calibrationScores: calibrationFiles.scores, calibrationLabels: calibrationFiles.labels }),
     poolSize: rows,
     classes: cols,
-  });
-  if (result.bootstrapVariance !== null) {
-    const ratios = varianceRatioRows(result, lossPerItem(pool.modelScores, pool.labels));
-    summary.variance_ratio = Array.from(rowMedian({ data: ratios, rows: result.rows, cols: result.runs }));
-  }
+  }, lossPerItem(pool.modelScores, pool.labels));
   await writeSimulationOutputs(out, result, summary, { force });
   console.log(describeRun(summary, result, out, rows, cols));
   return 0;

@@ -3,6 +3,7 @@ import { dirname, resolve } from 'node:path';
 import { FileFormatError, InputError } from '../errors.js';
 import { ESTIMATOR_NAMES, type EstimatorName } from '../acquisition/simulate.js';
 import { ACQUISITION_FUNCTIONS, type AcquisitionFunction } from '../metrics/index.js';
+import { PROPOSAL_ACQUISITIONS, type ProposalAcquisition } from '../acquisition/adaptive/index.js';
 import type { Numerics } from '../numerics.js';
 import { EVALUATE_REFERENCE, type EvaluateStep, resolveEvaluateSteps } from './evaluate-steps.js';
 import { settingName } from './manifest.js';
@@ -14,13 +15,20 @@ export interface SurrogateSpec {
   iclExamples: number;
 }
 
+/** An acquisition function, or a proposal of docs/adaptive.md (`surrogate-m2`, `adaptive`). */
+export type SettingAcquisition = AcquisitionFunction | ProposalAcquisition;
+
+const SETTING_ACQUISITIONS: readonly string[] = [...ACQUISITION_FUNCTIONS, ...PROPOSAL_ACQUISITIONS];
+
 /** One acquisition setting of the grid, as written in the config (every field but `acquisition` optional). */
 export interface SettingSpec {
   name?: string;
-  acquisition: AcquisitionFunction;
+  acquisition: SettingAcquisition;
   estimator?: EstimatorName;
   clip?: number;
   temperature?: number | null;
+  /** Weight λ of uniform in the defensive mixture (1−λ)·q + λ·uniform; default none. */
+  defensive?: number | null;
   /** Key into `surrogates`; defaults to the only surrogate when there is one. */
   surrogate?: string;
 }
@@ -52,11 +60,13 @@ export interface ResolvedSetting {
   name: string;
   /** Sub-folder of the experiment's output folder. */
   folder: string;
-  acquisition: AcquisitionFunction;
+  acquisition: SettingAcquisition;
   estimator: EstimatorName;
   /** Clip fraction (ignored, and reported as 0, for `iid`). */
   clip: number;
   temperature: number | null;
+  /** Defensive mixture weight λ, or null for none. */
+  defensive: number | null;
   /** Absolute path (or `evaluate:<step>`) of the surrogate's scores, or `null` when the acquisition needs none. */
   surrogateScores: string | null;
   surrogate: string | null;
@@ -83,7 +93,7 @@ export interface ExperimentConfig {
   settings: ResolvedSetting[];
 }
 
-const SURROGATE_ACQUISITIONS: ReadonlySet<string> = new Set(['surrogate-ce', 'surrogate-pe', 'surrogate-nll']);
+const SURROGATE_ACQUISITIONS: ReadonlySet<string> = new Set(['surrogate-ce', 'surrogate-pe', 'surrogate-nll', 'surrogate-m2', 'adaptive']);
 
 /**
  * Reads and validates an experiment file. Relative paths are resolved against the file's folder.
@@ -155,10 +165,10 @@ function resolveSetting(
 ): ResolvedSetting {
   const where = `settings[${index}]`;
   const spec = asObject(input, where);
-  checkKeys(spec, where, ['name', 'acquisition', 'estimator', 'clip', 'temperature', 'surrogate']);
+  checkKeys(spec, where, ['name', 'acquisition', 'estimator', 'clip', 'temperature', 'defensive', 'surrogate']);
   const acquisition = spec.acquisition;
-  if (typeof acquisition !== 'string' || !(ACQUISITION_FUNCTIONS as readonly string[]).includes(acquisition)) {
-    throw new InputError({ argument: `${where}.acquisition`, expected: `one of ${ACQUISITION_FUNCTIONS.join(', ')}`, received: acquisition });
+  if (typeof acquisition !== 'string' || !SETTING_ACQUISITIONS.includes(acquisition)) {
+    throw new InputError({ argument: `${where}.acquisition`, expected: `one of ${SETTING_ACQUISITIONS.join(', ')}`, received: acquisition });
   }
   const isRandom = acquisition === 'iid';
   const estimator = spec.estimator ?? (isRandom ? 'iid' : 'lure');
@@ -172,6 +182,13 @@ function resolveSetting(
   const temperature = spec.temperature ?? null;
   if (temperature !== null && (typeof temperature !== 'number' || !(temperature > 0) || !Number.isFinite(temperature))) {
     throw new InputError({ argument: `${where}.temperature`, expected: 'a positive number or null', received: temperature });
+  }
+  const defensive = spec.defensive ?? null;
+  if (defensive !== null && (typeof defensive !== 'number' || !(defensive >= 0 && defensive <= 1))) {
+    throw new InputError({ argument: `${where}.defensive`, expected: 'a mixture weight λ in [0, 1], or null', received: defensive });
+  }
+  if (defensive !== null && (acquisition === 'adaptive' || isRandom)) {
+    throw new InputError({ argument: `${where}.defensive`, expected: `no defensive weight with ${acquisition} acquisition`, received: defensive });
   }
   let surrogate: string | null = null;
   const needsSurrogate = SURROGATE_ACQUISITIONS.has(acquisition) || estimator === 'ase';
@@ -187,15 +204,16 @@ function resolveSetting(
   const labelOffset = iclBudget && surrogateSpec ? surrogateSpec.iclExamples : 0;
   const name =
     spec.name === undefined
-      ? settingName({ acquisition, estimator, clip, temperature: temperature as number | null, surrogate: surrogates.size > 1 ? surrogate : null })
+      ? settingName({ acquisition, estimator, clip, temperature: temperature as number | null, defensive, surrogate: surrogates.size > 1 ? surrogate : null })
       : requireString(spec.name, `${where}.name`);
   return {
     name,
     folder: folderName(name),
-    acquisition: acquisition as AcquisitionFunction,
+    acquisition: acquisition as SettingAcquisition,
     estimator: estimator as EstimatorName,
     clip,
     temperature: temperature as number | null,
+    defensive,
     surrogate,
     surrogateScores: surrogateSpec?.scores ?? null,
     size,

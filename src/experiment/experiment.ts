@@ -6,6 +6,7 @@ import { simulate, type SimulationOptions } from '../acquisition/simulate.js';
 import { CancelledError, InputError, OutputExistsError } from '../errors.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import type { Matrix } from '../matrix.js';
+import { lossPerItem } from '../metrics/index.js';
 import { loadSimulationPool, type LoadedPool } from '../simulate/inputs.js';
 import { summarizeSimulation, writeSimulationOutputs } from '../simulate/outputs.js';
 import { VERSION } from '../version.js';
@@ -117,7 +118,7 @@ export async function runExperiment(grid: ExperimentConfig, options: ExperimentO
       ...(setting.surrogateScores ? { surrogateScores: setting.surrogateScores } : {}),
       poolSize,
       classes: pool.modelScores.cols,
-    });
+    }, lossPerItem(pool.modelScores, pool.labels));
     // Files in an unfinished folder come from an interrupted run of this same setting: replace them.
     await removeInterruptedWrites(folder);
     await writeSimulationOutputs(folder, result, summary, { force: true });
@@ -156,6 +157,8 @@ export function simulationOptionsFor(config: ExperimentConfig, setting: Resolved
     estimator: setting.estimator,
     clipPercentage: setting.clip,
     temperature: setting.temperature,
+    // Only when set, so that grids from before defensive mixtures keep their fingerprints.
+    ...(setting.defensive === null ? {} : { defensive: setting.defensive }),
     runs: config.runs,
     size: setting.size,
     step: config.step,

@@ -41,12 +41,14 @@ export function settingName(options: {
   estimator: string;
   clip?: number | null;
   temperature?: number | null;
+  defensive?: number | null;
   surrogate?: string | null;
 }): string {
-  const { acquisition, estimator, clip, temperature, surrogate } = options;
+  const { acquisition, estimator, clip, temperature, defensive, surrogate } = options;
   if (acquisition === 'iid' && estimator === 'iid') return 'Random (i.i.d.)';
   const parts = [surrogate ? `${acquisition} (${surrogate})` : acquisition, estimator === 'ase' ? 'ASE' : estimator.toUpperCase()];
   if (acquisition !== 'iid' && clip !== undefined && clip !== null) parts.push(`clip ${clip}`);
   if (temperature !== undefined && temperature !== null) parts.push(`T ${temperature}`);
+  if (defensive !== undefined && defensive !== null) parts.push(`defensive ${defensive}`);
   return parts.join(' · ');
 }

@@ -54,6 +54,8 @@ async function simulationSubfolders(dir: string): Promise<string[]> {
 interface SimulationSummary {
   true_risk: number;
   labels?: number[];
+  /** Numbers, with non-finite ones written as "NaN" etc. */
+  variance_ratio?: Array<number | string>;
   config?: Record<string, unknown>;
 }
 
@@ -74,12 +76,19 @@ async function loadSimulation(dir: string, name?: string, labelOffset = 0): Prom
     throw new FileFormatError(variancePath, `has shape [${bootstrapVariance.rows}, ${bootstrapVariance.cols}], estimates.npy has [${estimates.rows}, ${estimates.cols}]`);
   }
   const labels = rowLabels(summary, estimates.rows, summaryPath);
+  const varianceRatio = rowVarianceRatio(summary, estimates.rows, summaryPath);
   const acquisition = String(config.acquisition ?? 'unknown');
   const estimator = String(config.estimator ?? 'unknown');
   return {
     name:
       name ??
-      settingName({ acquisition, estimator, clip: numberOrNull(config.clip ?? config.clipPercentage), temperature: numberOrNull(config.temperature) }),
+      settingName({
+        acquisition,
+        estimator,
+        clip: numberOrNull(config.clip ?? config.clipPercentage),
+        temperature: numberOrNull(config.temperature),
+        defensive: numberOrNull(config.defensive),
+      }),
     dir,
     acquisition,
     estimator,
@@ -88,7 +97,17 @@ async function loadSimulation(dir: string, name?: string, labelOffset = 0): Prom
     labelOffset,
     estimates,
     ...(bootstrapVariance ? { bootstrapVariance } : {}),
+    ...(varianceRatio ? { varianceRatio } : {}),
   };
+}
+
+function rowVarianceRatio(summary: SimulationSummary, rows: number, summaryPath: string): Float64Array | undefined {
+  const ratios = summary.variance_ratio;
+  if (ratios === undefined) return undefined;
+  if (!Array.isArray(ratios) || ratios.length !== rows) {
+    throw new FileFormatError(summaryPath, `"variance_ratio" must have one entry per row of estimates.npy (${rows})`);
+  }
+  return Float64Array.from(ratios, (r) => Number(r));
 }
 
 function rowLabels(summary: SimulationSummary, rows: number, summaryPath: string): Float64Array {

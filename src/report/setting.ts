@@ -23,6 +23,11 @@ export interface ReportSetting {
   estimates: Matrix;
   /** Bootstrap variance of each estimate, rows × runs, when the simulation bootstrapped. */
   bootstrapVariance?: Matrix;
+  /**
+   * Per row, the median over runs of each run's own estimate of its variance ÷ random labelling's
+   * (summary.json's `variance_ratio`, docs/adaptive.md); absent in older or unbootstrapped outputs.
+   */
+  varianceRatio?: Float64Array;
 }
 
 /** `random`: i.i.d. labelling (the baseline of the relative figures); `ase`: the ASE baseline; `active`: active testing. */

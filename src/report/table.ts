@@ -20,6 +20,8 @@ export interface SummaryCell {
   relativeMedianSe: number | null;
   /** Fraction of runs whose estimate ± confidence·σ contained the true risk. */
   coverage: number | null;
+  /** Median over runs of each run's own estimate of its variance ÷ random labelling's (below 1: active testing helps). */
+  varianceRatio: number | null;
 }
 
 /** One row of the summary table. */
@@ -78,7 +80,7 @@ function summarise(curves: SettingCurves, baseline: SettingCurves | null, thresh
   const cells = thresholds.map((target): SummaryCell => {
     const row = nearestRow(labels, target);
     if (Math.abs(labels[row] - target) >= step) {
-      return { target, labels: null, row: null, mse: null, medianSe: null, relativeMse: null, relativeMedianSe: null, coverage: null };
+      return { target, labels: null, row: null, mse: null, medianSe: null, relativeMse: null, relativeMedianSe: null, coverage: null, varianceRatio: null };
     }
     return {
       target,
@@ -89,6 +91,7 @@ function summarise(curves: SettingCurves, baseline: SettingCurves | null, thresh
       relativeMse: relativeMse?.[row] ?? null,
       relativeMedianSe: relativeMedianSe?.[row] ?? null,
       coverage: curves.coverage?.[row] ?? null,
+      varianceRatio: setting.varianceRatio?.[row] ?? null,
     };
   });
   return {
@@ -105,7 +108,8 @@ function summarise(curves: SettingCurves, baseline: SettingCurves | null, thresh
 
 /**
  * The summary table as Markdown: one table per quantity (MSE, median squared error, MSE relative
- * to random labelling, coverage), settings as rows and label counts as columns. A cell whose row
+ * to random labelling, coverage, the runs' own variance-ratio diagnostic), settings as rows and
+ * label counts as columns. A cell whose row
  * has a label count other than the column's shows it in parentheses.
  *
  * @example
@@ -129,6 +133,11 @@ export function summaryMarkdown(table: SummaryTable): string {
   }
   if (table.settings.some((s) => s.cells.some((c) => c.coverage !== null))) {
     sections.push(section(`Coverage of estimate ± ${table.confidence}σ (nominal 0.95)`, (c) => c.coverage, formatRatio));
+  }
+  if (table.settings.some((s) => s.cells.some((c) => c.varianceRatio !== null))) {
+    sections.push(
+      section("Variance ÷ random labelling's, estimated from each run's own labels (median over runs; below 1: active testing is helping)", (c) => c.varianceRatio, formatRatio),
+    );
   }
   return [`True risk of the pool: ${table.trueRisk.toPrecision(6)}.`, '', sections.join('\n\n'), ''].join('\n');
 }

@@ -2,10 +2,13 @@ import { FileFormatError, InputError } from '../errors.js';
 import { toMatrix, type Matrix, type MatrixInput } from '../matrix.js';
 import type { SessionLoss } from './loss.js';
 
-/** Acquisition functions a session can use: the ones that need no labels. */
-export type SessionAcquisition = 'surrogate-ce' | 'surrogate-pe' | 'self-entropy' | 'iid';
+/** Acquisitions a session can use: the functions that need no labels, and the proposals of docs/adaptive.md. */
+export type SessionAcquisition = 'adaptive' | 'surrogate-m2' | 'surrogate-ce' | 'surrogate-pe' | 'self-entropy' | 'iid';
 
-const ACQUISITIONS: readonly SessionAcquisition[] = ['surrogate-ce', 'surrogate-pe', 'self-entropy', 'iid'];
+export const SESSION_ACQUISITIONS: readonly SessionAcquisition[] = ['adaptive', 'surrogate-m2', 'surrogate-ce', 'surrogate-pe', 'self-entropy', 'iid'];
+
+/** Acquisitions that read the target's predictions on the whole pool. */
+const NEED_TARGET: readonly SessionAcquisition[] = ['adaptive', 'surrogate-m2', 'surrogate-ce', 'self-entropy'];
 
 /** Scores the target model on demand (the "no target predictions" mode), e.g. `(texts) => model.score(texts)`. */
 export type TargetScorer = (texts: readonly string[]) => Promise<ScoresInput>;
@@ -25,11 +28,17 @@ export interface SessionOptions {
   /** The surrogate's logits over the pool (N×K). */
   surrogateScores?: ScoresInput;
   /**
-   * `surrogate-ce` (default with target and surrogate scores): the surrogate's expected loss of the target,
-   * for the session's loss; `surrogate-pe` (default with surrogate scores only): the surrogate's predictive
-   * entropy, which needs no target predictions; `self-entropy`: the target's entropy; `iid`: uniform.
+   * `adaptive` (default with target and surrogate scores, the cross-entropy loss, no comparison and
+   * no defensive weight): a mixture of uniform and the cross-entropy proposals below at several
+   * temperatures, refitted from the labels so far (docs/adaptive.md), as `simulate` does;
+   * `surrogate-ce` (the default otherwise with target and surrogate scores): the surrogate's expected
+   * loss of the target, for the session's loss; `surrogate-m2`: `√E_π[ℓ²]` of the cross-entropy;
+   * `surrogate-pe` (default with surrogate scores only): the surrogate's predictive entropy, which
+   * needs no target predictions; `self-entropy`: the target's entropy; `iid`: uniform.
    */
   acquisition?: SessionAcquisition;
+  /** Weight λ of uniform in the defensive mixture (1−λ)·q + λ·uniform of a fixed proposal; default none. */
+  defensive?: number | null;
   /** Floor fraction c of the proposal, in [0, 1); default 0.1. */
   clip?: number;
   /** Default `cross-entropy`. */
@@ -58,6 +67,8 @@ export interface SessionHeader {
   comparisonScores: StoredMatrix | null;
   surrogateScores: StoredMatrix | null;
   acquisition: SessionAcquisition;
+  /** Absent in files written before defensive mixtures existed: none. */
+  defensive?: number | null;
   clip: number;
   /** `cross-entropy`, `zero-one`, `brier` or `custom:<name>`. */
   loss: string;
@@ -121,14 +132,23 @@ export function buildHeader(options: SessionOptions, lossId: string, hasScorer: 
   const target = poolMatrix(options.targetScores, 'targetScores', n, k);
   const comparison = poolMatrix(options.comparisonScores, 'comparisonScores', n, k);
   const surrogate = poolMatrix(options.surrogateScores, 'surrogateScores', n, k);
-  const acquisition = options.acquisition ?? (surrogate ? (target ? 'surrogate-ce' : 'surrogate-pe') : 'iid');
-  if (!ACQUISITIONS.includes(acquisition)) throw new InputError({ argument: 'acquisition', expected: ACQUISITIONS.join(' | '), received: acquisition });
+  const defensive = options.defensive ?? null;
+  if (defensive !== null && !(typeof defensive === 'number' && defensive >= 0 && defensive <= 1)) {
+    throw new InputError({ argument: 'defensive', expected: 'a mixture weight λ in [0, 1], or null', received: defensive });
+  }
+  // Adaptive's candidates are cross-entropy proposals for one target (docs/adaptive.md).
+  const adaptiveFits = lossId === 'cross-entropy' && !comparison && defensive === null;
+  const acquisition = options.acquisition ?? (surrogate ? (target ? (adaptiveFits ? 'adaptive' : 'surrogate-ce') : 'surrogate-pe') : 'iid');
+  if (!SESSION_ACQUISITIONS.includes(acquisition)) throw new InputError({ argument: 'acquisition', expected: SESSION_ACQUISITIONS.join(' | '), received: acquisition });
+  if (acquisition === 'adaptive' && defensive !== null) {
+    throw new InputError({ argument: 'defensive', expected: 'no defensive weight with adaptive acquisition (it keeps its own uniform share)', received: defensive });
+  }
   if (acquisition.startsWith('surrogate') && !surrogate) {
     throw new InputError({ argument: 'surrogateScores', expected: `surrogate scores for acquisition ${acquisition}` });
   }
   if (!target) {
     if (!hasScorer) throw new InputError({ argument: 'targetScores', expected: 'target scores, or scoreTarget to score labelled items on demand' });
-    if (acquisition === 'surrogate-ce' || acquisition === 'self-entropy') {
+    if (NEED_TARGET.includes(acquisition)) {
       throw new InputError({ argument: 'acquisition', expected: "'surrogate-pe' or 'iid' without target scores (the others read the target's predictions)", received: acquisition });
     }
     if (comparison) throw new InputError({ argument: 'comparisonScores', expected: 'target scores as well, for a paired comparison' });
@@ -151,6 +171,7 @@ export function buildHeader(options: SessionOptions, lossId: string, hasScorer: 
     comparisonScores: comparison ? store(comparison) : null,
     surrogateScores: surrogate ? store(surrogate) : null,
     acquisition,
+    defensive,
     clip,
     loss: lossId,
     temperature,

@@ -1,3 +1,4 @@
+import { adaptiveCandidates, createAdaptiveSampler, createDefensiveSampler, secondMomentValues, VarianceRatioToRandom, type AdaptiveSampler } from '../acquisition/adaptive/index.js';
 import { FenwickSampler } from '../acquisition/fenwick-sampler.js';
 import type { PoolSampler } from '../acquisition/sampler.js';
 import { FileFormatError, InputError } from '../errors.js';
@@ -9,7 +10,16 @@ import { predictiveEntropy } from '../metrics/entropy.js';
 import { EPS, NUMERICS_FLAGS } from '../numerics.js';
 import { randomStream, type RandomSource } from '../random.js';
 import { SessionStateError } from './errors.js';
-import { buildHeader, checkHeader, readScores, storedMatrix, type SessionHeader, type SessionOptions, type TargetScorer } from './header.js';
+import {
+  buildHeader,
+  checkHeader,
+  readScores,
+  storedMatrix,
+  type SessionAcquisition,
+  type SessionHeader,
+  type SessionOptions,
+  type TargetScorer,
+} from './header.js';
 import { FileJournal, MemoryJournal, type JournalSink } from './journal.js';
 import { SessionLock } from './lock.js';
 import { resolveLoss, ZERO_ONE, type CustomLoss, type ResolvedLoss, type SessionLoss } from './loss.js';
@@ -74,6 +84,12 @@ export interface SessionEstimate {
    * per-item loss variance over the pool, itself estimated by LURE from the session's labels.
    */
   equivalentRandomLabels: number;
+  /**
+   * "Is active testing helping here?": the risk's variance ÷ the variance random labelling would
+   * have had with as many labels, both estimated from the session's labels (`VarianceRatioToRandom`).
+   * Below 1 active testing is helping. NaN before the first label.
+   */
+  varianceRatio: number;
   /** With a comparison target: its risk and accuracy, and the paired difference target − comparison. */
   comparison?: { risk: IntervalEstimate; accuracy: IntervalEstimate; difference: IntervalEstimate };
 }
@@ -179,6 +195,10 @@ export class ActiveTestingSession {
   private readonly comparison: Matrix | undefined;
   private readonly loss: ResolvedLoss;
   private readonly sampler: PoolSampler;
+  /** The adaptive sampler (acquisition `adaptive`), which learns from each label in draw order. */
+  private readonly adaptive: AdaptiveSampler | null;
+  /** Proposals whose outcome (a loss, or a skip) the adaptive sampler has taken. */
+  private learned = 0;
   private readonly random: RandomSource;
   private readonly state: Uint8Array;
   private readonly label: Int32Array;
@@ -189,6 +209,7 @@ export class ActiveTestingSession {
   private readonly resolutions: number[] = [];
   private skippedCount = 0;
   private recordedCount = 0;
+  private diagnostic: VarianceRatioToRandom;
   private readonly tracks: { loss: Track; lossSquared: Track; zeroOne: Track; comparison?: { loss: Track; zeroOne: Track; difference: Track } };
   /** Proposals fed to the estimators (all resolved), and the skip count they were built with. */
   private fed = 0;
@@ -219,12 +240,20 @@ export class ActiveTestingSession {
     this.targetKnown = new Uint8Array(this.n).fill(known ? 1 : 0);
     this.comparison = storedMatrix(comparisonScores);
     const surrogate = storedMatrix(surrogateScores);
-    const values = this.acquisitionValues(known, surrogate);
-    this.sampler = new FenwickSampler(values, settings.clip, NUMERICS_FLAGS.default.proposal);
+    const { acquisition } = settings;
+    if (acquisition === 'adaptive') {
+      const candidates = adaptiveCandidates(known as Matrix, surrogate as Matrix, settings.temperature);
+      this.adaptive = createAdaptiveSampler(candidates, settings.clip, { deferredLosses: true });
+      this.sampler = this.adaptive;
+    } else {
+      this.adaptive = null;
+      this.sampler = this.fixedSampler(this.acquisitionValues(acquisition, known, surrogate));
+    }
     this.random = randomStream(settings.seed, [0]);
     this.state = new Uint8Array(this.n);
     this.label = new Int32Array(this.n).fill(-1);
     this.positionOf = new Int32Array(this.n).fill(-1);
+    this.diagnostic = new VarianceRatioToRandom(this.n);
     this.tracks = {
       loss: new Track(this.n),
       lossSquared: new Track(this.n),
@@ -233,10 +262,17 @@ export class ActiveTestingSession {
     };
   }
 
-  private acquisitionValues(target: Matrix | undefined, surrogate: Matrix | undefined): Float64Array {
+  private fixedSampler(values: Float64Array): PoolSampler {
+    const { clip, defensive } = this.settings;
+    return defensive == null ? new FenwickSampler(values, clip, NUMERICS_FLAGS.default.proposal) : createDefensiveSampler(values, clip, defensive);
+  }
+
+  private acquisitionValues(acquisition: Exclude<SessionAcquisition, 'adaptive'>, target: Matrix | undefined, surrogate: Matrix | undefined): Float64Array {
     const temperature = this.settings.temperature;
     const softmax = NUMERICS_FLAGS.default.softmax;
-    switch (this.settings.acquisition) {
+    switch (acquisition) {
+      case 'surrogate-m2':
+        return secondMomentValues(target as Matrix, surrogate as Matrix, temperature);
       case 'iid':
         return new Float64Array(this.n).fill(1);
       case 'surrogate-pe':
@@ -375,7 +411,25 @@ export class ActiveTestingSession {
     }
   }
 
+  /**
+   * Gives the adaptive sampler the outcome of every proposal, in draw order, up to the first one
+   * still pending. Called before each draw, so the proposal for draw m uses exactly the labels of
+   * earlier draws recorded by then: it is predictable, and LURE stays unbiased (docs/adaptive.md).
+   * A label undone after it was taught stays taught (it only steered later proposals).
+   */
+  private teach(adaptive: AdaptiveSampler): void {
+    while (this.learned < this.proposed.length) {
+      const index = this.proposed[this.learned];
+      const state = this.state[index];
+      if (state === ItemState.Pending) break;
+      if (state === ItemState.Labelled) adaptive.observe(this.tracks.loss.values[index]);
+      else adaptive.discard();
+      this.learned++;
+    }
+  }
+
   private draw(): { index: number; probability: number } {
+    if (this.adaptive !== null) this.teach(this.adaptive);
     const index = this.sampler.draw(this.random());
     const probability = this.sampler.lastProbability;
     this.positionOf[index] = this.proposed.length;
@@ -402,7 +456,8 @@ export class ActiveTestingSession {
   /**
    * The next `k` items to label: items proposed earlier and not yet labelled come first (after an
    * undo or a restart), then new draws from the proposal, made in sequence without replacement
-   * and journaled before they are returned. Fewer than `k` once the pool runs out.
+   * and journaled before they are returned. Fewer than `k` once the pool runs out. Under adaptive
+   * acquisition all k draws use the labels recorded before the call (docs/sessions.md).
    */
   next(k = 1): Promise<Proposal[]> {
     if (!Number.isInteger(k) || k < 1) return Promise.reject(new InputError({ argument: 'k', expected: 'an integer ≥ 1', received: k }));
@@ -546,6 +601,7 @@ export class ActiveTestingSession {
     if (this.stale || this.fedSkips !== this.skippedCount) {
       const poolSize = this.n - this.skippedCount;
       for (const track of tracks) track.estimator = new LUREEstimator(poolSize);
+      this.diagnostic = new VarianceRatioToRandom(poolSize);
       this.fed = 0;
       this.fedSkips = this.skippedCount;
       this.stale = false;
@@ -557,6 +613,7 @@ export class ActiveTestingSession {
       if (state === ItemState.Labelled) {
         const q = this.probability[this.fed];
         for (const track of tracks) track.estimator.add(track.values[index], q);
+        this.diagnostic.add(this.tracks.loss.values[index], q);
       }
       this.fed++;
     }
@@ -591,6 +648,7 @@ export class ActiveTestingSession {
       pending,
       poolSize,
       equivalentRandomLabels: labels === 0 ? NaN : equivalent,
+      varianceRatio: this.diagnostic.ratio(variance, risk.value),
       comparison: comparison
         ? { risk: interval(comparison.loss.estimator), accuracy: asAccuracy(interval(comparison.zeroOne.estimator)), difference: interval(comparison.difference.estimator) }
         : undefined,

@@ -1,8 +1,9 @@
+import { varianceRatioRows } from '../acquisition/adaptive/index.js';
 import type { SimulationResult } from '../acquisition/simulate.js';
 import { writeOutputFolder, type OutputFile } from '../io/atomic.js';
 import { encodeNpy } from '../io/npy.js';
 import type { Matrix } from '../matrix.js';
-import { coverage, meanBias, medianSe, mse } from '../metrics/index.js';
+import { coverage, meanBias, medianSe, mse, rowMedian } from '../metrics/index.js';
 import { VERSION } from '../version.js';
 
 /** Every file a simulation output folder can hold; with `force`, all of them are replaced. */
@@ -30,8 +31,15 @@ export interface SimulationSummary {
   config: Record<string, unknown>;
 }
 
-/** Per-row statistics of a simulation across its runs. */
-export function summarizeSimulation(result: SimulationResult, inputs: Record<string, unknown>): SimulationSummary {
+/**
+ * Per-row statistics of a simulation across its runs. Given the pool's per-item losses (what the
+ * runs estimate the mean of) and a bootstrap, it adds `variance_ratio`, the diagnostic of docs/adaptive.md.
+ *
+ * @example
+ * const summary = summarizeSimulation(result, { modelScores: 'f.npy' }, lossPerItem(f, y));
+ * summary.variance_ratio?.at(-1); // e.g. 0.76: active testing is helping
+ */
+export function summarizeSimulation(result: SimulationResult, inputs: Record<string, unknown>, losses?: Float64Array): SimulationSummary {
   const estimates: Matrix = { data: result.estimates, rows: result.rows, cols: result.runs };
   const { random: _random, onProgress: _onProgress, signal: _signal, ...options } = result.options;
   const summary: SimulationSummary = {
@@ -49,6 +57,9 @@ export function summarizeSimulation(result: SimulationResult, inputs: Record<str
   if (result.bootstrapVariance) {
     const variance: Matrix = { data: result.bootstrapVariance, rows: result.rows, cols: result.runs };
     summary.coverage = Array.from(coverage(estimates, variance, result.trueRisk));
+    if (losses !== undefined) {
+      summary.variance_ratio = Array.from(rowMedian({ data: varianceRatioRows(result, losses), rows: result.rows, cols: result.runs }));
+    }
   }
   return summary;
 }

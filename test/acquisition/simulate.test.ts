@@ -67,7 +67,7 @@ describe('simulate: results', () => {
     expect(result.samples.length).toBe(40);
     expect(result.q.length).toBe(40);
     expect(result.bootstrapVariance?.length).toBe(16);
-    expect(result.options.acquisition).toBe('surrogate-ce');
+    expect(result.options.acquisition).toBe('adaptive');
     // Every run acquires distinct items.
     for (let r = 0; r < 4; r++) {
       const items = new Set(Array.from({ length: 10 }, (_, m) => result.samples[m * 4 + r]));
@@ -133,7 +133,7 @@ describe('simulate: options and bad input', () => {
   it('resolves the defaults of issue 2 §8', () => {
     const withSurrogate = resolveSimulationOptions({}, 1000, true);
     expect(withSurrogate).toMatchObject({
-      acquisition: 'surrogate-ce',
+      acquisition: 'adaptive',
       estimator: 'lure',
       clipPercentage: 0.1,
       temperature: null,
@@ -146,6 +146,9 @@ describe('simulate: options and bad input', () => {
     });
     expect(withSurrogate.threads).toBeGreaterThanOrEqual(1);
     expect(resolveSimulationOptions({}, 50, false)).toMatchObject({ acquisition: 'iid', estimator: 'iid', size: 50 });
+    // The paper's fixed proposal where adaptive does not apply: reference numerics, a defensive mixture.
+    expect(resolveSimulationOptions({ numerics: 'reference' }, 1000, true).acquisition).toBe('surrogate-ce');
+    expect(resolveSimulationOptions({ defensive: 0.5 }, 1000, true).acquisition).toBe('surrogate-ce');
   });
 
   const bad: [string, Partial<SimulationOptions>, RegExp][] = [

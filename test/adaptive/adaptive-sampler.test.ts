@@ -95,6 +95,40 @@ describe('AdaptiveSampler', () => {
     expect(steps).toEqual([8, 12, 16, 20, 24, 28, 32, 36, 40, 44, 48, 52, 56, 60, 64, 80, 96]);
   });
 
+  it('with deferred losses, draws ahead of the losses and learns from them in draw order', () => {
+    // Batches of 5 draws, then their 5 losses: the mixture moves only at refit steps of the observed count.
+    const run = (lossOf: (item: number, m: number) => number, discardAt = -1) => {
+      const sampler = new AdaptiveSampler(samplersFor(candidates), { prior, deferredLosses: true });
+      const u = randomStream(9, [0]);
+      const mixtures: Float64Array[] = [];
+      const items: number[] = [];
+      for (let batch = 0; batch < 8; batch++) {
+        for (let k = 0; k < 5; k++) {
+          mixtures.push(sampler.mixture);
+          items.push(sampler.draw(u()));
+        }
+        expect(sampler.pendingLosses).toBe(5);
+        for (let m = batch * 5; m < batch * 5 + 5; m++) {
+          if (m === discardAt) sampler.discard();
+          else sampler.observe(lossOf(items[m], m));
+        }
+      }
+      return { mixtures, items };
+    };
+    const base = run((item) => loss[item]);
+    // Within a batch no draw has seen a loss of its batch: the first refit (8 labels) is seen from draw 11 on.
+    for (let m = 0; m < 10; m++) expect(Array.from(base.mixtures[m])).toEqual(prior);
+    expect(Array.from(base.mixtures[10])).not.toEqual(prior);
+    // Changing the loss of draw 20 changes nothing before the next batch (draw 26 on, after the refit at 24).
+    const changed = run((item, m) => (m === 20 ? loss[item] + 10 : loss[item]));
+    expect(changed.items.slice(0, 25)).toEqual(base.items.slice(0, 25));
+    expect(changed.mixtures.slice(0, 25)).toEqual(base.mixtures.slice(0, 25));
+    expect(changed.mixtures[25]).not.toEqual(base.mixtures[25]);
+    // A discarded draw counts as one whose loss adds nothing, the same as a zero loss.
+    const zero = run((item, m) => (m === 20 ? 0 : loss[item]));
+    expect(run((item) => loss[item], 20)).toEqual(zero);
+  });
+
   it('insists on one observe per draw and on valid options', () => {
     const sampler = new AdaptiveSampler(samplersFor(candidates), { prior });
     expect(() => sampler.observe(1)).toThrow(InputError);

@@ -107,11 +107,11 @@ describe('active-testing simulate', () => {
       expect(summary.coverage[row]).toBeCloseTo(covered.filter(Boolean).length / 20, 12);
     }
     expect(summary.config).toMatchObject({
-      acquisition: 'surrogate-ce', estimator: 'lure', clipPercentage: 0.1, temperature: null, runs: 20, size: 30, step: 7,
+      acquisition: 'adaptive', estimator: 'lure', clipPercentage: 0.1, temperature: null, runs: 20, size: 30, step: 7,
       seed: 3, bootstrap: 'exact', threads: 1, numerics: 'default', modelScores: files.f, surrogateScores: files.g, labels: files.y,
     });
     expect(summary.version).toBe(JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')).version);
-    expect(stdout).toContain('surrogate-ce acquisition + lure estimator: 20 runs of 30 labels from a pool of 120 items (K = 3)');
+    expect(stdout).toContain('adaptive acquisition + lure estimator: 20 runs of 30 labels from a pool of 120 items (K = 3)');
     expect(stdout).toContain(`true risk (mean cross-entropy over the pool): ${risk.toFixed(5)}`);
     expect(stdout).not.toMatch(/\biid\b/);
   });

@@ -26,10 +26,30 @@ describe('resolveExperimentConfig', () => {
     );
     expect(config).toMatchObject({ modelScores: '/data/grid/target.npy', labels: '/data/grid/labels.npy', runs: 1000, size: 400, step: 1, seed: 0, bootstrap: 'exact', numerics: 'default', iclBudget: false });
     expect(config.settings).toEqual([
-      { name: 'Random (i.i.d.)', folder: 'random-i.i.d.', acquisition: 'iid', estimator: 'iid', clip: 0, temperature: null, surrogate: null, surrogateScores: null, size: 400, labelOffset: 0 },
-      { name: 'surrogate-ce · LURE · clip 0.1', folder: 'surrogate-ce-lure-clip-0.1', acquisition: 'surrogate-ce', estimator: 'lure', clip: 0.1, temperature: null, surrogate: 'icl', surrogateScores: '/data/grid/surrogate.npy', size: 400, labelOffset: 0 },
-      { name: 'self-entropy · LURE · clip 0.1 · T 2', folder: 'self-entropy-lure-clip-0.1-t-2', acquisition: 'self-entropy', estimator: 'lure', clip: 0.1, temperature: 2, surrogate: null, surrogateScores: null, size: 400, labelOffset: 0 },
+      { name: 'Random (i.i.d.)', folder: 'random-i.i.d.', acquisition: 'iid', estimator: 'iid', clip: 0, temperature: null, defensive: null, surrogate: null, surrogateScores: null, size: 400, labelOffset: 0 },
+      { name: 'surrogate-ce · LURE · clip 0.1', folder: 'surrogate-ce-lure-clip-0.1', acquisition: 'surrogate-ce', estimator: 'lure', clip: 0.1, temperature: null, defensive: null, surrogate: 'icl', surrogateScores: '/data/grid/surrogate.npy', size: 400, labelOffset: 0 },
+      { name: 'self-entropy · LURE · clip 0.1 · T 2', folder: 'self-entropy-lure-clip-0.1-t-2', acquisition: 'self-entropy', estimator: 'lure', clip: 0.1, temperature: 2, defensive: null, surrogate: null, surrogateScores: null, size: 400, labelOffset: 0 },
     ]);
+  });
+
+  it('takes the proposals of docs/adaptive.md: adaptive, surrogate-m2 and a defensive weight', () => {
+    const config = resolveExperimentConfig(
+      {
+        ...files,
+        surrogates: { icl: 'surrogate.npy' },
+        settings: [{ acquisition: 'adaptive' }, { acquisition: 'surrogate-m2', temperature: 2 }, { acquisition: 'surrogate-ce', defensive: 0.5 }],
+      },
+      base,
+    );
+    expect(config.settings.map((s) => [s.name, s.folder, s.acquisition, s.defensive, s.surrogate])).toEqual([
+      ['adaptive · LURE · clip 0.1', 'adaptive-lure-clip-0.1', 'adaptive', null, 'icl'],
+      ['surrogate-m2 · LURE · clip 0.1 · T 2', 'surrogate-m2-lure-clip-0.1-t-2', 'surrogate-m2', null, 'icl'],
+      ['surrogate-ce · LURE · clip 0.1 · defensive 0.5', 'surrogate-ce-lure-clip-0.1-defensive-0.5', 'surrogate-ce', 0.5, 'icl'],
+    ]);
+    const bad = (setting: object) => resolveExperimentConfig({ ...files, surrogates: { icl: 'surrogate.npy' }, settings: [setting] }, base);
+    expect(() => bad({ acquisition: 'adaptive', defensive: 0.5 })).toThrow(/settings\[0\]\.defensive/);
+    expect(() => bad({ acquisition: 'surrogate-ce', defensive: 2 })).toThrow(/settings\[0\]\.defensive/);
+    expect(() => bad({ acquisition: 'adaptive-ish' })).toThrow(/surrogate-m2, adaptive/);
   });
 
   it('applies the ICL-budget rule: surrogate settings carry n labels, random labelling runs n longer', () => {

@@ -4,7 +4,10 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { OutputExistsError } from '../../src/errors.js';
 import { loadExperimentConfig } from '../../src/experiment/config.js';
-import { runExperiment, type ExperimentEvent } from '../../src/experiment/experiment.js';
+import { runExperiment, simulationOptionsFor, type ExperimentEvent } from '../../src/experiment/experiment.js';
+import { simulate } from '../../src/acquisition/simulate.js';
+import { lossPerItem } from '../../src/metrics/index.js';
+import { summarizeSimulation } from '../../src/simulate/outputs.js';
 import { EXPERIMENT_MANIFEST, SETTING_MARKER, type ExperimentManifest } from '../../src/experiment/manifest.js';
 import { readNpy } from '../../src/io/npy.js';
 import { writeReport } from '../../src/report/report.js';
@@ -90,6 +93,42 @@ describe('runExperiment', () => {
       const expected = (ceMse[i] as number) / (randomMse[i] as number);
       expect(Math.abs((cell.relativeMse as number) - expected)).toBeLessThanOrEqual(1e-12 * expected);
     });
+  });
+});
+
+describe('runExperiment with the proposals of docs/adaptive.md', () => {
+  const configPath = writeGrid(join(root, 'adaptive-inputs'), {
+    size: 500,
+    runs: 40,
+    labels: 60,
+    extra: { settings: [{ acquisition: 'iid' }, { acquisition: 'adaptive' }, { acquisition: 'surrogate-m2' }, { acquisition: 'surrogate-ce', defensive: 0.5 }] },
+  });
+  const out = join(root, 'adaptive-grid');
+
+  it('runs adaptive, surrogate-m2 and defensive settings as simulate does, and the report tables their variance ratio', async () => {
+    const config = loadExperimentConfig(configPath);
+    await runExperiment(config, { out, threads: 1 });
+    const folders = ['random-i.i.d.', 'adaptive-lure-clip-0.1', 'surrogate-m2-lure-clip-0.1', 'surrogate-ce-lure-clip-0.1-defensive-0.5'];
+    const inputs = join(root, 'adaptive-inputs');
+    const f = await readNpy(join(inputs, 'target.npy'));
+    const g = await readNpy(join(inputs, 'surrogate.npy'));
+    const y = await readNpy(join(inputs, 'labels.npy'));
+    const pool = { modelScores: { data: f.data as Float64Array, shape: [500, 2] as [number, number] }, surrogateScores: { data: g.data as Float64Array, shape: [500, 2] as [number, number] }, labels: y.data as Int32Array };
+    const { table } = await writeReport([out], { out: join(root, 'adaptive-report'), thresholds: [10, 50] });
+    for (const [i, folder] of folders.entries()) {
+      const setting = config.settings[i]!;
+      const summary = JSON.parse(readFileSync(join(out, folder, 'summary.json'), 'utf8'));
+      const direct = await simulate(pool, { ...simulationOptionsFor(config, setting, 1) });
+      expect(Buffer.from((await readNpy(join(out, folder, 'estimates.npy'))).data.buffer).equals(Buffer.from(direct.estimates.buffer))).toBe(true);
+      const expected = summarizeSimulation(direct, {}, lossPerItem({ data: pool.modelScores.data, rows: 500, cols: 2 }, pool.labels)).variance_ratio!;
+      expect(summary.variance_ratio).toEqual(expected.map((v) => (Number.isFinite(v) ? v : String(v))));
+      const cells = table.settings.find((s) => s.dir === join(out, folder))!.cells;
+      expect(cells.map((c) => c.varianceRatio)).toEqual([expected[9], expected[49]]);
+    }
+    // Random labelling's own ratio is about 1 by construction; the report shows the row for every setting.
+    expect(table.settings[0]!.cells[1]!.varianceRatio).toBeGreaterThan(0.7);
+    expect(table.settings[0]!.cells[1]!.varianceRatio).toBeLessThan(1.3);
+    expect(readFileSync(join(root, 'adaptive-report', 'summary.md'), 'utf8')).toMatch(/### Variance ÷ random labelling's, estimated from each run's own labels/);
   });
 });
 

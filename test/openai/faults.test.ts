@@ -83,15 +83,21 @@ describe('OpenAI backend under injected faults', () => {
 
   it('gives up with the status after its retries when the server keeps failing', async () => {
     server.stickyFault = { fault: { kind: 'status', status: 500 } };
-    const backend = OpenAIBackend.fromSpec(server.spec, fastRetries);
+    let retries = 0;
+    const backend = OpenAIBackend.fromSpec(server.spec, { ...fastRetries, onRetry: () => retries++ });
     const error = await backend.scoreBatch(prompts, labelIds).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(RemoteModelError);
     expect((error as RemoteModelError).status).toBe(500);
     expect((error as Error).message).toMatch(/HTTP 500: injected HTTP 500 \(gave up after 4 attempts\)/);
+    expect(retries).toBeGreaterThanOrEqual(3);
     // The failure cancelled the batch's other requests: nothing keeps retrying in the background.
+    // Requests already on the wire may still reach the server in the first window; none after it.
+    const retriesAtFailure = retries;
+    await new Promise((r) => setTimeout(r, 300));
     const seen = server.records.length;
-    await new Promise((r) => setTimeout(r, 200));
+    await new Promise((r) => setTimeout(r, 300));
     expect(server.records.length).toBe(seen);
+    expect(retries).toBe(retriesAtFailure);
   });
 
   it('does not retry a 4xx other than 429, and quotes the server', async () => {

@@ -30,10 +30,12 @@ describe.skipIf(!sharedAvailable(SST2_TRAIN))('coverage of the 95% interval of e
     let widthCovered = 0;
     let widthLabels = 0;
     let stoppedByWidth = 0;
+    let session0Acquisition = '';
     for (let s = 0; s < SESSIONS; s++) {
       const session = await ActiveTestingSession.create(null, {
         texts: pool.texts, classes: ['negative', 'positive'], targetScores: pool.targetScores, surrogateScores: pool.surrogateScores, seed: s,
       });
+      if (s === 0) session0Acquisition = session.settings.acquisition;
       const label = async () => {
         const [item] = await session.next();
         await session.record(item.id, pool.labels[item.index]);
@@ -56,11 +58,14 @@ describe.skipIf(!sharedAvailable(SST2_TRAIN))('coverage of the 95% interval of e
       stoppedByWidth: stoppedByWidth / SESSIONS,
     };
     console.log(`session coverage (${SESSIONS} sessions, true risk ${trueRisk.toFixed(4)}, accuracy ${trueAccuracy.toFixed(4)}):`, coverage);
+    expect(session0Acquisition).toBe('adaptive');
     expect(coverage.fixedBudgetAccuracy).toBeGreaterThanOrEqual(0.9);
-    // The cross-entropy of this lexicon target is heavy-tailed (confident errors); at 100 labels the
-    // bootstrap interval under-covers it (≈ 0.87 here, ≈ 0.92 even for random labelling). See docs/sessions.md.
-    expect(coverage.fixedBudgetRisk).toBeGreaterThanOrEqual(0.82);
-    expect(coverage.widthStoppingRisk).toBeGreaterThanOrEqual(0.82);
+    // The cross-entropy of this lexicon target is heavy-tailed (confident errors). The default
+    // adaptive proposal keeps a uniform share, so the costly items are not left to a few huge
+    // weights: 0.943 at 100 labels and 0.917 with width-based stopping, against 0.867 and 0.867
+    // with fixed surrogate-ce (the issue-5 target is 0.90). See docs/sessions.md.
+    expect(coverage.fixedBudgetRisk).toBeGreaterThanOrEqual(0.9);
+    expect(coverage.widthStoppingRisk).toBeGreaterThanOrEqual(0.9);
     expect(coverage.stoppedByWidth).toBeGreaterThan(0.3);
   });
 });

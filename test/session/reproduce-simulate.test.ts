@@ -1,5 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { simulate } from '../../src/acquisition/simulate.js';
+import { simulate, type SimulationOptions } from '../../src/acquisition/simulate.js';
+import { varianceRatioRows } from '../../src/acquisition/adaptive/index.js';
+import { lossPerItem } from '../../src/metrics/cross-entropy.js';
+import type { SessionOptions } from '../../src/session/header.js';
 import { ActiveTestingSession } from '../../src/session/session.js';
 import { sharedAvailable } from '../helpers/shared.js';
 import { SST2_TRAIN, sst2LexiconPool, type ScoredPool } from './sst2-pool.js';
@@ -13,17 +16,30 @@ describe.skipIf(!sharedAvailable(SST2_TRAIN))('a session driven with the true la
     pool = await sst2LexiconPool(N);
   });
 
-  for (const seed of [0, 17]) {
-    it(`draw for draw and estimate for estimate (SST-2, surrogate-ce, seed ${seed})`, async () => {
+  // The session's and simulate's settings for each proposal; {} is the default of both (adaptive).
+  const settings: Array<[string, Partial<SimulationOptions>, Partial<SessionOptions>, number]> = [
+    ['default: adaptive', {}, {}, 0],
+    ['default: adaptive', {}, {}, 17],
+    ['surrogate-ce', { acquisition: 'surrogate-ce' }, { acquisition: 'surrogate-ce' }, 0],
+    ['surrogate-ce', { acquisition: 'surrogate-ce' }, { acquisition: 'surrogate-ce' }, 17],
+    ['surrogate-m2 at T = 2', { acquisition: 'surrogate-m2', temperature: 2 }, { acquisition: 'surrogate-m2', temperature: 2 }, 5],
+    ['surrogate-ce, defensive 0.5', { acquisition: 'surrogate-ce', defensive: 0.5 }, { acquisition: 'surrogate-ce', defensive: 0.5 }, 5],
+    ['adaptive at T = 3', { acquisition: 'adaptive', temperature: 3 }, { acquisition: 'adaptive', temperature: 3 }, 5],
+  ];
+  for (const [name, simulation, sessionSettings, seed] of settings) {
+    it(`draw for draw and estimate for estimate (SST-2, ${name}, seed ${seed})`, async () => {
       const input = {
         modelScores: { data: pool.targetScores.data, shape: [N, 2] as [number, number] },
         surrogateScores: { data: pool.surrogateScores.data, shape: [N, 2] as [number, number] },
         labels: pool.labels,
       };
-      const result = await simulate(input, { runs: 1, size: SIZE, seed, threads: 1 });
+      const result = await simulate(input, { ...simulation, runs: 1, size: SIZE, seed, threads: 1 });
       const session = await ActiveTestingSession.create(null, {
         texts: pool.texts, classes: ['negative', 'positive'], targetScores: pool.targetScores, surrogateScores: pool.surrogateScores, seed,
+        ...sessionSettings,
       });
+      expect(session.settings.acquisition).toBe(result.options.acquisition);
+      const ratios = varianceRatioRows(result, lossPerItem(pool.targetScores, pool.labels));
       for (let m = 0; m < SIZE; m++) {
         const [item] = await session.next();
         expect(item.index).toBe(result.samples[m]);
@@ -32,6 +48,9 @@ describe.skipIf(!sharedAvailable(SST2_TRAIN))('a session driven with the true la
         const { risk } = session.estimate();
         expect(risk.value).toBe(result.estimates[m]);
         expect(risk.standardError).toBe(Math.sqrt(result.bootstrapVariance![m]));
+        const { varianceRatio } = session.estimate();
+        if (Number.isNaN(ratios[m])) expect(varianceRatio).toBeNaN();
+        else expect(Math.abs(varianceRatio - ratios[m])).toBeLessThanOrEqual(1e-12 * Math.max(1, ratios[m]));
       }
       expect(session.estimate().labels).toBe(SIZE);
     });

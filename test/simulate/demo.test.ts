@@ -22,12 +22,12 @@ afterAll(async () => {
 
 describe('runDemo', () => {
   it('writes the pool, both simulations and the comparison', async () => {
-    expect((await readdir(demo.dir)).sort()).toEqual(['comparison.json', 'iid', 'pool', 'surrogate-ce-lure']);
+    expect((await readdir(demo.dir)).sort()).toEqual(['adaptive-lure', 'comparison.json', 'iid', 'pool']);
     const scores = await readNpy(join(demo.dir, 'pool/model_scores.npy'));
     const labels = await readNpy(join(demo.dir, 'pool/labels.npy'));
     expect([scores.dtype, scores.shape]).toEqual(['f4', [10_000, 2]]);
     expect([labels.dtype, labels.shape]).toEqual(['i8', [10_000]]);
-    for (const method of ['iid', 'surrogate-ce-lure']) {
+    for (const method of ['iid', 'adaptive-lure']) {
       expect((await readNpy(join(demo.dir, method, 'estimates.npy'))).shape).toEqual([400, RUNS]);
     }
     const iid = JSON.parse(await readFile(join(demo.dir, 'iid/summary.json'), 'utf8'));
@@ -38,10 +38,12 @@ describe('runDemo', () => {
     comparison.ratio.forEach((r: number, i: number) => expect(r).toBeCloseTo(comparison.mse_random[i] / comparison.mse_active[i], 12));
   });
 
-  // Seeded: the pool's surrogate halves the variance or better (about 2.3× in expectation, see
-  // syntheticPool); with 300 runs the MSE ratio's standard error is about 0.2, so 1.3 is far below.
+  // Seeded: the default adaptive proposal gains 1.3–1.6× over random labelling on this pool (fixed
+  // surrogate-ce, which this well-calibrated surrogate favours, about 3×; see docs/adaptive.md); with
+  // 300 runs the MSE ratio's standard error is about 0.1, so 1.1 sits two or more below each ratio.
   it('shows active testing beating random labelling', () => {
-    for (const ratio of demo.comparison.ratio) expect(ratio).toBeGreaterThan(1.3);
+    expect(demo.active.result.options.acquisition).toBe('adaptive');
+    for (const ratio of demo.comparison.ratio) expect(ratio).toBeGreaterThan(1.1);
     const active = demo.active.summary;
     const last = active.labels.length - 1;
     expect(Math.abs(active.bias[last]!)).toBeLessThan(4 * Math.sqrt(active.mse[last]! / RUNS)); // unbiased
@@ -63,7 +65,7 @@ describe('runDemo', () => {
     log.mockRestore();
     expect(code).toBe(0);
     const replayed = await readFile(join(out, 'estimates.npy'));
-    expect(replayed.equals(await readFile(join(demo.dir, 'surrogate-ce-lure/estimates.npy')))).toBe(true);
+    expect(replayed.equals(await readFile(join(demo.dir, 'adaptive-lure/estimates.npy')))).toBe(true);
   });
 });
 

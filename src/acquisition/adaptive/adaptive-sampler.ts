@@ -13,6 +13,13 @@ export interface AdaptiveOptions {
   /** The candidate that is never given less than `defensiveWeight` (normally the uniform proposal). */
   defensiveCandidate?: number;
   defensiveWeight?: number;
+  /**
+   * Allow a draw before the losses of earlier draws are observed (a labelling session proposes
+   * several items before their labels come back). The losses are still observed in draw order, and
+   * each draw uses the losses observed before it, so the proposal stays predictable. Default false:
+   * `draw` insists on the previous draw's loss first, as every simulation run provides it.
+   */
+  deferredLosses?: boolean;
 }
 
 export const ADAPTIVE_DEFAULTS = { priorLabels: 200, iterations: 5, defensiveCandidate: 0, defensiveWeight: 0.3 } as const;
@@ -32,7 +39,8 @@ export function isRefitStep(labels: number): boolean {
  * towards the prior and never drops the defensive candidate below its weight.
  *
  * The weights for draw m are computed from labels 1..m−1 only, so the proposal is predictable and
- * LURE stays unbiased (docs/adaptive.md). Call `observe(loss)` with the label's loss after each draw.
+ * LURE stays unbiased (docs/adaptive.md). Call `observe(loss)` with the label's loss after each draw
+ * (with `deferredLosses`, possibly after later draws, but always in draw order).
  *
  * @example
  * const sampler = new AdaptiveSampler([uniform, m2, ce], { prior: [0.5, 0.5, 0] });
@@ -49,11 +57,13 @@ export class AdaptiveSampler extends MixtureSampler {
   private readonly fitted: Float64Array;
   private readonly gradient: Float64Array;
   private readonly current: Float64Array;
+  private readonly deferredLosses: boolean;
+  /** Per draw, in draw order: c_t = ℓ_t²/q_t once observed, q_t, and every candidate's probability of the item. */
   private costs = new Float64Array(64);
+  private drawnProbabilities = new Float64Array(64);
   private candidateProbabilities: Float64Array;
-  private labels = 0;
-  private awaitingLoss = false;
-  private drawnProbability = Number.NaN;
+  private drawn = 0;
+  private observed = 0;
 
   constructor(candidates: readonly PoolSampler[], options: AdaptiveOptions) {
     super(candidates, options.prior);
@@ -63,6 +73,7 @@ export class AdaptiveSampler extends MixtureSampler {
     this.iterations = options.iterations ?? ADAPTIVE_DEFAULTS.iterations;
     this.defensiveCandidate = options.defensiveCandidate ?? ADAPTIVE_DEFAULTS.defensiveCandidate;
     this.defensiveWeight = options.defensiveWeight ?? ADAPTIVE_DEFAULTS.defensiveWeight;
+    this.deferredLosses = options.deferredLosses ?? false;
     if (!(this.priorLabels > 0)) throw new InputError({ argument: 'priorLabels', expected: 'a positive number', received: this.priorLabels });
     if (!(Number.isInteger(this.iterations) && this.iterations >= 0)) {
       throw new InputError({ argument: 'iterations', expected: 'a non-negative integer', received: this.iterations });
@@ -83,33 +94,49 @@ export class AdaptiveSampler extends MixtureSampler {
     this.candidateProbabilities = new Float64Array(64 * J);
   }
 
+  /** Draws whose loss has not been observed yet. */
+  get pendingLosses(): number {
+    return this.drawn - this.observed;
+  }
+
   override draw(u: number): number {
-    if (this.awaitingLoss) {
+    if (!this.deferredLosses && this.drawn > this.observed) {
       throw new InputError({ argument: 'observe', expected: 'the loss of the previous draw before the next draw' });
     }
     const index = super.draw(u);
-    this.drawnProbability = this.lastProbability;
-    this.awaitingLoss = true;
+    const t = this.drawn++;
+    if (t >= this.costs.length) this.grow();
+    this.drawnProbabilities[t] = this.lastProbability;
+    this.candidateProbabilities.set(this.lastComponentProbabilities, t * this.components.length);
     return index;
   }
 
-  /** Records the loss of the item just drawn and, at refit steps, updates the mixture for the next draw. */
+  /** Records the loss of the oldest draw not yet observed and, at refit steps, updates the mixture for the next draw. */
   observe(loss: number): void {
-    if (!this.awaitingLoss) throw new InputError({ argument: 'observe', expected: 'one call after each draw' });
     if (!(loss >= 0 && Number.isFinite(loss))) throw new InputError({ argument: 'loss', expected: 'a finite non-negative loss', received: loss });
-    this.awaitingLoss = false;
-    const J = this.components.length;
-    const t = this.labels++;
-    if (t >= this.costs.length) this.grow();
-    this.costs[t] = (loss * loss) / this.drawnProbability;
-    this.candidateProbabilities.set(this.lastComponentProbabilities, t * J);
-    if (isRefitStep(this.labels)) this.refit();
+    const t = this.nextObserved();
+    this.costs[t] = (loss * loss) / this.drawnProbabilities[t];
+    if (isRefitStep(this.observed)) this.refit();
+  }
+
+  /**
+   * Passes over the oldest draw not yet observed, whose loss will never be known (a skipped item):
+   * it counts as a draw with no loss, which adds nothing to the estimated second moments.
+   */
+  discard(): void {
+    this.costs[this.nextObserved()] = 0;
+    if (isRefitStep(this.observed)) this.refit();
+  }
+
+  private nextObserved(): number {
+    if (this.observed === this.drawn) throw new InputError({ argument: 'observe', expected: 'one call after each draw' });
+    return this.observed++;
   }
 
   override reset(): void {
     super.reset();
-    this.labels = 0;
-    this.awaitingLoss = false;
+    this.drawn = 0;
+    this.observed = 0;
     this.current.set(this.prior);
     this.setWeights(this.prior);
   }
@@ -117,7 +144,7 @@ export class AdaptiveSampler extends MixtureSampler {
   private refit(): void {
     const J = this.components.length;
     const { fitted, gradient, costs, candidateProbabilities: P } = this;
-    const m = this.labels;
+    const m = this.observed;
     // Start from full support: multiplicative updates never revive a zero weight.
     for (let j = 0; j < J; j++) fitted[j] = (this.current[j] + 1 / J) / 2;
     for (let iteration = 0; iteration < this.iterations; iteration++) {
@@ -153,6 +180,9 @@ export class AdaptiveSampler extends MixtureSampler {
     const costs = new Float64Array(this.costs.length * 2);
     costs.set(this.costs);
     this.costs = costs;
+    const drawnProbabilities = new Float64Array(this.drawnProbabilities.length * 2);
+    drawnProbabilities.set(this.drawnProbabilities);
+    this.drawnProbabilities = drawnProbabilities;
     const P = new Float64Array(this.candidateProbabilities.length * 2);
     P.set(this.candidateProbabilities);
     this.candidateProbabilities = P;

@@ -1,0 +1,62 @@
+import ndarray from 'ndarray';
+import { describe, expect, it } from 'vitest';
+import { InputError } from '../src/errors.js';
+import { toLabels, toMatrix } from '../src/matrix.js';
+
+const expected = Float64Array.from([1, 2, 3, 4, 5, 6]);
+
+describe('toMatrix', () => {
+  it('reads every supported form into the same row-major matrix', () => {
+    const forms = [
+      [[1, 2], [3, 4], [5, 6]],
+      [Float32Array.from([1, 2]), Float32Array.from([3, 4]), Float32Array.from([5, 6])],
+      { data: [1, 2, 3, 4, 5, 6], shape: [3, 2] as const },
+      { data: Float64Array.from([1, 2, 3, 4, 5, 6]), rows: 3, cols: 2 },
+      ndarray(Float64Array.from([1, 2, 3, 4, 5, 6]), [3, 2]),
+      ndarray(Float64Array.from([1, 3, 5, 2, 4, 6]), [3, 2], [1, 3]),
+    ];
+    for (const form of forms) {
+      const m = toMatrix(form, 'scores');
+      expect([m.rows, m.cols]).toEqual([3, 2]);
+      expect(m.data).toEqual(expected);
+    }
+  });
+
+  it('names the argument and the row of a non-finite score', () => {
+    const error = (() => {
+      try {
+        toMatrix([[0, 1], [Number.NaN, 1]], 'modelScores');
+      } catch (e) {
+        return e;
+      }
+    })() as InputError;
+    expect(error).toBeInstanceOf(InputError);
+    expect(error.argument).toBe('modelScores');
+    expect(error.row).toBe(1);
+    expect(error.message).toBe('modelScores (row 1): expected finite scores, got NaN');
+  });
+
+  it('refuses ragged rows, one class, an empty pool and a wrong flat length', () => {
+    expect(() => toMatrix([[0, 1], [2]], 'f')).toThrow(/f \(row 1\): expected 2 values per row/);
+    expect(() => toMatrix([[0], [1]], 'f')).toThrow(/at least 2 classes/);
+    expect(() => toMatrix([], 'f')).toThrow(/non-empty pool/);
+    expect(() => toMatrix({ data: [1, 2, 3], shape: [2, 2] }, 'f')).toThrow(/4 values for shape/);
+  });
+});
+
+describe('toLabels', () => {
+  it('reads class indices, booleans, one-hot rows and ndarrays', () => {
+    const want = Int32Array.from([1, 0, 2]);
+    expect(toLabels([1, 0, 2], 'y', 3, 3)).toEqual(want);
+    expect(toLabels([[0, 1, 0], [1, 0, 0], [0, 0, 1]], 'y', 3, 3)).toEqual(want);
+    expect(toLabels(ndarray(Int32Array.from([1, 0, 2])), 'y', 3, 3)).toEqual(want);
+    expect(toLabels(ndarray(Float64Array.from([0, 1, 0, 1, 0, 0, 0, 0, 1]), [3, 3]), 'y', 3, 3)).toEqual(want);
+  });
+
+  it('refuses labels out of range, wrong counts and rows that are not one-hot', () => {
+    expect(() => toLabels([0, 2], 'labels', 2, 2)).toThrow('labels (row 1): expected a class index in [0, 1], got 2');
+    expect(() => toLabels([0.5, 1], 'labels', 2, 2)).toThrow(/row 0/);
+    expect(() => toLabels([0, 1, 1], 'labels', 2, 2)).toThrow('labels: expected 2 labels, one per pool item, got 3');
+    expect(() => toLabels([[1, 1], [0, 1]], 'labels', 2, 2)).toThrow(/row 0\): expected a one-hot row/);
+  });
+});
