@@ -13,9 +13,9 @@ import { SortedPool } from './sorted-pool.js';
  *
  * Every tree node is recomputed from its children rather than updated by subtraction, so no
  * cancellation builds up, and `reset()` puts the removed values back and recomputes the touched
- * nodes the way the pool built them (O(size·log N), not O(N)), which restores them bit for bit: no
- * run depends on the runs before it. The map from `u` to items differs from the reference order; the distribution is the
- * same (q agrees to ~1e-15).
+ * nodes the way the pool built them (O(size·log N), not O(N)), which restores them bit for bit:
+ * no run depends on the runs before it. The map from `u` to items differs from the reference
+ * order; the distribution is the same (q agrees to ~1e-15).
  *
  * @example
  * const sampler = new FenwickSampler(Float64Array.of(1, 1, 2), 0.1, 'corrected');
@@ -38,10 +38,12 @@ export class FenwickSampler implements PoolSampler {
   /** The four targets a two-level step of `descend` can lead to. */
   private readonly candidates = new Float64Array(4);
   private probabilityOfLast = Number.NaN;
-  // Per-step state set by `computeStep` (fields, so that a step allocates nothing).
-  private floorValue = 0;
+  /** The uniform of the current `draw`. */
+  private uniform01 = 0;
   /** The cumulative value sum `descend` looks for. */
   private target = 0;
+  // Per-step state set by `computeStep` (fields, so that a step allocates nothing).
+  private floorValue = 0;
   private shift = 0;
   private total = 0;
   private normaliser = 1;
@@ -85,6 +87,15 @@ export class FenwickSampler implements PoolSampler {
   }
 
   draw(u: number): number {
+    // The work is in `drawUniform`, which takes no float argument: a float passed to a call the
+    // compiler does not inline is boxed (an allocation per step), and this small method is
+    // inlined into a caller's loop while `drawUniform` is too big to be.
+    this.uniform01 = u;
+    return this.drawUniform();
+  }
+
+  private drawUniform(): number {
+    const u = this.uniform01;
     this.computeStep();
     const remaining = this.counts[1];
     let rank: number;
@@ -95,14 +106,18 @@ export class FenwickSampler implements PoolSampler {
       rank = this.kthRemaining(Math.min(Math.floor(u * remaining), remaining - 1));
       this.probabilityOfLast = 1 / remaining;
     } else {
-      const x = u * this.normaliser;
-      const flooredMass = this.flooredCount * this.floorValue;
+      // In value units (W' times the proposal's), so that the draw does not wait for the
+      // normaliser's division: each floored item spans c/R·W', the weighted block W' − offset.
+      const total = this.total;
+      const offset = this.flooredSum + this.flooredCount * this.shift;
+      const itemFloor = this.floorValue * total;
+      const flooredMass = this.flooredCount * itemFloor;
+      const x = u * (flooredMass + (total - offset));
       if (x < flooredMass) {
-        rank = this.kthRemaining(Math.min(Math.floor(x / this.floorValue), this.flooredCount - 1));
+        rank = this.kthRemaining(Math.min(Math.floor(x / itemFloor), this.flooredCount - 1));
       } else {
-        const offset = this.flooredSum + this.flooredCount * this.shift;
-        // Passed in a field: a float argument to a call the compiler does not inline is boxed.
-        this.target = (x - flooredMass) * this.total + offset;
+        // Passed in a field, as `draw` passes the uniform.
+        this.target = x - flooredMass + offset;
         rank = this.shift === 0 ? this.descend() : this.descendShifted();
         // Rounding can land just outside the weighted block: take its nearest remaining item.
         if (rank < this.firstBlockRank) rank = this.kthRemaining(this.flooredCount);
@@ -137,7 +152,8 @@ export class FenwickSampler implements PoolSampler {
     // The removed leaves get their values back, and every node above them is recomputed from its
     // children, bottom level first, exactly as SortedPool built it: the tree is restored bit for
     // bit, with no float added back, and without reading the pool's (cache-cold) tree. Where the
-    // removed paths merge, at the top, whole levels are recomputed (as many nodes as removals).
+    // removed paths merge, at the top, whole levels are recomputed (under twice as many nodes as
+    // removals).
     let top = 1;
     while (top < removedCount && top < leaves) top *= 2;
     for (let j = 0; j < removedCount; j++) {

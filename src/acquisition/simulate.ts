@@ -1,7 +1,7 @@
 import { ActiveSurrogateEstimator } from '../ase/index.js';
 import { CancelledError, InputError } from '../errors.js';
 import { toLabels, toMatrix, type LabelsInput, type Matrix, type MatrixInput } from '../matrix.js';
-import { lossPerItem, pairwiseSum } from '../metrics/index.js';
+import { BUILTIN_LOSSES, classProbabilities, pairwiseSum } from '../metrics/index.js';
 import { NUMERICS_FLAGS } from '../numerics.js';
 import { planProposal } from './adaptive/index.js';
 import { RunBlock, TILE_RUNS, type EngineConfig, type EngineOutputs, type EnginePool } from './run-block.js';
@@ -34,7 +34,7 @@ export interface SimulationResult {
   q: Float64Array;
   /** rows×runs, or null with `bootstrap: 'none'`. */
   bootstrapVariance: Float64Array | null;
-  /** Mean cross-entropy of the target model over the whole pool. */
+  /** Mean loss (`options.loss`) of the target model over the whole pool. */
   trueRisk: number;
   options: SimulationOptions;
 }
@@ -75,21 +75,32 @@ export function prepareSimulation(input: SimulationInput, options: Partial<Simul
   const resolved = resolveSimulationOptions(options, modelScores.rows, surrogateScores !== undefined);
   const { acquisition, estimator, temperature, eps, numerics, size, step } = resolved;
   const flags = NUMERICS_FLAGS[numerics];
-  const { values, mixture } = planProposal(acquisition, { modelScores, surrogateScores, labels }, { temperature, eps, flags, defensive: resolved.defensive });
+  const loss = BUILTIN_LOSSES[resolved.loss];
+  const crossEntropy = resolved.loss === 'cross-entropy';
+  // The surrogate's belief π, for the expected loss of a loss other than the cross-entropy.
+  const belief = (t: number | null): Matrix => classProbabilities(surrogateScores as Matrix, t, eps, flags.softmax);
+  const losses = loss.perItem(modelScores, labels);
+  // For another loss, the two loss-specific values follow it: true-loss is that loss itself and
+  // surrogate-ce the surrogate's expected value of it (the functions sessions use).
+  const lossValues = crossEntropy ? undefined : acquisition === 'true-loss' ? losses : acquisition === 'surrogate-ce' ? loss.expected(modelScores, belief(temperature)) : undefined;
+  const { values, mixture } = planProposal(
+    acquisition,
+    { modelScores, surrogateScores, labels },
+    { temperature, eps, flags, defensive: resolved.defensive, ...(lossValues === undefined ? {} : { values: lossValues }) },
+  );
+  const aseTemperature = acquisition.startsWith('surrogate-') ? temperature : null;
   const expectedLosses =
-    estimator === 'ase'
-      ? new ActiveSurrogateEstimator(
-          { modelScores, surrogateScores: surrogateScores as Matrix },
-          { temperature: acquisition.startsWith('surrogate-') ? temperature : null, numerics, eps },
-        ).expectedLosses
-      : null;
+    estimator !== 'ase'
+      ? null
+      : crossEntropy
+      ? new ActiveSurrogateEstimator({ modelScores, surrogateScores: surrogateScores as Matrix }, { temperature: aseTemperature, numerics, eps }).expectedLosses
+      : loss.expected(modelScores, belief(aseTemperature));
   // The O(log N) sampler needs finite values, and non-negative ones for the reference's shift (B-A1).
   const fastSampler = resolved.random === undefined && values.every(Number.isFinite) && (flags.proposal === 'corrected' || values.every((v) => v >= 0));
   const rows = Math.ceil(size / step);
-  const losses = lossPerItem(modelScores, labels);
   return {
     options: resolved,
-    // The reference's cross_entropy_loss over the pool: the pairwise mean of the per-item losses.
+    // The reference's cross_entropy_loss over the pool (for CE): the pairwise mean of the per-item losses.
     trueRisk: pairwiseSum(losses) / losses.length,
     pool: {
       values,

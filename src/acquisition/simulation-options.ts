@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { InputError } from '../errors.js';
-import { ACQUISITION_FUNCTIONS, type AcquisitionFunction } from '../metrics/index.js';
+import { ACQUISITION_FUNCTIONS, BUILTIN_LOSS_NAMES, type AcquisitionFunction, type BuiltinLoss } from '../metrics/index.js';
 import { EPS, type Numerics } from '../numerics.js';
 import type { RandomSource } from '../random.js';
 import type { LabelsInput, MatrixInput } from '../matrix.js';
@@ -15,6 +15,14 @@ export const ESTIMATOR_NAMES: readonly EstimatorName[] = ['lure', 'is', 'iid', '
 export interface SimulationOptions {
   /** An acquisition function, `surrogate-m2` (√E_π[ℓ²]) or `adaptive` (docs/adaptive.md). */
   acquisition: AcquisitionFunction | ProposalAcquisition;
+  /**
+   * The loss whose mean over the pool (the true risk) is estimated: `cross-entropy` (default),
+   * `zero-one` (the error rate) or `brier`. `true-loss` then uses this loss and `surrogate-ce` the
+   * surrogate's expected value of it; `self-entropy`, `surrogate-pe`, `surrogate-m2` and `adaptive`'s
+   * candidates are loss-free or cross-entropy proposals, still valid (LURE stays unbiased) and
+   * adaptive picks among them by the variance of the chosen loss; `surrogate-nll` is cross-entropy only.
+   */
+  loss: BuiltinLoss;
   /** Weight λ of the uniform proposal in the defensive mixture (1−λ)·q + λ·uniform; null for none. */
   defensive: number | null;
   /** Held-out labelled surrogate scores: the surrogate temperature is fitted on them (not kept once resolved). */
@@ -50,7 +58,8 @@ function isPositiveInteger(value: unknown): value is number {
  * names the option. Defaults: acquisition `adaptive` with surrogate scores (`surrogate-ce`, the
  * paper's, under reference numerics or with a defensive weight), else `iid`;
  * estimator `lure` (`iid` for iid acquisition); clip 0.1; runs 1000; size min(400, N); step 1;
- * seed 0; bootstrap `exact`; threads = available cores; temperature null; numerics `default`.
+ * seed 0; bootstrap `exact`; threads = available cores; temperature null; numerics `default`;
+ * loss `cross-entropy` (with another loss the surrogate default is `surrogate-ce`, its expected loss).
  *
  * @example
  * resolveSimulationOptions({ runs: 10 }, 1000, true).acquisition; // 'adaptive'
@@ -68,7 +77,11 @@ export function resolveSimulationOptions(
   // Adaptive is never much worse than random labelling and close to the best fixed proposal on
   // real pairs (docs/adaptive.md). The reference numerics reproduce the paper, which has no such
   // proposal, and a defensive weight mixes uniform into a fixed proposal: both keep surrogate-ce.
-  const fixedDefault = numerics === 'reference' || partial.defensive != null;
+  const loss = partial.loss ?? 'cross-entropy';
+  if (!BUILTIN_LOSS_NAMES.includes(loss)) throw new InputError({ argument: 'loss', expected: BUILTIN_LOSS_NAMES.join(' | '), received: loss });
+  // Adaptive's candidates are cross-entropy proposals; for another loss the default is that loss's
+  // own surrogate expected loss, as in sessions.
+  const fixedDefault = numerics === 'reference' || partial.defensive != null || loss !== 'cross-entropy';
   const acquisition = partial.acquisition ?? (hasSurrogate ? (fixedDefault ? 'surrogate-ce' : 'adaptive') : 'iid');
   const acquisitions = [...ACQUISITION_FUNCTIONS, ...PROPOSAL_ACQUISITIONS];
   if (!acquisitions.includes(acquisition)) {
@@ -76,6 +89,9 @@ export function resolveSimulationOptions(
   }
   if ((acquisition.startsWith('surrogate-') || acquisition === 'adaptive') && !hasSurrogate) {
     throw new InputError({ argument: 'surrogateScores', expected: `surrogate scores (N×K) for acquisition ${acquisition}` });
+  }
+  if (acquisition === 'surrogate-nll' && loss !== 'cross-entropy') {
+    throw new InputError({ argument: 'acquisition', expected: `an acquisition other than surrogate-nll for the ${loss} loss (surrogate-nll is the cross-entropy's)`, received: acquisition });
   }
   const estimator = partial.estimator ?? (acquisition === 'iid' ? 'iid' : 'lure');
   if (!ESTIMATOR_NAMES.includes(estimator)) throw new InputError({ argument: 'estimator', expected: ESTIMATOR_NAMES.join(' | '), received: estimator });
@@ -120,6 +136,7 @@ export function resolveSimulationOptions(
   }
   const resolved: SimulationOptions = {
     acquisition,
+    loss,
     estimator,
     clipPercentage,
     temperature,

@@ -1,2 +1,2 @@
-export { fitTemperature, meanNll, type TemperatureFit } from './temperature.js';
+export { fitTemperature, meanNll, solveTemperature, type TemperatureFit, type TemperatureSolution } from './temperature.js';
 export { loadCalibrationSet } from './load.js';

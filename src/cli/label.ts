@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { loadCalibrationSet } from '../calibration/load.js';
 import { readTable, type Table } from '../dataset/read-table.js';
 import { FileFormatError, InputError, UsageError } from '../errors.js';
 import { readNpy } from '../io/npy.js';
@@ -29,10 +30,12 @@ const OPTIONS = {
   loss: { type: 'string' },
   clip: { type: 'string' },
   temperature: { type: 'string' },
+  'calibration-scores': { type: 'string' },
+  'calibration-labels': { type: 'string' },
   seed: { type: 'string' },
 } as const;
 
-const CREATE_OPTIONS = ['data', 'text-column', 'id-column', 'classes', 'model-scores', 'comparison-scores', 'surrogate-scores', 'acquisition', 'defensive', 'loss', 'clip', 'temperature', 'seed'];
+const CREATE_OPTIONS = ['data', 'text-column', 'id-column', 'classes', 'model-scores', 'comparison-scores', 'surrogate-scores', 'acquisition', 'defensive', 'loss', 'clip', 'temperature', 'calibration-scores', 'calibration-labels', 'seed'];
 const LOSSES: Record<string, BuiltinLoss> = { ce: 'cross-entropy', 'zero-one': 'zero-one', brier: 'brier' };
 
 const HELP = `Usage: active-testing label --session FILE [--answers FILE] [stopping options]
@@ -71,6 +74,11 @@ Pool options (creating a session):
   --loss L                   ce | zero-one | brier (default ce)
   --clip C                   proposal floor in [0, 1) (default 0.1)
   --temperature T            surrogate temperature (default none)
+  --calibration-scores FILE, --calibration-labels FILE
+                             held-out labelled surrogate scores (.npy, not in the pool nor in the
+                             surrogate's prompt): fit the surrogate temperature on them instead of
+                             --temperature; it is stored in the session. These labels count in
+                             your labelling budget
   --seed s                   seed of the proposals (default 0)
 
 At the end it prints the estimate, its interval, and how many random labels would have given
@@ -97,7 +105,13 @@ async function createSession(path: string, values: OptionValues): Promise<Active
   const classes = requiredString(values, 'classes').split(',').map((name) => name.trim());
   const modelScores = await readScores(requiredString(values, 'model-scores'), '--model-scores');
   const loss = choiceOption(values, 'loss', Object.keys(LOSSES));
-  return ActiveTestingSession.create(path, {
+  const calibrationScores = values['calibration-scores'] as string | undefined;
+  const calibrationLabels = values['calibration-labels'] as string | undefined;
+  if ((calibrationScores === undefined) !== (calibrationLabels === undefined)) {
+    throw new UsageError('--calibration-scores and --calibration-labels go together');
+  }
+  const calibration = calibrationScores === undefined ? undefined : await loadCalibrationSet(calibrationScores, calibrationLabels as string);
+  const session = await ActiveTestingSession.create(path, {
     texts: table.rows.map((row) => String(row[textColumn])),
     ids: idColumn === -1 ? undefined : table.rows.map((row) => String(row[idColumn])),
     classes,
@@ -109,8 +123,12 @@ async function createSession(path: string, values: OptionValues): Promise<Active
     loss: loss === undefined ? undefined : LOSSES[loss],
     clip: numberOption(values, 'clip'),
     temperature: numberOption(values, 'temperature'),
+    ...(calibration === undefined ? {} : { calibration }),
     seed: values.seed === undefined ? undefined : (integerOption(values, 'seed') as number),
   });
+  const fitted = session.settings.calibration;
+  if (fitted) console.log(`surrogate temperature fitted on ${fitted.rows} calibration labels: T = ${fitted.temperature.toFixed(4)}`);
+  return session;
 }
 
 /** Answers by item id: a class name or index, or null for "skip". */

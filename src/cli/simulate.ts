@@ -1,3 +1,4 @@
+import { dirname } from 'node:path';
 import {
   resolveSimulationOptions,
   simulate,
@@ -6,7 +7,7 @@ import {
 } from '../acquisition/simulate.js';
 import { InputError, UsageError } from '../errors.js';
 import { assertOutputsWritable } from '../io/atomic.js';
-import { ACQUISITION_FUNCTIONS, lossPerItem } from '../metrics/index.js';
+import { ACQUISITION_FUNCTIONS, BUILTIN_LOSSES, type BuiltinLoss } from '../metrics/index.js';
 import { PROPOSAL_ACQUISITIONS } from '../acquisition/adaptive/index.js';
 import { loadCalibrationSet } from '../calibration/index.js';
 import { DEMO_LABEL_COUNTS, rowsAtLabelCounts, runDemo, type DemoResult } from '../simulate/demo.js';
@@ -18,12 +19,16 @@ import { progressBar } from './progress.js';
 
 const ESTIMATORS = ['lure', 'is', 'iid', 'ase'] as const;
 const NUMERICS = ['default', 'reference'] as const;
+/** `--loss` names: `ce` is the cross-entropy. */
+const LOSSES: Record<string, BuiltinLoss> = { ce: 'cross-entropy', 'zero-one': 'zero-one', brier: 'brier' };
+const RISK_NAMES: Record<BuiltinLoss, string> = { 'cross-entropy': 'cross-entropy', 'zero-one': 'zero-one loss, the error rate', brier: 'Brier score' };
 
 const OPTIONS = {
   'model-scores': { type: 'string' },
   'surrogate-scores': { type: 'string' },
   labels: { type: 'string' },
   acquisition: { type: 'string' },
+  loss: { type: 'string' },
   estimator: { type: 'string' },
   clip: { type: 'string' },
   temperature: { type: 'string' },
@@ -47,6 +52,7 @@ const DEMO_OPTIONS = new Set(['demo', 'out', 'force', 'runs', 'seed', 'threads']
 /** The command-line flag of each simulation option, so that errors name what the user typed. */
 const FLAG_OF: Record<string, string> = {
   acquisition: '--acquisition',
+  loss: '--loss',
   estimator: '--estimator',
   clipPercentage: '--clip',
   temperature: '--temperature',
@@ -78,7 +84,15 @@ Options:
   --acquisition A   iid | true-loss | self-entropy | surrogate-ce | surrogate-pe | surrogate-nll
                     | surrogate-m2 (√E[ℓ²] under the surrogate) | adaptive (docs/adaptive.md)
                     (default adaptive with --surrogate-scores, else iid; surrogate-ce, the
-                    paper's fixed proposal, with --numerics reference or --defensive)
+                    paper's fixed proposal, with --numerics reference, --defensive or a --loss
+                    other than ce)
+  --loss L          ce | zero-one | brier (default ce): the loss whose pool mean (the true risk) is
+                    estimated; zero-one estimates the error rate. With zero-one or brier, true-loss
+                    is that loss and surrogate-ce the surrogate's expected value of it;
+                    self-entropy and surrogate-pe stay entropies and surrogate-m2 and adaptive's
+                    candidates stay cross-entropy proposals (all valid: LURE stays unbiased, and
+                    adaptive picks among them by the chosen loss's variance); surrogate-nll is
+                    ce only (an error otherwise); --estimator ase uses the surrogate's expected loss
   --estimator E     lure | is | iid | ase (default lure; iid for iid acquisition)
   --clip C          proposal floor, in [0, 1) (default 0.1; ignored by iid)
   --temperature T   temperature of the surrogate (surrogate-*) or target (self-entropy) (default none)
@@ -113,10 +127,16 @@ function bootstrapOption(values: OptionValues): SimulationOptions['bootstrap'] |
   return resamples;
 }
 
+function lossOption(values: OptionValues): BuiltinLoss | undefined {
+  const name = choiceOption(values, 'loss', Object.keys(LOSSES));
+  return name === undefined ? undefined : LOSSES[name];
+}
+
 /** The options given on the command line, as the engine names them; absent ones take the engine's defaults. */
 function simulationOptions(values: OptionValues): Partial<SimulationOptions> {
   const given: Partial<SimulationOptions> = {
     acquisition: choiceOption(values, 'acquisition', [...ACQUISITION_FUNCTIONS, ...PROPOSAL_ACQUISITIONS]),
+    loss: lossOption(values),
     defensive: numberOption(values, 'defensive'),
     estimator: choiceOption(values, 'estimator', ESTIMATORS),
     clipPercentage: numberOption(values, 'clip'),
@@ -190,7 +210,7 @@ function describeRun(summary: SimulationSummary, result: SimulationResult, dir: 
   });
   return [
     `${acquisition} acquisition + ${estimator} estimator: ${runs} runs of ${result.size} labels from a pool of ${poolSize} items (K = ${classes})`,
-    `true risk (mean cross-entropy over the pool): ${fixed(summary.true_risk, 5)}`,
+    `true risk (mean ${RISK_NAMES[result.options.loss]} over the pool): ${fixed(summary.true_risk, 5)}`,
     table(header, body),
     `wrote ${dir}`,
   ].join('\n');
@@ -209,7 +229,9 @@ function describeDemo(demo: DemoResult): string {
     `true risk (mean cross-entropy of the target over the pool): ${fixed(demo.trueRisk, 5)}`,
     table(['labels', 'MSE active (adaptive + LURE)', 'MSE random (iid)', 'random/active'], body),
     `A ratio of r: random labelling's MSE is r times larger, so it needs about r times as many labels for the same error.`,
-    `wrote ${demo.dir}/ (pool/, ${demo.active.name}/, ${demo.random.name}/, comparison.json)`,
+    `wrote ${demo.dir}/ (pool/, ${demo.active.name}/, ${demo.random.name}/, comparison.json, report/)`,
+    `report: ${demo.report.summaryPath}`,
+    `figures (SVG, PNG, Vega-Lite): ${dirname(demo.report.summaryPath)}/`,
   ].join('\n');
 }
 
@@ -274,7 +296,7 @@ async function runSimulation(values: OptionValues): Promise<number> {
     ...(calibrationFiles.scores === undefined ? {} : { calibrationScores: calibrationFiles.scores, calibrationLabels: calibrationFiles.labels }),
     poolSize: rows,
     classes: cols,
-  }, lossPerItem(pool.modelScores, pool.labels));
+  }, BUILTIN_LOSSES[result.options.loss].perItem(pool.modelScores, pool.labels));
   await writeSimulationOutputs(out, result, summary, { force });
   console.log(describeRun(summary, result, out, rows, cols));
   return 0;

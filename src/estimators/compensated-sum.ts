@@ -1,6 +1,7 @@
 /**
- * A running sum with Neumaier's compensation: the error stays at a few ulps of the result
- * however many terms are added, which keeps long incremental estimates close to the O(M) form.
+ * A running sum with Neumaier's compensation (each addition's exact rounding error, kept apart):
+ * the error stays at a few ulps of the result however many terms are added, which keeps long
+ * incremental estimates close to the O(M) form.
  *
  * @example
  * const sum = new CompensatedSum();
@@ -16,9 +17,12 @@ export class CompensatedSum {
   }
 
   add(x: number): void {
-    const t = this.sum + x;
-    if (Math.abs(this.sum) >= Math.abs(x)) this.compensation += this.sum - t + x;
-    else this.compensation += x - t + this.sum;
+    // Knuth's branch-free two-sum: the rounding error of sum + x, exactly (the same error
+    // Neumaier's ordered form finds), in less code, so that callers can inline it.
+    const sum = this.sum;
+    const t = sum + x;
+    const part = t - sum;
+    this.compensation += sum - (t - part) + (x - part);
     this.sum = t;
   }
 

@@ -11,7 +11,7 @@ import { ScoreCheckpoint } from './checkpoint.js';
 import { selectIclExamples } from './icl.js';
 import type { PromptTemplate } from './prompt.js';
 import { runScoringJob, type ScoringJobResult, type Shot } from './scoring-job.js';
-import { solveTemperature, type TemperatureSolution } from './temperature.js';
+import { fitTemperature, solveTemperature, type TemperatureSolution } from '../calibration/temperature.js';
 
 export interface EvaluationOptions {
   /** Root of the results tree: `<resultsDir>/<dataset>/<model>[_icl<n>]/<subset>_set_*`. */
@@ -38,6 +38,32 @@ export interface ProcedureOptions {
 export interface EvaluationResult extends ScoringJobResult {
   /** The folder the results were written to. */
   dir: string;
+  /** The surrogate temperature fitted on `calibrationSubset` (ICL evaluations given one). */
+  calibration?: SurrogateCalibration;
+}
+
+/** A surrogate temperature fitted on a held-out labelled subset, as saved in `<subset>_set_calibration.json`. */
+export interface SurrogateCalibration {
+  /** The held-out subset the temperature was fitted on. */
+  subset: string;
+  rows: number;
+  temperature: number;
+  /** Mean NLL of the held-out labels at that temperature. */
+  nll: number;
+}
+
+/** Options of an ICL evaluation. */
+export interface IclProcedureOptions extends ProcedureOptions {
+  nbIclExamples: number;
+  seed?: number;
+  /**
+   * A labelled subset of `splits`, apart from the evaluated one and the shots: it is scored with
+   * the same shots and the surrogate's temperature fitted on it (`fitTemperature`), then saved as
+   * `<subset>_set_calibration.json` beside the results. Held-out labels rather than leave-one-out
+   * over the shots: the shots are in every prompt, so the surrogate is overconfident on them, and
+   * leaving each out costs a prompt (and pool pass) per shot. These labels count in the budget.
+   */
+  calibrationSubset?: string;
 }
 
 /**
@@ -73,13 +99,49 @@ export class EvaluationClassification {
    * Scores of a subset with `nbIclExamples` shots, drawn per class in proportion to the ICL
    * source's class frequencies and shuffled with `seed`, the same shots for every item.
    */
-  async evaluationIclProcedure(subset: string, options: ProcedureOptions & { nbIclExamples: number; seed?: number }): Promise<EvaluationResult> {
+  async evaluationIclProcedure(subset: string, options: IclProcedureOptions): Promise<EvaluationResult> {
     const seed = options.seed ?? 0;
     const source = this.iclSource(subset);
+    const calibrationSubset = options.calibrationSubset;
+    if (calibrationSubset !== undefined) {
+      this.subsetRows(calibrationSubset);
+      if (calibrationSubset === subset || calibrationSubset === source.name) {
+        throw new InputError({ argument: 'calibrationSubset', expected: 'a held-out subset other than the evaluated one and the ICL source', received: calibrationSubset });
+      }
+    }
     const positions = selectIclExamples(source.data.labels, this.dataset.classes.length, options.nbIclExamples, seed);
     const shots: Shot[] = Array.from(positions, (p) => ({ text: source.data.texts[p] as string, label: source.data.labels[p] as number }));
     const rows = Array.from(positions, (p) => source.rows[p] as number);
-    return this.evaluate(subset, shots, options.nbIclExamples, { seed, rows, source: source.name }, options);
+    const icl = { seed, rows, source: source.name };
+    const result = await this.evaluate(subset, shots, options.nbIclExamples, icl, options);
+    if (calibrationSubset === undefined) return result;
+    return { ...result, calibration: await this.calibrate(subset, calibrationSubset, shots, options.nbIclExamples, icl, options) };
+  }
+
+  /**
+   * Scores the calibration subset with the evaluation's shots (reusing saved scores made with the
+   * same shots), fits the surrogate temperature on it and saves `<subset>_set_calibration.json`.
+   */
+  private async calibrate(
+    subset: string,
+    calibrationSubset: string,
+    shots: Shot[],
+    nbIclExamples: number,
+    icl: { seed: number; rows: number[]; source: string },
+    options: ProcedureOptions,
+  ): Promise<SurrogateCalibration> {
+    const dir = this.resultsFolder(nbIclExamples);
+    const base = join(dir, `${calibrationSubset}_set`);
+    const saved = existsSync(`${base}_metrics.json`) ? JSON.parse(await readFile(`${base}_metrics.json`, 'utf8')) : null;
+    const sameShots = saved !== null && saved.icl_seed === icl.seed && saved.icl_source === icl.source && JSON.stringify(saved.icl_rows) === JSON.stringify(icl.rows);
+    if (!sameShots || options.force) await this.evaluate(calibrationSubset, shots, nbIclExamples, icl, options);
+    const scores = await readNpy(`${base}_scores.npy`);
+    const labels = await readNpy(`${base}_targets.npy`);
+    const rows = scores.shape[0] as number;
+    const fit = fitTemperature({ data: Float64Array.from(scores.data as Float32Array), rows, cols: this.dataset.classes.length }, Int32Array.from(labels.data as Int32Array));
+    const calibration: SurrogateCalibration = { subset: calibrationSubset, rows, temperature: fit.temperature, nll: fit.nll };
+    await writeFileAtomic(join(dir, `${subset}_set_calibration.json`), `${JSON.stringify(calibration, null, 2)}\n`, { force: options.force === true });
+    return calibration;
   }
 
   /**

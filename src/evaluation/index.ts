@@ -1,6 +1,5 @@
 export * from './prompt.js';
 export * from './icl.js';
-export * from './temperature.js';
 export * from './checkpoint.js';
 export * from './scoring-job.js';
 export * from './evaluation-classification.js';

@@ -1,5 +1,6 @@
 import { FileFormatError, InputError } from '../errors.js';
-import { toMatrix, type Matrix, type MatrixInput } from '../matrix.js';
+import { fitTemperature } from '../calibration/temperature.js';
+import { toLabels, toMatrix, type LabelsInput, type Matrix, type MatrixInput } from '../matrix.js';
 import type { SessionLoss } from './loss.js';
 
 /** Acquisitions a session can use: the functions that need no labels, and the proposals of docs/adaptive.md. */
@@ -45,6 +46,12 @@ export interface SessionOptions {
   loss?: SessionLoss;
   /** Temperature of the surrogate (surrogate-*) or the target (self-entropy); default none. */
   temperature?: number | null;
+  /**
+   * A held-out labelled set of surrogate scores (not in the pool, not in the surrogate's prompt):
+   * the surrogate temperature is fitted on it (`fitTemperature`) instead of given. Its labels count
+   * in the labelling budget. Not with `temperature`, nor with `self-entropy` (whose temperature is the target's).
+   */
+  calibration?: { scores: ScoresInput; labels: LabelsInput };
   /** Seed of the session's random stream; default 0. */
   seed?: number | string;
 }
@@ -73,7 +80,17 @@ export interface SessionHeader {
   /** `cross-entropy`, `zero-one`, `brier` or `custom:<name>`. */
   loss: string;
   temperature: number | null;
+  /** The calibration set the temperature was fitted on; absent or null when none was given. */
+  calibration?: SessionCalibration | null;
   seed: number | string;
+}
+
+/** What the session file records of a surrogate calibration: its size and the fit. */
+export interface SessionCalibration {
+  rows: number;
+  temperature: number;
+  /** Mean NLL of the calibration labels under the surrogate at that temperature. */
+  nll: number;
 }
 
 function store(m: Matrix): StoredMatrix {
@@ -155,7 +172,8 @@ export function buildHeader(options: SessionOptions, lossId: string, hasScorer: 
   }
   const clip = options.clip ?? 0.1;
   if (!(clip >= 0 && clip < 1)) throw new InputError({ argument: 'clip', expected: 'a number in [0, 1)', received: clip });
-  const temperature = options.temperature ?? null;
+  const calibration = options.calibration === undefined ? null : calibrate(options.calibration, k, acquisition, options.temperature ?? null);
+  const temperature = calibration?.temperature ?? options.temperature ?? null;
   if (temperature !== null && !(temperature > 0 && Number.isFinite(temperature))) {
     throw new InputError({ argument: 'temperature', expected: 'a positive number or null', received: temperature });
   }
@@ -175,8 +193,26 @@ export function buildHeader(options: SessionOptions, lossId: string, hasScorer: 
     clip,
     loss: lossId,
     temperature,
+    calibration,
     seed,
   };
+}
+
+function calibrate(
+  calibration: { scores: ScoresInput; labels: LabelsInput },
+  k: number,
+  acquisition: SessionAcquisition,
+  temperature: number | null,
+): SessionCalibration {
+  if (temperature !== null) throw new InputError({ argument: 'calibration', expected: 'either a calibration set or a temperature, not both', received: temperature });
+  if (acquisition === 'self-entropy') {
+    throw new InputError({ argument: 'calibration', expected: "a surrogate acquisition (self-entropy's temperature is the target's)", received: acquisition });
+  }
+  const scores = readScores(calibration.scores, 'calibration.scores');
+  if (scores.cols !== k) throw new InputError({ argument: 'calibration.scores', expected: `${k} columns (one per class)`, received: scores.cols });
+  const labels = toLabels(calibration.labels, 'calibration.labels', scores.rows, k);
+  const fit = fitTemperature(scores, labels);
+  return { rows: scores.rows, temperature: fit.temperature, nll: fit.nll };
 }
 
 /** Checks that a parsed first line is a session header this version can read. */

@@ -1,14 +1,8 @@
 import { InputError } from '../errors.js';
 import type { Matrix } from '../matrix.js';
-import { brierLossPerItem, expectedBrierLoss } from '../metrics/brier-loss.js';
-import { lossPerItem } from '../metrics/cross-entropy.js';
-import { rowCrossEntropy } from '../metrics/entropy.js';
-import { classProbabilities } from '../metrics/probabilities.js';
-import { EPS } from '../numerics.js';
-import { expectedZeroOneLoss, zeroOneLossPerItem } from '../metrics/zero-one-loss.js';
+import { BUILTIN_LOSSES, type BuiltinLoss, type LossFunctions } from '../metrics/builtin-losses.js';
 
-/** The losses a session can estimate by name. */
-export type BuiltinLoss = 'cross-entropy' | 'zero-one' | 'brier';
+export type { BuiltinLoss } from '../metrics/builtin-losses.js';
 
 /**
  * A loss supplied through the API: the loss of one item from the target's logits (length K)
@@ -24,25 +18,7 @@ export interface CustomLoss {
 export type SessionLoss = BuiltinLoss | CustomLoss;
 
 /** A loss with the two forms a session needs. */
-export interface ResolvedLoss {
-  /** `cross-entropy`, `zero-one`, `brier`, or `custom:<name>`. */
-  readonly id: string;
-  /** Loss of each row against its label. */
-  perItem(scores: Matrix, labels: Int32Array): Float64Array;
-  /** The surrogate's expected loss of each row (the acquisition value). */
-  expected(scores: Matrix, surrogateProbabilities: Matrix): Float64Array;
-}
-
-/** `−Σ_k π_k log p_k` with the corrected (clipped) softmax of the target: simulate's `surrogate-ce` value. */
-function expectedCrossEntropy(scores: Matrix, surrogateProbabilities: Matrix): Float64Array {
-  return rowCrossEntropy(classProbabilities(scores, null, EPS, 'stable'), surrogateProbabilities, false);
-}
-
-const BUILTIN: Record<BuiltinLoss, ResolvedLoss> = {
-  'cross-entropy': { id: 'cross-entropy', perItem: lossPerItem, expected: expectedCrossEntropy },
-  'zero-one': { id: 'zero-one', perItem: zeroOneLossPerItem, expected: expectedZeroOneLoss },
-  brier: { id: 'brier', perItem: brierLossPerItem, expected: expectedBrierLoss },
-};
+export type ResolvedLoss = LossFunctions;
 
 function customLoss(loss: CustomLoss): ResolvedLoss {
   const itemLoss = (scores: Matrix, i: number, label: number): number => {
@@ -76,9 +52,9 @@ export function resolveLoss(loss: SessionLoss, argument = 'loss'): ResolvedLoss 
   if (typeof loss === 'object' && loss !== null && typeof loss.itemLoss === 'function' && typeof loss.name === 'string' && loss.name !== '') {
     return customLoss(loss);
   }
-  if (typeof loss === 'string' && loss in BUILTIN) return BUILTIN[loss];
+  if (typeof loss === 'string' && loss in BUILTIN_LOSSES) return BUILTIN_LOSSES[loss as BuiltinLoss];
   throw new InputError({ argument, expected: "'cross-entropy', 'zero-one', 'brier' or { name, itemLoss }", received: typeof loss === 'string' ? loss : typeof loss });
 }
 
 /** The zero-one loss, through which sessions report accuracy. */
-export const ZERO_ONE: ResolvedLoss = BUILTIN['zero-one'];
+export const ZERO_ONE: ResolvedLoss = BUILTIN_LOSSES['zero-one'];

@@ -4,6 +4,7 @@ import { simulate, type SimulationInput, type SimulationOptions, type Simulation
 import { assertOutputsWritable, writeOutputFolder } from '../io/atomic.js';
 import { encodeNpy } from '../io/npy.js';
 import type { Matrix } from '../matrix.js';
+import { writeReport, type ReportResult } from '../report/report.js';
 import { lossPerItem } from '../metrics/index.js';
 import { SIMULATION_FILES, summarizeSimulation, toJson, writeSimulationOutputs, type SimulationSummary } from './outputs.js';
 import { syntheticPool } from './syntheticPool.js';
@@ -57,6 +58,8 @@ export interface DemoResult {
   active: DemoMethod;
   random: DemoMethod;
   comparison: DemoComparison;
+  /** The report of both simulations, written into `report/` of the demo folder. */
+  report: ReportResult;
 }
 
 /** A folder name under `parent` that does not exist yet: `demo-20260131-142501`, with `-2`, `-3`, … if taken. */
@@ -75,11 +78,13 @@ function float32Npy(m: Matrix): Uint8Array {
  * The README's main job: on the built-in synthetic LLM-like pool, runs active testing as
  * `simulate` does by default (adaptive acquisition with LURE) and random labelling (i.i.d. acquisition)
  * with the same settings, writes both simulations and the pool's `.npy` files into a new
- * output folder, and compares their MSE at 50, 100, 200 and 400 labels.
+ * output folder, compares their MSE at 50, 100, 200 and 400 labels, and ends by writing the
+ * report (figures and summary table) of both into `report/` in that folder.
  *
  * @example
  * const demo = await runDemo({ runs: 1000 });
  * demo.comparison.ratio; // e.g. [1.3, 1.5, 1.6, 1.6]: active testing's MSE is that many times smaller
+ * demo.report.summaryPath; // e.g. 'runs/demo-20260131-142501/report/summary.md'
  */
 export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
   const dir = options.out ?? newDemoFolder();
@@ -116,6 +121,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
   await assertOutputsWritable(dir, ['comparison.json'], options);
   await assertOutputsWritable(poolDir, poolOutputs.map((file) => file.name), options);
   for (const [name] of methods) await assertOutputsWritable(join(dir, name), SIMULATION_FILES, options);
+  await assertOutputsWritable(join(dir, 'report'), ['summary.md', 'summary.json'], options);
   const done: DemoMethod[] = [];
   for (const [name, method] of methods) {
     const result = await simulate(input, {
@@ -137,7 +143,8 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
     ratio: comparison.ratio,
   });
   await writeOutputFolder(dir, [{ name: 'comparison.json', data: comparisonJson }], { force: options.force });
-  return { dir, poolSize, classes, trueRisk: active.result.trueRisk, active, random, comparison };
+  const report = await writeReport([dir], { out: join(dir, 'report'), force: options.force ?? false });
+  return { dir, poolSize, classes, trueRisk: active.result.trueRisk, active, random, comparison, report };
 }
 
 /** The row of each label count (the last row with at most that many labels), without repeats. */

@@ -57,7 +57,8 @@ export function summarizeSimulation(result: SimulationResult, inputs: Record<str
   if (result.bootstrapVariance) {
     const variance: Matrix = { data: result.bootstrapVariance, rows: result.rows, cols: result.runs };
     summary.coverage = Array.from(coverage(estimates, variance, result.trueRisk));
-    if (losses !== undefined) {
+    // The diagnostic compares importance-weighted terms with random labelling's; ASE has no such terms.
+    if (losses !== undefined && result.options.estimator !== 'ase') {
       summary.variance_ratio = Array.from(rowMedian({ data: varianceRatioRows(result, losses), rows: result.rows, cols: result.runs }));
     }
   }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fitTemperature, meanNll } from '../../src/calibration/index.js';
+import { fitTemperature, meanNll, solveTemperature } from '../../src/calibration/index.js';
 import { InputError } from '../../src/errors.js';
 import { randomStream } from '../../src/random.js';
 
@@ -40,6 +40,14 @@ describe('fitTemperature', () => {
     expect(temperature).toBeLessThan(1); // an underconfident surrogate is sharpened
     expect(meanNll(scores, labels, temperature * 1.02)).toBeGreaterThan(nll);
     expect(meanNll(scores, labels, temperature / 1.02)).toBeGreaterThan(nll);
+  });
+
+  it('is the exact solution of solveTemperature, held to 1/T in [1/50, 50]', () => {
+    const { scores, labels } = overconfident(300, 3, 2, 4);
+    expect(fitTemperature(scores, labels).temperature).toBe(solveTemperature(scores.data, labels, 3).temperature);
+    const separable = { data: Float64Array.of(3, 0, 0, 3), rows: 2, cols: 2 };
+    expect(fitTemperature(separable, Int32Array.of(0, 1)).temperature).toBeCloseTo(1 / 50, 15);
+    expect(fitTemperature(separable, Int32Array.of(1, 0)).temperature).toBeCloseTo(50, 12);
   });
 
   it('names bad calibration labels and their row', () => {

@@ -127,6 +127,26 @@ describe('active-testing simulate', () => {
     expect((await readNpy(join(out, 'estimates.npy'))).shape).toEqual([120, 4]);
   });
 
+  it('--loss zero-one estimates the error rate and records the loss in summary.json; a bad --loss names the flag', async () => {
+    const out = join(dir, 'run-zero-one');
+    const argv = ['simulate', '--model-scores', files.f, '--surrogate-scores', files.g, '--labels', files.y, '--runs', '4', '--size', '10', '--threads', '1'];
+    const { code, stdout } = await cli(...argv, '--loss', 'zero-one', '--out', out);
+    expect(code).toBe(0);
+    const summary = JSON.parse(await readFile(join(out, 'summary.json'), 'utf8'));
+    let errors = 0;
+    for (let i = 0; i < N; i++) {
+      const row = Array.from(pool.modelScores.data.subarray(i * K, (i + 1) * K));
+      if (row.indexOf(Math.max(...row)) !== pool.labels[i]) errors++;
+    }
+    expect(summary.true_risk).toBeCloseTo(errors / N, 12);
+    expect(summary.config).toMatchObject({ loss: 'zero-one', acquisition: 'surrogate-ce' });
+    expect(stdout).toContain('mean zero-one loss');
+    const bad = await cli(...argv, '--loss', 'hinge', '--out', join(dir, 'run-bad-loss'));
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toMatch(/--loss/);
+    expect(existsSync(join(dir, 'run-bad-loss', 'summary.json'))).toBe(false);
+  });
+
   it('refuses existing outputs without --force; --force replaces all of them', async () => {
     const out = join(dir, 'run-c');
     const args = ['simulate', '--model-scores', files.f, '--surrogate-scores', files.g, '--labels', files.y, '--runs', '3', '--size', '5', '--threads', '1', '--out', out];

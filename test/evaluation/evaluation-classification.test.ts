@@ -2,9 +2,10 @@ import { describe, expect, it, beforeAll } from 'vitest';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CancelledError, OutputExistsError } from '../../src/errors.js';
+import { CancelledError, InputError, OutputExistsError } from '../../src/errors.js';
 import { SST2Dataset, createSplits } from '../../src/dataset/index.js';
 import { EvaluationClassification, itemPrompt, promptPrefix } from '../../src/evaluation/index.js';
+import { fitTemperature } from '../../src/calibration/index.js';
 import { readNpy } from '../../src/io/npy.js';
 import { Model } from '../../src/model/index.js';
 import { DATA_DIR, sharedAvailable } from '../helpers/shared.js';
@@ -64,6 +65,23 @@ describe.skipIf(!sharedAvailable(join(DATA_DIR, 'sst2')))('EvaluationClassificat
     const uncached = await new EvaluationClassification(model, sst2, { resultsDir: mkdtempSync(join(tmpdir(), 'at-eval-')), splits, modelName: 'tiny' })
       .evaluationIclProcedure('pool', { nbIclExamples: 10, seed: 1, batchSize: 3, prefixCache: false });
     expect(maxDiff(cached.scores, uncached.scores)).toBeLessThan(1e-4);
+  });
+
+  it('fits the surrogate temperature on a held-out calibration subset scored with the same shots, and saves it', async () => {
+    const withHeldOut = createSplits(872, { pool: 12, icl: 60, calibration: 16 }, 5);
+    const resultsDir = mkdtempSync(join(tmpdir(), 'at-eval-'));
+    const evaluation = new EvaluationClassification(model, sst2, { resultsDir, splits: withHeldOut, modelName: 'tiny' });
+    await expect(evaluation.evaluationIclProcedure('pool', { nbIclExamples: 4, calibrationSubset: 'icl' })).rejects.toThrow(InputError);
+    const result = await evaluation.evaluationIclProcedure('pool', { nbIclExamples: 4, seed: 2, batchSize: 8, calibrationSubset: 'calibration' });
+    const heldOutScores = await readNpy(join(result.dir, 'calibration_set_scores.npy'));
+    const heldOutLabels = await readNpy(join(result.dir, 'calibration_set_targets.npy'));
+    expect(heldOutScores.shape).toEqual([16, 2]);
+    const heldOutMetrics = JSON.parse(readFileSync(join(result.dir, 'calibration_set_metrics.json'), 'utf8'));
+    expect(heldOutMetrics.icl_rows).toEqual(JSON.parse(readFileSync(join(result.dir, 'pool_set_metrics.json'), 'utf8')).icl_rows);
+    const fit = fitTemperature({ data: Float64Array.from(heldOutScores.data as Float32Array), rows: 16, cols: 2 }, Int32Array.from(heldOutLabels.data as Int32Array));
+    const expected = { subset: 'calibration', rows: 16, temperature: fit.temperature, nll: fit.nll };
+    expect(result.calibration).toEqual(expected);
+    expect(JSON.parse(readFileSync(join(result.dir, 'pool_set_calibration.json'), 'utf8'))).toEqual(expected);
   });
 
   it('resumes a cancelled run from its last complete batch', async () => {

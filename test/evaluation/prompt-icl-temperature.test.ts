@@ -10,8 +10,8 @@ import {
   promptPrefix,
   selectIclExamples,
   shotsPerClass,
-  solveTemperature,
 } from '../../src/evaluation/index.js';
+import { solveTemperature } from '../../src/calibration/index.js';
 
 const SST2 = 'Classify the sentiment of the following sentence as "positive" or "negative". Respond with "positive" or "negative".\n';
 

@@ -1,4 +1,5 @@
 import { readdirSync, readFileSync } from 'node:fs';
+import { expect, it } from 'vitest';
 import { join } from 'node:path';
 import { ORACLE_FIXTURES } from '../helpers/shared.js';
 import type { Matrix } from '../../src/matrix.js';
@@ -107,3 +108,28 @@ export function caseValues(pool: Pool, config: any): Float64Array {
   );
 }
 
+
+/**
+ * One test per fixture file matching `pattern`: replays every case through `replay`, then fails
+ * on any mismatch, on a case not replayed, or on a file that checked nothing.
+ */
+export function replayEveryCase(pattern: RegExp, replay: (pool: Pool, fixtureCase: any, bad: Mismatches) => void): void {
+  const pools = readPools();
+  for (const file of fixtureFiles(pattern)) {
+    it(`${file}: replays every case`, () => {
+      const { cases } = readFixture<{ cases: any[] }>(file);
+      const bad = new Mismatches();
+      let replayed = 0;
+      for (const c of cases) {
+        const pool = pools.get(c.pool);
+        if (pool === undefined) throw new Error(`${file}: ${c.id} names unknown pool ${c.pool}`);
+        replay(pool, c, bad);
+        replayed++;
+      }
+      expect(bad.list.slice(0, 20)).toEqual([]);
+      expect(cases.length).toBeGreaterThan(0);
+      expect(replayed).toBe(cases.length);
+      expect(bad.checked).toBeGreaterThan(cases.length);
+    });
+  }
+}

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { runCli } from '../../src/cli/run.js';
 import { OutputExistsError } from '../../src/errors.js';
@@ -22,7 +22,7 @@ afterAll(async () => {
 
 describe('runDemo', () => {
   it('writes the pool, both simulations and the comparison', async () => {
-    expect((await readdir(demo.dir)).sort()).toEqual(['adaptive-lure', 'comparison.json', 'iid', 'pool']);
+    expect((await readdir(demo.dir)).sort()).toEqual(['adaptive-lure', 'comparison.json', 'iid', 'pool', 'report']);
     const scores = await readNpy(join(demo.dir, 'pool/model_scores.npy'));
     const labels = await readNpy(join(demo.dir, 'pool/labels.npy'));
     expect([scores.dtype, scores.shape]).toEqual(['f4', [10_000, 2]]);
@@ -36,6 +36,21 @@ describe('runDemo', () => {
     expect(comparison.labels).toEqual([50, 100, 200, 400]);
     expect(comparison.true_risk).toBe(demo.trueRisk);
     comparison.ratio.forEach((r: number, i: number) => expect(r).toBeCloseTo(comparison.mse_random[i] / comparison.mse_active[i], 12));
+  });
+
+  it('ends by writing the report of both simulations into report/', async () => {
+    const reportDir = join(demo.dir, 'report');
+    expect(demo.report.summaryPath).toBe(join(resolve(reportDir), 'summary.md'));
+    const files = await readdir(reportDir);
+    for (const figure of ['squared-error', 'relative-error', 'relative-cost', 'bootstrap']) {
+      for (const ext of ['svg', 'png', 'vl.json']) expect(files).toContain(`${figure}.${ext}`);
+    }
+    const table = JSON.parse(await readFile(join(reportDir, 'summary.json'), 'utf8'));
+    expect(table.trueRisk).toBe(demo.trueRisk);
+    expect(table.baseline).toBe(demo.report.table.baseline);
+    const markdown = await readFile(demo.report.summaryPath, 'utf8');
+    expect(markdown).toContain('(squared-error.png)');
+    expect(demo.report.table.settings.map((s) => s.acquisition).sort()).toEqual(['adaptive', 'iid']);
   });
 
   // Seeded: the default adaptive proposal gains 1.3–1.6× over random labelling on this pool (fixed

@@ -33,6 +33,7 @@ export interface ProposalPlan {
  * Acquisition values for any acquisition name, including `surrogate-m2` (√E_π[ℓ²]) and `adaptive`
  * (whose values are its prior's surrogate component), plus the mixture for `adaptive` or for a
  * defensive weight λ (`(1−λ)·q + λ·uniform`). O(J·N log N) for J mixture components.
+ * `options.values` replaces a fixed acquisition's values (e.g. the expected loss of another loss).
  *
  * @example
  * const plan = planProposal('surrogate-ce', input, { temperature: null, eps: EPS, flags, defensive: 0.5 });
@@ -41,7 +42,7 @@ export interface ProposalPlan {
 export function planProposal(
   acquisition: AcquisitionFunction | ProposalAcquisition,
   input: AcquisitionInput,
-  options: AcquisitionValueOptions & { defensive: number | null },
+  options: AcquisitionValueOptions & { defensive: number | null; values?: Float64Array },
 ): ProposalPlan {
   const { defensive } = options;
   if (defensive !== null && !(defensive >= 0 && defensive <= 1)) {
@@ -66,9 +67,10 @@ export function planProposal(
     };
   }
   const values =
-    acquisition === 'surrogate-m2'
+    options.values ??
+    (acquisition === 'surrogate-m2'
       ? secondMomentValues(input.modelScores, input.surrogateScores!, options.temperature)
-      : acquisitionValues(acquisition, input, options);
+      : acquisitionValues(acquisition, input, options));
   if (defensive === null) return { values, mixture: null };
   if (options.flags.proposal !== 'corrected') {
     throw new InputError({ argument: 'numerics', expected: "'default' with a defensive mixture", received: 'reference' });

@@ -1,0 +1,39 @@
+import type { Matrix } from '../matrix.js';
+import { EPS } from '../numerics.js';
+import { brierLossPerItem, expectedBrierLoss } from './brier-loss.js';
+import { lossPerItem } from './cross-entropy.js';
+import { rowCrossEntropy } from './entropy.js';
+import { classProbabilities } from './probabilities.js';
+import { expectedZeroOneLoss, zeroOneLossPerItem } from './zero-one-loss.js';
+
+/** The losses the library estimates by name (`--loss ce | zero-one | brier` on the command line). */
+export type BuiltinLoss = 'cross-entropy' | 'zero-one' | 'brier';
+
+export const BUILTIN_LOSS_NAMES: readonly BuiltinLoss[] = ['cross-entropy', 'zero-one', 'brier'];
+
+/** A loss in the two forms active testing needs. */
+export interface LossFunctions {
+  /** `cross-entropy`, `zero-one`, `brier` (or `custom:<name>` for a session's own loss). */
+  readonly id: string;
+  /** Loss of each row of the target's scores against its label. */
+  perItem(scores: Matrix, labels: Int32Array): Float64Array;
+  /** The surrogate's expected loss of the target's prediction per row: the acquisition value. */
+  expected(scores: Matrix, surrogateProbabilities: Matrix): Float64Array;
+}
+
+/** `−Σ_k π_k log p_k` with the corrected (clipped) softmax of the target: simulate's `surrogate-ce` value. */
+function expectedCrossEntropy(scores: Matrix, surrogateProbabilities: Matrix): Float64Array {
+  return rowCrossEntropy(classProbabilities(scores, null, EPS, 'stable'), surrogateProbabilities, false);
+}
+
+/**
+ * The per-item loss and the acquisition value of each built-in loss.
+ *
+ * @example
+ * BUILTIN_LOSSES['zero-one'].perItem({ data: Float64Array.of(2, 1), rows: 1, cols: 2 }, Int32Array.of(1)); // [1]
+ */
+export const BUILTIN_LOSSES: Readonly<Record<BuiltinLoss, LossFunctions>> = {
+  'cross-entropy': { id: 'cross-entropy', perItem: lossPerItem, expected: expectedCrossEntropy },
+  'zero-one': { id: 'zero-one', perItem: zeroOneLossPerItem, expected: expectedZeroOneLoss },
+  brier: { id: 'brier', perItem: brierLossPerItem, expected: expectedBrierLoss },
+};

@@ -1,0 +1,80 @@
+import { spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { fitTemperature } from '../../src/calibration/index.js';
+import { InputError } from '../../src/errors.js';
+import { writeNpy } from '../../src/io/npy.js';
+import { ActiveTestingSession, type CreateSessionOptions } from '../../src/session/session.js';
+import { syntheticPool } from '../../src/simulate/syntheticPool.js';
+import { CLI, createArgs, writePoolFiles } from './cli-pool.js';
+
+const N = 100;
+const pool = syntheticPool({ size: N, classes: 3, seed: 21 });
+const heldOut = syntheticPool({ size: 60, classes: 3, seed: 22 });
+const texts = Array.from({ length: N }, (_, i) => `item ${i}`);
+const base: CreateSessionOptions = {
+  texts,
+  classes: ['a', 'b', 'c'],
+  targetScores: pool.modelScores,
+  surrogateScores: pool.surrogateScores,
+  acquisition: 'surrogate-ce',
+  seed: 4,
+};
+const calibration = { scores: heldOut.surrogateScores, labels: heldOut.labels };
+
+async function proposals(options: CreateSessionOptions, count: number): Promise<string[]> {
+  const session = await ActiveTestingSession.create(null, options);
+  const ids: string[] = [];
+  for (let m = 0; m < count; m++) {
+    const [item] = await session.next();
+    ids.push(item.id);
+    await session.record(item.id, pool.labels[Number(item.id)]);
+  }
+  await session.close();
+  return ids;
+}
+
+describe('session surrogate calibration', () => {
+  it('fits the surrogate temperature on the held-out set, records it, and proposes as with that temperature given', async () => {
+    const fit = fitTemperature(heldOut.surrogateScores, heldOut.labels);
+    const session = await ActiveTestingSession.create(null, { ...base, calibration });
+    expect(session.settings.temperature).toBe(fit.temperature);
+    expect(session.settings.calibration).toEqual({ rows: 60, temperature: fit.temperature, nll: fit.nll });
+    await session.close();
+    const calibrated = await proposals({ ...base, calibration }, 15);
+    expect(calibrated).toEqual(await proposals({ ...base, temperature: fit.temperature }, 15));
+    expect(calibrated).not.toEqual(await proposals(base, 15));
+  });
+
+  it('refuses a temperature as well, self-entropy, and a calibration set with the wrong number of classes', async () => {
+    await expect(ActiveTestingSession.create(null, { ...base, calibration, temperature: 2 })).rejects.toThrow(/calibration/);
+    await expect(ActiveTestingSession.create(null, { ...base, calibration, acquisition: 'self-entropy' })).rejects.toThrow(InputError);
+    const twoClasses = { scores: { data: new Float64Array(4), shape: [2, 2] as [number, number] }, labels: Int32Array.of(0, 1) };
+    await expect(ActiveTestingSession.create(null, { ...base, calibration: twoClasses })).rejects.toThrow(/calibration\.scores/);
+  });
+
+  it('active-testing label --calibration-scores/--calibration-labels stores the fitted temperature in the session header', async () => {
+    const files = await writePoolFiles(60, 8);
+    const binary = syntheticPool({ size: 40, classes: 2, seed: 9 });
+    const scores = join(files.dir, 'cal-g.npy');
+    const labels = join(files.dir, 'cal-y.npy');
+    await writeNpy(scores, { data: binary.surrogateScores.data, shape: [40, 2], dtype: 'f8' });
+    await writeNpy(labels, { data: binary.labels, shape: [40], dtype: 'i4' });
+    const answers = join(files.dir, 'answers.tsv');
+    writeFileSync(answers, ['id\tlabel', ...files.ids.map((id, i) => `${id}\t${files.pool.labels[i]}`)].join('\n'));
+    const session = join(files.dir, 'c.session');
+    const args = [...createArgs(files, session, 1), '--acquisition', 'surrogate-ce', '--answers', answers, '--max-labels', '3'];
+    const result = spawnSync(process.execPath, [...CLI, ...args, '--calibration-scores', scores, '--calibration-labels', labels], { encoding: 'utf8' });
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(0);
+    const fit = fitTemperature(binary.surrogateScores, binary.labels);
+    expect(result.stdout).toContain(`surrogate temperature fitted on 40 calibration labels: T = ${fit.temperature.toFixed(4)}`);
+    const header = JSON.parse(readFileSync(session, 'utf8').split('\n')[0] as string);
+    expect(header.temperature).toBe(fit.temperature);
+    expect(header.calibration).toEqual({ rows: 40, temperature: fit.temperature, nll: fit.nll });
+    const alone = spawnSync(process.execPath, [...CLI, ...createArgs(files, join(files.dir, 'd.session'), 1), '--answers', answers, '--calibration-scores', scores], { encoding: 'utf8' });
+    expect(alone.status).toBe(2);
+    expect(alone.stderr).toMatch(/--calibration-labels/);
+  });
+});
