@@ -1,4 +1,5 @@
 export * from './read-table.js';
+export * from './read-parquet.js';
 export * from './hub.js';
 export * from './text-classification-dataset.js';
 export * from './presets.js';

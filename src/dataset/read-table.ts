@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { FileFormatError } from '../errors.js';
+import { readParquet } from './read-parquet.js';
 
 /** File formats `readTable` understands. */
 export type TableFormat = 'tsv' | 'csv' | 'jsonl' | 'parquet';
@@ -27,17 +28,15 @@ export function tableFormat(path: string): TableFormat {
 }
 
 /**
- * Reads a TSV (header line, tab-separated, no quoting, as GLUE ships it), CSV (RFC 4180 quoting)
- * or JSON Lines file. Rows with the wrong number of fields are a `FileFormatError` naming the line.
- * Parquet needs a Parquet reader, which this package does not bundle.
+ * Reads a TSV (header line, tab-separated, no quoting, as GLUE ships it), CSV (RFC 4180 quoting),
+ * JSON Lines or Parquet file (see `readParquet`). Rows with the wrong number of fields are a
+ * `FileFormatError` naming the line; so is a file that is not valid Parquet.
  *
  * @example
  * const { columns, rows } = await readTable('sst2/validation.tsv'); // columns ['sentence', 'label']
  */
 export async function readTable(path: string, format: TableFormat = tableFormat(path)): Promise<Table> {
-  if (format === 'parquet') {
-    throw new FileFormatError(path, 'reading Parquet needs a Parquet reader, which is not installed; convert the file to TSV, CSV or JSONL');
-  }
+  if (format === 'parquet') return readParquet(path);
   let text: string;
   try {
     text = await readFile(path, 'utf8');

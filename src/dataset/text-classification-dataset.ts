@@ -61,7 +61,7 @@ export class TextClassificationDataset implements DatasetSpec {
     });
   }
 
-  /** Reads a TSV, CSV or JSONL file (see `readTable`). */
+  /** Reads a TSV, CSV, JSONL or Parquet file (see `readTable`). */
   static async fromFile(path: string, spec: Partial<DatasetSpec> & Pick<DatasetSpec, 'classes'>, options: FileOptions = {}): Promise<TextClassificationDataset> {
     const table = await readTable(path, options.format);
     return TextClassificationDataset.fromTable(table, completeSpec(spec, basename(path).replace(/\.[^.]*$/, '')), options);

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { mkdtempSync, writeFileSync, readFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { FileFormatError, InputError, OutputExistsError } from '../../src/errors.js';
 import {
   AGNewsDataset,
@@ -42,12 +43,46 @@ describe('readTable', () => {
     });
   });
 
-  it('names the line of a malformed row and refuses Parquet without a reader', async () => {
+  it('names the line of a malformed row', async () => {
     await expect(readTable(tempFile('b.tsv', 'sentence\tlabel\nok\t1\nno label here\n'))).rejects.toThrow(/line 3: 1 fields, expected 2/);
     await expect(readTable(tempFile('b.jsonl', '{"a":1}\n{oops\n'))).rejects.toThrow(/line 2: invalid JSON/);
     await expect(readTable(tempFile('b.csv', 'a,b\n"open,1\n'))).rejects.toThrow(/unterminated/);
-    await expect(readTable(tempFile('b.parquet', 'PAR1'))).rejects.toThrow(/Parquet reader/);
     await expect(readTable('/nonexistent/file.tsv')).rejects.toThrow(FileFormatError);
+  });
+});
+
+describe('Parquet', () => {
+  // Written by scripts/make_parquet_fixture.mjs: two row groups, INT64 class ids, texts with tab and newline.
+  const fixture = join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'parquet', 'reviews.parquet');
+  const texts = ['a gorgeous , witty film', 'tab\tinside and "quotes"', 'two\nlines , still dull', 'café crème — très bien', 'utterly forgettable', 'the best thing this year'];
+
+  it('reads every column and row, INT64 ids as numbers', async () => {
+    const table = await readTable(fixture);
+    expect(table.columns).toEqual(['idx', 'review', 'sentiment', 'sentiment_name']);
+    expect(table.rows.map((row) => row[1])).toEqual(texts);
+    expect(table.rows[3]).toEqual([3, 'café crème — très bien', 1, 'positive']);
+  });
+
+  it('loads a dataset with configurable columns, labels given as ids or names', async () => {
+    const byId = await TextClassificationDataset.fromFile(fixture, SPEC, { textColumn: 'review', labelColumn: 'sentiment' });
+    expect(byId.texts).toEqual(texts);
+    expect(Array.from(byId.labels)).toEqual([1, 0, 0, 1, 0, 1]);
+    const byName = await SST2Dataset.load(fixture, { textColumn: 'review', labelColumn: 'sentiment_name', limit: 4 });
+    expect(Array.from(byName.labels)).toEqual([1, 0, 0, 1]);
+    await expect(TextClassificationDataset.fromFile(fixture, SPEC, { textColumn: 'sentence' })).rejects.toThrow(/textColumn: expected one of the columns "idx", "review"/);
+  });
+
+  it('gives a FileFormatError for a file that is not valid Parquet', async () => {
+    const bytes = readFileSync(fixture);
+    const truncated = join(mkdtempSync(join(tmpdir(), 'at-data-')), 'cut.parquet');
+    writeFileSync(truncated, bytes.subarray(0, bytes.length - 20));
+    for (const path of [truncated, tempFile('text.parquet', 'sentence\tlabel\nnot parquet\t1\n'), tempFile('tiny.parquet', 'PAR1')]) {
+      const error = await readTable(path).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(FileFormatError);
+      expect((error as FileFormatError).path).toBe(path);
+      expect((error as Error).message).toMatch(/not a readable Parquet file/);
+    }
+    await expect(readTable('/nonexistent/file.parquet')).rejects.toThrow(/cannot read/);
   });
 });
 

@@ -1,0 +1,98 @@
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { SST2Dataset, createSplits } from '../../src/dataset/index.js';
+import { runScoringJob, selectIclExamples } from '../../src/evaluation/index.js';
+import type { Matrix } from '../../src/matrix.js';
+import { lossPerItem } from '../../src/metrics/cross-entropy.js';
+import { zeroOneLossPerItem } from '../../src/metrics/zero-one-loss.js';
+import { Model } from '../../src/model/index.js';
+import { ActiveTestingSession, type IntervalEstimate } from '../../src/session/session.js';
+import { sharedAvailable } from '../helpers/shared.js';
+import { modelDir } from '../model/fixtures.js';
+import { SST2_TRAIN } from './sst2-pool.js';
+
+const POOL = 2000;
+const SHOTS = 16;
+const SESSIONS = 300;
+const BUDGET = 100;
+/** Width-based stopping: about the median half-width of the risk interval at 100 labels on this pool (1.16). */
+const HALF_WIDTH = 1.15;
+const MAX_LABELS = 400;
+
+const covers = (interval: IntervalEstimate, truth: number) => interval.lower <= truth && truth <= interval.upper;
+const mean = (values: Float64Array) => values.reduce((a, b) => a + b, 0) / values.length;
+const asMatrix = (scores: Float32Array, rows: number): Matrix => ({ data: Float64Array.from(scores), rows, cols: 2 });
+
+/**
+ * Seeded Monte Carlo as in coverage.test.ts, with the committed test model scoring real SST-2 text
+ * through the library's scoring path: 2,000 train rows as the pool, the target tiny-gpt2 zero-shot
+ * and the surrogate the same model with 16 ICL shots from other train rows (prefix-cached). The
+ * random-weight target is confidently wrong on many items (cross-entropy ≈ 3.7 nats, accuracy ≈ 0.54),
+ * so its loss is heavy-tailed, the hard case for the interval. Deterministic for these seeds.
+ */
+describe.skipIf(!sharedAvailable(SST2_TRAIN))('coverage of the 95% interval of estimate() on test-model scores (SST-2, 2,000 items)', () => {
+  let texts: readonly string[];
+  let labels: Int32Array;
+  let targetScores: Matrix;
+  let surrogateScores: Matrix;
+
+  beforeAll(async () => {
+    const sst2 = await SST2Dataset.load(SST2_TRAIN);
+    const splits = createSplits(sst2.size, { pool: POOL, icl: 200 }, 0);
+    const pool = sst2.select(splits.pool!);
+    const iclSource = sst2.select(splits.icl!);
+    const shots = Array.from(selectIclExamples(iclSource.labels, 2, SHOTS, 0), (p) => ({ text: iclSource.texts[p]!, label: iclSource.labels[p]! }));
+    const model = await Model.fromPretrained(modelDir('tiny-gpt2'));
+    const zeroShot = await runScoringJob(model, pool, { batchSize: 32 });
+    const icl = await runScoringJob(model, pool, { batchSize: 32, shots, prefixCache: true });
+    texts = pool.texts;
+    labels = pool.labels;
+    targetScores = asMatrix(zeroShot.scores, POOL);
+    surrogateScores = asMatrix(icl.scores, POOL);
+  }, 60_000);
+
+  it('with a fixed budget of 100 labels, and with width-based stopping from 100 labels on', async () => {
+    const trueRisk = mean(lossPerItem(targetScores, labels));
+    const trueAccuracy = 1 - mean(zeroOneLossPerItem(targetScores, labels));
+    let riskCovered = 0;
+    let accuracyCovered = 0;
+    let widthCovered = 0;
+    let widthLabels = 0;
+    let stoppedByWidth = 0;
+    for (let s = 0; s < SESSIONS; s++) {
+      const session = await ActiveTestingSession.create(null, {
+        texts, classes: ['negative', 'positive'], targetScores, surrogateScores, seed: s,
+      });
+      const label = async () => {
+        const [item] = await session.next();
+        await session.record(item.id, labels[item.index]);
+      };
+      while (!session.done({ maxLabels: BUDGET })) await label();
+      const fixed = session.estimate();
+      if (covers(fixed.risk, trueRisk)) riskCovered++;
+      if (covers(fixed.accuracy, trueAccuracy)) accuracyCovered++;
+      while (!session.done({ targetHalfWidth: HALF_WIDTH, minLabels: BUDGET, maxLabels: MAX_LABELS })) await label();
+      const stopped = session.estimate();
+      if (covers(stopped.risk, trueRisk)) widthCovered++;
+      widthLabels += stopped.labels;
+      if (stopped.labels < MAX_LABELS) stoppedByWidth++;
+    }
+    const coverage = {
+      fixedBudgetRisk: riskCovered / SESSIONS,
+      fixedBudgetAccuracy: accuracyCovered / SESSIONS,
+      widthStoppingRisk: widthCovered / SESSIONS,
+      meanLabelsAtWidthStop: widthLabels / SESSIONS,
+      stoppedByWidth: stoppedByWidth / SESSIONS,
+    };
+    console.log(`session coverage on tiny-gpt2 scores (${SESSIONS} sessions, true risk ${trueRisk.toFixed(4)}, accuracy ${trueAccuracy.toFixed(4)}):`, coverage);
+    // The pool is what the test says it is: a heavy-tailed zero-shot target, a 16-shot surrogate.
+    expect(trueRisk).toBeGreaterThan(2);
+    expect(surrogateScores.data).not.toEqual(targetScores.data);
+    // Measured: risk 0.943 at 100 labels and 0.950 with width-based stopping, accuracy 0.940 (300 sessions, Monte Carlo
+    // standard error ≈ 1.3 points); the bounds are the issue-5 target.
+    expect(coverage.fixedBudgetRisk).toBeGreaterThanOrEqual(0.9);
+    expect(coverage.widthStoppingRisk).toBeGreaterThanOrEqual(0.9);
+    expect(coverage.fixedBudgetAccuracy).toBeGreaterThanOrEqual(0.9);
+    expect(coverage.stoppedByWidth).toBeGreaterThan(0.3);
+  });
+});
