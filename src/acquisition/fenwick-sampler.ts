@@ -2,14 +2,14 @@ import { InputError } from '../errors.js';
 import { checkClip } from './clip.js';
 import type { ProposalVariant } from './proposal.js';
 import type { PoolSampler } from './sampler.js';
-import { SortedPool } from './sorted-pool.js';
+import { blockCount, blockSum, SortedPool, TREE_ARITY, TREE_ARITY_BITS } from './sorted-pool.js';
 
 /**
  * Draws from exactly the floored proposal of `ReferenceOrderSampler` in O(log N) per step
- * (ALGORITHMS.md §3). Items are kept in value order in a binary sum tree that holds, per node,
- * the value sum and the count of remaining items below it. Each step finds the floored block
- * (values below clip·W/R) by binary search, draws the block or the weighted rest, and descends
- * the tree.
+ * (ALGORITHMS.md §3). Items are kept in value order in an 8-ary sum tree (`SortedPool`) that
+ * holds, per node, the value sum and the count of remaining items below it. Each step finds the
+ * floored block (values below clip·W/R) by binary search, draws the block or the weighted rest,
+ * and descends the tree.
  *
  * Every tree node is recomputed from its children rather than updated by subtraction, so no
  * cancellation builds up, and `reset()` puts the removed values back and recomputes the touched
@@ -25,18 +25,23 @@ import { SortedPool } from './sorted-pool.js';
 export class FenwickSampler implements PoolSampler {
   readonly size: number;
   private readonly pool: SortedPool;
-  /** Value sum of the remaining items below each node (node i = node 2i + node 2i+1, leaves at `leaves + rank`). */
+  /** Value sum of the remaining items below each node (the layout of `SortedPool`). */
   private readonly sums: Float64Array;
   /** Count of the remaining items below each node. */
   private readonly counts: Int32Array;
-  private readonly leaves: number;
   private readonly depth: number;
+  private readonly levelStart: Int32Array;
+  private readonly levelNodes: Int32Array;
+  /** Where the leaves start in `sums` and `counts`. */
+  private readonly leafStart: number;
   private readonly hasNegative: boolean;
   /** Ranks drawn or removed since the last reset. */
   private readonly removed: Int32Array;
   private removedCount = 0;
-  /** The four targets a two-level step of `descend` can lead to. */
-  private readonly candidates = new Float64Array(4);
+  /** Cumulative masses of the children of the node `descend` is at: entry c is the mass before child c. */
+  private readonly massBefore = new Float64Array(TREE_ARITY);
+  /** The shifted masses w + shift of one block of children, for `descend` with a shift. */
+  private readonly shiftedBlock = new Float64Array(TREE_ARITY);
   private probabilityOfLast = Number.NaN;
   /** The uniform of the current `draw`. */
   private uniform01 = 0;
@@ -70,8 +75,10 @@ export class FenwickSampler implements PoolSampler {
       });
     }
     this.size = this.pool.weights.length;
-    this.leaves = this.pool.leaves;
-    this.depth = 31 - Math.clz32(this.leaves);
+    this.depth = this.pool.depth;
+    this.levelStart = this.pool.levelStart;
+    this.levelNodes = this.pool.levelNodes;
+    this.leafStart = this.levelStart[this.depth];
     this.sums = this.pool.treeSums.slice();
     this.counts = this.pool.treeCounts.slice();
     this.hasNegative = this.pool.hasNegative;
@@ -79,7 +86,7 @@ export class FenwickSampler implements PoolSampler {
   }
 
   get remaining(): number {
-    return this.counts[1];
+    return this.counts[0];
   }
 
   get lastProbability(): number {
@@ -97,7 +104,7 @@ export class FenwickSampler implements PoolSampler {
   private drawUniform(): number {
     const u = this.uniform01;
     this.computeStep();
-    const remaining = this.counts[1];
+    const remaining = this.counts[0];
     let rank: number;
     if (this.undefinedProposal) {
       rank = this.kthRemaining(0);
@@ -118,10 +125,10 @@ export class FenwickSampler implements PoolSampler {
       } else {
         // Passed in a field, as `draw` passes the uniform.
         this.target = x - flooredMass + offset;
-        rank = this.shift === 0 ? this.descend() : this.descendShifted();
+        rank = this.descend();
         // Rounding can land just outside the weighted block: take its nearest remaining item.
         if (rank < this.firstBlockRank) rank = this.kthRemaining(this.flooredCount);
-        else if (rank >= this.size || this.counts[this.leaves + rank] === 0) rank = this.kthRemaining(remaining - 1);
+        else if (rank >= this.size || this.counts[this.leafStart + rank] === 0) rank = this.kthRemaining(remaining - 1);
       }
       this.probabilityOfLast = this.valueOfRank(rank) / this.normaliser;
     }
@@ -131,45 +138,48 @@ export class FenwickSampler implements PoolSampler {
 
   probability(index: number): number {
     const rank = this.pool.rankOf[index];
-    if (rank === undefined || this.counts[this.leaves + rank] === 0) return 0;
+    if (rank === undefined || this.counts[this.leafStart + rank] === 0) return 0;
     this.computeStep();
     if (this.undefinedProposal) return Number.NaN;
-    if (this.uniform) return 1 / this.counts[1];
+    if (this.uniform) return 1 / this.counts[0];
     return this.valueOfRank(rank) / this.normaliser;
   }
 
   remove(index: number): void {
     const rank = this.pool.rankOf[index];
-    if (rank === undefined || this.counts[this.leaves + rank] === 0) {
+    if (rank === undefined || this.counts[this.leafStart + rank] === 0) {
       throw new InputError({ argument: 'index', expected: `a remaining pool item in [0, ${this.size - 1}]`, received: index });
     }
     this.removeRank(rank);
   }
 
   reset(): void {
-    const { sums, counts, leaves, removed, removedCount } = this;
+    const { sums, counts, depth, levelStart, levelNodes, removed, removedCount } = this;
     const values = this.pool.sorted;
     // The removed leaves get their values back, and every node above them is recomputed from its
     // children, bottom level first, exactly as SortedPool built it: the tree is restored bit for
-    // bit, with no float added back, and without reading the pool's (cache-cold) tree. Where the
-    // removed paths merge, at the top, whole levels are recomputed (under twice as many nodes as
-    // removals).
-    let top = 1;
-    while (top < removedCount && top < leaves) top *= 2;
+    // bit, with no float added back, and without reading the pool's (cache-cold) tree. A level
+    // with no more nodes than removals is recomputed whole.
     for (let j = 0; j < removedCount; j++) {
-      sums[leaves + removed[j]] = values[removed[j]];
-      counts[leaves + removed[j]] = 1;
+      sums[this.leafStart + removed[j]] = values[removed[j]];
+      counts[this.leafStart + removed[j]] = 1;
     }
-    for (let level = 1; leaves >> level >= top; level++) {
-      for (let j = 0; j < removedCount; j++) {
-        const node = (leaves + removed[j]) >> level;
-        sums[node] = sums[2 * node] + sums[2 * node + 1];
-        counts[node] = counts[2 * node] + counts[2 * node + 1];
+    for (let level = depth - 1; level >= 0; level--) {
+      const start = levelStart[level];
+      const children = levelStart[level + 1];
+      const shift = TREE_ARITY_BITS * (depth - level);
+      if (levelNodes[level] <= removedCount) {
+        for (let node = 0; node < levelNodes[level]; node++) {
+          sums[start + node] = blockSum(sums, children + TREE_ARITY * node);
+          counts[start + node] = blockCount(counts, children + TREE_ARITY * node);
+        }
+      } else {
+        for (let j = 0; j < removedCount; j++) {
+          const node = removed[j] >> shift;
+          sums[start + node] = blockSum(sums, children + TREE_ARITY * node);
+          counts[start + node] = blockCount(counts, children + TREE_ARITY * node);
+        }
       }
-    }
-    for (let node = top - 1; node >= 1; node--) {
-      sums[node] = sums[2 * node] + sums[2 * node + 1];
-      counts[node] = counts[2 * node] + counts[2 * node + 1];
     }
     this.removedCount = 0;
     this.splitRank = -1;
@@ -180,11 +190,11 @@ export class FenwickSampler implements PoolSampler {
    * holds its value w, and its line is warm from the walk that found it.
    */
   private valueOfRank(rank: number): number {
-    return Math.max(this.floorValue, (this.sums[this.leaves + rank] + this.shift) / this.total);
+    return Math.max(this.floorValue, (this.sums[this.leafStart + rank] + this.shift) / this.total);
   }
 
   private computeStep(): void {
-    const remaining = this.counts[1];
+    const remaining = this.counts[0];
     if (remaining === 0) {
       throw new InputError({ argument: 'sampler', expected: 'at least one remaining item to draw', received: 0 });
     }
@@ -202,7 +212,7 @@ export class FenwickSampler implements PoolSampler {
       }
       if (min < 0) this.shift = -min;
     }
-    this.total = this.sums[1] + remaining * this.shift;
+    this.total = this.sums[0] + remaining * this.shift;
     if (!(this.total > 0)) {
       // All remaining values are zero: uniform, except the reference's 0/0 at clip 0 (B-A2).
       this.undefinedProposal = this.variant === 'reference' && this.clip === 0;
@@ -219,29 +229,27 @@ export class FenwickSampler implements PoolSampler {
   }
 
   /**
-   * One walk from the root to leaf `rank`: the count and value sum of the remaining items below
-   * it (each node's sum is exact-ish, so no difference of large sums). They change only when the
-   * rank moves or an item below it is removed, so the walk is skipped on most steps.
+   * One walk from the root to leaf `rank`: the count and value sum of the remaining items before
+   * it, from the nodes left of the path (each node's sum is exact-ish, so no difference of large
+   * sums). They change only when the rank moves or an item below it is removed, so the walk is
+   * skipped on most steps.
    */
   private splitAt(rank: number): void {
-    const { sums, counts } = this;
+    const { sums, counts, depth, levelStart } = this;
     this.splitRank = rank;
-    if (rank >= this.leaves) {
-      this.flooredCount = counts[1];
-      this.flooredSum = sums[1];
+    if (rank >= this.size) {
+      this.flooredCount = counts[0];
+      this.flooredSum = sums[0];
       return;
     }
     let count = 0;
     let below = 0;
-    let node = 1;
-    for (let bit = this.depth - 1; bit >= 0; bit--) {
-      const left = 2 * node;
-      if ((rank >> bit) & 1) {
-        count += counts[left];
-        below += sums[left];
-        node = left + 1;
-      } else {
-        node = left;
+    for (let level = 1; level <= depth; level++) {
+      const node = rank >> (TREE_ARITY_BITS * (depth - level));
+      const first = levelStart[level] + (node & -TREE_ARITY);
+      for (let child = first; child < levelStart[level] + node; child++) {
+        count += counts[child];
+        below += sums[child];
       }
     }
     this.flooredCount = count;
@@ -249,20 +257,19 @@ export class FenwickSampler implements PoolSampler {
   }
 
   /**
-   * Zeroes leaf `rank` and recomputes the sums on its path from the children (the running sum
-   * stays in a register; IEEE addition is commutative, so the order of the two children is moot).
+   * Zeroes leaf `rank` and recomputes the sums on its path from the children (`blockSum`, the
+   * order the pool was built in), so the tree never holds a difference of floats.
    */
   private removeRank(rank: number): void {
-    const { sums, counts } = this;
-    let node = this.leaves + rank;
-    sums[node] = 0;
-    counts[node] = 0;
-    let sum = 0;
-    while (node > 1) {
-      sum += sums[node ^ 1];
-      node >>= 1;
-      sums[node] = sum;
-      counts[node]--; // integers: exact
+    const { sums, counts, depth, levelStart } = this;
+    sums[this.leafStart + rank] = 0;
+    counts[this.leafStart + rank] = 0;
+    let node = rank;
+    for (let level = depth - 1; level >= 0; level--) {
+      const children = levelStart[level + 1] + (node & -TREE_ARITY);
+      node >>= TREE_ARITY_BITS;
+      sums[levelStart[level] + node] = blockSum(sums, children);
+      counts[levelStart[level] + node]--; // integers: exact
     }
     this.removed[this.removedCount++] = rank;
     if (rank < this.splitRank) this.splitRank = -1;
@@ -270,66 +277,55 @@ export class FenwickSampler implements PoolSampler {
 
   /** Rank of the k-th (0-based) remaining item in value order. */
   private kthRemaining(k: number): number {
-    const { counts, leaves } = this;
-    let node = 1;
-    while (node < leaves) {
-      const left = 2 * node;
-      const count = counts[left];
-      if (count > k) node = left;
-      else {
-        k -= count;
-        node = left + 1;
-      }
+    const { counts, depth, levelStart } = this;
+    let node = 0;
+    for (let level = 1; level <= depth; level++) {
+      let child = levelStart[level] + TREE_ARITY * node;
+      while (counts[child] <= k) k -= counts[child++];
+      node = child - levelStart[level];
     }
-    return node - leaves;
+    return node;
   }
 
   /**
-   * First rank whose cumulative value sum over remaining items exceeds `target`. Two levels per
-   * iteration without a branch (the direction is as unpredictable as the draw): the three sums
-   * that decide them are compared at once, the four candidate targets are computed with the same
-   * subtractions as a level-by-level walk, and the one taken is picked by index from `candidates`
-   * (a float select by multiplying by 0 or 1 would lengthen the chain from one level to the next).
+   * First rank whose cumulative (shifted) value sum over remaining items exceeds `target`. At each
+   * level the cumulative masses of the 8 children are formed in a shallow order, and the child is
+   * the count of those not above the target: no branch on the draw, whose direction is as
+   * unpredictable as the draw itself.
    */
   private descend(): number {
-    const { sums, leaves, candidates } = this;
+    const { sums, counts, depth, levelStart, shift, massBefore, shiftedBlock } = this;
     let target = this.target;
-    let node = 1;
-    let level = this.depth;
-    for (; level >= 2; level -= 2) {
-      const mass = sums[2 * node];
-      const leftOfLeft = sums[4 * node];
-      const leftOfRight = sums[4 * node + 2];
-      const rightTarget = target - mass;
-      const right = +(mass <= target);
-      const rightOfLeft = +(leftOfLeft <= target);
-      const rightOfRight = +(leftOfRight <= rightTarget);
-      candidates[0] = target;
-      candidates[1] = target - leftOfLeft;
-      candidates[2] = rightTarget;
-      candidates[3] = rightTarget - leftOfRight;
-      // 2·right + (right ? rightOfRight : rightOfLeft), in integer operations.
-      const pick = 2 * right + (rightOfLeft ^ ((rightOfLeft ^ rightOfRight) & -right));
-      target = candidates[pick];
-      node = 4 * node + pick;
+    let node = 0;
+    for (let level = 1; level <= depth; level++) {
+      let masses = sums;
+      let at = levelStart[level] + TREE_ARITY * node;
+      if (shift !== 0) {
+        for (let c = 0; c < TREE_ARITY; c++) shiftedBlock[c] = sums[at + c] + counts[at + c] * shift;
+        masses = shiftedBlock;
+        at = 0;
+      }
+      const m0 = masses[at];
+      const m01 = m0 + masses[at + 1];
+      const m012 = m01 + masses[at + 2];
+      const m0123 = m01 + (masses[at + 2] + masses[at + 3]);
+      const m01234 = m0123 + masses[at + 4];
+      const m012345 = m0123 + (masses[at + 4] + masses[at + 5]);
+      const m0123456 = m012345 + masses[at + 6];
+      massBefore[1] = m0;
+      massBefore[2] = m01;
+      massBefore[3] = m012;
+      massBefore[4] = m0123;
+      massBefore[5] = m01234;
+      massBefore[6] = m012345;
+      massBefore[7] = m0123456;
+      const child =
+        +(m0 <= target) + +(m01 <= target) + +(m012 <= target) + +(m0123 <= target) +
+        +(m01234 <= target) + +(m012345 <= target) + +(m0123456 <= target);
+      target -= massBefore[child];
+      node = TREE_ARITY * node + child;
     }
-    if (level === 1) node = 2 * node + +(sums[2 * node] <= target);
-    return node - leaves;
-  }
-
-  /** `descend` over the shifted values w + shift of the remaining items. */
-  private descendShifted(): number {
-    const { sums, counts, leaves, shift } = this;
-    let target = this.target;
-    let node = 1;
-    while (node < leaves) {
-      const left = 2 * node;
-      const mass = sums[left] + counts[left] * shift;
-      const right = +(mass <= target);
-      target -= right * mass;
-      node = left + right;
-    }
-    return node - leaves;
+    return node;
   }
 }
 
