@@ -31,7 +31,7 @@ export function simulateRuns(sampler: PoolSampler, loss: Float64Array, budgets: 
     const u = randomStream(seed, [r]);
     let b = 0;
     for (let m = 1; m <= size; m++) {
-      const item = sampler.draw(u());
+      const item = sampler.draw(u);
       const q = sampler.lastProbability;
       lure.add(loss[item], q);
       ratio.add(loss[item], q);

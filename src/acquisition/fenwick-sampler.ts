@@ -1,25 +1,42 @@
 import { InputError } from '../errors.js';
 import { checkClip } from './clip.js';
+import type { RandomSource } from '../random.js';
 import type { ProposalVariant } from './proposal.js';
 import type { PoolSampler } from './sampler.js';
 import { blockCount, blockSum, SortedPool, TREE_ARITY, TREE_ARITY_BITS } from './sorted-pool.js';
 
+/** Proposals one rejection-sampling draw may make before it draws from the tree instead. */
+const MAX_PROPOSALS = 32;
+/** Rejection sampling stops for the rest of a run once its acceptance rate could fall below this. */
+const MIN_ACCEPTANCE = 0.25;
+/** The farthest (in ranks) the floor threshold may move in one step while rejection sampling recounts the floored items by scanning. */
+const MAX_SCAN = 64;
+
 /**
- * Draws from exactly the floored proposal of `ReferenceOrderSampler` in O(log N) per step
- * (ALGORITHMS.md §3). Items are kept in value order in an 8-ary sum tree (`SortedPool`) that
- * holds, per node, the value sum and the count of remaining items below it. Each step finds the
- * floored block (values below clip·W/R) by binary search, draws the block or the weighted rest,
- * and descends the tree.
+ * Draws from exactly the floored proposal of `ReferenceOrderSampler` (ALGORITHMS.md §3), in O(1)
+ * expected time per step while it can, and O(log N) otherwise.
  *
- * Every tree node is recomputed from its children rather than updated by subtraction, so no
+ * The proposal over the R remaining items is q ∝ max(τ, w) with the floor τ = clip·W/R (W the
+ * remaining value sum). A run starts by rejection sampling: an item is proposed from a static
+ * alias table over all items with weights max(w, τ₀) (τ₀ the floor of the full pool), rejected if
+ * already drawn, and accepted with probability max(w, τ)/(K·max(w, τ₀)), K = max(1, τ/τ₀), which
+ * leaves exactly q. The normaliser of q comes from running sums and from the floored items below
+ * the threshold rank, recounted as the threshold moves. Once the acceptance rate could drop below
+ * one half (the run has drawn much of the pool's value), the threshold jumps far, or a draw makes
+ * 16 proposals, the run's removals are applied to an 8-ary sum tree (`SortedPool`) and the rest of
+ * the run descends the tree: the floored block (values below τ) is found by binary search, and the
+ * draw takes the block or descends the weighted rest. Both paths draw from q; which one runs
+ * depends only on the run's own draws.
+ *
+ * Tree nodes are recomputed from their children rather than updated by subtraction, so no
  * cancellation builds up, and `reset()` puts the removed values back and recomputes the touched
  * nodes the way the pool built them (O(size·log N), not O(N)), which restores them bit for bit:
- * no run depends on the runs before it. The map from `u` to items differs from the reference
+ * no run depends on the runs before it. The map from uniforms to items differs from the reference
  * order; the distribution is the same (q agrees to ~1e-15).
  *
  * @example
  * const sampler = new FenwickSampler(Float64Array.of(1, 1, 2), 0.1, 'corrected');
- * const item = sampler.draw(0.3);
+ * const item = sampler.draw(randomStream(0, [0]));
  * sampler.lastProbability; // 0.25 or 0.5, as the proposal says
  */
 export class FenwickSampler implements PoolSampler {
@@ -35,18 +52,44 @@ export class FenwickSampler implements PoolSampler {
   /** Where the leaves start in `sums` and `counts`. */
   private readonly leafStart: number;
   private readonly hasNegative: boolean;
-  /** Ranks drawn or removed since the last reset. */
+  /** 1 for each rank drawn or removed since the last reset. */
+  private readonly isRemoved: Uint8Array;
+  /** Ranks drawn or removed since the last reset, in order. */
   private readonly removed: Int32Array;
   private removedCount = 0;
+  private remainingCount: number;
   /** Cumulative masses of the children of the node `descend` is at: entry c is the mass before child c. */
   private readonly massBefore = new Float64Array(TREE_ARITY);
   /** The shifted masses w + shift of one block of children, for `descend` with a shift. */
   private readonly shiftedBlock = new Float64Array(TREE_ARITY);
   private probabilityOfLast = Number.NaN;
-  /** The uniform of the current `draw`. */
+  /** The uniform of the current draw from the tree. */
   private uniform01 = 0;
   /** The cumulative value sum `descend` looks for. */
   private target = 0;
+
+  // Rejection sampling (see the class comment); all of it is fixed per sampler but the run state.
+  /** Whether runs start by rejection sampling: non-negative values with a positive sum. */
+  private readonly rejectionAllowed: boolean;
+  /** Whether the current run is rejection sampling (the tree then holds the full pool). */
+  private rejecting: boolean;
+  /** τ₀, the floor of the full pool, in value units. */
+  private readonly staticFloor: number;
+  /** Σ max(w, τ₀) over the full pool: the static proposal's mass. */
+  private readonly staticMass: number;
+  /** Alias table of the static proposal: keep bucket r with this probability, else take `aliasIndex[r]`. */
+  private readonly aliasProbability: Float64Array;
+  private readonly aliasIndex: Int32Array;
+  /** prefixSums[k]: the value sum of ranks below k in the full pool. */
+  private readonly prefixSums: Float64Array;
+  /** Value sum of the remaining items, kept with its rounding error (Knuth's two-sum). */
+  private remainingSum = 0;
+  private remainingSumError = 0;
+  /** The rank below which `removedBelowCount` and `removedBelowSum` count the removed items. */
+  private scanRank = 0;
+  private removedBelowCount = 0;
+  private removedBelowSum = 0;
+
   // Per-step state set by `computeStep` (fields, so that a step allocates nothing).
   private floorValue = 0;
   private shift = 0;
@@ -55,7 +98,7 @@ export class FenwickSampler implements PoolSampler {
   private firstBlockRank = 0;
   private flooredCount = 0;
   private flooredSum = 0;
-  /** Rank below which `flooredCount` and `flooredSum` were last summed; -1 after a change below it. */
+  /** Rank below which the tree walk `splitAt` last summed `flooredCount` and `flooredSum`; -1 after a change below it. */
   private splitRank = -1;
   private uniform = false;
   private undefinedProposal = false;
@@ -74,7 +117,8 @@ export class FenwickSampler implements PoolSampler {
         received: this.pool.sorted[0],
       });
     }
-    this.size = this.pool.weights.length;
+    const n = this.pool.weights.length;
+    this.size = n;
     this.depth = this.pool.depth;
     this.levelStart = this.pool.levelStart;
     this.levelNodes = this.pool.levelNodes;
@@ -82,53 +126,41 @@ export class FenwickSampler implements PoolSampler {
     this.sums = this.pool.treeSums.slice();
     this.counts = this.pool.treeCounts.slice();
     this.hasNegative = this.pool.hasNegative;
-    this.removed = new Int32Array(this.size);
+    this.isRemoved = new Uint8Array(n);
+    this.removed = new Int32Array(n);
+    this.remainingCount = n;
+    this.remainingSum = this.sums[0];
+    this.rejectionAllowed = !this.hasNegative && this.sums[0] > 0;
+    this.rejecting = this.rejectionAllowed;
+    this.staticFloor = (clip / n) * this.sums[0];
+    const staticWeights = this.pool.sorted.map((w) => Math.max(w, this.staticFloor));
+    this.prefixSums = compensatedPrefixSums(this.pool.sorted);
+    this.staticMass = compensatedPrefixSums(staticWeights)[n];
+    [this.aliasProbability, this.aliasIndex] = aliasTable(staticWeights, this.staticMass);
   }
 
   get remaining(): number {
-    return this.counts[0];
+    return this.remainingCount;
   }
 
   get lastProbability(): number {
     return this.probabilityOfLast;
   }
 
-  draw(u: number): number {
-    // The work is in `drawUniform`, which takes no float argument: a float passed to a call the
-    // compiler does not inline is boxed (an allocation per step), and this small method is
-    // inlined into a caller's loop while `drawUniform` is too big to be.
-    this.uniform01 = u;
-    return this.drawUniform();
-  }
-
-  private drawUniform(): number {
-    const u = this.uniform01;
+  draw(random: RandomSource): number {
     this.computeStep();
-    const remaining = this.counts[0];
     let rank: number;
-    if (this.undefinedProposal) {
-      rank = this.kthRemaining(0);
-      this.probabilityOfLast = Number.NaN;
-    } else if (this.uniform) {
-      rank = this.kthRemaining(Math.min(Math.floor(u * remaining), remaining - 1));
-      this.probabilityOfLast = 1 / remaining;
+    if (this.undefinedProposal || this.uniform) {
+      if (this.rejecting) this.stopRejecting();
+      const remaining = this.remainingCount;
+      rank = this.kthRemaining(this.undefinedProposal ? 0 : Math.min(Math.floor(random() * remaining), remaining - 1));
+      this.probabilityOfLast = this.undefinedProposal ? Number.NaN : 1 / remaining;
     } else {
-      // In value units (W' times the proposal's), so that the draw does not wait for the
-      // normaliser's division: each floored item spans c/R·W', the weighted block W' − offset.
-      const total = this.total;
-      const offset = this.flooredSum + this.flooredCount * this.shift;
-      const itemFloor = this.floorValue * total;
-      const flooredMass = this.flooredCount * itemFloor;
-      const x = u * (flooredMass + (total - offset));
-      if (x < flooredMass) {
-        rank = this.kthRemaining(Math.min(Math.floor(x / itemFloor), this.flooredCount - 1));
-      } else {
-        // Passed in a field, as `draw` passes the uniform.
-        this.target = x - flooredMass + offset;
-        rank = this.descend();
-        // Rounding can land just outside the weighted block: take its nearest remaining item.
-        if (rank < this.firstBlockRank) rank = this.kthRemaining(this.flooredCount);
-        else if (rank >= this.size || this.counts[this.leafStart + rank] === 0) rank = this.kthRemaining(remaining - 1);
+      rank = this.rejecting ? this.proposeAndAccept(random) : -1;
+      if (rank < 0) {
+        // Passed in a field: a float argument to a call the compiler does not inline is boxed.
+        this.uniform01 = random();
+        rank = this.drawFromTree();
       }
       this.probabilityOfLast = this.valueOfRank(rank) / this.normaliser;
     }
@@ -138,28 +170,44 @@ export class FenwickSampler implements PoolSampler {
 
   probability(index: number): number {
     const rank = this.pool.rankOf[index];
-    if (rank === undefined || this.counts[this.leafStart + rank] === 0) return 0;
+    if (rank === undefined || this.isRemoved[rank] === 1) return 0;
     this.computeStep();
     if (this.undefinedProposal) return Number.NaN;
-    if (this.uniform) return 1 / this.counts[0];
+    if (this.uniform) return 1 / this.remainingCount;
     return this.valueOfRank(rank) / this.normaliser;
   }
 
   remove(index: number): void {
     const rank = this.pool.rankOf[index];
-    if (rank === undefined || this.counts[this.leafStart + rank] === 0) {
+    if (rank === undefined || this.isRemoved[rank] === 1) {
       throw new InputError({ argument: 'index', expected: `a remaining pool item in [0, ${this.size - 1}]`, received: index });
     }
     this.removeRank(rank);
   }
 
   reset(): void {
+    const { removed, removedCount } = this;
+    for (let j = 0; j < removedCount; j++) this.isRemoved[removed[j]] = 0;
+    if (!this.rejecting) this.restoreTree();
+    this.removedCount = 0;
+    this.remainingCount = this.size;
+    this.splitRank = -1;
+    this.rejecting = this.rejectionAllowed;
+    this.remainingSum = this.sums[0];
+    this.remainingSumError = 0;
+    this.removedBelowCount = 0;
+    this.removedBelowSum = 0;
+  }
+
+  /**
+   * Puts the removed leaves' values back and recomputes every node above them from its children,
+   * bottom level first, exactly as SortedPool built it: the tree is restored bit for bit, with no
+   * float added back, and without reading the pool's (cache-cold) tree. A level with no more nodes
+   * than removals is recomputed whole.
+   */
+  private restoreTree(): void {
     const { sums, counts, depth, levelStart, levelNodes, removed, removedCount } = this;
     const values = this.pool.sorted;
-    // The removed leaves get their values back, and every node above them is recomputed from its
-    // children, bottom level first, exactly as SortedPool built it: the tree is restored bit for
-    // bit, with no float added back, and without reading the pool's (cache-cold) tree. A level
-    // with no more nodes than removals is recomputed whole.
     for (let j = 0; j < removedCount; j++) {
       sums[this.leafStart + removed[j]] = values[removed[j]];
       counts[this.leafStart + removed[j]] = 1;
@@ -181,20 +229,15 @@ export class FenwickSampler implements PoolSampler {
         }
       }
     }
-    this.removedCount = 0;
-    this.splitRank = -1;
   }
 
-  /**
-   * Unnormalised proposal value max(c/R, (w + shift)/W') of a remaining rank. A remaining leaf
-   * holds its value w, and its line is warm from the walk that found it.
-   */
+  /** Unnormalised proposal value max(c/R, (w + shift)/W') of a remaining rank. */
   private valueOfRank(rank: number): number {
-    return Math.max(this.floorValue, (this.sums[this.leafStart + rank] + this.shift) / this.total);
+    return Math.max(this.floorValue, (this.pool.sorted[rank] + this.shift) / this.total);
   }
 
   private computeStep(): void {
-    const remaining = this.counts[0];
+    const remaining = this.remainingCount;
     if (remaining === 0) {
       throw new InputError({ argument: 'sampler', expected: 'at least one remaining item to draw', received: 0 });
     }
@@ -212,7 +255,7 @@ export class FenwickSampler implements PoolSampler {
       }
       if (min < 0) this.shift = -min;
     }
-    this.total = this.sums[0] + remaining * this.shift;
+    this.total = (this.rejecting ? this.remainingSum + this.remainingSumError : this.sums[0]) + remaining * this.shift;
     if (!(this.total > 0)) {
       // All remaining values are zero: uniform, except the reference's 0/0 at clip 0 (B-A2).
       this.undefinedProposal = this.variant === 'reference' && this.clip === 0;
@@ -221,11 +264,115 @@ export class FenwickSampler implements PoolSampler {
     }
     // Items with (w + shift)/W' < c/R sit at the floor; they are a prefix in value order.
     this.firstBlockRank = gallopLowerBound(sorted, this.floorValue * this.total - this.shift, this.firstBlockRank);
-    if (this.firstBlockRank !== this.splitRank) this.splitAt(this.firstBlockRank);
+    if (this.rejecting) {
+      if (!this.countFlooredByScan()) {
+        this.stopRejecting();
+        this.computeStep();
+        return;
+      }
+    } else if (this.firstBlockRank !== this.splitRank) {
+      this.splitAt(this.firstBlockRank);
+    }
     // The floored items' shifted mass is below clip·W', so the rest's, W' minus it, loses at most
     // a few ulps to cancellation (clip < 1).
     const blockMass = (this.total - (this.flooredSum + this.flooredCount * this.shift)) / this.total;
     this.normaliser = this.flooredCount * this.floorValue + blockMass;
+  }
+
+  /**
+   * The count and value sum of the remaining items below the threshold rank, from the full pool's
+   * prefix sums less the removed items below it, which are recounted over the ranks the threshold
+   * moved across (or over the few removals so far). False when that would take too long.
+   */
+  private countFlooredByScan(): boolean {
+    const target = this.firstBlockRank;
+    const { isRemoved, removed, removedCount } = this;
+    const sorted = this.pool.sorted;
+    let rank = this.scanRank;
+    if (Math.abs(target - rank) > MAX_SCAN) {
+      if (removedCount > MAX_SCAN) return false;
+      this.removedBelowCount = 0;
+      this.removedBelowSum = 0;
+      for (let j = 0; j < removedCount; j++) {
+        if (removed[j] < target) {
+          this.removedBelowCount++;
+          this.removedBelowSum += sorted[removed[j]];
+        }
+      }
+      rank = target;
+    }
+    for (; rank < target; rank++) {
+      if (isRemoved[rank] === 1) {
+        this.removedBelowCount++;
+        this.removedBelowSum += sorted[rank];
+      }
+    }
+    for (; rank > target; rank--) {
+      if (isRemoved[rank - 1] === 1) {
+        this.removedBelowCount--;
+        this.removedBelowSum -= sorted[rank - 1];
+      }
+    }
+    this.scanRank = target;
+    this.flooredCount = target - this.removedBelowCount;
+    this.flooredSum = this.removedBelowCount === 0 ? this.prefixSums[target] : this.prefixSums[target] - this.removedBelowSum;
+    return true;
+  }
+
+  /**
+   * One rejection-sampling draw: a rank distributed as q among the remaining ones, or -1 (after
+   * switching to the tree) when the acceptance rate could be below one half or the proposals ran
+   * out. Uses one or two uniforms per proposal.
+   */
+  private proposeAndAccept(random: RandomSource): number {
+    const { staticFloor, aliasProbability, aliasIndex, isRemoved, size } = this;
+    const sorted = this.pool.sorted;
+    const floor = this.floorValue * this.total;
+    const bound = floor > staticFloor ? floor / staticFloor : 1;
+    if (this.normaliser * this.total < MIN_ACCEPTANCE * bound * this.staticMass) {
+      this.stopRejecting();
+      return -1;
+    }
+    for (let proposal = 0; proposal < MAX_PROPOSALS; proposal++) {
+      // One uniform picks the bucket and, with its fraction, the alias coin: its 53 bits resolve
+      // each item's probability as finely as the tree's inverse CDF does.
+      const scaled = random() * size;
+      let rank = Math.floor(scaled);
+      if (rank >= size) rank = size - 1;
+      if (scaled - rank >= aliasProbability[rank]) rank = aliasIndex[rank];
+      if (isRemoved[rank] === 1) continue;
+      const value = sorted[rank];
+      const wanted = value > floor ? value : floor;
+      const offered = bound * (value > staticFloor ? value : staticFloor);
+      if (wanted === offered ? wanted > 0 : random() * offered < wanted) return rank;
+    }
+    this.stopRejecting();
+    return -1;
+  }
+
+  /** Applies the run's removals to the tree; the rest of the run draws from it. */
+  private stopRejecting(): void {
+    this.rejecting = false;
+    for (let j = 0; j < this.removedCount; j++) this.removeFromTree(this.removed[j]);
+    this.splitRank = -1;
+  }
+
+  /** A draw from the tree with the uniform in `uniform01`, after `computeStep` (weighted case). */
+  private drawFromTree(): number {
+    // In value units (W' times the proposal's), so that the draw does not wait for the
+    // normaliser's division: each floored item spans c/R·W', the weighted block W' − offset.
+    const total = this.total;
+    const offset = this.flooredSum + this.flooredCount * this.shift;
+    const itemFloor = this.floorValue * total;
+    const flooredMass = this.flooredCount * itemFloor;
+    const x = this.uniform01 * (flooredMass + (total - offset));
+    if (x < flooredMass) return this.kthRemaining(Math.min(Math.floor(x / itemFloor), this.flooredCount - 1));
+    this.target = x - flooredMass + offset;
+    const rank = this.descend();
+    // Rounding can land just outside the weighted block: take its nearest remaining item.
+    if (rank < this.firstBlockRank) return this.kthRemaining(this.flooredCount);
+    if (rank >= this.size || this.isRemoved[rank] === 1) return this.kthRemaining(this.remainingCount - 1);
+    return rank;
   }
 
   /**
@@ -256,11 +403,34 @@ export class FenwickSampler implements PoolSampler {
     this.flooredSum = below;
   }
 
+  /** Marks `rank` drawn, in the running sums while rejection sampling, else in the tree. */
+  private removeRank(rank: number): void {
+    this.isRemoved[rank] = 1;
+    this.removed[this.removedCount++] = rank;
+    this.remainingCount--;
+    if (this.rejecting) {
+      const value = this.pool.sorted[rank];
+      // Knuth's two-sum of remainingSum − value: the rounding error is kept apart, exactly.
+      const sum = this.remainingSum;
+      const next = sum - value;
+      const part = next - sum;
+      this.remainingSumError += sum - (next - part) + (-value - part);
+      this.remainingSum = next;
+      if (rank < this.scanRank) {
+        this.removedBelowCount++;
+        this.removedBelowSum += value;
+      }
+    } else {
+      this.removeFromTree(rank);
+      if (rank < this.splitRank) this.splitRank = -1;
+    }
+  }
+
   /**
    * Zeroes leaf `rank` and recomputes the sums on its path from the children (`blockSum`, the
    * order the pool was built in), so the tree never holds a difference of floats.
    */
-  private removeRank(rank: number): void {
+  private removeFromTree(rank: number): void {
     const { sums, counts, depth, levelStart } = this;
     sums[this.leafStart + rank] = 0;
     counts[this.leafStart + rank] = 0;
@@ -271,8 +441,6 @@ export class FenwickSampler implements PoolSampler {
       sums[levelStart[level] + node] = blockSum(sums, children);
       counts[levelStart[level] + node]--; // integers: exact
     }
-    this.removed[this.removedCount++] = rank;
-    if (rank < this.splitRank) this.splitRank = -1;
   }
 
   /** Rank of the k-th (0-based) remaining item in value order. */
@@ -368,4 +536,56 @@ function gallopLowerBound(values: Float64Array, target: number, hint: number): n
     else hi = mid;
   }
   return lo;
+}
+
+/** prefix[k] = Σ values[0..k), each rounded once from a compensated running sum (length n + 1). */
+function compensatedPrefixSums(values: Float64Array): Float64Array {
+  const prefix = new Float64Array(values.length + 1);
+  let sum = 0;
+  let error = 0;
+  for (let i = 0; i < values.length; i++) {
+    const x = values[i];
+    const next = sum + x;
+    const part = next - sum;
+    error += sum - (next - part) + (x - part);
+    sum = next;
+    prefix[i + 1] = sum + error;
+  }
+  return prefix;
+}
+
+/**
+ * Vose's alias table for drawing index r with probability weights[r]/mass in O(1): bucket r is
+ * kept with probability `keep[r]`, otherwise it gives `alias[r]`.
+ */
+function aliasTable(weights: Float64Array, mass: number): [keep: Float64Array, alias: Int32Array] {
+  const n = weights.length;
+  const keep = new Float64Array(n);
+  const alias = new Int32Array(n);
+  const scaled = new Float64Array(n);
+  const small = new Int32Array(n);
+  const large = new Int32Array(n);
+  let smallCount = 0;
+  let largeCount = 0;
+  for (let r = 0; r < n; r++) {
+    scaled[r] = (weights[r] / mass) * n;
+    alias[r] = r;
+    if (scaled[r] < 1) small[smallCount++] = r;
+    else large[largeCount++] = r;
+  }
+  while (smallCount > 0 && largeCount > 0) {
+    const less = small[--smallCount];
+    const more = large[largeCount - 1];
+    keep[less] = scaled[less];
+    alias[less] = more;
+    scaled[more] = scaled[more] + scaled[less] - 1;
+    if (scaled[more] < 1) {
+      largeCount--;
+      small[smallCount++] = more;
+    }
+  }
+  // What is left is 1 up to rounding.
+  while (largeCount > 0) keep[large[--largeCount]] = 1;
+  while (smallCount > 0) keep[small[--smallCount]] = 1;
+  return [keep, alias];
 }

@@ -1,5 +1,6 @@
 import { InputError } from '../errors.js';
 import { floorProposalInPlace, inverseCdfIndex, type ProposalVariant } from './proposal.js';
+import type { RandomSource } from '../random.js';
 import type { PoolSampler } from './sampler.js';
 import { checkClip } from './clip.js';
 
@@ -10,7 +11,7 @@ import { checkClip } from './clip.js';
  *
  * @example
  * const sampler = new ReferenceOrderSampler(Float64Array.of(1, 1, 2), 0.1, 'reference');
- * sampler.draw(0.6); // 2 (proposal [0.25, 0.25, 0.5])
+ * sampler.draw(() => 0.6); // 2 (proposal [0.25, 0.25, 0.5])
  * sampler.lastProbability; // 0.5
  */
 export class ReferenceOrderSampler implements PoolSampler {
@@ -51,9 +52,10 @@ export class ReferenceOrderSampler implements PoolSampler {
     return this.positionOfLast;
   }
 
-  draw(u: number): number {
+  /** Inverts the proposal's CDF at one uniform from `random`. */
+  draw(random: RandomSource): number {
     const n = this.computeProposal();
-    const position = inverseCdfIndex(this.proposalBuffer, u, n);
+    const position = inverseCdfIndex(this.proposalBuffer, random(), n);
     const index = this.indexBuffer[position];
     this.positionOfLast = position;
     this.probabilityOfLast = this.proposalBuffer[position];

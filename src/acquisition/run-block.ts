@@ -66,6 +66,20 @@ function createEstimator(name: EstimatorName, pool: EnginePool): RiskEstimator {
 export const TILE_RUNS = 8;
 
 /**
+ * Claims the next tile from `counter` (a tile count, shared by every thread of one simulation):
+ * the first run of the tile, or -1 when all `runs` are claimed. Which thread runs a tile does not
+ * change its result, so threads take tiles as they free up.
+ *
+ * @example
+ * const counter = new Int32Array(new SharedArrayBuffer(4));
+ * claimTile(counter, 20); // 0, then 8, 16, -1
+ */
+export function claimTile(counter: Int32Array, runs: number): number {
+  const from = Atomics.add(counter, 0, 1) * TILE_RUNS;
+  return from < runs ? from : -1;
+}
+
+/**
  * Runs simulation runs into `outputs`, a tile of up to `TILE_RUNS` consecutive runs at a time.
  * Each run r draws from `randomStream(seed, [r])` (or the injected `random`), so the result of a
  * run never depends on which thread ran it or on the runs before it. Per step: one O(log N) draw
@@ -148,25 +162,29 @@ export class RunBlock {
     variances.fill(0, slot * rows, (slot + 1) * rows);
     sampler.reset();
     estimator.reset();
+    // Row k records the estimate after k·step + 1 labels (counted down: no division per step).
+    let row = 0;
+    let untilRow = 0;
     for (let m = 0; m < size; m++) {
-      const index = sampler.draw(draw());
+      const index = sampler.draw(draw);
       const q = sampler.lastProbability;
       estimator.add(pool.losses[index], q, index);
       this.feedback?.observe(pool.losses[index]);
       samples[slot * size + m] = index;
       qs[slot * size + m] = q;
-      if (m % step !== 0) continue;
-      const row = m / step;
+      if (untilRow-- !== 0) continue;
+      untilRow = step - 1;
       if (row >= filledRows) continue;
-      estimates[slot * rows + row] = estimator.estimate();
+      const at = slot * rows + row++;
+      estimates[at] = estimator.estimate();
       if (!wantVariance) continue;
       if (resample === null) {
-        variances[slot * rows + row] = estimator.bootstrapVariance();
+        variances[at] = estimator.bootstrapVariance();
       } else {
         const terms = this.terms as Float64Array;
         estimator.terms(terms);
         const replicates = this.replicates as Float64Array;
-        variances[slot * rows + row] = monteCarloBootstrapVariance(terms, m + 1, replicates.length, resample, this.scratch as Float64Array, replicates);
+        variances[at] = monteCarloBootstrapVariance(terms, m + 1, replicates.length, resample, this.scratch as Float64Array, replicates);
       }
     }
   }

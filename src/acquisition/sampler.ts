@@ -1,3 +1,5 @@
+import type { RandomSource } from '../random.js';
+
 /**
  * Draws pool items one at a time, without replacement, from the floored proposal over the items
  * that remain (SPEC.md §2.8). One sampler serves many runs: `reset()` restores the full pool.
@@ -9,8 +11,11 @@ export interface PoolSampler {
   readonly remaining: number;
   /** Proposal probability q of the item returned by the last `draw`. */
   readonly lastProbability: number;
-  /** Maps the uniform `u ∈ [0, 1)` to a remaining item, removes it and returns its pool index. */
-  draw(u: number): number;
+  /**
+   * Draws a remaining item with uniforms from `random` (how many is the sampler's business:
+   * one for `ReferenceOrderSampler`), removes it and returns its pool index.
+   */
+  draw(random: RandomSource): number;
   /** Current proposal probability of a remaining item (0 for an item already drawn). */
   probability(index: number): number;
   /** Removes an item from the remaining pool without drawing it. */

@@ -4,7 +4,7 @@ import { toLabels, toMatrix, type LabelsInput, type Matrix, type MatrixInput } f
 import { BUILTIN_LOSSES, classProbabilities, pairwiseSum } from '../metrics/index.js';
 import { NUMERICS_FLAGS } from '../numerics.js';
 import { planProposal } from './adaptive/index.js';
-import { RunBlock, TILE_RUNS, type EngineConfig, type EngineOutputs, type EnginePool } from './run-block.js';
+import { claimTile, RunBlock, TILE_RUNS, type EngineConfig, type EngineOutputs, type EnginePool } from './run-block.js';
 import { resolveSimulationOptions, type SimulationOptions } from './simulation-options.js';
 import { SortedPool } from './sorted-pool.js';
 import { runInWorkers } from './worker-pool.js';
@@ -18,7 +18,10 @@ export interface SimulationInput {
   labels: LabelsInput;
 }
 
-/** What `simulate` returns; tables are row-major with one column per run. */
+/**
+ * What `simulate` returns; tables are row-major with one column per run. Runs on worker threads
+ * leave their tables in the SharedArrayBuffer they were written to.
+ */
 export interface SimulationResult {
   /** ceil(size/step). */
   rows: number;
@@ -48,6 +51,8 @@ export interface PreparedSimulation {
 }
 
 const YIELD_INTERVAL_MS = 25;
+/** About what starting a worker thread costs (measured: 40–60 ms with its module loaded). */
+const WORKER_START_MS = 50;
 
 function checkSurrogateShape(model: Matrix, surrogate: Matrix | undefined): void {
   if (surrogate !== undefined && (surrogate.rows !== model.rows || surrogate.cols !== model.cols)) {
@@ -166,22 +171,38 @@ function allocateOutputs(config: EngineConfig, shared: boolean): EngineOutputs {
   };
 }
 
-async function runInProcess(prepared: PreparedSimulation, outputs: EngineOutputs): Promise<void> {
+/**
+ * Runs the tiles this thread claims from `tiles`, yielding to the event loop every 25 ms so that
+ * workers' messages, timers and signals are served; stops early once `stop` aborts. After the
+ * first tile, `afterFirstTile` gets the milliseconds it took.
+ */
+async function runClaimedTiles(
+  prepared: PreparedSimulation,
+  outputs: EngineOutputs,
+  tiles: Int32Array,
+  onProgress: (completed: number) => void,
+  stop: AbortSignal,
+  afterFirstTile: (milliseconds: number) => void,
+): Promise<void> {
   const { options, pool, config } = prepared;
   const block = new RunBlock(pool, config, outputs, options.random);
   let lastYield = Date.now();
-  for (let r = 0; r < config.runs; r += TILE_RUNS) {
-    if (options.signal?.aborted) throw new CancelledError('simulation cancelled');
-    const count = Math.min(TILE_RUNS, config.runs - r);
-    block.runTile(r, count);
-    const done = r + count;
-    if (Date.now() - lastYield >= YIELD_INTERVAL_MS || done === config.runs) {
-      options.onProgress?.(done, config.runs);
-      // Let timers, signals and progress output run between runs.
+  let sinceReport = 0;
+  for (let from = claimTile(tiles, config.runs); from >= 0; from = claimTile(tiles, config.runs)) {
+    if (stop.aborted) return;
+    const count = Math.min(TILE_RUNS, config.runs - from);
+    const start = performance.now();
+    block.runTile(from, count);
+    if (from === 0) afterFirstTile(performance.now() - start);
+    sinceReport += count;
+    if (Date.now() - lastYield >= YIELD_INTERVAL_MS) {
+      onProgress(sinceReport);
+      sinceReport = 0;
       await new Promise((resolve) => setImmediate(resolve));
       lastYield = Date.now();
     }
   }
+  onProgress(sinceReport);
 }
 
 /**
@@ -216,27 +237,38 @@ export async function runPrepared(prepared: PreparedSimulation): Promise<Simulat
   const { options, config } = prepared;
   const threads = options.random === undefined ? Math.min(options.threads, config.runs) : 1;
   const rows = Math.ceil(config.size / config.step);
-  let outputs: EngineOutputs;
-  if (threads === 1) {
-    outputs = allocateOutputs(config, false);
-    await runInProcess(prepared, outputs);
-  } else {
-    const shared = allocateOutputs(config, true);
-    const onProgress = options.onProgress;
-    await runInWorkers(
-      sharedPool(prepared.pool),
-      config,
-      shared,
-      threads,
-      onProgress && ((completed) => onProgress(completed, config.runs)),
-      options.signal,
-    );
-    outputs = {
-      estimates: Float64Array.from(shared.estimates),
-      samples: Int32Array.from(shared.samples),
-      q: Float64Array.from(shared.q),
-      bootstrapVariance: shared.bootstrapVariance === null ? null : Float64Array.from(shared.bootstrapVariance),
-    };
+  // With workers, the tables stay in the shared memory they wrote (copying them out would cost
+  // about as much as the runs at small N). This thread claims tiles too, from the first moment,
+  // while the workers start.
+  const outputs = allocateOutputs(config, threads > 1);
+  const tiles = new Int32Array(threads > 1 ? new SharedArrayBuffer(4) : new ArrayBuffer(4));
+  const stop = new AbortController();
+  const cancel = (): void => stop.abort();
+  options.signal?.addEventListener('abort', cancel);
+  let completed = 0;
+  const onProgress = (runs: number): void => {
+    completed += runs;
+    if (runs > 0) options.onProgress?.(completed, config.runs);
+  };
+  let workers: Promise<void> = Promise.resolve();
+  // Workers start only when the runs left would take this thread longer than starting them.
+  const startWorkers = (tileMilliseconds: number): void => {
+    const tilesLeft = Math.ceil(config.runs / TILE_RUNS) - 1;
+    if (threads === 1 || tilesLeft * tileMilliseconds < WORKER_START_MS) return;
+    workers = runInWorkers(sharedPool(prepared.pool), config, outputs, tiles, threads - 1, onProgress, stop.signal);
+    // A worker's failure stops this thread at its next tile; the failure is then thrown below.
+    workers.catch(() => stop.abort());
+  };
+  try {
+    if (options.signal?.aborted) stop.abort();
+    await runClaimedTiles(prepared, outputs, tiles, onProgress, stop.signal, startWorkers);
+    await workers;
+    if (stop.signal.aborted) throw new CancelledError('simulation cancelled');
+  } catch (error) {
+    stop.abort();
+    throw error;
+  } finally {
+    options.signal?.removeEventListener('abort', cancel);
   }
   const labelsPerRow = new Int32Array(rows);
   for (let k = 0; k < rows; k++) labelsPerRow[k] = k * config.step + 1;

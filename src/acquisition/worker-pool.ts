@@ -30,44 +30,41 @@ function workerError(message: Extract<WorkerMessage, { type: 'error' }>): Error 
 }
 
 /**
- * Runs `config.runs` runs split into contiguous blocks over `threads` workers, which write into
- * the shared `outputs`. Resolves when every worker is done; rejects (terminating the others) on
- * the first failure or when `signal` aborts.
+ * Starts `workers` workers that claim tiles of runs from the shared counter `tiles` and write them
+ * into the shared `outputs`; `onProgress` receives the runs each finishes. Resolves when every
+ * worker is done; rejects (terminating the others) on the first failure or when `signal` aborts.
  */
 export function runInWorkers(
   pool: EnginePool,
   config: EngineConfig,
   outputs: EngineOutputs,
-  threads: number,
-  onProgress?: (completed: number) => void,
-  signal?: AbortSignal,
+  tiles: Int32Array,
+  workers: number,
+  onProgress: (completed: number) => void,
+  signal: AbortSignal,
 ): Promise<void> {
   return new Promise((resolve, reject) => {
-    const workers: Worker[] = [];
+    const started: Worker[] = [];
     let running = 0;
-    let completed = 0;
     let settled = false;
     const finish = (error?: Error): void => {
       if (settled) return;
       settled = true;
-      signal?.removeEventListener('abort', abort);
-      for (const w of workers) void w.terminate();
+      signal.removeEventListener('abort', abort);
+      for (const w of started) void w.terminate();
       if (error) reject(error);
       else resolve();
     };
     const abort = (): void => finish(new CancelledError('simulation cancelled'));
-    if (signal?.aborted) return abort();
-    signal?.addEventListener('abort', abort);
-    const perWorker = Math.ceil(config.runs / threads);
-    for (let from = 0; from < config.runs; from += perWorker) {
-      const task: WorkerTask = { pool, config, outputs, from, to: Math.min(config.runs, from + perWorker) };
-      const worker = spawnWorker(task);
-      workers.push(worker);
+    if (signal.aborted) return abort();
+    signal.addEventListener('abort', abort);
+    for (let w = 0; w < workers; w++) {
+      const worker = spawnWorker({ pool, config, outputs, tiles });
+      started.push(worker);
       running++;
       worker.on('message', (message: WorkerMessage) => {
         if (message.type === 'error') return finish(workerError(message));
-        completed += message.completed;
-        onProgress?.(completed);
+        onProgress(message.completed);
         if (message.type === 'done' && --running === 0) finish();
       });
       worker.on('error', (error) => finish(error));

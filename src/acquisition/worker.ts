@@ -1,13 +1,12 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import { RunBlock, TILE_RUNS, type EngineConfig, type EngineOutputs, type EnginePool } from './run-block.js';
+import { claimTile, RunBlock, TILE_RUNS, type EngineConfig, type EngineOutputs, type EnginePool } from './run-block.js';
 
-/** What `simulate` hands each worker: the shared pool, the settings, the shared outputs and a run range. */
+/** What `simulate` hands each worker: the shared pool, the settings, the shared outputs and the shared tile counter (`claimTile`). */
 export interface WorkerTask {
   pool: EnginePool;
   config: EngineConfig;
   outputs: EngineOutputs;
-  from: number;
-  to: number;
+  tiles: Int32Array;
 }
 
 /** Messages a worker posts back. */
@@ -25,9 +24,10 @@ function runTask(task: WorkerTask): void {
     const block = new RunBlock(task.pool, task.config, task.outputs);
     let reported = Date.now();
     let sinceReport = 0;
-    for (let r = task.from; r < task.to; r += TILE_RUNS) {
-      const count = Math.min(TILE_RUNS, task.to - r);
-      block.runTile(r, count);
+    const runs = task.config.runs;
+    for (let from = claimTile(task.tiles, runs); from >= 0; from = claimTile(task.tiles, runs)) {
+      const count = Math.min(TILE_RUNS, runs - from);
+      block.runTile(from, count);
       sinceReport += count;
       const now = Date.now();
       if (now - reported >= PROGRESS_INTERVAL_MS) {

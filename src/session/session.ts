@@ -430,7 +430,7 @@ export class ActiveTestingSession {
 
   private draw(): { index: number; probability: number } {
     if (this.adaptive !== null) this.teach(this.adaptive);
-    const index = this.sampler.draw(this.random());
+    const index = this.sampler.draw(this.random);
     const probability = this.sampler.lastProbability;
     this.positionOf[index] = this.proposed.length;
     this.proposed.push(index);

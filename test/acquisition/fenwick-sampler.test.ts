@@ -40,7 +40,7 @@ describe('FenwickSampler', () => {
           const expectedProbe = exact.probability(probe);
           const actualProbe = fast.probability(probe);
           worst = Math.max(worst, Math.abs(actualProbe - expectedProbe) / Math.max(expectedProbe, 1e-300));
-          const index = fast.draw(u());
+          const index = fast.draw(u);
           const expected = exact.probability(index);
           expect(expected).toBeGreaterThan(0);
           worst = Math.max(worst, Math.abs(fast.lastProbability - expected) / expected);
@@ -62,7 +62,7 @@ describe('FenwickSampler', () => {
     const counts = new Float64Array(weights.length);
     for (let t = 0; t < trials; t++) {
       sampler.reset();
-      counts[sampler.draw(u())]++;
+      counts[sampler.draw(u)]++;
     }
     let chi = 0;
     for (let i = 0; i < weights.length; i++) chi += (counts[i] - trials * p[i]) ** 2 / (trials * p[i]);
@@ -86,8 +86,8 @@ describe('FenwickSampler', () => {
     const counts = new Float64Array(n * n);
     for (let t = 0; t < trials; t++) {
       sampler.reset();
-      const i = sampler.draw(u());
-      counts[i * n + sampler.draw(u())]++;
+      const i = sampler.draw(u);
+      counts[i * n + sampler.draw(u)]++;
     }
     let chi = 0;
     let cells = 0;
@@ -102,12 +102,51 @@ describe('FenwickSampler', () => {
     expect(chi).toBeLessThan(chiSquareCritical(cells - 1));
   });
 
+  it('draws with the proposal’s frequencies by rejection after removals move the floor up or down (chi-square)', () => {
+    // 10 items near 1 and 30 near 0, which sit at the floor.
+    const weights = weightsOf(40, 31, (u) => u).map((u, i) => (i % 4 === 0 ? 0.5 + u : 0.001 * u));
+    const byValue = Array.from(weights.keys()).sort((a, b) => weights[a] - weights[b]);
+    const scenarios: [string, number[]][] = [
+      // 25 remain: the floor is 1.6 times the full pool's, so the floored items need the bound K.
+      ['floor raised: 15 of the low items removed', byValue.slice(0, 15)],
+      ['floor lowered: the 2 highest removed', byValue.slice(-2)],
+    ];
+    for (const [, removed] of scenarios) {
+      const clip = 0.2;
+      const remaining = Array.from(weights.keys()).filter((i) => !removed.includes(i));
+      const p = floorProposal(remaining.map((i) => weights[i]), clip, 'corrected');
+      const sampler = new FenwickSampler(weights, clip, 'corrected');
+      const stream = randomStream(32, []);
+      let uniforms = 0;
+      const u = () => {
+        uniforms++;
+        return stream();
+      };
+      const trials = 30_000;
+      const counts = new Float64Array(weights.length);
+      for (let t = 0; t < trials; t++) {
+        sampler.reset();
+        for (const i of removed) sampler.remove(i);
+        counts[sampler.draw(u)]++;
+      }
+      // The tree takes exactly one uniform per draw; rejection sampling takes more whenever it
+      // rejects or tests a proposal.
+      expect(uniforms / trials).toBeGreaterThan(1.2);
+      let chi = 0;
+      remaining.forEach((i, k) => (chi += (counts[i] - trials * p[k]) ** 2 / (trials * p[k])));
+      for (const i of removed) expect(counts[i]).toBe(0);
+      expect(chi).toBeLessThan(chiSquareCritical(remaining.length - 1));
+    }
+  });
+
   it('restores the pool bit for bit on reset: the same uniforms give the same items and q', () => {
     const weights = weightsOf(1000, 21, (u) => u ** 2);
     const pool = SortedPool.prepare(weights);
     const sampler = new FenwickSampler(pool, 0.1, 'corrected');
-    const draws = Array.from({ length: 600 }, randomStream(22, []));
-    const record = () => draws.map((d) => [sampler.draw(d), sampler.lastProbability]);
+    const record = (from = sampler) => {
+      const u = randomStream(22, []);
+      return Array.from({ length: 600 }, () => [from.draw(u), from.lastProbability]);
+    };
     const first = record();
     for (let run = 0; run < 20; run++) {
       sampler.reset();
@@ -117,20 +156,20 @@ describe('FenwickSampler', () => {
     expect(record()).toEqual(first);
     // A fresh sampler on the shared pool agrees too.
     const fresh = new FenwickSampler(pool, 0.1, 'corrected');
-    expect(draws.map((d) => [fresh.draw(d), fresh.lastProbability])).toEqual(first);
+    expect(record(fresh)).toEqual(first);
   });
 
   it('falls back to uniform for all-zero values, and reproduces the reference’s NaN at clip 0', () => {
     const zeros = new Float64Array(4);
     const corrected = new FenwickSampler(zeros, 0, 'corrected');
-    const drawn = corrected.draw(0.6);
+    const drawn = corrected.draw(() => 0.6);
     expect(corrected.lastProbability).toBe(0.25);
     for (let i = 0; i < 4; i++) expect(corrected.probability(i)).toBe(i === drawn ? 0 : 1 / 3);
     const reference = new FenwickSampler(zeros, 0, 'reference');
-    reference.draw(0.3);
+    reference.draw(() => 0.3);
     expect(reference.lastProbability).toBeNaN();
     const clipped = new FenwickSampler(zeros, 0.1, 'reference');
-    clipped.draw(0.3);
+    clipped.draw(() => 0.3);
     expect(clipped.lastProbability).toBe(0.25);
   });
 
@@ -140,24 +179,24 @@ describe('FenwickSampler', () => {
     const u = randomStream(3, []);
     for (let run = 0; run < 200; run++) {
       sampler.reset();
-      const firstThree = [sampler.draw(u()), sampler.draw(u()), sampler.draw(u())].sort();
+      const firstThree = [sampler.draw(u), sampler.draw(u), sampler.draw(u)].sort();
       expect(firstThree).toEqual([1, 3, 5]);
-      sampler.draw(u());
+      sampler.draw(u);
       expect(sampler.lastProbability).toBeCloseTo(1 / 3, 15);
     }
   });
 
   it('handles a pool of one', () => {
     const sampler = new FenwickSampler(Float64Array.of(0.4), 0.1, 'reference');
-    expect(sampler.draw(0.99)).toBe(0);
+    expect(sampler.draw(() => 0.99)).toBe(0);
     expect(sampler.lastProbability).toBe(1);
   });
 
   it('rejects bad input with InputError', () => {
     const sampler = new FenwickSampler(Float64Array.of(1, 2), 0.1, 'reference');
-    sampler.draw(0.5);
-    sampler.draw(0.5);
-    expect(() => sampler.draw(0.5)).toThrow(InputError);
+    sampler.draw(() => 0.5);
+    sampler.draw(() => 0.5);
+    expect(() => sampler.draw(() => 0.5)).toThrow(InputError);
     sampler.reset();
     sampler.remove(1);
     expect(() => sampler.remove(1)).toThrow(InputError);
@@ -172,13 +211,13 @@ describe('FenwickSampler', () => {
 describe('ReferenceOrderSampler', () => {
   it('maps u through the CDF in ascending index order and restores on reset', () => {
     const sampler = new ReferenceOrderSampler(Float64Array.of(1, 1, 2), 0.1, 'reference');
-    expect(sampler.draw(0.6)).toBe(2);
+    expect(sampler.draw(() => 0.6)).toBe(2);
     expect(sampler.lastProbability).toBe(0.5);
     expect(sampler.lastPosition).toBe(2);
     expect(Array.from(sampler.proposal())).toEqual([0.5, 0.5]);
-    expect(sampler.draw(0.6)).toBe(1);
+    expect(sampler.draw(() => 0.6)).toBe(1);
     sampler.reset();
     expect(sampler.remaining).toBe(3);
-    expect(sampler.draw(0.1)).toBe(0);
+    expect(sampler.draw(() => 0.1)).toBe(0);
   });
 });

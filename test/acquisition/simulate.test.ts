@@ -2,11 +2,14 @@ import { describe, expect, it } from 'vitest';
 import ndarray from 'ndarray';
 import {
   IidAcquisition,
+  prepareSimulation,
   resolveSimulationOptions,
+  runPrepared,
   simulate,
   SurrogateEntropyAcquisition,
   type SimulationOptions,
 } from '../../src/acquisition/index.js';
+import { runInWorkers } from '../../src/acquisition/worker-pool.js';
 import { IidEstimator, LUREEstimator } from '../../src/estimators/index.js';
 import { CancelledError, InputError } from '../../src/errors.js';
 import { ACQUISITION_FUNCTIONS } from '../../src/metrics/index.js';
@@ -47,8 +50,10 @@ describe('simulate: LURE is unbiased for every acquisition function', () => {
 
 describe('simulate: results', () => {
   it('are bit-identical for 1 and 2 threads (fast sampler, exact and Monte Carlo bootstrap)', async () => {
+    // The worker starts when the work left after the first tile would take this thread over 50 ms,
+    // so how the tiles are shared varies; the next test runs a worker alone.
     for (const bootstrap of ['exact', 25] as const) {
-      const options: Partial<SimulationOptions> = { runs: 37, size: 50, step: 3, seed: 9, bootstrap };
+      const options: Partial<SimulationOptions> = { runs: bootstrap === 'exact' ? 4000 : 600, size: 50, step: 3, seed: 9, bootstrap };
       const one = await simulate(input, { ...options, threads: 1 });
       const two = await simulate(input, { ...options, threads: 2 });
       expect(two.estimates).toEqual(one.estimates);
@@ -57,6 +62,27 @@ describe('simulate: results', () => {
       expect(two.bootstrapVariance).toEqual(one.bootstrapVariance);
       expect(one.estimates.every(Number.isFinite)).toBe(true);
     }
+  });
+
+  it('gives a worker thread’s runs bit for bit as this thread runs them', async () => {
+    const prepared = prepareSimulation(input, { runs: 37, size: 50, step: 3, seed: 9, threads: 1 });
+    const inProcess = await runPrepared(prepared);
+    const { config, pool } = prepared;
+    const shared = (bytes: number) => new SharedArrayBuffer(bytes);
+    const outputs = {
+      estimates: new Float64Array(shared(inProcess.estimates.byteLength)),
+      samples: new Int32Array(shared(inProcess.samples.byteLength)),
+      q: new Float64Array(shared(inProcess.q.byteLength)),
+      bootstrapVariance: new Float64Array(shared(inProcess.estimates.byteLength)),
+    };
+    const tiles = new Int32Array(shared(4));
+    let completed = 0;
+    await runInWorkers(pool, config, outputs, tiles, 1, (runs) => (completed += runs), new AbortController().signal);
+    expect(completed).toBe(37);
+    expect(outputs.estimates).toEqual(inProcess.estimates);
+    expect(outputs.samples).toEqual(inProcess.samples);
+    expect(outputs.q).toEqual(inProcess.q);
+    expect(outputs.bootstrapVariance).toEqual(inProcess.bootstrapVariance);
   });
 
   it('have the documented shapes: rows = ceil(size/step), row k after k·step + 1 labels', async () => {
@@ -107,12 +133,17 @@ describe('simulate: results', () => {
   it('an injected random source draws the runs one after the other with the reference-order sampler', async () => {
     const uniforms = Array.from({ length: 20 }, randomStream(4, []));
     let i = 0;
-    const injected = await simulate(input, { runs: 2, size: 10, random: () => uniforms[i++], bootstrap: 'none', threads: 2 });
-    expect(i).toBe(20);
+    const options = { acquisition: 'surrogate-ce', runs: 2, size: 10, bootstrap: 'none', threads: 2 } as const;
+    const injected = await simulate(input, { ...options, random: () => uniforms[i++] });
+    expect(i).toBe(20); // one uniform per draw
     i = 0;
-    const again = await simulate(input, { runs: 2, size: 10, random: () => uniforms[i++], bootstrap: 'none' });
+    const again = await simulate(input, { ...options, random: () => uniforms[i++], threads: 1 });
     expect(again.samples).toEqual(injected.samples);
     expect(injected.bootstrapVariance).toBeNull();
+    // The adaptive mixture takes more uniforms per draw, from the same source, reproducibly.
+    const adaptive = await simulate(input, { runs: 2, size: 10, bootstrap: 'none', random: randomStream(4, []) });
+    const adaptiveAgain = await simulate(input, { runs: 2, size: 10, bootstrap: 'none', random: randomStream(4, []) });
+    expect(adaptiveAgain.samples).toEqual(adaptive.samples);
   });
 
   it('stops with CancelledError when the signal aborts', async () => {

@@ -22,7 +22,7 @@ describe('AdaptiveSampler', () => {
       lure.reset();
       const u = randomStream(11, [r]);
       for (let m = 1, b = 0; m <= 150; m++) {
-        const item = sampler.draw(u());
+        const item = sampler.draw(u);
         lure.add(loss[item], sampler.lastProbability);
         sampler.observe(loss[item]);
         if (m === budgets[b]) estimates[b++][r] = lure.estimate();
@@ -43,7 +43,7 @@ describe('AdaptiveSampler', () => {
       const q: number[] = [];
       for (let m = 1; m <= 40; m++) {
         mixtures.push(sampler.mixture);
-        const item = sampler.draw(u());
+        const item = sampler.draw(u);
         q.push(sampler.lastProbability);
         sampler.observe(m === changeAt ? loss[item] + 10 : loss[item]);
       }
@@ -63,7 +63,7 @@ describe('AdaptiveSampler', () => {
     const sampler = new AdaptiveSampler(samplersFor(candidates), { prior, priorLabels: 50 });
     const u = randomStream(6, [0]);
     for (let m = 1; m <= 200; m++) {
-      const item = sampler.draw(u());
+      const item = sampler.draw(u);
       sampler.observe(loss[item]);
     }
     const [uniform, good, misleading] = sampler.mixture;
@@ -79,7 +79,7 @@ describe('AdaptiveSampler', () => {
       const u = randomStream(8, [0]);
       const items: number[] = [];
       for (let m = 0; m < 70; m++) {
-        items.push(sampler.draw(u()));
+        items.push(sampler.draw(u));
         sampler.observe(loss[items[m]]);
       }
       return { items, mixture: sampler.mixture };
@@ -105,7 +105,7 @@ describe('AdaptiveSampler', () => {
       for (let batch = 0; batch < 8; batch++) {
         for (let k = 0; k < 5; k++) {
           mixtures.push(sampler.mixture);
-          items.push(sampler.draw(u()));
+          items.push(sampler.draw(u));
         }
         expect(sampler.pendingLosses).toBe(5);
         for (let m = batch * 5; m < batch * 5 + 5; m++) {
@@ -132,8 +132,8 @@ describe('AdaptiveSampler', () => {
   it('insists on one observe per draw and on valid options', () => {
     const sampler = new AdaptiveSampler(samplersFor(candidates), { prior });
     expect(() => sampler.observe(1)).toThrow(InputError);
-    sampler.draw(0.5);
-    expect(() => sampler.draw(0.5)).toThrow(/observe/);
+    sampler.draw(() => 0.5);
+    expect(() => sampler.draw(() => 0.5)).toThrow(/observe/);
     expect(() => sampler.observe(Number.NaN)).toThrow(/loss/);
     expect(() => new AdaptiveSampler(samplersFor(candidates), { prior, defensiveWeight: 0.9 })).toThrow(/defensiveWeight/);
     expect(() => new AdaptiveSampler(samplersFor(candidates), { prior, priorLabels: 0 })).toThrow(/priorLabels/);

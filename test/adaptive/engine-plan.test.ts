@@ -42,7 +42,7 @@ describe('planProposal', () => {
     const u = randomStream(2, [0]);
     for (let m = 0; m < 100; m++) {
       const remaining = sampler.remaining;
-      sampler.draw(u());
+      sampler.draw(u);
       expect(sampler.lastProbability).toBeGreaterThanOrEqual((0.3 / remaining) * (1 - 1e-12));
     }
   });

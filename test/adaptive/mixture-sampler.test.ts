@@ -25,7 +25,7 @@ describe('MixtureSampler', () => {
     for (let d = 0; d < draws; d++) {
       sampler.reset();
       for (const i of removed) sampler.remove(i);
-      const item = sampler.draw(u());
+      const item = sampler.draw(u);
       counts[item]++;
       expect(sampler.lastProbability).toBeCloseTo(expected[item], 12);
     }
@@ -40,7 +40,7 @@ describe('MixtureSampler', () => {
     const components = samplersFor(candidates);
     const sampler = new MixtureSampler(components, alpha);
     const before = components.map((c) => Array.from({ length: n }, (_, i) => c.probability(i)));
-    const item = sampler.draw(0.61);
+    const item = sampler.draw(randomStream(61, []));
     components.forEach((c, j) => {
       expect(sampler.lastComponentProbabilities[j]).toBeCloseTo(before[j][item], 15);
       expect(c.remaining).toBe(n - 1);
@@ -65,7 +65,7 @@ describe('createDefensiveSampler', () => {
     const u = randomStream(2, [1]);
     for (let m = 0; m < 150; m++) {
       const remaining = sampler.remaining;
-      sampler.draw(u());
+      sampler.draw(u);
       expect(sampler.lastProbability).toBeGreaterThanOrEqual((0.4 / remaining) * (1 - 1e-12));
     }
   });

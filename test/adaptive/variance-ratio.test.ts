@@ -22,7 +22,7 @@ function runs(values: Float64Array, count: number) {
     diagnostic.reset();
     const u = randomStream(3, [r]);
     for (let m = 0; m < M; m++) {
-      const item = sampler.draw(u());
+      const item = sampler.draw(u);
       lure.add(loss[item], sampler.lastProbability);
       diagnostic.add(loss[item], sampler.lastProbability);
     }

@@ -27,7 +27,7 @@ function acquiredSequence(seed: number, size: number): { losses: number[]; q: nu
   const sampler = new FenwickSampler(values, 0.05, 'corrected');
   const out = { losses: [] as number[], q: [] as number[], indices: [] as number[] };
   for (let m = 0; m < size; m++) {
-    const i = sampler.draw(u());
+    const i = sampler.draw(u);
     out.indices.push(i);
     out.losses.push(poolLosses[i]);
     out.q.push(sampler.lastProbability);

@@ -46,7 +46,7 @@ function replayCase(pool: Pool, c: any, bad: Mismatches): void {
       bad.exact(`${label} step ${m} n_remaining`, sampler.remaining, step.n_remaining);
       if (step.proposal !== undefined) bad.values(`${label} step ${m} proposal`, sampler.proposal(), step.proposal);
       bad.exact(`${label} step ${m} u`, run.draws[m], step.u);
-      const index = sampler.draw(run.draws[m]);
+      const index = sampler.draw(() => run.draws[m]);
       bad.exact(`${label} step ${m} index`, index, step.index);
       bad.exact(`${label} step ${m} pos`, sampler.lastPosition, step.pos);
       bad.value(`${label} step ${m} q`, sampler.lastProbability, step.q);

@@ -51,7 +51,7 @@ export function replayBootstrapRun(
   let weights: Float64Array = new Float64Array(0);
   const scratch = new Float64Array(config.size);
   for (let m = 0; m < config.size; m++) {
-    const index = sampler.draw(draws());
+    const index = sampler.draw(draws);
     out.samples.push(index);
     out.q.push(sampler.lastProbability);
     acquiredLosses.push(losses[index]);

@@ -41,7 +41,7 @@ describe('adaptive acquisition in a session', () => {
     const u = randomStream(4, [0]);
     const expected: Array<[number, number]> = [];
     for (let b = 0; b < 6; b++) {
-      const batch = Array.from({ length: 10 }, () => [sampler.draw(u()), sampler.lastProbability] as [number, number]);
+      const batch = Array.from({ length: 10 }, () => [sampler.draw(u), sampler.lastProbability] as [number, number]);
       for (const [item] of batch) sampler.observe(losses[item]);
       expected.push(...batch);
     }

@@ -1,4 +1,5 @@
 import { InputError } from '../../errors.js';
+import type { RandomSource } from '../../random.js';
 import type { PoolSampler } from '../sampler.js';
 import { MixtureSampler } from './mixture-sampler.js';
 
@@ -44,7 +45,7 @@ export function isRefitStep(labels: number): boolean {
  *
  * @example
  * const sampler = new AdaptiveSampler([uniform, m2, ce], { prior: [0.5, 0.5, 0] });
- * const item = sampler.draw(u());
+ * const item = sampler.draw(randomStream(0, [0]));
  * lure.add(loss[item], sampler.lastProbability);
  * sampler.observe(loss[item]);
  */
@@ -99,11 +100,11 @@ export class AdaptiveSampler extends MixtureSampler {
     return this.drawn - this.observed;
   }
 
-  override draw(u: number): number {
+  override draw(random: RandomSource): number {
     if (!this.deferredLosses && this.drawn > this.observed) {
       throw new InputError({ argument: 'observe', expected: 'the loss of the previous draw before the next draw' });
     }
-    const index = super.draw(u);
+    const index = super.draw(random);
     const t = this.drawn++;
     if (t >= this.costs.length) this.grow();
     this.drawnProbabilities[t] = this.lastProbability;

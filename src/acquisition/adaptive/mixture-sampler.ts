@@ -1,4 +1,5 @@
 import { InputError } from '../../errors.js';
+import type { RandomSource } from '../../random.js';
 import type { PoolSampler } from '../sampler.js';
 
 /**
@@ -13,7 +14,7 @@ import type { PoolSampler } from '../sampler.js';
  *   [new FenwickSampler(ceValues, 0.1, 'corrected'), new FenwickSampler(ones, 0, 'corrected')],
  *   Float64Array.of(0.5, 0.5),
  * );
- * const item = defensive.draw(u());
+ * const item = defensive.draw(randomStream(0, [0]));
  * defensive.lastProbability; // 0.5·q_CE(item) + 0.5/N
  */
 export class MixtureSampler implements PoolSampler {
@@ -68,13 +69,13 @@ export class MixtureSampler implements PoolSampler {
     return this.probabilityOfLast;
   }
 
-  draw(u: number): number {
+  /** One uniform from `random` chooses the component, which draws the item with the next ones. */
+  draw(random: RandomSource): number {
     const { components, weights } = this;
-    // One uniform chooses the component and, rescaled within its share, the item.
+    const u = random();
     let chosen = -1;
     let below = 0;
     let lastPositive = -1;
-    let belowLastPositive = 0;
     for (let j = 0; j < weights.length; j++) {
       if (weights[j] > 0) {
         if (u < below + weights[j]) {
@@ -82,17 +83,12 @@ export class MixtureSampler implements PoolSampler {
           break;
         }
         lastPositive = j;
-        belowLastPositive = below;
       }
       below += weights[j];
     }
     // Rounding can leave u above the last cumulative weight: take the last component with any.
-    if (chosen < 0) {
-      chosen = lastPositive;
-      below = belowLastPositive;
-    }
-    const within = Math.min((u - below) / weights[chosen], 1 - Number.EPSILON);
-    const index = components[chosen].draw(within > 0 ? within : 0);
+    if (chosen < 0) chosen = lastPositive;
+    const index = components[chosen].draw(random);
     let q = 0;
     for (let j = 0; j < components.length; j++) {
       const p = j === chosen ? components[j].lastProbability : components[j].probability(index);
