@@ -22,8 +22,8 @@ const MAX_SCAN = 64;
  * already drawn, and accepted with probability max(w, τ)/(K·max(w, τ₀)), K = max(1, τ/τ₀), which
  * leaves exactly q. The normaliser of q comes from running sums and from the floored items below
  * the threshold rank, recounted as the threshold moves. Once the acceptance rate could drop below
- * one half (the run has drawn much of the pool's value), the threshold jumps far, or a draw makes
- * 16 proposals, the run's removals are applied to an 8-ary sum tree (`SortedPool`) and the rest of
+ * a quarter (the run has drawn much of the pool's value), the threshold jumps far, or a draw makes
+ * 32 proposals, the run's removals are applied to an 8-ary sum tree (`SortedPool`) and the rest of
  * the run descends the tree: the floored block (values below τ) is found by binary search, and the
  * draw takes the block or descends the weighted rest. Both paths draw from q; which one runs
  * depends only on the run's own draws.
@@ -321,7 +321,7 @@ export class FenwickSampler implements PoolSampler {
 
   /**
    * One rejection-sampling draw: a rank distributed as q among the remaining ones, or -1 (after
-   * switching to the tree) when the acceptance rate could be below one half or the proposals ran
+   * switching to the tree) when the acceptance rate could be below a quarter or the proposals ran
    * out. Uses one or two uniforms per proposal.
    */
   private proposeAndAccept(random: RandomSource): number {
