@@ -2,9 +2,9 @@
 //
 // For N = 1e3 … 1e6 (K = 2, size 400, step 1, surrogate-ce + LURE + exact bootstrap) it times
 // the pool set-up, one run single-threaded, and 3000 runs on all threads; the Monte Carlo
-// bootstrap (`--bootstrap 200`), whose cost is O(B·M) per step; and, where python3 with numpy
-// is available, the oracle's O(N)-per-step reference loop at N = 1e4 in the same process tree,
-// printing the speed-up. Environment: ACTIVE_TESTING_SHARED (default ../shared), PYTHON,
+// bootstrap (`--bootstrap 200`), whose cost is O(B·M) per step; the default adaptive proposal next
+// to the fixed ones; and, where python3 with numpy is available, the oracle's O(N)-per-step
+// reference loop at N = 1e4 in the same process tree, printing the speed-up. Environment: ACTIVE_TESTING_SHARED (default ../shared), PYTHON,
 // BENCH_SIZES (e.g. "1000,10000" for a quick look).
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -151,6 +151,15 @@ printTable(
   ],
 );
 console.log(`  Monte Carlo work per run is B·Σm = 200·${LABELS}·${LABELS + 1}/2 = ${(200 * LABELS * (LABELS + 1) / 2).toLocaleString('en-US')} resampled terms.`);
+
+// The default proposal (adaptive: a refitted mixture of 7 candidates) next to the fixed ones.
+const perAcquisition = new Map();
+for (const acquisition of ['iid', 'surrogate-ce', 'adaptive']) {
+  perAcquisition.set(acquisition, (await perRunSingleThread(mcInput, { acquisition }, acquisition === 'adaptive' ? 5 : 20)).perRun);
+}
+const acquisitionRows = [...perAcquisition].map(([name, perRun]) => [name, fmt(perRun), `${(perRun / perAcquisition.get('surrogate-ce')).toFixed(1)}×`]);
+console.log(`\nAcquisition cost at N = ${mcN.toLocaleString('en-US')} (per run, 1 thread, ${LABELS} labels, exact bootstrap):`);
+printTable(['acquisition', 'per run', 'vs surrogate-ce'], acquisitionRows);
 
 const python = pythonWithNumpy();
 if (!python) {
