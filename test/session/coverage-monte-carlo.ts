@@ -1,0 +1,90 @@
+import type { Matrix } from '../../src/matrix.js';
+import { lossPerItem } from '../../src/metrics/cross-entropy.js';
+import { zeroOneLossPerItem } from '../../src/metrics/zero-one-loss.js';
+import type { SessionAcquisition } from '../../src/session/header.js';
+import { ActiveTestingSession, type IntervalEstimate } from '../../src/session/session.js';
+
+/** A pool with its true labels, as a coverage Monte Carlo feeds them to the sessions. */
+export interface LabelledPool {
+  texts: readonly string[];
+  labels: Int32Array;
+  targetScores: Matrix;
+  surrogateScores: Matrix;
+}
+
+/** How the sessions stop: a fixed budget first, then a target half-width from that budget on. */
+export interface CoveragePlan {
+  /** The sessions' acquisition (default: the sessions' default). */
+  acquisition?: SessionAcquisition;
+  sessions: number;
+  budget: number;
+  halfWidth: number;
+  maxLabels: number;
+}
+
+/** What the Monte Carlo measured, as fractions of the sessions. */
+export interface SessionCoverage {
+  trueRisk: number;
+  trueAccuracy: number;
+  fixedBudgetRisk: number;
+  fixedBudgetAccuracy: number;
+  /** Of the sessions whose fixed-budget risk interval missed, the share that lay below the true risk. */
+  fixedBudgetMissesBelow: number;
+  widthStoppingRisk: number;
+  meanLabelsAtWidthStop: number;
+  stoppedByWidth: number;
+  /** The acquisition the sessions used (their default). */
+  acquisition: string;
+}
+
+const covers = (interval: IntervalEstimate, truth: number) => interval.lower <= truth && truth <= interval.upper;
+const mean = (values: Float64Array) => values.reduce((a, b) => a + b, 0) / values.length;
+
+/**
+ * Seeded Monte Carlo of labelling sessions (seeds 0 … sessions − 1) fed the true labels: the
+ * fraction whose 95% interval covers the true risk and accuracy after the fixed budget, and the
+ * true risk after stopping at the half-width.
+ */
+export async function sessionCoverage(pool: LabelledPool, plan: CoveragePlan): Promise<SessionCoverage> {
+  const trueRisk = mean(lossPerItem(pool.targetScores, pool.labels));
+  const trueAccuracy = 1 - mean(zeroOneLossPerItem(pool.targetScores, pool.labels));
+  let riskCovered = 0;
+  let missesBelow = 0;
+  let accuracyCovered = 0;
+  let widthCovered = 0;
+  let widthLabels = 0;
+  let stoppedByWidth = 0;
+  let acquisition = '';
+  for (let s = 0; s < plan.sessions; s++) {
+    const session = await ActiveTestingSession.create(null, {
+      texts: pool.texts, classes: ['negative', 'positive'], targetScores: pool.targetScores, surrogateScores: pool.surrogateScores, seed: s,
+      ...(plan.acquisition === undefined ? {} : { acquisition: plan.acquisition }),
+    });
+    acquisition = session.settings.acquisition;
+    const label = async () => {
+      const [item] = await session.next();
+      await session.record(item.id, pool.labels[item.index]);
+    };
+    while (!session.done({ maxLabels: plan.budget })) await label();
+    const fixed = session.estimate();
+    if (covers(fixed.risk, trueRisk)) riskCovered++;
+    else if (fixed.risk.upper < trueRisk) missesBelow++;
+    if (covers(fixed.accuracy, trueAccuracy)) accuracyCovered++;
+    while (!session.done({ targetHalfWidth: plan.halfWidth, minLabels: plan.budget, maxLabels: plan.maxLabels })) await label();
+    const stopped = session.estimate();
+    if (covers(stopped.risk, trueRisk)) widthCovered++;
+    widthLabels += stopped.labels;
+    if (stopped.labels < plan.maxLabels) stoppedByWidth++;
+  }
+  return {
+    trueRisk,
+    trueAccuracy,
+    fixedBudgetRisk: riskCovered / plan.sessions,
+    fixedBudgetAccuracy: accuracyCovered / plan.sessions,
+    fixedBudgetMissesBelow: riskCovered === plan.sessions ? 0 : missesBelow / (plan.sessions - riskCovered),
+    widthStoppingRisk: widthCovered / plan.sessions,
+    meanLabelsAtWidthStop: widthLabels / plan.sessions,
+    stoppedByWidth: stoppedByWidth / plan.sessions,
+    acquisition,
+  };
+}
