@@ -1,0 +1,90 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { readTable } from '../../src/dataset/read-table.js';
+import { SST2Dataset, TextClassificationDataset } from '../../src/dataset/index.js';
+import { ActiveTestingError } from '../../src/errors.js';
+import { sharedAvailable } from '../helpers/shared.js';
+import { SST2_TRAIN } from '../session/sst2-pool.js';
+
+const VIEWER = 'https://datasets-server.huggingface.co';
+
+/**
+ * The Hub path of the datasets (`SST2Dataset.load()` without a path, `TextClassificationDataset.fromHub`)
+ * against a local server that answers the dataset viewer's `/rows` as it does (features with a
+ * ClassLabel, pages of at most 100 rows, `num_rows_total`), serving SST-2 train rows from
+ * ../shared/data. Only the host of the request is changed, by a `fetch` that forwards it.
+ */
+describe.skipIf(!sharedAvailable(SST2_TRAIN))('datasets from the Hugging Face Hub (a local stand-in for the dataset viewer)', () => {
+  let server: Server;
+  let rows: unknown[][];
+  const requests: URLSearchParams[] = [];
+  let failWith: number | null = null;
+
+  beforeAll(async () => {
+    rows = (await readTable(SST2_TRAIN)).rows.slice(0, 230);
+    server = createServer((request, response) => {
+      const url = new URL(request.url ?? '/', 'http://viewer');
+      requests.push(url.searchParams);
+      if (failWith !== null) return void response.writeHead(failWith).end('{"error":"unavailable"}');
+      const offset = Number(url.searchParams.get('offset'));
+      const length = Number(url.searchParams.get('length'));
+      if (url.pathname !== '/rows' || length > 100) return void response.writeHead(422).end('{"error":"bad request"}');
+      const page = rows.slice(offset, offset + length);
+      response.writeHead(200, { 'content-type': 'application/json' }).end(
+        JSON.stringify({
+          features: [
+            { feature_idx: 0, name: 'sentence', type: { dtype: 'string', _type: 'Value' } },
+            { feature_idx: 1, name: 'label', type: { names: ['negative', 'positive'], _type: 'ClassLabel' } },
+            { feature_idx: 2, name: 'idx', type: { dtype: 'int32', _type: 'Value' } },
+          ],
+          rows: page.map(([sentence, label], i) => ({ row_idx: offset + i, row: { sentence, label: Number(label), idx: offset + i }, truncated_cells: [] })),
+          num_rows_total: rows.length,
+          num_rows_per_page: 100,
+          partial: false,
+        }),
+      );
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const local = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const realFetch = globalThis.fetch;
+    vi.stubGlobal('fetch', (url: string | URL, init?: RequestInit) => realFetch(String(url).replace(VIEWER, local), init));
+  });
+  afterAll(async () => {
+    vi.unstubAllGlobals();
+    await new Promise((resolve) => server.close(resolve));
+  });
+
+  it('pages through a whole split: SST2Dataset.load() reads glue/sst2 train', async () => {
+    requests.length = 0;
+    const sst2 = await SST2Dataset.load();
+    expect(sst2.size).toBe(230);
+    expect(sst2.texts).toEqual(rows.map((r) => r[0]));
+    expect(Array.from(sst2.labels)).toEqual(rows.map((r) => Number(r[1])));
+    expect(requests.map((q) => [q.get('dataset'), q.get('config'), q.get('split'), q.get('offset'), q.get('length')])).toEqual([
+      ['glue', 'sst2', 'train', '0', '100'],
+      ['glue', 'sst2', 'train', '100', '100'],
+      ['glue', 'sst2', 'train', '200', '30'], // the first page told the total
+    ]);
+  });
+
+  it('asks for no more rows than the limit, and for the split it is given', async () => {
+    requests.length = 0;
+    const data = await TextClassificationDataset.fromHub({ dataset: 'glue', config: 'sst2', split: 'validation' }, { classes: ['negative', 'positive'] }, { limit: 150 });
+    expect(data.size).toBe(150);
+    expect(requests.map((q) => [q.get('split'), q.get('offset'), q.get('length')])).toEqual([
+      ['validation', '0', '100'],
+      ['validation', '100', '50'],
+    ]);
+  });
+
+  it('fails with ActiveTestingError naming the status and the URL when the viewer refuses', async () => {
+    failWith = 503;
+    try {
+      await expect(SST2Dataset.load()).rejects.toThrow(ActiveTestingError);
+      await expect(SST2Dataset.load()).rejects.toThrow(/answered 503 for https:\/\/datasets-server\.huggingface\.co\/rows\?dataset=glue/);
+    } finally {
+      failWith = null;
+    }
+  });
+});

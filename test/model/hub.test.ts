@@ -1,0 +1,89 @@
+import { createReadStream, existsSync, mkdtempSync, statSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { env } from '@huggingface/transformers';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ActiveTestingError } from '../../src/errors.js';
+import { Model } from '../../src/model/index.js';
+import { loadExpected, maxAbsDiff, modelDir } from './fixtures.js';
+
+/**
+ * The Hub path of `Model.fromPretrained` (an id such as `org/name`, not a folder), against a local
+ * server that answers `/{org}/{name}/resolve/{revision}/{file}` as huggingface.co does, serving the
+ * committed test models. transformers.js is pointed at it through its own `env.remoteHost`, the
+ * setting a user behind a mirror changes too; everything else is the code that real downloads run.
+ */
+describe('Model.fromPretrained from the Hugging Face Hub (a local stand-in server)', () => {
+  let server: Server;
+  const requests: string[] = [];
+  const saved = { remoteHost: env.remoteHost, allowRemoteModels: env.allowRemoteModels };
+
+  beforeAll(async () => {
+    server = createServer((request, response) => {
+      const path = decodeURIComponent(new URL(request.url ?? '/', 'http://hub').pathname);
+      requests.push(`${request.method} ${path}`);
+      const match = /^\/test-org\/([^/]+)\/resolve\/(main|v1)\/(.+)$/.exec(path);
+      const file = match ? join(modelDir(match[1]!), match[3]!) : '';
+      if (!match || !existsSync(file) || !statSync(file).isFile()) {
+        response.writeHead(404).end('Entry not found');
+        return;
+      }
+      response.writeHead(200, { 'content-length': statSync(file).size, 'content-type': 'application/octet-stream' });
+      if (request.method === 'HEAD') response.end();
+      else createReadStream(file).pipe(response);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    env.remoteHost = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+    env.allowRemoteModels = true;
+  });
+  afterAll(async () => {
+    Object.assign(env, saved);
+    await new Promise((resolve) => server.close(resolve));
+  });
+
+  it('downloads config, tokenizer and ONNX graph into cache_dir and scores as the folder does', async () => {
+    const cacheDir = mkdtempSync(join(tmpdir(), 'hub-cache-'));
+    const progress: string[] = [];
+    const fromHub = await Model.fromPretrained('test-org/tiny-gpt2', {
+      cache_dir: cacheDir,
+      progress_callback: (event: { status: string }) => progress.push(event.status),
+    });
+    const fromFolder = await Model.fromPretrained(modelDir('tiny-gpt2'));
+    const expected = loadExpected('tiny-gpt2');
+    const cases = expected.cases.filter((c) => c.kind === 'zero_shot');
+    const labelIds = cases[0]!.label_token_ids;
+    const prompts = cases.map((c) => c.prompt);
+    expect(fromHub.id).toBe('test-org/tiny-gpt2');
+    expect(maxAbsDiff(await fromHub.score(prompts, labelIds), cases.map((c) => c.label_logits))).toBeLessThan(1e-4);
+    expect(await fromHub.score(prompts, labelIds)).toEqual(await fromFolder.score(prompts, labelIds));
+    for (const file of ['config.json', 'tokenizer.json', 'tokenizer_config.json', 'onnx/model.onnx']) {
+      expect(requests).toContain(`GET /test-org/tiny-gpt2/resolve/main/${file}`);
+      expect(existsSync(join(cacheDir, 'test-org/tiny-gpt2', file))).toBe(true);
+    }
+    expect(progress).toContain('done');
+    await Promise.all([fromHub.dispose(), fromFolder.dispose()]);
+
+    // A second load is served from the cache, without asking the server for the graph again.
+    const before = requests.filter((r) => r.endsWith('onnx/model.onnx')).length;
+    const cached = await Model.fromPretrained('test-org/tiny-gpt2', { cache_dir: cacheDir });
+    expect(requests.filter((r) => r.endsWith('onnx/model.onnx')).length).toBe(before);
+    await cached.dispose();
+  });
+
+  it('asks for the revision it is given', async () => {
+    const model = await Model.fromPretrained('test-org/tiny-llama', { cache_dir: mkdtempSync(join(tmpdir(), 'hub-cache-')), revision: 'v1' });
+    expect(requests).toContain('GET /test-org/tiny-llama/resolve/v1/onnx/model.onnx');
+    await model.dispose();
+  });
+
+  it('fails with ActiveTestingError naming the model when the Hub has no such model', async () => {
+    await expect(Model.fromPretrained('test-org/no-such-model', { cache_dir: mkdtempSync(join(tmpdir(), 'hub-cache-')) })).rejects.toThrow(
+      ActiveTestingError,
+    );
+    await expect(Model.fromPretrained('test-org/no-such-model', { cache_dir: mkdtempSync(join(tmpdir(), 'hub-cache-')) })).rejects.toThrow(
+      /could not load model "test-org\/no-such-model"/,
+    );
+  });
+});
