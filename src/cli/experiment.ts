@@ -16,20 +16,26 @@ Then \`active-testing report DIR\` draws the figures and the summary table.
 grid.json (paths relative to the file):
   {
     "modelScores": "target.npy", "labels": "labels.npy",
-    "surrogates": { "icl50": { "scores": "surrogate.npy", "iclExamples": 50 } },
+    "surrogates": { "icl50": { "scores": "surrogate.npy", "iclExamples": 50,
+                               "calibration": { "scores": "heldout.npy", "labels": "heldout-labels.npy" } } },
     "runs": 3000, "size": 400, "step": 1, "seed": 0, "bootstrap": "exact",
-    "iclBudget": false,
+    "loss": "ce", "iclBudget": false,
     "settings": [
       { "acquisition": "iid" },
       { "acquisition": "surrogate-ce" },
       { "acquisition": "surrogate-pe", "clip": 0.1 },
-      { "acquisition": "self-entropy", "temperature": 2, "name": "self-entropy T=2" }
+      { "acquisition": "self-entropy", "temperature": 2, "name": "self-entropy T=2" },
+      { "acquisition": "surrogate-ce", "temperature": "calibrated" }
     ]
   }
   Setting fields: acquisition (iid, true-loss, self-entropy, surrogate-ce, surrogate-pe,
   surrogate-nll, surrogate-m2, adaptive; see docs/adaptive.md), estimator (lure, is, iid, ase;
-  default lure, iid for iid), clip (default 0.1), temperature, defensive (λ: mix a fixed proposal
-  with uniform), surrogate (a key of "surrogates"; default the only one), name.
+  default lure, iid for iid), clip (default 0.1), temperature (a number, or "calibrated": fitted
+  on the surrogate's "calibration" set, the surrogate's scores and the labels of held-out items, as
+  simulate --calibration-scores/--calibration-labels), defensive (λ: mix a fixed proposal with
+  uniform), surrogate (a key of "surrogates"; default the only one), name.
+  "loss": ce (default), zero-one or brier, the loss whose risk every setting estimates, as
+  simulate --loss.
   Score files can come from LLM scoring steps run first into DIR/scores/<step>/:
     "evaluate": { "target": { "model": "models/x", "data": "pool.tsv", "classes": "neg,pos" } },
     "modelScores": "evaluate:target", "labels": "evaluate:target"

@@ -7,7 +7,7 @@ import {
 } from '../acquisition/simulate.js';
 import { InputError, UsageError } from '../errors.js';
 import { assertOutputsWritable } from '../io/atomic.js';
-import { ACQUISITION_FUNCTIONS, BUILTIN_LOSSES, type BuiltinLoss } from '../metrics/index.js';
+import { ACQUISITION_FUNCTIONS, BUILTIN_LOSSES, LOSS_OPTION_NAMES, type BuiltinLoss } from '../metrics/index.js';
 import { PROPOSAL_ACQUISITIONS } from '../acquisition/adaptive/index.js';
 import { loadCalibrationSet } from '../calibration/index.js';
 import { DEMO_LABEL_COUNTS, rowsAtLabelCounts, runDemo, type DemoResult } from '../simulate/demo.js';
@@ -19,8 +19,6 @@ import { progressBar } from './progress.js';
 
 const ESTIMATORS = ['lure', 'is', 'iid', 'ase'] as const;
 const NUMERICS = ['default', 'reference'] as const;
-/** `--loss` names: `ce` is the cross-entropy. */
-const LOSSES: Record<string, BuiltinLoss> = { ce: 'cross-entropy', 'zero-one': 'zero-one', brier: 'brier' };
 const RISK_NAMES: Record<BuiltinLoss, string> = { 'cross-entropy': 'cross-entropy', 'zero-one': 'zero-one loss, the error rate', brier: 'Brier score' };
 
 const OPTIONS = {
@@ -128,8 +126,8 @@ function bootstrapOption(values: OptionValues): SimulationOptions['bootstrap'] |
 }
 
 function lossOption(values: OptionValues): BuiltinLoss | undefined {
-  const name = choiceOption(values, 'loss', Object.keys(LOSSES));
-  return name === undefined ? undefined : LOSSES[name];
+  const name = choiceOption(values, 'loss', Object.keys(LOSS_OPTION_NAMES));
+  return name === undefined ? undefined : LOSS_OPTION_NAMES[name];
 }
 
 /** The options given on the command line, as the engine names them; absent ones take the engine's defaults. */

@@ -2,17 +2,25 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { FileFormatError, InputError } from '../errors.js';
 import { ESTIMATOR_NAMES, type EstimatorName } from '../acquisition/simulate.js';
-import { ACQUISITION_FUNCTIONS, type AcquisitionFunction } from '../metrics/index.js';
+import { ACQUISITION_FUNCTIONS, LOSS_OPTION_NAMES, type AcquisitionFunction, type BuiltinLoss } from '../metrics/index.js';
 import { PROPOSAL_ACQUISITIONS, type ProposalAcquisition } from '../acquisition/adaptive/index.js';
 import type { Numerics } from '../numerics.js';
 import { EVALUATE_REFERENCE, type EvaluateStep, resolveEvaluateSteps } from './evaluate-steps.js';
 import { settingName } from './manifest.js';
 
-/** A surrogate's score file, and how many labelled in-context examples it used. */
+/** Score and label files of a held-out labelled set (paths, or `evaluate:<step>`). */
+export interface CalibrationFiles {
+  scores: string;
+  labels: string;
+}
+
+/** A surrogate's score file, how many labelled in-context examples it used, and its calibration set. */
 export interface SurrogateSpec {
   scores: string;
   /** Labelled ICL examples behind the surrogate; charged to its settings under the ICL-budget rule. */
   iclExamples: number;
+  /** The surrogate's scores and the labels of a held-out set, for `"temperature": "calibrated"`. */
+  calibration: CalibrationFiles | null;
 }
 
 /** An acquisition function, or a proposal of docs/adaptive.md (`surrogate-m2`, `adaptive`). */
@@ -26,7 +34,8 @@ export interface SettingSpec {
   acquisition: SettingAcquisition;
   estimator?: EstimatorName;
   clip?: number;
-  temperature?: number | null;
+  /** A temperature, or `calibrated`: fitted on the surrogate's calibration set. */
+  temperature?: number | 'calibrated' | null;
   /** Weight λ of uniform in the defensive mixture (1−λ)·q + λ·uniform; default none. */
   defensive?: number | null;
   /** Key into `surrogates`; defaults to the only surrogate when there is one. */
@@ -41,8 +50,12 @@ export interface ExperimentConfigFile {
   modelScores: string;
   /** A `.npy` path, or `evaluate:<step>` for that step's `labels.npy`. */
   labels: string;
-  /** Named surrogates: a path (or `evaluate:<step>`), or `{ scores, iclExamples }`; `iclExamples` defaults to the step's `icl-examples`. */
-  surrogates?: Record<string, string | { scores: string; iclExamples?: number }>;
+  /**
+   * Named surrogates: a path (or `evaluate:<step>`), or `{ scores, iclExamples, calibration }`;
+   * `iclExamples` defaults to the step's `icl-examples`, `calibration` is `{ scores, labels }` of a
+   * held-out set.
+   */
+  surrogates?: Record<string, string | { scores: string; iclExamples?: number; calibration?: CalibrationFiles }>;
   settings: SettingSpec[];
   runs?: number;
   size?: number;
@@ -51,6 +64,8 @@ export interface ExperimentConfigFile {
   /** `exact` (default), a number of Monte Carlo resamples, or `none`. */
   bootstrap?: 'exact' | 'none' | number;
   numerics?: Numerics;
+  /** The loss whose risk every setting estimates: `ce` (default), `zero-one` or `brier`, as `simulate --loss`. */
+  loss?: string;
   /** The paper's fairness rule: k active labels are compared with n + k random ones, n = the surrogate's ICL examples. */
   iclBudget?: boolean;
 }
@@ -64,7 +79,10 @@ export interface ResolvedSetting {
   estimator: EstimatorName;
   /** Clip fraction (ignored, and reported as 0, for `iid`). */
   clip: number;
+  /** A fixed temperature, or null (none, or fitted on `calibration`). */
   temperature: number | null;
+  /** The calibration set the temperature is fitted on (`"temperature": "calibrated"`), or null. */
+  calibration: CalibrationFiles | null;
   /** Defensive mixture weight λ, or null for none. */
   defensive: number | null;
   /** Absolute path (or `evaluate:<step>`) of the surrogate's scores, or `null` when the acquisition needs none. */
@@ -89,6 +107,7 @@ export interface ExperimentConfig {
   seed: number;
   bootstrap: 'exact' | 'none' | number;
   numerics: Numerics;
+  loss: BuiltinLoss;
   iclBudget: boolean;
   settings: ResolvedSetting[];
 }
@@ -128,7 +147,7 @@ export function loadExperimentConfig(path: string): ExperimentConfig {
  */
 export function resolveExperimentConfig(input: unknown, baseDir: string): ExperimentConfig {
   const file = asObject(input, 'config');
-  checkKeys(file, 'config', ['evaluate', 'modelScores', 'labels', 'surrogates', 'settings', 'runs', 'size', 'step', 'seed', 'bootstrap', 'numerics', 'iclBudget']);
+  checkKeys(file, 'config', ['evaluate', 'modelScores', 'labels', 'surrogates', 'settings', 'runs', 'size', 'step', 'seed', 'bootstrap', 'numerics', 'loss', 'iclBudget']);
   const evaluate = resolveEvaluateSteps(file.evaluate, baseDir);
   const source = (value: unknown, argument: string) => resolveSource(requireString(value, argument), argument, baseDir, evaluate);
   const modelScores = source(file.modelScores, 'modelScores');
@@ -142,6 +161,11 @@ export function resolveExperimentConfig(input: unknown, baseDir: string): Experi
   if (numerics !== 'default' && numerics !== 'reference') {
     throw new InputError({ argument: 'numerics', expected: '"default" or "reference"', received: numerics });
   }
+  const lossName = file.loss ?? 'ce';
+  if (typeof lossName !== 'string' || !Object.hasOwn(LOSS_OPTION_NAMES, lossName)) {
+    throw new InputError({ argument: 'loss', expected: Object.keys(LOSS_OPTION_NAMES).join(' | '), received: lossName });
+  }
+  const loss = LOSS_OPTION_NAMES[lossName] as BuiltinLoss;
   const iclBudget = file.iclBudget ?? false;
   if (typeof iclBudget !== 'boolean') throw new InputError({ argument: 'iclBudget', expected: 'true or false', received: iclBudget });
   const surrogates = resolveSurrogates(file.surrogates, source, evaluate);
@@ -153,7 +177,7 @@ export function resolveExperimentConfig(input: unknown, baseDir: string): Experi
   for (const setting of settings) if (setting.acquisition === 'iid') setting.size = size + largestOffset;
   checkUnique(settings.map((s) => s.name), 'name');
   checkUnique(settings.map((s) => s.folder), 'folder');
-  return { evaluate: Object.fromEntries(evaluate), modelScores, labels, runs, size, step, seed, bootstrap, numerics, iclBudget, settings };
+  return { evaluate: Object.fromEntries(evaluate), modelScores, labels, runs, size, step, seed, bootstrap, numerics, loss, iclBudget, settings };
 }
 
 function resolveSetting(
@@ -180,8 +204,8 @@ function resolveSetting(
     throw new InputError({ argument: `${where}.clip`, expected: 'a number in [0, 1)', received: clip });
   }
   const temperature = spec.temperature ?? null;
-  if (temperature !== null && (typeof temperature !== 'number' || !(temperature > 0) || !Number.isFinite(temperature))) {
-    throw new InputError({ argument: `${where}.temperature`, expected: 'a positive number or null', received: temperature });
+  if (temperature !== null && temperature !== 'calibrated' && (typeof temperature !== 'number' || !(temperature > 0) || !Number.isFinite(temperature))) {
+    throw new InputError({ argument: `${where}.temperature`, expected: 'a positive number, "calibrated" or null', received: temperature });
   }
   const defensive = spec.defensive ?? null;
   if (defensive !== null && (typeof defensive !== 'number' || !(defensive >= 0 && defensive <= 1))) {
@@ -201,10 +225,18 @@ function resolveSetting(
     throw new InputError({ argument: `${where}.surrogate`, expected: `no surrogate: ${acquisition} with ${estimator} does not use one`, received: spec.surrogate });
   }
   const surrogateSpec = surrogate === null ? undefined : surrogates.get(surrogate);
+  const calibration = temperature === 'calibrated' ? surrogateSpec?.calibration ?? null : null;
+  if (temperature === 'calibrated' && calibration === null) {
+    throw new InputError({
+      argument: `${where}.temperature`,
+      expected: `"calibrated" only with a surrogate that has a calibration set (surrogates.<name>.calibration: { scores, labels })`,
+      received: surrogate === null ? `${acquisition} without a surrogate` : `surrogate ${surrogate} without one`,
+    });
+  }
   const labelOffset = iclBudget && surrogateSpec ? surrogateSpec.iclExamples : 0;
   const name =
     spec.name === undefined
-      ? settingName({ acquisition, estimator, clip, temperature: temperature as number | null, defensive, surrogate: surrogates.size > 1 ? surrogate : null })
+      ? settingName({ acquisition, estimator, clip, temperature: temperature as number | 'calibrated' | null, defensive, surrogate: surrogates.size > 1 ? surrogate : null })
       : requireString(spec.name, `${where}.name`);
   return {
     name,
@@ -212,7 +244,8 @@ function resolveSetting(
     acquisition: acquisition as SettingAcquisition,
     estimator: estimator as EstimatorName,
     clip,
-    temperature: temperature as number | null,
+    temperature: temperature === 'calibrated' ? null : (temperature as number | null),
+    calibration,
     defensive,
     surrogate,
     surrogateScores: surrogateSpec?.scores ?? null,
@@ -240,11 +273,18 @@ function resolveSurrogates(
   if (input === undefined) return surrogates;
   const entries = asObject(input, 'surrogates');
   for (const [key, value] of Object.entries(entries)) {
-    const spec = typeof value === 'string' ? { scores: value } : asObject(value, `surrogates.${key}`);
+    const spec: Record<string, unknown> = typeof value === 'string' ? { scores: value } : asObject(value, `surrogates.${key}`);
+    checkKeys(spec, `surrogates.${key}`, ['scores', 'iclExamples', 'calibration']);
     const scores = source(spec.scores, `surrogates.${key}.scores`);
     const fromStep = scores.startsWith(EVALUATE_REFERENCE) ? Number(evaluate.get(scores.slice(EVALUATE_REFERENCE.length))?.['icl-examples'] ?? 0) : 0;
     const iclExamples = optionalInteger(spec.iclExamples, `surrogates.${key}.iclExamples`, 0) ?? fromStep;
-    surrogates.set(key, { scores, iclExamples });
+    let calibration: CalibrationFiles | null = null;
+    if (spec.calibration !== undefined) {
+      const files = asObject(spec.calibration, `surrogates.${key}.calibration`);
+      checkKeys(files, `surrogates.${key}.calibration`, ['scores', 'labels']);
+      calibration = { scores: source(files.scores, `surrogates.${key}.calibration.scores`), labels: source(files.labels, `surrogates.${key}.calibration.labels`) };
+    }
+    surrogates.set(key, { scores, iclExamples, calibration });
   }
   return surrogates;
 }

@@ -6,7 +6,8 @@ import { simulate, type SimulationOptions } from '../acquisition/simulate.js';
 import { CancelledError, InputError, OutputExistsError } from '../errors.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import type { Matrix } from '../matrix.js';
-import { lossPerItem } from '../metrics/index.js';
+import { loadCalibrationSet } from '../calibration/index.js';
+import { BUILTIN_LOSSES } from '../metrics/index.js';
 import { loadSimulationPool, type LoadedPool } from '../simulate/inputs.js';
 import { summarizeSimulation, writeSimulationOutputs } from '../simulate/outputs.js';
 import { VERSION } from '../version.js';
@@ -99,6 +100,7 @@ export async function runExperiment(grid: ExperimentConfig, options: ExperimentO
     const settingStarted = performance.now();
     const simulationOptions = simulationOptionsFor(config, setting, options.threads);
     const pool = inputs.pools.get(setting.surrogateScores) as LoadedPool;
+    const calibration = setting.calibration === null ? undefined : await loadCalibrationSet(setting.calibration.scores, setting.calibration.labels);
     const result = await simulate(
       {
         modelScores: asMatrixInput(pool.modelScores),
@@ -107,6 +109,7 @@ export async function runExperiment(grid: ExperimentConfig, options: ExperimentO
       },
       {
         ...simulationOptions,
+        ...(calibration ? { calibration } : {}),
         ...(options.signal ? { signal: options.signal } : {}),
         onProgress: (completedRuns, runs) =>
           emit({ event: 'progress', name: setting.name, completedRuns, totalRuns: runs, gridCompletedRuns: runsBefore + completedRuns, gridTotalRuns: totalRuns }),
@@ -116,9 +119,10 @@ export async function runExperiment(grid: ExperimentConfig, options: ExperimentO
       modelScores: config.modelScores,
       labels: config.labels,
       ...(setting.surrogateScores ? { surrogateScores: setting.surrogateScores } : {}),
+      ...(setting.calibration ? { calibrationScores: setting.calibration.scores, calibrationLabels: setting.calibration.labels } : {}),
       poolSize,
       classes: pool.modelScores.cols,
-    }, lossPerItem(pool.modelScores, pool.labels));
+    }, BUILTIN_LOSSES[config.loss].perItem(pool.modelScores, pool.labels));
     // Files in an unfinished folder come from an interrupted run of this same setting: replace them.
     await removeInterruptedWrites(folder);
     await writeSimulationOutputs(folder, result, summary, { force: true });
@@ -141,7 +145,11 @@ function withStepOutputs(config: ExperimentConfig, out: string): ExperimentConfi
     ...config,
     modelScores: path(config.modelScores, 'scores.npy'),
     labels: path(config.labels, 'labels.npy'),
-    settings: config.settings.map((s) => ({ ...s, surrogateScores: s.surrogateScores === null ? null : path(s.surrogateScores, 'scores.npy') })),
+    settings: config.settings.map((s) => ({
+      ...s,
+      surrogateScores: s.surrogateScores === null ? null : path(s.surrogateScores, 'scores.npy'),
+      calibration: s.calibration === null ? null : { scores: path(s.calibration.scores, 'scores.npy'), labels: path(s.calibration.labels, 'labels.npy') },
+    })),
   };
 }
 
@@ -157,8 +165,9 @@ export function simulationOptionsFor(config: ExperimentConfig, setting: Resolved
     estimator: setting.estimator,
     clipPercentage: setting.clip,
     temperature: setting.temperature,
-    // Only when set, so that grids from before defensive mixtures keep their fingerprints.
+    // Only when set, so that grids from before these options keep their fingerprints.
     ...(setting.defensive === null ? {} : { defensive: setting.defensive }),
+    ...(config.loss === 'cross-entropy' ? {} : { loss: config.loss }),
     runs: config.runs,
     size: setting.size,
     step: config.step,
@@ -185,7 +194,8 @@ async function loadInputs(config: ExperimentConfig): Promise<ExperimentInputs> {
     pools.set(surrogateScores, await loadSimulationPool(files));
   }
   const hashes = new Map<string, string>();
-  for (const path of [config.modelScores, config.labels, ...pools.keys()]) {
+  const calibrationFiles = config.settings.flatMap((s) => (s.calibration === null ? [] : [s.calibration.scores, s.calibration.labels]));
+  for (const path of [config.modelScores, config.labels, ...pools.keys(), ...calibrationFiles]) {
     if (path !== null) hashes.set(path, createHash('sha256').update(await readFile(path)).digest('hex'));
   }
   const [first] = pools.values();
@@ -199,6 +209,8 @@ function settingFingerprint(config: ExperimentConfig, setting: ResolvedSetting, 
     modelScores: hashes.get(config.modelScores),
     labels: hashes.get(config.labels),
     surrogateScores: setting.surrogateScores ? hashes.get(setting.surrogateScores) : null,
+    // Only when set, as above.
+    ...(setting.calibration === null ? {} : { calibration: [hashes.get(setting.calibration.scores), hashes.get(setting.calibration.labels)] }),
   };
   return createHash('sha256').update(JSON.stringify(identity)).digest('hex');
 }

@@ -40,7 +40,7 @@ export function settingName(options: {
   acquisition: string;
   estimator: string;
   clip?: number | null;
-  temperature?: number | null;
+  temperature?: number | 'calibrated' | null;
   defensive?: number | null;
   surrogate?: string | null;
 }): string {

@@ -11,6 +11,9 @@ export type BuiltinLoss = 'cross-entropy' | 'zero-one' | 'brier';
 
 export const BUILTIN_LOSS_NAMES: readonly BuiltinLoss[] = ['cross-entropy', 'zero-one', 'brier'];
 
+/** The losses as users name them (`--loss`, an experiment grid's `"loss"`): `ce` is the cross-entropy. */
+export const LOSS_OPTION_NAMES: Readonly<Record<string, BuiltinLoss>> = { ce: 'cross-entropy', 'zero-one': 'zero-one', brier: 'brier' };
+
 /** A loss in the two forms active testing needs. */
 export interface LossFunctions {
   /** `cross-entropy`, `zero-one`, `brier` (or `custom:<name>` for a session's own loss). */

@@ -3,10 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { OutputExistsError } from '../../src/errors.js';
-import { loadExperimentConfig } from '../../src/experiment/config.js';
+import { loadExperimentConfig, resolveExperimentConfig } from '../../src/experiment/config.js';
 import { runExperiment, simulationOptionsFor, type ExperimentEvent } from '../../src/experiment/experiment.js';
 import { simulate } from '../../src/acquisition/simulate.js';
-import { lossPerItem } from '../../src/metrics/index.js';
+import { calibratedTemperature } from '../../src/acquisition/adaptive/index.js';
+import { lossPerItem, zeroOneLossPerItem } from '../../src/metrics/index.js';
+import { encodeNpy } from '../../src/io/npy.js';
+import { syntheticPool } from '../../src/simulate/syntheticPool.js';
 import { summarizeSimulation } from '../../src/simulate/outputs.js';
 import { EXPERIMENT_MANIFEST, SETTING_MARKER, type ExperimentManifest } from '../../src/experiment/manifest.js';
 import { readNpy } from '../../src/io/npy.js';
@@ -129,6 +132,63 @@ describe('runExperiment with the proposals of docs/adaptive.md', () => {
     expect(table.settings[0]!.cells[1]!.varianceRatio).toBeGreaterThan(0.7);
     expect(table.settings[0]!.cells[1]!.varianceRatio).toBeLessThan(1.3);
     expect(readFileSync(join(root, 'adaptive-report', 'summary.md'), 'utf8')).toMatch(/### Variance ÷ random labelling's, estimated from each run's own labels/);
+  });
+});
+
+describe('runExperiment with a loss and a calibrated temperature', () => {
+  const inputs = join(root, 'loss-inputs');
+  const configPath = writeGrid(inputs, { size: 500, runs: 30, labels: 40, extra: {} });
+  const out = join(root, 'loss-grid');
+
+  it('estimates the chosen loss in every setting and fits the temperature on the surrogate’s held-out set', async () => {
+    // A held-out set scored by the same surrogate: another draw of the synthetic pool.
+    const heldOut = syntheticPool({ size: 300, seed: 8 });
+    writeFileSync(join(inputs, 'heldout-scores.npy'), encodeNpy({ data: heldOut.surrogateScores.data, shape: [300, 2], dtype: 'f8' }));
+    writeFileSync(join(inputs, 'heldout-labels.npy'), encodeNpy({ data: heldOut.labels, shape: [300], dtype: 'i4' }));
+    const grid = JSON.parse(readFileSync(configPath, 'utf8'));
+    grid.loss = 'zero-one';
+    grid.surrogates.icl.calibration = { scores: 'heldout-scores.npy', labels: 'heldout-labels.npy' };
+    grid.settings = [{ acquisition: 'iid' }, { acquisition: 'surrogate-ce' }, { acquisition: 'surrogate-ce', temperature: 'calibrated' }];
+    const path = join(inputs, 'grid-loss.json');
+    writeFileSync(path, JSON.stringify(grid));
+    const config = loadExperimentConfig(path);
+    expect(config.loss).toBe('zero-one');
+    expect(config.settings.map((s) => s.name)).toEqual(['Random (i.i.d.)', 'surrogate-ce · LURE · clip 0.1', 'surrogate-ce · LURE · clip 0.1 · T calibrated']);
+    await runExperiment(config, { out, threads: 1 });
+
+    const f = await readNpy(join(inputs, 'target.npy'));
+    const g = await readNpy(join(inputs, 'surrogate.npy'));
+    const y = await readNpy(join(inputs, 'labels.npy'));
+    const pool = { modelScores: { data: f.data as Float64Array, shape: [500, 2] as [number, number] }, surrogateScores: { data: g.data as Float64Array, shape: [500, 2] as [number, number] }, labels: y.data as Int32Array };
+    const errorRate = zeroOneLossPerItem({ data: pool.modelScores.data, rows: 500, cols: 2 }, pool.labels).reduce((a, b) => a + b, 0) / 500;
+    const calibration = { scores: { data: heldOut.surrogateScores.data, shape: [300, 2] as [number, number] }, labels: heldOut.labels };
+    const fitted = calibratedTemperature(calibration);
+    const expectations = [
+      ['random-i.i.d.', { acquisition: 'iid', loss: 'zero-one' }],
+      ['surrogate-ce-lure-clip-0.1', { acquisition: 'surrogate-ce', loss: 'zero-one' }],
+      ['surrogate-ce-lure-clip-0.1-t-calibrated', { acquisition: 'surrogate-ce', loss: 'zero-one', calibration }],
+    ] as const;
+    for (const [folder, options] of expectations) {
+      const summary = JSON.parse(readFileSync(join(out, folder, 'summary.json'), 'utf8'));
+      expect(summary.true_risk).toBeCloseTo(errorRate, 14);
+      expect(summary.config.loss).toBe('zero-one');
+      const direct = await simulate(pool, { runs: 30, size: 40, seed: 3, threads: 1, ...options });
+      expect(Buffer.from((await readNpy(join(out, folder, 'estimates.npy'))).data.buffer).equals(Buffer.from(direct.estimates.buffer))).toBe(true);
+    }
+    const calibrated = JSON.parse(readFileSync(join(out, 'surrogate-ce-lure-clip-0.1-t-calibrated', 'summary.json'), 'utf8'));
+    expect(calibrated.config.temperature).toBe(fitted);
+    expect(calibrated.config.calibrationScores).toBe(join(inputs, 'heldout-scores.npy'));
+
+    // The held-out files are part of the setting's identity: changing them makes the finished setting stale.
+    writeFileSync(join(inputs, 'heldout-labels.npy'), encodeNpy({ data: heldOut.labels.map((l) => 1 - l), shape: [300], dtype: 'i4' }));
+    await expect(runExperiment(loadExperimentConfig(path), { out, threads: 1 })).rejects.toBeInstanceOf(OutputExistsError);
+  });
+
+  it('refuses a calibrated temperature without a calibration set, and an unknown loss', () => {
+    const grid = JSON.parse(readFileSync(configPath, 'utf8'));
+    grid.settings = [{ acquisition: 'surrogate-ce', temperature: 'calibrated' }];
+    expect(() => resolveExperimentConfig(grid, inputs)).toThrow(/settings\[0\]\.temperature: expected "calibrated" only with a surrogate that has a calibration set/);
+    expect(() => resolveExperimentConfig({ ...grid, settings: [{ acquisition: 'iid' }], loss: 'hinge' }, inputs)).toThrow(/loss: expected ce \| zero-one \| brier/);
   });
 });
 
