@@ -24,11 +24,11 @@ describe('resolveExperimentConfig', () => {
       { ...files, surrogates: { icl: 'surrogate.npy' }, settings: [{ acquisition: 'iid' }, { acquisition: 'surrogate-ce' }, { acquisition: 'self-entropy', temperature: 2 }] },
       base,
     );
-    expect(config).toMatchObject({ modelScores: '/data/grid/target.npy', labels: '/data/grid/labels.npy', runs: 1000, size: 400, step: 1, seed: 0, bootstrap: 'exact', numerics: 'default', iclBudget: false });
+    expect(config).toMatchObject({ modelScores: '/data/grid/target.npy', labels: '/data/grid/labels.npy', runs: 1000, size: 400, step: 1, seed: 0, bootstrap: 'exact', numerics: 'default', loss: 'cross-entropy', iclBudget: false });
     expect(config.settings).toEqual([
-      { name: 'Random (i.i.d.)', folder: 'random-i.i.d.', acquisition: 'iid', estimator: 'iid', clip: 0, temperature: null, defensive: null, surrogate: null, surrogateScores: null, size: 400, labelOffset: 0 },
-      { name: 'surrogate-ce · LURE · clip 0.1', folder: 'surrogate-ce-lure-clip-0.1', acquisition: 'surrogate-ce', estimator: 'lure', clip: 0.1, temperature: null, defensive: null, surrogate: 'icl', surrogateScores: '/data/grid/surrogate.npy', size: 400, labelOffset: 0 },
-      { name: 'self-entropy · LURE · clip 0.1 · T 2', folder: 'self-entropy-lure-clip-0.1-t-2', acquisition: 'self-entropy', estimator: 'lure', clip: 0.1, temperature: 2, defensive: null, surrogate: null, surrogateScores: null, size: 400, labelOffset: 0 },
+      { name: 'Random (i.i.d.)', folder: 'random-i.i.d.', acquisition: 'iid', estimator: 'iid', clip: 0, temperature: null, calibration: null, defensive: null, surrogate: null, surrogateScores: null, size: 400, labelOffset: 0 },
+      { name: 'surrogate-ce · LURE · clip 0.1', folder: 'surrogate-ce-lure-clip-0.1', acquisition: 'surrogate-ce', estimator: 'lure', clip: 0.1, temperature: null, calibration: null, defensive: null, surrogate: 'icl', surrogateScores: '/data/grid/surrogate.npy', size: 400, labelOffset: 0 },
+      { name: 'self-entropy · LURE · clip 0.1 · T 2', folder: 'self-entropy-lure-clip-0.1-t-2', acquisition: 'self-entropy', estimator: 'lure', clip: 0.1, temperature: 2, calibration: null, defensive: null, surrogate: null, surrogateScores: null, size: 400, labelOffset: 0 },
     ]);
   });
 
