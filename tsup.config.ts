@@ -1,17 +1,20 @@
-import { defineConfig } from 'tsup';
+import { defineConfig, type Options } from 'tsup';
 
-export default defineConfig({
+const shared: Options = {
   entry: {
     index: 'src/index.ts',
     cli: 'src/cli/main.ts',
     worker: 'src/acquisition/worker.ts',
   },
-  format: ['esm', 'cjs'],
-  dts: { entry: { index: 'src/index.ts' } },
   sourcemap: true,
-  clean: true,
   shims: true,
   target: 'node20',
-  splitting: true,
   external: ['@huggingface/transformers', 'sharp', 'vega', 'vega-lite'],
-});
+};
+
+export default defineConfig([
+  { ...shared, format: ['esm'], splitting: true, dts: { entry: { index: 'src/index.ts' } } },
+  // No code splitting for CommonJS: tsup's split CJS output turns `import()` of the ESM-only
+  // dependencies (hyparquet, vega) into `require()`, which Node 20 before 20.19 cannot do.
+  { ...shared, format: ['cjs'], splitting: false, dts: { entry: { index: 'src/index.ts' } } },
+]);
