@@ -149,21 +149,24 @@ export class FenwickSampler implements PoolSampler {
 
   draw(random: RandomSource): number {
     this.computeStep();
-    let rank: number;
-    if (this.undefinedProposal || this.uniform) {
-      if (this.rejecting) this.stopRejecting();
-      const remaining = this.remainingCount;
-      rank = this.kthRemaining(this.undefinedProposal ? 0 : Math.min(Math.floor(random() * remaining), remaining - 1));
-      this.probabilityOfLast = this.undefinedProposal ? Number.NaN : 1 / remaining;
-    } else {
-      rank = this.rejecting ? this.proposeAndAccept(random) : -1;
-      if (rank < 0) {
-        // Passed in a field: a float argument to a call the compiler does not inline is boxed.
-        this.uniform01 = random();
-        rank = this.drawFromTree();
+    // While rejection sampling, the step is always weighted: its mass stays well above zero.
+    const rejecting = this.rejecting;
+    let rank = rejecting ? this.proposeAndAccept(random) : -1;
+    if (rank < 0) {
+      // The run has just left rejection sampling: the step again, on the tree.
+      if (rejecting) this.computeStep();
+      if (this.undefinedProposal || this.uniform) {
+        const remaining = this.remainingCount;
+        rank = this.kthRemaining(this.undefinedProposal ? 0 : Math.min(Math.floor(random() * remaining), remaining - 1));
+        this.probabilityOfLast = this.undefinedProposal ? Number.NaN : 1 / remaining;
+        this.removeRank(rank);
+        return this.pool.order[rank];
       }
-      this.probabilityOfLast = this.valueOfRank(rank) / this.normaliser;
+      // Passed in a field: a float argument to a call the compiler does not inline is boxed.
+      this.uniform01 = random();
+      rank = this.drawFromTree();
     }
+    this.probabilityOfLast = this.valueOfRank(rank) / this.normaliser;
     this.removeRank(rank);
     return this.pool.order[rank];
   }
@@ -255,6 +258,12 @@ export class FenwickSampler implements PoolSampler {
       }
       if (min < 0) this.shift = -min;
     }
+    if (this.rejecting) {
+      // The proposal's mass is at most W·(1 + clip); below this, rejection would accept under a
+      // quarter of its proposals (and the running sum would be losing its relative precision).
+      const remainingMass = this.remainingSum + this.remainingSumError;
+      if (!(remainingMass * (1 + this.clip) >= MIN_ACCEPTANCE * this.staticMass)) this.stopRejecting();
+    }
     this.total = (this.rejecting ? this.remainingSum + this.remainingSumError : this.sums[0]) + remaining * this.shift;
     if (!(this.total > 0)) {
       // All remaining values are zero: uniform, except the reference's 0/0 at clip 0 (B-A2).
@@ -329,7 +338,7 @@ export class FenwickSampler implements PoolSampler {
     const sorted = this.pool.sorted;
     const floor = this.floorValue * this.total;
     const bound = floor > staticFloor ? floor / staticFloor : 1;
-    if (this.normaliser * this.total < MIN_ACCEPTANCE * bound * this.staticMass) {
+    if (!(this.normaliser * this.total >= MIN_ACCEPTANCE * bound * this.staticMass)) {
       this.stopRejecting();
       return -1;
     }

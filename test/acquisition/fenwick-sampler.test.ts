@@ -186,6 +186,17 @@ describe('FenwickSampler', () => {
     }
   });
 
+  it('goes uniform once only zero values remain, however the running sums rounded', () => {
+    const weights = Float64Array.of(0.1, 0, 0.7, 0, 0.2, 0, 1 / 3, 1e-9);
+    for (const clip of [0.1, 0]) {
+      const sampler = new FenwickSampler(weights, clip, 'corrected');
+      for (const i of [0, 2, 4, 6, 7]) sampler.remove(i);
+      for (const i of [1, 3, 5]) expect(sampler.probability(i)).toBe(1 / 3);
+      expect([1, 3, 5]).toContain(sampler.draw(randomStream(1, [])));
+      expect(sampler.lastProbability).toBe(1 / 3);
+    }
+  });
+
   it('handles a pool of one', () => {
     const sampler = new FenwickSampler(Float64Array.of(0.4), 0.1, 'reference');
     expect(sampler.draw(() => 0.99)).toBe(0);
