@@ -40,6 +40,7 @@ export interface SimulationOptions {
   seed: number;
   /** `exact`: the infinite-resample variance, O(1) per step; B: Monte Carlo with B resamples, O(B·M); `none`. */
   bootstrap: 'exact' | 'none' | number;
+  /** At most this many threads: workers start only when the runs left would outlast starting them. */
   threads: number;
   numerics: Numerics;
   eps: number;

@@ -101,7 +101,7 @@ Options:
   --bootstrap B     exact | none | number of Monte Carlo resamples (default exact). exact is the
                     infinite-resample limit, O(1) per step; B resamples cost O(B·M) per step
                     (about 0.5 s per run at B = 200, M = 400, against well under 1 ms for exact)
-  --threads n       worker threads (default: available cores)
+  --threads n       at most n threads (default: available cores); small jobs run on one
   --numerics X      default | reference (reproduce the published code's numbers, bugs included)
   --defensive λ     mix the proposal with uniform: (1−λ)·q + λ·uniform, λ in [0, 1] (default none)
   --calibration-scores FILE, --calibration-labels FILE
