@@ -1,5 +1,6 @@
 import { InputError } from '../errors.js';
 import { checkClip } from './clip.js';
+import { pairwiseSum } from '../metrics/index.js';
 import type { RandomSource } from '../random.js';
 import type { ProposalVariant } from './proposal.js';
 import type { PoolSampler } from './sampler.js';
@@ -68,7 +69,7 @@ export class FenwickSampler implements PoolSampler {
   /** The cumulative value sum `descend` looks for. */
   private target = 0;
 
-  // Rejection sampling (see the class comment); all of it is fixed per sampler but the run state.
+  // Rejection sampling (see the class comment): the static proposal, fixed per sampler, then the run's sums.
   /** Whether runs start by rejection sampling: non-negative values with a positive sum. */
   private readonly rejectionAllowed: boolean;
   /** Whether the current run is rejection sampling (the tree then holds the full pool). */
@@ -135,7 +136,7 @@ export class FenwickSampler implements PoolSampler {
     this.staticFloor = (clip / n) * this.sums[0];
     const staticWeights = this.pool.sorted.map((w) => Math.max(w, this.staticFloor));
     this.prefixSums = compensatedPrefixSums(this.pool.sorted);
-    this.staticMass = compensatedPrefixSums(staticWeights)[n];
+    this.staticMass = pairwiseSum(staticWeights);
     [this.aliasProbability, this.aliasIndex] = aliasTable(staticWeights, this.staticMass);
   }
 
