@@ -75,6 +75,11 @@ export const DATASET_PRESETS = {
 export class PresetDataset extends TextClassificationDataset {
   static readonly preset: DatasetPreset;
 
+  /** Rows of the subclass's dataset; its `preset` gives the spec. */
+  constructor(texts: readonly string[], labels: Int32Array) {
+    super((new.target as typeof PresetDataset).preset, texts, labels);
+  }
+
   /**
    * @example
    * const sst2 = await SST2Dataset.load('../shared/data/sst2/validation.tsv');
@@ -105,39 +110,24 @@ function filterLabels(table: Table, preset: DatasetPreset, labelColumn: string):
 /** GLUE SST-2: movie-review sentiment, `negative`/`positive`, answer string `Label`. */
 export class SST2Dataset extends PresetDataset {
   static override readonly preset: DatasetPreset = DATASET_PRESETS.sst2;
-  constructor(texts: readonly string[], labels: Int32Array) {
-    super(DATASET_PRESETS.sst2, texts, labels);
-  }
 }
 
 /** Subjectivity (SetFit/subj): `objective`/`subjective`, answer string `Answer`. */
 export class SubjectivityDataset extends PresetDataset {
   static override readonly preset: DatasetPreset = DATASET_PRESETS.subj;
-  constructor(texts: readonly string[], labels: Int32Array) {
-    super(DATASET_PRESETS.subj, texts, labels);
-  }
 }
 
 /** AG News: `world`, `sports`, `business`, `science and technology`. */
 export class AGNewsDataset extends PresetDataset {
   static override readonly preset: DatasetPreset = DATASET_PRESETS.agnews;
-  constructor(texts: readonly string[], labels: Int32Array) {
-    super(DATASET_PRESETS.agnews, texts, labels);
-  }
 }
 
 /** Financial PhraseBank (sentences_allagree): `negative`, `neutral`, `positive`. */
 export class FPBDataset extends PresetDataset {
   static override readonly preset: DatasetPreset = DATASET_PRESETS.fpb;
-  constructor(texts: readonly string[], labels: Int32Array) {
-    super(DATASET_PRESETS.fpb, texts, labels);
-  }
 }
 
 /** hate_speech18 restricted to labels 0 and 1: `no`/`yes`. */
 export class HateSpeechDataset extends PresetDataset {
   static override readonly preset: DatasetPreset = DATASET_PRESETS.hatespeech;
-  constructor(texts: readonly string[], labels: Int32Array) {
-    super(DATASET_PRESETS.hatespeech, texts, labels);
-  }
 }
