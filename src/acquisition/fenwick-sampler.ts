@@ -1,6 +1,5 @@
 import { InputError } from '../errors.js';
 import { checkClip } from './clip.js';
-import { pairwiseSum } from '../metrics/index.js';
 import type { RandomSource } from '../random.js';
 import type { ProposalVariant } from './proposal.js';
 import type { PoolSampler } from './sampler.js';
@@ -81,8 +80,6 @@ export class FenwickSampler implements PoolSampler {
   /** Alias table of the static proposal: keep bucket r with this probability, else take `aliasIndex[r]`. */
   private readonly aliasProbability: Float64Array;
   private readonly aliasIndex: Int32Array;
-  /** prefixSums[k]: the value sum of ranks below k in the full pool. */
-  private readonly prefixSums: Float64Array;
   /** Value sum of the remaining items, kept with its rounding error (Knuth's two-sum). */
   private remainingSum = 0;
   private remainingSumError = 0;
@@ -110,7 +107,7 @@ export class FenwickSampler implements PoolSampler {
     private readonly variant: ProposalVariant,
   ) {
     checkClip(clip);
-    this.pool = weights instanceof SortedPool ? weights : SortedPool.prepare(weights);
+    this.pool = weights instanceof SortedPool ? weights : SortedPool.prepare(weights, clip);
     if (variant === 'reference' && this.pool.hasNegative) {
       throw new InputError({
         argument: 'acquisition values',
@@ -131,13 +128,13 @@ export class FenwickSampler implements PoolSampler {
     this.removed = new Int32Array(n);
     this.remainingCount = n;
     this.remainingSum = this.sums[0];
-    this.rejectionAllowed = !this.hasNegative && this.sums[0] > 0;
+    const tables = this.pool.rejectionTablesFor(clip);
+    this.rejectionAllowed = tables !== null;
     this.rejecting = this.rejectionAllowed;
-    this.staticFloor = (clip / n) * this.sums[0];
-    const staticWeights = this.pool.sorted.map((w) => Math.max(w, this.staticFloor));
-    this.prefixSums = compensatedPrefixSums(this.pool.sorted);
-    this.staticMass = pairwiseSum(staticWeights);
-    [this.aliasProbability, this.aliasIndex] = aliasTable(staticWeights, this.staticMass);
+    this.staticFloor = tables?.floor ?? 0;
+    this.staticMass = tables?.mass ?? 0;
+    this.aliasProbability = tables?.keep ?? new Float64Array(0);
+    this.aliasIndex = tables?.alias ?? new Int32Array(0);
   }
 
   get remaining(): number {
@@ -325,7 +322,8 @@ export class FenwickSampler implements PoolSampler {
     }
     this.scanRank = target;
     this.flooredCount = target - this.removedBelowCount;
-    this.flooredSum = this.removedBelowCount === 0 ? this.prefixSums[target] : this.prefixSums[target] - this.removedBelowSum;
+    const prefixSums = this.pool.prefixSums;
+    this.flooredSum = this.removedBelowCount === 0 ? prefixSums[target] : prefixSums[target] - this.removedBelowSum;
     return true;
   }
 
@@ -546,56 +544,4 @@ function gallopLowerBound(values: Float64Array, target: number, hint: number): n
     else hi = mid;
   }
   return lo;
-}
-
-/** prefix[k] = Σ values[0..k), each rounded once from a compensated running sum (length n + 1). */
-function compensatedPrefixSums(values: Float64Array): Float64Array {
-  const prefix = new Float64Array(values.length + 1);
-  let sum = 0;
-  let error = 0;
-  for (let i = 0; i < values.length; i++) {
-    const x = values[i];
-    const next = sum + x;
-    const part = next - sum;
-    error += sum - (next - part) + (x - part);
-    sum = next;
-    prefix[i + 1] = sum + error;
-  }
-  return prefix;
-}
-
-/**
- * Vose's alias table for drawing index r with probability weights[r]/mass in O(1): bucket r is
- * kept with probability `keep[r]`, otherwise it gives `alias[r]`.
- */
-function aliasTable(weights: Float64Array, mass: number): [keep: Float64Array, alias: Int32Array] {
-  const n = weights.length;
-  const keep = new Float64Array(n);
-  const alias = new Int32Array(n);
-  const scaled = new Float64Array(n);
-  const small = new Int32Array(n);
-  const large = new Int32Array(n);
-  let smallCount = 0;
-  let largeCount = 0;
-  for (let r = 0; r < n; r++) {
-    scaled[r] = (weights[r] / mass) * n;
-    alias[r] = r;
-    if (scaled[r] < 1) small[smallCount++] = r;
-    else large[largeCount++] = r;
-  }
-  while (smallCount > 0 && largeCount > 0) {
-    const less = small[--smallCount];
-    const more = large[largeCount - 1];
-    keep[less] = scaled[less];
-    alias[less] = more;
-    scaled[more] = scaled[more] + scaled[less] - 1;
-    if (scaled[more] < 1) {
-      largeCount--;
-      small[smallCount++] = more;
-    }
-  }
-  // What is left is 1 up to rounding.
-  while (largeCount > 0) keep[large[--largeCount]] = 1;
-  while (smallCount > 0) keep[small[--smallCount]] = 1;
-  return [keep, alias];
 }

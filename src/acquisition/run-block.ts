@@ -112,7 +112,7 @@ export class RunBlock {
       pool.mixture !== null
         ? mixtureSampler(pool.mixture, config.clip)
         : random === undefined && pool.sorted !== null
-        ? new FenwickSampler(SortedPool.fromArrays(pool.sorted), config.clip, config.variant)
+        ? new FenwickSampler(new SortedPool(pool.sorted), config.clip, config.variant)
         : new ReferenceOrderSampler(pool.values, config.clip, config.variant);
     this.feedback = this.sampler instanceof AdaptiveSampler ? this.sampler : null;
     this.estimator = createEstimator(config.estimator, pool);

@@ -6,7 +6,7 @@ import { NUMERICS_FLAGS } from '../numerics.js';
 import { planProposal } from './adaptive/index.js';
 import { claimTile, RunBlock, TILE_RUNS, type EngineConfig, type EngineOutputs, type EnginePool } from './run-block.js';
 import { resolveSimulationOptions, type SimulationOptions } from './simulation-options.js';
-import { SortedPool } from './sorted-pool.js';
+import { SortedPool, type SortedPoolArrays } from './sorted-pool.js';
 import { runInWorkers } from './worker-pool.js';
 
 export { resolveSimulationOptions, ESTIMATOR_NAMES, type EstimatorName, type SimulationOptions } from './simulation-options.js';
@@ -91,7 +91,7 @@ export function prepareSimulation(input: SimulationInput, options: Partial<Simul
   const { values, mixture } = planProposal(
     acquisition,
     { modelScores, surrogateScores, labels },
-    { temperature, eps, flags, defensive: resolved.defensive, ...(lossValues === undefined ? {} : { values: lossValues }) },
+    { temperature, eps, flags, defensive: resolved.defensive, clip: resolved.clipPercentage, ...(lossValues === undefined ? {} : { values: lossValues }) },
   );
   const aseTemperature = acquisition.startsWith('surrogate-') ? temperature : null;
   const expectedLosses =
@@ -111,7 +111,7 @@ export function prepareSimulation(input: SimulationInput, options: Partial<Simul
       values,
       losses,
       expectedLosses,
-      sorted: fastSampler && mixture === null ? SortedPool.prepare(values).toArrays() : null,
+      sorted: fastSampler && mixture === null ? SortedPool.prepare(values, resolved.clipPercentage).toArrays() : null,
       mixture,
     },
     config: {
@@ -139,24 +139,28 @@ function toShared<T extends Float64Array | Int32Array>(array: T): T {
   return copy as T;
 }
 
+/** A sorted pool's arrays copied into shared memory, for every worker to read. */
+function sharedSortedPool(arrays: SortedPoolArrays): SortedPoolArrays {
+  const { rejection } = arrays;
+  return {
+    weights: toShared(arrays.weights),
+    order: toShared(arrays.order),
+    rankOf: toShared(arrays.rankOf),
+    sorted: toShared(arrays.sorted),
+    prefixSums: toShared(arrays.prefixSums),
+    treeSums: toShared(arrays.treeSums),
+    treeCounts: toShared(arrays.treeCounts),
+    rejection: rejection === null ? null : { ...rejection, keep: toShared(rejection.keep), alias: toShared(rejection.alias) },
+  };
+}
+
 function sharedPool(pool: EnginePool): EnginePool {
-  const sorted = pool.sorted;
   return {
     values: toShared(pool.values),
     losses: toShared(pool.losses),
     expectedLosses: pool.expectedLosses === null ? null : toShared(pool.expectedLosses),
-    mixture: pool.mixture,
-    sorted:
-      sorted === null
-        ? null
-        : {
-            weights: toShared(sorted.weights),
-            order: toShared(sorted.order),
-            rankOf: toShared(sorted.rankOf),
-            sorted: toShared(sorted.sorted),
-            treeSums: toShared(sorted.treeSums),
-            treeCounts: toShared(sorted.treeCounts),
-          },
+    mixture: pool.mixture === null ? null : { ...pool.mixture, components: pool.mixture.components.map(sharedSortedPool) },
+    sorted: pool.sorted === null ? null : sharedSortedPool(pool.sorted),
   };
 }
 

@@ -1,4 +1,6 @@
 import { InputError } from '../errors.js';
+import { pairwiseSum } from '../metrics/index.js';
+import { aliasTable } from './alias-table.js';
 
 /** log₂ of the children per node of the sum tree. */
 export const TREE_ARITY_BITS = 3;
@@ -6,9 +8,45 @@ export const TREE_ARITY_BITS = 3;
 export const TREE_ARITY = 1 << TREE_ARITY_BITS;
 
 /**
- * The once-per-pool work behind `FenwickSampler`: the items sorted by acquisition value and the
- * initial sum tree over them. Built once (O(N log N)) and shared by every run and thread; its
- * arrays are plain typed arrays, so they can be sent to workers (or live in a SharedArrayBuffer).
+ * The static proposal `FenwickSampler` rejection-samples from, for one clip: weights max(w, τ₀)
+ * over the full pool (τ₀ = clip·W/N, the full pool's floor), their sum, and their alias table.
+ */
+export interface RejectionTables {
+  clip: number;
+  /** τ₀, in value units. */
+  floor: number;
+  /** Σ max(w, τ₀). */
+  mass: number;
+  /** Alias table over ranks (`aliasTable`). */
+  keep: Float64Array;
+  alias: Int32Array;
+}
+
+/** The structured-clone form of a `SortedPool`: every array it holds. */
+export interface SortedPoolArrays {
+  /** Acquisition value per pool item. */
+  weights: Float64Array;
+  /** Pool index of each rank (ascending value, ties by index). */
+  order: Int32Array;
+  /** Rank of each pool index. */
+  rankOf: Int32Array;
+  /** Values in rank order. */
+  sorted: Float64Array;
+  /** prefixSums[k]: the value sum of ranks below k (length N + 1). */
+  prefixSums: Float64Array;
+  /** Sum tree over `sorted` (layout: `treeLayout`). */
+  treeSums: Float64Array;
+  /** Count tree over the ranks (1 per item). */
+  treeCounts: Int32Array;
+  /** The rejection sampler's tables for the clip the pool was prepared with, or null. */
+  rejection: RejectionTables | null;
+}
+
+/**
+ * The once-per-pool work behind `FenwickSampler`: the items sorted by acquisition value, their
+ * prefix sums, the initial sum tree over them and, given a clip, the rejection sampler's static
+ * proposal. Built once (O(N log N)) and shared by every run and thread; its arrays are plain typed
+ * arrays, so they can be sent to workers (or live in a SharedArrayBuffer).
  *
  * The tree is 8-ary, stored level by level from the root (level 0) to the leaves (level `depth`,
  * the values in rank order): node j of a level has its children at 8j … 8j + 7 of the next, one
@@ -16,10 +54,18 @@ export const TREE_ARITY = 1 << TREE_ARITY_BITS;
  * value sum (`blockSum`, in a fixed order) and the item count of its children.
  *
  * @example
- * const pool = SortedPool.prepare(Float64Array.of(0.3, 0.1, 0.2));
+ * const pool = SortedPool.prepare(Float64Array.of(0.3, 0.1, 0.2), 0.1);
  * pool.order; // Int32Array [1, 2, 0]
  */
-export class SortedPool {
+export class SortedPool implements SortedPoolArrays {
+  readonly weights: Float64Array;
+  readonly order: Int32Array;
+  readonly rankOf: Int32Array;
+  readonly sorted: Float64Array;
+  readonly prefixSums: Float64Array;
+  readonly treeSums: Float64Array;
+  readonly treeCounts: Int32Array;
+  readonly rejection: RejectionTables | null;
   /** Levels below the root; the leaves are level `depth`. */
   readonly depth: number;
   /** Where each level starts in the tree arrays (length depth + 2: the last entry is their length). */
@@ -27,29 +73,30 @@ export class SortedPool {
   /** Nodes in use per level (the rest of a level is zero padding up to whole blocks). */
   readonly levelNodes: Int32Array;
 
-  constructor(
-    /** Acquisition value per pool item. */
-    readonly weights: Float64Array,
-    /** Pool index of each rank (ascending value, ties by index). */
-    readonly order: Int32Array,
-    /** Rank of each pool index. */
-    readonly rankOf: Int32Array,
-    /** Values in rank order. */
-    readonly sorted: Float64Array,
-    /** Sum tree over `sorted` (layout: `treeLayout`). */
-    readonly treeSums: Float64Array,
-    /** Count tree over the ranks (1 per item). */
-    readonly treeCounts: Int32Array,
-  ) {
-    const layout = treeLayout(weights.length);
+  constructor(arrays: SortedPoolArrays) {
+    ({
+      weights: this.weights,
+      order: this.order,
+      rankOf: this.rankOf,
+      sorted: this.sorted,
+      prefixSums: this.prefixSums,
+      treeSums: this.treeSums,
+      treeCounts: this.treeCounts,
+      rejection: this.rejection,
+    } = arrays);
+    const layout = treeLayout(this.weights.length);
     this.depth = layout.depth;
     this.levelStart = layout.levelStart;
     this.levelNodes = layout.levelNodes;
   }
 
-  /** Sorts the values and builds the trees. Values must be finite. */
-  static prepare(weights: Float64Array, argument = 'acquisition values'): SortedPool {
+  /**
+   * Sorts the values and builds the prefix sums and trees; with `clip`, also the rejection
+   * sampler's tables for that clip. Values must be finite.
+   */
+  static prepare(weights: Float64Array, clip?: number): SortedPool {
     const n = weights.length;
+    const argument = 'acquisition values';
     if (n === 0) throw new InputError({ argument, expected: 'a non-empty pool', received: 0 });
     for (let i = 0; i < n; i++) {
       if (!Number.isFinite(weights[i])) throw new InputError({ argument, expected: 'finite values', received: weights[i], row: i });
@@ -73,24 +120,54 @@ export class SortedPool {
         treeCounts[levelStart[level] + node] = blockCount(treeCounts, children);
       }
     }
-    return new SortedPool(weights, order, rankOf, sorted, treeSums, treeCounts);
-  }
-
-  /** Rebuilds a pool from arrays received from another thread. */
-  static fromArrays(arrays: SortedPoolArrays): SortedPool {
-    return new SortedPool(arrays.weights, arrays.order, arrays.rankOf, arrays.sorted, arrays.treeSums, arrays.treeCounts);
+    const rejection = clip === undefined ? null : rejectionTables(sorted, treeSums[0], clip);
+    return new SortedPool({ weights, order, rankOf, sorted, prefixSums: compensatedPrefixSums(sorted), treeSums, treeCounts, rejection });
   }
 
   /** The arrays, for `postMessage`. */
   toArrays(): SortedPoolArrays {
-    const { weights, order, rankOf, sorted, treeSums, treeCounts } = this;
-    return { weights, order, rankOf, sorted, treeSums, treeCounts };
+    const { weights, order, rankOf, sorted, prefixSums, treeSums, treeCounts, rejection } = this;
+    return { weights, order, rankOf, sorted, prefixSums, treeSums, treeCounts, rejection };
   }
 
   /** Whether any value is negative (the reference proposal's shift, B-A1, then needs the O(N) sampler). */
   get hasNegative(): boolean {
     return this.sorted[0] < 0;
   }
+
+  /**
+   * The rejection sampler's tables for `clip`: the prepared ones, else built now (O(N)); null when
+   * the pool cannot be rejection-sampled (a negative value, or no positive one).
+   */
+  rejectionTablesFor(clip: number): RejectionTables | null {
+    if (this.rejection !== null && this.rejection.clip === clip) return this.rejection;
+    return rejectionTables(this.sorted, this.treeSums[0], clip);
+  }
+}
+
+/** The static proposal of `RejectionTables` for values in rank order with sum `total`. */
+function rejectionTables(sorted: Float64Array, total: number, clip: number): RejectionTables | null {
+  if (sorted[0] < 0 || !(total > 0)) return null;
+  const floor = (clip / sorted.length) * total;
+  const weights = sorted.map((w) => Math.max(w, floor));
+  const mass = pairwiseSum(weights);
+  return { clip, floor, mass, ...aliasTable(weights, mass) };
+}
+
+/** prefix[k] = Σ values[0..k), each rounded once from a compensated running sum (length n + 1). */
+function compensatedPrefixSums(values: Float64Array): Float64Array {
+  const prefix = new Float64Array(values.length + 1);
+  let sum = 0;
+  let error = 0;
+  for (let i = 0; i < values.length; i++) {
+    const x = values[i];
+    const next = sum + x;
+    const part = next - sum;
+    error += sum - (next - part) + (x - part);
+    sum = next;
+    prefix[i + 1] = sum + error;
+  }
+  return prefix;
 }
 
 /**
@@ -125,15 +202,6 @@ function treeLayout(n: number): { depth: number; levelStart: Int32Array; levelNo
   return { depth, levelStart, levelNodes: Int32Array.from(nodes) };
 }
 
-/** The structured-clone form of a `SortedPool`. */
-export interface SortedPoolArrays {
-  weights: Float64Array;
-  order: Int32Array;
-  rankOf: Int32Array;
-  sorted: Float64Array;
-  treeSums: Float64Array;
-  treeCounts: Int32Array;
-}
 
 const DIGIT_BITS = 16;
 const DIGITS = 1 << DIGIT_BITS;

@@ -26,7 +26,7 @@ function scores(n: number, seed: number): { modelScores: Matrix; surrogateScores
 }
 
 const input = scores(300, 1);
-const options = { temperature: null, eps: EPS, flags: NUMERICS_FLAGS.default, defensive: null };
+const options = { temperature: null, eps: EPS, flags: NUMERICS_FLAGS.default, defensive: null, clip: 0.1 };
 
 describe('planProposal', () => {
   it('gives surrogate-m2 the second-moment values and no mixture', () => {

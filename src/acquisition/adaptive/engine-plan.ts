@@ -36,13 +36,13 @@ export interface ProposalPlan {
  * `options.values` replaces a fixed acquisition's values (e.g. the expected loss of another loss).
  *
  * @example
- * const plan = planProposal('surrogate-ce', input, { temperature: null, eps: EPS, flags, defensive: 0.5 });
+ * const plan = planProposal('surrogate-ce', input, { temperature: null, eps: EPS, flags, defensive: 0.5, clip: 0.1 });
  * plan.mixture?.weights; // [0.5, 0.5]
  */
 export function planProposal(
   acquisition: AcquisitionFunction | ProposalAcquisition,
   input: AcquisitionInput,
-  options: AcquisitionValueOptions & { defensive: number | null; values?: Float64Array },
+  options: AcquisitionValueOptions & { defensive: number | null; clip: number; values?: Float64Array },
 ): ProposalPlan {
   const { defensive } = options;
   if (defensive !== null && !(defensive >= 0 && defensive <= 1)) {
@@ -63,7 +63,7 @@ export function planProposal(
     const candidates = adaptiveCandidates(input.modelScores, input.surrogateScores!, options.temperature);
     return {
       values: candidates[1].values,
-      mixture: { components: candidates.map((c) => SortedPool.prepare(c.values).toArrays()), weights: adaptivePrior(candidates), adaptive: true },
+      mixture: { components: candidates.map((c) => SortedPool.prepare(c.values, options.clip).toArrays()), weights: adaptivePrior(candidates), adaptive: true },
     };
   }
   const values =
@@ -79,7 +79,7 @@ export function planProposal(
   return {
     values,
     mixture: {
-      components: [SortedPool.prepare(values).toArrays(), SortedPool.prepare(uniform).toArrays()],
+      components: [SortedPool.prepare(values, options.clip).toArrays(), SortedPool.prepare(uniform, options.clip).toArrays()],
       weights: Float64Array.of(1 - defensive, defensive),
       adaptive: false,
     },
@@ -88,7 +88,7 @@ export function planProposal(
 
 /** The sampler of a mixture plan (an `AdaptiveSampler` when adaptive: call `observe(loss)` after each draw). */
 export function mixtureSampler(plan: MixturePlan, clip: number): MixtureSampler {
-  const components = plan.components.map((arrays) => new FenwickSampler(SortedPool.fromArrays(arrays), clip, 'corrected'));
+  const components = plan.components.map((arrays) => new FenwickSampler(new SortedPool(arrays), clip, 'corrected'));
   return plan.adaptive ? new AdaptiveSampler(components, { prior: plan.weights }) : new MixtureSampler(components, plan.weights);
 }
 
