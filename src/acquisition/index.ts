@@ -2,7 +2,8 @@ export { floorProposal, floorProposalInPlace, inverseCdfIndex, type ProposalVari
 export type { PoolSampler } from './sampler.js';
 export { ReferenceOrderSampler } from './reference-order-sampler.js';
 export { FenwickSampler } from './fenwick-sampler.js';
-export { SortedPool, type SortedPoolArrays } from './sorted-pool.js';
+export { SortedPool, type RejectionTables, type SortedPoolArrays } from './sorted-pool.js';
+export { aliasTable } from './alias-table.js';
 export {
   simulate,
   prepareSimulation,

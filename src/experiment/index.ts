@@ -1,9 +1,11 @@
 export {
   loadExperimentConfig,
   resolveExperimentConfig,
+  type CalibrationFiles,
   type ExperimentConfig,
   type ExperimentConfigFile,
   type ResolvedSetting,
+  type SettingAcquisition,
   type SettingSpec,
   type SurrogateSpec,
 } from './config.js';

@@ -18,5 +18,6 @@ export {
   type ErrorPoint,
   type RelativePoint,
   type BootstrapPoint,
+  type FigureOptions,
 } from './specs.js';
 export { renderFigure, type RenderedFigure } from './render.js';

@@ -57,7 +57,7 @@ export interface SessionOptions {
 }
 
 /** Scores as stored in the session file. */
-interface StoredMatrix {
+export interface StoredMatrix {
   rows: number;
   cols: number;
   data: number[];

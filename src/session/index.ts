@@ -10,6 +10,6 @@ export {
   type SessionEstimate,
   type StoppingRule,
 } from './session.js';
-export type { SessionAcquisition, SessionCalibration, SessionOptions, ScoresInput, TargetScorer } from './header.js';
+export type { SessionAcquisition, SessionCalibration, SessionHeader, SessionOptions, ScoresInput, StoredMatrix, TargetScorer } from './header.js';
 export type { BuiltinLoss, CustomLoss, SessionLoss } from './loss.js';
 export { SessionLockedError, SessionStateError } from './errors.js';
