@@ -52,6 +52,49 @@ describe('FenwickSampler', () => {
     });
   }
 
+  it('keeps q equal to the O(N) proposal through random mixes of draws, removals and resets (seeded pools of every shape)', () => {
+    const u = randomStream(41, []);
+    const shapes: ((x: number) => number)[] = [
+      (x) => x,
+      (x) => x ** 6,
+      (x) => (x < 0.5 ? 0 : x),
+      (x) => Math.exp(30 * x),
+      (x) => Math.round(4 * x) / 4,
+      (x) => (x < 0.05 ? 50 : 0.01 * x),
+    ];
+    let worst = 0;
+    for (let trial = 0; trial < 40; trial++) {
+      const n = 1 + Math.floor(u() * 300);
+      const shape = shapes[trial % shapes.length]!;
+      const weights = Float64Array.from({ length: n }, () => shape(u()));
+      const clip = [0, 0.01, 0.1, 0.5, 0.9][trial % 5]!;
+      const fast = new FenwickSampler(weights, clip, 'corrected');
+      const exact = new ReferenceOrderSampler(weights, clip, 'corrected');
+      for (let run = 0; run < 2; run++) {
+        fast.reset();
+        exact.reset();
+        const steps = Math.floor(u() * n) + 1;
+        for (let m = 0; m < steps; m++) {
+          if (u() < 0.3) {
+            // Remove a random remaining item without drawing it.
+            let index = Math.floor(u() * n);
+            while (exact.probability(index) === 0 && fast.probability(index) === 0) index = (index + 1) % n;
+            fast.remove(index);
+            exact.remove(index);
+            continue;
+          }
+          const index = fast.draw(u);
+          const expected = exact.probability(index);
+          expect(expected).toBeGreaterThan(0);
+          worst = Math.max(worst, Math.abs(fast.lastProbability - expected) / expected);
+          exact.remove(index);
+        }
+        expect(fast.remaining).toBe(exact.remaining);
+      }
+    }
+    expect(worst).toBeLessThan(1e-12);
+  });
+
   it('draws the first item with the proposal’s frequencies (chi-square)', () => {
     const weights = Float64Array.of(0, 0.5, 1, 2, 3, 0.01, 8, 0.2, 4, 1.5);
     const clip = 0.1;
