@@ -83,7 +83,7 @@ function float32Npy(m: Matrix): Uint8Array {
  *
  * @example
  * const demo = await runDemo({ runs: 1000 });
- * demo.comparison.ratio; // e.g. [1.3, 1.5, 1.6, 1.6]: active testing's MSE is that many times smaller
+ * demo.comparison.ratio; // e.g. [1.2, 1.3, 1.5, 1.6]: active testing's MSE is that many times smaller
  * demo.report.summaryPath; // e.g. 'runs/demo-20260131-142501/report/summary.md'
  */
 export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {

@@ -55,7 +55,7 @@ describe('runDemo', () => {
 
   // Seeded: the default adaptive proposal gains about 1.25× over random labelling at 50 labels and
   // 1.5× at 200–400 on this pool (3000-run means; fixed surrogate-ce, which this well-calibrated
-  // surrogate favours, about 3×; see docs/adaptive.md). With 2000 runs each MSE ratio has a
+  // surrogate favours, 2–2.5×; see docs/adaptive.md). With 2000 runs each MSE ratio has a
   // standard error of about 0.06, so 1.1 sits 2.5 or more standard errors below each ratio.
   it('shows active testing beating random labelling', () => {
     expect(demo.active.result.options.acquisition).toBe('adaptive');
