@@ -2,10 +2,10 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { runCli } from '../../src/cli/run.js';
 import { fitTemperature } from '../../src/calibration/index.js';
 import { writeNpy } from '../../src/io/npy.js';
 import { syntheticPool } from '../../src/simulate/syntheticPool.js';
+import { runCliCaptured, type CliRun } from '../helpers/cli.js';
 
 const N = 300;
 const K = 3;
@@ -13,17 +13,8 @@ const pool = syntheticPool({ size: N, classes: K, seed: 7 });
 const heldOut = syntheticPool({ size: 200, classes: K, seed: 8 });
 let dir: string;
 
-async function cli(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const log = vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void out.push(a.join(' ')));
-  const error = vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void err.push(a.join(' ')));
-  try {
-    return { code: await runCli(argv), stdout: out.join('\n'), stderr: err.join('\n') };
-  } finally {
-    log.mockRestore();
-    error.mockRestore();
-  }
+async function cli(...argv: string[]): Promise<CliRun> {
+  return runCliCaptured(argv);
 }
 
 const path = (name: string): string => join(dir, name);

@@ -5,9 +5,9 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { runCli } from '../../src/cli/run.js';
 import { readNpy, writeNpy, type NpyArray } from '../../src/io/npy.js';
 import { syntheticPool } from '../../src/simulate/syntheticPool.js';
+import { runCliCaptured, type CliRun } from '../helpers/cli.js';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const N = 120;
@@ -16,19 +16,8 @@ let dir: string;
 let files: Record<'f' | 'g' | 'y' | 'onehot', string>;
 const pool = syntheticPool({ size: N, classes: K, seed: 5 });
 
-/** Runs the CLI in-process and captures what it prints. */
-async function cli(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const log = vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void out.push(a.join(' ')));
-  const error = vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void err.push(a.join(' ')));
-  try {
-    const code = await runCli(argv);
-    return { code, stdout: out.join('\n'), stderr: err.join('\n') };
-  } finally {
-    log.mockRestore();
-    error.mockRestore();
-  }
+async function cli(...argv: string[]): Promise<CliRun> {
+  return runCliCaptured(argv);
 }
 
 async function npy(name: string, array: NpyArray): Promise<string> {

@@ -2,26 +2,18 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
-import { runCli } from '../../src/cli/run.js';
 import { writeGrid } from './pool-files.js';
+import { runCliCaptured } from '../helpers/cli.js';
 
 const root = mkdtempSync(join(tmpdir(), 'at-experiment-cli-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 afterEach(() => vi.restoreAllMocks());
 
-async function cli(args: string[]): Promise<{ code: number; stdout: string[]; stderr: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void out.push(a.join(' ')));
-  vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void err.push(a.join(' ')));
-  const code = await runCli(args);
-  vi.restoreAllMocks();
-  return { code, stdout: out, stderr: err.join('\n') };
-}
+const cli = runCliCaptured;
 
 describe('active-testing experiment', () => {
   it('prints help (0), rejects usage errors (2) and bad input (1)', async () => {
-    expect((await cli(['experiment', '--help'])).stdout[0]).toMatch(/^Usage: active-testing experiment --config grid\.json/);
+    expect((await cli(['experiment', '--help'])).lines[0]).toMatch(/^Usage: active-testing experiment --config grid\.json/);
     expect((await cli(['experiment', '--out', root])).code).toBe(2);
     expect((await cli(['experiment', '--config', 'x.json', '--out', root, '--threads', 'many'])).code).toBe(2);
     const missing = await cli(['experiment', '--config', join(root, 'missing.json'), '--out', root]);
@@ -38,12 +30,12 @@ describe('active-testing experiment', () => {
     const out = join(root, 'grid');
     const first = await cli(['experiment', '--config', config, '--out', out, '--json', '--threads', '1']);
     expect(first.code, first.stderr).toBe(0);
-    const events = first.stdout.map((line) => JSON.parse(line));
+    const events = first.lines.map((line) => JSON.parse(line));
     expect(events.map((e) => e.event)).toEqual(['start', ...Array(4).fill(['setting-start', 'setting-done']).flat(), 'done']);
     const second = await cli(['experiment', '--config', config, '--out', out, '--threads', '1']);
     expect(second.code).toBe(0);
-    expect(second.stdout[0]).toBe(`4 settings, 4 already finished; output in ${out}`);
-    expect(second.stdout.filter((l) => l.endsWith('finished earlier, kept'))).toHaveLength(4);
-    expect(second.stdout.at(-1)).toMatch(/Next: active-testing report /);
+    expect(second.lines[0]).toBe(`4 settings, 4 already finished; output in ${out}`);
+    expect(second.lines.filter((l) => l.endsWith('finished earlier, kept'))).toHaveLength(4);
+    expect(second.lines.at(-1)).toMatch(/Next: active-testing report /);
   });
 });
