@@ -3,6 +3,9 @@ import { loadCalibrationSet } from '../calibration/load.js';
 import { readTable, type Table } from '../dataset/read-table.js';
 import { FileFormatError, InputError, UsageError } from '../errors.js';
 import { readNpy } from '../io/npy.js';
+import { visibleText } from '../io/visible-text.js';
+import { writeFileAtomic } from '../io/atomic.js';
+import { exportSessionLabels, labelsTsv } from '../session/export-labels.js';
 import type { Matrix } from '../matrix.js';
 import { ActiveTestingSession, type SessionEstimate, type StoppingRule } from '../session/session.js';
 import { SESSION_ACQUISITIONS } from '../session/header.js';
@@ -33,6 +36,7 @@ const OPTIONS = {
   'calibration-scores': { type: 'string' },
   'calibration-labels': { type: 'string' },
   seed: { type: 'string' },
+  'export-labels': { type: 'string' },
 } as const;
 
 const CREATE_OPTIONS = ['data', 'text-column', 'id-column', 'classes', 'model-scores', 'comparison-scores', 'surrogate-scores', 'acquisition', 'defensive', 'loss', 'clip', 'temperature', 'calibration-scores', 'calibration-labels', 'seed'];
@@ -41,6 +45,7 @@ const LOSSES: Record<string, BuiltinLoss> = { ce: 'cross-entropy', 'zero-one': '
 const HELP = `Usage: active-testing label --session FILE [--answers FILE] [stopping options]
        active-testing label --session FILE --data pool.tsv --classes a,b --model-scores f.npy
                             [--surrogate-scores g.npy] [pool options]   (creates FILE)
+       active-testing label --session FILE --export-labels labels.tsv
 
 Labels the items active testing proposes and shows the estimated risk and accuracy with 95%
 intervals as labels come in. Every label is on disk before the next item is shown: quit at any
@@ -57,6 +62,9 @@ Options:
   --max-labels N             stop at N labels
   --target-half-width W      stop once the risk's 95% interval half-width is at most W
   --min-labels N             labels before --target-half-width may stop (default 30)
+  --export-labels FILE       write the session's labels and skips to FILE (TSV: id, label) and
+                             stop; reads any session file, also one that can no longer be opened
+                             (a damaged header), and feeds --answers of a new session
 
 Pool options (creating a session):
   --data FILE                the pool: a TSV file with a header row
@@ -190,15 +198,15 @@ async function labelFromAnswers(session: ActiveTestingSession, answers: Map<stri
     if (item === undefined) break;
     const answer = answers.get(item.id);
     if (answer === undefined) {
-      console.error(`active-testing label: no answer for item ${item.id}; stopping (the session is saved)`);
+      console.error(`active-testing label: no answer for item ${visibleText(item.id)}; stopping (the session is saved)`);
       return 1;
     }
     if (answer === null) {
       await session.skip(item.id);
-      console.log(`skipped ${item.id}`);
+      console.log(`skipped ${visibleText(item.id)}`);
     } else {
       await session.record(item.id, classOf(answer, session.classes));
-      console.log(`labelled ${item.id} ${answer}`);
+      console.log(`labelled ${visibleText(item.id)} ${visibleText(answer)}`);
     }
   }
   return 0;
@@ -240,30 +248,30 @@ async function labelInteractively(session: ActiveTestingSession, rule: StoppingR
   const { classes } = session;
   if (classes.length > 9) throw new UsageError(`interactive labelling takes one key per class (at most 9 classes, here ${classes.length}); use --answers`);
   const keys = new KeyReader(process.stdin);
-  const legend = [...classes.map((name, k) => `[${k + 1}] ${name}`), '[s] skip', '[u] undo', '[q] quit'].join('   ');
+  const legend = [...classes.map((name, k) => `[${k + 1}] ${visibleText(name)}`), '[s] skip', '[u] undo', '[q] quit'].join('   ');
   let message = '';
   try {
     while (!session.done(rule)) {
       const [item] = await session.next();
       if (item === undefined) break;
       process.stdout.write(
-        `\x1b[2J\x1b[H${statusLine(session.estimate())}\n${message}\n\nItem ${item.id}:\n\n  ${item.text}\n\n${legend}\n`,
+        `\x1b[2J\x1b[H${statusLine(session.estimate())}\n${message}\n\nItem ${visibleText(item.id)}:\n\n  ${visibleText(item.text)}\n\n${legend}\n`,
       );
       const key = await keys.next();
       if (QUIT_KEYS.has(key)) break;
       const classIndex = Number(key) - 1;
       if (Number.isInteger(classIndex) && classIndex >= 0 && classIndex < classes.length) {
         await session.record(item.id, classIndex);
-        message = `Labelled ${item.id}: ${classes[classIndex]}`;
+        message = `Labelled ${visibleText(item.id)}: ${visibleText(classes[classIndex])}`;
       } else if (key === 's') {
         await session.skip(item.id);
-        message = `Skipped ${item.id}`;
+        message = `Skipped ${visibleText(item.id)}`;
       } else if (key === 'u') {
         const estimate = session.estimate();
         if (estimate.recorded + estimate.skipped === 0) message = 'Nothing to undo';
         else {
           const undone = await session.undo();
-          message = `Undid ${undone.id} (${undone.label ?? 'skip'})`;
+          message = `Undid ${visibleText(undone.id)} (${visibleText(undone.label ?? 'skip')})`;
         }
       } else {
         message = `Unknown key ${JSON.stringify(key)}`;
@@ -286,6 +294,16 @@ function stoppingRule(values: OptionValues): StoppingRule {
   return { maxLabels, minLabels, targetHalfWidth };
 }
 
+async function exportLabels(sessionPath: string, outPath: string): Promise<number> {
+  const { labels, headerReadable, unreadableLines } = exportSessionLabels(sessionPath);
+  await writeFileAtomic(outPath, labelsTsv(labels));
+  const skips = labels.filter((l) => l.label === null).length;
+  console.log(`exported ${labels.length - skips} labels and ${skips} skips from ${sessionPath} to ${outPath}`);
+  if (!headerReadable) console.error('active-testing label: the header is unreadable: ids are row numbers and labels class indices');
+  if (unreadableLines.length > 0) console.error(`active-testing label: passed over ${unreadableLines.length} unreadable lines (first: line ${unreadableLines[0]})`);
+  return 0;
+}
+
 export const labelCommand: Command = {
   name: 'label',
   summary: 'label the items active testing proposes, with a live estimate (resumable)',
@@ -293,6 +311,8 @@ export const labelCommand: Command = {
   async run(argv) {
     const values = parseOptions(argv, OPTIONS);
     const path = requiredString(values, 'session');
+    const exportPath = values['export-labels'] as string | undefined;
+    if (exportPath !== undefined) return exportLabels(path, exportPath);
     const rule = stoppingRule(values);
     const answersPath = values.answers as string | undefined;
     const answers = answersPath === undefined ? undefined : await readAnswers(answersPath, (values['answer-column'] as string | undefined) ?? 'label');

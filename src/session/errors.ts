@@ -15,3 +15,8 @@ export class SessionLockedError extends ActiveTestingError {
 export class SessionStateError extends ActiveTestingError {
   override name = 'SessionStateError';
 }
+
+/** A session file or its lock cannot be created or written (no space, no permission, something else in its place). */
+export class SessionFileError extends ActiveTestingError {
+  override name = 'SessionFileError';
+}

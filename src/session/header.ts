@@ -171,15 +171,17 @@ export function buildHeader(options: SessionOptions, lossId: string, hasScorer: 
     if (comparison) throw new InputError({ argument: 'comparisonScores', expected: 'target scores as well, for a paired comparison' });
   }
   const clip = options.clip ?? 0.1;
-  if (!(clip >= 0 && clip < 1)) throw new InputError({ argument: 'clip', expected: 'a number in [0, 1)', received: clip });
+  if (!(typeof clip === 'number' && clip >= 0 && clip < 1)) throw new InputError({ argument: 'clip', expected: 'a number in [0, 1)', received: clip });
   const calibration = options.calibration === undefined ? null : calibrate(options.calibration, k, acquisition, options.temperature ?? null);
   const temperature = calibration?.temperature ?? options.temperature ?? null;
-  if (temperature !== null && !(temperature > 0 && Number.isFinite(temperature))) {
+  if (temperature !== null && !(typeof temperature === 'number' && temperature > 0 && Number.isFinite(temperature))) {
     throw new InputError({ argument: 'temperature', expected: 'a positive number or null', received: temperature });
   }
   const seed = options.seed ?? 0;
-  if (typeof seed !== 'number' && typeof seed !== 'string') throw new InputError({ argument: 'seed', expected: 'a number or a string', received: seed });
-  return {
+  if (!((typeof seed === 'number' && Number.isFinite(seed)) || typeof seed === 'string')) {
+    throw new InputError({ argument: 'seed', expected: 'a finite number or a string', received: typeof seed === 'number' ? seed : typeof seed });
+  }
+  const header: SessionHeader = {
     format: 'active-testing-session',
     formatVersion: 1,
     ids,
@@ -196,6 +198,8 @@ export function buildHeader(options: SessionOptions, lossId: string, hasScorer: 
     calibration,
     seed,
   };
+  checkHeaderReplays(header);
+  return header;
 }
 
 function calibrate(
@@ -215,13 +219,93 @@ function calibrate(
   return { rows: scores.rows, temperature: fit.temperature, nll: fit.nll };
 }
 
-/** Checks that a parsed first line is a session header this version can read. */
+/**
+ * How to get the labels out of a session file that cannot be reopened: appended to every refusal
+ * to open one, so that a damaged file never looks like lost work.
+ */
+export function recoveryHint(path: string): string {
+  return `its labels can still be exported: active-testing label --session ${path} --export-labels labels.tsv (or exportSessionLabels())`;
+}
+
+const isFiniteNumber = (value: unknown): value is number => typeof value === 'number' && Number.isFinite(value);
+
+function storedMatrixProblem(value: unknown, name: string, n: number, k: number): string | undefined {
+  if (value === null) return undefined;
+  const m = value as Partial<StoredMatrix> | undefined;
+  if (typeof m !== 'object' || m === undefined || m.rows !== n || m.cols !== k || !Array.isArray(m.data) || m.data.length !== n * k) {
+    return `${name} is not ${n}×${k} scores`;
+  }
+  const bad = m.data.findIndex((x) => !isFiniteNumber(x));
+  return bad === -1 ? undefined : `${name} holds a non-finite score at position ${bad}`;
+}
+
+function namesProblem(value: unknown, name: string): string | undefined {
+  if (!Array.isArray(value)) return `${name} is not an array`;
+  const seen = new Set<string>();
+  for (let row = 0; row < value.length; row++) {
+    const item = value[row] as unknown;
+    if (typeof item !== 'string' || item === '') return `${name} row ${row} is not a non-empty string`;
+    if (seen.has(item)) return `${name} has the duplicate ${JSON.stringify(item)} (row ${row})`;
+    seen.add(item);
+  }
+  return undefined;
+}
+
+/** The first reason why `value` is not a session header that replays as written, or undefined. */
+function headerProblem(value: Record<string, unknown>): string | undefined {
+  const { ids, texts, classes } = value;
+  const names = namesProblem(ids, 'ids') ?? namesProblem(classes, 'classes');
+  if (names) return names;
+  const n = (ids as string[]).length;
+  const k = (classes as string[]).length;
+  if (n === 0) return 'the pool is empty';
+  if (k < 2) return 'fewer than 2 classes';
+  if (!Array.isArray(texts) || texts.length !== n || texts.some((text) => typeof text !== 'string')) return `texts are not ${n} strings (one per id)`;
+  for (const name of ['targetScores', 'comparisonScores', 'surrogateScores'] as const) {
+    const problem = storedMatrixProblem(value[name], name, n, k);
+    if (problem) return problem;
+  }
+  const acquisition = value.acquisition as SessionAcquisition;
+  if (!SESSION_ACQUISITIONS.includes(acquisition)) return `acquisition ${JSON.stringify(acquisition)} is not one of ${SESSION_ACQUISITIONS.join(', ')}`;
+  if (value.targetScores === null && NEED_TARGET.includes(acquisition)) return `acquisition ${acquisition} needs target scores, and the file has none`;
+  if ((acquisition === 'adaptive' || acquisition.startsWith('surrogate')) && value.surrogateScores === null) return `acquisition ${acquisition} needs surrogate scores, and the file has none`;
+  const { defensive, clip, loss, temperature, calibration, seed } = value;
+  if (defensive !== undefined && defensive !== null && !(isFiniteNumber(defensive) && defensive >= 0 && defensive <= 1)) return 'defensive is not a weight in [0, 1]';
+  if (!(isFiniteNumber(clip) && clip >= 0 && clip < 1)) return 'clip is not a number in [0, 1)';
+  if (typeof loss !== 'string' || loss === '') return 'loss is not a name';
+  if (temperature !== null && !(isFiniteNumber(temperature) && temperature > 0)) return 'temperature is not a positive number or null';
+  if (calibration !== undefined && calibration !== null) {
+    const fit = calibration as Partial<SessionCalibration>;
+    if (!(Number.isInteger(fit.rows) && isFiniteNumber(fit.temperature) && fit.temperature > 0 && isFiniteNumber(fit.nll))) return 'calibration is damaged';
+  }
+  if (!(isFiniteNumber(seed) || typeof seed === 'string')) return `seed ${JSON.stringify(seed)} is not a finite number or a string`;
+  return undefined;
+}
+
+/**
+ * Checks that a parsed first line is a session header this version can read and replay: every
+ * field of the right type and range (ids unique, scores finite and of the pool's shape, seed
+ * finite, ...). A header that fails is refused with a `FileFormatError` that says how to export
+ * the labels anyway.
+ *
+ * @throws {FileFormatError} when the header is not a valid session header.
+ */
 export function checkHeader(value: Record<string, unknown>, path: string): SessionHeader {
   if (value.format !== 'active-testing-session') throw new FileFormatError(path, 'not an active-testing session file (bad header)');
   if (value.formatVersion !== 1) throw new FileFormatError(path, `session format version ${String(value.formatVersion)} is not supported (expected 1)`);
-  const header = value as unknown as SessionHeader;
-  if (!Array.isArray(header.ids) || !Array.isArray(header.texts) || !Array.isArray(header.classes) || header.ids.length !== header.texts.length) {
-    throw new FileFormatError(path, 'damaged session header (ids, texts and classes)');
-  }
-  return header;
+  const problem = headerProblem(value);
+  if (problem) throw new FileFormatError(path, `damaged session header (${problem}), so the session cannot be replayed; ${recoveryHint(path)}`);
+  return value as unknown as SessionHeader;
+}
+
+/**
+ * Checks, before anything is written, that a header built for a new session survives its trip
+ * through JSON unchanged and would be accepted by `checkHeader` when the file is reopened.
+ *
+ * @throws {InputError} naming the first field that would not replay.
+ */
+export function checkHeaderReplays(header: SessionHeader): void {
+  const stored = JSON.parse(JSON.stringify(header)) as Record<string, unknown>;
+  const problem = headerProblem(stored);
+  if (problem) throw new InputError({ argument: 'options', expected: `settings that the session file can store and replay (${problem})` });
 }

@@ -12,4 +12,5 @@ export {
 } from './session.js';
 export type { SessionAcquisition, SessionCalibration, SessionHeader, SessionOptions, ScoresInput, StoredMatrix, TargetScorer } from './header.js';
 export type { BuiltinLoss, CustomLoss, SessionLoss } from './loss.js';
-export { SessionLockedError, SessionStateError } from './errors.js';
+export { SessionFileError, SessionLockedError, SessionStateError } from './errors.js';
+export { exportSessionLabels, labelsTsv, type ExportedLabel, type SessionLabels } from './export-labels.js';

@@ -1,6 +1,8 @@
-import { closeSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { closeSync, fsyncSync, linkSync, lstatSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { SessionLockedError } from './errors.js';
+import { SessionFileError, SessionLockedError } from './errors.js';
+import { faultPoint } from './fault.js';
 
 interface LockOwner {
   pid: number;
@@ -22,15 +24,64 @@ function readOwner(lockPath: string): LockOwner | undefined {
     const owner = JSON.parse(readFileSync(lockPath, 'utf8')) as Partial<LockOwner>;
     if (typeof owner.pid === 'number' && typeof owner.host === 'string') return { pid: owner.pid, host: owner.host };
   } catch {
-    // Unreadable or half-written lock: treated as stale below.
+    // Unreadable or half-written lock (only versions before atomic locks left those): stale.
   }
   return undefined;
 }
 
+const code = (error: unknown): string | undefined => (error as NodeJS.ErrnoException).code;
+
+function fileError(lockPath: string, action: string, error: unknown): SessionFileError {
+  return new SessionFileError(`cannot ${action} the lock file ${lockPath} (${code(error) ?? (error as Error).message}); nothing was written`);
+}
+
+/** Writes the owner's pid to a new file beside the lock, flushed, so that it can be linked into place complete. */
+function writeOwnerFile(lockPath: string, owner: LockOwner): string {
+  const temporary = `${lockPath}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  try {
+    const fd = openSync(temporary, 'wx');
+    try {
+      const bytes = Buffer.from(JSON.stringify(owner));
+      let offset = 0;
+      while (offset < bytes.length) offset += writeSync(fd, bytes, offset, bytes.length - offset);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+  } catch (error) {
+    removeQuietly(temporary);
+    throw fileError(lockPath, 'create', error);
+  }
+  return temporary;
+}
+
+function removeQuietly(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch {
+    // Already gone, or never created.
+  }
+}
+
+/** Links `temporary` to `lockPath`; false when `lockPath` already exists (link never replaces). */
+function linkInPlace(temporary: string, lockPath: string): boolean {
+  try {
+    linkSync(temporary, lockPath);
+    return true;
+  } catch (error) {
+    if (code(error) === 'EEXIST') return false;
+    throw fileError(lockPath, 'create', error);
+  }
+}
+
 /**
  * An exclusive write lock on a session file: `<path>.lock` holding the owner's pid and host.
- * A lock whose process no longer exists on this host is stale and is taken over; a lock held
- * by a live process (this one included) is refused with a `SessionLockedError`.
+ * The lock file appears complete or not at all: the pid is written to a temporary file that is
+ * then hard-linked into place, which fails if a lock exists. A lock whose process no longer
+ * exists on this host is stale and is taken over, also atomically: it is renamed aside (one
+ * process wins that rename), checked to be the stale lock that was judged, and the new lock is
+ * linked into place. A lock held by a live process (this one included) is refused with a
+ * `SessionLockedError`.
  */
 export class SessionLock {
   private constructor(readonly lockPath: string, private released = false) {}
@@ -39,40 +90,28 @@ export class SessionLock {
    * @example
    * const lock = SessionLock.acquire('run.session');
    * try { ... } finally { lock.release(); }
+   * @throws {SessionLockedError} when a live process holds the lock.
+   * @throws {SessionFileError} when the lock cannot be created (a folder in its place, no space, no permission).
    */
   static acquire(sessionPath: string): SessionLock {
     const lockPath = `${sessionPath}.lock`;
     const me: LockOwner = { pid: process.pid, host: hostname() };
-    const body = JSON.stringify(me);
+    const temporary = writeOwnerFile(lockPath, me);
     try {
-      const fd = openSync(lockPath, 'wx');
-      try {
-        writeSync(fd, body);
-      } finally {
-        closeSync(fd);
-      }
-      return new SessionLock(lockPath);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-    }
-    const owner = readOwner(lockPath);
-    if (owner && (owner.host !== me.host || processExists(owner.pid))) {
-      throw new SessionLockedError(sessionPath, owner.pid, owner.host);
-    }
-    // Stale: replace it atomically, then check that no other process replaced it at the same time.
-    const temporary = `${lockPath}.${process.pid}.tmp`;
-    const fd = openSync(temporary, 'w');
-    try {
-      writeSync(fd, body);
+      faultPoint('lock:written');
+      if (linkInPlace(temporary, lockPath)) return new SessionLock(lockPath);
+      checkIsFile(lockPath);
+      const owner = readOwner(lockPath);
+      if (owner && (owner.host !== me.host || processExists(owner.pid))) throw new SessionLockedError(sessionPath, owner.pid, owner.host);
+      faultPoint('lock:stale');
+      takeOver(sessionPath, lockPath, owner);
+      faultPoint('lock:aside');
+      if (linkInPlace(temporary, lockPath)) return new SessionLock(lockPath);
+      const winner = readOwner(lockPath);
+      throw new SessionLockedError(sessionPath, winner?.pid ?? -1, winner?.host ?? 'unknown host');
     } finally {
-      closeSync(fd);
+      removeQuietly(temporary);
     }
-    renameSync(temporary, lockPath);
-    const now = readOwner(lockPath);
-    if (!now || now.pid !== me.pid || now.host !== me.host) {
-      throw new SessionLockedError(sessionPath, now?.pid ?? -1, now?.host ?? 'unknown host');
-    }
-    return new SessionLock(lockPath);
   }
 
   /** Removes the lock file (idempotent). */
@@ -82,7 +121,48 @@ export class SessionLock {
     try {
       unlinkSync(this.lockPath);
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      if (code(error) !== 'ENOENT') throw error;
     }
   }
+}
+
+function checkIsFile(lockPath: string): void {
+  let isFile: boolean;
+  try {
+    isFile = lstatSync(lockPath).isFile();
+  } catch {
+    return; // Gone since: the takeover below finds nothing to move and links.
+  }
+  if (!isFile) throw new SessionFileError(`${lockPath} is not a lock file (a folder or another kind of file is in its place); remove it`);
+}
+
+/**
+ * Moves the stale lock aside under a name of this process's own. Only one process can move a
+ * given lock file; if what was moved is not the stale lock that was judged (another process took
+ * over in between), it is put back and the lock is refused.
+ */
+function takeOver(sessionPath: string, lockPath: string, judged: LockOwner | undefined): void {
+  const aside = `${lockPath}.${process.pid}.${randomBytes(4).toString('hex')}.stale`;
+  try {
+    renameSync(lockPath, aside);
+  } catch (error) {
+    if (code(error) === 'ENOENT') return; // Released or moved by another process: link decides.
+    throw fileError(lockPath, 'replace', error);
+  }
+  const moved = readOwner(aside);
+  const same = moved === judged || (moved !== undefined && judged !== undefined && moved.pid === judged.pid && moved.host === judged.host);
+  if (!same && moved !== undefined && (moved.host !== hostname() || processExists(moved.pid))) {
+    let restored = false;
+    try {
+      linkSync(aside, lockPath);
+      restored = true;
+    } catch {
+      // Another process linked its lock meanwhile: it holds the lock now.
+    }
+    removeQuietly(aside);
+    if (restored) throw new SessionLockedError(sessionPath, moved.pid, moved.host);
+    const now = readOwner(lockPath);
+    throw new SessionLockedError(sessionPath, now?.pid ?? moved.pid, now?.host ?? moved.host);
+  }
+  removeQuietly(aside);
 }

@@ -3,7 +3,7 @@ import { FenwickSampler } from '../acquisition/fenwick-sampler.js';
 import type { PoolSampler } from '../acquisition/sampler.js';
 import { FileFormatError, InputError } from '../errors.js';
 import { LUREEstimator } from '../estimators/lure.js';
-import type { RiskEstimator } from '../estimators/risk-estimator.js';
+import { MAX_PROBABILITY, type RiskEstimator } from '../estimators/risk-estimator.js';
 import { toMatrix, type Matrix } from '../matrix.js';
 import { classProbabilities } from '../metrics/probabilities.js';
 import { predictiveEntropy } from '../metrics/entropy.js';
@@ -14,6 +14,7 @@ import {
   buildHeader,
   checkHeader,
   readScores,
+  recoveryHint,
   storedMatrix,
   type SessionAcquisition,
   type SessionHeader,
@@ -218,11 +219,13 @@ export class ActiveTestingSession {
   private stale = false;
   private queue: Promise<unknown> = Promise.resolve();
   private closed = false;
+  /** Records in the journal: the next one written is number `sequence + 1`. */
+  private sequence = 0;
 
   private constructor(
     header: SessionHeader,
     loss: ResolvedLoss,
-    private readonly journal: JournalSink,
+    private journal: JournalSink,
     private readonly scoreTarget: TargetScorer | undefined,
     private readonly lock: SessionLock | undefined,
   ) {
@@ -317,12 +320,17 @@ export class ActiveTestingSession {
 
   /**
    * Reopens a session file for writing, replaying its journal: the state, random stream included,
-   * is exactly as it was, so the next proposal is the one the session would have made. A torn last
-   * line (a crash during a write) is dropped with a warning.
+   * is exactly as it was, so the next proposal is the one the session would have made. Every
+   * record is checked (types, ranges, sequence) as it is replayed. A last record without its
+   * newline is kept; an unreadable last line (a crash during a write) is moved to a side file
+   * next to the session file (`<path>.torn-1`, ...) with a warning.
    *
    * @example
    * const session = await ActiveTestingSession.open('pool.session');
    * const [item] = await session.next(); // the same item as before the crash
+   * @throws {SessionLockedError} when another live process has the session open.
+   * @throws {FileFormatError} when the file is damaged or its header cannot be replayed; the
+   * message says how to export its labels anyway (`exportSessionLabels`).
    */
   static async open(path: string, options: OpenSessionOptions = {}): Promise<ActiveTestingSession> {
     const lock = SessionLock.acquire(path);
@@ -330,18 +338,15 @@ export class ActiveTestingSession {
       const contents = FileJournal.read(path);
       const header = checkHeader(contents.header, path);
       const loss = restoreLoss(header.loss, options.loss, path);
-      if (contents.tornLine) {
+      const session = new ActiveTestingSession(header, loss, new MemoryJournal(), options.scoreTarget, lock);
+      contents.records.forEach((record, index) => session.replay(record, path, index + 2));
+      const { journal, sideFile } = FileJournal.openForAppend(path, contents);
+      session.journal = journal;
+      if (sideFile !== undefined) {
         (options.onWarning ?? ((message) => process.emitWarning(message, 'ActiveTestingSessionWarning')))(
-          `${path}: dropped a torn last line (a write interrupted by a crash); no acknowledged record is lost`,
+          `${path}: its last line (${contents.tail.length} bytes) is not a complete record, as a write interrupted by a crash ` +
+            `leaves it; it was moved to ${sideFile}, and the ${contents.records.length} complete records are kept`,
         );
-      }
-      const journal = FileJournal.openForAppend(path, contents.validLength);
-      const session = new ActiveTestingSession(header, loss, journal, options.scoreTarget, lock);
-      try {
-        contents.records.forEach((record, line) => session.replay(record as JournalRecord, path, line + 2));
-      } catch (error) {
-        journal.close();
-        throw error;
       }
       return session;
     } catch (error) {
@@ -350,43 +355,37 @@ export class ActiveTestingSession {
     }
   }
 
-  private replay(record: JournalRecord, path: string, line: number): void {
+  private replay(value: Record<string, unknown>, path: string, line: number): void {
     const fail = (reason: string): never => {
-      throw new FileFormatError(path, `line ${line}: ${reason}; the file does not match its own pool and seed`);
+      throw new FileFormatError(path, `line ${line}: ${reason}; the session cannot be replayed; ${recoveryHint(path)}`);
     };
+    const record = checkRecord(value, line - 1, this.n, this.k, fail);
+    this.sequence++;
     try {
       switch (record.e) {
         case 'propose': {
           const drawn = this.draw();
-          if (drawn.index !== record.i || drawn.probability !== record.q) fail(`recorded proposal ${record.i} but the stream draws ${drawn.index}`);
+          if (drawn.index !== record.i || drawn.probability !== record.q) fail(`recorded proposal ${record.i} but the stream draws ${drawn.index} (the file does not match its own pool and seed)`);
           break;
         }
         case 'label':
-          this.checkResolvable(this.itemIndexOf(record.i), 'label');
-          this.checkClass(record.y);
+          this.checkResolvable(record.i, 'label');
           if (record.f !== undefined) this.setTargetRow(record.i, toMatrix([record.f], 'scores'));
           this.applyLabel(record.i, record.y);
           break;
         case 'skip':
-          this.checkResolvable(this.itemIndexOf(record.i), 'skip');
+          this.checkResolvable(record.i, 'skip');
           this.applySkip(record.i);
           break;
         case 'undo':
           if (this.resolutions[this.resolutions.length - 1] !== record.i) fail('undo of an item that was not the last one labelled');
           this.applyUndo();
           break;
-        default:
-          fail('unknown record');
       }
     } catch (error) {
       if (error instanceof FileFormatError) throw error;
       fail((error as Error).message);
     }
-  }
-
-  private itemIndexOf(index: unknown): number {
-    if (typeof index !== 'number' || !Number.isInteger(index) || index < 0 || index >= this.n) throw new InputError({ argument: 'item', expected: `a pool row in [0, ${this.n - 1}]`, received: index as number });
-    return index;
   }
 
   /** Runs mutations one at a time, in call order. */
@@ -402,7 +401,8 @@ export class ActiveTestingSession {
   /** Journals a record; a failed write leaves memory ahead of the file, so the session closes itself. */
   private write(record: JournalRecord): void {
     try {
-      this.journal.append(record);
+      this.journal.append({ s: this.sequence + 1, ...record }, this.sequence + 1);
+      this.sequence++;
     } catch (error) {
       this.closed = true;
       this.journal.close();
@@ -682,6 +682,27 @@ export class ActiveTestingSession {
     this.journal.close();
     this.lock?.release();
   }
+}
+
+/**
+ * Checks one journal record's fields (types and ranges) before it is replayed; `sequence` is the
+ * number it must carry when it has one (files written before sequence numbers have none).
+ */
+function checkRecord(value: Record<string, unknown>, sequence: number, n: number, k: number, fail: (reason: string) => never): JournalRecord {
+  const { e, i, s } = value;
+  if (s !== undefined && s !== sequence) fail(`record number ${String(s)} where ${sequence} was expected (records are missing, repeated or out of order)`);
+  if (typeof e !== 'string' || !['propose', 'label', 'skip', 'undo'].includes(e)) fail(`unknown record kind ${JSON.stringify(e) ?? 'undefined'}`);
+  if (!(Number.isInteger(i) && (i as number) >= 0 && (i as number) < n)) fail(`item ${JSON.stringify(i) ?? 'undefined'} is not a pool row in [0, ${n - 1}]`);
+  if (e === 'propose') {
+    const q = value.q;
+    if (!(typeof q === 'number' && q > 0 && q <= MAX_PROBABILITY)) fail(`proposal probability ${JSON.stringify(q) ?? 'undefined'} is not in (0, 1]`);
+  }
+  if (e === 'label') {
+    const { y, f } = value;
+    if (!(Number.isInteger(y) && (y as number) >= 0 && (y as number) < k)) fail(`label ${JSON.stringify(y) ?? 'undefined'} is not a class index in [0, ${k - 1}]`);
+    if (f !== undefined && !(Array.isArray(f) && f.length === k && f.every((x) => typeof x === 'number' && Number.isFinite(x)))) fail(`target scores are not ${k} finite numbers`);
+  }
+  return value as unknown as JournalRecord;
 }
 
 function restoreLoss(id: string, custom: CustomLoss | undefined, path: string): ResolvedLoss {

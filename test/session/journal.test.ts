@@ -40,7 +40,8 @@ describe('FileJournal', () => {
     const contents = FileJournal.read(path);
     expect(contents.tornLine).toBe(true);
     expect(contents.records).toEqual([{ e: 'label', i: 0, y: 0 }]);
-    const reopened = FileJournal.openForAppend(path, contents.validLength);
+    const { journal: reopened, sideFile } = FileJournal.openForAppend(path, contents);
+    expect(readFileSync(sideFile!, 'utf8')).toBe('{"e":"label","i":1,');
     reopened.append({ e: 'label', i: 2, y: 1 });
     reopened.close();
     const again = FileJournal.read(path);

@@ -1,0 +1,44 @@
+/**
+ * Named points in the lock and journal code where the fault-injection tests pause a process, to
+ * widen the windows that a crash or a competing process could hit. Used only by tests: unless the
+ * environment variable `ACTIVE_TESTING_FAULT_DELAY_MS` is set (e.g. `lock:linked=50,journal:append=5`,
+ * or `*=20` for every point) each call returns at once.
+ */
+export type FaultPoint =
+  /** The lock's pid file is written, not yet linked into place. */
+  | 'lock:written'
+  /** A stale lock was judged stale, not yet moved aside. */
+  | 'lock:stale'
+  /** A stale lock was moved aside, the new one not yet linked. */
+  | 'lock:aside'
+  /** Half of a journal record is written, the rest not yet. */
+  | 'journal:append'
+  /** A torn last line was copied to its side file, the journal not yet cut back. */
+  | 'journal:set-aside';
+
+const ENV = 'ACTIVE_TESTING_FAULT_DELAY_MS';
+let sleeper: Int32Array | undefined;
+
+function delayFor(point: FaultPoint, spec: string): number {
+  for (const entry of spec.split(',')) {
+    const [name, ms] = entry.split('=');
+    if (name === point || name === '*') return Number(ms) || 0;
+  }
+  return 0;
+}
+
+/** Pauses the process at `point` for the delay the test environment asks for (none by default). */
+export function faultPoint(point: FaultPoint): void {
+  const spec = process.env[ENV];
+  if (spec === undefined) return;
+  const ms = delayFor(point, spec);
+  if (ms <= 0) return;
+  sleeper ??= new Int32Array(new SharedArrayBuffer(4));
+  Atomics.wait(sleeper, 0, 0, ms);
+}
+
+/** Whether the test environment injects a delay at `point` (the journal then splits its write there). */
+export function faultPointActive(point: FaultPoint): boolean {
+  const spec = process.env[ENV];
+  return spec !== undefined && delayFor(point, spec) > 0;
+}

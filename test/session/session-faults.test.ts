@@ -1,0 +1,197 @@
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { FileFormatError, InputError } from '../../src/errors.js';
+import { exportSessionLabels, labelsTsv } from '../../src/session/export-labels.js';
+import { FileJournal } from '../../src/session/journal.js';
+import { SessionFileError } from '../../src/session/errors.js';
+import { ActiveTestingSession, type CreateSessionOptions } from '../../src/session/session.js';
+import { syntheticPool } from '../../src/simulate/syntheticPool.js';
+import { runCliCaptured } from '../helpers/cli.js';
+
+const N = 60;
+const pool = syntheticPool({ size: N, classes: 3, seed: 5 });
+const classes = ['a', 'b', 'c'];
+const texts = Array.from({ length: N }, (_, i) => `item ${i}`);
+const ids = texts.map((_, i) => `id${i}`);
+const options: CreateSessionOptions = { texts, ids, classes, targetScores: pool.modelScores, surrogateScores: pool.surrogateScores, seed: 3 };
+const scratch = () => join(mkdtempSync(join(tmpdir(), 'at-session-faults-')), 'pool.session');
+const truth = (id: string): number => pool.labels[ids.indexOf(id)];
+
+async function drive(session: ActiveTestingSession, count: number): Promise<void> {
+  for (let m = 0; m < count; m++) {
+    const [item] = await session.next();
+    await session.record(item.id, truth(item.id));
+  }
+}
+
+/** A closed session file with `count` labels; returns its path and its lines. */
+async function labelledFile(count: number): Promise<{ path: string; lines: string[]; history: ReturnType<ActiveTestingSession['history']> }> {
+  const path = scratch();
+  const session = await ActiveTestingSession.create(path, options);
+  await drive(session, count);
+  const history = session.history();
+  await session.close();
+  return { path, lines: readFileSync(path, 'utf8').trimEnd().split('\n'), history };
+}
+
+function rewriteHeader(path: string, lines: string[], edit: (header: Record<string, unknown>) => void): void {
+  const header = JSON.parse(lines[0]) as Record<string, unknown>;
+  edit(header);
+  writeFileSync(path, [JSON.stringify(header), ...lines.slice(1)].join('\n') + '\n');
+}
+
+describe('session headers are checked before anything is written', () => {
+  it.each([
+    ['seed NaN', { seed: NaN }, 'seed'],
+    ['seed Infinity', { seed: Infinity }, 'seed'],
+    ['seed -Infinity', { seed: -Infinity }, 'seed'],
+    ['clip as a string', { clip: '0.2' as unknown as number }, 'clip'],
+    ['temperature NaN', { temperature: NaN }, 'temperature'],
+    ['defensive NaN', { defensive: NaN, acquisition: 'surrogate-ce' as const }, 'defensive'],
+    ['duplicate ids', { ids: ids.map((id, i) => (i === 7 ? ids[3] : id)) }, 'ids'],
+  ])('refuses %s with an InputError and writes no file', async (_name, change, argument) => {
+    const path = scratch();
+    const error = await ActiveTestingSession.create(path, { ...options, ...change }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InputError);
+    expect((error as InputError).argument).toBe(argument);
+    expect(readdirSync(dirname(path))).toEqual([]);
+  });
+
+  it.each([
+    ['a null seed (written by a version that let NaN through)', (h: Record<string, unknown>) => void (h.seed = null), /seed null/],
+    ['duplicate ids', (h: Record<string, unknown>) => void ((h.ids as string[])[5] = 'id2'), /ids has the duplicate "id2"/],
+    ['an edited acquisition', (h: Record<string, unknown>) => void (h.acquisition = 'random'), /acquisition "random"/],
+    ['a clip out of range', (h: Record<string, unknown>) => void (h.clip = 1.5), /clip/],
+    ['scores of the wrong shape', (h: Record<string, unknown>) => void ((h.targetScores as { rows: number }).rows = 3), /targetScores/],
+    ['a non-finite stored score', (h: Record<string, unknown>) => void ((h.surrogateScores as { data: unknown[] }).data[4] = null), /surrogateScores holds a non-finite/],
+  ])('refuses to open a header with %s, saying how to export the labels, which export recovers', async (_name, edit, reason) => {
+    const { path, lines, history } = await labelledFile(6);
+    rewriteHeader(path, lines, edit);
+    const error = await ActiveTestingSession.open(path).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(FileFormatError);
+    expect((error as Error).message).toMatch(reason);
+    expect((error as Error).message).toContain(`active-testing label --session ${path} --export-labels`);
+    expect(existsSync(`${path}.lock`)).toBe(false);
+    const exported = exportSessionLabels(path);
+    expect(exported.labels.map((l) => [l.id, l.label])).toEqual(history.map((h) => [h.id, h.label]));
+    expect(exported.unreadableLines).toEqual([]);
+  });
+
+  it('exports through the CLI a file whose header is unreadable, as an --answers file', async () => {
+    const { path, lines, history } = await labelledFile(5);
+    writeFileSync(path, ['{"format": "active-testing-session", damaged', ...lines.slice(1)].join('\n') + '\n');
+    const out = join(dirname(path), 'labels.tsv');
+    const run = await runCliCaptured(['label', '--session', path, '--export-labels', out]);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('exported 5 labels and 0 skips');
+    expect(run.stderr).toContain('header is unreadable');
+    const rows = readFileSync(out, 'utf8').trimEnd().split('\n');
+    expect(rows[0]).toBe('id\tlabel');
+    expect(rows.slice(1)).toEqual(history.map((h) => `${h.index}\t${classes.indexOf(h.label!)}`));
+  });
+
+  it('exports skips and leaves out undone labels', async () => {
+    const path = scratch();
+    const session = await ActiveTestingSession.create(path, options);
+    await drive(session, 3);
+    const [skipped] = await session.next();
+    await session.skip(skipped.id);
+    await drive(session, 1);
+    const undone = await session.undo();
+    await session.close();
+    const { labels } = exportSessionLabels(path);
+    expect(labels).toHaveLength(4);
+    expect(labels.map((l) => l.id)).not.toContain(undone.id);
+    expect(labels[3]).toEqual({ index: skipped.index, id: skipped.id, label: null });
+    expect(labelsTsv(labels).split('\n')[4]).toBe(`${skipped.id}\tskip`);
+  });
+});
+
+describe('the end of a journal', () => {
+  it('keeps a complete last record that lacks its newline, and appends after it', async () => {
+    const { path, history } = await labelledFile(4);
+    writeFileSync(path, readFileSync(path, 'utf8').replace(/\n$/, ''));
+    const warnings: string[] = [];
+    const reopened = await ActiveTestingSession.open(path, { onWarning: (m) => warnings.push(m) });
+    expect(warnings).toEqual([]);
+    expect(reopened.estimate().labels).toBe(4);
+    expect(reopened.history()).toEqual(history);
+    await drive(reopened, 1);
+    await reopened.close();
+    const again = await ActiveTestingSession.open(path);
+    expect(again.estimate().labels).toBe(5);
+    await again.close();
+  });
+
+  it('moves an unreadable last line to a side file beside the journal, never deleting it', async () => {
+    const { path } = await labelledFile(3);
+    const torn = '{"s":7,"e":"label","i":4,"y"';
+    writeFileSync(path, readFileSync(path, 'utf8') + torn);
+    const warnings: string[] = [];
+    const reopened = await ActiveTestingSession.open(path, { onWarning: (m) => warnings.push(m) });
+    await reopened.close();
+    expect(warnings).toEqual([expect.stringContaining(`moved to ${path}.torn-1`)]);
+    expect(readFileSync(`${path}.torn-1`, 'utf8')).toBe(torn);
+    writeFileSync(path, readFileSync(path, 'utf8') + 'garbage\n');
+    const second = await ActiveTestingSession.open(path, { onWarning: () => undefined });
+    await second.close();
+    expect(readFileSync(`${path}.torn-1`, 'utf8')).toBe(torn);
+    expect(readFileSync(`${path}.torn-2`, 'utf8')).toBe('garbage\n');
+  });
+});
+
+describe('journal records are checked on replay', () => {
+  it.each([
+    ['a label out of range', (r: Record<string, unknown>) => r.e === 'label' && void (r.y = 7), /label 7 is not a class index in \[0, 2\]/],
+    ['a label as a string', (r: Record<string, unknown>) => r.e === 'label' && void (r.y = '1'), /label "1"/],
+    ['a fractional item', (r: Record<string, unknown>) => r.e === 'label' && void (r.i = 1.5), /item 1.5 is not a pool row/],
+    ['a probability as a string', (r: Record<string, unknown>) => r.e === 'propose' && void (r.q = '0.5'), /proposal probability "0.5"/],
+    ['an unknown kind', (r: Record<string, unknown>) => r.e === 'label' && void (r.e = 'lable'), /unknown record kind "lable"/],
+    ['a repeated sequence number', (r: Record<string, unknown>) => r.e === 'label' && void (r.s = 1), /record number 1 where 2 was expected/],
+    ['target scores of the wrong length', (r: Record<string, unknown>) => r.e === 'label' && void (r.f = [1, 2]), /target scores are not 3 finite numbers/],
+  ])('refuses %s with its line number', async (_name, edit, reason) => {
+    const { path, lines } = await labelledFile(2);
+    // The first record the edit applies to (it returns false for the others).
+    const at = lines.findIndex((line, n) => n > 0 && edit(JSON.parse(line) as Record<string, unknown>) !== false);
+    const record = JSON.parse(lines[at]) as Record<string, unknown>;
+    edit(record);
+    lines[at] = JSON.stringify(record);
+    writeFileSync(path, lines.join('\n') + '\n');
+    const error = await ActiveTestingSession.open(path).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(FileFormatError);
+    expect((error as Error).message).toMatch(new RegExp(`line ${at + 1}: `));
+    expect((error as Error).message).toMatch(reason);
+  });
+});
+
+describe('the journal refuses appends out of sequence', () => {
+  it('numbers every record and refuses a sequence number that is not the next one', () => {
+    const path = scratch();
+    const journal = FileJournal.create(path, { a: 1 });
+    journal.append({ e: 'x' }, 1);
+    expect(() => journal.append({ e: 'y' }, 3)).toThrow(SessionFileError);
+    expect(() => journal.append({ e: 'y' }, 1)).toThrow(/record 1 is out of sequence \(the journal holds 1 records\)/);
+    journal.append({ e: 'y' }, 2);
+    journal.close();
+    expect(FileJournal.read(path).records).toEqual([{ e: 'x' }, { e: 'y' }]);
+  });
+
+  it('refuses an append once another writer has appended to the file', () => {
+    const path = scratch();
+    FileJournal.create(path, { a: 1 }).close();
+    const first = FileJournal.openForAppend(path, FileJournal.read(path)).journal;
+    const second = FileJournal.openForAppend(path, FileJournal.read(path)).journal;
+    first.append({ e: 'x' }, 1);
+    expect(() => second.append({ e: 'y' }, 1)).toThrow(/another process has written to the session file/);
+    first.close();
+    second.close();
+    expect(FileJournal.read(path).records).toEqual([{ e: 'x' }]);
+  });
+
+  it('writes the sequence number into each session record', async () => {
+    const { lines } = await labelledFile(2);
+    expect(lines.slice(1).map((line) => (JSON.parse(line) as { s: number }).s)).toEqual([1, 2, 3, 4]);
+  });
+});
