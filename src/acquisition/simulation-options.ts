@@ -151,8 +151,25 @@ export function resolveSimulationOptions(
     numerics,
     eps,
   };
-  if (partial.random !== undefined) resolved.random = partial.random;
+  if (partial.random !== undefined) resolved.random = checkedRandom(partial.random);
   if (partial.onProgress !== undefined) resolved.onProgress = partial.onProgress;
   if (partial.signal !== undefined) resolved.signal = partial.signal;
   return resolved;
+}
+
+/**
+ * An injected random source that refuses any draw outside [0, 1) (NaN included) with an
+ * `InputError`, instead of letting it steer the sampler silently. Only injected sources are
+ * wrapped: the seeded default stream is correct by construction and stays unwrapped.
+ */
+function checkedRandom(source: RandomSource): RandomSource {
+  let draws = 0;
+  return () => {
+    const u = source();
+    if (!(typeof u === 'number' && u >= 0 && u < 1)) {
+      throw new InputError({ argument: 'random', expected: 'a function returning uniforms in [0, 1)', received: `${String(u)} at draw ${draws}` });
+    }
+    draws++;
+    return u;
+  };
 }

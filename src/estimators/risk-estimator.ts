@@ -2,6 +2,12 @@ import { InputError } from '../errors.js';
 import { CompensatedSum } from './compensated-sum.js';
 
 /**
+ * The largest proposal probability `add` accepts: 1, plus the rounding of a normalised weight
+ * (the last item of a pool can come out at 1.0000000000000002).
+ */
+export const MAX_PROBABILITY = 1 + 1e-9;
+
+/**
  * A risk estimate maintained incrementally as labels arrive: each `add` is O(1), and so are
  * `estimate` and the exact bootstrap variance.
  */
@@ -77,7 +83,14 @@ export abstract class TermMeanEstimator implements RiskEstimator {
     return 0;
   }
 
+  /**
+   * @throws {InputError} when `loss` is not a finite number, `q` is not a probability in (0, 1],
+   * or the estimator already holds as many labels as the pool has items.
+   */
   add(loss: number, q: number, index?: number): void {
+    // Number.isFinite is false for non-numbers too; `typeof` keeps strings from being coerced.
+    if (!Number.isFinite(loss)) throwBadLoss(loss, this.m);
+    if (typeof q !== 'number' || !(q > 0 && q <= MAX_PROBABILITY)) throwBadProbability(q, this.m);
     if (this.m >= this.capacity) throwOverCapacity(this.capacity, this.m + 1);
     const m = ++this.m;
     const p = this.primaryTerm(loss, q, m, index);
@@ -151,6 +164,19 @@ export abstract class TermMeanEstimator implements RiskEstimator {
  * The error for one label too many, out of line: it keeps `add` small enough for the compiler to
  * inline into a caller's loop, where passing its float arguments costs no allocation.
  */
+function throwBadLoss(loss: unknown, row: number): never {
+  throw new InputError({ argument: 'loss', expected: 'a finite number', received: describeValue(loss), row });
+}
+
+function throwBadProbability(q: unknown, row: number): never {
+  throw new InputError({ argument: 'q', expected: 'a proposal probability in (0, 1]', received: describeValue(q), row });
+}
+
+/** Numbers as they are; anything else by its type, so the message shows that it was not a number. */
+function describeValue(value: unknown): unknown {
+  return typeof value === 'number' ? value : `${typeof value} ${JSON.stringify(value) ?? String(value)}`;
+}
+
 function throwOverCapacity(capacity: number, received: number): never {
   throw new InputError({ argument: 'labels', expected: `at most ${capacity} labels (the pool size)`, received });
 }

@@ -1,0 +1,80 @@
+import { describe, expect, it } from 'vitest';
+import { simulate } from '../../src/acquisition/index.js';
+import { IidEstimator, ISEstimator, LUREEstimator } from '../../src/estimators/index.js';
+import { InputError } from '../../src/errors.js';
+import { simulationInput, syntheticPool } from '../acquisition/synthetic-pool.js';
+
+const estimators = [
+  ['LUREEstimator', () => new LUREEstimator(10)],
+  ['ISEstimator', () => new ISEstimator(10)],
+  ['IidEstimator', () => new IidEstimator()],
+] as const;
+
+const badLosses: unknown[] = [NaN, Infinity, -Infinity, '0.5', null, undefined, {}];
+const badProbabilities: unknown[] = [0, -0.1, 1.5, 1.01, NaN, Infinity, '0.5', null, undefined];
+
+describe.each(estimators)('%s.add', (_name, make) => {
+  it.each(badLosses)('refuses the loss %s with an InputError naming loss, and keeps its state', (loss) => {
+    const estimator = make();
+    estimator.add(0.5, 0.1);
+    const before = estimator.estimate();
+    const error = (() => {
+      try {
+        estimator.add(loss as number, 0.1);
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(error).toBeInstanceOf(InputError);
+    expect((error as InputError).argument).toBe('loss');
+    expect((error as InputError).row).toBe(1);
+    expect(estimator.count).toBe(1);
+    expect(estimator.estimate()).toBe(before);
+  });
+
+  it.each(badProbabilities)('refuses the proposal probability %s with an InputError naming q', (q) => {
+    const estimator = make();
+    expect(() => estimator.add(0.5, q as number)).toThrow(InputError);
+    expect(() => estimator.add(0.5, q as number)).toThrow(/^q \(row 0\): expected a proposal probability in \(0, 1\]/);
+    expect(estimator.count).toBe(0);
+  });
+
+  it('accepts q = 1, a loss of 0, negative finite losses (paired differences) and q rounded just above 1', () => {
+    const estimator = make();
+    estimator.add(0, 1);
+    estimator.add(-0.25, 0.5);
+    estimator.add(1, 1.0000000000000002);
+    expect(estimator.count).toBe(3);
+    expect(Number.isFinite(estimator.estimate())).toBe(true);
+  });
+});
+
+describe('simulate with an injected random source', () => {
+  const input = simulationInput(syntheticPool(30, 2, 1));
+  const options = { acquisition: 'surrogate-ce' as const, runs: 2, size: 10, threads: 1, bootstrap: 'none' as const };
+
+  it.each([
+    ['NaN', () => NaN],
+    ['1', () => 1],
+    ['a negative number', () => -0.2],
+    ['a string', () => '0.5' as unknown as number],
+  ])('refuses a source that returns %s with an InputError naming random', async (_name, random) => {
+    const error = await simulate(input, { ...options, random }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InputError);
+    expect((error as InputError).argument).toBe('random');
+    expect((error as Error).message).toMatch(/at draw 0/);
+  });
+
+  it('names the first bad draw of a source that goes bad later', async () => {
+    let n = 0;
+    const random = () => (++n > 5 ? NaN : 0.5);
+    await expect(simulate(input, { ...options, random })).rejects.toThrow(/got "NaN at draw 5"/);
+  });
+
+  it('runs a valid source as before', async () => {
+    let state = 1;
+    const random = () => ((state = (state * 48271) % 2147483647) - 1) / 2147483646;
+    const result = await simulate(input, { ...options, random });
+    expect(result.estimates.every(Number.isFinite)).toBe(true);
+  });
+});

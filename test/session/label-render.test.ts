@@ -1,0 +1,62 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { ActiveTestingSession } from '../../src/session/session.js';
+import { syntheticPool } from '../../src/simulate/syntheticPool.js';
+import { runCliCaptured } from '../helpers/cli.js';
+
+const N = 12;
+const pool = syntheticPool({ size: N, classes: 2, seed: 2 });
+const HOSTILE = 'title\x1b]0;owned\x07 clear\x1b[2J csi\u009b2J end\rover';
+
+async function hostileSession(): Promise<string> {
+  const path = join(mkdtempSync(join(tmpdir(), 'at-render-')), 'hostile.session');
+  const texts = Array.from({ length: N }, (_, i) => `${HOSTILE} ${i}\nsecond line\twith a tab`);
+  const ids = texts.map((_, i) => `id\x1b[31m${i}`);
+  const session = await ActiveTestingSession.create(path, { texts, ids, classes: ['neg\x1b[5m', 'pos'], targetScores: pool.modelScores, seed: 1 });
+  await session.close();
+  return path;
+}
+
+/** Escape sequences other than the screen clear and cursor home that the command itself sends. */
+const foreignEscapes = (out: string) => out.replaceAll('\x1b[2J\x1b[H', '').match(/[\x1b\u009b\r]/g) ?? [];
+
+describe('label renders control characters in the data visibly', () => {
+  const stdin = process.stdin as NodeJS.ReadStream & { setRawMode?: unknown };
+  const saved = { isTTY: stdin.isTTY, setRawMode: stdin.setRawMode };
+  afterEach(() => {
+    Object.defineProperty(stdin, 'isTTY', { value: saved.isTTY, configurable: true });
+    stdin.setRawMode = saved.setRawMode;
+    vi.restoreAllMocks();
+  });
+
+  it('on the interactive screen: text, ids and class names reach the terminal with no escape sequence', async () => {
+    const path = await hostileSession();
+    Object.defineProperty(stdin, 'isTTY', { value: true, configurable: true });
+    stdin.setRawMode = () => stdin;
+    let out = '';
+    vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      out += String(chunk);
+      if (out.includes('[q] quit')) setImmediate(() => stdin.emit('data', Buffer.from('q')));
+      return true;
+    });
+    const run = await runCliCaptured(['label', '--session', path]);
+    expect(run.code).toBe(0);
+    expect(out).toContain('title␛]0;owned␇ clear␛[2J csi\\u009b2J end␍over');
+    expect(out).toContain('\nsecond line\twith a tab');
+    expect(out).toMatch(/Item id␛\[31m\d+:/);
+    expect(out).toContain('[1] neg␛[5m');
+    expect(foreignEscapes(out)).toEqual([]);
+  });
+
+  it('in --answers mode: the ids it prints are rendered the same way', async () => {
+    const path = await hostileSession();
+    const answers = join(mkdtempSync(join(tmpdir(), 'at-render-')), 'answers.tsv');
+    writeFileSync(answers, ['label', ...Array.from({ length: N }, (_, i) => String(pool.labels[i]))].join('\n') + '\n');
+    // The session's ids are not row numbers, so the first item has no answer: the message names it.
+    const run = await runCliCaptured(['label', '--session', path, '--answers', answers, '--max-labels', '2']);
+    expect(run.stderr).toMatch(/no answer for item id␛\[31m\d+/);
+    expect(foreignEscapes(run.stdout + run.stderr)).toEqual([]);
+  });
+});
