@@ -7,6 +7,7 @@ import { visibleText } from '../io/visible-text.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { exportSessionLabels, labelsTsv } from '../session/export-labels.js';
 import type { Matrix } from '../matrix.js';
+import { SessionFileError } from '../session/errors.js';
 import { ActiveTestingSession, type SessionEstimate, type StoppingRule } from '../session/session.js';
 import { SESSION_ACQUISITIONS } from '../session/header.js';
 import type { BuiltinLoss } from '../session/loss.js';
@@ -296,7 +297,13 @@ function stoppingRule(values: OptionValues): StoppingRule {
 
 async function exportLabels(sessionPath: string, outPath: string): Promise<number> {
   const { labels, headerReadable, unreadableLines } = exportSessionLabels(sessionPath);
-  await writeFileAtomic(outPath, labelsTsv(labels));
+  try {
+    await writeFileAtomic(outPath, labelsTsv(labels));
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === undefined) throw error;
+    throw new SessionFileError(`cannot write ${outPath} (${code})`);
+  }
   const skips = labels.filter((l) => l.label === null).length;
   console.log(`exported ${labels.length - skips} labels and ${skips} skips from ${sessionPath} to ${outPath}`);
   if (!headerReadable) console.error('active-testing label: the header is unreadable: ids are row numbers and labels class indices');

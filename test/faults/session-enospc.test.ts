@@ -8,6 +8,7 @@ import { SessionFileError, SessionStateError } from '../../src/session/errors.js
 import { ActiveTestingSession, type CreateSessionOptions } from '../../src/session/session.js';
 import { syntheticPool } from '../../src/simulate/syntheticPool.js';
 import { runCliCaptured } from '../helpers/cli.js';
+import { FAULTS } from './budget.js';
 
 /**
  * A file system that runs out of space on demand: `failAfter` counts down the writes and fsyncs
@@ -32,7 +33,7 @@ const pool = syntheticPool({ size: N, classes: 2, seed: 8 });
 const ids = Array.from({ length: N }, (_, i) => `s${i}`);
 const options: CreateSessionOptions = { texts: ids.map((id) => `text ${id}`), ids, classes: ['a', 'b'], targetScores: pool.modelScores, surrogateScores: pool.surrogateScores, seed: 6 };
 const scratch = () => join(mkdtempSync(join(tmpdir(), 'at-enospc-')), 'pool.session');
-export const INJECTED_APPEND_FAULTS = 60;
+const INJECTED_APPEND_FAULTS = FAULTS.appendWriteFailures;
 
 describe('session appends on a full disk', () => {
   it(`loses no acknowledged label and leaves an openable journal, over ${INJECTED_APPEND_FAULTS} injected write failures`, async () => {
