@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, linkSync, lstatSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, linkSync, lstatSync, openSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
+import { basename, dirname, join } from 'node:path';
 import { SessionFileError, SessionLockedError } from './errors.js';
 import { faultPoint } from './fault.js';
 
@@ -96,6 +97,7 @@ export class SessionLock {
   static acquire(sessionPath: string): SessionLock {
     const lockPath = `${sessionPath}.lock`;
     const me: LockOwner = { pid: process.pid, host: hostname() };
+    removeLeftovers(lockPath);
     const temporary = writeOwnerFile(lockPath, me);
     try {
       faultPoint('lock:written');
@@ -122,6 +124,37 @@ export class SessionLock {
       unlinkSync(this.lockPath);
     } catch (error) {
       if (code(error) !== 'ENOENT') throw error;
+    }
+  }
+}
+
+/** Leftovers older than this, of a process that no longer exists, are removed: an acquisition takes milliseconds. */
+const LEFTOVER_AGE_MS = 60_000;
+
+/**
+ * Removes the pid files and moved-aside locks that processes killed in the middle of an
+ * acquisition left beside the lock (`<lock>.<pid>.<hex>.tmp` or `.stale`), once old enough that
+ * no acquisition in progress, on any machine sharing the folder, can still own them.
+ */
+function removeLeftovers(lockPath: string): void {
+  const folder = dirname(lockPath);
+  const prefix = `${basename(lockPath)}.`;
+  let names: string[];
+  try {
+    names = readdirSync(folder);
+  } catch {
+    return; // An unreadable folder: creating the lock reports the problem.
+  }
+  const now = Date.now();
+  for (const name of names) {
+    if (!name.startsWith(prefix)) continue;
+    const match = /^(\d+)\.[0-9a-f]{8}\.(tmp|stale)$/.exec(name.slice(prefix.length));
+    if (!match || processExists(Number(match[1]))) continue;
+    const path = join(folder, name);
+    try {
+      if (now - statSync(path).mtimeMs > LEFTOVER_AGE_MS) unlinkSync(path);
+    } catch {
+      // Removed by another process meanwhile.
     }
   }
 }

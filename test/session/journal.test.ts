@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { appendFileSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -86,5 +86,28 @@ describe('SessionLock', () => {
     const path = scratch();
     writeFileSync(`${path}.lock`, JSON.stringify({ pid: process.ppid, host: hostname() }));
     expect(() => SessionLock.acquire(path)).toThrow(SessionLockedError);
+  });
+});
+
+describe('SessionLock leftovers', () => {
+  it("removes the pid files and moved-aside locks of killed acquisitions once they are a minute old, and nothing else", () => {
+    const path = scratch();
+    const dead = Number(spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }).stdout);
+    const old = new Date(Date.now() - 120_000);
+    const names = {
+      oldTemporary: `${path}.lock.${dead}.0badf00d.tmp`,
+      oldAside: `${path}.lock.${dead}.0badf00d.stale`,
+      recent: `${path}.lock.${dead}.12345678.tmp`,
+      live: `${path}.lock.${process.pid}.87654321.tmp`,
+      unrelated: `${path}.lock.notes`,
+    };
+    for (const name of Object.values(names)) writeFileSync(name, '{}');
+    for (const name of [names.oldTemporary, names.oldAside, names.live, names.unrelated]) utimesSync(name, old, old);
+    SessionLock.acquire(path).release();
+    expect(existsSync(names.oldTemporary)).toBe(false);
+    expect(existsSync(names.oldAside)).toBe(false);
+    expect(existsSync(names.recent)).toBe(true);
+    expect(existsSync(names.live)).toBe(true);
+    expect(existsSync(names.unrelated)).toBe(true);
   });
 });
