@@ -1,5 +1,25 @@
+import { InputError } from '../errors.js';
 import { pairwiseSum } from '../metrics/index.js';
 import { checkPoolSize } from './lure.js';
+import { MAX_PROBABILITY } from './risk-estimator.js';
+
+/** Throws unless every q is a proposal probability in (0, 1] (as `RiskEstimator.add` requires). */
+function checkProbabilities(q: ArrayLike<number>): void {
+  for (let j = 0; j < q.length; j++) {
+    const value = q[j];
+    if (typeof value !== 'number' || !(value > 0 && value <= MAX_PROBABILITY)) {
+      throw new InputError({ argument: 'q', expected: 'proposal probabilities in (0, 1]', received: typeof value === 'number' ? value : typeof value, row: j });
+    }
+  }
+}
+
+/** Throws unless there is one finite loss per probability. */
+function checkLosses(losses: ArrayLike<number>, count: number): void {
+  if (losses.length !== count) throw new InputError({ argument: 'losses', expected: `${count} losses, one per q`, received: losses.length });
+  for (let j = 0; j < count; j++) {
+    if (!Number.isFinite(losses[j])) throw new InputError({ argument: 'losses', expected: 'finite numbers', received: typeof losses[j] === 'number' ? losses[j] : typeof losses[j], row: j });
+  }
+}
 
 /** The estimators of the reference's `estimators.py`. */
 export type ReferenceEstimatorName = 'iid' | 'lure' | 'is';
@@ -10,9 +30,11 @@ export type ReferenceEstimatorName = 'iid' | 'lure' | 'is';
  *
  * @example
  * lureWeights([0.5, 0.5], 4); // [2/3, 2/3]
+ * @throws {InputError} when a q is not a probability in (0, 1].
  */
 export function lureWeights(q: ArrayLike<number>, poolSize: number): Float64Array {
   checkPoolSize(poolSize);
+  checkProbabilities(q);
   const m = q.length;
   const out = new Float64Array(m);
   if (m === poolSize) return out.fill(1);
@@ -30,6 +52,7 @@ export function lureWeights(q: ArrayLike<number>, poolSize: number): Float64Arra
  */
 export function isWeights(q: ArrayLike<number>, poolSize: number): Float64Array {
   checkPoolSize(poolSize);
+  checkProbabilities(q);
   const out = new Float64Array(q.length);
   for (let j = 0; j < q.length; j++) out[j] = 1 / q[j] / poolSize;
   return out;
@@ -44,6 +67,7 @@ export function isWeights(q: ArrayLike<number>, poolSize: number): Float64Array 
 export function referenceWeights(estimator: ReferenceEstimatorName, q: ArrayLike<number>, poolSize: number): Float64Array {
   if (estimator === 'lure') return lureWeights(q, poolSize);
   if (estimator === 'is') return isWeights(q, poolSize);
+  checkProbabilities(q);
   return new Float64Array(q.length).fill(1);
 }
 
@@ -70,6 +94,7 @@ export function referenceEstimate(
  *
  * @example
  * weightedTerms('iid', [0.3, 0.9], [0.5, 0.5], 4); // [0.3, 0.9]
+ * @throws {InputError} when a q is not a probability in (0, 1], or a loss is missing or not finite.
  */
 export function weightedTerms(
   estimator: ReferenceEstimatorName,
@@ -78,6 +103,7 @@ export function weightedTerms(
   poolSize: number,
 ): Float64Array {
   const weights = referenceWeights(estimator, q, poolSize);
+  checkLosses(losses, weights.length);
   for (let j = 0; j < weights.length; j++) weights[j] = weights[j] * losses[j];
   return weights;
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { simulate } from '../../src/acquisition/index.js';
-import { IidEstimator, ISEstimator, LUREEstimator } from '../../src/estimators/index.js';
+import { IidEstimator, ISEstimator, isWeights, LUREEstimator, lureWeights, referenceEstimate, referenceWeights, weightedTerms } from '../../src/estimators/index.js';
 import { InputError } from '../../src/errors.js';
 import { simulationInput, syntheticPool } from '../acquisition/synthetic-pool.js';
 
@@ -76,5 +76,30 @@ describe('simulate with an injected random source', () => {
     const random = () => ((state = (state * 48271) % 2147483647) - 1) / 2147483646;
     const result = await simulate(input, { ...options, random });
     expect(result.estimates.every(Number.isFinite)).toBe(true);
+  });
+});
+
+describe('the reference-form (parity) functions', () => {
+  it.each([
+    ['lureWeights', () => lureWeights([0.5, 0], 4)],
+    ['isWeights', () => isWeights([NaN], 4)],
+    ['referenceWeights iid', () => referenceWeights('iid', [1.5], 4)],
+    ['referenceEstimate', () => referenceEstimate('lure', [0.3, 0.9], [0.5, -0.5], 4)],
+  ])('%s refuses a q outside (0, 1] with an InputError naming q and its row', (_name, call) => {
+    expect(call).toThrow(InputError);
+    expect(call).toThrow(/^q \(row \d\): expected proposal probabilities in \(0, 1\]/);
+  });
+
+  it.each([
+    ['a NaN loss', [0.3, NaN]],
+    ['an infinite loss', [Infinity, 0.3]],
+    ['a missing loss', [0.3]],
+  ])('weightedTerms and referenceEstimate refuse %s', (_name, losses) => {
+    expect(() => weightedTerms('lure', losses, [0.5, 0.5], 4)).toThrow(/^losses/);
+    expect(() => referenceEstimate('is', losses, [0.5, 0.5], 4)).toThrow(InputError);
+  });
+
+  it('still computes valid input exactly', () => {
+    expect(referenceEstimate('lure', [0.3, 0.9], [0.5, 0.5], 4)).toBeCloseTo(0.4, 15);
   });
 });
