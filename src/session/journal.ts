@@ -2,6 +2,7 @@ import { closeSync, fstatSync, fsyncSync, ftruncateSync, linkSync, openSync, rea
 import { dirname } from 'node:path';
 import { FileFormatError, OutputExistsError } from '../errors.js';
 import { SessionFileError } from './errors.js';
+import { recoveryHint } from './header.js';
 import { faultPoint, faultPointActive } from './fault.js';
 
 /** Where a session's records go: a durable file, or memory for simulations and tests. */
@@ -168,7 +169,7 @@ export class FileJournal implements JournalSink {
           tail = Buffer.from(bytes.subarray(start));
           break;
         }
-        throw new FileFormatError(path, `line ${lineNumber} is not a JSON object; the session file is damaged`);
+        throw new FileFormatError(path, `line ${lineNumber} is not a JSON object; the session file is damaged; ${recoveryHint(path)}`);
       }
       parsed.push(record as Record<string, unknown>);
       validLength = next;

@@ -143,6 +143,18 @@ describe('the end of a journal', () => {
 });
 
 describe('journal records are checked on replay', () => {
+  it('refuses a damaged line in the middle with its number and the way to export the other labels', async () => {
+    const { path, lines, history } = await labelledFile(3);
+    lines[2] = '{"s":2,"e":"label",';
+    writeFileSync(path, lines.join('\n') + '\n');
+    const error = await ActiveTestingSession.open(path).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(FileFormatError);
+    expect((error as Error).message).toMatch(/line 3 is not a JSON object; the session file is damaged; its labels can still be exported/);
+    const exported = exportSessionLabels(path);
+    expect(exported.unreadableLines).toEqual([3]);
+    expect(exported.labels.map((l) => l.id)).toEqual(history.slice(1).map((h) => h.id));
+  });
+
   it.each([
     ['a label out of range', (r: Record<string, unknown>) => r.e === 'label' && void (r.y = 7), /label 7 is not a class index in \[0, 2\]/],
     ['a label as a string', (r: Record<string, unknown>) => r.e === 'label' && void (r.y = '1'), /label "1"/],
