@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { loadCalibrationSet } from '../calibration/load.js';
 import { readTable, type Table } from '../dataset/read-table.js';
-import { FileFormatError, InputError, UsageError } from '../errors.js';
+import { FileFormatError, InputError, OutputExistsError, UsageError } from '../errors.js';
 import { readNpy } from '../io/npy.js';
 import { visibleText } from '../io/visible-text.js';
 import { writeFileAtomic } from '../io/atomic.js';
@@ -300,6 +300,7 @@ async function exportLabels(sessionPath: string, outPath: string): Promise<numbe
   try {
     await writeFileAtomic(outPath, labelsTsv(labels));
   } catch (error) {
+    if (error instanceof OutputExistsError) throw new OutputExistsError(outPath, 'choose another file for --export-labels (it is never overwritten)');
     const code = (error as NodeJS.ErrnoException).code;
     if (code === undefined) throw error;
     throw new SessionFileError(`cannot write ${outPath} (${code})`);

@@ -90,6 +90,12 @@ describe('session headers are checked before anything is written', () => {
     const rows = readFileSync(out, 'utf8').trimEnd().split('\n');
     expect(rows[0]).toBe('id\tlabel');
     expect(rows.slice(1)).toEqual(history.map((h) => `${h.index}\t${classes.indexOf(h.label!)}`));
+    const again = await runCliCaptured(['label', '--session', path, '--export-labels', out]);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toBe(`active-testing label: ${out} already exists; choose another file for --export-labels (it is never overwritten)`);
+    const missing = await runCliCaptured(['label', '--session', join(dirname(path), 'none.session'), '--export-labels', join(dirname(path), 'x.tsv')]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/^active-testing label: \S+none\.session: cannot read the session file \(ENOENT\)$/);
   });
 
   it('exports skips and leaves out undone labels', async () => {
