@@ -116,10 +116,15 @@ export class SessionLock {
     }
   }
 
-  /** Removes the lock file (idempotent). */
+  /**
+   * Removes the lock file (idempotent), unless it is no longer this process's: a lock that another
+   * process took over (this one was judged stale) is left to its new owner.
+   */
   release(): void {
     if (this.released) return;
     this.released = true;
+    const owner = readOwner(this.lockPath);
+    if (owner !== undefined && (owner.pid !== process.pid || owner.host !== hostname())) return;
     try {
       unlinkSync(this.lockPath);
     } catch (error) {

@@ -89,6 +89,17 @@ describe('SessionLock', () => {
   });
 });
 
+describe('SessionLock release', () => {
+  it("leaves alone a lock that another process has taken over", () => {
+    const path = scratch();
+    const lock = SessionLock.acquire(path);
+    const other = JSON.stringify({ pid: process.ppid, host: hostname() });
+    writeFileSync(`${path}.lock`, other);
+    lock.release();
+    expect(readFileSync(`${path}.lock`, 'utf8')).toBe(other);
+  });
+});
+
 describe('SessionLock leftovers', () => {
   it("removes the pid files and moved-aside locks of killed acquisitions once they are a minute old, and nothing else", () => {
     const path = scratch();
