@@ -95,7 +95,7 @@ const SYSTEM_ERRORS: Record<string, string> = {
 function describeSystemError(error: NodeJS.ErrnoException): string {
   const what = SYSTEM_ERRORS[error.code as string];
   const path = error.path ?? (error as { dest?: string }).dest;
-  if (what === undefined || path === undefined) return error.message;
+  if (what === undefined) return error.message;
   const hint = error.code === 'ENOSPC' || error.code === 'EDQUOT' ? '; free some space and run again' : '';
-  return `${path}: ${what} (${error.code}, ${error.syscall})${hint}`;
+  return `${path === undefined ? '' : `${path}: `}${what} (${error.code}, ${error.syscall})${hint}`;
 }

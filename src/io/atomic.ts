@@ -130,6 +130,10 @@ async function writeDurably(path: string, data: Uint8Array | string): Promise<vo
   try {
     await handle.writeFile(data);
     await handle.sync();
+  } catch (error) {
+    // Errors of a file handle do not say which file: name it, for the message the user sees.
+    if (typeof error === 'object' && error !== null && (error as NodeJS.ErrnoException).path === undefined) (error as NodeJS.ErrnoException).path = path;
+    throw error;
   } finally {
     await handle.close();
   }

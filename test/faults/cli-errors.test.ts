@@ -251,7 +251,7 @@ describe('credentials never reach a message', () => {
     try {
       const { port } = server.address() as AddressInfo;
       const client = new OpenAIHttpClient({ apiKey: 'zz-secret-key-value', retry: { initialDelayMs: 1, maxRetries: 3 } });
-      const error = await client.postJson(`http://127.0.0.1:${port}/v1/completions`, {}).catch((e: unknown) => e as Error);
+      const error = (await client.postJson(`http://127.0.0.1:${port}/v1/completions`, {}).catch((e: unknown) => e)) as Error;
       expect(error.message).toMatch(new RegExp(`HTTP ${status}: bad credentials: Bearer \\*\\*\\*; the server refused the API key \\(not retried\\)`));
       expect(error.message).not.toContain('zz-secret-key-value');
       expect(requests).toBe(1);
