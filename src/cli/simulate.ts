@@ -122,7 +122,8 @@ Options:
 Outputs in DIR: estimates.npy (float64, rows×runs; row k = estimate after k·step+1 labels),
 samples.npy (int64, size×runs), q.npy (float64, size×runs), bootstrap_variance.npy (rows×runs,
 unless --bootstrap none) and summary.json (true_risk, labels, mse, median_se, bias, coverage, config,
-version). Exit codes: 0 success, 1 bad input or failure, 2 usage error.`;
+version). summary.json is written last: a folder without it holds an interrupted run, which is
+refused unless --force. Exit codes: 0 success, 1 bad input or failure, 2 usage error.`;
 
 function bootstrapOption(values: OptionValues): SimulationOptions['bootstrap'] | undefined {
   const value = values.bootstrap;
