@@ -93,6 +93,7 @@ async function faultInjectionPause(): Promise<void> {
  *
  * @example
  * await assertFolderWritable('runs/a', '--out');
+ * @throws InputError when the path is a file, lies inside a file, or cannot be written by this user.
  */
 export async function assertFolderWritable(dir: string, argument = 'out'): Promise<void> {
   let path = resolve(dir);

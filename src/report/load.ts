@@ -52,6 +52,7 @@ const ESTIMATES = 'estimates.npy';
  *
  * @example
  * checkInputFolders(['runs/a', 'runs/b']);
+ * @throws InputError naming the file, or the folder given twice.
  */
 export function checkInputFolders(dirs: readonly string[]): void {
   const seen = new Map<string, string>();

@@ -24,6 +24,7 @@ export const SIMULATION_COMMIT_MARKER = 'summary.json';
  *
  * @example
  * for (const note of await prepareSimulationFolder('runs/a', { force: false })) console.error(note);
+ * @throws InputError when the folder cannot be written; OutputExistsError when it holds outputs and `force` is not set.
  */
 export async function prepareSimulationFolder(dir: string, options: { force?: boolean; argument?: string } = {}): Promise<string[]> {
   await assertFolderWritable(dir, options.argument ?? 'out');
@@ -56,7 +57,13 @@ export function poolFingerprint(scores: Float32Array | Float64Array, labels: Arr
   return `sha256:${hash.digest('hex').slice(0, 16)}`;
 }
 
-/** Bytes that a simulation's results and their encoding take at the peak, for refusing early what cannot fit. */
+/**
+ * Bytes that a simulation's results and their encoding take at the peak, for refusing early what
+ * cannot fit in memory.
+ *
+ * @example
+ * simulationOutputBytes({ runs: 1000, size: 400, step: 1, bootstrap: 'exact' }); // 27_200_000 (27 MB)
+ */
 export function simulationOutputBytes(options: { runs: number; size: number; step: number; bootstrap: unknown }): number {
   const rowBytes = Math.ceil(options.size / options.step) * 8 * (options.bootstrap === 'none' ? 1 : 2);
   // In memory: estimates (and bootstrap variances) f8, samples i4, q f8.
