@@ -1,18 +1,21 @@
-import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { createReadStream, existsSync, readFileSync, statSync } from 'node:fs';
+import { readdir, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fetchHubTable, parseHubSpec } from '../dataset/hub.js';
 import { readTable } from '../dataset/read-table.js';
 import { TextClassificationDataset, type DatasetSpec } from '../dataset/text-classification-dataset.js';
-import { CancelledError, InputError, OutputExistsError, UsageError } from '../errors.js';
+import { CancelledError, FileFormatError, InputError, OutputExistsError, UsageError } from '../errors.js';
 import { ScoreCheckpoint } from '../evaluation/checkpoint.js';
 import { selectIclExamples } from '../evaluation/icl.js';
 import { runScoringJob } from '../evaluation/scoring-job.js';
-import { writeOutputFolder } from '../io/atomic.js';
+import { assertFolderWritable, writeOutputFolder } from '../io/atomic.js';
+import { redactSecrets } from '../io/redact.js';
 import { encodeNpy } from '../io/npy.js';
 import { Model } from '../model/model.js';
 import { OPENAI_CLI_HELP, OPENAI_CLI_OPTIONS, openAIBackendFromCli, remoteProgressReporter } from '../model/backends/openaiCli.js';
 import { isOpenAIModelSpec } from '../model/backends/openaiTarget.js';
+import { MODEL_DTYPES } from '../model/transformers-backend.js';
 import { VERSION } from '../version.js';
 import type { Command } from './command.js';
 import { choiceOption, flag, integerOption, parseOptions, requiredString, type OptionValues } from './options.js';
@@ -74,7 +77,7 @@ In-context examples (the surrogate of the paper):
 Running:
   --batch-size N          items per forward pass (default 16)
   --device cpu|cuda|auto  default cpu
-  --dtype fp32|fp16|q8|…  weight precision as transformers.js names it (default fp32)
+  --dtype D               weight precision: ${MODEL_DTYPES.join(' | ')} (default fp32)
   --out DIR               output folder
   --force                 replace results made with another configuration
 
@@ -83,7 +86,8 @@ ${OPENAI_CLI_HELP}
 Outputs in DIR: scores.npy (N×K float32 raw label logits, rows in dataset order after removing
 ICL rows), labels.npy (N int32) and meta.json (accuracy, loss, classes, label_token_ids,
 first_prompt, icl_rows, timings, config, version). Rerunning the same command on the same DIR
-resumes an interrupted run; a different configuration is refused unless --force.`;
+resumes an interrupted run; a different configuration, or inputs whose contents changed (the
+--data and --icl-data files, the model's files), is refused, naming what changed, unless --force.`;
 
 /** What determines the results; a rerun with the same configuration resumes or finds them done. */
 interface EvaluateConfig {
@@ -99,6 +103,8 @@ interface EvaluateConfig {
   icl_examples: number;
   icl_data: string | null;
   icl_seed: number;
+  /** Content hashes of what the options name, so that a file changed at the same path is noticed. */
+  inputs: { data: string; icl_data: string | null; model: string };
 }
 
 async function readConfig(values: OptionValues): Promise<EvaluateConfig> {
@@ -124,7 +130,7 @@ async function readConfig(values: OptionValues): Promise<EvaluateConfig> {
   const data = requiredString(values, 'data');
   return {
     model: existsSync(model) ? resolve(model) : model,
-    dtype: (values['dtype'] as string | undefined) ?? 'fp32',
+    dtype: choiceOption(values, 'dtype', MODEL_DTYPES) ?? 'fp32',
     data: data.startsWith('hub:') ? data : resolve(data),
     classes,
     instruction,
@@ -135,7 +141,69 @@ async function readConfig(values: OptionValues): Promise<EvaluateConfig> {
     icl_examples: iclExamples,
     icl_data: iclData === null || iclData.startsWith('hub:') ? iclData : resolve(iclData),
     icl_seed: integerOption(values, 'icl-seed') ?? 0,
+    inputs: { data: '', icl_data: null, model: '' },
   };
+}
+
+async function hashFile(path: string, hash = createHash('sha256')): Promise<ReturnType<typeof createHash>> {
+  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  return hash;
+}
+
+/** `sha256:<hex>` of a data file's bytes; a Hub dataset is named by its spec (its rows are fetched as published). */
+async function fingerprintData(source: string): Promise<string> {
+  if (source.startsWith('hub:')) return source;
+  try {
+    return `sha256:${(await hashFile(source)).digest('hex')}`;
+  } catch (error) {
+    throw new InputError({ argument: '--data', expected: 'a readable file', received: `${source} (${(error as Error).message})` });
+  }
+}
+
+/** A model folder's files (config, tokenizer, ONNX weights) hashed together; a Hub id or server by its name. */
+async function fingerprintModel(model: string): Promise<string> {
+  if (isOpenAIModelSpec(model) || !existsSync(model) || !statSync(model).isDirectory()) return redactSecrets(model);
+  const hash = createHash('sha256');
+  const onnx = existsSync(join(model, 'onnx')) ? (await readdir(join(model, 'onnx'))).sort().map((f) => `onnx/${f}`) : [];
+  for (const file of ['config.json', 'tokenizer.json', 'tokenizer_config.json', ...onnx]) {
+    const path = join(model, file);
+    if (!existsSync(path) || !statSync(path).isFile()) continue;
+    hash.update(`${file}\0`);
+    await hashFile(path, hash);
+  }
+  return `sha256:${hash.digest('hex')}`;
+}
+
+/** The precision the weights were loaded at: `auto` is the model's own choice (its config.json's transformers.js_config.dtype), else fp32 on cpu and cuda. */
+function ranDtype(model: string, dtype: string): string {
+  if (dtype !== 'auto') return dtype;
+  try {
+    const config = JSON.parse(readFileSync(join(model, 'config.json'), 'utf8')) as { 'transformers.js_config'?: { dtype?: unknown } };
+    const own = config['transformers.js_config']?.dtype;
+    if (typeof own === 'string' && own !== 'auto') return own;
+  } catch {
+    // A Hub id or a folder without a readable config.json: the library default applies.
+  }
+  return 'fp32';
+}
+
+/** The option or input of `config` that differs from `other`'s, as the user would name it. */
+function changedSettings(config: EvaluateConfig, other: unknown): string[] {
+  if (typeof other !== 'object' || other === null) return ['the whole configuration (unreadable)'];
+  const recorded = other as Record<string, unknown>;
+  const names: Record<string, string> = { data: 'the contents of --data', icl_data: 'the contents of --icl-data', model: 'the model files' };
+  const changed: string[] = [];
+  for (const [key, value] of Object.entries(config)) {
+    if (key === 'inputs') {
+      const inputs = (recorded.inputs ?? {}) as Record<string, unknown>;
+      for (const [input, hash] of Object.entries(config.inputs)) {
+        if (JSON.stringify(inputs[input]) !== JSON.stringify(hash)) changed.push(recorded.inputs === undefined ? 'input fingerprints (not recorded by the earlier run)' : (names[input] ?? input));
+      }
+    } else if (JSON.stringify(recorded[key]) !== JSON.stringify(value)) {
+      changed.push(`--${key.replace(/_/g, '-')}`);
+    }
+  }
+  return [...new Set(changed)];
 }
 
 async function loadData(source: string, config: EvaluateConfig, limit: number | null): Promise<TextClassificationDataset> {
@@ -150,13 +218,25 @@ async function checkOutputFolder(out: string, config: EvaluateConfig, force: boo
   const metaPath = join(out, 'meta.json');
   const same = (other: unknown) => JSON.stringify(other) === JSON.stringify(config);
   if (existsSync(metaPath)) {
-    const meta = JSON.parse(await readFile(metaPath, 'utf8')) as { config?: unknown };
+    let meta: { config?: unknown };
+    try {
+      meta = JSON.parse(await readFile(metaPath, 'utf8')) as { config?: unknown };
+    } catch (error) {
+      throw new FileFormatError(metaPath, `is not readable JSON (${(error as Error).message}); pass --force to start fresh`);
+    }
     if (same(meta.config) && !force) return true;
-    if (!force) throw new OutputExistsError(metaPath, 'it holds results of another configuration; pass --force to replace them');
+    if (!force) {
+      throw new OutputExistsError(metaPath, `it holds results made with other settings or inputs (changed: ${changedSettings(config, meta.config).join(', ')}); pass --force to start fresh`);
+    }
   }
   const pending = await ScoreCheckpoint.pendingConfig(join(out, CHECKPOINT));
   if (pending !== null && !same(pending)) {
-    if (!force) throw new OutputExistsError(join(out, `${CHECKPOINT}.partial.json`), 'an unfinished run of another configuration is there; pass --force to discard it');
+    if (!force) {
+      throw new OutputExistsError(
+        join(out, `${CHECKPOINT}.partial.json`),
+        `an unfinished run made with other settings or inputs is there (changed: ${changedSettings(config, pending).join(', ')}); resuming would mix their scores: pass --force to discard it and start fresh`,
+      );
+    }
     await ScoreCheckpoint.discard(join(out, CHECKPOINT));
   }
   return false;
@@ -170,6 +250,12 @@ export const evaluateCommand: Command = {
     const values = parseOptions(argv, OPTIONS);
     const config = await readConfig(values);
     const out = requiredString(values, 'out');
+    await assertFolderWritable(out, '--out');
+    config.inputs = {
+      data: await fingerprintData(config.data),
+      icl_data: config.icl_data === null ? null : await fingerprintData(config.icl_data),
+      model: await fingerprintModel(config.model),
+    };
     const batchSize = integerOption(values, 'batch-size') ?? 16;
     if (batchSize < 1) throw new UsageError('--batch-size: expected a positive integer');
     const device = choiceOption(values, 'device', DEVICES) ?? 'cpu';
@@ -228,7 +314,7 @@ export const evaluateCommand: Command = {
         icl_rows: iclRows,
         timings: { load_seconds: loadSeconds, scoring_seconds: result.timings.scoringSeconds, items_per_second: result.timings.itemsPerSecond, items_scored_now: result.scoredNow },
         config,
-        run: { batch_size: batchSize, device, prefix_cache: prefixCache },
+        run: { batch_size: batchSize, device, prefix_cache: prefixCache, dtype: remote ? null : ranDtype(config.model, config.dtype) },
         version: VERSION,
       };
       await writeOutputFolder(out, [

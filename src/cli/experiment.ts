@@ -2,6 +2,7 @@ import { isAbsolute, relative } from 'node:path';
 import { CancelledError } from '../errors.js';
 import { loadExperimentConfig } from '../experiment/config.js';
 import { runExperiment, type ExperimentEvent } from '../experiment/experiment.js';
+import { assertFolderWritable } from '../io/atomic.js';
 import type { Command } from './command.js';
 import { flag, integerOption, parseOptions, requiredString } from './options.js';
 import { formatDuration, progressBar } from './progress.js';
@@ -68,6 +69,7 @@ export const experimentCommand: Command = {
     });
     const configPath = requiredString(values, 'config');
     const out = requiredString(values, 'out');
+    await assertFolderWritable(out, '--out');
     const threads = integerOption(values, 'threads');
     const json = flag(values, 'json');
     const config = loadExperimentConfig(configPath);

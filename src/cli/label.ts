@@ -148,7 +148,9 @@ async function readAnswers(path: string, column: string): Promise<Map<string, st
   const answers = new Map<string, string | null>();
   table.rows.forEach((row, i) => {
     const answer = String(row[labelColumn]).trim();
-    answers.set(idColumn === -1 ? String(i) : String(row[idColumn]), answer === 'skip' ? null : answer);
+    const id = idColumn === -1 ? String(i) : String(row[idColumn]);
+    if (answers.has(id)) throw new FileFormatError(path, `line ${i + 2}: a second answer for item id "${id}" (--answers takes one answer per item)`);
+    answers.set(id, answer === 'skip' ? null : answer);
   });
   return answers;
 }

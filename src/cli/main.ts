@@ -1,6 +1,16 @@
 #!/usr/bin/env node
-import { runCli } from './run.js';
+import { redactSecrets } from '../io/redact.js';
+import { describeFailure, runCli } from './run.js';
 
-runCli(process.argv.slice(2)).then((code) => {
+const argv = process.argv.slice(2);
+// A failure outside the command's own promise (a worker, a stray callback) still ends in one line.
+const fail = (error: unknown): void => {
+  console.error(redactSecrets(`active-testing ${argv[0] ?? ''}: ${describeFailure(error, argv[0] ?? '').message}`));
+  process.exit(1);
+};
+process.on('uncaughtException', fail);
+process.on('unhandledRejection', fail);
+
+runCli(argv).then((code) => {
   process.exitCode = code;
 });

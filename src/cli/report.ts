@@ -1,7 +1,9 @@
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { UsageError } from '../errors.js';
+import { checkInputFolders } from '../report/load.js';
 import { writeReport } from '../report/report.js';
+import { assertFolderWritable } from '../io/atomic.js';
 import type { Command } from './command.js';
 import { progressBar } from './progress.js';
 
@@ -37,8 +39,10 @@ export const reportCommand: Command = {
   async run(argv) {
     const { values, positionals } = parseReportArgs(argv);
     if (positionals.length === 0) throw new UsageError('give at least one simulate or experiment output folder');
+    checkInputFolders(positionals);
     const out = values.out ?? (positionals.length === 1 ? join(positionals[0] as string, 'report') : undefined);
     if (out === undefined) throw new UsageError('--out is required with several input folders');
+    await assertFolderWritable(out, '--out');
     const json = values.json === true;
     const progress = json ? { update() {}, finish() {} } : progressBar({ label: 'figures' });
     const result = await writeReport(positionals, {

@@ -1,4 +1,5 @@
 import { ActiveTestingError, UsageError } from '../errors.js';
+import { redactSecrets } from '../io/redact.js';
 import type { Command } from './command.js';
 import { simulateCommand } from './simulate.js';
 import { labelCommand } from './label.js';
@@ -29,7 +30,7 @@ export async function runCli(argv: string[]): Promise<number> {
   }
   const command = commands.find((c) => c.name === name);
   if (!command) {
-    console.error(`active-testing: unknown command "${name}"\n\n${usage()}`);
+    console.error(redactSecrets(`active-testing: unknown command "${name}"\n\n${usage()}`));
     return 2;
   }
   if (rest.includes('--help') || rest.includes('-h')) {
@@ -39,19 +40,62 @@ export async function runCli(argv: string[]): Promise<number> {
   try {
     return await command.run(rest);
   } catch (error) {
-    if (error instanceof UsageError) {
-      console.error(`active-testing ${name}: ${error.message}\nRun \`active-testing ${name} --help\` for usage.`);
-      return 2;
-    }
-    if (error instanceof ActiveTestingError) {
-      console.error(`active-testing ${name}: ${error.message}`);
-      return 1;
-    }
-    if (error instanceof TypeError && 'code' in error && String((error as { code: unknown }).code).startsWith('ERR_PARSE_ARGS')) {
-      console.error(`active-testing ${name}: ${error.message}\nRun \`active-testing ${name} --help\` for usage.`);
-      return 2;
-    }
-    console.error(`active-testing ${name}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
-    return 1;
+    const { message, code } = describeFailure(error, name);
+    console.error(redactSecrets(`active-testing ${name}: ${message}`));
+    return code;
   }
+}
+
+const MEMORY_ERRORS = /Array buffer allocation failed|Invalid typed array length|Invalid array buffer length|Invalid array length|Invalid string length/;
+
+/**
+ * What to print for an error that ended a command, in one line, and the exit code: usage errors
+ * exit 2; bad input, file-system failures and running out of memory exit 1 without a stack trace.
+ * Only an unexpected error (a bug) shows where it happened, and only with ACTIVE_TESTING_DEBUG set.
+ */
+export function describeFailure(error: unknown, command: string, env: NodeJS.ProcessEnv = process.env): { message: string; code: number } {
+  const usageHint = (text: string) => `${text}\nRun \`active-testing ${command} --help\` for usage.`;
+  if (error instanceof UsageError) return { message: usageHint(oneLine(error.message)), code: 2 };
+  if (error instanceof ActiveTestingError) return { message: oneLine(error.message), code: 1 };
+  if (error instanceof TypeError && 'code' in error && String((error as { code: unknown }).code).startsWith('ERR_PARSE_ARGS')) {
+    return { message: usageHint(oneLine(error.message)), code: 2 };
+  }
+  if (isSystemError(error)) return { message: oneLine(describeSystemError(error)), code: 1 };
+  if (error instanceof RangeError && MEMORY_ERRORS.test(error.message)) {
+    return { message: `out of memory (${error.message}); ask for less work (fewer runs, a smaller size) or run on a machine with more memory`, code: 1 };
+  }
+  const text = error instanceof Error ? error.message : String(error);
+  if (env.ACTIVE_TESTING_DEBUG) return { message: error instanceof Error ? (error.stack ?? text) : text, code: 1 };
+  return { message: `unexpected error: ${oneLine(text)} (set ACTIVE_TESTING_DEBUG=1 to see where it happened)`, code: 1 };
+}
+
+function oneLine(text: string): string {
+  return text.replace(/\s*\n\s*/g, ' ').trim();
+}
+
+function isSystemError(error: unknown): error is NodeJS.ErrnoException {
+  return error instanceof Error && typeof (error as NodeJS.ErrnoException).code === 'string' && typeof (error as NodeJS.ErrnoException).syscall === 'string';
+}
+
+const SYSTEM_ERRORS: Record<string, string> = {
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  ENOSPC: 'no space left on the device',
+  EDQUOT: 'disk quota exceeded',
+  EROFS: 'the file system is read-only',
+  ENOTDIR: 'a part of the path is a file, not a folder',
+  EISDIR: 'is a folder, not a file',
+  ENOENT: 'no such file or folder',
+  EEXIST: 'already exists',
+  EMFILE: 'too many open files',
+  EIO: 'input/output error',
+};
+
+/** `path: what went wrong (CODE)` for a failed file-system call. */
+function describeSystemError(error: NodeJS.ErrnoException): string {
+  const what = SYSTEM_ERRORS[error.code as string];
+  const path = error.path ?? (error as { dest?: string }).dest;
+  if (what === undefined) return error.message;
+  const hint = error.code === 'ENOSPC' || error.code === 'EDQUOT' ? '; free some space and run again' : '';
+  return `${path === undefined ? '' : `${path}: `}${what} (${error.code}, ${error.syscall})${hint}`;
 }

@@ -6,13 +6,20 @@ import {
   type SimulationResult,
 } from '../acquisition/simulate.js';
 import { InputError, UsageError } from '../errors.js';
-import { assertOutputsWritable } from '../io/atomic.js';
+import { totalmem } from 'node:os';
 import { ACQUISITION_FUNCTIONS, BUILTIN_LOSSES, LOSS_OPTION_NAMES, type BuiltinLoss } from '../metrics/index.js';
 import { PROPOSAL_ACQUISITIONS } from '../acquisition/adaptive/index.js';
 import { loadCalibrationSet } from '../calibration/index.js';
 import { DEMO_LABEL_COUNTS, rowsAtLabelCounts, runDemo, type DemoResult } from '../simulate/demo.js';
 import { loadSimulationPool } from '../simulate/inputs.js';
-import { SIMULATION_FILES, summarizeSimulation, writeSimulationOutputs, type SimulationSummary } from '../simulate/outputs.js';
+import {
+  poolFingerprint,
+  prepareSimulationFolder,
+  simulationOutputBytes,
+  summarizeSimulation,
+  writeSimulationOutputs,
+  type SimulationSummary,
+} from '../simulate/outputs.js';
 import type { Command } from './command.js';
 import { choiceOption, flag, integerOption, numberOption, parseOptions, requiredString, type OptionValues } from './options.js';
 import { progressBar } from './progress.js';
@@ -115,7 +122,8 @@ Options:
 Outputs in DIR: estimates.npy (float64, rows×runs; row k = estimate after k·step+1 labels),
 samples.npy (int64, size×runs), q.npy (float64, size×runs), bootstrap_variance.npy (rows×runs,
 unless --bootstrap none) and summary.json (true_risk, labels, mse, median_se, bias, coverage, config,
-version). Exit codes: 0 success, 1 bad input or failure, 2 usage error.`;
+version). summary.json is written last: a folder without it holds an interrupted run, which is
+refused unless --force. Exit codes: 0 success, 1 bad input or failure, 2 usage error.`;
 
 function bootstrapOption(values: OptionValues): SimulationOptions['bootstrap'] | undefined {
   const value = values.bootstrap;
@@ -160,6 +168,20 @@ async function withFlagNames<T>(work: () => T | Promise<T>): Promise<T> {
       throw new InputError({ argument: flagName, expected: error.expected, received: error.received, row: error.row });
     }
     throw error;
+  }
+}
+
+const GIB = 1024 ** 3;
+
+/** Refuses, before allocating anything, a simulation whose results cannot fit in this machine's memory. */
+function assertFitsInMemory(options: Pick<SimulationOptions, 'runs' | 'size' | 'step' | 'bootstrap'>, available = totalmem()): void {
+  const needed = simulationOutputBytes(options);
+  if (needed > available * 0.8) {
+    throw new InputError({
+      argument: '--runs',
+      expected: `runs × size that fit in memory: ${options.runs} runs of ${options.size} labels need about ${(needed / GIB).toFixed(1)} GiB for their results, this machine has ${(available / GIB).toFixed(1)} GiB; use fewer --runs or a smaller --size`,
+      received: options.runs,
+    });
   }
 }
 
@@ -269,7 +291,7 @@ async function runSimulation(values: OptionValues): Promise<number> {
   const out = requiredString(values, 'out');
   const force = flag(values, 'force');
   const given = simulationOptions(values);
-  await assertOutputsWritable(out, SIMULATION_FILES, { force });
+  for (const note of await prepareSimulationFolder(out, { force, argument: '--out' })) console.error(note);
   const pool = await loadSimulationPool(files);
   const calibrationFiles = { scores: values['calibration-scores'], labels: values['calibration-labels'] };
   if ((calibrationFiles.scores === undefined) !== (calibrationFiles.labels === undefined)) {
@@ -280,6 +302,7 @@ async function runSimulation(values: OptionValues): Promise<number> {
   }
   const { rows, cols } = pool.modelScores;
   const options = await withFlagNames(() => resolveSimulationOptions(given, rows, pool.surrogateScores !== undefined));
+  assertFitsInMemory(options);
   const input = {
     modelScores: { data: pool.modelScores.data, shape: [rows, cols] as [number, number] },
     ...(pool.surrogateScores ? { surrogateScores: { data: pool.surrogateScores.data, shape: [rows, cols] as [number, number] } } : {}),
@@ -294,6 +317,7 @@ async function runSimulation(values: OptionValues): Promise<number> {
     ...(calibrationFiles.scores === undefined ? {} : { calibrationScores: calibrationFiles.scores, calibrationLabels: calibrationFiles.labels }),
     poolSize: rows,
     classes: cols,
+    pool_fingerprint: poolFingerprint(pool.modelScores.data, pool.labels),
   }, BUILTIN_LOSSES[result.options.loss].perItem(pool.modelScores, pool.labels));
   await writeSimulationOutputs(out, result, summary, { force });
   console.log(describeRun(summary, result, out, rows, cols));

@@ -37,24 +37,59 @@ export function tableFormat(path: string): TableFormat {
  */
 export async function readTable(path: string, format: TableFormat = tableFormat(path)): Promise<Table> {
   if (format === 'parquet') return readParquet(path);
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = await readFile(path, 'utf8');
+    bytes = await readFile(path);
   } catch (error) {
     throw new FileFormatError(path, `cannot read: ${(error as Error).message}`);
   }
+  let text = decodeUtf8(bytes, path);
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   if (format === 'jsonl') return parseJsonLines(text, path);
   const records = format === 'csv' ? parseCsv(text, path) : text.split(/\r?\n/).map((line) => line.split('\t'));
   while (records.length > 0 && isBlank(records[records.length - 1] as string[])) records.pop();
   const [header, ...rows] = records;
   if (!header) throw new FileFormatError(path, 'empty file; expected a header line');
+  header.forEach((name, column) => {
+    const first = header.indexOf(name);
+    if (first !== column) throw new FileFormatError(path, `line 1: column ${column + 1} is named "${name}" like column ${first + 1}; column names must be unique`);
+  });
   rows.forEach((row, i) => {
     if (row.length !== header.length) {
       throw new FileFormatError(path, `line ${i + 2}: ${row.length} fields, expected ${header.length} (${header.join(', ')})`);
     }
   });
   return { columns: header, rows };
+}
+
+/** The text of a UTF-8 file; invalid bytes are refused with their line and column rather than read as U+FFFD. */
+function decodeUtf8(bytes: Buffer, path: string): string {
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    const offset = firstInvalidUtf8(bytes);
+    const lines = bytes.subarray(0, offset).toString('utf8').split('\n');
+    const column = (lines.at(-1) ?? '').length + 1;
+    const byte = (bytes[offset] ?? 0).toString(16).padStart(2, '0');
+    throw new FileFormatError(path, `line ${lines.length}, column ${column}: invalid UTF-8 (byte 0x${byte} at offset ${offset}); save the file as UTF-8`);
+  }
+}
+
+/** Offset of the first byte that does not start a valid UTF-8 sequence (the length when all are valid). */
+function firstInvalidUtf8(bytes: Uint8Array): number {
+  const decoder = new TextDecoder('utf-8', { fatal: true });
+  for (let i = 0; i < bytes.length; ) {
+    const lead = bytes[i] as number;
+    const length = lead < 0x80 ? 1 : lead >= 0xc2 && lead <= 0xdf ? 2 : lead >= 0xe0 && lead <= 0xef ? 3 : lead >= 0xf0 && lead <= 0xf4 ? 4 : 0;
+    if (length === 0 || i + length > bytes.length) return i;
+    try {
+      decoder.decode(bytes.subarray(i, i + length));
+    } catch {
+      return i;
+    }
+    i += length;
+  }
+  return bytes.length;
 }
 
 function isBlank(record: string[]): boolean {

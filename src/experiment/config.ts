@@ -260,7 +260,7 @@ function folderName(name: string): string {
     .toLowerCase()
     .replace(/[()]/g, '')
     .replace(/[^a-z0-9.+-]+/g, '-')
-    .replace(/^-+|-+$/g, '');
+    .replace(/^[.-]+|-+$/g, '');
   return slug === '' ? 'setting' : slug;
 }
 

@@ -29,7 +29,9 @@ export function resolveEvaluateSteps(input: unknown, baseDir: string): Map<strin
     throw new InputError({ argument: 'evaluate', expected: 'an object of named evaluate steps' });
   }
   for (const [name, value] of Object.entries(input)) {
-    if (!/^[A-Za-z0-9._-]+$/.test(name)) throw new InputError({ argument: `evaluate.${name}`, expected: 'a step name of letters, digits, ".", "_" or "-"', received: name });
+    if (!/^[A-Za-z0-9_-][A-Za-z0-9._-]*$/.test(name)) {
+      throw new InputError({ argument: `evaluate.${name}`, expected: 'a plain step name: letters, digits, ".", "_" or "-", not starting with "." (it names a folder)', received: name });
+    }
     if (typeof value !== 'object' || value === null || Array.isArray(value)) {
       throw new InputError({ argument: `evaluate.${name}`, expected: 'an object of evaluate options (e.g. { "model": ..., "data": ..., "classes": ... })' });
     }

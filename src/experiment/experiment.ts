@@ -4,12 +4,12 @@ import { readdir, readFile, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { simulate, type SimulationOptions } from '../acquisition/simulate.js';
 import { CancelledError, InputError, OutputExistsError } from '../errors.js';
-import { writeFileAtomic } from '../io/atomic.js';
+import { assertFolderWritable, writeFileAtomic } from '../io/atomic.js';
 import type { Matrix } from '../matrix.js';
 import { loadCalibrationSet } from '../calibration/index.js';
 import { BUILTIN_LOSSES } from '../metrics/index.js';
 import { loadSimulationPool, type LoadedPool } from '../simulate/inputs.js';
-import { summarizeSimulation, writeSimulationOutputs } from '../simulate/outputs.js';
+import { poolFingerprint, summarizeSimulation, writeSimulationOutputs } from '../simulate/outputs.js';
 import { VERSION } from '../version.js';
 import type { ExperimentConfig, ResolvedSetting } from './config.js';
 import { EVALUATE_REFERENCE, evaluateStepFolder, runEvaluateSteps } from './evaluate-steps.js';
@@ -59,6 +59,7 @@ export interface ExperimentSettingResult {
  */
 export async function runExperiment(grid: ExperimentConfig, options: ExperimentOptions): Promise<ExperimentSettingResult[]> {
   const out = resolve(options.out);
+  await assertFolderWritable(out);
   const started = performance.now();
   const emit = options.onEvent ?? (() => {});
   await runEvaluateSteps(new Map(Object.entries(grid.evaluate)), out, options.force ?? false, (step) =>
@@ -122,6 +123,7 @@ export async function runExperiment(grid: ExperimentConfig, options: ExperimentO
       ...(setting.calibration ? { calibrationScores: setting.calibration.scores, calibrationLabels: setting.calibration.labels } : {}),
       poolSize,
       classes: pool.modelScores.cols,
+      pool_fingerprint: poolFingerprint(pool.modelScores.data, pool.labels),
     }, BUILTIN_LOSSES[config.loss].perItem(pool.modelScores, pool.labels));
     // Files in an unfinished folder come from an interrupted run of this same setting: replace them.
     await removeInterruptedWrites(folder);

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
-import { access, mkdir, open, rename, rm } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
-import { OutputExistsError } from '../errors.js';
+import { access, mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
+import { InputError, OutputExistsError } from '../errors.js';
 
 /** Whether an existing file may be replaced. */
 export interface WriteOptions {
@@ -23,6 +23,12 @@ export interface OutputFolderOptions extends WriteOptions {
    * never leaves a stale file from an earlier run beside its own results.
    */
   managed?: readonly string[];
+  /**
+   * The file whose presence says the folder is complete (e.g. `summary.json`). It is renamed into
+   * place after every other file, and with `force` an existing one is removed before any other
+   * file is replaced, so that a run killed half-way never leaves a folder that looks complete.
+   */
+  commitMarker?: string;
 }
 
 async function exists(path: string): Promise<boolean> {
@@ -38,12 +44,97 @@ function temporaryName(path: string): string {
   return join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
 }
 
+const TEMPORARY = /^\.(.+)\.(\d+)\.[0-9a-f]{8}\.tmp$/;
+
+function processAlive(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Removes the temporary files that an earlier writer of `names` in `dir` left behind when it was
+ * killed (those of a process still running are kept). Returns the names removed, so that the
+ * caller can say that an earlier run was interrupted.
+ *
+ * @example
+ * const left = await removeStaleTemporaries('runs/a', ['estimates.npy', 'summary.json']);
+ * if (left.length > 0) console.error(`removed ${left.length} files of an interrupted run`);
+ */
+export async function removeStaleTemporaries(dir: string, names: readonly string[]): Promise<string[]> {
+  let entries: string[];
+  try {
+    entries = await readdir(dir);
+  } catch {
+    return [];
+  }
+  const stale = entries.filter((entry) => {
+    const match = TEMPORARY.exec(entry);
+    return match !== null && names.includes(match[1] as string) && !processAlive(Number(match[2]));
+  });
+  await Promise.all(stale.map((entry) => rm(join(dir, entry), { force: true })));
+  return stale;
+}
+
+/** A delay before each step of an output write, set only by the fault-injection tests to kill a writer between steps. */
+async function faultInjectionPause(): Promise<void> {
+  const ms = Number(process.env.ACTIVE_TESTING_FAULT_DELAY_MS ?? 0);
+  if (ms > 0) await new Promise((done) => setTimeout(done, ms));
+}
+
+/**
+ * Refuses early, before any work, an output folder that cannot be written: `dir` (or, when it
+ * does not exist yet, its nearest existing parent) must be a folder this user may write to.
+ * Throws `InputError` naming `argument` (e.g. `--out`) and what is wrong.
+ *
+ * @example
+ * await assertFolderWritable('runs/a', '--out');
+ * @throws InputError when the path is a file, lies inside a file, or cannot be written by this user.
+ */
+export async function assertFolderWritable(dir: string, argument = 'out'): Promise<void> {
+  let path = resolve(dir);
+  for (;;) {
+    let isDirectory: boolean;
+    try {
+      isDirectory = (await stat(path)).isDirectory();
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      const parent = dirname(path);
+      if ((code === 'ENOENT' || code === 'ENOTDIR') && parent !== path) {
+        path = parent;
+        continue;
+      }
+      throw new InputError({ argument, expected: 'a folder that can be written', received: `${dir} (${(error as Error).message})` });
+    }
+    if (!isDirectory) {
+      const where = path === resolve(dir) ? 'is a file' : `cannot be created: ${path} is a file`;
+      throw new InputError({ argument, expected: 'a folder (or a path where one can be created)', received: `${dir}, which ${where}` });
+    }
+    try {
+      await access(path, constants.W_OK | constants.X_OK);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      const reason = code === 'EROFS' ? 'is on a read-only file system' : 'is not writable by this user';
+      throw new InputError({ argument, expected: 'a folder that can be written', received: `${dir} (${path} ${reason})` });
+    }
+    return;
+  }
+}
+
 /** Writes `data` to `path` and flushes it to disk. */
 async function writeDurably(path: string, data: Uint8Array | string): Promise<void> {
   const handle = await open(path, 'wx');
   try {
     await handle.writeFile(data);
     await handle.sync();
+  } catch (error) {
+    // Errors of a file handle do not say which file: name it, for the message the user sees.
+    if (typeof error === 'object' && error !== null && (error as NodeJS.ErrnoException).path === undefined) (error as NodeJS.ErrnoException).path = path;
+    throw error;
   } finally {
     await handle.close();
   }
@@ -79,6 +170,7 @@ export async function writeFileAtomic(path: string, data: Uint8Array | string, o
  * await assertOutputsWritable('runs/a', ['estimates.npy', 'summary.json'], { force: false });
  */
 export async function assertOutputsWritable(dir: string, names: readonly string[], options: WriteOptions = {}): Promise<void> {
+  await assertFolderWritable(dir);
   if (options.force) return;
   for (const name of names) {
     const path = join(dir, name);
@@ -104,19 +196,44 @@ export async function writeOutputFolder(dir: string, files: readonly OutputFile[
   const stale = (options.managed ?? []).filter((name) => !written.includes(name));
   await assertOutputsWritable(dir, [...written, ...stale], options);
   await mkdir(dir, { recursive: true });
+  await removeStaleTemporaries(dir, [...written, ...stale]);
+  const marker = options.commitMarker;
+  const ordered = marker === undefined ? files : [...files.filter((f) => f.name !== marker), ...files.filter((f) => f.name === marker)];
   const staged: Array<{ temporary: string; path: string }> = [];
   try {
-    for (const file of files) {
+    for (const file of ordered) {
       const path = join(dir, file.name);
       const temporary = temporaryName(path);
       staged.push({ temporary, path });
+      await faultInjectionPause();
       await writeDurably(temporary, file.data);
+    }
+    if (marker !== undefined) {
+      await rm(join(dir, marker), { force: true });
+      await Promise.all(stale.map((name) => rm(join(dir, name), { force: true })));
+    }
+    for (const { temporary, path } of staged) {
+      await faultInjectionPause();
+      await rename(temporary, path);
     }
   } catch (error) {
     await Promise.all(staged.map(({ temporary }) => rm(temporary, { force: true })));
     throw error;
   }
-  for (const { temporary, path } of staged) await rename(temporary, path);
-  await Promise.all(stale.map((name) => rm(join(dir, name), { force: true })));
+  if (marker === undefined) await Promise.all(stale.map((name) => rm(join(dir, name), { force: true })));
+  await syncFolder(dir);
   return staged.map(({ path }) => path);
+}
+
+/** Flushes a folder's entries (the renames) to disk; not every platform can open a folder. */
+async function syncFolder(dir: string): Promise<void> {
+  let handle;
+  try {
+    handle = await open(dir, 'r');
+    await handle.sync();
+  } catch {
+    // Windows cannot fsync a folder; the renames are still atomic there.
+  } finally {
+    await handle?.close();
+  }
 }

@@ -1,3 +1,4 @@
+import { InputError } from '../errors.js';
 import type { Matrix } from '../matrix.js';
 import { stableSoftmax } from './softmax.js';
 import { checkLabels } from './validate.js';
@@ -9,9 +10,12 @@ import { checkLabels } from './validate.js';
  * @example
  * const f = { data: Float64Array.of(1, 1, 0, 2, 3, 1), rows: 3, cols: 2 };
  * accuracy(f, Int32Array.of(1, 1, 1)); // 1/3: row 0 ties and picks class 0
+ * @throws InputError when a score is NaN (no class is the most probable) or labels do not fit the scores.
  */
 export function accuracy(scores: Matrix, labels: Int32Array): number {
   checkLabels(scores, labels);
+  const nan = scores.data.findIndex((v) => Number.isNaN(v));
+  if (nan >= 0) throw new InputError({ argument: 'scores', expected: 'numbers, not NaN', received: NaN, row: Math.floor(nan / scores.cols) });
   const { rows, cols, data } = stableSoftmax(scores);
   let correct = 0;
   for (let i = 0; i < rows; i++) {

@@ -32,6 +32,12 @@ export interface ModelLoadOptions {
 }
 
 /** The files a local model folder must hold, in transformers.js's layout. */
+/** The weight precisions transformers.js knows (`auto` picks the device's default). */
+export const MODEL_DTYPES = ['auto', 'fp32', 'fp16', 'q8', 'int8', 'uint8', 'q4', 'bnb4', 'q4f16'] as const;
+
+/** The config.json fields that bound a model's input length, in the order they are trusted. */
+const POSITION_LIMIT_FIELDS = ['max_position_embeddings', 'n_positions', 'n_ctx'] as const;
+
 export const MODEL_FOLDER_FILES = ['config.json', 'tokenizer.json', 'tokenizer_config.json', 'onnx/model.onnx'] as const;
 
 // Minimal structural views of the transformers.js objects used here, so that the library's public
@@ -55,6 +61,7 @@ interface TfSession {
 interface TfModel {
   (inputs: Record<string, unknown>): Promise<Record<string, TfTensor>>;
   sessions: Record<string, TfSession>;
+  config?: Record<string, unknown>;
   dispose(): Promise<unknown>;
 }
 interface TfLoader<T> {
@@ -134,6 +141,8 @@ export class TransformersBackend implements ScoringBackend {
   readonly unknownTokenId: number | null;
   /** Whether the graph takes a key/value cache, so that shared prefixes can be cached. */
   readonly supportsPrefixCache: boolean;
+  /** The longest input the model takes, from its config.json (`max_position_embeddings`, `n_positions` or `n_ctx`), or null when it does not say. */
+  readonly maxPositions: { tokens: number; field: string } | null;
   /** Tokens run through the model so far (padding excluded), for benchmarks and progress lines. */
   tokensProcessed = 0;
   private readonly tf: TransformersModule;
@@ -155,6 +164,9 @@ export class TransformersBackend implements ScoringBackend {
     this.unknownTokenId = tokenizer.unk_token_id ?? null;
     this.padTokenId = tokenizer.pad_token_id ?? tokenizer.eos_token_id ?? 0;
     this.padLeft = this.inputNames.includes('position_ids');
+    const config = model.config ?? {};
+    const limitField = POSITION_LIMIT_FIELDS.find((field) => typeof config[field] === 'number' && (config[field] as number) > 0);
+    this.maxPositions = limitField === undefined ? null : { tokens: config[limitField] as number, field: limitField };
   }
 
   /**
@@ -165,6 +177,9 @@ export class TransformersBackend implements ScoringBackend {
    * const backend = await TransformersBackend.fromPretrained('onnx-community/Llama-3.2-1B', { dtype: 'q8', device: 'auto' });
    */
   static async fromPretrained(idOrPath: string, options: ModelLoadOptions = {}): Promise<TransformersBackend> {
+    if (options.dtype !== undefined && !(MODEL_DTYPES as readonly string[]).includes(options.dtype)) {
+      throw new InputError({ argument: 'dtype', expected: `one of ${MODEL_DTYPES.join(', ')}`, received: options.dtype });
+    }
     const local = isLocalModelPath(idOrPath);
     const id = local ? resolve(idOrPath) : idOrPath;
     if (local) checkModelFolder(id);
@@ -205,6 +220,14 @@ export class TransformersBackend implements ScoringBackend {
     const sequences = await Promise.all(prompts.map((p) => this.tokenize(p)));
     sequences.forEach((s, i) => {
       if (s.length === 0) throw new InputError({ argument: 'prompts', expected: 'a prompt with at least one token', row: i, received: prompts[i] });
+      if (this.maxPositions !== null && s.length > this.maxPositions.tokens) {
+        const { tokens, field } = this.maxPositions;
+        throw new InputError({
+          argument: 'prompts',
+          expected: `a prompt of at most ${tokens} tokens, the model's limit (${field}); shorten the instruction, the text or use fewer ICL examples`,
+          received: `a prompt of ${s.length} tokens`,
+        });
+      }
     });
     const prefix = options.sharedPrefix && this.supportsPrefixCache ? await this.prefixCache(options.sharedPrefix) : null;
     const cached: number[] = [];

@@ -1,7 +1,7 @@
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
-import { FileFormatError } from '../errors.js';
+import { FileFormatError, InputError } from '../errors.js';
 import { readNpy } from '../io/npy.js';
 import type { Matrix } from '../matrix.js';
 import { EXPERIMENT_MANIFEST, SETTING_MARKER, settingName, type ExperimentManifest } from '../experiment/manifest.js';
@@ -20,6 +20,7 @@ const SUMMARY = 'summary.json';
  * const settings = await loadReportSettings(['runs/grid', 'runs/ase']);
  */
 export async function loadReportSettings(dirs: readonly string[]): Promise<ReportSetting[]> {
+  checkInputFolders(dirs);
   const settings: ReportSetting[] = [];
   for (const dir of dirs.map((d) => resolve(d))) {
     const manifestPath = join(dir, EXPERIMENT_MANIFEST);
@@ -30,7 +31,7 @@ export async function loadReportSettings(dirs: readonly string[]): Promise<Repor
         if (!existsSync(join(folder, SETTING_MARKER))) continue;
         settings.push(await loadSimulation(folder, entry.name, entry.labelOffset));
       }
-    } else if (existsSync(join(dir, SUMMARY)) || !existsSync(dir)) {
+    } else if (existsSync(join(dir, SUMMARY)) || !existsSync(dir) || existsSync(join(dir, ESTIMATES))) {
       settings.push(await loadSimulation(dir));
     } else {
       for (const folder of await simulationSubfolders(dir)) settings.push(await loadSimulation(folder));
@@ -39,12 +40,55 @@ export async function loadReportSettings(dirs: readonly string[]): Promise<Repor
   if (settings.length === 0) {
     throw new FileFormatError(dirs.join(', '), 'holds no finished simulation (expected summary.json and estimates.npy, or experiment.json)');
   }
+  checkSamePool(settings);
   return uniqueNames(settings);
+}
+
+const ESTIMATES = 'estimates.npy';
+
+/**
+ * Refuses, before anything is read, inputs that are files rather than folders and a folder given
+ * twice (it would be two rows of the same runs).
+ *
+ * @example
+ * checkInputFolders(['runs/a', 'runs/b']);
+ * @throws InputError naming the file, or the folder given twice.
+ */
+export function checkInputFolders(dirs: readonly string[]): void {
+  const seen = new Map<string, string>();
+  for (const dir of dirs) {
+    const path = resolve(dir);
+    if (existsSync(path) && !statSync(path).isDirectory()) {
+      throw new InputError({ argument: 'dirs', expected: 'simulate or experiment output folders', received: `${dir}, which is a file` });
+    }
+    const earlier = seen.get(path);
+    if (earlier !== undefined) {
+      throw new InputError({ argument: 'dirs', expected: 'each folder once (the same runs would be two rows)', received: earlier === dir ? `${dir} twice` : `${earlier} and ${dir}, the same folder` });
+    }
+    seen.set(path, dir);
+  }
+}
+
+/** Runs on different pools (other scores, labels or pool size) cannot share one table: their true risks and errors do not compare. */
+function checkSamePool(settings: readonly ReportSetting[]): void {
+  const describe = (s: ReportSetting) => `${s.dir} (${s.pool?.fingerprint ?? `N = ${s.pool?.size}`})`;
+  for (const [i, a] of settings.entries()) {
+    for (const b of settings.slice(i + 1)) {
+      const differ =
+        (a.pool?.fingerprint !== undefined && b.pool?.fingerprint !== undefined && a.pool.fingerprint !== b.pool.fingerprint) ||
+        (a.pool?.size !== undefined && b.pool?.size !== undefined && a.pool.size !== b.pool.size);
+      if (differ) {
+        throw new InputError({ argument: 'dirs', expected: 'runs on one pool (report different pools separately)', received: `${describe(a)} and ${describe(b)}, runs on different pools` });
+      }
+    }
+  }
 }
 
 /** Sub-folders holding simulate outputs, e.g. those of `simulate --demo`, in name order. */
 async function simulationSubfolders(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { withFileTypes: true });
+  const interrupted = entries.find((e) => e.isDirectory() && !existsSync(join(dir, e.name, SUMMARY)) && existsSync(join(dir, e.name, ESTIMATES)));
+  if (interrupted !== undefined) throw interruptedRun(join(dir, interrupted.name));
   return entries
     .filter((e) => e.isDirectory() && existsSync(join(dir, e.name, SUMMARY)) && existsSync(join(dir, e.name, 'estimates.npy')))
     .map((e) => join(dir, e.name))
@@ -61,6 +105,7 @@ interface SimulationSummary {
 
 async function loadSimulation(dir: string, name?: string, labelOffset = 0): Promise<ReportSetting> {
   const summaryPath = join(dir, SUMMARY);
+  if (!existsSync(summaryPath) && existsSync(join(dir, ESTIMATES))) throw interruptedRun(dir);
   let summary: SimulationSummary;
   try {
     summary = JSON.parse(await readFile(summaryPath, 'utf8')) as SimulationSummary;
@@ -93,11 +138,24 @@ async function loadSimulation(dir: string, name?: string, labelOffset = 0): Prom
     acquisition,
     estimator,
     trueRisk: summary.true_risk,
+    pool: poolOf(config),
     labels,
     labelOffset,
     estimates,
     ...(bootstrapVariance ? { bootstrapVariance } : {}),
     ...(varianceRatio ? { varianceRatio } : {}),
+  };
+}
+
+function interruptedRun(dir: string): FileFormatError {
+  return new FileFormatError(dir, `holds an interrupted simulate run (${ESTIMATES} without ${SUMMARY}, which is written last); run simulate again with --force`);
+}
+
+/** The pool a run estimated on, as far as its summary says: the fingerprint of its scores and labels, and its size. */
+function poolOf(config: Record<string, unknown>): ReportSetting['pool'] {
+  return {
+    ...(typeof config.pool_fingerprint === 'string' ? { fingerprint: config.pool_fingerprint } : {}),
+    ...(typeof config.poolSize === 'number' ? { size: config.poolSize } : {}),
   };
 }
 

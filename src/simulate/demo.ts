@@ -6,7 +6,7 @@ import { encodeNpy } from '../io/npy.js';
 import type { Matrix } from '../matrix.js';
 import { writeReport, type ReportResult } from '../report/report.js';
 import { lossPerItem } from '../metrics/index.js';
-import { SIMULATION_FILES, summarizeSimulation, toJson, writeSimulationOutputs, type SimulationSummary } from './outputs.js';
+import { poolFingerprint, SIMULATION_FILES, summarizeSimulation, toJson, writeSimulationOutputs, type SimulationSummary } from './outputs.js';
 import { syntheticPool } from './syntheticPool.js';
 
 /** Label counts at which the demo compares active testing with random labelling. */
@@ -112,7 +112,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
     { name: 'labels.npy', data: encodeNpy({ data: BigInt64Array.from(pool.labels, BigInt), shape: [poolSize], dtype: 'i8' }) },
   ];
   const [modelScores, surrogateScores, labels] = poolOutputs.map((file) => join(poolDir, file.name));
-  const poolInputs = { modelScores, surrogateScores, labels, pool: 'built-in synthetic', poolSeed: seed };
+  const poolInputs = { modelScores, surrogateScores, labels, pool: 'built-in synthetic', poolSeed: seed, pool_fingerprint: poolFingerprint(pool.modelScores.data, pool.labels) };
   const methods: Array<[DemoMethodName, Partial<SimulationOptions>]> = [
     ['adaptive-lure', { acquisition: 'adaptive', estimator: 'lure' }],
     ['iid', { acquisition: 'iid', estimator: 'iid' }],

@@ -1,6 +1,10 @@
 import { varianceRatioRows } from '../acquisition/adaptive/index.js';
 import type { SimulationResult } from '../acquisition/simulate.js';
-import { writeOutputFolder, type OutputFile } from '../io/atomic.js';
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { OutputExistsError } from '../errors.js';
+import { assertFolderWritable, assertOutputsWritable, removeStaleTemporaries, writeOutputFolder, type OutputFile } from '../io/atomic.js';
 import { encodeNpy } from '../io/npy.js';
 import type { Matrix } from '../matrix.js';
 import { coverage, meanBias, medianSe, mse, rowMedian } from '../metrics/index.js';
@@ -8,6 +12,66 @@ import { VERSION } from '../version.js';
 
 /** Every file a simulation output folder can hold; with `force`, all of them are replaced. */
 export const SIMULATION_FILES = ['estimates.npy', 'samples.npy', 'q.npy', 'bootstrap_variance.npy', 'summary.json'] as const;
+
+/** The file written last: a simulation folder without it is unfinished, whatever else it holds. */
+export const SIMULATION_COMMIT_MARKER = 'summary.json';
+
+/**
+ * Gets a simulation output folder ready, before any work: refuses a folder that cannot be written
+ * (`InputError` naming `argument`), removes the temporary files of an earlier run that was
+ * killed, and refuses existing outputs unless `force`, saying when they are those of an
+ * interrupted run (`.npy` files without `summary.json`). Returns lines to tell the user.
+ *
+ * @example
+ * for (const note of await prepareSimulationFolder('runs/a', { force: false })) console.error(note);
+ * @throws InputError when the folder cannot be written; OutputExistsError when it holds outputs and `force` is not set.
+ */
+export async function prepareSimulationFolder(dir: string, options: { force?: boolean; argument?: string } = {}): Promise<string[]> {
+  await assertFolderWritable(dir, options.argument ?? 'out');
+  const notes: string[] = [];
+  const removed = await removeStaleTemporaries(dir, SIMULATION_FILES);
+  if (removed.length > 0) notes.push(`${dir}: an earlier run was interrupted while writing; removed its ${removed.length} temporary file(s)`);
+  const partial = SIMULATION_FILES.filter((name) => name !== SIMULATION_COMMIT_MARKER && existsSync(join(dir, name)));
+  if (partial.length > 0 && !existsSync(join(dir, SIMULATION_COMMIT_MARKER))) {
+    if (!options.force) {
+      const cleaned = removed.length > 0 ? ` (its ${removed.length} temporary file(s) were removed)` : '';
+      throw new OutputExistsError(dir, `it holds an interrupted run${cleaned}: ${partial.join(', ')} without ${SIMULATION_COMMIT_MARKER}; pass --force (or { force: true }) to replace it`);
+    }
+    notes.push(`${dir}: replacing an interrupted run (${partial.join(', ')} without ${SIMULATION_COMMIT_MARKER})`);
+  }
+  await assertOutputsWritable(dir, SIMULATION_FILES, { force: options.force });
+  return notes;
+}
+
+/**
+ * A short content hash of a pool (the target's scores and the labels), recorded in `summary.json`
+ * as `config.pool_fingerprint` so that a report can refuse to compare runs on different pools.
+ *
+ * @example
+ * poolFingerprint(scores.data, labels); // 'sha256:3f1c…' (16 hex digits)
+ */
+export function poolFingerprint(scores: Float32Array | Float64Array, labels: ArrayLike<number>): string {
+  const hash = createHash('sha256');
+  hash.update(scores instanceof Float32Array ? Float64Array.from(scores) : scores);
+  hash.update(Int32Array.from(labels));
+  return `sha256:${hash.digest('hex').slice(0, 16)}`;
+}
+
+/**
+ * Bytes that a simulation's results and their encoding take at the peak, for refusing early what
+ * cannot fit in memory.
+ *
+ * @example
+ * simulationOutputBytes({ runs: 1000, size: 400, step: 1, bootstrap: 'exact' }); // 27_200_000 (27 MB)
+ */
+export function simulationOutputBytes(options: { runs: number; size: number; step: number; bootstrap: unknown }): number {
+  const rowBytes = Math.ceil(options.size / options.step) * 8 * (options.bootstrap === 'none' ? 1 : 2);
+  // In memory: estimates (and bootstrap variances) f8, samples i4, q f8.
+  const results = rowBytes + options.size * (4 + 8);
+  // Beside them while writing: the .npy encodings, the samples as int64 and again encoded.
+  const encodings = rowBytes + options.size * (8 + 8 + 8);
+  return options.runs * (results + encodings);
+}
 
 /** The contents of `summary.json`. Per-row arrays have one entry per row of `estimates.npy`. */
 export interface SimulationSummary {
@@ -75,6 +139,8 @@ export function toJson(value: unknown): string {
  * `samples.npy` (int64, size×runs), `q.npy` (float64, size×runs), `bootstrap_variance.npy`
  * (float64, rows×runs, when bootstrapped) and `summary.json`. Existing output files are refused
  * unless `force`, which replaces all of them (and removes a stale `bootstrap_variance.npy`).
+ * `summary.json` is the commit marker: it is removed first and renamed into place last, so a
+ * folder with it is complete, and temporary files left by a killed earlier run are removed.
  *
  * @example
  * const result = await simulate(pool, { runs: 100 });
@@ -95,5 +161,5 @@ export async function writeSimulationOutputs(
     files.push({ name: 'bootstrap_variance.npy', data: encodeNpy({ data: result.bootstrapVariance, shape: [result.rows, result.runs], dtype: 'f8' }) });
   }
   files.push({ name: 'summary.json', data: toJson(summary) });
-  return writeOutputFolder(dir, files, { force: options.force, managed: SIMULATION_FILES });
+  return writeOutputFolder(dir, files, { force: options.force, managed: SIMULATION_FILES, commitMarker: SIMULATION_COMMIT_MARKER });
 }

@@ -1,4 +1,5 @@
 import { ActiveTestingError, CancelledError } from '../../errors.js';
+import { redactSecrets, registerSecret } from '../../io/redact.js';
 
 /** A request to an inference server that failed for good: after its retries, or at once when retrying cannot help. */
 export class RemoteModelError extends ActiveTestingError {
@@ -9,7 +10,7 @@ export class RemoteModelError extends ActiveTestingError {
     /** The HTTP status of the last answer, when there was one. */
     readonly status?: number,
   ) {
-    super(`${url}: ${reason}`);
+    super(redactSecrets(`${url}: ${reason}`));
   }
 }
 
@@ -77,6 +78,7 @@ export class OpenAIHttpClient {
   constructor(options: OpenAIHttpClientOptions = {}) {
     this.policy = { ...DEFAULT_RETRY_POLICY, ...options.retry };
     this.apiKey = options.apiKey;
+    registerSecret(options.apiKey);
     this.onRetry = options.onRetry;
   }
 
@@ -101,7 +103,7 @@ export class OpenAIHttpClient {
           );
         }
         const delayMs = Math.max(backoff, error.retryAfterMs ?? 0);
-        this.onRetry?.({ url, attempt: attempt + 1, reason: error.message, delayMs });
+        this.onRetry?.({ url, attempt: attempt + 1, reason: redactSecrets(error.message), delayMs });
         await sleep(delayMs, signal);
       }
     }
@@ -129,6 +131,10 @@ export class OpenAIHttpClient {
         parseRetryAfter(response.headers.get('retry-after')),
       );
     }
+    if (response.status === 401 || response.status === 403) {
+      const hint = this.apiKey ? 'the server refused the API key' : 'the server wants an API key: set OPENAI_API_KEY (or name the variable with --api-key-env)';
+      throw new RemoteModelError(url, `HTTP ${response.status}${serverMessage(text)}; ${hint} (not retried)`, response.status);
+    }
     if (!response.ok) {
       throw new RemoteModelError(url, `HTTP ${response.status}${serverMessage(text)}`, response.status);
     }
@@ -155,11 +161,11 @@ function serverMessage(text: string): string {
     const parsed = JSON.parse(text) as { error?: { message?: unknown } | string; message?: unknown };
     const message =
       typeof parsed.error === 'string' ? parsed.error : (parsed.error?.message ?? parsed.message ?? undefined);
-    if (typeof message === 'string') return `: ${message}`;
+    if (typeof message === 'string') return `: ${redactSecrets(message)}`;
   } catch {
     // Not JSON: quote the start of the text instead.
   }
-  return `: ${text.slice(0, 200)}`;
+  return `: ${redactSecrets(text.slice(0, 200))}`;
 }
 
 function describeNetworkError(error: unknown): string {

@@ -1,4 +1,5 @@
 import { InputError } from '../../errors.js';
+import { redactSecrets, registerSecret } from '../../io/redact.js';
 
 /** Where a served model lives: the API base URL (ending in `/v1`), the model name, and the key if any. */
 export interface OpenAITarget {
@@ -33,20 +34,28 @@ export function parseOpenAIModelSpec(
   options: { apiKeyEnv?: string; env?: NodeJS.ProcessEnv } = {},
 ): OpenAITarget {
   const expected = 'openai:<http(s) base URL>#<model name>, e.g. openai:http://localhost:8000/v1#my-model';
-  if (!isOpenAIModelSpec(spec)) throw new InputError({ argument: '--model', expected, received: spec });
+  if (!isOpenAIModelSpec(spec)) throw new InputError({ argument: '--model', expected, received: redactSecrets(spec) });
   const rest = spec.slice(SCHEME.length);
   const hash = rest.indexOf('#');
   const urlText = hash < 0 ? rest : rest.slice(0, hash);
   const model = hash < 0 ? '' : rest.slice(hash + 1);
-  if (model === '') throw new InputError({ argument: '--model', expected: `${expected} (the model name is missing)`, received: spec });
+  if (model === '') throw new InputError({ argument: '--model', expected: `${expected} (the model name is missing)`, received: redactSecrets(spec) });
   let url: URL;
   try {
     url = new URL(urlText);
   } catch {
-    throw new InputError({ argument: '--model', expected: `${expected} (the URL does not parse)`, received: spec });
+    throw new InputError({ argument: '--model', expected: `${expected} (the URL does not parse)`, received: redactSecrets(spec) });
+  }
+  if (url.username !== '' || url.password !== '') {
+    registerSecret(decodeURIComponent(url.password));
+    throw new InputError({
+      argument: '--model',
+      expected: `${expected}, without credentials in the URL: put the key in OPENAI_API_KEY (or the variable named by --api-key-env)`,
+      received: redactSecrets(spec),
+    });
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new InputError({ argument: '--model', expected: `${expected} (http or https only)`, received: spec });
+    throw new InputError({ argument: '--model', expected: `${expected} (http or https only)`, received: redactSecrets(spec) });
   }
   const baseUrl = url.href.replace(/\/+$/, '');
   const rootUrl = baseUrl.replace(/\/v1$/, '');
@@ -54,8 +63,9 @@ export function parseOpenAIModelSpec(
 }
 
 function readApiKey(apiKeyEnv: string | undefined, env: NodeJS.ProcessEnv): string | undefined {
-  if (apiKeyEnv === undefined) return env.OPENAI_API_KEY || undefined;
-  const key = env[apiKeyEnv];
+  const key = apiKeyEnv === undefined ? env.OPENAI_API_KEY || undefined : env[apiKeyEnv];
+  registerSecret(key);
+  if (apiKeyEnv === undefined) return key;
   if (!key) {
     throw new InputError({ argument: '--api-key-env', expected: `the name of a set environment variable holding the API key`, received: apiKeyEnv });
   }

@@ -1,0 +1,90 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { InputError } from '../../src/errors.js';
+import { readNpy } from '../../src/io/npy.js';
+import { TransformersBackend } from '../../src/model/transformers-backend.js';
+import { runCliCaptured } from '../helpers/cli.js';
+import { modelDir } from '../model/fixtures.js';
+
+const root = mkdtempSync(join(tmpdir(), 'at-evaluate-inputs-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+const ROWS = 8;
+function writeData(path: string, rows: number, word = 'good'): string {
+  writeFileSync(path, 'sentence\tlabel\n' + Array.from({ length: rows }, (_, i) => `a ${word} film number ${i}\t${i % 2}`).join('\n') + '\n');
+  return path;
+}
+const evaluate = (data: string, out: string, ...extra: string[]) =>
+  runCliCaptured(['evaluate', '--model', modelDir('tiny-gpt2'), '--data', data, '--classes', 'negative,positive', '--batch-size', '4', '--out', out, ...extra]);
+
+describe('evaluate fingerprints its inputs', () => {
+  it('refuses a re-run on a data file changed at the same path (same length, shorter, or only reordered), naming what changed', async () => {
+    const data = writeData(join(root, 'data.tsv'), ROWS);
+    const out = join(root, 'run');
+    const first = await evaluate(data, out);
+    expect(first.code, first.stderr).toBe(0);
+    const meta = JSON.parse(readFileSync(join(out, 'meta.json'), 'utf8'));
+    expect(meta.config.inputs.data).toMatch(/^sha256:[0-9a-f]{64}$/);
+    expect(meta.config.inputs.model).toMatch(/^sha256:[0-9a-f]{64}$/);
+    expect(meta.run.dtype).toBe('fp32');
+    const same = await evaluate(data, out);
+    expect(same.stdout).toMatch(/already complete/);
+    for (const change of [() => writeData(data, ROWS, 'bad'), () => writeData(data, ROWS - 3), () => writeFileSync(data, readFileSync(data, 'utf8').replace('\n', '\r\n'))]) {
+      change();
+      const run = await evaluate(data, out);
+      expect(run.code).toBe(1);
+      expect(run.stderr).toMatch(/results made with other settings or inputs \(changed: the contents of --data\); pass --force to start fresh/);
+      expect(run.stderr).not.toMatch(/RangeError|\n\s+at /);
+    }
+    writeData(data, ROWS - 3);
+    const forced = await evaluate(data, out, '--force');
+    expect(forced.code, forced.stderr).toBe(0);
+    expect((await readNpy(join(out, 'scores.npy'))).shape).toEqual([ROWS - 3, 2]);
+  });
+
+  it('refuses to resume an unfinished run whose data changed, instead of mixing score rows', async () => {
+    const data = writeData(join(root, 'resume.tsv'), ROWS);
+    const out = join(root, 'resume');
+    const base = join(out, '.evaluate');
+    const first = await evaluate(data, out);
+    expect(first.code, first.stderr).toBe(0);
+    // Make it look unfinished: the checkpoint of this configuration, without the final outputs.
+    const meta = JSON.parse(readFileSync(join(out, 'meta.json'), 'utf8'));
+    rmSync(join(out, 'meta.json'));
+    writeFileSync(`${base}.partial.json`, `${JSON.stringify(meta.config)}\n`);
+    writeFileSync(`${base}.partial.f32`, Buffer.alloc(4 * 2 * 4));
+    writeData(data, 3);
+    const run = await evaluate(data, out);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/an unfinished run made with other settings or inputs is there \(changed: the contents of --data\); resuming would mix/);
+    expect(run.stderr).not.toMatch(/RangeError/);
+  });
+
+  it('refuses an unknown --dtype, listing the valid ones, before loading anything', async () => {
+    const run = await evaluate(writeData(join(root, 'dtype.tsv'), ROWS), join(root, 'dtype'), '--dtype', 'int3');
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/--dtype: expected one of auto, fp32, fp16, q8, int8, uint8, q4, bnb4, q4f16, got "int3"/);
+    expect(existsSync(join(root, 'dtype'))).toBe(false);
+    await expect(TransformersBackend.fromPretrained(modelDir('tiny-gpt2'), { dtype: 'int3' })).rejects.toThrow(InputError);
+  });
+
+  it('a prompt longer than the model takes is refused before scoring, naming its length and the limit', async () => {
+    const backend = await TransformersBackend.fromPretrained(modelDir('tiny-gpt2-nocache'));
+    try {
+      expect(backend.maxPositions).toEqual({ tokens: 512, field: 'n_positions' });
+      const long = `Sentence: '${'very '.repeat(600)}' \nLabel:`;
+      await expect(backend.scoreBatch([long], [1, 2])).rejects.toThrow(/prompts: expected a prompt of at most 512 tokens, the model's limit \(n_positions\).*got "a prompt of \d{3,} tokens"/);
+    } finally {
+      await backend.dispose();
+    }
+    const data = join(root, 'long.tsv');
+    writeFileSync(data, `sentence\tlabel\nshort\t0\n${'very '.repeat(600)}\t1\n`);
+    const run = await runCliCaptured(['evaluate', '--model', modelDir('tiny-gpt2-nocache'), '--data', data, '--classes', 'negative,positive', '--out', join(root, 'long')]);
+    expect(run.code).toBe(1);
+    expect(run.stderr.trim().split('\n')).toHaveLength(1);
+    expect(run.stderr).toMatch(/at most 512 tokens/);
+    expect(run.stderr).not.toMatch(/Gather|\n\s+at /);
+  });
+});
