@@ -11,7 +11,8 @@ import { scoresMatrix } from '../simulate/inputs.js';
 import type { Command } from './command.js';
 import { choiceOption, integerOption, numberOption, parseOptions, requiredString, type OptionValues } from './options.js';
 
-const OPTIONS = {
+/** label's options; `serve` takes the session, stopping and pool options from here. */
+export const OPTIONS = {
   session: { type: 'string' },
   answers: { type: 'string' },
   'answer-column': { type: 'string' },
@@ -35,7 +36,8 @@ const OPTIONS = {
   seed: { type: 'string' },
 } as const;
 
-const CREATE_OPTIONS = ['data', 'text-column', 'id-column', 'classes', 'model-scores', 'comparison-scores', 'surrogate-scores', 'acquisition', 'defensive', 'loss', 'clip', 'temperature', 'calibration-scores', 'calibration-labels', 'seed'];
+/** The options that create a session (the pool options). */
+export const CREATE_OPTIONS = ['data', 'text-column', 'id-column', 'classes', 'model-scores', 'comparison-scores', 'surrogate-scores', 'acquisition', 'defensive', 'loss', 'clip', 'temperature', 'calibration-scores', 'calibration-labels', 'seed'];
 const LOSSES: Record<string, BuiltinLoss> = { ce: 'cross-entropy', 'zero-one': 'zero-one', brier: 'brier' };
 
 const HELP = `Usage: active-testing label --session FILE [--answers FILE] [stopping options]
@@ -276,7 +278,8 @@ async function labelInteractively(session: ActiveTestingSession, rule: StoppingR
   return 0;
 }
 
-function stoppingRule(values: OptionValues): StoppingRule {
+/** The stopping rule given by --max-labels, --target-half-width and --min-labels. */
+export function stoppingRule(values: OptionValues): StoppingRule {
   const maxLabels = integerOption(values, 'max-labels');
   const minLabels = integerOption(values, 'min-labels');
   const targetHalfWidth = numberOption(values, 'target-half-width');
@@ -284,6 +287,23 @@ function stoppingRule(values: OptionValues): StoppingRule {
   if (minLabels !== undefined && minLabels < 1) throw new InputError({ argument: '--min-labels', expected: 'an integer ≥ 1', received: minLabels });
   if (targetHalfWidth !== undefined && !(targetHalfWidth > 0)) throw new InputError({ argument: '--target-half-width', expected: 'a positive number', received: targetHalfWidth });
   return { maxLabels, minLabels, targetHalfWidth };
+}
+
+/**
+ * Resumes the session at `path`, or creates it from the pool options when it does not exist
+ * (`command` names the CLI command in messages).
+ *
+ * @throws UsageError when the file does not exist and no pool options were given.
+ * @throws SessionLockedError when another process has the session open.
+ */
+export async function openOrCreateSession(path: string, values: OptionValues, command: string): Promise<ActiveTestingSession> {
+  const creating = CREATE_OPTIONS.some((name) => values[name] !== undefined);
+  if (existsSync(path)) {
+    if (creating) console.error(`active-testing ${command}: ${path} exists; resuming it (pool options are ignored)`);
+    return ActiveTestingSession.open(path, { onWarning: (message) => console.error(`warning: ${message}`) });
+  }
+  if (!creating) throw new UsageError(`${path} does not exist: give --data, --classes and --model-scores to create it`);
+  return createSession(path, values);
 }
 
 export const labelCommand: Command = {
@@ -297,15 +317,7 @@ export const labelCommand: Command = {
     const answersPath = values.answers as string | undefined;
     const answers = answersPath === undefined ? undefined : await readAnswers(answersPath, (values['answer-column'] as string | undefined) ?? 'label');
     if (!answers && !process.stdin.isTTY) throw new UsageError('stdin is not a terminal: pass --answers FILE to label non-interactively');
-    const creating = CREATE_OPTIONS.some((name) => values[name] !== undefined);
-    let session: ActiveTestingSession;
-    if (existsSync(path)) {
-      if (creating) console.error(`active-testing label: ${path} exists; resuming it (pool options are ignored)`);
-      session = await ActiveTestingSession.open(path, { onWarning: (message) => console.error(`warning: ${message}`) });
-    } else {
-      if (!creating) throw new UsageError(`${path} does not exist: give --data, --classes and --model-scores to create it`);
-      session = await createSession(path, values);
-    }
+    const session = await openOrCreateSession(path, values, 'label');
     try {
       const code = answers ? await labelFromAnswers(session, answers, rule) : await labelInteractively(session, rule);
       console.log(summary(session));
