@@ -10,7 +10,7 @@ import type { Command } from './command.js';
 import { CREATE_OPTIONS, OPTIONS as LABEL_OPTIONS, openOrCreateSession, stoppingRule } from './label.js';
 import { flag, integerOption, parseOptions, type OptionValues } from './options.js';
 
-const { answers: _answers, 'answer-column': _answerColumn, ...SHARED_OPTIONS } = LABEL_OPTIONS;
+const { answers: _answers, 'answer-column': _answerColumn, export: _export, import: _import, 'export-file': _exportFile, 'import-file': _importFile, ...SHARED_OPTIONS } = LABEL_OPTIONS;
 
 const OPTIONS = {
   ...SHARED_OPTIONS,
