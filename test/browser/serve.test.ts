@@ -10,7 +10,7 @@ import { syntheticPool } from '../../src/simulate/syntheticPool.js';
 import { findChromium, journalLabels, journalRecords, launchChromium, startServer, stopServer, type RunningServer } from './serve-helpers.js';
 
 // The page's globals, for the functions that run in the browser (this project's types have no DOM).
-declare const document: { body: { dataset: Record<string, string | undefined> }; getElementById(id: string): { textContent: string | null } | null };
+declare const document: { body: { dataset: Record<string, string | undefined> }; getElementById(id: string): { textContent: string | null; className: string } | null };
 declare const window: { __pwned?: number };
 
 const chromium = findChromium();
@@ -50,10 +50,6 @@ async function writePool(size: number, seed: number, texts?: string[]): Promise<
   };
 }
 
-async function sequence(page: Page): Promise<number> {
-  return Number(await page.locator('body').getAttribute('data-seq'));
-}
-
 /** The id of the item the page shows ('' when none). */
 async function shownId(page: Page): Promise<string> {
   return (await page.locator('#item-text').getAttribute('data-id')) ?? '';
@@ -61,11 +57,14 @@ async function shownId(page: Page): Promise<string> {
 
 /** Presses `key` and waits for the page to finish the request it starts; returns the error message shown, if any. */
 async function press(page: Page, key: string): Promise<string | null> {
-  const before = await sequence(page);
+  const before = await page.evaluate(() => Number(document.body.dataset.seq));
   await page.keyboard.press(key);
-  await page.waitForFunction((n) => Number(document.body.dataset.seq) > n, before);
-  const message = page.locator('#message');
-  return (await message.getAttribute('class')) === 'error' ? await message.textContent() : null;
+  const outcome = await page.waitForFunction((n) => {
+    if (Number(document.body.dataset.seq) <= n) return false;
+    const message = document.getElementById('message') as { className: string; textContent: string | null };
+    return { error: message.className === 'error' ? message.textContent : null };
+  }, before);
+  return ((await outcome.jsonValue()) as { error: string | null }).error;
 }
 
 /** Opens the printed URL and waits for the first item. */
