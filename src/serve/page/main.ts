@@ -19,6 +19,15 @@ function number(value: number | null, digits = 3): string {
   return value === null || !Number.isFinite(value) ? '–' : value.toFixed(digits);
 }
 
+function clip(value: number | null, low: number, high: number): number | null {
+  return value === null ? null : Math.min(high, Math.max(low, value));
+}
+
+/** The built-in losses are never negative, so their intervals are drawn and shown clipped at 0; a custom loss is not clipped. */
+function lossFloor(loss: string): number {
+  return loss.startsWith('custom:') ? -Infinity : 0;
+}
+
 function showMessage(text: string, error = false): void {
   const element = $('message');
   element.textContent = text;
@@ -82,7 +91,7 @@ function plotSpec(points: PlotPoint[], loss: string, intervalName: string): TopL
     height: 200,
     autosize: { type: 'fit-x', contains: 'padding' },
     data: { values: points },
-    encoding: { x: { field: 'labels', type: 'quantitative', title: 'labels', scale: { zero: false } } },
+    encoding: { x: { field: 'labels', type: 'quantitative', title: 'labels', scale: { zero: false }, axis: { tickMinStep: 1, format: 'd' } } },
     layer: [
       { mark: { type: 'area', opacity: 0.25, color: '#2457c5' }, encoding: { y: { field: 'lower', type: 'quantitative', title: `risk (${loss}) ± ${intervalName}`, scale: { zero: false } }, y2: { field: 'upper' } } },
       { mark: { type: 'line', color: '#2457c5', strokeWidth: 2 }, encoding: { y: { field: 'value', type: 'quantitative' } } },
@@ -95,7 +104,8 @@ async function renderPlot(current: PublicState): Promise<void> {
   if (plotted === current.version) return;
   plotted = current.version;
   const container = $('plot');
-  const points = current.points.filter((p) => Number.isFinite(p.lower) && Number.isFinite(p.upper));
+  const floor = lossFloor(current.loss);
+  const points = current.points.filter((p) => Number.isFinite(p.lower) && Number.isFinite(p.upper)).map((p) => ({ ...p, lower: Math.max(floor, p.lower) }));
   if (points.length < 2) {
     container.textContent = 'The plot of the estimate and its interval appears after two labels.';
     view?.finalize();
@@ -124,11 +134,12 @@ function renderState(next: PublicState): void {
   const accuracy = $('accuracy-value');
   accuracy.textContent = number(next.accuracy.value);
   accuracy.dataset.value = String(next.accuracy.value);
-  $('accuracy-interval').textContent = `${next.accuracy.name}: [${number(next.accuracy.lower)}, ${number(next.accuracy.upper)}]`;
+  // Shown clipped to the values accuracy (0 to 1) and a loss (0 or more) can take.
+  $('accuracy-interval').textContent = `${next.accuracy.name}: [${number(clip(next.accuracy.lower, 0, 1))}, ${number(clip(next.accuracy.upper, 0, 1))}]`;
   const risk = $('risk-value');
   risk.textContent = number(next.risk.value, 4);
   risk.dataset.value = String(next.risk.value);
-  $('risk-interval').textContent = `${next.risk.name}: [${number(next.risk.lower, 4)}, ${number(next.risk.upper, 4)}]`;
+  $('risk-interval').textContent = `${next.risk.name}: [${number(clip(next.risk.lower, lossFloor(next.loss), Infinity), 4)}, ${number(next.risk.upper, 4)}]`;
   $('labels').textContent = `${next.labels} (${next.recorded} recorded, ${next.skipped} skipped, ${next.pending} open; pool ${next.poolSize})`;
   const ratio = next.varianceRatio;
   $('variance-ratio').textContent =
