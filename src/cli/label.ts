@@ -13,12 +13,18 @@ import { SESSION_ACQUISITIONS } from '../session/header.js';
 import type { BuiltinLoss } from '../session/loss.js';
 import { scoresMatrix } from '../simulate/inputs.js';
 import type { Command } from './command.js';
+import { exportLabelStudio, importLabelStudio, labelStudioConfig } from './label-studio.js';
 import { choiceOption, integerOption, numberOption, parseOptions, requiredString, type OptionValues } from './options.js';
 
-const OPTIONS = {
+/** label's options; `serve` takes the session, stopping and pool options from here. */
+export const OPTIONS = {
   session: { type: 'string' },
   answers: { type: 'string' },
   'answer-column': { type: 'string' },
+  export: { type: 'string' },
+  import: { type: 'string' },
+  'export-file': { type: 'string' },
+  'import-file': { type: 'string' },
   'max-labels': { type: 'string' },
   'target-half-width': { type: 'string' },
   'min-labels': { type: 'string' },
@@ -40,10 +46,13 @@ const OPTIONS = {
   'export-labels': { type: 'string' },
 } as const;
 
-const CREATE_OPTIONS = ['data', 'text-column', 'id-column', 'classes', 'model-scores', 'comparison-scores', 'surrogate-scores', 'acquisition', 'defensive', 'loss', 'clip', 'temperature', 'calibration-scores', 'calibration-labels', 'seed'];
+/** The options that create a session (the pool options). */
+export const CREATE_OPTIONS = ['data', 'text-column', 'id-column', 'classes', 'model-scores', 'comparison-scores', 'surrogate-scores', 'acquisition', 'defensive', 'loss', 'clip', 'temperature', 'calibration-scores', 'calibration-labels', 'seed'];
 const LOSSES: Record<string, BuiltinLoss> = { ce: 'cross-entropy', 'zero-one': 'zero-one', brier: 'brier' };
 
 const HELP = `Usage: active-testing label --session FILE [--answers FILE] [stopping options]
+       active-testing label --session FILE --export label-studio tasks.json [--max-labels N]
+       active-testing label --session FILE --import label-studio export.json
        active-testing label --session FILE --data pool.tsv --classes a,b --model-scores f.npy
                             [--surrogate-scores g.npy] [pool options]   (creates FILE)
        active-testing label --session FILE --export-labels labels.tsv
@@ -60,6 +69,12 @@ Options:
   --answers FILE             label non-interactively from a TSV file with a header: the column "id"
                              (or, without one, row numbers 0, 1, ...) and the column --answer-column
                              (default "label") holding a class name, class index or "skip"
+  --export label-studio F    write the session's proposals as Label Studio tasks (JSON) to F, with
+                             the labels so far, and print the matching labelling config; with
+                             --max-labels N, first propose items up to N answered or open
+  --import label-studio F    record the annotations of a Label Studio JSON export F (tasks written
+                             by --export) in proposal order; refuses items the session did not
+                             propose, and changes nothing when it refuses
   --max-labels N             stop at N labels
   --target-half-width W      stop once the risk's 95% interval half-width is at most W
   --min-labels N             labels before --target-half-width may stop (default 30)
@@ -287,7 +302,8 @@ async function labelInteractively(session: ActiveTestingSession, rule: StoppingR
   return 0;
 }
 
-function stoppingRule(values: OptionValues): StoppingRule {
+/** The stopping rule given by --max-labels, --target-half-width and --min-labels. */
+export function stoppingRule(values: OptionValues): StoppingRule {
   const maxLabels = integerOption(values, 'max-labels');
   const minLabels = integerOption(values, 'min-labels');
   const targetHalfWidth = numberOption(values, 'target-half-width');
@@ -314,29 +330,79 @@ async function exportLabels(sessionPath: string, outPath: string): Promise<numbe
   return 0;
 }
 
+/** `--export label-studio FILE` or `--import label-studio FILE` (the file arrives as --export-file / --import-file, see `labelArgs`). */
+function labelStudioExchange(values: OptionValues): { direction: 'export' | 'import'; file: string } | undefined {
+  const given = (['export', 'import'] as const).filter((direction) => values[direction] !== undefined);
+  if (given.length === 0) return undefined;
+  if (given.length === 2) throw new UsageError('--export and --import exclude each other');
+  const direction = given[0];
+  if (values[direction] !== 'label-studio') throw new UsageError(`--${direction}: expected the format label-studio, got "${values[direction]}"`);
+  const file = values[`${direction}-file`];
+  if (typeof file !== 'string' || file === '') throw new UsageError(`--${direction} label-studio takes a file: --${direction} label-studio FILE`);
+  return { direction, file };
+}
+
+/** Turns `--export FORMAT FILE` / `--import FORMAT FILE` (two values) into options the parser takes. */
+function labelArgs(argv: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    out.push(arg);
+    if ((arg === '--export' || arg === '--import') && i + 2 < argv.length && !argv[i + 2].startsWith('--')) {
+      out.push(argv[i + 1], `${arg}-file`, argv[i + 2]);
+      i += 2;
+    }
+  }
+  return out;
+}
+
+/**
+ * Resumes the session at `path`, or creates it from the pool options when it does not exist
+ * (`command` names the CLI command in messages).
+ *
+ * @throws UsageError when the file does not exist and no pool options were given.
+ * @throws SessionLockedError when another process has the session open.
+ */
+export async function openOrCreateSession(path: string, values: OptionValues, command: string): Promise<ActiveTestingSession> {
+  const creating = CREATE_OPTIONS.some((name) => values[name] !== undefined);
+  if (existsSync(path)) {
+    if (creating) console.error(`active-testing ${command}: ${path} exists; resuming it (pool options are ignored)`);
+    return ActiveTestingSession.open(path, { onWarning: (message) => console.error(`warning: ${message}`) });
+  }
+  if (!creating) throw new UsageError(`${path} does not exist: give --data, --classes and --model-scores to create it`);
+  return createSession(path, values);
+}
+
 export const labelCommand: Command = {
   name: 'label',
   summary: 'label the items active testing proposes, with a live estimate (resumable)',
   help: HELP,
   async run(argv) {
-    const values = parseOptions(argv, OPTIONS);
+    const values = parseOptions(labelArgs(argv), OPTIONS);
     const path = requiredString(values, 'session');
     const exportPath = values['export-labels'] as string | undefined;
     if (exportPath !== undefined) return exportLabels(path, exportPath);
     const rule = stoppingRule(values);
     const answersPath = values.answers as string | undefined;
     const answers = answersPath === undefined ? undefined : await readAnswers(answersPath, (values['answer-column'] as string | undefined) ?? 'label');
-    if (!answers && !process.stdin.isTTY) throw new UsageError('stdin is not a terminal: pass --answers FILE to label non-interactively');
-    const creating = CREATE_OPTIONS.some((name) => values[name] !== undefined);
-    let session: ActiveTestingSession;
-    if (existsSync(path)) {
-      if (creating) console.error(`active-testing label: ${path} exists; resuming it (pool options are ignored)`);
-      session = await ActiveTestingSession.open(path, { onWarning: (message) => console.error(`warning: ${message}`) });
-    } else {
-      if (!creating) throw new UsageError(`${path} does not exist: give --data, --classes and --model-scores to create it`);
-      session = await createSession(path, values);
-    }
+    const exchange = labelStudioExchange(values);
+    if (exchange && answers) throw new UsageError(`--${exchange.direction} and --answers exclude each other`);
+    if (!answers && !exchange && !process.stdin.isTTY) throw new UsageError('stdin is not a terminal: pass --answers FILE to label non-interactively');
+    const session = await openOrCreateSession(path, values, 'label');
     try {
+      if (exchange?.direction === 'export') {
+        const estimate = session.estimate();
+        const open = rule.maxLabels === undefined ? 0 : Math.max(0, rule.maxLabels - estimate.recorded - estimate.skipped);
+        const tasks = await exportLabelStudio(session, exchange.file, open);
+        console.log(`wrote ${tasks} Label Studio tasks to ${exchange.file}; use this labelling config:\n${labelStudioConfig(session.classes)}`);
+        return 0;
+      }
+      if (exchange?.direction === 'import') {
+        const { labelled, skipped } = await importLabelStudio(session, exchange.file);
+        console.log(`recorded ${labelled} labels and ${skipped} skips from ${exchange.file}`);
+        console.log(summary(session));
+        return 0;
+      }
       const code = answers ? await labelFromAnswers(session, answers, rule) : await labelInteractively(session, rule);
       console.log(summary(session));
       return code;

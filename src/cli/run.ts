@@ -6,8 +6,9 @@ import { labelCommand } from './label.js';
 import { experimentCommand } from './experiment.js';
 import { reportCommand } from './report.js';
 import { evaluateCommand } from './evaluate.js';
+import { serveCommand } from './serve.js';
 
-const commands: Command[] = [simulateCommand, experimentCommand, reportCommand, labelCommand, evaluateCommand];
+const commands: Command[] = [simulateCommand, experimentCommand, reportCommand, labelCommand, serveCommand, evaluateCommand];
 
 function usage(): string {
   const width = Math.max(...commands.map((c) => c.name.length));

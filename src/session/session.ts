@@ -665,6 +665,19 @@ export class ActiveTestingSession {
     return false;
   }
 
+  /**
+   * What `undo()` would clear now: the last label or skip still in effect, or undefined when there
+   * is none. Read-only; lets a caller check whose action it was before undoing it.
+   *
+   * @example
+   * const last = session.lastResolution(); // { id: 's12', label: 'positive' }, or null label for a skip
+   */
+  lastResolution(): Resolution | undefined {
+    const index = this.resolutions[this.resolutions.length - 1];
+    if (index === undefined) return undefined;
+    return { id: this.ids[index], label: this.state[index] === ItemState.Labelled ? this.classes[this.label[index]] : null };
+  }
+
   /** Every proposal so far, in order, with its status. */
   history(): ProposalRecord[] {
     return this.proposed.map((index) => {

@@ -1,0 +1,120 @@
+import { readFile } from 'node:fs/promises';
+import { FileFormatError } from '../errors.js';
+import { writeFileAtomic } from '../io/atomic.js';
+import type { ActiveTestingSession } from '../session/session.js';
+
+/** The names the exported tasks and the labelling config use: a Text `text` and Choices `label`. */
+const FROM_NAME = 'label';
+const TO_NAME = 'text';
+
+/** The Label Studio labelling config that matches the exported tasks (print it for the user). */
+export function labelStudioConfig(classes: readonly string[]): string {
+  const choices = classes.map((name) => `    <Choice value="${escapeXml(name)}"/>`).join('\n');
+  return `<View>\n  <Text name="${TO_NAME}" value="$text"/>\n  <Choices name="${FROM_NAME}" toName="${TO_NAME}" choice="single" showInLine="true">\n${choices}\n  </Choices>\n</View>`;
+}
+
+function escapeXml(text: string): string {
+  return text.replace(/[<>&"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+/**
+ * Writes the session's proposals as Label Studio tasks (JSON), in proposal order: each task's data
+ * holds the text and the session's item id and proposal number; labelled items carry their label
+ * as an annotation, skipped ones a cancelled annotation. With `open`, the session first proposes
+ * items until that many are waiting for a label, so there is something to label in Label Studio.
+ * Returns the number of tasks written. Refuses to replace an existing file unless `force`.
+ */
+export async function exportLabelStudio(session: ActiveTestingSession, path: string, open = 0, force = false): Promise<number> {
+  if (open > 0) await session.next(open);
+  const tasks = session.history().map((proposal) => ({
+    id: proposal.position + 1,
+    data: { text: proposal.text, item: proposal.id, position: proposal.position },
+    annotations:
+      proposal.status === 'pending'
+        ? []
+        : [
+            {
+              was_cancelled: proposal.status === 'skipped',
+              result: proposal.status === 'labelled' ? [{ from_name: FROM_NAME, to_name: TO_NAME, type: 'choices', value: { choices: [proposal.label] } }] : [],
+            },
+          ],
+  }));
+  await writeFileAtomic(path, `${JSON.stringify(tasks, null, 1)}\n`, { force });
+  return tasks.length;
+}
+
+/** One imported answer: a class name, or null for a skip (a cancelled annotation). */
+type Answer = string | null;
+
+interface ExportedResult {
+  type?: unknown;
+  value?: { choices?: unknown };
+}
+
+interface ExportedTask {
+  data?: { item?: unknown };
+  annotations?: Array<{ was_cancelled?: unknown; result?: ExportedResult[]; updated_at?: unknown }>;
+}
+
+/** The answer of one exported task: its last annotation's single choice, null when cancelled, undefined when unannotated. */
+function answerOf(task: ExportedTask, path: string, where: string): Answer | undefined {
+  const annotations = Array.isArray(task.annotations) ? task.annotations : [];
+  if (annotations.length === 0) return undefined;
+  const last = annotations[annotations.length - 1];
+  if (last.was_cancelled === true) return null;
+  const choices = (Array.isArray(last.result) ? last.result : []).filter((r) => r.type === 'choices').flatMap((r) => (Array.isArray(r.value?.choices) ? r.value.choices : []));
+  if (choices.length !== 1 || typeof choices[0] !== 'string') throw new FileFormatError(path, `${where}: expected one chosen class, got ${JSON.stringify(choices)}`);
+  return choices[0];
+}
+
+/**
+ * Records the annotations of a Label Studio JSON export into the session, in the session's proposal
+ * order. Every task must name an item the session proposed (the `item` field the export wrote);
+ * the file is checked whole before anything is recorded, so a bad file changes nothing. Items the
+ * session already has with the same answer are left alone; a different answer is refused.
+ * Returns how many labels and skips were recorded.
+ */
+export async function importLabelStudio(session: ActiveTestingSession, path: string): Promise<{ labelled: number; skipped: number }> {
+  let tasks: unknown;
+  try {
+    tasks = JSON.parse(await readFile(path, 'utf8'));
+  } catch (error) {
+    throw new FileFormatError(path, `not a Label Studio JSON export (${(error as Error).message})`);
+  }
+  if (!Array.isArray(tasks)) throw new FileFormatError(path, 'expected a JSON array of tasks (Label Studio "JSON" export)');
+  const history = new Map(session.history().map((record) => [record.id, record]));
+  const answers = new Map<string, Answer>();
+  const notProposed: string[] = [];
+  (tasks as ExportedTask[]).forEach((task, t) => {
+    const item = task?.data?.item;
+    if (typeof item !== 'string') throw new FileFormatError(path, `task ${t}: no data.item (export the tasks with \`active-testing label --export label-studio\`)`);
+    const answer = answerOf(task, path, `task ${t} (item ${item})`);
+    if (answer === undefined) return;
+    const record = history.get(item);
+    if (record === undefined) return void notProposed.push(item);
+    if (answer !== null && !session.classes.includes(answer)) throw new FileFormatError(path, `item ${item}: "${answer}" is not a class (${session.classes.join(', ')})`);
+    if (record.status !== 'pending') {
+      const had = record.status === 'skipped' ? null : (record.label as string);
+      if (had !== answer) throw new FileFormatError(path, `item ${item} is already ${had === null ? 'skipped' : `labelled "${had}"`} in the session, not "${answer ?? 'skip'}"; nothing was imported`);
+      return;
+    }
+    answers.set(item, answer);
+  });
+  if (notProposed.length > 0) {
+    throw new FileFormatError(path, `the session did not propose ${notProposed.length} annotated item(s) (${notProposed.slice(0, 5).join(', ')}${notProposed.length > 5 ? ', …' : ''}); nothing was imported`);
+  }
+  let labelled = 0;
+  let skipped = 0;
+  for (const record of history.values()) {
+    const answer = answers.get(record.id);
+    if (answer === undefined) continue;
+    if (answer === null) {
+      await session.skip(record.id);
+      skipped++;
+    } else {
+      await session.record(record.id, answer);
+      labelled++;
+    }
+  }
+  return { labelled, skipped };
+}

@@ -1,0 +1,181 @@
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Hono, type Context } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { getCookie, setCookie } from 'hono/cookie';
+import { streamSSE } from 'hono/streaming';
+import { ActiveTestingError, InputError } from '../errors.js';
+import { SessionStateError } from '../session/errors.js';
+import type { AnnotationCoordinator } from './coordinator.js';
+import type { ClientView, PublicState } from './protocol.js';
+import { pageHtml } from './page-html.js';
+
+/** Largest request body accepted (bytes): a label is a few dozen. */
+export const MAX_BODY_BYTES = 4096;
+
+const TOKEN_COOKIE = 'at_token';
+const CLIENT_COOKIE = 'at_client';
+
+/** How the app checks requests. */
+export interface ServeAppOptions {
+  /** The access token in the printed URL. */
+  token: string;
+  /** Folder holding the bundled page script (`app.js`); default the `page/` folder next to the built CLI. */
+  assetsDir?: string;
+  /** Host headers accepted (DNS-rebinding guard); undefined accepts any. */
+  allowedHosts?: ReadonlySet<string>;
+}
+
+/** A fresh random access token (URL-safe). */
+export function newToken(): string {
+  return randomBytes(24).toString('base64url');
+}
+
+function sameToken(given: string | undefined, token: string): boolean {
+  if (given === undefined) return false;
+  const a = Buffer.from(given);
+  const b = Buffer.from(token);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+function defaultAssetsDir(): string {
+  return fileURLToPath(new URL('./page/', import.meta.url));
+}
+
+const SECURITY_HEADERS: Record<string, string> = {
+  'Content-Security-Policy': "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+  'X-Content-Type-Options': 'nosniff',
+  'Referrer-Policy': 'no-referrer',
+  'Cache-Control': 'no-store',
+  'X-Frame-Options': 'DENY',
+};
+
+/** An error as the page shows it: typed errors become 400 (bad input) or 409 (state conflict) with their message. */
+function errorResponse(c: Context, error: unknown): Response {
+  if (error instanceof InputError) return c.json({ error: error.message }, 400);
+  if (error instanceof SessionStateError) return c.json({ error: error.message }, 409);
+  if (error instanceof ActiveTestingError) return c.json({ error: error.message }, 500);
+  throw error;
+}
+
+async function jsonBody(c: Context): Promise<Record<string, unknown>> {
+  const type = c.req.header('content-type') ?? '';
+  if (!type.startsWith('application/json')) throw new InputError({ argument: 'body', expected: 'a JSON object (Content-Type: application/json)', received: type || 'no content type' });
+  let body: unknown;
+  try {
+    body = await c.req.json();
+  } catch {
+    throw new InputError({ argument: 'body', expected: 'valid JSON' });
+  }
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new InputError({ argument: 'body', expected: 'a JSON object' });
+  return body as Record<string, unknown>;
+}
+
+/**
+ * The labelling web app: the page, its script, a JSON API and a server-sent event stream, every
+ * request checked for the access token (cookie after the first visit) and every write for its
+ * origin. Serves no file other than the bundled page script.
+ *
+ * @example
+ * const app = createServeApp(new AnnotationCoordinator(session), { token: newToken() });
+ */
+export function createServeApp(coordinator: AnnotationCoordinator, options: ServeAppOptions): Hono {
+  const app = new Hono();
+  const assetsDir = options.assetsDir ?? defaultAssetsDir();
+  let script: Buffer | undefined;
+
+  app.use('*', async (c, next) => {
+    for (const [name, value] of Object.entries(SECURITY_HEADERS)) c.header(name, value);
+    const host = c.req.header('host');
+    if (options.allowedHosts !== undefined && (host === undefined || !options.allowedHosts.has(host))) return c.text('unknown host', 403);
+    const url = new URL(c.req.url);
+    const fromUrl = url.searchParams.get('token') ?? undefined;
+    if (c.req.method === 'GET' && url.pathname === '/' && sameToken(fromUrl, options.token)) {
+      const cookie = { httpOnly: true, sameSite: 'Strict', path: '/' } as const;
+      setCookie(c, TOKEN_COOKIE, options.token, cookie);
+      if (getCookie(c, CLIENT_COOKIE) === undefined) setCookie(c, CLIENT_COOKIE, randomBytes(12).toString('hex'), cookie);
+      return c.redirect('/', 303);
+    }
+    if (!sameToken(getCookie(c, TOKEN_COOKIE), options.token)) {
+      return c.text('401: missing or wrong access token. Open the URL that `active-testing serve` printed.', 401);
+    }
+    if (c.req.method !== 'GET' && c.req.method !== 'HEAD') {
+      const origin = c.req.header('origin');
+      if (origin === undefined || host === undefined || origin !== `http://${host}`) return c.json({ error: 'cross-origin write refused' }, 403);
+    }
+    await next();
+  });
+
+  const client = (c: Context): string => {
+    const id = getCookie(c, CLIENT_COOKIE);
+    if (id === undefined || !/^[0-9a-f]{24}$/.test(id)) throw new InputError({ argument: 'client', expected: 'the client cookie set by the page: open the printed URL' });
+    return id;
+  };
+  const respond = async (c: Context, action: () => Promise<ClientView>): Promise<Response> => {
+    try {
+      return c.json(await action());
+    } catch (error) {
+      return errorResponse(c, error);
+    }
+  };
+  const limit = bodyLimit({ maxSize: MAX_BODY_BYTES, onError: (c) => c.json({ error: `request body over ${MAX_BODY_BYTES} bytes` }, 413) });
+
+  app.get('/', (c) => c.html(pageHtml()));
+  app.get('/assets/app.js', (c) => {
+    try {
+      script ??= readFileSync(`${assetsDir}/app.js`);
+    } catch {
+      return c.text('the page script is missing: run `npm run build`', 500);
+    }
+    return c.body(new Uint8Array(script), 200, { 'Content-Type': 'text/javascript; charset=utf-8' });
+  });
+  app.get('/api/state', (c) => respond(c, () => coordinator.view(client(c))));
+  app.post('/api/label', limit, (c) =>
+    respond(c, async () => {
+      const who = client(c);
+      const body = await jsonBody(c);
+      return coordinator.label(who, body.id, body.label);
+    }),
+  );
+  app.post('/api/skip', limit, (c) =>
+    respond(c, async () => {
+      const who = client(c);
+      const body = await jsonBody(c);
+      return coordinator.skip(who, body.id);
+    }),
+  );
+  app.post('/api/undo', limit, (c) => respond(c, () => coordinator.undo(client(c))));
+  app.get('/api/events', (c) =>
+    streamSSE(c, async (stream) => {
+      let latest: PublicState | undefined = coordinator.state();
+      let wake: (() => void) | undefined;
+      const unsubscribe = coordinator.subscribe((state) => {
+        latest = state;
+        wake?.();
+      });
+      stream.onAbort(() => {
+        unsubscribe();
+        wake?.();
+      });
+      try {
+        while (!stream.aborted && !stream.closed) {
+          if (latest !== undefined) {
+            const state = latest;
+            latest = undefined;
+            await stream.writeSSE({ event: 'state', data: JSON.stringify(state) });
+          }
+          await new Promise<void>((resolve) => {
+            wake = resolve;
+            setTimeout(resolve, 15_000).unref();
+          });
+          if (latest === undefined && !stream.aborted) await stream.write(': keep-alive\n\n');
+        }
+      } finally {
+        unsubscribe();
+      }
+    }),
+  );
+  app.notFound((c) => c.text('not found', 404));
+  return app;
+}

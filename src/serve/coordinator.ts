@@ -1,0 +1,262 @@
+import { InputError } from '../errors.js';
+import { SessionStateError } from '../session/errors.js';
+import type { ActiveTestingSession, Proposal, SessionEstimate, StoppingRule } from '../session/session.js';
+import { Z_95 } from '../session/session.js';
+import { accuracyInterval, riskInterval } from './interval.js';
+import type { ClientView, PageItem, PlotPoint, PublicState } from './protocol.js';
+
+export type { ClientView, PageItem, PlotPoint, PublicState } from './protocol.js';
+
+/** An action the session state refuses (another annotator has the item, nothing of yours to undo): HTTP 409. */
+export class ConflictError extends SessionStateError {
+  override name = 'ConflictError';
+}
+
+interface Assignment {
+  client: string;
+  /** When the annotator last touched it (ms). */
+  touched: number;
+}
+
+/** Plot points kept at most; older points are thinned to every other one. */
+const MAX_POINTS = 400;
+
+/**
+ * Shares one session among several annotators: each gets its own proposal (the session's
+ * pending proposals in order, then new draws), an item is with one annotator at a time, and a
+ * label for an item someone else has or has labelled is refused. Actions run one at a time in the
+ * session, and each resolves only after the session has journaled (fsynced) it.
+ *
+ * @example
+ * const coordinator = new AnnotationCoordinator(session, { maxLabels: 200 });
+ * const { item } = await coordinator.view('browser-1');
+ * await coordinator.label('browser-1', item.id, 0);
+ */
+export class AnnotationCoordinator {
+  private readonly assignments = new Map<string, Assignment>();
+  private readonly itemOf = new Map<string, string>();
+  /** Who labelled or skipped an item, for items resolved while this server ran. */
+  private readonly resolvedBy = new Map<string, string>();
+  private readonly clients = new Set<string>();
+  private points: PlotPoint[] = [];
+  private version = 0;
+  private cached: PublicState | undefined;
+  private readonly listeners = new Set<(state: PublicState) => void>();
+
+  /**
+   * @param leaseMs how long an item stays with an annotator who does nothing before another may take it.
+   */
+  constructor(
+    private readonly session: ActiveTestingSession,
+    private readonly rule: StoppingRule = {},
+    private readonly leaseMs = 10 * 60_000,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.addPoint(session.estimate());
+  }
+
+  /** Calls `listener` with the new state after every change; returns the unsubscribe function. */
+  subscribe(listener: (state: PublicState) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** The shared state (cached between changes). */
+  state(): PublicState {
+    this.cached ??= this.buildState();
+    return this.cached;
+  }
+
+  /** This annotator's view: the item it has, or a new one. */
+  async view(client: string): Promise<ClientView> {
+    this.clients.add(client);
+    const item = await this.itemFor(client);
+    return { state: this.state(), item };
+  }
+
+  /**
+   * Records the label (class index) of an item this annotator has.
+   * @throws InputError for a malformed id or class; ConflictError when another annotator has or labelled the item.
+   */
+  async label(client: string, id: unknown, label: unknown): Promise<ClientView> {
+    const itemId = this.checkItem(client, id);
+    if (typeof label !== 'number' || !Number.isInteger(label) || label < 0 || label >= this.session.classes.length) {
+      throw new InputError({ argument: 'label', expected: `a class index in [0, ${this.session.classes.length - 1}]`, received: label as number });
+    }
+    await this.resolve(client, () => this.session.record(itemId, label), itemId);
+    return this.afterChange(client, itemId);
+  }
+
+  /** Skips an item this annotator has (it leaves the pool). @throws as `label` does. */
+  async skip(client: string, id: unknown): Promise<ClientView> {
+    const itemId = this.checkItem(client, id);
+    await this.resolve(client, () => this.session.skip(itemId), itemId);
+    return this.afterChange(client, itemId);
+  }
+
+  /**
+   * Undoes the last label or skip of the session when this annotator made it; the item comes back to them.
+   * @throws ConflictError when there is nothing to undo or the last action was another annotator's.
+   */
+  async undo(client: string): Promise<ClientView> {
+    const last = this.session.lastResolution();
+    if (last === undefined) throw new ConflictError('nothing to undo');
+    const by = this.resolvedBy.get(last.id);
+    if (by !== undefined && by !== client) throw new ConflictError('the last label was made by another annotator; only they can undo it');
+    await this.session.undo();
+    this.resolvedBy.delete(last.id);
+    this.release(client);
+    this.assign(last.id, client);
+    this.changed();
+    return { state: this.state(), item: this.pageItem(last.id) };
+  }
+
+  private checkItem(client: string, id: unknown): string {
+    this.clients.add(client);
+    if (typeof id !== 'string' || id.length === 0 || id.length > 1000) throw new InputError({ argument: 'id', expected: 'the id of the item shown', received: String(id) });
+    const holder = this.assignments.get(id);
+    if (holder !== undefined && holder.client !== client && !this.expired(holder)) {
+      throw new ConflictError(`item ${id} is with another annotator`);
+    }
+    return id;
+  }
+
+  private async resolve(client: string, action: () => Promise<void>, id: string): Promise<void> {
+    try {
+      await action();
+    } catch (error) {
+      if (error instanceof SessionStateError && /already (labelled|skipped)/.test(error.message)) {
+        const by = this.resolvedBy.get(id);
+        const who = by === undefined ? '' : by === client ? ' (by you)' : ' by another annotator';
+        throw new ConflictError(`item ${id} was already labelled or skipped${who}`);
+      }
+      throw error;
+    }
+  }
+
+  private async afterChange(client: string, id: string): Promise<ClientView> {
+    this.resolvedBy.set(id, client);
+    const holder = this.assignments.get(id);
+    if (holder !== undefined) this.release(holder.client);
+    this.changed();
+    const item = await this.itemFor(client);
+    return { state: this.state(), item };
+  }
+
+  private changed(): void {
+    this.version++;
+    this.cached = undefined;
+    this.addPoint(this.session.estimate());
+    const state = this.state();
+    for (const listener of this.listeners) listener(state);
+  }
+
+  private addPoint(estimate: SessionEstimate): void {
+    while (this.points.length > 0 && this.points[this.points.length - 1].labels >= estimate.labels) this.points.pop();
+    if (estimate.labels === 0) return;
+    const { lower, upper } = riskInterval(estimate);
+    this.points.push({ labels: estimate.labels, value: estimate.risk.value, lower, upper });
+    if (this.points.length > MAX_POINTS) this.points = this.points.filter((_, i) => i % 2 === 1 || i === this.points.length - 1);
+  }
+
+  private expired(assignment: Assignment): boolean {
+    return this.now() - assignment.touched > this.leaseMs;
+  }
+
+  private assign(id: string, client: string): void {
+    this.assignments.set(id, { client, touched: this.now() });
+    this.itemOf.set(client, id);
+  }
+
+  private release(client: string): void {
+    const id = this.itemOf.get(client);
+    if (id === undefined) return;
+    this.itemOf.delete(client);
+    if (this.assignments.get(id)?.client === client) this.assignments.delete(id);
+  }
+
+  private pageItem(id: string): PageItem {
+    const proposal = this.session.history().find((record) => record.id === id) as Proposal;
+    return { id, text: proposal.text, position: proposal.position };
+  }
+
+  private async itemFor(client: string): Promise<PageItem | null> {
+    const current = this.itemOf.get(client);
+    const held = current === undefined ? undefined : this.assignments.get(current);
+    if (current !== undefined && held?.client === client) {
+      held.touched = this.now();
+      return this.proposalItem(current);
+    }
+    this.release(client);
+    if (this.session.done(this.rule)) return null;
+    // Every assigned item is pending, so one more than the assigned count holds an item nobody has (unless the pool ran out).
+    const proposals = await this.session.next(this.assignments.size + 1);
+    const now = this.now();
+    for (const proposal of proposals) {
+      const holder = this.assignments.get(proposal.id);
+      if (holder === undefined || now - holder.touched > this.leaseMs) {
+        if (holder !== undefined) this.itemOf.delete(holder.client);
+        this.assign(proposal.id, client);
+        // A new draw changes the pending count.
+        this.cached = undefined;
+        const item = { id: proposal.id, text: proposal.text, position: proposal.position };
+        this.proposals.set(proposal.id, item);
+        return item;
+      }
+    }
+    return null;
+  }
+
+  private readonly proposals = new Map<string, PageItem>();
+
+  private proposalItem(id: string): PageItem {
+    let item = this.proposals.get(id);
+    if (item === undefined) {
+      item = this.pageItem(id);
+      this.proposals.set(id, item);
+    }
+    return item;
+  }
+
+  private buildState(): PublicState {
+    const estimate = this.session.estimate();
+    const risk = riskInterval(estimate);
+    return {
+      version: this.version,
+      classes: this.session.classes,
+      loss: this.session.settings.loss,
+      labels: estimate.labels,
+      recorded: estimate.recorded,
+      skipped: estimate.skipped,
+      pending: estimate.pending,
+      poolSize: estimate.poolSize,
+      risk: { value: estimate.risk.value, ...risk },
+      accuracy: { value: estimate.accuracy.value, ...accuracyInterval(estimate) },
+      varianceRatio: estimate.varianceRatio,
+      equivalentRandomLabels: estimate.equivalentRandomLabels,
+      progress: progress(estimate, this.rule),
+      done: this.session.done(this.rule),
+      points: this.points,
+      annotators: this.clients.size,
+    };
+  }
+}
+
+/** How far the session is toward its stopping rule, as a fraction in [0, 1] and in words. */
+export function progress(estimate: SessionEstimate, rule: StoppingRule): { fraction: number; text: string } {
+  const { labels, poolSize } = estimate;
+  const parts: { fraction: number; text: string }[] = [];
+  if (rule.maxLabels !== undefined) parts.push({ fraction: labels / rule.maxLabels, text: `${labels} of ${rule.maxLabels} labels` });
+  if (rule.targetHalfWidth !== undefined) {
+    const minLabels = rule.minLabels ?? 30;
+    const halfWidth = Z_95 * estimate.risk.standardError;
+    // The half-width shrinks like 1/√labels, so (target ÷ half-width)² is the share of the labels needed.
+    const widthShare = halfWidth > 0 ? (rule.targetHalfWidth / halfWidth) ** 2 : labels > 0 ? 1 : 0;
+    const fraction = Math.min(labels / minLabels, widthShare);
+    const width = Number.isFinite(halfWidth) ? halfWidth.toFixed(4) : '–';
+    parts.push({ fraction, text: `risk half-width ${width}, target ${rule.targetHalfWidth} (from ${minLabels} labels)` });
+  }
+  if (parts.length === 0) return { fraction: Math.min(1, labels / poolSize), text: `${labels} of ${poolSize} items labelled (no stopping rule given)` };
+  const best = parts.reduce((a, b) => (b.fraction > a.fraction ? b : a));
+  return { fraction: Math.min(1, Math.max(0, best.fraction)), text: parts.map((p) => p.text).join(' · ') };
+}

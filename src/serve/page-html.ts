@@ -1,0 +1,79 @@
+const STYLE = `
+:root { color-scheme: light; --ink: #1d2330; --muted: #5b6475; --line: #d7dce5; --accent: #2457c5; --ok: #1f7a3a; --bad: #b42318; }
+* { box-sizing: border-box; }
+body { margin: 0; font: 16px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: var(--ink); background: #f5f7fa; }
+header { padding: 12px 20px; background: #fff; border-bottom: 1px solid var(--line); }
+header h1 { margin: 0 0 6px; font-size: 18px; }
+#progress-text { font-size: 14px; color: var(--muted); }
+.bar { height: 10px; background: #e6e9ef; border-radius: 5px; overflow: hidden; margin-top: 4px; }
+#progress-fill { height: 100%; width: 0; background: var(--accent); transition: width .2s; }
+#stop { display: none; margin: 12px 20px 0; padding: 12px 16px; border-radius: 8px; background: #e3f4e8; border: 1px solid #9fd6ae; color: var(--ok); font-weight: 600; }
+body[data-done="true"] #stop { display: block; }
+main { display: grid; grid-template-columns: minmax(0, 3fr) minmax(300px, 2fr); gap: 20px; padding: 16px 20px; }
+@media (max-width: 820px) { main { grid-template-columns: 1fr; padding: 12px; } header { padding: 10px 12px; } }
+section { background: #fff; border: 1px solid var(--line); border-radius: 10px; padding: 16px; min-width: 0; }
+h2 { font-size: 15px; margin: 0 0 8px; color: var(--muted); font-weight: 600; }
+#item-meta { font-size: 13px; color: var(--muted); margin-bottom: 6px; overflow-wrap: anywhere; }
+#item-text { font-size: 18px; line-height: 1.6; white-space: pre-wrap; overflow-wrap: anywhere; max-height: 50vh; overflow-y: auto; padding: 12px; background: #fafbfc; border: 1px solid var(--line); border-radius: 6px; min-height: 3em; }
+#item-text .control { color: var(--bad); background: #fdecea; border-radius: 3px; padding: 0 2px; font-family: ui-monospace, monospace; font-size: 0.85em; }
+#buttons { display: flex; flex-wrap: wrap; gap: 8px; margin-top: 14px; }
+button { font: inherit; padding: 8px 14px; border-radius: 6px; border: 1px solid var(--line); background: #fff; cursor: pointer; }
+button.class { background: var(--accent); color: #fff; border-color: var(--accent); font-weight: 600; }
+button:disabled { opacity: .5; cursor: default; }
+kbd { font-family: ui-monospace, monospace; font-size: 12px; border: 1px solid currentColor; border-radius: 3px; padding: 0 4px; margin-right: 6px; opacity: .85; }
+#message { min-height: 1.5em; margin-top: 10px; font-size: 14px; }
+#message.error { color: var(--bad); }
+.estimate { font-size: 22px; font-weight: 600; font-variant-numeric: tabular-nums; }
+.interval { font-size: 14px; color: var(--muted); font-variant-numeric: tabular-nums; }
+dl { margin: 0; display: grid; grid-template-columns: auto 1fr; gap: 4px 12px; font-size: 14px; }
+dt { color: var(--muted); }
+dd { margin: 0; font-variant-numeric: tabular-nums; }
+#plot { width: 100%; margin-top: 12px; }
+#plot svg { max-width: 100%; height: auto; }
+.stats { margin-top: 12px; }
+`;
+
+/** The page shell: static markup only; everything dynamic is set by the bundled script with textContent. */
+export function pageHtml(): string {
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>active-testing · labelling</title>
+<style>${STYLE}</style>
+</head>
+<body data-done="false" data-seq="0">
+<header>
+  <h1>Label the proposed item</h1>
+  <div id="progress-text">Loading…</div>
+  <div class="bar" role="progressbar" aria-label="progress toward the stopping rule"><div id="progress-fill"></div></div>
+</header>
+<div id="stop" role="status">You can stop: the stopping rule holds. Every label is saved; closing the page loses nothing.</div>
+<main>
+  <section aria-label="item">
+    <div id="item-meta"></div>
+    <div id="item-text"></div>
+    <div id="buttons"></div>
+    <div id="message" role="status"></div>
+  </section>
+  <section aria-label="estimate">
+    <h2>Accuracy</h2>
+    <div class="estimate" id="accuracy-value"></div>
+    <div class="interval" id="accuracy-interval"></div>
+    <h2 style="margin-top:12px">Risk (<span id="loss-name"></span>)</h2>
+    <div class="estimate" id="risk-value"></div>
+    <div class="interval" id="risk-interval"></div>
+    <div id="plot" aria-label="estimated risk and its interval against labels"></div>
+    <dl class="stats">
+      <dt>Labels in the estimate</dt><dd id="labels"></dd>
+      <dt>Variance ÷ random labelling</dt><dd id="variance-ratio"></dd>
+      <dt>Random labels for this width</dt><dd id="equivalent"></dd>
+      <dt>Annotators</dt><dd id="annotators"></dd>
+    </dl>
+  </section>
+</main>
+<script src="/assets/app.js"></script>
+</body>
+</html>`;
+}

@@ -1,0 +1,230 @@
+// The labelling page's script (bundled for the browser with vega and vega-lite, no network
+// access beyond this server). Pool text is only ever set with textContent.
+import { parse, View } from 'vega';
+import { expressionInterpreter } from 'vega-interpreter';
+import { compile, type TopLevelSpec } from 'vega-lite';
+import { splitControlCharacters } from '../control-characters.js';
+import type { ClientView, PageItem, PlotPoint, PublicState } from '../protocol.js';
+
+const $ = (id: string): HTMLElement => document.getElementById(id) as HTMLElement;
+
+let item: PageItem | null = null;
+let state: PublicState | null = null;
+let busy = false;
+let sequence = 0;
+let plotted = -1;
+let view: View | null = null;
+
+function number(value: number | null, digits = 3): string {
+  return value === null || !Number.isFinite(value) ? '–' : value.toFixed(digits);
+}
+
+function clip(value: number | null, low: number, high: number): number | null {
+  return value === null ? null : Math.min(high, Math.max(low, value));
+}
+
+/** The built-in losses are never negative, so their intervals are drawn and shown clipped at 0; a custom loss is not clipped. */
+function lossFloor(loss: string): number {
+  return loss.startsWith('custom:') ? -Infinity : 0;
+}
+
+function showMessage(text: string, error = false): void {
+  const element = $('message');
+  element.textContent = text;
+  element.className = error ? 'error' : '';
+}
+
+function renderText(container: HTMLElement, text: string): void {
+  container.replaceChildren();
+  for (const piece of splitControlCharacters(text)) {
+    if (!piece.control) {
+      container.append(document.createTextNode(piece.text));
+      continue;
+    }
+    const span = document.createElement('span');
+    span.className = 'control';
+    span.textContent = piece.text;
+    span.title = 'control character';
+    container.append(span);
+  }
+}
+
+function renderItem(): void {
+  const meta = $('item-meta');
+  const text = $('item-text');
+  text.dataset.id = item?.id ?? '';
+  if (item === null) {
+    meta.textContent = '';
+    text.textContent = state?.done ? 'Nothing more to label.' : 'Every open item is with another annotator; waiting for a new one…';
+  } else {
+    meta.textContent = `Item ${item.id} · proposal #${item.position + 1}`;
+    renderText(text, item.text);
+  }
+  for (const button of document.querySelectorAll<HTMLButtonElement>('#buttons button')) {
+    button.disabled = busy || (button.dataset.action !== 'undo' && item === null);
+  }
+}
+
+function renderButtons(classes: readonly string[]): void {
+  const container = $('buttons');
+  if (container.childElementCount > 0) return;
+  const add = (label: string, key: string, action: string, className = ''): void => {
+    const button = document.createElement('button');
+    button.type = 'button';
+    button.className = className;
+    button.dataset.action = action;
+    const kbd = document.createElement('kbd');
+    kbd.textContent = key;
+    button.append(kbd, document.createTextNode(label));
+    button.addEventListener('click', () => act(action));
+    container.append(button);
+  };
+  classes.forEach((name, k) => add(name, k < 9 ? String(k + 1) : '', `label:${k}`, 'class'));
+  add('skip', 's', 'skip');
+  add('undo', 'u', 'undo');
+}
+
+function plotSpec(points: PlotPoint[], loss: string, intervalName: string): TopLevelSpec {
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    width: 'container',
+    height: 200,
+    autosize: { type: 'fit-x', contains: 'padding' },
+    data: { values: points },
+    encoding: { x: { field: 'labels', type: 'quantitative', title: 'labels', scale: { zero: false }, axis: { tickMinStep: 1, format: 'd' } } },
+    layer: [
+      { mark: { type: 'area', opacity: 0.25, color: '#2457c5' }, encoding: { y: { field: 'lower', type: 'quantitative', title: `risk (${loss}) ± ${intervalName}`, scale: { zero: false } }, y2: { field: 'upper' } } },
+      { mark: { type: 'line', color: '#2457c5', strokeWidth: 2 }, encoding: { y: { field: 'value', type: 'quantitative' } } },
+    ],
+    config: { axis: { labelFontSize: 11, titleFontSize: 12 }, view: { stroke: null } },
+  };
+}
+
+async function renderPlot(current: PublicState): Promise<void> {
+  if (plotted === current.version) return;
+  plotted = current.version;
+  const container = $('plot');
+  const floor = lossFloor(current.loss);
+  const points = current.points.filter((p) => Number.isFinite(p.lower) && Number.isFinite(p.upper)).map((p) => ({ ...p, lower: Math.max(floor, p.lower) }));
+  if (points.length < 2) {
+    container.textContent = 'The plot of the estimate and its interval appears after two labels.';
+    view?.finalize();
+    view = null;
+    return;
+  }
+  const spec = plotSpec(points, current.loss, current.risk.name);
+  if (view === null) {
+    container.replaceChildren();
+    const runtime = parse(compile(spec).spec, undefined, { ast: true });
+    view = new View(runtime, { expr: expressionInterpreter, renderer: 'svg', container, hover: false });
+  } else {
+    view.data('source_0', points);
+  }
+  await view.runAsync();
+}
+
+function renderState(next: PublicState): void {
+  if (state !== null && next.version < state.version) return;
+  state = next;
+  renderButtons(next.classes);
+  document.body.dataset.done = String(next.done);
+  $('progress-text').textContent = next.done ? `Done · ${next.progress.text}` : next.progress.text;
+  $('progress-fill').style.width = `${(100 * next.progress.fraction).toFixed(1)}%`;
+  $('loss-name').textContent = next.loss;
+  const accuracy = $('accuracy-value');
+  accuracy.textContent = number(next.accuracy.value);
+  accuracy.dataset.value = String(next.accuracy.value);
+  // Shown clipped to the values accuracy (0 to 1) and a loss (0 or more) can take.
+  $('accuracy-interval').textContent = `${next.accuracy.name}: [${number(clip(next.accuracy.lower, 0, 1))}, ${number(clip(next.accuracy.upper, 0, 1))}]`;
+  const risk = $('risk-value');
+  risk.textContent = number(next.risk.value, 4);
+  risk.dataset.value = String(next.risk.value);
+  $('risk-interval').textContent = `${next.risk.name}: [${number(clip(next.risk.lower, lossFloor(next.loss), Infinity), 4)}, ${number(next.risk.upper, 4)}]`;
+  $('labels').textContent = `${next.labels} (${next.recorded} recorded, ${next.skipped} skipped, ${next.pending} open; pool ${next.poolSize})`;
+  const ratio = next.varianceRatio;
+  $('variance-ratio').textContent =
+    ratio === null || !Number.isFinite(ratio) ? '–' : `${ratio.toFixed(2)} (${ratio < 1 ? 'below 1: active testing is helping' : 'not below 1: no gain over random labelling yet'})`;
+  $('equivalent').textContent = next.equivalentRandomLabels === null || !Number.isFinite(next.equivalentRandomLabels) ? '–' : `about ${next.equivalentRandomLabels}`;
+  $('annotators').textContent = String(next.annotators);
+  void renderPlot(next).catch((error: unknown) => {
+    $('plot').textContent = `plot unavailable: ${String(error)}`;
+  });
+}
+
+function finished(): void {
+  sequence++;
+  document.body.dataset.seq = String(sequence);
+}
+
+async function call(path: string, body?: object): Promise<void> {
+  busy = true;
+  renderItem();
+  try {
+    const response = await fetch(path, body === undefined ? {} : { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+    if (response.status === 401) {
+      showMessage('Not signed in (the server restarted?): open the URL that `active-testing serve` printed.', true);
+      return;
+    }
+    const data = (await response.json()) as Partial<ClientView> & { error?: string };
+    if (!response.ok) {
+      showMessage(data.error ?? `error ${response.status}`, true);
+      if (response.status === 409) await refresh();
+      return;
+    }
+    renderState(data.state as PublicState);
+    item = data.item ?? null;
+    return;
+  } catch (error) {
+    showMessage(`The server cannot be reached (${String(error)}). Every label shown as saved is on disk; restart the server and reopen its URL.`, true);
+  } finally {
+    busy = false;
+    renderItem();
+    finished();
+  }
+}
+
+async function refresh(): Promise<void> {
+  const response = await fetch('/api/state');
+  if (!response.ok) return;
+  const data = (await response.json()) as ClientView;
+  renderState(data.state);
+  item = data.item;
+}
+
+function act(action: string): void {
+  if (busy) return;
+  if (action === 'undo') {
+    void call('/api/undo', {}).then(() => undefined);
+    return;
+  }
+  if (item === null) return;
+  const shown = item;
+  if (action === 'skip') {
+    showMessage(`Skipped ${shown.id}`);
+    void call('/api/skip', { id: shown.id });
+    return;
+  }
+  const label = Number(action.slice('label:'.length));
+  showMessage(`Labelled ${shown.id}: ${state?.classes[label] ?? label}`);
+  void call('/api/label', { id: shown.id, label });
+}
+
+document.addEventListener('keydown', (event) => {
+  if (event.ctrlKey || event.metaKey || event.altKey || state === null) return;
+  const key = event.key.toLowerCase();
+  if (/^[1-9]$/.test(key) && Number(key) <= state.classes.length) act(`label:${Number(key) - 1}`);
+  else if (key === 's') act('skip');
+  else if (key === 'u') act('undo');
+  else return;
+  event.preventDefault();
+});
+
+const events = new EventSource('/api/events');
+events.addEventListener('state', (event) => {
+  const next = JSON.parse((event as MessageEvent<string>).data) as PublicState;
+  renderState(next);
+  // Waiting with no item: another annotator's label may have freed or added one.
+  if (item === null && !busy && !next.done) void call('/api/state');
+});
+
+void call('/api/state');

@@ -1,0 +1,55 @@
+// What the server and the browser page exchange (JSON). No imports: the page's bundle uses these types too.
+
+/** The interval the page shows for the risk, and its name. */
+export interface DisplayedInterval {
+  lower: number;
+  upper: number;
+  /** Shown next to the interval, e.g. "95% bootstrap interval". */
+  name: string;
+}
+
+/** An item as the page shows it. */
+export interface PageItem {
+  id: string;
+  text: string;
+  /** 0-based proposal number. */
+  position: number;
+}
+
+/** One point of the estimate-against-labels plot. */
+export interface PlotPoint {
+  labels: number;
+  value: number;
+  lower: number;
+  upper: number;
+}
+
+/** The shared state every page shows: the estimate, the progress toward the stopping rule, the plot. */
+export interface PublicState {
+  /** Increases with every change. */
+  version: number;
+  classes: readonly string[];
+  loss: string;
+  labels: number;
+  recorded: number;
+  skipped: number;
+  pending: number;
+  poolSize: number;
+  risk: { value: number } & DisplayedInterval;
+  accuracy: { value: number } & DisplayedInterval;
+  varianceRatio: number;
+  equivalentRandomLabels: number;
+  progress: { fraction: number; text: string };
+  /** Whether the stopping rule holds (or the pool ran out): "you can stop". */
+  done: boolean;
+  points: PlotPoint[];
+  annotators: number;
+}
+
+/** What one annotator's page gets back from an action. */
+export interface ClientView {
+  state: PublicState;
+  /** The item this annotator labels now; null when done or when every open item is with another annotator. */
+  item: PageItem | null;
+}
+

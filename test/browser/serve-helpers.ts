@@ -1,0 +1,77 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { Browser } from 'playwright-core';
+
+/** The built CLI: the page script is bundled by the build, so these tests run it from dist/. */
+export const CLI = resolve(import.meta.dirname, '../../dist/cli.js');
+
+/** The Chromium binary to drive: $CHROMIUM_PATH, or Debian's / other distributions' usual paths. */
+export function findChromium(): string | undefined {
+  const candidates = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'];
+  return candidates.find((path): path is string => path !== undefined && path !== '' && existsSync(path));
+}
+
+export async function launchChromium(executablePath: string): Promise<Browser> {
+  const { chromium } = await import('playwright-core');
+  // Root (CI containers) cannot use Chromium's sandbox.
+  return chromium.launch({ executablePath, headless: true, args: process.getuid?.() === 0 ? ['--no-sandbox'] : [] });
+}
+
+/** A running `active-testing serve`. */
+export interface RunningServer {
+  child: ChildProcess;
+  url: string;
+  origin: string;
+  token: string;
+  stderr: () => string;
+  /** Resolves with the exit code once the process has ended. */
+  exited: Promise<number | null>;
+}
+
+/** Starts `active-testing serve` with `args` (a free port) and waits for the URL it prints. */
+export function startServer(args: string[]): Promise<RunningServer> {
+  const child = spawn(process.execPath, [CLI, 'serve', '--port', '0', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
+  return new Promise((resolveServer, reject) => {
+    child.stdout?.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+      const match = /open (http:\/\/[^\s]+\/\?token=([A-Za-z0-9_-]+))/.exec(stdout);
+      if (match) resolveServer({ child, url: match[1], origin: new URL(match[1]).origin, token: match[2], stderr: () => stderr, exited });
+    });
+    child.stderr?.on('data', (chunk: Buffer) => void (stderr += chunk.toString()));
+    void exited.then((code) => reject(new Error(`serve exited with ${code} before printing its URL: ${stderr}`)));
+  });
+}
+
+/** Stops a server with SIGTERM (a clean shutdown) and waits for it. */
+export async function stopServer(server: RunningServer): Promise<number | null> {
+  if (server.child.exitCode === null) server.child.kill('SIGTERM');
+  return server.exited;
+}
+
+/** The session journal's records after the header line. */
+export function journalRecords(path: string): Array<{ e: string; i: number; y?: number }> {
+  const lines = readFileSync(path, 'utf8').split('\n').filter((line) => line !== '');
+  return lines.slice(1).map((line) => JSON.parse(line) as { e: string; i: number; y?: number });
+}
+
+/** The item ids of the session file's header. */
+export function journalIds(path: string): string[] {
+  const header = JSON.parse(readFileSync(path, 'utf8').split('\n')[0]) as { ids: string[] };
+  return header.ids;
+}
+
+/** Each labelled item's id and class index, as the journal has them (undos applied). */
+export function journalLabels(path: string): Map<string, number> {
+  const ids = journalIds(path);
+  const labels = new Map<string, number>();
+  for (const record of journalRecords(path)) {
+    if (record.e === 'label') {
+      labels.set(ids[record.i], record.y as number);
+    } else if (record.e === 'undo') labels.delete(ids[record.i]);
+  }
+  return labels;
+}

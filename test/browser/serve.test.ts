@@ -1,0 +1,299 @@
+import { request } from 'node:http';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writeNpy } from '../../src/io/npy.js';
+import { ActiveTestingSession } from '../../src/session/session.js';
+import { syntheticPool } from '../../src/simulate/syntheticPool.js';
+import { findChromium, journalLabels, journalRecords, launchChromium, startServer, stopServer, type RunningServer } from './serve-helpers.js';
+
+// The page's globals, for the functions that run in the browser (this project's types have no DOM).
+declare const document: { body: { dataset: Record<string, string | undefined> }; getElementById(id: string): { textContent: string | null; className: string } | null };
+declare const window: { __pwned?: number };
+
+const chromium = findChromium();
+const required = process.env.ACTIVE_TESTING_REQUIRE_BROWSER === '1';
+if (chromium === undefined) {
+  if (required) throw new Error('ACTIVE_TESTING_REQUIRE_BROWSER=1 but no Chromium binary was found (install Debian\'s chromium or set CHROMIUM_PATH)');
+  console.warn('test/browser: no Chromium binary found (set CHROMIUM_PATH); skipping the browser tests');
+}
+
+const CLASSES = ['negative', 'positive'];
+const IMAGES = resolve(import.meta.dirname, '../../docs/images');
+const WORDS = ['the', 'plot', 'was', 'slow', 'but', 'the', 'acting', 'felt', 'honest', 'and', 'warm', 'a', 'dull', 'script', 'saved', 'by', 'its', 'cast', 'never', 'quite', 'lands', 'funny', 'moving', 'overlong'];
+
+interface Pool {
+  dir: string;
+  args: (session: string) => string[];
+  labels: Int32Array;
+}
+
+/** A synthetic binary pool written as the CLI reads it, with review-like texts (some long) or the given texts. */
+async function writePool(size: number, seed: number, texts?: string[]): Promise<Pool> {
+  const dir = mkdtempSync(join(tmpdir(), 'at-serve-'));
+  const pool = syntheticPool({ size, classes: 2, seed });
+  const text = (i: number): string => {
+    if (texts) return texts[i % texts.length];
+    const length = 8 + ((i * 7919) % (i % 10 === 0 ? 160 : 24));
+    return Array.from({ length }, (_, w) => WORDS[(i * 31 + w * 17) % WORDS.length]).join(' ') + '.';
+  };
+  const data = join(dir, 'pool.tsv');
+  writeFileSync(data, ['id\tsentence', ...Array.from({ length: size }, (_, i) => `r${i}\t${text(i)}`)].join('\n') + '\n');
+  await writeNpy(join(dir, 'f.npy'), { data: pool.modelScores.data, shape: [size, 2], dtype: 'f8' });
+  await writeNpy(join(dir, 'g.npy'), { data: pool.surrogateScores.data, shape: [size, 2], dtype: 'f8' });
+  return {
+    dir,
+    labels: pool.labels,
+    args: (session) => ['--session', session, '--data', data, '--classes', CLASSES.join(','), '--model-scores', join(dir, 'f.npy'), '--surrogate-scores', join(dir, 'g.npy'), '--seed', String(seed)],
+  };
+}
+
+/** The id of the item the page shows ('' when none). */
+async function shownId(page: Page): Promise<string> {
+  return (await page.locator('#item-text').getAttribute('data-id')) ?? '';
+}
+
+/** Presses `key` and waits for the page to finish the request it starts; returns the error message shown, if any. */
+async function press(page: Page, key: string): Promise<string | null> {
+  const before = await page.evaluate(() => Number(document.body.dataset.seq));
+  await page.keyboard.press(key);
+  const outcome = await page.waitForFunction((n) => {
+    if (Number(document.body.dataset.seq) <= n) return false;
+    const message = document.getElementById('message') as { className: string; textContent: string | null };
+    return { error: message.className === 'error' ? message.textContent : null };
+  }, before);
+  return ((await outcome.jsonValue()) as { error: string | null }).error;
+}
+
+/** Opens the printed URL and waits for the first item. */
+async function open(page: Page, server: RunningServer): Promise<void> {
+  await page.goto(server.url);
+  await page.waitForFunction(() => Number(document.body.dataset.seq) > 0);
+}
+
+/** Labels the shown item with its true class by keyboard; returns its id and class, or null when refused. */
+async function labelShown(page: Page, labels: Int32Array): Promise<{ id: string; y: number } | null> {
+  const id = await shownId(page);
+  if (id === '') return null;
+  const y = labels[Number(id.slice(1))];
+  const error = await press(page, String(y + 1));
+  return error === null ? { id, y } : null;
+}
+
+/** A GET with a chosen Host header (fetch does not let one set it): a DNS-rebinding attack's request. */
+function statusWithHost(url: string, host: string, cookie: string): Promise<number | undefined> {
+  return new Promise((done, fail) => {
+    const req = request(url, { headers: { Host: host, cookie } }, (response) => {
+      response.resume();
+      done(response.statusCode);
+    });
+    req.on('error', fail);
+    req.end();
+  });
+}
+
+describe.skipIf(chromium === undefined)('active-testing serve in a browser', () => {
+  let browser: Browser;
+  beforeAll(async () => {
+    browser = await launchChromium(chromium as string);
+  });
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  it('60 labels by keyboard: the journal holds exactly them and the page shows the session\'s estimate', async () => {
+    const pool = await writePool(400, 3);
+    const path = join(pool.dir, 'keyboard.session');
+    const server = await startServer(pool.args(path));
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const page = await context.newPage();
+    const labelled = new Map<string, number>();
+    try {
+      await open(page, server);
+      expect(await page.locator('#buttons button').count()).toBe(4);
+      while (labelled.size < 60) {
+        const done = await labelShown(page, pool.labels);
+        if (done === null) throw new Error(`a label was refused: ${await page.locator('#message').textContent()}`);
+        expect(labelled.has(done.id)).toBe(false);
+        labelled.set(done.id, done.y);
+      }
+      const riskShown = Number(await page.locator('#risk-value').getAttribute('data-value'));
+      const accuracyShown = Number(await page.locator('#accuracy-value').getAttribute('data-value'));
+      await page.waitForSelector('#plot svg');
+      mkdirSync(IMAGES, { recursive: true });
+      await page.screenshot({ path: join(IMAGES, 'serve-desktop.png') });
+      await page.setViewportSize({ width: 390, height: 844 });
+      await page.screenshot({ path: join(IMAGES, 'serve-narrow.png'), fullPage: true });
+      expect(await stopServer(server)).toBe(0);
+
+      expect(journalLabels(path)).toEqual(labelled);
+      expect(journalRecords(path).filter((r) => r.e === 'label')).toHaveLength(60);
+      const session = await ActiveTestingSession.open(path);
+      const estimate = session.estimate();
+      await session.close();
+      expect(estimate.labels).toBe(60);
+      expect(riskShown).toBe(estimate.risk.value);
+      expect(accuracyShown).toBe(estimate.accuracy.value);
+    } finally {
+      await context.close();
+      await stopServer(server);
+    }
+  });
+
+  it('two annotators label concurrently: 100 labels, no item twice, a label for an item someone else labelled is refused', async () => {
+    const pool = await writePool(500, 5);
+    const path = join(pool.dir, 'two.session');
+    const server = await startServer(pool.args(path));
+    const contexts = [await browser.newContext(), await browser.newContext()];
+    const pages = await Promise.all(contexts.map((context) => context.newPage()));
+    const acknowledged: Array<Array<{ id: string; y: number }>> = [[], []];
+    let total = 0;
+    try {
+      await Promise.all(pages.map((page) => open(page, server)));
+      const [first, second] = await Promise.all(pages.map(shownId));
+      expect(first).not.toBe('');
+      expect(second).not.toBe('');
+      expect(first).not.toBe(second);
+      await Promise.all(
+        pages.map(async (page, a) => {
+          while (total < 100) {
+            total++;
+            const done = await labelShown(page, pool.labels);
+            if (done === null) total--;
+            else acknowledged[a].push(done);
+          }
+        }),
+      );
+      const all = [...acknowledged[0], ...acknowledged[1]];
+      expect(all).toHaveLength(100);
+      expect(acknowledged[0].length).toBeGreaterThan(10);
+      expect(acknowledged[1].length).toBeGreaterThan(10);
+      expect(new Set(all.map((item) => item.id)).size).toBe(100);
+
+      // Annotator 2 tries to label an item annotator 1 labelled: refused with a message.
+      const taken = acknowledged[0][0].id;
+      const refused = await pages[1].evaluate(async (id) => {
+        const response = await fetch('/api/label', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ id, label: 0 }) });
+        return { status: response.status, body: (await response.json()) as { error: string } };
+      }, taken);
+      expect(refused.status).toBe(409);
+      expect(refused.body.error).toContain(`item ${taken} was already labelled or skipped by another annotator`);
+      // Each page got the other's labels pushed (server-sent events) without a reload.
+      await pages[0].waitForFunction(() => document.getElementById('labels')?.textContent?.includes('100 recorded'));
+
+      expect(await stopServer(server)).toBe(0);
+      const journal = journalLabels(path);
+      expect(journal.size).toBe(100);
+      expect(journalRecords(path).filter((r) => r.e === 'label')).toHaveLength(100);
+      for (const item of all) expect(journal.get(item.id)).toBe(item.y);
+    } finally {
+      await Promise.all(contexts.map((context) => context.close()));
+      await stopServer(server);
+    }
+  });
+
+  it('a server killed mid-way loses nothing acknowledged, and the page resumes on restart', async () => {
+    const pool = await writePool(300, 7);
+    const path = join(pool.dir, 'kill.session');
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const acknowledged = new Map<string, number>();
+    let server = await startServer(pool.args(path));
+    try {
+      await open(page, server);
+      while (acknowledged.size < 15) {
+        const done = await labelShown(page, pool.labels);
+        if (done) acknowledged.set(done.id, done.y);
+      }
+      const shownBeforeKill = await shownId(page);
+      server.child.kill('SIGKILL');
+      await server.exited;
+      expect(journalLabels(path)).toEqual(acknowledged);
+
+      // A label pressed while the server is down is reported, not acknowledged.
+      expect(await press(page, '1')).toMatch(/cannot be reached/);
+
+      server = await startServer(['--session', path]);
+      await open(page, server);
+      expect(await shownId(page)).toBe(shownBeforeKill);
+      while (acknowledged.size < 20) {
+        const done = await labelShown(page, pool.labels);
+        if (done) acknowledged.set(done.id, done.y);
+      }
+      expect(await stopServer(server)).toBe(0);
+      expect(journalLabels(path)).toEqual(acknowledged);
+    } finally {
+      await context.close();
+      await stopServer(server);
+    }
+  });
+
+  it('pool text with HTML, <script> and terminal escape codes is shown as text', async () => {
+    const hostile = [
+      '<script>window.__pwned = 1</script><img src=x onerror="window.__pwned = 2"><b>bold?</b> \u001b[31mred\u001b[0m bell\u0007 \u202etxet desrever',
+    ];
+    const pool = await writePool(6, 1, hostile);
+    const path = join(pool.dir, 'hostile.session');
+    const server = await startServer(pool.args(path));
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    try {
+      await open(page, server);
+      const text = page.locator('#item-text');
+      expect(await text.textContent()).toBe(
+        '<script>window.__pwned = 1</script><img src=x onerror="window.__pwned = 2"><b>bold?</b> ␛[31mred␛[0m bell␇ <U+202E>txet desrever',
+      );
+      expect(await text.locator('script, img, b').count()).toBe(0);
+      expect(await text.locator('span.control').count()).toBe(4);
+      expect(await page.evaluate(() => typeof window.__pwned)).toBe('undefined');
+    } finally {
+      await context.close();
+      await stopServer(server);
+    }
+  });
+
+  it('refuses requests without the token (401), cross-origin writes and bad bodies, and a session another process holds', async () => {
+    const pool = await writePool(50, 2);
+    const path = join(pool.dir, 'token.session');
+    const server = await startServer(pool.args(path));
+    try {
+      const before = readFileSync(path);
+      for (const [method, route] of [['GET', '/'], ['GET', '/api/state'], ['GET', '/assets/app.js'], ['GET', '/api/events'], ['POST', '/api/label'], ['POST', '/api/undo']]) {
+        const response = await fetch(server.origin + route, {
+          method,
+          headers: { 'Content-Type': 'application/json', Origin: server.origin },
+          body: method === 'POST' ? JSON.stringify({ id: 'r0', label: 0 }) : undefined,
+        });
+        expect(response.status, `${method} ${route}`).toBe(401);
+      }
+      expect((await fetch(`${server.origin}/?token=wrong`)).status).toBe(401);
+      expect(readFileSync(path).equals(before)).toBe(true);
+
+      // With the token: the cookies the first visit sets.
+      const first = await fetch(server.url, { redirect: 'manual' });
+      expect(first.status).toBe(303);
+      const cookies = first.headers.getSetCookie();
+      expect(cookies.every((cookie) => /HttpOnly/.test(cookie) && /SameSite=Strict/.test(cookie))).toBe(true);
+      const cookie = cookies.map((c) => c.split(';')[0]).join('; ');
+      const state = (await (await fetch(`${server.origin}/api/state`, { headers: { cookie } })).json()) as { item: { id: string } };
+      const post = (body: string, headers: Record<string, string> = {}) =>
+        fetch(`${server.origin}/api/label`, { method: 'POST', headers: { cookie, 'Content-Type': 'application/json', Origin: server.origin, ...headers }, body });
+      expect((await post(JSON.stringify({ id: state.item.id, label: 0 }), { Origin: 'http://evil.example' })).status).toBe(403);
+      expect((await post('{"id":')).status).toBe(400);
+      expect((await post(JSON.stringify({ id: state.item.id, label: 7 }))).status).toBe(400);
+      expect((await post(JSON.stringify({ id: state.item.id, label: 0, padding: 'x'.repeat(10_000) }))).status).toBe(413);
+      expect((await fetch(`${server.origin}/../package.json`, { headers: { cookie } })).status).toBe(404);
+      expect((await fetch(`${server.origin}/assets/../cli.js`, { headers: { cookie } })).status).toBe(404);
+      expect(await statusWithHost(`${server.origin}/api/state`, 'evil.example', cookie)).toBe(403);
+      // Nothing but the proposal the authorised state request made was written.
+      expect(journalRecords(path).map((r) => r.e)).toEqual(['propose']);
+
+      const second = startServer(['--session', path]);
+      await expect(second).rejects.toThrow(/is open for writing by process/);
+    } finally {
+      await stopServer(server);
+    }
+  });
+});

@@ -1,0 +1,128 @@
+import { describe, expect, it } from 'vitest';
+import { ActiveTestingSession, Z_95 } from '../../src/session/session.js';
+import { splitControlCharacters } from '../../src/serve/control-characters.js';
+import { AnnotationCoordinator, ConflictError, progress } from '../../src/serve/coordinator.js';
+import { syntheticPool } from '../../src/simulate/syntheticPool.js';
+
+const CLASSES = ['negative', 'positive'];
+
+async function memorySession(size = 200) {
+  const pool = syntheticPool({ size, classes: 2, seed: 4 });
+  const session = await ActiveTestingSession.create(null, {
+    texts: Array.from({ length: size }, (_, i) => `item ${i}`),
+    classes: CLASSES,
+    targetScores: pool.modelScores,
+    surrogateScores: pool.surrogateScores,
+    seed: 1,
+  });
+  return { session, labels: pool.labels };
+}
+
+describe('AnnotationCoordinator', () => {
+  it('gives each annotator its own item, in the session\'s proposal order', async () => {
+    const { session } = await memorySession();
+    const reference = await (await memorySession()).session.next(3);
+    const coordinator = new AnnotationCoordinator(session);
+    const a = await coordinator.view('a');
+    const b = await coordinator.view('b');
+    expect(a.item?.id).toBe(reference[0].id);
+    expect(b.item?.id).toBe(reference[1].id);
+    // Asking again gives the same item, not a new one.
+    expect((await coordinator.view('a')).item?.id).toBe(reference[0].id);
+    expect(a.state.annotators).toBe(1);
+    expect(coordinator.state().annotators).toBe(2);
+  });
+
+  it('refuses a label for an item another annotator has or labelled, with a message, and records nothing', async () => {
+    const { session, labels } = await memorySession();
+    const coordinator = new AnnotationCoordinator(session);
+    const a = (await coordinator.view('a')).item!;
+    const b = (await coordinator.view('b')).item!;
+    await expect(coordinator.label('b', a.id, 0)).rejects.toThrow(new ConflictError(`item ${a.id} is with another annotator`));
+    const after = await coordinator.label('a', a.id, labels[Number(a.id)]);
+    expect(after.state.recorded).toBe(1);
+    await expect(coordinator.label('b', a.id, 0)).rejects.toThrow(`item ${a.id} was already labelled or skipped by another annotator`);
+    await expect(coordinator.label('a', a.id, 0)).rejects.toThrow(`item ${a.id} was already labelled or skipped (by you)`);
+    await expect(coordinator.label('b', b.id, 2)).rejects.toThrow(/label: expected a class index in \[0, 1\]/);
+    await expect(coordinator.label('b', 42, 0)).rejects.toThrow(/id: expected the id of the item shown/);
+    expect(session.estimate().recorded).toBe(1);
+  });
+
+  it('lets an item go to another annotator once the holder has been idle past the lease', async () => {
+    const { session } = await memorySession();
+    let now = 0;
+    const coordinator = new AnnotationCoordinator(session, {}, 1000, () => now);
+    const a = (await coordinator.view('a')).item!;
+    now = 1001;
+    await coordinator.label('b', a.id, 0);
+    expect(session.history().find((p) => p.id === a.id)?.status).toBe('labelled');
+    // a's page then gets a new item.
+    expect((await coordinator.view('a')).item?.id).not.toBe(a.id);
+  });
+
+  it('undoes only the annotator\'s own last action, and gives the item back to them', async () => {
+    const { session } = await memorySession();
+    const coordinator = new AnnotationCoordinator(session);
+    await expect(coordinator.undo('a')).rejects.toThrow('nothing to undo');
+    const a = (await coordinator.view('a')).item!;
+    await coordinator.view('b');
+    await coordinator.label('a', a.id, 1);
+    await expect(coordinator.undo('b')).rejects.toThrow(/another annotator/);
+    const undone = await coordinator.undo('a');
+    expect(undone.item?.id).toBe(a.id);
+    expect(undone.state.recorded).toBe(0);
+    expect(undone.state.points).toEqual([]);
+  });
+
+  it('shows the session\'s estimate and one plot point per label count, and notifies subscribers', async () => {
+    const { session, labels } = await memorySession();
+    const coordinator = new AnnotationCoordinator(session, { maxLabels: 5 });
+    const seen: number[] = [];
+    coordinator.subscribe((state) => seen.push(state.labels));
+    let view = await coordinator.view('a');
+    while (view.item) view = await coordinator.label('a', view.item.id, labels[Number(view.item.id)]);
+    const estimate = session.estimate();
+    expect(seen).toEqual([1, 2, 3, 4, 5]);
+    expect(view.state.done).toBe(true);
+    expect(view.state.risk.value).toBe(estimate.risk.value);
+    expect(view.state.risk.lower).toBe(estimate.risk.lower);
+    expect(view.state.accuracy.upper).toBe(estimate.accuracy.upper);
+    expect(view.state.risk.name).toBe('95% bootstrap interval');
+    expect(view.state.points.map((p) => p.labels)).toEqual([1, 2, 3, 4, 5]);
+    expect(view.state.points[4]).toEqual({ labels: 5, value: estimate.risk.value, lower: estimate.risk.lower, upper: estimate.risk.upper });
+    expect(view.state.progress).toEqual({ fraction: 1, text: '5 of 5 labels' });
+  });
+});
+
+describe('progress toward the stopping rule', () => {
+  const estimate = (labels: number, standardError: number) =>
+    ({ labels, poolSize: 1000, risk: { value: 0.3, standardError, lower: 0, upper: 0 } }) as Parameters<typeof progress>[0];
+
+  it('is labels ÷ maxLabels, labels ÷ pool without a rule, and (target ÷ half-width)² for a width target', () => {
+    expect(progress(estimate(25, 0.1), { maxLabels: 100 }).fraction).toBe(0.25);
+    expect(progress(estimate(250, 0.1), {}).fraction).toBe(0.25);
+    // Half-width 0.04 against a target of 0.02: a quarter of the labels needed.
+    expect(progress(estimate(100, 0.04 / Z_95), { targetHalfWidth: 0.02 }).fraction).toBeCloseTo(0.25, 12);
+    // Below minLabels the label count binds.
+    expect(progress(estimate(6, 0.001), { targetHalfWidth: 0.02, minLabels: 30 }).fraction).toBeCloseTo(0.2, 12);
+    // Any rule stops the session, so the furthest one counts.
+    expect(progress(estimate(50, 0.04 / Z_95), { maxLabels: 100, targetHalfWidth: 0.02 }).fraction).toBe(0.5);
+  });
+});
+
+describe('splitControlCharacters', () => {
+  it('shows C0, DEL, C1 and bidi controls visibly and keeps newlines and tabs', () => {
+    expect(splitControlCharacters('a\u001b[31mb\u0007\n\tc\u007f\u009b\u202e')).toEqual([
+      { text: 'a', control: false },
+      { text: '␛', control: true },
+      { text: '[31mb', control: false },
+      { text: '␇', control: true },
+      { text: '\n\tc', control: false },
+      { text: '␡', control: true },
+      { text: '<U+009B>', control: true },
+      { text: '<U+202E>', control: true },
+    ]);
+    expect(splitControlCharacters('<script>plain</script>')).toEqual([{ text: '<script>plain</script>', control: false }]);
+    expect(splitControlCharacters('')).toEqual([]);
+  });
+});

@@ -1,0 +1,87 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ActiveTestingSession } from '../../src/session/session.js';
+import { runCliCaptured } from '../helpers/cli.js';
+import { CLASSES, createArgs, writePoolFiles } from './cli-pool.js';
+
+interface Task {
+  id: number;
+  data: { text: string; item: string; position: number };
+  annotations: Array<{ was_cancelled: boolean; result: Array<{ from_name: string; to_name: string; type: string; value: { choices: string[] } }> }>;
+}
+
+const choice = (name: string) => [{ was_cancelled: false, result: [{ from_name: 'label', to_name: 'text', type: 'choices', value: { choices: [name] } }] }];
+
+describe('label --export / --import label-studio', () => {
+  it('exports proposals as tasks, imports annotations in proposal order, and refuses items the session did not propose', async () => {
+    const files = await writePoolFiles(300, 11);
+    const session = join(files.dir, 'ls.session');
+    const tasksPath = join(files.dir, 'tasks.json');
+    const exported = await runCliCaptured([...createArgs(files, session, 2), '--export', 'label-studio', tasksPath, '--max-labels', '20']);
+    expect(exported.code).toBe(0);
+    expect(exported.stdout).toContain(`wrote 20 Label Studio tasks to ${tasksPath}`);
+    expect(exported.stdout).toContain('<Choice value="negative"/>');
+    const tasks = JSON.parse(readFileSync(tasksPath, 'utf8')) as Task[];
+    expect(tasks.map((t) => t.data.position)).toEqual(Array.from({ length: 20 }, (_, i) => i));
+    expect(tasks.every((t) => t.annotations.length === 0 && t.data.text === files.texts[files.ids.indexOf(t.data.item)])).toBe(true);
+
+    // Label Studio's export: tasks in another order, one skipped, one left unannotated.
+    const truth = (item: string) => CLASSES[files.pool.labels[files.ids.indexOf(item)]];
+    const annotated = [...tasks].reverse().map((task, i) => ({
+      ...task,
+      annotations: i === 3 ? [{ was_cancelled: true, result: [] }] : i === 5 ? [] : choice(truth(task.data.item)),
+    }));
+    const skippedItem = annotated[3].data.item;
+    const openItem = annotated[5].data.item;
+
+    // An annotation of an item the session did not propose: refused, nothing recorded.
+    const bad = join(files.dir, 'bad.json');
+    const stranger = files.ids.find((id) => !tasks.some((t) => t.data.item === id)) as string;
+    writeFileSync(bad, JSON.stringify([...annotated, { id: 99, data: { text: 'x', item: stranger }, annotations: choice('positive') }]));
+    const before = readFileSync(session);
+    const refused = await runCliCaptured(['label', '--session', session, '--import', 'label-studio', bad]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain(`the session did not propose 1 annotated item(s) (${stranger}); nothing was imported`);
+    expect(readFileSync(session).equals(before)).toBe(true);
+
+    const good = join(files.dir, 'export.json');
+    writeFileSync(good, JSON.stringify(annotated));
+    const imported = await runCliCaptured(['label', '--session', session, '--import', 'label-studio', good]);
+    expect(imported.code).toBe(0);
+    expect(imported.stdout).toContain('recorded 18 labels and 1 skips');
+
+    // Recorded in proposal order: the journal's answers follow the positions.
+    const ids = (JSON.parse(readFileSync(session, 'utf8').split('\n')[0]) as { ids: string[] }).ids;
+    const answered = readFileSync(session, 'utf8').trim().split('\n').slice(1).map((line) => JSON.parse(line) as { e: string; i: number }).filter((r) => r.e !== 'propose');
+    const positions = answered.map((r) => tasks.find((t) => t.data.item === ids[r.i])!.data.position);
+    expect(positions).toEqual([...positions].sort((a, b) => a - b));
+    const reopened = await ActiveTestingSession.open(session);
+    const history = reopened.history();
+    await reopened.close();
+    for (const record of history) {
+      if (record.id === skippedItem) expect(record.status).toBe('skipped');
+      else if (record.id === openItem) expect(record.status).toBe('pending');
+      else expect(record.label).toBe(truth(record.id));
+    }
+
+    // Importing the same file again records nothing; a changed answer is refused.
+    expect((await runCliCaptured(['label', '--session', session, '--import', 'label-studio', good])).stdout).toContain('recorded 0 labels and 0 skips');
+    const changed = annotated.map((task, i) => (i === 0 ? { ...task, annotations: choice(truth(task.data.item) === 'positive' ? 'negative' : 'positive') } : task));
+    writeFileSync(bad, JSON.stringify(changed));
+    const conflict = await runCliCaptured(['label', '--session', session, '--import', 'label-studio', bad]);
+    expect(conflict.code).toBe(1);
+    expect(conflict.stderr).toContain(`item ${annotated[0].data.item} is already labelled`);
+
+    // The export now carries the labels, and it does not overwrite a file.
+    expect((await runCliCaptured(['label', '--session', session, '--export', 'label-studio', tasksPath])).code).toBe(1);
+    const again = join(files.dir, 'tasks2.json');
+    expect((await runCliCaptured(['label', '--session', session, '--export', 'label-studio', again])).code).toBe(0);
+    const withLabels = JSON.parse(readFileSync(again, 'utf8')) as Task[];
+    expect(withLabels.filter((t) => t.annotations.length === 1 && !t.annotations[0].was_cancelled).map((t) => t.annotations[0].result[0].value.choices[0])).toEqual(
+      withLabels.filter((t) => t.annotations.length === 1 && !t.annotations[0].was_cancelled).map((t) => truth(t.data.item)),
+    );
+    expect(withLabels.find((t) => t.data.item === skippedItem)?.annotations[0].was_cancelled).toBe(true);
+    expect((await runCliCaptured(['label', '--session', session, '--export', 'csv', again])).code).toBe(2);
+  });
+});
