@@ -39,7 +39,7 @@ export interface OpenSessionOptions {
 
 /** Extra options for a new session. */
 export interface CreateSessionOptions extends SessionOptions {
-  /** Scores the target on demand when `targetScores` are omitted ("no target predictions" mode). */
+  /** Scores the target on demand when `modelScores` are omitted ("no target predictions" mode). */
   scoreTarget?: TargetScorer;
 }
 
@@ -171,7 +171,7 @@ function row(m: Matrix, i: number): Matrix {
  *
  * @example
  * const session = await ActiveTestingSession.create('sst2.session', {
- *   texts, classes: ['negative', 'positive'], targetScores, surrogateScores, seed: 0,
+ *   texts, classes: ['negative', 'positive'], modelScores, surrogateScores, seed: 0,
  * });
  * while (!session.done({ maxLabels: 200, targetHalfWidth: 0.02 })) {
  *   const [item] = await session.next();

@@ -16,7 +16,7 @@ const pool = syntheticPool({ size: N, classes: 3, seed: 11 });
 const classes = ['a', 'b', 'c'];
 const texts = Array.from({ length: N }, (_, i) => `item ${i}`);
 const ids = texts.map((_, i) => `id${i}`);
-const options: CreateSessionOptions = { texts, ids, classes, targetScores: pool.modelScores, surrogateScores: pool.surrogateScores, seed: 3 };
+const options: CreateSessionOptions = { texts, ids, classes, modelScores: pool.modelScores, surrogateScores: pool.surrogateScores, seed: 3 };
 const scratch = () => join(mkdtempSync(join(tmpdir(), 'at-session-')), 'pool.session');
 const truth = (id: string): number => pool.labels[ids.indexOf(id)];
 
@@ -177,15 +177,15 @@ describe('ActiveTestingSession', () => {
       const i = texts.indexOf(batch[0]);
       return [Array.from(pool.modelScores.data.subarray(i * 3, i * 3 + 3))];
     };
-    const lazy = await ActiveTestingSession.create(null, { ...options, targetScores: undefined, scoreTarget });
+    const lazy = await ActiveTestingSession.create(null, { ...options, modelScores: undefined, scoreTarget });
     expect(lazy.settings.acquisition).toBe('surrogate-pe');
     const eager = await ActiveTestingSession.create(null, { ...options, acquisition: 'surrogate-pe' });
     await drive(lazy, 25);
     await drive(eager, 25);
     expect(scored).toEqual(lazy.history().map((h) => h.text));
     expect(lazy.estimate()).toEqual(eager.estimate());
-    await expect(ActiveTestingSession.create(null, { ...options, targetScores: undefined })).rejects.toThrow(/scoreTarget/);
-    await expect(ActiveTestingSession.create(null, { ...options, targetScores: undefined, scoreTarget, acquisition: 'surrogate-ce' })).rejects.toThrow(/surrogate-pe/);
+    await expect(ActiveTestingSession.create(null, { ...options, modelScores: undefined })).rejects.toThrow(/scoreTarget/);
+    await expect(ActiveTestingSession.create(null, { ...options, modelScores: undefined, scoreTarget, acquisition: 'surrogate-ce' })).rejects.toThrow(/surrogate-pe/);
   });
 
   it('reports how many random labels would give the same interval', async () => {
