@@ -218,3 +218,15 @@ describe('suggestions', () => {
     expect(closestName('zzzzzz', ['runs', 'size'])).toBeUndefined();
   });
 });
+
+describe('docs/options.md', () => {
+  it('documents every option and every acquisition under its one name', async () => {
+    const { readFile } = await import('node:fs/promises');
+    const doc = await readFile(new URL('../../docs/options.md', import.meta.url), 'utf8');
+    for (const d of OPTION_DECLARATIONS) {
+      expect(doc).toContain(`\`${d.name}\``);
+      if (d.metavar !== null) expect(doc).toContain(`\`${cliFlag(d.name)}\``);
+    }
+    for (const name of ACQUISITION_NAMES) expect(doc).toContain(`| \`${name}\` |`);
+  });
+});
