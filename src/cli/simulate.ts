@@ -121,13 +121,13 @@ function describeDemo(demo: DemoResult): string {
     String(labels),
     scientific(comparison.mseActive[i]!),
     scientific(comparison.mseRandom[i]!),
-    `${comparison.ratio[i]!.toFixed(2)}×`,
+    comparison.ratio[i]!.toFixed(2),
   ]);
   return [
     `Active testing vs random labelling on the built-in synthetic LLM-like pool (N = ${demo.poolSize}, K = ${demo.classes}, ${demo.active.result.runs} runs each)`,
-    `true risk (mean cross-entropy of the target over the pool): ${fixed(demo.trueRisk, 5)}`,
-    table(['labels', 'MSE active (adaptive + LURE)', 'MSE random (iid)', 'random/active'], body),
-    `A ratio of r: random labelling's MSE is r times larger, so it needs about r times as many labels for the same error.`,
+    `true risk (the cross-entropy loss: its mean for the target over this synthetic pool): ${fixed(demo.trueRisk, 5)}`,
+    table(['labels', 'MSE active (adaptive + LURE)', 'MSE random (iid)', 'active ÷ random'], body),
+    `A ratio r below 1: active testing's MSE is r times random labelling's, so random labelling needs about 1/r times as many labels for the same error (the report shows the same ratio).`,
     `wrote ${demo.dir}/ (pool/, ${demo.active.name}/, ${demo.random.name}/, comparison.json, report/)`,
     `report: ${demo.report.summaryPath}`,
     `figures (SVG, PNG, Vega-Lite): ${dirname(demo.report.summaryPath)}/`,
