@@ -45,7 +45,8 @@ q quit.
 
 Options:
   -h, --help                 this help
-  --session FILE             the session file (created when pool options are given and it does not exist)
+  --session FILE             the session file (created when pool options are given and it does not
+                             exist)
   --answers FILE             label non-interactively from a TSV file with a header: the column "id"
                              (or, without one, row numbers 0, 1, ...) and the column --answer-column
                              (default "label") holding a class name, class index or "skip"
@@ -58,7 +59,7 @@ Pool options (creating a session):
   --text-column NAME         column holding the text (default "sentence")
   --id-column NAME           column holding item ids (default "id" if present, else row numbers)
   --classes a,b,...          class names in label-id order
-${optionHelp('session').join('\n')}
+${optionHelp('session', 29).join('\n')}
   --calibration-scores FILE, --calibration-labels FILE
                              held-out labelled surrogate scores (.npy, not in the pool nor in the
                              surrogate's prompt): fit the surrogate temperature on them instead of

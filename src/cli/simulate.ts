@@ -43,20 +43,22 @@ Inputs are .npy files (version 1-3, C or Fortran order, either endianness): scor
 N×K, labels class indices (N, integer or bool) or one-hot rows (N×K).
 
 Options (docs/options.md describes each, and which acquisitions suit which loss):
-${optionHelp('simulate').join('\n')}
+${optionHelp('simulate', 22).join('\n')}
   --calibration-scores FILE, --calibration-labels FILE
-      held-out labelled surrogate scores: fit the surrogate temperature on them (instead of
-      --temperature); these labels count in your labelling budget
-  --out DIR         output folder (created if missing)
-  --force           replace existing output files in DIR
-  --demo            run on the built-in synthetic LLM-like pool: active testing (adaptive + LURE)
-                    vs random labelling (iid), into a new folder runs/demo-<time>/ unless --out
-  -h, --help        this help
+                           held-out labelled surrogate scores: fit the surrogate temperature on
+                           them (instead of --temperature); these labels count in your labelling
+                           budget
+  --out DIR                output folder (created if missing)
+  --force                  replace existing output files in DIR
+  --demo                   run on the built-in synthetic LLM-like pool: active testing (adaptive +
+                           LURE) vs random labelling (iid), into a new folder runs/demo-<time>/
+                           unless --out
+  -h, --help               this help
 
 Outputs in DIR: estimates.npy (float64, rows×runs; row k = estimate after k·step+1 labels),
 samples.npy (int64, size×runs), q.npy (float64, size×runs), bootstrap_variance.npy (rows×runs,
-unless --bootstrap none) and summary.json (true_risk, labels, mse, median_se, bias, coverage, config,
-version). Exit codes: 0 success, 1 bad input or failure, 2 usage error.`;
+unless --bootstrap none) and summary.json (true_risk, labels, mse, median_se, bias, coverage,
+config, version). Exit codes: 0 success, 1 bad input or failure, 2 usage error.`;
 
 /** The options given on the command line, as the engine names them; absent ones take the engine's defaults. */
 function simulationOptions(values: OptionValues): Partial<SimulationOptions> {

@@ -55,8 +55,8 @@ export const OPTION_DECLARATIONS: readonly OptionDeclaration[] = [
   {
     name: 'acquisition',
     value: { kind: 'choice', choices: (context) => acquisitionsFor(use(context)) },
-    doc: 'how items are proposed (docs/options.md lists them)',
-    defaultText: 'adaptive with surrogate scores (surrogate-ce with --numerics reference, --defensive, a comparison or a loss other than cross-entropy; surrogate-pe without target scores), else iid',
+    doc: 'how items are proposed',
+    defaultText: 'adaptive with surrogate scores, or surrogate-ce where adaptive does not apply (docs/options.md); else iid',
     contexts: PROPOSAL,
     metavar: 'A',
   },
@@ -304,19 +304,35 @@ export function flagWithMetavar(d: OptionDeclaration): string {
 }
 
 /**
- * The `--help` lines of the options of `context` that have a flag, derived from the schema.
+ * The `--help` lines of the options of `context` that have a flag, derived from the schema and
+ * wrapped at 100 columns; `column` is where the descriptions start.
  *
  * @example
- * optionHelp('simulate').find((line) => line.includes('--clip')); // '  --clip C  floor of the proposal … (default 0.1)'
+ * optionHelp('simulate').find((line) => line.includes('--clip')); // '  --clip C   floor of the proposal, …'
  */
-export function optionHelp(context: OptionContext, names: readonly string[] = optionNames(context)): string[] {
-  const shown = cliOptionsIn(context).filter((d) => names.includes(d.name));
-  const width = Math.max(...shown.map((d) => flagWithMetavar(d).length));
-  return shown.map((d) => {
-    const choices = d.value.kind === 'choice' && d.name === 'acquisition' ? ` (${d.value.choices(context).join(' | ')})` : '';
+export function optionHelp(context: OptionContext, column = 0): string[] {
+  const shown = cliOptionsIn(context);
+  const width = Math.max(column - 4, ...shown.map((d) => flagWithMetavar(d).length));
+  const lines: string[] = [];
+  for (const d of shown) {
+    const choices = d.value.kind === 'choice' && d.name === 'acquisition' ? `: ${d.value.choices(context).join(' | ')}` : '';
     const fallback = d.defaultText === undefined ? '' : ` (default ${d.defaultText})`;
-    return `  ${flagWithMetavar(d).padEnd(width)}  ${d.doc}${choices}${fallback}`;
-  });
+    const words = `${d.doc}${choices}${fallback}`.split(' ');
+    let line = `  ${flagWithMetavar(d).padEnd(width)}  `;
+    const indent = ' '.repeat(width + 4);
+    let empty = true;
+    for (const word of words) {
+      if (!empty && line.length + 1 + word.length > 100) {
+        lines.push(line);
+        line = indent + word;
+      } else {
+        line += (empty ? '' : ' ') + word;
+      }
+      empty = false;
+    }
+    lines.push(line);
+  }
+  return lines;
 }
 
 /** The hint for an unknown command-line flag: "did you mean --x? (valid: …)". */

@@ -230,3 +230,14 @@ describe('docs/options.md', () => {
     for (const name of ACQUISITION_NAMES) expect(doc).toContain(`| \`${name}\` |`);
   });
 });
+
+describe('--help from the schema', () => {
+  it('lists every schema flag of simulate and label, in lines of at most 100 columns', async () => {
+    const { simulateCommand } = await import('../../src/cli/simulate.js');
+    const { labelCommand } = await import('../../src/cli/label.js');
+    for (const [help, context] of [[simulateCommand.help, 'simulate'], [labelCommand.help, 'session']] as const) {
+      for (const d of cliOptionsIn(context)) expect(help).toContain(`  ${cliFlag(d.name)} ${d.metavar}`);
+      for (const line of help.split('\n')) expect(line.length).toBeLessThanOrEqual(100);
+    }
+  });
+});
