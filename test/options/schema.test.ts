@@ -241,3 +241,13 @@ describe('--help from the schema', () => {
     }
   });
 });
+
+describe('the schema covers what the resolvers return', () => {
+  it('every resolved simulate option and session setting is a schema option (an undeclared one would be refused as unknown)', async () => {
+    const resolved = resolveSimulationOptions({ calibration: { scores: [[1, 0], [0, 1]], labels: [0, 1] } }, 10, true);
+    for (const key of Object.keys(resolved)) expect(optionNames('simulate')).toContain(key);
+    const session = await ActiveTestingSession.create(null, { texts: ['a', 'b'], classes: ['x', 'y'], modelScores: [[1, 0], [0, 1]] });
+    const stored = Object.keys(session.settings).filter((key) => !['format', 'formatVersion'].includes(key));
+    for (const key of stored) expect(optionNames('session')).toContain(key);
+  });
+});
