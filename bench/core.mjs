@@ -23,7 +23,7 @@ const RUNS_ALL_THREADS = 3000;
 const ORACLE_RUNS = 3;
 const ANCHOR_REFERENCE_SECONDS = 0.098; // unmodified reference loop, per run at N = 10,000 (issue 2)
 
-const base = { acquisition: 'surrogate-ce', estimator: 'lure', size: LABELS, step: 1, seed: 0, bootstrap: 'exact', clipPercentage: 0.1 };
+const base = { acquisition: 'surrogate-ce', estimator: 'lure', size: LABELS, step: 1, seed: 0, bootstrap: 'exact', clip: 0.1 };
 
 function poolInput(n) {
   const pool = syntheticPool({ size: n, classes: 2, seed: 0 });

@@ -26,7 +26,7 @@ try {
   const session = await ActiveTestingSession.create(join(dir, 'reviews.session'), {
     texts,
     classes,
-    targetScores: pool.modelScores,
+    modelScores: pool.modelScores,
     surrogateScores: pool.surrogateScores,
     seed: 0,
   });

@@ -3,6 +3,7 @@ export * from './numerics.js';
 export * from './random.js';
 export * from './matrix.js';
 export * from './metrics/index.js';
+export * from './options/index.js';
 export * from './estimators/index.js';
 export * from './acquisition/index.js';
 export * from './acquisition/adaptive/index.js';

@@ -8,15 +8,22 @@ export interface Matrix {
   readonly cols: number;
 }
 
-/** Scores as users hold them: an ndarray, nested arrays, rows of typed arrays, or a flat typed array with its shape. */
+/**
+ * Scores as users hold them: an ndarray, nested arrays, rows of typed arrays, or a flat row-major
+ * typed array with its shape (`readNpy()`'s result as it is, or `{ data: result.scores, shape:
+ * result.shape }` from a scoring result).
+ */
 export type MatrixInput =
   | Matrix
   | NdArray
   | ArrayLike<ArrayLike<number>>
-  | { data: ArrayLike<number>; shape: readonly [number, number] };
+  | { data: ArrayLike<number | bigint>; shape: readonly number[] };
 
-/** Class indices (any integer array) or one-hot rows. */
-export type LabelsInput = NdArray | ArrayLike<number> | ArrayLike<ArrayLike<number>>;
+/**
+ * Class indices (any integer array) or one-hot rows, or a flat array with its shape (`readNpy()`'s
+ * result as it is, int64 included).
+ */
+export type LabelsInput = NdArray | ArrayLike<number> | ArrayLike<ArrayLike<number>> | { data: ArrayLike<number | bigint>; shape: readonly number[] };
 
 function isMatrix(value: object): value is Matrix {
   return 'data' in value && 'rows' in value && 'cols' in value;
@@ -48,11 +55,14 @@ export function toMatrix(input: MatrixInput, argument: string): Matrix {
     data = new Float64Array(rows * cols);
     for (let i = 0; i < rows; i++) for (let k = 0; k < cols; k++) data[i * cols + k] = input.get(i, k);
   } else if ('shape' in input && 'data' in input && !Array.isArray(input)) {
-    [rows, cols] = input.shape;
+    if (input.shape.length !== 2) {
+      throw new InputError({ argument, expected: 'a 2-D array (N×K)', received: `shape [${input.shape.join(', ')}]` });
+    }
+    [rows, cols] = input.shape as [number, number];
     if (input.data.length !== rows * cols) {
       throw new InputError({ argument, expected: `${rows * cols} values for shape [${rows}, ${cols}]`, received: input.data.length });
     }
-    data = Float64Array.from(input.data);
+    data = Float64Array.from(input.data as ArrayLike<number | bigint>, Number);
   } else {
     const nested = input as ArrayLike<ArrayLike<number>>;
     rows = nested.length;
@@ -81,6 +91,7 @@ export function toMatrix(input: MatrixInput, argument: string): Matrix {
  * checking the length against the pool size `n` and the range against the class count `k`.
  */
 export function toLabels(input: LabelsInput, argument: string, n: number, k: number): Int32Array {
+  if (isFlatWithShape(input)) return toLabels(unflatten(input, argument), argument, n, k);
   const indices = new Int32Array(n);
   let length: number;
   const read = (i: number): number | ArrayLike<number> => {
@@ -104,6 +115,22 @@ export function toLabels(input: LabelsInput, argument: string, n: number, k: num
     indices[i] = typeof value === 'object' ? oneHotIndex(value, argument, i, k) : classIndex(value, argument, i, k);
   }
   return indices;
+}
+
+function isFlatWithShape(input: LabelsInput): input is { data: ArrayLike<number | bigint>; shape: readonly number[] } {
+  return typeof input === 'object' && input !== null && 'data' in input && 'shape' in input && !isNdArray(input) && !Array.isArray(input);
+}
+
+/** A flat array with its shape as indices (1-D) or one-hot rows (2-D). */
+function unflatten({ data, shape }: { data: ArrayLike<number | bigint>; shape: readonly number[] }, argument: string): ArrayLike<number> | ArrayLike<ArrayLike<number>> {
+  const length = shape.reduce((a, b) => a * b, 1);
+  if (shape.length < 1 || shape.length > 2 || data.length !== length) {
+    throw new InputError({ argument, expected: 'class indices (N) or one-hot rows (N×K)', received: `shape [${shape.join(', ')}] with ${data.length} values` });
+  }
+  const values = Array.from(data, Number);
+  if (shape.length === 1) return values;
+  const cols = shape[1] as number;
+  return Array.from({ length: shape[0] as number }, (_, i) => values.slice(i * cols, (i + 1) * cols));
 }
 
 function classIndex(value: number | boolean | bigint, argument: string, row: number, k: number): number {

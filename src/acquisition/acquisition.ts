@@ -1,7 +1,8 @@
 import ndarray, { type NdArray } from 'ndarray';
 import { IidEstimator, ISEstimator, LUREEstimator } from '../estimators/index.js';
 import { InputError } from '../errors.js';
-import type { AcquisitionFunction } from '../metrics/index.js';
+import type { AcquisitionFunction, BuiltinLoss } from '../metrics/index.js';
+import { checkKnownKeys } from '../options/index.js';
 import type { Numerics } from '../numerics.js';
 import type { RandomSource } from '../random.js';
 import type { EstimatorName } from './simulation-options.js';
@@ -26,9 +27,14 @@ export interface AcquisitionOptions {
   size?: number;
   /** Probability floor of the softmax (default 1e-15). */
   eps?: number;
-  /** Proposal floor as a fraction of uniform, in [0, 1) (default 0.1). */
+  /** Proposal floor as a fraction of uniform, in [0, 1) (default 0.1): the published name of `simulate`'s `clip`. */
   clipPercentage?: number;
   temperature?: number | null;
+  /**
+   * The loss whose pool mean is estimated: `cross-entropy` (default, the reference's), `zero-one`
+   * or `brier`; `trueRisk` is then that loss's mean.
+   */
+  loss?: BuiltinLoss;
   estimator?: EstimatorChoice;
   seed?: number;
   /** An injected uniform source in [0, 1): one thread, reference-order sampling. */
@@ -41,6 +47,10 @@ export interface AcquisitionOptions {
   signal?: AbortSignal;
 }
 
+const ACQUISITION_OPTION_NAMES: readonly (keyof AcquisitionOptions)[] = [
+  'step', 'runs', 'size', 'eps', 'clipPercentage', 'temperature', 'loss', 'estimator', 'seed', 'random', 'bootstrap', 'threads', 'numerics', 'onProgress', 'signal',
+];
+
 /** What `run` returns, shaped as the Python attributes. */
 export interface AcquisitionResult {
   /** rows × runs: row k is the estimate after k·step + 1 labels (the reference's `results`). */
@@ -51,7 +61,7 @@ export interface AcquisitionResult {
   acquisitionWeights: NdArray<Float64Array>;
   /** rows × runs, or null with `bootstrap: 'none'`. */
   bootstrapVariance: NdArray<Float64Array> | null;
-  /** Mean cross-entropy over the whole pool. */
+  /** The true risk: the mean of the chosen loss (cross-entropy by default) over the whole pool. */
   trueRisk: number;
   /** The engine's flat result, with every option resolved. */
   simulation: SimulationResult;
@@ -78,15 +88,30 @@ function estimatorName(choice: EstimatorChoice | undefined): EstimatorName | und
  * const { estimates, trueRisk } = await new MyAcquisition({ runs: 10 }).run({ modelScores: f, labels: y });
  */
 export abstract class Acquisition {
-  constructor(readonly options: AcquisitionOptions = {}) {}
+  /**
+   * @throws {InputError} on an option the class does not take (with a "did you mean" suggestion).
+   */
+  constructor(readonly options: AcquisitionOptions = {}) {
+    checkKnownKeys(options, ACQUISITION_OPTION_NAMES, null);
+  }
 
   /** The acquisition function this class samples by. */
-  abstract get acquisitionFunction(): AcquisitionFunction;
+  abstract get acquisitionFunction(): string;
+
+  /** The engine's name of the acquisition function; the same as `acquisitionFunction` unless a subclass says otherwise. */
+  protected get engineFunction(): AcquisitionFunction {
+    return this.acquisitionFunction as AcquisitionFunction;
+  }
 
   /** Runs every run; scores accept ndarray, nested arrays or typed arrays, labels indices or one-hot rows. */
   async run(input: SimulationInput): Promise<AcquisitionResult> {
-    const { estimator, ...rest } = this.options;
-    const result = await simulate(input, { ...rest, estimator: estimatorName(estimator), acquisition: this.acquisitionFunction });
+    const { estimator, clipPercentage, ...rest } = this.options;
+    const result = await simulate(input, {
+      ...rest,
+      ...(clipPercentage === undefined ? {} : { clip: clipPercentage }),
+      estimator: estimatorName(estimator),
+      acquisition: this.engineFunction,
+    });
     const { rows, runs, size } = result;
     return {
       estimates: ndarray(result.estimates, [rows, runs]),
@@ -142,7 +167,10 @@ export interface SurrogateAcquisitionOptions extends AcquisitionOptions {
   acquisitionFunction?: 'cross-entropy' | 'predictive-entropy' | 'nll';
 }
 
-const SURROGATE_FUNCTIONS: Record<NonNullable<SurrogateAcquisitionOptions['acquisitionFunction']>, AcquisitionFunction> = {
+/** The surrogate quantities of `SurrogateEntropyAcquisition`. */
+export type SurrogateFunction = NonNullable<SurrogateAcquisitionOptions['acquisitionFunction']>;
+
+const SURROGATE_FUNCTIONS: Record<SurrogateFunction, AcquisitionFunction> = {
   'cross-entropy': 'surrogate-ce',
   'predictive-entropy': 'surrogate-pe',
   nll: 'surrogate-nll',
@@ -156,19 +184,23 @@ const SURROGATE_FUNCTIONS: Record<NonNullable<SurrogateAcquisitionOptions['acqui
  * const { estimates, trueRisk } = await at.run({ modelScores: f, surrogateScores: g, labels: y });
  */
 export class SurrogateEntropyAcquisition extends Acquisition {
-  private readonly surrogateFunction: AcquisitionFunction;
+  private readonly surrogateFunction: SurrogateFunction;
 
   constructor(options: SurrogateAcquisitionOptions = {}) {
     const { acquisitionFunction = 'cross-entropy', ...rest } = options;
     super(rest);
-    const kind = SURROGATE_FUNCTIONS[acquisitionFunction];
-    if (kind === undefined) {
+    if (!Object.hasOwn(SURROGATE_FUNCTIONS, acquisitionFunction)) {
       throw new InputError({ argument: 'acquisitionFunction', expected: "'cross-entropy' | 'predictive-entropy' | 'nll'", received: acquisitionFunction });
     }
-    this.surrogateFunction = kind;
+    this.surrogateFunction = acquisitionFunction;
   }
 
-  get acquisitionFunction(): AcquisitionFunction {
+  /** What the constructor took: `cross-entropy`, `predictive-entropy` or `nll`. */
+  get acquisitionFunction(): SurrogateFunction {
     return this.surrogateFunction;
+  }
+
+  protected override get engineFunction(): AcquisitionFunction {
+    return SURROGATE_FUNCTIONS[this.surrogateFunction];
   }
 }

@@ -37,7 +37,7 @@ export interface EngineConfig {
   size: number;
   step: number;
   runs: number;
-  seed: number;
+  seed: number | string;
   bootstrap: 'exact' | 'none' | number;
   /** Rows that receive estimates; the rest stay 0 (the reference's iid off-by-one, B-A3, in reference numerics). */
   filledRows: number;

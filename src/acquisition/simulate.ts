@@ -91,7 +91,7 @@ export function prepareSimulation(input: SimulationInput, options: Partial<Simul
   const { values, mixture } = planProposal(
     acquisition,
     { modelScores, surrogateScores, labels },
-    { temperature, eps, flags, defensive: resolved.defensive, clip: resolved.clipPercentage, ...(lossValues === undefined ? {} : { values: lossValues }) },
+    { temperature, eps, flags, defensive: resolved.defensive, clip: resolved.clip, ...(lossValues === undefined ? {} : { values: lossValues }) },
   );
   const aseTemperature = acquisition.startsWith('surrogate-') ? temperature : null;
   const expectedLosses =
@@ -111,12 +111,12 @@ export function prepareSimulation(input: SimulationInput, options: Partial<Simul
       values,
       losses,
       expectedLosses,
-      sorted: fastSampler && mixture === null ? SortedPool.prepare(values, resolved.clipPercentage).toArrays() : null,
+      sorted: fastSampler && mixture === null ? SortedPool.prepare(values, resolved.clip).toArrays() : null,
       mixture,
     },
     config: {
       estimator,
-      clip: resolved.clipPercentage,
+      clip: resolved.clip,
       variant: flags.proposal,
       size,
       step,

@@ -20,7 +20,7 @@ grid.json (paths relative to the file):
     "surrogates": { "icl50": { "scores": "surrogate.npy", "iclExamples": 50,
                                "calibration": { "scores": "heldout.npy", "labels": "heldout-labels.npy" } } },
     "runs": 3000, "size": 400, "step": 1, "seed": 0, "bootstrap": "exact",
-    "loss": "ce", "iclBudget": false,
+    "loss": "cross-entropy", "iclBudget": false,
     "settings": [
       { "acquisition": "iid" },
       { "acquisition": "surrogate-ce" },

@@ -9,15 +9,15 @@ import { exportSessionLabels, labelsTsv } from '../session/export-labels.js';
 import type { Matrix } from '../matrix.js';
 import { SessionFileError } from '../session/errors.js';
 import { ActiveTestingSession, type SessionEstimate, type StoppingRule } from '../session/session.js';
-import { SESSION_ACQUISITIONS } from '../session/header.js';
-import type { BuiltinLoss } from '../session/loss.js';
+import type { SessionOptions } from '../session/header.js';
+import { cliFlag, optionHelp, optionsIn } from '../options/schema.js';
 import { scoresMatrix } from '../simulate/inputs.js';
 import type { Command } from './command.js';
 import { exportLabelStudio, importLabelStudio, labelStudioConfig } from './label-studio.js';
-import { choiceOption, integerOption, numberOption, parseOptions, requiredString, type OptionValues } from './options.js';
+import { integerOption, numberOption, parseOptions, requiredString, schemaFlags, schemaValues, withFlagNames, type OptionSpecs, type OptionValues } from './options.js';
 
-/** label's options; `serve` takes the session, stopping and pool options from here. */
-export const OPTIONS = {
+/** The command's own flags; the session options (`--model-scores`, `--clip`, ...) come from the option schema. */
+const OWN_OPTIONS = {
   session: { type: 'string' },
   answers: { type: 'string' },
   'answer-column': { type: 'string' },
@@ -32,23 +32,16 @@ export const OPTIONS = {
   'text-column': { type: 'string' },
   'id-column': { type: 'string' },
   classes: { type: 'string' },
-  'model-scores': { type: 'string' },
-  'comparison-scores': { type: 'string' },
-  'surrogate-scores': { type: 'string' },
-  acquisition: { type: 'string' },
-  defensive: { type: 'string' },
-  loss: { type: 'string' },
-  clip: { type: 'string' },
-  temperature: { type: 'string' },
   'calibration-scores': { type: 'string' },
   'calibration-labels': { type: 'string' },
-  seed: { type: 'string' },
   'export-labels': { type: 'string' },
 } as const;
 
+/** Every flag of `label`: the schema's session options and the command's own. */
+export const LABEL_FLAGS: OptionSpecs = schemaFlags('session', OWN_OPTIONS);
+
 /** The options that create a session (the pool options). */
-export const CREATE_OPTIONS = ['data', 'text-column', 'id-column', 'classes', 'model-scores', 'comparison-scores', 'surrogate-scores', 'acquisition', 'defensive', 'loss', 'clip', 'temperature', 'calibration-scores', 'calibration-labels', 'seed'];
-const LOSSES: Record<string, BuiltinLoss> = { ce: 'cross-entropy', 'zero-one': 'zero-one', brier: 'brier' };
+export const CREATE_OPTIONS = ['data', 'text-column', 'id-column', 'classes', 'calibration-scores', 'calibration-labels', ...optionsIn('session').filter((d) => d.metavar !== null).map((d) => cliFlag(d.name).slice(2))];
 
 const HELP = `Usage: active-testing label --session FILE [--answers FILE] [stopping options]
        active-testing label --session FILE --export label-studio tasks.json [--max-labels N]
@@ -65,7 +58,9 @@ Keys: 1-9 label the item with that class, s skip it (it leaves the pool), u undo
 q quit.
 
 Options:
-  --session FILE             the session file (created when pool options are given and it does not exist)
+  -h, --help                 this help
+  --session FILE             the session file (created when pool options are given and it does not
+                             exist)
   --answers FILE             label non-interactively from a TSV file with a header: the column "id"
                              (or, without one, row numbers 0, 1, ...) and the column --answer-column
                              (default "label") holding a class name, class index or "skip"
@@ -87,23 +82,12 @@ Pool options (creating a session):
   --text-column NAME         column holding the text (default "sentence")
   --id-column NAME           column holding item ids (default "id" if present, else row numbers)
   --classes a,b,...          class names in label-id order
-  --model-scores FILE        target logits, N×K .npy (rows in --data order)
-  --comparison-scores FILE   a second target's logits, to compare the two on the same labels
-  --surrogate-scores FILE    surrogate logits, N×K .npy
-  --acquisition A            adaptive | surrogate-m2 | surrogate-ce | surrogate-pe | self-entropy | iid
-                             (default with --surrogate-scores: adaptive (docs/adaptive.md), or
-                             surrogate-ce with --comparison-scores, another --loss or --defensive;
-                             else iid)
-  --defensive λ              mix a fixed proposal with uniform: (1−λ)·q + λ·uniform (default none)
-  --loss L                   ce | zero-one | brier (default ce)
-  --clip C                   proposal floor in [0, 1) (default 0.1)
-  --temperature T            surrogate temperature (default none)
+${optionHelp('session', 29).join('\n')}
   --calibration-scores FILE, --calibration-labels FILE
                              held-out labelled surrogate scores (.npy, not in the pool nor in the
                              surrogate's prompt): fit the surrogate temperature on them instead of
                              --temperature; it is stored in the session. These labels count in
                              your labelling budget
-  --seed s                   seed of the proposals (default 0)
 
 At the end it prints the estimate, its interval, and how many random labels would have given
 an interval as narrow and the variance ratio to random labelling (both estimated from the
@@ -127,29 +111,26 @@ async function createSession(path: string, values: OptionValues): Promise<Active
   const idName = values['id-column'] as string | undefined;
   const idColumn = idName !== undefined ? columnIndex(table, idName, dataPath) : table.columns.indexOf('id');
   const classes = requiredString(values, 'classes').split(',').map((name) => name.trim());
+  const given = schemaValues(values, 'session') as Partial<SessionOptions> & { modelScores?: string; comparisonScores?: string; surrogateScores?: string };
   const modelScores = await readScores(requiredString(values, 'model-scores'), '--model-scores');
-  const loss = choiceOption(values, 'loss', Object.keys(LOSSES));
   const calibrationScores = values['calibration-scores'] as string | undefined;
   const calibrationLabels = values['calibration-labels'] as string | undefined;
   if ((calibrationScores === undefined) !== (calibrationLabels === undefined)) {
     throw new UsageError('--calibration-scores and --calibration-labels go together');
   }
   const calibration = calibrationScores === undefined ? undefined : await loadCalibrationSet(calibrationScores, calibrationLabels as string);
-  const session = await ActiveTestingSession.create(path, {
+  const comparisonScores = await readScores(given.comparisonScores, '--comparison-scores');
+  const surrogateScores = await readScores(given.surrogateScores, '--surrogate-scores');
+  const session = await withFlagNames('session', () => ActiveTestingSession.create(path, {
+    ...given,
     texts: table.rows.map((row) => String(row[textColumn])),
     ids: idColumn === -1 ? undefined : table.rows.map((row) => String(row[idColumn])),
     classes,
-    targetScores: modelScores,
-    comparisonScores: await readScores(values['comparison-scores'] as string | undefined, '--comparison-scores'),
-    surrogateScores: await readScores(values['surrogate-scores'] as string | undefined, '--surrogate-scores'),
-    acquisition: choiceOption(values, 'acquisition', SESSION_ACQUISITIONS),
-    defensive: numberOption(values, 'defensive'),
-    loss: loss === undefined ? undefined : LOSSES[loss],
-    clip: numberOption(values, 'clip'),
-    temperature: numberOption(values, 'temperature'),
+    modelScores,
+    comparisonScores,
+    surrogateScores,
     ...(calibration === undefined ? {} : { calibration }),
-    seed: values.seed === undefined ? undefined : (integerOption(values, 'seed') as number),
-  });
+  }));
   const fitted = session.settings.calibration;
   if (fitted) console.log(`surrogate temperature fitted on ${fitted.rows} calibration labels: T = ${fitted.temperature.toFixed(4)}`);
   return session;
@@ -304,12 +285,11 @@ async function labelInteractively(session: ActiveTestingSession, rule: StoppingR
 
 /** The stopping rule given by --max-labels, --target-half-width and --min-labels. */
 export function stoppingRule(values: OptionValues): StoppingRule {
-  const maxLabels = integerOption(values, 'max-labels');
-  const minLabels = integerOption(values, 'min-labels');
+  // Out-of-range stopping flags are usage errors (exit 2), as every flag value the parser refuses.
+  const maxLabels = integerOption(values, 'max-labels', 1);
+  const minLabels = integerOption(values, 'min-labels', 1);
   const targetHalfWidth = numberOption(values, 'target-half-width');
-  if (maxLabels !== undefined && maxLabels < 1) throw new InputError({ argument: '--max-labels', expected: 'an integer ≥ 1', received: maxLabels });
-  if (minLabels !== undefined && minLabels < 1) throw new InputError({ argument: '--min-labels', expected: 'an integer ≥ 1', received: minLabels });
-  if (targetHalfWidth !== undefined && !(targetHalfWidth > 0)) throw new InputError({ argument: '--target-half-width', expected: 'a positive number', received: targetHalfWidth });
+  if (targetHalfWidth !== undefined && !(targetHalfWidth > 0)) throw new UsageError(`--target-half-width: expected a positive number, got "${values['target-half-width']}"`);
   return { maxLabels, minLabels, targetHalfWidth };
 }
 
@@ -378,7 +358,7 @@ export const labelCommand: Command = {
   summary: 'label the items active testing proposes, with a live estimate (resumable)',
   help: HELP,
   async run(argv) {
-    const values = parseOptions(labelArgs(argv), OPTIONS);
+    const values = parseOptions(labelArgs(argv), LABEL_FLAGS);
     const path = requiredString(values, 'session');
     const exportPath = values['export-labels'] as string | undefined;
     if (exportPath !== undefined) return exportLabels(path, exportPath);

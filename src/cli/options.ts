@@ -1,7 +1,9 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { UsageError } from '../errors.js';
+import { InputError, UsageError } from '../errors.js';
+import { closestName } from '../options/suggest.js';
+import { cliFlag, cliOptionsIn, optionNames, parseIntegerText, parseNumberText, parseOptionText, unknownFlagHint, type OptionContext } from '../options/schema.js';
 
-type OptionSpecs = NonNullable<ParseArgsConfig['options']>;
+export type OptionSpecs = NonNullable<ParseArgsConfig['options']>;
 
 /** Parsed option values, by long name. */
 export type OptionValues = Record<string, string | boolean | undefined>;
@@ -14,11 +16,57 @@ export type OptionValues = Record<string, string | boolean | undefined>;
  * const values = parseOptions(['--runs', '10'], { runs: { type: 'string' } }); // { runs: '10' }
  */
 export function parseOptions(argv: string[], options: OptionSpecs): OptionValues {
+  checkFlagNames(argv, options);
   try {
     return parseArgs({ args: argv, options, strict: true, allowPositionals: false }).values as OptionValues;
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
+}
+
+/** Refuses an unknown `--flag` with a "did you mean" suggestion, before `parseArgs` says less. */
+function checkFlagNames(argv: readonly string[], options: OptionSpecs): void {
+  const valid = Object.keys(options).map((name) => `--${name}`);
+  for (let i = 0; i < argv.length; i++) {
+    const token = argv[i]!;
+    if (token === '--') return;
+    if (!token.startsWith('--')) continue;
+    const [flag, inlineValue] = token.split(/=(.*)/s, 2) as [string, string | undefined];
+    const spec = options[flag.slice(2)];
+    if (spec === undefined) throw new UsageError(`unknown option ${flag}: ${unknownFlagHint(flag, valid)}`);
+    if (spec.type === 'string' && inlineValue === undefined) i++;
+  }
+}
+
+/**
+ * The `parseArgs` specs of the options of `context` that the option schema gives a flag, plus the
+ * command's own (`--out`, `--force`, ...).
+ *
+ * @example
+ * schemaFlags('simulate', { out: { type: 'string' } })['model-scores']; // { type: 'string' }
+ */
+export function schemaFlags(context: OptionContext, own: OptionSpecs, names?: readonly string[]): OptionSpecs {
+  const specs: OptionSpecs = {};
+  for (const d of cliOptionsIn(context)) if (names === undefined || names.includes(d.name)) specs[cliFlag(d.name).slice(2)] = { type: 'string' };
+  return { ...specs, ...own };
+}
+
+/**
+ * The schema options of `context` given on the command line, by their TypeScript names, parsed
+ * and checked by the schema (file options come back as paths). Absent ones are left out.
+ *
+ * @throws {UsageError} on malformed or out-of-range values (exit code 2).
+ * @example
+ * schemaValues({ runs: '10', clip: '0.2' }, 'simulate'); // { runs: 10, clip: 0.2 }
+ */
+export function schemaValues(values: OptionValues, context: OptionContext): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const d of cliOptionsIn(context)) {
+    const flag = cliFlag(d.name).slice(2);
+    const text = raw(values, flag);
+    if (text !== undefined) out[d.name] = parseOptionText(d.name, text, context);
+  }
+  return out;
 }
 
 function raw(values: OptionValues, name: string): string | undefined {
@@ -34,22 +82,23 @@ export function requiredString(values: OptionValues, name: string): string {
   return value;
 }
 
-/** An optional integer option; `undefined` when absent. Range checks are left to the code that uses it. */
-export function integerOption(values: OptionValues, name: string): number | undefined {
+/**
+ * An optional integer option, at least `min` when given; `undefined` when absent. Decimal digits
+ * only: `0x10`, `1e3`, ` 5` and empty text are usage errors, as is a value below `min`.
+ */
+export function integerOption(values: OptionValues, name: string, min = -Infinity): number | undefined {
   const value = raw(values, name);
   if (value === undefined) return undefined;
-  const number = Number(value);
-  if (value.trim() === '' || !Number.isSafeInteger(number)) throw new UsageError(`--${name}: expected an integer, got "${value}"`);
+  const number = parseIntegerText(value, `--${name}`);
+  if (number < min) throw new UsageError(`--${name}: expected an integer ≥ ${min}, got "${value}"`);
   return number;
 }
 
-/** An optional finite number option; `undefined` when absent. */
+/** An optional finite decimal number option; `undefined` when absent (`0x10`, ` 5`, `Infinity` and empty text are usage errors). */
 export function numberOption(values: OptionValues, name: string): number | undefined {
   const value = raw(values, name);
   if (value === undefined) return undefined;
-  const number = Number(value);
-  if (value.trim() === '' || !Number.isFinite(number)) throw new UsageError(`--${name}: expected a number, got "${value}"`);
-  return number;
+  return parseNumberText(value, `--${name}`);
 }
 
 /** An optional option restricted to `choices`; `undefined` when absent. */
@@ -57,12 +106,35 @@ export function choiceOption<T extends string>(values: OptionValues, name: strin
   const value = raw(values, name);
   if (value === undefined) return undefined;
   if (!(choices as readonly string[]).includes(value)) {
-    throw new UsageError(`--${name}: expected one of ${choices.join(', ')}, got "${value}"`);
+    throw new UsageError(`--${name}: expected one of ${choices.join(', ')}, got "${value}"${hint(value, choices)}`);
   }
   return value as T;
+}
+
+function hint(value: string, choices: readonly string[]): string {
+  const closest = closestName(value, choices);
+  return closest === undefined ? '' : ` (did you mean ${closest}?)`;
 }
 
 /** Whether a boolean flag was given. */
 export function flag(values: OptionValues, name: string): boolean {
   return values[name] === true;
+}
+
+/**
+ * Runs `work` and re-labels an `InputError` about a schema option of `context` with its
+ * command-line flag (`clip` → `--clip`), so that errors name what the user typed.
+ *
+ * @example
+ * await withFlagNames('simulate', () => resolveSimulationOptions({ size: 10_000 }, 100, false)); // InputError: --size: …
+ */
+export async function withFlagNames<T>(context: OptionContext, work: () => T | Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (!(error instanceof InputError)) throw error;
+    const flagName = error.argument === 'calibration' ? '--calibration-scores' : optionNames(context).includes(error.argument) ? cliFlag(error.argument) : undefined;
+    if (flagName === undefined) throw error;
+    throw new InputError({ argument: flagName, expected: error.expected, received: error.received, row: error.row });
+  }
 }

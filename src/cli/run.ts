@@ -1,5 +1,6 @@
 import { ActiveTestingError, UsageError } from '../errors.js';
 import { redactSecrets } from '../io/redact.js';
+import { VERSION } from '../version.js';
 import type { Command } from './command.js';
 import { simulateCommand } from './simulate.js';
 import { labelCommand } from './label.js';
@@ -18,7 +19,8 @@ function usage(): string {
     'Commands:',
     ...commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
     '',
-    'Run `active-testing <command> --help` for the options of a command.',
+    'Run `active-testing <command> --help` (or -h) for the options of a command,',
+    '`active-testing --version` for the version.',
   ].join('\n');
 }
 
@@ -29,6 +31,10 @@ export async function runCli(argv: string[]): Promise<number> {
     console.log(usage());
     return name === undefined ? 2 : 0;
   }
+  if (name === '--version' || name === '-V') {
+    console.log(VERSION);
+    return 0;
+  }
   const command = commands.find((c) => c.name === name);
   if (!command) {
     console.error(redactSecrets(`active-testing: unknown command "${name}"\n\n${usage()}`));
@@ -36,6 +42,10 @@ export async function runCli(argv: string[]): Promise<number> {
   }
   if (rest.includes('--help') || rest.includes('-h')) {
     console.log(command.help);
+    return 0;
+  }
+  if (rest.includes('--version')) {
+    console.log(VERSION);
     return 0;
   }
   try {

@@ -7,10 +7,10 @@ import { createServeApp, newToken } from '../serve/app.js';
 import { AnnotationCoordinator } from '../serve/coordinator.js';
 import { syntheticPool } from '../simulate/syntheticPool.js';
 import type { Command } from './command.js';
-import { CREATE_OPTIONS, OPTIONS as LABEL_OPTIONS, openOrCreateSession, stoppingRule } from './label.js';
+import { CREATE_OPTIONS, LABEL_FLAGS as LABEL_OPTIONS, openOrCreateSession, stoppingRule } from './label.js';
 import { flag, integerOption, parseOptions, type OptionValues } from './options.js';
 
-const { answers: _answers, 'answer-column': _answerColumn, export: _export, import: _import, 'export-file': _exportFile, 'import-file': _importFile, ...SHARED_OPTIONS } = LABEL_OPTIONS;
+const { answers: _answers, 'answer-column': _answerColumn, export: _export, import: _import, 'export-file': _exportFile, 'import-file': _importFile, 'export-labels': _exportLabels, ...SHARED_OPTIONS } = LABEL_OPTIONS;
 
 const OPTIONS = {
   ...SHARED_OPTIONS,
@@ -61,7 +61,7 @@ async function demoSession(path: string): Promise<ActiveTestingSession> {
   const texts = Array.from(pool.labels, (label, i) =>
     `Demo item ${i}. The true class of this synthetic item is "${DEMO_CLASSES[label]}" — label it as you like; the estimate treats your answers as the truth.`,
   );
-  return ActiveTestingSession.create(path, { texts, classes: DEMO_CLASSES, targetScores: pool.modelScores, surrogateScores: pool.surrogateScores, seed: 0 });
+  return ActiveTestingSession.create(path, { texts, classes: DEMO_CLASSES, modelScores: pool.modelScores, surrogateScores: pool.surrogateScores, seed: 0 });
 }
 
 function listen(app: ReturnType<typeof createServeApp>, port: number, host: string): Promise<ServerType> {

@@ -7,8 +7,9 @@ import {
 } from '../acquisition/simulate.js';
 import { InputError, UsageError } from '../errors.js';
 import { totalmem } from 'node:os';
-import { ACQUISITION_FUNCTIONS, BUILTIN_LOSSES, LOSS_OPTION_NAMES, type BuiltinLoss } from '../metrics/index.js';
-import { PROPOSAL_ACQUISITIONS } from '../acquisition/adaptive/index.js';
+import { assertOutputsWritable } from '../io/atomic.js';
+import { BUILTIN_LOSSES, type BuiltinLoss } from '../metrics/index.js';
+import { optionHelp } from '../options/schema.js';
 import { loadCalibrationSet } from '../calibration/index.js';
 import { DEMO_LABEL_COUNTS, rowsAtLabelCounts, runDemo, type DemoResult } from '../simulate/demo.js';
 import { loadSimulationPool } from '../simulate/inputs.js';
@@ -21,30 +22,13 @@ import {
   type SimulationSummary,
 } from '../simulate/outputs.js';
 import type { Command } from './command.js';
-import { choiceOption, flag, integerOption, numberOption, parseOptions, requiredString, type OptionValues } from './options.js';
+import { flag, parseOptions, requiredString, schemaFlags, schemaValues, withFlagNames, type OptionSpecs, type OptionValues } from './options.js';
 import { progressBar } from './progress.js';
 
-const ESTIMATORS = ['lure', 'is', 'iid', 'ase'] as const;
-const NUMERICS = ['default', 'reference'] as const;
 const RISK_NAMES: Record<BuiltinLoss, string> = { 'cross-entropy': 'cross-entropy', 'zero-one': 'zero-one loss, the error rate', brier: 'Brier score' };
 
-const OPTIONS = {
-  'model-scores': { type: 'string' },
-  'surrogate-scores': { type: 'string' },
-  labels: { type: 'string' },
-  acquisition: { type: 'string' },
-  loss: { type: 'string' },
-  estimator: { type: 'string' },
-  clip: { type: 'string' },
-  temperature: { type: 'string' },
-  runs: { type: 'string' },
-  size: { type: 'string' },
-  step: { type: 'string' },
-  seed: { type: 'string' },
-  bootstrap: { type: 'string' },
-  threads: { type: 'string' },
-  numerics: { type: 'string' },
-  defensive: { type: 'string' },
+/** The command's own flags; the simulation options come from the option schema. */
+const OWN_OPTIONS = {
   'calibration-scores': { type: 'string' },
   'calibration-labels': { type: 'string' },
   out: { type: 'string' },
@@ -52,72 +36,32 @@ const OPTIONS = {
   demo: { type: 'boolean' },
 } as const;
 
+/** Every flag of `simulate`: the schema's simulation options and the command's own. */
+export const SIMULATE_FLAGS: OptionSpecs = schemaFlags('simulate', OWN_OPTIONS);
+
 const DEMO_OPTIONS = new Set(['demo', 'out', 'force', 'runs', 'seed', 'threads']);
 
-/** The command-line flag of each simulation option, so that errors name what the user typed. */
-const FLAG_OF: Record<string, string> = {
-  acquisition: '--acquisition',
-  loss: '--loss',
-  estimator: '--estimator',
-  clipPercentage: '--clip',
-  temperature: '--temperature',
-  runs: '--runs',
-  size: '--size',
-  step: '--step',
-  seed: '--seed',
-  bootstrap: '--bootstrap',
-  threads: '--threads',
-  numerics: '--numerics',
-  defensive: '--defensive',
-  calibration: '--calibration-scores',
-  modelScores: '--model-scores',
-  surrogateScores: '--surrogate-scores',
-};
-
-const HELP = `Usage: active-testing simulate --model-scores f.npy --labels y.npy [options] --out DIR
-       active-testing simulate --demo [--runs R] [--seed s] [--threads n] [--out DIR] [--force]
+const HELP = `Usage: active-testing simulate --model-scores FILE --labels FILE [options] --out DIR
+       active-testing simulate --demo [--runs N] [--seed N] [--threads N] [--out DIR] [--force]
 
 Runs the active-testing experiment many times on a pool of model scores and reports how well the
 risk estimate tracks the true risk as labels are acquired.
 
-Inputs (.npy, version 1-3, C or Fortran order, either endianness):
-  --model-scores FILE      target-model label logits, float32/float64, N×K
-  --surrogate-scores FILE  surrogate label logits, N×K (needed by surrogate-* acquisition)
-  --labels FILE            class indices (N, integer or bool) or one-hot rows (N×K)
+Inputs are .npy files (version 1-3, C or Fortran order, either endianness): scores float32/float64
+N×K, labels class indices (N, integer or bool) or one-hot rows (N×K).
 
-Options:
-  --acquisition A   iid | true-loss | self-entropy | surrogate-ce | surrogate-pe | surrogate-nll
-                    | surrogate-m2 (√E[ℓ²] under the surrogate) | adaptive (docs/adaptive.md)
-                    (default adaptive with --surrogate-scores, else iid; surrogate-ce, the
-                    paper's fixed proposal, with --numerics reference, --defensive or a --loss
-                    other than ce)
-  --loss L          ce | zero-one | brier (default ce): the loss whose pool mean (the true risk) is
-                    estimated; zero-one estimates the error rate. With zero-one or brier, true-loss
-                    is that loss and surrogate-ce the surrogate's expected value of it;
-                    self-entropy and surrogate-pe stay entropies and surrogate-m2 and adaptive's
-                    candidates stay cross-entropy proposals (all valid: LURE stays unbiased, and
-                    adaptive picks among them by the chosen loss's variance); surrogate-nll is
-                    ce only (an error otherwise); --estimator ase uses the surrogate's expected loss
-  --estimator E     lure | is | iid | ase (default lure; iid for iid acquisition)
-  --clip C          proposal floor, in [0, 1) (default 0.1; ignored by iid)
-  --temperature T   temperature of the surrogate (surrogate-*) or target (self-entropy) (default none)
-  --runs R          independent runs (default 1000)
-  --size M          labels per run (default min(400, N))
-  --step S          record an estimate every S labels (default 1)
-  --seed s          seed of every random choice (default 0)
-  --bootstrap B     exact | none | number of Monte Carlo resamples (default exact). exact is the
-                    infinite-resample limit, O(1) per step; B resamples cost O(B·M) per step
-                    (about 0.5 s per run at B = 200, M = 400, against well under 1 ms for exact)
-  --threads n       at most n threads (default: available cores); small jobs run on one
-  --numerics X      default | reference (reproduce the published code's numbers, bugs included)
-  --defensive λ     mix the proposal with uniform: (1−λ)·q + λ·uniform, λ in [0, 1] (default none)
+Options (docs/options.md describes each, and which acquisitions suit which loss):
+${optionHelp('simulate', 22).join('\n')}
   --calibration-scores FILE, --calibration-labels FILE
-                    held-out labelled surrogate scores: fit the surrogate temperature on them
-                    (instead of --temperature); these labels count in your labelling budget
-  --out DIR         output folder (created if missing)
-  --force           replace existing output files in DIR
-  --demo            run on the built-in synthetic LLM-like pool: active testing (adaptive + LURE)
-                    vs random labelling (iid), into a new folder runs/demo-<time>/ unless --out
+                           held-out labelled surrogate scores: fit the surrogate temperature on
+                           them (instead of --temperature); these labels count in your labelling
+                           budget
+  --out DIR                output folder (created if missing)
+  --force                  replace existing output files in DIR
+  --demo                   run on the built-in synthetic LLM-like pool: active testing (adaptive +
+                           LURE) vs random labelling (iid), into a new folder runs/demo-<time>/
+                           unless --out
+  -h, --help               this help
 
 Outputs in DIR: estimates.npy (float64, rows×runs; row k = estimate after k·step+1 labels),
 samples.npy (int64, size×runs), q.npy (float64, size×runs), bootstrap_variance.npy (rows×runs,
@@ -125,50 +69,10 @@ unless --bootstrap none) and summary.json (true_risk, labels, mse, median_se, bi
 version). summary.json is written last: a folder without it holds an interrupted run, which is
 refused unless --force. Exit codes: 0 success, 1 bad input or failure, 2 usage error.`;
 
-function bootstrapOption(values: OptionValues): SimulationOptions['bootstrap'] | undefined {
-  const value = values.bootstrap;
-  if (value === undefined || value === 'exact' || value === 'none') return value as 'exact' | 'none' | undefined;
-  const resamples = integerOption(values, 'bootstrap');
-  if (resamples === undefined || resamples < 1) throw new UsageError(`--bootstrap: expected exact, none or a number of resamples ≥ 1, got "${value}"`);
-  return resamples;
-}
-
-function lossOption(values: OptionValues): BuiltinLoss | undefined {
-  const name = choiceOption(values, 'loss', Object.keys(LOSS_OPTION_NAMES));
-  return name === undefined ? undefined : LOSS_OPTION_NAMES[name];
-}
-
 /** The options given on the command line, as the engine names them; absent ones take the engine's defaults. */
 function simulationOptions(values: OptionValues): Partial<SimulationOptions> {
-  const given: Partial<SimulationOptions> = {
-    acquisition: choiceOption(values, 'acquisition', [...ACQUISITION_FUNCTIONS, ...PROPOSAL_ACQUISITIONS]),
-    loss: lossOption(values),
-    defensive: numberOption(values, 'defensive'),
-    estimator: choiceOption(values, 'estimator', ESTIMATORS),
-    clipPercentage: numberOption(values, 'clip'),
-    temperature: numberOption(values, 'temperature'),
-    runs: integerOption(values, 'runs'),
-    size: integerOption(values, 'size'),
-    step: integerOption(values, 'step'),
-    seed: integerOption(values, 'seed'),
-    bootstrap: bootstrapOption(values),
-    threads: integerOption(values, 'threads'),
-    numerics: choiceOption(values, 'numerics', NUMERICS),
-  };
-  return Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined)) as Partial<SimulationOptions>;
-}
-
-/** Re-labels an engine error with the command-line flag of the option at fault. */
-async function withFlagNames<T>(work: () => T | Promise<T>): Promise<T> {
-  try {
-    return await work();
-  } catch (error) {
-    const flagName = error instanceof InputError ? FLAG_OF[error.argument] : undefined;
-    if (error instanceof InputError && flagName !== undefined) {
-      throw new InputError({ argument: flagName, expected: error.expected, received: error.received, row: error.row });
-    }
-    throw error;
-  }
+  const { modelScores: _model, surrogateScores: _surrogate, labels: _labels, ...options } = schemaValues(values, 'simulate');
+  return options as Partial<SimulationOptions>;
 }
 
 const GIB = 1024 ** 3;
@@ -242,13 +146,13 @@ function describeDemo(demo: DemoResult): string {
     String(labels),
     scientific(comparison.mseActive[i]!),
     scientific(comparison.mseRandom[i]!),
-    `${comparison.ratio[i]!.toFixed(2)}×`,
+    comparison.ratio[i]!.toFixed(2),
   ]);
   return [
     `Active testing vs random labelling on the built-in synthetic LLM-like pool (N = ${demo.poolSize}, K = ${demo.classes}, ${demo.active.result.runs} runs each)`,
-    `true risk (mean cross-entropy of the target over the pool): ${fixed(demo.trueRisk, 5)}`,
-    table(['labels', 'MSE active (adaptive + LURE)', 'MSE random (iid)', 'random/active'], body),
-    `A ratio of r: random labelling's MSE is r times larger, so it needs about r times as many labels for the same error.`,
+    `true risk (the cross-entropy loss: its mean for the target over this synthetic pool): ${fixed(demo.trueRisk, 5)}`,
+    table(['labels', 'MSE active (adaptive + LURE)', 'MSE random (iid)', 'active ÷ random'], body),
+    `A ratio r below 1: active testing's MSE is r times random labelling's, so random labelling needs about 1/r times as many labels for the same error (the report shows the same ratio).`,
     `wrote ${demo.dir}/ (pool/, ${demo.active.name}/, ${demo.random.name}/, comparison.json, report/)`,
     `report: ${demo.report.summaryPath}`,
     `figures (SVG, PNG, Vega-Lite): ${dirname(demo.report.summaryPath)}/`,
@@ -259,11 +163,9 @@ async function runDemoCommand(values: OptionValues): Promise<number> {
   const extra = Object.keys(values).filter((name) => values[name] !== undefined && !DEMO_OPTIONS.has(name));
   if (extra.length > 0) throw new UsageError(`--demo uses the built-in pool and settings; it does not take ${extra.map((n) => `--${n}`).join(', ')}`);
   const bars = { 'adaptive-lure': progressBar({ label: 'active testing' }), iid: progressBar({ label: 'random labelling' }) };
-  const runs = integerOption(values, 'runs');
-  const seed = integerOption(values, 'seed');
-  const threads = integerOption(values, 'threads');
+  const { runs, seed, threads } = schemaValues(values, 'simulate') as { runs?: number; seed?: number; threads?: number };
   const demo = await interruptible((signal) =>
-    withFlagNames(() =>
+    withFlagNames('simulate', () =>
       runDemo({
         ...(values.out === undefined ? {} : { out: requiredString(values, 'out') }),
         force: flag(values, 'force'),
@@ -301,7 +203,7 @@ async function runSimulation(values: OptionValues): Promise<number> {
     given.calibration = await loadCalibrationSet(requiredString(values, 'calibration-scores'), requiredString(values, 'calibration-labels'));
   }
   const { rows, cols } = pool.modelScores;
-  const options = await withFlagNames(() => resolveSimulationOptions(given, rows, pool.surrogateScores !== undefined));
+  const options = await withFlagNames('simulate', () => resolveSimulationOptions(given, rows, pool.surrogateScores !== undefined));
   assertFitsInMemory(options);
   const input = {
     modelScores: { data: pool.modelScores.data, shape: [rows, cols] as [number, number] },
@@ -310,7 +212,7 @@ async function runSimulation(values: OptionValues): Promise<number> {
   };
   const progress = progressBar({ label: 'runs' });
   const result = await interruptible((signal) =>
-    withFlagNames(() => simulate(input, { ...options, signal, onProgress: (done, total) => progress.update(done, total) })),
+    withFlagNames('simulate', () => simulate(input, { ...options, signal, onProgress: (done, total) => progress.update(done, total) })),
   ).finally(() => progress.finish());
   const summary = summarizeSimulation(result, {
     ...files,
@@ -330,7 +232,7 @@ export const simulateCommand: Command = {
   summary: 'Simulate active testing on a pool of model scores (or --demo on a built-in pool)',
   help: HELP,
   async run(argv) {
-    const values = parseOptions(argv, OPTIONS);
+    const values = parseOptions(argv, SIMULATE_FLAGS);
     return flag(values, 'demo') ? runDemoCommand(values) : runSimulation(values);
   },
 };

@@ -33,6 +33,10 @@ export interface ScoringJobOptions {
 export interface ScoringJobResult {
   /** N×K raw label-token logits, row-major, in the dataset's order. */
   scores: Float32Array;
+  /** [N, K] of `scores`: `{ data: result.scores, shape: result.shape }` is `simulate`'s `modelScores`. */
+  shape: [number, number];
+  /** The dataset's class indices, in the same order: `simulate`'s `labels`. */
+  labels: Int32Array;
   labelTokenIds: number[];
   accuracy: number;
   /** Mean cross-entropy of softmax(scores) against the labels. */
@@ -80,6 +84,8 @@ export async function runScoringJob(model: Model, dataset: TextClassificationDat
   const matrix = { data: Float64Array.from(scores), rows: dataset.size, cols: k };
   return {
     scores,
+    shape: [dataset.size, k],
+    labels: Int32Array.from(dataset.labels),
     labelTokenIds,
     accuracy: accuracy(matrix, dataset.labels),
     loss: crossEntropyLoss(matrix, dataset.labels),

@@ -1,9 +1,19 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { FileFormatError, InputError } from '../errors.js';
-import { ESTIMATOR_NAMES, type EstimatorName } from '../acquisition/simulate.js';
-import { ACQUISITION_FUNCTIONS, LOSS_OPTION_NAMES, type AcquisitionFunction, type BuiltinLoss } from '../metrics/index.js';
-import { PROPOSAL_ACQUISITIONS, type ProposalAcquisition } from '../acquisition/adaptive/index.js';
+import type { AcquisitionFunction, BuiltinLoss } from '../metrics/index.js';
+import type { ProposalAcquisition } from '../acquisition/adaptive/index.js';
+import {
+  ACQUISITIONS,
+  acquisitionsFor,
+  checkKnownKeys,
+  checkOption,
+  closestName,
+  ESTIMATORS,
+  optionNames,
+  resolveProposal,
+  type EstimatorName,
+} from '../options/index.js';
 import type { Numerics } from '../numerics.js';
 import { EVALUATE_REFERENCE, type EvaluateStep, resolveEvaluateSteps } from './evaluate-steps.js';
 import { settingName } from './manifest.js';
@@ -26,7 +36,10 @@ export interface SurrogateSpec {
 /** An acquisition function, or a proposal of docs/adaptive.md (`surrogate-m2`, `adaptive`). */
 export type SettingAcquisition = AcquisitionFunction | ProposalAcquisition;
 
-const SETTING_ACQUISITIONS: readonly string[] = [...ACQUISITION_FUNCTIONS, ...PROPOSAL_ACQUISITIONS];
+/** Top-level grid keys besides the schema's options: the grid's own structure. */
+const GRID_KEYS = ['evaluate', 'surrogates', 'settings', 'iclBudget'];
+/** Keys of a setting besides the schema's options. */
+const SETTING_KEYS = ['name', 'surrogate'];
 
 /** One acquisition setting of the grid, as written in the config (every field but `acquisition` optional). */
 export interface SettingSpec {
@@ -60,12 +73,12 @@ export interface ExperimentConfigFile {
   runs?: number;
   size?: number;
   step?: number;
-  seed?: number;
+  seed?: number | string;
   /** `exact` (default), a number of Monte Carlo resamples, or `none`. */
   bootstrap?: 'exact' | 'none' | number;
   numerics?: Numerics;
-  /** The loss whose risk every setting estimates: `ce` (default), `zero-one` or `brier`, as `simulate --loss`. */
-  loss?: string;
+  /** The loss whose risk every setting estimates: `cross-entropy` (default), `zero-one` or `brier`, as `simulate --loss`. */
+  loss?: BuiltinLoss;
   /** The paper's fairness rule: k active labels are compared with n + k random ones, n = the surrogate's ICL examples. */
   iclBudget?: boolean;
 }
@@ -104,7 +117,7 @@ export interface ExperimentConfig {
   runs: number;
   size: number;
   step: number;
-  seed: number;
+  seed: number | string;
   bootstrap: 'exact' | 'none' | number;
   numerics: Numerics;
   loss: BuiltinLoss;
@@ -112,7 +125,6 @@ export interface ExperimentConfig {
   settings: ResolvedSetting[];
 }
 
-const SURROGATE_ACQUISITIONS: ReadonlySet<string> = new Set(['surrogate-ce', 'surrogate-pe', 'surrogate-nll', 'surrogate-m2', 'adaptive']);
 
 /**
  * Reads and validates an experiment file. Relative paths are resolved against the file's folder.
@@ -147,32 +159,26 @@ export function loadExperimentConfig(path: string): ExperimentConfig {
  */
 export function resolveExperimentConfig(input: unknown, baseDir: string): ExperimentConfig {
   const file = asObject(input, 'config');
-  checkKeys(file, 'config', ['evaluate', 'modelScores', 'labels', 'surrogates', 'settings', 'runs', 'size', 'step', 'seed', 'bootstrap', 'numerics', 'loss', 'iclBudget']);
+  checkKnownKeys(file, [...optionNames('grid'), ...GRID_KEYS], 'config');
   const evaluate = resolveEvaluateSteps(file.evaluate, baseDir);
   const source = (value: unknown, argument: string) => resolveSource(requireString(value, argument), argument, baseDir, evaluate);
   const modelScores = source(file.modelScores, 'modelScores');
   const labels = source(file.labels, 'labels');
-  const runs = optionalInteger(file.runs, 'runs', 1) ?? 1000;
-  const size = optionalInteger(file.size, 'size', 1) ?? 400;
-  const step = optionalInteger(file.step, 'step', 1) ?? 1;
-  const seed = optionalInteger(file.seed, 'seed', 0) ?? 0;
-  const bootstrap = resolveBootstrap(file.bootstrap);
-  const numerics = file.numerics ?? 'default';
-  if (numerics !== 'default' && numerics !== 'reference') {
-    throw new InputError({ argument: 'numerics', expected: '"default" or "reference"', received: numerics });
-  }
-  const lossName = file.loss ?? 'ce';
-  if (typeof lossName !== 'string' || !Object.hasOwn(LOSS_OPTION_NAMES, lossName)) {
-    throw new InputError({ argument: 'loss', expected: Object.keys(LOSS_OPTION_NAMES).join(' | '), received: lossName });
-  }
-  const loss = LOSS_OPTION_NAMES[lossName] as BuiltinLoss;
+  const given = <T>(name: string): T | undefined => checkOption(name, file[name], 'grid') as T | undefined;
+  const runs = given<number>('runs') ?? 1000;
+  const size = given<number>('size') ?? 400;
+  const step = given<number>('step') ?? 1;
+  const seed = given<number | string>('seed') ?? 0;
+  const bootstrap = given<'exact' | 'none' | number>('bootstrap') ?? 'exact';
+  const numerics = given<Numerics>('numerics') ?? 'default';
+  const loss = given<BuiltinLoss>('loss') ?? 'cross-entropy';
   const iclBudget = file.iclBudget ?? false;
   if (typeof iclBudget !== 'boolean') throw new InputError({ argument: 'iclBudget', expected: 'true or false', received: iclBudget });
   const surrogates = resolveSurrogates(file.surrogates, source, evaluate);
   if (!Array.isArray(file.settings) || file.settings.length === 0) {
     throw new InputError({ argument: 'settings', expected: 'a non-empty list of acquisition settings' });
   }
-  const settings = file.settings.map((spec, i) => resolveSetting(spec, i, surrogates, size, iclBudget));
+  const settings = file.settings.map((spec, i) => resolveSetting(spec, i, surrogates, size, iclBudget, { loss, numerics }));
   const largestOffset = Math.max(0, ...settings.map((s) => s.labelOffset));
   for (const setting of settings) if (setting.acquisition === 'iid') setting.size = size + largestOffset;
   checkUnique(settings.map((s) => s.name), 'name');
@@ -186,40 +192,41 @@ function resolveSetting(
   surrogates: ReadonlyMap<string, SurrogateSpec>,
   size: number,
   iclBudget: boolean,
+  grid: { loss: BuiltinLoss; numerics: Numerics },
 ): ResolvedSetting {
   const where = `settings[${index}]`;
   const spec = asObject(input, where);
-  checkKeys(spec, where, ['name', 'acquisition', 'estimator', 'clip', 'temperature', 'defensive', 'surrogate']);
-  const acquisition = spec.acquisition;
-  if (typeof acquisition !== 'string' || !SETTING_ACQUISITIONS.includes(acquisition)) {
-    throw new InputError({ argument: `${where}.acquisition`, expected: `one of ${SETTING_ACQUISITIONS.join(', ')}`, received: acquisition });
-  }
+  checkKnownKeys(spec, [...optionNames('setting'), ...SETTING_KEYS], where);
+  const argument = (name: string): string => `${where}.${name === 'surrogateScores' ? 'surrogate' : name}`;
+  const given = <T>(name: string): T | undefined => checkOption(name, spec[name], 'setting', argument(name)) as T | undefined;
+  if (spec.acquisition === undefined) throw new InputError({ argument: argument('acquisition'), expected: `one of ${acquisitionsFor('grid').join(' | ')}` });
+  const temperature = given<number | 'calibrated' | null>('temperature') ?? null;
+  const defensive = given<number | null>('defensive') ?? null;
+  const { acquisition, estimator } = resolveProposal(
+    {
+      acquisition: spec.acquisition,
+      estimator: spec.estimator,
+      loss: grid.loss,
+      defensive,
+      numerics: grid.numerics,
+      temperature,
+      calibration: false,
+      // Whether the setting finds its surrogate is checked below, with the grid's own message.
+      hasSurrogate: true,
+      hasTarget: true,
+      comparison: false,
+    },
+    'setting',
+    argument,
+  );
   const isRandom = acquisition === 'iid';
-  const estimator = spec.estimator ?? (isRandom ? 'iid' : 'lure');
-  if (typeof estimator !== 'string' || !(ESTIMATOR_NAMES as readonly string[]).includes(estimator)) {
-    throw new InputError({ argument: `${where}.estimator`, expected: `one of ${ESTIMATOR_NAMES.join(', ')}`, received: estimator });
-  }
-  const clip = isRandom ? 0 : (spec.clip ?? 0.1);
-  if (typeof clip !== 'number' || !(clip >= 0 && clip < 1)) {
-    throw new InputError({ argument: `${where}.clip`, expected: 'a number in [0, 1)', received: clip });
-  }
-  const temperature = spec.temperature ?? null;
-  if (temperature !== null && temperature !== 'calibrated' && (typeof temperature !== 'number' || !(temperature > 0) || !Number.isFinite(temperature))) {
-    throw new InputError({ argument: `${where}.temperature`, expected: 'a positive number, "calibrated" or null', received: temperature });
-  }
-  const defensive = spec.defensive ?? null;
-  if (defensive !== null && (typeof defensive !== 'number' || !(defensive >= 0 && defensive <= 1))) {
-    throw new InputError({ argument: `${where}.defensive`, expected: 'a mixture weight λ in [0, 1], or null', received: defensive });
-  }
-  if (defensive !== null && (acquisition === 'adaptive' || isRandom)) {
-    throw new InputError({ argument: `${where}.defensive`, expected: `no defensive weight with ${acquisition} acquisition`, received: defensive });
-  }
+  const clip = isRandom ? 0 : (given<number>('clip') ?? 0.1);
   let surrogate: string | null = null;
-  const needsSurrogate = SURROGATE_ACQUISITIONS.has(acquisition) || estimator === 'ase';
+  const needsSurrogate = ACQUISITIONS[acquisition].needsSurrogate || ESTIMATORS[estimator].needsSurrogate;
   if (needsSurrogate) {
     surrogate = spec.surrogate === undefined ? soleSurrogate(surrogates, where) : requireString(spec.surrogate, `${where}.surrogate`);
     if (!surrogates.has(surrogate)) {
-      throw new InputError({ argument: `${where}.surrogate`, expected: `one of the surrogates (${[...surrogates.keys()].join(', ') || 'none given'})`, received: surrogate });
+      throw new InputError({ argument: `${where}.surrogate`, expected: `one of the surrogates (${[...surrogates.keys()].join(', ') || 'none given'})${closestHint(surrogate, [...surrogates.keys()])}`, received: surrogate });
     }
   } else if (spec.surrogate !== undefined) {
     throw new InputError({ argument: `${where}.surrogate`, expected: `no surrogate: ${acquisition} with ${estimator} does not use one`, received: spec.surrogate });
@@ -241,8 +248,8 @@ function resolveSetting(
   return {
     name,
     folder: folderName(name),
-    acquisition: acquisition as SettingAcquisition,
-    estimator: estimator as EstimatorName,
+    acquisition,
+    estimator,
     clip,
     temperature: temperature === 'calibrated' ? null : (temperature as number | null),
     calibration,
@@ -274,14 +281,14 @@ function resolveSurrogates(
   const entries = asObject(input, 'surrogates');
   for (const [key, value] of Object.entries(entries)) {
     const spec: Record<string, unknown> = typeof value === 'string' ? { scores: value } : asObject(value, `surrogates.${key}`);
-    checkKeys(spec, `surrogates.${key}`, ['scores', 'iclExamples', 'calibration']);
+    checkKnownKeys(spec, ['scores', 'iclExamples', 'calibration'], `surrogates.${key}`);
     const scores = source(spec.scores, `surrogates.${key}.scores`);
     const fromStep = scores.startsWith(EVALUATE_REFERENCE) ? Number(evaluate.get(scores.slice(EVALUATE_REFERENCE.length))?.['icl-examples'] ?? 0) : 0;
     const iclExamples = optionalInteger(spec.iclExamples, `surrogates.${key}.iclExamples`, 0) ?? fromStep;
     let calibration: CalibrationFiles | null = null;
     if (spec.calibration !== undefined) {
       const files = asObject(spec.calibration, `surrogates.${key}.calibration`);
-      checkKeys(files, `surrogates.${key}.calibration`, ['scores', 'labels']);
+      checkKnownKeys(files, ['scores', 'labels'], `surrogates.${key}.calibration`);
       calibration = { scores: source(files.scores, `surrogates.${key}.calibration.scores`), labels: source(files.labels, `surrogates.${key}.calibration.labels`) };
     }
     surrogates.set(key, { scores, iclExamples, calibration });
@@ -309,13 +316,6 @@ function soleSurrogate(surrogates: ReadonlyMap<string, SurrogateSpec>, where: st
   return [...surrogates.keys()][0] as string;
 }
 
-function resolveBootstrap(input: unknown): 'exact' | 'none' | number {
-  if (input === undefined) return 'exact';
-  if (input === 'exact' || input === 'none') return input;
-  if (typeof input === 'number' && Number.isInteger(input) && input >= 1) return input;
-  throw new InputError({ argument: 'bootstrap', expected: '"exact", "none" or a number of resamples ≥ 1', received: input as string });
-}
-
 function asObject(value: unknown, argument: string): Record<string, unknown> & Partial<ExperimentConfigFile> {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new InputError({ argument, expected: 'a JSON object', received: Array.isArray(value) ? 'an array' : (value as string) });
@@ -323,10 +323,9 @@ function asObject(value: unknown, argument: string): Record<string, unknown> & P
   return value as Record<string, unknown>;
 }
 
-/** A misspelt option would otherwise be ignored without a word. */
-function checkKeys(object: Record<string, unknown>, where: string, known: readonly string[]): void {
-  const unknown = Object.keys(object).find((key) => !known.includes(key));
-  if (unknown !== undefined) throw new InputError({ argument: `${where}.${unknown}`, expected: `one of the fields ${known.join(', ')}`, received: unknown });
+function closestHint(name: string, valid: readonly string[]): string {
+  const closest = closestName(name, valid);
+  return closest === undefined ? '' : `; did you mean ${closest}?`;
 }
 
 function requireString(value: unknown, argument: string): string {

@@ -165,7 +165,7 @@ export function simulationOptionsFor(config: ExperimentConfig, setting: Resolved
   return {
     acquisition: setting.acquisition,
     estimator: setting.estimator,
-    clipPercentage: setting.clip,
+    clip: setting.clip,
     temperature: setting.temperature,
     // Only when set, so that grids from before these options keep their fingerprints.
     ...(setting.defensive === null ? {} : { defensive: setting.defensive }),

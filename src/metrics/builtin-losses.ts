@@ -6,13 +6,11 @@ import { rowCrossEntropy } from './entropy.js';
 import { classProbabilities } from './probabilities.js';
 import { expectedZeroOneLoss, zeroOneLossPerItem } from './zero-one-loss.js';
 
-/** The losses the library estimates by name (`--loss ce | zero-one | brier` on the command line). */
+/** The losses the library estimates by name: the same names in TypeScript, on the command line (`--loss`) and in grids. */
 export type BuiltinLoss = 'cross-entropy' | 'zero-one' | 'brier';
 
 export const BUILTIN_LOSS_NAMES: readonly BuiltinLoss[] = ['cross-entropy', 'zero-one', 'brier'];
 
-/** The losses as users name them (`--loss`, an experiment grid's `"loss"`): `ce` is the cross-entropy. */
-export const LOSS_OPTION_NAMES: Readonly<Record<string, BuiltinLoss>> = { ce: 'cross-entropy', 'zero-one': 'zero-one', brier: 'brier' };
 
 /** A loss in the two forms active testing needs. */
 export interface LossFunctions {

@@ -28,4 +28,4 @@ export { coverage, bootstrapMse } from './bootstrap-quality.js';
 export { allErrorsFrame, type ErrorsFrame } from './all-errors-frame.js';
 export { zeroOneLossPerItem, expectedZeroOneLoss, predictedClass } from './zero-one-loss.js';
 export { brierLossPerItem, expectedBrierLoss } from './brier-loss.js';
-export { BUILTIN_LOSSES, BUILTIN_LOSS_NAMES, LOSS_OPTION_NAMES, type BuiltinLoss, type LossFunctions } from './builtin-losses.js';
+export { BUILTIN_LOSSES, BUILTIN_LOSS_NAMES, type BuiltinLoss, type LossFunctions } from './builtin-losses.js';

@@ -2,14 +2,15 @@ import { FileFormatError, InputError } from '../errors.js';
 import { fitTemperature } from '../calibration/temperature.js';
 import { toLabels, toMatrix, type LabelsInput, type Matrix, type MatrixInput } from '../matrix.js';
 import type { SessionLoss } from './loss.js';
+import { ACQUISITIONS, acquisitionsFor, checkKnownKeys, checkOption, optionNames, resolveProposal } from '../options/index.js';
 
-/** Acquisitions a session can use: the functions that need no labels, and the proposals of docs/adaptive.md. */
+/** Keys of a new session's options besides the schema's options: the pool, and the on-demand scorer. */
+const SESSION_INPUTS = ['texts', 'ids', 'classes', 'scoreTarget'];
+
+/** Acquisitions a session can use: those of the registry that need no labels (`acquisitionsFor('session')`). */
 export type SessionAcquisition = 'adaptive' | 'surrogate-m2' | 'surrogate-ce' | 'surrogate-pe' | 'self-entropy' | 'iid';
 
-export const SESSION_ACQUISITIONS: readonly SessionAcquisition[] = ['adaptive', 'surrogate-m2', 'surrogate-ce', 'surrogate-pe', 'self-entropy', 'iid'];
-
-/** Acquisitions that read the target's predictions on the whole pool. */
-const NEED_TARGET: readonly SessionAcquisition[] = ['adaptive', 'surrogate-m2', 'surrogate-ce', 'self-entropy'];
+export const SESSION_ACQUISITIONS = acquisitionsFor('session') as readonly SessionAcquisition[];
 
 /** Scores the target model on demand (the "no target predictions" mode), e.g. `(texts) => model.score(texts)`. */
 export type TargetScorer = (texts: readonly string[]) => Promise<ScoresInput>;
@@ -22,8 +23,8 @@ export interface SessionOptions {
   ids?: readonly string[];
   /** Class names in label-id order (K ≥ 2). */
   classes: readonly string[];
-  /** The target's logits over the pool (N×K). Omit them to score the target on demand with `scoreTarget`. */
-  targetScores?: ScoresInput;
+  /** The target model's logits over the pool (N×K). Omit them to score the target on demand with `scoreTarget`. */
+  modelScores?: ScoresInput;
   /** A second target scored on the same pool: the estimate then compares the two (paired). */
   comparisonScores?: ScoresInput;
   /** The surrogate's logits over the pool (N×K). */
@@ -134,6 +135,7 @@ function checkUnique(values: readonly string[], argument: string): void {
  * file stores. `lossId` is the resolved loss's id.
  */
 export function buildHeader(options: SessionOptions, lossId: string, hasScorer: boolean): SessionHeader {
+  checkKnownKeys(options, [...optionNames('session'), ...SESSION_INPUTS], null);
   const { texts, classes } = options;
   if (!Array.isArray(texts) || texts.length === 0) throw new InputError({ argument: 'texts', expected: 'a non-empty array of strings' });
   texts.forEach((text, row) => {
@@ -146,41 +148,33 @@ export function buildHeader(options: SessionOptions, lossId: string, hasScorer: 
   const ids = options.ids ? [...options.ids] : texts.map((_, i) => String(i));
   if (ids.length !== n) throw new InputError({ argument: 'ids', expected: `${n} ids, one per text`, received: ids.length });
   checkUnique(ids, 'ids');
-  const target = poolMatrix(options.targetScores, 'targetScores', n, k);
+  const target = poolMatrix(options.modelScores, 'modelScores', n, k);
   const comparison = poolMatrix(options.comparisonScores, 'comparisonScores', n, k);
   const surrogate = poolMatrix(options.surrogateScores, 'surrogateScores', n, k);
-  const defensive = options.defensive ?? null;
-  if (defensive !== null && !(typeof defensive === 'number' && defensive >= 0 && defensive <= 1)) {
-    throw new InputError({ argument: 'defensive', expected: 'a mixture weight λ in [0, 1], or null', received: defensive });
-  }
-  // Adaptive's candidates are cross-entropy proposals for one target (docs/adaptive.md).
-  const adaptiveFits = lossId === 'cross-entropy' && !comparison && defensive === null;
-  const acquisition = options.acquisition ?? (surrogate ? (target ? (adaptiveFits ? 'adaptive' : 'surrogate-ce') : 'surrogate-pe') : 'iid');
-  if (!SESSION_ACQUISITIONS.includes(acquisition)) throw new InputError({ argument: 'acquisition', expected: SESSION_ACQUISITIONS.join(' | '), received: acquisition });
-  if (acquisition === 'adaptive' && defensive !== null) {
-    throw new InputError({ argument: 'defensive', expected: 'no defensive weight with adaptive acquisition (it keeps its own uniform share)', received: defensive });
-  }
-  if (acquisition.startsWith('surrogate') && !surrogate) {
-    throw new InputError({ argument: 'surrogateScores', expected: `surrogate scores for acquisition ${acquisition}` });
-  }
+  const defensive = (checkOption('defensive', options.defensive, 'session') as number | null | undefined) ?? null;
+  const clip = (checkOption('clip', options.clip, 'session') as number | undefined) ?? 0.1;
+  const givenTemperature = (checkOption('temperature', options.temperature, 'session') as number | null | undefined) ?? null;
   if (!target) {
-    if (!hasScorer) throw new InputError({ argument: 'targetScores', expected: 'target scores, or scoreTarget to score labelled items on demand' });
-    if (NEED_TARGET.includes(acquisition)) {
-      throw new InputError({ argument: 'acquisition', expected: "'surrogate-pe' or 'iid' without target scores (the others read the target's predictions)", received: acquisition });
-    }
+    if (!hasScorer) throw new InputError({ argument: 'modelScores', expected: 'target scores, or scoreTarget to score labelled items on demand' });
     if (comparison) throw new InputError({ argument: 'comparisonScores', expected: 'target scores as well, for a paired comparison' });
   }
-  const clip = options.clip ?? 0.1;
-  if (!(typeof clip === 'number' && clip >= 0 && clip < 1)) throw new InputError({ argument: 'clip', expected: 'a number in [0, 1)', received: clip });
-  const calibration = options.calibration === undefined ? null : calibrate(options.calibration, k, acquisition, options.temperature ?? null);
-  const temperature = calibration?.temperature ?? options.temperature ?? null;
-  if (temperature !== null && !(typeof temperature === 'number' && temperature > 0 && Number.isFinite(temperature))) {
-    throw new InputError({ argument: 'temperature', expected: 'a positive number or null', received: temperature });
-  }
-  const seed = options.seed ?? 0;
-  if (!((typeof seed === 'number' && Number.isFinite(seed)) || typeof seed === 'string')) {
-    throw new InputError({ argument: 'seed', expected: 'a finite number or a string', received: typeof seed === 'number' ? seed : typeof seed });
-  }
+  const { acquisition } = resolveProposal(
+    {
+      acquisition: options.acquisition,
+      loss: lossId,
+      defensive,
+      numerics: 'default',
+      temperature: givenTemperature,
+      calibration: options.calibration !== undefined,
+      hasSurrogate: surrogate !== undefined,
+      hasTarget: target !== undefined,
+      comparison: comparison !== undefined,
+    },
+    'session',
+  ) as { acquisition: SessionAcquisition };
+  const calibration = options.calibration === undefined ? null : calibrate(options.calibration, k);
+  const temperature = calibration?.temperature ?? givenTemperature;
+  const seed = (checkOption('seed', options.seed, 'session') as number | string | undefined) ?? 0;
   const header: SessionHeader = {
     format: 'active-testing-session',
     formatVersion: 1,
@@ -202,16 +196,7 @@ export function buildHeader(options: SessionOptions, lossId: string, hasScorer: 
   return header;
 }
 
-function calibrate(
-  calibration: { scores: ScoresInput; labels: LabelsInput },
-  k: number,
-  acquisition: SessionAcquisition,
-  temperature: number | null,
-): SessionCalibration {
-  if (temperature !== null) throw new InputError({ argument: 'calibration', expected: 'either a calibration set or a temperature, not both', received: temperature });
-  if (acquisition === 'self-entropy') {
-    throw new InputError({ argument: 'calibration', expected: "a surrogate acquisition (self-entropy's temperature is the target's)", received: acquisition });
-  }
+function calibrate(calibration: { scores: ScoresInput; labels: LabelsInput }, k: number): SessionCalibration {
   const scores = readScores(calibration.scores, 'calibration.scores');
   if (scores.cols !== k) throw new InputError({ argument: 'calibration.scores', expected: `${k} columns (one per class)`, received: scores.cols });
   const labels = toLabels(calibration.labels, 'calibration.labels', scores.rows, k);
@@ -267,8 +252,8 @@ function headerProblem(value: Record<string, unknown>): string | undefined {
   }
   const acquisition = value.acquisition as SessionAcquisition;
   if (!SESSION_ACQUISITIONS.includes(acquisition)) return `acquisition ${JSON.stringify(acquisition)} is not one of ${SESSION_ACQUISITIONS.join(', ')}`;
-  if (value.targetScores === null && NEED_TARGET.includes(acquisition)) return `acquisition ${acquisition} needs target scores, and the file has none`;
-  if ((acquisition === 'adaptive' || acquisition.startsWith('surrogate')) && value.surrogateScores === null) return `acquisition ${acquisition} needs surrogate scores, and the file has none`;
+  if (value.targetScores === null && ACQUISITIONS[acquisition].needsTarget) return `acquisition ${acquisition} needs target scores, and the file has none`;
+  if (ACQUISITIONS[acquisition].needsSurrogate && value.surrogateScores === null) return `acquisition ${acquisition} needs surrogate scores, and the file has none`;
   const { defensive, clip, loss, temperature, calibration, seed } = value;
   if (defensive !== undefined && defensive !== null && !(isFiniteNumber(defensive) && defensive >= 0 && defensive <= 1)) return 'defensive is not a weight in [0, 1]';
   if (!(isFiniteNumber(clip) && clip >= 0 && clip < 1)) return 'clip is not a number in [0, 1)';

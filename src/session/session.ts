@@ -40,7 +40,7 @@ export interface OpenSessionOptions {
 
 /** Extra options for a new session. */
 export interface CreateSessionOptions extends SessionOptions {
-  /** Scores the target on demand when `targetScores` are omitted ("no target predictions" mode). */
+  /** Scores the target on demand when `modelScores` are omitted ("no target predictions" mode). */
   scoreTarget?: TargetScorer;
 }
 
@@ -81,8 +81,9 @@ export interface SessionEstimate {
   /** Items the estimate covers: the pool less the skipped items. */
   poolSize: number;
   /**
-   * How many uniformly random labels would give the same interval width: σ̂²/Var, with σ̂² the
-   * per-item loss variance over the pool, itself estimated by LURE from the session's labels.
+   * How many uniformly random labels (drawn without replacement) would give the same variance:
+   * the m with σ̂²/m·(N−m)/(N−1) = Var, σ̂² the per-item loss variance over the pool estimated by
+   * LURE from the session's labels. Above `labels` exactly when `varianceRatio` is below 1.
    */
   equivalentRandomLabels: number;
   /**
@@ -172,7 +173,7 @@ function row(m: Matrix, i: number): Matrix {
  *
  * @example
  * const session = await ActiveTestingSession.create('sst2.session', {
- *   texts, classes: ['negative', 'positive'], targetScores, surrogateScores, seed: 0,
+ *   texts, classes: ['negative', 'positive'], modelScores, surrogateScores, seed: 0,
  * });
  * while (!session.done({ maxLabels: 200, targetHalfWidth: 0.02 })) {
  *   const [item] = await session.next();
@@ -211,7 +212,7 @@ export class ActiveTestingSession {
   private skippedCount = 0;
   private recordedCount = 0;
   private diagnostic: VarianceRatioToRandom;
-  private readonly tracks: { loss: Track; lossSquared: Track; zeroOne: Track; comparison?: { loss: Track; zeroOne: Track; difference: Track } };
+  private readonly tracks: { loss: Track; zeroOne: Track; comparison?: { loss: Track; zeroOne: Track; difference: Track } };
   /** Proposals fed to the estimators (all resolved), and the skip count they were built with. */
   private fed = 0;
   private fedSkips = 0;
@@ -259,7 +260,6 @@ export class ActiveTestingSession {
     this.diagnostic = new VarianceRatioToRandom(this.n);
     this.tracks = {
       loss: new Track(this.n),
-      lossSquared: new Track(this.n),
       zeroOne: new Track(this.n),
       comparison: this.comparison ? { loss: new Track(this.n), zeroOne: new Track(this.n), difference: new Track(this.n) } : undefined,
     };
@@ -559,10 +559,9 @@ export class ActiveTestingSession {
     this.recordedCount++;
     const labels = Int32Array.of(y);
     const scores = row(this.target, index);
-    const { loss, lossSquared, zeroOne, comparison } = this.tracks;
+    const { loss, zeroOne, comparison } = this.tracks;
     const value = this.loss.perItem(scores, labels)[0];
     loss.values[index] = value;
-    lossSquared.values[index] = value * value;
     zeroOne.values[index] = ZERO_ONE.perItem(scores, labels)[0];
     if (comparison && this.comparison) {
       const other = row(this.comparison, index);
@@ -591,8 +590,8 @@ export class ActiveTestingSession {
   }
 
   private allTracks(): Track[] {
-    const { loss, lossSquared, zeroOne, comparison } = this.tracks;
-    return comparison ? [loss, lossSquared, zeroOne, comparison.loss, comparison.zeroOne, comparison.difference] : [loss, lossSquared, zeroOne];
+    const { loss, zeroOne, comparison } = this.tracks;
+    return comparison ? [loss, zeroOne, comparison.loss, comparison.zeroOne, comparison.difference] : [loss, zeroOne];
   }
 
   /** Brings the estimators up to the longest resolved prefix, rebuilding them after an undo inside it or a new skip. */
@@ -630,13 +629,13 @@ export class ActiveTestingSession {
    */
   estimate(): SessionEstimate {
     this.updateEstimators();
-    const { loss, lossSquared, zeroOne, comparison } = this.tracks;
+    const { loss, zeroOne, comparison } = this.tracks;
     const risk = interval(loss.estimator);
     const labels = loss.estimator.count;
     const poolSize = this.n - this.skippedCount;
-    const lossVariance = Math.max(0, lossSquared.estimator.count > 0 ? lossSquared.estimator.estimate() - risk.value * risk.value : NaN);
     const variance = risk.standardError * risk.standardError;
-    const equivalent = variance > 0 ? Math.min(poolSize, Math.ceil(lossVariance / variance)) : labels;
+    // One definition with varianceRatio (the same σ̂² and finite-population correction), so the two agree.
+    const equivalent = Math.min(poolSize, Math.round(this.diagnostic.equivalentLabels(variance, risk.value)));
     let pending = 0;
     for (let p = this.fed; p < this.proposed.length; p++) if (this.state[this.proposed[p]] === ItemState.Pending) pending++;
     return {

@@ -255,7 +255,7 @@ describe('FenwickSampler', () => {
     sampler.remove(1);
     expect(() => sampler.remove(1)).toThrow(InputError);
     expect(() => sampler.remove(7)).toThrow(InputError);
-    expect(() => new FenwickSampler(Float64Array.of(1, 2), 1, 'reference')).toThrow(/clipPercentage/);
+    expect(() => new FenwickSampler(Float64Array.of(1, 2), 1, 'reference')).toThrow(/^clip/);
     expect(() => new FenwickSampler(Float64Array.of(1, -2), 0.1, 'reference')).toThrow(InputError);
     expect(() => new FenwickSampler(Float64Array.of(1, Number.NaN), 0.1, 'corrected')).toThrow(/row 1/);
     expect(() => new FenwickSampler(new Float64Array(0), 0.1, 'corrected')).toThrow(InputError);

@@ -30,7 +30,7 @@ describe('simulate --loss', () => {
   });
 
   it('proposes in proportion to the surrogate expected zero-one loss of the target prediction', async () => {
-    const result = await simulate(input, { loss: 'zero-one', acquisition: 'surrogate-ce', clipPercentage: 0, runs: 1, size: 1, threads: 1 });
+    const result = await simulate(input, { loss: 'zero-one', acquisition: 'surrogate-ce', clip: 0, runs: 1, size: 1, threads: 1 });
     const values = expectedZeroOneLoss(pool.modelScores, classProbabilities(pool.surrogateScores, null, EPS, 'stable'));
     const total = values.reduce((s, v) => s + v, 0);
     const first = result.samples[0] as number;
@@ -38,7 +38,7 @@ describe('simulate --loss', () => {
   });
 
   it('uses the Brier score for true risk and true-loss acquisition', async () => {
-    const result = await simulate(input, { loss: 'brier', acquisition: 'true-loss', clipPercentage: 0, runs: 1, size: 1, threads: 1 });
+    const result = await simulate(input, { loss: 'brier', acquisition: 'true-loss', clip: 0, runs: 1, size: 1, threads: 1 });
     const brier = brierLossPerItem(pool.modelScores, pool.labels);
     const total = brier.reduce((s, v) => s + v, 0);
     expect(result.trueRisk).toBeCloseTo(total / brier.length, 14);

@@ -28,7 +28,7 @@ describe('simulate: LURE is unbiased for every acquisition function', () => {
   const size = 60;
   for (const acquisition of ACQUISITION_FUNCTIONS) {
     it(`${acquisition}: mean over ${runs} runs within 4 standard errors of the true risk at M = 1, 5, 20, 60`, async () => {
-      const result = await simulate(input, { acquisition, estimator: 'lure', runs, size, seed: 3, threads: 1, clipPercentage: 0.05, bootstrap: 'none' });
+      const result = await simulate(input, { acquisition, estimator: 'lure', runs, size, seed: 3, threads: 1, clip: 0.05, bootstrap: 'none' });
       for (const labels of [1, 5, 20, 60]) {
         const estimates = column(result.estimates, runs, labels - 1);
         const mean = estimates.reduce((a, b) => a + b, 0) / runs;
@@ -40,7 +40,7 @@ describe('simulate: LURE is unbiased for every acquisition function', () => {
   }
 
   it('the naive IS estimator is not: its bias shows at M = 60 under the true-loss proposal', async () => {
-    const result = await simulate(input, { acquisition: 'true-loss', estimator: 'is', runs, size, seed: 3, threads: 1, clipPercentage: 0.05, bootstrap: 'none' });
+    const result = await simulate(input, { acquisition: 'true-loss', estimator: 'is', runs, size, seed: 3, threads: 1, clip: 0.05, bootstrap: 'none' });
     const estimates = column(result.estimates, runs, size - 1);
     const mean = estimates.reduce((a, b) => a + b, 0) / runs;
     const sd = Math.sqrt(estimates.reduce((a, x) => a + (x - mean) ** 2, 0) / (runs - 1));
@@ -166,7 +166,7 @@ describe('simulate: options and bad input', () => {
     expect(withSurrogate).toMatchObject({
       acquisition: 'adaptive',
       estimator: 'lure',
-      clipPercentage: 0.1,
+      clip: 0.1,
       temperature: null,
       runs: 1000,
       size: 400,
@@ -185,8 +185,8 @@ describe('simulate: options and bad input', () => {
   const bad: [string, Partial<SimulationOptions>, RegExp][] = [
     ['size > N', { size: 201 }, /^size/],
     ['step < 1', { step: 0 }, /^step/],
-    ['clip = 1', { clipPercentage: 1 }, /^clipPercentage/],
-    ['clip < 0', { clipPercentage: -0.1 }, /^clipPercentage/],
+    ['clip = 1', { clip: 1 }, /^clip/],
+    ['clip < 0', { clip: -0.1 }, /^clip/],
     ['runs = 0', { runs: 0 }, /^runs/],
     ['temperature 0', { temperature: 0 }, /^temperature/],
     ['unknown acquisition', { acquisition: 'entropy' as never }, /^acquisition/],
@@ -221,7 +221,7 @@ describe('simulate: options and bad input', () => {
 describe('acquisition classes', () => {
   it('SurrogateEntropyAcquisition returns the Python-shaped tables and accepts estimator classes', async () => {
     const at = new SurrogateEntropyAcquisition({ runs: 5, size: 8, step: 2, estimator: LUREEstimator, threads: 1, acquisitionFunction: 'predictive-entropy' });
-    expect(at.acquisitionFunction).toBe('surrogate-pe');
+    expect(at.acquisitionFunction).toBe('predictive-entropy');
     const result = await at.run({ modelScores: ndarray(pool.modelScores.data, [200, 3]), surrogateScores: ndarray(pool.surrogateScores.data, [200, 3]), labels: pool.labels });
     expect(result.estimates.shape).toEqual([4, 5]);
     expect(result.samples.shape).toEqual([5, 8]);

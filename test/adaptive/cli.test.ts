@@ -58,12 +58,12 @@ describe('active-testing simulate: adaptive options', () => {
     expect(summary.config.defensive).toBe(0.5);
   });
 
-  it('exits 2 on half a calibration set and 1 on a bad λ, naming the flag', async () => {
+  it('exits 2 on half a calibration set and on a λ out of range, naming the flag', async () => {
     const half = await cli('simulate', ...poolFlags(), '--calibration-scores', path('cg.npy'), '--out', path('x'));
     expect(half.code).toBe(2);
     expect(half.stderr).toContain('--calibration-labels');
     const bad = await cli('simulate', ...poolFlags(), '--defensive', '1.5', '--out', path('y'));
-    expect(bad.code).toBe(1);
-    expect(bad.stderr).toContain('--defensive');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--defensive: expected a number in [0, 1], or null, got 1.5');
   });
 });

@@ -33,3 +33,30 @@ describe('command-line option helpers', () => {
     expect(() => requiredString({ out: true }, 'out')).toThrow('--out takes a value');
   });
 });
+
+describe('the CLI entry point', () => {
+  it('prints the version with --version (also after a command) and help with -h for every command', async () => {
+    const { runCliCaptured } = await import('../helpers/cli.js');
+    const { VERSION } = await import('../../src/version.js');
+    expect(VERSION).toMatch(/^\d+\.\d+\.\d+/);
+    for (const argv of [['--version'], ['-V'], ['simulate', '--version']]) {
+      const run = await runCliCaptured(argv);
+      expect(run.code).toBe(0);
+      expect(run.stdout).toBe(VERSION);
+    }
+    for (const command of ['simulate', 'label', 'experiment', 'report', 'evaluate']) {
+      const run = await runCliCaptured([command, '-h']);
+      expect(run.code).toBe(0);
+      expect(run.stdout).toMatch(/^Usage: active-testing /);
+    }
+  });
+
+  it('exits 2 on out-of-range flag values in every command: label --max-labels 0, evaluate --limit 0', async () => {
+    const { runCliCaptured } = await import('../helpers/cli.js');
+    const label = await runCliCaptured(['label', '--session', 'none.session', '--max-labels', '0']);
+    expect(label.code).toBe(2);
+    expect(label.stderr).toMatch(/--max-labels: expected an integer ≥ 1, got "0"/);
+    const evaluate = await runCliCaptured(['evaluate', '--limit', '0']);
+    expect(evaluate.code).toBe(2);
+  });
+});

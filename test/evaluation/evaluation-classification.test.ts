@@ -7,6 +7,7 @@ import { SST2Dataset, createSplits } from '../../src/dataset/index.js';
 import { EvaluationClassification, itemPrompt, promptPrefix } from '../../src/evaluation/index.js';
 import { fitTemperature } from '../../src/calibration/index.js';
 import { readNpy } from '../../src/io/npy.js';
+import { simulate } from '../../src/acquisition/simulate.js';
 import { Model } from '../../src/model/index.js';
 import { DATA_DIR, sharedAvailable } from '../helpers/shared.js';
 import { modelDir } from '../model/fixtures.js';
@@ -49,6 +50,15 @@ describe.skipIf(!sharedAvailable(join(DATA_DIR, 'sst2')))('EvaluationClassificat
     const fit = await evaluation.temperatureScaling('pool');
     expect(fit.loss).toBeLessThanOrEqual(fit.lossAtOne + 1e-12);
     expect(JSON.parse(readFileSync(join(dir, 'pool_set_temperature.json'), 'utf8')).temperature).toBe(fit.temperature);
+  });
+
+  it('plugs its result into simulate in three lines', async () => {
+    const evaluation = new EvaluationClassification(model, sst2, { resultsDir: mkdtempSync(join(tmpdir(), 'at-eval-sim-')), splits, modelName: 'tiny' });
+    const result = await evaluation.evaluationProcedure('pool', { batchSize: 8 });
+    const run = await simulate({ modelScores: { data: result.scores, shape: result.shape }, labels: result.labels }, { runs: 2, threads: 1 });
+    expect(result.shape).toEqual([24, 2]);
+    expect(Array.from(result.labels)).toEqual(Array.from(sst2.select(splits.pool!).labels));
+    expect(run.trueRisk).toBeCloseTo(result.loss, 6);
   });
 
   it('scores with ICL shots from the icl split, cached equal to uncached, in the _icl<n> folder', async () => {

@@ -188,7 +188,7 @@ describe('runExperiment with a loss and a calibrated temperature', () => {
     const grid = JSON.parse(readFileSync(configPath, 'utf8'));
     grid.settings = [{ acquisition: 'surrogate-ce', temperature: 'calibrated' }];
     expect(() => resolveExperimentConfig(grid, inputs)).toThrow(/settings\[0\]\.temperature: expected "calibrated" only with a surrogate that has a calibration set/);
-    expect(() => resolveExperimentConfig({ ...grid, settings: [{ acquisition: 'iid' }], loss: 'hinge' }, inputs)).toThrow(/loss: expected ce \| zero-one \| brier/);
+    expect(() => resolveExperimentConfig({ ...grid, settings: [{ acquisition: 'iid' }], loss: 'hinge' }, inputs)).toThrow(/loss: expected one of cross-entropy \| zero-one \| brier/);
   });
 });
 

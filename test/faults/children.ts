@@ -61,7 +61,7 @@ export const CLASSES = ['negative', 'positive'];
 export async function sessionWithAnswers(dir: string, size: number, seed: number): Promise<{ session: string; answers: string; ids: string[] }> {
   const pool = syntheticPool({ size, classes: 2, seed });
   const ids = Array.from({ length: size }, (_, i) => `s${i}`);
-  const options: CreateSessionOptions = { texts: ids.map((id) => `text of ${id}`), ids, classes: CLASSES, targetScores: pool.modelScores, surrogateScores: pool.surrogateScores, seed };
+  const options: CreateSessionOptions = { texts: ids.map((id) => `text of ${id}`), ids, classes: CLASSES, modelScores: pool.modelScores, surrogateScores: pool.surrogateScores, seed };
   const session = resolve(dir, 'pool.session');
   await (await ActiveTestingSession.create(session, options)).close();
   const answers = resolve(dir, 'answers.tsv');

@@ -31,7 +31,7 @@ vi.mock('node:fs', async (importOriginal) => {
 const N = 150;
 const pool = syntheticPool({ size: N, classes: 2, seed: 8 });
 const ids = Array.from({ length: N }, (_, i) => `s${i}`);
-const options: CreateSessionOptions = { texts: ids.map((id) => `text ${id}`), ids, classes: ['a', 'b'], targetScores: pool.modelScores, surrogateScores: pool.surrogateScores, seed: 6 };
+const options: CreateSessionOptions = { texts: ids.map((id) => `text ${id}`), ids, classes: ['a', 'b'], modelScores: pool.modelScores, surrogateScores: pool.surrogateScores, seed: 6 };
 const scratch = () => join(mkdtempSync(join(tmpdir(), 'at-enospc-')), 'pool.session');
 const INJECTED_APPEND_FAULTS = FAULTS.appendWriteFailures;
 

@@ -35,7 +35,7 @@ describe.skipIf(!sharedAvailable(ORACLE_FIXTURES))('oracle: acquisition fixtures
             {
               acquisition: acquisitionName(config.acquisition),
               estimator,
-              clipPercentage: config.clip_percentage,
+              clip: config.clip_percentage,
               temperature: config.temperature,
               size: config.size,
               step: config.step,

@@ -11,7 +11,7 @@ async function memorySession(size = 200) {
   const session = await ActiveTestingSession.create(null, {
     texts: Array.from({ length: size }, (_, i) => `item ${i}`),
     classes: CLASSES,
-    targetScores: pool.modelScores,
+    modelScores: pool.modelScores,
     surrogateScores: pool.surrogateScores,
     seed: 1,
   });

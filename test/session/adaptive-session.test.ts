@@ -11,7 +11,7 @@ import { syntheticPool } from '../../src/simulate/syntheticPool.js';
 const N = 400;
 const pool = syntheticPool({ size: N, classes: 2, seed: 21 });
 const texts = Array.from({ length: N }, (_, i) => `item ${i}`);
-const options: CreateSessionOptions = { texts, classes: ['a', 'b'], targetScores: pool.modelScores, surrogateScores: pool.surrogateScores };
+const options: CreateSessionOptions = { texts, classes: ['a', 'b'], modelScores: pool.modelScores, surrogateScores: pool.surrogateScores };
 const losses = lossPerItem(pool.modelScores, pool.labels);
 const trueRisk = losses.reduce((a, b) => a + b, 0) / N;
 
@@ -29,7 +29,7 @@ describe('adaptive acquisition in a session', () => {
     expect(paired.settings.acquisition).toBe('surrogate-ce');
     expect((await ActiveTestingSession.create(null, { ...options, loss: 'zero-one' })).settings.acquisition).toBe('surrogate-ce');
     await expect(ActiveTestingSession.create(null, { ...options, acquisition: 'adaptive', defensive: 0.5 })).rejects.toThrow(/defensive/);
-    const { targetScores: _, ...withoutTarget } = options;
+    const { modelScores: _, ...withoutTarget } = options;
     await expect(ActiveTestingSession.create(null, { ...withoutTarget, acquisition: 'adaptive', scoreTarget: async () => [[0, 0]] })).rejects.toThrow(/target/);
   });
 

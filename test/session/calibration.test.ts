@@ -16,7 +16,7 @@ const texts = Array.from({ length: N }, (_, i) => `item ${i}`);
 const base: CreateSessionOptions = {
   texts,
   classes: ['a', 'b', 'c'],
-  targetScores: pool.modelScores,
+  modelScores: pool.modelScores,
   surrogateScores: pool.surrogateScores,
   acquisition: 'surrogate-ce',
   seed: 4,

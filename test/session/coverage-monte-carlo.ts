@@ -8,7 +8,7 @@ import { ActiveTestingSession, type IntervalEstimate } from '../../src/session/s
 export interface LabelledPool {
   texts: readonly string[];
   labels: Int32Array;
-  targetScores: Matrix;
+  modelScores: Matrix;
   surrogateScores: Matrix;
 }
 
@@ -46,8 +46,8 @@ const mean = (values: Float64Array) => values.reduce((a, b) => a + b, 0) / value
  * true risk after stopping at the half-width.
  */
 export async function sessionCoverage(pool: LabelledPool, plan: CoveragePlan): Promise<SessionCoverage> {
-  const trueRisk = mean(lossPerItem(pool.targetScores, pool.labels));
-  const trueAccuracy = 1 - mean(zeroOneLossPerItem(pool.targetScores, pool.labels));
+  const trueRisk = mean(lossPerItem(pool.modelScores, pool.labels));
+  const trueAccuracy = 1 - mean(zeroOneLossPerItem(pool.modelScores, pool.labels));
   let riskCovered = 0;
   let missesBelow = 0;
   let accuracyCovered = 0;
@@ -57,7 +57,7 @@ export async function sessionCoverage(pool: LabelledPool, plan: CoveragePlan): P
   let acquisition = '';
   for (let s = 0; s < plan.sessions; s++) {
     const session = await ActiveTestingSession.create(null, {
-      texts: pool.texts, classes: ['negative', 'positive'], targetScores: pool.targetScores, surrogateScores: pool.surrogateScores, seed: s,
+      texts: pool.texts, classes: ['negative', 'positive'], modelScores: pool.modelScores, surrogateScores: pool.surrogateScores, seed: s,
       ...(plan.acquisition === undefined ? {} : { acquisition: plan.acquisition }),
     });
     acquisition = session.settings.acquisition;

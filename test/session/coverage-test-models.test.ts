@@ -29,7 +29,7 @@ const asMatrix = (scores: Float32Array, rows: number): Matrix => ({ data: Float6
 describe.skipIf(!sharedAvailable(SST2_TRAIN))('coverage of the 95% interval of estimate() on test-model scores (SST-2, 2,000 items)', () => {
   let texts: readonly string[];
   let labels: Int32Array;
-  let targetScores: Matrix;
+  let modelScores: Matrix;
   let surrogateScores: Matrix;
 
   beforeAll(async () => {
@@ -43,18 +43,18 @@ describe.skipIf(!sharedAvailable(SST2_TRAIN))('coverage of the 95% interval of e
     const icl = await runScoringJob(model, pool, { batchSize: 32, shots, prefixCache: true });
     texts = pool.texts;
     labels = pool.labels;
-    targetScores = asMatrix(zeroShot.scores, POOL);
+    modelScores = asMatrix(zeroShot.scores, POOL);
     surrogateScores = asMatrix(icl.scores, POOL);
   }, 60_000);
 
   it('with a fixed budget of 100 labels, and with width-based stopping from 100 labels on', async () => {
-    const pool = { texts, labels, targetScores, surrogateScores };
+    const pool = { texts, labels, modelScores, surrogateScores };
     const coverage = await sessionCoverage(pool, { sessions: SESSIONS, budget: BUDGET, halfWidth: HALF_WIDTH, maxLabels: MAX_LABELS });
     console.log(`session coverage on tiny-gpt2 scores (${SESSIONS} sessions):`, coverage);
     const trueRisk = coverage.trueRisk;
     // The pool is what the test says it is: a heavy-tailed zero-shot target, a 16-shot surrogate.
     expect(trueRisk).toBeGreaterThan(2);
-    expect(surrogateScores.data).not.toEqual(targetScores.data);
+    expect(surrogateScores.data).not.toEqual(modelScores.data);
     // Measured: risk 0.943 at 100 labels and 0.950 with width-based stopping, accuracy 0.937 (300 sessions, Monte Carlo
     // standard error ≈ 1.3 points); the bounds are the issue-5 target.
     expect(coverage.fixedBudgetRisk).toBeGreaterThanOrEqual(0.9);

@@ -47,7 +47,7 @@ describe('active-testing label survives SIGKILL', () => {
     const truth = (id: string) => files.pool.labels[files.ids.indexOf(id)];
 
     const uninterrupted = await ActiveTestingSession.create(null, {
-      texts: files.texts, ids: files.ids, classes: CLASSES, targetScores: files.pool.modelScores, surrogateScores: files.pool.surrogateScores, seed: SEED,
+      texts: files.texts, ids: files.ids, classes: CLASSES, modelScores: files.pool.modelScores, surrogateScores: files.pool.surrogateScores, seed: SEED,
     });
     for (let m = 0; m < LABELS; m++) {
       const [item] = await uninterrupted.next();

@@ -14,7 +14,7 @@ async function hostileSession(): Promise<string> {
   const path = join(mkdtempSync(join(tmpdir(), 'at-render-')), 'hostile.session');
   const texts = Array.from({ length: N }, (_, i) => `${HOSTILE} ${i}\nsecond line\twith a tab`);
   const ids = texts.map((_, i) => `id\x1b[31m${i}`);
-  const session = await ActiveTestingSession.create(path, { texts, ids, classes: ['neg\x1b[5m', 'pos'], targetScores: pool.modelScores, seed: 1 });
+  const session = await ActiveTestingSession.create(path, { texts, ids, classes: ['neg\x1b[5m', 'pos'], modelScores: pool.modelScores, seed: 1 });
   await session.close();
   return path;
 }

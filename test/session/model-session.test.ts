@@ -44,8 +44,8 @@ describe.skipIf(!sharedAvailable(SST2_VALIDATION))('sessions on scores from a te
     };
     const surrogate = { data: surrogateScores, shape: [POOL, 2] as [number, number] };
     const lazy = await ActiveTestingSession.create(null, { texts, classes, surrogateScores: surrogate, scoreTarget, acquisition: 'surrogate-pe', seed: 1 });
-    const targetScores = { data: await model.score(zeroShot(texts), tokenIds), shape: [POOL, 2] as [number, number] };
-    const eager = await ActiveTestingSession.create(null, { texts, classes, targetScores, surrogateScores: surrogate, acquisition: 'surrogate-pe', seed: 1 });
+    const modelScores = { data: await model.score(zeroShot(texts), tokenIds), shape: [POOL, 2] as [number, number] };
+    const eager = await ActiveTestingSession.create(null, { texts, classes, modelScores, surrogateScores: surrogate, acquisition: 'surrogate-pe', seed: 1 });
     for (const session of [lazy, eager]) {
       for (let m = 0; m < LABELS; m++) {
         const [item] = await session.next();
@@ -62,10 +62,10 @@ describe.skipIf(!sharedAvailable(SST2_VALIDATION))('sessions on scores from a te
   });
 
   it("reproduces simulate's estimate exactly when driven with the true labels (surrogate-ce)", async () => {
-    const targetScores = { data: await model.score(zeroShot(texts), tokenIds), shape: [POOL, 2] as [number, number] };
+    const modelScores = { data: await model.score(zeroShot(texts), tokenIds), shape: [POOL, 2] as [number, number] };
     const surrogate = { data: surrogateScores, shape: [POOL, 2] as [number, number] };
-    const result = await simulate({ modelScores: targetScores, surrogateScores: surrogate, labels }, { runs: 1, size: LABELS, seed: 5, threads: 1 });
-    const session = await ActiveTestingSession.create(null, { texts, classes, targetScores, surrogateScores: surrogate, seed: 5 });
+    const result = await simulate({ modelScores: modelScores, surrogateScores: surrogate, labels }, { runs: 1, size: LABELS, seed: 5, threads: 1 });
+    const session = await ActiveTestingSession.create(null, { texts, classes, modelScores, surrogateScores: surrogate, seed: 5 });
     for (let m = 0; m < LABELS; m++) {
       const [item] = await session.next();
       expect(item.index).toBe(result.samples[m]);

@@ -29,17 +29,17 @@ describe.skipIf(!sharedAvailable(SST2_TRAIN))('a session driven with the true la
   for (const [name, simulation, sessionSettings, seed] of settings) {
     it(`draw for draw and estimate for estimate (SST-2, ${name}, seed ${seed})`, async () => {
       const input = {
-        modelScores: { data: pool.targetScores.data, shape: [N, 2] as [number, number] },
+        modelScores: { data: pool.modelScores.data, shape: [N, 2] as [number, number] },
         surrogateScores: { data: pool.surrogateScores.data, shape: [N, 2] as [number, number] },
         labels: pool.labels,
       };
       const result = await simulate(input, { ...simulation, runs: 1, size: SIZE, seed, threads: 1 });
       const session = await ActiveTestingSession.create(null, {
-        texts: pool.texts, classes: ['negative', 'positive'], targetScores: pool.targetScores, surrogateScores: pool.surrogateScores, seed,
+        texts: pool.texts, classes: ['negative', 'positive'], modelScores: pool.modelScores, surrogateScores: pool.surrogateScores, seed,
         ...sessionSettings,
       });
       expect(session.settings.acquisition).toBe(result.options.acquisition);
-      const ratios = varianceRatioRows(result, lossPerItem(pool.targetScores, pool.labels));
+      const ratios = varianceRatioRows(result, lossPerItem(pool.modelScores, pool.labels));
       for (let m = 0; m < SIZE; m++) {
         const [item] = await session.next();
         expect(item.index).toBe(result.samples[m]);

@@ -15,7 +15,7 @@ const pool = syntheticPool({ size: N, classes: 3, seed: 5 });
 const classes = ['a', 'b', 'c'];
 const texts = Array.from({ length: N }, (_, i) => `item ${i}`);
 const ids = texts.map((_, i) => `id${i}`);
-const options: CreateSessionOptions = { texts, ids, classes, targetScores: pool.modelScores, surrogateScores: pool.surrogateScores, seed: 3 };
+const options: CreateSessionOptions = { texts, ids, classes, modelScores: pool.modelScores, surrogateScores: pool.surrogateScores, seed: 3 };
 const scratch = () => join(mkdtempSync(join(tmpdir(), 'at-session-faults-')), 'pool.session');
 const truth = (id: string): number => pool.labels[ids.indexOf(id)];
 

@@ -16,7 +16,7 @@ const pool = syntheticPool({ size: N, classes: 3, seed: 11 });
 const classes = ['a', 'b', 'c'];
 const texts = Array.from({ length: N }, (_, i) => `item ${i}`);
 const ids = texts.map((_, i) => `id${i}`);
-const options: CreateSessionOptions = { texts, ids, classes, targetScores: pool.modelScores, surrogateScores: pool.surrogateScores, seed: 3 };
+const options: CreateSessionOptions = { texts, ids, classes, modelScores: pool.modelScores, surrogateScores: pool.surrogateScores, seed: 3 };
 const scratch = () => join(mkdtempSync(join(tmpdir(), 'at-session-')), 'pool.session');
 const truth = (id: string): number => pool.labels[ids.indexOf(id)];
 
@@ -177,22 +177,39 @@ describe('ActiveTestingSession', () => {
       const i = texts.indexOf(batch[0]);
       return [Array.from(pool.modelScores.data.subarray(i * 3, i * 3 + 3))];
     };
-    const lazy = await ActiveTestingSession.create(null, { ...options, targetScores: undefined, scoreTarget });
+    const lazy = await ActiveTestingSession.create(null, { ...options, modelScores: undefined, scoreTarget });
     expect(lazy.settings.acquisition).toBe('surrogate-pe');
     const eager = await ActiveTestingSession.create(null, { ...options, acquisition: 'surrogate-pe' });
     await drive(lazy, 25);
     await drive(eager, 25);
     expect(scored).toEqual(lazy.history().map((h) => h.text));
     expect(lazy.estimate()).toEqual(eager.estimate());
-    await expect(ActiveTestingSession.create(null, { ...options, targetScores: undefined })).rejects.toThrow(/scoreTarget/);
-    await expect(ActiveTestingSession.create(null, { ...options, targetScores: undefined, scoreTarget, acquisition: 'surrogate-ce' })).rejects.toThrow(/surrogate-pe/);
+    await expect(ActiveTestingSession.create(null, { ...options, modelScores: undefined })).rejects.toThrow(/scoreTarget/);
+    await expect(ActiveTestingSession.create(null, { ...options, modelScores: undefined, scoreTarget, acquisition: 'surrogate-ce' })).rejects.toThrow(/surrogate-pe/);
   });
 
   it('reports how many random labels would give the same interval', async () => {
     const session = await ActiveTestingSession.create(null, { ...options, acquisition: 'iid' });
     await drive(session, 60);
-    // Under uniform sampling LURE is the sample mean and σ̂²/Var is the label count itself.
-    expect(Math.abs(session.estimate().equivalentRandomLabels - 60)).toBeLessThanOrEqual(1);
+    // Under uniform sampling LURE is the sample mean and its bootstrap variance σ̂²/M, without the
+    // finite-population correction that random labelling's variance σ̂²/m·(N−m)/(N−1) has: the
+    // equivalent m solves σ̂²/M = σ̂²/m·(N−m)/(N−1), m = N·M/(N−1+M), and the ratio is (N−1)/(N−M).
+    const { equivalentRandomLabels, varianceRatio, poolSize: n } = session.estimate();
+    expect(Math.abs(equivalentRandomLabels - (n * 60) / (n - 1 + 60))).toBeLessThanOrEqual(1);
+    expect(varianceRatio).toBeCloseTo((n - 1) / (n - 60), 2);
+  });
+
+  it('says the same thing in both diagnostics: more random labels than labelled exactly when the variance ratio is below 1', async () => {
+    for (const acquisition of ['iid', 'surrogate-ce', 'self-entropy', 'adaptive'] as const) {
+      const session = await ActiveTestingSession.create(null, { ...options, acquisition });
+      for (const labels of [5, 20, 60]) {
+        await drive(session, labels - session.estimate().labels);
+        const { equivalentRandomLabels: m, varianceRatio, labels: count } = session.estimate();
+        expect(count).toBe(labels);
+        // Rounding aside (m within half a label of the count), the two answers agree.
+        if (Math.abs(m - count) > 0.5) expect(varianceRatio < 1).toBe(m > count);
+      }
+    }
   });
 
   it('stops on the label budget, or on the interval width from minLabels on', async () => {

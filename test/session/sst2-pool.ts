@@ -11,7 +11,7 @@ export const SST2_TRAIN = join(DATA_DIR, 'sst2/train.tsv');
 export interface ScoredPool {
   texts: string[];
   labels: Int32Array;
-  targetScores: Matrix;
+  modelScores: Matrix;
   surrogateScores: Matrix;
 }
 
@@ -51,7 +51,7 @@ export async function sst2LexiconPool(size: number, shots = 50, seed = 0): Promi
     target[2 * i + 1] = 0.45 * x[1];
     surrogate[2 * i + 1] = weights[0] * x[0] + weights[1] * x[1] + weights[2] * x[2];
   }
-  return { texts, labels, targetScores: { data: target, rows: size, cols: 2 }, surrogateScores: { data: surrogate, rows: size, cols: 2 } };
+  return { texts, labels, modelScores: { data: target, rows: size, cols: 2 }, surrogateScores: { data: surrogate, rows: size, cols: 2 } };
 }
 
 /** Binary logistic regression by Newton's method with a small ridge penalty (3 features). */

@@ -35,7 +35,7 @@ describe('runDemo', () => {
     const comparison = JSON.parse(await readFile(join(demo.dir, 'comparison.json'), 'utf8'));
     expect(comparison.labels).toEqual([50, 100, 200, 400]);
     expect(comparison.true_risk).toBe(demo.trueRisk);
-    comparison.ratio.forEach((r: number, i: number) => expect(r).toBeCloseTo(comparison.mse_random[i] / comparison.mse_active[i], 12));
+    comparison.ratio.forEach((r: number, i: number) => expect(r).toBeCloseTo(comparison.mse_active[i] / comparison.mse_random[i], 12));
   });
 
   it('ends by writing the report of both simulations into report/', async () => {
@@ -56,19 +56,21 @@ describe('runDemo', () => {
   // Seeded: the default adaptive proposal gains about 1.25× over random labelling at 50 labels and
   // 1.5× at 200–400 on this pool (3000-run means; fixed surrogate-ce, which this well-calibrated
   // surrogate favours, 2–2.5×; see docs/adaptive.md). With 2000 runs each MSE ratio has a
-  // standard error of about 0.06, so 1.1 sits 2.5 or more standard errors below each ratio.
+  // standard error of about 0.06, so 1.1 sits 2.5 or more standard errors below each ratio; the
+  // demo reports the inverse, active ÷ random, as the report does.
   it('shows active testing beating random labelling', () => {
     expect(demo.active.result.options.acquisition).toBe('adaptive');
-    for (const ratio of demo.comparison.ratio) expect(ratio).toBeGreaterThan(1.1);
+    for (const ratio of demo.comparison.ratio) expect(ratio).toBeLessThan(1 / 1.1);
     const active = demo.active.summary;
     const last = active.labels.length - 1;
     expect(Math.abs(active.bias[last]!)).toBeLessThan(4 * Math.sqrt(active.mse[last]! / RUNS)); // unbiased
   });
 
   it('refuses to run again into the same folder, before doing any work', async () => {
-    const start = performance.now();
-    await expect(runDemo({ out: demo.dir, runs: RUNS })).rejects.toThrow(OutputExistsError);
-    expect(performance.now() - start).toBeLessThan(1000);
+    // No timed assertion: "before any work" means no run has started.
+    let progress = 0;
+    await expect(runDemo({ out: demo.dir, runs: RUNS, onProgress: () => void progress++ })).rejects.toThrow(OutputExistsError);
+    expect(progress).toBe(0);
   });
 
   it('can be replayed with `simulate` on the pool files it wrote, to the bit', async () => {

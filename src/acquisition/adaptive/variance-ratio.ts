@@ -37,6 +37,25 @@ export class VarianceRatioToRandom {
     return n === 1 ? 0 : ((spread / m) * (n - m)) / (n - 1);
   }
 
+  /**
+   * How many labels drawn uniformly without replacement would give `activeVariance`: the m with
+   * `σ²/m·(N−m)/(N−1) = activeVariance`, i.e. `σ²N / (activeVariance·(N−1) + σ²)`, with the same σ²
+   * as `randomVariance`. It is above the label count exactly when `ratio` is below 1 (the same
+   * question, with the same finite-population correction). NaN before the first label; the label
+   * count when neither varies.
+   *
+   * @example
+   * diagnostic.equivalentLabels(lure.bootstrapVariance(), lure.estimate()); // e.g. 412 (of 300 labelled: helping)
+   */
+  equivalentLabels(activeVariance: number, riskEstimate: number): number {
+    const m = this.squares.count;
+    const n = this.poolSize;
+    if (m === 0) return Number.NaN;
+    const spread = Math.max(this.squares.estimate() - riskEstimate * riskEstimate, 0);
+    if (spread === 0 && activeVariance === 0) return m;
+    return (spread * n) / (activeVariance * (n - 1) + spread);
+  }
+
   /** `activeVariance / randomVariance`; NaN before the first label or when random labelling has no variance. */
   ratio(activeVariance: number, riskEstimate: number): number {
     const random = this.randomVariance(riskEstimate);

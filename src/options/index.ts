@@ -1,0 +1,30 @@
+export {
+  ACQUISITIONS,
+  ACQUISITION_NAMES,
+  acquisitionsFor,
+  ESTIMATORS,
+  ESTIMATOR_NAMES,
+  LOSSES,
+  LOSS_NAMES,
+  type AcquisitionEntry,
+  type AcquisitionName,
+  type EstimatorEntry,
+  type EstimatorName,
+  type LossEntry,
+  type Use,
+} from './registry.js';
+export {
+  OPTION_DECLARATIONS,
+  checkOption,
+  cliFlag,
+  cliOptionsIn,
+  optionHelp,
+  optionNames,
+  optionsIn,
+  parseOptionText,
+  type OptionContext,
+  type OptionDeclaration,
+  type ValueSpec,
+} from './schema.js';
+export { resolveProposal, type ProposalRequest, type ResolvedProposal } from './proposal-rules.js';
+export { checkKnownKeys, closestName, didYouMean, editDistance } from './suggest.js';

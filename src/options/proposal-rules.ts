@@ -1,0 +1,78 @@
+import { InputError } from '../errors.js';
+import { ACQUISITIONS, acquisitionsFor, ESTIMATORS, type AcquisitionName, type EstimatorName } from './registry.js';
+import type { OptionContext } from './schema.js';
+import { checkChoice } from './suggest.js';
+
+/** What the proposal rules look at: the options as given, and which scores there are. */
+export interface ProposalRequest {
+  acquisition?: unknown;
+  estimator?: unknown;
+  /** The loss's id: a built-in name, or `custom:<name>` for a session's own loss. */
+  loss: string;
+  defensive: number | null;
+  numerics: 'default' | 'reference';
+  temperature: number | 'calibrated' | null;
+  /** A calibration set was given. */
+  calibration: boolean;
+  hasSurrogate: boolean;
+  /** The target's predictions on the whole pool are known (false: a session scoring the target on demand). */
+  hasTarget: boolean;
+  /** A session comparing two targets. */
+  comparison: boolean;
+}
+
+/** The acquisition and estimator, resolved. */
+export interface ResolvedProposal {
+  acquisition: AcquisitionName;
+  estimator: EstimatorName;
+}
+
+/**
+ * The one set of rules for choosing and checking a proposal, shared by `simulate`, sessions and
+ * experiment grids. Default acquisition: `iid` without surrogate scores; `surrogate-pe` without the
+ * target's predictions; `adaptive` for the cross-entropy of one target with default numerics and no
+ * defensive weight (its candidates are cross-entropy proposals); else `surrogate-ce`, the paper's.
+ * Default estimator: `iid` for iid acquisition, else `lure`.
+ *
+ * @param argument - how errors name an option (e.g. `settings[2].acquisition`, `--clip`).
+ * @throws {InputError} when the acquisition is unknown or unusable in `context`, lacks the scores it
+ *   needs, does not fit the loss, or is combined with an option it does not take.
+ * @example
+ * resolveProposal({ loss: 'cross-entropy', defensive: null, numerics: 'default', temperature: null, calibration: false, hasSurrogate: true, hasTarget: true, comparison: false }, 'simulate');
+ * // { acquisition: 'adaptive', estimator: 'lure' }
+ */
+export function resolveProposal(request: ProposalRequest, context: OptionContext, argument: (name: string) => string = (name) => name): ResolvedProposal {
+  const { loss, defensive, hasSurrogate, hasTarget } = request;
+  const adaptiveFits = loss === 'cross-entropy' && !request.comparison && defensive === null && request.numerics === 'default';
+  const fallback: AcquisitionName = hasSurrogate ? (hasTarget ? (adaptiveFits ? 'adaptive' : 'surrogate-ce') : 'surrogate-pe') : 'iid';
+  const use = context === 'setting' ? 'grid' : context === 'session' ? 'session' : context === 'grid' ? 'grid' : 'simulate';
+  const acquisition = request.acquisition === undefined ? fallback : checkChoice(request.acquisition, acquisitionsFor(use), argument('acquisition'));
+  const entry = ACQUISITIONS[acquisition];
+  if (entry.needsSurrogate && !hasSurrogate) {
+    throw new InputError({ argument: argument('surrogateScores'), expected: `surrogate scores (N×K) for acquisition ${acquisition}` });
+  }
+  if (entry.needsTarget && !hasTarget) {
+    const without = acquisitionsFor(use).filter((name) => !ACQUISITIONS[name].needsTarget);
+    throw new InputError({ argument: argument('acquisition'), expected: `${without.join(' or ')} without target scores (the others read the target's predictions)`, received: acquisition });
+  }
+  if (entry.losses !== null && !(entry.losses as readonly string[]).includes(loss)) {
+    throw new InputError({ argument: argument('acquisition'), expected: `an acquisition defined for the ${loss} loss (${acquisition} is for ${entry.losses.join(', ')} only)`, received: acquisition });
+  }
+  if (defensive !== null && !entry.defensive) {
+    throw new InputError({ argument: argument('defensive'), expected: `no defensive weight with ${acquisition} acquisition${acquisition === 'adaptive' ? ' (it keeps its own uniform share)' : ''}`, received: defensive });
+  }
+  if (defensive !== null && request.numerics === 'reference') {
+    throw new InputError({ argument: argument('numerics'), expected: "'default' with a defensive mixture", received: 'reference' });
+  }
+  if (request.calibration && request.temperature !== null && request.temperature !== 'calibrated') {
+    throw new InputError({ argument: argument('calibration'), expected: 'either a calibration set or a temperature, not both', received: request.temperature });
+  }
+  if ((request.calibration || request.temperature === 'calibrated') && entry.temperatureOf === 'target') {
+    throw new InputError({ argument: argument('calibration'), expected: `a surrogate acquisition (${acquisition}'s temperature is the target's)`, received: acquisition });
+  }
+  const estimator = request.estimator === undefined ? (acquisition === 'iid' ? 'iid' : 'lure') : checkChoice(request.estimator, Object.keys(ESTIMATORS) as EstimatorName[], argument('estimator'));
+  if (ESTIMATORS[estimator].needsSurrogate && !hasSurrogate) {
+    throw new InputError({ argument: argument('surrogateScores'), expected: `surrogate scores (N×K) for the ${estimator} estimator` });
+  }
+  return { acquisition, estimator };
+}

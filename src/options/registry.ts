@@ -1,0 +1,108 @@
+import type { AcquisitionFunction } from '../metrics/acquisition-values.js';
+import type { BuiltinLoss } from '../metrics/builtin-losses.js';
+
+/** Where an acquisition, loss or estimator may be used. */
+export type Use = 'simulate' | 'session' | 'grid';
+
+/** Every acquisition by name: the functions of the metrics layer and the proposals of docs/adaptive.md. */
+export type AcquisitionName = AcquisitionFunction | 'surrogate-m2' | 'adaptive';
+
+/** What an acquisition needs and where it may be used. */
+export interface AcquisitionEntry {
+  readonly name: AcquisitionName;
+  /** One line for `--help` and docs. */
+  readonly doc: string;
+  /** Reads the surrogate's scores. */
+  readonly needsSurrogate: boolean;
+  /** Reads the target's predictions on the whole pool (a session scoring the target on demand cannot). */
+  readonly needsTarget: boolean;
+  /** Reads the labels of the whole pool: an oracle, for simulations only. */
+  readonly needsLabels: boolean;
+  /** Whose logits `temperature` divides; a calibration set fits the surrogate's, so it is refused where this is `target`. */
+  readonly temperatureOf: 'surrogate' | 'target' | null;
+  /** The losses it is defined for; null: any (LURE stays unbiased under any proposal). */
+  readonly losses: readonly BuiltinLoss[] | null;
+  /** Takes a defensive mixture weight (fixed, non-uniform proposals only). */
+  readonly defensive: boolean;
+  readonly usableIn: readonly Use[];
+}
+
+const EVERYWHERE: readonly Use[] = ['simulate', 'session', 'grid'];
+const SIMULATION_ONLY: readonly Use[] = ['simulate', 'grid'];
+
+const entry = (e: AcquisitionEntry): AcquisitionEntry => e;
+
+/**
+ * The acquisitions, in the order `--help` lists them. Adding one: a line here, its values in
+ * metrics/acquisition-values.ts (or a proposal in acquisition/adaptive/engine-plan.ts).
+ *
+ * @example
+ * ACQUISITIONS['surrogate-pe'].needsTarget; // false: usable by a session without target scores
+ */
+export const ACQUISITIONS: Readonly<Record<AcquisitionName, AcquisitionEntry>> = {
+  iid: entry({ name: 'iid', doc: 'uniform random labelling', needsSurrogate: false, needsTarget: false, needsLabels: false, temperatureOf: null, losses: null, defensive: false, usableIn: EVERYWHERE }),
+  'true-loss': entry({ name: 'true-loss', doc: 'q ∝ the true loss (an oracle that reads every label: an upper bound)', needsSurrogate: false, needsTarget: true, needsLabels: true, temperatureOf: null, losses: null, defensive: true, usableIn: SIMULATION_ONLY }),
+  'self-entropy': entry({ name: 'self-entropy', doc: "q ∝ the target's own predictive entropy", needsSurrogate: false, needsTarget: true, needsLabels: false, temperatureOf: 'target', losses: null, defensive: true, usableIn: EVERYWHERE }),
+  'surrogate-ce': entry({ name: 'surrogate-ce', doc: "q ∝ the surrogate's expected loss of the target (the paper's), for the chosen loss", needsSurrogate: true, needsTarget: true, needsLabels: false, temperatureOf: 'surrogate', losses: null, defensive: true, usableIn: EVERYWHERE }),
+  'surrogate-pe': entry({ name: 'surrogate-pe', doc: "q ∝ the surrogate's predictive entropy (needs no target predictions)", needsSurrogate: true, needsTarget: false, needsLabels: false, temperatureOf: 'surrogate', losses: null, defensive: true, usableIn: EVERYWHERE }),
+  'surrogate-nll': entry({ name: 'surrogate-nll', doc: "q ∝ the surrogate's NLL of the true label (reads the labels; cross-entropy only)", needsSurrogate: true, needsTarget: false, needsLabels: true, temperatureOf: 'surrogate', losses: ['cross-entropy'], defensive: true, usableIn: SIMULATION_ONLY }),
+  'surrogate-m2': entry({ name: 'surrogate-m2', doc: "q ∝ √E_π[ℓ²], the surrogate's second moment of the cross-entropy", needsSurrogate: true, needsTarget: true, needsLabels: false, temperatureOf: 'surrogate', losses: null, defensive: true, usableIn: EVERYWHERE }),
+  adaptive: entry({ name: 'adaptive', doc: 'a mixture of uniform and cross-entropy proposals refitted from the labels so far (docs/adaptive.md)', needsSurrogate: true, needsTarget: true, needsLabels: false, temperatureOf: 'surrogate', losses: null, defensive: false, usableIn: EVERYWHERE }),
+};
+
+/** Every acquisition name, in registry order. */
+export const ACQUISITION_NAMES = Object.keys(ACQUISITIONS) as AcquisitionName[];
+
+/** The acquisitions that may be used in `use`. */
+export function acquisitionsFor(use: Use): AcquisitionName[] {
+  return ACQUISITION_NAMES.filter((name) => ACQUISITIONS[name].usableIn.includes(use));
+}
+
+/** A built-in loss: its name and what its true risk is. */
+export interface LossEntry {
+  readonly name: BuiltinLoss;
+  readonly doc: string;
+  /** What "true risk" means under this loss, for summaries and docs. */
+  readonly trueRisk: string;
+}
+
+/**
+ * The built-in losses, by the one name used in TypeScript, on the command line (`--loss`) and in grids.
+ *
+ * @example
+ * LOSSES['zero-one'].trueRisk; // 'the error rate (mean zero-one loss) of the target over the pool'
+ */
+export const LOSSES: Readonly<Record<BuiltinLoss, LossEntry>> = {
+  'cross-entropy': { name: 'cross-entropy', doc: 'the negative log-likelihood of the true class', trueRisk: 'the mean cross-entropy of the target over the pool' },
+  'zero-one': { name: 'zero-one', doc: '1 when the predicted class is wrong, else 0', trueRisk: 'the error rate (mean zero-one loss) of the target over the pool' },
+  brier: { name: 'brier', doc: 'the squared distance between the predicted probabilities and the one-hot label', trueRisk: 'the mean Brier score of the target over the pool' },
+};
+
+export const LOSS_NAMES = Object.keys(LOSSES) as BuiltinLoss[];
+
+/** The risk estimators of a simulation. */
+export type EstimatorName = 'lure' | 'is' | 'iid' | 'ase';
+
+/** What an estimator needs. */
+export interface EstimatorEntry {
+  readonly name: EstimatorName;
+  readonly doc: string;
+  readonly needsSurrogate: boolean;
+  /** Sessions always use LURE. */
+  readonly usableIn: readonly Use[];
+}
+
+/**
+ * The estimators; the default is `lure`, and `iid` for iid acquisition.
+ *
+ * @example
+ * ESTIMATORS.ase.needsSurrogate; // true
+ */
+export const ESTIMATORS: Readonly<Record<EstimatorName, EstimatorEntry>> = {
+  lure: { name: 'lure', doc: 'LURE, the unbiased importance-weighted estimate', needsSurrogate: false, usableIn: SIMULATION_ONLY },
+  is: { name: 'is', doc: 'naive importance sampling', needsSurrogate: false, usableIn: SIMULATION_ONLY },
+  iid: { name: 'iid', doc: 'the unweighted mean of the labelled losses', needsSurrogate: false, usableIn: SIMULATION_ONLY },
+  ase: { name: 'ase', doc: "the active surrogate estimator (the surrogate's expected loss, corrected by the labels)", needsSurrogate: true, usableIn: SIMULATION_ONLY },
+};
+
+export const ESTIMATOR_NAMES = Object.keys(ESTIMATORS) as EstimatorName[];

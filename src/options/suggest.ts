@@ -1,0 +1,96 @@
+import { InputError } from '../errors.js';
+
+/** Levenshtein distance between two strings (insertions, deletions and substitutions cost 1). */
+export function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const substitution = previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1);
+      current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, substitution);
+    }
+    previous = current;
+  }
+  return previous[b.length]!;
+}
+
+/** Names of earlier versions (and of the Python-parity layer), mapped to today's. */
+const RENAMED: Readonly<Record<string, string>> = {
+  clipPercentage: 'clip',
+  'clip-percentage': 'clip',
+  targetScores: 'modelScores',
+  'target-scores': 'model-scores',
+  nbIclExamples: 'iclExamples',
+  ce: 'cross-entropy',
+};
+
+/**
+ * The valid name closest to `name`, when it is close enough to be a likely misspelling: within a
+ * third of its length in edits (at least 2), or one that starts with or contains the other
+ * (`ce` → `cross-entropy` is not, by distance; it is by the initials rule below).
+ *
+ * @example
+ * closestName('clipPercentag', ['clip', 'clipPercentage']); // 'clipPercentage'
+ */
+export function closestName(name: string, valid: readonly string[]): string | undefined {
+  const renamed = RENAMED[name];
+  if (renamed !== undefined && valid.includes(renamed)) return renamed;
+  const lower = name.toLowerCase();
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  for (const candidate of valid) {
+    const distance = editDistance(lower, candidate.toLowerCase());
+    if (distance < bestDistance) {
+      best = candidate;
+      bestDistance = distance;
+    }
+  }
+  if (best !== undefined && bestDistance <= Math.max(2, Math.floor(name.length / 3))) return best;
+  // Abbreviations: `ce` for cross-entropy, `pe` for predictive-entropy.
+  const initials = valid.find((candidate) => candidate.split(/[-_]|(?=[A-Z])/).map((part) => part[0]?.toLowerCase()).join('') === lower);
+  if (initials !== undefined) return initials;
+  return valid.find((candidate) => candidate.toLowerCase().includes(lower) || lower.includes(candidate.toLowerCase()));
+}
+
+/**
+ * "did you mean …? (valid: …)" for an unknown `name`: what every refusal of an unknown option,
+ * flag, key or choice says.
+ *
+ * @example
+ * didYouMean('clp', ['clip', 'runs']); // 'did you mean clip? (valid: clip, runs)'
+ */
+export function didYouMean(name: string, valid: readonly string[], format: (name: string) => string = (n) => n): string {
+  const closest = closestName(name, valid);
+  const list = `valid: ${valid.map(format).join(', ')}`;
+  return closest === undefined ? `(${list})` : `did you mean ${format(closest)}? (${list})`;
+}
+
+/**
+ * Refuses the first key of `object` that is not in `known`, naming it with a suggestion: a
+ * misspelt option would otherwise be ignored without a word. `where` prefixes the key in the
+ * error (`settings[0]` → `settings[0].clp`).
+ *
+ * @throws {InputError} on an unknown key.
+ * @example
+ * checkKnownKeys({ clp: 0.2 }, ['clip', 'runs'], 'options'); // InputError: options.clp: expected a known option, did you mean clip? …
+ */
+export function checkKnownKeys(object: object, known: readonly string[], where: string | null): void {
+  const unknown = Object.keys(object).find((key) => !known.includes(key) && (object as Record<string, unknown>)[key] !== undefined);
+  if (unknown === undefined) return;
+  throw new InputError({ argument: where === null ? unknown : `${where}.${unknown}`, expected: `a known option, ${didYouMean(unknown, known)}` });
+}
+
+/**
+ * Checks that `value` is one of `choices`, or throws an `InputError` naming `argument` with a
+ * suggestion and the valid names.
+ *
+ * @throws {InputError} when `value` is not one of `choices`.
+ * @example
+ * checkChoice('ce', ['cross-entropy', 'zero-one', 'brier'], 'loss'); // InputError: loss: expected … did you mean cross-entropy? …
+ */
+export function checkChoice<T extends string>(value: unknown, choices: readonly T[], argument: string): T {
+  if (typeof value === 'string' && (choices as readonly string[]).includes(value)) return value as T;
+  const closest = typeof value === 'string' ? closestName(value, choices) : undefined;
+  const hint = closest === undefined ? '' : ` (did you mean ${closest}?)`;
+  throw new InputError({ argument, expected: `one of ${choices.join(' | ')}${hint}`, received: value });
+}
