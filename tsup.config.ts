@@ -4,7 +4,7 @@ const shared: Options = {
   entry: {
     index: 'src/index.ts',
     cli: 'src/cli/main.ts',
-    worker: 'src/acquisition/worker.ts',
+    worker: 'src/simulate/worker.ts',
   },
   sourcemap: true,
   shims: true,

@@ -4,8 +4,8 @@ import { InputError } from '../errors.js';
 import type { AcquisitionFunction } from '../metrics/index.js';
 import type { Numerics } from '../numerics.js';
 import type { RandomSource } from '../random.js';
-import type { EstimatorName } from './simulation-options.js';
-import { simulate, type SimulationInput, type SimulationResult } from './simulate.js';
+import type { EstimatorName } from '../simulate/simulation-options.js';
+import { simulate, type SimulationInput, type SimulationResult } from '../simulate/simulate.js';
 
 /** An estimator by name, or by class as in the Python API (`estimator=LUREEstimator`). */
 export type EstimatorChoice = EstimatorName | typeof LUREEstimator | typeof ISEstimator | typeof IidEstimator;

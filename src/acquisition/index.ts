@@ -5,19 +5,6 @@ export { FenwickSampler } from './fenwick-sampler.js';
 export { SortedPool, type RejectionTables, type SortedPoolArrays } from './sorted-pool.js';
 export { aliasTable } from './alias-table.js';
 export {
-  simulate,
-  prepareSimulation,
-  runPrepared,
-  resolveSimulationOptions,
-  ESTIMATOR_NAMES,
-  type EstimatorName,
-  type PreparedSimulation,
-  type SimulationInput,
-  type SimulationOptions,
-  type SimulationResult,
-} from './simulate.js';
-export { BOOTSTRAP_STREAM, TILE_RUNS, RunBlock, type EngineConfig, type EngineOutputs, type EnginePool } from './run-block.js';
-export {
   Acquisition,
   IidAcquisition,
   TrueLossAcquisition,

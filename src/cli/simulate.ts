@@ -4,7 +4,7 @@ import {
   simulate,
   type SimulationOptions,
   type SimulationResult,
-} from '../acquisition/simulate.js';
+} from '../simulate/simulate.js';
 import { InputError, UsageError } from '../errors.js';
 import { assertOutputsWritable } from '../io/atomic.js';
 import { ACQUISITION_FUNCTIONS, BUILTIN_LOSSES, LOSS_OPTION_NAMES, type BuiltinLoss } from '../metrics/index.js';

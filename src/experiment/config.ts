@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { FileFormatError, InputError } from '../errors.js';
-import { ESTIMATOR_NAMES, type EstimatorName } from '../acquisition/simulate.js';
+import { ESTIMATOR_NAMES, type EstimatorName } from '../simulate/simulate.js';
 import { ACQUISITION_FUNCTIONS, LOSS_OPTION_NAMES, type AcquisitionFunction, type BuiltinLoss } from '../metrics/index.js';
 import { PROPOSAL_ACQUISITIONS, type ProposalAcquisition } from '../acquisition/adaptive/index.js';
 import type { Numerics } from '../numerics.js';

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readdir, readFile, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { simulate, type SimulationOptions } from '../acquisition/simulate.js';
+import { simulate, type SimulationOptions } from '../simulate/simulate.js';
 import { CancelledError, InputError, OutputExistsError } from '../errors.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import type { Matrix } from '../matrix.js';

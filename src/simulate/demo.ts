@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { simulate, type SimulationInput, type SimulationOptions, type SimulationResult } from '../acquisition/simulate.js';
+import { simulate, type SimulationInput, type SimulationOptions, type SimulationResult } from './simulate.js';
 import { assertOutputsWritable, writeOutputFolder } from '../io/atomic.js';
 import { encodeNpy } from '../io/npy.js';
 import type { Matrix } from '../matrix.js';

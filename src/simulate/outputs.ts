@@ -1,5 +1,5 @@
 import { varianceRatioRows } from '../acquisition/adaptive/index.js';
-import type { SimulationResult } from '../acquisition/simulate.js';
+import type { SimulationResult } from './simulate.js';
 import { writeOutputFolder, type OutputFile } from '../io/atomic.js';
 import { encodeNpy } from '../io/npy.js';
 import type { Matrix } from '../matrix.js';

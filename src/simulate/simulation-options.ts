@@ -4,7 +4,7 @@ import { ACQUISITION_FUNCTIONS, BUILTIN_LOSS_NAMES, type AcquisitionFunction, ty
 import { EPS, type Numerics } from '../numerics.js';
 import type { RandomSource } from '../random.js';
 import type { LabelsInput, MatrixInput } from '../matrix.js';
-import { calibratedTemperature, PROPOSAL_ACQUISITIONS, type ProposalAcquisition } from './adaptive/index.js';
+import { calibratedTemperature, PROPOSAL_ACQUISITIONS, type ProposalAcquisition } from '../acquisition/adaptive/index.js';
 
 /** The risk estimator of a simulation: LURE, naive IS, the unweighted mean, or ASE. */
 export type EstimatorName = 'lure' | 'is' | 'iid' | 'ase';

@@ -7,13 +7,13 @@ import {
   type RiskEstimator,
 } from '../estimators/index.js';
 import { randomStream, type RandomSource } from '../random.js';
-import { AdaptiveSampler, mixtureSampler, type MixturePlan } from './adaptive/index.js';
-import { FenwickSampler } from './fenwick-sampler.js';
-import type { ProposalVariant } from './proposal.js';
-import { ReferenceOrderSampler } from './reference-order-sampler.js';
-import type { PoolSampler } from './sampler.js';
+import { AdaptiveSampler, mixtureSampler, type MixturePlan } from '../acquisition/adaptive/index.js';
+import { FenwickSampler } from '../acquisition/fenwick-sampler.js';
+import type { ProposalVariant } from '../acquisition/proposal.js';
+import { ReferenceOrderSampler } from '../acquisition/reference-order-sampler.js';
+import type { PoolSampler } from '../acquisition/sampler.js';
 import type { EstimatorName } from './simulation-options.js';
-import { SortedPool, type SortedPoolArrays } from './sorted-pool.js';
+import { SortedPool, type SortedPoolArrays } from '../acquisition/sorted-pool.js';
 
 /** Everything a thread needs about the pool, computed once (structured-clone friendly). */
 export interface EnginePool {
