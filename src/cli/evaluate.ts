@@ -11,7 +11,7 @@ import { runScoringJob } from '../evaluation/scoring-job.js';
 import { writeOutputFolder } from '../io/atomic.js';
 import { encodeNpy } from '../io/npy.js';
 import { Model } from '../model/model.js';
-import { OPENAI_CLI_HELP, OPENAI_CLI_OPTIONS, openAIBackendFromCli, remoteProgressReporter } from '../model/backends/openaiCli.js';
+import { OPENAI_CLI_HELP, OPENAI_CLI_OPTIONS, openAIBackendFromCli, remoteProgressReporter } from './openai-backend.js';
 import { isOpenAIModelSpec } from '../model/backends/openaiTarget.js';
 import { VERSION } from '../version.js';
 import type { Command } from './command.js';
