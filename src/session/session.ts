@@ -1,5 +1,5 @@
 import { adaptiveCandidates, createAdaptiveSampler, createDefensiveSampler, secondMomentValues, VarianceRatioToRandom, type AdaptiveSampler } from '../acquisition/adaptive/index.js';
-import { FenwickSampler } from '../acquisition/fenwick-sampler.js';
+import { FenwickSampler } from '../acquisition/sum-tree-sampler.js';
 import type { PoolSampler } from '../acquisition/sampler.js';
 import { FileFormatError, InputError } from '../errors.js';
 import { LUREEstimator } from '../estimators/lure.js';

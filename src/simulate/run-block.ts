@@ -8,7 +8,7 @@ import {
 } from '../estimators/index.js';
 import { randomStream, type RandomSource } from '../random.js';
 import { AdaptiveSampler, mixtureSampler, type MixturePlan } from '../acquisition/adaptive/index.js';
-import { FenwickSampler } from '../acquisition/fenwick-sampler.js';
+import { FenwickSampler } from '../acquisition/sum-tree-sampler.js';
 import type { ProposalVariant } from '../acquisition/proposal.js';
 import { ReferenceOrderSampler } from '../acquisition/reference-order-sampler.js';
 import type { PoolSampler } from '../acquisition/sampler.js';

@@ -1,4 +1,4 @@
-import { FenwickSampler } from '../../src/acquisition/fenwick-sampler.js';
+import { FenwickSampler } from '../../src/acquisition/sum-tree-sampler.js';
 import { randomStream } from '../../src/random.js';
 
 /**

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { VarianceRatioToRandom } from '../../src/acquisition/adaptive/index.js';
-import { FenwickSampler } from '../../src/acquisition/fenwick-sampler.js';
+import { FenwickSampler } from '../../src/acquisition/sum-tree-sampler.js';
 import { LUREEstimator } from '../../src/estimators/index.js';
 import { randomStream } from '../../src/random.js';
 import { heavyTailedPool, mean } from './pool.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ActiveSurrogateEstimator } from '../../src/ase/index.js';
-import { FenwickSampler } from '../../src/acquisition/fenwick-sampler.js';
+import { FenwickSampler } from '../../src/acquisition/sum-tree-sampler.js';
 import {
   IidEstimator,
   ISEstimator,

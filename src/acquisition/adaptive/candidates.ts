@@ -2,7 +2,7 @@ import { InputError } from '../../errors.js';
 import type { Matrix } from '../../matrix.js';
 import { acquisitionValues } from '../../metrics/index.js';
 import { EPS, NUMERICS_FLAGS } from '../../numerics.js';
-import { FenwickSampler } from '../fenwick-sampler.js';
+import { FenwickSampler } from '../sum-tree-sampler.js';
 import type { PoolSampler } from '../sampler.js';
 import { AdaptiveSampler, type AdaptiveOptions } from './adaptive-sampler.js';
 import { MixtureSampler } from './mixture-sampler.js';

@@ -3,7 +3,7 @@ import type { LabelsInput, MatrixInput } from '../../matrix.js';
 import { toLabels, toMatrix } from '../../matrix.js';
 import { acquisitionValues, type AcquisitionFunction, type AcquisitionInput, type AcquisitionValueOptions } from '../../metrics/index.js';
 import { fitTemperature } from '../../calibration/index.js';
-import { FenwickSampler } from '../fenwick-sampler.js';
+import { FenwickSampler } from '../sum-tree-sampler.js';
 import { SortedPool, type SortedPoolArrays } from '../sorted-pool.js';
 import { AdaptiveSampler } from './adaptive-sampler.js';
 import { adaptiveCandidates, adaptivePrior } from './candidates.js';

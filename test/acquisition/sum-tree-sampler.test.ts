@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FenwickSampler } from '../../src/acquisition/fenwick-sampler.js';
+import { FenwickSampler } from '../../src/acquisition/sum-tree-sampler.js';
 import { floorProposal } from '../../src/acquisition/proposal.js';
 import { ReferenceOrderSampler } from '../../src/acquisition/reference-order-sampler.js';
 import { SortedPool } from '../../src/acquisition/sorted-pool.js';
