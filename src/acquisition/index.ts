@@ -1,7 +1,7 @@
 export { floorProposal, floorProposalInPlace, inverseCdfIndex, type ProposalVariant } from './proposal.js';
 export type { PoolSampler } from './sampler.js';
 export { ReferenceOrderSampler } from './reference-order-sampler.js';
-export { FenwickSampler } from './sum-tree-sampler.js';
+export { SumTreeSampler } from './sum-tree-sampler.js';
 export { SortedPool, type RejectionTables, type SortedPoolArrays } from './sorted-pool.js';
 export { aliasTable } from './alias-table.js';
 export {

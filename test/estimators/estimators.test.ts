@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ActiveSurrogateEstimator } from '../../src/ase/index.js';
-import { FenwickSampler } from '../../src/acquisition/sum-tree-sampler.js';
+import { SumTreeSampler } from '../../src/acquisition/sum-tree-sampler.js';
 import {
   IidEstimator,
   ISEstimator,
@@ -24,7 +24,7 @@ function acquiredSequence(seed: number, size: number): { losses: number[]; q: nu
   const u = randomStream(seed, []);
   const values = Float64Array.from({ length: N }, () => u() ** 3);
   const poolLosses = Float64Array.from({ length: N }, (_, i) => values[i] * 2 + 0.1 * u());
-  const sampler = new FenwickSampler(values, 0.05, 'corrected');
+  const sampler = new SumTreeSampler(values, 0.05, 'corrected');
   const out = { losses: [] as number[], q: [] as number[], indices: [] as number[] };
   for (let m = 0; m < size; m++) {
     const i = sampler.draw(u);
