@@ -1,20 +1,20 @@
 import { defineConfig, type Options } from 'tsup';
 
 const shared: Options = {
-  entry: {
-    index: 'src/index.ts',
-    cli: 'src/cli/main.ts',
-    worker: 'src/simulate/worker.ts',
-  },
   sourcemap: true,
   shims: true,
   target: 'node20',
   external: ['@huggingface/transformers', 'sharp', 'vega', 'vega-lite'],
 };
 
+const entry = { index: 'src/index.ts', cli: 'src/cli/main.ts', worker: 'src/simulate/worker.ts' };
+const typeEntry = { index: 'src/index.ts', reference: 'src/reference/index.ts' };
+
 export default defineConfig([
-  { ...shared, format: ['esm'], splitting: true, dts: { entry: { index: 'src/index.ts' } } },
+  { ...shared, entry: { ...entry, reference: 'src/reference/index.ts' }, format: ['esm'], splitting: true, dts: { entry: typeEntry } },
   // No code splitting for CommonJS: tsup's split CJS output turns `import()` of the ESM-only
   // dependencies (hyparquet, vega) into `require()`, which Node 20 before 20.19 cannot do.
-  { ...shared, format: ['cjs'], splitting: false, dts: { entry: { index: 'src/index.ts' } } },
+  // Without splitting a second CommonJS entry would carry its own copy of every class, so
+  // dist/reference.cjs is written after the build as a re-export of dist/index.cjs.
+  { ...shared, entry, format: ['cjs'], splitting: false, dts: { entry: typeEntry } },
 ]);

@@ -17,3 +17,4 @@ export * from './model/index.js';
 export * from './dataset/index.js';
 export * from './evaluation/index.js';
 export * from './session/index.js';
+export * from './reference/index.js';

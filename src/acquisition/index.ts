@@ -4,14 +4,3 @@ export { ReferenceOrderSampler } from './reference-order-sampler.js';
 export { SumTreeSampler } from './sum-tree-sampler.js';
 export { SortedPool, type RejectionTables, type SortedPoolArrays } from './sorted-pool.js';
 export { aliasTable } from './alias-table.js';
-export {
-  Acquisition,
-  IidAcquisition,
-  TrueLossAcquisition,
-  SelfEntropyAcquisition,
-  SurrogateEntropyAcquisition,
-  type AcquisitionOptions,
-  type AcquisitionResult,
-  type EstimatorChoice,
-  type SurrogateAcquisitionOptions,
-} from './acquisition.js';

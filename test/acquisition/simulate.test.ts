@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import ndarray from 'ndarray';
-import { IidAcquisition, SurrogateEntropyAcquisition } from '../../src/acquisition/index.js';
+import { IidAcquisition, SurrogateEntropyAcquisition } from '../../src/reference/index.js';
 import { prepareSimulation, resolveSimulationOptions, runPrepared, simulate, type SimulationOptions } from '../../src/simulate/index.js';
 import { runInWorkers } from '../../src/simulate/worker-pool.js';
 import { IidEstimator, LUREEstimator } from '../../src/estimators/index.js';

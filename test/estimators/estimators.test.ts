@@ -1,17 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { ActiveSurrogateEstimator } from '../../src/ase/index.js';
 import { SumTreeSampler } from '../../src/acquisition/sum-tree-sampler.js';
-import {
-  IidEstimator,
-  ISEstimator,
-  LUREEstimator,
-  monteCarloBootstrapVariance,
-  referenceEstimate,
-  RunningAseEstimator,
-  weightedTerms,
-  type ReferenceEstimatorName,
-  type RiskEstimator,
-} from '../../src/estimators/index.js';
+import { IidEstimator, ISEstimator, LUREEstimator, monteCarloBootstrapVariance, RunningAseEstimator, type RiskEstimator } from '../../src/estimators/index.js';
+import { referenceEstimate, weightedTerms, type ReferenceEstimatorName } from '../../src/reference/index.js';
 import { InputError } from '../../src/errors.js';
 import { lossPerItem } from '../../src/metrics/index.js';
 import { randomStream } from '../../src/random.js';

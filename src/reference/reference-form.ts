@@ -1,5 +1,5 @@
 import { pairwiseSum } from '../metrics/index.js';
-import { checkPoolSize } from './lure.js';
+import { checkPoolSize } from '../estimators/lure.js';
 
 /** The estimators of the reference's `estimators.py`. */
 export type ReferenceEstimatorName = 'iid' | 'lure' | 'is';
