@@ -1,2 +1,3 @@
 export * from './npy.js';
 export * from './atomic.js';
+export * from './json.js';

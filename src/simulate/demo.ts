@@ -6,7 +6,8 @@ import { encodeNpy } from '../io/npy.js';
 import type { Matrix } from '../matrix.js';
 import { writeReport, type ReportResult } from '../report/report.js';
 import { lossPerItem } from '../metrics/index.js';
-import { SIMULATION_FILES, summarizeSimulation, toJson, writeSimulationOutputs, type SimulationSummary } from './outputs.js';
+import { SIMULATION_FILES, summarizeSimulation, writeSimulationOutputs, type SimulationSummary } from './outputs.js';
+import { toJson } from '../io/json.js';
 import { syntheticPool } from './syntheticPool.js';
 
 /** Label counts at which the demo compares active testing with random labelling. */
