@@ -62,7 +62,7 @@ export function evaluateStepFolder(out: string, step: string): string {
  */
 export async function runEvaluateSteps(steps: ReadonlyMap<string, EvaluateStep>, out: string, force: boolean, onStep: (name: string) => void): Promise<void> {
   if (steps.size === 0) return;
-  const { evaluateCommand } = await import('../cli/evaluate.js');
+  const { evaluateCommand } = await import('../evaluation/evaluate.js');
   for (const [name, step] of steps) {
     onStep(name);
     const args = Object.entries(step).flatMap(([option, value]) => (value === true ? [`--${option}`] : [`--${option}`, String(value)]));

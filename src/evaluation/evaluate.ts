@@ -5,18 +5,18 @@ import { fetchHubTable, parseHubSpec } from '../dataset/hub.js';
 import { readTable } from '../dataset/read-table.js';
 import { TextClassificationDataset, type DatasetSpec } from '../dataset/text-classification-dataset.js';
 import { CancelledError, InputError, OutputExistsError, UsageError } from '../errors.js';
-import { ScoreCheckpoint } from '../evaluation/checkpoint.js';
-import { selectIclExamples } from '../evaluation/icl.js';
-import { runScoringJob } from '../evaluation/scoring-job.js';
+import { ScoreCheckpoint } from './checkpoint.js';
+import { selectIclExamples } from './icl.js';
+import { runScoringJob } from './scoring-job.js';
 import { writeOutputFolder } from '../io/atomic.js';
 import { encodeNpy } from '../io/npy.js';
 import { Model } from '../model/model.js';
-import { OPENAI_CLI_HELP, OPENAI_CLI_OPTIONS, openAIBackendFromCli, remoteProgressReporter } from './openai-backend.js';
+import { OPENAI_CLI_HELP, OPENAI_CLI_OPTIONS, openAIBackendFromCli, remoteProgressReporter } from '../cli/openai-backend.js';
 import { isOpenAIModelSpec } from '../model/backends/openaiTarget.js';
 import { VERSION } from '../version.js';
-import type { Command } from './command.js';
-import { choiceOption, flag, integerOption, parseOptions, requiredString, type OptionValues } from './options.js';
-import { progressBar } from './progress.js';
+import type { Command } from '../cli/command.js';
+import { choiceOption, flag, integerOption, parseOptions, requiredString, type OptionValues } from '../cli/options.js';
+import { progressBar } from '../cli/progress.js';
 
 const OPTIONS = {
   model: { type: 'string' },
