@@ -4,7 +4,7 @@ import { simulateCommand } from './simulate.js';
 import { labelCommand } from './label.js';
 import { experimentCommand } from './experiment.js';
 import { reportCommand } from './report.js';
-import { evaluateCommand } from '../evaluation/evaluate.js';
+import { evaluateCommand } from './evaluate.js';
 
 const commands: Command[] = [simulateCommand, experimentCommand, reportCommand, labelCommand, evaluateCommand];
 

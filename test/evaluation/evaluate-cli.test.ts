@@ -2,7 +2,7 @@ import { describe, expect, it, vi, beforeAll } from 'vitest';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { evaluateCommand } from '../../src/evaluation/evaluate.js';
+import { evaluateCommand } from '../../src/cli/evaluate.js';
 import { FileFormatError, InputError, OutputExistsError, UsageError } from '../../src/errors.js';
 import { readNpy } from '../../src/io/npy.js';
 import { DATA_DIR, sharedAvailable } from '../helpers/shared.js';
