@@ -1,7 +1,8 @@
-import ndarray, { type NdArray } from 'ndarray';
+import ndarray from 'ndarray';
 import { IidEstimator, ISEstimator, LUREEstimator } from '../estimators/index.js';
 import { InputError } from '../errors.js';
 import type { AcquisitionFunction } from '../metrics/index.js';
+import type { NdArrayView } from '../matrix.js';
 import type { Numerics } from '../numerics.js';
 import type { RandomSource } from '../random.js';
 import type { EstimatorName } from '../simulate/simulation-options.js';
@@ -44,13 +45,13 @@ export interface AcquisitionOptions {
 /** What `run` returns, shaped as the Python attributes. */
 export interface AcquisitionResult {
   /** rows × runs: row k is the estimate after k·step + 1 labels (the reference's `results`). */
-  estimates: NdArray<Float64Array>;
+  estimates: NdArrayView<Float64Array>;
   /** runs × size: acquired pool indices (the reference's `samples`). */
-  samples: NdArray<Int32Array>;
+  samples: NdArrayView<Int32Array>;
   /** runs × size: proposal probability of each acquired item (the reference's `acquisition_weights`). */
-  acquisitionWeights: NdArray<Float64Array>;
+  acquisitionWeights: NdArrayView<Float64Array>;
   /** rows × runs, or null with `bootstrap: 'none'`. */
-  bootstrapVariance: NdArray<Float64Array> | null;
+  bootstrapVariance: NdArrayView<Float64Array> | null;
   /** Mean cross-entropy over the whole pool. */
   trueRisk: number;
   /** The engine's flat result, with every option resolved. */
