@@ -1,6 +1,8 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { InputError, UsageError } from '../errors.js';
+import { EVALUATE_OPTIONS, readEvaluateOptions } from '../cli/evaluate.js';
+import { parseOptions } from '../cli/options.js';
 import { evaluateToFolder } from '../evaluation/evaluate.js';
 
 /**
@@ -63,13 +65,13 @@ export function evaluateStepFolder(out: string, step: string): string {
  */
 export async function runEvaluateSteps(steps: ReadonlyMap<string, EvaluateStep>, out: string, force: boolean, onStep: (name: string) => void): Promise<void> {
   if (steps.size === 0) return;
-  // The steps are written in evaluate's flag vocabulary, so the CLI's flag table reads them.
-  const { EVALUATE_OPTIONS, readEvaluateOptions } = await import('../cli/evaluate.js');
-  const { parseOptions } = await import('../cli/options.js');
   for (const [name, step] of steps) {
     onStep(name);
     const args = Object.entries(step).flatMap(([option, value]) => (value === true ? [`--${option}`] : [`--${option}`, String(value)]));
     args.push('--out', evaluateStepFolder(out, name), ...(force ? ['--force'] : []));
+    // The steps are written in evaluate's flag vocabulary, so the CLI's flag table reads them
+    // (imported statically: a dynamic import made esbuild initialise the model modules lazily
+    // in the CommonJS bundle, leaving `require('active-testing').Model` undefined).
     let settings: Awaited<ReturnType<typeof readEvaluateOptions>>;
     try {
       settings = await readEvaluateOptions(parseOptions(args, EVALUATE_OPTIONS));
