@@ -1,3 +1,20 @@
-export * from './npy.js';
-export * from './atomic.js';
-export * from './json.js';
+export {
+  encodeNpy,
+  type NpyArray,
+  type NpyData,
+  type NpyDtype,
+  parseNpy,
+  readNpy,
+  writeNpy,
+} from './npy.js';
+export {
+  assertOutputsWritable,
+  type OutputFile,
+  type OutputFolderOptions,
+  writeFileAtomic,
+  type WriteOptions,
+  writeOutputFolder,
+} from './atomic.js';
+export {
+  toJson,
+} from './json.js';

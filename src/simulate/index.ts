@@ -11,7 +11,32 @@ export {
   type SimulationResult,
 } from './simulate.js';
 export { BOOTSTRAP_STREAM, TILE_RUNS, RunBlock, type EngineConfig, type EngineOutputs, type EnginePool } from './run-block.js';
-export * from './syntheticPool.js';
-export * from './inputs.js';
-export * from './outputs.js';
-export * from './demo.js';
+export {
+  syntheticPool,
+  type SyntheticPool,
+  type SyntheticPoolOptions,
+} from './syntheticPool.js';
+export {
+  labelIndices,
+  type LoadedPool,
+  loadSimulationPool,
+  scoresMatrix,
+  type SimulationFiles,
+} from './inputs.js';
+export {
+  SIMULATION_FILES,
+  type SimulationSummary,
+  summarizeSimulation,
+  writeSimulationOutputs,
+} from './outputs.js';
+export {
+  DEMO_LABEL_COUNTS,
+  type DemoComparison,
+  type DemoMethod,
+  type DemoMethodName,
+  type DemoOptions,
+  type DemoResult,
+  newDemoFolder,
+  rowsAtLabelCounts,
+  runDemo,
+} from './demo.js';
