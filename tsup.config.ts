@@ -1,10 +1,15 @@
+import { readFileSync } from 'node:fs';
 import { defineConfig, type Options } from 'tsup';
+
+const { version } = JSON.parse(readFileSync('package.json', 'utf8')) as { version: string };
 
 const shared: Options = {
   sourcemap: true,
   shims: true,
   target: 'node20',
   external: ['@huggingface/transformers', 'sharp', 'vega', 'vega-lite'],
+  // The version is written into the bundle, so that dist/ does not carry package.json.
+  define: { __PACKAGE_VERSION__: JSON.stringify(version) },
 };
 
 const entry = { index: 'src/index.ts', cli: 'src/cli/main.ts', worker: 'src/simulate/worker.ts' };
@@ -16,5 +21,6 @@ export default defineConfig([
   // dependencies (hyparquet, vega) into `require()`, which Node 20 before 20.19 cannot do.
   // Without splitting a second CommonJS entry would carry its own copy of every class, so
   // dist/reference.cjs is written after the build as a re-export of dist/index.cjs.
-  { ...shared, entry, format: ['cjs'], splitting: false, dts: { entry: typeEntry } },
+  // Only the library has a CommonJS build: the bin is dist/cli.js and workers load dist/worker.js.
+  { ...shared, entry: { index: entry.index }, format: ['cjs'], splitting: false, dts: { entry: typeEntry } },
 ]);
