@@ -7,7 +7,7 @@ import type { Matrix } from '../matrix.js';
 import { ActiveTestingSession, type SessionEstimate, type StoppingRule } from '../session/session.js';
 import { SESSION_ACQUISITIONS } from '../session/header.js';
 import type { BuiltinLoss } from '../session/loss.js';
-import { scoresMatrix } from '../simulate/inputs.js';
+import { scoresMatrix } from '../io/pool-files.js';
 import type { Command } from './command.js';
 import { choiceOption, integerOption, numberOption, parseOptions, requiredString, type OptionValues } from './options.js';
 

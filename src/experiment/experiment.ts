@@ -8,7 +8,7 @@ import { writeFileAtomic } from '../io/atomic.js';
 import type { Matrix } from '../matrix.js';
 import { loadCalibrationSet } from '../calibration/index.js';
 import { BUILTIN_LOSSES } from '../metrics/index.js';
-import { loadSimulationPool, type LoadedPool } from '../simulate/inputs.js';
+import { loadSimulationPool, type LoadedPool } from '../io/pool-files.js';
 import { summarizeSimulation, writeSimulationOutputs } from '../simulate/outputs.js';
 import { VERSION } from '../version.js';
 import type { ExperimentConfig, ResolvedSetting } from './config.js';

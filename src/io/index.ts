@@ -18,3 +18,10 @@ export {
 export {
   toJson,
 } from './json.js';
+export {
+  labelIndices,
+  type LoadedPool,
+  loadSimulationPool,
+  scoresMatrix,
+  type SimulationFiles,
+} from './pool-files.js';

@@ -17,26 +17,8 @@ export {
   type SyntheticPoolOptions,
 } from './syntheticPool.js';
 export {
-  labelIndices,
-  type LoadedPool,
-  loadSimulationPool,
-  scoresMatrix,
-  type SimulationFiles,
-} from './inputs.js';
-export {
   SIMULATION_FILES,
   type SimulationSummary,
   summarizeSimulation,
   writeSimulationOutputs,
 } from './outputs.js';
-export {
-  DEMO_LABEL_COUNTS,
-  type DemoComparison,
-  type DemoMethod,
-  type DemoMethodName,
-  type DemoOptions,
-  type DemoResult,
-  newDemoFolder,
-  rowsAtLabelCounts,
-  runDemo,
-} from './demo.js';
