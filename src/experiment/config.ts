@@ -6,7 +6,7 @@ import { ACQUISITION_FUNCTIONS, LOSS_OPTION_NAMES, type AcquisitionFunction, typ
 import { PROPOSAL_ACQUISITIONS, type ProposalAcquisition } from '../acquisition/adaptive/index.js';
 import type { Numerics } from '../numerics.js';
 import { EVALUATE_REFERENCE, type EvaluateStep, resolveEvaluateSteps } from './evaluate-steps.js';
-import { settingName } from './manifest.js';
+import { settingName } from './setting-name.js';
 
 /** Score and label files of a held-out labelled set (paths, or `evaluate:<step>`). */
 export interface CalibrationFiles {
