@@ -2,7 +2,7 @@
 // name and kind, one a line. `node scripts/api-report.mjs` rewrites api/public-api.txt;
 // `--check` exits 1 when the build's exports differ from it, so an export change shows in review.
 // Needs `npm run build` first.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 
@@ -59,10 +59,7 @@ export function reportText(api = apiExports()) {
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const text = reportText();
   if (process.argv.includes('--check')) {
-    let committed = '';
-    try {
-      committed = readFileSync(REPORT, 'utf8');
-    } catch {}
+    const committed = existsSync(REPORT) ? readFileSync(REPORT, 'utf8') : '';
     if (committed !== text) {
       process.stderr.write('api/public-api.txt differs from the build\'s exports: run `npm run api:report` and review the change\n');
       process.exit(1);
