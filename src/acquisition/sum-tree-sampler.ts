@@ -13,7 +13,7 @@ const MIN_ACCEPTANCE = 0.25;
 const MAX_SCAN = 64;
 
 /**
- * Draws from exactly the floored proposal of `ReferenceOrderSampler` (ALGORITHMS.md §3), in O(1)
+ * Draws from exactly the floored proposal of `ReferenceOrderSampler` (docs/algorithms.md §3), in O(1)
  * expected time per step while it can, and O(log N) otherwise.
  *
  * The proposal over the R remaining items is q ∝ max(τ, w) with the floor τ = clip·W/R (W the

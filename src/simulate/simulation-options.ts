@@ -55,7 +55,7 @@ function isPositiveInteger(value: unknown): value is number {
 }
 
 /**
- * Fills in the defaults of issue 2 §8 and validates every option, throwing an `InputError` that
+ * Fills in the defaults (docs/simulate.md) and validates every option, throwing an `InputError` that
  * names the option. Defaults: acquisition `adaptive` with surrogate scores (`surrogate-ce`, the
  * paper's, under reference numerics or with a defensive weight), else `iid`;
  * estimator `lure` (`iid` for iid acquisition); clip 0.1; runs 1000; size min(400, N); step 1;
