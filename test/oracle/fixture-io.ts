@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { expect, it } from 'vitest';
 import { join } from 'node:path';
+import { matrix } from '../helpers/matrix.js';
 import { ORACLE_FIXTURES } from '../helpers/shared.js';
 import type { Matrix } from '../../src/matrix.js';
 import { acquisitionValues } from '../../src/metrics/index.js';
@@ -41,7 +42,6 @@ export function readPools(): Map<string, Pool> {
   const { pools } = readFixture<{ pools: any[] }>('pools.json');
   const byId = new Map<string, Pool>();
   for (const p of pools) {
-    const matrix = (rows: number[][]): Matrix => ({ data: Float64Array.from(rows.flat()), rows: rows.length, cols: rows[0].length });
     byId.set(p.id, {
       id: p.id,
       N: p.N,
