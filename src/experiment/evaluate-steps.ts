@@ -61,9 +61,15 @@ export function evaluateStepFolder(out: string, step: string): string {
  * Runs each step's evaluation into `out/scores/<step>/`. A step whose results are complete
  * returns at once, and an interrupted one resumes from its checkpoint, so an experiment can run
  * its steps every time. Progress goes to stderr, so that stdout carries only the experiment's
- * own output (JSON lines with `--json`).
+ * own output (JSON lines with `--json`). `signal` interrupts a step (rerun to resume).
  */
-export async function runEvaluateSteps(steps: ReadonlyMap<string, EvaluateStep>, out: string, force: boolean, onStep: (name: string) => void): Promise<void> {
+export async function runEvaluateSteps(
+  steps: ReadonlyMap<string, EvaluateStep>,
+  out: string,
+  force: boolean,
+  onStep: (name: string) => void,
+  signal?: AbortSignal,
+): Promise<void> {
   if (steps.size === 0) return;
   for (const [name, step] of steps) {
     onStep(name);
@@ -80,7 +86,7 @@ export async function runEvaluateSteps(steps: ReadonlyMap<string, EvaluateStep>,
       if (error instanceof UsageError) throw new InputError({ argument: `evaluate.${name}`, expected: `valid evaluate options (${error.message})` });
       throw error;
     }
-    const outcome = await evaluateToFolder(settings.config, settings.run);
+    const outcome = await evaluateToFolder(settings.config, { ...settings.run, ...(signal ? { signal } : {}) });
     const folder = settings.run.out;
     process.stderr.write(
       outcome.alreadyComplete

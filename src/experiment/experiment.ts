@@ -61,9 +61,8 @@ export async function runExperiment(grid: ExperimentConfig, options: ExperimentO
   const out = resolve(options.out);
   const started = performance.now();
   const emit = options.onEvent ?? (() => {});
-  await runEvaluateSteps(new Map(Object.entries(grid.evaluate)), out, options.force ?? false, (step) =>
-    emit({ event: 'evaluate', step, folder: evaluateStepFolder(out, step) }),
-  );
+  const onStep = (step: string) => emit({ event: 'evaluate', step, folder: evaluateStepFolder(out, step) });
+  await runEvaluateSteps(new Map(Object.entries(grid.evaluate)), out, options.force ?? false, onStep, options.signal);
   const config = withStepOutputs(grid, out);
   const inputs = await loadInputs(config);
   const poolSize = inputs.poolSize;
