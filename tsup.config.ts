@@ -1,22 +1,28 @@
+import { readFileSync } from 'node:fs';
 import { defineConfig, type Options } from 'tsup';
 
+const { version } = JSON.parse(readFileSync('package.json', 'utf8')) as { version: string };
+
 const shared: Options = {
-  entry: {
-    index: 'src/index.ts',
-    cli: 'src/cli/main.ts',
-    worker: 'src/acquisition/worker.ts',
-  },
   sourcemap: true,
   shims: true,
   target: 'node20',
   external: ['@huggingface/transformers', 'sharp', 'vega', 'vega-lite'],
+  // The version is written into the bundle, so that dist/ does not carry package.json.
+  define: { __PACKAGE_VERSION__: JSON.stringify(version) },
 };
 
+const entry = { index: 'src/index.ts', cli: 'src/cli/main.ts', worker: 'src/simulate/worker.ts' };
+const typeEntry = { index: 'src/index.ts', reference: 'src/reference/index.ts' };
+
 export default defineConfig([
-  { ...shared, format: ['esm'], splitting: true, dts: { entry: { index: 'src/index.ts' } } },
+  { ...shared, entry: { ...entry, reference: 'src/reference/index.ts' }, format: ['esm'], splitting: true, dts: { entry: typeEntry } },
   // No code splitting for CommonJS: tsup's split CJS output turns `import()` of the ESM-only
   // dependencies (hyparquet, vega) into `require()`, which Node 20 before 20.19 cannot do.
-  { ...shared, format: ['cjs'], splitting: false, dts: { entry: { index: 'src/index.ts' } } },
+  // Without splitting a second CommonJS entry would carry its own copy of every class, so
+  // dist/reference.cjs is written after the build as a re-export of dist/index.cjs.
+  // Only the library has a CommonJS build: the bin is dist/cli.js and workers load dist/worker.js.
+  { ...shared, entry: { index: entry.index }, format: ['cjs'], splitting: false, dts: { entry: typeEntry } },
   // The labelling page of `active-testing serve`: one self-contained browser script with vega and
   // vega-lite inside, so the page works offline and nothing is built at install time.
   {

@@ -59,7 +59,7 @@ async function perRunSingleThread(input, options = {}, firstRuns = 20) {
 }
 
 function pythonWithNumpy() {
-  for (const python of [process.env.PYTHON, '/usr/bin/python3', 'python3'].filter(Boolean)) {
+  for (const python of /** @type {string[]} */ ([process.env.PYTHON, '/usr/bin/python3', 'python3'].filter(Boolean))) {
     const probe = spawnSync(python, ['-c', 'import numpy, scipy'], { encoding: 'utf8' });
     if (probe.status === 0) return python;
   }

@@ -33,16 +33,18 @@ const prefix = promptPrefix(train.instruction, shots, train.answerString);
 const prompts = validation.texts.map((text) => itemPrompt(prefix, text, train.answerString));
 
 const model = await Model.fromPretrained(modelPath);
+/** The transformers.js backend, which counts the tokens it encodes. */
+const backend = /** @type {import('../src/model/transformers-backend.js').TransformersBackend} */ (model.backend);
 const labelIds = await model.labelTokenIds(prompts[0], train.classes);
 const prefixTokens = (await model.backend.tokenize(prefix)).length;
 await model.score(prompts.slice(0, batchSize), labelIds, { batchSize, sharedPrefix: prefix }); // warm-up
 
 async function run(name, options) {
-  const tokensBefore = model.backend.tokensProcessed;
+  const tokensBefore = backend.tokensProcessed;
   const start = process.hrtime.bigint();
   const scores = await model.score(prompts, labelIds, { batchSize, ...options });
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-  const tokensPerItem = (model.backend.tokensProcessed - tokensBefore) / prompts.length;
+  const tokensPerItem = (backend.tokensProcessed - tokensBefore) / prompts.length;
   return { name, seconds, scores, tokensPerItem };
 }
 

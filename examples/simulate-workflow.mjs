@@ -16,6 +16,7 @@ const SHOW_AT = [10, 50, 100, 200];
 // 1. The pool: N = 10,000 items, K = 2 classes. The target is a good model; the surrogate is a
 //    weaker one whose mistakes correlate with the target's (as an ICL prompt of a small LLM would).
 const pool = syntheticPool({ size: 10_000, classes: 2, seed: 0 });
+/** @type {import('active-testing').SimulationInput} */
 const input = {
   modelScores: { data: pool.modelScores.data, shape: [pool.modelScores.rows, pool.modelScores.cols] },
   surrogateScores: { data: pool.surrogateScores.data, shape: [pool.surrogateScores.rows, pool.surrogateScores.cols] },
@@ -27,6 +28,7 @@ const losses = lossPerItem(pool.modelScores, pool.labels);
 //    adaptive (the default: a mixture of proposals refitted from the labels), surrogate-ce (the
 //    paper's fixed proposal: the surrogate's expected cross-entropy of the target) and iid (random
 //    labelling). The first two use the unbiased LURE estimator, iid the plain mean.
+/** @type {Record<string, Partial<import('active-testing').SimulationOptions>>} */
 const settings = {
   adaptive: { acquisition: 'adaptive', estimator: 'lure' },
   'surrogate-ce': { acquisition: 'surrogate-ce', estimator: 'lure' },

@@ -1,4 +1,3 @@
-import type { NdArray } from 'ndarray';
 import { InputError } from './errors.js';
 
 /** A dense row-major matrix of float64 values. */
@@ -9,13 +8,40 @@ export interface Matrix {
 }
 
 /**
+ * What score and label inputs read of an ndarray (the `ndarray` package's arrays, or any object
+ * with these members): declared here so that the package's types need no `@types/ndarray`.
+ */
+export interface NdArrayLike {
+  readonly shape: readonly number[];
+  readonly stride: readonly number[];
+  get(...indices: number[]): number;
+}
+
+/**
+ * An ndarray (from the `ndarray` package) holding `data` laid out by `shape`, `stride` and
+ * `offset`, as the Python-parity results return them; typed by the members used most.
+ */
+export interface NdArrayView<T extends ArrayLike<number>> extends NdArrayLike {
+  readonly data: T;
+  readonly shape: number[];
+  readonly stride: number[];
+  readonly offset: number;
+  readonly size: number;
+  readonly dimension: number;
+  set(...indicesThenValue: number[]): number;
+  index(...indices: number[]): number;
+  pick(...indices: Array<number | null>): NdArrayView<T>;
+  transpose(...axes: number[]): NdArrayView<T>;
+}
+
+/**
  * Scores as users hold them: an ndarray, nested arrays, rows of typed arrays, or a flat row-major
  * typed array with its shape (`readNpy()`'s result as it is, or `{ data: result.scores, shape:
  * result.shape }` from a scoring result).
  */
 export type MatrixInput =
   | Matrix
-  | NdArray
+  | NdArrayLike
   | ArrayLike<ArrayLike<number>>
   | { data: ArrayLike<number | bigint>; shape: readonly number[] };
 
@@ -23,13 +49,13 @@ export type MatrixInput =
  * Class indices (any integer array) or one-hot rows, or a flat array with its shape (`readNpy()`'s
  * result as it is, int64 included).
  */
-export type LabelsInput = NdArray | ArrayLike<number> | ArrayLike<ArrayLike<number>> | { data: ArrayLike<number | bigint>; shape: readonly number[] };
+export type LabelsInput = NdArrayLike | ArrayLike<number> | ArrayLike<ArrayLike<number>> | { data: ArrayLike<number | bigint>; shape: readonly number[] };
 
 function isMatrix(value: object): value is Matrix {
   return 'data' in value && 'rows' in value && 'cols' in value;
 }
 
-function isNdArray(value: unknown): value is NdArray {
+function isNdArray(value: unknown): value is NdArrayLike {
   return typeof value === 'object' && value !== null && 'shape' in value && 'stride' in value && 'get' in value;
 }
 

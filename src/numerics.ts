@@ -1,5 +1,5 @@
 /**
- * Which numerical behaviour to use. `default` is the corrected behaviour (SPEC.md §5);
+ * Which numerical behaviour to use. `default` is the corrected behaviour (docs/reference-bugs.md);
  * `reference` reproduces the published code's numbers exactly, bugs included, so that the
  * paper's figures can be reproduced.
  */

@@ -1,4 +1,4 @@
-import { FenwickSampler } from '../../src/acquisition/fenwick-sampler.js';
+import { SumTreeSampler } from '../../src/acquisition/sum-tree-sampler.js';
 import type { PoolSampler } from '../../src/acquisition/sampler.js';
 import {
   adaptiveCandidates,
@@ -38,7 +38,7 @@ export function benchProposals(pair: RealPair): { proposals: BenchProposal[]; ca
   const input = { modelScores, surrogateScores, labels: pair.labels };
   const values = (kind: AcquisitionFunction, temperature: number | null = null): Float64Array =>
     acquisitionValues(kind, input, { temperature, eps: EPS, flags: NUMERICS_FLAGS.default });
-  const fixed = (v: Float64Array): PoolSampler => new FenwickSampler(v, CLIP, 'corrected');
+  const fixed = (v: Float64Array): PoolSampler => new SumTreeSampler(v, CLIP, 'corrected');
   const { temperature } = fitTemperature(matrix(pair.calibration.logits), pair.calibration.labels);
   const t = Number(temperature.toFixed(2));
   const proposals: BenchProposal[] = [

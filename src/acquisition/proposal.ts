@@ -3,13 +3,13 @@ import { pairwiseSum } from '../metrics/index.js';
 /**
  * How the floored proposal treats negative and all-zero weights. `reference` reproduces the
  * published `get_pmf_distr` (negative weights shifted by +min, all-zero weights with clip 0 give
- * NaN; SPEC.md B-A1, B-A2); `corrected` shifts by −min and falls back to the uniform distribution.
+ * NaN; docs/reference-bugs.md B-A1, B-A2); `corrected` shifts by −min and falls back to the uniform distribution.
  */
 export type ProposalVariant = 'reference' | 'corrected';
 
 /**
  * The proposal over the remaining pool: each weight normalised, floored at `clip / n` and the
- * result renormalised, `p_i = max(clip/n, w_i/Σw) / Z` (SPEC.md §2.8). Sums follow numpy's
+ * result renormalised, `p_i = max(clip/n, w_i/Σw) / Z` (docs/concepts.md, The proposal). Sums follow numpy's
  * pairwise `np.sum`, so the result matches the reference bit for bit. The input is not mutated.
  *
  * @example

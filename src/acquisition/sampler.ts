@@ -2,7 +2,7 @@ import type { RandomSource } from '../random.js';
 
 /**
  * Draws pool items one at a time, without replacement, from the floored proposal over the items
- * that remain (SPEC.md §2.8). One sampler serves many runs: `reset()` restores the full pool.
+ * that remain (docs/concepts.md, The proposal). One sampler serves many runs: `reset()` restores the full pool.
  */
 export interface PoolSampler {
   /** Pool size N. */

@@ -8,7 +8,7 @@ export const TREE_ARITY_BITS = 3;
 export const TREE_ARITY = 1 << TREE_ARITY_BITS;
 
 /**
- * The static proposal `FenwickSampler` rejection-samples from, for one clip: weights max(w, τ₀)
+ * The static proposal `SumTreeSampler` rejection-samples from, for one clip: weights max(w, τ₀)
  * over the full pool (τ₀ = clip·W/N, the full pool's floor), their sum, and their alias table.
  */
 export interface RejectionTables {
@@ -43,7 +43,7 @@ export interface SortedPoolArrays {
 }
 
 /**
- * The once-per-pool work behind `FenwickSampler`: the items sorted by acquisition value, their
+ * The once-per-pool work behind `SumTreeSampler`: the items sorted by acquisition value, their
  * prefix sums, the initial sum tree over them and, given a clip, the rejection sampler's static
  * proposal. Built once (O(N log N)) and shared by every run and thread; its arrays are plain typed
  * arrays, so they can be sent to workers (or live in a SharedArrayBuffer).

@@ -41,7 +41,7 @@ export interface AseOptions {
 }
 
 /**
- * Active Surrogate Estimator (Kossen et al. 2022; SPEC §2.9): the target's risk over the pool
+ * Active Surrogate Estimator (Kossen et al. 2022; docs/concepts.md): the target's risk over the pool
  * estimated as the surrogate's expected loss of the target, `(1/N) Σ_i Σ_k π_g(k|x_i) ℓ(f(x_i), k)`,
  * with the true loss substituted for every item whose label has been acquired:
  * `R̂ = (1/N) [Σ_{i∈S} ℓ_i + Σ_{i∉S} e_i]`. Inputs are never modified (the reference's PE/NLL

@@ -1,6 +1,6 @@
 import { readNpy } from '../io/npy.js';
 import type { LabelsInput, MatrixInput } from '../matrix.js';
-import { labelIndices, scoresMatrix } from '../simulate/inputs.js';
+import { labelIndices, scoresMatrix } from '../io/pool-files.js';
 
 /**
  * Reads a held-out calibration set from `.npy` files (surrogate scores N×K, labels as indices or

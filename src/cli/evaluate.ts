@@ -1,27 +1,18 @@
-import { createHash } from 'node:crypto';
-import { createReadStream, existsSync, readFileSync, statSync } from 'node:fs';
-import { readdir, readFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
-import { fetchHubTable, parseHubSpec } from '../dataset/hub.js';
-import { readTable } from '../dataset/read-table.js';
-import { TextClassificationDataset, type DatasetSpec } from '../dataset/text-classification-dataset.js';
-import { CancelledError, FileFormatError, InputError, OutputExistsError, UsageError } from '../errors.js';
-import { ScoreCheckpoint } from '../evaluation/checkpoint.js';
-import { selectIclExamples } from '../evaluation/icl.js';
-import { runScoringJob } from '../evaluation/scoring-job.js';
-import { assertFolderWritable, writeOutputFolder } from '../io/atomic.js';
-import { redactSecrets } from '../io/redact.js';
-import { encodeNpy } from '../io/npy.js';
-import { Model } from '../model/model.js';
-import { OPENAI_CLI_HELP, OPENAI_CLI_OPTIONS, openAIBackendFromCli, remoteProgressReporter } from '../model/backends/openaiCli.js';
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { InputError, UsageError } from '../errors.js';
+import { evaluateToFolder, type EvaluateConfig, type EvaluateRun } from '../evaluation/evaluate.js';
+import type { OpenAIBackend } from '../model/backends/openai.js';
 import { isOpenAIModelSpec } from '../model/backends/openaiTarget.js';
 import { MODEL_DTYPES } from '../model/transformers-backend.js';
-import { VERSION } from '../version.js';
+import { assertFolderWritable } from '../io/atomic.js';
 import type { Command } from './command.js';
+import { OPENAI_CLI_HELP, OPENAI_CLI_OPTIONS, openAIBackendFromCli, remoteProgressReporter } from './openai-backend.js';
 import { choiceOption, flag, integerOption, parseOptions, requiredString, type OptionValues } from './options.js';
-import { progressBar } from './progress.js';
+import { progressBar, type ProgressReporter } from './progress.js';
 
-const OPTIONS = {
+export const EVALUATE_OPTIONS = {
   model: { type: 'string' },
   data: { type: 'string' },
   classes: { type: 'string' },
@@ -44,8 +35,6 @@ const OPTIONS = {
 } as const;
 
 const DEVICES = ['cpu', 'cuda', 'auto'] as const;
-const OUTPUT_FILES = ['scores.npy', 'labels.npy', 'meta.json'] as const;
-const CHECKPOINT = '.evaluate';
 
 const HELP = `Usage: active-testing evaluate --model <id|dir> --data <file|hub:name[:config][:split]>
                                 --classes negative,positive --out DIR [options]
@@ -86,25 +75,25 @@ ${OPENAI_CLI_HELP}
 Outputs in DIR: scores.npy (N×K float32 raw label logits, rows in dataset order after removing
 ICL rows), labels.npy (N int32) and meta.json (accuracy, loss, classes, label_token_ids,
 first_prompt, icl_rows, timings, config, version). Rerunning the same command on the same DIR
-resumes an interrupted run; a different configuration, or inputs whose contents changed (the
---data and --icl-data files, the model's files), is refused, naming what changed, unless --force.`;
+resumes an interrupted run; a different configuration is refused unless --force.`;
 
-/** What determines the results; a rerun with the same configuration resumes or finds them done. */
-interface EvaluateConfig {
-  model: string;
-  dtype: string;
-  data: string;
-  classes: string[];
-  instruction: string;
-  answer_string: string;
-  text_column: string;
-  label_column: string;
-  limit: number | null;
-  icl_examples: number;
-  icl_data: string | null;
-  icl_seed: number;
-  /** Content hashes of what the options name, so that a file changed at the same path is noticed. */
-  inputs: { data: string; icl_data: string | null; model: string };
+/** An evaluation's configuration and run settings from `evaluate`'s option values (as `parseOptions` returns them); `--out` is required. */
+export async function readEvaluateOptions(values: OptionValues): Promise<{ config: EvaluateConfig; run: EvaluateRun; remote?: OpenAIBackend }> {
+  const config = await readConfig(values);
+  const batchSize = integerOption(values, 'batch-size') ?? 16;
+  if (batchSize < 1) throw new UsageError('--batch-size: expected a positive integer');
+  const out = requiredString(values, 'out');
+  await assertFolderWritable(out, '--out');
+  const run: EvaluateRun = {
+    out,
+    batchSize,
+    device: choiceOption(values, 'device', DEVICES) ?? 'cpu',
+    force: flag(values, 'force'),
+    prefixCache: !flag(values, 'no-prefix-cache'),
+  };
+  if (!isOpenAIModelSpec(config.model)) return { config, run };
+  const remote = openAIBackendFromCli(config.model, values, (n) => console.error(`${n.url}: ${n.reason}; retry ${n.attempt} in ${(n.delayMs / 1000).toFixed(1)} s`));
+  return { config, run: { ...run, backend: remote }, remote };
 }
 
 async function readConfig(values: OptionValues): Promise<EvaluateConfig> {
@@ -141,105 +130,7 @@ async function readConfig(values: OptionValues): Promise<EvaluateConfig> {
     icl_examples: iclExamples,
     icl_data: iclData === null || iclData.startsWith('hub:') ? iclData : resolve(iclData),
     icl_seed: integerOption(values, 'icl-seed') ?? 0,
-    inputs: { data: '', icl_data: null, model: '' },
   };
-}
-
-async function hashFile(path: string, hash = createHash('sha256')): Promise<ReturnType<typeof createHash>> {
-  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
-  return hash;
-}
-
-/** `sha256:<hex>` of a data file's bytes; a Hub dataset is named by its spec (its rows are fetched as published). */
-async function fingerprintData(source: string): Promise<string> {
-  if (source.startsWith('hub:')) return source;
-  try {
-    return `sha256:${(await hashFile(source)).digest('hex')}`;
-  } catch (error) {
-    throw new InputError({ argument: '--data', expected: 'a readable file', received: `${source} (${(error as Error).message})` });
-  }
-}
-
-/** A model folder's files (config, tokenizer, ONNX weights) hashed together; a Hub id or server by its name. */
-async function fingerprintModel(model: string): Promise<string> {
-  if (isOpenAIModelSpec(model) || !existsSync(model) || !statSync(model).isDirectory()) return redactSecrets(model);
-  const hash = createHash('sha256');
-  const onnx = existsSync(join(model, 'onnx')) ? (await readdir(join(model, 'onnx'))).sort().map((f) => `onnx/${f}`) : [];
-  for (const file of ['config.json', 'tokenizer.json', 'tokenizer_config.json', ...onnx]) {
-    const path = join(model, file);
-    if (!existsSync(path) || !statSync(path).isFile()) continue;
-    hash.update(`${file}\0`);
-    await hashFile(path, hash);
-  }
-  return `sha256:${hash.digest('hex')}`;
-}
-
-/** The precision the weights were loaded at: `auto` is the model's own choice (its config.json's transformers.js_config.dtype), else fp32 on cpu and cuda. */
-function ranDtype(model: string, dtype: string): string {
-  if (dtype !== 'auto') return dtype;
-  try {
-    const config = JSON.parse(readFileSync(join(model, 'config.json'), 'utf8')) as { 'transformers.js_config'?: { dtype?: unknown } };
-    const own = config['transformers.js_config']?.dtype;
-    if (typeof own === 'string' && own !== 'auto') return own;
-  } catch {
-    // A Hub id or a folder without a readable config.json: the library default applies.
-  }
-  return 'fp32';
-}
-
-/** The option or input of `config` that differs from `other`'s, as the user would name it. */
-function changedSettings(config: EvaluateConfig, other: unknown): string[] {
-  if (typeof other !== 'object' || other === null) return ['the whole configuration (unreadable)'];
-  const recorded = other as Record<string, unknown>;
-  const names: Record<string, string> = { data: 'the contents of --data', icl_data: 'the contents of --icl-data', model: 'the model files' };
-  const changed: string[] = [];
-  for (const [key, value] of Object.entries(config)) {
-    if (key === 'inputs') {
-      const inputs = (recorded.inputs ?? {}) as Record<string, unknown>;
-      for (const [input, hash] of Object.entries(config.inputs)) {
-        if (JSON.stringify(inputs[input]) !== JSON.stringify(hash)) changed.push(recorded.inputs === undefined ? 'input fingerprints (not recorded by the earlier run)' : (names[input] ?? input));
-      }
-    } else if (JSON.stringify(recorded[key]) !== JSON.stringify(value)) {
-      changed.push(`--${key.replace(/_/g, '-')}`);
-    }
-  }
-  return [...new Set(changed)];
-}
-
-async function loadData(source: string, config: EvaluateConfig, limit: number | null): Promise<TextClassificationDataset> {
-  const spec: DatasetSpec = { name: 'data', classes: config.classes, answerString: config.answer_string, instruction: config.instruction };
-  const columns = { textColumn: config.text_column, labelColumn: config.label_column, ...(limit === null ? {} : { limit }) };
-  const table = source.startsWith('hub:') ? await fetchHubTable(parseHubSpec(source), limit ?? undefined) : await readTable(source);
-  return TextClassificationDataset.fromTable(table, spec, columns);
-}
-
-/** Refuses results or a checkpoint of another configuration unless `force` (then removes them); true when this configuration's results are complete. */
-async function checkOutputFolder(out: string, config: EvaluateConfig, force: boolean): Promise<boolean> {
-  const metaPath = join(out, 'meta.json');
-  const same = (other: unknown) => JSON.stringify(other) === JSON.stringify(config);
-  if (existsSync(metaPath)) {
-    let meta: { config?: unknown };
-    try {
-      meta = JSON.parse(await readFile(metaPath, 'utf8')) as { config?: unknown };
-    } catch (error) {
-      throw new FileFormatError(metaPath, `is not readable JSON (${(error as Error).message}); pass --force to start fresh`);
-    }
-    if (same(meta.config) && !force) return true;
-    if (!force) {
-      throw new OutputExistsError(metaPath, `it holds results made with other settings or inputs (changed: ${changedSettings(config, meta.config).join(', ')}); pass --force to start fresh`);
-    }
-  }
-  const pending = await ScoreCheckpoint.pendingConfig(join(out, CHECKPOINT));
-  if (pending !== null && !same(pending)) {
-    if (!force) {
-      throw new OutputExistsError(
-        join(out, `${CHECKPOINT}.partial.json`),
-        `an unfinished run made with other settings or inputs is there (changed: ${changedSettings(config, pending).join(', ')}); resuming would mix their scores: pass --force to discard it and start fresh`,
-      );
-    }
-    await ScoreCheckpoint.discard(join(out, CHECKPOINT));
-  }
-  return false;
 }
 
 export const evaluateCommand: Command = {
@@ -247,91 +138,22 @@ export const evaluateCommand: Command = {
   summary: 'Score a labelled dataset with an LLM (label-token logits, zero-shot or ICL)',
   help: HELP,
   async run(argv) {
-    const values = parseOptions(argv, OPTIONS);
-    const config = await readConfig(values);
-    const out = requiredString(values, 'out');
-    await assertFolderWritable(out, '--out');
-    config.inputs = {
-      data: await fingerprintData(config.data),
-      icl_data: config.icl_data === null ? null : await fingerprintData(config.icl_data),
-      model: await fingerprintModel(config.model),
-    };
-    const batchSize = integerOption(values, 'batch-size') ?? 16;
-    if (batchSize < 1) throw new UsageError('--batch-size: expected a positive integer');
-    const device = choiceOption(values, 'device', DEVICES) ?? 'cpu';
-    const force = flag(values, 'force');
-    const prefixCache = !flag(values, 'no-prefix-cache');
-
-    if (await checkOutputFolder(out, config, force)) {
-      console.log(`${out}: results of this configuration are already complete`);
-      return 0;
-    }
-
-    // Everything that can fail on bad input happens before the first file is written.
-    const data = await loadData(config.data, config, config.limit);
-    let pool = data;
-    let shots: Array<{ text: string; label: number }> = [];
-    let iclRows: number[] = [];
-    if (config.icl_examples > 0) {
-      const iclSource = config.icl_data === null ? data : await loadData(config.icl_data, config, null);
-      iclRows = Array.from(selectIclExamples(iclSource.labels, config.classes.length, config.icl_examples, config.icl_seed));
-      shots = iclRows.map((row) => ({ text: iclSource.texts[row] as string, label: iclSource.labels[row] as number }));
-      if (config.icl_data === null) {
-        const taken = new Set(iclRows);
-        pool = data.select(Array.from({ length: data.size }, (_, i) => i).filter((i) => !taken.has(i)));
-      }
-    }
-    if (pool.size === 0) throw new InputError({ argument: '--data', expected: 'rows left to score after removing the ICL examples', received: data.size });
-
-    const loadStarted = performance.now();
-    const remote = isOpenAIModelSpec(config.model)
-      ? openAIBackendFromCli(config.model, values, (n) => console.error(`${n.url}: ${n.reason}; retry ${n.attempt} in ${(n.delayMs / 1000).toFixed(1)} s`))
-      : null;
-    const model = remote ? new Model(remote) : await Model.fromPretrained(config.model, { device, dtype: config.dtype });
-    const loadSeconds = (performance.now() - loadStarted) / 1000;
+    const { config, run, remote } = await readEvaluateOptions(parseOptions(argv, EVALUATE_OPTIONS));
     const controller = new AbortController();
     const onSignal = () => controller.abort();
     process.once('SIGINT', onSignal);
-    const progress = remote ? remoteProgressReporter(remote) : progressBar({ label: 'items' });
+    const progress: ProgressReporter = remote ? remoteProgressReporter(remote) : progressBar({ label: 'items' });
     try {
-      const result = await runScoringJob(model, pool, {
-        shots,
-        batchSize,
-        prefixCache,
-        signal: controller.signal,
-        onProgress: ({ done, total }) => progress.update(done, total),
-        checkpoint: { base: join(out, CHECKPOINT), config },
-      });
+      const outcome = await evaluateToFolder(config, { ...run, signal: controller.signal, onProgress: (done, total) => progress.update(done, total) });
       progress.finish();
-      const k = config.classes.length;
-      const meta = {
-        accuracy: result.accuracy,
-        loss: result.loss,
-        n: pool.size,
-        classes: config.classes,
-        label_token_ids: result.labelTokenIds,
-        first_prompt: result.firstPrompt,
-        icl_rows: iclRows,
-        timings: { load_seconds: loadSeconds, scoring_seconds: result.timings.scoringSeconds, items_per_second: result.timings.itemsPerSecond, items_scored_now: result.scoredNow },
-        config,
-        run: { batch_size: batchSize, device, prefix_cache: prefixCache, dtype: remote ? null : ranDtype(config.model, config.dtype) },
-        version: VERSION,
-      };
-      await writeOutputFolder(out, [
-        { name: 'scores.npy', data: encodeNpy({ data: result.scores, shape: [pool.size, k], dtype: 'f4' }) },
-        { name: 'labels.npy', data: encodeNpy({ data: Int32Array.from(pool.labels), shape: [pool.size], dtype: 'i4' }) },
-        { name: 'meta.json', data: `${JSON.stringify(meta, null, 2)}\n` },
-      ], { force, managed: OUTPUT_FILES });
-      await ScoreCheckpoint.discard(join(out, CHECKPOINT));
-      console.log(`${pool.size} items: accuracy ${result.accuracy.toFixed(4)}, loss ${result.loss.toFixed(4)} -> ${out}`);
+      if (outcome.alreadyComplete) console.log(`${run.out}: results of this configuration are already complete`);
+      else console.log(`${outcome.n} items: accuracy ${outcome.accuracy.toFixed(4)}, loss ${outcome.loss.toFixed(4)} -> ${run.out}`);
       return 0;
     } catch (error) {
       progress.finish();
-      if (error instanceof CancelledError) throw new CancelledError(`${error.message}; rerun the same command to resume`);
       throw error;
     } finally {
       process.off('SIGINT', onSignal);
-      await model.dispose();
     }
   },
 };

@@ -11,7 +11,7 @@ import { SessionFileError } from '../session/errors.js';
 import { ActiveTestingSession, type SessionEstimate, type StoppingRule } from '../session/session.js';
 import type { SessionOptions } from '../session/header.js';
 import { cliFlag, optionHelp, optionsIn } from '../options/schema.js';
-import { scoresMatrix } from '../simulate/inputs.js';
+import { scoresMatrix } from '../io/pool-files.js';
 import type { Command } from './command.js';
 import { exportLabelStudio, importLabelStudio, labelStudioConfig } from './label-studio.js';
 import { integerOption, numberOption, parseOptions, requiredString, schemaFlags, schemaValues, withFlagNames, type OptionSpecs, type OptionValues } from './options.js';

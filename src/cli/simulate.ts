@@ -4,15 +4,15 @@ import {
   simulate,
   type SimulationOptions,
   type SimulationResult,
-} from '../acquisition/simulate.js';
+} from '../simulate/simulate.js';
 import { InputError, UsageError } from '../errors.js';
 import { totalmem } from 'node:os';
 import { assertOutputsWritable } from '../io/atomic.js';
 import { BUILTIN_LOSSES, type BuiltinLoss } from '../metrics/index.js';
 import { optionHelp } from '../options/schema.js';
 import { loadCalibrationSet } from '../calibration/index.js';
-import { DEMO_LABEL_COUNTS, rowsAtLabelCounts, runDemo, type DemoResult } from '../simulate/demo.js';
-import { loadSimulationPool } from '../simulate/inputs.js';
+import { DEMO_LABEL_COUNTS, rowsAtLabelCounts, runDemo, type DemoResult } from '../report/demo.js';
+import { loadSimulationPool } from '../io/pool-files.js';
 import {
   poolFingerprint,
   prepareSimulationFolder,

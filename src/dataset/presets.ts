@@ -3,7 +3,7 @@ import { fetchHubTable } from './hub.js';
 import { readTable, type Table } from './read-table.js';
 import { TextClassificationDataset, type DatasetSpec, type FileOptions } from './text-classification-dataset.js';
 
-/** A dataset of the paper: its spec (SPEC.md §2.4) and where it lives on the Hub. */
+/** A dataset of the paper: its spec (docs/llm-scoring.md) and where it lives on the Hub. */
 export interface DatasetPreset extends DatasetSpec {
   hub: HubSource;
   textColumn: string;

@@ -1,5 +1,5 @@
 import { FileFormatError } from '../errors.js';
-import type { Table } from './read-table.js';
+import type { Table } from './table.js';
 
 /**
  * Reads every column of a Parquet file into a `Table`. The reader (`hyparquet`) is imported on

@@ -2,15 +2,12 @@ import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { FileFormatError } from '../errors.js';
 import { readParquet } from './read-parquet.js';
+import type { Table } from './table.js';
+
+export type { Table } from './table.js';
 
 /** File formats `readTable` understands. */
 export type TableFormat = 'tsv' | 'csv' | 'jsonl' | 'parquet';
-
-/** A table as read from disk: column names and rows of raw cell values. */
-export interface Table {
-  columns: string[];
-  rows: unknown[][];
-}
 
 /**
  * The format implied by a file name (`.tsv`, `.csv`, `.jsonl`/`.ndjson`/`.json`, `.parquet`).

@@ -3,7 +3,7 @@ import { TermMeanEstimator } from './risk-estimator.js';
 
 /**
  * Naive importance sampling, `R̂ = (1/M) Σ_m ℓ_m/(N q_m)` (the reference's `ISEstimator`). With
- * the conditional q of sampling without replacement it is biased for M > 1 (SPEC.md B-A9): a
+ * the conditional q of sampling without replacement it is biased for M > 1 (docs/reference-bugs.md B-A9): a
  * baseline only.
  *
  * @example

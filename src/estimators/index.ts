@@ -5,12 +5,4 @@ export { ISEstimator } from './importance-sampling.js';
 export { IidEstimator } from './iid.js';
 export { RunningAseEstimator } from './running-ase.js';
 export { CompensatedSum } from './compensated-sum.js';
-export {
-  lureWeights,
-  isWeights,
-  referenceWeights,
-  referenceEstimate,
-  weightedTerms,
-  type ReferenceEstimatorName,
-} from './reference-form.js';
 export { bootstrapReplicate, populationVarianceInPlace, monteCarloBootstrapVariance } from './bootstrap.js';

@@ -3,8 +3,8 @@ import { TermMeanEstimator } from './risk-estimator.js';
 
 /**
  * LURE (Farquhar et al. 2021), unbiased under sampling without replacement:
- * `R̂ = (1/M) Σ_m v_m ℓ_m` with `v_m = 1 + (N−M)/(N−m)·(1/((N−m+1)q_m) − 1)` (SPEC.md §2.7),
- * kept as `(S₁ + (N−M)·S₂)/M` from running sums (ALGORITHMS.md §1), O(1) per label.
+ * `R̂ = (1/M) Σ_m v_m ℓ_m` with `v_m = 1 + (N−M)/(N−m)·(1/((N−m+1)q_m) − 1)` (docs/concepts.md),
+ * kept as `(S₁ + (N−M)·S₂)/M` from running sums (docs/algorithms.md §1), O(1) per label.
  *
  * @example
  * const lure = new LUREEstimator(4);

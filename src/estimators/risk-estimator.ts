@@ -24,7 +24,7 @@ export interface RiskEstimator {
   /**
    * The bootstrap variance of the estimate in the limit of infinitely many resamples: the
    * variance of the mean of M terms x_m resampled with replacement, `(1/M)·popvar(x)`
-   * (ALGORITHMS.md §2).
+   * (docs/algorithms.md §2).
    */
   bootstrapVariance(): number;
   /**

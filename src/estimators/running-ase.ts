@@ -3,7 +3,7 @@ import { CompensatedSum } from './compensated-sum.js';
 import { TermMeanEstimator } from './risk-estimator.js';
 
 /**
- * The active surrogate estimate maintained as labels arrive (SPEC.md §2.9): the surrogate's
+ * The active surrogate estimate maintained as labels arrive (docs/concepts.md): the surrogate's
  * expected loss E_i for every unlabelled item and the true loss for every labelled one,
  * `R̂ = (Σ_i E_i + Σ_{m≤M} (ℓ_m − E_{i_m}))/N`, O(1) per label. Written as the mean of
  * `x_m = ΣE/N + (M/N)(ℓ_m − E_{i_m})`, its bootstrap variance resamples the corrections.

@@ -1,5 +1,29 @@
-export * from './prompt.js';
-export * from './icl.js';
-export * from './checkpoint.js';
-export * from './scoring-job.js';
-export * from './evaluation-classification.js';
+export {
+  fillTemplate,
+  itemPrompt,
+  promptPrefix,
+  type PromptTemplate,
+  REFERENCE_TEMPLATE,
+} from './prompt.js';
+export {
+  selectIclExamples,
+  shotsPerClass,
+} from './icl.js';
+export {
+  ScoreCheckpoint,
+} from './checkpoint.js';
+export {
+  runScoringJob,
+  type ScoringJobOptions,
+  type ScoringJobResult,
+  type Shot,
+} from './scoring-job.js';
+export {
+  EvaluationClassification,
+  type EvaluationOptions,
+  type EvaluationResult,
+  type IclProcedureOptions,
+  type ProcedureOptions,
+  type SurrogateCalibration,
+} from './evaluation-classification.js';
+export { evaluateToFolder, type EvaluateConfig, type EvaluateOutcome, type EvaluateRun } from './evaluate.js';

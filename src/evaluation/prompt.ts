@@ -10,7 +10,7 @@ export interface PromptTemplate {
   shot: string;
 }
 
-/** The reference's templates exactly (SPEC.md §2.4–2.5): note the space before each newline. */
+/** The reference's templates exactly (docs/llm-scoring.md): note the space before each newline. */
 export const REFERENCE_TEMPLATE: Readonly<PromptTemplate> = {
   query: "Sentence: '{text}' \n{answer}:",
   shot: "Sentence: '{text}' \n{answer}: {label}\n\n",

@@ -16,7 +16,7 @@ import {
 } from '../options/index.js';
 import type { Numerics } from '../numerics.js';
 import { EVALUATE_REFERENCE, type EvaluateStep, resolveEvaluateSteps } from './evaluate-steps.js';
-import { settingName } from './manifest.js';
+import { settingName } from './setting-name.js';
 
 /** Score and label files of a held-out labelled set (paths, or `evaluate:<step>`). */
 export interface CalibrationFiles {

@@ -1,6 +1,9 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { ActiveTestingError, InputError, UsageError } from '../errors.js';
+import { InputError, UsageError } from '../errors.js';
+import { EVALUATE_OPTIONS, readEvaluateOptions } from '../cli/evaluate.js';
+import { parseOptions } from '../cli/options.js';
+import { evaluateToFolder } from '../evaluation/evaluate.js';
 
 /**
  * One `active-testing evaluate` run of a grid, by its command-line options without the dashes
@@ -57,29 +60,40 @@ export function evaluateStepFolder(out: string, step: string): string {
 }
 
 /**
- * Runs each step with `active-testing evaluate` into `out/scores/<step>/`. A step whose results
- * are complete returns at once, and an interrupted one resumes from its checkpoint, so an
- * experiment can run its steps every time. `evaluate` reports on stdout; here its lines go to
- * stderr, so that stdout carries only the experiment's own output (JSON lines with `--json`).
+ * Runs each step's evaluation into `out/scores/<step>/`. A step whose results are complete
+ * returns at once, and an interrupted one resumes from its checkpoint, so an experiment can run
+ * its steps every time. Progress goes to stderr, so that stdout carries only the experiment's
+ * own output (JSON lines with `--json`). `signal` interrupts a step (rerun to resume).
  */
-export async function runEvaluateSteps(steps: ReadonlyMap<string, EvaluateStep>, out: string, force: boolean, onStep: (name: string) => void): Promise<void> {
+export async function runEvaluateSteps(
+  steps: ReadonlyMap<string, EvaluateStep>,
+  out: string,
+  force: boolean,
+  onStep: (name: string) => void,
+  signal?: AbortSignal,
+): Promise<void> {
   if (steps.size === 0) return;
-  const { evaluateCommand } = await import('../cli/evaluate.js');
   for (const [name, step] of steps) {
     onStep(name);
     const args = Object.entries(step).flatMap(([option, value]) => (value === true ? [`--${option}`] : [`--${option}`, String(value)]));
     args.push('--out', evaluateStepFolder(out, name), ...(force ? ['--force'] : []));
-    const log = console.log;
-    console.log = console.error;
+    // The steps are written in evaluate's flag vocabulary, so the CLI's flag table reads them
+    // (imported statically: a dynamic import made esbuild initialise the model modules lazily
+    // in the CommonJS bundle, leaving `require('active-testing').Model` undefined).
+    let settings: Awaited<ReturnType<typeof readEvaluateOptions>>;
     try {
-      const code = await evaluateCommand.run(args);
-      if (code !== 0) throw new ActiveTestingError(`evaluate step "${name}" failed (exit code ${code})`);
+      settings = await readEvaluateOptions(parseOptions(args, EVALUATE_OPTIONS));
     } catch (error) {
       // A bad option here is a mistake in the grid file, not on the command line.
       if (error instanceof UsageError) throw new InputError({ argument: `evaluate.${name}`, expected: `valid evaluate options (${error.message})` });
       throw error;
-    } finally {
-      console.log = log;
     }
+    const outcome = await evaluateToFolder(settings.config, { ...settings.run, ...(signal ? { signal } : {}) });
+    const folder = settings.run.out;
+    process.stderr.write(
+      outcome.alreadyComplete
+        ? `${folder}: results of this configuration are already complete\n`
+        : `${outcome.n} items: accuracy ${outcome.accuracy.toFixed(4)}, loss ${outcome.loss.toFixed(4)} -> ${folder}\n`,
+    );
   }
 }

@@ -2,13 +2,13 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readdir, readFile, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { simulate, type SimulationOptions } from '../acquisition/simulate.js';
+import { simulate, type SimulationOptions } from '../simulate/simulate.js';
 import { CancelledError, InputError, OutputExistsError } from '../errors.js';
 import { assertFolderWritable, writeFileAtomic } from '../io/atomic.js';
 import type { Matrix } from '../matrix.js';
 import { loadCalibrationSet } from '../calibration/index.js';
 import { BUILTIN_LOSSES } from '../metrics/index.js';
-import { loadSimulationPool, type LoadedPool } from '../simulate/inputs.js';
+import { loadSimulationPool, type LoadedPool } from '../io/pool-files.js';
 import { poolFingerprint, summarizeSimulation, writeSimulationOutputs } from '../simulate/outputs.js';
 import { VERSION } from '../version.js';
 import type { ExperimentConfig, ResolvedSetting } from './config.js';
@@ -62,9 +62,8 @@ export async function runExperiment(grid: ExperimentConfig, options: ExperimentO
   await assertFolderWritable(out);
   const started = performance.now();
   const emit = options.onEvent ?? (() => {});
-  await runEvaluateSteps(new Map(Object.entries(grid.evaluate)), out, options.force ?? false, (step) =>
-    emit({ event: 'evaluate', step, folder: evaluateStepFolder(out, step) }),
-  );
+  const onStep = (step: string) => emit({ event: 'evaluate', step, folder: evaluateStepFolder(out, step) });
+  await runEvaluateSteps(new Map(Object.entries(grid.evaluate)), out, options.force ?? false, onStep, options.signal);
   const config = withStepOutputs(grid, out);
   const inputs = await loadInputs(config);
   const poolSize = inputs.poolSize;

@@ -1,3 +1,30 @@
-export * from './npy.js';
-export * from './atomic.js';
-export * from './visible-text.js';
+export {
+  encodeNpy,
+  type NpyArray,
+  type NpyData,
+  type NpyDtype,
+  parseNpy,
+  readNpy,
+  writeNpy,
+} from './npy.js';
+export {
+  assertOutputsWritable,
+  type OutputFile,
+  type OutputFolderOptions,
+  writeFileAtomic,
+  type WriteOptions,
+  writeOutputFolder,
+} from './atomic.js';
+export {
+  toJson,
+} from './json.js';
+export {
+  labelIndices,
+  type LoadedPool,
+  loadSimulationPool,
+  scoresMatrix,
+  type SimulationFiles,
+} from './pool-files.js';
+export {
+  visibleText,
+} from './visible-text.js';

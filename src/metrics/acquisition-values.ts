@@ -6,7 +6,7 @@ import { classProbabilities } from './probabilities.js';
 import { stableSoftmax } from './softmax.js';
 import { checkEps, checkLabels, checkSameShape } from './validate.js';
 
-/** The acquisition functions of SPEC §2.8: which per-item value the proposal is proportional to. */
+/** The acquisition functions (docs/concepts.md): which per-item value the proposal is proportional to. */
 export type AcquisitionFunction = 'iid' | 'true-loss' | 'self-entropy' | 'surrogate-ce' | 'surrogate-pe' | 'surrogate-nll';
 
 /** Every acquisition function, in the order the CLI lists them. */

@@ -4,7 +4,7 @@ import { rowMedian } from './percentile.js';
 
 /*
  * Error summaries of a results matrix (rows = label budgets, columns = runs) against the true risk,
- * as the reference's plotting helpers define them (SPEC §2.6). Means across runs use numpy's
+ * as the reference's plotting helpers define them (docs/simulate.md). Means across runs use numpy's
  * pairwise summation, so values agree with the reference to the last bit.
  */
 

@@ -16,14 +16,6 @@ export { percentile, median, rowPercentile, rowMedian } from './percentile.js';
 export { se, bias, logMse, mse, medianSe, meanLogMse, meanBias, variance, meanVariance, rowMeans } from './error-metrics.js';
 export { sma } from './sma.js';
 export { errorSummary, labelsAtRows, type ErrorSummary } from './error-summary.js';
-export {
-  relativeError,
-  relativeLabellingCost,
-  barplotValues,
-  type Curve,
-  type RelativeOptions,
-  type XAxis,
-} from './relative.js';
 export { coverage, bootstrapMse } from './bootstrap-quality.js';
 export { allErrorsFrame, type ErrorsFrame } from './all-errors-frame.js';
 export { zeroOneLossPerItem, expectedZeroOneLoss, predictedClass } from './zero-one-loss.js';

@@ -3,7 +3,7 @@ import { pairwiseSum } from './pairwise-sum.js';
 import { checkEps, checkTemperature } from './validate.js';
 
 /**
- * The reference's `softmax_clamp` (SPEC §2.6), operation for operation, for `numerics: 'reference'`.
+ * The reference's `softmax_clamp` (docs/reference-bugs.md), operation for operation, for `numerics: 'reference'`.
  * There is no max-subtraction: `exp(x/T)` is clipped to [eps, 1/eps] before normalising, so logits
  * above ln(1/eps) ≈ 34.54 saturate and tie (bug B-M2). With a temperature the normalised
  * probabilities are clipped again and NaNs become 1/eps. Use {@link clippedSoftmax} otherwise.

@@ -1,7 +1,41 @@
-export * from './backend.js';
-export * from './label-tokens.js';
-export * from './transformers-backend.js';
-export * from './model.js';
-export * from './backends/openai.js';
-export * from './backends/openaiHttp.js';
-export * from './backends/openaiTarget.js';
+export {
+  type ScoreBatchOptions,
+  type ScoringBackend,
+} from './backend.js';
+export {
+  checkLabelTokenIds,
+  labelTokenIds,
+} from './label-tokens.js';
+export {
+  isLocalModelPath,
+  type LoadProgress,
+  MODEL_FOLDER_FILES,
+  type ModelDevice,
+  type ModelLoadOptions,
+  TransformersBackend,
+} from './transformers-backend.js';
+export {
+  Model,
+  type ScoreOptions,
+  type ScoringProgress,
+} from './model.js';
+export {
+  OpenAIBackend,
+  type OpenAIBackendOptions,
+  type OpenAIBackendStats,
+  type OpenAIScoringMode,
+} from './backends/openai.js';
+export {
+  DEFAULT_RETRY_POLICY,
+  OpenAIHttpClient,
+  type OpenAIHttpClientOptions,
+  parseRetryAfter,
+  RemoteModelError,
+  type RetryNotice,
+  type RetryPolicy,
+} from './backends/openaiHttp.js';
+export {
+  isOpenAIModelSpec,
+  type OpenAITarget,
+  parseOpenAIModelSpec,
+} from './backends/openaiTarget.js';

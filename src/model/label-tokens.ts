@@ -5,7 +5,7 @@ import type { ScoringBackend } from './backend.js';
  * The token whose logit scores each label: the first token of tokens(prompt + " " + label) after
  * tokens(prompt), i.e. the label's first token as the model would emit it after the prompt
  * (`▁positive` for SentencePiece, `Ġpositive` for BPE, `positive` for word-level vocabularies).
- * The reference takes the label's last sub-token instead (SPEC.md §5, B-E3).
+ * The reference takes the label's last sub-token instead (docs/reference-bugs.md, B-E3).
  * Two labels sharing a token, or a label that maps to the unknown token, is an `InputError`.
  *
  * @example

@@ -65,7 +65,7 @@ export function relativeToRandom(curves: SettingCurves, baseline: SettingCurves,
 }
 
 /**
- * Relative labelling cost (the paper's figure; SPEC.md §2.11): for each budget B of random
+ * Relative labelling cost (the paper's figure; docs/reports.md): for each budget B of random
  * labelling (each baseline row), the labels the setting needs, its `labelOffset` included, to reach
  * an error no larger than random labelling's at B, as a fraction of B. `null` where the setting
  * never gets there within its recorded rows. Unlike the reference, unmatched budgets stay in place

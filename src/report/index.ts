@@ -21,3 +21,14 @@ export {
   type FigureOptions,
 } from './specs.js';
 export { renderFigure, type RenderedFigure } from './render.js';
+export {
+  DEMO_LABEL_COUNTS,
+  type DemoComparison,
+  type DemoMethod,
+  type DemoMethodName,
+  type DemoOptions,
+  type DemoResult,
+  newDemoFolder,
+  rowsAtLabelCounts,
+  runDemo,
+} from './demo.js';

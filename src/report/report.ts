@@ -10,7 +10,7 @@ import {
   settingCurves,
   smoothCurve,
 } from './curves.js';
-import { toJson } from '../simulate/outputs.js';
+import { toJson } from '../io/json.js';
 import { loadReportSettings } from './load.js';
 import { renderFigure } from './render.js';
 import { reportOrder, settingKind } from './setting.js';

@@ -1,5 +1,5 @@
 import { adaptiveCandidates, createAdaptiveSampler, createDefensiveSampler, secondMomentValues, VarianceRatioToRandom, type AdaptiveSampler } from '../acquisition/adaptive/index.js';
-import { FenwickSampler } from '../acquisition/fenwick-sampler.js';
+import { SumTreeSampler } from '../acquisition/sum-tree-sampler.js';
 import type { PoolSampler } from '../acquisition/sampler.js';
 import { FileFormatError, InputError } from '../errors.js';
 import { LUREEstimator } from '../estimators/lure.js';
@@ -267,7 +267,7 @@ export class ActiveTestingSession {
 
   private fixedSampler(values: Float64Array): PoolSampler {
     const { clip, defensive } = this.settings;
-    return defensive == null ? new FenwickSampler(values, clip, NUMERICS_FLAGS.default.proposal) : createDefensiveSampler(values, clip, defensive);
+    return defensive == null ? new SumTreeSampler(values, clip, NUMERICS_FLAGS.default.proposal) : createDefensiveSampler(values, clip, defensive);
   }
 
   private acquisitionValues(acquisition: Exclude<SessionAcquisition, 'adaptive'>, target: Matrix | undefined, surrogate: Matrix | undefined): Float64Array {

@@ -1,4 +1,24 @@
-export * from './syntheticPool.js';
-export * from './inputs.js';
-export * from './outputs.js';
-export * from './demo.js';
+export {
+  simulate,
+  prepareSimulation,
+  runPrepared,
+  resolveSimulationOptions,
+  ESTIMATOR_NAMES,
+  type EstimatorName,
+  type PreparedSimulation,
+  type SimulationInput,
+  type SimulationOptions,
+  type SimulationResult,
+} from './simulate.js';
+export { BOOTSTRAP_STREAM, TILE_RUNS, RunBlock, type EngineConfig, type EngineOutputs, type EnginePool } from './run-block.js';
+export {
+  syntheticPool,
+  type SyntheticPool,
+  type SyntheticPoolOptions,
+} from './syntheticPool.js';
+export {
+  SIMULATION_FILES,
+  type SimulationSummary,
+  summarizeSimulation,
+  writeSimulationOutputs,
+} from './outputs.js';

@@ -1,11 +1,12 @@
 import { varianceRatioRows } from '../acquisition/adaptive/index.js';
-import type { SimulationResult } from '../acquisition/simulate.js';
+import type { SimulationResult } from './simulate.js';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { OutputExistsError } from '../errors.js';
 import { assertFolderWritable, assertOutputsWritable, removeStaleTemporaries, writeOutputFolder, type OutputFile } from '../io/atomic.js';
 import { encodeNpy } from '../io/npy.js';
+import { toJson } from '../io/json.js';
 import type { Matrix } from '../matrix.js';
 import { coverage, meanBias, medianSe, mse, rowMedian } from '../metrics/index.js';
 import { VERSION } from '../version.js';
@@ -127,11 +128,6 @@ export function summarizeSimulation(result: SimulationResult, inputs: Record<str
     }
   }
   return summary;
-}
-
-/** JSON with non-finite numbers as the strings "NaN", "Infinity", "-Infinity" (the oracle's convention), not null. */
-export function toJson(value: unknown): string {
-  return `${JSON.stringify(value, (_, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v), 2)}\n`;
 }
 
 /**

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { simulate } from '../../src/acquisition/simulate.js';
+import { simulate } from '../../src/simulate/simulate.js';
 import { InputError } from '../../src/errors.js';
 import { brierLossPerItem, classProbabilities, expectedZeroOneLoss, zeroOneLossPerItem } from '../../src/metrics/index.js';
 import { EPS } from '../../src/numerics.js';

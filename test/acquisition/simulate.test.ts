@@ -1,15 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import ndarray from 'ndarray';
-import {
-  IidAcquisition,
-  prepareSimulation,
-  resolveSimulationOptions,
-  runPrepared,
-  simulate,
-  SurrogateEntropyAcquisition,
-  type SimulationOptions,
-} from '../../src/acquisition/index.js';
-import { runInWorkers } from '../../src/acquisition/worker-pool.js';
+import { IidAcquisition, SurrogateEntropyAcquisition } from '../../src/reference/index.js';
+import { prepareSimulation, resolveSimulationOptions, runPrepared, simulate, type SimulationOptions } from '../../src/simulate/index.js';
+import { runInWorkers } from '../../src/simulate/worker-pool.js';
 import { IidEstimator, LUREEstimator } from '../../src/estimators/index.js';
 import { CancelledError, InputError } from '../../src/errors.js';
 import { ACQUISITION_FUNCTIONS } from '../../src/metrics/index.js';

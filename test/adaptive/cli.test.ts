@@ -1,7 +1,7 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fitTemperature } from '../../src/calibration/index.js';
 import { writeNpy } from '../../src/io/npy.js';
 import { syntheticPool } from '../../src/simulate/syntheticPool.js';

@@ -1,4 +1,4 @@
-import { FenwickSampler } from '../../src/acquisition/fenwick-sampler.js';
+import { SumTreeSampler } from '../../src/acquisition/sum-tree-sampler.js';
 import { randomStream } from '../../src/random.js';
 
 /**
@@ -18,8 +18,8 @@ export function heavyTailedPool(n: number, seed: number) {
   return { loss, candidates: [new Float64Array(n).fill(1), good, misleading] };
 }
 
-export const samplersFor = (candidates: Float64Array[], clip = 0.1): FenwickSampler[] =>
-  candidates.map((values) => new FenwickSampler(values, clip, 'corrected'));
+export const samplersFor = (candidates: Float64Array[], clip = 0.1): SumTreeSampler[] =>
+  candidates.map((values) => new SumTreeSampler(values, clip, 'corrected'));
 
 export function mean(values: ArrayLike<number>): number {
   let total = 0;

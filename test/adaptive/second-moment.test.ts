@@ -1,11 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { secondMomentValues } from '../../src/acquisition/adaptive/index.js';
 import { InputError } from '../../src/errors.js';
-import type { Matrix } from '../../src/matrix.js';
 import { acquisitionValues } from '../../src/metrics/index.js';
 import { EPS, NUMERICS_FLAGS } from '../../src/numerics.js';
+import { matrix } from '../helpers/matrix.js';
 
-const matrix = (rows: number[][]): Matrix => ({ data: Float64Array.from(rows.flat()), rows: rows.length, cols: rows[0].length });
 
 describe('secondMomentValues (surrogate-m2)', () => {
   // Target row: p = [1/4, 3/4], so ℓ = [ln 4, ln 4/3]. Surrogate: π = [0.8, 0.2] at T = 1.

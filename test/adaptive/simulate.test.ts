@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { simulate } from '../../src/acquisition/simulate.js';
+import { simulate } from '../../src/simulate/simulate.js';
 import { fitTemperature } from '../../src/calibration/index.js';
 import { InputError } from '../../src/errors.js';
 import type { Matrix } from '../../src/matrix.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { VarianceRatioToRandom } from '../../src/acquisition/adaptive/index.js';
-import { FenwickSampler } from '../../src/acquisition/fenwick-sampler.js';
+import { SumTreeSampler } from '../../src/acquisition/sum-tree-sampler.js';
 import { LUREEstimator } from '../../src/estimators/index.js';
 import { randomStream } from '../../src/random.js';
 import { heavyTailedPool, mean } from './pool.js';
@@ -10,7 +10,7 @@ const { loss } = heavyTailedPool(n, 9);
 const M = 100;
 
 function runs(values: Float64Array, count: number) {
-  const sampler = new FenwickSampler(values, 0.1, 'corrected');
+  const sampler = new SumTreeSampler(values, 0.1, 'corrected');
   const lure = new LUREEstimator(n);
   const diagnostic = new VarianceRatioToRandom(n);
   const estimates = new Float64Array(count);

@@ -1,11 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { ActiveSurrogateEstimator, type AseMode } from '../../src/ase/index.js';
 import { InputError } from '../../src/errors.js';
-import type { Matrix } from '../../src/matrix.js';
 import { crossEntropyLoss, lossPerItem, pairwiseSum } from '../../src/metrics/index.js';
 import { randomStream } from '../../src/random.js';
+import { matrix } from '../helpers/matrix.js';
 
-const matrix = (rows: number[][]): Matrix => ({ data: Float64Array.from(rows.flat()), rows: rows.length, cols: rows[0]!.length });
 
 /** A seeded LLM-like pool: logits around an offset of 12, a surrogate that is a noisy copy. */
 function pool(n: number, k: number, seed: number) {

@@ -15,6 +15,7 @@ describe('progressBar', () => {
     bar.update(4, 4);
     bar.finish();
     expect(writes).toHaveLength(3);
+    // eslint-disable-next-line no-control-regex -- the line ends with the terminal's erase-line escape
     expect(writes[0]).toMatch(/^\rruns █{8}░{22} 1\/4 25% ETA \d+s\x1b\[K$/);
     expect(writes[1]).toMatch(/█{30} 4\/4 100% ETA 0s/);
     expect(writes[2]).toBe('\r\x1b[K');

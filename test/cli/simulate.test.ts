@@ -4,7 +4,7 @@ import { mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promise
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readNpy, writeNpy, type NpyArray } from '../../src/io/npy.js';
 import { syntheticPool } from '../../src/simulate/syntheticPool.js';
 import { runCliCaptured, type CliRun } from '../helpers/cli.js';

@@ -1,17 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { ActiveSurrogateEstimator } from '../../src/ase/index.js';
-import { FenwickSampler } from '../../src/acquisition/fenwick-sampler.js';
-import {
-  IidEstimator,
-  ISEstimator,
-  LUREEstimator,
-  monteCarloBootstrapVariance,
-  referenceEstimate,
-  RunningAseEstimator,
-  weightedTerms,
-  type ReferenceEstimatorName,
-  type RiskEstimator,
-} from '../../src/estimators/index.js';
+import { SumTreeSampler } from '../../src/acquisition/sum-tree-sampler.js';
+import { IidEstimator, ISEstimator, LUREEstimator, monteCarloBootstrapVariance, RunningAseEstimator, type RiskEstimator } from '../../src/estimators/index.js';
+import { referenceEstimate, weightedTerms, type ReferenceEstimatorName } from '../../src/reference/index.js';
 import { InputError } from '../../src/errors.js';
 import { lossPerItem } from '../../src/metrics/index.js';
 import { randomStream } from '../../src/random.js';
@@ -24,7 +15,7 @@ function acquiredSequence(seed: number, size: number): { losses: number[]; q: nu
   const u = randomStream(seed, []);
   const values = Float64Array.from({ length: N }, () => u() ** 3);
   const poolLosses = Float64Array.from({ length: N }, (_, i) => values[i] * 2 + 0.1 * u());
-  const sampler = new FenwickSampler(values, 0.05, 'corrected');
+  const sampler = new SumTreeSampler(values, 0.05, 'corrected');
   const out = { losses: [] as number[], q: [] as number[], indices: [] as number[] };
   for (let m = 0; m < size; m++) {
     const i = sampler.draw(u);

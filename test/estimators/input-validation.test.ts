@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { simulate } from '../../src/acquisition/index.js';
-import { IidEstimator, ISEstimator, isWeights, LUREEstimator, lureWeights, referenceEstimate, referenceWeights, weightedTerms } from '../../src/estimators/index.js';
+import { simulate } from '../../src/simulate/simulate.js';
+import { IidEstimator, ISEstimator, LUREEstimator } from '../../src/estimators/index.js';
+import { isWeights, lureWeights, referenceEstimate, referenceWeights, weightedTerms } from '../../src/reference/index.js';
 import { InputError } from '../../src/errors.js';
 import { simulationInput, syntheticPool } from '../acquisition/synthetic-pool.js';
 

@@ -7,7 +7,7 @@ import { SST2Dataset, createSplits } from '../../src/dataset/index.js';
 import { EvaluationClassification, itemPrompt, promptPrefix } from '../../src/evaluation/index.js';
 import { fitTemperature } from '../../src/calibration/index.js';
 import { readNpy } from '../../src/io/npy.js';
-import { simulate } from '../../src/acquisition/simulate.js';
+import { simulate } from '../../src/simulate/simulate.js';
 import { Model } from '../../src/model/index.js';
 import { DATA_DIR, sharedAvailable } from '../helpers/shared.js';
 import { modelDir } from '../model/fixtures.js';

@@ -4,7 +4,8 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { runCli } from '../../src/cli/run.js';
-import { InputError } from '../../src/errors.js';
+import { CancelledError, InputError } from '../../src/errors.js';
+import { runEvaluateSteps } from '../../src/experiment/evaluate-steps.js';
 import { resolveExperimentConfig } from '../../src/experiment/config.js';
 import { EXPERIMENT_MANIFEST, type ExperimentManifest } from '../../src/experiment/manifest.js';
 import { readNpy } from '../../src/io/npy.js';
@@ -22,6 +23,17 @@ function writeTsv(path: string, rows: number, offset: number): void {
 }
 
 describe('evaluate steps in a grid', () => {
+  it('stop when the experiment is interrupted, leaving no results', async () => {
+    const dir = join(root, 'interrupted');
+    mkdirSync(dir, { recursive: true });
+    writeTsv(join(dir, 'pool.tsv'), 40, 0);
+    const step = { model: join(repo, 'test/models/tiny-gpt2'), data: join(dir, 'pool.tsv'), classes: 'negative,positive' };
+    const controller = new AbortController();
+    controller.abort();
+    await expect(runEvaluateSteps(new Map([['target', step]]), dir, false, () => {}, controller.signal)).rejects.toThrow(CancelledError);
+    expect(existsSync(join(dir, 'scores/target/scores.npy'))).toBe(false);
+  });
+
   it('resolves evaluate:<step> references and takes iclExamples from the step', () => {
     const config = resolveExperimentConfig(
       {

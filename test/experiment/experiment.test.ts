@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { OutputExistsError } from '../../src/errors.js';
 import { loadExperimentConfig, resolveExperimentConfig } from '../../src/experiment/config.js';
 import { runExperiment, simulationOptionsFor, type ExperimentEvent } from '../../src/experiment/experiment.js';
-import { simulate } from '../../src/acquisition/simulate.js';
+import { simulate } from '../../src/simulate/simulate.js';
 import { calibratedTemperature } from '../../src/acquisition/adaptive/index.js';
 import { lossPerItem, zeroOneLossPerItem } from '../../src/metrics/index.js';
 import { encodeNpy } from '../../src/io/npy.js';

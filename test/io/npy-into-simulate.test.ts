@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { simulate } from '../../src/acquisition/simulate.js';
+import { simulate } from '../../src/simulate/simulate.js';
 import { InputError } from '../../src/errors.js';
 import { readNpy, writeNpy } from '../../src/io/npy.js';
 import { ActiveTestingSession } from '../../src/session/session.js';

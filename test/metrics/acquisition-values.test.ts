@@ -1,10 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../../src/errors.js';
-import type { Matrix } from '../../src/matrix.js';
 import { EPS, NUMERICS_FLAGS } from '../../src/numerics.js';
 import { ACQUISITION_FUNCTIONS, acquisitionValues, type AcquisitionFunction } from '../../src/metrics/index.js';
+import { matrix } from '../helpers/matrix.js';
 
-const matrix = (rows: number[][]): Matrix => ({ data: Float64Array.from(rows.flat()), rows: rows.length, cols: rows[0]!.length });
 const modelScores = matrix([
   [0, Math.log(3)],
   [0, 0],

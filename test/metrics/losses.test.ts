@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../../src/errors.js';
-import type { Matrix } from '../../src/matrix.js';
 import {
   accuracy,
   crossEntropyLoss,
@@ -10,8 +9,8 @@ import {
   softCrossEntropyLoss,
   softLossPerItem,
 } from '../../src/metrics/index.js';
+import { matrix } from '../helpers/matrix.js';
 
-const matrix = (rows: number[][]): Matrix => ({ data: Float64Array.from(rows.flat()), rows: rows.length, cols: rows[0]!.length });
 const f = matrix([
   [0, Math.log(3)],
   [0, 0],

@@ -1,31 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { Matrix } from '../../src/matrix.js';
-import {
-  allErrorsFrame,
-  barplotValues,
-  bias,
-  bootstrapMse,
-  coverage,
-  errorSummary,
-  labelsAtRows,
-  logMse,
-  meanBias,
-  meanLogMse,
-  meanVariance,
-  median,
-  medianSe,
-  mse,
-  percentile,
-  relativeError,
-  relativeLabellingCost,
-  rowMedian,
-  rowPercentile,
-  se,
-  sma,
-  variance,
-} from '../../src/metrics/index.js';
+import { allErrorsFrame, bias, bootstrapMse, coverage, errorSummary, labelsAtRows, logMse, meanBias, meanLogMse, meanVariance, median, medianSe, mse, percentile, rowMedian, rowPercentile, se, sma, variance } from '../../src/metrics/index.js';
+import { barplotValues, relativeError, relativeLabellingCost } from '../../src/reference/index.js';
+import { matrix } from '../helpers/matrix.js';
 
-const matrix = (rows: number[][]): Matrix => ({ data: Float64Array.from(rows.flat()), rows: rows.length, cols: rows[0]!.length });
 const list = (a: ArrayLike<number>) => Array.from(a);
 
 describe('error summaries of a results matrix (rows × runs)', () => {

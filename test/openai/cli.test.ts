@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseOptions } from '../../src/cli/options.js';
 import { UsageError } from '../../src/errors.js';
-import { OPENAI_CLI_OPTIONS, openAIBackendFromCli, remoteProgressLine, remoteProgressReporter } from '../../src/model/backends/openaiCli.js';
+import { OPENAI_CLI_OPTIONS, openAIBackendFromCli, remoteProgressLine, remoteProgressReporter } from '../../src/cli/openai-backend.js';
 
 const spec = 'openai:http://127.0.0.1:8000/v1#served';
 

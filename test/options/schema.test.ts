@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { PROPOSAL_ACQUISITIONS } from '../../src/acquisition/adaptive/index.js';
-import { resolveSimulationOptions, simulate } from '../../src/acquisition/simulate.js';
+import { resolveSimulationOptions, simulate } from '../../src/simulate/simulate.js';
 import { LABEL_FLAGS } from '../../src/cli/label.js';
 import { parseOptions, schemaValues } from '../../src/cli/options.js';
 import { SIMULATE_FLAGS } from '../../src/cli/simulate.js';

@@ -1,14 +1,7 @@
 import { describe } from 'vitest';
 import { ReferenceOrderSampler } from '../../src/acquisition/reference-order-sampler.js';
-import {
-  IidEstimator,
-  ISEstimator,
-  LUREEstimator,
-  lureWeights,
-  referenceEstimate,
-  type ReferenceEstimatorName,
-  type RiskEstimator,
-} from '../../src/estimators/index.js';
+import { IidEstimator, ISEstimator, LUREEstimator, type RiskEstimator } from '../../src/estimators/index.js';
+import { lureWeights, referenceEstimate, type ReferenceEstimatorName } from '../../src/reference/index.js';
 import { crossEntropyLoss, lossPerItem } from '../../src/metrics/index.js';
 import { ORACLE_FIXTURES, sharedAvailable } from '../helpers/shared.js';
 import { Mismatches, caseFlags, caseValues, replayEveryCase, type Pool } from './fixture-io.js';

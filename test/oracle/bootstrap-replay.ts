@@ -1,10 +1,6 @@
 import { ReferenceOrderSampler } from '../../src/acquisition/reference-order-sampler.js';
-import {
-  bootstrapReplicate,
-  referenceEstimate,
-  referenceWeights,
-  type ReferenceEstimatorName,
-} from '../../src/estimators/index.js';
+import { bootstrapReplicate } from '../../src/estimators/index.js';
+import { referenceEstimate, referenceWeights, type ReferenceEstimatorName } from '../../src/reference/index.js';
 import type { RandomSource } from '../../src/random.js';
 
 export interface BootstrapRun {

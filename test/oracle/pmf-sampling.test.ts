@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { floorProposal, inverseCdfIndex } from '../../src/acquisition/proposal.js';
-import { isWeights, lureWeights } from '../../src/estimators/index.js';
+import { isWeights, lureWeights } from '../../src/reference/index.js';
 import { ORACLE_FIXTURES, sharedAvailable } from '../helpers/shared.js';
 import { Mismatches, fixtureFiles, readFixture } from './fixture-io.js';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { simulate } from '../../src/acquisition/index.js';
-import type { EstimatorName } from '../../src/acquisition/index.js';
+import { simulate } from '../../src/simulate/index.js';
+import type { EstimatorName } from '../../src/simulate/index.js';
 import { ORACLE_FIXTURES, sharedAvailable } from '../helpers/shared.js';
 import { Mismatches, acquisitionName, fixtureFiles, readFixture, readPools } from './fixture-io.js';
 

@@ -1,14 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Matrix } from '../../src/matrix.js';
-import {
-  allErrorsFrame,
-  barplotValues,
-  bootstrapMse,
-  coverage,
-  relativeError,
-  relativeLabellingCost,
-  type ErrorSummary,
-} from '../../src/metrics/index.js';
+import { allErrorsFrame, bootstrapMse, coverage, type ErrorSummary } from '../../src/metrics/index.js';
+import { barplotValues, relativeError, relativeLabellingCost } from '../../src/reference/index.js';
 import { ORACLE_FIXTURES, sharedAvailable } from '../helpers/shared.js';
 import { expectClose, isClose, matrixOf, readFixture } from '../metrics/fixture-helpers.js';
 

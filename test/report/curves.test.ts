@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Matrix } from '../../src/matrix.js';
-import { relativeError, relativeLabellingCost } from '../../src/metrics/index.js';
+import { relativeError, relativeLabellingCost } from '../../src/reference/index.js';
 import { randomStream } from '../../src/random.js';
 import { labellingCostVsRandom, nearestRow, relativeToRandom, settingCurves, smoothCurve } from '../../src/report/curves.js';
 import type { ReportSetting } from '../../src/report/setting.js';

@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { SST2Dataset, createSplits } from '../../src/dataset/index.js';
 import { runScoringJob, selectIclExamples } from '../../src/evaluation/index.js';

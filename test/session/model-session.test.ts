@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { simulate } from '../../src/acquisition/simulate.js';
+import { simulate } from '../../src/simulate/simulate.js';
 import { readTable } from '../../src/dataset/read-table.js';
 import { DATASET_PRESETS } from '../../src/dataset/presets.js';
 import { itemPrompt, promptPrefix } from '../../src/evaluation/prompt.js';

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { simulate, type SimulationOptions } from '../../src/acquisition/simulate.js';
+import { simulate, type SimulationOptions } from '../../src/simulate/simulate.js';
 import { varianceRatioRows } from '../../src/acquisition/adaptive/index.js';
 import { lossPerItem } from '../../src/metrics/cross-entropy.js';
 import type { SessionOptions } from '../../src/session/header.js';

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { runCli } from '../../src/cli/run.js';
 import { OutputExistsError } from '../../src/errors.js';
 import { readNpy } from '../../src/io/npy.js';
-import { newDemoFolder, rowsAtLabelCounts, runDemo, type DemoResult } from '../../src/simulate/demo.js';
+import { newDemoFolder, rowsAtLabelCounts, runDemo, type DemoResult } from '../../src/report/demo.js';
 
 const RUNS = 2000;
 let dir: string;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { toJson } from '../../src/simulate/outputs.js';
+import { toJson } from '../../src/io/json.js';
 
 describe('toJson', () => {
   it('writes non-finite numbers as the strings the oracle fixtures use, not null', () => {

@@ -2,7 +2,7 @@ import { InputError } from '../../errors.js';
 import type { Matrix } from '../../matrix.js';
 import { acquisitionValues } from '../../metrics/index.js';
 import { EPS, NUMERICS_FLAGS } from '../../numerics.js';
-import { FenwickSampler } from '../fenwick-sampler.js';
+import { SumTreeSampler } from '../sum-tree-sampler.js';
 import type { PoolSampler } from '../sampler.js';
 import { AdaptiveSampler, type AdaptiveOptions } from './adaptive-sampler.js';
 import { MixtureSampler } from './mixture-sampler.js';
@@ -64,7 +64,7 @@ export function createAdaptiveSampler(
   clip: number,
   options: Partial<AdaptiveOptions> = {},
 ): AdaptiveSampler {
-  const samplers = candidates.map((c) => new FenwickSampler(c.values, clip, 'corrected'));
+  const samplers = candidates.map((c) => new SumTreeSampler(c.values, clip, 'corrected'));
   return new AdaptiveSampler(samplers, { prior: adaptivePrior(candidates), ...options });
 }
 
@@ -78,7 +78,7 @@ export function createAdaptiveSampler(
 export function createDefensiveSampler(values: Float64Array, clip: number, lambda: number): PoolSampler {
   if (!(lambda >= 0 && lambda <= 1)) throw new InputError({ argument: 'defensive', expected: 'a mixture weight λ in [0, 1]', received: lambda });
   return new MixtureSampler(
-    [new FenwickSampler(values, clip, 'corrected'), new FenwickSampler(new Float64Array(values.length).fill(1), clip, 'corrected')],
+    [new SumTreeSampler(values, clip, 'corrected'), new SumTreeSampler(new Float64Array(values.length).fill(1), clip, 'corrected')],
     [1 - lambda, lambda],
   );
 }

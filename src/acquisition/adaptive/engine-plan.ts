@@ -3,7 +3,7 @@ import type { LabelsInput, MatrixInput } from '../../matrix.js';
 import { toLabels, toMatrix } from '../../matrix.js';
 import { acquisitionValues, type AcquisitionFunction, type AcquisitionInput, type AcquisitionValueOptions } from '../../metrics/index.js';
 import { fitTemperature } from '../../calibration/index.js';
-import { FenwickSampler } from '../fenwick-sampler.js';
+import { SumTreeSampler } from '../sum-tree-sampler.js';
 import { SortedPool, type SortedPoolArrays } from '../sorted-pool.js';
 import { AdaptiveSampler } from './adaptive-sampler.js';
 import { adaptiveCandidates, adaptivePrior } from './candidates.js';
@@ -88,7 +88,7 @@ export function planProposal(
 
 /** The sampler of a mixture plan (an `AdaptiveSampler` when adaptive: call `observe(loss)` after each draw). */
 export function mixtureSampler(plan: MixturePlan, clip: number): MixtureSampler {
-  const components = plan.components.map((arrays) => new FenwickSampler(new SortedPool(arrays), clip, 'corrected'));
+  const components = plan.components.map((arrays) => new SumTreeSampler(new SortedPool(arrays), clip, 'corrected'));
   return plan.adaptive ? new AdaptiveSampler(components, { prior: plan.weights }) : new MixtureSampler(components, plan.weights);
 }
 

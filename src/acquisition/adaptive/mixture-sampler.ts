@@ -11,7 +11,7 @@ import type { PoolSampler } from '../sampler.js';
  *
  * @example
  * const defensive = new MixtureSampler(
- *   [new FenwickSampler(ceValues, 0.1, 'corrected'), new FenwickSampler(ones, 0, 'corrected')],
+ *   [new SumTreeSampler(ceValues, 0.1, 'corrected'), new SumTreeSampler(ones, 0, 'corrected')],
  *   Float64Array.of(0.5, 0.5),
  * );
  * const item = defensive.draw(randomStream(0, [0]));

@@ -1,8 +1,8 @@
-import { formatDuration, type ProgressReporter } from '../../cli/progress.js';
-import { choiceOption, integerOption, numberOption, type OptionValues } from '../../cli/options.js';
-import { UsageError } from '../../errors.js';
-import { OpenAIBackend, type OpenAIBackendStats } from './openai.js';
-import type { RetryNotice } from './openaiHttp.js';
+import { formatDuration, type ProgressReporter } from './progress.js';
+import { choiceOption, integerOption, numberOption, type OptionValues } from './options.js';
+import { UsageError } from '../errors.js';
+import { OpenAIBackend, type OpenAIBackendStats } from '../model/backends/openai.js';
+import type { RetryNotice } from '../model/backends/openaiHttp.js';
 
 /**
  * The command-line options of the server backend, for a command's `parseOptions` table (spread

@@ -13,7 +13,7 @@ const MIN_ACCEPTANCE = 0.25;
 const MAX_SCAN = 64;
 
 /**
- * Draws from exactly the floored proposal of `ReferenceOrderSampler` (ALGORITHMS.md §3), in O(1)
+ * Draws from exactly the floored proposal of `ReferenceOrderSampler` (docs/algorithms.md §3), in O(1)
  * expected time per step while it can, and O(log N) otherwise.
  *
  * The proposal over the R remaining items is q ∝ max(τ, w) with the floor τ = clip·W/R (W the
@@ -35,11 +35,11 @@ const MAX_SCAN = 64;
  * order; the distribution is the same (q agrees to ~1e-15).
  *
  * @example
- * const sampler = new FenwickSampler(Float64Array.of(1, 1, 2), 0.1, 'corrected');
+ * const sampler = new SumTreeSampler(Float64Array.of(1, 1, 2), 0.1, 'corrected');
  * const item = sampler.draw(randomStream(0, [0]));
  * sampler.lastProbability; // 0.25 or 0.5, as the proposal says
  */
-export class FenwickSampler implements PoolSampler {
+export class SumTreeSampler implements PoolSampler {
   readonly size: number;
   private readonly pool: SortedPool;
   /** Value sum of the remaining items below each node (the layout of `SortedPool`). */

@@ -3,10 +3,10 @@ import { CancelledError, InputError } from '../errors.js';
 import { toLabels, toMatrix, type LabelsInput, type Matrix, type MatrixInput } from '../matrix.js';
 import { BUILTIN_LOSSES, classProbabilities, pairwiseSum } from '../metrics/index.js';
 import { NUMERICS_FLAGS } from '../numerics.js';
-import { planProposal } from './adaptive/index.js';
+import { planProposal } from '../acquisition/adaptive/index.js';
 import { claimTile, RunBlock, TILE_RUNS, type EngineConfig, type EngineOutputs, type EnginePool } from './run-block.js';
 import { resolveSimulationOptions, type SimulationOptions } from './simulation-options.js';
-import { SortedPool, type SortedPoolArrays } from './sorted-pool.js';
+import { SortedPool, type SortedPoolArrays } from '../acquisition/sorted-pool.js';
 import { runInWorkers } from './worker-pool.js';
 
 export { resolveSimulationOptions, ESTIMATOR_NAMES, type EstimatorName, type SimulationOptions } from './simulation-options.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FenwickSampler } from '../../src/acquisition/fenwick-sampler.js';
+import { SumTreeSampler } from '../../src/acquisition/sum-tree-sampler.js';
 import { floorProposal } from '../../src/acquisition/proposal.js';
 import { ReferenceOrderSampler } from '../../src/acquisition/reference-order-sampler.js';
 import { SortedPool } from '../../src/acquisition/sorted-pool.js';
@@ -17,7 +17,7 @@ function chiSquareCritical(df: number): number {
   return df * (1 - 2 / (9 * df) + z * Math.sqrt(2 / (9 * df))) ** 3;
 }
 
-describe('FenwickSampler', () => {
+describe('SumTreeSampler', () => {
   const cases: [string, Float64Array, number, 'reference' | 'corrected'][] = [
     ['skewed values, clip 0.1', weightsOf(500, 1, (u) => u ** 4), 0.1, 'reference'],
     ['skewed values, clip 0', weightsOf(500, 2, (u) => u ** 4), 0, 'reference'],
@@ -28,7 +28,7 @@ describe('FenwickSampler', () => {
 
   for (const [name, weights, clip, variant] of cases) {
     it(`gives q equal to the O(N) proposal within 1e-12 at every step (${name})`, () => {
-      const fast = new FenwickSampler(weights, clip, variant);
+      const fast = new SumTreeSampler(weights, clip, variant);
       const exact = new ReferenceOrderSampler(weights, clip, variant);
       const u = randomStream(7, []);
       let worst = 0;
@@ -68,7 +68,7 @@ describe('FenwickSampler', () => {
       const shape = shapes[trial % shapes.length]!;
       const weights = Float64Array.from({ length: n }, () => shape(u()));
       const clip = [0, 0.01, 0.1, 0.5, 0.9][trial % 5]!;
-      const fast = new FenwickSampler(weights, clip, 'corrected');
+      const fast = new SumTreeSampler(weights, clip, 'corrected');
       const exact = new ReferenceOrderSampler(weights, clip, 'corrected');
       for (let run = 0; run < 2; run++) {
         fast.reset();
@@ -99,7 +99,7 @@ describe('FenwickSampler', () => {
     const weights = Float64Array.of(0, 0.5, 1, 2, 3, 0.01, 8, 0.2, 4, 1.5);
     const clip = 0.1;
     const p = floorProposal(weights, clip, 'corrected');
-    const sampler = new FenwickSampler(weights, clip, 'corrected');
+    const sampler = new SumTreeSampler(weights, clip, 'corrected');
     const u = randomStream(11, []);
     const trials = 40_000;
     const counts = new Float64Array(weights.length);
@@ -123,7 +123,7 @@ describe('FenwickSampler', () => {
       const second = floorProposal(rest, clip, 'reference');
       for (let j = 0; j < n; j++) if (j !== i) expected[i * n + j] = first[i] * second[j < i ? j : j - 1];
     }
-    const sampler = new FenwickSampler(weights, clip, 'reference');
+    const sampler = new SumTreeSampler(weights, clip, 'reference');
     const u = randomStream(12, []);
     const trials = 60_000;
     const counts = new Float64Array(n * n);
@@ -158,7 +158,7 @@ describe('FenwickSampler', () => {
       const clip = 0.2;
       const remaining = Array.from(weights.keys()).filter((i) => !removed.includes(i));
       const p = floorProposal(remaining.map((i) => weights[i]), clip, 'corrected');
-      const sampler = new FenwickSampler(weights, clip, 'corrected');
+      const sampler = new SumTreeSampler(weights, clip, 'corrected');
       const stream = randomStream(32, []);
       let uniforms = 0;
       const u = () => {
@@ -185,7 +185,7 @@ describe('FenwickSampler', () => {
   it('restores the pool bit for bit on reset: the same uniforms give the same items and q', () => {
     const weights = weightsOf(1000, 21, (u) => u ** 2);
     const pool = SortedPool.prepare(weights);
-    const sampler = new FenwickSampler(pool, 0.1, 'corrected');
+    const sampler = new SumTreeSampler(pool, 0.1, 'corrected');
     const record = (from = sampler) => {
       const u = randomStream(22, []);
       return Array.from({ length: 600 }, () => [from.draw(u), from.lastProbability]);
@@ -198,27 +198,27 @@ describe('FenwickSampler', () => {
     sampler.reset();
     expect(record()).toEqual(first);
     // A fresh sampler on the shared pool agrees too.
-    const fresh = new FenwickSampler(pool, 0.1, 'corrected');
+    const fresh = new SumTreeSampler(pool, 0.1, 'corrected');
     expect(record(fresh)).toEqual(first);
   });
 
   it('falls back to uniform for all-zero values, and reproduces the reference’s NaN at clip 0', () => {
     const zeros = new Float64Array(4);
-    const corrected = new FenwickSampler(zeros, 0, 'corrected');
+    const corrected = new SumTreeSampler(zeros, 0, 'corrected');
     const drawn = corrected.draw(() => 0.6);
     expect(corrected.lastProbability).toBe(0.25);
     for (let i = 0; i < 4; i++) expect(corrected.probability(i)).toBe(i === drawn ? 0 : 1 / 3);
-    const reference = new FenwickSampler(zeros, 0, 'reference');
+    const reference = new SumTreeSampler(zeros, 0, 'reference');
     reference.draw(() => 0.3);
     expect(reference.lastProbability).toBeNaN();
-    const clipped = new FenwickSampler(zeros, 0.1, 'reference');
+    const clipped = new SumTreeSampler(zeros, 0.1, 'reference');
     clipped.draw(() => 0.3);
     expect(clipped.lastProbability).toBe(0.25);
   });
 
   it('never draws a zero-value item at clip 0 while positive ones remain', () => {
     const weights = Float64Array.of(0, 1, 0, 2, 0, 3);
-    const sampler = new FenwickSampler(weights, 0, 'corrected');
+    const sampler = new SumTreeSampler(weights, 0, 'corrected');
     const u = randomStream(3, []);
     for (let run = 0; run < 200; run++) {
       sampler.reset();
@@ -232,7 +232,7 @@ describe('FenwickSampler', () => {
   it('goes uniform once only zero values remain, however the running sums rounded', () => {
     const weights = Float64Array.of(0.1, 0, 0.7, 0, 0.2, 0, 1 / 3, 1e-9);
     for (const clip of [0.1, 0]) {
-      const sampler = new FenwickSampler(weights, clip, 'corrected');
+      const sampler = new SumTreeSampler(weights, clip, 'corrected');
       for (const i of [0, 2, 4, 6, 7]) sampler.remove(i);
       for (const i of [1, 3, 5]) expect(sampler.probability(i)).toBe(1 / 3);
       expect([1, 3, 5]).toContain(sampler.draw(randomStream(1, [])));
@@ -241,13 +241,13 @@ describe('FenwickSampler', () => {
   });
 
   it('handles a pool of one', () => {
-    const sampler = new FenwickSampler(Float64Array.of(0.4), 0.1, 'reference');
+    const sampler = new SumTreeSampler(Float64Array.of(0.4), 0.1, 'reference');
     expect(sampler.draw(() => 0.99)).toBe(0);
     expect(sampler.lastProbability).toBe(1);
   });
 
   it('rejects bad input with InputError', () => {
-    const sampler = new FenwickSampler(Float64Array.of(1, 2), 0.1, 'reference');
+    const sampler = new SumTreeSampler(Float64Array.of(1, 2), 0.1, 'reference');
     sampler.draw(() => 0.5);
     sampler.draw(() => 0.5);
     expect(() => sampler.draw(() => 0.5)).toThrow(InputError);
@@ -255,10 +255,10 @@ describe('FenwickSampler', () => {
     sampler.remove(1);
     expect(() => sampler.remove(1)).toThrow(InputError);
     expect(() => sampler.remove(7)).toThrow(InputError);
-    expect(() => new FenwickSampler(Float64Array.of(1, 2), 1, 'reference')).toThrow(/^clip/);
-    expect(() => new FenwickSampler(Float64Array.of(1, -2), 0.1, 'reference')).toThrow(InputError);
-    expect(() => new FenwickSampler(Float64Array.of(1, Number.NaN), 0.1, 'corrected')).toThrow(/row 1/);
-    expect(() => new FenwickSampler(new Float64Array(0), 0.1, 'corrected')).toThrow(InputError);
+    expect(() => new SumTreeSampler(Float64Array.of(1, 2), 1, 'reference')).toThrow(/^clip/);
+    expect(() => new SumTreeSampler(Float64Array.of(1, -2), 0.1, 'reference')).toThrow(InputError);
+    expect(() => new SumTreeSampler(Float64Array.of(1, Number.NaN), 0.1, 'corrected')).toThrow(/row 1/);
+    expect(() => new SumTreeSampler(new Float64Array(0), 0.1, 'corrected')).toThrow(InputError);
   });
 });
 

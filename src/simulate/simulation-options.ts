@@ -5,7 +5,7 @@ import { checkKnownKeys, checkOption, optionNames, resolveProposal, type Estimat
 import { EPS, type Numerics } from '../numerics.js';
 import type { RandomSource } from '../random.js';
 import type { LabelsInput, MatrixInput } from '../matrix.js';
-import { calibratedTemperature, type ProposalAcquisition } from './adaptive/index.js';
+import { calibratedTemperature, type ProposalAcquisition } from '../acquisition/adaptive/index.js';
 
 export { ESTIMATOR_NAMES, type EstimatorName } from '../options/index.js';
 

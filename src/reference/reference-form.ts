@@ -1,7 +1,7 @@
 import { InputError } from '../errors.js';
 import { pairwiseSum } from '../metrics/index.js';
-import { checkPoolSize } from './lure.js';
-import { MAX_PROBABILITY } from './risk-estimator.js';
+import { checkPoolSize } from '../estimators/lure.js';
+import { MAX_PROBABILITY } from '../estimators/risk-estimator.js';
 
 /** Throws unless every q is a proposal probability in (0, 1] (as `RiskEstimator.add` requires). */
 function checkProbabilities(q: ArrayLike<number>): void {

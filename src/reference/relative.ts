@@ -1,7 +1,7 @@
 import { InputError } from '../errors.js';
 import type { Matrix } from '../matrix.js';
-import { errorSummary, labelsAtRows, type ErrorSummary } from './error-summary.js';
-import { sma } from './sma.js';
+import { errorSummary, labelsAtRows, type ErrorSummary } from '../metrics/error-summary.js';
+import { sma } from '../metrics/sma.js';
 
 /**
  * Where a curve's points sit on the x axis. `'labels'` (default): the number of labels behind each

@@ -1,13 +1,14 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { simulate, type SimulationInput, type SimulationOptions, type SimulationResult } from '../acquisition/simulate.js';
+import { simulate, type SimulationInput, type SimulationOptions, type SimulationResult } from '../simulate/simulate.js';
 import { assertOutputsWritable, writeOutputFolder } from '../io/atomic.js';
 import { encodeNpy } from '../io/npy.js';
 import type { Matrix } from '../matrix.js';
-import { writeReport, type ReportResult } from '../report/report.js';
+import { writeReport, type ReportResult } from './report.js';
 import { lossPerItem } from '../metrics/index.js';
-import { poolFingerprint, SIMULATION_FILES, summarizeSimulation, toJson, writeSimulationOutputs, type SimulationSummary } from './outputs.js';
-import { syntheticPool } from './syntheticPool.js';
+import { poolFingerprint, SIMULATION_FILES, summarizeSimulation, writeSimulationOutputs, type SimulationSummary } from '../simulate/outputs.js';
+import { toJson } from '../io/json.js';
+import { syntheticPool } from '../simulate/syntheticPool.js';
 
 /** Label counts at which the demo compares active testing with random labelling. */
 export const DEMO_LABEL_COUNTS = [50, 100, 200, 400] as const;

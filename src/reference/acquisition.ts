@@ -1,12 +1,13 @@
-import ndarray, { type NdArray } from 'ndarray';
+import ndarray from 'ndarray';
 import { IidEstimator, ISEstimator, LUREEstimator } from '../estimators/index.js';
 import { InputError } from '../errors.js';
 import type { AcquisitionFunction, BuiltinLoss } from '../metrics/index.js';
 import { checkKnownKeys } from '../options/index.js';
+import type { NdArrayView } from '../matrix.js';
 import type { Numerics } from '../numerics.js';
 import type { RandomSource } from '../random.js';
-import type { EstimatorName } from './simulation-options.js';
-import { simulate, type SimulationInput, type SimulationResult } from './simulate.js';
+import type { EstimatorName } from '../simulate/simulation-options.js';
+import { simulate, type SimulationInput, type SimulationResult } from '../simulate/simulate.js';
 
 /** An estimator by name, or by class as in the Python API (`estimator=LUREEstimator`). */
 export type EstimatorChoice = EstimatorName | typeof LUREEstimator | typeof ISEstimator | typeof IidEstimator;
@@ -54,13 +55,13 @@ const ACQUISITION_OPTION_NAMES: readonly (keyof AcquisitionOptions)[] = [
 /** What `run` returns, shaped as the Python attributes. */
 export interface AcquisitionResult {
   /** rows × runs: row k is the estimate after k·step + 1 labels (the reference's `results`). */
-  estimates: NdArray<Float64Array>;
+  estimates: NdArrayView<Float64Array>;
   /** runs × size: acquired pool indices (the reference's `samples`). */
-  samples: NdArray<Int32Array>;
+  samples: NdArrayView<Int32Array>;
   /** runs × size: proposal probability of each acquired item (the reference's `acquisition_weights`). */
-  acquisitionWeights: NdArray<Float64Array>;
+  acquisitionWeights: NdArrayView<Float64Array>;
   /** rows × runs, or null with `bootstrap: 'none'`. */
-  bootstrapVariance: NdArray<Float64Array> | null;
+  bootstrapVariance: NdArrayView<Float64Array> | null;
   /** The true risk: the mean of the chosen loss (cross-entropy by default) over the whole pool. */
   trueRisk: number;
   /** The engine's flat result, with every option resolved. */

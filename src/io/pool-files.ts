@@ -1,5 +1,5 @@
 import { InputError } from '../errors.js';
-import { readNpy, type NpyArray } from '../io/npy.js';
+import { readNpy, type NpyArray } from './npy.js';
 import { toLabels, toMatrix, type Matrix } from '../matrix.js';
 
 /** Paths of the `.npy` files a simulation reads. */

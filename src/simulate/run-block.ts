@@ -7,13 +7,13 @@ import {
   type RiskEstimator,
 } from '../estimators/index.js';
 import { randomStream, type RandomSource } from '../random.js';
-import { AdaptiveSampler, mixtureSampler, type MixturePlan } from './adaptive/index.js';
-import { FenwickSampler } from './fenwick-sampler.js';
-import type { ProposalVariant } from './proposal.js';
-import { ReferenceOrderSampler } from './reference-order-sampler.js';
-import type { PoolSampler } from './sampler.js';
+import { AdaptiveSampler, mixtureSampler, type MixturePlan } from '../acquisition/adaptive/index.js';
+import { SumTreeSampler } from '../acquisition/sum-tree-sampler.js';
+import type { ProposalVariant } from '../acquisition/proposal.js';
+import { ReferenceOrderSampler } from '../acquisition/reference-order-sampler.js';
+import type { PoolSampler } from '../acquisition/sampler.js';
 import type { EstimatorName } from './simulation-options.js';
-import { SortedPool, type SortedPoolArrays } from './sorted-pool.js';
+import { SortedPool, type SortedPoolArrays } from '../acquisition/sorted-pool.js';
 
 /** Everything a thread needs about the pool, computed once (structured-clone friendly). */
 export interface EnginePool {
@@ -112,7 +112,7 @@ export class RunBlock {
       pool.mixture !== null
         ? mixtureSampler(pool.mixture, config.clip)
         : random === undefined && pool.sorted !== null
-        ? new FenwickSampler(new SortedPool(pool.sorted), config.clip, config.variant)
+        ? new SumTreeSampler(new SortedPool(pool.sorted), config.clip, config.variant)
         : new ReferenceOrderSampler(pool.values, config.clip, config.variant);
     this.feedback = this.sampler instanceof AdaptiveSampler ? this.sampler : null;
     this.estimator = createEstimator(config.estimator, pool);

@@ -1,0 +1,253 @@
+import { createHash } from 'node:crypto';
+import { createReadStream, existsSync, readFileSync, statSync } from 'node:fs';
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fetchHubTable, parseHubSpec } from '../dataset/hub.js';
+import { readTable } from '../dataset/read-table.js';
+import { TextClassificationDataset, type DatasetSpec } from '../dataset/text-classification-dataset.js';
+import { CancelledError, FileFormatError, InputError, OutputExistsError } from '../errors.js';
+import { writeOutputFolder } from '../io/atomic.js';
+import { encodeNpy } from '../io/npy.js';
+import { redactSecrets } from '../io/redact.js';
+import { isOpenAIModelSpec } from '../model/backends/openaiTarget.js';
+import type { ScoringBackend } from '../model/backend.js';
+import { Model } from '../model/model.js';
+import { VERSION } from '../version.js';
+import { ScoreCheckpoint } from './checkpoint.js';
+import { selectIclExamples } from './icl.js';
+import { runScoringJob } from './scoring-job.js';
+
+const OUTPUT_FILES = ['scores.npy', 'labels.npy', 'meta.json'] as const;
+const CHECKPOINT = '.evaluate';
+
+/** What determines the results; a rerun with the same configuration resumes or finds them done. */
+export interface EvaluateConfig {
+  model: string;
+  dtype: string;
+  data: string;
+  classes: string[];
+  instruction: string;
+  answer_string: string;
+  text_column: string;
+  label_column: string;
+  limit: number | null;
+  icl_examples: number;
+  icl_data: string | null;
+  icl_seed: number;
+  /**
+   * Content hashes of what the options name, so that a file changed at the same path is noticed;
+   * `evaluateToFolder` fills them in.
+   */
+  inputs?: { data: string; icl_data: string | null; model: string };
+}
+
+/** How an evaluation runs; none of it changes the results. */
+export interface EvaluateRun {
+  /** Output folder: scores.npy, labels.npy, meta.json (and a checkpoint while running). */
+  out: string;
+  /** Items per forward pass (default 16). */
+  batchSize?: number;
+  device?: 'cpu' | 'cuda' | 'auto';
+  /** Replace results or a checkpoint of another configuration. */
+  force?: boolean;
+  /** Encode the instruction and shots once (default true; the results are the same). */
+  prefixCache?: boolean;
+  /** A served model's backend; without it `config.model` is loaded with transformers.js. */
+  backend?: ScoringBackend;
+  signal?: AbortSignal;
+  onProgress?: (done: number, total: number) => void;
+}
+
+/** What an evaluation produced, or found already complete in its output folder. */
+export interface EvaluateOutcome {
+  alreadyComplete: boolean;
+  n: number;
+  accuracy: number;
+  loss: number;
+}
+
+async function hashFile(path: string, hash = createHash('sha256')): Promise<ReturnType<typeof createHash>> {
+  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  return hash;
+}
+
+/** `sha256:<hex>` of a data file's bytes; a Hub dataset is named by its spec (its rows are fetched as published). */
+async function fingerprintData(source: string): Promise<string> {
+  if (source.startsWith('hub:')) return source;
+  try {
+    return `sha256:${(await hashFile(source)).digest('hex')}`;
+  } catch (error) {
+    throw new InputError({ argument: '--data', expected: 'a readable file', received: `${source} (${(error as Error).message})` });
+  }
+}
+
+/** A model folder's files (config, tokenizer, ONNX weights) hashed together; a Hub id or server by its name. */
+async function fingerprintModel(model: string): Promise<string> {
+  if (isOpenAIModelSpec(model) || !existsSync(model) || !statSync(model).isDirectory()) return redactSecrets(model);
+  const hash = createHash('sha256');
+  const onnx = existsSync(join(model, 'onnx')) ? (await readdir(join(model, 'onnx'))).sort().map((f) => `onnx/${f}`) : [];
+  for (const file of ['config.json', 'tokenizer.json', 'tokenizer_config.json', ...onnx]) {
+    const path = join(model, file);
+    if (!existsSync(path) || !statSync(path).isFile()) continue;
+    hash.update(`${file}\0`);
+    await hashFile(path, hash);
+  }
+  return `sha256:${hash.digest('hex')}`;
+}
+
+/** The precision the weights were loaded at: `auto` is the model's own choice (its config.json's transformers.js_config.dtype), else fp32 on cpu and cuda. */
+function ranDtype(model: string, dtype: string): string {
+  if (dtype !== 'auto') return dtype;
+  try {
+    const config = JSON.parse(readFileSync(join(model, 'config.json'), 'utf8')) as { 'transformers.js_config'?: { dtype?: unknown } };
+    const own = config['transformers.js_config']?.dtype;
+    if (typeof own === 'string' && own !== 'auto') return own;
+  } catch {
+    // A Hub id or a folder without a readable config.json: the library default applies.
+  }
+  return 'fp32';
+}
+
+/** The option or input of `config` that differs from `other`'s, as the user would name it. */
+function changedSettings(config: EvaluateConfig, other: unknown): string[] {
+  if (typeof other !== 'object' || other === null) return ['the whole configuration (unreadable)'];
+  const recorded = other as Record<string, unknown>;
+  const names: Record<string, string> = { data: 'the contents of --data', icl_data: 'the contents of --icl-data', model: 'the model files' };
+  const changed: string[] = [];
+  for (const [key, value] of Object.entries(config)) {
+    if (key === 'inputs') {
+      const inputs = (recorded.inputs ?? {}) as Record<string, unknown>;
+      for (const [input, hash] of Object.entries(config.inputs ?? {})) {
+        if (JSON.stringify(inputs[input]) !== JSON.stringify(hash)) changed.push(recorded.inputs === undefined ? 'input fingerprints (not recorded by the earlier run)' : (names[input] ?? input));
+      }
+    } else if (JSON.stringify(recorded[key]) !== JSON.stringify(value)) {
+      changed.push(`--${key.replace(/_/g, '-')}`);
+    }
+  }
+  return [...new Set(changed)];
+}
+
+async function loadData(source: string, config: EvaluateConfig, limit: number | null): Promise<TextClassificationDataset> {
+  const spec: DatasetSpec = { name: 'data', classes: config.classes, answerString: config.answer_string, instruction: config.instruction };
+  const columns = { textColumn: config.text_column, labelColumn: config.label_column, ...(limit === null ? {} : { limit }) };
+  const table = source.startsWith('hub:') ? await fetchHubTable(parseHubSpec(source), limit ?? undefined) : await readTable(source);
+  return TextClassificationDataset.fromTable(table, spec, columns);
+}
+
+/** Refuses results or a checkpoint of another configuration unless `force` (then removes them); true when this configuration's results are complete. */
+async function checkOutputFolder(out: string, config: EvaluateConfig, force: boolean): Promise<boolean> {
+  const metaPath = join(out, 'meta.json');
+  const same = (other: unknown) => JSON.stringify(other) === JSON.stringify(config);
+  if (existsSync(metaPath)) {
+    let meta: { config?: unknown };
+    try {
+      meta = JSON.parse(await readFile(metaPath, 'utf8')) as { config?: unknown };
+    } catch (error) {
+      throw new FileFormatError(metaPath, `is not readable JSON (${(error as Error).message}); pass --force to start fresh`);
+    }
+    if (same(meta.config) && !force) return true;
+    if (!force) {
+      throw new OutputExistsError(metaPath, `it holds results made with other settings or inputs (changed: ${changedSettings(config, meta.config).join(', ')}); pass --force to start fresh`);
+    }
+  }
+  const pending = await ScoreCheckpoint.pendingConfig(join(out, CHECKPOINT));
+  if (pending !== null && !same(pending)) {
+    if (!force) {
+      throw new OutputExistsError(
+        join(out, `${CHECKPOINT}.partial.json`),
+        `an unfinished run made with other settings or inputs is there (changed: ${changedSettings(config, pending).join(', ')}); resuming would mix their scores: pass --force to discard it and start fresh`,
+      );
+    }
+    await ScoreCheckpoint.discard(join(out, CHECKPOINT));
+  }
+  return false;
+}
+
+/**
+ * Scores every row of a labelled dataset with a causal LM and writes `scores.npy` (N×K float32
+ * label logits), `labels.npy` and `meta.json` into `run.out`, atomically. The same configuration
+ * on the same folder resumes an interrupted run or finds the results complete; results of
+ * another configuration are refused unless `run.force`. Bad input fails before anything is
+ * written or a model is loaded.
+ *
+ * @example
+ * const outcome = await evaluateToFolder(config, { out: 'scores/sst2' });
+ * console.log(outcome.accuracy);
+ * @throws {InputError} when the data cannot be read or nothing is left to score.
+ * @throws {OutputExistsError} when `run.out` holds results of another configuration.
+ * @throws {CancelledError} when `run.signal` aborts (rerun to resume).
+ */
+export async function evaluateToFolder(config: EvaluateConfig, run: EvaluateRun): Promise<EvaluateOutcome> {
+  const { out } = run;
+  const batchSize = run.batchSize ?? 16;
+  const device = run.device ?? 'cpu';
+  const force = run.force ?? false;
+  const prefixCache = run.prefixCache ?? true;
+  config = {
+    ...config,
+    inputs: {
+      data: await fingerprintData(config.data),
+      icl_data: config.icl_data === null ? null : await fingerprintData(config.icl_data),
+      model: await fingerprintModel(config.model),
+    },
+  };
+  if (await checkOutputFolder(out, config, force)) {
+    const meta = JSON.parse(await readFile(join(out, 'meta.json'), 'utf8')) as { n: number; accuracy: number; loss: number };
+    return { alreadyComplete: true, n: meta.n, accuracy: meta.accuracy, loss: meta.loss };
+  }
+  // Everything that can fail on bad input happens before the first file is written.
+  const data = await loadData(config.data, config, config.limit);
+  let pool = data;
+  let shots: Array<{ text: string; label: number }> = [];
+  let iclRows: number[] = [];
+  if (config.icl_examples > 0) {
+    const iclSource = config.icl_data === null ? data : await loadData(config.icl_data, config, null);
+    iclRows = Array.from(selectIclExamples(iclSource.labels, config.classes.length, config.icl_examples, config.icl_seed));
+    shots = iclRows.map((row) => ({ text: iclSource.texts[row] as string, label: iclSource.labels[row] as number }));
+    if (config.icl_data === null) {
+      const taken = new Set(iclRows);
+      pool = data.select(Array.from({ length: data.size }, (_, i) => i).filter((i) => !taken.has(i)));
+    }
+  }
+  if (pool.size === 0) throw new InputError({ argument: '--data', expected: 'rows left to score after removing the ICL examples', received: data.size });
+
+  const loadStarted = performance.now();
+  const model = run.backend ? new Model(run.backend) : await Model.fromPretrained(config.model, { device, dtype: config.dtype });
+  const loadSeconds = (performance.now() - loadStarted) / 1000;
+  try {
+    const result = await runScoringJob(model, pool, {
+      shots,
+      batchSize,
+      prefixCache,
+      ...(run.signal ? { signal: run.signal } : {}),
+      ...(run.onProgress ? { onProgress: ({ done, total }: { done: number; total: number }) => run.onProgress?.(done, total) } : {}),
+      checkpoint: { base: join(out, CHECKPOINT), config },
+    });
+    const k = config.classes.length;
+    const meta = {
+      accuracy: result.accuracy,
+      loss: result.loss,
+      n: pool.size,
+      classes: config.classes,
+      label_token_ids: result.labelTokenIds,
+      first_prompt: result.firstPrompt,
+      icl_rows: iclRows,
+      timings: { load_seconds: loadSeconds, scoring_seconds: result.timings.scoringSeconds, items_per_second: result.timings.itemsPerSecond, items_scored_now: result.scoredNow },
+      config,
+      run: { batch_size: batchSize, device, prefix_cache: prefixCache, dtype: run.backend ? null : ranDtype(config.model, config.dtype) },
+      version: VERSION,
+    };
+    await writeOutputFolder(out, [
+      { name: 'scores.npy', data: encodeNpy({ data: result.scores, shape: [pool.size, k], dtype: 'f4' }) },
+      { name: 'labels.npy', data: encodeNpy({ data: Int32Array.from(pool.labels), shape: [pool.size], dtype: 'i4' }) },
+      { name: 'meta.json', data: `${JSON.stringify(meta, null, 2)}\n` },
+    ], { force, managed: OUTPUT_FILES });
+    await ScoreCheckpoint.discard(join(out, CHECKPOINT));
+    return { alreadyComplete: false, n: pool.size, accuracy: result.accuracy, loss: result.loss };
+  } catch (error) {
+    if (error instanceof CancelledError) throw new CancelledError(`${error.message}; rerun the same command to resume`);
+    throw error;
+  } finally {
+    await model.dispose();
+  }
+}

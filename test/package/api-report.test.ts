@@ -1,0 +1,26 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { reportText } from '../../scripts/api-report.mjs';
+
+const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+
+/**
+ * api/public-api.txt is the reviewed list of the package's exports: an export added, removed or
+ * changed in kind fails here until the report is regenerated (`npm run api:report`), so the
+ * change shows in review. Needs dist/ (npm test builds first).
+ */
+describe.skipIf(!existsSync(join(repo, 'dist/reference.d.ts')))('the public API report', () => {
+  it('lists exactly the exports of the built entry points', () => {
+    expect(reportText()).toBe(readFileSync(join(repo, 'api/public-api.txt'), 'utf8'));
+  });
+
+  it('keeps the engine internals out of the public API', () => {
+    const report = readFileSync(join(repo, 'api/public-api.txt'), 'utf8');
+    for (const internal of ['RunBlock', 'TILE_RUNS', 'BOOTSTRAP_STREAM', 'SortedPool', 'hubRowsUrl', 'aliasTable', 'toJson']) {
+      expect(report).not.toMatch(new RegExp(`^\\w+ ${internal}$`, 'm'));
+    }
+    expect(report).not.toMatch(/\bndarray\b/);
+  });
+});

@@ -1,0 +1,102 @@
+import { execFileSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runtimeExports } from '../../scripts/api-report.mjs';
+
+const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const built = existsSync(join(repo, 'dist/index.d.ts')) && existsSync(join(repo, 'dist/reference.cjs'));
+const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+
+/**
+ * Names the README and docs code blocks use without defining them (a user's own pool, model,
+ * prompts…): declared `any`, so that the blocks compile as written and only the package's own
+ * types are checked.
+ */
+const DOC_FREE_NAMES = [
+  'f', 'g', 'y', 'pool', 'gHeld', 'yHeld', 'texts', 'ids', 'targetScores', 'modelScores', 'surrogateScores', 'labels',
+  'askSomeone', 'model', 'prefix', 'classes', 'prompts',
+];
+
+/** The TypeScript blocks of the README and docs/*.md, each a module of its own. */
+function docBlocks(): Array<{ name: string; code: string }> {
+  const files = ['README.md', ...readdirSync(join(repo, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
+  return files.flatMap((file) =>
+    [...readFileSync(join(repo, file), 'utf8').matchAll(/^```(?:ts|typescript)\n([\s\S]*?)^```/gm)].map((match, i) => ({
+      name: `${file.replace(/[/.]/g, '-')}-${i + 1}`,
+      code: `${match[1]}\nexport {};\n`,
+    })),
+  );
+}
+
+/**
+ * The packed tarball as a user installs it (`npm pack`, unpacked into a project's node_modules
+ * with the package's dependencies beside it; `npm test` builds first). Every runtime export must
+ * be defined through `import` and `require`, and a strict TypeScript project (`skipLibCheck:
+ * false`, ESM and CommonJS, without the package's devDependencies) must compile the README and
+ * docs code blocks and refuse wrong-typed inputs.
+ */
+describe.skipIf(!built)('the packed package in a consumer project', () => {
+  let project: string;
+
+  beforeAll(() => {
+    const temp = mkdtempSync(join(tmpdir(), 'at-consumer-'));
+    project = join(temp, 'consumer');
+    const output = execFileSync('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', temp], { cwd: repo, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    const tarball = join(temp, (JSON.parse(output) as Array<{ filename: string }>)[0]!.filename);
+    execFileSync('tar', ['-xzf', tarball, '-C', temp]);
+    mkdirSync(join(project, 'node_modules/@types'), { recursive: true });
+    cpSync(join(temp, 'package'), join(project, 'node_modules/active-testing'), { recursive: true });
+    const manifest = JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
+    for (const name of [...Object.keys(manifest.dependencies), '@types/node']) {
+      symlinkSync(join(repo, 'node_modules', name), join(project, 'node_modules', name), 'dir');
+    }
+    writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }));
+    const fixtures = join(repo, 'test/package/consumer');
+    for (const file of readdirSync(fixtures)) cpSync(join(fixtures, file), join(project, file));
+    for (const block of docBlocks()) writeFileSync(join(project, `${block.name}.ts`), block.code);
+    writeFileSync(join(project, 'doc-free-names.d.ts'), DOC_FREE_NAMES.map((name) => `declare const ${name}: any;`).join('\n'));
+  });
+
+  afterAll(() => {
+    if (project) rmSync(dirname(project), { recursive: true, force: true });
+  });
+
+  it('defines every runtime export through import and require, root and reference subpath', () => {
+    const expected = runtimeExports() as Record<string, string[]>;
+    const script = (kind: 'esm' | 'cjs') =>
+      kind === 'esm'
+        ? `const out = {}; for (const e of ${JSON.stringify(Object.keys(expected))}) { const m = await import(e); out[e] = Object.fromEntries(Object.keys(m).map((k) => [k, typeof m[k]])); } console.log(JSON.stringify(out));`
+        : `const out = {}; for (const e of ${JSON.stringify(Object.keys(expected))}) { const m = require(e); out[e] = Object.fromEntries(Object.keys(m).filter((k) => k !== '__esModule').map((k) => [k, typeof m[k]])); } console.log(JSON.stringify(out));`;
+    for (const kind of ['esm', 'cjs'] as const) {
+      const file = join(project, kind === 'esm' ? 'load.mjs' : 'load.cjs');
+      writeFileSync(file, script(kind));
+      const loaded = JSON.parse(execFileSync(process.execPath, [file], { cwd: project, encoding: 'utf8' })) as Record<string, Record<string, string>>;
+      for (const [entry, names] of Object.entries(expected)) {
+        expect(Object.keys(loaded[entry]!).sort(), `${kind} ${entry}: export names`).toEqual([...names].sort());
+        const undefinedNames = names.filter((name) => loaded[entry]![name] === 'undefined');
+        expect(undefinedNames, `${kind} ${entry}: undefined exports`).toEqual([]);
+      }
+    }
+  });
+
+  it('compiles under strict settings without skipLibCheck, as ES modules and as CommonJS', () => {
+    const base = { strict: true, skipLibCheck: false, noEmit: true, module: 'nodenext', moduleResolution: 'nodenext', target: 'es2022', types: ['node'] };
+    const esmFiles = ['types.ts', 'doc-free-names.d.ts', ...docBlocks().map((b) => `${b.name}.ts`)];
+    // The doc blocks are user code with untyped callback parameters; the package's types stay strict.
+    writeFileSync(join(project, 'tsconfig.esm.json'), JSON.stringify({ compilerOptions: { ...base, noImplicitAny: false }, files: esmFiles }));
+    writeFileSync(join(project, 'tsconfig.cjs.json'), JSON.stringify({ compilerOptions: base, files: ['types.cts'] }));
+    for (const config of ['tsconfig.esm.json', 'tsconfig.cjs.json']) {
+      let output = '';
+      try {
+        execFileSync(process.execPath, [tsc, '-p', config], { cwd: project, encoding: 'utf8' });
+      } catch (error) {
+        output = String((error as { stdout?: string }).stdout ?? error);
+      }
+      expect(output, config).toBe('');
+    }
+  });
+});
