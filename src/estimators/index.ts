@@ -14,3 +14,4 @@ export {
   type ReferenceEstimatorName,
 } from './reference-form.js';
 export { bootstrapReplicate, populationVarianceInPlace, monteCarloBootstrapVariance } from './bootstrap.js';
+export { RiskConfidenceSequence, type RiskInterval, type ConfidenceSequenceOptions } from './confidence-sequence.js';
