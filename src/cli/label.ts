@@ -4,7 +4,7 @@ import { readTable, type Table } from '../dataset/read-table.js';
 import { FileFormatError, InputError, UsageError } from '../errors.js';
 import { readNpy } from '../io/npy.js';
 import type { Matrix } from '../matrix.js';
-import { ActiveTestingSession, type SessionEstimate, type StoppingRule } from '../session/session.js';
+import { ActiveTestingSession, type IntervalEstimate, type RiskInterval, type SessionEstimate, type StoppingRule } from '../session/session.js';
 import { SESSION_ACQUISITIONS } from '../session/header.js';
 import type { BuiltinLoss } from '../session/loss.js';
 import { scoresMatrix } from '../simulate/inputs.js';
@@ -55,7 +55,7 @@ Options:
                              (or, without one, row numbers 0, 1, ...) and the column --answer-column
                              (default "label") holding a class name, class index or "skip"
   --max-labels N             stop at N labels
-  --target-half-width W      stop once the risk's 95% interval half-width is at most W
+  --target-half-width W      stop once the risk's confidence sequence (anytime-valid 95%) has half-width ≤ W
   --min-labels N             labels before --target-half-width may stop (default 30)
 
 Pool options (creating a session):
@@ -149,15 +149,21 @@ function classOf(answer: string, classes: readonly string[]): string | number {
   return classes.includes(answer) || !/^\d+$/.test(answer) ? answer : Number(answer);
 }
 
-function formatInterval(name: string, estimate: { value: number; lower: number; upper: number }): string {
+function formatInterval(name: string, estimate: IntervalEstimate): string {
   const f = (x: number) => x.toFixed(4);
-  return `${name} ${f(estimate.value)}  95% interval [${f(estimate.lower)}, ${f(estimate.upper)}]`;
+  const range = (interval: RiskInterval) => `[${f(interval.lower)}, ${f(interval.upper)}]`;
+  const sequence = estimate.anytime ? `  anytime-valid 95% ${range(estimate.anytime)}` : '';
+  const budget = estimate.fixedBudget ? `  fixed-budget 95% ${range(estimate.fixedBudget)}` : '';
+  return `${name} ${f(estimate.value)}${sequence}${budget}  bootstrap (approximate) 95% interval ${range(estimate.bootstrap)}`;
 }
 
-/** The running estimate in one line. */
+/** The running estimate in one line: ± the confidence sequence's half-width where there is one, else the bootstrap's. */
 function statusLine(estimate: SessionEstimate): string {
   if (estimate.labels === 0) return `${estimate.recorded} labels recorded; no estimate yet`;
-  const halfWidth = (e: { value: number; upper: number }) => (e.upper - e.value).toFixed(3);
+  const halfWidth = (e: IntervalEstimate) => {
+    const interval = e.anytime ?? e.bootstrap;
+    return `${Math.max(interval.upper - e.value, e.value - interval.lower).toFixed(3)}${e.anytime ? ' (anytime 95%)' : ' (approx.)'}`;
+  };
   return (
     `${estimate.labels} labels · accuracy ${estimate.accuracy.value.toFixed(3)} ± ${halfWidth(estimate.accuracy)}` +
     ` · risk ${estimate.risk.value.toFixed(3)} ± ${halfWidth(estimate.risk)}` +

@@ -257,7 +257,8 @@ export class RiskConfidenceSequence {
       throw new InputError({ argument: 'index', expected: `an integer in [0, ${n - 1}]`, received: index });
     }
     if (this.labelled[index] === 1) throw new InputError({ argument: 'index', expected: 'an item not labelled yet', received: index });
-    if (!(q > 0 && q <= 1)) throw new InputError({ argument: 'q', expected: 'a probability in (0, 1]', received: q, row: index });
+    // A last item drawn with certainty can come out a rounding above 1.
+    if (!(q > 0 && q <= 1 + 1e-9)) throw new InputError({ argument: 'q', expected: 'a probability in (0, 1]', received: q, row: index });
     const a = this.lowerBounds[index];
     const b = this.upperBounds[index];
     const tolerance = BOUND_TOLERANCE * Math.max(1, Math.abs(a), Math.abs(b));

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../../src/errors.js';
 import { RiskConfidenceSequence } from '../../src/estimators/confidence-sequence.js';
-import { lossBounds, BUILTIN_LOSSES, differenceBounds } from '../../src/metrics/index.js';
+import { lossBounds, BUILTIN_LOSSES, differenceBounds, pairedDifferenceBounds } from '../../src/metrics/index.js';
 import { csPool, runOnce, type Acquisition, type PoolKind } from './cs-pools.js';
 
 /** A tiny pool whose losses sit at awkward places inside their bounds: one costly item, one free one. */
@@ -137,6 +137,31 @@ describe('lossBounds', () => {
       // Tight: some label attains each bound on every row.
       expect(tightLow).toBeGreaterThanOrEqual(10);
       expect(tightHigh).toBeGreaterThanOrEqual(10);
+    }
+  });
+
+  it('bounds a paired difference exactly over the K labels, for each built-in loss', () => {
+    const f = { data: Float64Array.from({ length: 40 }, (_, j) => Math.sin(j * 7.1) * 9), rows: 10, cols: 4 };
+    const g = { data: Float64Array.from({ length: 40 }, (_, j) => Math.cos(j * 3.3) * 5), rows: 10, cols: 4 };
+    for (const loss of ['cross-entropy', 'zero-one', 'brier'] as const) {
+      const { lower, upper } = pairedDifferenceBounds(f, g, loss);
+      const lowest = new Float64Array(10).fill(Infinity);
+      const highest = new Float64Array(10).fill(-Infinity);
+      for (let k = 0; k < 4; k++) {
+        const labels = new Int32Array(10).fill(k);
+        const a = BUILTIN_LOSSES[loss].perItem(f, labels);
+        const b = BUILTIN_LOSSES[loss].perItem(g, labels);
+        for (let i = 0; i < 10; i++) {
+          lowest[i] = Math.min(lowest[i], a[i] - b[i]);
+          highest[i] = Math.max(highest[i], a[i] - b[i]);
+        }
+      }
+      for (let i = 0; i < 10; i++) {
+        expect(lower[i]).toBeLessThanOrEqual(lowest[i]);
+        expect(upper[i]).toBeGreaterThanOrEqual(highest[i]);
+        expect(lowest[i] - lower[i]).toBeLessThan(1e-9);
+        expect(upper[i] - highest[i]).toBeLessThan(1e-9);
+      }
     }
   });
 

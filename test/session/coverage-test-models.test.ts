@@ -13,8 +13,8 @@ const POOL = 2000;
 const SHOTS = 16;
 const SESSIONS = 300;
 const BUDGET = 100;
-/** Width-based stopping: about the median half-width of the risk interval at 100 labels on this pool (1.16). */
-const HALF_WIDTH = 1.15;
+/** Width-based stopping on the confidence sequence (`risk.anytime`): about the median half-width of the confidence sequence at 250 labels on this pool. */
+const HALF_WIDTH = 2.5;
 const MAX_LABELS = 400;
 
 const asMatrix = (scores: Float32Array, rows: number): Matrix => ({ data: Float64Array.from(scores), rows, cols: 2 });
