@@ -103,6 +103,11 @@ export function resolveSimulationOptions(
   if (!(typeof clipPercentage === 'number' && clipPercentage >= 0 && clipPercentage < 1)) {
     throw new InputError({ argument: 'clipPercentage', expected: 'a clip fraction in [0, 1)', received: clipPercentage });
   }
+  // LURE is unbiased only if every remaining item can be drawn: clip 0 lets a zero acquisition value
+  // (zero-one or Brier on a confident prediction) hide items for good. Only the paper's numerics keep it.
+  if (clipPercentage === 0 && numerics !== 'reference' && acquisition !== 'iid') {
+    throw new InputError({ argument: 'clipPercentage', expected: "a clip fraction in (0, 1) (0 only with numerics 'reference'): every item needs q > 0", received: clipPercentage });
+  }
   if (partial.calibration !== undefined && partial.temperature != null) {
     throw new InputError({ argument: 'calibration', expected: 'either a calibration set or a temperature, not both', received: partial.temperature });
   }

@@ -114,7 +114,7 @@ Options:
 
 Outputs in DIR: estimates.npy (float64, rows×runs; row k = estimate after k·step+1 labels),
 samples.npy (int64, size×runs), q.npy (float64, size×runs), bootstrap_variance.npy (rows×runs,
-unless --bootstrap none) and summary.json (true_risk, labels, mse, median_se, bias, coverage, config,
+unless --bootstrap none) and summary.json (true_risk, labels, mse, median_se, bias, coverage of the approximate ±1.96σ bootstrap interval, config,
 version). Exit codes: 0 success, 1 bad input or failure, 2 usage error.`;
 
 function bootstrapOption(values: OptionValues): SimulationOptions['bootstrap'] | undefined {
@@ -192,7 +192,7 @@ function describeRun(summary: SimulationSummary, result: SimulationResult, dir: 
     'mean estimate',
     'RMSE',
     'median |error|',
-    ...(summary.coverage ? ['coverage ±2σ'] : []),
+    ...(summary.coverage ? ['coverage ±1.96σ (approx.)'] : []),
     ...(summary.variance_ratio ? ['variance ÷ random (est.)'] : []),
   ];
   const body = rows.map((r) => {

@@ -13,5 +13,5 @@ export {
   weightedTerms,
   type ReferenceEstimatorName,
 } from './reference-form.js';
-export { bootstrapReplicate, populationVarianceInPlace, monteCarloBootstrapVariance } from './bootstrap.js';
+export { bootstrapReplicate, populationVarianceInPlace, monteCarloBootstrapVariance, finitePopulationFactor, BOOTSTRAP_Z } from './bootstrap.js';
 export { RiskConfidenceSequence, type RiskInterval, type ConfidenceSequenceOptions } from './confidence-sequence.js';

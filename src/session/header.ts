@@ -171,7 +171,10 @@ export function buildHeader(options: SessionOptions, lossId: string, hasScorer: 
     if (comparison) throw new InputError({ argument: 'comparisonScores', expected: 'target scores as well, for a paired comparison' });
   }
   const clip = options.clip ?? 0.1;
-  if (!(clip >= 0 && clip < 1)) throw new InputError({ argument: 'clip', expected: 'a number in [0, 1)', received: clip });
+  // Every remaining item needs q > 0 for LURE and the confidence sequence; iid ignores the clip.
+  if (!((clip > 0 || acquisition === 'iid') && clip >= 0 && clip < 1)) {
+    throw new InputError({ argument: 'clip', expected: 'a number in (0, 1): every item needs a proposal probability above 0', received: clip });
+  }
   const calibration = options.calibration === undefined ? null : calibrate(options.calibration, k, acquisition, options.temperature ?? null);
   const temperature = calibration?.temperature ?? options.temperature ?? null;
   if (temperature !== null && !(temperature > 0 && Number.isFinite(temperature))) {

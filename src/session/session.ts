@@ -2,6 +2,7 @@ import { adaptiveCandidates, createAdaptiveSampler, createDefensiveSampler, seco
 import { FenwickSampler } from '../acquisition/fenwick-sampler.js';
 import type { PoolSampler } from '../acquisition/sampler.js';
 import { FileFormatError, InputError } from '../errors.js';
+import { BOOTSTRAP_Z, finitePopulationFactor } from '../estimators/bootstrap.js';
 import { RiskConfidenceSequence, type RiskInterval } from '../estimators/confidence-sequence.js';
 import { LUREEstimator } from '../estimators/lure.js';
 import type { RiskEstimator } from '../estimators/risk-estimator.js';
@@ -27,7 +28,7 @@ import { SessionLock } from './lock.js';
 import { resolveLoss, ZERO_ONE, type CustomLoss, type ResolvedLoss, type SessionLoss } from './loss.js';
 
 /** Half-width multiplier of the approximate (bootstrap) 95% interval: the paper's ±1.96σ. */
-export const Z_95 = 1.96;
+export const Z_95 = BOOTSTRAP_Z;
 
 export type { RiskInterval } from '../estimators/confidence-sequence.js';
 
@@ -164,15 +165,6 @@ class Track {
     this.values = new Float64Array(n);
     this.estimator = new LUREEstimator(n);
   }
-}
-
-/**
- * The finite-population factor (N − M)/(N − 1) of a mean of M draws without replacement from N:
- * 1 at M = 1, exactly 0 at M = N.
- */
-export function finitePopulationFactor(labels: number, poolSize: number): number {
-  if (labels >= poolSize) return 0;
-  return poolSize > 1 ? (poolSize - labels) / (poolSize - 1) : 0;
 }
 
 /** The approximate bootstrap interval `value ± 1.96σ`, σ finite-population corrected. */

@@ -4,7 +4,19 @@ import { writeOutputFolder, type OutputFile } from '../io/atomic.js';
 import { encodeNpy } from '../io/npy.js';
 import type { Matrix } from '../matrix.js';
 import { coverage, meanBias, medianSe, mse, rowMedian } from '../metrics/index.js';
+import { BOOTSTRAP_Z, finitePopulationFactor } from '../estimators/bootstrap.js';
 import { VERSION } from '../version.js';
+
+/** The bootstrap variance times the finite-population factor of each row's label count (0 at M = N). */
+function correctedVariance(result: SimulationResult, poolSize: number | undefined): Matrix {
+  const source = result.bootstrapVariance as Float64Array;
+  const data = new Float64Array(source.length);
+  for (let row = 0; row < result.rows; row++) {
+    const factor = poolSize === undefined ? 1 : finitePopulationFactor(result.labelsPerRow[row], poolSize);
+    for (let j = row * result.runs; j < (row + 1) * result.runs; j++) data[j] = source[j] * factor;
+  }
+  return { data, rows: result.rows, cols: result.runs };
+}
 
 /** Every file a simulation output folder can hold; with `force`, all of them are replaced. */
 export const SIMULATION_FILES = ['estimates.npy', 'samples.npy', 'q.npy', 'bootstrap_variance.npy', 'summary.json'] as const;
@@ -55,8 +67,10 @@ export function summarizeSimulation(result: SimulationResult, inputs: Record<str
     config: { ...inputs, ...options },
   };
   if (result.bootstrapVariance) {
-    const variance: Matrix = { data: result.bootstrapVariance, rows: result.rows, cols: result.runs };
-    summary.coverage = Array.from(coverage(estimates, variance, result.trueRisk));
+    // ASE's bootstrap ignores the unlabelled residual entirely: no interval, so no coverage to report.
+    if (result.options.estimator !== 'ase') {
+      summary.coverage = Array.from(coverage(estimates, correctedVariance(result, losses?.length ?? (typeof inputs.poolSize === 'number' ? inputs.poolSize : undefined)), result.trueRisk, BOOTSTRAP_Z));
+    }
     // The diagnostic compares importance-weighted terms with random labelling's; ASE has no such terms.
     if (losses !== undefined && result.options.estimator !== 'ase') {
       summary.variance_ratio = Array.from(rowMedian({ data: varianceRatioRows(result, losses), rows: result.rows, cols: result.runs }));

@@ -92,7 +92,9 @@ describe('active-testing simulate', () => {
       expect(summary.mse[row]).toBeCloseTo(mse, 12);
       expect(summary.bias[row]).toBeCloseTo(bias, 12);
       expect(summary.median_se[row]).toBeCloseTo((sorted[9]! + sorted[10]!) / 2, 12);
-      const covered = Array.from({ length: 20 }, (_, run) => Math.abs(e[row * 20 + run]! - summary.true_risk) <= 2 * Math.sqrt((variance.data as Float64Array)[row * 20 + run]!));
+      // ±1.96σ with the finite-population factor (N − M)/(N − 1) of the row's label count, N = 120.
+      const factor = (120 - summary.labels[row]) / 119;
+      const covered = Array.from({ length: 20 }, (_, run) => Math.abs(e[row * 20 + run]! - summary.true_risk) <= 1.96 * Math.sqrt(factor * (variance.data as Float64Array)[row * 20 + run]!));
       expect(summary.coverage[row]).toBeCloseTo(covered.filter(Boolean).length / 20, 12);
     }
     expect(summary.config).toMatchObject({

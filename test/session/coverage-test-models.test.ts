@@ -45,7 +45,7 @@ describe.skipIf(!sharedAvailable(SST2_TRAIN))('coverage of the 95% interval of e
     labels = pool.labels;
     targetScores = asMatrix(zeroShot.scores, POOL);
     surrogateScores = asMatrix(icl.scores, POOL);
-  }, 60_000);
+  }, 180_000);
 
   it('with a fixed budget of 100 labels, and with width-based stopping from 100 labels on', async () => {
     const pool = { texts, labels, targetScores, surrogateScores };
@@ -61,5 +61,5 @@ describe.skipIf(!sharedAvailable(SST2_TRAIN))('coverage of the 95% interval of e
     expect(coverage.widthStoppingRisk).toBeGreaterThanOrEqual(0.9);
     expect(coverage.fixedBudgetAccuracy).toBeGreaterThanOrEqual(0.9);
     expect(coverage.stoppedByWidth).toBeGreaterThan(0.3);
-  });
+  }, 400_000);
 });

@@ -30,5 +30,5 @@ describe.skipIf(!sharedAvailable(SST2_TRAIN))('coverage of the 95% interval of e
     expect(coverage.fixedBudgetRisk).toBeGreaterThanOrEqual(0.9);
     expect(coverage.widthStoppingRisk).toBeGreaterThanOrEqual(0.9);
     expect(coverage.stoppedByWidth).toBeGreaterThan(0.3);
-  });
+  }, 400_000);
 });

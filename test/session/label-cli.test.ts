@@ -43,7 +43,12 @@ describe('active-testing label: scripted use and bad input', () => {
     expect(mismatch.stderr).toMatch(/targetScores: expected 20×2 scores/);
     const badClip = run([...createArgs(files, session, 0), '--clip', '1.5', '--answers', files.data]);
     expect(badClip.status).toBe(1);
-    expect(badClip.stderr).toMatch(/clip: expected a number in \[0, 1\)/);
+    expect(badClip.stderr).toMatch(/clip: expected a number in \(0, 1\)/);
+    // clip 0 would let a zero acquisition value hide items for good (LURE and the sequence need q > 0).
+    const zeroClip = run([...createArgs(files, session, 0), '--clip', '0', '--answers', files.data]);
+    expect(zeroClip.status).toBe(1);
+    expect(zeroClip.stderr.trim().split('\n')).toHaveLength(1);
+    expect(zeroClip.stderr).toMatch(/clip: expected a number in \(0, 1\).*got 0$/m);
     expect(existsSync(session)).toBe(false);
     expect(readdirSync(files.dir).filter((f) => f.startsWith('b.session'))).toEqual([]);
   });
