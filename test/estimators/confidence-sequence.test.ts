@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../../src/errors.js';
 import { RiskConfidenceSequence } from '../../src/estimators/confidence-sequence.js';
+import { finitePopulationFactor } from '../../src/estimators/bootstrap.js';
+import { LUREEstimator } from '../../src/estimators/lure.js';
 import { lossBounds, BUILTIN_LOSSES, differenceBounds, pairedDifferenceBounds } from '../../src/metrics/index.js';
 import { csPool, runOnce, type Acquisition, type PoolKind } from './cs-pools.js';
 
@@ -210,4 +212,42 @@ describe('RiskConfidenceSequence: Monte Carlo coverage on hard pools', () => {
       for (const covered of fixed) expect(covered / runs).toBeGreaterThanOrEqual(floor);
     });
   }
+});
+
+describe('finitePopulationFactor: the bootstrap near M = N (N = 7)', () => {
+  it('is exactly 0 at M = N and makes the bootstrap variance match the exact variance of the mean', () => {
+    expect(finitePopulationFactor(7, 7)).toBe(0);
+    expect(finitePopulationFactor(1, 7)).toBe(1);
+    const losses = [0.1, 0.4, 2.5, 0.05, 0.3, 0.9, 0.2];
+    const n = losses.length;
+    const mean = losses.reduce((s, x) => s + x, 0) / n;
+    const populationVariance = losses.reduce((s, x) => s + (x - mean) ** 2, 0) / n;
+    for (let m = 2; m <= n; m++) {
+      // Every ordered draw of m items under uniform sampling (LURE is then the sample mean).
+      let expectedBootstrap = 0;
+      let exactVariance = 0;
+      let count = 0;
+      const visit = (chosen: number[]): void => {
+        if (chosen.length === m) {
+          const lure = new LUREEstimator(n);
+          chosen.forEach((i, j) => lure.add(losses[i], 1 / (n - j)));
+          expectedBootstrap += lure.bootstrapVariance() * finitePopulationFactor(m, n);
+          exactVariance += (lure.estimate() - mean) ** 2;
+          count++;
+          return;
+        }
+        for (let i = 0; i < n; i++) if (!chosen.includes(i)) visit([...chosen, i]);
+      };
+      visit([]);
+      expectedBootstrap /= count;
+      exactVariance /= count;
+      // Closed forms for simple random sampling without replacement: Var = S²/m·(1 − m/N) with
+      // S² = Nσ²/(N − 1), and E[popvar] = (m − 1)/m · S², so the corrected bootstrap is
+      // (m − 1)/m · N/(N − 1) of it on average: exactly right at m = N − 1, and 0 = exact at m = N.
+      // Without the factor it would be (N − 1)/(N − m) times larger: 6× at m = 6, infinitely at m = 7.
+      const s2 = (n * populationVariance) / (n - 1);
+      expect(exactVariance).toBeCloseTo((s2 / m) * (1 - m / n), 12);
+      expect(expectedBootstrap).toBeCloseTo(((m - 1) / m) * (n / (n - 1)) * exactVariance, 12);
+    }
+  });
 });
