@@ -138,6 +138,35 @@ describe('active-testing simulate', () => {
     expect(existsSync(join(dir, 'run-bad-loss', 'summary.json'))).toBe(false);
   });
 
+  it('--interval writes per-run lower/upper .npy per kind and their coverage in summary.json', async () => {
+    const out = join(dir, 'run-intervals');
+    const argv = ['simulate', '--model-scores', files.f, '--surrogate-scores', files.g, '--labels', files.y, '--runs', '40', '--size', '60', '--step', '20', '--threads', '1'];
+    const { code } = await cli(...argv, '--interval', 'anytime,fixed,bootstrap', '--out', out);
+    expect(code).toBe(0);
+    const names = await readdir(out);
+    for (const kind of ['anytime', 'fixed', 'bootstrap']) {
+      expect(names).toContain(`${kind}_lower.npy`);
+      expect(names).toContain(`${kind}_upper.npy`);
+    }
+    const summary = JSON.parse(await readFile(join(out, 'summary.json'), 'utf8'));
+    const lower = (await readNpy(join(out, 'anytime_lower.npy'))).data as Float64Array;
+    const upper = (await readNpy(join(out, 'anytime_upper.npy'))).data as Float64Array;
+    expect((await readNpy(join(out, 'anytime_lower.npy'))).shape).toEqual([3, 40]);
+    let always = 0;
+    for (let run = 0; run < 40; run++) {
+      let inside = true;
+      for (let row = 0; row < 3; row++) inside &&= lower[row * 40 + run]! <= summary.true_risk && summary.true_risk <= upper[row * 40 + run]!;
+      if (inside) always++;
+    }
+    expect(summary.intervals.anytime.simultaneous_coverage).toBe(always / 40);
+    expect(summary.intervals.fixed.coverage).toHaveLength(3);
+    expect(summary.intervals.bootstrap.median_half_width).toHaveLength(3);
+    const bad = await cli(...argv, '--interval', 'exact', '--out', join(dir, 'run-bad-interval'));
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--interval/);
+    expect(existsSync(join(dir, 'run-bad-interval'))).toBe(false);
+  });
+
   it('refuses existing outputs without --force; --force replaces all of them', async () => {
     const out = join(dir, 'run-c');
     const args = ['simulate', '--model-scores', files.f, '--surrogate-scores', files.g, '--labels', files.y, '--runs', '3', '--size', '5', '--threads', '1', '--out', out];
@@ -192,6 +221,7 @@ describe('bad input: a typed error naming the argument, exit 1, nothing written'
     ['step < 1', async () => ['--model-scores', files.f, '--labels', files.y, '--step', '0'], /--step/],
     ['clip ≥ 1', async () => ['--model-scores', files.f, '--labels', files.y, '--clip', '1'], /--clip/],
     ['clip < 0', async () => ['--model-scores', files.f, '--labels', files.y, '--clip=-0.1'], /--clip/],
+    ['clip 0 outside reference numerics', async () => ['--model-scores', files.f, '--surrogate-scores', files.g, '--labels', files.y, '--acquisition', 'surrogate-ce', '--loss', 'zero-one', '--clip', '0'], /--clip: expected a clip fraction in \(0, 1\)/],
     ['runs < 1', async () => ['--model-scores', files.f, '--labels', files.y, '--runs', '0'], /--runs/],
     ['surrogate acquisition without surrogate scores', async () => ['--model-scores', files.f, '--labels', files.y, '--acquisition', 'surrogate-ce'], /surrogate/],
     ['K < 2', async () => ['--model-scores', await npy('k1.npy', { data: new Float32Array(N), shape: [N, 1], dtype: 'f4' }), '--labels', await npy('zeros.npy', { data: new Int32Array(N), shape: [N], dtype: 'i4' })], /--model-scores: expected at least 2 classes \(K ≥ 2 columns\), got 1/],
