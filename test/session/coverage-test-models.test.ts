@@ -55,8 +55,10 @@ describe.skipIf(!sharedAvailable(SST2_TRAIN))('coverage of the 95% interval of e
     // The pool is what the test says it is: a heavy-tailed zero-shot target, a 16-shot surrogate.
     expect(trueRisk).toBeGreaterThan(2);
     expect(surrogateScores.data).not.toEqual(targetScores.data);
-    // Measured: risk 0.943 at 100 labels and 0.950 with width-based stopping, accuracy 0.937 (300 sessions, Monte Carlo
-    // standard error ≈ 1.3 points); the bounds are the issue-5 target.
+    // Measured: fixed-budget interval 0.983 (risk) and 0.967 (accuracy) at 100 labels; the confidence
+    // sequence 0.983 after stopping on its half-width ≤ 2.5 (98% of sessions stop by width, at 186
+    // labels on average); bootstrap 0.94. Median half-widths at 100 labels: 2.71 (anytime), 2.54
+    // (fixed budget), 1.13 (bootstrap). 300 sessions, Monte Carlo standard error ≈ 1.3 points.
     expect(coverage.fixedBudgetRisk).toBeGreaterThanOrEqual(0.9);
     expect(coverage.widthStoppingRisk).toBeGreaterThanOrEqual(0.9);
     expect(coverage.fixedBudgetAccuracy).toBeGreaterThanOrEqual(0.9);
