@@ -12,6 +12,7 @@ import { ActiveTestingSession, type SessionEstimate, type StoppingRule } from '.
 import type { SessionOptions } from '../session/header.js';
 import { cliFlag, optionHelp, optionsIn } from '../options/schema.js';
 import { scoresMatrix } from '../io/pool-files.js';
+import type { IntervalEstimate, RiskInterval } from '../session/session.js';
 import type { Command } from './command.js';
 import { exportLabelStudio, importLabelStudio, labelStudioConfig } from './label-studio.js';
 import { integerOption, numberOption, parseOptions, requiredString, schemaFlags, schemaValues, withFlagNames, type OptionSpecs, type OptionValues } from './options.js';
@@ -71,7 +72,7 @@ Options:
                              by --export) in proposal order; refuses items the session did not
                              propose, and changes nothing when it refuses
   --max-labels N             stop at N labels
-  --target-half-width W      stop once the risk's 95% interval half-width is at most W
+  --target-half-width W      stop once the risk's confidence sequence (anytime-valid 95%) has half-width ≤ W
   --min-labels N             labels before --target-half-width may stop (default 30)
   --export-labels FILE       write the session's labels and skips to FILE (TSV: id, label) and
                              stop; reads any session file, also one that can no longer be opened
@@ -156,15 +157,21 @@ function classOf(answer: string, classes: readonly string[]): string | number {
   return classes.includes(answer) || !/^\d+$/.test(answer) ? answer : Number(answer);
 }
 
-function formatInterval(name: string, estimate: { value: number; lower: number; upper: number }): string {
+function formatInterval(name: string, estimate: IntervalEstimate): string {
   const f = (x: number) => x.toFixed(4);
-  return `${name} ${f(estimate.value)}  95% interval [${f(estimate.lower)}, ${f(estimate.upper)}]`;
+  const range = (interval: RiskInterval) => `[${f(interval.lower)}, ${f(interval.upper)}]`;
+  const sequence = estimate.anytime ? `  anytime-valid 95% ${range(estimate.anytime)}` : '';
+  const budget = estimate.fixedBudget ? `  fixed-budget 95% ${range(estimate.fixedBudget)}` : '';
+  return `${name} ${f(estimate.value)}${sequence}${budget}  bootstrap (approximate) 95% interval ${range(estimate.bootstrap)}`;
 }
 
-/** The running estimate in one line. */
+/** The running estimate in one line: ± the confidence sequence's half-width where there is one, else the bootstrap's. */
 function statusLine(estimate: SessionEstimate): string {
   if (estimate.labels === 0) return `${estimate.recorded} labels recorded; no estimate yet`;
-  const halfWidth = (e: { value: number; upper: number }) => (e.upper - e.value).toFixed(3);
+  const halfWidth = (e: IntervalEstimate) => {
+    const interval = e.anytime ?? e.bootstrap;
+    return `${Math.max(interval.upper - e.value, e.value - interval.lower).toFixed(3)}${e.anytime ? ' (anytime 95%)' : ' (approx.)'}`;
+  };
   return (
     `${estimate.labels} labels · accuracy ${estimate.accuracy.value.toFixed(3)} ± ${halfWidth(estimate.accuracy)}` +
     ` · risk ${estimate.risk.value.toFixed(3)} ± ${halfWidth(estimate.risk)}` +

@@ -8,7 +8,7 @@ import {
 import { InputError, UsageError } from '../errors.js';
 import { totalmem } from 'node:os';
 import { assertOutputsWritable } from '../io/atomic.js';
-import { BUILTIN_LOSSES, type BuiltinLoss } from '../metrics/index.js';
+import { BUILTIN_LOSSES, lossBounds, type BuiltinLoss } from '../metrics/index.js';
 import { optionHelp } from '../options/schema.js';
 import { loadCalibrationSet } from '../calibration/index.js';
 import { DEMO_LABEL_COUNTS, rowsAtLabelCounts, runDemo, type DemoResult } from '../report/demo.js';
@@ -17,10 +17,12 @@ import {
   poolFingerprint,
   prepareSimulationFolder,
   simulationOutputBytes,
+  summarizeIntervals,
   summarizeSimulation,
   writeSimulationOutputs,
   type SimulationSummary,
 } from '../simulate/outputs.js';
+import { INTERVAL_KINDS, simulationIntervals, type IntervalKind } from '../simulate/intervals.js';
 import type { Command } from './command.js';
 import { flag, parseOptions, requiredString, schemaFlags, schemaValues, withFlagNames, type OptionSpecs, type OptionValues } from './options.js';
 import { progressBar } from './progress.js';
@@ -29,6 +31,7 @@ const RISK_NAMES: Record<BuiltinLoss, string> = { 'cross-entropy': 'cross-entrop
 
 /** The command's own flags; the simulation options come from the option schema. */
 const OWN_OPTIONS = {
+  interval: { type: 'string' },
   'calibration-scores': { type: 'string' },
   'calibration-labels': { type: 'string' },
   out: { type: 'string' },
@@ -52,6 +55,11 @@ N×K, labels class indices (N, integer or bool) or one-hot rows (N×K).
 
 Options (docs/options.md describes each, and which acquisitions suit which loss):
 ${optionHelp('simulate', 22).join('\n')}
+  --interval K             per-run 95% intervals, comma-separated: anytime (confidence sequence,
+                           valid at every row at once), fixed (fixed-budget, valid at each row's
+                           label count), bootstrap (approximate ±1.96σ); writes K_lower.npy,
+                           K_upper.npy and summary.json intervals.K (coverage per row,
+                           simultaneous_coverage, median_half_width)
   --calibration-scores FILE, --calibration-labels FILE
                            held-out labelled surrogate scores: fit the surrogate temperature on
                            them (instead of --temperature); these labels count in your labelling
@@ -65,9 +73,22 @@ ${optionHelp('simulate', 22).join('\n')}
 
 Outputs in DIR: estimates.npy (float64, rows×runs; row k = estimate after k·step+1 labels),
 samples.npy (int64, size×runs), q.npy (float64, size×runs), bootstrap_variance.npy (rows×runs,
-unless --bootstrap none) and summary.json (true_risk, labels, mse, median_se, bias, coverage, config,
+unless --bootstrap none) and summary.json (true_risk, labels, mse, median_se, bias, coverage of the approximate
+±1.96σ bootstrap interval, config,
 version). summary.json is written last: a folder without it holds an interrupted run, which is
 refused unless --force. Exit codes: 0 success, 1 bad input or failure, 2 usage error.`;
+
+/** `--interval anytime,fixed,bootstrap`: the interval kinds to compute per run (comma-separated). */
+function intervalOption(values: OptionValues): IntervalKind[] {
+  const value = values.interval;
+  if (value === undefined) return [];
+  const kinds = String(value).split(',').map((k) => k.trim());
+  for (const kind of kinds) {
+    if (!INTERVAL_KINDS.includes(kind as IntervalKind)) throw new UsageError(`--interval: expected ${INTERVAL_KINDS.join(' | ')} (comma-separated), got ${JSON.stringify(kind)}`);
+  }
+  return [...new Set(kinds as IntervalKind[])];
+}
+
 
 /** The options given on the command line, as the engine names them; absent ones take the engine's defaults. */
 function simulationOptions(values: OptionValues): Partial<SimulationOptions> {
@@ -118,7 +139,7 @@ function describeRun(summary: SimulationSummary, result: SimulationResult, dir: 
     'mean estimate',
     'RMSE',
     'median |error|',
-    ...(summary.coverage ? ['coverage ±2σ'] : []),
+    ...(summary.coverage ? ['coverage ±1.96σ (approx.)'] : []),
     ...(summary.variance_ratio ? ['variance ÷ random (est.)'] : []),
   ];
   const body = rows.map((r) => {
@@ -193,6 +214,7 @@ async function runSimulation(values: OptionValues): Promise<number> {
   const out = requiredString(values, 'out');
   const force = flag(values, 'force');
   const given = simulationOptions(values);
+  const intervalKinds = intervalOption(values);
   for (const note of await prepareSimulationFolder(out, { force, argument: '--out' })) console.error(note);
   const pool = await loadSimulationPool(files);
   const calibrationFiles = { scores: values['calibration-scores'], labels: values['calibration-labels'] };
@@ -214,14 +236,19 @@ async function runSimulation(values: OptionValues): Promise<number> {
   const result = await interruptible((signal) =>
     withFlagNames('simulate', () => simulate(input, { ...options, signal, onProgress: (done, total) => progress.update(done, total) })),
   ).finally(() => progress.finish());
+  const losses = BUILTIN_LOSSES[result.options.loss].perItem(pool.modelScores, pool.labels);
   const summary = summarizeSimulation(result, {
     ...files,
     ...(calibrationFiles.scores === undefined ? {} : { calibrationScores: calibrationFiles.scores, calibrationLabels: calibrationFiles.labels }),
     poolSize: rows,
     classes: cols,
     pool_fingerprint: poolFingerprint(pool.modelScores.data, pool.labels),
-  }, BUILTIN_LOSSES[result.options.loss].perItem(pool.modelScores, pool.labels));
-  await writeSimulationOutputs(out, result, summary, { force });
+  }, losses);
+  const intervals = intervalKinds.length === 0
+    ? []
+    : await withFlagNames('simulate', () => simulationIntervals(result, losses, lossBounds(pool.modelScores, result.options.loss), intervalKinds));
+  if (intervals.length > 0) summary.intervals = summarizeIntervals(intervals);
+  await writeSimulationOutputs(out, result, summary, { force, intervals });
   console.log(describeRun(summary, result, out, rows, cols));
   return 0;
 }

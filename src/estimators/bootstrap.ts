@@ -63,3 +63,19 @@ export function monteCarloBootstrapVariance(
   for (let i = 0; i < b; i++) replicates[i] = bootstrapReplicate(terms, m, random, scratch);
   return populationVarianceInPlace(replicates, b);
 }
+
+/** Half-width multiplier of the approximate bootstrap 95% interval, the paper's ±1.96σ: one constant everywhere. */
+export const BOOTSTRAP_Z = 1.96;
+
+/**
+ * The finite-population factor (N − M)/(N − 1) of a mean of M draws without replacement from N,
+ * applied to the bootstrap variance: 1 at M = 1, exactly 0 at M = N (every loss is known).
+ *
+ * @example
+ * finitePopulationFactor(7, 7); // 0
+ * finitePopulationFactor(1, 7); // 1
+ */
+export function finitePopulationFactor(labels: number, poolSize: number): number {
+  if (labels >= poolSize) return 0;
+  return poolSize > 1 ? (poolSize - labels) / (poolSize - 1) : 0;
+}

@@ -172,6 +172,10 @@ export function buildHeader(options: SessionOptions, lossId: string, hasScorer: 
     },
     'session',
   ) as { acquisition: SessionAcquisition };
+  // Every remaining item needs q > 0 for LURE and the confidence sequence; iid ignores the clip.
+  if (clip === 0 && acquisition !== 'iid') {
+    throw new InputError({ argument: 'clip', expected: 'a number in (0, 1): every item needs a proposal probability above 0', received: clip });
+  }
   const calibration = options.calibration === undefined ? null : calibrate(options.calibration, k);
   const temperature = calibration?.temperature ?? givenTemperature;
   const seed = (checkOption('seed', options.seed, 'session') as number | string | undefined) ?? 0;

@@ -1,6 +1,7 @@
 import { InputError } from '../errors.js';
 import type { Matrix } from '../matrix.js';
 import { BUILTIN_LOSSES, type BuiltinLoss, type LossFunctions } from '../metrics/builtin-losses.js';
+import type { LossBounds } from '../metrics/loss-bounds.js';
 
 export type { BuiltinLoss } from '../metrics/builtin-losses.js';
 
@@ -13,12 +14,18 @@ export type { BuiltinLoss } from '../metrics/builtin-losses.js';
 export interface CustomLoss {
   name: string;
   itemLoss(scores: Float64Array, label: number): number;
+  /**
+   * Optional per-item bounds `[lower, upper]` of the loss over every label the item could have,
+   * from its target scores alone. Without them the session has no confidence sequence for this loss
+   * (and `done({ targetHalfWidth })` refuses to run).
+   */
+  bounds?(scores: Float64Array): [number, number];
 }
 
 export type SessionLoss = BuiltinLoss | CustomLoss;
 
-/** A loss with the two forms a session needs. */
-export type ResolvedLoss = LossFunctions;
+/** A loss with the two forms a session needs, and per-item bounds when a custom loss declares them. */
+export type ResolvedLoss = LossFunctions & { bounds?(scores: Matrix): LossBounds };
 
 function customLoss(loss: CustomLoss): ResolvedLoss {
   const itemLoss = (scores: Matrix, i: number, label: number): number => {
@@ -28,8 +35,27 @@ function customLoss(loss: CustomLoss): ResolvedLoss {
     }
     return value;
   };
+  const declared = loss.bounds;
   return {
     id: `custom:${loss.name}`,
+    ...(declared
+      ? {
+          bounds(scores: Matrix): LossBounds {
+            const lower = new Float64Array(scores.rows);
+            const upper = new Float64Array(scores.rows);
+            for (let i = 0; i < scores.rows; i++) {
+              const pair = declared.call(loss, scores.data.subarray(i * scores.cols, (i + 1) * scores.cols));
+              const [a, b] = Array.isArray(pair) ? pair : [NaN, NaN];
+              if (!(Number.isFinite(a) && Number.isFinite(b) && a <= b)) {
+                throw new InputError({ argument: `loss ${loss.name} bounds`, expected: 'finite [lower, upper] with lower ≤ upper', received: pair, row: i });
+              }
+              lower[i] = a;
+              upper[i] = b;
+            }
+            return { lower, upper };
+          },
+        }
+      : {}),
     perItem(scores, labels) {
       const out = new Float64Array(scores.rows);
       for (let i = 0; i < scores.rows; i++) out[i] = itemLoss(scores, i, labels[i] as number);

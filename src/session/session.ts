@@ -2,11 +2,14 @@ import { adaptiveCandidates, createAdaptiveSampler, createDefensiveSampler, seco
 import { SumTreeSampler } from '../acquisition/sum-tree-sampler.js';
 import type { PoolSampler } from '../acquisition/sampler.js';
 import { FileFormatError, InputError } from '../errors.js';
+import { BOOTSTRAP_Z, finitePopulationFactor } from '../estimators/bootstrap.js';
+import { RiskConfidenceSequence, type RiskInterval } from '../estimators/confidence-sequence.js';
 import { LUREEstimator } from '../estimators/lure.js';
 import { MAX_PROBABILITY, type RiskEstimator } from '../estimators/risk-estimator.js';
 import { toMatrix, type Matrix } from '../matrix.js';
 import { classProbabilities } from '../metrics/probabilities.js';
 import { predictiveEntropy } from '../metrics/entropy.js';
+import { differenceBounds, lossBounds, pairedDifferenceBounds, type LossBounds } from '../metrics/loss-bounds.js';
 import { EPS, NUMERICS_FLAGS } from '../numerics.js';
 import { randomStream, type RandomSource } from '../random.js';
 import { SessionStateError } from './errors.js';
@@ -25,8 +28,10 @@ import { FileJournal, MemoryJournal, type JournalSink } from './journal.js';
 import { SessionLock } from './lock.js';
 import { resolveLoss, ZERO_ONE, type CustomLoss, type ResolvedLoss, type SessionLoss } from './loss.js';
 
-/** Half-width multiplier of the reported 95% interval. */
-export const Z_95 = 1.96;
+/** Half-width multiplier of the approximate (bootstrap) 95% interval: the paper's ±1.96σ. */
+export const Z_95 = BOOTSTRAP_Z;
+
+export type { RiskInterval } from '../estimators/confidence-sequence.js';
 
 /** How to open an existing session file. */
 export interface OpenSessionOptions {
@@ -56,12 +61,26 @@ export interface Proposal {
   position: number;
 }
 
-/** An estimate with its bootstrap standard error and 95% interval (±1.96σ). */
+/**
+ * An estimate with three 95% intervals, named by what they guarantee:
+ * - `anytime`: a confidence sequence, containing the true value at every label count at once
+ *   with probability ≥ 95%, so it stays valid whenever you decide to stop (e.g. once it is narrow);
+ * - `fixedBudget`: valid (≥ 95%) at this label count if that count was fixed before labelling;
+ * - `bootstrap`: the paper's approximate ±1.96σ bootstrap interval (with the finite-population
+ *   correction), no guarantee: it can be far too narrow when no costly item has been drawn yet.
+ * `anytime` and `fixedBudget` are absent when the loss has no known per-item bounds (a custom loss
+ * without `bounds`, or the cross-entropy without stored target scores).
+ */
 export interface IntervalEstimate {
   value: number;
+  /** Bootstrap standard error, finite-population corrected: exactly 0 once every item is labelled. */
   standardError: number;
+  /** The bootstrap interval's ends (same as `bootstrap`), kept for compatibility. */
   lower: number;
   upper: number;
+  bootstrap: RiskInterval;
+  anytime?: RiskInterval;
+  fixedBudget?: RiskInterval;
 }
 
 /** What `estimate()` returns. Values are NaN before the first label. */
@@ -101,8 +120,10 @@ export interface StoppingRule {
   /** Stop at this many labels in the estimate. */
   maxLabels?: number;
   /**
-   * Stop once the risk's 95% interval half-width is at most this. This is optional stopping: it
-   * lowers the interval's coverage slightly (see docs/sessions.md), so it only applies from `minLabels` on.
+   * Stop once the half-width of the risk's confidence sequence (`risk.anytime`) is at most this.
+   * The sequence holds at every label count at once, so stopping on it keeps its 95% guarantee.
+   *
+   * @throws InputError from `done()` when the loss has no per-item bounds (no confidence sequence).
    */
   targetHalfWidth?: number;
   /** Labels needed before `targetHalfWidth` can stop the session; default 30. */
@@ -140,21 +161,54 @@ const enum ItemState {
 class Track {
   readonly values: Float64Array;
   estimator: RiskEstimator;
-  constructor(n: number) {
+  /** The confidence sequence over the covered items, or null without per-item bounds. */
+  sequence: RiskConfidenceSequence | null = null;
+  constructor(n: number, readonly bounds: LossBounds | null = null) {
     this.values = new Float64Array(n);
     this.estimator = new LUREEstimator(n);
   }
 }
 
-function interval(estimator: RiskEstimator): IntervalEstimate {
-  if (estimator.count === 0) return { value: NaN, standardError: NaN, lower: NaN, upper: NaN };
+/** The approximate bootstrap interval `value ± 1.96σ`, σ finite-population corrected. */
+function interval(track: Track, poolSize: number): IntervalEstimate {
+  const { estimator, sequence } = track;
+  const empty = { lower: NaN, upper: NaN };
+  if (estimator.count === 0) {
+    return { value: NaN, standardError: NaN, lower: NaN, upper: NaN, bootstrap: empty, ...(sequence ? { anytime: empty, fixedBudget: empty } : {}) };
+  }
   const value = estimator.estimate();
-  const standardError = Math.sqrt(Math.max(0, estimator.bootstrapVariance()));
-  return { value, standardError, lower: value - Z_95 * standardError, upper: value + Z_95 * standardError };
+  const variance = Math.max(0, estimator.bootstrapVariance()) * finitePopulationFactor(estimator.count, poolSize);
+  const standardError = Math.sqrt(variance);
+  const lower = value - Z_95 * standardError;
+  const upper = value + Z_95 * standardError;
+  const result: IntervalEstimate = { value, standardError, lower, upper, bootstrap: { lower, upper } };
+  if (sequence) {
+    result.anytime = sequence.anytime();
+    result.fixedBudget = sequence.fixed();
+  }
+  return result;
+}
+
+function complement(interval: RiskInterval): RiskInterval {
+  return { lower: 1 - interval.upper, upper: 1 - interval.lower };
 }
 
 function asAccuracy(errorRate: IntervalEstimate): IntervalEstimate {
-  return { value: 1 - errorRate.value, standardError: errorRate.standardError, lower: 1 - errorRate.upper, upper: 1 - errorRate.lower };
+  const { anytime, fixedBudget } = errorRate;
+  return {
+    value: 1 - errorRate.value,
+    standardError: errorRate.standardError,
+    lower: 1 - errorRate.upper,
+    upper: 1 - errorRate.lower,
+    bootstrap: complement(errorRate.bootstrap),
+    ...(anytime ? { anytime: complement(anytime) } : {}),
+    ...(fixedBudget ? { fixedBudget: complement(fixedBudget) } : {}),
+  };
+}
+
+/** Zero-one bounds: every item's loss is 0 or 1. */
+function zeroOneBounds(n: number): LossBounds {
+  return { lower: new Float64Array(n), upper: new Float64Array(n).fill(1) };
 }
 
 function row(m: Matrix, i: number): Matrix {
@@ -212,6 +266,8 @@ export class ActiveTestingSession {
   private skippedCount = 0;
   private recordedCount = 0;
   private diagnostic: VarianceRatioToRandom;
+  /** Position of each pool item among the items not skipped (−1 for a skipped item): the confidence sequences' indices. */
+  private coveredIndex = new Int32Array(0);
   private readonly tracks: { loss: Track; zeroOne: Track; comparison?: { loss: Track; zeroOne: Track; difference: Track } };
   /** Proposals fed to the estimators (all resolved), and the skip count they were built with. */
   private fed = 0;
@@ -258,11 +314,65 @@ export class ActiveTestingSession {
     this.label = new Int32Array(this.n).fill(-1);
     this.positionOf = new Int32Array(this.n).fill(-1);
     this.diagnostic = new VarianceRatioToRandom(this.n);
+    const targetBounds = this.lossBounds(known);
+    const comparisonBounds = this.comparison ? this.lossBounds(this.comparison) : null;
     this.tracks = {
-      loss: new Track(this.n),
-      zeroOne: new Track(this.n),
-      comparison: this.comparison ? { loss: new Track(this.n), zeroOne: new Track(this.n), difference: new Track(this.n) } : undefined,
+      loss: new Track(this.n, targetBounds),
+      zeroOne: new Track(this.n, zeroOneBounds(this.n)),
+      comparison: this.comparison
+        ? {
+            loss: new Track(this.n, comparisonBounds),
+            zeroOne: new Track(this.n, zeroOneBounds(this.n)),
+            difference: new Track(this.n, this.differenceBounds(known, targetBounds, comparisonBounds)),
+          }
+        : undefined,
     };
+    this.rebuildSequences();
+  }
+
+  /**
+   * Per-item bounds of the session's loss from a target's scores, known before labelling: built-in
+   * losses from the scores (zero-one and Brier need none), a custom loss from its `bounds`; null
+   * when unknown (no confidence sequence then).
+   */
+  private lossBounds(scores: Matrix | undefined): LossBounds | null {
+    const id = this.loss.id;
+    if (id === 'zero-one') return zeroOneBounds(this.n);
+    if (id === 'brier' && scores === undefined) return { lower: new Float64Array(this.n), upper: new Float64Array(this.n).fill(2) };
+    if (scores === undefined) return null;
+    if (id === 'cross-entropy' || id === 'brier') return lossBounds(scores, id);
+    return this.loss.bounds ? this.loss.bounds(scores) : null;
+  }
+
+  /** Per-item bounds of target loss − comparison loss: exact over the K labels for built-in losses. */
+  private differenceBounds(target: Matrix | undefined, targetBounds: LossBounds | null, comparisonBounds: LossBounds | null): LossBounds | null {
+    const id = this.loss.id;
+    if (target !== undefined && this.comparison && (id === 'cross-entropy' || id === 'zero-one' || id === 'brier')) {
+      return pairedDifferenceBounds(target, this.comparison, id);
+    }
+    return targetBounds && comparisonBounds ? differenceBounds(targetBounds, comparisonBounds) : null;
+  }
+
+  /** New confidence sequences over the items not skipped (after a skip, or an undo inside the fed prefix). */
+  private rebuildSequences(): void {
+    const covered = new Int32Array(this.n).fill(-1);
+    let count = 0;
+    for (let i = 0; i < this.n; i++) if (this.state[i] !== ItemState.Skipped) covered[i] = count++;
+    this.coveredIndex = covered;
+    for (const track of this.allTracks()) {
+      if (track.bounds === null || count === 0) {
+        track.sequence = null;
+        continue;
+      }
+      const lower = new Float64Array(count);
+      const upper = new Float64Array(count);
+      for (let i = 0; i < this.n; i++) {
+        if (covered[i] < 0) continue;
+        lower[covered[i]] = track.bounds.lower[i];
+        upper[covered[i]] = track.bounds.upper[i];
+      }
+      track.sequence = new RiskConfidenceSequence(lower, upper);
+    }
   }
 
   private fixedSampler(values: Float64Array): PoolSampler {
@@ -600,6 +710,7 @@ export class ActiveTestingSession {
     if (this.stale || this.fedSkips !== this.skippedCount) {
       const poolSize = this.n - this.skippedCount;
       for (const track of tracks) track.estimator = new LUREEstimator(poolSize);
+      this.rebuildSequences();
       this.diagnostic = new VarianceRatioToRandom(poolSize);
       this.fed = 0;
       this.fedSkips = this.skippedCount;
@@ -611,7 +722,10 @@ export class ActiveTestingSession {
       if (state === ItemState.Pending) break;
       if (state === ItemState.Labelled) {
         const q = this.probability[this.fed];
-        for (const track of tracks) track.estimator.add(track.values[index], q);
+        for (const track of tracks) {
+          track.estimator.add(track.values[index], q);
+          track.sequence?.add(this.coveredIndex[index], track.values[index], q);
+        }
         this.diagnostic.add(this.tracks.loss.values[index], q);
       }
       this.fed++;
@@ -630,17 +744,16 @@ export class ActiveTestingSession {
   estimate(): SessionEstimate {
     this.updateEstimators();
     const { loss, zeroOne, comparison } = this.tracks;
-    const risk = interval(loss.estimator);
-    const labels = loss.estimator.count;
     const poolSize = this.n - this.skippedCount;
+    const risk = interval(loss, poolSize);
+    const labels = loss.estimator.count;
     const variance = risk.standardError * risk.standardError;
     // One definition with varianceRatio (the same σ̂² and finite-population correction), so the two agree.
     const equivalent = Math.min(poolSize, Math.round(this.diagnostic.equivalentLabels(variance, risk.value)));
-    let pending = 0;
-    for (let p = this.fed; p < this.proposed.length; p++) if (this.state[this.proposed[p]] === ItemState.Pending) pending++;
+    const pending = this.pendingCount();
     return {
       risk,
-      accuracy: asAccuracy(interval(zeroOne.estimator)),
+      accuracy: asAccuracy(interval(zeroOne, poolSize)),
       labels,
       recorded: this.recordedCount,
       skipped: this.skippedCount,
@@ -649,19 +762,51 @@ export class ActiveTestingSession {
       equivalentRandomLabels: labels === 0 ? NaN : equivalent,
       varianceRatio: this.diagnostic.ratio(variance, risk.value),
       comparison: comparison
-        ? { risk: interval(comparison.loss.estimator), accuracy: asAccuracy(interval(comparison.zeroOne.estimator)), difference: interval(comparison.difference.estimator) }
+        ? {
+            risk: interval(comparison.loss, poolSize),
+            accuracy: asAccuracy(interval(comparison.zeroOne, poolSize)),
+            difference: interval(comparison.difference, poolSize),
+          }
         : undefined,
     };
   }
 
-  /** Whether to stop: a rule of `rule` holds, or every item has been labelled or skipped. */
+  /**
+   * Whether to stop: a rule of `rule` holds, or every item has been labelled or skipped. The width
+   * rule reads the confidence sequence, never the bootstrap, so a run of cheap items (a bootstrap
+   * σ of 0) cannot stop it, and stopping keeps the sequence's 95% guarantee.
+   *
+   * @example
+   * while (!session.done({ maxLabels: 500, targetHalfWidth: 0.02 })) { ... }
+   * @throws InputError when `targetHalfWidth` is set but the loss has no per-item bounds.
+   */
   done(rule: StoppingRule = {}): boolean {
     const { maxLabels, targetHalfWidth, minLabels = 30 } = rule;
-    const estimate = this.estimate();
-    if (this.sampler.remaining === 0 && estimate.pending === 0) return true;
-    if (maxLabels !== undefined && estimate.labels >= maxLabels) return true;
-    if (targetHalfWidth !== undefined && estimate.labels >= minLabels) return Z_95 * estimate.risk.standardError <= targetHalfWidth;
+    if (targetHalfWidth !== undefined && this.tracks.loss.bounds === null) {
+      throw new InputError({
+        argument: 'targetHalfWidth',
+        expected: 'a loss with per-item bounds (a built-in loss with target scores, or a custom loss with `bounds`) to stop on its confidence sequence',
+        received: this.loss.id,
+      });
+    }
+    // Only what the rules read: the full estimate() would also solve every other interval.
+    this.updateEstimators();
+    const labels = this.tracks.loss.estimator.count;
+    if (this.sampler.remaining === 0 && this.pendingCount() === 0) return true;
+    if (maxLabels !== undefined && labels >= maxLabels) return true;
+    const sequence = this.tracks.loss.sequence;
+    if (targetHalfWidth !== undefined && labels >= minLabels && sequence !== null && labels > 0) {
+      const anytime = sequence.anytime();
+      return (anytime.upper - anytime.lower) / 2 <= targetHalfWidth;
+    }
     return false;
+  }
+
+  /** Items proposed after the fed prefix and still waiting for a label or skip. */
+  private pendingCount(): number {
+    let pending = 0;
+    for (let p = this.fed; p < this.proposed.length; p++) if (this.state[this.proposed[p]] === ItemState.Pending) pending++;
+    return pending;
   }
 
   /**

@@ -17,6 +17,14 @@ export {
   type SyntheticPoolOptions,
 } from './syntheticPool.js';
 export {
+  INTERVAL_KINDS,
+  type IntervalKind,
+  type SimulationIntervals,
+  simulationIntervals,
+} from './intervals.js';
+export {
+  type IntervalSummary,
+  summarizeIntervals,
   SIMULATION_FILES,
   type SimulationSummary,
   summarizeSimulation,

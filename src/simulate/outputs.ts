@@ -9,10 +9,48 @@ import { encodeNpy } from '../io/npy.js';
 import { toJson } from '../io/json.js';
 import type { Matrix } from '../matrix.js';
 import { coverage, meanBias, medianSe, mse, rowMedian } from '../metrics/index.js';
+import { BOOTSTRAP_Z, finitePopulationFactor } from '../estimators/bootstrap.js';
 import { VERSION } from '../version.js';
+import { INTERVAL_KINDS, type IntervalKind, type SimulationIntervals } from './intervals.js';
+
+/** The bootstrap variance times the finite-population factor of each row's label count (0 at M = N). */
+function correctedVariance(result: SimulationResult, poolSize: number | undefined): Matrix {
+  const source = result.bootstrapVariance as Float64Array;
+  const data = new Float64Array(source.length);
+  for (let row = 0; row < result.rows; row++) {
+    const factor = poolSize === undefined ? 1 : finitePopulationFactor(result.labelsPerRow[row], poolSize);
+    for (let j = row * result.runs; j < (row + 1) * result.runs; j++) data[j] = source[j] * factor;
+  }
+  return { data, rows: result.rows, cols: result.runs };
+}
 
 /** Every file a simulation output folder can hold; with `force`, all of them are replaced. */
-export const SIMULATION_FILES = ['estimates.npy', 'samples.npy', 'q.npy', 'bootstrap_variance.npy', 'summary.json'] as const;
+export const SIMULATION_FILES = [
+  'estimates.npy', 'samples.npy', 'q.npy', 'bootstrap_variance.npy', 'summary.json',
+  ...INTERVAL_KINDS.flatMap((kind) => [`${kind}_lower.npy`, `${kind}_upper.npy`]),
+] as const;
+
+/** summary.json's record of one interval kind (`--interval`). */
+export interface IntervalSummary {
+  /** Per row: the fraction of runs whose interval contains the true risk. */
+  coverage: number[];
+  /** The fraction of runs whose interval contains the true risk at every row at once. */
+  simultaneous_coverage: number;
+  /** Per row: the median half-width over runs. */
+  median_half_width: number[];
+}
+
+/**
+ * The summary.json form of computed intervals, per kind.
+ *
+ * @example
+ * summary.intervals = summarizeIntervals(simulationIntervals(result, losses, bounds, ['anytime']));
+ */
+export function summarizeIntervals(intervals: readonly SimulationIntervals[]): Partial<Record<IntervalKind, IntervalSummary>> {
+  return Object.fromEntries(
+    intervals.map((i) => [i.kind, { coverage: i.coverage, simultaneous_coverage: i.simultaneousCoverage, median_half_width: i.medianHalfWidth }]),
+  );
+}
 
 /** The file written last: a simulation folder without it is unfinished, whatever else it holds. */
 export const SIMULATION_COMMIT_MARKER = 'summary.json';
@@ -85,8 +123,10 @@ export interface SimulationSummary {
   median_se: number[];
   /** Mean estimate across runs minus the true risk. */
   bias: number[];
-  /** Fraction of runs whose estimate ± 2·sqrt(bootstrap variance) contains the true risk; absent without bootstrap. */
+  /** Fraction of runs whose approximate ±1.96σ bootstrap interval (finite-population corrected) contains the true risk; absent without bootstrap and for ASE. */
   coverage?: number[];
+  /** Per interval kind (`--interval anytime,fixed,bootstrap`): coverage per row, simultaneous coverage, median half-width. */
+  intervals?: Partial<Record<IntervalKind, IntervalSummary>>;
   /** Median over runs of each run's own estimate of its variance ÷ random labelling's (below 1: active testing helps); absent without bootstrap. */
   variance_ratio?: number[];
   rows: number;
@@ -120,8 +160,10 @@ export function summarizeSimulation(result: SimulationResult, inputs: Record<str
     config: { ...inputs, ...options },
   };
   if (result.bootstrapVariance) {
-    const variance: Matrix = { data: result.bootstrapVariance, rows: result.rows, cols: result.runs };
-    summary.coverage = Array.from(coverage(estimates, variance, result.trueRisk));
+    // ASE's bootstrap ignores the unlabelled residual entirely: no interval, so no coverage to report.
+    if (result.options.estimator !== 'ase') {
+      summary.coverage = Array.from(coverage(estimates, correctedVariance(result, losses?.length ?? (typeof inputs.poolSize === 'number' ? inputs.poolSize : undefined)), result.trueRisk, BOOTSTRAP_Z));
+    }
     // The diagnostic compares importance-weighted terms with random labelling's; ASE has no such terms.
     if (losses !== undefined && result.options.estimator !== 'ase') {
       summary.variance_ratio = Array.from(rowMedian({ data: varianceRatioRows(result, losses), rows: result.rows, cols: result.runs }));
@@ -146,7 +188,7 @@ export async function writeSimulationOutputs(
   dir: string,
   result: SimulationResult,
   summary: SimulationSummary,
-  options: { force?: boolean } = {},
+  options: { force?: boolean; intervals?: readonly SimulationIntervals[] } = {},
 ): Promise<string[]> {
   const files: OutputFile[] = [
     { name: 'estimates.npy', data: encodeNpy({ data: result.estimates, shape: [result.rows, result.runs], dtype: 'f8' }) },
@@ -155,6 +197,11 @@ export async function writeSimulationOutputs(
   ];
   if (result.bootstrapVariance) {
     files.push({ name: 'bootstrap_variance.npy', data: encodeNpy({ data: result.bootstrapVariance, shape: [result.rows, result.runs], dtype: 'f8' }) });
+  }
+  for (const interval of options.intervals ?? []) {
+    const shape: [number, number] = [result.rows, result.runs];
+    files.push({ name: `${interval.kind}_lower.npy`, data: encodeNpy({ data: interval.lower, shape, dtype: 'f8' }) });
+    files.push({ name: `${interval.kind}_upper.npy`, data: encodeNpy({ data: interval.upper, shape, dtype: 'f8' }) });
   }
   files.push({ name: 'summary.json', data: toJson(summary) });
   return writeOutputFolder(dir, files, { force: options.force, managed: SIMULATION_FILES, commitMarker: SIMULATION_COMMIT_MARKER });

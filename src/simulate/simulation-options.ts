@@ -89,6 +89,11 @@ export function resolveSimulationOptions(
     },
     'simulate',
   );
+  // LURE is unbiased only if every remaining item can be drawn: clip 0 lets a zero acquisition value
+  // (zero-one or Brier on a confident prediction) hide items for good. Only the paper's numerics keep it.
+  if (clip === 0 && numerics !== 'reference' && acquisition !== 'iid') {
+    throw new InputError({ argument: 'clip', expected: "a clip fraction in (0, 1) (0 only with numerics 'reference'): every item needs q > 0", received: clip });
+  }
   const temperature = partial.calibration !== undefined ? calibratedTemperature(partial.calibration) : givenTemperature;
   const runs = given<number>('runs') ?? 1000;
   const size = given<number>('size') ?? Math.min(400, poolSize);

@@ -16,6 +16,16 @@ function finalRow(result: Awaited<ReturnType<typeof simulate>>): { mean: number;
   return { mean, se: Math.sqrt(variance / row.length) };
 }
 
+/** The first draw's proposal with clip c: q ∝ max(c·W/N, v) (W the total value), never 0. */
+function flooredProposal(values: ArrayLike<number>, clip: number): number[] {
+  const n = values.length;
+  let total = 0;
+  for (let i = 0; i < n; i++) total += values[i] as number;
+  const floored = Array.from(values, (v) => Math.max((clip * total) / n, v));
+  const mass = floored.reduce((s, v) => s + v, 0);
+  return floored.map((v) => v / mass);
+}
+
 describe('simulate --loss', () => {
   it('estimates the error rate without bias under LURE with surrogate expected zero-one acquisition (2000 seeded runs, within 4 SE)', async () => {
     const result = await simulate(input, { loss: 'zero-one', runs: 2000, size: 40, step: 39, threads: 1, bootstrap: 'none', seed: 3 });
@@ -30,19 +40,18 @@ describe('simulate --loss', () => {
   });
 
   it('proposes in proportion to the surrogate expected zero-one loss of the target prediction', async () => {
-    const result = await simulate(input, { loss: 'zero-one', acquisition: 'surrogate-ce', clip: 0, runs: 1, size: 1, threads: 1 });
+    const result = await simulate(input, { loss: 'zero-one', acquisition: 'surrogate-ce', clip: 0.1, runs: 1, size: 1, threads: 1 });
     const values = expectedZeroOneLoss(pool.modelScores, classProbabilities(pool.surrogateScores, null, EPS, 'stable'));
-    const total = values.reduce((s, v) => s + v, 0);
     const first = result.samples[0] as number;
-    expect(result.q[0]).toBeCloseTo((values[first] as number) / total, 12);
+    expect(result.q[0]).toBeCloseTo(flooredProposal(values, 0.1)[first] as number, 12);
   });
 
   it('uses the Brier score for true risk and true-loss acquisition', async () => {
-    const result = await simulate(input, { loss: 'brier', acquisition: 'true-loss', clip: 0, runs: 1, size: 1, threads: 1 });
+    const result = await simulate(input, { loss: 'brier', acquisition: 'true-loss', clip: 0.1, runs: 1, size: 1, threads: 1 });
     const brier = brierLossPerItem(pool.modelScores, pool.labels);
     const total = brier.reduce((s, v) => s + v, 0);
     expect(result.trueRisk).toBeCloseTo(total / brier.length, 14);
-    expect(result.q[0]).toBeCloseTo((brier[result.samples[0] as number] as number) / total, 12);
+    expect(result.q[0]).toBeCloseTo(flooredProposal(brier, 0.1)[result.samples[0] as number] as number, 12);
   });
 
   it('keeps cross-entropy the default, bit for bit', async () => {

@@ -92,7 +92,9 @@ describe('active-testing simulate', () => {
       expect(summary.mse[row]).toBeCloseTo(mse, 12);
       expect(summary.bias[row]).toBeCloseTo(bias, 12);
       expect(summary.median_se[row]).toBeCloseTo((sorted[9]! + sorted[10]!) / 2, 12);
-      const covered = Array.from({ length: 20 }, (_, run) => Math.abs(e[row * 20 + run]! - summary.true_risk) <= 2 * Math.sqrt((variance.data as Float64Array)[row * 20 + run]!));
+      // ±1.96σ with the finite-population factor (N − M)/(N − 1) of the row's label count, N = 120.
+      const factor = (120 - summary.labels[row]) / 119;
+      const covered = Array.from({ length: 20 }, (_, run) => Math.abs(e[row * 20 + run]! - summary.true_risk) <= 1.96 * Math.sqrt(factor * (variance.data as Float64Array)[row * 20 + run]!));
       expect(summary.coverage[row]).toBeCloseTo(covered.filter(Boolean).length / 20, 12);
     }
     expect(summary.config).toMatchObject({
@@ -134,6 +136,35 @@ describe('active-testing simulate', () => {
     expect(bad.code).not.toBe(0);
     expect(bad.stderr).toMatch(/--loss/);
     expect(existsSync(join(dir, 'run-bad-loss', 'summary.json'))).toBe(false);
+  });
+
+  it('--interval writes per-run lower/upper .npy per kind and their coverage in summary.json', async () => {
+    const out = join(dir, 'run-intervals');
+    const argv = ['simulate', '--model-scores', files.f, '--surrogate-scores', files.g, '--labels', files.y, '--runs', '40', '--size', '60', '--step', '20', '--threads', '1'];
+    const { code } = await cli(...argv, '--interval', 'anytime,fixed,bootstrap', '--out', out);
+    expect(code).toBe(0);
+    const names = await readdir(out);
+    for (const kind of ['anytime', 'fixed', 'bootstrap']) {
+      expect(names).toContain(`${kind}_lower.npy`);
+      expect(names).toContain(`${kind}_upper.npy`);
+    }
+    const summary = JSON.parse(await readFile(join(out, 'summary.json'), 'utf8'));
+    const lower = (await readNpy(join(out, 'anytime_lower.npy'))).data as Float64Array;
+    const upper = (await readNpy(join(out, 'anytime_upper.npy'))).data as Float64Array;
+    expect((await readNpy(join(out, 'anytime_lower.npy'))).shape).toEqual([3, 40]);
+    let always = 0;
+    for (let run = 0; run < 40; run++) {
+      let inside = true;
+      for (let row = 0; row < 3; row++) inside &&= lower[row * 40 + run]! <= summary.true_risk && summary.true_risk <= upper[row * 40 + run]!;
+      if (inside) always++;
+    }
+    expect(summary.intervals.anytime.simultaneous_coverage).toBe(always / 40);
+    expect(summary.intervals.fixed.coverage).toHaveLength(3);
+    expect(summary.intervals.bootstrap.median_half_width).toHaveLength(3);
+    const bad = await cli(...argv, '--interval', 'exact', '--out', join(dir, 'run-bad-interval'));
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--interval/);
+    expect(existsSync(join(dir, 'run-bad-interval'))).toBe(false);
   });
 
   it('refuses existing outputs without --force; --force replaces all of them', async () => {
@@ -194,6 +225,7 @@ describe('bad input: a typed error naming the argument, exit 1, nothing written'
     ['integer scores', async () => ['--model-scores', await npy('f-int.npy', { data: new Int32Array(N * K), shape: [N, K], dtype: 'i4' }), '--labels', files.y], /--model-scores: expected float32 or float64 scores, got "i4"/],
     ['surrogate of another shape', async () => ['--model-scores', files.f, '--surrogate-scores', await npy('g-small.npy', { data: new Float64Array(6), shape: [3, 2], dtype: 'f8' }), '--labels', files.y], /--surrogate-scores: expected the shape of --model-scores, \(120, 3\)/],
     ['size > N', async () => ['--model-scores', files.f, '--labels', files.y, '--size', '121'], /--size/],
+    ['clip 0 outside reference numerics', async () => ['--model-scores', files.f, '--surrogate-scores', files.g, '--labels', files.y, '--acquisition', 'surrogate-ce', '--loss', 'zero-one', '--clip', '0'], /--clip: expected a clip fraction in \(0, 1\)/],
     ['surrogate acquisition without surrogate scores', async () => ['--model-scores', files.f, '--labels', files.y, '--acquisition', 'surrogate-ce'], /surrogate/],
     ['K < 2', async () => ['--model-scores', await npy('k1.npy', { data: new Float32Array(N), shape: [N, 1], dtype: 'f4' }), '--labels', await npy('zeros.npy', { data: new Int32Array(N), shape: [N], dtype: 'i4' })], /--model-scores: expected at least 2 classes \(K ≥ 2 columns\), got 1/],
     ['empty pool', async () => ['--model-scores', await npy('empty.npy', { data: new Float64Array(0), shape: [0, 2], dtype: 'f8' }), '--labels', await npy('empty-y.npy', { data: new Int32Array(0), shape: [0], dtype: 'i4' })], /--model-scores: expected a non-empty pool/],

@@ -2,7 +2,7 @@ import type { Matrix } from '../../src/matrix.js';
 import { lossPerItem } from '../../src/metrics/cross-entropy.js';
 import { zeroOneLossPerItem } from '../../src/metrics/zero-one-loss.js';
 import type { SessionAcquisition } from '../../src/session/header.js';
-import { ActiveTestingSession, type IntervalEstimate } from '../../src/session/session.js';
+import { ActiveTestingSession, type RiskInterval } from '../../src/session/session.js';
 
 /** A pool with its true labels, as a coverage Monte Carlo feeds them to the sessions. */
 export interface LabelledPool {
@@ -26,10 +26,16 @@ export interface CoveragePlan {
 export interface SessionCoverage {
   trueRisk: number;
   trueAccuracy: number;
+  /** Coverage of `risk.fixedBudget` and `accuracy.fixedBudget` after the budget. */
   fixedBudgetRisk: number;
   fixedBudgetAccuracy: number;
+  /** Coverage of the approximate bootstrap interval after the budget (no guarantee; for comparison). */
+  bootstrapRisk: number;
+  /** Median half-widths after the budget: the confidence sequence, the fixed-budget interval, the bootstrap. */
+  halfWidths: { anytime: number; fixedBudget: number; bootstrap: number };
   /** Of the sessions whose fixed-budget risk interval missed, the share that lay below the true risk. */
   fixedBudgetMissesBelow: number;
+  /** Coverage of `risk.anytime` (the confidence sequence) when the session stopped on its width. */
   widthStoppingRisk: number;
   meanLabelsAtWidthStop: number;
   stoppedByWidth: number;
@@ -37,7 +43,8 @@ export interface SessionCoverage {
   acquisition: string;
 }
 
-const covers = (interval: IntervalEstimate, truth: number) => interval.lower <= truth && truth <= interval.upper;
+const covers = (interval: RiskInterval | undefined, truth: number) => interval !== undefined && interval.lower <= truth && truth <= interval.upper;
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 const mean = (values: Float64Array) => values.reduce((a, b) => a + b, 0) / values.length;
 
 /**
@@ -49,6 +56,9 @@ export async function sessionCoverage(pool: LabelledPool, plan: CoveragePlan): P
   const trueRisk = mean(lossPerItem(pool.modelScores, pool.labels));
   const trueAccuracy = 1 - mean(zeroOneLossPerItem(pool.modelScores, pool.labels));
   let riskCovered = 0;
+  let bootstrapCovered = 0;
+  const widths = { anytime: [] as number[], fixedBudget: [] as number[], bootstrap: [] as number[] };
+  const half = (interval: RiskInterval | undefined) => (interval === undefined ? NaN : (interval.upper - interval.lower) / 2);
   let missesBelow = 0;
   let accuracyCovered = 0;
   let widthCovered = 0;
@@ -67,12 +77,16 @@ export async function sessionCoverage(pool: LabelledPool, plan: CoveragePlan): P
     };
     while (!session.done({ maxLabels: plan.budget })) await label();
     const fixed = session.estimate();
-    if (covers(fixed.risk, trueRisk)) riskCovered++;
-    else if (fixed.risk.upper < trueRisk) missesBelow++;
-    if (covers(fixed.accuracy, trueAccuracy)) accuracyCovered++;
+    if (covers(fixed.risk.fixedBudget, trueRisk)) riskCovered++;
+    else if ((fixed.risk.fixedBudget?.upper ?? NaN) < trueRisk) missesBelow++;
+    if (covers(fixed.risk.bootstrap, trueRisk)) bootstrapCovered++;
+    if (covers(fixed.accuracy.fixedBudget, trueAccuracy)) accuracyCovered++;
+    widths.anytime.push(half(fixed.risk.anytime));
+    widths.fixedBudget.push(half(fixed.risk.fixedBudget));
+    widths.bootstrap.push(half(fixed.risk.bootstrap));
     while (!session.done({ targetHalfWidth: plan.halfWidth, minLabels: plan.budget, maxLabels: plan.maxLabels })) await label();
     const stopped = session.estimate();
-    if (covers(stopped.risk, trueRisk)) widthCovered++;
+    if (covers(stopped.risk.anytime, trueRisk)) widthCovered++;
     widthLabels += stopped.labels;
     if (stopped.labels < plan.maxLabels) stoppedByWidth++;
   }
@@ -81,6 +95,8 @@ export async function sessionCoverage(pool: LabelledPool, plan: CoveragePlan): P
     trueAccuracy,
     fixedBudgetRisk: riskCovered / plan.sessions,
     fixedBudgetAccuracy: accuracyCovered / plan.sessions,
+    bootstrapRisk: bootstrapCovered / plan.sessions,
+    halfWidths: { anytime: median(widths.anytime), fixedBudget: median(widths.fixedBudget), bootstrap: median(widths.bootstrap) },
     fixedBudgetMissesBelow: riskCovered === plan.sessions ? 0 : missesBelow / (plan.sessions - riskCovered),
     widthStoppingRisk: widthCovered / plan.sessions,
     meanLabelsAtWidthStop: widthLabels / plan.sessions,

@@ -12,8 +12,8 @@ const POOL = 2000;
 const SHOTS = 16;
 const SESSIONS = 300;
 const BUDGET = 100;
-/** Width-based stopping: about the median half-width of the risk interval at 100 labels on this pool (1.16). */
-const HALF_WIDTH = 1.15;
+/** Width-based stopping on the confidence sequence (`risk.anytime`): about the median half-width of the confidence sequence at 250 labels on this pool. */
+const HALF_WIDTH = 2.5;
 const MAX_LABELS = 400;
 
 const asMatrix = (scores: Float32Array, rows: number): Matrix => ({ data: Float64Array.from(scores), rows, cols: 2 });
@@ -44,7 +44,7 @@ describe.skipIf(!sharedAvailable(SST2_TRAIN))('coverage of the 95% interval of e
     labels = pool.labels;
     modelScores = asMatrix(zeroShot.scores, POOL);
     surrogateScores = asMatrix(icl.scores, POOL);
-  }, 60_000);
+  }, 180_000);
 
   it('with a fixed budget of 100 labels, and with width-based stopping from 100 labels on', async () => {
     const pool = { texts, labels, modelScores, surrogateScores };
@@ -54,11 +54,13 @@ describe.skipIf(!sharedAvailable(SST2_TRAIN))('coverage of the 95% interval of e
     // The pool is what the test says it is: a heavy-tailed zero-shot target, a 16-shot surrogate.
     expect(trueRisk).toBeGreaterThan(2);
     expect(surrogateScores.data).not.toEqual(modelScores.data);
-    // Measured: risk 0.943 at 100 labels and 0.950 with width-based stopping, accuracy 0.937 (300 sessions, Monte Carlo
-    // standard error ≈ 1.3 points); the bounds are the issue-5 target.
+    // Measured: fixed-budget interval 0.983 (risk) and 0.967 (accuracy) at 100 labels; the confidence
+    // sequence 0.983 after stopping on its half-width ≤ 2.5 (98% of sessions stop by width, at 186
+    // labels on average); bootstrap 0.94. Median half-widths at 100 labels: 2.71 (anytime), 2.54
+    // (fixed budget), 1.13 (bootstrap). 300 sessions, Monte Carlo standard error ≈ 1.3 points.
     expect(coverage.fixedBudgetRisk).toBeGreaterThanOrEqual(0.9);
     expect(coverage.widthStoppingRisk).toBeGreaterThanOrEqual(0.9);
     expect(coverage.fixedBudgetAccuracy).toBeGreaterThanOrEqual(0.9);
     expect(coverage.stoppedByWidth).toBeGreaterThan(0.3);
-  });
+  }, 400_000);
 });

@@ -6,8 +6,8 @@ import { SST2_TRAIN, sst2LexiconPool } from './sst2-pool.js';
 const N = 10_000;
 const SESSIONS = 300;
 const BUDGET = 100;
-/** Width-based stopping: about the median half-width of the risk interval at 100 labels on this pool. */
-const HALF_WIDTH = 0.06;
+/** Width-based stopping on the confidence sequence (`risk.anytime`): the median half-width of the confidence sequence at about 250 labels on this pool. */
+const HALF_WIDTH = 0.2;
 const MAX_LABELS = 400;
 
 /**
@@ -22,12 +22,13 @@ describe.skipIf(!sharedAvailable(SST2_TRAIN))('coverage of the 95% interval of e
     console.log(`session coverage (${SESSIONS} sessions):`, coverage);
     expect(coverage.acquisition).toBe('adaptive');
     expect(coverage.fixedBudgetAccuracy).toBeGreaterThanOrEqual(0.9);
-    // The cross-entropy of this lexicon target is heavy-tailed (confident errors). The default
-    // adaptive proposal keeps a uniform share, so the costly items are not left to a few huge
-    // weights: 0.923 at 100 labels and 0.913 with width-based stopping, against 0.890 and 0.883
-    // with fixed surrogate-ce (the issue-5 target is 0.90). See docs/sessions.md.
+    // Measured: fixed-budget interval 0.973 (risk) and 0.95 (accuracy) at 100 labels; the confidence
+    // sequence 0.97 after stopping on its width (half of the sessions stop by width, at 259 labels
+    // on average); the approximate bootstrap interval 0.923. Median half-widths at 100 labels:
+    // 0.33 (anytime), 0.32 (fixed budget), 0.071 (bootstrap): this target's cross-entropy has large
+    // per-item upper bounds (confident errors), which the upper side of the sequence must allow for.
     expect(coverage.fixedBudgetRisk).toBeGreaterThanOrEqual(0.9);
     expect(coverage.widthStoppingRisk).toBeGreaterThanOrEqual(0.9);
     expect(coverage.stoppedByWidth).toBeGreaterThan(0.3);
-  });
+  }, 400_000);
 });

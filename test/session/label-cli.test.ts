@@ -20,7 +20,7 @@ describe('active-testing label: scripted use and bad input', () => {
     const skips = first.stdout.match(/^skipped /gm)?.length ?? 0;
     expect(skips).toBeGreaterThan(0);
     expect(first.stdout).toContain(`Labels: 10 in the estimate (10 recorded, ${skips} skipped; the estimate covers ${80 - skips} items)`);
-    expect(first.stdout).toMatch(/Risk \(brier\): \d\.\d{4} {2}95% interval \[-?\d\.\d{4}, \d\.\d{4}\]/);
+    expect(first.stdout).toMatch(/Risk \(brier\): \d\.\d{4} {2}anytime-valid 95% \[-?\d\.\d{4}, \d\.\d{4}\] {2}fixed-budget 95% \[-?\d\.\d{4}, \d\.\d{4}\] {2}bootstrap \(approximate\) 95% interval \[-?\d\.\d{4}, \d\.\d{4}\]/);
     expect(first.stdout).toMatch(/Random labelling would need about \d+ labels for an interval this narrow\./);
     expect(first.stdout).toMatch(/Variance ÷ random labelling's \(est\.\): (\d+\.\d{2}|NaN) \(below 1: active testing is helping\)\./);
     const again = run(['label', '--session', session, '--answers', answers, '--max-labels', '15']);
@@ -50,6 +50,11 @@ describe('active-testing label: scripted use and bad input', () => {
     const ceLoss = run([...createArgs(files, session, 0), '--loss', 'ce', '--answers', files.data]);
     expect(ceLoss.status).toBe(2);
     expect(ceLoss.stderr).toMatch(/--loss: expected one of cross-entropy \| zero-one \| brier \(did you mean cross-entropy\?\), got "ce"/);
+    // clip 0 would let a zero acquisition value hide items for good (LURE and the sequence need q > 0).
+    const zeroClip = run([...createArgs(files, session, 0), '--clip', '0', '--answers', files.data]);
+    expect(zeroClip.status).toBe(1);
+    expect(zeroClip.stderr.trim().split('\n')).toHaveLength(1);
+    expect(zeroClip.stderr).toMatch(/clip: expected a number in \(0, 1\).*got 0$/m);
     expect(existsSync(session)).toBe(false);
     expect(readdirSync(files.dir).filter((f) => f.startsWith('b.session'))).toEqual([]);
   });

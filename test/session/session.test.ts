@@ -8,7 +8,7 @@ import { lossPerItem } from '../../src/metrics/cross-entropy.js';
 import { brierLossPerItem } from '../../src/metrics/brier-loss.js';
 import { zeroOneLossPerItem } from '../../src/metrics/zero-one-loss.js';
 import { SessionLockedError, SessionStateError } from '../../src/session/errors.js';
-import { ActiveTestingSession, type CreateSessionOptions } from '../../src/session/session.js';
+import { ActiveTestingSession, type CreateSessionOptions, type IntervalEstimate } from '../../src/session/session.js';
 import { syntheticPool } from '../../src/simulate/syntheticPool.js';
 
 const N = 120;
@@ -167,7 +167,10 @@ describe('ActiveTestingSession', () => {
     expect(difference.upper - difference.lower).toBeCloseTo(2 * 1.96 * difference.standardError, 12);
     const same = await ActiveTestingSession.create(null, { ...options, comparisonScores: pool.modelScores });
     await drive(same, 20);
-    expect(same.estimate().comparison!.difference).toEqual({ value: 0, standardError: 0, lower: 0, upper: 0 });
+    const identical = same.estimate().comparison!.difference;
+    expect(identical).toMatchObject({ value: 0, standardError: 0, lower: 0, upper: 0, bootstrap: { lower: 0, upper: 0 } });
+    // The exact per-item bounds of the difference of a target with itself are 0 (up to rounding slack).
+    expect(identical.anytime!.upper - identical.anytime!.lower).toBeLessThan(1e-9);
   });
 
   it('runs the target only on labelled items without target predictions (surrogate-pe)', async () => {
@@ -183,7 +186,14 @@ describe('ActiveTestingSession', () => {
     await drive(lazy, 25);
     await drive(eager, 25);
     expect(scored).toEqual(lazy.history().map((h) => h.text));
-    expect(lazy.estimate()).toEqual(eager.estimate());
+    // Without target scores the cross-entropy has no per-item bounds before labelling: no confidence sequence for the risk.
+    const withoutSequence = ({ anytime, fixedBudget, ...rest }: IntervalEstimate) => rest;
+    const { risk: lazyRisk, ...lazyRest } = lazy.estimate();
+    const { risk: eagerRisk, ...eagerRest } = eager.estimate();
+    expect(lazyRisk.anytime).toBeUndefined();
+    expect(eagerRisk.anytime).toBeDefined();
+    expect(withoutSequence(lazyRisk)).toEqual(withoutSequence(eagerRisk));
+    expect(lazyRest).toEqual(eagerRest);
     await expect(ActiveTestingSession.create(null, { ...options, modelScores: undefined })).rejects.toThrow(/scoreTarget/);
     await expect(ActiveTestingSession.create(null, { ...options, modelScores: undefined, scoreTarget, acquisition: 'surrogate-ce' })).rejects.toThrow(/surrogate-pe/);
   });

@@ -1,0 +1,309 @@
+import { InputError } from '../errors.js';
+
+/** A closed interval for the pool risk. */
+export interface RiskInterval {
+  lower: number;
+  upper: number;
+}
+
+export interface ConfidenceSequenceOptions {
+  /** Error probability of the whole sequence (both sides together); default 0.05. */
+  alpha?: number;
+  /** Largest betting fraction, in (0, 1); default 0.75. Smaller is safer against bad bets, larger reacts faster. */
+  maxBet?: number;
+}
+
+const DEFAULT_ALPHA = 0.05;
+const DEFAULT_MAX_BET = 0.75;
+/** Prior guess of the variance of Z/S around 1 (weight one pseudo-observation) before any label. */
+const PRIOR_VARIANCE = 0.25;
+const NEWTON_ITERATIONS = 200;
+/** Relative tolerance, in the bound's own units, for a loss lying on the wrong side of its declared bound. */
+const BOUND_TOLERANCE = 1e-9;
+
+/**
+ * One side of the confidence sequence: a test of `θ` against a nonnegative per-item quantity w_i
+ * (loss − lower bound for the lower side, upper bound − loss for the upper side) whose pool total
+ * is `N·θ − offset`. Before draw s the remaining total under H0(θ) is `x_s(θ) = N·θ − C_s` with
+ * `C_s = offset + Σ_{j<s} w_j`, known from the past; `Z_s = w_s/q_s` has conditional mean at most
+ * `x_s(θ_true)` (equal when q > 0 on every remaining item). The capital
+ * `K_s(θ) = Π_{j≤s} (1 − λ_j + λ_j Z_j/x_j(θ))`, λ_j ∈ [0, 1) predictable and free of θ, is then a
+ * nonnegative supermartingale under H0, and Ville's inequality bounds
+ * `P(∃s: K_s(θ_true) ≥ 1/β) ≤ β`. `K_s(θ)` is decreasing and convex in θ, so the rejected θ form
+ * a half-line whose end is found by Newton's method from the left (every iterate stays rejected,
+ * so stopping early only widens the interval).
+ */
+class OneSidedCapital {
+  private count = 0;
+  private z = new Float64Array(16);
+  private prefix = new Float64Array(16);
+  /** σ̂² known before draw s (index s − 1): the variance estimate the bet of draw s uses. */
+  private varianceBefore = new Float64Array(16);
+  private total = 0;
+  private squaredDeviations = 0;
+  private deviationCount = 0;
+  /** Σ_j (Z_j + P_j) with P_j = Σ_{k<j} w_k: the running LURE-style estimate of the remaining total. */
+  private shiftedWeightSum = 0;
+  private lastAnytime = -Infinity;
+  private lastAnytimeCount = -1;
+
+  constructor(
+    private readonly poolSize: number,
+    private readonly offset: number,
+    private readonly threshold: number,
+    private readonly maxBet: number,
+  ) {}
+
+  get labels(): number {
+    return this.count;
+  }
+
+  add(w: number, q: number): void {
+    const s = this.count;
+    if (s === this.z.length) this.grow();
+    const weighted = w / q;
+    const before = this.offset + this.total;
+    this.z[s] = weighted;
+    this.prefix[s] = before;
+    this.varianceBefore[s] = (PRIOR_VARIANCE + this.squaredDeviations) / (1 + this.deviationCount);
+    if (s > 0) {
+      // Predictable estimate of the remaining total before this draw: every earlier Z_j estimated
+      // the total remaining at its own time; subtracting what was labelled since moves it here.
+      const remaining = this.shiftedWeightSum / s - this.total;
+      if (remaining > 0) {
+        const deviation = weighted / remaining - 1;
+        this.squaredDeviations += deviation * deviation;
+        this.deviationCount++;
+      }
+    }
+    this.shiftedWeightSum += weighted + this.total;
+    this.total += w;
+    this.count = s + 1;
+  }
+
+  /** Smallest θ not rejected by the bets of the anytime sequence (labels so far), kept monotone. */
+  anytimeLower(): number {
+    if (this.lastAnytimeCount !== this.count) {
+      const start = Math.max(this.deterministicLower(), this.lastAnytime);
+      this.lastAnytime = this.boundary(start, 0);
+      this.lastAnytimeCount = this.count;
+    }
+    return this.lastAnytime;
+  }
+
+  /** Smallest θ not rejected with bets tuned to a budget fixed in advance at the current label count. */
+  fixedLower(): number {
+    return this.boundary(this.deterministicLower(), this.count);
+  }
+
+  /** θ below which the remaining total would be negative: `(offset + Σ w)/N`. */
+  deterministicLower(): number {
+    return (this.offset + this.total) / this.poolSize;
+  }
+
+  reset(): void {
+    this.count = 0;
+    this.total = 0;
+    this.squaredDeviations = 0;
+    this.deviationCount = 0;
+    this.shiftedWeightSum = 0;
+    this.lastAnytime = -Infinity;
+    this.lastAnytimeCount = -1;
+  }
+
+  private bet(s: number, budget: number): number {
+    const variance = this.varianceBefore[s];
+    const t = s + 1;
+    const scale = budget > 0 ? budget : t * Math.log(1 + t);
+    const fraction = Math.sqrt((2 * Math.log(this.threshold)) / (variance * scale));
+    return fraction < this.maxBet ? fraction : this.maxBet;
+  }
+
+  /**
+   * Newton's method on F(θ) = max_s log K_s(θ) − log(1/β) from `start` (already rejected or at the
+   * deterministic bound). F is convex and decreasing, so each Newton step lands at or left of the
+   * root: the returned θ is never beyond the exact boundary.
+   */
+  private boundary(start: number, budget: number): number {
+    let theta = start;
+    const target = Math.log(this.threshold);
+    for (let iteration = 0; iteration < NEWTON_ITERATIONS; iteration++) {
+      const { value, slope } = this.logCapital(theta, budget);
+      const excess = value - target;
+      if (!(excess > 1e-12)) return theta;
+      if (!(slope < 0)) return theta;
+      const next = theta - excess / slope;
+      if (!(next > theta)) return theta;
+      theta = next;
+    }
+    return theta;
+  }
+
+  /** max over s ≤ t of log K_s(θ) (the empty product counts), and the slope of the maximising prefix. */
+  private logCapital(theta: number, budget: number): { value: number; slope: number } {
+    const n = this.poolSize;
+    let log = 0;
+    let slope = 0;
+    let best = 0;
+    let bestSlope = 0;
+    for (let s = 0; s < this.count; s++) {
+      const lambda = this.bet(s, budget);
+      const z = this.z[s];
+      const x = n * theta - this.prefix[s];
+      if (z === 0) {
+        log += Math.log1p(-lambda);
+      } else {
+        if (!(x > 0)) return { value: Infinity, slope: -Infinity };
+        const ratio = z / x;
+        const factor = 1 - lambda + lambda * ratio;
+        log += Math.log(factor);
+        slope -= (n * lambda * ratio) / (x * factor);
+      }
+      if (log > best) {
+        best = log;
+        bestSlope = slope;
+      }
+    }
+    return { value: best, slope: bestSlope };
+  }
+
+  private grow(): void {
+    const size = this.z.length * 2;
+    const z = new Float64Array(size);
+    const prefix = new Float64Array(size);
+    const variance = new Float64Array(size);
+    z.set(this.z);
+    prefix.set(this.prefix);
+    variance.set(this.varianceBefore);
+    this.z = z;
+    this.prefix = prefix;
+    this.varianceBefore = variance;
+  }
+}
+
+/**
+ * An anytime-valid confidence sequence for the pool risk `R = (1/N) Σ ℓ_i` from labels drawn
+ * without replacement under any predictable proposal, plus a fixed-budget interval. Each item's
+ * loss must lie in known bounds `a_i ≤ ℓ_i ≤ b_i` (from the target's scores, before labelling).
+ *
+ * `anytime()` holds simultaneously at every label count with probability ≥ 1 − α, so it stays
+ * valid under any data-dependent stopping rule (stop when it is narrow enough). `fixed()` is valid
+ * at one label count chosen before labelling (a budget), and is tighter there. Both are the single
+ * point R once every item is labelled. Construction and proof: docs/concepts.md.
+ *
+ * Each `add` is O(1); `anytime()` and `fixed()` are O(M) per Newton step (a handful of steps),
+ * so ask for them at the label counts you report, not after every label.
+ *
+ * @example
+ * const cs = new RiskConfidenceSequence(new Float64Array(4), new Float64Array(4).fill(1));
+ * cs.add(2, 1, 0.25); // item 2, loss 1, drawn with probability 0.25
+ * cs.anytime(); // { lower: 0.25, upper: 1 }
+ * @throws InputError when the bounds are not finite, out of order, or of different lengths, or α / maxBet are out of range.
+ */
+export class RiskConfidenceSequence {
+  readonly poolSize: number;
+  readonly alpha: number;
+  private readonly lowerBounds: Float64Array;
+  private readonly upperBounds: Float64Array;
+  private readonly lowerSide: OneSidedCapital;
+  private readonly upperSide: OneSidedCapital;
+  private readonly labelled: Uint8Array;
+
+  constructor(lowerBounds: ArrayLike<number>, upperBounds: ArrayLike<number>, options: ConfidenceSequenceOptions = {}) {
+    const n = lowerBounds.length;
+    if (n < 1) throw new InputError({ argument: 'lowerBounds', expected: 'one bound per pool item (at least one item)', received: n });
+    if (upperBounds.length !== n) {
+      throw new InputError({ argument: 'upperBounds', expected: `${n} bounds, one per pool item`, received: upperBounds.length });
+    }
+    const alpha = options.alpha ?? DEFAULT_ALPHA;
+    if (!(alpha > 0 && alpha < 1)) throw new InputError({ argument: 'alpha', expected: 'a number in (0, 1)', received: alpha });
+    const maxBet = options.maxBet ?? DEFAULT_MAX_BET;
+    if (!(maxBet > 0 && maxBet < 1)) throw new InputError({ argument: 'maxBet', expected: 'a number in (0, 1)', received: maxBet });
+    this.poolSize = n;
+    this.alpha = alpha;
+    this.lowerBounds = Float64Array.from(lowerBounds);
+    this.upperBounds = Float64Array.from(upperBounds);
+    let lowerTotal = 0;
+    let upperTotal = 0;
+    for (let i = 0; i < n; i++) {
+      const a = this.lowerBounds[i];
+      const b = this.upperBounds[i];
+      if (!Number.isFinite(a)) throw new InputError({ argument: 'lowerBounds', expected: 'a finite loss bound', received: a, row: i });
+      if (!Number.isFinite(b)) throw new InputError({ argument: 'upperBounds', expected: 'a finite loss bound', received: b, row: i });
+      if (!(a <= b)) throw new InputError({ argument: 'upperBounds', expected: `a bound ≥ the lower bound ${a}`, received: b, row: i });
+      lowerTotal += a;
+      upperTotal += b;
+    }
+    const threshold = 2 / alpha;
+    this.lowerSide = new OneSidedCapital(n, lowerTotal, threshold, maxBet);
+    this.upperSide = new OneSidedCapital(n, -upperTotal, threshold, maxBet);
+    this.labelled = new Uint8Array(n);
+  }
+
+  /** Labels added so far (M). */
+  get count(): number {
+    return this.lowerSide.labels;
+  }
+
+  /**
+   * Adds the next labelled item: its pool index, its loss, and the probability q > 0 with which
+   * the proposal (fixed before this draw) drew it among the items not yet labelled.
+   *
+   * @throws InputError when the index is out of range or repeated, q is not in (0, 1], or the loss is not within the item's bounds.
+   */
+  add(index: number, loss: number, q: number): void {
+    const n = this.poolSize;
+    if (!(Number.isInteger(index) && index >= 0 && index < n)) {
+      throw new InputError({ argument: 'index', expected: `an integer in [0, ${n - 1}]`, received: index });
+    }
+    if (this.labelled[index] === 1) throw new InputError({ argument: 'index', expected: 'an item not labelled yet', received: index });
+    // A last item drawn with certainty can come out a rounding above 1.
+    if (!(q > 0 && q <= 1 + 1e-9)) throw new InputError({ argument: 'q', expected: 'a probability in (0, 1]', received: q, row: index });
+    const a = this.lowerBounds[index];
+    const b = this.upperBounds[index];
+    const tolerance = BOUND_TOLERANCE * Math.max(1, Math.abs(a), Math.abs(b));
+    if (!(loss >= a - tolerance && loss <= b + tolerance)) {
+      throw new InputError({ argument: 'loss', expected: `a loss within the item's bounds [${a}, ${b}]`, received: loss, row: index });
+    }
+    const clamped = loss < a ? a : loss > b ? b : loss;
+    this.labelled[index] = 1;
+    this.lowerSide.add(clamped - a, q);
+    this.upperSide.add(b - clamped, q);
+  }
+
+  /**
+   * The confidence sequence at the current label count: contains R at every label count at once
+   * with probability ≥ 1 − α. Running intersection, so it never widens.
+   */
+  anytime(): RiskInterval {
+    return this.interval(this.lowerSide.anytimeLower(), -this.upperSide.anytimeLower());
+  }
+
+  /** The fixed-budget interval: valid (probability ≥ 1 − α) at this label count if it was chosen before labelling. */
+  fixed(): RiskInterval {
+    return this.interval(this.lowerSide.fixedLower(), -this.upperSide.fixedLower());
+  }
+
+  /** What is certain without any probability: the labelled losses plus the bounds of the rest. */
+  deterministic(): RiskInterval {
+    return this.interval(this.lowerSide.deterministicLower(), -this.upperSide.deterministicLower());
+  }
+
+  /** Forgets every label. */
+  reset(): void {
+    this.lowerSide.reset();
+    this.upperSide.reset();
+    this.labelled.fill(0);
+  }
+
+  private interval(lower: number, upper: number): RiskInterval {
+    if (this.count === this.poolSize) {
+      // Every loss is known: both deterministic bounds are R (up to rounding); report one point.
+      const point = (this.lowerSide.deterministicLower() - this.upperSide.deterministicLower()) / 2;
+      return { lower: point, upper: point };
+    }
+    // Both sides rejecting R at once is an event of probability ≤ α in which the two bounds cross;
+    // reporting their hull keeps the interval an interval (never a false point) and only helps coverage.
+    return upper < lower ? { lower: upper, upper: lower } : { lower, upper };
+  }
+}

@@ -1,0 +1,155 @@
+import { InputError } from '../errors.js';
+import type { Matrix } from '../matrix.js';
+import type { BuiltinLoss } from './builtin-losses.js';
+import { stableSoftmax } from './softmax.js';
+import { predictedClass } from './zero-one-loss.js';
+
+/** Per-item loss bounds `lower[i] ≤ ℓ_i ≤ upper[i]`, whatever the item's label turns out to be. */
+export interface LossBounds {
+  lower: Float64Array;
+  upper: Float64Array;
+}
+
+/** Widening of each bound, relative to its size: covers rounding differences from the per-item loss code. */
+const ROUNDING_SLACK = 1e-12;
+
+/**
+ * The range of each item's loss over the K labels it could have, from the target's scores alone
+ * (known before labelling): cross-entropy `[−log max_k p_k, −log min_k p_k]`, zero-one `[0, 1]`,
+ * Brier `[Σp² − 2 max p + 1, Σp² − 2 min p + 1]`, with `p = softmax(f)`. Each bound is widened by
+ * a relative 1e-12 so that the per-item loss, computed along a different path, never falls outside.
+ *
+ * @example
+ * lossBounds({ data: Float64Array.of(0, Math.log(3)), rows: 1, cols: 2 }, 'cross-entropy'); // [−ln 0.75, ln 4]
+ * @throws InputError when a score is not finite or the loss has no built-in bounds.
+ */
+export function lossBounds(scores: Matrix, loss: BuiltinLoss): LossBounds {
+  const { rows, cols, data } = scores;
+  for (let j = 0; j < data.length; j++) {
+    if (!Number.isFinite(data[j])) {
+      throw new InputError({ argument: 'modelScores', expected: 'finite scores', received: data[j], row: Math.floor(j / cols) });
+    }
+  }
+  const lower = new Float64Array(rows);
+  const upper = new Float64Array(rows);
+  if (loss === 'zero-one') {
+    upper.fill(1);
+    return { lower, upper };
+  }
+  if (loss !== 'cross-entropy' && loss !== 'brier') {
+    throw new InputError({ argument: 'loss', expected: "'cross-entropy', 'zero-one' or 'brier' (a custom loss must declare its own bounds)", received: loss });
+  }
+  const p = loss === 'brier' ? stableSoftmax(scores).data : null;
+  for (let i = 0; i < rows; i++) {
+    const start = i * cols;
+    let low: number;
+    let high: number;
+    if (p === null) {
+      // −log p_k = logsumexp(f) − f_k: extreme at the largest and smallest logit.
+      let max = -Infinity;
+      let min = Infinity;
+      for (let k = 0; k < cols; k++) {
+        const v = data[start + k];
+        if (v > max) max = v;
+        if (v < min) min = v;
+      }
+      let total = 0;
+      for (let k = 0; k < cols; k++) total += Math.exp(data[start + k] - max);
+      const logTotal = Math.log(total);
+      low = logTotal;
+      high = logTotal + (max - min);
+    } else {
+      let squares = 0;
+      let max = -Infinity;
+      let min = Infinity;
+      for (let k = 0; k < cols; k++) {
+        const v = p[start + k];
+        squares += v * v;
+        if (v > max) max = v;
+        if (v < min) min = v;
+      }
+      low = squares - 2 * max + 1;
+      high = squares - 2 * min + 1;
+    }
+    lower[i] = Math.max(0, low - ROUNDING_SLACK * (1 + Math.abs(low)));
+    upper[i] = high + ROUNDING_SLACK * (1 + Math.abs(high));
+  }
+  return { lower, upper };
+}
+
+/**
+ * Bounds of the per-item difference of two losses, `ℓᴬ_i − ℓᴮ_i ∈ [aᴬ_i − bᴮ_i, bᴬ_i − aᴮ_i]`: what a
+ * confidence sequence for a paired comparison needs.
+ *
+ * @example
+ * differenceBounds({ lower: Float64Array.of(0), upper: Float64Array.of(1) }, { lower: Float64Array.of(0), upper: Float64Array.of(1) }); // [−1, 1]
+ */
+export function differenceBounds(first: LossBounds, second: LossBounds): LossBounds {
+  const n = first.lower.length;
+  const lower = new Float64Array(n);
+  const upper = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    lower[i] = first.lower[i] - second.upper[i];
+    upper[i] = first.upper[i] - second.lower[i];
+  }
+  return { lower, upper };
+}
+
+/**
+ * Exact per-item bounds of `ℓ(f, k) − ℓ(g, k)` over the K labels k, for two targets' scores f and g
+ * on the same items: much tighter than the crossed bounds when the targets agree (zero-one: 0 for
+ * every item both predict alike). Cross-entropy: `lse f − lse g − (f_k − g_k)`; Brier:
+ * `Σp² − Σr² − 2(p_k − r_k)` with p, r the softmaxes. Each bound is widened by a relative 1e-12.
+ *
+ * @example
+ * const f = { data: Float64Array.of(2, 0), rows: 1, cols: 2 };
+ * pairedDifferenceBounds(f, f, 'cross-entropy'); // lower ≈ upper ≈ 0
+ * @throws InputError when the shapes differ or a score is not finite.
+ */
+export function pairedDifferenceBounds(first: Matrix, second: Matrix, loss: BuiltinLoss): LossBounds {
+  if (first.rows !== second.rows || first.cols !== second.cols) {
+    throw new InputError({ argument: 'comparisonScores', expected: `the shape [${first.rows}, ${first.cols}]`, received: `[${second.rows}, ${second.cols}]` });
+  }
+  lossBounds(second, loss);
+  const { lower: firstLow } = lossBounds(first, loss);
+  const { rows, cols } = first;
+  const lower = new Float64Array(rows);
+  const upper = new Float64Array(rows);
+  const p = loss === 'brier' ? stableSoftmax(first).data : null;
+  const r = loss === 'brier' ? stableSoftmax(second).data : null;
+  for (let i = 0; i < rows; i++) {
+    let low = Infinity;
+    let high = -Infinity;
+    if (loss === 'zero-one') {
+      const a = predictedClass(first, i);
+      const b = predictedClass(second, i);
+      low = a === b ? 0 : -1;
+      high = a === b ? 0 : 1;
+    } else {
+      const start = i * cols;
+      let constant = 0;
+      if (p !== null && r !== null) {
+        for (let k = 0; k < cols; k++) constant += p[start + k] * p[start + k] - r[start + k] * r[start + k];
+      } else {
+        constant = logSumExp(first.data, start, cols) - logSumExp(second.data, start, cols);
+      }
+      for (let k = 0; k < cols; k++) {
+        const d = p !== null && r !== null ? constant - 2 * (p[start + k] - r[start + k]) : constant - (first.data[start + k] - second.data[start + k]);
+        if (d < low) low = d;
+        if (d > high) high = d;
+      }
+    }
+    const slack = ROUNDING_SLACK * (1 + Math.abs(low) + Math.abs(high) + firstLow[i]);
+    lower[i] = low - slack;
+    upper[i] = high + slack;
+  }
+  return { lower, upper };
+}
+
+function logSumExp(data: Float64Array, start: number, length: number): number {
+  let max = -Infinity;
+  for (let k = 0; k < length; k++) if (data[start + k] > max) max = data[start + k];
+  let total = 0;
+  for (let k = 0; k < length; k++) total += Math.exp(data[start + k] - max);
+  return max + Math.log(total);
+}

@@ -1,0 +1,253 @@
+import { describe, expect, it } from 'vitest';
+import { InputError } from '../../src/errors.js';
+import { RiskConfidenceSequence } from '../../src/estimators/confidence-sequence.js';
+import { finitePopulationFactor } from '../../src/estimators/bootstrap.js';
+import { LUREEstimator } from '../../src/estimators/lure.js';
+import { lossBounds, BUILTIN_LOSSES, differenceBounds, pairedDifferenceBounds } from '../../src/metrics/index.js';
+import { csPool, runOnce, type Acquisition, type PoolKind } from './cs-pools.js';
+
+/** A tiny pool whose losses sit at awkward places inside their bounds: one costly item, one free one. */
+const TINY = {
+  losses: [0.05, 0.1, 2.6, 0.3, 0, 0.2, 0.15],
+  lower: [0, 0, 0.1, 0, 0, 0.1, 0],
+  upper: [1, 0.5, 3, 1, 2, 0.4, 0.6],
+  values: [0.2, 0.1, 0.05, 0.4, 0.9, 0.3, 0.2],
+};
+const TINY_RISK = TINY.losses.reduce((s, x) => s + x, 0) / TINY.losses.length;
+
+/**
+ * A predictable adaptive proposal over the remaining items: the surrogate's values, sharpened after
+ * a labelled loss above 0.25 and flattened otherwise (depends on the past only).
+ */
+function tinyProposal(remaining: number[], history: number[]): number[] {
+  const last = history.length === 0 ? 0 : TINY.losses[history[history.length - 1]];
+  const power = last > 0.25 ? 3 : 0.5;
+  const weights = remaining.map((i) => Math.pow(TINY.values[i], power));
+  const total = weights.reduce((s, x) => s + x, 0);
+  return weights.map((w) => w / total);
+}
+
+/**
+ * Every draw sequence of the tiny pool, weighted by its probability: returns the probability that
+ * the confidence sequence excludes R at some label count, and that each fixed-budget interval does.
+ */
+function enumerateMisses(alpha: number): { anytime: number; fixed: number[]; totalProbability: number } {
+  const n = TINY.losses.length;
+  const fixed = new Array<number>(n + 1).fill(0);
+  let anytime = 0;
+  let totalProbability = 0;
+  const visit = (history: number[], qs: number[], probability: number, missed: boolean): void => {
+    const m = history.length;
+    if (m > 0) {
+      const cs = new RiskConfidenceSequence(TINY.lower, TINY.upper, { alpha });
+      history.forEach((index, j) => cs.add(index, TINY.losses[index], qs[j]));
+      const a = cs.anytime();
+      const f = cs.fixed();
+      if (m === n) {
+        expect(a.lower).toBeCloseTo(TINY_RISK, 12);
+        expect(a.upper).toBeCloseTo(TINY_RISK, 12);
+        expect(f.upper - f.lower).toBe(0);
+      } else {
+        // Before M = N a miss is judged exactly (at M = N the point is R up to rounding, checked above).
+        expect(f.upper - f.lower).toBeGreaterThan(0);
+        missed = missed || !(a.lower <= TINY_RISK && TINY_RISK <= a.upper);
+        if (!(f.lower <= TINY_RISK && TINY_RISK <= f.upper)) fixed[m] += probability;
+      }
+    }
+    if (m === n) {
+      totalProbability += probability;
+      if (missed) anytime += probability;
+      return;
+    }
+    const remaining = [...Array(n).keys()].filter((i) => !history.includes(i));
+    const q = tinyProposal(remaining, history);
+    remaining.forEach((index, j) => visit([...history, index], [...qs, q[j]], probability * q[j], missed));
+  };
+  visit([], [], 1, false);
+  return { anytime, fixed, totalProbability };
+}
+
+describe('RiskConfidenceSequence: exact enumeration of every draw sequence (N = 7)', () => {
+  for (const alpha of [0.05, 0.2, 0.5]) {
+    it(`excludes R at some label count with probability ≤ α = ${alpha}; each fixed budget too`, () => {
+      const { anytime, fixed, totalProbability } = enumerateMisses(alpha);
+      expect(totalProbability).toBeCloseTo(1, 12);
+      expect(anytime).toBeLessThanOrEqual(alpha);
+      for (const p of fixed) expect(p).toBeLessThanOrEqual(alpha);
+      if (alpha === 0.5) {
+        // The check can fail: at α = 0.5 the sequence does exclude R on some paths.
+        expect(anytime).toBeGreaterThan(0);
+      }
+    });
+  }
+});
+
+describe('RiskConfidenceSequence: basic behaviour', () => {
+  it('keeps the deterministic bounds: labelled losses plus the bounds of the rest', () => {
+    const cs = new RiskConfidenceSequence(new Float64Array(4), new Float64Array(4).fill(1));
+    cs.add(2, 1, 0.25);
+    expect(cs.deterministic()).toEqual({ lower: 0.25, upper: 1 });
+    const a = cs.anytime();
+    expect(a.lower).toBeGreaterThanOrEqual(0.25);
+    expect(a.upper).toBeLessThanOrEqual(1);
+  });
+
+  it('is a running intersection: never widens as labels arrive', () => {
+    const pool = csPool('ordinary', 300, 'cross-entropy', 5);
+    const cs = new RiskConfidenceSequence(pool.lower, pool.upper);
+    let previous = { lower: -Infinity, upper: Infinity };
+    for (let i = 0; i < 300; i += 3) {
+      cs.add(i, pool.losses[i], 1 / (300 - cs.count));
+      const now = cs.anytime();
+      expect(now.lower).toBeGreaterThanOrEqual(previous.lower);
+      expect(now.upper).toBeLessThanOrEqual(previous.upper);
+      previous = now;
+    }
+  });
+
+  it('rejects bad input with InputError naming the argument', () => {
+    expect(() => new RiskConfidenceSequence([0, Number.NaN], [1, 1])).toThrow(/lowerBounds \(row 1\)/);
+    expect(() => new RiskConfidenceSequence([0, 0], [1, Number.NaN])).toThrow(InputError);
+    expect(() => new RiskConfidenceSequence([0, 2], [1, 1])).toThrow(/upperBounds/);
+    expect(() => new RiskConfidenceSequence([0], [1, 1])).toThrow(/upperBounds/);
+    expect(() => new RiskConfidenceSequence([0], [1], { alpha: 0 })).toThrow(/alpha/);
+    const cs = new RiskConfidenceSequence([0, 0], [1, 1]);
+    expect(() => cs.add(0, 0.5, 0)).toThrow(/q/);
+    expect(() => cs.add(0, 1.5, 0.5)).toThrow(/loss \(row 0\)/);
+    expect(() => cs.add(2, 0.5, 0.5)).toThrow(/index/);
+    cs.add(0, 0.5, 0.5);
+    expect(() => cs.add(0, 0.5, 0.5)).toThrow(/not labelled yet/);
+  });
+});
+
+describe('lossBounds', () => {
+  it('contains every loss the item could have, for each built-in loss', () => {
+    const scores = { data: Float64Array.from({ length: 40 }, (_, j) => Math.sin(j * 7.1) * 9), rows: 10, cols: 4 };
+    for (const loss of ['cross-entropy', 'zero-one', 'brier'] as const) {
+      const { lower, upper } = lossBounds(scores, loss);
+      let tightLow = 0;
+      let tightHigh = 0;
+      for (let k = 0; k < 4; k++) {
+        const values = BUILTIN_LOSSES[loss].perItem(scores, new Int32Array(10).fill(k));
+        for (let i = 0; i < 10; i++) {
+          expect(values[i]).toBeGreaterThanOrEqual(lower[i]);
+          expect(values[i]).toBeLessThanOrEqual(upper[i]);
+          if (Math.abs(values[i] - lower[i]) < 1e-9) tightLow++;
+          if (Math.abs(values[i] - upper[i]) < 1e-9) tightHigh++;
+        }
+      }
+      // Tight: some label attains each bound on every row.
+      expect(tightLow).toBeGreaterThanOrEqual(10);
+      expect(tightHigh).toBeGreaterThanOrEqual(10);
+    }
+  });
+
+  it('bounds a paired difference exactly over the K labels, for each built-in loss', () => {
+    const f = { data: Float64Array.from({ length: 40 }, (_, j) => Math.sin(j * 7.1) * 9), rows: 10, cols: 4 };
+    const g = { data: Float64Array.from({ length: 40 }, (_, j) => Math.cos(j * 3.3) * 5), rows: 10, cols: 4 };
+    for (const loss of ['cross-entropy', 'zero-one', 'brier'] as const) {
+      const { lower, upper } = pairedDifferenceBounds(f, g, loss);
+      const lowest = new Float64Array(10).fill(Infinity);
+      const highest = new Float64Array(10).fill(-Infinity);
+      for (let k = 0; k < 4; k++) {
+        const labels = new Int32Array(10).fill(k);
+        const a = BUILTIN_LOSSES[loss].perItem(f, labels);
+        const b = BUILTIN_LOSSES[loss].perItem(g, labels);
+        for (let i = 0; i < 10; i++) {
+          lowest[i] = Math.min(lowest[i], a[i] - b[i]);
+          highest[i] = Math.max(highest[i], a[i] - b[i]);
+        }
+      }
+      for (let i = 0; i < 10; i++) {
+        expect(lower[i]).toBeLessThanOrEqual(lowest[i]);
+        expect(upper[i]).toBeGreaterThanOrEqual(highest[i]);
+        expect(lowest[i] - lower[i]).toBeLessThan(1e-9);
+        expect(upper[i] - highest[i]).toBeLessThan(1e-9);
+      }
+    }
+  });
+
+  it('bounds a paired difference by the crossed bounds', () => {
+    const a = { lower: Float64Array.of(0.1), upper: Float64Array.of(2) };
+    const b = { lower: Float64Array.of(0.3), upper: Float64Array.of(1) };
+    expect(differenceBounds(a, b)).toEqual({ lower: Float64Array.of(0.1 - 1), upper: Float64Array.of(2 - 0.3) });
+  });
+});
+
+/**
+ * Seeded Monte Carlo coverage on hard pools of each kind. Because the sequence is a running
+ * intersection, containing R at the last label count means containing it at every count: the
+ * simultaneous coverage. With 200 runs at nominal 95%, coverage below 0.95 − 3σ (σ ≈ 0.0154) fails.
+ */
+describe('RiskConfidenceSequence: Monte Carlo coverage on hard pools', () => {
+  const runs = 200;
+  const floor = 0.95 - 3 * Math.sqrt((0.95 * 0.05) / runs);
+  const cases: Array<[PoolKind, 'cross-entropy' | 'zero-one' | 'brier', Acquisition]> = [
+    ['ordinary', 'cross-entropy', 'surrogate'],
+    ['rare-known', 'zero-one', 'surrogate'],
+    ['rare-unknown', 'zero-one', 'adaptive'],
+    ['rare-unknown', 'cross-entropy', 'iid'],
+    ['overconfident', 'cross-entropy', 'adaptive'],
+    ['anti-correlated', 'brier', 'surrogate'],
+    ['heavy-tailed', 'cross-entropy', 'defensive'],
+    ['k10', 'zero-one', 'defensive'],
+    ['k100', 'brier', 'iid'],
+  ];
+  for (const [kind, loss, acquisition] of cases) {
+    it(`${kind} pool, ${loss}, ${acquisition}: simultaneous and fixed-budget coverage ≥ ${floor.toFixed(3)}`, () => {
+      const pool = csPool(kind, 300, loss, 11);
+      const counts = [10, 50, 150];
+      let simultaneous = 0;
+      const fixed = counts.map(() => 0);
+      for (let r = 0; r < runs; r++) {
+        const record = runOnce(pool, acquisition, counts, 500 + r);
+        const last = record.anytime[record.anytime.length - 1];
+        if (last.lower <= pool.risk && pool.risk <= last.upper) simultaneous++;
+        record.fixed.forEach((f, j) => {
+          expect(f.upper).toBeGreaterThan(f.lower);
+          if (f.lower <= pool.risk && pool.risk <= f.upper) fixed[j]++;
+        });
+      }
+      expect(simultaneous / runs).toBeGreaterThanOrEqual(floor);
+      for (const covered of fixed) expect(covered / runs).toBeGreaterThanOrEqual(floor);
+    });
+  }
+});
+
+describe('finitePopulationFactor: the bootstrap near M = N (N = 7)', () => {
+  it('is exactly 0 at M = N and makes the bootstrap variance match the exact variance of the mean', () => {
+    expect(finitePopulationFactor(7, 7)).toBe(0);
+    expect(finitePopulationFactor(1, 7)).toBe(1);
+    const losses = [0.1, 0.4, 2.5, 0.05, 0.3, 0.9, 0.2];
+    const n = losses.length;
+    const mean = losses.reduce((s, x) => s + x, 0) / n;
+    const populationVariance = losses.reduce((s, x) => s + (x - mean) ** 2, 0) / n;
+    for (let m = 2; m <= n; m++) {
+      // Every ordered draw of m items under uniform sampling (LURE is then the sample mean).
+      let expectedBootstrap = 0;
+      let exactVariance = 0;
+      let count = 0;
+      const visit = (chosen: number[]): void => {
+        if (chosen.length === m) {
+          const lure = new LUREEstimator(n);
+          chosen.forEach((i, j) => lure.add(losses[i], 1 / (n - j)));
+          expectedBootstrap += lure.bootstrapVariance() * finitePopulationFactor(m, n);
+          exactVariance += (lure.estimate() - mean) ** 2;
+          count++;
+          return;
+        }
+        for (let i = 0; i < n; i++) if (!chosen.includes(i)) visit([...chosen, i]);
+      };
+      visit([]);
+      expectedBootstrap /= count;
+      exactVariance /= count;
+      // Closed forms for simple random sampling without replacement: Var = S²/m·(1 − m/N) with
+      // S² = Nσ²/(N − 1), and E[popvar] = (m − 1)/m · S², so the corrected bootstrap is
+      // (m − 1)/m · N/(N − 1) of it on average: exactly right at m = N − 1, and 0 = exact at m = N.
+      // Without the factor it would be (N − 1)/(N − m) times larger: 6× at m = 6, infinitely at m = 7.
+      const s2 = (n * populationVariance) / (n - 1);
+      expect(exactVariance).toBeCloseTo((s2 / m) * (1 - m / n), 12);
+      expect(expectedBootstrap).toBeCloseTo(((m - 1) / m) * (n / (n - 1)) * exactVariance, 12);
+    }
+  });
+});

@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest';
+import { simulate } from '../../src/simulate/simulate.js';
+import { RiskConfidenceSequence } from '../../src/estimators/confidence-sequence.js';
+import { lossBounds, lossPerItem } from '../../src/metrics/index.js';
+import { simulationIntervals } from '../../src/simulate/intervals.js';
+import { simulationInput, syntheticPool } from '../acquisition/synthetic-pool.js';
+
+describe('simulationIntervals', () => {
+  it('gives each run its confidence sequence, fixed-budget and bootstrap intervals, and their coverage', async () => {
+    const pool = syntheticPool(300, 3, 4);
+    const runs = 200;
+    const result = await simulate(simulationInput(pool), { acquisition: 'surrogate-ce', runs, size: 120, step: 30, seed: 2, threads: 1 });
+    const losses = lossPerItem(pool.modelScores, pool.labels);
+    const bounds = lossBounds(pool.modelScores, 'cross-entropy');
+    const [anytime, fixed, bootstrap] = simulationIntervals(result, losses, bounds, ['anytime', 'fixed', 'bootstrap']);
+    expect(result.labelsPerRow).toEqual(Int32Array.of(1, 31, 61, 91));
+    // Run 7 fed by hand gives the same sequence at row 2 (61 labels).
+    const sequence = new RiskConfidenceSequence(bounds.lower, bounds.upper);
+    for (let m = 0; m < 61; m++) {
+      const index = result.samples[m * runs + 7];
+      sequence.add(index, losses[index], result.q[m * runs + 7]);
+    }
+    expect(anytime.lower[2 * runs + 7]).toBe(sequence.anytime().lower);
+    expect(fixed.upper[2 * runs + 7]).toBe(sequence.fixed().upper);
+    // Running intersection: a run that covers at the last row covers at every row.
+    const floor = 0.95 - 3 * Math.sqrt((0.95 * 0.05) / runs);
+    expect(anytime.simultaneousCoverage).toBe(anytime.coverage[3]);
+    expect(anytime.simultaneousCoverage).toBeGreaterThanOrEqual(floor);
+    for (const c of fixed.coverage) expect(c).toBeGreaterThanOrEqual(floor);
+    // The bootstrap interval is estimate ± 1.96σ with the finite-population factor.
+    const j = 1 * runs + 3;
+    const half = 1.96 * Math.sqrt((result.bootstrapVariance as Float64Array)[j] * ((300 - 31) / 299));
+    expect(bootstrap.upper[j] - result.estimates[j]).toBeCloseTo(half, 12);
+    expect(anytime.medianHalfWidth[3]).toBeGreaterThan(bootstrap.medianHalfWidth[3]);
+    expect(() => simulationIntervals(result, losses, bounds, ['exact' as 'fixed'])).toThrow(/interval/);
+  });
+});
