@@ -1,6 +1,6 @@
 export { secondMomentValues } from './second-moment.js';
 export { MixtureSampler } from './mixture-sampler.js';
-export { AdaptiveSampler, ADAPTIVE_DEFAULTS, isRefitStep, type AdaptiveOptions } from './adaptive-sampler.js';
+export { AdaptiveSampler, ADAPTIVE_DEFAULTS, type AdaptiveOptions } from './adaptive-sampler.js';
 export {
   adaptiveCandidates,
   adaptivePrior,
