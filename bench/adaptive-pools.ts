@@ -189,6 +189,9 @@ for (const name of selected) {
       cells.map((c) => `@${c.budget}: ÷rnd ${c.vsRandom.toFixed(2)} ÷best ${c.vsBest.toFixed(2)} (${c.best} ${c.bestVsRandom.toFixed(2)})`).join(' | ') +
       ` | |z| ${z.map((v) => Math.abs(v).toFixed(1)).join('/')} | ${((adaptiveSeconds / RUNS) * 1e6).toFixed(0)} µs/run`,
   );
+  if (process.argv.includes('--verbose')) {
+    for (const [proposal, values] of mse) console.log(`  ${proposal.padEnd(14)} ${TABLE_BUDGETS.map((budget) => (values[BUDGETS.indexOf(budget)] / random[BUDGETS.indexOf(budget)]).toFixed(2)).join(' ')}`);
+  }
   for (const c of cells) {
     if (kind === 'good' && c.budget >= 200 && c.vsBest > 1.15) failures.push(`${name} @${c.budget} ÷best ${c.vsBest.toFixed(2)}`);
     if (kind === 'bad' && c.vsRandom > (c.budget >= 100 ? 1.15 : 1.3)) failures.push(`${name} @${c.budget} ÷random ${c.vsRandom.toFixed(2)}`);

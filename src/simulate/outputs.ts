@@ -1,7 +1,7 @@
 import { varianceRatioRows } from '../acquisition/adaptive/index.js';
 import type { SimulationResult } from '../acquisition/simulate.js';
 import { writeOutputFolder, type OutputFile } from '../io/atomic.js';
-import { encodeNpy } from '../io/npy.js';
+import { encodeNpy, int64FromInt32 } from '../io/npy.js';
 import type { Matrix } from '../matrix.js';
 import { coverage, meanBias, medianSe, mse, rowMedian } from '../metrics/index.js';
 import { VERSION } from '../version.js';
@@ -88,7 +88,7 @@ export async function writeSimulationOutputs(
 ): Promise<string[]> {
   const files: OutputFile[] = [
     { name: 'estimates.npy', data: encodeNpy({ data: result.estimates, shape: [result.rows, result.runs], dtype: 'f8' }) },
-    { name: 'samples.npy', data: encodeNpy({ data: BigInt64Array.from(result.samples, BigInt), shape: [result.size, result.runs], dtype: 'i8' }) },
+    { name: 'samples.npy', data: encodeNpy({ data: int64FromInt32(result.samples), shape: [result.size, result.runs], dtype: 'i8' }) },
     { name: 'q.npy', data: encodeNpy({ data: result.q, shape: [result.size, result.runs], dtype: 'f8' }) },
   ];
   if (result.bootstrapVariance) {
