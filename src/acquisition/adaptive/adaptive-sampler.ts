@@ -1,7 +1,6 @@
 import { InputError } from '../../errors.js';
 import type { RandomSource } from '../../random.js';
-import type { PoolSampler } from '../sampler.js';
-import { MixtureSampler } from './mixture-sampler.js';
+import { CandidateMixture } from './candidate-mixture.js';
 
 /** How the adaptive mixture chooses its proposal from the labels. */
 export interface AdaptiveOptions {
@@ -37,7 +36,7 @@ export const ADAPTIVE_DEFAULTS = {
   defensiveWeight: 0.05,
   shares: [0.05, 0.1, 0.2, 0.35, 0.5],
   confidence: 1,
-  tailPenalty: 0.5,
+  tailPenalty: 0.25,
   warmup: 5,
 } as const;
 
@@ -59,13 +58,13 @@ export const ADAPTIVE_DEFAULTS = {
  * later draws, but always in draw order).
  *
  * @example
- * const sampler = new AdaptiveSampler([uniform, m2, ce], { prior: [0.5, 0.5, 0] });
+ * const sampler = new AdaptiveSampler([ones, m2Values, ceValues], 0.1, { prior: [0.5, 0.5, 0] });
  * const item = sampler.draw(randomStream(0, [0]));
  * lure.add(loss[item], sampler.lastProbability);
  * sampler.observe(loss[item]);
  * @throws {InputError} on options outside their ranges.
  */
-export class AdaptiveSampler extends MixtureSampler {
+export class AdaptiveSampler extends CandidateMixture {
   private readonly prior: Float64Array;
   private readonly defensiveCandidate: number;
   private readonly defensiveWeight: number;
@@ -86,8 +85,8 @@ export class AdaptiveSampler extends MixtureSampler {
   /** Observed labels with a positive loss. */
   private informative = 0;
 
-  constructor(candidates: readonly PoolSampler[], options: AdaptiveOptions) {
-    super(candidates, options.prior);
+  constructor(candidates: readonly Float64Array[], clip: number, options: AdaptiveOptions) {
+    super(candidates, clip, options.prior);
     const J = candidates.length;
     this.prior = Float64Array.from(options.prior);
     this.defensiveCandidate = options.defensiveCandidate ?? ADAPTIVE_DEFAULTS.defensiveCandidate;
@@ -147,7 +146,7 @@ export class AdaptiveSampler extends MixtureSampler {
     const t = this.drawn++;
     if (t >= this.drawnProbabilities.length) this.grow();
     this.drawnProbabilities[t] = this.lastProbability;
-    this.candidateProbabilities.set(this.lastComponentProbabilities, t * this.components.length);
+    this.candidateProbabilities.set(this.lastComponentProbabilities, t * this.candidateCount);
     return index;
   }
 
@@ -188,7 +187,7 @@ export class AdaptiveSampler extends MixtureSampler {
 
   /** Adds x_t(a) = cost/q_a(i_t) for every grid mixture a; cost = ℓ_t²/q_t. */
   private accumulate(t: number, cost: number): void {
-    const J = this.components.length;
+    const J = this.candidateCount;
     const { shares, sums, squareSums, candidateProbabilities: P } = this;
     const L = shares.length;
     const defensive = P[t * J + this.defensiveCandidate];
@@ -209,7 +208,7 @@ export class AdaptiveSampler extends MixtureSampler {
   private choose(): void {
     const m = this.observed;
     if (m < this.warmup || this.informative === 0) return;
-    const J = this.components.length;
+    const J = this.candidateCount;
     const { shares, sums, squareSums, confidence } = this;
     const L = shares.length;
     const tail = (this.tailPenalty * sums[J * L]) / (m * m);

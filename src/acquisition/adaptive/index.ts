@@ -19,3 +19,4 @@ export {
   type ProposalPlan,
   type MixturePlan,
 } from './engine-plan.js';
+export { CandidateMixture } from './candidate-mixture.js';
