@@ -188,13 +188,14 @@ export class AdaptiveSampler extends CandidateMixture {
   /** Adds x_t(a) = cost/q_a(i_t) for every grid mixture a; cost = ℓ_t²/q_t. */
   private accumulate(t: number, cost: number): void {
     const J = this.candidateCount;
-    const { shares, sums, squareSums, candidateProbabilities: P } = this;
+    const { shares, sums, squareSums, candidateProbabilities: P, defensiveCandidate } = this;
     const L = shares.length;
-    const defensive = P[t * J + this.defensiveCandidate];
-    for (let j = 0, a = 0; j < J; j++) {
+    const defensive = P[t * J + defensiveCandidate];
+    for (let j = 0; j < J; j++) {
+      if (j === defensiveCandidate) continue;
       const own = P[t * J + j];
-      for (let s = 0; s < L; s++, a++) {
-        const x = cost / ((1 - shares[s]) * own + shares[s] * defensive);
+      for (let s = 0, a = j * L; s < L; s++, a++) {
+        const x = cost / (own + shares[s] * (defensive - own));
         sums[a] += x;
         squareSums[a] += x * x;
       }
@@ -204,35 +205,37 @@ export class AdaptiveSampler extends CandidateMixture {
     squareSums[J * L] += x * x;
   }
 
-  /** Sets the weights of the grid mixture with the smallest upper confidence bound (the prior during warm-up or before any evidence). */
+  /**
+   * Sets the weights of the grid mixture with the smallest upper confidence bound (the prior during
+   * warm-up or before any evidence): after every label up to 64, then every 4 labels.
+   */
   private choose(): void {
     const m = this.observed;
-    if (m < this.warmup || this.informative === 0) return;
+    if (m < this.warmup || this.informative === 0 || (m > 64 && m % 4 !== 0)) return;
     const J = this.candidateCount;
-    const { shares, sums, squareSums, confidence } = this;
+    const { shares, sums, squareSums, confidence, defensiveCandidate } = this;
     const L = shares.length;
     const tail = (this.tailPenalty * sums[J * L]) / (m * m);
-    let best = J * L;
-    let bestBound = Infinity;
-    for (let a = J * L; a >= 0; a--) {
-      if (a < J * L && Math.floor(a / L) === this.defensiveCandidate) continue;
-      const mean = sums[a] / m;
-      const spread = Math.max(squareSums[a] / m - mean * mean, 0);
-      const bound = mean + confidence * Math.sqrt(spread / m) + (a < J * L ? tail / shares[a % L] : 0);
-      if (bound < bestBound) {
-        bestBound = bound;
-        best = a;
+    const inverseM = 1 / m;
+    let bestCandidate = -1;
+    let bestShare = 1;
+    let bestBound = sums[J * L] * inverseM + confidence * Math.sqrt(Math.max(squareSums[J * L] * inverseM - (sums[J * L] * inverseM) ** 2, 0) * inverseM);
+    for (let j = 0; j < J; j++) {
+      if (j === defensiveCandidate) continue;
+      for (let s = 0, a = j * L; s < L; s++, a++) {
+        const mean = sums[a] * inverseM;
+        const bound = mean + confidence * Math.sqrt(Math.max(squareSums[a] * inverseM - mean * mean, 0) * inverseM) + tail / shares[s];
+        if (bound < bestBound) {
+          bestBound = bound;
+          bestCandidate = j;
+          bestShare = shares[s];
+        }
       }
     }
     const weights = this.chosen;
     weights.fill(0);
-    if (best === J * L) {
-      weights[this.defensiveCandidate] = 1;
-    } else {
-      const share = shares[best % L];
-      weights[Math.floor(best / L)] = 1 - share;
-      weights[this.defensiveCandidate] = share;
-    }
+    weights[defensiveCandidate] = bestShare;
+    if (bestCandidate >= 0) weights[bestCandidate] = 1 - bestShare;
     this.setWeights(weights);
   }
 
