@@ -1,4 +1,4 @@
-import { varianceRatioRows } from '../acquisition/adaptive/index.js';
+import { varianceDiagnosticRows } from '../acquisition/adaptive/index.js';
 import type { SimulationResult } from '../acquisition/simulate.js';
 import { writeOutputFolder, type OutputFile } from '../io/atomic.js';
 import { encodeNpy, int64FromInt32 } from '../io/npy.js';
@@ -24,6 +24,11 @@ export interface SimulationSummary {
   coverage?: number[];
   /** Median over runs of each run's own estimate of its variance ÷ random labelling's (below 1: active testing helps); absent without bootstrap. */
   variance_ratio?: number[];
+  /**
+   * Per row, the fraction of runs whose own diagnostic says active testing is helping, hurting, or
+   * has no evidence yet (docs/adaptive.md); absent without bootstrap.
+   */
+  variance_verdict?: { helping: number[]; hurting: number[]; no_evidence_yet: number[] };
   rows: number;
   runs: number;
   size: number;
@@ -59,10 +64,25 @@ export function summarizeSimulation(result: SimulationResult, inputs: Record<str
     summary.coverage = Array.from(coverage(estimates, variance, result.trueRisk));
     // The diagnostic compares importance-weighted terms with random labelling's; ASE has no such terms.
     if (losses !== undefined && result.options.estimator !== 'ase') {
-      summary.variance_ratio = Array.from(rowMedian({ data: varianceRatioRows(result, losses), rows: result.rows, cols: result.runs }));
+      const { ratios, verdicts } = varianceDiagnosticRows(result, losses);
+      summary.variance_ratio = Array.from(rowMedian({ data: ratios, rows: result.rows, cols: result.runs }));
+      summary.variance_verdict = verdictShares(verdicts, result.rows, result.runs);
     }
   }
   return summary;
+}
+
+/** Per row, the fraction of runs with each verdict code (0 no evidence yet, 1 helping, 2 hurting). */
+function verdictShares(verdicts: Uint8Array, rows: number, runs: number): { helping: number[]; hurting: number[]; no_evidence_yet: number[] } {
+  const shares = { helping: [] as number[], hurting: [] as number[], no_evidence_yet: [] as number[] };
+  for (let row = 0; row < rows; row++) {
+    const counts = [0, 0, 0];
+    for (let r = 0; r < runs; r++) counts[verdicts[row * runs + r]]++;
+    shares.no_evidence_yet.push(counts[0] / runs);
+    shares.helping.push(counts[1] / runs);
+    shares.hurting.push(counts[2] / runs);
+  }
+  return shares;
 }
 
 /** JSON with non-finite numbers as the strings "NaN", "Infinity", "-Infinity" (the oracle's convention), not null. */
