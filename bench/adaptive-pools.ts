@@ -96,13 +96,14 @@ function rareErrorPool(n: number, seed: number): Pool {
   return { modelScores: { data: f, rows: n, cols: 2 }, surrogateScores: { data: g, rows: n, cols: 2 }, labels };
 }
 
-const POOLS: Record<string, { kind: 'good' | 'bad' | 'rare'; make: (n: number, seed: number) => Pool }> = {
+const POOLS: Record<string, { kind: 'good' | 'bad' | 'rare' | 'overconfident'; make: (n: number, seed: number) => Pool }> = {
   demo: { kind: 'good', make: (n, seed) => syntheticPool({ size: n, classes: 2, seed }) },
   'calibrated K=2': { kind: 'good', make: (n, seed) => latentPool(n, 2, seed, 2, (z) => z) },
   'calibrated K=10': { kind: 'good', make: (n, seed) => latentPool(n, 10, seed, 2, (z) => z) },
   'calibrated K=100': { kind: 'good', make: (n, seed) => latentPool(n, 100, seed, 2, (z) => z) },
   'anti-correlated': { kind: 'bad', make: (n, seed) => latentPool(n, 2, seed, 2, (z) => -z) },
   'anti-correlated ×10': { kind: 'bad', make: (n, seed) => latentPool(n, 2, seed, 2, (z) => -10 * z) },
+  'overconfident K=4': { kind: 'overconfident', make: (n, seed) => latentPool(n, 4, seed, 2, (z, noise) => 6 * (z + noise)) },
   constant: { kind: 'bad', make: (n, seed) => latentPool(n, 2, seed, 2, () => 0) },
   'rare errors': { kind: 'rare', make: (n, seed) => rareErrorPool(n, seed) },
 };
@@ -193,6 +194,7 @@ for (const name of selected) {
     for (const [proposal, values] of mse) console.log(`  ${proposal.padEnd(14)} ${TABLE_BUDGETS.map((budget) => (values[BUDGETS.indexOf(budget)] / random[BUDGETS.indexOf(budget)]).toFixed(2)).join(' ')}`);
   }
   for (const c of cells) {
+    if (kind === 'overconfident' && (c.vsRandom > 1.1 || (c.budget === 400 && c.vsBest > 1.1))) failures.push(`${name} @${c.budget} ÷random ${c.vsRandom.toFixed(2)} ÷best ${c.vsBest.toFixed(2)}`);
     if (kind === 'good' && c.budget >= 200 && c.vsBest > 1.15) failures.push(`${name} @${c.budget} ÷best ${c.vsBest.toFixed(2)}`);
     if (kind === 'bad' && c.vsRandom > (c.budget >= 100 ? 1.15 : 1.3)) failures.push(`${name} @${c.budget} ÷random ${c.vsRandom.toFixed(2)}`);
   }

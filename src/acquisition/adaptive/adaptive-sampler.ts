@@ -36,7 +36,7 @@ export const ADAPTIVE_DEFAULTS = {
   defensiveWeight: 0.05,
   shares: [0.05, 0.1, 0.2, 0.35, 0.5],
   confidence: 1,
-  tailPenalty: 0.25,
+  tailPenalty: 0.5,
   warmup: 5,
 } as const;
 
