@@ -5,7 +5,8 @@
 // `--runs` runs (default 3000) with common random numbers. Pools: calibrated surrogates (K = 2, 10,
 // 100), the demo's `syntheticPool`, anti-correlated, anti-correlated and overconfident (logits ×10),
 // a constant surrogate, and rare (1%) target errors the surrogate is confidently wrong on. Options:
-// `--runs R`, `--seed S` (pool and run seeds), `--size N`, `--pools name,name`.
+// `--runs R`, `--seed S` (pool and run seeds), `--size N`, `--pools name,name`, `--verbose` (every
+// fixed proposal); ADAPTIVE_OPTIONS=<JSON of AdaptiveOptions> overrides the adaptive defaults.
 import { adaptiveCandidates, createAdaptiveSampler, createDefensiveSampler, secondMomentValues } from '../src/acquisition/adaptive/index.js';
 import { FenwickSampler } from '../src/acquisition/fenwick-sampler.js';
 import type { PoolSampler } from '../src/acquisition/sampler.js';
