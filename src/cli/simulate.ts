@@ -131,6 +131,11 @@ function table(header: string[], rows: string[][]): string {
   return [line(header), ...rows.map(line)].join('\n');
 }
 
+function verdictCell(verdict: NonNullable<SimulationSummary['variance_verdict']>, row: number): string {
+  const percent = (share: number) => `${Math.round(share * 100)}%`;
+  return `${percent(verdict.helping[row]!)} / ${percent(verdict.hurting[row]!)} / ${percent(verdict.no_evidence_yet[row]!)}`;
+}
+
 function describeRun(summary: SimulationSummary, result: SimulationResult, dir: string, poolSize: number, classes: number): string {
   const { acquisition, estimator, runs } = result.options;
   const rows = rowsAtLabelCounts(summary.labels, [...DEMO_LABEL_COUNTS, summary.labels.at(-1)!]);
@@ -141,6 +146,7 @@ function describeRun(summary: SimulationSummary, result: SimulationResult, dir: 
     'median |error|',
     ...(summary.coverage ? ['coverage ±1.96σ (approx.)'] : []),
     ...(summary.variance_ratio ? ['variance ÷ random (est.)'] : []),
+    ...(summary.variance_verdict ? ['runs helping / hurting / no evidence yet'] : []),
   ];
   const body = rows.map((r) => {
     const mean = summary.true_risk + summary.bias[r]!;
@@ -151,6 +157,7 @@ function describeRun(summary: SimulationSummary, result: SimulationResult, dir: 
       fixed(Math.sqrt(summary.median_se[r]!)),
       ...(summary.coverage ? [`${(summary.coverage[r]! * 100).toFixed(1)}%`] : []),
       ...(summary.variance_ratio ? [fixed(summary.variance_ratio[r]!, 2)] : []),
+      ...(summary.variance_verdict ? [verdictCell(summary.variance_verdict, r)] : []),
     ];
   });
   return [

@@ -47,7 +47,55 @@ export function rowPercentile(m: Matrix, q: number): Float64Array {
  * rowMedian({ data: Float64Array.of(3, 1, 2, 4, 1, 3, 2, 9), rows: 2, cols: 4 }); // [2.5, 2.5]
  */
 export function rowMedian(m: Matrix): Float64Array {
-  return reduceSortedRows(m, sortedMedian);
+  const out = new Float64Array(m.rows);
+  const row = new Float64Array(m.cols);
+  for (let i = 0; i < m.rows; i++) {
+    row.set(m.data.subarray(i * m.cols, (i + 1) * m.cols));
+    out[i] = selectedMedian(row);
+  }
+  return out;
+}
+
+/** The median of `values` (reordered in place) by selection, O(n) expected instead of a sort; NaN if any value is. */
+function selectedMedian(values: Float64Array): number {
+  const n = values.length;
+  if (n === 0) return Number.NaN;
+  for (let i = 0; i < n; i++) if (Number.isNaN(values[i])) return Number.NaN;
+  const half = n >> 1;
+  const upper = select(values, half);
+  if (n % 2 === 1) return upper;
+  // After selection everything before `half` is ≤ the upper middle: the lower middle is their maximum.
+  let lower = values[0];
+  for (let i = 1; i < half; i++) if (values[i] > lower) lower = values[i];
+  return (lower + upper) / 2;
+}
+
+/** Hoare's selection with a median-of-three pivot: puts the k-th smallest at k, smaller ones before it. */
+function select(values: Float64Array, k: number): number {
+  let left = 0;
+  let right = values.length - 1;
+  while (right > left) {
+    const middle = (left + right) >> 1;
+    const a = values[left];
+    const b = values[middle];
+    const c = values[right];
+    const pivot = a < b ? (b < c ? b : a < c ? c : a) : a < c ? a : b < c ? c : b;
+    let i = left;
+    let j = right;
+    while (i <= j) {
+      while (values[i] < pivot) i++;
+      while (values[j] > pivot) j--;
+      if (i <= j) {
+        const swap = values[i];
+        values[i++] = values[j];
+        values[j--] = swap;
+      }
+    }
+    if (k <= j) right = j;
+    else if (k >= i) left = i;
+    else break;
+  }
+  return values[k];
 }
 
 function reduceSortedRows(m: Matrix, reduce: (sortedRow: Float64Array) => number): Float64Array {

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { simulate, type SimulationInput, type SimulationOptions, type SimulationResult } from '../simulate/simulate.js';
 import { assertOutputsWritable, writeOutputFolder } from '../io/atomic.js';
-import { encodeNpy } from '../io/npy.js';
+import { encodeNpy, int64FromInt32 } from '../io/npy.js';
 import type { Matrix } from '../matrix.js';
 import { writeReport, type ReportResult } from './report.js';
 import { lossPerItem } from '../metrics/index.js';
@@ -110,7 +110,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
   const poolOutputs = [
     { name: 'model_scores.npy', data: float32Npy(pool.modelScores) },
     { name: 'surrogate_scores.npy', data: float32Npy(pool.surrogateScores) },
-    { name: 'labels.npy', data: encodeNpy({ data: BigInt64Array.from(pool.labels, BigInt), shape: [poolSize], dtype: 'i8' }) },
+    { name: 'labels.npy', data: encodeNpy({ data: int64FromInt32(pool.labels), shape: [poolSize], dtype: 'i8' }) },
   ];
   const [modelScores, surrogateScores, labels] = poolOutputs.map((file) => join(poolDir, file.name));
   const poolInputs = { modelScores, surrogateScores, labels, pool: 'built-in synthetic', poolSeed: seed, pool_fingerprint: poolFingerprint(pool.modelScores.data, pool.labels) };

@@ -1,4 +1,4 @@
-import { adaptiveCandidates, createAdaptiveSampler, createDefensiveSampler, secondMomentValues, VarianceRatioToRandom, type AdaptiveSampler } from '../acquisition/adaptive/index.js';
+import { adaptiveCandidates, createAdaptiveSampler, createDefensiveSampler, secondMomentValues, VarianceRatioToRandom, type AdaptiveSampler, type VarianceVerdict } from '../acquisition/adaptive/index.js';
 import { SumTreeSampler } from '../acquisition/sum-tree-sampler.js';
 import type { PoolSampler } from '../acquisition/sampler.js';
 import { FileFormatError, InputError } from '../errors.js';
@@ -111,6 +111,11 @@ export interface SessionEstimate {
    * Below 1 active testing is helping. NaN before the first label.
    */
   varianceRatio: number;
+  /**
+   * The diagnostic's reading with its own uncertainty: `'no evidence yet'` until labels the proposal
+   * under-sampled (importance weight above 1) pin the ratio on one side of 1 (`VarianceRatioToRandom.verdict`).
+   */
+  varianceVerdict: VarianceVerdict;
   /** With a comparison target: its risk and accuracy, and the paired difference target − comparison. */
   comparison?: { risk: IntervalEstimate; accuracy: IntervalEstimate; difference: IntervalEstimate };
 }
@@ -761,6 +766,7 @@ export class ActiveTestingSession {
       poolSize,
       equivalentRandomLabels: labels === 0 ? NaN : equivalent,
       varianceRatio: this.diagnostic.ratio(variance, risk.value),
+      varianceVerdict: this.diagnostic.verdict(variance, risk.value),
       comparison: comparison
         ? {
             risk: interval(comparison.loss, poolSize),

@@ -1,11 +1,11 @@
-import { varianceRatioRows } from '../acquisition/adaptive/index.js';
+import { varianceDiagnosticRows } from '../acquisition/adaptive/index.js';
 import type { SimulationResult } from './simulate.js';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { OutputExistsError } from '../errors.js';
 import { assertFolderWritable, assertOutputsWritable, removeStaleTemporaries, writeOutputFolder, type OutputFile } from '../io/atomic.js';
-import { encodeNpy } from '../io/npy.js';
+import { encodeNpy, int64FromInt32 } from '../io/npy.js';
 import { toJson } from '../io/json.js';
 import type { Matrix } from '../matrix.js';
 import { coverage, meanBias, medianSe, mse, rowMedian } from '../metrics/index.js';
@@ -129,6 +129,11 @@ export interface SimulationSummary {
   intervals?: Partial<Record<IntervalKind, IntervalSummary>>;
   /** Median over runs of each run's own estimate of its variance ÷ random labelling's (below 1: active testing helps); absent without bootstrap. */
   variance_ratio?: number[];
+  /**
+   * Per row, the fraction of runs whose own diagnostic says active testing is helping, hurting, or
+   * has no evidence yet (docs/adaptive.md); absent without bootstrap.
+   */
+  variance_verdict?: { helping: number[]; hurting: number[]; no_evidence_yet: number[] };
   rows: number;
   runs: number;
   size: number;
@@ -166,10 +171,25 @@ export function summarizeSimulation(result: SimulationResult, inputs: Record<str
     }
     // The diagnostic compares importance-weighted terms with random labelling's; ASE has no such terms.
     if (losses !== undefined && result.options.estimator !== 'ase') {
-      summary.variance_ratio = Array.from(rowMedian({ data: varianceRatioRows(result, losses), rows: result.rows, cols: result.runs }));
+      const { ratios, verdicts } = varianceDiagnosticRows(result, losses);
+      summary.variance_ratio = Array.from(rowMedian({ data: ratios, rows: result.rows, cols: result.runs }));
+      summary.variance_verdict = verdictShares(verdicts, result.rows, result.runs);
     }
   }
   return summary;
+}
+
+/** Per row, the fraction of runs with each verdict code (0 no evidence yet, 1 helping, 2 hurting). */
+function verdictShares(verdicts: Uint8Array, rows: number, runs: number): { helping: number[]; hurting: number[]; no_evidence_yet: number[] } {
+  const shares = { helping: [] as number[], hurting: [] as number[], no_evidence_yet: [] as number[] };
+  for (let row = 0; row < rows; row++) {
+    const counts = [0, 0, 0];
+    for (let r = 0; r < runs; r++) counts[verdicts[row * runs + r]]++;
+    shares.no_evidence_yet.push(counts[0] / runs);
+    shares.helping.push(counts[1] / runs);
+    shares.hurting.push(counts[2] / runs);
+  }
+  return shares;
 }
 
 /**
@@ -192,7 +212,7 @@ export async function writeSimulationOutputs(
 ): Promise<string[]> {
   const files: OutputFile[] = [
     { name: 'estimates.npy', data: encodeNpy({ data: result.estimates, shape: [result.rows, result.runs], dtype: 'f8' }) },
-    { name: 'samples.npy', data: encodeNpy({ data: BigInt64Array.from(result.samples, BigInt), shape: [result.size, result.runs], dtype: 'i8' }) },
+    { name: 'samples.npy', data: encodeNpy({ data: int64FromInt32(result.samples), shape: [result.size, result.runs], dtype: 'i8' }) },
     { name: 'q.npy', data: encodeNpy({ data: result.q, shape: [result.size, result.runs], dtype: 'f8' }) },
   ];
   if (result.bootstrapVariance) {

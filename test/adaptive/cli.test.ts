@@ -48,6 +48,13 @@ describe('active-testing simulate: adaptive options', () => {
     expect(summary.config.calibrationScores).toBe(path('cg.npy'));
     expect(summary.variance_ratio).toHaveLength(60);
     expect(summary.variance_ratio[59]).toBeGreaterThan(0);
+    const { helping, hurting, no_evidence_yet } = summary.variance_verdict;
+    for (const row of [0, 59]) {
+      expect(helping[row] + hurting[row] + no_evidence_yet[row]).toBeCloseTo(1, 12);
+      for (const share of [helping[row], hurting[row], no_evidence_yet[row]]) expect(Number.isInteger(share * summary.runs)).toBe(true);
+    }
+    // After one label no run has the evidence to say either way.
+    expect(no_evidence_yet[0]).toBe(1);
   });
 
   it('takes --defensive and --acquisition surrogate-m2', async () => {

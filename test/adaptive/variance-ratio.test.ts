@@ -16,6 +16,7 @@ function runs(values: Float64Array, count: number) {
   const estimates = new Float64Array(count);
   const randomVariances = new Float64Array(count);
   const ratios = new Float64Array(count);
+  const verdicts: string[] = [];
   for (let r = 0; r < count; r++) {
     sampler.reset();
     lure.reset();
@@ -29,8 +30,9 @@ function runs(values: Float64Array, count: number) {
     estimates[r] = lure.estimate();
     randomVariances[r] = diagnostic.randomVariance(lure.estimate());
     ratios[r] = diagnostic.ratio(lure.bootstrapVariance(), lure.estimate());
+    verdicts.push(diagnostic.verdict(lure.bootstrapVariance(), lure.estimate()));
   }
-  return { estimates, randomVariances, ratios };
+  return { estimates, randomVariances, ratios, verdicts };
 }
 
 describe('VarianceRatioToRandom', () => {
@@ -53,6 +55,28 @@ describe('VarianceRatioToRandom', () => {
     const median = (x: Float64Array) => Array.from(x).sort((a, b) => a - b)[x.length >> 1];
     expect(median(oracle)).toBeLessThan(0.2);
     expect(median(misleading)).toBeGreaterThan(1.5);
+  });
+
+  it('reads helping for the oracle, hurting for a misleading proposal, and no evidence under uniform sampling', () => {
+    const share = (verdicts: string[], verdict: string) => verdicts.filter((v) => v === verdict).length / verdicts.length;
+    expect(share(runs(loss, 200).verdicts, 'helping')).toBeGreaterThan(0.9);
+    expect(share(runs(loss.map((l) => 1 / (0.2 + l)), 200).verdicts, 'hurting')).toBeGreaterThan(0.5);
+    // Uniform sampling never under-samples an item: importance weights are all exactly 1.
+    expect(runs(new Float64Array(n).fill(1), 50).verdicts.every((v) => v === 'no evidence yet')).toBe(true);
+  });
+
+  it('says no evidence yet before any label with importance weight above 1, and when the ratio straddles 1', () => {
+    const diagnostic = new VarianceRatioToRandom(4);
+    diagnostic.add(1, 0.5); // weight 1/(4·0.5) = 0.5
+    expect(diagnostic.evidenceLabels).toBe(0);
+    expect(diagnostic.verdict(1e-9, 1)).toBe('no evidence yet');
+    diagnostic.add(0, 0.1); // weight 1/(3·0.1) > 1
+    expect(diagnostic.evidenceLabels).toBe(1);
+    // One label of evidence: ratio·(1 ± 2) straddles 1 unless the ratio is tiny.
+    const random = diagnostic.randomVariance(0.5);
+    expect(diagnostic.verdict(random * 0.5, 0.5)).toBe('no evidence yet');
+    expect(diagnostic.verdict(random * 0.2, 0.5)).toBe('helping');
+    expect(new VarianceRatioToRandom(10).verdict(1, 0.5)).toBe('no evidence yet');
   });
 
   it('is NaN before the first label', () => {

@@ -5,7 +5,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FileFormatError, InputError, OutputExistsError } from '../../src/errors.js';
-import { encodeNpy, parseNpy, readNpy, writeNpy, type NpyArray } from '../../src/io/npy.js';
+import { encodeNpy, int64FromInt32, parseNpy, readNpy, writeNpy, type NpyArray } from '../../src/io/npy.js';
 
 const FIXTURES = resolve(dirname(fileURLToPath(import.meta.url)), '../fixtures/npy');
 
@@ -210,5 +210,15 @@ describe('a malformed file on disk', () => {
     await writeFile(path, 'not numpy');
     await expect(readNpy(path)).rejects.toThrow(`${path}: not a readable .npy file`);
     await rm(dir, { recursive: true });
+  });
+});
+
+describe('int64FromInt32', () => {
+  it('writes the same 64-bit integers as BigInt conversion, sign extension included, and round-trips through .npy', () => {
+    const values = Int32Array.of(0, 1, -1, 7, -123456, 2147483647, -2147483648, 99999);
+    const wide = int64FromInt32(values);
+    expect(Array.from(wide)).toEqual(Array.from(values, BigInt));
+    const parsed = parseNpy(encodeNpy({ data: wide, shape: [8], dtype: 'i8' }));
+    expect(Array.from(parsed.data as BigInt64Array)).toEqual(Array.from(values, BigInt));
   });
 });

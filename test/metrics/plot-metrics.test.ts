@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import type { Matrix } from '../../src/matrix.js';
 import { allErrorsFrame, bias, bootstrapMse, coverage, errorSummary, labelsAtRows, logMse, meanBias, meanLogMse, meanVariance, median, medianSe, mse, percentile, rowMedian, rowPercentile, se, sma, variance } from '../../src/metrics/index.js';
 import { barplotValues, relativeError, relativeLabellingCost } from '../../src/reference/index.js';
 import { matrix } from '../helpers/matrix.js';
+import { randomStream } from '../../src/random.js';
 
 const list = (a: ArrayLike<number>) => Array.from(a);
 
@@ -147,5 +149,23 @@ describe('bootstrap quality and the long error table', () => {
     expect(list(frame.labels)).toEqual([1, 1, 6, 6]);
     expect(list(frame.squaredError)).toEqual([1, 1, 0, 0]);
     expect(list(frame.logSquaredError)).toEqual([0, 0, -Infinity, -Infinity]);
+  });
+});
+
+describe('rowMedian by selection', () => {
+  it('equals the middle of the sorted row (mean of the two middles when even) on seeded rows with ties, and NaN with a NaN', () => {
+    const u = randomStream(17, [0]);
+    for (const cols of [1, 2, 3, 10, 11, 257, 1000]) {
+      const rows = 6;
+      const data = new Float64Array(rows * cols);
+      for (let i = 0; i < data.length; i++) data[i] = i % 7 === 0 ? Math.floor(u() * 4) : u() * 10 - 5;
+      const medians = rowMedian({ data, rows, cols });
+      for (let r = 0; r < rows; r++) {
+        const sorted = data.slice(r * cols, (r + 1) * cols).sort();
+        const half = cols >> 1;
+        expect(medians[r]).toBe(cols % 2 === 1 ? sorted[half] : (sorted[half - 1] + sorted[half]) / 2);
+      }
+    }
+    expect(rowMedian({ data: Float64Array.of(1, Number.NaN, 3), rows: 1, cols: 3 })[0]).toBeNaN();
   });
 });

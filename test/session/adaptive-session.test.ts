@@ -84,7 +84,8 @@ describe('adaptive acquisition in a session', () => {
     for (let s = 0; s < sessions; s++) {
       const session = await ActiveTestingSession.create(null, { ...options, seed: s });
       await labelInBatches(session, 5, 8);
-      const { risk, varianceRatio } = session.estimate();
+      const { risk, varianceRatio, varianceVerdict } = session.estimate();
+      expect(['helping', 'hurting', 'no evidence yet']).toContain(varianceVerdict);
       estimates[s] = risk.value;
       ratios[s] = varianceRatio;
     }

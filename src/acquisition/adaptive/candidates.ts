@@ -53,8 +53,8 @@ export function adaptivePrior(candidates: readonly Candidate[]): Float64Array {
 }
 
 /**
- * The adaptive sampler over `candidates` (uniform first), each floored at `clip` as the fixed
- * proposals are. Build it once per pool (and thread) and `reset()` it between runs.
+ * The adaptive sampler over `candidates` (uniform first), each spread by `clip` (a share of the
+ * candidate's mean value added to every item) as the fixed proposals are floored. Build it once per pool (and thread) and `reset()` it between runs.
  *
  * @example
  * const sampler = createAdaptiveSampler(adaptiveCandidates(f, g), 0.1);
@@ -64,8 +64,11 @@ export function createAdaptiveSampler(
   clip: number,
   options: Partial<AdaptiveOptions> = {},
 ): AdaptiveSampler {
-  const samplers = candidates.map((c) => new SumTreeSampler(c.values, clip, 'corrected'));
-  return new AdaptiveSampler(samplers, { prior: adaptivePrior(candidates), ...options });
+  return new AdaptiveSampler(
+    candidates.map((c) => c.values),
+    clip,
+    { prior: adaptivePrior(candidates), ...options },
+  );
 }
 
 /**

@@ -16,8 +16,10 @@ export type ProposalAcquisition = (typeof PROPOSAL_ACQUISITIONS)[number];
 
 /** A mixture proposal in structured-clone form, so that worker threads can rebuild its sampler. */
 export interface MixturePlan {
-  /** One sorted pool per component. */
+  /** One sorted pool per component (fixed mixtures; empty for adaptive). */
   components: SortedPoolArrays[];
+  /** Acquisition values per candidate (adaptive; empty for fixed mixtures). */
+  candidates: Float64Array[];
   /** Fixed mixture weights, or the adaptive prior. */
   weights: Float64Array;
   adaptive: boolean;
@@ -63,7 +65,7 @@ export function planProposal(
     const candidates = adaptiveCandidates(input.modelScores, input.surrogateScores!, options.temperature);
     return {
       values: candidates[1].values,
-      mixture: { components: candidates.map((c) => SortedPool.prepare(c.values, options.clip).toArrays()), weights: adaptivePrior(candidates), adaptive: true },
+      mixture: { components: [], candidates: candidates.map((c) => c.values), weights: adaptivePrior(candidates), adaptive: true },
     };
   }
   const values =
@@ -80,6 +82,7 @@ export function planProposal(
     values,
     mixture: {
       components: [SortedPool.prepare(values, options.clip).toArrays(), SortedPool.prepare(uniform, options.clip).toArrays()],
+      candidates: [],
       weights: Float64Array.of(1 - defensive, defensive),
       adaptive: false,
     },
@@ -87,9 +90,10 @@ export function planProposal(
 }
 
 /** The sampler of a mixture plan (an `AdaptiveSampler` when adaptive: call `observe(loss)` after each draw). */
-export function mixtureSampler(plan: MixturePlan, clip: number): MixtureSampler {
+export function mixtureSampler(plan: MixturePlan, clip: number): MixtureSampler | AdaptiveSampler {
+  if (plan.adaptive) return new AdaptiveSampler(plan.candidates, clip, { prior: plan.weights });
   const components = plan.components.map((arrays) => new SumTreeSampler(new SortedPool(arrays), clip, 'corrected'));
-  return plan.adaptive ? new AdaptiveSampler(components, { prior: plan.weights }) : new MixtureSampler(components, plan.weights);
+  return new MixtureSampler(components, plan.weights);
 }
 
 /**

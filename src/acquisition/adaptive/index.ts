@@ -1,6 +1,6 @@
 export { secondMomentValues } from './second-moment.js';
 export { MixtureSampler } from './mixture-sampler.js';
-export { AdaptiveSampler, ADAPTIVE_DEFAULTS, isRefitStep, type AdaptiveOptions } from './adaptive-sampler.js';
+export { AdaptiveSampler, ADAPTIVE_DEFAULTS, type AdaptiveOptions } from './adaptive-sampler.js';
 export {
   adaptiveCandidates,
   adaptivePrior,
@@ -9,7 +9,7 @@ export {
   CANDIDATE_TEMPERATURE_FACTORS,
   type Candidate,
 } from './candidates.js';
-export { VarianceRatioToRandom, varianceRatioRows } from './variance-ratio.js';
+export { VarianceRatioToRandom, varianceRatioRows, varianceDiagnosticRows, VARIANCE_VERDICTS, type VarianceVerdict } from './variance-ratio.js';
 export {
   planProposal,
   mixtureSampler,
@@ -19,3 +19,4 @@ export {
   type ProposalPlan,
   type MixturePlan,
 } from './engine-plan.js';
+export { CandidateMixture } from './candidate-mixture.js';

@@ -15,6 +15,8 @@ import { LUREEstimator } from '../../estimators/index.js';
  */
 export class VarianceRatioToRandom {
   private readonly squares: LUREEstimator;
+  /** Labels drawn with importance weight above 1: items the proposal gave less than random labelling would. */
+  private underweighted = 0;
 
   constructor(readonly poolSize: number) {
     this.squares = new LUREEstimator(poolSize);
@@ -25,7 +27,24 @@ export class VarianceRatioToRandom {
   }
 
   add(loss: number, q: number): void {
+    if ((this.poolSize - this.squares.count) * q < 1 - 1e-9) this.underweighted++;
     this.squares.add(loss * loss, q);
+  }
+
+  /** Labels so far whose importance weight `1/((N−m+1)·q)` was above 1. */
+  get evidenceLabels(): number {
+    return this.underweighted;
+  }
+
+  /**
+   * Whether active testing is helping, with the diagnostic's own uncertainty: `'no evidence yet'`
+   * until a label with importance weight above 1 has been drawn (only such labels show what the
+   * proposal under-samples), and while `ratio·(1 ± 2/√E)` straddles 1, E being their number;
+   * otherwise `'helping'` (below 1) or `'hurting'` (above). A run that has never drawn a costly item
+   * its proposal under-samples cannot see it: the uniform share of the proposal is the guarantee.
+   */
+  verdict(activeVariance: number, riskEstimate: number): VarianceVerdict {
+    return verdictOf(this.ratio(activeVariance, riskEstimate), this.underweighted);
   }
 
   /** Estimated variance of the mean of M labels drawn uniformly without replacement. */
@@ -64,7 +83,22 @@ export class VarianceRatioToRandom {
 
   reset(): void {
     this.squares.reset();
+    this.underweighted = 0;
   }
+}
+
+/** The diagnostic's reading of one run: see `VarianceRatioToRandom.verdict`. */
+export type VarianceVerdict = 'helping' | 'hurting' | 'no evidence yet';
+
+/** The verdicts in the order `varianceDiagnosticRows` codes them (0, 1, 2). */
+export const VARIANCE_VERDICTS: readonly VarianceVerdict[] = ['no evidence yet', 'helping', 'hurting'];
+
+function verdictOf(ratio: number, evidence: number): VarianceVerdict {
+  if (!(evidence > 0) || Number.isNaN(ratio)) return 'no evidence yet';
+  const spread = 2 / Math.sqrt(evidence);
+  if (ratio * (1 + spread) < 1) return 'helping';
+  if (ratio * (1 - spread) > 1) return 'hurting';
+  return 'no evidence yet';
 }
 
 /**
@@ -76,6 +110,20 @@ export class VarianceRatioToRandom {
  * const ratios = varianceRatioRows(result, lossPerItem(f, y)); // median per row: is it helping?
  */
 export function varianceRatioRows(
+  result: Parameters<typeof varianceDiagnosticRows>[0],
+  losses: Float64Array,
+): Float64Array {
+  return varianceDiagnosticRows(result, losses).ratios;
+}
+
+/**
+ * `varianceRatioRows` and each run's verdict per recorded row (`rows×runs`, coded as the index in
+ * `VARIANCE_VERDICTS`: 0 no evidence yet, 1 helping, 2 hurting). O(size·runs).
+ *
+ * @example
+ * const { ratios, verdicts } = varianceDiagnosticRows(result, lossPerItem(f, y));
+ */
+export function varianceDiagnosticRows(
   result: {
     rows: number;
     runs: number;
@@ -87,20 +135,23 @@ export function varianceRatioRows(
     bootstrapVariance: Float64Array | null;
   },
   losses: Float64Array,
-): Float64Array {
+): { ratios: Float64Array; verdicts: Uint8Array } {
   const { rows, runs, size, labelsPerRow, samples, q, estimates, bootstrapVariance } = result;
-  const out = new Float64Array(rows * runs).fill(Number.NaN);
-  if (bootstrapVariance === null) return out;
+  const ratios = new Float64Array(rows * runs).fill(Number.NaN);
+  const verdicts = new Uint8Array(rows * runs);
+  if (bootstrapVariance === null) return { ratios, verdicts };
   const diagnostic = new VarianceRatioToRandom(losses.length);
   for (let r = 0; r < runs; r++) {
     diagnostic.reset();
     for (let m = 0, row = 0; m < size && row < rows; m++) {
       diagnostic.add(losses[samples[m * runs + r]], q[m * runs + r]);
       if (m + 1 === labelsPerRow[row]) {
-        out[row * runs + r] = diagnostic.ratio(bootstrapVariance[row * runs + r], estimates[row * runs + r]);
+        const at = row * runs + r;
+        ratios[at] = diagnostic.ratio(bootstrapVariance[at], estimates[at]);
+        verdicts[at] = VARIANCE_VERDICTS.indexOf(verdictOf(ratios[at], diagnostic.evidenceLabels));
         row++;
       }
     }
   }
-  return out;
+  return { ratios, verdicts };
 }

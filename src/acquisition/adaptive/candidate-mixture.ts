@@ -1,0 +1,217 @@
+import { InputError } from '../../errors.js';
+import type { RandomSource } from '../../random.js';
+import { aliasTable } from '../alias-table.js';
+import type { PoolSampler } from '../sampler.js';
+
+/** Alias proposals one component draw makes before it scans the remaining items instead. */
+const MAX_PROPOSALS = 64;
+
+/**
+ * Draws without replacement from a mixture `q = Σ_j α_j q_j` of candidate proposals over one pool,
+ * each `q_j(i) = w_ji / Σ_{remaining} w_j` with static weights `w_ji = v_ji + clip·mean(v_j)` (the
+ * clip share spreads every candidate over the whole pool, as the floor of the fixed proposals
+ * does). All candidates share one record of removed items and keep only their remaining sums, so a
+ * draw costs O(J): the component is chosen with one uniform, the item by its alias table over the
+ * full pool (proposals already drawn are rejected, which leaves exactly q_j over the remaining
+ * items), and every candidate's probability of the item is one division. When a component's
+ * remaining mass is so small that 64 proposals all hit drawn items, the draw scans the remaining
+ * items instead (O(N)); runs that draw a small part of the pool never get there.
+ *
+ * @example
+ * const mixture = new CandidateMixture([new Float64Array(n).fill(1), ceValues], 0.1, [0.5, 0.5]);
+ * const item = mixture.draw(randomStream(0, [0]));
+ * mixture.lastProbability; // 0.5/n + 0.5·q_CE(item)
+ * @throws {InputError} on candidates of different lengths, negative or non-finite values, or bad weights.
+ */
+export class CandidateMixture implements PoolSampler {
+  readonly size: number;
+  /** Probability of the last drawn item under each candidate, just before it was drawn. */
+  readonly lastComponentProbabilities: Float64Array;
+  private readonly weights: Float64Array;
+  private readonly values: Float64Array[];
+  private readonly keep: Float64Array[];
+  private readonly alias: Int32Array[];
+  private readonly fullSums: Float64Array;
+  private readonly remainingSums: Float64Array;
+  /** Each candidate's remaining sum when it was last summed afresh. */
+  private readonly summedSums: Float64Array;
+  private readonly isRemoved: Uint8Array;
+  private readonly removed: Int32Array;
+  private removedCount = 0;
+  private probabilityOfLast = Number.NaN;
+
+  constructor(candidates: readonly Float64Array[], clip: number, weights: ArrayLike<number>) {
+    if (candidates.length === 0) throw new InputError({ argument: 'candidates', expected: 'at least one candidate', received: 0 });
+    if (!(clip >= 0 && clip < 1)) throw new InputError({ argument: 'clip', expected: 'a fraction in [0, 1)', received: clip });
+    const n = candidates[0].length;
+    if (n === 0) throw new InputError({ argument: 'candidates', expected: 'a non-empty pool', received: 0 });
+    this.size = n;
+    const J = candidates.length;
+    this.values = [];
+    this.keep = [];
+    this.alias = [];
+    this.fullSums = new Float64Array(J);
+    candidates.forEach((v, j) => {
+      if (v.length !== n) throw new InputError({ argument: `candidates[${j}]`, expected: `${n} values`, received: v.length });
+      let total = 0;
+      for (let i = 0; i < n; i++) {
+        if (!(v[i] >= 0 && Number.isFinite(v[i]))) throw new InputError({ argument: `candidates[${j}]`, expected: 'finite non-negative values', received: v[i], row: i });
+        total += v[i];
+      }
+      // All zero: the candidate is uniform.
+      const shift = total > 0 ? (clip * total) / n : 1;
+      const w = new Float64Array(n);
+      let mass = 0;
+      for (let i = 0; i < n; i++) mass += w[i] = v[i] + shift;
+      const table = aliasTable(w, mass);
+      this.values.push(w);
+      this.keep.push(table.keep);
+      this.alias.push(table.alias);
+      this.fullSums[j] = mass;
+    });
+    this.remainingSums = this.fullSums.slice();
+    this.summedSums = this.fullSums.slice();
+    this.isRemoved = new Uint8Array(n);
+    this.removed = new Int32Array(n);
+    this.weights = new Float64Array(J);
+    this.lastComponentProbabilities = new Float64Array(J);
+    this.setWeights(weights);
+  }
+
+  /** Number of candidates J. */
+  get candidateCount(): number {
+    return this.values.length;
+  }
+
+  /** The mixture weights α (a copy). */
+  get mixture(): Float64Array {
+    return this.weights.slice();
+  }
+
+  /** α_j, without a copy. */
+  weightOf(candidate: number): number {
+    return this.weights[candidate];
+  }
+
+  /** Sets α; it must have one non-negative entry per candidate, summing to 1. */
+  setWeights(weights: ArrayLike<number>): void {
+    if (weights.length !== this.values.length) {
+      throw new InputError({ argument: 'weights', expected: `${this.values.length} mixture weights`, received: weights.length });
+    }
+    let total = 0;
+    for (let j = 0; j < weights.length; j++) {
+      if (!(weights[j] >= 0)) throw new InputError({ argument: 'weights', expected: 'non-negative mixture weights', received: weights[j], row: j });
+      total += weights[j];
+    }
+    if (!(Math.abs(total - 1) < 1e-9)) throw new InputError({ argument: 'weights', expected: 'mixture weights summing to 1', received: total });
+    this.weights.set(weights);
+  }
+
+  get remaining(): number {
+    return this.size - this.removedCount;
+  }
+
+  get lastProbability(): number {
+    return this.probabilityOfLast;
+  }
+
+  draw(random: RandomSource): number {
+    if (this.removedCount === this.size) throw new InputError({ argument: 'sampler', expected: 'at least one remaining item to draw', received: 0 });
+    const { weights } = this;
+    const J = weights.length;
+    const u = random();
+    let chosen = -1;
+    let below = 0;
+    let lastPositive = -1;
+    for (let j = 0; j < J; j++) {
+      if (weights[j] > 0) {
+        if (u < below + weights[j]) {
+          chosen = j;
+          break;
+        }
+        lastPositive = j;
+      }
+      below += weights[j];
+    }
+    // Rounding can leave u above the last cumulative weight: take the last component with any.
+    if (chosen < 0) chosen = lastPositive;
+    const index = this.drawFrom(chosen, random);
+    let q = 0;
+    for (let j = 0; j < J; j++) {
+      const p = this.values[j][index] / this.remainingSums[j];
+      this.lastComponentProbabilities[j] = p;
+      q += weights[j] * p;
+    }
+    this.probabilityOfLast = q;
+    this.removeUnchecked(index);
+    return index;
+  }
+
+  probability(index: number): number {
+    if (!(index >= 0 && index < this.size) || this.isRemoved[index] === 1) return 0;
+    let q = 0;
+    for (let j = 0; j < this.weights.length; j++) if (this.weights[j] > 0) q += (this.weights[j] * this.values[j][index]) / this.remainingSums[j];
+    return q;
+  }
+
+  remove(index: number): void {
+    if (!(Number.isInteger(index) && index >= 0 && index < this.size) || this.isRemoved[index] === 1) {
+      throw new InputError({ argument: 'index', expected: `a remaining pool item in [0, ${this.size - 1}]`, received: index });
+    }
+    this.removeUnchecked(index);
+  }
+
+  reset(): void {
+    for (let k = 0; k < this.removedCount; k++) this.isRemoved[this.removed[k]] = 0;
+    this.removedCount = 0;
+    this.remainingSums.set(this.fullSums);
+    this.summedSums.set(this.fullSums);
+    this.probabilityOfLast = Number.NaN;
+  }
+
+  private removeUnchecked(index: number): void {
+    this.isRemoved[index] = 1;
+    this.removed[this.removedCount++] = index;
+    if (this.removedCount === this.size) return;
+    for (let j = 0; j < this.values.length; j++) {
+      const left = this.remainingSums[j] - this.values[j][index];
+      // Subtraction loses relative precision once most of the mass is drawn: sum the rest afresh
+      // each time it has fallen by 4× (O(N log N) in all, however much of the pool is drawn).
+      if (left > 0.25 * this.summedSums[j]) {
+        this.remainingSums[j] = left;
+      } else {
+        this.remainingSums[j] = this.summedSums[j] = this.sumRemaining(j);
+      }
+    }
+  }
+
+  private sumRemaining(j: number): number {
+    const w = this.values[j];
+    let total = 0;
+    for (let i = 0; i < this.size; i++) if (this.isRemoved[i] === 0) total += w[i];
+    return total;
+  }
+
+  /** An item from candidate j's proposal over the remaining items. */
+  private drawFrom(j: number, random: RandomSource): number {
+    const keep = this.keep[j];
+    const alias = this.alias[j];
+    const n = this.size;
+    for (let proposal = 0; proposal < MAX_PROPOSALS; proposal++) {
+      const scaled = random() * n;
+      const bucket = Math.min(Math.floor(scaled), n - 1);
+      const item = scaled - bucket < keep[bucket] ? bucket : alias[bucket];
+      if (this.isRemoved[item] === 0) return item;
+    }
+    const w = this.values[j];
+    let target = random() * this.remainingSums[j];
+    let last = -1;
+    for (let i = 0; i < n; i++) {
+      if (this.isRemoved[i] === 1) continue;
+      last = i;
+      target -= w[i];
+      if (target < 0) return i;
+    }
+    return last;
+  }
+}
