@@ -38,7 +38,8 @@ try {
     const origin = new URL(url).origin;
     const first = await fetch(url, { redirect: 'manual' });
     const cookie = first.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
-    let view = await (await fetch(`${origin}/api/state`, { headers: { cookie } })).json();
+    /** @type {{ item?: { id: string }, error?: string }} */
+    let view = /** @type {any} */ (await (await fetch(`${origin}/api/state`, { headers: { cookie } })).json());
     const times = [];
     for (let n = 0; n < labels && view.item; n++) {
       const t0 = performance.now();
@@ -47,7 +48,7 @@ try {
         headers: { cookie, origin, 'content-type': 'application/json' },
         body: JSON.stringify({ id: view.item.id, label: pool.labels[Number(view.item.id)] }),
       });
-      view = await response.json();
+      view = /** @type {any} */ (await response.json());
       times.push(performance.now() - t0);
       if (!response.ok) throw new Error(view.error);
     }

@@ -29,6 +29,20 @@ export {
   toMatrix,
 } from './matrix.js';
 export {
+  ACQUISITION_NAMES,
+  type AcquisitionEntry,
+  type AcquisitionName,
+  ACQUISITIONS,
+  ESTIMATORS,
+  type EstimatorEntry,
+  type LossEntry,
+  LOSS_NAMES,
+  LOSSES,
+  OPTION_DECLARATIONS,
+  type OptionContext,
+  type OptionDeclaration,
+} from './options/index.js';
+export {
   accuracy,
   ACQUISITION_FUNCTIONS,
   type AcquisitionFunction,
@@ -80,9 +94,18 @@ export {
   stableSoftmax,
   variance,
   zeroOneLossPerItem,
+  lossBounds,
+  differenceBounds,
+  pairedDifferenceBounds,
+  type LossBounds,
 } from './metrics/index.js';
 export {
   bootstrapReplicate,
+  BOOTSTRAP_Z,
+  type ConfidenceSequenceOptions,
+  finitePopulationFactor,
+  RiskConfidenceSequence,
+  type RiskInterval,
   IidEstimator,
   ISEstimator,
   LUREEstimator,
@@ -113,6 +136,9 @@ export {
   PROPOSAL_ACQUISITIONS,
   type ProposalAcquisition,
   secondMomentValues,
+  VARIANCE_VERDICTS,
+  varianceDiagnosticRows,
+  type VarianceVerdict,
   VarianceRatioToRandom,
 } from './acquisition/adaptive/index.js';
 export {
@@ -143,6 +169,7 @@ export {
   scoresMatrix,
   type SimulationFiles,
   writeNpy,
+  visibleText,
   type WriteOptions,
 } from './io/index.js';
 export {
@@ -160,6 +187,12 @@ export {
   type SimulationSummary,
   summarizeSimulation,
   syntheticPool,
+  INTERVAL_KINDS,
+  type IntervalKind,
+  type IntervalSummary,
+  simulationIntervals,
+  type SimulationIntervals,
+  summarizeIntervals,
   type SyntheticPool,
   type SyntheticPoolOptions,
   writeSimulationOutputs,
@@ -300,6 +333,11 @@ export {
 } from './evaluation/index.js';
 export {
   ActiveTestingSession,
+  exportSessionLabels,
+  type ExportedLabel,
+  labelsTsv,
+  SessionFileError,
+  type SessionLabels,
   type CreateSessionOptions,
   type CustomLoss,
   type IntervalEstimate,
