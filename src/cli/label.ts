@@ -72,7 +72,8 @@ Options:
                              by --export) in proposal order; refuses items the session did not
                              propose, and changes nothing when it refuses
   --max-labels N             stop at N labels
-  --target-half-width W      stop once the risk's confidence sequence (anytime-valid 95%) has half-width ≤ W
+  --target-half-width W      stop once the risk's confidence sequence (anytime-valid 95%) has
+                             half-width ≤ W
   --min-labels N             labels before --target-half-width may stop (default 30)
   --export-labels FILE       write the session's labels and skips to FILE (TSV: id, label) and
                              stop; reads any session file, also one that can no longer be opened

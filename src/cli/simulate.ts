@@ -73,9 +73,9 @@ ${optionHelp('simulate', 22).join('\n')}
 
 Outputs in DIR: estimates.npy (float64, rows×runs; row k = estimate after k·step+1 labels),
 samples.npy (int64, size×runs), q.npy (float64, size×runs), bootstrap_variance.npy (rows×runs,
-unless --bootstrap none) and summary.json (true_risk, labels, mse, median_se, bias, coverage of the approximate
-±1.96σ bootstrap interval, config,
-version). summary.json is written last: a folder without it holds an interrupted run, which is
+unless --bootstrap none) and summary.json (true_risk, labels, mse, median_se, bias, coverage of
+the approximate ±1.96σ bootstrap interval, config, version). summary.json is written last: a
+folder without it holds an interrupted run, which is
 refused unless --force. Exit codes: 0 success, 1 bad input or failure, 2 usage error.`;
 
 /** `--interval anytime,fixed,bootstrap`: the interval kinds to compute per run (comma-separated). */

@@ -78,10 +78,11 @@ describe('varianceRatioRows', () => {
     const expected = [0, 1].map((r) => {
       const d = new VarianceRatioToRandom(5);
       d.add(losses[samples[r]], q[r]);
-      const first = d.ratio(bootstrapVariance[r], estimates[r]);
+      // Each row's bootstrap variance with the finite-population correction (N − m)/(N − 1), N = 5.
+      const first = d.ratio(bootstrapVariance[r] * (4 / 4), estimates[r]);
       d.add(losses[samples[2 + r]], q[2 + r]);
       d.add(losses[samples[4 + r]], q[4 + r]);
-      return [first, d.ratio(bootstrapVariance[2 + r], estimates[2 + r])];
+      return [first, d.ratio(bootstrapVariance[2 + r] * (2 / 4), estimates[2 + r])];
     });
     expect(Array.from(ratios)).toEqual([expected[0][0], expected[1][0], expected[0][1], expected[1][1]]);
     expect(Number.isFinite(ratios[2])).toBe(true);

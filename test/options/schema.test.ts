@@ -64,8 +64,8 @@ function sampleJson(d: OptionDeclaration, context: 'grid' | 'setting'): unknown 
 }
 
 const commandFlags = [
-  ['simulate', SIMULATE_FLAGS, ['calibration-scores', 'calibration-labels', 'out', 'force', 'demo']],
-  ['session', LABEL_FLAGS, ['session', 'answers', 'answer-column', 'max-labels', 'target-half-width', 'min-labels', 'data', 'text-column', 'id-column', 'classes', 'calibration-scores', 'calibration-labels']],
+  ['simulate', SIMULATE_FLAGS, ['calibration-scores', 'calibration-labels', 'interval', 'out', 'force', 'demo']],
+  ['session', LABEL_FLAGS, ['session', 'answers', 'answer-column', 'max-labels', 'target-half-width', 'min-labels', 'data', 'text-column', 'id-column', 'classes', 'calibration-scores', 'calibration-labels', 'export', 'import', 'export-file', 'import-file', 'export-labels']],
 ] as const;
 
 describe('option schema: one declaration per option', () => {

@@ -18,7 +18,7 @@ const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
  */
 const DOC_FREE_NAMES = [
   'f', 'g', 'y', 'pool', 'gHeld', 'yHeld', 'texts', 'ids', 'targetScores', 'modelScores', 'surrogateScores', 'labels',
-  'askSomeone', 'model', 'prefix', 'classes', 'prompts',
+  'askSomeone', 'model', 'prefix', 'classes', 'prompts', 'dataset', 'splits',
 ];
 
 /** The TypeScript blocks of the README and docs/*.md, each a module of its own. */
@@ -52,6 +52,7 @@ describe.skipIf(!built)('the packed package in a consumer project', () => {
     cpSync(join(temp, 'package'), join(project, 'node_modules/active-testing'), { recursive: true });
     const manifest = JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
     for (const name of [...Object.keys(manifest.dependencies), '@types/node']) {
+      mkdirSync(dirname(join(project, 'node_modules', name)), { recursive: true });
       symlinkSync(join(repo, 'node_modules', name), join(project, 'node_modules', name), 'dir');
     }
     writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }));

@@ -201,12 +201,12 @@ describe('ActiveTestingSession', () => {
   it('reports how many random labels would give the same interval', async () => {
     const session = await ActiveTestingSession.create(null, { ...options, acquisition: 'iid' });
     await drive(session, 60);
-    // Under uniform sampling LURE is the sample mean and its bootstrap variance σ̂²/M, without the
-    // finite-population correction that random labelling's variance σ̂²/m·(N−m)/(N−1) has: the
-    // equivalent m solves σ̂²/M = σ̂²/m·(N−m)/(N−1), m = N·M/(N−1+M), and the ratio is (N−1)/(N−M).
-    const { equivalentRandomLabels, varianceRatio, poolSize: n } = session.estimate();
-    expect(Math.abs(equivalentRandomLabels - (n * 60) / (n - 1 + 60))).toBeLessThanOrEqual(1);
-    expect(varianceRatio).toBeCloseTo((n - 1) / (n - 60), 2);
+    // Under uniform sampling LURE is the sample mean, and its bootstrap variance with the
+    // finite-population correction is σ̂²/M·(N−M)/(N−1): exactly random labelling's variance with
+    // m = M labels. So the equivalent number of random labels is M and the variance ratio 1.
+    const { equivalentRandomLabels, varianceRatio } = session.estimate();
+    expect(equivalentRandomLabels).toBe(60);
+    expect(varianceRatio).toBeCloseTo(1, 12);
   });
 
   it('says the same thing in both diagnostics: more random labels than labelled exactly when the variance ratio is below 1', async () => {

@@ -1,4 +1,4 @@
-import { LUREEstimator } from '../../estimators/index.js';
+import { finitePopulationFactor, LUREEstimator } from '../../estimators/index.js';
 
 /**
  * "Is active testing helping here?": the ratio of the estimate's variance to the variance random
@@ -147,7 +147,9 @@ export function varianceDiagnosticRows(
       diagnostic.add(losses[samples[m * runs + r]], q[m * runs + r]);
       if (m + 1 === labelsPerRow[row]) {
         const at = row * runs + r;
-        ratios[at] = diagnostic.ratio(bootstrapVariance[at], estimates[at]);
+        // With the finite-population correction, as random labelling's variance and sessions have it.
+        const variance = Math.max(0, bootstrapVariance[at]) * finitePopulationFactor(m + 1, losses.length);
+        ratios[at] = diagnostic.ratio(variance, estimates[at]);
         verdicts[at] = VARIANCE_VERDICTS.indexOf(verdictOf(ratios[at], diagnostic.evidenceLabels));
         row++;
       }
