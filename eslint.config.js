@@ -4,7 +4,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'coverage/', 'docs/api/', 'node_modules/', 'test/models/', 'test/fixtures/'] },
+  { ignores: ['dist/', 'coverage/', 'docs/api/', 'node_modules/', 'test/models/', 'test/fixtures/', '.dependency-cruiser.cjs'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -7,7 +7,12 @@
 // a constant surrogate, and rare (1%) target errors the surrogate is confidently wrong on. Options:
 // `--runs R`, `--seed S` (pool and run seeds), `--size N`, `--pools name,name`, `--verbose` (every
 // fixed proposal); ADAPTIVE_OPTIONS=<JSON of AdaptiveOptions> overrides the adaptive defaults.
-import { adaptiveCandidates, createAdaptiveSampler, createDefensiveSampler, secondMomentValues } from '../src/acquisition/adaptive/index.js';
+import {
+  adaptiveCandidates,
+  createAdaptiveSampler,
+  createDefensiveSampler,
+  secondMomentValues,
+} from '../src/acquisition/adaptive/index.js';
 import { SumTreeSampler } from '../src/acquisition/sum-tree-sampler.js';
 import type { PoolSampler } from '../src/acquisition/sampler.js';
 import { LUREEstimator } from '../src/estimators/index.js';
@@ -119,8 +124,20 @@ function proposals(pool: Pool): { name: string; fixed: boolean; sampler: PoolSam
     list.push({ name: `CE T=${t}`, fixed: true, sampler: fixed(ce(t)) });
     list.push({ name: `m2 T=${t}`, fixed: true, sampler: fixed(secondMomentValues(modelScores, surrogateScores, t)) });
   }
-  list.push({ name: 'defensive m2', fixed: true, sampler: createDefensiveSampler(secondMomentValues(modelScores, surrogateScores), CLIP, 0.5) });
-  list.push({ name: 'adaptive', fixed: false, sampler: createAdaptiveSampler(adaptiveCandidates(modelScores, surrogateScores), CLIP, JSON.parse(process.env.ADAPTIVE_OPTIONS ?? '{}')) });
+  list.push({
+    name: 'defensive m2',
+    fixed: true,
+    sampler: createDefensiveSampler(secondMomentValues(modelScores, surrogateScores), CLIP, 0.5),
+  });
+  list.push({
+    name: 'adaptive',
+    fixed: false,
+    sampler: createAdaptiveSampler(
+      adaptiveCandidates(modelScores, surrogateScores),
+      CLIP,
+      JSON.parse(process.env.ADAPTIVE_OPTIONS ?? '{}'),
+    ),
+  });
   return list;
 }
 
@@ -184,21 +201,36 @@ for (const name of selected) {
   const cells = TABLE_BUDGETS.map((budget) => {
     const b = BUDGETS.indexOf(budget);
     const best = fixedNames.reduce((a, p) => (mse.get(p)![b] < mse.get(a)![b] ? p : a));
-    return { budget, vsRandom: adaptive[b] / random[b], vsBest: adaptive[b] / mse.get(best)![b], best, bestVsRandom: mse.get(best)![b] / random[b] };
+    return {
+      budget,
+      vsRandom: adaptive[b] / random[b],
+      vsBest: adaptive[b] / mse.get(best)![b],
+      best,
+      bestVsRandom: mse.get(best)![b] / random[b],
+    };
   });
   console.log(
     `${name.padEnd(20)} N=${SIZE} ` +
-      cells.map((c) => `@${c.budget}: ÷rnd ${c.vsRandom.toFixed(2)} ÷best ${c.vsBest.toFixed(2)} (${c.best} ${c.bestVsRandom.toFixed(2)})`).join(' | ') +
+      cells
+        .map((c) => `@${c.budget}: ÷rnd ${c.vsRandom.toFixed(2)} ÷best ${c.vsBest.toFixed(2)} (${c.best} ${c.bestVsRandom.toFixed(2)})`)
+        .join(' | ') +
       ` | |z| ${z.map((v) => Math.abs(v).toFixed(1)).join('/')} | ${((adaptiveSeconds / RUNS) * 1e6).toFixed(0)} µs/run`,
   );
   if (process.argv.includes('--verbose')) {
-    for (const [proposal, values] of mse) console.log(`  ${proposal.padEnd(14)} ${TABLE_BUDGETS.map((budget) => (values[BUDGETS.indexOf(budget)] / random[BUDGETS.indexOf(budget)]).toFixed(2)).join(' ')}`);
+    for (const [proposal, values] of mse)
+      console.log(
+        `  ${proposal.padEnd(14)} ${TABLE_BUDGETS.map((budget) => (values[BUDGETS.indexOf(budget)] / random[BUDGETS.indexOf(budget)]).toFixed(2)).join(' ')}`,
+      );
   }
   for (const c of cells) {
-    if (kind === 'overconfident' && (c.vsRandom > 1.1 || (c.budget === 400 && c.vsBest > 1.1))) failures.push(`${name} @${c.budget} ÷random ${c.vsRandom.toFixed(2)} ÷best ${c.vsBest.toFixed(2)}`);
+    if (kind === 'overconfident' && (c.vsRandom > 1.1 || (c.budget === 400 && c.vsBest > 1.1)))
+      failures.push(`${name} @${c.budget} ÷random ${c.vsRandom.toFixed(2)} ÷best ${c.vsBest.toFixed(2)}`);
     if (kind === 'good' && c.budget >= 200 && c.vsBest > 1.15) failures.push(`${name} @${c.budget} ÷best ${c.vsBest.toFixed(2)}`);
-    if (kind === 'bad' && c.vsRandom > (c.budget >= 100 ? 1.15 : 1.3)) failures.push(`${name} @${c.budget} ÷random ${c.vsRandom.toFixed(2)}`);
+    if (kind === 'bad' && c.vsRandom > (c.budget >= 100 ? 1.15 : 1.3))
+      failures.push(`${name} @${c.budget} ÷random ${c.vsRandom.toFixed(2)}`);
   }
   if (z.some((v) => Math.abs(v) > 4)) failures.push(`${name} |z| > 4`);
 }
-console.log(`\n${failures.length === 0 ? 'All targets met' : `Missed: ${failures.join('; ')}`} (${((Date.now() - started) / 1000).toFixed(0)} s)`);
+console.log(
+  `\n${failures.length === 0 ? 'All targets met' : `Missed: ${failures.join('; ')}`} (${((Date.now() - started) / 1000).toFixed(0)} s)`,
+);

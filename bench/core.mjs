@@ -109,7 +109,9 @@ function printTable(header, rows) {
   for (const row of rows) console.log(line(row));
 }
 
-console.log(`active-testing core benchmark — Node ${process.version}, ${cpus()[0]?.model ?? 'unknown CPU'}, ${threads} threads, load average ${loadavg()[0].toFixed(1)}`);
+console.log(
+  `active-testing core benchmark — Node ${process.version}, ${cpus()[0]?.model ?? 'unknown CPU'}, ${threads} threads, load average ${loadavg()[0].toFixed(1)}`,
+);
 console.log(`K = 2, size ${LABELS}, step 1, surrogate-ce + LURE + exact bootstrap, built-in synthetic pool\n`);
 
 // Warm the JIT up on a small pool so that the first size measured is not penalised.
@@ -134,7 +136,10 @@ for (const n of sizes) {
   ]);
   console.error(`  N = ${n}: done`);
 }
-printTable(['N', 'pool set-up', 'per run (1 thread)', 'per label', `${RUNS_ALL_THREADS} runs (${threads} threads), total`, 'runs only'], rows);
+printTable(
+  ['N', 'pool set-up', 'per run (1 thread)', 'per label', `${RUNS_ALL_THREADS} runs (${threads} threads), total`, 'runs only'],
+  rows,
+);
 
 const mcN = sizes.includes(10_000) ? 10_000 : sizes[0];
 const { input: mcInput } = pools.get(mcN);
@@ -150,14 +155,20 @@ printTable(
     ['200 resamples (O(B·M) per step)', fmt(monteCarlo.perRun), `${(monteCarlo.perRun / none.perRun).toFixed(0)}×`],
   ],
 );
-console.log(`  Monte Carlo work per run is B·Σm = 200·${LABELS}·${LABELS + 1}/2 = ${(200 * LABELS * (LABELS + 1) / 2).toLocaleString('en-US')} resampled terms.`);
+console.log(
+  `  Monte Carlo work per run is B·Σm = 200·${LABELS}·${LABELS + 1}/2 = ${((200 * LABELS * (LABELS + 1)) / 2).toLocaleString('en-US')} resampled terms.`,
+);
 
 // The default proposal (adaptive: a refitted mixture of 7 candidates) next to the fixed ones.
 const perAcquisition = new Map();
 for (const acquisition of ['iid', 'surrogate-ce', 'adaptive']) {
   perAcquisition.set(acquisition, (await perRunSingleThread(mcInput, { acquisition }, acquisition === 'adaptive' ? 5 : 20)).perRun);
 }
-const acquisitionRows = [...perAcquisition].map(([name, perRun]) => [name, fmt(perRun), `${(perRun / perAcquisition.get('surrogate-ce')).toFixed(1)}×`]);
+const acquisitionRows = [...perAcquisition].map(([name, perRun]) => [
+  name,
+  fmt(perRun),
+  `${(perRun / perAcquisition.get('surrogate-ce')).toFixed(1)}×`,
+]);
 console.log(`\nAcquisition cost at N = ${mcN.toLocaleString('en-US')} (per run, 1 thread, ${LABELS} labels, exact bootstrap):`);
 printTable(['acquisition', 'per run', 'vs surrogate-ce'], acquisitionRows);
 

@@ -55,11 +55,17 @@ let maxDiff = 0;
 for (let i = 0; i < cached.scores.length; i++) maxDiff = Math.max(maxDiff, Math.abs(cached.scores[i] - uncached.scores[i]));
 const speedup = uncached.seconds / cached.seconds;
 
-console.log(`\nICL scoring: ${SHOTS} shots (prefix ${prefixTokens} tokens), ${prompts.length} SST-2 items, batch ${batchSize}, model ${modelPath}`);
+console.log(
+  `\nICL scoring: ${SHOTS} shots (prefix ${prefixTokens} tokens), ${prompts.length} SST-2 items, batch ${batchSize}, model ${modelPath}`,
+);
 console.log('mode                          seconds   items/s   tokens/item');
 for (const r of [uncached, cached]) {
-  console.log(`${r.name.padEnd(28)} ${r.seconds.toFixed(2).padStart(8)} ${(prompts.length / r.seconds).toFixed(1).padStart(9)} ${r.tokensPerItem.toFixed(1).padStart(13)}`);
+  console.log(
+    `${r.name.padEnd(28)} ${r.seconds.toFixed(2).padStart(8)} ${(prompts.length / r.seconds).toFixed(1).padStart(9)} ${r.tokensPerItem.toFixed(1).padStart(13)}`,
+  );
 }
-console.log(`speed-up ${speedup.toFixed(1)}x (required >= ${REQUIRED_SPEEDUP}x); max |cached - uncached| = ${maxDiff.toExponential(2)} (required < 1e-4)`);
+console.log(
+  `speed-up ${speedup.toFixed(1)}x (required >= ${REQUIRED_SPEEDUP}x); max |cached - uncached| = ${maxDiff.toExponential(2)} (required < 1e-4)`,
+);
 await model.dispose();
 if (speedup < REQUIRED_SPEEDUP || !(maxDiff < 1e-4)) process.exitCode = 1;

@@ -18,12 +18,33 @@ const dir = mkdtempSync(join(tmpdir(), 'at-bench-serve-'));
 try {
   const pool = syntheticPool({ size, classes: 2, seed: 0 });
   const data = join(dir, 'pool.tsv');
-  writeFileSync(data, ['sentence', ...Array.from({ length: size }, (_, i) => `benchmark item ${i} with a sentence of ordinary length`)].join('\n') + '\n');
+  writeFileSync(
+    data,
+    ['sentence', ...Array.from({ length: size }, (_, i) => `benchmark item ${i} with a sentence of ordinary length`)].join('\n') + '\n',
+  );
   await writeNpy(join(dir, 'f.npy'), { data: pool.modelScores.data, shape: [size, 2], dtype: 'f8' });
   await writeNpy(join(dir, 'g.npy'), { data: pool.surrogateScores.data, shape: [size, 2], dtype: 'f8' });
   const started = performance.now();
-  const child = spawn(process.execPath, [cli, 'serve', '--port', '0', '--session', join(dir, 'bench.session'), '--data', data, '--classes', 'negative,positive',
-    '--model-scores', join(dir, 'f.npy'), '--surrogate-scores', join(dir, 'g.npy')], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(
+    process.execPath,
+    [
+      cli,
+      'serve',
+      '--port',
+      '0',
+      '--session',
+      join(dir, 'bench.session'),
+      '--data',
+      data,
+      '--classes',
+      'negative,positive',
+      '--model-scores',
+      join(dir, 'f.npy'),
+      '--surrogate-scores',
+      join(dir, 'g.npy'),
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
   const url = await new Promise((done, fail) => {
     let out = '';
     child.stdout.on('data', (chunk) => {
@@ -37,7 +58,10 @@ try {
   try {
     const origin = new URL(url).origin;
     const first = await fetch(url, { redirect: 'manual' });
-    const cookie = first.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+    const cookie = first.headers
+      .getSetCookie()
+      .map((c) => c.split(';')[0])
+      .join('; ');
     /** @type {{ item?: { id: string }, error?: string }} */
     let view = /** @type {any} */ (await (await fetch(`${origin}/api/state`, { headers: { cookie } })).json());
     const times = [];
@@ -54,9 +78,13 @@ try {
     }
     times.sort((a, b) => a - b);
     const at = (p) => times[Math.min(times.length - 1, Math.floor(p * times.length))].toFixed(1);
-    console.log(`pool ${size.toLocaleString('en')} items, ${times.length} labels posted one after another (${cpus()[0].model}, load ${(await import('node:os')).loadavg()[0].toFixed(1)})`);
+    console.log(
+      `pool ${size.toLocaleString('en')} items, ${times.length} labels posted one after another (${cpus()[0].model}, load ${(await import('node:os')).loadavg()[0].toFixed(1)})`,
+    );
     console.log(`server start (session created from the files): ${(startup / 1000).toFixed(1)} s`);
-    console.log(`label posted → next item received: median ${at(0.5)} ms, p95 ${at(0.95)} ms, max ${times[times.length - 1].toFixed(1)} ms (target ≤ 50 ms)`);
+    console.log(
+      `label posted → next item received: median ${at(0.5)} ms, p95 ${at(0.95)} ms, max ${times[times.length - 1].toFixed(1)} ms (target ≤ 50 ms)`,
+    );
   } finally {
     child.kill('SIGTERM');
   }

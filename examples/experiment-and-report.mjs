@@ -57,7 +57,12 @@ try {
   // 4. The report: four figures (SVG, PNG and Vega-Lite each) and the summary table, here at
   //    25, 50, 100 and 200 labels (default 50, 100, 200, 400).
   const report = await writeReport([out], { out: join(dir, 'report'), thresholds: [25, 50, 100, 200] });
-  console.log(`report: ${report.files.length} files, e.g. ${report.files.filter((f) => f.endsWith('.png')).map((f) => f.slice(dir.length + 1)).join(', ')}\n`);
+  console.log(
+    `report: ${report.files.length} files, e.g. ${report.files
+      .filter((f) => f.endsWith('.png'))
+      .map((f) => f.slice(dir.length + 1))
+      .join(', ')}\n`,
+  );
   console.log(summaryMarkdown(report.table));
 } finally {
   await rm(dir, { recursive: true, force: true });

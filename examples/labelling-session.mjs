@@ -46,7 +46,9 @@ try {
       const halfWidth = risk.upper - risk.value;
       console.log(
         `${String(estimate.labels).padStart(6)}  ${risk.value.toFixed(4)} ± ${halfWidth.toFixed(4)}`.padEnd(34) +
-          `[${risk.lower.toFixed(4)}, ${risk.upper.toFixed(4)}]`.padEnd(18) + `${accuracy.value.toFixed(3)}`.padEnd(11) + estimate.varianceRatio.toFixed(2),
+          `[${risk.lower.toFixed(4)}, ${risk.upper.toFixed(4)}]`.padEnd(18) +
+          `${accuracy.value.toFixed(3)}`.padEnd(11) +
+          estimate.varianceRatio.toFixed(2),
       );
     }
   }
@@ -55,8 +57,12 @@ try {
   //    and how much the session saved: its variance ÷ random labelling's (below 1: active testing
   //    helps) and the number of uniformly random labels that would give the same interval width.
   const { risk, labels, varianceRatio, equivalentRandomLabels } = session.estimate();
-  console.log(`\nafter ${labels} labels: risk ${risk.value.toFixed(4)} ± ${(risk.upper - risk.value).toFixed(4)} (95%), true ${trueRisk.toFixed(4)}: ${risk.lower <= trueRisk && trueRisk <= risk.upper ? 'inside' : 'outside'} the interval`);
-  console.log(`variance ÷ random labelling's: ${varianceRatio.toFixed(2)}; random labelling would need about ${Math.round(equivalentRandomLabels)} labels for this interval`);
+  console.log(
+    `\nafter ${labels} labels: risk ${risk.value.toFixed(4)} ± ${(risk.upper - risk.value).toFixed(4)} (95%), true ${trueRisk.toFixed(4)}: ${risk.lower <= trueRisk && trueRisk <= risk.upper ? 'inside' : 'outside'} the interval`,
+  );
+  console.log(
+    `variance ÷ random labelling's: ${varianceRatio.toFixed(2)}; random labelling would need about ${Math.round(equivalentRandomLabels)} labels for this interval`,
+  );
   await session.close();
 } finally {
   await rm(dir, { recursive: true, force: true });

@@ -51,14 +51,20 @@ const pad = (s, n = 14) => String(s).padStart(n);
 console.log(`\n${'labels'.padEnd(8)}${pad('MSE iid')}${pad('MSE adaptive')}${pad('MSE sur-ce')}${pad('iid/adaptive')}${pad('iid/sur-ce')}`);
 for (const labels of SHOW_AT) {
   const [iid, adaptive, ce] = ['iid', 'adaptive', 'surrogate-ce'].map((name) => summaries[name].mse[rowOf(summaries[name], labels)]);
-  console.log(`${String(labels).padEnd(8)}${pad(iid.toExponential(2))}${pad(adaptive.toExponential(2))}${pad(ce.toExponential(2))}${pad((iid / adaptive).toFixed(2) + '×')}${pad((iid / ce).toFixed(2) + '×')}`);
+  console.log(
+    `${String(labels).padEnd(8)}${pad(iid.toExponential(2))}${pad(adaptive.toExponential(2))}${pad(ce.toExponential(2))}${pad((iid / adaptive).toFixed(2) + '×')}${pad((iid / ce).toFixed(2) + '×')}`,
+  );
 }
 
 // 4. The single-run error bar: each run's exact bootstrap variance gives estimate ± 2σ; coverage is
 //    the fraction of runs whose interval contains the true risk (nominal ≈ 95%). With very few
 //    labels the bootstrap underestimates the variance, so coverage starts lower.
 console.log(`\ncoverage of estimate ± 2σ (bootstrap) across ${RUNS} runs:`);
-console.log(`${'labels'.padEnd(8)}${Object.keys(settings).map((name) => pad(name)).join('')}`);
+console.log(
+  `${'labels'.padEnd(8)}${Object.keys(settings)
+    .map((name) => pad(name))
+    .join('')}`,
+);
 for (const labels of SHOW_AT) {
   const cells = Object.keys(settings).map((name) => pad(`${(summaries[name].coverage[rowOf(summaries[name], labels)] * 100).toFixed(1)}%`));
   console.log(`${String(labels).padEnd(8)}${cells.join('')}`);

@@ -41,7 +41,9 @@ await target.dispose();
 // 3. Surrogate with ICL: the instruction + shots prefix is encoded once and reused (prefix cache).
 const surrogate = await Model.fromPretrained(surrogatePath);
 const surrogateRun = await runScoringJob(surrogate, pool, { shots, batchSize: 16 });
-console.log(`surrogate ${surrogate.id} (${SHOTS} shots): accuracy ${surrogateRun.accuracy.toFixed(3)}, loss ${surrogateRun.loss.toFixed(4)}`);
+console.log(
+  `surrogate ${surrogate.id} (${SHOTS} shots): accuracy ${surrogateRun.accuracy.toFixed(3)}, loss ${surrogateRun.loss.toFixed(4)}`,
+);
 console.log(`first surrogate prompt:\n---\n${surrogateRun.firstPrompt}\n---`);
 await surrogate.dispose();
 
@@ -70,5 +72,7 @@ for (const labels of [5, 10, 20, 40, LABELS]) {
     sum += estimate;
     squared += (estimate - summary.true_risk) ** 2;
   }
-  console.log(`  ${String(labels).padStart(3)} labels: mean estimate ${(sum / result.runs).toFixed(4)}, MSE ${(squared / result.runs).toExponential(2)}`);
+  console.log(
+    `  ${String(labels).padStart(3)} labels: mean estimate ${(sum / result.runs).toFixed(4)}, MSE ${(squared / result.runs).toExponential(2)}`,
+  );
 }

@@ -47,7 +47,9 @@ export function apiExports() {
 export function runtimeExports() {
   const api = apiExports();
   const valueKinds = new Set(['class', 'function', 'const', 'enum']);
-  return Object.fromEntries(Object.entries(api).map(([entry, list]) => [entry, list.filter((e) => valueKinds.has(e.kind)).map((e) => e.name)]));
+  return Object.fromEntries(
+    Object.entries(api).map(([entry, list]) => [entry, list.filter((e) => valueKinds.has(e.kind)).map((e) => e.name)]),
+  );
 }
 
 /** The report's text for the current build. */
@@ -61,7 +63,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   if (process.argv.includes('--check')) {
     const committed = existsSync(REPORT) ? readFileSync(REPORT, 'utf8') : '';
     if (committed !== text) {
-      process.stderr.write('api/public-api.txt differs from the build\'s exports: run `npm run api:report` and review the change\n');
+      process.stderr.write("api/public-api.txt differs from the build's exports: run `npm run api:report` and review the change\n");
       process.exit(1);
     }
   } else {

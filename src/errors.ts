@@ -50,7 +50,10 @@ function formatReceived(value: unknown): string {
 /** A file that cannot be read or parsed (unreadable `.npy`, malformed TSV row, ...). */
 export class FileFormatError extends ActiveTestingError {
   override name = 'FileFormatError';
-  constructor(readonly path: string, reason: string) {
+  constructor(
+    readonly path: string,
+    reason: string,
+  ) {
     super(`${path}: ${reason}`);
   }
 }
@@ -58,7 +61,10 @@ export class FileFormatError extends ActiveTestingError {
 /** Refusal to replace existing results without an explicit `force`. */
 export class OutputExistsError extends ActiveTestingError {
   override name = 'OutputExistsError';
-  constructor(readonly path: string, hint = 'pass --force (or { force: true }) to replace it') {
+  constructor(
+    readonly path: string,
+    hint = 'pass --force (or { force: true }) to replace it',
+  ) {
     super(`${path} already exists; ${hint}`);
   }
 }

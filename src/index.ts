@@ -9,25 +9,9 @@ export {
   OutputExistsError,
   UsageError,
 } from './errors.js';
-export {
-  EPS,
-  type Numerics,
-  NUMERICS_FLAGS,
-  type NumericsFlags,
-} from './numerics.js';
-export {
-  type RandomSource,
-  randomStream,
-} from './random.js';
-export {
-  type LabelsInput,
-  type Matrix,
-  type MatrixInput,
-  type NdArrayLike,
-  type NdArrayView,
-  toLabels,
-  toMatrix,
-} from './matrix.js';
+export { EPS, type Numerics, NUMERICS_FLAGS, type NumericsFlags } from './numerics.js';
+export { type RandomSource, randomStream } from './random.js';
+export { type LabelsInput, type Matrix, type MatrixInput, type NdArrayLike, type NdArrayView, toLabels, toMatrix } from './matrix.js';
 export {
   ACQUISITION_NAMES,
   type AcquisitionEntry,
@@ -114,13 +98,7 @@ export {
   RunningAseEstimator,
   TermMeanEstimator,
 } from './estimators/index.js';
-export {
-  floorProposal,
-  type PoolSampler,
-  type ProposalVariant,
-  ReferenceOrderSampler,
-  SumTreeSampler,
-} from './acquisition/index.js';
+export { floorProposal, type PoolSampler, type ProposalVariant, ReferenceOrderSampler, SumTreeSampler } from './acquisition/index.js';
 export {
   ADAPTIVE_DEFAULTS,
   adaptiveCandidates,
@@ -149,12 +127,7 @@ export {
   type TemperatureFit,
   type TemperatureSolution,
 } from './calibration/index.js';
-export {
-  ActiveSurrogateEstimator,
-  type AseInput,
-  type AseMode,
-  type AseOptions,
-} from './ase/index.js';
+export { ActiveSurrogateEstimator, type AseInput, type AseMode, type AseOptions } from './ase/index.js';
 export {
   encodeNpy,
   labelIndices,
@@ -253,9 +226,7 @@ export {
   type VegaLiteSpec,
   writeReport,
 } from './report/index.js';
-export {
-  VERSION,
-} from './version.js';
+export { VERSION } from './version.js';
 export {
   DEFAULT_RETRY_POLICY,
   isLocalModelPath,

@@ -40,16 +40,14 @@ export interface NdArrayView<T extends ArrayLike<number>> extends NdArrayLike {
  * result.shape }` from a scoring result).
  */
 export type MatrixInput =
-  | Matrix
-  | NdArrayLike
-  | ArrayLike<ArrayLike<number>>
-  | { data: ArrayLike<number | bigint>; shape: readonly number[] };
+  Matrix | NdArrayLike | ArrayLike<ArrayLike<number>> | { data: ArrayLike<number | bigint>; shape: readonly number[] };
 
 /**
  * Class indices (any integer array) or one-hot rows, or a flat array with its shape (`readNpy()`'s
  * result as it is, int64 included).
  */
-export type LabelsInput = NdArrayLike | ArrayLike<number> | ArrayLike<ArrayLike<number>> | { data: ArrayLike<number | bigint>; shape: readonly number[] };
+export type LabelsInput =
+  NdArrayLike | ArrayLike<number> | ArrayLike<ArrayLike<number>> | { data: ArrayLike<number | bigint>; shape: readonly number[] };
 
 function isMatrix(value: object): value is Matrix {
   return 'data' in value && 'rows' in value && 'cols' in value;
@@ -130,7 +128,12 @@ export function toLabels(input: LabelsInput, argument: string, n: number, k: num
     return (input as ArrayLike<number | ArrayLike<number>>)[i] as number | ArrayLike<number>;
   };
   if (isNdArray(input)) {
-    if (input.shape.length > 2) throw new InputError({ argument, expected: 'class indices (N) or one-hot rows (N×K)', received: `shape [${input.shape.join(', ')}]` });
+    if (input.shape.length > 2)
+      throw new InputError({
+        argument,
+        expected: 'class indices (N) or one-hot rows (N×K)',
+        received: `shape [${input.shape.join(', ')}]`,
+      });
     length = input.shape[0] as number;
   } else {
     length = input.length;
@@ -148,10 +151,17 @@ function isFlatWithShape(input: LabelsInput): input is { data: ArrayLike<number 
 }
 
 /** A flat array with its shape as indices (1-D) or one-hot rows (2-D). */
-function unflatten({ data, shape }: { data: ArrayLike<number | bigint>; shape: readonly number[] }, argument: string): ArrayLike<number> | ArrayLike<ArrayLike<number>> {
+function unflatten(
+  { data, shape }: { data: ArrayLike<number | bigint>; shape: readonly number[] },
+  argument: string,
+): ArrayLike<number> | ArrayLike<ArrayLike<number>> {
   const length = shape.reduce((a, b) => a * b, 1);
   if (shape.length < 1 || shape.length > 2 || data.length !== length) {
-    throw new InputError({ argument, expected: 'class indices (N) or one-hot rows (N×K)', received: `shape [${shape.join(', ')}] with ${data.length} values` });
+    throw new InputError({
+      argument,
+      expected: 'class indices (N) or one-hot rows (N×K)',
+      received: `shape [${shape.join(', ')}] with ${data.length} values`,
+    });
   }
   const values = Array.from(data, Number);
   if (shape.length === 1) return values;
@@ -177,6 +187,7 @@ function oneHotIndex(row: ArrayLike<number>, argument: string, rowIndex: number,
       throw new InputError({ argument, expected: 'a one-hot row (a single 1, zeros elsewhere)', received: Array.from(row), row: rowIndex });
     }
   }
-  if (hot === -1) throw new InputError({ argument, expected: 'a one-hot row (a single 1, zeros elsewhere)', received: Array.from(row), row: rowIndex });
+  if (hot === -1)
+    throw new InputError({ argument, expected: 'a one-hot row (a single 1, zeros elsewhere)', received: Array.from(row), row: rowIndex });
   return hot;
 }

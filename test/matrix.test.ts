@@ -8,7 +8,11 @@ const expected = Float64Array.from([1, 2, 3, 4, 5, 6]);
 describe('toMatrix', () => {
   it('reads every supported form into the same row-major matrix', () => {
     const forms = [
-      [[1, 2], [3, 4], [5, 6]],
+      [
+        [1, 2],
+        [3, 4],
+        [5, 6],
+      ],
       [Float32Array.from([1, 2]), Float32Array.from([3, 4]), Float32Array.from([5, 6])],
       { data: [1, 2, 3, 4, 5, 6], shape: [3, 2] as const },
       { data: Float64Array.from([1, 2, 3, 4, 5, 6]), rows: 3, cols: 2 },
@@ -25,7 +29,13 @@ describe('toMatrix', () => {
   it('names the argument and the row of a non-finite score', () => {
     const error = (() => {
       try {
-        toMatrix([[0, 1], [Number.NaN, 1]], 'modelScores');
+        toMatrix(
+          [
+            [0, 1],
+            [Number.NaN, 1],
+          ],
+          'modelScores',
+        );
       } catch (e) {
         return e;
       }
@@ -48,7 +58,18 @@ describe('toLabels', () => {
   it('reads class indices, booleans, one-hot rows and ndarrays', () => {
     const want = Int32Array.from([1, 0, 2]);
     expect(toLabels([1, 0, 2], 'y', 3, 3)).toEqual(want);
-    expect(toLabels([[0, 1, 0], [1, 0, 0], [0, 0, 1]], 'y', 3, 3)).toEqual(want);
+    expect(
+      toLabels(
+        [
+          [0, 1, 0],
+          [1, 0, 0],
+          [0, 0, 1],
+        ],
+        'y',
+        3,
+        3,
+      ),
+    ).toEqual(want);
     expect(toLabels(ndarray(Int32Array.from([1, 0, 2])), 'y', 3, 3)).toEqual(want);
     expect(toLabels(ndarray(Float64Array.from([0, 1, 0, 1, 0, 0, 0, 0, 1]), [3, 3]), 'y', 3, 3)).toEqual(want);
   });
@@ -57,6 +78,16 @@ describe('toLabels', () => {
     expect(() => toLabels([0, 2], 'labels', 2, 2)).toThrow('labels (row 1): expected a class index in [0, 1], got 2');
     expect(() => toLabels([0.5, 1], 'labels', 2, 2)).toThrow(/row 0/);
     expect(() => toLabels([0, 1, 1], 'labels', 2, 2)).toThrow('labels: expected 2 labels, one per pool item, got 3');
-    expect(() => toLabels([[1, 1], [0, 1]], 'labels', 2, 2)).toThrow(/row 0\): expected a one-hot row/);
+    expect(() =>
+      toLabels(
+        [
+          [1, 1],
+          [0, 1],
+        ],
+        'labels',
+        2,
+        2,
+      ),
+    ).toThrow(/row 0\): expected a one-hot row/);
   });
 });

@@ -56,7 +56,13 @@ export function permutation(n: number, seed: string): Int32Array {
  * Splits a file into a test pool of `poolSize` rows and a disjoint training remainder, by a seeded
  * shuffle. Models are fitted on the remainder only, so the pool is unseen by every model.
  */
-export function poolAndTrain(dataDir: string, file: string, classes: number, poolSize: number, seed: string): { pool: TextSet; train: TextSet } {
+export function poolAndTrain(
+  dataDir: string,
+  file: string,
+  classes: number,
+  poolSize: number,
+  seed: string,
+): { pool: TextSet; train: TextSet } {
   const all = readTsv(resolve(dataDir, file), classes);
   const order = permutation(all.texts.length, seed);
   return { pool: subset(all, order.subarray(0, poolSize)), train: subset(all, order.subarray(poolSize)) };

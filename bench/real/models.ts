@@ -103,7 +103,7 @@ export function bagOfWordsLogits(train: TextSet, texts: string[], options: Logis
       let max = -Infinity;
       for (let k = 0; k < K; k++) max = Math.max(max, scores[k]);
       let total = 0;
-      for (let k = 0; k < K; k++) total += (scores[k] = Math.exp(scores[k] - max));
+      for (let k = 0; k < K; k++) total += scores[k] = Math.exp(scores[k] - max);
       for (let k = 0; k < K; k++) {
         const gradient = scores[k] / total - (k === train.labels[e] ? 1 : 0);
         weights[V * K + k] -= rate * gradient;

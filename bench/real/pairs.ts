@@ -16,8 +16,16 @@ export interface RealPair {
   readonly calibration: { logits: Logits; labels: Int32Array };
 }
 
-const firstRows = (set: TextSet, n: number): TextSet => subset(set, Int32Array.from({ length: n }, (_, i) => i));
-const rowsBetween = (set: TextSet, from: number, to: number): TextSet => subset(set, Int32Array.from({ length: to - from }, (_, i) => from + i));
+const firstRows = (set: TextSet, n: number): TextSet =>
+  subset(
+    set,
+    Int32Array.from({ length: n }, (_, i) => i),
+  );
+const rowsBetween = (set: TextSet, from: number, to: number): TextSet =>
+  subset(
+    set,
+    Int32Array.from({ length: to - from }, (_, i) => from + i),
+  );
 
 const weak = { l2: 1e-3, epochs: 30, learningRate: 0.1, seed: 'weak' };
 const overconfident = { l2: 0, epochs: 40, learningRate: 0.5, seed: 'overconfident' };
@@ -68,14 +76,29 @@ export function realPairs(dataDir: string): RealPair[] {
   const agTest = readTsv(`${dataDir}/agnews/test.tsv`, 4);
   const ag = { pool: agTest, train: agTrain };
 
-  const weakLogistic: [string, SurrogateFit] = ['logistic regression, 200 labels (weak)', (train, texts) => bagOfWordsLogits(firstRows(train, 200), texts, weak)];
-  const overconfidentLogistic: [string, SurrogateFit] = ['logistic regression, 3000 labels, unpenalised (overconfident)', (train, texts) => bagOfWordsLogits(firstRows(train, 3000), texts, overconfident)];
-  const bayes = (labels: number): [string, SurrogateFit] => [`natural naive Bayes, ${labels} labels`, (train, texts) => naturalBayesLogits(firstRows(train, labels), texts)];
+  const weakLogistic: [string, SurrogateFit] = [
+    'logistic regression, 200 labels (weak)',
+    (train, texts) => bagOfWordsLogits(firstRows(train, 200), texts, weak),
+  ];
+  const overconfidentLogistic: [string, SurrogateFit] = [
+    'logistic regression, 3000 labels, unpenalised (overconfident)',
+    (train, texts) => bagOfWordsLogits(firstRows(train, 3000), texts, overconfident),
+  ];
+  const bayes = (labels: number): [string, SurrogateFit] => [
+    `natural naive Bayes, ${labels} labels`,
+    (train, texts) => naturalBayesLogits(firstRows(train, labels), texts),
+  ];
 
   const afinn: [string, Logits] = ['AFINN (sentiment)', afinnLogits(sst.pool.texts)];
   const vader: [string, Logits] = ['VADER', vaderLogits(sst.pool.texts)];
-  const subjBayes: [string, Logits] = ['natural naive Bayes, 300 labels', naturalBayesLogits(rowsBetween(subj.train, 3200, 3500), subj.pool.texts)];
-  const agLogistic: [string, Logits] = ['logistic regression, 500 labels', bagOfWordsLogits(rowsBetween(agTrain, 3200, 3700), agTest.texts, weak)];
+  const subjBayes: [string, Logits] = [
+    'natural naive Bayes, 300 labels',
+    naturalBayesLogits(rowsBetween(subj.train, 3200, 3500), subj.pool.texts),
+  ];
+  const agLogistic: [string, Logits] = [
+    'logistic regression, 500 labels',
+    bagOfWordsLogits(rowsBetween(agTrain, 3200, 3700), agTest.texts, weak),
+  ];
 
   return [
     pair('SST-2', sst, afinn, weakLogistic),

@@ -49,8 +49,16 @@ export function benchProposals(pair: RealPair): { proposals: BenchProposal[]; ca
     { name: 'm2', kind: 'fixed', sampler: fixed(secondMomentValues(modelScores, surrogateScores)) },
     { name: `CE, calibrated T=${t}`, kind: 'fixed', sampler: fixed(values('surrogate-ce', t)) },
     { name: `m2, calibrated T=${t}`, kind: 'fixed', sampler: fixed(secondMomentValues(modelScores, surrogateScores, t)) },
-    { name: `defensive λ=${DEFENSIVE_LAMBDA} CE`, kind: 'fixed', sampler: createDefensiveSampler(values('surrogate-ce'), CLIP, DEFENSIVE_LAMBDA) },
-    { name: `defensive λ=${DEFENSIVE_LAMBDA} m2`, kind: 'fixed', sampler: createDefensiveSampler(secondMomentValues(modelScores, surrogateScores), CLIP, DEFENSIVE_LAMBDA) },
+    {
+      name: `defensive λ=${DEFENSIVE_LAMBDA} CE`,
+      kind: 'fixed',
+      sampler: createDefensiveSampler(values('surrogate-ce'), CLIP, DEFENSIVE_LAMBDA),
+    },
+    {
+      name: `defensive λ=${DEFENSIVE_LAMBDA} m2`,
+      kind: 'fixed',
+      sampler: createDefensiveSampler(secondMomentValues(modelScores, surrogateScores), CLIP, DEFENSIVE_LAMBDA),
+    },
     { name: 'adaptive', kind: 'adaptive', sampler: createAdaptiveSampler(adaptiveCandidates(modelScores, surrogateScores), CLIP) },
     { name: 'oracle (true loss)', kind: 'oracle', sampler: fixed(values('true-loss')) },
   ];

@@ -39,7 +39,9 @@ if (!existsSync(args.data)) {
 const started = performance.now();
 const format = (x: RatioWithError): string => `${x.ratio.toFixed(3)}±${x.se.toFixed(3)}`;
 const pairs = realPairs(args.data).filter((p) => p.name.includes(args.pairs));
-console.log(`bench:real: ${pairs.length} pairs, ${runs} runs, LURE, clip 0.1, seed ${seed}; models fitted in ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
+console.log(
+  `bench:real: ${pairs.length} pairs, ${runs} runs, LURE, clip 0.1, seed ${seed}; models fitted in ${((performance.now() - started) / 1000).toFixed(1)} s\n`,
+);
 const failures: string[] = [];
 for (const pair of pairs) {
   const pairStart = performance.now();
@@ -64,7 +66,9 @@ for (const pair of pairs) {
   results.forEach(({ proposal, table }, j) => {
     const ratios = BUDGETS.map((_, b) => pairedRatio(errors[j][b], errors[randomIndex][b], 400, seed));
     const z = Math.max(...BUDGETS.map((_, b) => Math.abs(biasZ(table.estimates, b, runs, truth))));
-    console.log(`| ${proposal.name} | ${ratios.map(format).join(' | ')} | ${finiteMedian(table.diagnostic).toFixed(3)} | ${z.toFixed(1)} |`);
+    console.log(
+      `| ${proposal.name} | ${ratios.map(format).join(' | ')} | ${finiteMedian(table.diagnostic).toFixed(3)} | ${z.toFixed(1)} |`,
+    );
   });
   // The goal, judged with Monte Carlo errors.
   const last = BUDGETS.length - 1;
@@ -73,10 +77,13 @@ for (const pair of pairs) {
     if (r.ratio - 2 * r.se > RANDOM_BOUND) failures.push(`${pair.name}: adaptive ${format(r)}× random at ${budget} labels`);
   });
   const fixedIndices = results.flatMap((r, j) => (r.proposal.kind === 'fixed' || r.proposal.kind === 'random' ? [j] : []));
-  const best = fixedIndices.reduce((i, j) => (errors[j][last].reduce((s, x) => s + x, 0) < errors[i][last].reduce((s, x) => s + x, 0) ? j : i));
+  const best = fixedIndices.reduce((i, j) =>
+    errors[j][last].reduce((s, x) => s + x, 0) < errors[i][last].reduce((s, x) => s + x, 0) ? j : i,
+  );
   const versusBest = pairedRatio(errors[adaptiveIndex][last], errors[best][last], 400, seed);
   console.log(`adaptive ÷ best fixed (${results[best].proposal.name}) at ${BUDGETS[last]} labels: ${format(versusBest)}`);
-  if (versusBest.ratio - 2 * versusBest.se > BEST_FIXED_BOUND) failures.push(`${pair.name}: adaptive ${format(versusBest)}× the best fixed at ${BUDGETS[last]}`);
+  if (versusBest.ratio - 2 * versusBest.se > BEST_FIXED_BOUND)
+    failures.push(`${pair.name}: adaptive ${format(versusBest)}× the best fixed at ${BUDGETS[last]}`);
   BUDGETS.forEach((budget, b) => {
     const z = biasZ(results[adaptiveIndex].table.estimates, b, runs, truth);
     if (Math.abs(z) > Z_BOUND) failures.push(`${pair.name}: adaptive bias z = ${z.toFixed(2)} at ${budget} labels`);

@@ -54,7 +54,9 @@ export function biasZ(estimates: Float64Array, budget: number, runs: number, tru
 
 /** The median of finite values (NaN if none). */
 export function finiteMedian(values: Float64Array): number {
-  const finite = Array.from(values).filter(Number.isFinite).sort((x, y) => x - y);
+  const finite = Array.from(values)
+    .filter(Number.isFinite)
+    .sort((x, y) => x - y);
   if (finite.length === 0) return Number.NaN;
   const mid = finite.length >> 1;
   return finite.length % 2 ? finite[mid] : (finite[mid - 1] + finite[mid]) / 2;

@@ -176,7 +176,9 @@ function compensatedPrefixSums(values: Float64Array): Float64Array {
  */
 export function blockSum(sums: Float64Array, start: number): number {
   return (
-    sums[start] + sums[start + 1] + (sums[start + 2] + sums[start + 3]) +
+    sums[start] +
+    sums[start + 1] +
+    (sums[start + 2] + sums[start + 3]) +
     (sums[start + 4] + sums[start + 5] + (sums[start + 6] + sums[start + 7]))
   );
 }
@@ -184,8 +186,14 @@ export function blockSum(sums: Float64Array, start: number): number {
 /** The item count of the block of 8 children at `start`. */
 export function blockCount(counts: Int32Array, start: number): number {
   return (
-    counts[start] + counts[start + 1] + counts[start + 2] + counts[start + 3] +
-    counts[start + 4] + counts[start + 5] + counts[start + 6] + counts[start + 7]
+    counts[start] +
+    counts[start + 1] +
+    counts[start + 2] +
+    counts[start + 3] +
+    counts[start + 4] +
+    counts[start + 5] +
+    counts[start + 6] +
+    counts[start + 7]
   );
 }
 
@@ -201,7 +209,6 @@ function treeLayout(n: number): { depth: number; levelStart: Int32Array; levelNo
   for (let level = 1; level <= depth; level++) levelStart[level + 1] = levelStart[level] + TREE_ARITY * nodes[level - 1];
   return { depth, levelStart, levelNodes: Int32Array.from(nodes) };
 }
-
 
 const DIGIT_BITS = 16;
 const DIGITS = 1 << DIGIT_BITS;

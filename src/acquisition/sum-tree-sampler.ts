@@ -496,8 +496,13 @@ export class SumTreeSampler implements PoolSampler {
       massBefore[6] = m012345;
       massBefore[7] = m0123456;
       const child =
-        +(m0 <= target) + +(m01 <= target) + +(m012 <= target) + +(m0123 <= target) +
-        +(m01234 <= target) + +(m012345 <= target) + +(m0123456 <= target);
+        +(m0 <= target) +
+        +(m01 <= target) +
+        +(m012 <= target) +
+        +(m0123 <= target) +
+        +(m01234 <= target) +
+        +(m012345 <= target) +
+        +(m0123456 <= target);
       target -= massBefore[child];
       node = TREE_ARITY * node + child;
     }

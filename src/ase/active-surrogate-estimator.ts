@@ -117,7 +117,11 @@ export class ActiveSurrogateEstimator {
   estimate(samples: ArrayLike<number>, sampleLabels: ArrayLike<number>): number {
     const { rows: n, cols: k } = this.modelScores;
     if (sampleLabels.length !== samples.length) {
-      throw new InputError({ argument: 'sampleLabels', expected: `${samples.length} labels, one per sample`, received: sampleLabels.length });
+      throw new InputError({
+        argument: 'sampleLabels',
+        expected: `${samples.length} labels, one per sample`,
+        received: sampleLabels.length,
+      });
     }
     const terms = Float64Array.from(this.unlabelledTerms());
     for (let m = 0; m < samples.length; m++) {

@@ -27,11 +27,20 @@ const INVERSE_TEMPERATURE_RANGE = [0.02, 50] as const;
  */
 export function fitTemperature(scores: Matrix, labels: Int32Array): TemperatureFit {
   if (labels.length !== scores.rows) {
-    throw new InputError({ argument: 'calibration labels', expected: `${scores.rows} labels (one per calibration row)`, received: labels.length });
+    throw new InputError({
+      argument: 'calibration labels',
+      expected: `${scores.rows} labels (one per calibration row)`,
+      received: labels.length,
+    });
   }
   for (let i = 0; i < labels.length; i++) {
     if (!(Number.isInteger(labels[i]) && labels[i] >= 0 && labels[i] < scores.cols)) {
-      throw new InputError({ argument: 'calibration labels', expected: `a class index in [0, ${scores.cols - 1}]`, received: labels[i], row: i });
+      throw new InputError({
+        argument: 'calibration labels',
+        expected: `a class index in [0, ${scores.cols - 1}]`,
+        received: labels[i],
+        row: i,
+      });
     }
   }
   if (scores.rows === 0) throw new InputError({ argument: 'calibration scores', expected: 'at least one labelled row', received: 0 });
@@ -111,7 +120,12 @@ function isSeparable(scores: ArrayLike<number>, labels: Int32Array, k: number): 
   return true;
 }
 
-function nllAndDerivatives(scores: ArrayLike<number>, labels: Int32Array, k: number, beta: number): { value: number; slope: number; curvature: number } {
+function nllAndDerivatives(
+  scores: ArrayLike<number>,
+  labels: Int32Array,
+  k: number,
+  beta: number,
+): { value: number; slope: number; curvature: number } {
   let value = 0;
   let slope = 0;
   let curvature = 0;

@@ -78,7 +78,9 @@ first_prompt, icl_rows, timings, config, version). Rerunning the same command on
 resumes an interrupted run; a different configuration is refused unless --force.`;
 
 /** An evaluation's configuration and run settings from `evaluate`'s option values (as `parseOptions` returns them); `--out` is required. */
-export async function readEvaluateOptions(values: OptionValues): Promise<{ config: EvaluateConfig; run: EvaluateRun; remote?: OpenAIBackend }> {
+export async function readEvaluateOptions(
+  values: OptionValues,
+): Promise<{ config: EvaluateConfig; run: EvaluateRun; remote?: OpenAIBackend }> {
   const config = await readConfig(values);
   const batchSize = integerOption(values, 'batch-size') ?? 16;
   if (batchSize < 1) throw new UsageError('--batch-size: expected a positive integer');
@@ -92,21 +94,31 @@ export async function readEvaluateOptions(values: OptionValues): Promise<{ confi
     prefixCache: !flag(values, 'no-prefix-cache'),
   };
   if (!isOpenAIModelSpec(config.model)) return { config, run };
-  const remote = openAIBackendFromCli(config.model, values, (n) => console.error(`${n.url}: ${n.reason}; retry ${n.attempt} in ${(n.delayMs / 1000).toFixed(1)} s`));
+  const remote = openAIBackendFromCli(config.model, values, (n) =>
+    console.error(`${n.url}: ${n.reason}; retry ${n.attempt} in ${(n.delayMs / 1000).toFixed(1)} s`),
+  );
   return { config, run: { ...run, backend: remote }, remote };
 }
 
 async function readConfig(values: OptionValues): Promise<EvaluateConfig> {
-  const classes = requiredString(values, 'classes').split(',').map((c) => c.trim());
-  if (classes.length < 2 || classes.some((c) => c === '')) throw new UsageError('--classes: expected at least two comma-separated class names');
-  if (values['instruction'] !== undefined && values['instruction-file'] !== undefined) throw new UsageError('give --instruction or --instruction-file, not both');
+  const classes = requiredString(values, 'classes')
+    .split(',')
+    .map((c) => c.trim());
+  if (classes.length < 2 || classes.some((c) => c === ''))
+    throw new UsageError('--classes: expected at least two comma-separated class names');
+  if (values['instruction'] !== undefined && values['instruction-file'] !== undefined)
+    throw new UsageError('give --instruction or --instruction-file, not both');
   let instruction = (values['instruction'] as string | undefined) ?? '';
   const instructionFile = values['instruction-file'] as string | undefined;
   if (instructionFile !== undefined) {
     try {
       instruction = await readFile(instructionFile, 'utf8');
     } catch (error) {
-      throw new InputError({ argument: '--instruction-file', expected: 'a readable file', received: `${instructionFile} (${(error as Error).message})` });
+      throw new InputError({
+        argument: '--instruction-file',
+        expected: 'a readable file',
+        received: `${instructionFile} (${(error as Error).message})`,
+      });
     }
   }
   const limit = integerOption(values, 'limit') ?? null;
@@ -144,7 +156,11 @@ export const evaluateCommand: Command = {
     process.once('SIGINT', onSignal);
     const progress: ProgressReporter = remote ? remoteProgressReporter(remote) : progressBar({ label: 'items' });
     try {
-      const outcome = await evaluateToFolder(config, { ...run, signal: controller.signal, onProgress: (done, total) => progress.update(done, total) });
+      const outcome = await evaluateToFolder(config, {
+        ...run,
+        signal: controller.signal,
+        onProgress: (done, total) => progress.update(done, total),
+      });
       progress.finish();
       if (outcome.alreadyComplete) console.log(`${run.out}: results of this configuration are already complete`);
       else console.log(`${outcome.n} items: accuracy ${outcome.accuracy.toFixed(4)}, loss ${outcome.loss.toFixed(4)} -> ${run.out}`);

@@ -35,7 +35,10 @@ export async function exportLabelStudio(session: ActiveTestingSession, path: str
         : [
             {
               was_cancelled: proposal.status === 'skipped',
-              result: proposal.status === 'labelled' ? [{ from_name: FROM_NAME, to_name: TO_NAME, type: 'choices', value: { choices: [proposal.label] } }] : [],
+              result:
+                proposal.status === 'labelled'
+                  ? [{ from_name: FROM_NAME, to_name: TO_NAME, type: 'choices', value: { choices: [proposal.label] } }]
+                  : [],
             },
           ],
   }));
@@ -62,8 +65,11 @@ function answerOf(task: ExportedTask, path: string, where: string): Answer | und
   if (annotations.length === 0) return undefined;
   const last = annotations[annotations.length - 1];
   if (last.was_cancelled === true) return null;
-  const choices = (Array.isArray(last.result) ? last.result : []).filter((r) => r.type === 'choices').flatMap((r) => (Array.isArray(r.value?.choices) ? r.value.choices : []));
-  if (choices.length !== 1 || typeof choices[0] !== 'string') throw new FileFormatError(path, `${where}: expected one chosen class, got ${JSON.stringify(choices)}`);
+  const choices = (Array.isArray(last.result) ? last.result : [])
+    .filter((r) => r.type === 'choices')
+    .flatMap((r) => (Array.isArray(r.value?.choices) ? r.value.choices : []));
+  if (choices.length !== 1 || typeof choices[0] !== 'string')
+    throw new FileFormatError(path, `${where}: expected one chosen class, got ${JSON.stringify(choices)}`);
   return choices[0];
 }
 
@@ -87,21 +93,30 @@ export async function importLabelStudio(session: ActiveTestingSession, path: str
   const notProposed: string[] = [];
   (tasks as ExportedTask[]).forEach((task, t) => {
     const item = task?.data?.item;
-    if (typeof item !== 'string') throw new FileFormatError(path, `task ${t}: no data.item (export the tasks with \`active-testing label --export label-studio\`)`);
+    if (typeof item !== 'string')
+      throw new FileFormatError(path, `task ${t}: no data.item (export the tasks with \`active-testing label --export label-studio\`)`);
     const answer = answerOf(task, path, `task ${t} (item ${item})`);
     if (answer === undefined) return;
     const record = history.get(item);
     if (record === undefined) return void notProposed.push(item);
-    if (answer !== null && !session.classes.includes(answer)) throw new FileFormatError(path, `item ${item}: "${answer}" is not a class (${session.classes.join(', ')})`);
+    if (answer !== null && !session.classes.includes(answer))
+      throw new FileFormatError(path, `item ${item}: "${answer}" is not a class (${session.classes.join(', ')})`);
     if (record.status !== 'pending') {
       const had = record.status === 'skipped' ? null : (record.label as string);
-      if (had !== answer) throw new FileFormatError(path, `item ${item} is already ${had === null ? 'skipped' : `labelled "${had}"`} in the session, not "${answer ?? 'skip'}"; nothing was imported`);
+      if (had !== answer)
+        throw new FileFormatError(
+          path,
+          `item ${item} is already ${had === null ? 'skipped' : `labelled "${had}"`} in the session, not "${answer ?? 'skip'}"; nothing was imported`,
+        );
       return;
     }
     answers.set(item, answer);
   });
   if (notProposed.length > 0) {
-    throw new FileFormatError(path, `the session did not propose ${notProposed.length} annotated item(s) (${notProposed.slice(0, 5).join(', ')}${notProposed.length > 5 ? ', …' : ''}); nothing was imported`);
+    throw new FileFormatError(
+      path,
+      `the session did not propose ${notProposed.length} annotated item(s) (${notProposed.slice(0, 5).join(', ')}${notProposed.length > 5 ? ', …' : ''}); nothing was imported`,
+    );
   }
   let labelled = 0;
   let skipped = 0;

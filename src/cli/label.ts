@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { loadCalibrationSet } from '../calibration/load.js';
 import { readTable, type Table } from '../dataset/read-table.js';
-import { FileFormatError, InputError, OutputExistsError, UsageError } from '../errors.js';
+import { FileFormatError, OutputExistsError, UsageError } from '../errors.js';
 import { readNpy } from '../io/npy.js';
 import { visibleText } from '../io/visible-text.js';
 import { writeFileAtomic } from '../io/atomic.js';
@@ -15,7 +15,17 @@ import { scoresMatrix } from '../io/pool-files.js';
 import type { IntervalEstimate, RiskInterval } from '../session/session.js';
 import type { Command } from './command.js';
 import { exportLabelStudio, importLabelStudio, labelStudioConfig } from './label-studio.js';
-import { integerOption, numberOption, parseOptions, requiredString, schemaFlags, schemaValues, withFlagNames, type OptionSpecs, type OptionValues } from './options.js';
+import {
+  integerOption,
+  numberOption,
+  parseOptions,
+  requiredString,
+  schemaFlags,
+  schemaValues,
+  withFlagNames,
+  type OptionSpecs,
+  type OptionValues,
+} from './options.js';
 
 /** The command's own flags; the session options (`--model-scores`, `--clip`, ...) come from the option schema. */
 const OWN_OPTIONS = {
@@ -42,7 +52,17 @@ const OWN_OPTIONS = {
 export const LABEL_FLAGS: OptionSpecs = schemaFlags('session', OWN_OPTIONS);
 
 /** The options that create a session (the pool options). */
-export const CREATE_OPTIONS = ['data', 'text-column', 'id-column', 'classes', 'calibration-scores', 'calibration-labels', ...optionsIn('session').filter((d) => d.metavar !== null).map((d) => cliFlag(d.name).slice(2))];
+export const CREATE_OPTIONS = [
+  'data',
+  'text-column',
+  'id-column',
+  'classes',
+  'calibration-scores',
+  'calibration-labels',
+  ...optionsIn('session')
+    .filter((d) => d.metavar !== null)
+    .map((d) => cliFlag(d.name).slice(2)),
+];
 
 const HELP = `Usage: active-testing label --session FILE [--answers FILE] [stopping options]
        active-testing label --session FILE --export label-studio tasks.json [--max-labels N]
@@ -112,27 +132,36 @@ async function createSession(path: string, values: OptionValues): Promise<Active
   const textColumn = columnIndex(table, (values['text-column'] as string | undefined) ?? 'sentence', dataPath);
   const idName = values['id-column'] as string | undefined;
   const idColumn = idName !== undefined ? columnIndex(table, idName, dataPath) : table.columns.indexOf('id');
-  const classes = requiredString(values, 'classes').split(',').map((name) => name.trim());
-  const given = schemaValues(values, 'session') as Partial<SessionOptions> & { modelScores?: string; comparisonScores?: string; surrogateScores?: string };
+  const classes = requiredString(values, 'classes')
+    .split(',')
+    .map((name) => name.trim());
+  const given = schemaValues(values, 'session') as Partial<SessionOptions> & {
+    modelScores?: string;
+    comparisonScores?: string;
+    surrogateScores?: string;
+  };
   const modelScores = await readScores(requiredString(values, 'model-scores'), '--model-scores');
   const calibrationScores = values['calibration-scores'] as string | undefined;
   const calibrationLabels = values['calibration-labels'] as string | undefined;
   if ((calibrationScores === undefined) !== (calibrationLabels === undefined)) {
     throw new UsageError('--calibration-scores and --calibration-labels go together');
   }
-  const calibration = calibrationScores === undefined ? undefined : await loadCalibrationSet(calibrationScores, calibrationLabels as string);
+  const calibration =
+    calibrationScores === undefined ? undefined : await loadCalibrationSet(calibrationScores, calibrationLabels as string);
   const comparisonScores = await readScores(given.comparisonScores, '--comparison-scores');
   const surrogateScores = await readScores(given.surrogateScores, '--surrogate-scores');
-  const session = await withFlagNames('session', () => ActiveTestingSession.create(path, {
-    ...given,
-    texts: table.rows.map((row) => String(row[textColumn])),
-    ids: idColumn === -1 ? undefined : table.rows.map((row) => String(row[idColumn])),
-    classes,
-    modelScores,
-    comparisonScores,
-    surrogateScores,
-    ...(calibration === undefined ? {} : { calibration }),
-  }));
+  const session = await withFlagNames('session', () =>
+    ActiveTestingSession.create(path, {
+      ...given,
+      texts: table.rows.map((row) => String(row[textColumn])),
+      ids: idColumn === -1 ? undefined : table.rows.map((row) => String(row[idColumn])),
+      classes,
+      modelScores,
+      comparisonScores,
+      surrogateScores,
+      ...(calibration === undefined ? {} : { calibration }),
+    }),
+  );
   const fitted = session.settings.calibration;
   if (fitted) console.log(`surrogate temperature fitted on ${fitted.rows} calibration labels: T = ${fitted.temperature.toFixed(4)}`);
   return session;
@@ -147,7 +176,8 @@ async function readAnswers(path: string, column: string): Promise<Map<string, st
   table.rows.forEach((row, i) => {
     const answer = String(row[labelColumn]).trim();
     const id = idColumn === -1 ? String(i) : String(row[idColumn]);
-    if (answers.has(id)) throw new FileFormatError(path, `line ${i + 2}: a second answer for item id "${id}" (--answers takes one answer per item)`);
+    if (answers.has(id))
+      throw new FileFormatError(path, `line ${i + 2}: a second answer for item id "${id}" (--answers takes one answer per item)`);
     answers.set(id, answer === 'skip' ? null : answer);
   });
   return answers;
@@ -182,7 +212,9 @@ function statusLine(estimate: SessionEstimate): string {
 
 function summary(session: ActiveTestingSession): string {
   const estimate = session.estimate();
-  const lines = [`Labels: ${estimate.labels} in the estimate (${estimate.recorded} recorded, ${estimate.skipped} skipped; the estimate covers ${estimate.poolSize} items)`];
+  const lines = [
+    `Labels: ${estimate.labels} in the estimate (${estimate.recorded} recorded, ${estimate.skipped} skipped; the estimate covers ${estimate.poolSize} items)`,
+  ];
   if (estimate.labels === 0) return lines.join('\n');
   lines.push(formatInterval(`Risk (${session.settings.loss}):`, estimate.risk), formatInterval('Accuracy:', estimate.accuracy));
   if (estimate.comparison) {
@@ -253,7 +285,8 @@ const QUIT_KEYS = new Set(['q', '\u0003', '\u0004']);
 
 async function labelInteractively(session: ActiveTestingSession, rule: StoppingRule): Promise<number> {
   const { classes } = session;
-  if (classes.length > 9) throw new UsageError(`interactive labelling takes one key per class (at most 9 classes, here ${classes.length}); use --answers`);
+  if (classes.length > 9)
+    throw new UsageError(`interactive labelling takes one key per class (at most 9 classes, here ${classes.length}); use --answers`);
   const keys = new KeyReader(process.stdin);
   const legend = [...classes.map((name, k) => `[${k + 1}] ${visibleText(name)}`), '[s] skip', '[u] undo', '[q] quit'].join('   ');
   let message = '';
@@ -297,7 +330,8 @@ export function stoppingRule(values: OptionValues): StoppingRule {
   const maxLabels = integerOption(values, 'max-labels', 1);
   const minLabels = integerOption(values, 'min-labels', 1);
   const targetHalfWidth = numberOption(values, 'target-half-width');
-  if (targetHalfWidth !== undefined && !(targetHalfWidth > 0)) throw new UsageError(`--target-half-width: expected a positive number, got "${values['target-half-width']}"`);
+  if (targetHalfWidth !== undefined && !(targetHalfWidth > 0))
+    throw new UsageError(`--target-half-width: expected a positive number, got "${values['target-half-width']}"`);
   return { maxLabels, minLabels, targetHalfWidth };
 }
 
@@ -306,7 +340,8 @@ async function exportLabels(sessionPath: string, outPath: string): Promise<numbe
   try {
     await writeFileAtomic(outPath, labelsTsv(labels));
   } catch (error) {
-    if (error instanceof OutputExistsError) throw new OutputExistsError(outPath, 'choose another file for --export-labels (it is never overwritten)');
+    if (error instanceof OutputExistsError)
+      throw new OutputExistsError(outPath, 'choose another file for --export-labels (it is never overwritten)');
     const code = (error as NodeJS.ErrnoException).code;
     if (code === undefined) throw error;
     throw new SessionFileError(`cannot write ${outPath} (${code})`);
@@ -314,7 +349,8 @@ async function exportLabels(sessionPath: string, outPath: string): Promise<numbe
   const skips = labels.filter((l) => l.label === null).length;
   console.log(`exported ${labels.length - skips} labels and ${skips} skips from ${sessionPath} to ${outPath}`);
   if (!headerReadable) console.error('active-testing label: the header is unreadable: ids are row numbers and labels class indices');
-  if (unreadableLines.length > 0) console.error(`active-testing label: passed over ${unreadableLines.length} unreadable lines (first: line ${unreadableLines[0]})`);
+  if (unreadableLines.length > 0)
+    console.error(`active-testing label: passed over ${unreadableLines.length} unreadable lines (first: line ${unreadableLines[0]})`);
   return 0;
 }
 
@@ -324,9 +360,11 @@ function labelStudioExchange(values: OptionValues): { direction: 'export' | 'imp
   if (given.length === 0) return undefined;
   if (given.length === 2) throw new UsageError('--export and --import exclude each other');
   const direction = given[0];
-  if (values[direction] !== 'label-studio') throw new UsageError(`--${direction}: expected the format label-studio, got "${values[direction]}"`);
+  if (values[direction] !== 'label-studio')
+    throw new UsageError(`--${direction}: expected the format label-studio, got "${values[direction]}"`);
   const file = values[`${direction}-file`];
-  if (typeof file !== 'string' || file === '') throw new UsageError(`--${direction} label-studio takes a file: --${direction} label-studio FILE`);
+  if (typeof file !== 'string' || file === '')
+    throw new UsageError(`--${direction} label-studio takes a file: --${direction} label-studio FILE`);
   return { direction, file };
 }
 
@@ -372,17 +410,21 @@ export const labelCommand: Command = {
     if (exportPath !== undefined) return exportLabels(path, exportPath);
     const rule = stoppingRule(values);
     const answersPath = values.answers as string | undefined;
-    const answers = answersPath === undefined ? undefined : await readAnswers(answersPath, (values['answer-column'] as string | undefined) ?? 'label');
+    const answers =
+      answersPath === undefined ? undefined : await readAnswers(answersPath, (values['answer-column'] as string | undefined) ?? 'label');
     const exchange = labelStudioExchange(values);
     if (exchange && answers) throw new UsageError(`--${exchange.direction} and --answers exclude each other`);
-    if (!answers && !exchange && !process.stdin.isTTY) throw new UsageError('stdin is not a terminal: pass --answers FILE to label non-interactively');
+    if (!answers && !exchange && !process.stdin.isTTY)
+      throw new UsageError('stdin is not a terminal: pass --answers FILE to label non-interactively');
     const session = await openOrCreateSession(path, values, 'label');
     try {
       if (exchange?.direction === 'export') {
         const estimate = session.estimate();
         const open = rule.maxLabels === undefined ? 0 : Math.max(0, rule.maxLabels - estimate.recorded - estimate.skipped);
         const tasks = await exportLabelStudio(session, exchange.file, open);
-        console.log(`wrote ${tasks} Label Studio tasks to ${exchange.file}; use this labelling config:\n${labelStudioConfig(session.classes)}`);
+        console.log(
+          `wrote ${tasks} Label Studio tasks to ${exchange.file}; use this labelling config:\n${labelStudioConfig(session.classes)}`,
+        );
         return 0;
       }
       if (exchange?.direction === 'import') {

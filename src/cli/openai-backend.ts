@@ -42,7 +42,8 @@ export function openAIBackendFromCli(model: string, values: OptionValues, onRetr
     return value;
   };
   const timeoutSeconds = numberOption(values, 'request-timeout');
-  if (timeoutSeconds !== undefined && timeoutSeconds <= 0) throw new UsageError(`--request-timeout: expected seconds > 0, got ${timeoutSeconds}`);
+  if (timeoutSeconds !== undefined && timeoutSeconds <= 0)
+    throw new UsageError(`--request-timeout: expected seconds > 0, got ${timeoutSeconds}`);
   const maxRetries = positive('max-retries', 0);
   const apiKeyEnv = values['api-key-env'];
   return OpenAIBackend.fromSpec(model, {

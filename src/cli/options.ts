@@ -1,7 +1,16 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { InputError, UsageError } from '../errors.js';
 import { closestName } from '../options/suggest.js';
-import { cliFlag, cliOptionsIn, optionNames, parseIntegerText, parseNumberText, parseOptionText, unknownFlagHint, type OptionContext } from '../options/schema.js';
+import {
+  cliFlag,
+  cliOptionsIn,
+  optionNames,
+  parseIntegerText,
+  parseNumberText,
+  parseOptionText,
+  unknownFlagHint,
+  type OptionContext,
+} from '../options/schema.js';
 
 export type OptionSpecs = NonNullable<ParseArgsConfig['options']>;
 
@@ -47,7 +56,8 @@ function checkFlagNames(argv: readonly string[], options: OptionSpecs): void {
  */
 export function schemaFlags(context: OptionContext, own: OptionSpecs, names?: readonly string[]): OptionSpecs {
   const specs: OptionSpecs = {};
-  for (const d of cliOptionsIn(context)) if (names === undefined || names.includes(d.name)) specs[cliFlag(d.name).slice(2)] = { type: 'string' };
+  for (const d of cliOptionsIn(context))
+    if (names === undefined || names.includes(d.name)) specs[cliFlag(d.name).slice(2)] = { type: 'string' };
   return { ...specs, ...own };
 }
 
@@ -133,7 +143,12 @@ export async function withFlagNames<T>(context: OptionContext, work: () => T | P
     return await work();
   } catch (error) {
     if (!(error instanceof InputError)) throw error;
-    const flagName = error.argument === 'calibration' ? '--calibration-scores' : optionNames(context).includes(error.argument) ? cliFlag(error.argument) : undefined;
+    const flagName =
+      error.argument === 'calibration'
+        ? '--calibration-scores'
+        : optionNames(context).includes(error.argument)
+          ? cliFlag(error.argument)
+          : undefined;
     if (flagName === undefined) throw error;
     throw new InputError({ argument: flagName, expected: error.expected, received: error.received, row: error.row });
   }

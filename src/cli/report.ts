@@ -91,12 +91,14 @@ function parseList(text: string, option: string): number[] {
 
 function parsePositiveInteger(text: string, option: string): number {
   const value = Number(text);
-  if (text.trim() === '' || !Number.isSafeInteger(value) || value < 1) throw new UsageError(`${option}: expected a positive integer, got "${text}"`);
+  if (text.trim() === '' || !Number.isSafeInteger(value) || value < 1)
+    throw new UsageError(`${option}: expected a positive integer, got "${text}"`);
   return value;
 }
 
 function parsePositiveNumber(text: string, option: string): number {
   const value = Number(text);
-  if (text.trim() === '' || !Number.isFinite(value) || value <= 0) throw new UsageError(`${option}: expected a positive number, got "${text}"`);
+  if (text.trim() === '' || !Number.isFinite(value) || value <= 0)
+    throw new UsageError(`${option}: expected a positive number, got "${text}"`);
   return value;
 }

@@ -57,7 +57,8 @@ export async function runCli(argv: string[]): Promise<number> {
   }
 }
 
-const MEMORY_ERRORS = /Array buffer allocation failed|Invalid typed array length|Invalid array buffer length|Invalid array length|Invalid string length/;
+const MEMORY_ERRORS =
+  /Array buffer allocation failed|Invalid typed array length|Invalid array buffer length|Invalid array length|Invalid string length/;
 
 /**
  * What to print for an error that ended a command, in one line, and the exit code: usage errors
@@ -73,7 +74,10 @@ export function describeFailure(error: unknown, command: string, env: NodeJS.Pro
   }
   if (isSystemError(error)) return { message: oneLine(describeSystemError(error)), code: 1 };
   if (error instanceof RangeError && MEMORY_ERRORS.test(error.message)) {
-    return { message: `out of memory (${error.message}); ask for less work (fewer runs, a smaller size) or run on a machine with more memory`, code: 1 };
+    return {
+      message: `out of memory (${error.message}); ask for less work (fewer runs, a smaller size) or run on a machine with more memory`,
+      code: 1,
+    };
   }
   const text = error instanceof Error ? error.message : String(error);
   if (env.ACTIVE_TESTING_DEBUG) return { message: error instanceof Error ? (error.stack ?? text) : text, code: 1 };
@@ -85,7 +89,11 @@ function oneLine(text: string): string {
 }
 
 function isSystemError(error: unknown): error is NodeJS.ErrnoException {
-  return error instanceof Error && typeof (error as NodeJS.ErrnoException).code === 'string' && typeof (error as NodeJS.ErrnoException).syscall === 'string';
+  return (
+    error instanceof Error &&
+    typeof (error as NodeJS.ErrnoException).code === 'string' &&
+    typeof (error as NodeJS.ErrnoException).syscall === 'string'
+  );
 }
 
 const SYSTEM_ERRORS: Record<string, string> = {

@@ -10,7 +10,16 @@ import type { Command } from './command.js';
 import { CREATE_OPTIONS, LABEL_FLAGS as LABEL_OPTIONS, openOrCreateSession, stoppingRule } from './label.js';
 import { flag, integerOption, parseOptions, type OptionValues } from './options.js';
 
-const { answers: _answers, 'answer-column': _answerColumn, export: _export, import: _import, 'export-file': _exportFile, 'import-file': _importFile, 'export-labels': _exportLabels, ...SHARED_OPTIONS } = LABEL_OPTIONS;
+const {
+  answers: _answers,
+  'answer-column': _answerColumn,
+  export: _export,
+  import: _import,
+  'export-file': _exportFile,
+  'import-file': _importFile,
+  'export-labels': _exportLabels,
+  ...SHARED_OPTIONS
+} = LABEL_OPTIONS;
 
 const OPTIONS = {
   ...SHARED_OPTIONS,
@@ -58,17 +67,29 @@ async function demoSession(path: string): Promise<ActiveTestingSession> {
   if (existsSync(path)) return ActiveTestingSession.open(path, { onWarning: (message) => console.error(`warning: ${message}`) });
   mkdirSync(dirname(path), { recursive: true });
   const pool = syntheticPool({ size: DEMO_POOL_SIZE, classes: DEMO_CLASSES.length, seed: 0 });
-  const texts = Array.from(pool.labels, (label, i) =>
-    `Demo item ${i}. The true class of this synthetic item is "${DEMO_CLASSES[label]}" — label it as you like; the estimate treats your answers as the truth.`,
+  const texts = Array.from(
+    pool.labels,
+    (label, i) =>
+      `Demo item ${i}. The true class of this synthetic item is "${DEMO_CLASSES[label]}" — label it as you like; the estimate treats your answers as the truth.`,
   );
-  return ActiveTestingSession.create(path, { texts, classes: DEMO_CLASSES, modelScores: pool.modelScores, surrogateScores: pool.surrogateScores, seed: 0 });
+  return ActiveTestingSession.create(path, {
+    texts,
+    classes: DEMO_CLASSES,
+    modelScores: pool.modelScores,
+    surrogateScores: pool.surrogateScores,
+    seed: 0,
+  });
 }
 
 function listen(app: ReturnType<typeof createServeApp>, port: number, host: string): Promise<ServerType> {
   return new Promise((resolve, reject) => {
     const server = serve({ fetch: app.fetch, port, hostname: host }, () => resolve(server));
     server.once('error', (error: NodeJS.ErrnoException) =>
-      reject(error.code === 'EADDRINUSE' ? new UsageError(`port ${port} on ${host} is in use: pick another with --port (0 picks a free one)`) : error),
+      reject(
+        error.code === 'EADDRINUSE'
+          ? new UsageError(`port ${port} on ${host} is in use: pick another with --port (0 picks a free one)`)
+          : error,
+      ),
     );
   });
 }
@@ -104,7 +125,12 @@ export const serveCommand: Command = {
       // Bound to this machine, only requests naming it are answered (a guard against DNS rebinding).
       const hostNames = (actualPort: number) => new Set(['127.0.0.1', 'localhost', '[::1]'].map((name) => `${name}:${actualPort}`));
       let allowedHosts: Set<string> | undefined;
-      const app = createServeApp(coordinator, { token, get allowedHosts() { return allowedHosts; } });
+      const app = createServeApp(coordinator, {
+        token,
+        get allowedHosts() {
+          return allowedHosts;
+        },
+      });
       server = await listen(app, port, host);
       const address = server.address();
       const actualPort = typeof address === 'object' && address !== null ? address.port : port;

@@ -1,13 +1,7 @@
 import { dirname } from 'node:path';
-import {
-  resolveSimulationOptions,
-  simulate,
-  type SimulationOptions,
-  type SimulationResult,
-} from '../simulate/simulate.js';
+import { resolveSimulationOptions, simulate, type SimulationOptions, type SimulationResult } from '../simulate/simulate.js';
 import { InputError, UsageError } from '../errors.js';
 import { totalmem } from 'node:os';
-import { assertOutputsWritable } from '../io/atomic.js';
 import { BUILTIN_LOSSES, lossBounds, type BuiltinLoss } from '../metrics/index.js';
 import { optionHelp } from '../options/schema.js';
 import { loadCalibrationSet } from '../calibration/index.js';
@@ -24,10 +18,23 @@ import {
 } from '../simulate/outputs.js';
 import { INTERVAL_KINDS, simulationIntervals, type IntervalKind } from '../simulate/intervals.js';
 import type { Command } from './command.js';
-import { flag, parseOptions, requiredString, schemaFlags, schemaValues, withFlagNames, type OptionSpecs, type OptionValues } from './options.js';
+import {
+  flag,
+  parseOptions,
+  requiredString,
+  schemaFlags,
+  schemaValues,
+  withFlagNames,
+  type OptionSpecs,
+  type OptionValues,
+} from './options.js';
 import { progressBar } from './progress.js';
 
-const RISK_NAMES: Record<BuiltinLoss, string> = { 'cross-entropy': 'cross-entropy', 'zero-one': 'zero-one loss, the error rate', brier: 'Brier score' };
+const RISK_NAMES: Record<BuiltinLoss, string> = {
+  'cross-entropy': 'cross-entropy',
+  'zero-one': 'zero-one loss, the error rate',
+  brier: 'Brier score',
+};
 
 /** The command's own flags; the simulation options come from the option schema. */
 const OWN_OPTIONS = {
@@ -82,13 +89,15 @@ refused unless --force. Exit codes: 0 success, 1 bad input or failure, 2 usage e
 function intervalOption(values: OptionValues): IntervalKind[] {
   const value = values.interval;
   if (value === undefined) return [];
-  const kinds = String(value).split(',').map((k) => k.trim());
+  const kinds = String(value)
+    .split(',')
+    .map((k) => k.trim());
   for (const kind of kinds) {
-    if (!INTERVAL_KINDS.includes(kind as IntervalKind)) throw new UsageError(`--interval: expected ${INTERVAL_KINDS.join(' | ')} (comma-separated), got ${JSON.stringify(kind)}`);
+    if (!INTERVAL_KINDS.includes(kind as IntervalKind))
+      throw new UsageError(`--interval: expected ${INTERVAL_KINDS.join(' | ')} (comma-separated), got ${JSON.stringify(kind)}`);
   }
   return [...new Set(kinds as IntervalKind[])];
 }
-
 
 /** The options given on the command line, as the engine names them; absent ones take the engine's defaults. */
 function simulationOptions(values: OptionValues): Partial<SimulationOptions> {
@@ -189,7 +198,8 @@ function describeDemo(demo: DemoResult): string {
 
 async function runDemoCommand(values: OptionValues): Promise<number> {
   const extra = Object.keys(values).filter((name) => values[name] !== undefined && !DEMO_OPTIONS.has(name));
-  if (extra.length > 0) throw new UsageError(`--demo uses the built-in pool and settings; it does not take ${extra.map((n) => `--${n}`).join(', ')}`);
+  if (extra.length > 0)
+    throw new UsageError(`--demo uses the built-in pool and settings; it does not take ${extra.map((n) => `--${n}`).join(', ')}`);
   const bars = { 'adaptive-lure': progressBar({ label: 'active testing' }), iid: progressBar({ label: 'random labelling' }) };
   const { runs, seed, threads } = schemaValues(values, 'simulate') as { runs?: number; seed?: number; threads?: number };
   const demo = await interruptible((signal) =>
@@ -229,7 +239,10 @@ async function runSimulation(values: OptionValues): Promise<number> {
     throw new UsageError('--calibration-scores and --calibration-labels go together');
   }
   if (calibrationFiles.scores !== undefined) {
-    given.calibration = await loadCalibrationSet(requiredString(values, 'calibration-scores'), requiredString(values, 'calibration-labels'));
+    given.calibration = await loadCalibrationSet(
+      requiredString(values, 'calibration-scores'),
+      requiredString(values, 'calibration-labels'),
+    );
   }
   const { rows, cols } = pool.modelScores;
   const options = await withFlagNames('simulate', () => resolveSimulationOptions(given, rows, pool.surrogateScores !== undefined));
@@ -244,16 +257,25 @@ async function runSimulation(values: OptionValues): Promise<number> {
     withFlagNames('simulate', () => simulate(input, { ...options, signal, onProgress: (done, total) => progress.update(done, total) })),
   ).finally(() => progress.finish());
   const losses = BUILTIN_LOSSES[result.options.loss].perItem(pool.modelScores, pool.labels);
-  const summary = summarizeSimulation(result, {
-    ...files,
-    ...(calibrationFiles.scores === undefined ? {} : { calibrationScores: calibrationFiles.scores, calibrationLabels: calibrationFiles.labels }),
-    poolSize: rows,
-    classes: cols,
-    pool_fingerprint: poolFingerprint(pool.modelScores.data, pool.labels),
-  }, losses);
-  const intervals = intervalKinds.length === 0
-    ? []
-    : await withFlagNames('simulate', () => simulationIntervals(result, losses, lossBounds(pool.modelScores, result.options.loss), intervalKinds));
+  const summary = summarizeSimulation(
+    result,
+    {
+      ...files,
+      ...(calibrationFiles.scores === undefined
+        ? {}
+        : { calibrationScores: calibrationFiles.scores, calibrationLabels: calibrationFiles.labels }),
+      poolSize: rows,
+      classes: cols,
+      pool_fingerprint: poolFingerprint(pool.modelScores.data, pool.labels),
+    },
+    losses,
+  );
+  const intervals =
+    intervalKinds.length === 0
+      ? []
+      : await withFlagNames('simulate', () =>
+          simulationIntervals(result, losses, lossBounds(pool.modelScores, result.options.loss), intervalKinds),
+        );
   if (intervals.length > 0) summary.intervals = summarizeIntervals(intervals);
   await writeSimulationOutputs(out, result, summary, { force, intervals });
   console.log(describeRun(summary, result, out, rows, cols));

@@ -37,8 +37,13 @@ export function hubRowsUrl(source: HubSource, offset: number, length: number): s
 
 /** One page of the dataset viewer's `/rows` answer as a table (class labels stay ids), and the split's row count. */
 export function parseHubRows(body: unknown, url: string): { table: Table; total: number } {
-  const page = body as { features?: Array<{ name: string; type?: { _type?: string; names?: string[] } }>; rows?: Array<{ row: Record<string, unknown> }>; num_rows_total?: number };
-  if (!Array.isArray(page?.features) || !Array.isArray(page.rows)) throw new FileFormatError(url, 'unexpected answer from the dataset viewer (no features/rows)');
+  const page = body as {
+    features?: Array<{ name: string; type?: { _type?: string; names?: string[] } }>;
+    rows?: Array<{ row: Record<string, unknown> }>;
+    num_rows_total?: number;
+  };
+  if (!Array.isArray(page?.features) || !Array.isArray(page.rows))
+    throw new FileFormatError(url, 'unexpected answer from the dataset viewer (no features/rows)');
   const columns = page.features.map((f) => f.name);
   const rows = page.rows.map(({ row }) => columns.map((c) => row[c]));
   return { table: { columns, rows }, total: page.num_rows_total ?? rows.length };

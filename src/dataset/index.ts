@@ -1,25 +1,7 @@
-export {
-  readTable,
-  type Table,
-  tableFormat,
-  type TableFormat,
-} from './read-table.js';
-export {
-  readParquet,
-} from './read-parquet.js';
-export {
-  fetchHubTable,
-  hubRowsUrl,
-  type HubSource,
-  parseHubRows,
-  parseHubSpec,
-} from './hub.js';
-export {
-  type ColumnOptions,
-  type DatasetSpec,
-  type FileOptions,
-  TextClassificationDataset,
-} from './text-classification-dataset.js';
+export { readTable, type Table, tableFormat, type TableFormat } from './read-table.js';
+export { readParquet } from './read-parquet.js';
+export { fetchHubTable, hubRowsUrl, type HubSource, parseHubRows, parseHubSpec } from './hub.js';
+export { type ColumnOptions, type DatasetSpec, type FileOptions, TextClassificationDataset } from './text-classification-dataset.js';
 export {
   AGNewsDataset,
   DATASET_PRESETS,
@@ -30,8 +12,4 @@ export {
   SST2Dataset,
   SubjectivityDataset,
 } from './presets.js';
-export {
-  createSplits,
-  loadOrCreateSplits,
-  type Splits,
-} from './splits.js';
+export { createSplits, loadOrCreateSplits, type Splits } from './splits.js';

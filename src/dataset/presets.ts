@@ -49,7 +49,8 @@ export const DATASET_PRESETS = {
     name: 'fpb',
     classes: ['negative', 'neutral', 'positive'],
     answerString: 'Answer',
-    instruction: 'Classify the sentiment of the following sentence as "negative", "neutral" or "positive". Respond with "negative", "neutral" or "positive".\n',
+    instruction:
+      'Classify the sentiment of the following sentence as "negative", "neutral" or "positive". Respond with "negative", "neutral" or "positive".\n',
     hub: { dataset: 'financial_phrasebank', config: 'sentences_allagree', split: 'train' },
     textColumn: 'sentence',
     labelColumn: 'label',
@@ -91,11 +92,16 @@ export class PresetDataset extends TextClassificationDataset {
     options: FileOptions & { split?: string } = {},
   ): Promise<T> {
     const preset = this.preset;
-    const table = path === undefined
-      ? await fetchHubTable({ ...preset.hub, ...(options.split ? { split: options.split } : {}) }, options.limit)
-      : await readTable(path, options.format);
+    const table =
+      path === undefined
+        ? await fetchHubTable({ ...preset.hub, ...(options.split ? { split: options.split } : {}) }, options.limit)
+        : await readTable(path, options.format);
     const columns = path === undefined ? { textColumn: preset.textColumn, labelColumn: preset.labelColumn } : {};
-    const base = TextClassificationDataset.fromTable(filterLabels(table, preset, options.labelColumn ?? columns.labelColumn ?? 'label'), preset, { ...columns, ...options });
+    const base = TextClassificationDataset.fromTable(
+      filterLabels(table, preset, options.labelColumn ?? columns.labelColumn ?? 'label'),
+      preset,
+      { ...columns, ...options },
+    );
     return new this(base.texts, base.labels);
   }
 }

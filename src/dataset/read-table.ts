@@ -49,7 +49,11 @@ export async function readTable(path: string, format: TableFormat = tableFormat(
   if (!header) throw new FileFormatError(path, 'empty file; expected a header line');
   header.forEach((name, column) => {
     const first = header.indexOf(name);
-    if (first !== column) throw new FileFormatError(path, `line 1: column ${column + 1} is named "${name}" like column ${first + 1}; column names must be unique`);
+    if (first !== column)
+      throw new FileFormatError(
+        path,
+        `line 1: column ${column + 1} is named "${name}" like column ${first + 1}; column names must be unique`,
+      );
   });
   rows.forEach((row, i) => {
     if (row.length !== header.length) {
@@ -68,16 +72,20 @@ function decodeUtf8(bytes: Buffer, path: string): string {
     const lines = bytes.subarray(0, offset).toString('utf8').split('\n');
     const column = (lines.at(-1) ?? '').length + 1;
     const byte = (bytes[offset] ?? 0).toString(16).padStart(2, '0');
-    throw new FileFormatError(path, `line ${lines.length}, column ${column}: invalid UTF-8 (byte 0x${byte} at offset ${offset}); save the file as UTF-8`);
+    throw new FileFormatError(
+      path,
+      `line ${lines.length}, column ${column}: invalid UTF-8 (byte 0x${byte} at offset ${offset}); save the file as UTF-8`,
+    );
   }
 }
 
 /** Offset of the first byte that does not start a valid UTF-8 sequence (the length when all are valid). */
 function firstInvalidUtf8(bytes: Uint8Array): number {
   const decoder = new TextDecoder('utf-8', { fatal: true });
-  for (let i = 0; i < bytes.length; ) {
+  for (let i = 0; i < bytes.length;) {
     const lead = bytes[i] as number;
-    const length = lead < 0x80 ? 1 : lead >= 0xc2 && lead <= 0xdf ? 2 : lead >= 0xe0 && lead <= 0xef ? 3 : lead >= 0xf0 && lead <= 0xf4 ? 4 : 0;
+    const length =
+      lead < 0x80 ? 1 : lead >= 0xc2 && lead <= 0xdf ? 2 : lead >= 0xe0 && lead <= 0xef ? 3 : lead >= 0xf0 && lead <= 0xf4 ? 4 : 0;
     if (length === 0 || i + length > bytes.length) return i;
     try {
       decoder.decode(bytes.subarray(i, i + length));

@@ -20,7 +20,8 @@ export type Splits = Record<string, Int32Array>;
 export function createSplits(n: number, sizes: Record<string, number>, seed: number | string): Splits {
   const total = Object.values(sizes).reduce((a, b) => a + b, 0);
   for (const [name, size] of Object.entries(sizes)) {
-    if (!Number.isInteger(size) || size < 0) throw new InputError({ argument: `sizes.${name}`, expected: 'a non-negative integer', received: size });
+    if (!Number.isInteger(size) || size < 0)
+      throw new InputError({ argument: `sizes.${name}`, expected: 'a non-negative integer', received: size });
   }
   if (total > n) throw new InputError({ argument: 'sizes', expected: `sizes summing to at most the ${n} rows`, received: total });
   const order = Int32Array.from({ length: n }, (_, i) => i);
@@ -58,7 +59,10 @@ export async function loadOrCreateSplits(path: string, n: number, sizes: Record<
   if (existsSync(path)) {
     const saved = JSON.parse(await readFile(path, 'utf8')) as SplitsFile;
     if (saved.n !== n || saved.seed !== seed || JSON.stringify(saved.sizes) !== JSON.stringify(sizes)) {
-      throw new OutputExistsError(path, `it holds splits of ${saved.n} rows with sizes ${JSON.stringify(saved.sizes)} and seed ${saved.seed}; remove it or use another folder`);
+      throw new OutputExistsError(
+        path,
+        `it holds splits of ${saved.n} rows with sizes ${JSON.stringify(saved.sizes)} and seed ${saved.seed}; remove it or use another folder`,
+      );
     }
     return Object.fromEntries(Object.entries(saved.splits).map(([name, indices]) => [name, Int32Array.from(indices)]));
   }

@@ -44,15 +44,22 @@ export class TextClassificationDataset implements DatasetSpec {
   readonly answerString: string;
   readonly instruction: string;
 
-  constructor(spec: DatasetSpec, readonly texts: readonly string[], readonly labels: Int32Array) {
+  constructor(
+    spec: DatasetSpec,
+    readonly texts: readonly string[],
+    readonly labels: Int32Array,
+  ) {
     this.name = spec.name;
     this.classes = spec.classes;
     this.answerString = spec.answerString;
     this.instruction = spec.instruction;
-    if (spec.classes.length < 2) throw new InputError({ argument: 'classes', expected: 'at least two class names', received: [...spec.classes] });
-    if (texts.length !== labels.length) throw new InputError({ argument: 'labels', expected: `one label per text (${texts.length})`, received: labels.length });
+    if (spec.classes.length < 2)
+      throw new InputError({ argument: 'classes', expected: 'at least two class names', received: [...spec.classes] });
+    if (texts.length !== labels.length)
+      throw new InputError({ argument: 'labels', expected: `one label per text (${texts.length})`, received: labels.length });
     texts.forEach((text, row) => {
-      if (typeof text !== 'string' || text.trim() === '') throw new InputError({ argument: 'texts', expected: 'a non-empty text', row, received: text });
+      if (typeof text !== 'string' || text.trim() === '')
+        throw new InputError({ argument: 'texts', expected: 'a non-empty text', row, received: text });
     });
     labels.forEach((label, row) => {
       if (label < 0 || label >= spec.classes.length) {
@@ -62,7 +69,11 @@ export class TextClassificationDataset implements DatasetSpec {
   }
 
   /** Reads a TSV, CSV, JSONL or Parquet file (see `readTable`). */
-  static async fromFile(path: string, spec: Partial<DatasetSpec> & Pick<DatasetSpec, 'classes'>, options: FileOptions = {}): Promise<TextClassificationDataset> {
+  static async fromFile(
+    path: string,
+    spec: Partial<DatasetSpec> & Pick<DatasetSpec, 'classes'>,
+    options: FileOptions = {},
+  ): Promise<TextClassificationDataset> {
     const table = await readTable(path, options.format);
     return TextClassificationDataset.fromTable(table, completeSpec(spec, basename(path).replace(/\.[^.]*$/, '')), options);
   }
@@ -73,7 +84,11 @@ export class TextClassificationDataset implements DatasetSpec {
    * @example
    * const data = await TextClassificationDataset.fromHub({ dataset: 'glue', config: 'sst2', split: 'validation' }, { classes: ['negative', 'positive'] });
    */
-  static async fromHub(source: HubSource, spec: Partial<DatasetSpec> & Pick<DatasetSpec, 'classes'>, options: ColumnOptions = {}): Promise<TextClassificationDataset> {
+  static async fromHub(
+    source: HubSource,
+    spec: Partial<DatasetSpec> & Pick<DatasetSpec, 'classes'>,
+    options: ColumnOptions = {},
+  ): Promise<TextClassificationDataset> {
     const table = await fetchHubTable(source, options.limit);
     return TextClassificationDataset.fromTable(table, completeSpec(spec, source.dataset.replace(/.*\//, '')), options);
   }
@@ -85,7 +100,8 @@ export class TextClassificationDataset implements DatasetSpec {
     const rows = options.limit === undefined ? table.rows : table.rows.slice(0, checkLimit(options.limit));
     const texts = rows.map((row, i) => {
       const text = row[textIndex];
-      if (typeof text !== 'string' || text.trim() === '') throw new InputError({ argument: 'text', expected: 'a non-empty text', row: i, received: text ?? null });
+      if (typeof text !== 'string' || text.trim() === '')
+        throw new InputError({ argument: 'text', expected: 'a non-empty text', row: i, received: text ?? null });
       return text;
     });
     const labels = Int32Array.from(rows, (row, i) => parseLabel(row[labelIndex], spec.classes, i));
@@ -99,10 +115,15 @@ export class TextClassificationDataset implements DatasetSpec {
   /** The rows at `indices`, in that order, with the same spec. */
   select(indices: ArrayLike<number>): TextClassificationDataset {
     const picked = Array.from(indices, (i) => {
-      if (!Number.isInteger(i) || i < 0 || i >= this.size) throw new InputError({ argument: 'indices', expected: `row indices in [0, ${this.size - 1}]`, received: i });
+      if (!Number.isInteger(i) || i < 0 || i >= this.size)
+        throw new InputError({ argument: 'indices', expected: `row indices in [0, ${this.size - 1}]`, received: i });
       return i;
     });
-    return new TextClassificationDataset(this, picked.map((i) => this.texts[i] as string), Int32Array.from(picked, (i) => this.labels[i] as number));
+    return new TextClassificationDataset(
+      this,
+      picked.map((i) => this.texts[i] as string),
+      Int32Array.from(picked, (i) => this.labels[i] as number),
+    );
   }
 
   /** Labels as one-hot rows (N×K, row-major), as the reference stores targets. */
@@ -122,7 +143,12 @@ export class TextClassificationDataset implements DatasetSpec {
 }
 
 function completeSpec(spec: Partial<DatasetSpec> & Pick<DatasetSpec, 'classes'>, fallbackName: string): DatasetSpec {
-  return { name: spec.name ?? fallbackName, classes: spec.classes, answerString: spec.answerString ?? 'Label', instruction: spec.instruction ?? '' };
+  return {
+    name: spec.name ?? fallbackName,
+    classes: spec.classes,
+    answerString: spec.answerString ?? 'Label',
+    instruction: spec.instruction ?? '',
+  };
 }
 
 function checkLimit(limit: number): number {
@@ -132,7 +158,12 @@ function checkLimit(limit: number): number {
 
 function columnIndex(table: Table, column: string, argument: string): number {
   const index = table.columns.indexOf(column);
-  if (index < 0) throw new InputError({ argument, expected: `one of the columns ${table.columns.map((c) => JSON.stringify(c)).join(', ')}`, received: column });
+  if (index < 0)
+    throw new InputError({
+      argument,
+      expected: `one of the columns ${table.columns.map((c) => JSON.stringify(c)).join(', ')}`,
+      received: column,
+    });
   return index;
 }
 

@@ -38,7 +38,11 @@ export class RunningAseEstimator extends TermMeanEstimator {
 
   protected override secondaryTerm(loss: number, _q: number, _m: number, index: number | undefined): number {
     if (index === undefined || !(index >= 0 && index < this.expectedLosses.length)) {
-      throw new InputError({ argument: 'index', expected: `the pool index of the labelled item, in [0, ${this.expectedLosses.length - 1}]`, received: index });
+      throw new InputError({
+        argument: 'index',
+        expected: `the pool index of the labelled item, in [0, ${this.expectedLosses.length - 1}]`,
+        received: index,
+      });
     }
     return loss - this.expectedLosses[index];
   }

@@ -112,13 +112,18 @@ function ranDtype(model: string, dtype: string): string {
 function changedSettings(config: EvaluateConfig, other: unknown): string[] {
   if (typeof other !== 'object' || other === null) return ['the whole configuration (unreadable)'];
   const recorded = other as Record<string, unknown>;
-  const names: Record<string, string> = { data: 'the contents of --data', icl_data: 'the contents of --icl-data', model: 'the model files' };
+  const names: Record<string, string> = {
+    data: 'the contents of --data',
+    icl_data: 'the contents of --icl-data',
+    model: 'the model files',
+  };
   const changed: string[] = [];
   for (const [key, value] of Object.entries(config)) {
     if (key === 'inputs') {
       const inputs = (recorded.inputs ?? {}) as Record<string, unknown>;
       for (const [input, hash] of Object.entries(config.inputs ?? {})) {
-        if (JSON.stringify(inputs[input]) !== JSON.stringify(hash)) changed.push(recorded.inputs === undefined ? 'input fingerprints (not recorded by the earlier run)' : (names[input] ?? input));
+        if (JSON.stringify(inputs[input]) !== JSON.stringify(hash))
+          changed.push(recorded.inputs === undefined ? 'input fingerprints (not recorded by the earlier run)' : (names[input] ?? input));
       }
     } else if (JSON.stringify(recorded[key]) !== JSON.stringify(value)) {
       changed.push(`--${key.replace(/_/g, '-')}`);
@@ -147,7 +152,10 @@ async function checkOutputFolder(out: string, config: EvaluateConfig, force: boo
     }
     if (same(meta.config) && !force) return true;
     if (!force) {
-      throw new OutputExistsError(metaPath, `it holds results made with other settings or inputs (changed: ${changedSettings(config, meta.config).join(', ')}); pass --force to start fresh`);
+      throw new OutputExistsError(
+        metaPath,
+        `it holds results made with other settings or inputs (changed: ${changedSettings(config, meta.config).join(', ')}); pass --force to start fresh`,
+      );
     }
   }
   const pending = await ScoreCheckpoint.pendingConfig(join(out, CHECKPOINT));
@@ -209,7 +217,8 @@ export async function evaluateToFolder(config: EvaluateConfig, run: EvaluateRun)
       pool = data.select(Array.from({ length: data.size }, (_, i) => i).filter((i) => !taken.has(i)));
     }
   }
-  if (pool.size === 0) throw new InputError({ argument: '--data', expected: 'rows left to score after removing the ICL examples', received: data.size });
+  if (pool.size === 0)
+    throw new InputError({ argument: '--data', expected: 'rows left to score after removing the ICL examples', received: data.size });
 
   const loadStarted = performance.now();
   const model = run.backend ? new Model(run.backend) : await Model.fromPretrained(config.model, { device, dtype: config.dtype });
@@ -232,16 +241,25 @@ export async function evaluateToFolder(config: EvaluateConfig, run: EvaluateRun)
       label_token_ids: result.labelTokenIds,
       first_prompt: result.firstPrompt,
       icl_rows: iclRows,
-      timings: { load_seconds: loadSeconds, scoring_seconds: result.timings.scoringSeconds, items_per_second: result.timings.itemsPerSecond, items_scored_now: result.scoredNow },
+      timings: {
+        load_seconds: loadSeconds,
+        scoring_seconds: result.timings.scoringSeconds,
+        items_per_second: result.timings.itemsPerSecond,
+        items_scored_now: result.scoredNow,
+      },
       config,
       run: { batch_size: batchSize, device, prefix_cache: prefixCache, dtype: run.backend ? null : ranDtype(config.model, config.dtype) },
       version: VERSION,
     };
-    await writeOutputFolder(out, [
-      { name: 'scores.npy', data: encodeNpy({ data: result.scores, shape: [pool.size, k], dtype: 'f4' }) },
-      { name: 'labels.npy', data: encodeNpy({ data: Int32Array.from(pool.labels), shape: [pool.size], dtype: 'i4' }) },
-      { name: 'meta.json', data: `${JSON.stringify(meta, null, 2)}\n` },
-    ], { force, managed: OUTPUT_FILES });
+    await writeOutputFolder(
+      out,
+      [
+        { name: 'scores.npy', data: encodeNpy({ data: result.scores, shape: [pool.size, k], dtype: 'f4' }) },
+        { name: 'labels.npy', data: encodeNpy({ data: Int32Array.from(pool.labels), shape: [pool.size], dtype: 'i4' }) },
+        { name: 'meta.json', data: `${JSON.stringify(meta, null, 2)}\n` },
+      ],
+      { force, managed: OUTPUT_FILES },
+    );
     await ScoreCheckpoint.discard(join(out, CHECKPOINT));
     return { alreadyComplete: false, n: pool.size, accuracy: result.accuracy, loss: result.loss };
   } catch (error) {

@@ -80,7 +80,11 @@ export interface IclProcedureOptions extends ProcedureOptions {
 export class EvaluationClassification {
   readonly modelName: string;
 
-  constructor(readonly model: Model, readonly dataset: TextClassificationDataset, readonly options: EvaluationOptions) {
+  constructor(
+    readonly model: Model,
+    readonly dataset: TextClassificationDataset,
+    readonly options: EvaluationOptions,
+  ) {
     this.modelName = options.modelName ?? model.id.replace(/[\\/]+/g, '_').replace(/^[._]+/, '');
   }
 
@@ -106,7 +110,11 @@ export class EvaluationClassification {
     if (calibrationSubset !== undefined) {
       this.subsetRows(calibrationSubset);
       if (calibrationSubset === subset || calibrationSubset === source.name) {
-        throw new InputError({ argument: 'calibrationSubset', expected: 'a held-out subset other than the evaluated one and the ICL source', received: calibrationSubset });
+        throw new InputError({
+          argument: 'calibrationSubset',
+          expected: 'a held-out subset other than the evaluated one and the ICL source',
+          received: calibrationSubset,
+        });
       }
     }
     const positions = selectIclExamples(source.data.labels, this.dataset.classes.length, options.nbIclExamples, seed);
@@ -133,14 +141,23 @@ export class EvaluationClassification {
     const dir = this.resultsFolder(nbIclExamples);
     const base = join(dir, `${calibrationSubset}_set`);
     const saved = existsSync(`${base}_metrics.json`) ? JSON.parse(await readFile(`${base}_metrics.json`, 'utf8')) : null;
-    const sameShots = saved !== null && saved.icl_seed === icl.seed && saved.icl_source === icl.source && JSON.stringify(saved.icl_rows) === JSON.stringify(icl.rows);
+    const sameShots =
+      saved !== null &&
+      saved.icl_seed === icl.seed &&
+      saved.icl_source === icl.source &&
+      JSON.stringify(saved.icl_rows) === JSON.stringify(icl.rows);
     if (!sameShots || options.force) await this.evaluate(calibrationSubset, shots, nbIclExamples, icl, options);
     const scores = await readNpy(`${base}_scores.npy`);
     const labels = await readNpy(`${base}_targets.npy`);
     const rows = scores.shape[0] as number;
-    const fit = fitTemperature({ data: Float64Array.from(scores.data as Float32Array), rows, cols: this.dataset.classes.length }, Int32Array.from(labels.data as Int32Array));
+    const fit = fitTemperature(
+      { data: Float64Array.from(scores.data as Float32Array), rows, cols: this.dataset.classes.length },
+      Int32Array.from(labels.data as Int32Array),
+    );
     const calibration: SurrogateCalibration = { subset: calibrationSubset, rows, temperature: fit.temperature, nll: fit.nll };
-    await writeFileAtomic(join(dir, `${subset}_set_calibration.json`), `${JSON.stringify(calibration, null, 2)}\n`, { force: options.force === true });
+    await writeFileAtomic(join(dir, `${subset}_set_calibration.json`), `${JSON.stringify(calibration, null, 2)}\n`, {
+      force: options.force === true,
+    });
     return calibration;
   }
 
@@ -151,25 +168,34 @@ export class EvaluationClassification {
   async temperatureScaling(subset: string, options: { nbIclExamples?: number; force?: boolean } = {}): Promise<TemperatureSolution> {
     const dir = this.resultsFolder(options.nbIclExamples ?? 0);
     const scoresPath = join(dir, `${subset}_set_scores.npy`);
-    if (!existsSync(scoresPath)) throw new InputError({ argument: 'subset', expected: `a subset evaluated before (no ${scoresPath})`, received: subset });
+    if (!existsSync(scoresPath))
+      throw new InputError({ argument: 'subset', expected: `a subset evaluated before (no ${scoresPath})`, received: subset });
     const scores = await readNpy(scoresPath);
     const labels = await readNpy(join(dir, `${subset}_set_targets.npy`));
     const fit = solveTemperature(scores.data as Float32Array, labels.data as Int32Array, this.dataset.classes.length);
-    await writeFileAtomic(join(dir, `${subset}_set_temperature.json`), `${JSON.stringify(fit, null, 2)}\n`, { force: options.force === true });
+    await writeFileAtomic(join(dir, `${subset}_set_temperature.json`), `${JSON.stringify(fit, null, 2)}\n`, {
+      force: options.force === true,
+    });
     return fit;
   }
 
   private iclSource(subset: string): { name: string; data: TextClassificationDataset; rows: Int32Array } {
     const source = this.options.iclSource ?? 'icl';
     if (typeof source !== 'string') return { name: 'iclSource', data: source, rows: Int32Array.from({ length: source.size }, (_, i) => i) };
-    if (source === subset) throw new InputError({ argument: 'iclSource', expected: 'a subset other than the one evaluated', received: source });
+    if (source === subset)
+      throw new InputError({ argument: 'iclSource', expected: 'a subset other than the one evaluated', received: source });
     const rows = this.subsetRows(source);
     return { name: source, data: this.dataset.select(rows), rows };
   }
 
   private subsetRows(subset: string): Int32Array {
     const rows = this.options.splits[subset];
-    if (!rows) throw new InputError({ argument: 'subset', expected: `one of the splits ${Object.keys(this.options.splits).join(', ')}`, received: subset });
+    if (!rows)
+      throw new InputError({
+        argument: 'subset',
+        expected: `one of the splits ${Object.keys(this.options.splits).join(', ')}`,
+        received: subset,
+      });
     return rows;
   }
 
@@ -183,10 +209,18 @@ export class EvaluationClassification {
     const dir = this.resultsFolder(nbIclExamples);
     const names = ['scores.npy', 'targets.npy', 'metrics.json'].map((n) => `${subset}_set_${n}`);
     if (!options.force) {
-      for (const name of names) if (existsSync(join(dir, name))) throw new OutputExistsError(join(dir, name), 'pass { force: true } to replace it');
+      for (const name of names)
+        if (existsSync(join(dir, name))) throw new OutputExistsError(join(dir, name), 'pass { force: true } to replace it');
     }
     const data = this.dataset.select(this.subsetRows(subset));
-    const config = { model: this.model.id, dataset: this.dataset.name, subset, rows: data.size, icl, template: this.options.template ?? null };
+    const config = {
+      model: this.model.id,
+      dataset: this.dataset.name,
+      subset,
+      rows: data.size,
+      icl,
+      template: this.options.template ?? null,
+    };
     const result = await runScoringJob(this.model, data, {
       shots,
       ...(this.options.template ? { template: this.options.template } : {}),
@@ -211,11 +245,15 @@ export class EvaluationClassification {
       icl_source: icl?.source ?? null,
       timings: result.timings,
     };
-    await writeOutputFolder(dir, [
-      { name: names[0] as string, data: encodeNpy({ data: result.scores, shape: [data.size, k], dtype: 'f4' }) },
-      { name: names[1] as string, data: encodeNpy({ data: Int32Array.from(data.labels), shape: [data.size], dtype: 'i4' }) },
-      { name: names[2] as string, data: `${JSON.stringify(metrics, null, 2)}\n` },
-    ], { force: options.force === true });
+    await writeOutputFolder(
+      dir,
+      [
+        { name: names[0] as string, data: encodeNpy({ data: result.scores, shape: [data.size, k], dtype: 'f4' }) },
+        { name: names[1] as string, data: encodeNpy({ data: Int32Array.from(data.labels), shape: [data.size], dtype: 'i4' }) },
+        { name: names[2] as string, data: `${JSON.stringify(metrics, null, 2)}\n` },
+      ],
+      { force: options.force === true },
+    );
     await ScoreCheckpoint.discard(join(dir, `${subset}_set`));
     return { ...result, dir };
   }

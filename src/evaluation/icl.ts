@@ -13,11 +13,16 @@ const ICL_STREAM = 102;
  */
 export function shotsPerClass(classCounts: readonly number[], n: number): number[] {
   const total = classCounts.reduce((a, b) => a + b, 0);
-  if (!Number.isInteger(n) || n < 0 || n > total) throw new InputError({ argument: 'nbIclExamples', expected: `an integer in [0, ${total}] (the rows available for shots)`, received: n });
+  if (!Number.isInteger(n) || n < 0 || n > total)
+    throw new InputError({
+      argument: 'nbIclExamples',
+      expected: `an integer in [0, ${total}] (the rows available for shots)`,
+      received: n,
+    });
   if (n === 0) return classCounts.map(() => 0);
   const quotas = classCounts.map((c) => (n * c) / total);
   const counts = quotas.map(Math.floor);
-  const order = quotas.map((_, k) => k).sort((a, b) => (quotas[b]! - counts[b]!) - (quotas[a]! - counts[a]!) || a - b);
+  const order = quotas.map((_, k) => k).sort((a, b) => quotas[b]! - counts[b]! - (quotas[a]! - counts[a]!) || a - b);
   let left = n - counts.reduce((a, b) => a + b, 0);
   for (const k of order) {
     if (left === 0) break;
@@ -38,7 +43,10 @@ export function shotsPerClass(classCounts: readonly number[], n: number): number
 export function selectIclExamples(labels: Int32Array, numClasses: number, n: number, seed: number | string): Int32Array {
   const byClass: number[][] = Array.from({ length: numClasses }, () => []);
   labels.forEach((label, row) => byClass[label]?.push(row));
-  const counts = shotsPerClass(byClass.map((rows) => rows.length), n);
+  const counts = shotsPerClass(
+    byClass.map((rows) => rows.length),
+    n,
+  );
   const u = randomStream(seed, [ICL_STREAM]);
   const chosen: number[] = [];
   byClass.forEach((rows, k) => {

@@ -1,23 +1,7 @@
-export {
-  fillTemplate,
-  itemPrompt,
-  promptPrefix,
-  type PromptTemplate,
-  REFERENCE_TEMPLATE,
-} from './prompt.js';
-export {
-  selectIclExamples,
-  shotsPerClass,
-} from './icl.js';
-export {
-  ScoreCheckpoint,
-} from './checkpoint.js';
-export {
-  runScoringJob,
-  type ScoringJobOptions,
-  type ScoringJobResult,
-  type Shot,
-} from './scoring-job.js';
+export { fillTemplate, itemPrompt, promptPrefix, type PromptTemplate, REFERENCE_TEMPLATE } from './prompt.js';
+export { selectIclExamples, shotsPerClass } from './icl.js';
+export { ScoreCheckpoint } from './checkpoint.js';
+export { runScoringJob, type ScoringJobOptions, type ScoringJobResult, type Shot } from './scoring-job.js';
 export {
   EvaluationClassification,
   type EvaluationOptions,

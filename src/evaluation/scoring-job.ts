@@ -57,7 +57,11 @@ export interface ScoringJobResult {
  * const result = await runScoringJob(model, sst2.select(splits.pool), { batchSize: 16 });
  * result.accuracy;
  */
-export async function runScoringJob(model: Model, dataset: TextClassificationDataset, options: ScoringJobOptions = {}): Promise<ScoringJobResult> {
+export async function runScoringJob(
+  model: Model,
+  dataset: TextClassificationDataset,
+  options: ScoringJobOptions = {},
+): Promise<ScoringJobResult> {
   const answer = options.answerString ?? dataset.answerString;
   const template = options.template ?? REFERENCE_TEMPLATE;
   const shots = (options.shots ?? []).map((s) => ({ text: s.text, label: dataset.classes[s.label] as string }));

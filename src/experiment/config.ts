@@ -125,7 +125,6 @@ export interface ExperimentConfig {
   settings: ResolvedSetting[];
 }
 
-
 /**
  * Reads and validates an experiment file. Relative paths are resolved against the file's folder.
  *
@@ -181,9 +180,28 @@ export function resolveExperimentConfig(input: unknown, baseDir: string): Experi
   const settings = file.settings.map((spec, i) => resolveSetting(spec, i, surrogates, size, iclBudget, { loss, numerics }));
   const largestOffset = Math.max(0, ...settings.map((s) => s.labelOffset));
   for (const setting of settings) if (setting.acquisition === 'iid') setting.size = size + largestOffset;
-  checkUnique(settings.map((s) => s.name), 'name');
-  checkUnique(settings.map((s) => s.folder), 'folder');
-  return { evaluate: Object.fromEntries(evaluate), modelScores, labels, runs, size, step, seed, bootstrap, numerics, loss, iclBudget, settings };
+  checkUnique(
+    settings.map((s) => s.name),
+    'name',
+  );
+  checkUnique(
+    settings.map((s) => s.folder),
+    'folder',
+  );
+  return {
+    evaluate: Object.fromEntries(evaluate),
+    modelScores,
+    labels,
+    runs,
+    size,
+    step,
+    seed,
+    bootstrap,
+    numerics,
+    loss,
+    iclBudget,
+    settings,
+  };
 }
 
 function resolveSetting(
@@ -199,7 +217,8 @@ function resolveSetting(
   checkKnownKeys(spec, [...optionNames('setting'), ...SETTING_KEYS], where);
   const argument = (name: string): string => `${where}.${name === 'surrogateScores' ? 'surrogate' : name}`;
   const given = <T>(name: string): T | undefined => checkOption(name, spec[name], 'setting', argument(name)) as T | undefined;
-  if (spec.acquisition === undefined) throw new InputError({ argument: argument('acquisition'), expected: `one of ${acquisitionsFor('grid').join(' | ')}` });
+  if (spec.acquisition === undefined)
+    throw new InputError({ argument: argument('acquisition'), expected: `one of ${acquisitionsFor('grid').join(' | ')}` });
   const temperature = given<number | 'calibrated' | null>('temperature') ?? null;
   const defensive = given<number | null>('defensive') ?? null;
   const { acquisition, estimator } = resolveProposal(
@@ -226,13 +245,21 @@ function resolveSetting(
   if (needsSurrogate) {
     surrogate = spec.surrogate === undefined ? soleSurrogate(surrogates, where) : requireString(spec.surrogate, `${where}.surrogate`);
     if (!surrogates.has(surrogate)) {
-      throw new InputError({ argument: `${where}.surrogate`, expected: `one of the surrogates (${[...surrogates.keys()].join(', ') || 'none given'})${closestHint(surrogate, [...surrogates.keys()])}`, received: surrogate });
+      throw new InputError({
+        argument: `${where}.surrogate`,
+        expected: `one of the surrogates (${[...surrogates.keys()].join(', ') || 'none given'})${closestHint(surrogate, [...surrogates.keys()])}`,
+        received: surrogate,
+      });
     }
   } else if (spec.surrogate !== undefined) {
-    throw new InputError({ argument: `${where}.surrogate`, expected: `no surrogate: ${acquisition} with ${estimator} does not use one`, received: spec.surrogate });
+    throw new InputError({
+      argument: `${where}.surrogate`,
+      expected: `no surrogate: ${acquisition} with ${estimator} does not use one`,
+      received: spec.surrogate,
+    });
   }
   const surrogateSpec = surrogate === null ? undefined : surrogates.get(surrogate);
-  const calibration = temperature === 'calibrated' ? surrogateSpec?.calibration ?? null : null;
+  const calibration = temperature === 'calibrated' ? (surrogateSpec?.calibration ?? null) : null;
   if (temperature === 'calibrated' && calibration === null) {
     throw new InputError({
       argument: `${where}.temperature`,
@@ -243,7 +270,14 @@ function resolveSetting(
   const labelOffset = iclBudget && surrogateSpec ? surrogateSpec.iclExamples : 0;
   const name =
     spec.name === undefined
-      ? settingName({ acquisition, estimator, clip, temperature: temperature as number | 'calibrated' | null, defensive, surrogate: surrogates.size > 1 ? surrogate : null })
+      ? settingName({
+          acquisition,
+          estimator,
+          clip,
+          temperature: temperature as number | 'calibrated' | null,
+          defensive,
+          surrogate: surrogates.size > 1 ? surrogate : null,
+        })
       : requireString(spec.name, `${where}.name`);
   return {
     name,
@@ -283,13 +317,18 @@ function resolveSurrogates(
     const spec: Record<string, unknown> = typeof value === 'string' ? { scores: value } : asObject(value, `surrogates.${key}`);
     checkKnownKeys(spec, ['scores', 'iclExamples', 'calibration'], `surrogates.${key}`);
     const scores = source(spec.scores, `surrogates.${key}.scores`);
-    const fromStep = scores.startsWith(EVALUATE_REFERENCE) ? Number(evaluate.get(scores.slice(EVALUATE_REFERENCE.length))?.['icl-examples'] ?? 0) : 0;
+    const fromStep = scores.startsWith(EVALUATE_REFERENCE)
+      ? Number(evaluate.get(scores.slice(EVALUATE_REFERENCE.length))?.['icl-examples'] ?? 0)
+      : 0;
     const iclExamples = optionalInteger(spec.iclExamples, `surrogates.${key}.iclExamples`, 0) ?? fromStep;
     let calibration: CalibrationFiles | null = null;
     if (spec.calibration !== undefined) {
       const files = asObject(spec.calibration, `surrogates.${key}.calibration`);
       checkKnownKeys(files, ['scores', 'labels'], `surrogates.${key}.calibration`);
-      calibration = { scores: source(files.scores, `surrogates.${key}.calibration.scores`), labels: source(files.labels, `surrogates.${key}.calibration.labels`) };
+      calibration = {
+        scores: source(files.scores, `surrogates.${key}.calibration.scores`),
+        labels: source(files.labels, `surrogates.${key}.calibration.labels`),
+      };
     }
     surrogates.set(key, { scores, iclExamples, calibration });
   }
@@ -301,7 +340,11 @@ function resolveSource(value: string, argument: string, baseDir: string, evaluat
   if (!value.startsWith(EVALUATE_REFERENCE)) return resolve(baseDir, value);
   const step = value.slice(EVALUATE_REFERENCE.length);
   if (!evaluate.has(step)) {
-    throw new InputError({ argument, expected: `a file, or evaluate:<step> naming one of the evaluate steps (${[...evaluate.keys()].join(', ') || 'none given'})`, received: value });
+    throw new InputError({
+      argument,
+      expected: `a file, or evaluate:<step> naming one of the evaluate steps (${[...evaluate.keys()].join(', ') || 'none given'})`,
+      received: value,
+    });
   }
   return value;
 }
@@ -310,7 +353,10 @@ function soleSurrogate(surrogates: ReadonlyMap<string, SurrogateSpec>, where: st
   if (surrogates.size !== 1) {
     throw new InputError({
       argument: `${where}.surrogate`,
-      expected: surrogates.size === 0 ? 'a surrogate: add one under "surrogates"' : `one of ${[...surrogates.keys()].join(', ')} (there are several)`,
+      expected:
+        surrogates.size === 0
+          ? 'a surrogate: add one under "surrogates"'
+          : `one of ${[...surrogates.keys()].join(', ')} (there are several)`,
     });
   }
   return [...surrogates.keys()][0] as string;
@@ -329,7 +375,8 @@ function closestHint(name: string, valid: readonly string[]): string {
 }
 
 function requireString(value: unknown, argument: string): string {
-  if (typeof value !== 'string' || value === '') throw new InputError({ argument, expected: 'a non-empty string', received: value as string });
+  if (typeof value !== 'string' || value === '')
+    throw new InputError({ argument, expected: 'a non-empty string', received: value as string });
   return value;
 }
 

@@ -33,10 +33,17 @@ export function resolveEvaluateSteps(input: unknown, baseDir: string): Map<strin
   }
   for (const [name, value] of Object.entries(input)) {
     if (!/^[A-Za-z0-9_-][A-Za-z0-9._-]*$/.test(name)) {
-      throw new InputError({ argument: `evaluate.${name}`, expected: 'a plain step name: letters, digits, ".", "_" or "-", not starting with "." (it names a folder)', received: name });
+      throw new InputError({
+        argument: `evaluate.${name}`,
+        expected: 'a plain step name: letters, digits, ".", "_" or "-", not starting with "." (it names a folder)',
+        received: name,
+      });
     }
     if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-      throw new InputError({ argument: `evaluate.${name}`, expected: 'an object of evaluate options (e.g. { "model": ..., "data": ..., "classes": ... })' });
+      throw new InputError({
+        argument: `evaluate.${name}`,
+        expected: 'an object of evaluate options (e.g. { "model": ..., "data": ..., "classes": ... })',
+      });
     }
     const step: EvaluateStep = {};
     for (const [option, setting] of Object.entries(value as Record<string, unknown>)) {
@@ -44,7 +51,11 @@ export function resolveEvaluateSteps(input: unknown, baseDir: string): Map<strin
         throw new InputError({ argument: `evaluate.${name}.${option}`, expected: 'no --out or --force: the experiment sets them' });
       }
       if (typeof setting !== 'string' && typeof setting !== 'number' && setting !== true) {
-        throw new InputError({ argument: `evaluate.${name}.${option}`, expected: 'a string, a number or true (a flag)', received: String(setting) });
+        throw new InputError({
+          argument: `evaluate.${name}.${option}`,
+          expected: 'a string, a number or true (a flag)',
+          received: String(setting),
+        });
       }
       const local = typeof setting === 'string' && PATH_OPTIONS.has(option) ? resolve(baseDir, setting) : null;
       step[option] = local !== null && existsSync(local) ? local : setting;
@@ -85,7 +96,8 @@ export async function runEvaluateSteps(
       settings = await readEvaluateOptions(parseOptions(args, EVALUATE_OPTIONS));
     } catch (error) {
       // A bad option here is a mistake in the grid file, not on the command line.
-      if (error instanceof UsageError) throw new InputError({ argument: `evaluate.${name}`, expected: `valid evaluate options (${error.message})` });
+      if (error instanceof UsageError)
+        throw new InputError({ argument: `evaluate.${name}`, expected: `valid evaluate options (${error.message})` });
       throw error;
     }
     const outcome = await evaluateToFolder(settings.config, { ...settings.run, ...(signal ? { signal } : {}) });

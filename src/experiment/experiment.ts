@@ -70,11 +70,17 @@ export async function runExperiment(grid: ExperimentConfig, options: ExperimentO
   for (const [i, setting] of config.settings.entries()) {
     if (setting.size > poolSize) {
       const why = setting.size > config.size ? ` (size ${config.size} + ${setting.size - config.size} ICL labels under iclBudget)` : '';
-      throw new InputError({ argument: `settings[${i}].size`, expected: `at most the pool size ${poolSize}${why}`, received: setting.size });
+      throw new InputError({
+        argument: `settings[${i}].size`,
+        expected: `at most the pool size ${poolSize}${why}`,
+        received: setting.size,
+      });
     }
   }
   const fingerprints = config.settings.map((s) => settingFingerprint(config, s, inputs.hashes));
-  const finished = await Promise.all(config.settings.map((s, i) => isFinished(join(out, s.folder), fingerprints[i] as string, options.force ?? false)));
+  const finished = await Promise.all(
+    config.settings.map((s, i) => isFinished(join(out, s.folder), fingerprints[i] as string, options.force ?? false)),
+  );
 
   const manifest: ExperimentManifest = {
     version: VERSION,
@@ -100,7 +106,8 @@ export async function runExperiment(grid: ExperimentConfig, options: ExperimentO
     const settingStarted = performance.now();
     const simulationOptions = simulationOptionsFor(config, setting, options.threads);
     const pool = inputs.pools.get(setting.surrogateScores) as LoadedPool;
-    const calibration = setting.calibration === null ? undefined : await loadCalibrationSet(setting.calibration.scores, setting.calibration.labels);
+    const calibration =
+      setting.calibration === null ? undefined : await loadCalibrationSet(setting.calibration.scores, setting.calibration.labels);
     const result = await simulate(
       {
         modelScores: asMatrixInput(pool.modelScores),
@@ -112,29 +119,51 @@ export async function runExperiment(grid: ExperimentConfig, options: ExperimentO
         ...(calibration ? { calibration } : {}),
         ...(options.signal ? { signal: options.signal } : {}),
         onProgress: (completedRuns, runs) =>
-          emit({ event: 'progress', name: setting.name, completedRuns, totalRuns: runs, gridCompletedRuns: runsBefore + completedRuns, gridTotalRuns: totalRuns }),
+          emit({
+            event: 'progress',
+            name: setting.name,
+            completedRuns,
+            totalRuns: runs,
+            gridCompletedRuns: runsBefore + completedRuns,
+            gridTotalRuns: totalRuns,
+          }),
       },
     );
-    const summary = summarizeSimulation(result, {
-      modelScores: config.modelScores,
-      labels: config.labels,
-      ...(setting.surrogateScores ? { surrogateScores: setting.surrogateScores } : {}),
-      ...(setting.calibration ? { calibrationScores: setting.calibration.scores, calibrationLabels: setting.calibration.labels } : {}),
-      poolSize,
-      classes: pool.modelScores.cols,
-      pool_fingerprint: poolFingerprint(pool.modelScores.data, pool.labels),
-    }, BUILTIN_LOSSES[config.loss].perItem(pool.modelScores, pool.labels));
+    const summary = summarizeSimulation(
+      result,
+      {
+        modelScores: config.modelScores,
+        labels: config.labels,
+        ...(setting.surrogateScores ? { surrogateScores: setting.surrogateScores } : {}),
+        ...(setting.calibration ? { calibrationScores: setting.calibration.scores, calibrationLabels: setting.calibration.labels } : {}),
+        poolSize,
+        classes: pool.modelScores.cols,
+        pool_fingerprint: poolFingerprint(pool.modelScores.data, pool.labels),
+      },
+      BUILTIN_LOSSES[config.loss].perItem(pool.modelScores, pool.labels),
+    );
     // Files in an unfinished folder come from an interrupted run of this same setting: replace them.
     await removeInterruptedWrites(folder);
     await writeSimulationOutputs(folder, result, summary, { force: true });
     const seconds = (performance.now() - settingStarted) / 1000;
-    const marker: SettingMarker = { name: setting.name, fingerprint: fingerprints[i] as string, seconds, finishedAt: new Date().toISOString() };
+    const marker: SettingMarker = {
+      name: setting.name,
+      fingerprint: fingerprints[i] as string,
+      seconds,
+      finishedAt: new Date().toISOString(),
+    };
     await writeFileAtomic(join(folder, SETTING_MARKER), `${JSON.stringify(marker, null, 2)}\n`, { force: true });
     runsBefore += config.runs;
     emit({ event: 'setting-done', name: setting.name, folder, seconds });
     results.push({ name: setting.name, folder, status: 'ran' });
   }
-  emit({ event: 'done', out, ran: toRun.length, skipped: config.settings.length - toRun.length, seconds: (performance.now() - started) / 1000 });
+  emit({
+    event: 'done',
+    out,
+    ran: toRun.length,
+    skipped: config.settings.length - toRun.length,
+    seconds: (performance.now() - started) / 1000,
+  });
   return results;
 }
 
@@ -149,7 +178,10 @@ function withStepOutputs(config: ExperimentConfig, out: string): ExperimentConfi
     settings: config.settings.map((s) => ({
       ...s,
       surrogateScores: s.surrogateScores === null ? null : path(s.surrogateScores, 'scores.npy'),
-      calibration: s.calibration === null ? null : { scores: path(s.calibration.scores, 'scores.npy'), labels: path(s.calibration.labels, 'labels.npy') },
+      calibration:
+        s.calibration === null
+          ? null
+          : { scores: path(s.calibration.scores, 'scores.npy'), labels: path(s.calibration.labels, 'labels.npy') },
     })),
   };
 }
@@ -197,7 +229,13 @@ async function loadInputs(config: ExperimentConfig): Promise<ExperimentInputs> {
   const hashes = new Map<string, string>();
   const calibrationFiles = config.settings.flatMap((s) => (s.calibration === null ? [] : [s.calibration.scores, s.calibration.labels]));
   for (const path of [config.modelScores, config.labels, ...pools.keys(), ...calibrationFiles]) {
-    if (path !== null) hashes.set(path, createHash('sha256').update(await readFile(path)).digest('hex'));
+    if (path !== null)
+      hashes.set(
+        path,
+        createHash('sha256')
+          .update(await readFile(path))
+          .digest('hex'),
+      );
   }
   const [first] = pools.values();
   return { pools, hashes, poolSize: first?.modelScores.rows ?? 0 };
@@ -211,7 +249,9 @@ function settingFingerprint(config: ExperimentConfig, setting: ResolvedSetting, 
     labels: hashes.get(config.labels),
     surrogateScores: setting.surrogateScores ? hashes.get(setting.surrogateScores) : null,
     // Only when set, as above.
-    ...(setting.calibration === null ? {} : { calibration: [hashes.get(setting.calibration.scores), hashes.get(setting.calibration.labels)] }),
+    ...(setting.calibration === null
+      ? {}
+      : { calibration: [hashes.get(setting.calibration.scores), hashes.get(setting.calibration.labels)] }),
   };
   return createHash('sha256').update(JSON.stringify(identity)).digest('hex');
 }

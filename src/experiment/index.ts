@@ -9,7 +9,13 @@ export {
   type SettingSpec,
   type SurrogateSpec,
 } from './config.js';
-export { runExperiment, simulationOptionsFor, type ExperimentEvent, type ExperimentOptions, type ExperimentSettingResult } from './experiment.js';
+export {
+  runExperiment,
+  simulationOptionsFor,
+  type ExperimentEvent,
+  type ExperimentOptions,
+  type ExperimentSettingResult,
+} from './experiment.js';
 export {
   EXPERIMENT_MANIFEST,
   SETTING_MARKER,

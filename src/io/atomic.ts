@@ -133,7 +133,8 @@ async function writeDurably(path: string, data: Uint8Array | string): Promise<vo
     await handle.sync();
   } catch (error) {
     // Errors of a file handle do not say which file: name it, for the message the user sees.
-    if (typeof error === 'object' && error !== null && (error as NodeJS.ErrnoException).path === undefined) (error as NodeJS.ErrnoException).path = path;
+    if (typeof error === 'object' && error !== null && (error as NodeJS.ErrnoException).path === undefined)
+      (error as NodeJS.ErrnoException).path = path;
     throw error;
   } finally {
     await handle.close();

@@ -1,12 +1,4 @@
-export {
-  encodeNpy,
-  type NpyArray,
-  type NpyData,
-  type NpyDtype,
-  parseNpy,
-  readNpy,
-  writeNpy,
-} from './npy.js';
+export { encodeNpy, type NpyArray, type NpyData, type NpyDtype, parseNpy, readNpy, writeNpy } from './npy.js';
 export {
   assertOutputsWritable,
   type OutputFile,
@@ -15,16 +7,6 @@ export {
   type WriteOptions,
   writeOutputFolder,
 } from './atomic.js';
-export {
-  toJson,
-} from './json.js';
-export {
-  labelIndices,
-  type LoadedPool,
-  loadSimulationPool,
-  scoresMatrix,
-  type SimulationFiles,
-} from './pool-files.js';
-export {
-  visibleText,
-} from './visible-text.js';
+export { toJson } from './json.js';
+export { labelIndices, type LoadedPool, loadSimulationPool, scoresMatrix, type SimulationFiles } from './pool-files.js';
+export { visibleText } from './visible-text.js';

@@ -145,7 +145,9 @@ export function parseNpy(bytes: Uint8Array, name = '<bytes>'): NpyArray {
   const count = header.shape.reduce((a, b) => a * b, 1);
   const expectedBytes = count * info.size;
   if (bytes.length - dataStart !== expectedBytes) {
-    fail(`expected ${expectedBytes} data bytes for shape (${header.shape.join(', ')}) of ${header.dtype}, found ${bytes.length - dataStart}`);
+    fail(
+      `expected ${expectedBytes} data bytes for shape (${header.shape.join(', ')}) of ${header.dtype}, found ${bytes.length - dataStart}`,
+    );
   }
   const data = info.make(count);
   if (header.littleEndian && header.dtype !== 'f2' && header.dtype !== 'b1') {
@@ -226,7 +228,11 @@ export function encodeNpy(array: NpyArray): Uint8Array {
   }
   const count = shape.reduce((a, b) => a * b, 1);
   if (shape.some((s) => !Number.isSafeInteger(s) || s < 0) || count !== data.length) {
-    throw new InputError({ argument: 'array.shape', expected: `dimensions whose product is data.length (${data.length})`, received: `[${shape.join(', ')}]` });
+    throw new InputError({
+      argument: 'array.shape',
+      expected: `dimensions whose product is data.length (${data.length})`,
+      received: `[${shape.join(', ')}]`,
+    });
   }
   const descr = dtype === 'b1' ? '|b1' : `${DTYPES[dtype].size === 1 ? '|' : '<'}${dtype}`;
   const tuple = shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(', ')})`;
@@ -235,7 +241,11 @@ export function encodeNpy(array: NpyArray): Uint8Array {
   const unpadded = 10 + dict.length + 1;
   const headerLength = dict.length + 1 + ((64 - (unpadded % 64)) % 64);
   if (headerLength > 0xffff) {
-    throw new InputError({ argument: 'array.shape', expected: 'a shape whose header fits a version 1.0 .npy file', received: `${shape.length} dimensions` });
+    throw new InputError({
+      argument: 'array.shape',
+      expected: 'a shape whose header fits a version 1.0 .npy file',
+      received: `${shape.length} dimensions`,
+    });
   }
   const out = new Uint8Array(10 + headerLength + data.byteLength);
   out.set(MAGIC, 0);

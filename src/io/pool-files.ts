@@ -51,7 +51,11 @@ export function labelIndices(array: NpyArray, argument: string, n: number, k: nu
   const values = asNumbers(array.data);
   if (array.shape.length === 1) {
     if (!INDEX_DTYPES.has(array.dtype)) {
-      throw new InputError({ argument, expected: 'class indices of an integer or bool dtype (or N×K one-hot rows)', received: array.dtype });
+      throw new InputError({
+        argument,
+        expected: 'class indices of an integer or bool dtype (or N×K one-hot rows)',
+        received: array.dtype,
+      });
     }
     return toLabels(values, argument, n, k);
   }

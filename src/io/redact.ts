@@ -21,7 +21,8 @@ export function registerSecret(secret: string | undefined): void {
 
 const URL_CREDENTIALS = /\b([a-z][a-z0-9+.-]*:\/\/)[^\s/?#@]*@/gi;
 const AUTHORIZATION = /\b(bearer|basic)(\s+)[^\s"',;}]+/gi;
-const KEY_FIELDS = /(["']?(?:api[_-]?key|x-api-key|authorization|password|secret|token)["']?\s*[:=]\s*["']?)(?!bearer\b|basic\b)[^\s"',;}]+/gi;
+const KEY_FIELDS =
+  /(["']?(?:api[_-]?key|x-api-key|authorization|password|secret|token)["']?\s*[:=]\s*["']?)(?!bearer\b|basic\b)[^\s"',;}]+/gi;
 const OPENAI_KEYS = /\bsk-[A-Za-z0-9_-]{8,}/g;
 
 /**

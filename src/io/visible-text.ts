@@ -10,6 +10,7 @@
  * visibleText('two\nlines'); // unchanged
  */
 export function visibleText(text: string): string {
+  // eslint-disable-next-line no-control-regex -- control characters are what this renders visibly
   return text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, (c) => {
     const code = c.charCodeAt(0);
     if (code < 0x20) return String.fromCharCode(0x2400 + code);

@@ -15,7 +15,8 @@ import { checkLabels } from './validate.js';
 export function accuracy(scores: Matrix, labels: Int32Array): number {
   checkLabels(scores, labels);
   const nan = scores.data.findIndex((v) => Number.isNaN(v));
-  if (nan >= 0) throw new InputError({ argument: 'scores', expected: 'numbers, not NaN', received: NaN, row: Math.floor(nan / scores.cols) });
+  if (nan >= 0)
+    throw new InputError({ argument: 'scores', expected: 'numbers, not NaN', received: NaN, row: Math.floor(nan / scores.cols) });
   const { rows, cols, data } = stableSoftmax(scores);
   let correct = 0;
   for (let i = 0; i < rows; i++) {

@@ -55,11 +55,7 @@ export interface AcquisitionValueOptions {
  * acquisitionValues('surrogate-ce', { modelScores: f, surrogateScores: g, labels: y },
  *   { temperature: null, eps: EPS, flags: NUMERICS_FLAGS.default }); // Float64Array(N)
  */
-export function acquisitionValues(
-  kind: AcquisitionFunction,
-  input: AcquisitionInput,
-  options: AcquisitionValueOptions,
-): Float64Array {
+export function acquisitionValues(kind: AcquisitionFunction, input: AcquisitionInput, options: AcquisitionValueOptions): Float64Array {
   const { modelScores, labels } = input;
   const { temperature, eps, flags } = options;
   checkEps(eps);

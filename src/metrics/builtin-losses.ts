@@ -11,7 +11,6 @@ export type BuiltinLoss = 'cross-entropy' | 'zero-one' | 'brier';
 
 export const BUILTIN_LOSS_NAMES: readonly BuiltinLoss[] = ['cross-entropy', 'zero-one', 'brier'];
 
-
 /** A loss in the two forms active testing needs. */
 export interface LossFunctions {
   /** `cross-entropy`, `zero-one`, `brier` (or `custom:<name>` for a session's own loss). */

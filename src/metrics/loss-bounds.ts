@@ -37,7 +37,11 @@ export function lossBounds(scores: Matrix, loss: BuiltinLoss): LossBounds {
     return { lower, upper };
   }
   if (loss !== 'cross-entropy' && loss !== 'brier') {
-    throw new InputError({ argument: 'loss', expected: "'cross-entropy', 'zero-one' or 'brier' (a custom loss must declare its own bounds)", received: loss });
+    throw new InputError({
+      argument: 'loss',
+      expected: "'cross-entropy', 'zero-one' or 'brier' (a custom loss must declare its own bounds)",
+      received: loss,
+    });
   }
   const p = loss === 'brier' ? stableSoftmax(scores).data : null;
   for (let i = 0; i < rows; i++) {
@@ -108,7 +112,11 @@ export function differenceBounds(first: LossBounds, second: LossBounds): LossBou
  */
 export function pairedDifferenceBounds(first: Matrix, second: Matrix, loss: BuiltinLoss): LossBounds {
   if (first.rows !== second.rows || first.cols !== second.cols) {
-    throw new InputError({ argument: 'comparisonScores', expected: `the shape [${first.rows}, ${first.cols}]`, received: `[${second.rows}, ${second.cols}]` });
+    throw new InputError({
+      argument: 'comparisonScores',
+      expected: `the shape [${first.rows}, ${first.cols}]`,
+      received: `[${second.rows}, ${second.cols}]`,
+    });
   }
   lossBounds(second, loss);
   const { lower: firstLow } = lossBounds(first, loss);
@@ -134,7 +142,10 @@ export function pairedDifferenceBounds(first: Matrix, second: Matrix, loss: Buil
         constant = logSumExp(first.data, start, cols) - logSumExp(second.data, start, cols);
       }
       for (let k = 0; k < cols; k++) {
-        const d = p !== null && r !== null ? constant - 2 * (p[start + k] - r[start + k]) : constant - (first.data[start + k] - second.data[start + k]);
+        const d =
+          p !== null && r !== null
+            ? constant - 2 * (p[start + k] - r[start + k])
+            : constant - (first.data[start + k] - second.data[start + k]);
         if (d < low) low = d;
         if (d > high) high = d;
       }

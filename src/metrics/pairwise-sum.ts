@@ -38,7 +38,7 @@ export function pairwiseSum(values: ArrayLike<number>, start = 0, end = values.l
       r6 += values[i + 6] as number;
       r7 += values[i + 7] as number;
     }
-    let sum = (r0 + r1 + (r2 + r3)) + (r4 + r5 + (r6 + r7));
+    let sum = r0 + r1 + (r2 + r3) + (r4 + r5 + (r6 + r7));
     for (; i < end; i++) sum += values[i] as number;
     return sum;
   }

@@ -11,11 +11,6 @@ import { softmaxClamp } from './softmax-clamp.js';
  * classProbabilities({ data: Float64Array.of(40, 38), rows: 1, cols: 2 }, null, 1e-15, 'stable').data;
  * // [0.8807970779778823, 0.11920292202211755]; with 'clamp' it is [0.5, 0.5]
  */
-export function classProbabilities(
-  logits: Matrix,
-  temperature: number | null,
-  eps: number,
-  softmax: NumericsFlags['softmax'],
-): Matrix {
+export function classProbabilities(logits: Matrix, temperature: number | null, eps: number, softmax: NumericsFlags['softmax']): Matrix {
   return softmax === 'clamp' ? softmaxClamp(logits, temperature, eps) : clippedSoftmax(logits, temperature, eps);
 }

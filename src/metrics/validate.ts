@@ -44,4 +44,3 @@ export function checkWeights(weights: ArrayLike<number>, n: number, argument = '
     throw new InputError({ argument, expected: `${n} weights, one per row`, received: weights.length });
   }
 }
-

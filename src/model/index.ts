@@ -1,11 +1,5 @@
-export {
-  type ScoreBatchOptions,
-  type ScoringBackend,
-} from './backend.js';
-export {
-  checkLabelTokenIds,
-  labelTokenIds,
-} from './label-tokens.js';
+export { type ScoreBatchOptions, type ScoringBackend } from './backend.js';
+export { checkLabelTokenIds, labelTokenIds } from './label-tokens.js';
 export {
   isLocalModelPath,
   type LoadProgress,
@@ -14,17 +8,8 @@ export {
   type ModelLoadOptions,
   TransformersBackend,
 } from './transformers-backend.js';
-export {
-  Model,
-  type ScoreOptions,
-  type ScoringProgress,
-} from './model.js';
-export {
-  OpenAIBackend,
-  type OpenAIBackendOptions,
-  type OpenAIBackendStats,
-  type OpenAIScoringMode,
-} from './backends/openai.js';
+export { Model, type ScoreOptions, type ScoringProgress } from './model.js';
+export { OpenAIBackend, type OpenAIBackendOptions, type OpenAIBackendStats, type OpenAIScoringMode } from './backends/openai.js';
 export {
   DEFAULT_RETRY_POLICY,
   OpenAIHttpClient,
@@ -34,8 +19,4 @@ export {
   type RetryNotice,
   type RetryPolicy,
 } from './backends/openaiHttp.js';
-export {
-  isOpenAIModelSpec,
-  type OpenAITarget,
-  parseOpenAIModelSpec,
-} from './backends/openaiTarget.js';
+export { isOpenAIModelSpec, type OpenAITarget, parseOpenAIModelSpec } from './backends/openaiTarget.js';

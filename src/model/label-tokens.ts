@@ -60,11 +60,19 @@ export function checkLabelTokenIds(
       throw new InputError({ argument: 'labelTokenIds', expected: `a token id in the vocabulary for label "${label}"`, received: id });
     }
     if (unknownTokenId !== null && id === unknownTokenId) {
-      throw new InputError({ argument: 'labels', expected: `label "${label}" to be in the model's vocabulary (it maps to the unknown token)`, received: [...labels] });
+      throw new InputError({
+        argument: 'labels',
+        expected: `label "${label}" to be in the model's vocabulary (it maps to the unknown token)`,
+        received: [...labels],
+      });
     }
     const other = seen.get(id);
     if (other !== undefined) {
-      throw new InputError({ argument: 'labels', expected: `labels with distinct first tokens, but "${other}" and "${label}" both map to token ${id}`, received: [...labels] });
+      throw new InputError({
+        argument: 'labels',
+        expected: `labels with distinct first tokens, but "${other}" and "${label}" both map to token ${id}`,
+        received: [...labels],
+      });
     }
     seen.set(id, label);
   });

@@ -78,7 +78,8 @@ export class Model {
       throw new InputError({ argument: 'batchSize', expected: 'a positive integer', received: batchSize });
     }
     prompts.forEach((prompt, row) => {
-      if (typeof prompt !== 'string' || prompt.length === 0) throw new InputError({ argument: 'prompts', expected: 'a non-empty string', row, received: prompt });
+      if (typeof prompt !== 'string' || prompt.length === 0)
+        throw new InputError({ argument: 'prompts', expected: 'a non-empty string', row, received: prompt });
       if (options.sharedPrefix !== undefined && !prompt.startsWith(options.sharedPrefix)) {
         throw new InputError({ argument: 'sharedPrefix', expected: 'a text every prompt starts with', row });
       }

@@ -219,7 +219,8 @@ export class TransformersBackend implements ScoringBackend {
     if (prompts.length === 0) return scores;
     const sequences = await Promise.all(prompts.map((p) => this.tokenize(p)));
     sequences.forEach((s, i) => {
-      if (s.length === 0) throw new InputError({ argument: 'prompts', expected: 'a prompt with at least one token', row: i, received: prompts[i] });
+      if (s.length === 0)
+        throw new InputError({ argument: 'prompts', expected: 'a prompt with at least one token', row: i, received: prompts[i] });
       if (this.maxPositions !== null && s.length > this.maxPositions.tokens) {
         const { tokens, field } = this.maxPositions;
         throw new InputError({
@@ -235,7 +236,15 @@ export class TransformersBackend implements ScoringBackend {
     sequences.forEach((s, i) => (prefix && startsWithTokens(s, prefix.tokens) ? cached : plain).push(i));
     if (signal?.aborted) throw new CancelledError('scoring cancelled');
     if (plain.length > 0) {
-      this.gather(await this.forward(plain.map((i) => sequences[i] as number[]), null), plain, labelTokenIds, scores);
+      this.gather(
+        await this.forward(
+          plain.map((i) => sequences[i] as number[]),
+          null,
+        ),
+        plain,
+        labelTokenIds,
+        scores,
+      );
     }
     if (cached.length > 0 && prefix) {
       const suffixes = cached.map((i) => (sequences[i] as number[]).slice(prefix.tokens.length));
@@ -249,7 +258,12 @@ export class TransformersBackend implements ScoringBackend {
   }
 
   /** Copies the label-token logits at each row's last token into `scores`. */
-  private gather({ logits, lastToken }: ForwardResult, rows: readonly number[], labelTokenIds: readonly number[], scores: Float32Array): void {
+  private gather(
+    { logits, lastToken }: ForwardResult,
+    rows: readonly number[],
+    labelTokenIds: readonly number[],
+    scores: Float32Array,
+  ): void {
     const values = logits.type === 'float32' ? logits : logits.to('float32');
     const [, positions, vocab] = values.dims as [number, number, number];
     const k = labelTokenIds.length;
@@ -291,7 +305,8 @@ export class TransformersBackend implements ScoringBackend {
       attention_mask: new Tensor('int64', mask, [batch, past + width]),
       position_ids: new Tensor('int64', positions, [batch, width]),
     };
-    if (this.padLeft && this.inputNames.includes('num_logits_to_keep')) feeds['num_logits_to_keep'] = new Tensor('int64', BigInt64Array.of(1n), []);
+    if (this.padLeft && this.inputNames.includes('num_logits_to_keep'))
+      feeds['num_logits_to_keep'] = new Tensor('int64', BigInt64Array.of(1n), []);
     if (prefix) feeds['past_key_values'] = this.expandPrefix(prefix, batch);
     const outputs = await this.model(feeds);
     const logits = outputs['logits'];
@@ -308,7 +323,11 @@ export class TransformersBackend implements ScoringBackend {
     const outputs = await this.model({
       input_ids: new this.tf.Tensor('int64', BigInt64Array.from(tokens, BigInt), [1, tokens.length]),
       attention_mask: new this.tf.Tensor('int64', new BigInt64Array(tokens.length).fill(1n), [1, tokens.length]),
-      position_ids: new this.tf.Tensor('int64', BigInt64Array.from(tokens, (_, j) => BigInt(j)), [1, tokens.length]),
+      position_ids: new this.tf.Tensor(
+        'int64',
+        BigInt64Array.from(tokens, (_, j) => BigInt(j)),
+        [1, tokens.length],
+      ),
     });
     this.tokensProcessed += tokens.length;
     const past = new Map<string, TfTensor>();

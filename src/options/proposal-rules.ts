@@ -41,36 +41,66 @@ export interface ResolvedProposal {
  * resolveProposal({ loss: 'cross-entropy', defensive: null, numerics: 'default', temperature: null, calibration: false, hasSurrogate: true, hasTarget: true, comparison: false }, 'simulate');
  * // { acquisition: 'adaptive', estimator: 'lure' }
  */
-export function resolveProposal(request: ProposalRequest, context: OptionContext, argument: (name: string) => string = (name) => name): ResolvedProposal {
+export function resolveProposal(
+  request: ProposalRequest,
+  context: OptionContext,
+  argument: (name: string) => string = (name) => name,
+): ResolvedProposal {
   const { loss, defensive, hasSurrogate, hasTarget } = request;
   const adaptiveFits = loss === 'cross-entropy' && !request.comparison && defensive === null && request.numerics === 'default';
   const fallback: AcquisitionName = hasSurrogate ? (hasTarget ? (adaptiveFits ? 'adaptive' : 'surrogate-ce') : 'surrogate-pe') : 'iid';
   const use = context === 'setting' ? 'grid' : context === 'session' ? 'session' : context === 'grid' ? 'grid' : 'simulate';
-  const acquisition = request.acquisition === undefined ? fallback : checkChoice(request.acquisition, acquisitionsFor(use), argument('acquisition'));
+  const acquisition =
+    request.acquisition === undefined ? fallback : checkChoice(request.acquisition, acquisitionsFor(use), argument('acquisition'));
   const entry = ACQUISITIONS[acquisition];
   if (entry.needsSurrogate && !hasSurrogate) {
     throw new InputError({ argument: argument('surrogateScores'), expected: `surrogate scores (N×K) for acquisition ${acquisition}` });
   }
   if (entry.needsTarget && !hasTarget) {
     const without = acquisitionsFor(use).filter((name) => !ACQUISITIONS[name].needsTarget);
-    throw new InputError({ argument: argument('acquisition'), expected: `${without.join(' or ')} without target scores (the others read the target's predictions)`, received: acquisition });
+    throw new InputError({
+      argument: argument('acquisition'),
+      expected: `${without.join(' or ')} without target scores (the others read the target's predictions)`,
+      received: acquisition,
+    });
   }
   if (entry.losses !== null && !(entry.losses as readonly string[]).includes(loss)) {
-    throw new InputError({ argument: argument('acquisition'), expected: `an acquisition defined for the ${loss} loss (${acquisition} is for ${entry.losses.join(', ')} only)`, received: acquisition });
+    throw new InputError({
+      argument: argument('acquisition'),
+      expected: `an acquisition defined for the ${loss} loss (${acquisition} is for ${entry.losses.join(', ')} only)`,
+      received: acquisition,
+    });
   }
   if (defensive !== null && !entry.defensive) {
-    throw new InputError({ argument: argument('defensive'), expected: `no defensive weight with ${acquisition} acquisition${acquisition === 'adaptive' ? ' (it keeps its own uniform share)' : ''}`, received: defensive });
+    throw new InputError({
+      argument: argument('defensive'),
+      expected: `no defensive weight with ${acquisition} acquisition${acquisition === 'adaptive' ? ' (it keeps its own uniform share)' : ''}`,
+      received: defensive,
+    });
   }
   if (defensive !== null && request.numerics === 'reference') {
     throw new InputError({ argument: argument('numerics'), expected: "'default' with a defensive mixture", received: 'reference' });
   }
   if (request.calibration && request.temperature !== null && request.temperature !== 'calibrated') {
-    throw new InputError({ argument: argument('calibration'), expected: 'either a calibration set or a temperature, not both', received: request.temperature });
+    throw new InputError({
+      argument: argument('calibration'),
+      expected: 'either a calibration set or a temperature, not both',
+      received: request.temperature,
+    });
   }
   if ((request.calibration || request.temperature === 'calibrated') && entry.temperatureOf === 'target') {
-    throw new InputError({ argument: argument('calibration'), expected: `a surrogate acquisition (${acquisition}'s temperature is the target's)`, received: acquisition });
+    throw new InputError({
+      argument: argument('calibration'),
+      expected: `a surrogate acquisition (${acquisition}'s temperature is the target's)`,
+      received: acquisition,
+    });
   }
-  const estimator = request.estimator === undefined ? (acquisition === 'iid' ? 'iid' : 'lure') : checkChoice(request.estimator, Object.keys(ESTIMATORS) as EstimatorName[], argument('estimator'));
+  const estimator =
+    request.estimator === undefined
+      ? acquisition === 'iid'
+        ? 'iid'
+        : 'lure'
+      : checkChoice(request.estimator, Object.keys(ESTIMATORS) as EstimatorName[], argument('estimator'));
   if (ESTIMATORS[estimator].needsSurrogate && !hasSurrogate) {
     throw new InputError({ argument: argument('surrogateScores'), expected: `surrogate scores (N×K) for the ${estimator} estimator` });
   }

@@ -40,14 +40,94 @@ const entry = (e: AcquisitionEntry): AcquisitionEntry => e;
  * ACQUISITIONS['surrogate-pe'].needsTarget; // false: usable by a session without target scores
  */
 export const ACQUISITIONS: Readonly<Record<AcquisitionName, AcquisitionEntry>> = {
-  iid: entry({ name: 'iid', doc: 'uniform random labelling', needsSurrogate: false, needsTarget: false, needsLabels: false, temperatureOf: null, losses: null, defensive: false, usableIn: EVERYWHERE }),
-  'true-loss': entry({ name: 'true-loss', doc: 'q ∝ the true loss (an oracle that reads every label: an upper bound)', needsSurrogate: false, needsTarget: true, needsLabels: true, temperatureOf: null, losses: null, defensive: true, usableIn: SIMULATION_ONLY }),
-  'self-entropy': entry({ name: 'self-entropy', doc: "q ∝ the target's own predictive entropy", needsSurrogate: false, needsTarget: true, needsLabels: false, temperatureOf: 'target', losses: null, defensive: true, usableIn: EVERYWHERE }),
-  'surrogate-ce': entry({ name: 'surrogate-ce', doc: "q ∝ the surrogate's expected loss of the target (the paper's), for the chosen loss", needsSurrogate: true, needsTarget: true, needsLabels: false, temperatureOf: 'surrogate', losses: null, defensive: true, usableIn: EVERYWHERE }),
-  'surrogate-pe': entry({ name: 'surrogate-pe', doc: "q ∝ the surrogate's predictive entropy (needs no target predictions)", needsSurrogate: true, needsTarget: false, needsLabels: false, temperatureOf: 'surrogate', losses: null, defensive: true, usableIn: EVERYWHERE }),
-  'surrogate-nll': entry({ name: 'surrogate-nll', doc: "q ∝ the surrogate's NLL of the true label (reads the labels; cross-entropy only)", needsSurrogate: true, needsTarget: false, needsLabels: true, temperatureOf: 'surrogate', losses: ['cross-entropy'], defensive: true, usableIn: SIMULATION_ONLY }),
-  'surrogate-m2': entry({ name: 'surrogate-m2', doc: "q ∝ √E_π[ℓ²], the surrogate's second moment of the cross-entropy", needsSurrogate: true, needsTarget: true, needsLabels: false, temperatureOf: 'surrogate', losses: null, defensive: true, usableIn: EVERYWHERE }),
-  adaptive: entry({ name: 'adaptive', doc: 'a mixture of uniform and cross-entropy proposals refitted from the labels so far (docs/adaptive.md)', needsSurrogate: true, needsTarget: true, needsLabels: false, temperatureOf: 'surrogate', losses: null, defensive: false, usableIn: EVERYWHERE }),
+  iid: entry({
+    name: 'iid',
+    doc: 'uniform random labelling',
+    needsSurrogate: false,
+    needsTarget: false,
+    needsLabels: false,
+    temperatureOf: null,
+    losses: null,
+    defensive: false,
+    usableIn: EVERYWHERE,
+  }),
+  'true-loss': entry({
+    name: 'true-loss',
+    doc: 'q ∝ the true loss (an oracle that reads every label: an upper bound)',
+    needsSurrogate: false,
+    needsTarget: true,
+    needsLabels: true,
+    temperatureOf: null,
+    losses: null,
+    defensive: true,
+    usableIn: SIMULATION_ONLY,
+  }),
+  'self-entropy': entry({
+    name: 'self-entropy',
+    doc: "q ∝ the target's own predictive entropy",
+    needsSurrogate: false,
+    needsTarget: true,
+    needsLabels: false,
+    temperatureOf: 'target',
+    losses: null,
+    defensive: true,
+    usableIn: EVERYWHERE,
+  }),
+  'surrogate-ce': entry({
+    name: 'surrogate-ce',
+    doc: "q ∝ the surrogate's expected loss of the target (the paper's), for the chosen loss",
+    needsSurrogate: true,
+    needsTarget: true,
+    needsLabels: false,
+    temperatureOf: 'surrogate',
+    losses: null,
+    defensive: true,
+    usableIn: EVERYWHERE,
+  }),
+  'surrogate-pe': entry({
+    name: 'surrogate-pe',
+    doc: "q ∝ the surrogate's predictive entropy (needs no target predictions)",
+    needsSurrogate: true,
+    needsTarget: false,
+    needsLabels: false,
+    temperatureOf: 'surrogate',
+    losses: null,
+    defensive: true,
+    usableIn: EVERYWHERE,
+  }),
+  'surrogate-nll': entry({
+    name: 'surrogate-nll',
+    doc: "q ∝ the surrogate's NLL of the true label (reads the labels; cross-entropy only)",
+    needsSurrogate: true,
+    needsTarget: false,
+    needsLabels: true,
+    temperatureOf: 'surrogate',
+    losses: ['cross-entropy'],
+    defensive: true,
+    usableIn: SIMULATION_ONLY,
+  }),
+  'surrogate-m2': entry({
+    name: 'surrogate-m2',
+    doc: "q ∝ √E_π[ℓ²], the surrogate's second moment of the cross-entropy",
+    needsSurrogate: true,
+    needsTarget: true,
+    needsLabels: false,
+    temperatureOf: 'surrogate',
+    losses: null,
+    defensive: true,
+    usableIn: EVERYWHERE,
+  }),
+  adaptive: entry({
+    name: 'adaptive',
+    doc: 'a mixture of uniform and cross-entropy proposals refitted from the labels so far (docs/adaptive.md)',
+    needsSurrogate: true,
+    needsTarget: true,
+    needsLabels: false,
+    temperatureOf: 'surrogate',
+    losses: null,
+    defensive: false,
+    usableIn: EVERYWHERE,
+  }),
 };
 
 /** Every acquisition name, in registry order. */
@@ -73,9 +153,21 @@ export interface LossEntry {
  * LOSSES['zero-one'].trueRisk; // 'the error rate (mean zero-one loss) of the target over the pool'
  */
 export const LOSSES: Readonly<Record<BuiltinLoss, LossEntry>> = {
-  'cross-entropy': { name: 'cross-entropy', doc: 'the negative log-likelihood of the true class', trueRisk: 'the mean cross-entropy of the target over the pool' },
-  'zero-one': { name: 'zero-one', doc: '1 when the predicted class is wrong, else 0', trueRisk: 'the error rate (mean zero-one loss) of the target over the pool' },
-  brier: { name: 'brier', doc: 'the squared distance between the predicted probabilities and the one-hot label', trueRisk: 'the mean Brier score of the target over the pool' },
+  'cross-entropy': {
+    name: 'cross-entropy',
+    doc: 'the negative log-likelihood of the true class',
+    trueRisk: 'the mean cross-entropy of the target over the pool',
+  },
+  'zero-one': {
+    name: 'zero-one',
+    doc: '1 when the predicted class is wrong, else 0',
+    trueRisk: 'the error rate (mean zero-one loss) of the target over the pool',
+  },
+  brier: {
+    name: 'brier',
+    doc: 'the squared distance between the predicted probabilities and the one-hot label',
+    trueRisk: 'the mean Brier score of the target over the pool',
+  },
 };
 
 export const LOSS_NAMES = Object.keys(LOSSES) as BuiltinLoss[];
@@ -102,7 +194,12 @@ export const ESTIMATORS: Readonly<Record<EstimatorName, EstimatorEntry>> = {
   lure: { name: 'lure', doc: 'LURE, the unbiased importance-weighted estimate', needsSurrogate: false, usableIn: SIMULATION_ONLY },
   is: { name: 'is', doc: 'naive importance sampling', needsSurrogate: false, usableIn: SIMULATION_ONLY },
   iid: { name: 'iid', doc: 'the unweighted mean of the labelled losses', needsSurrogate: false, usableIn: SIMULATION_ONLY },
-  ase: { name: 'ase', doc: "the active surrogate estimator (the surrogate's expected loss, corrected by the labels)", needsSurrogate: true, usableIn: SIMULATION_ONLY },
+  ase: {
+    name: 'ase',
+    doc: "the active surrogate estimator (the surrogate's expected loss, corrected by the labels)",
+    needsSurrogate: true,
+    usableIn: SIMULATION_ONLY,
+  },
 };
 
 export const ESTIMATOR_NAMES = Object.keys(ESTIMATORS) as EstimatorName[];

@@ -37,7 +37,6 @@ export interface OptionDeclaration {
   readonly metavar: string | null;
 }
 
-const ALL: readonly OptionContext[] = ['simulate', 'session', 'grid', 'setting'];
 const PROPOSAL: readonly OptionContext[] = ['simulate', 'session', 'setting'];
 const RUNS: readonly OptionContext[] = ['simulate', 'grid'];
 
@@ -48,10 +47,34 @@ const use = (context: OptionContext): Use => (context === 'setting' ? 'grid' : c
  * the CLI flag, the grid key, the unknown-key check, the value check and the `--help` line follow.
  */
 export const OPTION_DECLARATIONS: readonly OptionDeclaration[] = [
-  { name: 'modelScores', value: { kind: 'input' }, doc: "the target model's label logits, N×K", contexts: ['simulate', 'session', 'grid'], metavar: 'FILE' },
-  { name: 'surrogateScores', value: { kind: 'input' }, doc: "the surrogate's label logits, N×K (needed by the surrogate-* and adaptive acquisitions)", contexts: ['simulate', 'session'], metavar: 'FILE' },
-  { name: 'comparisonScores', value: { kind: 'input' }, doc: "a second target's logits, to compare the two on the same labels", contexts: ['session'], metavar: 'FILE' },
-  { name: 'labels', value: { kind: 'input' }, doc: 'class indices (N) or one-hot rows (N×K)', contexts: ['simulate', 'grid'], metavar: 'FILE' },
+  {
+    name: 'modelScores',
+    value: { kind: 'input' },
+    doc: "the target model's label logits, N×K",
+    contexts: ['simulate', 'session', 'grid'],
+    metavar: 'FILE',
+  },
+  {
+    name: 'surrogateScores',
+    value: { kind: 'input' },
+    doc: "the surrogate's label logits, N×K (needed by the surrogate-* and adaptive acquisitions)",
+    contexts: ['simulate', 'session'],
+    metavar: 'FILE',
+  },
+  {
+    name: 'comparisonScores',
+    value: { kind: 'input' },
+    doc: "a second target's logits, to compare the two on the same labels",
+    contexts: ['session'],
+    metavar: 'FILE',
+  },
+  {
+    name: 'labels',
+    value: { kind: 'input' },
+    doc: 'class indices (N) or one-hot rows (N×K)',
+    contexts: ['simulate', 'grid'],
+    metavar: 'FILE',
+  },
   {
     name: 'acquisition',
     value: { kind: 'choice', choices: (context) => acquisitionsFor(use(context)) },
@@ -108,9 +131,30 @@ export const OPTION_DECLARATIONS: readonly OptionDeclaration[] = [
     metavar: null,
   },
   { name: 'runs', value: { kind: 'integer', min: 1 }, doc: 'independent runs', defaultText: '1000', contexts: RUNS, metavar: 'N' },
-  { name: 'size', value: { kind: 'integer', min: 1 }, doc: 'labels per run (at most the pool size)', defaultText: 'min(400, N)', contexts: RUNS, metavar: 'M' },
-  { name: 'step', value: { kind: 'integer', min: 1 }, doc: 'record an estimate every S labels', defaultText: '1', contexts: RUNS, metavar: 'S' },
-  { name: 'seed', value: { kind: 'seed' }, doc: 'seed of every random choice', defaultText: '0', contexts: ['simulate', 'session', 'grid'], metavar: 'N' },
+  {
+    name: 'size',
+    value: { kind: 'integer', min: 1 },
+    doc: 'labels per run (at most the pool size)',
+    defaultText: 'min(400, N)',
+    contexts: RUNS,
+    metavar: 'M',
+  },
+  {
+    name: 'step',
+    value: { kind: 'integer', min: 1 },
+    doc: 'record an estimate every S labels',
+    defaultText: '1',
+    contexts: RUNS,
+    metavar: 'S',
+  },
+  {
+    name: 'seed',
+    value: { kind: 'seed' },
+    doc: 'seed of every random choice',
+    defaultText: '0',
+    contexts: ['simulate', 'session', 'grid'],
+    metavar: 'N',
+  },
   {
     name: 'bootstrap',
     value: { kind: 'bootstrap' },
@@ -119,7 +163,14 @@ export const OPTION_DECLARATIONS: readonly OptionDeclaration[] = [
     contexts: RUNS,
     metavar: 'B',
   },
-  { name: 'threads', value: { kind: 'integer', min: 1 }, doc: 'at most this many threads; small jobs run on one', defaultText: 'available cores', contexts: ['simulate'], metavar: 'N' },
+  {
+    name: 'threads',
+    value: { kind: 'integer', min: 1 },
+    doc: 'at most this many threads; small jobs run on one',
+    defaultText: 'available cores',
+    contexts: ['simulate'],
+    metavar: 'N',
+  },
   {
     name: 'numerics',
     value: { kind: 'choice', choices: () => ['default', 'reference'] },
@@ -128,8 +179,21 @@ export const OPTION_DECLARATIONS: readonly OptionDeclaration[] = [
     contexts: RUNS,
     metavar: 'X',
   },
-  { name: 'eps', value: { kind: 'number', min: 0, max: 1, minOpen: true, maxOpen: true }, doc: 'probability floor of the softmax, in (0, 1)', defaultText: '1e-15', contexts: ['simulate'], metavar: null },
-  { name: 'random', value: { kind: 'input' }, doc: 'an injected uniform source in [0, 1): one thread, reference-order sampling', contexts: ['simulate'], metavar: null },
+  {
+    name: 'eps',
+    value: { kind: 'number', min: 0, max: 1, minOpen: true, maxOpen: true },
+    doc: 'probability floor of the softmax, in (0, 1)',
+    defaultText: '1e-15',
+    contexts: ['simulate'],
+    metavar: null,
+  },
+  {
+    name: 'random',
+    value: { kind: 'input' },
+    doc: 'an injected uniform source in [0, 1): one thread, reference-order sampling',
+    contexts: ['simulate'],
+    metavar: null,
+  },
   { name: 'onProgress', value: { kind: 'input' }, doc: 'called with (completed runs, total runs)', contexts: ['simulate'], metavar: null },
   { name: 'signal', value: { kind: 'input' }, doc: 'an AbortSignal that stops the work', contexts: ['simulate'], metavar: null },
 ];
@@ -337,5 +401,9 @@ export function optionHelp(context: OptionContext, column = 0): string[] {
 
 /** The hint for an unknown command-line flag: "did you mean --x? (valid: …)". */
 export function unknownFlagHint(flag: string, validFlags: readonly string[]): string {
-  return didYouMean(flag.replace(/^--/, ''), validFlags.map((f) => f.replace(/^--/, '')), (n) => `--${n}`);
+  return didYouMean(
+    flag.replace(/^--/, ''),
+    validFlags.map((f) => f.replace(/^--/, '')),
+    (n) => `--${n}`,
+  );
 }

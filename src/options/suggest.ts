@@ -47,7 +47,13 @@ export function closestName(name: string, valid: readonly string[]): string | un
   }
   if (best !== undefined && bestDistance <= Math.max(2, Math.floor(name.length / 3))) return best;
   // Abbreviations: `ce` for cross-entropy, `pe` for predictive-entropy.
-  const initials = valid.find((candidate) => candidate.split(/[-_]|(?=[A-Z])/).map((part) => part[0]?.toLowerCase()).join('') === lower);
+  const initials = valid.find(
+    (candidate) =>
+      candidate
+        .split(/[-_]|(?=[A-Z])/)
+        .map((part) => part[0]?.toLowerCase())
+        .join('') === lower,
+  );
   if (initials !== undefined) return initials;
   return valid.find((candidate) => candidate.toLowerCase().includes(lower) || lower.includes(candidate.toLowerCase()));
 }
@@ -77,7 +83,10 @@ export function didYouMean(name: string, valid: readonly string[], format: (name
 export function checkKnownKeys(object: object, known: readonly string[], where: string | null): void {
   const unknown = Object.keys(object).find((key) => !known.includes(key) && (object as Record<string, unknown>)[key] !== undefined);
   if (unknown === undefined) return;
-  throw new InputError({ argument: where === null ? unknown : `${where}.${unknown}`, expected: `a known option, ${didYouMean(unknown, known)}` });
+  throw new InputError({
+    argument: where === null ? unknown : `${where}.${unknown}`,
+    expected: `a known option, ${didYouMean(unknown, known)}`,
+  });
 }
 
 /**

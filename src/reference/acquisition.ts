@@ -49,7 +49,21 @@ export interface AcquisitionOptions {
 }
 
 const ACQUISITION_OPTION_NAMES: readonly (keyof AcquisitionOptions)[] = [
-  'step', 'runs', 'size', 'eps', 'clipPercentage', 'temperature', 'loss', 'estimator', 'seed', 'random', 'bootstrap', 'threads', 'numerics', 'onProgress', 'signal',
+  'step',
+  'runs',
+  'size',
+  'eps',
+  'clipPercentage',
+  'temperature',
+  'loss',
+  'estimator',
+  'seed',
+  'random',
+  'bootstrap',
+  'threads',
+  'numerics',
+  'onProgress',
+  'signal',
 ];
 
 /** What `run` returns, shaped as the Python attributes. */
@@ -72,7 +86,11 @@ function estimatorName(choice: EstimatorChoice | undefined): EstimatorName | und
   if (choice === undefined || typeof choice === 'string') return choice;
   const name = ESTIMATOR_CLASSES.get(choice);
   if (name === undefined) {
-    throw new InputError({ argument: 'estimator', expected: "'lure' | 'is' | 'iid' | 'ase' or LUREEstimator | ISEstimator | IidEstimator", received: String(choice) });
+    throw new InputError({
+      argument: 'estimator',
+      expected: "'lure' | 'is' | 'iid' | 'ase' or LUREEstimator | ISEstimator | IidEstimator",
+      received: String(choice),
+    });
   }
   return name;
 }
@@ -191,7 +209,11 @@ export class SurrogateEntropyAcquisition extends Acquisition {
     const { acquisitionFunction = 'cross-entropy', ...rest } = options;
     super(rest);
     if (!Object.hasOwn(SURROGATE_FUNCTIONS, acquisitionFunction)) {
-      throw new InputError({ argument: 'acquisitionFunction', expected: "'cross-entropy' | 'predictive-entropy' | 'nll'", received: acquisitionFunction });
+      throw new InputError({
+        argument: 'acquisitionFunction',
+        expected: "'cross-entropy' | 'predictive-entropy' | 'nll'",
+        received: acquisitionFunction,
+      });
     }
     this.surrogateFunction = acquisitionFunction;
   }

@@ -15,14 +15,7 @@ export {
   type EstimatorChoice,
   type SurrogateAcquisitionOptions,
 } from './acquisition.js';
-export {
-  relativeError,
-  relativeLabellingCost,
-  barplotValues,
-  type Curve,
-  type RelativeOptions,
-  type XAxis,
-} from './relative.js';
+export { relativeError, relativeLabellingCost, barplotValues, type Curve, type RelativeOptions, type XAxis } from './relative.js';
 export {
   lureWeights,
   isWeights,

@@ -8,16 +8,28 @@ function checkProbabilities(q: ArrayLike<number>): void {
   for (let j = 0; j < q.length; j++) {
     const value = q[j];
     if (typeof value !== 'number' || !(value > 0 && value <= MAX_PROBABILITY)) {
-      throw new InputError({ argument: 'q', expected: 'proposal probabilities in (0, 1]', received: typeof value === 'number' ? value : typeof value, row: j });
+      throw new InputError({
+        argument: 'q',
+        expected: 'proposal probabilities in (0, 1]',
+        received: typeof value === 'number' ? value : typeof value,
+        row: j,
+      });
     }
   }
 }
 
 /** Throws unless there is one finite loss per probability. */
 function checkLosses(losses: ArrayLike<number>, count: number): void {
-  if (losses.length !== count) throw new InputError({ argument: 'losses', expected: `${count} losses, one per q`, received: losses.length });
+  if (losses.length !== count)
+    throw new InputError({ argument: 'losses', expected: `${count} losses, one per q`, received: losses.length });
   for (let j = 0; j < count; j++) {
-    if (!Number.isFinite(losses[j])) throw new InputError({ argument: 'losses', expected: 'finite numbers', received: typeof losses[j] === 'number' ? losses[j] : typeof losses[j], row: j });
+    if (!Number.isFinite(losses[j]))
+      throw new InputError({
+        argument: 'losses',
+        expected: 'finite numbers',
+        received: typeof losses[j] === 'number' ? losses[j] : typeof losses[j],
+        row: j,
+      });
   }
 }
 

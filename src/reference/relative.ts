@@ -37,12 +37,7 @@ export interface Curve {
  * const pred = { data: Float64Array.of(1.5, 2.5, 1.5, 2.5), rows: 2, cols: 2 };
  * relativeError(pred, iid, 2).values; // [0.125, 0.25]
  */
-export function relativeError(
-  pred: Matrix,
-  iid: Matrix,
-  target: number,
-  options: RelativeOptions & { xlim?: number | null } = {},
-): Curve {
+export function relativeError(pred: Matrix, iid: Matrix, target: number, options: RelativeOptions & { xlim?: number | null } = {}): Curve {
   const { loss = 'mse', smoothing = 1, step = 1, xAxis = 'labels', xlim = null } = options;
   checkRows(pred, iid);
   if (xlim !== null && !(Number.isInteger(xlim) && xlim >= 0)) {

@@ -104,7 +104,10 @@ export function labellingCostVsRandom(
 export function smoothCurve(values: readonly (number | null)[], length: number): (number | null)[] {
   if (length <= 1) return [...values];
   const present = values.flatMap((v, i) => (v === null ? [] : [i]));
-  const smoothed = sma(Float64Array.from(present, (i) => values[i] as number), length);
+  const smoothed = sma(
+    Float64Array.from(present, (i) => values[i] as number),
+    length,
+  );
   const out: (number | null)[] = values.map(() => null);
   present.forEach((i, k) => (out[i] = smoothed[k] as number));
   return out;

@@ -6,7 +6,13 @@ import { encodeNpy, int64FromInt32 } from '../io/npy.js';
 import type { Matrix } from '../matrix.js';
 import { writeReport, type ReportResult } from './report.js';
 import { lossPerItem } from '../metrics/index.js';
-import { poolFingerprint, SIMULATION_FILES, summarizeSimulation, writeSimulationOutputs, type SimulationSummary } from '../simulate/outputs.js';
+import {
+  poolFingerprint,
+  SIMULATION_FILES,
+  summarizeSimulation,
+  writeSimulationOutputs,
+  type SimulationSummary,
+} from '../simulate/outputs.js';
 import { toJson } from '../io/json.js';
 import { syntheticPool } from '../simulate/syntheticPool.js';
 
@@ -113,14 +119,25 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
     { name: 'labels.npy', data: encodeNpy({ data: int64FromInt32(pool.labels), shape: [poolSize], dtype: 'i8' }) },
   ];
   const [modelScores, surrogateScores, labels] = poolOutputs.map((file) => join(poolDir, file.name));
-  const poolInputs = { modelScores, surrogateScores, labels, pool: 'built-in synthetic', poolSeed: seed, pool_fingerprint: poolFingerprint(pool.modelScores.data, pool.labels) };
+  const poolInputs = {
+    modelScores,
+    surrogateScores,
+    labels,
+    pool: 'built-in synthetic',
+    poolSeed: seed,
+    pool_fingerprint: poolFingerprint(pool.modelScores.data, pool.labels),
+  };
   const methods: Array<[DemoMethodName, Partial<SimulationOptions>]> = [
     ['adaptive-lure', { acquisition: 'adaptive', estimator: 'lure' }],
     ['iid', { acquisition: 'iid', estimator: 'iid' }],
   ];
   // Refuse before any work, so that an existing demo is never half-replaced.
   await assertOutputsWritable(dir, ['comparison.json'], options);
-  await assertOutputsWritable(poolDir, poolOutputs.map((file) => file.name), options);
+  await assertOutputsWritable(
+    poolDir,
+    poolOutputs.map((file) => file.name),
+    options,
+  );
   for (const [name] of methods) await assertOutputsWritable(join(dir, name), SIMULATION_FILES, options);
   await assertOutputsWritable(join(dir, 'report'), ['summary.md', 'summary.json'], options);
   const done: DemoMethod[] = [];

@@ -2,14 +2,7 @@ export { writeReport, type ReportOptions, type ReportResult } from './report.js'
 export { loadReportSettings } from './load.js';
 export { settingKind, reportOrder, type ReportSetting, type SettingKind } from './setting.js';
 export { settingCurves, relativeToRandom, labellingCostVsRandom, type SettingCurves, type ErrorMetric } from './curves.js';
-export {
-  summaryTable,
-  summaryMarkdown,
-  DEFAULT_THRESHOLDS,
-  type SummaryTable,
-  type SummarySetting,
-  type SummaryCell,
-} from './table.js';
+export { summaryTable, summaryMarkdown, DEFAULT_THRESHOLDS, type SummaryTable, type SummarySetting, type SummaryCell } from './table.js';
 export {
   squaredErrorSpec,
   relativeSpec,

@@ -38,7 +38,10 @@ export async function loadReportSettings(dirs: readonly string[]): Promise<Repor
     }
   }
   if (settings.length === 0) {
-    throw new FileFormatError(dirs.join(', '), 'holds no finished simulation (expected summary.json and estimates.npy, or experiment.json)');
+    throw new FileFormatError(
+      dirs.join(', '),
+      'holds no finished simulation (expected summary.json and estimates.npy, or experiment.json)',
+    );
   }
   checkSamePool(settings);
   return uniqueNames(settings);
@@ -63,7 +66,11 @@ export function checkInputFolders(dirs: readonly string[]): void {
     }
     const earlier = seen.get(path);
     if (earlier !== undefined) {
-      throw new InputError({ argument: 'dirs', expected: 'each folder once (the same runs would be two rows)', received: earlier === dir ? `${dir} twice` : `${earlier} and ${dir}, the same folder` });
+      throw new InputError({
+        argument: 'dirs',
+        expected: 'each folder once (the same runs would be two rows)',
+        received: earlier === dir ? `${dir} twice` : `${earlier} and ${dir}, the same folder`,
+      });
     }
     seen.set(path, dir);
   }
@@ -78,7 +85,11 @@ function checkSamePool(settings: readonly ReportSetting[]): void {
         (a.pool?.fingerprint !== undefined && b.pool?.fingerprint !== undefined && a.pool.fingerprint !== b.pool.fingerprint) ||
         (a.pool?.size !== undefined && b.pool?.size !== undefined && a.pool.size !== b.pool.size);
       if (differ) {
-        throw new InputError({ argument: 'dirs', expected: 'runs on one pool (report different pools separately)', received: `${describe(a)} and ${describe(b)}, runs on different pools` });
+        throw new InputError({
+          argument: 'dirs',
+          expected: 'runs on one pool (report different pools separately)',
+          received: `${describe(a)} and ${describe(b)}, runs on different pools`,
+        });
       }
     }
   }
@@ -87,7 +98,9 @@ function checkSamePool(settings: readonly ReportSetting[]): void {
 /** Sub-folders holding simulate outputs, e.g. those of `simulate --demo`, in name order. */
 async function simulationSubfolders(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { withFileTypes: true });
-  const interrupted = entries.find((e) => e.isDirectory() && !existsSync(join(dir, e.name, SUMMARY)) && existsSync(join(dir, e.name, ESTIMATES)));
+  const interrupted = entries.find(
+    (e) => e.isDirectory() && !existsSync(join(dir, e.name, SUMMARY)) && existsSync(join(dir, e.name, ESTIMATES)),
+  );
   if (interrupted !== undefined) throw interruptedRun(join(dir, interrupted.name));
   return entries
     .filter((e) => e.isDirectory() && existsSync(join(dir, e.name, SUMMARY)) && existsSync(join(dir, e.name, 'estimates.npy')))
@@ -118,7 +131,10 @@ async function loadSimulation(dir: string, name?: string, labelOffset = 0): Prom
   const variancePath = join(dir, 'bootstrap_variance.npy');
   const bootstrapVariance = existsSync(variancePath) ? await readMatrix(variancePath) : undefined;
   if (bootstrapVariance && (bootstrapVariance.rows !== estimates.rows || bootstrapVariance.cols !== estimates.cols)) {
-    throw new FileFormatError(variancePath, `has shape [${bootstrapVariance.rows}, ${bootstrapVariance.cols}], estimates.npy has [${estimates.rows}, ${estimates.cols}]`);
+    throw new FileFormatError(
+      variancePath,
+      `has shape [${bootstrapVariance.rows}, ${bootstrapVariance.cols}], estimates.npy has [${estimates.rows}, ${estimates.cols}]`,
+    );
   }
   const labels = rowLabels(summary, estimates.rows, summaryPath);
   const varianceRatio = rowVarianceRatio(summary, estimates.rows, summaryPath);
@@ -148,7 +164,10 @@ async function loadSimulation(dir: string, name?: string, labelOffset = 0): Prom
 }
 
 function interruptedRun(dir: string): FileFormatError {
-  return new FileFormatError(dir, `holds an interrupted simulate run (${ESTIMATES} without ${SUMMARY}, which is written last); run simulate again with --force`);
+  return new FileFormatError(
+    dir,
+    `holds an interrupted simulate run (${ESTIMATES} without ${SUMMARY}, which is written last); run simulate again with --force`,
+  );
 }
 
 /** The pool a run estimated on, as far as its summary says: the fingerprint of its scores and labels, and its size. */

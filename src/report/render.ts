@@ -46,7 +46,9 @@ export async function renderFigure(spec: VegaLiteSpec, options: { pngScale?: num
   try {
     const svg = await view.toSVG();
     // 72 dpi is the SVG's 1:1 size; the default scale 2 gives a sharp 144 dpi PNG.
-    const png = await sharp(Buffer.from(svg), { density: 72 * (options.pngScale ?? 2) }).png().toBuffer();
+    const png = await sharp(Buffer.from(svg), { density: 72 * (options.pngScale ?? 2) })
+      .png()
+      .toBuffer();
     return { spec, svg, png };
   } finally {
     view.finalize();

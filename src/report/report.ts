@@ -75,7 +75,8 @@ export async function writeReport(dirs: readonly string[], options: ReportOption
   checkSamePool(settings);
   const confidence = options.confidence ?? 2;
   const smoothing = options.smoothing ?? 1;
-  if (!Number.isInteger(smoothing) || smoothing < 1) throw new InputError({ argument: 'smoothing', expected: 'an integer ≥ 1', received: smoothing });
+  if (!Number.isInteger(smoothing) || smoothing < 1)
+    throw new InputError({ argument: 'smoothing', expected: 'an integer ≥ 1', received: smoothing });
   const curves = settings.map((s) => settingCurves(s, confidence));
   const baseline = chooseBaseline(curves, options.baseline);
   const table = summaryTable(curves, baseline, { thresholds: options.thresholds ?? DEFAULT_THRESHOLDS, confidence });
@@ -85,12 +86,23 @@ export async function writeReport(dirs: readonly string[], options: ReportOption
   let done = 0;
   for (const [name, spec] of figures) {
     const { svg, png } = await renderFigure(spec);
-    files.push({ name: `${name}.vl.json`, data: `${JSON.stringify(spec, null, 1)}\n` }, { name: `${name}.svg`, data: svg }, { name: `${name}.png`, data: png });
+    files.push(
+      { name: `${name}.vl.json`, data: `${JSON.stringify(spec, null, 1)}\n` },
+      { name: `${name}.svg`, data: svg },
+      { name: `${name}.png`, data: png },
+    );
     options.onProgress?.(++done, figures.length, name);
   }
   files.push(
     { name: 'summary.json', data: toJson(table) },
-    { name: 'summary.md', data: summaryPage(table, figures.map(([name]) => name), out) },
+    {
+      name: 'summary.md',
+      data: summaryPage(
+        table,
+        figures.map(([name]) => name),
+        out,
+      ),
+    },
   );
   const written = await writeOutputFolder(out, files, { force: options.force ?? false, managed: REPORT_FILES });
   return { files: written, table, summaryPath: join(out, 'summary.md') };
@@ -99,7 +111,12 @@ export async function writeReport(dirs: readonly string[], options: ReportOption
 function chooseBaseline(curves: readonly SettingCurves[], name: string | undefined): SettingCurves | null {
   if (name !== undefined) {
     const chosen = curves.find((c) => c.setting.name === name);
-    if (!chosen) throw new InputError({ argument: 'baseline', expected: `one of ${curves.map((c) => JSON.stringify(c.setting.name)).join(', ')}`, received: name });
+    if (!chosen)
+      throw new InputError({
+        argument: 'baseline',
+        expected: `one of ${curves.map((c) => JSON.stringify(c.setting.name)).join(', ')}`,
+        received: name,
+      });
     return chosen;
   }
   return curves.find((c) => settingKind(c.setting) === 'random') ?? null;
@@ -117,7 +134,10 @@ function figureSpecs(curves: readonly SettingCurves[], baseline: SettingCurves |
   if (baseline) {
     const others = curves.filter((c) => c !== baseline);
     const suffix = smoothed ? ` (${smoothed})` : '';
-    const relativeCurve = (c: SettingCurves, metric: ErrorMetric) => ({ x: c.setting.labels, y: smoothCurve(relativeToRandom(c, baseline, metric), smoothing) });
+    const relativeCurve = (c: SettingCurves, metric: ErrorMetric) => ({
+      x: c.setting.labels,
+      y: smoothCurve(relativeToRandom(c, baseline, metric), smoothing),
+    });
     const costCurve = (c: SettingCurves, metric: ErrorMetric) => {
       const { budgets, cost } = labellingCostVsRandom(c, baseline, metric);
       return { x: budgets, y: smoothCurve(cost, smoothing) };
@@ -147,7 +167,10 @@ function figureSpecs(curves: readonly SettingCurves[], baseline: SettingCurves |
   }
   const bootstrapped = curves.filter((c) => c.meanBootstrapVariance && c.coverage);
   if (bootstrapped.length > 0) {
-    figures.push(['bootstrap', bootstrapSpec(bootstrapPoints(bootstrapped, smoothing), { ...spent, confidence, ...(smoothed ? { coverageNote: smoothed } : {}) })]);
+    figures.push([
+      'bootstrap',
+      bootstrapSpec(bootstrapPoints(bootstrapped, smoothing), { ...spent, confidence, ...(smoothed ? { coverageNote: smoothed } : {}) }),
+    ]);
   }
   return figures;
 }
@@ -173,7 +196,12 @@ function relativePoints(
   return curves.flatMap((c) => {
     const byMse = curve(c, 'mse');
     const byMedian = curve(c, 'medianSe');
-    return plottedRows(byMse.x.length).map((i) => ({ setting: c.setting.name, labels: byMse.x[i] as number, mse: byMse.y[i] ?? null, medianSe: byMedian.y[i] ?? null }));
+    return plottedRows(byMse.x.length).map((i) => ({
+      setting: c.setting.name,
+      labels: byMse.x[i] as number,
+      mse: byMse.y[i] ?? null,
+      medianSe: byMedian.y[i] ?? null,
+    }));
   });
 }
 
@@ -214,4 +242,3 @@ function summaryPage(table: SummaryTable, figures: readonly string[], out: strin
     ...figures.map((f) => `![${f}](${f}.png)\n`),
   ].join('\n');
 }
-

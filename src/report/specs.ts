@@ -46,7 +46,12 @@ const SETTING_COLOR = {
   title: 'Setting',
   legend: { orient: 'bottom', columns: 2, labelLimit: 360, symbolType: 'stroke', symbolOpacity: 1, symbolStrokeWidth: 3 },
 } as const;
-const CONFIG = { font: 'DejaVu Sans', axis: { labelFontSize: 11, titleFontSize: 12 }, legend: { labelFontSize: 11, titleFontSize: 12 }, title: { fontSize: 14 } };
+const CONFIG = {
+  font: 'DejaVu Sans',
+  axis: { labelFontSize: 11, titleFontSize: 12 },
+  legend: { labelFontSize: 11, titleFontSize: 12 },
+  title: { fontSize: 14 },
+};
 
 function labelsAxis(title = 'Number of acquired labels') {
   return { field: 'labels', type: 'quantitative', title } as const;
@@ -200,7 +205,13 @@ export function bootstrapSpec(
             field: 'quantity',
             type: 'nominal',
             title: 'Quantity',
-            scale: { domain: ['true MSE across runs', 'mean bootstrap variance'], range: [[1, 0], [5, 3]] },
+            scale: {
+              domain: ['true MSE across runs', 'mean bootstrap variance'],
+              range: [
+                [1, 0],
+                [5, 3],
+              ],
+            },
             // The panel title says which dash is which; a second legend would misalign the panels.
             legend: null,
           },
@@ -209,7 +220,10 @@ export function bootstrapSpec(
       },
       {
         ...PANEL,
-        title: { text: `Coverage of estimate ± ${confidence}σ (true risk R)`, ...(options.coverageNote ? { subtitle: options.coverageNote } : {}) },
+        title: {
+          text: `Coverage of estimate ± ${confidence}σ (true risk R)`,
+          ...(options.coverageNote ? { subtitle: options.coverageNote } : {}),
+        },
         layer: [
           {
             mark: { type: 'line', strokeWidth: 1.8 },

@@ -80,7 +80,17 @@ function summarise(curves: SettingCurves, baseline: SettingCurves | null, thresh
   const cells = thresholds.map((target): SummaryCell => {
     const row = nearestRow(labels, target);
     if (Math.abs(labels[row] - target) >= step) {
-      return { target, labels: null, row: null, mse: null, medianSe: null, relativeMse: null, relativeMedianSe: null, coverage: null, varianceRatio: null };
+      return {
+        target,
+        labels: null,
+        row: null,
+        mse: null,
+        medianSe: null,
+        relativeMse: null,
+        relativeMedianSe: null,
+        coverage: null,
+        varianceRatio: null,
+      };
     }
     return {
       target,
@@ -136,7 +146,11 @@ export function summaryMarkdown(table: SummaryTable): string {
   }
   if (table.settings.some((s) => s.cells.some((c) => c.varianceRatio !== null))) {
     sections.push(
-      section("Variance ÷ random labelling's, estimated from each run's own labels (median over runs; below 1: active testing is helping)", (c) => c.varianceRatio, formatRatio),
+      section(
+        "Variance ÷ random labelling's, estimated from each run's own labels (median over runs; below 1: active testing is helping)",
+        (c) => c.varianceRatio,
+        formatRatio,
+      ),
     );
   }
   return [`True risk of the pool: ${table.trueRisk.toPrecision(6)}.`, '', sections.join('\n\n'), ''].join('\n');

@@ -44,7 +44,8 @@ function defaultAssetsDir(): string {
 }
 
 const SECURITY_HEADERS: Record<string, string> = {
-  'Content-Security-Policy': "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+  'Content-Security-Policy':
+    "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
   'X-Content-Type-Options': 'nosniff',
   'Referrer-Policy': 'no-referrer',
   'Cache-Control': 'no-store',
@@ -61,14 +62,20 @@ function errorResponse(c: Context, error: unknown): Response {
 
 async function jsonBody(c: Context): Promise<Record<string, unknown>> {
   const type = c.req.header('content-type') ?? '';
-  if (!type.startsWith('application/json')) throw new InputError({ argument: 'body', expected: 'a JSON object (Content-Type: application/json)', received: type || 'no content type' });
+  if (!type.startsWith('application/json'))
+    throw new InputError({
+      argument: 'body',
+      expected: 'a JSON object (Content-Type: application/json)',
+      received: type || 'no content type',
+    });
   let body: unknown;
   try {
     body = await c.req.json();
   } catch {
     throw new InputError({ argument: 'body', expected: 'valid JSON' });
   }
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new InputError({ argument: 'body', expected: 'a JSON object' });
+  if (typeof body !== 'object' || body === null || Array.isArray(body))
+    throw new InputError({ argument: 'body', expected: 'a JSON object' });
   return body as Record<string, unknown>;
 }
 
@@ -102,14 +109,16 @@ export function createServeApp(coordinator: AnnotationCoordinator, options: Serv
     }
     if (c.req.method !== 'GET' && c.req.method !== 'HEAD') {
       const origin = c.req.header('origin');
-      if (origin === undefined || host === undefined || origin !== `http://${host}`) return c.json({ error: 'cross-origin write refused' }, 403);
+      if (origin === undefined || host === undefined || origin !== `http://${host}`)
+        return c.json({ error: 'cross-origin write refused' }, 403);
     }
     await next();
   });
 
   const client = (c: Context): string => {
     const id = getCookie(c, CLIENT_COOKIE);
-    if (id === undefined || !/^[0-9a-f]{24}$/.test(id)) throw new InputError({ argument: 'client', expected: 'the client cookie set by the page: open the printed URL' });
+    if (id === undefined || !/^[0-9a-f]{24}$/.test(id))
+      throw new InputError({ argument: 'client', expected: 'the client cookie set by the page: open the printed URL' });
     return id;
   };
   const respond = async (c: Context, action: () => Promise<ClientView>): Promise<Response> => {

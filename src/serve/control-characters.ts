@@ -11,6 +11,7 @@ export interface TextPiece {
   control: boolean;
 }
 
+// eslint-disable-next-line no-control-regex -- control characters are what the page renders visibly
 const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200b-\u200f\u2028\u2029\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]/g;
 
 /** The visible stand-in for one control character. */

@@ -81,7 +81,11 @@ export class AnnotationCoordinator {
   async label(client: string, id: unknown, label: unknown): Promise<ClientView> {
     const itemId = this.checkItem(client, id);
     if (typeof label !== 'number' || !Number.isInteger(label) || label < 0 || label >= this.session.classes.length) {
-      throw new InputError({ argument: 'label', expected: `a class index in [0, ${this.session.classes.length - 1}]`, received: label as number });
+      throw new InputError({
+        argument: 'label',
+        expected: `a class index in [0, ${this.session.classes.length - 1}]`,
+        received: label as number,
+      });
     }
     await this.resolve(client, () => this.session.record(itemId, label), itemId);
     return this.afterChange(client, itemId);
@@ -113,7 +117,8 @@ export class AnnotationCoordinator {
 
   private checkItem(client: string, id: unknown): string {
     this.clients.add(client);
-    if (typeof id !== 'string' || id.length === 0 || id.length > 1000) throw new InputError({ argument: 'id', expected: 'the id of the item shown', received: String(id) });
+    if (typeof id !== 'string' || id.length === 0 || id.length > 1000)
+      throw new InputError({ argument: 'id', expected: 'the id of the item shown', received: String(id) });
     const holder = this.assignments.get(id);
     if (holder !== undefined && holder.client !== client && !this.expired(holder)) {
       throw new ConflictError(`item ${id} is with another annotator`);
@@ -256,7 +261,8 @@ export function progress(estimate: SessionEstimate, rule: StoppingRule): { fract
     const width = Number.isFinite(halfWidth) ? halfWidth.toFixed(4) : '–';
     parts.push({ fraction, text: `risk half-width ${width}, target ${rule.targetHalfWidth} (from ${minLabels} labels)` });
   }
-  if (parts.length === 0) return { fraction: Math.min(1, labels / poolSize), text: `${labels} of ${poolSize} items labelled (no stopping rule given)` };
+  if (parts.length === 0)
+    return { fraction: Math.min(1, labels / poolSize), text: `${labels} of ${poolSize} items labelled (no stopping rule given)` };
   const best = parts.reduce((a, b) => (b.fraction > a.fraction ? b : a));
   return { fraction: Math.min(1, Math.max(0, best.fraction)), text: parts.map((p) => p.text).join(' · ') };
 }

@@ -52,4 +52,3 @@ export interface ClientView {
   /** The item this annotator labels now; null when done or when every open item is with another annotator. */
   item: PageItem | null;
 }
-

@@ -3,7 +3,11 @@ import { ActiveTestingError } from '../errors.js';
 /** Another live process holds a session file open for writing. */
 export class SessionLockedError extends ActiveTestingError {
   override name = 'SessionLockedError';
-  constructor(readonly path: string, readonly pid: number, readonly host: string) {
+  constructor(
+    readonly path: string,
+    readonly pid: number,
+    readonly host: string,
+  ) {
     super(
       `${path} is open for writing by process ${pid} on ${host}; close it there first ` +
         `(if that process is gone from another machine, delete ${path}.lock)`,

@@ -109,14 +109,21 @@ export type ScoresInput = MatrixInput | Matrix;
 /** Reads scores given in any supported form, checking that they are finite. */
 export function readScores(input: ScoresInput, argument: string): Matrix {
   const isMatrix = 'rows' in input && 'cols' in input && 'data' in input;
-  return toMatrix(isMatrix ? { data: (input as Matrix).data, shape: [(input as Matrix).rows, (input as Matrix).cols] } : (input as MatrixInput), argument);
+  return toMatrix(
+    isMatrix ? { data: (input as Matrix).data, shape: [(input as Matrix).rows, (input as Matrix).cols] } : (input as MatrixInput),
+    argument,
+  );
 }
 
 function poolMatrix(input: ScoresInput | undefined, argument: string, n: number, k: number): Matrix | undefined {
   if (input === undefined) return undefined;
   const m = readScores(input, argument);
   if (m.rows !== n || m.cols !== k) {
-    throw new InputError({ argument, expected: `${n}×${k} scores (one row per text, one column per class)`, received: `${m.rows}×${m.cols}` });
+    throw new InputError({
+      argument,
+      expected: `${n}×${k} scores (one row per text, one column per class)`,
+      received: `${m.rows}×${m.cols}`,
+    });
   }
   return m;
 }
@@ -142,7 +149,8 @@ export function buildHeader(options: SessionOptions, lossId: string, hasScorer: 
     if (typeof text !== 'string') throw new InputError({ argument: 'texts', expected: 'a string', received: typeof text, row });
   });
   const n = texts.length;
-  if (!Array.isArray(classes) || classes.length < 2) throw new InputError({ argument: 'classes', expected: 'at least 2 class names', received: classes?.length });
+  if (!Array.isArray(classes) || classes.length < 2)
+    throw new InputError({ argument: 'classes', expected: 'at least 2 class names', received: classes?.length });
   checkUnique(classes, 'classes');
   const k = classes.length;
   const ids = options.ids ? [...options.ids] : texts.map((_, i) => String(i));
@@ -155,7 +163,8 @@ export function buildHeader(options: SessionOptions, lossId: string, hasScorer: 
   const clip = (checkOption('clip', options.clip, 'session') as number | undefined) ?? 0.1;
   const givenTemperature = (checkOption('temperature', options.temperature, 'session') as number | null | undefined) ?? null;
   if (!target) {
-    if (!hasScorer) throw new InputError({ argument: 'modelScores', expected: 'target scores, or scoreTarget to score labelled items on demand' });
+    if (!hasScorer)
+      throw new InputError({ argument: 'modelScores', expected: 'target scores, or scoreTarget to score labelled items on demand' });
     if (comparison) throw new InputError({ argument: 'comparisonScores', expected: 'target scores as well, for a paired comparison' });
   }
   const { acquisition } = resolveProposal(
@@ -174,7 +183,11 @@ export function buildHeader(options: SessionOptions, lossId: string, hasScorer: 
   ) as { acquisition: SessionAcquisition };
   // Every remaining item needs q > 0 for LURE and the confidence sequence; iid ignores the clip.
   if (clip === 0 && acquisition !== 'iid') {
-    throw new InputError({ argument: 'clip', expected: 'a number in (0, 1): every item needs a proposal probability above 0', received: clip });
+    throw new InputError({
+      argument: 'clip',
+      expected: 'a number in (0, 1): every item needs a proposal probability above 0',
+      received: clip,
+    });
   }
   const calibration = options.calibration === undefined ? null : calibrate(options.calibration, k);
   const temperature = calibration?.temperature ?? givenTemperature;
@@ -202,7 +215,8 @@ export function buildHeader(options: SessionOptions, lossId: string, hasScorer: 
 
 function calibrate(calibration: { scores: ScoresInput; labels: LabelsInput }, k: number): SessionCalibration {
   const scores = readScores(calibration.scores, 'calibration.scores');
-  if (scores.cols !== k) throw new InputError({ argument: 'calibration.scores', expected: `${k} columns (one per class)`, received: scores.cols });
+  if (scores.cols !== k)
+    throw new InputError({ argument: 'calibration.scores', expected: `${k} columns (one per class)`, received: scores.cols });
   const labels = toLabels(calibration.labels, 'calibration.labels', scores.rows, k);
   const fit = fitTemperature(scores, labels);
   return { rows: scores.rows, temperature: fit.temperature, nll: fit.nll };
@@ -249,23 +263,29 @@ function headerProblem(value: Record<string, unknown>): string | undefined {
   const k = (classes as string[]).length;
   if (n === 0) return 'the pool is empty';
   if (k < 2) return 'fewer than 2 classes';
-  if (!Array.isArray(texts) || texts.length !== n || texts.some((text) => typeof text !== 'string')) return `texts are not ${n} strings (one per id)`;
+  if (!Array.isArray(texts) || texts.length !== n || texts.some((text) => typeof text !== 'string'))
+    return `texts are not ${n} strings (one per id)`;
   for (const name of ['targetScores', 'comparisonScores', 'surrogateScores'] as const) {
     const problem = storedMatrixProblem(value[name], name, n, k);
     if (problem) return problem;
   }
   const acquisition = value.acquisition as SessionAcquisition;
-  if (!SESSION_ACQUISITIONS.includes(acquisition)) return `acquisition ${JSON.stringify(acquisition)} is not one of ${SESSION_ACQUISITIONS.join(', ')}`;
-  if (value.targetScores === null && ACQUISITIONS[acquisition].needsTarget) return `acquisition ${acquisition} needs target scores, and the file has none`;
-  if (ACQUISITIONS[acquisition].needsSurrogate && value.surrogateScores === null) return `acquisition ${acquisition} needs surrogate scores, and the file has none`;
+  if (!SESSION_ACQUISITIONS.includes(acquisition))
+    return `acquisition ${JSON.stringify(acquisition)} is not one of ${SESSION_ACQUISITIONS.join(', ')}`;
+  if (value.targetScores === null && ACQUISITIONS[acquisition].needsTarget)
+    return `acquisition ${acquisition} needs target scores, and the file has none`;
+  if (ACQUISITIONS[acquisition].needsSurrogate && value.surrogateScores === null)
+    return `acquisition ${acquisition} needs surrogate scores, and the file has none`;
   const { defensive, clip, loss, temperature, calibration, seed } = value;
-  if (defensive !== undefined && defensive !== null && !(isFiniteNumber(defensive) && defensive >= 0 && defensive <= 1)) return 'defensive is not a weight in [0, 1]';
+  if (defensive !== undefined && defensive !== null && !(isFiniteNumber(defensive) && defensive >= 0 && defensive <= 1))
+    return 'defensive is not a weight in [0, 1]';
   if (!(isFiniteNumber(clip) && clip >= 0 && clip < 1)) return 'clip is not a number in [0, 1)';
   if (typeof loss !== 'string' || loss === '') return 'loss is not a name';
   if (temperature !== null && !(isFiniteNumber(temperature) && temperature > 0)) return 'temperature is not a positive number or null';
   if (calibration !== undefined && calibration !== null) {
     const fit = calibration as Partial<SessionCalibration>;
-    if (!(Number.isInteger(fit.rows) && isFiniteNumber(fit.temperature) && fit.temperature > 0 && isFiniteNumber(fit.nll))) return 'calibration is damaged';
+    if (!(Number.isInteger(fit.rows) && isFiniteNumber(fit.temperature) && fit.temperature > 0 && isFiniteNumber(fit.nll)))
+      return 'calibration is damaged';
   }
   if (!(isFiniteNumber(seed) || typeof seed === 'string')) return `seed ${JSON.stringify(seed)} is not a finite number or a string`;
   return undefined;
@@ -281,9 +301,11 @@ function headerProblem(value: Record<string, unknown>): string | undefined {
  */
 export function checkHeader(value: Record<string, unknown>, path: string): SessionHeader {
   if (value.format !== 'active-testing-session') throw new FileFormatError(path, 'not an active-testing session file (bad header)');
-  if (value.formatVersion !== 1) throw new FileFormatError(path, `session format version ${String(value.formatVersion)} is not supported (expected 1)`);
+  if (value.formatVersion !== 1)
+    throw new FileFormatError(path, `session format version ${String(value.formatVersion)} is not supported (expected 1)`);
   const problem = headerProblem(value);
-  if (problem) throw new FileFormatError(path, `damaged session header (${problem}), so the session cannot be replayed; ${recoveryHint(path)}`);
+  if (problem)
+    throw new FileFormatError(path, `damaged session header (${problem}), so the session cannot be replayed; ${recoveryHint(path)}`);
   return value as unknown as SessionHeader;
 }
 

@@ -10,7 +10,15 @@ export {
   type SessionEstimate,
   type StoppingRule,
 } from './session.js';
-export type { SessionAcquisition, SessionCalibration, SessionHeader, SessionOptions, ScoresInput, StoredMatrix, TargetScorer } from './header.js';
+export type {
+  SessionAcquisition,
+  SessionCalibration,
+  SessionHeader,
+  SessionOptions,
+  ScoresInput,
+  StoredMatrix,
+  TargetScorer,
+} from './header.js';
 export type { BuiltinLoss, CustomLoss, SessionLoss } from './loss.js';
 export { SessionFileError, SessionLockedError, SessionStateError } from './errors.js';
 export { exportSessionLabels, labelsTsv, type ExportedLabel, type SessionLabels } from './export-labels.js';

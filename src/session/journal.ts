@@ -16,7 +16,8 @@ export interface JournalSink {
 export class MemoryJournal implements JournalSink {
   readonly records: object[] = [];
   append(record: object, sequence: number): void {
-    if (sequence !== this.records.length + 1) throw new Error(`record ${sequence} is out of sequence (the journal holds ${this.records.length})`);
+    if (sequence !== this.records.length + 1)
+      throw new Error(`record ${sequence} is out of sequence (the journal holds ${this.records.length})`);
     this.records.push(record);
   }
   close(): void {}
@@ -54,7 +55,9 @@ export interface JournalContents {
 const NEWLINE = 0x0a;
 
 function fileError(path: string, action: string, error: unknown): SessionFileError {
-  return new SessionFileError(`cannot ${action} the session file ${path} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+  return new SessionFileError(
+    `cannot ${action} the session file ${path} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
+  );
 }
 
 /** Runs a file-system action, reporting an error of the file system as a one-line `SessionFileError`. */
@@ -121,7 +124,8 @@ export class FileJournal implements JournalSink {
       }
       linkSync(temporary, path);
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'EEXIST') throw new OutputExistsError(path, 'open it instead of creating it, or choose another path');
+      if ((error as NodeJS.ErrnoException).code === 'EEXIST')
+        throw new OutputExistsError(path, 'open it instead of creating it, or choose another path');
       throw fileError(path, 'create', error);
     } finally {
       try {
@@ -228,7 +232,9 @@ export class FileJournal implements JournalSink {
     }
     const size = fstatSync(this.fd).size;
     if (size !== this.length) {
-      throw new SessionFileError(`${this.path}: another process has written to the session file since this one opened it (${size} bytes, expected ${this.length})`);
+      throw new SessionFileError(
+        `${this.path}: another process has written to the session file since this one opened it (${size} bytes, expected ${this.length})`,
+      );
     }
     const bytes = Buffer.from(`${JSON.stringify(record)}\n`, 'utf8');
     if (faultPointActive('journal:append')) {

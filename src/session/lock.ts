@@ -1,5 +1,17 @@
 import { randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, linkSync, lstatSync, openSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  fsyncSync,
+  linkSync,
+  lstatSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  statSync,
+  unlinkSync,
+  writeSync,
+} from 'node:fs';
 import { hostname } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { SessionFileError, SessionLockedError } from './errors.js';
@@ -33,7 +45,9 @@ function readOwner(lockPath: string): LockOwner | undefined {
 const code = (error: unknown): string | undefined => (error as NodeJS.ErrnoException).code;
 
 function fileError(lockPath: string, action: string, error: unknown): SessionFileError {
-  return new SessionFileError(`cannot ${action} the lock file ${lockPath} (${code(error) ?? (error as Error).message}); nothing was written`);
+  return new SessionFileError(
+    `cannot ${action} the lock file ${lockPath} (${code(error) ?? (error as Error).message}); nothing was written`,
+  );
 }
 
 /** Writes the owner's pid to a new file beside the lock, flushed, so that it can be linked into place complete. */
@@ -85,7 +99,10 @@ function linkInPlace(temporary: string, lockPath: string): boolean {
  * `SessionLockedError`.
  */
 export class SessionLock {
-  private constructor(readonly lockPath: string, private released = false) {}
+  private constructor(
+    readonly lockPath: string,
+    private released = false,
+  ) {}
 
   /**
    * @example

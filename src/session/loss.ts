@@ -47,7 +47,12 @@ function customLoss(loss: CustomLoss): ResolvedLoss {
               const pair = declared.call(loss, scores.data.subarray(i * scores.cols, (i + 1) * scores.cols));
               const [a, b] = Array.isArray(pair) ? pair : [NaN, NaN];
               if (!(Number.isFinite(a) && Number.isFinite(b) && a <= b)) {
-                throw new InputError({ argument: `loss ${loss.name} bounds`, expected: 'finite [lower, upper] with lower ≤ upper', received: pair, row: i });
+                throw new InputError({
+                  argument: `loss ${loss.name} bounds`,
+                  expected: 'finite [lower, upper] with lower ≤ upper',
+                  received: pair,
+                  row: i,
+                });
               }
               lower[i] = a;
               upper[i] = b;
@@ -75,11 +80,21 @@ function customLoss(loss: CustomLoss): ResolvedLoss {
 
 /** Resolves a loss option; `argument` names it in errors. */
 export function resolveLoss(loss: SessionLoss, argument = 'loss'): ResolvedLoss {
-  if (typeof loss === 'object' && loss !== null && typeof loss.itemLoss === 'function' && typeof loss.name === 'string' && loss.name !== '') {
+  if (
+    typeof loss === 'object' &&
+    loss !== null &&
+    typeof loss.itemLoss === 'function' &&
+    typeof loss.name === 'string' &&
+    loss.name !== ''
+  ) {
     return customLoss(loss);
   }
   if (typeof loss === 'string' && loss in BUILTIN_LOSSES) return BUILTIN_LOSSES[loss as BuiltinLoss];
-  throw new InputError({ argument, expected: "'cross-entropy', 'zero-one', 'brier' or { name, itemLoss }", received: typeof loss === 'string' ? loss : typeof loss });
+  throw new InputError({
+    argument,
+    expected: "'cross-entropy', 'zero-one', 'brier' or { name, itemLoss }",
+    received: typeof loss === 'string' ? loss : typeof loss,
+  });
 }
 
 /** The zero-one loss, through which sessions report accuracy. */

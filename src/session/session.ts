@@ -1,4 +1,12 @@
-import { adaptiveCandidates, createAdaptiveSampler, createDefensiveSampler, secondMomentValues, VarianceRatioToRandom, type AdaptiveSampler, type VarianceVerdict } from '../acquisition/adaptive/index.js';
+import {
+  adaptiveCandidates,
+  createAdaptiveSampler,
+  createDefensiveSampler,
+  secondMomentValues,
+  VarianceRatioToRandom,
+  type AdaptiveSampler,
+  type VarianceVerdict,
+} from '../acquisition/adaptive/index.js';
 import { SumTreeSampler } from '../acquisition/sum-tree-sampler.js';
 import type { PoolSampler } from '../acquisition/sampler.js';
 import { FileFormatError, InputError } from '../errors.js';
@@ -168,7 +176,10 @@ class Track {
   estimator: RiskEstimator;
   /** The confidence sequence over the covered items, or null without per-item bounds. */
   sequence: RiskConfidenceSequence | null = null;
-  constructor(n: number, readonly bounds: LossBounds | null = null) {
+  constructor(
+    n: number,
+    readonly bounds: LossBounds | null = null,
+  ) {
     this.values = new Float64Array(n);
     this.estimator = new LUREEstimator(n);
   }
@@ -179,7 +190,14 @@ function interval(track: Track, poolSize: number): IntervalEstimate {
   const { estimator, sequence } = track;
   const empty = { lower: NaN, upper: NaN };
   if (estimator.count === 0) {
-    return { value: NaN, standardError: NaN, lower: NaN, upper: NaN, bootstrap: empty, ...(sequence ? { anytime: empty, fixedBudget: empty } : {}) };
+    return {
+      value: NaN,
+      standardError: NaN,
+      lower: NaN,
+      upper: NaN,
+      bootstrap: empty,
+      ...(sequence ? { anytime: empty, fixedBudget: empty } : {}),
+    };
   }
   const value = estimator.estimate();
   const variance = Math.max(0, estimator.bootstrapVariance()) * finitePopulationFactor(estimator.count, poolSize);
@@ -350,7 +368,11 @@ export class ActiveTestingSession {
   }
 
   /** Per-item bounds of target loss − comparison loss: exact over the K labels for built-in losses. */
-  private differenceBounds(target: Matrix | undefined, targetBounds: LossBounds | null, comparisonBounds: LossBounds | null): LossBounds | null {
+  private differenceBounds(
+    target: Matrix | undefined,
+    targetBounds: LossBounds | null,
+    comparisonBounds: LossBounds | null,
+  ): LossBounds | null {
     const id = this.loss.id;
     if (target !== undefined && this.comparison && (id === 'cross-entropy' || id === 'zero-one' || id === 'brier')) {
       return pairedDifferenceBounds(target, this.comparison, id);
@@ -382,10 +404,16 @@ export class ActiveTestingSession {
 
   private fixedSampler(values: Float64Array): PoolSampler {
     const { clip, defensive } = this.settings;
-    return defensive == null ? new SumTreeSampler(values, clip, NUMERICS_FLAGS.default.proposal) : createDefensiveSampler(values, clip, defensive);
+    return defensive == null
+      ? new SumTreeSampler(values, clip, NUMERICS_FLAGS.default.proposal)
+      : createDefensiveSampler(values, clip, defensive);
   }
 
-  private acquisitionValues(acquisition: Exclude<SessionAcquisition, 'adaptive'>, target: Matrix | undefined, surrogate: Matrix | undefined): Float64Array {
+  private acquisitionValues(
+    acquisition: Exclude<SessionAcquisition, 'adaptive'>,
+    target: Matrix | undefined,
+    surrogate: Matrix | undefined,
+  ): Float64Array {
     const temperature = this.settings.temperature;
     const softmax = NUMERICS_FLAGS.default.softmax;
     switch (acquisition) {
@@ -480,7 +508,8 @@ export class ActiveTestingSession {
       switch (record.e) {
         case 'propose': {
           const drawn = this.draw();
-          if (drawn.index !== record.i || drawn.probability !== record.q) fail(`recorded proposal ${record.i} but the stream draws ${drawn.index} (the file does not match its own pool and seed)`);
+          if (drawn.index !== record.i || drawn.probability !== record.q)
+            fail(`recorded proposal ${record.i} but the stream draws ${drawn.index} (the file does not match its own pool and seed)`);
           break;
         }
         case 'label':
@@ -600,7 +629,9 @@ export class ActiveTestingSession {
     if (state === ItemState.Pending) return;
     const id = this.ids[index];
     if (state === ItemState.Unproposed) throw new SessionStateError(`cannot ${action} item ${id}: it has not been proposed`);
-    throw new SessionStateError(`cannot ${action} item ${id}: it is already ${state === ItemState.Labelled ? 'labelled' : 'skipped'} (undo first to change it)`);
+    throw new SessionStateError(
+      `cannot ${action} item ${id}: it is already ${state === ItemState.Labelled ? 'labelled' : 'skipped'} (undo first to change it)`,
+    );
   }
 
   private checkClass(label: unknown): number {
@@ -609,12 +640,20 @@ export class ActiveTestingSession {
       const index = this.classes.indexOf(label);
       if (index !== -1) return index;
     }
-    throw new InputError({ argument: 'label', expected: `a class name (${this.classes.join(', ')}) or index in [0, ${this.k - 1}]`, received: label as string });
+    throw new InputError({
+      argument: 'label',
+      expected: `a class name (${this.classes.join(', ')}) or index in [0, ${this.k - 1}]`,
+      received: label as string,
+    });
   }
 
   private setTargetRow(index: number, scores: Matrix): void {
     if (scores.rows !== 1 || scores.cols !== this.k) {
-      throw new InputError({ argument: 'scoreTarget', expected: `1×${this.k} scores for item ${this.ids[index]}`, received: `${scores.rows}×${scores.cols}` });
+      throw new InputError({
+        argument: 'scoreTarget',
+        expected: `1×${this.k} scores for item ${this.ids[index]}`,
+        received: `${scores.rows}×${scores.cols}`,
+      });
     }
     this.target.data.set(scores.data, index * this.k);
     this.targetKnown[index] = 1;
@@ -632,7 +671,8 @@ export class ActiveTestingSession {
       const y = this.checkClass(label);
       let scores: number[] | undefined;
       if (!this.targetKnown[index]) {
-        if (!this.scoreTarget) throw new InputError({ argument: 'scoreTarget', expected: 'a target scorer: this session has no target scores' });
+        if (!this.scoreTarget)
+          throw new InputError({ argument: 'scoreTarget', expected: 'a target scorer: this session has no target scores' });
         const scored = readScores(await this.scoreTarget([this.texts[index]]), 'scoreTarget');
         this.setTargetRow(index, scored);
         scores = Array.from(scored.data);
@@ -791,7 +831,8 @@ export class ActiveTestingSession {
     if (targetHalfWidth !== undefined && this.tracks.loss.bounds === null) {
       throw new InputError({
         argument: 'targetHalfWidth',
-        expected: 'a loss with per-item bounds (a built-in loss with target scores, or a custom loss with `bounds`) to stop on its confidence sequence',
+        expected:
+          'a loss with per-item bounds (a built-in loss with target scores, or a custom loss with `bounds`) to stop on its confidence sequence',
         received: this.loss.id,
       });
     }
@@ -851,19 +892,31 @@ export class ActiveTestingSession {
  * Checks one journal record's fields (types and ranges) before it is replayed; `sequence` is the
  * number it must carry when it has one (files written before sequence numbers have none).
  */
-function checkRecord(value: Record<string, unknown>, sequence: number, n: number, k: number, fail: (reason: string) => never): JournalRecord {
+function checkRecord(
+  value: Record<string, unknown>,
+  sequence: number,
+  n: number,
+  k: number,
+  fail: (reason: string) => never,
+): JournalRecord {
   const { e, i, s } = value;
-  if (s !== undefined && s !== sequence) fail(`record number ${String(s)} where ${sequence} was expected (records are missing, repeated or out of order)`);
-  if (typeof e !== 'string' || !['propose', 'label', 'skip', 'undo'].includes(e)) fail(`unknown record kind ${JSON.stringify(e) ?? 'undefined'}`);
-  if (!(Number.isInteger(i) && (i as number) >= 0 && (i as number) < n)) fail(`item ${JSON.stringify(i) ?? 'undefined'} is not a pool row in [0, ${n - 1}]`);
+  if (s !== undefined && s !== sequence)
+    fail(`record number ${String(s)} where ${sequence} was expected (records are missing, repeated or out of order)`);
+  if (typeof e !== 'string' || !['propose', 'label', 'skip', 'undo'].includes(e))
+    fail(`unknown record kind ${JSON.stringify(e) ?? 'undefined'}`);
+  if (!(Number.isInteger(i) && (i as number) >= 0 && (i as number) < n))
+    fail(`item ${JSON.stringify(i) ?? 'undefined'} is not a pool row in [0, ${n - 1}]`);
   if (e === 'propose') {
     const q = value.q;
-    if (!(typeof q === 'number' && q > 0 && q <= MAX_PROBABILITY)) fail(`proposal probability ${JSON.stringify(q) ?? 'undefined'} is not in (0, 1]`);
+    if (!(typeof q === 'number' && q > 0 && q <= MAX_PROBABILITY))
+      fail(`proposal probability ${JSON.stringify(q) ?? 'undefined'} is not in (0, 1]`);
   }
   if (e === 'label') {
     const { y, f } = value;
-    if (!(Number.isInteger(y) && (y as number) >= 0 && (y as number) < k)) fail(`label ${JSON.stringify(y) ?? 'undefined'} is not a class index in [0, ${k - 1}]`);
-    if (f !== undefined && !(Array.isArray(f) && f.length === k && f.every((x) => typeof x === 'number' && Number.isFinite(x)))) fail(`target scores are not ${k} finite numbers`);
+    if (!(Number.isInteger(y) && (y as number) >= 0 && (y as number) < k))
+      fail(`label ${JSON.stringify(y) ?? 'undefined'} is not a class index in [0, ${k - 1}]`);
+    if (f !== undefined && !(Array.isArray(f) && f.length === k && f.every((x) => typeof x === 'number' && Number.isFinite(x))))
+      fail(`target scores are not ${k} finite numbers`);
   }
   return value as unknown as JournalRecord;
 }

@@ -11,17 +11,8 @@ export {
   type SimulationResult,
 } from './simulate.js';
 export { BOOTSTRAP_STREAM, TILE_RUNS, RunBlock, type EngineConfig, type EngineOutputs, type EnginePool } from './run-block.js';
-export {
-  syntheticPool,
-  type SyntheticPool,
-  type SyntheticPoolOptions,
-} from './syntheticPool.js';
-export {
-  INTERVAL_KINDS,
-  type IntervalKind,
-  type SimulationIntervals,
-  simulationIntervals,
-} from './intervals.js';
+export { syntheticPool, type SyntheticPool, type SyntheticPoolOptions } from './syntheticPool.js';
+export { INTERVAL_KINDS, type IntervalKind, type SimulationIntervals, simulationIntervals } from './intervals.js';
 export {
   type IntervalSummary,
   summarizeIntervals,

@@ -33,16 +33,30 @@ export interface SimulationIntervals {
  * anytime.simultaneousCoverage; // e.g. 0.99
  * @throws InputError for an unknown kind, `bootstrap` without a bootstrap variance, or `ase` with a sequence.
  */
-export function simulationIntervals(result: SimulationResult, losses: Float64Array, bounds: LossBounds, kinds: readonly IntervalKind[]): SimulationIntervals[] {
+export function simulationIntervals(
+  result: SimulationResult,
+  losses: Float64Array,
+  bounds: LossBounds,
+  kinds: readonly IntervalKind[],
+): SimulationIntervals[] {
   for (const kind of kinds) {
-    if (!INTERVAL_KINDS.includes(kind)) throw new InputError({ argument: 'interval', expected: INTERVAL_KINDS.join(' | '), received: kind });
+    if (!INTERVAL_KINDS.includes(kind))
+      throw new InputError({ argument: 'interval', expected: INTERVAL_KINDS.join(' | '), received: kind });
     if (kind === 'bootstrap' && result.bootstrapVariance === null) {
-      throw new InputError({ argument: 'interval', expected: "a bootstrap variance for 'bootstrap' (not bootstrap: 'none')", received: kind });
+      throw new InputError({
+        argument: 'interval',
+        expected: "a bootstrap variance for 'bootstrap' (not bootstrap: 'none')",
+        received: kind,
+      });
     }
   }
   // The sequences use only the draws (items and q), whatever the estimator; the bootstrap interval is ASE's, which ignores the unlabelled items.
   if (kinds.includes('bootstrap') && result.options.estimator === 'ase') {
-    throw new InputError({ argument: 'interval', expected: "'anytime' or 'fixed' with the ase estimator (its bootstrap ignores the unlabelled items)", received: 'bootstrap' });
+    throw new InputError({
+      argument: 'interval',
+      expected: "'anytime' or 'fixed' with the ase estimator (its bootstrap ignores the unlabelled items)",
+      received: 'bootstrap',
+    });
   }
   const { rows, runs, size } = result;
   const poolSize = losses.length;

@@ -26,7 +26,11 @@ function correctedVariance(result: SimulationResult, poolSize: number | undefine
 
 /** Every file a simulation output folder can hold; with `force`, all of them are replaced. */
 export const SIMULATION_FILES = [
-  'estimates.npy', 'samples.npy', 'q.npy', 'bootstrap_variance.npy', 'summary.json',
+  'estimates.npy',
+  'samples.npy',
+  'q.npy',
+  'bootstrap_variance.npy',
+  'summary.json',
   ...INTERVAL_KINDS.flatMap((kind) => [`${kind}_lower.npy`, `${kind}_upper.npy`]),
 ] as const;
 
@@ -48,7 +52,10 @@ export interface IntervalSummary {
  */
 export function summarizeIntervals(intervals: readonly SimulationIntervals[]): Partial<Record<IntervalKind, IntervalSummary>> {
   return Object.fromEntries(
-    intervals.map((i) => [i.kind, { coverage: i.coverage, simultaneous_coverage: i.simultaneousCoverage, median_half_width: i.medianHalfWidth }]),
+    intervals.map((i) => [
+      i.kind,
+      { coverage: i.coverage, simultaneous_coverage: i.simultaneousCoverage, median_half_width: i.medianHalfWidth },
+    ]),
   );
 }
 
@@ -69,12 +76,16 @@ export async function prepareSimulationFolder(dir: string, options: { force?: bo
   await assertFolderWritable(dir, options.argument ?? 'out');
   const notes: string[] = [];
   const removed = await removeStaleTemporaries(dir, SIMULATION_FILES);
-  if (removed.length > 0) notes.push(`${dir}: an earlier run was interrupted while writing; removed its ${removed.length} temporary file(s)`);
+  if (removed.length > 0)
+    notes.push(`${dir}: an earlier run was interrupted while writing; removed its ${removed.length} temporary file(s)`);
   const partial = SIMULATION_FILES.filter((name) => name !== SIMULATION_COMMIT_MARKER && existsSync(join(dir, name)));
   if (partial.length > 0 && !existsSync(join(dir, SIMULATION_COMMIT_MARKER))) {
     if (!options.force) {
       const cleaned = removed.length > 0 ? ` (its ${removed.length} temporary file(s) were removed)` : '';
-      throw new OutputExistsError(dir, `it holds an interrupted run${cleaned}: ${partial.join(', ')} without ${SIMULATION_COMMIT_MARKER}; pass --force (or { force: true }) to replace it`);
+      throw new OutputExistsError(
+        dir,
+        `it holds an interrupted run${cleaned}: ${partial.join(', ')} without ${SIMULATION_COMMIT_MARKER}; pass --force (or { force: true }) to replace it`,
+      );
     }
     notes.push(`${dir}: replacing an interrupted run (${partial.join(', ')} without ${SIMULATION_COMMIT_MARKER})`);
   }
@@ -167,7 +178,14 @@ export function summarizeSimulation(result: SimulationResult, inputs: Record<str
   if (result.bootstrapVariance) {
     // ASE's bootstrap ignores the unlabelled residual entirely: no interval, so no coverage to report.
     if (result.options.estimator !== 'ase') {
-      summary.coverage = Array.from(coverage(estimates, correctedVariance(result, losses?.length ?? (typeof inputs.poolSize === 'number' ? inputs.poolSize : undefined)), result.trueRisk, BOOTSTRAP_Z));
+      summary.coverage = Array.from(
+        coverage(
+          estimates,
+          correctedVariance(result, losses?.length ?? (typeof inputs.poolSize === 'number' ? inputs.poolSize : undefined)),
+          result.trueRisk,
+          BOOTSTRAP_Z,
+        ),
+      );
     }
     // The diagnostic compares importance-weighted terms with random labelling's; ASE has no such terms.
     if (losses !== undefined && result.options.estimator !== 'ase') {
@@ -180,7 +198,11 @@ export function summarizeSimulation(result: SimulationResult, inputs: Record<str
 }
 
 /** Per row, the fraction of runs with each verdict code (0 no evidence yet, 1 helping, 2 hurting). */
-function verdictShares(verdicts: Uint8Array, rows: number, runs: number): { helping: number[]; hurting: number[]; no_evidence_yet: number[] } {
+function verdictShares(
+  verdicts: Uint8Array,
+  rows: number,
+  runs: number,
+): { helping: number[]; hurting: number[]; no_evidence_yet: number[] } {
   const shares = { helping: [] as number[], hurting: [] as number[], no_evidence_yet: [] as number[] };
   for (let row = 0; row < rows; row++) {
     const counts = [0, 0, 0];
@@ -216,7 +238,10 @@ export async function writeSimulationOutputs(
     { name: 'q.npy', data: encodeNpy({ data: result.q, shape: [result.size, result.runs], dtype: 'f8' }) },
   ];
   if (result.bootstrapVariance) {
-    files.push({ name: 'bootstrap_variance.npy', data: encodeNpy({ data: result.bootstrapVariance, shape: [result.rows, result.runs], dtype: 'f8' }) });
+    files.push({
+      name: 'bootstrap_variance.npy',
+      data: encodeNpy({ data: result.bootstrapVariance, shape: [result.rows, result.runs], dtype: 'f8' }),
+    });
   }
   for (const interval of options.intervals ?? []) {
     const shape: [number, number] = [result.rows, result.runs];

@@ -112,8 +112,8 @@ export class RunBlock {
       pool.mixture !== null
         ? mixtureSampler(pool.mixture, config.clip)
         : random === undefined && pool.sorted !== null
-        ? new SumTreeSampler(new SortedPool(pool.sorted), config.clip, config.variant)
-        : new ReferenceOrderSampler(pool.values, config.clip, config.variant);
+          ? new SumTreeSampler(new SortedPool(pool.sorted), config.clip, config.variant)
+          : new ReferenceOrderSampler(pool.values, config.clip, config.variant);
     this.feedback = this.sampler instanceof AdaptiveSampler ? this.sampler : null;
     this.estimator = createEstimator(config.estimator, pool);
     this.rows = Math.ceil(config.size / config.step);

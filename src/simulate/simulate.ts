@@ -87,21 +87,38 @@ export function prepareSimulation(input: SimulationInput, options: Partial<Simul
   const losses = loss.perItem(modelScores, labels);
   // For another loss, the two loss-specific values follow it: true-loss is that loss itself and
   // surrogate-ce the surrogate's expected value of it (the functions sessions use).
-  const lossValues = crossEntropy ? undefined : acquisition === 'true-loss' ? losses : acquisition === 'surrogate-ce' ? loss.expected(modelScores, belief(temperature)) : undefined;
+  const lossValues = crossEntropy
+    ? undefined
+    : acquisition === 'true-loss'
+      ? losses
+      : acquisition === 'surrogate-ce'
+        ? loss.expected(modelScores, belief(temperature))
+        : undefined;
   const { values, mixture } = planProposal(
     acquisition,
     { modelScores, surrogateScores, labels },
-    { temperature, eps, flags, defensive: resolved.defensive, clip: resolved.clip, ...(lossValues === undefined ? {} : { values: lossValues }) },
+    {
+      temperature,
+      eps,
+      flags,
+      defensive: resolved.defensive,
+      clip: resolved.clip,
+      ...(lossValues === undefined ? {} : { values: lossValues }),
+    },
   );
   const aseTemperature = acquisition.startsWith('surrogate-') ? temperature : null;
   const expectedLosses =
     estimator !== 'ase'
       ? null
       : crossEntropy
-      ? new ActiveSurrogateEstimator({ modelScores, surrogateScores: surrogateScores as Matrix }, { temperature: aseTemperature, numerics, eps }).expectedLosses
-      : loss.expected(modelScores, belief(aseTemperature));
+        ? new ActiveSurrogateEstimator(
+            { modelScores, surrogateScores: surrogateScores as Matrix },
+            { temperature: aseTemperature, numerics, eps },
+          ).expectedLosses
+        : loss.expected(modelScores, belief(aseTemperature));
   // The O(log N) sampler needs finite values, and non-negative ones for the reference's shift (B-A1).
-  const fastSampler = resolved.random === undefined && values.every(Number.isFinite) && (flags.proposal === 'corrected' || values.every((v) => v >= 0));
+  const fastSampler =
+    resolved.random === undefined && values.every(Number.isFinite) && (flags.proposal === 'corrected' || values.every((v) => v >= 0));
   const rows = Math.ceil(size / step);
   return {
     options: resolved,

@@ -61,12 +61,9 @@ export interface SimulationOptions {
  * @example
  * resolveSimulationOptions({ runs: 10 }, 1000, true).acquisition; // 'adaptive'
  */
-export function resolveSimulationOptions(
-  partial: Partial<SimulationOptions>,
-  poolSize: number,
-  hasSurrogate: boolean,
-): SimulationOptions {
-  if (!(Number.isSafeInteger(poolSize) && poolSize >= 1)) throw new InputError({ argument: 'modelScores', expected: 'a non-empty pool (N ≥ 1 rows)', received: poolSize });
+export function resolveSimulationOptions(partial: Partial<SimulationOptions>, poolSize: number, hasSurrogate: boolean): SimulationOptions {
+  if (!(Number.isSafeInteger(poolSize) && poolSize >= 1))
+    throw new InputError({ argument: 'modelScores', expected: 'a non-empty pool (N ≥ 1 rows)', received: poolSize });
   checkKnownKeys(partial, optionNames('simulate'), null);
   const given = <T>(name: keyof SimulationOptions): T | undefined => checkOption(name, partial[name], 'simulate') as T | undefined;
   const numerics = given<Numerics>('numerics') ?? 'default';
@@ -92,13 +89,21 @@ export function resolveSimulationOptions(
   // LURE is unbiased only if every remaining item can be drawn: clip 0 lets a zero acquisition value
   // (zero-one or Brier on a confident prediction) hide items for good. Only the paper's numerics keep it.
   if (clip === 0 && numerics !== 'reference' && acquisition !== 'iid') {
-    throw new InputError({ argument: 'clip', expected: "a clip fraction in (0, 1) (0 only with numerics 'reference'): every item needs q > 0", received: clip });
+    throw new InputError({
+      argument: 'clip',
+      expected: "a clip fraction in (0, 1) (0 only with numerics 'reference'): every item needs q > 0",
+      received: clip,
+    });
   }
   const temperature = partial.calibration !== undefined ? calibratedTemperature(partial.calibration) : givenTemperature;
   const runs = given<number>('runs') ?? 1000;
   const size = given<number>('size') ?? Math.min(400, poolSize);
   if (size > poolSize) {
-    throw new InputError({ argument: 'size', expected: `an integer in [1, ${poolSize}] (labels per run, at most the pool size N)`, received: size });
+    throw new InputError({
+      argument: 'size',
+      expected: `an integer in [1, ${poolSize}] (labels per run, at most the pool size N)`,
+      received: size,
+    });
   }
   const step = given<number>('step') ?? 1;
   const seed = given<number | string>('seed') ?? 0;
@@ -140,7 +145,11 @@ function checkedRandom(source: RandomSource): RandomSource {
   return () => {
     const u = source();
     if (!(typeof u === 'number' && u >= 0 && u < 1)) {
-      throw new InputError({ argument: 'random', expected: 'a function returning uniforms in [0, 1)', received: `${String(u)} at draw ${draws}` });
+      throw new InputError({
+        argument: 'random',
+        expected: 'a function returning uniforms in [0, 1)',
+        received: `${String(u)} at draw ${draws}`,
+      });
     }
     draws++;
     return u;

@@ -21,7 +21,16 @@ describe('simulate: LURE is unbiased for every acquisition function', () => {
   const size = 60;
   for (const acquisition of ACQUISITION_FUNCTIONS) {
     it(`${acquisition}: mean over ${runs} runs within 4 standard errors of the true risk at M = 1, 5, 20, 60`, async () => {
-      const result = await simulate(input, { acquisition, estimator: 'lure', runs, size, seed: 3, threads: 1, clip: 0.05, bootstrap: 'none' });
+      const result = await simulate(input, {
+        acquisition,
+        estimator: 'lure',
+        runs,
+        size,
+        seed: 3,
+        threads: 1,
+        clip: 0.05,
+        bootstrap: 'none',
+      });
       for (const labels of [1, 5, 20, 60]) {
         const estimates = column(result.estimates, runs, labels - 1);
         const mean = estimates.reduce((a, b) => a + b, 0) / runs;
@@ -33,7 +42,16 @@ describe('simulate: LURE is unbiased for every acquisition function', () => {
   }
 
   it('the naive IS estimator is not: its bias shows at M = 60 under the true-loss proposal', async () => {
-    const result = await simulate(input, { acquisition: 'true-loss', estimator: 'is', runs, size, seed: 3, threads: 1, clip: 0.05, bootstrap: 'none' });
+    const result = await simulate(input, {
+      acquisition: 'true-loss',
+      estimator: 'is',
+      runs,
+      size,
+      seed: 3,
+      threads: 1,
+      clip: 0.05,
+      bootstrap: 'none',
+    });
     const estimates = column(result.estimates, runs, size - 1);
     const mean = estimates.reduce((a, b) => a + b, 0) / runs;
     const sd = Math.sqrt(estimates.reduce((a, x) => a + (x - mean) ** 2, 0) / (runs - 1));
@@ -117,7 +135,8 @@ describe('simulate: results', () => {
     const rows = [9, 29];
     for (const row of rows) {
       let ratio = 0;
-      for (let r = 0; r < 40; r++) ratio += (monteCarlo.bootstrapVariance as Float64Array)[row * 40 + r] / (exact.bootstrapVariance as Float64Array)[row * 40 + r];
+      for (let r = 0; r < 40; r++)
+        ratio += (monteCarlo.bootstrapVariance as Float64Array)[row * 40 + r] / (exact.bootstrapVariance as Float64Array)[row * 40 + r];
       // Each ratio has relative sd sqrt(2/400) ≈ 7 %; their mean over 40 runs ≈ 1.1 %.
       expect(Math.abs(ratio / 40 - 1)).toBeLessThan(0.05);
     }
@@ -213,9 +232,20 @@ describe('simulate: options and bad input', () => {
 
 describe('acquisition classes', () => {
   it('SurrogateEntropyAcquisition returns the Python-shaped tables and accepts estimator classes', async () => {
-    const at = new SurrogateEntropyAcquisition({ runs: 5, size: 8, step: 2, estimator: LUREEstimator, threads: 1, acquisitionFunction: 'predictive-entropy' });
+    const at = new SurrogateEntropyAcquisition({
+      runs: 5,
+      size: 8,
+      step: 2,
+      estimator: LUREEstimator,
+      threads: 1,
+      acquisitionFunction: 'predictive-entropy',
+    });
     expect(at.acquisitionFunction).toBe('predictive-entropy');
-    const result = await at.run({ modelScores: ndarray(pool.modelScores.data, [200, 3]), surrogateScores: ndarray(pool.surrogateScores.data, [200, 3]), labels: pool.labels });
+    const result = await at.run({
+      modelScores: ndarray(pool.modelScores.data, [200, 3]),
+      surrogateScores: ndarray(pool.surrogateScores.data, [200, 3]),
+      labels: pool.labels,
+    });
     expect(result.estimates.shape).toEqual([4, 5]);
     expect(result.samples.shape).toEqual([5, 8]);
     expect(result.acquisitionWeights.shape).toEqual([5, 8]);
@@ -228,7 +258,10 @@ describe('acquisition classes', () => {
     const oneHot = Array.from(pool.labels, (y) => [0, 1, 2].map((k) => (k === y ? 1 : 0)));
     const result = await new IidAcquisition({ runs: 3, size: 5, threads: 1 }).run({ modelScores: input.modelScores, labels: oneHot });
     expect(result.simulation.options.estimator).toBe('iid');
-    const explicit = await new IidAcquisition({ runs: 3, size: 5, threads: 1, estimator: IidEstimator }).run({ modelScores: input.modelScores, labels: pool.labels });
+    const explicit = await new IidAcquisition({ runs: 3, size: 5, threads: 1, estimator: IidEstimator }).run({
+      modelScores: input.modelScores,
+      labels: pool.labels,
+    });
     expect(explicit.simulation.estimates).toEqual(result.simulation.estimates);
     expect(() => new SurrogateEntropyAcquisition({ acquisitionFunction: 'bald' as never })).toThrow(InputError);
   });

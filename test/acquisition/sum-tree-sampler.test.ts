@@ -157,7 +157,11 @@ describe('SumTreeSampler', () => {
     for (const [, removed] of scenarios) {
       const clip = 0.2;
       const remaining = Array.from(weights.keys()).filter((i) => !removed.includes(i));
-      const p = floorProposal(remaining.map((i) => weights[i]), clip, 'corrected');
+      const p = floorProposal(
+        remaining.map((i) => weights[i]),
+        clip,
+        'corrected',
+      );
       const sampler = new SumTreeSampler(weights, clip, 'corrected');
       const stream = randomStream(32, []);
       let uniforms = 0;

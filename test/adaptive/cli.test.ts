@@ -59,7 +59,20 @@ describe('active-testing simulate: adaptive options', () => {
 
   it('takes --defensive and --acquisition surrogate-m2', async () => {
     const out = path('defensive');
-    const { code } = await cli('simulate', ...poolFlags(), '--acquisition', 'surrogate-m2', '--defensive', '0.5', '--runs', '5', '--size', '10', '--out', out);
+    const { code } = await cli(
+      'simulate',
+      ...poolFlags(),
+      '--acquisition',
+      'surrogate-m2',
+      '--defensive',
+      '0.5',
+      '--runs',
+      '5',
+      '--size',
+      '10',
+      '--out',
+      out,
+    );
     expect(code).toBe(0);
     const summary = JSON.parse(await readFile(join(out, 'summary.json'), 'utf8'));
     expect(summary.config.defensive).toBe(0.5);

@@ -16,7 +16,11 @@ describe('MixtureSampler', () => {
     const expected = new Float64Array(n);
     const keep = Array.from({ length: n }, (_, i) => i).filter((i) => !removed.includes(i));
     candidates.forEach((values, j) => {
-      const q = floorProposal(keep.map((i) => values[i]), 0.1, 'corrected');
+      const q = floorProposal(
+        keep.map((i) => values[i]),
+        0.1,
+        'corrected',
+      );
       keep.forEach((i, r) => (expected[i] += alpha[j] * q[r]));
     });
     const counts = new Float64Array(n);

@@ -5,11 +5,16 @@ import { acquisitionValues } from '../../src/metrics/index.js';
 import { EPS, NUMERICS_FLAGS } from '../../src/numerics.js';
 import { matrix } from '../helpers/matrix.js';
 
-
 describe('secondMomentValues (surrogate-m2)', () => {
   // Target row: p = [1/4, 3/4], so ℓ = [ln 4, ln 4/3]. Surrogate: π = [0.8, 0.2] at T = 1.
-  const f = matrix([[0, Math.log(3)], [5, 5]]);
-  const g = matrix([[Math.log(4), 0], [1, 0]]);
+  const f = matrix([
+    [0, Math.log(3)],
+    [5, 5],
+  ]);
+  const g = matrix([
+    [Math.log(4), 0],
+    [1, 0],
+  ]);
 
   it('is √(Σ_k π_k ℓ_k²) in closed form', () => {
     const values = secondMomentValues(f, g);
@@ -23,7 +28,11 @@ describe('secondMomentValues (surrogate-m2)', () => {
   });
 
   it('is at least the cross-entropy value E_π[ℓ] (Jensen), with equality when ℓ is constant', () => {
-    const ce = acquisitionValues('surrogate-ce', { modelScores: f, surrogateScores: g, labels: Int32Array.of(0, 0) }, { temperature: null, eps: EPS, flags: NUMERICS_FLAGS.default });
+    const ce = acquisitionValues(
+      'surrogate-ce',
+      { modelScores: f, surrogateScores: g, labels: Int32Array.of(0, 0) },
+      { temperature: null, eps: EPS, flags: NUMERICS_FLAGS.default },
+    );
     const m2 = secondMomentValues(f, g);
     expect(m2[0]).toBeGreaterThan(ce[0]);
     expect(m2[1]).toBeCloseTo(ce[1], 14);

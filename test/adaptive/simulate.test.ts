@@ -57,7 +57,9 @@ describe('simulate with the new proposals', () => {
     });
     expect(result.options.temperature).toBeCloseTo(fitTemperature(heldOut.surrogateMatrix, heldOut.labels).temperature, 12);
     expect(result.options.temperature).toBeGreaterThan(2.5); // the surrogate is 4× overconfident
-    await expect(simulate(input, { calibration: { scores: heldOut.surrogateScores, labels: heldOut.labels }, temperature: 2 })).rejects.toThrow(/calibration/);
+    await expect(
+      simulate(input, { calibration: { scores: heldOut.surrogateScores, labels: heldOut.labels }, temperature: 2 }),
+    ).rejects.toThrow(/calibration/);
   });
 
   it('names the option at fault', async () => {

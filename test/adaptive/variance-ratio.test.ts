@@ -51,7 +51,10 @@ describe('VarianceRatioToRandom', () => {
 
   it('says active testing helps with the oracle proposal and not with a misleading one', () => {
     const oracle = runs(loss, 200).ratios;
-    const misleading = runs(loss.map((l) => 1 / (0.2 + l)), 200).ratios;
+    const misleading = runs(
+      loss.map((l) => 1 / (0.2 + l)),
+      200,
+    ).ratios;
     const median = (x: Float64Array) => Array.from(x).sort((a, b) => a - b)[x.length >> 1];
     expect(median(oracle)).toBeLessThan(0.2);
     expect(median(misleading)).toBeGreaterThan(1.5);
@@ -60,7 +63,15 @@ describe('VarianceRatioToRandom', () => {
   it('reads helping for the oracle, hurting for a misleading proposal, and no evidence under uniform sampling', () => {
     const share = (verdicts: string[], verdict: string) => verdicts.filter((v) => v === verdict).length / verdicts.length;
     expect(share(runs(loss, 200).verdicts, 'helping')).toBeGreaterThan(0.9);
-    expect(share(runs(loss.map((l) => 1 / (0.2 + l)), 200).verdicts, 'hurting')).toBeGreaterThan(0.5);
+    expect(
+      share(
+        runs(
+          loss.map((l) => 1 / (0.2 + l)),
+          200,
+        ).verdicts,
+        'hurting',
+      ),
+    ).toBeGreaterThan(0.5);
     // Uniform sampling never under-samples an item: importance weights are all exactly 1.
     expect(runs(new Float64Array(n).fill(1), 50).verdicts.every((v) => v === 'no evidence yet')).toBe(true);
   });

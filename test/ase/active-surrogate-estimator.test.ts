@@ -5,7 +5,6 @@ import { crossEntropyLoss, lossPerItem, pairwiseSum } from '../../src/metrics/in
 import { randomStream } from '../../src/random.js';
 import { matrix } from '../helpers/matrix.js';
 
-
 /** A seeded LLM-like pool: logits around an offset of 12, a surrogate that is a noisy copy. */
 function pool(n: number, k: number, seed: number) {
   const u = randomStream(seed, [0]);

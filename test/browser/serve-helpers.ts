@@ -54,7 +54,9 @@ export async function stopServer(server: RunningServer): Promise<number | null> 
 
 /** The session journal's records after the header line. */
 export function journalRecords(path: string): Array<{ e: string; i: number; y?: number }> {
-  const lines = readFileSync(path, 'utf8').split('\n').filter((line) => line !== '');
+  const lines = readFileSync(path, 'utf8')
+    .split('\n')
+    .filter((line) => line !== '');
   return lines.slice(1).map((line) => JSON.parse(line) as { e: string; i: number; y?: number });
 }
 

@@ -7,24 +7,63 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeNpy } from '../../src/io/npy.js';
 import { ActiveTestingSession } from '../../src/session/session.js';
 import { syntheticPool } from '../../src/simulate/syntheticPool.js';
-import { findChromium, journalLabels, journalRecords, launchChromium, startServer, stopServer, type RunningServer } from './serve-helpers.js';
+import {
+  findChromium,
+  journalLabels,
+  journalRecords,
+  launchChromium,
+  startServer,
+  stopServer,
+  type RunningServer,
+} from './serve-helpers.js';
 
 // The page's globals, for the functions that run in the browser (this project's types have no DOM).
-declare const document: { body: { dataset: Record<string, string | undefined> }; getElementById(id: string): { textContent: string | null; className: string } | null };
+declare const document: {
+  body: { dataset: Record<string, string | undefined> };
+  getElementById(id: string): { textContent: string | null; className: string } | null;
+};
 declare const window: { __pwned?: number };
 
 const chromium = findChromium();
 const required = process.env.ACTIVE_TESTING_REQUIRE_BROWSER === '1';
 if (chromium === undefined) {
-  if (required) throw new Error('ACTIVE_TESTING_REQUIRE_BROWSER=1 but no Chromium binary was found (install Debian\'s chromium or set CHROMIUM_PATH)');
+  if (required)
+    throw new Error("ACTIVE_TESTING_REQUIRE_BROWSER=1 but no Chromium binary was found (install Debian's chromium or set CHROMIUM_PATH)");
   console.warn('test/browser: no Chromium binary found (set CHROMIUM_PATH); skipping the browser tests');
 }
 
 const CLASSES = ['negative', 'positive'];
 // The screenshots in docs/images are refreshed with `npm run docs:screenshots`; an ordinary test run
 // writes them to a temporary folder, so that running the tests never changes tracked files.
-const IMAGES = process.env.ACTIVE_TESTING_SCREENSHOTS ? resolve(process.env.ACTIVE_TESTING_SCREENSHOTS) : mkdtempSync(join(tmpdir(), 'serve-screenshots-'));
-const WORDS = ['the', 'plot', 'was', 'slow', 'but', 'the', 'acting', 'felt', 'honest', 'and', 'warm', 'a', 'dull', 'script', 'saved', 'by', 'its', 'cast', 'never', 'quite', 'lands', 'funny', 'moving', 'overlong'];
+const IMAGES = process.env.ACTIVE_TESTING_SCREENSHOTS
+  ? resolve(process.env.ACTIVE_TESTING_SCREENSHOTS)
+  : mkdtempSync(join(tmpdir(), 'serve-screenshots-'));
+const WORDS = [
+  'the',
+  'plot',
+  'was',
+  'slow',
+  'but',
+  'the',
+  'acting',
+  'felt',
+  'honest',
+  'and',
+  'warm',
+  'a',
+  'dull',
+  'script',
+  'saved',
+  'by',
+  'its',
+  'cast',
+  'never',
+  'quite',
+  'lands',
+  'funny',
+  'moving',
+  'overlong',
+];
 
 interface Pool {
   dir: string;
@@ -48,7 +87,20 @@ async function writePool(size: number, seed: number, texts?: string[]): Promise<
   return {
     dir,
     labels: pool.labels,
-    args: (session) => ['--session', session, '--data', data, '--classes', CLASSES.join(','), '--model-scores', join(dir, 'f.npy'), '--surrogate-scores', join(dir, 'g.npy'), '--seed', String(seed)],
+    args: (session) => [
+      '--session',
+      session,
+      '--data',
+      data,
+      '--classes',
+      CLASSES.join(','),
+      '--model-scores',
+      join(dir, 'f.npy'),
+      '--surrogate-scores',
+      join(dir, 'g.npy'),
+      '--seed',
+      String(seed),
+    ],
   };
 }
 
@@ -105,7 +157,7 @@ describe.skipIf(chromium === undefined)('active-testing serve in a browser', () 
     await browser?.close();
   });
 
-  it('60 labels by keyboard: the journal holds exactly them and the page shows the session\'s estimate', async () => {
+  it("60 labels by keyboard: the journal holds exactly them and the page shows the session's estimate", async () => {
     const pool = await writePool(400, 3);
     const path = join(pool.dir, 'keyboard.session');
     const server = await startServer(pool.args(path));
@@ -177,7 +229,11 @@ describe.skipIf(chromium === undefined)('active-testing serve in a browser', () 
       // Annotator 2 tries to label an item annotator 1 labelled: refused with a message.
       const taken = acknowledged[0][0].id;
       const refused = await pages[1].evaluate(async (id) => {
-        const response = await fetch('/api/label', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ id, label: 0 }) });
+        const response = await fetch('/api/label', {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json' },
+          body: JSON.stringify({ id, label: 0 }),
+        });
         return { status: response.status, body: (await response.json()) as { error: string } };
       }, taken);
       expect(refused.status).toBe(409);
@@ -262,7 +318,14 @@ describe.skipIf(chromium === undefined)('active-testing serve in a browser', () 
     const server = await startServer(pool.args(path));
     try {
       const before = readFileSync(path);
-      for (const [method, route] of [['GET', '/'], ['GET', '/api/state'], ['GET', '/assets/app.js'], ['GET', '/api/events'], ['POST', '/api/label'], ['POST', '/api/undo']]) {
+      for (const [method, route] of [
+        ['GET', '/'],
+        ['GET', '/api/state'],
+        ['GET', '/assets/app.js'],
+        ['GET', '/api/events'],
+        ['POST', '/api/label'],
+        ['POST', '/api/undo'],
+      ]) {
         const response = await fetch(server.origin + route, {
           method,
           headers: { 'Content-Type': 'application/json', Origin: server.origin },
@@ -281,7 +344,11 @@ describe.skipIf(chromium === undefined)('active-testing serve in a browser', () 
       const cookie = cookies.map((c) => c.split(';')[0]).join('; ');
       const state = (await (await fetch(`${server.origin}/api/state`, { headers: { cookie } })).json()) as { item: { id: string } };
       const post = (body: string, headers: Record<string, string> = {}) =>
-        fetch(`${server.origin}/api/label`, { method: 'POST', headers: { cookie, 'Content-Type': 'application/json', Origin: server.origin, ...headers }, body });
+        fetch(`${server.origin}/api/label`, {
+          method: 'POST',
+          headers: { cookie, 'Content-Type': 'application/json', Origin: server.origin, ...headers },
+          body,
+        });
       expect((await post(JSON.stringify({ id: state.item.id, label: 0 }), { Origin: 'http://evil.example' })).status).toBe(403);
       expect((await post('{"id":')).status).toBe(400);
       expect((await post(JSON.stringify({ id: state.item.id, label: 7 }))).status).toBe(400);

@@ -57,8 +57,25 @@ describe('active-testing simulate', () => {
   it('writes every output with the documented shape and dtype, and a summary that matches them', async () => {
     const out = join(dir, 'run-a');
     const { code, stdout, stderr } = await cli(
-      'simulate', '--model-scores', files.f, '--surrogate-scores', files.g, '--labels', files.y,
-      '--runs', '20', '--size', '30', '--step', '7', '--seed', '3', '--threads', '1', '--out', out,
+      'simulate',
+      '--model-scores',
+      files.f,
+      '--surrogate-scores',
+      files.g,
+      '--labels',
+      files.y,
+      '--runs',
+      '20',
+      '--size',
+      '30',
+      '--step',
+      '7',
+      '--seed',
+      '3',
+      '--threads',
+      '1',
+      '--out',
+      out,
     );
     expect(stderr).toBe('');
     expect(code).toBe(0);
@@ -94,12 +111,28 @@ describe('active-testing simulate', () => {
       expect(summary.median_se[row]).toBeCloseTo((sorted[9]! + sorted[10]!) / 2, 12);
       // ±1.96σ with the finite-population factor (N − M)/(N − 1) of the row's label count, N = 120.
       const factor = (120 - summary.labels[row]) / 119;
-      const covered = Array.from({ length: 20 }, (_, run) => Math.abs(e[row * 20 + run]! - summary.true_risk) <= 1.96 * Math.sqrt(factor * (variance.data as Float64Array)[row * 20 + run]!));
+      const covered = Array.from(
+        { length: 20 },
+        (_, run) =>
+          Math.abs(e[row * 20 + run]! - summary.true_risk) <= 1.96 * Math.sqrt(factor * (variance.data as Float64Array)[row * 20 + run]!),
+      );
       expect(summary.coverage[row]).toBeCloseTo(covered.filter(Boolean).length / 20, 12);
     }
     expect(summary.config).toMatchObject({
-      acquisition: 'adaptive', estimator: 'lure', clip: 0.1, temperature: null, runs: 20, size: 30, step: 7,
-      seed: 3, bootstrap: 'exact', threads: 1, numerics: 'default', modelScores: files.f, surrogateScores: files.g, labels: files.y,
+      acquisition: 'adaptive',
+      estimator: 'lure',
+      clip: 0.1,
+      temperature: null,
+      runs: 20,
+      size: 30,
+      step: 7,
+      seed: 3,
+      bootstrap: 'exact',
+      threads: 1,
+      numerics: 'default',
+      modelScores: files.f,
+      surrogateScores: files.g,
+      labels: files.y,
     });
     expect(summary.version).toBe(JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')).version);
     expect(stdout).toContain('adaptive acquisition + lure estimator: 20 runs of 30 labels from a pool of 120 items (K = 3)');
@@ -109,7 +142,21 @@ describe('active-testing simulate', () => {
 
   it('defaults to iid acquisition and estimator without a surrogate, reads one-hot labels, and --bootstrap none writes no variance', async () => {
     const out = join(dir, 'run-b');
-    const { code } = await cli('simulate', '--model-scores', files.f, '--labels', files.onehot, '--runs', '4', '--bootstrap', 'none', '--threads', '1', '--out', out);
+    const { code } = await cli(
+      'simulate',
+      '--model-scores',
+      files.f,
+      '--labels',
+      files.onehot,
+      '--runs',
+      '4',
+      '--bootstrap',
+      'none',
+      '--threads',
+      '1',
+      '--out',
+      out,
+    );
     expect(code).toBe(0);
     expect((await readdir(out)).sort()).toEqual(['estimates.npy', 'q.npy', 'samples.npy', 'summary.json']);
     const summary = JSON.parse(await readFile(join(out, 'summary.json'), 'utf8'));
@@ -120,7 +167,21 @@ describe('active-testing simulate', () => {
 
   it('--loss zero-one estimates the error rate and records the loss in summary.json; a bad --loss names the flag', async () => {
     const out = join(dir, 'run-zero-one');
-    const argv = ['simulate', '--model-scores', files.f, '--surrogate-scores', files.g, '--labels', files.y, '--runs', '4', '--size', '10', '--threads', '1'];
+    const argv = [
+      'simulate',
+      '--model-scores',
+      files.f,
+      '--surrogate-scores',
+      files.g,
+      '--labels',
+      files.y,
+      '--runs',
+      '4',
+      '--size',
+      '10',
+      '--threads',
+      '1',
+    ];
     const { code, stdout } = await cli(...argv, '--loss', 'zero-one', '--out', out);
     expect(code).toBe(0);
     const summary = JSON.parse(await readFile(join(out, 'summary.json'), 'utf8'));
@@ -140,7 +201,23 @@ describe('active-testing simulate', () => {
 
   it('--interval writes per-run lower/upper .npy per kind and their coverage in summary.json', async () => {
     const out = join(dir, 'run-intervals');
-    const argv = ['simulate', '--model-scores', files.f, '--surrogate-scores', files.g, '--labels', files.y, '--runs', '40', '--size', '60', '--step', '20', '--threads', '1'];
+    const argv = [
+      'simulate',
+      '--model-scores',
+      files.f,
+      '--surrogate-scores',
+      files.g,
+      '--labels',
+      files.y,
+      '--runs',
+      '40',
+      '--size',
+      '60',
+      '--step',
+      '20',
+      '--threads',
+      '1',
+    ];
     const { code } = await cli(...argv, '--interval', 'anytime,fixed,bootstrap', '--out', out);
     expect(code).toBe(0);
     const names = await readdir(out);
@@ -155,7 +232,8 @@ describe('active-testing simulate', () => {
     let always = 0;
     for (let run = 0; run < 40; run++) {
       let inside = true;
-      for (let row = 0; row < 3; row++) inside &&= lower[row * 40 + run]! <= summary.true_risk && summary.true_risk <= upper[row * 40 + run]!;
+      for (let row = 0; row < 3; row++)
+        inside &&= lower[row * 40 + run]! <= summary.true_risk && summary.true_risk <= upper[row * 40 + run]!;
       if (inside) always++;
     }
     expect(summary.intervals.anytime.simultaneous_coverage).toBe(always / 40);
@@ -169,7 +247,23 @@ describe('active-testing simulate', () => {
 
   it('refuses existing outputs without --force; --force replaces all of them', async () => {
     const out = join(dir, 'run-c');
-    const args = ['simulate', '--model-scores', files.f, '--surrogate-scores', files.g, '--labels', files.y, '--runs', '3', '--size', '5', '--threads', '1', '--out', out];
+    const args = [
+      'simulate',
+      '--model-scores',
+      files.f,
+      '--surrogate-scores',
+      files.g,
+      '--labels',
+      files.y,
+      '--runs',
+      '3',
+      '--size',
+      '5',
+      '--threads',
+      '1',
+      '--out',
+      out,
+    ];
     expect((await cli(...args)).code).toBe(0);
     const before = await readFile(join(out, 'estimates.npy'));
     const mtime = (await stat(join(out, 'summary.json'))).mtimeMs;
@@ -218,23 +312,116 @@ describe('bad input: a typed error naming the argument, exit 1, nothing written'
   const nanScores = new Float32Array(pool.modelScores.data);
   nanScores[7 * K + 1] = NaN;
   const cases: Array<[string, () => Promise<string[]>, RegExp]> = [
-    ['NaN score', async () => ['--model-scores', await npy('nan.npy', { data: nanScores, shape: [N, K], dtype: 'f4' }), '--labels', files.y], /--model-scores \(row 7\): expected finite scores, got NaN/],
-    ['label out of range', async () => ['--model-scores', files.f, '--labels', await npy('y-bad.npy', { data: Int32Array.from(pool.labels, (y, i) => (i === 11 ? K : y)), shape: [N], dtype: 'i4' })], /--labels \(row 11\): expected a class index in \[0, 2\], got 3/],
-    ['labels of the wrong length', async () => ['--model-scores', files.f, '--labels', await npy('y-short.npy', { data: new Int32Array(N - 1), shape: [N - 1], dtype: 'i4' })], /--labels: expected 120 labels/],
-    ['float class indices', async () => ['--model-scores', files.f, '--labels', await npy('y-float.npy', { data: new Float64Array(N), shape: [N], dtype: 'f8' })], /--labels: expected class indices of an integer or bool dtype/],
-    ['integer scores', async () => ['--model-scores', await npy('f-int.npy', { data: new Int32Array(N * K), shape: [N, K], dtype: 'i4' }), '--labels', files.y], /--model-scores: expected float32 or float64 scores, got "i4"/],
-    ['surrogate of another shape', async () => ['--model-scores', files.f, '--surrogate-scores', await npy('g-small.npy', { data: new Float64Array(6), shape: [3, 2], dtype: 'f8' }), '--labels', files.y], /--surrogate-scores: expected the shape of --model-scores, \(120, 3\)/],
+    [
+      'NaN score',
+      async () => ['--model-scores', await npy('nan.npy', { data: nanScores, shape: [N, K], dtype: 'f4' }), '--labels', files.y],
+      /--model-scores \(row 7\): expected finite scores, got NaN/,
+    ],
+    [
+      'label out of range',
+      async () => [
+        '--model-scores',
+        files.f,
+        '--labels',
+        await npy('y-bad.npy', { data: Int32Array.from(pool.labels, (y, i) => (i === 11 ? K : y)), shape: [N], dtype: 'i4' }),
+      ],
+      /--labels \(row 11\): expected a class index in \[0, 2\], got 3/,
+    ],
+    [
+      'labels of the wrong length',
+      async () => [
+        '--model-scores',
+        files.f,
+        '--labels',
+        await npy('y-short.npy', { data: new Int32Array(N - 1), shape: [N - 1], dtype: 'i4' }),
+      ],
+      /--labels: expected 120 labels/,
+    ],
+    [
+      'float class indices',
+      async () => ['--model-scores', files.f, '--labels', await npy('y-float.npy', { data: new Float64Array(N), shape: [N], dtype: 'f8' })],
+      /--labels: expected class indices of an integer or bool dtype/,
+    ],
+    [
+      'integer scores',
+      async () => [
+        '--model-scores',
+        await npy('f-int.npy', { data: new Int32Array(N * K), shape: [N, K], dtype: 'i4' }),
+        '--labels',
+        files.y,
+      ],
+      /--model-scores: expected float32 or float64 scores, got "i4"/,
+    ],
+    [
+      'surrogate of another shape',
+      async () => [
+        '--model-scores',
+        files.f,
+        '--surrogate-scores',
+        await npy('g-small.npy', { data: new Float64Array(6), shape: [3, 2], dtype: 'f8' }),
+        '--labels',
+        files.y,
+      ],
+      /--surrogate-scores: expected the shape of --model-scores, \(120, 3\)/,
+    ],
     ['size > N', async () => ['--model-scores', files.f, '--labels', files.y, '--size', '121'], /--size/],
-    ['clip 0 outside reference numerics', async () => ['--model-scores', files.f, '--surrogate-scores', files.g, '--labels', files.y, '--acquisition', 'surrogate-ce', '--loss', 'zero-one', '--clip', '0'], /--clip: expected a clip fraction in \(0, 1\)/],
-    ['surrogate acquisition without surrogate scores', async () => ['--model-scores', files.f, '--labels', files.y, '--acquisition', 'surrogate-ce'], /surrogate/],
-    ['K < 2', async () => ['--model-scores', await npy('k1.npy', { data: new Float32Array(N), shape: [N, 1], dtype: 'f4' }), '--labels', await npy('zeros.npy', { data: new Int32Array(N), shape: [N], dtype: 'i4' })], /--model-scores: expected at least 2 classes \(K ≥ 2 columns\), got 1/],
-    ['empty pool', async () => ['--model-scores', await npy('empty.npy', { data: new Float64Array(0), shape: [0, 2], dtype: 'f8' }), '--labels', await npy('empty-y.npy', { data: new Int32Array(0), shape: [0], dtype: 'i4' })], /--model-scores: expected a non-empty pool/],
-    ['1-D scores', async () => ['--model-scores', await npy('f-1d.npy', { data: new Float64Array(N), shape: [N], dtype: 'f8' }), '--labels', files.y], /--model-scores: expected a 2-D array of scores \(N×K\), got "shape \(120\)"/],
-    ['unreadable .npy', async () => {
-      const path = join(dir, 'text.npy');
-      await writeFile(path, 'label\n1\n0\n');
-      return ['--model-scores', path, '--labels', files.y];
-    }, /text\.npy: not a readable \.npy file/],
+    [
+      'clip 0 outside reference numerics',
+      async () => [
+        '--model-scores',
+        files.f,
+        '--surrogate-scores',
+        files.g,
+        '--labels',
+        files.y,
+        '--acquisition',
+        'surrogate-ce',
+        '--loss',
+        'zero-one',
+        '--clip',
+        '0',
+      ],
+      /--clip: expected a clip fraction in \(0, 1\)/,
+    ],
+    [
+      'surrogate acquisition without surrogate scores',
+      async () => ['--model-scores', files.f, '--labels', files.y, '--acquisition', 'surrogate-ce'],
+      /surrogate/,
+    ],
+    [
+      'K < 2',
+      async () => [
+        '--model-scores',
+        await npy('k1.npy', { data: new Float32Array(N), shape: [N, 1], dtype: 'f4' }),
+        '--labels',
+        await npy('zeros.npy', { data: new Int32Array(N), shape: [N], dtype: 'i4' }),
+      ],
+      /--model-scores: expected at least 2 classes \(K ≥ 2 columns\), got 1/,
+    ],
+    [
+      'empty pool',
+      async () => [
+        '--model-scores',
+        await npy('empty.npy', { data: new Float64Array(0), shape: [0, 2], dtype: 'f8' }),
+        '--labels',
+        await npy('empty-y.npy', { data: new Int32Array(0), shape: [0], dtype: 'i4' }),
+      ],
+      /--model-scores: expected a non-empty pool/,
+    ],
+    [
+      '1-D scores',
+      async () => ['--model-scores', await npy('f-1d.npy', { data: new Float64Array(N), shape: [N], dtype: 'f8' }), '--labels', files.y],
+      /--model-scores: expected a 2-D array of scores \(N×K\), got "shape \(120\)"/,
+    ],
+    [
+      'unreadable .npy',
+      async () => {
+        const path = join(dir, 'text.npy');
+        await writeFile(path, 'label\n1\n0\n');
+        return ['--model-scores', path, '--labels', files.y];
+      },
+      /text\.npy: not a readable \.npy file/,
+    ],
     ['missing file', async () => ['--model-scores', join(dir, 'nope.npy'), '--labels', files.y], /nope\.npy: cannot read/],
   ];
   it.each(cases)('%s', async (_, makeArgs, message) => {
@@ -249,9 +436,26 @@ describe('bad input: a typed error naming the argument, exit 1, nothing written'
 
 describe('the CLI as a process', () => {
   it('exits 0 with no progress output when stderr is piped, 2 on usage, 1 on bad input', () => {
-    const run = (...argv: string[]) => spawnSync(process.execPath, ['--import', 'tsx', join(repoRoot, 'src/cli/main.ts'), ...argv], { encoding: 'utf8', cwd: repoRoot });
+    const run = (...argv: string[]) =>
+      spawnSync(process.execPath, ['--import', 'tsx', join(repoRoot, 'src/cli/main.ts'), ...argv], { encoding: 'utf8', cwd: repoRoot });
     const out = join(dir, 'process-run');
-    const ok = run('simulate', '--model-scores', files.f, '--surrogate-scores', files.g, '--labels', files.y, '--runs', '5', '--size', '10', '--threads', '1', '--out', out);
+    const ok = run(
+      'simulate',
+      '--model-scores',
+      files.f,
+      '--surrogate-scores',
+      files.g,
+      '--labels',
+      files.y,
+      '--runs',
+      '5',
+      '--size',
+      '10',
+      '--threads',
+      '1',
+      '--out',
+      out,
+    );
     expect(ok.stderr).toBe('');
     expect(ok.status).toBe(0);
     expect(ok.stdout).toContain(`wrote ${out}`);

@@ -31,15 +31,24 @@ describe('readTable', () => {
   it('reads TSV without quoting, CSV with RFC 4180 quoting and JSON Lines', async () => {
     expect(await readTable(tempFile('a.tsv', 'sentence\tlabel\nit \'s "fine"\t1\nbad , bad\t0\n'))).toEqual({
       columns: ['sentence', 'label'],
-      rows: [['it \'s "fine"', '1'], ['bad , bad', '0']],
+      rows: [
+        ['it \'s "fine"', '1'],
+        ['bad , bad', '0'],
+      ],
     });
     expect(await readTable(tempFile('a.csv', 'text,y\r\n"a, ""quoted""\nline",positive\nplain,0\n'))).toEqual({
       columns: ['text', 'y'],
-      rows: [['a, "quoted"\nline', 'positive'], ['plain', '0']],
+      rows: [
+        ['a, "quoted"\nline', 'positive'],
+        ['plain', '0'],
+      ],
     });
     expect(await readTable(tempFile('a.jsonl', '{"text":"x","label":1}\n\n{"label":0,"text":"y"}\n'))).toEqual({
       columns: ['text', 'label'],
-      rows: [['x', 1], ['y', 0]],
+      rows: [
+        ['x', 1],
+        ['y', 0],
+      ],
     });
   });
 
@@ -54,7 +63,14 @@ describe('readTable', () => {
 describe('Parquet', () => {
   // Written by scripts/make_parquet_fixture.mjs: two row groups, INT64 class ids, texts with tab and newline.
   const fixture = join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'parquet', 'reviews.parquet');
-  const texts = ['a gorgeous , witty film', 'tab\tinside and "quotes"', 'two\nlines , still dull', 'café crème — très bien', 'utterly forgettable', 'the best thing this year'];
+  const texts = [
+    'a gorgeous , witty film',
+    'tab\tinside and "quotes"',
+    'two\nlines , still dull',
+    'café crème — très bien',
+    'utterly forgettable',
+    'the best thing this year',
+  ];
 
   it('reads every column and row, INT64 ids as numbers', async () => {
     const table = await readTable(fixture);
@@ -69,7 +85,9 @@ describe('Parquet', () => {
     expect(Array.from(byId.labels)).toEqual([1, 0, 0, 1, 0, 1]);
     const byName = await SST2Dataset.load(fixture, { textColumn: 'review', labelColumn: 'sentiment_name', limit: 4 });
     expect(Array.from(byName.labels)).toEqual([1, 0, 0, 1]);
-    await expect(TextClassificationDataset.fromFile(fixture, SPEC, { textColumn: 'sentence' })).rejects.toThrow(/textColumn: expected one of the columns "idx", "review"/);
+    await expect(TextClassificationDataset.fromFile(fixture, SPEC, { textColumn: 'sentence' })).rejects.toThrow(
+      /textColumn: expected one of the columns "idx", "review"/,
+    );
   });
 
   it('gives a FileFormatError for a file that is not valid Parquet', async () => {
@@ -88,7 +106,17 @@ describe('Parquet', () => {
 
 describe('TextClassificationDataset', () => {
   it('takes labels as ids or class names and gives one-hot targets', () => {
-    const data = TextClassificationDataset.fromTable({ columns: ['sentence', 'label'], rows: [['a', '1'], ['b', 'Negative'], ['c', 1]] }, SPEC);
+    const data = TextClassificationDataset.fromTable(
+      {
+        columns: ['sentence', 'label'],
+        rows: [
+          ['a', '1'],
+          ['b', 'Negative'],
+          ['c', 1],
+        ],
+      },
+      SPEC,
+    );
     expect(Array.from(data.labels)).toEqual([1, 0, 1]);
     expect(Array.from(data.oneHot())).toEqual([0, 1, 1, 0, 0, 1]);
     expect(data.classCounts()).toEqual([1, 2]);
@@ -96,10 +124,20 @@ describe('TextClassificationDataset', () => {
   });
 
   it('names unknown columns, empty texts and bad labels with their row', () => {
-    const table = { columns: ['sentence', 'label'], rows: [['a', '1'], ['  ', '0']] };
-    expect(() => TextClassificationDataset.fromTable(table, SPEC, { textColumn: 'text' })).toThrow(/textColumn: expected one of the columns "sentence", "label", got "text"/);
+    const table = {
+      columns: ['sentence', 'label'],
+      rows: [
+        ['a', '1'],
+        ['  ', '0'],
+      ],
+    };
+    expect(() => TextClassificationDataset.fromTable(table, SPEC, { textColumn: 'text' })).toThrow(
+      /textColumn: expected one of the columns "sentence", "label", got "text"/,
+    );
     expect(() => TextClassificationDataset.fromTable(table, SPEC)).toThrow(/text \(row 1\): expected a non-empty text/);
-    expect(() => TextClassificationDataset.fromTable({ columns: ['sentence', 'label'], rows: [['a', '2']] }, SPEC)).toThrow(/label \(row 0\)/);
+    expect(() => TextClassificationDataset.fromTable({ columns: ['sentence', 'label'], rows: [['a', '2']] }, SPEC)).toThrow(
+      /label \(row 0\)/,
+    );
     expect(() => TextClassificationDataset.fromTable({ columns: ['sentence', 'label'], rows: [['a', 'maybe']] }, SPEC)).toThrow(InputError);
     expect(TextClassificationDataset.fromTable(table, SPEC, { limit: 1 }).size).toBe(1);
   });
@@ -111,7 +149,9 @@ describe('TextClassificationDataset', () => {
     expect(data.classes).toEqual(['no', 'yes']);
     expect(AGNewsDataset.preset.classes).toEqual(['world', 'sports', 'business', 'science and technology']);
     expect(SubjectivityDataset.preset.answerString).toBe('Answer');
-    expect(SST2Dataset.preset.instruction).toBe('Classify the sentiment of the following sentence as "positive" or "negative". Respond with "positive" or "negative".\n');
+    expect(SST2Dataset.preset.instruction).toBe(
+      'Classify the sentiment of the following sentence as "positive" or "negative". Respond with "positive" or "negative".\n',
+    );
   });
 });
 
@@ -158,7 +198,10 @@ describe('Hugging Face Hub parsing', () => {
       'https://datasets-server.huggingface.co/rows?dataset=SetFit%2Fsubj&config=default&split=train&offset=100&length=50',
     );
     const body = {
-      features: [{ feature_idx: 0, name: 'sentence', type: { dtype: 'string', _type: 'Value' } }, { feature_idx: 1, name: 'label', type: { names: ['negative', 'positive'], _type: 'ClassLabel' } }],
+      features: [
+        { feature_idx: 0, name: 'sentence', type: { dtype: 'string', _type: 'Value' } },
+        { feature_idx: 1, name: 'label', type: { names: ['negative', 'positive'], _type: 'ClassLabel' } },
+      ],
       rows: [{ row_idx: 0, row: { sentence: 'hide new secretions ', label: 0 }, truncated_cells: [] }],
       num_rows_total: 67349,
     };

@@ -38,7 +38,11 @@ describe.skipIf(!sharedAvailable(SST2_TRAIN))('datasets from the Hugging Face Hu
             { feature_idx: 1, name: 'label', type: { names: ['negative', 'positive'], _type: 'ClassLabel' } },
             { feature_idx: 2, name: 'idx', type: { dtype: 'int32', _type: 'Value' } },
           ],
-          rows: page.map(([sentence, label], i) => ({ row_idx: offset + i, row: { sentence, label: Number(label), idx: offset + i }, truncated_cells: [] })),
+          rows: page.map(([sentence, label], i) => ({
+            row_idx: offset + i,
+            row: { sentence, label: Number(label), idx: offset + i },
+            truncated_cells: [],
+          })),
           num_rows_total: rows.length,
           num_rows_per_page: 100,
           partial: false,
@@ -70,7 +74,11 @@ describe.skipIf(!sharedAvailable(SST2_TRAIN))('datasets from the Hugging Face Hu
 
   it('asks for no more rows than the limit, and for the split it is given', async () => {
     requests.length = 0;
-    const data = await TextClassificationDataset.fromHub({ dataset: 'glue', config: 'sst2', split: 'validation' }, { classes: ['negative', 'positive'] }, { limit: 150 });
+    const data = await TextClassificationDataset.fromHub(
+      { dataset: 'glue', config: 'sst2', split: 'validation' },
+      { classes: ['negative', 'positive'] },
+      { limit: 150 },
+    );
     expect(data.size).toBe(150);
     expect(requests.map((q) => [q.get('split'), q.get('offset'), q.get('length')])).toEqual([
       ['validation', '0', '100'],

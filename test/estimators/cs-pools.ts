@@ -5,15 +5,7 @@ import { RiskConfidenceSequence } from '../../src/estimators/confidence-sequence
 import { LUREEstimator } from '../../src/estimators/lure.js';
 
 /** The hard pool kinds the coverage tests run on. */
-export type PoolKind =
-  | 'ordinary'
-  | 'rare-known'
-  | 'rare-unknown'
-  | 'overconfident'
-  | 'anti-correlated'
-  | 'heavy-tailed'
-  | 'k10'
-  | 'k100';
+export type PoolKind = 'ordinary' | 'rare-known' | 'rare-unknown' | 'overconfident' | 'anti-correlated' | 'heavy-tailed' | 'k10' | 'k100';
 
 export interface CsPool {
   n: number;

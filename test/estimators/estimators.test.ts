@@ -1,7 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { ActiveSurrogateEstimator } from '../../src/ase/index.js';
 import { SumTreeSampler } from '../../src/acquisition/sum-tree-sampler.js';
-import { IidEstimator, ISEstimator, LUREEstimator, monteCarloBootstrapVariance, RunningAseEstimator, type RiskEstimator } from '../../src/estimators/index.js';
+import {
+  IidEstimator,
+  ISEstimator,
+  LUREEstimator,
+  monteCarloBootstrapVariance,
+  RunningAseEstimator,
+  type RiskEstimator,
+} from '../../src/estimators/index.js';
 import { referenceEstimate, weightedTerms, type ReferenceEstimatorName } from '../../src/reference/index.js';
 import { InputError } from '../../src/errors.js';
 import { lossPerItem } from '../../src/metrics/index.js';
@@ -45,7 +52,10 @@ describe('incremental estimators', () => {
       for (let m = 0; m < N; m++) {
         estimator.add(losses[m], q[m]);
         const M = m + 1;
-        worstEstimate = Math.max(worstEstimate, relativeError(estimator.estimate(), referenceEstimate(name, losses.slice(0, M), q.slice(0, M), N)));
+        worstEstimate = Math.max(
+          worstEstimate,
+          relativeError(estimator.estimate(), referenceEstimate(name, losses.slice(0, M), q.slice(0, M), N)),
+        );
         // Var* = popvar(x)/M over the terms x_m = w_m ℓ_m, computed directly (two-pass).
         const terms = weightedTerms(name, losses.slice(0, M), q.slice(0, M), N);
         const mean = terms.reduce((a, b) => a + b, 0) / M;
@@ -89,7 +99,14 @@ describe('incremental estimators', () => {
     const terms = new Float64Array(30);
     lure.terms(terms);
     const resamples = 40_000;
-    const monteCarlo = monteCarloBootstrapVariance(terms, 30, resamples, randomStream(0, [0, 1]), new Float64Array(30), new Float64Array(resamples));
+    const monteCarlo = monteCarloBootstrapVariance(
+      terms,
+      30,
+      resamples,
+      randomStream(0, [0, 1]),
+      new Float64Array(30),
+      new Float64Array(resamples),
+    );
     // Relative sampling error of a variance from B replicates ≈ sqrt(2/B) = 0.7 %; allow 4 of them.
     expect(relativeError(monteCarlo, lure.bootstrapVariance())).toBeLessThan(4 * Math.sqrt(2 / resamples));
   });
@@ -110,7 +127,15 @@ describe('RunningAseEstimator', () => {
     const order = Array.from({ length: 120 }, (_, i) => (i * 37) % 120);
     for (let m = 0; m < order.length; m++) {
       running.add(losses[order[m]], 0.01, order[m]);
-      expect(relativeError(running.estimate(), ase.estimate(order.slice(0, m + 1), order.slice(0, m + 1).map((i) => pool.labels[i])))).toBeLessThan(1e-12);
+      expect(
+        relativeError(
+          running.estimate(),
+          ase.estimate(
+            order.slice(0, m + 1),
+            order.slice(0, m + 1).map((i) => pool.labels[i]),
+          ),
+        ),
+      ).toBeLessThan(1e-12);
     }
     expect(() => new RunningAseEstimator(ase.expectedLosses).add(1, 0.5)).toThrow(/index/);
   });

@@ -31,11 +31,29 @@ describe.each(TEST_MODELS)('active-testing evaluate on %s', (name) => {
   it('writes the reference logits, labels and metadata', async () => {
     const data = writeTsv(expected.items.map((text, i) => [text, i % 2]));
     const out = join(temp('at-cli-out-'), 'run');
-    const code = await evaluate(['--model', modelDir(name), '--data', data, '--classes', 'negative,positive', '--instruction', expected.instruction, '--batch-size', '4', '--out', out]);
+    const code = await evaluate([
+      '--model',
+      modelDir(name),
+      '--data',
+      data,
+      '--classes',
+      'negative,positive',
+      '--instruction',
+      expected.instruction,
+      '--batch-size',
+      '4',
+      '--out',
+      out,
+    ]);
     expect(code).toBe(0);
     const scores = await readNpy(join(out, 'scores.npy'));
     expect(scores.shape).toEqual([zeroShot.length, 2]);
-    expect(maxAbsDiff(scores.data as Float32Array, zeroShot.map((c) => c.label_logits))).toBeLessThan(1e-4);
+    expect(
+      maxAbsDiff(
+        scores.data as Float32Array,
+        zeroShot.map((c) => c.label_logits),
+      ),
+    ).toBeLessThan(1e-4);
     const labels = await readNpy(join(out, 'labels.npy'));
     expect(labels.dtype).toBe('i4');
     expect(Array.from(labels.data as Int32Array)).toEqual([0, 1, 0, 1, 0, 1]);
@@ -51,7 +69,20 @@ describe.each(TEST_MODELS)('active-testing evaluate on %s', (name) => {
 
 describe.skipIf(!sharedAvailable(join(DATA_DIR, 'sst2')))('active-testing evaluate with ICL on SST-2', () => {
   const sst2 = join(DATA_DIR, 'sst2/validation.tsv');
-  const base = ['--model', modelDir('tiny-gpt2'), '--data', sst2, '--classes', 'negative,positive', '--limit', '30', '--icl-examples', '6', '--icl-seed', '2'];
+  const base = [
+    '--model',
+    modelDir('tiny-gpt2'),
+    '--data',
+    sst2,
+    '--classes',
+    'negative,positive',
+    '--limit',
+    '30',
+    '--icl-examples',
+    '6',
+    '--icl-seed',
+    '2',
+  ];
 
   it('removes the shots from the pool, puts them in the prompt, and gives the same scores without the prefix cache', async () => {
     const out = join(temp('at-cli-out-'), 'icl');
@@ -59,7 +90,10 @@ describe.skipIf(!sharedAvailable(join(DATA_DIR, 'sst2')))('active-testing evalua
     const meta = JSON.parse(readFileSync(join(out, 'meta.json'), 'utf8'));
     expect(meta.icl_rows).toHaveLength(6);
     expect(meta.n).toBe(24);
-    const text = readFileSync(sst2, 'utf8').split('\n').slice(1, 31).map((l) => l.split('\t')[0]);
+    const text = readFileSync(sst2, 'utf8')
+      .split('\n')
+      .slice(1, 31)
+      .map((l) => l.split('\t')[0]);
     const shotsText = (meta.icl_rows as number[]).map((r) => `Sentence: '${text[r]}' \nLabel: `);
     let position = 0;
     for (const shot of shotsText) {
@@ -73,7 +107,12 @@ describe.skipIf(!sharedAvailable(join(DATA_DIR, 'sst2')))('active-testing evalua
     expect(await evaluate([...base, '--no-prefix-cache', '--out', plain])).toBe(0);
     const a = (await readNpy(join(out, 'scores.npy'))).data as Float32Array;
     const b = (await readNpy(join(plain, 'scores.npy'))).data as Float32Array;
-    expect(maxAbsDiff(a, Array.from({ length: 24 }, (_, i) => [b[2 * i]!, b[2 * i + 1]!]))).toBeLessThan(1e-4);
+    expect(
+      maxAbsDiff(
+        a,
+        Array.from({ length: 24 }, (_, i) => [b[2 * i]!, b[2 * i + 1]!]),
+      ),
+    ).toBeLessThan(1e-4);
   });
 
   it('finds a finished run complete, refuses another configuration, and replaces it with --force', async () => {
@@ -90,13 +129,26 @@ describe.skipIf(!sharedAvailable(join(DATA_DIR, 'sst2')))('active-testing evalua
 });
 
 describe('active-testing evaluate on bad input leaves nothing behind', () => {
-  const good = writeTsv([['a fine film', 1], ['dull', 0]]);
+  const good = writeTsv([
+    ['a fine film', 1],
+    ['dull', 0],
+  ]);
   const malformed = join(temp('at-cli-data-'), 'bad.tsv');
   writeFileSync(malformed, 'sentence\tlabel\nok\t1\nno tab here\n');
   const cases: Array<[string, string[], RegExp | (abstract new (...args: never[]) => Error)]> = [
     ['missing model folder', ['--model', join(modelDir('.'), 'missing-model')], /model: expected an existing model folder/],
     ['label not in the vocabulary', ['--classes', 'negative,日本'], /"日本".*unknown token/],
-    ['empty text', ['--data', writeTsv([['ok', 1], [' ', 0]])], /text \(row 1\): expected a non-empty text/],
+    [
+      'empty text',
+      [
+        '--data',
+        writeTsv([
+          ['ok', 1],
+          [' ', 0],
+        ]),
+      ],
+      /text \(row 1\): expected a non-empty text/,
+    ],
     ['malformed row', ['--data', malformed], FileFormatError],
     ['unknown column', ['--text-column', 'review'], /textColumn: expected one of the columns "sentence", "label", got "review"/],
     ['unknown label', ['--data', writeTsv([['ok', 'great']])], InputError],
@@ -105,7 +157,12 @@ describe('active-testing evaluate on bad input leaves nothing behind', () => {
 
   it.each(cases)('%s', async (_, override, error) => {
     const out = join(temp('at-cli-bad-'), 'out');
-    const args = new Map<string, string>([['--model', modelDir('tiny-gpt2')], ['--data', good], ['--classes', 'negative,positive'], ['--out', out]]);
+    const args = new Map<string, string>([
+      ['--model', modelDir('tiny-gpt2')],
+      ['--data', good],
+      ['--classes', 'negative,positive'],
+      ['--out', out],
+    ]);
     for (let i = 0; i < override.length; i += 2) args.set(override[i]!, override[i + 1]!);
     await expect(evaluate([...args].flat())).rejects.toThrow(error);
     expect(existsSync(out)).toBe(false);

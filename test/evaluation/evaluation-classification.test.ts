@@ -53,9 +53,16 @@ describe.skipIf(!sharedAvailable(join(DATA_DIR, 'sst2')))('EvaluationClassificat
   });
 
   it('plugs its result into simulate in three lines', async () => {
-    const evaluation = new EvaluationClassification(model, sst2, { resultsDir: mkdtempSync(join(tmpdir(), 'at-eval-sim-')), splits, modelName: 'tiny' });
+    const evaluation = new EvaluationClassification(model, sst2, {
+      resultsDir: mkdtempSync(join(tmpdir(), 'at-eval-sim-')),
+      splits,
+      modelName: 'tiny',
+    });
     const result = await evaluation.evaluationProcedure('pool', { batchSize: 8 });
-    const run = await simulate({ modelScores: { data: result.scores, shape: result.shape }, labels: result.labels }, { runs: 2, threads: 1 });
+    const run = await simulate(
+      { modelScores: { data: result.scores, shape: result.shape }, labels: result.labels },
+      { runs: 2, threads: 1 },
+    );
     expect(result.shape).toEqual([24, 2]);
     expect(Array.from(result.labels)).toEqual(Array.from(sst2.select(splits.pool!).labels));
     expect(run.trueRisk).toBeCloseTo(result.loss, 6);
@@ -72,8 +79,11 @@ describe.skipIf(!sharedAvailable(join(DATA_DIR, 'sst2')))('EvaluationClassificat
     const shots = (metrics.icl_rows as number[]).map((r) => ({ text: sst2.texts[r]!, label: sst2.classes[sst2.labels[r]!]! }));
     const pool = sst2.select(splits.pool!);
     expect(metrics.first_prompt).toBe(itemPrompt(promptPrefix(sst2.instruction, shots, 'Label'), pool.texts[0]!, 'Label'));
-    const uncached = await new EvaluationClassification(model, sst2, { resultsDir: mkdtempSync(join(tmpdir(), 'at-eval-')), splits, modelName: 'tiny' })
-      .evaluationIclProcedure('pool', { nbIclExamples: 10, seed: 1, batchSize: 3, prefixCache: false });
+    const uncached = await new EvaluationClassification(model, sst2, {
+      resultsDir: mkdtempSync(join(tmpdir(), 'at-eval-')),
+      splits,
+      modelName: 'tiny',
+    }).evaluationIclProcedure('pool', { nbIclExamples: 10, seed: 1, batchSize: 3, prefixCache: false });
     expect(maxDiff(cached.scores, uncached.scores)).toBeLessThan(1e-4);
   });
 
@@ -82,13 +92,21 @@ describe.skipIf(!sharedAvailable(join(DATA_DIR, 'sst2')))('EvaluationClassificat
     const resultsDir = mkdtempSync(join(tmpdir(), 'at-eval-'));
     const evaluation = new EvaluationClassification(model, sst2, { resultsDir, splits: withHeldOut, modelName: 'tiny' });
     await expect(evaluation.evaluationIclProcedure('pool', { nbIclExamples: 4, calibrationSubset: 'icl' })).rejects.toThrow(InputError);
-    const result = await evaluation.evaluationIclProcedure('pool', { nbIclExamples: 4, seed: 2, batchSize: 8, calibrationSubset: 'calibration' });
+    const result = await evaluation.evaluationIclProcedure('pool', {
+      nbIclExamples: 4,
+      seed: 2,
+      batchSize: 8,
+      calibrationSubset: 'calibration',
+    });
     const heldOutScores = await readNpy(join(result.dir, 'calibration_set_scores.npy'));
     const heldOutLabels = await readNpy(join(result.dir, 'calibration_set_targets.npy'));
     expect(heldOutScores.shape).toEqual([16, 2]);
     const heldOutMetrics = JSON.parse(readFileSync(join(result.dir, 'calibration_set_metrics.json'), 'utf8'));
     expect(heldOutMetrics.icl_rows).toEqual(JSON.parse(readFileSync(join(result.dir, 'pool_set_metrics.json'), 'utf8')).icl_rows);
-    const fit = fitTemperature({ data: Float64Array.from(heldOutScores.data as Float32Array), rows: 16, cols: 2 }, Int32Array.from(heldOutLabels.data as Int32Array));
+    const fit = fitTemperature(
+      { data: Float64Array.from(heldOutScores.data as Float32Array), rows: 16, cols: 2 },
+      Int32Array.from(heldOutLabels.data as Int32Array),
+    );
     const expected = { subset: 'calibration', rows: 16, temperature: fit.temperature, nll: fit.nll };
     expect(result.calibration).toEqual(expected);
     expect(JSON.parse(readFileSync(join(result.dir, 'pool_set_calibration.json'), 'utf8'))).toEqual(expected);
@@ -99,7 +117,11 @@ describe.skipIf(!sharedAvailable(join(DATA_DIR, 'sst2')))('EvaluationClassificat
     const evaluation = new EvaluationClassification(model, sst2, { resultsDir, splits, modelName: 'tiny' });
     const controller = new AbortController();
     await expect(
-      evaluation.evaluationProcedure('pool', { batchSize: 4, signal: controller.signal, onProgress: ({ done }) => done >= 12 && controller.abort() }),
+      evaluation.evaluationProcedure('pool', {
+        batchSize: 4,
+        signal: controller.signal,
+        onProgress: ({ done }) => done >= 12 && controller.abort(),
+      }),
     ).rejects.toThrow(CancelledError);
     const dir = join(resultsDir, 'sst2', 'tiny');
     expect(existsSync(join(dir, 'pool_set_scores.npy'))).toBe(false);
@@ -107,8 +129,11 @@ describe.skipIf(!sharedAvailable(join(DATA_DIR, 'sst2')))('EvaluationClassificat
     const resumed = await evaluation.evaluationProcedure('pool', { batchSize: 4, onProgress: ({ done }) => seen.push(done) });
     expect(seen).toEqual([16, 20, 24]);
     expect(resumed.scoredNow).toBe(12);
-    const fresh = await new EvaluationClassification(model, sst2, { resultsDir: mkdtempSync(join(tmpdir(), 'at-eval-')), splits, modelName: 'tiny' })
-      .evaluationProcedure('pool', { batchSize: 24 });
+    const fresh = await new EvaluationClassification(model, sst2, {
+      resultsDir: mkdtempSync(join(tmpdir(), 'at-eval-')),
+      splits,
+      modelName: 'tiny',
+    }).evaluationProcedure('pool', { batchSize: 24 });
     expect(maxDiff(resumed.scores, fresh.scores)).toBeLessThan(1e-5);
     expect(existsSync(join(dir, 'pool_set.partial.f32'))).toBe(false);
   });

@@ -17,7 +17,14 @@ const SST2 = 'Classify the sentiment of the following sentence as "positive" or 
 
 describe('prompts', () => {
   it('reproduce the reference ICL prompt character for character (SPEC.md §2.5)', () => {
-    const prefix = promptPrefix(SST2, [{ text: 'great', label: 'positive' }, { text: 'awful', label: 'negative' }], 'Label');
+    const prefix = promptPrefix(
+      SST2,
+      [
+        { text: 'great', label: 'positive' },
+        { text: 'awful', label: 'negative' },
+      ],
+      'Label',
+    );
     expect(itemPrompt(prefix, 'a fine film', 'Label')).toBe(
       `${SST2}Sentence: 'great' \nLabel: positive\n\nSentence: 'awful' \nLabel: negative\n\nSentence: 'a fine film' \nLabel:`,
     );
@@ -25,7 +32,9 @@ describe('prompts', () => {
   });
 
   it('fill placeholders once, leaving braces in the text alone', () => {
-    expect(fillTemplate(REFERENCE_TEMPLATE.query, { text: 'a {label} b {text}', answer: 'Label' })).toBe("Sentence: 'a {label} b {text}' \nLabel:");
+    expect(fillTemplate(REFERENCE_TEMPLATE.query, { text: 'a {label} b {text}', answer: 'Label' })).toBe(
+      "Sentence: 'a {label} b {text}' \nLabel:",
+    );
     expect(fillTemplate('Q: {text} -> {answer}', { text: 't', answer: 'A' })).toBe('Q: t -> A');
     expect(() => fillTemplate('{label}', { text: 't', answer: 'A' })).toThrow(/placeholder/);
   });

@@ -21,14 +21,68 @@ function inputError(fn: () => unknown): InputError {
 describe('resolveExperimentConfig', () => {
   it("fills in simulate's defaults and resolves paths against the config's folder", () => {
     const config = resolveExperimentConfig(
-      { ...files, surrogates: { icl: 'surrogate.npy' }, settings: [{ acquisition: 'iid' }, { acquisition: 'surrogate-ce' }, { acquisition: 'self-entropy', temperature: 2 }] },
+      {
+        ...files,
+        surrogates: { icl: 'surrogate.npy' },
+        settings: [{ acquisition: 'iid' }, { acquisition: 'surrogate-ce' }, { acquisition: 'self-entropy', temperature: 2 }],
+      },
       base,
     );
-    expect(config).toMatchObject({ modelScores: '/data/grid/target.npy', labels: '/data/grid/labels.npy', runs: 1000, size: 400, step: 1, seed: 0, bootstrap: 'exact', numerics: 'default', loss: 'cross-entropy', iclBudget: false });
+    expect(config).toMatchObject({
+      modelScores: '/data/grid/target.npy',
+      labels: '/data/grid/labels.npy',
+      runs: 1000,
+      size: 400,
+      step: 1,
+      seed: 0,
+      bootstrap: 'exact',
+      numerics: 'default',
+      loss: 'cross-entropy',
+      iclBudget: false,
+    });
     expect(config.settings).toEqual([
-      { name: 'Random (i.i.d.)', folder: 'random-i.i.d.', acquisition: 'iid', estimator: 'iid', clip: 0, temperature: null, calibration: null, defensive: null, surrogate: null, surrogateScores: null, size: 400, labelOffset: 0 },
-      { name: 'surrogate-ce · LURE · clip 0.1', folder: 'surrogate-ce-lure-clip-0.1', acquisition: 'surrogate-ce', estimator: 'lure', clip: 0.1, temperature: null, calibration: null, defensive: null, surrogate: 'icl', surrogateScores: '/data/grid/surrogate.npy', size: 400, labelOffset: 0 },
-      { name: 'self-entropy · LURE · clip 0.1 · T 2', folder: 'self-entropy-lure-clip-0.1-t-2', acquisition: 'self-entropy', estimator: 'lure', clip: 0.1, temperature: 2, calibration: null, defensive: null, surrogate: null, surrogateScores: null, size: 400, labelOffset: 0 },
+      {
+        name: 'Random (i.i.d.)',
+        folder: 'random-i.i.d.',
+        acquisition: 'iid',
+        estimator: 'iid',
+        clip: 0,
+        temperature: null,
+        calibration: null,
+        defensive: null,
+        surrogate: null,
+        surrogateScores: null,
+        size: 400,
+        labelOffset: 0,
+      },
+      {
+        name: 'surrogate-ce · LURE · clip 0.1',
+        folder: 'surrogate-ce-lure-clip-0.1',
+        acquisition: 'surrogate-ce',
+        estimator: 'lure',
+        clip: 0.1,
+        temperature: null,
+        calibration: null,
+        defensive: null,
+        surrogate: 'icl',
+        surrogateScores: '/data/grid/surrogate.npy',
+        size: 400,
+        labelOffset: 0,
+      },
+      {
+        name: 'self-entropy · LURE · clip 0.1 · T 2',
+        folder: 'self-entropy-lure-clip-0.1-t-2',
+        acquisition: 'self-entropy',
+        estimator: 'lure',
+        clip: 0.1,
+        temperature: 2,
+        calibration: null,
+        defensive: null,
+        surrogate: null,
+        surrogateScores: null,
+        size: 400,
+        labelOffset: 0,
+      },
     ]);
   });
 
@@ -37,7 +91,11 @@ describe('resolveExperimentConfig', () => {
       {
         ...files,
         surrogates: { icl: 'surrogate.npy' },
-        settings: [{ acquisition: 'adaptive' }, { acquisition: 'surrogate-m2', temperature: 2 }, { acquisition: 'surrogate-ce', defensive: 0.5 }],
+        settings: [
+          { acquisition: 'adaptive' },
+          { acquisition: 'surrogate-m2', temperature: 2 },
+          { acquisition: 'surrogate-ce', defensive: 0.5 },
+        ],
       },
       base,
     );
@@ -59,7 +117,12 @@ describe('resolveExperimentConfig', () => {
         size: 300,
         iclBudget: true,
         surrogates: { icl40: { scores: 's40.npy', iclExamples: 40 }, icl10: { scores: 's10.npy', iclExamples: 10 } },
-        settings: [{ acquisition: 'iid' }, { acquisition: 'surrogate-ce', surrogate: 'icl40' }, { acquisition: 'surrogate-pe', surrogate: 'icl10' }, { acquisition: 'self-entropy' }],
+        settings: [
+          { acquisition: 'iid' },
+          { acquisition: 'surrogate-ce', surrogate: 'icl40' },
+          { acquisition: 'surrogate-pe', surrogate: 'icl10' },
+          { acquisition: 'self-entropy' },
+        ],
       },
       base,
     );
@@ -69,22 +132,53 @@ describe('resolveExperimentConfig', () => {
       ['surrogate-pe (icl10) · LURE · clip 0.1', 300, 10],
       ['self-entropy · LURE · clip 0.1', 300, 0],
     ]);
-    const withoutRule = resolveExperimentConfig({ ...files, surrogates: { icl40: { scores: 's40.npy', iclExamples: 40 } }, settings: [{ acquisition: 'iid' }, { acquisition: 'surrogate-ce' }] }, base);
-    expect(withoutRule.settings.map((s) => [s.size, s.labelOffset])).toEqual([[400, 0], [400, 0]]);
+    const withoutRule = resolveExperimentConfig(
+      {
+        ...files,
+        surrogates: { icl40: { scores: 's40.npy', iclExamples: 40 } },
+        settings: [{ acquisition: 'iid' }, { acquisition: 'surrogate-ce' }],
+      },
+      base,
+    );
+    expect(withoutRule.settings.map((s) => [s.size, s.labelOffset])).toEqual([
+      [400, 0],
+      [400, 0],
+    ]);
   });
 
   it('names the setting and field at fault', () => {
-    expect(inputError(() => resolveExperimentConfig({ ...files, settings: [{ acquisition: 'iid' }, { acquisition: 'surrogate-xx' }] }, base)).argument).toBe('settings[1].acquisition');
-    expect(inputError(() => resolveExperimentConfig({ ...files, settings: [{ acquisition: 'surrogate-ce' }] }, base)).message).toMatch(/settings\[0\]\.surrogate: expected a surrogate/);
-    expect(inputError(() => resolveExperimentConfig({ ...files, settings: [{ acquisition: 'true-loss', clip: 1 }] }, base)).argument).toBe('settings[0].clip');
-    expect(inputError(() => resolveExperimentConfig({ ...files, settings: [{ acquisition: 'iid', surrogate: 'a' }] }, base)).argument).toBe('settings[0].surrogate');
-    expect(inputError(() => resolveExperimentConfig({ ...files, settings: [{ acquisition: 'iid' }, { acquisition: 'iid' }] }, base)).argument).toBe('settings[1].name');
-    expect(inputError(() => resolveExperimentConfig({ ...files, runs: 0, settings: [{ acquisition: 'iid' }] }, base)).argument).toBe('runs');
+    expect(
+      inputError(() => resolveExperimentConfig({ ...files, settings: [{ acquisition: 'iid' }, { acquisition: 'surrogate-xx' }] }, base))
+        .argument,
+    ).toBe('settings[1].acquisition');
+    expect(inputError(() => resolveExperimentConfig({ ...files, settings: [{ acquisition: 'surrogate-ce' }] }, base)).message).toMatch(
+      /settings\[0\]\.surrogate: expected a surrogate/,
+    );
+    expect(inputError(() => resolveExperimentConfig({ ...files, settings: [{ acquisition: 'true-loss', clip: 1 }] }, base)).argument).toBe(
+      'settings[0].clip',
+    );
+    expect(inputError(() => resolveExperimentConfig({ ...files, settings: [{ acquisition: 'iid', surrogate: 'a' }] }, base)).argument).toBe(
+      'settings[0].surrogate',
+    );
+    expect(
+      inputError(() => resolveExperimentConfig({ ...files, settings: [{ acquisition: 'iid' }, { acquisition: 'iid' }] }, base)).argument,
+    ).toBe('settings[1].name');
+    expect(inputError(() => resolveExperimentConfig({ ...files, runs: 0, settings: [{ acquisition: 'iid' }] }, base)).argument).toBe(
+      'runs',
+    );
     expect(inputError(() => resolveExperimentConfig({ ...files, settings: [] }, base)).argument).toBe('settings');
-    expect(inputError(() => resolveExperimentConfig({ labels: 'y.npy', settings: [{ acquisition: 'iid' }] }, base)).argument).toBe('modelScores');
-    expect(inputError(() => resolveExperimentConfig({ ...files, bootstrap: 'lots', settings: [{ acquisition: 'iid' }] }, base)).argument).toBe('bootstrap');
-    expect(inputError(() => resolveExperimentConfig({ ...files, run: 10, settings: [{ acquisition: 'iid' }] }, base)).argument).toBe('config.run');
-    expect(inputError(() => resolveExperimentConfig({ ...files, settings: [{ acquisition: 'iid', temperatur: 2 }] }, base)).argument).toBe('settings[0].temperatur');
+    expect(inputError(() => resolveExperimentConfig({ labels: 'y.npy', settings: [{ acquisition: 'iid' }] }, base)).argument).toBe(
+      'modelScores',
+    );
+    expect(
+      inputError(() => resolveExperimentConfig({ ...files, bootstrap: 'lots', settings: [{ acquisition: 'iid' }] }, base)).argument,
+    ).toBe('bootstrap');
+    expect(inputError(() => resolveExperimentConfig({ ...files, run: 10, settings: [{ acquisition: 'iid' }] }, base)).argument).toBe(
+      'config.run',
+    );
+    expect(inputError(() => resolveExperimentConfig({ ...files, settings: [{ acquisition: 'iid', temperatur: 2 }] }, base)).argument).toBe(
+      'settings[0].temperatur',
+    );
   });
 });
 

@@ -18,7 +18,10 @@ afterEach(() => vi.restoreAllMocks());
 /** A small labelled TSV: the sentences are made up, the label is whether the sentence is positive. */
 function writeTsv(path: string, rows: number, offset: number): void {
   const words = ['good', 'bad', 'fine', 'awful', 'great', 'dull'];
-  const lines = Array.from({ length: rows }, (_, i) => `the film was ${words[(i + offset) % words.length]} , item ${i + offset}\t${(i + offset) % 2 === 0 ? 1 : 0}`);
+  const lines = Array.from(
+    { length: rows },
+    (_, i) => `the film was ${words[(i + offset) % words.length]} , item ${i + offset}\t${(i + offset) % 2 === 0 ? 1 : 0}`,
+  );
   writeFileSync(path, ['sentence\tlabel', ...lines].join('\n') + '\n');
 }
 
@@ -37,7 +40,10 @@ describe('evaluate steps in a grid', () => {
   it('resolves evaluate:<step> references and takes iclExamples from the step', () => {
     const config = resolveExperimentConfig(
       {
-        evaluate: { target: { model: 'no/such/dir', data: 'hub:glue:sst2', classes: 'a,b' }, icl: { model: 'm', data: 'd', classes: 'a,b', 'icl-examples': 8 } },
+        evaluate: {
+          target: { model: 'no/such/dir', data: 'hub:glue:sst2', classes: 'a,b' },
+          icl: { model: 'm', data: 'd', classes: 'a,b', 'icl-examples': 8 },
+        },
         modelScores: 'evaluate:target',
         labels: 'evaluate:target',
         surrogates: { icl: 'evaluate:icl' },
@@ -48,8 +54,15 @@ describe('evaluate steps in a grid', () => {
     );
     expect(config.evaluate.target).toEqual({ model: 'no/such/dir', data: 'hub:glue:sst2', classes: 'a,b' });
     expect(config.settings[0]).toMatchObject({ surrogateScores: 'evaluate:icl', labelOffset: 8 });
-    expect(() => resolveExperimentConfig({ modelScores: 'evaluate:nope', labels: 'y.npy', settings: [{ acquisition: 'iid' }] }, '/grids')).toThrow(InputError);
-    expect(() => resolveExperimentConfig({ evaluate: { t: { out: 'x' } }, modelScores: 'f.npy', labels: 'y.npy', settings: [{ acquisition: 'iid' }] }, '/grids')).toThrow(/experiment sets them/);
+    expect(() =>
+      resolveExperimentConfig({ modelScores: 'evaluate:nope', labels: 'y.npy', settings: [{ acquisition: 'iid' }] }, '/grids'),
+    ).toThrow(InputError);
+    expect(() =>
+      resolveExperimentConfig(
+        { evaluate: { t: { out: 'x' } }, modelScores: 'f.npy', labels: 'y.npy', settings: [{ acquisition: 'iid' }] },
+        '/grids',
+      ),
+    ).toThrow(/experiment sets them/);
   });
 
   it('scores the pool with a model, runs the grid on the scores, and keeps stdout for JSON lines', async () => {
@@ -58,7 +71,13 @@ describe('evaluate steps in a grid', () => {
     const grid = {
       evaluate: {
         target: { model: join(repo, 'test/models/tiny-gpt2'), data: 'pool.tsv', classes: 'negative,positive' },
-        icl: { model: join(repo, 'test/models/tiny-gpt2'), data: 'pool.tsv', classes: 'negative,positive', 'icl-examples': 4, 'icl-data': 'shots.tsv' },
+        icl: {
+          model: join(repo, 'test/models/tiny-gpt2'),
+          data: 'pool.tsv',
+          classes: 'negative,positive',
+          'icl-examples': 4,
+          'icl-data': 'shots.tsv',
+        },
       },
       modelScores: 'evaluate:target',
       labels: 'evaluate:target',

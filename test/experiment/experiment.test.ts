@@ -52,7 +52,10 @@ describe('runExperiment', () => {
   it('skips finished settings when run again, leaving their files untouched', async () => {
     const config = loadExperimentConfig(configPath);
     const marker = join(out, 'surrogate-ce-lure-clip-0.1', SETTING_MARKER);
-    const before = { bytes: readFileSync(marker, 'utf8'), mtime: statSync(join(out, 'surrogate-ce-lure-clip-0.1', 'estimates.npy')).mtimeMs };
+    const before = {
+      bytes: readFileSync(marker, 'utf8'),
+      mtime: statSync(join(out, 'surrogate-ce-lure-clip-0.1', 'estimates.npy')).mtimeMs,
+    };
     const results = await runExperiment(config, { out, threads: 1 });
     expect(results.map((r) => r.status)).toEqual(['skipped', 'skipped', 'skipped', 'skipped']);
     expect(readFileSync(marker, 'utf8')).toBe(before.bytes);
@@ -78,7 +81,14 @@ describe('runExperiment', () => {
     const results = await runExperiment(loadExperimentConfig(configPath), { out: fresh, threads: 1 });
     expect(results[0]?.status).toBe('ran');
     expect((await readNpy(join(folder, 'estimates.npy'))).shape).toEqual([80, 40]);
-    expect(readdirSync(folder).sort()).toEqual(['bootstrap_variance.npy', 'estimates.npy', 'q.npy', 'samples.npy', 'setting.json', 'summary.json']);
+    expect(readdirSync(folder).sort()).toEqual([
+      'bootstrap_variance.npy',
+      'estimates.npy',
+      'q.npy',
+      'samples.npy',
+      'setting.json',
+      'summary.json',
+    ]);
   });
 
   it('feeds report, which applies the ICL offset to the relative numbers', async () => {
@@ -104,7 +114,14 @@ describe('runExperiment with the proposals of docs/adaptive.md', () => {
     size: 500,
     runs: 40,
     labels: 60,
-    extra: { settings: [{ acquisition: 'iid' }, { acquisition: 'adaptive' }, { acquisition: 'surrogate-m2' }, { acquisition: 'surrogate-ce', defensive: 0.5 }] },
+    extra: {
+      settings: [
+        { acquisition: 'iid' },
+        { acquisition: 'adaptive' },
+        { acquisition: 'surrogate-m2' },
+        { acquisition: 'surrogate-ce', defensive: 0.5 },
+      ],
+    },
   });
   const out = join(root, 'adaptive-grid');
 
@@ -116,14 +133,24 @@ describe('runExperiment with the proposals of docs/adaptive.md', () => {
     const f = await readNpy(join(inputs, 'target.npy'));
     const g = await readNpy(join(inputs, 'surrogate.npy'));
     const y = await readNpy(join(inputs, 'labels.npy'));
-    const pool = { modelScores: { data: f.data as Float64Array, shape: [500, 2] as [number, number] }, surrogateScores: { data: g.data as Float64Array, shape: [500, 2] as [number, number] }, labels: y.data as Int32Array };
+    const pool = {
+      modelScores: { data: f.data as Float64Array, shape: [500, 2] as [number, number] },
+      surrogateScores: { data: g.data as Float64Array, shape: [500, 2] as [number, number] },
+      labels: y.data as Int32Array,
+    };
     const { table } = await writeReport([out], { out: join(root, 'adaptive-report'), thresholds: [10, 50] });
     for (const [i, folder] of folders.entries()) {
       const setting = config.settings[i]!;
       const summary = JSON.parse(readFileSync(join(out, folder, 'summary.json'), 'utf8'));
       const direct = await simulate(pool, { ...simulationOptionsFor(config, setting, 1) });
-      expect(Buffer.from((await readNpy(join(out, folder, 'estimates.npy'))).data.buffer).equals(Buffer.from(direct.estimates.buffer))).toBe(true);
-      const expected = summarizeSimulation(direct, {}, lossPerItem({ data: pool.modelScores.data, rows: 500, cols: 2 }, pool.labels)).variance_ratio!;
+      expect(
+        Buffer.from((await readNpy(join(out, folder, 'estimates.npy'))).data.buffer).equals(Buffer.from(direct.estimates.buffer)),
+      ).toBe(true);
+      const expected = summarizeSimulation(
+        direct,
+        {},
+        lossPerItem({ data: pool.modelScores.data, rows: 500, cols: 2 }, pool.labels),
+      ).variance_ratio!;
       expect(summary.variance_ratio).toEqual(expected.map((v) => (Number.isFinite(v) ? v : String(v))));
       const cells = table.settings.find((s) => s.dir === join(out, folder))!.cells;
       expect(cells.map((c) => c.varianceRatio)).toEqual([expected[9], expected[49]]);
@@ -131,7 +158,9 @@ describe('runExperiment with the proposals of docs/adaptive.md', () => {
     // Random labelling's own ratio is about 1 by construction; the report shows the row for every setting.
     expect(table.settings[0]!.cells[1]!.varianceRatio).toBeGreaterThan(0.7);
     expect(table.settings[0]!.cells[1]!.varianceRatio).toBeLessThan(1.3);
-    expect(readFileSync(join(root, 'adaptive-report', 'summary.md'), 'utf8')).toMatch(/### Variance ÷ random labelling's, estimated from each run's own labels/);
+    expect(readFileSync(join(root, 'adaptive-report', 'summary.md'), 'utf8')).toMatch(
+      /### Variance ÷ random labelling's, estimated from each run's own labels/,
+    );
   });
 });
 
@@ -153,13 +182,21 @@ describe('runExperiment with a loss and a calibrated temperature', () => {
     writeFileSync(path, JSON.stringify(grid));
     const config = loadExperimentConfig(path);
     expect(config.loss).toBe('zero-one');
-    expect(config.settings.map((s) => s.name)).toEqual(['Random (i.i.d.)', 'surrogate-ce · LURE · clip 0.1', 'surrogate-ce · LURE · clip 0.1 · T calibrated']);
+    expect(config.settings.map((s) => s.name)).toEqual([
+      'Random (i.i.d.)',
+      'surrogate-ce · LURE · clip 0.1',
+      'surrogate-ce · LURE · clip 0.1 · T calibrated',
+    ]);
     await runExperiment(config, { out, threads: 1 });
 
     const f = await readNpy(join(inputs, 'target.npy'));
     const g = await readNpy(join(inputs, 'surrogate.npy'));
     const y = await readNpy(join(inputs, 'labels.npy'));
-    const pool = { modelScores: { data: f.data as Float64Array, shape: [500, 2] as [number, number] }, surrogateScores: { data: g.data as Float64Array, shape: [500, 2] as [number, number] }, labels: y.data as Int32Array };
+    const pool = {
+      modelScores: { data: f.data as Float64Array, shape: [500, 2] as [number, number] },
+      surrogateScores: { data: g.data as Float64Array, shape: [500, 2] as [number, number] },
+      labels: y.data as Int32Array,
+    };
     const errorRate = zeroOneLossPerItem({ data: pool.modelScores.data, rows: 500, cols: 2 }, pool.labels).reduce((a, b) => a + b, 0) / 500;
     const calibration = { scores: { data: heldOut.surrogateScores.data, shape: [300, 2] as [number, number] }, labels: heldOut.labels };
     const fitted = calibratedTemperature(calibration);
@@ -173,7 +210,9 @@ describe('runExperiment with a loss and a calibrated temperature', () => {
       expect(summary.true_risk).toBeCloseTo(errorRate, 14);
       expect(summary.config.loss).toBe('zero-one');
       const direct = await simulate(pool, { runs: 30, size: 40, seed: 3, threads: 1, ...options });
-      expect(Buffer.from((await readNpy(join(out, folder, 'estimates.npy'))).data.buffer).equals(Buffer.from(direct.estimates.buffer))).toBe(true);
+      expect(
+        Buffer.from((await readNpy(join(out, folder, 'estimates.npy'))).data.buffer).equals(Buffer.from(direct.estimates.buffer)),
+      ).toBe(true);
     }
     const calibrated = JSON.parse(readFileSync(join(out, 'surrogate-ce-lure-clip-0.1-t-calibrated', 'summary.json'), 'utf8'));
     expect(calibrated.config.temperature).toBe(fitted);
@@ -187,8 +226,12 @@ describe('runExperiment with a loss and a calibrated temperature', () => {
   it('refuses a calibrated temperature without a calibration set, and an unknown loss', () => {
     const grid = JSON.parse(readFileSync(configPath, 'utf8'));
     grid.settings = [{ acquisition: 'surrogate-ce', temperature: 'calibrated' }];
-    expect(() => resolveExperimentConfig(grid, inputs)).toThrow(/settings\[0\]\.temperature: expected "calibrated" only with a surrogate that has a calibration set/);
-    expect(() => resolveExperimentConfig({ ...grid, settings: [{ acquisition: 'iid' }], loss: 'hinge' }, inputs)).toThrow(/loss: expected one of cross-entropy \| zero-one \| brier/);
+    expect(() => resolveExperimentConfig(grid, inputs)).toThrow(
+      /settings\[0\]\.temperature: expected "calibrated" only with a surrogate that has a calibration set/,
+    );
+    expect(() => resolveExperimentConfig({ ...grid, settings: [{ acquisition: 'iid' }], loss: 'hinge' }, inputs)).toThrow(
+      /loss: expected one of cross-entropy \| zero-one \| brier/,
+    );
   });
 });
 

@@ -26,7 +26,10 @@ interface CliRun {
  * that many settings have reported `setting-done`: an interruption with no chance to clean up.
  */
 function runCli(args: string[], killAfter?: number): Promise<CliRun> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(repo, 'src/cli/main.ts'), 'experiment', ...args, '--json'], { cwd: repo, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', join(repo, 'src/cli/main.ts'), 'experiment', ...args, '--json'], {
+    cwd: repo,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const events: Array<Record<string, unknown>> = [];
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));

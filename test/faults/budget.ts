@@ -20,4 +20,10 @@ export const FAULTS = {
 } as const;
 
 export const TOTAL_FAULTS =
-  FAULTS.appendWriteFailures + FAULTS.creationWriteFailures + FAULTS.appendKills + 2 * FAULTS.takeoverRaces + FAULTS.takeoverKills + FAULTS.lockIsFolder + FAULTS.unwritable;
+  FAULTS.appendWriteFailures +
+  FAULTS.creationWriteFailures +
+  FAULTS.appendKills +
+  2 * FAULTS.takeoverRaces +
+  FAULTS.takeoverKills +
+  FAULTS.lockIsFolder +
+  FAULTS.unwritable;

@@ -30,8 +30,13 @@ export const STACK_LINE = /^\s+at .+[(:]\d+/m;
 export function runCli(args: string[], delays: string, kill: Kill | null, user?: string): Promise<ChildRun> {
   return new Promise((done) => {
     const command = user ? 'setpriv' : process.execPath;
-    const argv = user ? [`--reuid=${user}`, `--regid=${user === 'nobody' ? 'nogroup' : user}`, '--clear-groups', process.execPath, BUILT_CLI, ...args] : [BUILT_CLI, ...args];
-    const child = spawn(command, argv, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ACTIVE_TESTING_FAULT_DELAY_MS: delays } });
+    const argv = user
+      ? [`--reuid=${user}`, `--regid=${user === 'nobody' ? 'nogroup' : user}`, '--clear-groups', process.execPath, BUILT_CLI, ...args]
+      : [BUILT_CLI, ...args];
+    const child = spawn(command, argv, {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, ACTIVE_TESTING_FAULT_DELAY_MS: delays },
+    });
     let stdout = '';
     let stderr = '';
     let timer: NodeJS.Timeout | undefined;
@@ -58,10 +63,21 @@ export function deadPid(): number {
 export const CLASSES = ['negative', 'positive'];
 
 /** A session file over a synthetic pool, and an --answers file with every item's true class. */
-export async function sessionWithAnswers(dir: string, size: number, seed: number): Promise<{ session: string; answers: string; ids: string[] }> {
+export async function sessionWithAnswers(
+  dir: string,
+  size: number,
+  seed: number,
+): Promise<{ session: string; answers: string; ids: string[] }> {
   const pool = syntheticPool({ size, classes: 2, seed });
   const ids = Array.from({ length: size }, (_, i) => `s${i}`);
-  const options: CreateSessionOptions = { texts: ids.map((id) => `text of ${id}`), ids, classes: CLASSES, modelScores: pool.modelScores, surrogateScores: pool.surrogateScores, seed };
+  const options: CreateSessionOptions = {
+    texts: ids.map((id) => `text of ${id}`),
+    ids,
+    classes: CLASSES,
+    modelScores: pool.modelScores,
+    surrogateScores: pool.surrogateScores,
+    seed,
+  };
   const session = resolve(dir, 'pool.session');
   await (await ActiveTestingSession.create(session, options)).close();
   const answers = resolve(dir, 'answers.tsv');
@@ -70,14 +86,18 @@ export async function sessionWithAnswers(dir: string, size: number, seed: number
 }
 
 /** Opens the session in this process and checks that every acknowledged label is in it; returns its labels. */
-export async function checkAcknowledged(session: string, acknowledged: Map<string, string>): Promise<{ labelled: number; warnings: string[] }> {
+export async function checkAcknowledged(
+  session: string,
+  acknowledged: Map<string, string>,
+): Promise<{ labelled: number; warnings: string[] }> {
   const warnings: string[] = [];
   const reopened = await ActiveTestingSession.open(session, { onWarning: (m) => warnings.push(m) });
   const history = reopened.history();
   await reopened.close();
   const labels = new Map(history.filter((h) => h.status === 'labelled').map((h) => [h.id, h.label]));
   for (const [id, label] of acknowledged) {
-    if (labels.get(id) !== label) throw new Error(`acknowledged label ${id} = ${label} is not in ${session} (found ${String(labels.get(id))})`);
+    if (labels.get(id) !== label)
+      throw new Error(`acknowledged label ${id} = ${label} is not in ${session} (found ${String(labels.get(id))})`);
   }
   return { labelled: labels.size, warnings };
 }

@@ -55,8 +55,26 @@ function commands(out: string): Array<[string, string[]]> {
     ['simulate', ['simulate', '--model-scores', files.f, '--labels', files.y, '--runs', '5', '--size', '20', '--out', out]],
     ['experiment', ['experiment', '--config', grid, '--out', out]],
     ['report', ['report', join(root, 'run-a'), '--out', out]],
-    ['evaluate', ['evaluate', '--model', join(repoRoot, 'test/models/tiny-gpt2'), '--data', data, '--classes', 'negative,positive', '--out', out]],
-    ['label', ['label', '--session', join(out, 'session.jsonl'), '--data', data, '--classes', 'negative,positive,neutral', '--model-scores', files.f, '--answers', answersFile]],
+    [
+      'evaluate',
+      ['evaluate', '--model', join(repoRoot, 'test/models/tiny-gpt2'), '--data', data, '--classes', 'negative,positive', '--out', out],
+    ],
+    [
+      'label',
+      [
+        'label',
+        '--session',
+        join(out, 'session.jsonl'),
+        '--data',
+        data,
+        '--classes',
+        'negative,positive,neutral',
+        '--model-scores',
+        files.f,
+        '--answers',
+        answersFile,
+      ],
+    ],
   ];
 }
 
@@ -71,7 +89,19 @@ beforeAll(async () => {
   writeFileSync(answersFile, 'label\n' + Array.from({ length: N }, (_, i) => (i % 2 === 0 ? 'negative' : 'positive')).join('\n') + '\n');
   data = join(root, 'data.tsv');
   writeFileSync(data, 'sentence\tlabel\n' + Array.from({ length: N }, (_, i) => `item ${i}\t${i % 2}`).join('\n') + '\n');
-  const run = await runCliCaptured(['simulate', '--model-scores', files.f, '--labels', files.y, '--runs', '5', '--size', '20', '--out', join(root, 'run-a')]);
+  const run = await runCliCaptured([
+    'simulate',
+    '--model-scores',
+    files.f,
+    '--labels',
+    files.y,
+    '--runs',
+    '5',
+    '--size',
+    '20',
+    '--out',
+    join(root, 'run-a'),
+  ]);
   expect(run.code, run.stderr).toBe(0);
 });
 
@@ -99,9 +129,15 @@ describe('an output path that cannot be written is refused in one line, before a
     const locked = join(root, 'locked');
     mkdirSync(locked, { recursive: true });
     chmodSync(locked, 0o555);
-    const asUser = process.getuid?.() === 0 ? ['setpriv', '--reuid=nobody', '--regid=nogroup', '--clear-groups', '--', process.execPath] : [process.execPath];
+    const asUser =
+      process.getuid?.() === 0
+        ? ['setpriv', '--reuid=nobody', '--regid=nogroup', '--clear-groups', '--', process.execPath]
+        : [process.execPath];
     for (const [name, argv] of commands(join(locked, 'out'))) {
-      const child = spawnSync(asUser[0]!, [...asUser.slice(1), cliPath, ...argv], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+      const child = spawnSync(asUser[0]!, [...asUser.slice(1), cliPath, ...argv], {
+        encoding: 'utf8',
+        env: { ...process.env, NO_COLOR: '1' },
+      });
       expectOneLine({ code: child.status, stderr: child.stderr });
       if (name !== 'label') expect(child.stderr, name).toMatch(/not writable|permission denied/);
     }
@@ -111,18 +147,37 @@ describe('an output path that cannot be written is refused in one line, before a
 
 describe('one-line errors instead of stack traces', () => {
   it('simulate --runs 10^12 is refused with the memory it would need, before allocating', async () => {
-    const run = await runCliCaptured(['simulate', '--model-scores', files.f, '--labels', files.y, '--runs', '1000000000000', '--out', join(root, 'huge')]);
+    const run = await runCliCaptured([
+      'simulate',
+      '--model-scores',
+      files.f,
+      '--labels',
+      files.y,
+      '--runs',
+      '1000000000000',
+      '--out',
+      join(root, 'huge'),
+    ]);
     expectOneLine(run);
     expect(run.stderr).toMatch(/--runs: .*need about [\d.]+ GiB .*this machine has [\d.]+ GiB/);
     expect(existsSync(join(root, 'huge'))).toBe(false);
   });
 
   it('turns file-system, memory and unexpected errors into one line without a stack', () => {
-    const enospc = Object.assign(new Error("ENOSPC: no space left on device, write"), { code: 'ENOSPC', syscall: 'write', path: '/x/q.npy' });
-    expect(describeFailure(enospc, 'simulate')).toEqual({ message: '/x/q.npy: no space left on the device (ENOSPC, write); free some space and run again', code: 1 });
+    const enospc = Object.assign(new Error('ENOSPC: no space left on device, write'), {
+      code: 'ENOSPC',
+      syscall: 'write',
+      path: '/x/q.npy',
+    });
+    expect(describeFailure(enospc, 'simulate')).toEqual({
+      message: '/x/q.npy: no space left on the device (ENOSPC, write); free some space and run again',
+      code: 1,
+    });
     const eacces = Object.assign(new Error('EACCES: permission denied'), { code: 'EACCES', syscall: 'open', path: '/x' });
     expect(describeFailure(eacces, 'label').message).toBe('/x: permission denied (EACCES, open)');
-    expect(describeFailure(new RangeError('Array buffer allocation failed'), 'simulate').message).toMatch(/^out of memory \(Array buffer allocation failed\); ask for less work/);
+    expect(describeFailure(new RangeError('Array buffer allocation failed'), 'simulate').message).toMatch(
+      /^out of memory \(Array buffer allocation failed\); ask for less work/,
+    );
     const bug = describeFailure(new TypeError("Cannot read properties of undefined (reading 'x')"), 'label', {});
     expect(bug.message).not.toMatch(/\n/);
     expect(bug.message).toMatch(/^unexpected error: Cannot read properties .*ACTIVE_TESTING_DEBUG/);
@@ -157,8 +212,23 @@ describe('report refuses what would be a misleading table', () => {
     doubled.set(p.modelScores.data, N * K);
     await writeNpy(join(dup, 'f.npy'), { data: doubled, shape: [2 * N, K], dtype: 'f8' }, { force: true });
     await writeNpy(join(dup, 'y.npy'), { data: Int32Array.from([...p.labels, ...p.labels]), shape: [2 * N], dtype: 'i4' }, { force: true });
-    for (const [name, input] of [['run-2n', big], ['run-dup', { f: join(dup, 'f.npy'), y: join(dup, 'y.npy') }]] as const) {
-      const made = await runCliCaptured(['simulate', '--model-scores', input.f, '--labels', input.y, '--runs', '5', '--size', '20', '--out', join(root, name)]);
+    for (const [name, input] of [
+      ['run-2n', big],
+      ['run-dup', { f: join(dup, 'f.npy'), y: join(dup, 'y.npy') }],
+    ] as const) {
+      const made = await runCliCaptured([
+        'simulate',
+        '--model-scores',
+        input.f,
+        '--labels',
+        input.y,
+        '--runs',
+        '5',
+        '--size',
+        '20',
+        '--out',
+        join(root, name),
+      ]);
       expect(made.code, made.stderr).toBe(0);
       const run = await runCliCaptured(['report', join(root, 'run-a'), join(root, name), '--out', join(root, `rep-${name}`)]);
       expectOneLine(run);
@@ -203,7 +273,21 @@ describe('bad data is refused with where it is', () => {
   it('duplicate ids in --answers', async () => {
     const answers = join(root, 'answers.tsv');
     writeFileSync(answers, 'id\tlabel\n0\tpositive\n1\tnegative\n0\tnegative\n');
-    const run = await runCliCaptured(['label', '--session', join(root, 'answers-session.jsonl'), '--data', data, '--classes', 'negative,positive,neutral', '--model-scores', files.f, '--answers', answers, '--max-labels', '3']);
+    const run = await runCliCaptured([
+      'label',
+      '--session',
+      join(root, 'answers-session.jsonl'),
+      '--data',
+      data,
+      '--classes',
+      'negative,positive,neutral',
+      '--model-scores',
+      files.f,
+      '--answers',
+      answers,
+      '--max-labels',
+      '3',
+    ]);
     expectOneLine(run);
     expect(run.stderr).toMatch(/answers\.tsv: line 4: a second answer for item id "0"/);
   });
@@ -216,7 +300,17 @@ describe('experiment step names are plain names', () => {
   });
 
   it('a setting named ".." gets a folder inside the experiment', () => {
-    const config = resolveExperimentConfig({ modelScores: files.f, labels: files.y, settings: [{ name: '..', acquisition: 'iid' }, { name: '.x', acquisition: 'iid' }] }, root);
+    const config = resolveExperimentConfig(
+      {
+        modelScores: files.f,
+        labels: files.y,
+        settings: [
+          { name: '..', acquisition: 'iid' },
+          { name: '.x', acquisition: 'iid' },
+        ],
+      },
+      root,
+    );
     for (const setting of config.settings) expect(setting.folder).toMatch(/^[a-z0-9+][a-z0-9.+-]*$/);
     faults += 2;
   });
@@ -224,8 +318,20 @@ describe('experiment step names are plain names', () => {
 
 describe('credentials never reach a message', () => {
   it('a password in openai:http://user:password@host/v1#m is refused without printing it', async () => {
-    expect(() => parseOpenAIModelSpec('openai:http://user:hunter2secret@localhost:9/v1#m', { env: {} })).toThrow(/without credentials in the URL/);
-    const run = await runCliCaptured(['evaluate', '--model', 'openai:http://user:hunter2secret@127.0.0.1:9/v1#m', '--data', data, '--classes', 'negative,positive', '--out', join(root, 'remote')]);
+    expect(() => parseOpenAIModelSpec('openai:http://user:hunter2secret@localhost:9/v1#m', { env: {} })).toThrow(
+      /without credentials in the URL/,
+    );
+    const run = await runCliCaptured([
+      'evaluate',
+      '--model',
+      'openai:http://user:hunter2secret@127.0.0.1:9/v1#m',
+      '--data',
+      data,
+      '--classes',
+      'negative,positive',
+      '--out',
+      join(root, 'remote'),
+    ]);
     expectOneLine(run);
     expect(run.stderr).not.toContain('hunter2secret');
     expect(run.stderr).toContain('http://***@127.0.0.1:9/v1');
@@ -252,7 +358,9 @@ describe('credentials never reach a message', () => {
       const { port } = server.address() as AddressInfo;
       const client = new OpenAIHttpClient({ apiKey: 'zz-secret-key-value', retry: { initialDelayMs: 1, maxRetries: 3 } });
       const error = (await client.postJson(`http://127.0.0.1:${port}/v1/completions`, {}).catch((e: unknown) => e)) as Error;
-      expect(error.message).toMatch(new RegExp(`HTTP ${status}: bad credentials: Bearer \\*\\*\\*; the server refused the API key \\(not retried\\)`));
+      expect(error.message).toMatch(
+        new RegExp(`HTTP ${status}: bad credentials: Bearer \\*\\*\\*; the server refused the API key \\(not retried\\)`),
+      );
       expect(error.message).not.toContain('zz-secret-key-value');
       expect(requests).toBe(1);
       faults++;

@@ -37,7 +37,24 @@ afterAll(() => {
 });
 
 const simulate = (out: string, runs: number, seed: number, force = false) =>
-  runCliCaptured(['simulate', '--model-scores', f, '--labels', y, '--runs', String(runs), '--size', '40', '--seed', String(seed), '--threads', '1', '--out', out, ...(force ? ['--force'] : [])]);
+  runCliCaptured([
+    'simulate',
+    '--model-scores',
+    f,
+    '--labels',
+    y,
+    '--runs',
+    String(runs),
+    '--size',
+    '40',
+    '--seed',
+    String(seed),
+    '--threads',
+    '1',
+    '--out',
+    out,
+    ...(force ? ['--force'] : []),
+  ]);
 
 function expectOneLine(run: { code: number; stderr: string }, pattern: RegExp): void {
   expect(run.code, run.stderr).toBe(1);
@@ -78,7 +95,19 @@ describe.runIf(mounted)('simulate and the other commands on a real full or read-
       ]) {
         expectOneLine(await runCliCaptured(argv), /--out: expected a folder that can be written, got .*is on a read-only file system/);
       }
-      const label = await runCliCaptured(['label', '--session', join(out, 's.jsonl'), '--data', data, '--classes', 'a,b,c', '--model-scores', f, '--answers', data]);
+      const label = await runCliCaptured([
+        'label',
+        '--session',
+        join(out, 's.jsonl'),
+        '--data',
+        data,
+        '--classes',
+        'a,b,c',
+        '--model-scores',
+        f,
+        '--answers',
+        data,
+      ]);
       expect(label.code).toBe(1);
       expect(label.stderr).not.toMatch(/\n\s+at /);
       expect(existsSync(out)).toBe(false);

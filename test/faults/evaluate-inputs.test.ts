@@ -13,11 +13,27 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 const ROWS = 8;
 function writeData(path: string, rows: number, word = 'good'): string {
-  writeFileSync(path, 'sentence\tlabel\n' + Array.from({ length: rows }, (_, i) => `a ${word} film number ${i}\t${i % 2}`).join('\n') + '\n');
+  writeFileSync(
+    path,
+    'sentence\tlabel\n' + Array.from({ length: rows }, (_, i) => `a ${word} film number ${i}\t${i % 2}`).join('\n') + '\n',
+  );
   return path;
 }
 const evaluate = (data: string, out: string, ...extra: string[]) =>
-  runCliCaptured(['evaluate', '--model', modelDir('tiny-gpt2'), '--data', data, '--classes', 'negative,positive', '--batch-size', '4', '--out', out, ...extra]);
+  runCliCaptured([
+    'evaluate',
+    '--model',
+    modelDir('tiny-gpt2'),
+    '--data',
+    data,
+    '--classes',
+    'negative,positive',
+    '--batch-size',
+    '4',
+    '--out',
+    out,
+    ...extra,
+  ]);
 
 describe('evaluate fingerprints its inputs', () => {
   it('refuses a re-run on a data file changed at the same path (same length, shorter, or only reordered), naming what changed', async () => {
@@ -31,11 +47,17 @@ describe('evaluate fingerprints its inputs', () => {
     expect(meta.run.dtype).toBe('fp32');
     const same = await evaluate(data, out);
     expect(same.stdout).toMatch(/already complete/);
-    for (const change of [() => writeData(data, ROWS, 'bad'), () => writeData(data, ROWS - 3), () => writeFileSync(data, readFileSync(data, 'utf8').replace('\n', '\r\n'))]) {
+    for (const change of [
+      () => writeData(data, ROWS, 'bad'),
+      () => writeData(data, ROWS - 3),
+      () => writeFileSync(data, readFileSync(data, 'utf8').replace('\n', '\r\n')),
+    ]) {
       change();
       const run = await evaluate(data, out);
       expect(run.code).toBe(1);
-      expect(run.stderr).toMatch(/results made with other settings or inputs \(changed: the contents of --data\); pass --force to start fresh/);
+      expect(run.stderr).toMatch(
+        /results made with other settings or inputs \(changed: the contents of --data\); pass --force to start fresh/,
+      );
       expect(run.stderr).not.toMatch(/RangeError|\n\s+at /);
     }
     writeData(data, ROWS - 3);
@@ -58,7 +80,9 @@ describe('evaluate fingerprints its inputs', () => {
     writeData(data, 3);
     const run = await evaluate(data, out);
     expect(run.code).toBe(1);
-    expect(run.stderr).toMatch(/an unfinished run made with other settings or inputs is there \(changed: the contents of --data\); resuming would mix/);
+    expect(run.stderr).toMatch(
+      /an unfinished run made with other settings or inputs is there \(changed: the contents of --data\); resuming would mix/,
+    );
     expect(run.stderr).not.toMatch(/RangeError/);
   });
 
@@ -75,13 +99,25 @@ describe('evaluate fingerprints its inputs', () => {
     try {
       expect(backend.maxPositions).toEqual({ tokens: 512, field: 'n_positions' });
       const long = `Sentence: '${'very '.repeat(600)}' \nLabel:`;
-      await expect(backend.scoreBatch([long], [1, 2])).rejects.toThrow(/prompts: expected a prompt of at most 512 tokens, the model's limit \(n_positions\).*got "a prompt of \d{3,} tokens"/);
+      await expect(backend.scoreBatch([long], [1, 2])).rejects.toThrow(
+        /prompts: expected a prompt of at most 512 tokens, the model's limit \(n_positions\).*got "a prompt of \d{3,} tokens"/,
+      );
     } finally {
       await backend.dispose();
     }
     const data = join(root, 'long.tsv');
     writeFileSync(data, `sentence\tlabel\nshort\t0\n${'very '.repeat(600)}\t1\n`);
-    const run = await runCliCaptured(['evaluate', '--model', modelDir('tiny-gpt2-nocache'), '--data', data, '--classes', 'negative,positive', '--out', join(root, 'long')]);
+    const run = await runCliCaptured([
+      'evaluate',
+      '--model',
+      modelDir('tiny-gpt2-nocache'),
+      '--data',
+      data,
+      '--classes',
+      'negative,positive',
+      '--out',
+      join(root, 'long'),
+    ]);
     expect(run.code).toBe(1);
     expect(run.stderr.trim().split('\n')).toHaveLength(1);
     expect(run.stderr).toMatch(/at most 512 tokens/);

@@ -48,10 +48,14 @@ describe('lock takeover under injected delays and kills', () => {
     let kills = 0;
     for (let attempt = 0; attempt < TAKEOVER_KILLS; attempt++) {
       writeFileSync(`${session}.lock`, JSON.stringify({ pid: deadPid(), host: hostname() }));
-      const run = await runCli(['label', '--session', session, '--answers', answers, '--max-labels', String(2 * attempt + 2)], 'lock:written=50,lock:stale=50,lock:aside=50', {
-        afterLabels: 0,
-        jitterMs: 150 + Math.floor(random() * 250),
-      });
+      const run = await runCli(
+        ['label', '--session', session, '--answers', answers, '--max-labels', String(2 * attempt + 2)],
+        'lock:written=50,lock:stale=50,lock:aside=50',
+        {
+          afterLabels: 0,
+          jitterMs: 150 + Math.floor(random() * 250),
+        },
+      );
       if (run.killed) kills++;
       for (const [id, label] of run.acknowledged) acknowledged.set(id, label);
       expect(run.stderr).not.toMatch(STACK_LINE);
@@ -69,7 +73,9 @@ describe('lock takeover under injected delays and kills', () => {
     expect(error).toBeInstanceOf(SessionFileError);
     const run = await runCliCaptured(['label', '--session', session, '--answers', answers]);
     expect(run.code).toBe(1);
-    expect(run.stderr).toBe(`active-testing label: ${session}.lock is not a lock file (a folder or another kind of file is in its place); remove it`);
+    expect(run.stderr).toBe(
+      `active-testing label: ${session}.lock is not a lock file (a folder or another kind of file is in its place); remove it`,
+    );
     expect(existsSync(`${session}.lock`)).toBe(true);
     expect(readdirSync(dir).sort()).toEqual(['answers.tsv', 'pool.session', 'pool.session.lock']);
   });

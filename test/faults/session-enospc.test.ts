@@ -18,20 +18,29 @@ const disk = vi.hoisted(() => ({ failAfter: Infinity, code: 'ENOSPC', failures: 
 
 vi.mock('node:fs', async (importOriginal) => {
   const fs = await importOriginal<typeof import('node:fs')>();
-  const faulty = <A extends unknown[], R>(call: (...args: A) => R) => (...args: A): R => {
-    if (--disk.failAfter === 0) {
-      disk.failures++;
-      throw Object.assign(new Error(`${disk.code}: injected fault, write`), { code: disk.code });
-    }
-    return call(...args);
-  };
+  const faulty =
+    <A extends unknown[], R>(call: (...args: A) => R) =>
+    (...args: A): R => {
+      if (--disk.failAfter === 0) {
+        disk.failures++;
+        throw Object.assign(new Error(`${disk.code}: injected fault, write`), { code: disk.code });
+      }
+      return call(...args);
+    };
   return { ...fs, default: fs, writeSync: faulty(fs.writeSync), fsyncSync: faulty(fs.fsyncSync) };
 });
 
 const N = 150;
 const pool = syntheticPool({ size: N, classes: 2, seed: 8 });
 const ids = Array.from({ length: N }, (_, i) => `s${i}`);
-const options: CreateSessionOptions = { texts: ids.map((id) => `text ${id}`), ids, classes: ['a', 'b'], modelScores: pool.modelScores, surrogateScores: pool.surrogateScores, seed: 6 };
+const options: CreateSessionOptions = {
+  texts: ids.map((id) => `text ${id}`),
+  ids,
+  classes: ['a', 'b'],
+  modelScores: pool.modelScores,
+  surrogateScores: pool.surrogateScores,
+  seed: 6,
+};
 const scratch = () => join(mkdtempSync(join(tmpdir(), 'at-enospc-')), 'pool.session');
 const INJECTED_APPEND_FAULTS = FAULTS.appendWriteFailures;
 
@@ -63,7 +72,12 @@ describe('session appends on a full disk', () => {
       await session.close();
       expect(existsSync(`${path}.lock`)).toBe(false);
       const reopened = await ActiveTestingSession.open(path, { onWarning: () => undefined });
-      const labelled = new Map(reopened.history().filter((h) => h.status === 'labelled').map((h) => [h.id, h.label]));
+      const labelled = new Map(
+        reopened
+          .history()
+          .filter((h) => h.status === 'labelled')
+          .map((h) => [h.id, h.label]),
+      );
       for (const [id, label] of acknowledged) expect(labelled.get(id)).toBe(options.classes[label]);
       await reopened.close();
     }

@@ -50,10 +50,32 @@ beforeAll(async () => {
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 const simulate = (out: string, seed: number, force: boolean) =>
-  runCliCaptured(['simulate', '--model-scores', f, '--labels', y, '--runs', '20', '--size', '25', '--seed', String(seed), '--threads', '1', '--out', out, ...(force ? ['--force'] : [])]);
+  runCliCaptured([
+    'simulate',
+    '--model-scores',
+    f,
+    '--labels',
+    y,
+    '--runs',
+    '20',
+    '--size',
+    '25',
+    '--seed',
+    String(seed),
+    '--threads',
+    '1',
+    '--out',
+    out,
+    ...(force ? ['--force'] : []),
+  ]);
 
 async function expectConsistent(out: string, seed: number): Promise<void> {
-  const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as { bias: number[]; true_risk: number; runs: number; config: { seed: number } };
+  const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as {
+    bias: number[];
+    true_risk: number;
+    runs: number;
+    config: { seed: number };
+  };
   expect(summary.config.seed).toBe(seed);
   const estimates = (await readNpy(join(out, 'estimates.npy'))).data as Float64Array;
   let sum = 0;
@@ -68,25 +90,30 @@ describe('a full disk (or a failing rename) while simulate writes its outputs', 
     { kind: 'rename' as const, at, force: false },
     { kind: 'rename' as const, at, force: true },
   ]);
-  it.each(cases)('$kind $at fails (over complete outputs with --force: $force): one line, no temporaries, nothing that looks complete but is not', async ({ kind, at, force }) => {
-    const out = join(root, `${kind}-${at}-${force}`);
-    if (force) expect((await simulate(out, 1, false)).code).toBe(0);
-    Object.assign(fault, { writes: 0, renames: 0, writeAt: kind === 'write' ? at : 0, renameAt: kind === 'rename' ? at : 0 });
-    const run = await simulate(out, 2, force);
-    Object.assign(fault, { writeAt: 0, renameAt: 0 });
-    expect(run.code, run.stderr).toBe(1);
-    expect(run.stderr.trim().split('\n')).toHaveLength(1);
-    expect(run.stderr).toMatch(kind === 'write' ? /no space left on the device \(ENOSPC, write\); free some space/ : /input\/output error \(EIO, rename\)/);
-    expect(run.stderr).not.toMatch(/\n\s+at /);
-    const names = existsSync(out) ? readdirSync(out) : [];
-    expect(names.filter((name) => name.endsWith('.tmp'))).toEqual([]);
-    if (names.includes('summary.json')) {
-      // Only a failure before the old outputs are touched may leave a summary: the old one, whole.
-      expect(kind === 'write' && force).toBe(true);
-      await expectConsistent(out, 1);
-    }
-    const retry = await simulate(out, 3, true);
-    expect(retry.code, retry.stderr).toBe(0);
-    await expectConsistent(out, 3);
-  });
+  it.each(cases)(
+    '$kind $at fails (over complete outputs with --force: $force): one line, no temporaries, nothing that looks complete but is not',
+    async ({ kind, at, force }) => {
+      const out = join(root, `${kind}-${at}-${force}`);
+      if (force) expect((await simulate(out, 1, false)).code).toBe(0);
+      Object.assign(fault, { writes: 0, renames: 0, writeAt: kind === 'write' ? at : 0, renameAt: kind === 'rename' ? at : 0 });
+      const run = await simulate(out, 2, force);
+      Object.assign(fault, { writeAt: 0, renameAt: 0 });
+      expect(run.code, run.stderr).toBe(1);
+      expect(run.stderr.trim().split('\n')).toHaveLength(1);
+      expect(run.stderr).toMatch(
+        kind === 'write' ? /no space left on the device \(ENOSPC, write\); free some space/ : /input\/output error \(EIO, rename\)/,
+      );
+      expect(run.stderr).not.toMatch(/\n\s+at /);
+      const names = existsSync(out) ? readdirSync(out) : [];
+      expect(names.filter((name) => name.endsWith('.tmp'))).toEqual([]);
+      if (names.includes('summary.json')) {
+        // Only a failure before the old outputs are touched may leave a summary: the old one, whole.
+        expect(kind === 'write' && force).toBe(true);
+        await expectConsistent(out, 1);
+      }
+      const retry = await simulate(out, 3, true);
+      expect(retry.code, retry.stderr).toBe(0);
+      await expectConsistent(out, 3);
+    },
+  );
 });

@@ -28,17 +28,37 @@ beforeAll(async () => {
 });
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-const args = (out: string, seed: number) => ['simulate', '--model-scores', f, '--labels', y, '--runs', '40', '--size', '30', '--seed', String(seed), '--threads', '1', '--out', out, '--force'];
+const args = (out: string, seed: number) => [
+  'simulate',
+  '--model-scores',
+  f,
+  '--labels',
+  y,
+  '--runs',
+  '40',
+  '--size',
+  '30',
+  '--seed',
+  String(seed),
+  '--threads',
+  '1',
+  '--out',
+  out,
+  '--force',
+];
 
 /** Starts a simulate run that pauses before each write step, and SIGKILLs it `afterMs` after its first temporary file appears. */
 async function killWhileWriting(out: string, seed: number, afterMs: number): Promise<{ stderr: string; killed: boolean }> {
-  const child = spawn(process.execPath, [cliPath, ...args(out, seed)], { env: { ...process.env, ACTIVE_TESTING_FAULT_DELAY_MS: String(STEP_DELAY_MS) } });
+  const child = spawn(process.execPath, [cliPath, ...args(out, seed)], {
+    env: { ...process.env, ACTIVE_TESTING_FAULT_DELAY_MS: String(STEP_DELAY_MS) },
+  });
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const exited = new Promise<number | null>((done) => child.on('exit', (code) => done(code)));
   let finished = false;
   void exited.then(() => (finished = true));
-  while (!finished && !(existsSync(out) && readdirSync(out).some((name) => name.endsWith('.tmp')))) await new Promise((r) => setTimeout(r, 2));
+  while (!finished && !(existsSync(out) && readdirSync(out).some((name) => name.endsWith('.tmp'))))
+    await new Promise((r) => setTimeout(r, 2));
   if (!finished) {
     await new Promise((r) => setTimeout(r, afterMs));
     child.kill('SIGKILL');
@@ -49,7 +69,13 @@ async function killWhileWriting(out: string, seed: number, afterMs: number): Pro
 
 /** A folder with summary.json must hold the outputs that summary describes: its bias is the mean of estimates.npy's rows. */
 async function expectCompleteAndConsistent(out: string): Promise<void> {
-  const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as { bias: number[]; true_risk: number; rows: number; runs: number; size: number };
+  const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as {
+    bias: number[];
+    true_risk: number;
+    rows: number;
+    runs: number;
+    size: number;
+  };
   const estimates = await readNpy(join(out, 'estimates.npy'));
   expect(estimates.shape).toEqual([summary.rows, summary.runs]);
   for (const name of ['samples.npy', 'q.npy', 'bootstrap_variance.npy']) expect(existsSync(join(out, name)), name).toBe(true);
@@ -90,7 +116,8 @@ describe('simulate killed at random points while writing its outputs', () => {
         // Finish the folder now and then, so that later kills also hit a --force replacement of complete outputs.
         const rerun = await runCliCaptured(args(out, 200 + i));
         expect(rerun.code, rerun.stderr).toBe(0);
-        if (leftovers.length > 0 && !partial) expect(rerun.stderr).toMatch(/an earlier run was interrupted while writing; removed its \d+ temporary file/);
+        if (leftovers.length > 0 && !partial)
+          expect(rerun.stderr).toMatch(/an earlier run was interrupted while writing; removed its \d+ temporary file/);
         if (partial) expect(rerun.stderr).toMatch(/replacing an interrupted run/);
         expect(readdirSync(out).filter((name) => name.endsWith('.tmp'))).toEqual([]);
         await expectCompleteAndConsistent(out);

@@ -38,10 +38,26 @@ describe.runIf(asNobody)('sessions in places nobody may write, run as the user n
     chmodSync(readOnly, 0o644);
     const cases: Array<[string, string[], RegExp]> = [
       // Root-owned folder, mode 755: nobody cannot create the lock.
-      ['open in a read-only folder', ['label', '--session', session, '--answers', answers], /cannot create the lock file .*pool\.session\.lock \(EACCES\); nothing was written/],
-      ['export to a read-only folder', ['label', '--session', session, '--export-labels', join(dir, 'labels.tsv')], /^active-testing label: cannot write .*labels\.tsv \(EACCES\)$/m],
-      ['create in a read-only folder', ['label', '--session', join(dir, 'new.session'), '--answers', answers, ...pool], /cannot create the lock file .*new\.session\.lock \(EACCES\)/],
-      ['open a read-only session file', ['label', '--session', readOnly, '--answers', answers], /cannot open for writing the session file .*pool\.session \(EACCES\)$/m],
+      [
+        'open in a read-only folder',
+        ['label', '--session', session, '--answers', answers],
+        /cannot create the lock file .*pool\.session\.lock \(EACCES\); nothing was written/,
+      ],
+      [
+        'export to a read-only folder',
+        ['label', '--session', session, '--export-labels', join(dir, 'labels.tsv')],
+        /^active-testing label: cannot write .*labels\.tsv \(EACCES\)$/m,
+      ],
+      [
+        'create in a read-only folder',
+        ['label', '--session', join(dir, 'new.session'), '--answers', answers, ...pool],
+        /cannot create the lock file .*new\.session\.lock \(EACCES\)/,
+      ],
+      [
+        'open a read-only session file',
+        ['label', '--session', readOnly, '--answers', answers],
+        /cannot open for writing the session file .*pool\.session \(EACCES\)$/m,
+      ],
     ];
     for (const [name, args, message] of cases) {
       const run = await runCli(args, '', null, 'nobody');

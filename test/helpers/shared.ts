@@ -6,10 +6,7 @@ const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
 /** `$ACTIVE_TESTING_SHARED`, default `../shared` beside the checkout: reference fixtures and real data. */
 export const SHARED_DIR = resolve(repoRoot, process.env.ACTIVE_TESTING_SHARED ?? '../shared');
-export const ORACLE_FIXTURES = resolve(
-  repoRoot,
-  process.env.ORACLE_FIXTURES ?? resolve(SHARED_DIR, 'reference/oracle/fixtures'),
-);
+export const ORACLE_FIXTURES = resolve(repoRoot, process.env.ORACLE_FIXTURES ?? resolve(SHARED_DIR, 'reference/oracle/fixtures'));
 export const DATA_DIR = resolve(SHARED_DIR, 'data');
 
 /**

@@ -51,9 +51,12 @@ describe('writeOutputFolder', () => {
     const out = join(dir, 'run');
     expect(await writeOutputFolder(out, files)).toEqual([join(out, 'estimates.npy'), join(out, 'summary.json')]);
     await rm(join(out, 'estimates.npy'));
-    await expect(writeOutputFolder(out, [{ name: 'estimates.npy', data: 'new' }, { name: 'summary.json', data: 'new' }])).rejects.toThrow(
-      `${join(out, 'summary.json')} already exists`,
-    );
+    await expect(
+      writeOutputFolder(out, [
+        { name: 'estimates.npy', data: 'new' },
+        { name: 'summary.json', data: 'new' },
+      ]),
+    ).rejects.toThrow(`${join(out, 'summary.json')} already exists`);
     expect((await readdir(out)).sort()).toEqual(['summary.json']);
     expect(await readFile(join(out, 'summary.json'), 'utf8')).toBe('{}');
   });
@@ -63,10 +66,17 @@ describe('writeOutputFolder', () => {
     await writeOutputFolder(out, [...files, { name: 'bootstrap_variance.npy', data: 'old' }]);
     await writeFile(join(out, 'notes.txt'), 'user file');
     await expect(writeOutputFolder(out, files.slice(0, 1), { managed: ['bootstrap_variance.npy'] })).rejects.toThrow(OutputExistsError);
-    await writeOutputFolder(out, [{ name: 'estimates.npy', data: 'new' }, { name: 'summary.json', data: 'new' }], {
-      force: true,
-      managed: ['bootstrap_variance.npy', 'q.npy'],
-    });
+    await writeOutputFolder(
+      out,
+      [
+        { name: 'estimates.npy', data: 'new' },
+        { name: 'summary.json', data: 'new' },
+      ],
+      {
+        force: true,
+        managed: ['bootstrap_variance.npy', 'q.npy'],
+      },
+    );
     expect((await readdir(out)).sort()).toEqual(['estimates.npy', 'notes.txt', 'summary.json']);
     expect(await readFile(join(out, 'estimates.npy'), 'utf8')).toBe('new');
     expect(await readFile(join(out, 'notes.txt'), 'utf8')).toBe('user file');

@@ -18,7 +18,12 @@ describe('readNpy output plugs into simulate and sessions as it is', () => {
     const f = await readNpy(join(dir, 'f.npy'));
     const y = await readNpy(join(dir, 'y.npy'));
     const fromFiles = await simulate({ modelScores: f, labels: y }, { runs: 3, size: 4, threads: 1 });
-    const nested = [[2, 0], [0, 1], [1, 1], [3, -1]];
+    const nested = [
+      [2, 0],
+      [0, 1],
+      [1, 1],
+      [3, -1],
+    ];
     const fromArrays = await simulate({ modelScores: nested, labels: [0, 1, 1, 0] }, { runs: 3, size: 4, threads: 1 });
     expect(fromFiles.trueRisk).toBe(fromArrays.trueRisk);
     expect(Array.from(fromFiles.estimates)).toEqual(Array.from(fromArrays.estimates));
@@ -27,7 +32,11 @@ describe('readNpy output plugs into simulate and sessions as it is', () => {
   });
 
   it('refuses a flat array whose shape is not N×K, naming the argument', async () => {
-    await expect(simulate({ modelScores: { data: scores, shape: [8] }, labels: [0, 1, 1, 0] })).rejects.toThrow(/^modelScores: expected a 2-D array/);
-    await expect(simulate({ modelScores: { data: scores, shape: [4, 2] }, labels: { data: labels, shape: [2, 2] } })).rejects.toThrow(InputError);
+    await expect(simulate({ modelScores: { data: scores, shape: [8] }, labels: [0, 1, 1, 0] })).rejects.toThrow(
+      /^modelScores: expected a 2-D array/,
+    );
+    await expect(simulate({ modelScores: { data: scores, shape: [4, 2] }, labels: { data: labels, shape: [2, 2] } })).rejects.toThrow(
+      InputError,
+    );
   });
 });

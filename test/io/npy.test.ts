@@ -38,7 +38,9 @@ describe('readNpy on files written by numpy (test/fixtures/npy/make_fixtures.py)
     const array = await readNpy(join(FIXTURES, `${name}.npy`));
     expect(array.shape).toEqual(want.shape);
     expect(array.dtype).toBe(want.dtype);
-    expect(Array.from(array.data as ArrayLike<number | bigint>, asComparable)).toEqual(want.values.map((v) => expectedValue(v, want.dtype)));
+    expect(Array.from(array.data as ArrayLike<number | bigint>, asComparable)).toEqual(
+      want.values.map((v) => expectedValue(v, want.dtype)),
+    );
   });
 
   it('maps dtypes to the natural typed arrays', async () => {
@@ -79,9 +81,11 @@ describe('encodeNpy / parseNpy', () => {
     expect(back.shape).toEqual(array.shape);
     expect(back.dtype).toBe(array.dtype);
     expect(back.data.constructor).toBe(array.data.constructor);
-    expect(Buffer.from(back.data.buffer, back.data.byteOffset, back.data.byteLength).equals(
-      Buffer.from(array.data.buffer, array.data.byteOffset, array.data.byteLength),
-    )).toBe(true);
+    expect(
+      Buffer.from(back.data.buffer, back.data.byteOffset, back.data.byteLength).equals(
+        Buffer.from(array.data.buffer, array.data.byteOffset, array.data.byteLength),
+      ),
+    ).toBe(true);
   });
 
   it('writes the header numpy writes', () => {
@@ -191,7 +195,9 @@ describe('writeNpy', () => {
         if (!array.dtype.startsWith('f')) return text;
         return text === 'nan' ? NaN : text === 'inf' ? Infinity : text === '-inf' ? -Infinity : Number(text);
       };
-      const ours = Array.from(array.data as ArrayLike<number | bigint>, (v) => (array.dtype.startsWith('f') || array.dtype === 'b1' ? Number(v) : String(v)));
+      const ours = Array.from(array.data as ArrayLike<number | bigint>, (v) =>
+        array.dtype.startsWith('f') || array.dtype === 'b1' ? Number(v) : String(v),
+      );
       expect(loaded[i]!.values.map(fromPython)).toEqual(ours);
     }
   });

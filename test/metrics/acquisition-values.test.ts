@@ -67,7 +67,17 @@ describe('acquisitionValues: closed forms', () => {
 });
 
 describe('acquisitionValues: stability', () => {
-  const saturating = { modelScores: matrix([[40, 38], [800, 0]]), surrogateScores: matrix([[38, 40], [0, 800]]), labels: Int32Array.of(0, 0) };
+  const saturating = {
+    modelScores: matrix([
+      [40, 38],
+      [800, 0],
+    ]),
+    surrogateScores: matrix([
+      [38, 40],
+      [0, 800],
+    ]),
+    labels: Int32Array.of(0, 0),
+  };
 
   it('default numerics keep confident rows confident: finite, and not flattened to maximum entropy', () => {
     for (const kind of ACQUISITION_FUNCTIONS) {

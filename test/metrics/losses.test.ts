@@ -42,7 +42,15 @@ describe('lossPerItem and crossEntropyLoss', () => {
     const g = matrix([[800, 0]]);
     expect(lossPerItem(g, Int32Array.of(0))[0]).toBeCloseTo(0, 300);
     expect(lossPerItem(g, Int32Array.of(1))[0]).toBe(800);
-    expect(crossEntropyLoss(matrix([[800, 0], [0, 0]]), Int32Array.of(1, 0))).toBeCloseTo((800 + Math.LN2) / 2, 12);
+    expect(
+      crossEntropyLoss(
+        matrix([
+          [800, 0],
+          [0, 0],
+        ]),
+        Int32Array.of(1, 0),
+      ),
+    ).toBeCloseTo((800 + Math.LN2) / 2, 12);
   });
 
   it('names the argument, the row and the expectation for bad labels and weights', () => {

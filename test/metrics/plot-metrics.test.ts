@@ -1,6 +1,25 @@
 import { describe, expect, it } from 'vitest';
-import type { Matrix } from '../../src/matrix.js';
-import { allErrorsFrame, bias, bootstrapMse, coverage, errorSummary, labelsAtRows, logMse, meanBias, meanLogMse, meanVariance, median, medianSe, mse, percentile, rowMedian, rowPercentile, se, sma, variance } from '../../src/metrics/index.js';
+import {
+  allErrorsFrame,
+  bias,
+  bootstrapMse,
+  coverage,
+  errorSummary,
+  labelsAtRows,
+  logMse,
+  meanBias,
+  meanLogMse,
+  meanVariance,
+  median,
+  medianSe,
+  mse,
+  percentile,
+  rowMedian,
+  rowPercentile,
+  se,
+  sma,
+  variance,
+} from '../../src/metrics/index.js';
 import { barplotValues, relativeError, relativeLabellingCost } from '../../src/reference/index.js';
 import { matrix } from '../helpers/matrix.js';
 import { randomStream } from '../../src/random.js';
@@ -43,7 +62,12 @@ describe('percentile and median (numpy linear method)', () => {
     expect(percentile([1, 2, 3, 4], 55)).toBe(2.6500000000000004);
     expect(percentile([0.3, 0.1, 0.7, 0.2, 0.9], 45)).toBe(0.28);
     expect(percentile([0.3, 0.1, 0.7, 0.2, 0.9], 55)).toBe(0.38000000000000006);
-    expect(percentile(Array.from({ length: 10 }, (_, i) => i / 7), 45)).toBe(0.5785714285714285);
+    expect(
+      percentile(
+        Array.from({ length: 10 }, (_, i) => i / 7),
+        45,
+      ),
+    ).toBe(0.5785714285714285);
     expect(percentile([5], 45)).toBe(5);
     expect(percentile([1, 2], 100)).toBe(2);
     expect(median([0.3, 0.1, 0.7, 0.2])).toBe(0.25);
@@ -71,7 +95,14 @@ describe('sma', () => {
   it('is a trailing mean shortened at the start', () => {
     expect(list(sma([1, 2, 3, 4], 2))).toEqual([1, 1.5, 2.5, 3.5]);
     expect(list(sma([1, 2, 3, 4], 10))).toEqual([1, 1.5, 2, 2.5]);
-    const m = sma(matrix([[1, 10], [3, 30], [5, 50]]), 2);
+    const m = sma(
+      matrix([
+        [1, 10],
+        [3, 30],
+        [5, 50],
+      ]),
+      2,
+    );
     expect(list(m.data)).toEqual([1, 10, 2, 20, 4, 40]);
   });
 
@@ -145,7 +176,14 @@ describe('bootstrap quality and the long error table', () => {
   });
 
   it('allErrorsFrame lists every (row, run) at its label count', () => {
-    const frame = allErrorsFrame(matrix([[1, 3], [2, 2]]), 2, 5);
+    const frame = allErrorsFrame(
+      matrix([
+        [1, 3],
+        [2, 2],
+      ]),
+      2,
+      5,
+    );
     expect(list(frame.labels)).toEqual([1, 1, 6, 6]);
     expect(list(frame.squaredError)).toEqual([1, 1, 0, 0]);
     expect(list(frame.logSquaredError)).toEqual([0, 0, -Infinity, -Infinity]);

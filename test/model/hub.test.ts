@@ -56,7 +56,12 @@ describe('Model.fromPretrained from the Hugging Face Hub (a local stand-in serve
     const labelIds = cases[0]!.label_token_ids;
     const prompts = cases.map((c) => c.prompt);
     expect(fromHub.id).toBe('test-org/tiny-gpt2');
-    expect(maxAbsDiff(await fromHub.score(prompts, labelIds), cases.map((c) => c.label_logits))).toBeLessThan(1e-4);
+    expect(
+      maxAbsDiff(
+        await fromHub.score(prompts, labelIds),
+        cases.map((c) => c.label_logits),
+      ),
+    ).toBeLessThan(1e-4);
     expect(await fromHub.score(prompts, labelIds)).toEqual(await fromFolder.score(prompts, labelIds));
     for (const file of ['config.json', 'tokenizer.json', 'tokenizer_config.json', 'onnx/model.onnx']) {
       expect(requests).toContain(`GET /test-org/tiny-gpt2/resolve/main/${file}`);
@@ -73,7 +78,10 @@ describe('Model.fromPretrained from the Hugging Face Hub (a local stand-in serve
   });
 
   it('asks for the revision it is given', async () => {
-    const model = await Model.fromPretrained('test-org/tiny-llama', { cache_dir: mkdtempSync(join(tmpdir(), 'hub-cache-')), revision: 'v1' });
+    const model = await Model.fromPretrained('test-org/tiny-llama', {
+      cache_dir: mkdtempSync(join(tmpdir(), 'hub-cache-')),
+      revision: 'v1',
+    });
     expect(requests).toContain('GET /test-org/tiny-llama/resolve/v1/onnx/model.onnx');
     await model.dispose();
   });

@@ -38,7 +38,9 @@ describe('label tokens', () => {
 
   it('refuses labels that share a first token or are unknown, naming them', async () => {
     const backend = sentencePieceBackend(vocabulary);
-    await expect(labelTokenIds(backend, 'Label:', ['subjective', 'subjects'])).rejects.toThrow(/"subjective" and "subjects" both map to token 7/);
+    await expect(labelTokenIds(backend, 'Label:', ['subjective', 'subjects'])).rejects.toThrow(
+      /"subjective" and "subjects" both map to token 7/,
+    );
     await expect(labelTokenIds(backend, 'Label:', ['positive', 'xyz'])).rejects.toThrow(/"xyz".*unknown token/);
     await expect(labelTokenIds(backend, 'Label:', ['positive'])).rejects.toThrow(InputError);
   });

@@ -40,7 +40,12 @@ describe.each(TEST_MODELS)('Model on %s', (name) => {
   it('matches the reference logits in mixed-length batches, whatever the batch size', async () => {
     const prompts = zeroShot.map((c) => c.prompt);
     for (const batchSize of [2, 4, 16]) {
-      expect(maxAbsDiff(await model.score(prompts, labelIds, { batchSize }), zeroShot.map((c) => c.label_logits))).toBeLessThan(TOLERANCE);
+      expect(
+        maxAbsDiff(
+          await model.score(prompts, labelIds, { batchSize }),
+          zeroShot.map((c) => c.label_logits),
+        ),
+      ).toBeLessThan(TOLERANCE);
     }
   });
 

@@ -40,7 +40,9 @@ describe('remoteProgressLine', () => {
     expect(remoteProgressLine({ done: 96, total: 500 }, stats, 8, { done: 64, requests: 10 })).toBe(
       '96/500 items, 26 requests, 2.0 requests/s, ETA 1m41s',
     );
-    expect(remoteProgressLine({ done: 0, total: 500 }, { ...stats, requests: 0 }, 0)).toBe('0/500 items, 0 requests, 0.0 requests/s, ETA ?');
+    expect(remoteProgressLine({ done: 0, total: 500 }, { ...stats, requests: 0 }, 0)).toBe(
+      '0/500 items, 0 requests, 0.0 requests/s, ETA ?',
+    );
   });
 });
 

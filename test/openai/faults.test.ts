@@ -11,7 +11,10 @@ const { cases } = JSON.parse(readFileSync(resolve(modelDir, 'expected.json'), 'u
   cases: Array<{ prompt: string; label_token_ids: number[] }>;
 };
 const labelIds = cases[0].label_token_ids;
-const prompts = cases.filter((c) => JSON.stringify(c.label_token_ids) === JSON.stringify(labelIds)).slice(0, 4).map((c) => c.prompt);
+const prompts = cases
+  .filter((c) => JSON.stringify(c.label_token_ids) === JSON.stringify(labelIds))
+  .slice(0, 4)
+  .map((c) => c.prompt);
 
 const fastRetries: OpenAIBackendOptions = { retry: { initialDelayMs: 10, maxDelayMs: 2_000, maxRetries: 3, timeoutMs: 2_000 } };
 
@@ -35,7 +38,13 @@ describe('OpenAI backend under injected faults', () => {
 
   const recoverable: Array<[string, Fault[]]> = [
     ['a slow answer', [{ kind: 'slow', delayMs: 300 }]],
-    ['500 then 503', [{ kind: 'status', status: 500 }, { kind: 'status', status: 503 }]],
+    [
+      '500 then 503',
+      [
+        { kind: 'status', status: 500 },
+        { kind: 'status', status: 503 },
+      ],
+    ],
     ['a dropped connection', [{ kind: 'drop' }]],
     ['malformed JSON', [{ kind: 'malformed' }]],
     ['an answer that never comes (timeout)', [{ kind: 'hang' }]],
@@ -60,14 +69,18 @@ describe('OpenAI backend under injected faults', () => {
     server.inject([{ kind: 'missing-choice' }]);
     const backend = OpenAIBackend.fromSpec(server.spec, { ...fastRetries, concurrency: 1 });
     await expect(backend.scoreBatch(prompts, labelIds)).rejects.toThrow(
-      new RegExp(`expected ${prompts.length * labelIds.length} choices in the completions answer, got ${prompts.length * labelIds.length - 1}`),
+      new RegExp(
+        `expected ${prompts.length * labelIds.length} choices in the completions answer, got ${prompts.length * labelIds.length - 1}`,
+      ),
     );
   });
 
   it('fails clearly when the echo is shifted against the prompt sent (e.g. an added BOS)', async () => {
     server.inject([{ kind: 'misaligned' }]);
     const backend = OpenAIBackend.fromSpec(server.spec, { ...fastRetries, concurrency: 1 });
-    await expect(backend.scoreBatch(prompts, labelIds)).rejects.toThrow(/item 0 of the batch, label 0: the server echoed \d+ tokens for a \d+-token prompt/);
+    await expect(backend.scoreBatch(prompts, labelIds)).rejects.toThrow(
+      /item 0 of the batch, label 0: the server echoed \d+ tokens for a \d+-token prompt/,
+    );
   });
 
   it('waits as long as Retry-After says on 429', async () => {

@@ -26,7 +26,12 @@ describe.skipIf(!sharedAvailable(sst2)).each(modelDirs)('served and local scores
     icl_prefix: string;
   };
   // Read here, at collection, only when present: on a plain clone the suite is skipped with a notice.
-  const sentences = existsSync(sst2) ? readFileSync(sst2, 'utf8').split('\n').slice(1, 11).map((line) => line.split('\t')[0].trim()) : [];
+  const sentences = existsSync(sst2)
+    ? readFileSync(sst2, 'utf8')
+        .split('\n')
+        .slice(1, 11)
+        .map((line) => line.split('\t')[0].trim())
+    : [];
   const query = (s: string): string => `Sentence: '${s}' \nLabel:`;
   let server: CompletionsTestServer;
   let local: Model;

@@ -19,7 +19,20 @@ const K = 2;
 
 /** `active-testing evaluate` through the server, as a separate process (run from the sources with tsx). */
 function startEvaluate(spec: string, out: string): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
-  const args = ['--data', tsv, '--classes', 'negative,positive', '--limit', String(ROWS), '--batch-size', '4', '--concurrency', '2', '--out', out];
+  const args = [
+    '--data',
+    tsv,
+    '--classes',
+    'negative,positive',
+    '--limit',
+    String(ROWS),
+    '--batch-size',
+    '4',
+    '--concurrency',
+    '2',
+    '--out',
+    out,
+  ];
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'evaluate', '--model', spec, ...args], {
     cwd: repoRoot,
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -41,23 +41,29 @@ describe.each(modelDirs)('OpenAI backend against the test server on %s', (modelD
     }
   });
 
-  it.each(['echo', 'top-logprobs'] as const)('%s mode equals the reference logits after a log-softmax over the labels (1e-4)', async (mode) => {
-    const backend = OpenAIBackend.fromSpec(server.spec, { mode, topLogprobs: 1000 });
-    const labelIds = cases[0].label_token_ids;
-    const sameLabels = cases.filter((c) => JSON.stringify(c.label_token_ids) === JSON.stringify(labelIds));
-    const scores = await backend.scoreBatch(sameLabels.map((c) => c.prompt), labelIds);
-    const K = labelIds.length;
-    let compared = 0;
-    sameLabels.forEach((c, i) => {
-      const remote = logSoftmax(scores.subarray(i * K, (i + 1) * K));
-      const local = logSoftmax(c.label_logits);
-      remote.forEach((v, k) => expect(Math.abs(v - local[k])).toBeLessThan(1e-4));
-      compared++;
-    });
-    expect(compared).toBeGreaterThan(3);
-    // The batch is split into min(items, concurrency = 8) requests.
-    expect(backend.stats.completionRequests).toBe(Math.min(sameLabels.length, 8));
-  });
+  it.each(['echo', 'top-logprobs'] as const)(
+    '%s mode equals the reference logits after a log-softmax over the labels (1e-4)',
+    async (mode) => {
+      const backend = OpenAIBackend.fromSpec(server.spec, { mode, topLogprobs: 1000 });
+      const labelIds = cases[0].label_token_ids;
+      const sameLabels = cases.filter((c) => JSON.stringify(c.label_token_ids) === JSON.stringify(labelIds));
+      const scores = await backend.scoreBatch(
+        sameLabels.map((c) => c.prompt),
+        labelIds,
+      );
+      const K = labelIds.length;
+      let compared = 0;
+      sameLabels.forEach((c, i) => {
+        const remote = logSoftmax(scores.subarray(i * K, (i + 1) * K));
+        const local = logSoftmax(c.label_logits);
+        remote.forEach((v, k) => expect(Math.abs(v - local[k])).toBeLessThan(1e-4));
+        compared++;
+      });
+      expect(compared).toBeGreaterThan(3);
+      // The batch is split into min(items, concurrency = 8) requests.
+      expect(backend.stats.completionRequests).toBe(Math.min(sameLabels.length, 8));
+    },
+  );
 });
 
 describe('echo with max_tokens 0', () => {
@@ -105,7 +111,7 @@ describe('top-logprobs mode limits', () => {
     );
   });
 
-  it("fills a missing label with the lowest returned log-probability when opted in, and counts it", async () => {
+  it('fills a missing label with the lowest returned log-probability when opted in, and counts it', async () => {
     const backend = OpenAIBackend.fromSpec(server.spec, { mode: 'top-logprobs', topLogprobs: 20, onMissingLabel: 'floor' });
     const exact = OpenAIBackend.fromSpec(server.spec, { mode: 'echo' });
     const [floored, truth] = await Promise.all([

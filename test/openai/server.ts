@@ -291,7 +291,10 @@ export class CompletionsTestServer {
       index,
       text,
       finish_reason: 'length',
-      logprobs: logprobs === null ? null : { tokens: shown.map(tokenName), token_logprobs: tokenLogprobs, top_logprobs: topLogprobs, text_offset: shown.map(() => 0) },
+      logprobs:
+        logprobs === null
+          ? null
+          : { tokens: shown.map(tokenName), token_logprobs: tokenLogprobs, top_logprobs: topLogprobs, text_offset: shown.map(() => 0) },
     };
   }
 

@@ -65,7 +65,29 @@ function sampleJson(d: OptionDeclaration, context: 'grid' | 'setting'): unknown 
 
 const commandFlags = [
   ['simulate', SIMULATE_FLAGS, ['calibration-scores', 'calibration-labels', 'interval', 'out', 'force', 'demo']],
-  ['session', LABEL_FLAGS, ['session', 'answers', 'answer-column', 'max-labels', 'target-half-width', 'min-labels', 'data', 'text-column', 'id-column', 'classes', 'calibration-scores', 'calibration-labels', 'export', 'import', 'export-file', 'import-file', 'export-labels']],
+  [
+    'session',
+    LABEL_FLAGS,
+    [
+      'session',
+      'answers',
+      'answer-column',
+      'max-labels',
+      'target-half-width',
+      'min-labels',
+      'data',
+      'text-column',
+      'id-column',
+      'classes',
+      'calibration-scores',
+      'calibration-labels',
+      'export',
+      'import',
+      'export-file',
+      'import-file',
+      'export-labels',
+    ],
+  ],
 ] as const;
 
 describe('option schema: one declaration per option', () => {
@@ -102,16 +124,24 @@ describe('option schema: one declaration per option', () => {
       const setting = { acquisition: 'surrogate-ce', [d.name]: sampleJson(d, 'setting') };
       expect(() => resolveExperimentConfig({ ...base, settings: [setting] }, '/tmp')).not.toThrow();
     }
-    expect(() => resolveExperimentConfig({ ...base, rusn: 10, settings: [{ acquisition: 'iid' }] }, '/tmp')).toThrow(/^config\.rusn: expected a known option, did you mean runs\?/);
+    expect(() => resolveExperimentConfig({ ...base, rusn: 10, settings: [{ acquisition: 'iid' }] }, '/tmp')).toThrow(
+      /^config\.rusn: expected a known option, did you mean runs\?/,
+    );
     expect(() => resolveExperimentConfig({ ...base, settings: [{ acquisition: 'surrogate-ce', clipPercentage: 0.2 }] }, '/tmp')).toThrow(
       /^settings\[0\]\.clipPercentage: expected a known option, did you mean clip\?/,
     );
-    expect(() => resolveExperimentConfig({ ...base, loss: 'ce', settings: [{ acquisition: 'iid' }] }, '/tmp')).toThrow(/^loss: .*did you mean cross-entropy\?/);
+    expect(() => resolveExperimentConfig({ ...base, loss: 'ce', settings: [{ acquisition: 'iid' }] }, '/tmp')).toThrow(
+      /^loss: .*did you mean cross-entropy\?/,
+    );
     expect(resolveExperimentConfig({ ...base, settings: [{ acquisition: 'iid' }] }, '/tmp').loss).toBe('cross-entropy');
   });
 
   it('uses the TS names as grid keys: the same names as simulate, minus the data and callbacks', () => {
-    expect(optionNames('grid')).toEqual(['modelScores', 'loss', 'labels', 'runs', 'size', 'step', 'seed', 'bootstrap', 'numerics'].sort((a, b) => optionNames('grid').indexOf(a) - optionNames('grid').indexOf(b)));
+    expect(optionNames('grid')).toEqual(
+      ['modelScores', 'loss', 'labels', 'runs', 'size', 'step', 'seed', 'bootstrap', 'numerics'].sort(
+        (a, b) => optionNames('grid').indexOf(a) - optionNames('grid').indexOf(b),
+      ),
+    );
     expect(optionNames('setting')).toEqual(['acquisition', 'estimator', 'clip', 'temperature', 'defensive']);
   });
 });
@@ -146,15 +176,26 @@ describe('strict command-line numbers', () => {
   });
 
   it('refuses --loss ce with a suggestion', () => {
-    expect(() => parseOptionText('loss', 'ce', 'simulate')).toThrow('--loss: expected one of cross-entropy | zero-one | brier (did you mean cross-entropy?), got "ce"');
+    expect(() => parseOptionText('loss', 'ce', 'simulate')).toThrow(
+      '--loss: expected one of cross-entropy | zero-one | brier (did you mean cross-entropy?), got "ce"',
+    );
   });
 });
 
 describe('unknown keys in options objects', () => {
-  const pool = { modelScores: [[2, 0], [0, 1], [1, 1]], labels: [0, 1, 1] };
+  const pool = {
+    modelScores: [
+      [2, 0],
+      [0, 1],
+      [1, 1],
+    ],
+    labels: [0, 1, 1],
+  };
 
   it('simulate refuses { clipPercentage } and honours { clip }', async () => {
-    await expect(simulate(pool, { clipPercentage: 0.2 } as never)).rejects.toThrow(/^clipPercentage: expected a known option, did you mean clip\?/);
+    await expect(simulate(pool, { clipPercentage: 0.2 } as never)).rejects.toThrow(
+      /^clipPercentage: expected a known option, did you mean clip\?/,
+    );
     await expect(simulate(pool, { rnus: 2 } as never)).rejects.toThrow(/did you mean runs\?/);
     const result = await simulate(pool, { clip: 0.2, runs: 2, size: 2, threads: 1 });
     expect(result.options.clip).toBe(0.2);
@@ -162,7 +203,9 @@ describe('unknown keys in options objects', () => {
 
   it('a session refuses { targetScores } with a suggestion, and takes modelScores', async () => {
     const options: CreateSessionOptions = { texts: ['a', 'b', 'c'], classes: ['x', 'y'], modelScores: pool.modelScores };
-    await expect(ActiveTestingSession.create(null, { ...options, targetScores: pool.modelScores } as never)).rejects.toThrow(/^targetScores: expected a known option, did you mean modelScores\?/);
+    await expect(ActiveTestingSession.create(null, { ...options, targetScores: pool.modelScores } as never)).rejects.toThrow(
+      /^targetScores: expected a known option, did you mean modelScores\?/,
+    );
     await expect(ActiveTestingSession.create(null, { ...options, clp: 0.2 } as never)).rejects.toThrow(/did you mean clip\?/);
     const session = await ActiveTestingSession.create(null, { ...options, clip: 0.2 });
     expect(session.settings.clip).toBe(0.2);
@@ -178,7 +221,16 @@ describe('registries and the shared proposal rules', () => {
     expect(acquisitionsFor('session')).toEqual(ACQUISITION_NAMES.filter((name) => !ACQUISITIONS[name].needsLabels));
   });
 
-  const request = { loss: 'cross-entropy', defensive: null, numerics: 'default', temperature: null, calibration: false, hasSurrogate: true, hasTarget: true, comparison: false } as const;
+  const request = {
+    loss: 'cross-entropy',
+    defensive: null,
+    numerics: 'default',
+    temperature: null,
+    calibration: false,
+    hasSurrogate: true,
+    hasTarget: true,
+    comparison: false,
+  } as const;
 
   it('defaults as simulate and sessions always did', () => {
     expect(resolveProposal(request, 'simulate')).toEqual({ acquisition: 'adaptive', estimator: 'lure' });
@@ -190,16 +242,38 @@ describe('registries and the shared proposal rules', () => {
   });
 
   it('refuses self-entropy with a surrogate calibration set in simulate and in sessions alike', async () => {
-    const calibration = { scores: [[1, 0], [0, 1]], labels: [0, 1] };
-    expect(() => resolveSimulationOptions({ acquisition: 'self-entropy', calibration }, 3, true)).toThrow(/^calibration: expected a surrogate acquisition/);
-    const options: CreateSessionOptions = { texts: ['a', 'b', 'c'], classes: ['x', 'y'], modelScores: [[2, 0], [0, 1], [1, 1]], acquisition: 'self-entropy', calibration };
+    const calibration = {
+      scores: [
+        [1, 0],
+        [0, 1],
+      ],
+      labels: [0, 1],
+    };
+    expect(() => resolveSimulationOptions({ acquisition: 'self-entropy', calibration }, 3, true)).toThrow(
+      /^calibration: expected a surrogate acquisition/,
+    );
+    const options: CreateSessionOptions = {
+      texts: ['a', 'b', 'c'],
+      classes: ['x', 'y'],
+      modelScores: [
+        [2, 0],
+        [0, 1],
+        [1, 1],
+      ],
+      acquisition: 'self-entropy',
+      calibration,
+    };
     await expect(ActiveTestingSession.create(null, options)).rejects.toThrow(/^calibration: expected a surrogate acquisition/);
   });
 
   it('refuses a defensive weight where the registry says the acquisition takes none, everywhere', () => {
     expect(() => resolveSimulationOptions({ acquisition: 'adaptive', defensive: 0.2 }, 3, true)).toThrow(InputError);
-    expect(() => resolveSimulationOptions({ acquisition: 'iid', defensive: 0.2 }, 3, true)).toThrow(/^defensive: expected no defensive weight with iid/);
-    expect(() => resolveProposal({ ...request, acquisition: 'adaptive', defensive: 0.2 }, 'setting', (n) => `settings[0].${n}`)).toThrow(/^settings\[0\]\.defensive/);
+    expect(() => resolveSimulationOptions({ acquisition: 'iid', defensive: 0.2 }, 3, true)).toThrow(
+      /^defensive: expected no defensive weight with iid/,
+    );
+    expect(() => resolveProposal({ ...request, acquisition: 'adaptive', defensive: 0.2 }, 'setting', (n) => `settings[0].${n}`)).toThrow(
+      /^settings\[0\]\.defensive/,
+    );
   });
 
   it('names the valid acquisitions of each place, with a suggestion', () => {
@@ -235,7 +309,10 @@ describe('--help from the schema', () => {
   it('lists every schema flag of simulate and label, in lines of at most 100 columns', async () => {
     const { simulateCommand } = await import('../../src/cli/simulate.js');
     const { labelCommand } = await import('../../src/cli/label.js');
-    for (const [help, context] of [[simulateCommand.help, 'simulate'], [labelCommand.help, 'session']] as const) {
+    for (const [help, context] of [
+      [simulateCommand.help, 'simulate'],
+      [labelCommand.help, 'session'],
+    ] as const) {
       for (const d of cliOptionsIn(context)) expect(help).toContain(`  ${cliFlag(d.name)} ${d.metavar}`);
       for (const line of help.split('\n')) expect(line.length).toBeLessThanOrEqual(100);
     }
@@ -244,9 +321,28 @@ describe('--help from the schema', () => {
 
 describe('the schema covers what the resolvers return', () => {
   it('every resolved simulate option and session setting is a schema option (an undeclared one would be refused as unknown)', async () => {
-    const resolved = resolveSimulationOptions({ calibration: { scores: [[1, 0], [0, 1]], labels: [0, 1] } }, 10, true);
+    const resolved = resolveSimulationOptions(
+      {
+        calibration: {
+          scores: [
+            [1, 0],
+            [0, 1],
+          ],
+          labels: [0, 1],
+        },
+      },
+      10,
+      true,
+    );
     for (const key of Object.keys(resolved)) expect(optionNames('simulate')).toContain(key);
-    const session = await ActiveTestingSession.create(null, { texts: ['a', 'b'], classes: ['x', 'y'], modelScores: [[1, 0], [0, 1]] });
+    const session = await ActiveTestingSession.create(null, {
+      texts: ['a', 'b'],
+      classes: ['x', 'y'],
+      modelScores: [
+        [1, 0],
+        [0, 1],
+      ],
+    });
     const stored = Object.keys(session.settings).filter((key) => !['format', 'formatVersion'].includes(key));
     for (const key of stored) expect(optionNames('session')).toContain(key);
   });

@@ -9,7 +9,9 @@ const available = sharedAvailable(ORACLE_FIXTURES);
 function referenceOverwritesSurrogate(pool: FixturePool, mode: AseMode, samples: number[]): boolean {
   if (mode === 'ce') return false;
   const k = pool.K;
-  return samples.some((i) => Array.from({ length: k }, (_, j) => i * k + j).some((j) => pool.modelScores.data[j] !== pool.surrogateScores.data[j]));
+  return samples.some((i) =>
+    Array.from({ length: k }, (_, j) => i * k + j).some((j) => pool.modelScores.data[j] !== pool.surrogateScores.data[j]),
+  );
 }
 
 describe.skipIf(!available)('oracle replay: ase.json (reference numerics)', () => {
@@ -36,7 +38,14 @@ describe.skipIf(!available)('oracle replay: ase.json (reference numerics)', () =
         // The reference's pe/nll branches write f[S] into the caller's surrogate scores; the flag records
         // it. We compute the same value on untouched inputs, and the flag must be what that write implies.
         const samples: number[] = c.samples_idx;
-        expectClose(ase.estimate(samples, samples.map((i) => labels[i]!)), c.out, what);
+        expectClose(
+          ase.estimate(
+            samples,
+            samples.map((i) => labels[i]!),
+          ),
+          c.out,
+          what,
+        );
         expect(c.surrogate_scores_mutated).toBe(referenceOverwritesSurrogate(pool!, c.mode, c.samples_idx));
       } else {
         expect.fail(`${what}: no replay for ASE function ${c.fn}`);

@@ -24,7 +24,9 @@ export function readFixture<T = any>(name: string): T {
  */
 export function fixtureFiles(pattern: RegExp): string[] {
   if (!existsSync(ORACLE_FIXTURES)) return [];
-  return readdirSync(ORACLE_FIXTURES).filter((f) => pattern.test(f)).sort();
+  return readdirSync(ORACLE_FIXTURES)
+    .filter((f) => pattern.test(f))
+    .sort();
 }
 
 export interface Pool {
@@ -112,7 +114,6 @@ export function caseValues(pool: Pool, config: any): Float64Array {
     { temperature: config.temperature, eps: config.eps, flags: caseFlags(config) },
   );
 }
-
 
 /**
  * One test per fixture file matching `pattern`: replays every case through `replay`, then fails

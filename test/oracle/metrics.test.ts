@@ -88,8 +88,7 @@ describe.skipIf(!available)('oracle replay: metrics.json', () => {
     },
     acquisition_values(e, what) {
       const p = pool(e.pool);
-      const flags: NumericsFlags =
-        e.variant === 'corrected' ? { ...NUMERICS_FLAGS.reference, nll: 'true' } : NUMERICS_FLAGS.reference;
+      const flags: NumericsFlags = e.variant === 'corrected' ? { ...NUMERICS_FLAGS.reference, nll: 'true' } : NUMERICS_FLAGS.reference;
       const kind = String(e.acquisition).replaceAll('_', '-') as AcquisitionFunction;
       const values = acquisitionValues(
         kind,

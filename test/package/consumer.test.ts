@@ -17,13 +17,35 @@ const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
  * types are checked.
  */
 const DOC_FREE_NAMES = [
-  'f', 'g', 'y', 'pool', 'gHeld', 'yHeld', 'texts', 'ids', 'targetScores', 'modelScores', 'surrogateScores', 'labels',
-  'askSomeone', 'model', 'prefix', 'classes', 'prompts', 'dataset', 'splits',
+  'f',
+  'g',
+  'y',
+  'pool',
+  'gHeld',
+  'yHeld',
+  'texts',
+  'ids',
+  'targetScores',
+  'modelScores',
+  'surrogateScores',
+  'labels',
+  'askSomeone',
+  'model',
+  'prefix',
+  'classes',
+  'prompts',
+  'dataset',
+  'splits',
 ];
 
 /** The TypeScript blocks of the README and docs/*.md, each a module of its own. */
 function docBlocks(): Array<{ name: string; code: string }> {
-  const files = ['README.md', ...readdirSync(join(repo, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
+  const files = [
+    'README.md',
+    ...readdirSync(join(repo, 'docs'))
+      .filter((f) => f.endsWith('.md'))
+      .map((f) => `docs/${f}`),
+  ];
   return files.flatMap((file) =>
     [...readFileSync(join(repo, file), 'utf8').matchAll(/^```(?:ts|typescript)\n([\s\S]*?)^```/gm)].map((match, i) => ({
       name: `${file.replace(/[/.]/g, '-')}-${i + 1}`,
@@ -45,7 +67,11 @@ describe.skipIf(!built)('the packed package in a consumer project', () => {
   beforeAll(() => {
     const temp = mkdtempSync(join(tmpdir(), 'at-consumer-'));
     project = join(temp, 'consumer');
-    const output = execFileSync('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', temp], { cwd: repo, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    const output = execFileSync('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', temp], {
+      cwd: repo,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
     const tarball = join(temp, (JSON.parse(output) as Array<{ filename: string }>)[0]!.filename);
     execFileSync('tar', ['-xzf', tarball, '-C', temp]);
     mkdirSync(join(project, 'node_modules/@types'), { recursive: true });
@@ -75,7 +101,10 @@ describe.skipIf(!built)('the packed package in a consumer project', () => {
     for (const kind of ['esm', 'cjs'] as const) {
       const file = join(project, kind === 'esm' ? 'load.mjs' : 'load.cjs');
       writeFileSync(file, script(kind));
-      const loaded = JSON.parse(execFileSync(process.execPath, [file], { cwd: project, encoding: 'utf8' })) as Record<string, Record<string, string>>;
+      const loaded = JSON.parse(execFileSync(process.execPath, [file], { cwd: project, encoding: 'utf8' })) as Record<
+        string,
+        Record<string, string>
+      >;
       for (const [entry, names] of Object.entries(expected)) {
         expect(Object.keys(loaded[entry]!).sort(), `${kind} ${entry}: export names`).toEqual([...names].sort());
         const undefinedNames = names.filter((name) => loaded[entry]![name] === 'undefined');
@@ -85,10 +114,21 @@ describe.skipIf(!built)('the packed package in a consumer project', () => {
   });
 
   it('compiles under strict settings without skipLibCheck, as ES modules and as CommonJS', () => {
-    const base = { strict: true, skipLibCheck: false, noEmit: true, module: 'nodenext', moduleResolution: 'nodenext', target: 'es2022', types: ['node'] };
+    const base = {
+      strict: true,
+      skipLibCheck: false,
+      noEmit: true,
+      module: 'nodenext',
+      moduleResolution: 'nodenext',
+      target: 'es2022',
+      types: ['node'],
+    };
     const esmFiles = ['types.ts', 'doc-free-names.d.ts', ...docBlocks().map((b) => `${b.name}.ts`)];
     // The doc blocks are user code with untyped callback parameters; the package's types stay strict.
-    writeFileSync(join(project, 'tsconfig.esm.json'), JSON.stringify({ compilerOptions: { ...base, noImplicitAny: false }, files: esmFiles }));
+    writeFileSync(
+      join(project, 'tsconfig.esm.json'),
+      JSON.stringify({ compilerOptions: { ...base, noImplicitAny: false }, files: esmFiles }),
+    );
     writeFileSync(join(project, 'tsconfig.cjs.json'), JSON.stringify({ compilerOptions: base, files: ['types.cts'] }));
     for (const config of ['tsconfig.esm.json', 'tsconfig.cjs.json']) {
       let output = '';

@@ -26,7 +26,11 @@ function withSquaredErrors(values: number[]): Matrix {
 
 function randomMatrix(rows: number, cols: number, seed: number, decay: number): Matrix {
   const u = randomStream(seed, [rows, cols]);
-  return { data: Float64Array.from({ length: rows * cols }, (_, i) => (u() - 0.5) / Math.sqrt(1 + Math.floor(i / cols)) ** decay), rows, cols };
+  return {
+    data: Float64Array.from({ length: rows * cols }, (_, i) => (u() - 0.5) / Math.sqrt(1 + Math.floor(i / cols)) ** decay),
+    rows,
+    cols,
+  };
 }
 
 describe('relativeToRandom and labellingCostVsRandom', () => {

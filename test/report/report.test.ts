@@ -59,7 +59,9 @@ describe('writeReport', () => {
       const png = readFileSync(join(out, `${figure}.png`));
       expect([...png.subarray(0, 8)]).toEqual([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
       expect(png.readUInt32BE(16)).toBeGreaterThan(600); // width in pixels: a real figure, rendered at 2×
-      expect(readFileSync(join(out, `${figure}.svg`), 'utf8')).toMatch(/^<svg[^>]*>[\s\S]*(Number of acquired labels|Random labelling budget)/);
+      expect(readFileSync(join(out, `${figure}.svg`), 'utf8')).toMatch(
+        /^<svg[^>]*>[\s\S]*(Number of acquired labels|Random labelling budget)/,
+      );
       const spec = JSON.parse(readFileSync(join(out, `${figure}.vl.json`), 'utf8'));
       expect(spec.$schema).toMatch(/vega-lite\/v6/);
     }
@@ -102,7 +104,10 @@ describe('writeReport', () => {
     const mseSection = markdown.split('### ')[1] as string;
     for (const setting of json.settings) {
       const line = mseSection.split('\n').find((l) => l.startsWith(`| ${setting.name} |`));
-      const cells = (line as string).split('|').slice(2, -1).map((c) => c.trim());
+      const cells = (line as string)
+        .split('|')
+        .slice(2, -1)
+        .map((c) => c.trim());
       expect(cells).toEqual(setting.cells.map((c) => formatNumber(c.mse as number)));
     }
     expect(markdown).toContain('![relative-cost](relative-cost.png)');
@@ -143,7 +148,9 @@ describe('writeReport', () => {
     const long = join(root, 'long');
     writeFakeSimulation(long, { acquisition: 'surrogate-ce', estimator: 'lure', noise: 0.3, rows: 2001, runs: 5 });
     const { table: longTable } = await writeReport([long], { out: join(root, 'long-report'), thresholds: [1999] });
-    const points = JSON.parse(readFileSync(join(root, 'long-report', 'squared-error.vl.json'), 'utf8')).data.values as Array<{ labels: number }>;
+    const points = JSON.parse(readFileSync(join(root, 'long-report', 'squared-error.vl.json'), 'utf8')).data.values as Array<{
+      labels: number;
+    }>;
     expect(points.map((p) => p.labels).slice(0, 3)).toEqual([1, 4, 7]);
     expect(points.at(-1)?.labels).toBe(2001);
     expect(points.length).toBe(668);
@@ -155,6 +162,8 @@ describe('writeReport', () => {
     const otherPool = join(root, 'other-pool');
     writeFakeSimulation(otherPool, { acquisition: 'iid', estimator: 'iid', noise: 0.5, trueRisk: 0.7, rows: 10 });
     await expect(writeReport([dirs.random, otherPool], { out: join(root, 'r2') })).rejects.toBeInstanceOf(InputError);
-    await expect(writeReport([dirs.random], { out: join(root, 'r3'), baseline: 'nope' })).rejects.toThrow(/baseline: expected one of "Random \(i\.i\.d\.\)"/);
+    await expect(writeReport([dirs.random], { out: join(root, 'r3'), baseline: 'nope' })).rejects.toThrow(
+      /baseline: expected one of "Random \(i\.i\.d\.\)"/,
+    );
   });
 });

@@ -31,7 +31,7 @@ export function writeFakeSimulation(dir: string, spec: FakeSimulation): void {
     const sd = spec.noise / Math.sqrt(labels[r] as number);
     for (let c = 0; c < runs; c++) {
       estimates[r * runs + c] = trueRisk + sd * normal();
-      variance[r * runs + c] = sd * sd * (0.8 + 0.4 * Math.abs(normal()) / 2);
+      variance[r * runs + c] = sd * sd * (0.8 + (0.4 * Math.abs(normal())) / 2);
     }
   }
   mkdirSync(dir, { recursive: true });
@@ -40,7 +40,16 @@ export function writeFakeSimulation(dir: string, spec: FakeSimulation): void {
   const summary = {
     true_risk: trueRisk,
     labels,
-    config: { acquisition: spec.acquisition, estimator: spec.estimator, clipPercentage: spec.acquisition === 'iid' ? 0 : 0.1, temperature: null, runs, size: (rows - 1) * step + 1, step, seed },
+    config: {
+      acquisition: spec.acquisition,
+      estimator: spec.estimator,
+      clipPercentage: spec.acquisition === 'iid' ? 0 : 0.1,
+      temperature: null,
+      runs,
+      size: (rows - 1) * step + 1,
+      step,
+      seed,
+    },
     version: 'test',
   };
   writeFileSync(join(dir, 'summary.json'), JSON.stringify(summary));

@@ -19,7 +19,7 @@ async function memorySession(size = 200) {
 }
 
 describe('AnnotationCoordinator', () => {
-  it('gives each annotator its own item, in the session\'s proposal order', async () => {
+  it("gives each annotator its own item, in the session's proposal order", async () => {
     const { session } = await memorySession();
     const reference = await (await memorySession()).session.next(3);
     const coordinator = new AnnotationCoordinator(session);
@@ -60,7 +60,7 @@ describe('AnnotationCoordinator', () => {
     expect((await coordinator.view('a')).item?.id).not.toBe(a.id);
   });
 
-  it('undoes only the annotator\'s own last action, and gives the item back to them', async () => {
+  it("undoes only the annotator's own last action, and gives the item back to them", async () => {
     const { session } = await memorySession();
     const coordinator = new AnnotationCoordinator(session);
     await expect(coordinator.undo('a')).rejects.toThrow('nothing to undo');
@@ -74,7 +74,7 @@ describe('AnnotationCoordinator', () => {
     expect(undone.state.points).toEqual([]);
   });
 
-  it('shows the session\'s estimate and one plot point per label count, and notifies subscribers', async () => {
+  it("shows the session's estimate and one plot point per label count, and notifies subscribers", async () => {
     const { session, labels } = await memorySession();
     const coordinator = new AnnotationCoordinator(session, { maxLabels: 5 });
     const seen: number[] = [];

@@ -30,7 +30,9 @@ describe('adaptive acquisition in a session', () => {
     expect((await ActiveTestingSession.create(null, { ...options, loss: 'zero-one' })).settings.acquisition).toBe('surrogate-ce');
     await expect(ActiveTestingSession.create(null, { ...options, acquisition: 'adaptive', defensive: 0.5 })).rejects.toThrow(/defensive/);
     const { modelScores: _, ...withoutTarget } = options;
-    await expect(ActiveTestingSession.create(null, { ...withoutTarget, acquisition: 'adaptive', scoreTarget: async () => [[0, 0]] })).rejects.toThrow(/target/);
+    await expect(
+      ActiveTestingSession.create(null, { ...withoutTarget, acquisition: 'adaptive', scoreTarget: async () => [[0, 0]] }),
+    ).rejects.toThrow(/target/);
   });
 
   it('proposes next(k) from the labels recorded before the call, in draw order (the sampler driven the same way)', async () => {

@@ -65,7 +65,9 @@ describe('session surrogate calibration', () => {
     writeFileSync(answers, ['id\tlabel', ...files.ids.map((id, i) => `${id}\t${files.pool.labels[i]}`)].join('\n'));
     const session = join(files.dir, 'c.session');
     const args = [...createArgs(files, session, 1), '--acquisition', 'surrogate-ce', '--answers', answers, '--max-labels', '3'];
-    const result = spawnSync(process.execPath, [...CLI, ...args, '--calibration-scores', scores, '--calibration-labels', labels], { encoding: 'utf8' });
+    const result = spawnSync(process.execPath, [...CLI, ...args, '--calibration-scores', scores, '--calibration-labels', labels], {
+      encoding: 'utf8',
+    });
     expect(result.stderr).toBe('');
     expect(result.status).toBe(0);
     const fit = fitTemperature(binary.surrogateScores, binary.labels);
@@ -73,7 +75,11 @@ describe('session surrogate calibration', () => {
     const header = JSON.parse(readFileSync(session, 'utf8').split('\n')[0] as string);
     expect(header.temperature).toBe(fit.temperature);
     expect(header.calibration).toEqual({ rows: 40, temperature: fit.temperature, nll: fit.nll });
-    const alone = spawnSync(process.execPath, [...CLI, ...createArgs(files, join(files.dir, 'd.session'), 1), '--answers', answers, '--calibration-scores', scores], { encoding: 'utf8' });
+    const alone = spawnSync(
+      process.execPath,
+      [...CLI, ...createArgs(files, join(files.dir, 'd.session'), 1), '--answers', answers, '--calibration-scores', scores],
+      { encoding: 'utf8' },
+    );
     expect(alone.status).toBe(2);
     expect(alone.stderr).toMatch(/--calibration-labels/);
   });

@@ -36,6 +36,19 @@ export async function writePoolFiles(size: number, seed: number): Promise<PoolFi
 
 /** The CLI options that create a session over these files. */
 export function createArgs(files: PoolFiles, session: string, seed: number): string[] {
-  return ['label', '--session', session, '--data', files.data, '--classes', CLASSES.join(','), '--model-scores', files.modelScores,
-    '--surrogate-scores', files.surrogateScores, '--seed', String(seed)];
+  return [
+    'label',
+    '--session',
+    session,
+    '--data',
+    files.data,
+    '--classes',
+    CLASSES.join(','),
+    '--model-scores',
+    files.modelScores,
+    '--surrogate-scores',
+    files.surrogateScores,
+    '--seed',
+    String(seed),
+  ];
 }

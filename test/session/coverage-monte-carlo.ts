@@ -43,7 +43,8 @@ export interface SessionCoverage {
   acquisition: string;
 }
 
-const covers = (interval: RiskInterval | undefined, truth: number) => interval !== undefined && interval.lower <= truth && truth <= interval.upper;
+const covers = (interval: RiskInterval | undefined, truth: number) =>
+  interval !== undefined && interval.lower <= truth && truth <= interval.upper;
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 const mean = (values: Float64Array) => values.reduce((a, b) => a + b, 0) / values.length;
 
@@ -67,7 +68,11 @@ export async function sessionCoverage(pool: LabelledPool, plan: CoveragePlan): P
   let acquisition = '';
   for (let s = 0; s < plan.sessions; s++) {
     const session = await ActiveTestingSession.create(null, {
-      texts: pool.texts, classes: ['negative', 'positive'], modelScores: pool.modelScores, surrogateScores: pool.surrogateScores, seed: s,
+      texts: pool.texts,
+      classes: ['negative', 'positive'],
+      modelScores: pool.modelScores,
+      surrogateScores: pool.surrogateScores,
+      seed: s,
       ...(plan.acquisition === undefined ? {} : { acquisition: plan.acquisition }),
     });
     acquisition = session.settings.acquisition;

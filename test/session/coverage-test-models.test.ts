@@ -25,42 +25,48 @@ const asMatrix = (scores: Float32Array, rows: number): Matrix => ({ data: Float6
  * random-weight target is confidently wrong on many items (cross-entropy ≈ 3.7 nats, accuracy ≈ 0.54),
  * so its loss is heavy-tailed, the hard case for the interval. Deterministic for these seeds.
  */
-describe.skipIf(!sharedAvailable(SST2_TRAIN))('coverage of the 95% interval of estimate() on test-model scores (SST-2, 2,000 items)', () => {
-  let texts: readonly string[];
-  let labels: Int32Array;
-  let modelScores: Matrix;
-  let surrogateScores: Matrix;
+describe.skipIf(!sharedAvailable(SST2_TRAIN))(
+  'coverage of the 95% interval of estimate() on test-model scores (SST-2, 2,000 items)',
+  () => {
+    let texts: readonly string[];
+    let labels: Int32Array;
+    let modelScores: Matrix;
+    let surrogateScores: Matrix;
 
-  beforeAll(async () => {
-    const sst2 = await SST2Dataset.load(SST2_TRAIN);
-    const splits = createSplits(sst2.size, { pool: POOL, icl: 200 }, 0);
-    const pool = sst2.select(splits.pool!);
-    const iclSource = sst2.select(splits.icl!);
-    const shots = Array.from(selectIclExamples(iclSource.labels, 2, SHOTS, 0), (p) => ({ text: iclSource.texts[p]!, label: iclSource.labels[p]! }));
-    const model = await Model.fromPretrained(modelDir('tiny-gpt2'));
-    const zeroShot = await runScoringJob(model, pool, { batchSize: 32 });
-    const icl = await runScoringJob(model, pool, { batchSize: 32, shots, prefixCache: true });
-    texts = pool.texts;
-    labels = pool.labels;
-    modelScores = asMatrix(zeroShot.scores, POOL);
-    surrogateScores = asMatrix(icl.scores, POOL);
-  }, 180_000);
+    beforeAll(async () => {
+      const sst2 = await SST2Dataset.load(SST2_TRAIN);
+      const splits = createSplits(sst2.size, { pool: POOL, icl: 200 }, 0);
+      const pool = sst2.select(splits.pool!);
+      const iclSource = sst2.select(splits.icl!);
+      const shots = Array.from(selectIclExamples(iclSource.labels, 2, SHOTS, 0), (p) => ({
+        text: iclSource.texts[p]!,
+        label: iclSource.labels[p]!,
+      }));
+      const model = await Model.fromPretrained(modelDir('tiny-gpt2'));
+      const zeroShot = await runScoringJob(model, pool, { batchSize: 32 });
+      const icl = await runScoringJob(model, pool, { batchSize: 32, shots, prefixCache: true });
+      texts = pool.texts;
+      labels = pool.labels;
+      modelScores = asMatrix(zeroShot.scores, POOL);
+      surrogateScores = asMatrix(icl.scores, POOL);
+    }, 180_000);
 
-  it('with a fixed budget of 100 labels, and with width-based stopping from 100 labels on', async () => {
-    const pool = { texts, labels, modelScores, surrogateScores };
-    const coverage = await sessionCoverage(pool, { sessions: SESSIONS, budget: BUDGET, halfWidth: HALF_WIDTH, maxLabels: MAX_LABELS });
-    console.log(`session coverage on tiny-gpt2 scores (${SESSIONS} sessions):`, coverage);
-    const trueRisk = coverage.trueRisk;
-    // The pool is what the test says it is: a heavy-tailed zero-shot target, a 16-shot surrogate.
-    expect(trueRisk).toBeGreaterThan(2);
-    expect(surrogateScores.data).not.toEqual(modelScores.data);
-    // Measured: fixed-budget interval 0.983 (risk) and 0.967 (accuracy) at 100 labels; the confidence
-    // sequence 0.983 after stopping on its half-width ≤ 2.5 (98% of sessions stop by width, at 186
-    // labels on average); bootstrap 0.94. Median half-widths at 100 labels: 2.71 (anytime), 2.54
-    // (fixed budget), 1.13 (bootstrap). 300 sessions, Monte Carlo standard error ≈ 1.3 points.
-    expect(coverage.fixedBudgetRisk).toBeGreaterThanOrEqual(0.9);
-    expect(coverage.widthStoppingRisk).toBeGreaterThanOrEqual(0.9);
-    expect(coverage.fixedBudgetAccuracy).toBeGreaterThanOrEqual(0.9);
-    expect(coverage.stoppedByWidth).toBeGreaterThan(0.3);
-  }, 400_000);
-});
+    it('with a fixed budget of 100 labels, and with width-based stopping from 100 labels on', async () => {
+      const pool = { texts, labels, modelScores, surrogateScores };
+      const coverage = await sessionCoverage(pool, { sessions: SESSIONS, budget: BUDGET, halfWidth: HALF_WIDTH, maxLabels: MAX_LABELS });
+      console.log(`session coverage on tiny-gpt2 scores (${SESSIONS} sessions):`, coverage);
+      const trueRisk = coverage.trueRisk;
+      // The pool is what the test says it is: a heavy-tailed zero-shot target, a 16-shot surrogate.
+      expect(trueRisk).toBeGreaterThan(2);
+      expect(surrogateScores.data).not.toEqual(modelScores.data);
+      // Measured: fixed-budget interval 0.983 (risk) and 0.967 (accuracy) at 100 labels; the confidence
+      // sequence 0.983 after stopping on its half-width ≤ 2.5 (98% of sessions stop by width, at 186
+      // labels on average); bootstrap 0.94. Median half-widths at 100 labels: 2.71 (anytime), 2.54
+      // (fixed budget), 1.13 (bootstrap). 300 sessions, Monte Carlo standard error ≈ 1.3 points.
+      expect(coverage.fixedBudgetRisk).toBeGreaterThanOrEqual(0.9);
+      expect(coverage.widthStoppingRisk).toBeGreaterThanOrEqual(0.9);
+      expect(coverage.fixedBudgetAccuracy).toBeGreaterThanOrEqual(0.9);
+      expect(coverage.stoppedByWidth).toBeGreaterThan(0.3);
+    }, 400_000);
+  },
+);

@@ -20,7 +20,10 @@ describe('FileJournal', () => {
     expect(readFileSync(path, 'utf8').split('\n')).toHaveLength(4);
     const contents = FileJournal.read(path);
     expect(contents.header).toEqual({ format: 'x', n: 1 });
-    expect(contents.records).toEqual([{ e: 'propose', i: 3, q: 0.30000000000000004 }, { e: 'label', i: 3, y: 1 }]);
+    expect(contents.records).toEqual([
+      { e: 'propose', i: 3, q: 0.30000000000000004 },
+      { e: 'label', i: 3, y: 1 },
+    ]);
     expect(contents.tornLine).toBe(false);
   });
 
@@ -46,7 +49,10 @@ describe('FileJournal', () => {
     reopened.close();
     const again = FileJournal.read(path);
     expect(again.tornLine).toBe(false);
-    expect(again.records).toEqual([{ e: 'label', i: 0, y: 0 }, { e: 'label', i: 2, y: 1 }]);
+    expect(again.records).toEqual([
+      { e: 'label', i: 0, y: 0 },
+      { e: 'label', i: 2, y: 1 },
+    ]);
   });
 
   it('treats a complete but unparseable last line as torn, and a damaged middle line as an error', () => {
@@ -90,7 +96,7 @@ describe('SessionLock', () => {
 });
 
 describe('SessionLock release', () => {
-  it("leaves alone a lock that another process has taken over", () => {
+  it('leaves alone a lock that another process has taken over', () => {
     const path = scratch();
     const lock = SessionLock.acquire(path);
     const other = JSON.stringify({ pid: process.ppid, host: hostname() });
@@ -101,7 +107,7 @@ describe('SessionLock release', () => {
 });
 
 describe('SessionLock leftovers', () => {
-  it("removes the pid files and moved-aside locks of killed acquisitions once they are a minute old, and nothing else", () => {
+  it('removes the pid files and moved-aside locks of killed acquisitions once they are a minute old, and nothing else', () => {
     const path = scratch();
     const dead = Number(spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }).stdout);
     const old = new Date(Date.now() - 120_000);

@@ -20,9 +20,13 @@ describe('active-testing label: scripted use and bad input', () => {
     const skips = first.stdout.match(/^skipped /gm)?.length ?? 0;
     expect(skips).toBeGreaterThan(0);
     expect(first.stdout).toContain(`Labels: 10 in the estimate (10 recorded, ${skips} skipped; the estimate covers ${80 - skips} items)`);
-    expect(first.stdout).toMatch(/Risk \(brier\): \d\.\d{4} {2}anytime-valid 95% \[-?\d\.\d{4}, \d\.\d{4}\] {2}fixed-budget 95% \[-?\d\.\d{4}, \d\.\d{4}\] {2}bootstrap \(approximate\) 95% interval \[-?\d\.\d{4}, \d\.\d{4}\]/);
+    expect(first.stdout).toMatch(
+      /Risk \(brier\): \d\.\d{4} {2}anytime-valid 95% \[-?\d\.\d{4}, \d\.\d{4}\] {2}fixed-budget 95% \[-?\d\.\d{4}, \d\.\d{4}\] {2}bootstrap \(approximate\) 95% interval \[-?\d\.\d{4}, \d\.\d{4}\]/,
+    );
     expect(first.stdout).toMatch(/Random labelling would need about \d+ labels for an interval this narrow\./);
-    expect(first.stdout).toMatch(/Variance ÷ random labelling's \(est\.\): (\d+\.\d{2}|NaN) \(below 1: active testing is helping\); verdict: (helping|hurting|no evidence yet)\./);
+    expect(first.stdout).toMatch(
+      /Variance ÷ random labelling's \(est\.\): (\d+\.\d{2}|NaN) \(below 1: active testing is helping\); verdict: (helping|hurting|no evidence yet)\./,
+    );
     const again = run(['label', '--session', session, '--answers', answers, '--max-labels', '15']);
     expect(again.status).toBe(0);
     expect(again.stdout.match(/^labelled /gm)).toHaveLength(5);

@@ -47,7 +47,12 @@ describe('active-testing label survives SIGKILL', () => {
     const truth = (id: string) => files.pool.labels[files.ids.indexOf(id)];
 
     const uninterrupted = await ActiveTestingSession.create(null, {
-      texts: files.texts, ids: files.ids, classes: CLASSES, modelScores: files.pool.modelScores, surrogateScores: files.pool.surrogateScores, seed: SEED,
+      texts: files.texts,
+      ids: files.ids,
+      classes: CLASSES,
+      modelScores: files.pool.modelScores,
+      surrogateScores: files.pool.surrogateScores,
+      seed: SEED,
     });
     for (let m = 0; m < LABELS; m++) {
       const [item] = await uninterrupted.next();
@@ -61,7 +66,10 @@ describe('active-testing label survives SIGKILL', () => {
     let kills = 0;
     for (let attempt = 0; attempt < KILLS; attempt++) {
       const afterLabels = Math.floor(delays() * 10);
-      const run = await runLabel(args, { afterLabels, jitterMs: afterLabels === 0 ? Math.floor(delays() * 800) : Math.floor(delays() * 15) });
+      const run = await runLabel(args, {
+        afterLabels,
+        jitterMs: afterLabels === 0 ? Math.floor(delays() * 800) : Math.floor(delays() * 15),
+      });
       for (const [id, label] of run.acknowledged) acknowledged.set(id, label);
       if (run.code === null) kills++;
       const reopened = await ActiveTestingSession.open(session);

@@ -14,12 +14,19 @@ async function hostileSession(): Promise<string> {
   const path = join(mkdtempSync(join(tmpdir(), 'at-render-')), 'hostile.session');
   const texts = Array.from({ length: N }, (_, i) => `${HOSTILE} ${i}\nsecond line\twith a tab`);
   const ids = texts.map((_, i) => `id\x1b[31m${i}`);
-  const session = await ActiveTestingSession.create(path, { texts, ids, classes: ['neg\x1b[5m', 'pos'], modelScores: pool.modelScores, seed: 1 });
+  const session = await ActiveTestingSession.create(path, {
+    texts,
+    ids,
+    classes: ['neg\x1b[5m', 'pos'],
+    modelScores: pool.modelScores,
+    seed: 1,
+  });
   await session.close();
   return path;
 }
 
 /** Escape sequences other than the screen clear and cursor home that the command itself sends. */
+// eslint-disable-next-line no-control-regex -- the test looks for escape sequences that reached the terminal
 const foreignEscapes = (out: string) => out.replaceAll('\x1b[2J\x1b[H', '').match(/[\x1b\u009b\r]/g) ?? [];
 
 describe('label renders control characters in the data visibly', () => {

@@ -8,10 +8,15 @@ import { CLASSES, createArgs, writePoolFiles } from './cli-pool.js';
 interface Task {
   id: number;
   data: { text: string; item: string; position: number };
-  annotations: Array<{ was_cancelled: boolean; result: Array<{ from_name: string; to_name: string; type: string; value: { choices: string[] } }> }>;
+  annotations: Array<{
+    was_cancelled: boolean;
+    result: Array<{ from_name: string; to_name: string; type: string; value: { choices: string[] } }>;
+  }>;
 }
 
-const choice = (name: string) => [{ was_cancelled: false, result: [{ from_name: 'label', to_name: 'text', type: 'choices', value: { choices: [name] } }] }];
+const choice = (name: string) => [
+  { was_cancelled: false, result: [{ from_name: 'label', to_name: 'text', type: 'choices', value: { choices: [name] } }] },
+];
 
 describe('label --export / --import label-studio', () => {
   it('exports proposals as tasks, imports annotations in proposal order, and refuses items the session did not propose', async () => {
@@ -53,7 +58,12 @@ describe('label --export / --import label-studio', () => {
 
     // Recorded in proposal order: the journal's answers follow the positions.
     const ids = (JSON.parse(readFileSync(session, 'utf8').split('\n')[0]) as { ids: string[] }).ids;
-    const answered = readFileSync(session, 'utf8').trim().split('\n').slice(1).map((line) => JSON.parse(line) as { e: string; i: number }).filter((r) => r.e !== 'propose');
+    const answered = readFileSync(session, 'utf8')
+      .trim()
+      .split('\n')
+      .slice(1)
+      .map((line) => JSON.parse(line) as { e: string; i: number })
+      .filter((r) => r.e !== 'propose');
     const positions = answered.map((r) => tasks.find((t) => t.data.item === ids[r.i])!.data.position);
     expect(positions).toEqual([...positions].sort((a, b) => a - b));
     const reopened = await ActiveTestingSession.open(session);
@@ -66,8 +76,12 @@ describe('label --export / --import label-studio', () => {
     }
 
     // Importing the same file again records nothing; a changed answer is refused.
-    expect((await runCliCaptured(['label', '--session', session, '--import', 'label-studio', good])).stdout).toContain('recorded 0 labels and 0 skips');
-    const changed = annotated.map((task, i) => (i === 0 ? { ...task, annotations: choice(truth(task.data.item) === 'positive' ? 'negative' : 'positive') } : task));
+    expect((await runCliCaptured(['label', '--session', session, '--import', 'label-studio', good])).stdout).toContain(
+      'recorded 0 labels and 0 skips',
+    );
+    const changed = annotated.map((task, i) =>
+      i === 0 ? { ...task, annotations: choice(truth(task.data.item) === 'positive' ? 'negative' : 'positive') } : task,
+    );
     writeFileSync(bad, JSON.stringify(changed));
     const conflict = await runCliCaptured(['label', '--session', session, '--import', 'label-studio', bad]);
     expect(conflict.code).toBe(1);
@@ -78,9 +92,11 @@ describe('label --export / --import label-studio', () => {
     const again = join(files.dir, 'tasks2.json');
     expect((await runCliCaptured(['label', '--session', session, '--export', 'label-studio', again])).code).toBe(0);
     const withLabels = JSON.parse(readFileSync(again, 'utf8')) as Task[];
-    expect(withLabels.filter((t) => t.annotations.length === 1 && !t.annotations[0].was_cancelled).map((t) => t.annotations[0].result[0].value.choices[0])).toEqual(
-      withLabels.filter((t) => t.annotations.length === 1 && !t.annotations[0].was_cancelled).map((t) => truth(t.data.item)),
-    );
+    expect(
+      withLabels
+        .filter((t) => t.annotations.length === 1 && !t.annotations[0].was_cancelled)
+        .map((t) => t.annotations[0].result[0].value.choices[0]),
+    ).toEqual(withLabels.filter((t) => t.annotations.length === 1 && !t.annotations[0].was_cancelled).map((t) => truth(t.data.item)));
     expect(withLabels.find((t) => t.data.item === skippedItem)?.annotations[0].was_cancelled).toBe(true);
     expect((await runCliCaptured(['label', '--session', session, '--export', 'csv', again])).code).toBe(2);
   });

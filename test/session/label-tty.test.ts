@@ -37,7 +37,12 @@ describe.skipIf(!tmuxAvailable())('active-testing label in a terminal', () => {
     const files = await writePoolFiles(60, 5);
     const session = join(files.dir, 'tty.session');
     const seeded = await ActiveTestingSession.create(session, {
-      texts: files.texts, ids: files.ids, classes: CLASSES, modelScores: files.pool.modelScores, surrogateScores: files.pool.surrogateScores, seed: 9,
+      texts: files.texts,
+      ids: files.ids,
+      classes: CLASSES,
+      modelScores: files.pool.modelScores,
+      surrogateScores: files.pool.surrogateScores,
+      seed: 9,
     });
     await seeded.close();
     const command = [process.execPath, ...CLI, 'label', '--session', session].map((a) => `'${a}'`).join(' ');

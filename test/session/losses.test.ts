@@ -6,15 +6,31 @@ import { resolveLoss } from '../../src/session/loss.js';
 import { syntheticPool } from '../../src/simulate/syntheticPool.js';
 import { matrix } from '../helpers/matrix.js';
 
-
 describe('zero-one and Brier losses', () => {
   it('zero-one: 1 when the first arg max is not the label', () => {
-    expect(Array.from(zeroOneLossPerItem(matrix([[2, 1, 0], [0, 3, 3], [1, 1, 1]]), Int32Array.of(0, 2, 0)))).toEqual([0, 1, 0]);
+    expect(
+      Array.from(
+        zeroOneLossPerItem(
+          matrix([
+            [2, 1, 0],
+            [0, 3, 3],
+            [1, 1, 1],
+          ]),
+          Int32Array.of(0, 2, 0),
+        ),
+      ),
+    ).toEqual([0, 1, 0]);
   });
 
   it('Brier: Σ_k (p_k − 1[k = y])² against hand-computed values', () => {
     // softmax([0, ln 3]) = [1/4, 3/4]: label 1 → (1/4)² + (1/4)² = 1/8; label 0 → (3/4)² + (3/4)² = 9/8.
-    const out = brierLossPerItem(matrix([[0, Math.log(3)], [0, Math.log(3)]]), Int32Array.of(1, 0));
+    const out = brierLossPerItem(
+      matrix([
+        [0, Math.log(3)],
+        [0, Math.log(3)],
+      ]),
+      Int32Array.of(1, 0),
+    );
     expect(out[0]).toBeCloseTo(1 / 8, 15);
     expect(out[1]).toBeCloseTo(9 / 8, 15);
   });
@@ -22,7 +38,10 @@ describe('zero-one and Brier losses', () => {
   it("their acquisition values are the surrogate's expected loss Σ_k π_k ℓ(f, k)", () => {
     const pool = syntheticPool({ size: 50, classes: 4, seed: 2 });
     const pi = classProbabilities(pool.surrogateScores, 2, EPS, 'stable');
-    for (const [perItem, expected] of [[zeroOneLossPerItem, expectedZeroOneLoss], [brierLossPerItem, expectedBrierLoss]] as const) {
+    for (const [perItem, expected] of [
+      [zeroOneLossPerItem, expectedZeroOneLoss],
+      [brierLossPerItem, expectedBrierLoss],
+    ] as const) {
       const values = expected(pool.modelScores, pi);
       for (let i = 0; i < 50; i++) {
         const row = matrix([Array.from(pool.modelScores.data.subarray(4 * i, 4 * i + 4))]);

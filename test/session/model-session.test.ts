@@ -29,8 +29,15 @@ describe.skipIf(!sharedAvailable(SST2_VALIDATION))('sessions on scores from a te
     labels = rows.slice(4).map((r) => Number(r[1]));
     model = await Model.fromPretrained(modelDir('tiny-gpt2'));
     tokenIds = await model.labelTokenIds(zeroShot([texts[0]])[0], classes);
-    const prefix = promptPrefix(instruction, rows.slice(0, 4).map((r) => ({ text: String(r[0]), label: classes[Number(r[1])] })), answerString);
-    surrogateScores = await model.score(texts.map((t) => itemPrompt(prefix, t, answerString)), tokenIds);
+    const prefix = promptPrefix(
+      instruction,
+      rows.slice(0, 4).map((r) => ({ text: String(r[0]), label: classes[Number(r[1])] })),
+      answerString,
+    );
+    surrogateScores = await model.score(
+      texts.map((t) => itemPrompt(prefix, t, answerString)),
+      tokenIds,
+    );
   });
   afterAll(async () => {
     await model?.dispose();
@@ -43,9 +50,23 @@ describe.skipIf(!sharedAvailable(SST2_VALIDATION))('sessions on scores from a te
       return { data: await model.score(zeroShot(batch), tokenIds), shape: [batch.length, 2] as [number, number] };
     };
     const surrogate = { data: surrogateScores, shape: [POOL, 2] as [number, number] };
-    const lazy = await ActiveTestingSession.create(null, { texts, classes, surrogateScores: surrogate, scoreTarget, acquisition: 'surrogate-pe', seed: 1 });
+    const lazy = await ActiveTestingSession.create(null, {
+      texts,
+      classes,
+      surrogateScores: surrogate,
+      scoreTarget,
+      acquisition: 'surrogate-pe',
+      seed: 1,
+    });
     const modelScores = { data: await model.score(zeroShot(texts), tokenIds), shape: [POOL, 2] as [number, number] };
-    const eager = await ActiveTestingSession.create(null, { texts, classes, modelScores, surrogateScores: surrogate, acquisition: 'surrogate-pe', seed: 1 });
+    const eager = await ActiveTestingSession.create(null, {
+      texts,
+      classes,
+      modelScores,
+      surrogateScores: surrogate,
+      acquisition: 'surrogate-pe',
+      seed: 1,
+    });
     for (const session of [lazy, eager]) {
       for (let m = 0; m < LABELS; m++) {
         const [item] = await session.next();
@@ -64,7 +85,10 @@ describe.skipIf(!sharedAvailable(SST2_VALIDATION))('sessions on scores from a te
   it("reproduces simulate's estimate exactly when driven with the true labels (surrogate-ce)", async () => {
     const modelScores = { data: await model.score(zeroShot(texts), tokenIds), shape: [POOL, 2] as [number, number] };
     const surrogate = { data: surrogateScores, shape: [POOL, 2] as [number, number] };
-    const result = await simulate({ modelScores: modelScores, surrogateScores: surrogate, labels }, { runs: 1, size: LABELS, seed: 5, threads: 1 });
+    const result = await simulate(
+      { modelScores: modelScores, surrogateScores: surrogate, labels },
+      { runs: 1, size: LABELS, seed: 5, threads: 1 },
+    );
     const session = await ActiveTestingSession.create(null, { texts, classes, modelScores, surrogateScores: surrogate, seed: 5 });
     for (let m = 0; m < LABELS; m++) {
       const [item] = await session.next();

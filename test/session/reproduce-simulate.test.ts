@@ -36,7 +36,11 @@ describe.skipIf(!sharedAvailable(SST2_TRAIN))('a session driven with the true la
       };
       const result = await simulate(input, { ...simulation, runs: 1, size: SIZE, seed, threads: 1 });
       const session = await ActiveTestingSession.create(null, {
-        texts: pool.texts, classes: ['negative', 'positive'], modelScores: pool.modelScores, surrogateScores: pool.surrogateScores, seed,
+        texts: pool.texts,
+        classes: ['negative', 'positive'],
+        modelScores: pool.modelScores,
+        surrogateScores: pool.surrogateScores,
+        seed,
         ...sessionSettings,
       });
       expect(session.settings.acquisition).toBe(result.options.acquisition);
@@ -49,7 +53,9 @@ describe.skipIf(!sharedAvailable(SST2_TRAIN))('a session driven with the true la
         const { risk } = session.estimate();
         expect(risk.value).toBe(result.estimates[m]);
         // The session's interval carries the finite-population correction; simulate's output does not.
-        expect(risk.standardError).toBe(Math.sqrt(Math.max(0, result.bootstrapVariance![m]) * finitePopulationFactor(m + 1, pool.labels.length)));
+        expect(risk.standardError).toBe(
+          Math.sqrt(Math.max(0, result.bootstrapVariance![m]) * finitePopulationFactor(m + 1, pool.labels.length)),
+        );
         const { varianceRatio } = session.estimate();
         if (Number.isNaN(ratios[m])) expect(varianceRatio).toBeNaN();
         else expect(Math.abs(varianceRatio - ratios[m])).toBeLessThanOrEqual(1e-12 * Math.max(1, ratios[m]));

@@ -15,7 +15,14 @@ const pool = syntheticPool({ size: N, classes: 3, seed: 5 });
 const classes = ['a', 'b', 'c'];
 const texts = Array.from({ length: N }, (_, i) => `item ${i}`);
 const ids = texts.map((_, i) => `id${i}`);
-const options: CreateSessionOptions = { texts, ids, classes, modelScores: pool.modelScores, surrogateScores: pool.surrogateScores, seed: 3 };
+const options: CreateSessionOptions = {
+  texts,
+  ids,
+  classes,
+  modelScores: pool.modelScores,
+  surrogateScores: pool.surrogateScores,
+  seed: 3,
+};
 const scratch = () => join(mkdtempSync(join(tmpdir(), 'at-session-faults-')), 'pool.session');
 const truth = (id: string): number => pool.labels[ids.indexOf(id)];
 
@@ -27,7 +34,9 @@ async function drive(session: ActiveTestingSession, count: number): Promise<void
 }
 
 /** A closed session file with `count` labels; returns its path and its lines. */
-async function labelledFile(count: number): Promise<{ path: string; lines: string[]; history: ReturnType<ActiveTestingSession['history']> }> {
+async function labelledFile(
+  count: number,
+): Promise<{ path: string; lines: string[]; history: ReturnType<ActiveTestingSession['history']> }> {
   const path = scratch();
   const session = await ActiveTestingSession.create(path, options);
   await drive(session, count);
@@ -65,7 +74,11 @@ describe('session headers are checked before anything is written', () => {
     ['an edited acquisition', (h: Record<string, unknown>) => void (h.acquisition = 'random'), /acquisition "random"/],
     ['a clip out of range', (h: Record<string, unknown>) => void (h.clip = 1.5), /clip/],
     ['scores of the wrong shape', (h: Record<string, unknown>) => void ((h.targetScores as { rows: number }).rows = 3), /targetScores/],
-    ['a non-finite stored score', (h: Record<string, unknown>) => void ((h.surrogateScores as { data: unknown[] }).data[4] = null), /surrogateScores holds a non-finite/],
+    [
+      'a non-finite stored score',
+      (h: Record<string, unknown>) => void ((h.surrogateScores as { data: unknown[] }).data[4] = null),
+      /surrogateScores holds a non-finite/,
+    ],
   ])('refuses to open a header with %s, saying how to export the labels, which export recovers', async (_name, edit, reason) => {
     const { path, lines, history } = await labelledFile(6);
     rewriteHeader(path, lines, edit);
@@ -92,8 +105,16 @@ describe('session headers are checked before anything is written', () => {
     expect(rows.slice(1)).toEqual(history.map((h) => `${h.index}\t${classes.indexOf(h.label!)}`));
     const again = await runCliCaptured(['label', '--session', path, '--export-labels', out]);
     expect(again.code).toBe(1);
-    expect(again.stderr).toBe(`active-testing label: ${out} already exists; choose another file for --export-labels (it is never overwritten)`);
-    const missing = await runCliCaptured(['label', '--session', join(dirname(path), 'none.session'), '--export-labels', join(dirname(path), 'x.tsv')]);
+    expect(again.stderr).toBe(
+      `active-testing label: ${out} already exists; choose another file for --export-labels (it is never overwritten)`,
+    );
+    const missing = await runCliCaptured([
+      'label',
+      '--session',
+      join(dirname(path), 'none.session'),
+      '--export-labels',
+      join(dirname(path), 'x.tsv'),
+    ]);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toMatch(/^active-testing label: \S+none\.session: cannot read the session file \(ENOENT\)$/);
   });
@@ -167,8 +188,16 @@ describe('journal records are checked on replay', () => {
     ['a fractional item', (r: Record<string, unknown>) => r.e === 'label' && void (r.i = 1.5), /item 1.5 is not a pool row/],
     ['a probability as a string', (r: Record<string, unknown>) => r.e === 'propose' && void (r.q = '0.5'), /proposal probability "0.5"/],
     ['an unknown kind', (r: Record<string, unknown>) => r.e === 'label' && void (r.e = 'lable'), /unknown record kind "lable"/],
-    ['a repeated sequence number', (r: Record<string, unknown>) => r.e === 'label' && void (r.s = 1), /record number 1 where 2 was expected/],
-    ['target scores of the wrong length', (r: Record<string, unknown>) => r.e === 'label' && void (r.f = [1, 2]), /target scores are not 3 finite numbers/],
+    [
+      'a repeated sequence number',
+      (r: Record<string, unknown>) => r.e === 'label' && void (r.s = 1),
+      /record number 1 where 2 was expected/,
+    ],
+    [
+      'target scores of the wrong length',
+      (r: Record<string, unknown>) => r.e === 'label' && void (r.f = [1, 2]),
+      /target scores are not 3 finite numbers/,
+    ],
   ])('refuses %s with its line number', async (_name, edit, reason) => {
     const { path, lines } = await labelledFile(2);
     // The first record the edit applies to (it returns false for the others).

@@ -16,7 +16,14 @@ const pool = syntheticPool({ size: N, classes: 3, seed: 11 });
 const classes = ['a', 'b', 'c'];
 const texts = Array.from({ length: N }, (_, i) => `item ${i}`);
 const ids = texts.map((_, i) => `id${i}`);
-const options: CreateSessionOptions = { texts, ids, classes, modelScores: pool.modelScores, surrogateScores: pool.surrogateScores, seed: 3 };
+const options: CreateSessionOptions = {
+  texts,
+  ids,
+  classes,
+  modelScores: pool.modelScores,
+  surrogateScores: pool.surrogateScores,
+  seed: 3,
+};
 const scratch = () => join(mkdtempSync(join(tmpdir(), 'at-session-')), 'pool.session');
 const truth = (id: string): number => pool.labels[ids.indexOf(id)];
 
@@ -38,7 +45,10 @@ function lureByDefinition(losses: number[], q: number[], n: number): number {
 }
 
 function rowLoss(fn: (m: Matrix, y: Int32Array) => Float64Array, scores: Matrix, index: number, label: number): number {
-  return fn({ data: scores.data.subarray(index * scores.cols, (index + 1) * scores.cols), rows: 1, cols: scores.cols }, Int32Array.of(label))[0];
+  return fn(
+    { data: scores.data.subarray(index * scores.cols, (index + 1) * scores.cols), rows: 1, cols: scores.cols },
+    Int32Array.of(label),
+  )[0];
 }
 
 describe('ActiveTestingSession', () => {
@@ -147,7 +157,14 @@ describe('ActiveTestingSession', () => {
     expect(estimate).toMatchObject({ labels: 5, skipped: 1, poolSize: N - 1 });
     const labelled = session.history().filter((h) => h.status === 'labelled');
     const losses = labelled.map((h) => rowLoss(lossPerItem, pool.modelScores, h.index, pool.labels[h.index]));
-    expect(estimate.risk.value).toBeCloseTo(lureByDefinition(losses, labelled.map((h) => h.probability), N - 1), 12);
+    expect(estimate.risk.value).toBeCloseTo(
+      lureByDefinition(
+        losses,
+        labelled.map((h) => h.probability),
+        N - 1,
+      ),
+      12,
+    );
     await expect(session.record(item.id, 0)).rejects.toThrow(/already skipped/);
     await session.undo();
     await session.undo();
@@ -187,7 +204,7 @@ describe('ActiveTestingSession', () => {
     await drive(eager, 25);
     expect(scored).toEqual(lazy.history().map((h) => h.text));
     // Without target scores the cross-entropy has no per-item bounds before labelling: no confidence sequence for the risk.
-    const withoutSequence = ({ anytime, fixedBudget, ...rest }: IntervalEstimate) => rest;
+    const withoutSequence = ({ anytime: _anytime, fixedBudget: _fixedBudget, ...rest }: IntervalEstimate) => rest;
     const { risk: lazyRisk, ...lazyRest } = lazy.estimate();
     const { risk: eagerRisk, ...eagerRest } = eager.estimate();
     expect(lazyRisk.anytime).toBeUndefined();
@@ -195,7 +212,9 @@ describe('ActiveTestingSession', () => {
     expect(withoutSequence(lazyRisk)).toEqual(withoutSequence(eagerRisk));
     expect(lazyRest).toEqual(eagerRest);
     await expect(ActiveTestingSession.create(null, { ...options, modelScores: undefined })).rejects.toThrow(/scoreTarget/);
-    await expect(ActiveTestingSession.create(null, { ...options, modelScores: undefined, scoreTarget, acquisition: 'surrogate-ce' })).rejects.toThrow(/surrogate-pe/);
+    await expect(
+      ActiveTestingSession.create(null, { ...options, modelScores: undefined, scoreTarget, acquisition: 'surrogate-ce' }),
+    ).rejects.toThrow(/surrogate-pe/);
   });
 
   it('reports how many random labels would give the same interval', async () => {

@@ -31,7 +31,11 @@ export async function sst2LexiconPool(size: number, shots = 50, seed = 0): Promi
   const Sentiment = require('sentiment');
   const vader = require('vader-sentiment');
   const afinn = new Sentiment();
-  const features = (text: string): [number, number, number] => [1, afinn.analyze(text).score, vader.SentimentIntensityAnalyzer.polarity_scores(text).compound];
+  const features = (text: string): [number, number, number] => [
+    1,
+    afinn.analyze(text).score,
+    vader.SentimentIntensityAnalyzer.polarity_scores(text).compound,
+  ];
 
   const random = randomStream(seed, [0]);
   const shotRows = Array.from({ length: shots }, () => size + Math.floor(random() * (table.rows.length - size)));
@@ -59,7 +63,11 @@ function fitLogistic(x: Array<[number, number, number]>, y: number[], ridge = 0.
   const w: [number, number, number] = [0, 0, 0];
   for (let iteration = 0; iteration < 30; iteration++) {
     const gradient = [ridge * w[0], ridge * w[1], ridge * w[2]];
-    const hessian = [[ridge, 0, 0], [0, ridge, 0], [0, 0, ridge]];
+    const hessian = [
+      [ridge, 0, 0],
+      [0, ridge, 0],
+      [0, 0, ridge],
+    ];
     x.forEach((xi, n) => {
       const p = 1 / (1 + Math.exp(-(w[0] * xi[0] + w[1] * xi[1] + w[2] * xi[2])));
       for (let a = 0; a < 3; a++) {

@@ -77,8 +77,19 @@ describe('runDemo', () => {
     const out = join(dir, 'replay');
     const log = vi.spyOn(console, 'log').mockImplementation(() => {});
     const code = await runCli([
-      'simulate', '--model-scores', join(demo.dir, 'pool/model_scores.npy'), '--surrogate-scores', join(demo.dir, 'pool/surrogate_scores.npy'),
-      '--labels', join(demo.dir, 'pool/labels.npy'), '--runs', String(RUNS), '--threads', '1', '--out', out,
+      'simulate',
+      '--model-scores',
+      join(demo.dir, 'pool/model_scores.npy'),
+      '--surrogate-scores',
+      join(demo.dir, 'pool/surrogate_scores.npy'),
+      '--labels',
+      join(demo.dir, 'pool/labels.npy'),
+      '--runs',
+      String(RUNS),
+      '--threads',
+      '1',
+      '--out',
+      out,
     ]);
     log.mockRestore();
     expect(code).toBe(0);

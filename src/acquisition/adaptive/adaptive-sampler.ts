@@ -96,7 +96,11 @@ export class AdaptiveSampler extends CandidateMixture {
     this.warmup = options.warmup ?? ADAPTIVE_DEFAULTS.warmup;
     this.deferredLosses = options.deferredLosses ?? false;
     if (!(Number.isInteger(this.defensiveCandidate) && this.defensiveCandidate >= 0 && this.defensiveCandidate < J)) {
-      throw new InputError({ argument: 'defensiveCandidate', expected: `a candidate index in [0, ${J - 1}]`, received: this.defensiveCandidate });
+      throw new InputError({
+        argument: 'defensiveCandidate',
+        expected: `a candidate index in [0, ${J - 1}]`,
+        received: this.defensiveCandidate,
+      });
     }
     if (!(this.defensiveWeight > 0 && this.defensiveWeight <= this.prior[this.defensiveCandidate])) {
       throw new InputError({
@@ -113,7 +117,11 @@ export class AdaptiveSampler extends CandidateMixture {
     });
     this.shares = shares;
     if (!(this.confidence >= 0 && Number.isFinite(this.confidence))) {
-      throw new InputError({ argument: 'confidence', expected: 'a finite non-negative number of standard errors', received: this.confidence });
+      throw new InputError({
+        argument: 'confidence',
+        expected: 'a finite non-negative number of standard errors',
+        received: this.confidence,
+      });
     }
     if (!(this.tailPenalty >= 0 && Number.isFinite(this.tailPenalty))) {
       throw new InputError({ argument: 'tailPenalty', expected: 'a finite non-negative weight', received: this.tailPenalty });
@@ -152,7 +160,8 @@ export class AdaptiveSampler extends CandidateMixture {
 
   /** Records the loss of the oldest draw not yet observed and chooses the mixture for the next draw. O(J·L). */
   observe(loss: number): void {
-    if (!(loss >= 0 && Number.isFinite(loss))) throw new InputError({ argument: 'loss', expected: 'a finite non-negative loss', received: loss });
+    if (!(loss >= 0 && Number.isFinite(loss)))
+      throw new InputError({ argument: 'loss', expected: 'a finite non-negative loss', received: loss });
     const t = this.nextObserved();
     if (loss > 0) {
       this.informative++;
@@ -219,7 +228,8 @@ export class AdaptiveSampler extends CandidateMixture {
     const inverseM = 1 / m;
     let bestCandidate = -1;
     let bestShare = 1;
-    let bestBound = sums[J * L] * inverseM + confidence * Math.sqrt(Math.max(squareSums[J * L] * inverseM - (sums[J * L] * inverseM) ** 2, 0) * inverseM);
+    let bestBound =
+      sums[J * L] * inverseM + confidence * Math.sqrt(Math.max(squareSums[J * L] * inverseM - (sums[J * L] * inverseM) ** 2, 0) * inverseM);
     for (let j = 0; j < J; j++) {
       if (j === defensiveCandidate) continue;
       for (let s = 0, a = j * L; s < L; s++, a++) {

@@ -55,7 +55,8 @@ export class CandidateMixture implements PoolSampler {
       if (v.length !== n) throw new InputError({ argument: `candidates[${j}]`, expected: `${n} values`, received: v.length });
       let total = 0;
       for (let i = 0; i < n; i++) {
-        if (!(v[i] >= 0 && Number.isFinite(v[i]))) throw new InputError({ argument: `candidates[${j}]`, expected: 'finite non-negative values', received: v[i], row: i });
+        if (!(v[i] >= 0 && Number.isFinite(v[i])))
+          throw new InputError({ argument: `candidates[${j}]`, expected: 'finite non-negative values', received: v[i], row: i });
         total += v[i];
       }
       // All zero: the candidate is uniform.
@@ -100,10 +101,12 @@ export class CandidateMixture implements PoolSampler {
     }
     let total = 0;
     for (let j = 0; j < weights.length; j++) {
-      if (!(weights[j] >= 0)) throw new InputError({ argument: 'weights', expected: 'non-negative mixture weights', received: weights[j], row: j });
+      if (!(weights[j] >= 0))
+        throw new InputError({ argument: 'weights', expected: 'non-negative mixture weights', received: weights[j], row: j });
       total += weights[j];
     }
-    if (!(Math.abs(total - 1) < 1e-9)) throw new InputError({ argument: 'weights', expected: 'mixture weights summing to 1', received: total });
+    if (!(Math.abs(total - 1) < 1e-9))
+      throw new InputError({ argument: 'weights', expected: 'mixture weights summing to 1', received: total });
     this.weights.set(weights);
   }
 
@@ -116,7 +119,8 @@ export class CandidateMixture implements PoolSampler {
   }
 
   draw(random: RandomSource): number {
-    if (this.removedCount === this.size) throw new InputError({ argument: 'sampler', expected: 'at least one remaining item to draw', received: 0 });
+    if (this.removedCount === this.size)
+      throw new InputError({ argument: 'sampler', expected: 'at least one remaining item to draw', received: 0 });
     const { weights } = this;
     const J = weights.length;
     const u = random();
@@ -150,7 +154,8 @@ export class CandidateMixture implements PoolSampler {
   probability(index: number): number {
     if (!(index >= 0 && index < this.size) || this.isRemoved[index] === 1) return 0;
     let q = 0;
-    for (let j = 0; j < this.weights.length; j++) if (this.weights[j] > 0) q += (this.weights[j] * this.values[j][index]) / this.remainingSums[j];
+    for (let j = 0; j < this.weights.length; j++)
+      if (this.weights[j] > 0) q += (this.weights[j] * this.values[j][index]) / this.remainingSums[j];
     return q;
   }
 

@@ -79,7 +79,8 @@ export function createAdaptiveSampler(
  * const sampler = createDefensiveSampler(ceValues, 0.1, 0.5);
  */
 export function createDefensiveSampler(values: Float64Array, clip: number, lambda: number): PoolSampler {
-  if (!(lambda >= 0 && lambda <= 1)) throw new InputError({ argument: 'defensive', expected: 'a mixture weight λ in [0, 1]', received: lambda });
+  if (!(lambda >= 0 && lambda <= 1))
+    throw new InputError({ argument: 'defensive', expected: 'a mixture weight λ in [0, 1]', received: lambda });
   return new MixtureSampler(
     [new SumTreeSampler(values, clip, 'corrected'), new SumTreeSampler(new Float64Array(values.length).fill(1), clip, 'corrected')],
     [1 - lambda, lambda],

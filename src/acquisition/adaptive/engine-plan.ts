@@ -52,7 +52,11 @@ export function planProposal(
   }
   if (acquisition === 'adaptive' || acquisition === 'surrogate-m2') {
     if (options.flags.proposal !== 'corrected') {
-      throw new InputError({ argument: 'numerics', expected: `'default' for acquisition ${acquisition} (the reference has no such proposal)`, received: 'reference' });
+      throw new InputError({
+        argument: 'numerics',
+        expected: `'default' for acquisition ${acquisition} (the reference has no such proposal)`,
+        received: 'reference',
+      });
     }
     if (input.surrogateScores === undefined) {
       throw new InputError({ argument: 'surrogateScores', expected: `surrogate scores (N×K) for acquisition ${acquisition}` });
@@ -60,7 +64,11 @@ export function planProposal(
   }
   if (acquisition === 'adaptive') {
     if (defensive !== null) {
-      throw new InputError({ argument: 'defensive', expected: 'no defensive weight with adaptive acquisition (it keeps its own uniform share)', received: defensive });
+      throw new InputError({
+        argument: 'defensive',
+        expected: 'no defensive weight with adaptive acquisition (it keeps its own uniform share)',
+        received: defensive,
+      });
     }
     const candidates = adaptiveCandidates(input.modelScores, input.surrogateScores!, options.temperature);
     return {

@@ -9,7 +9,13 @@ export {
   CANDIDATE_TEMPERATURE_FACTORS,
   type Candidate,
 } from './candidates.js';
-export { VarianceRatioToRandom, varianceRatioRows, varianceDiagnosticRows, VARIANCE_VERDICTS, type VarianceVerdict } from './variance-ratio.js';
+export {
+  VarianceRatioToRandom,
+  varianceRatioRows,
+  varianceDiagnosticRows,
+  VARIANCE_VERDICTS,
+  type VarianceVerdict,
+} from './variance-ratio.js';
 export {
   planProposal,
   mixtureSampler,

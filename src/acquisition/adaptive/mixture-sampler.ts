@@ -54,10 +54,12 @@ export class MixtureSampler implements PoolSampler {
     }
     let total = 0;
     for (let j = 0; j < weights.length; j++) {
-      if (!(weights[j] >= 0)) throw new InputError({ argument: 'weights', expected: 'non-negative mixture weights', received: weights[j], row: j });
+      if (!(weights[j] >= 0))
+        throw new InputError({ argument: 'weights', expected: 'non-negative mixture weights', received: weights[j], row: j });
       total += weights[j];
     }
-    if (!(Math.abs(total - 1) < 1e-9)) throw new InputError({ argument: 'weights', expected: 'mixture weights summing to 1', received: total });
+    if (!(Math.abs(total - 1) < 1e-9))
+      throw new InputError({ argument: 'weights', expected: 'mixture weights summing to 1', received: total });
     this.weights.set(weights);
   }
 

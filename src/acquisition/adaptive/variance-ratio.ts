@@ -109,10 +109,7 @@ function verdictOf(ratio: number, evidence: number): VarianceVerdict {
  * @example
  * const ratios = varianceRatioRows(result, lossPerItem(f, y)); // median per row: is it helping?
  */
-export function varianceRatioRows(
-  result: Parameters<typeof varianceDiagnosticRows>[0],
-  losses: Float64Array,
-): Float64Array {
+export function varianceRatioRows(result: Parameters<typeof varianceDiagnosticRows>[0], losses: Float64Array): Float64Array {
   return varianceDiagnosticRows(result, losses).ratios;
 }
 

@@ -132,7 +132,9 @@ export class OpenAIHttpClient {
       );
     }
     if (response.status === 401 || response.status === 403) {
-      const hint = this.apiKey ? 'the server refused the API key' : 'the server wants an API key: set OPENAI_API_KEY (or name the variable with --api-key-env)';
+      const hint = this.apiKey
+        ? 'the server refused the API key'
+        : 'the server wants an API key: set OPENAI_API_KEY (or name the variable with --api-key-env)';
       throw new RemoteModelError(url, `HTTP ${response.status}${serverMessage(text)}; ${hint} (not retried)`, response.status);
     }
     if (!response.ok) {
@@ -159,8 +161,7 @@ function serverMessage(text: string): string {
   if (text.trim() === '') return '';
   try {
     const parsed = JSON.parse(text) as { error?: { message?: unknown } | string; message?: unknown };
-    const message =
-      typeof parsed.error === 'string' ? parsed.error : (parsed.error?.message ?? parsed.message ?? undefined);
+    const message = typeof parsed.error === 'string' ? parsed.error : (parsed.error?.message ?? parsed.message ?? undefined);
     if (typeof message === 'string') return `: ${redactSecrets(message)}`;
   } catch {
     // Not JSON: quote the start of the text instead.

@@ -29,17 +29,15 @@ export function isOpenAIModelSpec(spec: string): boolean {
  * parseOpenAIModelSpec('openai:http://gpu-node:8000/v1#meta-llama/Llama-3.1-70B');
  * // { baseUrl: 'http://gpu-node:8000/v1', rootUrl: 'http://gpu-node:8000', model: 'meta-llama/Llama-3.1-70B', apiKey: undefined }
  */
-export function parseOpenAIModelSpec(
-  spec: string,
-  options: { apiKeyEnv?: string; env?: NodeJS.ProcessEnv } = {},
-): OpenAITarget {
+export function parseOpenAIModelSpec(spec: string, options: { apiKeyEnv?: string; env?: NodeJS.ProcessEnv } = {}): OpenAITarget {
   const expected = 'openai:<http(s) base URL>#<model name>, e.g. openai:http://localhost:8000/v1#my-model';
   if (!isOpenAIModelSpec(spec)) throw new InputError({ argument: '--model', expected, received: redactSecrets(spec) });
   const rest = spec.slice(SCHEME.length);
   const hash = rest.indexOf('#');
   const urlText = hash < 0 ? rest : rest.slice(0, hash);
   const model = hash < 0 ? '' : rest.slice(hash + 1);
-  if (model === '') throw new InputError({ argument: '--model', expected: `${expected} (the model name is missing)`, received: redactSecrets(spec) });
+  if (model === '')
+    throw new InputError({ argument: '--model', expected: `${expected} (the model name is missing)`, received: redactSecrets(spec) });
   let url: URL;
   try {
     url = new URL(urlText);
@@ -67,7 +65,11 @@ function readApiKey(apiKeyEnv: string | undefined, env: NodeJS.ProcessEnv): stri
   registerSecret(key);
   if (apiKeyEnv === undefined) return key;
   if (!key) {
-    throw new InputError({ argument: '--api-key-env', expected: `the name of a set environment variable holding the API key`, received: apiKeyEnv });
+    throw new InputError({
+      argument: '--api-key-env',
+      expected: `the name of a set environment variable holding the API key`,
+      received: apiKeyEnv,
+    });
   }
   return key;
 }

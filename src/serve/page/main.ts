@@ -91,9 +91,17 @@ function plotSpec(points: PlotPoint[], loss: string, intervalName: string): TopL
     height: 200,
     autosize: { type: 'fit-x', contains: 'padding' },
     data: { values: points },
-    encoding: { x: { field: 'labels', type: 'quantitative', title: 'labels', scale: { zero: false }, axis: { tickMinStep: 1, format: 'd' } } },
+    encoding: {
+      x: { field: 'labels', type: 'quantitative', title: 'labels', scale: { zero: false }, axis: { tickMinStep: 1, format: 'd' } },
+    },
     layer: [
-      { mark: { type: 'area', opacity: 0.25, color: '#2457c5' }, encoding: { y: { field: 'lower', type: 'quantitative', title: `risk (${loss}) ± ${intervalName}`, scale: { zero: false } }, y2: { field: 'upper' } } },
+      {
+        mark: { type: 'area', opacity: 0.25, color: '#2457c5' },
+        encoding: {
+          y: { field: 'lower', type: 'quantitative', title: `risk (${loss}) ± ${intervalName}`, scale: { zero: false } },
+          y2: { field: 'upper' },
+        },
+      },
       { mark: { type: 'line', color: '#2457c5', strokeWidth: 2 }, encoding: { y: { field: 'value', type: 'quantitative' } } },
     ],
     config: { axis: { labelFontSize: 11, titleFontSize: 12 }, view: { stroke: null } },
@@ -105,7 +113,9 @@ async function renderPlot(current: PublicState): Promise<void> {
   plotted = current.version;
   const container = $('plot');
   const floor = lossFloor(current.loss);
-  const points = current.points.filter((p) => Number.isFinite(p.lower) && Number.isFinite(p.upper)).map((p) => ({ ...p, lower: Math.max(floor, p.lower) }));
+  const points = current.points
+    .filter((p) => Number.isFinite(p.lower) && Number.isFinite(p.upper))
+    .map((p) => ({ ...p, lower: Math.max(floor, p.lower) }));
   if (points.length < 2) {
     container.textContent = 'The plot of the estimate and its interval appears after two labels.';
     view?.finalize();
@@ -135,16 +145,22 @@ function renderState(next: PublicState): void {
   accuracy.textContent = number(next.accuracy.value);
   accuracy.dataset.value = String(next.accuracy.value);
   // Shown clipped to the values accuracy (0 to 1) and a loss (0 or more) can take.
-  $('accuracy-interval').textContent = `${next.accuracy.name}: [${number(clip(next.accuracy.lower, 0, 1))}, ${number(clip(next.accuracy.upper, 0, 1))}]`;
+  $('accuracy-interval').textContent =
+    `${next.accuracy.name}: [${number(clip(next.accuracy.lower, 0, 1))}, ${number(clip(next.accuracy.upper, 0, 1))}]`;
   const risk = $('risk-value');
   risk.textContent = number(next.risk.value, 4);
   risk.dataset.value = String(next.risk.value);
-  $('risk-interval').textContent = `${next.risk.name}: [${number(clip(next.risk.lower, lossFloor(next.loss), Infinity), 4)}, ${number(next.risk.upper, 4)}]`;
-  $('labels').textContent = `${next.labels} (${next.recorded} recorded, ${next.skipped} skipped, ${next.pending} open; pool ${next.poolSize})`;
+  $('risk-interval').textContent =
+    `${next.risk.name}: [${number(clip(next.risk.lower, lossFloor(next.loss), Infinity), 4)}, ${number(next.risk.upper, 4)}]`;
+  $('labels').textContent =
+    `${next.labels} (${next.recorded} recorded, ${next.skipped} skipped, ${next.pending} open; pool ${next.poolSize})`;
   const ratio = next.varianceRatio;
   $('variance-ratio').textContent =
-    ratio === null || !Number.isFinite(ratio) ? '–' : `${ratio.toFixed(2)} (${ratio < 1 ? 'below 1: active testing is helping' : 'not below 1: no gain over random labelling yet'})`;
-  $('equivalent').textContent = next.equivalentRandomLabels === null || !Number.isFinite(next.equivalentRandomLabels) ? '–' : `about ${next.equivalentRandomLabels}`;
+    ratio === null || !Number.isFinite(ratio)
+      ? '–'
+      : `${ratio.toFixed(2)} (${ratio < 1 ? 'below 1: active testing is helping' : 'not below 1: no gain over random labelling yet'})`;
+  $('equivalent').textContent =
+    next.equivalentRandomLabels === null || !Number.isFinite(next.equivalentRandomLabels) ? '–' : `about ${next.equivalentRandomLabels}`;
   $('annotators').textContent = String(next.annotators);
   void renderPlot(next).catch((error: unknown) => {
     $('plot').textContent = `plot unavailable: ${String(error)}`;
@@ -160,7 +176,10 @@ async function call(path: string, body?: object): Promise<void> {
   busy = true;
   renderItem();
   try {
-    const response = await fetch(path, body === undefined ? {} : { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+    const response = await fetch(
+      path,
+      body === undefined ? {} : { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) },
+    );
     if (response.status === 401) {
       showMessage('Not signed in (the server restarted?): open the URL that `active-testing serve` printed.', true);
       return;
@@ -175,7 +194,10 @@ async function call(path: string, body?: object): Promise<void> {
     item = data.item ?? null;
     return;
   } catch (error) {
-    showMessage(`The server cannot be reached (${String(error)}). Every label shown as saved is on disk; restart the server and reopen its URL.`, true);
+    showMessage(
+      `The server cannot be reached (${String(error)}). Every label shown as saved is on disk; restart the server and reopen its URL.`,
+      true,
+    );
   } finally {
     busy = false;
     renderItem();
