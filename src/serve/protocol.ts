@@ -4,7 +4,7 @@
 export interface DisplayedInterval {
   lower: number;
   upper: number;
-  /** Shown next to the interval, e.g. "95% bootstrap interval". */
+  /** Shown next to the interval, e.g. "95% confidence sequence (anytime-valid)". */
   name: string;
 }
 

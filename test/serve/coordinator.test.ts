@@ -87,7 +87,7 @@ describe('AnnotationCoordinator', () => {
     expect(view.state.risk.value).toBe(estimate.risk.value);
     expect(view.state.risk.lower).toBe(estimate.risk.lower);
     expect(view.state.accuracy.upper).toBe(estimate.accuracy.upper);
-    expect(view.state.risk.name).toBe('95% bootstrap interval');
+    expect(view.state.risk.name).toBe('95% confidence sequence (anytime-valid)');
     expect(view.state.points.map((p) => p.labels)).toEqual([1, 2, 3, 4, 5]);
     expect(view.state.points[4]).toEqual({ labels: 5, value: estimate.risk.value, lower: estimate.risk.lower, upper: estimate.risk.upper });
     expect(view.state.progress).toEqual({ fraction: 1, text: '5 of 5 labels' });
