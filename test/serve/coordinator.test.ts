@@ -85,11 +85,16 @@ describe('AnnotationCoordinator', () => {
     expect(seen).toEqual([1, 2, 3, 4, 5]);
     expect(view.state.done).toBe(true);
     expect(view.state.risk.value).toBe(estimate.risk.value);
-    expect(view.state.risk.lower).toBe(estimate.risk.lower);
-    expect(view.state.accuracy.upper).toBe(estimate.accuracy.upper);
+    expect(view.state.risk.lower).toBe(estimate.risk.anytime!.lower);
+    expect(view.state.accuracy.upper).toBe(estimate.accuracy.anytime!.upper);
     expect(view.state.risk.name).toBe('95% confidence sequence (anytime-valid)');
     expect(view.state.points.map((p) => p.labels)).toEqual([1, 2, 3, 4, 5]);
-    expect(view.state.points[4]).toEqual({ labels: 5, value: estimate.risk.value, lower: estimate.risk.lower, upper: estimate.risk.upper });
+    expect(view.state.points[4]).toEqual({
+      labels: 5,
+      value: estimate.risk.value,
+      lower: estimate.risk.anytime!.lower,
+      upper: estimate.risk.anytime!.upper,
+    });
     expect(view.state.progress).toEqual({ fraction: 1, text: '5 of 5 labels' });
   });
 });
