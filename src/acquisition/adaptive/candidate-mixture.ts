@@ -2,6 +2,7 @@ import { InputError } from '../../errors.js';
 import type { RandomSource } from '../../random.js';
 import { aliasTable } from '../alias-table.js';
 import type { PoolSampler } from '../sampler.js';
+import { checkMixtureWeights } from './mixture-sampler.js';
 
 /** Alias proposals one component draw makes before it scans the remaining items instead. */
 const MAX_PROPOSALS = 64;
@@ -96,17 +97,7 @@ export class CandidateMixture implements PoolSampler {
 
   /** Sets α; it must have one non-negative entry per candidate, summing to 1. */
   setWeights(weights: ArrayLike<number>): void {
-    if (weights.length !== this.values.length) {
-      throw new InputError({ argument: 'weights', expected: `${this.values.length} mixture weights`, received: weights.length });
-    }
-    let total = 0;
-    for (let j = 0; j < weights.length; j++) {
-      if (!(weights[j] >= 0))
-        throw new InputError({ argument: 'weights', expected: 'non-negative mixture weights', received: weights[j], row: j });
-      total += weights[j];
-    }
-    if (!(Math.abs(total - 1) < 1e-9))
-      throw new InputError({ argument: 'weights', expected: 'mixture weights summing to 1', received: total });
+    checkMixtureWeights(weights, this.values.length);
     this.weights.set(weights);
   }
 

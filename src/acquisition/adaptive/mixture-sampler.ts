@@ -17,6 +17,26 @@ import type { PoolSampler } from '../sampler.js';
  * const item = defensive.draw(randomStream(0, [0]));
  * defensive.lastProbability; // 0.5·q_CE(item) + 0.5/N
  */
+/**
+ * Throws unless `weights` are `count` non-negative mixture weights summing to 1 (within 1e-9).
+ *
+ * @throws {InputError} naming `weights`.
+ * @example
+ * checkMixtureWeights([0.25, 0.75], 2); // passes
+ */
+export function checkMixtureWeights(weights: ArrayLike<number>, count: number): void {
+  if (weights.length !== count)
+    throw new InputError({ argument: 'weights', expected: `${count} mixture weights`, received: weights.length });
+  let total = 0;
+  for (let j = 0; j < weights.length; j++) {
+    if (!(weights[j] >= 0))
+      throw new InputError({ argument: 'weights', expected: 'non-negative mixture weights', received: weights[j], row: j });
+    total += weights[j];
+  }
+  if (!(Math.abs(total - 1) < 1e-9))
+    throw new InputError({ argument: 'weights', expected: 'mixture weights summing to 1', received: total });
+}
+
 export class MixtureSampler implements PoolSampler {
   readonly size: number;
   /** Probability of the last drawn item under each component, just before it was drawn. */
@@ -49,17 +69,7 @@ export class MixtureSampler implements PoolSampler {
 
   /** Sets α; it must have one non-negative entry per component, summing to 1. */
   setWeights(weights: ArrayLike<number>): void {
-    if (weights.length !== this.components.length) {
-      throw new InputError({ argument: 'weights', expected: `${this.components.length} mixture weights`, received: weights.length });
-    }
-    let total = 0;
-    for (let j = 0; j < weights.length; j++) {
-      if (!(weights[j] >= 0))
-        throw new InputError({ argument: 'weights', expected: 'non-negative mixture weights', received: weights[j], row: j });
-      total += weights[j];
-    }
-    if (!(Math.abs(total - 1) < 1e-9))
-      throw new InputError({ argument: 'weights', expected: 'mixture weights summing to 1', received: total });
+    checkMixtureWeights(weights, this.components.length);
     this.weights.set(weights);
   }
 
