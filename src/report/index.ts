@@ -36,6 +36,8 @@ export {
 export { renderFigure, type RenderedFigure } from './render.js';
 export {
   DEMO_LABEL_COUNTS,
+  DEMO_INTERVAL_LABELS,
+  type DemoIntervalRow,
   type DemoComparison,
   type DemoMethod,
   type DemoMethodName,
