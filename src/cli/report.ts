@@ -25,7 +25,7 @@ Options:
   --thresholds LIST    label counts of the table, comma-separated (default 50,100,200,400)
   --smoothing N        moving-average window of the relative and coverage curves in the figures
                        (default 1: none; the table is never smoothed)
-  --confidence C       interval half-width in σ for coverage (default 2)
+  --confidence C       bootstrap interval half-width in σ for coverage (default 1.96)
   --json               print the result as one JSON line instead of text
   -h, --help           show this help
 

@@ -177,6 +177,46 @@ function describeRun(summary: SimulationSummary, result: SimulationResult, dir: 
   ].join('\n');
 }
 
+/** The demo's intervals per label count and method: coverage ± median half-width per kind, and the widths relative to the bootstrap's. */
+function demoIntervalTable(demo: DemoResult): string {
+  const { comparison } = demo;
+  const methods = [
+    ['adaptive-lure', 'active'],
+    ['iid', 'random'],
+  ] as const;
+  const cell = (coverage: number | null, half: number | null) =>
+    coverage === null || half === null ? '–' : `${(coverage * 100).toFixed(1)}% ±${fixed(half)}`;
+  const ratio = (width: number | null, bootstrap: number | null) =>
+    width === null || bootstrap === null ? '–' : `${fixed(width / bootstrap, 2)}×`;
+  const body = comparison.labels.flatMap((labels, i) =>
+    methods.map(([method, label]) => {
+      const rows = comparison.intervals[method];
+      const half = (kind: 'anytime' | 'fixed' | 'bootstrap') => rows[kind].medianHalfWidth[i] ?? null;
+      return [
+        String(labels),
+        label,
+        cell(rows.anytime.coverage[i] ?? null, half('anytime')),
+        cell(rows.fixed.coverage[i] ?? null, half('fixed')),
+        cell(rows.bootstrap.coverage[i] ?? null, half('bootstrap')),
+        ratio(half('anytime'), half('bootstrap')),
+        ratio(half('fixed'), half('bootstrap')),
+      ];
+    }),
+  );
+  return table(
+    [
+      'labels',
+      'method',
+      'anytime-valid sequence',
+      'fixed-budget',
+      'bootstrap ±1.96σ (approx.)',
+      'sequence ÷ bootstrap',
+      'fixed ÷ bootstrap',
+    ],
+    body,
+  );
+}
+
 function describeDemo(demo: DemoResult): string {
   const { comparison } = demo;
   const body = comparison.labels.map((labels, i) => [
@@ -190,6 +230,11 @@ function describeDemo(demo: DemoResult): string {
     `true risk (the cross-entropy loss: its mean for the target over this synthetic pool): ${fixed(demo.trueRisk, 5)}`,
     table(['labels', 'MSE active (adaptive + LURE)', 'MSE random (iid)', 'active ÷ random'], body),
     `A ratio r below 1: active testing's MSE is r times random labelling's, so random labelling needs about 1/r times as many labels for the same error (the report shows the same ratio).`,
+    '',
+    `95% intervals: the fraction of runs whose interval contains the true risk, and the median half-width (±)`,
+    demoIntervalTable(demo),
+    `The confidence sequence holds at every label count at once, so you may stop whenever it is narrow enough; the fixed-budget interval holds at a label count chosen before labelling; the bootstrap is an approximation with no guarantee.`,
+    '',
     `wrote ${demo.dir}/ (pool/, ${demo.active.name}/, ${demo.random.name}/, comparison.json, report/)`,
     `report: ${demo.report.summaryPath}`,
     `figures (SVG, PNG, Vega-Lite): ${dirname(demo.report.summaryPath)}/`,

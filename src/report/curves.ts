@@ -1,4 +1,6 @@
+import { BOOTSTRAP_Z, finitePopulationFactor } from '../estimators/bootstrap.js';
 import { InputError } from '../errors.js';
+import type { Matrix } from '../matrix.js';
 import { coverage, medianSe, mse, rowMeans, rowPercentile, se, sma } from '../metrics/index.js';
 import type { ReportSetting } from './setting.js';
 
@@ -12,9 +14,9 @@ export interface SettingCurves {
   /** 45th and 55th percentiles of the squared error per row: the paper's band around the median. */
   p45: Float64Array;
   p55: Float64Array;
-  /** Mean bootstrap variance per row; what the bootstrap thinks the MSE is. Absent without bootstrap. */
+  /** Mean bootstrap variance per row (finite-population corrected when the pool size is recorded); what the bootstrap thinks the MSE is. Absent without bootstrap. */
   meanBootstrapVariance?: Float64Array;
-  /** Fraction of runs whose estimate ± confidence·σ contains the true risk, per row. */
+  /** Fraction of runs whose approximate bootstrap interval, estimate ± confidence·σ, contains the true risk, per row. */
   coverage?: Float64Array;
 }
 
@@ -24,14 +26,16 @@ export type ErrorMetric = 'mse' | 'medianSe';
 /**
  * Error statistics of a setting per recorded row: MSE, median squared error with its 45–55%
  * percentile band and, when the simulation bootstrapped, the mean bootstrap variance and the
- * coverage of estimate ± `confidence`·σ.
+ * coverage of estimate ± `confidence`·σ (default the paper's 1.96). When the pool size is recorded,
+ * the variance gets the finite-population factor (N − M)/(N − 1), as `simulate` and sessions apply it.
  *
  * @example
  * const curves = settingCurves(setting);
  * curves.mse[49]; // MSE after setting.labels[49] labels
  */
-export function settingCurves(setting: ReportSetting, confidence = 2): SettingCurves {
-  const { estimates, trueRisk, bootstrapVariance } = setting;
+export function settingCurves(setting: ReportSetting, confidence = BOOTSTRAP_Z): SettingCurves {
+  const { estimates, trueRisk } = setting;
+  const bootstrapVariance = setting.bootstrapVariance && correctedVariance(setting.bootstrapVariance, setting);
   const squaredErrors = se(estimates, trueRisk);
   const curves: SettingCurves = {
     setting,
@@ -45,6 +49,18 @@ export function settingCurves(setting: ReportSetting, confidence = 2): SettingCu
     curves.coverage = coverage(estimates, bootstrapVariance, trueRisk, confidence);
   }
   return curves;
+}
+
+/** The bootstrap variance times each row's finite-population factor; unchanged when the pool size is unknown. */
+function correctedVariance(variance: Matrix, setting: ReportSetting): Matrix {
+  const poolSize = setting.pool?.size;
+  if (poolSize === undefined) return variance;
+  const data = new Float64Array(variance.data.length);
+  for (let row = 0; row < variance.rows; row++) {
+    const factor = finitePopulationFactor(setting.labels[row], poolSize);
+    for (let j = row * variance.cols; j < (row + 1) * variance.cols; j++) data[j] = variance.data[j] * factor;
+  }
+  return { data, rows: variance.rows, cols: variance.cols };
 }
 
 /**

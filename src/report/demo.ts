@@ -5,19 +5,29 @@ import { assertOutputsWritable, writeOutputFolder } from '../io/atomic.js';
 import { encodeNpy, int64FromInt32 } from '../io/npy.js';
 import type { Matrix } from '../matrix.js';
 import { writeReport, type ReportResult } from './report.js';
-import { lossPerItem } from '../metrics/index.js';
+import { lossBounds, lossPerItem, type LossBounds } from '../metrics/index.js';
 import {
   poolFingerprint,
   SIMULATION_FILES,
+  summarizeIntervals,
   summarizeSimulation,
   writeSimulationOutputs,
   type SimulationSummary,
 } from '../simulate/outputs.js';
+import { INTERVAL_KINDS, type IntervalKind, simulationIntervals } from '../simulate/intervals.js';
 import { toJson } from '../io/json.js';
 import { syntheticPool } from '../simulate/syntheticPool.js';
 
 /** Label counts at which the demo compares active testing with random labelling. */
 export const DEMO_LABEL_COUNTS = [50, 100, 200, 400] as const;
+
+/**
+ * Label counts at which the demo computes every run's confidence sequence, fixed-budget and
+ * bootstrap intervals: every 25 labels. Each costs O(labels) per run and side, so every one of
+ * the 400 rows would take minutes; the sequence at a label count does not depend on which
+ * earlier counts were asked for.
+ */
+export const DEMO_INTERVAL_LABELS: readonly number[] = Array.from({ length: 16 }, (_, i) => 25 * (i + 1));
 
 export interface DemoOptions {
   /** Output folder; default a new `runs/demo-<timestamp>` folder. */
@@ -34,6 +44,8 @@ export interface DemoOptions {
   poolSize?: number;
   /** Number of classes K; default 2. */
   classes?: number;
+  /** Label counts at which to compute the intervals of every run (at most 400); default `DEMO_INTERVAL_LABELS`. */
+  intervalLabels?: readonly number[];
   /** Progress of each method's runs. */
   onProgress?: (method: DemoMethodName, completedRuns: number, totalRuns: number) => void;
   signal?: AbortSignal;
@@ -46,7 +58,16 @@ export interface DemoMethod {
   name: DemoMethodName;
   dir: string;
   result: SimulationResult;
+  /** Its summary.json, with `intervals.<kind>` at the interval label counts (their `labels`). */
   summary: SimulationSummary;
+}
+
+/** One interval kind of one method at the demo's label counts; `null` where it was not computed. */
+export interface DemoIntervalRow {
+  /** Fraction of runs whose interval contains the true risk. */
+  coverage: (number | null)[];
+  /** Median half-width over runs. */
+  medianHalfWidth: (number | null)[];
 }
 
 export interface DemoComparison {
@@ -55,6 +76,8 @@ export interface DemoComparison {
   mseRandom: number[];
   /** Active testing's MSE ÷ random labelling's, as the report shows it: below 1, active testing helps. */
   ratio: number[];
+  /** Each method's 95% intervals at `labels`, by kind: the confidence sequence, the fixed-budget and the bootstrap interval. */
+  intervals: Record<DemoMethodName, Record<IntervalKind, DemoIntervalRow>>;
 }
 
 export interface DemoResult {
@@ -85,12 +108,15 @@ function float32Npy(m: Matrix): Uint8Array {
  * The README's main job: on the built-in synthetic LLM-like pool, runs active testing as
  * `simulate` does by default (adaptive acquisition with LURE) and random labelling (i.i.d. acquisition)
  * with the same settings, writes both simulations and the pool's `.npy` files into a new
- * output folder, compares their MSE at 50, 100, 200 and 400 labels, and ends by writing the
- * report (figures and summary table) of both into `report/` in that folder.
+ * output folder, compares their MSE at 50, 100, 200 and 400 labels, computes each run's 95%
+ * intervals (anytime-valid confidence sequence, fixed-budget interval, approximate bootstrap) at
+ * `intervalLabels`, and ends by writing the report (figures and summary table) of both into
+ * `report/` in that folder.
  *
  * @example
  * const demo = await runDemo({ runs: 1000 });
  * demo.comparison.ratio; // e.g. [0.8, 0.75, 0.67, 0.63]: active testing's MSE ÷ random labelling's
+ * demo.comparison.intervals['adaptive-lure'].anytime.coverage; // e.g. [1, 1, 1, 1]
  * demo.report.summaryPath; // e.g. 'runs/demo-20260131-142501/report/summary.md'
  */
 export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
@@ -105,6 +131,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
     labels: pool.labels,
   };
   const losses = lossPerItem(pool.modelScores, pool.labels);
+  const intervalLabels = options.intervalLabels ?? DEMO_INTERVAL_LABELS;
   const shared: Partial<SimulationOptions> = {
     runs: options.runs ?? 1000,
     seed,
@@ -147,7 +174,9 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
       ...method,
       onProgress: (completed, total) => options.onProgress?.(name, completed, total),
     });
-    done.push({ name, dir: join(dir, name), result, summary: summarizeSimulation(result, poolInputs, losses) });
+    const summary = summarizeSimulation(result, poolInputs, losses);
+    summary.intervals = intervalsAt(result, losses, lossBounds(pool.modelScores, 'cross-entropy'), intervalLabels);
+    done.push({ name, dir: join(dir, name), result, summary });
   }
   const [active, random] = done as [DemoMethod, DemoMethod];
   const comparison = compareAt(active.summary, random.summary, DEMO_LABEL_COUNTS);
@@ -159,6 +188,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
     mse_active: comparison.mseActive,
     mse_random: comparison.mseRandom,
     ratio: comparison.ratio,
+    intervals: comparison.intervals,
   });
   await writeOutputFolder(dir, [{ name: 'comparison.json', data: comparisonJson }], { force: options.force });
   const report = await writeReport([dir], { out: join(dir, 'report'), force: options.force ?? false });
@@ -178,7 +208,57 @@ export function rowsAtLabelCounts(labelsPerRow: ArrayLike<number>, counts: reado
 
 function compareAt(active: SimulationSummary, random: SimulationSummary, counts: readonly number[]): DemoComparison {
   const rows = rowsAtLabelCounts(active.labels, counts);
+  const labels = rows.map((r) => active.labels[r]!);
   const mseActive = rows.map((r) => active.mse[r]!);
   const mseRandom = rows.map((r) => random.mse[r]!);
-  return { labels: rows.map((r) => active.labels[r]!), mseActive, mseRandom, ratio: mseActive.map((m, i) => m / mseRandom[i]!) };
+  return {
+    labels,
+    mseActive,
+    mseRandom,
+    ratio: mseActive.map((m, i) => m / mseRandom[i]!),
+    intervals: { 'adaptive-lure': intervalRows(active, labels), iid: intervalRows(random, labels) },
+  };
+}
+
+/** A summary's recorded intervals at the given label counts (`null` where none was computed). */
+function intervalRows(summary: SimulationSummary, labels: readonly number[]): Record<IntervalKind, DemoIntervalRow> {
+  const rows = {} as Record<IntervalKind, DemoIntervalRow>;
+  for (const kind of INTERVAL_KINDS) {
+    const recorded = summary.intervals?.[kind];
+    const entries = labels.map((l) => recorded?.labels?.indexOf(l) ?? -1);
+    rows[kind] = {
+      coverage: entries.map((e) => (e === -1 ? null : recorded!.coverage[e]!)),
+      medianHalfWidth: entries.map((e) => (e === -1 ? null : recorded!.median_half_width[e]!)),
+    };
+  }
+  return rows;
+}
+
+/**
+ * Every interval kind of a simulation at the given label counts only, as summary.json records
+ * them (with their `labels`): the sequences cost O(labels) per run at each count asked for.
+ */
+function intervalsAt(
+  result: SimulationResult,
+  losses: Float64Array,
+  bounds: LossBounds,
+  counts: readonly number[],
+): SimulationSummary['intervals'] {
+  const rows = rowsAtLabelCounts(result.labelsPerRow, counts).filter((r) => counts.includes(result.labelsPerRow[r]!));
+  const { runs } = result;
+  const pick = (matrix: Float64Array) => {
+    const picked = new Float64Array(rows.length * runs);
+    rows.forEach((r, k) => picked.set(matrix.subarray(r * runs, (r + 1) * runs), k * runs));
+    return picked;
+  };
+  const atRows: SimulationResult = {
+    ...result,
+    rows: rows.length,
+    labelsPerRow: Int32Array.from(rows, (r) => result.labelsPerRow[r]!),
+    estimates: pick(result.estimates),
+    bootstrapVariance: result.bootstrapVariance && pick(result.bootstrapVariance),
+  };
+  const summaries = summarizeIntervals(simulationIntervals(atRows, losses, bounds, INTERVAL_KINDS));
+  const labels = Array.from(atRows.labelsPerRow);
+  return Object.fromEntries(Object.entries(summaries).map(([kind, summary]) => [kind, { labels, ...summary }]));
 }

@@ -5,7 +5,8 @@ import { FileFormatError, InputError } from '../errors.js';
 import { readNpy } from '../io/npy.js';
 import type { Matrix } from '../matrix.js';
 import { EXPERIMENT_MANIFEST, SETTING_MARKER, settingName, type ExperimentManifest } from '../experiment/manifest.js';
-import type { ReportSetting } from './setting.js';
+import { INTERVAL_KINDS, type IntervalKind } from '../simulate/intervals.js';
+import type { ReportSetting, SettingIntervals } from './setting.js';
 
 const SUMMARY = 'summary.json';
 
@@ -113,6 +114,8 @@ interface SimulationSummary {
   labels?: number[];
   /** Numbers, with non-finite ones written as "NaN" etc. */
   variance_ratio?: Array<number | string>;
+  /** Per interval kind (`simulate --interval`); numbers may be written as "NaN" etc. */
+  intervals?: Record<string, { labels?: unknown[]; coverage?: unknown; simultaneous_coverage?: unknown; median_half_width?: unknown }>;
   config?: Record<string, unknown>;
 }
 
@@ -138,6 +141,7 @@ async function loadSimulation(dir: string, name?: string, labelOffset = 0): Prom
   }
   const labels = rowLabels(summary, estimates.rows, summaryPath);
   const varianceRatio = rowVarianceRatio(summary, estimates.rows, summaryPath);
+  const intervals = rowIntervals(summary, labels, summaryPath);
   const acquisition = String(config.acquisition ?? 'unknown');
   const estimator = String(config.estimator ?? 'unknown');
   return {
@@ -160,6 +164,7 @@ async function loadSimulation(dir: string, name?: string, labelOffset = 0): Prom
     estimates,
     ...(bootstrapVariance ? { bootstrapVariance } : {}),
     ...(varianceRatio ? { varianceRatio } : {}),
+    ...(intervals ? { intervals } : {}),
   };
 }
 
@@ -185,6 +190,50 @@ function rowVarianceRatio(summary: SimulationSummary, rows: number, summaryPath:
     throw new FileFormatError(summaryPath, `"variance_ratio" must have one entry per row of estimates.npy (${rows})`);
   }
   return Float64Array.from(ratios, (r) => Number(r));
+}
+
+/**
+ * summary.json's `intervals`, checked: known kinds only, and one coverage and one half-width per
+ * row, or per entry of the kind's own `labels` (label counts of recorded rows) when it has them.
+ */
+function rowIntervals(summary: SimulationSummary, labels: Float64Array, summaryPath: string): ReportSetting['intervals'] {
+  const recorded = summary.intervals;
+  if (recorded === undefined) return undefined;
+  if (recorded === null || typeof recorded !== 'object' || Array.isArray(recorded)) {
+    throw new FileFormatError(summaryPath, '"intervals" must be an object with one entry per interval kind');
+  }
+  const rowLabels = new Set(labels);
+  const intervals: Partial<Record<IntervalKind, SettingIntervals>> = {};
+  for (const [kind, entry] of Object.entries(recorded)) {
+    if (!INTERVAL_KINDS.includes(kind as IntervalKind)) {
+      throw new FileFormatError(
+        summaryPath,
+        `"intervals" has an unknown kind ${JSON.stringify(kind)} (expected ${INTERVAL_KINDS.join(', ')})`,
+      );
+    }
+    let at = labels;
+    if (entry?.labels !== undefined) {
+      if (!Array.isArray(entry.labels) || !entry.labels.every((l) => rowLabels.has(Number(l)))) {
+        throw new FileFormatError(summaryPath, `"intervals.${kind}.labels" must list label counts of recorded rows`);
+      }
+      at = Float64Array.from(entry.labels, (l) => Number(l));
+    }
+    const perEntry = (field: 'coverage' | 'median_half_width'): Float64Array => {
+      const values = entry?.[field];
+      if (!Array.isArray(values) || values.length !== at.length) {
+        const what = at === labels ? `row of estimates.npy (${labels.length})` : `entry of "intervals.${kind}.labels" (${at.length})`;
+        throw new FileFormatError(summaryPath, `"intervals.${kind}.${field}" must have one entry per ${what}`);
+      }
+      return Float64Array.from(values, (v) => Number(v));
+    };
+    intervals[kind as IntervalKind] = {
+      labels: at,
+      coverage: perEntry('coverage'),
+      simultaneousCoverage: Number(entry?.simultaneous_coverage),
+      medianHalfWidth: perEntry('median_half_width'),
+    };
+  }
+  return intervals;
 }
 
 function rowLabels(summary: SimulationSummary, rows: number, summaryPath: string): Float64Array {

@@ -13,11 +13,16 @@ import {
 import { toJson } from '../io/json.js';
 import { loadReportSettings } from './load.js';
 import { renderFigure } from './render.js';
-import { reportOrder, settingKind } from './setting.js';
+import { INTERVAL_GUARANTEES, INTERVAL_NAMES, reportOrder, settingKind } from './setting.js';
+import { BOOTSTRAP_Z } from '../estimators/bootstrap.js';
+import { INTERVAL_KINDS, type IntervalKind } from '../simulate/intervals.js';
 import {
   type BootstrapPoint,
   bootstrapSpec,
   type ErrorPoint,
+  halfWidthSpec,
+  intervalCoverageSpec,
+  type IntervalPoint,
   type RelativePoint,
   relativeSpec,
   squaredErrorSpec,
@@ -37,7 +42,7 @@ export interface ReportOptions {
   baseline?: string;
   /** Window of the trailing moving average applied to the relative and coverage curves of the figures (1 = none; the table is never smoothed). Default 1. */
   smoothing?: number;
-  /** Width of the bootstrap interval in σ for coverage. Default 2. */
+  /** Width of the bootstrap interval in σ for coverage. Default 1.96, the paper's 95% interval. */
   confidence?: number;
   /** Called after each figure is written. */
   onProgress?: (done: number, total: number, figure: string) => void;
@@ -54,14 +59,21 @@ export interface ReportResult {
 }
 
 /** Every file a report can contain, so that `force` leaves no stale figure behind. */
-const FIGURES = ['squared-error', 'relative-error', 'relative-cost', 'bootstrap'] as const;
+const FIGURES = [
+  'squared-error',
+  'relative-error',
+  'relative-cost',
+  'bootstrap',
+  ...INTERVAL_KINDS.flatMap((kind) => [coverageFigure(kind), halfWidthFigure(kind)]),
+] as const;
 const REPORT_FILES = ['summary.md', 'summary.json', ...FIGURES.flatMap((f) => [`${f}.vl.json`, `${f}.svg`, `${f}.png`])];
 
 /**
  * Reads `simulate` / `experiment` output folders and writes the report into `options.out`:
  * figures (SVG, PNG and their Vega-Lite `.vl.json`) of the squared error, the error and the
  * labelling cost relative to random labelling, the bootstrap error bars and their coverage,
- * and the summary table as `summary.md` and `summary.json`. All files appear together or not at
+ * for simulations that recorded intervals (`simulate --interval`) the coverage and the median
+ * half-width of each interval kind, and the summary table as `summary.md` and `summary.json`. All files appear together or not at
  * all.
  *
  * @example
@@ -73,7 +85,7 @@ export async function writeReport(dirs: readonly string[], options: ReportOption
   await assertOutputsWritable(out, REPORT_FILES, { force: options.force ?? false });
   const settings = reportOrder(await loadReportSettings(dirs));
   checkSamePool(settings);
-  const confidence = options.confidence ?? 2;
+  const confidence = options.confidence ?? BOOTSTRAP_Z;
   const smoothing = options.smoothing ?? 1;
   if (!Number.isInteger(smoothing) || smoothing < 1)
     throw new InputError({ argument: 'smoothing', expected: 'an integer ≥ 1', received: smoothing });
@@ -122,7 +134,15 @@ function chooseBaseline(curves: readonly SettingCurves[], name: string | undefin
   return curves.find((c) => settingKind(c.setting) === 'random') ?? null;
 }
 
-type Figure = [(typeof FIGURES)[number], VegaLiteSpec];
+type Figure = [string, VegaLiteSpec];
+
+function coverageFigure(kind: IntervalKind): string {
+  return `coverage-${kind}`;
+}
+
+function halfWidthFigure(kind: IntervalKind): string {
+  return `half-width-${kind}`;
+}
 
 function figureSpecs(curves: readonly SettingCurves[], baseline: SettingCurves | null, smoothing: number, confidence: number): Figure[] {
   const allSettings = curves.map((c) => c.setting.name);
@@ -172,7 +192,40 @@ function figureSpecs(curves: readonly SettingCurves[], baseline: SettingCurves |
       bootstrapSpec(bootstrapPoints(bootstrapped, smoothing), { ...spent, confidence, ...(smoothed ? { coverageNote: smoothed } : {}) }),
     ]);
   }
+  for (const kind of INTERVAL_KINDS) {
+    const withKind = curves.filter((c) => c.setting.intervals?.[kind] !== undefined);
+    if (withKind.length === 0) continue;
+    const points = intervalPoints(withKind, kind, smoothing);
+    const name = INTERVAL_NAMES[kind];
+    figures.push(
+      [
+        coverageFigure(kind),
+        intervalCoverageSpec(points, {
+          ...spent,
+          name,
+          guarantee: INTERVAL_GUARANTEES[kind],
+          ...(smoothed ? { coverageNote: smoothed } : {}),
+        }),
+      ],
+      [halfWidthFigure(kind), halfWidthSpec(points, { ...spent, name })],
+    );
+  }
   return figures;
+}
+
+/** Points of one interval kind's figures: coverage (smoothed like the bootstrap's) and median half-width per row. */
+function intervalPoints(curves: readonly SettingCurves[], kind: IntervalKind, smoothing: number): IntervalPoint[] {
+  return curves.flatMap((c) => {
+    const intervals = c.setting.intervals?.[kind];
+    if (intervals === undefined) return [];
+    const coverage = smoothCurve(Array.from(intervals.coverage), smoothing);
+    return plottedRows(intervals.labels.length).map((r) => ({
+      setting: c.setting.name,
+      labels: intervals.labels[r] + c.setting.labelOffset,
+      coverage: coverage[r] as number,
+      medianHalfWidth: intervals.medianHalfWidth[r],
+    }));
+  });
 }
 
 function errorPoints(curves: readonly SettingCurves[]): ErrorPoint[] {

@@ -1,4 +1,17 @@
 import type { Matrix } from '../matrix.js';
+import type { IntervalKind } from '../simulate/intervals.js';
+
+/** One interval kind's record in a simulation (summary.json `intervals.<kind>`), per recorded row. */
+export interface SettingIntervals {
+  /** Labels acquired at each entry: every row's, or those of the rows the intervals were computed at (`simulate --demo`). */
+  labels: Float64Array;
+  /** Per entry: the fraction of runs whose interval contains the true risk. */
+  coverage: Float64Array;
+  /** The fraction of runs whose interval contains the true risk at every entry at once. */
+  simultaneousCoverage: number;
+  /** Per entry: the median half-width over runs. */
+  medianHalfWidth: Float64Array;
+}
 
 /** One setting's simulation outputs, as the report reads them from a `simulate` or `experiment` folder. */
 export interface ReportSetting {
@@ -30,6 +43,8 @@ export interface ReportSetting {
    * (summary.json's `variance_ratio`, docs/adaptive.md); absent in older or unbootstrapped outputs.
    */
   varianceRatio?: Float64Array;
+  /** Per interval kind the simulation computed (`simulate --interval`): coverage and median half-width per row. */
+  intervals?: Partial<Record<IntervalKind, SettingIntervals>>;
 }
 
 /** `random`: i.i.d. labelling (the baseline of the relative figures); `ase`: the ASE baseline; `active`: active testing. */
@@ -56,3 +71,17 @@ export function reportOrder<T extends Pick<ReportSetting, 'acquisition' | 'estim
   const rank: Record<SettingKind, number> = { random: 0, active: 1, ase: 2 };
   return [...settings].sort((a, b) => rank[settingKind(a)] - rank[settingKind(b)]);
 }
+
+/** How the report names each interval kind: by what it guarantees. */
+export const INTERVAL_NAMES: Readonly<Record<IntervalKind, string>> = {
+  anytime: 'anytime-valid confidence sequence',
+  fixed: 'fixed-budget interval',
+  bootstrap: 'approximate bootstrap interval (±1.96σ)',
+};
+
+/** What each interval kind promises at the nominal 95%, for figure subtitles and the table. */
+export const INTERVAL_GUARANTEES: Readonly<Record<IntervalKind, string>> = {
+  anytime: 'covers R at every label count at once with probability ≥ 0.95, so also under data-dependent stopping',
+  fixed: 'covers R with probability ≥ 0.95 at a label count chosen before labelling',
+  bootstrap: 'approximate: no guarantee (it can lie, e.g. before any costly item is drawn)',
+};

@@ -1,4 +1,5 @@
 import type { TopLevelSpec } from 'vega-lite';
+import { BOOTSTRAP_Z } from '../estimators/bootstrap.js';
 
 /** A Vega-Lite specification, as saved in the report's `.vl.json` files. */
 export type VegaLiteSpec = TopLevelSpec;
@@ -28,6 +29,14 @@ export interface BootstrapPoint {
   mse: number;
   meanBootstrapVariance: number;
   coverage: number;
+}
+
+/** One point of an interval figure: one setting's coverage and median half-width at one recorded row. */
+export interface IntervalPoint {
+  setting: string;
+  labels: number;
+  coverage: number;
+  medianHalfWidth: number;
 }
 
 /** Options shared by the figures. */
@@ -170,7 +179,7 @@ export function relativeSpec(
 /**
  * The single-run bootstrap error bar against the true error: the MSE across runs (solid) next to
  * the mean bootstrap variance (dashed), which it should match, and the coverage of
- * estimate ± 2σ per step with the nominal 95% as a rule.
+ * estimate ± 1.96σ (or `confidence`·σ) per step with the nominal 95% as a rule.
  *
  * @example
  * const spec = bootstrapSpec([{ setting: 'surrogate-ce', labels: 1, mse: 0.1, meanBootstrapVariance: 0.09, coverage: 0.9 }]);
@@ -181,7 +190,7 @@ export function bootstrapSpec(
 ): VegaLiteSpec {
   const color = settingColor(settingOrder(points), options.allSettings ?? settingOrder(points));
   const x = labelsAxis(options.xTitle);
-  const confidence = options.confidence ?? 2;
+  const confidence = options.confidence ?? BOOTSTRAP_Z;
   return {
     $schema: SCHEMA,
     title: 'Bootstrap error bars: estimated against true error',
@@ -241,6 +250,77 @@ export function bootstrapSpec(
         ],
       },
     ],
+  } as VegaLiteSpec;
+}
+
+/**
+ * Coverage of one interval kind against the number of labels: the fraction of runs whose interval
+ * contains the true risk at each label count, with the nominal 95% as a rule. `name` and
+ * `guarantee` say which interval it is and what it promises.
+ *
+ * @example
+ * const spec = intervalCoverageSpec([{ setting: 'iid', labels: 1, coverage: 0.99, medianHalfWidth: 0.4 }], {
+ *   name: 'anytime-valid confidence sequence',
+ *   guarantee: 'covers R at every label count at once',
+ * });
+ */
+export function intervalCoverageSpec(
+  points: readonly IntervalPoint[],
+  options: FigureOptions & { name: string; guarantee: string; coverageNote?: string },
+): VegaLiteSpec {
+  const color = settingColor(settingOrder(points), options.allSettings ?? settingOrder(points));
+  const x = labelsAxis(options.xTitle);
+  return {
+    $schema: SCHEMA,
+    title: {
+      text: `Coverage of the ${options.name}`,
+      subtitle: [options.guarantee, `dashed line: nominal 0.95${options.coverageNote ? `; ${options.coverageNote}` : ''}`],
+    },
+    data: { values: points as unknown as Record<string, unknown>[] },
+    config: CONFIG,
+    ...PANEL,
+    layer: [
+      {
+        mark: { type: 'line', strokeWidth: 1.8 },
+        encoding: {
+          x,
+          y: { field: 'coverage', type: 'quantitative', scale: { domain: [0, 1] }, title: 'Fraction of runs covering R' },
+          color,
+        },
+      },
+      {
+        data: { values: [{ nominal: 0.95 }] },
+        mark: { type: 'rule', strokeDash: [4, 3], color: '#444' },
+        encoding: { y: { field: 'nominal', type: 'quantitative' } },
+      },
+    ],
+  } as VegaLiteSpec;
+}
+
+/**
+ * Median half-width over runs of one interval kind against the number of labels, log scale: how
+ * wide the error bar a user sees is, for comparison across kinds and settings.
+ *
+ * @example
+ * const spec = halfWidthSpec([{ setting: 'iid', labels: 1, coverage: 0.99, medianHalfWidth: 0.4 }], {
+ *   name: 'fixed-budget interval',
+ * });
+ */
+export function halfWidthSpec(points: readonly IntervalPoint[], options: FigureOptions & { name: string }): VegaLiteSpec {
+  const color = settingColor(settingOrder(points), options.allSettings ?? settingOrder(points));
+  return {
+    $schema: SCHEMA,
+    title: { text: `Median half-width of the ${options.name}`, subtitle: 'median over runs of (upper − lower) / 2' },
+    data: { values: points as unknown as Record<string, unknown>[] },
+    config: CONFIG,
+    ...PANEL,
+    transform: [positive('medianHalfWidth')],
+    mark: { type: 'line', strokeWidth: 1.8 },
+    encoding: {
+      x: labelsAxis(options.xTitle),
+      y: { field: 'medianHalfWidth', type: 'quantitative', scale: { type: 'log' }, title: 'Median half-width (log scale)' },
+      color,
+    },
   } as VegaLiteSpec;
 }
 

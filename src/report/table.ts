@@ -1,5 +1,7 @@
 import { type SettingCurves, nearestRow, relativeToRandom } from './curves.js';
-import { type SettingKind, settingKind } from './setting.js';
+import { BOOTSTRAP_Z } from '../estimators/bootstrap.js';
+import { INTERVAL_KINDS, type IntervalKind } from '../simulate/intervals.js';
+import { INTERVAL_GUARANTEES, INTERVAL_NAMES, type SettingIntervals, type SettingKind, settingKind } from './setting.js';
 
 /** The label counts the summary table reports by default, as in the paper's tables. */
 export const DEFAULT_THRESHOLDS: readonly number[] = [50, 100, 200, 400];
@@ -18,10 +20,30 @@ export interface SummaryCell {
   relativeMse: number | null;
   /** Median squared error divided by random labelling's. */
   relativeMedianSe: number | null;
-  /** Fraction of runs whose estimate ± confidence·σ contained the true risk. */
+  /** Fraction of runs whose approximate bootstrap interval, estimate ± confidence·σ, contained the true risk. */
   coverage: number | null;
   /** Median over runs of each run's own estimate of its variance ÷ random labelling's (below 1: active testing helps). */
   varianceRatio: number | null;
+  /** Per interval kind the simulation recorded (`simulate --interval`): its coverage and median half-width at this row. */
+  intervals?: Partial<Record<IntervalKind, IntervalCell>>;
+}
+
+/** One interval kind's numbers at one label count. */
+export interface IntervalCell {
+  /** Fraction of runs whose interval contained the true risk. */
+  coverage: number;
+  /** Median over runs of the half-width. */
+  medianHalfWidth: number;
+}
+
+/** One interval kind of a setting, named by what it guarantees. */
+export interface IntervalRecord {
+  /** e.g. `anytime-valid confidence sequence`. */
+  name: string;
+  /** What it promises at the nominal 95%. */
+  guarantee: string;
+  /** Fraction of runs whose interval contained the true risk at every recorded row at once. */
+  simultaneousCoverage: number;
 }
 
 /** One row of the summary table. */
@@ -34,6 +56,8 @@ export interface SummarySetting {
   labelOffset: number;
   runs: number;
   cells: SummaryCell[];
+  /** Per interval kind the simulation recorded: its name, guarantee and simultaneous coverage. */
+  intervals?: Partial<Record<IntervalKind, IntervalRecord>>;
 }
 
 /** The summary table, as written to `summary.json`. */
@@ -66,7 +90,7 @@ export function summaryTable(
     trueRisk: curves[0]?.setting.trueRisk ?? NaN,
     thresholds,
     baseline: baseline?.setting.name ?? null,
-    confidence: options.confidence ?? 2,
+    confidence: options.confidence ?? BOOTSTRAP_Z,
     settings,
   };
 }
@@ -77,6 +101,7 @@ function summarise(curves: SettingCurves, baseline: SettingCurves | null, thresh
   const relativeMedianSe = baseline ? relativeToRandom(curves, baseline, 'medianSe') : null;
   const labels = setting.labels;
   const step = labels.length > 1 ? labels[1] - labels[0] : 1;
+  const kinds = INTERVAL_KINDS.filter((kind) => setting.intervals?.[kind] !== undefined);
   const cells = thresholds.map((target): SummaryCell => {
     const row = nearestRow(labels, target);
     if (Math.abs(labels[row] - target) >= step) {
@@ -102,6 +127,19 @@ function summarise(curves: SettingCurves, baseline: SettingCurves | null, thresh
       relativeMedianSe: relativeMedianSe?.[row] ?? null,
       coverage: curves.coverage?.[row] ?? null,
       varianceRatio: setting.varianceRatio?.[row] ?? null,
+      ...(kinds.length > 0
+        ? {
+            intervals: Object.fromEntries(
+              kinds.flatMap((kind) => {
+                const recorded = setting.intervals?.[kind] as SettingIntervals;
+                const entry = recorded.labels.indexOf(labels[row]);
+                return entry === -1
+                  ? []
+                  : [[kind, { coverage: recorded.coverage[entry], medianHalfWidth: recorded.medianHalfWidth[entry] }]];
+              }),
+            ),
+          }
+        : {}),
     };
   });
   return {
@@ -113,6 +151,20 @@ function summarise(curves: SettingCurves, baseline: SettingCurves | null, thresh
     labelOffset: setting.labelOffset,
     runs: setting.estimates.cols,
     cells,
+    ...(kinds.length > 0
+      ? {
+          intervals: Object.fromEntries(
+            kinds.map((kind) => [
+              kind,
+              {
+                name: INTERVAL_NAMES[kind],
+                guarantee: INTERVAL_GUARANTEES[kind],
+                simultaneousCoverage: setting.intervals?.[kind]?.simultaneousCoverage ?? NaN,
+              },
+            ]),
+          ),
+        }
+      : {}),
   };
 }
 
@@ -127,7 +179,7 @@ function summarise(curves: SettingCurves, baseline: SettingCurves | null, thresh
  */
 export function summaryMarkdown(table: SummaryTable): string {
   const header = ['Setting', ...table.thresholds.map((t) => `${t} labels`)];
-  const section = (title: string, pick: (cell: SummaryCell) => number | null, format: (v: number) => string) => {
+  const section: Section = (title, pick, format) => {
     const rows = table.settings.map((s) => [
       s.labelOffset > 0 ? `${s.name} (+${s.labelOffset} ICL labels)` : s.name,
       ...s.cells.map((cell) => formatCell(cell, pick(cell), format)),
@@ -142,8 +194,15 @@ export function summaryMarkdown(table: SummaryTable): string {
     sections.push(section(`MSE relative to random labelling (${table.baseline} = 1; lower is better)`, (c) => c.relativeMse, formatRatio));
   }
   if (table.settings.some((s) => s.cells.some((c) => c.coverage !== null))) {
-    sections.push(section(`Coverage of estimate ± ${table.confidence}σ (nominal 0.95)`, (c) => c.coverage, formatRatio));
+    sections.push(
+      section(
+        `Coverage of the approximate bootstrap interval, estimate ± ${table.confidence}σ (nominal 0.95, no guarantee)`,
+        (c) => c.coverage,
+        formatRatio,
+      ),
+    );
   }
+  sections.push(...intervalSections(table, section));
   if (table.settings.some((s) => s.cells.some((c) => c.varianceRatio !== null))) {
     sections.push(
       section(
@@ -154,6 +213,61 @@ export function summaryMarkdown(table: SummaryTable): string {
     );
   }
   return [`True risk of the pool: ${table.trueRisk.toPrecision(6)}.`, '', sections.join('\n\n'), ''].join('\n');
+}
+
+type Section = (title: string, pick: (cell: SummaryCell) => number | null, format: (v: number) => string) => string;
+
+/**
+ * For each interval kind some setting recorded: its coverage and median half-width per label
+ * count, named by what it guarantees, the half-width divided by the bootstrap's where both were
+ * recorded, and one table of simultaneous coverage.
+ */
+function intervalSections(table: SummaryTable, section: Section): string[] {
+  const kinds = INTERVAL_KINDS.filter((kind) => table.settings.some((s) => s.intervals?.[kind] !== undefined));
+  if (kinds.length === 0) return [];
+  const sections: string[] = [];
+  for (const kind of kinds) {
+    const name = INTERVAL_NAMES[kind];
+    sections.push(
+      section(
+        `Coverage of the ${name} (nominal 0.95; ${INTERVAL_GUARANTEES[kind]})`,
+        (c) => c.intervals?.[kind]?.coverage ?? null,
+        formatRatio,
+      ),
+      section(`Median half-width of the ${name}`, (c) => c.intervals?.[kind]?.medianHalfWidth ?? null, formatNumber),
+    );
+    if (kind !== 'bootstrap' && kinds.includes('bootstrap')) {
+      sections.push(
+        section(
+          `Median half-width of the ${name} ÷ the bootstrap's`,
+          (c) => {
+            const own = c.intervals?.[kind]?.medianHalfWidth;
+            const bootstrap = c.intervals?.bootstrap?.medianHalfWidth;
+            return own === undefined || bootstrap === undefined ? null : own / bootstrap;
+          },
+          formatRatio,
+        ),
+      );
+    }
+  }
+  const header = ['Setting', ...kinds.map((kind) => INTERVAL_NAMES[kind])];
+  const rows = table.settings.map((s) => [
+    s.name,
+    ...kinds.map((kind) => {
+      const record = s.intervals?.[kind];
+      return record === undefined ? '–' : formatRatio(record.simultaneousCoverage);
+    }),
+  ]);
+  sections.push(
+    [
+      '### Simultaneous coverage: runs whose interval contained the true risk at every recorded label count at once',
+      '',
+      'Nominal 0.95 for the anytime-valid confidence sequence only; the others promise nothing about all label counts at once.',
+      '',
+      markdownTable(header, rows),
+    ].join('\n'),
+  );
+  return sections;
 }
 
 function formatCell(cell: SummaryCell, value: number | null, format: (v: number) => string): string {

@@ -36,6 +36,8 @@ export const SIMULATION_FILES = [
 
 /** summary.json's record of one interval kind (`--interval`). */
 export interface IntervalSummary {
+  /** Label counts of the rows recorded, when not every row (`simulate --demo` computes the intervals every 25 labels); absent: every row. */
+  labels?: number[];
   /** Per row: the fraction of runs whose interval contains the true risk. */
   coverage: number[];
   /** The fraction of runs whose interval contains the true risk at every row at once. */

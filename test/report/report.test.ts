@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -6,7 +6,8 @@ import { FileFormatError, InputError, OutputExistsError } from '../../src/errors
 import { readNpy } from '../../src/io/npy.js';
 import { writeReport } from '../../src/report/report.js';
 import { formatNumber, type SummaryTable } from '../../src/report/table.js';
-import { writeFakeSimulation } from './simulation-folder.js';
+import type { SimulationSummary } from '../../src/simulate/outputs.js';
+import { writeFakeSimulation, writeSimulatedFolder } from './simulation-folder.js';
 
 const root = mkdtempSync(join(tmpdir(), 'at-report-'));
 const dirs = {
@@ -41,7 +42,7 @@ async function recompute(dir: string, row: number, trueRisk: number) {
     for (let c = 0; c < runs; c++) {
       const e = estimates.data[row * runs + c] as number;
       const sd = Math.sqrt(variance.data[row * runs + c] as number);
-      if (e - 2 * sd <= trueRisk && trueRisk <= e + 2 * sd) inside++;
+      if (e - 1.96 * sd <= trueRisk && trueRisk <= e + 1.96 * sd) inside++;
     }
     coverage = inside / runs;
   } catch {
@@ -164,6 +165,127 @@ describe('writeReport', () => {
     await expect(writeReport([dirs.random, otherPool], { out: join(root, 'r2') })).rejects.toBeInstanceOf(InputError);
     await expect(writeReport([dirs.random], { out: join(root, 'r3'), baseline: 'nope' })).rejects.toThrow(
       /baseline: expected one of "Random \(i\.i\.d\.\)"/,
+    );
+  });
+});
+
+describe('writeReport with recorded intervals (simulate --interval anytime,fixed,bootstrap)', () => {
+  const intervalRoot = join(root, 'intervals');
+  const kinds = ['anytime', 'fixed', 'bootstrap'] as const;
+  const intervalDirs = { random: join(intervalRoot, 'iid'), active: join(intervalRoot, 'surrogate-ce') };
+  const intervalOut = join(intervalRoot, 'report');
+  const RUNS = 120;
+  let intervalTable: SummaryTable;
+  let intervalFiles: string[];
+  let summaries: Record<'random' | 'active', SimulationSummary>;
+
+  beforeAll(async () => {
+    summaries = {
+      random: await writeSimulatedFolder(intervalDirs.random, { acquisition: 'iid', runs: RUNS, size: 111, step: 10, seed: 5, kinds }),
+      active: await writeSimulatedFolder(intervalDirs.active, {
+        acquisition: 'surrogate-ce',
+        runs: RUNS,
+        size: 111,
+        step: 10,
+        seed: 6,
+        kinds,
+      }),
+    };
+    ({ table: intervalTable, files: intervalFiles } = await writeReport([intervalDirs.active, intervalDirs.random], {
+      out: intervalOut,
+      thresholds: [51, 101],
+    }));
+  });
+
+  /** Coverage, median half-width and simultaneous coverage of one kind, recomputed from its lower/upper .npy files. */
+  async function recomputeIntervals(dir: string, kind: string, row: number, trueRisk: number) {
+    const lower = await readNpy(join(dir, `${kind}_lower.npy`));
+    const upper = await readNpy(join(dir, `${kind}_upper.npy`));
+    const [rows, runs] = lower.shape as [number, number];
+    const at = (a: typeof lower, r: number, c: number) => a.data[r * runs + c] as number;
+    let inside = 0;
+    let always = 0;
+    const halves: number[] = [];
+    for (let c = 0; c < runs; c++) {
+      if (at(lower, row, c) <= trueRisk && trueRisk <= at(upper, row, c)) inside++;
+      let every = true;
+      for (let r = 0; r < rows; r++) every &&= at(lower, r, c) <= trueRisk && trueRisk <= at(upper, r, c);
+      if (every) always++;
+      halves.push((at(upper, row, c) - at(lower, row, c)) / 2);
+    }
+    halves.sort((a, b) => a - b);
+    const median = ((halves[runs / 2 - 1] as number) + (halves[runs / 2] as number)) / 2;
+    return { coverage: inside / runs, medianHalfWidth: median, simultaneousCoverage: always / runs };
+  }
+
+  it('draws a coverage and a median half-width figure per interval kind', () => {
+    const names = intervalFiles.map((f) => f.slice(intervalOut.length + 1));
+    for (const kind of kinds) {
+      for (const figure of [`coverage-${kind}`, `half-width-${kind}`]) {
+        for (const ext of ['png', 'svg', 'vl.json']) expect(names).toContain(`${figure}.${ext}`);
+      }
+    }
+    const coverage = JSON.parse(readFileSync(join(intervalOut, 'coverage-anytime.vl.json'), 'utf8'));
+    expect(coverage.title.text).toBe('Coverage of the anytime-valid confidence sequence');
+    const points = coverage.data.values as Array<{ setting: string; labels: number; coverage: number }>;
+    const active = points.filter((p) => p.setting === 'surrogate-ce · LURE · clip 0.1');
+    expect(active.map((p) => p.labels)).toEqual(summaries.active.labels);
+    expect(active.map((p) => p.coverage)).toEqual(summaries.active.intervals?.anytime?.coverage);
+    expect(readFileSync(join(intervalOut, 'half-width-fixed.svg'), 'utf8')).toContain('Median half-width of the fixed-budget interval');
+  });
+
+  it('has interval numbers equal to those recomputed from the lower/upper arrays', async () => {
+    for (const setting of intervalTable.settings) {
+      expect(Object.keys(setting.intervals ?? {})).toEqual([...kinds]);
+      for (const kind of kinds) {
+        const record = setting.intervals?.[kind];
+        for (const cell of setting.cells) {
+          const raw = await recomputeIntervals(setting.dir, kind, cell.row as number, intervalTable.trueRisk);
+          expect(cell.intervals?.[kind]).toEqual({ coverage: raw.coverage, medianHalfWidth: raw.medianHalfWidth });
+          expect(record?.simultaneousCoverage).toBe(raw.simultaneousCoverage);
+        }
+      }
+      expect(setting.intervals?.anytime?.name).toBe('anytime-valid confidence sequence');
+      expect(setting.intervals?.bootstrap?.name).toBe('approximate bootstrap interval (±1.96σ)');
+      // The report's own bootstrap coverage (±1.96σ, finite-population corrected) is the recorded bootstrap interval's.
+      for (const cell of setting.cells) expect(cell.coverage).toBe(cell.intervals?.bootstrap?.coverage);
+    }
+    // 120 runs: the sequence's simultaneous coverage stays above 0.95 − 3 standard errors.
+    for (const setting of intervalTable.settings) {
+      expect(setting.intervals?.anytime?.simultaneousCoverage).toBeGreaterThanOrEqual(0.95 - 3 * Math.sqrt((0.95 * 0.05) / RUNS));
+    }
+  });
+
+  it('names each kind by its guarantee in summary.md, with the half-width ratios to the bootstrap', () => {
+    const markdown = readFileSync(join(intervalOut, 'summary.md'), 'utf8');
+    expect(markdown).toContain(
+      '### Coverage of the anytime-valid confidence sequence (nominal 0.95; covers R at every label count at once',
+    );
+    expect(markdown).toContain('### Coverage of the fixed-budget interval');
+    expect(markdown).toContain('### Coverage of the approximate bootstrap interval, estimate ± 1.96σ');
+    const ratioSection = markdown.split("### Median half-width of the anytime-valid confidence sequence ÷ the bootstrap's")[1] as string;
+    const active = intervalTable.settings.find((s) => s.kind === 'active') as SummaryTable['settings'][number];
+    const line = ratioSection.split('\n').find((l) => l.startsWith(`| ${active.name} |`)) as string;
+    const expected = active.cells.map((c) =>
+      ((c.intervals?.anytime?.medianHalfWidth as number) / (c.intervals?.bootstrap?.medianHalfWidth as number)).toFixed(3),
+    );
+    expect(
+      line
+        .split('|')
+        .slice(2, -1)
+        .map((c) => c.trim()),
+    ).toEqual(expected);
+    expect(markdown).toContain('![coverage-fixed](coverage-fixed.png)');
+  });
+
+  it('refuses a summary.json whose intervals do not match the rows', async () => {
+    const broken = join(intervalRoot, 'broken');
+    writeFakeSimulation(broken, { acquisition: 'iid', estimator: 'iid', noise: 0.5, rows: 10 });
+    const summary = JSON.parse(readFileSync(join(broken, 'summary.json'), 'utf8'));
+    summary.intervals = { anytime: { coverage: [1, 1], simultaneous_coverage: 1, median_half_width: [0.1, 0.1] } };
+    writeFileSync(join(broken, 'summary.json'), JSON.stringify(summary));
+    await expect(writeReport([broken], { out: join(intervalRoot, 'broken-report') })).rejects.toThrow(
+      /"intervals\.anytime\.coverage" must have one entry per row of estimates\.npy \(10\)/,
     );
   });
 });

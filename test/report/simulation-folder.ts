@@ -2,6 +2,17 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { encodeNpy } from '../../src/io/npy.js';
 import { randomStream } from '../../src/random.js';
+import { lossBounds, lossPerItem } from '../../src/metrics/index.js';
+import { simulate } from '../../src/simulate/simulate.js';
+import { simulationIntervals, type IntervalKind } from '../../src/simulate/intervals.js';
+import {
+  poolFingerprint,
+  summarizeIntervals,
+  summarizeSimulation,
+  writeSimulationOutputs,
+  type SimulationSummary,
+} from '../../src/simulate/outputs.js';
+import { simulationInput, syntheticPool } from '../acquisition/synthetic-pool.js';
 
 export interface FakeSimulation {
   acquisition: string;
@@ -57,4 +68,42 @@ export function writeFakeSimulation(dir: string, spec: FakeSimulation): void {
 
 function gaussian(uniform: () => number): () => number {
   return () => Math.sqrt(-2 * Math.log(1 - uniform())) * Math.cos(2 * Math.PI * uniform());
+}
+
+/** A small real simulation on the seeded synthetic pool of test/acquisition, written as `simulate --interval …` writes it. */
+export interface SimulatedFolder {
+  acquisition: 'iid' | 'surrogate-ce';
+  runs: number;
+  size: number;
+  step: number;
+  seed: number;
+  kinds: readonly IntervalKind[];
+}
+
+/**
+ * Runs `simulate` on a 300-item, 3-class synthetic pool, computes the requested interval kinds
+ * and writes the output folder (estimates, bootstrap variance, `<kind>_lower/upper.npy`,
+ * summary.json with the pool size and `intervals`), as the CLI does.
+ */
+export async function writeSimulatedFolder(dir: string, spec: SimulatedFolder): Promise<SimulationSummary> {
+  const pool = syntheticPool(300, 3, 4);
+  const result = await simulate(simulationInput(pool), {
+    acquisition: spec.acquisition,
+    estimator: spec.acquisition === 'iid' ? 'iid' : 'lure',
+    runs: spec.runs,
+    size: spec.size,
+    step: spec.step,
+    seed: spec.seed,
+    threads: 1,
+  });
+  const losses = lossPerItem(pool.modelScores, pool.labels);
+  const intervals = simulationIntervals(result, losses, lossBounds(pool.modelScores, 'cross-entropy'), spec.kinds);
+  const summary = summarizeSimulation(
+    result,
+    { poolSize: pool.labels.length, pool_fingerprint: poolFingerprint(pool.modelScores.data, pool.labels) },
+    losses,
+  );
+  summary.intervals = summarizeIntervals(intervals);
+  await writeSimulationOutputs(dir, result, summary, { intervals });
+  return summary;
 }

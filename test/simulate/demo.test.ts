@@ -6,7 +6,17 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { runCli } from '../../src/cli/run.js';
 import { OutputExistsError } from '../../src/errors.js';
 import { readNpy } from '../../src/io/npy.js';
-import { newDemoFolder, rowsAtLabelCounts, runDemo, type DemoResult } from '../../src/report/demo.js';
+import {
+  DEMO_INTERVAL_LABELS,
+  DEMO_LABEL_COUNTS,
+  newDemoFolder,
+  rowsAtLabelCounts,
+  runDemo,
+  type DemoResult,
+} from '../../src/report/demo.js';
+import { RiskConfidenceSequence } from '../../src/estimators/confidence-sequence.js';
+import { lossBounds, lossPerItem } from '../../src/metrics/index.js';
+import { syntheticPool } from '../../src/simulate/syntheticPool.js';
 
 const RUNS = 2000;
 let dir: string;
@@ -14,7 +24,8 @@ let demo: DemoResult;
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'demo-test-'));
-  demo = await runDemo({ out: join(dir, 'demo'), runs: RUNS, threads: 1 });
+  // The intervals at the four compared label counts only: every 25 labels (the default) triples their cost.
+  demo = await runDemo({ out: join(dir, 'demo'), runs: RUNS, threads: 1, intervalLabels: DEMO_LABEL_COUNTS });
 });
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
@@ -42,7 +53,8 @@ describe('runDemo', () => {
     const reportDir = join(demo.dir, 'report');
     expect(demo.report.summaryPath).toBe(join(resolve(reportDir), 'summary.md'));
     const files = await readdir(reportDir);
-    for (const figure of ['squared-error', 'relative-error', 'relative-cost', 'bootstrap']) {
+    const intervalFigures = ['anytime', 'fixed', 'bootstrap'].flatMap((kind) => [`coverage-${kind}`, `half-width-${kind}`]);
+    for (const figure of ['squared-error', 'relative-error', 'relative-cost', 'bootstrap', ...intervalFigures]) {
       for (const ext of ['svg', 'png', 'vl.json']) expect(files).toContain(`${figure}.${ext}`);
     }
     const table = JSON.parse(await readFile(join(reportDir, 'summary.json'), 'utf8'));
@@ -64,6 +76,49 @@ describe('runDemo', () => {
     const active = demo.active.summary;
     const last = active.labels.length - 1;
     expect(Math.abs(active.bias[last]!)).toBeLessThan(4 * Math.sqrt(active.mse[last]! / RUNS)); // unbiased
+  });
+
+  // 2000 runs: a coverage of 0.95 has a standard error of 0.005, so 0.935 is 3 standard errors below it.
+  it('computes the confidence sequence, fixed-budget and bootstrap intervals at the asked label counts, and they cover', async () => {
+    expect(DEMO_INTERVAL_LABELS).toEqual(Array.from({ length: 16 }, (_, i) => 25 * (i + 1)));
+    for (const method of [demo.active, demo.random]) {
+      const intervals = method.summary.intervals;
+      for (const kind of ['anytime', 'fixed', 'bootstrap'] as const) expect(intervals?.[kind]?.labels).toEqual(DEMO_LABEL_COUNTS);
+      expect(intervals?.anytime?.simultaneous_coverage).toBeGreaterThanOrEqual(0.935);
+      for (const c of intervals?.fixed?.coverage ?? []) expect(c).toBeGreaterThanOrEqual(0.935);
+      const summary = JSON.parse(await readFile(join(method.dir, 'summary.json'), 'utf8'));
+      expect(summary.intervals).toEqual(JSON.parse(JSON.stringify(intervals)));
+    }
+    const rows = demo.comparison.intervals['adaptive-lure'];
+    expect(rows.anytime.coverage).toHaveLength(4);
+    for (let i = 0; i < 4; i++) {
+      // The guarantee costs width: the sequence is wider than the fixed-budget interval, both wider than nothing.
+      expect(rows.anytime.medianHalfWidth[i]).toBeGreaterThan(rows.fixed.medianHalfWidth[i] as number);
+      expect(rows.fixed.medianHalfWidth[i]).toBeGreaterThan(0);
+    }
+    expect(rows.anytime.coverage).toEqual(demo.active.summary.intervals?.anytime?.coverage);
+    expect(rows.bootstrap.medianHalfWidth).toEqual(demo.active.summary.intervals?.bootstrap?.median_half_width);
+    expect(demo.report.table.settings.every((s) => s.intervals?.anytime?.name === 'anytime-valid confidence sequence')).toBe(true);
+  });
+
+  it('gets the same sequence asking only at the interval label counts as asking after every label', () => {
+    const pool = syntheticPool({ size: 10_000, classes: 2, seed: 0 });
+    const losses = lossPerItem(pool.modelScores, pool.labels);
+    const bounds = lossBounds(pool.modelScores, 'cross-entropy');
+    const { samples, q, runs } = demo.active.result;
+    const everyLabel = new RiskConfidenceSequence(bounds.lower, bounds.upper);
+    const sparse = new RiskConfidenceSequence(bounds.lower, bounds.upper);
+    for (let m = 0; m < 100; m++) {
+      const index = samples[m * runs] as number;
+      everyLabel.add(index, losses[index] as number, q[m * runs] as number);
+      sparse.add(index, losses[index] as number, q[m * runs] as number);
+      const every = everyLabel.anytime();
+      if ((m + 1) % 25 === 0) {
+        const asked = sparse.anytime();
+        expect(asked.lower).toBeCloseTo(every.lower, 9);
+        expect(asked.upper).toBeCloseTo(every.upper, 9);
+      }
+    }
   });
 
   it('refuses to run again into the same folder, before doing any work', async () => {

@@ -1,0 +1,103 @@
+/**
+ * `npm run bench:real-intervals`: the width and coverage of the three 95% intervals on the
+ * `bench:real` pairs (issue 11). For each pair and proposal (random, the default adaptive one, and
+ * a defensive mixture) it runs R acquisitions of 200 labels with LURE and reports, at 200 labels,
+ * the median half-width of the anytime-valid confidence sequence, of the fixed-budget interval and
+ * of the approximate bootstrap interval (±1.96σ, finite-population corrected), the two ratios to
+ * the bootstrap's, and each interval's coverage of the true risk. The sequence at 200 labels is the
+ * intersection of its values at every label count up to 200 (its bound maximises the capital over
+ * every prefix), so its coverage there is its simultaneous coverage over labels 1–200.
+ *
+ * Options: --runs R (400) --seed s (0) --pairs substring (all) --data DIR (../shared/data).
+ */
+import { parseArgs } from 'node:util';
+import { resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { BOOTSTRAP_Z, finitePopulationFactor } from '../../src/estimators/bootstrap.js';
+import { RiskConfidenceSequence } from '../../src/estimators/confidence-sequence.js';
+import { LUREEstimator } from '../../src/estimators/index.js';
+import { lossBounds, lossPerItem } from '../../src/metrics/index.js';
+import { randomStream } from '../../src/random.js';
+import { realPairs } from './pairs.js';
+import { benchProposals, isAdaptive } from './proposals.js';
+
+const LABELS = 200;
+const KINDS = ['anytime', 'fixed', 'bootstrap'] as const;
+const PROPOSALS = ['random', 'adaptive', 'defensive λ=0.5 CE'];
+
+const { values: args } = parseArgs({
+  options: {
+    runs: { type: 'string', default: '400' },
+    seed: { type: 'string', default: '0' },
+    pairs: { type: 'string', default: '' },
+    data: { type: 'string', default: resolve(import.meta.dirname, '../../', process.env.ACTIVE_TESTING_SHARED ?? '../shared', 'data') },
+  },
+});
+const runs = Number(args.runs);
+const seed = Number(args.seed);
+if (!existsSync(args.data)) {
+  console.error(`bench:real-intervals needs the real data in ${args.data} (set ACTIVE_TESTING_SHARED or --data)`);
+  process.exit(1);
+}
+
+function median(values: Float64Array): number {
+  const sorted = Float64Array.from(values).sort();
+  const n = sorted.length;
+  return n % 2 === 1 ? sorted[(n - 1) / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+}
+
+const started = performance.now();
+const pairs = realPairs(args.data).filter((p) => p.name.includes(args.pairs));
+console.log(`bench:real-intervals: ${pairs.length} pairs, ${runs} runs of ${LABELS} labels, LURE, clip 0.1, seed ${seed}\n`);
+console.log(
+  '| pair | proposal | R | CS half-width | fixed | bootstrap | CS ÷ bootstrap | fixed ÷ bootstrap | coverage CS / fixed / bootstrap |',
+);
+console.log('|---|---|---|---|---|---|---|---|---|');
+for (const pair of pairs) {
+  const modelScores = { data: pair.targetLogits.data, rows: pair.targetLogits.shape[0], cols: pair.targetLogits.shape[1] };
+  const loss = lossPerItem(modelScores, pair.labels);
+  const bounds = lossBounds(modelScores, 'cross-entropy');
+  const n = loss.length;
+  const truth = loss.reduce((s, l) => s + l, 0) / n;
+  const { proposals } = benchProposals(pair);
+  for (const proposal of proposals.filter((p) => PROPOSALS.includes(p.name))) {
+    const { sampler } = proposal;
+    const feedback = isAdaptive(sampler) ? sampler : null;
+    const lure = new LUREEstimator(n);
+    const sequence = new RiskConfidenceSequence(bounds.lower, bounds.upper);
+    const halves = Object.fromEntries(KINDS.map((k) => [k, new Float64Array(runs)])) as Record<(typeof KINDS)[number], Float64Array>;
+    const covered = Object.fromEntries(KINDS.map((k) => [k, 0])) as Record<(typeof KINDS)[number], number>;
+    for (let r = 0; r < runs; r++) {
+      sampler.reset();
+      lure.reset();
+      sequence.reset();
+      const u = randomStream(seed, [r]);
+      for (let m = 1; m <= LABELS; m++) {
+        const item = sampler.draw(u);
+        const q = sampler.lastProbability;
+        lure.add(loss[item], q);
+        sequence.add(item, loss[item], q);
+        feedback?.observe(loss[item]);
+      }
+      const estimate = lure.estimate();
+      const half = BOOTSTRAP_Z * Math.sqrt(lure.bootstrapVariance() * finitePopulationFactor(LABELS, n));
+      const intervals = {
+        anytime: sequence.anytime(),
+        fixed: sequence.fixed(),
+        bootstrap: { lower: estimate - half, upper: estimate + half },
+      };
+      for (const kind of KINDS) {
+        const { lower, upper } = intervals[kind];
+        halves[kind][r] = (upper - lower) / 2;
+        if (lower <= truth && truth <= upper) covered[kind]++;
+      }
+    }
+    const [cs, fixed, bootstrap] = KINDS.map((k) => median(halves[k]));
+    const coverage = KINDS.map((k) => (covered[k] / runs).toFixed(3)).join(' / ');
+    console.log(
+      `| ${pair.name} | ${proposal.name} | ${truth.toFixed(4)} | ${cs.toFixed(4)} | ${fixed.toFixed(4)} | ${bootstrap.toFixed(4)} | ` +
+        `${(cs / bootstrap).toFixed(2)} | ${(fixed / bootstrap).toFixed(2)} | ${coverage} |`,
+    );
+  }
+}
+console.log(`\ntotal ${((performance.now() - started) / 1000).toFixed(1)} s`);
