@@ -225,6 +225,10 @@ export {
   type SummaryTable,
   type VegaLiteSpec,
   writeReport,
+  INTERVAL_GUARANTEES,
+  INTERVAL_NAMES,
+  intervalCoverageSpec,
+  halfWidthSpec,
 } from './report/index.js';
 export { VERSION } from './version.js';
 export {
