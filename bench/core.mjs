@@ -3,8 +3,9 @@
 // For N = 1e3 … 1e6 (K = 2, size 400, step 1, surrogate-ce + LURE + exact bootstrap) it times
 // the pool set-up, one run single-threaded, and 3000 runs on all threads; the Monte Carlo
 // bootstrap (`--bootstrap 200`), whose cost is O(B·M) per step; the default adaptive proposal next
-// to the fixed ones; and, where python3 with numpy is available, the oracle's O(N)-per-step
-// reference loop at N = 1e4 in the same process tree, printing the speed-up. Environment: ACTIVE_TESTING_SHARED (default ../shared), PYTHON,
+// to the fixed ones; where python3 with numpy is available, the oracle's O(N)-per-step reference
+// loop at N = 1e4 in the same process tree, printing the speed-up; and the CLI end to end
+// (`simulate`, 1 thread, 1000 runs, outputs written) at N = 1e4, split into its phases. Environment: ACTIVE_TESTING_SHARED (default ../shared), PYTHON,
 // BENCH_SIZES (e.g. "1000,10000" for a quick look).
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -172,13 +173,20 @@ const acquisitionRows = [...perAcquisition].map(([name, perRun]) => [
 console.log(`\nAcquisition cost at N = ${mcN.toLocaleString('en-US')} (per run, 1 thread, ${LABELS} labels, exact bootstrap):`);
 printTable(['acquisition', 'per run', 'vs surrogate-ce'], acquisitionRows);
 
+console.log(
+  `  adaptive ÷ surrogate-ce per run, in-process, 1 thread: ${(perAcquisition.get('adaptive') / perAcquisition.get('surrogate-ce')).toFixed(2)}× (goal ≤ 2×)`,
+);
+
+// The published loop's per-run time, measured in this run where python3 with numpy is available.
 const python = pythonWithNumpy();
+let published = { name: 'reference, issue anchor (not measured now)', perRun: ANCHOR_REFERENCE_SECONDS };
 if (!python) {
   console.log('\nOracle comparison skipped: no python3 with numpy and scipy (set PYTHON).');
 } else if (!sizes.includes(10_000)) {
   console.log('\nOracle comparison skipped: N = 10,000 is not in BENCH_SIZES.');
 } else {
   const oracle = await oraclePerRun(python, pools.get(10_000).pool);
+  published = { name: 'oracle, measured now', perRun: oracle };
   const ours = perRunAt.get(10_000);
   console.log(`\nReference loop (the oracle's O(N)-per-step run_acquisition, ${python}) at N = 10,000, size ${LABELS}:`);
   printTable(
@@ -190,6 +198,103 @@ if (!python) {
     ],
   );
   console.log(`  Goal: ≥ 1000× per run single-threaded — ${oracle / ours >= 1000 ? 'met' : 'NOT met'} against the oracle measured now.`);
+}
+
+// The CLI end to end: a new process reads the .npy files, runs, summarises and writes every output.
+// ACTIVE_TESTING_TIMINGS=1 makes it print its phases to stderr; the best of CLI_REPEATS is kept.
+const CLI_RUNS = 1000;
+const CLI_REPEATS = 3;
+const CLI_GOALS = { 'surrogate-ce': 1000, adaptive: 500 };
+
+async function cliTimings(dir, acquisition, repeat) {
+  const args = ['simulate', '--model-scores', join(dir, 'f.npy'), '--surrogate-scores', join(dir, 'g.npy'), '--labels', join(dir, 'y.npy')];
+  if (acquisition !== 'adaptive') args.push('--acquisition', acquisition);
+  args.push(
+    '--runs',
+    String(CLI_RUNS),
+    '--size',
+    String(LABELS),
+    '--threads',
+    '1',
+    '--seed',
+    '0',
+    '--out',
+    join(dir, `${acquisition}-${repeat}`),
+  );
+  const start = process.hrtime.bigint();
+  const child = spawnSync(process.execPath, [join(repoRoot, 'dist/cli.js'), ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, ACTIVE_TESTING_TIMINGS: '1' },
+  });
+  const wall = Number(process.hrtime.bigint() - start) / 1e9;
+  if (child.status !== 0) throw new Error(`simulate failed: ${child.stderr}`);
+  const line = /timings \(ms\): (.*)/.exec(child.stderr)?.[1];
+  if (line === undefined) throw new Error(`simulate printed no timings: ${child.stderr}`);
+  const phases = Object.fromEntries(
+    line
+      .split(', ')
+      .map((part) => part.split(' '))
+      .map(([name, ms]) => [name, Number(ms) / 1e3]),
+  );
+  return { wall, phases };
+}
+
+{
+  const n = 10_000;
+  const { pool } = pools.get(n) ?? poolInput(n);
+  const dir = mkdtempSync(join(tmpdir(), 'at-bench-cli-'));
+  try {
+    await writeNpy(join(dir, 'f.npy'), { data: pool.modelScores.data, shape: [n, 2], dtype: 'f8' });
+    await writeNpy(join(dir, 'g.npy'), { data: pool.surrogateScores.data, shape: [n, 2], dtype: 'f8' });
+    await writeNpy(join(dir, 'y.npy'), { data: pool.labels, shape: [n], dtype: 'i4' });
+    const cliRows = [];
+    const verdicts = [];
+    for (const acquisition of ['surrogate-ce', 'adaptive']) {
+      let best = await cliTimings(dir, acquisition, 0);
+      for (let repeat = 1; repeat < CLI_REPEATS; repeat++) {
+        const timing = await cliTimings(dir, acquisition, repeat);
+        if (timing.wall < best.wall) best = timing;
+      }
+      const perRun = best.wall / CLI_RUNS;
+      const speedUp = published.perRun / perRun;
+      const inProcess = perAcquisition.get(acquisition);
+      const p = best.phases;
+      cliRows.push([
+        acquisition === 'adaptive' ? 'adaptive (default)' : acquisition,
+        fmt(best.wall),
+        fmt(perRun),
+        mcN === n ? `${(perRun / inProcess).toFixed(1)}×` : '—',
+        `${Math.round(speedUp).toLocaleString('en-US')}×`,
+        fmt(p['start-up']),
+        fmt(p.load),
+        fmt(p.simulate),
+        fmt(p.summary),
+        fmt(p.write),
+      ]);
+      verdicts.push(`${acquisition} ≥ ${CLI_GOALS[acquisition]}× ${speedUp >= CLI_GOALS[acquisition] ? 'met' : 'NOT met'}`);
+    }
+    console.log(
+      `\nCLI end to end at N = ${n.toLocaleString('en-US')} (node dist/cli.js simulate, --threads 1, --runs ${CLI_RUNS}, size ${LABELS}, outputs and summary written; best of ${CLI_REPEATS}):`,
+    );
+    printTable(
+      [
+        'acquisition',
+        'wall-clock',
+        'per run',
+        'vs in-process',
+        `speed-up vs ${published.name}`,
+        'start-up',
+        'load',
+        'simulate',
+        'summary',
+        'write',
+      ],
+      cliRows,
+    );
+    console.log(`  Published loop ${fmt(published.perRun)} per run. Goals (per run): ${verdicts.join('; ')}.`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 if (sizes.includes(1_000_000)) {
   const last = rows[sizes.indexOf(1_000_000)];

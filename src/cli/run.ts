@@ -2,16 +2,20 @@ import { ActiveTestingError, UsageError } from '../errors.js';
 import { redactSecrets } from '../io/redact.js';
 import { VERSION } from '../version.js';
 import type { Command } from './command.js';
-import { simulateCommand } from './simulate.js';
-import { labelCommand } from './label.js';
-import { experimentCommand } from './experiment.js';
-import { reportCommand } from './report.js';
-import { evaluateCommand } from './evaluate.js';
-import { serveCommand } from './serve.js';
 
-const commands: Command[] = [simulateCommand, experimentCommand, reportCommand, labelCommand, serveCommand, evaluateCommand];
+// Each command's module (and what it imports: the web server, the model backends, ...) is loaded
+// only when that command runs, so that `simulate` does not pay for the others at start-up.
+const COMMANDS: ReadonlyArray<[string, () => Promise<Command>]> = [
+  ['simulate', async () => (await import('./simulate.js')).simulateCommand],
+  ['experiment', async () => (await import('./experiment.js')).experimentCommand],
+  ['report', async () => (await import('./report.js')).reportCommand],
+  ['label', async () => (await import('./label.js')).labelCommand],
+  ['serve', async () => (await import('./serve.js')).serveCommand],
+  ['evaluate', async () => (await import('./evaluate.js')).evaluateCommand],
+];
 
-function usage(): string {
+async function usage(): Promise<string> {
+  const commands = await Promise.all(COMMANDS.map(([, load]) => load()));
   const width = Math.max(...commands.map((c) => c.name.length));
   return [
     'Usage: active-testing <command> [options]',
@@ -28,18 +32,19 @@ function usage(): string {
 export async function runCli(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
-    console.log(usage());
+    console.log(await usage());
     return name === undefined ? 2 : 0;
   }
   if (name === '--version' || name === '-V') {
     console.log(VERSION);
     return 0;
   }
-  const command = commands.find((c) => c.name === name);
-  if (!command) {
-    console.error(redactSecrets(`active-testing: unknown command "${name}"\n\n${usage()}`));
+  const load = COMMANDS.find(([commandName]) => commandName === name)?.[1];
+  if (!load) {
+    console.error(redactSecrets(`active-testing: unknown command "${name}"\n\n${await usage()}`));
     return 2;
   }
+  const command = await load();
   if (rest.includes('--help') || rest.includes('-h')) {
     console.log(command.help);
     return 0;

@@ -267,7 +267,29 @@ async function runDemoCommand(values: OptionValues): Promise<number> {
   return 0;
 }
 
+/**
+ * With ACTIVE_TESTING_TIMINGS=1, `simulate` prints the time of each phase to stderr (Node's start-up
+ * and module loading, reading the inputs, the runs, the summary statistics, writing the outputs):
+ * what `npm run bench` reports. `performance.now()` counts from the process's start.
+ */
+function phaseTimer(): { mark: (phase: string) => void; report: () => void } {
+  let last = performance.now();
+  const phases: Array<[string, number]> = [['start-up', last]];
+  return {
+    mark(phase) {
+      const now = performance.now();
+      phases.push([phase, now - last]);
+      last = now;
+    },
+    report() {
+      if (process.env.ACTIVE_TESTING_TIMINGS !== '1') return;
+      console.error(`timings (ms): ${phases.map(([phase, ms]) => `${phase} ${ms.toFixed(1)}`).join(', ')}`);
+    },
+  };
+}
+
 async function runSimulation(values: OptionValues): Promise<number> {
+  const timer = phaseTimer();
   const files = {
     modelScores: requiredString(values, 'model-scores'),
     labels: requiredString(values, 'labels'),
@@ -290,6 +312,7 @@ async function runSimulation(values: OptionValues): Promise<number> {
     );
   }
   const { rows, cols } = pool.modelScores;
+  timer.mark('load');
   const options = await withFlagNames('simulate', () => resolveSimulationOptions(given, rows, pool.surrogateScores !== undefined));
   assertFitsInMemory(options);
   const input = {
@@ -301,6 +324,7 @@ async function runSimulation(values: OptionValues): Promise<number> {
   const result = await interruptible((signal) =>
     withFlagNames('simulate', () => simulate(input, { ...options, signal, onProgress: (done, total) => progress.update(done, total) })),
   ).finally(() => progress.finish());
+  timer.mark('simulate');
   const losses = BUILTIN_LOSSES[result.options.loss].perItem(pool.modelScores, pool.labels);
   const summary = summarizeSimulation(
     result,
@@ -322,7 +346,10 @@ async function runSimulation(values: OptionValues): Promise<number> {
           simulationIntervals(result, losses, lossBounds(pool.modelScores, result.options.loss), intervalKinds),
         );
   if (intervals.length > 0) summary.intervals = summarizeIntervals(intervals);
+  timer.mark('summary');
   await writeSimulationOutputs(out, result, summary, { force, intervals });
+  timer.mark('write');
+  timer.report();
   console.log(describeRun(summary, result, out, rows, cols));
   return 0;
 }

@@ -56,8 +56,14 @@ export function rowMedian(m: Matrix): Float64Array {
   return out;
 }
 
-/** The median of `values` (reordered in place) by selection, O(n) expected instead of a sort; NaN if any value is. */
-function selectedMedian(values: Float64Array): number {
+/**
+ * The median of `values` (reordered in place) by selection, O(n) expected instead of a sort; NaN if
+ * any value is. For callers that own a scratch row (`rowMedian` copies each row first).
+ *
+ * @example
+ * selectedMedian(Float64Array.of(4, 1, 3, 2)); // 2.5 (the array is reordered)
+ */
+export function selectedMedian(values: Float64Array): number {
   const n = values.length;
   if (n === 0) return Number.NaN;
   for (let i = 0; i < n; i++) if (Number.isNaN(values[i])) return Number.NaN;

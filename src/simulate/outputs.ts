@@ -7,21 +7,57 @@ import { OutputExistsError } from '../errors.js';
 import { assertFolderWritable, assertOutputsWritable, removeStaleTemporaries, writeOutputFolder, type OutputFile } from '../io/atomic.js';
 import { encodeNpy, int64FromInt32 } from '../io/npy.js';
 import { toJson } from '../io/json.js';
-import type { Matrix } from '../matrix.js';
-import { coverage, meanBias, medianSe, mse, rowMedian } from '../metrics/index.js';
+import { pairwiseSum, rowMedian } from '../metrics/index.js';
+import { selectedMedian } from '../metrics/percentile.js';
 import { BOOTSTRAP_Z, finitePopulationFactor } from '../estimators/bootstrap.js';
 import { VERSION } from '../version.js';
 import { INTERVAL_KINDS, type IntervalKind, type SimulationIntervals } from './intervals.js';
 
-/** The bootstrap variance times the finite-population factor of each row's label count (0 at M = N). */
-function correctedVariance(result: SimulationResult, poolSize: number | undefined): Matrix {
-  const source = result.bootstrapVariance as Float64Array;
-  const data = new Float64Array(source.length);
-  for (let row = 0; row < result.rows; row++) {
-    const factor = poolSize === undefined ? 1 : finitePopulationFactor(result.labelsPerRow[row], poolSize);
-    for (let j = row * result.runs; j < (row + 1) * result.runs; j++) data[j] = source[j] * factor;
+/** summary.json's per-row statistics across runs; `coverage` only when asked for. */
+interface RowStatistics {
+  mse: Float64Array;
+  medianSe: Float64Array;
+  bias: Float64Array;
+  coverage: Float64Array | null;
+}
+
+/**
+ * The per-row MSE, median squared error, bias and (given bootstrap variances) the coverage of the
+ * approximate ±1.96σ interval with the finite-population factor of each row's label count, in one
+ * pass over each row with one scratch row. The same operations in the same order as `mse`,
+ * `medianSe`, `meanBias` and `coverage` (pairwise sums, selection median), so the same bits.
+ */
+function rowStatistics(result: SimulationResult, variance: { data: Float64Array; poolSize: number | undefined } | null): RowStatistics {
+  const { rows, runs, estimates, trueRisk } = result;
+  const stats: RowStatistics = {
+    mse: new Float64Array(rows),
+    medianSe: new Float64Array(rows),
+    bias: new Float64Array(rows),
+    coverage: variance === null ? null : new Float64Array(rows),
+  };
+  const squared = new Float64Array(runs);
+  for (let row = 0; row < rows; row++) {
+    const start = row * runs;
+    for (let r = 0; r < runs; r++) {
+      const error = estimates[start + r] - trueRisk;
+      squared[r] = error * error;
+    }
+    stats.mse[row] = pairwiseSum(squared, 0, runs) / runs;
+    stats.bias[row] = pairwiseSum(estimates, start, start + runs) / runs - trueRisk;
+    if (variance !== null && stats.coverage !== null) {
+      const factor = variance.poolSize === undefined ? 1 : finitePopulationFactor(result.labelsPerRow[row], variance.poolSize);
+      let inside = 0;
+      for (let j = start; j < start + runs; j++) {
+        const estimate = estimates[j];
+        const half = BOOTSTRAP_Z * Math.sqrt(variance.data[j] * factor);
+        if (estimate + half >= trueRisk && estimate - half <= trueRisk) inside++;
+      }
+      stats.coverage[row] = inside / runs;
+    }
+    // Last: selection reorders the scratch row.
+    stats.medianSe[row] = selectedMedian(squared);
   }
-  return { data, rows: result.rows, cols: result.runs };
+  return stats;
 }
 
 /** Every file a simulation output folder can hold; with `force`, all of them are replaced. */
@@ -163,38 +199,29 @@ export interface SimulationSummary {
  * summary.variance_ratio?.at(-1); // e.g. 0.76: active testing is helping
  */
 export function summarizeSimulation(result: SimulationResult, inputs: Record<string, unknown>, losses?: Float64Array): SimulationSummary {
-  const estimates: Matrix = { data: result.estimates, rows: result.rows, cols: result.runs };
   const { random: _random, onProgress: _onProgress, signal: _signal, ...options } = result.options;
+  // ASE's bootstrap ignores the unlabelled residual entirely: no interval, so no coverage to report.
+  const withCoverage = result.bootstrapVariance !== null && result.options.estimator !== 'ase';
+  const poolSize = losses?.length ?? (typeof inputs.poolSize === 'number' ? inputs.poolSize : undefined);
+  const stats = rowStatistics(result, withCoverage ? { data: result.bootstrapVariance as Float64Array, poolSize } : null);
   const summary: SimulationSummary = {
     version: VERSION,
     true_risk: result.trueRisk,
     labels: Array.from(result.labelsPerRow),
-    mse: Array.from(mse(estimates, result.trueRisk)),
-    median_se: Array.from(medianSe(estimates, result.trueRisk)),
-    bias: Array.from(meanBias(estimates, result.trueRisk)),
+    mse: Array.from(stats.mse),
+    median_se: Array.from(stats.medianSe),
+    bias: Array.from(stats.bias),
     rows: result.rows,
     runs: result.runs,
     size: result.size,
     config: { ...inputs, ...options },
   };
-  if (result.bootstrapVariance) {
-    // ASE's bootstrap ignores the unlabelled residual entirely: no interval, so no coverage to report.
-    if (result.options.estimator !== 'ase') {
-      summary.coverage = Array.from(
-        coverage(
-          estimates,
-          correctedVariance(result, losses?.length ?? (typeof inputs.poolSize === 'number' ? inputs.poolSize : undefined)),
-          result.trueRisk,
-          BOOTSTRAP_Z,
-        ),
-      );
-    }
-    // The diagnostic compares importance-weighted terms with random labelling's; ASE has no such terms.
-    if (losses !== undefined && result.options.estimator !== 'ase') {
-      const { ratios, verdicts } = varianceDiagnosticRows(result, losses);
-      summary.variance_ratio = Array.from(rowMedian({ data: ratios, rows: result.rows, cols: result.runs }));
-      summary.variance_verdict = verdictShares(verdicts, result.rows, result.runs);
-    }
+  if (stats.coverage !== null) summary.coverage = Array.from(stats.coverage);
+  // The diagnostic compares importance-weighted terms with random labelling's; ASE has no such terms.
+  if (result.bootstrapVariance && losses !== undefined && result.options.estimator !== 'ase') {
+    const { ratios, verdicts } = varianceDiagnosticRows(result, losses);
+    summary.variance_ratio = Array.from(rowMedian({ data: ratios, rows: result.rows, cols: result.runs }));
+    summary.variance_verdict = verdictShares(verdicts, result.rows, result.runs);
   }
   return summary;
 }

@@ -1,10 +1,41 @@
 import { describe, expect, it } from 'vitest';
 import { toJson } from '../../src/io/json.js';
+import { BOOTSTRAP_Z, finitePopulationFactor } from '../../src/estimators/bootstrap.js';
+import { coverage, lossPerItem, meanBias, medianSe, mse } from '../../src/metrics/index.js';
+import { simulate } from '../../src/simulate/simulate.js';
+import { summarizeSimulation } from '../../src/simulate/outputs.js';
+import { syntheticPool } from '../../src/simulate/syntheticPool.js';
 
 describe('toJson', () => {
   it('writes non-finite numbers as the strings the oracle fixtures use, not null', () => {
     const text = toJson({ mse: [1.5, NaN, Infinity, -Infinity], nested: { x: 0.1 } });
     expect(JSON.parse(text)).toEqual({ mse: [1.5, 'NaN', 'Infinity', '-Infinity'], nested: { x: 0.1 } });
     expect(text.endsWith('}\n')).toBe(true);
+  });
+});
+
+describe('summarizeSimulation', () => {
+  // The one-pass row statistics must give the bits of the separate metrics they replace.
+  it.each([37, 40])('gives the same bits as mse, medianSe, meanBias and coverage (%i runs)', async (runs) => {
+    const pool = syntheticPool({ size: 300, classes: 2, seed: 3 });
+    const input = {
+      modelScores: { data: pool.modelScores.data, shape: [300, 2] as [number, number] },
+      surrogateScores: { data: pool.surrogateScores.data, shape: [300, 2] as [number, number] },
+      labels: pool.labels,
+    };
+    const result = await simulate(input, { acquisition: 'surrogate-ce', runs, size: 25, step: 3, seed: 1, threads: 1 });
+    const losses = lossPerItem({ data: pool.modelScores.data, rows: 300, cols: 2 }, pool.labels);
+    const summary = summarizeSimulation(result, {}, losses);
+    const estimates = { data: result.estimates, rows: result.rows, cols: runs };
+    expect(summary.mse).toEqual(Array.from(mse(estimates, result.trueRisk)));
+    expect(summary.median_se).toEqual(Array.from(medianSe(estimates, result.trueRisk)));
+    expect(summary.bias).toEqual(Array.from(meanBias(estimates, result.trueRisk)));
+    const corrected = new Float64Array(result.rows * runs);
+    for (let row = 0; row < result.rows; row++) {
+      const factor = finitePopulationFactor(result.labelsPerRow[row]!, 300);
+      for (let r = 0; r < runs; r++) corrected[row * runs + r] = result.bootstrapVariance![row * runs + r]! * factor;
+    }
+    const expected = coverage(estimates, { data: corrected, rows: result.rows, cols: runs }, result.trueRisk, BOOTSTRAP_Z);
+    expect(summary.coverage).toEqual(Array.from(expected));
   });
 });
