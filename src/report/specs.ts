@@ -233,24 +233,29 @@ export function bootstrapSpec(
           text: `Coverage of estimate ± ${confidence}σ (true risk R)`,
           ...(options.coverageNote ? { subtitle: options.coverageNote } : {}),
         },
-        layer: [
-          {
-            mark: { type: 'line', strokeWidth: 1.8 },
-            encoding: {
-              x,
-              y: { field: 'coverage', type: 'quantitative', scale: { domain: [0, 1] }, title: 'Fraction of runs covering R' },
-              color,
-            },
-          },
-          {
-            data: { values: [{ nominal: 0.95 }] },
-            mark: { type: 'rule', strokeDash: [4, 3], color: '#444' },
-            encoding: { y: { field: 'nominal', type: 'quantitative' } },
-          },
-        ],
+        layer: coverageLayers(x, color),
       },
     ],
   } as VegaLiteSpec;
+}
+
+/** The coverage line per setting and the nominal 0.95 rule, shared by the coverage figures. */
+function coverageLayers(x: unknown, color: unknown): unknown[] {
+  return [
+    {
+      mark: { type: 'line', strokeWidth: 1.8 },
+      encoding: {
+        x,
+        y: { field: 'coverage', type: 'quantitative', scale: { domain: [0, 1] }, title: 'Fraction of runs covering R' },
+        color,
+      },
+    },
+    {
+      data: { values: [{ nominal: 0.95 }] },
+      mark: { type: 'rule', strokeDash: [4, 3], color: '#444' },
+      encoding: { y: { field: 'nominal', type: 'quantitative' } },
+    },
+  ];
 }
 
 /**
@@ -279,21 +284,7 @@ export function intervalCoverageSpec(
     data: { values: points as unknown as Record<string, unknown>[] },
     config: CONFIG,
     ...PANEL,
-    layer: [
-      {
-        mark: { type: 'line', strokeWidth: 1.8 },
-        encoding: {
-          x,
-          y: { field: 'coverage', type: 'quantitative', scale: { domain: [0, 1] }, title: 'Fraction of runs covering R' },
-          color,
-        },
-      },
-      {
-        data: { values: [{ nominal: 0.95 }] },
-        mark: { type: 'rule', strokeDash: [4, 3], color: '#444' },
-        encoding: { y: { field: 'nominal', type: 'quantitative' } },
-      },
-    ],
+    layer: coverageLayers(x, color),
   } as VegaLiteSpec;
 }
 
