@@ -3,10 +3,10 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readNpy, writeNpy } from '../../src/io/npy.js';
-import { syntheticPool } from '../../src/simulate/syntheticPool.js';
+import { readNpy } from '../../src/io/npy.js';
 import { runCliCaptured } from '../helpers/cli.js';
 import { modelDir } from '../model/fixtures.js';
+import { writePoolFiles } from './pool-files.js';
 
 // Real file systems: a small tmpfs that fills up, then the same remounted read-only. Mounting
 // needs root (as in CI's container); elsewhere the mocked-fs suite (simulate-enospc) covers ENOSPC.
@@ -23,11 +23,7 @@ let y: string;
 let data: string;
 
 beforeAll(async () => {
-  const pool = syntheticPool({ size: N, classes: K, seed: 4 });
-  f = join(root, 'f.npy');
-  y = join(root, 'y.npy');
-  await writeNpy(f, { data: pool.modelScores.data, shape: [N, K], dtype: 'f8' });
-  await writeNpy(y, { data: Int32Array.from(pool.labels), shape: [N], dtype: 'i4' });
+  ({ f, y } = await writePoolFiles(root, N, K, 4));
   data = join(root, 'data.tsv');
   writeFileSync(data, 'sentence\tlabel\n' + Array.from({ length: 6 }, (_, i) => `film ${i}\t${i % 2}`).join('\n') + '\n');
 });

@@ -2,9 +2,9 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { readNpy, writeNpy } from '../../src/io/npy.js';
-import { syntheticPool } from '../../src/simulate/syntheticPool.js';
+import { readNpy } from '../../src/io/npy.js';
 import { runCliCaptured } from '../helpers/cli.js';
+import { writePoolFiles } from './pool-files.js';
 
 /** Which output write (1-based, counting temporary files written or renamed) fails, and how. */
 const fault = vi.hoisted(() => ({ writeAt: 0, renameAt: 0, writes: 0, renames: 0 }));
@@ -41,11 +41,7 @@ let f: string;
 let y: string;
 
 beforeAll(async () => {
-  const pool = syntheticPool({ size: N, classes: K, seed: 9 });
-  f = join(root, 'f.npy');
-  y = join(root, 'y.npy');
-  await writeNpy(f, { data: pool.modelScores.data, shape: [N, K], dtype: 'f8' });
-  await writeNpy(y, { data: Int32Array.from(pool.labels), shape: [N], dtype: 'i4' });
+  ({ f, y } = await writePoolFiles(root, N, K, 9));
 });
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 

@@ -4,10 +4,10 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readNpy, writeNpy } from '../../src/io/npy.js';
+import { readNpy } from '../../src/io/npy.js';
 import { randomStream } from '../../src/random.js';
-import { syntheticPool } from '../../src/simulate/syntheticPool.js';
 import { runCliCaptured } from '../helpers/cli.js';
+import { writePoolFiles } from './pool-files.js';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const cliPath = join(repoRoot, 'dist/cli.js');
@@ -20,11 +20,7 @@ let f: string;
 let y: string;
 
 beforeAll(async () => {
-  const pool = syntheticPool({ size: N, classes: K, seed: 3 });
-  f = join(root, 'f.npy');
-  y = join(root, 'y.npy');
-  await writeNpy(f, { data: pool.modelScores.data, shape: [N, K], dtype: 'f8' });
-  await writeNpy(y, { data: Int32Array.from(pool.labels), shape: [N], dtype: 'i4' });
+  ({ f, y } = await writePoolFiles(root, N, K, 3));
 });
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
