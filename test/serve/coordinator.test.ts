@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { ActiveTestingSession, Z_95 } from '../../src/session/session.js';
-import { splitControlCharacters } from '../../src/serve/control-characters.js';
 import { AnnotationCoordinator, ConflictError, progress } from '../../src/serve/coordinator.js';
 import { syntheticPool } from '../../src/simulate/syntheticPool.js';
 
@@ -112,22 +111,5 @@ describe('progress toward the stopping rule', () => {
     expect(progress(estimate(6, 0.001), { targetHalfWidth: 0.02, minLabels: 30 }).fraction).toBeCloseTo(0.2, 12);
     // Any rule stops the session, so the furthest one counts.
     expect(progress(estimate(50, 0.04 / Z_95), { maxLabels: 100, targetHalfWidth: 0.02 }).fraction).toBe(0.5);
-  });
-});
-
-describe('splitControlCharacters', () => {
-  it('shows C0, DEL, C1 and bidi controls visibly and keeps newlines and tabs', () => {
-    expect(splitControlCharacters('a\u001b[31mb\u0007\n\tc\u007f\u009b\u202e')).toEqual([
-      { text: 'a', control: false },
-      { text: '␛', control: true },
-      { text: '[31mb', control: false },
-      { text: '␇', control: true },
-      { text: '\n\tc', control: false },
-      { text: '␡', control: true },
-      { text: '<U+009B>', control: true },
-      { text: '<U+202E>', control: true },
-    ]);
-    expect(splitControlCharacters('<script>plain</script>')).toEqual([{ text: '<script>plain</script>', control: false }]);
-    expect(splitControlCharacters('')).toEqual([]);
   });
 });

@@ -50,7 +50,7 @@ describe('label renders control characters in the data visibly', () => {
     });
     const run = await runCliCaptured(['label', '--session', path]);
     expect(run.code).toBe(0);
-    expect(out).toContain('title␛]0;owned␇ clear␛[2J csi\\u009b2J end␍over');
+    expect(out).toContain('title␛]0;owned␇ clear␛[2J csi<U+009B>2J end␍over');
     expect(out).toContain('\nsecond line\twith a tab');
     expect(out).toMatch(/Item id␛\[31m\d+:/);
     expect(out).toContain('[1] neg␛[5m');

@@ -3,7 +3,7 @@
 import { parse, View } from 'vega';
 import { expressionInterpreter } from 'vega-interpreter';
 import { compile, type TopLevelSpec } from 'vega-lite';
-import { splitControlCharacters } from '../control-characters.js';
+import { splitControlCharacters } from '../../io/visible-text.js';
 import type { ClientView, PageItem, PlotPoint, PublicState } from '../protocol.js';
 
 const $ = (id: string): HTMLElement => document.getElementById(id) as HTMLElement;
