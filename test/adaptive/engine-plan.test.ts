@@ -12,7 +12,7 @@ import type { Matrix } from '../../src/matrix.js';
 import { EPS, NUMERICS_FLAGS } from '../../src/numerics.js';
 import { randomStream } from '../../src/random.js';
 
-function scores(n: number, seed: number): { modelScores: Matrix; surrogateScores: Matrix; labels: Int32Array } {
+function scores(n: number, seed: number): { size: number; modelScores: Matrix; surrogateScores: Matrix; labels: Int32Array } {
   const u = randomStream(seed, [0]);
   const f = new Float64Array(2 * n);
   const g = new Float64Array(2 * n);
@@ -22,7 +22,7 @@ function scores(n: number, seed: number): { modelScores: Matrix; surrogateScores
     f[2 * i + 1] = 4 * (u() - 0.5);
     g[2 * i + 1] = 6 * (u() - 0.5);
   }
-  return { modelScores: { data: f, rows: n, cols: 2 }, surrogateScores: { data: g, rows: n, cols: 2 }, labels };
+  return { size: n, modelScores: { data: f, rows: n, cols: 2 }, surrogateScores: { data: g, rows: n, cols: 2 }, labels };
 }
 
 const input = scores(300, 1);
