@@ -60,6 +60,15 @@ describe('planProposal', () => {
     expect(() => planProposal('adaptive', input, { ...options, defensive: 0.5 })).toThrow(/defensive/);
     expect(() => planProposal('surrogate-ce', input, { ...options, defensive: 1.5 })).toThrow(InputError);
     expect(() => planProposal('surrogate-m2', input, { ...options, flags: NUMERICS_FLAGS.reference })).toThrow(/numerics/);
+    const { modelScores: _target, labels: _labels, ...withoutTarget } = input;
+    expect(() => planProposal('surrogate-ce', withoutTarget, options)).toThrow(/modelScores: expected target scores/);
+    expect(() => planProposal('true-loss', { ...input, labels: undefined }, options)).toThrow(/labels: expected the pool's labels/);
+  });
+
+  it('plans the acquisitions that read no target scores without them, with the same values', () => {
+    const { modelScores: _target, labels: _labels, ...withoutTarget } = input;
+    expect(planProposal('surrogate-pe', withoutTarget, options).values).toEqual(planProposal('surrogate-pe', input, options).values);
+    expect(Array.from(planProposal('iid', { size: 4 }, options).values)).toEqual([1, 1, 1, 1]);
   });
 });
 

@@ -10,6 +10,7 @@ import {
   type LossFunctions,
 } from '../../metrics/index.js';
 import { fitTemperature } from '../../calibration/index.js';
+import { ACQUISITIONS } from '../../options/registry.js';
 import { SumTreeSampler } from '../sum-tree-sampler.js';
 import { SortedPool, type SortedPoolArrays } from '../sorted-pool.js';
 import { AdaptiveSampler, type AdaptiveOptions } from './adaptive-sampler.js';
@@ -42,13 +43,13 @@ export interface ProposalPlan {
 export interface ProposalInput {
   /** Pool size N. */
   size: number;
-  /** The target's logits (N×K); absent only for a session that scores its target on demand (`iid`, `surrogate-pe`). */
+  /** The target's logits (N×K); absent only for a session that scores its target on demand (acquisitions that do not read them). */
   modelScores?: Matrix;
   /** The surrogate's logits (N×K), for the surrogate acquisitions and `adaptive`. */
   surrogateScores?: Matrix;
   /** A second target (a paired session): `surrogate-ce` then serves both, with the mean of their expected losses. */
   comparisonScores?: Matrix;
-  /** The pool's labels, read only by the oracle acquisitions of simulations (`true-loss`, `surrogate-nll`). */
+  /** The pool's labels, read only by the oracle acquisitions of simulations (`needsLabels` in the registry). */
   labels?: Int32Array;
 }
 
@@ -62,11 +63,6 @@ export interface ProposalSettings extends AcquisitionValueOptions {
    */
   loss?: LossFunctions;
 }
-
-/** Acquisitions that read no target predictions, so a session scoring its target on demand can use them. */
-const TARGET_FREE: readonly string[] = ['iid', 'surrogate-pe'];
-/** Acquisitions that read the pool's labels: oracles, for simulations only. */
-const ORACLES: readonly string[] = ['true-loss', 'surrogate-nll'];
 
 /**
  * The one place that turns an acquisition into a proposal, for `simulate` and for sessions alike:
@@ -91,10 +87,11 @@ export function planProposal(
   if (defensive !== null && !(defensive >= 0 && defensive <= 1)) {
     throw new InputError({ argument: 'defensive', expected: 'a mixture weight λ in [0, 1]', received: defensive });
   }
-  if (input.modelScores === undefined && !TARGET_FREE.includes(acquisition)) {
+  const entry = ACQUISITIONS[acquisition];
+  if (input.modelScores === undefined && entry.needsTarget) {
     throw new InputError({ argument: 'modelScores', expected: `target scores (N×K) for acquisition ${acquisition}` });
   }
-  if ((acquisition === 'adaptive' || acquisition.startsWith('surrogate-')) && input.surrogateScores === undefined) {
+  if (entry.needsSurrogate && input.surrogateScores === undefined) {
     throw new InputError({ argument: 'surrogateScores', expected: `surrogate scores (N×K) for acquisition ${acquisition}` });
   }
   if ((acquisition === 'adaptive' || acquisition === 'surrogate-m2') && options.flags.proposal !== 'corrected') {
@@ -140,10 +137,10 @@ function fixedValues(acquisition: AcquisitionFunction | 'surrogate-m2', input: P
   const { size, surrogateScores, comparisonScores } = input;
   const { temperature } = options;
   if (acquisition === 'iid') return new Float64Array(size).fill(1);
-  // Checked by planProposal: only iid and surrogate-pe go without target scores, and they never read them.
+  // Checked by planProposal: only acquisitions that never read the target's scores go without them.
   const modelScores = input.modelScores as Matrix;
   if (acquisition === 'surrogate-m2') return secondMomentValues(modelScores, surrogateScores!, temperature);
-  const labels = input.labels ?? (ORACLES.includes(acquisition) ? missingLabels(acquisition) : new Int32Array(size));
+  const labels = input.labels ?? (ACQUISITIONS[acquisition].needsLabels ? missingLabels(acquisition) : new Int32Array(size));
   const loss = options.loss ?? BUILTIN_LOSSES['cross-entropy'];
   const otherLoss = loss.id !== 'cross-entropy';
   if (acquisition === 'true-loss' && otherLoss) return loss.perItem(modelScores, labels);
@@ -156,7 +153,7 @@ function fixedValues(acquisition: AcquisitionFunction | 'surrogate-m2', input: P
     for (let i = 0; i < values.length; i++) values[i] = (values[i] + other[i]) / 2;
     return values;
   }
-  // Without target predictions (surrogate-pe) the surrogate's scores give the pool's shape.
+  // Without target predictions (surrogate-pe, surrogate-nll) the surrogate's scores give the pool's shape.
   return acquisitionValues(acquisition, { modelScores: input.modelScores ?? surrogateScores!, surrogateScores, labels }, options);
 }
 
