@@ -99,3 +99,18 @@ export function resolveLoss(loss: SessionLoss, argument = 'loss'): ResolvedLoss 
 
 /** The zero-one loss, through which sessions report accuracy. */
 export const ZERO_ONE: ResolvedLoss = BUILTIN_LOSSES['zero-one'];
+
+/**
+ * The loss of a session file reopened from `path`: a built-in loss by its stored id, or the custom
+ * loss passed to `open`, which must carry the stored name.
+ *
+ * @throws {InputError} when the file was created with a custom loss and `custom` is not that loss.
+ */
+export function restoreLoss(id: string, custom: CustomLoss | undefined, path: string): ResolvedLoss {
+  if (!id.startsWith('custom:')) return resolveLoss(id as SessionLoss);
+  const name = id.slice('custom:'.length);
+  if (!custom || custom.name !== name) {
+    throw new InputError({ argument: 'loss', expected: `the custom loss "${name}" that ${path} was created with`, received: custom?.name });
+  }
+  return resolveLoss(custom);
+}

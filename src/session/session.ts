@@ -1,44 +1,25 @@
-import {
-  adaptiveCandidates,
-  createAdaptiveSampler,
-  createDefensiveSampler,
-  secondMomentValues,
-  VarianceRatioToRandom,
-  type AdaptiveSampler,
-  type VarianceVerdict,
-} from '../acquisition/adaptive/index.js';
-import { SumTreeSampler } from '../acquisition/sum-tree-sampler.js';
-import type { PoolSampler } from '../acquisition/sampler.js';
 import { FileFormatError, InputError } from '../errors.js';
-import { BOOTSTRAP_Z, finitePopulationFactor } from '../estimators/bootstrap.js';
-import { RiskConfidenceSequence, type RiskInterval } from '../estimators/confidence-sequence.js';
-import { LUREEstimator } from '../estimators/lure.js';
-import { MAX_PROBABILITY, type RiskEstimator } from '../estimators/risk-estimator.js';
 import { toMatrix, type Matrix } from '../matrix.js';
-import { classProbabilities } from '../metrics/probabilities.js';
-import { predictiveEntropy } from '../metrics/entropy.js';
-import { differenceBounds, lossBounds, pairedDifferenceBounds, type LossBounds } from '../metrics/loss-bounds.js';
-import { EPS, NUMERICS_FLAGS } from '../numerics.js';
-import { randomStream, type RandomSource } from '../random.js';
 import { SessionStateError } from './errors.js';
+import { SessionEstimates, type SessionEstimate, type StoppingRule } from './estimates.js';
 import {
   buildHeader,
   checkHeader,
   readScores,
   recoveryHint,
   storedMatrix,
-  type SessionAcquisition,
   type SessionHeader,
   type SessionOptions,
   type TargetScorer,
 } from './header.js';
 import { FileJournal, MemoryJournal, type JournalSink } from './journal.js';
 import { SessionLock } from './lock.js';
-import { resolveLoss, ZERO_ONE, type CustomLoss, type ResolvedLoss, type SessionLoss } from './loss.js';
+import { resolveLoss, restoreLoss, type CustomLoss, type ResolvedLoss } from './loss.js';
+import { SessionProposer, sessionSampler } from './proposer.js';
+import { checkRecord, type JournalRecord } from './records.js';
+import { SessionState } from './state.js';
 
-/** Half-width multiplier of the approximate (bootstrap) 95% interval: the paper's ±1.96σ. */
-export const Z_95 = BOOTSTRAP_Z;
-
+export { Z_95, type IntervalEstimate, type SessionEstimate, type StoppingRule } from './estimates.js';
 export type { RiskInterval } from '../estimators/confidence-sequence.js';
 
 /** How to open an existing session file. */
@@ -69,80 +50,6 @@ export interface Proposal {
   position: number;
 }
 
-/**
- * An estimate with three 95% intervals, named by what they guarantee:
- * - `anytime`: a confidence sequence, containing the true value at every label count at once
- *   with probability ≥ 95%, so it stays valid whenever you decide to stop (e.g. once it is narrow);
- * - `fixedBudget`: valid (≥ 95%) at this label count if that count was fixed before labelling;
- * - `bootstrap`: the paper's approximate ±1.96σ bootstrap interval (with the finite-population
- *   correction), no guarantee: it can be far too narrow when no costly item has been drawn yet.
- * `anytime` and `fixedBudget` are absent when the loss has no known per-item bounds (a custom loss
- * without `bounds`, or the cross-entropy without stored target scores).
- */
-export interface IntervalEstimate {
-  value: number;
-  /** Bootstrap standard error, finite-population corrected: exactly 0 once every item is labelled. */
-  standardError: number;
-  /** The bootstrap interval's ends (same as `bootstrap`), kept for compatibility. */
-  lower: number;
-  upper: number;
-  bootstrap: RiskInterval;
-  anytime?: RiskInterval;
-  fixedBudget?: RiskInterval;
-}
-
-/** What `estimate()` returns. Values are NaN before the first label. */
-export interface SessionEstimate {
-  /** LURE estimate of the target's mean loss over the covered pool. */
-  risk: IntervalEstimate;
-  /** Accuracy (1 − the LURE estimate of the zero-one loss). */
-  accuracy: IntervalEstimate;
-  /** Labels in the estimate: those of the longest prefix of proposals that are all labelled or skipped. */
-  labels: number;
-  /** Labels recorded in total (later ones wait for an earlier pending proposal). */
-  recorded: number;
-  /** Items skipped: excluded from the pool. */
-  skipped: number;
-  /** Items proposed and not yet labelled or skipped. */
-  pending: number;
-  /** Items the estimate covers: the pool less the skipped items. */
-  poolSize: number;
-  /**
-   * How many uniformly random labels (drawn without replacement) would give the same variance:
-   * the m with σ̂²/m·(N−m)/(N−1) = Var, σ̂² the per-item loss variance over the pool estimated by
-   * LURE from the session's labels. Above `labels` exactly when `varianceRatio` is below 1.
-   */
-  equivalentRandomLabels: number;
-  /**
-   * "Is active testing helping here?": the risk's variance ÷ the variance random labelling would
-   * have had with as many labels, both estimated from the session's labels (`VarianceRatioToRandom`).
-   * Below 1 active testing is helping. NaN before the first label.
-   */
-  varianceRatio: number;
-  /**
-   * The diagnostic's reading with its own uncertainty: `'no evidence yet'` until labels the proposal
-   * under-sampled (importance weight above 1) pin the ratio on one side of 1 (`VarianceRatioToRandom.verdict`).
-   */
-  varianceVerdict: VarianceVerdict;
-  /** With a comparison target: its risk and accuracy, and the paired difference target − comparison. */
-  comparison?: { risk: IntervalEstimate; accuracy: IntervalEstimate; difference: IntervalEstimate };
-}
-
-/** When `done()` says to stop. Any rule that holds stops the session; the pool running out always does. */
-export interface StoppingRule {
-  /** Stop at this many labels in the estimate. */
-  maxLabels?: number;
-  /**
-   * Stop once the half-width of the risk's confidence sequence (`risk.anytime`) is at most this.
-   * The sequence holds at every label count at once, so stopping on it keeps its 95% guarantee.
-   *
-   * @throws InputError from `done()` when the loss has no per-item bounds (no confidence sequence).
-   */
-  targetHalfWidth?: number;
-  /** Labels needed before `targetHalfWidth` can stop the session; default 30. */
-  minLabels?: number;
-}
-
 /** What one recorded action was, as `undo()` reports it. */
 export interface Resolution {
   id: string;
@@ -155,87 +62,6 @@ export interface ProposalRecord extends Proposal {
   status: 'pending' | 'labelled' | 'skipped';
   /** The class name once labelled. */
   label?: string;
-}
-
-type JournalRecord =
-  | { e: 'propose'; i: number; q: number }
-  | { e: 'label'; i: number; y: number; f?: number[] }
-  | { e: 'skip'; i: number }
-  | { e: 'undo'; i: number };
-
-const enum ItemState {
-  Unproposed = 0,
-  Pending = 1,
-  Labelled = 2,
-  Skipped = 3,
-}
-
-/** One quantity estimated by LURE from the labelled items (the loss, its square, the zero-one loss, ...). */
-class Track {
-  readonly values: Float64Array;
-  estimator: RiskEstimator;
-  /** The confidence sequence over the covered items, or null without per-item bounds. */
-  sequence: RiskConfidenceSequence | null = null;
-  constructor(
-    n: number,
-    readonly bounds: LossBounds | null = null,
-  ) {
-    this.values = new Float64Array(n);
-    this.estimator = new LUREEstimator(n);
-  }
-}
-
-/** The approximate bootstrap interval `value ± 1.96σ`, σ finite-population corrected. */
-function interval(track: Track, poolSize: number): IntervalEstimate {
-  const { estimator, sequence } = track;
-  const empty = { lower: NaN, upper: NaN };
-  if (estimator.count === 0) {
-    return {
-      value: NaN,
-      standardError: NaN,
-      lower: NaN,
-      upper: NaN,
-      bootstrap: empty,
-      ...(sequence ? { anytime: empty, fixedBudget: empty } : {}),
-    };
-  }
-  const value = estimator.estimate();
-  const variance = Math.max(0, estimator.bootstrapVariance()) * finitePopulationFactor(estimator.count, poolSize);
-  const standardError = Math.sqrt(variance);
-  const lower = value - Z_95 * standardError;
-  const upper = value + Z_95 * standardError;
-  const result: IntervalEstimate = { value, standardError, lower, upper, bootstrap: { lower, upper } };
-  if (sequence) {
-    result.anytime = sequence.anytime();
-    result.fixedBudget = sequence.fixed();
-  }
-  return result;
-}
-
-function complement(interval: RiskInterval): RiskInterval {
-  return { lower: 1 - interval.upper, upper: 1 - interval.lower };
-}
-
-function asAccuracy(errorRate: IntervalEstimate): IntervalEstimate {
-  const { anytime, fixedBudget } = errorRate;
-  return {
-    value: 1 - errorRate.value,
-    standardError: errorRate.standardError,
-    lower: 1 - errorRate.upper,
-    upper: 1 - errorRate.lower,
-    bootstrap: complement(errorRate.bootstrap),
-    ...(anytime ? { anytime: complement(anytime) } : {}),
-    ...(fixedBudget ? { fixedBudget: complement(fixedBudget) } : {}),
-  };
-}
-
-/** Zero-one bounds: every item's loss is 0 or 1. */
-function zeroOneBounds(n: number): LossBounds {
-  return { lower: new Float64Array(n), upper: new Float64Array(n).fill(1) };
-}
-
-function row(m: Matrix, i: number): Matrix {
-  return { data: m.data.subarray(i * m.cols, (i + 1) * m.cols), rows: 1, cols: m.cols };
 }
 
 /**
@@ -266,37 +92,14 @@ export class ActiveTestingSession {
   /** The resolved settings as stored in the session file. */
   readonly settings: Readonly<Omit<SessionHeader, 'ids' | 'texts' | 'classes' | 'targetScores' | 'comparisonScores' | 'surrogateScores'>>;
 
-  private readonly n: number;
   private readonly k: number;
   private readonly indexOf = new Map<string, number>();
+  /** The target's scores: all of them when given, else the rows scored so far (`targetKnown`). */
   private readonly target: Matrix;
   private readonly targetKnown: Uint8Array;
-  private readonly comparison: Matrix | undefined;
-  private readonly loss: ResolvedLoss;
-  private readonly sampler: PoolSampler;
-  /** The adaptive sampler (acquisition `adaptive`), which learns from each label in draw order. */
-  private readonly adaptive: AdaptiveSampler | null;
-  /** Proposals whose outcome (a loss, or a skip) the adaptive sampler has taken. */
-  private learned = 0;
-  private readonly random: RandomSource;
-  private readonly state: Uint8Array;
-  private readonly label: Int32Array;
-  private readonly positionOf: Int32Array;
-  private readonly proposed: number[] = [];
-  private readonly probability: number[] = [];
-  /** Items labelled or skipped, in the order it happened (undo pops). */
-  private readonly resolutions: number[] = [];
-  private skippedCount = 0;
-  private recordedCount = 0;
-  private diagnostic: VarianceRatioToRandom;
-  /** Position of each pool item among the items not skipped (−1 for a skipped item): the confidence sequences' indices. */
-  private coveredIndex = new Int32Array(0);
-  private readonly tracks: { loss: Track; zeroOne: Track; comparison?: { loss: Track; zeroOne: Track; difference: Track } };
-  /** Proposals fed to the estimators (all resolved), and the skip count they were built with. */
-  private fed = 0;
-  private fedSkips = 0;
-  /** Set when an undo reopened a proposal the estimators had already taken in. */
-  private stale = false;
+  private readonly state: SessionState;
+  private readonly estimates: SessionEstimates;
+  private readonly proposer: SessionProposer;
   private queue: Promise<unknown> = Promise.resolve();
   private closed = false;
   /** Records in the journal: the next one written is number `sequence + 1`. */
@@ -314,128 +117,17 @@ export class ActiveTestingSession {
     this.texts = texts;
     this.classes = classes;
     this.settings = settings;
-    this.n = ids.length;
+    const n = ids.length;
     this.k = classes.length;
     ids.forEach((id, i) => this.indexOf.set(id, i));
-    this.loss = loss;
     const known = storedMatrix(targetScores);
-    this.target = known ?? { data: new Float64Array(this.n * this.k), rows: this.n, cols: this.k };
-    this.targetKnown = new Uint8Array(this.n).fill(known ? 1 : 0);
-    this.comparison = storedMatrix(comparisonScores);
-    const surrogate = storedMatrix(surrogateScores);
-    const { acquisition } = settings;
-    if (acquisition === 'adaptive') {
-      const candidates = adaptiveCandidates(known as Matrix, surrogate as Matrix, settings.temperature);
-      this.adaptive = createAdaptiveSampler(candidates, settings.clip, { deferredLosses: true });
-      this.sampler = this.adaptive;
-    } else {
-      this.adaptive = null;
-      this.sampler = this.fixedSampler(this.acquisitionValues(acquisition, known, surrogate));
-    }
-    this.random = randomStream(settings.seed, [0]);
-    this.state = new Uint8Array(this.n);
-    this.label = new Int32Array(this.n).fill(-1);
-    this.positionOf = new Int32Array(this.n).fill(-1);
-    this.diagnostic = new VarianceRatioToRandom(this.n);
-    const targetBounds = this.lossBounds(known);
-    const comparisonBounds = this.comparison ? this.lossBounds(this.comparison) : null;
-    this.tracks = {
-      loss: new Track(this.n, targetBounds),
-      zeroOne: new Track(this.n, zeroOneBounds(this.n)),
-      comparison: this.comparison
-        ? {
-            loss: new Track(this.n, comparisonBounds),
-            zeroOne: new Track(this.n, zeroOneBounds(this.n)),
-            difference: new Track(this.n, this.differenceBounds(known, targetBounds, comparisonBounds)),
-          }
-        : undefined,
-    };
-    this.rebuildSequences();
-  }
-
-  /**
-   * Per-item bounds of the session's loss from a target's scores, known before labelling: built-in
-   * losses from the scores (zero-one and Brier need none), a custom loss from its `bounds`; null
-   * when unknown (no confidence sequence then).
-   */
-  private lossBounds(scores: Matrix | undefined): LossBounds | null {
-    const id = this.loss.id;
-    if (id === 'zero-one') return zeroOneBounds(this.n);
-    if (id === 'brier' && scores === undefined) return { lower: new Float64Array(this.n), upper: new Float64Array(this.n).fill(2) };
-    if (scores === undefined) return null;
-    if (id === 'cross-entropy' || id === 'brier') return lossBounds(scores, id);
-    return this.loss.bounds ? this.loss.bounds(scores) : null;
-  }
-
-  /** Per-item bounds of target loss − comparison loss: exact over the K labels for built-in losses. */
-  private differenceBounds(
-    target: Matrix | undefined,
-    targetBounds: LossBounds | null,
-    comparisonBounds: LossBounds | null,
-  ): LossBounds | null {
-    const id = this.loss.id;
-    if (target !== undefined && this.comparison && (id === 'cross-entropy' || id === 'zero-one' || id === 'brier')) {
-      return pairedDifferenceBounds(target, this.comparison, id);
-    }
-    return targetBounds && comparisonBounds ? differenceBounds(targetBounds, comparisonBounds) : null;
-  }
-
-  /** New confidence sequences over the items not skipped (after a skip, or an undo inside the fed prefix). */
-  private rebuildSequences(): void {
-    const covered = new Int32Array(this.n).fill(-1);
-    let count = 0;
-    for (let i = 0; i < this.n; i++) if (this.state[i] !== ItemState.Skipped) covered[i] = count++;
-    this.coveredIndex = covered;
-    for (const track of this.allTracks()) {
-      if (track.bounds === null || count === 0) {
-        track.sequence = null;
-        continue;
-      }
-      const lower = new Float64Array(count);
-      const upper = new Float64Array(count);
-      for (let i = 0; i < this.n; i++) {
-        if (covered[i] < 0) continue;
-        lower[covered[i]] = track.bounds.lower[i];
-        upper[covered[i]] = track.bounds.upper[i];
-      }
-      track.sequence = new RiskConfidenceSequence(lower, upper);
-    }
-  }
-
-  private fixedSampler(values: Float64Array): PoolSampler {
-    const { clip, defensive } = this.settings;
-    return defensive == null
-      ? new SumTreeSampler(values, clip, NUMERICS_FLAGS.default.proposal)
-      : createDefensiveSampler(values, clip, defensive);
-  }
-
-  private acquisitionValues(
-    acquisition: Exclude<SessionAcquisition, 'adaptive'>,
-    target: Matrix | undefined,
-    surrogate: Matrix | undefined,
-  ): Float64Array {
-    const temperature = this.settings.temperature;
-    const softmax = NUMERICS_FLAGS.default.softmax;
-    switch (acquisition) {
-      case 'surrogate-m2':
-        return secondMomentValues(target as Matrix, surrogate as Matrix, temperature);
-      case 'iid':
-        return new Float64Array(this.n).fill(1);
-      case 'surrogate-pe':
-        return predictiveEntropy(surrogate as Matrix, { temperature, softmax });
-      case 'self-entropy':
-        return predictiveEntropy(target as Matrix, { temperature, softmax });
-      case 'surrogate-ce': {
-        const pi = classProbabilities(surrogate as Matrix, temperature, EPS, softmax);
-        const values = this.loss.expected(target as Matrix, pi);
-        if (this.comparison) {
-          // Both targets' expected losses count, so the proposal serves both estimates and their difference.
-          const other = this.loss.expected(this.comparison, pi);
-          for (let i = 0; i < values.length; i++) values[i] = (values[i] + other[i]) / 2;
-        }
-        return values;
-      }
-    }
+    this.target = known ?? { data: new Float64Array(n * this.k), rows: n, cols: this.k };
+    this.targetKnown = new Uint8Array(n).fill(known ? 1 : 0);
+    const comparison = storedMatrix(comparisonScores);
+    this.state = new SessionState(ids, this.k);
+    this.estimates = new SessionEstimates(this.state, loss, known, comparison);
+    const pool = { size: n, modelScores: known, surrogateScores: storedMatrix(surrogateScores), comparisonScores: comparison };
+    this.proposer = new SessionProposer(sessionSampler(settings, pool, loss), settings.seed);
   }
 
   /**
@@ -502,27 +194,26 @@ export class ActiveTestingSession {
     const fail = (reason: string): never => {
       throw new FileFormatError(path, `line ${line}: ${reason}; the session cannot be replayed; ${recoveryHint(path)}`);
     };
-    const record = checkRecord(value, line - 1, this.n, this.k, fail);
+    const record = checkRecord(value, line - 1, this.state.size, this.k, fail);
     this.sequence++;
     try {
       switch (record.e) {
         case 'propose': {
           const drawn = this.draw();
-          if (drawn.index !== record.i || drawn.probability !== record.q)
-            fail(`recorded proposal ${record.i} but the stream draws ${drawn.index} (the file does not match its own pool and seed)`);
+          if (drawn !== record.i || this.state.probability(this.state.position(drawn)) !== record.q)
+            fail(`recorded proposal ${record.i} but the stream draws ${drawn} (the file does not match its own pool and seed)`);
           break;
         }
         case 'label':
-          this.checkResolvable(record.i, 'label');
+          this.state.checkResolvable(record.i, 'label');
           if (record.f !== undefined) this.setTargetRow(record.i, toMatrix([record.f], 'scores'));
           this.applyLabel(record.i, record.y);
           break;
         case 'skip':
-          this.checkResolvable(record.i, 'skip');
-          this.applySkip(record.i);
+          this.state.skip(record.i);
           break;
         case 'undo':
-          if (this.resolutions[this.resolutions.length - 1] !== record.i) fail('undo of an item that was not the last one labelled');
+          if (this.state.lastResolved() !== record.i) fail('undo of an item that was not the last one labelled');
           this.applyUndo();
           break;
       }
@@ -555,46 +246,16 @@ export class ActiveTestingSession {
     }
   }
 
-  /**
-   * Gives the adaptive sampler the outcome of every proposal, in draw order, up to the first one
-   * still pending. Called before each draw, so the proposal for draw m uses exactly the labels of
-   * earlier draws recorded by then: it is predictable, and LURE stays unbiased (docs/adaptive.md).
-   * A label undone after it was taught stays taught (it only steered later proposals).
-   */
-  private teach(adaptive: AdaptiveSampler): void {
-    while (this.learned < this.proposed.length) {
-      const index = this.proposed[this.learned];
-      const state = this.state[index];
-      if (state === ItemState.Pending) break;
-      if (state === ItemState.Labelled) adaptive.observe(this.tracks.loss.values[index]);
-      else adaptive.discard();
-      this.learned++;
-    }
-  }
-
-  private draw(): { index: number; probability: number } {
-    if (this.adaptive !== null) this.teach(this.adaptive);
-    const index = this.sampler.draw(this.random);
-    const probability = this.sampler.lastProbability;
-    this.positionOf[index] = this.proposed.length;
-    this.proposed.push(index);
-    this.probability.push(probability);
-    this.state[index] = ItemState.Pending;
-    return { index, probability };
+  /** Draws the next proposal into the state; returns the item. */
+  private draw(): number {
+    const { index, probability } = this.proposer.draw(this.state, (i) => this.estimates.lossOf(i));
+    this.state.propose(index, probability);
+    return index;
   }
 
   private proposal(index: number): Proposal {
-    const position = this.positionOf[index];
-    return { id: this.ids[index], index, text: this.texts[index], probability: this.probability[position], position };
-  }
-
-  private pendingItems(limit: number): number[] {
-    const out: number[] = [];
-    for (let p = this.fed; p < this.proposed.length && out.length < limit; p++) {
-      const index = this.proposed[p];
-      if (this.state[index] === ItemState.Pending) out.push(index);
-    }
-    return out;
+    const position = this.state.position(index);
+    return { id: this.ids[index], index, text: this.texts[index], probability: this.state.probability(position), position };
   }
 
   /**
@@ -606,13 +267,11 @@ export class ActiveTestingSession {
   next(k = 1): Promise<Proposal[]> {
     if (!Number.isInteger(k) || k < 1) return Promise.reject(new InputError({ argument: 'k', expected: 'an integer ≥ 1', received: k }));
     return this.exclusive(() => {
-      // Advancing the estimators also moves the scan start past every resolved proposal.
-      this.updateEstimators();
-      let pending = this.pendingItems(k);
-      while (pending.length < k && this.sampler.remaining > 0) {
-        const { index, probability } = this.draw();
-        this.write({ e: 'propose', i: index, q: probability });
-        pending = this.pendingItems(k);
+      let pending = this.state.pendingItems(k);
+      while (pending.length < k && this.proposer.remaining > 0) {
+        const index = this.draw();
+        this.write({ e: 'propose', i: index, q: this.state.probability(this.state.position(index)) });
+        pending = this.state.pendingItems(k);
       }
       return pending.map((index) => this.proposal(index));
     });
@@ -622,16 +281,6 @@ export class ActiveTestingSession {
     const index = this.indexOf.get(id);
     if (index === undefined) throw new InputError({ argument: 'id', expected: 'the id of a pool item', received: id });
     return index;
-  }
-
-  private checkResolvable(index: number, action: string): void {
-    const state = this.state[index];
-    if (state === ItemState.Pending) return;
-    const id = this.ids[index];
-    if (state === ItemState.Unproposed) throw new SessionStateError(`cannot ${action} item ${id}: it has not been proposed`);
-    throw new SessionStateError(
-      `cannot ${action} item ${id}: it is already ${state === ItemState.Labelled ? 'labelled' : 'skipped'} (undo first to change it)`,
-    );
   }
 
   private checkClass(label: unknown): number {
@@ -667,7 +316,7 @@ export class ActiveTestingSession {
   record(id: string, label: string | number): Promise<void> {
     return this.exclusive(async () => {
       const index = this.resolveId(id);
-      this.checkResolvable(index, 'label');
+      this.state.checkResolvable(index, 'label');
       const y = this.checkClass(label);
       let scores: number[] | undefined;
       if (!this.targetKnown[index]) {
@@ -686,9 +335,9 @@ export class ActiveTestingSession {
   skip(id: string): Promise<void> {
     return this.exclusive(() => {
       const index = this.resolveId(id);
-      this.checkResolvable(index, 'skip');
+      this.state.checkResolvable(index, 'skip');
       this.write({ e: 'skip', i: index });
-      this.applySkip(index);
+      this.state.skip(index);
     });
   }
 
@@ -698,83 +347,27 @@ export class ActiveTestingSession {
    */
   undo(): Promise<Resolution> {
     return this.exclusive(() => {
-      const index = this.resolutions[this.resolutions.length - 1];
+      const index = this.state.lastResolved();
       if (index === undefined) throw new SessionStateError('nothing to undo');
-      const label = this.state[index] === ItemState.Labelled ? this.classes[this.label[index]] : null;
+      const resolution = this.resolution(index);
       this.write({ e: 'undo', i: index });
       this.applyUndo();
-      return { id: this.ids[index], label };
+      return resolution;
     });
   }
 
   private applyLabel(index: number, y: number): void {
-    this.state[index] = ItemState.Labelled;
-    this.label[index] = y;
-    this.resolutions.push(index);
-    this.recordedCount++;
-    const labels = Int32Array.of(y);
-    const scores = row(this.target, index);
-    const { loss, zeroOne, comparison } = this.tracks;
-    const value = this.loss.perItem(scores, labels)[0];
-    loss.values[index] = value;
-    zeroOne.values[index] = ZERO_ONE.perItem(scores, labels)[0];
-    if (comparison && this.comparison) {
-      const other = row(this.comparison, index);
-      comparison.loss.values[index] = this.loss.perItem(other, labels)[0];
-      comparison.zeroOne.values[index] = ZERO_ONE.perItem(other, labels)[0];
-      comparison.difference.values[index] = value - comparison.loss.values[index];
-    }
-  }
-
-  private applySkip(index: number): void {
-    this.state[index] = ItemState.Skipped;
-    this.resolutions.push(index);
-    this.skippedCount++;
+    this.state.record(index, y);
+    this.estimates.labelled(index, y, { data: this.target.data.subarray(index * this.k, (index + 1) * this.k), rows: 1, cols: this.k });
   }
 
   private applyUndo(): void {
-    const index = this.resolutions.pop() as number;
-    if (this.state[index] === ItemState.Skipped) this.skippedCount--;
-    else this.recordedCount--;
-    this.state[index] = ItemState.Pending;
-    this.label[index] = -1;
-    if (this.positionOf[index] < this.fed) {
-      this.fed = 0;
-      this.stale = true;
-    }
+    const { position } = this.state.undo();
+    this.estimates.reopened(position);
   }
 
-  private allTracks(): Track[] {
-    const { loss, zeroOne, comparison } = this.tracks;
-    return comparison ? [loss, zeroOne, comparison.loss, comparison.zeroOne, comparison.difference] : [loss, zeroOne];
-  }
-
-  /** Brings the estimators up to the longest resolved prefix, rebuilding them after an undo inside it or a new skip. */
-  private updateEstimators(): void {
-    const tracks = this.allTracks();
-    if (this.stale || this.fedSkips !== this.skippedCount) {
-      const poolSize = this.n - this.skippedCount;
-      for (const track of tracks) track.estimator = new LUREEstimator(poolSize);
-      this.rebuildSequences();
-      this.diagnostic = new VarianceRatioToRandom(poolSize);
-      this.fed = 0;
-      this.fedSkips = this.skippedCount;
-      this.stale = false;
-    }
-    while (this.fed < this.proposed.length) {
-      const index = this.proposed[this.fed];
-      const state = this.state[index];
-      if (state === ItemState.Pending) break;
-      if (state === ItemState.Labelled) {
-        const q = this.probability[this.fed];
-        for (const track of tracks) {
-          track.estimator.add(track.values[index], q);
-          track.sequence?.add(this.coveredIndex[index], track.values[index], q);
-        }
-        this.diagnostic.add(this.tracks.loss.values[index], q);
-      }
-      this.fed++;
-    }
+  private resolution(index: number): Resolution {
+    return { id: this.ids[index], label: this.state.status(index) === 'labelled' ? this.classes[this.state.label(index)] : null };
   }
 
   /**
@@ -787,34 +380,7 @@ export class ActiveTestingSession {
    * console.log(`${labels} labels: accuracy ${accuracy.value} [${accuracy.lower}, ${accuracy.upper}]`);
    */
   estimate(): SessionEstimate {
-    this.updateEstimators();
-    const { loss, zeroOne, comparison } = this.tracks;
-    const poolSize = this.n - this.skippedCount;
-    const risk = interval(loss, poolSize);
-    const labels = loss.estimator.count;
-    const variance = risk.standardError * risk.standardError;
-    // One definition with varianceRatio (the same σ̂² and finite-population correction), so the two agree.
-    const equivalent = Math.min(poolSize, Math.round(this.diagnostic.equivalentLabels(variance, risk.value)));
-    const pending = this.pendingCount();
-    return {
-      risk,
-      accuracy: asAccuracy(interval(zeroOne, poolSize)),
-      labels,
-      recorded: this.recordedCount,
-      skipped: this.skippedCount,
-      pending,
-      poolSize,
-      equivalentRandomLabels: labels === 0 ? NaN : equivalent,
-      varianceRatio: this.diagnostic.ratio(variance, risk.value),
-      varianceVerdict: this.diagnostic.verdict(variance, risk.value),
-      comparison: comparison
-        ? {
-            risk: interval(comparison.loss, poolSize),
-            accuracy: asAccuracy(interval(comparison.zeroOne, poolSize)),
-            difference: interval(comparison.difference, poolSize),
-          }
-        : undefined,
-    };
+    return this.estimates.estimate();
   }
 
   /**
@@ -827,33 +393,7 @@ export class ActiveTestingSession {
    * @throws InputError when `targetHalfWidth` is set but the loss has no per-item bounds.
    */
   done(rule: StoppingRule = {}): boolean {
-    const { maxLabels, targetHalfWidth, minLabels = 30 } = rule;
-    if (targetHalfWidth !== undefined && this.tracks.loss.bounds === null) {
-      throw new InputError({
-        argument: 'targetHalfWidth',
-        expected:
-          'a loss with per-item bounds (a built-in loss with target scores, or a custom loss with `bounds`) to stop on its confidence sequence',
-        received: this.loss.id,
-      });
-    }
-    // Only what the rules read: the full estimate() would also solve every other interval.
-    this.updateEstimators();
-    const labels = this.tracks.loss.estimator.count;
-    if (this.sampler.remaining === 0 && this.pendingCount() === 0) return true;
-    if (maxLabels !== undefined && labels >= maxLabels) return true;
-    const sequence = this.tracks.loss.sequence;
-    if (targetHalfWidth !== undefined && labels >= minLabels && sequence !== null && labels > 0) {
-      const anytime = sequence.anytime();
-      return (anytime.upper - anytime.lower) / 2 <= targetHalfWidth;
-    }
-    return false;
-  }
-
-  /** Items proposed after the fed prefix and still waiting for a label or skip. */
-  private pendingCount(): number {
-    let pending = 0;
-    for (let p = this.fed; p < this.proposed.length; p++) if (this.state[this.proposed[p]] === ItemState.Pending) pending++;
-    return pending;
+    return this.estimates.done(rule, this.proposer.remaining === 0);
   }
 
   /**
@@ -864,17 +404,15 @@ export class ActiveTestingSession {
    * const last = session.lastResolution(); // { id: 's12', label: 'positive' }, or null label for a skip
    */
   lastResolution(): Resolution | undefined {
-    const index = this.resolutions[this.resolutions.length - 1];
-    if (index === undefined) return undefined;
-    return { id: this.ids[index], label: this.state[index] === ItemState.Labelled ? this.classes[this.label[index]] : null };
+    const index = this.state.lastResolved();
+    return index === undefined ? undefined : this.resolution(index);
   }
 
   /** Every proposal so far, in order, with its status. */
   history(): ProposalRecord[] {
-    return this.proposed.map((index) => {
-      const state = this.state[index];
-      const status = state === ItemState.Labelled ? 'labelled' : state === ItemState.Skipped ? 'skipped' : 'pending';
-      return { ...this.proposal(index), status, ...(state === ItemState.Labelled ? { label: this.classes[this.label[index]] } : {}) };
+    return this.state.proposals.map((index) => {
+      const status = this.state.status(index) as ProposalRecord['status'];
+      return { ...this.proposal(index), status, ...(status === 'labelled' ? { label: this.classes[this.state.label(index)] } : {}) };
     });
   }
 
@@ -886,46 +424,4 @@ export class ActiveTestingSession {
     this.journal.close();
     this.lock?.release();
   }
-}
-
-/**
- * Checks one journal record's fields (types and ranges) before it is replayed; `sequence` is the
- * number it must carry when it has one (files written before sequence numbers have none).
- */
-function checkRecord(
-  value: Record<string, unknown>,
-  sequence: number,
-  n: number,
-  k: number,
-  fail: (reason: string) => never,
-): JournalRecord {
-  const { e, i, s } = value;
-  if (s !== undefined && s !== sequence)
-    fail(`record number ${String(s)} where ${sequence} was expected (records are missing, repeated or out of order)`);
-  if (typeof e !== 'string' || !['propose', 'label', 'skip', 'undo'].includes(e))
-    fail(`unknown record kind ${JSON.stringify(e) ?? 'undefined'}`);
-  if (!(Number.isInteger(i) && (i as number) >= 0 && (i as number) < n))
-    fail(`item ${JSON.stringify(i) ?? 'undefined'} is not a pool row in [0, ${n - 1}]`);
-  if (e === 'propose') {
-    const q = value.q;
-    if (!(typeof q === 'number' && q > 0 && q <= MAX_PROBABILITY))
-      fail(`proposal probability ${JSON.stringify(q) ?? 'undefined'} is not in (0, 1]`);
-  }
-  if (e === 'label') {
-    const { y, f } = value;
-    if (!(Number.isInteger(y) && (y as number) >= 0 && (y as number) < k))
-      fail(`label ${JSON.stringify(y) ?? 'undefined'} is not a class index in [0, ${k - 1}]`);
-    if (f !== undefined && !(Array.isArray(f) && f.length === k && f.every((x) => typeof x === 'number' && Number.isFinite(x))))
-      fail(`target scores are not ${k} finite numbers`);
-  }
-  return value as unknown as JournalRecord;
-}
-
-function restoreLoss(id: string, custom: CustomLoss | undefined, path: string): ResolvedLoss {
-  if (!id.startsWith('custom:')) return resolveLoss(id as SessionLoss);
-  const name = id.slice('custom:'.length);
-  if (!custom || custom.name !== name) {
-    throw new InputError({ argument: 'loss', expected: `the custom loss "${name}" that ${path} was created with`, received: custom?.name });
-  }
-  return resolveLoss(custom);
 }

@@ -62,6 +62,21 @@ function createEstimator(name: EstimatorName, pool: EnginePool): RiskEstimator {
   return new RunningAseEstimator(pool.expectedLosses as Float64Array);
 }
 
+/**
+ * The sampler a thread draws a simulation's runs from: the planned mixture, the O(log N) sum tree
+ * over the shared sorted pool, or the reference-order sampler (an injected `random`, or values the
+ * fast sampler cannot take).
+ *
+ * @example
+ * const prepared = prepareSimulation(input, { acquisition: 'surrogate-ce' });
+ * engineSampler(prepared.pool, prepared.config).probability(0); // item 0's first-draw q
+ */
+export function engineSampler(pool: EnginePool, config: EngineConfig, random?: RandomSource): PoolSampler {
+  if (pool.mixture !== null) return mixtureSampler(pool.mixture, config.clip);
+  if (random === undefined && pool.sorted !== null) return new SumTreeSampler(new SortedPool(pool.sorted), config.clip, config.variant);
+  return new ReferenceOrderSampler(pool.values, config.clip, config.variant);
+}
+
 /** Runs per tile: a tile's results are written row by row, 8 adjacent columns at a time. */
 export const TILE_RUNS = 8;
 
@@ -108,12 +123,7 @@ export class RunBlock {
     private readonly outputs: EngineOutputs,
     private readonly random?: RandomSource,
   ) {
-    this.sampler =
-      pool.mixture !== null
-        ? mixtureSampler(pool.mixture, config.clip)
-        : random === undefined && pool.sorted !== null
-          ? new SumTreeSampler(new SortedPool(pool.sorted), config.clip, config.variant)
-          : new ReferenceOrderSampler(pool.values, config.clip, config.variant);
+    this.sampler = engineSampler(pool, config, random);
     this.feedback = this.sampler instanceof AdaptiveSampler ? this.sampler : null;
     this.estimator = createEstimator(config.estimator, pool);
     this.rows = Math.ceil(config.size / config.step);

@@ -82,29 +82,13 @@ export function prepareSimulation(input: SimulationInput, options: Partial<Simul
   const flags = NUMERICS_FLAGS[numerics];
   const loss = BUILTIN_LOSSES[resolved.loss];
   const crossEntropy = resolved.loss === 'cross-entropy';
-  // The surrogate's belief π, for the expected loss of a loss other than the cross-entropy.
+  // The surrogate's belief π, for ASE's expected loss of a loss other than the cross-entropy.
   const belief = (t: number | null): Matrix => classProbabilities(surrogateScores as Matrix, t, eps, flags.softmax);
   const losses = loss.perItem(modelScores, labels);
-  // For another loss, the two loss-specific values follow it: true-loss is that loss itself and
-  // surrogate-ce the surrogate's expected value of it (the functions sessions use).
-  const lossValues = crossEntropy
-    ? undefined
-    : acquisition === 'true-loss'
-      ? losses
-      : acquisition === 'surrogate-ce'
-        ? loss.expected(modelScores, belief(temperature))
-        : undefined;
   const { values, mixture } = planProposal(
     acquisition,
-    { modelScores, surrogateScores, labels },
-    {
-      temperature,
-      eps,
-      flags,
-      defensive: resolved.defensive,
-      clip: resolved.clip,
-      ...(lossValues === undefined ? {} : { values: lossValues }),
-    },
+    { size: modelScores.rows, modelScores, surrogateScores, labels },
+    { temperature, eps, flags, defensive: resolved.defensive, clip: resolved.clip, loss },
   );
   const aseTemperature = acquisition.startsWith('surrogate-') ? temperature : null;
   const expectedLosses =

@@ -12,7 +12,7 @@ import type { Matrix } from '../../src/matrix.js';
 import { EPS, NUMERICS_FLAGS } from '../../src/numerics.js';
 import { randomStream } from '../../src/random.js';
 
-function scores(n: number, seed: number): { modelScores: Matrix; surrogateScores: Matrix; labels: Int32Array } {
+function scores(n: number, seed: number): { size: number; modelScores: Matrix; surrogateScores: Matrix; labels: Int32Array } {
   const u = randomStream(seed, [0]);
   const f = new Float64Array(2 * n);
   const g = new Float64Array(2 * n);
@@ -22,7 +22,7 @@ function scores(n: number, seed: number): { modelScores: Matrix; surrogateScores
     f[2 * i + 1] = 4 * (u() - 0.5);
     g[2 * i + 1] = 6 * (u() - 0.5);
   }
-  return { modelScores: { data: f, rows: n, cols: 2 }, surrogateScores: { data: g, rows: n, cols: 2 }, labels };
+  return { size: n, modelScores: { data: f, rows: n, cols: 2 }, surrogateScores: { data: g, rows: n, cols: 2 }, labels };
 }
 
 const input = scores(300, 1);
@@ -60,6 +60,15 @@ describe('planProposal', () => {
     expect(() => planProposal('adaptive', input, { ...options, defensive: 0.5 })).toThrow(/defensive/);
     expect(() => planProposal('surrogate-ce', input, { ...options, defensive: 1.5 })).toThrow(InputError);
     expect(() => planProposal('surrogate-m2', input, { ...options, flags: NUMERICS_FLAGS.reference })).toThrow(/numerics/);
+    const { modelScores: _target, labels: _labels, ...withoutTarget } = input;
+    expect(() => planProposal('surrogate-ce', withoutTarget, options)).toThrow(/modelScores: expected target scores/);
+    expect(() => planProposal('true-loss', { ...input, labels: undefined }, options)).toThrow(/labels: expected the pool's labels/);
+  });
+
+  it('plans the acquisitions that read no target scores without them, with the same values', () => {
+    const { modelScores: _target, labels: _labels, ...withoutTarget } = input;
+    expect(planProposal('surrogate-pe', withoutTarget, options).values).toEqual(planProposal('surrogate-pe', input, options).values);
+    expect(Array.from(planProposal('iid', { size: 4 }, options).values)).toEqual([1, 1, 1, 1]);
   });
 });
 

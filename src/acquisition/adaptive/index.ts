@@ -22,7 +22,9 @@ export {
   calibratedTemperature,
   PROPOSAL_ACQUISITIONS,
   type ProposalAcquisition,
+  type ProposalInput,
   type ProposalPlan,
+  type ProposalSettings,
   type MixturePlan,
 } from './engine-plan.js';
 export { CandidateMixture } from './candidate-mixture.js';

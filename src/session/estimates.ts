@@ -1,0 +1,382 @@
+import { VarianceRatioToRandom, type VarianceVerdict } from '../acquisition/adaptive/index.js';
+import { InputError } from '../errors.js';
+import { BOOTSTRAP_Z, finitePopulationFactor } from '../estimators/bootstrap.js';
+import { RiskConfidenceSequence, type RiskInterval } from '../estimators/confidence-sequence.js';
+import { LUREEstimator } from '../estimators/lure.js';
+import type { RiskEstimator } from '../estimators/risk-estimator.js';
+import type { Matrix } from '../matrix.js';
+import { differenceBounds, lossBounds, pairedDifferenceBounds, type LossBounds } from '../metrics/loss-bounds.js';
+import { ZERO_ONE, type ResolvedLoss } from './loss.js';
+import type { SessionState } from './state.js';
+
+/** Half-width multiplier of the approximate (bootstrap) 95% interval: the paper's ±1.96σ. */
+export const Z_95 = BOOTSTRAP_Z;
+
+/**
+ * An estimate with three 95% intervals, named by what they guarantee:
+ * - `anytime`: a confidence sequence, containing the true value at every label count at once
+ *   with probability ≥ 95%, so it stays valid whenever you decide to stop (e.g. once it is narrow);
+ * - `fixedBudget`: valid (≥ 95%) at this label count if that count was fixed before labelling;
+ * - `bootstrap`: the paper's approximate ±1.96σ bootstrap interval (with the finite-population
+ *   correction), no guarantee: it can be far too narrow when no costly item has been drawn yet.
+ * `anytime` and `fixedBudget` are absent when the loss has no known per-item bounds (a custom loss
+ * without `bounds`, or the cross-entropy without stored target scores).
+ */
+export interface IntervalEstimate {
+  value: number;
+  /** Bootstrap standard error, finite-population corrected: exactly 0 once every item is labelled. */
+  standardError: number;
+  /** The bootstrap interval's ends (same as `bootstrap`), kept for compatibility. */
+  lower: number;
+  upper: number;
+  bootstrap: RiskInterval;
+  anytime?: RiskInterval;
+  fixedBudget?: RiskInterval;
+}
+
+/** What `estimate()` returns. Values are NaN before the first label. */
+export interface SessionEstimate {
+  /** LURE estimate of the target's mean loss over the covered pool. */
+  risk: IntervalEstimate;
+  /** Accuracy (1 − the LURE estimate of the zero-one loss). */
+  accuracy: IntervalEstimate;
+  /** Labels in the estimate: those of the longest prefix of proposals that are all labelled or skipped. */
+  labels: number;
+  /** Labels recorded in total (later ones wait for an earlier pending proposal). */
+  recorded: number;
+  /** Items skipped: excluded from the pool. */
+  skipped: number;
+  /** Items proposed and not yet labelled or skipped. */
+  pending: number;
+  /** Items the estimate covers: the pool less the skipped items. */
+  poolSize: number;
+  /**
+   * How many uniformly random labels (drawn without replacement) would give the same variance:
+   * the m with σ̂²/m·(N−m)/(N−1) = Var, σ̂² the per-item loss variance over the pool estimated by
+   * LURE from the session's labels. Above `labels` exactly when `varianceRatio` is below 1.
+   */
+  equivalentRandomLabels: number;
+  /**
+   * "Is active testing helping here?": the risk's variance ÷ the variance random labelling would
+   * have had with as many labels, both estimated from the session's labels (`VarianceRatioToRandom`).
+   * Below 1 active testing is helping. NaN before the first label.
+   */
+  varianceRatio: number;
+  /**
+   * The diagnostic's reading with its own uncertainty: `'no evidence yet'` until labels the proposal
+   * under-sampled (importance weight above 1) pin the ratio on one side of 1 (`VarianceRatioToRandom.verdict`).
+   */
+  varianceVerdict: VarianceVerdict;
+  /** With a comparison target: its risk and accuracy, and the paired difference target − comparison. */
+  comparison?: { risk: IntervalEstimate; accuracy: IntervalEstimate; difference: IntervalEstimate };
+}
+
+/** When `done()` says to stop. Any rule that holds stops the session; the pool running out always does. */
+export interface StoppingRule {
+  /** Stop at this many labels in the estimate. */
+  maxLabels?: number;
+  /**
+   * Stop once the half-width of the risk's confidence sequence (`risk.anytime`) is at most this.
+   * The sequence holds at every label count at once, so stopping on it keeps its 95% guarantee.
+   *
+   * @throws InputError from `done()` when the loss has no per-item bounds (no confidence sequence).
+   */
+  targetHalfWidth?: number;
+  /** Labels needed before `targetHalfWidth` can stop the session; default 30. */
+  minLabels?: number;
+}
+
+/** One quantity estimated by LURE from the labelled items (the loss, its square, the zero-one loss, ...). */
+class Track {
+  readonly values: Float64Array;
+  estimator: RiskEstimator;
+  /** The confidence sequence over the covered items, or null without per-item bounds. */
+  sequence: RiskConfidenceSequence | null = null;
+  constructor(
+    n: number,
+    readonly bounds: LossBounds | null = null,
+  ) {
+    this.values = new Float64Array(n);
+    this.estimator = new LUREEstimator(n);
+  }
+}
+
+/** The approximate bootstrap interval `value ± 1.96σ`, σ finite-population corrected. */
+function interval(track: Track, poolSize: number): IntervalEstimate {
+  const { estimator, sequence } = track;
+  const empty = { lower: NaN, upper: NaN };
+  if (estimator.count === 0) {
+    return {
+      value: NaN,
+      standardError: NaN,
+      lower: NaN,
+      upper: NaN,
+      bootstrap: empty,
+      ...(sequence ? { anytime: empty, fixedBudget: empty } : {}),
+    };
+  }
+  const value = estimator.estimate();
+  const variance = Math.max(0, estimator.bootstrapVariance()) * finitePopulationFactor(estimator.count, poolSize);
+  const standardError = Math.sqrt(variance);
+  const lower = value - Z_95 * standardError;
+  const upper = value + Z_95 * standardError;
+  const result: IntervalEstimate = { value, standardError, lower, upper, bootstrap: { lower, upper } };
+  if (sequence) {
+    result.anytime = sequence.anytime();
+    result.fixedBudget = sequence.fixed();
+  }
+  return result;
+}
+
+function complement(interval: RiskInterval): RiskInterval {
+  return { lower: 1 - interval.upper, upper: 1 - interval.lower };
+}
+
+function asAccuracy(errorRate: IntervalEstimate): IntervalEstimate {
+  const { anytime, fixedBudget } = errorRate;
+  return {
+    value: 1 - errorRate.value,
+    standardError: errorRate.standardError,
+    lower: 1 - errorRate.upper,
+    upper: 1 - errorRate.lower,
+    bootstrap: complement(errorRate.bootstrap),
+    ...(anytime ? { anytime: complement(anytime) } : {}),
+    ...(fixedBudget ? { fixedBudget: complement(fixedBudget) } : {}),
+  };
+}
+
+/** Zero-one bounds: every item's loss is 0 or 1. */
+function zeroOneBounds(n: number): LossBounds {
+  return { lower: new Float64Array(n), upper: new Float64Array(n).fill(1) };
+}
+
+/**
+ * Per-item bounds of the session's loss from a target's scores, known before labelling: built-in
+ * losses from the scores (zero-one and Brier need none), a custom loss from its `bounds`; null
+ * when unknown (no confidence sequence then).
+ */
+function sessionLossBounds(loss: ResolvedLoss, n: number, scores: Matrix | undefined): LossBounds | null {
+  const id = loss.id;
+  if (id === 'zero-one') return zeroOneBounds(n);
+  if (id === 'brier' && scores === undefined) return { lower: new Float64Array(n), upper: new Float64Array(n).fill(2) };
+  if (scores === undefined) return null;
+  if (id === 'cross-entropy' || id === 'brier') return lossBounds(scores, id);
+  return loss.bounds ? loss.bounds(scores) : null;
+}
+
+function row(m: Matrix, i: number): Matrix {
+  return { data: m.data.subarray(i * m.cols, (i + 1) * m.cols), rows: 1, cols: m.cols };
+}
+
+/**
+ * A session's estimates, from its labels and proposal probabilities in proposal order: LURE with a
+ * finite-population-corrected bootstrap error bar and confidence sequences for the risk, the
+ * zero-one loss (accuracy) and, with a comparison target, its risk, accuracy and the paired
+ * difference; the variance-ratio diagnostic; and `done()`'s stopping rule. The estimators take
+ * the longest prefix of proposals that are all resolved, lazily, and are rebuilt over the items not
+ * skipped after a skip or an undo inside that prefix. Reads the `SessionState`; changes nothing in it.
+ *
+ * @example
+ * const estimates = new SessionEstimates(state, loss, targetScores, undefined);
+ * state.record(index, y);
+ * estimates.labelled(index, y, targetRow);
+ * estimates.estimate().risk.value;
+ */
+export class SessionEstimates {
+  private readonly n: number;
+  private readonly tracks: { loss: Track; zeroOne: Track; comparison?: { loss: Track; zeroOne: Track; difference: Track } };
+  private diagnostic: VarianceRatioToRandom;
+  /** Position of each pool item among the items not skipped (−1 for a skipped item): the confidence sequences' indices. */
+  private coveredIndex = new Int32Array(0);
+  /** Proposals fed to the estimators (all resolved), and the skip count they were built with. */
+  private fed = 0;
+  private fedSkips = 0;
+  /** Set when an undo reopened a proposal the estimators had already taken in. */
+  private stale = false;
+
+  /**
+   * @param targetScores - the target's scores when known for the whole pool (its loss bounds come from them).
+   * @param comparisonScores - a second target's scores, for a paired comparison.
+   */
+  constructor(
+    private readonly state: SessionState,
+    private readonly loss: ResolvedLoss,
+    targetScores: Matrix | undefined,
+    private readonly comparisonScores: Matrix | undefined,
+  ) {
+    const n = state.size;
+    this.n = n;
+    this.diagnostic = new VarianceRatioToRandom(n);
+    const targetBounds = sessionLossBounds(loss, n, targetScores);
+    const comparisonBounds = comparisonScores ? sessionLossBounds(loss, n, comparisonScores) : null;
+    this.tracks = {
+      loss: new Track(n, targetBounds),
+      zeroOne: new Track(n, zeroOneBounds(n)),
+      comparison: comparisonScores
+        ? {
+            loss: new Track(n, comparisonBounds),
+            zeroOne: new Track(n, zeroOneBounds(n)),
+            difference: new Track(n, this.differenceBounds(targetScores, targetBounds, comparisonBounds)),
+          }
+        : undefined,
+    };
+    this.rebuildSequences();
+  }
+
+  /** Per-item bounds of target loss − comparison loss: exact over the K labels for built-in losses. */
+  private differenceBounds(
+    target: Matrix | undefined,
+    targetBounds: LossBounds | null,
+    comparisonBounds: LossBounds | null,
+  ): LossBounds | null {
+    const id = this.loss.id;
+    if (target !== undefined && this.comparisonScores && (id === 'cross-entropy' || id === 'zero-one' || id === 'brier')) {
+      return pairedDifferenceBounds(target, this.comparisonScores, id);
+    }
+    return targetBounds && comparisonBounds ? differenceBounds(targetBounds, comparisonBounds) : null;
+  }
+
+  /** New confidence sequences over the items not skipped (after a skip, or an undo inside the fed prefix). */
+  private rebuildSequences(): void {
+    const covered = new Int32Array(this.n).fill(-1);
+    let count = 0;
+    for (let i = 0; i < this.n; i++) if (this.state.status(i) !== 'skipped') covered[i] = count++;
+    this.coveredIndex = covered;
+    for (const track of this.allTracks()) {
+      if (track.bounds === null || count === 0) {
+        track.sequence = null;
+        continue;
+      }
+      const lower = new Float64Array(count);
+      const upper = new Float64Array(count);
+      for (let i = 0; i < this.n; i++) {
+        if (covered[i] < 0) continue;
+        lower[covered[i]] = track.bounds.lower[i];
+        upper[covered[i]] = track.bounds.upper[i];
+      }
+      track.sequence = new RiskConfidenceSequence(lower, upper);
+    }
+  }
+
+  private allTracks(): Track[] {
+    const { loss, zeroOne, comparison } = this.tracks;
+    return comparison ? [loss, zeroOne, comparison.loss, comparison.zeroOne, comparison.difference] : [loss, zeroOne];
+  }
+
+  /** Takes in the label `y` of item `index`, whose target scores are `targetRow` (1×K). */
+  labelled(index: number, y: number, targetRow: Matrix): void {
+    const labels = Int32Array.of(y);
+    const { loss, zeroOne, comparison } = this.tracks;
+    const value = this.loss.perItem(targetRow, labels)[0];
+    loss.values[index] = value;
+    zeroOne.values[index] = ZERO_ONE.perItem(targetRow, labels)[0];
+    if (comparison && this.comparisonScores) {
+      const other = row(this.comparisonScores, index);
+      comparison.loss.values[index] = this.loss.perItem(other, labels)[0];
+      comparison.zeroOne.values[index] = ZERO_ONE.perItem(other, labels)[0];
+      comparison.difference.values[index] = value - comparison.loss.values[index];
+    }
+  }
+
+  /** Notes that an undo reopened the proposal at `position`: estimators that took it in are rebuilt. */
+  reopened(position: number): void {
+    if (position < this.fed) {
+      this.fed = 0;
+      this.stale = true;
+    }
+  }
+
+  /** The session loss of labelled item `index` (the adaptive sampler learns from it). */
+  lossOf(index: number): number {
+    return this.tracks.loss.values[index];
+  }
+
+  /** Brings the estimators up to the longest resolved prefix, rebuilding them after an undo inside it or a new skip. */
+  private update(): void {
+    const { state } = this;
+    const tracks = this.allTracks();
+    if (this.stale || this.fedSkips !== state.skipped) {
+      const poolSize = this.n - state.skipped;
+      for (const track of tracks) track.estimator = new LUREEstimator(poolSize);
+      this.rebuildSequences();
+      this.diagnostic = new VarianceRatioToRandom(poolSize);
+      this.fed = 0;
+      this.fedSkips = state.skipped;
+      this.stale = false;
+    }
+    const proposals = state.proposals;
+    while (this.fed < proposals.length) {
+      const index = proposals[this.fed];
+      const status = state.status(index);
+      if (status === 'pending') break;
+      if (status === 'labelled') {
+        const q = state.probability(this.fed);
+        for (const track of tracks) {
+          track.estimator.add(track.values[index], q);
+          track.sequence?.add(this.coveredIndex[index], track.values[index], q);
+        }
+        this.diagnostic.add(this.tracks.loss.values[index], q);
+      }
+      this.fed++;
+    }
+  }
+
+  /** The session's `estimate()`. */
+  estimate(): SessionEstimate {
+    this.update();
+    const { loss, zeroOne, comparison } = this.tracks;
+    const poolSize = this.n - this.state.skipped;
+    const risk = interval(loss, poolSize);
+    const labels = loss.estimator.count;
+    const variance = risk.standardError * risk.standardError;
+    // One definition with varianceRatio (the same σ̂² and finite-population correction), so the two agree.
+    const equivalent = Math.min(poolSize, Math.round(this.diagnostic.equivalentLabels(variance, risk.value)));
+    return {
+      risk,
+      accuracy: asAccuracy(interval(zeroOne, poolSize)),
+      labels,
+      recorded: this.state.recorded,
+      skipped: this.state.skipped,
+      pending: this.state.pending,
+      poolSize,
+      equivalentRandomLabels: labels === 0 ? NaN : equivalent,
+      varianceRatio: this.diagnostic.ratio(variance, risk.value),
+      varianceVerdict: this.diagnostic.verdict(variance, risk.value),
+      comparison: comparison
+        ? {
+            risk: interval(comparison.loss, poolSize),
+            accuracy: asAccuracy(interval(comparison.zeroOne, poolSize)),
+            difference: interval(comparison.difference, poolSize),
+          }
+        : undefined,
+    };
+  }
+
+  /**
+   * The session's `done(rule)`; `exhausted`: no item is left to propose.
+   *
+   * @throws {InputError} when `targetHalfWidth` is set but the loss has no per-item bounds.
+   */
+  done(rule: StoppingRule, exhausted: boolean): boolean {
+    const { maxLabels, targetHalfWidth, minLabels = 30 } = rule;
+    if (targetHalfWidth !== undefined && this.tracks.loss.bounds === null) {
+      throw new InputError({
+        argument: 'targetHalfWidth',
+        expected:
+          'a loss with per-item bounds (a built-in loss with target scores, or a custom loss with `bounds`) to stop on its confidence sequence',
+        received: this.loss.id,
+      });
+    }
+    // Only what the rules read: the full estimate() would also solve every other interval.
+    this.update();
+    const labels = this.tracks.loss.estimator.count;
+    if (exhausted && this.state.pending === 0) return true;
+    if (maxLabels !== undefined && labels >= maxLabels) return true;
+    const sequence = this.tracks.loss.sequence;
+    if (targetHalfWidth !== undefined && labels >= minLabels && sequence !== null && labels > 0) {
+      const anytime = sequence.anytime();
+      return (anytime.upper - anytime.lower) / 2 <= targetHalfWidth;
+    }
+    return false;
+  }
+}

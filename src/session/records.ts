@@ -1,0 +1,46 @@
+import { MAX_PROBABILITY } from '../estimators/risk-estimator.js';
+
+/** One journal record after the header: a proposal, a label, a skip, or an undo of the last label or skip. */
+export type JournalRecord =
+  | { e: 'propose'; i: number; q: number }
+  | { e: 'label'; i: number; y: number; f?: number[] }
+  | { e: 'skip'; i: number }
+  | { e: 'undo'; i: number };
+
+const KINDS: readonly string[] = ['propose', 'label', 'skip', 'undo'];
+
+/**
+ * Checks one journal record's fields (types and ranges) before it is replayed, for a pool of `n`
+ * items and `k` classes; `sequence` is the number it must carry when it has one (files written
+ * before sequence numbers have none). `fail` throws with the reason.
+ *
+ * @example
+ * checkRecord({ s: 1, e: 'propose', i: 3, q: 0.02 }, 1, 100, 2, fail); // { e: 'propose', i: 3, q: 0.02, s: 1 }
+ */
+export function checkRecord(
+  value: Record<string, unknown>,
+  sequence: number,
+  n: number,
+  k: number,
+  fail: (reason: string) => never,
+): JournalRecord {
+  const { e, i, s } = value;
+  if (s !== undefined && s !== sequence)
+    fail(`record number ${String(s)} where ${sequence} was expected (records are missing, repeated or out of order)`);
+  if (typeof e !== 'string' || !KINDS.includes(e)) fail(`unknown record kind ${JSON.stringify(e) ?? 'undefined'}`);
+  if (!(Number.isInteger(i) && (i as number) >= 0 && (i as number) < n))
+    fail(`item ${JSON.stringify(i) ?? 'undefined'} is not a pool row in [0, ${n - 1}]`);
+  if (e === 'propose') {
+    const q = value.q;
+    if (!(typeof q === 'number' && q > 0 && q <= MAX_PROBABILITY))
+      fail(`proposal probability ${JSON.stringify(q) ?? 'undefined'} is not in (0, 1]`);
+  }
+  if (e === 'label') {
+    const { y, f } = value;
+    if (!(Number.isInteger(y) && (y as number) >= 0 && (y as number) < k))
+      fail(`label ${JSON.stringify(y) ?? 'undefined'} is not a class index in [0, ${k - 1}]`);
+    if (f !== undefined && !(Array.isArray(f) && f.length === k && f.every((x) => typeof x === 'number' && Number.isFinite(x))))
+      fail(`target scores are not ${k} finite numbers`);
+  }
+  return value as unknown as JournalRecord;
+}
