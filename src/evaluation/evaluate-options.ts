@@ -72,9 +72,9 @@ export function checkEvaluateOptions(input: Record<string, unknown>, where: stri
   for (const name of ['model', 'data', 'classes'])
     if (checked[name] === undefined) throw new InputError({ argument: argument(name), expected: 'a value: it is required' });
   if (checked.instruction !== undefined && checked.instructionFile !== undefined)
-    throw new InputError({ argument: argument('instructionFile'), expected: 'instruction or instructionFile, not both' });
+    throw new InputError({ argument: argument('instructionFile'), expected: 'no instruction beside it: the instruction or its file' });
   if (checked.iclData !== undefined && !((checked.iclExamples as number | undefined) ?? 0))
-    throw new InputError({ argument: argument('iclData'), expected: 'iclExamples ≥ 1 with it' });
+    throw new InputError({ argument: argument('iclData'), expected: 'in-context examples with it: iclExamples (--icl-examples) ≥ 1' });
   return checked as unknown as EvaluateOptions;
 }
 

@@ -80,7 +80,7 @@ describe('evaluate steps in a grid', () => {
       'evaluate.icl.iclExamples: expected an integer ≥ 0, got "8"',
     );
     expect(() => resolveExperimentConfig(grid({ iclData: 'shots.tsv' }), '/grids')).toThrow(
-      /^evaluate\.icl\.iclData: expected iclExamples/,
+      /^evaluate\.icl\.iclData: expected in-context examples with it/,
     );
     const config = resolveExperimentConfig(grid({ iclExamples: 8, noPrefixCache: true, batchSize: 4, classes: ['a', 'b'] }), '/grids');
     expect(config.evaluate.icl).toEqual({ model: 'm', data: 'd', classes: ['a', 'b'], iclExamples: 8, noPrefixCache: true, batchSize: 4 });
