@@ -412,8 +412,12 @@ const LABEL_AND_SERVE: readonly OptionDeclaration[] = [
 ];
 
 /**
- * Every option of `simulate`, sessions and experiment grids. Adding an option is one entry here:
- * the CLI flag, the grid key, the unknown-key check, the value check and the `--help` line follow.
+ * Every option of `simulate`, sessions, experiment grids and `evaluate`, and every flag of the
+ * commands. Adding an option is one entry here: the CLI flag, the grid key, the unknown-key
+ * check, the value check and the `--help` line follow.
+ *
+ * @example
+ * OPTION_DECLARATIONS.find((d) => d.name === 'iclExamples')?.contexts; // ['evaluate']: `--icl-examples`, a grid step's `iclExamples`
  */
 export const OPTION_DECLARATIONS: readonly OptionDeclaration[] = [
   {
