@@ -4,7 +4,8 @@ import { loadExperimentConfig } from '../experiment/config.js';
 import { runExperiment, type ExperimentEvent } from '../experiment/experiment.js';
 import { assertFolderWritable } from '../io/atomic.js';
 import type { Command } from './command.js';
-import { flag, integerOption, parseOptions, requiredString } from './options.js';
+import { optionHelp } from '../options/schema.js';
+import { commandFlags, commandValues, parseOptions, required } from './options.js';
 import { formatDuration, progressBar } from './progress.js';
 
 const HELP = `Usage: active-testing experiment --config grid.json --out DIR [options]
@@ -18,7 +19,8 @@ grid.json (paths relative to the file):
   {
     "modelScores": "target.npy", "labels": "labels.npy",
     "surrogates": { "icl50": { "scores": "surrogate.npy", "iclExamples": 50,
-                               "calibration": { "scores": "heldout.npy", "labels": "heldout-labels.npy" } } },
+                               "calibration": { "scores": "heldout.npy",
+                                                "labels": "heldout-labels.npy" } } },
     "runs": 3000, "size": 400, "step": 1, "seed": 0, "bootstrap": "exact",
     "loss": "cross-entropy", "iclBudget": false,
     "settings": [
@@ -35,21 +37,18 @@ grid.json (paths relative to the file):
   on the surrogate's "calibration" set, the surrogate's scores and the labels of held-out items, as
   simulate --calibration-scores/--calibration-labels), defensive (λ: mix a fixed proposal with
   uniform), surrogate (a key of "surrogates"; default the only one), name.
-  "loss": ce (default), zero-one or brier, the loss whose risk every setting estimates, as
-  simulate --loss.
+  "loss": cross-entropy (default), zero-one or brier, the loss whose risk every setting
+  estimates, as simulate --loss.
   Score files can come from LLM scoring steps run first into DIR/scores/<step>/:
     "evaluate": { "target": { "model": "models/x", "data": "pool.tsv", "classes": "neg,pos" } },
     "modelScores": "evaluate:target", "labels": "evaluate:target"
-  (step options are those of \`active-testing evaluate\`, without the dashes).
+  (step options are those of \`active-testing evaluate\` under their camelCase names:
+  "iclExamples" for --icl-examples, true for a flag such as "noPrefixCache").
   "iclBudget": true applies the paper's fairness rule: a setting whose surrogate used n labelled
   ICL examples is compared, k active labels against n + k random ones (iid runs n labels longer).
 
 Options:
-  --config FILE     the experiment grid (required)
-  --out DIR         output folder (required); experiment.json and one folder per setting
-  --threads N       worker threads per simulation (default: all cores)
-  --force           recompute settings whose folder holds results of another configuration
-  --json            one JSON object per line (events) on stdout instead of text
+${optionHelp('experiment', 20, ['config', 'out', 'threads', 'force', 'json']).join('\n')}
   -h, --help        show this help
 
 Exit codes: 0 success, 1 bad input or failure, 2 usage error.`;
@@ -60,18 +59,12 @@ export const experimentCommand: Command = {
   summary: 'Run a grid of acquisition settings (resumable); then `report` it',
   help: HELP,
   async run(argv) {
-    const values = parseOptions(argv, {
-      config: { type: 'string' },
-      out: { type: 'string' },
-      threads: { type: 'string' },
-      force: { type: 'boolean' },
-      json: { type: 'boolean' },
-    });
-    const configPath = requiredString(values, 'config');
-    const out = requiredString(values, 'out');
+    const given = commandValues(parseOptions(argv, commandFlags('experiment')), 'experiment');
+    const configPath = required<string>(given, 'config');
+    const out = required<string>(given, 'out');
     await assertFolderWritable(out, '--out');
-    const threads = integerOption(values, 'threads');
-    const json = flag(values, 'json');
+    const threads = given.threads as number | undefined;
+    const json = given.json === true;
     const config = loadExperimentConfig(configPath);
     const controller = new AbortController();
     const stop = () => controller.abort();
@@ -93,7 +86,7 @@ export const experimentCommand: Command = {
       }
     };
     try {
-      await runExperiment(config, { out, force: flag(values, 'force'), threads, signal: controller.signal, onEvent });
+      await runExperiment(config, { out, force: given.force === true, threads, signal: controller.signal, onEvent });
     } catch (error) {
       if (!(error instanceof CancelledError)) throw error;
       progress?.finish();

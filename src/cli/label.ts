@@ -10,59 +10,35 @@ import type { Matrix } from '../matrix.js';
 import { SessionFileError } from '../session/errors.js';
 import { ActiveTestingSession, type SessionEstimate, type StoppingRule } from '../session/session.js';
 import type { SessionOptions } from '../session/header.js';
-import { cliFlag, optionHelp, optionsIn } from '../options/schema.js';
+import { cliOptionsIn, optionHelp } from '../options/schema.js';
 import { scoresMatrix } from '../io/pool-files.js';
 import type { IntervalEstimate, RiskInterval } from '../session/session.js';
 import type { Command } from './command.js';
 import { exportLabelStudio, importLabelStudio, labelStudioConfig } from './label-studio.js';
-import {
-  integerOption,
-  numberOption,
-  parseOptions,
-  requiredString,
-  schemaFlags,
-  schemaValues,
-  withFlagNames,
-  type OptionSpecs,
-  type OptionValues,
-} from './options.js';
+import { commandFlags, commandValues, parseOptions, required, schemaValues, withFlagNames, type OptionSpecs } from './options.js';
 
-/** The command's own flags; the session options (`--model-scores`, `--clip`, ...) come from the option schema. */
-const OWN_OPTIONS = {
-  session: { type: 'string' },
-  answers: { type: 'string' },
-  'answer-column': { type: 'string' },
-  export: { type: 'string' },
-  import: { type: 'string' },
+/**
+ * Every flag of `label`: the schema's session options and the command's own, plus where
+ * `labelArgs` puts the file of `--export label-studio FILE` / `--import label-studio FILE`.
+ */
+export const LABEL_FLAGS: OptionSpecs = {
+  ...commandFlags('label'),
   'export-file': { type: 'string' },
   'import-file': { type: 'string' },
-  'max-labels': { type: 'string' },
-  'target-half-width': { type: 'string' },
-  'min-labels': { type: 'string' },
-  data: { type: 'string' },
-  'text-column': { type: 'string' },
-  'id-column': { type: 'string' },
-  classes: { type: 'string' },
-  'calibration-scores': { type: 'string' },
-  'calibration-labels': { type: 'string' },
-  'export-labels': { type: 'string' },
-} as const;
+};
 
-/** Every flag of `label`: the schema's session options and the command's own. */
-export const LABEL_FLAGS: OptionSpecs = schemaFlags('session', OWN_OPTIONS);
-
-/** The options that create a session (the pool options). */
+/** The options that create a session (the pool options), by their TypeScript names. */
 export const CREATE_OPTIONS = [
   'data',
-  'text-column',
-  'id-column',
+  'textColumn',
+  'idColumn',
   'classes',
-  'calibration-scores',
-  'calibration-labels',
-  ...optionsIn('session')
-    .filter((d) => d.metavar !== null)
-    .map((d) => cliFlag(d.name).slice(2)),
+  'calibrationScores',
+  'calibrationLabels',
+  ...cliOptionsIn('session').map((d) => d.name),
 ];
+
+const help = (context: 'session' | 'label', names?: readonly string[]) => optionHelp(context, 29, names).join('\n');
 
 const HELP = `Usage: active-testing label --session FILE [--answers FILE] [stopping options]
        active-testing label --session FILE --export label-studio tasks.json [--max-labels N]
@@ -80,36 +56,13 @@ q quit.
 
 Options:
   -h, --help                 this help
-  --session FILE             the session file (created when pool options are given and it does not
-                             exist)
-  --answers FILE             label non-interactively from a TSV file with a header: the column "id"
-                             (or, without one, row numbers 0, 1, ...) and the column --answer-column
-                             (default "label") holding a class name, class index or "skip"
-  --export label-studio F    write the session's proposals as Label Studio tasks (JSON) to F, with
-                             the labels so far, and print the matching labelling config; with
-                             --max-labels N, first propose items up to N answered or open
-  --import label-studio F    record the annotations of a Label Studio JSON export F (tasks written
-                             by --export) in proposal order; refuses items the session did not
-                             propose, and changes nothing when it refuses
-  --max-labels N             stop at N labels
-  --target-half-width W      stop once the risk's confidence sequence (anytime-valid 95%) has
-                             half-width ≤ W
-  --min-labels N             labels before --target-half-width may stop (default 30)
-  --export-labels FILE       write the session's labels and skips to FILE (TSV: id, label) and
-                             stop; reads any session file, also one that can no longer be opened
-                             (a damaged header), and feeds --answers of a new session
+${help('label', ['session', 'answers', 'answerColumn', 'export', 'import', 'maxLabels', 'targetHalfWidth', 'minLabels', 'exportLabels'])}
 
 Pool options (creating a session):
-  --data FILE                the pool: a TSV file with a header row
-  --text-column NAME         column holding the text (default "sentence")
-  --id-column NAME           column holding item ids (default "id" if present, else row numbers)
-  --classes a,b,...          class names in label-id order
-${optionHelp('session', 29).join('\n')}
-  --calibration-scores FILE, --calibration-labels FILE
-                             held-out labelled surrogate scores (.npy, not in the pool nor in the
-                             surrogate's prompt): fit the surrogate temperature on them instead of
-                             --temperature; it is stored in the session. These labels count in
-                             your labelling budget
+${help('label', ['data', 'textColumn', 'idColumn', 'classes'])}
+${help('session')}
+${help('label', ['calibrationScores', 'calibrationLabels'])}
+  The surrogate temperature fitted on the calibration set is stored in the session.
 
 At the end it prints the estimate, its interval, and how many random labels would have given
 an interval as narrow and the variance ratio to random labelling (both estimated from the
@@ -126,33 +79,31 @@ function columnIndex(table: Table, name: string, path: string): number {
   return index;
 }
 
-async function createSession(path: string, values: OptionValues): Promise<ActiveTestingSession> {
-  const dataPath = requiredString(values, 'data');
+async function createSession(path: string, given: Record<string, unknown>): Promise<ActiveTestingSession> {
+  const dataPath = required<string>(given, 'data');
   const table = await readTable(dataPath);
-  const textColumn = columnIndex(table, (values['text-column'] as string | undefined) ?? 'sentence', dataPath);
-  const idName = values['id-column'] as string | undefined;
+  const textColumn = columnIndex(table, (given.textColumn as string | undefined) ?? 'sentence', dataPath);
+  const idName = given.idColumn as string | undefined;
   const idColumn = idName !== undefined ? columnIndex(table, idName, dataPath) : table.columns.indexOf('id');
-  const classes = requiredString(values, 'classes')
-    .split(',')
-    .map((name) => name.trim());
-  const given = schemaValues(values, 'session') as Partial<SessionOptions> & {
+  const classes = required<string[]>(given, 'classes');
+  const options = schemaValues(given, 'session') as Partial<SessionOptions> & {
     modelScores?: string;
     comparisonScores?: string;
     surrogateScores?: string;
   };
-  const modelScores = await readScores(requiredString(values, 'model-scores'), '--model-scores');
-  const calibrationScores = values['calibration-scores'] as string | undefined;
-  const calibrationLabels = values['calibration-labels'] as string | undefined;
+  const modelScores = await readScores(required<string>(given, 'modelScores'), '--model-scores');
+  const calibrationScores = given.calibrationScores as string | undefined;
+  const calibrationLabels = given.calibrationLabels as string | undefined;
   if ((calibrationScores === undefined) !== (calibrationLabels === undefined)) {
     throw new UsageError('--calibration-scores and --calibration-labels go together');
   }
   const calibration =
     calibrationScores === undefined ? undefined : await loadCalibrationSet(calibrationScores, calibrationLabels as string);
-  const comparisonScores = await readScores(given.comparisonScores, '--comparison-scores');
-  const surrogateScores = await readScores(given.surrogateScores, '--surrogate-scores');
+  const comparisonScores = await readScores(options.comparisonScores, '--comparison-scores');
+  const surrogateScores = await readScores(options.surrogateScores, '--surrogate-scores');
   const session = await withFlagNames('session', () =>
     ActiveTestingSession.create(path, {
-      ...given,
+      ...options,
       texts: table.rows.map((row) => String(row[textColumn])),
       ids: idColumn === -1 ? undefined : table.rows.map((row) => String(row[idColumn])),
       classes,
@@ -324,14 +275,9 @@ async function labelInteractively(session: ActiveTestingSession, rule: StoppingR
   return 0;
 }
 
-/** The stopping rule given by --max-labels, --target-half-width and --min-labels. */
-export function stoppingRule(values: OptionValues): StoppingRule {
-  // Out-of-range stopping flags are usage errors (exit 2), as every flag value the parser refuses.
-  const maxLabels = integerOption(values, 'max-labels', 1);
-  const minLabels = integerOption(values, 'min-labels', 1);
-  const targetHalfWidth = numberOption(values, 'target-half-width');
-  if (targetHalfWidth !== undefined && !(targetHalfWidth > 0))
-    throw new UsageError(`--target-half-width: expected a positive number, got "${values['target-half-width']}"`);
+/** The stopping rule given by --max-labels, --target-half-width and --min-labels (checked by the schema). */
+export function stoppingRule(given: Record<string, unknown>): StoppingRule {
+  const { maxLabels, minLabels, targetHalfWidth } = given as StoppingRule;
   return { maxLabels, minLabels, targetHalfWidth };
 }
 
@@ -355,13 +301,14 @@ async function exportLabels(sessionPath: string, outPath: string): Promise<numbe
 }
 
 /** `--export label-studio FILE` or `--import label-studio FILE` (the file arrives as --export-file / --import-file, see `labelArgs`). */
-function labelStudioExchange(values: OptionValues): { direction: 'export' | 'import'; file: string } | undefined {
-  const given = (['export', 'import'] as const).filter((direction) => values[direction] !== undefined);
-  if (given.length === 0) return undefined;
-  if (given.length === 2) throw new UsageError('--export and --import exclude each other');
-  const direction = given[0];
-  if (values[direction] !== 'label-studio')
-    throw new UsageError(`--${direction}: expected the format label-studio, got "${values[direction]}"`);
+function labelStudioExchange(
+  given: Record<string, unknown>,
+  values: Record<string, unknown>,
+): { direction: 'export' | 'import'; file: string } | undefined {
+  const directions = (['export', 'import'] as const).filter((direction) => given[direction] !== undefined);
+  if (directions.length === 0) return undefined;
+  if (directions.length === 2) throw new UsageError('--export and --import exclude each other');
+  const direction = directions[0];
   const file = values[`${direction}-file`];
   if (typeof file !== 'string' || file === '')
     throw new UsageError(`--${direction} label-studio takes a file: --${direction} label-studio FILE`);
@@ -389,14 +336,14 @@ function labelArgs(argv: string[]): string[] {
  * @throws UsageError when the file does not exist and no pool options were given.
  * @throws SessionLockedError when another process has the session open.
  */
-export async function openOrCreateSession(path: string, values: OptionValues, command: string): Promise<ActiveTestingSession> {
-  const creating = CREATE_OPTIONS.some((name) => values[name] !== undefined);
+export async function openOrCreateSession(path: string, given: Record<string, unknown>, command: string): Promise<ActiveTestingSession> {
+  const creating = CREATE_OPTIONS.some((name) => given[name] !== undefined);
   if (existsSync(path)) {
     if (creating) console.error(`active-testing ${command}: ${path} exists; resuming it (pool options are ignored)`);
     return ActiveTestingSession.open(path, { onWarning: (message) => console.error(`warning: ${message}`) });
   }
   if (!creating) throw new UsageError(`${path} does not exist: give --data, --classes and --model-scores to create it`);
-  return createSession(path, values);
+  return createSession(path, given);
 }
 
 export const labelCommand: Command = {
@@ -405,18 +352,19 @@ export const labelCommand: Command = {
   help: HELP,
   async run(argv) {
     const values = parseOptions(labelArgs(argv), LABEL_FLAGS);
-    const path = requiredString(values, 'session');
-    const exportPath = values['export-labels'] as string | undefined;
+    const given = commandValues(values, 'label');
+    const path = required<string>(given, 'session');
+    const exportPath = given.exportLabels as string | undefined;
     if (exportPath !== undefined) return exportLabels(path, exportPath);
-    const rule = stoppingRule(values);
-    const answersPath = values.answers as string | undefined;
+    const rule = stoppingRule(given);
+    const answersPath = given.answers as string | undefined;
     const answers =
-      answersPath === undefined ? undefined : await readAnswers(answersPath, (values['answer-column'] as string | undefined) ?? 'label');
-    const exchange = labelStudioExchange(values);
+      answersPath === undefined ? undefined : await readAnswers(answersPath, (given.answerColumn as string | undefined) ?? 'label');
+    const exchange = labelStudioExchange(given, values);
     if (exchange && answers) throw new UsageError(`--${exchange.direction} and --answers exclude each other`);
     if (!answers && !exchange && !process.stdin.isTTY)
       throw new UsageError('stdin is not a terminal: pass --answers FILE to label non-interactively');
-    const session = await openOrCreateSession(path, values, 'label');
+    const session = await openOrCreateSession(path, given, 'label');
     try {
       if (exchange?.direction === 'export') {
         const estimate = session.estimate();

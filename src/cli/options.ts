@@ -1,14 +1,12 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { InputError, UsageError } from '../errors.js';
-import { closestName } from '../options/suggest.js';
 import {
   cliFlag,
-  cliOptionsIn,
+  commandOptions,
   optionNames,
-  parseIntegerText,
-  parseNumberText,
   parseOptionText,
   unknownFlagHint,
+  type CommandName,
   type OptionContext,
 } from '../options/schema.js';
 
@@ -33,8 +31,12 @@ export function parseOptions(argv: string[], options: OptionSpecs): OptionValues
   }
 }
 
-/** Refuses an unknown `--flag` with a "did you mean" suggestion, before `parseArgs` says less. */
-function checkFlagNames(argv: readonly string[], options: OptionSpecs): void {
+/**
+ * Refuses an unknown `--flag` with a "did you mean" suggestion, before `parseArgs` says less.
+ *
+ * @throws {UsageError} naming the flag and the closest valid one.
+ */
+export function checkFlagNames(argv: readonly string[], options: OptionSpecs): void {
   const valid = Object.keys(options).map((name) => `--${name}`);
   for (let i = 0; i < argv.length; i++) {
     const token = argv[i]!;
@@ -48,87 +50,70 @@ function checkFlagNames(argv: readonly string[], options: OptionSpecs): void {
 }
 
 /**
- * The `parseArgs` specs of the options of `context` that the option schema gives a flag, plus the
- * command's own (`--out`, `--force`, ...).
+ * The `parseArgs` specs of every flag of `command`, from the option schema: a value for each,
+ * none for the on/off flags.
  *
  * @example
- * schemaFlags('simulate', { out: { type: 'string' } })['model-scores']; // { type: 'string' }
+ * commandFlags('simulate')['model-scores']; // { type: 'string' }
+ * commandFlags('simulate').force; // { type: 'boolean' }
  */
-export function schemaFlags(context: OptionContext, own: OptionSpecs, names?: readonly string[]): OptionSpecs {
+export function commandFlags(command: CommandName): OptionSpecs {
   const specs: OptionSpecs = {};
-  for (const d of cliOptionsIn(context))
-    if (names === undefined || names.includes(d.name)) specs[cliFlag(d.name).slice(2)] = { type: 'string' };
-  return { ...specs, ...own };
+  for (const { declaration: d } of commandOptions(command))
+    specs[cliFlag(d.name).slice(2)] = { type: d.value.kind === 'flag' ? 'boolean' : 'string' };
+  return specs;
 }
 
 /**
- * The schema options of `context` given on the command line, by their TypeScript names, parsed
- * and checked by the schema (file options come back as paths). Absent ones are left out.
+ * The flags of `command` given on the command line, by their TypeScript names, parsed and checked
+ * by the schema (on/off flags are `true`, file options come back as paths, lists as arrays).
+ * Absent ones are left out.
  *
  * @throws {UsageError} on malformed or out-of-range values (exit code 2).
  * @example
- * schemaValues({ runs: '10', clip: '0.2' }, 'simulate'); // { runs: 10, clip: 0.2 }
+ * commandValues({ runs: '10', clip: '0.2', force: true }, 'simulate'); // { runs: 10, clip: 0.2, force: true }
  */
-export function schemaValues(values: OptionValues, context: OptionContext): Record<string, unknown> {
+export function commandValues(values: OptionValues, command: CommandName): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const d of cliOptionsIn(context)) {
-    const flag = cliFlag(d.name).slice(2);
-    const text = raw(values, flag);
+  for (const { declaration: d, context } of commandOptions(command)) {
+    const flagName = cliFlag(d.name).slice(2);
+    if (d.value.kind === 'flag') {
+      if (values[flagName] === true) out[d.name] = true;
+      continue;
+    }
+    const text = raw(values, flagName);
     if (text !== undefined) out[d.name] = parseOptionText(d.name, text, context);
   }
   return out;
+}
+
+/**
+ * The options of `context`'s options object (or grid) given on the command line, as
+ * `commandValues` parses them: what a command passes on to the library.
+ *
+ * @example
+ * schemaValues(commandValues(values, 'simulate'), 'simulate'); // { runs: 10, clip: 0.2 } (no out, force)
+ */
+export function schemaValues(given: Record<string, unknown>, context: OptionContext): Record<string, unknown> {
+  const names = optionNames(context);
+  return Object.fromEntries(Object.entries(given).filter(([name]) => names.includes(name)));
+}
+
+/**
+ * The value of a required flag among `commandValues`' results.
+ *
+ * @throws {UsageError} "--flag is required" when it was not given.
+ */
+export function required<T>(given: Record<string, unknown>, name: string): T {
+  const value = given[name];
+  if (value === undefined) throw new UsageError(`${cliFlag(name)} is required`);
+  return value as T;
 }
 
 function raw(values: OptionValues, name: string): string | undefined {
   const value = values[name];
   if (typeof value === 'boolean') throw new UsageError(`--${name} takes a value`);
   return value;
-}
-
-/** The value of a required option, or a `UsageError` saying it is missing. */
-export function requiredString(values: OptionValues, name: string): string {
-  const value = raw(values, name);
-  if (value === undefined || value === '') throw new UsageError(`--${name} is required`);
-  return value;
-}
-
-/**
- * An optional integer option, at least `min` when given; `undefined` when absent. Decimal digits
- * only: `0x10`, `1e3`, ` 5` and empty text are usage errors, as is a value below `min`.
- */
-export function integerOption(values: OptionValues, name: string, min = -Infinity): number | undefined {
-  const value = raw(values, name);
-  if (value === undefined) return undefined;
-  const number = parseIntegerText(value, `--${name}`);
-  if (number < min) throw new UsageError(`--${name}: expected an integer ≥ ${min}, got "${value}"`);
-  return number;
-}
-
-/** An optional finite decimal number option; `undefined` when absent (`0x10`, ` 5`, `Infinity` and empty text are usage errors). */
-export function numberOption(values: OptionValues, name: string): number | undefined {
-  const value = raw(values, name);
-  if (value === undefined) return undefined;
-  return parseNumberText(value, `--${name}`);
-}
-
-/** An optional option restricted to `choices`; `undefined` when absent. */
-export function choiceOption<T extends string>(values: OptionValues, name: string, choices: readonly T[]): T | undefined {
-  const value = raw(values, name);
-  if (value === undefined) return undefined;
-  if (!(choices as readonly string[]).includes(value)) {
-    throw new UsageError(`--${name}: expected one of ${choices.join(', ')}, got "${value}"${hint(value, choices)}`);
-  }
-  return value as T;
-}
-
-function hint(value: string, choices: readonly string[]): string {
-  const closest = closestName(value, choices);
-  return closest === undefined ? '' : ` (did you mean ${closest}?)`;
-}
-
-/** Whether a boolean flag was given. */
-export function flag(values: OptionValues, name: string): boolean {
-  return values[name] === true;
 }
 
 /**

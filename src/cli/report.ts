@@ -1,10 +1,12 @@
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { optionHelp } from '../options/schema.js';
 import { UsageError } from '../errors.js';
 import { checkInputFolders } from '../report/load.js';
 import { writeReport } from '../report/report.js';
 import { assertFolderWritable } from '../io/atomic.js';
 import type { Command } from './command.js';
+import { checkFlagNames, commandFlags, commandValues } from './options.js';
 import { progressBar } from './progress.js';
 
 const HELP = `Usage: active-testing report DIR... [--out OUT] [options]
@@ -19,15 +21,8 @@ An experiment folder stands for all of its finished settings. The relative figur
 need a random-labelling (iid) setting among the inputs.
 
 Options:
-  --out OUT            output folder (default: DIR/report for a single DIR)
-  --force              replace an earlier report in OUT
-  --baseline NAME      the random-labelling setting to compare with (default: the first iid one)
-  --thresholds LIST    label counts of the table, comma-separated (default 50,100,200,400)
-  --smoothing N        moving-average window of the relative and coverage curves in the figures
-                       (default 1: none; the table is never smoothed)
-  --confidence C       bootstrap interval half-width in σ for coverage (default 1.96)
-  --json               print the result as one JSON line instead of text
-  -h, --help           show this help
+${optionHelp('report', 22, ['out', 'force', 'baseline', 'thresholds', 'smoothing', 'confidence', 'json']).join('\n')}
+  -h, --help          show this help
 
 Exit codes: 0 success, 1 bad input or failure, 2 usage error.`;
 
@@ -39,19 +34,20 @@ export const reportCommand: Command = {
   async run(argv) {
     const { values, positionals } = parseReportArgs(argv);
     if (positionals.length === 0) throw new UsageError('give at least one simulate or experiment output folder');
+    const given = commandValues(values, 'report');
     checkInputFolders(positionals);
-    const out = values.out ?? (positionals.length === 1 ? join(positionals[0] as string, 'report') : undefined);
+    const out = (given.out as string | undefined) ?? (positionals.length === 1 ? join(positionals[0] as string, 'report') : undefined);
     if (out === undefined) throw new UsageError('--out is required with several input folders');
     await assertFolderWritable(out, '--out');
-    const json = values.json === true;
+    const json = given.json === true;
     const progress = json ? { update() {}, finish() {} } : progressBar({ label: 'figures' });
     const result = await writeReport(positionals, {
       out,
-      force: values.force === true,
-      baseline: values.baseline,
-      thresholds: values.thresholds === undefined ? undefined : parseList(values.thresholds, '--thresholds'),
-      smoothing: values.smoothing === undefined ? undefined : parsePositiveInteger(values.smoothing, '--smoothing'),
-      confidence: values.confidence === undefined ? undefined : parsePositiveNumber(values.confidence, '--confidence'),
+      force: given.force === true,
+      baseline: given.baseline as string | undefined,
+      thresholds: given.thresholds as number[] | undefined,
+      smoothing: given.smoothing as number | undefined,
+      confidence: given.confidence as number | undefined,
       onProgress: (done, total) => progress.update(done, total),
     });
     progress.finish();
@@ -64,41 +60,14 @@ export const reportCommand: Command = {
   },
 };
 
+/** The folders (positionals) and the flags; an unknown flag is refused with a suggestion, as by every command. */
 function parseReportArgs(argv: string[]) {
+  const options = commandFlags('report');
+  checkFlagNames(argv, options);
   try {
-    return parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: true,
-      options: {
-        out: { type: 'string' },
-        force: { type: 'boolean' },
-        baseline: { type: 'string' },
-        thresholds: { type: 'string' },
-        smoothing: { type: 'string' },
-        confidence: { type: 'string' },
-        json: { type: 'boolean' },
-      },
-    });
+    const { values, positionals } = parseArgs({ args: argv, strict: true, allowPositionals: true, options });
+    return { values: values as Record<string, string | boolean | undefined>, positionals };
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
-}
-
-function parseList(text: string, option: string): number[] {
-  return text.split(',').map((part) => parsePositiveInteger(part.trim(), option));
-}
-
-function parsePositiveInteger(text: string, option: string): number {
-  const value = Number(text);
-  if (text.trim() === '' || !Number.isSafeInteger(value) || value < 1)
-    throw new UsageError(`${option}: expected a positive integer, got "${text}"`);
-  return value;
-}
-
-function parsePositiveNumber(text: string, option: string): number {
-  const value = Number(text);
-  if (text.trim() === '' || !Number.isFinite(value) || value <= 0)
-    throw new UsageError(`${option}: expected a positive number, got "${text}"`);
-  return value;
 }

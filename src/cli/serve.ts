@@ -7,27 +7,9 @@ import { createServeApp, newToken } from '../serve/app.js';
 import { AnnotationCoordinator } from '../serve/coordinator.js';
 import { syntheticPool } from '../simulate/syntheticPool.js';
 import type { Command } from './command.js';
-import { CREATE_OPTIONS, LABEL_FLAGS as LABEL_OPTIONS, openOrCreateSession, stoppingRule } from './label.js';
-import { flag, integerOption, parseOptions, type OptionValues } from './options.js';
-
-const {
-  answers: _answers,
-  'answer-column': _answerColumn,
-  export: _export,
-  import: _import,
-  'export-file': _exportFile,
-  'import-file': _importFile,
-  'export-labels': _exportLabels,
-  ...SHARED_OPTIONS
-} = LABEL_OPTIONS;
-
-const OPTIONS = {
-  ...SHARED_OPTIONS,
-  session: { type: 'string' },
-  port: { type: 'string' },
-  host: { type: 'string' },
-  demo: { type: 'boolean' },
-} as const;
+import { optionHelp } from '../options/schema.js';
+import { CREATE_OPTIONS, openOrCreateSession, stoppingRule } from './label.js';
+import { commandFlags, commandValues, parseOptions } from './options.js';
 
 /** Where `serve --demo` keeps its session unless --session is given. */
 const DEMO_SESSION = 'runs/demo-label.session';
@@ -48,14 +30,7 @@ browser: each gets their own items. The server is the session's only writer; eve
 disk before the page shows the next item. Stop it with Ctrl-C; run the same command to resume.
 
 Options:
-  --session FILE             the session file (created when pool options are given and it does not exist)
-  --port N                   port to listen on (default 8080; 0 picks a free one)
-  --host H                   address to listen on (default 127.0.0.1: this machine only). Anyone
-                             who can reach it and has the URL can label.
-  --demo                     a session on the built-in synthetic pool (${DEMO_POOL_SIZE} items, 2 classes),
-                             in ${DEMO_SESSION} unless --session is given
-  --max-labels N, --target-half-width W, --min-labels N
-                             the stopping rule, as for \`active-testing label\`
+${optionHelp('serve', 29, ['session', 'port', 'host', 'demo', 'maxLabels', 'targetHalfWidth', 'minLabels']).join('\n')}
 
 Pool options: as for \`active-testing label\` (see \`active-testing label --help\`): --data,
 --text-column, --id-column, --classes, --model-scores, --comparison-scores, --surrogate-scores,
@@ -98,26 +73,20 @@ function isLoopback(host: string): boolean {
   return host === '127.0.0.1' || host === 'localhost' || host === '::1';
 }
 
-function portOption(values: OptionValues): number {
-  const port = integerOption(values, 'port') ?? 8080;
-  if (port < 0 || port > 65_535) throw new UsageError(`--port: expected an integer in [0, 65535], got ${port}`);
-  return port;
-}
-
 export const serveCommand: Command = {
   name: 'serve',
   summary: 'label a session in the browser: a local web page for one or several annotators',
   help: HELP,
   async run(argv) {
-    const values = parseOptions(argv, OPTIONS);
-    const demo = flag(values, 'demo');
-    if (demo && CREATE_OPTIONS.some((name) => values[name] !== undefined)) throw new UsageError('--demo takes no pool options');
-    const path = (values.session as string | undefined) ?? (demo ? DEMO_SESSION : undefined);
-    if (path === undefined || path === '') throw new UsageError('--session is required');
-    const port = portOption(values);
-    const host = (values.host as string | undefined) ?? '127.0.0.1';
-    const rule: StoppingRule = stoppingRule(values);
-    const session = demo ? await demoSession(path) : await openOrCreateSession(path, values, 'serve');
+    const given = commandValues(parseOptions(argv, commandFlags('serve')), 'serve');
+    const demo = given.demo === true;
+    if (demo && CREATE_OPTIONS.some((name) => given[name] !== undefined)) throw new UsageError('--demo takes no pool options');
+    const path = (given.session as string | undefined) ?? (demo ? DEMO_SESSION : undefined);
+    if (path === undefined) throw new UsageError('--session is required');
+    const port = (given.port as number | undefined) ?? 8080;
+    const host = (given.host as string | undefined) ?? '127.0.0.1';
+    const rule: StoppingRule = stoppingRule(given);
+    const session = demo ? await demoSession(path) : await openOrCreateSession(path, given, 'serve');
     let server: ServerType | undefined;
     try {
       const coordinator = new AnnotationCoordinator(session, rule);

@@ -16,18 +16,9 @@ import {
   writeSimulationOutputs,
   type SimulationSummary,
 } from '../simulate/outputs.js';
-import { INTERVAL_KINDS, simulationIntervals, type IntervalKind } from '../simulate/intervals.js';
+import { simulationIntervals, type IntervalKind } from '../simulate/intervals.js';
 import type { Command } from './command.js';
-import {
-  flag,
-  parseOptions,
-  requiredString,
-  schemaFlags,
-  schemaValues,
-  withFlagNames,
-  type OptionSpecs,
-  type OptionValues,
-} from './options.js';
+import { commandFlags, commandValues, parseOptions, required, schemaValues, withFlagNames, type OptionValues } from './options.js';
 import { progressBar } from './progress.js';
 
 const RISK_NAMES: Record<BuiltinLoss, string> = {
@@ -35,19 +26,6 @@ const RISK_NAMES: Record<BuiltinLoss, string> = {
   'zero-one': 'zero-one loss, the error rate',
   brier: 'Brier score',
 };
-
-/** The command's own flags; the simulation options come from the option schema. */
-const OWN_OPTIONS = {
-  interval: { type: 'string' },
-  'calibration-scores': { type: 'string' },
-  'calibration-labels': { type: 'string' },
-  out: { type: 'string' },
-  force: { type: 'boolean' },
-  demo: { type: 'boolean' },
-} as const;
-
-/** Every flag of `simulate`: the schema's simulation options and the command's own. */
-export const SIMULATE_FLAGS: OptionSpecs = schemaFlags('simulate', OWN_OPTIONS);
 
 const DEMO_OPTIONS = new Set(['demo', 'out', 'force', 'runs', 'seed', 'threads']);
 
@@ -61,22 +39,8 @@ Inputs are .npy files (version 1-3, C or Fortran order, either endianness): scor
 N×K, labels class indices (N, integer or bool) or one-hot rows (N×K).
 
 Options (docs/options.md describes each, and which acquisitions suit which loss):
-${optionHelp('simulate', 22).join('\n')}
-  --interval K             per-run 95% intervals, comma-separated: anytime (confidence sequence,
-                           valid at every row at once), fixed (fixed-budget, valid at each row's
-                           label count), bootstrap (approximate ±1.96σ); writes K_lower.npy,
-                           K_upper.npy and summary.json intervals.K (coverage per row,
-                           simultaneous_coverage, median_half_width)
-  --calibration-scores FILE, --calibration-labels FILE
-                           held-out labelled surrogate scores: fit the surrogate temperature on
-                           them (instead of --temperature); these labels count in your labelling
-                           budget
-  --out DIR                output folder (created if missing)
-  --force                  replace existing output files in DIR
-  --demo                   run on the built-in synthetic LLM-like pool: active testing (adaptive +
-                           LURE) vs random labelling (iid), into a new folder runs/demo-<time>/
-                           unless --out
-  -h, --help               this help
+${optionHelp('simulate', 26).join('\n')}
+  -h, --help                 this help
 
 Outputs in DIR: estimates.npy (float64, rows×runs; row k = estimate after k·step+1 labels),
 samples.npy (int64, size×runs), q.npy (float64, size×runs), bootstrap_variance.npy (rows×runs,
@@ -85,23 +49,9 @@ the approximate ±1.96σ bootstrap interval, config, version). summary.json is w
 folder without it holds an interrupted run, which is
 refused unless --force. Exit codes: 0 success, 1 bad input or failure, 2 usage error.`;
 
-/** `--interval anytime,fixed,bootstrap`: the interval kinds to compute per run (comma-separated). */
-function intervalOption(values: OptionValues): IntervalKind[] {
-  const value = values.interval;
-  if (value === undefined) return [];
-  const kinds = String(value)
-    .split(',')
-    .map((k) => k.trim());
-  for (const kind of kinds) {
-    if (!INTERVAL_KINDS.includes(kind as IntervalKind))
-      throw new UsageError(`--interval: expected ${INTERVAL_KINDS.join(' | ')} (comma-separated), got ${JSON.stringify(kind)}`);
-  }
-  return [...new Set(kinds as IntervalKind[])];
-}
-
-/** The options given on the command line, as the engine names them; absent ones take the engine's defaults. */
-function simulationOptions(values: OptionValues): Partial<SimulationOptions> {
-  const { modelScores: _model, surrogateScores: _surrogate, labels: _labels, ...options } = schemaValues(values, 'simulate');
+/** The simulation options given on the command line, as the engine names them; absent ones take the engine's defaults. */
+function simulationOptions(given: Record<string, unknown>): Partial<SimulationOptions> {
+  const { modelScores: _model, surrogateScores: _surrogate, labels: _labels, ...options } = schemaValues(given, 'simulate');
   return options as Partial<SimulationOptions>;
 }
 
@@ -241,17 +191,17 @@ function describeDemo(demo: DemoResult): string {
   ].join('\n');
 }
 
-async function runDemoCommand(values: OptionValues): Promise<number> {
+async function runDemoCommand(values: OptionValues, given: Record<string, unknown>): Promise<number> {
   const extra = Object.keys(values).filter((name) => values[name] !== undefined && !DEMO_OPTIONS.has(name));
   if (extra.length > 0)
     throw new UsageError(`--demo uses the built-in pool and settings; it does not take ${extra.map((n) => `--${n}`).join(', ')}`);
   const bars = { 'adaptive-lure': progressBar({ label: 'active testing' }), iid: progressBar({ label: 'random labelling' }) };
-  const { runs, seed, threads } = schemaValues(values, 'simulate') as { runs?: number; seed?: number; threads?: number };
+  const { runs, seed, threads } = given as { runs?: number; seed?: number; threads?: number };
   const demo = await interruptible((signal) =>
     withFlagNames('simulate', () =>
       runDemo({
-        ...(values.out === undefined ? {} : { out: requiredString(values, 'out') }),
-        force: flag(values, 'force'),
+        ...(given.out === undefined ? {} : { out: given.out as string }),
+        force: given.force === true,
         ...(runs === undefined ? {} : { runs }),
         ...(seed === undefined ? {} : { seed }),
         ...(threads === undefined ? {} : { threads }),
@@ -288,33 +238,30 @@ function phaseTimer(): { mark: (phase: string) => void; report: () => void } {
   };
 }
 
-async function runSimulation(values: OptionValues): Promise<number> {
+async function runSimulation(given: Record<string, unknown>): Promise<number> {
   const timer = phaseTimer();
   const files = {
-    modelScores: requiredString(values, 'model-scores'),
-    labels: requiredString(values, 'labels'),
-    ...(values['surrogate-scores'] === undefined ? {} : { surrogateScores: requiredString(values, 'surrogate-scores') }),
+    modelScores: required<string>(given, 'modelScores'),
+    labels: required<string>(given, 'labels'),
+    ...(given.surrogateScores === undefined ? {} : { surrogateScores: given.surrogateScores as string }),
   };
-  const out = requiredString(values, 'out');
-  const force = flag(values, 'force');
-  const given = simulationOptions(values);
-  const intervalKinds = intervalOption(values);
+  const out = required<string>(given, 'out');
+  const force = given.force === true;
+  const options = simulationOptions(given);
+  const intervalKinds = [...new Set((given.interval as IntervalKind[] | undefined) ?? [])];
   for (const note of await prepareSimulationFolder(out, { force, argument: '--out' })) console.error(note);
   const pool = await loadSimulationPool(files);
-  const calibrationFiles = { scores: values['calibration-scores'], labels: values['calibration-labels'] };
+  const calibrationFiles = { scores: given.calibrationScores as string | undefined, labels: given.calibrationLabels as string | undefined };
   if ((calibrationFiles.scores === undefined) !== (calibrationFiles.labels === undefined)) {
     throw new UsageError('--calibration-scores and --calibration-labels go together');
   }
-  if (calibrationFiles.scores !== undefined) {
-    given.calibration = await loadCalibrationSet(
-      requiredString(values, 'calibration-scores'),
-      requiredString(values, 'calibration-labels'),
-    );
+  if (calibrationFiles.scores !== undefined && calibrationFiles.labels !== undefined) {
+    options.calibration = await loadCalibrationSet(calibrationFiles.scores, calibrationFiles.labels);
   }
   const { rows, cols } = pool.modelScores;
   timer.mark('load');
-  const options = await withFlagNames('simulate', () => resolveSimulationOptions(given, rows, pool.surrogateScores !== undefined));
-  assertFitsInMemory(options);
+  const resolved = await withFlagNames('simulate', () => resolveSimulationOptions(options, rows, pool.surrogateScores !== undefined));
+  assertFitsInMemory(resolved);
   const input = {
     modelScores: { data: pool.modelScores.data, shape: [rows, cols] as [number, number] },
     ...(pool.surrogateScores ? { surrogateScores: { data: pool.surrogateScores.data, shape: [rows, cols] as [number, number] } } : {}),
@@ -322,7 +269,7 @@ async function runSimulation(values: OptionValues): Promise<number> {
   };
   const progress = progressBar({ label: 'runs' });
   const result = await interruptible((signal) =>
-    withFlagNames('simulate', () => simulate(input, { ...options, signal, onProgress: (done, total) => progress.update(done, total) })),
+    withFlagNames('simulate', () => simulate(input, { ...resolved, signal, onProgress: (done, total) => progress.update(done, total) })),
   ).finally(() => progress.finish());
   timer.mark('simulate');
   const losses = BUILTIN_LOSSES[result.options.loss].perItem(pool.modelScores, pool.labels);
@@ -360,7 +307,8 @@ export const simulateCommand: Command = {
   summary: 'Simulate active testing on a pool of model scores (or --demo on a built-in pool)',
   help: HELP,
   async run(argv) {
-    const values = parseOptions(argv, SIMULATE_FLAGS);
-    return flag(values, 'demo') ? runDemoCommand(values) : runSimulation(values);
+    const values = parseOptions(argv, commandFlags('simulate'));
+    const given = commandValues(values, 'simulate');
+    return given.demo === true ? runDemoCommand(values, given) : runSimulation(given);
   },
 };

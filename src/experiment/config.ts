@@ -65,7 +65,7 @@ export interface ExperimentConfigFile {
   labels: string;
   /**
    * Named surrogates: a path (or `evaluate:<step>`), or `{ scores, iclExamples, calibration }`;
-   * `iclExamples` defaults to the step's `icl-examples`, `calibration` is `{ scores, labels }` of a
+   * `iclExamples` defaults to the step's `iclExamples`, `calibration` is `{ scores, labels }` of a
    * held-out set.
    */
   surrogates?: Record<string, string | { scores: string; iclExamples?: number; calibration?: CalibrationFiles }>;
@@ -317,9 +317,7 @@ function resolveSurrogates(
     const spec: Record<string, unknown> = typeof value === 'string' ? { scores: value } : asObject(value, `surrogates.${key}`);
     checkKnownKeys(spec, ['scores', 'iclExamples', 'calibration'], `surrogates.${key}`);
     const scores = source(spec.scores, `surrogates.${key}.scores`);
-    const fromStep = scores.startsWith(EVALUATE_REFERENCE)
-      ? Number(evaluate.get(scores.slice(EVALUATE_REFERENCE.length))?.['icl-examples'] ?? 0)
-      : 0;
+    const fromStep = scores.startsWith(EVALUATE_REFERENCE) ? (evaluate.get(scores.slice(EVALUATE_REFERENCE.length))?.iclExamples ?? 0) : 0;
     const iclExamples = optionalInteger(spec.iclExamples, `surrogates.${key}.iclExamples`, 0) ?? fromStep;
     let calibration: CalibrationFiles | null = null;
     if (spec.calibration !== undefined) {

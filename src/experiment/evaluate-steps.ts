@@ -1,22 +1,25 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { InputError, UsageError } from '../errors.js';
-import { EVALUATE_OPTIONS, readEvaluateOptions } from '../cli/evaluate.js';
-import { parseOptions } from '../cli/options.js';
+import { InputError } from '../errors.js';
 import { evaluateToFolder } from '../evaluation/evaluate.js';
+import {
+  checkEvaluateOptions,
+  EVALUATE_PATH_OPTIONS,
+  resolveEvaluateOptions,
+  type EvaluateOptions,
+} from '../evaluation/evaluate-options.js';
+import { assertFolderWritable } from '../io/atomic.js';
 
 /**
- * One `active-testing evaluate` run of a grid, by its command-line options without the dashes
- * (`{ "model": "models/llama", "data": "pool.tsv", "classes": "negative,positive", "icl-examples": 50 }`);
- * `true` stands for a flag. `--out` is set by the experiment.
+ * One `active-testing evaluate` run of a grid, under the option schema's names, as `evaluate`'s
+ * flags in camelCase (`{ "model": "models/llama", "data": "pool.tsv", "classes": "negative,positive",
+ * "iclExamples": 50 }`; `true` for a flag such as `noPrefixCache`). The experiment sets the output
+ * folder and `force`.
  */
-export type EvaluateStep = Record<string, string | number | boolean>;
+export type EvaluateStep = EvaluateOptions;
 
 /** How a grid refers to a step's output in place of a file path: `evaluate:<step>`. */
 export const EVALUATE_REFERENCE = 'evaluate:';
-
-/** Options of `evaluate` that name files, resolved against the grid file's folder when they exist there. */
-const PATH_OPTIONS = new Set(['model', 'data', 'icl-data', 'instruction-file']);
 
 /**
  * Validates the grid's `evaluate` steps and resolves their file options against `baseDir`
@@ -45,20 +48,14 @@ export function resolveEvaluateSteps(input: unknown, baseDir: string): Map<strin
         expected: 'an object of evaluate options (e.g. { "model": ..., "data": ..., "classes": ... })',
       });
     }
-    const step: EvaluateStep = {};
-    for (const [option, setting] of Object.entries(value as Record<string, unknown>)) {
-      if (option === 'out' || option === 'force') {
-        throw new InputError({ argument: `evaluate.${name}.${option}`, expected: 'no --out or --force: the experiment sets them' });
-      }
-      if (typeof setting !== 'string' && typeof setting !== 'number' && setting !== true) {
-        throw new InputError({
-          argument: `evaluate.${name}.${option}`,
-          expected: 'a string, a number or true (a flag)',
-          received: String(setting),
-        });
-      }
-      const local = typeof setting === 'string' && PATH_OPTIONS.has(option) ? resolve(baseDir, setting) : null;
-      step[option] = local !== null && existsSync(local) ? local : setting;
+    const where = `evaluate.${name}`;
+    for (const option of ['out', 'force'])
+      if (option in value) throw new InputError({ argument: `${where}.${option}`, expected: `no ${option}: the experiment sets it` });
+    const step = checkEvaluateOptions(value as Record<string, unknown>, where);
+    for (const option of EVALUATE_PATH_OPTIONS) {
+      const path = step[option];
+      const local = path === undefined ? null : resolve(baseDir, path);
+      if (local !== null && existsSync(local)) step[option] = local;
     }
     steps.set(name, step);
   }
@@ -86,22 +83,18 @@ export async function runEvaluateSteps(
   if (steps.size === 0) return;
   for (const [name, step] of steps) {
     onStep(name);
-    const args = Object.entries(step).flatMap(([option, value]) => (value === true ? [`--${option}`] : [`--${option}`, String(value)]));
-    args.push('--out', evaluateStepFolder(out, name), ...(force ? ['--force'] : []));
-    // The steps are written in evaluate's flag vocabulary, so the CLI's flag table reads them
-    // (imported statically: a dynamic import made esbuild initialise the model modules lazily
-    // in the CommonJS bundle, leaving `require('active-testing').Model` undefined).
-    let settings: Awaited<ReturnType<typeof readEvaluateOptions>>;
+    const folder = evaluateStepFolder(out, name);
+    let settings: Awaited<ReturnType<typeof resolveEvaluateOptions>>;
     try {
-      settings = await readEvaluateOptions(parseOptions(args, EVALUATE_OPTIONS));
+      await assertFolderWritable(folder, `evaluate.${name}`);
+      settings = await resolveEvaluateOptions(step);
     } catch (error) {
-      // A bad option here is a mistake in the grid file, not on the command line.
-      if (error instanceof UsageError)
-        throw new InputError({ argument: `evaluate.${name}`, expected: `valid evaluate options (${error.message})` });
+      // A bad option here is a mistake in the grid file: name the step.
+      if (error instanceof InputError && !error.argument.startsWith('evaluate.'))
+        throw new InputError({ argument: `evaluate.${name}.${error.argument}`, expected: error.expected, received: error.received });
       throw error;
     }
-    const outcome = await evaluateToFolder(settings.config, { ...settings.run, ...(signal ? { signal } : {}) });
-    const folder = settings.run.out;
+    const outcome = await evaluateToFolder(settings.config, { ...settings.run, out: folder, force, ...(signal ? { signal } : {}) });
     process.stderr.write(
       outcome.alreadyComplete
         ? `${folder}: results of this configuration are already complete\n`

@@ -1,6 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { ActiveTestingError, CancelledError, InputError } from '../errors.js';
+import { MODEL_DTYPES } from '../options/registry.js';
 import type { ScoreBatchOptions, ScoringBackend } from './backend.js';
 
 /** Where a model runs: onnxruntime-node's CPU or CUDA execution provider, or transformers.js's choice. */
@@ -32,8 +33,7 @@ export interface ModelLoadOptions {
 }
 
 /** The files a local model folder must hold, in transformers.js's layout. */
-/** The weight precisions transformers.js knows (`auto` picks the device's default). */
-export const MODEL_DTYPES = ['auto', 'fp32', 'fp16', 'q8', 'int8', 'uint8', 'q4', 'bnb4', 'q4f16'] as const;
+export { MODEL_DTYPES };
 
 /** The config.json fields that bound a model's input length, in the order they are trusted. */
 const POSITION_LIMIT_FIELDS = ['max_position_embeddings', 'n_positions', 'n_ctx'] as const;

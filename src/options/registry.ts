@@ -203,3 +203,10 @@ export const ESTIMATORS: Readonly<Record<EstimatorName, EstimatorEntry>> = {
 };
 
 export const ESTIMATOR_NAMES = Object.keys(ESTIMATORS) as EstimatorName[];
+
+/** The interval kinds `simulate` can report (`--interval`), named by what they guarantee. */
+export type IntervalKind = 'anytime' | 'fixed' | 'bootstrap';
+export const INTERVAL_KINDS: readonly IntervalKind[] = ['anytime', 'fixed', 'bootstrap'];
+
+/** The weight precisions transformers.js knows (`auto` picks the device's default). */
+export const MODEL_DTYPES = ['auto', 'fp32', 'fp16', 'q8', 'int8', 'uint8', 'q4', 'bnb4', 'q4f16'] as const;

@@ -1,17 +1,20 @@
 import { InputError, UsageError } from '../errors.js';
-import { acquisitionsFor, ESTIMATOR_NAMES, LOSS_NAMES, type Use } from './registry.js';
+import { acquisitionsFor, ESTIMATOR_NAMES, INTERVAL_KINDS, LOSS_NAMES, MODEL_DTYPES, type Use } from './registry.js';
 import { checkChoice, didYouMean } from './suggest.js';
 
 /**
  * Where an option may be given: `simulate`'s options object and `active-testing simulate`;
- * a session's options and `active-testing label`; an experiment grid's top level; one grid setting.
+ * a session's options and `active-testing label` / `serve`; an experiment grid's top level; one
+ * grid setting; `active-testing evaluate` and a grid's evaluate steps (the same keys); and the
+ * own flags of `active-testing experiment`, `report`, `label` and `serve`.
  */
-export type OptionContext = 'simulate' | 'session' | 'grid' | 'setting';
+export type OptionContext = 'simulate' | 'session' | 'grid' | 'setting' | 'evaluate' | 'experiment' | 'report' | 'label' | 'serve';
 
 /** The type and constraint of an option's value. */
 export type ValueSpec =
-  | { kind: 'integer'; min: number }
-  /** A number in [min, max] (`maxOpen`: [min, max)); `nullable`: null means "none". */
+  /** An integer in [min, max] (max default unbounded). */
+  | { kind: 'integer'; min: number; max?: number }
+  /** A number in [min, max] (`minOpen`: (min, …; `maxOpen`: …, max)); `nullable`: null means "none". */
   | { kind: 'number'; min: number; max: number; minOpen?: boolean; maxOpen?: boolean; nullable?: boolean }
   | { kind: 'choice'; choices: (context: OptionContext) => readonly string[] }
   /** `exact`, `none` or a number of Monte Carlo resamples ≥ 1. */
@@ -21,7 +24,16 @@ export type ValueSpec =
   /** A positive finite number or null; in a grid setting also `"calibrated"`. */
   | { kind: 'temperature' }
   /** Data (scores, labels, texts, a calibration set) or a callback, checked by the code that reads it; a file path on the command line. */
-  | { kind: 'input' };
+  | { kind: 'input' }
+  /** A non-empty string: a path, a name, a model id. */
+  | { kind: 'text' }
+  /** On or off: a flag without a value on the command line, `true` or `false` in a grid. */
+  | { kind: 'flag' }
+  /**
+   * At least `minItems` names (`names`), integers ≥ 1 (`counts`) or `choices`: comma-separated
+   * on the command line, a list or a comma-separated string in a grid.
+   */
+  | { kind: 'list'; item: 'names' | 'counts'; minItems: number; choices?: readonly string[] };
 
 /** One option, declared once: everything else (flags, grid keys, checks, help) is derived from it. */
 export interface OptionDeclaration {
@@ -33,18 +45,379 @@ export interface OptionDeclaration {
   /** The default, in words; absent when there is none. */
   readonly defaultText?: string;
   readonly contexts: readonly OptionContext[];
-  /** The command-line placeholder of its value (`N`, `C`, `FILE`); null when it has no flag (callbacks, objects). */
+  /** The command-line placeholder of its value (`N`, `C`, `FILE`; empty for a flag); null when it has no flag (callbacks, objects). */
   readonly metavar: string | null;
+  /**
+   * A flag of the commands of its contexts only, not a key of their options objects or grids:
+   * `simulate --out`, and `evaluate --out` / `--force`, which an experiment sets for its steps.
+   */
+  readonly commandLineOnly?: boolean;
 }
 
 const PROPOSAL: readonly OptionContext[] = ['simulate', 'session', 'setting'];
 const RUNS: readonly OptionContext[] = ['simulate', 'grid'];
 
-const use = (context: OptionContext): Use => (context === 'setting' ? 'grid' : context);
+/** The registry's name for where an acquisition is used. */
+const use = (context: OptionContext): Use =>
+  context === 'setting' || context === 'grid' ? 'grid' : context === 'session' ? 'session' : 'simulate';
+
+const text: ValueSpec = { kind: 'text' };
+const onOff: ValueSpec = { kind: 'flag' };
+const atLeast = (min: number): ValueSpec => ({ kind: 'integer', min });
+const positive: ValueSpec = { kind: 'number', min: 0, max: Infinity, minOpen: true };
+const oneOf = (choices: readonly string[]): ValueSpec => ({ kind: 'choice', choices: () => choices });
+
+/** `active-testing simulate`'s own flags. */
+const SIMULATE_COMMAND: readonly OptionDeclaration[] = [
+  {
+    name: 'interval',
+    value: { kind: 'list', item: 'names', minItems: 1, choices: INTERVAL_KINDS },
+    doc: "per-run 95% intervals: anytime (confidence sequence, valid at every row at once), fixed (fixed-budget, valid at each row's label count), bootstrap (approximate ±1.96σ); writes K_lower.npy, K_upper.npy and summary.json intervals.K (coverage per row, simultaneous_coverage, median_half_width)",
+    contexts: ['simulate'],
+    metavar: 'K,...',
+    commandLineOnly: true,
+  },
+  {
+    name: 'calibrationScores',
+    value: text,
+    doc: "the surrogate's scores of held-out labelled items (.npy, not in the pool nor in the surrogate's prompt): the surrogate temperature is fitted on them instead of --temperature",
+    contexts: ['simulate', 'label', 'serve'],
+    metavar: 'FILE',
+    commandLineOnly: true,
+  },
+  {
+    name: 'calibrationLabels',
+    value: text,
+    doc: 'the labels of those items (.npy); they count in your labelling budget',
+    contexts: ['simulate', 'label', 'serve'],
+    metavar: 'FILE',
+    commandLineOnly: true,
+  },
+  { name: 'out', value: text, doc: 'output folder (created if missing)', contexts: ['simulate'], metavar: 'DIR', commandLineOnly: true },
+  { name: 'force', value: onOff, doc: 'replace existing output files in DIR', contexts: ['simulate'], metavar: '', commandLineOnly: true },
+  {
+    name: 'demo',
+    value: onOff,
+    doc: 'run on the built-in synthetic LLM-like pool: active testing (adaptive + LURE) vs random labelling (iid), into a new folder runs/demo-<time>/ unless --out',
+    contexts: ['simulate'],
+    metavar: '',
+    commandLineOnly: true,
+  },
+];
+
+/** `active-testing evaluate`'s flags, which are also the keys of a grid's evaluate steps (but `out` and `force`). */
+const EVALUATE: readonly OptionDeclaration[] = [
+  {
+    name: 'model',
+    value: text,
+    doc: 'a folder in the transformers.js layout (config.json, tokenizer.json, tokenizer_config.json, onnx/model.onnx), a Hugging Face Hub id, or openai:<base URL>#<model name> for a served model',
+    contexts: ['evaluate'],
+    metavar: 'ID|DIR',
+  },
+  {
+    name: 'data',
+    value: text,
+    doc: 'a .tsv, .csv or .jsonl file, or hub:name[:config][:split] (needs internet)',
+    contexts: ['evaluate'],
+    metavar: 'FILE|hub:...',
+  },
+  {
+    name: 'classes',
+    value: { kind: 'list', item: 'names', minItems: 2 },
+    doc: 'class names in label-id order; the label column holds ids or these names',
+    contexts: ['evaluate', 'label', 'serve'],
+    metavar: 'A,B,...',
+  },
+  {
+    name: 'textColumn',
+    value: text,
+    doc: 'the column holding the text',
+    defaultText: 'sentence',
+    contexts: ['evaluate', 'label', 'serve'],
+    metavar: 'NAME',
+  },
+  { name: 'labelColumn', value: text, doc: 'the column holding the label', defaultText: 'label', contexts: ['evaluate'], metavar: 'NAME' },
+  { name: 'limit', value: atLeast(1), doc: 'keep the first N rows', contexts: ['evaluate'], metavar: 'N' },
+  {
+    name: 'instruction',
+    value: text,
+    doc: 'the instruction, used verbatim (a real newline in the argument stays a newline)',
+    defaultText: 'none',
+    contexts: ['evaluate'],
+    metavar: 'TEXT',
+  },
+  { name: 'instructionFile', value: text, doc: 'the instruction read from a file', contexts: ['evaluate'], metavar: 'F' },
+  {
+    name: 'answerString',
+    value: text,
+    doc: 'the word before the answer in the prompt',
+    defaultText: 'Label',
+    contexts: ['evaluate'],
+    metavar: 'S',
+  },
+  {
+    name: 'iclExamples',
+    value: atLeast(0),
+    doc: 'N shots, per class in proportion to the class frequencies, shuffled once',
+    defaultText: '0',
+    contexts: ['evaluate'],
+    metavar: 'N',
+  },
+  {
+    name: 'iclData',
+    value: text,
+    doc: 'where the shots come from',
+    defaultText: "--data, and the shots' rows leave the pool",
+    contexts: ['evaluate'],
+    metavar: 'FILE',
+  },
+  { name: 'iclSeed', value: atLeast(0), doc: 'seed of the shot selection', defaultText: '0', contexts: ['evaluate'], metavar: 'S' },
+  {
+    name: 'noPrefixCache',
+    value: onOff,
+    doc: 're-encode the instruction and shots for every item (same results, slower)',
+    contexts: ['evaluate'],
+    metavar: '',
+  },
+  { name: 'batchSize', value: atLeast(1), doc: 'items per forward pass', defaultText: '16', contexts: ['evaluate'], metavar: 'N' },
+  {
+    name: 'device',
+    value: oneOf(['cpu', 'cuda', 'auto']),
+    doc: 'where the model runs',
+    defaultText: 'cpu',
+    contexts: ['evaluate'],
+    metavar: 'cpu|cuda|auto',
+  },
+  {
+    name: 'dtype',
+    value: oneOf(MODEL_DTYPES),
+    doc: `weight precision: ${MODEL_DTYPES.join(' | ')}`,
+    defaultText: 'fp32',
+    contexts: ['evaluate'],
+    metavar: 'D',
+  },
+  { name: 'out', value: text, doc: 'output folder', contexts: ['evaluate'], metavar: 'DIR', commandLineOnly: true },
+  {
+    name: 'force',
+    value: onOff,
+    doc: 'replace results made with another configuration',
+    contexts: ['evaluate'],
+    metavar: '',
+    commandLineOnly: true,
+  },
+  {
+    name: 'apiKeyEnv',
+    value: text,
+    doc: 'environment variable holding the API key',
+    defaultText: 'OPENAI_API_KEY, optional',
+    contexts: ['evaluate'],
+    metavar: 'VAR',
+  },
+  {
+    name: 'openaiMode',
+    value: oneOf(['echo', 'top-logprobs']),
+    doc: 'echo (exact) | top-logprobs (one sequence per item, K ≤ --top-logprobs)',
+    defaultText: 'echo',
+    contexts: ['evaluate'],
+    metavar: 'MODE',
+  },
+  {
+    name: 'topLogprobs',
+    value: atLeast(1),
+    doc: "top log-probabilities to request in top-logprobs mode: the server's cap",
+    defaultText: '20',
+    contexts: ['evaluate'],
+    metavar: 'N',
+  },
+  {
+    name: 'missingLabel',
+    value: oneOf(['error', 'floor']),
+    doc: 'a label outside the top log-probabilities: error | floor (lowest returned value)',
+    defaultText: 'error',
+    contexts: ['evaluate'],
+    metavar: 'WHAT',
+  },
+  { name: 'concurrency', value: atLeast(1), doc: 'HTTP requests in flight', defaultText: '8', contexts: ['evaluate'], metavar: 'N' },
+  {
+    name: 'requestTimeout',
+    value: positive,
+    doc: 'seconds per attempt before retrying',
+    defaultText: '120',
+    contexts: ['evaluate'],
+    metavar: 'S',
+  },
+  {
+    name: 'maxRetries',
+    value: atLeast(0),
+    doc: 'retries on 429, 5xx, dropped connections, timeouts, malformed JSON',
+    defaultText: '5',
+    contexts: ['evaluate'],
+    metavar: 'N',
+  },
+];
+
+/** `active-testing experiment`'s and `report`'s own flags. */
+const EXPERIMENT_AND_REPORT: readonly OptionDeclaration[] = [
+  { name: 'config', value: text, doc: 'the experiment grid (required)', contexts: ['experiment'], metavar: 'FILE' },
+  {
+    name: 'out',
+    value: text,
+    doc: 'output folder (required); experiment.json and one folder per setting',
+    contexts: ['experiment'],
+    metavar: 'DIR',
+  },
+  {
+    name: 'force',
+    value: onOff,
+    doc: 'recompute settings whose folder holds results of another configuration',
+    contexts: ['experiment'],
+    metavar: '',
+  },
+  {
+    name: 'json',
+    value: onOff,
+    doc: 'JSON on stdout, one object a line, instead of text',
+    contexts: ['experiment', 'report'],
+    metavar: '',
+  },
+  { name: 'out', value: text, doc: 'output folder', defaultText: 'DIR/report for a single DIR', contexts: ['report'], metavar: 'OUT' },
+  { name: 'force', value: onOff, doc: 'replace an earlier report in OUT', contexts: ['report'], metavar: '' },
+  {
+    name: 'baseline',
+    value: text,
+    doc: 'the random-labelling setting to compare with',
+    defaultText: 'the first iid one',
+    contexts: ['report'],
+    metavar: 'NAME',
+  },
+  {
+    name: 'thresholds',
+    value: { kind: 'list', item: 'counts', minItems: 1 },
+    doc: 'label counts of the table, comma-separated',
+    defaultText: '50,100,200,400',
+    contexts: ['report'],
+    metavar: 'LIST',
+  },
+  {
+    name: 'smoothing',
+    value: atLeast(1),
+    doc: 'moving-average window of the relative and coverage curves in the figures',
+    defaultText: '1: none; the table is never smoothed',
+    contexts: ['report'],
+    metavar: 'N',
+  },
+  {
+    name: 'confidence',
+    value: positive,
+    doc: 'bootstrap interval half-width in σ for coverage',
+    defaultText: '1.96',
+    contexts: ['report'],
+    metavar: 'C',
+  },
+];
+
+/** `active-testing label`'s and `serve`'s own flags, besides the session options. */
+const LABEL_AND_SERVE: readonly OptionDeclaration[] = [
+  {
+    name: 'session',
+    value: text,
+    doc: 'the session file (created when pool options are given and it does not exist)',
+    contexts: ['label', 'serve'],
+    metavar: 'FILE',
+  },
+  {
+    name: 'answers',
+    value: text,
+    doc: 'label non-interactively from a TSV file with a header: the column "id" (or, without one, row numbers 0, 1, ...) and the column --answer-column holding a class name, class index or "skip"',
+    contexts: ['label'],
+    metavar: 'FILE',
+  },
+  {
+    name: 'answerColumn',
+    value: text,
+    doc: 'the column of --answers holding the answers',
+    defaultText: 'label',
+    contexts: ['label'],
+    metavar: 'NAME',
+  },
+  {
+    name: 'export',
+    value: oneOf(['label-studio']),
+    doc: "write the session's proposals as Label Studio tasks (JSON) to F, with the labels so far, and print the matching labelling config; with --max-labels N, first propose items up to N answered or open",
+    contexts: ['label'],
+    metavar: 'label-studio F',
+  },
+  {
+    name: 'import',
+    value: oneOf(['label-studio']),
+    doc: 'record the annotations of a Label Studio JSON export F (tasks written by --export) in proposal order; refuses items the session did not propose, and changes nothing when it refuses',
+    contexts: ['label'],
+    metavar: 'label-studio F',
+  },
+  {
+    name: 'exportLabels',
+    value: text,
+    doc: "write the session's labels and skips to FILE (TSV: id, label) and stop; reads any session file, also one that can no longer be opened (a damaged header), and feeds --answers of a new session",
+    contexts: ['label'],
+    metavar: 'FILE',
+  },
+  { name: 'maxLabels', value: atLeast(1), doc: 'stop at N labels', contexts: ['label', 'serve'], metavar: 'N' },
+  {
+    name: 'targetHalfWidth',
+    value: positive,
+    doc: "stop once the risk's confidence sequence (anytime-valid 95%) has half-width ≤ W",
+    contexts: ['label', 'serve'],
+    metavar: 'W',
+  },
+  {
+    name: 'minLabels',
+    value: atLeast(1),
+    doc: 'labels before --target-half-width may stop',
+    defaultText: '30',
+    contexts: ['label', 'serve'],
+    metavar: 'N',
+  },
+  { name: 'data', value: text, doc: 'the pool: a TSV file with a header row', contexts: ['label', 'serve'], metavar: 'FILE' },
+  {
+    name: 'idColumn',
+    value: text,
+    doc: 'the column holding item ids',
+    defaultText: 'id if present, else row numbers',
+    contexts: ['label', 'serve'],
+    metavar: 'NAME',
+  },
+  {
+    name: 'port',
+    value: { kind: 'integer', min: 0, max: 65_535 },
+    doc: 'port to listen on',
+    defaultText: '8080; 0 picks a free one',
+    contexts: ['serve'],
+    metavar: 'N',
+  },
+  {
+    name: 'host',
+    value: text,
+    doc: 'address to listen on; anyone who can reach it and has the URL can label',
+    defaultText: '127.0.0.1: this machine only',
+    contexts: ['serve'],
+    metavar: 'H',
+  },
+  {
+    name: 'demo',
+    value: onOff,
+    doc: 'a session on the built-in synthetic pool (2,000 items, 2 classes), in runs/demo-label.session unless --session is given',
+    contexts: ['serve'],
+    metavar: '',
+  },
+];
 
 /**
- * Every option of `simulate`, sessions and experiment grids. Adding an option is one entry here:
- * the CLI flag, the grid key, the unknown-key check, the value check and the `--help` line follow.
+ * Every option of `simulate`, sessions, experiment grids and `evaluate`, and every flag of the
+ * commands. Adding an option is one entry here: the CLI flag, the grid key, the unknown-key
+ * check, the value check and the `--help` line follow.
+ *
+ * @example
+ * OPTION_DECLARATIONS.find((d) => d.name === 'iclExamples')?.contexts; // ['evaluate']: `--icl-examples`, a grid step's `iclExamples`
  */
 export const OPTION_DECLARATIONS: readonly OptionDeclaration[] = [
   {
@@ -168,7 +541,7 @@ export const OPTION_DECLARATIONS: readonly OptionDeclaration[] = [
     value: { kind: 'integer', min: 1 },
     doc: 'at most this many threads; small jobs run on one',
     defaultText: 'available cores',
-    contexts: ['simulate'],
+    contexts: ['simulate', 'experiment'],
     metavar: 'N',
   },
   {
@@ -196,9 +569,26 @@ export const OPTION_DECLARATIONS: readonly OptionDeclaration[] = [
   },
   { name: 'onProgress', value: { kind: 'input' }, doc: 'called with (completed runs, total runs)', contexts: ['simulate'], metavar: null },
   { name: 'signal', value: { kind: 'input' }, doc: 'an AbortSignal that stops the work', contexts: ['simulate'], metavar: null },
+  ...SIMULATE_COMMAND,
+  ...EVALUATE,
+  ...EXPERIMENT_AND_REPORT,
+  ...LABEL_AND_SERVE,
 ];
 
-const BY_NAME = new Map(OPTION_DECLARATIONS.map((d) => [d.name, d]));
+/**
+ * The commands and the contexts whose flags they take: `label` and `serve` take the session
+ * options and their own flags.
+ */
+export const COMMAND_CONTEXTS = {
+  simulate: ['simulate'],
+  evaluate: ['evaluate'],
+  experiment: ['experiment'],
+  report: ['report'],
+  label: ['session', 'label'],
+  serve: ['session', 'serve'],
+} as const satisfies Record<string, readonly OptionContext[]>;
+
+export type CommandName = keyof typeof COMMAND_CONTEXTS;
 
 /**
  * The command-line flag of an option: the kebab-case of its TypeScript name.
@@ -210,32 +600,63 @@ export function cliFlag(name: string): string {
   return `--${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
 }
 
-/** The declaration of option `name`; throws on a name the schema does not have (a programming error). */
-export function declaration(name: string): OptionDeclaration {
-  const found = BY_NAME.get(name);
-  if (found === undefined) throw new Error(`no option ${name} in the schema`);
+/**
+ * The declaration of option `name` in `context` (a name such as `out` is declared once per
+ * meaning, for the contexts that share it); throws on a name the schema does not have there (a
+ * programming error).
+ */
+export function declaration(name: string, context: OptionContext): OptionDeclaration {
+  const found = OPTION_DECLARATIONS.find((d) => d.name === name && d.contexts.includes(context));
+  if (found === undefined) throw new Error(`no option ${name} in the schema for ${context}`);
   return found;
 }
 
-/** The options that may be given in `context`, in declaration order. */
+/** The options that may be given in `context`, in declaration order (command-line-only flags included). */
 export function optionsIn(context: OptionContext): OptionDeclaration[] {
   return OPTION_DECLARATIONS.filter((d) => d.contexts.includes(context));
 }
 
-/** The keys of `context`: the TS option names, which are also the grid keys. */
+/** The keys of `context`'s options object or grid: the TS option names, which are also the grid keys. */
 export function optionNames(context: OptionContext): string[] {
-  return optionsIn(context).map((d) => d.name);
+  return optionsIn(context)
+    .filter((d) => d.commandLineOnly !== true)
+    .map((d) => d.name);
 }
 
-/** The options of `context` that have a command-line flag (`calibration` has two, declared by the command). */
+/** The options of `context` that have a command-line flag (`calibration` has two, `--calibration-scores` and `--calibration-labels`). */
 export function cliOptionsIn(context: OptionContext): OptionDeclaration[] {
   return optionsIn(context).filter((d) => d.metavar !== null);
+}
+
+/** Every flag of `command` with the context that declares it, in declaration order. */
+export function commandOptions(command: CommandName): Array<{ declaration: OptionDeclaration; context: OptionContext }> {
+  return COMMAND_CONTEXTS[command].flatMap((context) => cliOptionsIn(context).map((d) => ({ declaration: d, context })));
 }
 
 const isSafeInteger = (value: unknown): value is number => typeof value === 'number' && Number.isSafeInteger(value);
 
 function describeRange(spec: Extract<ValueSpec, { kind: 'number' }>): string {
-  return `a number in ${spec.minOpen ? '(' : '['}${spec.min}, ${spec.max}${spec.maxOpen ? ')' : ']'}${spec.nullable ? ', or null' : ''}`;
+  const orNull = spec.nullable ? ', or null' : '';
+  if (spec.max === Infinity) return `a number ${spec.minOpen ? '>' : '≥'} ${spec.min}${orNull}`;
+  return `a number in ${spec.minOpen ? '(' : '['}${spec.min}, ${spec.max}${spec.maxOpen ? ')' : ']'}${orNull}`;
+}
+
+function describeInteger(spec: Extract<ValueSpec, { kind: 'integer' }>): string {
+  return spec.max === undefined ? `an integer ≥ ${spec.min}` : `an integer in [${spec.min}, ${spec.max}]`;
+}
+
+/** The items of a list option: a list, or a comma-separated string. */
+function checkList(spec: Extract<ValueSpec, { kind: 'list' }>, value: unknown, argument: string): unknown[] {
+  const items = typeof value === 'string' ? value.split(',').map((item) => item.trim()) : value;
+  const what = spec.choices !== undefined ? spec.choices.join(' | ') : spec.item === 'counts' ? 'integers ≥ 1' : 'names';
+  const expected = `${spec.minItems > 1 ? `at least ${spec.minItems} ` : ''}${what}, comma-separated`;
+  if (!Array.isArray(items) || items.length < spec.minItems) throw new InputError({ argument, expected, received: value });
+  for (const item of items) {
+    if (spec.choices !== undefined) checkChoice(item, spec.choices, argument);
+    else if (spec.item === 'counts' ? !(isSafeInteger(item) && item >= 1) : !(typeof item === 'string' && item !== ''))
+      throw new InputError({ argument, expected, received: value });
+  }
+  return items;
 }
 
 /**
@@ -249,11 +670,11 @@ function describeRange(spec: Extract<ValueSpec, { kind: 'number' }>): string {
  */
 export function checkOption(name: string, value: unknown, context: OptionContext, argument: string = name): unknown {
   if (value === undefined) return undefined;
-  const { value: spec } = declaration(name);
+  const { value: spec } = declaration(name, context);
   switch (spec.kind) {
     case 'integer':
-      if (isSafeInteger(value) && value >= spec.min) return value;
-      throw new InputError({ argument, expected: `an integer ≥ ${spec.min}`, received: value });
+      if (isSafeInteger(value) && value >= spec.min && value <= (spec.max ?? Infinity)) return value;
+      throw new InputError({ argument, expected: describeInteger(spec), received: value });
     case 'number': {
       if (value === null && spec.nullable) return null;
       const ok =
@@ -281,6 +702,14 @@ export function checkOption(name: string, value: unknown, context: OptionContext
       });
     case 'input':
       return value;
+    case 'text':
+      if (typeof value === 'string' && value !== '') return value;
+      throw new InputError({ argument, expected: 'a non-empty string', received: value });
+    case 'flag':
+      if (typeof value === 'boolean') return value;
+      throw new InputError({ argument, expected: 'true or false', received: value });
+    case 'list':
+      return checkList(spec, value, argument);
   }
 }
 
@@ -317,8 +746,8 @@ export function parseNumberText(text: string, flag: string): number {
 
 /**
  * Turns the command-line text of option `name` into its value and checks it as `checkOption`
- * does; `input` options (files) come back as the path. Every problem is a usage error (exit 2)
- * naming the flag.
+ * does; `input` and `text` options (files, names) come back as given, lists split at commas.
+ * Every problem is a usage error (exit 2) naming the flag and quoting the text.
  *
  * @throws {UsageError} on malformed text or a value out of range.
  * @example
@@ -327,11 +756,12 @@ export function parseNumberText(text: string, flag: string): number {
  */
 export function parseOptionText(name: string, text: string, context: OptionContext): unknown {
   const flag = cliFlag(name);
-  const { value: spec } = declaration(name);
+  const { value: spec } = declaration(name, context);
   if (text === '') throw new UsageError(`${flag}: expected a value, got ""`);
   let value: unknown;
   switch (spec.kind) {
     case 'integer':
+    case 'seed':
       value = parseIntegerText(text, flag);
       break;
     case 'number':
@@ -341,18 +771,21 @@ export function parseOptionText(name: string, text: string, context: OptionConte
     case 'bootstrap':
       value = text === 'exact' || text === 'none' ? text : parseBootstrapText(text, flag);
       break;
-    case 'seed':
-      value = parseIntegerText(text, flag);
+    case 'list':
+      value = text.split(',').map((item) => (spec.item === 'counts' ? parseIntegerText(item.trim(), flag) : item.trim()));
       break;
+    case 'flag':
+      throw new Error(`${flag} is a flag: it takes no value`);
     case 'choice':
     case 'input':
+    case 'text':
       value = text;
       break;
   }
   try {
     return checkOption(name, value, context, flag);
   } catch (error) {
-    if (error instanceof InputError) throw new UsageError(error.message);
+    if (error instanceof InputError) throw new UsageError(`${flag}: expected ${error.expected}, got ${JSON.stringify(text)}`);
     throw error;
   }
 }
@@ -368,14 +801,15 @@ export function flagWithMetavar(d: OptionDeclaration): string {
 }
 
 /**
- * The `--help` lines of the options of `context` that have a flag, derived from the schema and
- * wrapped at 100 columns; `column` is where the descriptions start.
+ * The `--help` lines of the options of `context` that have a flag (or of those of `names`, in that
+ * order), derived from the schema and wrapped at 100 columns; `column` is where the descriptions
+ * start.
  *
  * @example
  * optionHelp('simulate').find((line) => line.includes('--clip')); // '  --clip C   floor of the proposal, …'
  */
-export function optionHelp(context: OptionContext, column = 0): string[] {
-  const shown = cliOptionsIn(context);
+export function optionHelp(context: OptionContext, column = 0, names?: readonly string[]): string[] {
+  const shown = names === undefined ? cliOptionsIn(context) : names.map((name) => declaration(name, context));
   const width = Math.max(column - 4, ...shown.map((d) => flagWithMetavar(d).length));
   const lines: string[] = [];
   for (const d of shown) {

@@ -35,6 +35,9 @@ const RENAMED: Readonly<Record<string, string>> = {
 export function closestName(name: string, valid: readonly string[]): string | undefined {
   const renamed = RENAMED[name];
   if (renamed !== undefined && valid.includes(renamed)) return renamed;
+  // A flag's spelling where a key is expected: `icl-examples` → `iclExamples`.
+  const camelCase = name.replace(/-([a-z])/g, (_, letter: string) => letter.toUpperCase());
+  if (camelCase !== name && valid.includes(camelCase)) return camelCase;
   const lower = name.toLowerCase();
   let best: string | undefined;
   let bestDistance = Infinity;

@@ -4,9 +4,9 @@ import { RiskConfidenceSequence } from '../estimators/confidence-sequence.js';
 import { InputError } from '../errors.js';
 import type { LossBounds } from '../metrics/loss-bounds.js';
 
-/** The interval kinds `simulate` can report (`--interval`), named by what they guarantee. */
-export type IntervalKind = 'anytime' | 'fixed' | 'bootstrap';
-export const INTERVAL_KINDS: readonly IntervalKind[] = ['anytime', 'fixed', 'bootstrap'];
+import { INTERVAL_KINDS, type IntervalKind } from '../options/registry.js';
+
+export { INTERVAL_KINDS, type IntervalKind };
 
 /** One kind's intervals for every row and run (rows×runs, row-major like the estimates) and how they did. */
 export interface SimulationIntervals {

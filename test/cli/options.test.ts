@@ -1,17 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { choiceOption, flag, integerOption, numberOption, parseOptions, requiredString } from '../../src/cli/options.js';
+import { commandFlags, commandValues, parseOptions, required } from '../../src/cli/options.js';
 import { UsageError } from '../../src/errors.js';
 
 const spec = { runs: { type: 'string' }, clip: { type: 'string' }, force: { type: 'boolean' }, mode: { type: 'string' } } as const;
 
 describe('command-line option helpers', () => {
-  it('parses values and flags', () => {
-    const values = parseOptions(['--runs', '12', '--clip=0.5', '--force'], spec);
-    expect(integerOption(values, 'runs')).toBe(12);
-    expect(numberOption(values, 'clip')).toBe(0.5);
-    expect(flag(values, 'force')).toBe(true);
-    expect(integerOption(values, 'mode')).toBeUndefined();
-    expect(choiceOption(parseOptions(['--mode', 'b'], spec), 'mode', ['a', 'b'])).toBe('b');
+  it('parses values and flags, then the schema checks them under their TypeScript names', () => {
+    const values = parseOptions(['--runs', '12', '--clip=0.5', '--force', '--out', 'o'], commandFlags('simulate'));
+    expect(values).toEqual({ runs: '12', clip: '0.5', force: true, out: 'o' });
+    expect(commandValues(values, 'simulate')).toEqual({ runs: 12, clip: 0.5, force: true, out: 'o' });
+    const report = commandValues(parseOptions(['--thresholds', '50, 100', '--json'], commandFlags('report')), 'report');
+    expect(report).toEqual({ thresholds: [50, 100], json: true });
   });
 
   it.each([
@@ -23,14 +22,25 @@ describe('command-line option helpers', () => {
     expect(() => parseOptions(argv, spec)).toThrow(message);
   });
 
-  it('rejects malformed values as usage errors naming the option', () => {
-    expect(() => integerOption({ runs: '1.5' }, 'runs')).toThrow('--runs: expected an integer, got "1.5"');
-    expect(() => integerOption({ runs: '' }, 'runs')).toThrow(UsageError);
-    expect(() => numberOption({ clip: 'abc' }, 'clip')).toThrow('--clip: expected a number, got "abc"');
-    expect(() => numberOption({ clip: 'Infinity' }, 'clip')).toThrow(UsageError);
-    expect(() => choiceOption({ mode: 'c' }, 'mode', ['a', 'b'])).toThrow('--mode: expected one of a, b, got "c"');
-    expect(() => requiredString({}, 'out')).toThrow('--out is required');
-    expect(() => requiredString({ out: true }, 'out')).toThrow('--out takes a value');
+  it('rejects malformed values as usage errors naming the flag and quoting the text', () => {
+    const given = (argv: string[], command: 'simulate' | 'report' | 'evaluate' = 'simulate') =>
+      commandValues(parseOptions(argv, commandFlags(command)), command);
+    expect(() => given(['--runs', '1.5'])).toThrow('--runs: expected an integer, got "1.5"');
+    expect(() => given(['--runs', ''])).toThrow(UsageError);
+    expect(() => given(['--clip', 'abc'])).toThrow('--clip: expected a number, got "abc"');
+    expect(() => given(['--clip', 'Infinity'])).toThrow(UsageError);
+    expect(() => given(['--interval', 'anytime,fixd'])).toThrow(
+      '--interval: expected one of anytime | fixed | bootstrap (did you mean fixed?), got "anytime,fixd"',
+    );
+    expect(() => given(['--thresholds', '50,0'], 'report')).toThrow('--thresholds: expected integers ≥ 1, comma-separated, got "50,0"');
+    expect(() => given(['--confidence', '0'], 'report')).toThrow('--confidence: expected a number > 0, got "0"');
+    expect(() => given(['--classes', 'negative'], 'evaluate')).toThrow(
+      '--classes: expected at least 2 names, comma-separated, got "negative"',
+    );
+    expect(() => given(['--device', 'gpu'], 'evaluate')).toThrow(
+      '--device: expected one of cpu | cuda | auto (did you mean cpu?), got "gpu"',
+    );
+    expect(() => required({}, 'outDir')).toThrow('--out-dir is required');
   });
 });
 
@@ -56,6 +66,9 @@ describe('the CLI entry point', () => {
     const label = await runCliCaptured(['label', '--session', 'none.session', '--max-labels', '0']);
     expect(label.code).toBe(2);
     expect(label.stderr).toMatch(/--max-labels: expected an integer ≥ 1, got "0"/);
+    const serve = await runCliCaptured(['serve', '--session', 'none.session', '--port', '70000']);
+    expect(serve.code).toBe(2);
+    expect(serve.stderr).toMatch(/--port: expected an integer in \[0, 65535\], got "70000"/);
     const evaluate = await runCliCaptured(['evaluate', '--limit', '0']);
     expect(evaluate.code).toBe(2);
   });

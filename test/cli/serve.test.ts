@@ -19,7 +19,7 @@ describe('active-testing serve: usage errors', () => {
   it('checks the port and refuses label-only options', async () => {
     const port = await runCliCaptured(['serve', '--session', missing, '--port', '70000']);
     expect(port.code).toBe(2);
-    expect(port.stderr).toContain('--port: expected an integer in [0, 65535], got 70000');
+    expect(port.stderr).toContain('--port: expected an integer in [0, 65535], got "70000"');
     expect((await runCliCaptured(['serve', '--session', missing, '--answers', 'a.tsv'])).code).toBe(2);
     const demo = await runCliCaptured(['serve', '--demo', '--data', 'pool.tsv']);
     expect(demo.code).toBe(2);

@@ -153,6 +153,12 @@ describe('active-testing evaluate on bad input leaves nothing behind', () => {
     ['unknown column', ['--text-column', 'review'], /textColumn: expected one of the columns "sentence", "label", got "review"/],
     ['unknown label', ['--data', writeTsv([['ok', 'great']])], InputError],
     ['missing --classes', ['--classes', ''], UsageError],
+    ['--icl-data without --icl-examples', ['--icl-data', good], /^--icl-data: expected in-context examples with it/],
+    [
+      '--instruction and --instruction-file',
+      ['--instruction', 'x', '--instruction-file', good],
+      /^--instruction-file: expected no instruction/,
+    ],
   ];
 
   it.each(cases)('%s', async (_, override, error) => {

@@ -42,7 +42,7 @@ describe('evaluate steps in a grid', () => {
       {
         evaluate: {
           target: { model: 'no/such/dir', data: 'hub:glue:sst2', classes: 'a,b' },
-          icl: { model: 'm', data: 'd', classes: 'a,b', 'icl-examples': 8 },
+          icl: { model: 'm', data: 'd', classes: 'a,b', iclExamples: 8 },
         },
         modelScores: 'evaluate:target',
         labels: 'evaluate:target',
@@ -52,7 +52,7 @@ describe('evaluate steps in a grid', () => {
       },
       '/grids',
     );
-    expect(config.evaluate.target).toEqual({ model: 'no/such/dir', data: 'hub:glue:sst2', classes: 'a,b' });
+    expect(config.evaluate.target).toEqual({ model: 'no/such/dir', data: 'hub:glue:sst2', classes: ['a', 'b'] });
     expect(config.settings[0]).toMatchObject({ surrogateScores: 'evaluate:icl', labelOffset: 8 });
     expect(() =>
       resolveExperimentConfig({ modelScores: 'evaluate:nope', labels: 'y.npy', settings: [{ acquisition: 'iid' }] }, '/grids'),
@@ -62,7 +62,28 @@ describe('evaluate steps in a grid', () => {
         { evaluate: { t: { out: 'x' } }, modelScores: 'f.npy', labels: 'y.npy', settings: [{ acquisition: 'iid' }] },
         '/grids',
       ),
-    ).toThrow(/experiment sets them/);
+    ).toThrow(/experiment sets it/);
+  });
+
+  it('take the schema keys of evaluate and refuse the flag spelling, naming the key to use', () => {
+    const grid = (step: Record<string, unknown>) => ({
+      evaluate: { icl: { model: 'm', data: 'd', classes: 'a,b', ...step } },
+      modelScores: 'f.npy',
+      labels: 'y.npy',
+      settings: [{ acquisition: 'iid' }],
+    });
+    expect(() => resolveExperimentConfig(grid({ 'icl-examples': 8 }), '/grids')).toThrow(
+      'evaluate.icl.icl-examples: expected a known option, did you mean iclExamples?',
+    );
+    expect(() => resolveExperimentConfig(grid({ 'no-prefix-cache': true }), '/grids')).toThrow(/did you mean noPrefixCache\?/);
+    expect(() => resolveExperimentConfig(grid({ iclExamples: '8' }), '/grids')).toThrow(
+      'evaluate.icl.iclExamples: expected an integer ≥ 0, got "8"',
+    );
+    expect(() => resolveExperimentConfig(grid({ iclData: 'shots.tsv' }), '/grids')).toThrow(
+      /^evaluate\.icl\.iclData: expected in-context examples with it/,
+    );
+    const config = resolveExperimentConfig(grid({ iclExamples: 8, noPrefixCache: true, batchSize: 4, classes: ['a', 'b'] }), '/grids');
+    expect(config.evaluate.icl).toEqual({ model: 'm', data: 'd', classes: ['a', 'b'], iclExamples: 8, noPrefixCache: true, batchSize: 4 });
   });
 
   it('scores the pool with a model, runs the grid on the scores, and keeps stdout for JSON lines', async () => {
@@ -75,8 +96,8 @@ describe('evaluate steps in a grid', () => {
           model: join(repo, 'test/models/tiny-gpt2'),
           data: 'pool.tsv',
           classes: 'negative,positive',
-          'icl-examples': 4,
-          'icl-data': 'shots.tsv',
+          iclExamples: 4,
+          iclData: 'shots.tsv',
         },
       },
       modelScores: 'evaluate:target',

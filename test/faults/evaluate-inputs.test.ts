@@ -89,7 +89,9 @@ describe('evaluate fingerprints its inputs', () => {
   it('refuses an unknown --dtype, listing the valid ones, before loading anything', async () => {
     const run = await evaluate(writeData(join(root, 'dtype.tsv'), ROWS), join(root, 'dtype'), '--dtype', 'int3');
     expect(run.code).toBe(2);
-    expect(run.stderr).toMatch(/--dtype: expected one of auto, fp32, fp16, q8, int8, uint8, q4, bnb4, q4f16, got "int3"/);
+    expect(run.stderr).toContain(
+      '--dtype: expected one of auto | fp32 | fp16 | q8 | int8 | uint8 | q4 | bnb4 | q4f16 (did you mean int8?), got "int3"',
+    );
     expect(existsSync(join(root, 'dtype'))).toBe(false);
     await expect(TransformersBackend.fromPretrained(modelDir('tiny-gpt2'), { dtype: 'int3' })).rejects.toThrow(InputError);
   });

@@ -8,6 +8,8 @@ const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const SHARED_DIR = resolve(repoRoot, process.env.ACTIVE_TESTING_SHARED ?? '../shared');
 export const ORACLE_FIXTURES = resolve(repoRoot, process.env.ORACLE_FIXTURES ?? resolve(SHARED_DIR, 'reference/oracle/fixtures'));
 export const DATA_DIR = resolve(SHARED_DIR, 'data');
+/** The subset of the oracle fixtures committed with the repository (its README says which). */
+export const COMMITTED_ORACLE_FIXTURES = resolve(repoRoot, 'test/fixtures/oracle');
 
 /**
  * Whether the files a test needs exist. When they do not, the test is skipped with a visible

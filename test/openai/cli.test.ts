@@ -1,33 +1,51 @@
 import { describe, expect, it } from 'vitest';
-import { parseOptions } from '../../src/cli/options.js';
+import { commandFlags, commandValues, parseOptions } from '../../src/cli/options.js';
 import { UsageError } from '../../src/errors.js';
-import { OPENAI_CLI_OPTIONS, openAIBackendFromCli, remoteProgressLine, remoteProgressReporter } from '../../src/cli/openai-backend.js';
+import { resolveEvaluateOptions, type EvaluateOptions } from '../../src/evaluation/evaluate-options.js';
+import { remoteProgressLine, remoteProgressReporter } from '../../src/cli/openai-backend.js';
+import { OpenAIBackend } from '../../src/model/backends/openai.js';
 
 const spec = 'openai:http://127.0.0.1:8000/v1#served';
 
-describe('openAIBackendFromCli', () => {
-  it('maps the options onto the backend', () => {
-    const values = parseOptions(
-      ['--openai-mode', 'top-logprobs', '--top-logprobs', '5', '--concurrency', '3', '--request-timeout', '2.5', '--max-retries', '0'],
-      OPENAI_CLI_OPTIONS,
+/** `active-testing evaluate`'s options for a served model, as the command parses them. */
+function evaluateOptions(argv: string[]): EvaluateOptions {
+  const base = ['--model', spec, '--data', 'hub:glue:sst2', '--classes', 'negative,positive'];
+  return commandValues(parseOptions([...base, ...argv], commandFlags('evaluate')), 'evaluate') as unknown as EvaluateOptions;
+}
+
+describe('the server options of evaluate', () => {
+  it('map onto the backend', async () => {
+    const { remote, run } = await resolveEvaluateOptions(
+      evaluateOptions([
+        '--openai-mode',
+        'top-logprobs',
+        '--top-logprobs',
+        '5',
+        '--concurrency',
+        '3',
+        '--request-timeout',
+        '2.5',
+        '--max-retries',
+        '0',
+      ]),
     );
-    const backend = openAIBackendFromCli(spec, values);
-    expect(backend.mode).toBe('top-logprobs');
-    expect(backend.concurrency).toBe(3);
-    expect(backend.modelId).toBe(spec);
-    expect(backend.target.model).toBe('served');
+    expect(remote?.mode).toBe('top-logprobs');
+    expect(remote?.concurrency).toBe(3);
+    expect(remote?.modelId).toBe(spec);
+    expect(remote?.target.model).toBe('served');
+    expect(run.backend).toBe(remote);
   });
 
-  it('gives usage errors for bad values', () => {
+  it('give usage errors for bad values', () => {
     const cases: Array<[string[], RegExp]> = [
-      [['--openai-mode', 'fast'], /--openai-mode: expected one of echo, top-logprobs/],
-      [['--concurrency', '0'], /--concurrency: expected an integer >= 1/],
-      [['--request-timeout', '0'], /--request-timeout: expected seconds > 0/],
+      [['--openai-mode', 'fast'], /--openai-mode: expected one of echo \| top-logprobs/],
+      [['--concurrency', '0'], /--concurrency: expected an integer ≥ 1/],
+      [['--request-timeout', '0'], /--request-timeout: expected a number > 0/],
       [['--max-retries', 'x'], /--max-retries: expected an integer/],
     ];
     for (const [argv, message] of cases) {
-      expect(() => openAIBackendFromCli(spec, parseOptions(argv, OPENAI_CLI_OPTIONS))).toThrow(UsageError);
-      expect(() => openAIBackendFromCli(spec, parseOptions(argv, OPENAI_CLI_OPTIONS))).toThrow(message);
+      expect(() => evaluateOptions(argv)).toThrow(UsageError);
+      expect(() => evaluateOptions(argv)).toThrow(message);
     }
   });
 });
@@ -48,7 +66,7 @@ describe('remoteProgressLine', () => {
 
 describe('remoteProgressReporter', () => {
   it('writes throttled lines and a last one at the end', () => {
-    const backend = openAIBackendFromCli(spec, {});
+    const backend = OpenAIBackend.fromSpec(spec);
     const lines: string[] = [];
     const stream = { write: (text: string) => lines.push(text) } as unknown as NodeJS.WritableStream;
     const progress = remoteProgressReporter(backend, { stream, intervalMs: 60_000 });

@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { PROPOSAL_ACQUISITIONS } from '../../src/acquisition/adaptive/index.js';
 import { resolveSimulationOptions, simulate } from '../../src/simulate/simulate.js';
-import { LABEL_FLAGS } from '../../src/cli/label.js';
-import { parseOptions, schemaValues } from '../../src/cli/options.js';
-import { SIMULATE_FLAGS } from '../../src/cli/simulate.js';
+import type { Command } from '../../src/cli/command.js';
+import { CREATE_OPTIONS, LABEL_FLAGS } from '../../src/cli/label.js';
+import { commandFlags, commandValues, parseOptions } from '../../src/cli/options.js';
+import { checkEvaluateOptions } from '../../src/evaluation/evaluate-options.js';
 import { InputError, UsageError } from '../../src/errors.js';
 import { resolveExperimentConfig } from '../../src/experiment/config.js';
 import { ACQUISITION_FUNCTIONS, BUILTIN_LOSS_NAMES } from '../../src/metrics/index.js';
@@ -23,9 +24,10 @@ import {
   resolveProposal,
   type OptionDeclaration,
 } from '../../src/options/index.js';
+import { COMMAND_CONTEXTS, commandOptions, flagWithMetavar, type CommandName } from '../../src/options/schema.js';
 import { ActiveTestingSession, type CreateSessionOptions } from '../../src/session/session.js';
 
-/** A valid command-line text for each option with a flag, by the kind of its value. */
+/** A valid command-line text for each option with a value, by the kind of its value. */
 function sampleText(d: OptionDeclaration): string {
   switch (d.value.kind) {
     case 'integer':
@@ -41,11 +43,17 @@ function sampleText(d: OptionDeclaration): string {
       return '7';
     case 'input':
       return 'file.npy';
+    case 'text':
+      return 'some-name';
+    case 'list':
+      return d.value.choices?.[0] ?? (d.value.item === 'counts' ? '10,20' : 'a,b');
+    case 'flag':
+      throw new Error(`${d.name} is a flag: it takes no value`);
   }
 }
 
 /** A valid JSON value for each grid option. */
-function sampleJson(d: OptionDeclaration, context: 'grid' | 'setting'): unknown {
+function sampleJson(d: OptionDeclaration, context: 'grid' | 'setting' | 'evaluate'): unknown {
   switch (d.value.kind) {
     case 'integer':
       return d.value.min + 1;
@@ -59,36 +67,107 @@ function sampleJson(d: OptionDeclaration, context: 'grid' | 'setting'): unknown 
     case 'seed':
       return 7;
     case 'input':
+    case 'text':
       return 'file.npy';
+    case 'list':
+      return d.value.item === 'counts' ? [10, 20] : ['a', 'b'];
+    case 'flag':
+      return true;
   }
 }
 
-const commandFlags = [
-  ['simulate', SIMULATE_FLAGS, ['calibration-scores', 'calibration-labels', 'interval', 'out', 'force', 'demo']],
-  [
-    'session',
-    LABEL_FLAGS,
-    [
-      'session',
-      'answers',
-      'answer-column',
-      'max-labels',
-      'target-half-width',
-      'min-labels',
-      'data',
-      'text-column',
-      'id-column',
-      'classes',
-      'calibration-scores',
-      'calibration-labels',
-      'export',
-      'import',
-      'export-file',
-      'import-file',
-      'export-labels',
-    ],
-  ],
-] as const;
+/** Every command, loaded as the CLI loads it. */
+async function loadCommands(): Promise<Record<CommandName, Command>> {
+  return {
+    simulate: (await import('../../src/cli/simulate.js')).simulateCommand,
+    evaluate: (await import('../../src/cli/evaluate.js')).evaluateCommand,
+    experiment: (await import('../../src/cli/experiment.js')).experimentCommand,
+    report: (await import('../../src/cli/report.js')).reportCommand,
+    label: (await import('../../src/cli/label.js')).labelCommand,
+    serve: (await import('../../src/cli/serve.js')).serveCommand,
+  };
+}
+
+const COMMAND_NAMES = Object.keys(COMMAND_CONTEXTS) as CommandName[];
+
+/** Each command's parser table: the schema's flags, and for `label` where `--export/--import label-studio FILE` put the file. */
+const PARSER_TABLES: Record<CommandName, Record<string, unknown>> = {
+  ...(Object.fromEntries(COMMAND_NAMES.map((command) => [command, commandFlags(command)])) as Record<CommandName, Record<string, unknown>>),
+  label: LABEL_FLAGS,
+};
+const PARSE_ONLY: Partial<Record<CommandName, string[]>> = { label: ['export-file', 'import-file'] };
+
+describe('every command: flags, help and grid keys from the schema', () => {
+  it('declares no flag twice in a command, and a name shared by contexts with one kind of value', () => {
+    for (const command of COMMAND_NAMES) {
+      const flags = commandOptions(command).map(({ declaration: d }) => cliFlag(d.name));
+      expect(new Set(flags).size, command).toBe(flags.length);
+      expect(flags.length, command).toBeGreaterThan(3);
+    }
+    for (const d of OPTION_DECLARATIONS) {
+      for (const other of OPTION_DECLARATIONS.filter((o) => o !== d && o.name === d.name)) {
+        expect(other.value.kind, d.name).toBe(d.value.kind);
+        expect(
+          other.contexts.filter((c) => d.contexts.includes(c)),
+          d.name,
+        ).toEqual([]);
+      }
+    }
+  });
+
+  for (const command of COMMAND_NAMES) {
+    it(`${command}: the parser takes exactly the schema's flags, each parsed and checked to its TypeScript name`, () => {
+      const fromSchema = commandOptions(command).map(({ declaration: d }) => cliFlag(d.name).slice(2));
+      expect(new Set(Object.keys(PARSER_TABLES[command]))).toEqual(new Set([...fromSchema, ...(PARSE_ONLY[command] ?? [])]));
+      for (const { declaration: d } of commandOptions(command)) {
+        const argv = d.value.kind === 'flag' ? [cliFlag(d.name)] : [cliFlag(d.name), sampleText(d)];
+        const given = commandValues(parseOptions(argv, commandFlags(command)), command);
+        expect(Object.keys(given), `${command} ${argv.join(' ')}`).toEqual([d.name]);
+        expect(given[d.name]).toBeDefined();
+      }
+    });
+
+    it(`${command}: --help shows every flag with its metavariable, in lines of at most 100 columns`, async () => {
+      const { help } = (await loadCommands())[command];
+      for (const { declaration: d } of commandOptions(command)) {
+        // serve lists the pool options by name only (they are label's, see label --help).
+        const shown = command === 'serve' && CREATE_OPTIONS.includes(d.name) ? cliFlag(d.name) : flagWithMetavar(d);
+        expect(help, `${command} ${shown}`).toMatch(new RegExp(`${shown.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}[ ,.\n]`));
+      }
+      for (const line of help.split('\n')) expect(line.length, line).toBeLessThanOrEqual(100);
+    });
+
+    it(`${command}: an unknown flag is a usage error with a suggestion, before anything runs`, async () => {
+      const longest = commandOptions(command)
+        .map(({ declaration: d }) => cliFlag(d.name))
+        .sort((a, b) => b.length - a.length)[0]!;
+      const typo = longest.slice(0, -1);
+      const run = (await loadCommands())[command].run([typo, '1']);
+      await expect(run).rejects.toThrow(UsageError);
+      await expect((await loadCommands())[command].run([typo, '1'])).rejects.toThrow(`unknown option ${typo}: did you mean ${longest}?`);
+    });
+  }
+
+  it('a grid evaluate step takes the schema keys of evaluate (camelCase), not the flags, and not out or force', () => {
+    const step = { model: 'm', data: 'd.tsv', classes: 'a,b' };
+    const keys = optionNames('evaluate');
+    expect(keys).toContain('iclExamples');
+    expect(keys).not.toContain('out');
+    expect(keys).not.toContain('force');
+    for (const name of keys) {
+      const d = OPTION_DECLARATIONS.find((o) => o.name === name && o.contexts.includes('evaluate'))!;
+      const value = sampleJson(d, 'evaluate');
+      const extra = name === 'iclData' ? { iclExamples: 2 } : {};
+      expect(checkEvaluateOptions({ ...step, ...extra, [name]: value }, 'evaluate.s'), name).toHaveProperty(name);
+    }
+    for (const name of keys.filter((n) => /[A-Z]/.test(n))) {
+      const kebab = cliFlag(name).slice(2);
+      expect(() => checkEvaluateOptions({ ...step, [kebab]: 1 }, 'evaluate.s')).toThrow(
+        `evaluate.s.${kebab}: expected a known option, did you mean ${name}?`,
+      );
+    }
+  });
+});
 
 describe('option schema: one declaration per option', () => {
   it('derives every CLI flag as the kebab-case of the TypeScript name', () => {
@@ -98,21 +177,12 @@ describe('option schema: one declaration per option', () => {
     for (const d of OPTION_DECLARATIONS) expect(cliFlag(d.name)).toMatch(/^--[a-z]+(-[a-z]+)*$/);
   });
 
-  for (const [context, flags, own] of commandFlags) {
-    it(`the ${context} command accepts exactly the schema's flags and its own`, () => {
-      const fromSchema = cliOptionsIn(context).map((d) => cliFlag(d.name).slice(2));
-      expect(new Set(Object.keys(flags))).toEqual(new Set([...fromSchema, ...own]));
-      for (const d of cliOptionsIn(context)) {
-        const argv = [cliFlag(d.name), sampleText(d)];
-        const values = parseOptions(argv, flags);
-        // Every schema flag parses to the TypeScript name with a checked value.
-        expect(Object.keys(schemaValues(values, context))).toEqual([d.name]);
-      }
-      expect(() => parseOptions(['--clp', '0.2'], flags)).toThrow(UsageError);
-      expect(() => parseOptions(['--clp', '0.2'], flags)).toThrow(/unknown option --clp: did you mean --clip\?/);
-      expect(() => parseOptions(['--model-score=f.npy'], flags)).toThrow(/did you mean --model-scores\?/);
-    });
-  }
+  it('refuses a misspelt flag with the closest one, also written with =', () => {
+    const flags = commandFlags('simulate');
+    expect(() => parseOptions(['--clp', '0.2'], flags)).toThrow(UsageError);
+    expect(() => parseOptions(['--clp', '0.2'], flags)).toThrow(/unknown option --clp: did you mean --clip\?/);
+    expect(() => parseOptions(['--model-score=f.npy'], flags)).toThrow(/did you mean --model-scores\?/);
+  });
 
   it('an experiment grid accepts every schema key at its level and refuses others with a suggestion', () => {
     const base = { modelScores: 'f.npy', labels: 'y.npy', surrogates: { g: 'g.npy' } };
@@ -302,20 +372,6 @@ describe('docs/options.md', () => {
       if (d.metavar !== null) expect(doc).toContain(`\`${cliFlag(d.name)}\``);
     }
     for (const name of ACQUISITION_NAMES) expect(doc).toContain(`| \`${name}\` |`);
-  });
-});
-
-describe('--help from the schema', () => {
-  it('lists every schema flag of simulate and label, in lines of at most 100 columns', async () => {
-    const { simulateCommand } = await import('../../src/cli/simulate.js');
-    const { labelCommand } = await import('../../src/cli/label.js');
-    for (const [help, context] of [
-      [simulateCommand.help, 'simulate'],
-      [labelCommand.help, 'session'],
-    ] as const) {
-      for (const d of cliOptionsIn(context)) expect(help).toContain(`  ${cliFlag(d.name)} ${d.metavar}`);
-      for (const line of help.split('\n')) expect(line.length).toBeLessThanOrEqual(100);
-    }
   });
 });
 

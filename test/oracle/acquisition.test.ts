@@ -3,7 +3,6 @@ import { ReferenceOrderSampler } from '../../src/acquisition/reference-order-sam
 import { IidEstimator, ISEstimator, LUREEstimator, type RiskEstimator } from '../../src/estimators/index.js';
 import { lureWeights, referenceEstimate, type ReferenceEstimatorName } from '../../src/reference/index.js';
 import { crossEntropyLoss, lossPerItem } from '../../src/metrics/index.js';
-import { ORACLE_FIXTURES, sharedAvailable } from '../helpers/shared.js';
 import { Mismatches, caseFlags, caseValues, replayEveryCase, type Pool } from './fixture-io.js';
 
 function incremental(name: ReferenceEstimatorName, n: number): RiskEstimator {
@@ -68,6 +67,6 @@ function replayCase(pool: Pool, c: any, bad: Mismatches): void {
   }
 }
 
-describe.skipIf(!sharedAvailable(ORACLE_FIXTURES))('oracle: acquisition fixtures (reference-order sampler)', () => {
+describe('oracle: acquisition fixtures (reference-order sampler)', () => {
   replayEveryCase(/(^|_)acquisition(_.*)?\.json$/, replayCase);
 });

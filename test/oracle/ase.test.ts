@@ -1,9 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ActiveSurrogateEstimator, type AseMode } from '../../src/ase/index.js';
-import { ORACLE_FIXTURES, sharedAvailable } from '../helpers/shared.js';
 import { expectClose, readFixture, readPools, type FixturePool } from '../metrics/fixture-helpers.js';
-
-const available = sharedAvailable(ORACLE_FIXTURES);
+import { oracleFixtureFiles } from './fixture-io.js';
 
 /** Whether the reference's get_estimate(mode, S) changes the caller's surrogate scores: pe/nll copy f[S] over g[S]. */
 function referenceOverwritesSurrogate(pool: FixturePool, mode: AseMode, samples: number[]): boolean {
@@ -14,9 +12,9 @@ function referenceOverwritesSurrogate(pool: FixturePool, mode: AseMode, samples:
   );
 }
 
-describe.skipIf(!available)('oracle replay: ase.json (reference numerics)', () => {
-  const cases: any[] = available ? readFixture(ORACLE_FIXTURES, 'ase.json').cases : [];
-  const pools = available ? readPools(ORACLE_FIXTURES) : new Map<string, FixturePool>();
+describe.each(oracleFixtureFiles(/^ase\.json$/))('oracle replay: $label (reference numerics)', (file) => {
+  const cases: any[] = readFixture(file.dir, file.name).cases;
+  const pools = readPools(file.dir);
   let replayed = 0;
 
   cases.forEach((c, index) => {

@@ -1,10 +1,9 @@
 import { describe } from 'vitest';
 import { lossPerItem } from '../../src/metrics/index.js';
-import { ORACLE_FIXTURES, sharedAvailable } from '../helpers/shared.js';
 import { RecordedDraws, replayBootstrapRun } from './bootstrap-replay.js';
 import { caseValues, replayEveryCase } from './fixture-io.js';
 
-describe.skipIf(!sharedAvailable(ORACLE_FIXTURES))('oracle: bootstrap fixtures', () => {
+describe('oracle: bootstrap fixtures', () => {
   replayEveryCase(/^bootstrap.*\.json$/, (pool, c, bad) => {
     const values = caseValues(pool, c.config);
     bad.values(`${c.id} weights`, values, c.weights);

@@ -1,11 +1,10 @@
 import { describe } from 'vitest';
 import { populationVarianceInPlace } from '../../src/estimators/index.js';
 import { coverage, crossEntropyLoss, lossPerItem } from '../../src/metrics/index.js';
-import { ORACLE_FIXTURES, sharedAvailable } from '../helpers/shared.js';
 import { RecordedDraws, replayBootstrapRun } from './bootstrap-replay.js';
 import { caseValues, replayEveryCase } from './fixture-io.js';
 
-describe.skipIf(!sharedAvailable(ORACLE_FIXTURES))('oracle: coverage fixtures', () => {
+describe('oracle: coverage fixtures', () => {
   replayEveryCase(/^coverage.*\.json$/, (pool, c, bad) => {
     const { size, n_runs: runs } = c.config;
     const values = caseValues(pool, c.config);

@@ -1,32 +1,45 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { expect, it } from 'vitest';
 import { join } from 'node:path';
 import { matrix } from '../helpers/matrix.js';
-import { ORACLE_FIXTURES } from '../helpers/shared.js';
+import { COMMITTED_ORACLE_FIXTURES, ORACLE_FIXTURES, sharedAvailable } from '../helpers/shared.js';
+import { readFixture } from '../metrics/fixture-helpers.js';
 import type { Matrix } from '../../src/matrix.js';
 import { acquisitionValues } from '../../src/metrics/index.js';
 import type { NumericsFlags } from '../../src/numerics.js';
 
-/** Reads a fixture file, decoding the README's non-finite strings ("NaN", "Infinity", "-Infinity"). */
-export function readFixture<T = any>(name: string): T {
-  const text = readFileSync(join(ORACLE_FIXTURES, name), 'utf8');
-  return JSON.parse(text, (_key, value) => {
-    if (value === 'NaN') return Number.NaN;
-    if (value === 'Infinity') return Infinity;
-    if (value === '-Infinity') return -Infinity;
-    return value;
-  }) as T;
+/** One fixture file to replay: its folder (with the `pools.json` its cases refer to) and its name. */
+export interface FixtureFile {
+  dir: string;
+  name: string;
+  /** `committed/<name>` or `shared/<name>`, for test titles. */
+  label: string;
 }
 
+let fullSetPresent: boolean | undefined;
+
 /**
- * Fixture files in the fixture directory whose name matches `pattern`, sorted; none without the
- * directory (the suites that use them are then skipped with a notice by `sharedAvailable`).
+ * The fixture files whose name matches `pattern`: those of the subset committed under
+ * test/fixtures/oracle always, then those of the full set in the shared folder when it is there
+ * (required in CI), except the ones the subset holds byte for byte (replayed once, from the
+ * subset). Throws when the committed subset has none, so that a plain clone never tests nothing.
  */
-export function fixtureFiles(pattern: RegExp): string[] {
-  if (!existsSync(ORACLE_FIXTURES)) return [];
-  return readdirSync(ORACLE_FIXTURES)
-    .filter((f) => pattern.test(f))
-    .sort();
+export function oracleFixtureFiles(pattern: RegExp): FixtureFile[] {
+  const matching = (dir: string) =>
+    readdirSync(dir)
+      .filter((name) => pattern.test(name))
+      .sort();
+  const committed = matching(COMMITTED_ORACLE_FIXTURES);
+  if (committed.length === 0) throw new Error(`no committed oracle fixture matches ${pattern}`);
+  const files = committed.map((name) => ({ dir: COMMITTED_ORACLE_FIXTURES, name, label: `committed/${name}` }));
+  fullSetPresent ??= sharedAvailable(ORACLE_FIXTURES);
+  if (!fullSetPresent) return files;
+  const bytes = (dir: string, name: string) => readFileSync(join(dir, name));
+  for (const name of matching(ORACLE_FIXTURES)) {
+    if (committed.includes(name) && bytes(ORACLE_FIXTURES, name).equals(bytes(COMMITTED_ORACLE_FIXTURES, name))) continue;
+    files.push({ dir: ORACLE_FIXTURES, name, label: `shared/${name}` });
+  }
+  return files;
 }
 
 export interface Pool {
@@ -38,10 +51,9 @@ export interface Pool {
   labels: Int32Array;
 }
 
-/** The pools of `pools.json`, by id (none without the fixtures). */
-export function readPools(): Map<string, Pool> {
-  if (!existsSync(ORACLE_FIXTURES)) return new Map();
-  const { pools } = readFixture<{ pools: any[] }>('pools.json');
+/** The pools of `dir`'s `pools.json`, by id. */
+export function readPools(dir: string): Map<string, Pool> {
+  const { pools } = readFixture(dir, 'pools.json') as { pools: any[] };
   const byId = new Map<string, Pool>();
   for (const p of pools) {
     byId.set(p.id, {
@@ -116,20 +128,19 @@ export function caseValues(pool: Pool, config: any): Float64Array {
 }
 
 /**
- * One test per fixture file matching `pattern`: replays every case through `replay`, then fails
- * on any mismatch, on a case not replayed, or on a file that checked nothing.
+ * One test per fixture file matching `pattern` (`oracleFixtureFiles`): replays every case through
+ * `replay`, then fails on any mismatch, on a case not replayed, or on a file that checked nothing.
  */
 export function replayEveryCase(pattern: RegExp, replay: (pool: Pool, fixtureCase: any, bad: Mismatches) => void): void {
-  let pools: Map<string, Pool> | undefined;
-  for (const file of fixtureFiles(pattern)) {
-    it(`${file}: replays every case`, () => {
-      pools ??= readPools();
-      const { cases } = readFixture<{ cases: any[] }>(file);
+  for (const file of oracleFixtureFiles(pattern)) {
+    it(`${file.label}: replays every case`, () => {
+      const pools = readPools(file.dir);
+      const { cases } = readFixture(file.dir, file.name) as { cases: any[] };
       const bad = new Mismatches();
       let replayed = 0;
       for (const c of cases) {
         const pool = pools.get(c.pool);
-        if (pool === undefined) throw new Error(`${file}: ${c.id} names unknown pool ${c.pool}`);
+        if (pool === undefined) throw new Error(`${file.label}: ${c.id} names unknown pool ${c.pool}`);
         replay(pool, c, bad);
         replayed++;
       }

@@ -21,17 +21,15 @@ import {
   variance,
   type AcquisitionFunction,
 } from '../../src/metrics/index.js';
-import { ORACLE_FIXTURES, sharedAvailable } from '../helpers/shared.js';
 import { expectClose, matrixOf, readFixture, readPools, rowsOf, type FixturePool } from '../metrics/fixture-helpers.js';
+import { oracleFixtureFiles } from './fixture-io.js';
 
 /** The reference returns accuracy as float32; the README says to compare it at about 1e-7. */
 const ACCURACY_RTOL = 1e-7;
 
-const available = sharedAvailable(ORACLE_FIXTURES);
-
-describe.skipIf(!available)('oracle replay: metrics.json', () => {
-  const fixture: Record<string, any[]> = available ? readFixture(ORACLE_FIXTURES, 'metrics.json') : {};
-  const pools = available ? readPools(ORACLE_FIXTURES) : new Map<string, FixturePool>();
+describe.each(oracleFixtureFiles(/^metrics\.json$/))('oracle replay: $label', (file) => {
+  const fixture: Record<string, any[]> = readFixture(file.dir, file.name);
+  const pools = readPools(file.dir);
   const replayed = new Map<string, number>();
 
   const pool = (id: string): FixturePool => {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { floorProposal, inverseCdfIndex } from '../../src/acquisition/proposal.js';
 import { isWeights, lureWeights } from '../../src/reference/index.js';
-import { ORACLE_FIXTURES, sharedAvailable } from '../helpers/shared.js';
-import { Mismatches, fixtureFiles, readFixture } from './fixture-io.js';
+import { readFixture } from '../metrics/fixture-helpers.js';
+import { Mismatches, oracleFixtureFiles } from './fixture-io.js';
 
 const SECTIONS = ['get_pmf_distr', 'inverse_cdf', 'estimator_weights'];
 
@@ -26,10 +26,10 @@ function cdfMargin(pmf: number[], u: number): number {
   return margin;
 }
 
-describe.skipIf(!sharedAvailable(ORACLE_FIXTURES))('oracle: pmf_sampling fixtures', () => {
-  for (const file of fixtureFiles(/^pmf_sampling.*\.json$/)) {
-    it(`${file}: replays every get_pmf_distr, inverse_cdf and estimator_weights case`, () => {
-      const fixture = readFixture<Record<string, any[]>>(file);
+describe('oracle: pmf_sampling fixtures', () => {
+  for (const file of oracleFixtureFiles(/^pmf_sampling.*\.json$/)) {
+    it(`${file.label}: replays every get_pmf_distr, inverse_cdf and estimator_weights case`, () => {
+      const fixture = readFixture(file.dir, file.name) as Record<string, any[]>;
       expect(Object.keys(fixture).filter((k) => !SECTIONS.includes(k))).toEqual([]);
       const bad = new Mismatches();
       let replayed = 0;

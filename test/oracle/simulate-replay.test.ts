@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { simulate } from '../../src/simulate/index.js';
 import type { EstimatorName } from '../../src/simulate/index.js';
-import { ORACLE_FIXTURES, sharedAvailable } from '../helpers/shared.js';
-import { Mismatches, acquisitionName, fixtureFiles, readFixture, readPools } from './fixture-io.js';
+import { readFixture } from '../metrics/fixture-helpers.js';
+import { Mismatches, acquisitionName, oracleFixtureFiles, readPools } from './fixture-io.js';
 
 /**
  * The engine end to end: `simulate` with the recorded draws injected (reference-order sampler,
@@ -11,17 +11,17 @@ import { Mismatches, acquisitionName, fixtureFiles, readFixture, readPools } fro
  * Cases with `corrected` variants mix the reference softmax with bug fixes, which no public
  * `numerics` setting does; acquisition.test.ts replays those.
  */
-describe.skipIf(!sharedAvailable(ORACLE_FIXTURES))('oracle: acquisition fixtures through simulate()', () => {
-  const pools = readPools();
-  for (const file of fixtureFiles(/(^|_)acquisition(_.*)?\.json$/)) {
-    const { cases } = readFixture<{ cases: any[] }>(file);
+describe('oracle: acquisition fixtures through simulate()', () => {
+  for (const file of oracleFixtureFiles(/(^|_)acquisition(_.*)?\.json$/)) {
+    const { cases } = readFixture(file.dir, file.name) as { cases: any[] };
     const referenceCases = cases.filter((c) => c.config.value_variant === undefined && c.config.pmf_variant === undefined);
     if (referenceCases.length === 0) continue;
-    it(`${file}: every reference case through the engine`, async () => {
+    it(`${file.label}: every reference case through the engine`, async () => {
+      const pools = readPools(file.dir);
       const bad = new Mismatches();
       for (const c of referenceCases) {
         const pool = pools.get(c.pool);
-        if (pool === undefined) throw new Error(`${file}: ${c.id} names unknown pool ${c.pool}`);
+        if (pool === undefined) throw new Error(`${file.label}: ${c.id} names unknown pool ${c.pool}`);
         const { config } = c;
         const draws: number[] = c.runs.flatMap((run: any) => run.draws);
         for (const estimator of config.estimators as EstimatorName[]) {

@@ -2,23 +2,21 @@ import { describe, expect, it } from 'vitest';
 import type { Matrix } from '../../src/matrix.js';
 import { allErrorsFrame, bootstrapMse, coverage, type ErrorSummary } from '../../src/metrics/index.js';
 import { barplotValues, relativeError, relativeLabellingCost } from '../../src/reference/index.js';
-import { ORACLE_FIXTURES, sharedAvailable } from '../helpers/shared.js';
 import { expectClose, isClose, matrixOf, readFixture } from '../metrics/fixture-helpers.js';
-
-const available = sharedAvailable(ORACLE_FIXTURES);
+import { oracleFixtureFiles } from './fixture-io.js';
 
 /** Top-level inputs are the true risk (a number) and result matrices (rows of numbers); everything else is cases. */
 const isInput = (value: unknown): boolean => typeof value === 'number' || isResultMatrix(value);
 const isResultMatrix = (value: unknown): value is number[][] =>
   Array.isArray(value) && Array.isArray(value[0]) && typeof value[0][0] === 'number';
 
-describe.skipIf(!available)('oracle replay: visualize.json', () => {
-  const fixture: Record<string, any> = available ? readFixture(ORACLE_FIXTURES, 'visualize.json') : {};
+describe.each(oracleFixtureFiles(/^visualize\.json$/))('oracle replay: $label', (file) => {
+  const fixture: Record<string, any> = readFixture(file.dir, file.name);
   const replayed = new Map<string, number>();
   const target: number = fixture.target;
   const matrix = (name: string): Matrix => {
     const rows = fixture[name];
-    if (!isResultMatrix(rows)) throw new Error(`visualize.json has no result matrix "${name}"`);
+    if (!isResultMatrix(rows)) throw new Error(`${file.label} has no result matrix "${name}"`);
     return matrixOf(rows);
   };
   const loss = (name: string): ErrorSummary => name.replaceAll('_', '-') as ErrorSummary;

@@ -1,0 +1,137 @@
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { InputError } from '../errors.js';
+import { OpenAIBackend } from '../model/backends/openai.js';
+import type { RetryNotice } from '../model/backends/openaiHttp.js';
+import { isOpenAIModelSpec } from '../model/backends/openaiTarget.js';
+import type { ModelDevice } from '../model/transformers-backend.js';
+import { checkKnownKeys, checkOption, optionNames } from '../options/index.js';
+import type { EvaluateConfig, EvaluateRun } from './evaluate.js';
+
+/**
+ * An evaluation's options, under the option schema's names: the flags of `active-testing
+ * evaluate` (`iclExamples` ↔ `--icl-examples`) and the keys of a grid's evaluate steps. Defaults
+ * as `active-testing evaluate --help` says.
+ */
+export interface EvaluateOptions {
+  /** A model folder, a Hugging Face Hub id, or `openai:<base URL>#<model>`. */
+  model: string;
+  /** A .tsv, .csv or .jsonl file, or `hub:name[:config][:split]`. */
+  data: string;
+  /** Class names in label-id order (a list, or comma-separated). */
+  classes: string[] | string;
+  textColumn?: string;
+  labelColumn?: string;
+  limit?: number;
+  instruction?: string;
+  instructionFile?: string;
+  answerString?: string;
+  iclExamples?: number;
+  iclData?: string;
+  iclSeed?: number;
+  noPrefixCache?: boolean;
+  batchSize?: number;
+  device?: ModelDevice;
+  dtype?: string;
+  apiKeyEnv?: string;
+  openaiMode?: 'echo' | 'top-logprobs';
+  topLogprobs?: number;
+  missingLabel?: 'error' | 'floor';
+  concurrency?: number;
+  requestTimeout?: number;
+  maxRetries?: number;
+}
+
+/** What an evaluation's options resolve to: the configuration that determines the results, and how it runs. */
+export interface ResolvedEvaluation {
+  config: EvaluateConfig;
+  run: Required<Pick<EvaluateRun, 'batchSize' | 'device' | 'prefixCache'>> & Pick<EvaluateRun, 'backend'>;
+  /** The served model's backend (its counters feed progress lines), for `openai:` models. */
+  remote?: OpenAIBackend;
+}
+
+/** The options that name files: relative paths are resolved against the grid file's folder or the working directory. */
+export const EVALUATE_PATH_OPTIONS = ['model', 'data', 'iclData', 'instructionFile'] as const;
+
+/**
+ * Checks an evaluation's options against the option schema: known keys only (with a
+ * suggestion), each value of its declared type and range, and the required ones present.
+ * `where` prefixes the names in errors (`evaluate.target` → `evaluate.target.iclExamples`).
+ *
+ * @throws {InputError} naming the first bad option.
+ * @example
+ * checkEvaluateOptions({ model: 'models/x', data: 'pool.tsv', classes: 'neg,pos', iclExamples: 8 }, null);
+ * checkEvaluateOptions({ model: 'm', data: 'd', classes: 'a,b', 'icl-examples': 8 }, null); // InputError: icl-examples: … did you mean iclExamples?
+ */
+export function checkEvaluateOptions(input: Record<string, unknown>, where: string | null): EvaluateOptions {
+  checkKnownKeys(input, optionNames('evaluate'), where);
+  const argument = (name: string) => (where === null ? name : `${where}.${name}`);
+  const checked: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(input)) checked[name] = checkOption(name, value, 'evaluate', argument(name));
+  for (const name of ['model', 'data', 'classes'])
+    if (checked[name] === undefined) throw new InputError({ argument: argument(name), expected: 'a value: it is required' });
+  if (checked.instruction !== undefined && checked.instructionFile !== undefined)
+    throw new InputError({ argument: argument('instructionFile'), expected: 'no instruction beside it: the instruction or its file' });
+  if (checked.iclData !== undefined && !((checked.iclExamples as number | undefined) ?? 0))
+    throw new InputError({ argument: argument('iclData'), expected: 'in-context examples with it: iclExamples (--icl-examples) ≥ 1' });
+  return checked as unknown as EvaluateOptions;
+}
+
+const localPath = (path: string): string => (path.startsWith('hub:') ? path : resolve(path));
+
+/**
+ * The configuration and run settings of an evaluation from its options (checked with
+ * `checkEvaluateOptions`): defaults applied, the instruction file read, paths made absolute
+ * (a model that is not a folder here is a Hub id or a served model), and for an `openai:` model
+ * the server backend.
+ *
+ * @throws {InputError} on bad options or an unreadable instruction file.
+ * @example
+ * const { config, run } = await resolveEvaluateOptions({ model: 'models/x', data: 'pool.tsv', classes: ['neg', 'pos'] });
+ * await evaluateToFolder(config, { ...run, out: 'scores/x' });
+ */
+export async function resolveEvaluateOptions(input: EvaluateOptions, onRetry?: (notice: RetryNotice) => void): Promise<ResolvedEvaluation> {
+  const options = checkEvaluateOptions(input as unknown as Record<string, unknown>, null);
+  let instruction = options.instruction ?? '';
+  if (options.instructionFile !== undefined) {
+    try {
+      instruction = await readFile(options.instructionFile, 'utf8');
+    } catch (error) {
+      throw new InputError({
+        argument: 'instructionFile',
+        expected: 'a readable file',
+        received: `${options.instructionFile} (${(error as Error).message})`,
+      });
+    }
+  }
+  const config: EvaluateConfig = {
+    model: existsSync(options.model) ? resolve(options.model) : options.model,
+    dtype: options.dtype ?? 'fp32',
+    data: localPath(options.data),
+    classes: options.classes as string[],
+    instruction,
+    answer_string: options.answerString ?? 'Label',
+    text_column: options.textColumn ?? 'sentence',
+    label_column: options.labelColumn ?? 'label',
+    limit: options.limit ?? null,
+    icl_examples: options.iclExamples ?? 0,
+    icl_data: options.iclData === undefined ? null : localPath(options.iclData),
+    icl_seed: options.iclSeed ?? 0,
+  };
+  const run = { batchSize: options.batchSize ?? 16, device: options.device ?? 'cpu', prefixCache: options.noPrefixCache !== true };
+  if (!isOpenAIModelSpec(config.model)) return { config, run };
+  const remote = OpenAIBackend.fromSpec(config.model, {
+    apiKeyEnv: options.apiKeyEnv,
+    mode: options.openaiMode,
+    topLogprobs: options.topLogprobs,
+    onMissingLabel: options.missingLabel,
+    concurrency: options.concurrency,
+    retry: {
+      ...(options.requestTimeout === undefined ? {} : { timeoutMs: options.requestTimeout * 1000 }),
+      ...(options.maxRetries === undefined ? {} : { maxRetries: options.maxRetries }),
+    },
+    onRetry,
+  });
+  return { config, run: { ...run, backend: remote }, remote };
+}
