@@ -97,6 +97,9 @@ export class AdaptiveSampler extends CandidateMixture {
   private readonly chosen: Float64Array;
   /** The grid mixture the others are compared with: the prior's, if it is on the grid, else the defensive candidate alone. */
   private readonly reference: number;
+  /** The reference's candidate (−1: the defensive candidate alone) and defensive share. */
+  private readonly referenceCandidate: number;
+  private readonly referenceShare: number;
   /** Per draw, in draw order: q_t, and every candidate's probability of the item. */
   private drawnProbabilities = new Float64Array(64);
   private candidateProbabilities: Float64Array;
@@ -163,6 +166,9 @@ export class AdaptiveSampler extends CandidateMixture {
     this.chosen = new Float64Array(J);
     this.candidateProbabilities = new Float64Array(64 * J);
     this.reference = referenceMixture(this.prior, this.defensiveCandidate, shares);
+    const L = shares.length;
+    this.referenceCandidate = this.reference === grid - 1 ? -1 : Math.floor(this.reference / L);
+    this.referenceShare = this.reference === grid - 1 ? 1 : shares[this.reference % L];
   }
 
   /** Draws whose loss has not been observed yet. */
@@ -236,8 +242,8 @@ export class AdaptiveSampler extends CandidateMixture {
     const defensiveX = cost / defensive;
     let referenceX = defensiveX;
     if (reference < J * L) {
-      const own = P[t * J + Math.floor(reference / L)];
-      referenceX = cost / (own + shares[reference % L] * (defensive - own));
+      const own = P[t * J + this.referenceCandidate];
+      referenceX = cost / (own + this.referenceShare * (defensive - own));
     }
     for (let j = 0; j < J; j++) {
       if (j === defensiveCandidate) continue;
@@ -271,31 +277,42 @@ export class AdaptiveSampler extends CandidateMixture {
     const tail = (this.tailPenalty * sums[J * L]) / (m * m);
     const inverseM = 1 / m;
     const uniformMean = sums[J * L] * inverseM;
+    const pseudoSpread = spreadPriorLabels * uniformMean * uniformMean;
     // The unseen-tail term of a mixture with defensive share λ is tail/λ; the defensive candidate alone has none.
-    const tailOf = (a: number): number => (a === J * L ? 0 : tail / shares[a % L]);
-    let best = reference;
-    let bestBound = tailOf(reference);
-    for (let a = 0; a <= J * L; a++) {
-      if (a === reference || (a < J * L && Math.floor(a / L) === defensiveCandidate)) continue;
-      const excess = (sums[a] - referenceSum) * inverseM;
-      const floor = excess + tailOf(a);
-      // The error bar only adds: a mixture already above the best bound needs no square root.
-      if (floor >= bestBound) continue;
-      const spread = (differenceSquares[a] + spreadPriorLabels * uniformMean * uniformMean) / (m + spreadPriorLabels) - excess * excess;
-      const bound = floor + confidence * Math.sqrt(Math.max(spread, 0) * inverseM);
+    let bestCandidate = this.referenceCandidate;
+    let bestShare = this.referenceShare;
+    let bestBound = reference === J * L ? 0 : tail / this.referenceShare;
+    const defensiveExcess = (sums[J * L] - referenceSum) * inverseM;
+    if (reference !== J * L && defensiveExcess < bestBound) {
+      const spread = (differenceSquares[J * L] + pseudoSpread) / (m + spreadPriorLabels) - defensiveExcess * defensiveExcess;
+      const bound = defensiveExcess + confidence * Math.sqrt(Math.max(spread, 0) * inverseM);
       if (bound < bestBound) {
         bestBound = bound;
-        best = a;
+        bestCandidate = -1;
+        bestShare = 1;
+      }
+    }
+    for (let j = 0; j < J; j++) {
+      if (j === defensiveCandidate) continue;
+      for (let s = 0, a = j * L; s < L; s++, a++) {
+        if (a === reference) continue;
+        const excess = (sums[a] - referenceSum) * inverseM;
+        const floor = excess + tail / shares[s];
+        // The error bar only adds: a mixture already above the best bound needs no square root.
+        if (floor >= bestBound) continue;
+        const spread = (differenceSquares[a] + pseudoSpread) / (m + spreadPriorLabels) - excess * excess;
+        const bound = floor + confidence * Math.sqrt(Math.max(spread, 0) * inverseM);
+        if (bound < bestBound) {
+          bestBound = bound;
+          bestCandidate = j;
+          bestShare = shares[s];
+        }
       }
     }
     const weights = this.chosen;
     weights.fill(0);
-    if (best === J * L) {
-      weights[defensiveCandidate] = 1;
-    } else {
-      weights[defensiveCandidate] = shares[best % L];
-      weights[Math.floor(best / L)] = 1 - shares[best % L];
-    }
+    weights[defensiveCandidate] = bestShare;
+    if (bestCandidate >= 0) weights[bestCandidate] = 1 - bestShare;
     this.setWeights(weights);
   }
 
