@@ -20,6 +20,12 @@ export interface AdaptiveOptions {
    * run has not yet seen, a risk that shrinks as labels accumulate.
    */
   tailPenalty?: number;
+  /**
+   * Pseudo-labels in each error bar whose squared difference is Ŝ(defensive)², the defensive
+   * candidate's estimated second moment squared: a handful of labels that happen to agree cannot
+   * make a mixture look certain (heavy-tailed differences show their tail only later).
+   */
+  spreadPriorLabels?: number;
   /** Labels drawn from the prior before the labels choose the mixture. */
   warmup?: number;
   /**
@@ -31,12 +37,17 @@ export interface AdaptiveOptions {
   deferredLosses?: boolean;
 }
 
+/** The mixture is chosen after every label up to this many, then every `CHOOSE_EVERY` labels. */
+const CHOOSE_EVERY_LABEL_UNTIL = 32;
+const CHOOSE_EVERY = 8;
+
 export const ADAPTIVE_DEFAULTS = {
   defensiveCandidate: 0,
   defensiveWeight: 0.05,
   shares: [0.05, 0.1, 0.2, 0.35, 0.5],
   confidence: 1,
   tailPenalty: 0.5,
+  spreadPriorLabels: 10,
   warmup: 5,
 } as const;
 
@@ -46,11 +57,14 @@ export const ADAPTIVE_DEFAULTS = {
  * labels acquired so far. For every such mixture a on a grid (each candidate j × each share λ), the
  * per-step second moment that drives LURE's variance, `S(a) = Σ_i ℓ_i²/q_a(i)`, is estimated by
  * importance weighting the acquired items, `Ŝ(a) = mean_t x_t(a)` with `x_t(a) = ℓ_t²/(q_t·q_a(i_t))`
- * (q_t the probability item t was drawn with), together with its standard error from the running
- * sum of x_t(a)²: O(J·L) per label for J candidates and L shares, nothing per refit. The next draw
- * uses the mixture with the smallest upper bound `Ŝ(a) + confidence·se(a)`: a surrogate whose
- * proposals predict the loss has small, steady x_t and is trusted after a few labels; one label the
- * surrogate did not expect (a large x_t) raises both its estimate and its error bar at once.
+ * (q_t the probability item t was drawn with): O(J·L) per label for J candidates and L shares,
+ * nothing per refit. Every mixture is compared with a reference, the prior's mixture (½ uniform +
+ * ½ second moment by default), which the run keeps until the labels show, with a paired upper
+ * confidence bound, that another mixture has a smaller second moment:
+ * `Ŝ(a) − Ŝ(ref) + confidence·se(x(a) − x(ref)) + tailPenalty·Ŝ(q_0)/(λ·m)`. Pairing removes each
+ * label's cost, which both share, from the error bar, so a surrogate whose proposals predict the
+ * loss is trusted after a few dozen labels; one label the surrogate did not expect raises the
+ * difference and its error bar at once.
  *
  * The weights for draw m are computed from labels 1..m−1 only, so the proposal is predictable and
  * LURE stays unbiased (docs/adaptive.md); the defensive share never falls below `defensiveWeight`.
@@ -71,12 +85,21 @@ export class AdaptiveSampler extends CandidateMixture {
   private readonly shares: Float64Array;
   private readonly confidence: number;
   private readonly tailPenalty: number;
+  private readonly spreadPriorLabels: number;
   private readonly warmup: number;
   private readonly deferredLosses: boolean;
-  /** Per grid mixture (candidate-major, then share; the last entry is the defensive candidate alone): Σ x_t and Σ x_t². */
+  /**
+   * Per grid mixture (candidate-major, then share; the last entry is the defensive candidate alone):
+   * Σ x_t, and Σ (x_t − x_t(reference))².
+   */
   private readonly sums: Float64Array;
-  private readonly squareSums: Float64Array;
+  private readonly differenceSquares: Float64Array;
   private readonly chosen: Float64Array;
+  /** The grid mixture the others are compared with: the prior's, if it is on the grid, else the defensive candidate alone. */
+  private readonly reference: number;
+  /** The reference's candidate (−1: the defensive candidate alone) and defensive share. */
+  private readonly referenceCandidate: number;
+  private readonly referenceShare: number;
   /** Per draw, in draw order: q_t, and every candidate's probability of the item. */
   private drawnProbabilities = new Float64Array(64);
   private candidateProbabilities: Float64Array;
@@ -126,14 +149,26 @@ export class AdaptiveSampler extends CandidateMixture {
     if (!(this.tailPenalty >= 0 && Number.isFinite(this.tailPenalty))) {
       throw new InputError({ argument: 'tailPenalty', expected: 'a finite non-negative weight', received: this.tailPenalty });
     }
+    this.spreadPriorLabels = options.spreadPriorLabels ?? ADAPTIVE_DEFAULTS.spreadPriorLabels;
+    if (!(this.spreadPriorLabels >= 0 && Number.isFinite(this.spreadPriorLabels))) {
+      throw new InputError({
+        argument: 'spreadPriorLabels',
+        expected: 'a finite non-negative number of pseudo-labels',
+        received: this.spreadPriorLabels,
+      });
+    }
     if (!(Number.isInteger(this.warmup) && this.warmup >= 0)) {
       throw new InputError({ argument: 'warmup', expected: 'a non-negative integer number of labels', received: this.warmup });
     }
     const grid = J * shares.length + 1;
     this.sums = new Float64Array(grid);
-    this.squareSums = new Float64Array(grid);
+    this.differenceSquares = new Float64Array(grid);
     this.chosen = new Float64Array(J);
     this.candidateProbabilities = new Float64Array(64 * J);
+    this.reference = referenceMixture(this.prior, this.defensiveCandidate, shares);
+    const L = shares.length;
+    this.referenceCandidate = this.reference === grid - 1 ? -1 : Math.floor(this.reference / L);
+    this.referenceShare = this.reference === grid - 1 ? 1 : shares[this.reference % L];
   }
 
   /** Draws whose loss has not been observed yet. */
@@ -154,7 +189,8 @@ export class AdaptiveSampler extends CandidateMixture {
     const t = this.drawn++;
     if (t >= this.drawnProbabilities.length) this.grow();
     this.drawnProbabilities[t] = this.lastProbability;
-    this.candidateProbabilities.set(this.lastComponentProbabilities, t * this.candidateCount);
+    const J = this.candidateCount;
+    for (let j = 0, at = t * J; j < J; j++, at++) this.candidateProbabilities[at] = this.lastComponentProbabilities[j];
     return index;
   }
 
@@ -190,51 +226,82 @@ export class AdaptiveSampler extends CandidateMixture {
     this.observed = 0;
     this.informative = 0;
     this.sums.fill(0);
-    this.squareSums.fill(0);
+    this.differenceSquares.fill(0);
     this.setWeights(this.prior);
   }
 
-  /** Adds x_t(a) = cost/q_a(i_t) for every grid mixture a; cost = ℓ_t²/q_t. */
+  /**
+   * Adds x_t(a) = cost/q_a(i_t) for every grid mixture a (cost = ℓ_t²/q_t), and the square of its
+   * difference from the reference mixture's x_t.
+   */
   private accumulate(t: number, cost: number): void {
     const J = this.candidateCount;
-    const { shares, sums, squareSums, candidateProbabilities: P, defensiveCandidate } = this;
+    const { shares, sums, differenceSquares, candidateProbabilities: P, defensiveCandidate, reference } = this;
     const L = shares.length;
     const defensive = P[t * J + defensiveCandidate];
+    const defensiveX = cost / defensive;
+    let referenceX = defensiveX;
+    if (reference < J * L) {
+      const own = P[t * J + this.referenceCandidate];
+      referenceX = cost / (own + this.referenceShare * (defensive - own));
+    }
     for (let j = 0; j < J; j++) {
       if (j === defensiveCandidate) continue;
       const own = P[t * J + j];
+      const gap = defensive - own;
       for (let s = 0, a = j * L; s < L; s++, a++) {
-        const x = cost / (own + shares[s] * (defensive - own));
+        const x = cost / (own + shares[s] * gap);
         sums[a] += x;
-        squareSums[a] += x * x;
+        const difference = x - referenceX;
+        differenceSquares[a] += difference * difference;
       }
     }
-    const x = cost / defensive;
-    sums[J * L] += x;
-    squareSums[J * L] += x * x;
+    sums[J * L] += defensiveX;
+    differenceSquares[J * L] += (defensiveX - referenceX) * (defensiveX - referenceX);
   }
 
   /**
-   * Sets the weights of the grid mixture with the smallest upper confidence bound (the prior during
-   * warm-up or before any evidence): after every label up to 64, then every 4 labels.
+   * Sets the weights of the grid mixture with the smallest upper confidence bound on its second
+   * moment's excess over the reference mixture's (the prior during warm-up or before any
+   * evidence): after every label up to 32, then every 8 labels. The bound is paired: the error bar
+   * is that of the mean difference x_t(a) − x_t(reference), which is far smaller than either
+   * mean's, because both share each label's cost.
    */
   private choose(): void {
     const m = this.observed;
-    if (m < this.warmup || this.informative === 0 || (m > 64 && m % 4 !== 0)) return;
+    if (m < this.warmup || this.informative === 0 || (m > CHOOSE_EVERY_LABEL_UNTIL && m % CHOOSE_EVERY !== 0)) return;
     const J = this.candidateCount;
-    const { shares, sums, squareSums, confidence, defensiveCandidate } = this;
+    const { shares, sums, differenceSquares, confidence, defensiveCandidate, reference, spreadPriorLabels } = this;
     const L = shares.length;
+    const referenceSum = sums[reference];
     const tail = (this.tailPenalty * sums[J * L]) / (m * m);
     const inverseM = 1 / m;
-    let bestCandidate = -1;
-    let bestShare = 1;
-    let bestBound =
-      sums[J * L] * inverseM + confidence * Math.sqrt(Math.max(squareSums[J * L] * inverseM - (sums[J * L] * inverseM) ** 2, 0) * inverseM);
+    const uniformMean = sums[J * L] * inverseM;
+    const pseudoSpread = spreadPriorLabels * uniformMean * uniformMean;
+    // The unseen-tail term of a mixture with defensive share λ is tail/λ; the defensive candidate alone has none.
+    let bestCandidate = this.referenceCandidate;
+    let bestShare = this.referenceShare;
+    let bestBound = reference === J * L ? 0 : tail / this.referenceShare;
+    const defensiveExcess = (sums[J * L] - referenceSum) * inverseM;
+    if (reference !== J * L && defensiveExcess < bestBound) {
+      const spread = (differenceSquares[J * L] + pseudoSpread) / (m + spreadPriorLabels) - defensiveExcess * defensiveExcess;
+      const bound = defensiveExcess + confidence * Math.sqrt(Math.max(spread, 0) * inverseM);
+      if (bound < bestBound) {
+        bestBound = bound;
+        bestCandidate = -1;
+        bestShare = 1;
+      }
+    }
     for (let j = 0; j < J; j++) {
       if (j === defensiveCandidate) continue;
       for (let s = 0, a = j * L; s < L; s++, a++) {
-        const mean = sums[a] * inverseM;
-        const bound = mean + confidence * Math.sqrt(Math.max(squareSums[a] * inverseM - mean * mean, 0) * inverseM) + tail / shares[s];
+        if (a === reference) continue;
+        const excess = (sums[a] - referenceSum) * inverseM;
+        const floor = excess + tail / shares[s];
+        // The error bar only adds: a mixture already above the best bound needs no square root.
+        if (floor >= bestBound) continue;
+        const spread = (differenceSquares[a] + pseudoSpread) / (m + spreadPriorLabels) - excess * excess;
+        const bound = floor + confidence * Math.sqrt(Math.max(spread, 0) * inverseM);
         if (bound < bestBound) {
           bestBound = bound;
           bestCandidate = j;
@@ -257,4 +324,14 @@ export class AdaptiveSampler extends CandidateMixture {
     P.set(this.candidateProbabilities);
     this.candidateProbabilities = P;
   }
+}
+
+/** The grid index of `prior` (candidate-major, then share; J·L for the defensive candidate alone). */
+function referenceMixture(prior: Float64Array, defensiveCandidate: number, shares: Float64Array): number {
+  const J = prior.length;
+  const L = shares.length;
+  const others = [...prior.keys()].filter((j) => j !== defensiveCandidate && prior[j] > 0);
+  if (others.length !== 1) return J * L;
+  const s = shares.indexOf(prior[defensiveCandidate]);
+  return s < 0 ? J * L : others[0] * L + s;
 }

@@ -6,6 +6,8 @@ import { checkMixtureWeights } from './mixture-sampler.js';
 
 /** Alias proposals one component draw makes before it scans the remaining items instead. */
 const MAX_PROPOSALS = 64;
+/** The largest double below 1. */
+const ONE_BELOW = 1 - 2 ** -53;
 
 /**
  * Draws without replacement from a mixture `q = Σ_j α_j q_j` of candidate proposals over one pool,
@@ -14,7 +16,9 @@ const MAX_PROPOSALS = 64;
  * does). All candidates share one record of removed items and keep only their remaining sums, so a
  * draw costs O(J): the component is chosen with one uniform, the item by its alias table over the
  * full pool (proposals already drawn are rejected, which leaves exactly q_j over the remaining
- * items), and every candidate's probability of the item is one division. When a component's
+ * items; where the uniform fell within the component's share is the first proposal's uniform, so
+ * most draws take one random number), and every candidate's probability of the item is one
+ * division, reading the item's weights from one item-major row. When a component's
  * remaining mass is so small that 64 proposals all hit drawn items, the draw scans the remaining
  * items instead (O(N)); runs that draw a small part of the pool never get there.
  *
@@ -29,7 +33,8 @@ export class CandidateMixture implements PoolSampler {
   /** Probability of the last drawn item under each candidate, just before it was drawn. */
   readonly lastComponentProbabilities: Float64Array;
   private readonly weights: Float64Array;
-  private readonly values: Float64Array[];
+  /** Every candidate's static weight of each item, item-major (`itemWeights[i·J + j]`): a draw reads one cache line. */
+  private readonly itemWeights: Float64Array;
   private readonly keep: Float64Array[];
   private readonly alias: Int32Array[];
   private readonly fullSums: Float64Array;
@@ -48,7 +53,7 @@ export class CandidateMixture implements PoolSampler {
     if (n === 0) throw new InputError({ argument: 'candidates', expected: 'a non-empty pool', received: 0 });
     this.size = n;
     const J = candidates.length;
-    this.values = [];
+    this.itemWeights = new Float64Array(n * J);
     this.keep = [];
     this.alias = [];
     this.fullSums = new Float64Array(J);
@@ -64,9 +69,11 @@ export class CandidateMixture implements PoolSampler {
       const shift = total > 0 ? (clip * total) / n : 1;
       const w = new Float64Array(n);
       let mass = 0;
-      for (let i = 0; i < n; i++) mass += w[i] = v[i] + shift;
+      for (let i = 0; i < n; i++) {
+        mass += w[i] = v[i] + shift;
+        this.itemWeights[i * J + j] = w[i];
+      }
       const table = aliasTable(w, mass);
-      this.values.push(w);
       this.keep.push(table.keep);
       this.alias.push(table.alias);
       this.fullSums[j] = mass;
@@ -82,7 +89,7 @@ export class CandidateMixture implements PoolSampler {
 
   /** Number of candidates J. */
   get candidateCount(): number {
-    return this.values.length;
+    return this.weights.length;
   }
 
   /** The mixture weights α (a copy). */
@@ -97,7 +104,7 @@ export class CandidateMixture implements PoolSampler {
 
   /** Sets α; it must have one non-negative entry per candidate, summing to 1. */
   setWeights(weights: ArrayLike<number>): void {
-    checkMixtureWeights(weights, this.values.length);
+    checkMixtureWeights(weights, this.weights.length);
     this.weights.set(weights);
   }
 
@@ -112,7 +119,7 @@ export class CandidateMixture implements PoolSampler {
   draw(random: RandomSource): number {
     if (this.removedCount === this.size)
       throw new InputError({ argument: 'sampler', expected: 'at least one remaining item to draw', received: 0 });
-    const { weights } = this;
+    const { weights, itemWeights, remainingSums, lastComponentProbabilities } = this;
     const J = weights.length;
     const u = random();
     let chosen = -1;
@@ -129,12 +136,16 @@ export class CandidateMixture implements PoolSampler {
       below += weights[j];
     }
     // Rounding can leave u above the last cumulative weight: take the last component with any.
-    if (chosen < 0) chosen = lastPositive;
-    const index = this.drawFrom(chosen, random);
+    if (chosen < 0) {
+      chosen = lastPositive;
+      below -= weights[chosen];
+    }
+    // Where u fell within the chosen component's share is a fresh uniform for its first proposal.
+    const index = this.drawFrom(chosen, Math.min((u - below) / weights[chosen], ONE_BELOW), random);
     let q = 0;
-    for (let j = 0; j < J; j++) {
-      const p = this.values[j][index] / this.remainingSums[j];
-      this.lastComponentProbabilities[j] = p;
+    for (let j = 0, at = index * J; j < J; j++, at++) {
+      const p = itemWeights[at] / remainingSums[j];
+      lastComponentProbabilities[j] = p;
       q += weights[j] * p;
     }
     this.probabilityOfLast = q;
@@ -144,9 +155,9 @@ export class CandidateMixture implements PoolSampler {
 
   probability(index: number): number {
     if (!(index >= 0 && index < this.size) || this.isRemoved[index] === 1) return 0;
+    const J = this.weights.length;
     let q = 0;
-    for (let j = 0; j < this.weights.length; j++)
-      if (this.weights[j] > 0) q += (this.weights[j] * this.values[j][index]) / this.remainingSums[j];
+    for (let j = 0; j < J; j++) if (this.weights[j] > 0) q += (this.weights[j] * this.itemWeights[index * J + j]) / this.remainingSums[j];
     return q;
   }
 
@@ -169,8 +180,9 @@ export class CandidateMixture implements PoolSampler {
     this.isRemoved[index] = 1;
     this.removed[this.removedCount++] = index;
     if (this.removedCount === this.size) return;
-    for (let j = 0; j < this.values.length; j++) {
-      const left = this.remainingSums[j] - this.values[j][index];
+    const J = this.weights.length;
+    for (let j = 0, at = index * J; j < J; j++, at++) {
+      const left = this.remainingSums[j] - this.itemWeights[at];
       // Subtraction loses relative precision once most of the mass is drawn: sum the rest afresh
       // each time it has fallen by 4× (O(N log N) in all, however much of the pool is drawn).
       if (left > 0.25 * this.summedSums[j]) {
@@ -182,30 +194,30 @@ export class CandidateMixture implements PoolSampler {
   }
 
   private sumRemaining(j: number): number {
-    const w = this.values[j];
+    const J = this.weights.length;
     let total = 0;
-    for (let i = 0; i < this.size; i++) if (this.isRemoved[i] === 0) total += w[i];
+    for (let i = 0; i < this.size; i++) if (this.isRemoved[i] === 0) total += this.itemWeights[i * J + j];
     return total;
   }
 
-  /** An item from candidate j's proposal over the remaining items. */
-  private drawFrom(j: number, random: RandomSource): number {
+  /** An item from candidate j's proposal over the remaining items; `first` is the first proposal's uniform. */
+  private drawFrom(j: number, first: number, random: RandomSource): number {
     const keep = this.keep[j];
     const alias = this.alias[j];
     const n = this.size;
     for (let proposal = 0; proposal < MAX_PROPOSALS; proposal++) {
-      const scaled = random() * n;
+      const scaled = (proposal === 0 ? first : random()) * n;
       const bucket = Math.min(Math.floor(scaled), n - 1);
       const item = scaled - bucket < keep[bucket] ? bucket : alias[bucket];
       if (this.isRemoved[item] === 0) return item;
     }
-    const w = this.values[j];
+    const J = this.weights.length;
     let target = random() * this.remainingSums[j];
     let last = -1;
     for (let i = 0; i < n; i++) {
       if (this.isRemoved[i] === 1) continue;
       last = i;
-      target -= w[i];
+      target -= this.itemWeights[i * J + j];
       if (target < 0) return i;
     }
     return last;
