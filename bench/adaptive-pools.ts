@@ -1,4 +1,5 @@
-// The adaptive proposal on synthetic pools of every kind issue 12 names (`npm run bench:adaptive`).
+// The adaptive proposal on synthetic pools of every kind (`npm run bench:adaptive`): calibrated,
+// anti-correlated, overconfident, constant and rare-error surrogates.
 //
 // For each pool: MSE of LURE (clip 0.1) ÷ random labelling's and ÷ the best fixed proposal's at
 // 50/100/200/400 labels, and |z| (bias ÷ its standard error) of adaptive at 10/50/200 labels, over

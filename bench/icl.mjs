@@ -1,4 +1,4 @@
-// ICL scoring benchmark (`npm run bench`, issue 3 acceptance 2).
+// ICL scoring benchmark (`npm run bench`): prefix caching against scoring every prompt whole.
 //
 // A 50-shot SST-2 surrogate prompt (shots drawn from ../shared/data/sst2/train.tsv as the
 // library draws them: per class in proportion, shuffled once) scored on 500 pool items from

@@ -1,4 +1,4 @@
-// `active-testing serve` on a 100,000-item pool (issue 15, acceptance 3): the time from a label
+// `active-testing serve` on a 100,000-item pool: the time from a label
 // being posted to the response that carries the next item, measured at the client over loopback
 // (so it bounds the server's time from above), label journaled and fsynced included.
 //

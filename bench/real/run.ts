@@ -1,5 +1,5 @@
 /**
- * `npm run bench:real`: active testing against random labelling on real data (issue 6).
+ * `npm run bench:real`: active testing against random labelling on real data.
  * For each real target/surrogate pair it prints the squared-error ratio to random labelling at
  * 50/100/200/400 labels (LURE, clip 0.1) with Monte Carlo standard errors, then checks the goal:
  * adaptive ≤ 1.10× random at every budget, within 10% of the best fixed proposal at 400 labels,

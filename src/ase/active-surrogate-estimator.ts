@@ -13,7 +13,7 @@ import { checkEps, checkLabels, checkSameShape, checkTemperature } from '../metr
  * the surrogate's expected loss of the target, whatever chose the labels. With `'reference'` it
  * reproduces the reference's `get_estimate` branches: `pe` scores unlabelled items by the surrogate's
  * own entropy and `nll` by the surrogate's NLL against every true label, neither of which estimates the
- * target's risk (SPEC B-S1).
+ * target's risk (docs/reference-bugs.md, B-S1).
  */
 export type AseMode = 'ce' | 'pe' | 'nll';
 

@@ -6,7 +6,7 @@ import { sma } from '../metrics/sma.js';
 /**
  * Where a curve's points sit on the x axis. `'labels'` (default): the number of labels behind each
  * row, k·step + 1. `'reference'`: what the reference's plots use, 0-based positions (re-indexed after
- * dropping rows for the labelling cost; SPEC B-A3, B-V3), kept to reproduce its figures.
+ * dropping rows for the labelling cost; docs/reference-bugs.md, B-A3 and B-V3), kept to reproduce its figures.
  */
 export type XAxis = 'labels' | 'reference';
 

@@ -85,7 +85,7 @@ export function relativeToRandom(curves: SettingCurves, baseline: SettingCurves,
  * labelling (each baseline row), the labels the setting needs, its `labelOffset` included, to reach
  * an error no larger than random labelling's at B, as a fraction of B. `null` where the setting
  * never gets there within its recorded rows. Unlike the reference, unmatched budgets stay in place
- * (SPEC B-V3), so the x value is always the budget.
+ * (docs/reference-bugs.md, B-V3), so the x value is always the budget.
  *
  * @example
  * const { budgets, cost } = labellingCostVsRandom(activeCurves, randomCurves, 'mse');
