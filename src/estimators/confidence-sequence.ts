@@ -11,6 +11,26 @@ export interface ConfidenceSequenceOptions {
   alpha?: number;
   /** Largest betting fraction, in (0, 1); default 0.75. Smaller is safer against bad bets, larger reacts faster. */
   maxBet?: number;
+  /**
+   * A prediction of each item's loss and a floor on its proposal probability, both known before
+   * labelling; they narrow the interval (most of all the upper side of cross-entropy) without
+   * touching its guarantee, which then needs every draw's q ≥ the item's floor.
+   */
+  reference?: ConfidenceSequenceReference;
+}
+
+/** Per-item inputs of the control-variate bets (docs/concepts.md, Reference bets). */
+export interface ConfidenceSequenceReference {
+  /**
+   * A predicted loss per item, any value computed before labelling (e.g. the target's expected
+   * loss under the surrogate's probabilities); clamped into the item's bounds.
+   */
+  predictedLoss: ArrayLike<number>;
+  /**
+   * π_i > 0 with q ≥ π_i whenever item i can be drawn: a lower bound of its proposal probability
+   * over every draw (e.g. `proposalFloor`). A draw with q below its item's floor is refused.
+   */
+  proposalFloor: ArrayLike<number>;
 }
 
 const DEFAULT_ALPHA = 0.05;
@@ -20,15 +40,21 @@ const PRIOR_VARIANCE = 0.25;
 const NEWTON_ITERATIONS = 200;
 /** Relative tolerance, in the bound's own units, for a loss lying on the wrong side of its declared bound. */
 const BOUND_TOLERANCE = 1e-9;
+/** Label count the reference bets' cap is tuned for (the cap must be fixed before the first label). */
+const REFERENCE_TUNING_LABELS = 200;
+/** Caps tried for the reference, in units of N·π_i (0 is the bet without reference). */
+const REFERENCE_CAPS = [0, 0.25, 0.5, 1, 2, 4, 8, 16, 32, 64, 128];
 
 /**
  * One side of the confidence sequence: a test of `θ` against a nonnegative per-item quantity w_i
  * (loss − lower bound for the lower side, upper bound − loss for the upper side) whose pool total
- * is `N·θ − offset`. Before draw s the remaining total under H0(θ) is `x_s(θ) = N·θ − C_s` with
- * `C_s = offset + Σ_{j<s} w_j`, known from the past; `Z_s = w_s/q_s` has conditional mean at most
- * `x_s(θ_true)` (equal when q > 0 on every remaining item). The capital
- * `K_s(θ) = Π_{j≤s} (1 − λ_j + λ_j Z_j/x_j(θ))`, λ_j ∈ [0, 1) predictable and free of θ, is then a
- * nonnegative supermartingale under H0, and Ville's inequality bounds
+ * is `N·θ − offset`, with a per-item reference d_i ≥ 0 (a predicted w_i, 0 without reference) and
+ * a range ρ ≥ max_i d_i/π_i. Before draw s the remaining total under H0(θ) is
+ * `N·θ − offset − Σ_{j<s} w_j`; with D_s the remaining references' total,
+ * `Z_s = (w_s − d_s)/q_s + ρ ≥ 0` has conditional mean at most
+ * `x_s(θ_true) = N·θ_true − offset − Σ_{j<s} w_j − D_s + ρ` (equal when q > 0 on every remaining
+ * item). The capital `K_s(θ) = Π_{j≤s} (1 − λ_j + λ_j Z_j/x_j(θ))`, λ_j ∈ [0, 1) predictable and
+ * free of θ, is then a nonnegative supermartingale under H0, and Ville's inequality bounds
  * `P(∃s: K_s(θ_true) ≥ 1/β) ≤ β`. `K_s(θ)` is decreasing and convex in θ, so the rejected θ form
  * a half-line whose end is found by Newton's method from the left (every iterate stays rejected,
  * so stopping early only widens the interval).
@@ -46,38 +72,48 @@ class OneSidedCapital {
   private shiftedWeightSum = 0;
   private lastAnytime = -Infinity;
   private lastAnytimeCount = -1;
+  /** D_s: the references of the items not labelled yet. */
+  private remainingReference: number;
 
   constructor(
     private readonly poolSize: number,
     private readonly offset: number,
     private readonly threshold: number,
     private readonly maxBet: number,
-  ) {}
+    private readonly referenceTotal = 0,
+    private readonly range = 0,
+  ) {
+    this.remainingReference = referenceTotal;
+  }
 
   get labels(): number {
     return this.count;
   }
 
-  add(w: number, q: number): void {
+  /** Adds one label: its w ≥ 0, its proposal probability q and its reference d (0 without reference). */
+  add(w: number, q: number, d: number): void {
     const s = this.count;
     if (s === this.z.length) this.grow();
-    const weighted = w / q;
-    const before = this.offset + this.total;
+    const centred = (w - d) / q;
+    const shift = this.range - this.remainingReference;
+    // The range keeps Z ≥ 0 (d/q ≤ ρ); rounding may leave a few ulps below.
+    const weighted = Math.max(0, centred + this.range);
     this.z[s] = weighted;
-    this.prefix[s] = before;
+    this.prefix[s] = this.offset + this.total - shift;
     this.varianceBefore[s] = (PRIOR_VARIANCE + this.squaredDeviations) / (1 + this.deviationCount);
     if (s > 0) {
-      // Predictable estimate of the remaining total before this draw: every earlier Z_j estimated
-      // the total remaining at its own time; subtracting what was labelled since moves it here.
-      const remaining = this.shiftedWeightSum / s - this.total;
+      // Predictable estimate of x_s before this draw: every earlier draw estimated the w total
+      // remaining at its own time; subtracting what was labelled since moves it here.
+      const remaining = this.shiftedWeightSum / s - this.total + shift;
       if (remaining > 0) {
         const deviation = weighted / remaining - 1;
         this.squaredDeviations += deviation * deviation;
         this.deviationCount++;
       }
     }
-    this.shiftedWeightSum += weighted + this.total;
+    this.shiftedWeightSum += centred + this.remainingReference + this.total;
     this.total += w;
+    this.remainingReference -= d;
     this.count = s + 1;
   }
 
@@ -109,6 +145,7 @@ class OneSidedCapital {
     this.shiftedWeightSum = 0;
     this.lastAnytime = -Infinity;
     this.lastAnytimeCount = -1;
+    this.remainingReference = this.referenceTotal;
   }
 
   private bet(s: number, budget: number): number {
@@ -198,7 +235,7 @@ class OneSidedCapital {
  * const cs = new RiskConfidenceSequence(new Float64Array(4), new Float64Array(4).fill(1));
  * cs.add(2, 1, 0.25); // item 2, loss 1, drawn with probability 0.25
  * cs.anytime(); // { lower: 0.25, upper: 1 }
- * @throws InputError when the bounds are not finite, out of order, or of different lengths, or α / maxBet are out of range.
+ * @throws InputError when the bounds are not finite, out of order, or of different lengths, α / maxBet are out of range, or a reference array has the wrong length, a non-finite prediction or a floor outside (0, 1].
  */
 export class RiskConfidenceSequence {
   readonly poolSize: number;
@@ -208,6 +245,10 @@ export class RiskConfidenceSequence {
   private readonly lowerSide: OneSidedCapital;
   private readonly upperSide: OneSidedCapital;
   private readonly labelled: Uint8Array;
+  /** Per-item proposal floor and each side's reference d_i; null without reference. */
+  private readonly floor: Float64Array | null;
+  private readonly lowerReference: Float64Array | null;
+  private readonly upperReference: Float64Array | null;
 
   constructor(lowerBounds: ArrayLike<number>, upperBounds: ArrayLike<number>, options: ConfidenceSequenceOptions = {}) {
     const n = lowerBounds.length;
@@ -235,9 +276,50 @@ export class RiskConfidenceSequence {
       upperTotal += b;
     }
     const threshold = 2 / alpha;
-    this.lowerSide = new OneSidedCapital(n, lowerTotal, threshold, maxBet);
-    this.upperSide = new OneSidedCapital(n, -upperTotal, threshold, maxBet);
     this.labelled = new Uint8Array(n);
+    const reference = options.reference;
+    if (reference === undefined) {
+      this.floor = null;
+      this.lowerReference = null;
+      this.upperReference = null;
+      this.lowerSide = new OneSidedCapital(n, lowerTotal, threshold, maxBet);
+      this.upperSide = new OneSidedCapital(n, -upperTotal, threshold, maxBet);
+      return;
+    }
+    const { predictedLoss, proposalFloor } = reference;
+    if (predictedLoss.length !== n) {
+      throw new InputError({
+        argument: 'predictedLoss',
+        expected: `${n} predicted losses, one per pool item`,
+        received: predictedLoss.length,
+      });
+    }
+    if (proposalFloor.length !== n) {
+      throw new InputError({ argument: 'proposalFloor', expected: `${n} floors, one per pool item`, received: proposalFloor.length });
+    }
+    this.floor = Float64Array.from(proposalFloor);
+    // Predicted slack above the lower bound and below the upper bound: the ideal reference of each side.
+    const lowerSlack = new Float64Array(n);
+    const upperSlack = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      const c = predictedLoss[i];
+      const floor = this.floor[i];
+      if (!Number.isFinite(c))
+        throw new InputError({ argument: 'predictedLoss', expected: 'a finite predicted loss', received: c, row: i });
+      if (!(floor > 0 && floor <= 1))
+        throw new InputError({ argument: 'proposalFloor', expected: 'a probability floor in (0, 1]', received: floor, row: i });
+      const a = this.lowerBounds[i];
+      const b = this.upperBounds[i];
+      const clamped = c < a ? a : c > b ? b : c;
+      lowerSlack[i] = clamped - a;
+      upperSlack[i] = b - clamped;
+    }
+    const lower = cappedReference(lowerSlack, upperSlack, this.floor, alpha, maxBet);
+    const upper = cappedReference(upperSlack, lowerSlack, this.floor, alpha, maxBet);
+    this.lowerReference = lower.reference;
+    this.upperReference = upper.reference;
+    this.lowerSide = new OneSidedCapital(n, lowerTotal, threshold, maxBet, lower.total, lower.range);
+    this.upperSide = new OneSidedCapital(n, -upperTotal, threshold, maxBet, upper.total, upper.range);
   }
 
   /** Labels added so far (M). */
@@ -249,7 +331,7 @@ export class RiskConfidenceSequence {
    * Adds the next labelled item: its pool index, its loss, and the probability q > 0 with which
    * the proposal (fixed before this draw) drew it among the items not yet labelled.
    *
-   * @throws InputError when the index is out of range or repeated, q is not in (0, 1], or the loss is not within the item's bounds.
+   * @throws InputError when the index is out of range or repeated, q is not in (0, 1] or below the item's proposal floor, or the loss is not within the item's bounds.
    */
   add(index: number, loss: number, q: number): void {
     const n = this.poolSize;
@@ -265,10 +347,19 @@ export class RiskConfidenceSequence {
     if (!(loss >= a - tolerance && loss <= b + tolerance)) {
       throw new InputError({ argument: 'loss', expected: `a loss within the item's bounds [${a}, ${b}]`, received: loss, row: index });
     }
+    const floor = this.floor;
+    if (floor !== null && !(q >= floor[index] * (1 - 1e-9))) {
+      throw new InputError({
+        argument: 'q',
+        expected: `a probability ≥ the item's proposal floor ${floor[index]}`,
+        received: q,
+        row: index,
+      });
+    }
     const clamped = loss < a ? a : loss > b ? b : loss;
     this.labelled[index] = 1;
-    this.lowerSide.add(clamped - a, q);
-    this.upperSide.add(b - clamped, q);
+    this.lowerSide.add(clamped - a, q, this.lowerReference === null ? 0 : this.lowerReference[index]);
+    this.upperSide.add(b - clamped, q, this.upperReference === null ? 0 : this.upperReference[index]);
   }
 
   /**
@@ -306,4 +397,54 @@ export class RiskConfidenceSequence {
     // reporting their hull keeps the interval an interval (never a false point) and only helps coverage.
     return upper < lower ? { lower: upper, upper: lower } : { lower, upper };
   }
+}
+
+/**
+ * One side's references d_i = min(predicted slack_i, κ·N·π_i) and their range ρ = max_i d_i/π_i ≤ κ·N.
+ * The cap κ trades the variance a reference removes against the range it adds (a label can fall
+ * d_i/π_i below its reference): it minimises a predicted half-width at a few hundred labels,
+ * √(2·log(2/α)·V(κ)/n) + log(2/α)·ρ(κ)/(N·n·maxBet), with V(κ) = Σ_i E(w_i − d_i)²/(N²·π_i)
+ * and E(w − d)² = Var w + (c − d)² from the prediction alone (Bhatia–Davis: Var w ≤ c·(B − c)
+ * for w ∈ [0, B] of mean c; c the predicted slack, B − c the other side's). The cap uses nothing
+ * but the scores and the floors, so it is fixed before the first label.
+ */
+function cappedReference(
+  slack: Float64Array,
+  otherSlack: Float64Array,
+  floor: Float64Array,
+  alpha: number,
+  maxBet: number,
+): { reference: Float64Array; total: number; range: number } {
+  const n = slack.length;
+  const labels = Math.min(n, REFERENCE_TUNING_LABELS);
+  const log = Math.log(2 / alpha);
+  let bestCap = 0;
+  let bestWidth = Infinity;
+  for (const cap of REFERENCE_CAPS) {
+    let variance = 0;
+    let range = 0;
+    for (let i = 0; i < n; i++) {
+      const limit = cap * n * floor[i];
+      const d = slack[i] < limit ? slack[i] : limit;
+      const bias = slack[i] - d;
+      variance += (bias * bias + slack[i] * otherSlack[i]) / floor[i];
+      if (d / floor[i] > range) range = d / floor[i];
+    }
+    const width = Math.sqrt((2 * log * variance) / (n * n * labels)) + (log * range) / (n * labels * maxBet);
+    if (width < bestWidth) {
+      bestWidth = width;
+      bestCap = cap;
+    }
+  }
+  const reference = new Float64Array(n);
+  let total = 0;
+  let range = 0;
+  for (let i = 0; i < n; i++) {
+    const limit = bestCap * n * floor[i];
+    const d = slack[i] < limit ? slack[i] : limit;
+    reference[i] = d;
+    total += d;
+    if (d / floor[i] > range) range = d / floor[i];
+  }
+  return { reference, total, range };
 }
