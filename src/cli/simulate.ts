@@ -17,6 +17,7 @@ import {
   type SimulationSummary,
 } from '../simulate/outputs.js';
 import { INTERVAL_KINDS, simulationIntervals, type IntervalKind } from '../simulate/intervals.js';
+import { simulationReference } from '../simulate/reference.js';
 import type { Command } from './command.js';
 import {
   flag,
@@ -343,7 +344,13 @@ async function runSimulation(values: OptionValues): Promise<number> {
     intervalKinds.length === 0
       ? []
       : await withFlagNames('simulate', () =>
-          simulationIntervals(result, losses, lossBounds(pool.modelScores, result.options.loss), intervalKinds),
+          simulationIntervals(
+            result,
+            losses,
+            lossBounds(pool.modelScores, result.options.loss),
+            intervalKinds,
+            simulationReference(input, result.options),
+          ),
         );
   if (intervals.length > 0) summary.intervals = summarizeIntervals(intervals);
   timer.mark('summary');
