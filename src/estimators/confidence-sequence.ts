@@ -45,6 +45,15 @@ const REFERENCE_TUNING_LABELS = 200;
 /** Caps tried for the reference, in units of N·π_i (0 is the bet without reference). */
 const REFERENCE_CAPS = [0, 0.25, 0.5, 1, 2, 4, 8, 16, 32, 64, 128];
 
+/** Log-capital of one side's bets at one θ over a prefix of the labels, and its running maximum. */
+interface CapitalState {
+  log: number;
+  slope: number;
+  best: number;
+  bestSlope: number;
+  rejected: boolean;
+}
+
 /**
  * One side of the confidence sequence: a test of `θ` against a nonnegative per-item quantity w_i
  * (loss − lower bound for the lower side, upper bound − loss for the upper side) whose pool total
@@ -65,6 +74,8 @@ class OneSidedCapital {
   private prefix = new Float64Array(16);
   /** σ̂² known before draw s (index s − 1): the variance estimate the bet of draw s uses. */
   private varianceBefore = new Float64Array(16);
+  /** The anytime bet of each draw (it depends on the draw only, so it is computed once). */
+  private anytimeBet = new Float64Array(16);
   private total = 0;
   private squaredDeviations = 0;
   private deviationCount = 0;
@@ -74,6 +85,11 @@ class OneSidedCapital {
   private lastAnytimeCount = -1;
   /** D_s: the references of the items not labelled yet. */
   private remainingReference: number;
+  /** The anytime bets' log-capital at θ = `lastAnytime` over the first `trackedCount` labels (-1: none). */
+  private readonly tracked: CapitalState = { log: 0, slope: 0, best: 0, bestSlope: 0, rejected: false };
+  private trackedCount = -1;
+  /** Scratch state of the fixed-budget bets. */
+  private readonly scratch: CapitalState = { log: 0, slope: 0, best: 0, bestSlope: 0, rejected: false };
 
   constructor(
     private readonly poolSize: number,
@@ -101,6 +117,7 @@ class OneSidedCapital {
     this.z[s] = weighted;
     this.prefix[s] = this.offset + this.total - shift;
     this.varianceBefore[s] = (PRIOR_VARIANCE + this.squaredDeviations) / (1 + this.deviationCount);
+    this.anytimeBet[s] = this.bet(s, 0);
     if (s > 0) {
       // Predictable estimate of x_s before this draw: every earlier draw estimated the w total
       // remaining at its own time; subtracting what was labelled since moves it here.
@@ -117,11 +134,22 @@ class OneSidedCapital {
     this.count = s + 1;
   }
 
-  /** Smallest θ not rejected by the bets of the anytime sequence (labels so far), kept monotone. */
+  /**
+   * Smallest θ not rejected by the bets of the anytime sequence (labels so far), kept monotone.
+   * The running log-capital at the current bound is extended by the labels since the last call
+   * (O(1) each); only when they reject the bound does Newton's method run again (O(M) per step).
+   */
   anytimeLower(): number {
     if (this.lastAnytimeCount !== this.count) {
       const start = Math.max(this.deterministicLower(), this.lastAnytime);
-      this.lastAnytime = this.boundary(start, 0);
+      const tracked = this.tracked;
+      let evaluated = false;
+      if (this.trackedCount >= 0 && start === this.lastAnytime) {
+        this.accumulate(start, 0, this.trackedCount, tracked);
+        this.trackedCount = this.count;
+        evaluated = true;
+      }
+      this.lastAnytime = this.boundary(start, 0, tracked, evaluated);
       this.lastAnytimeCount = this.count;
     }
     return this.lastAnytime;
@@ -129,7 +157,7 @@ class OneSidedCapital {
 
   /** Smallest θ not rejected with bets tuned to a budget fixed in advance at the current label count. */
   fixedLower(): number {
-    return this.boundary(this.deterministicLower(), this.count);
+    return this.boundary(this.deterministicLower(), this.count, this.scratch, false);
   }
 
   /** θ below which the remaining total would be negative: `(offset + Σ w)/N`. */
@@ -145,9 +173,11 @@ class OneSidedCapital {
     this.shiftedWeightSum = 0;
     this.lastAnytime = -Infinity;
     this.lastAnytimeCount = -1;
+    this.trackedCount = -1;
     this.remainingReference = this.referenceTotal;
   }
 
+  /** The bet of draw s: for a fixed budget, or (budget 0) for the anytime sequence. */
   private bet(s: number, budget: number): number {
     const variance = this.varianceBefore[s];
     const t = s + 1;
@@ -159,13 +189,26 @@ class OneSidedCapital {
   /**
    * Newton's method on F(θ) = max_s log K_s(θ) − log(1/β) from `start` (already rejected or at the
    * deterministic bound). F is convex and decreasing, so each Newton step lands at or left of the
-   * root: the returned θ is never beyond the exact boundary.
+   * root: the returned θ is never beyond the exact boundary. `state` receives each evaluation;
+   * `evaluated` says it already holds F at `start` over every label. For the anytime bets (budget
+   * 0) the state left at the returned θ is kept for the next call.
    */
-  private boundary(start: number, budget: number): number {
+  private boundary(start: number, budget: number, state: CapitalState, evaluated: boolean): number {
     let theta = start;
     const target = Math.log(this.threshold);
+    const tracking = budget === 0;
     for (let iteration = 0; iteration < NEWTON_ITERATIONS; iteration++) {
-      const { value, slope } = this.logCapital(theta, budget);
+      if (!(evaluated && iteration === 0)) {
+        state.log = 0;
+        state.slope = 0;
+        state.best = 0;
+        state.bestSlope = 0;
+        state.rejected = false;
+        this.accumulate(theta, budget, 0, state);
+      }
+      if (tracking) this.trackedCount = this.count;
+      const value = state.rejected ? Infinity : state.best;
+      const slope = state.rejected ? -Infinity : state.bestSlope;
       const excess = value - target;
       if (!(excess > 1e-12)) return theta;
       if (!(slope < 0)) return theta;
@@ -173,24 +216,30 @@ class OneSidedCapital {
       if (!(next > theta)) return theta;
       theta = next;
     }
+    // The last iterate was not evaluated: nothing to keep.
+    if (tracking) this.trackedCount = -1;
     return theta;
   }
 
-  /** max over s ≤ t of log K_s(θ) (the empty product counts), and the slope of the maximising prefix. */
-  private logCapital(theta: number, budget: number): { value: number; slope: number } {
+  /**
+   * Extends `state` (log K_s(θ) over the labels before `from`, its running maximum over prefixes,
+   * the empty product included, and their slopes) by the labels from `from` on; `rejected` once a
+   * label makes θ impossible (S_s(θ) ≤ 0 with Z_s > 0).
+   */
+  private accumulate(theta: number, budget: number, from: number, state: CapitalState): void {
     const n = this.poolSize;
-    let log = 0;
-    let slope = 0;
-    let best = 0;
-    let bestSlope = 0;
-    for (let s = 0; s < this.count; s++) {
-      const lambda = this.bet(s, budget);
+    let { log, slope, best, bestSlope } = state;
+    for (let s = from; s < this.count && !state.rejected; s++) {
+      const lambda = budget > 0 ? this.bet(s, budget) : this.anytimeBet[s];
       const z = this.z[s];
       const x = n * theta - this.prefix[s];
       if (z === 0) {
         log += Math.log1p(-lambda);
       } else {
-        if (!(x > 0)) return { value: Infinity, slope: -Infinity };
+        if (!(x > 0)) {
+          state.rejected = true;
+          break;
+        }
         const ratio = z / x;
         const factor = 1 - lambda + lambda * ratio;
         log += Math.log(factor);
@@ -201,20 +250,23 @@ class OneSidedCapital {
         bestSlope = slope;
       }
     }
-    return { value: best, slope: bestSlope };
+    state.log = log;
+    state.slope = slope;
+    state.best = best;
+    state.bestSlope = bestSlope;
   }
 
   private grow(): void {
     const size = this.z.length * 2;
-    const z = new Float64Array(size);
-    const prefix = new Float64Array(size);
-    const variance = new Float64Array(size);
-    z.set(this.z);
-    prefix.set(this.prefix);
-    variance.set(this.varianceBefore);
-    this.z = z;
-    this.prefix = prefix;
-    this.varianceBefore = variance;
+    const grown = (from: Float64Array): Float64Array<ArrayBuffer> => {
+      const to = new Float64Array(size);
+      to.set(from);
+      return to;
+    };
+    this.z = grown(this.z);
+    this.prefix = grown(this.prefix);
+    this.varianceBefore = grown(this.varianceBefore);
+    this.anytimeBet = grown(this.anytimeBet);
   }
 }
 
