@@ -277,17 +277,23 @@ class OneSidedCapital {
  *
  * `anytime()` holds simultaneously at every label count with probability ≥ 1 − α, so it stays
  * valid under any data-dependent stopping rule (stop when it is narrow enough). `fixed()` is valid
- * at one label count chosen before labelling (a budget), and is tighter there. Both are the single
- * point R once every item is labelled. Construction and proof: docs/concepts.md.
+ * at one label count chosen before labelling (a budget), and is usually tighter there. Both are
+ * the single point R once every item is labelled. With the `reference` option (a predicted loss
+ * and a floor of the proposal, e.g. `fixedProposalFloor`) both are narrower, most of all the upper
+ * side of cross-entropy, with the same guarantee. Construction and proof: docs/concepts.md.
  *
- * Each `add` is O(1); `anytime()` and `fixed()` are O(M) per Newton step (a handful of steps),
- * so ask for them at the label counts you report, not after every label.
+ * Each `add` is O(1); `anytime()` is O(labels since the last call) while the new labels do not
+ * move its bound and O(M) per Newton step (a few) when they do; `fixed()` is always O(M) per
+ * Newton step. Ask for them at the label counts you report.
  *
  * @example
  * const cs = new RiskConfidenceSequence(new Float64Array(4), new Float64Array(4).fill(1));
  * cs.add(2, 1, 0.25); // item 2, loss 1, drawn with probability 0.25
  * cs.anytime(); // { lower: 0.25, upper: 1 }
- * @throws InputError when the bounds are not finite, out of order, or of different lengths, α / maxBet are out of range, or a reference array has the wrong length, a non-finite prediction or a floor outside (0, 1].
+ * const guided = new RiskConfidenceSequence(new Float64Array(4), new Float64Array(4).fill(1), {
+ *   reference: { predictedLoss: [0.1, 0.2, 0.9, 0.1], proposalFloor: fixedProposalFloor([1, 2, 9, 1], 0.1)! },
+ * });
+ * @throws InputError when the bounds are not finite, out of order, or of different lengths, α / maxBet are out of range, or a reference array has the wrong length, a non-finite prediction, a floor outside (0, 1] or floors summing above 1.
  */
 export class RiskConfidenceSequence {
   readonly poolSize: number;
@@ -365,6 +371,11 @@ export class RiskConfidenceSequence {
       const clamped = c < a ? a : c > b ? b : c;
       lowerSlack[i] = clamped - a;
       upperSlack[i] = b - clamped;
+    }
+    // q sums to 1 over the remaining items at the first draw, so floors summing above 1 cannot all hold.
+    const floorTotal = this.floor.reduce((sum, floor) => sum + floor, 0);
+    if (!(floorTotal <= 1 + 1e-9)) {
+      throw new InputError({ argument: 'proposalFloor', expected: 'floors summing to at most 1', received: floorTotal });
     }
     const lower = cappedReference(lowerSlack, upperSlack, this.floor, alpha, maxBet);
     const upper = cappedReference(upperSlack, lowerSlack, this.floor, alpha, maxBet);

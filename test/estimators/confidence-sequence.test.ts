@@ -133,6 +133,7 @@ describe('RiskConfidenceSequence: basic behaviour', () => {
     expect(() => new RiskConfidenceSequence([0, 0], [1, 1], reference([0.5], [0.5, 0.5]))).toThrow(/predictedLoss/);
     expect(() => new RiskConfidenceSequence([0, 0], [1, 1], reference([0.5, Number.NaN], [0.5, 0.5]))).toThrow(/predictedLoss \(row 1\)/);
     expect(() => new RiskConfidenceSequence([0, 0], [1, 1], reference([0.5, 0.5], [0.5, 0]))).toThrow(/proposalFloor \(row 1\)/);
+    expect(() => new RiskConfidenceSequence([0, 0], [1, 1], reference([0.5, 0.5], [0.6, 0.5]))).toThrow(/summing to at most 1/);
     const floored = new RiskConfidenceSequence([0, 0], [1, 1], reference([0.5, 0.5], [0.5, 0.4]));
     // A draw below its declared floor would void the guarantee: refused.
     expect(() => floored.add(1, 0.5, 0.3)).toThrow(/proposal floor/);
