@@ -47,90 +47,149 @@ const REFERENCE_CAPS = [0, 0.25, 0.5, 1, 2, 4, 8, 16, 32, 64, 128];
 
 /** Log-capital of one side's bets at one θ over a prefix of the labels, and its running maximum. */
 interface CapitalState {
-  log: number;
-  slope: number;
+  /** Per bet: log K_s(θ) and its slope in θ. */
+  logs: Float64Array;
+  slopes: Float64Array;
+  /** max over prefixes of the log of the (weighted) average capital, and its slope there. */
   best: number;
   bestSlope: number;
   rejected: boolean;
 }
 
+function capitalState(): CapitalState {
+  return { logs: new Float64Array(2), slopes: new Float64Array(2), best: 0, bestSlope: 0, rejected: false };
+}
+
 /**
- * One side of the confidence sequence: a test of `θ` against a nonnegative per-item quantity w_i
- * (loss − lower bound for the lower side, upper bound − loss for the upper side) whose pool total
- * is `N·θ − offset`, with a per-item reference d_i ≥ 0 (a predicted w_i, 0 without reference) and
- * a range ρ ≥ max_i d_i/π_i. Before draw s the remaining total under H0(θ) is
- * `N·θ − offset − Σ_{j<s} w_j`; with D_s the remaining references' total,
- * `Z_s = (w_s − d_s)/q_s + ρ ≥ 0` has conditional mean at most
- * `x_s(θ_true) = N·θ_true − offset − Σ_{j<s} w_j − D_s + ρ` (equal when q > 0 on every remaining
- * item). The capital `K_s(θ) = Π_{j≤s} (1 − λ_j + λ_j Z_j/x_j(θ))`, λ_j ∈ [0, 1) predictable and
- * free of θ, is then a nonnegative supermartingale under H0, and Ville's inequality bounds
- * `P(∃s: K_s(θ_true) ≥ 1/β) ≤ β`. `K_s(θ)` is decreasing and convex in θ, so the rejected θ form
- * a half-line whose end is found by Newton's method from the left (every iterate stays rejected,
- * so stopping early only widens the interval).
+ * One bet of a side: per draw its nonnegative Z_s and the offset P_s of x_s(θ) = N·θ − P_s, and
+ * the bet fraction from a running variance estimate of Z/x.
  */
-class OneSidedCapital {
-  private count = 0;
-  private z = new Float64Array(16);
-  private prefix = new Float64Array(16);
+class Bet {
+  z = new Float64Array(16);
+  prefix = new Float64Array(16);
   /** σ̂² known before draw s (index s − 1): the variance estimate the bet of draw s uses. */
-  private varianceBefore = new Float64Array(16);
+  varianceBefore = new Float64Array(16);
   /** The anytime bet of each draw (it depends on the draw only, so it is computed once). */
-  private anytimeBet = new Float64Array(16);
-  private total = 0;
+  anytimeBet = new Float64Array(16);
   private squaredDeviations = 0;
   private deviationCount = 0;
-  /** Σ_j (Z_j + P_j) with P_j = Σ_{k<j} w_k: the running LURE-style estimate of the remaining total. */
+  /** Σ_j (Z_j − ρ + D_j + P_j) with P_j = Σ_{k<j} w_k: the running LURE-style estimate of the w total. */
   private shiftedWeightSum = 0;
-  private lastAnytime = -Infinity;
-  private lastAnytimeCount = -1;
   /** D_s: the references of the items not labelled yet. */
   private remainingReference: number;
-  /** The anytime bets' log-capital at θ = `lastAnytime` over the first `trackedCount` labels (-1: none). */
-  private readonly tracked: CapitalState = { log: 0, slope: 0, best: 0, bestSlope: 0, rejected: false };
-  private trackedCount = -1;
-  /** Scratch state of the fixed-budget bets. */
-  private readonly scratch: CapitalState = { log: 0, slope: 0, best: 0, bestSlope: 0, rejected: false };
 
   constructor(
-    private readonly poolSize: number,
-    private readonly offset: number,
     private readonly threshold: number,
     private readonly maxBet: number,
-    private readonly referenceTotal = 0,
-    private readonly range = 0,
+    private readonly referenceTotal: number,
+    private readonly range: number,
   ) {
     this.remainingReference = referenceTotal;
   }
 
-  get labels(): number {
-    return this.count;
-  }
-
-  /** Adds one label: its w ≥ 0, its proposal probability q and its reference d (0 without reference). */
-  add(w: number, q: number, d: number): void {
-    const s = this.count;
+  /** Records draw s: w ≥ 0, q, the reference d, and the side's offset and w total before it. */
+  add(s: number, w: number, q: number, d: number, offset: number, total: number): void {
     if (s === this.z.length) this.grow();
     const centred = (w - d) / q;
     const shift = this.range - this.remainingReference;
     // The range keeps Z ≥ 0 (d/q ≤ ρ); rounding may leave a few ulps below.
     const weighted = Math.max(0, centred + this.range);
     this.z[s] = weighted;
-    this.prefix[s] = this.offset + this.total - shift;
+    this.prefix[s] = offset + total - shift;
     this.varianceBefore[s] = (PRIOR_VARIANCE + this.squaredDeviations) / (1 + this.deviationCount);
     this.anytimeBet[s] = this.bet(s, 0);
     if (s > 0) {
       // Predictable estimate of x_s before this draw: every earlier draw estimated the w total
       // remaining at its own time; subtracting what was labelled since moves it here.
-      const remaining = this.shiftedWeightSum / s - this.total + shift;
+      const remaining = this.shiftedWeightSum / s - total + shift;
       if (remaining > 0) {
         const deviation = weighted / remaining - 1;
         this.squaredDeviations += deviation * deviation;
         this.deviationCount++;
       }
     }
-    this.shiftedWeightSum += centred + this.remainingReference + this.total;
-    this.total += w;
+    this.shiftedWeightSum += centred + this.remainingReference + total;
     this.remainingReference -= d;
+  }
+
+  reset(): void {
+    this.squaredDeviations = 0;
+    this.deviationCount = 0;
+    this.shiftedWeightSum = 0;
+    this.remainingReference = this.referenceTotal;
+  }
+
+  /** The bet of draw s: for a fixed budget, or (budget 0) for the anytime sequence. */
+  bet(s: number, budget: number): number {
+    const variance = this.varianceBefore[s];
+    const t = s + 1;
+    const scale = budget > 0 ? budget : t * Math.log(1 + t);
+    const fraction = Math.sqrt((2 * Math.log(this.threshold)) / (variance * scale));
+    return fraction < this.maxBet ? fraction : this.maxBet;
+  }
+
+  private grow(): void {
+    const size = this.z.length * 2;
+    const grown = (from: Float64Array): Float64Array<ArrayBuffer> => {
+      const to = new Float64Array(size);
+      to.set(from);
+      return to;
+    };
+    this.z = grown(this.z);
+    this.prefix = grown(this.prefix);
+    this.varianceBefore = grown(this.varianceBefore);
+    this.anytimeBet = grown(this.anytimeBet);
+  }
+}
+
+/**
+ * One side of the confidence sequence: a test of `θ` against a nonnegative per-item quantity w_i
+ * (loss − lower bound for the lower side, upper bound − loss for the upper side) whose pool total
+ * is `N·θ − offset`. Before draw s the remaining total under H0(θ) is `N·θ − offset − Σ_{j<s} w_j`.
+ * The plain bet uses `Z_s = w_s/q_s`, whose conditional mean is at most that total `x_s(θ_true)`
+ * (equal when q > 0 on every remaining item). With a reference (d_i ≥ 0, a predicted w_i, and a
+ * range ρ ≥ max_i d_i/π_i) a second bet uses `Z_s = (w_s − d_s)/q_s + ρ ≥ 0` against
+ * `x_s(θ) − D_s + ρ` (D_s the remaining references' total), of the same conditional mean. Each
+ * capital `K_s(θ) = Π_{j≤s} (1 − λ_j + λ_j Z_j/x_j(θ))`, λ_j ∈ [0, 1) predictable and free of θ,
+ * is a nonnegative supermartingale under H0, and so is their average (half each), whose
+ * excursions Ville's inequality bounds: `P(∃s: K_s(θ_true) ≥ 1/β) ≤ β`. Each capital is decreasing
+ * and log-convex in θ, hence so is their average, so the rejected θ form a half-line whose end is
+ * found by Newton's method from the left (every iterate stays rejected, so stopping early only
+ * widens the interval).
+ */
+class OneSidedCapital {
+  private count = 0;
+  private total = 0;
+  private readonly bets: Bet[];
+  private lastAnytime = -Infinity;
+  private lastAnytimeCount = -1;
+  /** The anytime bets' log-capital at θ = `lastAnytime` over the first `trackedCount` labels (-1: none). */
+  private readonly tracked = capitalState();
+  private trackedCount = -1;
+  /** Scratch state of the fixed-budget bets. */
+  private readonly scratch = capitalState();
+
+  constructor(
+    private readonly poolSize: number,
+    private readonly offset: number,
+    private readonly threshold: number,
+    maxBet: number,
+    reference: { total: number; range: number } | null = null,
+  ) {
+    this.bets = [new Bet(threshold, maxBet, 0, 0)];
+    if (reference !== null) this.bets.push(new Bet(threshold, maxBet, reference.total, reference.range));
+  }
+
+  get labels(): number {
+    return this.count;
+  }
+
+  /** Adds one label: its w ≥ 0, its proposal probability q and its reference d (unused without reference). */
+  add(w: number, q: number, d: number): void {
+    const s = this.count;
+    this.bets[0].add(s, w, q, 0, this.offset, this.total);
+    if (this.bets.length > 1) this.bets[1].add(s, w, q, d, this.offset, this.total);
+    this.total += w;
     this.count = s + 1;
   }
 
@@ -168,22 +227,10 @@ class OneSidedCapital {
   reset(): void {
     this.count = 0;
     this.total = 0;
-    this.squaredDeviations = 0;
-    this.deviationCount = 0;
-    this.shiftedWeightSum = 0;
+    for (const bet of this.bets) bet.reset();
     this.lastAnytime = -Infinity;
     this.lastAnytimeCount = -1;
     this.trackedCount = -1;
-    this.remainingReference = this.referenceTotal;
-  }
-
-  /** The bet of draw s: for a fixed budget, or (budget 0) for the anytime sequence. */
-  private bet(s: number, budget: number): number {
-    const variance = this.varianceBefore[s];
-    const t = s + 1;
-    const scale = budget > 0 ? budget : t * Math.log(1 + t);
-    const fraction = Math.sqrt((2 * Math.log(this.threshold)) / (variance * scale));
-    return fraction < this.maxBet ? fraction : this.maxBet;
   }
 
   /**
@@ -199,8 +246,8 @@ class OneSidedCapital {
     const tracking = budget === 0;
     for (let iteration = 0; iteration < NEWTON_ITERATIONS; iteration++) {
       if (!(evaluated && iteration === 0)) {
-        state.log = 0;
-        state.slope = 0;
+        state.logs.fill(0);
+        state.slopes.fill(0);
         state.best = 0;
         state.bestSlope = 0;
         state.rejected = false;
@@ -222,51 +269,52 @@ class OneSidedCapital {
   }
 
   /**
-   * Extends `state` (log K_s(θ) over the labels before `from`, its running maximum over prefixes,
-   * the empty product included, and their slopes) by the labels from `from` on; `rejected` once a
-   * label makes θ impossible (S_s(θ) ≤ 0 with Z_s > 0).
+   * Extends `state` (each bet's log K_s(θ) over the labels before `from`, the running maximum over
+   * prefixes of the log of their average, the empty product included, and the slopes) by the
+   * labels from `from` on; `rejected` once a label makes θ impossible (x_s(θ) ≤ 0 with Z_s > 0).
    */
   private accumulate(theta: number, budget: number, from: number, state: CapitalState): void {
     const n = this.poolSize;
-    let { log, slope, best, bestSlope } = state;
+    const { logs, slopes } = state;
+    const mixed = this.bets.length > 1;
+    let { best, bestSlope } = state;
     for (let s = from; s < this.count && !state.rejected; s++) {
-      const lambda = budget > 0 ? this.bet(s, budget) : this.anytimeBet[s];
-      const z = this.z[s];
-      const x = n * theta - this.prefix[s];
-      if (z === 0) {
-        log += Math.log1p(-lambda);
-      } else {
-        if (!(x > 0)) {
-          state.rejected = true;
-          break;
+      for (let k = 0; k < this.bets.length; k++) {
+        const bet = this.bets[k];
+        const lambda = budget > 0 ? bet.bet(s, budget) : bet.anytimeBet[s];
+        const z = bet.z[s];
+        const x = n * theta - bet.prefix[s];
+        if (z === 0) {
+          logs[k] += Math.log1p(-lambda);
+        } else {
+          if (!(x > 0)) {
+            state.rejected = true;
+            break;
+          }
+          const ratio = z / x;
+          const factor = 1 - lambda + lambda * ratio;
+          logs[k] += Math.log(factor);
+          slopes[k] -= (n * lambda * ratio) / (x * factor);
         }
-        const ratio = z / x;
-        const factor = 1 - lambda + lambda * ratio;
-        log += Math.log(factor);
-        slope -= (n * lambda * ratio) / (x * factor);
+      }
+      if (state.rejected) break;
+      let log = logs[0];
+      let slope = slopes[0];
+      if (mixed) {
+        // log(½·K⁰ + ½·K¹) and its slope, without overflow.
+        const top = Math.max(logs[0], logs[1]);
+        const w0 = Math.exp(logs[0] - top);
+        const w1 = Math.exp(logs[1] - top);
+        log = top + Math.log((w0 + w1) / 2);
+        slope = (w0 * slopes[0] + w1 * slopes[1]) / (w0 + w1);
       }
       if (log > best) {
         best = log;
         bestSlope = slope;
       }
     }
-    state.log = log;
-    state.slope = slope;
     state.best = best;
     state.bestSlope = bestSlope;
-  }
-
-  private grow(): void {
-    const size = this.z.length * 2;
-    const grown = (from: Float64Array): Float64Array<ArrayBuffer> => {
-      const to = new Float64Array(size);
-      to.set(from);
-      return to;
-    };
-    this.z = grown(this.z);
-    this.prefix = grown(this.prefix);
-    this.varianceBefore = grown(this.varianceBefore);
-    this.anytimeBet = grown(this.anytimeBet);
   }
 }
 
@@ -381,8 +429,8 @@ export class RiskConfidenceSequence {
     const upper = cappedReference(upperSlack, lowerSlack, this.floor, alpha, maxBet);
     this.lowerReference = lower.reference;
     this.upperReference = upper.reference;
-    this.lowerSide = new OneSidedCapital(n, lowerTotal, threshold, maxBet, lower.total, lower.range);
-    this.upperSide = new OneSidedCapital(n, -upperTotal, threshold, maxBet, upper.total, upper.range);
+    this.lowerSide = new OneSidedCapital(n, lowerTotal, threshold, maxBet, lower.range > 0 ? lower : null);
+    this.upperSide = new OneSidedCapital(n, -upperTotal, threshold, maxBet, upper.range > 0 ? upper : null);
   }
 
   /** Labels added so far (M). */

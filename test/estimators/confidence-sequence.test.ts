@@ -144,7 +144,7 @@ describe('RiskConfidenceSequence: basic behaviour', () => {
     const plain = runOnce(pool, 'iid', [200], 9);
     const referenced = runOnce(pool, 'iid', [200], 9, 1e-3, true);
     const halfWidth = (i: { lower: number; upper: number }) => (i.upper - i.lower) / 2;
-    // Same draws; measured 0.23 → 0.088 (anytime), 0.18 → 0.088 (fixed): require at least a third narrower.
+    // Same draws; measured 0.23 → 0.098 (anytime), 0.18 → 0.098 (fixed): require at least a third narrower.
     expect(halfWidth(referenced.anytime[0])).toBeLessThan((2 / 3) * halfWidth(plain.anytime[0]));
     expect(halfWidth(referenced.fixed[0])).toBeLessThan((2 / 3) * halfWidth(plain.fixed[0]));
     const n = TINY.losses.length;
