@@ -77,14 +77,17 @@ class Bet {
   private shiftedWeightSum = 0;
   /** D_s: the references of the items not labelled yet. */
   private remainingReference: number;
+  /** 2·log(1/β), in every bet. */
+  private readonly twiceLogThreshold: number;
 
   constructor(
-    private readonly threshold: number,
+    threshold: number,
     private readonly maxBet: number,
     private readonly referenceTotal: number,
     private readonly range: number,
   ) {
     this.remainingReference = referenceTotal;
+    this.twiceLogThreshold = 2 * Math.log(threshold);
   }
 
   /** Records draw s: w ≥ 0, q, the reference d, and the side's offset and w total before it. */
@@ -124,7 +127,7 @@ class Bet {
     const variance = this.varianceBefore[s];
     const t = s + 1;
     const scale = budget > 0 ? budget : t * Math.log(1 + t);
-    const fraction = Math.sqrt((2 * Math.log(this.threshold)) / (variance * scale));
+    const fraction = Math.sqrt(this.twiceLogThreshold / (variance * scale));
     return fraction < this.maxBet ? fraction : this.maxBet;
   }
 
@@ -298,19 +301,22 @@ class OneSidedCapital {
         }
       }
       if (state.rejected) break;
-      let log = logs[0];
-      let slope = slopes[0];
-      if (mixed) {
-        // log(½·K⁰ + ½·K¹) and its slope, without overflow.
-        const top = Math.max(logs[0], logs[1]);
-        const w0 = Math.exp(logs[0] - top);
-        const w1 = Math.exp(logs[1] - top);
-        log = top + Math.log((w0 + w1) / 2);
-        slope = (w0 * slopes[0] + w1 * slopes[1]) / (w0 + w1);
+      if (!mixed) {
+        if (logs[0] > best) {
+          best = logs[0];
+          bestSlope = slopes[0];
+        }
+        continue;
       }
+      // log(½·K⁰ + ½·K¹) is at most the larger log: below the running maximum it cannot raise it.
+      const top = Math.max(logs[0], logs[1]);
+      if (!(top > best)) continue;
+      const w0 = Math.exp(logs[0] - top);
+      const w1 = Math.exp(logs[1] - top);
+      const log = top + Math.log((w0 + w1) / 2);
       if (log > best) {
         best = log;
-        bestSlope = slope;
+        bestSlope = (w0 * slopes[0] + w1 * slopes[1]) / (w0 + w1);
       }
     }
     state.best = best;
