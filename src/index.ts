@@ -87,6 +87,7 @@ export {
   bootstrapReplicate,
   BOOTSTRAP_Z,
   type ConfidenceSequenceOptions,
+  type ConfidenceSequenceReference,
   finitePopulationFactor,
   RiskConfidenceSequence,
   type RiskInterval,
@@ -98,7 +99,15 @@ export {
   RunningAseEstimator,
   TermMeanEstimator,
 } from './estimators/index.js';
-export { floorProposal, type PoolSampler, type ProposalVariant, ReferenceOrderSampler, SumTreeSampler } from './acquisition/index.js';
+export {
+  candidateMixtureFloor,
+  fixedProposalFloor,
+  floorProposal,
+  type PoolSampler,
+  type ProposalVariant,
+  ReferenceOrderSampler,
+  SumTreeSampler,
+} from './acquisition/index.js';
 export {
   ADAPTIVE_DEFAULTS,
   adaptiveCandidates,
@@ -165,6 +174,7 @@ export {
   type IntervalSummary,
   simulationIntervals,
   type SimulationIntervals,
+  simulationReference,
   summarizeIntervals,
   type SyntheticPool,
   type SyntheticPoolOptions,

@@ -1,14 +1,17 @@
 /**
  * `npm run bench:real-intervals`: the width and coverage of the three 95% intervals on the
- * `bench:real` pairs (issue 11). For each pair and proposal (random, the default adaptive one, and
- * a defensive mixture) it runs R acquisitions of 200 labels with LURE and reports, at 200 labels,
- * the median half-width of the anytime-valid confidence sequence, of the fixed-budget interval and
- * of the approximate bootstrap interval (±1.96σ, finite-population corrected), the two ratios to
- * the bootstrap's, and each interval's coverage of the true risk. The sequence at 200 labels is the
- * intersection of its values at every label count up to 200 (its bound maximises the capital over
- * every prefix), so its coverage there is its simultaneous coverage over labels 1–200.
+ * `bench:real` pairs. For each pair and proposal (random, the default adaptive one, and a
+ * defensive mixture) it runs R acquisitions of 200 labels with LURE and reports, at 200 labels,
+ * the median half-width of the anytime-valid confidence sequence, of the fixed-budget interval
+ * (both with the reference bets: the surrogate's expected loss and the proposal's floor) and of
+ * the approximate bootstrap interval (±1.96σ, finite-population corrected), the two ratios to
+ * the bootstrap's, the floor no valid interval can beat on that pool and proposal (as a ratio to
+ * the bootstrap's half-width; `unseenHalfWidthFloor`, from the first F runs), and each interval's
+ * coverage of the true risk. The sequence at 200 labels is the intersection of its values at
+ * every label count up to 200 (its bound maximises the capital over every prefix), so its
+ * coverage there is its simultaneous coverage over labels 1–200.
  *
- * Options: --runs R (400) --seed s (0) --pairs substring (all) --data DIR (../shared/data).
+ * Options: --runs R (400) --floor-runs F (20) --seed s (0) --pairs substring (all) --data DIR (../shared/data).
  */
 import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
@@ -20,6 +23,7 @@ import { lossBounds, lossPerItem } from '../../src/metrics/index.js';
 import { randomStream } from '../../src/random.js';
 import { realPairs } from './pairs.js';
 import { benchProposals, isAdaptive } from './proposals.js';
+import { unseenHalfWidthFloor } from '../interval-floor.js';
 
 const LABELS = 200;
 const KINDS = ['anytime', 'fixed', 'bootstrap'] as const;
@@ -28,12 +32,14 @@ const PROPOSALS = ['random', 'adaptive', 'defensive λ=0.5 CE'];
 const { values: args } = parseArgs({
   options: {
     runs: { type: 'string', default: '400' },
+    'floor-runs': { type: 'string', default: '20' },
     seed: { type: 'string', default: '0' },
     pairs: { type: 'string', default: '' },
     data: { type: 'string', default: resolve(import.meta.dirname, '../../', process.env.ACTIVE_TESTING_SHARED ?? '../shared', 'data') },
   },
 });
 const runs = Number(args.runs);
+const floorRuns = Number(args['floor-runs']);
 const seed = Number(args.seed);
 if (!existsSync(args.data)) {
   console.error(`bench:real-intervals needs the real data in ${args.data} (set ACTIVE_TESTING_SHARED or --data)`);
@@ -50,21 +56,22 @@ const started = performance.now();
 const pairs = realPairs(args.data).filter((p) => p.name.includes(args.pairs));
 console.log(`bench:real-intervals: ${pairs.length} pairs, ${runs} runs of ${LABELS} labels, LURE, clip 0.1, seed ${seed}\n`);
 console.log(
-  '| pair | proposal | R | CS half-width | fixed | bootstrap | CS ÷ bootstrap | fixed ÷ bootstrap | coverage CS / fixed / bootstrap |',
+  '| pair | proposal | R | CS half-width | fixed | bootstrap | CS ÷ bootstrap | fixed ÷ bootstrap | floor ÷ bootstrap | coverage CS / fixed / bootstrap |',
 );
-console.log('|---|---|---|---|---|---|---|---|---|');
+console.log('|---|---|---|---|---|---|---|---|---|---|');
 for (const pair of pairs) {
   const modelScores = { data: pair.targetLogits.data, rows: pair.targetLogits.shape[0], cols: pair.targetLogits.shape[1] };
   const loss = lossPerItem(modelScores, pair.labels);
   const bounds = lossBounds(modelScores, 'cross-entropy');
   const n = loss.length;
   const truth = loss.reduce((s, l) => s + l, 0) / n;
-  const { proposals } = benchProposals(pair);
+  const { proposals, predictedLoss } = benchProposals(pair);
   for (const proposal of proposals.filter((p) => PROPOSALS.includes(p.name))) {
-    const { sampler } = proposal;
+    const { sampler, proposalFloor } = proposal;
     const feedback = isAdaptive(sampler) ? sampler : null;
     const lure = new LUREEstimator(n);
-    const sequence = new RiskConfidenceSequence(bounds.lower, bounds.upper);
+    const reference = proposalFloor === null ? {} : { reference: { predictedLoss, proposalFloor } };
+    const sequence = new RiskConfidenceSequence(bounds.lower, bounds.upper, reference);
     const halves = Object.fromEntries(KINDS.map((k) => [k, new Float64Array(runs)])) as Record<(typeof KINDS)[number], Float64Array>;
     const covered = Object.fromEntries(KINDS.map((k) => [k, 0])) as Record<(typeof KINDS)[number], number>;
     for (let r = 0; r < runs; r++) {
@@ -93,10 +100,11 @@ for (const pair of pairs) {
       }
     }
     const [cs, fixed, bootstrap] = KINDS.map((k) => median(halves[k]));
+    const floor = unseenHalfWidthFloor(sampler, feedback, loss, bounds.upper, LABELS, floorRuns, seed);
     const coverage = KINDS.map((k) => (covered[k] / runs).toFixed(3)).join(' / ');
     console.log(
       `| ${pair.name} | ${proposal.name} | ${truth.toFixed(4)} | ${cs.toFixed(4)} | ${fixed.toFixed(4)} | ${bootstrap.toFixed(4)} | ` +
-        `${(cs / bootstrap).toFixed(2)} | ${(fixed / bootstrap).toFixed(2)} | ${coverage} |`,
+        `${(cs / bootstrap).toFixed(2)} | ${(fixed / bootstrap).toFixed(2)} | ${(floor / bootstrap).toFixed(2)} | ${coverage} |`,
     );
   }
 }

@@ -10,6 +10,7 @@ import {
 import { fitTemperature } from '../../src/calibration/index.js';
 import type { Matrix } from '../../src/matrix.js';
 import { acquisitionValues, type AcquisitionFunction } from '../../src/metrics/index.js';
+import { candidateMixtureFloor, fixedProposalFloor } from '../../src/acquisition/proposal-floor.js';
 import { EPS, NUMERICS_FLAGS } from '../../src/numerics.js';
 import type { RealPair } from './pairs.js';
 
@@ -19,6 +20,8 @@ export interface BenchProposal {
   /** `fixed`: a realisable fixed proposal (competes for "best fixed"); `adaptive`; `oracle`: needs the true labels. */
   readonly kind: 'random' | 'fixed' | 'adaptive' | 'oracle';
   readonly sampler: PoolSampler;
+  /** A floor of every draw's q under the sampler (for the confidence sequences' reference bets). */
+  readonly proposalFloor: Float64Array | null;
 }
 
 export const CLIP = 0.1;
@@ -32,7 +35,12 @@ const matrix = (l: { data: Float64Array; shape: [number, number] }): Matrix => (
  * between runs. Calibrated rows fit the surrogate's temperature on the pair's 200 held-out labels
  * (outside the pool, not counted in the table's label budgets).
  */
-export function benchProposals(pair: RealPair): { proposals: BenchProposal[]; calibratedTemperature: number } {
+export function benchProposals(pair: RealPair): {
+  proposals: BenchProposal[];
+  calibratedTemperature: number;
+  /** The target's expected cross-entropy under the surrogate: the sequences' predicted loss. */
+  predictedLoss: Float64Array;
+} {
   const modelScores = matrix(pair.targetLogits);
   const surrogateScores = matrix(pair.surrogateLogits);
   const input = { modelScores, surrogateScores, labels: pair.labels };
@@ -41,28 +49,41 @@ export function benchProposals(pair: RealPair): { proposals: BenchProposal[]; ca
   const fixed = (v: Float64Array): PoolSampler => new SumTreeSampler(v, CLIP, 'corrected');
   const { temperature } = fitTemperature(matrix(pair.calibration.logits), pair.calibration.labels);
   const t = Number(temperature.toFixed(2));
+  const fixedRow = (name: string, kind: 'random' | 'fixed' | 'oracle', v: Float64Array): BenchProposal => ({
+    name,
+    kind,
+    sampler: fixed(v),
+    proposalFloor: fixedProposalFloor(v, CLIP),
+  });
+  const defensiveRow = (name: string, v: Float64Array): BenchProposal => ({
+    name,
+    kind: 'fixed',
+    sampler: createDefensiveSampler(v, CLIP, DEFENSIVE_LAMBDA),
+    proposalFloor: fixedProposalFloor(v, CLIP, DEFENSIVE_LAMBDA),
+  });
+  const candidates = adaptiveCandidates(modelScores, surrogateScores);
   const proposals: BenchProposal[] = [
-    { name: 'random', kind: 'random', sampler: fixed(values('iid')) },
-    { name: 'fixed CE', kind: 'fixed', sampler: fixed(values('surrogate-ce')) },
-    { name: 'fixed PE', kind: 'fixed', sampler: fixed(values('surrogate-pe')) },
-    { name: `CE, T=${TEMPERED}`, kind: 'fixed', sampler: fixed(values('surrogate-ce', TEMPERED)) },
-    { name: 'm2', kind: 'fixed', sampler: fixed(secondMomentValues(modelScores, surrogateScores)) },
-    { name: `CE, calibrated T=${t}`, kind: 'fixed', sampler: fixed(values('surrogate-ce', t)) },
-    { name: `m2, calibrated T=${t}`, kind: 'fixed', sampler: fixed(secondMomentValues(modelScores, surrogateScores, t)) },
+    fixedRow('random', 'random', values('iid')),
+    fixedRow('fixed CE', 'fixed', values('surrogate-ce')),
+    fixedRow('fixed PE', 'fixed', values('surrogate-pe')),
+    fixedRow(`CE, T=${TEMPERED}`, 'fixed', values('surrogate-ce', TEMPERED)),
+    fixedRow('m2', 'fixed', secondMomentValues(modelScores, surrogateScores)),
+    fixedRow(`CE, calibrated T=${t}`, 'fixed', values('surrogate-ce', t)),
+    fixedRow(`m2, calibrated T=${t}`, 'fixed', secondMomentValues(modelScores, surrogateScores, t)),
+    defensiveRow(`defensive λ=${DEFENSIVE_LAMBDA} CE`, values('surrogate-ce')),
+    defensiveRow(`defensive λ=${DEFENSIVE_LAMBDA} m2`, secondMomentValues(modelScores, surrogateScores)),
     {
-      name: `defensive λ=${DEFENSIVE_LAMBDA} CE`,
-      kind: 'fixed',
-      sampler: createDefensiveSampler(values('surrogate-ce'), CLIP, DEFENSIVE_LAMBDA),
+      name: 'adaptive',
+      kind: 'adaptive',
+      sampler: createAdaptiveSampler(candidates, CLIP),
+      proposalFloor: candidateMixtureFloor(
+        candidates.map((c) => c.values),
+        CLIP,
+      ),
     },
-    {
-      name: `defensive λ=${DEFENSIVE_LAMBDA} m2`,
-      kind: 'fixed',
-      sampler: createDefensiveSampler(secondMomentValues(modelScores, surrogateScores), CLIP, DEFENSIVE_LAMBDA),
-    },
-    { name: 'adaptive', kind: 'adaptive', sampler: createAdaptiveSampler(adaptiveCandidates(modelScores, surrogateScores), CLIP) },
-    { name: 'oracle (true loss)', kind: 'oracle', sampler: fixed(values('true-loss')) },
+    fixedRow('oracle (true loss)', 'oracle', values('true-loss')),
   ];
-  return { proposals, calibratedTemperature: temperature };
+  return { proposals, calibratedTemperature: temperature, predictedLoss: values('surrogate-ce') };
 }
 
 export function isAdaptive(sampler: PoolSampler): sampler is AdaptiveSampler {

@@ -17,6 +17,7 @@ import {
   type SimulationSummary,
 } from '../simulate/outputs.js';
 import { simulationIntervals, type IntervalKind } from '../simulate/intervals.js';
+import { simulationReference } from '../simulate/reference.js';
 import type { Command } from './command.js';
 import { commandFlags, commandValues, parseOptions, required, schemaValues, withFlagNames, type OptionValues } from './options.js';
 import { progressBar } from './progress.js';
@@ -290,7 +291,13 @@ async function runSimulation(given: Record<string, unknown>): Promise<number> {
     intervalKinds.length === 0
       ? []
       : await withFlagNames('simulate', () =>
-          simulationIntervals(result, losses, lossBounds(pool.modelScores, result.options.loss), intervalKinds),
+          simulationIntervals(
+            result,
+            losses,
+            lossBounds(pool.modelScores, result.options.loss),
+            intervalKinds,
+            simulationReference(input, result.options),
+          ),
         );
   if (intervals.length > 0) summary.intervals = summarizeIntervals(intervals);
   timer.mark('summary');

@@ -11,6 +11,26 @@ export interface ConfidenceSequenceOptions {
   alpha?: number;
   /** Largest betting fraction, in (0, 1); default 0.75. Smaller is safer against bad bets, larger reacts faster. */
   maxBet?: number;
+  /**
+   * A prediction of each item's loss and a floor on its proposal probability, both known before
+   * labelling; they narrow the interval (most of all the upper side of cross-entropy) without
+   * touching its guarantee, which then needs every draw's q ≥ the item's floor.
+   */
+  reference?: ConfidenceSequenceReference;
+}
+
+/** Per-item inputs of the control-variate bets (docs/concepts.md, Reference bets). */
+export interface ConfidenceSequenceReference {
+  /**
+   * A predicted loss per item, any value computed before labelling (e.g. the target's expected
+   * loss under the surrogate's probabilities); clamped into the item's bounds.
+   */
+  predictedLoss: ArrayLike<number>;
+  /**
+   * π_i > 0 with q ≥ π_i whenever item i can be drawn: a lower bound of its proposal probability
+   * over every draw (e.g. `proposalFloor`). A draw with q below its item's floor is refused.
+   */
+  proposalFloor: ArrayLike<number>;
 }
 
 const DEFAULT_ALPHA = 0.05;
@@ -20,72 +40,178 @@ const PRIOR_VARIANCE = 0.25;
 const NEWTON_ITERATIONS = 200;
 /** Relative tolerance, in the bound's own units, for a loss lying on the wrong side of its declared bound. */
 const BOUND_TOLERANCE = 1e-9;
+/** Label count the reference bets' cap is tuned for (the cap must be fixed before the first label). */
+const REFERENCE_TUNING_LABELS = 200;
+/** Caps tried for the reference, in units of N·π_i (0 is the bet without reference). */
+const REFERENCE_CAPS = [0, 0.25, 0.5, 1, 2, 4, 8, 16, 32, 64, 128];
+
+/** Log-capital of one side's bets at one θ over a prefix of the labels, and its running maximum. */
+interface CapitalState {
+  /** Per bet: log K_s(θ) and its slope in θ. */
+  logs: Float64Array;
+  slopes: Float64Array;
+  /** max over prefixes of the log of the (weighted) average capital, and its slope there. */
+  best: number;
+  bestSlope: number;
+  rejected: boolean;
+}
+
+function capitalState(): CapitalState {
+  return { logs: new Float64Array(2), slopes: new Float64Array(2), best: 0, bestSlope: 0, rejected: false };
+}
 
 /**
- * One side of the confidence sequence: a test of `θ` against a nonnegative per-item quantity w_i
- * (loss − lower bound for the lower side, upper bound − loss for the upper side) whose pool total
- * is `N·θ − offset`. Before draw s the remaining total under H0(θ) is `x_s(θ) = N·θ − C_s` with
- * `C_s = offset + Σ_{j<s} w_j`, known from the past; `Z_s = w_s/q_s` has conditional mean at most
- * `x_s(θ_true)` (equal when q > 0 on every remaining item). The capital
- * `K_s(θ) = Π_{j≤s} (1 − λ_j + λ_j Z_j/x_j(θ))`, λ_j ∈ [0, 1) predictable and free of θ, is then a
- * nonnegative supermartingale under H0, and Ville's inequality bounds
- * `P(∃s: K_s(θ_true) ≥ 1/β) ≤ β`. `K_s(θ)` is decreasing and convex in θ, so the rejected θ form
- * a half-line whose end is found by Newton's method from the left (every iterate stays rejected,
- * so stopping early only widens the interval).
+ * One bet of a side: per draw its nonnegative Z_s and the offset P_s of x_s(θ) = N·θ − P_s, and
+ * the bet fraction from a running variance estimate of Z/x.
  */
-class OneSidedCapital {
-  private count = 0;
-  private z = new Float64Array(16);
-  private prefix = new Float64Array(16);
+class Bet {
+  z = new Float64Array(16);
+  prefix = new Float64Array(16);
   /** σ̂² known before draw s (index s − 1): the variance estimate the bet of draw s uses. */
-  private varianceBefore = new Float64Array(16);
-  private total = 0;
+  varianceBefore = new Float64Array(16);
+  /** The anytime bet of each draw (it depends on the draw only, so it is computed once). */
+  anytimeBet = new Float64Array(16);
   private squaredDeviations = 0;
   private deviationCount = 0;
-  /** Σ_j (Z_j + P_j) with P_j = Σ_{k<j} w_k: the running LURE-style estimate of the remaining total. */
+  /** Σ_j (Z_j − ρ + D_j + P_j) with P_j = Σ_{k<j} w_k: the running LURE-style estimate of the w total. */
   private shiftedWeightSum = 0;
-  private lastAnytime = -Infinity;
-  private lastAnytimeCount = -1;
+  /** D_s: the references of the items not labelled yet. */
+  private remainingReference: number;
+  /** 2·log(1/β), in every bet. */
+  private readonly twiceLogThreshold: number;
 
   constructor(
-    private readonly poolSize: number,
-    private readonly offset: number,
-    private readonly threshold: number,
+    threshold: number,
     private readonly maxBet: number,
-  ) {}
-
-  get labels(): number {
-    return this.count;
+    private readonly referenceTotal: number,
+    private readonly range: number,
+  ) {
+    this.remainingReference = referenceTotal;
+    this.twiceLogThreshold = 2 * Math.log(threshold);
   }
 
-  add(w: number, q: number): void {
-    const s = this.count;
+  /** Records draw s: w ≥ 0, q, the reference d, and the side's offset and w total before it. */
+  add(s: number, w: number, q: number, d: number, offset: number, total: number): void {
     if (s === this.z.length) this.grow();
-    const weighted = w / q;
-    const before = this.offset + this.total;
+    const centred = (w - d) / q;
+    const shift = this.range - this.remainingReference;
+    // The range keeps Z ≥ 0 (d/q ≤ ρ); rounding may leave a few ulps below.
+    const weighted = Math.max(0, centred + this.range);
     this.z[s] = weighted;
-    this.prefix[s] = before;
+    this.prefix[s] = offset + total - shift;
     this.varianceBefore[s] = (PRIOR_VARIANCE + this.squaredDeviations) / (1 + this.deviationCount);
+    this.anytimeBet[s] = this.bet(s, 0);
     if (s > 0) {
-      // Predictable estimate of the remaining total before this draw: every earlier Z_j estimated
-      // the total remaining at its own time; subtracting what was labelled since moves it here.
-      const remaining = this.shiftedWeightSum / s - this.total;
+      // Predictable estimate of x_s before this draw: every earlier draw estimated the w total
+      // remaining at its own time; subtracting what was labelled since moves it here.
+      const remaining = this.shiftedWeightSum / s - total + shift;
       if (remaining > 0) {
         const deviation = weighted / remaining - 1;
         this.squaredDeviations += deviation * deviation;
         this.deviationCount++;
       }
     }
-    this.shiftedWeightSum += weighted + this.total;
+    this.shiftedWeightSum += centred + this.remainingReference + total;
+    this.remainingReference -= d;
+  }
+
+  reset(): void {
+    this.squaredDeviations = 0;
+    this.deviationCount = 0;
+    this.shiftedWeightSum = 0;
+    this.remainingReference = this.referenceTotal;
+  }
+
+  /** The bet of draw s: for a fixed budget, or (budget 0) for the anytime sequence. */
+  bet(s: number, budget: number): number {
+    const variance = this.varianceBefore[s];
+    const t = s + 1;
+    const scale = budget > 0 ? budget : t * Math.log(1 + t);
+    const fraction = Math.sqrt(this.twiceLogThreshold / (variance * scale));
+    return fraction < this.maxBet ? fraction : this.maxBet;
+  }
+
+  private grow(): void {
+    const size = this.z.length * 2;
+    const grown = (from: Float64Array): Float64Array<ArrayBuffer> => {
+      const to = new Float64Array(size);
+      to.set(from);
+      return to;
+    };
+    this.z = grown(this.z);
+    this.prefix = grown(this.prefix);
+    this.varianceBefore = grown(this.varianceBefore);
+    this.anytimeBet = grown(this.anytimeBet);
+  }
+}
+
+/**
+ * One side of the confidence sequence: a test of `θ` against a nonnegative per-item quantity w_i
+ * (loss − lower bound for the lower side, upper bound − loss for the upper side) whose pool total
+ * is `N·θ − offset`. Before draw s the remaining total under H0(θ) is `N·θ − offset − Σ_{j<s} w_j`.
+ * The plain bet uses `Z_s = w_s/q_s`, whose conditional mean is at most that total `x_s(θ_true)`
+ * (equal when q > 0 on every remaining item). With a reference (d_i ≥ 0, a predicted w_i, and a
+ * range ρ ≥ max_i d_i/π_i) a second bet uses `Z_s = (w_s − d_s)/q_s + ρ ≥ 0` against
+ * `x_s(θ) − D_s + ρ` (D_s the remaining references' total), of the same conditional mean. Each
+ * capital `K_s(θ) = Π_{j≤s} (1 − λ_j + λ_j Z_j/x_j(θ))`, λ_j ∈ [0, 1) predictable and free of θ,
+ * is a nonnegative supermartingale under H0, and so is their average (half each), whose
+ * excursions Ville's inequality bounds: `P(∃s: K_s(θ_true) ≥ 1/β) ≤ β`. Each capital is decreasing
+ * and log-convex in θ, hence so is their average, so the rejected θ form a half-line whose end is
+ * found by Newton's method from the left (every iterate stays rejected, so stopping early only
+ * widens the interval).
+ */
+class OneSidedCapital {
+  private count = 0;
+  private total = 0;
+  private readonly bets: Bet[];
+  private lastAnytime = -Infinity;
+  private lastAnytimeCount = -1;
+  /** The anytime bets' log-capital at θ = `lastAnytime` over the first `trackedCount` labels (-1: none). */
+  private readonly tracked = capitalState();
+  private trackedCount = -1;
+  /** Scratch state of the fixed-budget bets. */
+  private readonly scratch = capitalState();
+
+  constructor(
+    private readonly poolSize: number,
+    private readonly offset: number,
+    private readonly threshold: number,
+    maxBet: number,
+    reference: { total: number; range: number } | null = null,
+  ) {
+    this.bets = [new Bet(threshold, maxBet, 0, 0)];
+    if (reference !== null) this.bets.push(new Bet(threshold, maxBet, reference.total, reference.range));
+  }
+
+  get labels(): number {
+    return this.count;
+  }
+
+  /** Adds one label: its w ≥ 0, its proposal probability q and its reference d (unused without reference). */
+  add(w: number, q: number, d: number): void {
+    const s = this.count;
+    this.bets[0].add(s, w, q, 0, this.offset, this.total);
+    if (this.bets.length > 1) this.bets[1].add(s, w, q, d, this.offset, this.total);
     this.total += w;
     this.count = s + 1;
   }
 
-  /** Smallest θ not rejected by the bets of the anytime sequence (labels so far), kept monotone. */
+  /**
+   * Smallest θ not rejected by the bets of the anytime sequence (labels so far), kept monotone.
+   * The running log-capital at the current bound is extended by the labels since the last call
+   * (O(1) each); only when they reject the bound does Newton's method run again (O(M) per step).
+   */
   anytimeLower(): number {
     if (this.lastAnytimeCount !== this.count) {
       const start = Math.max(this.deterministicLower(), this.lastAnytime);
-      this.lastAnytime = this.boundary(start, 0);
+      const tracked = this.tracked;
+      let evaluated = false;
+      if (this.trackedCount >= 0 && start === this.lastAnytime) {
+        this.accumulate(start, 0, this.trackedCount, tracked);
+        this.trackedCount = this.count;
+        evaluated = true;
+      }
+      this.lastAnytime = this.boundary(start, 0, tracked, evaluated);
       this.lastAnytimeCount = this.count;
     }
     return this.lastAnytime;
@@ -93,7 +219,7 @@ class OneSidedCapital {
 
   /** Smallest θ not rejected with bets tuned to a budget fixed in advance at the current label count. */
   fixedLower(): number {
-    return this.boundary(this.deterministicLower(), this.count);
+    return this.boundary(this.deterministicLower(), this.count, this.scratch, false);
   }
 
   /** θ below which the remaining total would be negative: `(offset + Σ w)/N`. */
@@ -104,31 +230,35 @@ class OneSidedCapital {
   reset(): void {
     this.count = 0;
     this.total = 0;
-    this.squaredDeviations = 0;
-    this.deviationCount = 0;
-    this.shiftedWeightSum = 0;
+    for (const bet of this.bets) bet.reset();
     this.lastAnytime = -Infinity;
     this.lastAnytimeCount = -1;
-  }
-
-  private bet(s: number, budget: number): number {
-    const variance = this.varianceBefore[s];
-    const t = s + 1;
-    const scale = budget > 0 ? budget : t * Math.log(1 + t);
-    const fraction = Math.sqrt((2 * Math.log(this.threshold)) / (variance * scale));
-    return fraction < this.maxBet ? fraction : this.maxBet;
+    this.trackedCount = -1;
   }
 
   /**
    * Newton's method on F(θ) = max_s log K_s(θ) − log(1/β) from `start` (already rejected or at the
    * deterministic bound). F is convex and decreasing, so each Newton step lands at or left of the
-   * root: the returned θ is never beyond the exact boundary.
+   * root: the returned θ is never beyond the exact boundary. `state` receives each evaluation;
+   * `evaluated` says it already holds F at `start` over every label. For the anytime bets (budget
+   * 0) the state left at the returned θ is kept for the next call.
    */
-  private boundary(start: number, budget: number): number {
+  private boundary(start: number, budget: number, state: CapitalState, evaluated: boolean): number {
     let theta = start;
     const target = Math.log(this.threshold);
+    const tracking = budget === 0;
     for (let iteration = 0; iteration < NEWTON_ITERATIONS; iteration++) {
-      const { value, slope } = this.logCapital(theta, budget);
+      if (!(evaluated && iteration === 0)) {
+        state.logs.fill(0);
+        state.slopes.fill(0);
+        state.best = 0;
+        state.bestSlope = 0;
+        state.rejected = false;
+        this.accumulate(theta, budget, 0, state);
+      }
+      if (tracking) this.trackedCount = this.count;
+      const value = state.rejected ? Infinity : state.best;
+      const slope = state.rejected ? -Infinity : state.bestSlope;
       const excess = value - target;
       if (!(excess > 1e-12)) return theta;
       if (!(slope < 0)) return theta;
@@ -136,48 +266,61 @@ class OneSidedCapital {
       if (!(next > theta)) return theta;
       theta = next;
     }
+    // The last iterate was not evaluated: nothing to keep.
+    if (tracking) this.trackedCount = -1;
     return theta;
   }
 
-  /** max over s ≤ t of log K_s(θ) (the empty product counts), and the slope of the maximising prefix. */
-  private logCapital(theta: number, budget: number): { value: number; slope: number } {
+  /**
+   * Extends `state` (each bet's log K_s(θ) over the labels before `from`, the running maximum over
+   * prefixes of the log of their average, the empty product included, and the slopes) by the
+   * labels from `from` on; `rejected` once a label makes θ impossible (x_s(θ) ≤ 0 with Z_s > 0).
+   */
+  private accumulate(theta: number, budget: number, from: number, state: CapitalState): void {
     const n = this.poolSize;
-    let log = 0;
-    let slope = 0;
-    let best = 0;
-    let bestSlope = 0;
-    for (let s = 0; s < this.count; s++) {
-      const lambda = this.bet(s, budget);
-      const z = this.z[s];
-      const x = n * theta - this.prefix[s];
-      if (z === 0) {
-        log += Math.log1p(-lambda);
-      } else {
-        if (!(x > 0)) return { value: Infinity, slope: -Infinity };
-        const ratio = z / x;
-        const factor = 1 - lambda + lambda * ratio;
-        log += Math.log(factor);
-        slope -= (n * lambda * ratio) / (x * factor);
+    const { logs, slopes } = state;
+    const mixed = this.bets.length > 1;
+    let { best, bestSlope } = state;
+    for (let s = from; s < this.count && !state.rejected; s++) {
+      for (let k = 0; k < this.bets.length; k++) {
+        const bet = this.bets[k];
+        const lambda = budget > 0 ? bet.bet(s, budget) : bet.anytimeBet[s];
+        const z = bet.z[s];
+        const x = n * theta - bet.prefix[s];
+        if (z === 0) {
+          logs[k] += Math.log1p(-lambda);
+        } else {
+          if (!(x > 0)) {
+            state.rejected = true;
+            break;
+          }
+          const ratio = z / x;
+          const factor = 1 - lambda + lambda * ratio;
+          logs[k] += Math.log(factor);
+          slopes[k] -= (n * lambda * ratio) / (x * factor);
+        }
       }
+      if (state.rejected) break;
+      if (!mixed) {
+        if (logs[0] > best) {
+          best = logs[0];
+          bestSlope = slopes[0];
+        }
+        continue;
+      }
+      // log(½·K⁰ + ½·K¹) is at most the larger log: below the running maximum it cannot raise it.
+      const top = Math.max(logs[0], logs[1]);
+      if (!(top > best)) continue;
+      const w0 = Math.exp(logs[0] - top);
+      const w1 = Math.exp(logs[1] - top);
+      const log = top + Math.log((w0 + w1) / 2);
       if (log > best) {
         best = log;
-        bestSlope = slope;
+        bestSlope = (w0 * slopes[0] + w1 * slopes[1]) / (w0 + w1);
       }
     }
-    return { value: best, slope: bestSlope };
-  }
-
-  private grow(): void {
-    const size = this.z.length * 2;
-    const z = new Float64Array(size);
-    const prefix = new Float64Array(size);
-    const variance = new Float64Array(size);
-    z.set(this.z);
-    prefix.set(this.prefix);
-    variance.set(this.varianceBefore);
-    this.z = z;
-    this.prefix = prefix;
-    this.varianceBefore = variance;
+    state.best = best;
+    state.bestSlope = bestSlope;
   }
 }
 
@@ -188,17 +331,23 @@ class OneSidedCapital {
  *
  * `anytime()` holds simultaneously at every label count with probability ≥ 1 − α, so it stays
  * valid under any data-dependent stopping rule (stop when it is narrow enough). `fixed()` is valid
- * at one label count chosen before labelling (a budget), and is tighter there. Both are the single
- * point R once every item is labelled. Construction and proof: docs/concepts.md.
+ * at one label count chosen before labelling (a budget), and is usually tighter there. Both are
+ * the single point R once every item is labelled. With the `reference` option (a predicted loss
+ * and a floor of the proposal, e.g. `fixedProposalFloor`) both are narrower, most of all the upper
+ * side of cross-entropy, with the same guarantee. Construction and proof: docs/concepts.md.
  *
- * Each `add` is O(1); `anytime()` and `fixed()` are O(M) per Newton step (a handful of steps),
- * so ask for them at the label counts you report, not after every label.
+ * Each `add` is O(1); `anytime()` is O(labels since the last call) while the new labels do not
+ * move its bound and O(M) per Newton step (a few) when they do; `fixed()` is always O(M) per
+ * Newton step. Ask for them at the label counts you report.
  *
  * @example
  * const cs = new RiskConfidenceSequence(new Float64Array(4), new Float64Array(4).fill(1));
  * cs.add(2, 1, 0.25); // item 2, loss 1, drawn with probability 0.25
  * cs.anytime(); // { lower: 0.25, upper: 1 }
- * @throws InputError when the bounds are not finite, out of order, or of different lengths, or α / maxBet are out of range.
+ * const guided = new RiskConfidenceSequence(new Float64Array(4), new Float64Array(4).fill(1), {
+ *   reference: { predictedLoss: [0.1, 0.2, 0.9, 0.1], proposalFloor: fixedProposalFloor([1, 2, 9, 1], 0.1)! },
+ * });
+ * @throws InputError when the bounds are not finite, out of order, or of different lengths, α / maxBet are out of range, or a reference array has the wrong length, a non-finite prediction, a floor outside (0, 1] or floors summing above 1.
  */
 export class RiskConfidenceSequence {
   readonly poolSize: number;
@@ -208,6 +357,10 @@ export class RiskConfidenceSequence {
   private readonly lowerSide: OneSidedCapital;
   private readonly upperSide: OneSidedCapital;
   private readonly labelled: Uint8Array;
+  /** Per-item proposal floor and each side's reference d_i; null without reference. */
+  private readonly floor: Float64Array | null;
+  private readonly lowerReference: Float64Array | null;
+  private readonly upperReference: Float64Array | null;
 
   constructor(lowerBounds: ArrayLike<number>, upperBounds: ArrayLike<number>, options: ConfidenceSequenceOptions = {}) {
     const n = lowerBounds.length;
@@ -235,9 +388,55 @@ export class RiskConfidenceSequence {
       upperTotal += b;
     }
     const threshold = 2 / alpha;
-    this.lowerSide = new OneSidedCapital(n, lowerTotal, threshold, maxBet);
-    this.upperSide = new OneSidedCapital(n, -upperTotal, threshold, maxBet);
     this.labelled = new Uint8Array(n);
+    const reference = options.reference;
+    if (reference === undefined) {
+      this.floor = null;
+      this.lowerReference = null;
+      this.upperReference = null;
+      this.lowerSide = new OneSidedCapital(n, lowerTotal, threshold, maxBet);
+      this.upperSide = new OneSidedCapital(n, -upperTotal, threshold, maxBet);
+      return;
+    }
+    const { predictedLoss, proposalFloor } = reference;
+    if (predictedLoss.length !== n) {
+      throw new InputError({
+        argument: 'predictedLoss',
+        expected: `${n} predicted losses, one per pool item`,
+        received: predictedLoss.length,
+      });
+    }
+    if (proposalFloor.length !== n) {
+      throw new InputError({ argument: 'proposalFloor', expected: `${n} floors, one per pool item`, received: proposalFloor.length });
+    }
+    this.floor = Float64Array.from(proposalFloor);
+    // Predicted slack above the lower bound and below the upper bound: the ideal reference of each side.
+    const lowerSlack = new Float64Array(n);
+    const upperSlack = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      const c = predictedLoss[i];
+      const floor = this.floor[i];
+      if (!Number.isFinite(c))
+        throw new InputError({ argument: 'predictedLoss', expected: 'a finite predicted loss', received: c, row: i });
+      if (!(floor > 0 && floor <= 1))
+        throw new InputError({ argument: 'proposalFloor', expected: 'a probability floor in (0, 1]', received: floor, row: i });
+      const a = this.lowerBounds[i];
+      const b = this.upperBounds[i];
+      const clamped = c < a ? a : c > b ? b : c;
+      lowerSlack[i] = clamped - a;
+      upperSlack[i] = b - clamped;
+    }
+    // q sums to 1 over the remaining items at the first draw, so floors summing above 1 cannot all hold.
+    const floorTotal = this.floor.reduce((sum, floor) => sum + floor, 0);
+    if (!(floorTotal <= 1 + 1e-9)) {
+      throw new InputError({ argument: 'proposalFloor', expected: 'floors summing to at most 1', received: floorTotal });
+    }
+    const lower = cappedReference(lowerSlack, upperSlack, this.floor, alpha, maxBet);
+    const upper = cappedReference(upperSlack, lowerSlack, this.floor, alpha, maxBet);
+    this.lowerReference = lower.reference;
+    this.upperReference = upper.reference;
+    this.lowerSide = new OneSidedCapital(n, lowerTotal, threshold, maxBet, lower.range > 0 ? lower : null);
+    this.upperSide = new OneSidedCapital(n, -upperTotal, threshold, maxBet, upper.range > 0 ? upper : null);
   }
 
   /** Labels added so far (M). */
@@ -249,7 +448,7 @@ export class RiskConfidenceSequence {
    * Adds the next labelled item: its pool index, its loss, and the probability q > 0 with which
    * the proposal (fixed before this draw) drew it among the items not yet labelled.
    *
-   * @throws InputError when the index is out of range or repeated, q is not in (0, 1], or the loss is not within the item's bounds.
+   * @throws InputError when the index is out of range or repeated, q is not in (0, 1] or below the item's proposal floor, or the loss is not within the item's bounds.
    */
   add(index: number, loss: number, q: number): void {
     const n = this.poolSize;
@@ -265,10 +464,19 @@ export class RiskConfidenceSequence {
     if (!(loss >= a - tolerance && loss <= b + tolerance)) {
       throw new InputError({ argument: 'loss', expected: `a loss within the item's bounds [${a}, ${b}]`, received: loss, row: index });
     }
+    const floor = this.floor;
+    if (floor !== null && !(q >= floor[index] * (1 - 1e-9))) {
+      throw new InputError({
+        argument: 'q',
+        expected: `a probability ≥ the item's proposal floor ${floor[index]}`,
+        received: q,
+        row: index,
+      });
+    }
     const clamped = loss < a ? a : loss > b ? b : loss;
     this.labelled[index] = 1;
-    this.lowerSide.add(clamped - a, q);
-    this.upperSide.add(b - clamped, q);
+    this.lowerSide.add(clamped - a, q, this.lowerReference === null ? 0 : this.lowerReference[index]);
+    this.upperSide.add(b - clamped, q, this.upperReference === null ? 0 : this.upperReference[index]);
   }
 
   /**
@@ -306,4 +514,54 @@ export class RiskConfidenceSequence {
     // reporting their hull keeps the interval an interval (never a false point) and only helps coverage.
     return upper < lower ? { lower: upper, upper: lower } : { lower, upper };
   }
+}
+
+/**
+ * One side's references d_i = min(predicted slack_i, κ·N·π_i) and their range ρ = max_i d_i/π_i ≤ κ·N.
+ * The cap κ trades the variance a reference removes against the range it adds (a label can fall
+ * d_i/π_i below its reference): it minimises a predicted half-width at a few hundred labels,
+ * √(2·log(2/α)·V(κ)/n) + log(2/α)·ρ(κ)/(N·n·maxBet), with V(κ) = Σ_i E(w_i − d_i)²/(N²·π_i)
+ * and E(w − d)² = Var w + (c − d)² from the prediction alone (Bhatia–Davis: Var w ≤ c·(B − c)
+ * for w ∈ [0, B] of mean c; c the predicted slack, B − c the other side's). The cap uses nothing
+ * but the scores and the floors, so it is fixed before the first label.
+ */
+function cappedReference(
+  slack: Float64Array,
+  otherSlack: Float64Array,
+  floor: Float64Array,
+  alpha: number,
+  maxBet: number,
+): { reference: Float64Array; total: number; range: number } {
+  const n = slack.length;
+  const labels = Math.min(n, REFERENCE_TUNING_LABELS);
+  const log = Math.log(2 / alpha);
+  let bestCap = 0;
+  let bestWidth = Infinity;
+  for (const cap of REFERENCE_CAPS) {
+    let variance = 0;
+    let range = 0;
+    for (let i = 0; i < n; i++) {
+      const limit = cap * n * floor[i];
+      const d = slack[i] < limit ? slack[i] : limit;
+      const bias = slack[i] - d;
+      variance += (bias * bias + slack[i] * otherSlack[i]) / floor[i];
+      if (d / floor[i] > range) range = d / floor[i];
+    }
+    const width = Math.sqrt((2 * log * variance) / (n * n * labels)) + (log * range) / (n * labels * maxBet);
+    if (width < bestWidth) {
+      bestWidth = width;
+      bestCap = cap;
+    }
+  }
+  const reference = new Float64Array(n);
+  let total = 0;
+  let range = 0;
+  for (let i = 0; i < n; i++) {
+    const limit = bestCap * n * floor[i];
+    const d = slack[i] < limit ? slack[i] : limit;
+    reference[i] = d;
+    total += d;
+    if (d / floor[i] > range) range = d / floor[i];
+  }
+  return { reference, total, range };
 }

@@ -12,4 +12,9 @@ export {
   finitePopulationFactor,
   BOOTSTRAP_Z,
 } from './bootstrap.js';
-export { RiskConfidenceSequence, type RiskInterval, type ConfidenceSequenceOptions } from './confidence-sequence.js';
+export {
+  RiskConfidenceSequence,
+  type RiskInterval,
+  type ConfidenceSequenceOptions,
+  type ConfidenceSequenceReference,
+} from './confidence-sequence.js';

@@ -15,6 +15,8 @@ import {
   type SimulationSummary,
 } from '../simulate/outputs.js';
 import { INTERVAL_KINDS, type IntervalKind, simulationIntervals } from '../simulate/intervals.js';
+import { simulationReference } from '../simulate/reference.js';
+import type { ConfidenceSequenceReference } from '../estimators/confidence-sequence.js';
 import { toJson } from '../io/json.js';
 import { syntheticPool } from '../simulate/syntheticPool.js';
 
@@ -175,7 +177,8 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
       onProgress: (completed, total) => options.onProgress?.(name, completed, total),
     });
     const summary = summarizeSimulation(result, poolInputs, losses);
-    summary.intervals = intervalsAt(result, losses, lossBounds(pool.modelScores, 'cross-entropy'), intervalLabels);
+    const bounds = lossBounds(pool.modelScores, 'cross-entropy');
+    summary.intervals = intervalsAt(result, losses, bounds, simulationReference(input, result.options), intervalLabels);
     done.push({ name, dir: join(dir, name), result, summary });
   }
   const [active, random] = done as [DemoMethod, DemoMethod];
@@ -242,6 +245,7 @@ function intervalsAt(
   result: SimulationResult,
   losses: Float64Array,
   bounds: LossBounds,
+  reference: ConfidenceSequenceReference | null,
   counts: readonly number[],
 ): SimulationSummary['intervals'] {
   const rows = rowsAtLabelCounts(result.labelsPerRow, counts).filter((r) => counts.includes(result.labelsPerRow[r]!));
@@ -258,7 +262,7 @@ function intervalsAt(
     estimates: pick(result.estimates),
     bootstrapVariance: result.bootstrapVariance && pick(result.bootstrapVariance),
   };
-  const summaries = summarizeIntervals(simulationIntervals(atRows, losses, bounds, INTERVAL_KINDS));
+  const summaries = summarizeIntervals(simulationIntervals(atRows, losses, bounds, INTERVAL_KINDS, reference));
   const labels = Array.from(atRows.labelsPerRow);
   return Object.fromEntries(Object.entries(summaries).map(([kind, summary]) => [kind, { labels, ...summary }]));
 }

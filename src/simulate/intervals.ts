@@ -1,6 +1,6 @@
 import type { SimulationResult } from './simulate.js';
 import { BOOTSTRAP_Z, finitePopulationFactor } from '../estimators/bootstrap.js';
-import { RiskConfidenceSequence } from '../estimators/confidence-sequence.js';
+import { RiskConfidenceSequence, type ConfidenceSequenceReference } from '../estimators/confidence-sequence.js';
 import { InputError } from '../errors.js';
 import type { LossBounds } from '../metrics/loss-bounds.js';
 
@@ -26,7 +26,8 @@ export interface SimulationIntervals {
  * per-item losses and their bounds: `anytime` the confidence sequence, `fixed` the fixed-budget
  * interval at each row's label count, `bootstrap` the approximate ±1.96σ (finite-population
  * corrected; needs the bootstrap variance). The sequences are computed after the runs, O(M) per
- * row and run.
+ * row and run; with a `reference` (`simulationReference`) they use the reference bets, which
+ * narrow them without touching their guarantee.
  *
  * @example
  * const [anytime] = simulationIntervals(result, losses, lossBounds(f, 'cross-entropy'), ['anytime']);
@@ -38,6 +39,7 @@ export function simulationIntervals(
   losses: Float64Array,
   bounds: LossBounds,
   kinds: readonly IntervalKind[],
+  reference: ConfidenceSequenceReference | null = null,
 ): SimulationIntervals[] {
   for (const kind of kinds) {
     if (!INTERVAL_KINDS.includes(kind))
@@ -74,7 +76,7 @@ export function simulationIntervals(
         }
       }
     } else {
-      const sequence = new RiskConfidenceSequence(bounds.lower, bounds.upper);
+      const sequence = new RiskConfidenceSequence(bounds.lower, bounds.upper, reference === null ? {} : { reference });
       for (let run = 0; run < runs; run++) {
         sequence.reset();
         let row = 0;

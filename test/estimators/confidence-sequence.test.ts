@@ -31,7 +31,19 @@ function tinyProposal(remaining: number[], history: number[]): number[] {
  * Every draw sequence of the tiny pool, weighted by its probability: returns the probability that
  * the confidence sequence excludes R at some label count, and that each fixed-budget interval does.
  */
-function enumerateMisses(alpha: number): { anytime: number; fixed: number[]; totalProbability: number } {
+/**
+ * The reference bets' inputs on the tiny pool: a deliberately rough prediction (the surrogate's
+ * values as losses) and each item's smallest probability under either power of `tinyProposal`
+ * over the full pool (normalising over fewer items only raises it).
+ */
+const TINY_REFERENCE = {
+  predictedLoss: TINY.values,
+  proposalFloor: TINY.values.map((v) =>
+    Math.min(...[3, 0.5].map((power) => Math.pow(v, power) / TINY.values.reduce((s, x) => s + Math.pow(x, power), 0))),
+  ),
+};
+
+function enumerateMisses(alpha: number, withReference = false): { anytime: number; fixed: number[]; totalProbability: number } {
   const n = TINY.losses.length;
   const fixed = new Array<number>(n + 1).fill(0);
   let anytime = 0;
@@ -39,7 +51,7 @@ function enumerateMisses(alpha: number): { anytime: number; fixed: number[]; tot
   const visit = (history: number[], qs: number[], probability: number, missed: boolean): void => {
     const m = history.length;
     if (m > 0) {
-      const cs = new RiskConfidenceSequence(TINY.lower, TINY.upper, { alpha });
+      const cs = new RiskConfidenceSequence(TINY.lower, TINY.upper, withReference ? { alpha, reference: TINY_REFERENCE } : { alpha });
       history.forEach((index, j) => cs.add(index, TINY.losses[index], qs[j]));
       const a = cs.anytime();
       const f = cs.fixed();
@@ -68,9 +80,9 @@ function enumerateMisses(alpha: number): { anytime: number; fixed: number[]; tot
 }
 
 describe('RiskConfidenceSequence: exact enumeration of every draw sequence (N = 7)', () => {
-  for (const alpha of [0.05, 0.2, 0.5]) {
-    it(`excludes R at some label count with probability ≤ α = ${alpha}; each fixed budget too`, () => {
-      const { anytime, fixed, totalProbability } = enumerateMisses(alpha);
+  for (const [alpha, withReference] of [0.05, 0.2, 0.5].flatMap((a) => [[a, false] as const, [a, true] as const])) {
+    it(`excludes R at some label count with probability ≤ α = ${alpha}; each fixed budget too${withReference ? ' (reference bets)' : ''}`, () => {
+      const { anytime, fixed, totalProbability } = enumerateMisses(alpha, withReference);
       expect(totalProbability).toBeCloseTo(1, 12);
       expect(anytime).toBeLessThanOrEqual(alpha);
       for (const p of fixed) expect(p).toBeLessThanOrEqual(alpha);
@@ -117,6 +129,29 @@ describe('RiskConfidenceSequence: basic behaviour', () => {
     expect(() => cs.add(2, 0.5, 0.5)).toThrow(/index/);
     cs.add(0, 0.5, 0.5);
     expect(() => cs.add(0, 0.5, 0.5)).toThrow(/not labelled yet/);
+    const reference = (predictedLoss: number[], proposalFloor: number[]) => ({ reference: { predictedLoss, proposalFloor } });
+    expect(() => new RiskConfidenceSequence([0, 0], [1, 1], reference([0.5], [0.5, 0.5]))).toThrow(/predictedLoss/);
+    expect(() => new RiskConfidenceSequence([0, 0], [1, 1], reference([0.5, Number.NaN], [0.5, 0.5]))).toThrow(/predictedLoss \(row 1\)/);
+    expect(() => new RiskConfidenceSequence([0, 0], [1, 1], reference([0.5, 0.5], [0.5, 0]))).toThrow(/proposalFloor \(row 1\)/);
+    expect(() => new RiskConfidenceSequence([0, 0], [1, 1], reference([0.5, 0.5], [0.6, 0.5]))).toThrow(/summing to at most 1/);
+    const floored = new RiskConfidenceSequence([0, 0], [1, 1], reference([0.5, 0.5], [0.5, 0.4]));
+    // A draw below its declared floor would void the guarantee: refused.
+    expect(() => floored.add(1, 0.5, 0.3)).toThrow(/proposal floor/);
+  });
+
+  it('narrows the upper side of cross-entropy with reference bets, and is the point R at M = N', () => {
+    const pool = csPool('ordinary', 1000, 'cross-entropy', 5);
+    const plain = runOnce(pool, 'iid', [200], 9);
+    const referenced = runOnce(pool, 'iid', [200], 9, 1e-3, true);
+    const halfWidth = (i: { lower: number; upper: number }) => (i.upper - i.lower) / 2;
+    // Same draws; measured 0.23 → 0.098 (anytime), 0.18 → 0.098 (fixed): require at least a third narrower.
+    expect(halfWidth(referenced.anytime[0])).toBeLessThan((2 / 3) * halfWidth(plain.anytime[0]));
+    expect(halfWidth(referenced.fixed[0])).toBeLessThan((2 / 3) * halfWidth(plain.fixed[0]));
+    const n = TINY.losses.length;
+    const cs = new RiskConfidenceSequence(TINY.lower, TINY.upper, { reference: TINY_REFERENCE });
+    for (let i = 0; i < n; i++) cs.add(i, TINY.losses[i], 1);
+    expect(cs.anytime().lower).toBeCloseTo(TINY_RISK, 12);
+    expect(cs.fixed().upper - cs.fixed().lower).toBe(0);
   });
 });
 
@@ -193,14 +228,15 @@ describe('RiskConfidenceSequence: Monte Carlo coverage on hard pools', () => {
     ['k10', 'zero-one', 'defensive'],
     ['k100', 'brier', 'iid'],
   ];
-  for (const [kind, loss, acquisition] of cases) {
-    it(`${kind} pool, ${loss}, ${acquisition}: simultaneous and fixed-budget coverage ≥ ${floor.toFixed(3)}`, () => {
+  for (const [[kind, loss, acquisition], withReference] of cases.flatMap((c) => [[c, false] as const, [c, true] as const])) {
+    const bets = withReference ? ' (reference bets)' : '';
+    it(`${kind} pool, ${loss}, ${acquisition}${bets}: simultaneous and fixed-budget coverage ≥ ${floor.toFixed(3)}`, () => {
       const pool = csPool(kind, 300, loss, 11);
       const counts = [10, 50, 150];
       let simultaneous = 0;
       const fixed = counts.map(() => 0);
       for (let r = 0; r < runs; r++) {
-        const record = runOnce(pool, acquisition, counts, 500 + r);
+        const record = runOnce(pool, acquisition, counts, 500 + r, 1e-3, withReference);
         const last = record.anytime[record.anytime.length - 1];
         if (last.lower <= pool.risk && pool.risk <= last.upper) simultaneous++;
         record.fixed.forEach((f, j) => {

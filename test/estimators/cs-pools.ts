@@ -94,13 +94,35 @@ export interface RunRecord {
 }
 
 /**
- * One run: draws `counts[last]` items without replacement from the proposal, feeding a confidence
- * sequence and LURE, and records the intervals at each label count in `counts` (ascending).
+ * The surrogate's expected loss as the predicted loss, and a floor every draw of `runOnce` keeps:
+ * the uniform share alone, floor/remaining ≥ floor/N, plus for a fixed proposal its weight share,
+ * (1 − floor)·w_i/Σ_remaining w ≥ (1 − floor)·w_i/Σ_all w (the adaptive power changes, so not there).
  */
-export function runOnce(pool: CsPool, acquisition: Acquisition, counts: readonly number[], seed: number, clip = 1e-3): RunRecord {
+export function poolReference(pool: CsPool, acquisition: Acquisition, clip = 1e-3) {
+  const n = pool.n;
+  const share = acquisition === 'defensive' ? 0.5 : acquisition === 'iid' ? 1 : clip;
+  const fixed = acquisition === 'surrogate' || acquisition === 'defensive';
+  const total = pool.values.reduce((s, v) => s + Math.max(v, 1e-300), 0);
+  const proposalFloor = Float64Array.from(pool.values, (v) => share / n + (fixed ? ((1 - share) * Math.max(v, 1e-300)) / total : 0));
+  return { predictedLoss: pool.values, proposalFloor };
+}
+
+/**
+ * One run: draws `counts[last]` items without replacement from the proposal, feeding a confidence
+ * sequence (with `withReference`, the reference bets of `poolReference`) and LURE, and records
+ * the intervals at each label count in `counts` (ascending).
+ */
+export function runOnce(
+  pool: CsPool,
+  acquisition: Acquisition,
+  counts: readonly number[],
+  seed: number,
+  clip = 1e-3,
+  withReference = false,
+): RunRecord {
   const u = randomStream(seed, [7]);
   const n = pool.n;
-  const cs = new RiskConfidenceSequence(pool.lower, pool.upper);
+  const cs = new RiskConfidenceSequence(pool.lower, pool.upper, withReference ? { reference: poolReference(pool, acquisition, clip) } : {});
   const lure = new LUREEstimator(n);
   const taken = new Uint8Array(n);
   const weights = new Float64Array(n);
