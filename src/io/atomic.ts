@@ -13,7 +13,8 @@ export interface WriteOptions {
 /** One file of an output folder: its name inside the folder and its contents. */
 export interface OutputFile {
   name: string;
-  data: Uint8Array | string;
+  /** The contents, or their parts in order (e.g. a header and a view of an array's bytes, not joined in memory). */
+  data: Uint8Array | string | readonly Uint8Array[];
 }
 
 export interface OutputFolderOptions extends WriteOptions {
@@ -125,11 +126,12 @@ export async function assertFolderWritable(dir: string, argument = 'out'): Promi
   }
 }
 
-/** Writes `data` to `path` and flushes it to disk. */
-async function writeDurably(path: string, data: Uint8Array | string): Promise<void> {
+/** Writes `data` (or its parts, one after the other) to `path` and flushes it to disk. */
+async function writeDurably(path: string, data: OutputFile['data']): Promise<void> {
   const handle = await open(path, 'wx');
   try {
-    await handle.writeFile(data);
+    // Each writeFile on a handle continues where the last one ended.
+    for (const part of typeof data === 'string' || data instanceof Uint8Array ? [data] : data) await handle.writeFile(part);
     await handle.sync();
   } catch (error) {
     // Errors of a file handle do not say which file: name it, for the message the user sees.
@@ -200,15 +202,21 @@ export async function writeOutputFolder(dir: string, files: readonly OutputFile[
   await removeStaleTemporaries(dir, [...written, ...stale]);
   const marker = options.commitMarker;
   const ordered = marker === undefined ? files : [...files.filter((f) => f.name !== marker), ...files.filter((f) => f.name === marker)];
-  const staged: Array<{ temporary: string; path: string }> = [];
+  const staged: Array<{ temporary: string; path: string }> = ordered.map((file) => {
+    const path = join(dir, file.name);
+    return { temporary: temporaryName(path), path };
+  });
+  const write = async (index: number): Promise<void> => {
+    await faultInjectionPause();
+    await writeDurably(staged[index].temporary, ordered[index].data);
+  };
   try {
-    for (const file of ordered) {
-      const path = join(dir, file.name);
-      const temporary = temporaryName(path);
-      staged.push({ temporary, path });
-      await faultInjectionPause();
-      await writeDurably(temporary, file.data);
-    }
+    // Every file but the marker at once, so that their flushes to disk overlap; the marker after them.
+    const last = marker !== undefined && ordered.at(-1)?.name === marker ? ordered.length - 1 : ordered.length;
+    const writes = await Promise.allSettled(ordered.slice(0, last).map((_, index) => write(index)));
+    const failed = writes.find((outcome) => outcome.status === 'rejected');
+    if (failed !== undefined) throw failed.reason;
+    if (last < ordered.length) await write(last);
     if (marker !== undefined) {
       await rm(join(dir, marker), { force: true });
       await Promise.all(stale.map((name) => rm(join(dir, name), { force: true })));

@@ -82,6 +82,24 @@ describe('writeOutputFolder', () => {
     expect(await readFile(join(out, 'notes.txt'), 'utf8')).toBe('user file');
   });
 
+  it('writes a file given as parts one after the other, from plain and shared memory', async () => {
+    const out = join(dir, 'run');
+    const shared = new Uint8Array(new SharedArrayBuffer(4));
+    shared.set([7, 8, 9, 10]);
+    await writeOutputFolder(
+      out,
+      [
+        { name: 'parts.bin', data: [Uint8Array.of(1, 2), Uint8Array.of(3, 4, 5, 6).subarray(1, 3), shared] },
+        { name: 'empty.bin', data: [] },
+        ...files,
+      ],
+      { commitMarker: 'summary.json' },
+    );
+    expect(Array.from(await readFile(join(out, 'parts.bin')))).toEqual([1, 2, 4, 5, 7, 8, 9, 10]);
+    expect((await readFile(join(out, 'empty.bin'))).length).toBe(0);
+    expect((await readdir(out)).sort()).toEqual(['empty.bin', 'estimates.npy', 'parts.bin', 'summary.json']);
+  });
+
   it('leaves nothing behind when one file cannot be written', async () => {
     const out = join(dir, 'run');
     await expect(writeOutputFolder(out, [...files, { name: 'missing-folder/x.npy', data: 'x' }])).rejects.toThrow(/ENOENT/);
