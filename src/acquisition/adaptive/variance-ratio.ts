@@ -44,7 +44,7 @@ export class VarianceRatioToRandom {
    * its proposal under-samples cannot see it: the uniform share of the proposal is the guarantee.
    */
   verdict(activeVariance: number, riskEstimate: number): VarianceVerdict {
-    return verdictOf(this.ratio(activeVariance, riskEstimate), this.underweighted);
+    return VARIANCE_VERDICTS[verdictCode(this.ratio(activeVariance, riskEstimate), this.underweighted)];
   }
 
   /** Estimated variance of the mean of M labels drawn uniformly without replacement. */
@@ -88,12 +88,13 @@ export type VarianceVerdict = 'helping' | 'hurting' | 'no evidence yet';
 /** The verdicts in the order `varianceDiagnosticRows` codes them (0, 1, 2). */
 export const VARIANCE_VERDICTS: readonly VarianceVerdict[] = ['no evidence yet', 'helping', 'hurting'];
 
-function verdictOf(ratio: number, evidence: number): VarianceVerdict {
-  if (!(evidence > 0) || Number.isNaN(ratio)) return 'no evidence yet';
+/** The verdict (see `VarianceRatioToRandom.verdict`) as its index in `VARIANCE_VERDICTS`. */
+function verdictCode(ratio: number, evidence: number): number {
+  if (!(evidence > 0) || Number.isNaN(ratio)) return 0;
   const spread = 2 / Math.sqrt(evidence);
-  if (ratio * (1 + spread) < 1) return 'helping';
-  if (ratio * (1 - spread) > 1) return 'hurting';
-  return 'no evidence yet';
+  if (ratio * (1 + spread) < 1) return 1;
+  if (ratio * (1 - spread) > 1) return 2;
+  return 0;
 }
 
 /**
@@ -179,7 +180,7 @@ export function varianceDiagnosticRows(
         const meanSquare = (primarySum[b] + primaryError[b] + secondary) / m;
         const random = randomLabellingVariance(meanSquare, estimates[at], m, n);
         ratios[at] = ratioToRandom(Math.max(0, bootstrapVariance[at]) * factor, random);
-        verdicts[at] = VARIANCE_VERDICTS.indexOf(verdictOf(ratios[at], underweighted[b]));
+        verdicts[at] = verdictCode(ratios[at], underweighted[b]);
       }
       row++;
     }
