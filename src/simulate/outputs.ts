@@ -250,15 +250,18 @@ function verdictShares(
  * unless `force`, which replaces all of them (and removes a stale `bootstrap_variance.npy`).
  * `summary.json` is the commit marker: it is removed first and renamed into place last, so a
  * folder with it is complete, and temporary files left by a killed earlier run are removed.
+ * `summary` may be a function: it is then called once the arrays are written, while they are
+ * flushed to disk, so that the summary's statistics and the disk's work overlap.
  *
  * @example
  * const result = await simulate(pool, { runs: 100 });
  * await writeSimulationOutputs('runs/a', result, summarizeSimulation(result, {}), { force: false });
+ * await writeSimulationOutputs('runs/b', result, () => summarizeSimulation(result, {}), { force: false });
  */
 export async function writeSimulationOutputs(
   dir: string,
   result: SimulationResult,
-  summary: SimulationSummary,
+  summary: SimulationSummary | (() => SimulationSummary),
   options: { force?: boolean; intervals?: readonly SimulationIntervals[] } = {},
 ): Promise<string[]> {
   const rowsByRuns: [number, number] = [result.rows, result.runs];
@@ -274,6 +277,6 @@ export async function writeSimulationOutputs(
     files.push({ name: `${interval.kind}_lower.npy`, data: npyParts({ data: interval.lower, shape: rowsByRuns, dtype: 'f8' }) });
     files.push({ name: `${interval.kind}_upper.npy`, data: npyParts({ data: interval.upper, shape: rowsByRuns, dtype: 'f8' }) });
   }
-  files.push({ name: 'summary.json', data: toJson(summary) });
+  files.push({ name: 'summary.json', data: () => toJson(typeof summary === 'function' ? summary() : summary) });
   return writeOutputFolder(dir, files, { force: options.force, managed: SIMULATION_FILES, commitMarker: SIMULATION_COMMIT_MARKER });
 }
