@@ -5,7 +5,7 @@
 // bootstrap (`--bootstrap 200`), whose cost is O(B·M) per step; the default adaptive proposal next
 // to the fixed ones; where python3 with numpy is available, the oracle's O(N)-per-step reference
 // loop at N = 1e4 in the same process tree, printing the speed-up; and the CLI end to end
-// (`simulate`, 1 thread, 1000 runs, outputs written) at N = 1e4, split into its phases. Environment: ACTIVE_TESTING_SHARED (default ../shared), PYTHON,
+// (`simulate`, 1 thread, 3000 runs, outputs written) at N = 1e4, split into its phases. Environment: ACTIVE_TESTING_SHARED (default ../shared), PYTHON,
 // BENCH_SIZES (e.g. "1000,10000" for a quick look).
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -202,7 +202,7 @@ if (!python) {
 
 // The CLI end to end: a new process reads the .npy files, runs, summarises and writes every output.
 // ACTIVE_TESTING_TIMINGS=1 makes it print its phases to stderr; the best of CLI_REPEATS is kept.
-const CLI_RUNS = 1000;
+const CLI_RUNS = 3000;
 const CLI_REPEATS = 3;
 const CLI_GOALS = { 'surrogate-ce': 1000, adaptive: 500 };
 

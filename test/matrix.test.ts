@@ -15,6 +15,12 @@ describe('toMatrix', () => {
       ],
       [Float32Array.from([1, 2]), Float32Array.from([3, 4]), Float32Array.from([5, 6])],
       { data: [1, 2, 3, 4, 5, 6], shape: [3, 2] as const },
+      // Flat typed arrays with a shape, as readNpy returns them: every dtype it reads, int64 included.
+      ...[Float64Array, Float32Array, Int32Array, Int8Array, Uint16Array].map((Type) => ({
+        data: Type.from([1, 2, 3, 4, 5, 6]),
+        shape: [3, 2],
+      })),
+      { data: BigInt64Array.from([1n, 2n, 3n, 4n, 5n, 6n]), shape: [3, 2] },
       { data: Float64Array.from([1, 2, 3, 4, 5, 6]), rows: 3, cols: 2 },
       ndarray(Float64Array.from([1, 2, 3, 4, 5, 6]), [3, 2]),
       ndarray(Float64Array.from([1, 3, 5, 2, 4, 6]), [3, 2], [1, 3]),
@@ -51,6 +57,16 @@ describe('toMatrix', () => {
     expect(() => toMatrix([[0], [1]], 'f')).toThrow(/at least 2 classes/);
     expect(() => toMatrix([], 'f')).toThrow(/non-empty pool/);
     expect(() => toMatrix({ data: [1, 2, 3], shape: [2, 2] }, 'f')).toThrow(/4 values for shape/);
+    expect(() => toMatrix({ data: Float32Array.of(0, 1, 2, Number.POSITIVE_INFINITY), shape: [2, 2] }, 'f')).toThrow(
+      /f \(row 1\): expected finite scores, got Infinity/,
+    );
+  });
+
+  it('copies a flat typed array: the matrix does not share its memory', () => {
+    const data = Float64Array.of(1, 2, 3, 4);
+    const m = toMatrix({ data, shape: [2, 2] }, 'f');
+    data[0] = 9;
+    expect(m.data[0]).toBe(1);
   });
 });
 

@@ -221,22 +221,29 @@ async function runDemoCommand(values: OptionValues, given: Record<string, unknow
 /**
  * With ACTIVE_TESTING_TIMINGS=1, `simulate` prints the time of each phase to stderr (Node's start-up
  * and module loading, reading the inputs, the runs, the summary statistics, writing the outputs):
- * what `npm run bench` reports. `performance.now()` counts from the process's start.
+ * what `npm run bench` reports. `performance.now()` counts from the process's start. `mark(phase)`
+ * ends a stretch of `phase`; the stretches of a phase marked more than once add up.
  */
 function phaseTimer(): { mark: (phase: string) => void; report: () => void } {
   let last = performance.now();
-  const phases: Array<[string, number]> = [['start-up', last]];
+  const phases = new Map<string, number>([['start-up', last]]);
   return {
     mark(phase) {
       const now = performance.now();
-      phases.push([phase, now - last]);
+      phases.set(phase, (phases.get(phase) ?? 0) + (now - last));
       last = now;
     },
     report() {
       if (process.env.ACTIVE_TESTING_TIMINGS !== '1') return;
-      console.error(`timings (ms): ${phases.map(([phase, ms]) => `${phase} ${ms.toFixed(1)}`).join(', ')}`);
+      console.error(`timings (ms): ${[...phases].map(([phase, ms]) => `${phase} ${ms.toFixed(1)}`).join(', ')}`);
     },
   };
+}
+
+/** `make`'s value, made at the first call only. */
+function once<T>(make: () => T): () => T {
+  let made: { value: T } | undefined;
+  return () => (made ??= { value: make() }).value;
 }
 
 async function runSimulation(given: Record<string, unknown>): Promise<number> {
@@ -274,19 +281,6 @@ async function runSimulation(given: Record<string, unknown>): Promise<number> {
   ).finally(() => progress.finish());
   timer.mark('simulate');
   const losses = BUILTIN_LOSSES[result.options.loss].perItem(pool.modelScores, pool.labels);
-  const summary = summarizeSimulation(
-    result,
-    {
-      ...files,
-      ...(calibrationFiles.scores === undefined
-        ? {}
-        : { calibrationScores: calibrationFiles.scores, calibrationLabels: calibrationFiles.labels }),
-      poolSize: rows,
-      classes: cols,
-      pool_fingerprint: poolFingerprint(pool.modelScores.data, pool.labels),
-    },
-    losses,
-  );
   const intervals =
     intervalKinds.length === 0
       ? []
@@ -299,12 +293,31 @@ async function runSimulation(given: Record<string, unknown>): Promise<number> {
             simulationReference(input, result.options),
           ),
         );
-  if (intervals.length > 0) summary.intervals = summarizeIntervals(intervals);
   timer.mark('summary');
+  // Made once the arrays are written, while the disk flushes them.
+  const summary = once(() => {
+    timer.mark('write');
+    const statistics = summarizeSimulation(
+      result,
+      {
+        ...files,
+        ...(calibrationFiles.scores === undefined
+          ? {}
+          : { calibrationScores: calibrationFiles.scores, calibrationLabels: calibrationFiles.labels }),
+        poolSize: rows,
+        classes: cols,
+        pool_fingerprint: poolFingerprint(pool.modelScores.data, pool.labels),
+      },
+      losses,
+    );
+    if (intervals.length > 0) statistics.intervals = summarizeIntervals(intervals);
+    timer.mark('summary');
+    return statistics;
+  });
   await writeSimulationOutputs(out, result, summary, { force, intervals });
   timer.mark('write');
   timer.report();
-  console.log(describeRun(summary, result, out, rows, cols));
+  console.log(describeRun(summary(), result, out, rows, cols));
   return 0;
 }
 

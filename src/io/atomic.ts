@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
-import { access, mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
+import { access, mkdir, open, readdir, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { InputError, OutputExistsError } from '../errors.js';
 
@@ -10,10 +10,18 @@ export interface WriteOptions {
   force?: boolean;
 }
 
+/** The contents of an output file, or their parts in order (e.g. a header and a view of an array's bytes, not joined in memory). */
+export type OutputContents = Uint8Array | string | readonly Uint8Array[];
+
 /** One file of an output folder: its name inside the folder and its contents. */
 export interface OutputFile {
   name: string;
-  data: Uint8Array | string;
+  /**
+   * The contents, or a function that makes them when the file is written: for the commit marker,
+   * once every other file is written, while they are flushed to disk (e.g. a summary computed
+   * while the disk works).
+   */
+  data: OutputContents | (() => OutputContents);
 }
 
 export interface OutputFolderOptions extends WriteOptions {
@@ -125,20 +133,40 @@ export async function assertFolderWritable(dir: string, argument = 'out'): Promi
   }
 }
 
-/** Writes `data` to `path` and flushes it to disk. */
-async function writeDurably(path: string, data: Uint8Array | string): Promise<void> {
+/** Writes `data` (or its parts, one after the other) to a new file at `path`, not yet flushed: returns its open handle. */
+async function writeUnflushed(path: string, data: OutputContents): Promise<FileHandle> {
   const handle = await open(path, 'wx');
   try {
-    await handle.writeFile(data);
+    // Each writeFile on a handle continues where the last one ended.
+    for (const part of typeof data === 'string' || data instanceof Uint8Array ? [data] : data) await handle.writeFile(part);
+    return handle;
+  } catch (error) {
+    await handle.close();
+    throw namingPath(error, path);
+  }
+}
+
+/** Flushes a file written by `writeUnflushed` to disk and closes it. */
+async function flushAndClose(handle: FileHandle, path: string): Promise<void> {
+  try {
     await handle.sync();
   } catch (error) {
-    // Errors of a file handle do not say which file: name it, for the message the user sees.
-    if (typeof error === 'object' && error !== null && (error as NodeJS.ErrnoException).path === undefined)
-      (error as NodeJS.ErrnoException).path = path;
-    throw error;
+    throw namingPath(error, path);
   } finally {
     await handle.close();
   }
+}
+
+/** Errors of a file handle do not say which file: name it, for the message the user sees. */
+function namingPath(error: unknown, path: string): unknown {
+  if (typeof error === 'object' && error !== null && (error as NodeJS.ErrnoException).path === undefined)
+    (error as NodeJS.ErrnoException).path = path;
+  return error;
+}
+
+/** Writes `data` to `path` and flushes it to disk. */
+async function writeDurably(path: string, data: OutputContents): Promise<void> {
+  await flushAndClose(await writeUnflushed(path, data), path);
 }
 
 /**
@@ -181,7 +209,9 @@ export async function assertOutputsWritable(dir: string, names: readonly string[
 
 /**
  * Writes a set of files into a folder as one unit: all are written to temporary files first,
- * and only when every one of them is on disk are they renamed into place. On failure the
+ * and only when every one of them is on disk are they renamed into place. The files are written
+ * at once, then the commit marker, whose contents may be made by a function while the others are
+ * flushed to disk. On failure the
  * temporary files are removed and nothing of the new output is left behind. Existing output
  * files are refused (`OutputExistsError`) unless `force`, which replaces all of them and removes
  * `managed` files that this output does not include. Returns the paths written.
@@ -200,14 +230,32 @@ export async function writeOutputFolder(dir: string, files: readonly OutputFile[
   await removeStaleTemporaries(dir, [...written, ...stale]);
   const marker = options.commitMarker;
   const ordered = marker === undefined ? files : [...files.filter((f) => f.name !== marker), ...files.filter((f) => f.name === marker)];
-  const staged: Array<{ temporary: string; path: string }> = [];
-  try {
-    for (const file of ordered) {
-      const path = join(dir, file.name);
-      const temporary = temporaryName(path);
-      staged.push({ temporary, path });
+  const staged: Array<{ temporary: string; path: string }> = ordered.map((file) => {
+    const path = join(dir, file.name);
+    return { temporary: temporaryName(path), path };
+  });
+  const contents = (file: OutputFile): OutputContents => (typeof file.data === 'function' ? file.data() : file.data);
+  // Every file but the marker at once; their flushes to disk run while the marker's contents are made.
+  const last = marker !== undefined && ordered.at(-1)?.name === marker ? ordered.length - 1 : ordered.length;
+  const unflushed = await Promise.allSettled(
+    ordered.slice(0, last).map(async (file, index) => {
       await faultInjectionPause();
-      await writeDurably(temporary, file.data);
+      return writeUnflushed(staged[index].temporary, contents(file));
+    }),
+  );
+  const flushes = unflushed.map((outcome, index) =>
+    outcome.status === 'fulfilled' ? flushAndClose(outcome.value, staged[index].temporary) : Promise.resolve(),
+  );
+  try {
+    const failedWrite = unflushed.find((outcome) => outcome.status === 'rejected');
+    if (failedWrite !== undefined) throw failedWrite.reason;
+    const markerContents = last < ordered.length ? contents(ordered[last]) : null;
+    const flushed = await Promise.allSettled(flushes);
+    const failed = flushed.find((outcome) => outcome.status === 'rejected');
+    if (failed !== undefined) throw failed.reason;
+    if (markerContents !== null) {
+      await faultInjectionPause();
+      await writeDurably(staged[last].temporary, markerContents);
     }
     if (marker !== undefined) {
       await rm(join(dir, marker), { force: true });
@@ -218,6 +266,7 @@ export async function writeOutputFolder(dir: string, files: readonly OutputFile[
       await rename(temporary, path);
     }
   } catch (error) {
+    await Promise.allSettled(flushes);
     await Promise.all(staged.map(({ temporary }) => rm(temporary, { force: true })));
     throw error;
   }

@@ -215,8 +215,25 @@ export function int64FromInt32(values: Int32Array): BigInt64Array {
  *
  * @example
  * const bytes = encodeNpy({ data: new Float64Array([1, 2, 3, 4]), shape: [2, 2], dtype: 'f8' });
+ * @throws InputError when `dtype` does not match the typed array or `shape` does not match its length.
  */
 export function encodeNpy(array: NpyArray): Uint8Array {
+  const [header, data] = npyParts(array);
+  const out = new Uint8Array(header.length + data.length);
+  out.set(header, 0);
+  out.set(data, header.length);
+  return out;
+}
+
+/**
+ * A `.npy` file as its two parts, the header and a view of the array's own bytes (no copy): what
+ * `encodeNpy` joins, for writers that can write the parts one after the other.
+ *
+ * @example
+ * const [header, data] = npyParts({ data: estimates, shape: [rows, runs], dtype: 'f8' });
+ * @throws InputError when `dtype` does not match the typed array or `shape` does not match its length.
+ */
+export function npyParts(array: NpyArray): [header: Uint8Array, data: Uint8Array] {
   const { data, shape, dtype } = array;
   const match = WRITABLE.find(([code]) => code === dtype);
   if (!match || !(data instanceof match[1])) {
@@ -247,14 +264,13 @@ export function encodeNpy(array: NpyArray): Uint8Array {
       received: `${shape.length} dimensions`,
     });
   }
-  const out = new Uint8Array(10 + headerLength + data.byteLength);
-  out.set(MAGIC, 0);
-  out[6] = 1;
-  out[7] = 0;
-  new DataView(out.buffer).setUint16(8, headerLength, true);
-  out.set(new TextEncoder().encode(dict.padEnd(headerLength - 1, ' ') + '\n'), 10);
-  out.set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), 10 + headerLength);
-  return out;
+  const header = new Uint8Array(10 + headerLength);
+  header.set(MAGIC, 0);
+  header[6] = 1;
+  header[7] = 0;
+  new DataView(header.buffer).setUint16(8, headerLength, true);
+  header.set(new TextEncoder().encode(dict.padEnd(headerLength - 1, ' ') + '\n'), 10);
+  return [header, new Uint8Array(data.buffer, data.byteOffset, data.byteLength)];
 }
 
 /**

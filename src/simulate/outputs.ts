@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { OutputExistsError } from '../errors.js';
 import { assertFolderWritable, assertOutputsWritable, removeStaleTemporaries, writeOutputFolder, type OutputFile } from '../io/atomic.js';
-import { encodeNpy, int64FromInt32 } from '../io/npy.js';
+import { int64FromInt32, npyParts } from '../io/npy.js';
 import { toJson } from '../io/json.js';
 import { pairwiseSum, rowMedian } from '../metrics/index.js';
 import { selectedMedian } from '../metrics/percentile.js';
@@ -250,33 +250,33 @@ function verdictShares(
  * unless `force`, which replaces all of them (and removes a stale `bootstrap_variance.npy`).
  * `summary.json` is the commit marker: it is removed first and renamed into place last, so a
  * folder with it is complete, and temporary files left by a killed earlier run are removed.
+ * `summary` may be a function: it is then called once the arrays are written, while they are
+ * flushed to disk, so that the summary's statistics and the disk's work overlap.
  *
  * @example
  * const result = await simulate(pool, { runs: 100 });
  * await writeSimulationOutputs('runs/a', result, summarizeSimulation(result, {}), { force: false });
+ * await writeSimulationOutputs('runs/b', result, () => summarizeSimulation(result, {}), { force: false });
  */
 export async function writeSimulationOutputs(
   dir: string,
   result: SimulationResult,
-  summary: SimulationSummary,
+  summary: SimulationSummary | (() => SimulationSummary),
   options: { force?: boolean; intervals?: readonly SimulationIntervals[] } = {},
 ): Promise<string[]> {
+  const rowsByRuns: [number, number] = [result.rows, result.runs];
   const files: OutputFile[] = [
-    { name: 'estimates.npy', data: encodeNpy({ data: result.estimates, shape: [result.rows, result.runs], dtype: 'f8' }) },
-    { name: 'samples.npy', data: encodeNpy({ data: int64FromInt32(result.samples), shape: [result.size, result.runs], dtype: 'i8' }) },
-    { name: 'q.npy', data: encodeNpy({ data: result.q, shape: [result.size, result.runs], dtype: 'f8' }) },
+    { name: 'estimates.npy', data: npyParts({ data: result.estimates, shape: rowsByRuns, dtype: 'f8' }) },
+    { name: 'samples.npy', data: npyParts({ data: int64FromInt32(result.samples), shape: [result.size, result.runs], dtype: 'i8' }) },
+    { name: 'q.npy', data: npyParts({ data: result.q, shape: [result.size, result.runs], dtype: 'f8' }) },
   ];
   if (result.bootstrapVariance) {
-    files.push({
-      name: 'bootstrap_variance.npy',
-      data: encodeNpy({ data: result.bootstrapVariance, shape: [result.rows, result.runs], dtype: 'f8' }),
-    });
+    files.push({ name: 'bootstrap_variance.npy', data: npyParts({ data: result.bootstrapVariance, shape: rowsByRuns, dtype: 'f8' }) });
   }
   for (const interval of options.intervals ?? []) {
-    const shape: [number, number] = [result.rows, result.runs];
-    files.push({ name: `${interval.kind}_lower.npy`, data: encodeNpy({ data: interval.lower, shape, dtype: 'f8' }) });
-    files.push({ name: `${interval.kind}_upper.npy`, data: encodeNpy({ data: interval.upper, shape, dtype: 'f8' }) });
+    files.push({ name: `${interval.kind}_lower.npy`, data: npyParts({ data: interval.lower, shape: rowsByRuns, dtype: 'f8' }) });
+    files.push({ name: `${interval.kind}_upper.npy`, data: npyParts({ data: interval.upper, shape: rowsByRuns, dtype: 'f8' }) });
   }
-  files.push({ name: 'summary.json', data: toJson(summary) });
+  files.push({ name: 'summary.json', data: () => toJson(typeof summary === 'function' ? summary() : summary) });
   return writeOutputFolder(dir, files, { force: options.force, managed: SIMULATION_FILES, commitMarker: SIMULATION_COMMIT_MARKER });
 }

@@ -4,9 +4,14 @@ import {
   mixtureSampler,
   planProposal,
   secondMomentValues,
+  VARIANCE_VERDICTS,
   VarianceRatioToRandom,
+  varianceDiagnosticRows,
   varianceRatioRows,
 } from '../../src/acquisition/adaptive/index.js';
+import { finitePopulationFactor } from '../../src/estimators/index.js';
+import { lossPerItem } from '../../src/metrics/cross-entropy.js';
+import { simulate } from '../../src/simulate/simulate.js';
 import { InputError } from '../../src/errors.js';
 import type { Matrix } from '../../src/matrix.js';
 import { EPS, NUMERICS_FLAGS } from '../../src/numerics.js';
@@ -95,5 +100,43 @@ describe('varianceRatioRows', () => {
     });
     expect(Array.from(ratios)).toEqual([expected[0][0], expected[1][0], expected[0][1], expected[1][1]]);
     expect(Number.isFinite(ratios[2])).toBe(true);
+  });
+
+  /** The diagnostic replayed run by run with VarianceRatioToRandom, as a session computes it. */
+  function replayed(result: Parameters<typeof varianceDiagnosticRows>[0], losses: Float64Array) {
+    const { rows, runs, size, labelsPerRow, samples, q, estimates } = result;
+    const bootstrapVariance = result.bootstrapVariance as Float64Array;
+    const ratios = new Float64Array(rows * runs);
+    const verdicts = new Uint8Array(rows * runs);
+    const diagnostic = new VarianceRatioToRandom(losses.length);
+    for (let r = 0; r < runs; r++) {
+      diagnostic.reset();
+      for (let m = 1, row = 0; m <= size; m++) {
+        diagnostic.add(losses[samples[(m - 1) * runs + r]], q[(m - 1) * runs + r]);
+        if (m !== labelsPerRow[row]) continue;
+        const at = row++ * runs + r;
+        const variance = Math.max(0, bootstrapVariance[at]) * finitePopulationFactor(m, losses.length);
+        ratios[at] = diagnostic.ratio(variance, estimates[at]);
+        verdicts[at] = VARIANCE_VERDICTS.indexOf(diagnostic.verdict(variance, estimates[at]));
+      }
+    }
+    return { ratios, verdicts };
+  }
+
+  it.each([
+    // 150 runs: two full blocks of 64 runs and a partial one; size = N reaches LURE's last label (weight 1).
+    { name: 'surrogate-ce, the whole pool, step 3', n: 40, acquisition: 'surrogate-ce' as const, runs: 150, size: 40, step: 3 },
+    { name: 'adaptive, step 1', n: 300, acquisition: 'adaptive' as const, runs: 70, size: 120, step: 1 },
+  ])('gives, bit for bit, the per-run replay of VarianceRatioToRandom ($name)', async ({ n, acquisition, runs, size, step }) => {
+    const pool = scores(n, 7);
+    const result = await simulate(pool, { acquisition, runs, size, step, seed: 11, threads: 1 });
+    const losses = lossPerItem(pool.modelScores, pool.labels);
+    const { ratios, verdicts } = varianceDiagnosticRows(result, losses);
+    const expected = replayed(result, losses);
+    expect(Array.from(ratios)).toEqual(Array.from(expected.ratios));
+    expect(Array.from(verdicts)).toEqual(Array.from(expected.verdicts));
+    // The comparison has teeth: finite ratios and more than one verdict.
+    expect(ratios.filter(Number.isFinite).length).toBeGreaterThan(ratios.length / 2);
+    expect(new Set(verdicts).size).toBeGreaterThan(1);
   });
 });

@@ -90,8 +90,9 @@ describe('simulate killed at random points while writing its outputs', () => {
     let killed = 0;
     let interrupted = 0;
     for (let i = 0; i < KILLS; i++) {
-      // Every write step (5 files written, then 5 renames) pauses STEP_DELAY_MS: kill anywhere in them, or just after.
-      const run = await killWhileWriting(out, i, random() * 11 * STEP_DELAY_MS);
+      // Every write step (the 4 .npy files written at once, summary.json, then 5 renames) pauses STEP_DELAY_MS; the
+      // first temporary file appears after the first: kill anywhere in the 6 steps left, or just after.
+      const run = await killWhileWriting(out, i, random() * 7 * STEP_DELAY_MS);
       if (run.killed) killed++;
       expect(run.stderr).not.toMatch(/\n\s+at /);
       const complete = existsSync(join(out, 'summary.json'));

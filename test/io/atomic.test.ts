@@ -1,3 +1,4 @@
+import { readdirSync } from 'node:fs';
 import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -80,6 +81,67 @@ describe('writeOutputFolder', () => {
     expect((await readdir(out)).sort()).toEqual(['estimates.npy', 'notes.txt', 'summary.json']);
     expect(await readFile(join(out, 'estimates.npy'), 'utf8')).toBe('new');
     expect(await readFile(join(out, 'notes.txt'), 'utf8')).toBe('user file');
+  });
+
+  it('writes a file given as parts one after the other, from plain and shared memory', async () => {
+    const out = join(dir, 'run');
+    const shared = new Uint8Array(new SharedArrayBuffer(4));
+    shared.set([7, 8, 9, 10]);
+    await writeOutputFolder(
+      out,
+      [
+        { name: 'parts.bin', data: [Uint8Array.of(1, 2), Uint8Array.of(3, 4, 5, 6).subarray(1, 3), shared] },
+        { name: 'empty.bin', data: [] },
+        ...files,
+      ],
+      { commitMarker: 'summary.json' },
+    );
+    expect(Array.from(await readFile(join(out, 'parts.bin')))).toEqual([1, 2, 4, 5, 7, 8, 9, 10]);
+    expect((await readFile(join(out, 'empty.bin'))).length).toBe(0);
+    expect((await readdir(out)).sort()).toEqual(['empty.bin', 'estimates.npy', 'parts.bin', 'summary.json']);
+  });
+
+  it("makes the marker's contents after the other files are written, before any is in place", async () => {
+    const out = join(dir, 'run');
+    let seen: string[] = [];
+    await writeOutputFolder(
+      out,
+      [
+        {
+          name: 'summary.json',
+          data: () => {
+            seen = readdirSync(out);
+            return '{"made": true}';
+          },
+        },
+        { name: 'estimates.npy', data: 'rows' },
+        { name: 'q.npy', data: () => [Uint8Array.of(1)] },
+      ],
+      { commitMarker: 'summary.json' },
+    );
+    // Both other files were written under temporary names, none renamed yet, the marker not begun.
+    expect(seen.filter((name) => name.endsWith('.tmp')).length).toBe(2);
+    expect(seen.filter((name) => !name.endsWith('.tmp'))).toEqual([]);
+    expect(await readFile(join(out, 'summary.json'), 'utf8')).toBe('{"made": true}');
+    expect(await readFile(join(out, 'estimates.npy'), 'utf8')).toBe('rows');
+  });
+
+  it("leaves nothing behind, and the old outputs whole, when making the marker's contents fails", async () => {
+    const out = join(dir, 'run');
+    await writeOutputFolder(out, files, { commitMarker: 'summary.json' });
+    const failing = [
+      { name: 'estimates.npy', data: 'new' },
+      {
+        name: 'summary.json',
+        data: () => {
+          throw new Error('summary failed');
+        },
+      },
+    ];
+    await expect(writeOutputFolder(out, failing, { force: true, commitMarker: 'summary.json' })).rejects.toThrow('summary failed');
+    expect((await readdir(out)).sort()).toEqual(['estimates.npy', 'summary.json']);
+    expect(Array.from(await readFile(join(out, 'estimates.npy')))).toEqual([1]);
+    expect(await readFile(join(out, 'summary.json'), 'utf8')).toBe('{}');
   });
 
   it('leaves nothing behind when one file cannot be written', async () => {

@@ -5,7 +5,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FileFormatError, InputError, OutputExistsError } from '../../src/errors.js';
-import { encodeNpy, int64FromInt32, parseNpy, readNpy, writeNpy, type NpyArray } from '../../src/io/npy.js';
+import { encodeNpy, int64FromInt32, npyParts, parseNpy, readNpy, writeNpy, type NpyArray } from '../../src/io/npy.js';
 
 const FIXTURES = resolve(dirname(fileURLToPath(import.meta.url)), '../fixtures/npy');
 
@@ -94,6 +94,18 @@ describe('encodeNpy / parseNpy', () => {
     expect(header).toBe("{'descr': '<f8', 'fortran_order': False, 'shape': (2, 3), }");
     const vector = encodeNpy({ data: new BigInt64Array(4), shape: [4], dtype: 'i8' });
     expect(new TextDecoder().decode(vector.subarray(10, 80))).toContain("'shape': (4,)");
+  });
+
+  it('splits into the header and a view of the data, which together are the encoded file', () => {
+    // A view into a larger array, so the data part must respect the byte offset.
+    const whole = Float64Array.from([9, 1.5, -2, 3.25, 9]);
+    const array: NpyArray = { data: whole.subarray(1, 4), shape: [3], dtype: 'f8' };
+    const [header, data] = npyParts(array);
+    expect(header.length % 64).toBe(0);
+    expect(data.buffer).toBe(whole.buffer);
+    expect(Array.from(new Float64Array(data.slice().buffer))).toEqual([1.5, -2, 3.25]);
+    expect(Array.from(encodeNpy(array))).toEqual([...header, ...data]);
+    expect(() => npyParts({ data: new Float64Array(2), shape: [3], dtype: 'f8' })).toThrow(/array\.shape/);
   });
 
   it('reads from a view with a byte offset (a Buffer slice)', () => {

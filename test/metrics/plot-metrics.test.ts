@@ -23,6 +23,7 @@ import {
 import { barplotValues, relativeError, relativeLabellingCost } from '../../src/reference/index.js';
 import { matrix } from '../helpers/matrix.js';
 import { randomStream } from '../../src/random.js';
+import { selectedMedian } from '../../src/metrics/percentile.js';
 
 const list = (a: ArrayLike<number>) => Array.from(a);
 
@@ -88,6 +89,28 @@ describe('percentile and median (numpy linear method)', () => {
     ]);
     expect(list(rowMedian(m))).toEqual([2.5, 2.5]);
     expect(list(rowPercentile(m, 45))).toEqual([2.35, 2.35]);
+  });
+
+  it('by selection equals the sorted median: seeded rows of odd and even lengths, with ties, zeros of both signs and NaN', () => {
+    const u = randomStream(20261203, [0]);
+    // Equal as numbers: −0 and +0 alike (selection does not order them, and JSON writes both as 0); NaN with NaN.
+    const same = (a: number, b: number) => a === b || (Number.isNaN(a) && Number.isNaN(b));
+    let nans = 0;
+    for (let trial = 0; trial < 300; trial++) {
+      const n = 1 + Math.floor(u() * 40);
+      // Few distinct values half the time, so that ties sit at the middle.
+      const distinct = u() < 0.5 ? 3 : 1e9;
+      const values = Float64Array.from({ length: n }, () => {
+        const x = Math.floor(u() * distinct) - 1;
+        return x === 0 && u() < 0.5 ? -0 : x * (1 + u());
+      });
+      if (trial % 10 === 0) values[Math.floor(u() * n)] = Number.NaN;
+      const expected = median(values);
+      if (Number.isNaN(expected)) nans++;
+      expect(same(selectedMedian(values.slice()), expected), `${values.join(', ')}`).toBe(true);
+      expect(same(rowMedian({ data: values, rows: 1, cols: n })[0], expected)).toBe(true);
+    }
+    expect(nans).toBe(30);
   });
 });
 

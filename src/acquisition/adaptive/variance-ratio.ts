@@ -44,16 +44,12 @@ export class VarianceRatioToRandom {
    * its proposal under-samples cannot see it: the uniform share of the proposal is the guarantee.
    */
   verdict(activeVariance: number, riskEstimate: number): VarianceVerdict {
-    return verdictOf(this.ratio(activeVariance, riskEstimate), this.underweighted);
+    return VARIANCE_VERDICTS[verdictCode(this.ratio(activeVariance, riskEstimate), this.underweighted)];
   }
 
   /** Estimated variance of the mean of M labels drawn uniformly without replacement. */
   randomVariance(riskEstimate: number): number {
-    const m = this.squares.count;
-    const n = this.poolSize;
-    if (m === 0) return Number.NaN;
-    const spread = Math.max(this.squares.estimate() - riskEstimate * riskEstimate, 0);
-    return n === 1 ? 0 : ((spread / m) * (n - m)) / (n - 1);
+    return randomLabellingVariance(this.squares.estimate(), riskEstimate, this.squares.count, this.poolSize);
   }
 
   /**
@@ -77,8 +73,7 @@ export class VarianceRatioToRandom {
 
   /** `activeVariance / randomVariance`; NaN before the first label or when random labelling has no variance. */
   ratio(activeVariance: number, riskEstimate: number): number {
-    const random = this.randomVariance(riskEstimate);
-    return random > 0 ? activeVariance / random : Number.NaN;
+    return ratioToRandom(activeVariance, this.randomVariance(riskEstimate));
   }
 
   reset(): void {
@@ -93,12 +88,13 @@ export type VarianceVerdict = 'helping' | 'hurting' | 'no evidence yet';
 /** The verdicts in the order `varianceDiagnosticRows` codes them (0, 1, 2). */
 export const VARIANCE_VERDICTS: readonly VarianceVerdict[] = ['no evidence yet', 'helping', 'hurting'];
 
-function verdictOf(ratio: number, evidence: number): VarianceVerdict {
-  if (!(evidence > 0) || Number.isNaN(ratio)) return 'no evidence yet';
+/** The verdict (see `VarianceRatioToRandom.verdict`) as its index in `VARIANCE_VERDICTS`. */
+function verdictCode(ratio: number, evidence: number): number {
+  if (!(evidence > 0) || Number.isNaN(ratio)) return 0;
   const spread = 2 / Math.sqrt(evidence);
-  if (ratio * (1 + spread) < 1) return 'helping';
-  if (ratio * (1 - spread) > 1) return 'hurting';
-  return 'no evidence yet';
+  if (ratio * (1 + spread) < 1) return 1;
+  if (ratio * (1 - spread) > 1) return 2;
+  return 0;
 }
 
 /**
@@ -137,20 +133,71 @@ export function varianceDiagnosticRows(
   const ratios = new Float64Array(rows * runs).fill(Number.NaN);
   const verdicts = new Uint8Array(rows * runs);
   if (bootstrapVariance === null) return { ratios, verdicts };
-  const diagnostic = new VarianceRatioToRandom(losses.length);
-  for (let r = 0; r < runs; r++) {
-    diagnostic.reset();
-    for (let m = 0, row = 0; m < size && row < rows; m++) {
-      diagnostic.add(losses[samples[m * runs + r]], q[m * runs + r]);
-      if (m + 1 === labelsPerRow[row]) {
-        const at = row * runs + r;
-        // With the finite-population correction, as random labelling's variance and sessions have it.
-        const variance = Math.max(0, bootstrapVariance[at]) * finitePopulationFactor(m + 1, losses.length);
-        ratios[at] = diagnostic.ratio(variance, estimates[at]);
-        verdicts[at] = VARIANCE_VERDICTS.indexOf(verdictOf(ratios[at], diagnostic.evidenceLabels));
-        row++;
+  const n = losses.length;
+  // A block of runs side by side, label by label: the size×runs tables are read along their rows
+  // (one run at a time would read down a column, a cache miss per label). Per run, the state of
+  // VarianceRatioToRandom: LURE's compensated sums S₁ and S₂ over the squared losses, and the count
+  // of labels with importance weight above 1; the same operations in the same order, so the same bits.
+  const block = Math.min(DIAGNOSTIC_BLOCK_RUNS, runs);
+  const primarySum = new Float64Array(block);
+  const primaryError = new Float64Array(block);
+  const secondarySum = new Float64Array(block);
+  const secondaryError = new Float64Array(block);
+  const underweighted = new Int32Array(block);
+  for (let first = 0; first < runs; first += block) {
+    const count = Math.min(block, runs - first);
+    for (const state of [primarySum, primaryError, secondarySum, secondaryError, underweighted]) state.fill(0);
+    for (let m = 1, row = 0; m <= size && row < rows; m++) {
+      const labelled = (m - 1) * runs + first;
+      // LURE's r_m = ℓ²·(1/(N−m))·(1/((N−m+1)q) − 1), 0 at m = N.
+      const last = m === n;
+      const remaining = 1 / (n - m);
+      for (let b = 0; b < count; b++) {
+        const loss = losses[samples[labelled + b]];
+        const probability = q[labelled + b];
+        if ((n - m + 1) * probability < 1 - 1e-9) underweighted[b]++;
+        const primary = loss * loss;
+        const secondary = last ? 0 : primary * (remaining * (1 / ((n - m + 1) * probability) - 1));
+        // Knuth's two-sum, as CompensatedSum.add.
+        let sum = primarySum[b];
+        let next = sum + primary;
+        let part = next - sum;
+        primaryError[b] += sum - (next - part) + (primary - part);
+        primarySum[b] = next;
+        sum = secondarySum[b];
+        next = sum + secondary;
+        part = next - sum;
+        secondaryError[b] += sum - (next - part) + (secondary - part);
+        secondarySum[b] = next;
       }
+      if (m !== labelsPerRow[row]) continue;
+      // With the finite-population correction, as random labelling's variance and sessions have it.
+      const factor = finitePopulationFactor(m, n);
+      const kappa = n - m;
+      for (let b = 0; b < count; b++) {
+        const at = row * runs + first + b;
+        const secondary = kappa === 0 ? 0 : kappa * (secondarySum[b] + secondaryError[b]);
+        const meanSquare = (primarySum[b] + primaryError[b] + secondary) / m;
+        const random = randomLabellingVariance(meanSquare, estimates[at], m, n);
+        ratios[at] = ratioToRandom(Math.max(0, bootstrapVariance[at]) * factor, random);
+        verdicts[at] = verdictCode(ratios[at], underweighted[b]);
+      }
+      row++;
     }
   }
   return { ratios, verdicts };
+}
+
+/** Runs `varianceDiagnosticRows` follows side by side. */
+const DIAGNOSTIC_BLOCK_RUNS = 64;
+
+/** Random labelling's variance with M of N labels, `σ²/M·(N−M)/(N−1)`, from the estimates of E[ℓ²] and R. NaN at M = 0. */
+function randomLabellingVariance(meanSquare: number, riskEstimate: number, m: number, n: number): number {
+  if (m === 0) return Number.NaN;
+  const spread = Math.max(meanSquare - riskEstimate * riskEstimate, 0);
+  return n === 1 ? 0 : ((spread / m) * (n - m)) / (n - 1);
+}
+
+function ratioToRandom(activeVariance: number, randomVariance: number): number {
+  return randomVariance > 0 ? activeVariance / randomVariance : Number.NaN;
 }
