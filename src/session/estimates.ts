@@ -1,4 +1,5 @@
 import { VarianceRatioToRandom, type VarianceVerdict } from '../acquisition/adaptive/index.js';
+import type { ReferenceBasis } from '../acquisition/reference-basis.js';
 import { InputError } from '../errors.js';
 import { BOOTSTRAP_Z, finitePopulationFactor } from '../estimators/bootstrap.js';
 import { RiskConfidenceSequence, type RiskInterval } from '../estimators/confidence-sequence.js';
@@ -92,9 +93,14 @@ class Track {
   estimator: RiskEstimator;
   /** The confidence sequence over the covered items, or null without per-item bounds. */
   sequence: RiskConfidenceSequence | null = null;
+  /**
+   * @param bounds - per-item bounds of the quantity; null: no confidence sequence.
+   * @param prediction - its predicted value per item, for the sequence's reference bets; null: none.
+   */
   constructor(
     n: number,
     readonly bounds: LossBounds | null = null,
+    readonly prediction: Float64Array | null = null,
   ) {
     this.values = new Float64Array(n);
     this.estimator = new LUREEstimator(n);
@@ -164,6 +170,28 @@ function sessionLossBounds(loss: ResolvedLoss, n: number, scores: Matrix | undef
   return loss.bounds ? loss.bounds(scores) : null;
 }
 
+/** The values of the covered items (`covered[i]` ≥ 0), at their covered positions. */
+function coveredValues(values: Float64Array, covered: Int32Array, count: number): Float64Array {
+  const out = new Float64Array(count);
+  for (let i = 0; i < covered.length; i++) if (covered[i] >= 0) out[covered[i]] = values[i];
+  return out;
+}
+
+/**
+ * The predicted difference target − comparison: the difference of the two predicted losses, the
+ * belief's expected value of the per-item difference; null without one of them or without bounds.
+ */
+function differencePrediction(
+  bounds: LossBounds | null,
+  target: Float64Array | null,
+  comparison: Float64Array | null,
+): Float64Array | null {
+  if (bounds === null || target === null || comparison === null) return null;
+  const out = new Float64Array(target.length);
+  for (let i = 0; i < out.length; i++) out[i] = target[i] - comparison[i];
+  return out;
+}
+
 function row(m: Matrix, i: number): Matrix {
   return { data: m.data.subarray(i * m.cols, (i + 1) * m.cols), rows: 1, cols: m.cols };
 }
@@ -193,34 +221,53 @@ export class SessionEstimates {
   private fedSkips = 0;
   /** Set when an undo reopened a proposal the estimators had already taken in. */
   private stale = false;
+  /** The proposal floor and belief of the sequences' reference bets, or null (they bet without). */
+  private readonly reference: ReferenceBasis | null;
 
   /**
    * @param targetScores - the target's scores when known for the whole pool (its loss bounds come from them).
    * @param comparisonScores - a second target's scores, for a paired comparison.
+   * @param reference - the proposal's floor and the belief the losses are predicted under, for the
+   *   sequences' reference bets (`referenceBasis`); null (or without `targetScores`): no reference.
    */
   constructor(
     private readonly state: SessionState,
     private readonly loss: ResolvedLoss,
     targetScores: Matrix | undefined,
     private readonly comparisonScores: Matrix | undefined,
+    reference: ReferenceBasis | null = null,
   ) {
     const n = state.size;
     this.n = n;
     this.diagnostic = new VarianceRatioToRandom(n);
+    // Predictions need every item's target scores: a target scored on demand bets without reference.
+    this.reference = targetScores === undefined ? null : reference;
     const targetBounds = sessionLossBounds(loss, n, targetScores);
     const comparisonBounds = comparisonScores ? sessionLossBounds(loss, n, comparisonScores) : null;
+    const pairBounds = comparisonScores ? this.differenceBounds(targetScores, targetBounds, comparisonBounds) : null;
+    const lossPrediction = this.predict(loss, targetScores, targetBounds);
+    const comparisonPrediction = this.predict(loss, comparisonScores, comparisonBounds);
     this.tracks = {
-      loss: new Track(n, targetBounds),
-      zeroOne: new Track(n, zeroOneBounds(n)),
+      loss: new Track(n, targetBounds, lossPrediction),
+      zeroOne: new Track(n, zeroOneBounds(n), this.predict(ZERO_ONE, targetScores, zeroOneBounds(n))),
       comparison: comparisonScores
         ? {
-            loss: new Track(n, comparisonBounds),
-            zeroOne: new Track(n, zeroOneBounds(n)),
-            difference: new Track(n, this.differenceBounds(targetScores, targetBounds, comparisonBounds)),
+            loss: new Track(n, comparisonBounds, comparisonPrediction),
+            zeroOne: new Track(n, zeroOneBounds(n), this.predict(ZERO_ONE, comparisonScores, zeroOneBounds(n))),
+            difference: new Track(n, pairBounds, differencePrediction(pairBounds, lossPrediction, comparisonPrediction)),
           }
         : undefined,
     };
     this.rebuildSequences();
+  }
+
+  /**
+   * A loss's expected value of a target's scores under the reference's belief, for a sequence's
+   * reference bets; null without reference, scores or bounds (no sequence to bet in).
+   */
+  private predict(loss: ResolvedLoss, scores: Matrix | undefined, bounds: LossBounds | null): Float64Array | null {
+    if (this.reference === null || scores === undefined || bounds === null) return null;
+    return loss.expected(scores, this.reference.belief);
   }
 
   /** Per-item bounds of target loss − comparison loss: exact over the K labels for built-in losses. */
@@ -247,14 +294,19 @@ export class SessionEstimates {
         track.sequence = null;
         continue;
       }
-      const lower = new Float64Array(count);
-      const upper = new Float64Array(count);
-      for (let i = 0; i < this.n; i++) {
-        if (covered[i] < 0) continue;
-        lower[covered[i]] = track.bounds.lower[i];
-        upper[covered[i]] = track.bounds.upper[i];
-      }
-      track.sequence = new RiskConfidenceSequence(lower, upper);
+      track.sequence = new RiskConfidenceSequence(
+        coveredValues(track.bounds.lower, covered, count),
+        coveredValues(track.bounds.upper, covered, count),
+        this.reference === null || track.prediction === null
+          ? {}
+          : {
+              reference: {
+                predictedLoss: coveredValues(track.prediction, covered, count),
+                // A skipped item leaves the proposal too, so the covered items' q keep their floors.
+                proposalFloor: coveredValues(this.reference.proposalFloor, covered, count),
+              },
+            },
+      );
     }
   }
 

@@ -1,4 +1,4 @@
-import { AdaptiveSampler, mixtureSampler, planProposal, type ProposalInput } from '../acquisition/adaptive/index.js';
+import { AdaptiveSampler, mixtureSampler, planProposal, type ProposalInput, type ProposalPlan } from '../acquisition/adaptive/index.js';
 import type { PoolSampler } from '../acquisition/sampler.js';
 import { SumTreeSampler } from '../acquisition/sum-tree-sampler.js';
 import type { LossFunctions } from '../metrics/index.js';
@@ -11,29 +11,37 @@ import type { SessionState } from './state.js';
 export type SessionProposalSettings = Pick<SessionHeader, 'acquisition' | 'defensive' | 'clip' | 'temperature'>;
 
 /**
- * The sampler of a session's proposal, planned by `planProposal` exactly as `simulate` plans it
- * (default numerics): the same values, mixture weights and adaptive candidates, so the first
- * proposal is simulate's first-step proposal. Fixed proposals draw from a sum tree; the adaptive
- * one defers its losses, which arrive as people label.
+ * A session's proposal, planned by `planProposal` exactly as `simulate` plans it (default
+ * numerics): the same values, mixture weights and adaptive candidates, so the first proposal is
+ * simulate's first-step proposal. Its sampler is `sessionSampler`; its floor is the confidence
+ * sequences' (`referenceBasis`).
  *
  * @example
- * const sampler = sessionSampler({ acquisition: 'surrogate-ce', defensive: null, clip: 0.1, temperature: null },
+ * const plan = sessionProposal({ acquisition: 'surrogate-ce', defensive: null, clip: 0.1, temperature: null },
  *   { size: n, modelScores: f, surrogateScores: g }, BUILTIN_LOSSES['cross-entropy']);
- * sampler.probability(0); // item 0's proposal probability before any draw
  */
-export function sessionSampler(settings: SessionProposalSettings, pool: ProposalInput, loss: LossFunctions): PoolSampler {
-  const { clip } = settings;
-  const flags = NUMERICS_FLAGS.default;
-  const plan = planProposal(settings.acquisition, pool, {
+export function sessionProposal(settings: SessionProposalSettings, pool: ProposalInput, loss: LossFunctions): ProposalPlan {
+  return planProposal(settings.acquisition, pool, {
     temperature: settings.temperature,
     eps: EPS,
-    flags,
+    flags: NUMERICS_FLAGS.default,
     defensive: settings.defensive ?? null,
-    clip,
+    clip: settings.clip,
     loss,
   });
+}
+
+/**
+ * The sampler of a session's planned proposal (`sessionProposal`): fixed proposals draw from a sum
+ * tree; the adaptive one defers its losses, which arrive as people label.
+ *
+ * @example
+ * const sampler = sessionSampler(sessionProposal(settings, pool, loss), settings.clip);
+ * sampler.probability(0); // item 0's proposal probability before any draw
+ */
+export function sessionSampler(plan: ProposalPlan, clip: number): PoolSampler {
   if (plan.mixture !== null) return mixtureSampler(plan.mixture, clip, { deferredLosses: true });
-  return new SumTreeSampler(plan.values, clip, flags.proposal);
+  return new SumTreeSampler(plan.values, clip, NUMERICS_FLAGS.default.proposal);
 }
 
 /**
@@ -42,7 +50,7 @@ export function sessionSampler(settings: SessionProposalSettings, pool: Proposal
  * has learned from.
  *
  * @example
- * const proposer = new SessionProposer(sessionSampler(settings, pool, loss), 0);
+ * const proposer = new SessionProposer(sessionSampler(sessionProposal(settings, pool, loss), settings.clip), 0);
  * const { index, probability } = proposer.draw(state, (i) => estimates.lossOf(i));
  */
 export class SessionProposer {

@@ -1,5 +1,7 @@
+import { referenceBasis } from '../acquisition/reference-basis.js';
 import { FileFormatError, InputError } from '../errors.js';
 import { toMatrix, type Matrix } from '../matrix.js';
+import { EPS, NUMERICS_FLAGS } from '../numerics.js';
 import { SessionStateError } from './errors.js';
 import { SessionEstimates, type SessionEstimate, type StoppingRule } from './estimates.js';
 import {
@@ -15,7 +17,7 @@ import {
 import { FileJournal, MemoryJournal, type JournalSink } from './journal.js';
 import { SessionLock } from './lock.js';
 import { resolveLoss, restoreLoss, type CustomLoss, type ResolvedLoss } from './loss.js';
-import { SessionProposer, sessionSampler } from './proposer.js';
+import { SessionProposer, sessionProposal, sessionSampler } from './proposer.js';
 import { checkRecord, type JournalRecord } from './records.js';
 import { SessionState } from './state.js';
 
@@ -125,9 +127,21 @@ export class ActiveTestingSession {
     this.targetKnown = new Uint8Array(n).fill(known ? 1 : 0);
     const comparison = storedMatrix(comparisonScores);
     this.state = new SessionState(ids, this.k);
-    this.estimates = new SessionEstimates(this.state, loss, known, comparison);
-    const pool = { size: n, modelScores: known, surrogateScores: storedMatrix(surrogateScores), comparisonScores: comparison };
-    this.proposer = new SessionProposer(sessionSampler(settings, pool, loss), settings.seed);
+    const surrogate = storedMatrix(surrogateScores);
+    const plan = sessionProposal(settings, { size: n, modelScores: known, surrogateScores: surrogate, comparisonScores: comparison }, loss);
+    // The sequences bet with the proposal's floor and the same predictions as simulate's (`simulationReference`).
+    const reference =
+      known === undefined
+        ? null
+        : referenceBasis(plan, settings.clip, {
+            modelScores: known,
+            surrogateScores: surrogate,
+            temperature: settings.temperature,
+            eps: EPS,
+            softmax: NUMERICS_FLAGS.default.softmax,
+          });
+    this.estimates = new SessionEstimates(this.state, loss, known, comparison, reference);
+    this.proposer = new SessionProposer(sessionSampler(plan, settings.clip), settings.seed);
   }
 
   /**

@@ -4,7 +4,7 @@ import type { PoolSampler } from '../../src/acquisition/sampler.js';
 import { acquisitionValues, BUILTIN_LOSSES, classProbabilities, type BuiltinLoss } from '../../src/metrics/index.js';
 import { EPS, NUMERICS_FLAGS } from '../../src/numerics.js';
 import type { SessionAcquisition } from '../../src/session/header.js';
-import { sessionSampler } from '../../src/session/proposer.js';
+import { sessionProposal, sessionSampler } from '../../src/session/proposer.js';
 import { ActiveTestingSession } from '../../src/session/session.js';
 import { engineSampler } from '../../src/simulate/run-block.js';
 import { prepareSimulation, simulate } from '../../src/simulate/simulate.js';
@@ -51,12 +51,13 @@ function simulateSampler(setting: Setting): PoolSampler {
 }
 
 /** The sampler a session with these options draws from (before its first draw). */
-function sessionProposal(setting: Setting, comparison = false): PoolSampler {
-  return sessionSampler(
+function sessionDrawSampler(setting: Setting, comparison = false): PoolSampler {
+  const clip = setting.clip ?? 0.1;
+  const plan = sessionProposal(
     {
       acquisition: setting.acquisition,
       defensive: setting.defensive ?? null,
-      clip: setting.clip ?? 0.1,
+      clip,
       temperature: setting.temperature ?? null,
     },
     {
@@ -67,6 +68,7 @@ function sessionProposal(setting: Setting, comparison = false): PoolSampler {
     },
     BUILTIN_LOSSES[setting.loss ?? 'cross-entropy'],
   );
+  return sessionSampler(plan, clip);
 }
 
 function probabilities(sampler: PoolSampler): number[] {
@@ -84,7 +86,7 @@ describe("a session's first proposal is simulate's first-step proposal", () => {
       const expected = probabilities(simulateSampler(setting));
       expect(expected.reduce((sum, q) => sum + q, 0)).toBeCloseTo(1, 12);
       // The same values and samplers' arithmetic: equal to the last bit.
-      expect(probabilities(sessionProposal(setting))).toEqual(expected);
+      expect(probabilities(sessionDrawSampler(setting))).toEqual(expected);
       for (let seed = 0; seed < SEEDS; seed++) {
         const result = await simulate(simulationInput, { ...setting, runs: 1, size: 1, seed, threads: 1 });
         const session = await ActiveTestingSession.create(null, {
@@ -105,12 +107,12 @@ describe("a session's first proposal is simulate's first-step proposal", () => {
   it('matches the floored proposal of the acquisition values, in closed form', () => {
     const clip = 0.1;
     const ce = acquisitionValues('surrogate-ce', simulationInput, { temperature: null, eps: EPS, flags: NUMERICS_FLAGS.default });
-    expectClose(probabilities(sessionProposal({ acquisition: 'surrogate-ce' })), floorProposal(ce, clip, 'corrected'));
-    expectClose(probabilities(sessionProposal({ acquisition: 'iid' })), new Float64Array(N).fill(1 / N));
+    expectClose(probabilities(sessionDrawSampler({ acquisition: 'surrogate-ce' })), floorProposal(ce, clip, 'corrected'));
+    expectClose(probabilities(sessionDrawSampler({ acquisition: 'iid' })), new Float64Array(N).fill(1 / N));
     // The defensive mixture (1 − λ)·q + λ·uniform.
     const floored = floorProposal(ce, clip, 'corrected');
     const defensive = floored.map((q) => 0.7 * q + 0.3 / N);
-    expectClose(probabilities(sessionProposal({ acquisition: 'surrogate-ce', defensive: 0.3 })), defensive);
+    expectClose(probabilities(sessionDrawSampler({ acquisition: 'surrogate-ce', defensive: 0.3 })), defensive);
   });
 
   it("with a comparison target, serves both: q from the mean of the two targets' expected losses", () => {
@@ -120,6 +122,6 @@ describe("a session's first proposal is simulate's first-step proposal", () => {
     const other = expected(comparisonPool.modelScores, belief);
     const mean = target.map((value, i) => (value + other[i]) / 2);
     const setting: Setting = { acquisition: 'surrogate-ce', loss: 'zero-one' };
-    expectClose(probabilities(sessionProposal(setting, true)), floorProposal(mean, 0.1, 'corrected'));
+    expectClose(probabilities(sessionDrawSampler(setting, true)), floorProposal(mean, 0.1, 'corrected'));
   });
 });

@@ -205,11 +205,14 @@ describe('ActiveTestingSession', () => {
     expect(scored).toEqual(lazy.history().map((h) => h.text));
     // Without target scores the cross-entropy has no per-item bounds before labelling: no confidence sequence for the risk.
     const withoutSequence = ({ anytime: _anytime, fixedBudget: _fixedBudget, ...rest }: IntervalEstimate) => rest;
-    const { risk: lazyRisk, ...lazyRest } = lazy.estimate();
-    const { risk: eagerRisk, ...eagerRest } = eager.estimate();
+    const { risk: lazyRisk, accuracy: lazyAccuracy, ...lazyRest } = lazy.estimate();
+    const { risk: eagerRisk, accuracy: eagerAccuracy, ...eagerRest } = eager.estimate();
     expect(lazyRisk.anytime).toBeUndefined();
     expect(eagerRisk.anytime).toBeDefined();
     expect(withoutSequence(lazyRisk)).toEqual(withoutSequence(eagerRisk));
+    // The accuracy's sequence exists in both, but only the eager one has the predictions its reference bets need.
+    expect(lazyAccuracy.anytime).toBeDefined();
+    expect(withoutSequence(lazyAccuracy)).toEqual(withoutSequence(eagerAccuracy));
     expect(lazyRest).toEqual(eagerRest);
     await expect(ActiveTestingSession.create(null, { ...options, modelScores: undefined })).rejects.toThrow(/scoreTarget/);
     await expect(

@@ -1,0 +1,82 @@
+import type { Matrix } from '../matrix.js';
+import { classProbabilities } from '../metrics/index.js';
+import type { NumericsFlags } from '../numerics.js';
+import { candidateMixtureFloor, fixedProposalFloor } from './proposal-floor.js';
+
+/** The once-per-pool proposal a floor is taken of: the shape of `planProposal`'s plan. */
+export interface PlannedProposal {
+  values: ArrayLike<number>;
+  mixture: {
+    /** One proposal per component (a fixed mixture; empty for adaptive), with its values as `weights`. */
+    components: readonly { weights: ArrayLike<number> }[];
+    /** Acquisition values per candidate (adaptive; empty for a fixed mixture). */
+    candidates: readonly ArrayLike<number>[];
+    weights: ArrayLike<number>;
+    adaptive: boolean;
+  } | null;
+}
+
+/** What the reference bets of a pool's confidence sequences share, whichever loss they predict. */
+export interface ReferenceBasis {
+  /** A floor of every draw's q under the planned proposal (`fixedProposalFloor`, `candidateMixtureFloor`). */
+  proposalFloor: Float64Array;
+  /**
+   * The class probabilities the losses are predicted under: the surrogate's (at the temperature)
+   * or, without a surrogate, the target's own. A loss's predicted value is `loss.expected(scores, belief)`.
+   */
+  belief: Matrix;
+}
+
+/** Scores and settings the belief is computed from. */
+export interface ReferenceBeliefInput {
+  modelScores: Matrix;
+  surrogateScores?: Matrix;
+  /** Temperature of the surrogate; unused without one. */
+  temperature: number | null;
+  eps: number;
+  softmax: NumericsFlags['softmax'];
+}
+
+/**
+ * A floor of every draw's q under a planned proposal: the fixed proposal's own floor, a defensive
+ * (fixed) mixture's same mixture of its components' floors, or the adaptive candidates' common
+ * floor. Null when the proposal has no fixed floor (a negative value, or a floor that vanishes).
+ *
+ * @example
+ * plannedProposalFloor({ values: Float64Array.of(1, 3), mixture: null }, 0.1); // [0.25/1.1, 0.75/1.1]
+ */
+export function plannedProposalFloor(plan: PlannedProposal, clip: number): Float64Array | null {
+  const { values, mixture } = plan;
+  if (mixture === null) return fixedProposalFloor(values, clip);
+  if (mixture.adaptive) return candidateMixtureFloor(mixture.candidates, clip);
+  // A fixed mixture of floored proposals (the defensive one): at least the same mixture of their floors.
+  const floor = new Float64Array(values.length);
+  for (let j = 0; j < mixture.components.length; j++) {
+    const component = fixedProposalFloor(mixture.components[j].weights, clip);
+    if (component === null) return null;
+    for (let i = 0; i < component.length; i++) floor[i] += mixture.weights[j] * component[i];
+  }
+  return floor;
+}
+
+/**
+ * The common part of the reference bets (docs/concepts.md, Reference bets) of `simulate`'s and a
+ * session's confidence sequences: the floor of the planned proposal and the belief each loss is
+ * predicted under. Null when the proposal has no fixed floor: the sequences then bet without
+ * reference. O(N·K) after planning.
+ *
+ * @example
+ * const plan = planProposal('surrogate-ce', { size, modelScores: f, surrogateScores: g }, settings);
+ * const basis = referenceBasis(plan, 0.1, { modelScores: f, surrogateScores: g, temperature: null, eps: EPS, softmax: 'stable' });
+ * const reference = basis && { predictedLoss: BUILTIN_LOSSES.brier.expected(f, basis.belief), proposalFloor: basis.proposalFloor };
+ */
+export function referenceBasis(plan: PlannedProposal, clip: number, input: ReferenceBeliefInput): ReferenceBasis | null {
+  const proposalFloor = plannedProposalFloor(plan, clip);
+  if (proposalFloor === null) return null;
+  const { modelScores, surrogateScores, temperature, eps, softmax } = input;
+  const belief =
+    surrogateScores === undefined
+      ? classProbabilities(modelScores, null, eps, softmax)
+      : classProbabilities(surrogateScores, temperature, eps, softmax);
+  return { proposalFloor, belief };
+}

@@ -1,0 +1,180 @@
+import { describe, expect, it } from 'vitest';
+import { fixedProposalFloor } from '../../src/acquisition/proposal-floor.js';
+import { RiskConfidenceSequence, type ConfidenceSequenceReference } from '../../src/estimators/confidence-sequence.js';
+import type { Matrix } from '../../src/matrix.js';
+import { BUILTIN_LOSSES, classProbabilities, type BuiltinLoss } from '../../src/metrics/index.js';
+import { lossBounds, pairedDifferenceBounds, type LossBounds } from '../../src/metrics/loss-bounds.js';
+import { EPS } from '../../src/numerics.js';
+import { ActiveTestingSession, type CreateSessionOptions } from '../../src/session/session.js';
+import { simulationReference } from '../../src/simulate/reference.js';
+import { prepareSimulation } from '../../src/simulate/simulate.js';
+import { syntheticPool } from '../../src/simulate/syntheticPool.js';
+
+const N = 150;
+const K = 3;
+const pool = syntheticPool({ size: N, classes: K, seed: 5 });
+const other = syntheticPool({ size: N, classes: K, seed: 6 });
+const ids = Array.from({ length: N }, (_, i) => `id${i}`);
+const base: CreateSessionOptions = {
+  texts: ids.map((id) => `text of ${id}`),
+  ids,
+  classes: ['a', 'b', 'c'],
+  modelScores: pool.modelScores,
+  surrogateScores: pool.surrogateScores,
+  seed: 9,
+};
+const simulationInput = { modelScores: pool.modelScores, surrogateScores: pool.surrogateScores, labels: pool.labels };
+
+interface Setting {
+  acquisition: 'surrogate-ce' | 'adaptive' | 'iid';
+  loss: BuiltinLoss;
+  defensive?: number;
+  temperature?: number;
+  clip?: number;
+}
+
+/** Labels `count` proposals with the true labels, skipping the proposals at `skips` (0-based draw numbers). */
+async function drive(session: ActiveTestingSession, count: number, skips: ReadonlySet<number> = new Set()): Promise<void> {
+  for (let m = 0; m < count; m++) {
+    const [item] = await session.next();
+    if (skips.has(m)) await session.skip(item.id);
+    else await session.record(item.id, pool.labels[item.index]);
+  }
+}
+
+/** The values of the items not skipped, in pool order (the sequences' positions). */
+function covered(values: ArrayLike<number>, skipped: ReadonlySet<number>): Float64Array {
+  return Float64Array.from(Array.from(values).filter((_, i) => !skipped.has(i)));
+}
+
+/**
+ * The sequence a session should report, built by hand: over the items not skipped, with the
+ * given bounds and reference, fed the session's labelled proposals in draw order.
+ */
+function byHand(
+  session: ActiveTestingSession,
+  bounds: LossBounds,
+  reference: ConfidenceSequenceReference | null,
+  lossOf: (index: number, label: number) => number,
+): RiskConfidenceSequence {
+  const history = session.history();
+  const skipped = new Set(history.filter((h) => h.status === 'skipped').map((h) => h.index));
+  const position = new Int32Array(N).fill(-1);
+  let count = 0;
+  for (let i = 0; i < N; i++) if (!skipped.has(i)) position[i] = count++;
+  const cs = new RiskConfidenceSequence(
+    covered(bounds.lower, skipped),
+    covered(bounds.upper, skipped),
+    reference === null
+      ? {}
+      : {
+          reference: {
+            predictedLoss: covered(reference.predictedLoss, skipped),
+            proposalFloor: covered(reference.proposalFloor, skipped),
+          },
+        },
+  );
+  for (const h of history) {
+    if (h.status === 'labelled') cs.add(position[h.index], lossOf(h.index, pool.labels[h.index]), h.probability);
+  }
+  return cs;
+}
+
+function rowLoss(loss: BuiltinLoss, scores: Matrix, index: number, label: number): number {
+  const row = { data: scores.data.subarray(index * K, (index + 1) * K), rows: 1, cols: K };
+  return BUILTIN_LOSSES[loss].perItem(row, Int32Array.of(label))[0];
+}
+
+/** Simulate's reference for these settings, from `simulationReference`. */
+function simulateReference(setting: Setting): ConfidenceSequenceReference {
+  const { options } = prepareSimulation(simulationInput, {
+    acquisition: setting.acquisition,
+    loss: setting.loss,
+    defensive: setting.defensive ?? null,
+    temperature: setting.temperature ?? null,
+    clip: setting.clip ?? 0.1,
+    runs: 1,
+  });
+  const reference = simulationReference(simulationInput, options);
+  expect(reference).not.toBeNull();
+  return reference!;
+}
+
+const zeroOneBounds: LossBounds = { lower: new Float64Array(N), upper: new Float64Array(N).fill(1) };
+
+describe('session confidence sequences bet with simulate’s reference', () => {
+  const settings: Setting[] = [
+    { acquisition: 'surrogate-ce', loss: 'cross-entropy' },
+    { acquisition: 'surrogate-ce', loss: 'zero-one', temperature: 1.7, clip: 0.2 },
+    { acquisition: 'surrogate-ce', loss: 'brier', defensive: 0.3 },
+    { acquisition: 'adaptive', loss: 'cross-entropy' },
+    { acquisition: 'iid', loss: 'cross-entropy' },
+  ];
+  for (const setting of settings) {
+    it(`${setting.acquisition} ${setting.loss}${setting.defensive ? ' defensive' : ''}: risk and accuracy equal hand-built sequences, skips included`, async () => {
+      const session = await ActiveTestingSession.create(null, { ...base, ...setting });
+      // Skipped items leave the sequences' pool: their positions are remapped like the bounds.
+      await drive(session, 70, new Set([3, 20, 41]));
+      const reference = simulateReference(setting);
+      const risk = byHand(session, lossBounds(pool.modelScores, setting.loss), reference, (i, y) =>
+        rowLoss(setting.loss, pool.modelScores, i, y),
+      );
+      const belief = classProbabilities(pool.surrogateScores, setting.temperature ?? null, EPS, 'stable');
+      const zeroOneReference = {
+        predictedLoss: BUILTIN_LOSSES['zero-one'].expected(pool.modelScores, belief),
+        proposalFloor: reference.proposalFloor,
+      };
+      const errors = byHand(session, zeroOneBounds, zeroOneReference, (i, y) => rowLoss('zero-one', pool.modelScores, i, y));
+      const estimate = session.estimate();
+      expect(estimate.labels).toBe(67);
+      expect(estimate.risk.anytime).toEqual(risk.anytime());
+      expect(estimate.risk.fixedBudget).toEqual(risk.fixed());
+      const errorInterval = errors.anytime();
+      expect(estimate.accuracy.anytime).toEqual({ lower: 1 - errorInterval.upper, upper: 1 - errorInterval.lower });
+    });
+  }
+
+  it('differs from the bets without reference (the reference reaches the sequence)', async () => {
+    const setting: Setting = { acquisition: 'surrogate-ce', loss: 'cross-entropy' };
+    const session = await ActiveTestingSession.create(null, { ...base, ...setting });
+    await drive(session, 100);
+    const bounds = lossBounds(pool.modelScores, 'cross-entropy');
+    const lossOf = (i: number, y: number) => rowLoss('cross-entropy', pool.modelScores, i, y);
+    const withReference = byHand(session, bounds, simulateReference(setting), lossOf).anytime();
+    const without = byHand(session, bounds, null, lossOf).anytime();
+    expect(session.estimate().risk.anytime).toEqual(withReference);
+    expect(Math.abs(withReference.upper - without.upper)).toBeGreaterThan(1e-3);
+  });
+
+  it('predicts the paired difference as the difference of the predicted losses', async () => {
+    const session = await ActiveTestingSession.create(null, {
+      ...base,
+      acquisition: 'surrogate-ce',
+      comparisonScores: other.modelScores,
+    });
+    await drive(session, 60, new Set([7]));
+    const belief = classProbabilities(pool.surrogateScores, null, EPS, 'stable');
+    const expected = BUILTIN_LOSSES['cross-entropy'].expected;
+    const targetPrediction = expected(pool.modelScores, belief);
+    const comparisonPrediction = expected(other.modelScores, belief);
+    const differencePrediction = targetPrediction.map((value, i) => value - comparisonPrediction[i]);
+    // A paired surrogate-ce proposal's values are the mean of both targets' expected losses (simulate has no such proposal).
+    const values = targetPrediction.map((value, i) => (value + comparisonPrediction[i]) / 2);
+    const sessionFloor = fixedProposalFloor(values, 0.1)!;
+    const difference = byHand(
+      session,
+      pairedDifferenceBounds(pool.modelScores, other.modelScores, 'cross-entropy'),
+      { predictedLoss: differencePrediction, proposalFloor: sessionFloor },
+      (i, y) => rowLoss('cross-entropy', pool.modelScores, i, y) - rowLoss('cross-entropy', other.modelScores, i, y),
+    );
+    const comparisonRisk = byHand(
+      session,
+      lossBounds(other.modelScores, 'cross-entropy'),
+      { predictedLoss: comparisonPrediction, proposalFloor: sessionFloor },
+      (i, y) => rowLoss('cross-entropy', other.modelScores, i, y),
+    );
+    const estimate = session.estimate().comparison!;
+    expect(estimate.difference.anytime).toEqual(difference.anytime());
+    expect(estimate.risk.anytime).toEqual(comparisonRisk.anytime());
+  });
+});
