@@ -194,4 +194,68 @@ describe('AdaptiveSampler', () => {
     expect(misleading).toBe(0);
     expect(uniform).toBeGreaterThanOrEqual(0.05);
   });
+
+  it('picks the smallest bound as a scan in grid order does, ties to the reference, then grid order', () => {
+    // Candidates 1 and 3 are the same proposal, so their mixtures tie exactly: a scan keeps the
+    // reference (candidate 1 at share ½) and otherwise the earlier candidate.
+    const twin = [new Float64Array(n).fill(1), candidates[1], candidates[2], candidates[1]];
+    const J = twin.length;
+    const shares = [0.05, 0.1, 0.2, 0.35, 0.5];
+    const L = shares.length;
+    const reference = 1 * L + 4;
+    const sampler = new AdaptiveSampler(twin, 0.1, { prior: [0.5, 0.5, 0, 0] });
+    const sums = new Float64Array(J * L + 1);
+    const differenceSquares = new Float64Array(J * L + 1);
+    const choices = new Set<string>();
+    for (let run = 0; run < 12; run++) {
+      sampler.reset();
+      sums.fill(0);
+      differenceSquares.fill(0);
+      let expected = [0.5, 0.5, 0, 0];
+      let informative = 0;
+      const u = randomStream(14, [run]);
+      for (let m = 1; m <= 150; m++) {
+        const item = sampler.draw(u);
+        const P = sampler.lastComponentProbabilities;
+        const cost = (loss[item] * loss[item]) / sampler.lastProbability;
+        if (loss[item] > 0) {
+          informative++;
+          const x = (a: number): number =>
+            a === J * L ? cost / P[0] : cost / (P[Math.floor(a / L)] + shares[a % L] * (P[0] - P[Math.floor(a / L)]));
+          for (let a = L; a <= J * L; a++) {
+            sums[a] += x(a);
+            differenceSquares[a] += (x(a) - x(reference)) ** 2;
+          }
+        }
+        sampler.observe(loss[item]);
+        if (m >= 5 && informative > 0 && (m <= 32 || m % 8 === 0)) {
+          const inverseM = 1 / m;
+          const tail = (0.5 * sums[J * L]) / (m * m);
+          const pseudoSpread = 10 * (sums[J * L] * inverseM) ** 2;
+          const bound = (a: number): number => {
+            const excess = (sums[a] - sums[reference]) * inverseM;
+            const floor = a === J * L ? excess : excess + tail / shares[a % L];
+            const spread = (differenceSquares[a] + pseudoSpread) / (m + 10) - excess * excess;
+            return floor + Math.sqrt(Math.max(spread, 0) * inverseM);
+          };
+          let best = reference;
+          let bestBound = tail / 0.5;
+          for (let a = L; a <= J * L; a++) {
+            const order = a === J * L ? L - 1 : a; // the defensive candidate alone comes first
+            if (order === reference) continue;
+            const mixture = order === L - 1 ? J * L : order;
+            if (bound(mixture) < bestBound) [best, bestBound] = [mixture, bound(mixture)];
+          }
+          expected = [0, 0, 0, 0];
+          expected[0] = best === J * L ? 1 : shares[best % L];
+          if (best !== J * L) expected[Math.floor(best / L)] = 1 - shares[best % L];
+        }
+        expect(Array.from(sampler.mixture)).toEqual(expected);
+        choices.add(expected.join(','));
+      }
+    }
+    // The runs pass through several mixtures, and the twin (candidate 3) is never chosen.
+    expect(choices.size).toBeGreaterThan(2);
+    for (const choice of choices) expect(Number(choice.split(',')[3])).toBe(0);
+  });
 });

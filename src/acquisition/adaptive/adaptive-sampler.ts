@@ -95,12 +95,19 @@ export class AdaptiveSampler extends CandidateMixture {
   private readonly sums: Float64Array;
   private readonly differenceSquares: Float64Array;
   private readonly chosen: Float64Array;
+  /** The grid mixture the last `choose` picked; −1 while the run still draws from the prior. */
+  private choice = -1;
+  /** Per share λ, the unseen-tail term tail/λ of the current `choose`. */
+  private readonly tailOverShare: Float64Array;
   /** The grid mixture the others are compared with: the prior's, if it is on the grid, else the defensive candidate alone. */
   private readonly reference: number;
   /** The reference's candidate (−1: the defensive candidate alone) and defensive share. */
   private readonly referenceCandidate: number;
   private readonly referenceShare: number;
-  /** Per draw, in draw order: q_t, and every candidate's probability of the item. */
+  /**
+   * Per draw, in draw order: q_t, and (with deferred losses) every candidate's probability of the
+   * item; otherwise the loss comes before the next draw, which reads them from the last draw.
+   */
   private drawnProbabilities = new Float64Array(64);
   private candidateProbabilities: Float64Array;
   private drawn = 0;
@@ -164,7 +171,8 @@ export class AdaptiveSampler extends CandidateMixture {
     this.sums = new Float64Array(grid);
     this.differenceSquares = new Float64Array(grid);
     this.chosen = new Float64Array(J);
-    this.candidateProbabilities = new Float64Array(64 * J);
+    this.tailOverShare = new Float64Array(shares.length);
+    this.candidateProbabilities = new Float64Array(this.deferredLosses ? 64 * J : 0);
     this.reference = referenceMixture(this.prior, this.defensiveCandidate, shares);
     const L = shares.length;
     this.referenceCandidate = this.reference === grid - 1 ? -1 : Math.floor(this.reference / L);
@@ -189,8 +197,10 @@ export class AdaptiveSampler extends CandidateMixture {
     const t = this.drawn++;
     if (t >= this.drawnProbabilities.length) this.grow();
     this.drawnProbabilities[t] = this.lastProbability;
-    const J = this.candidateCount;
-    for (let j = 0, at = t * J; j < J; j++, at++) this.candidateProbabilities[at] = this.lastComponentProbabilities[j];
+    if (this.deferredLosses) {
+      const J = this.candidateCount;
+      for (let j = 0, at = t * J; j < J; j++, at++) this.candidateProbabilities[at] = this.lastComponentProbabilities[j];
+    }
     return index;
   }
 
@@ -201,7 +211,9 @@ export class AdaptiveSampler extends CandidateMixture {
     const t = this.nextObserved();
     if (loss > 0) {
       this.informative++;
-      this.accumulate(t, (loss * loss) / this.drawnProbabilities[t]);
+      const cost = (loss * loss) / this.drawnProbabilities[t];
+      if (this.deferredLosses) this.accumulate(this.candidateProbabilities, t * this.candidateCount, cost);
+      else this.accumulate(this.lastComponentProbabilities, 0, cost);
     }
     this.choose();
   }
@@ -227,27 +239,28 @@ export class AdaptiveSampler extends CandidateMixture {
     this.informative = 0;
     this.sums.fill(0);
     this.differenceSquares.fill(0);
+    this.choice = -1;
     this.setWeights(this.prior);
   }
 
   /**
    * Adds x_t(a) = cost/q_a(i_t) for every grid mixture a (cost = ℓ_t²/q_t), and the square of its
-   * difference from the reference mixture's x_t.
+   * difference from the reference mixture's x_t; `P[at + j]` is candidate j's probability of i_t.
    */
-  private accumulate(t: number, cost: number): void {
+  private accumulate(P: Float64Array, at: number, cost: number): void {
     const J = this.candidateCount;
-    const { shares, sums, differenceSquares, candidateProbabilities: P, defensiveCandidate, reference } = this;
+    const { shares, sums, differenceSquares, defensiveCandidate, reference } = this;
     const L = shares.length;
-    const defensive = P[t * J + defensiveCandidate];
+    const defensive = P[at + defensiveCandidate];
     const defensiveX = cost / defensive;
     let referenceX = defensiveX;
     if (reference < J * L) {
-      const own = P[t * J + this.referenceCandidate];
+      const own = P[at + this.referenceCandidate];
       referenceX = cost / (own + this.referenceShare * (defensive - own));
     }
     for (let j = 0; j < J; j++) {
       if (j === defensiveCandidate) continue;
-      const own = P[t * J + j];
+      const own = P[at + j];
       const gap = defensive - own;
       for (let s = 0, a = j * L; s < L; s++, a++) {
         const x = cost / (own + shares[s] * gap);
@@ -266,54 +279,88 @@ export class AdaptiveSampler extends CandidateMixture {
    * evidence): after every label up to 32, then every 8 labels. The bound is paired: the error bar
    * is that of the mean difference x_t(a) − x_t(reference), which is far smaller than either
    * mean's, because both share each label's cost.
+   *
+   * The winner is the smallest bound, ties going to the reference, then the defensive candidate
+   * alone, then grid order. The previous choice is bounded first: its bound is usually close to the
+   * best, so most mixtures fall out on their floor (the bound before the error bar), which costs
+   * no square root.
    */
   private choose(): void {
     const m = this.observed;
     if (m < this.warmup || this.informative === 0 || (m > CHOOSE_EVERY_LABEL_UNTIL && m % CHOOSE_EVERY !== 0)) return;
     const J = this.candidateCount;
-    const { shares, sums, differenceSquares, confidence, defensiveCandidate, reference, spreadPriorLabels } = this;
+    const { shares, sums, defensiveCandidate, reference, spreadPriorLabels, tailOverShare } = this;
     const L = shares.length;
+    const defensiveAlone = J * L;
     const referenceSum = sums[reference];
-    const tail = (this.tailPenalty * sums[J * L]) / (m * m);
+    const tail = (this.tailPenalty * sums[defensiveAlone]) / (m * m);
     const inverseM = 1 / m;
-    const uniformMean = sums[J * L] * inverseM;
+    const uniformMean = sums[defensiveAlone] * inverseM;
     const pseudoSpread = spreadPriorLabels * uniformMean * uniformMean;
+    const spreadLabels = m + spreadPriorLabels;
     // The unseen-tail term of a mixture with defensive share λ is tail/λ; the defensive candidate alone has none.
-    let bestCandidate = this.referenceCandidate;
-    let bestShare = this.referenceShare;
-    let bestBound = reference === J * L ? 0 : tail / this.referenceShare;
-    const defensiveExcess = (sums[J * L] - referenceSum) * inverseM;
-    if (reference !== J * L && defensiveExcess < bestBound) {
-      const spread = (differenceSquares[J * L] + pseudoSpread) / (m + spreadPriorLabels) - defensiveExcess * defensiveExcess;
-      const bound = defensiveExcess + confidence * Math.sqrt(Math.max(spread, 0) * inverseM);
-      if (bound < bestBound) {
-        bestBound = bound;
-        bestCandidate = -1;
-        bestShare = 1;
+    for (let s = 0; s < L; s++) tailOverShare[s] = tail / shares[s];
+    let best = reference;
+    let bestRank = -2;
+    let bestBound = reference === defensiveAlone ? 0 : tailOverShare[reference % L];
+    const previous = this.choice;
+    if (previous >= 0 && previous !== reference) {
+      const excess = (sums[previous] - referenceSum) * inverseM;
+      const floor = previous === defensiveAlone ? excess : excess + tailOverShare[previous % L];
+      if (floor < bestBound) {
+        const bound = this.upperBound(previous, excess, floor, pseudoSpread, spreadLabels, inverseM);
+        if (bound < bestBound) {
+          best = previous;
+          bestRank = previous === defensiveAlone ? -1 : previous;
+          bestBound = bound;
+        }
+      }
+    }
+    // A mixture of rank r beats the best so far if its bound is smaller, or equal with r first;
+    // the error bar only adds, so one whose floor cannot do so needs no square root.
+    if (reference !== defensiveAlone && previous !== defensiveAlone) {
+      const excess = (sums[defensiveAlone] - referenceSum) * inverseM;
+      if (excess < bestBound || (excess === bestBound && bestRank > -1)) {
+        const bound = this.upperBound(defensiveAlone, excess, excess, pseudoSpread, spreadLabels, inverseM);
+        if (bound < bestBound || (bound === bestBound && bestRank > -1)) {
+          best = defensiveAlone;
+          bestRank = -1;
+          bestBound = bound;
+        }
       }
     }
     for (let j = 0; j < J; j++) {
       if (j === defensiveCandidate) continue;
       for (let s = 0, a = j * L; s < L; s++, a++) {
-        if (a === reference) continue;
+        if (a === reference || a === previous) continue;
         const excess = (sums[a] - referenceSum) * inverseM;
-        const floor = excess + tail / shares[s];
-        // The error bar only adds: a mixture already above the best bound needs no square root.
-        if (floor >= bestBound) continue;
-        const spread = (differenceSquares[a] + pseudoSpread) / (m + spreadPriorLabels) - excess * excess;
-        const bound = floor + confidence * Math.sqrt(Math.max(spread, 0) * inverseM);
-        if (bound < bestBound) {
+        const floor = excess + tailOverShare[s];
+        if (floor > bestBound || (floor === bestBound && a > bestRank)) continue;
+        const bound = this.upperBound(a, excess, floor, pseudoSpread, spreadLabels, inverseM);
+        if (bound < bestBound || (bound === bestBound && a < bestRank)) {
+          best = a;
+          bestRank = a;
           bestBound = bound;
-          bestCandidate = j;
-          bestShare = shares[s];
         }
       }
     }
+    if (best === this.choice) return;
+    this.choice = best;
     const weights = this.chosen;
     weights.fill(0);
-    weights[defensiveCandidate] = bestShare;
-    if (bestCandidate >= 0) weights[bestCandidate] = 1 - bestShare;
+    if (best === defensiveAlone) {
+      weights[defensiveCandidate] = 1;
+    } else {
+      weights[defensiveCandidate] = shares[best % L];
+      weights[Math.floor(best / L)] = 1 - shares[best % L];
+    }
     this.setWeights(weights);
+  }
+
+  /** Mixture a's upper confidence bound: its floor (excess and unseen-tail term) plus `confidence` standard errors. */
+  private upperBound(a: number, excess: number, floor: number, pseudoSpread: number, spreadLabels: number, inverseM: number): number {
+    const spread = (this.differenceSquares[a] + pseudoSpread) / spreadLabels - excess * excess;
+    return floor + this.confidence * Math.sqrt(Math.max(spread, 0) * inverseM);
   }
 
   private grow(): void {

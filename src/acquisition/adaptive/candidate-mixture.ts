@@ -119,7 +119,7 @@ export class CandidateMixture implements PoolSampler {
   draw(random: RandomSource): number {
     if (this.removedCount === this.size)
       throw new InputError({ argument: 'sampler', expected: 'at least one remaining item to draw', received: 0 });
-    const { weights, itemWeights, remainingSums, lastComponentProbabilities } = this;
+    const { weights } = this;
     const J = weights.length;
     const u = random();
     let chosen = -1;
@@ -142,14 +142,7 @@ export class CandidateMixture implements PoolSampler {
     }
     // Where u fell within the chosen component's share is a fresh uniform for its first proposal.
     const index = this.drawFrom(chosen, Math.min((u - below) / weights[chosen], ONE_BELOW), random);
-    let q = 0;
-    for (let j = 0, at = index * J; j < J; j++, at++) {
-      const p = itemWeights[at] / remainingSums[j];
-      lastComponentProbabilities[j] = p;
-      q += weights[j] * p;
-    }
-    this.probabilityOfLast = q;
-    this.removeUnchecked(index);
+    this.removeUnchecked(index, true);
     return index;
   }
 
@@ -165,7 +158,7 @@ export class CandidateMixture implements PoolSampler {
     if (!(Number.isInteger(index) && index >= 0 && index < this.size) || this.isRemoved[index] === 1) {
       throw new InputError({ argument: 'index', expected: `a remaining pool item in [0, ${this.size - 1}]`, received: index });
     }
-    this.removeUnchecked(index);
+    this.removeUnchecked(index, false);
   }
 
   reset(): void {
@@ -176,21 +169,35 @@ export class CandidateMixture implements PoolSampler {
     this.probabilityOfLast = Number.NaN;
   }
 
-  private removeUnchecked(index: number): void {
+  /**
+   * Removes item `index` from every candidate's remaining sum. A draw (`recordDraw`) first keeps
+   * each candidate's probability of the item, and the mixture's, in the same pass over its weights.
+   */
+  private removeUnchecked(index: number, recordDraw: boolean): void {
+    const { weights, itemWeights, remainingSums, summedSums, lastComponentProbabilities } = this;
     this.isRemoved[index] = 1;
     this.removed[this.removedCount++] = index;
-    if (this.removedCount === this.size) return;
-    const J = this.weights.length;
+    const updateSums = this.removedCount < this.size;
+    const J = weights.length;
+    let q = 0;
     for (let j = 0, at = index * J; j < J; j++, at++) {
-      const left = this.remainingSums[j] - this.itemWeights[at];
+      const weight = itemWeights[at];
+      if (recordDraw) {
+        const p = weight / remainingSums[j];
+        lastComponentProbabilities[j] = p;
+        q += weights[j] * p;
+      }
+      if (!updateSums) continue;
+      const left = remainingSums[j] - weight;
       // Subtraction loses relative precision once most of the mass is drawn: sum the rest afresh
       // each time it has fallen by 4× (O(N log N) in all, however much of the pool is drawn).
-      if (left > 0.25 * this.summedSums[j]) {
-        this.remainingSums[j] = left;
+      if (left > 0.25 * summedSums[j]) {
+        remainingSums[j] = left;
       } else {
-        this.remainingSums[j] = this.summedSums[j] = this.sumRemaining(j);
+        remainingSums[j] = summedSums[j] = this.sumRemaining(j);
       }
     }
+    if (recordDraw) this.probabilityOfLast = q;
   }
 
   private sumRemaining(j: number): number {
