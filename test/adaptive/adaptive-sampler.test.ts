@@ -59,14 +59,16 @@ describe('AdaptiveSampler', () => {
     expect(changed.mixtures.slice(changeAt)).not.toEqual(base.mixtures.slice(changeAt));
   });
 
+  /** The mixture after 200 labels of one seeded run from `start`. */
+  function mixtureAfter200Labels(start: number[], seed: number): number[] {
+    const sampler = new AdaptiveSampler(candidates, 0.1, { prior: start });
+    const u = randomStream(seed, [0]);
+    for (let m = 1; m <= 200; m++) sampler.observe(loss[sampler.draw(u)]);
+    return Array.from(sampler.mixture);
+  }
+
   it('moves weight to the candidate that predicts the loss and away from the misleading one', () => {
-    const sampler = new AdaptiveSampler(candidates, 0.1, { prior });
-    const u = randomStream(6, [0]);
-    for (let m = 1; m <= 200; m++) {
-      const item = sampler.draw(u);
-      sampler.observe(loss[item]);
-    }
-    const [uniform, good, misleading] = sampler.mixture;
+    const [uniform, good, misleading] = mixtureAfter200Labels(prior, 6);
     expect(good).toBeGreaterThan(0.5);
     expect(misleading).toBe(0);
     expect(uniform).toBeGreaterThanOrEqual(0.05); // the defensive floor
@@ -183,13 +185,7 @@ describe('AdaptiveSampler', () => {
   });
 
   it('leaves the reference for a candidate that predicts the loss, and never to one that misleads', () => {
-    const sampler = new AdaptiveSampler(candidates, 0.1, { prior: [0.5, 0, 0.5] });
-    const u = randomStream(13, [0]);
-    for (let m = 1; m <= 200; m++) {
-      const item = sampler.draw(u);
-      sampler.observe(loss[item]);
-    }
-    const [uniform, good, misleading] = sampler.mixture;
+    const [uniform, good, misleading] = mixtureAfter200Labels([0.5, 0, 0.5], 13);
     expect(good).toBeGreaterThan(0.5);
     expect(misleading).toBe(0);
     expect(uniform).toBeGreaterThanOrEqual(0.05);
