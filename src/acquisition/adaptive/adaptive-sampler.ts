@@ -29,6 +29,15 @@ export interface AdaptiveOptions {
   /** Labels drawn from the prior before the labels choose the mixture. */
   warmup?: number;
   /**
+   * The candidate whose value is the surrogate's prediction of each item's root mean squared loss,
+   * `√E_π[ℓ²]` (the second-moment candidate). With it, each candidate's unseen-tail term is scaled
+   * by how much worse the surrogate predicted the second moment of that candidate's sharpest mixture
+   * than the defensive candidate's, on the labels so far: below 1 for a surrogate that overstates the
+   * loss where it is confident, above 1 for an overconfident one (docs/adaptive.md). Without it the
+   * factor is 1.
+   */
+  predictionCandidate?: number;
+  /**
    * Allow a draw before the losses of earlier draws are observed (a labelling session proposes
    * several items before their labels come back). The losses are still observed in draw order, and
    * each draw uses the losses observed before it, so the proposal stays predictable. Default false:
@@ -40,6 +49,8 @@ export interface AdaptiveOptions {
 /** The mixture is chosen after every label up to this many, then every `CHOOSE_EVERY` labels. */
 const CHOOSE_EVERY_LABEL_UNTIL = 32;
 const CHOOSE_EVERY = 8;
+/** The calibration factor of the unseen-tail term is kept within [1/8, 8]: one surprising label cannot silence or swamp the term. */
+const MAX_CALIBRATION_FACTOR = 8;
 
 export const ADAPTIVE_DEFAULTS = {
   defensiveCandidate: 0,
@@ -110,6 +121,17 @@ export class AdaptiveSampler extends CandidateMixture {
    */
   private drawnProbabilities = new Float64Array(64);
   private candidateProbabilities: Float64Array;
+  private drawnItems = new Int32Array(64);
+  /** Per item, the surrogate's predicted squared loss E_π[ℓ²] (the prediction candidate's value squared); null without one. */
+  private readonly predictedSquares: Float64Array | null;
+  /**
+   * Per candidate, Σ_t (E_π[ℓ²]/q_t)/q_a(i_t) for its mixture with the smallest defensive share (the
+   * defensive candidate: alone): the second moment the surrogate predicts, estimated on the same labels.
+   */
+  private readonly predictedSums: Float64Array;
+  private readonly smallestShare: number;
+  /** Per candidate, the calibration factor of this `choose` (1 without a prediction candidate). */
+  private readonly tailFactor: Float64Array;
   private drawn = 0;
   private observed = 0;
   /** Observed labels with a positive loss. */
@@ -167,16 +189,28 @@ export class AdaptiveSampler extends CandidateMixture {
     if (!(Number.isInteger(this.warmup) && this.warmup >= 0)) {
       throw new InputError({ argument: 'warmup', expected: 'a non-negative integer number of labels', received: this.warmup });
     }
-    const grid = J * shares.length + 1;
+    const L = shares.length;
+    const grid = J * L + 1;
     this.sums = new Float64Array(grid);
     this.differenceSquares = new Float64Array(grid);
     this.chosen = new Float64Array(J);
     this.tailOverShare = new Float64Array(shares.length);
     this.candidateProbabilities = new Float64Array(this.deferredLosses ? 64 * J : 0);
     this.reference = referenceMixture(this.prior, this.defensiveCandidate, shares);
-    const L = shares.length;
     this.referenceCandidate = this.reference === grid - 1 ? -1 : Math.floor(this.reference / L);
     this.referenceShare = this.reference === grid - 1 ? 1 : shares[this.reference % L];
+    this.smallestShare = shares.indexOf(Math.min(...shares));
+    this.tailFactor = new Float64Array(J).fill(1);
+    this.predictedSums = new Float64Array(J);
+    const prediction = options.predictionCandidate;
+    if (prediction === undefined) {
+      this.predictedSquares = null;
+    } else {
+      if (!(Number.isInteger(prediction) && prediction >= 0 && prediction < J)) {
+        throw new InputError({ argument: 'predictionCandidate', expected: `a candidate index in [0, ${J - 1}]`, received: prediction });
+      }
+      this.predictedSquares = candidates[prediction].map((v) => v * v);
+    }
   }
 
   /** Draws whose loss has not been observed yet. */
@@ -197,6 +231,7 @@ export class AdaptiveSampler extends CandidateMixture {
     const t = this.drawn++;
     if (t >= this.drawnProbabilities.length) this.grow();
     this.drawnProbabilities[t] = this.lastProbability;
+    this.drawnItems[t] = index;
     if (this.deferredLosses) {
       const J = this.candidateCount;
       for (let j = 0, at = t * J; j < J; j++, at++) this.candidateProbabilities[at] = this.lastComponentProbabilities[j];
@@ -209,6 +244,11 @@ export class AdaptiveSampler extends CandidateMixture {
     if (!(loss >= 0 && Number.isFinite(loss)))
       throw new InputError({ argument: 'loss', expected: 'a finite non-negative loss', received: loss });
     const t = this.nextObserved();
+    if (this.predictedSquares !== null) {
+      const predictedCost = this.predictedSquares[this.drawnItems[t]] / this.drawnProbabilities[t];
+      if (this.deferredLosses) this.accumulatePrediction(this.candidateProbabilities, t * this.candidateCount, predictedCost);
+      else this.accumulatePrediction(this.lastComponentProbabilities, 0, predictedCost);
+    }
     if (loss > 0) {
       this.informative++;
       const cost = (loss * loss) / this.drawnProbabilities[t];
@@ -239,6 +279,8 @@ export class AdaptiveSampler extends CandidateMixture {
     this.informative = 0;
     this.sums.fill(0);
     this.differenceSquares.fill(0);
+    this.predictedSums.fill(0);
+    this.tailFactor.fill(1);
     this.choice = -1;
     this.setWeights(this.prior);
   }
@@ -273,6 +315,38 @@ export class AdaptiveSampler extends CandidateMixture {
     differenceSquares[J * L] += (defensiveX - referenceX) * (defensiveX - referenceX);
   }
 
+  /** Adds the predicted cost's x_t(a) for each candidate's mixture with the smallest share (see `predictedSums`). */
+  private accumulatePrediction(P: Float64Array, at: number, predictedCost: number): void {
+    const J = this.candidateCount;
+    const { predictedSums, defensiveCandidate } = this;
+    const share = this.shares[this.smallestShare];
+    const defensive = P[at + defensiveCandidate];
+    for (let j = 0; j < J; j++) {
+      const own = P[at + j];
+      predictedSums[j] += j === defensiveCandidate ? predictedCost / defensive : predictedCost / (own + share * (defensive - own));
+    }
+  }
+
+  /**
+   * Per candidate j, how much worse the surrogate predicts the second moment of j's sharpest mixture
+   * than the defensive candidate's, on the labels so far: `(Ŝ(a_j)/Ŝ_π(a_j)) / (Ŝ(q_0)/Ŝ_π(q_0))`,
+   * Ŝ_π being the same importance-weighted estimate with the predicted squared loss E_π[ℓ²] in place
+   * of ℓ². A calibrated surrogate reads about 1; an overconfident one above 1 (the loss it did not
+   * predict sits where the sharp mixture gives little probability); an underconfident one below 1.
+   */
+  private calibrationFactors(): void {
+    const J = this.candidateCount;
+    const { predictedSums, sums, defensiveCandidate, tailFactor } = this;
+    const L = this.shares.length;
+    const defensiveRatio = sums[J * L] / predictedSums[defensiveCandidate];
+    for (let j = 0; j < J; j++) {
+      if (j === defensiveCandidate) continue;
+      const ratio = sums[j * L + this.smallestShare] / predictedSums[j] / defensiveRatio;
+      tailFactor[j] =
+        Number.isFinite(ratio) && ratio > 0 ? Math.min(Math.max(ratio, 1 / MAX_CALIBRATION_FACTOR), MAX_CALIBRATION_FACTOR) : 1;
+    }
+  }
+
   /**
    * Sets the weights of the grid mixture with the smallest upper confidence bound on its second
    * moment's excess over the reference mixture's (the prior during warm-up or before any
@@ -300,13 +374,15 @@ export class AdaptiveSampler extends CandidateMixture {
     const spreadLabels = m + spreadPriorLabels;
     // The unseen-tail term of a mixture with defensive share λ is tail/λ; the defensive candidate alone has none.
     for (let s = 0; s < L; s++) tailOverShare[s] = tail / shares[s];
+    if (this.predictedSquares !== null) this.calibrationFactors();
+    const { tailFactor } = this;
     let best = reference;
     let bestRank = -2;
-    let bestBound = reference === defensiveAlone ? 0 : tailOverShare[reference % L];
+    let bestBound = reference === defensiveAlone ? 0 : tailOverShare[reference % L] * tailFactor[this.referenceCandidate];
     const previous = this.choice;
     if (previous >= 0 && previous !== reference) {
       const excess = (sums[previous] - referenceSum) * inverseM;
-      const floor = previous === defensiveAlone ? excess : excess + tailOverShare[previous % L];
+      const floor = previous === defensiveAlone ? excess : excess + tailOverShare[previous % L] * tailFactor[Math.floor(previous / L)];
       if (floor < bestBound) {
         const bound = this.upperBound(previous, excess, floor, pseudoSpread, spreadLabels, inverseM);
         if (bound < bestBound) {
@@ -331,10 +407,11 @@ export class AdaptiveSampler extends CandidateMixture {
     }
     for (let j = 0; j < J; j++) {
       if (j === defensiveCandidate) continue;
+      const candidateTail = tailFactor[j];
       for (let s = 0, a = j * L; s < L; s++, a++) {
         if (a === reference || a === previous) continue;
         const excess = (sums[a] - referenceSum) * inverseM;
-        const floor = excess + tailOverShare[s];
+        const floor = excess + tailOverShare[s] * candidateTail;
         if (floor > bestBound || (floor === bestBound && a > bestRank)) continue;
         const bound = this.upperBound(a, excess, floor, pseudoSpread, spreadLabels, inverseM);
         if (bound < bestBound || (bound === bestBound && a < bestRank)) {
@@ -367,6 +444,9 @@ export class AdaptiveSampler extends CandidateMixture {
     const drawnProbabilities = new Float64Array(this.drawnProbabilities.length * 2);
     drawnProbabilities.set(this.drawnProbabilities);
     this.drawnProbabilities = drawnProbabilities;
+    const drawnItems = new Int32Array(this.drawnItems.length * 2);
+    drawnItems.set(this.drawnItems);
+    this.drawnItems = drawnItems;
     const P = new Float64Array(this.candidateProbabilities.length * 2);
     P.set(this.candidateProbabilities);
     this.candidateProbabilities = P;

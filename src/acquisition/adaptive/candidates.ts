@@ -44,6 +44,9 @@ export function adaptiveCandidates(modelScores: Matrix, surrogateScores: Matrix,
   return candidates;
 }
 
+/** The candidate whose values are the surrogate's predicted root mean squared loss √E_π[ℓ²] at the base temperature. */
+export const PREDICTION_CANDIDATE = 1;
+
 /** The adaptive prior: half uniform, half the second-moment proposal at the base temperature. */
 export function adaptivePrior(candidates: readonly Candidate[]): Float64Array {
   const prior = new Float64Array(candidates.length);
@@ -67,7 +70,7 @@ export function createAdaptiveSampler(
   return new AdaptiveSampler(
     candidates.map((c) => c.values),
     clip,
-    { prior: adaptivePrior(candidates), ...options },
+    { prior: adaptivePrior(candidates), predictionCandidate: PREDICTION_CANDIDATE, ...options },
   );
 }
 
