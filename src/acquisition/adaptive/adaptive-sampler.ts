@@ -55,7 +55,7 @@ const MAX_CALIBRATION_FACTOR = 8;
 export const ADAPTIVE_DEFAULTS = {
   defensiveCandidate: 0,
   defensiveWeight: 0.05,
-  shares: [0.05, 0.1, 0.2, 0.35, 0.5],
+  shares: [0.05, 0.1, 0.2, 0.5],
   confidence: 1,
   tailPenalty: 0.5,
   spreadPriorLabels: 10,
@@ -244,16 +244,18 @@ export class AdaptiveSampler extends CandidateMixture {
     if (!(loss >= 0 && Number.isFinite(loss)))
       throw new InputError({ argument: 'loss', expected: 'a finite non-negative loss', received: loss });
     const t = this.nextObserved();
-    if (this.predictedSquares !== null) {
-      const predictedCost = this.predictedSquares[this.drawnItems[t]] / this.drawnProbabilities[t];
-      if (this.deferredLosses) this.accumulatePrediction(this.candidateProbabilities, t * this.candidateCount, predictedCost);
-      else this.accumulatePrediction(this.lastComponentProbabilities, 0, predictedCost);
-    }
-    if (loss > 0) {
-      this.informative++;
-      const cost = (loss * loss) / this.drawnProbabilities[t];
-      if (this.deferredLosses) this.accumulate(this.candidateProbabilities, t * this.candidateCount, cost);
-      else this.accumulate(this.lastComponentProbabilities, 0, cost);
+    const P = this.deferredLosses ? this.candidateProbabilities : this.lastComponentProbabilities;
+    const at = this.deferredLosses ? t * this.candidateCount : 0;
+    const predicted = this.predictedSquares === null ? 0 : this.predictedSquares[this.drawnItems[t]];
+    if (loss > 0) this.informative++;
+    const square = loss * loss;
+    const predictedShare = predicted / square;
+    // A finite share implies a positive square; otherwise (a zero or vanishing loss) the prediction goes apart.
+    if (predictedShare < Infinity) {
+      this.accumulate(P, at, square / this.drawnProbabilities[t], predictedShare);
+    } else {
+      if (square > 0) this.accumulate(P, at, square / this.drawnProbabilities[t], 0);
+      if (predicted > 0) this.accumulatePrediction(P, at, predicted / this.drawnProbabilities[t]);
     }
     this.choose();
   }
@@ -288,10 +290,12 @@ export class AdaptiveSampler extends CandidateMixture {
   /**
    * Adds x_t(a) = cost/q_a(i_t) for every grid mixture a (cost = ℓ_t²/q_t), and the square of its
    * difference from the reference mixture's x_t; `P[at + j]` is candidate j's probability of i_t.
+   * With a prediction candidate, `predictedShare` = E_π[ℓ²](i_t)/ℓ_t² turns each sharpest mixture's
+   * x_t into its predicted counterpart (see `predictedSums`) without another division.
    */
-  private accumulate(P: Float64Array, at: number, cost: number): void {
+  private accumulate(P: Float64Array, at: number, cost: number, predictedShare: number): void {
     const J = this.candidateCount;
-    const { shares, sums, differenceSquares, defensiveCandidate, reference } = this;
+    const { shares, sums, differenceSquares, defensiveCandidate, reference, predictedSums, smallestShare } = this;
     const L = shares.length;
     const defensive = P[at + defensiveCandidate];
     const defensiveX = cost / defensive;
@@ -309,13 +313,15 @@ export class AdaptiveSampler extends CandidateMixture {
         sums[a] += x;
         const difference = x - referenceX;
         differenceSquares[a] += difference * difference;
+        if (s === smallestShare) predictedSums[j] += x * predictedShare;
       }
     }
+    predictedSums[defensiveCandidate] += defensiveX * predictedShare;
     sums[J * L] += defensiveX;
     differenceSquares[J * L] += (defensiveX - referenceX) * (defensiveX - referenceX);
   }
 
-  /** Adds the predicted cost's x_t(a) for each candidate's mixture with the smallest share (see `predictedSums`). */
+  /** For a label with zero loss: adds the predicted cost's x_t(a) for each candidate's sharpest mixture (see `predictedSums`). */
   private accumulatePrediction(P: Float64Array, at: number, predictedCost: number): void {
     const J = this.candidateCount;
     const { predictedSums, defensiveCandidate } = this;
