@@ -10,7 +10,7 @@ export interface AdaptiveOptions {
   defensiveCandidate?: number;
   /** The smallest share the defensive candidate is ever given (> 0 keeps q > 0 on every remaining item). */
   defensiveWeight?: number;
-  /** Defensive shares tried with each other candidate, besides the defensive candidate alone; each ≥ `defensiveWeight`. */
+  /** Defensive shares tried with each other candidate, besides the defensive candidate alone; each ≥ `defensiveWeight`, in any order. */
   shares?: ArrayLike<number>;
   /** Standard errors added to each mixture's estimated second moment before comparing (the upper confidence bound). */
   confidence?: number;
@@ -129,7 +129,6 @@ export class AdaptiveSampler extends CandidateMixture {
    * defensive candidate: alone): the second moment the surrogate predicts, estimated on the same labels.
    */
   private readonly predictedSums: Float64Array;
-  private readonly smallestShare: number;
   /** Per candidate, the calibration factor of this `choose` (1 without a prediction candidate). */
   private readonly tailFactor: Float64Array;
   private drawn = 0;
@@ -161,7 +160,8 @@ export class AdaptiveSampler extends CandidateMixture {
         received: this.defensiveWeight,
       });
     }
-    const shares = Float64Array.from(options.shares ?? ADAPTIVE_DEFAULTS.shares);
+    // In ascending order: the first share of each candidate is its sharpest mixture.
+    const shares = Float64Array.from(options.shares ?? ADAPTIVE_DEFAULTS.shares).sort();
     shares.forEach((share, s) => {
       if (!(share >= this.defensiveWeight && share <= 1)) {
         throw new InputError({ argument: 'shares', expected: `defensive shares in [defensiveWeight, 1]`, received: share, row: s });
@@ -199,7 +199,6 @@ export class AdaptiveSampler extends CandidateMixture {
     this.reference = referenceMixture(this.prior, this.defensiveCandidate, shares);
     this.referenceCandidate = this.reference === grid - 1 ? -1 : Math.floor(this.reference / L);
     this.referenceShare = this.reference === grid - 1 ? 1 : shares[this.reference % L];
-    this.smallestShare = shares.indexOf(Math.min(...shares));
     this.tailFactor = new Float64Array(J).fill(1);
     this.predictedSums = new Float64Array(J);
     const prediction = options.predictionCandidate;
@@ -295,7 +294,7 @@ export class AdaptiveSampler extends CandidateMixture {
    */
   private accumulate(P: Float64Array, at: number, cost: number, predictedShare: number): void {
     const J = this.candidateCount;
-    const { shares, sums, differenceSquares, defensiveCandidate, reference, predictedSums, smallestShare } = this;
+    const { shares, sums, differenceSquares, defensiveCandidate, reference, predictedSums } = this;
     const L = shares.length;
     const defensive = P[at + defensiveCandidate];
     const defensiveX = cost / defensive;
@@ -308,12 +307,17 @@ export class AdaptiveSampler extends CandidateMixture {
       if (j === defensiveCandidate) continue;
       const own = P[at + j];
       const gap = defensive - own;
-      for (let s = 0, a = j * L; s < L; s++, a++) {
+      const sharpest = cost / (own + shares[0] * gap);
+      predictedSums[j] += sharpest * predictedShare;
+      let a = j * L;
+      sums[a] += sharpest;
+      differenceSquares[a] += (sharpest - referenceX) * (sharpest - referenceX);
+      for (let s = 1; s < L; s++) {
+        a++;
         const x = cost / (own + shares[s] * gap);
         sums[a] += x;
         const difference = x - referenceX;
         differenceSquares[a] += difference * difference;
-        if (s === smallestShare) predictedSums[j] += x * predictedShare;
       }
     }
     predictedSums[defensiveCandidate] += defensiveX * predictedShare;
@@ -325,7 +329,7 @@ export class AdaptiveSampler extends CandidateMixture {
   private accumulatePrediction(P: Float64Array, at: number, predictedCost: number): void {
     const J = this.candidateCount;
     const { predictedSums, defensiveCandidate } = this;
-    const share = this.shares[this.smallestShare];
+    const share = this.shares[0];
     const defensive = P[at + defensiveCandidate];
     for (let j = 0; j < J; j++) {
       const own = P[at + j];
@@ -347,7 +351,7 @@ export class AdaptiveSampler extends CandidateMixture {
     const defensiveRatio = sums[J * L] / predictedSums[defensiveCandidate];
     for (let j = 0; j < J; j++) {
       if (j === defensiveCandidate) continue;
-      const ratio = sums[j * L + this.smallestShare] / predictedSums[j] / defensiveRatio;
+      const ratio = sums[j * L] / predictedSums[j] / defensiveRatio;
       tailFactor[j] =
         Number.isFinite(ratio) && ratio > 0 ? Math.min(Math.max(ratio, 1 / MAX_CALIBRATION_FACTOR), MAX_CALIBRATION_FACTOR) : 1;
     }
