@@ -58,6 +58,8 @@ export function adaptivePrior(candidates: readonly Candidate[]): Float64Array {
 /**
  * The adaptive sampler over `candidates` (uniform first), each spread by `clip` (a share of the
  * candidate's mean value added to every item) as the fixed proposals are floored. Build it once per pool (and thread) and `reset()` it between runs.
+ * The second candidate is read as the surrogate's √E_π[ℓ²] (`predictionCandidate`), as
+ * `adaptiveCandidates` orders them; with other candidates pass `predictionCandidate: undefined`.
  *
  * @example
  * const sampler = createAdaptiveSampler(adaptiveCandidates(f, g), 0.1);
