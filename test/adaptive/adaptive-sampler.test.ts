@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AdaptiveSampler } from '../../src/acquisition/adaptive/index.js';
+import { ADAPTIVE_DEFAULTS, AdaptiveSampler } from '../../src/acquisition/adaptive/index.js';
 import { InputError } from '../../src/errors.js';
 import { LUREEstimator } from '../../src/estimators/index.js';
 import { randomStream } from '../../src/random.js';
@@ -102,7 +102,7 @@ describe('AdaptiveSampler', () => {
         const share = mixture[0];
         const others = mixture.slice(1).filter((w) => w > 0);
         expect(share === 1 ? others : [...others, share].sort()).toEqual(share === 1 ? [] : [1 - share, share].sort());
-        expect([0.05, 0.1, 0.2, 0.35, 0.5, 1]).toContain(share);
+        expect([...ADAPTIVE_DEFAULTS.shares, 1]).toContain(share);
       }
       const item = sampler.draw(u);
       sampler.observe(loss[item]);
@@ -167,6 +167,7 @@ describe('AdaptiveSampler', () => {
     expect(() => new AdaptiveSampler(candidates, 0.1, { prior, tailPenalty: Number.NaN })).toThrow(/tailPenalty/);
     expect(() => new AdaptiveSampler(candidates, 0.1, { prior, warmup: 1.5 })).toThrow(/warmup/);
     expect(() => new AdaptiveSampler(candidates, 0.1, { prior, spreadPriorLabels: -1 })).toThrow(/spreadPriorLabels/);
+    expect(() => new AdaptiveSampler(candidates, 0.1, { prior, predictionCandidate: 3 })).toThrow(/predictionCandidate/);
   });
 
   it("keeps the prior's mixture while no other mixture is confidently better", () => {
@@ -191,67 +192,113 @@ describe('AdaptiveSampler', () => {
     expect(uniform).toBeGreaterThanOrEqual(0.05);
   });
 
-  it('picks the smallest bound as a scan in grid order does, ties to the reference, then grid order', () => {
-    // Candidates 1 and 3 are the same proposal, so their mixtures tie exactly: a scan keeps the
-    // reference (candidate 1 at share ½) and otherwise the earlier candidate.
-    const twin = [new Float64Array(n).fill(1), candidates[1], candidates[2], candidates[1]];
-    const J = twin.length;
-    const shares = [0.05, 0.1, 0.2, 0.35, 0.5];
-    const L = shares.length;
-    const reference = 1 * L + 4;
-    const sampler = new AdaptiveSampler(twin, 0.1, { prior: [0.5, 0.5, 0, 0] });
-    const sums = new Float64Array(J * L + 1);
-    const differenceSquares = new Float64Array(J * L + 1);
-    const choices = new Set<string>();
-    for (let run = 0; run < 12; run++) {
-      sampler.reset();
-      sums.fill(0);
-      differenceSquares.fill(0);
-      let expected = [0.5, 0.5, 0, 0];
-      let informative = 0;
-      const u = randomStream(14, [run]);
-      for (let m = 1; m <= 150; m++) {
-        const item = sampler.draw(u);
-        const P = sampler.lastComponentProbabilities;
-        const cost = (loss[item] * loss[item]) / sampler.lastProbability;
-        if (loss[item] > 0) {
-          informative++;
-          const x = (a: number): number =>
-            a === J * L ? cost / P[0] : cost / (P[Math.floor(a / L)] + shares[a % L] * (P[0] - P[Math.floor(a / L)]));
-          for (let a = L; a <= J * L; a++) {
-            sums[a] += x(a);
-            differenceSquares[a] += (x(a) - x(reference)) ** 2;
+  it.each([false, true])(
+    'picks the smallest bound as a scan in grid order does, ties to the reference, then grid order (prediction: %s)',
+    (withPrediction) => {
+      // Candidates 1 and 3 are the same proposal, so their mixtures tie exactly: a scan keeps the
+      // reference (candidate 1 at share ½) and otherwise the earlier candidate.
+      const twin = [new Float64Array(n).fill(1), candidates[1], candidates[2], candidates[1]];
+      const J = twin.length;
+      const shares = ADAPTIVE_DEFAULTS.shares;
+      const L = shares.length;
+      const reference = 1 * L + shares.indexOf(0.5);
+      // With a prediction candidate (the misleading one: √E_π[ℓ²] = 1/(0.2 + ℓ)), each candidate's tail
+      // term is scaled by its calibration factor, computed here from sums of the predicted squared loss.
+      const prediction = candidates[2];
+      const sampler = new AdaptiveSampler(twin, 0.1, { prior: [0.5, 0.5, 0, 0], predictionCandidate: withPrediction ? 2 : undefined });
+      const predicted = new Float64Array(J);
+      const sums = new Float64Array(J * L + 1);
+      const differenceSquares = new Float64Array(J * L + 1);
+      const choices = new Set<string>();
+      for (let run = 0; run < 12; run++) {
+        sampler.reset();
+        sums.fill(0);
+        differenceSquares.fill(0);
+        predicted.fill(0);
+        let expected = [0.5, 0.5, 0, 0];
+        let informative = 0;
+        const u = randomStream(14, [run]);
+        for (let m = 1; m <= 150; m++) {
+          const item = sampler.draw(u);
+          const P = sampler.lastComponentProbabilities;
+          const cost = (loss[item] * loss[item]) / sampler.lastProbability;
+          if (loss[item] > 0) {
+            informative++;
+            const x = (a: number): number =>
+              a === J * L ? cost / P[0] : cost / (P[Math.floor(a / L)] + shares[a % L] * (P[0] - P[Math.floor(a / L)]));
+            // The predicted sums of the sharpest mixtures (share 0.05), as x_t·E_π[ℓ²]/ℓ².
+            const predictedShare = (prediction[item] * prediction[item]) / (loss[item] * loss[item]);
+            predicted[0] += x(J * L) * predictedShare;
+            for (let j = 1; j < J; j++) predicted[j] += x(j * L) * predictedShare;
+            for (let a = L; a <= J * L; a++) {
+              sums[a] += x(a);
+              differenceSquares[a] += (x(a) - x(reference)) ** 2;
+            }
           }
-        }
-        sampler.observe(loss[item]);
-        if (m >= 5 && informative > 0 && (m <= 32 || m % 8 === 0)) {
-          const inverseM = 1 / m;
-          const tail = (0.5 * sums[J * L]) / (m * m);
-          const pseudoSpread = 10 * (sums[J * L] * inverseM) ** 2;
-          const bound = (a: number): number => {
-            const excess = (sums[a] - sums[reference]) * inverseM;
-            const floor = a === J * L ? excess : excess + tail / shares[a % L];
-            const spread = (differenceSquares[a] + pseudoSpread) / (m + 10) - excess * excess;
-            return floor + Math.sqrt(Math.max(spread, 0) * inverseM);
-          };
-          let best = reference;
-          let bestBound = tail / 0.5;
-          for (let a = L; a <= J * L; a++) {
-            const order = a === J * L ? L - 1 : a; // the defensive candidate alone comes first
-            if (order === reference) continue;
-            const mixture = order === L - 1 ? J * L : order;
-            if (bound(mixture) < bestBound) [best, bestBound] = [mixture, bound(mixture)];
+          sampler.observe(loss[item]);
+          if (m >= 5 && informative > 0 && (m <= 32 || m % 8 === 0)) {
+            const inverseM = 1 / m;
+            const tail = (0.5 * sums[J * L]) / (m * m);
+            const pseudoSpread = 10 * (sums[J * L] * inverseM) ** 2;
+            const factor = (j: number): number =>
+              withPrediction ? Math.min(Math.max(sums[j * L] / predicted[j] / (sums[J * L] / predicted[0]), 1 / 8), 8) : 1;
+            const bound = (a: number): number => {
+              const excess = (sums[a] - sums[reference]) * inverseM;
+              const floor = a === J * L ? excess : excess + (tail / shares[a % L]) * factor(Math.floor(a / L));
+              const spread = (differenceSquares[a] + pseudoSpread) / (m + 10) - excess * excess;
+              return floor + Math.sqrt(Math.max(spread, 0) * inverseM);
+            };
+            let best = reference;
+            let bestBound = (tail / 0.5) * factor(1);
+            for (let a = L; a <= J * L; a++) {
+              const order = a === J * L ? L - 1 : a; // the defensive candidate alone comes first
+              if (order === reference) continue;
+              const mixture = order === L - 1 ? J * L : order;
+              if (bound(mixture) < bestBound) [best, bestBound] = [mixture, bound(mixture)];
+            }
+            expected = [0, 0, 0, 0];
+            expected[0] = best === J * L ? 1 : shares[best % L];
+            if (best !== J * L) expected[Math.floor(best / L)] = 1 - shares[best % L];
           }
-          expected = [0, 0, 0, 0];
-          expected[0] = best === J * L ? 1 : shares[best % L];
-          if (best !== J * L) expected[Math.floor(best / L)] = 1 - shares[best % L];
+          expect(Array.from(sampler.mixture)).toEqual(expected);
+          choices.add(expected.join(','));
         }
-        expect(Array.from(sampler.mixture)).toEqual(expected);
-        choices.add(expected.join(','));
       }
+      // The runs pass through several mixtures, and the twin (candidate 3) is never chosen.
+      expect(choices.size).toBeGreaterThan(2);
+      for (const choice of choices) expect(Number(choice.split(',')[3])).toBe(0);
+    },
+  );
+
+  /**
+   * The defensive share after 60 labels of 40 seeded runs, with a fourth candidate whose values are
+   * √(scale(ℓ)·ℓ²), used as the prediction candidate or not.
+   */
+  function sharesAfter60Labels(scale: (loss: number) => number, usePrediction: boolean): number[] {
+    const prediction = loss.map((l) => Math.sqrt(scale(l)) * l);
+    const sampler = new AdaptiveSampler([...candidates, prediction], 0.1, {
+      prior: [0.5, 0.5, 0, 0],
+      predictionCandidate: usePrediction ? 3 : undefined,
+    });
+    const shares: number[] = [];
+    for (let run = 0; run < 40; run++) {
+      sampler.reset();
+      const u = randomStream(15, [run]);
+      for (let m = 1; m <= 60; m++) sampler.observe(loss[sampler.draw(u)]);
+      shares.push(sampler.weightOf(0));
     }
-    // The runs pass through several mixtures, and the twin (candidate 3) is never chosen.
-    expect(choices.size).toBeGreaterThan(2);
-    for (const choice of choices) expect(Number(choice.split(',')[3])).toBe(0);
+    return shares;
+  }
+
+  it('leaves the tail term as it is when the prediction is exact, and scales it by the calibration factor otherwise', () => {
+    // An exact prediction (E_π[ℓ²] = ℓ²) gives the same sums as the labels: the factor is exactly 1,
+    // so every choice is the one made without a prediction candidate.
+    const exact = () => 1;
+    expect(sharesAfter60Labels(exact, true)).toEqual(sharesAfter60Labels(exact, false));
+    // Overconfident: the small losses (where the good candidate gives little probability) predicted
+    // 4× too small, so the factor exceeds 1 and the runs keep larger defensive shares (seeded: 0.49
+    // against 0.43 without the prediction).
+    const overconfident = (l: number) => (l < 1 ? 1 / 4 : 1);
+    expect(mean(sharesAfter60Labels(overconfident, true))).toBeGreaterThan(mean(sharesAfter60Labels(overconfident, false)) + 0.03);
   });
 });

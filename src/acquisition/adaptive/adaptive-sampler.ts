@@ -10,7 +10,7 @@ export interface AdaptiveOptions {
   defensiveCandidate?: number;
   /** The smallest share the defensive candidate is ever given (> 0 keeps q > 0 on every remaining item). */
   defensiveWeight?: number;
-  /** Defensive shares tried with each other candidate, besides the defensive candidate alone; each ≥ `defensiveWeight`. */
+  /** Defensive shares tried with each other candidate, besides the defensive candidate alone; each ≥ `defensiveWeight`, in any order. */
   shares?: ArrayLike<number>;
   /** Standard errors added to each mixture's estimated second moment before comparing (the upper confidence bound). */
   confidence?: number;
@@ -29,6 +29,15 @@ export interface AdaptiveOptions {
   /** Labels drawn from the prior before the labels choose the mixture. */
   warmup?: number;
   /**
+   * The candidate whose value is the surrogate's prediction of each item's root mean squared loss,
+   * `√E_π[ℓ²]` (the second-moment candidate). With it, each candidate's unseen-tail term is scaled
+   * by how much worse the surrogate predicted the second moment of that candidate's sharpest mixture
+   * than the defensive candidate's, on the labels so far: below 1 for a surrogate that overstates the
+   * loss where it is confident, above 1 for an overconfident one (docs/adaptive.md). Without it the
+   * factor is 1.
+   */
+  predictionCandidate?: number;
+  /**
    * Allow a draw before the losses of earlier draws are observed (a labelling session proposes
    * several items before their labels come back). The losses are still observed in draw order, and
    * each draw uses the losses observed before it, so the proposal stays predictable. Default false:
@@ -40,11 +49,13 @@ export interface AdaptiveOptions {
 /** The mixture is chosen after every label up to this many, then every `CHOOSE_EVERY` labels. */
 const CHOOSE_EVERY_LABEL_UNTIL = 32;
 const CHOOSE_EVERY = 8;
+/** The calibration factor of the unseen-tail term is kept within [1/8, 8]: one surprising label cannot silence or swamp the term. */
+const MAX_CALIBRATION_FACTOR = 8;
 
 export const ADAPTIVE_DEFAULTS = {
   defensiveCandidate: 0,
   defensiveWeight: 0.05,
-  shares: [0.05, 0.1, 0.2, 0.35, 0.5],
+  shares: [0.05, 0.1, 0.2, 0.5],
   confidence: 1,
   tailPenalty: 0.5,
   spreadPriorLabels: 10,
@@ -110,6 +121,16 @@ export class AdaptiveSampler extends CandidateMixture {
    */
   private drawnProbabilities = new Float64Array(64);
   private candidateProbabilities: Float64Array;
+  private drawnItems = new Int32Array(64);
+  /** Per item, the surrogate's predicted squared loss E_π[ℓ²] (the prediction candidate's value squared); null without one. */
+  private readonly predictedSquares: Float64Array | null;
+  /**
+   * Per candidate, Σ_t (E_π[ℓ²]/q_t)/q_a(i_t) for its mixture with the smallest defensive share (the
+   * defensive candidate: alone): the second moment the surrogate predicts, estimated on the same labels.
+   */
+  private readonly predictedSums: Float64Array;
+  /** Per candidate, the calibration factor of this `choose` (1 without a prediction candidate). */
+  private readonly tailFactor: Float64Array;
   private drawn = 0;
   private observed = 0;
   /** Observed labels with a positive loss. */
@@ -139,7 +160,8 @@ export class AdaptiveSampler extends CandidateMixture {
         received: this.defensiveWeight,
       });
     }
-    const shares = Float64Array.from(options.shares ?? ADAPTIVE_DEFAULTS.shares);
+    // In ascending order: the first share of each candidate is its sharpest mixture.
+    const shares = Float64Array.from(options.shares ?? ADAPTIVE_DEFAULTS.shares).sort();
     shares.forEach((share, s) => {
       if (!(share >= this.defensiveWeight && share <= 1)) {
         throw new InputError({ argument: 'shares', expected: `defensive shares in [defensiveWeight, 1]`, received: share, row: s });
@@ -167,16 +189,27 @@ export class AdaptiveSampler extends CandidateMixture {
     if (!(Number.isInteger(this.warmup) && this.warmup >= 0)) {
       throw new InputError({ argument: 'warmup', expected: 'a non-negative integer number of labels', received: this.warmup });
     }
-    const grid = J * shares.length + 1;
+    const L = shares.length;
+    const grid = J * L + 1;
     this.sums = new Float64Array(grid);
     this.differenceSquares = new Float64Array(grid);
     this.chosen = new Float64Array(J);
     this.tailOverShare = new Float64Array(shares.length);
     this.candidateProbabilities = new Float64Array(this.deferredLosses ? 64 * J : 0);
     this.reference = referenceMixture(this.prior, this.defensiveCandidate, shares);
-    const L = shares.length;
     this.referenceCandidate = this.reference === grid - 1 ? -1 : Math.floor(this.reference / L);
     this.referenceShare = this.reference === grid - 1 ? 1 : shares[this.reference % L];
+    this.tailFactor = new Float64Array(J).fill(1);
+    this.predictedSums = new Float64Array(J);
+    const prediction = options.predictionCandidate;
+    if (prediction === undefined) {
+      this.predictedSquares = null;
+    } else {
+      if (!(Number.isInteger(prediction) && prediction >= 0 && prediction < J)) {
+        throw new InputError({ argument: 'predictionCandidate', expected: `a candidate index in [0, ${J - 1}]`, received: prediction });
+      }
+      this.predictedSquares = candidates[prediction].map((v) => v * v);
+    }
   }
 
   /** Draws whose loss has not been observed yet. */
@@ -197,6 +230,7 @@ export class AdaptiveSampler extends CandidateMixture {
     const t = this.drawn++;
     if (t >= this.drawnProbabilities.length) this.grow();
     this.drawnProbabilities[t] = this.lastProbability;
+    this.drawnItems[t] = index;
     if (this.deferredLosses) {
       const J = this.candidateCount;
       for (let j = 0, at = t * J; j < J; j++, at++) this.candidateProbabilities[at] = this.lastComponentProbabilities[j];
@@ -209,11 +243,18 @@ export class AdaptiveSampler extends CandidateMixture {
     if (!(loss >= 0 && Number.isFinite(loss)))
       throw new InputError({ argument: 'loss', expected: 'a finite non-negative loss', received: loss });
     const t = this.nextObserved();
-    if (loss > 0) {
-      this.informative++;
-      const cost = (loss * loss) / this.drawnProbabilities[t];
-      if (this.deferredLosses) this.accumulate(this.candidateProbabilities, t * this.candidateCount, cost);
-      else this.accumulate(this.lastComponentProbabilities, 0, cost);
+    const P = this.deferredLosses ? this.candidateProbabilities : this.lastComponentProbabilities;
+    const at = this.deferredLosses ? t * this.candidateCount : 0;
+    const predicted = this.predictedSquares === null ? 0 : this.predictedSquares[this.drawnItems[t]];
+    if (loss > 0) this.informative++;
+    const square = loss * loss;
+    const predictedShare = predicted / square;
+    // A finite share implies a positive square; otherwise (a zero or vanishing loss) the prediction goes apart.
+    if (predictedShare < Infinity) {
+      this.accumulate(P, at, square / this.drawnProbabilities[t], predictedShare);
+    } else {
+      if (square > 0) this.accumulate(P, at, square / this.drawnProbabilities[t], 0);
+      if (predicted > 0) this.accumulatePrediction(P, at, predicted / this.drawnProbabilities[t]);
     }
     this.choose();
   }
@@ -239,6 +280,8 @@ export class AdaptiveSampler extends CandidateMixture {
     this.informative = 0;
     this.sums.fill(0);
     this.differenceSquares.fill(0);
+    this.predictedSums.fill(0);
+    this.tailFactor.fill(1);
     this.choice = -1;
     this.setWeights(this.prior);
   }
@@ -246,10 +289,12 @@ export class AdaptiveSampler extends CandidateMixture {
   /**
    * Adds x_t(a) = cost/q_a(i_t) for every grid mixture a (cost = ℓ_t²/q_t), and the square of its
    * difference from the reference mixture's x_t; `P[at + j]` is candidate j's probability of i_t.
+   * With a prediction candidate, `predictedShare` = E_π[ℓ²](i_t)/ℓ_t² turns each sharpest mixture's
+   * x_t into its predicted counterpart (see `predictedSums`) without another division.
    */
-  private accumulate(P: Float64Array, at: number, cost: number): void {
+  private accumulate(P: Float64Array, at: number, cost: number, predictedShare: number): void {
     const J = this.candidateCount;
-    const { shares, sums, differenceSquares, defensiveCandidate, reference } = this;
+    const { shares, sums, differenceSquares, defensiveCandidate, reference, predictedSums } = this;
     const L = shares.length;
     const defensive = P[at + defensiveCandidate];
     const defensiveX = cost / defensive;
@@ -262,15 +307,54 @@ export class AdaptiveSampler extends CandidateMixture {
       if (j === defensiveCandidate) continue;
       const own = P[at + j];
       const gap = defensive - own;
-      for (let s = 0, a = j * L; s < L; s++, a++) {
+      const sharpest = cost / (own + shares[0] * gap);
+      predictedSums[j] += sharpest * predictedShare;
+      let a = j * L;
+      sums[a] += sharpest;
+      differenceSquares[a] += (sharpest - referenceX) * (sharpest - referenceX);
+      for (let s = 1; s < L; s++) {
+        a++;
         const x = cost / (own + shares[s] * gap);
         sums[a] += x;
         const difference = x - referenceX;
         differenceSquares[a] += difference * difference;
       }
     }
+    predictedSums[defensiveCandidate] += defensiveX * predictedShare;
     sums[J * L] += defensiveX;
     differenceSquares[J * L] += (defensiveX - referenceX) * (defensiveX - referenceX);
+  }
+
+  /** For a label with zero loss: adds the predicted cost's x_t(a) for each candidate's sharpest mixture (see `predictedSums`). */
+  private accumulatePrediction(P: Float64Array, at: number, predictedCost: number): void {
+    const J = this.candidateCount;
+    const { predictedSums, defensiveCandidate } = this;
+    const share = this.shares[0];
+    const defensive = P[at + defensiveCandidate];
+    for (let j = 0; j < J; j++) {
+      const own = P[at + j];
+      predictedSums[j] += j === defensiveCandidate ? predictedCost / defensive : predictedCost / (own + share * (defensive - own));
+    }
+  }
+
+  /**
+   * Per candidate j, how much worse the surrogate predicts the second moment of j's sharpest mixture
+   * than the defensive candidate's, on the labels so far: `(Ŝ(a_j)/Ŝ_π(a_j)) / (Ŝ(q_0)/Ŝ_π(q_0))`,
+   * Ŝ_π being the same importance-weighted estimate with the predicted squared loss E_π[ℓ²] in place
+   * of ℓ². A calibrated surrogate reads about 1; an overconfident one above 1 (the loss it did not
+   * predict sits where the sharp mixture gives little probability); an underconfident one below 1.
+   */
+  private calibrationFactors(): void {
+    const J = this.candidateCount;
+    const { predictedSums, sums, defensiveCandidate, tailFactor } = this;
+    const L = this.shares.length;
+    const defensiveRatio = sums[J * L] / predictedSums[defensiveCandidate];
+    for (let j = 0; j < J; j++) {
+      if (j === defensiveCandidate) continue;
+      const ratio = sums[j * L] / predictedSums[j] / defensiveRatio;
+      tailFactor[j] =
+        Number.isFinite(ratio) && ratio > 0 ? Math.min(Math.max(ratio, 1 / MAX_CALIBRATION_FACTOR), MAX_CALIBRATION_FACTOR) : 1;
+    }
   }
 
   /**
@@ -300,13 +384,15 @@ export class AdaptiveSampler extends CandidateMixture {
     const spreadLabels = m + spreadPriorLabels;
     // The unseen-tail term of a mixture with defensive share λ is tail/λ; the defensive candidate alone has none.
     for (let s = 0; s < L; s++) tailOverShare[s] = tail / shares[s];
+    if (this.predictedSquares !== null) this.calibrationFactors();
+    const { tailFactor } = this;
     let best = reference;
     let bestRank = -2;
-    let bestBound = reference === defensiveAlone ? 0 : tailOverShare[reference % L];
+    let bestBound = reference === defensiveAlone ? 0 : tailOverShare[reference % L] * tailFactor[this.referenceCandidate];
     const previous = this.choice;
     if (previous >= 0 && previous !== reference) {
       const excess = (sums[previous] - referenceSum) * inverseM;
-      const floor = previous === defensiveAlone ? excess : excess + tailOverShare[previous % L];
+      const floor = previous === defensiveAlone ? excess : excess + tailOverShare[previous % L] * tailFactor[Math.floor(previous / L)];
       if (floor < bestBound) {
         const bound = this.upperBound(previous, excess, floor, pseudoSpread, spreadLabels, inverseM);
         if (bound < bestBound) {
@@ -331,10 +417,11 @@ export class AdaptiveSampler extends CandidateMixture {
     }
     for (let j = 0; j < J; j++) {
       if (j === defensiveCandidate) continue;
+      const candidateTail = tailFactor[j];
       for (let s = 0, a = j * L; s < L; s++, a++) {
         if (a === reference || a === previous) continue;
         const excess = (sums[a] - referenceSum) * inverseM;
-        const floor = excess + tailOverShare[s];
+        const floor = excess + tailOverShare[s] * candidateTail;
         if (floor > bestBound || (floor === bestBound && a > bestRank)) continue;
         const bound = this.upperBound(a, excess, floor, pseudoSpread, spreadLabels, inverseM);
         if (bound < bestBound || (bound === bestBound && a < bestRank)) {
@@ -367,6 +454,9 @@ export class AdaptiveSampler extends CandidateMixture {
     const drawnProbabilities = new Float64Array(this.drawnProbabilities.length * 2);
     drawnProbabilities.set(this.drawnProbabilities);
     this.drawnProbabilities = drawnProbabilities;
+    const drawnItems = new Int32Array(this.drawnItems.length * 2);
+    drawnItems.set(this.drawnItems);
+    this.drawnItems = drawnItems;
     const P = new Float64Array(this.candidateProbabilities.length * 2);
     P.set(this.candidateProbabilities);
     this.candidateProbabilities = P;

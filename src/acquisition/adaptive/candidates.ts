@@ -44,6 +44,9 @@ export function adaptiveCandidates(modelScores: Matrix, surrogateScores: Matrix,
   return candidates;
 }
 
+/** The candidate whose values are the surrogate's predicted root mean squared loss √E_π[ℓ²] at the base temperature. */
+export const PREDICTION_CANDIDATE = 1;
+
 /** The adaptive prior: half uniform, half the second-moment proposal at the base temperature. */
 export function adaptivePrior(candidates: readonly Candidate[]): Float64Array {
   const prior = new Float64Array(candidates.length);
@@ -55,6 +58,8 @@ export function adaptivePrior(candidates: readonly Candidate[]): Float64Array {
 /**
  * The adaptive sampler over `candidates` (uniform first), each spread by `clip` (a share of the
  * candidate's mean value added to every item) as the fixed proposals are floored. Build it once per pool (and thread) and `reset()` it between runs.
+ * The second candidate is read as the surrogate's √E_π[ℓ²] (`predictionCandidate`), as
+ * `adaptiveCandidates` orders them; with other candidates pass `predictionCandidate: undefined`.
  *
  * @example
  * const sampler = createAdaptiveSampler(adaptiveCandidates(f, g), 0.1);
@@ -67,7 +72,7 @@ export function createAdaptiveSampler(
   return new AdaptiveSampler(
     candidates.map((c) => c.values),
     clip,
-    { prior: adaptivePrior(candidates), ...options },
+    { prior: adaptivePrior(candidates), predictionCandidate: PREDICTION_CANDIDATE, ...options },
   );
 }
 

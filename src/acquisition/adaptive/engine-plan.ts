@@ -14,7 +14,7 @@ import { ACQUISITIONS } from '../../options/registry.js';
 import { SumTreeSampler } from '../sum-tree-sampler.js';
 import { SortedPool, type SortedPoolArrays } from '../sorted-pool.js';
 import { AdaptiveSampler, type AdaptiveOptions } from './adaptive-sampler.js';
-import { adaptiveCandidates, adaptivePrior } from './candidates.js';
+import { adaptiveCandidates, adaptivePrior, PREDICTION_CANDIDATE } from './candidates.js';
 import { MixtureSampler } from './mixture-sampler.js';
 import { secondMomentValues } from './second-moment.js';
 
@@ -170,7 +170,12 @@ export function mixtureSampler(
   clip: number,
   adaptiveOptions: Partial<AdaptiveOptions> = {},
 ): MixtureSampler | AdaptiveSampler {
-  if (plan.adaptive) return new AdaptiveSampler(plan.candidates, clip, { ...adaptiveOptions, prior: plan.weights });
+  if (plan.adaptive)
+    return new AdaptiveSampler(plan.candidates, clip, {
+      predictionCandidate: PREDICTION_CANDIDATE,
+      ...adaptiveOptions,
+      prior: plan.weights,
+    });
   const components = plan.components.map((arrays) => new SumTreeSampler(new SortedPool(arrays), clip, 'corrected'));
   return new MixtureSampler(components, plan.weights);
 }
