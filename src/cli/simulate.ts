@@ -5,7 +5,8 @@ import { totalmem } from 'node:os';
 import { BUILTIN_LOSSES, lossBounds, type BuiltinLoss } from '../metrics/index.js';
 import { optionHelp } from '../options/schema.js';
 import { loadCalibrationSet } from '../calibration/index.js';
-import { DEMO_LABEL_COUNTS, rowsAtLabelCounts, runDemo, type DemoResult } from '../report/demo.js';
+import type { DemoResult } from '../report/demo.js';
+import { DEMO_LABEL_COUNTS, rowsAtLabelCounts } from '../report/label-rows.js';
 import { loadSimulationPool } from '../io/pool-files.js';
 import {
   poolFingerprint,
@@ -198,6 +199,8 @@ async function runDemoCommand(values: OptionValues, given: Record<string, unknow
     throw new UsageError(`--demo uses the built-in pool and settings; it does not take ${extra.map((n) => `--${n}`).join(', ')}`);
   const bars = { 'adaptive-lure': progressBar({ label: 'active testing' }), iid: progressBar({ label: 'random labelling' }) };
   const { runs, seed, threads } = given as { runs?: number; seed?: number; threads?: number };
+  // The demo's report (figures, the renderer) is loaded only for the demo.
+  const { runDemo } = await import('../report/demo.js');
   const demo = await interruptible((signal) =>
     withFlagNames('simulate', () =>
       runDemo({
