@@ -1,8 +1,14 @@
 import { dirname } from 'node:path';
-import { resolveSimulationOptions, simulate, type SimulationOptions, type SimulationResult } from '../simulate/simulate.js';
+import {
+  prepareSimulation,
+  resolveSimulationOptions,
+  runPrepared,
+  type SimulationOptions,
+  type SimulationResult,
+} from '../simulate/simulate.js';
 import { InputError, UsageError } from '../errors.js';
 import { totalmem } from 'node:os';
-import { BUILTIN_LOSSES, lossBounds, type BuiltinLoss } from '../metrics/index.js';
+import { lossBounds, type BuiltinLoss } from '../metrics/index.js';
 import { optionHelp } from '../options/schema.js';
 import { loadCalibrationSet } from '../calibration/index.js';
 import type { DemoResult } from '../report/demo.js';
@@ -279,11 +285,15 @@ async function runSimulation(given: Record<string, unknown>): Promise<number> {
     labels: pool.labels,
   };
   const progress = progressBar({ label: 'runs' });
-  const result = await interruptible((signal) =>
-    withFlagNames('simulate', () => simulate(input, { ...resolved, signal, onProgress: (done, total) => progress.update(done, total) })),
+  // Prepared here rather than through simulate(): the summary reads the per-item losses it computes.
+  const { prepared, result } = await interruptible((signal) =>
+    withFlagNames('simulate', async () => {
+      const prepared = prepareSimulation(input, { ...resolved, signal, onProgress: (done, total) => progress.update(done, total) });
+      return { prepared, result: await runPrepared(prepared) };
+    }),
   ).finally(() => progress.finish());
   timer.mark('simulate');
-  const losses = BUILTIN_LOSSES[result.options.loss].perItem(pool.modelScores, pool.labels);
+  const { losses } = prepared.pool;
   const intervals =
     intervalKinds.length === 0
       ? []
