@@ -91,7 +91,16 @@ export const VARIANCE_VERDICTS: readonly VarianceVerdict[] = ['no evidence yet',
 /** The verdict (see `VarianceRatioToRandom.verdict`) as its index in `VARIANCE_VERDICTS`. */
 function verdictCode(ratio: number, evidence: number): number {
   if (!(evidence > 0) || Number.isNaN(ratio)) return 0;
-  const spread = 2 / Math.sqrt(evidence);
+  return spreadVerdictCode(ratio, verdictSpread(evidence));
+}
+
+/** The diagnostic's relative uncertainty 2/√E after E labels of importance weight above 1. */
+function verdictSpread(evidence: number): number {
+  return 2 / Math.sqrt(evidence);
+}
+
+/** `verdictCode` of a finite ratio, given the spread of its positive evidence count. */
+function spreadVerdictCode(ratio: number, spread: number): number {
   if (ratio * (1 + spread) < 1) return 1;
   if (ratio * (1 - spread) > 1) return 2;
   return 0;
@@ -157,6 +166,8 @@ export class VarianceDiagnosticByRow {
   private readonly secondarySum: Float64Array;
   private readonly secondaryError: Float64Array;
   private readonly underweighted: Int32Array;
+  /** `verdictSpread` of each evidence count up to `size`, computed once rather than per run and row. */
+  private readonly spreads: Float64Array;
   /** Labels taken into the sums so far, in every run. */
   private labels = 0;
   private row = 0;
@@ -172,6 +183,7 @@ export class VarianceDiagnosticByRow {
     this.secondarySum = new Float64Array(runs);
     this.secondaryError = new Float64Array(runs);
     this.underweighted = new Int32Array(runs);
+    this.spreads = Float64Array.from({ length: result.size + 1 }, (_, evidence) => verdictSpread(evidence));
   }
 
   /** Writes the next recorded row's ratio (NaN where undefined) and verdict code of every run into `ratios` and `verdicts` (length `runs`). */
@@ -213,7 +225,7 @@ export class VarianceDiagnosticByRow {
   /** Row `row`, after `m` labels in every run. */
   private writeRow(row: number, m: number, ratios: Float64Array, verdicts: Uint8Array): void {
     const { runs, estimates } = this.result;
-    const { losses, bootstrapVariance, underweighted, primarySum, primaryError, secondarySum, secondaryError } = this;
+    const { losses, bootstrapVariance, underweighted, spreads, primarySum, primaryError, secondarySum, secondaryError } = this;
     const n = losses.length;
     // With the finite-population correction, as random labelling's variance and sessions have it.
     const factor = finitePopulationFactor(m, n);
@@ -225,7 +237,8 @@ export class VarianceDiagnosticByRow {
       const random = randomLabellingVariance(meanSquare, estimates[start + b], m, n);
       const ratio = ratioToRandom(Math.max(0, bootstrapVariance[start + b]) * factor, random);
       ratios[b] = ratio;
-      verdicts[b] = verdictCode(ratio, underweighted[b]);
+      const evidence = underweighted[b];
+      verdicts[b] = !(evidence > 0) || Number.isNaN(ratio) ? 0 : spreadVerdictCode(ratio, spreads[evidence]);
     }
   }
 }
