@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { OutputExistsError } from '../errors.js';
 import { assertFolderWritable, assertOutputsWritable, removeStaleTemporaries, writeOutputFolder, type OutputFile } from '../io/atomic.js';
-import { int64FromInt32, npyParts } from '../io/npy.js';
+import { int64NpyParts, npyParts } from '../io/npy.js';
 import { toJson } from '../io/json.js';
 import { pairwiseSum } from '../metrics/index.js';
 import { selectedMedian } from '../metrics/percentile.js';
@@ -308,7 +308,7 @@ export async function writeSimulationOutputs(
   const rowsByRuns: [number, number] = [result.rows, result.runs];
   const files: OutputFile[] = [
     { name: 'estimates.npy', data: npyParts({ data: result.estimates, shape: rowsByRuns, dtype: 'f8' }) },
-    { name: 'samples.npy', data: npyParts({ data: int64FromInt32(result.samples), shape: [result.size, result.runs], dtype: 'i8' }) },
+    { name: 'samples.npy', data: int64NpyParts(result.samples, [result.size, result.runs]) },
     { name: 'q.npy', data: npyParts({ data: result.q, shape: [result.size, result.runs], dtype: 'f8' }) },
   ];
   if (result.bootstrapVariance) {
