@@ -6,7 +6,8 @@
 // to the fixed ones; where python3 with numpy is available, the oracle's O(N)-per-step reference
 // loop at N = 1e4 in the same process tree, printing the speed-up; and the CLI end to end
 // (`simulate`, 1 thread, 3000 runs, outputs written) at N = 1e4, split into its phases. Environment: ACTIVE_TESTING_SHARED (default ../shared), PYTHON,
-// BENCH_SIZES (e.g. "1000,10000" for a quick look).
+// BENCH_SIZES (e.g. "1000,10000" for a quick look), BENCH_CLI_BASELINE (another build's dist/cli.js: its
+// CLI is timed in turn with this one's, under the same load, as extra rows of the CLI table).
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
@@ -210,7 +211,13 @@ const CLI_RUNS = 3000;
 const CLI_REPEATS = 3;
 const CLI_GOALS = { 'surrogate-ce': 1000, adaptive: 500 };
 
-async function cliTimings(dir, acquisition, repeat) {
+/** This build's CLI, and BENCH_CLI_BASELINE's when given: [row label suffix, path]. */
+const cliBuilds = [
+  ['', join(repoRoot, 'dist/cli.js')],
+  ...(process.env.BENCH_CLI_BASELINE ? [[' (baseline)', resolve(process.env.BENCH_CLI_BASELINE)]] : []),
+];
+
+async function cliTimings(dir, acquisition, repeat, cli) {
   const args = ['simulate', '--model-scores', join(dir, 'f.npy'), '--surrogate-scores', join(dir, 'g.npy'), '--labels', join(dir, 'y.npy')];
   if (acquisition !== 'adaptive') args.push('--acquisition', acquisition);
   args.push(
@@ -223,10 +230,10 @@ async function cliTimings(dir, acquisition, repeat) {
     '--seed',
     '0',
     '--out',
-    join(dir, `${acquisition}-${repeat}`),
+    join(dir, `${acquisition}-${repeat}-${cliBuilds.findIndex(([, path]) => path === cli)}`),
   );
   const start = process.hrtime.bigint();
-  const child = spawnSync(process.execPath, [join(repoRoot, 'dist/cli.js'), ...args], {
+  const child = spawnSync(process.execPath, [cli, ...args], {
     encoding: 'utf8',
     env: { ...process.env, ACTIVE_TESTING_TIMINGS: '1' },
   });
@@ -254,28 +261,34 @@ async function cliTimings(dir, acquisition, repeat) {
     const cliRows = [];
     const verdicts = [];
     for (const acquisition of ['surrogate-ce', 'adaptive']) {
-      let best = await cliTimings(dir, acquisition, 0);
-      for (let repeat = 1; repeat < CLI_REPEATS; repeat++) {
-        const timing = await cliTimings(dir, acquisition, repeat);
-        if (timing.wall < best.wall) best = timing;
+      // The builds take turns, so that each meets the same load.
+      /** @type {Array<Awaited<ReturnType<typeof cliTimings>>>} */
+      const best = [];
+      for (let repeat = 0; repeat < CLI_REPEATS; repeat++) {
+        for (const [b, [, cli]] of cliBuilds.entries()) {
+          const timing = await cliTimings(dir, acquisition, repeat, cli);
+          if (repeat === 0 || timing.wall < best[b].wall) best[b] = timing;
+        }
       }
-      const perRun = best.wall / CLI_RUNS;
-      const speedUp = published.perRun / perRun;
-      const inProcess = perAcquisition.get(acquisition);
-      const p = best.phases;
-      cliRows.push([
-        acquisition === 'adaptive' ? 'adaptive (default)' : acquisition,
-        fmt(best.wall),
-        fmt(perRun),
-        mcN === n ? `${(perRun / inProcess).toFixed(1)}×` : '—',
-        `${Math.round(speedUp).toLocaleString('en-US')}×`,
-        fmt(p['start-up']),
-        fmt(p.load),
-        fmt(p.simulate),
-        fmt(p.summary),
-        fmt(p.write),
-      ]);
-      verdicts.push(`${acquisition} ≥ ${CLI_GOALS[acquisition]}× ${speedUp >= CLI_GOALS[acquisition] ? 'met' : 'NOT met'}`);
+      for (const [b, [suffix]] of cliBuilds.entries()) {
+        const perRun = best[b].wall / CLI_RUNS;
+        const speedUp = published.perRun / perRun;
+        const inProcess = perAcquisition.get(acquisition);
+        const p = best[b].phases;
+        cliRows.push([
+          `${acquisition === 'adaptive' ? 'adaptive (default)' : acquisition}${suffix}`,
+          fmt(best[b].wall),
+          fmt(perRun),
+          mcN === n ? `${(perRun / inProcess).toFixed(1)}×` : '—',
+          `${Math.round(speedUp).toLocaleString('en-US')}×`,
+          fmt(p['start-up']),
+          fmt(p.load),
+          fmt(p.simulate),
+          fmt(p.summary),
+          fmt(p.write),
+        ]);
+        verdicts.push(`${acquisition}${suffix} ≥ ${CLI_GOALS[acquisition]}× ${speedUp >= CLI_GOALS[acquisition] ? 'met' : 'NOT met'}`);
+      }
     }
     console.log(
       `\nCLI end to end at N = ${n.toLocaleString('en-US')} (node dist/cli.js simulate, --threads 1, --runs ${CLI_RUNS}, size ${LABELS}, outputs and summary written; best of ${CLI_REPEATS}):`,

@@ -1,11 +1,18 @@
 import { dirname } from 'node:path';
-import { resolveSimulationOptions, simulate, type SimulationOptions, type SimulationResult } from '../simulate/simulate.js';
+import {
+  prepareSimulation,
+  resolveSimulationOptions,
+  runPrepared,
+  type SimulationOptions,
+  type SimulationResult,
+} from '../simulate/simulate.js';
 import { InputError, UsageError } from '../errors.js';
 import { totalmem } from 'node:os';
-import { BUILTIN_LOSSES, lossBounds, type BuiltinLoss } from '../metrics/index.js';
+import { lossBounds, type BuiltinLoss } from '../metrics/index.js';
 import { optionHelp } from '../options/schema.js';
 import { loadCalibrationSet } from '../calibration/index.js';
-import { DEMO_LABEL_COUNTS, rowsAtLabelCounts, runDemo, type DemoResult } from '../report/demo.js';
+import type { DemoResult } from '../report/demo.js';
+import { DEMO_LABEL_COUNTS, rowsAtLabelCounts } from '../report/label-rows.js';
 import { loadSimulationPool } from '../io/pool-files.js';
 import {
   poolFingerprint,
@@ -198,6 +205,8 @@ async function runDemoCommand(values: OptionValues, given: Record<string, unknow
     throw new UsageError(`--demo uses the built-in pool and settings; it does not take ${extra.map((n) => `--${n}`).join(', ')}`);
   const bars = { 'adaptive-lure': progressBar({ label: 'active testing' }), iid: progressBar({ label: 'random labelling' }) };
   const { runs, seed, threads } = given as { runs?: number; seed?: number; threads?: number };
+  // The demo's report (figures, the renderer) is loaded only for the demo.
+  const { runDemo } = await import('../report/demo.js');
   const demo = await interruptible((signal) =>
     withFlagNames('simulate', () =>
       runDemo({
@@ -276,11 +285,15 @@ async function runSimulation(given: Record<string, unknown>): Promise<number> {
     labels: pool.labels,
   };
   const progress = progressBar({ label: 'runs' });
-  const result = await interruptible((signal) =>
-    withFlagNames('simulate', () => simulate(input, { ...resolved, signal, onProgress: (done, total) => progress.update(done, total) })),
+  // Prepared here rather than through simulate(): the summary reads the per-item losses it computes.
+  const { prepared, result } = await interruptible((signal) =>
+    withFlagNames('simulate', async () => {
+      const prepared = prepareSimulation(input, { ...resolved, signal, onProgress: (done, total) => progress.update(done, total) });
+      return { prepared, result: await runPrepared(prepared) };
+    }),
   ).finally(() => progress.finish());
   timer.mark('simulate');
-  const losses = BUILTIN_LOSSES[result.options.loss].perItem(pool.modelScores, pool.labels);
+  const { losses } = prepared.pool;
   const intervals =
     intervalKinds.length === 0
       ? []

@@ -10,8 +10,12 @@ export interface WriteOptions {
   force?: boolean;
 }
 
-/** The contents of an output file, or their parts in order (e.g. a header and a view of an array's bytes, not joined in memory). */
-export type OutputContents = Uint8Array | string | readonly Uint8Array[];
+/**
+ * The contents of an output file, or their parts in order (e.g. a header and a view of an array's
+ * bytes, not joined in memory). Each part is written before the next is taken, so an iterable may
+ * make its parts as it goes, in one reused buffer (`int64NpyParts`).
+ */
+export type OutputContents = Uint8Array | string | Iterable<Uint8Array>;
 
 /** One file of an output folder: its name inside the folder and its contents. */
 export interface OutputFile {

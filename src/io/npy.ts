@@ -200,13 +200,43 @@ function fortranToC(source: NpyData, shape: number[], info: DtypeInfo): NpyData 
  */
 export function int64FromInt32(values: Int32Array): BigInt64Array {
   const out = new BigInt64Array(values.length);
-  const words = new Int32Array(out.buffer);
-  for (let i = 0; i < values.length; i++) {
-    const value = values[i];
+  int64Words(values, 0, values.length, new Int32Array(out.buffer));
+  return out;
+}
+
+/** `values[from..from+count)` as little-endian 64-bit integers into `words` (two words per value). */
+function int64Words(values: Int32Array, from: number, count: number, words: Int32Array): void {
+  for (let i = 0; i < count; i++) {
+    const value = values[from + i];
     words[2 * i] = value;
     words[2 * i + 1] = value >> 31;
   }
-  return out;
+}
+
+/** Values per block of `int64NpyParts`: a 512 KiB buffer. */
+const INT64_BLOCK_VALUES = 1 << 16;
+
+/**
+ * An Int32Array as the parts of an `i8` `.npy` file: the header, then blocks of 64-bit integers
+ * converted as `int64FromInt32` does, one block at a time into one reused buffer, so that no int64
+ * copy of the whole array is made. For writers that write each part before asking for the next
+ * (as `writeOutputFolder` does): the next part overwrites the last.
+ *
+ * @example
+ * const parts = int64NpyParts(samples, [size, runs]); // header, then blocks of up to 65,536 values
+ * @throws InputError when `shape` does not match the length of `values`.
+ */
+export function int64NpyParts(values: Int32Array, shape: readonly number[]): Iterable<Uint8Array> {
+  const header = npyHeader(shape, 'i8', values.length);
+  const words = new Int32Array(2 * Math.min(INT64_BLOCK_VALUES, values.length));
+  return (function* blocks(): Generator<Uint8Array> {
+    yield header;
+    for (let from = 0; from < values.length; from += INT64_BLOCK_VALUES) {
+      const count = Math.min(INT64_BLOCK_VALUES, values.length - from);
+      int64Words(values, from, count, words);
+      yield new Uint8Array(words.buffer, 0, count * 8);
+    }
+  })();
 }
 
 /**
@@ -243,11 +273,16 @@ export function npyParts(array: NpyArray): [header: Uint8Array, data: Uint8Array
       received: `${dtype} with ${data.constructor.name}`,
     });
   }
+  return [npyHeader(shape, dtype, data.length), new Uint8Array(data.buffer, data.byteOffset, data.byteLength)];
+}
+
+/** The version 1.0 header of a `.npy` file of `length` values of `dtype` in `shape`, little-endian, C order. */
+function npyHeader(shape: readonly number[], dtype: NpyDtype, length: number): Uint8Array {
   const count = shape.reduce((a, b) => a * b, 1);
-  if (shape.some((s) => !Number.isSafeInteger(s) || s < 0) || count !== data.length) {
+  if (shape.some((s) => !Number.isSafeInteger(s) || s < 0) || count !== length) {
     throw new InputError({
       argument: 'array.shape',
-      expected: `dimensions whose product is data.length (${data.length})`,
+      expected: `dimensions whose product is data.length (${length})`,
       received: `[${shape.join(', ')}]`,
     });
   }
@@ -270,7 +305,7 @@ export function npyParts(array: NpyArray): [header: Uint8Array, data: Uint8Array
   header[7] = 0;
   new DataView(header.buffer).setUint16(8, headerLength, true);
   header.set(new TextEncoder().encode(dict.padEnd(headerLength - 1, ' ') + '\n'), 10);
-  return [header, new Uint8Array(data.buffer, data.byteOffset, data.byteLength)];
+  return header;
 }
 
 /**

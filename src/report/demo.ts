@@ -19,9 +19,7 @@ import { simulationReference } from '../simulate/reference.js';
 import type { ConfidenceSequenceReference } from '../estimators/confidence-sequence.js';
 import { toJson } from '../io/json.js';
 import { syntheticPool } from '../simulate/syntheticPool.js';
-
-/** Label counts at which the demo compares active testing with random labelling. */
-export const DEMO_LABEL_COUNTS = [50, 100, 200, 400] as const;
+import { DEMO_LABEL_COUNTS, rowsAtLabelCounts } from './label-rows.js';
 
 /**
  * Label counts at which the demo computes every run's confidence sequence, fixed-budget and
@@ -196,17 +194,6 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
   await writeOutputFolder(dir, [{ name: 'comparison.json', data: comparisonJson }], { force: options.force });
   const report = await writeReport([dir], { out: join(dir, 'report'), force: options.force ?? false });
   return { dir, poolSize, classes, trueRisk: active.result.trueRisk, active, random, comparison, report };
-}
-
-/** The row of each label count (the last row with at most that many labels), without repeats. */
-export function rowsAtLabelCounts(labelsPerRow: ArrayLike<number>, counts: readonly number[]): number[] {
-  const rows: number[] = [];
-  for (const count of counts) {
-    let row = -1;
-    for (let r = 0; r < labelsPerRow.length && labelsPerRow[r]! <= count; r++) row = r;
-    if (row >= 0 && !rows.includes(row)) rows.push(row);
-  }
-  return rows;
 }
 
 function compareAt(active: SimulationSummary, random: SimulationSummary, counts: readonly number[]): DemoComparison {

@@ -34,8 +34,8 @@ export {
   type FigureOptions,
 } from './specs.js';
 export { renderFigure, type RenderedFigure } from './render.js';
+export { DEMO_LABEL_COUNTS, rowsAtLabelCounts } from './label-rows.js';
 export {
-  DEMO_LABEL_COUNTS,
   DEMO_INTERVAL_LABELS,
   type DemoIntervalRow,
   type DemoComparison,
@@ -44,6 +44,5 @@ export {
   type DemoOptions,
   type DemoResult,
   newDemoFolder,
-  rowsAtLabelCounts,
   runDemo,
 } from './demo.js';

@@ -1,63 +1,118 @@
-import { varianceDiagnosticRows } from '../acquisition/adaptive/index.js';
+import { VarianceDiagnosticByRow } from '../acquisition/adaptive/variance-ratio.js';
 import type { SimulationResult } from './simulate.js';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { OutputExistsError } from '../errors.js';
 import { assertFolderWritable, assertOutputsWritable, removeStaleTemporaries, writeOutputFolder, type OutputFile } from '../io/atomic.js';
-import { int64FromInt32, npyParts } from '../io/npy.js';
+import { int64NpyParts, npyParts } from '../io/npy.js';
 import { toJson } from '../io/json.js';
-import { pairwiseSum, rowMedian } from '../metrics/index.js';
+import { pairwiseSum } from '../metrics/index.js';
 import { selectedMedian } from '../metrics/percentile.js';
 import { BOOTSTRAP_Z, finitePopulationFactor } from '../estimators/bootstrap.js';
 import { VERSION } from '../version.js';
 import { INTERVAL_KINDS, type IntervalKind, type SimulationIntervals } from './intervals.js';
 
-/** summary.json's per-row statistics across runs; `coverage` only when asked for. */
+/** summary.json's per-row statistics across runs; `coverage` and the diagnostic only when asked for. */
 interface RowStatistics {
   mse: Float64Array;
   medianSe: Float64Array;
   bias: Float64Array;
   coverage: Float64Array | null;
+  diagnostic: { varianceRatio: Float64Array; verdicts: VerdictShares } | null;
+}
+
+/** Per row, the fraction of runs with each verdict (docs/adaptive.md). */
+interface VerdictShares {
+  helping: number[];
+  hurting: number[];
+  no_evidence_yet: number[];
 }
 
 /**
- * The per-row MSE, median squared error, bias and (given bootstrap variances) the coverage of the
- * approximate ±1.96σ interval with the finite-population factor of each row's label count, in one
- * pass over each row with one scratch row. The same operations in the same order as `mse`,
- * `medianSe`, `meanBias` and `coverage` (pairwise sums, selection median), so the same bits.
+ * The per-row MSE, median squared error, bias, (given bootstrap variances) the coverage of the
+ * approximate ±1.96σ interval with the finite-population factor of each row's label count, and
+ * (given the diagnostic) the median variance ratio and the shares of verdicts: one pass over the
+ * rows with scratch rows of `runs` values, no rows×runs table. The same operations in the same
+ * order as `mse`, `medianSe`, `meanBias`, `coverage` and `rowMedian` of `varianceDiagnosticRows`
+ * (pairwise sums, selection medians), so the same bits.
  */
-function rowStatistics(result: SimulationResult, variance: { data: Float64Array; poolSize: number | undefined } | null): RowStatistics {
+function rowStatistics(
+  result: SimulationResult,
+  variance: { data: Float64Array; poolSize: number | undefined } | null,
+  diagnostic: VarianceDiagnosticByRow | null,
+): RowStatistics {
   const { rows, runs, estimates, trueRisk } = result;
   const stats: RowStatistics = {
     mse: new Float64Array(rows),
     medianSe: new Float64Array(rows),
     bias: new Float64Array(rows),
     coverage: variance === null ? null : new Float64Array(rows),
+    diagnostic:
+      diagnostic === null ? null : { varianceRatio: new Float64Array(rows), verdicts: { helping: [], hurting: [], no_evidence_yet: [] } },
   };
   const squared = new Float64Array(runs);
+  const ratios = diagnostic === null ? null : new Float64Array(runs);
+  const verdicts = diagnostic === null ? null : new Uint8Array(runs);
   for (let row = 0; row < rows; row++) {
     const start = row * runs;
-    for (let r = 0; r < runs; r++) {
-      const error = estimates[start + r] - trueRisk;
-      squared[r] = error * error;
-    }
+    squaredErrors(estimates, start, trueRisk, squared);
     stats.mse[row] = pairwiseSum(squared, 0, runs) / runs;
     stats.bias[row] = pairwiseSum(estimates, start, start + runs) / runs - trueRisk;
     if (variance !== null && stats.coverage !== null) {
       const factor = variance.poolSize === undefined ? 1 : finitePopulationFactor(result.labelsPerRow[row], variance.poolSize);
-      let inside = 0;
-      for (let j = start; j < start + runs; j++) {
-        const estimate = estimates[j];
-        const half = BOOTSTRAP_Z * Math.sqrt(variance.data[j] * factor);
-        if (estimate + half >= trueRisk && estimate - half <= trueRisk) inside++;
-      }
-      stats.coverage[row] = inside / runs;
+      stats.coverage[row] = coveredShare(estimates, variance.data, start, runs, factor, trueRisk);
     }
     // Last: selection reorders the scratch row.
     stats.medianSe[row] = selectedMedian(squared);
+    if (diagnostic !== null && stats.diagnostic !== null && ratios !== null && verdicts !== null) {
+      diagnostic.nextRow(ratios, verdicts);
+      addVerdictShares(verdicts, stats.diagnostic.verdicts);
+      stats.diagnostic.varianceRatio[row] = selectedMedian(ratios);
+    }
   }
   return stats;
+}
+
+/** `out[r]` = the squared error of run r's estimate in the row starting at `start`. */
+function squaredErrors(estimates: Float64Array, start: number, trueRisk: number, out: Float64Array): void {
+  for (let r = 0; r < out.length; r++) {
+    const error = estimates[start + r] - trueRisk;
+    out[r] = error * error;
+  }
+}
+
+/** The fraction of the row's runs whose ±1.96σ interval (variance × `factor`) contains the true risk. */
+function coveredShare(
+  estimates: Float64Array,
+  variances: Float64Array,
+  start: number,
+  runs: number,
+  factor: number,
+  trueRisk: number,
+): number {
+  let inside = 0;
+  for (let j = start; j < start + runs; j++) {
+    const estimate = estimates[j];
+    const half = BOOTSTRAP_Z * Math.sqrt(variances[j] * factor);
+    if (estimate + half >= trueRisk && estimate - half <= trueRisk) inside++;
+  }
+  return inside / runs;
+}
+
+/** Appends one row's shares of verdict codes (0 no evidence yet, 1 helping, 2 hurting). */
+function addVerdictShares(verdicts: Uint8Array, shares: VerdictShares): void {
+  let helping = 0;
+  let hurting = 0;
+  for (let r = 0; r < verdicts.length; r++) {
+    const verdict = verdicts[r];
+    if (verdict === 1) helping++;
+    else if (verdict === 2) hurting++;
+  }
+  const runs = verdicts.length;
+  shares.no_evidence_yet.push((runs - helping - hurting) / runs);
+  shares.helping.push(helping / runs);
+  shares.hurting.push(hurting / runs);
 }
 
 /** Every file a simulation output folder can hold; with `force`, all of them are replaced. */
@@ -203,7 +258,12 @@ export function summarizeSimulation(result: SimulationResult, inputs: Record<str
   // ASE's bootstrap ignores the unlabelled residual entirely: no interval, so no coverage to report.
   const withCoverage = result.bootstrapVariance !== null && result.options.estimator !== 'ase';
   const poolSize = losses?.length ?? (typeof inputs.poolSize === 'number' ? inputs.poolSize : undefined);
-  const stats = rowStatistics(result, withCoverage ? { data: result.bootstrapVariance as Float64Array, poolSize } : null);
+  // The diagnostic compares importance-weighted terms with random labelling's; ASE has no such terms.
+  const diagnostic =
+    result.bootstrapVariance && losses !== undefined && result.options.estimator !== 'ase'
+      ? new VarianceDiagnosticByRow(result, result.bootstrapVariance, losses)
+      : null;
+  const stats = rowStatistics(result, withCoverage ? { data: result.bootstrapVariance as Float64Array, poolSize } : null, diagnostic);
   const summary: SimulationSummary = {
     version: VERSION,
     true_risk: result.trueRisk,
@@ -217,30 +277,11 @@ export function summarizeSimulation(result: SimulationResult, inputs: Record<str
     config: { ...inputs, ...options },
   };
   if (stats.coverage !== null) summary.coverage = Array.from(stats.coverage);
-  // The diagnostic compares importance-weighted terms with random labelling's; ASE has no such terms.
-  if (result.bootstrapVariance && losses !== undefined && result.options.estimator !== 'ase') {
-    const { ratios, verdicts } = varianceDiagnosticRows(result, losses);
-    summary.variance_ratio = Array.from(rowMedian({ data: ratios, rows: result.rows, cols: result.runs }));
-    summary.variance_verdict = verdictShares(verdicts, result.rows, result.runs);
+  if (stats.diagnostic !== null) {
+    summary.variance_ratio = Array.from(stats.diagnostic.varianceRatio);
+    summary.variance_verdict = stats.diagnostic.verdicts;
   }
   return summary;
-}
-
-/** Per row, the fraction of runs with each verdict code (0 no evidence yet, 1 helping, 2 hurting). */
-function verdictShares(
-  verdicts: Uint8Array,
-  rows: number,
-  runs: number,
-): { helping: number[]; hurting: number[]; no_evidence_yet: number[] } {
-  const shares = { helping: [] as number[], hurting: [] as number[], no_evidence_yet: [] as number[] };
-  for (let row = 0; row < rows; row++) {
-    const counts = [0, 0, 0];
-    for (let r = 0; r < runs; r++) counts[verdicts[row * runs + r]]++;
-    shares.no_evidence_yet.push(counts[0] / runs);
-    shares.helping.push(counts[1] / runs);
-    shares.hurting.push(counts[2] / runs);
-  }
-  return shares;
 }
 
 /**
@@ -267,7 +308,7 @@ export async function writeSimulationOutputs(
   const rowsByRuns: [number, number] = [result.rows, result.runs];
   const files: OutputFile[] = [
     { name: 'estimates.npy', data: npyParts({ data: result.estimates, shape: rowsByRuns, dtype: 'f8' }) },
-    { name: 'samples.npy', data: npyParts({ data: int64FromInt32(result.samples), shape: [result.size, result.runs], dtype: 'i8' }) },
+    { name: 'samples.npy', data: int64NpyParts(result.samples, [result.size, result.runs]) },
     { name: 'q.npy', data: npyParts({ data: result.q, shape: [result.size, result.runs], dtype: 'f8' }) },
   ];
   if (result.bootstrapVariance) {

@@ -7,7 +7,6 @@ import { planProposal } from '../acquisition/adaptive/index.js';
 import { claimTile, RunBlock, TILE_RUNS, type EngineConfig, type EngineOutputs, type EnginePool } from './run-block.js';
 import { resolveSimulationOptions, type SimulationOptions } from './simulation-options.js';
 import { SortedPool, type SortedPoolArrays } from '../acquisition/sorted-pool.js';
-import { runInWorkers } from './worker-pool.js';
 
 export { resolveSimulationOptions, ESTIMATOR_NAMES, type EstimatorName, type SimulationOptions } from './simulation-options.js';
 
@@ -246,6 +245,8 @@ export async function runPrepared(prepared: PreparedSimulation): Promise<Simulat
   // about as much as the runs at small N). This thread claims tiles too, from the first moment,
   // while the workers start.
   const outputs = allocateOutputs(config, threads > 1);
+  // Loaded only when workers may start: a one-thread run does not load worker_threads at all.
+  const workerPool = threads > 1 ? await import('./worker-pool.js') : null;
   const tiles = new Int32Array(threads > 1 ? new SharedArrayBuffer(4) : new ArrayBuffer(4));
   const stop = new AbortController();
   const cancel = (): void => stop.abort();
@@ -259,8 +260,8 @@ export async function runPrepared(prepared: PreparedSimulation): Promise<Simulat
   // Workers start only when the runs left would take this thread longer than starting them.
   const startWorkers = (tileMilliseconds: number): void => {
     const tilesLeft = Math.ceil(config.runs / TILE_RUNS) - 1;
-    if (threads === 1 || tilesLeft * tileMilliseconds < WORKER_START_MS) return;
-    workers = runInWorkers(sharedPool(prepared.pool), config, outputs, tiles, threads - 1, onProgress, stop.signal);
+    if (workerPool === null || tilesLeft * tileMilliseconds < WORKER_START_MS) return;
+    workers = workerPool.runInWorkers(sharedPool(prepared.pool), config, outputs, tiles, threads - 1, onProgress, stop.signal);
     // A worker's failure stops this thread at its next tile; the failure is then thrown below.
     workers.catch(() => stop.abort());
   };

@@ -124,7 +124,7 @@ describe('varianceRatioRows', () => {
   }
 
   it.each([
-    // 150 runs: two full blocks of 64 runs and a partial one; size = N reaches LURE's last label (weight 1).
+    // size = N reaches LURE's last label (weight 1).
     { name: 'surrogate-ce, the whole pool, step 3', n: 40, acquisition: 'surrogate-ce' as const, runs: 150, size: 40, step: 3 },
     { name: 'adaptive, step 1', n: 300, acquisition: 'adaptive' as const, runs: 70, size: 120, step: 1 },
   ])('gives, bit for bit, the per-run replay of VarianceRatioToRandom ($name)', async ({ n, acquisition, runs, size, step }) => {

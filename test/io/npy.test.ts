@@ -5,7 +5,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FileFormatError, InputError, OutputExistsError } from '../../src/errors.js';
-import { encodeNpy, int64FromInt32, npyParts, parseNpy, readNpy, writeNpy, type NpyArray } from '../../src/io/npy.js';
+import { encodeNpy, int64FromInt32, int64NpyParts, npyParts, parseNpy, readNpy, writeNpy, type NpyArray } from '../../src/io/npy.js';
 
 const FIXTURES = resolve(dirname(fileURLToPath(import.meta.url)), '../fixtures/npy');
 
@@ -238,5 +238,27 @@ describe('int64FromInt32', () => {
     expect(Array.from(wide)).toEqual(Array.from(values, BigInt));
     const parsed = parseNpy(encodeNpy({ data: wide, shape: [8], dtype: 'i8' }));
     expect(Array.from(parsed.data as BigInt64Array)).toEqual(Array.from(values, BigInt));
+  });
+});
+
+describe('int64NpyParts', () => {
+  /** The parts joined, each copied when it is produced (the next one reuses its buffer). */
+  const joined = (parts: Iterable<Uint8Array>): Uint8Array => {
+    const copies = Array.from(parts, (part) => part.slice());
+    const out = new Uint8Array(copies.reduce((total, part) => total + part.length, 0));
+    copies.reduce((offset, part) => (out.set(part, offset), offset + part.length), 0);
+    return out;
+  };
+
+  it.each([0, 1, 65_536, 65_536 * 2 + 3])('gives the bytes of encodeNpy of int64FromInt32 (%i values, blocks of 65,536)', (length) => {
+    const values = Int32Array.from({ length }, (_, i) => (i % 3 === 0 ? -i : i * 7919) | 0);
+    const shape = length % 2 === 0 ? [2, length / 2] : [length];
+    const bytes = joined(int64NpyParts(values, shape));
+    expect(Buffer.from(bytes).equals(Buffer.from(encodeNpy({ data: int64FromInt32(values), shape, dtype: 'i8' })))).toBe(true);
+    expect(Array.from(parseNpy(bytes).data as BigInt64Array).slice(0, 4)).toEqual(Array.from(values.subarray(0, 4), BigInt));
+  });
+
+  it('refuses a shape that does not match the values before any part is made', () => {
+    expect(() => int64NpyParts(new Int32Array(6), [4, 2])).toThrow(InputError);
   });
 });

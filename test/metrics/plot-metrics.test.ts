@@ -112,6 +112,30 @@ describe('percentile and median (numpy linear method)', () => {
     }
     expect(nans).toBe(30);
   });
+
+  it('by selection equals the sorted median on long rows: in the band, outside it (sorted, few distinct values) and with NaN', () => {
+    const u = randomStream(20261204, [0]);
+    const same = (a: number, b: number) => a === b || (Number.isNaN(a) && Number.isNaN(b));
+    const rows: Float64Array[] = [];
+    for (let trial = 0; trial < 60; trial++) {
+      const n = 1024 + Math.floor(u() * 3000);
+      const distinct = trial % 3 === 0 ? 4 : 1e9;
+      const row = Float64Array.from({ length: n }, () => (Math.floor(u() * distinct) - distinct / 2) * (1 + u()) ** 3);
+      if (trial % 5 === 0) row[Math.floor(u() * n)] = Number.NaN;
+      rows.push(row);
+    }
+    // Sorted rows, one value, and rows whose evenly spaced sample (every 16th value from the 8th at
+    // n = 2048) holds only the largest values: there the band misses the middle.
+    const ascending = Float64Array.from({ length: 2048 }, (_, i) => i);
+    const periodic = Float64Array.from({ length: 2048 }, (_, i) => (i % 16 === 8 ? 1e6 + i : i));
+    rows.push(ascending, ascending.slice().reverse(), new Float64Array(1500).fill(7), periodic, periodic.slice(0, 2047));
+    for (const row of rows) {
+      const expected = median(row);
+      expect(same(selectedMedian(row.slice()), expected)).toBe(true);
+      expect(same(rowMedian({ data: row, rows: 1, cols: row.length })[0], expected)).toBe(true);
+    }
+    expect(rows.filter((row) => Number.isNaN(median(row))).length).toBe(12);
+  });
 });
 
 describe('sma', () => {

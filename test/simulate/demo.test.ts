@@ -6,14 +6,8 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { runCli } from '../../src/cli/run.js';
 import { OutputExistsError } from '../../src/errors.js';
 import { readNpy } from '../../src/io/npy.js';
-import {
-  DEMO_INTERVAL_LABELS,
-  DEMO_LABEL_COUNTS,
-  newDemoFolder,
-  rowsAtLabelCounts,
-  runDemo,
-  type DemoResult,
-} from '../../src/report/demo.js';
+import { DEMO_INTERVAL_LABELS, newDemoFolder, runDemo, type DemoResult } from '../../src/report/demo.js';
+import { DEMO_LABEL_COUNTS, rowsAtLabelCounts } from '../../src/report/label-rows.js';
 import { RiskConfidenceSequence } from '../../src/estimators/confidence-sequence.js';
 import { lossBounds, lossPerItem } from '../../src/metrics/index.js';
 import { syntheticPool } from '../../src/simulate/syntheticPool.js';

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { toJson } from '../../src/io/json.js';
 import { BOOTSTRAP_Z, finitePopulationFactor } from '../../src/estimators/bootstrap.js';
-import { coverage, lossPerItem, meanBias, medianSe, mse } from '../../src/metrics/index.js';
+import { coverage, lossPerItem, meanBias, medianSe, mse, rowMedian } from '../../src/metrics/index.js';
+import { varianceDiagnosticRows } from '../../src/acquisition/adaptive/index.js';
 import { simulate } from '../../src/simulate/simulate.js';
 import { summarizeSimulation } from '../../src/simulate/outputs.js';
 import { syntheticPool } from '../../src/simulate/syntheticPool.js';
@@ -16,7 +17,7 @@ describe('toJson', () => {
 
 describe('summarizeSimulation', () => {
   // The one-pass row statistics must give the bits of the separate metrics they replace.
-  it.each([37, 40])('gives the same bits as mse, medianSe, meanBias and coverage (%i runs)', async (runs) => {
+  it.each([37, 40])('gives the same bits as mse, medianSe, meanBias, coverage and the diagnostic rows (%i runs)', async (runs) => {
     const pool = syntheticPool({ size: 300, classes: 2, seed: 3 });
     const input = {
       modelScores: { data: pool.modelScores.data, shape: [300, 2] as [number, number] },
@@ -37,5 +38,16 @@ describe('summarizeSimulation', () => {
     }
     const expected = coverage(estimates, { data: corrected, rows: result.rows, cols: runs }, result.trueRisk, BOOTSTRAP_Z);
     expect(summary.coverage).toEqual(Array.from(expected));
+    const { ratios, verdicts } = varianceDiagnosticRows(result, losses);
+    expect(summary.variance_ratio).toEqual(Array.from(rowMedian({ data: ratios, rows: result.rows, cols: runs })));
+    const share = (code: number) =>
+      Array.from(
+        { length: result.rows },
+        (_, row) => verdicts.subarray(row * runs, (row + 1) * runs).filter((v) => v === code).length / runs,
+      );
+    expect(summary.variance_verdict).toEqual({ helping: share(1), hurting: share(2), no_evidence_yet: share(0) });
+    // The comparison has teeth: finite ratios and more than one verdict.
+    expect(summary.variance_ratio!.filter(Number.isFinite).length).toBeGreaterThan(result.rows / 2);
+    expect(new Set(verdicts).size).toBeGreaterThan(1);
   });
 });

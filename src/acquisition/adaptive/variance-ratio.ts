@@ -91,7 +91,16 @@ export const VARIANCE_VERDICTS: readonly VarianceVerdict[] = ['no evidence yet',
 /** The verdict (see `VarianceRatioToRandom.verdict`) as its index in `VARIANCE_VERDICTS`. */
 function verdictCode(ratio: number, evidence: number): number {
   if (!(evidence > 0) || Number.isNaN(ratio)) return 0;
-  const spread = 2 / Math.sqrt(evidence);
+  return spreadVerdictCode(ratio, verdictSpread(evidence));
+}
+
+/** The diagnostic's relative uncertainty 2/√E after E labels of importance weight above 1. */
+function verdictSpread(evidence: number): number {
+  return 2 / Math.sqrt(evidence);
+}
+
+/** `verdictCode` of a finite ratio, given the spread of its positive evidence count. */
+function spreadVerdictCode(ratio: number, spread: number): number {
   if (ratio * (1 + spread) < 1) return 1;
   if (ratio * (1 - spread) > 1) return 2;
   return 0;
@@ -105,8 +114,20 @@ function verdictCode(ratio: number, evidence: number): number {
  * @example
  * const ratios = varianceRatioRows(result, lossPerItem(f, y)); // median per row: is it helping?
  */
-export function varianceRatioRows(result: Parameters<typeof varianceDiagnosticRows>[0], losses: Float64Array): Float64Array {
+export function varianceRatioRows(result: DiagnosedSimulation, losses: Float64Array): Float64Array {
   return varianceDiagnosticRows(result, losses).ratios;
+}
+
+/** What the diagnostic reads of a simulation: its acquired items and their probabilities, estimates and bootstrap variances. */
+export interface DiagnosedSimulation {
+  rows: number;
+  runs: number;
+  size: number;
+  labelsPerRow: Int32Array;
+  samples: Int32Array;
+  q: Float64Array;
+  estimates: Float64Array;
+  bootstrapVariance: Float64Array | null;
 }
 
 /**
@@ -116,80 +137,111 @@ export function varianceRatioRows(result: Parameters<typeof varianceDiagnosticRo
  * @example
  * const { ratios, verdicts } = varianceDiagnosticRows(result, lossPerItem(f, y));
  */
-export function varianceDiagnosticRows(
-  result: {
-    rows: number;
-    runs: number;
-    size: number;
-    labelsPerRow: Int32Array;
-    samples: Int32Array;
-    q: Float64Array;
-    estimates: Float64Array;
-    bootstrapVariance: Float64Array | null;
-  },
-  losses: Float64Array,
-): { ratios: Float64Array; verdicts: Uint8Array } {
-  const { rows, runs, size, labelsPerRow, samples, q, estimates, bootstrapVariance } = result;
+export function varianceDiagnosticRows(result: DiagnosedSimulation, losses: Float64Array): { ratios: Float64Array; verdicts: Uint8Array } {
+  const { rows, runs, bootstrapVariance } = result;
   const ratios = new Float64Array(rows * runs).fill(Number.NaN);
   const verdicts = new Uint8Array(rows * runs);
   if (bootstrapVariance === null) return { ratios, verdicts };
-  const n = losses.length;
-  // A block of runs side by side, label by label: the size×runs tables are read along their rows
-  // (one run at a time would read down a column, a cache miss per label). Per run, the state of
-  // VarianceRatioToRandom: LURE's compensated sums S₁ and S₂ over the squared losses, and the count
-  // of labels with importance weight above 1; the same operations in the same order, so the same bits.
-  const block = Math.min(DIAGNOSTIC_BLOCK_RUNS, runs);
-  const primarySum = new Float64Array(block);
-  const primaryError = new Float64Array(block);
-  const secondarySum = new Float64Array(block);
-  const secondaryError = new Float64Array(block);
-  const underweighted = new Int32Array(block);
-  for (let first = 0; first < runs; first += block) {
-    const count = Math.min(block, runs - first);
-    for (const state of [primarySum, primaryError, secondarySum, secondaryError, underweighted]) state.fill(0);
-    for (let m = 1, row = 0; m <= size && row < rows; m++) {
-      const labelled = (m - 1) * runs + first;
-      // LURE's r_m = ℓ²·(1/(N−m))·(1/((N−m+1)q) − 1), 0 at m = N.
-      const last = m === n;
-      const remaining = 1 / (n - m);
-      for (let b = 0; b < count; b++) {
-        const loss = losses[samples[labelled + b]];
-        const probability = q[labelled + b];
-        if ((n - m + 1) * probability < 1 - 1e-9) underweighted[b]++;
-        const primary = loss * loss;
-        const secondary = last ? 0 : primary * (remaining * (1 / ((n - m + 1) * probability) - 1));
-        // Knuth's two-sum, as CompensatedSum.add.
-        let sum = primarySum[b];
-        let next = sum + primary;
-        let part = next - sum;
-        primaryError[b] += sum - (next - part) + (primary - part);
-        primarySum[b] = next;
-        sum = secondarySum[b];
-        next = sum + secondary;
-        part = next - sum;
-        secondaryError[b] += sum - (next - part) + (secondary - part);
-        secondarySum[b] = next;
-      }
-      if (m !== labelsPerRow[row]) continue;
-      // With the finite-population correction, as random labelling's variance and sessions have it.
-      const factor = finitePopulationFactor(m, n);
-      const kappa = n - m;
-      for (let b = 0; b < count; b++) {
-        const at = row * runs + first + b;
-        const secondary = kappa === 0 ? 0 : kappa * (secondarySum[b] + secondaryError[b]);
-        const meanSquare = (primarySum[b] + primaryError[b] + secondary) / m;
-        const random = randomLabellingVariance(meanSquare, estimates[at], m, n);
-        ratios[at] = ratioToRandom(Math.max(0, bootstrapVariance[at]) * factor, random);
-        verdicts[at] = verdictCode(ratios[at], underweighted[b]);
-      }
-      row++;
-    }
-  }
+  const byRow = new VarianceDiagnosticByRow(result, bootstrapVariance, losses);
+  for (let row = 0; row < rows; row++)
+    byRow.nextRow(ratios.subarray(row * runs, (row + 1) * runs), verdicts.subarray(row * runs, (row + 1) * runs));
   return { ratios, verdicts };
 }
 
-/** Runs `varianceDiagnosticRows` follows side by side. */
-const DIAGNOSTIC_BLOCK_RUNS = 64;
+/**
+ * The diagnostic of `varianceDiagnosticRows`, one recorded row at a time, for a caller that needs
+ * each row only once (the summary's medians and shares): no rows×runs tables. All runs move
+ * forward together, label by label, so the size×runs tables are read along their rows. Per run it
+ * keeps the state of `VarianceRatioToRandom`: LURE's compensated sums S₁ and S₂ over the squared
+ * losses, and the count of labels with importance weight above 1; the same operations in the same
+ * order, so the same bits.
+ *
+ * @example
+ * const byRow = new VarianceDiagnosticByRow(result, result.bootstrapVariance, losses);
+ * byRow.nextRow(ratios, verdicts); // row 0's ratio and verdict code of every run
+ */
+export class VarianceDiagnosticByRow {
+  private readonly primarySum: Float64Array;
+  private readonly primaryError: Float64Array;
+  private readonly secondarySum: Float64Array;
+  private readonly secondaryError: Float64Array;
+  private readonly underweighted: Int32Array;
+  /** `verdictSpread` of each evidence count up to `size`, computed once rather than per run and row. */
+  private readonly spreads: Float64Array;
+  /** Labels taken into the sums so far, in every run. */
+  private labels = 0;
+  private row = 0;
+
+  constructor(
+    private readonly result: DiagnosedSimulation,
+    private readonly bootstrapVariance: Float64Array,
+    private readonly losses: Float64Array,
+  ) {
+    const { runs } = result;
+    this.primarySum = new Float64Array(runs);
+    this.primaryError = new Float64Array(runs);
+    this.secondarySum = new Float64Array(runs);
+    this.secondaryError = new Float64Array(runs);
+    this.underweighted = new Int32Array(runs);
+    this.spreads = Float64Array.from({ length: result.size + 1 }, (_, evidence) => verdictSpread(evidence));
+  }
+
+  /** Writes the next recorded row's ratio (NaN where undefined) and verdict code of every run into `ratios` and `verdicts` (length `runs`). */
+  nextRow(ratios: Float64Array, verdicts: Uint8Array): void {
+    const labels = this.result.labelsPerRow[this.row] as number;
+    while (this.labels < labels) this.addLabel(++this.labels);
+    this.writeRow(this.row++, labels, ratios, verdicts);
+  }
+
+  /** Label m (1-based) of every run into the sums. */
+  private addLabel(m: number): void {
+    const { runs, samples, q } = this.result;
+    const { losses, underweighted, primarySum, primaryError, secondarySum, secondaryError } = this;
+    const n = losses.length;
+    const labelled = (m - 1) * runs;
+    // LURE's r_m = ℓ²·(1/(N−m))·(1/((N−m+1)q) − 1), 0 at m = N.
+    const last = m === n;
+    const remaining = 1 / (n - m);
+    for (let b = 0; b < runs; b++) {
+      const loss = losses[samples[labelled + b]];
+      const probability = q[labelled + b];
+      if ((n - m + 1) * probability < 1 - 1e-9) underweighted[b]++;
+      const primary = loss * loss;
+      const secondary = last ? 0 : primary * (remaining * (1 / ((n - m + 1) * probability) - 1));
+      // Knuth's two-sum, as CompensatedSum.add.
+      let sum = primarySum[b];
+      let next = sum + primary;
+      let part = next - sum;
+      primaryError[b] += sum - (next - part) + (primary - part);
+      primarySum[b] = next;
+      sum = secondarySum[b];
+      next = sum + secondary;
+      part = next - sum;
+      secondaryError[b] += sum - (next - part) + (secondary - part);
+      secondarySum[b] = next;
+    }
+  }
+
+  /** Row `row`, after `m` labels in every run. */
+  private writeRow(row: number, m: number, ratios: Float64Array, verdicts: Uint8Array): void {
+    const { runs, estimates } = this.result;
+    const { losses, bootstrapVariance, underweighted, spreads, primarySum, primaryError, secondarySum, secondaryError } = this;
+    const n = losses.length;
+    // With the finite-population correction, as random labelling's variance and sessions have it.
+    const factor = finitePopulationFactor(m, n);
+    const kappa = n - m;
+    const start = row * runs;
+    for (let b = 0; b < runs; b++) {
+      const secondary = kappa === 0 ? 0 : kappa * (secondarySum[b] + secondaryError[b]);
+      const meanSquare = (primarySum[b] + primaryError[b] + secondary) / m;
+      const random = randomLabellingVariance(meanSquare, estimates[start + b], m, n);
+      const ratio = ratioToRandom(Math.max(0, bootstrapVariance[start + b]) * factor, random);
+      ratios[b] = ratio;
+      const evidence = underweighted[b];
+      verdicts[b] = !(evidence > 0) || Number.isNaN(ratio) ? 0 : spreadVerdictCode(ratio, spreads[evidence]);
+    }
+  }
+}
 
 /** Random labelling's variance with M of N labels, `σ²/M·(N−M)/(N−1)`, from the estimates of E[ℓ²] and R. NaN at M = 0. */
 function randomLabellingVariance(meanSquare: number, riskEstimate: number, m: number, n: number): number {
