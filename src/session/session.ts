@@ -1,3 +1,4 @@
+import { ADAPTIVE_DEFAULTS } from '../acquisition/adaptive/index.js';
 import { referenceBasis } from '../acquisition/reference-basis.js';
 import { FileFormatError, InputError } from '../errors.js';
 import { toMatrix, type Matrix } from '../matrix.js';
@@ -133,13 +134,19 @@ export class ActiveTestingSession {
     const reference =
       known === undefined
         ? null
-        : referenceBasis(plan, settings.clip, {
-            modelScores: known,
-            surrogateScores: surrogate,
-            temperature: settings.temperature,
-            eps: EPS,
-            softmax: NUMERICS_FLAGS.default.softmax,
-          });
+        : referenceBasis(
+            plan,
+            settings.clip,
+            {
+              modelScores: known,
+              surrogateScores: surrogate,
+              temperature: settings.temperature,
+              eps: EPS,
+              softmax: NUMERICS_FLAGS.default.softmax,
+            },
+            // The session's adaptive sampler (`mixtureSampler`) keeps the default defensive share.
+            ADAPTIVE_DEFAULTS,
+          );
     this.estimates = new SessionEstimates(this.state, loss, known, comparison, reference);
     this.proposer = new SessionProposer(sessionSampler(plan, settings.clip), settings.seed);
   }

@@ -1,3 +1,4 @@
+import { ADAPTIVE_DEFAULTS } from '../acquisition/adaptive/index.js';
 import { referenceBasis } from '../acquisition/reference-basis.js';
 import type { ConfidenceSequenceReference } from '../estimators/confidence-sequence.js';
 import { toMatrix } from '../matrix.js';
@@ -24,13 +25,19 @@ export function simulationReference(input: SimulationInput, options: SimulationO
   const prepared = prepareSimulation(input, options);
   const modelScores = toMatrix(input.modelScores, 'modelScores');
   const surrogateScores = input.surrogateScores === undefined ? undefined : toMatrix(input.surrogateScores, 'surrogateScores');
-  const basis = referenceBasis(prepared.pool, prepared.config.clip, {
-    modelScores,
-    surrogateScores,
-    temperature: options.temperature,
-    eps: options.eps,
-    softmax: NUMERICS_FLAGS[options.numerics].softmax,
-  });
+  // The engine's adaptive sampler (`mixtureSampler`) keeps the default defensive share.
+  const basis = referenceBasis(
+    prepared.pool,
+    prepared.config.clip,
+    {
+      modelScores,
+      surrogateScores,
+      temperature: options.temperature,
+      eps: options.eps,
+      softmax: NUMERICS_FLAGS[options.numerics].softmax,
+    },
+    ADAPTIVE_DEFAULTS,
+  );
   if (basis === null) return null;
   return { predictedLoss: BUILTIN_LOSSES[options.loss].expected(modelScores, basis.belief), proposalFloor: basis.proposalFloor };
 }
