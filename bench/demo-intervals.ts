@@ -13,8 +13,8 @@ import { parseArgs } from 'node:util';
 import { adaptiveCandidates, createAdaptiveSampler } from '../src/acquisition/adaptive/index.js';
 import { SumTreeSampler } from '../src/acquisition/sum-tree-sampler.js';
 import { BOOTSTRAP_Z, finitePopulationFactor } from '../src/estimators/bootstrap.js';
-import { RiskConfidenceSequence } from '../src/estimators/confidence-sequence.js';
 import { BUILTIN_LOSSES, lossBounds, type BuiltinLoss } from '../src/metrics/index.js';
+import { simulationIntervals } from '../src/simulate/intervals.js';
 import { simulationReference } from '../src/simulate/reference.js';
 import { simulate } from '../src/simulate/simulate.js';
 import { syntheticPool } from '../src/simulate/syntheticPool.js';
@@ -69,31 +69,19 @@ async function main(): Promise<void> {
       const sampler = adaptive ?? new SumTreeSampler(new Float64Array(n).fill(1), CLIP, 'corrected');
       const floor = unseenHalfWidthFloor(sampler, adaptive, losses, bounds.upper, LABELS, floorRuns, 0);
       const reference = simulationReference(input, result.options);
-      for (const [bets, options] of [
-        ['plain', {}],
-        ['reference', reference === null ? {} : { reference }],
+      // "reference" is what simulate uses (under the adaptive proposal with each draw's own floor);
+      // "reference, fixed floor" bets with the guaranteed floor of every draw only.
+      for (const [bets, bet] of [
+        ['plain', null],
+        ['reference, fixed floor', reference && { ...reference, drawFloor: null }],
+        ['reference', reference],
       ] as const) {
-        const sequence = new RiskConfidenceSequence(bounds.lower, bounds.upper, options);
-        const halves = { anytime: [] as number[], fixed: [] as number[] };
-        const covered = { anytime: 0, fixed: 0 };
-        for (let r = 0; r < runs; r++) {
-          sequence.reset();
-          for (let m = 0; m < LABELS; m++) {
-            const index = result.samples[m * runs + r];
-            sequence.add(index, losses[index], result.q[m * runs + r]);
-          }
-          for (const [kind, interval] of [
-            ['anytime', sequence.anytime()],
-            ['fixed', sequence.fixed()],
-          ] as const) {
-            halves[kind].push((interval.upper - interval.lower) / 2);
-            if (interval.lower <= truth && truth <= interval.upper) covered[kind]++;
-          }
-        }
+        if (bets === 'reference, fixed floor' && !reference?.drawFloor) continue;
+        const [anytime, fixed] = simulationIntervals(result, losses, bounds, ['anytime', 'fixed'], bet);
         const b = median(bootstrap);
-        const coverage = [covered.anytime, covered.fixed, bootstrapCovered].map((c) => (c / runs).toFixed(3)).join(' / ');
+        const coverage = [anytime.coverage[1], fixed.coverage[1], bootstrapCovered / runs].map((c) => c.toFixed(3)).join(' / ');
         console.log(
-          `| ${loss} | ${method} | ${bets} | ${(median(halves.anytime) / b).toFixed(2)} | ${(median(halves.fixed) / b).toFixed(2)} | ` +
+          `| ${loss} | ${method} | ${bets} | ${(anytime.medianHalfWidth[1] / b).toFixed(2)} | ${(fixed.medianHalfWidth[1] / b).toFixed(2)} | ` +
             `${(floor / b).toFixed(2)} | ${b.toFixed(4)} | ${coverage} |`,
         );
       }

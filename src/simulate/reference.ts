@@ -1,4 +1,5 @@
 import { ADAPTIVE_DEFAULTS } from '../acquisition/adaptive/index.js';
+import { candidateMixtureDrawFloor } from '../acquisition/proposal-floor.js';
 import { referenceBasis } from '../acquisition/reference-basis.js';
 import type { ConfidenceSequenceReference } from '../estimators/confidence-sequence.js';
 import { toMatrix } from '../matrix.js';
@@ -6,6 +7,15 @@ import { BUILTIN_LOSSES } from '../metrics/index.js';
 import { NUMERICS_FLAGS } from '../numerics.js';
 import { prepareSimulation, type SimulationInput } from './simulate.js';
 import type { SimulationOptions } from './simulation-options.js';
+
+/** A simulation's reference bets, and each draw's proposal floor where the proposal changes from draw to draw. */
+export interface SimulationReference extends ConfidenceSequenceReference {
+  /**
+   * The adaptive proposal's floor for a draw drawn with these mixture weights
+   * (`candidateMixtureDrawFloor`, from `SimulationResult.mixtureWeights`); null for a fixed proposal.
+   */
+  drawFloor?: ((weights: ArrayLike<number>) => Float64Array) | null;
+}
 
 /**
  * The reference bets of a simulation's confidence sequences (docs/concepts.md, Reference bets):
@@ -21,7 +31,7 @@ import type { SimulationOptions } from './simulation-options.js';
  * const reference = simulationReference(input, result.options);
  * simulationIntervals(result, losses, bounds, ['anytime'], reference);
  */
-export function simulationReference(input: SimulationInput, options: SimulationOptions): ConfidenceSequenceReference | null {
+export function simulationReference(input: SimulationInput, options: SimulationOptions): SimulationReference | null {
   const prepared = prepareSimulation(input, options);
   const modelScores = toMatrix(input.modelScores, 'modelScores');
   const surrogateScores = input.surrogateScores === undefined ? undefined : toMatrix(input.surrogateScores, 'surrogateScores');
@@ -39,5 +49,13 @@ export function simulationReference(input: SimulationInput, options: SimulationO
     ADAPTIVE_DEFAULTS,
   );
   if (basis === null) return null;
-  return { predictedLoss: BUILTIN_LOSSES[options.loss].expected(modelScores, basis.belief), proposalFloor: basis.proposalFloor };
+  const mixture = prepared.pool.mixture;
+  const clip = prepared.config.clip;
+  return {
+    predictedLoss: BUILTIN_LOSSES[options.loss].expected(modelScores, basis.belief),
+    proposalFloor: basis.proposalFloor,
+    // The candidates have a floor (the basis is not null), so each mixture's has one too.
+    drawFloor:
+      mixture?.adaptive === true ? (weights) => candidateMixtureDrawFloor(mixture.candidates, clip, weights) as Float64Array : null,
+  };
 }

@@ -49,6 +49,8 @@ export interface EngineOutputs {
   samples: Int32Array;
   q: Float64Array;
   bootstrapVariance: Float64Array | null;
+  /** size×runs×J, the adaptive mixture's J weights each draw was drawn with (`(m·runs + run)·J + j`); null for other proposals. */
+  mixtureWeights: Float64Array | null;
 }
 
 /** The random stream of a run's Monte Carlo bootstrap: `randomStream(seed, [run, BOOTSTRAP_STREAM])`. */
@@ -113,6 +115,7 @@ export class RunBlock {
   private readonly tileVariances: Float64Array;
   private readonly tileSamples: Int32Array;
   private readonly tileQ: Float64Array;
+  private readonly tileWeights: Float64Array | null;
   private readonly terms: Float64Array | null;
   private readonly replicates: Float64Array | null;
   private readonly scratch: Float64Array | null;
@@ -131,6 +134,10 @@ export class RunBlock {
     this.tileVariances = new Float64Array(TILE_RUNS * this.rows);
     this.tileSamples = new Int32Array(TILE_RUNS * config.size);
     this.tileQ = new Float64Array(TILE_RUNS * config.size);
+    this.tileWeights =
+      outputs.mixtureWeights === null || this.feedback === null
+        ? null
+        : new Float64Array(TILE_RUNS * config.size * this.feedback.candidateCount);
     const resamples = typeof config.bootstrap === 'number' ? config.bootstrap : 0;
     this.terms = resamples > 0 ? new Float64Array(config.size) : null;
     this.scratch = resamples > 0 ? new Float64Array(config.size) : null;
@@ -153,6 +160,17 @@ export class RunBlock {
       for (let t = 0; t < count; t++) {
         outputs.samples[m * runs + from + t] = this.tileSamples[t * size + m];
         outputs.q[m * runs + from + t] = this.tileQ[t * size + m];
+      }
+    }
+    const weights = outputs.mixtureWeights;
+    const tileWeights = this.tileWeights;
+    if (weights === null || tileWeights === null) return;
+    const J = (this.feedback as AdaptiveSampler).candidateCount;
+    for (let m = 0; m < size; m++) {
+      for (let t = 0; t < count; t++) {
+        const to = (m * runs + from + t) * J;
+        const at = (t * size + m) * J;
+        for (let j = 0; j < J; j++) weights[to + j] = tileWeights[at + j];
       }
     }
   }
@@ -179,7 +197,16 @@ export class RunBlock {
       const index = sampler.draw(draw);
       const q = sampler.lastProbability;
       estimator.add(pool.losses[index], q, index);
-      this.feedback?.observe(pool.losses[index]);
+      const feedback = this.feedback;
+      if (feedback !== null) {
+        // The weights the draw used: observing its loss may choose the next draw's.
+        const tileWeights = this.tileWeights;
+        if (tileWeights !== null) {
+          const J = feedback.candidateCount;
+          for (let j = 0, at = (slot * size + m) * J; j < J; j++) tileWeights[at + j] = feedback.weightOf(j);
+        }
+        feedback.observe(pool.losses[index]);
+      }
       samples[slot * size + m] = index;
       qs[slot * size + m] = q;
       if (untilRow-- !== 0) continue;
