@@ -4,29 +4,38 @@ import { InputError } from '../errors.js';
  * A floor π_i ≤ q of every draw of item i under the floored proposal over the remaining items,
  * q ∝ max(τ, w) with τ = clip·W_R/R (`SumTreeSampler`, `ReferenceOrderSampler`): the normaliser
  * Σ_remaining max(τ, w) is at most (1 + clip)·W_R ≤ (1 + clip)·W, so
- * q_i ≥ max(w_i/W, clip/N)/(1 + clip). With a defensive weight λ (the mixture
+ * q_i ≥ max(w_i/W, clip/N)/(1 + clip). When every value is at least clip × the largest (uniform
+ * values, as random labelling's), τ, at most clip × the largest remaining value, never exceeds
+ * any value: the normaliser is W_R ≤ W and q_i ≥ w_i/W. With a defensive weight λ (the mixture
  * (1 − λ)·q + λ·q_uniform of two such proposals, `createDefensiveSampler`) the floor is the same
- * mixture of both floors. A confidence sequence's reference bets rely on it
+ * mixture of both floors, the uniform one 1/N. A confidence sequence's reference bets rely on it
  * (`RiskConfidenceSequence`, option `reference`). Null when a value is negative (the proposal then
  * shifts every weight by the remaining minimum, which has no fixed floor) or a floor would be 0.
  *
  * @example
- * fixedProposalFloor(Float64Array.of(1, 3), 0.1); // [0.25/1.1, 0.75/1.1]
+ * fixedProposalFloor(Float64Array.of(0, 4), 0.1); // [0.05/1.1, 1/1.1]
+ * fixedProposalFloor(Float64Array.of(1, 3), 0.1); // [0.25, 0.75]: 1 ≥ 0.1·3, the floor τ never binds
  */
 export function fixedProposalFloor(values: ArrayLike<number>, clip: number, defensive = 0): Float64Array | null {
   const n = values.length;
   const uniform = 1 / n;
   let total = 0;
+  let smallest = Infinity;
+  let largest = 0;
   for (let i = 0; i < n; i++) {
-    if (!(values[i] >= 0 && Number.isFinite(values[i]))) return null;
-    total += values[i];
+    const v = values[i];
+    if (!(v >= 0 && Number.isFinite(v))) return null;
+    total += v;
+    if (v < smallest) smallest = v;
+    if (v > largest) largest = v;
   }
+  const unfloored = smallest >= clip * largest;
   const floor = new Float64Array(n);
   for (let i = 0; i < n; i++) {
     // All values 0: the proposal is uniform over the remaining items, q ≥ 1/N.
-    const share = total > 0 ? Math.max(values[i] / total, clip / n) / (1 + clip) : uniform;
-    // The uniform proposal's own floor is max(1/N, clip/N)/(1 + clip) = 1/(N·(1 + clip)).
-    const mixed = (1 - defensive) * share + (defensive * uniform) / (1 + clip);
+    const share = !(total > 0) ? uniform : unfloored ? values[i] / total : Math.max(values[i] / total, clip / n) / (1 + clip);
+    // The uniform proposal's values are all equal: its own floor is 1/N.
+    const mixed = (1 - defensive) * share + defensive * uniform;
     if (!(mixed > 0)) return null;
     floor[i] = mixed;
   }

@@ -53,7 +53,7 @@ export interface DefensiveShare {
  * weights). Null when the proposal has no fixed floor (a negative value, or a floor that vanishes).
  *
  * @example
- * plannedProposalFloor({ values: Float64Array.of(1, 3), mixture: null }, 0.1); // [0.25/1.1, 0.75/1.1]
+ * plannedProposalFloor({ values: Float64Array.of(0, 4), mixture: null }, 0.1); // [0.05/1.1, 1/1.1]
  */
 export function plannedProposalFloor(plan: PlannedProposal, clip: number, defensive: DefensiveShare | null = null): Float64Array | null {
   const { values, mixture } = plan;

@@ -46,6 +46,24 @@ describe('proposal floors: q ≥ π at every draw, for every remaining item', ()
     expect(fixedProposalFloor(flat, 0)).toEqual(new Float64Array(N).fill(1 / N));
   });
 
+  it('is w_i/W when every value is at least clip × the largest (random labelling: exactly 1/N)', () => {
+    const mild = Float64Array.from({ length: N }, (_, i) => 1 + ((i * 7919) % N) / (N / 2));
+    for (const [values, clip] of [
+      [flat, 0.1],
+      [mild, 0.3],
+    ] as const) {
+      const floor = fixedProposalFloor(values, clip)!;
+      const total = values.reduce((a, v) => a + v, 0);
+      for (let i = 0; i < N; i += 17) expect(floor[i]).toBeCloseTo(values[i] / total, 15);
+      expect(smallestRatio(new SumTreeSampler(values, clip, 'corrected'), floor)).toBeGreaterThanOrEqual(1 - 1e-12);
+      expect(smallestRatio(new ReferenceOrderSampler(values, clip, 'corrected'), floor)).toBeGreaterThanOrEqual(1 - 1e-12);
+    }
+    // The first draw of random labelling is at its floor: the bound is tight.
+    expect(fixedProposalFloor(flat, 0.1)).toEqual(new Float64Array(N).fill(1 / N));
+    // Just below the condition the (1 + clip) factor returns: mild's smallest value is 1, its largest just under 3.
+    expect(fixedProposalFloor(mild, 0.34)![0]).toBeCloseTo(mild[0] / mild.reduce((a, v) => a + v, 0) / 1.34, 15);
+  });
+
   it('holds for the defensive mixture and for the adaptive mixture, whatever weights it picks', () => {
     const defensive = fixedProposalFloor(skewed, 0.1, 0.3)!;
     expect(smallestRatio(createDefensiveSampler(skewed, 0.1, 0.3), defensive)).toBeGreaterThanOrEqual(1 - 1e-12);
