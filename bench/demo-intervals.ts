@@ -2,7 +2,8 @@
  * `npm run bench:demo-intervals`: the three 95% intervals on the demo pool (`simulate --demo`:
  * N = 10,000, K = 2, seed 0) at 200 labels, for cross-entropy, zero-one and Brier loss, with the
  * demo's two methods (adaptive acquisition + LURE, and random labelling), each sequence with and
- * without the reference bets (`simulationReference`). Prints, per row, the median half-width
+ * without the reference bets (`simulationReference`; under the adaptive proposal also with the
+ * fixed floor alone instead of each draw's own floor). Prints, per row, the median half-width
  * ratios to the bootstrap's (±1.96σ, finite-population corrected), the coverage at 200 labels
  * (the sequence's is also its simultaneous coverage over labels 1–200), and the floor no valid
  * interval can beat (`unseenHalfWidthFloor`, from the first F runs) as a ratio to the bootstrap's.
@@ -14,7 +15,7 @@ import { adaptiveCandidates, createAdaptiveSampler } from '../src/acquisition/ad
 import { SumTreeSampler } from '../src/acquisition/sum-tree-sampler.js';
 import { BOOTSTRAP_Z, finitePopulationFactor } from '../src/estimators/bootstrap.js';
 import { BUILTIN_LOSSES, lossBounds, type BuiltinLoss } from '../src/metrics/index.js';
-import { simulationIntervals } from '../src/simulate/intervals.js';
+import { RiskConfidenceSequence } from '../src/estimators/confidence-sequence.js';
 import { simulationReference } from '../src/simulate/reference.js';
 import { simulate } from '../src/simulate/simulate.js';
 import { syntheticPool } from '../src/simulate/syntheticPool.js';
@@ -69,19 +70,47 @@ async function main(): Promise<void> {
       const sampler = adaptive ?? new SumTreeSampler(new Float64Array(n).fill(1), CLIP, 'corrected');
       const floor = unseenHalfWidthFloor(sampler, adaptive, losses, bounds.upper, LABELS, floorRuns, 0);
       const reference = simulationReference(input, result.options);
+      // Each adaptive draw's own floor, from the weights it was drawn with (one array per mixture).
+      const weights = result.mixtureWeights;
+      const J = weights === null ? 0 : weights.length / (LABELS * runs);
+      const floors = new Map<string, Float64Array>();
+      const drawFloor = (m: number, r: number): Float64Array | undefined => {
+        if (weights === null || !reference?.drawFloor) return undefined;
+        const alpha = weights.subarray((m * runs + r) * J, (m * runs + r + 1) * J);
+        const key = alpha.join(',');
+        let floor = floors.get(key);
+        if (floor === undefined) floors.set(key, (floor = reference.drawFloor(alpha)));
+        return floor;
+      };
       // "reference" is what simulate uses (under the adaptive proposal with each draw's own floor);
-      // "reference, fixed floor" bets with the guaranteed floor of every draw only.
-      for (const [bets, bet] of [
-        ['plain', null],
-        ['reference, fixed floor', reference && { ...reference, drawFloor: null }],
-        ['reference', reference],
+      // "reference, fixed floor" bets with the floor of every draw only.
+      for (const [bets, options, perDraw] of [
+        ['plain', {}, false],
+        ['reference, fixed floor', reference === null ? {} : { reference }, false],
+        ['reference', reference === null ? {} : { reference }, true],
       ] as const) {
-        if (bets === 'reference, fixed floor' && !reference?.drawFloor) continue;
-        const [anytime, fixed] = simulationIntervals(result, losses, bounds, ['anytime', 'fixed'], bet);
+        if (bets === 'reference, fixed floor' && weights === null) continue;
+        const sequence = new RiskConfidenceSequence(bounds.lower, bounds.upper, options);
+        const halves = { anytime: [] as number[], fixed: [] as number[] };
+        const covered = { anytime: 0, fixed: 0 };
+        for (let r = 0; r < runs; r++) {
+          sequence.reset();
+          for (let m = 0; m < LABELS; m++) {
+            const index = result.samples[m * runs + r];
+            sequence.add(index, losses[index], result.q[m * runs + r], perDraw ? drawFloor(m, r) : undefined);
+          }
+          for (const [kind, interval] of [
+            ['anytime', sequence.anytime()],
+            ['fixed', sequence.fixed()],
+          ] as const) {
+            halves[kind].push((interval.upper - interval.lower) / 2);
+            if (interval.lower <= truth && truth <= interval.upper) covered[kind]++;
+          }
+        }
         const b = median(bootstrap);
-        const coverage = [anytime.coverage[1], fixed.coverage[1], bootstrapCovered / runs].map((c) => c.toFixed(3)).join(' / ');
+        const coverage = [covered.anytime, covered.fixed, bootstrapCovered].map((c) => (c / runs).toFixed(3)).join(' / ');
         console.log(
-          `| ${loss} | ${method} | ${bets} | ${(anytime.medianHalfWidth[1] / b).toFixed(2)} | ${(fixed.medianHalfWidth[1] / b).toFixed(2)} | ` +
+          `| ${loss} | ${method} | ${bets} | ${(median(halves.anytime) / b).toFixed(2)} | ${(median(halves.fixed) / b).toFixed(2)} | ` +
             `${(floor / b).toFixed(2)} | ${b.toFixed(4)} | ${coverage} |`,
         );
       }
