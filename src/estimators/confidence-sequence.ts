@@ -44,8 +44,6 @@ const BOUND_TOLERANCE = 1e-9;
 const REFERENCE_TUNING_LABELS = 200;
 /** Caps tried for the reference, in units of N·π_i (0 is the bet without reference). */
 const REFERENCE_CAPS = [0, 0.25, 0.5, 1, 2, 4, 8, 16, 32, 64, 128];
-/** Per-draw floors whose ranges a sequence keeps (an adaptive proposal uses a few dozen mixtures at most). */
-const MAX_DRAW_FLOORS = 64;
 
 /** Log-capital of one side's bets at one θ over a prefix of the labels, and its running maximum. */
 interface CapitalState {
@@ -367,8 +365,8 @@ export class RiskConfidenceSequence {
   private readonly upperReference: Float64Array | null;
   /** Each side's range ρ = max_i d_i/π_i (0: that side bets without reference). */
   private readonly ranges: Float64Array = new Float64Array(2);
-  /** Both sides' range under each per-draw floor passed to `add`, by identity (floors are not to change). */
-  private readonly drawRanges = new Map<ArrayLike<number>, Float64Array>();
+  /** Both sides' range under each per-draw floor passed to `add`, by identity (floors are not to change); held no longer than the floor. */
+  private readonly drawRanges = new WeakMap<ArrayLike<number>, Float64Array>();
 
   constructor(lowerBounds: ArrayLike<number>, upperBounds: ArrayLike<number>, options: ConfidenceSequenceOptions = {}) {
     const n = lowerBounds.length;
@@ -554,7 +552,6 @@ export class RiskConfidenceSequence {
       if (upper[i] / bound > ranges[1]) ranges[1] = upper[i] / bound;
     }
     // A side without reference (cap 0) keeps range 0; the others can only narrow.
-    if (this.drawRanges.size >= MAX_DRAW_FLOORS) this.drawRanges.clear();
     this.drawRanges.set(drawFloor, ranges);
     return ranges;
   }
