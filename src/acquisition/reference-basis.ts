@@ -1,7 +1,7 @@
 import type { Matrix } from '../matrix.js';
 import { classProbabilities } from '../metrics/index.js';
 import type { NumericsFlags } from '../numerics.js';
-import { candidateMixtureFloor, fixedProposalFloor } from './proposal-floor.js';
+import { candidateMixtureDrawFloor, candidateMixtureFloor, fixedProposalFloor } from './proposal-floor.js';
 
 /** The once-per-pool proposal a floor is taken of: the shape of `planProposal`'s plan. */
 export interface PlannedProposal {
@@ -25,6 +25,11 @@ export interface ReferenceBasis {
    * or, without a surrogate, the target's own. A loss's predicted value is `loss.expected(scores, belief)`.
    */
   belief: Matrix;
+  /**
+   * Under the adaptive proposal, the floor of one draw from the mixture weights it is drawn with
+   * (`candidateMixtureDrawFloor`, docs/concepts.md, Predictable range); null for a fixed proposal.
+   */
+  drawFloor: ((weights: ArrayLike<number>) => Float64Array) | null;
 }
 
 /** Scores and settings the belief is computed from. */
@@ -74,7 +79,8 @@ export function plannedProposalFloor(plan: PlannedProposal, clip: number, defens
 
 /**
  * The common part of the reference bets (docs/concepts.md, Reference bets) of `simulate`'s and a
- * session's confidence sequences: the floor of the planned proposal and the belief each loss is
+ * session's confidence sequences: the floor of the planned proposal (and of each adaptive draw)
+ * and the belief each loss is
  * predicted under (`defensive`: the adaptive sampler's kept share, as for `plannedProposalFloor`).
  * Null when the proposal has no fixed floor: the sequences then bet without reference. O(N·K)
  * after planning.
@@ -97,5 +103,11 @@ export function referenceBasis(
     surrogateScores === undefined
       ? classProbabilities(modelScores, null, eps, softmax)
       : classProbabilities(surrogateScores, temperature, eps, softmax);
-  return { proposalFloor, belief };
+  const mixture = plan.mixture;
+  // The candidates have a floor (the proposal's is not null), so every mixture of them has one.
+  const drawFloor =
+    mixture !== null && mixture.adaptive
+      ? (weights: ArrayLike<number>) => candidateMixtureDrawFloor(mixture.candidates, clip, weights) as Float64Array
+      : null;
+  return { proposalFloor, belief, drawFloor };
 }

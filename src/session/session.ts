@@ -269,8 +269,9 @@ export class ActiveTestingSession {
 
   /** Draws the next proposal into the state; returns the item. */
   private draw(): number {
-    const { index, probability } = this.proposer.draw(this.state, (i) => this.estimates.lossOf(i));
+    const { index, probability, weights } = this.proposer.draw(this.state, (i) => this.estimates.lossOf(i));
     this.state.propose(index, probability);
+    this.estimates.drawnWith(this.state.position(index), weights);
     return index;
   }
 

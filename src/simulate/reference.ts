@@ -1,5 +1,4 @@
 import { ADAPTIVE_DEFAULTS } from '../acquisition/adaptive/index.js';
-import { candidateMixtureDrawFloor } from '../acquisition/proposal-floor.js';
 import { referenceBasis } from '../acquisition/reference-basis.js';
 import type { ConfidenceSequenceReference } from '../estimators/confidence-sequence.js';
 import { toMatrix } from '../matrix.js';
@@ -49,13 +48,9 @@ export function simulationReference(input: SimulationInput, options: SimulationO
     ADAPTIVE_DEFAULTS,
   );
   if (basis === null) return null;
-  const mixture = prepared.pool.mixture;
-  const clip = prepared.config.clip;
   return {
     predictedLoss: BUILTIN_LOSSES[options.loss].expected(modelScores, basis.belief),
     proposalFloor: basis.proposalFloor,
-    // The candidates have a floor (the basis is not null), so each mixture's has one too.
-    drawFloor:
-      mixture?.adaptive === true ? (weights) => candidateMixtureDrawFloor(mixture.candidates, clip, weights) as Float64Array : null,
+    drawFloor: basis.drawFloor,
   };
 }
