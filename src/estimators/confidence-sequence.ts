@@ -336,7 +336,8 @@ class OneSidedCapital {
  * at one label count chosen before labelling (a budget), and is usually tighter there. Both are
  * the single point R once every item is labelled. With the `reference` option (a predicted loss
  * and a floor of the proposal, e.g. `fixedProposalFloor`) both are narrower, most of all the upper
- * side of cross-entropy, with the same guarantee. Construction and proof: docs/concepts.md.
+ * side of cross-entropy, with the same guarantee, and narrower still when each draw also gives
+ * its own proposal's floor (`add`'s `drawFloor`). Construction and proof: docs/concepts.md.
  *
  * Each `add` is O(1); `anytime()` is O(labels since the last call) while the new labels do not
  * move its bound and O(M) per Newton step (a few) when they do; `fixed()` is always O(M) per
@@ -349,6 +350,7 @@ class OneSidedCapital {
  * const guided = new RiskConfidenceSequence(new Float64Array(4), new Float64Array(4).fill(1), {
  *   reference: { predictedLoss: [0.1, 0.2, 0.9, 0.1], proposalFloor: fixedProposalFloor([1, 2, 9, 1], 0.1)! },
  * });
+ * guided.add(2, 0.8, 0.75, Float64Array.of(0.1, 0.15, 0.75, 0.1)); // with this draw's own floor
  * @throws InputError when the bounds are not finite, out of order, or of different lengths, α / maxBet are out of range, or a reference array has the wrong length, a non-finite prediction, a floor outside (0, 1] or floors summing above 1.
  */
 export class RiskConfidenceSequence {
