@@ -7,7 +7,8 @@
  * bootstrap's at 200 labels (runs whose bootstrap σ is 0 left out), with reference bets and, in
  * parentheses, without.
  *
- * Options: --runs R (100) --losses list (cross-entropy,zero-one,brier).
+ * Options: --runs R (100) --losses list (cross-entropy,zero-one,brier) --acquisitions list
+ * (iid,surrogate,adaptive,defensive).
  */
 import { parseArgs } from 'node:util';
 import { csPool, runOnce, type Acquisition, type PoolKind } from '../test/estimators/cs-pools.js';
@@ -16,10 +17,14 @@ import type { BuiltinLoss } from '../src/metrics/index.js';
 const COUNTS = [10, 50, 100, 200, 400];
 const AT_200 = COUNTS.indexOf(200);
 const KINDS: PoolKind[] = ['ordinary', 'rare-known', 'rare-unknown', 'overconfident', 'anti-correlated', 'heavy-tailed', 'k10', 'k100'];
-const ACQUISITIONS: Acquisition[] = ['iid', 'surrogate', 'adaptive', 'defensive'];
 const { values: args } = parseArgs({
-  options: { runs: { type: 'string', default: '100' }, losses: { type: 'string', default: 'cross-entropy,zero-one,brier' } },
+  options: {
+    runs: { type: 'string', default: '100' },
+    losses: { type: 'string', default: 'cross-entropy,zero-one,brier' },
+    acquisitions: { type: 'string', default: 'iid,surrogate,adaptive,defensive' },
+  },
 });
+const ACQUISITIONS = args.acquisitions.split(',') as Acquisition[];
 const runs = Number(args.runs);
 const median = (values: number[]): number => {
   const sorted = [...values].sort((x, y) => x - y);

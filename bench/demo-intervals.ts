@@ -2,7 +2,8 @@
  * `npm run bench:demo-intervals`: the three 95% intervals on the demo pool (`simulate --demo`:
  * N = 10,000, K = 2, seed 0) at 200 labels, for cross-entropy, zero-one and Brier loss, with the
  * demo's two methods (adaptive acquisition + LURE, and random labelling), each sequence with and
- * without the reference bets (`simulationReference`). Prints, per row, the median half-width
+ * without the reference bets (`simulationReference`; under the adaptive proposal also with the
+ * fixed floor alone instead of each draw's own floor). Prints, per row, the median half-width
  * ratios to the bootstrap's (±1.96σ, finite-population corrected), the coverage at 200 labels
  * (the sequence's is also its simultaneous coverage over labels 1–200), and the floor no valid
  * interval can beat (`unseenHalfWidthFloor`, from the first F runs) as a ratio to the bootstrap's.
@@ -13,8 +14,8 @@ import { parseArgs } from 'node:util';
 import { adaptiveCandidates, createAdaptiveSampler } from '../src/acquisition/adaptive/index.js';
 import { SumTreeSampler } from '../src/acquisition/sum-tree-sampler.js';
 import { BOOTSTRAP_Z, finitePopulationFactor } from '../src/estimators/bootstrap.js';
-import { RiskConfidenceSequence } from '../src/estimators/confidence-sequence.js';
 import { BUILTIN_LOSSES, lossBounds, type BuiltinLoss } from '../src/metrics/index.js';
+import { RiskConfidenceSequence } from '../src/estimators/confidence-sequence.js';
 import { simulationReference } from '../src/simulate/reference.js';
 import { simulate } from '../src/simulate/simulate.js';
 import { syntheticPool } from '../src/simulate/syntheticPool.js';
@@ -69,10 +70,26 @@ async function main(): Promise<void> {
       const sampler = adaptive ?? new SumTreeSampler(new Float64Array(n).fill(1), CLIP, 'corrected');
       const floor = unseenHalfWidthFloor(sampler, adaptive, losses, bounds.upper, LABELS, floorRuns, 0);
       const reference = simulationReference(input, result.options);
-      for (const [bets, options] of [
-        ['plain', {}],
-        ['reference', reference === null ? {} : { reference }],
+      // Each adaptive draw's own floor, from the weights it was drawn with (one array per mixture).
+      const weights = result.mixtureWeights;
+      const J = weights === null ? 0 : weights.length / (LABELS * runs);
+      const floors = new Map<string, Float64Array>();
+      const drawFloor = (m: number, r: number): Float64Array | undefined => {
+        if (weights === null || !reference?.drawFloor) return undefined;
+        const alpha = weights.subarray((m * runs + r) * J, (m * runs + r + 1) * J);
+        const key = alpha.join(',');
+        let floor = floors.get(key);
+        if (floor === undefined) floors.set(key, (floor = reference.drawFloor(alpha)));
+        return floor;
+      };
+      // "reference" is what simulate uses (under the adaptive proposal with each draw's own floor);
+      // "reference, fixed floor" bets with the floor of every draw only.
+      for (const [bets, options, perDraw] of [
+        ['plain', {}, false],
+        ['reference, fixed floor', reference === null ? {} : { reference }, false],
+        ['reference', reference === null ? {} : { reference }, true],
       ] as const) {
+        if (bets === 'reference, fixed floor' && weights === null) continue;
         const sequence = new RiskConfidenceSequence(bounds.lower, bounds.upper, options);
         const halves = { anytime: [] as number[], fixed: [] as number[] };
         const covered = { anytime: 0, fixed: 0 };
@@ -80,7 +97,7 @@ async function main(): Promise<void> {
           sequence.reset();
           for (let m = 0; m < LABELS; m++) {
             const index = result.samples[m * runs + r];
-            sequence.add(index, losses[index], result.q[m * runs + r]);
+            sequence.add(index, losses[index], result.q[m * runs + r], perDraw ? drawFloor(m, r) : undefined);
           }
           for (const [kind, interval] of [
             ['anytime', sequence.anytime()],

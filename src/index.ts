@@ -101,6 +101,7 @@ export {
 } from './estimators/index.js';
 export {
   candidateMixtureFloor,
+  candidateMixtureDrawFloor,
   fixedProposalFloor,
   floorProposal,
   type PoolSampler,
@@ -175,6 +176,7 @@ export {
   simulationIntervals,
   type SimulationIntervals,
   simulationReference,
+  type SimulationReference,
   summarizeIntervals,
   type SyntheticPool,
   type SyntheticPoolOptions,

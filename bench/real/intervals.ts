@@ -52,6 +52,20 @@ function median(values: Float64Array): number {
   return n % 2 === 1 ? sorted[(n - 1) / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
 }
 
+/** One floor array per distinct mixture weights, so each sequence computes a floor's range once. */
+const drawFloors = {
+  cache: new Map<string, Float64Array>(),
+  of(weights: Float64Array, floorOf: (weights: ArrayLike<number>) => Float64Array): Float64Array {
+    const key = weights.join(',');
+    let floor = this.cache.get(key);
+    if (floor === undefined) {
+      floor = floorOf(weights);
+      this.cache.set(key, floor);
+    }
+    return floor;
+  },
+};
+
 const started = performance.now();
 const pairs = realPairs(args.data).filter((p) => p.name.includes(args.pairs));
 console.log(`bench:real-intervals: ${pairs.length} pairs, ${runs} runs of ${LABELS} labels, LURE, clip 0.1, seed ${seed}\n`);
@@ -67,10 +81,11 @@ for (const pair of pairs) {
   const truth = loss.reduce((s, l) => s + l, 0) / n;
   const { proposals, predictedLoss } = benchProposals(pair);
   for (const proposal of proposals.filter((p) => PROPOSALS.includes(p.name))) {
-    const { sampler, proposalFloor } = proposal;
+    const { sampler, proposalFloor, drawFloor } = proposal;
     const feedback = isAdaptive(sampler) ? sampler : null;
     const lure = new LUREEstimator(n);
     const reference = proposalFloor === null ? {} : { reference: { predictedLoss, proposalFloor } };
+    drawFloors.cache.clear();
     const sequence = new RiskConfidenceSequence(bounds.lower, bounds.upper, reference);
     const halves = Object.fromEntries(KINDS.map((k) => [k, new Float64Array(runs)])) as Record<(typeof KINDS)[number], Float64Array>;
     const covered = Object.fromEntries(KINDS.map((k) => [k, 0])) as Record<(typeof KINDS)[number], number>;
@@ -80,10 +95,12 @@ for (const pair of pairs) {
       sequence.reset();
       const u = randomStream(seed, [r]);
       for (let m = 1; m <= LABELS; m++) {
+        // The adaptive draw's own floor, from the weights it is about to be drawn with (one array per mixture).
+        const floor = feedback === null || drawFloor === undefined ? undefined : drawFloors.of(feedback.mixture, drawFloor);
         const item = sampler.draw(u);
         const q = sampler.lastProbability;
         lure.add(loss[item], q);
-        sequence.add(item, loss[item], q);
+        sequence.add(item, loss[item], q, floor);
         feedback?.observe(loss[item]);
       }
       const estimate = lure.estimate();

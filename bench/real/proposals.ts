@@ -1,6 +1,7 @@
 import { SumTreeSampler } from '../../src/acquisition/sum-tree-sampler.js';
 import type { PoolSampler } from '../../src/acquisition/sampler.js';
 import {
+  ADAPTIVE_DEFAULTS,
   adaptiveCandidates,
   AdaptiveSampler,
   createAdaptiveSampler,
@@ -10,7 +11,7 @@ import {
 import { fitTemperature } from '../../src/calibration/index.js';
 import type { Matrix } from '../../src/matrix.js';
 import { acquisitionValues, type AcquisitionFunction } from '../../src/metrics/index.js';
-import { candidateMixtureFloor, fixedProposalFloor } from '../../src/acquisition/proposal-floor.js';
+import { candidateMixtureDrawFloor, candidateMixtureFloor, fixedProposalFloor } from '../../src/acquisition/proposal-floor.js';
 import { EPS, NUMERICS_FLAGS } from '../../src/numerics.js';
 import type { RealPair } from './pairs.js';
 
@@ -22,6 +23,8 @@ export interface BenchProposal {
   readonly sampler: PoolSampler;
   /** A floor of every draw's q under the sampler (for the confidence sequences' reference bets). */
   readonly proposalFloor: Float64Array | null;
+  /** The adaptive sampler's floor for a draw drawn with these mixture weights (`candidateMixtureDrawFloor`). */
+  readonly drawFloor?: (weights: ArrayLike<number>) => Float64Array;
 }
 
 export const CLIP = 0.1;
@@ -79,7 +82,14 @@ export function benchProposals(pair: RealPair): {
       proposalFloor: candidateMixtureFloor(
         candidates.map((c) => c.values),
         CLIP,
+        { candidate: ADAPTIVE_DEFAULTS.defensiveCandidate, weight: ADAPTIVE_DEFAULTS.defensiveWeight },
       ),
+      drawFloor: (weights) =>
+        candidateMixtureDrawFloor(
+          candidates.map((c) => c.values),
+          CLIP,
+          weights,
+        ) as Float64Array,
     },
     fixedRow('oracle (true loss)', 'oracle', values('true-loss')),
   ];

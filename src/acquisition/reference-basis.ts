@@ -1,7 +1,7 @@
 import type { Matrix } from '../matrix.js';
 import { classProbabilities } from '../metrics/index.js';
 import type { NumericsFlags } from '../numerics.js';
-import { candidateMixtureFloor, fixedProposalFloor } from './proposal-floor.js';
+import { candidateMixtureDrawFloor, candidateMixtureFloor, fixedProposalFloor } from './proposal-floor.js';
 
 /** The once-per-pool proposal a floor is taken of: the shape of `planProposal`'s plan. */
 export interface PlannedProposal {
@@ -25,6 +25,11 @@ export interface ReferenceBasis {
    * or, without a surrogate, the target's own. A loss's predicted value is `loss.expected(scores, belief)`.
    */
   belief: Matrix;
+  /**
+   * Under the adaptive proposal, the floor of one draw from the mixture weights it is drawn with
+   * (`candidateMixtureDrawFloor`, docs/concepts.md, Predictable range); null for a fixed proposal.
+   */
+  drawFloor: ((weights: ArrayLike<number>) => Float64Array) | null;
 }
 
 /** Scores and settings the belief is computed from. */
@@ -38,17 +43,30 @@ export interface ReferenceBeliefInput {
 }
 
 /**
+ * The share an adaptive sampler always keeps of one candidate: `ADAPTIVE_DEFAULTS` for the
+ * samplers `mixtureSampler` builds from a plan.
+ */
+export interface DefensiveShare {
+  defensiveCandidate: number;
+  defensiveWeight: number;
+}
+
+/**
  * A floor of every draw's q under a planned proposal: the fixed proposal's own floor, a defensive
  * (fixed) mixture's same mixture of its components' floors, or the adaptive candidates' common
- * floor. Null when the proposal has no fixed floor (a negative value, or a floor that vanishes).
+ * floor, higher given the `defensive` share the adaptive sampler keeps (null: whatever its
+ * weights). Null when the proposal has no fixed floor (a negative value, or a floor that vanishes).
  *
  * @example
- * plannedProposalFloor({ values: Float64Array.of(1, 3), mixture: null }, 0.1); // [0.25/1.1, 0.75/1.1]
+ * plannedProposalFloor({ values: Float64Array.of(0, 4), mixture: null }, 0.1); // [0.05/1.1, 1/1.1]
  */
-export function plannedProposalFloor(plan: PlannedProposal, clip: number): Float64Array | null {
+export function plannedProposalFloor(plan: PlannedProposal, clip: number, defensive: DefensiveShare | null = null): Float64Array | null {
   const { values, mixture } = plan;
   if (mixture === null) return fixedProposalFloor(values, clip);
-  if (mixture.adaptive) return candidateMixtureFloor(mixture.candidates, clip);
+  if (mixture.adaptive) {
+    const share = defensive && { candidate: defensive.defensiveCandidate, weight: defensive.defensiveWeight };
+    return candidateMixtureFloor(mixture.candidates, clip, share);
+  }
   // A fixed mixture of floored proposals (the defensive one): at least the same mixture of their floors.
   const floor = new Float64Array(values.length);
   for (let j = 0; j < mixture.components.length; j++) {
@@ -61,22 +79,35 @@ export function plannedProposalFloor(plan: PlannedProposal, clip: number): Float
 
 /**
  * The common part of the reference bets (docs/concepts.md, Reference bets) of `simulate`'s and a
- * session's confidence sequences: the floor of the planned proposal and the belief each loss is
- * predicted under. Null when the proposal has no fixed floor: the sequences then bet without
- * reference. O(N·K) after planning.
+ * session's confidence sequences: the floor of the planned proposal (and of each adaptive draw)
+ * and the belief each loss is
+ * predicted under (`defensive`: the adaptive sampler's kept share, as for `plannedProposalFloor`).
+ * Null when the proposal has no fixed floor: the sequences then bet without reference. O(N·K)
+ * after planning.
  *
  * @example
  * const plan = planProposal('surrogate-ce', { size, modelScores: f, surrogateScores: g }, settings);
- * const basis = referenceBasis(plan, 0.1, { modelScores: f, surrogateScores: g, temperature: null, eps: EPS, softmax: 'stable' });
+ * const basis = referenceBasis(plan, 0.1, { modelScores: f, surrogateScores: g, temperature: null, eps: EPS, softmax: 'stable' }, ADAPTIVE_DEFAULTS);
  * const reference = basis && { predictedLoss: BUILTIN_LOSSES.brier.expected(f, basis.belief), proposalFloor: basis.proposalFloor };
  */
-export function referenceBasis(plan: PlannedProposal, clip: number, input: ReferenceBeliefInput): ReferenceBasis | null {
-  const proposalFloor = plannedProposalFloor(plan, clip);
+export function referenceBasis(
+  plan: PlannedProposal,
+  clip: number,
+  input: ReferenceBeliefInput,
+  defensive: DefensiveShare | null = null,
+): ReferenceBasis | null {
+  const proposalFloor = plannedProposalFloor(plan, clip, defensive);
   if (proposalFloor === null) return null;
   const { modelScores, surrogateScores, temperature, eps, softmax } = input;
   const belief =
     surrogateScores === undefined
       ? classProbabilities(modelScores, null, eps, softmax)
       : classProbabilities(surrogateScores, temperature, eps, softmax);
-  return { proposalFloor, belief };
+  const mixture = plan.mixture;
+  // The candidates have a floor (the proposal's is not null), so every mixture of them has one.
+  const drawFloor =
+    mixture !== null && mixture.adaptive
+      ? (weights: ArrayLike<number>) => candidateMixtureDrawFloor(mixture.candidates, clip, weights) as Float64Array
+      : null;
+  return { proposalFloor, belief, drawFloor };
 }

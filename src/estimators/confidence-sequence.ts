@@ -84,19 +84,21 @@ class Bet {
     threshold: number,
     private readonly maxBet: number,
     private readonly referenceTotal: number,
-    private readonly range: number,
   ) {
     this.remainingReference = referenceTotal;
     this.twiceLogThreshold = 2 * Math.log(threshold);
   }
 
-  /** Records draw s: w ≥ 0, q, the reference d, and the side's offset and w total before it. */
-  add(s: number, w: number, q: number, d: number, offset: number, total: number): void {
+  /**
+   * Records draw s: w ≥ 0, q, the reference d, the side's offset and w total before it, and the
+   * draw's range ρ_s ≥ d_i/q_s(i) on every remaining item, fixed before the draw.
+   */
+  add(s: number, w: number, q: number, d: number, offset: number, total: number, range: number): void {
     if (s === this.z.length) this.grow();
     const centred = (w - d) / q;
-    const shift = this.range - this.remainingReference;
-    // The range keeps Z ≥ 0 (d/q ≤ ρ); rounding may leave a few ulps below.
-    const weighted = Math.max(0, centred + this.range);
+    const shift = range - this.remainingReference;
+    // The range keeps Z ≥ 0 (d/q ≤ ρ_s); rounding may leave a few ulps below.
+    const weighted = Math.max(0, centred + range);
     this.z[s] = weighted;
     this.prefix[s] = offset + total - shift;
     this.varianceBefore[s] = (PRIOR_VARIANCE + this.squaredDeviations) / (1 + this.deviationCount);
@@ -177,21 +179,21 @@ class OneSidedCapital {
     private readonly offset: number,
     private readonly threshold: number,
     maxBet: number,
-    reference: { total: number; range: number } | null = null,
+    reference: { total: number } | null = null,
   ) {
-    this.bets = [new Bet(threshold, maxBet, 0, 0)];
-    if (reference !== null) this.bets.push(new Bet(threshold, maxBet, reference.total, reference.range));
+    this.bets = [new Bet(threshold, maxBet, 0)];
+    if (reference !== null) this.bets.push(new Bet(threshold, maxBet, reference.total));
   }
 
   get labels(): number {
     return this.count;
   }
 
-  /** Adds one label: its w ≥ 0, its proposal probability q and its reference d (unused without reference). */
-  add(w: number, q: number, d: number): void {
+  /** Adds one label: its w ≥ 0, its proposal probability q, its reference d and the draw's range (both unused without reference). */
+  add(w: number, q: number, d: number, range: number): void {
     const s = this.count;
-    this.bets[0].add(s, w, q, 0, this.offset, this.total);
-    if (this.bets.length > 1) this.bets[1].add(s, w, q, d, this.offset, this.total);
+    this.bets[0].add(s, w, q, 0, this.offset, this.total, 0);
+    if (this.bets.length > 1) this.bets[1].add(s, w, q, d, this.offset, this.total, range);
     this.total += w;
     this.count = s + 1;
   }
@@ -334,7 +336,8 @@ class OneSidedCapital {
  * at one label count chosen before labelling (a budget), and is usually tighter there. Both are
  * the single point R once every item is labelled. With the `reference` option (a predicted loss
  * and a floor of the proposal, e.g. `fixedProposalFloor`) both are narrower, most of all the upper
- * side of cross-entropy, with the same guarantee. Construction and proof: docs/concepts.md.
+ * side of cross-entropy, with the same guarantee, and narrower still when each draw also gives
+ * its own proposal's floor (`add`'s `drawFloor`). Construction and proof: docs/concepts.md.
  *
  * Each `add` is O(1); `anytime()` is O(labels since the last call) while the new labels do not
  * move its bound and O(M) per Newton step (a few) when they do; `fixed()` is always O(M) per
@@ -347,6 +350,7 @@ class OneSidedCapital {
  * const guided = new RiskConfidenceSequence(new Float64Array(4), new Float64Array(4).fill(1), {
  *   reference: { predictedLoss: [0.1, 0.2, 0.9, 0.1], proposalFloor: fixedProposalFloor([1, 2, 9, 1], 0.1)! },
  * });
+ * guided.add(2, 0.8, 0.75, Float64Array.of(0.1, 0.15, 0.75, 0.1)); // with this draw's own floor
  * @throws InputError when the bounds are not finite, out of order, or of different lengths, α / maxBet are out of range, or a reference array has the wrong length, a non-finite prediction, a floor outside (0, 1] or floors summing above 1.
  */
 export class RiskConfidenceSequence {
@@ -361,6 +365,10 @@ export class RiskConfidenceSequence {
   private readonly floor: Float64Array | null;
   private readonly lowerReference: Float64Array | null;
   private readonly upperReference: Float64Array | null;
+  /** Each side's range ρ = max_i d_i/π_i (0: that side bets without reference). */
+  private readonly ranges: Float64Array = new Float64Array(2);
+  /** Both sides' range under each per-draw floor passed to `add`, by identity (floors are not to change); held no longer than the floor. */
+  private readonly drawRanges = new WeakMap<ArrayLike<number>, Float64Array>();
 
   constructor(lowerBounds: ArrayLike<number>, upperBounds: ArrayLike<number>, options: ConfidenceSequenceOptions = {}) {
     const n = lowerBounds.length;
@@ -435,6 +443,8 @@ export class RiskConfidenceSequence {
     const upper = cappedReference(upperSlack, lowerSlack, this.floor, alpha, maxBet);
     this.lowerReference = lower.reference;
     this.upperReference = upper.reference;
+    this.ranges[0] = lower.range;
+    this.ranges[1] = upper.range;
     this.lowerSide = new OneSidedCapital(n, lowerTotal, threshold, maxBet, lower.range > 0 ? lower : null);
     this.upperSide = new OneSidedCapital(n, -upperTotal, threshold, maxBet, upper.range > 0 ? upper : null);
   }
@@ -448,9 +458,17 @@ export class RiskConfidenceSequence {
    * Adds the next labelled item: its pool index, its loss, and the probability q > 0 with which
    * the proposal (fixed before this draw) drew it among the items not yet labelled.
    *
-   * @throws InputError when the index is out of range or repeated, q is not in (0, 1] or below the item's proposal floor, or the loss is not within the item's bounds.
+   * With reference bets, `drawFloor` may narrow them: a floor of this draw's proposal, f_i ≤ q(i)
+   * for every item not yet labelled (entries of labelled items are ignored), fixed before the draw
+   * (e.g. `candidateMixtureDrawFloor` of the mixture weights it was drawn with). Each side's range
+   * is then max_i d_i/max(π_i, f_i) instead of max_i d_i/π_i (docs/concepts.md, Predictable
+   * range). The range of a floor is computed once (O(N)) and kept with the array: pass the same
+   * array again for the same floor, and never change an array once passed. Without it (or without
+   * reference) nothing changes.
+   *
+   * @throws InputError when the index is out of range or repeated, q is not in (0, 1] or below the item's proposal floor or `drawFloor`, the loss is not within the item's bounds, or `drawFloor` has the wrong length or a negative or non-finite entry.
    */
-  add(index: number, loss: number, q: number): void {
+  add(index: number, loss: number, q: number, drawFloor?: ArrayLike<number>): void {
     const n = this.poolSize;
     if (!(Number.isInteger(index) && index >= 0 && index < n)) {
       throw new InputError({ argument: 'index', expected: `an integer in [0, ${n - 1}]`, received: index });
@@ -473,10 +491,17 @@ export class RiskConfidenceSequence {
         row: index,
       });
     }
+    let ranges = this.ranges;
+    if (floor !== null && drawFloor !== undefined) {
+      ranges = this.rangesUnder(drawFloor);
+      if (!(q >= drawFloor[index] * (1 - 1e-9))) {
+        throw new InputError({ argument: 'q', expected: `a probability ≥ the draw's floor ${drawFloor[index]}`, received: q, row: index });
+      }
+    }
     const clamped = loss < a ? a : loss > b ? b : loss;
     this.labelled[index] = 1;
-    this.lowerSide.add(clamped - a, q, this.lowerReference === null ? 0 : this.lowerReference[index]);
-    this.upperSide.add(b - clamped, q, this.upperReference === null ? 0 : this.upperReference[index]);
+    this.lowerSide.add(clamped - a, q, this.lowerReference === null ? 0 : this.lowerReference[index], ranges[0]);
+    this.upperSide.add(b - clamped, q, this.upperReference === null ? 0 : this.upperReference[index], ranges[1]);
   }
 
   /**
@@ -502,6 +527,35 @@ export class RiskConfidenceSequence {
     this.lowerSide.reset();
     this.upperSide.reset();
     this.labelled.fill(0);
+  }
+
+  /**
+   * Both sides' range under a per-draw floor f: max_i d_i/max(π_i, f_i) over every item (the
+   * labelled ones only raise it), computed once per array. O(N) the first time, O(1) after.
+   */
+  private rangesUnder(drawFloor: ArrayLike<number>): Float64Array {
+    const known = this.drawRanges.get(drawFloor);
+    if (known !== undefined) return known;
+    const n = this.poolSize;
+    if (drawFloor.length !== n) {
+      throw new InputError({ argument: 'drawFloor', expected: `${n} floors, one per pool item`, received: drawFloor.length });
+    }
+    const floor = this.floor as Float64Array;
+    const lower = this.lowerReference as Float64Array;
+    const upper = this.upperReference as Float64Array;
+    const ranges = new Float64Array(2);
+    for (let i = 0; i < n; i++) {
+      const f = drawFloor[i];
+      if (!(f >= 0 && Number.isFinite(f))) {
+        throw new InputError({ argument: 'drawFloor', expected: 'a finite probability floor ≥ 0', received: f, row: i });
+      }
+      const bound = f > floor[i] ? f : floor[i];
+      if (lower[i] / bound > ranges[0]) ranges[0] = lower[i] / bound;
+      if (upper[i] / bound > ranges[1]) ranges[1] = upper[i] / bound;
+    }
+    // A side without reference (cap 0) keeps range 0; the others can only narrow.
+    this.drawRanges.set(drawFloor, ranges);
+    return ranges;
   }
 
   private interval(lower: number, upper: number): RiskInterval {

@@ -15,8 +15,7 @@ import {
   type SimulationSummary,
 } from '../simulate/outputs.js';
 import { INTERVAL_KINDS, type IntervalKind, simulationIntervals } from '../simulate/intervals.js';
-import { simulationReference } from '../simulate/reference.js';
-import type { ConfidenceSequenceReference } from '../estimators/confidence-sequence.js';
+import { simulationReference, type SimulationReference } from '../simulate/reference.js';
 import { toJson } from '../io/json.js';
 import { syntheticPool } from '../simulate/syntheticPool.js';
 import { DEMO_LABEL_COUNTS, rowsAtLabelCounts } from './label-rows.js';
@@ -232,7 +231,7 @@ function intervalsAt(
   result: SimulationResult,
   losses: Float64Array,
   bounds: LossBounds,
-  reference: ConfidenceSequenceReference | null,
+  reference: SimulationReference | null,
   counts: readonly number[],
 ): SimulationSummary['intervals'] {
   const rows = rowsAtLabelCounts(result.labelsPerRow, counts).filter((r) => counts.includes(result.labelsPerRow[r]!));

@@ -216,6 +216,7 @@ export class SessionEstimates {
   private diagnostic: VarianceRatioToRandom;
   /** Position of each pool item among the items not skipped (−1 for a skipped item): the confidence sequences' indices. */
   private coveredIndex = new Int32Array(0);
+  private coveredCount = 0;
   /** Proposals fed to the estimators (all resolved), and the skip count they were built with. */
   private fed = 0;
   private fedSkips = 0;
@@ -223,6 +224,11 @@ export class SessionEstimates {
   private stale = false;
   /** The proposal floor and belief of the sequences' reference bets, or null (they bet without). */
   private readonly reference: ReferenceBasis | null;
+  /** Each proposal's own floor over the pool (adaptive proposal with reference bets), by position; one array per distinct mixture. */
+  private readonly drawFloors: (Float64Array | undefined)[] = [];
+  private readonly floorsByMixture = new Map<string, Float64Array>();
+  /** Each draw floor mapped onto the items not skipped, for the current sequences. */
+  private coveredFloors = new Map<Float64Array, Float64Array>();
 
   /**
    * @param targetScores - the target's scores when known for the whole pool (its loss bounds come from them).
@@ -283,12 +289,43 @@ export class SessionEstimates {
     return targetBounds && comparisonBounds ? differenceBounds(targetBounds, comparisonBounds) : null;
   }
 
+  /**
+   * Notes the mixture weights the proposal at `position` was drawn with (null for a fixed
+   * proposal): its own floor narrows the sequences' reference bets (docs/concepts.md, Predictable range).
+   */
+  drawnWith(position: number, weights: Float64Array | null): void {
+    const drawFloor = this.reference?.drawFloor;
+    if (weights === null || drawFloor == null) return;
+    const key = weights.join(',');
+    let floor = this.floorsByMixture.get(key);
+    if (floor === undefined) {
+      floor = drawFloor(weights);
+      this.floorsByMixture.set(key, floor);
+    }
+    this.drawFloors[position] = floor;
+  }
+
+  /** The floor of the proposal at `position` over the items not skipped; undefined without one. */
+  private coveredDrawFloor(position: number): Float64Array | undefined {
+    const floor = this.drawFloors[position];
+    if (floor === undefined) return undefined;
+    let covered = this.coveredFloors.get(floor);
+    if (covered === undefined) {
+      // A skipped item leaves the proposal too: the remaining items' q only rise, so the floor holds.
+      covered = coveredValues(floor, this.coveredIndex, this.coveredCount);
+      this.coveredFloors.set(floor, covered);
+    }
+    return covered;
+  }
+
   /** New confidence sequences over the items not skipped (after a skip, or an undo inside the fed prefix). */
   private rebuildSequences(): void {
     const covered = new Int32Array(this.n).fill(-1);
     let count = 0;
     for (let i = 0; i < this.n; i++) if (this.state.status(i) !== 'skipped') covered[i] = count++;
     this.coveredIndex = covered;
+    this.coveredCount = count;
+    this.coveredFloors = new Map();
     for (const track of this.allTracks()) {
       if (track.bounds === null || count === 0) {
         track.sequence = null;
@@ -363,9 +400,10 @@ export class SessionEstimates {
       if (status === 'pending') break;
       if (status === 'labelled') {
         const q = state.probability(this.fed);
+        const floor = this.coveredDrawFloor(this.fed);
         for (const track of tracks) {
           track.estimator.add(track.values[index], q);
-          track.sequence?.add(this.coveredIndex[index], track.values[index], q);
+          track.sequence?.add(this.coveredIndex[index], track.values[index], q, floor);
         }
         this.diagnostic.add(this.tracks.loss.values[index], q);
       }

@@ -78,12 +78,16 @@ export class SessionProposer {
    * adaptive sampler first learns the outcome of every proposal, in draw order, up to the first one
    * still pending, so the proposal for draw m uses exactly the labels of earlier draws recorded by
    * then: it is predictable, and LURE stays unbiased (docs/adaptive.md). A label undone after it
-   * was taught stays taught (it only steered later proposals).
+   * was taught stays taught (it only steered later proposals). Under the adaptive proposal it also
+   * returns the mixture weights the draw used (null otherwise).
    */
-  draw(state: SessionState, lossOf: (index: number) => number): { index: number; probability: number } {
-    if (this.adaptive !== null) this.teach(this.adaptive, state, lossOf);
+  draw(state: SessionState, lossOf: (index: number) => number): { index: number; probability: number; weights: Float64Array | null } {
+    const adaptive = this.adaptive;
+    if (adaptive !== null) this.teach(adaptive, state, lossOf);
+    // The adaptive mixture's weights this draw uses, fixed before it (the draw's own floor).
+    const weights = adaptive === null ? null : adaptive.mixture;
     const index = this.sampler.draw(this.random);
-    return { index, probability: this.sampler.lastProbability };
+    return { index, probability: this.sampler.lastProbability, weights };
   }
 
   private teach(adaptive: AdaptiveSampler, state: SessionState, lossOf: (index: number) => number): void {

@@ -1,3 +1,4 @@
+import { ADAPTIVE_DEFAULTS } from '../acquisition/adaptive/index.js';
 import { referenceBasis } from '../acquisition/reference-basis.js';
 import { FileFormatError, InputError } from '../errors.js';
 import { toMatrix, type Matrix } from '../matrix.js';
@@ -133,13 +134,19 @@ export class ActiveTestingSession {
     const reference =
       known === undefined
         ? null
-        : referenceBasis(plan, settings.clip, {
-            modelScores: known,
-            surrogateScores: surrogate,
-            temperature: settings.temperature,
-            eps: EPS,
-            softmax: NUMERICS_FLAGS.default.softmax,
-          });
+        : referenceBasis(
+            plan,
+            settings.clip,
+            {
+              modelScores: known,
+              surrogateScores: surrogate,
+              temperature: settings.temperature,
+              eps: EPS,
+              softmax: NUMERICS_FLAGS.default.softmax,
+            },
+            // The session's adaptive sampler (`mixtureSampler`) keeps the default defensive share.
+            ADAPTIVE_DEFAULTS,
+          );
     this.estimates = new SessionEstimates(this.state, loss, known, comparison, reference);
     this.proposer = new SessionProposer(sessionSampler(plan, settings.clip), settings.seed);
   }
@@ -262,8 +269,9 @@ export class ActiveTestingSession {
 
   /** Draws the next proposal into the state; returns the item. */
   private draw(): number {
-    const { index, probability } = this.proposer.draw(this.state, (i) => this.estimates.lossOf(i));
+    const { index, probability, weights } = this.proposer.draw(this.state, (i) => this.estimates.lossOf(i));
     this.state.propose(index, probability);
+    this.estimates.drawnWith(this.state.position(index), weights);
     return index;
   }
 

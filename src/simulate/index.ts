@@ -13,7 +13,7 @@ export {
 export { BOOTSTRAP_STREAM, TILE_RUNS, RunBlock, type EngineConfig, type EngineOutputs, type EnginePool } from './run-block.js';
 export { syntheticPool, type SyntheticPool, type SyntheticPoolOptions } from './syntheticPool.js';
 export { INTERVAL_KINDS, type IntervalKind, type SimulationIntervals, simulationIntervals } from './intervals.js';
-export { simulationReference } from './reference.js';
+export { simulationReference, type SimulationReference } from './reference.js';
 export {
   type IntervalSummary,
   summarizeIntervals,

@@ -1,8 +1,9 @@
 import type { SimulationResult } from './simulate.js';
 import { BOOTSTRAP_Z, finitePopulationFactor } from '../estimators/bootstrap.js';
-import { RiskConfidenceSequence, type ConfidenceSequenceReference } from '../estimators/confidence-sequence.js';
+import { RiskConfidenceSequence } from '../estimators/confidence-sequence.js';
 import { InputError } from '../errors.js';
 import type { LossBounds } from '../metrics/loss-bounds.js';
+import type { SimulationReference } from './reference.js';
 
 import { INTERVAL_KINDS, type IntervalKind } from '../options/registry.js';
 
@@ -27,7 +28,8 @@ export interface SimulationIntervals {
  * interval at each row's label count, `bootstrap` the approximate ±1.96σ (finite-population
  * corrected; needs the bootstrap variance). The sequences are computed after the runs, O(M) per
  * row and run; with a `reference` (`simulationReference`) they use the reference bets, which
- * narrow them without touching their guarantee.
+ * narrow them without touching their guarantee, and under the adaptive proposal each draw's own
+ * floor (its `drawFloor` of the draw's `mixtureWeights`, one per distinct mixture).
  *
  * @example
  * const [anytime] = simulationIntervals(result, losses, lossBounds(f, 'cross-entropy'), ['anytime']);
@@ -39,7 +41,7 @@ export function simulationIntervals(
   losses: Float64Array,
   bounds: LossBounds,
   kinds: readonly IntervalKind[],
-  reference: ConfidenceSequenceReference | null = null,
+  reference: SimulationReference | null = null,
 ): SimulationIntervals[] {
   for (const kind of kinds) {
     if (!INTERVAL_KINDS.includes(kind))
@@ -77,12 +79,13 @@ export function simulationIntervals(
       }
     } else {
       const sequence = new RiskConfidenceSequence(bounds.lower, bounds.upper, reference === null ? {} : { reference });
+      const drawFloors = reference?.drawFloor == null ? null : new DrawFloors(reference.drawFloor, result);
       for (let run = 0; run < runs; run++) {
         sequence.reset();
         let row = 0;
         for (let m = 0; m < size && row < rows; m++) {
           const index = result.samples[m * runs + run];
-          sequence.add(index, losses[index], result.q[m * runs + run]);
+          sequence.add(index, losses[index], result.q[m * runs + run], drawFloors?.at(m, run));
           if (m + 1 === result.labelsPerRow[row]) {
             const interval = kind === 'anytime' ? sequence.anytime() : sequence.fixed();
             lower[row * runs + run] = interval.lower;
@@ -94,6 +97,51 @@ export function simulationIntervals(
     }
     return { kind, lower, upper, ...quality(lower, upper, rows, runs, result.trueRisk) };
   });
+}
+
+/**
+ * Each draw's proposal floor from the mixture weights it was drawn with: one floor array per
+ * distinct weights (the same array each time, so a sequence computes its range once), found by
+ * comparing with the previous lookup's weights (O(J) while they stay the same).
+ */
+class DrawFloors {
+  private readonly floors = new Map<string, Float64Array>();
+  private readonly weights: Float64Array | null;
+  private readonly candidates: number;
+  private last: Float64Array | undefined;
+  private lastAt = -1;
+
+  constructor(
+    private readonly floorOf: (weights: ArrayLike<number>) => Float64Array,
+    private readonly result: SimulationResult,
+  ) {
+    this.weights = result.mixtureWeights;
+    this.candidates = this.weights === null ? 0 : this.weights.length / (result.size * result.runs);
+  }
+
+  /** The floor of draw m of `run`; undefined without recorded weights. */
+  at(m: number, run: number): Float64Array | undefined {
+    const weights = this.weights;
+    if (weights === null) return undefined;
+    const J = this.candidates;
+    const at = (m * this.result.runs + run) * J;
+    if (this.last !== undefined && this.sameAsLast(at)) return this.last;
+    const key = Array.from(weights.subarray(at, at + J)).join(',');
+    let floor = this.floors.get(key);
+    if (floor === undefined) {
+      floor = this.floorOf(weights.subarray(at, at + J));
+      this.floors.set(key, floor);
+    }
+    this.last = floor;
+    this.lastAt = at;
+    return floor;
+  }
+
+  private sameAsLast(at: number): boolean {
+    const weights = this.weights as Float64Array;
+    for (let j = 0; j < this.candidates; j++) if (weights[at + j] !== weights[this.lastAt + j]) return false;
+    return true;
+  }
 }
 
 function quality(lower: Float64Array, upper: Float64Array, rows: number, runs: number, truth: number) {

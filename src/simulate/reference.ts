@@ -1,3 +1,4 @@
+import { ADAPTIVE_DEFAULTS } from '../acquisition/adaptive/index.js';
 import { referenceBasis } from '../acquisition/reference-basis.js';
 import type { ConfidenceSequenceReference } from '../estimators/confidence-sequence.js';
 import { toMatrix } from '../matrix.js';
@@ -5,6 +6,15 @@ import { BUILTIN_LOSSES } from '../metrics/index.js';
 import { NUMERICS_FLAGS } from '../numerics.js';
 import { prepareSimulation, type SimulationInput } from './simulate.js';
 import type { SimulationOptions } from './simulation-options.js';
+
+/** A simulation's reference bets, and each draw's proposal floor where the proposal changes from draw to draw. */
+export interface SimulationReference extends ConfidenceSequenceReference {
+  /**
+   * The adaptive proposal's floor for a draw drawn with these mixture weights
+   * (`candidateMixtureDrawFloor`, from `SimulationResult.mixtureWeights`); null for a fixed proposal.
+   */
+  drawFloor?: ((weights: ArrayLike<number>) => Float64Array) | null;
+}
 
 /**
  * The reference bets of a simulation's confidence sequences (docs/concepts.md, Reference bets):
@@ -20,17 +30,27 @@ import type { SimulationOptions } from './simulation-options.js';
  * const reference = simulationReference(input, result.options);
  * simulationIntervals(result, losses, bounds, ['anytime'], reference);
  */
-export function simulationReference(input: SimulationInput, options: SimulationOptions): ConfidenceSequenceReference | null {
+export function simulationReference(input: SimulationInput, options: SimulationOptions): SimulationReference | null {
   const prepared = prepareSimulation(input, options);
   const modelScores = toMatrix(input.modelScores, 'modelScores');
   const surrogateScores = input.surrogateScores === undefined ? undefined : toMatrix(input.surrogateScores, 'surrogateScores');
-  const basis = referenceBasis(prepared.pool, prepared.config.clip, {
-    modelScores,
-    surrogateScores,
-    temperature: options.temperature,
-    eps: options.eps,
-    softmax: NUMERICS_FLAGS[options.numerics].softmax,
-  });
+  // The engine's adaptive sampler (`mixtureSampler`) keeps the default defensive share.
+  const basis = referenceBasis(
+    prepared.pool,
+    prepared.config.clip,
+    {
+      modelScores,
+      surrogateScores,
+      temperature: options.temperature,
+      eps: options.eps,
+      softmax: NUMERICS_FLAGS[options.numerics].softmax,
+    },
+    ADAPTIVE_DEFAULTS,
+  );
   if (basis === null) return null;
-  return { predictedLoss: BUILTIN_LOSSES[options.loss].expected(modelScores, basis.belief), proposalFloor: basis.proposalFloor };
+  return {
+    predictedLoss: BUILTIN_LOSSES[options.loss].expected(modelScores, basis.belief),
+    proposalFloor: basis.proposalFloor,
+    drawFloor: basis.drawFloor,
+  };
 }

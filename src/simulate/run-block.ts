@@ -49,6 +49,8 @@ export interface EngineOutputs {
   samples: Int32Array;
   q: Float64Array;
   bootstrapVariance: Float64Array | null;
+  /** size×runs×J, the adaptive mixture's J weights each draw was drawn with (`(m·runs + run)·J + j`); null for other proposals. */
+  mixtureWeights: Float64Array | null;
 }
 
 /** The random stream of a run's Monte Carlo bootstrap: `randomStream(seed, [run, BOOTSTRAP_STREAM])`. */
@@ -116,6 +118,7 @@ export class RunBlock {
   private readonly tileVariances: Float64Array;
   private readonly tileSamples: Int32Array;
   private readonly tileQ: Float64Array;
+  private readonly tileWeights: Float64Array | null;
   private readonly terms: Float64Array | null;
   private readonly replicates: Float64Array | null;
   private readonly scratch: Float64Array | null;
@@ -134,6 +137,10 @@ export class RunBlock {
     this.tileVariances = new Float64Array(TILE_RUNS * this.rows);
     this.tileSamples = new Int32Array(TILE_RUNS * config.size);
     this.tileQ = new Float64Array(TILE_RUNS * config.size);
+    this.tileWeights =
+      outputs.mixtureWeights === null || this.feedback === null
+        ? null
+        : new Float64Array(TILE_RUNS * config.size * this.feedback.candidateCount);
     const resamples = typeof config.bootstrap === 'number' ? config.bootstrap : 0;
     this.terms = resamples > 0 ? new Float64Array(config.size) : null;
     this.scratch = resamples > 0 ? new Float64Array(config.size) : null;
@@ -160,6 +167,15 @@ export class RunBlock {
         outputs.q[to + t] = this.tileQ[at + t];
       }
     }
+    const weights = outputs.mixtureWeights;
+    const tileWeights = this.tileWeights;
+    if (weights === null || tileWeights === null) return;
+    const J = (this.feedback as AdaptiveSampler).candidateCount;
+    for (let m = 0; m < size; m++) {
+      const to = (m * runs + from) * J;
+      const at = m * TILE_RUNS * J;
+      for (let k = 0; k < count * J; k++) weights[to + k] = tileWeights[at + k];
+    }
   }
 
   /** One run into tile slot `slot`. */
@@ -182,7 +198,16 @@ export class RunBlock {
       const index = sampler.draw(draw);
       const q = sampler.lastProbability;
       estimator.add(pool.losses[index], q, index);
-      this.feedback?.observe(pool.losses[index]);
+      const feedback = this.feedback;
+      if (feedback !== null) {
+        // The weights the draw used: observing its loss may choose the next draw's.
+        const tileWeights = this.tileWeights;
+        if (tileWeights !== null) {
+          const J = feedback.candidateCount;
+          for (let j = 0, at = (m * TILE_RUNS + slot) * J; j < J; j++) tileWeights[at + j] = feedback.weightOf(j);
+        }
+        feedback.observe(pool.losses[index]);
+      }
       samples[m * TILE_RUNS + slot] = index;
       qs[m * TILE_RUNS + slot] = q;
       if (untilRow-- !== 0) continue;

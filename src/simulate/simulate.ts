@@ -36,6 +36,12 @@ export interface SimulationResult {
   q: Float64Array;
   /** rows×runs, or null with `bootstrap: 'none'`. */
   bootstrapVariance: Float64Array | null;
+  /**
+   * size×runs×J for the adaptive proposal: the J candidate weights each draw was drawn with, at
+   * `(m·runs + run)·J + j` (a confidence sequence's per-draw floor, `candidateMixtureDrawFloor`);
+   * null for other proposals.
+   */
+  mixtureWeights: Float64Array | null;
   /** Mean loss (`options.loss`) of the target model over the whole pool. */
   trueRisk: number;
   options: SimulationOptions;
@@ -164,7 +170,7 @@ function sharedPool(pool: EnginePool): EnginePool {
   };
 }
 
-function allocateOutputs(config: EngineConfig, shared: boolean): EngineOutputs {
+function allocateOutputs(config: EngineConfig, shared: boolean, mixture: EnginePool['mixture']): EngineOutputs {
   const rows = Math.ceil(config.size / config.step);
   const float = (n: number): Float64Array => (shared ? sharedFloat64(n) : new Float64Array(n));
   return {
@@ -172,6 +178,7 @@ function allocateOutputs(config: EngineConfig, shared: boolean): EngineOutputs {
     samples: shared ? new Int32Array(new SharedArrayBuffer(config.size * config.runs * 4)) : new Int32Array(config.size * config.runs),
     q: float(config.size * config.runs),
     bootstrapVariance: config.bootstrap === 'none' ? null : float(rows * config.runs),
+    mixtureWeights: mixture?.adaptive === true ? float(config.size * config.runs * mixture.candidates.length) : null,
   };
 }
 
@@ -244,7 +251,7 @@ export async function runPrepared(prepared: PreparedSimulation): Promise<Simulat
   // With workers, the tables stay in the shared memory they wrote (copying them out would cost
   // about as much as the runs at small N). This thread claims tiles too, from the first moment,
   // while the workers start.
-  const outputs = allocateOutputs(config, threads > 1);
+  const outputs = allocateOutputs(config, threads > 1, prepared.pool.mixture);
   // Loaded only when workers may start: a one-thread run does not load worker_threads at all.
   const workerPool = threads > 1 ? await import('./worker-pool.js') : null;
   const tiles = new Int32Array(threads > 1 ? new SharedArrayBuffer(4) : new ArrayBuffer(4));
@@ -287,6 +294,7 @@ export async function runPrepared(prepared: PreparedSimulation): Promise<Simulat
     samples: outputs.samples,
     q: outputs.q,
     bootstrapVariance: outputs.bootstrapVariance,
+    mixtureWeights: outputs.mixtureWeights,
     trueRisk: prepared.trueRisk,
     options,
   };

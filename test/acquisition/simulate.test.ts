@@ -85,6 +85,7 @@ describe('simulate: results', () => {
       samples: new Int32Array(shared(inProcess.samples.byteLength)),
       q: new Float64Array(shared(inProcess.q.byteLength)),
       bootstrapVariance: new Float64Array(shared(inProcess.estimates.byteLength)),
+      mixtureWeights: null,
     };
     const tiles = new Int32Array(shared(4));
     let completed = 0;
@@ -94,6 +95,28 @@ describe('simulate: results', () => {
     expect(outputs.samples).toEqual(inProcess.samples);
     expect(outputs.q).toEqual(inProcess.q);
     expect(outputs.bootstrapVariance).toEqual(inProcess.bootstrapVariance);
+  });
+
+  it("records an adaptive run's mixture weights per draw, bit for bit on a worker thread too", async () => {
+    const prepared = prepareSimulation(input, { acquisition: 'adaptive', runs: 19, size: 40, step: 7, seed: 3, threads: 1 });
+    const inProcess = await runPrepared(prepared);
+    const weights = inProcess.mixtureWeights!;
+    const J = prepared.pool.mixture!.candidates.length;
+    expect(weights.length).toBe(40 * 19 * J);
+    // The first draws use the prior, whatever the run.
+    expect(Array.from(weights.subarray(0, J))).toEqual(Array.from(prepared.pool.mixture!.weights));
+    const { config, pool } = prepared;
+    const shared = (bytes: number) => new SharedArrayBuffer(bytes);
+    const outputs = {
+      estimates: new Float64Array(shared(inProcess.estimates.byteLength)),
+      samples: new Int32Array(shared(inProcess.samples.byteLength)),
+      q: new Float64Array(shared(inProcess.q.byteLength)),
+      bootstrapVariance: new Float64Array(shared(inProcess.estimates.byteLength)),
+      mixtureWeights: new Float64Array(shared(weights.byteLength)),
+    };
+    await runInWorkers(pool, config, outputs, new Int32Array(shared(4)), 1, () => {}, new AbortController().signal);
+    expect(outputs.samples).toEqual(inProcess.samples);
+    expect(outputs.mixtureWeights).toEqual(weights);
   });
 
   it('have the documented shapes: rows = ceil(size/step), row k after k·step + 1 labels', async () => {

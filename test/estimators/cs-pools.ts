@@ -93,23 +93,38 @@ export interface RunRecord {
   bootstrapHalfWidth: number[];
 }
 
+/** The adaptive acquisition's powers of the surrogate's values: sharpened or flattened (`runOnce`). */
+const ADAPTIVE_POWERS = [0.5, 1.5] as const;
+
+/**
+ * The first draw's probabilities of a proposal share/N + (1 − share)·w_i^power/Σ_all w^power: a
+ * floor of every later draw with the same power (Σ over the remaining items only shrinks).
+ */
+function powerFloor(pool: CsPool, share: number, power: number): Float64Array {
+  const n = pool.n;
+  const weights = Float64Array.from(pool.values, (v) => Math.pow(Math.max(v, 1e-300), power));
+  const total = weights.reduce((s, w) => s + w, 0);
+  // All weights 0 (underflow): the proposal is uniform over the remaining items.
+  return Float64Array.from(weights, (w) => (total > 0 ? share / n + ((1 - share) * w) / total : 1 / n));
+}
+
 /**
  * The surrogate's expected loss as the predicted loss, and a floor every draw of `runOnce` keeps:
  * the uniform share alone, floor/remaining ≥ floor/N, plus for a fixed proposal its weight share,
- * (1 − floor)·w_i/Σ_remaining w ≥ (1 − floor)·w_i/Σ_all w (the adaptive power changes, so not there).
+ * (1 − floor)·w_i/Σ_remaining w ≥ (1 − floor)·w_i/Σ_all w, and for the adaptive one the smaller of
+ * that bound under its two powers.
  */
 export function poolReference(pool: CsPool, acquisition: Acquisition, clip = 1e-3) {
-  const n = pool.n;
   const share = acquisition === 'defensive' ? 0.5 : acquisition === 'iid' ? 1 : clip;
-  const fixed = acquisition === 'surrogate' || acquisition === 'defensive';
-  const total = pool.values.reduce((s, v) => s + Math.max(v, 1e-300), 0);
-  const proposalFloor = Float64Array.from(pool.values, (v) => share / n + (fixed ? ((1 - share) * Math.max(v, 1e-300)) / total : 0));
-  return { predictedLoss: pool.values, proposalFloor };
+  if (acquisition !== 'adaptive') return { predictedLoss: pool.values, proposalFloor: powerFloor(pool, share, 1) };
+  const [flat, sharp] = ADAPTIVE_POWERS.map((power) => powerFloor(pool, share, power));
+  return { predictedLoss: pool.values, proposalFloor: Float64Array.from(flat, (f, i) => Math.min(f, sharp[i])) };
 }
 
 /**
  * One run: draws `counts[last]` items without replacement from the proposal, feeding a confidence
- * sequence (with `withReference`, the reference bets of `poolReference`) and LURE, and records
+ * sequence (with `withReference`, the reference bets of `poolReference`, and under the adaptive
+ * acquisition each draw's floor under its power) and LURE, and records
  * the intervals at each label count in `counts` (ascending).
  */
 export function runOnce(
@@ -123,6 +138,11 @@ export function runOnce(
   const u = randomStream(seed, [7]);
   const n = pool.n;
   const cs = new RiskConfidenceSequence(pool.lower, pool.upper, withReference ? { reference: poolReference(pool, acquisition, clip) } : {});
+  // With reference bets the adaptive draws declare their own power's floor (one array per power).
+  const drawFloors =
+    withReference && acquisition === 'adaptive'
+      ? new Map<number, Float64Array>(ADAPTIVE_POWERS.map((power) => [power, powerFloor(pool, clip, power)]))
+      : null;
   const lure = new LUREEstimator(n);
   const taken = new Uint8Array(n);
   const weights = new Float64Array(n);
@@ -131,7 +151,7 @@ export function runOnce(
   let observedRatio = 1;
   for (let m = 1; m <= counts[counts.length - 1]; m++) {
     // Adaptive: sharpen or flatten the surrogate according to how well it has predicted so far (past only).
-    const power = acquisition === 'adaptive' ? (observedRatio > 1 ? 0.5 : 1.5) : 1;
+    const power = acquisition === 'adaptive' ? (observedRatio > 1 ? ADAPTIVE_POWERS[0] : ADAPTIVE_POWERS[1]) : 1;
     let total = 0;
     let remaining = 0;
     for (let i = 0; i < n; i++) {
@@ -155,7 +175,7 @@ export function runOnce(
     }
     taken[chosen] = 1;
     const loss = pool.losses[chosen];
-    cs.add(chosen, loss, q);
+    cs.add(chosen, loss, q, drawFloors?.get(power));
     lure.add(loss, q);
     observedRatio = 0.9 * observedRatio + 0.1 * ((loss + 1e-3) / (pool.values[chosen] + 1e-3));
     if (m === counts[next]) {

@@ -7,6 +7,8 @@ import { lossBounds, pairedDifferenceBounds, type LossBounds } from '../../src/m
 import { EPS } from '../../src/numerics.js';
 import { ActiveTestingSession, type CreateSessionOptions } from '../../src/session/session.js';
 import { simulationReference } from '../../src/simulate/reference.js';
+import { AdaptiveSampler, mixtureSampler } from '../../src/acquisition/adaptive/index.js';
+import { randomStream } from '../../src/random.js';
 import { prepareSimulation } from '../../src/simulate/simulate.js';
 import { syntheticPool } from '../../src/simulate/syntheticPool.js';
 
@@ -56,6 +58,7 @@ function byHand(
   bounds: LossBounds,
   reference: ConfidenceSequenceReference | null,
   lossOf: (index: number, label: number) => number,
+  drawFloors: readonly Float64Array[] | null = null,
 ): RiskConfidenceSequence {
   const history = session.history();
   const skipped = new Set(history.filter((h) => h.status === 'skipped').map((h) => h.index));
@@ -74,10 +77,30 @@ function byHand(
           },
         },
   );
-  for (const h of history) {
-    if (h.status === 'labelled') cs.add(position[h.index], lossOf(h.index, pool.labels[h.index]), h.probability);
-  }
+  history.forEach((h, m) => {
+    const floor = drawFloors === null ? undefined : covered(drawFloors[m], skipped);
+    if (h.status === 'labelled') cs.add(position[h.index], lossOf(h.index, pool.labels[h.index]), h.probability, floor);
+  });
   return cs;
+}
+
+/**
+ * The adaptive session's draw floors, by replaying its proposals: the sampler `simulate` plans,
+ * drawing from the session's stream, taught each outcome before the next draw as `drive` records
+ * them; each draw's floor from the weights it is drawn with (`simulationReference`'s `drawFloor`).
+ */
+function adaptiveDrawFloors(session: ActiveTestingSession, setting: Setting, lossOf: (index: number) => number): Float64Array[] {
+  const prepared = prepareSimulation(simulationInput, { acquisition: 'adaptive', loss: setting.loss, clip: 0.1, runs: 1 });
+  const sampler = mixtureSampler(prepared.pool.mixture!, 0.1, { deferredLosses: true }) as AdaptiveSampler;
+  const drawFloor = simulationReference(simulationInput, prepared.options)!.drawFloor!;
+  const random = randomStream(9, [0]);
+  return session.history().map((h) => {
+    const floor = drawFloor(sampler.mixture);
+    expect(sampler.draw(random)).toBe(h.index);
+    if (h.status === 'labelled') sampler.observe(lossOf(h.index));
+    else sampler.discard();
+    return floor;
+  });
 }
 
 function rowLoss(loss: BuiltinLoss, scores: Matrix, index: number, label: number): number {
@@ -116,15 +139,24 @@ describe('session confidence sequences bet with simulate’s reference', () => {
       // Skipped items leave the sequences' pool: their positions are remapped like the bounds.
       await drive(session, 70, new Set([3, 20, 41]));
       const reference = simulateReference(setting);
-      const risk = byHand(session, lossBounds(pool.modelScores, setting.loss), reference, (i, y) =>
-        rowLoss(setting.loss, pool.modelScores, i, y),
+      // Under the adaptive proposal each draw also bets with its own floor.
+      const floors =
+        setting.acquisition === 'adaptive'
+          ? adaptiveDrawFloors(session, setting, (i) => rowLoss(setting.loss, pool.modelScores, i, pool.labels[i]))
+          : null;
+      const risk = byHand(
+        session,
+        lossBounds(pool.modelScores, setting.loss),
+        reference,
+        (i, y) => rowLoss(setting.loss, pool.modelScores, i, y),
+        floors,
       );
       const belief = classProbabilities(pool.surrogateScores, setting.temperature ?? null, EPS, 'stable');
       const zeroOneReference = {
         predictedLoss: BUILTIN_LOSSES['zero-one'].expected(pool.modelScores, belief),
         proposalFloor: reference.proposalFloor,
       };
-      const errors = byHand(session, zeroOneBounds, zeroOneReference, (i, y) => rowLoss('zero-one', pool.modelScores, i, y));
+      const errors = byHand(session, zeroOneBounds, zeroOneReference, (i, y) => rowLoss('zero-one', pool.modelScores, i, y), floors);
       const estimate = session.estimate();
       expect(estimate.labels).toBe(67);
       expect(estimate.risk.anytime).toEqual(risk.anytime());
