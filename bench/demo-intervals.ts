@@ -55,7 +55,17 @@ async function main(): Promise<void> {
       ['random (iid)', 'iid', 'iid'],
     ] as const) {
       // Rows after 1 and after 200 labels: the second is the one reported.
-      const result = await simulate(input, { acquisition, estimator, loss, runs, size: LABELS, step: LABELS - 1, seed: 0, clip: CLIP });
+      const result = await simulate(input, {
+        acquisition,
+        estimator,
+        loss,
+        runs,
+        size: LABELS,
+        step: LABELS - 1,
+        seed: 0,
+        clip: CLIP,
+        recordMixtureWeights: true,
+      });
       const truth = result.trueRisk;
       const bootstrap: number[] = [];
       let bootstrapCovered = 0;

@@ -266,6 +266,8 @@ async function runSimulation(given: Record<string, unknown>): Promise<number> {
   const force = given.force === true;
   const options = simulationOptions(given);
   const intervalKinds = [...new Set((given.interval as IntervalKind[] | undefined) ?? [])];
+  // The sequences bet on each adaptive draw's own proposal floor, which needs the draws' weights.
+  if (intervalKinds.some((kind) => kind !== 'bootstrap')) options.recordMixtureWeights = true;
   for (const note of await prepareSimulationFolder(out, { force, argument: '--out' })) console.error(note);
   const pool = await loadSimulationPool(files);
   const calibrationFiles = { scores: given.calibrationScores as string | undefined, labels: given.calibrationLabels as string | undefined };

@@ -171,6 +171,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
     const result = await simulate(input, {
       ...shared,
       ...method,
+      recordMixtureWeights: true,
       onProgress: (completed, total) => options.onProgress?.(name, completed, total),
     });
     const summary = summarizeSimulation(result, poolInputs, losses);

@@ -41,6 +41,8 @@ export interface EngineConfig {
   bootstrap: 'exact' | 'none' | number;
   /** Rows that receive estimates; the rest stay 0 (the reference's iid off-by-one, B-A3, in reference numerics). */
   filledRows: number;
+  /** Whether the outputs keep each adaptive draw's mixture weights (`EngineOutputs.mixtureWeights`). */
+  recordMixtureWeights: boolean;
 }
 
 /** Result arrays shared by all threads: estimates/bootstrap rows×runs, samples/q size×runs, row-major. */

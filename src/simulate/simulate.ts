@@ -39,7 +39,7 @@ export interface SimulationResult {
   /**
    * size×runs×J for the adaptive proposal: the J candidate weights each draw was drawn with, at
    * `(m·runs + run)·J + j` (a confidence sequence's per-draw floor, `candidateMixtureDrawFloor`);
-   * null for other proposals.
+   * null for other proposals and without the option `recordMixtureWeights`.
    */
   mixtureWeights: Float64Array | null;
   /** Mean loss (`options.loss`) of the target model over the whole pool. */
@@ -131,6 +131,7 @@ export function prepareSimulation(input: SimulationInput, options: Partial<Simul
       bootstrap: resolved.bootstrap,
       // iidAcquisition.run leaves the last row at 0 when size % step ≠ 0 (B-A3): reference numerics only.
       filledRows: numerics === 'reference' && acquisition === 'iid' ? Math.floor(size / step) : rows,
+      recordMixtureWeights: resolved.recordMixtureWeights === true,
     },
   };
 }
@@ -178,7 +179,8 @@ function allocateOutputs(config: EngineConfig, shared: boolean, mixture: EngineP
     samples: shared ? new Int32Array(new SharedArrayBuffer(config.size * config.runs * 4)) : new Int32Array(config.size * config.runs),
     q: float(config.size * config.runs),
     bootstrapVariance: config.bootstrap === 'none' ? null : float(rows * config.runs),
-    mixtureWeights: mixture?.adaptive === true ? float(config.size * config.runs * mixture.candidates.length) : null,
+    mixtureWeights:
+      config.recordMixtureWeights && mixture?.adaptive === true ? float(config.size * config.runs * mixture.candidates.length) : null,
   };
 }
 

@@ -43,6 +43,12 @@ export interface SimulationOptions {
   threads: number;
   numerics: Numerics;
   eps: number;
+  /**
+   * Keep each adaptive draw's mixture weights in `SimulationResult.mixtureWeights` (J numbers per
+   * draw, J times the memory of `q`), for `simulationIntervals` to bet on each draw's own proposal
+   * floor; without them its intervals use the proposal's fixed floor (valid, wider). Default false.
+   */
+  recordMixtureWeights?: boolean;
   /** An injected uniform source: forces one thread and the reference-order sampler. */
   random?: RandomSource;
   onProgress?: (completedRuns: number, totalRuns: number) => void;
@@ -129,6 +135,7 @@ export function resolveSimulationOptions(partial: Partial<SimulationOptions>, po
     numerics,
     eps,
   };
+  if (given<boolean>('recordMixtureWeights') === true) resolved.recordMixtureWeights = true;
   if (partial.random !== undefined) resolved.random = checkedRandom(partial.random);
   if (partial.onProgress !== undefined) resolved.onProgress = partial.onProgress;
   if (partial.signal !== undefined) resolved.signal = partial.signal;

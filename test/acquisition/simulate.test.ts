@@ -98,7 +98,10 @@ describe('simulate: results', () => {
   });
 
   it("records an adaptive run's mixture weights per draw, bit for bit on a worker thread too", async () => {
-    const prepared = prepareSimulation(input, { acquisition: 'adaptive', runs: 19, size: 40, step: 7, seed: 3, threads: 1 });
+    const options = { acquisition: 'adaptive', runs: 19, size: 40, step: 7, seed: 3, threads: 1 } as const;
+    // Kept only when asked for: J numbers per draw.
+    expect((await simulate(input, options)).mixtureWeights).toBeNull();
+    const prepared = prepareSimulation(input, { ...options, recordMixtureWeights: true });
     const inProcess = await runPrepared(prepared);
     const weights = inProcess.mixtureWeights!;
     const J = prepared.pool.mixture!.candidates.length;

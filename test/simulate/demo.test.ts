@@ -87,9 +87,10 @@ describe('runDemo', () => {
     expect(rows.anytime.coverage).toHaveLength(4);
     for (let i = 0; i < 4; i++) {
       // The sequence is never much narrower than the fixed-budget interval: where both bet the largest
-      // fraction their capitals coincide, and only the sequence's running maximum over earlier
-      // counts separates them (measured 1.6702 against 1.6703 at 50 labels); both wider than nothing.
-      expect(rows.anytime.medianHalfWidth[i]).toBeGreaterThan(0.99 * (rows.fixed.medianHalfWidth[i] as number));
+      // fraction their capitals coincide, and the sequence is narrower only through its running
+      // intersection with the counts asked before (measured 0.674 against 0.682 at 100 labels, with
+      // each draw's own proposal floor); both wider than nothing.
+      expect(rows.anytime.medianHalfWidth[i]).toBeGreaterThan(0.97 * (rows.fixed.medianHalfWidth[i] as number));
       expect(rows.fixed.medianHalfWidth[i]).toBeGreaterThan(0);
     }
     expect(rows.anytime.coverage).toEqual(demo.active.summary.intervals?.anytime?.coverage);

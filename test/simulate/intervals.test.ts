@@ -62,7 +62,15 @@ describe('simulationIntervals', () => {
     const runs = 200;
     const losses = lossPerItem(pool.modelScores, pool.labels);
     const bounds = lossBounds(pool.modelScores, 'cross-entropy');
-    const result = await simulate(input, { acquisition: 'adaptive', runs, size: 120, step: 30, seed: 5, threads: 1 });
+    const result = await simulate(input, {
+      acquisition: 'adaptive',
+      runs,
+      size: 120,
+      step: 30,
+      seed: 5,
+      threads: 1,
+      recordMixtureWeights: true,
+    });
     const reference = simulationReference(input, result.options)!;
     const weights = result.mixtureWeights!;
     const J = weights.length / (120 * runs);
