@@ -25,6 +25,7 @@ import {
 } from '../simulate/outputs.js';
 import { simulationIntervals, type IntervalKind } from '../simulate/intervals.js';
 import { simulationReference } from '../simulate/reference.js';
+import { ADAPTIVE_CANDIDATE_COUNT } from '../acquisition/adaptive/index.js';
 import type { Command } from './command.js';
 import { commandFlags, commandValues, parseOptions, required, schemaValues, withFlagNames, type OptionValues } from './options.js';
 import { progressBar } from './progress.js';
@@ -66,8 +67,13 @@ function simulationOptions(given: Record<string, unknown>): Partial<SimulationOp
 const GIB = 1024 ** 3;
 
 /** Refuses, before allocating anything, a simulation whose results cannot fit in this machine's memory. */
-function assertFitsInMemory(options: Pick<SimulationOptions, 'runs' | 'size' | 'step' | 'bootstrap'>, available = totalmem()): void {
-  const needed = simulationOutputBytes(options);
+function assertFitsInMemory(
+  options: Pick<SimulationOptions, 'runs' | 'size' | 'step' | 'bootstrap' | 'acquisition' | 'recordMixtureWeights'>,
+  intervals: number,
+  available = totalmem(),
+): void {
+  const mixtureWeights = options.recordMixtureWeights === true && options.acquisition === 'adaptive' ? ADAPTIVE_CANDIDATE_COUNT : 0;
+  const needed = simulationOutputBytes({ ...options, intervals, mixtureWeights });
   if (needed > available * 0.8) {
     throw new InputError({
       argument: '--runs',
@@ -280,7 +286,7 @@ async function runSimulation(given: Record<string, unknown>): Promise<number> {
   const { rows, cols } = pool.modelScores;
   timer.mark('load');
   const resolved = await withFlagNames('simulate', () => resolveSimulationOptions(options, rows, pool.surrogateScores !== undefined));
-  assertFitsInMemory(resolved);
+  assertFitsInMemory(resolved, intervalKinds.length);
   const input = {
     modelScores: { data: pool.modelScores.data, shape: [rows, cols] as [number, number] },
     ...(pool.surrogateScores ? { surrogateScores: { data: pool.surrogateScores.data, shape: [rows, cols] as [number, number] } } : {}),

@@ -206,11 +206,22 @@ export function poolFingerprint(scores: Float32Array | Float64Array, labels: Arr
  *
  * @example
  * simulationOutputBytes({ runs: 1000, size: 400, step: 1, bootstrap: 'exact' }); // 27_200_000 (27 MB)
+ * simulationOutputBytes({ runs: 1000, size: 400, step: 1, bootstrap: 'exact', intervals: 1, mixtureWeights: 7 }); // 56_000_000
  */
-export function simulationOutputBytes(options: { runs: number; size: number; step: number; bootstrap: unknown }): number {
-  const rowBytes = Math.ceil(options.size / options.step) * 8 * (options.bootstrap === 'none' ? 1 : 2);
-  // In memory: estimates (and bootstrap variances) f8, samples i4, q f8.
-  const results = rowBytes + options.size * (4 + 8);
+export function simulationOutputBytes(options: {
+  runs: number;
+  size: number;
+  step: number;
+  bootstrap: unknown;
+  /** Interval kinds computed: each keeps a lower and an upper bound per row and run. */
+  intervals?: number;
+  /** Numbers kept per draw by `recordMixtureWeights` (the adaptive proposal's candidates); 0 without. */
+  mixtureWeights?: number;
+}): number {
+  const rows = Math.ceil(options.size / options.step);
+  const rowBytes = rows * 8 * (options.bootstrap === 'none' ? 1 : 2);
+  // In memory: estimates (and bootstrap variances) f8, samples i4, q f8, mixture weights f8, interval bounds f8.
+  const results = rowBytes + options.size * (4 + 8 + 8 * (options.mixtureWeights ?? 0)) + rows * 16 * (options.intervals ?? 0);
   // Beside them while writing: the .npy encodings, the samples as int64 and again encoded.
   const encodings = rowBytes + options.size * (8 + 8 + 8);
   return options.runs * (results + encodings);

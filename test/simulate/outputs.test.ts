@@ -2,9 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { toJson } from '../../src/io/json.js';
 import { BOOTSTRAP_Z, finitePopulationFactor } from '../../src/estimators/bootstrap.js';
 import { coverage, lossPerItem, meanBias, medianSe, mse, rowMedian } from '../../src/metrics/index.js';
-import { varianceDiagnosticRows } from '../../src/acquisition/adaptive/index.js';
+import { ADAPTIVE_CANDIDATE_COUNT, adaptiveCandidates, varianceDiagnosticRows } from '../../src/acquisition/adaptive/index.js';
+import { toMatrix } from '../../src/matrix.js';
 import { simulate } from '../../src/simulate/simulate.js';
-import { summarizeSimulation } from '../../src/simulate/outputs.js';
+import { simulationOutputBytes, summarizeSimulation } from '../../src/simulate/outputs.js';
 import { syntheticPool } from '../../src/simulate/syntheticPool.js';
 
 describe('toJson', () => {
@@ -12,6 +13,29 @@ describe('toJson', () => {
     const text = toJson({ mse: [1.5, NaN, Infinity, -Infinity], nested: { x: 0.1 } });
     expect(JSON.parse(text)).toEqual({ mse: [1.5, 'NaN', 'Infinity', '-Infinity'], nested: { x: 0.1 } });
     expect(text.endsWith('}\n')).toBe(true);
+  });
+});
+
+describe('simulationOutputBytes', () => {
+  it('counts the results, their encodings, the interval bounds and the kept mixture weights', () => {
+    // 400 rows: estimates and bootstrap variances 2 × 8 bytes each, twice (results, encodings);
+    // per draw samples 4 + q 8 in memory and 24 while writing.
+    const plain = { runs: 1000, size: 400, step: 1, bootstrap: 'exact' };
+    expect(simulationOutputBytes(plain)).toBe(1000 * (2 * 400 * 16 + 400 * 12 + 400 * 24));
+    // Two interval kinds: a lower and an upper f8 per row each; 7 mixture weights f8 per draw.
+    expect(simulationOutputBytes({ ...plain, intervals: 2, mixtureWeights: 7 }) - simulationOutputBytes(plain)).toBe(
+      1000 * (2 * 400 * 16 + 400 * 56),
+    );
+    expect(simulationOutputBytes({ ...plain, step: 10, bootstrap: 'none' })).toBe(1000 * (2 * 40 * 8 + 400 * 36));
+  });
+
+  it('sizes the mixture weights by the adaptive candidates there are', () => {
+    const pool = syntheticPool({ size: 20, classes: 3, seed: 1 });
+    const candidates = adaptiveCandidates(
+      toMatrix({ data: pool.modelScores.data, shape: [20, 3] }, 'f'),
+      toMatrix({ data: pool.surrogateScores.data, shape: [20, 3] }, 'g'),
+    );
+    expect(candidates).toHaveLength(ADAPTIVE_CANDIDATE_COUNT);
   });
 });
 

@@ -17,6 +17,9 @@ export interface Candidate {
 /** Multiples of the base temperature tried by the adaptive candidates: calibrated, softer, much softer. */
 export const CANDIDATE_TEMPERATURE_FACTORS = [1, 2, 4] as const;
 
+/** How many candidates `adaptiveCandidates` returns: uniform, then second moment and cross-entropy at each factor. */
+export const ADAPTIVE_CANDIDATE_COUNT = 1 + 2 * CANDIDATE_TEMPERATURE_FACTORS.length;
+
 /**
  * The default candidates of the adaptive proposal: uniform (index 0, the defensive one), then
  * second-moment `√E_π[ℓ²]` and surrogate cross-entropy at T·{1, 2, 4}, T being the calibrated or

@@ -7,6 +7,7 @@ export {
   createAdaptiveSampler,
   createDefensiveSampler,
   CANDIDATE_TEMPERATURE_FACTORS,
+  ADAPTIVE_CANDIDATE_COUNT,
   type Candidate,
 } from './candidates.js';
 export {
