@@ -341,7 +341,9 @@ class OneSidedCapital {
  * `anytime()` holds simultaneously at every label count with probability ≥ 1 − α, so it stays
  * valid under any data-dependent stopping rule (stop when it is narrow enough). `fixed()` is valid
  * at one label count chosen before labelling (a budget), and is usually tighter there. Both are
- * the single point R once every item is labelled. With the `reference` option (a predicted loss
+ * the point R once every item is labelled. Every bound is widened by 2ε·Σ_i max(|a_i|, |b_i|), a
+ * bound on floating-point rounding (about 1e-13 for 20 items, 1e-9 for 100,000), so that R summed
+ * in any order lies inside: at M = N the interval is R ± that. With the `reference` option (a predicted loss
  * and a floor of the proposal, e.g. `fixedProposalFloor`) both are narrower, most of all the upper
  * side of cross-entropy, with the same guarantee, and narrower still when each draw also gives
  * its own proposal's floor (`add`'s `drawFloor`). Construction and proof: docs/concepts.md.
@@ -353,7 +355,7 @@ class OneSidedCapital {
  * @example
  * const cs = new RiskConfidenceSequence(new Float64Array(4), new Float64Array(4).fill(1));
  * cs.add(2, 1, 0.25); // item 2, loss 1, drawn with probability 0.25
- * cs.anytime(); // { lower: 0.25, upper: 1 }
+ * cs.anytime(); // { lower: 0.25 − 8ε, upper: 1 + 8ε }: the deterministic bounds, widened for rounding
  * const guided = new RiskConfidenceSequence(new Float64Array(4), new Float64Array(4).fill(1), {
  *   reference: { predictedLoss: [0.1, 0.2, 0.9, 0.1], proposalFloor: fixedProposalFloor([1, 2, 9, 1], 0.1)! },
  * });
@@ -368,6 +370,12 @@ export class RiskConfidenceSequence {
   private readonly lowerSide: OneSidedCapital;
   private readonly upperSide: OneSidedCapital;
   private readonly labelled: Uint8Array;
+  /**
+   * 2ε·Σ_i max(|a_i|, |b_i|): at least the rounding error of the bounds' sums plus that of a pool
+   * risk summed in any order, so widening by it keeps R inside in floating point too (at M = N
+   * the bounds meet at R up to rounding).
+   */
+  private readonly roundingMargin: number;
   /** Per-item proposal floor and each side's reference d_i; null without reference. */
   private readonly floor: Float64Array | null;
   private readonly lowerReference: Float64Array | null;
@@ -393,6 +401,7 @@ export class RiskConfidenceSequence {
     this.upperBounds = Float64Array.from(upperBounds);
     let lowerTotal = 0;
     let upperTotal = 0;
+    let magnitude = 0;
     for (let i = 0; i < n; i++) {
       const a = this.lowerBounds[i];
       const b = this.upperBounds[i];
@@ -401,7 +410,9 @@ export class RiskConfidenceSequence {
       if (!(a <= b)) throw new InputError({ argument: 'upperBounds', expected: `a bound ≥ the lower bound ${a}`, received: b, row: i });
       lowerTotal += a;
       upperTotal += b;
+      magnitude += Math.max(Math.abs(a), Math.abs(b));
     }
+    this.roundingMargin = 2 * Number.EPSILON * magnitude;
     const threshold = 2 / alpha;
     this.labelled = new Uint8Array(n);
     const reference = options.reference;
@@ -566,14 +577,16 @@ export class RiskConfidenceSequence {
   }
 
   private interval(lower: number, upper: number): RiskInterval {
+    const margin = this.roundingMargin;
     if (this.count === this.poolSize) {
-      // Every loss is known: both deterministic bounds are R (up to rounding); report one point.
+      // Every loss is known: both deterministic bounds are R up to rounding; report that point,
+      // widened by the rounding margin so that R summed in any order lies inside.
       const point = (this.lowerSide.deterministicLower() - this.upperSide.deterministicLower()) / 2;
-      return { lower: point, upper: point };
+      return { lower: point - margin, upper: point + margin };
     }
     // Both sides rejecting R at once is an event of probability ≤ α in which the two bounds cross;
     // reporting their hull keeps the interval an interval (never a false point) and only helps coverage.
-    return upper < lower ? { lower: upper, upper: lower } : { lower, upper };
+    return upper < lower ? { lower: upper - margin, upper: lower + margin } : { lower: lower - margin, upper: upper + margin };
   }
 }
 

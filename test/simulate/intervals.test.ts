@@ -99,4 +99,37 @@ describe('simulationIntervals', () => {
     const fixedProposal = await simulate(input, { acquisition: 'surrogate-ce', runs: 2, size: 5, threads: 1 });
     expect(fixedProposal.mixtureWeights).toBeNull();
   });
+  it('contains R at M = N however R is summed, so a pool labelled to the last item still covers', async () => {
+    // Cross-entropy on 20 items: the point the bounds meet at differs from R by a few ulps.
+    const pool = syntheticPool(20, 3, 8);
+    const runs = 50;
+    const result = await simulate(simulationInput(pool), { acquisition: 'surrogate-ce', runs, size: 20, step: 1, seed: 1, threads: 1 });
+    const losses = lossPerItem(pool.modelScores, pool.labels);
+    const bounds = lossBounds(pool.modelScores, 'cross-entropy');
+    const intervals = simulationIntervals(
+      result,
+      losses,
+      bounds,
+      ['anytime', 'fixed'],
+      simulationReference(simulationInput(pool), result.options),
+    );
+    const forward = losses.reduce((sum, loss) => sum + loss, 0) / 20;
+    const backward = losses.reduceRight((sum, loss) => sum + loss, 0) / 20;
+    const sorted =
+      Float64Array.from(losses)
+        .sort()
+        .reduce((sum, loss) => sum + loss, 0) / 20;
+    for (const interval of intervals) {
+      expect(interval.coverage[19]).toBe(1);
+      for (let r = 0; r < runs; r++) {
+        const lower = interval.lower[19 * runs + r];
+        const upper = interval.upper[19 * runs + r];
+        for (const risk of [result.trueRisk, forward, backward, sorted]) {
+          expect(lower).toBeLessThanOrEqual(risk);
+          expect(upper).toBeGreaterThanOrEqual(risk);
+        }
+        expect(upper - lower).toBeLessThan(1e-12);
+      }
+    }
+  });
 });
