@@ -79,6 +79,17 @@ describe('ActiveTestingSession', () => {
       const estimate = session.estimate();
       expect(estimate.risk.value).toBeCloseTo(exact, 12);
       expect(estimate.accuracy.value).toBeCloseTo(accuracy, 12);
+      // The guaranteed intervals are the point, widened for rounding only: they contain the exact values.
+      for (const [interval, value] of [
+        [estimate.risk.anytime!, exact],
+        [estimate.risk.fixedBudget!, exact],
+        [estimate.accuracy.anytime!, accuracy],
+        [estimate.accuracy.fixedBudget!, accuracy],
+      ] as const) {
+        expect(interval.lower).toBeLessThanOrEqual(value);
+        expect(interval.upper).toBeGreaterThanOrEqual(value);
+        expect(interval.upper - interval.lower).toBeLessThan(1e-12);
+      }
       expect(await session.next()).toEqual([]);
     }
   });
