@@ -1,7 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import ndarray from 'ndarray';
 import { IidAcquisition, SurrogateEntropyAcquisition } from '../../src/reference/index.js';
-import { prepareSimulation, resolveSimulationOptions, runPrepared, simulate, type SimulationOptions } from '../../src/simulate/index.js';
+import {
+  prepareSimulation,
+  resolveSimulationOptions,
+  runPrepared,
+  simulate,
+  type SimulationOptions,
+  type SimulationResult,
+} from '../../src/simulate/index.js';
 import { runInWorkers } from '../../src/simulate/worker-pool.js';
 import { IidEstimator, LUREEstimator } from '../../src/estimators/index.js';
 import { CancelledError, InputError } from '../../src/errors.js';
@@ -14,6 +21,18 @@ const input = simulationInput(pool);
 
 function column(values: Float64Array, runs: number, row: number): Float64Array {
   return values.subarray(row * runs, (row + 1) * runs);
+}
+
+/** Result tables in shared memory, shaped like an in-process result's, for a worker thread to fill. */
+function sharedOutputsLike(result: SimulationResult) {
+  const float = (like: Float64Array) => new Float64Array(new SharedArrayBuffer(like.byteLength));
+  return {
+    estimates: float(result.estimates),
+    samples: new Int32Array(new SharedArrayBuffer(result.samples.byteLength)),
+    q: float(result.q),
+    bootstrapVariance: float(result.estimates),
+    mixtureWeights: result.mixtureWeights === null ? null : float(result.mixtureWeights),
+  };
 }
 
 describe('simulate: LURE is unbiased for every acquisition function', () => {
@@ -79,15 +98,8 @@ describe('simulate: results', () => {
     const prepared = prepareSimulation(input, { runs: 37, size: 50, step: 3, seed: 9, threads: 1 });
     const inProcess = await runPrepared(prepared);
     const { config, pool } = prepared;
-    const shared = (bytes: number) => new SharedArrayBuffer(bytes);
-    const outputs = {
-      estimates: new Float64Array(shared(inProcess.estimates.byteLength)),
-      samples: new Int32Array(shared(inProcess.samples.byteLength)),
-      q: new Float64Array(shared(inProcess.q.byteLength)),
-      bootstrapVariance: new Float64Array(shared(inProcess.estimates.byteLength)),
-      mixtureWeights: null,
-    };
-    const tiles = new Int32Array(shared(4));
+    const outputs = sharedOutputsLike(inProcess);
+    const tiles = new Int32Array(new SharedArrayBuffer(4));
     let completed = 0;
     await runInWorkers(pool, config, outputs, tiles, 1, (runs) => (completed += runs), new AbortController().signal);
     expect(completed).toBe(37);
@@ -109,15 +121,8 @@ describe('simulate: results', () => {
     // The first draws use the prior, whatever the run.
     expect(Array.from(weights.subarray(0, J))).toEqual(Array.from(prepared.pool.mixture!.weights));
     const { config, pool } = prepared;
-    const shared = (bytes: number) => new SharedArrayBuffer(bytes);
-    const outputs = {
-      estimates: new Float64Array(shared(inProcess.estimates.byteLength)),
-      samples: new Int32Array(shared(inProcess.samples.byteLength)),
-      q: new Float64Array(shared(inProcess.q.byteLength)),
-      bootstrapVariance: new Float64Array(shared(inProcess.estimates.byteLength)),
-      mixtureWeights: new Float64Array(shared(weights.byteLength)),
-    };
-    await runInWorkers(pool, config, outputs, new Int32Array(shared(4)), 1, () => {}, new AbortController().signal);
+    const outputs = sharedOutputsLike(inProcess);
+    await runInWorkers(pool, config, outputs, new Int32Array(new SharedArrayBuffer(4)), 1, () => {}, new AbortController().signal);
     expect(outputs.samples).toEqual(inProcess.samples);
     expect(outputs.mixtureWeights).toEqual(weights);
   });
