@@ -28,6 +28,7 @@ export interface ReferenceBasis {
   /**
    * Under the adaptive proposal, the floor of one draw from the mixture weights it is drawn with
    * (`candidateMixtureDrawFloor`, docs/concepts.md, Predictable range); null for a fixed proposal.
+   * The same weights give the same array, so a confidence sequence computes each floor's range once.
    */
   drawFloor: ((weights: ArrayLike<number>) => Float64Array) | null;
 }
@@ -105,9 +106,17 @@ export function referenceBasis(
       : classProbabilities(surrogateScores, temperature, eps, softmax);
   const mixture = plan.mixture;
   // The candidates have a floor (the proposal's is not null), so every mixture of them has one.
-  const drawFloor =
-    mixture !== null && mixture.adaptive
-      ? (weights: ArrayLike<number>) => candidateMixtureDrawFloor(mixture.candidates, clip, weights) as Float64Array
-      : null;
+  if (mixture === null || !mixture.adaptive) return { proposalFloor, belief, drawFloor: null };
+  // A run moves among a few mixtures (a grid of shares), so floors are kept by their weights.
+  const floors = new Map<string, Float64Array>();
+  const drawFloor = (weights: ArrayLike<number>): Float64Array => {
+    const key = Array.prototype.join.call(weights, ',');
+    let floor = floors.get(key);
+    if (floor === undefined) {
+      floor = candidateMixtureDrawFloor(mixture.candidates, clip, weights) as Float64Array;
+      floors.set(key, floor);
+    }
+    return floor;
+  };
   return { proposalFloor, belief, drawFloor };
 }

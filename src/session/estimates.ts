@@ -226,7 +226,6 @@ export class SessionEstimates {
   private readonly reference: ReferenceBasis | null;
   /** Each proposal's own floor over the pool (adaptive proposal with reference bets), by position; one array per distinct mixture. */
   private readonly drawFloors: (Float64Array | undefined)[] = [];
-  private readonly floorsByMixture = new Map<string, Float64Array>();
   /** Each draw floor mapped onto the items not skipped, for the current sequences. */
   private coveredFloors = new Map<Float64Array, Float64Array>();
 
@@ -296,13 +295,7 @@ export class SessionEstimates {
   drawnWith(position: number, weights: Float64Array | null): void {
     const drawFloor = this.reference?.drawFloor;
     if (weights === null || drawFloor == null) return;
-    const key = weights.join(',');
-    let floor = this.floorsByMixture.get(key);
-    if (floor === undefined) {
-      floor = drawFloor(weights);
-      this.floorsByMixture.set(key, floor);
-    }
-    this.drawFloors[position] = floor;
+    this.drawFloors[position] = drawFloor(weights);
   }
 
   /** The floor of the proposal at `position` over the items not skipped; undefined without one. */

@@ -100,12 +100,11 @@ export function simulationIntervals(
 }
 
 /**
- * Each draw's proposal floor from the mixture weights it was drawn with: one floor array per
- * distinct weights (the same array each time, so a sequence computes its range once), found by
- * comparing with the previous lookup's weights (O(J) while they stay the same).
+ * Each draw's proposal floor from the mixture weights it was drawn with (`drawFloor` returns one
+ * array per distinct weights), asked for again only when a draw's weights differ from the
+ * previous lookup's (O(J) while they stay the same).
  */
 class DrawFloors {
-  private readonly floors = new Map<string, Float64Array>();
   private readonly weights: Float64Array | null;
   private readonly candidates: number;
   private last: Float64Array | undefined;
@@ -126,12 +125,7 @@ class DrawFloors {
     const J = this.candidates;
     const at = (m * this.result.runs + run) * J;
     if (this.last !== undefined && this.sameAsLast(at)) return this.last;
-    const key = Array.from(weights.subarray(at, at + J)).join(',');
-    let floor = this.floors.get(key);
-    if (floor === undefined) {
-      floor = this.floorOf(weights.subarray(at, at + J));
-      this.floors.set(key, floor);
-    }
+    const floor = this.floorOf(weights.subarray(at, at + J));
     this.last = floor;
     this.lastAt = at;
     return floor;

@@ -12,6 +12,8 @@ export interface SimulationReference extends ConfidenceSequenceReference {
   /**
    * The adaptive proposal's floor for a draw drawn with these mixture weights
    * (`candidateMixtureDrawFloor`, from `SimulationResult.mixtureWeights`); null for a fixed proposal.
+   * It should return the same array for the same weights (the library's does), so that a sequence
+   * computes each floor's range once.
    */
   drawFloor?: ((weights: ArrayLike<number>) => Float64Array) | null;
 }
