@@ -201,12 +201,13 @@ export function poolFingerprint(scores: Float32Array | Float64Array, labels: Arr
 }
 
 /**
- * Bytes that a simulation's results and their encoding take at the peak, for refusing early what
- * cannot fit in memory.
+ * Bytes that a simulation's results take, for refusing early what cannot fit in memory. Writing
+ * adds no copy of them: the `.npy` files are written from the arrays' own memory, and the int64
+ * samples are encoded a fixed-size block at a time.
  *
  * @example
- * simulationOutputBytes({ runs: 1000, size: 400, step: 1, bootstrap: 'exact' }); // 27_200_000 (27 MB)
- * simulationOutputBytes({ runs: 1000, size: 400, step: 1, bootstrap: 'exact', intervals: 1, mixtureWeights: 7 }); // 56_000_000
+ * simulationOutputBytes({ runs: 1000, size: 400, step: 1, bootstrap: 'exact' }); // 11_200_000 (11 MB)
+ * simulationOutputBytes({ runs: 1000, size: 400, step: 1, bootstrap: 'exact', intervals: 1, mixtureWeights: 7 }); // 40_000_000
  */
 export function simulationOutputBytes(options: {
   runs: number;
@@ -221,10 +222,7 @@ export function simulationOutputBytes(options: {
   const rows = Math.ceil(options.size / options.step);
   const rowBytes = rows * 8 * (options.bootstrap === 'none' ? 1 : 2);
   // In memory: estimates (and bootstrap variances) f8, samples i4, q f8, mixture weights f8, interval bounds f8.
-  const results = rowBytes + options.size * (4 + 8 + 8 * (options.mixtureWeights ?? 0)) + rows * 16 * (options.intervals ?? 0);
-  // Beside them while writing: the .npy encodings, the samples as int64 and again encoded.
-  const encodings = rowBytes + options.size * (8 + 8 + 8);
-  return options.runs * (results + encodings);
+  return options.runs * (rowBytes + options.size * (4 + 8 + 8 * (options.mixtureWeights ?? 0)) + rows * 16 * (options.intervals ?? 0));
 }
 
 /** The contents of `summary.json`. Per-row arrays have one entry per row of `estimates.npy`. */
