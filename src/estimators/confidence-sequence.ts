@@ -79,8 +79,13 @@ function capitalState(): CapitalState {
 /**
  * The spacing of the label counts at which the anytime bound is solved exactly: the largest of
  * 1, 2, 5, 10, 20, 50, … that is at most 1/20 of `labels` (1 below 40 labels, 2 from 40, 5 from
- * 100, 10 from 200, 20 from 400, …). Solving at the multiples of it costs O(M) per solve and O(M)
- * in all over M labels; every count of a row every 10 labels below 400 is one of them.
+ * 100, 10 from 200, 20 from 400, …). `RiskConfidenceSequence.anytime()` solves its bounds at the
+ * multiples of it (each solve O(M), O(M) in all over M labels) and tightens them label by label in
+ * between; every multiple of 10 below 400 is one of them, so are 50, 100, 200, 400, 1000.
+ *
+ * @example
+ * anytimeSolveSpacing(30); // 1: every count below 40 is solved
+ * anytimeSolveSpacing(250); // 10: 250 is solved, 251 is the bound solved at 250 moved by one label
  */
 export function anytimeSolveSpacing(labels: number): number {
   let spacing = 1;
