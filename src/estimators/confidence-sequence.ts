@@ -48,7 +48,7 @@ const NEWTON_TOLERANCE = 1e-4;
  * The anytime bound is solved exactly (Newton's method, O(M) per step) at label counts that are
  * multiples of a spacing of at most 1/SOLVE_FRACTION of the count (`anytimeSolveSpacing`).
  */
-const SOLVE_FRACTION = 20;
+const SOLVE_FRACTION = 10;
 /** Relative tolerance, in the bound's own units, for a loss lying on the wrong side of its declared bound. */
 const BOUND_TOLERANCE = 1e-9;
 /** Label count the reference bets' cap is tuned for (the cap must be fixed before the first label). */
@@ -78,14 +78,14 @@ function capitalState(): CapitalState {
 
 /**
  * The spacing of the label counts at which the anytime bound is solved exactly: the largest of
- * 1, 2, 5, 10, 20, 50, … that is at most 1/20 of `labels` (1 below 40 labels, 2 from 40, 5 from
- * 100, 10 from 200, 20 from 400, …). `RiskConfidenceSequence.anytime()` solves its bounds at the
+ * 1, 2, 5, 10, 20, 50, … that is at most 1/10 of `labels` (1 below 20 labels, 2 from 20, 5 from
+ * 50, 10 from 100, 20 from 200, 50 from 500, …). `RiskConfidenceSequence.anytime()` solves its bounds at the
  * multiples of it (each solve O(M), O(M) in all over M labels) and tightens them label by label in
- * between; every multiple of 10 below 400 is one of them, so are 50, 100, 200, 400, 1000.
+ * between; every multiple of 10 below 200 is one of them, so are 50, 100, 200, 400, 1000.
  *
  * @example
- * anytimeSolveSpacing(30); // 1: every count below 40 is solved
- * anytimeSolveSpacing(250); // 10: 250 is solved, 251 is the bound solved at 250 moved by one label
+ * anytimeSolveSpacing(15); // 1: every count below 20 is solved
+ * anytimeSolveSpacing(150); // 10: 150 is solved, 151 is the bound solved at 150 moved by one label
  */
 export function anytimeSolveSpacing(labels: number): number {
   let spacing = 1;
@@ -408,10 +408,11 @@ class OneSidedCapital {
  *
  * `anytime()` solves its bounds exactly (Newton's method, O(M) per step, a few steps) only at the
  * label counts that are multiples of `anytimeSolveSpacing(M)`, the largest of 1, 2, 5, 10, 20, …
- * at most M/20: every count below 40, every 10th from 200 to 399, every 20th from 400, and so on.
+ * at most M/10: every count below 20, every 10th from 100 to 199, every 20th from 200 to 499, and
+ * so on.
  * At the counts in between each bound is the one solved at the last such count P, tightened by
  * the labels since then as far as their log-capital's tangent allows: it lags the exact bound by
- * fewer than M/20 labels, is never outside it, and so never lowers coverage. It is a function of
+ * fewer than M/10 labels, is never outside it, and so never lowers coverage. It is a function of
  * the labels alone (up to Newton's stop), whichever counts it is asked at, and costs O(1)
  * amortised per label when asked after every label (O(M) in all over M labels). `fixed()` is O(M)
  * per Newton step whenever asked. Ask for them at the label counts you report.
@@ -589,7 +590,7 @@ export class RiskConfidenceSequence {
   /**
    * The confidence sequence at the current label count: contains R at every label count at once
    * with probability ≥ 1 − α. Running intersection, so it never widens; exact at the label
-   * counts that are multiples of `anytimeSolveSpacing(M)`, at most M/20 labels stale in between.
+   * counts that are multiples of `anytimeSolveSpacing(M)`, at most M/10 labels stale in between.
    */
   anytime(): RiskInterval {
     return this.interval(this.lowerSide.anytimeLower(), -this.upperSide.anytimeLower());
