@@ -79,15 +79,19 @@ function capitalState(): CapitalState {
 /**
  * The spacing of the label counts at which the anytime bound is solved exactly: the largest of
  * 1, 2, 5, 10, 20, 50, … that is at most 1/10 of `labels` (1 below 20 labels, 2 from 20, 5 from
- * 50, 10 from 100, 20 from 200, 50 from 500, …). `RiskConfidenceSequence.anytime()` solves its bounds at the
- * multiples of it (each solve O(M), O(M) in all over M labels) and tightens them label by label in
- * between; every multiple of 10 below 200 is one of them, so are 50, 100, 200, 400, 1000.
+ * 50, 10 from 100, 20 from 200, 50 from 500, …). `RiskConfidenceSequence.anytime()` solves its
+ * bounds at the multiples of it (Newton's work O(M) in all over M labels) and tightens them label
+ * by label in between; every multiple of 10 below 200 is one of them, so are 50, 100, 200, 400.
  *
  * @example
  * anytimeSolveSpacing(15); // 1: every count below 20 is solved
  * anytimeSolveSpacing(150); // 10: 150 is solved, 151 is the bound solved at 150 moved by one label
+ * @throws InputError when `labels` is not an integer ≥ 0.
  */
 export function anytimeSolveSpacing(labels: number): number {
+  if (!(Number.isSafeInteger(labels) && labels >= 0)) {
+    throw new InputError({ argument: 'labels', expected: 'a label count (an integer ≥ 0)', received: labels });
+  }
   let spacing = 1;
   for (let digit = 0; ; digit = (digit + 1) % 3) {
     const next = digit === 1 ? spacing * 2.5 : spacing * 2;

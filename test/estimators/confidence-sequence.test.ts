@@ -309,6 +309,7 @@ describe('RiskConfidenceSequence: the anytime bounds solved at every 10th of the
     expect(sum(solvePoints(400))).toBe(6175);
     for (const labels of [399, 1000, 3999, 20_000, 500_000]) expect(sum(solvePoints(labels))).toBeLessThan(18 * labels);
     expect(anytimeSolveSpacing(0)).toBe(1);
+    for (const bad of [Number.NaN, Infinity, -1, 2.5]) expect(() => anytimeSolveSpacing(bad)).toThrow(/labels/);
   });
 
   for (const withReference of [false, true]) {
