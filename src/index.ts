@@ -90,6 +90,7 @@ export {
   type ConfidenceSequenceReference,
   finitePopulationFactor,
   RiskConfidenceSequence,
+  anytimeSolveSpacing,
   type RiskInterval,
   IidEstimator,
   ISEstimator,

@@ -44,6 +44,11 @@ const NEWTON_ITERATIONS = 200;
  * one or two last iterations, each O(M), are saved.
  */
 const NEWTON_TOLERANCE = 1e-4;
+/**
+ * The anytime bound is solved exactly (Newton's method, O(M) per step) at label counts that are
+ * multiples of a spacing of at most 1/SOLVE_FRACTION of the count (`anytimeSolveSpacing`).
+ */
+const SOLVE_FRACTION = 10;
 /** Relative tolerance, in the bound's own units, for a loss lying on the wrong side of its declared bound. */
 const BOUND_TOLERANCE = 1e-9;
 /** Label count the reference bets' cap is tuned for (the cap must be fixed before the first label). */
@@ -59,11 +64,40 @@ interface CapitalState {
   /** max over prefixes of the log of the (weighted) average capital, and its slope there. */
   best: number;
   bestSlope: number;
+  /**
+   * max over the prefixes added with a `reachAbove` of (log − reachAbove)/(−slope) where the log
+   * of the average capital exceeds it: how far its tangent there stays above that level.
+   */
+  reach: number;
   rejected: boolean;
 }
 
 function capitalState(): CapitalState {
-  return { logs: new Float64Array(2), slopes: new Float64Array(2), best: 0, bestSlope: 0, rejected: false };
+  return { logs: new Float64Array(2), slopes: new Float64Array(2), best: 0, bestSlope: 0, reach: 0, rejected: false };
+}
+
+/**
+ * The spacing of the label counts at which the anytime bound is solved exactly: the largest of
+ * 1, 2, 5, 10, 20, 50, … that is at most 1/10 of `labels` (1 below 20 labels, 2 from 20, 5 from
+ * 50, 10 from 100, 20 from 200, 50 from 500, …). `RiskConfidenceSequence.anytime()` solves its
+ * bounds at the multiples of it (Newton's work O(M) in all over M labels) and tightens them label
+ * by label in between; every multiple of 10 below 200 is one of them, so are 50, 100, 200, 400.
+ *
+ * @example
+ * anytimeSolveSpacing(15); // 1: every count below 20 is solved
+ * anytimeSolveSpacing(150); // 10: 150 is solved, 151 is the bound solved at 150 moved by one label
+ * @throws InputError when `labels` is not an integer ≥ 0.
+ */
+export function anytimeSolveSpacing(labels: number): number {
+  if (!(Number.isSafeInteger(labels) && labels >= 0)) {
+    throw new InputError({ argument: 'labels', expected: 'a label count (an integer ≥ 0)', received: labels });
+  }
+  let spacing = 1;
+  for (let digit = 0; ; digit = (digit + 1) % 3) {
+    const next = digit === 1 ? spacing * 2.5 : spacing * 2;
+    if (SOLVE_FRACTION * next > labels) return spacing;
+    spacing = next;
+  }
 }
 
 /**
@@ -174,7 +208,10 @@ class OneSidedCapital {
   private readonly bets: Bet[];
   private lastAnytime = -Infinity;
   private lastAnytimeCount = -1;
-  /** The anytime bets' log-capital at θ = `lastAnytime` over the first `trackedCount` labels (-1: none). */
+  /** The anytime bound solved at `solvedCount` labels (the last solve point), where `tracked` is kept. */
+  private solved = -Infinity;
+  private solvedCount = 0;
+  /** The anytime bets' log-capital at θ = `solved` over the first `trackedCount` labels (-1: none). */
   private readonly tracked = capitalState();
   private trackedCount = -1;
   /** Scratch state of the fixed-budget bets. */
@@ -205,29 +242,36 @@ class OneSidedCapital {
   }
 
   /**
-   * Smallest θ not rejected by the bets of the anytime sequence (labels so far), kept monotone.
-   * The running log-capital at the current bound is extended by the labels since the last call
-   * (O(1) each); only when they reject the bound does Newton's method run again (O(M) per step).
+   * The anytime sequence's lower bound (labels so far), kept monotone: the smallest θ not
+   * rejected as of the last solve point P (the largest multiple of `anytimeSolveSpacing(M)` up to
+   * M), raised by what the labels since reject without solving again. Newton's method (O(P) per
+   * step) runs once per solve point; in between the log-capital at the solved bound is extended
+   * by each new label (O(1)), and each new prefix whose capital there exceeds 1/β rejects every θ
+   * up to where its tangent reaches 1/β (its log is convex in θ). So the bound is the exact one at
+   * the solve points and in between at most the exact one, at least that of P; it depends on the
+   * labels only, not on the counts it was asked at.
    */
   anytimeLower(): number {
-    if (this.lastAnytimeCount !== this.count) {
-      const start = Math.max(this.deterministicLower(), this.lastAnytime);
-      const tracked = this.tracked;
-      let evaluated = false;
-      if (this.trackedCount >= 0 && start === this.lastAnytime) {
-        this.accumulate(start, 0, this.trackedCount, tracked);
-        this.trackedCount = this.count;
-        evaluated = true;
-      }
-      this.lastAnytime = this.boundary(start, 0, tracked, evaluated);
-      this.lastAnytimeCount = this.count;
+    const count = this.count;
+    if (this.lastAnytimeCount === count) return this.lastAnytime;
+    const solvePoint = count - (count % anytimeSolveSpacing(count));
+    const tracked = this.tracked;
+    const target = Math.log(this.threshold);
+    if (solvePoint > this.solvedCount) this.solve(solvePoint);
+    let bound = Math.max(this.deterministicLower(), this.solved, this.lastAnytime);
+    if (this.trackedCount >= 0 && !tracked.rejected) {
+      this.accumulate(this.solved, 0, this.trackedCount, count, tracked, target);
+      this.trackedCount = count;
+      if (this.solved + tracked.reach > bound) bound = this.solved + tracked.reach;
     }
-    return this.lastAnytime;
+    this.lastAnytime = bound;
+    this.lastAnytimeCount = count;
+    return bound;
   }
 
   /** Smallest θ not rejected with bets tuned to a budget fixed in advance at the current label count. */
   fixedLower(): number {
-    return this.boundary(this.deterministicLower(), this.count, this.scratch, false);
+    return this.boundary(this.deterministicLower(), this.count, this.count, this.scratch, false);
   }
 
   /** θ below which the remaining total would be negative: `(offset + Σ w)/N`. */
@@ -241,56 +285,73 @@ class OneSidedCapital {
     for (const bet of this.bets) bet.reset();
     this.lastAnytime = -Infinity;
     this.lastAnytimeCount = -1;
+    this.solved = -Infinity;
+    this.solvedCount = 0;
     this.trackedCount = -1;
   }
 
   /**
-   * Newton's method on F(θ) = max_s log K_s(θ) − log(1/β) from `start` (already rejected or at the
-   * deterministic bound). F is convex and decreasing, so each Newton step lands at or left of the
-   * root: the returned θ is never beyond the exact boundary (it stops within NEWTON_TOLERANCE of
-   * the threshold, on the rejected side). `state` receives each evaluation;
-   * `evaluated` says it already holds F at `start` over every label. For the anytime bets (budget
-   * 0) the state left at the returned θ is kept for the next call.
+   * Solves the anytime bound over the first `labels` labels: from the bound solved before, its
+   * state extended to them (O(1) per label), when the deterministic bound there is not above it;
+   * else from the larger of that and the last bound reported. Leaves `tracked` at the result.
    */
-  private boundary(start: number, budget: number, state: CapitalState, evaluated: boolean): number {
+  private solve(labels: number): void {
+    const tracked = this.tracked;
+    // The plain bet's offset before label `labels` is the deterministic bound's numerator there.
+    const deterministic = (labels === this.count ? this.offset + this.total : this.bets[0].prefix[labels]) / this.poolSize;
+    let evaluated = false;
+    if (this.trackedCount >= 0 && !tracked.rejected && this.solved >= deterministic) {
+      this.accumulate(this.solved, 0, this.trackedCount, labels, tracked, Infinity);
+      evaluated = !tracked.rejected;
+    }
+    const start = evaluated ? this.solved : Math.max(deterministic, this.lastAnytime);
+    this.solved = this.boundary(start, 0, labels, tracked, evaluated);
+    tracked.reach = 0;
+    this.trackedCount = labels;
+    this.solvedCount = labels;
+  }
+
+  /**
+   * Newton's method on F(θ) = max_s log K_s(θ) − log(1/β) over the first `labels` labels from
+   * `start` (already rejected or at the deterministic bound). F is convex and decreasing, so each
+   * Newton step lands at or left of the root: the returned θ is never beyond the exact boundary
+   * (it stops within NEWTON_TOLERANCE of the threshold, on the rejected side). `state` receives
+   * each evaluation and is left at the returned θ; `evaluated` says it already holds F at `start`.
+   */
+  private boundary(start: number, budget: number, labels: number, state: CapitalState, evaluated: boolean): number {
     let theta = start;
     const target = Math.log(this.threshold);
-    const tracking = budget === 0;
-    for (let iteration = 0; iteration < NEWTON_ITERATIONS; iteration++) {
-      if (!(evaluated && iteration === 0)) {
+    for (let iteration = 1; ; iteration++) {
+      if (!(evaluated && iteration === 1)) {
         state.logs.fill(0);
         state.slopes.fill(0);
         state.best = 0;
         state.bestSlope = 0;
         state.rejected = false;
-        this.accumulate(theta, budget, 0, state);
+        this.accumulate(theta, budget, 0, labels, state, Infinity);
       }
-      if (tracking) this.trackedCount = this.count;
       const value = state.rejected ? Infinity : state.best;
       const slope = state.rejected ? -Infinity : state.bestSlope;
       const excess = value - target;
-      if (!(excess > NEWTON_TOLERANCE)) return theta;
-      if (!(slope < 0)) return theta;
+      if (!(excess > NEWTON_TOLERANCE) || !(slope < 0) || iteration === NEWTON_ITERATIONS) return theta;
       const next = theta - excess / slope;
       if (!(next > theta)) return theta;
       theta = next;
     }
-    // The last iterate was not evaluated: nothing to keep.
-    if (tracking) this.trackedCount = -1;
-    return theta;
   }
 
   /**
    * Extends `state` (each bet's log K_s(θ) over the labels before `from`, the running maximum over
    * prefixes of the log of their average, the empty product included, and the slopes) by the
-   * labels from `from` on; `rejected` once a label makes θ impossible (x_s(θ) ≤ 0 with Z_s > 0).
+   * labels from `from` to `to`; `rejected` once a label makes θ impossible (x_s(θ) ≤ 0 with
+   * Z_s > 0). With a finite `reachAbove`, also the largest tangent step of the new prefixes above it.
    */
-  private accumulate(theta: number, budget: number, from: number, state: CapitalState): void {
+  private accumulate(theta: number, budget: number, from: number, to: number, state: CapitalState, reachAbove: number): void {
     const n = this.poolSize;
     const { logs, slopes } = state;
     const mixed = this.bets.length > 1;
-    let { best, bestSlope } = state;
-    for (let s = from; s < this.count && !state.rejected; s++) {
+    let { best, bestSlope, reach } = state;
+    for (let s = from; s < to && !state.rejected; s++) {
       for (let k = 0; k < this.bets.length; k++) {
         const bet = this.bets[k];
         const lambda = budget > 0 ? bet.bet(s, budget) : bet.anytimeBet[s];
@@ -310,26 +371,27 @@ class OneSidedCapital {
         }
       }
       if (state.rejected) break;
-      if (!mixed) {
-        if (logs[0] > best) {
-          best = logs[0];
-          bestSlope = slopes[0];
-        }
-        continue;
+      let log = logs[0];
+      let slope = slopes[0];
+      if (mixed) {
+        // log(½·K⁰ + ½·K¹) is at most the larger log: below the running maximum and the reach's
+        // level it can change neither.
+        const top = Math.max(logs[0], logs[1]);
+        if (!(top > best) && !(top > reachAbove)) continue;
+        const w0 = Math.exp(logs[0] - top);
+        const w1 = Math.exp(logs[1] - top);
+        log = top + Math.log((w0 + w1) / 2);
+        slope = (w0 * slopes[0] + w1 * slopes[1]) / (w0 + w1);
       }
-      // log(½·K⁰ + ½·K¹) is at most the larger log: below the running maximum it cannot raise it.
-      const top = Math.max(logs[0], logs[1]);
-      if (!(top > best)) continue;
-      const w0 = Math.exp(logs[0] - top);
-      const w1 = Math.exp(logs[1] - top);
-      const log = top + Math.log((w0 + w1) / 2);
       if (log > best) {
         best = log;
-        bestSlope = (w0 * slopes[0] + w1 * slopes[1]) / (w0 + w1);
+        bestSlope = slope;
       }
+      if (log > reachAbove && slope < 0 && (log - reachAbove) / -slope > reach) reach = (log - reachAbove) / -slope;
     }
     state.best = best;
     state.bestSlope = bestSlope;
+    state.reach = reach;
   }
 }
 
@@ -348,9 +410,16 @@ class OneSidedCapital {
  * side of cross-entropy, with the same guarantee, and narrower still when each draw also gives
  * its own proposal's floor (`add`'s `drawFloor`). Construction and proof: docs/concepts.md.
  *
- * Each `add` is O(1); `anytime()` is O(labels since the last call) while the new labels do not
- * move its bound and O(M) per Newton step (a few) when they do; `fixed()` is always O(M) per
- * Newton step. Ask for them at the label counts you report.
+ * `anytime()` solves its bounds exactly (Newton's method, O(M) per step, a few steps) only at the
+ * label counts that are multiples of `anytimeSolveSpacing(M)`, the largest of 1, 2, 5, 10, 20, …
+ * at most M/10: every count below 20, every 10th from 100 to 199, every 20th from 200 to 499, and
+ * so on.
+ * At the counts in between each bound is the one solved at the last such count P, tightened by
+ * the labels since then as far as their log-capital's tangent allows: it lags the exact bound by
+ * fewer than M/10 labels, is never outside it, and so never lowers coverage. It is a function of
+ * the labels alone (up to Newton's stop), whichever counts it is asked at, and costs O(1)
+ * amortised per label when asked after every label (O(M) in all over M labels). `fixed()` is O(M)
+ * per Newton step whenever asked. Ask for them at the label counts you report.
  *
  * @example
  * const cs = new RiskConfidenceSequence(new Float64Array(4), new Float64Array(4).fill(1));
@@ -524,7 +593,8 @@ export class RiskConfidenceSequence {
 
   /**
    * The confidence sequence at the current label count: contains R at every label count at once
-   * with probability ≥ 1 − α. Running intersection, so it never widens.
+   * with probability ≥ 1 − α. Running intersection, so it never widens; exact at the label
+   * counts that are multiples of `anytimeSolveSpacing(M)`, at most M/10 labels stale in between.
    */
   anytime(): RiskInterval {
     return this.interval(this.lowerSide.anytimeLower(), -this.upperSide.anytimeLower());

@@ -14,6 +14,7 @@ export {
 } from './bootstrap.js';
 export {
   RiskConfidenceSequence,
+  anytimeSolveSpacing,
   type RiskInterval,
   type ConfidenceSequenceOptions,
   type ConfidenceSequenceReference,
