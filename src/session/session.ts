@@ -159,6 +159,9 @@ export class ActiveTestingSession {
    *   texts, classes: ['negative', 'positive'], surrogateScores, scoreTarget: (t) => model.score(t),
    *   acquisition: 'surrogate-pe',
    * });
+   * @throws {InputError} for an option or a pool the session refuses (e.g. a custom loss's bound that
+   * is not finite); nothing is written then.
+   * @throws {OutputExistsError} when the file exists.
    */
   static async create(path: string | null, options: CreateSessionOptions): Promise<ActiveTestingSession> {
     const loss = resolveLoss(options.loss ?? 'cross-entropy');
@@ -166,8 +169,10 @@ export class ActiveTestingSession {
     if (path === null) return new ActiveTestingSession(header, loss, new MemoryJournal(), options.scoreTarget, undefined);
     const lock = SessionLock.acquire(path);
     try {
-      const journal = FileJournal.create(path, header);
-      return new ActiveTestingSession(header, loss, journal, options.scoreTarget, lock);
+      // Built before its file: a pool the session refuses (e.g. a loss bound that is not finite) leaves nothing on disk.
+      const session = new ActiveTestingSession(header, loss, new MemoryJournal(), options.scoreTarget, lock);
+      session.journal = FileJournal.create(path, header);
+      return session;
     } catch (error) {
       lock.release();
       throw error;

@@ -1,4 +1,4 @@
-import { appendFileSync, mkdtempSync, readFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -108,6 +108,25 @@ describe('ActiveTestingSession', () => {
     await expect(ActiveTestingSession.open(path)).rejects.toThrow(/custom loss "error-rate"/);
     await (await ActiveTestingSession.open(path, { loss: errorRate })).close();
     await expect(ActiveTestingSession.create(null, { ...options, loss: 'hinge' as 'brier' })).rejects.toThrow(InputError);
+  });
+
+  it('refuses a pool whose loss bounds are not finite with a typed error, leaving no file behind', async () => {
+    const path = scratch();
+    const nanBound = { name: 'nan-bound', itemLoss: (f: Float64Array, y: number) => y, bounds: (): [number, number] => [0, NaN] };
+    const refused = ActiveTestingSession.create(path, { ...options, loss: nanBound });
+    await expect(refused).rejects.toThrow(InputError);
+    await expect(refused).rejects.toThrow(/loss nan-bound bounds \(row 0\): expected finite \[lower, upper\]/);
+    expect(existsSync(path)).toBe(false);
+    expect(existsSync(`${path}.lock`)).toBe(false);
+    // Finite logits 2e308 apart: the cross-entropy's upper bound overflows.
+    const spread = Float64Array.from(pool.modelScores.data);
+    spread.set([1e308, -1e308, 0], 5 * 3);
+    const overflow = ActiveTestingSession.create(path, { ...options, modelScores: { data: spread, rows: N, cols: 3 } });
+    await expect(overflow).rejects.toThrow(/modelScores \(row 5\): expected scores whose loss bounds are finite/);
+    expect(existsSync(path)).toBe(false);
+    // Nothing left behind: the same path takes a valid session.
+    await (await ActiveTestingSession.create(path, options)).close();
+    expect(existsSync(path)).toBe(true);
   });
 
   it('refuses labels for items not proposed, twice, or of unknown classes, changing nothing', async () => {
