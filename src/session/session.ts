@@ -337,7 +337,8 @@ export class ActiveTestingSession {
 
   /**
    * Records the label of a proposed item (class name or index). Labelling an item that was not
-   * proposed, one already labelled, or an unknown class throws and changes nothing. Without target
+   * proposed, one already labelled, an unknown class, or a label whose loss lies outside a custom
+   * loss's declared bounds throws and changes nothing. Without target
    * scores the target is scored on this item first. Resolves once the label is on disk.
    */
   record(id: string, label: string | number): Promise<void> {
@@ -353,6 +354,7 @@ export class ActiveTestingSession {
         this.setTargetRow(index, scored);
         scores = Array.from(scored.data);
       }
+      this.estimates.checkLabel(index, y, this.targetRow(index));
       this.write(scores ? { e: 'label', i: index, y, f: scores } : { e: 'label', i: index, y });
       this.applyLabel(index, y);
     });
@@ -383,9 +385,13 @@ export class ActiveTestingSession {
     });
   }
 
+  private targetRow(index: number): Matrix {
+    return { data: this.target.data.subarray(index * this.k, (index + 1) * this.k), rows: 1, cols: this.k };
+  }
+
   private applyLabel(index: number, y: number): void {
     this.state.record(index, y);
-    this.estimates.labelled(index, y, { data: this.target.data.subarray(index * this.k, (index + 1) * this.k), rows: 1, cols: this.k });
+    this.estimates.labelled(index, y, this.targetRow(index));
   }
 
   private applyUndo(): void {

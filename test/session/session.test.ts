@@ -129,6 +129,26 @@ describe('ActiveTestingSession', () => {
     expect(existsSync(path)).toBe(true);
   });
 
+  it("refuses, changing nothing, a label whose loss lies outside a custom loss's declared bounds", async () => {
+    const path = scratch();
+    // Declares [0, 1] but returns 5 for class c.
+    const liar = { name: 'liar', itemLoss: (_f: Float64Array, y: number) => (y === 2 ? 5 : y / 2), bounds: (): [number, number] => [0, 1] };
+    const session = await ActiveTestingSession.create(path, { ...options, loss: liar });
+    const [item] = await session.next();
+    const before = readFileSync(path, 'utf8');
+    await expect(session.record(item.id, 'c')).rejects.toThrow(
+      /loss custom:liar \(row \d+\): expected a loss within the item's bounds \[0, 1\], got 5/,
+    );
+    expect(readFileSync(path, 'utf8')).toBe(before);
+    expect(session.estimate().labels).toBe(0);
+    await session.record(item.id, 'b');
+    const { risk } = session.estimate();
+    // LURE after one label: its loss (1/2 for class b) over N·q.
+    expect(risk.value).toBeCloseTo(0.5 / (N * item.probability), 12);
+    expect(risk.anytime!.lower).toBeLessThan(risk.anytime!.upper);
+    await session.close();
+  });
+
   it('refuses labels for items not proposed, twice, or of unknown classes, changing nothing', async () => {
     const path = scratch();
     const session = await ActiveTestingSession.create(path, options);
