@@ -1,7 +1,7 @@
 import { VarianceRatioToRandom, type VarianceVerdict } from '../acquisition/adaptive/index.js';
 import type { ReferenceBasis } from '../acquisition/reference-basis.js';
 import { InputError } from '../errors.js';
-import { BOOTSTRAP_Z, finitePopulationFactor } from '../estimators/bootstrap.js';
+import { BOOTSTRAP_Z, bootstrapHalfWidth, finitePopulationFactor } from '../estimators/bootstrap.js';
 import { RiskConfidenceSequence, withinLossBounds, type RiskInterval } from '../estimators/confidence-sequence.js';
 import { LUREEstimator } from '../estimators/lure.js';
 import type { RiskEstimator } from '../estimators/risk-estimator.js';
@@ -107,7 +107,7 @@ class Track {
   }
 }
 
-/** The approximate bootstrap interval `value ± 1.96σ`, σ finite-population corrected. */
+/** The approximate bootstrap interval `value ± 1.96σ`, σ finite-population corrected (and widened for rounding, `bootstrapHalfWidth`). */
 function interval(track: Track, poolSize: number): IntervalEstimate {
   const { estimator, sequence } = track;
   const empty = { lower: NaN, upper: NaN };
@@ -122,10 +122,11 @@ function interval(track: Track, poolSize: number): IntervalEstimate {
     };
   }
   const value = estimator.estimate();
-  const variance = Math.max(0, estimator.bootstrapVariance()) * finitePopulationFactor(estimator.count, poolSize);
-  const standardError = Math.sqrt(variance);
-  const lower = value - Z_95 * standardError;
-  const upper = value + Z_95 * standardError;
+  const bootstrapVariance = Math.max(0, estimator.bootstrapVariance());
+  const standardError = Math.sqrt(bootstrapVariance * finitePopulationFactor(estimator.count, poolSize));
+  const half = bootstrapHalfWidth(bootstrapVariance, estimator.count, poolSize, value);
+  const lower = value - half;
+  const upper = value + half;
   const result: IntervalEstimate = { value, standardError, lower, upper, bootstrap: { lower, upper } };
   if (sequence) {
     result.anytime = sequence.anytime();

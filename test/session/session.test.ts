@@ -63,8 +63,11 @@ describe('ActiveTestingSession', () => {
     expect(estimate.labels).toBe(40);
     expect(estimate.risk.value).toBeCloseTo(lureByDefinition(losses, q, N), 12);
     expect(estimate.accuracy.value).toBeCloseTo(1 - lureByDefinition(errors, q, N), 12);
-    expect(estimate.risk.upper - estimate.risk.value).toBeCloseTo(1.96 * estimate.risk.standardError, 14);
-    expect(estimate.accuracy.lower).toBeCloseTo(estimate.accuracy.value - 1.96 * estimate.accuracy.standardError, 14);
+    // ±1.96σ, widened by 2ε·N·|R̂| for rounding (what keeps R inside the point at M = N).
+    const rounding = (value: number) => 2 * Number.EPSILON * N * Math.abs(value);
+    expect(estimate.risk.upper - estimate.risk.value).toBeCloseTo(1.96 * estimate.risk.standardError + rounding(estimate.risk.value), 14);
+    const errorRate = 1 - estimate.accuracy.value;
+    expect(estimate.accuracy.lower).toBeCloseTo(estimate.accuracy.value - 1.96 * estimate.accuracy.standardError - rounding(errorRate), 14);
     expect(estimate.risk.standardError).toBeGreaterThan(0);
   });
 
@@ -74,7 +77,8 @@ describe('ActiveTestingSession', () => {
       await drive(session, N);
       expect(session.done()).toBe(true);
       const fn = loss === 'brier' ? brierLossPerItem : lossPerItem;
-      const exact = fn(pool.modelScores, pool.labels).reduce((a, b) => a + b, 0) / N;
+      const losses = fn(pool.modelScores, pool.labels);
+      const exact = losses.reduce((a, b) => a + b, 0) / N;
       const accuracy = 1 - zeroOneLossPerItem(pool.modelScores, pool.labels).reduce((a, b) => a + b, 0) / N;
       const estimate = session.estimate();
       expect(estimate.risk.value).toBeCloseTo(exact, 12);
@@ -90,6 +94,14 @@ describe('ActiveTestingSession', () => {
         expect(interval.upper).toBeGreaterThanOrEqual(value);
         expect(interval.upper - interval.lower).toBeLessThan(1e-12);
       }
+      // The bootstrap's σ is exactly 0: its interval is the point R̂, widened for rounding, so R summed in any order is inside.
+      expect(estimate.risk.standardError).toBe(0);
+      const sorted = Float64Array.from(losses).sort();
+      for (const value of [exact, losses.reduceRight((a, b) => a + b, 0) / N, sorted.reduce((a, b) => a + b, 0) / N]) {
+        expect(estimate.risk.bootstrap.lower).toBeLessThanOrEqual(value);
+        expect(estimate.risk.bootstrap.upper).toBeGreaterThanOrEqual(value);
+      }
+      expect(estimate.risk.bootstrap.upper - estimate.risk.bootstrap.lower).toBeLessThan(1e-12);
       expect(await session.next()).toEqual([]);
     }
   });
