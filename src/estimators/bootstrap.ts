@@ -79,3 +79,18 @@ export function finitePopulationFactor(labels: number, poolSize: number): number
   if (labels >= poolSize) return 0;
   return poolSize > 1 ? (poolSize - labels) / (poolSize - 1) : 0;
 }
+
+/**
+ * Half-width of the approximate bootstrap interval `estimate ± half`: 1.96σ with the
+ * finite-population factor, plus 2ε·N·|estimate| for rounding. At M = N σ is exactly 0 and the
+ * estimate is the pool mean summed in draw order, which differs from R summed in another order by
+ * a few ulps; the margin (2ε·Σ|ℓ| for nonnegative losses, as the confidence sequences allow) keeps
+ * R inside the point, and is invisible before M = N.
+ *
+ * @example
+ * bootstrapHalfWidth(0.04, 1, 7, 0.5); // 1.96 · 0.2 + 7ε
+ * bootstrapHalfWidth(0.04, 7, 7, 0.5); // 7ε: the point, widened for rounding
+ */
+export function bootstrapHalfWidth(variance: number, labels: number, poolSize: number, estimate: number): number {
+  return BOOTSTRAP_Z * Math.sqrt(variance * finitePopulationFactor(labels, poolSize)) + 2 * Number.EPSILON * poolSize * Math.abs(estimate);
+}

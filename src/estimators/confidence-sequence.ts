@@ -51,6 +51,19 @@ const NEWTON_TOLERANCE = 1e-4;
 const SOLVE_FRACTION = 10;
 /** Relative tolerance, in the bound's own units, for a loss lying on the wrong side of its declared bound. */
 const BOUND_TOLERANCE = 1e-9;
+
+/**
+ * Whether a loss lies within its item's bounds [a, b], up to a relative 1e-9 for rounding: the
+ * losses a confidence sequence takes in (`RiskConfidenceSequence.add` refuses the others).
+ *
+ * @example
+ * withinLossBounds(1 + 1e-12, 0, 1); // true
+ * withinLossBounds(5, 0, 1); // false
+ */
+export function withinLossBounds(loss: number, a: number, b: number): boolean {
+  const tolerance = BOUND_TOLERANCE * Math.max(1, Math.abs(a), Math.abs(b));
+  return loss >= a - tolerance && loss <= b + tolerance;
+}
 /** Label count the reference bets' cap is tuned for (the cap must be fixed before the first label). */
 const REFERENCE_TUNING_LABELS = 200;
 /** Caps tried for the reference, in units of N·π_i (0 is the bet without reference). */
@@ -565,8 +578,7 @@ export class RiskConfidenceSequence {
     if (!(q > 0 && q <= 1 + 1e-9)) throw new InputError({ argument: 'q', expected: 'a probability in (0, 1]', received: q, row: index });
     const a = this.lowerBounds[index];
     const b = this.upperBounds[index];
-    const tolerance = BOUND_TOLERANCE * Math.max(1, Math.abs(a), Math.abs(b));
-    if (!(loss >= a - tolerance && loss <= b + tolerance)) {
+    if (!withinLossBounds(loss, a, b)) {
       throw new InputError({ argument: 'loss', expected: `a loss within the item's bounds [${a}, ${b}]`, received: loss, row: index });
     }
     const floor = this.floor;

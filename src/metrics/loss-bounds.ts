@@ -21,7 +21,7 @@ const ROUNDING_SLACK = 1e-12;
  *
  * @example
  * lossBounds({ data: Float64Array.of(0, Math.log(3)), rows: 1, cols: 2 }, 'cross-entropy'); // [−ln 0.75, ln 4]
- * @throws InputError when a score is not finite or the loss has no built-in bounds.
+ * @throws InputError when a score is not finite, a row's bound overflows (logits about 1e308 apart) or the loss has no built-in bounds.
  */
 export function lossBounds(scores: Matrix, loss: BuiltinLoss): LossBounds {
   const { rows, cols, data } = scores;
@@ -77,6 +77,15 @@ export function lossBounds(scores: Matrix, loss: BuiltinLoss): LossBounds {
     }
     lower[i] = Math.max(0, low - ROUNDING_SLACK * (1 + Math.abs(low)));
     upper[i] = high + ROUNDING_SLACK * (1 + Math.abs(high));
+    // Finite logits can still spread past the largest double (1e308 and −1e308): no finite bound then.
+    if (!Number.isFinite(upper[i])) {
+      throw new InputError({
+        argument: 'modelScores',
+        expected: 'scores whose loss bounds are finite (logits of one row less than about 1e308 apart)',
+        received: `a ${loss} upper bound of ${upper[i]}`,
+        row: i,
+      });
+    }
   }
   return { lower, upper };
 }
@@ -108,7 +117,7 @@ export function differenceBounds(first: LossBounds, second: LossBounds): LossBou
  * @example
  * const f = { data: Float64Array.of(2, 0), rows: 1, cols: 2 };
  * pairedDifferenceBounds(f, f, 'cross-entropy'); // lower ≈ upper ≈ 0
- * @throws InputError when the shapes differ or a score is not finite.
+ * @throws InputError when the shapes differ, a score is not finite or a bound overflows.
  */
 export function pairedDifferenceBounds(first: Matrix, second: Matrix, loss: BuiltinLoss): LossBounds {
   if (first.rows !== second.rows || first.cols !== second.cols) {
@@ -153,6 +162,14 @@ export function pairedDifferenceBounds(first: Matrix, second: Matrix, loss: Buil
     const slack = ROUNDING_SLACK * (1 + Math.abs(low) + Math.abs(high) + firstLow[i]);
     lower[i] = low - slack;
     upper[i] = high + slack;
+    if (!(Number.isFinite(lower[i]) && Number.isFinite(upper[i]))) {
+      throw new InputError({
+        argument: 'comparisonScores',
+        expected: "scores whose loss differences from the target's are finite (logits less than about 1e308 apart)",
+        received: `[${lower[i]}, ${upper[i]}]`,
+        row: i,
+      });
+    }
   }
   return { lower, upper };
 }

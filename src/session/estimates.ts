@@ -1,8 +1,8 @@
 import { VarianceRatioToRandom, type VarianceVerdict } from '../acquisition/adaptive/index.js';
 import type { ReferenceBasis } from '../acquisition/reference-basis.js';
 import { InputError } from '../errors.js';
-import { BOOTSTRAP_Z, finitePopulationFactor } from '../estimators/bootstrap.js';
-import { RiskConfidenceSequence, type RiskInterval } from '../estimators/confidence-sequence.js';
+import { BOOTSTRAP_Z, bootstrapHalfWidth, finitePopulationFactor } from '../estimators/bootstrap.js';
+import { RiskConfidenceSequence, withinLossBounds, type RiskInterval } from '../estimators/confidence-sequence.js';
 import { LUREEstimator } from '../estimators/lure.js';
 import type { RiskEstimator } from '../estimators/risk-estimator.js';
 import type { Matrix } from '../matrix.js';
@@ -107,7 +107,7 @@ class Track {
   }
 }
 
-/** The approximate bootstrap interval `value ± 1.96σ`, σ finite-population corrected. */
+/** The approximate bootstrap interval `value ± 1.96σ`, σ finite-population corrected (and widened for rounding, `bootstrapHalfWidth`). */
 function interval(track: Track, poolSize: number): IntervalEstimate {
   const { estimator, sequence } = track;
   const empty = { lower: NaN, upper: NaN };
@@ -122,10 +122,11 @@ function interval(track: Track, poolSize: number): IntervalEstimate {
     };
   }
   const value = estimator.estimate();
-  const variance = Math.max(0, estimator.bootstrapVariance()) * finitePopulationFactor(estimator.count, poolSize);
-  const standardError = Math.sqrt(variance);
-  const lower = value - Z_95 * standardError;
-  const upper = value + Z_95 * standardError;
+  const bootstrapVariance = Math.max(0, estimator.bootstrapVariance());
+  const standardError = Math.sqrt(bootstrapVariance * finitePopulationFactor(estimator.count, poolSize));
+  const half = bootstrapHalfWidth(bootstrapVariance, estimator.count, poolSize, value);
+  const lower = value - half;
+  const upper = value + half;
   const result: IntervalEstimate = { value, standardError, lower, upper, bootstrap: { lower, upper } };
   if (sequence) {
     result.anytime = sequence.anytime();
@@ -343,6 +344,33 @@ export class SessionEstimates {
   private allTracks(): Track[] {
     const { loss, zeroOne, comparison } = this.tracks;
     return comparison ? [loss, zeroOne, comparison.loss, comparison.zeroOne, comparison.difference] : [loss, zeroOne];
+  }
+
+  /**
+   * Refuses, before it is recorded, a label whose loss lies outside the item's bounds (a custom
+   * loss whose declared `bounds` do not hold for it): the confidence sequences could not take it in.
+   *
+   * @throws {InputError} naming the loss, the item's bounds and the loss.
+   */
+  checkLabel(index: number, y: number, targetRow: Matrix): void {
+    const labels = Int32Array.of(y);
+    const { loss, comparison } = this.tracks;
+    const checks: [Track, Matrix][] = [[loss, targetRow]];
+    if (comparison && this.comparisonScores) checks.push([comparison.loss, row(this.comparisonScores, index)]);
+    for (const [track, scores] of checks) {
+      if (track.bounds === null) continue;
+      const value = this.loss.perItem(scores, labels)[0];
+      const a = track.bounds.lower[index];
+      const b = track.bounds.upper[index];
+      if (!withinLossBounds(value, a, b)) {
+        throw new InputError({
+          argument: `loss ${this.loss.id}`,
+          expected: `a loss within the item's bounds [${a}, ${b}]`,
+          received: value,
+          row: index,
+        });
+      }
+    }
   }
 
   /** Takes in the label `y` of item `index`, whose target scores are `targetRow` (1×K). */

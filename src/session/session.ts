@@ -159,6 +159,9 @@ export class ActiveTestingSession {
    *   texts, classes: ['negative', 'positive'], surrogateScores, scoreTarget: (t) => model.score(t),
    *   acquisition: 'surrogate-pe',
    * });
+   * @throws {InputError} for an option or a pool the session refuses (e.g. a custom loss's bound that
+   * is not finite); nothing is written then.
+   * @throws {OutputExistsError} when the file exists.
    */
   static async create(path: string | null, options: CreateSessionOptions): Promise<ActiveTestingSession> {
     const loss = resolveLoss(options.loss ?? 'cross-entropy');
@@ -166,8 +169,10 @@ export class ActiveTestingSession {
     if (path === null) return new ActiveTestingSession(header, loss, new MemoryJournal(), options.scoreTarget, undefined);
     const lock = SessionLock.acquire(path);
     try {
-      const journal = FileJournal.create(path, header);
-      return new ActiveTestingSession(header, loss, journal, options.scoreTarget, lock);
+      // Built before its file: a pool the session refuses (e.g. a loss bound that is not finite) leaves nothing on disk.
+      const session = new ActiveTestingSession(header, loss, new MemoryJournal(), options.scoreTarget, lock);
+      session.journal = FileJournal.create(path, header);
+      return session;
     } catch (error) {
       lock.release();
       throw error;
@@ -332,7 +337,8 @@ export class ActiveTestingSession {
 
   /**
    * Records the label of a proposed item (class name or index). Labelling an item that was not
-   * proposed, one already labelled, or an unknown class throws and changes nothing. Without target
+   * proposed, one already labelled, an unknown class, or a label whose loss lies outside a custom
+   * loss's declared bounds throws and changes nothing. Without target
    * scores the target is scored on this item first. Resolves once the label is on disk.
    */
   record(id: string, label: string | number): Promise<void> {
@@ -348,6 +354,7 @@ export class ActiveTestingSession {
         this.setTargetRow(index, scored);
         scores = Array.from(scored.data);
       }
+      this.estimates.checkLabel(index, y, this.targetRow(index));
       this.write(scores ? { e: 'label', i: index, y, f: scores } : { e: 'label', i: index, y });
       this.applyLabel(index, y);
     });
@@ -378,9 +385,13 @@ export class ActiveTestingSession {
     });
   }
 
+  private targetRow(index: number): Matrix {
+    return { data: this.target.data.subarray(index * this.k, (index + 1) * this.k), rows: 1, cols: this.k };
+  }
+
   private applyLabel(index: number, y: number): void {
     this.state.record(index, y);
-    this.estimates.labelled(index, y, { data: this.target.data.subarray(index * this.k, (index + 1) * this.k), rows: 1, cols: this.k });
+    this.estimates.labelled(index, y, this.targetRow(index));
   }
 
   private applyUndo(): void {

@@ -1,5 +1,5 @@
 import type { SimulationResult } from './simulate.js';
-import { BOOTSTRAP_Z, finitePopulationFactor } from '../estimators/bootstrap.js';
+import { bootstrapHalfWidth } from '../estimators/bootstrap.js';
 import { RiskConfidenceSequence } from '../estimators/confidence-sequence.js';
 import { InputError } from '../errors.js';
 import type { LossBounds } from '../metrics/loss-bounds.js';
@@ -70,9 +70,8 @@ export function simulationIntervals(
     if (kind === 'bootstrap') {
       const variance = result.bootstrapVariance as Float64Array;
       for (let row = 0; row < rows; row++) {
-        const factor = finitePopulationFactor(result.labelsPerRow[row], poolSize);
         for (let j = row * runs; j < (row + 1) * runs; j++) {
-          const half = BOOTSTRAP_Z * Math.sqrt(variance[j] * factor);
+          const half = bootstrapHalfWidth(variance[j], result.labelsPerRow[row], poolSize, result.estimates[j]);
           lower[j] = result.estimates[j] - half;
           upper[j] = result.estimates[j] + half;
         }

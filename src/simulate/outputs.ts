@@ -9,7 +9,7 @@ import { int64NpyParts, npyParts } from '../io/npy.js';
 import { toJson } from '../io/json.js';
 import { pairwiseSum } from '../metrics/index.js';
 import { selectedMedian } from '../metrics/percentile.js';
-import { BOOTSTRAP_Z, finitePopulationFactor } from '../estimators/bootstrap.js';
+import { BOOTSTRAP_Z, bootstrapHalfWidth } from '../estimators/bootstrap.js';
 import { VERSION } from '../version.js';
 import { INTERVAL_KINDS, type IntervalKind, type SimulationIntervals } from './intervals.js';
 
@@ -60,8 +60,7 @@ function rowStatistics(
     stats.mse[row] = pairwiseSum(squared, 0, runs) / runs;
     stats.bias[row] = pairwiseSum(estimates, start, start + runs) / runs - trueRisk;
     if (variance !== null && stats.coverage !== null) {
-      const factor = variance.poolSize === undefined ? 1 : finitePopulationFactor(result.labelsPerRow[row], variance.poolSize);
-      stats.coverage[row] = coveredShare(estimates, variance.data, start, runs, factor, trueRisk);
+      stats.coverage[row] = coveredShare(estimates, variance.data, start, runs, result.labelsPerRow[row], variance.poolSize, trueRisk);
     }
     // Last: selection reorders the scratch row.
     stats.medianSe[row] = selectedMedian(squared);
@@ -82,19 +81,24 @@ function squaredErrors(estimates: Float64Array, start: number, trueRisk: number,
   }
 }
 
-/** The fraction of the row's runs whose ±1.96σ interval (variance × `factor`) contains the true risk. */
+/**
+ * The fraction of the row's runs whose ±1.96σ interval contains the true risk: finite-population
+ * corrected and widened for rounding (`bootstrapHalfWidth`) when the pool size is known.
+ */
 function coveredShare(
   estimates: Float64Array,
   variances: Float64Array,
   start: number,
   runs: number,
-  factor: number,
+  labels: number,
+  poolSize: number | undefined,
   trueRisk: number,
 ): number {
   let inside = 0;
   for (let j = start; j < start + runs; j++) {
     const estimate = estimates[j];
-    const half = BOOTSTRAP_Z * Math.sqrt(variances[j] * factor);
+    const half =
+      poolSize === undefined ? BOOTSTRAP_Z * Math.sqrt(variances[j]) : bootstrapHalfWidth(variances[j], labels, poolSize, estimate);
     if (estimate + half >= trueRisk && estimate - half <= trueRisk) inside++;
   }
   return inside / runs;

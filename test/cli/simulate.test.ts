@@ -364,6 +364,24 @@ describe('bad input: a typed error naming the argument, exit 1, nothing written'
       ],
       /--surrogate-scores: expected the shape of --model-scores, \(120, 3\)/,
     ],
+    [
+      'finite logits whose cross-entropy bound overflows, with a confidence sequence',
+      async () => {
+        const spread = new Float64Array(pool.modelScores.data);
+        spread.set([1e308, -1e308, 0], 4 * K);
+        return [
+          '--model-scores',
+          await npy('f-spread.npy', { data: spread, shape: [N, K], dtype: 'f8' }),
+          '--labels',
+          files.y,
+          '--acquisition',
+          'iid',
+          '--interval',
+          'anytime',
+        ];
+      },
+      /--model-scores \(row 4\): expected scores whose loss bounds are finite/,
+    ],
     ['size > N', async () => ['--model-scores', files.f, '--labels', files.y, '--size', '121'], /--size/],
     [
       'clip 0 outside reference numerics',

@@ -1,4 +1,4 @@
-import { appendFileSync, mkdtempSync, readFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -63,8 +63,11 @@ describe('ActiveTestingSession', () => {
     expect(estimate.labels).toBe(40);
     expect(estimate.risk.value).toBeCloseTo(lureByDefinition(losses, q, N), 12);
     expect(estimate.accuracy.value).toBeCloseTo(1 - lureByDefinition(errors, q, N), 12);
-    expect(estimate.risk.upper - estimate.risk.value).toBeCloseTo(1.96 * estimate.risk.standardError, 14);
-    expect(estimate.accuracy.lower).toBeCloseTo(estimate.accuracy.value - 1.96 * estimate.accuracy.standardError, 14);
+    // ±1.96σ, widened by 2ε·N·|R̂| for rounding (what keeps R inside the point at M = N).
+    const rounding = (value: number) => 2 * Number.EPSILON * N * Math.abs(value);
+    expect(estimate.risk.upper - estimate.risk.value).toBeCloseTo(1.96 * estimate.risk.standardError + rounding(estimate.risk.value), 14);
+    const errorRate = 1 - estimate.accuracy.value;
+    expect(estimate.accuracy.lower).toBeCloseTo(estimate.accuracy.value - 1.96 * estimate.accuracy.standardError - rounding(errorRate), 14);
     expect(estimate.risk.standardError).toBeGreaterThan(0);
   });
 
@@ -74,7 +77,8 @@ describe('ActiveTestingSession', () => {
       await drive(session, N);
       expect(session.done()).toBe(true);
       const fn = loss === 'brier' ? brierLossPerItem : lossPerItem;
-      const exact = fn(pool.modelScores, pool.labels).reduce((a, b) => a + b, 0) / N;
+      const losses = fn(pool.modelScores, pool.labels);
+      const exact = losses.reduce((a, b) => a + b, 0) / N;
       const accuracy = 1 - zeroOneLossPerItem(pool.modelScores, pool.labels).reduce((a, b) => a + b, 0) / N;
       const estimate = session.estimate();
       expect(estimate.risk.value).toBeCloseTo(exact, 12);
@@ -90,6 +94,14 @@ describe('ActiveTestingSession', () => {
         expect(interval.upper).toBeGreaterThanOrEqual(value);
         expect(interval.upper - interval.lower).toBeLessThan(1e-12);
       }
+      // The bootstrap's σ is exactly 0: its interval is the point R̂, widened for rounding, so R summed in any order is inside.
+      expect(estimate.risk.standardError).toBe(0);
+      const sorted = Float64Array.from(losses).sort();
+      for (const value of [exact, losses.reduceRight((a, b) => a + b, 0) / N, sorted.reduce((a, b) => a + b, 0) / N]) {
+        expect(estimate.risk.bootstrap.lower).toBeLessThanOrEqual(value);
+        expect(estimate.risk.bootstrap.upper).toBeGreaterThanOrEqual(value);
+      }
+      expect(estimate.risk.bootstrap.upper - estimate.risk.bootstrap.lower).toBeLessThan(1e-12);
       expect(await session.next()).toEqual([]);
     }
   });
@@ -108,6 +120,45 @@ describe('ActiveTestingSession', () => {
     await expect(ActiveTestingSession.open(path)).rejects.toThrow(/custom loss "error-rate"/);
     await (await ActiveTestingSession.open(path, { loss: errorRate })).close();
     await expect(ActiveTestingSession.create(null, { ...options, loss: 'hinge' as 'brier' })).rejects.toThrow(InputError);
+  });
+
+  it('refuses a pool whose loss bounds are not finite with a typed error, leaving no file behind', async () => {
+    const path = scratch();
+    const nanBound = { name: 'nan-bound', itemLoss: (f: Float64Array, y: number) => y, bounds: (): [number, number] => [0, NaN] };
+    const refused = ActiveTestingSession.create(path, { ...options, loss: nanBound });
+    await expect(refused).rejects.toThrow(InputError);
+    await expect(refused).rejects.toThrow(/loss nan-bound bounds \(row 0\): expected finite \[lower, upper\]/);
+    expect(existsSync(path)).toBe(false);
+    expect(existsSync(`${path}.lock`)).toBe(false);
+    // Finite logits 2e308 apart: the cross-entropy's upper bound overflows.
+    const spread = Float64Array.from(pool.modelScores.data);
+    spread.set([1e308, -1e308, 0], 5 * 3);
+    const overflow = ActiveTestingSession.create(path, { ...options, modelScores: { data: spread, rows: N, cols: 3 } });
+    await expect(overflow).rejects.toThrow(/modelScores \(row 5\): expected scores whose loss bounds are finite/);
+    expect(existsSync(path)).toBe(false);
+    // Nothing left behind: the same path takes a valid session.
+    await (await ActiveTestingSession.create(path, options)).close();
+    expect(existsSync(path)).toBe(true);
+  });
+
+  it("refuses, changing nothing, a label whose loss lies outside a custom loss's declared bounds", async () => {
+    const path = scratch();
+    // Declares [0, 1] but returns 5 for class c.
+    const liar = { name: 'liar', itemLoss: (_f: Float64Array, y: number) => (y === 2 ? 5 : y / 2), bounds: (): [number, number] => [0, 1] };
+    const session = await ActiveTestingSession.create(path, { ...options, loss: liar });
+    const [item] = await session.next();
+    const before = readFileSync(path, 'utf8');
+    await expect(session.record(item.id, 'c')).rejects.toThrow(
+      /loss custom:liar \(row \d+\): expected a loss within the item's bounds \[0, 1\], got 5/,
+    );
+    expect(readFileSync(path, 'utf8')).toBe(before);
+    expect(session.estimate().labels).toBe(0);
+    await session.record(item.id, 'b');
+    const { risk } = session.estimate();
+    // LURE after one label: its loss (1/2 for class b) over N·q.
+    expect(risk.value).toBeCloseTo(0.5 / (N * item.probability), 12);
+    expect(risk.anytime!.lower).toBeLessThan(risk.anytime!.upper);
+    await session.close();
   });
 
   it('refuses labels for items not proposed, twice, or of unknown classes, changing nothing', async () => {

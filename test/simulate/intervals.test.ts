@@ -3,6 +3,7 @@ import { simulate } from '../../src/simulate/simulate.js';
 import { RiskConfidenceSequence } from '../../src/estimators/confidence-sequence.js';
 import { lossBounds, lossPerItem } from '../../src/metrics/index.js';
 import { simulationIntervals } from '../../src/simulate/intervals.js';
+import { summarizeSimulation } from '../../src/simulate/outputs.js';
 import { simulationReference } from '../../src/simulate/reference.js';
 import { simulationInput, syntheticPool } from '../acquisition/synthetic-pool.js';
 
@@ -100,7 +101,7 @@ describe('simulationIntervals', () => {
     expect(fixedProposal.mixtureWeights).toBeNull();
   });
   it('contains R at M = N however R is summed, so a pool labelled to the last item still covers', async () => {
-    // Cross-entropy on 20 items: the point the bounds meet at differs from R by a few ulps.
+    // Cross-entropy on 20 items: the point the bounds meet at, and the bootstrap's R̂ (σ = 0), differ from R by a few ulps.
     const pool = syntheticPool(20, 3, 8);
     const runs = 50;
     const result = await simulate(simulationInput(pool), { acquisition: 'surrogate-ce', runs, size: 20, step: 1, seed: 1, threads: 1 });
@@ -110,9 +111,11 @@ describe('simulationIntervals', () => {
       result,
       losses,
       bounds,
-      ['anytime', 'fixed'],
+      ['anytime', 'fixed', 'bootstrap'],
       simulationReference(simulationInput(pool), result.options),
     );
+    // summary.json's bootstrap coverage too (before the rounding margin: 0 at M = N on this pool).
+    expect(summarizeSimulation(result, {}, losses).coverage?.[19]).toBe(1);
     const forward = losses.reduce((sum, loss) => sum + loss, 0) / 20;
     const backward = losses.reduceRight((sum, loss) => sum + loss, 0) / 20;
     const sorted =
