@@ -43,6 +43,27 @@ describe('CandidateMixture', () => {
     for (const i of removed) expect(counts[i]).toBe(0);
   });
 
+  it('draws a candidate with equal weights (an identity alias table) uniformly over the remaining items (chi-square, 40k seeded draws)', () => {
+    const sampler = new CandidateMixture(candidates, 0.1, [1, 0, 0]);
+    const removed = [0, 5, 11];
+    const counts = new Float64Array(n);
+    const u = randomStream(9, [0]);
+    const draws = 40_000;
+    for (let d = 0; d < draws; d++) {
+      sampler.reset();
+      for (const i of removed) sampler.remove(i);
+      const item = sampler.draw(u);
+      counts[item]++;
+      expect(sampler.lastProbability).toBeCloseTo(1 / (n - removed.length), 14);
+    }
+    const expected = draws / (n - removed.length);
+    let chi2 = 0;
+    for (let i = 0; i < n; i++) if (!removed.includes(i)) chi2 += (counts[i] - expected) ** 2 / expected;
+    // 8 degrees of freedom: P(χ² > 31.8) ≈ 1e-4.
+    expect(chi2).toBeLessThan(31.8);
+    for (const i of removed) expect(counts[i]).toBe(0);
+  });
+
   it('keeps q exact while drawing the whole pool (the scan fallback included) and sums to 1', () => {
     // One item holds nearly all of candidate 1's mass: once it is drawn, alias proposals mostly hit it.
     const values = new Float64Array(50).fill(1e-6);

@@ -15,7 +15,8 @@ const ONE_BELOW = 1 - 2 ** -53;
  * clip share spreads every candidate over the whole pool, as the floor of the fixed proposals
  * does). All candidates share one record of removed items and keep only their remaining sums, so a
  * draw costs O(J): the component is chosen with one uniform, the item by its alias table over the
- * full pool (proposals already drawn are rejected, which leaves exactly q_j over the remaining
+ * full pool (none for a candidate with equal weights, the uniform one: its bucket is its item;
+ * proposals already drawn are rejected, which leaves exactly q_j over the remaining
  * items; where the uniform fell within the component's share is the first proposal's uniform, so
  * most draws take one random number), and every candidate's probability of the item is one
  * division, reading the item's weights from one item-major row. When a component's
@@ -35,8 +36,9 @@ export class CandidateMixture implements PoolSampler {
   private readonly weights: Float64Array;
   /** Every candidate's static weight of each item, item-major (`itemWeights[i·J + j]`): a draw reads one cache line. */
   private readonly itemWeights: Float64Array;
-  private readonly keep: Float64Array[];
-  private readonly alias: Int32Array[];
+  /** Per candidate, its alias table; null for a candidate whose weights are all equal (the uniform one), drawn by its bucket alone. */
+  private readonly keep: (Float64Array | null)[];
+  private readonly alias: (Int32Array | null)[];
   private readonly fullSums: Float64Array;
   private readonly remainingSums: Float64Array;
   /** Each candidate's remaining sum when it was last summed afresh. */
@@ -74,8 +76,10 @@ export class CandidateMixture implements PoolSampler {
         this.itemWeights[i * J + j] = w[i];
       }
       const table = aliasTable(w, mass);
-      this.keep.push(table.keep);
-      this.alias.push(table.alias);
+      // Equal weights put every bucket on one side of 1, so each is kept: the table is the identity.
+      const identity = table.keep.every((k) => k === 1);
+      this.keep.push(identity ? null : table.keep);
+      this.alias.push(identity ? null : table.alias);
       this.fullSums[j] = mass;
     });
     this.remainingSums = this.fullSums.slice();
@@ -215,7 +219,8 @@ export class CandidateMixture implements PoolSampler {
     for (let proposal = 0; proposal < MAX_PROPOSALS; proposal++) {
       const scaled = (proposal === 0 ? first : random()) * n;
       const bucket = Math.min(Math.floor(scaled), n - 1);
-      const item = scaled - bucket < keep[bucket] ? bucket : alias[bucket];
+      // An identity table needs no read: its cache lines stay free for the rows the draw does read.
+      const item = keep === null || scaled - bucket < keep[bucket] ? bucket : (alias as Int32Array)[bucket];
       if (this.isRemoved[item] === 0) return item;
     }
     const J = this.weights.length;
