@@ -90,8 +90,25 @@ describe('CandidateMixture', () => {
     expect(() => new CandidateMixture(candidates, 0.1, [0.5, 0.2, 0.2])).toThrow(/summing to 1/);
     expect(() => new CandidateMixture([Float64Array.of(1, -1)], 0.1, [1])).toThrow(/non-negative/);
     expect(() => new CandidateMixture([Float64Array.of(1, 1), Float64Array.of(1)], 0.1, [0.5, 0.5])).toThrow(/2 values/);
+    expect(() => new CandidateMixture(candidates, 0.1, alpha, new Float64Array(n - 1))).toThrow(/companions/);
     const sampler = new CandidateMixture(candidates, 0.1, alpha);
     sampler.remove(2);
     expect(() => sampler.remove(2)).toThrow(/remaining pool item/);
+  });
+
+  it("keeps each item's companion value in its row, without changing the draws", () => {
+    const companions = Float64Array.from({ length: n }, (_, i) => 0.5 + i * i);
+    const withCompanions = new CandidateMixture(candidates, 0.1, alpha, companions);
+    const without = new CandidateMixture(candidates, 0.1, alpha);
+    const u = randomStream(4, [0]);
+    const v = randomStream(4, [0]);
+    for (let m = 0; m < n; m++) {
+      expect(withCompanions.draw(u)).toBe(without.draw(v));
+      expect(withCompanions.lastProbability).toBe(without.lastProbability);
+    }
+    for (let i = 0; i < n; i++) {
+      expect(withCompanions.companionOf(i)).toBe(companions[i]);
+      expect(without.companionOf(i)).toBe(0);
+    }
   });
 });

@@ -34,7 +34,11 @@ export class CandidateMixture implements PoolSampler {
   /** Probability of the last drawn item under each candidate, just before it was drawn. */
   readonly lastComponentProbabilities: Float64Array;
   private readonly weights: Float64Array;
-  /** Every candidate's static weight of each item, item-major (`itemWeights[i·J + j]`): a draw reads one cache line. */
+  /**
+   * Every candidate's static weight of each item, item-major, then the item's companion value
+   * (`itemWeights[i·(J+1) + j]`, the companion at j = J): a draw reads one item's row, and a caller
+   * that reads the companion of each drawn item finds it there.
+   */
   private readonly itemWeights: Float64Array;
   /** Per candidate, its alias table; null for a candidate whose weights are all equal (the uniform one), drawn by its bucket alone. */
   private readonly keep: (Float64Array | null)[];
@@ -48,14 +52,19 @@ export class CandidateMixture implements PoolSampler {
   private removedCount = 0;
   private probabilityOfLast = Number.NaN;
 
-  constructor(candidates: readonly Float64Array[], clip: number, weights: ArrayLike<number>) {
+  /** `companions`: one value per item, kept in the item's row (read back with `companionOf`); zeros when null. */
+  constructor(candidates: readonly Float64Array[], clip: number, weights: ArrayLike<number>, companions: Float64Array | null = null) {
     if (candidates.length === 0) throw new InputError({ argument: 'candidates', expected: 'at least one candidate', received: 0 });
     if (!(clip >= 0 && clip < 1)) throw new InputError({ argument: 'clip', expected: 'a fraction in [0, 1)', received: clip });
     const n = candidates[0].length;
     if (n === 0) throw new InputError({ argument: 'candidates', expected: 'a non-empty pool', received: 0 });
     this.size = n;
     const J = candidates.length;
-    this.itemWeights = new Float64Array(n * J);
+    const stride = J + 1;
+    if (companions !== null && companions.length !== n)
+      throw new InputError({ argument: 'companions', expected: `${n} values`, received: companions.length });
+    this.itemWeights = new Float64Array(n * stride);
+    if (companions !== null) for (let i = 0; i < n; i++) this.itemWeights[i * stride + J] = companions[i];
     this.keep = [];
     this.alias = [];
     this.fullSums = new Float64Array(J);
@@ -73,7 +82,7 @@ export class CandidateMixture implements PoolSampler {
       let mass = 0;
       for (let i = 0; i < n; i++) {
         mass += w[i] = v[i] + shift;
-        this.itemWeights[i * J + j] = w[i];
+        this.itemWeights[i * stride + j] = w[i];
       }
       const table = aliasTable(w, mass);
       // Equal weights put every bucket on one side of 1, so each is kept: the table is the identity.
@@ -99,6 +108,12 @@ export class CandidateMixture implements PoolSampler {
   /** The mixture weights α (a copy). */
   get mixture(): Float64Array {
     return this.weights.slice();
+  }
+
+  /** The companion value of item `index` (see the constructor). */
+  companionOf(index: number): number {
+    const J = this.weights.length;
+    return this.itemWeights[index * (J + 1) + J];
   }
 
   /** α_j, without a copy. */
@@ -154,7 +169,8 @@ export class CandidateMixture implements PoolSampler {
     if (!(index >= 0 && index < this.size) || this.isRemoved[index] === 1) return 0;
     const J = this.weights.length;
     let q = 0;
-    for (let j = 0; j < J; j++) if (this.weights[j] > 0) q += (this.weights[j] * this.itemWeights[index * J + j]) / this.remainingSums[j];
+    for (let j = 0; j < J; j++)
+      if (this.weights[j] > 0) q += (this.weights[j] * this.itemWeights[index * (J + 1) + j]) / this.remainingSums[j];
     return q;
   }
 
@@ -184,7 +200,7 @@ export class CandidateMixture implements PoolSampler {
     const updateSums = this.removedCount < this.size;
     const J = weights.length;
     let q = 0;
-    for (let j = 0, at = index * J; j < J; j++, at++) {
+    for (let j = 0, at = index * (J + 1); j < J; j++, at++) {
       const weight = itemWeights[at];
       if (recordDraw) {
         const p = weight / remainingSums[j];
@@ -207,7 +223,7 @@ export class CandidateMixture implements PoolSampler {
   private sumRemaining(j: number): number {
     const J = this.weights.length;
     let total = 0;
-    for (let i = 0; i < this.size; i++) if (this.isRemoved[i] === 0) total += this.itemWeights[i * J + j];
+    for (let i = 0, at = j; i < this.size; i++, at += J + 1) if (this.isRemoved[i] === 0) total += this.itemWeights[at];
     return total;
   }
 
@@ -229,7 +245,7 @@ export class CandidateMixture implements PoolSampler {
     for (let i = 0; i < n; i++) {
       if (this.isRemoved[i] === 1) continue;
       last = i;
-      target -= this.itemWeights[i * J + j];
+      target -= this.itemWeights[i * (J + 1) + j];
       if (target < 0) return i;
     }
     return last;
