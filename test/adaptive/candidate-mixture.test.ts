@@ -43,6 +43,27 @@ describe('CandidateMixture', () => {
     for (const i of removed) expect(counts[i]).toBe(0);
   });
 
+  it('draws a candidate with equal weights (an identity alias table) uniformly over the remaining items (chi-square, 40k seeded draws)', () => {
+    const sampler = new CandidateMixture(candidates, 0.1, [1, 0, 0]);
+    const removed = [0, 5, 11];
+    const counts = new Float64Array(n);
+    const u = randomStream(9, [0]);
+    const draws = 40_000;
+    for (let d = 0; d < draws; d++) {
+      sampler.reset();
+      for (const i of removed) sampler.remove(i);
+      const item = sampler.draw(u);
+      counts[item]++;
+      expect(sampler.lastProbability).toBeCloseTo(1 / (n - removed.length), 14);
+    }
+    const expected = draws / (n - removed.length);
+    let chi2 = 0;
+    for (let i = 0; i < n; i++) if (!removed.includes(i)) chi2 += (counts[i] - expected) ** 2 / expected;
+    // 8 degrees of freedom: P(χ² > 31.8) ≈ 1e-4.
+    expect(chi2).toBeLessThan(31.8);
+    for (const i of removed) expect(counts[i]).toBe(0);
+  });
+
   it('keeps q exact while drawing the whole pool (the scan fallback included) and sums to 1', () => {
     // One item holds nearly all of candidate 1's mass: once it is drawn, alias proposals mostly hit it.
     const values = new Float64Array(50).fill(1e-6);
@@ -69,8 +90,25 @@ describe('CandidateMixture', () => {
     expect(() => new CandidateMixture(candidates, 0.1, [0.5, 0.2, 0.2])).toThrow(/summing to 1/);
     expect(() => new CandidateMixture([Float64Array.of(1, -1)], 0.1, [1])).toThrow(/non-negative/);
     expect(() => new CandidateMixture([Float64Array.of(1, 1), Float64Array.of(1)], 0.1, [0.5, 0.5])).toThrow(/2 values/);
+    expect(() => new CandidateMixture(candidates, 0.1, alpha, new Float64Array(n - 1))).toThrow(/companions/);
     const sampler = new CandidateMixture(candidates, 0.1, alpha);
     sampler.remove(2);
     expect(() => sampler.remove(2)).toThrow(/remaining pool item/);
+  });
+
+  it("keeps each item's companion value in its row, without changing the draws", () => {
+    const companions = Float64Array.from({ length: n }, (_, i) => 0.5 + i * i);
+    const withCompanions = new CandidateMixture(candidates, 0.1, alpha, companions);
+    const without = new CandidateMixture(candidates, 0.1, alpha);
+    const u = randomStream(4, [0]);
+    const v = randomStream(4, [0]);
+    for (let m = 0; m < n; m++) {
+      expect(withCompanions.draw(u)).toBe(without.draw(v));
+      expect(withCompanions.lastProbability).toBe(without.lastProbability);
+    }
+    for (let i = 0; i < n; i++) {
+      expect(withCompanions.companionOf(i)).toBe(companions[i]);
+      expect(without.companionOf(i)).toBe(0);
+    }
   });
 });

@@ -122,8 +122,8 @@ export class AdaptiveSampler extends CandidateMixture {
   private drawnProbabilities = new Float64Array(64);
   private candidateProbabilities: Float64Array;
   private drawnItems = new Int32Array(64);
-  /** Per item, the surrogate's predicted squared loss E_π[ℓ²] (the prediction candidate's value squared); null without one. */
-  private readonly predictedSquares: Float64Array | null;
+  /** Whether each item's companion value (`companionOf`) is its predicted squared loss E_π[ℓ²]; without a prediction candidate it is 0. */
+  private readonly predicts: boolean;
   /**
    * Per candidate, Σ_t (E_π[ℓ²]/q_t)/q_a(i_t) for its mixture with the smallest defensive share (the
    * defensive candidate: alone): the second moment the surrogate predicts, estimated on the same labels.
@@ -137,7 +137,7 @@ export class AdaptiveSampler extends CandidateMixture {
   private informative = 0;
 
   constructor(candidates: readonly Float64Array[], clip: number, options: AdaptiveOptions) {
-    super(candidates, clip, options.prior);
+    super(candidates, clip, options.prior, predictedSquaredLosses(candidates, options.predictionCandidate));
     const J = candidates.length;
     this.prior = Float64Array.from(options.prior);
     this.defensiveCandidate = options.defensiveCandidate ?? ADAPTIVE_DEFAULTS.defensiveCandidate;
@@ -201,15 +201,7 @@ export class AdaptiveSampler extends CandidateMixture {
     this.referenceShare = this.reference === grid - 1 ? 1 : shares[this.reference % L];
     this.tailFactor = new Float64Array(J).fill(1);
     this.predictedSums = new Float64Array(J);
-    const prediction = options.predictionCandidate;
-    if (prediction === undefined) {
-      this.predictedSquares = null;
-    } else {
-      if (!(Number.isInteger(prediction) && prediction >= 0 && prediction < J)) {
-        throw new InputError({ argument: 'predictionCandidate', expected: `a candidate index in [0, ${J - 1}]`, received: prediction });
-      }
-      this.predictedSquares = candidates[prediction].map((v) => v * v);
-    }
+    this.predicts = options.predictionCandidate !== undefined;
   }
 
   /** Draws whose loss has not been observed yet. */
@@ -245,7 +237,7 @@ export class AdaptiveSampler extends CandidateMixture {
     const t = this.nextObserved();
     const P = this.deferredLosses ? this.candidateProbabilities : this.lastComponentProbabilities;
     const at = this.deferredLosses ? t * this.candidateCount : 0;
-    const predicted = this.predictedSquares === null ? 0 : this.predictedSquares[this.drawnItems[t]];
+    const predicted = this.companionOf(this.drawnItems[t]);
     if (loss > 0) this.informative++;
     const square = loss * loss;
     const predictedShare = predicted / square;
@@ -384,7 +376,7 @@ export class AdaptiveSampler extends CandidateMixture {
     const spreadLabels = m + spreadPriorLabels;
     // The unseen-tail term of a mixture with defensive share λ is tail/λ; the defensive candidate alone has none.
     for (let s = 0; s < L; s++) tailOverShare[s] = tail / shares[s];
-    if (this.predictedSquares !== null) this.calibrationFactors();
+    if (this.predicts) this.calibrationFactors();
     const { tailFactor } = this;
     let best = reference;
     let bestRank = -2;
@@ -461,6 +453,19 @@ export class AdaptiveSampler extends CandidateMixture {
     P.set(this.candidateProbabilities);
     this.candidateProbabilities = P;
   }
+}
+
+/**
+ * Per item, the prediction candidate's value squared (E_π[ℓ²]), kept in each item's row of the
+ * mixture so that `observe` reads it from the cache line the draw has loaded; null without one.
+ */
+function predictedSquaredLosses(candidates: readonly Float64Array[], prediction: number | undefined): Float64Array | null {
+  if (prediction === undefined) return null;
+  const J = candidates.length;
+  if (!(Number.isInteger(prediction) && prediction >= 0 && prediction < J)) {
+    throw new InputError({ argument: 'predictionCandidate', expected: `a candidate index in [0, ${J - 1}]`, received: prediction });
+  }
+  return candidates[prediction].map((v) => v * v);
 }
 
 /** The grid index of `prior` (candidate-major, then share; J·L for the defensive candidate alone). */

@@ -15,7 +15,8 @@ const ONE_BELOW = 1 - 2 ** -53;
  * clip share spreads every candidate over the whole pool, as the floor of the fixed proposals
  * does). All candidates share one record of removed items and keep only their remaining sums, so a
  * draw costs O(J): the component is chosen with one uniform, the item by its alias table over the
- * full pool (proposals already drawn are rejected, which leaves exactly q_j over the remaining
+ * full pool (none for a candidate with equal weights, the uniform one: its bucket is its item;
+ * proposals already drawn are rejected, which leaves exactly q_j over the remaining
  * items; where the uniform fell within the component's share is the first proposal's uniform, so
  * most draws take one random number), and every candidate's probability of the item is one
  * division, reading the item's weights from one item-major row. When a component's
@@ -33,10 +34,15 @@ export class CandidateMixture implements PoolSampler {
   /** Probability of the last drawn item under each candidate, just before it was drawn. */
   readonly lastComponentProbabilities: Float64Array;
   private readonly weights: Float64Array;
-  /** Every candidate's static weight of each item, item-major (`itemWeights[i·J + j]`): a draw reads one cache line. */
+  /**
+   * Every candidate's static weight of each item, item-major, then the item's companion value
+   * (`itemWeights[i·(J+1) + j]`, the companion at j = J): a draw reads one item's row, and a caller
+   * that reads the companion of each drawn item finds it there.
+   */
   private readonly itemWeights: Float64Array;
-  private readonly keep: Float64Array[];
-  private readonly alias: Int32Array[];
+  /** Per candidate, its alias table; null for a candidate whose weights are all equal (the uniform one), drawn by its bucket alone. */
+  private readonly keep: (Float64Array | null)[];
+  private readonly alias: (Int32Array | null)[];
   private readonly fullSums: Float64Array;
   private readonly remainingSums: Float64Array;
   /** Each candidate's remaining sum when it was last summed afresh. */
@@ -46,14 +52,19 @@ export class CandidateMixture implements PoolSampler {
   private removedCount = 0;
   private probabilityOfLast = Number.NaN;
 
-  constructor(candidates: readonly Float64Array[], clip: number, weights: ArrayLike<number>) {
+  /** `companions`: one value per item, kept in the item's row (read back with `companionOf`); zeros when null. */
+  constructor(candidates: readonly Float64Array[], clip: number, weights: ArrayLike<number>, companions: Float64Array | null = null) {
     if (candidates.length === 0) throw new InputError({ argument: 'candidates', expected: 'at least one candidate', received: 0 });
     if (!(clip >= 0 && clip < 1)) throw new InputError({ argument: 'clip', expected: 'a fraction in [0, 1)', received: clip });
     const n = candidates[0].length;
     if (n === 0) throw new InputError({ argument: 'candidates', expected: 'a non-empty pool', received: 0 });
     this.size = n;
     const J = candidates.length;
-    this.itemWeights = new Float64Array(n * J);
+    const stride = J + 1;
+    if (companions !== null && companions.length !== n)
+      throw new InputError({ argument: 'companions', expected: `${n} values`, received: companions.length });
+    this.itemWeights = new Float64Array(n * stride);
+    if (companions !== null) for (let i = 0; i < n; i++) this.itemWeights[i * stride + J] = companions[i];
     this.keep = [];
     this.alias = [];
     this.fullSums = new Float64Array(J);
@@ -71,11 +82,13 @@ export class CandidateMixture implements PoolSampler {
       let mass = 0;
       for (let i = 0; i < n; i++) {
         mass += w[i] = v[i] + shift;
-        this.itemWeights[i * J + j] = w[i];
+        this.itemWeights[i * stride + j] = w[i];
       }
       const table = aliasTable(w, mass);
-      this.keep.push(table.keep);
-      this.alias.push(table.alias);
+      // Equal weights put every bucket on one side of 1, so each is kept: the table is the identity.
+      const identity = table.keep.every((k) => k === 1);
+      this.keep.push(identity ? null : table.keep);
+      this.alias.push(identity ? null : table.alias);
       this.fullSums[j] = mass;
     });
     this.remainingSums = this.fullSums.slice();
@@ -95,6 +108,12 @@ export class CandidateMixture implements PoolSampler {
   /** The mixture weights α (a copy). */
   get mixture(): Float64Array {
     return this.weights.slice();
+  }
+
+  /** The companion value of item `index` (see the constructor). */
+  companionOf(index: number): number {
+    const J = this.weights.length;
+    return this.itemWeights[index * (J + 1) + J];
   }
 
   /** α_j, without a copy. */
@@ -150,7 +169,8 @@ export class CandidateMixture implements PoolSampler {
     if (!(index >= 0 && index < this.size) || this.isRemoved[index] === 1) return 0;
     const J = this.weights.length;
     let q = 0;
-    for (let j = 0; j < J; j++) if (this.weights[j] > 0) q += (this.weights[j] * this.itemWeights[index * J + j]) / this.remainingSums[j];
+    for (let j = 0; j < J; j++)
+      if (this.weights[j] > 0) q += (this.weights[j] * this.itemWeights[index * (J + 1) + j]) / this.remainingSums[j];
     return q;
   }
 
@@ -180,7 +200,7 @@ export class CandidateMixture implements PoolSampler {
     const updateSums = this.removedCount < this.size;
     const J = weights.length;
     let q = 0;
-    for (let j = 0, at = index * J; j < J; j++, at++) {
+    for (let j = 0, at = index * (J + 1); j < J; j++, at++) {
       const weight = itemWeights[at];
       if (recordDraw) {
         const p = weight / remainingSums[j];
@@ -203,7 +223,7 @@ export class CandidateMixture implements PoolSampler {
   private sumRemaining(j: number): number {
     const J = this.weights.length;
     let total = 0;
-    for (let i = 0; i < this.size; i++) if (this.isRemoved[i] === 0) total += this.itemWeights[i * J + j];
+    for (let i = 0, at = j; i < this.size; i++, at += J + 1) if (this.isRemoved[i] === 0) total += this.itemWeights[at];
     return total;
   }
 
@@ -215,7 +235,8 @@ export class CandidateMixture implements PoolSampler {
     for (let proposal = 0; proposal < MAX_PROPOSALS; proposal++) {
       const scaled = (proposal === 0 ? first : random()) * n;
       const bucket = Math.min(Math.floor(scaled), n - 1);
-      const item = scaled - bucket < keep[bucket] ? bucket : alias[bucket];
+      // An identity table needs no read: its cache lines stay free for the rows the draw does read.
+      const item = keep === null || scaled - bucket < keep[bucket] ? bucket : (alias as Int32Array)[bucket];
       if (this.isRemoved[item] === 0) return item;
     }
     const J = this.weights.length;
@@ -224,7 +245,7 @@ export class CandidateMixture implements PoolSampler {
     for (let i = 0; i < n; i++) {
       if (this.isRemoved[i] === 1) continue;
       last = i;
-      target -= this.itemWeights[i * J + j];
+      target -= this.itemWeights[i * (J + 1) + j];
       if (target < 0) return i;
     }
     return last;
