@@ -3,6 +3,7 @@ import { dirname, resolve } from 'node:path';
 import { FileFormatError, InputError } from '../errors.js';
 import type { AcquisitionFunction, BuiltinLoss } from '../metrics/index.js';
 import type { ProposalAcquisition } from '../acquisition/adaptive/index.js';
+import { checkProposalClip } from '../acquisition/clip.js';
 import {
   ACQUISITIONS,
   acquisitionsFor,
@@ -240,6 +241,7 @@ function resolveSetting(
   );
   const isRandom = acquisition === 'iid';
   const clip = isRandom ? 0 : (given<number>('clip') ?? 0.1);
+  checkProposalClip(clip, { randomLabelling: isRandom, referenceNumerics: grid.numerics === 'reference' }, argument('clip'));
   let surrogate: string | null = null;
   const needsSurrogate = ACQUISITIONS[acquisition].needsSurrogate || ESTIMATORS[estimator].needsSurrogate;
   if (needsSurrogate) {

@@ -474,8 +474,10 @@ export const OPTION_DECLARATIONS: readonly OptionDeclaration[] = [
   },
   {
     name: 'clip',
-    value: { kind: 'number', min: 0, max: 1, maxOpen: true },
-    doc: 'floor of the proposal, as a fraction of the uniform probability, in [0, 1) (ignored by iid)',
+    // Below 1 is the option's range; above 0 is a rule of the statistics (q > 0 on every item),
+    // checked with the acquisition and numerics, so a clip ≤ 0 is bad input like `--clip 0`.
+    value: { kind: 'number', min: -Infinity, max: 1, maxOpen: true },
+    doc: 'floor of the proposal, as a fraction of the uniform probability, in (0, 1); 0 only with --numerics reference (ignored by iid)',
     defaultText: '0.1',
     contexts: PROPOSAL,
     metavar: 'C',
@@ -646,6 +648,7 @@ const isSafeInteger = (value: unknown): value is number => typeof value === 'num
 function describeRange(spec: Extract<ValueSpec, { kind: 'number' }>): string {
   const orNull = spec.nullable ? ', or null' : '';
   if (spec.max === Infinity) return `a number ${spec.minOpen ? '>' : '≥'} ${spec.min}${orNull}`;
+  if (spec.min === -Infinity) return `a number ${spec.maxOpen ? '<' : '≤'} ${spec.max}${orNull}`;
   return `a number in ${spec.minOpen ? '(' : '['}${spec.min}, ${spec.max}${spec.maxOpen ? ')' : ']'}${orNull}`;
 }
 

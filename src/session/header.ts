@@ -2,6 +2,7 @@ import { FileFormatError, InputError } from '../errors.js';
 import { fitTemperature } from '../calibration/temperature.js';
 import { toLabels, toMatrix, type LabelsInput, type Matrix, type MatrixInput } from '../matrix.js';
 import type { SessionLoss } from './loss.js';
+import { checkProposalClip } from '../acquisition/clip.js';
 import { ACQUISITIONS, acquisitionsFor, checkKnownKeys, checkOption, optionNames, resolveProposal } from '../options/index.js';
 
 /** Keys of a new session's options besides the schema's options: the pool, and the on-demand scorer. */
@@ -181,14 +182,7 @@ export function buildHeader(options: SessionOptions, lossId: string, hasScorer: 
     },
     'session',
   ) as { acquisition: SessionAcquisition };
-  // Every remaining item needs q > 0 for LURE and the confidence sequence; iid ignores the clip.
-  if (clip === 0 && acquisition !== 'iid') {
-    throw new InputError({
-      argument: 'clip',
-      expected: 'a number in (0, 1): every item needs a proposal probability above 0',
-      received: clip,
-    });
-  }
+  checkProposalClip(clip, { randomLabelling: acquisition === 'iid' });
   const calibration = options.calibration === undefined ? null : calibrate(options.calibration, k);
   const temperature = calibration?.temperature ?? givenTemperature;
   const seed = (checkOption('seed', options.seed, 'session') as number | string | undefined) ?? 0;

@@ -6,6 +6,7 @@ import { EPS, type Numerics } from '../numerics.js';
 import type { RandomSource } from '../random.js';
 import type { LabelsInput, MatrixInput } from '../matrix.js';
 import { calibratedTemperature, type ProposalAcquisition } from '../acquisition/adaptive/index.js';
+import { checkProposalClip } from '../acquisition/clip.js';
 
 export { ESTIMATOR_NAMES, type EstimatorName } from '../options/index.js';
 
@@ -93,14 +94,8 @@ export function resolveSimulationOptions(partial: Partial<SimulationOptions>, po
     'simulate',
   );
   // LURE is unbiased only if every remaining item can be drawn: clip 0 lets a zero acquisition value
-  // (zero-one or Brier on a confident prediction) hide items for good. Only the paper's numerics keep it.
-  if (clip === 0 && numerics !== 'reference' && acquisition !== 'iid') {
-    throw new InputError({
-      argument: 'clip',
-      expected: "a clip fraction in (0, 1) (0 only with numerics 'reference'): every item needs q > 0",
-      received: clip,
-    });
-  }
+  // (zero-one or Brier on a confident prediction) hide items for good.
+  checkProposalClip(clip, { randomLabelling: acquisition === 'iid', referenceNumerics: numerics === 'reference' });
   const temperature = partial.calibration !== undefined ? calibratedTemperature(partial.calibration) : givenTemperature;
   const runs = given<number>('runs') ?? 1000;
   const size = given<number>('size') ?? Math.min(400, poolSize);

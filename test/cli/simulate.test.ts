@@ -290,7 +290,6 @@ describe('active-testing simulate', () => {
     // A flag value out of its range is a usage error too (the schema checks it while parsing).
     [['--model-scores', 'f.npy', '--labels', 'y.npy', '--out', 'x', '--step', '0']],
     [['--model-scores', 'f.npy', '--labels', 'y.npy', '--out', 'x', '--clip', '1']],
-    [['--model-scores', 'f.npy', '--labels', 'y.npy', '--out', 'x', '--clip=-0.1']],
     [['--model-scores', 'f.npy', '--labels', 'y.npy', '--out', 'x', '--runs', '0']],
     [['--model-scores', 'f.npy', '--labels', 'y.npy', '--out', 'x', '--runs', '0x10']],
     [['--model-scores', 'f.npy', '--labels', 'y.npy', '--out', 'x', '--loss', 'ce']],
@@ -400,6 +399,11 @@ describe('bad input: a typed error naming the argument, exit 1, nothing written'
         '0',
       ],
       /--clip: expected a clip fraction in \(0, 1\)/,
+    ],
+    [
+      'a negative clip, even for random labelling',
+      async () => ['--model-scores', files.f, '--labels', files.y, '--acquisition', 'iid', '--clip=-0.1'],
+      /--clip: expected a clip fraction in \(0, 1\) \(0 only with numerics 'reference'\): every item needs a proposal probability above 0, got -0\.1/,
     ],
     [
       'surrogate acquisition without surrogate scores',

@@ -157,6 +157,18 @@ describe('resolveExperimentConfig', () => {
     expect(inputError(() => resolveExperimentConfig({ ...files, settings: [{ acquisition: 'true-loss', clip: 1 }] }, base)).argument).toBe(
       'settings[0].clip',
     );
+    // Every item needs q > 0: clip 0 only with the paper's numerics, a negative clip never, refused
+    // while the grid is read, before any scoring.
+    const truthful = { ...files, settings: [{ acquisition: 'true-loss', clip: 0 }] };
+    expect(inputError(() => resolveExperimentConfig(truthful, base)).message).toBe(
+      "settings[0].clip: expected a clip fraction in (0, 1) (0 only with numerics 'reference'): every item needs a proposal probability above 0, got 0",
+    );
+    expect(resolveExperimentConfig({ ...truthful, numerics: 'reference' }, base).settings[0].clip).toBe(0);
+    expect(
+      inputError(() =>
+        resolveExperimentConfig({ ...files, numerics: 'reference', settings: [{ acquisition: 'true-loss', clip: -0.1 }] }, base),
+      ).argument,
+    ).toBe('settings[0].clip');
     expect(inputError(() => resolveExperimentConfig({ ...files, settings: [{ acquisition: 'iid', surrogate: 'a' }] }, base)).argument).toBe(
       'settings[0].surrogate',
     );

@@ -47,7 +47,7 @@ describe('active-testing label: scripted use and bad input', () => {
     expect(mismatch.stderr).toMatch(/--model-scores: expected 20×2 scores/);
     const badClip = run([...createArgs(files, session, 0), '--clip', '1.5', '--answers', files.data]);
     expect(badClip.status).toBe(2);
-    expect(badClip.stderr).toMatch(/--clip: expected a number in \[0, 1\)/);
+    expect(badClip.stderr).toMatch(/--clip: expected a number < 1, got "1.5"/);
     const zeroLabels = run([...createArgs(files, session, 0), '--max-labels', '0', '--answers', files.data]);
     expect(zeroLabels.status).toBe(2);
     expect(zeroLabels.stderr).toMatch(/--max-labels: expected an integer ≥ 1, got "0"/);
@@ -58,7 +58,13 @@ describe('active-testing label: scripted use and bad input', () => {
     const zeroClip = run([...createArgs(files, session, 0), '--clip', '0', '--answers', files.data]);
     expect(zeroClip.status).toBe(1);
     expect(zeroClip.stderr.trim().split('\n')).toHaveLength(1);
-    expect(zeroClip.stderr).toMatch(/clip: expected a number in \(0, 1\).*got 0$/m);
+    expect(zeroClip.stderr).toMatch(/clip: expected a clip fraction in \(0, 1\): every item needs a proposal probability above 0, got 0$/m);
+    // A negative clip breaks the same rule: bad input too, one line, exit 1.
+    const negativeClip = run([...createArgs(files, session, 0), '--clip=-0.1', '--answers', files.data]);
+    expect(negativeClip.status).toBe(1);
+    expect(negativeClip.stderr).toBe(
+      'active-testing label: --clip: expected a clip fraction in (0, 1): every item needs a proposal probability above 0, got -0.1\n',
+    );
     expect(existsSync(session)).toBe(false);
     expect(readdirSync(files.dir).filter((f) => f.startsWith('b.session'))).toEqual([]);
   });
