@@ -1,7 +1,7 @@
 import { ActiveSurrogateEstimator } from '../ase/index.js';
 import { CancelledError, InputError } from '../errors.js';
 import { toLabels, toMatrix, type LabelsInput, type Matrix, type MatrixInput } from '../matrix.js';
-import { BUILTIN_LOSSES, classProbabilities, pairwiseSum } from '../metrics/index.js';
+import { BUILTIN_LOSSES, classProbabilities, lossBounds, pairwiseSum } from '../metrics/index.js';
 import { NUMERICS_FLAGS } from '../numerics.js';
 import { planProposal } from '../acquisition/adaptive/index.js';
 import { claimTile, RunBlock, TILE_RUNS, type EngineConfig, type EngineOutputs, type EnginePool } from './run-block.js';
@@ -89,6 +89,9 @@ export function prepareSimulation(input: SimulationInput, options: Partial<Simul
   const crossEntropy = resolved.loss === 'cross-entropy';
   // The surrogate's belief π, for ASE's expected loss of a loss other than the cross-entropy.
   const belief = (t: number | null): Matrix => classProbabilities(surrogateScores as Matrix, t, eps, flags.softmax);
+  // Every class's loss must be finite before a proposal is built from the target's scores: a row
+  // whose logits span past the largest double would otherwise surface as NaN inside a proposal.
+  if (numerics === 'default') lossBounds(modelScores, resolved.loss);
   const losses = loss.perItem(modelScores, labels);
   const { values, mixture } = planProposal(
     acquisition,

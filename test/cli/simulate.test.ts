@@ -381,6 +381,22 @@ describe('bad input: a typed error naming the argument, exit 1, nothing written'
       },
       /--model-scores \(row 4\): expected scores whose loss bounds are finite/,
     ],
+    [
+      'finite logits whose cross-entropy bound overflows, under the default adaptive proposal',
+      async () => {
+        const spread = new Float64Array(pool.modelScores.data);
+        spread.set([1e308, -1e308, 0], 7 * K);
+        return [
+          '--model-scores',
+          await npy('f-spread-7.npy', { data: spread, shape: [N, K], dtype: 'f8' }),
+          '--surrogate-scores',
+          files.g,
+          '--labels',
+          files.y,
+        ];
+      },
+      /^active-testing simulate: --model-scores \(row 7\): expected scores whose loss bounds are finite/,
+    ],
     ['size > N', async () => ['--model-scores', files.f, '--labels', files.y, '--size', '121'], /--size/],
     [
       'clip 0 outside reference numerics',
