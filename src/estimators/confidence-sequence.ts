@@ -666,9 +666,13 @@ export class RiskConfidenceSequence {
       const point = (this.lowerSide.deterministicLower() - this.upperSide.deterministicLower()) / 2;
       return { lower: point - margin, upper: point + margin };
     }
+    if (!(upper < lower)) return { lower: lower - margin, upper: upper + margin };
     // Both sides rejecting R at once is an event of probability ≤ α in which the two bounds cross;
-    // reporting their hull keeps the interval an interval (never a false point) and only helps coverage.
-    return upper < lower ? { lower: upper - margin, upper: lower + margin } : { lower: lower - margin, upper: upper + margin };
+    // reporting their hull keeps the interval an interval (never a false point), cut to what the
+    // labels and the bounds make certain (each side's bound already lies within it, the hull need not).
+    const certainLower = this.lowerSide.deterministicLower();
+    const certainUpper = -this.upperSide.deterministicLower();
+    return { lower: Math.max(upper, certainLower) - margin, upper: Math.min(lower, certainUpper) + margin };
   }
 }
 

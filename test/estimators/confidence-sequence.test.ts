@@ -175,6 +175,25 @@ describe('RiskConfidenceSequence: basic behaviour', () => {
     }
   });
 
+  it('stays within the certain interval when misleading draws make both sides reject', () => {
+    // Ten losses of 1 then nine of 0 on a 20-item zero-one pool, each reported with q = 0.002
+    // (importance weight 25): the lower side rejects everything below about 16, the upper side
+    // everything above 0, so the sides cross. The hull is cut to what the labels make certain.
+    const n = 20;
+    const cs = new RiskConfidenceSequence(new Float64Array(n), new Float64Array(n).fill(1));
+    for (let t = 0; t < n - 1; t++) {
+      cs.add(t, t < 10 ? 1 : 0, 0.002);
+      const certain = { lower: (t < 10 ? t + 1 : 10) / n, upper: (t < 10 ? t + 1 : 10) / n + (n - 1 - t) / n };
+      for (const interval of [cs.anytime(), cs.fixed()]) {
+        expect(interval.lower).toBeGreaterThanOrEqual(certain.lower - 1e-12);
+        expect(interval.upper).toBeLessThanOrEqual(certain.upper + 1e-12);
+        expect(interval.lower).toBeLessThanOrEqual(interval.upper);
+      }
+    }
+    // Crossed from the second label on: the lower side's bound is far above 1, so the cut binds.
+    expect(cs.anytime().upper).toBeCloseTo(0.55, 12);
+  });
+
   it('rejects bad input with InputError naming the argument', () => {
     expect(() => new RiskConfidenceSequence([0, Number.NaN], [1, 1])).toThrow(/lowerBounds \(row 1\)/);
     expect(() => new RiskConfidenceSequence([0, 0], [1, Number.NaN])).toThrow(InputError);
