@@ -129,7 +129,8 @@ function describeRun(summary: SimulationSummary, result: SimulationResult, dir: 
       fixed(Math.sqrt(summary.mse[r]!)),
       fixed(Math.sqrt(summary.median_se[r]!)),
       ...(summary.coverage ? [`${(summary.coverage[r]! * 100).toFixed(1)}%`] : []),
-      ...(summary.variance_ratio ? [fixed(summary.variance_ratio[r]!, 2)] : []),
+      // Undefined (0/0) once every item is labelled, or where random labelling has no variance.
+      ...(summary.variance_ratio ? [Number.isNaN(summary.variance_ratio[r]) ? 'n/a' : fixed(summary.variance_ratio[r]!, 2)] : []),
       ...(summary.variance_verdict ? [verdictCell(summary.variance_verdict, r)] : []),
     ];
   });

@@ -299,6 +299,33 @@ describe('active-testing simulate', () => {
     expect(stderr).toContain('Run `active-testing simulate --help` for usage.');
   });
 
+  it('shows the variance ratio as n/a, not NaN, once every item is labelled', async () => {
+    const out = join(dir, 'all-labelled');
+    const { code, stdout } = await cli(
+      'simulate',
+      '--model-scores',
+      files.f,
+      '--surrogate-scores',
+      files.g,
+      '--labels',
+      files.y,
+      '--runs',
+      '4',
+      '--threads',
+      '1',
+      '--size',
+      String(N),
+      '--step',
+      String(N - 1),
+      '--out',
+      out,
+    );
+    expect(code).toBe(0);
+    const last = stdout.split('\n').find((line) => line.trimStart().startsWith(`${N} `));
+    expect(last).toMatch(/\sn\/a\s+0% \/ 0% \/ 100%$/);
+    expect(stdout).not.toContain('NaN');
+  });
+
   it('prints help and exits 0', async () => {
     const { code, stdout } = await cli('simulate', '--help');
     expect(code).toBe(0);
