@@ -26,6 +26,13 @@ async function npy(name: string, array: NpyArray): Promise<string> {
   return path;
 }
 
+/** The pool's target scores with row `row` set to finite logits whose cross-entropy bound overflows (1e308 apart). */
+async function overflowingScores(row: number): Promise<string> {
+  const spread = new Float64Array(pool.modelScores.data);
+  spread.set([1e308, -1e308, 0], row * K);
+  return npy(`f-spread-${row}.npy`, { data: spread, shape: [N, K], dtype: 'f8' });
+}
+
 /** The target's mean cross-entropy over the pool, computed here independently of the library. */
 function trueRisk(): number {
   let total = 0;
@@ -392,36 +399,12 @@ describe('bad input: a typed error naming the argument, exit 1, nothing written'
     ],
     [
       'finite logits whose cross-entropy bound overflows, with a confidence sequence',
-      async () => {
-        const spread = new Float64Array(pool.modelScores.data);
-        spread.set([1e308, -1e308, 0], 4 * K);
-        return [
-          '--model-scores',
-          await npy('f-spread.npy', { data: spread, shape: [N, K], dtype: 'f8' }),
-          '--labels',
-          files.y,
-          '--acquisition',
-          'iid',
-          '--interval',
-          'anytime',
-        ];
-      },
+      async () => ['--model-scores', await overflowingScores(4), '--labels', files.y, '--acquisition', 'iid', '--interval', 'anytime'],
       /--model-scores \(row 4\): expected scores whose loss bounds are finite/,
     ],
     [
       'finite logits whose cross-entropy bound overflows, under the default adaptive proposal',
-      async () => {
-        const spread = new Float64Array(pool.modelScores.data);
-        spread.set([1e308, -1e308, 0], 7 * K);
-        return [
-          '--model-scores',
-          await npy('f-spread-7.npy', { data: spread, shape: [N, K], dtype: 'f8' }),
-          '--surrogate-scores',
-          files.g,
-          '--labels',
-          files.y,
-        ];
-      },
+      async () => ['--model-scores', await overflowingScores(7), '--surrogate-scores', files.g, '--labels', files.y],
       /^active-testing simulate: --model-scores \(row 7\): expected scores whose loss bounds are finite/,
     ],
     ['size > N', async () => ['--model-scores', files.f, '--labels', files.y, '--size', '121'], /--size/],
