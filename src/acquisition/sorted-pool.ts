@@ -149,7 +149,10 @@ export class SortedPool implements SortedPoolArrays {
 function rejectionTables(sorted: Float64Array, total: number, clip: number): RejectionTables | null {
   if (sorted[0] < 0 || !(total > 0)) return null;
   const floor = (clip / sorted.length) * total;
-  const weights = sorted.map((w) => Math.max(w, floor));
+  // A loop rather than `map`: it runs once per pool, before the compiler has warmed up, where a
+  // call per item costs more than the loop's own work.
+  const weights = new Float64Array(sorted.length);
+  for (let r = 0; r < sorted.length; r++) weights[r] = Math.max(sorted[r], floor);
   const mass = pairwiseSum(weights);
   return { clip, floor, mass, ...aliasTable(weights, mass) };
 }
