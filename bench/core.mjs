@@ -7,7 +7,8 @@
 // loop at N = 1e4 in the same process tree, printing the speed-up; and the CLI end to end
 // (`simulate`, 1 thread, 3000 runs, outputs written) at N = 1e4, split into its phases. Environment: ACTIVE_TESTING_SHARED (default ../shared), PYTHON,
 // BENCH_SIZES (e.g. "1000,10000" for a quick look), BENCH_CLI_BASELINE (another build's dist/cli.js: its
-// CLI is timed in turn with this one's, under the same load, as extra rows of the CLI table).
+// CLI is timed in turn with this one's, under the same load, as extra rows of the CLI table),
+// BENCH_CLI_REPEATS (runs of each CLI, the best kept; default 3: more on a loaded machine).
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
@@ -247,7 +248,7 @@ if (!python) {
 // The CLI end to end: a new process reads the .npy files, runs, summarises and writes every output.
 // ACTIVE_TESTING_TIMINGS=1 makes it print its phases to stderr; the best of CLI_REPEATS is kept.
 const CLI_RUNS = 3000;
-const CLI_REPEATS = 3;
+const CLI_REPEATS = Number(process.env.BENCH_CLI_REPEATS ?? 3);
 const CLI_GOALS = { 'surrogate-ce': 1000, adaptive: 500 };
 
 /** This build's CLI, and BENCH_CLI_BASELINE's when given: [row label suffix, path]. */
@@ -303,9 +304,12 @@ async function cliTimings(dir, acquisition, repeat, cli) {
       // The builds take turns, so that each meets the same load.
       /** @type {Array<Awaited<ReturnType<typeof cliTimings>>>} */
       const best = [];
+      /** @type {number[][]} every wall-clock time of each build, for the median */
+      const walls = cliBuilds.map(() => []);
       for (let repeat = 0; repeat < CLI_REPEATS; repeat++) {
         for (const [b, [, cli]] of cliBuilds.entries()) {
           const timing = await cliTimings(dir, acquisition, repeat, cli);
+          walls[b].push(timing.wall);
           if (repeat === 0 || timing.wall < best[b].wall) best[b] = timing;
         }
       }
@@ -317,6 +321,7 @@ async function cliTimings(dir, acquisition, repeat, cli) {
         cliRows.push([
           `${acquisition === 'adaptive' ? 'adaptive (default)' : acquisition}${suffix}`,
           fmt(best[b].wall),
+          fmt(median(walls[b])),
           fmt(perRun),
           mcN === n ? `${(perRun / inProcess).toFixed(1)}×` : '—',
           `${Math.round(speedUp).toLocaleString('en-US')}×`,
@@ -330,12 +335,13 @@ async function cliTimings(dir, acquisition, repeat, cli) {
       }
     }
     console.log(
-      `\nCLI end to end at N = ${n.toLocaleString('en-US')} (node dist/cli.js simulate, --threads 1, --runs ${CLI_RUNS}, size ${LABELS}, outputs and summary written; best of ${CLI_REPEATS}):`,
+      `\nCLI end to end at N = ${n.toLocaleString('en-US')} (node dist/cli.js simulate, --threads 1, --runs ${CLI_RUNS}, size ${LABELS}, outputs and summary written; the best of ${CLI_REPEATS} runs, its phases and per-run time, and the median wall-clock):`,
     );
     printTable(
       [
         'acquisition',
         'wall-clock',
+        `median of ${CLI_REPEATS}`,
         'per run',
         'vs in-process',
         `speed-up vs ${published.name}`,

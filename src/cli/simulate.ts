@@ -13,7 +13,7 @@ import { optionHelp } from '../options/schema.js';
 import { loadCalibrationSet } from '../calibration/index.js';
 import type { DemoResult } from '../report/demo.js';
 import { DEMO_LABEL_COUNTS, rowsAtLabelCounts } from '../report/label-rows.js';
-import { loadSimulationPool } from '../io/pool-files.js';
+import { loadSimulationPool, settledLater } from '../io/pool-files.js';
 import {
   poolFingerprint,
   prepareSimulationFolder,
@@ -275,8 +275,10 @@ async function runSimulation(given: Record<string, unknown>): Promise<number> {
   const intervalKinds = [...new Set((given.interval as IntervalKind[] | undefined) ?? [])];
   // The sequences bet on each adaptive draw's own proposal floor, which needs the draws' weights.
   if (intervalKinds.some((kind) => kind !== 'bootstrap')) options.recordMixtureWeights = true;
+  // The inputs are read while the output folder is checked; a folder at fault is still reported first.
+  const loading = settledLater(loadSimulationPool(files));
   for (const note of await prepareSimulationFolder(out, { force, argument: '--out' })) console.error(note);
-  const pool = await loadSimulationPool(files);
+  const pool = await loading;
   const calibrationFiles = { scores: given.calibrationScores as string | undefined, labels: given.calibrationLabels as string | undefined };
   if ((calibrationFiles.scores === undefined) !== (calibrationFiles.labels === undefined)) {
     throw new UsageError('--calibration-scores and --calibration-labels go together');

@@ -70,6 +70,15 @@ export function labelIndices(array: NpyArray, argument: string, n: number, k: nu
 }
 
 /**
+ * `promise`, marked as handled: when it fails while an earlier step is awaited, its failure waits
+ * for the caller's `await` instead of surfacing as an unhandled rejection.
+ */
+export function settledLater<T>(promise: Promise<T>): Promise<T> {
+  promise.catch(() => undefined);
+  return promise;
+}
+
+/**
  * Reads and checks the `.npy` files of a simulation: model scores (float, N×K, finite), optional
  * surrogate scores of the same shape, and labels as 1-D class indices (integer or bool dtype) or
  * N×K one-hot rows. Errors name the command-line option of the file at fault.
@@ -78,10 +87,16 @@ export function labelIndices(array: NpyArray, argument: string, n: number, k: nu
  * const pool = await loadSimulationPool({ modelScores: 'f.npy', labels: 'y.npy' });
  */
 export async function loadSimulationPool(files: SimulationFiles): Promise<LoadedPool> {
-  const modelScores = scoresMatrix(await readNpy(files.modelScores), '--model-scores');
+  // The files are read at once and checked in this order, so that the first file at fault is the one reported.
+  const reads = {
+    modelScores: settledLater(readNpy(files.modelScores)),
+    surrogateScores: files.surrogateScores === undefined ? undefined : settledLater(readNpy(files.surrogateScores)),
+    labels: settledLater(readNpy(files.labels)),
+  };
+  const modelScores = scoresMatrix(await reads.modelScores, '--model-scores');
   let surrogateScores: Matrix | undefined;
-  if (files.surrogateScores !== undefined) {
-    surrogateScores = scoresMatrix(await readNpy(files.surrogateScores), '--surrogate-scores');
+  if (reads.surrogateScores !== undefined) {
+    surrogateScores = scoresMatrix(await reads.surrogateScores, '--surrogate-scores');
     if (surrogateScores.rows !== modelScores.rows || surrogateScores.cols !== modelScores.cols) {
       throw new InputError({
         argument: '--surrogate-scores',
@@ -90,6 +105,6 @@ export async function loadSimulationPool(files: SimulationFiles): Promise<Loaded
       });
     }
   }
-  const labels = labelIndices(await readNpy(files.labels), '--labels', modelScores.rows, modelScores.cols);
+  const labels = labelIndices(await reads.labels, '--labels', modelScores.rows, modelScores.cols);
   return surrogateScores === undefined ? { modelScores, labels } : { modelScores, surrogateScores, labels };
 }

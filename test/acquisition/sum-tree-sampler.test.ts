@@ -279,3 +279,21 @@ describe('ReferenceOrderSampler', () => {
     expect(sampler.draw(() => 0.1)).toBe(0);
   });
 });
+
+describe('SortedPool.prepare', () => {
+  /** The order a stable comparison sort gives: ascending value, ties (−0 with +0 included) by index. */
+  function stableOrder(values: Float64Array): number[] {
+    return Array.from(values.keys()).sort((a, b) => values[a] - values[b] || a - b);
+  }
+
+  // Repeated values, signed zeros and negatives; below and above the length where the radix sort takes over.
+  for (const n of [1, 7, 5000, 70_000]) {
+    it(`orders ${n} values ascending, ties by index, as a stable comparison sort does`, () => {
+      const values = weightsOf(n, 30 + n, (u) => (u < 0.1 ? -0 : u < 0.2 ? 0 : u < 0.3 ? 0.5 : Math.round((u - 0.6) * 1000) / 7));
+      const pool = SortedPool.prepare(values);
+      const expected = stableOrder(values);
+      expect(Array.from(pool.order)).toEqual(expected);
+      for (let r = 0; r < n; r++) expect(pool.rankOf[expected[r]!]).toBe(r);
+    });
+  }
+});

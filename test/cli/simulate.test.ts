@@ -284,6 +284,31 @@ describe('active-testing simulate', () => {
     expect((await readdir(out)).sort()).toEqual(['estimates.npy', 'q.npy', 'samples.npy', 'summary.json']);
   });
 
+  it('reports the first fault in order though the inputs are read while the folder is checked', async () => {
+    const out = join(dir, 'run-order');
+    const args = ['simulate', '--runs', '2', '--size', '5', '--threads', '1', '--out', out];
+    expect((await cli(...args, '--model-scores', files.f, '--labels', files.y)).code).toBe(0);
+    // Existing outputs and a missing input: the folder is refused, as before any input is read.
+    const refused = await cli(...args, '--model-scores', join(dir, 'absent-f.npy'), '--labels', files.y);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/estimates\.npy already exists; pass --force/);
+    expect(refused.stderr).not.toMatch(/absent-f/);
+    // Two missing inputs: the first in the order model scores, surrogate scores, labels is named.
+    const missing = await cli(
+      ...args,
+      '--force',
+      '--model-scores',
+      files.f,
+      '--surrogate-scores',
+      join(dir, 'absent-g.npy'),
+      '--labels',
+      join(dir, 'absent-y.npy'),
+    );
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/absent-g\.npy: cannot read/);
+    expect(missing.stderr).not.toMatch(/absent-y/);
+  });
+
   it.each([
     [['--bogus']],
     [['--model-scores', 'f.npy', '--labels', 'y.npy']], // no --out
