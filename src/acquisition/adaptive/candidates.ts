@@ -14,21 +14,26 @@ export interface Candidate {
   readonly values: Float64Array;
 }
 
-/** Multiples of the base temperature tried by the adaptive candidates: calibrated, softer, much softer. */
-export const CANDIDATE_TEMPERATURE_FACTORS = [1, 2, 4] as const;
+/**
+ * Multiples of the base temperature tried by the adaptive candidates: calibrated and softer. Both
+ * at 4T were candidates too: without them the error stayed the same within its noise on every pool
+ * and real pair measured (docs/adaptive.md), while each candidate costs every label a pass over its
+ * shares.
+ */
+export const CANDIDATE_TEMPERATURE_FACTORS = [1, 2] as const;
 
 /** How many candidates `adaptiveCandidates` returns: uniform, then second moment and cross-entropy at each factor. */
 export const ADAPTIVE_CANDIDATE_COUNT = 1 + 2 * CANDIDATE_TEMPERATURE_FACTORS.length;
 
 /**
  * The default candidates of the adaptive proposal: uniform (index 0, the defensive one), then
- * second-moment `√E_π[ℓ²]` and surrogate cross-entropy at T·{1, 2, 4}, T being the calibrated or
- * given surrogate temperature (1 when none). Softer surrogates spread the proposal, which is what an
+ * second-moment `√E_π[ℓ²]` and surrogate cross-entropy at T and 2T, T being the calibrated or given
+ * surrogate temperature (1 when none). Softer surrogates spread the proposal, which is what an
  * overconfident surrogate needs; which one helps is what the labels tell.
  *
  * @example
  * adaptiveCandidates(f, g, 1).map((c) => c.name);
- * // ['uniform', 'surrogate-m2 T=1', 'surrogate-m2 T=2', 'surrogate-m2 T=4', 'surrogate-ce T=1', …]
+ * // ['uniform', 'surrogate-m2 T=1', 'surrogate-m2 T=2', 'surrogate-ce T=1', 'surrogate-ce T=2']
  */
 export function adaptiveCandidates(modelScores: Matrix, surrogateScores: Matrix, temperature: number | null = null): Candidate[] {
   const base = temperature ?? 1;
