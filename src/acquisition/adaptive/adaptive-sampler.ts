@@ -131,6 +131,8 @@ export class AdaptiveSampler extends CandidateMixture {
   private readonly predictedSums: Float64Array;
   /** Per candidate, the calibration factor of this `choose` (1 without a prediction candidate). */
   private readonly tailFactor: Float64Array;
+  /** The loss `observe` was given, on its way to `recordObservedLoss`. */
+  private readonly observedLoss = new Float64Array(1);
   private drawn = 0;
   private observed = 0;
   /** Observed labels with a positive loss. */
@@ -232,8 +234,16 @@ export class AdaptiveSampler extends CandidateMixture {
 
   /** Records the loss of the oldest draw not yet observed and chooses the mixture for the next draw. O(J·L). */
   observe(loss: number): void {
-    if (!(loss >= 0 && Number.isFinite(loss)))
-      throw new InputError({ argument: 'loss', expected: 'a finite non-negative loss', received: loss });
+    // Small enough for the compiler to inline into a caller's loop: the loss travels to the work
+    // in a typed array, as a raw double; passed as an argument to a call not inlined, it would be boxed.
+    if (typeof loss !== 'number') rejectLoss(loss);
+    this.observedLoss[0] = loss;
+    this.recordObservedLoss();
+  }
+
+  private recordObservedLoss(): void {
+    const loss = this.observedLoss[0];
+    if (!(loss >= 0 && Number.isFinite(loss))) rejectLoss(loss);
     const t = this.nextObserved();
     const P = this.deferredLosses ? this.candidateProbabilities : this.lastComponentProbabilities;
     const at = this.deferredLosses ? t * this.candidateCount : 0;
@@ -453,6 +463,10 @@ export class AdaptiveSampler extends CandidateMixture {
     P.set(this.candidateProbabilities);
     this.candidateProbabilities = P;
   }
+}
+
+function rejectLoss(loss: unknown): never {
+  throw new InputError({ argument: 'loss', expected: 'a finite non-negative loss', received: loss });
 }
 
 /**
