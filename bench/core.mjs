@@ -162,7 +162,7 @@ console.log(
   `  Monte Carlo work per run is B·Σm = 200·${LABELS}·${LABELS + 1}/2 = ${((200 * LABELS * (LABELS + 1)) / 2).toLocaleString('en-US')} resampled terms.`,
 );
 
-// The default proposal (adaptive: a refitted mixture of 7 candidates) next to the fixed ones. One
+// The default proposal (adaptive: a refitted mixture of 5 candidates) next to the fixed ones. One
 // timing of each in sequence swings by ±25% with the load on a shared machine (the adaptive draw
 // touches more memory and suffers more from a shared cache), so the acquisitions take turns, in
 // alternating order, and each keeps the median of its repetitions; the ratio is the median of the

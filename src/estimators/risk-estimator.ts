@@ -59,6 +59,8 @@ export abstract class TermMeanEstimator implements RiskEstimator {
   private crossProducts = 0;
   private secondarySquares = 0;
   private primaries = new Float64Array(16);
+  /** The loss and proposal probability of the label being added, on their way to `addPending`. */
+  private readonly pending = new Float64Array(2);
   private secondaries = new Float64Array(16);
 
   get count(): number {
@@ -88,9 +90,35 @@ export abstract class TermMeanEstimator implements RiskEstimator {
    * or the estimator already holds as many labels as the pool has items.
    */
   add(loss: number, q: number, index?: number): void {
-    // Number.isFinite is false for non-numbers too; `typeof` keeps strings from being coerced.
+    // Checked before a typed array would coerce them; `typeof` keeps strings from being coerced.
+    if (typeof loss !== 'number' || typeof q !== 'number') throwNotNumbers(loss, q, this.m);
+    const pending = this.pending;
+    pending[0] = loss;
+    pending[1] = q;
+    this.addPending(index);
+  }
+
+  /**
+   * `add(losses[index], probabilities[at], index)`, for a run loop: no float is passed to a call,
+   * so none is boxed when the compiler leaves the call un-inlined.
+   *
+   * @throws {InputError} as `add`.
+   * @example
+   * lure.addDrawn(losses, item, qs, m); // the loss of pool item `item`, drawn with probability qs[m]
+   */
+  addDrawn(losses: Float64Array, index: number, probabilities: Float64Array, at: number): void {
+    const pending = this.pending;
+    pending[0] = losses[index];
+    pending[1] = probabilities[at];
+    this.addPending(index);
+  }
+
+  /** Adds the label whose loss and proposal probability are in `pending`. */
+  private addPending(index: number | undefined): void {
+    const loss = this.pending[0];
+    const q = this.pending[1];
     if (!Number.isFinite(loss)) throwBadLoss(loss, this.m);
-    if (typeof q !== 'number' || !(q > 0 && q <= MAX_PROBABILITY)) throwBadProbability(q, this.m);
+    if (!(q > 0 && q <= MAX_PROBABILITY)) throwBadProbability(q, this.m);
     if (this.m >= this.capacity) throwOverCapacity(this.capacity, this.m + 1);
     const m = ++this.m;
     const p = this.primaryTerm(loss, q, m, index);
@@ -119,6 +147,18 @@ export abstract class TermMeanEstimator implements RiskEstimator {
     const kappa = this.scale(m);
     const secondary = kappa === 0 ? 0 : kappa * this.secondarySum.value;
     return (this.primarySum.value + secondary) / m;
+  }
+
+  /**
+   * Writes `estimate()` into `estimates[at]` and, unless `variances` is null, `bootstrapVariance()`
+   * into `variances[at]`: a run loop's row, with no float returned from a call.
+   *
+   * @example
+   * lure.writeEstimates(estimates, variances, row);
+   */
+  writeEstimates(estimates: Float64Array, variances: Float64Array | null, at: number): void {
+    estimates[at] = this.estimate();
+    if (variances !== null) variances[at] = this.bootstrapVariance();
   }
 
   bootstrapVariance(): number {
@@ -166,6 +206,12 @@ export abstract class TermMeanEstimator implements RiskEstimator {
  */
 function throwBadLoss(loss: unknown, row: number): never {
   throw new InputError({ argument: 'loss', expected: 'a finite number', received: describeValue(loss), row });
+}
+
+/** A non-number loss or probability, reported as `add` checks them: the loss first. */
+function throwNotNumbers(loss: unknown, q: unknown, row: number): never {
+  if (!Number.isFinite(loss)) throwBadLoss(loss, row);
+  throwBadProbability(q, row);
 }
 
 function throwBadProbability(q: unknown, row: number): never {

@@ -4,7 +4,7 @@ import {
   LUREEstimator,
   monteCarloBootstrapVariance,
   RunningAseEstimator,
-  type RiskEstimator,
+  TermMeanEstimator,
 } from '../estimators/index.js';
 import { randomStream, type RandomSource } from '../random.js';
 import { AdaptiveSampler, mixtureSampler, type MixturePlan } from '../acquisition/adaptive/index.js';
@@ -58,7 +58,7 @@ export interface EngineOutputs {
 /** The random stream of a run's Monte Carlo bootstrap: `randomStream(seed, [run, BOOTSTRAP_STREAM])`. */
 export const BOOTSTRAP_STREAM = 1;
 
-function createEstimator(name: EstimatorName, pool: EnginePool): RiskEstimator {
+function createEstimator(name: EstimatorName, pool: EnginePool): TermMeanEstimator {
   const n = pool.values.length;
   if (name === 'lure') return new LUREEstimator(n);
   if (name === 'is') return new ISEstimator(n);
@@ -114,7 +114,7 @@ export class RunBlock {
   private readonly sampler: PoolSampler;
   /** The adaptive sampler, which needs each label's loss before its next draw. */
   private readonly feedback: AdaptiveSampler | null;
-  private readonly estimator: RiskEstimator;
+  private readonly estimator: TermMeanEstimator;
   private readonly rows: number;
   private readonly tileEstimates: Float64Array;
   private readonly tileVariances: Float64Array;
@@ -180,53 +180,93 @@ export class RunBlock {
     }
   }
 
-  /** One run into tile slot `slot`. */
+  /**
+   * One run into tile slot `slot`. The adaptive proposal has a loop of its own: each loop's calls
+   * then see one sampler class, so the compiler inlines them (a call it cannot inline boxes every
+   * float passed to it or returned).
+   */
   private run(r: number, slot: number): void {
-    const { sampler, estimator, config, pool } = this;
-    const { size, step, filledRows } = config;
-    const draw = this.random ?? randomStream(config.seed, [r]);
-    const resample = this.terms === null ? null : randomStream(config.seed, [r, BOOTSTRAP_STREAM]);
-    const wantVariance = this.outputs.bootstrapVariance !== null;
+    const draw = this.random ?? randomStream(this.config.seed, [r]);
+    const resample =
+      this.terms === null || this.outputs.bootstrapVariance === null ? null : randomStream(this.config.seed, [r, BOOTSTRAP_STREAM]);
+    this.estimator.reset();
+    if (this.feedback === null) this.runFixed(slot, draw, resample);
+    else this.runAdaptive(slot, draw, resample, this.feedback);
+  }
+
+  private runFixed(slot: number, draw: RandomSource, resample: RandomSource | null): void {
+    const { sampler, estimator } = this;
+    const { losses } = this.pool;
+    const { size, step, filledRows } = this.config;
+    // The exact bootstrap's variances; a Monte Carlo bootstrap's are written apart.
+    const exactVariances = this.outputs.bootstrapVariance !== null && resample === null ? this.tileVariances : null;
     const samples = this.tileSamples;
     const qs = this.tileQ;
     const estimates = this.tileEstimates;
-    const variances = this.tileVariances;
     sampler.reset();
-    estimator.reset();
     // Row k records the estimate after k·step + 1 labels (counted down: no division per step).
     let row = 0;
     let untilRow = 0;
     for (let m = 0; m < size; m++) {
       const index = sampler.draw(draw);
-      const q = sampler.lastProbability;
-      estimator.add(pool.losses[index], q, index);
-      const feedback = this.feedback;
-      if (feedback !== null) {
-        // The weights the draw used: observing its loss may choose the next draw's.
-        const tileWeights = this.tileWeights;
-        if (tileWeights !== null) {
-          const J = feedback.candidateCount;
-          for (let j = 0, at = (m * TILE_RUNS + slot) * J; j < J; j++) tileWeights[at + j] = feedback.weightOf(j);
-        }
-        feedback.observe(pool.losses[index]);
-      }
-      samples[m * TILE_RUNS + slot] = index;
-      qs[m * TILE_RUNS + slot] = q;
+      const labelled = m * TILE_RUNS + slot;
+      samples[labelled] = index;
+      qs[labelled] = sampler.lastProbability;
+      estimator.addDrawn(losses, index, qs, labelled);
       if (untilRow-- !== 0) continue;
       untilRow = step - 1;
       // Rows from filledRows on are never written: they stay 0 in every slot.
       if (row >= filledRows) continue;
       const at = row++ * TILE_RUNS + slot;
-      estimates[at] = estimator.estimate();
-      if (!wantVariance) continue;
-      if (resample === null) {
-        variances[at] = estimator.bootstrapVariance();
-      } else {
-        const terms = this.terms as Float64Array;
-        estimator.terms(terms);
-        const replicates = this.replicates as Float64Array;
-        variances[at] = monteCarloBootstrapVariance(terms, m + 1, replicates.length, resample, this.scratch as Float64Array, replicates);
-      }
+      estimator.writeEstimates(estimates, exactVariances, at);
+      if (resample !== null) this.monteCarloVariance(at, m, resample);
     }
+  }
+
+  /** As `runFixed`, telling the adaptive sampler each label's loss before its next draw. */
+  private runAdaptive(slot: number, draw: RandomSource, resample: RandomSource | null, sampler: AdaptiveSampler): void {
+    const { estimator, tileWeights } = this;
+    const { losses } = this.pool;
+    const { size, step, filledRows } = this.config;
+    // The exact bootstrap's variances; a Monte Carlo bootstrap's are written apart.
+    const exactVariances = this.outputs.bootstrapVariance !== null && resample === null ? this.tileVariances : null;
+    const samples = this.tileSamples;
+    const qs = this.tileQ;
+    const estimates = this.tileEstimates;
+    const J = sampler.candidateCount;
+    sampler.reset();
+    let row = 0;
+    let untilRow = 0;
+    for (let m = 0; m < size; m++) {
+      const index = sampler.draw(draw);
+      const labelled = m * TILE_RUNS + slot;
+      samples[labelled] = index;
+      qs[labelled] = sampler.lastProbability;
+      estimator.addDrawn(losses, index, qs, labelled);
+      // The weights the draw used: observing its loss may choose the next draw's.
+      if (tileWeights !== null) for (let j = 0, at = labelled * J; j < J; j++) tileWeights[at + j] = sampler.weightOf(j);
+      sampler.observeDrawn(losses, index);
+      if (untilRow-- !== 0) continue;
+      untilRow = step - 1;
+      if (row >= filledRows) continue;
+      const at = row++ * TILE_RUNS + slot;
+      estimator.writeEstimates(estimates, exactVariances, at);
+      if (resample !== null) this.monteCarloVariance(at, m, resample);
+    }
+  }
+
+  /** The Monte Carlo bootstrap variance after label m (0-based) into the tile's entry `at`. O(B·M). */
+  private monteCarloVariance(at: number, m: number, resample: RandomSource): void {
+    const terms = this.terms as Float64Array;
+    this.estimator.terms(terms);
+    const replicates = this.replicates as Float64Array;
+    this.tileVariances[at] = monteCarloBootstrapVariance(
+      terms,
+      m + 1,
+      replicates.length,
+      resample,
+      this.scratch as Float64Array,
+      replicates,
+    );
   }
 }

@@ -302,3 +302,27 @@ describe('AdaptiveSampler', () => {
     expect(mean(sharesAfter60Labels(overconfident, true))).toBeGreaterThan(mean(sharesAfter60Labels(overconfident, false)) + 0.03);
   });
 });
+
+describe('AdaptiveSampler.observeDrawn', () => {
+  it('draws the same items with the same probabilities as observe(losses[index])', () => {
+    const byArgument = new AdaptiveSampler(candidates, 0.1, { prior, warmup: 2 });
+    const drawn = new AdaptiveSampler(candidates, 0.1, { prior, warmup: 2 });
+    const u = randomStream(5, [0]);
+    const v = randomStream(5, [0]);
+    for (let m = 0; m < 120; m++) {
+      const item = byArgument.draw(u);
+      expect(drawn.draw(v)).toBe(item);
+      expect(drawn.lastProbability).toBe(byArgument.lastProbability);
+      byArgument.observe(loss[item]);
+      drawn.observeDrawn(loss, item);
+    }
+    expect(drawn.mixture).toEqual(byArgument.mixture);
+  });
+
+  it('rejects a loss that is not a finite non-negative number, as observe does', () => {
+    const sampler = new AdaptiveSampler(candidates, 0.1, { prior });
+    sampler.draw(() => 0.5);
+    expect(() => sampler.observeDrawn(Float64Array.of(-1), 0)).toThrow(/loss/);
+    expect(() => sampler.observe('1' as unknown as number)).toThrow(/loss/);
+  });
+});

@@ -140,3 +140,37 @@ describe('RunningAseEstimator', () => {
     expect(() => new RunningAseEstimator(ase.expectedLosses).add(1, 0.5)).toThrow(/index/);
   });
 });
+
+describe("the run loop's float-free calls", () => {
+  it('addDrawn and writeEstimates give the bits of add, estimate and bootstrapVariance', () => {
+    const losses = Float64Array.of(0.3, 1.7, 0, 0.05, 2.4, 0.9);
+    const qs = Float64Array.of(0.1, 0.31, 0.07, 0.25, 0.4, 0.2);
+    const items = [4, 1, 0, 5, 3];
+    const byArgument = new LUREEstimator(losses.length);
+    const drawn = new LUREEstimator(losses.length);
+    const estimates = new Float64Array(items.length);
+    const variances = new Float64Array(items.length);
+    items.forEach((item, m) => {
+      byArgument.add(losses[item], qs[m], item);
+      drawn.addDrawn(losses, item, qs, m);
+      drawn.writeEstimates(estimates, variances, m);
+      expect(estimates[m]).toBe(byArgument.estimate());
+      expect(variances[m]).toBe(byArgument.bootstrapVariance());
+    });
+    // The first label's estimate is its importance-weighted loss ℓ/(N·q) = 2.4/(6·0.1).
+    expect(estimates[0]).toBeCloseTo(4, 12);
+    // Without variances only the estimate is written.
+    const only = new Float64Array(1);
+    drawn.writeEstimates(only, null, 0);
+    expect(only[0]).toBe(byArgument.estimate());
+  });
+
+  it('addDrawn and add reject the same bad input, the loss first', () => {
+    const lure = new LUREEstimator(4);
+    expect(() => lure.addDrawn(Float64Array.of(Number.NaN), 0, Float64Array.of(0.5), 0)).toThrow(/loss/);
+    expect(() => lure.addDrawn(Float64Array.of(1), 0, Float64Array.of(0), 0)).toThrow(/probability/);
+    expect(() => lure.add(Number.NaN, 'x' as unknown as number)).toThrow(/loss/);
+    expect(() => lure.add(1, '0.5' as unknown as number)).toThrow(/probability in \(0, 1\].*string/);
+    expect(lure.count).toBe(0);
+  });
+});

@@ -49,6 +49,10 @@ export interface AdaptiveOptions {
 /** The mixture is chosen after every label up to this many, then every `CHOOSE_EVERY` labels. */
 const CHOOSE_EVERY_LABEL_UNTIL = 32;
 const CHOOSE_EVERY = 8;
+/** Indices in `boundTerms`: the pseudo-labels' squared differences, the labels of the spread (m + pseudo-labels), and 1/m. */
+const BOUND_PSEUDO_SPREAD = 0;
+const BOUND_SPREAD_LABELS = 1;
+const BOUND_INVERSE_M = 2;
 /** The calibration factor of the unseen-tail term is kept within [1/8, 8]: one surprising label cannot silence or swamp the term. */
 const MAX_CALIBRATION_FACTOR = 8;
 
@@ -131,6 +135,10 @@ export class AdaptiveSampler extends CandidateMixture {
   private readonly predictedSums: Float64Array;
   /** Per candidate, the calibration factor of this `choose` (1 without a prediction candidate). */
   private readonly tailFactor: Float64Array;
+  /** The terms of `upperBound` that `choose` computes once: see the BOUND_ indices. */
+  private readonly boundTerms = new Float64Array(3);
+  /** The loss `observe` was given, on its way to `recordObservedLoss`. */
+  private readonly observedLoss = new Float64Array(1);
   private drawn = 0;
   private observed = 0;
   /** Observed labels with a positive loss. */
@@ -232,8 +240,29 @@ export class AdaptiveSampler extends CandidateMixture {
 
   /** Records the loss of the oldest draw not yet observed and chooses the mixture for the next draw. O(J·L). */
   observe(loss: number): void {
-    if (!(loss >= 0 && Number.isFinite(loss)))
-      throw new InputError({ argument: 'loss', expected: 'a finite non-negative loss', received: loss });
+    // Small enough for the compiler to inline into a caller's loop: the loss travels to the work
+    // in a typed array, as a raw double; passed as an argument to a call not inlined, it would be boxed.
+    if (typeof loss !== 'number') rejectLoss(loss);
+    this.observedLoss[0] = loss;
+    this.recordObservedLoss();
+  }
+
+  /**
+   * `observe(losses[index])`, for a run loop: no float is passed to a call, so none is boxed when
+   * the compiler leaves the call un-inlined.
+   *
+   * @example
+   * sampler.observeDrawn(losses, item); // after drawing pool item `item`
+   * @throws {InputError} as `observe`.
+   */
+  observeDrawn(losses: Float64Array, index: number): void {
+    this.observedLoss[0] = losses[index];
+    this.recordObservedLoss();
+  }
+
+  private recordObservedLoss(): void {
+    const loss = this.observedLoss[0];
+    if (!(loss >= 0 && Number.isFinite(loss))) rejectLoss(loss);
     const t = this.nextObserved();
     const P = this.deferredLosses ? this.candidateProbabilities : this.lastComponentProbabilities;
     const at = this.deferredLosses ? t * this.candidateCount : 0;
@@ -372,8 +401,10 @@ export class AdaptiveSampler extends CandidateMixture {
     const tail = (this.tailPenalty * sums[defensiveAlone]) / (m * m);
     const inverseM = 1 / m;
     const uniformMean = sums[defensiveAlone] * inverseM;
-    const pseudoSpread = spreadPriorLabels * uniformMean * uniformMean;
-    const spreadLabels = m + spreadPriorLabels;
+    const bounds = this.boundTerms;
+    bounds[BOUND_PSEUDO_SPREAD] = spreadPriorLabels * uniformMean * uniformMean;
+    bounds[BOUND_SPREAD_LABELS] = m + spreadPriorLabels;
+    bounds[BOUND_INVERSE_M] = inverseM;
     // The unseen-tail term of a mixture with defensive share λ is tail/λ; the defensive candidate alone has none.
     for (let s = 0; s < L; s++) tailOverShare[s] = tail / shares[s];
     if (this.predicts) this.calibrationFactors();
@@ -386,7 +417,7 @@ export class AdaptiveSampler extends CandidateMixture {
       const excess = (sums[previous] - referenceSum) * inverseM;
       const floor = previous === defensiveAlone ? excess : excess + tailOverShare[previous % L] * tailFactor[Math.floor(previous / L)];
       if (floor < bestBound) {
-        const bound = this.upperBound(previous, excess, floor, pseudoSpread, spreadLabels, inverseM);
+        const bound = this.upperBound(previous, excess, floor);
         if (bound < bestBound) {
           best = previous;
           bestRank = previous === defensiveAlone ? -1 : previous;
@@ -399,7 +430,7 @@ export class AdaptiveSampler extends CandidateMixture {
     if (reference !== defensiveAlone && previous !== defensiveAlone) {
       const excess = (sums[defensiveAlone] - referenceSum) * inverseM;
       if (excess < bestBound || (excess === bestBound && bestRank > -1)) {
-        const bound = this.upperBound(defensiveAlone, excess, excess, pseudoSpread, spreadLabels, inverseM);
+        const bound = this.upperBound(defensiveAlone, excess, excess);
         if (bound < bestBound || (bound === bestBound && bestRank > -1)) {
           best = defensiveAlone;
           bestRank = -1;
@@ -415,7 +446,7 @@ export class AdaptiveSampler extends CandidateMixture {
         const excess = (sums[a] - referenceSum) * inverseM;
         const floor = excess + tailOverShare[s] * candidateTail;
         if (floor > bestBound || (floor === bestBound && a > bestRank)) continue;
-        const bound = this.upperBound(a, excess, floor, pseudoSpread, spreadLabels, inverseM);
+        const bound = this.upperBound(a, excess, floor);
         if (bound < bestBound || (bound === bestBound && a < bestRank)) {
           best = a;
           bestRank = a;
@@ -436,10 +467,15 @@ export class AdaptiveSampler extends CandidateMixture {
     this.setWeights(weights);
   }
 
-  /** Mixture a's upper confidence bound: its floor (excess and unseen-tail term) plus `confidence` standard errors. */
-  private upperBound(a: number, excess: number, floor: number, pseudoSpread: number, spreadLabels: number, inverseM: number): number {
-    const spread = (this.differenceSquares[a] + pseudoSpread) / spreadLabels - excess * excess;
-    return floor + this.confidence * Math.sqrt(Math.max(spread, 0) * inverseM);
+  /**
+   * Mixture a's upper confidence bound: its floor (excess and unseen-tail term) plus `confidence`
+   * standard errors. Small enough for the compiler to inline at each call in `choose`; the floats
+   * that `choose` computes once go in `boundTerms` (arguments of a call not inlined are boxed).
+   */
+  private upperBound(a: number, excess: number, floor: number): number {
+    const bounds = this.boundTerms;
+    const spread = (this.differenceSquares[a] + bounds[BOUND_PSEUDO_SPREAD]) / bounds[BOUND_SPREAD_LABELS] - excess * excess;
+    return floor + this.confidence * Math.sqrt(Math.max(spread, 0) * bounds[BOUND_INVERSE_M]);
   }
 
   private grow(): void {
@@ -453,6 +489,10 @@ export class AdaptiveSampler extends CandidateMixture {
     P.set(this.candidateProbabilities);
     this.candidateProbabilities = P;
   }
+}
+
+function rejectLoss(loss: unknown): never {
+  throw new InputError({ argument: 'loss', expected: 'a finite non-negative loss', received: loss });
 }
 
 /**

@@ -50,6 +50,8 @@ export class CandidateMixture implements PoolSampler {
   private readonly isRemoved: Uint8Array;
   private readonly removed: Int32Array;
   private removedCount = 0;
+  /** The first proposal's uniform, from `draw` to `drawFrom`. */
+  private readonly firstUniform = new Float64Array(1);
   private probabilityOfLast = Number.NaN;
 
   /** `companions`: one value per item, kept in the item's row (read back with `companionOf`); zeros when null. */
@@ -160,7 +162,9 @@ export class CandidateMixture implements PoolSampler {
       below -= weights[chosen];
     }
     // Where u fell within the chosen component's share is a fresh uniform for its first proposal.
-    const index = this.drawFrom(chosen, Math.min((u - below) / weights[chosen], ONE_BELOW), random);
+    // It travels in a typed array, as a raw double: an argument of a call not inlined would be boxed.
+    this.firstUniform[0] = Math.min((u - below) / weights[chosen], ONE_BELOW);
+    const index = this.drawFrom(chosen, random);
     this.removeUnchecked(index, true);
     return index;
   }
@@ -227,8 +231,9 @@ export class CandidateMixture implements PoolSampler {
     return total;
   }
 
-  /** An item from candidate j's proposal over the remaining items; `first` is the first proposal's uniform. */
-  private drawFrom(j: number, first: number, random: RandomSource): number {
+  /** An item from candidate j's proposal over the remaining items; `firstUniform[0]` is the first proposal's uniform. */
+  private drawFrom(j: number, random: RandomSource): number {
+    const first = this.firstUniform[0];
     const keep = this.keep[j];
     const alias = this.alias[j];
     const n = this.size;
