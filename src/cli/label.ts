@@ -177,7 +177,7 @@ function summary(session: ActiveTestingSession): string {
   }
   lines.push(
     `Random labelling would need about ${estimate.equivalentRandomLabels} labels for an interval this narrow.`,
-    `Variance ÷ random labelling's (est.): ${estimate.varianceRatio.toFixed(2)} (below 1: active testing is helping); verdict: ${estimate.varianceVerdict}.`,
+    `Variance ÷ random labelling's (est.): ${estimate.varianceRatio.toFixed(2)} (below 1 favours active testing); verdict: ${estimate.varianceVerdict}.`,
   );
   return lines.join('\n');
 }

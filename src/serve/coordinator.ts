@@ -238,6 +238,7 @@ export class AnnotationCoordinator {
       risk: { value: estimate.risk.value, ...risk },
       accuracy: { value: estimate.accuracy.value, ...accuracyInterval(estimate) },
       varianceRatio: estimate.varianceRatio,
+      varianceVerdict: estimate.varianceVerdict,
       equivalentRandomLabels: estimate.equivalentRandomLabels,
       progress: progress(estimate, this.rule),
       done: this.session.done(this.rule),

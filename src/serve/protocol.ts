@@ -38,6 +38,8 @@ export interface PublicState {
   risk: { value: number } & DisplayedInterval;
   accuracy: { value: number } & DisplayedInterval;
   varianceRatio: number;
+  /** The diagnostic's verdict on the ratio, with its own uncertainty: helping, hurting or no evidence yet. */
+  varianceVerdict: 'helping' | 'hurting' | 'no evidence yet';
   equivalentRandomLabels: number;
   progress: { fraction: number; text: string };
   /** Whether the stopping rule holds (or the pool ran out): "you can stop". */

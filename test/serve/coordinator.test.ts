@@ -32,6 +32,20 @@ describe('AnnotationCoordinator', () => {
     expect(coordinator.state().annotators).toBe(2);
   });
 
+  it("shows the session's own variance diagnostic, its verdict included", async () => {
+    const { session, labels } = await memorySession();
+    const coordinator = new AnnotationCoordinator(session);
+    for (let k = 0; k < 5; k++) {
+      const item = (await coordinator.view('a')).item!;
+      await coordinator.label('a', item.id, labels[Number(item.id)]);
+    }
+    const estimate = session.estimate();
+    const state = coordinator.state();
+    expect(state.varianceRatio).toBe(estimate.varianceRatio);
+    expect(state.varianceVerdict).toBe(estimate.varianceVerdict);
+    expect(['helping', 'hurting', 'no evidence yet']).toContain(state.varianceVerdict);
+  });
+
   it('refuses a label for an item another annotator has or labelled, with a message, and records nothing', async () => {
     const { session, labels } = await memorySession();
     const coordinator = new AnnotationCoordinator(session);

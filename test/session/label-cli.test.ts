@@ -25,7 +25,7 @@ describe('active-testing label: scripted use and bad input', () => {
     );
     expect(first.stdout).toMatch(/Random labelling would need about \d+ labels for an interval this narrow\./);
     expect(first.stdout).toMatch(
-      /Variance ÷ random labelling's \(est\.\): (\d+\.\d{2}|NaN) \(below 1: active testing is helping\); verdict: (helping|hurting|no evidence yet)\./,
+      /Variance ÷ random labelling's \(est\.\): (\d+\.\d{2}|NaN) \(below 1 favours active testing\); verdict: (helping|hurting|no evidence yet)\./,
     );
     const again = run(['label', '--session', session, '--answers', answers, '--max-labels', '15']);
     expect(again.status).toBe(0);

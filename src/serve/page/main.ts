@@ -158,7 +158,7 @@ function renderState(next: PublicState): void {
   $('variance-ratio').textContent =
     ratio === null || !Number.isFinite(ratio)
       ? '–'
-      : `${ratio.toFixed(2)} (${ratio < 1 ? 'below 1: active testing is helping' : 'not below 1: no gain over random labelling yet'})`;
+      : `${ratio.toFixed(2)} (below 1 favours active testing; verdict: ${next.varianceVerdict})`;
   $('equivalent').textContent =
     next.equivalentRandomLabels === null || !Number.isFinite(next.equivalentRandomLabels) ? '–' : `about ${next.equivalentRandomLabels}`;
   $('annotators').textContent = String(next.annotators);
