@@ -226,8 +226,14 @@ export class ActiveTestingSession {
       switch (record.e) {
         case 'propose': {
           const drawn = this.draw();
-          if (drawn !== record.i || this.state.probability(this.state.position(drawn)) !== record.q)
-            fail(`recorded proposal ${record.i} but the stream draws ${drawn} (the file does not match its own pool and seed)`);
+          const probability = this.state.probability(this.state.position(drawn));
+          if (drawn !== record.i || probability !== record.q) {
+            const found =
+              drawn !== record.i
+                ? `recorded proposal ${record.i} but the stream draws ${drawn}`
+                : `recorded proposal ${record.i} with probability ${record.q} but the stream's is ${probability}`;
+            fail(`${found} (the file was written for another pool or seed, or by a build whose proposal differs)`);
+          }
           break;
         }
         case 'label':

@@ -92,6 +92,33 @@ describe('session headers are checked before anything is written', () => {
     expect(exported.unreadableLines).toEqual([]);
   });
 
+  it('refuses a journal whose proposals the stream does not draw (another pool, seed or proposal design), naming the first', async () => {
+    const { path, lines, history } = await labelledFile(4);
+    const at = lines.findIndex((line) => (JSON.parse(line) as { e?: string }).e === 'propose');
+    const record = JSON.parse(lines[at]) as { i: number };
+    const drawn = record.i;
+    record.i = (drawn + 1) % N;
+    writeFileSync(path, [...lines.slice(0, at), JSON.stringify(record), ...lines.slice(at + 1)].join('\n') + '\n');
+    const error = await ActiveTestingSession.open(path).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(FileFormatError);
+    expect((error as Error).message).toContain(`line ${at + 1}: recorded proposal ${record.i} but the stream draws ${drawn}`);
+    expect((error as Error).message).toContain('or by a build whose proposal differs');
+    expect((error as Error).message).toContain(`active-testing label --session ${path} --export-labels`);
+    expect(exportSessionLabels(path).labels.map((l) => l.id)).toEqual(history.map((h) => h.id));
+  });
+
+  it('names the probability when the journal records the drawn item with another one', async () => {
+    const { path, lines } = await labelledFile(2);
+    const at = lines.findIndex((line) => (JSON.parse(line) as { e?: string }).e === 'propose');
+    const record = JSON.parse(lines[at]) as { i: number; q: number };
+    const q = record.q;
+    record.q = q / 2;
+    writeFileSync(path, [...lines.slice(0, at), JSON.stringify(record), ...lines.slice(at + 1)].join('\n') + '\n');
+    const error = await ActiveTestingSession.open(path).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(FileFormatError);
+    expect((error as Error).message).toContain(`recorded proposal ${record.i} with probability ${q / 2} but the stream's is ${q}`);
+  });
+
   it('exports through the CLI a file whose header is unreadable, as an --answers file', async () => {
     const { path, lines, history } = await labelledFile(5);
     writeFileSync(path, ['{"format": "active-testing-session", damaged', ...lines.slice(1)].join('\n') + '\n');
