@@ -181,21 +181,17 @@ export class RunBlock {
   }
 
   /**
-   * One run into tile slot `slot`. The adaptive proposal has a loop of its own: each loop's calls
-   * then see one sampler class, so the compiler inlines them (a call it cannot inline boxes every
-   * float passed to it or returned).
+   * One run into tile slot `slot`. The fixed and the adaptive samplers are called from call sites
+   * of their own, so that each sees one sampler class and the compiler inlines it (a call it cannot
+   * inline boxes every float passed to it or returned).
    */
   private run(r: number, slot: number): void {
     const draw = this.random ?? randomStream(this.config.seed, [r]);
     const resample =
       this.terms === null || this.outputs.bootstrapVariance === null ? null : randomStream(this.config.seed, [r, BOOTSTRAP_STREAM]);
-    this.estimator.reset();
-    if (this.feedback === null) this.runFixed(slot, draw, resample);
-    else this.runAdaptive(slot, draw, resample, this.feedback);
-  }
-
-  private runFixed(slot: number, draw: RandomSource, resample: RandomSource | null): void {
-    const { sampler, estimator } = this;
+    const { estimator, tileWeights } = this;
+    const adaptive = this.feedback;
+    const fixed = this.sampler;
     const { losses } = this.pool;
     const { size, step, filledRows } = this.config;
     // The exact bootstrap's variances; a Monte Carlo bootstrap's are written apart.
@@ -203,51 +199,33 @@ export class RunBlock {
     const samples = this.tileSamples;
     const qs = this.tileQ;
     const estimates = this.tileEstimates;
-    sampler.reset();
+    const J = adaptive === null ? 0 : adaptive.candidateCount;
+    estimator.reset();
+    if (adaptive === null) fixed.reset();
+    else adaptive.reset();
     // Row k records the estimate after k·step + 1 labels (counted down: no division per step).
     let row = 0;
     let untilRow = 0;
     for (let m = 0; m < size; m++) {
-      const index = sampler.draw(draw);
       const labelled = m * TILE_RUNS + slot;
+      let index: number;
+      if (adaptive === null) {
+        index = fixed.draw(draw);
+        qs[labelled] = fixed.lastProbability;
+      } else {
+        index = adaptive.draw(draw);
+        qs[labelled] = adaptive.lastProbability;
+      }
       samples[labelled] = index;
-      qs[labelled] = sampler.lastProbability;
       estimator.addDrawn(losses, index, qs, labelled);
+      if (adaptive !== null) {
+        // The weights the draw used: observing its loss may choose the next draw's.
+        if (tileWeights !== null) for (let j = 0, at = labelled * J; j < J; j++) tileWeights[at + j] = adaptive.weightOf(j);
+        adaptive.observeDrawn(losses, index);
+      }
       if (untilRow-- !== 0) continue;
       untilRow = step - 1;
       // Rows from filledRows on are never written: they stay 0 in every slot.
-      if (row >= filledRows) continue;
-      const at = row++ * TILE_RUNS + slot;
-      estimator.writeEstimates(estimates, exactVariances, at);
-      if (resample !== null) this.monteCarloVariance(at, m, resample);
-    }
-  }
-
-  /** As `runFixed`, telling the adaptive sampler each label's loss before its next draw. */
-  private runAdaptive(slot: number, draw: RandomSource, resample: RandomSource | null, sampler: AdaptiveSampler): void {
-    const { estimator, tileWeights } = this;
-    const { losses } = this.pool;
-    const { size, step, filledRows } = this.config;
-    // The exact bootstrap's variances; a Monte Carlo bootstrap's are written apart.
-    const exactVariances = this.outputs.bootstrapVariance !== null && resample === null ? this.tileVariances : null;
-    const samples = this.tileSamples;
-    const qs = this.tileQ;
-    const estimates = this.tileEstimates;
-    const J = sampler.candidateCount;
-    sampler.reset();
-    let row = 0;
-    let untilRow = 0;
-    for (let m = 0; m < size; m++) {
-      const index = sampler.draw(draw);
-      const labelled = m * TILE_RUNS + slot;
-      samples[labelled] = index;
-      qs[labelled] = sampler.lastProbability;
-      estimator.addDrawn(losses, index, qs, labelled);
-      // The weights the draw used: observing its loss may choose the next draw's.
-      if (tileWeights !== null) for (let j = 0, at = labelled * J; j < J; j++) tileWeights[at + j] = sampler.weightOf(j);
-      sampler.observeDrawn(losses, index);
-      if (untilRow-- !== 0) continue;
-      untilRow = step - 1;
       if (row >= filledRows) continue;
       const at = row++ * TILE_RUNS + slot;
       estimator.writeEstimates(estimates, exactVariances, at);
