@@ -605,14 +605,20 @@ export class RiskConfidenceSequence {
 
   /**
    * The confidence sequence at the current label count: contains R at every label count at once
-   * with probability ≥ 1 − α. Running intersection, so it never widens; exact at the label
-   * counts that are multiples of `anytimeSolveSpacing(M)`, at most M/10 labels stale in between.
+   * with probability ≥ 1 − α. Running intersection, so it never widens, except where a side's
+   * bound passes the other side's certain bound (`deterministic()`): that side has then missed R
+   * for sure and falls back on its own certain bound, so the interval never collapses to a point
+   * that cannot hold R before M = N. Exact at the label counts that are multiples of
+   * `anytimeSolveSpacing(M)`, at most M/10 labels stale in between.
    */
   anytime(): RiskInterval {
     return this.interval(this.lowerSide.anytimeLower(), -this.upperSide.anytimeLower());
   }
 
-  /** The fixed-budget interval: valid (probability ≥ 1 − α) at this label count if it was chosen before labelling. */
+  /**
+   * The fixed-budget interval: valid (probability ≥ 1 − α) at this label count if it was chosen
+   * before labelling. A side that passes the other side's certain bound falls back as in `anytime()`.
+   */
   fixed(): RiskInterval {
     return this.interval(this.lowerSide.fixedLower(), -this.upperSide.fixedLower());
   }
@@ -666,13 +672,18 @@ export class RiskConfidenceSequence {
       const point = (this.lowerSide.deterministicLower() - this.upperSide.deterministicLower()) / 2;
       return { lower: point - margin, upper: point + margin };
     }
-    if (!(upper < lower)) return { lower: lower - margin, upper: upper + margin };
-    // Both sides rejecting R at once is an event of probability ≤ α in which the two bounds cross;
-    // reporting their hull keeps the interval an interval (never a false point), cut to what the
-    // labels and the bounds make certain (each side's bound already lies within it, the hull need not).
+    // R always lies within what the labels and the bounds make certain, and each side's bound within
+    // its own certain bound. A side whose bound passes the other certain bound has therefore rejected
+    // R for sure (an event of probability ≤ α): it falls back on its certain bound, rather than cut
+    // the interval down to a point that cannot hold R.
     const certainLower = this.lowerSide.deterministicLower();
     const certainUpper = -this.upperSide.deterministicLower();
-    return { lower: Math.max(upper, certainLower) - margin, upper: Math.min(lower, certainUpper) + margin };
+    const lowerKept = lower > certainUpper ? certainLower : lower;
+    const upperKept = upper < certainLower ? certainUpper : upper;
+    // Bounds that still cross mean that at least one side has missed R (also probability ≤ α) and
+    // the labels do not say which: only the certain interval is left, never a sliver between them.
+    if (upperKept < lowerKept) return { lower: certainLower - margin, upper: certainUpper + margin };
+    return { lower: lowerKept - margin, upper: upperKept + margin };
   }
 }
 
