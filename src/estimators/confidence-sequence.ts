@@ -49,6 +49,11 @@ const NEWTON_TOLERANCE = 1e-4;
  * multiples of a spacing of at most 1/SOLVE_FRACTION of the count (`anytimeSolveSpacing`).
  */
 const SOLVE_FRACTION = 10;
+/**
+ * First step, relative to 1 + |θ|, from an impossible θ at the deterministic bound (see
+ * `boundary`): about 250 times the rounding of N·θ − P_s; each further step is 16 times longer.
+ */
+const ROUNDING_STEP = 2 ** -44;
 /** Relative tolerance, in the bound's own units, for a loss lying on the wrong side of its declared bound. */
 const BOUND_TOLERANCE = 1e-9;
 
@@ -334,6 +339,10 @@ class OneSidedCapital {
   private boundary(start: number, budget: number, labels: number, state: CapitalState, evaluated: boolean): number {
     let theta = start;
     const target = Math.log(this.threshold);
+    // The last θ found impossible, and whether θ was reached by a step past it rather than by Newton.
+    let impossible = start;
+    let stepped = false;
+    let step = ROUNDING_STEP * (1 + Math.abs(start));
     for (let iteration = 1; ; iteration++) {
       if (!(evaluated && iteration === 1)) {
         state.logs.fill(0);
@@ -343,13 +352,30 @@ class OneSidedCapital {
         state.rejected = false;
         this.accumulate(theta, budget, 0, labels, state, Infinity);
       }
-      const value = state.rejected ? Infinity : state.best;
-      const slope = state.rejected ? -Infinity : state.bestSlope;
-      const excess = value - target;
-      if (!(excess > NEWTON_TOLERANCE) || !(slope < 0) || iteration === NEWTON_ITERATIONS) return theta;
+      if (state.rejected) {
+        // θ is impossible: a label with w > 0 where the remaining total x_s(θ) ≤ 0. At the
+        // deterministic bound that is rounding (a loss a few ulps inside its bound leaves w a few
+        // ulps above 0, below what N·θ − P_s resolves), and Newton cannot step from an infinite
+        // capital: step right by amounts growing from the rounding scale until it is finite.
+        if (iteration === NEWTON_ITERATIONS) return theta;
+        impossible = theta;
+        theta += step;
+        step *= 16;
+        stepped = true;
+        continue;
+      }
+      const excess = state.best - target;
+      const slope = state.bestSlope;
+      if (!(excess > NEWTON_TOLERANCE) || !(slope < 0) || iteration === NEWTON_ITERATIONS) {
+        if (!stepped || excess > 0) return theta;
+        // The step passed the boundary: it lies between the last impossible θ and this one.
+        state.rejected = true;
+        return impossible;
+      }
       const next = theta - excess / slope;
       if (!(next > theta)) return theta;
       theta = next;
+      stepped = false;
     }
   }
 

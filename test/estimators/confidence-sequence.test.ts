@@ -216,6 +216,27 @@ describe('RiskConfidenceSequence: basic behaviour', () => {
     }
   });
 
+  it('is continuous in a loss that lies a few ulps inside its bound', () => {
+    // 0.1 + 0.2 is 0.30000000000000004: a last loss of 0.3 leaves the upper side w = 5.6e-17,
+    // which N·θ − P cannot resolve at the deterministic bound. The bounds must match those of the
+    // loss exactly at the bound (w = 0), not stay at the deterministic bound.
+    const n = 200;
+    const upper = new Float64Array(n).fill(0.1 + 0.2);
+    const sequences = [0.3, 0.1 + 0.2].map((last) => {
+      const cs = new RiskConfidenceSequence(new Float64Array(n), upper);
+      for (let t = 0; t < 60; t++) cs.add(t, t === 59 ? last : t % 7 === 0 ? 0.1 : 0.02, 1 / (n - t));
+      return cs;
+    });
+    const [inside, atBound] = sequences;
+    expect(inside.deterministic().upper).toBeGreaterThan(0.2);
+    for (const side of ['lower', 'upper'] as const) {
+      expect(inside.fixed()[side]).toBeCloseTo(atBound.fixed()[side], 6);
+      expect(inside.anytime()[side]).toBeCloseTo(atBound.anytime()[side], 6);
+    }
+    expect(inside.fixed().upper).toBeLessThan(0.07);
+    expect(inside.anytime().upper).toBeLessThan(0.09);
+  });
+
   it('rejects bad input with InputError naming the argument', () => {
     expect(() => new RiskConfidenceSequence([0, Number.NaN], [1, 1])).toThrow(/lowerBounds \(row 1\)/);
     expect(() => new RiskConfidenceSequence([0, 0], [1, Number.NaN])).toThrow(InputError);
