@@ -52,8 +52,7 @@ for (const kind of KINDS) {
       };
       for (let r = 0; r < runs; r++) {
         const record = runOnce(pool, acquisition, COUNTS, 1000 + r, 1e-3, true);
-        const last = record.anytime[COUNTS.length - 1];
-        if (last.lower <= pool.risk && pool.risk <= last.upper) simultaneous++;
+        if (record.anytimeAlwaysCovered) simultaneous++;
         record.fixed.forEach((f, j) => {
           if (f.lower <= pool.risk && pool.risk <= f.upper) fixedCovered[j]++;
         });

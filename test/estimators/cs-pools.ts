@@ -89,6 +89,8 @@ export type Acquisition = 'iid' | 'surrogate' | 'adaptive' | 'defensive';
 export interface RunRecord {
   /** Anytime lower/upper at each requested label count. */
   anytime: Array<{ lower: number; upper: number }>;
+  /** Whether the sequence held the pool risk at every label count of the run. */
+  anytimeAlwaysCovered: boolean;
   fixed: Array<{ lower: number; upper: number }>;
   bootstrapHalfWidth: number[];
 }
@@ -146,7 +148,7 @@ export function runOnce(
   const lure = new LUREEstimator(n);
   const taken = new Uint8Array(n);
   const weights = new Float64Array(n);
-  const record: RunRecord = { anytime: [], fixed: [], bootstrapHalfWidth: [] };
+  const record: RunRecord = { anytime: [], anytimeAlwaysCovered: true, fixed: [], bootstrapHalfWidth: [] };
   let next = 0;
   let observedRatio = 1;
   for (let m = 1; m <= counts[counts.length - 1]; m++) {
@@ -178,6 +180,8 @@ export function runOnce(
     cs.add(chosen, loss, q, drawFloors?.get(power));
     lure.add(loss, q);
     observedRatio = 0.9 * observedRatio + 0.1 * ((loss + 1e-3) / (pool.values[chosen] + 1e-3));
+    const now = cs.anytime();
+    if (!(now.lower <= pool.risk && pool.risk <= now.upper)) record.anytimeAlwaysCovered = false;
     if (m === counts[next]) {
       record.anytime.push(cs.anytime());
       record.fixed.push(cs.fixed());
