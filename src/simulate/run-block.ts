@@ -237,7 +237,7 @@ export class RunBlock {
  * Copies the columns of runs `from`..`from + count − 1` from a tile (rows of `TILE_RUNS` runs) into a
  * runs-wide table, `width` numbers per run. One loop per function: a loop that runs long is compiled
  * while it runs (on-stack replacement) before the loops after it have run once, and that code gave
- * up at their first comparison on every tile, leaving the copies to the interpreter (about 95 µs
+ * up at their first comparison on many tiles, leaving the copies to the interpreter (about 95 µs
  * per run of 400 labels interpreted, 5 µs compiled).
  */
 function copyTileColumns(
