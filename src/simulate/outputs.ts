@@ -35,13 +35,14 @@ interface VerdictShares {
  * (given the diagnostic) the median variance ratio and the shares of verdicts: one pass over the
  * rows with scratch rows of `runs` values, no rows×runs table. The same operations in the same
  * order as `mse`, `medianSe`, `meanBias`, `coverage` and `rowMedian` of `varianceDiagnosticRows`
- * (pairwise sums, selection medians), so the same bits.
+ * (pairwise sums, selection medians), so the same bits. It pauses after each row, so that a
+ * caller may give the event loop a turn between rows (`summarizeSimulationInTurns`).
  */
-function rowStatistics(
+function* rowStatistics(
   result: SimulationResult,
   variance: { data: Float64Array; poolSize: number | undefined } | null,
   diagnostic: VarianceDiagnosticByRow | null,
-): RowStatistics {
+): Generator<void, RowStatistics, void> {
   const { rows, runs, estimates, trueRisk } = result;
   const stats: RowStatistics = {
     mse: new Float64Array(rows),
@@ -69,6 +70,7 @@ function rowStatistics(
       addVerdictShares(verdicts, stats.diagnostic.verdicts);
       stats.diagnostic.varianceRatio[row] = selectedMedian(ratios);
     }
+    yield;
   }
   return stats;
 }
@@ -271,6 +273,47 @@ export interface SimulationSummary {
  * summary.variance_ratio?.at(-1); // e.g. 0.76: active testing is helping
  */
 export function summarizeSimulation(result: SimulationResult, inputs: Record<string, unknown>, losses?: Float64Array): SimulationSummary {
+  const { rows, finish } = summaryPlan(result, inputs, losses);
+  for (;;) {
+    const step = rows.next();
+    if (step.done) return finish(step.value);
+  }
+}
+
+/** A turn for the event loop at most this often while `summarizeSimulationInTurns` works. */
+const SUMMARY_TURN_MS = 2;
+
+/**
+ * `summarizeSimulation`, the same numbers, computed a few rows at a time with a turn for the event
+ * loop every 2 ms, so that file writes in flight (`writeSimulationOutputs`) go on while it works:
+ * each of their steps waits for this thread, and the disk's work then overlaps the statistics'.
+ *
+ * @example
+ * await writeSimulationOutputs('runs/a', result, () => summarizeSimulationInTurns(result, {}, losses));
+ */
+export async function summarizeSimulationInTurns(
+  result: SimulationResult,
+  inputs: Record<string, unknown>,
+  losses?: Float64Array,
+): Promise<SimulationSummary> {
+  const { rows, finish } = summaryPlan(result, inputs, losses);
+  let turn = -Infinity;
+  for (;;) {
+    if (performance.now() - turn >= SUMMARY_TURN_MS) {
+      await new Promise((resolve) => setImmediate(resolve));
+      turn = performance.now();
+    }
+    const step = rows.next();
+    if (step.done) return finish(step.value);
+  }
+}
+
+/** The summary's per-row statistics, a row per step, and what makes `summary.json` of them. */
+function summaryPlan(
+  result: SimulationResult,
+  inputs: Record<string, unknown>,
+  losses: Float64Array | undefined,
+): { rows: Generator<void, RowStatistics, void>; finish: (stats: RowStatistics) => SimulationSummary } {
   const { random: _random, onProgress: _onProgress, signal: _signal, ...options } = result.options;
   // ASE's bootstrap ignores the unlabelled residual entirely: no interval, so no coverage to report.
   const withCoverage = result.bootstrapVariance !== null && result.options.estimator !== 'ase';
@@ -280,25 +323,28 @@ export function summarizeSimulation(result: SimulationResult, inputs: Record<str
     result.bootstrapVariance && losses !== undefined && result.options.estimator !== 'ase'
       ? new VarianceDiagnosticByRow(result, result.bootstrapVariance, losses)
       : null;
-  const stats = rowStatistics(result, withCoverage ? { data: result.bootstrapVariance as Float64Array, poolSize } : null, diagnostic);
-  const summary: SimulationSummary = {
-    version: VERSION,
-    true_risk: result.trueRisk,
-    labels: Array.from(result.labelsPerRow),
-    mse: Array.from(stats.mse),
-    median_se: Array.from(stats.medianSe),
-    bias: Array.from(stats.bias),
-    rows: result.rows,
-    runs: result.runs,
-    size: result.size,
-    config: { ...inputs, ...options },
+  const rows = rowStatistics(result, withCoverage ? { data: result.bootstrapVariance as Float64Array, poolSize } : null, diagnostic);
+  const finish = (stats: RowStatistics): SimulationSummary => {
+    const summary: SimulationSummary = {
+      version: VERSION,
+      true_risk: result.trueRisk,
+      labels: Array.from(result.labelsPerRow),
+      mse: Array.from(stats.mse),
+      median_se: Array.from(stats.medianSe),
+      bias: Array.from(stats.bias),
+      rows: result.rows,
+      runs: result.runs,
+      size: result.size,
+      config: { ...inputs, ...options },
+    };
+    if (stats.coverage !== null) summary.coverage = Array.from(stats.coverage);
+    if (stats.diagnostic !== null) {
+      summary.variance_ratio = Array.from(stats.diagnostic.varianceRatio);
+      summary.variance_verdict = stats.diagnostic.verdicts;
+    }
+    return summary;
   };
-  if (stats.coverage !== null) summary.coverage = Array.from(stats.coverage);
-  if (stats.diagnostic !== null) {
-    summary.variance_ratio = Array.from(stats.diagnostic.varianceRatio);
-    summary.variance_verdict = stats.diagnostic.verdicts;
-  }
-  return summary;
+  return { rows, finish };
 }
 
 /**
@@ -308,18 +354,19 @@ export function summarizeSimulation(result: SimulationResult, inputs: Record<str
  * unless `force`, which replaces all of them (and removes a stale `bootstrap_variance.npy`).
  * `summary.json` is the commit marker: it is removed first and renamed into place last, so a
  * folder with it is complete, and temporary files left by a killed earlier run are removed.
- * `summary` may be a function: it is then called once the arrays are written, while they are
- * flushed to disk, so that the summary's statistics and the disk's work overlap.
+ * `summary` may be a function, called as the arrays' writes start; when it gives the event loop
+ * turns while it works (`summarizeSimulationInTurns`), the arrays are written and flushed to disk
+ * meanwhile, so that the summary's statistics and the disk's work overlap.
  *
  * @example
  * const result = await simulate(pool, { runs: 100 });
  * await writeSimulationOutputs('runs/a', result, summarizeSimulation(result, {}), { force: false });
- * await writeSimulationOutputs('runs/b', result, () => summarizeSimulation(result, {}), { force: false });
+ * await writeSimulationOutputs('runs/b', result, () => summarizeSimulationInTurns(result, {}), { force: false });
  */
 export async function writeSimulationOutputs(
   dir: string,
   result: SimulationResult,
-  summary: SimulationSummary | (() => SimulationSummary),
+  summary: SimulationSummary | (() => SimulationSummary | Promise<SimulationSummary>),
   options: { force?: boolean; intervals?: readonly SimulationIntervals[] } = {},
 ): Promise<string[]> {
   const rowsByRuns: [number, number] = [result.rows, result.runs];
@@ -335,6 +382,6 @@ export async function writeSimulationOutputs(
     files.push({ name: `${interval.kind}_lower.npy`, data: npyParts({ data: interval.lower, shape: rowsByRuns, dtype: 'f8' }) });
     files.push({ name: `${interval.kind}_upper.npy`, data: npyParts({ data: interval.upper, shape: rowsByRuns, dtype: 'f8' }) });
   }
-  files.push({ name: 'summary.json', data: () => toJson(typeof summary === 'function' ? summary() : summary) });
+  files.push({ name: 'summary.json', data: async () => toJson(typeof summary === 'function' ? await summary() : summary) });
   return writeOutputFolder(dir, files, { force: options.force, managed: SIMULATION_FILES, commitMarker: SIMULATION_COMMIT_MARKER });
 }
