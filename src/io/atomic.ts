@@ -137,14 +137,20 @@ export async function assertFolderWritable(dir: string, argument = 'out'): Promi
   }
 }
 
-/** Writes `data` (or its parts, one after the other) into a new file's open handle, flushes it to disk and closes it. */
-async function writeAndClose(handle: FileHandle, path: string, data: OutputContents): Promise<void> {
+/**
+ * Writes `contents` (or their parts, one after the other) into a new file's open handle, flushes it to
+ * disk and closes it; closed also when making the contents fails.
+ */
+async function writeAndClose(handle: FileHandle, path: string, contents: OutputContents | Promise<OutputContents>): Promise<void> {
   try {
-    // Each writeFile on a handle continues where the last one ended.
-    for (const part of typeof data === 'string' || data instanceof Uint8Array ? [data] : data) await handle.writeFile(part);
-    await handle.sync();
-  } catch (error) {
-    throw namingPath(error, path);
+    const data = await contents;
+    try {
+      // Each writeFile on a handle continues where the last one ended.
+      for (const part of typeof data === 'string' || data instanceof Uint8Array ? [data] : data) await handle.writeFile(part);
+      await handle.sync();
+    } catch (error) {
+      throw namingPath(error, path);
+    }
   } finally {
     await handle.close();
   }
@@ -242,7 +248,7 @@ export async function writeOutputFolder(dir: string, files: readonly OutputFile[
   const failedOpen = opened.find((outcome) => outcome.status === 'rejected');
   const writes =
     failedOpen === undefined
-      ? handles.map(async (handle, index) => writeAndClose(handle, staged[index].temporary, await contents(ordered[index])))
+      ? handles.map((handle, index) => writeAndClose(handle, staged[index].temporary, contents(ordered[index])))
       : handles.map((handle) => handle.close());
   const making = failedOpen === undefined && last < ordered.length ? contents(ordered[last]) : Promise.resolve(null);
   try {

@@ -175,6 +175,23 @@ describe('writeOutputFolder', () => {
     expect(await readFile(join(out, 'summary.json'), 'utf8')).toBe('{}');
   });
 
+  it("leaves nothing behind when making another file's contents fails", async () => {
+    const out = join(dir, 'run');
+    const failing = [
+      { name: 'estimates.npy', data: 'new' },
+      {
+        name: 'q.npy',
+        data: async () => {
+          await new Promise((resolve) => setImmediate(resolve));
+          throw new Error('q failed');
+        },
+      },
+      { name: 'summary.json', data: '{}' },
+    ];
+    await expect(writeOutputFolder(out, failing, { commitMarker: 'summary.json' })).rejects.toThrow('q failed');
+    expect(await readdir(out)).toEqual([]);
+  });
+
   it('leaves nothing behind when one file cannot be written', async () => {
     const out = join(dir, 'run');
     await expect(writeOutputFolder(out, [...files, { name: 'missing-folder/x.npy', data: 'x' }])).rejects.toThrow(/ENOENT/);
