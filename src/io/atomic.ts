@@ -209,9 +209,9 @@ export async function assertOutputsWritable(dir: string, names: readonly string[
 /**
  * Writes a set of files into a folder as one unit: all are written to temporary files first,
  * and only when every one of them is on disk are they renamed into place. The files are written
- * at once, then the commit marker, whose contents may be made by a function once the others are
- * open: while they are written and flushed to disk, when it returns a promise and gives the event
- * loop turns meanwhile. On failure the
+ * at once, the commit marker as soon as its contents are made; a function that makes them is
+ * called once the others are open, and when it returns a promise and gives the event loop turns
+ * meanwhile, the others are written and flushed to disk while it works. On failure the
  * temporary files are removed and nothing of the new output is left behind. Existing output
  * files are refused (`OutputExistsError`) unless `force`, which replaces all of them and removes
  * `managed` files that this output does not include. Returns the paths written.
@@ -250,17 +250,19 @@ export async function writeOutputFolder(dir: string, files: readonly OutputFile[
     failedOpen === undefined
       ? handles.map((handle, index) => writeAndClose(handle, staged[index].temporary, contents(ordered[index])))
       : handles.map((handle) => handle.close());
-  const making = failedOpen === undefined && last < ordered.length ? contents(ordered[last]) : Promise.resolve(null);
+  // The marker is written (under its temporary name) as soon as it is made, while the others may
+  // still be flushing: flushing to disk can take longer than making it.
+  const markerWritten = (async () => {
+    if (failedOpen !== undefined || last === ordered.length) return;
+    const markerContents = await contents(ordered[last]);
+    await faultInjectionPause();
+    await writeDurably(staged[last].temporary, markerContents);
+  })();
   try {
-    const [made, ...outcomes] = await Promise.allSettled([making, ...writes]);
+    const [made, ...outcomes] = await Promise.allSettled([markerWritten, ...writes]);
     const failed =
       failedOpen ?? outcomes.find((outcome) => outcome.status === 'rejected') ?? (made.status === 'rejected' ? made : undefined);
     if (failed !== undefined) throw failed.reason;
-    const markerContents = made.status === 'fulfilled' ? made.value : null;
-    if (markerContents !== null) {
-      await faultInjectionPause();
-      await writeDurably(staged[last].temporary, markerContents);
-    }
     if (marker !== undefined) {
       await rm(join(dir, marker), { force: true });
       await Promise.all(stale.map((name) => rm(join(dir, name), { force: true })));
