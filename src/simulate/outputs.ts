@@ -35,27 +35,45 @@ interface VerdictShares {
  * (given the diagnostic) the median variance ratio and the shares of verdicts: one pass over the
  * rows with scratch rows of `runs` values, no rows×runs table. The same operations in the same
  * order as `mse`, `medianSe`, `meanBias`, `coverage` and `rowMedian` of `varianceDiagnosticRows`
- * (pairwise sums, selection medians), so the same bits. It pauses after each row, so that a
+ * (pairwise sums, selection medians), so the same bits. A row per call of `addRow`, so that a
  * caller may give the event loop a turn between rows (`summarizeSimulationInTurns`).
  */
-function* rowStatistics(
-  result: SimulationResult,
-  variance: { data: Float64Array; poolSize: number | undefined } | null,
-  diagnostic: VarianceDiagnosticByRow | null,
-): Generator<void, RowStatistics, void> {
-  const { rows, runs, estimates, trueRisk } = result;
-  const stats: RowStatistics = {
-    mse: new Float64Array(rows),
-    medianSe: new Float64Array(rows),
-    bias: new Float64Array(rows),
-    coverage: variance === null ? null : new Float64Array(rows),
-    diagnostic:
-      diagnostic === null ? null : { varianceRatio: new Float64Array(rows), verdicts: { helping: [], hurting: [], no_evidence_yet: [] } },
-  };
-  const squared = new Float64Array(runs);
-  const ratios = diagnostic === null ? null : new Float64Array(runs);
-  const verdicts = diagnostic === null ? null : new Uint8Array(runs);
-  for (let row = 0; row < rows; row++) {
+class RowStatisticsPass {
+  readonly stats: RowStatistics;
+  private row = 0;
+  private readonly squared: Float64Array;
+  private readonly ratios: Float64Array;
+  private readonly verdicts: Uint8Array;
+
+  constructor(
+    private readonly result: SimulationResult,
+    private readonly variance: { data: Float64Array; poolSize: number | undefined } | null,
+    private readonly diagnostic: VarianceDiagnosticByRow | null,
+  ) {
+    const { rows, runs } = result;
+    this.stats = {
+      mse: new Float64Array(rows),
+      medianSe: new Float64Array(rows),
+      bias: new Float64Array(rows),
+      coverage: variance === null ? null : new Float64Array(rows),
+      diagnostic:
+        diagnostic === null ? null : { varianceRatio: new Float64Array(rows), verdicts: { helping: [], hurting: [], no_evidence_yet: [] } },
+    };
+    this.squared = new Float64Array(runs);
+    this.ratios = new Float64Array(diagnostic === null ? 0 : runs);
+    this.verdicts = new Uint8Array(diagnostic === null ? 0 : runs);
+  }
+
+  /** Whether every row is done. */
+  get done(): boolean {
+    return this.row === this.result.rows;
+  }
+
+  /** The next row's statistics. */
+  addRow(): void {
+    const { result, variance, diagnostic, stats, squared, ratios, verdicts } = this;
+    const { runs, estimates, trueRisk } = result;
+    const row = this.row++;
     const start = row * runs;
     squaredErrors(estimates, start, trueRisk, squared);
     stats.mse[row] = pairwiseSum(squared, 0, runs) / runs;
@@ -65,14 +83,12 @@ function* rowStatistics(
     }
     // Last: selection reorders the scratch row.
     stats.medianSe[row] = selectedMedian(squared);
-    if (diagnostic !== null && stats.diagnostic !== null && ratios !== null && verdicts !== null) {
+    if (diagnostic !== null && stats.diagnostic !== null) {
       diagnostic.nextRow(ratios, verdicts);
       addVerdictShares(verdicts, stats.diagnostic.verdicts);
       stats.diagnostic.varianceRatio[row] = selectedMedian(ratios);
     }
-    yield;
   }
-  return stats;
 }
 
 /** `out[r]` = the squared error of run r's estimate in the row starting at `start`. */
@@ -278,11 +294,9 @@ export interface SimulationSummary {
  * summary.variance_ratio?.at(-1); // e.g. 0.76: active testing is helping
  */
 export function summarizeSimulation(result: SimulationResult, inputs: Record<string, unknown>, losses?: Float64Array): SimulationSummary {
-  const { rows, finish } = summaryPlan(result, inputs, losses);
-  for (;;) {
-    const step = rows.next();
-    if (step.done) return finish(step.value);
-  }
+  const { pass, finish } = summaryPlan(result, inputs, losses);
+  while (!pass.done) pass.addRow();
+  return finish(pass.stats);
 }
 
 /** A turn for the event loop at most this often while `summarizeSimulationInTurns` works. */
@@ -301,24 +315,24 @@ export async function summarizeSimulationInTurns(
   inputs: Record<string, unknown>,
   losses?: Float64Array,
 ): Promise<SimulationSummary> {
-  const { rows, finish } = summaryPlan(result, inputs, losses);
+  const { pass, finish } = summaryPlan(result, inputs, losses);
   let turn = -Infinity;
-  for (;;) {
+  while (!pass.done) {
     if (performance.now() - turn >= SUMMARY_TURN_MS) {
       await new Promise((resolve) => setImmediate(resolve));
       turn = performance.now();
     }
-    const step = rows.next();
-    if (step.done) return finish(step.value);
+    pass.addRow();
   }
+  return finish(pass.stats);
 }
 
-/** The summary's per-row statistics, a row per step, and what makes `summary.json` of them. */
+/** The summary's pass over the rows, and what makes `summary.json` of its statistics. */
 function summaryPlan(
   result: SimulationResult,
   inputs: Record<string, unknown>,
   losses: Float64Array | undefined,
-): { rows: Generator<void, RowStatistics, void>; finish: (stats: RowStatistics) => SimulationSummary } {
+): { pass: RowStatisticsPass; finish: (stats: RowStatistics) => SimulationSummary } {
   const { random: _random, onProgress: _onProgress, signal: _signal, ...options } = result.options;
   // ASE's bootstrap ignores the unlabelled residual entirely: no interval, so no coverage to report.
   const withCoverage = result.bootstrapVariance !== null && result.options.estimator !== 'ase';
@@ -328,7 +342,11 @@ function summaryPlan(
     result.bootstrapVariance && losses !== undefined && result.options.estimator !== 'ase'
       ? new VarianceDiagnosticByRow(result, result.bootstrapVariance, losses)
       : null;
-  const rows = rowStatistics(result, withCoverage ? { data: result.bootstrapVariance as Float64Array, poolSize } : null, diagnostic);
+  const pass = new RowStatisticsPass(
+    result,
+    withCoverage ? { data: result.bootstrapVariance as Float64Array, poolSize } : null,
+    diagnostic,
+  );
   const finish = (stats: RowStatistics): SimulationSummary => {
     const summary: SimulationSummary = {
       version: VERSION,
@@ -349,7 +367,7 @@ function summaryPlan(
     }
     return summary;
   };
-  return { rows, finish };
+  return { pass, finish };
 }
 
 /**
