@@ -170,6 +170,7 @@ export {
   type SimulationResult,
   type SimulationSummary,
   summarizeSimulation,
+  summarizeSimulationInTurns,
   syntheticPool,
   INTERVAL_KINDS,
   type IntervalKind,

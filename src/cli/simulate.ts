@@ -19,7 +19,7 @@ import {
   prepareSimulationFolder,
   simulationOutputBytes,
   summarizeIntervals,
-  summarizeSimulation,
+  summarizeSimulationInTurns,
   writeSimulationOutputs,
   type SimulationSummary,
 } from '../simulate/outputs.js';
@@ -256,12 +256,6 @@ function phaseTimer(): { mark: (phase: string) => void; report: () => void } {
   };
 }
 
-/** `make`'s value, made at the first call only. */
-function once<T>(make: () => T): () => T {
-  let made: { value: T } | undefined;
-  return () => (made ??= { value: make() }).value;
-}
-
 async function runSimulation(given: Record<string, unknown>): Promise<number> {
   const timer = phaseTimer();
   const files = {
@@ -318,10 +312,10 @@ async function runSimulation(given: Record<string, unknown>): Promise<number> {
           ),
         );
   timer.mark('summary');
-  // Made once the arrays are written, while the disk flushes them.
-  const summary = once(() => {
-    timer.mark('write');
-    const statistics = summarizeSimulation(
+  // The statistics from now on, in turns: the output folder is checked and the arrays written and
+  // flushed to disk meanwhile (the turns are short, so the span counts as summary).
+  const summary = settledLater(
+    summarizeSimulationInTurns(
       result,
       {
         ...files,
@@ -333,15 +327,16 @@ async function runSimulation(given: Record<string, unknown>): Promise<number> {
         pool_fingerprint: poolFingerprint(pool.modelScores.data, pool.labels),
       },
       losses,
-    );
-    if (intervals.length > 0) statistics.intervals = summarizeIntervals(intervals);
-    timer.mark('summary');
-    return statistics;
-  });
-  await writeSimulationOutputs(out, result, summary, { force, intervals });
+    ).then((statistics) => {
+      if (intervals.length > 0) statistics.intervals = summarizeIntervals(intervals);
+      timer.mark('summary');
+      return statistics;
+    }),
+  );
+  await writeSimulationOutputs(out, result, () => summary, { force, intervals });
   timer.mark('write');
   timer.report();
-  console.log(describeRun(summary(), result, out, rows, cols));
+  console.log(describeRun(await summary, result, out, rows, cols));
   return 0;
 }
 

@@ -21,11 +21,11 @@ export type OutputContents = Uint8Array | string | Iterable<Uint8Array>;
 export interface OutputFile {
   name: string;
   /**
-   * The contents, or a function that makes them when the file is written: for the commit marker,
-   * once every other file is written, while they are flushed to disk (e.g. a summary computed
-   * while the disk works).
+   * The contents, or a function that makes them (at once or as a promise) when the file is
+   * written: for the commit marker, once the writes of every other file have started, while they
+   * are written and flushed to disk (e.g. a summary computed in turns while the disk works).
    */
-  data: OutputContents | (() => OutputContents);
+  data: OutputContents | (() => OutputContents | Promise<OutputContents>);
 }
 
 export interface OutputFolderOptions extends WriteOptions {
@@ -137,25 +137,20 @@ export async function assertFolderWritable(dir: string, argument = 'out'): Promi
   }
 }
 
-/** Writes `data` (or its parts, one after the other) to a new file at `path`, not yet flushed: returns its open handle. */
-async function writeUnflushed(path: string, data: OutputContents): Promise<FileHandle> {
-  const handle = await open(path, 'wx');
+/**
+ * Writes `contents` (or their parts, one after the other) into a new file's open handle, flushes it to
+ * disk and closes it; closed also when making the contents fails.
+ */
+async function writeAndClose(handle: FileHandle, path: string, contents: OutputContents | Promise<OutputContents>): Promise<void> {
   try {
-    // Each writeFile on a handle continues where the last one ended.
-    for (const part of typeof data === 'string' || data instanceof Uint8Array ? [data] : data) await handle.writeFile(part);
-    return handle;
-  } catch (error) {
-    await handle.close();
-    throw namingPath(error, path);
-  }
-}
-
-/** Flushes a file written by `writeUnflushed` to disk and closes it. */
-async function flushAndClose(handle: FileHandle, path: string): Promise<void> {
-  try {
-    await handle.sync();
-  } catch (error) {
-    throw namingPath(error, path);
+    const data = await contents;
+    try {
+      // Each writeFile on a handle continues where the last one ended.
+      for (const part of typeof data === 'string' || data instanceof Uint8Array ? [data] : data) await handle.writeFile(part);
+      await handle.sync();
+    } catch (error) {
+      throw namingPath(error, path);
+    }
   } finally {
     await handle.close();
   }
@@ -168,9 +163,9 @@ function namingPath(error: unknown, path: string): unknown {
   return error;
 }
 
-/** Writes `data` to `path` and flushes it to disk. */
+/** Writes `data` to a new file at `path` and flushes it to disk. */
 async function writeDurably(path: string, data: OutputContents): Promise<void> {
-  await flushAndClose(await writeUnflushed(path, data), path);
+  await writeAndClose(await open(path, 'wx'), path, data);
 }
 
 /**
@@ -214,8 +209,9 @@ export async function assertOutputsWritable(dir: string, names: readonly string[
 /**
  * Writes a set of files into a folder as one unit: all are written to temporary files first,
  * and only when every one of them is on disk are they renamed into place. The files are written
- * at once, then the commit marker, whose contents may be made by a function while the others are
- * flushed to disk. On failure the
+ * at once, the commit marker as soon as its contents are made; a function that makes them is
+ * called once the others are open, and when it returns a promise and gives the event loop turns
+ * meanwhile, the others are written and flushed to disk while it works. On failure the
  * temporary files are removed and nothing of the new output is left behind. Existing output
  * files are refused (`OutputExistsError`) unless `force`, which replaces all of them and removes
  * `managed` files that this output does not include. Returns the paths written.
@@ -238,29 +234,35 @@ export async function writeOutputFolder(dir: string, files: readonly OutputFile[
     const path = join(dir, file.name);
     return { temporary: temporaryName(path), path };
   });
-  const contents = (file: OutputFile): OutputContents => (typeof file.data === 'function' ? file.data() : file.data);
-  // Every file but the marker at once; their flushes to disk run while the marker's contents are made.
+  const contents = async (file: OutputFile): Promise<OutputContents> => (typeof file.data === 'function' ? file.data() : file.data);
   const last = marker !== undefined && ordered.at(-1)?.name === marker ? ordered.length - 1 : ordered.length;
-  const unflushed = await Promise.allSettled(
-    ordered.slice(0, last).map(async (file, index) => {
+  const opened = await Promise.allSettled(
+    ordered.slice(0, last).map(async (_, index) => {
       await faultInjectionPause();
-      return writeUnflushed(staged[index].temporary, contents(file));
+      return open(staged[index].temporary, 'wx');
     }),
   );
-  const flushes = unflushed.map((outcome, index) =>
-    outcome.status === 'fulfilled' ? flushAndClose(outcome.value, staged[index].temporary) : Promise.resolve(),
-  );
+  // Every file but the marker at once, each flushed to disk as soon as it is written; the marker's
+  // contents are made meanwhile (a function that gives the event loop turns lets the writes go on).
+  const handles = opened.flatMap((outcome) => (outcome.status === 'fulfilled' ? [outcome.value] : []));
+  const failedOpen = opened.find((outcome) => outcome.status === 'rejected');
+  const writes =
+    failedOpen === undefined
+      ? handles.map((handle, index) => writeAndClose(handle, staged[index].temporary, contents(ordered[index])))
+      : handles.map((handle) => handle.close());
+  // The marker is written (under its temporary name) as soon as it is made, while the others may
+  // still be flushing: flushing to disk can take longer than making it.
+  const markerWritten = (async () => {
+    if (failedOpen !== undefined || last === ordered.length) return;
+    const markerContents = await contents(ordered[last]);
+    await faultInjectionPause();
+    await writeDurably(staged[last].temporary, markerContents);
+  })();
   try {
-    const failedWrite = unflushed.find((outcome) => outcome.status === 'rejected');
-    if (failedWrite !== undefined) throw failedWrite.reason;
-    const markerContents = last < ordered.length ? contents(ordered[last]) : null;
-    const flushed = await Promise.allSettled(flushes);
-    const failed = flushed.find((outcome) => outcome.status === 'rejected');
+    const [made, ...outcomes] = await Promise.allSettled([markerWritten, ...writes]);
+    const failed =
+      failedOpen ?? outcomes.find((outcome) => outcome.status === 'rejected') ?? (made.status === 'rejected' ? made : undefined);
     if (failed !== undefined) throw failed.reason;
-    if (markerContents !== null) {
-      await faultInjectionPause();
-      await writeDurably(staged[last].temporary, markerContents);
-    }
     if (marker !== undefined) {
       await rm(join(dir, marker), { force: true });
       await Promise.all(stale.map((name) => rm(join(dir, name), { force: true })));
@@ -270,7 +272,6 @@ export async function writeOutputFolder(dir: string, files: readonly OutputFile[
       await rename(temporary, path);
     }
   } catch (error) {
-    await Promise.allSettled(flushes);
     await Promise.all(staged.map(({ temporary }) => rm(temporary, { force: true })));
     throw error;
   }

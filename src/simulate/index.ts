@@ -20,5 +20,6 @@ export {
   SIMULATION_FILES,
   type SimulationSummary,
   summarizeSimulation,
+  summarizeSimulationInTurns,
   writeSimulationOutputs,
 } from './outputs.js';

@@ -1,4 +1,4 @@
-import { readdirSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -101,7 +101,7 @@ describe('writeOutputFolder', () => {
     expect((await readdir(out)).sort()).toEqual(['empty.bin', 'estimates.npy', 'parts.bin', 'summary.json']);
   });
 
-  it("makes the marker's contents after the other files are written, before any is in place", async () => {
+  it("makes the marker's contents once the other files are open, before any is in place", async () => {
     const out = join(dir, 'run');
     let seen: string[] = [];
     await writeOutputFolder(
@@ -119,11 +119,42 @@ describe('writeOutputFolder', () => {
       ],
       { commitMarker: 'summary.json' },
     );
-    // Both other files were written under temporary names, none renamed yet, the marker not begun.
+    // Both other files are open under temporary names, none renamed yet, the marker not begun.
     expect(seen.filter((name) => name.endsWith('.tmp')).length).toBe(2);
     expect(seen.filter((name) => !name.endsWith('.tmp'))).toEqual([]);
     expect(await readFile(join(out, 'summary.json'), 'utf8')).toBe('{"made": true}');
     expect(await readFile(join(out, 'estimates.npy'), 'utf8')).toBe('rows');
+  });
+
+  it("writes the other files while the marker's contents are made in turns", async () => {
+    const out = join(dir, 'run');
+    const big = new Uint8Array(3 << 20).fill(7);
+    let turns = 0;
+    await writeOutputFolder(
+      out,
+      [
+        { name: 'estimates.npy', data: big },
+        { name: 'q.npy', data: () => [big.subarray(0, 10), big.subarray(10)] },
+        {
+          name: 'summary.json',
+          data: async () => {
+            // Until both files are written: each of their steps needs a turn of the event loop.
+            while (
+              (await readdir(out)).filter((name) => name.endsWith('.tmp')).some((name) => statSync(join(out, name)).size < big.length)
+            ) {
+              await new Promise((resolve) => setImmediate(resolve));
+              turns++;
+            }
+            return '{"made": true}';
+          },
+        },
+      ],
+      { commitMarker: 'summary.json' },
+    );
+    expect(turns).toBeGreaterThan(0);
+    expect((await readdir(out)).sort()).toEqual(['estimates.npy', 'q.npy', 'summary.json']);
+    expect((await readFile(join(out, 'q.npy'))).equals(Buffer.from(big))).toBe(true);
+    expect(await readFile(join(out, 'summary.json'), 'utf8')).toBe('{"made": true}');
   });
 
   it("leaves nothing behind, and the old outputs whole, when making the marker's contents fails", async () => {
@@ -142,6 +173,23 @@ describe('writeOutputFolder', () => {
     expect((await readdir(out)).sort()).toEqual(['estimates.npy', 'summary.json']);
     expect(Array.from(await readFile(join(out, 'estimates.npy')))).toEqual([1]);
     expect(await readFile(join(out, 'summary.json'), 'utf8')).toBe('{}');
+  });
+
+  it("leaves nothing behind when making another file's contents fails", async () => {
+    const out = join(dir, 'run');
+    const failing = [
+      { name: 'estimates.npy', data: 'new' },
+      {
+        name: 'q.npy',
+        data: async () => {
+          await new Promise((resolve) => setImmediate(resolve));
+          throw new Error('q failed');
+        },
+      },
+      { name: 'summary.json', data: '{}' },
+    ];
+    await expect(writeOutputFolder(out, failing, { commitMarker: 'summary.json' })).rejects.toThrow('q failed');
+    expect(await readdir(out)).toEqual([]);
   });
 
   it('leaves nothing behind when one file cannot be written', async () => {

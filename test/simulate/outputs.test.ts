@@ -5,7 +5,7 @@ import { coverage, lossPerItem, meanBias, medianSe, mse, rowMedian } from '../..
 import { ADAPTIVE_CANDIDATE_COUNT, adaptiveCandidates, varianceDiagnosticRows } from '../../src/acquisition/adaptive/index.js';
 import { toMatrix } from '../../src/matrix.js';
 import { simulate } from '../../src/simulate/simulate.js';
-import { simulationOutputBytes, summarizeSimulation } from '../../src/simulate/outputs.js';
+import { simulationOutputBytes, summarizeSimulation, summarizeSimulationInTurns } from '../../src/simulate/outputs.js';
 import { syntheticPool } from '../../src/simulate/syntheticPool.js';
 
 describe('toJson', () => {
@@ -73,5 +73,11 @@ describe('summarizeSimulation', () => {
     // The comparison has teeth: finite ratios and more than one verdict.
     expect(summary.variance_ratio!.filter(Number.isFinite).length).toBeGreaterThan(result.rows / 2);
     expect(new Set(verdicts).size).toBeGreaterThan(1);
+    // In turns: the same bits, and the event loop had a turn before it finished.
+    let turned = false;
+    setImmediate(() => (turned = true));
+    const inTurns = await summarizeSimulationInTurns(result, {}, losses);
+    expect(turned).toBe(true);
+    expect(toJson(inTurns)).toBe(toJson(summary));
   });
 });
