@@ -170,7 +170,6 @@ export {
   type SimulationResult,
   type SimulationSummary,
   summarizeSimulation,
-  summarizeSimulationInTurns,
   syntheticPool,
   INTERVAL_KINDS,
   type IntervalKind,

@@ -20,6 +20,5 @@ export {
   SIMULATION_FILES,
   type SimulationSummary,
   summarizeSimulation,
-  summarizeSimulationInTurns,
   writeSimulationOutputs,
 } from './outputs.js';

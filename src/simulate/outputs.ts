@@ -306,9 +306,7 @@ const SUMMARY_TURN_MS = 2;
  * `summarizeSimulation`, the same numbers, computed a few rows at a time with a turn for the event
  * loop every 2 ms, so that file writes in flight (`writeSimulationOutputs`) go on while it works:
  * each of their steps waits for this thread, and the disk's work then overlaps the statistics'.
- *
- * @example
- * await writeSimulationOutputs('runs/a', result, () => summarizeSimulationInTurns(result, {}, losses));
+ * Internal: the CLI's `simulate` uses it; library users call `summarizeSimulation`.
  */
 export async function summarizeSimulationInTurns(
   result: SimulationResult,
