@@ -631,11 +631,11 @@ export class RiskConfidenceSequence {
 
   /**
    * The confidence sequence at the current label count: contains R at every label count at once
-   * with probability ≥ 1 − α. Running intersection, so it never widens, except where a side's
-   * bound passes the other side's certain bound (`deterministic()`): that side has then missed R
-   * for sure and falls back on its own certain bound, so the interval never collapses to a point
-   * that cannot hold R before M = N. Exact at the label counts that are multiples of
-   * `anytimeSolveSpacing(M)`, at most M/10 labels stale in between.
+   * with probability ≥ 1 − α. Running intersection, so it never widens, except in a run where it
+   * has missed R for sure: a side whose bound passes the other side's certain bound
+   * (`deterministic()`) falls back on its own, and sides that still cross give the certain interval,
+   * so it never collapses to a point that cannot hold R before M = N. Exact at the label counts
+   * that are multiples of `anytimeSolveSpacing(M)`, at most M/10 labels stale in between.
    */
   anytime(): RiskInterval {
     return this.interval(this.lowerSide.anytimeLower(), -this.upperSide.anytimeLower());
@@ -643,7 +643,7 @@ export class RiskConfidenceSequence {
 
   /**
    * The fixed-budget interval: valid (probability ≥ 1 − α) at this label count if it was chosen
-   * before labelling. A side that passes the other side's certain bound falls back as in `anytime()`.
+   * before labelling. Sides that pass the other's certain bound, or cross, fall back as in `anytime()`.
    */
   fixed(): RiskInterval {
     return this.interval(this.lowerSide.fixedLower(), -this.upperSide.fixedLower());
