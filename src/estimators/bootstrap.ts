@@ -92,5 +92,20 @@ export function finitePopulationFactor(labels: number, poolSize: number): number
  * bootstrapHalfWidth(0.04, 7, 7, 0.5); // 7ε: the point, widened for rounding
  */
 export function bootstrapHalfWidth(variance: number, labels: number, poolSize: number, estimate: number): number {
-  return BOOTSTRAP_Z * Math.sqrt(variance * finitePopulationFactor(labels, poolSize)) + 2 * Number.EPSILON * poolSize * Math.abs(estimate);
+  return bootstrapHalfWidthFrom(variance, finitePopulationFactor(labels, poolSize), bootstrapRoundingPerUnit(poolSize), estimate);
+}
+
+/** `bootstrapHalfWidth`'s rounding allowance per unit of |estimate|: 2ε·N. */
+export function bootstrapRoundingPerUnit(poolSize: number): number {
+  return 2 * Number.EPSILON * poolSize;
+}
+
+/**
+ * `bootstrapHalfWidth` from its two per-label-count terms, the finite-population factor and the
+ * rounding allowance per unit of |estimate| (0: none), for a caller that has many runs at one
+ * label count and computes them once. With no allowance an infinite estimate adds nothing (not
+ * 0·∞ = NaN).
+ */
+export function bootstrapHalfWidthFrom(variance: number, factor: number, roundingPerUnit: number, estimate: number): number {
+  return BOOTSTRAP_Z * Math.sqrt(variance * factor) + (roundingPerUnit === 0 ? 0 : roundingPerUnit * Math.abs(estimate));
 }

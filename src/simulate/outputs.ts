@@ -9,7 +9,7 @@ import { int64NpyParts, npyParts } from '../io/npy.js';
 import { toJson } from '../io/json.js';
 import { pairwiseSum } from '../metrics/index.js';
 import { selectedMedian } from '../metrics/percentile.js';
-import { BOOTSTRAP_Z, finitePopulationFactor } from '../estimators/bootstrap.js';
+import { bootstrapHalfWidthFrom, bootstrapRoundingPerUnit, finitePopulationFactor } from '../estimators/bootstrap.js';
 import { VERSION } from '../version.js';
 import { INTERVAL_KINDS, type IntervalKind, type SimulationIntervals } from './intervals.js';
 
@@ -101,10 +101,9 @@ function squaredErrors(estimates: Float64Array, start: number, trueRisk: number,
 
 /**
  * The fraction of the row's runs whose ±1.96σ interval contains the true risk: finite-population
- * corrected and widened for rounding when the pool size is known, as `bootstrapHalfWidth` makes
- * it, with its two per-row terms (the factor, the rounding allowance per unit of |estimate|)
- * computed once per row rather than per run, and the runs inside counted without a branch: a
- * third of the time.
+ * corrected and widened for rounding (`bootstrapHalfWidth`) when the pool size is known, its two
+ * per-row terms computed once per row rather than per run and the runs inside counted without a
+ * branch: a third of the time.
  */
 function coveredShare(
   estimates: Float64Array,
@@ -116,12 +115,11 @@ function coveredShare(
   trueRisk: number,
 ): number {
   const factor = poolSize === undefined ? 1 : finitePopulationFactor(labels, poolSize);
-  const rounding = poolSize === undefined ? 0 : 2 * Number.EPSILON * poolSize;
+  const rounding = poolSize === undefined ? 0 : bootstrapRoundingPerUnit(poolSize);
   let inside = 0;
   for (let j = start; j < start + runs; j++) {
     const estimate = estimates[j];
-    // Without a pool size no allowance at all: 0·|estimate| would be NaN for an infinite estimate.
-    const half = BOOTSTRAP_Z * Math.sqrt(variances[j] * factor) + (rounding === 0 ? 0 : rounding * Math.abs(estimate));
+    const half = bootstrapHalfWidthFrom(variances[j], factor, rounding, estimate);
     inside += +(estimate + half >= trueRisk) & +(estimate - half <= trueRisk);
   }
   return inside / runs;
@@ -375,14 +373,14 @@ function summaryPlan(
  * unless `force`, which replaces all of them (and removes a stale `bootstrap_variance.npy`).
  * `summary.json` is the commit marker: it is removed first and renamed into place last, so a
  * folder with it is complete, and temporary files left by a killed earlier run are removed.
- * `summary` may be a function, called as the arrays' writes start; when it gives the event loop
- * turns while it works (`summarizeSimulationInTurns`), the arrays are written and flushed to disk
- * meanwhile, so that the summary's statistics and the disk's work overlap.
+ * `summary` may be a function, called as the arrays' writes start; when it returns a promise and
+ * gives the event loop turns while it works (as the CLI's summary does), the arrays are written
+ * and flushed to disk meanwhile, so that the summary's statistics and the disk's work overlap.
  *
  * @example
  * const result = await simulate(pool, { runs: 100 });
  * await writeSimulationOutputs('runs/a', result, summarizeSimulation(result, {}), { force: false });
- * await writeSimulationOutputs('runs/b', result, () => summarizeSimulationInTurns(result, {}), { force: false });
+ * await writeSimulationOutputs('runs/b', result, () => summarizeSimulation(result, {}), { force: false });
  */
 export async function writeSimulationOutputs(
   dir: string,
