@@ -499,6 +499,14 @@ export const OPTION_DECLARATIONS: readonly OptionDeclaration[] = [
     metavar: 'λ',
   },
   {
+    name: 'plannedLabels',
+    value: atLeast(1),
+    doc: "labels you plan to collect (at most the pool size): the session's confidence sequences are tuned to be narrowest there, still valid at every count",
+    defaultText: 'none: tuned for every count',
+    contexts: ['session'],
+    metavar: 'N',
+  },
+  {
     name: 'calibration',
     value: { kind: 'input' },
     doc: 'held-out labelled surrogate scores { scores, labels }: the surrogate temperature is fitted on them (--calibration-scores, --calibration-labels)',
