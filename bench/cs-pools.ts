@@ -8,7 +8,9 @@
  * parentheses, without.
  *
  * Options: --runs R (100) --losses list (cross-entropy,zero-one,brier) --acquisitions list
- * (iid,surrogate,adaptive,defensive).
+ * (iid,surrogate,adaptive,defensive) --planned P (the label count the sequences are tuned for, as
+ * `simulate` tunes them for --size; default none: tuned for every count, as a session without
+ * `plannedLabels`).
  */
 import { parseArgs } from 'node:util';
 import { csPool, runOnce, type Acquisition, type PoolKind } from '../test/estimators/cs-pools.js';
@@ -22,8 +24,10 @@ const { values: args } = parseArgs({
     runs: { type: 'string', default: '100' },
     losses: { type: 'string', default: 'cross-entropy,zero-one,brier' },
     acquisitions: { type: 'string', default: 'iid,surrogate,adaptive,defensive' },
+    planned: { type: 'string' },
   },
 });
+const planned = args.planned === undefined ? undefined : Number(args.planned);
 const ACQUISITIONS = args.acquisitions.split(',') as Acquisition[];
 const runs = Number(args.runs);
 const median = (values: number[]): number => {
@@ -51,14 +55,14 @@ for (const kind of KINDS) {
         bootstrap: [] as number[],
       };
       for (let r = 0; r < runs; r++) {
-        const record = runOnce(pool, acquisition, COUNTS, 1000 + r, 1e-3, true);
+        const record = runOnce(pool, acquisition, COUNTS, 1000 + r, 1e-3, true, planned);
         if (record.anytimeAlwaysCovered) simultaneous++;
         record.fixed.forEach((f, j) => {
           if (f.lower <= pool.risk && pool.risk <= f.upper) fixedCovered[j]++;
         });
         const bootstrap = record.bootstrapHalfWidth[AT_200];
         if (!(bootstrap > 0)) continue;
-        const plain = runOnce(pool, acquisition, [200], 1000 + r);
+        const plain = runOnce(pool, acquisition, [200], 1000 + r, 1e-3, false, planned);
         widths.cs.push(half(record.anytime[AT_200]));
         widths.fixed.push(half(record.fixed[AT_200]));
         widths.plainCs.push(half(plain.anytime[0]));

@@ -95,9 +95,9 @@ async function main(): Promise<void> {
       // "reference" is what simulate uses (under the adaptive proposal with each draw's own floor);
       // "reference, fixed floor" bets with the floor of every draw only.
       for (const [bets, options, perDraw] of [
-        ['plain', {}, false],
-        ['reference, fixed floor', reference === null ? {} : { reference }, false],
-        ['reference', reference === null ? {} : { reference }, true],
+        ['plain', { plannedLabels: LABELS }, false],
+        ['reference, fixed floor', reference === null ? { plannedLabels: LABELS } : { reference, plannedLabels: LABELS }, false],
+        ['reference', reference === null ? { plannedLabels: LABELS } : { reference, plannedLabels: LABELS }, true],
       ] as const) {
         if (bets === 'reference, fixed floor' && weights === null) continue;
         const sequence = new RiskConfidenceSequence(bounds.lower, bounds.upper, options);

@@ -84,7 +84,9 @@ for (const pair of pairs) {
     const { sampler, proposalFloor, drawFloor } = proposal;
     const feedback = isAdaptive(sampler) ? sampler : null;
     const lure = new LUREEstimator(n);
-    const reference = proposalFloor === null ? {} : { reference: { predictedLoss, proposalFloor } };
+    // Tuned for the runs' label count, as simulate tunes its sequences for --size.
+    const reference =
+      proposalFloor === null ? { plannedLabels: LABELS } : { reference: { predictedLoss, proposalFloor }, plannedLabels: LABELS };
     drawFloors.cache.clear();
     const sequence = new RiskConfidenceSequence(bounds.lower, bounds.upper, reference);
     const halves = Object.fromEntries(KINDS.map((k) => [k, new Float64Array(runs)])) as Record<(typeof KINDS)[number], Float64Array>;

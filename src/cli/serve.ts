@@ -34,8 +34,8 @@ ${optionHelp('serve', 29, ['session', 'port', 'host', 'demo', 'maxLabels', 'targ
 
 Pool options: as for \`active-testing label\` (see \`active-testing label --help\`): --data,
 --text-column, --id-column, --classes, --model-scores, --comparison-scores, --surrogate-scores,
---acquisition, --defensive, --loss, --clip, --temperature, --calibration-scores,
---calibration-labels, --seed.
+--acquisition, --defensive, --loss, --clip, --temperature, --planned-labels,
+--calibration-scores, --calibration-labels, --seed.
 `;
 
 async function demoSession(path: string): Promise<ActiveTestingSession> {

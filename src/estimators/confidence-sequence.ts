@@ -12,6 +12,14 @@ export interface ConfidenceSequenceOptions {
   /** Largest betting fraction, in (0, 1); default 0.75. Smaller is safer against bad bets, larger reacts faster. */
   maxBet?: number;
   /**
+   * The label count the sequence is tuned for, e.g. the labelling budget: its bets are those of
+   * the fixed-budget interval at that count up to it, and shrink as for every count after it, so
+   * the sequence is narrowest there (never wider than the fixed-budget interval at that count) and
+   * wider at far fewer labels. It stays valid at every count. Default: tuned for every count at
+   * once. It also tunes the reference bets' cap (default: for 200 labels).
+   */
+  plannedLabels?: number;
+  /**
    * A prediction of each item's loss and a floor on its proposal probability, both known before
    * labelling; they narrow the interval (most of all the upper side of cross-entropy) without
    * touching its guarantee, which then needs every draw's q ≥ the item's floor.
@@ -69,7 +77,7 @@ export function withinLossBounds(loss: number, a: number, b: number): boolean {
   const tolerance = BOUND_TOLERANCE * Math.max(1, Math.abs(a), Math.abs(b));
   return loss >= a - tolerance && loss <= b + tolerance;
 }
-/** Label count the reference bets' cap is tuned for (the cap must be fixed before the first label). */
+/** Label count the reference bets' cap is tuned for without planned labels (the cap must be fixed before the first label). */
 const REFERENCE_TUNING_LABELS = 200;
 /** Caps tried for the reference, in units of N·π_i (0 is the bet without reference). */
 const REFERENCE_CAPS = [0, 0.25, 0.5, 1, 2, 4, 8, 16, 32, 64, 128];
@@ -142,6 +150,7 @@ class Bet {
     threshold: number,
     private readonly maxBet: number,
     private readonly referenceTotal: number,
+    private readonly plannedLabels: number,
   ) {
     this.remainingReference = referenceTotal;
     this.twiceLogThreshold = 2 * Math.log(threshold);
@@ -186,9 +195,19 @@ class Bet {
   bet(s: number, budget: number): number {
     const variance = this.varianceBefore[s];
     const t = s + 1;
-    const scale = budget > 0 ? budget : t * Math.log(1 + t);
+    const scale = budget > 0 ? budget : this.anytimeScale(t);
     const fraction = Math.sqrt(this.twiceLogThreshold / (variance * scale));
     return fraction < this.maxBet ? fraction : this.maxBet;
+  }
+
+  /**
+   * The anytime bet's t·log(1 + t), or with planned labels P the fixed-budget bet's P up to P and
+   * t·log(1 + t)/log(1 + P) after it (continuous at P, and growing as the default after it).
+   */
+  private anytimeScale(t: number): number {
+    const planned = this.plannedLabels;
+    if (planned === 0) return t * Math.log(1 + t);
+    return t <= planned ? planned : (t * Math.log(1 + t)) / Math.log(1 + planned);
   }
 
   private grow(): void {
@@ -240,10 +259,11 @@ class OneSidedCapital {
     private readonly offset: number,
     private readonly threshold: number,
     maxBet: number,
+    plannedLabels: number,
     reference: { total: number } | null = null,
   ) {
-    this.bets = [new Bet(threshold, maxBet, 0)];
-    if (reference !== null) this.bets.push(new Bet(threshold, maxBet, reference.total));
+    this.bets = [new Bet(threshold, maxBet, 0, plannedLabels)];
+    if (reference !== null) this.bets.push(new Bet(threshold, maxBet, reference.total, plannedLabels));
   }
 
   get labels(): number {
@@ -503,6 +523,10 @@ export class RiskConfidenceSequence {
     if (!(alpha > 0 && alpha < 1)) throw new InputError({ argument: 'alpha', expected: 'a number in (0, 1)', received: alpha });
     const maxBet = options.maxBet ?? DEFAULT_MAX_BET;
     if (!(maxBet > 0 && maxBet < 1)) throw new InputError({ argument: 'maxBet', expected: 'a number in (0, 1)', received: maxBet });
+    const plannedLabels = options.plannedLabels ?? 0;
+    if (options.plannedLabels !== undefined && !(Number.isSafeInteger(plannedLabels) && plannedLabels >= 1)) {
+      throw new InputError({ argument: 'plannedLabels', expected: 'a label count (an integer ≥ 1)', received: options.plannedLabels });
+    }
     this.poolSize = n;
     this.alpha = alpha;
     this.lowerBounds = Float64Array.from(lowerBounds);
@@ -528,8 +552,8 @@ export class RiskConfidenceSequence {
       this.floor = null;
       this.lowerReference = null;
       this.upperReference = null;
-      this.lowerSide = new OneSidedCapital(n, lowerTotal, threshold, maxBet);
-      this.upperSide = new OneSidedCapital(n, -upperTotal, threshold, maxBet);
+      this.lowerSide = new OneSidedCapital(n, lowerTotal, threshold, maxBet, plannedLabels);
+      this.upperSide = new OneSidedCapital(n, -upperTotal, threshold, maxBet, plannedLabels);
       return;
     }
     const { predictedLoss, proposalFloor } = reference;
@@ -565,14 +589,15 @@ export class RiskConfidenceSequence {
     if (!(floorTotal <= 1 + 1e-9)) {
       throw new InputError({ argument: 'proposalFloor', expected: 'floors summing to at most 1', received: floorTotal });
     }
-    const lower = cappedReference(lowerSlack, upperSlack, this.floor, alpha, maxBet);
-    const upper = cappedReference(upperSlack, lowerSlack, this.floor, alpha, maxBet);
+    const tuningLabels = plannedLabels > 0 ? plannedLabels : REFERENCE_TUNING_LABELS;
+    const lower = cappedReference(lowerSlack, upperSlack, this.floor, alpha, maxBet, tuningLabels);
+    const upper = cappedReference(upperSlack, lowerSlack, this.floor, alpha, maxBet, tuningLabels);
     this.lowerReference = lower.reference;
     this.upperReference = upper.reference;
     this.ranges[0] = lower.range;
     this.ranges[1] = upper.range;
-    this.lowerSide = new OneSidedCapital(n, lowerTotal, threshold, maxBet, lower.range > 0 ? lower : null);
-    this.upperSide = new OneSidedCapital(n, -upperTotal, threshold, maxBet, upper.range > 0 ? upper : null);
+    this.lowerSide = new OneSidedCapital(n, lowerTotal, threshold, maxBet, plannedLabels, lower.range > 0 ? lower : null);
+    this.upperSide = new OneSidedCapital(n, -upperTotal, threshold, maxBet, plannedLabels, upper.range > 0 ? upper : null);
   }
 
   /** Labels added so far (M). */
@@ -716,7 +741,7 @@ export class RiskConfidenceSequence {
 /**
  * One side's references d_i = min(predicted slack_i, κ·N·π_i) and their range ρ = max_i d_i/π_i ≤ κ·N.
  * The cap κ trades the variance a reference removes against the range it adds (a label can fall
- * d_i/π_i below its reference): it minimises a predicted half-width at a few hundred labels,
+ * d_i/π_i below its reference): it minimises a predicted half-width at `tuningLabels` labels,
  * √(2·log(2/α)·V(κ)/n) + log(2/α)·ρ(κ)/(N·n·maxBet), with V(κ) = Σ_i E(w_i − d_i)²/(N²·π_i)
  * and E(w − d)² = Var w + (c − d)² from the prediction alone (Bhatia–Davis: Var w ≤ c·(B − c)
  * for w ∈ [0, B] of mean c; c the predicted slack, B − c the other side's). The cap uses nothing
@@ -728,9 +753,10 @@ function cappedReference(
   floor: Float64Array,
   alpha: number,
   maxBet: number,
+  tuningLabels: number,
 ): { reference: Float64Array; total: number; range: number } {
   const n = slack.length;
-  const labels = Math.min(n, REFERENCE_TUNING_LABELS);
+  const labels = Math.min(n, tuningLabels);
   const log = Math.log(2 / alpha);
   let bestCap = 0;
   let bestWidth = Infinity;

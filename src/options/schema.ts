@@ -72,7 +72,7 @@ const SIMULATE_COMMAND: readonly OptionDeclaration[] = [
   {
     name: 'interval',
     value: { kind: 'list', item: 'names', minItems: 1, choices: INTERVAL_KINDS },
-    doc: "per-run 95% intervals: anytime (confidence sequence, valid at every row at once), fixed (fixed-budget, valid at each row's label count), bootstrap (approximate ±1.96σ); writes K_lower.npy, K_upper.npy and summary.json intervals.K (coverage per row, simultaneous_coverage, median_half_width)",
+    doc: "per-run 95% intervals: anytime (confidence sequence, valid at every row at once, tuned for --size), fixed (fixed-budget, valid at each row's label count), bootstrap (approximate ±1.96σ); writes K_lower.npy, K_upper.npy and summary.json intervals.K (coverage per row, simultaneous_coverage, median_half_width)",
     contexts: ['simulate'],
     metavar: 'K,...',
     commandLineOnly: true,
@@ -497,6 +497,14 @@ export const OPTION_DECLARATIONS: readonly OptionDeclaration[] = [
     defaultText: 'none',
     contexts: PROPOSAL,
     metavar: 'λ',
+  },
+  {
+    name: 'plannedLabels',
+    value: atLeast(1),
+    doc: "labels you plan to collect (at most the pool size): the session's confidence sequences are tuned to be narrowest there, still valid at every count",
+    defaultText: 'none: tuned for every count',
+    contexts: ['session'],
+    metavar: 'N',
   },
   {
     name: 'calibration',

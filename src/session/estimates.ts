@@ -235,6 +235,7 @@ export class SessionEstimates {
    * @param comparisonScores - a second target's scores, for a paired comparison.
    * @param reference - the proposal's floor and the belief the losses are predicted under, for the
    *   sequences' reference bets (`referenceBasis`); null (or without `targetScores`): no reference.
+   * @param plannedLabels - the label count the sequences are tuned for; null: every count at once.
    */
   constructor(
     private readonly state: SessionState,
@@ -242,6 +243,7 @@ export class SessionEstimates {
     targetScores: Matrix | undefined,
     private readonly comparisonScores: Matrix | undefined,
     reference: ReferenceBasis | null = null,
+    private readonly plannedLabels: number | null = null,
   ) {
     const n = state.size;
     this.n = n;
@@ -325,12 +327,14 @@ export class SessionEstimates {
         track.sequence = null;
         continue;
       }
+      const plannedLabels = this.plannedLabels ?? undefined;
       track.sequence = new RiskConfidenceSequence(
         coveredValues(track.bounds.lower, covered, count),
         coveredValues(track.bounds.upper, covered, count),
         this.reference === null || track.prediction === null
-          ? {}
+          ? { plannedLabels }
           : {
+              plannedLabels,
               reference: {
                 predictedLoss: coveredValues(track.prediction, covered, count),
                 // A skipped item leaves the proposal too, so the covered items' q keep their floors.

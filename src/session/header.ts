@@ -56,6 +56,12 @@ export interface SessionOptions {
   calibration?: { scores: ScoresInput; labels: LabelsInput };
   /** Seed of the session's random stream; default 0. */
   seed?: number | string;
+  /**
+   * The label count you plan to collect (at most the pool size): the confidence sequences are
+   * tuned to be narrowest there (the fixed-budget interval's bets up to it), and stay valid at
+   * every count. Default none: tuned for every count at once.
+   */
+  plannedLabels?: number | null;
 }
 
 /** Scores as stored in the session file. */
@@ -85,6 +91,8 @@ export interface SessionHeader {
   /** The calibration set the temperature was fitted on; absent or null when none was given. */
   calibration?: SessionCalibration | null;
   seed: number | string;
+  /** Absent in files written before planned labels existed: none. */
+  plannedLabels?: number | null;
 }
 
 /** What the session file records of a surrogate calibration: its size and the fit. */
@@ -186,6 +194,10 @@ export function buildHeader(options: SessionOptions, lossId: string, hasScorer: 
   const calibration = options.calibration === undefined ? null : calibrate(options.calibration, k);
   const temperature = calibration?.temperature ?? givenTemperature;
   const seed = (checkOption('seed', options.seed, 'session') as number | string | undefined) ?? 0;
+  const plannedLabels = (checkOption('plannedLabels', options.plannedLabels ?? undefined, 'session') as number | undefined) ?? null;
+  if (plannedLabels !== null && plannedLabels > n) {
+    throw new InputError({ argument: 'plannedLabels', expected: `at most the pool size ${n}`, received: plannedLabels });
+  }
   const header: SessionHeader = {
     format: 'active-testing-session',
     formatVersion: 1,
@@ -202,6 +214,7 @@ export function buildHeader(options: SessionOptions, lossId: string, hasScorer: 
     temperature,
     calibration,
     seed,
+    plannedLabels,
   };
   checkHeaderReplays(header);
   return header;
@@ -270,7 +283,7 @@ function headerProblem(value: Record<string, unknown>): string | undefined {
     return `acquisition ${acquisition} needs target scores, and the file has none`;
   if (ACQUISITIONS[acquisition].needsSurrogate && value.surrogateScores === null)
     return `acquisition ${acquisition} needs surrogate scores, and the file has none`;
-  const { defensive, clip, loss, temperature, calibration, seed } = value;
+  const { defensive, clip, loss, temperature, calibration, seed, plannedLabels } = value;
   if (defensive !== undefined && defensive !== null && !(isFiniteNumber(defensive) && defensive >= 0 && defensive <= 1))
     return 'defensive is not a weight in [0, 1]';
   if (!(isFiniteNumber(clip) && clip >= 0 && clip < 1)) return 'clip is not a number in [0, 1)';
@@ -282,6 +295,12 @@ function headerProblem(value: Record<string, unknown>): string | undefined {
       return 'calibration is damaged';
   }
   if (!(isFiniteNumber(seed) || typeof seed === 'string')) return `seed ${JSON.stringify(seed)} is not a finite number or a string`;
+  if (
+    plannedLabels !== undefined &&
+    plannedLabels !== null &&
+    !(Number.isSafeInteger(plannedLabels) && (plannedLabels as number) >= 1 && (plannedLabels as number) <= n)
+  )
+    return `plannedLabels is not a label count in [1, ${n}]`;
   return undefined;
 }
 

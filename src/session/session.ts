@@ -147,7 +147,7 @@ export class ActiveTestingSession {
             // The session's adaptive sampler (`mixtureSampler`) keeps the default defensive share.
             ADAPTIVE_DEFAULTS,
           );
-    this.estimates = new SessionEstimates(this.state, loss, known, comparison, reference);
+    this.estimates = new SessionEstimates(this.state, loss, known, comparison, reference, settings.plannedLabels ?? null);
     this.proposer = new SessionProposer(sessionSampler(plan, settings.clip), settings.seed);
   }
 

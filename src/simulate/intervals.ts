@@ -77,7 +77,12 @@ export function simulationIntervals(
         }
       }
     } else {
-      const sequence = new RiskConfidenceSequence(bounds.lower, bounds.upper, reference === null ? {} : { reference });
+      // Every run labels `size` items: the sequences are tuned for that count.
+      const sequence = new RiskConfidenceSequence(
+        bounds.lower,
+        bounds.upper,
+        reference === null ? { plannedLabels: size } : { reference, plannedLabels: size },
+      );
       const drawFloors = reference?.drawFloor == null ? null : new DrawFloors(reference.drawFloor, result);
       for (let run = 0; run < runs; run++) {
         sequence.reset();

@@ -126,7 +126,7 @@ export function poolReference(pool: CsPool, acquisition: Acquisition, clip = 1e-
 /**
  * One run: draws `counts[last]` items without replacement from the proposal, feeding a confidence
  * sequence (with `withReference`, the reference bets of `poolReference`, and under the adaptive
- * acquisition each draw's floor under its power) and LURE, and records
+ * acquisition each draw's floor under its power; tuned for `plannedLabels` when given) and LURE, and records
  * the intervals at each label count in `counts` (ascending).
  */
 export function runOnce(
@@ -136,10 +136,15 @@ export function runOnce(
   seed: number,
   clip = 1e-3,
   withReference = false,
+  plannedLabels?: number,
 ): RunRecord {
   const u = randomStream(seed, [7]);
   const n = pool.n;
-  const cs = new RiskConfidenceSequence(pool.lower, pool.upper, withReference ? { reference: poolReference(pool, acquisition, clip) } : {});
+  const cs = new RiskConfidenceSequence(
+    pool.lower,
+    pool.upper,
+    withReference ? { reference: poolReference(pool, acquisition, clip), plannedLabels } : { plannedLabels },
+  );
   // With reference bets the adaptive draws declare their own power's floor (one array per power).
   const drawFloors =
     withReference && acquisition === 'adaptive'

@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { fixedProposalFloor } from '../../src/acquisition/proposal-floor.js';
 import { RiskConfidenceSequence, type ConfidenceSequenceReference } from '../../src/estimators/confidence-sequence.js';
@@ -59,6 +62,7 @@ function byHand(
   reference: ConfidenceSequenceReference | null,
   lossOf: (index: number, label: number) => number,
   drawFloors: readonly Float64Array[] | null = null,
+  plannedLabels?: number,
 ): RiskConfidenceSequence {
   const history = session.history();
   const skipped = new Set(history.filter((h) => h.status === 'skipped').map((h) => h.index));
@@ -69,8 +73,9 @@ function byHand(
     covered(bounds.lower, skipped),
     covered(bounds.upper, skipped),
     reference === null
-      ? {}
+      ? { plannedLabels }
       : {
+          plannedLabels,
           reference: {
             predictedLoss: covered(reference.predictedLoss, skipped),
             proposalFloor: covered(reference.proposalFloor, skipped),
@@ -176,6 +181,33 @@ describe('session confidence sequences bet with simulate’s reference', () => {
     const without = byHand(session, bounds, null, lossOf).anytime();
     expect(session.estimate().risk.anytime).toEqual(withReference);
     expect(Math.abs(withReference.upper - without.upper)).toBeGreaterThan(1e-3);
+  });
+
+  it('tunes its sequences for plannedLabels, kept in the session file', async () => {
+    const setting: Setting = { acquisition: 'surrogate-ce', loss: 'cross-entropy' };
+    const dir = mkdtempSync(join(tmpdir(), 'at-planned-'));
+    try {
+      const path = join(dir, 'pool.session');
+      const session = await ActiveTestingSession.create(path, { ...base, ...setting, plannedLabels: 60 });
+      await drive(session, 40, new Set([5]));
+      const bounds = lossBounds(pool.modelScores, 'cross-entropy');
+      const lossOf = (i: number, y: number) => rowLoss('cross-entropy', pool.modelScores, i, y);
+      const reference = simulateReference(setting);
+      const estimate = session.estimate();
+      expect(estimate.risk.anytime).toEqual(byHand(session, bounds, reference, lossOf, null, 60).anytime());
+      expect(estimate.risk.anytime).not.toEqual(byHand(session, bounds, reference, lossOf).anytime());
+      await session.close();
+      const reopened = await ActiveTestingSession.open(path);
+      expect(reopened.settings.plannedLabels).toBe(60);
+      expect(reopened.estimate().risk.anytime).toEqual(estimate.risk.anytime);
+      await reopened.close();
+      // At most the pool size, an integer ≥ 1.
+      for (const plannedLabels of [0, 2.5, N + 1]) {
+        await expect(ActiveTestingSession.create(null, { ...base, ...setting, plannedLabels })).rejects.toThrow(/plannedLabels/);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('predicts the paired difference as the difference of the predicted losses', async () => {

@@ -17,8 +17,8 @@ describe('simulationIntervals', () => {
     const bounds = lossBounds(pool.modelScores, 'cross-entropy');
     const [anytime, fixed, bootstrap] = simulationIntervals(result, losses, bounds, ['anytime', 'fixed', 'bootstrap']);
     expect(result.labelsPerRow).toEqual(Int32Array.of(1, 31, 61, 91));
-    // Run 7 fed by hand gives the same sequence at row 2 (61 labels).
-    const sequence = new RiskConfidenceSequence(bounds.lower, bounds.upper);
+    // Run 7 fed by hand gives the same sequence at row 2 (61 labels): tuned for the runs' 120 labels.
+    const sequence = new RiskConfidenceSequence(bounds.lower, bounds.upper, { plannedLabels: 120 });
     for (let m = 0; m < 61; m++) {
       const index = result.samples[m * runs + 7];
       sequence.add(index, losses[index], result.q[m * runs + 7]);
@@ -53,8 +53,8 @@ describe('simulationIntervals', () => {
       const [anytime, fixed] = simulationIntervals(result, losses, bounds, ['anytime', 'fixed'], reference);
       expect(anytime.simultaneousCoverage).toBeGreaterThanOrEqual(floor);
       for (const c of fixed.coverage) expect(c).toBeGreaterThanOrEqual(floor);
-      // Measured on this pool at 91 labels: 0.69× (iid), 0.72× (defensive), 0.78× (adaptive); require 0.85×.
-      expect(anytime.medianHalfWidth[3]).toBeLessThan(0.85 * plain.medianHalfWidth[3]);
+      // Measured on this pool at 91 labels, both tuned for 120 labels: 0.74× (iid), 0.77× (defensive), 0.87× (adaptive); require 0.92×.
+      expect(anytime.medianHalfWidth[3]).toBeLessThan(0.92 * plain.medianHalfWidth[3]);
     }
   });
 
@@ -79,7 +79,7 @@ describe('simulationIntervals', () => {
     expect(J).toBe(ADAPTIVE_CANDIDATE_COUNT);
     const [anytime, fixed] = simulationIntervals(result, losses, bounds, ['anytime', 'fixed'], reference);
     // Run 7 fed by hand, each draw with the floor of its recorded weights (which sum to 1).
-    const sequence = new RiskConfidenceSequence(bounds.lower, bounds.upper, { reference });
+    const sequence = new RiskConfidenceSequence(bounds.lower, bounds.upper, { reference, plannedLabels: 120 });
     for (let m = 0; m < 91; m++) {
       const at = (m * runs + 7) * J;
       const alpha = weights.subarray(at, at + J);
