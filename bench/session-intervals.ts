@@ -7,7 +7,8 @@
  * and of the bootstrap interval; and how often each sequence contains the pool's true value at
  * every label count up to 200 (checked at every 10th label and at 200).
  *
- * Options: --runs R (100) --acquisitions list (adaptive,surrogate-ce) --losses list (cross-entropy,zero-one,brier).
+ * Options: --runs R (100) --acquisitions list (adaptive,surrogate-ce) --losses list (cross-entropy,zero-one,brier)
+ * --planned P (the sessions' `plannedLabels`, and the sequence without reference tuned the same; default none).
  */
 import { parseArgs } from 'node:util';
 import { RiskConfidenceSequence } from '../src/estimators/confidence-sequence.js';
@@ -22,9 +23,11 @@ const { values: args } = parseArgs({
     runs: { type: 'string', default: '100' },
     acquisitions: { type: 'string', default: 'adaptive,surrogate-ce' },
     losses: { type: 'string', default: 'cross-entropy,zero-one,brier' },
+    planned: { type: 'string' },
   },
 });
 const runs = Number(args.runs);
+const plannedLabels = args.planned === undefined ? undefined : Number(args.planned);
 const pool = syntheticPool({ size: 10_000, classes: 2, seed: 0 });
 const n = pool.labels.length;
 const ids = Array.from({ length: n }, (_, i) => `item${i}`);
@@ -58,11 +61,12 @@ for (const acquisition of args.acquisitions.split(',') as ('adaptive' | 'surroga
         classes: ['a', 'b'],
         modelScores: pool.modelScores,
         surrogateScores: pool.surrogateScores,
+        plannedLabels,
         acquisition,
         loss,
         seed,
       });
-      const plain = new RiskConfidenceSequence(bounds.lower, bounds.upper);
+      const plain = new RiskConfidenceSequence(bounds.lower, bounds.upper, { plannedLabels });
       let holdsBefore = true;
       let holdsAfter = true;
       for (let m = 1; m <= LABELS; m++) {
