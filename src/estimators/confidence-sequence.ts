@@ -488,7 +488,7 @@ class OneSidedCapital {
  *   reference: { predictedLoss: [0.1, 0.2, 0.9, 0.1], proposalFloor: fixedProposalFloor([1, 2, 9, 1], 0.1)! },
  * });
  * guided.add(2, 0.8, 0.75, Float64Array.of(0.1, 0.15, 0.75, 0.1)); // with this draw's own floor
- * @throws InputError when the bounds are not finite, out of order, or of different lengths, α / maxBet are out of range, or a reference array has the wrong length, a non-finite prediction, a floor outside (0, 1] or floors summing above 1.
+ * @throws InputError when the bounds are not finite, out of order, or of different lengths, α / maxBet are out of range, plannedLabels is not an integer ≥ 1, or a reference array has the wrong length, a non-finite prediction, a floor outside (0, 1] or floors summing above 1.
  */
 export class RiskConfidenceSequence {
   readonly poolSize: number;
