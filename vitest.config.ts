@@ -9,6 +9,7 @@ const SLOW = [
   'test/session/label-kill.test.ts',
   'test/session/coverage.test.ts',
   'test/session/coverage-test-models.test.ts',
+  'test/session/comparison-coverage.test.ts',
   'test/oracle/coverage.test.ts',
   'test/experiment/resume.test.ts',
   'test/package/consumer.test.ts',

@@ -109,3 +109,75 @@ export async function sessionCoverage(pool: LabelledPool, plan: CoveragePlan): P
     acquisition,
   };
 }
+
+/** A labelled pool with a second target, for the paired comparison's coverage. */
+export interface ComparedPool extends LabelledPool {
+  classes: readonly string[];
+  comparisonScores: Matrix;
+}
+
+/** What the comparison Monte Carlo measured, as fractions of the sessions. */
+export interface DifferenceCoverage {
+  /** The true paired difference: the target's mean cross-entropy minus the comparison's. */
+  trueDifference: number;
+  /** Sessions whose `comparison.difference.anytime` contained the truth at every label count. */
+  simultaneous: number;
+  /** Coverage of `comparison.difference.fixedBudget` at each budget, in the plan's order. */
+  fixedBudget: number[];
+  /** Median half-width of the sequence at the last budget, and of the bootstrap interval there. */
+  medianHalfWidth: { anytime: number; bootstrap: number };
+  acquisition: string;
+}
+
+/**
+ * Seeded Monte Carlo of comparison sessions (seeds 0 … sessions − 1, cross-entropy) fed the true
+ * labels: the fraction whose confidence sequence for the difference target − comparison contains
+ * the true difference after every label up to `maxLabels`, and the fixed-budget interval's
+ * coverage at each of `budgets`.
+ */
+export async function differenceCoverage(
+  pool: ComparedPool,
+  plan: { acquisition?: SessionAcquisition; sessions: number; budgets: readonly number[]; maxLabels: number },
+): Promise<DifferenceCoverage> {
+  const target = lossPerItem(pool.modelScores, pool.labels);
+  const comparison = lossPerItem(pool.comparisonScores, pool.labels);
+  const trueDifference = mean(target.map((loss, i) => loss - comparison[i]));
+  let simultaneous = 0;
+  const fixedCovered = plan.budgets.map(() => 0);
+  const widths = { anytime: [] as number[], bootstrap: [] as number[] };
+  let acquisition = '';
+  for (let s = 0; s < plan.sessions; s++) {
+    const session = await ActiveTestingSession.create(null, {
+      texts: pool.texts,
+      classes: pool.classes,
+      modelScores: pool.modelScores,
+      comparisonScores: pool.comparisonScores,
+      surrogateScores: pool.surrogateScores,
+      seed: s,
+      ...(plan.acquisition === undefined ? {} : { acquisition: plan.acquisition }),
+    });
+    acquisition = session.settings.acquisition;
+    let coveredThroughout = true;
+    for (let m = 1; m <= plan.maxLabels; m++) {
+      const [item] = await session.next();
+      await session.record(item.id, pool.labels[item.index]);
+      const difference = session.estimate().comparison?.difference;
+      if (!covers(difference?.anytime, trueDifference)) coveredThroughout = false;
+      const budget = plan.budgets.indexOf(m);
+      if (budget < 0 || difference === undefined) continue;
+      if (covers(difference.fixedBudget, trueDifference)) fixedCovered[budget]++;
+      if (budget === plan.budgets.length - 1) {
+        widths.anytime.push((difference.anytime!.upper - difference.anytime!.lower) / 2);
+        widths.bootstrap.push((difference.bootstrap.upper - difference.bootstrap.lower) / 2);
+      }
+    }
+    if (coveredThroughout) simultaneous++;
+  }
+  return {
+    trueDifference,
+    simultaneous: simultaneous / plan.sessions,
+    fixedBudget: fixedCovered.map((covered) => covered / plan.sessions),
+    medianHalfWidth: { anytime: median(widths.anytime), bootstrap: median(widths.bootstrap) },
+    acquisition,
+  };
+}
