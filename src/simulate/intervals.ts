@@ -27,7 +27,7 @@ export interface SimulationIntervals {
  * per-item losses and their bounds: `anytime` the confidence sequence, `fixed` the fixed-budget
  * interval at each row's label count, `bootstrap` the approximate ±1.96σ (finite-population
  * corrected; needs the bootstrap variance). The sequences are computed after the runs, O(M) per
- * row and run; with a `reference` (`simulationReference`) they use the reference bets, which
+ * row and run, and tuned for the runs' label count (`plannedLabels: size`); with a `reference` (`simulationReference`) they use the reference bets, which
  * narrow them without touching their guarantee, and under the adaptive proposal each draw's own
  * floor (its `drawFloor` of the draw's `mixtureWeights`, one per distinct mixture).
  *
