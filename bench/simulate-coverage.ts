@@ -1,0 +1,164 @@
+/**
+ * `npm run bench:simulate-coverage`: the intervals exactly as `simulate --interval anytime,fixed`
+ * reports them (the library's acquisitions, sequences tuned for the runs' label count, reference
+ * bets, each adaptive draw's own floor), on hard pools of every kind built here, for every loss and
+ * acquisition. A row records the estimate after every label (step 1), so the sequence's
+ * simultaneous coverage is over every label count up to the budget and the fixed-budget interval's
+ * coverage is checked at every budget from 10 labels; the row prints the lowest of those and, when
+ * the runs label the whole pool, whether both intervals are the point R there; and how many
+ * (row, run) intervals of either kind have zero width before M = N (there should be none).
+ *
+ * Pools (K = 2 unless named): `ordinary` (a calibrated surrogate), `rare-known` and `rare-unknown`
+ * (1% of items the target gets confidently wrong; the surrogate sees them, or is as sure as the
+ * target), `overconfident` (the surrogate's logits ×10), `anti-correlated` (the surrogate's logits
+ * negated), `heavy-tailed` (target margins from a Pareto law, so a few cross-entropy losses are
+ * huge), `k10` and `k100`.
+ *
+ * Options: --runs R (400) --n list (1000) --size M (min(400, N)) --kinds list (all)
+ * --losses list (cross-entropy,zero-one,brier) --acquisitions list (iid,surrogate-ce,adaptive,defensive)
+ * --seed S (pool seed, 11).
+ */
+import { parseArgs } from 'node:util';
+import { BUILTIN_LOSSES, lossBounds, type BuiltinLoss } from '../src/metrics/index.js';
+import { randomStream, type RandomSource } from '../src/random.js';
+import { simulationIntervals } from '../src/simulate/intervals.js';
+import { simulationReference } from '../src/simulate/reference.js';
+import { simulate } from '../src/simulate/simulate.js';
+import type { SimulationOptions } from '../src/simulate/simulation-options.js';
+
+interface Pool {
+  modelScores: { data: Float64Array; rows: number; cols: number };
+  surrogateScores: { data: Float64Array; rows: number; cols: number };
+  labels: Int32Array;
+}
+
+const KINDS = ['ordinary', 'rare-known', 'rare-unknown', 'overconfident', 'anti-correlated', 'heavy-tailed', 'k10', 'k100'] as const;
+type Kind = (typeof KINDS)[number];
+
+const { values: args } = parseArgs({
+  options: {
+    runs: { type: 'string', default: '400' },
+    n: { type: 'string', default: '1000' },
+    size: { type: 'string' },
+    kinds: { type: 'string', default: KINDS.join(',') },
+    losses: { type: 'string', default: 'cross-entropy,zero-one,brier' },
+    acquisitions: { type: 'string', default: 'iid,surrogate-ce,adaptive,defensive' },
+    seed: { type: 'string', default: '11' },
+  },
+});
+
+function normal(random: RandomSource): () => number {
+  return () => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
+}
+
+/** Builds a pool of n items of the given kind (labels drawn from softmax of latent logits z). */
+function buildPool(kind: Kind, n: number, seed: number): Pool {
+  const k = kind === 'k10' ? 10 : kind === 'k100' ? 100 : 2;
+  const u = randomStream(seed, [kind.length, n]);
+  const gauss = normal(u);
+  const f = new Float64Array(n * k);
+  const g = new Float64Array(n * k);
+  const labels = new Int32Array(n);
+  const z = new Float64Array(k);
+  for (let i = 0; i < n; i++) {
+    if (kind === 'rare-known' || kind === 'rare-unknown') {
+      const label = u() < 0.5 ? 0 : 1;
+      const wrong = u() < 0.01;
+      const predicted = wrong ? 1 - label : label;
+      labels[i] = label;
+      f[i * 2 + predicted] = 2.5 + 2 * u();
+      // Knows: the surrogate backs the true label, so it expects a large loss on the target's errors.
+      const backed = kind === 'rare-known' ? label : predicted;
+      g[i * 2 + backed] = 4 + 2 * u();
+      continue;
+    }
+    let max = -Infinity;
+    for (let c = 0; c < k; c++) max = Math.max(max, (z[c] = 1.8 * gauss()));
+    let total = 0;
+    for (let c = 0; c < k; c++) total += Math.exp(z[c] - max);
+    let draw = u() * total;
+    let label = k - 1;
+    for (let c = 0; c < k; c++) {
+      draw -= Math.exp(z[c] - max);
+      if (draw < 0) {
+        label = c;
+        break;
+      }
+    }
+    labels[i] = label;
+    // Heavy-tailed: Pareto(1.5) confidence, so the target is now and then wildly sure and wrong.
+    const sharpen = kind === 'heavy-tailed' ? Math.pow(1 - u(), -1 / 1.5) : 1;
+    for (let c = 0; c < k; c++) {
+      const seen = z[c] + 0.8 * gauss();
+      f[i * k + c] = sharpen * seen;
+      const noisy = z[c] + 0.8 * gauss();
+      g[i * k + c] = kind === 'overconfident' ? 10 * noisy : kind === 'anti-correlated' ? -noisy : noisy;
+    }
+  }
+  return { modelScores: { data: f, rows: n, cols: k }, surrogateScores: { data: g, rows: n, cols: k }, labels };
+}
+
+const runs = Number(args.runs);
+const poolSeed = Number(args.seed);
+console.log(`bench:simulate-coverage: ${runs} runs per row, step 1, pool seed ${poolSeed}\n`);
+console.log(
+  '| N | pool | loss | acquisition | R | CS simultaneous | fixed, lowest from 10 labels (at) | zero widths before M = N | at M = N |',
+);
+console.log('|---|---|---|---|---|---|---|---|---|');
+let lowestCs = 1;
+let lowestFixed = 1;
+for (const n of args.n.split(',').map(Number)) {
+  const size = args.size === undefined ? Math.min(400, n) : Number(args.size);
+  for (const kind of args.kinds.split(',') as Kind[]) {
+    const pool = buildPool(kind, n, poolSeed);
+    for (const loss of args.losses.split(',') as BuiltinLoss[]) {
+      const losses = BUILTIN_LOSSES[loss].perItem(pool.modelScores, pool.labels);
+      const bounds = lossBounds(pool.modelScores, loss);
+      for (const acquisition of args.acquisitions.split(',')) {
+        const options: Partial<SimulationOptions> = {
+          acquisition: (acquisition === 'defensive' ? 'surrogate-ce' : acquisition) as SimulationOptions['acquisition'],
+          defensive: acquisition === 'defensive' ? 0.5 : null,
+          loss,
+          runs,
+          size,
+          step: 1,
+          seed: 0,
+          threads: 1,
+          bootstrap: 'none',
+          recordMixtureWeights: acquisition === 'adaptive',
+        };
+        const result = await simulate(pool, options);
+        const [anytime, fixed] = simulationIntervals(
+          result,
+          losses,
+          bounds,
+          ['anytime', 'fixed'],
+          simulationReference(pool, result.options),
+        );
+        let lowest = 1;
+        let at = '—';
+        result.labelsPerRow.forEach((labels, row) => {
+          if (labels >= 10 && fixed.coverage[row] < lowest) [lowest, at] = [fixed.coverage[row], String(labels)];
+        });
+        const last = result.labelsPerRow.length - 1;
+        // Zero width before M = N would be an interval that claims certainty it does not have.
+        let zeroWidth = 0;
+        for (let row = 0; row < result.rows; row++) {
+          if (result.labelsPerRow[row] === n) continue;
+          for (let j = row * runs; j < (row + 1) * runs; j++)
+            if (!(fixed.upper[j] > fixed.lower[j] && anytime.upper[j] > anytime.lower[j])) zeroWidth++;
+        }
+        // At M = N the interval is R, widened only by the rounding allowance (about 10⁻¹³).
+        const point = fixed.coverage[last] === 1 && anytime.coverage[last] === 1 && fixed.medianHalfWidth[last] < 1e-11;
+        const atN = size === n ? (point ? 'the point R' : 'NOT the point') : '—';
+        lowestCs = Math.min(lowestCs, anytime.simultaneousCoverage);
+        lowestFixed = Math.min(lowestFixed, lowest);
+        console.log(
+          `| ${n} | ${kind} | ${loss} | ${acquisition} | ${result.trueRisk.toFixed(4)} | ${anytime.simultaneousCoverage.toFixed(3)} | ` +
+            `${lowest.toFixed(3)} (${at}) | ${zeroWidth} | ${atN} |`,
+        );
+      }
+    }
+  }
+}
+console.log(`\nLowest CS simultaneous coverage ${lowestCs.toFixed(3)}; lowest fixed-budget coverage ${lowestFixed.toFixed(3)}.`);
