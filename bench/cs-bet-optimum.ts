@@ -8,19 +8,20 @@
  * b_i = a_i + w_i (wrong), so any bet on a draw is a pair (α_i if right, β_i if wrong) per item.
  * The test of "R ≥ r" must hold its expected factor ≤ 1 for every pool the bounds allow with risk
  * ≥ r; the worst such pool puts the missing loss D = N·r − Σa on the items whose bets lose least
- * per unit of loss, so the factor's mean is at most 1 when (α_i − β_i)/w_i = ν/N for one ν and
+ * per unit of loss, so the factor's mean is at most 1 when (α_i − β_i)/w_i = ν for one ν and
  * mean(α) ≤ 1 + ν·D/N (the fractional knapsack bounds the integer one). For each ν the bets that
  * maximise the expected log-growth under given probabilities p_i of "wrong" solve
  * (1 − p_i)/α_i + p_i/(α_i − ν·w_i) = η, η set by the budget. Here p_i are either the surrogate's
  * (a bet anyone could place before labelling) or the true outcomes themselves (hindsight: the best
  * fixed bet of this form for the pool, which no predictable bet can know), ν is picked per value of
  * r by the same expected growth, and the upper bound of a run is the largest r its 200 draws do not
- * reject at 2/α = 40 (one side's share of α = 0.05). Draws are uniform and independent (with
- * replacement; at 200 of 10,000 items the difference is about 1%).
+ * reject at 2/α = 40 (one side's share of α = 0.05). The draws are 200 distinct items taken
+ * uniformly; the bets leave the pool whole (a test for draws with replacement, which ignores the
+ * little that 200 of 10,000 drawn items tell about the rest).
  *
  * Prints the median of (upper − estimate) ÷ the bootstrap's half-width for both, and for the
- * library's fixed-budget interval (with reference bets, tuned for 200 labels) on the same draws
- * taken without replacement, with its lower side.
+ * library's fixed-budget interval (with reference bets, tuned for 200 labels) on the same draws,
+ * with its lower side.
  *
  * Options: --runs R (200).
  */
