@@ -1,18 +1,14 @@
 /**
  * `npm run bench:simulate-coverage`: the intervals exactly as `simulate --interval anytime,fixed`
  * reports them (the library's acquisitions, sequences tuned for the runs' label count, reference
- * bets, each adaptive draw's own floor), on hard pools of every kind built here, for every loss and
+ * bets, each adaptive draw's own floor), on hard pools of every kind, for every loss and
  * acquisition. A row records the estimate after every label (step 1), so the sequence's
  * simultaneous coverage is over every label count up to the budget and the fixed-budget interval's
  * coverage is checked at every budget from 10 labels; the row prints the lowest of those and, when
  * the runs label the whole pool, whether both intervals are the point R there; and how many
  * (row, run) intervals of either kind have zero width before M = N (there should be none).
  *
- * Pools (K = 2 unless named): `ordinary` (a calibrated surrogate), `rare-known` and `rare-unknown`
- * (1% of items the target gets confidently wrong; the surrogate sees them, or is as sure as the
- * target), `overconfident` (the surrogate's logits ×10), `anti-correlated` (the surrogate's logits
- * negated), `heavy-tailed` (target margins from a Pareto law, so a few cross-entropy losses are
- * huge), `k10` and `k100`.
+ * The pools are those of bench/coverage-pools.ts, built with the pool seed.
  *
  * Options: --runs R (400) --n list (1000) --size M (min(400, N)) --kinds list (all)
  * --losses list (cross-entropy,zero-one,brier) --acquisitions list (iid,surrogate-ce,adaptive,defensive)
@@ -20,83 +16,23 @@
  */
 import { parseArgs } from 'node:util';
 import { BUILTIN_LOSSES, lossBounds, type BuiltinLoss } from '../src/metrics/index.js';
-import { randomStream, type RandomSource } from '../src/random.js';
 import { simulationIntervals } from '../src/simulate/intervals.js';
 import { simulationReference } from '../src/simulate/reference.js';
 import { simulate } from '../src/simulate/simulate.js';
 import type { SimulationOptions } from '../src/simulate/simulation-options.js';
-
-interface Pool {
-  modelScores: { data: Float64Array; rows: number; cols: number };
-  surrogateScores: { data: Float64Array; rows: number; cols: number };
-  labels: Int32Array;
-}
-
-const KINDS = ['ordinary', 'rare-known', 'rare-unknown', 'overconfident', 'anti-correlated', 'heavy-tailed', 'k10', 'k100'] as const;
-type Kind = (typeof KINDS)[number];
+import { COVERAGE_POOL_KINDS, coveragePool, type CoveragePoolKind } from './coverage-pools.js';
 
 const { values: args } = parseArgs({
   options: {
     runs: { type: 'string', default: '400' },
     n: { type: 'string', default: '1000' },
     size: { type: 'string' },
-    kinds: { type: 'string', default: KINDS.join(',') },
+    kinds: { type: 'string', default: COVERAGE_POOL_KINDS.join(',') },
     losses: { type: 'string', default: 'cross-entropy,zero-one,brier' },
     acquisitions: { type: 'string', default: 'iid,surrogate-ce,adaptive,defensive' },
     seed: { type: 'string', default: '11' },
   },
 });
-
-function normal(random: RandomSource): () => number {
-  return () => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
-}
-
-/** Builds a pool of n items of the given kind (labels drawn from softmax of latent logits z). */
-function buildPool(kind: Kind, n: number, seed: number): Pool {
-  const k = kind === 'k10' ? 10 : kind === 'k100' ? 100 : 2;
-  const u = randomStream(seed, [kind.length, n]);
-  const gauss = normal(u);
-  const f = new Float64Array(n * k);
-  const g = new Float64Array(n * k);
-  const labels = new Int32Array(n);
-  const z = new Float64Array(k);
-  for (let i = 0; i < n; i++) {
-    if (kind === 'rare-known' || kind === 'rare-unknown') {
-      const label = u() < 0.5 ? 0 : 1;
-      const wrong = u() < 0.01;
-      const predicted = wrong ? 1 - label : label;
-      labels[i] = label;
-      f[i * 2 + predicted] = 2.5 + 2 * u();
-      // Knows: the surrogate backs the true label, so it expects a large loss on the target's errors.
-      const backed = kind === 'rare-known' ? label : predicted;
-      g[i * 2 + backed] = 4 + 2 * u();
-      continue;
-    }
-    let max = -Infinity;
-    for (let c = 0; c < k; c++) max = Math.max(max, (z[c] = 1.8 * gauss()));
-    let total = 0;
-    for (let c = 0; c < k; c++) total += Math.exp(z[c] - max);
-    let draw = u() * total;
-    let label = k - 1;
-    for (let c = 0; c < k; c++) {
-      draw -= Math.exp(z[c] - max);
-      if (draw < 0) {
-        label = c;
-        break;
-      }
-    }
-    labels[i] = label;
-    // Heavy-tailed: Pareto(1.5) confidence, so the target is now and then wildly sure and wrong.
-    const sharpen = kind === 'heavy-tailed' ? Math.pow(1 - u(), -1 / 1.5) : 1;
-    for (let c = 0; c < k; c++) {
-      const seen = z[c] + 0.8 * gauss();
-      f[i * k + c] = sharpen * seen;
-      const noisy = z[c] + 0.8 * gauss();
-      g[i * k + c] = kind === 'overconfident' ? 10 * noisy : kind === 'anti-correlated' ? -noisy : noisy;
-    }
-  }
-  return { modelScores: { data: f, rows: n, cols: k }, surrogateScores: { data: g, rows: n, cols: k }, labels };
-}
 
 const runs = Number(args.runs);
 const poolSeed = Number(args.seed);
@@ -109,8 +45,8 @@ let lowestCs = 1;
 let lowestFixed = 1;
 for (const n of args.n.split(',').map(Number)) {
   const size = args.size === undefined ? Math.min(400, n) : Number(args.size);
-  for (const kind of args.kinds.split(',') as Kind[]) {
-    const pool = buildPool(kind, n, poolSeed);
+  for (const kind of args.kinds.split(',') as CoveragePoolKind[]) {
+    const pool = coveragePool(kind, n, poolSeed);
     for (const loss of args.losses.split(',') as BuiltinLoss[]) {
       const losses = BUILTIN_LOSSES[loss].perItem(pool.modelScores, pool.labels);
       const bounds = lossBounds(pool.modelScores, loss);
