@@ -5,7 +5,8 @@
 // target), `overconfident` (the surrogate's logits ×10), `anti-correlated` (the surrogate's logits
 // negated), `heavy-tailed` (target margins from a Pareto law, so a few cross-entropy losses are
 // huge), `k10` and `k100`.
-import { randomStream, type RandomSource } from '../src/random.js';
+import { randomStream } from '../src/random.js';
+import { gaussian } from './pool-kinds.js';
 
 export interface CoveragePool {
   modelScores: { data: Float64Array; rows: number; cols: number };
@@ -25,15 +26,11 @@ export const COVERAGE_POOL_KINDS = [
 ] as const;
 export type CoveragePoolKind = (typeof COVERAGE_POOL_KINDS)[number];
 
-function normal(random: RandomSource): () => number {
-  return () => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
-}
-
 /** Builds a pool of n items of the given kind (labels drawn from softmax of latent logits z). */
 export function coveragePool(kind: CoveragePoolKind, n: number, seed: number): CoveragePool {
   const k = kind === 'k10' ? 10 : kind === 'k100' ? 100 : 2;
   const u = randomStream(seed, [kind.length, n]);
-  const gauss = normal(u);
+  const gauss = gaussian(u);
   const f = new Float64Array(n * k);
   const g = new Float64Array(n * k);
   const labels = new Int32Array(n);

@@ -11,7 +11,8 @@ export interface Pool {
   labels: Int32Array;
 }
 
-function gaussian(random: RandomSource): () => number {
+/** Standard normal draws (Box–Muller) from a uniform source. */
+export function gaussian(random: RandomSource): () => number {
   return () => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
 }
 
