@@ -1,3 +1,5 @@
+import { constants } from 'node:buffer';
+import { endianness } from 'node:os';
 import { FileFormatError, InputError } from '../errors.js';
 import { fitTemperature } from '../calibration/temperature.js';
 import { toLabels, toMatrix, type LabelsInput, type Matrix, type MatrixInput } from '../matrix.js';
@@ -64,17 +66,25 @@ export interface SessionOptions {
   plannedLabels?: number | null;
 }
 
-/** Scores as stored in the session file. */
+/**
+ * Scores as stored in the session file: `float64` holds the rows·cols values, row by row, as
+ * little-endian IEEE 754 doubles in base64 (about 10.7 characters a score, and exact). Files of
+ * format version 1 held them as a JSON array `data` instead; they are still read.
+ */
 export interface StoredMatrix {
   rows: number;
   cols: number;
-  data: number[];
+  float64: string;
 }
+
+/** The session file format this version writes; it reads this one and version 1. */
+const FORMAT_VERSION = 2;
 
 /** The first line of a session file: the pool and every setting, resolved. */
 export interface SessionHeader {
   format: 'active-testing-session';
-  formatVersion: 1;
+  /** 2 (1 in files whose scores are JSON arrays; read, no longer written). */
+  formatVersion: 1 | 2;
   ids: string[];
   texts: string[];
   classes: string[];
@@ -103,13 +113,50 @@ export interface SessionCalibration {
   nll: number;
 }
 
+const LITTLE_ENDIAN = endianness() === 'LE';
+
 function store(m: Matrix): StoredMatrix {
-  return { rows: m.rows, cols: m.cols, data: Array.from(m.data) };
+  const bytes = Buffer.from(new Float64Array(m.data).buffer);
+  if (!LITTLE_ENDIAN) bytes.swap64();
+  return { rows: m.rows, cols: m.cols, float64: bytes.toString('base64') };
 }
 
-/** The stored scores as a matrix. */
+/** Characters of base64 text for `bytes` bytes. */
+const base64Length = (bytes: number): number => 4 * Math.ceil(bytes / 3);
+
+/**
+ * The values of a stored matrix of either format version, or why they are not rows×cols finite
+ * numbers (a phrase that follows the matrix's name).
+ */
+function storedValues(m: Partial<StoredMatrix> & { data?: unknown }, rows: number, cols: number): Float64Array | string {
+  const count = rows * cols;
+  const wrongShape = `is not ${rows}×${cols} scores`;
+  if (m.rows !== rows || m.cols !== cols) return wrongShape;
+  let values: Float64Array;
+  if (Array.isArray(m.data)) {
+    if (m.data.length !== count) return wrongShape;
+    const bad = m.data.findIndex((x) => !isFiniteNumber(x));
+    if (bad !== -1) return `holds a non-finite score at position ${bad}`;
+    values = Float64Array.from(m.data as number[]);
+  } else {
+    // Base64 decoding skips characters outside its alphabet, so a damaged text decodes short.
+    if (typeof m.float64 !== 'string' || m.float64.length !== base64Length(count * 8)) return wrongShape;
+    const bytes = Buffer.from(m.float64, 'base64');
+    if (bytes.length !== count * 8) return wrongShape;
+    if (!LITTLE_ENDIAN) bytes.swap64();
+    values = new Float64Array(count);
+    new Uint8Array(values.buffer).set(bytes);
+  }
+  for (let i = 0; i < count; i++) if (!Number.isFinite(values[i])) return `holds a non-finite score at position ${i}`;
+  return values;
+}
+
+/** The stored scores (already checked by `checkHeader`) as a matrix. */
 export function storedMatrix(stored: StoredMatrix | null): Matrix | undefined {
-  return stored === null ? undefined : { rows: stored.rows, cols: stored.cols, data: Float64Array.from(stored.data) };
+  if (stored === null) return undefined;
+  const values = storedValues(stored, stored.rows, stored.cols);
+  if (typeof values === 'string') throw new Error(`stored scores ${values}: the header was not checked`);
+  return { rows: stored.rows, cols: stored.cols, data: values };
 }
 
 /** Scores in any form `toMatrix` reads, or a `Matrix`. */
@@ -200,13 +247,13 @@ export function buildHeader(options: SessionOptions, lossId: string, hasScorer: 
   }
   const header: SessionHeader = {
     format: 'active-testing-session',
-    formatVersion: 1,
+    formatVersion: FORMAT_VERSION,
     ids,
     texts: [...texts],
     classes: [...classes],
-    targetScores: target ? store(target) : null,
-    comparisonScores: comparison ? store(comparison) : null,
-    surrogateScores: surrogate ? store(surrogate) : null,
+    targetScores: null,
+    comparisonScores: null,
+    surrogateScores: null,
     acquisition,
     defensive,
     clip,
@@ -216,8 +263,37 @@ export function buildHeader(options: SessionOptions, lossId: string, hasScorer: 
     seed,
     plannedLabels,
   };
+  const length = headerLineLength(header, [target, comparison, surrogate]);
+  if (length > constants.MAX_STRING_LENGTH) {
+    throw new InputError({
+      argument: 'texts',
+      expected:
+        `a pool whose session header fits in one line of at most ${constants.MAX_STRING_LENGTH.toLocaleString('en-US')} characters ` +
+        '(about 10.7 characters per score, N·K per score matrix, plus the texts and ids): fewer items or classes',
+      received: `${n.toLocaleString('en-US')} items × ${k} classes, a header of ${length.toLocaleString('en-US')} characters`,
+    });
+  }
+  header.targetScores = target ? store(target) : null;
+  header.comparisonScores = comparison ? store(comparison) : null;
+  header.surrogateScores = surrogate ? store(surrogate) : null;
   checkHeaderReplays(header);
   return header;
+}
+
+/**
+ * The length in characters of `header`'s JSON line once the given score matrices are stored in it
+ * (in the fields that are still null, in the order target, comparison, surrogate), computed
+ * without encoding them: what `create` checks against the longest string the runtime can read
+ * back.
+ */
+export function headerLineLength(header: SessionHeader, matrices: readonly (Matrix | undefined)[]): number {
+  let length = JSON.stringify(header).length;
+  for (const m of matrices) {
+    if (m === undefined) continue;
+    // `null` becomes {"rows":…,"cols":…,"float64":"…"}; base64 needs no escaping.
+    length += JSON.stringify({ rows: m.rows, cols: m.cols, float64: '' }).length + base64Length(m.rows * m.cols * 8) - 'null'.length;
+  }
+  return length;
 }
 
 function calibrate(calibration: { scores: ScoresInput; labels: LabelsInput }, k: number): SessionCalibration {
@@ -241,12 +317,9 @@ const isFiniteNumber = (value: unknown): value is number => typeof value === 'nu
 
 function storedMatrixProblem(value: unknown, name: string, n: number, k: number): string | undefined {
   if (value === null) return undefined;
-  const m = value as Partial<StoredMatrix> | undefined;
-  if (typeof m !== 'object' || m === undefined || m.rows !== n || m.cols !== k || !Array.isArray(m.data) || m.data.length !== n * k) {
-    return `${name} is not ${n}×${k} scores`;
-  }
-  const bad = m.data.findIndex((x) => !isFiniteNumber(x));
-  return bad === -1 ? undefined : `${name} holds a non-finite score at position ${bad}`;
+  if (typeof value !== 'object' || value === undefined) return `${name} is not ${n}×${k} scores`;
+  const values = storedValues(value as Partial<StoredMatrix>, n, k);
+  return typeof values === 'string' ? `${name} ${values}` : undefined;
 }
 
 function namesProblem(value: unknown, name: string): string | undefined {
@@ -314,8 +387,12 @@ function headerProblem(value: Record<string, unknown>): string | undefined {
  */
 export function checkHeader(value: Record<string, unknown>, path: string): SessionHeader {
   if (value.format !== 'active-testing-session') throw new FileFormatError(path, 'not an active-testing session file (bad header)');
-  if (value.formatVersion !== 1)
-    throw new FileFormatError(path, `session format version ${String(value.formatVersion)} is not supported (expected 1)`);
+  if (value.formatVersion !== 1 && value.formatVersion !== FORMAT_VERSION) {
+    throw new FileFormatError(
+      path,
+      `session format version ${String(value.formatVersion)} is not supported (expected 1 or ${FORMAT_VERSION}; a newer active-testing may open it); ${recoveryHint(path)}`,
+    );
+  }
   const problem = headerProblem(value);
   if (problem)
     throw new FileFormatError(path, `damaged session header (${problem}), so the session cannot be replayed; ${recoveryHint(path)}`);
@@ -329,7 +406,13 @@ export function checkHeader(value: Record<string, unknown>, path: string): Sessi
  * @throws {InputError} naming the first field that would not replay.
  */
 export function checkHeaderReplays(header: SessionHeader): void {
-  const stored = JSON.parse(JSON.stringify(header)) as Record<string, unknown>;
+  // Stored scores are base64 text, which JSON carries unchanged: the round trip leaves them out.
+  const { targetScores, comparisonScores, surrogateScores } = header;
+  const stored = JSON.parse(JSON.stringify({ ...header, targetScores: null, comparisonScores: null, surrogateScores: null })) as Record<
+    string,
+    unknown
+  >;
+  Object.assign(stored, { targetScores, comparisonScores, surrogateScores });
   const problem = headerProblem(stored);
   if (problem) throw new InputError({ argument: 'options', expected: `settings that the session file can store and replay (${problem})` });
 }

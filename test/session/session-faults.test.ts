@@ -4,6 +4,7 @@ import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FileFormatError, InputError } from '../../src/errors.js';
 import { exportSessionLabels, labelsTsv } from '../../src/session/export-labels.js';
+import { headerLineLength, type StoredMatrix } from '../../src/session/header.js';
 import { FileJournal } from '../../src/session/journal.js';
 import { SessionFileError } from '../../src/session/errors.js';
 import { ActiveTestingSession, type CreateSessionOptions } from '../../src/session/session.js';
@@ -45,6 +46,13 @@ async function labelledFile(
   return { path, lines: readFileSync(path, 'utf8').trimEnd().split('\n'), history };
 }
 
+/** A stored matrix with the score at `position` replaced. */
+function withScore(m: StoredMatrix, position: number, score: number): StoredMatrix {
+  const bytes = Buffer.from(m.float64, 'base64');
+  bytes.writeDoubleLE(score, position * 8);
+  return { ...m, float64: bytes.toString('base64') };
+}
+
 function rewriteHeader(path: string, lines: string[], edit: (header: Record<string, unknown>) => void): void {
   const header = JSON.parse(lines[0]) as Record<string, unknown>;
   edit(header);
@@ -76,8 +84,29 @@ describe('session headers are checked before anything is written', () => {
     ['scores of the wrong shape', (h: Record<string, unknown>) => void ((h.targetScores as { rows: number }).rows = 3), /targetScores/],
     [
       'a non-finite stored score',
-      (h: Record<string, unknown>) => void ((h.surrogateScores as { data: unknown[] }).data[4] = null),
-      /surrogateScores holds a non-finite/,
+      (h: Record<string, unknown>) => void (h.surrogateScores = withScore(h.surrogateScores as StoredMatrix, 4, NaN)),
+      /surrogateScores holds a non-finite score at position 4/,
+    ],
+    [
+      'stored scores cut short',
+      (h: Record<string, unknown>) => {
+        const m = h.targetScores as StoredMatrix;
+        h.targetScores = { ...m, float64: m.float64.slice(0, -8) };
+      },
+      /targetScores is not 60×3 scores/,
+    ],
+    [
+      'a character outside base64 in the stored scores',
+      (h: Record<string, unknown>) => {
+        const m = h.targetScores as StoredMatrix;
+        h.targetScores = { ...m, float64: `${m.float64.slice(0, 10)}!${m.float64.slice(11)}` };
+      },
+      /targetScores is not 60×3 scores/,
+    ],
+    [
+      'a format version from the future',
+      (h: Record<string, unknown>) => void (h.formatVersion = 3),
+      /session format version 3 is not supported \(expected 1 or 2; a newer active-testing may open it\)/,
     ],
   ])('refuses to open a header with %s, saying how to export the labels, which export recovers', async (_name, edit, reason) => {
     const { path, lines, history } = await labelledFile(6);
@@ -160,6 +189,57 @@ describe('session headers are checked before anything is written', () => {
     expect(labels.map((l) => l.id)).not.toContain(undone.id);
     expect(labels[3]).toEqual({ index: skipped.index, id: skipped.id, label: null });
     expect(labelsTsv(labels).split('\n')[4]).toBe(`${skipped.id}\tskip`);
+  });
+});
+
+describe('stored scores', () => {
+  it('reopens a file of format version 1 (scores as JSON arrays) to the same estimates and proposals', async () => {
+    const { path, lines } = await labelledFile(12);
+    const current = await ActiveTestingSession.open(path);
+    const expected = { estimate: current.estimate(), next: (await current.next())[0] };
+    await current.close();
+    const asNumbers = (m: StoredMatrix) => ({
+      rows: m.rows,
+      cols: m.cols,
+      data: Array.from(new Float64Array(Uint8Array.from(Buffer.from(m.float64, 'base64')).buffer)),
+    });
+    rewriteHeader(path, lines, (h) => {
+      h.formatVersion = 1;
+      h.targetScores = asNumbers(h.targetScores as StoredMatrix);
+      h.surrogateScores = asNumbers(h.surrogateScores as StoredMatrix);
+    });
+    expect(readFileSync(path, 'utf8')).toContain('"data":[');
+    const old = await ActiveTestingSession.open(path);
+    expect(old.estimate()).toEqual(expected.estimate);
+    expect((await old.next())[0]).toEqual(expected.next);
+    await old.close();
+  });
+
+  it('stores every score exactly, negative zero and subnormals included', async () => {
+    const modelScores = { data: Float64Array.from(pool.modelScores.data), shape: [N, 3] as [number, number] };
+    modelScores.data.set([-0, Number.MIN_VALUE, 0.1 + 0.2, -1 / 3], 0);
+    const path = scratch();
+    await (await ActiveTestingSession.create(path, { ...options, modelScores })).close();
+    const header = JSON.parse(readFileSync(path, 'utf8').split('\n')[0]) as { formatVersion: number; targetScores: StoredMatrix };
+    expect(header.formatVersion).toBe(2);
+    const stored = new Float64Array(Uint8Array.from(Buffer.from(header.targetScores.float64, 'base64')).buffer);
+    expect(Object.is(stored[0], -0)).toBe(true);
+    expect(Array.from(stored)).toEqual(Array.from(modelScores.data));
+  });
+
+  it("predicts the header line's length before encoding the scores, escapes in the texts included", async () => {
+    const quoted = texts.map((text, i) => (i % 7 === 0 ? `"${text}"\t\\ é ✓ \u0001` : text));
+    const path = scratch();
+    const comparisonScores = { data: pool.surrogateScores.data.map((x) => x / 3), shape: [N, 3] as [number, number] };
+    await (await ActiveTestingSession.create(path, { ...options, texts: quoted, comparisonScores, acquisition: 'surrogate-ce' })).close();
+    const line = readFileSync(path, 'utf8').split('\n')[0];
+    const header = JSON.parse(line) as Parameters<typeof headerLineLength>[0];
+    const matrices = [header.targetScores, header.comparisonScores, header.surrogateScores].map((m) =>
+      m === null ? undefined : { rows: m.rows, cols: m.cols, data: new Float64Array(m.rows * m.cols) },
+    );
+    expect(matrices.every((m) => m !== undefined)).toBe(true);
+    Object.assign(header, { targetScores: null, comparisonScores: null, surrogateScores: null });
+    expect(headerLineLength(header, matrices)).toBe(line.length);
   });
 });
 
