@@ -26,7 +26,8 @@
  * Options: --runs R (200).
  */
 import { parseArgs } from 'node:util';
-import { BOOTSTRAP_Z, finitePopulationFactor } from '../src/estimators/bootstrap.js';
+import { BOOTSTRAP_Z } from '../src/metrics/index.js';
+import { finitePopulationFactor } from '../src/estimators/bootstrap.js';
 import { RiskConfidenceSequence } from '../src/estimators/confidence-sequence.js';
 import { BUILTIN_LOSSES, lossBounds } from '../src/metrics/index.js';
 import { randomStream } from '../src/random.js';

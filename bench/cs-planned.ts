@@ -10,7 +10,7 @@
  * Options: --runs R (200).
  */
 import { parseArgs } from 'node:util';
-import { BOOTSTRAP_Z } from '../src/estimators/bootstrap.js';
+import { BOOTSTRAP_Z } from '../src/metrics/index.js';
 import { RiskConfidenceSequence } from '../src/estimators/confidence-sequence.js';
 import { randomStream } from '../src/random.js';
 

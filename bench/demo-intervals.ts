@@ -13,7 +13,8 @@
 import { parseArgs } from 'node:util';
 import { adaptiveCandidates, createAdaptiveSampler } from '../src/acquisition/adaptive/index.js';
 import { SumTreeSampler } from '../src/acquisition/sum-tree-sampler.js';
-import { BOOTSTRAP_Z, finitePopulationFactor } from '../src/estimators/bootstrap.js';
+import { BOOTSTRAP_Z } from '../src/metrics/index.js';
+import { finitePopulationFactor } from '../src/estimators/bootstrap.js';
 import { BUILTIN_LOSSES, lossBounds, type BuiltinLoss } from '../src/metrics/index.js';
 import { RiskConfidenceSequence } from '../src/estimators/confidence-sequence.js';
 import { simulationReference } from '../src/simulate/reference.js';

@@ -82,10 +82,10 @@ export {
   differenceBounds,
   pairedDifferenceBounds,
   type LossBounds,
+  BOOTSTRAP_Z,
 } from './metrics/index.js';
 export {
   bootstrapReplicate,
-  BOOTSTRAP_Z,
   type ConfidenceSequenceOptions,
   type ConfidenceSequenceReference,
   finitePopulationFactor,

@@ -16,7 +16,8 @@
 import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
 import { existsSync } from 'node:fs';
-import { BOOTSTRAP_Z, finitePopulationFactor } from '../../src/estimators/bootstrap.js';
+import { BOOTSTRAP_Z } from '../../src/metrics/index.js';
+import { finitePopulationFactor } from '../../src/estimators/bootstrap.js';
 import { RiskConfidenceSequence } from '../../src/estimators/confidence-sequence.js';
 import { LUREEstimator } from '../../src/estimators/index.js';
 import { lossBounds, lossPerItem } from '../../src/metrics/index.js';

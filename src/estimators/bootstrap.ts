@@ -1,4 +1,4 @@
-import { pairwiseSum } from '../metrics/index.js';
+import { BOOTSTRAP_Z, pairwiseSum } from '../metrics/index.js';
 import type { RandomSource } from '../random.js';
 
 /**
@@ -63,9 +63,6 @@ export function monteCarloBootstrapVariance(
   for (let i = 0; i < b; i++) replicates[i] = bootstrapReplicate(terms, m, random, scratch);
   return populationVarianceInPlace(replicates, b);
 }
-
-/** Half-width multiplier of the approximate bootstrap 95% interval, the paper's ±1.96σ: one constant everywhere. */
-export const BOOTSTRAP_Z = 1.96;
 
 /**
  * The finite-population factor (N − M)/(N − 1) of a mean of M draws without replacement from N,

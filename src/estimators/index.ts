@@ -5,13 +5,7 @@ export { ISEstimator } from './importance-sampling.js';
 export { IidEstimator } from './iid.js';
 export { RunningAseEstimator } from './running-ase.js';
 export { CompensatedSum } from './compensated-sum.js';
-export {
-  bootstrapReplicate,
-  populationVarianceInPlace,
-  monteCarloBootstrapVariance,
-  finitePopulationFactor,
-  BOOTSTRAP_Z,
-} from './bootstrap.js';
+export { bootstrapReplicate, populationVarianceInPlace, monteCarloBootstrapVariance, finitePopulationFactor } from './bootstrap.js';
 export {
   RiskConfidenceSequence,
   anytimeSolveSpacing,

@@ -3,10 +3,13 @@ import { rowMedian } from './percentile.js';
 import { sma } from './sma.js';
 import { checkSameShape } from './validate.js';
 
+/** Half-width multiplier of the approximate bootstrap 95% interval, the paper's ±1.96σ: one constant everywhere. */
+export const BOOTSTRAP_Z = 1.96;
+
 /**
  * Coverage per row: the fraction of runs whose interval `estimate ± ci·sqrt(variance)` contains
  * the true risk, then a trailing moving average (the reference's `plot_bootstrap_error_estimation`).
- * A calibrated 2σ interval covers about 95 %.
+ * A calibrated ±1.96σ interval (the default, `BOOTSTRAP_Z`) covers about 95 %.
  *
  * @example
  * const estimates = { data: Float64Array.of(1, 2), rows: 1, cols: 2 };
@@ -17,7 +20,7 @@ export function coverage(
   estimates: Matrix,
   bootstrapVariance: Matrix,
   target: number,
-  confidenceInterval = 2,
+  confidenceInterval = BOOTSTRAP_Z,
   smoothing = 1,
 ): Float64Array {
   checkSameShape(estimates, bootstrapVariance, 'bootstrapVariance');

@@ -1,4 +1,5 @@
-import { BOOTSTRAP_Z, finitePopulationFactor } from '../estimators/bootstrap.js';
+import { BOOTSTRAP_Z } from '../metrics/index.js';
+import { finitePopulationFactor } from '../estimators/bootstrap.js';
 import { InputError } from '../errors.js';
 import type { Matrix } from '../matrix.js';
 import { coverage, medianSe, mse, rowMeans, rowPercentile, se, sma } from '../metrics/index.js';

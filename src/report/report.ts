@@ -14,7 +14,7 @@ import { toJson } from '../io/json.js';
 import { loadReportSettings } from './load.js';
 import { renderFigure } from './render.js';
 import { INTERVAL_GUARANTEES, INTERVAL_NAMES, reportOrder, settingKind } from './setting.js';
-import { BOOTSTRAP_Z } from '../estimators/bootstrap.js';
+import { BOOTSTRAP_Z } from '../metrics/index.js';
 import { INTERVAL_KINDS, type IntervalKind } from '../simulate/intervals.js';
 import {
   type BootstrapPoint,

@@ -1,5 +1,5 @@
 import type { TopLevelSpec } from 'vega-lite';
-import { BOOTSTRAP_Z } from '../estimators/bootstrap.js';
+import { BOOTSTRAP_Z } from '../metrics/index.js';
 
 /** A Vega-Lite specification, as saved in the report's `.vl.json` files. */
 export type VegaLiteSpec = TopLevelSpec;

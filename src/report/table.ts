@@ -1,5 +1,5 @@
 import { type SettingCurves, nearestRow, relativeToRandom } from './curves.js';
-import { BOOTSTRAP_Z } from '../estimators/bootstrap.js';
+import { BOOTSTRAP_Z } from '../metrics/index.js';
 import { INTERVAL_KINDS, type IntervalKind } from '../simulate/intervals.js';
 import { INTERVAL_GUARANTEES, INTERVAL_NAMES, type SettingIntervals, type SettingKind, settingKind } from './setting.js';
 

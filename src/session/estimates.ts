@@ -1,7 +1,8 @@
 import { VarianceRatioToRandom, type VarianceVerdict } from '../acquisition/adaptive/index.js';
 import type { ReferenceBasis } from '../acquisition/reference-basis.js';
 import { InputError } from '../errors.js';
-import { BOOTSTRAP_Z, bootstrapHalfWidth, finitePopulationFactor } from '../estimators/bootstrap.js';
+import { BOOTSTRAP_Z } from '../metrics/index.js';
+import { bootstrapHalfWidth, finitePopulationFactor } from '../estimators/bootstrap.js';
 import { RiskConfidenceSequence, withinLossBounds, type RiskInterval } from '../estimators/confidence-sequence.js';
 import { LUREEstimator } from '../estimators/lure.js';
 import type { RiskEstimator } from '../estimators/risk-estimator.js';

@@ -208,11 +208,14 @@ describe('comparisons with random labelling', () => {
 });
 
 describe('bootstrap quality and the long error table', () => {
-  it('coverage counts runs whose ±2σ interval holds the target', () => {
+  it('coverage counts runs whose ±1.96σ interval (or another multiple of σ) holds the target', () => {
     const estimates = matrix([[1, 2, 1.5, 3]]);
     const variances = matrix([[0.25, 0.04, 0, 0.5]]);
-    // 2σ: 1 ± 1 yes; 2 ± 0.4 no; 1.5 ± 0 yes (bounds included); 3 ± 1.41 no. At 3σ all four hold it.
+    // 1.96σ: 1 ± 0.98 yes; 2 ± 0.392 no; 1.5 ± 0 yes (bounds included); 3 ± 1.39 no. At 3σ all four hold it.
     expect(list(coverage(estimates, variances, 1.5))).toEqual([0.5]);
+    // The default is the bootstrap's 1.96, not 2: 1 ± 1.96 misses 2.97, 1 ± 2 holds it.
+    expect(list(coverage(matrix([[1]]), matrix([[1]]), 2.97))).toEqual([0]);
+    expect(list(coverage(matrix([[1]]), matrix([[1]]), 2.97, 2))).toEqual([1]);
     expect(list(coverage(estimates, variances, 1.5, 3))).toEqual([1]);
     expect(list(coverage(matrix([[1], [3], [1]]), matrix([[1], [0], [1]]), 1.5, 2, 2))).toEqual([1, 0.5, 0.5]);
   });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { toJson } from '../../src/io/json.js';
-import { BOOTSTRAP_Z, finitePopulationFactor } from '../../src/estimators/bootstrap.js';
+import { BOOTSTRAP_Z } from '../../src/metrics/index.js';
+import { finitePopulationFactor } from '../../src/estimators/bootstrap.js';
 import { coverage, lossPerItem, meanBias, medianSe, mse, rowMedian } from '../../src/metrics/index.js';
 import { ADAPTIVE_CANDIDATE_COUNT, adaptiveCandidates, varianceDiagnosticRows } from '../../src/acquisition/adaptive/index.js';
 import { toMatrix } from '../../src/matrix.js';
