@@ -115,10 +115,20 @@ export interface SessionCalibration {
 
 const LITTLE_ENDIAN = endianness() === 'LE';
 
+/**
+ * The values of stored matrices already decoded and checked (or encoded here), so that checking a
+ * header and then reading its scores decodes each matrix once.
+ */
+const decodedValues = new WeakMap<object, Float64Array>();
+
 function store(m: Matrix): StoredMatrix {
-  const bytes = Buffer.from(new Float64Array(m.data).buffer);
+  const values = new Float64Array(m.data);
+  const bytes = Buffer.from(values.buffer);
   if (!LITTLE_ENDIAN) bytes.swap64();
-  return { rows: m.rows, cols: m.cols, float64: bytes.toString('base64') };
+  const stored = { rows: m.rows, cols: m.cols, float64: bytes.toString('base64') };
+  if (!LITTLE_ENDIAN) bytes.swap64();
+  decodedValues.set(stored, values);
+  return stored;
 }
 
 /** Characters of base64 text for `bytes` bytes. */
@@ -132,6 +142,8 @@ function storedValues(m: Partial<StoredMatrix> & { data?: unknown }, rows: numbe
   const count = rows * cols;
   const wrongShape = `is not ${rows}×${cols} scores`;
   if (m.rows !== rows || m.cols !== cols) return wrongShape;
+  const known = decodedValues.get(m);
+  if (known !== undefined) return known;
   let values: Float64Array;
   if (Array.isArray(m.data)) {
     if (m.data.length !== count) return wrongShape;
@@ -148,6 +160,7 @@ function storedValues(m: Partial<StoredMatrix> & { data?: unknown }, rows: numbe
     new Uint8Array(values.buffer).set(bytes);
   }
   for (let i = 0; i < count; i++) if (!Number.isFinite(values[i])) return `holds a non-finite score at position ${i}`;
+  decodedValues.set(m, values);
   return values;
 }
 
