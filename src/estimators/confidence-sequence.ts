@@ -502,6 +502,8 @@ export class RiskConfidenceSequence {
   private readonly lowerSide: OneSidedCapital;
   private readonly upperSide: OneSidedCapital;
   private readonly labelled: Uint8Array;
+  /** Items added by `addUnobserved`: their losses stay unknown, so the interval is not a point at M = N. */
+  private unobserved = 0;
   /**
    * 2ε·Σ_i max(|a_i|, |b_i|): at least the rounding error of the bounds' sums plus that of a pool
    * risk summed in any order, so widening by it keeps R inside in floating point too (at M = N
@@ -623,18 +625,49 @@ export class RiskConfidenceSequence {
    * @throws InputError when the index is out of range or repeated, q is not in (0, 1] or below the item's proposal floor or `drawFloor`, the loss is not within the item's bounds, or `drawFloor` has the wrong length or a negative or non-finite entry.
    */
   add(index: number, loss: number, q: number, drawFloor?: ArrayLike<number>): void {
-    const n = this.poolSize;
-    if (!(Number.isInteger(index) && index >= 0 && index < n)) {
-      throw new InputError({ argument: 'index', expected: `an integer in [0, ${n - 1}]`, received: index });
-    }
-    if (this.labelled[index] === 1) throw new InputError({ argument: 'index', expected: 'an item not labelled yet', received: index });
-    // A last item drawn with certainty can come out a rounding above 1.
-    if (!(q > 0 && q <= 1 + 1e-9)) throw new InputError({ argument: 'q', expected: 'a probability in (0, 1]', received: q, row: index });
+    this.checkIndex(index);
     const a = this.lowerBounds[index];
     const b = this.upperBounds[index];
     if (!withinLossBounds(loss, a, b)) {
       throw new InputError({ argument: 'loss', expected: `a loss within the item's bounds [${a}, ${b}]`, received: loss, row: index });
     }
+    const clamped = loss < a ? a : loss > b ? b : loss;
+    this.feed(index, clamped - a, b - clamped, q, drawFloor);
+  }
+
+  /**
+   * Adds a drawn item whose loss will never be known (e.g. skipped by the labeller), as `add`
+   * takes a labelled one: each side counts it at the loss least favourable to itself (the lower
+   * side at the item's lower bound, the upper side at its upper bound). Each side's capital is then
+   * at most what the true loss would have made it, whatever that loss is, so the sequence stays
+   * valid for the whole pool's risk, the item included, whatever made its loss unknown; the
+   * interval keeps the item's whole range `[a_i, b_i]` and is no longer a point at M = N.
+   *
+   * @example
+   * const cs = new RiskConfidenceSequence([0, 0], [1, 1]);
+   * cs.addUnobserved(0, 0.5);
+   * cs.add(1, 0, 1);
+   * cs.anytime(); // { lower: −4ε, upper: 0.5 + 4ε }: item 0 could have had either loss
+   * @throws InputError as `add` does, but for the loss.
+   */
+  addUnobserved(index: number, q: number, drawFloor?: ArrayLike<number>): void {
+    this.checkIndex(index);
+    this.unobserved++;
+    this.feed(index, 0, 0, q, drawFloor);
+  }
+
+  private checkIndex(index: number): void {
+    const n = this.poolSize;
+    if (!(Number.isInteger(index) && index >= 0 && index < n)) {
+      throw new InputError({ argument: 'index', expected: `an integer in [0, ${n - 1}]`, received: index });
+    }
+    if (this.labelled[index] === 1) throw new InputError({ argument: 'index', expected: 'an item not labelled yet', received: index });
+  }
+
+  /** Both sides take draw `index` with their slacks `lowerSlack` = ℓ − a and `upperSlack` = b − ℓ (or 0 for an unknown loss). */
+  private feed(index: number, lowerSlack: number, upperSlack: number, q: number, drawFloor: ArrayLike<number> | undefined): void {
+    // A last item drawn with certainty can come out a rounding above 1.
+    if (!(q > 0 && q <= 1 + 1e-9)) throw new InputError({ argument: 'q', expected: 'a probability in (0, 1]', received: q, row: index });
     const floor = this.floor;
     if (floor !== null && !(q >= floor[index] * (1 - 1e-9))) {
       throw new InputError({
@@ -651,10 +684,9 @@ export class RiskConfidenceSequence {
         throw new InputError({ argument: 'q', expected: `a probability ≥ the draw's floor ${drawFloor[index]}`, received: q, row: index });
       }
     }
-    const clamped = loss < a ? a : loss > b ? b : loss;
     this.labelled[index] = 1;
-    this.lowerSide.add(clamped - a, q, this.lowerReference === null ? 0 : this.lowerReference[index], ranges[0]);
-    this.upperSide.add(b - clamped, q, this.upperReference === null ? 0 : this.upperReference[index], ranges[1]);
+    this.lowerSide.add(lowerSlack, q, this.lowerReference === null ? 0 : this.lowerReference[index], ranges[0]);
+    this.upperSide.add(upperSlack, q, this.upperReference === null ? 0 : this.upperReference[index], ranges[1]);
   }
 
   /**
@@ -687,6 +719,7 @@ export class RiskConfidenceSequence {
     this.lowerSide.reset();
     this.upperSide.reset();
     this.labelled.fill(0);
+    this.unobserved = 0;
   }
 
   /**
@@ -720,7 +753,7 @@ export class RiskConfidenceSequence {
 
   private interval(lower: number, upper: number): RiskInterval {
     const margin = this.roundingMargin;
-    if (this.count === this.poolSize) {
+    if (this.count === this.poolSize && this.unobserved === 0) {
       // Every loss is known: both deterministic bounds are R up to rounding; report that point,
       // widened by the rounding margin so that R summed in any order lies inside.
       const point = (this.lowerSide.deterministicLower() - this.upperSide.deterministicLower()) / 2;

@@ -22,7 +22,9 @@ export const Z_95 = BOOTSTRAP_Z;
  * - `bootstrap`: the paper's approximate ±1.96σ bootstrap interval (with the finite-population
  *   correction), no guarantee: it can be far too narrow when no costly item has been drawn yet.
  * `anytime` and `fixedBudget` are absent when the loss has no known per-item bounds (a custom loss
- * without `bounds`, or the cross-entropy without stored target scores).
+ * without `bounds`, or the cross-entropy without stored target scores). With skipped items both
+ * cover the items not skipped, whatever the reason for skipping, each skipped loss taken as unknown
+ * within its bounds (so they are wider).
  */
 export interface IntervalEstimate {
   value: number;
@@ -92,8 +94,13 @@ export interface StoppingRule {
 class Track {
   readonly values: Float64Array;
   estimator: RiskEstimator;
-  /** The confidence sequence over the covered items, or null without per-item bounds. */
+  /**
+   * The confidence sequence over the whole pool, skipped items included as losses never known
+   * (`addUnobserved`), or null without per-item bounds.
+   */
   sequence: RiskConfidenceSequence | null = null;
+  /** Σ of the skipped items' lower and upper bounds: what turns the whole pool's interval into the covered items'. */
+  skippedBounds = { lower: 0, upper: 0 };
   /**
    * @param bounds - per-item bounds of the quantity; null: no confidence sequence.
    * @param prediction - its predicted value per item, for the sequence's reference bets; null: none.
@@ -109,7 +116,7 @@ class Track {
 }
 
 /** The approximate bootstrap interval `value ± 1.96σ`, σ finite-population corrected (and widened for rounding, `bootstrapHalfWidth`). */
-function interval(track: Track, poolSize: number): IntervalEstimate {
+function interval(track: Track, poolSize: number, skipped: number): IntervalEstimate {
   const { estimator, sequence } = track;
   const empty = { lower: NaN, upper: NaN };
   if (estimator.count === 0) {
@@ -130,10 +137,33 @@ function interval(track: Track, poolSize: number): IntervalEstimate {
   const upper = value + half;
   const result: IntervalEstimate = { value, standardError, lower, upper, bootstrap: { lower, upper } };
   if (sequence) {
-    result.anytime = sequence.anytime();
-    result.fixedBudget = sequence.fixed();
+    result.anytime = coveredInterval(track, sequence.anytime(), poolSize, skipped);
+    result.fixedBudget = coveredInterval(track, sequence.fixed(), poolSize, skipped);
   }
   return result;
+}
+
+/**
+ * The interval of the items not skipped, from one of the whole pool (N items, the skipped ones
+ * counted as losses never known): N·R = (poolSize)·R_covered + Σ_skipped ℓ, and each skipped ℓ
+ * lies within its bounds, so R_covered ∈ [(N·lower − Σ b)/poolSize, (N·upper − Σ a)/poolSize],
+ * intersected with what the labels make certain for the covered items alone (a point once they
+ * are all labelled). Valid whatever made the skipped losses unknown; the whole pool's interval
+ * itself when nothing is skipped.
+ */
+function coveredInterval(track: Track, whole: RiskInterval, poolSize: number, skipped: number): RiskInterval {
+  const sequence = track.sequence as RiskConfidenceSequence;
+  if (skipped === 0) return whole;
+  const n = sequence.poolSize;
+  const { lower: skippedLower, upper: skippedUpper } = track.skippedBounds;
+  const certain = sequence.deterministic();
+  // The certain bounds count each skipped item at its own bound: take that back out.
+  const certainLower = (n * certain.lower - skippedLower) / poolSize;
+  const certainUpper = (n * certain.upper - skippedUpper) / poolSize;
+  const lower = Math.max((n * whole.lower - skippedUpper) / poolSize, certainLower);
+  const upper = Math.min((n * whole.upper - skippedLower) / poolSize, certainUpper);
+  // Ends that cross mean the whole pool's sequence has missed (probability ≤ α): the certain interval.
+  return upper < lower ? { lower: certainLower, upper: certainUpper } : { lower, upper };
 }
 
 function complement(interval: RiskInterval): RiskInterval {
@@ -170,13 +200,6 @@ function sessionLossBounds(loss: ResolvedLoss, n: number, scores: Matrix | undef
   if (scores === undefined) return null;
   if (id === 'cross-entropy' || id === 'brier') return lossBounds(scores, id);
   return loss.bounds ? loss.bounds(scores) : null;
-}
-
-/** The values of the covered items (`covered[i]` ≥ 0), at their covered positions. */
-function coveredValues(values: Float64Array, covered: Int32Array, count: number): Float64Array {
-  const out = new Float64Array(count);
-  for (let i = 0; i < covered.length; i++) if (covered[i] >= 0) out[covered[i]] = values[i];
-  return out;
 }
 
 /**
@@ -216,9 +239,6 @@ export class SessionEstimates {
   private readonly n: number;
   private readonly tracks: { loss: Track; zeroOne: Track; comparison?: { loss: Track; zeroOne: Track; difference: Track } };
   private diagnostic: VarianceRatioToRandom;
-  /** Position of each pool item among the items not skipped (−1 for a skipped item): the confidence sequences' indices. */
-  private coveredIndex = new Int32Array(0);
-  private coveredCount = 0;
   /** Proposals fed to the estimators (all resolved), and the skip count they were built with. */
   private fed = 0;
   private fedSkips = 0;
@@ -228,8 +248,6 @@ export class SessionEstimates {
   private readonly reference: ReferenceBasis | null;
   /** Each proposal's own floor over the pool (adaptive proposal with reference bets), by position; one array per distinct mixture. */
   private readonly drawFloors: (Float64Array | undefined)[] = [];
-  /** Each draw floor mapped onto the items not skipped, for the current sequences. */
-  private coveredFloors = new Map<Float64Array, Float64Array>();
 
   /**
    * @param targetScores - the target's scores when known for the whole pool (its loss bounds come from them).
@@ -302,47 +320,31 @@ export class SessionEstimates {
     this.drawFloors[position] = drawFloor(weights);
   }
 
-  /** The floor of the proposal at `position` over the items not skipped; undefined without one. */
-  private coveredDrawFloor(position: number): Float64Array | undefined {
-    const floor = this.drawFloors[position];
-    if (floor === undefined) return undefined;
-    let covered = this.coveredFloors.get(floor);
-    if (covered === undefined) {
-      // A skipped item leaves the proposal too: the remaining items' q only rise, so the floor holds.
-      covered = coveredValues(floor, this.coveredIndex, this.coveredCount);
-      this.coveredFloors.set(floor, covered);
-    }
-    return covered;
-  }
-
-  /** New confidence sequences over the items not skipped (after a skip, or an undo inside the fed prefix). */
+  /**
+   * New confidence sequences over the whole pool (after a skip, or an undo inside the fed prefix),
+   * and the skipped items' bound totals that turn their intervals into the covered items'.
+   */
   private rebuildSequences(): void {
-    const covered = new Int32Array(this.n).fill(-1);
-    let count = 0;
-    for (let i = 0; i < this.n; i++) if (this.state.status(i) !== 'skipped') covered[i] = count++;
-    this.coveredIndex = covered;
-    this.coveredCount = count;
-    this.coveredFloors = new Map();
+    const plannedLabels = this.plannedLabels ?? undefined;
     for (const track of this.allTracks()) {
-      if (track.bounds === null || count === 0) {
+      const { bounds } = track;
+      if (bounds === null) {
         track.sequence = null;
         continue;
       }
-      const plannedLabels = this.plannedLabels ?? undefined;
       track.sequence = new RiskConfidenceSequence(
-        coveredValues(track.bounds.lower, covered, count),
-        coveredValues(track.bounds.upper, covered, count),
+        bounds.lower,
+        bounds.upper,
         this.reference === null || track.prediction === null
           ? { plannedLabels }
-          : {
-              plannedLabels,
-              reference: {
-                predictedLoss: coveredValues(track.prediction, covered, count),
-                // A skipped item leaves the proposal too, so the covered items' q keep their floors.
-                proposalFloor: coveredValues(this.reference.proposalFloor, covered, count),
-              },
-            },
+          : { plannedLabels, reference: { predictedLoss: track.prediction, proposalFloor: this.reference.proposalFloor } },
       );
+      track.skippedBounds = { lower: 0, upper: 0 };
+      for (let i = 0; i < this.n; i++) {
+        if (this.state.status(i) !== 'skipped') continue;
+        track.skippedBounds.lower += bounds.lower[i];
+        track.skippedBounds.upper += bounds.upper[i];
+      }
     }
   }
 
@@ -424,14 +426,17 @@ export class SessionEstimates {
       const index = proposals[this.fed];
       const status = state.status(index);
       if (status === 'pending') break;
+      const q = state.probability(this.fed);
+      const floor = this.drawFloors[this.fed];
       if (status === 'labelled') {
-        const q = state.probability(this.fed);
-        const floor = this.coveredDrawFloor(this.fed);
         for (const track of tracks) {
           track.estimator.add(track.values[index], q);
-          track.sequence?.add(this.coveredIndex[index], track.values[index], q, floor);
+          track.sequence?.add(index, track.values[index], q, floor);
         }
         this.diagnostic.add(this.tracks.loss.values[index], q);
+      } else {
+        // Skipped: it leaves the estimate's pool, and the sequences keep it as a loss never known.
+        for (const track of tracks) track.sequence?.addUnobserved(index, q, floor);
       }
       this.fed++;
     }
@@ -442,14 +447,15 @@ export class SessionEstimates {
     this.update();
     const { loss, zeroOne, comparison } = this.tracks;
     const poolSize = this.n - this.state.skipped;
-    const risk = interval(loss, poolSize);
+    const { skipped } = this.state;
+    const risk = interval(loss, poolSize, skipped);
     const labels = loss.estimator.count;
     const variance = risk.standardError * risk.standardError;
     // One definition with varianceRatio (the same σ̂² and finite-population correction), so the two agree.
     const equivalent = Math.min(poolSize, Math.round(this.diagnostic.equivalentLabels(variance, risk.value)));
     return {
       risk,
-      accuracy: asAccuracy(interval(zeroOne, poolSize)),
+      accuracy: asAccuracy(interval(zeroOne, poolSize, skipped)),
       labels,
       recorded: this.state.recorded,
       skipped: this.state.skipped,
@@ -460,9 +466,9 @@ export class SessionEstimates {
       varianceVerdict: this.diagnostic.verdict(variance, risk.value),
       comparison: comparison
         ? {
-            risk: interval(comparison.loss, poolSize),
-            accuracy: asAccuracy(interval(comparison.zeroOne, poolSize)),
-            difference: interval(comparison.difference, poolSize),
+            risk: interval(comparison.loss, poolSize, skipped),
+            accuracy: asAccuracy(interval(comparison.zeroOne, poolSize, skipped)),
+            difference: interval(comparison.difference, poolSize, skipped),
           }
         : undefined,
     };
@@ -488,9 +494,10 @@ export class SessionEstimates {
     const labels = this.tracks.loss.estimator.count;
     if (exhausted && this.state.pending === 0) return true;
     if (maxLabels !== undefined && labels >= maxLabels) return true;
-    const sequence = this.tracks.loss.sequence;
+    const { loss } = this.tracks;
+    const sequence = loss.sequence;
     if (targetHalfWidth !== undefined && labels >= minLabels && sequence !== null && labels > 0) {
-      const anytime = sequence.anytime();
+      const anytime = coveredInterval(loss, sequence.anytime(), this.n - this.state.skipped, this.state.skipped);
       return (anytime.upper - anytime.lower) / 2 <= targetHalfWidth;
     }
     return false;

@@ -70,12 +70,14 @@ type TinyBets = 'plain' | 'reference' | 'draw floor';
  * Every draw sequence of a tiny pool, weighted by its probability: returns the probability that
  * the confidence sequence excludes R at some label count, that each fixed-budget interval does,
  * and the probability-weighted sum of the sequence's widths over every draw sequence and count.
+ * The items in `hidden` are drawn but their losses never given (`addUnobserved`).
  */
 function enumerateMisses(
   pool: TinyPool,
   alpha: number,
   bets: TinyBets,
   plannedLabels?: number,
+  hidden: ReadonlySet<number> = new Set(),
 ): { anytime: number; fixed: number[]; totalProbability: number; width: number } {
   const n = pool.losses.length;
   const risk = pool.losses.reduce((s, x) => s + x, 0) / n;
@@ -92,11 +94,23 @@ function enumerateMisses(
         pool.upper,
         bets === 'plain' ? { alpha, plannedLabels } : { alpha, plannedLabels, reference },
       );
-      history.forEach((index, j) => cs.add(index, pool.losses[index], qs[j], bets === 'draw floor' ? floors[j] : undefined));
+      history.forEach((index, j) => {
+        const floor = bets === 'draw floor' ? floors[j] : undefined;
+        if (hidden.has(index)) cs.addUnobserved(index, qs[j], floor);
+        else cs.add(index, pool.losses[index], qs[j], floor);
+      });
       const a = cs.anytime();
       const f = cs.fixed();
       width += probability * (a.upper - a.lower);
-      if (m === n) {
+      if (m === n && hidden.size > 0) {
+        // Never a point: within the certain interval (the hidden items' ranges), which the bets may cut.
+        const spread = [...hidden].reduce((sum, i) => sum + pool.upper[i] - pool.lower[i], 0) / n;
+        for (const interval of [a, f]) {
+          expect(interval.upper - interval.lower).toBeGreaterThan(0);
+          expect(interval.upper - interval.lower).toBeLessThanOrEqual(spread + 1e-12);
+        }
+        if (!(f.lower <= risk && risk <= f.upper)) fixed[m] += probability;
+      } else if (m === n) {
         // The point R, widened by the rounding margin only: it contains R however R is summed.
         for (const interval of [a, f]) {
           expect(interval.lower).toBeLessThanOrEqual(risk);
@@ -149,6 +163,24 @@ describe('RiskConfidenceSequence: exact enumeration of every draw sequence (N = 
         }
       });
     }
+  }
+
+  // The losses above 0.25 (items 2 and 3, the costliest) are never given: a rule tied to the loss.
+  for (const [name, pool, bets] of [
+    ['tiny', TINY, 'plain'],
+    ['guided', GUIDED, 'draw floor'],
+  ] as const) {
+    it(`excludes R with probability ≤ α when the costly items' losses stay unknown (${name} pool, ${bets} bets)`, () => {
+      const hidden = new Set([2, 3]);
+      for (const alpha of [0.05, 0.5]) {
+        const { anytime, fixed, totalProbability, width } = enumerateMisses(pool, alpha, bets, undefined, hidden);
+        expect(totalProbability).toBeCloseTo(1, 12);
+        expect(anytime).toBeLessThanOrEqual(alpha);
+        for (const p of fixed) expect(p).toBeLessThanOrEqual(alpha);
+        // Unknown losses cost width: wider than with every loss given.
+        expect(width).toBeGreaterThan(enumerateMisses(pool, alpha, bets).width);
+      }
+    });
   }
 
   it('uses the per-draw floors on the guided pool (the check above is not of the fixed floor again)', () => {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { fixedProposalFloor } from '../../src/acquisition/proposal-floor.js';
-import { RiskConfidenceSequence, type ConfidenceSequenceReference } from '../../src/estimators/confidence-sequence.js';
+import { RiskConfidenceSequence, type ConfidenceSequenceReference, type RiskInterval } from '../../src/estimators/confidence-sequence.js';
 import type { Matrix } from '../../src/matrix.js';
 import { BUILTIN_LOSSES, classProbabilities, type BuiltinLoss } from '../../src/metrics/index.js';
 import { lossBounds, pairedDifferenceBounds, type LossBounds } from '../../src/metrics/loss-bounds.js';
@@ -47,14 +47,17 @@ async function drive(session: ActiveTestingSession, count: number, skips: Readon
   }
 }
 
-/** The values of the items not skipped, in pool order (the sequences' positions). */
-function covered(values: ArrayLike<number>, skipped: ReadonlySet<number>): Float64Array {
-  return Float64Array.from(Array.from(values).filter((_, i) => !skipped.has(i)));
+/** What a session reports of a sequence: its anytime and fixed-budget intervals. */
+interface Intervals {
+  anytime(): RiskInterval;
+  fixed(): RiskInterval;
 }
 
 /**
- * The sequence a session should report, built by hand: over the items not skipped, with the
- * given bounds and reference, fed the session's labelled proposals in draw order.
+ * The sequence a session should report, built by hand: over the whole pool with the given bounds
+ * and reference, fed the session's proposals in draw order, the skipped ones as losses never known;
+ * its intervals turned into the covered items' (N·R = covered·R_covered + the skipped losses, each
+ * within its bounds), intersected with what the labels make certain for the covered items.
  */
 function byHand(
   session: ActiveTestingSession,
@@ -63,30 +66,32 @@ function byHand(
   lossOf: (index: number, label: number) => number,
   drawFloors: readonly Float64Array[] | null = null,
   plannedLabels?: number,
-): RiskConfidenceSequence {
+): Intervals {
   const history = session.history();
-  const skipped = new Set(history.filter((h) => h.status === 'skipped').map((h) => h.index));
-  const position = new Int32Array(N).fill(-1);
-  let count = 0;
-  for (let i = 0; i < N; i++) if (!skipped.has(i)) position[i] = count++;
-  const cs = new RiskConfidenceSequence(
-    covered(bounds.lower, skipped),
-    covered(bounds.upper, skipped),
-    reference === null
-      ? { plannedLabels }
-      : {
-          plannedLabels,
-          reference: {
-            predictedLoss: covered(reference.predictedLoss, skipped),
-            proposalFloor: covered(reference.proposalFloor, skipped),
-          },
-        },
-  );
+  const cs = new RiskConfidenceSequence(bounds.lower, bounds.upper, reference === null ? { plannedLabels } : { plannedLabels, reference });
+  let skippedLower = 0;
+  let skippedUpper = 0;
   history.forEach((h, m) => {
-    const floor = drawFloors === null ? undefined : covered(drawFloors[m], skipped);
-    if (h.status === 'labelled') cs.add(position[h.index], lossOf(h.index, pool.labels[h.index]), h.probability, floor);
+    const floor = drawFloors === null ? undefined : drawFloors[m];
+    if (h.status === 'labelled') cs.add(h.index, lossOf(h.index, pool.labels[h.index]), h.probability, floor);
+    else {
+      cs.addUnobserved(h.index, h.probability, floor);
+      skippedLower += bounds.lower[h.index];
+      skippedUpper += bounds.upper[h.index];
+    }
   });
-  return cs;
+  const skipped = history.length - history.filter((h) => h.status === 'labelled').length;
+  const coveredCount = N - skipped;
+  const covered = (whole: RiskInterval): RiskInterval => {
+    if (skipped === 0) return whole;
+    const certain = cs.deterministic();
+    const certainLower = (N * certain.lower - skippedLower) / coveredCount;
+    const certainUpper = (N * certain.upper - skippedUpper) / coveredCount;
+    const lower = Math.max((N * whole.lower - skippedUpper) / coveredCount, certainLower);
+    const upper = Math.min((N * whole.upper - skippedLower) / coveredCount, certainUpper);
+    return upper < lower ? { lower: certainLower, upper: certainUpper } : { lower, upper };
+  };
+  return { anytime: () => covered(cs.anytime()), fixed: () => covered(cs.fixed()) };
 }
 
 /**
@@ -141,7 +146,7 @@ describe('session confidence sequences bet with simulate’s reference', () => {
   for (const setting of settings) {
     it(`${setting.acquisition} ${setting.loss}${setting.defensive ? ' defensive' : ''}: risk and accuracy equal hand-built sequences, skips included`, async () => {
       const session = await ActiveTestingSession.create(null, { ...base, ...setting });
-      // Skipped items leave the sequences' pool: their positions are remapped like the bounds.
+      // Skipped items stay in the sequences as losses never known, and leave the reported pool.
       await drive(session, 70, new Set([3, 20, 41]));
       const reference = simulateReference(setting);
       // Under the adaptive proposal each draw also bets with its own floor.
