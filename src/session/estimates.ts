@@ -23,8 +23,9 @@ export const Z_95 = BOOTSTRAP_Z;
  *   correction), no guarantee: it can be far too narrow when no costly item has been drawn yet.
  * `anytime` and `fixedBudget` are absent when the loss has no known per-item bounds (a custom loss
  * without `bounds`, or the cross-entropy without stored target scores). With skipped items both
- * cover the items not skipped, whatever the reason for skipping, each skipped loss taken as unknown
- * within its bounds (so they are wider).
+ * are for the items not skipped, each skipped loss taken as unknown within its bounds (so they are
+ * wider): `anytime` holds whatever the reason for skipping; `fixedBudget` counts skips as draws,
+ * so a label budget fixes its count only when the skips are unrelated to the labels.
  */
 export interface IntervalEstimate {
   value: number;
