@@ -138,8 +138,8 @@ function interval(track: Track, poolSize: number, skipped: number): IntervalEsti
   const upper = value + half;
   const result: IntervalEstimate = { value, standardError, lower, upper, bootstrap: { lower, upper } };
   if (sequence) {
-    result.anytime = coveredInterval(track, sequence.anytime(), poolSize, skipped);
-    result.fixedBudget = coveredInterval(track, sequence.fixed(), poolSize, skipped);
+    result.anytime = coveredInterval(sequence, track.skippedBounds, sequence.anytime(), poolSize, skipped);
+    result.fixedBudget = coveredInterval(sequence, track.skippedBounds, sequence.fixed(), poolSize, skipped);
   }
   return result;
 }
@@ -150,13 +150,18 @@ function interval(track: Track, poolSize: number, skipped: number): IntervalEsti
  * lies within its bounds, so R_covered ∈ [(N·lower − Σ b)/poolSize, (N·upper − Σ a)/poolSize],
  * intersected with what the labels make certain for the covered items alone (a point once they
  * are all labelled). Valid whatever made the skipped losses unknown; the whole pool's interval
- * itself when nothing is skipped.
+ * itself when nothing is skipped. `skippedBounds`: Σ a and Σ b over the skipped items.
  */
-function coveredInterval(track: Track, whole: RiskInterval, poolSize: number, skipped: number): RiskInterval {
-  const sequence = track.sequence as RiskConfidenceSequence;
+function coveredInterval(
+  sequence: RiskConfidenceSequence,
+  skippedBounds: Readonly<{ lower: number; upper: number }>,
+  whole: RiskInterval,
+  poolSize: number,
+  skipped: number,
+): RiskInterval {
   if (skipped === 0) return whole;
   const n = sequence.poolSize;
-  const { lower: skippedLower, upper: skippedUpper } = track.skippedBounds;
+  const { lower: skippedLower, upper: skippedUpper } = skippedBounds;
   const certain = sequence.deterministic();
   // The certain bounds count each skipped item at its own bound: take that back out.
   const certainLower = (n * certain.lower - skippedLower) / poolSize;
@@ -498,7 +503,7 @@ export class SessionEstimates {
     const { loss } = this.tracks;
     const sequence = loss.sequence;
     if (targetHalfWidth !== undefined && labels >= minLabels && sequence !== null && labels > 0) {
-      const anytime = coveredInterval(loss, sequence.anytime(), this.n - this.state.skipped, this.state.skipped);
+      const anytime = coveredInterval(sequence, loss.skippedBounds, sequence.anytime(), this.n - this.state.skipped, this.state.skipped);
       return (anytime.upper - anytime.lower) / 2 <= targetHalfWidth;
     }
     return false;
