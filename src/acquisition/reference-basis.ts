@@ -107,16 +107,27 @@ export function referenceBasis(
   const mixture = plan.mixture;
   // The candidates have a floor (the proposal's is not null), so every mixture of them has one.
   if (mixture === null || !mixture.adaptive) return { proposalFloor, belief, drawFloor: null };
-  // A run moves among a few mixtures (a grid of shares), so floors are kept by their weights.
+  return { proposalFloor, belief, drawFloor: cachedDrawFloor(mixture.candidates, clip) };
+}
+
+/**
+ * `candidateMixtureDrawFloor` of candidates that have a floor, kept by the weights it was asked
+ * for: a run moves among a few mixtures (a grid of shares), so each floor is computed once and the
+ * same array returned for the same weights.
+ *
+ * @example
+ * const drawFloor = cachedDrawFloor(candidates, 0.1);
+ * drawFloor([0.5, 0.5, 0, 0, 0]) === drawFloor([0.5, 0.5, 0, 0, 0]); // true
+ */
+export function cachedDrawFloor(candidates: readonly ArrayLike<number>[], clip: number): (weights: ArrayLike<number>) => Float64Array {
   const floors = new Map<string, Float64Array>();
-  const drawFloor = (weights: ArrayLike<number>): Float64Array => {
+  return (weights) => {
     const key = Array.prototype.join.call(weights, ',');
     let floor = floors.get(key);
     if (floor === undefined) {
-      floor = candidateMixtureDrawFloor(mixture.candidates, clip, weights) as Float64Array;
+      floor = candidateMixtureDrawFloor(candidates, clip, weights) as Float64Array;
       floors.set(key, floor);
     }
     return floor;
   };
-  return { proposalFloor, belief, drawFloor };
 }

@@ -23,7 +23,7 @@ import {
   writeSimulationOutputs,
   type SimulationSummary,
 } from '../simulate/outputs.js';
-import { simulationIntervals, type IntervalKind } from '../simulate/intervals.js';
+import { simulationIntervalsInThreads, type IntervalKind } from '../simulate/intervals.js';
 import { simulationReference } from '../simulate/reference.js';
 import { ADAPTIVE_CANDIDATE_COUNT } from '../acquisition/adaptive/index.js';
 import type { Command } from './command.js';
@@ -298,17 +298,19 @@ async function runSimulation(given: Record<string, unknown>): Promise<number> {
     }),
   ).finally(() => progress.finish());
   timer.mark('simulate');
-  const { losses } = prepared.pool;
+  const { losses, mixture } = prepared.pool;
   const intervals =
     intervalKinds.length === 0
       ? []
       : await withFlagNames('simulate', () =>
-          simulationIntervals(
+          simulationIntervalsInThreads(
             result,
             losses,
             lossBounds(pool.modelScores, result.options.loss),
             intervalKinds,
             simulationReference(input, result.options),
+            mixture?.adaptive === true ? { candidates: mixture.candidates, clip: prepared.config.clip } : null,
+            result.options.threads,
           ),
         );
   timer.mark('summary');

@@ -1,9 +1,17 @@
 import type { SimulationResult } from './simulate.js';
 import { bootstrapHalfWidth } from '../estimators/bootstrap.js';
-import { RiskConfidenceSequence } from '../estimators/confidence-sequence.js';
 import { InputError } from '../errors.js';
 import type { LossBounds } from '../metrics/loss-bounds.js';
 import type { SimulationReference } from './reference.js';
+import { claimTile, WORKER_START_MS } from './run-block.js';
+import {
+  INTERVAL_TILE_RUNS,
+  SequenceIntervals,
+  type DrawFloorCandidates,
+  type IntervalTask,
+  type SequenceKind,
+  type SequenceRuns,
+} from './sequence-intervals.js';
 
 import { INTERVAL_KINDS, type IntervalKind } from '../options/registry.js';
 
@@ -43,6 +51,23 @@ export function simulationIntervals(
   kinds: readonly IntervalKind[],
   reference: SimulationReference | null = null,
 ): SimulationIntervals[] {
+  checkIntervalKinds(result, kinds);
+  const { rows, runs } = result;
+  return kinds.map((kind) => {
+    const lower = new Float64Array(rows * runs);
+    const upper = new Float64Array(rows * runs);
+    if (kind === 'bootstrap') bootstrapIntervals(result, losses.length, lower, upper);
+    else
+      new SequenceIntervals(kind, sequenceRuns(result), losses, bounds, reference, reference?.drawFloor ?? null, lower, upper).fill(
+        0,
+        runs,
+      );
+    return { kind, lower, upper, ...quality(lower, upper, rows, runs, result.trueRisk) };
+  });
+}
+
+/** Each kind is known, and can be computed for this simulation. */
+function checkIntervalKinds(result: SimulationResult, kinds: readonly IntervalKind[]): void {
   for (const kind of kinds) {
     if (!INTERVAL_KINDS.includes(kind))
       throw new InputError({ argument: 'interval', expected: INTERVAL_KINDS.join(' | '), received: kind });
@@ -62,84 +87,98 @@ export function simulationIntervals(
       received: 'bootstrap',
     });
   }
-  const { rows, runs, size } = result;
-  const poolSize = losses.length;
-  return kinds.map((kind) => {
-    const lower = new Float64Array(rows * runs);
-    const upper = new Float64Array(rows * runs);
-    if (kind === 'bootstrap') {
-      const variance = result.bootstrapVariance as Float64Array;
-      for (let row = 0; row < rows; row++) {
-        for (let j = row * runs; j < (row + 1) * runs; j++) {
-          const half = bootstrapHalfWidth(variance[j], result.labelsPerRow[row], poolSize, result.estimates[j]);
-          lower[j] = result.estimates[j] - half;
-          upper[j] = result.estimates[j] + half;
-        }
-      }
-    } else {
-      // Every run labels `size` items: the sequences are tuned for that count.
-      const sequence = new RiskConfidenceSequence(
-        bounds.lower,
-        bounds.upper,
-        reference === null ? { plannedLabels: size } : { reference, plannedLabels: size },
-      );
-      const drawFloors = reference?.drawFloor == null ? null : new DrawFloors(reference.drawFloor, result);
-      for (let run = 0; run < runs; run++) {
-        sequence.reset();
-        let row = 0;
-        for (let m = 0; m < size && row < rows; m++) {
-          const index = result.samples[m * runs + run];
-          sequence.add(index, losses[index], result.q[m * runs + run], drawFloors?.at(m, run));
-          if (m + 1 === result.labelsPerRow[row]) {
-            const interval = kind === 'anytime' ? sequence.anytime() : sequence.fixed();
-            lower[row * runs + run] = interval.lower;
-            upper[row * runs + run] = interval.upper;
-            row++;
-          }
-        }
-      }
+}
+
+/** The approximate bootstrap interval of every row and run: estimate ± 1.96σ, finite-population corrected. */
+function bootstrapIntervals(result: SimulationResult, poolSize: number, lower: Float64Array, upper: Float64Array): void {
+  const variance = result.bootstrapVariance as Float64Array;
+  const { rows, runs } = result;
+  for (let row = 0; row < rows; row++) {
+    for (let j = row * runs; j < (row + 1) * runs; j++) {
+      const half = bootstrapHalfWidth(variance[j], result.labelsPerRow[row], poolSize, result.estimates[j]);
+      lower[j] = result.estimates[j] - half;
+      upper[j] = result.estimates[j] + half;
     }
-    return { kind, lower, upper, ...quality(lower, upper, rows, runs, result.trueRisk) };
-  });
+  }
+}
+
+function sequenceRuns(result: SimulationResult): SequenceRuns {
+  const { runs, size, labelsPerRow, samples, q, mixtureWeights } = result;
+  return { runs, size, labelsPerRow, samples, q, mixtureWeights };
 }
 
 /**
- * Each draw's proposal floor from the mixture weights it was drawn with (`drawFloor` returns one
- * array per distinct weights), asked for again only when a draw's weights differ from the
- * previous lookup's (O(J) while they stay the same).
+ * `simulationIntervals` with the sequences' runs spread over up to `threads` threads (this one and
+ * workers, each claiming tiles of runs): the same intervals, bit for bit, for any thread count,
+ * since each run's sequence depends only on its own draws. Workers start only when the runs left
+ * would take this thread longer than starting them, and only when the draws are in shared memory
+ * (a simulation run with more than one thread); `drawFloorCandidates` are the adaptive proposal's
+ * candidates and clip (`reference.drawFloor`'s source), from which each worker builds its own.
+ *
+ * @example
+ * const intervals = await simulationIntervalsInThreads(result, losses, bounds, ['anytime'], reference, null, 4);
+ * @throws InputError as `simulationIntervals`.
  */
-class DrawFloors {
-  private readonly weights: Float64Array | null;
-  private readonly candidates: number;
-  private last: Float64Array | undefined;
-  private lastAt = -1;
-
-  constructor(
-    private readonly floorOf: (weights: ArrayLike<number>) => Float64Array,
-    private readonly result: SimulationResult,
-  ) {
-    this.weights = result.mixtureWeights;
-    this.candidates = this.weights === null ? 0 : this.weights.length / (result.size * result.runs);
+export async function simulationIntervalsInThreads(
+  result: SimulationResult,
+  losses: Float64Array,
+  bounds: LossBounds,
+  kinds: readonly IntervalKind[],
+  reference: SimulationReference | null,
+  drawFloorCandidates: DrawFloorCandidates | null,
+  threads: number,
+): Promise<SimulationIntervals[]> {
+  const shared = result.samples.buffer instanceof SharedArrayBuffer;
+  const sequenceKinds = kinds.filter((kind): kind is SequenceKind => kind !== 'bootstrap');
+  const workersAllowed = Math.min(threads, Math.ceil(result.runs / INTERVAL_TILE_RUNS)) - 1;
+  if (!shared || workersAllowed < 1 || sequenceKinds.length === 0 || (reference?.drawFloor != null && drawFloorCandidates === null)) {
+    return simulationIntervals(result, losses, bounds, kinds, reference);
   }
-
-  /** The floor of draw m of `run`; undefined without recorded weights. */
-  at(m: number, run: number): Float64Array | undefined {
-    const weights = this.weights;
-    if (weights === null) return undefined;
-    const J = this.candidates;
-    const at = (m * this.result.runs + run) * J;
-    if (this.last !== undefined && this.sameAsLast(at)) return this.last;
-    const floor = this.floorOf(weights.subarray(at, at + J));
-    this.last = floor;
-    this.lastAt = at;
-    return floor;
+  checkIntervalKinds(result, kinds);
+  const bootstrap = kinds.includes('bootstrap') ? simulationIntervals(result, losses, bounds, ['bootstrap'], reference)[0] : null;
+  const { rows, runs } = result;
+  const draws = sequenceRuns(result);
+  const outputs = sequenceKinds.map(() => ({ lower: sharedFloat64(rows * runs), upper: sharedFloat64(rows * runs) }));
+  const tiles = new Int32Array(new SharedArrayBuffer(4));
+  const fillers = sequenceKinds.map(
+    (kind, k) =>
+      new SequenceIntervals(kind, draws, losses, bounds, reference, reference?.drawFloor ?? null, outputs[k].lower, outputs[k].upper),
+  );
+  const { runIntervalsInWorkers } = await import('./worker-pool.js');
+  let workers: Promise<void> = Promise.resolve();
+  const stop = new AbortController();
+  for (let from = claimTile(tiles, runs, INTERVAL_TILE_RUNS); from >= 0; from = claimTile(tiles, runs, INTERVAL_TILE_RUNS)) {
+    if (stop.signal.aborted) break;
+    const to = Math.min(from + INTERVAL_TILE_RUNS, runs);
+    const start = performance.now();
+    for (const filler of fillers) filler.fill(from, to);
+    if (from === 0 && (Math.ceil(runs / INTERVAL_TILE_RUNS) - 1) * (performance.now() - start) >= WORKER_START_MS) {
+      const task: IntervalTask = {
+        kinds: sequenceKinds,
+        draws,
+        losses,
+        bounds,
+        reference: reference === null ? null : { predictedLoss: reference.predictedLoss, proposalFloor: reference.proposalFloor },
+        drawFloorCandidates: reference?.drawFloor == null ? null : drawFloorCandidates,
+        outputs,
+        tiles,
+      };
+      workers = runIntervalsInWorkers(task, workersAllowed, stop.signal);
+      workers.catch(() => stop.abort());
+    }
   }
+  await workers;
+  const computed = new Map<IntervalKind, SimulationIntervals>();
+  if (bootstrap !== null) computed.set('bootstrap', bootstrap);
+  sequenceKinds.forEach((kind, k) => {
+    const { lower, upper } = outputs[k];
+    computed.set(kind, { kind, lower, upper, ...quality(lower, upper, rows, runs, result.trueRisk) });
+  });
+  return kinds.map((kind) => computed.get(kind) as SimulationIntervals);
+}
 
-  private sameAsLast(at: number): boolean {
-    const weights = this.weights as Float64Array;
-    for (let j = 0; j < this.candidates; j++) if (weights[at + j] !== weights[this.lastAt + j]) return false;
-    return true;
-  }
+function sharedFloat64(length: number): Float64Array {
+  return new Float64Array(new SharedArrayBuffer(length * Float64Array.BYTES_PER_ELEMENT));
 }
 
 function quality(lower: Float64Array, upper: Float64Array, rows: number, runs: number, truth: number) {

@@ -86,18 +86,20 @@ export function engineSampler(pool: EnginePool, config: EngineConfig, random?: R
  * of a float64 row): fewer, longer writes per page of the runs-wide tables than 8 columns.
  */
 export const TILE_RUNS = 32;
+/** About what starting a worker thread costs (measured: 40–60 ms with its module loaded). */
+export const WORKER_START_MS = 50;
 
 /**
- * Claims the next tile from `counter` (a tile count, shared by every thread of one simulation):
- * the first run of the tile, or -1 when all `runs` are claimed. Which thread runs a tile does not
- * change its result, so threads take tiles as they free up.
+ * Claims the next tile of `tileRuns` runs from `counter` (a tile count, shared by every thread of
+ * one simulation): the first run of the tile, or -1 when all `runs` are claimed. Which thread runs
+ * a tile does not change its result, so threads take tiles as they free up.
  *
  * @example
  * const counter = new Int32Array(new SharedArrayBuffer(4));
  * claimTile(counter, 70); // 0, then 32, 64, -1
  */
-export function claimTile(counter: Int32Array, runs: number): number {
-  const from = Atomics.add(counter, 0, 1) * TILE_RUNS;
+export function claimTile(counter: Int32Array, runs: number, tileRuns = TILE_RUNS): number {
+  const from = Atomics.add(counter, 0, 1) * tileRuns;
   return from < runs ? from : -1;
 }
 

@@ -4,7 +4,7 @@ import { toLabels, toMatrix, type LabelsInput, type Matrix, type MatrixInput } f
 import { BUILTIN_LOSSES, classProbabilities, lossBounds, pairwiseSum } from '../metrics/index.js';
 import { NUMERICS_FLAGS } from '../numerics.js';
 import { planProposal } from '../acquisition/adaptive/index.js';
-import { claimTile, RunBlock, TILE_RUNS, type EngineConfig, type EngineOutputs, type EnginePool } from './run-block.js';
+import { claimTile, RunBlock, TILE_RUNS, WORKER_START_MS, type EngineConfig, type EngineOutputs, type EnginePool } from './run-block.js';
 import { resolveSimulationOptions, type SimulationOptions } from './simulation-options.js';
 import { SortedPool, type SortedPoolArrays } from '../acquisition/sorted-pool.js';
 
@@ -56,8 +56,6 @@ export interface PreparedSimulation {
 }
 
 const YIELD_INTERVAL_MS = 25;
-/** About what starting a worker thread costs (measured: 40–60 ms with its module loaded). */
-const WORKER_START_MS = 50;
 
 function checkSurrogateShape(model: Matrix, surrogate: Matrix | undefined): void {
   if (surrogate !== undefined && (surrogate.rows !== model.rows || surrogate.cols !== model.cols)) {

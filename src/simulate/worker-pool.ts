@@ -3,22 +3,23 @@ import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { ActiveTestingError, CancelledError, InputError } from '../errors.js';
+import type { IntervalTask } from './sequence-intervals.js';
 import type { EngineConfig, EngineOutputs, EnginePool } from './run-block.js';
-import type { WorkerMessage, WorkerTask } from './worker.js';
+import type { WorkerJob, WorkerMessage } from './worker.js';
 
 /**
  * Where the worker script is: `worker.js` beside the bundle (dist/), or, when running from source
  * (vitest, tsx), `worker.ts` loaded through tsx's ESM hooks.
  */
-function spawnWorker(task: WorkerTask): Worker {
+function spawnWorker(job: WorkerJob): Worker {
   const built = new URL('./worker.js', import.meta.url);
-  if (existsSync(fileURLToPath(built))) return new Worker(built, { workerData: task });
+  if (existsSync(fileURLToPath(built))) return new Worker(built, { workerData: job });
   const source = new URL('./worker.ts', import.meta.url);
   const tsxApi = createRequire(import.meta.url)
     .resolve('tsx/esm/api')
     .replace(/\.cjs$/, '.mjs');
   const bootstrap = `const { register } = await import(${JSON.stringify(pathToFileURL(tsxApi).href)}); register(); await import(${JSON.stringify(source.href)});`;
-  return new Worker(new URL(`data:text/javascript,${encodeURIComponent(bootstrap)}`), { workerData: task });
+  return new Worker(new URL(`data:text/javascript,${encodeURIComponent(bootstrap)}`), { workerData: job });
 }
 
 function workerError(message: Extract<WorkerMessage, { type: 'error' }>): Error {
@@ -45,6 +46,18 @@ export function runInWorkers(
   onProgress: (completed: number) => void,
   signal: AbortSignal,
 ): Promise<void> {
+  return startWorkers({ simulate: { pool, config, outputs, tiles } }, workers, onProgress, signal);
+}
+
+/**
+ * Starts `workers` workers that claim tiles of runs from `task.tiles` and write their intervals
+ * into the shared `task.outputs`. Resolves and rejects as `runInWorkers`.
+ */
+export function runIntervalsInWorkers(task: IntervalTask, workers: number, signal: AbortSignal): Promise<void> {
+  return startWorkers({ intervals: task }, workers, () => {}, signal);
+}
+
+function startWorkers(job: WorkerJob, workers: number, onProgress: (completed: number) => void, signal: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     const started: Worker[] = [];
     let running = 0;
@@ -61,7 +74,7 @@ export function runInWorkers(
     if (signal.aborted) return abort();
     signal.addEventListener('abort', abort);
     for (let w = 0; w < workers; w++) {
-      const worker = spawnWorker({ pool, config, outputs, tiles });
+      const worker = spawnWorker(job);
       started.push(worker);
       running++;
       worker.on('message', (message: WorkerMessage) => {

@@ -1,4 +1,5 @@
 import { parentPort, workerData } from 'node:worker_threads';
+import { runIntervalTask, type IntervalTask } from './sequence-intervals.js';
 import { claimTile, RunBlock, TILE_RUNS, type EngineConfig, type EngineOutputs, type EnginePool } from './run-block.js';
 
 /** What `simulate` hands each worker: the shared pool, the settings, the shared outputs and the shared tile counter (`claimTile`). */
@@ -17,9 +18,32 @@ export type WorkerMessage =
 
 const PROGRESS_INTERVAL_MS = 50;
 
-function runTask(task: WorkerTask): void {
+/** What a worker is started with: runs to simulate, or the intervals of runs simulated already. */
+export type WorkerJob = { simulate: WorkerTask } | { intervals: IntervalTask };
+
+function workerPort() {
   const port = parentPort;
   if (port === null) throw new Error('worker.ts must run in a worker thread');
+  return port;
+}
+
+function postError(error: unknown): void {
+  const e = error instanceof Error ? error : new Error(String(error));
+  const details = 'argument' in e ? { argument: e.argument, expected: (e as { expected?: unknown }).expected } : undefined;
+  workerPort().postMessage({ type: 'error', name: e.name, message: e.message, details } satisfies WorkerMessage);
+}
+
+function runIntervals(task: IntervalTask): void {
+  try {
+    runIntervalTask(task);
+    workerPort().postMessage({ type: 'done', completed: 0 } satisfies WorkerMessage);
+  } catch (error) {
+    postError(error);
+  }
+}
+
+function runTask(task: WorkerTask): void {
+  const port = workerPort();
   try {
     const block = new RunBlock(task.pool, task.config, task.outputs);
     let reported = Date.now();
@@ -38,12 +62,12 @@ function runTask(task: WorkerTask): void {
     }
     port.postMessage({ type: 'done', completed: sinceReport } satisfies WorkerMessage);
   } catch (error) {
-    const e = error instanceof Error ? error : new Error(String(error));
-    const details = 'argument' in e ? { argument: e.argument, expected: (e as { expected?: unknown }).expected } : undefined;
-    port.postMessage({ type: 'error', name: e.name, message: e.message, details } satisfies WorkerMessage);
+    postError(error);
   }
 }
 
-if (parentPort !== null && workerData !== null && typeof workerData === 'object' && 'pool' in workerData) {
-  runTask(workerData as WorkerTask);
+if (parentPort !== null && workerData !== null && typeof workerData === 'object') {
+  const job = workerData as WorkerJob;
+  if ('simulate' in job) runTask(job.simulate);
+  else if ('intervals' in job) runIntervals(job.intervals);
 }

@@ -2,7 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { simulate } from '../../src/simulate/simulate.js';
 import { RiskConfidenceSequence } from '../../src/estimators/confidence-sequence.js';
 import { lossBounds, lossPerItem } from '../../src/metrics/index.js';
-import { simulationIntervals } from '../../src/simulate/intervals.js';
+import { simulationIntervals, simulationIntervalsInThreads } from '../../src/simulate/intervals.js';
+import type { IntervalTask } from '../../src/simulate/sequence-intervals.js';
+import { prepareSimulation } from '../../src/simulate/simulate.js';
+import { runIntervalsInWorkers } from '../../src/simulate/worker-pool.js';
 import { summarizeSimulation } from '../../src/simulate/outputs.js';
 import { simulationReference } from '../../src/simulate/reference.js';
 import { simulationInput, syntheticPool } from '../acquisition/synthetic-pool.js';
@@ -106,6 +109,58 @@ describe('simulationIntervals', () => {
     const fixedProposal = await simulate(input, { acquisition: 'surrogate-ce', runs: 2, size: 5, threads: 1 });
     expect(fixedProposal.mixtureWeights).toBeNull();
   });
+  it('gives a worker thread’s intervals bit for bit as this thread computes them (adaptive, per-draw floors)', async () => {
+    const pool = syntheticPool(300, 3, 4);
+    const input = simulationInput(pool);
+    const runs = 40;
+    const options = { acquisition: 'adaptive', runs, size: 60, step: 7, seed: 5, recordMixtureWeights: true } as const;
+    const result = await simulate(input, { ...options, threads: 1 });
+    const losses = lossPerItem(pool.modelScores, pool.labels);
+    const bounds = lossBounds(pool.modelScores, 'cross-entropy');
+    const reference = simulationReference(input, result.options)!;
+    const kinds = ['anytime', 'fixed'] as const;
+    const expected = simulationIntervals(result, losses, bounds, [...kinds], reference);
+    // One worker takes every tile: each draw's floor rebuilt there from the candidates.
+    const prepared = prepareSimulation(input, result.options);
+    const mixture = prepared.pool.mixture!;
+    const shared = () => new Float64Array(new SharedArrayBuffer(result.rows * runs * 8));
+    const outputs = kinds.map(() => ({ lower: shared(), upper: shared() }));
+    const { samples, q, mixtureWeights, labelsPerRow, size } = result;
+    const task: IntervalTask = {
+      kinds: [...kinds],
+      draws: { runs, size, labelsPerRow, samples, q, mixtureWeights },
+      losses,
+      bounds,
+      reference: { predictedLoss: reference.predictedLoss, proposalFloor: reference.proposalFloor },
+      drawFloorCandidates: { candidates: mixture.candidates, clip: prepared.config.clip },
+      outputs,
+      tiles: new Int32Array(new SharedArrayBuffer(4)),
+    };
+    await runIntervalsInWorkers(task, 1, new AbortController().signal);
+    kinds.forEach((_, k) => {
+      expect(outputs[k].lower).toEqual(expected[k].lower);
+      expect(outputs[k].upper).toEqual(expected[k].upper);
+    });
+    // Through simulationIntervalsInThreads (draws in shared memory): the same intervals and summaries.
+    const twoThreads = await simulate(input, { ...options, threads: 2 });
+    const threaded = await simulationIntervalsInThreads(
+      twoThreads,
+      losses,
+      bounds,
+      ['bootstrap', ...kinds],
+      reference,
+      { candidates: mixture.candidates, clip: prepared.config.clip },
+      2,
+    );
+    expect(threaded.map((i) => i.kind)).toEqual(['bootstrap', 'anytime', 'fixed']);
+    kinds.forEach((_, k) => {
+      expect(threaded[k + 1].lower).toEqual(expected[k].lower);
+      expect(threaded[k + 1].upper).toEqual(expected[k].upper);
+      expect(threaded[k + 1].coverage).toEqual(expected[k].coverage);
+      expect(threaded[k + 1].medianHalfWidth).toEqual(expected[k].medianHalfWidth);
+    });
+  });
+
   it('contains R at M = N however R is summed, so a pool labelled to the last item still covers', async () => {
     // Cross-entropy on 20 items: the point the bounds meet at, and the bootstrap's R̂ (σ = 0), differ from R by a few ulps.
     const pool = syntheticPool(20, 3, 8);
