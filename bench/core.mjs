@@ -5,7 +5,9 @@
 // bootstrap (`--bootstrap 200`), whose cost is O(B·M) per step; the default adaptive proposal next
 // to the fixed ones (in turns, median of several repetitions: one reading swings with the load); where python3 with numpy is available, the oracle's O(N)-per-step reference
 // loop at N = 1e4 in the same process tree, printing the speed-up; and the CLI end to end
-// (`simulate`, 1 thread, 3000 runs, outputs written) at N = 1e4, split into its phases. Environment: ACTIVE_TESTING_SHARED (default ../shared), PYTHON,
+// (`simulate`, 1 thread, 3000 runs, outputs written) at N = 1e4, split into its phases, and the
+// confidence sequences' cost there (`--interval anytime` against `--interval bootstrap`, 1 and the
+// default threads, step 1 and 10). Environment: ACTIVE_TESTING_SHARED (default ../shared), PYTHON,
 // BENCH_SIZES (e.g. "1000,10000" for a quick look), BENCH_CLI_BASELINE (another build's dist/cli.js: its
 // CLI is timed in turn with this one's, under the same load, as extra rows of the CLI table),
 // BENCH_CLI_REPEATS (runs of each CLI, the best kept; default 3: more on a loaded machine).
@@ -250,6 +252,8 @@ if (!python) {
 const CLI_RUNS = 3000;
 const CLI_REPEATS = Number(process.env.BENCH_CLI_REPEATS ?? 3);
 const CLI_GOALS = { 'surrogate-ce': 1000, adaptive: 500 };
+/** Runs of the confidence-sequence timing (`--interval anytime` against `--interval bootstrap`). */
+const CS_RUNS = 1000;
 
 /** This build's CLI, and BENCH_CLI_BASELINE's when given: [row label suffix, path]. */
 const cliBuilds = [
@@ -257,18 +261,17 @@ const cliBuilds = [
   ...(process.env.BENCH_CLI_BASELINE ? [[' (baseline)', resolve(process.env.BENCH_CLI_BASELINE)]] : []),
 ];
 
-async function cliTimings(dir, acquisition, repeat, cli) {
+/** One `simulate` through the CLI: its wall-clock time and phases. `extra`: more arguments (default one thread, `--runs CLI_RUNS`). */
+async function cliTimings(dir, acquisition, repeat, cli, extra = ['--threads', '1', '--runs', String(CLI_RUNS)]) {
   const args = ['simulate', '--model-scores', join(dir, 'f.npy'), '--surrogate-scores', join(dir, 'g.npy'), '--labels', join(dir, 'y.npy')];
   if (acquisition !== 'adaptive') args.push('--acquisition', acquisition);
   args.push(
-    '--runs',
-    String(CLI_RUNS),
+    ...extra,
     '--size',
     String(LABELS),
-    '--threads',
-    '1',
     '--seed',
     '0',
+    '--force',
     '--out',
     join(dir, `${acquisition}-${repeat}-${cliBuilds.findIndex(([, path]) => path === cli)}`),
   );
@@ -354,6 +357,40 @@ async function cliTimings(dir, acquisition, repeat, cli) {
       cliRows,
     );
     console.log(`  Published loop ${fmt(published.perRun)} per run. Goals (per run): ${verdicts.join('; ')}.`);
+
+    // The confidence sequences' cost: --interval anytime against the exact bootstrap at the same step, as a user times it.
+    const [, cli] = cliBuilds[0];
+    const sequenceRows = [];
+    const sequenceVerdicts = [];
+    for (const threads of ['1', 'default']) {
+      for (const step of [1, 10]) {
+        const extra = (interval) => [
+          ...(threads === '1' ? ['--threads', '1'] : []),
+          '--runs',
+          String(CS_RUNS),
+          '--step',
+          String(step),
+          '--interval',
+          interval,
+        ];
+        const best = { bootstrap: Infinity, anytime: Infinity };
+        for (let repeat = 0; repeat < CLI_REPEATS; repeat++) {
+          for (const interval of ['bootstrap', 'anytime']) {
+            best[interval] = Math.min(best[interval], (await cliTimings(dir, 'adaptive', repeat, cli, extra(interval))).wall);
+          }
+        }
+        const ratio = best.anytime / best.bootstrap;
+        sequenceRows.push([threads, String(step), fmt(best.bootstrap), fmt(best.anytime), `${ratio.toFixed(2)}×`]);
+        sequenceVerdicts.push(ratio <= 3);
+      }
+    }
+    console.log(
+      `\nConfidence sequences through the CLI at N = ${n.toLocaleString('en-US')} (adaptive, --runs ${CS_RUNS}, size ${LABELS}; --interval anytime against --interval bootstrap at the same step; the best of ${CLI_REPEATS} runs each, taken in turns):`,
+    );
+    printTable(['threads', 'step', 'bootstrap', 'anytime', 'anytime ÷ bootstrap'], sequenceRows);
+    console.log(
+      `  Goal: the sequences within 3× the exact bootstrap's time — ${sequenceVerdicts.every(Boolean) ? 'met' : 'NOT met'} on every row.`,
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
