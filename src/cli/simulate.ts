@@ -199,6 +199,7 @@ function describeDemo(demo: DemoResult): string {
     `95% intervals: the fraction of runs whose interval contains the true risk, and the median half-width (±)`,
     demoIntervalTable(demo),
     `The confidence sequence holds at every label count at once, so you may stop whenever it is narrow enough; the fixed-budget interval holds at a label count chosen before labelling; the bootstrap is an approximation with no guarantee.`,
+    `With cross-entropy the guaranteed intervals are much wider than the bootstrap, above all under active testing: an item the proposal rarely draws may still be one the model gets confidently wrong, at a loss many times the average, and a guarantee must allow for it (docs/concepts.md, "What no valid interval can beat").`,
     '',
     `wrote ${demo.dir}/ (pool/, ${demo.active.name}/, ${demo.random.name}/, comparison.json, report/)`,
     `report: ${demo.report.summaryPath}`,
