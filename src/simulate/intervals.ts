@@ -3,7 +3,7 @@ import { bootstrapHalfWidth } from '../estimators/bootstrap.js';
 import { InputError } from '../errors.js';
 import type { LossBounds } from '../metrics/loss-bounds.js';
 import type { SimulationReference } from './reference.js';
-import { claimTile, WORKER_START_MS } from './run-block.js';
+import { claimTile, sharedFloat64, WORKER_START_MS } from './run-block.js';
 import {
   INTERVAL_TILE_RUNS,
   SequenceIntervals,
@@ -147,27 +147,34 @@ export async function simulationIntervalsInThreads(
   const { runIntervalsInWorkers } = await import('./worker-pool.js');
   let workers: Promise<void> = Promise.resolve();
   const stop = new AbortController();
-  for (let from = claimTile(tiles, runs, INTERVAL_TILE_RUNS); from >= 0; from = claimTile(tiles, runs, INTERVAL_TILE_RUNS)) {
-    if (stop.signal.aborted) break;
-    const to = Math.min(from + INTERVAL_TILE_RUNS, runs);
-    const start = performance.now();
-    for (const filler of fillers) filler.fill(from, to);
-    if (from === 0 && (Math.ceil(runs / INTERVAL_TILE_RUNS) - 1) * (performance.now() - start) >= WORKER_START_MS) {
-      const task: IntervalTask = {
-        kinds: sequenceKinds,
-        draws,
-        losses,
-        bounds,
-        reference: reference === null ? null : { predictedLoss: reference.predictedLoss, proposalFloor: reference.proposalFloor },
-        drawFloorCandidates: reference?.drawFloor == null ? null : drawFloorCandidates,
-        outputs,
-        tiles,
-      };
-      workers = runIntervalsInWorkers(task, workersAllowed, stop.signal);
-      workers.catch(() => stop.abort());
+  try {
+    for (let from = claimTile(tiles, runs, INTERVAL_TILE_RUNS); from >= 0; from = claimTile(tiles, runs, INTERVAL_TILE_RUNS)) {
+      if (stop.signal.aborted) break;
+      const to = Math.min(from + INTERVAL_TILE_RUNS, runs);
+      const start = performance.now();
+      for (const filler of fillers) filler.fill(from, to);
+      if (from === 0 && (Math.ceil(runs / INTERVAL_TILE_RUNS) - 1) * (performance.now() - start) >= WORKER_START_MS) {
+        const task: IntervalTask = {
+          kinds: sequenceKinds,
+          draws,
+          losses,
+          bounds,
+          reference: reference === null ? null : { predictedLoss: reference.predictedLoss, proposalFloor: reference.proposalFloor },
+          drawFloorCandidates: reference?.drawFloor == null ? null : drawFloorCandidates,
+          outputs,
+          tiles,
+        };
+        workers = runIntervalsInWorkers(task, workersAllowed, stop.signal);
+        // A worker's failure stops this thread at its next tile; the failure is then thrown below.
+        workers.catch(() => stop.abort());
+      }
     }
+    await workers;
+  } catch (error) {
+    // This thread's failure stops the workers too.
+    stop.abort();
+    throw error;
   }
-  await workers;
   const computed = new Map<IntervalKind, SimulationIntervals>();
   if (bootstrap !== null) computed.set('bootstrap', bootstrap);
   sequenceKinds.forEach((kind, k) => {
@@ -175,10 +182,6 @@ export async function simulationIntervalsInThreads(
     computed.set(kind, { kind, lower, upper, ...quality(lower, upper, rows, runs, result.trueRisk) });
   });
   return kinds.map((kind) => computed.get(kind) as SimulationIntervals);
-}
-
-function sharedFloat64(length: number): Float64Array {
-  return new Float64Array(new SharedArrayBuffer(length * Float64Array.BYTES_PER_ELEMENT));
 }
 
 function quality(lower: Float64Array, upper: Float64Array, rows: number, runs: number, truth: number) {

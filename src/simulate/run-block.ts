@@ -89,6 +89,11 @@ export const TILE_RUNS = 32;
 /** About what starting a worker thread costs (measured: 40–60 ms with its module loaded). */
 export const WORKER_START_MS = 50;
 
+/** A zeroed Float64Array in shared memory, for tables that threads fill side by side. */
+export function sharedFloat64(length: number): Float64Array {
+  return new Float64Array(new SharedArrayBuffer(length * Float64Array.BYTES_PER_ELEMENT));
+}
+
 /**
  * Claims the next tile of `tileRuns` runs from `counter` (a tile count, shared by every thread of
  * one simulation): the first run of the tile, or -1 when all `runs` are claimed. Which thread runs

@@ -4,7 +4,16 @@ import { toLabels, toMatrix, type LabelsInput, type Matrix, type MatrixInput } f
 import { BUILTIN_LOSSES, classProbabilities, lossBounds, pairwiseSum } from '../metrics/index.js';
 import { NUMERICS_FLAGS } from '../numerics.js';
 import { planProposal } from '../acquisition/adaptive/index.js';
-import { claimTile, RunBlock, TILE_RUNS, WORKER_START_MS, type EngineConfig, type EngineOutputs, type EnginePool } from './run-block.js';
+import {
+  claimTile,
+  RunBlock,
+  sharedFloat64,
+  TILE_RUNS,
+  WORKER_START_MS,
+  type EngineConfig,
+  type EngineOutputs,
+  type EnginePool,
+} from './run-block.js';
 import { resolveSimulationOptions, type SimulationOptions } from './simulation-options.js';
 import { SortedPool, type SortedPoolArrays } from '../acquisition/sorted-pool.js';
 
@@ -147,10 +156,6 @@ export function prepareSimulation(input: SimulationInput, options: Partial<Simul
       recordMixtureWeights: resolved.recordMixtureWeights === true,
     },
   };
-}
-
-function sharedFloat64(length: number): Float64Array {
-  return new Float64Array(new SharedArrayBuffer(length * Float64Array.BYTES_PER_ELEMENT));
 }
 
 function toShared<T extends Float64Array | Int32Array>(array: T): T {
