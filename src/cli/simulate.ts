@@ -24,7 +24,7 @@ import {
   type SimulationSummary,
 } from '../simulate/outputs.js';
 import { simulationIntervalsInThreads, type IntervalKind } from '../simulate/intervals.js';
-import { simulationReference } from '../simulate/reference.js';
+import { simulationReferenceAndSource } from '../simulate/reference.js';
 import { ADAPTIVE_CANDIDATE_COUNT } from '../acquisition/adaptive/index.js';
 import type { Command } from './command.js';
 import { commandFlags, commandValues, parseOptions, required, schemaValues, withFlagNames, type OptionValues } from './options.js';
@@ -299,21 +299,22 @@ async function runSimulation(given: Record<string, unknown>): Promise<number> {
     }),
   ).finally(() => progress.finish());
   timer.mark('simulate');
-  const { losses, mixture } = prepared.pool;
+  const { losses } = prepared.pool;
   const intervals =
     intervalKinds.length === 0
       ? []
-      : await withFlagNames('simulate', () =>
-          simulationIntervalsInThreads(
+      : await withFlagNames('simulate', () => {
+          const { reference, drawFloorCandidates } = simulationReferenceAndSource(input, result.options);
+          return simulationIntervalsInThreads(
             result,
             losses,
             lossBounds(pool.modelScores, result.options.loss),
             intervalKinds,
-            simulationReference(input, result.options),
-            mixture?.adaptive === true ? { candidates: mixture.candidates, clip: prepared.config.clip } : null,
+            reference,
+            drawFloorCandidates,
             result.options.threads,
-          ),
-        );
+          );
+        });
   timer.mark('summary');
   // The statistics from now on, in turns: the output folder is checked and the arrays written and
   // flushed to disk meanwhile (the turns are short, so the span counts as summary).

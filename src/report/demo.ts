@@ -14,8 +14,8 @@ import {
   writeSimulationOutputs,
   type SimulationSummary,
 } from '../simulate/outputs.js';
-import { INTERVAL_KINDS, type IntervalKind, simulationIntervals } from '../simulate/intervals.js';
-import { simulationReference, type SimulationReference } from '../simulate/reference.js';
+import { INTERVAL_KINDS, type IntervalKind, simulationIntervalsInThreads } from '../simulate/intervals.js';
+import { simulationReferenceAndSource } from '../simulate/reference.js';
 import { toJson } from '../io/json.js';
 import { syntheticPool } from '../simulate/syntheticPool.js';
 import { DEMO_LABEL_COUNTS, rowsAtLabelCounts } from './label-rows.js';
@@ -176,7 +176,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
     });
     const summary = summarizeSimulation(result, poolInputs, losses);
     const bounds = lossBounds(pool.modelScores, 'cross-entropy');
-    summary.intervals = intervalsAt(result, losses, bounds, simulationReference(input, result.options), intervalLabels);
+    summary.intervals = await intervalsAt(result, losses, bounds, simulationReferenceAndSource(input, result.options), intervalLabels);
     done.push({ name, dir: join(dir, name), result, summary });
   }
   const [active, random] = done as [DemoMethod, DemoMethod];
@@ -226,15 +226,16 @@ function intervalRows(summary: SimulationSummary, labels: readonly number[]): Re
 
 /**
  * Every interval kind of a simulation at the given label counts only, as summary.json records
- * them (with their `labels`): the sequences cost O(labels) per run at each count asked for.
+ * them (with their `labels`): the sequences cost O(labels) per run at each count asked for, spread
+ * over the simulation's threads.
  */
-function intervalsAt(
+async function intervalsAt(
   result: SimulationResult,
   losses: Float64Array,
   bounds: LossBounds,
-  reference: SimulationReference | null,
+  { reference, drawFloorCandidates }: ReturnType<typeof simulationReferenceAndSource>,
   counts: readonly number[],
-): SimulationSummary['intervals'] {
+): Promise<SimulationSummary['intervals']> {
   const rows = rowsAtLabelCounts(result.labelsPerRow, counts).filter((r) => counts.includes(result.labelsPerRow[r]!));
   const { runs } = result;
   const pick = (matrix: Float64Array) => {
@@ -249,7 +250,9 @@ function intervalsAt(
     estimates: pick(result.estimates),
     bootstrapVariance: result.bootstrapVariance && pick(result.bootstrapVariance),
   };
-  const summaries = summarizeIntervals(simulationIntervals(atRows, losses, bounds, INTERVAL_KINDS, reference));
+  const summaries = summarizeIntervals(
+    await simulationIntervalsInThreads(atRows, losses, bounds, INTERVAL_KINDS, reference, drawFloorCandidates, result.options.threads),
+  );
   const labels = Array.from(atRows.labelsPerRow);
   return Object.fromEntries(Object.entries(summaries).map(([kind, summary]) => [kind, { labels, ...summary }]));
 }

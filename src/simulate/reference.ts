@@ -5,6 +5,7 @@ import { toMatrix } from '../matrix.js';
 import { BUILTIN_LOSSES } from '../metrics/index.js';
 import { NUMERICS_FLAGS } from '../numerics.js';
 import { prepareSimulation, type SimulationInput } from './simulate.js';
+import type { DrawFloorCandidates } from './sequence-intervals.js';
 import type { SimulationOptions } from './simulation-options.js';
 
 /** A simulation's reference bets, and each draw's proposal floor where the proposal changes from draw to draw. */
@@ -33,6 +34,22 @@ export interface SimulationReference extends ConfidenceSequenceReference {
  * simulationIntervals(result, losses, bounds, ['anytime'], reference);
  */
 export function simulationReference(input: SimulationInput, options: SimulationOptions): SimulationReference | null {
+  return simulationReferenceAndSource(input, options).reference;
+}
+
+/**
+ * `simulationReference`, and the adaptive proposal's candidates and clip its `drawFloor` is built
+ * from (null for a fixed proposal or without reference): what `simulationIntervalsInThreads`
+ * hands its workers, which cannot receive a function.
+ *
+ * @example
+ * const { reference, drawFloorCandidates } = simulationReferenceAndSource(input, result.options);
+ * await simulationIntervalsInThreads(result, losses, bounds, ['anytime'], reference, drawFloorCandidates, 4);
+ */
+export function simulationReferenceAndSource(
+  input: SimulationInput,
+  options: SimulationOptions,
+): { reference: SimulationReference | null; drawFloorCandidates: DrawFloorCandidates | null } {
   const prepared = prepareSimulation(input, options);
   const modelScores = toMatrix(input.modelScores, 'modelScores');
   const surrogateScores = input.surrogateScores === undefined ? undefined : toMatrix(input.surrogateScores, 'surrogateScores');
@@ -49,10 +66,15 @@ export function simulationReference(input: SimulationInput, options: SimulationO
     },
     ADAPTIVE_DEFAULTS,
   );
-  if (basis === null) return null;
+  if (basis === null) return { reference: null, drawFloorCandidates: null };
+  const { mixture } = prepared.pool;
   return {
-    predictedLoss: BUILTIN_LOSSES[options.loss].expected(modelScores, basis.belief),
-    proposalFloor: basis.proposalFloor,
-    drawFloor: basis.drawFloor,
+    reference: {
+      predictedLoss: BUILTIN_LOSSES[options.loss].expected(modelScores, basis.belief),
+      proposalFloor: basis.proposalFloor,
+      drawFloor: basis.drawFloor,
+    },
+    drawFloorCandidates:
+      basis.drawFloor !== null && mixture !== null ? { candidates: mixture.candidates, clip: prepared.config.clip } : null,
   };
 }
