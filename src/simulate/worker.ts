@@ -1,5 +1,5 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import { runIntervalTask, type IntervalTask } from './sequence-intervals.js';
+import type { IntervalTask } from './sequence-intervals.js';
 import { claimTile, RunBlock, TILE_RUNS, type EngineConfig, type EngineOutputs, type EnginePool } from './run-block.js';
 
 /** What `simulate` hands each worker: the shared pool, the settings, the shared outputs and the shared tile counter (`claimTile`). */
@@ -33,8 +33,10 @@ function postError(error: unknown): void {
   workerPort().postMessage({ type: 'error', name: e.name, message: e.message, details } satisfies WorkerMessage);
 }
 
-function runIntervals(task: IntervalTask): void {
+/** Loads the sequences only for an interval job: a worker that simulates runs starts without them. */
+async function runIntervals(task: IntervalTask): Promise<void> {
   try {
+    const { runIntervalTask } = await import('./sequence-intervals.js');
     runIntervalTask(task);
     workerPort().postMessage({ type: 'done', completed: 0 } satisfies WorkerMessage);
   } catch (error) {
@@ -69,5 +71,5 @@ function runTask(task: WorkerTask): void {
 if (parentPort !== null && workerData !== null && typeof workerData === 'object') {
   const job = workerData as WorkerJob;
   if ('simulate' in job) runTask(job.simulate);
-  else if ('intervals' in job) runIntervals(job.intervals);
+  else if ('intervals' in job) void runIntervals(job.intervals);
 }
