@@ -320,10 +320,10 @@ class OneSidedCapital {
 
   /**
    * Smallest θ not rejected with bets tuned to a budget fixed in advance at the current label count.
-   * Newton starts from the last fixed-budget bound when that θ is still rejected here (asked at
-   * consecutive counts, the bound moves little: a few steps instead of a dozen from the
-   * deterministic bound), else from the deterministic bound; either start is rejected, so the
-   * result is the same boundary up to Newton's stop.
+   * Newton starts from the last fixed-budget bound when that θ is still rejected here, else from
+   * where the log-capital's tangent there reaches the threshold (rejected too, by convexity), else
+   * from the deterministic bound: asked at consecutive counts, about 1.7 evaluations of the capital
+   * instead of 5–6. Every start is rejected, so the result is the same boundary up to Newton's stop.
    */
   fixedLower(): number {
     const count = this.count;
