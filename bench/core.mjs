@@ -6,7 +6,7 @@
 // to the fixed ones (in turns, median of several repetitions: one reading swings with the load); where python3 with numpy is available, the oracle's O(N)-per-step reference
 // loop at N = 1e4 in the same process tree, printing the speed-up; and the CLI end to end
 // (`simulate`, 1 thread, 3000 runs, outputs written) at N = 1e4, split into its phases, and the
-// confidence sequences' cost there (`--interval anytime` against `--interval bootstrap`, 1 and the
+// guaranteed intervals' cost there (`--interval anytime` and `fixed` against `--interval bootstrap`, 1 and the
 // default threads, step 1 and 10). Environment: ACTIVE_TESTING_SHARED (default ../shared), PYTHON,
 // BENCH_SIZES (e.g. "1000,10000" for a quick look), BENCH_CLI_BASELINE (another build's dist/cli.js: its
 // CLI is timed in turn with this one's, under the same load, as extra rows of the CLI table),
@@ -252,7 +252,7 @@ if (!python) {
 const CLI_RUNS = 3000;
 const CLI_REPEATS = Number(process.env.BENCH_CLI_REPEATS ?? 3);
 const CLI_GOALS = { 'surrogate-ce': 1000, adaptive: 500 };
-/** Runs of the confidence-sequence timing (`--interval anytime` against `--interval bootstrap`). */
+/** Runs of the guaranteed intervals' timing (`--interval anytime` and `fixed` against `--interval bootstrap`). */
 const CS_RUNS = 1000;
 
 /** This build's CLI, and BENCH_CLI_BASELINE's when given: [row label suffix, path]. */
@@ -358,7 +358,7 @@ async function cliTimings(dir, acquisition, repeat, cli, extra = ['--threads', '
     );
     console.log(`  Published loop ${fmt(published.perRun)} per run. Goals (per run): ${verdicts.join('; ')}.`);
 
-    // The confidence sequences' cost: --interval anytime against the exact bootstrap at the same step, as a user times it.
+    // The guaranteed intervals' cost: --interval anytime and fixed against the exact bootstrap at the same step, as a user times it.
     const [, cli] = cliBuilds[0];
     const sequenceRows = [];
     const sequenceVerdicts = [];
@@ -373,21 +373,30 @@ async function cliTimings(dir, acquisition, repeat, cli, extra = ['--threads', '
           '--interval',
           interval,
         ];
-        const best = { bootstrap: Infinity, anytime: Infinity };
+        const best = { bootstrap: Infinity, anytime: Infinity, fixed: Infinity };
         for (let repeat = 0; repeat < CLI_REPEATS; repeat++) {
-          for (const interval of ['bootstrap', 'anytime']) {
+          for (const interval of ['bootstrap', 'anytime', 'fixed']) {
             best[interval] = Math.min(best[interval], (await cliTimings(dir, 'adaptive', repeat, cli, extra(interval))).wall);
           }
         }
         const ratio = best.anytime / best.bootstrap;
-        sequenceRows.push([threads, String(step), fmt(best.bootstrap), fmt(best.anytime), `${ratio.toFixed(2)}×`]);
+        const fixedRatio = best.fixed / best.bootstrap;
+        sequenceRows.push([
+          threads,
+          String(step),
+          fmt(best.bootstrap),
+          fmt(best.anytime),
+          fmt(best.fixed),
+          `${ratio.toFixed(2)}×`,
+          `${fixedRatio.toFixed(2)}×`,
+        ]);
         sequenceVerdicts.push(ratio <= 3);
       }
     }
     console.log(
-      `\nConfidence sequences through the CLI at N = ${n.toLocaleString('en-US')} (adaptive, --runs ${CS_RUNS}, size ${LABELS}; --interval anytime against --interval bootstrap at the same step; the best of ${CLI_REPEATS} runs each, taken in turns):`,
+      `\nConfidence sequences through the CLI at N = ${n.toLocaleString('en-US')} (adaptive, --runs ${CS_RUNS}, size ${LABELS}; --interval anytime and --interval fixed against --interval bootstrap at the same step; the best of ${CLI_REPEATS} runs each, taken in turns):`,
     );
-    printTable(['threads', 'step', 'bootstrap', 'anytime', 'anytime ÷ bootstrap'], sequenceRows);
+    printTable(['threads', 'step', 'bootstrap', 'anytime', 'fixed', 'anytime ÷ bootstrap', 'fixed ÷ bootstrap'], sequenceRows);
     console.log(
       `  Goal: the sequences within 3× the exact bootstrap's time — ${sequenceVerdicts.every(Boolean) ? 'met' : 'NOT met'} on every row.`,
     );

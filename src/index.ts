@@ -90,7 +90,7 @@ export {
   type ConfidenceSequenceReference,
   finitePopulationFactor,
   RiskConfidenceSequence,
-  anytimeSolveSpacing,
+  sequenceSolveSpacing,
   type RiskInterval,
   IidEstimator,
   ISEstimator,

@@ -16,7 +16,7 @@ export interface ConfidenceSequenceOptions {
    * the fixed-budget interval at that count up to it, and shrink as for every count after it, so
    * the sequence is narrowest there (never wider than the fixed-budget interval at that count) and
    * wider at far fewer labels. It stays valid at every count. Default: tuned for every count at
-   * once. The fixed-budget interval does not depend on it.
+   * once. The fixed-budget interval is solved exactly at that count too, and otherwise does not depend on it.
    */
   plannedLabels?: number;
   /**
@@ -53,8 +53,8 @@ const NEWTON_ITERATIONS = 200;
  */
 const NEWTON_TOLERANCE = 1e-4;
 /**
- * The anytime bound is solved exactly (Newton's method, O(M) per step) at label counts that are
- * multiples of a spacing of at most 1/SOLVE_FRACTION of the count (`anytimeSolveSpacing`).
+ * Both bounds are solved exactly (Newton's method, O(M) per step) at label counts that are
+ * multiples of a spacing of at most 1/SOLVE_FRACTION of the count (`sequenceSolveSpacing`).
  */
 const SOLVE_FRACTION = 10;
 /**
@@ -112,18 +112,19 @@ function capitalState(): CapitalState {
 }
 
 /**
- * The spacing of the label counts at which the anytime bound is solved exactly: the largest of
- * 1, 2, 5, 10, 20, 50, … that is at most 1/10 of `labels` (1 below 20 labels, 2 from 20, 5 from
- * 50, 10 from 100, 20 from 200, 50 from 500, …). `RiskConfidenceSequence.anytime()` solves its
- * bounds at the multiples of it (Newton's work O(M) in all over M labels) and tightens them label
- * by label in between; every multiple of 10 below 200 is one of them, so are 50, 100, 200, 400.
+ * The spacing of the label counts at which a confidence sequence's bounds are solved exactly: the
+ * largest of 1, 2, 5, 10, 20, 50, … that is at most 1/10 of `labels` (1 below 20 labels, 2 from
+ * 20, 5 from 50, 10 from 100, 20 from 200, 50 from 500, …). `RiskConfidenceSequence.anytime()` and
+ * `fixed()` solve their bounds at the multiples of it (Newton's work O(M) in all over M labels)
+ * and tighten them label by label in between; every multiple of 10 below 200 is one of them, so
+ * are 50, 100, 200, 400.
  *
  * @example
- * anytimeSolveSpacing(15); // 1: every count below 20 is solved
- * anytimeSolveSpacing(150); // 10: 150 is solved, 151 is the bound solved at 150 moved by one label
+ * sequenceSolveSpacing(15); // 1: every count below 20 is solved
+ * sequenceSolveSpacing(150); // 10: 150 is solved, 151 is the bound solved at 150 moved by one label
  * @throws InputError when `labels` is not an integer ≥ 0.
  */
-export function anytimeSolveSpacing(labels: number): number {
+export function sequenceSolveSpacing(labels: number): number {
   if (!(Number.isSafeInteger(labels) && labels >= 0)) {
     throw new InputError({ argument: 'labels', expected: 'a label count (an integer ≥ 0)', received: labels });
   }
@@ -234,6 +235,30 @@ class Bet {
 }
 
 /**
+ * A bound of one side solved exactly (Newton's method) at a label count, its solve point, and
+ * tightened label by label after it as far as the log-capital's tangent at it allows.
+ */
+class TrackedBound {
+  /** The bound solved at `solvedCount` labels, where `tracked` is kept. */
+  solved = -Infinity;
+  solvedCount = 0;
+  /** The bets' log-capital at θ = `solved` over the first `trackedCount` labels (-1: none). */
+  readonly tracked = capitalState();
+  trackedCount = -1;
+  /** The last bound returned, and the label count it was asked at. */
+  last = -Infinity;
+  lastCount = -1;
+
+  reset(): void {
+    this.solved = -Infinity;
+    this.solvedCount = 0;
+    this.trackedCount = -1;
+    this.last = -Infinity;
+    this.lastCount = -1;
+  }
+}
+
+/**
  * One side of the confidence sequence: a test of `θ` against a nonnegative per-item quantity w_i
  * (loss − lower bound for the lower side, upper bound − loss for the upper side) whose pool total
  * is `N·θ − offset`. Before draw s the remaining total under H0(θ) is `N·θ − offset − Σ_{j<s} w_j`.
@@ -247,30 +272,28 @@ class Bet {
  * and log-convex in θ, hence so is their average, so the rejected θ form a half-line whose end is
  * found by Newton's method from the left (every iterate stays rejected, so stopping early only
  * widens the interval).
+ *
+ * Both bounds are solved exactly only at solve points (the multiples of `sequenceSolveSpacing(M)`,
+ * and for the fixed-budget bound the planned labels too); at the counts in between each is the
+ * bound of its last solve point P raised by what the labels since reject there: each new prefix
+ * whose log-capital at that bound exceeds log(1/β) rejects every θ up to where its tangent
+ * reaches it (its log is convex in θ). Newton's work is O(P) per step once per solve point, the
+ * tightening O(1) per label.
  */
 class OneSidedCapital {
   private count = 0;
   private total = 0;
   private readonly bets: Bet[];
-  private lastAnytime = -Infinity;
-  private lastAnytimeCount = -1;
-  /** The anytime bound solved at `solvedCount` labels (the last solve point), where `tracked` is kept. */
-  private solved = -Infinity;
-  private solvedCount = 0;
-  /** The anytime bets' log-capital at θ = `solved` over the first `trackedCount` labels (-1: none). */
-  private readonly tracked = capitalState();
-  private trackedCount = -1;
-  /** Scratch state of the fixed-budget bets. */
-  private readonly scratch = capitalState();
-  /** The last fixed-budget bound returned (at any count): where the next one's Newton tries to start. */
-  private lastFixed = -Infinity;
+  private readonly anytimeBound = new TrackedBound();
+  /** The fixed-budget bound, its bets tuned for its solve point (the budget). */
+  private readonly fixedBound = new TrackedBound();
 
   constructor(
     private readonly poolSize: number,
     private readonly offset: number,
     private readonly threshold: number,
     maxBet: number,
-    plannedLabels: number,
+    private readonly plannedLabels: number,
     reference: { total: number } | null = null,
   ) {
     this.bets = [new Bet(threshold, maxBet, 0, plannedLabels)];
@@ -292,63 +315,34 @@ class OneSidedCapital {
 
   /**
    * The anytime sequence's lower bound (labels so far), kept monotone: the smallest θ not
-   * rejected as of the last solve point P (the largest multiple of `anytimeSolveSpacing(M)` up to
-   * M), raised by what the labels since reject without solving again. Newton's method (O(P) per
-   * step) runs once per solve point; in between the log-capital at the solved bound is extended
-   * by each new label (O(1)), and each new prefix whose capital there exceeds 1/β rejects every θ
-   * up to where its tangent reaches 1/β (its log is convex in θ). So the bound is the exact one at
-   * the solve points and in between at most the exact one, at least that of P; it depends on the
-   * labels only, not on the counts it was asked at.
+   * rejected as of the last solve point, raised by what the labels since reject. So the bound is
+   * the exact one at the solve points and in between at most the exact one, at least that of the
+   * solve point; it depends on the labels only, not on the counts it was asked at.
    */
   anytimeLower(): number {
     const count = this.count;
-    if (this.lastAnytimeCount === count) return this.lastAnytime;
-    const solvePoint = count - (count % anytimeSolveSpacing(count));
-    const tracked = this.tracked;
-    const target = Math.log(this.threshold);
-    if (solvePoint > this.solvedCount) this.solve(solvePoint);
-    let bound = Math.max(this.deterministicLower(), this.solved, this.lastAnytime);
-    if (this.trackedCount >= 0 && !tracked.rejected) {
-      this.accumulate(this.solved, 0, this.trackedCount, count, tracked, target);
-      this.trackedCount = count;
-      if (this.solved + tracked.reach > bound) bound = this.solved + tracked.reach;
-    }
-    this.lastAnytime = bound;
-    this.lastAnytimeCount = count;
-    return bound;
+    const track = this.anytimeBound;
+    if (track.lastCount === count) return track.last;
+    const solvePoint = count - (count % sequenceSolveSpacing(count));
+    if (solvePoint > track.solvedCount) this.solveAnytime(solvePoint);
+    return this.tightened(track, 0, Math.max(this.deterministicLower(), track.solved, track.last));
   }
 
   /**
-   * Smallest θ not rejected with bets tuned to a budget fixed in advance at the current label count.
-   * Newton starts from the last fixed-budget bound when that θ is still rejected here, else from
-   * where the log-capital's tangent there reaches the threshold (rejected too, by convexity), else
-   * from the deterministic bound: asked at consecutive counts, about 1.7 evaluations of the capital
-   * instead of 5–6. Every start is rejected, so the result is the same boundary up to Newton's stop.
+   * Smallest θ not rejected by bets tuned to a budget fixed in advance: at a solve point P (the
+   * multiples of `sequenceSolveSpacing(M)` and the planned labels) the exact bound of budget P; in
+   * between, that bound raised by the labels since, with the same bets (valid at a count fixed in
+   * advance whatever budget the bets were tuned for).
    */
   fixedLower(): number {
     const count = this.count;
-    const deterministic = this.deterministicLower();
-    const scratch = this.scratch;
-    const previous = this.lastFixed;
-    const target = Math.log(this.threshold);
-    let start = deterministic;
-    let evaluated = false;
-    if (previous > deterministic) {
-      this.evaluate(previous, count, count, scratch);
-      if (!scratch.rejected && scratch.best > target) {
-        start = previous;
-        evaluated = true;
-      } else if (!scratch.rejected && scratch.bestSlope < 0) {
-        // Not rejected there: the boundary lies left of it, and the log-capital being convex, its
-        // tangent there lies below it, so θ where the tangent reaches the threshold is rejected.
-        const left =
-          previous - ((target - scratch.best) / -scratch.bestSlope) * (1 + TANGENT_MARGIN) - ROUNDING_STEP * (1 + Math.abs(previous));
-        if (left > deterministic) start = left;
-      }
-    }
-    const bound = this.boundary(start, count, count, scratch, evaluated);
-    this.lastFixed = bound;
-    return bound;
+    const track = this.fixedBound;
+    if (track.lastCount === count) return track.last;
+    const spaced = count - (count % sequenceSolveSpacing(count));
+    const planned = this.plannedLabels;
+    const solvePoint = planned > spaced && planned <= count ? planned : spaced;
+    if (solvePoint > track.solvedCount) this.solveFixed(solvePoint);
+    return this.tightened(track, track.solvedCount, Math.max(this.deterministicLower(), track.solved));
   }
 
   /** θ below which the remaining total would be negative: `(offset + Σ w)/N`. */
@@ -360,33 +354,89 @@ class OneSidedCapital {
     this.count = 0;
     this.total = 0;
     for (const bet of this.bets) bet.reset();
-    this.lastAnytime = -Infinity;
-    this.lastAnytimeCount = -1;
-    this.lastFixed = -Infinity;
-    this.solved = -Infinity;
-    this.solvedCount = 0;
-    this.trackedCount = -1;
+    this.anytimeBound.reset();
+    this.fixedBound.reset();
+  }
+
+  /**
+   * Raises `least` to the bound of `track`'s solve point moved by the labels since (bets tuned for
+   * `budget`; 0: the anytime bets), extending its state to the current count, and records it.
+   */
+  private tightened(track: TrackedBound, budget: number, least: number): number {
+    const count = this.count;
+    const tracked = track.tracked;
+    let bound = least;
+    if (track.trackedCount >= 0 && !tracked.rejected) {
+      this.accumulate(track.solved, budget, track.trackedCount, count, tracked, Math.log(this.threshold));
+      track.trackedCount = count;
+      if (track.solved + tracked.reach > bound) bound = track.solved + tracked.reach;
+    }
+    track.last = bound;
+    track.lastCount = count;
+    return bound;
+  }
+
+  /** `deterministicLower()` as it was before label `labels`. */
+  private deterministicAt(labels: number): number {
+    // The plain bet's offset before label `labels` is the deterministic bound's numerator there.
+    return (labels === this.count ? this.offset + this.total : this.bets[0].prefix[labels]) / this.poolSize;
   }
 
   /**
    * Solves the anytime bound over the first `labels` labels: from the bound solved before, its
    * state extended to them (O(1) per label), when the deterministic bound there is not above it;
-   * else from the larger of that and the last bound reported. Leaves `tracked` at the result.
+   * else from the larger of that and the last bound reported.
    */
-  private solve(labels: number): void {
-    const tracked = this.tracked;
-    // The plain bet's offset before label `labels` is the deterministic bound's numerator there.
-    const deterministic = (labels === this.count ? this.offset + this.total : this.bets[0].prefix[labels]) / this.poolSize;
+  private solveAnytime(labels: number): void {
+    const track = this.anytimeBound;
+    const tracked = track.tracked;
+    const deterministic = this.deterministicAt(labels);
     let evaluated = false;
-    if (this.trackedCount >= 0 && !tracked.rejected && this.solved >= deterministic) {
-      this.accumulate(this.solved, 0, this.trackedCount, labels, tracked, Infinity);
+    if (track.trackedCount >= 0 && !tracked.rejected && track.solved >= deterministic) {
+      this.accumulate(track.solved, 0, track.trackedCount, labels, tracked, Infinity);
       evaluated = !tracked.rejected;
     }
-    const start = evaluated ? this.solved : Math.max(deterministic, this.lastAnytime);
-    this.solved = this.boundary(start, 0, labels, tracked, evaluated);
-    tracked.reach = 0;
-    this.trackedCount = labels;
-    this.solvedCount = labels;
+    const start = evaluated ? track.solved : Math.max(deterministic, track.last);
+    this.recordSolve(track, labels, this.boundary(start, 0, labels, tracked, evaluated));
+  }
+
+  /**
+   * Solves the fixed-budget bound of budget `labels` over the first `labels` labels. Newton starts
+   * from the last bound returned when that θ is still rejected with these bets, else from where
+   * the log-capital's tangent there reaches the threshold (rejected too, by convexity), else from
+   * the deterministic bound: about 1.7 evaluations of the capital instead of 5–6 from one solve
+   * point to the next. Every start is rejected, so the result is the same boundary up to Newton's stop.
+   */
+  private solveFixed(labels: number): void {
+    const track = this.fixedBound;
+    const tracked = track.tracked;
+    const deterministic = this.deterministicAt(labels);
+    const previous = track.last;
+    const target = Math.log(this.threshold);
+    let start = deterministic;
+    let evaluated = false;
+    if (previous > deterministic) {
+      this.evaluate(previous, labels, labels, tracked);
+      if (!tracked.rejected && tracked.best > target) {
+        start = previous;
+        evaluated = true;
+      } else if (!tracked.rejected && tracked.bestSlope < 0) {
+        // Not rejected there: the boundary lies left of it, and the log-capital being convex, its
+        // tangent there lies below it, so θ where the tangent reaches the threshold is rejected.
+        const left =
+          previous - ((target - tracked.best) / -tracked.bestSlope) * (1 + TANGENT_MARGIN) - ROUNDING_STEP * (1 + Math.abs(previous));
+        if (left > deterministic) start = left;
+      }
+    }
+    this.recordSolve(track, labels, this.boundary(start, labels, labels, tracked, evaluated));
+  }
+
+  /** Records `bound` as `track`'s bound solved at `labels` labels; `boundary` left its state there. */
+  private recordSolve(track: TrackedBound, labels: number, bound: number): void {
+    track.solved = bound;
+    track.tracked.reach = 0;
+    track.trackedCount = labels;
+    track.solvedCount = labels;
   }
 
   /**
@@ -512,19 +562,16 @@ class OneSidedCapital {
  * side of cross-entropy, with the same guarantee, and narrower still when each draw also gives
  * its own proposal's floor (`add`'s `drawFloor`). Construction and proof: docs/concepts.md.
  *
- * `anytime()` solves its bounds exactly (Newton's method, O(M) per step, a few steps) only at the
- * label counts that are multiples of `anytimeSolveSpacing(M)`, the largest of 1, 2, 5, 10, 20, …
- * at most M/10: every count below 20, every 10th from 100 to 199, every 20th from 200 to 499, and
- * so on.
- * At the counts in between each bound is the one solved at the last such count P, tightened by
- * the labels since then as far as their log-capital's tangent allows: it lags the exact bound by
- * fewer than M/10 labels, is never outside it, and so never lowers coverage. It is a function of
- * the labels alone (up to Newton's stop), whichever counts it is asked at, and costs O(1)
- * amortised per label when asked after every label (O(M) in all over M labels). `fixed()` is O(M)
- * per Newton step whenever asked, starting from the bound it last returned when that is still
- * rejected (or from its tangent): about two steps a side when asked at consecutive counts. Its
- * result depends on the labels alone up to Newton's stop (≤ 0.02% of the width), not on where the
- * solve started. Ask for them at the label counts you report.
+ * Both solve their bounds exactly (Newton's method, O(M) per step, a few steps) only at the label
+ * counts that are multiples of `sequenceSolveSpacing(M)`, the largest of 1, 2, 5, 10, 20, … at
+ * most M/10: every count below 20, every 10th from 100 to 199, every 20th from 200 to 499, and so
+ * on; `fixed()` also at `plannedLabels`. At the counts in between each bound is the one solved at
+ * the last such count P, tightened by the labels since then as far as their log-capital's tangent
+ * allows (for `fixed()`, with the bets of budget P: a budget other than the count, which keeps it
+ * valid at that count). Each lags its exact bound by fewer than M/10 labels and is never outside
+ * it, so it never lowers coverage. Each is a function of the labels alone up to Newton's stop
+ * (≤ 0.02% of the width), whichever counts it is asked at, and costs O(1) amortised per label when
+ * asked after every label (O(M) in all over M labels). Ask for them at the label counts you report.
  *
  * @example
  * const cs = new RiskConfidenceSequence(new Float64Array(4), new Float64Array(4).fill(1));
@@ -737,7 +784,7 @@ export class RiskConfidenceSequence {
    * has missed R for sure: a side whose bound passes the other side's certain bound
    * (`deterministic()`) falls back on its own, and sides that still cross give the certain interval,
    * so it never collapses to a point that cannot hold R before M = N. Exact at the label counts
-   * that are multiples of `anytimeSolveSpacing(M)`, at most M/10 labels stale in between.
+   * that are multiples of `sequenceSolveSpacing(M)`, at most M/10 labels stale in between.
    */
   anytime(): RiskInterval {
     return this.interval(this.lowerSide.anytimeLower(), -this.upperSide.anytimeLower());
@@ -745,7 +792,9 @@ export class RiskConfidenceSequence {
 
   /**
    * The fixed-budget interval: valid (probability ≥ 1 − α) at this label count if it was chosen
-   * before labelling. Sides that pass the other's certain bound, or cross, fall back as in `anytime()`.
+   * before labelling. Exact at the label counts that are multiples of `sequenceSolveSpacing(M)`
+   * and at `plannedLabels`, at most M/10 labels stale in between. Sides that pass the other's
+   * certain bound, or cross, fall back as in `anytime()`.
    */
   fixed(): RiskInterval {
     return this.interval(this.lowerSide.fixedLower(), -this.upperSide.fixedLower());

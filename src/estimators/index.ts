@@ -8,7 +8,7 @@ export { CompensatedSum } from './compensated-sum.js';
 export { bootstrapReplicate, populationVarianceInPlace, monteCarloBootstrapVariance, finitePopulationFactor } from './bootstrap.js';
 export {
   RiskConfidenceSequence,
-  anytimeSolveSpacing,
+  sequenceSolveSpacing,
   type RiskInterval,
   type ConfidenceSequenceOptions,
   type ConfidenceSequenceReference,

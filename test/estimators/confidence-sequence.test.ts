@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../../src/errors.js';
-import { RiskConfidenceSequence, anytimeSolveSpacing, type ConfidenceSequenceOptions } from '../../src/estimators/confidence-sequence.js';
+import { RiskConfidenceSequence, sequenceSolveSpacing, type ConfidenceSequenceOptions } from '../../src/estimators/confidence-sequence.js';
 import { finitePopulationFactor } from '../../src/estimators/bootstrap.js';
 import { LUREEstimator } from '../../src/estimators/lure.js';
 import { randomStream } from '../../src/random.js';
@@ -440,16 +440,29 @@ function defensiveDraws(values: Float64Array, labels: number, seed: number): { i
 function exactAnytime(pool: CsPool, options: ConfidenceSequenceOptions, items: Int32Array, q: Float64Array, labels: number) {
   const fresh = new RiskConfidenceSequence(pool.lower, pool.upper, options);
   for (let j = 0; j < labels; j++) fresh.add(items[j], pool.losses[items[j]], q[j]);
-  const sides = fresh as unknown as Record<'lowerSide' | 'upperSide', { solve(labels: number): void }>;
-  sides.lowerSide.solve(labels);
-  sides.upperSide.solve(labels);
+  const sides = fresh as unknown as Record<'lowerSide' | 'upperSide', { solveAnytime(labels: number): void }>;
+  sides.lowerSide.solveAnytime(labels);
+  sides.upperSide.solveAnytime(labels);
   return fresh.anytime();
+}
+
+/**
+ * The fixed-budget bounds of budget `labels` solved exactly at `labels` labels, as `exactAnytime`
+ * (their private `solveFixed`, test only), whether or not `labels` is a solve point.
+ */
+function exactFixed(pool: CsPool, options: ConfidenceSequenceOptions, items: Int32Array, q: Float64Array, labels: number) {
+  const fresh = new RiskConfidenceSequence(pool.lower, pool.upper, options);
+  for (let j = 0; j < labels; j++) fresh.add(items[j], pool.losses[items[j]], q[j]);
+  const sides = fresh as unknown as Record<'lowerSide' | 'upperSide', { solveFixed(labels: number): void }>;
+  sides.lowerSide.solveFixed(labels);
+  sides.upperSide.solveFixed(labels);
+  return fresh.fixed();
 }
 
 /** The label counts up to `labels` at which `anytime()` solves its bounds exactly. */
 function solvePoints(labels: number): number[] {
   const points: number[] = [];
-  for (let m = 1; m <= labels; m++) if (m % anytimeSolveSpacing(m) === 0) points.push(m);
+  for (let m = 1; m <= labels; m++) if (m % sequenceSolveSpacing(m) === 0) points.push(m);
   return points;
 }
 
@@ -471,8 +484,8 @@ describe('RiskConfidenceSequence: the anytime bounds solved at every 10th of the
     const sum = (points: number[]) => points.reduce((s, p) => s + p, 0);
     expect(sum(solvePoints(400))).toBe(6175);
     for (const labels of [399, 1000, 3999, 20_000, 500_000]) expect(sum(solvePoints(labels))).toBeLessThan(18 * labels);
-    expect(anytimeSolveSpacing(0)).toBe(1);
-    for (const bad of [Number.NaN, Infinity, -1, 2.5]) expect(() => anytimeSolveSpacing(bad)).toThrow(/labels/);
+    expect(sequenceSolveSpacing(0)).toBe(1);
+    for (const bad of [Number.NaN, Infinity, -1, 2.5]) expect(() => sequenceSolveSpacing(bad)).toThrow(/labels/);
   });
 
   for (const withReference of [false, true]) {
@@ -498,7 +511,7 @@ describe('RiskConfidenceSequence: the anytime bounds solved at every 10th of the
         const tolerance = 1e-4 * width;
         expect(now.lower).toBeLessThanOrEqual(exact[m].lower + tolerance);
         expect(now.upper).toBeGreaterThanOrEqual(exact[m].upper - tolerance);
-        const solved = m - (m % anytimeSolveSpacing(m));
+        const solved = m - (m % sequenceSolveSpacing(m));
         expect(now.lower).toBeGreaterThanOrEqual(exact[solved].lower - tolerance);
         expect(now.upper).toBeLessThanOrEqual(exact[solved].upper + tolerance);
         widest = Math.max(widest, (now.upper - now.lower) / width - 1);
@@ -520,6 +533,51 @@ describe('RiskConfidenceSequence: the anytime bounds solved at every 10th of the
     });
   }
 
+  for (const withReference of [false, true]) {
+    it(`fixed budget: exact at the solve points and the planned labels, near the exact bounds in between (${withReference ? 'reference' : 'plain'} bets)`, () => {
+      const pool = csPool('ordinary', 1000, 'cross-entropy', 6);
+      const base = withReference ? { reference: poolReference(pool, 'defensive') } : {};
+      const labels = 300;
+      const planned = 237;
+      const { items, q } = defensiveDraws(pool.values, labels, 4);
+      const asked = new RiskConfidenceSequence(pool.lower, pool.upper, base);
+      const tuned = new RiskConfidenceSequence(pool.lower, pool.upper, { ...base, plannedLabels: planned });
+      const sparse = new RiskConfidenceSequence(pool.lower, pool.upper, base);
+      let farthest = 0;
+      for (let m = 1; m <= labels; m++) {
+        const index = items[m - 1];
+        for (const cs of [asked, tuned, sparse]) cs.add(index, pool.losses[index], q[m - 1]);
+        const now = asked.fixed();
+        const atPlanned = tuned.fixed();
+        const exact = exactFixed(pool, base, items, q, m);
+        const tolerance = 2e-4 * (exact.upper - exact.lower);
+        const apart = Math.max(Math.abs(now.lower - exact.lower), Math.abs(now.upper - exact.upper)) / (exact.upper - exact.lower);
+        if (m % sequenceSolveSpacing(m) === 0) {
+          // Both stop within 1e-4 of the log-capital threshold, on the rejected side.
+          expect(apart).toBeLessThanOrEqual(2e-4);
+          expect(Math.abs(atPlanned.lower - now.lower)).toBeLessThanOrEqual(tolerance);
+          expect(Math.abs(atPlanned.upper - now.upper)).toBeLessThanOrEqual(tolerance);
+        } else {
+          farthest = Math.max(farthest, apart);
+        }
+        if (m === planned) {
+          expect(Math.abs(atPlanned.lower - exact.lower)).toBeLessThanOrEqual(tolerance);
+          expect(Math.abs(atPlanned.upper - exact.upper)).toBeLessThanOrEqual(tolerance);
+        }
+        // Asked at other counts (every 7th label), the same bounds: they depend on the labels only.
+        if (m % 7 === 0) {
+          const other = sparse.fixed();
+          expect(Math.abs(other.lower - now.lower)).toBeLessThanOrEqual(tolerance);
+          expect(Math.abs(other.upper - now.upper)).toBeLessThanOrEqual(tolerance);
+        }
+      }
+      // Between solve points the last one's bets stand in for the count's own, and its tangents
+      // for a solve: measured at most 0.91% (plain) / 0.70% (reference) of the width from the
+      // exact bounds; without the tangents, over 20%.
+      expect(farthest).toBeLessThan(0.02);
+    });
+  }
+
   it('is the point R at M = N, reached between two solves (N = 41)', () => {
     const pool = csPool('ordinary', 41, 'cross-entropy', 2);
     const cs = new RiskConfidenceSequence(pool.lower, pool.upper, { reference: poolReference(pool, 'defensive') });
@@ -529,7 +587,7 @@ describe('RiskConfidenceSequence: the anytime bounds solved at every 10th of the
       cs.anytime();
     }
     // 41 is not a solve point (spacing 2 from 20 labels): the deterministic bounds make it R.
-    expect(41 % anytimeSolveSpacing(41)).toBe(1);
+    expect(41 % sequenceSolveSpacing(41)).toBe(1);
     const margin = 2 * Number.EPSILON * pool.lower.reduce((s, a, i) => s + Math.max(Math.abs(a), Math.abs(pool.upper[i])), 0);
     const interval = cs.anytime();
     expect(interval.lower).toBeLessThanOrEqual(pool.risk);
@@ -621,7 +679,8 @@ describe('RiskConfidenceSequence: Monte Carlo coverage on hard pools', () => {
     const bets = (withReference ? ' (reference bets)' : '') + (planned === undefined ? '' : `, planned ${planned} labels`);
     it(`${kind} pool, ${loss}, ${acquisition}${bets}: simultaneous and fixed-budget coverage ≥ ${floor.toFixed(3)}`, () => {
       const pool = csPool(kind, 300, loss, 11);
-      const counts = [10, 50, 150];
+      // 137 lies between two solve points (130 and 140).
+      const counts = [10, 50, 137, 150];
       let simultaneous = 0;
       const fixed = counts.map(() => 0);
       for (let r = 0; r < runs; r++) {
