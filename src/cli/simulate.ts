@@ -8,7 +8,7 @@ import {
 } from '../simulate/simulate.js';
 import { InputError, UsageError } from '../errors.js';
 import { totalmem } from 'node:os';
-import { lossBounds, type BuiltinLoss } from '../metrics/index.js';
+import { lossBounds, type BuiltinLoss, zeroOneLossPerItem } from '../metrics/index.js';
 import { optionHelp } from '../options/schema.js';
 import { loadCalibrationSet } from '../calibration/index.js';
 import type { DemoResult } from '../report/demo.js';
@@ -331,6 +331,7 @@ async function runSimulation(given: Record<string, unknown>): Promise<number> {
         pool_fingerprint: poolFingerprint(pool.modelScores.data, pool.labels),
       },
       losses,
+      zeroOneLossPerItem(pool.modelScores, pool.labels),
     ).then((statistics) => {
       if (intervals.length > 0) statistics.intervals = summarizeIntervals(intervals);
       timer.mark('summary');

@@ -7,7 +7,7 @@ import { CancelledError, InputError, OutputExistsError } from '../errors.js';
 import { assertFolderWritable, writeFileAtomic } from '../io/atomic.js';
 import type { Matrix } from '../matrix.js';
 import { loadCalibrationSet } from '../calibration/index.js';
-import { BUILTIN_LOSSES } from '../metrics/index.js';
+import { BUILTIN_LOSSES, zeroOneLossPerItem } from '../metrics/index.js';
 import { loadSimulationPool, type LoadedPool } from '../io/pool-files.js';
 import { poolFingerprint, summarizeSimulation, writeSimulationOutputs } from '../simulate/outputs.js';
 import { VERSION } from '../version.js';
@@ -141,6 +141,7 @@ export async function runExperiment(grid: ExperimentConfig, options: ExperimentO
         pool_fingerprint: poolFingerprint(pool.modelScores.data, pool.labels),
       },
       BUILTIN_LOSSES[config.loss].perItem(pool.modelScores, pool.labels),
+      zeroOneLossPerItem(pool.modelScores, pool.labels),
     );
     // Files in an unfinished folder come from an interrupted run of this same setting: replace them.
     await removeInterruptedWrites(folder);

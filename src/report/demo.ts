@@ -5,7 +5,7 @@ import { assertOutputsWritable, writeOutputFolder } from '../io/atomic.js';
 import { encodeNpy, int64FromInt32 } from '../io/npy.js';
 import type { Matrix } from '../matrix.js';
 import { writeReport, type ReportResult } from './report.js';
-import { lossBounds, lossPerItem, type LossBounds } from '../metrics/index.js';
+import { lossBounds, lossPerItem, type LossBounds, zeroOneLossPerItem } from '../metrics/index.js';
 import {
   poolFingerprint,
   SIMULATION_FILES,
@@ -130,6 +130,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
     labels: pool.labels,
   };
   const losses = lossPerItem(pool.modelScores, pool.labels);
+  const errors = zeroOneLossPerItem(pool.modelScores, pool.labels);
   const intervalLabels = options.intervalLabels ?? DEMO_INTERVAL_LABELS;
   const shared: Partial<SimulationOptions> = {
     runs: options.runs ?? 1000,
@@ -174,7 +175,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
       recordMixtureWeights: true,
       onProgress: (completed, total) => options.onProgress?.(name, completed, total),
     });
-    const summary = summarizeSimulation(result, poolInputs, losses);
+    const summary = summarizeSimulation(result, poolInputs, losses, errors);
     const bounds = lossBounds(pool.modelScores, 'cross-entropy');
     summary.intervals = await intervalsAt(result, losses, bounds, simulationReferenceAndSource(input, result.options), intervalLabels);
     done.push({ name, dir: join(dir, name), result, summary });

@@ -69,7 +69,8 @@ export interface SessionEstimate {
   varianceRatio: number;
   /**
    * The diagnostic's reading with its own uncertainty: `'no evidence yet'` until labels the proposal
-   * under-sampled (importance weight above 1) pin the ratio on one side of 1 (`VarianceRatioToRandom.verdict`).
+   * under-sampled (importance weight above 1) pin the ratio on one side of 1, and `'helping'` only
+   * once the target was wrong on one of them (`VarianceRatioToRandom.verdict`).
    */
   varianceVerdict: VarianceVerdict;
   /** With a comparison target: its risk and accuracy, and the paired difference target − comparison. */
@@ -439,7 +440,7 @@ export class SessionEstimates {
           track.estimator.add(track.values[index], q);
           track.sequence?.add(index, track.values[index], q, floor);
         }
-        this.diagnostic.add(this.tracks.loss.values[index], q);
+        this.diagnostic.add(this.tracks.loss.values[index], q, this.tracks.zeroOne.values[index] === 1);
       } else {
         // Skipped: it leaves the estimate's pool, and the sequences keep it as a loss never known.
         for (const track of tracks) track.sequence?.addUnobserved(index, q, floor);

@@ -285,14 +285,21 @@ export interface SimulationSummary {
 
 /**
  * Per-row statistics of a simulation across its runs. Given the pool's per-item losses (what the
- * runs estimate the mean of) and a bootstrap, it adds `variance_ratio`, the diagnostic of docs/adaptive.md.
+ * runs estimate the mean of) and a bootstrap, it adds `variance_ratio` and `variance_verdict`, the
+ * diagnostic of docs/adaptive.md, whose "helping" needs the target's errors per item
+ * (`zeroOneLossPerItem(f, y)`) to tell when a run has drawn one; without them every item counts as one.
  *
  * @example
- * const summary = summarizeSimulation(result, { modelScores: 'f.npy' }, lossPerItem(f, y));
+ * const summary = summarizeSimulation(result, { modelScores: 'f.npy' }, lossPerItem(f, y), zeroOneLossPerItem(f, y));
  * summary.variance_ratio?.at(-1); // e.g. 0.76: active testing is helping
  */
-export function summarizeSimulation(result: SimulationResult, inputs: Record<string, unknown>, losses?: Float64Array): SimulationSummary {
-  const { pass, finish } = summaryPlan(result, inputs, losses);
+export function summarizeSimulation(
+  result: SimulationResult,
+  inputs: Record<string, unknown>,
+  losses?: Float64Array,
+  targetErrors?: Float64Array,
+): SimulationSummary {
+  const { pass, finish } = summaryPlan(result, inputs, losses, targetErrors);
   while (!pass.done) pass.addRow();
   return finish(pass.stats);
 }
@@ -310,8 +317,9 @@ export async function summarizeSimulationInTurns(
   result: SimulationResult,
   inputs: Record<string, unknown>,
   losses?: Float64Array,
+  targetErrors?: Float64Array,
 ): Promise<SimulationSummary> {
-  const { pass, finish } = summaryPlan(result, inputs, losses);
+  const { pass, finish } = summaryPlan(result, inputs, losses, targetErrors);
   let turn = -Infinity;
   while (!pass.done) {
     if (performance.now() - turn >= SUMMARY_TURN_MS) {
@@ -328,6 +336,7 @@ function summaryPlan(
   result: SimulationResult,
   inputs: Record<string, unknown>,
   losses: Float64Array | undefined,
+  targetErrors: Float64Array | undefined,
 ): { pass: RowStatisticsPass; finish: (stats: RowStatistics) => SimulationSummary } {
   const { random: _random, onProgress: _onProgress, signal: _signal, ...options } = result.options;
   // ASE's bootstrap ignores the unlabelled residual entirely: no interval, so no coverage to report.
@@ -336,7 +345,7 @@ function summaryPlan(
   // The diagnostic compares importance-weighted terms with random labelling's; ASE has no such terms.
   const diagnostic =
     result.bootstrapVariance && losses !== undefined && result.options.estimator !== 'ase'
-      ? new VarianceDiagnosticByRow(result, result.bootstrapVariance, losses)
+      ? new VarianceDiagnosticByRow(result, result.bootstrapVariance, losses, targetErrors)
       : null;
   const pass = new RowStatisticsPass(
     result,

@@ -11,6 +11,7 @@ import {
 } from '../../src/acquisition/adaptive/index.js';
 import { finitePopulationFactor } from '../../src/estimators/index.js';
 import { lossPerItem } from '../../src/metrics/cross-entropy.js';
+import { zeroOneLossPerItem } from '../../src/metrics/zero-one-loss.js';
 import { simulate } from '../../src/simulate/simulate.js';
 import { InputError } from '../../src/errors.js';
 import type { Matrix } from '../../src/matrix.js';
@@ -104,7 +105,7 @@ describe('varianceRatioRows', () => {
   });
 
   /** The diagnostic replayed run by run with VarianceRatioToRandom, as a session computes it. */
-  function replayed(result: Parameters<typeof varianceDiagnosticRows>[0], losses: Float64Array) {
+  function replayed(result: Parameters<typeof varianceDiagnosticRows>[0], losses: Float64Array, errors: Float64Array) {
     const { rows, runs, size, labelsPerRow, samples, q, estimates } = result;
     const bootstrapVariance = result.bootstrapVariance as Float64Array;
     const ratios = new Float64Array(rows * runs);
@@ -113,7 +114,8 @@ describe('varianceRatioRows', () => {
     for (let r = 0; r < runs; r++) {
       diagnostic.reset();
       for (let m = 1, row = 0; m <= size; m++) {
-        diagnostic.add(losses[samples[(m - 1) * runs + r]], q[(m - 1) * runs + r]);
+        const item = samples[(m - 1) * runs + r];
+        diagnostic.add(losses[item], q[(m - 1) * runs + r], errors[item] === 1);
         if (m !== labelsPerRow[row]) continue;
         const at = row++ * runs + r;
         const variance = Math.max(0, bootstrapVariance[at]) * finitePopulationFactor(m, losses.length);
@@ -132,8 +134,9 @@ describe('varianceRatioRows', () => {
     const pool = scores(n, 7);
     const result = await simulate(pool, { acquisition, runs, size, step, seed: 11, threads: 1 });
     const losses = lossPerItem(pool.modelScores, pool.labels);
-    const { ratios, verdicts } = varianceDiagnosticRows(result, losses);
-    const expected = replayed(result, losses);
+    const errors = zeroOneLossPerItem(pool.modelScores, pool.labels);
+    const { ratios, verdicts } = varianceDiagnosticRows(result, losses, errors);
+    const expected = replayed(result, losses, errors);
     expect(Array.from(ratios)).toEqual(Array.from(expected.ratios));
     expect(Array.from(verdicts)).toEqual(Array.from(expected.verdicts));
     // The comparison has teeth: finite ratios and more than one verdict.

@@ -1,8 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { VarianceRatioToRandom } from '../../src/acquisition/adaptive/index.js';
+import { POOLS } from '../../bench/pool-kinds.js';
+import { VARIANCE_VERDICTS, VarianceRatioToRandom, varianceDiagnosticRows } from '../../src/acquisition/adaptive/index.js';
 import { SumTreeSampler } from '../../src/acquisition/sum-tree-sampler.js';
 import { LUREEstimator } from '../../src/estimators/index.js';
+import { lossPerItem, zeroOneLossPerItem } from '../../src/metrics/index.js';
 import { randomStream } from '../../src/random.js';
+import { simulate } from '../../src/simulate/simulate.js';
 import { heavyTailedPool, mean } from './pool.js';
 
 const n = 2000;
@@ -81,16 +84,79 @@ describe('VarianceRatioToRandom', () => {
     diagnostic.add(1, 0.5); // weight 1/(4·0.5) = 0.5
     expect(diagnostic.evidenceLabels).toBe(0);
     expect(diagnostic.verdict(1e-9, 1)).toBe('no evidence yet');
-    diagnostic.add(0, 0.1); // weight 1/(3·0.1) > 1
+    diagnostic.add(0, 0.1, false); // weight 1/(3·0.1) > 1, the target right
     expect(diagnostic.evidenceLabels).toBe(1);
     // One label of evidence: ratio·(1 ± 2) straddles 1 unless the ratio is tiny.
     const random = diagnostic.randomVariance(0.5);
     expect(diagnostic.verdict(random * 0.5, 0.5)).toBe('no evidence yet');
-    expect(diagnostic.verdict(random * 0.2, 0.5)).toBe('helping');
+    // The target was right on the under-sampled label: no error seen there, so not "helping" yet.
+    expect(diagnostic.evidenceErrors).toBe(0);
+    expect(diagnostic.verdict(random * 0.2, 0.5)).toBe('no evidence yet');
+    diagnostic.add(1, 0.25, true); // weight 1/(2·0.25) > 1, and the target was wrong
+    expect(diagnostic.evidenceErrors).toBe(1);
+    expect(diagnostic.verdict(diagnostic.randomVariance(0.5) * 0.1, 0.5)).toBe('helping');
     expect(new VarianceRatioToRandom(10).verdict(1, 0.5)).toBe('no evidence yet');
+  });
+
+  it("counts the target's errors among the under-sampled labels only", () => {
+    const diagnostic = new VarianceRatioToRandom(100);
+    diagnostic.add(0.3, 0.001, false); // under-sampled, the target right
+    diagnostic.add(0.9, 0.02, true); // weight 1/(99·0.02) < 1: not evidence at all
+    expect([diagnostic.evidenceLabels, diagnostic.evidenceErrors]).toEqual([1, 0]);
+    diagnostic.add(0.9, 0.001, true);
+    diagnostic.add(0.1, 0.001); // without the flag, counted as an error
+    expect([diagnostic.evidenceLabels, diagnostic.evidenceErrors]).toEqual([3, 2]);
+    diagnostic.reset();
+    expect([diagnostic.evidenceLabels, diagnostic.evidenceErrors]).toEqual([0, 0]);
   });
 
   it('is NaN before the first label', () => {
     expect(new VarianceRatioToRandom(10).ratio(1, 0.5)).toBeNaN();
+  });
+});
+
+describe('the verdict on a surrogate blind to rare errors (simulate, adaptive, N = 2000, 200 runs, seed 1)', () => {
+  async function verdictsOn(name: 'rare errors' | 'demo') {
+    const pool = POOLS[name].make(2000, 0);
+    const { modelScores: f, surrogateScores: g, labels } = pool;
+    const input = {
+      modelScores: { data: f.data, shape: [2000, 2] as [number, number] },
+      surrogateScores: { data: g.data, shape: [2000, 2] as [number, number] },
+      labels,
+    };
+    const result = await simulate(input, { runs: 200, size: 400, step: 50, seed: 1, threads: 1 });
+    const errors = zeroOneLossPerItem(f, labels);
+    return { result, errors, ...varianceDiagnosticRows(result, lossPerItem(f, labels), errors) };
+  }
+
+  it('never says "helping" in a run that has drawn no error, though its ratio reads far below 1', async () => {
+    // The pool's errors are its rare items: 1% of the pool, confidently agreed with by the surrogate.
+    const { result, errors, ratios, verdicts } = await verdictsOn('rare errors');
+    const { runs, rows, labelsPerRow, samples } = result;
+    let clean = 0;
+    let lowRatio = 0;
+    for (let r = 0; r < runs; r++) {
+      let seen = false;
+      for (let row = 0, m = 0; row < rows; row++) {
+        for (; m < labelsPerRow[row]; m++) {
+          if (errors[samples[m * runs + r]] === 1) seen = true;
+        }
+        if (seen) continue;
+        clean++;
+        expect(VARIANCE_VERDICTS[verdicts[row * runs + r]]).not.toBe('helping');
+        if (ratios[row * runs + r] < 0.5) lowRatio++;
+      }
+    }
+    // Measured: 565 such (run, row) pairs, 64% of them with a ratio below 0.5, which said "helping" before.
+    expect(clean).toBeGreaterThan(300);
+    expect(lowRatio / clean).toBeGreaterThan(0.5);
+  });
+
+  it('still says "helping" on the demo pool once its runs have drawn errors they under-sample', async () => {
+    const { result, verdicts } = await verdictsOn('demo');
+    const last = (result.rows - 1) * result.runs;
+    const helping = verdicts.subarray(last, last + result.runs).filter((v) => v === 1).length / result.runs;
+    // Measured 0.40 at 351 labels (0.37 at 400 over 1000 runs); "hurting" none.
+    expect(helping).toBeGreaterThan(0.25);
   });
 });

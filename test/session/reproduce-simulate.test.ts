@@ -1,7 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { simulate, type SimulationOptions } from '../../src/simulate/simulate.js';
-import { varianceRatioRows } from '../../src/acquisition/adaptive/index.js';
+import { VARIANCE_VERDICTS, varianceDiagnosticRows } from '../../src/acquisition/adaptive/index.js';
 import { lossPerItem } from '../../src/metrics/cross-entropy.js';
+import { zeroOneLossPerItem } from '../../src/metrics/zero-one-loss.js';
 import { finitePopulationFactor } from '../../src/estimators/index.js';
 import type { SessionOptions } from '../../src/session/header.js';
 import { ActiveTestingSession } from '../../src/session/session.js';
@@ -44,7 +45,12 @@ describe.skipIf(!sharedAvailable(SST2_TRAIN))('a session driven with the true la
         ...sessionSettings,
       });
       expect(session.settings.acquisition).toBe(result.options.acquisition);
-      const ratios = varianceRatioRows(result, lossPerItem(pool.modelScores, pool.labels));
+      // The verdicts too: the session counts the target's errors as simulate's summary does.
+      const { ratios, verdicts } = varianceDiagnosticRows(
+        result,
+        lossPerItem(pool.modelScores, pool.labels),
+        zeroOneLossPerItem(pool.modelScores, pool.labels),
+      );
       for (let m = 0; m < SIZE; m++) {
         const [item] = await session.next();
         expect(item.index).toBe(result.samples[m]);
@@ -56,9 +62,10 @@ describe.skipIf(!sharedAvailable(SST2_TRAIN))('a session driven with the true la
         expect(risk.standardError).toBe(
           Math.sqrt(Math.max(0, result.bootstrapVariance![m]) * finitePopulationFactor(m + 1, pool.labels.length)),
         );
-        const { varianceRatio } = session.estimate();
+        const { varianceRatio, varianceVerdict } = session.estimate();
         if (Number.isNaN(ratios[m])) expect(varianceRatio).toBeNaN();
         else expect(Math.abs(varianceRatio - ratios[m])).toBeLessThanOrEqual(1e-12 * Math.max(1, ratios[m]));
+        expect(varianceVerdict).toBe(VARIANCE_VERDICTS[verdicts[m]]);
       }
       expect(session.estimate().labels).toBe(SIZE);
     });

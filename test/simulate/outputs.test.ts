@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { toJson } from '../../src/io/json.js';
 import { BOOTSTRAP_Z } from '../../src/metrics/index.js';
 import { finitePopulationFactor } from '../../src/estimators/bootstrap.js';
-import { coverage, lossPerItem, meanBias, medianSe, mse, rowMedian } from '../../src/metrics/index.js';
+import { coverage, lossPerItem, meanBias, medianSe, mse, rowMedian, zeroOneLossPerItem } from '../../src/metrics/index.js';
 import { ADAPTIVE_CANDIDATE_COUNT, adaptiveCandidates, varianceDiagnosticRows } from '../../src/acquisition/adaptive/index.js';
 import { toMatrix } from '../../src/matrix.js';
 import { simulate } from '../../src/simulate/simulate.js';
@@ -43,27 +43,28 @@ describe('simulationOutputBytes', () => {
 describe('summarizeSimulation', () => {
   // The one-pass row statistics must give the bits of the separate metrics they replace.
   it.each([37, 40])('gives the same bits as mse, medianSe, meanBias, coverage and the diagnostic rows (%i runs)', async (runs) => {
-    const pool = syntheticPool({ size: 300, classes: 2, seed: 3 });
+    const pool = syntheticPool({ size: 2000, classes: 2, seed: 3 });
     const input = {
-      modelScores: { data: pool.modelScores.data, shape: [300, 2] as [number, number] },
-      surrogateScores: { data: pool.surrogateScores.data, shape: [300, 2] as [number, number] },
+      modelScores: { data: pool.modelScores.data, shape: [2000, 2] as [number, number] },
+      surrogateScores: { data: pool.surrogateScores.data, shape: [2000, 2] as [number, number] },
       labels: pool.labels,
     };
-    const result = await simulate(input, { acquisition: 'surrogate-ce', runs, size: 25, step: 3, seed: 1, threads: 1 });
-    const losses = lossPerItem({ data: pool.modelScores.data, rows: 300, cols: 2 }, pool.labels);
-    const summary = summarizeSimulation(result, {}, losses);
+    const result = await simulate(input, { runs, size: 300, step: 25, seed: 1, threads: 1 });
+    const losses = lossPerItem({ data: pool.modelScores.data, rows: 2000, cols: 2 }, pool.labels);
+    const errors = zeroOneLossPerItem({ data: pool.modelScores.data, rows: 2000, cols: 2 }, pool.labels);
+    const summary = summarizeSimulation(result, {}, losses, errors);
     const estimates = { data: result.estimates, rows: result.rows, cols: runs };
     expect(summary.mse).toEqual(Array.from(mse(estimates, result.trueRisk)));
     expect(summary.median_se).toEqual(Array.from(medianSe(estimates, result.trueRisk)));
     expect(summary.bias).toEqual(Array.from(meanBias(estimates, result.trueRisk)));
     const corrected = new Float64Array(result.rows * runs);
     for (let row = 0; row < result.rows; row++) {
-      const factor = finitePopulationFactor(result.labelsPerRow[row]!, 300);
+      const factor = finitePopulationFactor(result.labelsPerRow[row]!, 2000);
       for (let r = 0; r < runs; r++) corrected[row * runs + r] = result.bootstrapVariance![row * runs + r]! * factor;
     }
     const expected = coverage(estimates, { data: corrected, rows: result.rows, cols: runs }, result.trueRisk, BOOTSTRAP_Z);
     expect(summary.coverage).toEqual(Array.from(expected));
-    const { ratios, verdicts } = varianceDiagnosticRows(result, losses);
+    const { ratios, verdicts } = varianceDiagnosticRows(result, losses, errors);
     expect(summary.variance_ratio).toEqual(Array.from(rowMedian({ data: ratios, rows: result.rows, cols: runs })));
     const share = (code: number) =>
       Array.from(
@@ -77,7 +78,7 @@ describe('summarizeSimulation', () => {
     // In turns: the same bits, and the event loop had a turn before it finished.
     let turned = false;
     setImmediate(() => (turned = true));
-    const inTurns = await summarizeSimulationInTurns(result, {}, losses);
+    const inTurns = await summarizeSimulationInTurns(result, {}, losses, errors);
     expect(turned).toBe(true);
     expect(toJson(inTurns)).toBe(toJson(summary));
   });

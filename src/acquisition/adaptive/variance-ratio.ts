@@ -1,3 +1,4 @@
+import { InputError } from '../../errors.js';
 import { finitePopulationFactor, LUREEstimator } from '../../estimators/index.js';
 
 /**
@@ -17,6 +18,8 @@ export class VarianceRatioToRandom {
   private readonly squares: LUREEstimator;
   /** Labels drawn with importance weight above 1: items the proposal gave less than random labelling would. */
   private underweighted = 0;
+  /** Those of them on which the target was wrong. */
+  private errors = 0;
 
   constructor(readonly poolSize: number) {
     this.squares = new LUREEstimator(poolSize);
@@ -26,8 +29,16 @@ export class VarianceRatioToRandom {
     return this.squares.count;
   }
 
-  add(loss: number, q: number): void {
-    if ((this.poolSize - this.squares.count) * q < 1 - 1e-9) this.underweighted++;
+  /**
+   * Adds the next label: its loss, the probability q it was drawn with, and whether the target was
+   * wrong on it (its zero-one loss is 1). Without that flag every label counts as an error, and the
+   * verdict may say "helping" before the run has drawn one (see `verdict`).
+   */
+  add(loss: number, q: number, targetWrong = true): void {
+    if ((this.poolSize - this.squares.count) * q < 1 - 1e-9) {
+      this.underweighted++;
+      if (targetWrong) this.errors++;
+    }
     this.squares.add(loss * loss, q);
   }
 
@@ -36,15 +47,22 @@ export class VarianceRatioToRandom {
     return this.underweighted;
   }
 
+  /** Those of `evidenceLabels` on which the target was wrong: errors among the items the proposal under-samples. */
+  get evidenceErrors(): number {
+    return this.errors;
+  }
+
   /**
    * Whether active testing is helping, with the diagnostic's own uncertainty: `'no evidence yet'`
    * until a label with importance weight above 1 has been drawn (only such labels show what the
    * proposal under-samples), and while `ratio·(1 ± 2/√E)` straddles 1, E being their number;
-   * otherwise `'helping'` (below 1) or `'hurting'` (above). A run that has never drawn a costly item
-   * its proposal under-samples cannot see it: the uniform share of the proposal is the guarantee.
+   * otherwise `'hurting'` (above 1), or `'helping'` (below 1) once the target was wrong on one of
+   * those labels. Until then the run has seen only items its proposal under-samples rightly, which
+   * a proposal blind to rare errors sees as well: errors it has never drawn cannot show, and the
+   * uniform share of the proposal is the guarantee.
    */
   verdict(activeVariance: number, riskEstimate: number): VarianceVerdict {
-    return VARIANCE_VERDICTS[verdictCode(this.ratio(activeVariance, riskEstimate), this.underweighted)];
+    return VARIANCE_VERDICTS[verdictCode(this.ratio(activeVariance, riskEstimate), this.underweighted, this.errors)];
   }
 
   /** Estimated variance of the mean of M labels drawn uniformly without replacement. */
@@ -79,6 +97,7 @@ export class VarianceRatioToRandom {
   reset(): void {
     this.squares.reset();
     this.underweighted = 0;
+    this.errors = 0;
   }
 }
 
@@ -89,9 +108,9 @@ export type VarianceVerdict = 'helping' | 'hurting' | 'no evidence yet';
 export const VARIANCE_VERDICTS: readonly VarianceVerdict[] = ['no evidence yet', 'helping', 'hurting'];
 
 /** The verdict (see `VarianceRatioToRandom.verdict`) as its index in `VARIANCE_VERDICTS`. */
-function verdictCode(ratio: number, evidence: number): number {
+function verdictCode(ratio: number, evidence: number, errors: number): number {
   if (!(evidence > 0) || Number.isNaN(ratio)) return 0;
-  return spreadVerdictCode(ratio, verdictSpread(evidence));
+  return spreadVerdictCode(ratio, verdictSpread(evidence), errors);
 }
 
 /** The diagnostic's relative uncertainty 2/√E after E labels of importance weight above 1. */
@@ -99,9 +118,9 @@ function verdictSpread(evidence: number): number {
   return 2 / Math.sqrt(evidence);
 }
 
-/** `verdictCode` of a finite ratio, given the spread of its positive evidence count. */
-function spreadVerdictCode(ratio: number, spread: number): number {
-  if (ratio * (1 + spread) < 1) return 1;
+/** `verdictCode` of a finite ratio, given the spread of its positive evidence count and the target's errors among those labels. */
+function spreadVerdictCode(ratio: number, spread: number, errors: number): number {
+  if (ratio * (1 + spread) < 1) return errors > 0 ? 1 : 0;
   if (ratio * (1 - spread) > 1) return 2;
   return 0;
 }
@@ -132,17 +151,23 @@ export interface DiagnosedSimulation {
 
 /**
  * `varianceRatioRows` and each run's verdict per recorded row (`rows×runs`, coded as the index in
- * `VARIANCE_VERDICTS`: 0 no evidence yet, 1 helping, 2 hurting). O(size·runs).
+ * `VARIANCE_VERDICTS`: 0 no evidence yet, 1 helping, 2 hurting), given the target's errors per
+ * item (`zeroOneLossPerItem(f, y)`: 1 where it is wrong; without them every item counts as an
+ * error, see `VarianceRatioToRandom.verdict`). O(size·runs).
  *
  * @example
- * const { ratios, verdicts } = varianceDiagnosticRows(result, lossPerItem(f, y));
+ * const { ratios, verdicts } = varianceDiagnosticRows(result, lossPerItem(f, y), zeroOneLossPerItem(f, y));
  */
-export function varianceDiagnosticRows(result: DiagnosedSimulation, losses: Float64Array): { ratios: Float64Array; verdicts: Uint8Array } {
+export function varianceDiagnosticRows(
+  result: DiagnosedSimulation,
+  losses: Float64Array,
+  targetErrors?: ArrayLike<number>,
+): { ratios: Float64Array; verdicts: Uint8Array } {
   const { rows, runs, bootstrapVariance } = result;
   const ratios = new Float64Array(rows * runs).fill(Number.NaN);
   const verdicts = new Uint8Array(rows * runs);
   if (bootstrapVariance === null) return { ratios, verdicts };
-  const byRow = new VarianceDiagnosticByRow(result, bootstrapVariance, losses);
+  const byRow = new VarianceDiagnosticByRow(result, bootstrapVariance, losses, targetErrors);
   for (let row = 0; row < rows; row++)
     byRow.nextRow(ratios.subarray(row * runs, (row + 1) * runs), verdicts.subarray(row * runs, (row + 1) * runs));
   return { ratios, verdicts };
@@ -153,11 +178,11 @@ export function varianceDiagnosticRows(result: DiagnosedSimulation, losses: Floa
  * each row only once (the summary's medians and shares): no rows×runs tables. All runs move
  * forward together, label by label, so the size×runs tables are read along their rows. Per run it
  * keeps the state of `VarianceRatioToRandom`: LURE's compensated sums S₁ and S₂ over the squared
- * losses, and the count of labels with importance weight above 1; the same operations in the same
- * order, so the same bits.
+ * losses, and the counts of labels with importance weight above 1 and of the target's errors
+ * among them; the same operations in the same order, so the same bits.
  *
  * @example
- * const byRow = new VarianceDiagnosticByRow(result, result.bootstrapVariance, losses);
+ * const byRow = new VarianceDiagnosticByRow(result, result.bootstrapVariance, losses, zeroOneLossPerItem(f, y));
  * byRow.nextRow(ratios, verdicts); // row 0's ratio and verdict code of every run
  */
 export class VarianceDiagnosticByRow {
@@ -166,6 +191,9 @@ export class VarianceDiagnosticByRow {
   private readonly secondarySum: Float64Array;
   private readonly secondaryError: Float64Array;
   private readonly underweighted: Int32Array;
+  private readonly errors: Int32Array;
+  /** Per item: 1 where the target is wrong (every item without the target's errors). */
+  private readonly wrongItems: Uint8Array;
   /** `verdictSpread` of each evidence count up to `size`, computed once rather than per run and row. */
   private readonly spreads: Float64Array;
   /** Labels taken into the sums so far, in every run. */
@@ -176,6 +204,7 @@ export class VarianceDiagnosticByRow {
     private readonly result: DiagnosedSimulation,
     private readonly bootstrapVariance: Float64Array,
     private readonly losses: Float64Array,
+    targetErrors?: ArrayLike<number>,
   ) {
     const { runs } = result;
     this.primarySum = new Float64Array(runs);
@@ -183,6 +212,15 @@ export class VarianceDiagnosticByRow {
     this.secondarySum = new Float64Array(runs);
     this.secondaryError = new Float64Array(runs);
     this.underweighted = new Int32Array(runs);
+    this.errors = new Int32Array(runs);
+    if (targetErrors !== undefined && targetErrors.length !== losses.length) {
+      throw new InputError({
+        argument: 'targetErrors',
+        expected: `${losses.length} errors, one per pool item`,
+        received: targetErrors.length,
+      });
+    }
+    this.wrongItems = Uint8Array.from(losses, (_, i) => (targetErrors === undefined || targetErrors[i] !== 0 ? 1 : 0));
     this.spreads = Float64Array.from({ length: result.size + 1 }, (_, evidence) => verdictSpread(evidence));
   }
 
@@ -196,16 +234,20 @@ export class VarianceDiagnosticByRow {
   /** Label m (1-based) of every run into the sums. */
   private addLabel(m: number): void {
     const { runs, samples, q } = this.result;
-    const { losses, underweighted, primarySum, primaryError, secondarySum, secondaryError } = this;
+    const { losses, underweighted, errors, wrongItems, primarySum, primaryError, secondarySum, secondaryError } = this;
     const n = losses.length;
     const labelled = (m - 1) * runs;
     // LURE's r_m = ℓ²·(1/(N−m))·(1/((N−m+1)q) − 1), 0 at m = N.
     const last = m === n;
     const remaining = 1 / (n - m);
     for (let b = 0; b < runs; b++) {
-      const loss = losses[samples[labelled + b]];
+      const item = samples[labelled + b];
+      const loss = losses[item];
       const probability = q[labelled + b];
-      if ((n - m + 1) * probability < 1 - 1e-9) underweighted[b]++;
+      if ((n - m + 1) * probability < 1 - 1e-9) {
+        underweighted[b]++;
+        errors[b] += wrongItems[item];
+      }
       const primary = loss * loss;
       const secondary = last ? 0 : primary * (remaining * (1 / ((n - m + 1) * probability) - 1));
       // Knuth's two-sum, as CompensatedSum.add.
@@ -225,7 +267,7 @@ export class VarianceDiagnosticByRow {
   /** Row `row`, after `m` labels in every run. */
   private writeRow(row: number, m: number, ratios: Float64Array, verdicts: Uint8Array): void {
     const { runs, estimates } = this.result;
-    const { losses, bootstrapVariance, underweighted, spreads, primarySum, primaryError, secondarySum, secondaryError } = this;
+    const { losses, bootstrapVariance, underweighted, errors, spreads, primarySum, primaryError, secondarySum, secondaryError } = this;
     const n = losses.length;
     // With the finite-population correction, as random labelling's variance and sessions have it.
     const factor = finitePopulationFactor(m, n);
@@ -238,7 +280,7 @@ export class VarianceDiagnosticByRow {
       const ratio = ratioToRandom(Math.max(0, bootstrapVariance[start + b]) * factor, random);
       ratios[b] = ratio;
       const evidence = underweighted[b];
-      verdicts[b] = !(evidence > 0) || Number.isNaN(ratio) ? 0 : spreadVerdictCode(ratio, spreads[evidence]);
+      verdicts[b] = !(evidence > 0) || Number.isNaN(ratio) ? 0 : spreadVerdictCode(ratio, spreads[evidence], errors[b]);
     }
   }
 }
