@@ -434,29 +434,25 @@ function defensiveDraws(values: Float64Array, labels: number, seed: number): { i
 }
 
 /**
- * The anytime bounds solved exactly at `labels` labels: a fresh sequence given them, whose sides
- * are made to solve there (their private `solve`, test only) before `anytime()` reads the result.
+ * The bounds of `kind` solved exactly at `labels` labels, whether or not it is a solve point (for
+ * the fixed-budget interval, of budget `labels`): a fresh sequence given them, whose sides are made
+ * to solve there (their private `solveAnytime` / `solveFixed`, test only) before it reads the result.
  */
-function exactAnytime(pool: CsPool, options: ConfidenceSequenceOptions, items: Int32Array, q: Float64Array, labels: number) {
+function exactBounds(
+  kind: 'anytime' | 'fixed',
+  pool: CsPool,
+  options: ConfidenceSequenceOptions,
+  items: Int32Array,
+  q: Float64Array,
+  labels: number,
+) {
   const fresh = new RiskConfidenceSequence(pool.lower, pool.upper, options);
   for (let j = 0; j < labels; j++) fresh.add(items[j], pool.losses[items[j]], q[j]);
-  const sides = fresh as unknown as Record<'lowerSide' | 'upperSide', { solveAnytime(labels: number): void }>;
-  sides.lowerSide.solveAnytime(labels);
-  sides.upperSide.solveAnytime(labels);
-  return fresh.anytime();
-}
-
-/**
- * The fixed-budget bounds of budget `labels` solved exactly at `labels` labels, as `exactAnytime`
- * (their private `solveFixed`, test only), whether or not `labels` is a solve point.
- */
-function exactFixed(pool: CsPool, options: ConfidenceSequenceOptions, items: Int32Array, q: Float64Array, labels: number) {
-  const fresh = new RiskConfidenceSequence(pool.lower, pool.upper, options);
-  for (let j = 0; j < labels; j++) fresh.add(items[j], pool.losses[items[j]], q[j]);
-  const sides = fresh as unknown as Record<'lowerSide' | 'upperSide', { solveFixed(labels: number): void }>;
-  sides.lowerSide.solveFixed(labels);
-  sides.upperSide.solveFixed(labels);
-  return fresh.fixed();
+  const solve = kind === 'anytime' ? 'solveAnytime' : 'solveFixed';
+  const sides = fresh as unknown as Record<'lowerSide' | 'upperSide', Record<typeof solve, (labels: number) => void>>;
+  sides.lowerSide[solve](labels);
+  sides.upperSide[solve](labels);
+  return kind === 'anytime' ? fresh.anytime() : fresh.fixed();
 }
 
 /** The label counts up to `labels` at which `anytime()` solves its bounds exactly. */
@@ -503,7 +499,7 @@ describe('RiskConfidenceSequence: the anytime bounds solved at every 10th of the
         const index = items[m - 1];
         asked.add(index, pool.losses[index], q[m - 1]);
         sparse.add(index, pool.losses[index], q[m - 1]);
-        exact[m] = exactAnytime(pool, options, items, q, m);
+        exact[m] = exactBounds('anytime', pool, options, items, q, m);
         const now = asked.anytime();
         // Newton stops within 1e-4 of the log-capital threshold, on the rejected side: each solve
         // may end that far (over the slope, a tiny fraction of the width) inside the root.
@@ -549,7 +545,7 @@ describe('RiskConfidenceSequence: the anytime bounds solved at every 10th of the
         for (const cs of [asked, tuned, sparse]) cs.add(index, pool.losses[index], q[m - 1]);
         const now = asked.fixed();
         const atPlanned = tuned.fixed();
-        const exact = exactFixed(pool, base, items, q, m);
+        const exact = exactBounds('fixed', pool, base, items, q, m);
         const tolerance = 2e-4 * (exact.upper - exact.lower);
         const apart = Math.max(Math.abs(now.lower - exact.lower), Math.abs(now.upper - exact.upper)) / (exact.upper - exact.lower);
         if (m % sequenceSolveSpacing(m) === 0) {
