@@ -17,18 +17,37 @@ export type OptionValues = Record<string, string | boolean | undefined>;
 
 /**
  * Parses `--name value` / `--flag` options strictly (no positionals, no unknown options); any
- * problem is a `UsageError` (exit code 2).
+ * problem is a `UsageError` (exit code 2). A value may be a negative number (`--clip -0.1`), so
+ * that the option's own check, not the parser, says what is wrong with it.
  *
  * @example
  * const values = parseOptions(['--runs', '10'], { runs: { type: 'string' } }); // { runs: '10' }
  */
 export function parseOptions(argv: string[], options: OptionSpecs): OptionValues {
-  checkFlagNames(argv, options);
+  const args = withNegativeValues(argv, options);
+  checkFlagNames(args, options);
   try {
-    return parseArgs({ args: argv, options, strict: true, allowPositionals: false }).values as OptionValues;
+    return parseArgs({ args, options, strict: true, allowPositionals: false }).values as OptionValues;
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
+}
+
+/** `argv` with each `--name -1.5` of a valued option written `--name=-1.5`, which `parseArgs` takes as a value. */
+function withNegativeValues(argv: readonly string[], options: OptionSpecs): string[] {
+  const args: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const token = argv[i]!;
+    const next = argv[i + 1];
+    const valued = token.startsWith('--') && !token.includes('=') && options[token.slice(2)]?.type === 'string';
+    if (valued && next !== undefined && /^-(\d|\.\d)/.test(next)) {
+      args.push(`${token}=${next}`);
+      i++;
+    } else {
+      args.push(token);
+    }
+  }
+  return args;
 }
 
 /**

@@ -29,6 +29,9 @@ describe('command-line option helpers', () => {
     expect(() => given(['--runs', ''])).toThrow(UsageError);
     expect(() => given(['--clip', 'abc'])).toThrow('--clip: expected a number, got "abc"');
     expect(() => given(['--clip', 'Infinity'])).toThrow(UsageError);
+    // A negative number is a value, checked by the option itself rather than refused by the parser.
+    expect(parseOptions(['--clip', '-0.1', '--runs', '-.5'], spec)).toEqual({ clip: '-0.1', runs: '-.5' });
+    expect(() => parseOptions(['--clip', '-x'], spec)).toThrow(/--clip/);
     expect(() => given(['--interval', 'anytime,fixd'])).toThrow(
       '--interval: expected one of anytime | fixed | bootstrap (did you mean fixed?), got "anytime,fixd"',
     );
