@@ -1,6 +1,7 @@
 import { VarianceRatioToRandom, type VarianceVerdict } from '../acquisition/adaptive/index.js';
 import type { ReferenceBasis } from '../acquisition/reference-basis.js';
 import { InputError } from '../errors.js';
+import { checkOption } from '../options/index.js';
 import { BOOTSTRAP_Z } from '../metrics/index.js';
 import { bootstrapHalfWidth, finitePopulationFactor } from '../estimators/bootstrap.js';
 import { RiskConfidenceSequence, withinLossBounds, type RiskInterval } from '../estimators/confidence-sequence.js';
@@ -484,9 +485,12 @@ export class SessionEstimates {
   /**
    * The session's `done(rule)`; `exhausted`: no item is left to propose.
    *
-   * @throws {InputError} when `targetHalfWidth` is set but the loss has no per-item bounds.
+   * @throws {InputError} when a rule's value is out of range (as the CLI's `--max-labels`,
+   * `--target-half-width` and `--min-labels`), or `targetHalfWidth` is set but the loss has no
+   * per-item bounds.
    */
   done(rule: StoppingRule, exhausted: boolean): boolean {
+    for (const name of ['maxLabels', 'targetHalfWidth', 'minLabels'] as const) checkOption(name, rule[name], 'label');
     const { maxLabels, targetHalfWidth, minLabels = 30 } = rule;
     if (targetHalfWidth !== undefined && this.tracks.loss.bounds === null) {
       throw new InputError({

@@ -314,6 +314,11 @@ describe('ActiveTestingSession', () => {
     expect(session.done({ targetHalfWidth: 100 })).toBe(false);
     expect(session.done({ targetHalfWidth: 100, minLabels: 10 })).toBe(true);
     expect(session.done({ targetHalfWidth: 1e-9, minLabels: 10 })).toBe(false);
+    // A rule that could never stop, or a count that is not one, is refused as the CLI refuses it.
+    expect(() => session.done({ targetHalfWidth: Number.NaN })).toThrow('targetHalfWidth: expected a number > 0, got NaN');
+    expect(() => session.done({ targetHalfWidth: 0 })).toThrow(InputError);
+    expect(() => session.done({ maxLabels: 0 })).toThrow(/maxLabels/);
+    expect(() => session.done({ targetHalfWidth: 0.1, minLabels: 2.5 })).toThrow(/minLabels/);
   });
 
   it('lives in a file: reopening restores the state and the next proposal', async () => {
