@@ -565,7 +565,7 @@ export const OPTION_DECLARATIONS: readonly OptionDeclaration[] = [
   {
     name: 'eps',
     value: { kind: 'number', min: 0, max: 1, minOpen: true, maxOpen: true },
-    doc: 'probability floor of the softmax, in (0, 1)',
+    doc: 'probability floor of the softmax in the acquisition values, in (0, 1); losses and the true risk use the exact log-softmax',
     defaultText: '1e-15',
     contexts: ['simulate'],
     metavar: null,
