@@ -3,12 +3,17 @@ import { pairwiseSum } from './pairwise-sum.js';
 import { logSoftmax, stableSoftmax } from './softmax.js';
 import { checkLabels, checkSameShape, checkWeights } from './validate.js';
 
+/** 2⁻¹⁰²², the smallest normal double: below it a probability keeps fewer bits and its log drifts. */
+const SMALLEST_NORMAL = 2 ** -1022;
+
 /**
  * The loss of each item, `ℓ_i = −log softmax(f_i)[y_i]`, computed as the row term of the
  * reference's `cross_entropy_loss` (the log of the stable, unclipped softmax probability), so that
  * estimators built on it reproduce the reference exactly. Where the reference is not finite this is:
  * a label probability that underflows to 0 gives `log Σ exp(f − max) − (f_y − max)` instead of +∞, and
- * another class's probability underflowing to 0 does not turn the row into 0·log 0 = NaN.
+ * another class's probability underflowing to 0 does not turn the row into 0·log 0 = NaN. The
+ * same log-softmax serves a label probability below the smallest normal double (a loss above
+ * about 708 nats), whose few significant bits would put its log off by up to a few percent.
  * A temperature T scores `f/T` (the reference's `nll(..., temperature=T)`).
  *
  * @example
@@ -20,7 +25,7 @@ export function lossPerItem(scores: Matrix, labels: Int32Array, temperature: num
   const out = new Float64Array(scores.rows);
   for (let i = 0; i < scores.rows; i++) {
     const py = p[i * scores.cols + (labels[i] as number)] as number;
-    out[i] = py > 0 ? -Math.log(py) : -(logSoftmaxRow(scores, i, temperature)[labels[i] as number] as number);
+    out[i] = py >= SMALLEST_NORMAL ? -Math.log(py) : -(logSoftmaxRow(scores, i, temperature)[labels[i] as number] as number);
   }
   return out;
 }

@@ -3,6 +3,7 @@ import { InputError } from '../../src/errors.js';
 import {
   accuracy,
   crossEntropyLoss,
+  lossBounds,
   lossPerItem,
   predictiveEntropy,
   rowCrossEntropy,
@@ -51,6 +52,18 @@ describe('lossPerItem and crossEntropyLoss', () => {
         Int32Array.of(1, 0),
       ),
     ).toBeCloseTo((800 + Math.LN2) / 2, 12);
+  });
+
+  it('is exact where the label probability is subnormal (logit gaps of about 708 to 745)', () => {
+    // e^−742 ≈ 5e−323 keeps about 4 significant bits: its log was off by up to a few percent, and the
+    // loss fell outside the item's bounds (lossBounds, exact log-sum-exp).
+    for (const gap of [708.5, 720, 740, 742.8, 744.5]) {
+      const g = matrix([[gap, 0]]);
+      expect(lossPerItem(g, Int32Array.of(1))[0]).toBeCloseTo(gap, 10);
+      expect(lossPerItem(g, Int32Array.of(1))[0]).toBeLessThanOrEqual(lossBounds(g, 'cross-entropy').upper[0]!);
+    }
+    // Above the smallest normal double the log of the probability, as the reference computes it.
+    expect(lossPerItem(matrix([[700, 0]]), Int32Array.of(1))[0]).toBe(-Math.log(1 / (1 + Math.exp(700))));
   });
 
   it('names the argument, the row and the expectation for bad labels and weights', () => {
