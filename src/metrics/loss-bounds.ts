@@ -10,14 +10,21 @@ export interface LossBounds {
   upper: Float64Array;
 }
 
-/** Widening of each bound, relative to its size: covers rounding differences from the per-item loss code. */
-const ROUNDING_SLACK = 1e-12;
+/**
+ * Widening of each bound, relative to its size (about 3.6e-15): a few ulps, so that a right answer's
+ * loss lies on its lower bound up to rounding. A wider slack (it was 1e-12) is slack a confidence
+ * sequence must treat as real: after a pool's last error is labelled, the right answers left still
+ * carry it, and the sequence's bound could then land that far past R.
+ */
+const ROUNDING_SLACK = 2 ** -48;
 
 /**
  * The range of each item's loss over the K labels it could have, from the target's scores alone
  * (known before labelling): cross-entropy `[−log max_k p_k, −log min_k p_k]`, zero-one `[0, 1]`,
  * Brier `[Σp² − 2 max p + 1, Σp² − 2 min p + 1]`, with `p = softmax(f)`. Each bound is widened by
- * a relative 1e-12 so that the per-item loss, computed along a different path, never falls outside.
+ * a relative 2⁻⁴⁸ (a few ulps). The per-item loss, computed along a different path, can still lie
+ * outside by rounding (measured up to a relative 2e-12); `RiskConfidenceSequence` and sessions
+ * take losses within a relative 1e-9 of their bounds (`withinLossBounds`) and clamp them.
  *
  * @example
  * lossBounds({ data: Float64Array.of(0, Math.log(3)), rows: 1, cols: 2 }, 'cross-entropy'); // [−ln 0.75, ln 4]
@@ -112,7 +119,7 @@ export function differenceBounds(first: LossBounds, second: LossBounds): LossBou
  * Exact per-item bounds of `ℓ(f, k) − ℓ(g, k)` over the K labels k, for two targets' scores f and g
  * on the same items: much tighter than the crossed bounds when the targets agree (zero-one: 0 for
  * every item both predict alike). Cross-entropy: `lse f − lse g − (f_k − g_k)`; Brier:
- * `Σp² − Σr² − 2(p_k − r_k)` with p, r the softmaxes. Each bound is widened by a relative 1e-12.
+ * `Σp² − Σr² − 2(p_k − r_k)` with p, r the softmaxes. Each bound is widened by a relative 2⁻⁴⁸.
  *
  * @example
  * const f = { data: Float64Array.of(2, 0), rows: 1, cols: 2 };
