@@ -38,7 +38,10 @@ function logSoftmaxRow(scores: Matrix, i: number, temperature: number | null): F
 /**
  * The loss of each item against probability targets, `−Σ_k t_ik log softmax(f_i)_k` (the row term
  * of the reference's `cross_entropy_loss` with soft targets, e.g. a surrogate's predictive
- * distribution; ASE uses it as the surrogate's expected loss of the target model).
+ * distribution; ASE uses it as the surrogate's expected loss of the target model). Where the
+ * reference is not finite: a class with target 0 adds nothing, even where its probability
+ * underflows (the reference's 0·log 0 = NaN), and a subnormal or underflowed probability takes its
+ * log from the log-softmax.
  *
  * @example
  * const f = { data: Float64Array.of(0, 0), rows: 1, cols: 2 };
@@ -52,7 +55,16 @@ export function softLossPerItem(scores: Matrix, targets: Matrix): Float64Array {
   const out = new Float64Array(rows);
   for (let i = 0; i < rows; i++) {
     const start = i * cols;
-    for (let k = 0; k < cols; k++) terms[k] = (targets.data[start + k] as number) * Math.log(p[start + k] as number);
+    let exact: Float64Array | null = null;
+    for (let k = 0; k < cols; k++) {
+      const t = targets.data[start + k] as number;
+      const pk = p[start + k] as number;
+      // A class with no target weight adds nothing (not 0·log 0 = NaN); a subnormal or underflowed
+      // probability takes its log from the log-softmax, as in lossPerItem.
+      if (t === 0) terms[k] = 0;
+      else if (pk >= SMALLEST_NORMAL) terms[k] = t * Math.log(pk);
+      else terms[k] = t * (exact ??= logSoftmaxRow(scores, i, null))[k]!;
+    }
     out[i] = -pairwiseSum(terms);
   }
   return out;

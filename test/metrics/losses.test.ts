@@ -106,6 +106,26 @@ describe('soft targets', () => {
     expect(softCrossEntropyLoss(f, oneHot)).toBeCloseTo(crossEntropyLoss(f, y), 15);
   });
 
+  it('is finite and exact where a probability underflows or is subnormal', () => {
+    const far = matrix([
+      [800, 0],
+      [800, 0],
+      [800, 0],
+      [742.8, 0],
+    ]);
+    const t = matrix([
+      [1, 0], // the underflowed class has no target weight: 0, not 0·log 0 = NaN
+      [0, 1],
+      [0.5, 0.5],
+      [0, 1], // e^−742.8 is subnormal
+    ]);
+    const e = softLossPerItem(far, t);
+    expect(e[0]).toBeCloseTo(0, 15);
+    expect(e[1]).toBe(800);
+    expect(e[2]).toBe(400);
+    expect(e[3]).toBeCloseTo(742.8, 10);
+  });
+
   it('rejects targets of another shape', () => {
     expect(() => softLossPerItem(f, matrix([[0.5, 0.5]]))).toThrow(/targets: expected shape \[3, 2\]/);
   });
