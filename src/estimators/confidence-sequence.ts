@@ -67,6 +67,8 @@ const ROUNDING_STEP = 2 ** -44;
  * of the log-capital reaches the threshold, so that rounding cannot leave it on the unrejected side.
  */
 const TANGENT_MARGIN = 1e-3;
+/** The range [1/PRODUCT_RANGE, PRODUCT_RANGE] a capital's running product is kept in (see `accumulate`). */
+const PRODUCT_RANGE = 2 ** 256;
 /** Relative tolerance, in the bound's own units, for a loss lying on the wrong side of its declared bound. */
 const BOUND_TOLERANCE = 1e-9;
 
@@ -143,8 +145,11 @@ export function sequenceSolveSpacing(labels: number): number {
 class Bet {
   z = new Float64Array(16);
   prefix = new Float64Array(16);
-  /** σ̂² known before draw s (index s − 1): the variance estimate the bet of draw s uses. */
-  varianceBefore = new Float64Array(16);
+  /**
+   * The bet of draw s before its cap, at scale 1: √(2·log(1/β)/σ̂²) from the variance estimate σ̂²
+   * known before draw s; a bet at scale c divides it by √c.
+   */
+  unitBet = new Float64Array(16);
   /** The anytime bet of each draw (it depends on the draw only, so it is computed once). */
   anytimeBet = new Float64Array(16);
   private squaredDeviations = 0;
@@ -158,7 +163,7 @@ class Bet {
 
   constructor(
     threshold: number,
-    private readonly maxBet: number,
+    readonly maxBet: number,
     private readonly referenceTotal: number,
     private readonly plannedLabels: number,
   ) {
@@ -178,8 +183,8 @@ class Bet {
     const weighted = Math.max(0, centred + range);
     this.z[s] = weighted;
     this.prefix[s] = offset + total - shift;
-    this.varianceBefore[s] = (PRIOR_VARIANCE + this.squaredDeviations) / (1 + this.deviationCount);
-    this.anytimeBet[s] = this.bet(s, 0);
+    this.unitBet[s] = Math.sqrt((this.twiceLogThreshold * (1 + this.deviationCount)) / (PRIOR_VARIANCE + this.squaredDeviations));
+    this.anytimeBet[s] = this.bet(s, this.anytimeScale(s + 1));
     if (s > 0) {
       // Predictable estimate of x_s before this draw: every earlier draw estimated the w total
       // remaining at its own time; subtracting what was labelled since moves it here.
@@ -201,12 +206,9 @@ class Bet {
     this.remainingReference = this.referenceTotal;
   }
 
-  /** The bet of draw s: for a fixed budget, or (budget 0) for the anytime sequence. */
-  bet(s: number, budget: number): number {
-    const variance = this.varianceBefore[s];
-    const t = s + 1;
-    const scale = budget > 0 ? budget : this.anytimeScale(t);
-    const fraction = Math.sqrt(this.twiceLogThreshold / (variance * scale));
+  /** The bet of draw s at a scale: a fixed budget, or the anytime sequence's `anytimeScale`. */
+  private bet(s: number, scale: number): number {
+    const fraction = this.unitBet[s] / Math.sqrt(scale);
     return fraction < this.maxBet ? fraction : this.maxBet;
   }
 
@@ -229,7 +231,7 @@ class Bet {
     };
     this.z = grown(this.z);
     this.prefix = grown(this.prefix);
-    this.varianceBefore = grown(this.varianceBefore);
+    this.unitBet = grown(this.unitBet);
     this.anytimeBet = grown(this.anytimeBet);
   }
 }
@@ -497,51 +499,125 @@ class OneSidedCapital {
    * Extends `state` (each bet's log K_s(θ) over the labels before `from`, the running maximum over
    * prefixes of the log of their average, the empty product included, and the slopes) by the
    * labels from `from` to `to`; `rejected` once a label makes θ impossible (x_s(θ) ≤ 0 with
-   * Z_s > 0). With a finite `reachAbove`, also the largest tangent step of the new prefixes above it.
+   * Z_s > 0) or the capital leaves the floating-point range. With a finite `reachAbove`, also the
+   * largest tangent step of the new prefixes above it.
+   *
+   * Each capital is kept as e^base·product, the product multiplied by each label's factor and
+   * folded into the base only when it leaves [2^-256, 2^256]; the average is compared with the
+   * running maximum in that scale. So a label costs no logarithm (they were most of the time:
+   * the capital at a rejected θ grows at most labels, so the maximum moves at most of them).
    */
   private accumulate(theta: number, budget: number, from: number, to: number, state: CapitalState, reachAbove: number): void {
     const n = this.poolSize;
     const { logs, slopes } = state;
+    const first = this.bets[0];
+    const second = this.bets.length > 1 ? this.bets[1] : first;
     const mixed = this.bets.length > 1;
+    // A budget's bets are the unit bets over √budget, capped.
+    const budgetFactor = budget > 0 ? 1 / Math.sqrt(budget) : 0;
+    let base0 = logs[0];
+    let base1 = mixed ? logs[1] : -Infinity;
+    let product0 = 1;
+    let product1 = 1;
+    let slope0 = slopes[0];
+    let slope1 = slopes[1];
+    // The average capital is e^scale·(weight0·product0 + weight1·product1); the levels it is
+    // compared with are in the same units.
+    let scale = 0;
+    let weight0 = 0;
+    let weight1 = 0;
+    let bestLevel = 0;
+    let reachLevel = 0;
+    // The running maximum as e^bestScale·bestValue once a prefix here raised it.
+    let bestValue = 0;
+    let bestScale = -Infinity;
     let { best, bestSlope, reach } = state;
+    let rescale = true;
     for (let s = from; s < to && !state.rejected; s++) {
-      for (let k = 0; k < this.bets.length; k++) {
-        const bet = this.bets[k];
-        const lambda = budget > 0 ? bet.bet(s, budget) : bet.anytimeBet[s];
-        const z = bet.z[s];
-        const x = n * theta - bet.prefix[s];
-        if (z === 0) {
-          logs[k] += Math.log1p(-lambda);
+      const x0 = n * theta - first.prefix[s];
+      const z0 = first.z[s];
+      let lambda0 = first.anytimeBet[s];
+      if (budget > 0) {
+        lambda0 = first.unitBet[s] * budgetFactor;
+        if (lambda0 > first.maxBet) lambda0 = first.maxBet;
+      }
+      if (z0 === 0) {
+        product0 *= 1 - lambda0;
+      } else {
+        if (!(x0 > 0)) {
+          state.rejected = true;
+          break;
+        }
+        const ratio = z0 / x0;
+        const factor = 1 - lambda0 + lambda0 * ratio;
+        product0 *= factor;
+        slope0 -= (n * lambda0 * ratio) / (x0 * factor);
+      }
+      if (mixed) {
+        const x1 = n * theta - second.prefix[s];
+        const z1 = second.z[s];
+        let lambda1 = second.anytimeBet[s];
+        if (budget > 0) {
+          lambda1 = second.unitBet[s] * budgetFactor;
+          if (lambda1 > second.maxBet) lambda1 = second.maxBet;
+        }
+        if (z1 === 0) {
+          product1 *= 1 - lambda1;
         } else {
-          if (!(x > 0)) {
+          if (!(x1 > 0)) {
             state.rejected = true;
             break;
           }
-          const ratio = z / x;
-          const factor = 1 - lambda + lambda * ratio;
-          logs[k] += Math.log(factor);
-          slopes[k] -= (n * lambda * ratio) / (x * factor);
+          const ratio = z1 / x1;
+          const factor = 1 - lambda1 + lambda1 * ratio;
+          product1 *= factor;
+          slope1 -= (n * lambda1 * ratio) / (x1 * factor);
         }
       }
-      if (state.rejected) break;
-      let log = logs[0];
-      let slope = slopes[0];
-      if (mixed) {
-        // log(½·K⁰ + ½·K¹) is at most the larger log: below the running maximum and the reach's
-        // level it can change neither.
-        const top = Math.max(logs[0], logs[1]);
-        if (!(top > best) && !(top > reachAbove)) continue;
-        const w0 = Math.exp(logs[0] - top);
-        const w1 = Math.exp(logs[1] - top);
-        log = top + Math.log((w0 + w1) / 2);
-        slope = (w0 * slopes[0] + w1 * slopes[1]) / (w0 + w1);
+      if (!(product0 <= PRODUCT_RANGE && product0 >= 1 / PRODUCT_RANGE)) {
+        base0 += Math.log(product0);
+        product0 = 1;
+        rescale = true;
       }
-      if (log > best) {
-        best = log;
+      if (!(product1 <= PRODUCT_RANGE && product1 >= 1 / PRODUCT_RANGE)) {
+        base1 += Math.log(product1);
+        product1 = 1;
+        rescale = true;
+      }
+      if (!(base0 < Infinity && base1 < Infinity)) {
+        state.rejected = true;
+        break;
+      }
+      if (rescale) {
+        scale = Math.max(base0, base1);
+        const half = mixed ? 0.5 : 1;
+        weight0 = half * Math.exp(base0 - scale);
+        weight1 = mixed ? half * Math.exp(base1 - scale) : 0;
+        bestLevel = bestScale === -Infinity ? Math.exp(best - scale) : Math.exp(bestScale - scale) * bestValue;
+        reachLevel = Math.exp(reachAbove - scale);
+        rescale = false;
+      }
+      const part0 = weight0 * product0;
+      const part1 = weight1 * product1;
+      const average = part0 + part1;
+      if (!(average > bestLevel) && !(average > reachLevel)) continue;
+      const slope = (part0 * slope0 + part1 * slope1) / average;
+      if (average > bestLevel) {
+        bestLevel = average;
+        bestValue = average;
+        bestScale = scale;
         bestSlope = slope;
       }
-      if (log > reachAbove && slope < 0 && (log - reachAbove) / -slope > reach) reach = (log - reachAbove) / -slope;
+      if (average > reachLevel && slope < 0) {
+        const log = scale + Math.log(average);
+        if ((log - reachAbove) / -slope > reach) reach = (log - reachAbove) / -slope;
+      }
     }
+    logs[0] = base0 + Math.log(product0);
+    if (mixed) logs[1] = base1 + Math.log(product1);
+    slopes[0] = slope0;
+    slopes[1] = slope1;
+    if (bestScale > -Infinity) best = bestScale + Math.log(bestValue);
     state.best = best;
     state.bestSlope = bestSlope;
     state.reach = reach;

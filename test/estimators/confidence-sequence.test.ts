@@ -574,6 +574,96 @@ describe('RiskConfidenceSequence: the anytime bounds solved at every 10th of the
     });
   }
 
+  it('evaluates the capital as the average of its bets’ products, far from the bound too', () => {
+    interface BetArrays {
+      z: Float64Array;
+      prefix: Float64Array;
+      unitBet: Float64Array;
+      anytimeBet: Float64Array;
+      maxBet: number;
+    }
+    interface State {
+      logs: Float64Array;
+      slopes: Float64Array;
+      best: number;
+      bestSlope: number;
+      reach: number;
+      rejected: boolean;
+    }
+    interface Side {
+      bets: BetArrays[];
+      threshold: number;
+      anytimeBound: { solved: number };
+      fixedBound: { solved: number };
+      deterministicLower(): number;
+      evaluate(theta: number, budget: number, labels: number, state: State): void;
+    }
+    const poolSize = 1000;
+    // Each bet's log-capital, the plain sum of its factors' logs, and the running maximum over
+    // prefixes (the empty one included) of log(½·K⁰ + ½·K¹).
+    const direct = (side: Side, theta: number, budget: number, labels: number) => {
+      const logs = side.bets.map(() => 0);
+      let best = 0;
+      for (let s = 0; s < labels; s++) {
+        side.bets.forEach((bet, k) => {
+          const lambda = budget > 0 ? Math.min(bet.maxBet, bet.unitBet[s] / Math.sqrt(budget)) : bet.anytimeBet[s];
+          const x = poolSize * theta - bet.prefix[s];
+          logs[k] += Math.log(1 - lambda + (bet.z[s] === 0 ? 0 : (lambda * bet.z[s]) / x));
+        });
+        const top = Math.max(...logs);
+        best = Math.max(best, top + Math.log(logs.reduce((sum, log) => sum + Math.exp(log - top), 0) / logs.length));
+      }
+      return { logs, best };
+    };
+    const labels = 400;
+    let deepest = 0;
+    let lowest = 0;
+    let solvedBounds = 0;
+    for (const loss of ['cross-entropy', 'zero-one'] as const) {
+      const pool = csPool('ordinary', poolSize, loss, 7);
+      const { items, q } = defensiveDraws(pool.values, labels, 5);
+      for (const options of [{}, { reference: poolReference(pool, 'defensive') }]) {
+        const cs = new RiskConfidenceSequence(pool.lower, pool.upper, options);
+        for (let m = 0; m < labels; m++) cs.add(items[m], pool.losses[items[m]], q[m]);
+        cs.anytime();
+        cs.fixed();
+        const sides = cs as unknown as Record<'lowerSide' | 'upperSide', Side>;
+        for (const side of [sides.lowerSide, sides.upperSide]) {
+          const state: State = { logs: new Float64Array(2), slopes: new Float64Array(2), best: 0, bestSlope: 0, reach: 0, rejected: false };
+          const deterministic = side.deterministicLower();
+          for (const [budget, bound] of [
+            [0, side.anytimeBound.solved],
+            [labels, side.fixedBound.solved],
+          ]) {
+            // A bound at the deterministic one (the losses at their lower bounds) rejects nothing.
+            if (!(bound > deterministic)) continue;
+            solvedBounds++;
+            // At the solved bound the log-capital is the threshold's, up to Newton's stop.
+            const logThreshold = Math.log(side.threshold);
+            expect(direct(side, bound, budget, labels).best).toBeGreaterThanOrEqual(logThreshold - 1e-9);
+            expect(direct(side, bound, budget, labels).best).toBeLessThanOrEqual(logThreshold + 1e-4 + 1e-9);
+            for (const share of [1e-6, 1e-3, 0.1, 0.5, 1, 2, 10]) {
+              const theta = deterministic + share * (bound - deterministic);
+              side.evaluate(theta, budget, labels, state);
+              const expected = direct(side, theta, budget, labels);
+              expect(state.rejected).toBe(false);
+              expect(Math.abs(state.best - expected.best)).toBeLessThanOrEqual(1e-9 * Math.max(1, expected.best));
+              expected.logs.forEach((log, k) =>
+                expect(Math.abs(state.logs[k] - log)).toBeLessThanOrEqual(1e-9 * Math.max(1, Math.abs(log))),
+              );
+              deepest = Math.max(deepest, expected.best);
+              lowest = Math.min(lowest, ...expected.logs);
+            }
+          }
+        }
+      }
+    }
+    expect(solvedBounds).toBeGreaterThanOrEqual(4);
+    // Products beyond 2^±256 (e^±177) are folded into their logs: both directions are reached.
+    expect(deepest).toBeGreaterThan(180);
+    expect(lowest).toBeLessThan(-180);
+  });
+
   it('is the point R at M = N, reached between two solves (N = 41)', () => {
     const pool = csPool('ordinary', 41, 'cross-entropy', 2);
     const cs = new RiskConfidenceSequence(pool.lower, pool.upper, { reference: poolReference(pool, 'defensive') });
