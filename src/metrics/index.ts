@@ -1,5 +1,5 @@
 export { pairwiseSum, pairwiseMean } from './pairwise-sum.js';
-export { stableSoftmax, logSoftmax, clippedSoftmax } from './softmax.js';
+export { stableSoftmax, logSoftmax, clippedSoftmax, clipProbabilities } from './softmax.js';
 export { softmaxClamp } from './softmax-clamp.js';
 export { classProbabilities } from './probabilities.js';
 export { lossPerItem, softLossPerItem, crossEntropyLoss, softCrossEntropyLoss } from './cross-entropy.js';

@@ -58,7 +58,17 @@ export function logSoftmax(m: Matrix, temperature: number | null = null): Matrix
  * clippedSoftmax({ data: Float64Array.of(800, 0), rows: 1, cols: 2 }, null, 1e-15).data; // [1, 1e-15]
  */
 export function clippedSoftmax(m: Matrix, temperature: number | null, eps: number): Matrix {
-  const p = stableSoftmax(m, temperature);
+  return clipProbabilities(stableSoftmax(m, temperature), eps);
+}
+
+/**
+ * Clips every probability of `p` to [eps, 1] in place (what {@link clippedSoftmax} does after the
+ * softmax) and returns it, for a softmax already computed.
+ *
+ * @example
+ * clipProbabilities({ data: Float64Array.of(1, 0), rows: 1, cols: 2 }, 1e-15).data; // [1, 1e-15]
+ */
+export function clipProbabilities(p: Matrix, eps: number): Matrix {
   const data = p.data;
   for (let j = 0; j < data.length; j++) {
     const v = data[j] as number;

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { secondMomentValues } from '../../src/acquisition/adaptive/index.js';
+import { adaptiveCandidates, secondMomentValues } from '../../src/acquisition/adaptive/index.js';
 import { InputError } from '../../src/errors.js';
 import { acquisitionValues } from '../../src/metrics/index.js';
 import { EPS, NUMERICS_FLAGS } from '../../src/numerics.js';
+import { randomStream } from '../../src/random.js';
 import { matrix } from '../helpers/matrix.js';
 
 describe('secondMomentValues (surrogate-m2)', () => {
@@ -40,5 +41,46 @@ describe('secondMomentValues (surrogate-m2)', () => {
 
   it('names the surrogate when the shapes differ', () => {
     expect(() => secondMomentValues(f, matrix([[0, 0]]))).toThrow(InputError);
+  });
+});
+
+describe('adaptiveCandidates', () => {
+  it('equals each candidate computed on its own, bit for bit, at T and 2T', () => {
+    const u = randomStream(4, [2]);
+    const rows = 200;
+    const cols = 7;
+    // Logit gaps up to 80 put some probabilities below the clip eps = 1e-15.
+    const scores = () => ({ data: Float64Array.from({ length: rows * cols }, () => (u() - 0.5) * 80), rows, cols });
+    const f = scores();
+    const g = scores();
+    for (const temperature of [null, 0.7, 3]) {
+      const base = temperature ?? 1;
+      const candidates = adaptiveCandidates(f, g, temperature);
+      expect(candidates.map((c) => c.name)).toEqual([
+        'uniform',
+        `surrogate-m2 T=${base}`,
+        `surrogate-m2 T=${2 * base}`,
+        `surrogate-ce T=${base}`,
+        `surrogate-ce T=${2 * base}`,
+      ]);
+      expect(Array.from(candidates[0].values)).toEqual(new Array(rows).fill(1));
+      const ce = (t: number) =>
+        acquisitionValues(
+          'surrogate-ce',
+          { modelScores: f, surrogateScores: g, labels: new Int32Array(rows) },
+          { temperature: t, eps: EPS, flags: NUMERICS_FLAGS.default },
+        );
+      expect(candidates[1].values).toEqual(secondMomentValues(f, g, base));
+      expect(candidates[2].values).toEqual(secondMomentValues(f, g, 2 * base));
+      expect(candidates[3].values).toEqual(ce(base));
+      expect(candidates[4].values).toEqual(ce(2 * base));
+    }
+  });
+
+  it('names the argument: a surrogate of another shape, a temperature that is not > 0', () => {
+    const f = matrix([[0, 1]]);
+    expect(() => adaptiveCandidates(f, matrix([[0, 0, 0]]))).toThrow(/surrogateScores/);
+    expect(() => adaptiveCandidates(f, f, 0)).toThrow(/temperature/);
+    expect(() => adaptiveCandidates(f, f, Number.NaN)).toThrow(InputError);
   });
 });

@@ -21,13 +21,18 @@ export function secondMomentValues(modelScores: Matrix, surrogateScores: Matrix,
       received: `${surrogateScores.rows}×${surrogateScores.cols}`,
     });
   }
-  const logP = logSoftmax(modelScores).data;
-  const belief = stableSoftmax(surrogateScores, temperature).data;
-  const { rows, cols } = modelScores;
+  return secondMomentOf(logSoftmax(modelScores), stableSoftmax(surrogateScores, temperature));
+}
+
+/** `secondMomentValues` from the target's log-softmax and the surrogate's softmax, both already computed. */
+export function secondMomentOf(logTarget: Matrix, belief: Matrix): Float64Array {
+  const { rows, cols } = logTarget;
+  const logP = logTarget.data;
+  const pi = belief.data;
   const out = new Float64Array(rows);
   for (let i = 0; i < rows; i++) {
     let moment = 0;
-    for (let k = i * cols; k < (i + 1) * cols; k++) moment += belief[k] * logP[k] * logP[k];
+    for (let k = i * cols; k < (i + 1) * cols; k++) moment += pi[k] * logP[k] * logP[k];
     out[i] = Math.sqrt(moment);
   }
   return out;
