@@ -121,12 +121,26 @@ const LITTLE_ENDIAN = endianness() === 'LE';
  */
 const decodedValues = new WeakMap<object, Float64Array>();
 
+/** The stored form of `m`, a matrix `readScores` copied for this header, whose values it takes over. */
 function store(m: Matrix): StoredMatrix {
-  const values = new Float64Array(m.data);
-  const bytes = Buffer.from(values.buffer);
-  if (!LITTLE_ENDIAN) bytes.swap64();
-  const stored = { rows: m.rows, cols: m.cols, float64: bytes.toString('base64') };
-  if (!LITTLE_ENDIAN) bytes.swap64();
+  const values = m.data;
+  let text: string | undefined;
+  const stored = {
+    rows: m.rows,
+    cols: m.cols,
+    // Encoded when first read, i.e. when a session file's header is written: a session in memory
+    // never needs the text (at N·K = 10^7 scores a second of its start). `values` is the copy
+    // `readScores` made, which the header now owns and nothing writes to.
+    get float64(): string {
+      if (text === undefined) {
+        const bytes = Buffer.from(values.buffer);
+        if (!LITTLE_ENDIAN) bytes.swap64();
+        text = bytes.toString('base64');
+        if (!LITTLE_ENDIAN) bytes.swap64();
+      }
+      return text;
+    },
+  };
   decodedValues.set(stored, values);
   return stored;
 }
