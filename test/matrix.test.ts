@@ -1,7 +1,7 @@
 import ndarray from 'ndarray';
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../src/errors.js';
-import { toLabels, toMatrix } from '../src/matrix.js';
+import { matrixView, toLabels, toMatrix } from '../src/matrix.js';
 
 const expected = Float64Array.from([1, 2, 3, 4, 5, 6]);
 
@@ -67,6 +67,28 @@ describe('toMatrix', () => {
     const m = toMatrix({ data, shape: [2, 2] }, 'f');
     data[0] = 9;
     expect(m.data[0]).toBe(1);
+  });
+});
+
+describe('matrixView', () => {
+  it('shares a Float64Array given with a shape or as a Matrix, and copies any other form', () => {
+    const data = Float64Array.of(1, 2, 3, 4, 5, 6);
+    expect(matrixView({ data, shape: [3, 2] }, 'f').data).toBe(data);
+    expect(matrixView({ data, rows: 3, cols: 2 }, 'f').data).toBe(data);
+    expect(matrixView({ data, shape: [3, 2] }, 'f')).toEqual({ data: expected, rows: 3, cols: 2 });
+    const single = Float32Array.of(1, 2, 3, 4, 5, 6);
+    const converted = matrixView({ data: single, shape: [3, 2] }, 'f');
+    expect(converted.data).toBeInstanceOf(Float64Array);
+    expect(converted.data).toEqual(expected);
+    expect(matrixView(ndarray(data, [3, 2]), 'f').data).not.toBe(data);
+  });
+
+  it('checks what toMatrix checks', () => {
+    expect(() => matrixView({ data: Float64Array.of(0, 1, Number.NaN, 1), shape: [2, 2] }, 'g')).toThrow(
+      /g \(row 1\): expected finite scores, got NaN/,
+    );
+    expect(() => matrixView({ data: Float64Array.of(0, 1, 2), shape: [2, 2] }, 'g')).toThrow(/4 values for shape/);
+    expect(() => matrixView({ data: Float64Array.of(0, 1), shape: [2, 1] }, 'g')).toThrow(/at least 2 classes/);
   });
 });
 

@@ -24,7 +24,7 @@ import {
   type SimulationSummary,
 } from '../simulate/outputs.js';
 import { simulationIntervalsInThreads, type IntervalKind } from '../simulate/intervals.js';
-import { simulationReferenceAndSource } from '../simulate/reference.js';
+import { preparedReferenceAndSource } from '../simulate/reference.js';
 import { ADAPTIVE_CANDIDATE_COUNT } from '../acquisition/adaptive/index.js';
 import type { Command } from './command.js';
 import { commandFlags, commandValues, parseOptions, required, schemaValues, withFlagNames, type OptionValues } from './options.js';
@@ -304,7 +304,7 @@ async function runSimulation(given: Record<string, unknown>): Promise<number> {
     intervalKinds.length === 0
       ? []
       : await withFlagNames('simulate', () => {
-          const { reference, drawFloorCandidates } = simulationReferenceAndSource(input, result.options);
+          const { reference, drawFloorCandidates } = preparedReferenceAndSource(prepared, pool.modelScores, pool.surrogateScores);
           return simulationIntervalsInThreads(
             result,
             losses,

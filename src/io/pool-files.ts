@@ -1,6 +1,6 @@
 import { InputError } from '../errors.js';
 import { readNpy, type NpyArray } from './npy.js';
-import { toLabels, toMatrix, type Matrix } from '../matrix.js';
+import { matrixView, toLabels, type Matrix } from '../matrix.js';
 
 /** Paths of the `.npy` files a simulation reads. */
 export interface SimulationFiles {
@@ -24,8 +24,9 @@ function asNumbers(data: NpyArray['data']): ArrayLike<number> {
 }
 
 /**
- * Checks scores read from a `.npy` file (float dtype, 2-D, N ≥ 1, K ≥ 2, finite) and copies them
- * into a float64 `Matrix`. `argument` names the option in errors.
+ * Checks scores read from a `.npy` file (float dtype, 2-D, N ≥ 1, K ≥ 2, finite) and returns them
+ * as a float64 `Matrix`: float64 data is shared with the array, not copied (the array is read for
+ * it), float32 converted. `argument` names the option in errors.
  *
  * @example
  * const scores = scoresMatrix(await readNpy('f.npy'), '--model-scores');
@@ -37,7 +38,7 @@ export function scoresMatrix(array: NpyArray, argument: string): Matrix {
   if (array.shape.length !== 2) {
     throw new InputError({ argument, expected: 'a 2-D array of scores (N×K)', received: `shape (${array.shape.join(', ')})` });
   }
-  return toMatrix({ data: array.data as ArrayLike<number>, shape: [array.shape[0]!, array.shape[1]!] }, argument);
+  return matrixView({ data: array.data as ArrayLike<number>, shape: [array.shape[0]!, array.shape[1]!] }, argument);
 }
 
 /**

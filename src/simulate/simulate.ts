@@ -1,6 +1,6 @@
 import { ActiveSurrogateEstimator } from '../ase/index.js';
 import { CancelledError, InputError } from '../errors.js';
-import { toLabels, toMatrix, type LabelsInput, type Matrix, type MatrixInput } from '../matrix.js';
+import { matrixView, toLabels, type LabelsInput, type Matrix, type MatrixInput } from '../matrix.js';
 import { BUILTIN_LOSSES, classProbabilities, lossBounds, pairwiseSum } from '../metrics/index.js';
 import { NUMERICS_FLAGS } from '../numerics.js';
 import { planProposal } from '../acquisition/adaptive/index.js';
@@ -98,8 +98,9 @@ function finiteValues(values: Float64Array, negativesAllowed: boolean): boolean 
  * const result = await runPrepared(prepared);
  */
 export function prepareSimulation(input: SimulationInput, options: Partial<SimulationOptions> = {}): PreparedSimulation {
-  const modelScores = toMatrix(input.modelScores, 'modelScores');
-  const surrogateScores = input.surrogateScores === undefined ? undefined : toMatrix(input.surrogateScores, 'surrogateScores');
+  // Read, not copied: nothing prepared here keeps the scores themselves.
+  const modelScores = matrixView(input.modelScores, 'modelScores');
+  const surrogateScores = input.surrogateScores === undefined ? undefined : matrixView(input.surrogateScores, 'surrogateScores');
   checkSurrogateShape(modelScores, surrogateScores);
   const labels = toLabels(input.labels, 'labels', modelScores.rows, modelScores.cols);
   const resolved = resolveSimulationOptions(options, modelScores.rows, surrogateScores !== undefined);
