@@ -94,7 +94,7 @@ const REFERENCE_TUNING_LABELS = 200;
 const REFERENCE_CAPS = [0, 0.25, 0.5, 1, 2, 4, 8, 16, 32, 64, 128];
 
 /** Log-capital of one side's bets at one θ over a prefix of the labels, and its running maximum. */
-interface CapitalState {
+export interface CapitalState {
   /** Per bet: log K_s(θ) and its slope in θ. */
   logs: Float64Array;
   slopes: Float64Array;
@@ -533,6 +533,8 @@ class OneSidedCapital {
     let bestScale = -Infinity;
     let { best, bestSlope, reach } = state;
     let rescale = true;
+    // The two bets are written out with their state in locals: a loop over the bets with the state
+    // in typed arrays measured 15–40% slower, a function per bet and label 10% slower.
     for (let s = from; s < to && !state.rejected; s++) {
       const x0 = n * theta - first.prefix[s];
       const z0 = first.z[s];

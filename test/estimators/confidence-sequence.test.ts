@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../../src/errors.js';
-import { RiskConfidenceSequence, sequenceSolveSpacing, type ConfidenceSequenceOptions } from '../../src/estimators/confidence-sequence.js';
+import {
+  RiskConfidenceSequence,
+  sequenceSolveSpacing,
+  type CapitalState,
+  type ConfidenceSequenceOptions,
+} from '../../src/estimators/confidence-sequence.js';
 import { finitePopulationFactor } from '../../src/estimators/bootstrap.js';
 import { LUREEstimator } from '../../src/estimators/lure.js';
 import { randomStream } from '../../src/random.js';
@@ -582,21 +587,13 @@ describe('RiskConfidenceSequence: the anytime bounds solved at every 10th of the
       anytimeBet: Float64Array;
       maxBet: number;
     }
-    interface State {
-      logs: Float64Array;
-      slopes: Float64Array;
-      best: number;
-      bestSlope: number;
-      reach: number;
-      rejected: boolean;
-    }
     interface Side {
       bets: BetArrays[];
       threshold: number;
       anytimeBound: { solved: number };
       fixedBound: { solved: number };
       deterministicLower(): number;
-      evaluate(theta: number, budget: number, labels: number, state: State): void;
+      evaluate(theta: number, budget: number, labels: number, state: CapitalState): void;
     }
     const poolSize = 1000;
     // Each bet's log-capital, the plain sum of its factors' logs, and the running maximum over
@@ -629,7 +626,14 @@ describe('RiskConfidenceSequence: the anytime bounds solved at every 10th of the
         cs.fixed();
         const sides = cs as unknown as Record<'lowerSide' | 'upperSide', Side>;
         for (const side of [sides.lowerSide, sides.upperSide]) {
-          const state: State = { logs: new Float64Array(2), slopes: new Float64Array(2), best: 0, bestSlope: 0, reach: 0, rejected: false };
+          const state: CapitalState = {
+            logs: new Float64Array(2),
+            slopes: new Float64Array(2),
+            best: 0,
+            bestSlope: 0,
+            reach: 0,
+            rejected: false,
+          };
           const deterministic = side.deterministicLower();
           for (const [budget, bound] of [
             [0, side.anytimeBound.solved],
