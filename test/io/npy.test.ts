@@ -51,6 +51,33 @@ describe('readNpy on files written by numpy (test/fixtures/npy/make_fixtures.py)
     expect((await readNpy(join(FIXTURES, 'bool.npy'))).data).toBeInstanceOf(Uint8Array);
     expect((await readNpy(join(FIXTURES, 'u2.npy'))).data).toBeInstanceOf(Uint16Array);
   });
+
+  it('reads little-endian C-order data straight into an array of its own, as parseNpy reads it', async () => {
+    for (const name of ['f8_c', 'f4_c', 'i4', 'i8', 'u8', 'v3', 'f8_big_endian', 'f8_fortran', 'f2', 'bool']) {
+      const { data } = await readNpy(join(FIXTURES, `${name}.npy`));
+      // The array's buffer holds its data alone (no header bytes before it).
+      expect(data.byteOffset).toBe(0);
+      expect(data.buffer.byteLength).toBe(data.byteLength);
+      const parsed = parseNpy(await readFile(join(FIXTURES, `${name}.npy`)), name).data;
+      expect(Array.from(data as ArrayLike<number | bigint>)).toEqual(Array.from(parsed as ArrayLike<number | bigint>));
+    }
+  });
+
+  it('names the file and the reason for a truncated file, a directory and a header longer than the file', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'npy-read-'));
+    try {
+      const whole = await readFile(join(FIXTURES, 'f8_c.npy'));
+      await writeFile(join(dir, 'short.npy'), whole.subarray(0, whole.length - 3));
+      await expect(readNpy(join(dir, 'short.npy'))).rejects.toThrow(/short\.npy: not a readable \.npy file: expected \d+ data bytes/);
+      await writeFile(join(dir, 'head.npy'), whole.subarray(0, 40));
+      await expect(readNpy(join(dir, 'head.npy'))).rejects.toThrow(/head\.npy: not a readable \.npy file: truncated header/);
+      await writeFile(join(dir, 'tiny.npy'), whole.subarray(0, 5));
+      await expect(readNpy(join(dir, 'tiny.npy'))).rejects.toThrow(/tiny\.npy: not a readable \.npy file: missing the/);
+      await expect(readNpy(dir)).rejects.toThrow(/cannot read/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
 });
 
 const writable: NpyArray[] = [
