@@ -1,7 +1,7 @@
 import type { Matrix } from '../matrix.js';
 import { pairwiseSum } from './pairwise-sum.js';
-import { logSoftmax, stableSoftmax } from './softmax.js';
-import { checkLabels, checkSameShape, checkWeights } from './validate.js';
+import { logSoftmax, softmaxRowInto, stableSoftmax } from './softmax.js';
+import { checkLabels, checkSameShape, checkTemperature, checkWeights } from './validate.js';
 
 /** 2⁻¹⁰²², the smallest normal double: below it a probability keeps fewer bits and its log drifts. */
 const SMALLEST_NORMAL = 2 ** -1022;
@@ -21,10 +21,13 @@ const SMALLEST_NORMAL = 2 ** -1022;
  */
 export function lossPerItem(scores: Matrix, labels: Int32Array, temperature: number | null = null): Float64Array {
   checkLabels(scores, labels);
-  const p = stableSoftmax(scores, temperature).data;
+  checkTemperature(temperature);
+  // A row at a time: the N×K probabilities are never all needed.
+  const row = new Float64Array(scores.cols);
   const out = new Float64Array(scores.rows);
   for (let i = 0; i < scores.rows; i++) {
-    const py = p[i * scores.cols + (labels[i] as number)] as number;
+    softmaxRowInto(scores, i, temperature, row, 0);
+    const py = row[labels[i] as number] as number;
     out[i] = py >= SMALLEST_NORMAL ? -Math.log(py) : -(logSoftmaxRow(scores, i, temperature)[labels[i] as number] as number);
   }
   return out;

@@ -14,15 +14,21 @@ export function stableSoftmax(m: Matrix, temperature: number | null = null): Mat
   checkTemperature(temperature);
   const { rows, cols } = m;
   const out = new Float64Array(rows * cols);
-  for (let i = 0; i < rows; i++) {
-    const start = i * cols;
-    const end = start + cols;
-    const max = rowMax(m.data, start, end, temperature);
-    for (let j = start; j < end; j++) out[j] = Math.exp(scaled(m.data[j] as number, temperature) - max);
-    const total = pairwiseSum(out, start, end);
-    for (let j = start; j < end; j++) out[j] = (out[j] as number) / total;
-  }
+  for (let i = 0; i < rows; i++) softmaxRowInto(m, i, temperature, out, i * cols);
   return { data: out, rows, cols };
+}
+
+/**
+ * Row `i` of {@link stableSoftmax} written to `out` from `at`: the same values, for code that needs
+ * a row at a time and not the N×K matrix. The temperature is not checked here.
+ */
+export function softmaxRowInto(m: Matrix, i: number, temperature: number | null, out: Float64Array, at: number): void {
+  const cols = m.cols;
+  const start = i * cols;
+  const max = rowMax(m.data, start, start + cols, temperature);
+  for (let k = 0; k < cols; k++) out[at + k] = Math.exp(scaled(m.data[start + k] as number, temperature) - max);
+  const total = pairwiseSum(out, at, at + cols);
+  for (let k = 0; k < cols; k++) out[at + k] = (out[at + k] as number) / total;
 }
 
 /**

@@ -9,7 +9,9 @@ import {
   rowCrossEntropy,
   softCrossEntropyLoss,
   softLossPerItem,
+  stableSoftmax,
 } from '../../src/metrics/index.js';
+import { randomStream } from '../../src/random.js';
 import { matrix } from '../helpers/matrix.js';
 
 const f = matrix([
@@ -32,6 +34,20 @@ describe('lossPerItem and crossEntropyLoss', () => {
     expect(crossEntropyLoss(f, y)).toBeCloseTo((l[0]! + l[1]! + l[2]!) / 3, 15);
     expect(crossEntropyLoss(f, y, [3, 0, 0])).toBeCloseTo(l[0]!, 15);
     expect(crossEntropyLoss(f, y, [2, 0, 1])).toBeCloseTo((2 * l[0]! + l[2]!) / 3, 15);
+  });
+
+  it('is −log of stableSoftmax’s label probability bit for bit, row by row, at any temperature', () => {
+    const u = randomStream(6, [1]);
+    const rows = 300;
+    const cols = 37;
+    const scores = { data: Float64Array.from({ length: rows * cols }, () => (u() - 0.5) * 40), rows, cols };
+    const labels = Int32Array.from({ length: rows }, () => Math.floor(u() * cols));
+    for (const temperature of [null, 0.3, 1, 7]) {
+      const p = stableSoftmax(scores, temperature).data;
+      const expected = Float64Array.from(labels, (label, i) => -Math.log(p[i * cols + label]!));
+      expect(lossPerItem(scores, labels, temperature)).toEqual(expected);
+    }
+    expect(() => lossPerItem(scores, labels, 0)).toThrow(/temperature/);
   });
 
   it('applies a temperature to the scores', () => {
