@@ -352,7 +352,10 @@ export async function readNpy(path: string): Promise<NpyArray> {
   };
   const file = await open(path, 'r').catch(cannotRead);
   try {
-    const { size } = await file.stat().catch(cannotRead);
+    const stats = await file.stat().catch(cannotRead);
+    // A pipe or device has no size to lay the data out by: read it to its end.
+    if (!stats.isFile()) return parseNpy(await file.readFile().catch(cannotRead), path);
+    const size = stats.size;
     const prefix = await readBytes(file, 0, Math.min(size, 12), cannotRead);
     const { dataStart } = headerBounds(prefix, npyFailure(path));
     const layout = npyLayout(await readBytes(file, 0, Math.min(size, dataStart), cannotRead), size, path);

@@ -74,6 +74,19 @@ describe('readNpy on files written by numpy (test/fixtures/npy/make_fixtures.py)
       await writeFile(join(dir, 'tiny.npy'), whole.subarray(0, 5));
       await expect(readNpy(join(dir, 'tiny.npy'))).rejects.toThrow(/tiny\.npy: not a readable \.npy file: missing the/);
       await expect(readNpy(dir)).rejects.toThrow(/cannot read/);
+      // A pipe has no size: it is read to its end.
+      const dist = resolve(dirname(fileURLToPath(import.meta.url)), '../../dist/index.js');
+      const script = `import { readNpy } from ${JSON.stringify(dist)}; const a = await readNpy("/dev/stdin"); console.log(JSON.stringify([a.shape, Array.from(a.data)]));`;
+      const piped = spawnSync(
+        'sh',
+        ['-c', 'cat "$1" | "$2" --input-type=module -e "$3"', 'sh', join(FIXTURES, 'f8_c.npy'), process.execPath, script],
+        {
+          encoding: 'utf8',
+        },
+      );
+      expect(piped.stderr).toBe('');
+      const parsed = parseNpy(whole, 'f8_c');
+      expect(JSON.parse(piped.stdout)).toEqual([parsed.shape, Array.from(parsed.data as Float64Array)]);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
