@@ -372,6 +372,9 @@ export async function readNpy(path: string): Promise<NpyArray> {
   }
 }
 
+/** The most bytes `readInto` asks one read for. */
+const READ_CHUNK_BYTES = 2 ** 30;
+
 /** `length` bytes of `file` from `position`. */
 async function readBytes(file: FileHandle, position: number, length: number, cannotRead: (error: unknown) => never): Promise<Uint8Array> {
   const bytes = new Uint8Array(length);
@@ -382,7 +385,9 @@ async function readBytes(file: FileHandle, position: number, length: number, can
 /** Fills `target` with the bytes of `file` from `position`; a file that ends before is an error. */
 async function readInto(file: FileHandle, target: Uint8Array, position: number, cannotRead: (error: unknown) => never): Promise<void> {
   for (let filled = 0; filled < target.length;) {
-    const { bytesRead } = await file.read(target, filled, target.length - filled, position + filled).catch(cannotRead);
+    // One read moves at most 2 GiB; data beyond that (a file that readFile refused) comes in chunks.
+    const length = Math.min(target.length - filled, READ_CHUNK_BYTES);
+    const { bytesRead } = await file.read(target, filled, length, position + filled).catch(cannotRead);
     if (bytesRead === 0) cannotRead(new Error(`the file ended after ${position + filled} bytes while being read`));
     filled += bytesRead;
   }
