@@ -42,18 +42,22 @@ export function rowCrossEntropy(predictions: Matrix, targets: Matrix, replaceNaN
   const { rows, cols } = predictions;
   const terms = new Float64Array(cols);
   const out = new Float64Array(rows);
-  for (let i = 0; i < rows; i++) {
-    const start = i * cols;
-    for (let k = 0; k < cols; k++) {
-      terms[k] = (targets.data[start + k] as number) * Math.log(predictions.data[start + k] as number);
-    }
-    out[i] = -pairwiseSum(terms);
-  }
+  for (let i = 0; i < rows; i++) out[i] = crossEntropyRow(predictions.data, targets.data, i * cols, cols, terms);
   if (replaceNaN) replaceNaNByMax(out);
   return out;
 }
 
-function replaceNaNByMax(values: Float64Array): void {
+/**
+ * One row of {@link rowCrossEntropy} (before NaN rows are replaced): `−Σ_k t_k log p_k` over the
+ * `cols` numbers from `at`, with `terms` (K numbers) as scratch.
+ */
+export function crossEntropyRow(predictions: Float64Array, targets: Float64Array, at: number, cols: number, terms: Float64Array): number {
+  for (let k = 0; k < cols; k++) terms[k] = (targets[at + k] as number) * Math.log(predictions[at + k] as number);
+  return -pairwiseSum(terms, 0, cols);
+}
+
+/** Replaces each NaN by the largest other value, as {@link rowCrossEntropy} does with `replaceNaN`. */
+export function replaceNaNByMax(values: Float64Array): void {
   let max = -Infinity;
   let anyNaN = false;
   for (const v of values) {

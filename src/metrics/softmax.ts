@@ -42,18 +42,32 @@ export function logSoftmax(m: Matrix, temperature: number | null = null): Matrix
   const { rows, cols } = m;
   const out = new Float64Array(rows * cols);
   const exps = new Float64Array(cols);
-  for (let i = 0; i < rows; i++) {
-    const start = i * cols;
-    const max = rowMax(m.data, start, start + cols, temperature);
-    for (let k = 0; k < cols; k++) {
-      const s = scaled(m.data[start + k] as number, temperature) - max;
-      out[start + k] = s;
-      exps[k] = Math.exp(s);
-    }
-    const logTotal = Math.log(pairwiseSum(exps));
-    for (let k = 0; k < cols; k++) out[start + k] = (out[start + k] as number) - logTotal;
-  }
+  for (let i = 0; i < rows; i++) logSoftmaxRowInto(m, i, temperature, out, i * cols, exps);
   return { data: out, rows, cols };
+}
+
+/**
+ * Row `i` of {@link logSoftmax} written to `out` from `at`, with `exps` (K numbers) as scratch: the
+ * same values, a row at a time. The temperature is not checked here.
+ */
+export function logSoftmaxRowInto(
+  m: Matrix,
+  i: number,
+  temperature: number | null,
+  out: Float64Array,
+  at: number,
+  exps: Float64Array,
+): void {
+  const cols = m.cols;
+  const start = i * cols;
+  const max = rowMax(m.data, start, start + cols, temperature);
+  for (let k = 0; k < cols; k++) {
+    const s = scaled(m.data[start + k] as number, temperature) - max;
+    out[at + k] = s;
+    exps[k] = Math.exp(s);
+  }
+  const logTotal = Math.log(pairwiseSum(exps, 0, cols));
+  for (let k = 0; k < cols; k++) out[at + k] = (out[at + k] as number) - logTotal;
 }
 
 /**

@@ -53,6 +53,9 @@ describe('adaptiveCandidates', () => {
     const scores = () => ({ data: Float64Array.from({ length: rows * cols }, () => (u() - 0.5) * 80), rows, cols });
     const f = scores();
     const g = scores();
+    // A surrogate row with an infinite logit has NaN probabilities: the cross-entropy candidates
+    // replace its value by their largest, as acquisitionValues does.
+    g.data[3 * cols + 2] = Infinity;
     for (const temperature of [null, 0.7, 3]) {
       const base = temperature ?? 1;
       const candidates = adaptiveCandidates(f, g, temperature);
@@ -74,6 +77,8 @@ describe('adaptiveCandidates', () => {
       expect(candidates[2].values).toEqual(secondMomentValues(f, g, 2 * base));
       expect(candidates[3].values).toEqual(ce(base));
       expect(candidates[4].values).toEqual(ce(2 * base));
+      expect(Number.isNaN(candidates[1].values[3])).toBe(true);
+      expect(candidates[3].values[3]).toBe(Math.max(...candidates[3].values.filter((v, i) => i !== 3)));
     }
   });
 

@@ -1,13 +1,15 @@
 import { InputError } from '../../errors.js';
 import type { Matrix } from '../../matrix.js';
-import { clippedSoftmax, clipProbabilities, logSoftmax, rowCrossEntropy, stableSoftmax } from '../../metrics/index.js';
+import { clipProbabilities } from '../../metrics/index.js';
+import { crossEntropyRow, replaceNaNByMax } from '../../metrics/entropy.js';
+import { logSoftmaxRowInto, softmaxRowInto } from '../../metrics/softmax.js';
 import { checkSameShape, checkTemperature } from '../../metrics/validate.js';
 import { EPS } from '../../numerics.js';
 import { SumTreeSampler } from '../sum-tree-sampler.js';
 import type { PoolSampler } from '../sampler.js';
 import { AdaptiveSampler, type AdaptiveOptions } from './adaptive-sampler.js';
 import { MixtureSampler } from './mixture-sampler.js';
-import { secondMomentOf } from './second-moment.js';
+import { secondMomentRow } from './second-moment.js';
 
 /** One proposal the adaptive mixture may use: a name and its acquisition value per pool item. */
 export interface Candidate {
@@ -40,20 +42,34 @@ export function adaptiveCandidates(modelScores: Matrix, surrogateScores: Matrix,
   const base = temperature ?? 1;
   checkTemperature(base);
   checkSameShape(modelScores, surrogateScores, 'surrogateScores');
-  // Each softmax is computed once and shared: the candidates equal `secondMomentValues` and the
-  // default numerics' `acquisitionValues('surrogate-ce')` at each temperature, and cost a third of
-  // computing them one by one (a pool of N·K = 10^7 scores: seconds).
-  const logTarget = logSoftmax(modelScores);
-  const target = clippedSoftmax(modelScores, null, EPS);
-  const secondMoments: Candidate[] = [];
-  const crossEntropies: Candidate[] = [];
-  for (const factor of CANDIDATE_TEMPERATURE_FACTORS) {
-    const belief = stableSoftmax(surrogateScores, base * factor);
-    secondMoments.push({ name: `surrogate-m2 T=${base * factor}`, values: secondMomentOf(logTarget, belief) });
-    const clipped = clipProbabilities(belief, EPS);
-    crossEntropies.push({ name: `surrogate-ce T=${base * factor}`, values: rowCrossEntropy(target, clipped, true) });
+  const { rows, cols } = modelScores;
+  const temperatures = CANDIDATE_TEMPERATURE_FACTORS.map((factor) => base * factor);
+  const secondMoments = temperatures.map(() => new Float64Array(rows));
+  const crossEntropies = temperatures.map(() => new Float64Array(rows));
+  // Row by row, each value as `secondMomentValues` and the default numerics'
+  // `acquisitionValues('surrogate-ce')` compute it (bit for bit), without their N×K probability
+  // matrices: at N·K = 10^7 scores each costs about half a second to allocate and fill.
+  const logTarget = new Float64Array(cols);
+  const target = { data: new Float64Array(cols), rows: 1, cols };
+  const belief = { data: new Float64Array(cols), rows: 1, cols };
+  const scratch = new Float64Array(cols);
+  for (let i = 0; i < rows; i++) {
+    logSoftmaxRowInto(modelScores, i, null, logTarget, 0, scratch);
+    softmaxRowInto(modelScores, i, null, target.data, 0);
+    clipProbabilities(target, EPS);
+    for (let j = 0; j < temperatures.length; j++) {
+      softmaxRowInto(surrogateScores, i, temperatures[j], belief.data, 0);
+      secondMoments[j][i] = secondMomentRow(logTarget, belief.data);
+      clipProbabilities(belief, EPS);
+      crossEntropies[j][i] = crossEntropyRow(target.data, belief.data, 0, cols, scratch);
+    }
   }
-  return [{ name: 'uniform', values: new Float64Array(modelScores.rows).fill(1) }, ...secondMoments, ...crossEntropies];
+  for (const values of crossEntropies) replaceNaNByMax(values);
+  return [
+    { name: 'uniform', values: new Float64Array(rows).fill(1) },
+    ...secondMoments.map((values, j) => ({ name: `surrogate-m2 T=${temperatures[j]}`, values })),
+    ...crossEntropies.map((values, j) => ({ name: `surrogate-ce T=${temperatures[j]}`, values })),
+  ];
 }
 
 /** The candidate whose values are the surrogate's predicted root mean squared loss √E_π[ℓ²] at the base temperature. */

@@ -1,5 +1,6 @@
 import type { Matrix } from '../../matrix.js';
-import { logSoftmax, stableSoftmax } from '../../metrics/index.js';
+import { logSoftmaxRowInto, softmaxRowInto } from '../../metrics/softmax.js';
+import { checkTemperature } from '../../metrics/validate.js';
 import { InputError } from '../../errors.js';
 
 /**
@@ -21,19 +22,23 @@ export function secondMomentValues(modelScores: Matrix, surrogateScores: Matrix,
       received: `${surrogateScores.rows}×${surrogateScores.cols}`,
     });
   }
-  return secondMomentOf(logSoftmax(modelScores), stableSoftmax(surrogateScores, temperature));
-}
-
-/** `secondMomentValues` from the target's log-softmax and the surrogate's softmax, both already computed. */
-export function secondMomentOf(logTarget: Matrix, belief: Matrix): Float64Array {
-  const { rows, cols } = logTarget;
-  const logP = logTarget.data;
-  const pi = belief.data;
+  checkTemperature(temperature);
+  const { rows, cols } = modelScores;
+  const logTarget = new Float64Array(cols);
+  const belief = new Float64Array(cols);
+  const exps = new Float64Array(cols);
   const out = new Float64Array(rows);
   for (let i = 0; i < rows; i++) {
-    let moment = 0;
-    for (let k = i * cols; k < (i + 1) * cols; k++) moment += pi[k] * logP[k] * logP[k];
-    out[i] = Math.sqrt(moment);
+    logSoftmaxRowInto(modelScores, i, null, logTarget, 0, exps);
+    softmaxRowInto(surrogateScores, i, temperature, belief, 0);
+    out[i] = secondMomentRow(logTarget, belief);
   }
   return out;
+}
+
+/** One row of `secondMomentValues`: `√(Σ_k π_k ℓ_k²)` from the target's log-softmax row −ℓ and the surrogate's softmax row π. */
+export function secondMomentRow(logTarget: Float64Array, belief: Float64Array): number {
+  let moment = 0;
+  for (let k = 0; k < logTarget.length; k++) moment += belief[k] * logTarget[k] * logTarget[k];
+  return Math.sqrt(moment);
 }
