@@ -1,5 +1,5 @@
 import type { Matrix } from '../matrix.js';
-import { stableSoftmax } from './softmax.js';
+import { softmaxRowInto } from './softmax.js';
 import { checkLabels, checkSameShape } from './validate.js';
 
 /**
@@ -10,13 +10,14 @@ import { checkLabels, checkSameShape } from './validate.js';
  */
 export function brierLossPerItem(scores: Matrix, labels: Int32Array): Float64Array {
   checkLabels(scores, labels);
-  const p = stableSoftmax(scores).data;
+  // A row of the softmax at a time: the N×K probabilities are never all needed.
+  const p = new Float64Array(scores.cols);
   const out = new Float64Array(scores.rows);
   for (let i = 0; i < scores.rows; i++) {
-    const start = i * scores.cols;
+    softmaxRowInto(scores, i, null, p, 0);
     let total = 0;
     for (let k = 0; k < scores.cols; k++) {
-      const d = (p[start + k] as number) - (k === labels[i] ? 1 : 0);
+      const d = (p[k] as number) - (k === labels[i] ? 1 : 0);
       total += d * d;
     }
     out[i] = total;
@@ -34,16 +35,17 @@ export function brierLossPerItem(scores: Matrix, labels: Int32Array): Float64Arr
  */
 export function expectedBrierLoss(scores: Matrix, surrogateProbabilities: Matrix): Float64Array {
   checkSameShape(scores, surrogateProbabilities, 'surrogateProbabilities');
-  const p = stableSoftmax(scores).data;
+  const p = new Float64Array(scores.cols);
   const pi = surrogateProbabilities.data;
   const out = new Float64Array(scores.rows);
   for (let i = 0; i < scores.rows; i++) {
+    softmaxRowInto(scores, i, null, p, 0);
     const start = i * scores.cols;
     let squares = 0;
     let cross = 0;
     let mass = 0;
     for (let k = 0; k < scores.cols; k++) {
-      const pk = p[start + k] as number;
+      const pk = p[k] as number;
       const pik = pi[start + k] as number;
       squares += pk * pk;
       cross += pik * pk;

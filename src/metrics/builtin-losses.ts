@@ -2,8 +2,9 @@ import type { Matrix } from '../matrix.js';
 import { EPS } from '../numerics.js';
 import { brierLossPerItem, expectedBrierLoss } from './brier-loss.js';
 import { lossPerItem } from './cross-entropy.js';
-import { rowCrossEntropy } from './entropy.js';
-import { classProbabilities } from './probabilities.js';
+import { crossEntropyRow } from './entropy.js';
+import { clipProbabilities, softmaxRowInto } from './softmax.js';
+import { checkSameShape } from './validate.js';
 import { expectedZeroOneLoss, zeroOneLossPerItem } from './zero-one-loss.js';
 
 /** The losses the library estimates by name: the same names in TypeScript, on the command line (`--loss`) and in grids. */
@@ -21,9 +22,23 @@ export interface LossFunctions {
   expected(scores: Matrix, surrogateProbabilities: Matrix): Float64Array;
 }
 
-/** `−Σ_k π_k log p_k` with the corrected (clipped) softmax of the target: simulate's `surrogate-ce` value. */
+/**
+ * `−Σ_k π_k log p_k` with the corrected (clipped) softmax of the target: simulate's `surrogate-ce`
+ * value, the same numbers as `rowCrossEntropy(clippedSoftmax(scores, null, EPS), π, false)`, a row
+ * at a time (the N×K probabilities of the target are never all needed).
+ */
 function expectedCrossEntropy(scores: Matrix, surrogateProbabilities: Matrix): Float64Array {
-  return rowCrossEntropy(classProbabilities(scores, null, EPS, 'stable'), surrogateProbabilities, false);
+  checkSameShape(scores, surrogateProbabilities, 'surrogateProbabilities');
+  const { rows, cols } = scores;
+  const target = { data: new Float64Array(cols), rows: 1, cols };
+  const terms = new Float64Array(cols);
+  const out = new Float64Array(rows);
+  for (let i = 0; i < rows; i++) {
+    softmaxRowInto(scores, i, null, target.data, 0);
+    clipProbabilities(target, EPS);
+    out[i] = crossEntropyRow(target.data, 0, surrogateProbabilities.data, i * cols, cols, terms);
+  }
+  return out;
 }
 
 /**

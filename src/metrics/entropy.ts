@@ -42,17 +42,24 @@ export function rowCrossEntropy(predictions: Matrix, targets: Matrix, replaceNaN
   const { rows, cols } = predictions;
   const terms = new Float64Array(cols);
   const out = new Float64Array(rows);
-  for (let i = 0; i < rows; i++) out[i] = crossEntropyRow(predictions.data, targets.data, i * cols, cols, terms);
+  for (let i = 0; i < rows; i++) out[i] = crossEntropyRow(predictions.data, i * cols, targets.data, i * cols, cols, terms);
   if (replaceNaN) replaceNaNByMax(out);
   return out;
 }
 
 /**
  * One row of {@link rowCrossEntropy} (before NaN rows are replaced): `−Σ_k t_k log p_k` over the
- * `cols` numbers from `at`, with `terms` (K numbers) as scratch.
+ * `cols` predictions from `predictionAt` and targets from `targetAt`, with `terms` (K numbers) as scratch.
  */
-export function crossEntropyRow(predictions: Float64Array, targets: Float64Array, at: number, cols: number, terms: Float64Array): number {
-  for (let k = 0; k < cols; k++) terms[k] = (targets[at + k] as number) * Math.log(predictions[at + k] as number);
+export function crossEntropyRow(
+  predictions: Float64Array,
+  predictionAt: number,
+  targets: Float64Array,
+  targetAt: number,
+  cols: number,
+  terms: Float64Array,
+): number {
+  for (let k = 0; k < cols; k++) terms[k] = (targets[targetAt + k] as number) * Math.log(predictions[predictionAt + k] as number);
   return -pairwiseSum(terms, 0, cols);
 }
 

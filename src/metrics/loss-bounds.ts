@@ -1,7 +1,7 @@
 import { InputError } from '../errors.js';
 import type { Matrix } from '../matrix.js';
 import type { BuiltinLoss } from './builtin-losses.js';
-import { stableSoftmax } from './softmax.js';
+import { softmaxRowInto } from './softmax.js';
 import { predictedClass } from './zero-one-loss.js';
 
 /** Per-item loss bounds `lower[i] ≤ ℓ_i ≤ upper[i]`, whatever the item's label turns out to be. */
@@ -50,7 +50,8 @@ export function lossBounds(scores: Matrix, loss: BuiltinLoss): LossBounds {
       received: loss,
     });
   }
-  const p = loss === 'brier' ? stableSoftmax(scores).data : null;
+  // Brier needs the softmax, a row at a time.
+  const p = loss === 'brier' ? new Float64Array(cols) : null;
   for (let i = 0; i < rows; i++) {
     const start = i * cols;
     let low: number;
@@ -70,11 +71,12 @@ export function lossBounds(scores: Matrix, loss: BuiltinLoss): LossBounds {
       low = logTotal;
       high = logTotal + (max - min);
     } else {
+      softmaxRowInto(scores, i, null, p, 0);
       let squares = 0;
       let max = -Infinity;
       let min = Infinity;
       for (let k = 0; k < cols; k++) {
-        const v = p[start + k];
+        const v = p[k];
         squares += v * v;
         if (v > max) max = v;
         if (v < min) min = v;
@@ -139,8 +141,9 @@ export function pairedDifferenceBounds(first: Matrix, second: Matrix, loss: Buil
   const { rows, cols } = first;
   const lower = new Float64Array(rows);
   const upper = new Float64Array(rows);
-  const p = loss === 'brier' ? stableSoftmax(first).data : null;
-  const r = loss === 'brier' ? stableSoftmax(second).data : null;
+  // Brier needs both softmaxes, a row at a time.
+  const p = loss === 'brier' ? new Float64Array(cols) : null;
+  const r = loss === 'brier' ? new Float64Array(cols) : null;
   for (let i = 0; i < rows; i++) {
     let low = Infinity;
     let high = -Infinity;
@@ -153,15 +156,14 @@ export function pairedDifferenceBounds(first: Matrix, second: Matrix, loss: Buil
       const start = i * cols;
       let constant = 0;
       if (p !== null && r !== null) {
-        for (let k = 0; k < cols; k++) constant += p[start + k] * p[start + k] - r[start + k] * r[start + k];
+        softmaxRowInto(first, i, null, p, 0);
+        softmaxRowInto(second, i, null, r, 0);
+        for (let k = 0; k < cols; k++) constant += p[k] * p[k] - r[k] * r[k];
       } else {
         constant = logSumExp(first.data, start, cols) - logSumExp(second.data, start, cols);
       }
       for (let k = 0; k < cols; k++) {
-        const d =
-          p !== null && r !== null
-            ? constant - 2 * (p[start + k] - r[start + k])
-            : constant - (first.data[start + k] - second.data[start + k]);
+        const d = p !== null && r !== null ? constant - 2 * (p[k] - r[k]) : constant - (first.data[start + k] - second.data[start + k]);
         if (d < low) low = d;
         if (d > high) high = d;
       }

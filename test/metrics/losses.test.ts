@@ -1,10 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../../src/errors.js';
+import { EPS } from '../../src/numerics.js';
 import {
   accuracy,
+  brierLossPerItem,
+  BUILTIN_LOSSES,
+  clippedSoftmax,
   crossEntropyLoss,
+  expectedBrierLoss,
   lossBounds,
   lossPerItem,
+  pairedDifferenceBounds,
   predictiveEntropy,
   rowCrossEntropy,
   softCrossEntropyLoss,
@@ -186,5 +192,63 @@ describe('accuracy', () => {
     ]);
     expect(accuracy(scores, Int32Array.of(1, 1, 1))).toBe(1 / 3);
     expect(accuracy(scores, Int32Array.of(0, 1, 0))).toBe(1);
+  });
+});
+
+describe('the loss forms computed a row at a time', () => {
+  const u = randomStream(8, [2]);
+  const rows = 200;
+  const cols = 23;
+  const draw = (scale: number) => ({ data: Float64Array.from({ length: rows * cols }, () => (u() - 0.5) * scale), rows, cols });
+  const scores = draw(60);
+  const other = draw(60);
+  const labels = Int32Array.from({ length: rows }, () => Math.floor(u() * cols));
+  // Probabilities below the clip (1e-15) and rows that saturate, so that the clip matters.
+  const belief = clippedSoftmax(draw(90), 0.5, EPS);
+  const p = stableSoftmax(scores).data;
+  const r = stableSoftmax(other).data;
+  const row = (data: Float64Array, i: number) => data.subarray(i * cols, (i + 1) * cols);
+  const sum = (values: Iterable<number>) => [...values].reduce((a, b) => a + b, 0);
+
+  it("cross-entropy's expected loss is rowCrossEntropy of the clipped softmax, bit for bit", () => {
+    expect(BUILTIN_LOSSES['cross-entropy'].expected(scores, belief)).toEqual(
+      rowCrossEntropy(clippedSoftmax(scores, null, EPS), belief, false),
+    );
+    expect(() => BUILTIN_LOSSES['cross-entropy'].expected(scores, { data: new Float64Array(cols), rows: 1, cols })).toThrow(InputError);
+  });
+
+  it("Brier's loss, expected loss and bounds are their formulas over stableSoftmax, bit for bit", () => {
+    const loss = Float64Array.from(labels, (label, i) => sum(Array.from(row(p, i), (v, k) => (v - (k === label ? 1 : 0)) ** 2)));
+    expect(brierLossPerItem(scores, labels)).toEqual(loss);
+    const expected = Float64Array.from({ length: rows }, (_, i) => {
+      const [pi, pr] = [row(belief.data, i), row(p, i)];
+      let [squares, cross, mass] = [0, 0, 0];
+      for (let k = 0; k < cols; k++) [squares, cross, mass] = [squares + pr[k]! ** 2, cross + pi[k]! * pr[k]!, mass + pi[k]!];
+      return mass * squares - 2 * cross + mass;
+    });
+    expect(expectedBrierLoss(scores, belief)).toEqual(expected);
+    const { lower, upper } = lossBounds(scores, 'brier');
+    for (let i = 0; i < rows; i++) {
+      const pr = row(p, i);
+      let squares = 0;
+      for (const v of pr) squares += v * v;
+      const [low, high] = [squares - 2 * Math.max(...pr) + 1, squares - 2 * Math.min(...pr) + 1];
+      expect(lower[i]).toBe(Math.max(0, low - 2 ** -48 * (1 + Math.abs(low))));
+      expect(upper[i]).toBe(high + 2 ** -48 * (1 + Math.abs(high)));
+    }
+  });
+
+  it("the paired Brier difference's bounds use both softmaxes, bit for bit", () => {
+    const { lower, upper } = pairedDifferenceBounds(scores, other, 'brier');
+    const firstLow = lossBounds(scores, 'brier').lower;
+    for (let i = 0; i < rows; i++) {
+      const [pr, rr] = [row(p, i), row(r, i)];
+      let constant = 0;
+      for (let k = 0; k < cols; k++) constant += pr[k]! * pr[k]! - rr[k]! * rr[k]!;
+      const d = Array.from(pr, (v, k) => constant - 2 * (v - rr[k]!));
+      const [low, high] = [Math.min(...d), Math.max(...d)];
+      const slack = 2 ** -48 * (1 + Math.abs(low) + Math.abs(high) + firstLow[i]!);
+      expect([lower[i], upper[i]]).toEqual([low - slack, high + slack]);
+    }
   });
 });

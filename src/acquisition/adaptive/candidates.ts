@@ -61,7 +61,7 @@ export function adaptiveCandidates(modelScores: Matrix, surrogateScores: Matrix,
       softmaxRowInto(surrogateScores, i, temperatures[j], belief.data, 0);
       secondMoments[j][i] = secondMomentRow(logTarget, belief.data);
       clipProbabilities(belief, EPS);
-      crossEntropies[j][i] = crossEntropyRow(target.data, belief.data, 0, cols, scratch);
+      crossEntropies[j][i] = crossEntropyRow(target.data, 0, belief.data, 0, cols, scratch);
     }
   }
   for (const values of crossEntropies) replaceNaNByMax(values);
