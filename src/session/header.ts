@@ -170,12 +170,115 @@ function storedValues(m: Partial<StoredMatrix> & { data?: unknown }, rows: numbe
     const bytes = Buffer.from(m.float64, 'base64');
     if (bytes.length !== count * 8) return wrongShape;
     if (!LITTLE_ENDIAN) bytes.swap64();
-    values = new Float64Array(count);
-    new Uint8Array(values.buffer).set(bytes);
+    // A decoded text of this size has a buffer of its own; a small one may sit in Node's shared
+    // pool at an offset that is not a multiple of 8, and is copied.
+    values =
+      bytes.byteOffset % 8 === 0 && bytes.byteLength === bytes.buffer.byteLength
+        ? new Float64Array(bytes.buffer, bytes.byteOffset, count)
+        : new Float64Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
   }
   for (let i = 0; i < count; i++) if (!Number.isFinite(values[i])) return `holds a non-finite score at position ${i}`;
   decodedValues.set(m, values);
   return values;
+}
+
+/** The value of each byte as a base64 digit, −1 for a byte outside the alphabet ('=' included). */
+const BASE64_DIGITS = (() => {
+  const digits = new Int8Array(256).fill(-1);
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+  for (let d = 0; d < alphabet.length; d++) digits[alphabet.charCodeAt(d)] = d;
+  return digits;
+})();
+
+const PADDING = 0x3d;
+
+/**
+ * Decodes the base64 text `text[start, start + base64Length(out.length))` into `out`: whole groups
+ * of four digits, the last one padded with '=' as `Buffer.toString('base64')` pads it. False at the
+ * first byte outside the alphabet or a misplaced '=' (`Buffer.from` would skip it and decode short).
+ */
+function decodeBase64Into(text: Uint8Array, start: number, out: Uint8Array): boolean {
+  const whole = out.length - (out.length % 3);
+  let at = start;
+  let o = 0;
+  for (; o < whole; o += 3, at += 4) {
+    const a = BASE64_DIGITS[text[at]];
+    const b = BASE64_DIGITS[text[at + 1]];
+    const c = BASE64_DIGITS[text[at + 2]];
+    const d = BASE64_DIGITS[text[at + 3]];
+    if ((a | b | c | d) < 0) return false;
+    const group = (a << 18) | (b << 12) | (c << 6) | d;
+    out[o] = group >> 16;
+    out[o + 1] = (group >> 8) & 0xff;
+    out[o + 2] = group & 0xff;
+  }
+  const left = out.length - whole;
+  if (left === 0) return true;
+  const a = BASE64_DIGITS[text[at]];
+  const b = BASE64_DIGITS[text[at + 1]];
+  const c = left === 2 ? BASE64_DIGITS[text[at + 2]] : 0;
+  if ((a | b | c) < 0 || (left === 1 && text[at + 2] !== PADDING) || text[at + 3] !== PADDING) return false;
+  const group = (a << 18) | (b << 12) | (c << 6);
+  out[o] = group >> 16;
+  if (left === 2) out[o + 1] = (group >> 8) & 0xff;
+  return true;
+}
+
+const FLOAT64_KEY = Buffer.from('"float64":"');
+const QUOTE = 0x22;
+const STORED_SCORES = ['targetScores', 'comparisonScores', 'surrogateScores'] as const;
+
+/**
+ * A session file's header line parsed with its stored scores decoded straight from the bytes: the
+ * JSON around each `"float64"` text is parsed with a placeholder for it, and each text is decoded
+ * into the scores' own array. At N·K = 10^7 scores per model that skips the header as one string,
+ * the texts as strings and their decoded copies (about 3 of a file's 6 s to open). Undefined when
+ * anything is not as this library writes it (another key's text holds the pattern, a damaged
+ * text, a non-finite score): the caller then parses the line as plain JSON, which reports the
+ * problem as before.
+ */
+export function parseHeaderLine(line: Uint8Array): Record<string, unknown> | undefined {
+  const bytes = Buffer.from(line.buffer, line.byteOffset, line.byteLength);
+  const texts: { start: number; end: number }[] = [];
+  const parts: string[] = [];
+  let from = 0;
+  for (let at = bytes.indexOf(FLOAT64_KEY); at !== -1; at = bytes.indexOf(FLOAT64_KEY, from)) {
+    const start = at + FLOAT64_KEY.length;
+    const end = bytes.indexOf(QUOTE, start);
+    if (end === -1) return undefined;
+    parts.push(bytes.toString('utf8', from, start), `#${texts.length}`);
+    texts.push({ start, end });
+    from = end;
+  }
+  if (texts.length === 0) return undefined;
+  parts.push(bytes.toString('utf8', from));
+  let header: unknown;
+  try {
+    header = JSON.parse(parts.join(''));
+  } catch {
+    return undefined;
+  }
+  if (typeof header !== 'object' || header === null || Array.isArray(header)) return undefined;
+  const record = header as Record<string, unknown>;
+  let decoded = 0;
+  for (const name of STORED_SCORES) {
+    const m = record[name] as Partial<StoredMatrix> | null | undefined;
+    if (typeof m !== 'object' || m === null || typeof m.float64 !== 'string') continue;
+    const text = texts[Number(/^#(\d+)$/.exec(m.float64)?.[1] ?? NaN)];
+    const { rows, cols } = m;
+    if (text === undefined || !Number.isSafeInteger(rows) || !Number.isSafeInteger(cols) || rows! <= 0 || cols! <= 0) return undefined;
+    const count = rows! * cols!;
+    if (text.end - text.start !== base64Length(count * 8)) return undefined;
+    const values = new Float64Array(count);
+    const valueBytes = new Uint8Array(values.buffer);
+    if (!decodeBase64Into(bytes, text.start, valueBytes)) return undefined;
+    if (!LITTLE_ENDIAN) Buffer.from(values.buffer).swap64();
+    for (let i = 0; i < count; i++) if (!Number.isFinite(values[i])) return undefined;
+    record[name] = store({ data: values, rows: rows!, cols: cols! });
+    decoded++;
+  }
+  // Every placeholder must be one of the scores' texts, or the pattern stood elsewhere.
+  return decoded === texts.length ? record : undefined;
 }
 
 /** The stored scores (already checked by `checkHeader`) as a matrix. */

@@ -8,6 +8,7 @@ import { SessionEstimates, type SessionEstimate, type StoppingRule } from './est
 import {
   buildHeader,
   checkHeader,
+  parseHeaderLine,
   readScores,
   recoveryHint,
   storedMatrix,
@@ -196,7 +197,7 @@ export class ActiveTestingSession {
   static async open(path: string, options: OpenSessionOptions = {}): Promise<ActiveTestingSession> {
     const lock = SessionLock.acquire(path);
     try {
-      const contents = FileJournal.read(path);
+      const contents = FileJournal.read(path, parseHeaderLine);
       const header = checkHeader(contents.header, path);
       const loss = restoreLoss(header.loss, options.loss, path);
       const session = new ActiveTestingSession(header, loss, new MemoryJournal(), options.scoreTarget, lock);
