@@ -281,6 +281,75 @@ export function parseHeaderLine(line: Uint8Array): Record<string, unknown> | und
   return decoded === texts.length ? record : undefined;
 }
 
+const BASE64_ALPHABET = Uint8Array.from(Buffer.from('ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/'));
+
+/** Groups of three bytes encoded per chunk of `base64Chunks` (1 MB of text). */
+const CHUNK_GROUPS = 1 << 18;
+
+/**
+ * `Buffer.from(bytes).toString('base64')` as ASCII bytes, a chunk at a time in one reused array:
+ * each chunk must be consumed before the next is asked for.
+ */
+function* base64Chunks(bytes: Uint8Array): Generator<Uint8Array> {
+  const out = new Uint8Array(CHUNK_GROUPS * 4);
+  const whole = bytes.length - (bytes.length % 3);
+  for (let from = 0; from < whole; from += CHUNK_GROUPS * 3) {
+    const end = Math.min(whole, from + CHUNK_GROUPS * 3);
+    let o = 0;
+    for (let i = from; i < end; i += 3, o += 4) {
+      const group = (bytes[i] << 16) | (bytes[i + 1] << 8) | bytes[i + 2];
+      out[o] = BASE64_ALPHABET[group >> 18];
+      out[o + 1] = BASE64_ALPHABET[(group >> 12) & 63];
+      out[o + 2] = BASE64_ALPHABET[(group >> 6) & 63];
+      out[o + 3] = BASE64_ALPHABET[group & 63];
+    }
+    yield out.subarray(0, o);
+  }
+  const left = bytes.length - whole;
+  if (left === 0) return;
+  const group = (bytes[whole] << 16) | (left === 2 ? bytes[whole + 1] << 8 : 0);
+  out[0] = BASE64_ALPHABET[group >> 18];
+  out[1] = BASE64_ALPHABET[(group >> 12) & 63];
+  out[2] = left === 2 ? BASE64_ALPHABET[(group >> 6) & 63] : PADDING;
+  out[3] = PADDING;
+  yield out.subarray(0, 4);
+}
+
+const EMPTY_FLOAT64 = '"float64":""';
+
+/**
+ * The bytes of `JSON.stringify(header)`, in chunks: the JSON around each stored score text, and
+ * each text encoded a chunk at a time from the scores' own array. At N·K = 10^7 scores per model
+ * that skips the header as one string of 215 MB and its UTF-8 copy. Each chunk must be consumed
+ * before the next is asked for.
+ */
+export function* headerLineChunks(header: SessionHeader): Generator<Uint8Array> {
+  const names = Object.keys(header).filter((name) => STORED_SCORES.some((s) => s === name) && header[name as keyof SessionHeader] !== null);
+  const values = names.map((name) => decodedValues.get(header[name as keyof SessionHeader] as object));
+  const text = JSON.stringify(header, function (this: unknown, key: string, value: unknown) {
+    if (this !== header || !names.includes(key)) return value;
+    // The same keys in the same order, the text left empty (and its getter not called).
+    const stored = value as Record<string, unknown>;
+    return Object.fromEntries(Object.keys(stored).map((name) => [name, name === 'float64' ? '' : stored[name]]));
+  });
+  // Strings are escaped in JSON, so the pattern can only be one of the scores' keys.
+  const positions: number[] = [];
+  for (let at = text.indexOf(EMPTY_FLOAT64); at !== -1; at = text.indexOf(EMPTY_FLOAT64, at + 1)) positions.push(at);
+  if (!LITTLE_ENDIAN || positions.length !== names.length || values.some((v) => v === undefined)) {
+    yield Buffer.from(JSON.stringify(header));
+    return;
+  }
+  let from = 0;
+  for (const [j, at] of positions.entries()) {
+    const open = at + EMPTY_FLOAT64.length - 1;
+    yield Buffer.from(text.slice(from, open));
+    const data = values[j] as Float64Array;
+    yield* base64Chunks(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+    from = open;
+  }
+  yield Buffer.from(text.slice(from));
+}
+
 /** The stored scores (already checked by `checkHeader`) as a matrix. */
 export function storedMatrix(stored: StoredMatrix | null): Matrix | undefined {
   if (stored === null) return undefined;

@@ -23,7 +23,7 @@ export class MemoryJournal implements JournalSink {
   close(): void {}
 }
 
-function writeAll(fd: number, data: string | Buffer): void {
+function writeAll(fd: number, data: string | Uint8Array): void {
   const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
   let offset = 0;
   while (offset < bytes.length) offset += writeSync(fd, bytes, offset, bytes.length - offset);
@@ -107,17 +107,27 @@ export class FileJournal implements JournalSink {
 
   /**
    * Creates the file with its header, atomically (temporary file + hard link), refusing an
-   * existing file.
+   * existing file. `serialize` gives the bytes of the header's JSON in chunks, each written before
+   * the next is asked for (default: `JSON.stringify` in one).
    * @example
    * const journal = FileJournal.create('run.session', { format: 'active-testing-session' });
    */
-  static create(path: string, header: object): FileJournal {
+  static create<T extends object>(
+    path: string,
+    header: T,
+    serialize: (header: T) => Iterable<Uint8Array> = (h) => [Buffer.from(JSON.stringify(h))],
+  ): FileJournal {
     const temporary = `${path}.${process.pid}.tmp`;
-    const text = `${JSON.stringify(header)}\n`;
+    let length = 0;
     try {
       const fd = openSync(temporary, 'w');
       try {
-        writeAll(fd, text);
+        for (const chunk of serialize(header)) {
+          writeAll(fd, chunk);
+          length += chunk.length;
+        }
+        writeAll(fd, '\n');
+        length += 1;
         fsyncSync(fd);
       } finally {
         closeSync(fd);
@@ -136,7 +146,7 @@ export class FileJournal implements JournalSink {
     }
     return withFileError(path, 'create', () => {
       fsyncDirectory(path);
-      return new FileJournal(path, openSync(path, 'a'), 0, Buffer.byteLength(text));
+      return new FileJournal(path, openSync(path, 'a'), 0, length);
     });
   }
 

@@ -8,6 +8,7 @@ import { SessionEstimates, type SessionEstimate, type StoppingRule } from './est
 import {
   buildHeader,
   checkHeader,
+  headerLineChunks,
   parseHeaderLine,
   readScores,
   recoveryHint,
@@ -172,7 +173,7 @@ export class ActiveTestingSession {
     try {
       // Built before its file: a pool the session refuses (e.g. a loss bound that is not finite) leaves nothing on disk.
       const session = new ActiveTestingSession(header, loss, new MemoryJournal(), options.scoreTarget, lock);
-      session.journal = FileJournal.create(path, header);
+      session.journal = FileJournal.create(path, header, headerLineChunks);
       return session;
     } catch (error) {
       lock.release();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseHeaderLine, storedMatrix, type StoredMatrix } from '../../src/session/header.js';
+import { buildHeader, headerLineChunks, parseHeaderLine, storedMatrix, type StoredMatrix } from '../../src/session/header.js';
 
 const encode = (values: Float64Array): string => Buffer.from(values.buffer, values.byteOffset, values.byteLength).toString('base64');
 const decode = (text: string): Float64Array => new Float64Array(Uint8Array.from(Buffer.from(text, 'base64')).buffer);
@@ -90,5 +90,43 @@ describe('parseHeaderLine', () => {
   it('gives up on a line without stored scores and on a line that is not JSON', () => {
     expect(parseHeaderLine(line({ format: 'active-testing-session', targetScores: null }))).toBeUndefined();
     expect(parseHeaderLine(line(header(3, 2)).subarray(0, 200))).toBeUndefined();
+  });
+});
+
+describe('headerLineChunks', () => {
+  /** The chunks copied as they come: each may reuse the memory of the one before. */
+  const joined = (chunks: Iterable<Uint8Array>) => {
+    const copies: Buffer[] = [];
+    for (const chunk of chunks) copies.push(Buffer.from(chunk));
+    return Buffer.concat(copies);
+  };
+
+  // Score counts leaving 0, 2 and 1 bytes after the last group of three, and one text over a chunk.
+  it.each([
+    [6, 2],
+    [7, 2],
+    [5, 2],
+    [20_001, 5],
+  ])('writes the bytes of JSON.stringify for a %i×%i pool, and parseHeaderLine reads them back', (rows, cols) => {
+    // Exponents spread over the whole range, so that the last bytes encoded (a double's sign and
+    // exponent) differ from score to score.
+    const scores = (seed: number) => ({
+      data: Float64Array.from({ length: rows * cols }, (_, i) => Math.sin(i * 7.1 + seed) * 10 ** (((i * 37 + seed) % 600) - 300)),
+      shape: [rows, cols],
+    });
+    const texts = Array.from({ length: rows }, (_, i) => (i === 0 ? '"float64":""' : i === 1 ? '#0' : `item ${i}`));
+    const classes = Array.from({ length: cols }, (_, k) => `c${k}`);
+    const options = { texts, classes, modelScores: scores(1), comparisonScores: scores(2), surrogateScores: scores(3), seed: 0 };
+    const header = buildHeader(options, 'cross-entropy', false);
+    const bytes = joined(headerLineChunks(header));
+    expect(bytes.equals(Buffer.from(JSON.stringify(header)))).toBe(true);
+    const parsed = parseHeaderLine(bytes)!;
+    expect(storedMatrix(parsed.targetScores as StoredMatrix)).toEqual(storedMatrix(header.targetScores));
+    expect(storedMatrix(parsed.surrogateScores as StoredMatrix)).toEqual(storedMatrix(header.surrogateScores));
+  });
+
+  it('writes a header without stored scores as JSON.stringify does', () => {
+    const header = buildHeader({ texts: ['a', 'b'], classes: ['x', 'y'], seed: 0, acquisition: 'iid' }, 'cross-entropy', true);
+    expect(joined(headerLineChunks(header)).equals(Buffer.from(JSON.stringify(header)))).toBe(true);
   });
 });
