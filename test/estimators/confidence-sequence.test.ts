@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../../src/errors.js';
 import {
+  REFERENCE_SHARE,
   RiskConfidenceSequence,
   sequenceSolveSpacing,
   type CapitalState,
@@ -597,7 +598,7 @@ describe('RiskConfidenceSequence: the anytime bounds solved at every 10th of the
     }
     const poolSize = 1000;
     // Each bet's log-capital, the plain sum of its factors' logs, and the running maximum over
-    // prefixes (the empty one included) of log(½·K⁰ + ½·K¹).
+    // prefixes (the empty one included) of log((1 − w)·K⁰ + w·K¹), w the reference bet's share.
     const direct = (side: Side, theta: number, budget: number, labels: number) => {
       const logs = side.bets.map(() => 0);
       let best = 0;
@@ -608,7 +609,8 @@ describe('RiskConfidenceSequence: the anytime bounds solved at every 10th of the
           logs[k] += Math.log(1 - lambda + (bet.z[s] === 0 ? 0 : (lambda * bet.z[s]) / x));
         });
         const top = Math.max(...logs);
-        best = Math.max(best, top + Math.log(logs.reduce((sum, log) => sum + Math.exp(log - top), 0) / logs.length));
+        const shares = logs.length === 1 ? [1] : [1 - REFERENCE_SHARE, REFERENCE_SHARE];
+        best = Math.max(best, top + Math.log(logs.reduce((sum, log, k) => sum + shares[k]! * Math.exp(log - top), 0)));
       }
       return { logs, best };
     };
