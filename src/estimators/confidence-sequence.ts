@@ -779,8 +779,9 @@ export class RiskConfidenceSequence {
     this.upperReference = upper.reference;
     this.ranges[0] = lower.range;
     this.ranges[1] = upper.range;
-    this.lowerSide = new OneSidedCapital(n, lowerTotal, threshold, maxBet, plannedLabels, lower.range > 0 ? lower : null);
-    this.upperSide = new OneSidedCapital(n, -upperTotal, threshold, maxBet, plannedLabels, upper.range > 0 ? upper : null);
+    const share = upperShare(lower, upper, n, alpha, maxBet);
+    this.lowerSide = new OneSidedCapital(n, lowerTotal, 1 / (alpha * (1 - share)), maxBet, plannedLabels, lower.range > 0 ? lower : null);
+    this.upperSide = new OneSidedCapital(n, -upperTotal, 1 / (alpha * share), maxBet, plannedLabels, upper.range > 0 ? upper : null);
   }
 
   /** Labels added so far (M). */
@@ -970,12 +971,13 @@ function cappedReference(
   floor: Float64Array,
   alpha: number,
   maxBet: number,
-): { reference: Float64Array; total: number; range: number } {
+): PredictedSide & { reference: Float64Array; total: number } {
   const n = slack.length;
   const labels = Math.min(n, REFERENCE_TUNING_LABELS);
   const log = Math.log(2 / alpha);
   let bestCap = 0;
   let bestWidth = Infinity;
+  let bestVariance = 0;
   for (const cap of REFERENCE_CAPS) {
     let variance = 0;
     let range = 0;
@@ -990,6 +992,7 @@ function cappedReference(
     if (width < bestWidth) {
       bestWidth = width;
       bestCap = cap;
+      bestVariance = variance;
     }
   }
   const reference = new Float64Array(n);
@@ -1002,5 +1005,36 @@ function cappedReference(
     total += d;
     if (d / floor[i] > range) range = d / floor[i];
   }
-  return { reference, total, range };
+  return { reference, total, range, variance: bestVariance };
+}
+
+/** What `cappedReference` predicts of one side at its cap: Σ_i E(w_i − d_i)²/π_i and the range. */
+interface PredictedSide {
+  variance: number;
+  range: number;
+}
+
+/** The upper side's shares of α that `upperShare` chooses from. */
+const UPPER_SHARES = [0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8];
+
+/**
+ * The upper side's share of α (the lower side has the rest): the one minimising the sum of the two
+ * sides' predicted half-widths at a few hundred labels, each at its own threshold log(1/β). A side
+ * whose loss can range far above what is predicted (cross-entropy's confident errors) gets more.
+ * Like the cap, it uses nothing but the scores and the floors, so it is fixed before the first label.
+ */
+export function upperShare(lower: PredictedSide, upper: PredictedSide, n: number, alpha: number, maxBet: number): number {
+  const labels = Math.min(n, REFERENCE_TUNING_LABELS);
+  const width = (side: PredictedSide, log: number) =>
+    Math.sqrt((2 * log * side.variance) / (n * n * labels)) + (log * side.range) / (n * labels * maxBet);
+  let best = 0.5;
+  let bestWidth = width(lower, Math.log(2 / alpha)) + width(upper, Math.log(2 / alpha));
+  for (const share of UPPER_SHARES) {
+    const total = width(lower, Math.log(1 / (alpha * (1 - share)))) + width(upper, Math.log(1 / (alpha * share)));
+    if (total < bestWidth) {
+      bestWidth = total;
+      best = share;
+    }
+  }
+  return best;
 }

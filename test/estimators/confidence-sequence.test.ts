@@ -4,6 +4,7 @@ import {
   REFERENCE_SHARE,
   RiskConfidenceSequence,
   sequenceSolveSpacing,
+  upperShare,
   type CapitalState,
   type ConfidenceSequenceOptions,
 } from '../../src/estimators/confidence-sequence.js';
@@ -190,7 +191,7 @@ describe('RiskConfidenceSequence: exact enumeration of every draw sequence (N = 
   }
 
   it('uses the per-draw floors on the guided pool (the check above is not of the fixed floor again)', () => {
-    // Measured at α = 0.5: expected width summed over counts 28.8036 with the fixed floor, 28.7834 with per-draw floors.
+    // Measured at α = 0.5: expected width summed over counts 25.2460 with the fixed floor, 25.2189 with per-draw floors.
     const withFloor = enumerateMisses(GUIDED, 0.5, 'reference').width;
     const perDraw = enumerateMisses(GUIDED, 0.5, 'draw floor').width;
     expect(perDraw).toBeLessThan(withFloor - 0.005);
@@ -335,7 +336,7 @@ describe('RiskConfidenceSequence: basic behaviour', () => {
     expect(sameFloor.anytime()).toEqual(fixedFloor.anytime());
     expect(sameFloor.fixed()).toEqual(fixedFloor.fixed());
     const half = (i: { lower: number; upper: number }) => (i.upper - i.lower) / 2;
-    // The range halves (q ≈ 2π throughout): measured 0.139 → 0.096 (anytime), 0.127 → 0.084 (fixed); require 15% narrower.
+    // The range halves (q ≈ 2π throughout): measured 0.131 → 0.092 (anytime), 0.121 → 0.081 (fixed); require 15% narrower.
     expect(half(ownFloor.anytime())).toBeLessThan(0.85 * half(fixedFloor.anytime()));
     expect(half(ownFloor.fixed())).toBeLessThan(0.85 * half(fixedFloor.fixed()));
   });
@@ -357,7 +358,7 @@ describe('RiskConfidenceSequence: basic behaviour', () => {
       });
     }
     const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
-    // Measured: median half-width at 200 labels 0.0599 tuned against 0.0749, at 20 labels 0.224 against 0.196.
+    // Measured: median half-width at 200 labels 0.0599 tuned against 0.0744, at 20 labels 0.220 against 0.190.
     expect(median(halfWidths.tuned[1])).toBeLessThan(0.85 * median(halfWidths.untuned[1]));
     expect(median(halfWidths.tuned[0])).toBeGreaterThan(1.1 * median(halfWidths.untuned[0]));
   });
@@ -402,7 +403,7 @@ describe('RiskConfidenceSequence: basic behaviour', () => {
     const plain = runOnce(pool, 'iid', [200], 9);
     const referenced = runOnce(pool, 'iid', [200], 9, 1e-3, true);
     const halfWidth = (i: { lower: number; upper: number }) => (i.upper - i.lower) / 2;
-    // Same draws; measured 0.23 → 0.090 (anytime), 0.18 → 0.090 (fixed): require at least a third narrower.
+    // Same draws; measured 0.23 → 0.086 (anytime), 0.18 → 0.085 (fixed): require at least a third narrower.
     expect(halfWidth(referenced.anytime[0])).toBeLessThan((2 / 3) * halfWidth(plain.anytime[0]));
     expect(halfWidth(referenced.fixed[0])).toBeLessThan((2 / 3) * halfWidth(plain.fixed[0]));
     const n = TINY.losses.length;
@@ -528,8 +529,8 @@ describe('RiskConfidenceSequence: the anytime bounds solved at every 10th of the
         }
       }
       // Between solves the new labels' tangents recover most of what a solve would: measured at
-      // most 0.36% (plain) / 0.45% (reference) wider than the exact bounds, where those of the last
-      // solve (with the deterministic bounds now) are up to 8.4% / 9.5% wider.
+      // most 0.36% (plain) / 0.48% (reference) wider than the exact bounds, where those of the last
+      // solve (with the deterministic bounds now) are up to 8.4% / 9.4% wider.
       expect(widest).toBeLessThan(0.01);
       expect(widestSolved).toBeGreaterThan(0.02);
     });
@@ -574,7 +575,7 @@ describe('RiskConfidenceSequence: the anytime bounds solved at every 10th of the
         }
       }
       // Between solve points the last one's bets stand in for the count's own, and its tangents
-      // for a solve: measured at most 0.91% (plain) / 0.97% (reference) of the width from the
+      // for a solve: measured at most 0.91% (plain) / 1.3% (reference) of the width from the
       // exact bounds; without the tangents, over 20%.
       expect(farthest).toBeLessThan(0.02);
     });
@@ -824,5 +825,25 @@ describe('finitePopulationFactor: the bootstrap near M = N (N = 7)', () => {
       expect(exactVariance).toBeCloseTo((s2 / m) * (1 - m / n), 12);
       expect(expectedBootstrap).toBeCloseTo(((m - 1) / m) * (n / (n - 1)) * exactVariance, 12);
     }
+  });
+});
+
+describe('upperShare: the split of α between the sides', () => {
+  const alpha = 0.05;
+  // Sides of variance only: the predicted half-width is √(2·log(1/β)·V/(N²·labels)).
+  const side = (variance: number, range = 0) => ({ variance, range });
+  const total = (lower: number, upper: number, share: number) =>
+    Math.sqrt(lower * Math.log(1 / (alpha * (1 - share)))) + Math.sqrt(upper * Math.log(1 / (alpha * share)));
+
+  it('splits evenly between equal sides, and gives the wider side more, as far as the grid goes', () => {
+    expect(upperShare(side(1), side(1), 1000, alpha, 0.75)).toBe(0.5);
+    const more = upperShare(side(1), side(25), 1000, alpha, 0.75);
+    expect(more).toBeGreaterThan(0.5);
+    expect(upperShare(side(25), side(1), 1000, alpha, 0.75)).toBeCloseTo(1 - more, 12);
+    // The grid's best of Σ √(V·log(1/β)), checked by enumeration.
+    const grid = [0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8];
+    expect(more).toBe(grid.reduce((best, s) => (total(1, 25, s) < total(1, 25, best) ? s : best), 0.5));
+    // A side that only the range term makes wide gets more too.
+    expect(upperShare(side(1), side(1, 5e5), 1000, alpha, 0.75)).toBeGreaterThan(0.5);
   });
 });
