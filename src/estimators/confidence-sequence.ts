@@ -973,7 +973,6 @@ function cappedReference(
   maxBet: number,
 ): PredictedSide & { reference: Float64Array; total: number } {
   const n = slack.length;
-  const labels = Math.min(n, REFERENCE_TUNING_LABELS);
   const log = Math.log(2 / alpha);
   let bestCap = 0;
   let bestWidth = Infinity;
@@ -988,7 +987,7 @@ function cappedReference(
       variance += (bias * bias + slack[i] * otherSlack[i]) / floor[i];
       if (d / floor[i] > range) range = d / floor[i];
     }
-    const width = Math.sqrt((2 * log * variance) / (n * n * labels)) + (log * range) / (n * labels * maxBet);
+    const width = predictedHalfWidth({ variance, range }, log, n, maxBet);
     if (width < bestWidth) {
       bestWidth = width;
       bestCap = cap;
@@ -1014,6 +1013,16 @@ interface PredictedSide {
   range: number;
 }
 
+/**
+ * A side's predicted half-width at a few hundred labels when it rejects at log-capital `log`:
+ * √(2·log·V/(N²·n)) + log·ρ/(N·n·maxBet), the variance term of a bet with the range term of the
+ * reference (docs/concepts.md, Reference bets).
+ */
+function predictedHalfWidth(side: PredictedSide, log: number, n: number, maxBet: number): number {
+  const labels = Math.min(n, REFERENCE_TUNING_LABELS);
+  return Math.sqrt((2 * log * side.variance) / (n * n * labels)) + (log * side.range) / (n * labels * maxBet);
+}
+
 /** The upper side's shares of α that `upperShare` chooses from. */
 const UPPER_SHARES = [0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8];
 
@@ -1024,9 +1033,7 @@ const UPPER_SHARES = [0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8];
  * Like the cap, it uses nothing but the scores and the floors, so it is fixed before the first label.
  */
 export function upperShare(lower: PredictedSide, upper: PredictedSide, n: number, alpha: number, maxBet: number): number {
-  const labels = Math.min(n, REFERENCE_TUNING_LABELS);
-  const width = (side: PredictedSide, log: number) =>
-    Math.sqrt((2 * log * side.variance) / (n * n * labels)) + (log * side.range) / (n * labels * maxBet);
+  const width = (side: PredictedSide, log: number) => predictedHalfWidth(side, log, n, maxBet);
   let best = 0.5;
   let bestWidth = width(lower, Math.log(2 / alpha)) + width(upper, Math.log(2 / alpha));
   for (const share of UPPER_SHARES) {
