@@ -1,4 +1,5 @@
-import { ActiveTestingError, UsageError } from '../errors.js';
+import { ActiveTestingError, InputError, UsageError } from '../errors.js';
+import { cliFlag, commandOptions, COMMAND_CONTEXTS, type CommandName } from '../options/schema.js';
 import { redactSecrets } from '../io/redact.js';
 import { VERSION } from '../version.js';
 import type { Command } from './command.js';
@@ -73,6 +74,7 @@ const MEMORY_ERRORS =
 export function describeFailure(error: unknown, command: string, env: NodeJS.ProcessEnv = process.env): { message: string; code: number } {
   const usageHint = (text: string) => `${text}\nRun \`active-testing ${command} --help\` for usage.`;
   if (error instanceof UsageError) return { message: usageHint(oneLine(error.message)), code: 2 };
+  if (error instanceof InputError) return { message: oneLine(namedAsFlag(error, command)), code: 1 };
   if (error instanceof ActiveTestingError) return { message: oneLine(error.message), code: 1 };
   if (error instanceof TypeError && 'code' in error && String((error as { code: unknown }).code).startsWith('ERR_PARSE_ARGS')) {
     return { message: usageHint(oneLine(error.message)), code: 2 };
@@ -87,6 +89,17 @@ export function describeFailure(error: unknown, command: string, env: NodeJS.Pro
   const text = error instanceof Error ? error.message : String(error);
   if (env.ACTIVE_TESTING_DEBUG) return { message: error instanceof Error ? (error.stack ?? text) : text, code: 1 };
   return { message: `unexpected error: ${oneLine(text)} (set ACTIVE_TESTING_DEBUG=1 to see where it happened)`, code: 1 };
+}
+
+/**
+ * The message of a library error about one of the command's options, naming its flag
+ * (`--baseline`) rather than its option name (`baseline`), as the command line's own checks do.
+ */
+function namedAsFlag(error: InputError, command: string): string {
+  const { argument, message } = error;
+  if (!(command in COMMAND_CONTEXTS) || !message.startsWith(argument)) return message;
+  const declared = commandOptions(command as CommandName).some(({ declaration }) => declaration.name === argument);
+  return declared ? cliFlag(argument) + message.slice(argument.length) : message;
 }
 
 function oneLine(text: string): string {

@@ -77,6 +77,32 @@ export function checkInputFolders(dirs: readonly string[]): void {
   }
 }
 
+/**
+ * Refuses a report folder that would replace results: one of the input folders, or a folder
+ * holding a simulation's or an experiment's outputs (its `summary.json` is the report's name too),
+ * even with `force`, which only replaces an earlier report.
+ *
+ * @example
+ * checkReportOutput('runs/a/report', ['runs/a']); // fine
+ * checkReportOutput('runs/a', ['runs/a']); // throws
+ * @throws InputError naming `out` and the results it would replace.
+ */
+export function checkReportOutput(out: string, dirs: readonly string[]): void {
+  const path = resolve(out);
+  if (dirs.some((dir) => resolve(dir) === path)) {
+    throw new InputError({ argument: 'out', expected: 'a folder other than the input folders', received: out });
+  }
+  for (const results of [ESTIMATES, EXPERIMENT_MANIFEST]) {
+    if (existsSync(join(path, results))) {
+      throw new InputError({
+        argument: 'out',
+        expected: 'a folder without simulate or experiment outputs (a report there would replace their summary.json)',
+        received: `${out}, which holds ${results}`,
+      });
+    }
+  }
+}
+
 /** Runs on different pools (other scores, labels or pool size) cannot share one table: their true risks and errors do not compare. */
 function checkSamePool(settings: readonly ReportSetting[]): void {
   const describe = (s: ReportSetting) => `${s.dir} (${s.pool?.fingerprint ?? `N = ${s.pool?.size}`})`;

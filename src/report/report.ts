@@ -11,7 +11,7 @@ import {
   smoothCurve,
 } from './curves.js';
 import { toJson } from '../io/json.js';
-import { loadReportSettings } from './load.js';
+import { checkReportOutput, loadReportSettings } from './load.js';
 import { renderFigure } from './render.js';
 import { INTERVAL_GUARANTEES, INTERVAL_NAMES, reportOrder, settingKind } from './setting.js';
 import { BOOTSTRAP_Z } from '../metrics/index.js';
@@ -82,6 +82,7 @@ const REPORT_FILES = ['summary.md', 'summary.json', ...FIGURES.flatMap((f) => [`
 export async function writeReport(dirs: readonly string[], options: ReportOptions): Promise<ReportResult> {
   const out = resolve(options.out);
   // Refuse before the rendering work, not after it.
+  checkReportOutput(out, dirs);
   await assertOutputsWritable(out, REPORT_FILES, { force: options.force ?? false });
   const settings = reportOrder(await loadReportSettings(dirs));
   checkSamePool(settings);

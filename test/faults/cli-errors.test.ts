@@ -183,6 +183,16 @@ describe('one-line errors instead of stack traces', () => {
     expect(bug.message).toMatch(/^unexpected error: Cannot read properties .*ACTIVE_TESTING_DEBUG/);
     expect(describeFailure(new TypeError('boom'), 'label', { ACTIVE_TESTING_DEBUG: '1' }).message).toMatch(/\n\s+at /);
     expect(describeFailure(new InputError({ argument: 'x', expected: 'a\nb' }), 'label').message).toBe('x: expected a b');
+    // A library error about one of the command's options names its flag; other arguments keep their names.
+    expect(describeFailure(new InputError({ argument: 'baseline', expected: 'a setting', received: 'x' }), 'report').message).toBe(
+      '--baseline: expected a setting, got "x"',
+    );
+    expect(describeFailure(new InputError({ argument: 'baseline', expected: 'a setting' }), 'simulate').message).toBe(
+      'baseline: expected a setting',
+    );
+    expect(describeFailure(new InputError({ argument: 'modelScores', expected: 'finite scores', row: 3 }), 'simulate').message).toBe(
+      '--model-scores (row 3): expected finite scores',
+    );
     faults += 6;
   });
 });

@@ -37,4 +37,20 @@ describe('active-testing report', () => {
     expect(again.stderr).toMatch(/already exists; pass --force/);
     expect((await cli(['report', dir, '--force'])).stdout).toMatch(/^Report written: .*summary\.md \(\d+ files\)$/);
   });
+
+  it('never writes a report over results, even with --force', async () => {
+    const active = join(root, 'active');
+    const random = join(root, 'random');
+    writeFakeSimulation(active, { acquisition: 'surrogate-ce', estimator: 'lure', noise: 0.3, rows: 60 });
+    writeFakeSimulation(random, { acquisition: 'iid', estimator: 'iid', noise: 0.5, rows: 60 });
+    const summary = readFileSync(join(active, 'summary.json'), 'utf8');
+    const intoInput = await cli(['report', active, random, '--out', active, '--force']);
+    expect(intoInput.code).toBe(1);
+    expect(intoInput.stderr.trim()).toBe(`active-testing report: --out: expected a folder other than the input folders, got "${active}"`);
+    const intoOther = await cli(['report', random, '--out', active, '--force']);
+    expect(intoOther.code).toBe(1);
+    expect(intoOther.stderr).toMatch(/--out: expected a folder without simulate or experiment outputs .*holds estimates\.npy/);
+    expect(readFileSync(join(active, 'summary.json'), 'utf8')).toBe(summary);
+    expect((await cli(['report', active, random, '--out', join(root, 'both')])).code).toBe(0);
+  });
 });
