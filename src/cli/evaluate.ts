@@ -4,7 +4,7 @@ import { optionHelp } from '../options/schema.js';
 import { assertFolderWritable } from '../io/atomic.js';
 import type { Command } from './command.js';
 import { remoteProgressReporter } from './openai-backend.js';
-import { commandFlags, commandValues, parseOptions, required, schemaValues, withFlagNames } from './options.js';
+import { commandFlags, commandValues, parseOptions, required, schemaValues } from './options.js';
 import { progressBar, type ProgressReporter } from './progress.js';
 
 const help = (names: readonly string[]) => optionHelp('evaluate', 26, names).join('\n');
@@ -44,10 +44,8 @@ export const evaluateCommand: Command = {
     const out = required<string>(given, 'out');
     for (const name of ['model', 'data', 'classes']) required(given, name);
     await assertFolderWritable(out, '--out');
-    const { config, run, remote } = await withFlagNames('evaluate', () =>
-      resolveEvaluateOptions(schemaValues(given, 'evaluate') as unknown as EvaluateOptions, (n) =>
-        console.error(`${n.url}: ${n.reason}; retry ${n.attempt} in ${(n.delayMs / 1000).toFixed(1)} s`),
-      ),
+    const { config, run, remote } = await resolveEvaluateOptions(schemaValues(given, 'evaluate') as unknown as EvaluateOptions, (n) =>
+      console.error(`${n.url}: ${n.reason}; retry ${n.attempt} in ${(n.delayMs / 1000).toFixed(1)} s`),
     );
     const controller = new AbortController();
     const onSignal = () => controller.abort();

@@ -15,7 +15,7 @@ import { scoresMatrix } from '../io/pool-files.js';
 import type { IntervalEstimate, RiskInterval } from '../session/session.js';
 import type { Command } from './command.js';
 import { exportLabelStudio, importLabelStudio, labelStudioConfig } from './label-studio.js';
-import { commandFlags, commandValues, parseOptions, required, schemaValues, withFlagNames, type OptionSpecs } from './options.js';
+import { commandFlags, commandValues, parseOptions, required, schemaValues, type OptionSpecs } from './options.js';
 
 /**
  * Every flag of `label`: the schema's session options and the command's own, plus where
@@ -101,18 +101,16 @@ async function createSession(path: string, given: Record<string, unknown>): Prom
     calibrationScores === undefined ? undefined : await loadCalibrationSet(calibrationScores, calibrationLabels as string);
   const comparisonScores = await readScores(options.comparisonScores, '--comparison-scores');
   const surrogateScores = await readScores(options.surrogateScores, '--surrogate-scores');
-  const session = await withFlagNames('session', () =>
-    ActiveTestingSession.create(path, {
-      ...options,
-      texts: table.rows.map((row) => String(row[textColumn])),
-      ids: idColumn === -1 ? undefined : table.rows.map((row) => String(row[idColumn])),
-      classes,
-      modelScores,
-      comparisonScores,
-      surrogateScores,
-      ...(calibration === undefined ? {} : { calibration }),
-    }),
-  );
+  const session = await ActiveTestingSession.create(path, {
+    ...options,
+    texts: table.rows.map((row) => String(row[textColumn])),
+    ids: idColumn === -1 ? undefined : table.rows.map((row) => String(row[idColumn])),
+    classes,
+    modelScores,
+    comparisonScores,
+    surrogateScores,
+    ...(calibration === undefined ? {} : { calibration }),
+  });
   const fitted = session.settings.calibration;
   if (fitted) console.log(`surrogate temperature fitted on ${fitted.rows} calibration labels: T = ${fitted.temperature.toFixed(4)}`);
   return session;

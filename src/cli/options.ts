@@ -1,5 +1,5 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { InputError, UsageError } from '../errors.js';
+import { UsageError } from '../errors.js';
 import {
   cliFlag,
   commandOptions,
@@ -133,27 +133,4 @@ function raw(values: OptionValues, name: string): string | undefined {
   const value = values[name];
   if (typeof value === 'boolean') throw new UsageError(`--${name} takes a value`);
   return value;
-}
-
-/**
- * Runs `work` and re-labels an `InputError` about a schema option of `context` with its
- * command-line flag (`clip` → `--clip`), so that errors name what the user typed.
- *
- * @example
- * await withFlagNames('simulate', () => resolveSimulationOptions({ size: 10_000 }, 100, false)); // InputError: --size: …
- */
-export async function withFlagNames<T>(context: OptionContext, work: () => T | Promise<T>): Promise<T> {
-  try {
-    return await work();
-  } catch (error) {
-    if (!(error instanceof InputError)) throw error;
-    const flagName =
-      error.argument === 'calibration'
-        ? '--calibration-scores'
-        : optionNames(context).includes(error.argument)
-          ? cliFlag(error.argument)
-          : undefined;
-    if (flagName === undefined) throw error;
-    throw new InputError({ argument: flagName, expected: error.expected, received: error.received, row: error.row });
-  }
 }

@@ -93,13 +93,15 @@ export function describeFailure(error: unknown, command: string, env: NodeJS.Pro
 
 /**
  * The message of a library error about one of the command's options, naming its flag
- * (`--baseline`) rather than its option name (`baseline`), as the command line's own checks do.
+ * (`--baseline`, `--clip`) rather than its option name, as the command line's own checks do; the
+ * calibration set, given by two flags, is named by its scores' (`--calibration-scores`).
  */
 function namedAsFlag(error: InputError, command: string): string {
   const { argument, message } = error;
   if (!(command in COMMAND_CONTEXTS) || !message.startsWith(argument)) return message;
   const declared = commandOptions(command as CommandName).some(({ declaration }) => declaration.name === argument);
-  return declared ? cliFlag(argument) + message.slice(argument.length) : message;
+  if (!declared) return message;
+  return (argument === 'calibration' ? '--calibration-scores' : cliFlag(argument)) + message.slice(argument.length);
 }
 
 function oneLine(text: string): string {

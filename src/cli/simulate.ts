@@ -23,11 +23,11 @@ import {
   writeSimulationOutputs,
   type SimulationSummary,
 } from '../simulate/outputs.js';
-import { simulationIntervalsInThreads, type IntervalKind } from '../simulate/intervals.js';
+import { simulationIntervalsInThreads, type IntervalKind, type SimulationIntervals } from '../simulate/intervals.js';
 import { preparedReferenceAndSource } from '../simulate/reference.js';
 import { ADAPTIVE_CANDIDATE_COUNT } from '../acquisition/adaptive/index.js';
 import type { Command } from './command.js';
-import { commandFlags, commandValues, parseOptions, required, schemaValues, withFlagNames, type OptionValues } from './options.js';
+import { commandFlags, commandValues, parseOptions, required, schemaValues, type OptionValues } from './options.js';
 import { progressBar } from './progress.js';
 
 const RISK_NAMES: Record<BuiltinLoss, string> = {
@@ -216,20 +216,18 @@ async function runDemoCommand(values: OptionValues, given: Record<string, unknow
   // The demo's report (figures, the renderer) is loaded only for the demo.
   const { runDemo } = await import('../report/demo.js');
   const demo = await interruptible((signal) =>
-    withFlagNames('simulate', () =>
-      runDemo({
-        ...(given.out === undefined ? {} : { out: given.out as string }),
-        force: given.force === true,
-        ...(runs === undefined ? {} : { runs }),
-        ...(seed === undefined ? {} : { seed }),
-        ...(threads === undefined ? {} : { threads }),
-        signal,
-        onProgress: (method, done, total) => {
-          bars[method].update(done, total);
-          if (done === total) bars[method].finish();
-        },
-      }),
-    ),
+    runDemo({
+      ...(given.out === undefined ? {} : { out: given.out as string }),
+      force: given.force === true,
+      ...(runs === undefined ? {} : { runs }),
+      ...(seed === undefined ? {} : { seed }),
+      ...(threads === undefined ? {} : { threads }),
+      signal,
+      onProgress: (method, done, total) => {
+        bars[method].update(done, total);
+        if (done === total) bars[method].finish();
+      },
+    }),
   );
   console.log(describeDemo(demo));
   return 0;
@@ -283,7 +281,7 @@ async function runSimulation(given: Record<string, unknown>): Promise<number> {
   }
   const { rows, cols } = pool.modelScores;
   timer.mark('load');
-  const resolved = await withFlagNames('simulate', () => resolveSimulationOptions(options, rows, pool.surrogateScores !== undefined));
+  const resolved = resolveSimulationOptions(options, rows, pool.surrogateScores !== undefined);
   assertFitsInMemory(resolved, intervalKinds.length);
   const input = {
     modelScores: { data: pool.modelScores.data, shape: [rows, cols] as [number, number] },
@@ -292,29 +290,26 @@ async function runSimulation(given: Record<string, unknown>): Promise<number> {
   };
   const progress = progressBar({ label: 'runs' });
   // Prepared here rather than through simulate(): the summary reads the per-item losses it computes.
-  const { prepared, result } = await interruptible((signal) =>
-    withFlagNames('simulate', async () => {
-      const prepared = prepareSimulation(input, { ...resolved, signal, onProgress: (done, total) => progress.update(done, total) });
-      return { prepared, result: await runPrepared(prepared) };
-    }),
-  ).finally(() => progress.finish());
+  const { prepared, result } = await interruptible(async (signal) => {
+    const prepared = prepareSimulation(input, { ...resolved, signal, onProgress: (done, total) => progress.update(done, total) });
+    return { prepared, result: await runPrepared(prepared) };
+  }).finally(() => progress.finish());
   timer.mark('simulate');
   const { losses } = prepared.pool;
-  const intervals =
-    intervalKinds.length === 0
-      ? []
-      : await withFlagNames('simulate', () => {
-          const { reference, drawFloorCandidates } = preparedReferenceAndSource(prepared, pool.modelScores, pool.surrogateScores);
-          return simulationIntervalsInThreads(
-            result,
-            losses,
-            lossBounds(pool.modelScores, result.options.loss),
-            intervalKinds,
-            reference,
-            drawFloorCandidates,
-            result.options.threads,
-          );
-        });
+  let intervals: SimulationIntervals[] = [];
+  if (intervalKinds.length > 0) {
+    const { reference, drawFloorCandidates } = preparedReferenceAndSource(prepared, pool.modelScores, pool.surrogateScores);
+    const bounds = lossBounds(pool.modelScores, result.options.loss);
+    intervals = await simulationIntervalsInThreads(
+      result,
+      losses,
+      bounds,
+      intervalKinds,
+      reference,
+      drawFloorCandidates,
+      result.options.threads,
+    );
+  }
   timer.mark('summary');
   // The statistics from now on, in turns: the output folder is checked and the arrays written and
   // flushed to disk meanwhile (the turns are short, so the span counts as summary).
