@@ -1,5 +1,5 @@
 import { ActiveTestingError, InputError, UsageError } from '../errors.js';
-import { cliFlag, commandOptions, COMMAND_CONTEXTS, type CommandName } from '../options/schema.js';
+import { cliFlag, commandOptions, COMMAND_CONTEXTS, optionNames, type CommandName } from '../options/schema.js';
 import { redactSecrets } from '../io/redact.js';
 import { VERSION } from '../version.js';
 import type { Command } from './command.js';
@@ -99,9 +99,12 @@ export function describeFailure(error: unknown, command: string, env: NodeJS.Pro
 function namedAsFlag(error: InputError, command: string): string {
   const { argument, message } = error;
   if (!(command in COMMAND_CONTEXTS) || !message.startsWith(argument)) return message;
-  const declared = commandOptions(command as CommandName).some(({ declaration }) => declaration.name === argument);
-  if (!declared) return message;
-  return (argument === 'calibration' ? '--calibration-scores' : cliFlag(argument)) + message.slice(argument.length);
+  const contexts = COMMAND_CONTEXTS[command as CommandName];
+  if (argument === 'calibration' && contexts.some((context) => optionNames(context).includes(argument))) {
+    return '--calibration-scores' + message.slice(argument.length);
+  }
+  const flagged = commandOptions(command as CommandName).some(({ declaration }) => declaration.name === argument);
+  return flagged ? cliFlag(argument) + message.slice(argument.length) : message;
 }
 
 function oneLine(text: string): string {

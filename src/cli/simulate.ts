@@ -281,7 +281,7 @@ async function runSimulation(given: Record<string, unknown>): Promise<number> {
   }
   const { rows, cols } = pool.modelScores;
   timer.mark('load');
-  const resolved = resolveSimulationOptions(options, rows, pool.surrogateScores !== undefined);
+  const resolved = resolveSimulationOptions(options, rows, pool.surrogateScores !== undefined, cols);
   assertFitsInMemory(resolved, intervalKinds.length);
   const input = {
     modelScores: { data: pool.modelScores.data, shape: [rows, cols] as [number, number] },

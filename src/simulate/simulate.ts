@@ -103,7 +103,7 @@ export function prepareSimulation(input: SimulationInput, options: Partial<Simul
   const surrogateScores = input.surrogateScores === undefined ? undefined : matrixView(input.surrogateScores, 'surrogateScores');
   checkSurrogateShape(modelScores, surrogateScores);
   const labels = toLabels(input.labels, 'labels', modelScores.rows, modelScores.cols);
-  const resolved = resolveSimulationOptions(options, modelScores.rows, surrogateScores !== undefined);
+  const resolved = resolveSimulationOptions(options, modelScores.rows, surrogateScores !== undefined, modelScores.cols);
   const { acquisition, estimator, temperature, eps, numerics, size, step } = resolved;
   const flags = NUMERICS_FLAGS[numerics];
   const loss = BUILTIN_LOSSES[resolved.loss];

@@ -63,12 +63,18 @@ export interface SimulationOptions {
  * reference numerics, with a defensive weight or another loss), else `iid`; estimator `lure`
  * (`iid` for iid acquisition); clip 0.1; runs 1000; size min(400, N); step 1; seed 0; bootstrap
  * `exact`; threads = available cores; temperature null; numerics `default`; loss `cross-entropy`.
+ * `classCount`, the pool's classes, is checked against the calibration set's scores.
  *
  * @throws {InputError} on an unknown key or a bad value.
  * @example
  * resolveSimulationOptions({ runs: 10 }, 1000, true).acquisition; // 'adaptive'
  */
-export function resolveSimulationOptions(partial: Partial<SimulationOptions>, poolSize: number, hasSurrogate: boolean): SimulationOptions {
+export function resolveSimulationOptions(
+  partial: Partial<SimulationOptions>,
+  poolSize: number,
+  hasSurrogate: boolean,
+  classCount?: number,
+): SimulationOptions {
   if (!(Number.isSafeInteger(poolSize) && poolSize >= 1))
     throw new InputError({ argument: 'modelScores', expected: 'a non-empty pool (N ≥ 1 rows)', received: poolSize });
   checkKnownKeys(partial, optionNames('simulate'), null);
@@ -96,7 +102,7 @@ export function resolveSimulationOptions(partial: Partial<SimulationOptions>, po
   // LURE is unbiased only if every remaining item can be drawn: clip 0 lets a zero acquisition value
   // (zero-one or Brier on a confident prediction) hide items for good.
   checkProposalClip(clip, { randomLabelling: acquisition === 'iid', referenceNumerics: numerics === 'reference' });
-  const temperature = partial.calibration !== undefined ? calibratedTemperature(partial.calibration) : givenTemperature;
+  const temperature = partial.calibration !== undefined ? calibratedTemperature(partial.calibration, classCount) : givenTemperature;
   const runs = given<number>('runs') ?? 1000;
   const size = given<number>('size') ?? Math.min(400, poolSize);
   if (size > poolSize) {

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -85,5 +86,27 @@ describe('active-testing simulate: adaptive options', () => {
     const bad = await cli('simulate', ...poolFlags(), '--defensive', '1.5', '--out', path('y'));
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('--defensive: expected a number in [0, 1], or null, got "1.5"');
+  });
+
+  it('exits 1 on calibration scores of another class count, writing nothing', async () => {
+    const twoClasses = Float64Array.from({ length: 200 * 2 }, (_, j) => heldOut.surrogateScores.data[Math.floor(j / 2) * K + (j % 2)]);
+    await writeNpy(path('cg2.npy'), { data: twoClasses, shape: [200, 2], dtype: 'f8' });
+    await writeNpy(path('cy2.npy'), { data: BigInt64Array.from(heldOut.labels, (y) => BigInt(y % 2)), shape: [200], dtype: 'i8' });
+    const out = path('wrong-k');
+    const run = await cli(
+      'simulate',
+      ...poolFlags(),
+      '--calibration-scores',
+      path('cg2.npy'),
+      '--calibration-labels',
+      path('cy2.npy'),
+      '--out',
+      out,
+    );
+    expect(run.code).toBe(1);
+    expect(run.stderr.trim()).toBe(
+      'active-testing simulate: --calibration-scores: expected scores with 3 columns, one per class of the pool, got 2',
+    );
+    expect(existsSync(out)).toBe(false);
   });
 });

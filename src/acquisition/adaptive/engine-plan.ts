@@ -181,13 +181,23 @@ export function mixtureSampler(
 }
 
 /**
- * The surrogate temperature fitted on a held-out calibration set (`--calibration scores.npy labels.npy`).
+ * The surrogate temperature fitted on a held-out calibration set (`--calibration-scores`,
+ * `--calibration-labels`), whose scores must have `classCount` columns when it is given (the
+ * pool's classes).
  *
  * @example
- * calibratedTemperature({ scores: heldOutG, labels: heldOutY }); // e.g. 3.2
+ * calibratedTemperature({ scores: heldOutG, labels: heldOutY }, 2); // e.g. 3.2
+ * @throws InputError when the scores are not a finite matrix (of `classCount` columns) or the labels do not match them.
  */
-export function calibratedTemperature(calibration: { scores: MatrixInput; labels: LabelsInput }): number {
+export function calibratedTemperature(calibration: { scores: MatrixInput; labels: LabelsInput }, classCount?: number): number {
   const scores = toMatrix(calibration.scores, 'calibration scores');
+  if (classCount !== undefined && scores.cols !== classCount) {
+    throw new InputError({
+      argument: 'calibration',
+      expected: `scores with ${classCount} columns, one per class of the pool`,
+      received: scores.cols,
+    });
+  }
   const labels = toLabels(calibration.labels, 'calibration labels', scores.rows, scores.cols);
   return fitTemperature(scores, labels).temperature;
 }
