@@ -15,11 +15,12 @@ import { scoresMatrix } from '../io/pool-files.js';
 import type { IntervalEstimate, RiskInterval } from '../session/session.js';
 import type { Command } from './command.js';
 import { exportLabelStudio, importLabelStudio, labelStudioConfig } from './label-studio.js';
-import { commandFlags, commandValues, parseOptions, required, schemaValues, type OptionSpecs } from './options.js';
+import { checkFlagNames, commandFlags, commandValues, parseOptions, required, schemaValues, type OptionSpecs } from './options.js';
 
 /**
  * Every flag of `label`: the schema's session options and the command's own, plus where
- * `labelArgs` puts the file of `--export label-studio FILE` / `--import label-studio FILE`.
+ * `labelArgs` puts the file of `--export label-studio FILE` / `--import label-studio FILE` (not
+ * flags of their own: the command line is checked against the others first).
  */
 export const LABEL_FLAGS: OptionSpecs = {
   ...commandFlags('label'),
@@ -79,7 +80,17 @@ function columnIndex(table: Table, name: string, path: string): number {
   return index;
 }
 
-async function createSession(path: string, given: Record<string, unknown>): Promise<ActiveTestingSession> {
+/** A pool's item ids and classes, for checking what will be recorded in it before anything is. */
+interface PoolNames {
+  ids: readonly string[];
+  classes: readonly string[];
+}
+
+async function createSession(
+  path: string,
+  given: Record<string, unknown>,
+  check: (pool: PoolNames) => void,
+): Promise<ActiveTestingSession> {
   const dataPath = required<string>(given, 'data');
   const table = await readTable(dataPath);
   const textColumn = columnIndex(table, (given.textColumn as string | undefined) ?? 'sentence', dataPath);
@@ -101,10 +112,12 @@ async function createSession(path: string, given: Record<string, unknown>): Prom
     calibrationScores === undefined ? undefined : await loadCalibrationSet(calibrationScores, calibrationLabels as string);
   const comparisonScores = await readScores(options.comparisonScores, '--comparison-scores');
   const surrogateScores = await readScores(options.surrogateScores, '--surrogate-scores');
+  const ids = idColumn === -1 ? undefined : table.rows.map((row) => String(row[idColumn]));
+  check({ ids: ids ?? table.rows.map((_, i) => String(i)), classes });
   const session = await ActiveTestingSession.create(path, {
     ...options,
     texts: table.rows.map((row) => String(row[textColumn])),
-    ids: idColumn === -1 ? undefined : table.rows.map((row) => String(row[idColumn])),
+    ids,
     classes,
     modelScores,
     comparisonScores,
@@ -116,20 +129,44 @@ async function createSession(path: string, given: Record<string, unknown>): Prom
   return session;
 }
 
-/** Answers by item id: a class name or index, or null for "skip". */
-async function readAnswers(path: string, column: string): Promise<Map<string, string | null>> {
+/** The answers of an `--answers` file by item id: a class name or index, or null for "skip", and the file and line it is on. */
+interface Answers {
+  path: string;
+  byId: Map<string, { answer: string | null; line: number }>;
+}
+
+async function readAnswers(path: string, column: string): Promise<Answers> {
   const table = await readTable(path);
   const labelColumn = columnIndex(table, column, path);
   const idColumn = table.columns.indexOf('id');
-  const answers = new Map<string, string | null>();
+  const byId = new Map<string, { answer: string | null; line: number }>();
   table.rows.forEach((row, i) => {
     const answer = String(row[labelColumn]).trim();
     const id = idColumn === -1 ? String(i) : String(row[idColumn]);
-    if (answers.has(id))
+    if (byId.has(id))
       throw new FileFormatError(path, `line ${i + 2}: a second answer for item id "${id}" (--answers takes one answer per item)`);
-    answers.set(id, answer === 'skip' ? null : answer);
+    byId.set(id, { answer: answer === 'skip' ? null : answer, line: i + 2 });
   });
-  return answers;
+  return { path, byId };
+}
+
+/**
+ * Refuses, before the session is created or anything recorded, an answer for an item the pool
+ * does not have or one that is neither a class (name or index) nor `skip`.
+ */
+function checkAnswers({ path, byId }: Answers, { ids, classes }: PoolNames): void {
+  const known = new Set(ids);
+  for (const [id, { answer, line }] of byId) {
+    if (!known.has(id)) throw new FileFormatError(path, `line ${line}: item id ${JSON.stringify(id)} is not in the pool (--answers)`);
+    if (answer === null) continue;
+    const index = classOf(answer, classes);
+    if (typeof index === 'number' ? index >= classes.length : !classes.includes(index)) {
+      throw new FileFormatError(
+        path,
+        `line ${line}: answer ${JSON.stringify(answer)} is not a class (${classes.join(', ')}), an index in [0, ${classes.length - 1}] or skip (--answers)`,
+      );
+    }
+  }
 }
 
 /** A class given as its name, or else as its index. */
@@ -180,11 +217,11 @@ function summary(session: ActiveTestingSession): string {
   return lines.join('\n');
 }
 
-async function labelFromAnswers(session: ActiveTestingSession, answers: Map<string, string | null>, rule: StoppingRule): Promise<number> {
+async function labelFromAnswers(session: ActiveTestingSession, answers: Answers, rule: StoppingRule): Promise<number> {
   while (!session.done(rule)) {
     const [item] = await session.next();
     if (item === undefined) break;
-    const answer = answers.get(item.id);
+    const answer = answers.byId.get(item.id)?.answer;
     if (answer === undefined) {
       console.error(`active-testing label: no answer for item ${visibleText(item.id)}; stopping (the session is saved)`);
       return 1;
@@ -279,13 +316,15 @@ export function stoppingRule(given: Record<string, unknown>): StoppingRule {
   return { maxLabels, minLabels, targetHalfWidth };
 }
 
+/** The hint of an export file that exists: `label` has no `--force`. */
+const NEVER_OVERWRITTEN = (flag: string) => `choose another file for ${flag} (it is never overwritten)`;
+
 async function exportLabels(sessionPath: string, outPath: string): Promise<number> {
   const { labels, headerReadable, unreadableLines } = exportSessionLabels(sessionPath);
   try {
     await writeFileAtomic(outPath, labelsTsv(labels));
   } catch (error) {
-    if (error instanceof OutputExistsError)
-      throw new OutputExistsError(outPath, 'choose another file for --export-labels (it is never overwritten)');
+    if (error instanceof OutputExistsError) throw new OutputExistsError(outPath, NEVER_OVERWRITTEN('--export-labels'));
     const code = (error as NodeJS.ErrnoException).code;
     if (code === undefined) throw error;
     throw new SessionFileError(`cannot write ${outPath} (${code})`);
@@ -310,6 +349,7 @@ function labelStudioExchange(
   const file = values[`${direction}-file`];
   if (typeof file !== 'string' || file === '')
     throw new UsageError(`--${direction} label-studio takes a file: --${direction} label-studio FILE`);
+  if (direction === 'export' && existsSync(file)) throw new OutputExistsError(file, NEVER_OVERWRITTEN('--export'));
   return { direction, file };
 }
 
@@ -329,19 +369,33 @@ function labelArgs(argv: string[]): string[] {
 
 /**
  * Resumes the session at `path`, or creates it from the pool options when it does not exist
- * (`command` names the CLI command in messages).
+ * (`command` names the CLI command in messages). `check` sees the pool's ids and classes first:
+ * what it refuses is refused before a new session file is written, and before an existing one
+ * records anything.
  *
  * @throws UsageError when the file does not exist and no pool options were given.
  * @throws SessionLockedError when another process has the session open.
  */
-export async function openOrCreateSession(path: string, given: Record<string, unknown>, command: string): Promise<ActiveTestingSession> {
+export async function openOrCreateSession(
+  path: string,
+  given: Record<string, unknown>,
+  command: string,
+  check: (pool: PoolNames) => void = () => {},
+): Promise<ActiveTestingSession> {
   const creating = CREATE_OPTIONS.some((name) => given[name] !== undefined);
   if (existsSync(path)) {
     if (creating) console.error(`active-testing ${command}: ${path} exists; resuming it (pool options are ignored)`);
-    return ActiveTestingSession.open(path, { onWarning: (message) => console.error(`warning: ${message}`) });
+    const session = await ActiveTestingSession.open(path, { onWarning: (message) => console.error(`warning: ${message}`) });
+    try {
+      check(session);
+    } catch (error) {
+      await session.close();
+      throw error;
+    }
+    return session;
   }
   if (!creating) throw new UsageError(`${path} does not exist: give --data, --classes and --model-scores to create it`);
-  return createSession(path, given);
+  return createSession(path, given, check);
 }
 
 export const labelCommand: Command = {
@@ -349,6 +403,7 @@ export const labelCommand: Command = {
   summary: 'label the items active testing proposes, with a live estimate (resumable)',
   help: HELP,
   async run(argv) {
+    checkFlagNames(argv, commandFlags('label'));
     const values = parseOptions(labelArgs(argv), LABEL_FLAGS);
     const given = commandValues(values, 'label');
     const path = required<string>(given, 'session');
@@ -362,7 +417,9 @@ export const labelCommand: Command = {
     if (exchange && answers) throw new UsageError(`--${exchange.direction} and --answers exclude each other`);
     if (!answers && !exchange && !process.stdin.isTTY)
       throw new UsageError('stdin is not a terminal: pass --answers FILE to label non-interactively');
-    const session = await openOrCreateSession(path, given, 'label');
+    const session = await openOrCreateSession(path, given, 'label', (pool) => {
+      if (answers) checkAnswers(answers, pool);
+    });
     try {
       if (exchange?.direction === 'export') {
         const estimate = session.estimate();

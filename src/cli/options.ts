@@ -63,7 +63,10 @@ export function checkFlagNames(argv: readonly string[], options: OptionSpecs): v
     if (!token.startsWith('--')) continue;
     const [flag, inlineValue] = token.split(/=(.*)/s, 2) as [string, string | undefined];
     const spec = options[flag.slice(2)];
-    if (spec === undefined) throw new UsageError(`unknown option ${flag}: ${unknownFlagHint(flag, valid)}`);
+    if (spec === undefined) {
+      const hint = unknownFlagHint(flag, valid);
+      throw new UsageError(`unknown option ${flag}${hint.startsWith('(') ? ' ' : ': '}${hint}`);
+    }
     if (spec.type === 'string' && inlineValue === undefined) i++;
   }
 }

@@ -328,7 +328,7 @@ const LABEL_AND_SERVE: readonly OptionDeclaration[] = [
   {
     name: 'answers',
     value: text,
-    doc: 'label non-interactively from a TSV file with a header: the column "id" (or, without one, row numbers 0, 1, ...) and the column --answer-column holding a class name, class index or "skip"',
+    doc: 'label non-interactively from a .tsv or .csv file with a header (or .jsonl): the column "id" (or, without one, row numbers 0, 1, ...) and the column --answer-column holding a class name, class index or "skip"',
     contexts: ['label'],
     metavar: 'FILE',
   },
@@ -377,7 +377,7 @@ const LABEL_AND_SERVE: readonly OptionDeclaration[] = [
     contexts: ['label', 'serve'],
     metavar: 'N',
   },
-  { name: 'data', value: text, doc: 'the pool: a TSV file with a header row', contexts: ['label', 'serve'], metavar: 'FILE' },
+  { name: 'data', value: text, doc: 'the pool: a .tsv or .csv file with a header row, or a .jsonl file', contexts: ['label', 'serve'], metavar: 'FILE' },
   {
     name: 'idColumn',
     value: text,
@@ -477,7 +477,7 @@ export const OPTION_DECLARATIONS: readonly OptionDeclaration[] = [
     // Below 1 is the option's range; above 0 is a rule of the statistics (q > 0 on every item),
     // checked with the acquisition and numerics, so a clip ≤ 0 is bad input like `--clip 0`.
     value: { kind: 'number', min: -Infinity, max: 1, maxOpen: true },
-    doc: 'floor of the proposal, as a fraction of the uniform probability, in (0, 1); 0 only with --numerics reference (ignored by iid)',
+    doc: 'floor of the proposal, as a fraction of the uniform probability, in (0, 1); 0 only under reference numerics (simulate and grids); ignored by iid',
     defaultText: '0.1',
     contexts: PROPOSAL,
     metavar: 'C',

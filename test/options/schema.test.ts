@@ -182,6 +182,7 @@ describe('option schema: one declaration per option', () => {
     expect(() => parseOptions(['--clp', '0.2'], flags)).toThrow(UsageError);
     expect(() => parseOptions(['--clp', '0.2'], flags)).toThrow(/unknown option --clp: did you mean --clip\?/);
     expect(() => parseOptions(['--model-score=f.npy'], flags)).toThrow(/did you mean --model-scores\?/);
+    expect(() => parseOptions(['--zzzzzzzzzz'], flags)).toThrow(/^unknown option --zzzzzzzzzz \(valid: --model-scores, /);
   });
 
   it('an experiment grid accepts every schema key at its level and refuses others with a suggestion', () => {

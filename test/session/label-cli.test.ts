@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { writeNpy } from '../../src/io/npy.js';
@@ -67,5 +67,34 @@ describe('active-testing label: scripted use and bad input', () => {
     );
     expect(existsSync(session)).toBe(false);
     expect(readdirSync(files.dir).filter((f) => f.startsWith('b.session'))).toEqual([]);
+  });
+
+  it('checks the whole answers file before creating the session or recording a label', async () => {
+    const files = await writePoolFiles(20, 5);
+    const session = join(files.dir, 'c.session');
+    const answers = join(files.dir, 'bad-answers.tsv');
+    const good = files.ids.map((id, i) => `${id}\t${files.pool.labels[i]}`);
+    const cases: Array<[string, RegExp]> = [
+      [`${files.ids[3]}\tneutral`, /line 5: answer "neutral" is not a class \(.*\), an index in \[0, 1\] or skip \(--answers\)$/],
+      [`${files.ids[3]}\t2`, /line 5: answer "2" is not a class/],
+      ['999\t1', /line 5: item id "999" is not in the pool \(--answers\)$/],
+    ];
+    for (const [line, message] of cases) {
+      writeFileSync(answers, ['id\tlabel', ...good.slice(0, 3), line].join('\n'));
+      const created = run([...createArgs(files, session, 0), '--answers', answers]);
+      expect(created.status).toBe(1);
+      expect(created.stderr.trim()).toMatch(message);
+      expect(existsSync(session)).toBe(false);
+    }
+    // An existing session records nothing from a file with a bad answer in it.
+    writeFileSync(answers, ['id\tlabel', ...good].join('\n'));
+    expect(run([...createArgs(files, session, 0), '--answers', answers, '--max-labels', '2']).status).toBe(0);
+    writeFileSync(answers, ['id\tlabel', ...good.slice(0, 19), `${files.ids[19]}\tneutral`].join('\n'));
+    const resumed = run(['label', '--session', session, '--answers', answers, '--max-labels', '10']);
+    expect(resumed.status).toBe(1);
+    expect(resumed.stderr.trim()).toMatch(/line 21: answer "neutral" is not a class/);
+    const after = run(['label', '--session', session, '--export-labels', join(files.dir, 'labels.tsv')]);
+    expect(after.status).toBe(0);
+    expect(readFileSync(join(files.dir, 'labels.tsv'), 'utf8').trim().split('\n')).toHaveLength(3);
   });
 });

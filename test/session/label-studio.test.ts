@@ -88,7 +88,16 @@ describe('label --export / --import label-studio', () => {
     expect(conflict.stderr).toContain(`item ${annotated[0].data.item} is already labelled`);
 
     // The export now carries the labels, and it does not overwrite a file.
-    expect((await runCliCaptured(['label', '--session', session, '--export', 'label-studio', tasksPath])).code).toBe(1);
+    const existing = await runCliCaptured(['label', '--session', session, '--export', 'label-studio', tasksPath]);
+    expect(existing.code).toBe(1);
+    expect(existing.stderr.trim()).toBe(
+      `active-testing label: ${tasksPath} already exists; choose another file for --export (it is never overwritten)`,
+    );
+    // Where `--export label-studio FILE` puts the file is not a flag of its own.
+    const internal = await runCliCaptured(['label', '--session', session, '--export-file', join(files.dir, 'other.json')]);
+    expect(internal.code).toBe(2);
+    expect(internal.stderr).toMatch(/^active-testing label: unknown option --export-file: did you mean --export\?/);
+    expect(internal.stderr).not.toMatch(/--export-file,|--import-file/);
     const again = join(files.dir, 'tasks2.json');
     expect((await runCliCaptured(['label', '--session', session, '--export', 'label-studio', again])).code).toBe(0);
     const withLabels = JSON.parse(readFileSync(again, 'utf8')) as Task[];
