@@ -1,3 +1,4 @@
+import type { TopLevelSpec } from 'vega-lite';
 import type { VegaLiteSpec } from './specs.js';
 
 /**
@@ -28,7 +29,8 @@ async function loadRenderers() {
 export interface RenderedFigure {
   spec: VegaLiteSpec;
   svg: string;
-  png: Buffer;
+  /** The PNG file's bytes (a Node `Buffer`, typed as the `Uint8Array` it is). */
+  png: Uint8Array;
 }
 
 /**
@@ -41,7 +43,7 @@ export interface RenderedFigure {
  */
 export async function renderFigure(spec: VegaLiteSpec, options: { pngScale?: number } = {}): Promise<RenderedFigure> {
   const { vegaLite, vega, sharp } = await loadRenderers();
-  const compiled = vegaLite.compile(spec).spec;
+  const compiled = vegaLite.compile(spec as unknown as TopLevelSpec).spec;
   const view = new vega.View(vega.parse(compiled), { renderer: 'none' });
   try {
     const svg = await view.toSVG();

@@ -1,8 +1,20 @@
 import type { TopLevelSpec } from 'vega-lite';
 import { BOOTSTRAP_Z } from '../metrics/index.js';
 
-/** A Vega-Lite specification, as saved in the report's `.vl.json` files. */
-export type VegaLiteSpec = TopLevelSpec;
+/**
+ * A Vega-Lite (v6) specification as JSON, as saved in the report's `.vl.json` files: what
+ * `vega-lite`'s `compile` takes. Typed as a JSON object so that the package's types do not load
+ * vega-lite's, which a CommonJS project cannot type-check (vega-lite is an ES module).
+ */
+export interface VegaLiteSpec {
+  $schema?: string;
+  [property: string]: unknown;
+}
+
+/** A specification checked against vega-lite's own type, as the JSON object the report saves. */
+function checkedSpec(spec: TopLevelSpec): VegaLiteSpec {
+  return spec as unknown as VegaLiteSpec;
+}
 
 /** One point of a per-step error curve. */
 export interface ErrorPoint {
@@ -90,7 +102,7 @@ export function squaredErrorSpec(points: readonly ErrorPoint[], options: FigureO
   const color = settingColor(settingOrder(points), options.allSettings ?? settingOrder(points));
   const x = labelsAxis(options.xTitle);
   const y = (field: string, axisTitle: string) => ({ field, type: 'quantitative', scale: { type: 'log' }, title: axisTitle }) as const;
-  return {
+  return checkedSpec({
     $schema: SCHEMA,
     title: 'Squared error of the risk estimate',
     data: { values: points as unknown as Record<string, unknown>[] },
@@ -120,7 +132,7 @@ export function squaredErrorSpec(points: readonly ErrorPoint[], options: FigureO
         ],
       },
     ],
-  };
+  });
 }
 
 /**

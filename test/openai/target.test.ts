@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../../src/errors.js';
+import { redactSecrets } from '../../src/io/redact.js';
 import { isOpenAIModelSpec, parseOpenAIModelSpec } from '../../src/model/backends/openaiTarget.js';
 
 describe('parseOpenAIModelSpec', () => {
@@ -32,5 +33,20 @@ describe('parseOpenAIModelSpec', () => {
       expect(() => parseOpenAIModelSpec(spec, { env: {}, apiKeyEnv })).toThrow(InputError);
       expect(() => parseOpenAIModelSpec(spec, { env: {}, apiKeyEnv })).toThrow(message);
     }
+  });
+
+  it('never echoes what --api-key-env was given, which may be the key itself', () => {
+    for (const given of ['paste-of-a-key-9', 'hf_SecretToken123']) {
+      let message = '';
+      try {
+        parseOpenAIModelSpec('openai:http://h:8000/v1#m', { env: {}, apiKeyEnv: given });
+      } catch (error) {
+        message = (error as Error).message;
+      }
+      expect(message).toMatch(/^--api-key-env: expected the name of /);
+      expect(message).not.toContain(given);
+    }
+    // The one that cannot be a variable's name is taken for a key, and kept out of later messages.
+    expect(redactSecrets('key paste-of-a-key-9 here')).toBe('key *** here');
   });
 });

@@ -130,7 +130,17 @@ describe.skipIf(!built)('the packed package in a consumer project', () => {
       JSON.stringify({ compilerOptions: { ...base, noImplicitAny: false }, files: esmFiles }),
     );
     writeFileSync(join(project, 'tsconfig.cjs.json'), JSON.stringify({ compilerOptions: base, files: ['types.cts'] }));
-    for (const config of ['tsconfig.esm.json', 'tsconfig.cjs.json']) {
+    // A CommonJS project (`"type": "commonjs"`, the npm default) type-checks the package's .d.cts
+    // from a plain .ts file too, where an import of an ES module's types would be refused.
+    const commonjs = join(project, 'commonjs');
+    mkdirSync(commonjs);
+    writeFileSync(join(commonjs, 'package.json'), JSON.stringify({ name: 'commonjs-consumer', private: true, type: 'commonjs' }));
+    cpSync(join(project, 'types.cts'), join(commonjs, 'types.ts'));
+    writeFileSync(
+      join(commonjs, 'tsconfig.json'),
+      JSON.stringify({ compilerOptions: { ...base, module: 'node16', moduleResolution: 'node16' }, files: ['types.ts'] }),
+    );
+    for (const config of ['tsconfig.esm.json', 'tsconfig.cjs.json', 'commonjs/tsconfig.json']) {
       let output = '';
       try {
         execFileSync(process.execPath, [tsc, '-p', config], { cwd: project, encoding: 'utf8' });

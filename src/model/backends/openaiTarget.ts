@@ -29,7 +29,10 @@ export function isOpenAIModelSpec(spec: string): boolean {
  * parseOpenAIModelSpec('openai:http://gpu-node:8000/v1#meta-llama/Llama-3.1-70B');
  * // { baseUrl: 'http://gpu-node:8000/v1', rootUrl: 'http://gpu-node:8000', model: 'meta-llama/Llama-3.1-70B', apiKey: undefined }
  */
-export function parseOpenAIModelSpec(spec: string, options: { apiKeyEnv?: string; env?: NodeJS.ProcessEnv } = {}): OpenAITarget {
+export function parseOpenAIModelSpec(
+  spec: string,
+  options: { apiKeyEnv?: string; env?: Readonly<Record<string, string | undefined>> } = {},
+): OpenAITarget {
   const expected = 'openai:<http(s) base URL>#<model name>, e.g. openai:http://localhost:8000/v1#my-model';
   if (!isOpenAIModelSpec(spec)) throw new InputError({ argument: '--model', expected, received: redactSecrets(spec) });
   const rest = spec.slice(SCHEME.length);
@@ -60,15 +63,23 @@ export function parseOpenAIModelSpec(spec: string, options: { apiKeyEnv?: string
   return { baseUrl, rootUrl, model, apiKey: readApiKey(options.apiKeyEnv, options.env ?? process.env) };
 }
 
-function readApiKey(apiKeyEnv: string | undefined, env: NodeJS.ProcessEnv): string | undefined {
+/**
+ * The key from the environment. A `--api-key-env` that is not a set variable is never echoed:
+ * pasting the key itself there is an easy mistake, and the error would print it.
+ */
+function readApiKey(apiKeyEnv: string | undefined, env: Readonly<Record<string, string | undefined>>): string | undefined {
   const key = apiKeyEnv === undefined ? env.OPENAI_API_KEY || undefined : env[apiKeyEnv];
   registerSecret(key);
   if (apiKeyEnv === undefined) return key;
   if (!key) {
+    const named = /^[A-Za-z_][A-Za-z0-9_]*$/.test(apiKeyEnv);
+    // Not a variable's name: most likely the key itself, kept out of anything printed later.
+    if (!named) registerSecret(apiKeyEnv);
     throw new InputError({
       argument: '--api-key-env',
-      expected: `the name of a set environment variable holding the API key`,
-      received: apiKeyEnv,
+      expected: named
+        ? 'the name of a set environment variable holding the API key (the variable given is not set)'
+        : 'the name of an environment variable (letters, digits and _) holding the API key, not the key itself',
     });
   }
   return key;
