@@ -20,6 +20,7 @@ export const Z_95 = BOOTSTRAP_Z;
  * - `anytime`: a confidence sequence, containing the true value at every label count at once
  *   with probability ≥ 95%, so it stays valid whenever you decide to stop (e.g. once it is narrow);
  * - `fixedBudget`: valid (≥ 95%) at this label count if that count was fixed before labelling;
+ *   usually narrower than `anytime` there, but not always (its bets are tuned for one count);
  * - `bootstrap`: the paper's approximate ±1.96σ bootstrap interval (with the finite-population
  *   correction), no guarantee: it can be far too narrow when no costly item has been drawn yet.
  * `anytime` and `fixedBudget` are absent when the loss has no known per-item bounds (a custom loss
@@ -40,7 +41,7 @@ export interface IntervalEstimate {
   fixedBudget?: RiskInterval;
 }
 
-/** What `estimate()` returns. Values are NaN before the first label. */
+/** What `estimate()` returns. Values are NaN before the first label, and when every item was skipped (`poolSize` 0). */
 export interface SessionEstimate {
   /** LURE estimate of the target's mean loss over the covered pool. */
   risk: IntervalEstimate;
@@ -65,7 +66,8 @@ export interface SessionEstimate {
   /**
    * "Is active testing helping here?": the risk's variance ÷ the variance random labelling would
    * have had with as many labels, both estimated from the session's labels (`VarianceRatioToRandom`).
-   * Below 1 active testing is helping. NaN before the first label.
+   * Below 1 active testing is helping. NaN where both are 0 and there is nothing to compare: before
+   * the first label, while every labelled loss is the same, and once every item is labelled.
    */
   varianceRatio: number;
   /**
@@ -421,7 +423,9 @@ export class SessionEstimates {
     const { state } = this;
     const tracks = this.allTracks();
     if (this.stale || this.fedSkips !== state.skipped) {
-      const poolSize = this.n - state.skipped;
+      // With every item skipped no label can come: the estimators stay empty (their values NaN,
+      // the covered pool 0), but need a size of at least 1.
+      const poolSize = Math.max(1, this.n - state.skipped);
       for (const track of tracks) track.estimator = new LUREEstimator(poolSize);
       this.rebuildSequences();
       this.diagnostic = new VarianceRatioToRandom(poolSize);

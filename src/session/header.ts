@@ -45,7 +45,7 @@ export interface SessionOptions {
   acquisition?: SessionAcquisition;
   /** Weight λ of uniform in the defensive mixture (1−λ)·q + λ·uniform of a fixed proposal; default none. */
   defensive?: number | null;
-  /** Floor fraction c of the proposal, in [0, 1); default 0.1. */
+  /** Floor fraction c of the proposal, in (0, 1) (every item keeps a probability above 0); default 0.1. */
   clip?: number;
   /** Default `cross-entropy`. */
   loss?: SessionLoss;

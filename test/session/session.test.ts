@@ -235,6 +235,40 @@ describe('ActiveTestingSession', () => {
     expect((await session.next())[0].id).toBe(item.id);
   });
 
+  it('skips every item: done, and an estimate of nothing (NaN over a covered pool of 0), also reopened', async () => {
+    const first = (m: Matrix, n: number) => ({ data: m.data.slice(0, n * m.cols), shape: [n, m.cols] as [number, number] });
+    const small: CreateSessionOptions = {
+      ...options,
+      texts: texts.slice(0, 6),
+      ids: ids.slice(0, 6),
+      modelScores: first(pool.modelScores, 6),
+      surrogateScores: first(pool.surrogateScores, 6),
+    };
+    const path = scratch();
+    let session = await ActiveTestingSession.create(path, small);
+    await drive(session, 2);
+    while (!session.done({ maxLabels: 100 })) await session.skip((await session.next())[0].id);
+    expect(session.estimate()).toMatchObject({ labels: 2, skipped: 4, poolSize: 2, pending: 0 });
+    for (let undone = 0; undone < 6; undone++) await session.undo();
+    expect(session.estimate()).toMatchObject({ labels: 0, skipped: 0, poolSize: 6, pending: 6 });
+    for (const item of await session.next(6)) await session.skip(item.id);
+    for (let reopen = 0; reopen < 2; reopen++) {
+      expect(session.done()).toBe(true);
+      expect(session.done({ maxLabels: 3, targetHalfWidth: 0.1 })).toBe(true);
+      const estimate = session.estimate();
+      expect(estimate).toMatchObject({ labels: 0, recorded: 0, skipped: 6, pending: 0, poolSize: 0, varianceVerdict: 'no evidence yet' });
+      expect([estimate.risk.value, estimate.risk.anytime?.lower, estimate.accuracy.value, estimate.varianceRatio]).toEqual([
+        NaN,
+        NaN,
+        NaN,
+        NaN,
+      ]);
+      await session.close();
+      session = await ActiveTestingSession.open(path);
+    }
+    await session.close();
+  });
+
   it('compares two targets on the same labels, with a paired interval for the difference', async () => {
     const other = syntheticPool({ size: N, classes: 3, seed: 12 }).modelScores;
     const session = await ActiveTestingSession.create(null, { ...options, comparisonScores: other });
