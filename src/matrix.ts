@@ -163,7 +163,7 @@ export function toLabels(input: LabelsInput, argument: string, n: number, k: num
   } else {
     length = input.length;
   }
-  if (length !== n) throw new InputError({ argument, expected: `${n} labels, one per pool item`, received: length });
+  if (length !== n) throw new InputError({ argument, expected: `${n} labels, one per row of the scores`, received: length });
   for (let i = 0; i < n; i++) {
     const value = read(i);
     indices[i] = typeof value === 'object' ? oneHotIndex(value, argument, i, k) : classIndex(value, argument, i, k);

@@ -115,7 +115,7 @@ describe('toLabels', () => {
   it('refuses labels out of range, wrong counts and rows that are not one-hot', () => {
     expect(() => toLabels([0, 2], 'labels', 2, 2)).toThrow('labels (row 1): expected a class index in [0, 1], got 2');
     expect(() => toLabels([0.5, 1], 'labels', 2, 2)).toThrow(/row 0/);
-    expect(() => toLabels([0, 1, 1], 'labels', 2, 2)).toThrow('labels: expected 2 labels, one per pool item, got 3');
+    expect(() => toLabels([0, 1, 1], 'labels', 2, 2)).toThrow('labels: expected 2 labels, one per row of the scores, got 3');
     expect(() =>
       toLabels(
         [

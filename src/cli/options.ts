@@ -34,7 +34,7 @@ export function parseOptions(argv: string[], options: OptionSpecs): OptionValues
 }
 
 /** `argv` with each `--name -1.5` of a valued option written `--name=-1.5`, which `parseArgs` takes as a value. */
-function withNegativeValues(argv: readonly string[], options: OptionSpecs): string[] {
+export function withNegativeValues(argv: readonly string[], options: OptionSpecs): string[] {
   const args: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const token = argv[i]!;

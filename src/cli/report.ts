@@ -6,7 +6,7 @@ import { checkInputFolders } from '../report/load.js';
 import { writeReport } from '../report/report.js';
 import { assertFolderWritable } from '../io/atomic.js';
 import type { Command } from './command.js';
-import { checkFlagNames, commandFlags, commandValues } from './options.js';
+import { checkFlagNames, commandFlags, commandValues, withNegativeValues } from './options.js';
 import { progressBar } from './progress.js';
 
 const HELP = `Usage: active-testing report DIR... [--out OUT] [options]
@@ -63,9 +63,10 @@ export const reportCommand: Command = {
 /** The folders (positionals) and the flags; an unknown flag is refused with a suggestion, as by every command. */
 function parseReportArgs(argv: string[]) {
   const options = commandFlags('report');
-  checkFlagNames(argv, options);
+  const args = withNegativeValues(argv, options);
+  checkFlagNames(args, options);
   try {
-    const { values, positionals } = parseArgs({ args: argv, strict: true, allowPositionals: true, options });
+    const { values, positionals } = parseArgs({ args, strict: true, allowPositionals: true, options });
     return { values: values as Record<string, string | boolean | undefined>, positionals };
   } catch (error) {
     throw new UsageError((error as Error).message);

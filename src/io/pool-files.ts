@@ -33,7 +33,7 @@ function asNumbers(data: NpyArray['data']): ArrayLike<number> {
  */
 export function scoresMatrix(array: NpyArray, argument: string): Matrix {
   if (!FLOAT_DTYPES.has(array.dtype)) {
-    throw new InputError({ argument, expected: 'float32 or float64 scores', received: array.dtype });
+    throw new InputError({ argument, expected: 'float16, float32 or float64 scores', received: array.dtype });
   }
   if (array.shape.length !== 2) {
     throw new InputError({ argument, expected: 'a 2-D array of scores (N×K)', received: `shape (${array.shape.join(', ')})` });

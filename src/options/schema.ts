@@ -377,7 +377,13 @@ const LABEL_AND_SERVE: readonly OptionDeclaration[] = [
     contexts: ['label', 'serve'],
     metavar: 'N',
   },
-  { name: 'data', value: text, doc: 'the pool: a .tsv or .csv file with a header row, or a .jsonl file', contexts: ['label', 'serve'], metavar: 'FILE' },
+  {
+    name: 'data',
+    value: text,
+    doc: 'the pool: a .tsv or .csv file with a header row, or a .jsonl file',
+    contexts: ['label', 'serve'],
+    metavar: 'FILE',
+  },
   {
     name: 'idColumn',
     value: text,
@@ -653,8 +659,8 @@ export function commandOptions(command: CommandName): Array<{ declaration: Optio
 
 const isSafeInteger = (value: unknown): value is number => typeof value === 'number' && Number.isSafeInteger(value);
 
-function describeRange(spec: Extract<ValueSpec, { kind: 'number' }>): string {
-  const orNull = spec.nullable ? ', or null' : '';
+function describeRange(spec: Extract<ValueSpec, { kind: 'number' }>, offerNull: boolean): string {
+  const orNull = spec.nullable && offerNull ? ', or null' : '';
   if (spec.max === Infinity) return `a number ${spec.minOpen ? '>' : '≥'} ${spec.min}${orNull}`;
   if (spec.min === -Infinity) return `a number ${spec.maxOpen ? '<' : '≤'} ${spec.max}${orNull}`;
   return `a number in ${spec.minOpen ? '(' : '['}${spec.min}, ${spec.max}${spec.maxOpen ? ')' : ']'}${orNull}`;
@@ -681,13 +687,15 @@ function checkList(spec: Extract<ValueSpec, { kind: 'list' }>, value: unknown, a
 /**
  * Checks the value of option `name` given in `context` and returns it (`undefined` stays
  * `undefined`: the caller applies the default). Cross-option rules live in `resolveProposal`.
+ * `fromText`: the value was parsed from command-line text, which cannot give null or a string
+ * seed, so the message does not offer them.
  *
  * @throws {InputError} naming `argument` (default the option's name) and what was expected.
  * @example
  * checkOption('clip', 0.2, 'simulate'); // 0.2
  * checkOption('loss', 'ce', 'grid'); // InputError: loss: expected one of cross-entropy | zero-one | brier (did you mean cross-entropy?), got "ce"
  */
-export function checkOption(name: string, value: unknown, context: OptionContext, argument: string = name): unknown {
+export function checkOption(name: string, value: unknown, context: OptionContext, argument: string = name, fromText = false): unknown {
   if (value === undefined) return undefined;
   const { value: spec } = declaration(name, context);
   switch (spec.kind) {
@@ -701,7 +709,7 @@ export function checkOption(name: string, value: unknown, context: OptionContext
         (spec.minOpen ? value > spec.min : value >= spec.min) &&
         (spec.maxOpen ? value < spec.max : value <= spec.max);
       if (ok) return value;
-      throw new InputError({ argument, expected: describeRange(spec), received: value });
+      throw new InputError({ argument, expected: describeRange(spec, !fromText), received: value });
     }
     case 'choice':
       return checkChoice(value, spec.choices(context), argument);
@@ -710,13 +718,15 @@ export function checkOption(name: string, value: unknown, context: OptionContext
       throw new InputError({ argument, expected: "'exact', 'none' or a number of resamples ≥ 1", received: value });
     case 'seed':
       if ((isSafeInteger(value) && value >= 0) || (typeof value === 'string' && value !== '')) return value;
-      throw new InputError({ argument, expected: 'an integer ≥ 0 or a non-empty string', received: value });
+      throw new InputError({ argument, expected: fromText ? 'an integer ≥ 0' : 'an integer ≥ 0 or a non-empty string', received: value });
     case 'temperature':
       if (value === null || (typeof value === 'number' && value > 0 && Number.isFinite(value))) return value;
       if (value === 'calibrated' && context === 'setting') return value;
       throw new InputError({
         argument,
-        expected: `a positive finite number${context === 'setting' ? ', "calibrated"' : ''} or null`,
+        expected: fromText
+          ? 'a positive finite number'
+          : `a positive finite number${context === 'setting' ? ', "calibrated"' : ''} or null`,
         received: value,
       });
     case 'input':
@@ -802,7 +812,7 @@ export function parseOptionText(name: string, text: string, context: OptionConte
       break;
   }
   try {
-    return checkOption(name, value, context, flag);
+    return checkOption(name, value, context, flag, true);
   } catch (error) {
     if (error instanceof InputError) throw new UsageError(`${flag}: expected ${error.expected}, got ${JSON.stringify(text)}`);
     throw error;

@@ -113,6 +113,9 @@ export function resolveSimulationOptions(
     });
   }
   const step = given<number>('step') ?? 1;
+  if (step > size) {
+    throw new InputError({ argument: 'step', expected: `an integer in [1, ${size}] (at most size, the labels per run)`, received: step });
+  }
   const seed = given<number | string>('seed') ?? 0;
   const bootstrap = given<SimulationOptions['bootstrap']>('bootstrap') ?? 'exact';
   const threads = given<number>('threads') ?? availableParallelism();

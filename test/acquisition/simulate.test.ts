@@ -220,6 +220,11 @@ describe('simulate: options and bad input', () => {
     });
     expect(withSurrogate.threads).toBeGreaterThanOrEqual(1);
     expect(resolveSimulationOptions({}, 50, false)).toMatchObject({ acquisition: 'iid', estimator: 'iid', size: 50 });
+    // A step beyond the labels per run would record the first label only.
+    expect(resolveSimulationOptions({ size: 40, step: 40 }, 50, false).step).toBe(40);
+    expect(() => resolveSimulationOptions({ size: 40, step: 41 }, 50, false)).toThrow(
+      'step: expected an integer in [1, 40] (at most size, the labels per run), got 41',
+    );
     // The paper's fixed proposal where adaptive does not apply: reference numerics, a defensive mixture.
     expect(resolveSimulationOptions({ numerics: 'reference' }, 1000, true).acquisition).toBe('surrogate-ce');
     expect(resolveSimulationOptions({ defensive: 0.5 }, 1000, true).acquisition).toBe('surrogate-ce');

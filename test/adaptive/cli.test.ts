@@ -85,7 +85,7 @@ describe('active-testing simulate: adaptive options', () => {
     expect(half.stderr).toContain('--calibration-labels');
     const bad = await cli('simulate', ...poolFlags(), '--defensive', '1.5', '--out', path('y'));
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toContain('--defensive: expected a number in [0, 1], or null, got "1.5"');
+    expect(bad.stderr).toContain('--defensive: expected a number in [0, 1], got "1.5"');
   });
 
   it('exits 1 on calibration scores of another class count, writing nothing', async () => {

@@ -408,7 +408,7 @@ describe('bad input: a typed error naming the argument, exit 1, nothing written'
         '--labels',
         files.y,
       ],
-      /--model-scores: expected float32 or float64 scores, got "i4"/,
+      /--model-scores: expected float16, float32 or float64 scores, got "i4"/,
     ],
     [
       'surrogate of another shape',

@@ -185,6 +185,14 @@ describe('option schema: one declaration per option', () => {
     expect(() => parseOptions(['--zzzzzzzzzz'], flags)).toThrow(/^unknown option --zzzzzzzzzz \(valid: --model-scores, /);
   });
 
+  it('offers on the command line only what command-line text can give', () => {
+    expect(() => parseOptionText('defensive', '1.5', 'simulate')).toThrow('--defensive: expected a number in [0, 1], got "1.5"');
+    expect(() => checkOption('defensive', 1.5, 'simulate')).toThrow('defensive: expected a number in [0, 1], or null, got 1.5');
+    expect(() => parseOptionText('temperature', '-1', 'simulate')).toThrow('--temperature: expected a positive finite number, got "-1"');
+    expect(() => parseOptionText('seed', '-1', 'simulate')).toThrow('--seed: expected an integer ≥ 0, got "-1"');
+    expect(() => checkOption('seed', -1, 'simulate')).toThrow('seed: expected an integer ≥ 0 or a non-empty string, got -1');
+  });
+
   it('an experiment grid accepts every schema key at its level and refuses others with a suggestion', () => {
     const base = { modelScores: 'f.npy', labels: 'y.npy', surrogates: { g: 'g.npy' } };
     for (const d of cliOptionsIn('grid').filter((o) => o.value.kind !== 'input')) {

@@ -16,6 +16,10 @@ describe('active-testing report', () => {
     expect((await cli(['report', '--help'])).stdout).toMatch(/^Usage: active-testing report DIR\.\.\./);
     expect((await cli(['report'])).code).toBe(2);
     expect((await cli(['report', root, '--smoothing', '0'])).code).toBe(2);
+    // A negative value is read as the flag's value and refused as such, as by every command.
+    const negative = await cli(['report', root, '--smoothing', '-1']);
+    expect(negative.code).toBe(2);
+    expect(negative.stderr).toMatch(/^active-testing report: --smoothing: expected an integer ≥ 1, got "-1"/);
     expect((await cli(['report', root, '--bogus'])).code).toBe(2);
     expect((await cli(['report', 'a', 'b'])).stderr).toMatch(/--out is required with several input folders/);
     const missing = await cli(['report', join(root, 'missing')]);
