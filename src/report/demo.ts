@@ -190,7 +190,15 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
     mse_active: comparison.mseActive,
     mse_random: comparison.mseRandom,
     ratio: comparison.ratio,
-    intervals: comparison.intervals,
+    // snake_case like the rest of the file and the simulations' summary.json.
+    intervals: Object.fromEntries(
+      Object.entries(comparison.intervals).map(([method, kinds]) => [
+        method,
+        Object.fromEntries(
+          Object.entries(kinds).map(([kind, row]) => [kind, { coverage: row.coverage, median_half_width: row.medianHalfWidth }]),
+        ),
+      ]),
+    ),
   });
   await writeOutputFolder(dir, [{ name: 'comparison.json', data: comparisonJson }], { force: options.force });
   const report = await writeReport([dir], { out: join(dir, 'report'), force: options.force ?? false });

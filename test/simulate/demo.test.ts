@@ -41,6 +41,12 @@ describe('runDemo', () => {
     expect(comparison.labels).toEqual([50, 100, 200, 400]);
     expect(comparison.true_risk).toBe(demo.trueRisk);
     comparison.ratio.forEach((r: number, i: number) => expect(r).toBeCloseTo(comparison.mse_active[i] / comparison.mse_random[i], 12));
+    for (const method of ['adaptive-lure', 'iid'] as const) {
+      for (const kind of ['anytime', 'fixed', 'bootstrap'] as const) {
+        const row = demo.comparison.intervals[method][kind];
+        expect(comparison.intervals[method][kind]).toEqual({ coverage: row.coverage, median_half_width: row.medianHalfWidth });
+      }
+    }
   });
 
   it('ends by writing the report of both simulations into report/', async () => {
