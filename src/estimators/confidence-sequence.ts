@@ -644,7 +644,7 @@ class OneSidedCapital {
  * at one label count chosen before labelling (a budget), and is usually tighter there. Both are
  * the point R once every item is labelled. Every bound is widened by 2ε·Σ_i max(|a_i|, |b_i|), a
  * bound on floating-point rounding (about 1e-13 for 20 items, 1e-9 for 100,000), so that R summed
- * in any order lies inside: at M = N the interval is R ± that. With the `reference` option (a predicted loss
+ * in any order lies inside; at M = N the interval is the mean of the losses ± 2ε·Σ_i |ℓ_i|. With the `reference` option (a predicted loss
  * and a floor of the proposal, e.g. `fixedProposalFloor`) both are narrower, most of all the upper
  * side of cross-entropy, with the same guarantee, and narrower still when each draw also gives
  * its own proposal's floor (`add`'s `drawFloor`). Construction and proof: docs/concepts.md.
@@ -682,6 +682,9 @@ export class RiskConfidenceSequence {
   private readonly labelled: Uint8Array;
   /** Items added by `addUnobserved`: their losses stay unknown, so the interval is not a point at M = N. */
   private unobserved = 0;
+  /** Σ of the labelled losses and of their magnitudes: the point R at M = N and its rounding allowance. */
+  private lossTotal = 0;
+  private lossMagnitude = 0;
   /**
    * 2ε·Σ_i max(|a_i|, |b_i|): at least the rounding error of the bounds' sums plus that of a pool
    * risk summed in any order, so widening by it keeps R inside in floating point too (at M = N
@@ -812,6 +815,8 @@ export class RiskConfidenceSequence {
     }
     const clamped = loss < a ? a : loss > b ? b : loss;
     this.feed(index, clamped - a, b - clamped, q, drawFloor);
+    this.lossTotal += clamped;
+    this.lossMagnitude += Math.abs(clamped);
   }
 
   /**
@@ -902,6 +907,8 @@ export class RiskConfidenceSequence {
     this.upperSide.reset();
     this.labelled.fill(0);
     this.unobserved = 0;
+    this.lossTotal = 0;
+    this.lossMagnitude = 0;
   }
 
   /**
@@ -934,13 +941,15 @@ export class RiskConfidenceSequence {
   }
 
   private interval(lower: number, upper: number): RiskInterval {
-    const margin = this.roundingMargin;
     if (this.count === this.poolSize && this.unobserved === 0) {
-      // Every loss is known: both deterministic bounds are R up to rounding; report that point,
-      // widened by the rounding margin so that R summed in any order lies inside.
-      const point = (this.lowerSide.deterministicLower() - this.upperSide.deterministicLower()) / 2;
-      return { lower: point - margin, upper: point + margin };
+      // Every loss is known: R is their mean. Summed here and by the user, in any order, each sum
+      // is within ε·Σ|ℓ| of exact (recursive summation), so R lies within 2ε·Σ|ℓ| of this point:
+      // from the losses themselves, not their bounds, which may be far larger.
+      const point = this.lossTotal / this.poolSize;
+      const allowance = 2 * Number.EPSILON * this.lossMagnitude;
+      return { lower: point - allowance, upper: point + allowance };
     }
+    const margin = this.roundingMargin;
     // R always lies within what the labels and the bounds make certain, and each side's bound within
     // its own certain bound. A side whose bound passes the other certain bound has therefore rejected
     // R for sure (an event of probability ≤ α): it falls back on its certain bound, rather than cut

@@ -687,6 +687,21 @@ describe('RiskConfidenceSequence: the anytime bounds solved at every 10th of the
     expect(interval.upper).toBeGreaterThanOrEqual(pool.risk);
     expect(interval.upper - interval.lower).toBeLessThanOrEqual(2 * margin + 1e-15);
   });
+
+  it('is the mean of the losses at M = N, however wide the bounds (one bound of 1e100)', () => {
+    const n = 20;
+    const losses = Float64Array.from({ length: n }, (_, i) => 0.05 + ((i * 7) % 11) / 10);
+    const upper = Float64Array.from({ length: n }, (_, i) => (i === 3 ? 1e100 : 2));
+    const cs = new RiskConfidenceSequence(new Float64Array(n), upper);
+    for (let m = 0; m < n; m++) cs.add(m, losses[m], 1 / (n - m));
+    const risk = losses.reduce((a, b) => a + b, 0) / n;
+    const interval = cs.anytime();
+    expect(interval.lower).toBeLessThanOrEqual(risk);
+    expect(interval.upper).toBeGreaterThanOrEqual(risk);
+    // 2ε·Σ|ℓ| each side: about 1e-14 here, where the bounds' rounding was ±1e84.
+    expect(interval.upper - interval.lower).toBeLessThanOrEqual(4 * Number.EPSILON * losses.reduce((a, b) => a + b, 0));
+    expect(cs.fixed()).toEqual(interval);
+  });
 });
 
 describe('lossBounds', () => {
