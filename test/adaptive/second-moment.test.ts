@@ -39,6 +39,12 @@ describe('secondMomentValues (surrogate-m2)', () => {
     expect(m2[1]).toBeCloseTo(ce[1], 14);
   });
 
+  it('stays finite where the loss squared overflows (finite logits 1e200 apart)', () => {
+    // ℓ = [0, 1e200] (up to rounding) under π = [1/2, 1/2]: √(½·1e400) = 1e200/√2.
+    const values = secondMomentValues(matrix([[1e200, 0]]), matrix([[0, 0]]));
+    expect(values[0] / (1e200 / Math.SQRT2)).toBeCloseTo(1, 14);
+  });
+
   it('names the surrogate when the shapes differ', () => {
     expect(() => secondMomentValues(f, matrix([[0, 0]]))).toThrow(InputError);
   });

@@ -40,5 +40,11 @@ export function secondMomentValues(modelScores: Matrix, surrogateScores: Matrix,
 export function secondMomentRow(logTarget: Float64Array, belief: Float64Array): number {
   let moment = 0;
   for (let k = 0; k < logTarget.length; k++) moment += belief[k] * logTarget[k] * logTarget[k];
-  return Math.sqrt(moment);
+  if (moment < Infinity) return Math.sqrt(moment);
+  // A loss above about 1e154 (finite logits that far apart) squares to infinity: scale by the largest.
+  let largest = 0;
+  for (let k = 0; k < logTarget.length; k++) largest = Math.max(largest, Math.abs(logTarget[k]));
+  let scaled = 0;
+  for (let k = 0; k < logTarget.length; k++) scaled += belief[k] * (logTarget[k] / largest) ** 2;
+  return largest * Math.sqrt(scaled);
 }
