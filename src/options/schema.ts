@@ -30,8 +30,8 @@ export type ValueSpec =
   /** On or off: a flag without a value on the command line, `true` or `false` in a grid. */
   | { kind: 'flag' }
   /**
-   * At least `minItems` names (`names`), integers ≥ 1 (`counts`) or `choices`: comma-separated
-   * on the command line, a list or a comma-separated string in a grid.
+   * At least `minItems` names (`names`), integers ≥ 1 (`counts`) or `choices`, each once:
+   * comma-separated on the command line, a list or a comma-separated string in a grid.
    */
   | { kind: 'list'; item: 'names' | 'counts'; minItems: number; choices?: readonly string[] };
 
@@ -681,6 +681,9 @@ function checkList(spec: Extract<ValueSpec, { kind: 'list' }>, value: unknown, a
     else if (spec.item === 'counts' ? !(isSafeInteger(item) && item >= 1) : !(typeof item === 'string' && item !== ''))
       throw new InputError({ argument, expected, received: value });
   }
+  // A name or count twice would be a second class of the same name, or a repeated column.
+  const repeated = items.find((item, i) => items.indexOf(item) !== i);
+  if (repeated !== undefined) throw new InputError({ argument, expected: `${expected}, each once`, received: value });
   return items;
 }
 

@@ -185,6 +185,17 @@ describe('option schema: one declaration per option', () => {
     expect(() => parseOptions(['--zzzzzzzzzz'], flags)).toThrow(/^unknown option --zzzzzzzzzz \(valid: --model-scores, /);
   });
 
+  it('refuses a list with an item twice (a class name, a threshold, an interval kind)', () => {
+    expect(() => parseOptionText('classes', 'positive,positive', 'evaluate')).toThrow(
+      '--classes: expected at least 2 names, comma-separated, each once, got "positive,positive"',
+    );
+    expect(() => parseOptionText('thresholds', '500,5,5', 'report')).toThrow(
+      '--thresholds: expected integers ≥ 1, comma-separated, each once',
+    );
+    expect(() => checkOption('interval', ['anytime', 'anytime'], 'simulate')).toThrow(/interval: expected .*, each once/);
+    expect(parseOptionText('thresholds', '5,500', 'report')).toEqual([5, 500]);
+  });
+
   it('offers on the command line only what command-line text can give', () => {
     expect(() => parseOptionText('defensive', '1.5', 'simulate')).toThrow('--defensive: expected a number in [0, 1], got "1.5"');
     expect(() => checkOption('defensive', 1.5, 'simulate')).toThrow('defensive: expected a number in [0, 1], or null, got 1.5');
