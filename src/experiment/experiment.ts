@@ -67,11 +67,15 @@ export async function runExperiment(grid: ExperimentConfig, options: ExperimentO
   const config = withStepOutputs(grid, out);
   const inputs = await loadInputs(config);
   const poolSize = inputs.poolSize;
-  for (const [i, setting] of config.settings.entries()) {
+  // The grid's size (a setting has none of its own), raised for some settings under iclBudget.
+  for (const setting of config.settings) {
     if (setting.size > poolSize) {
-      const why = setting.size > config.size ? ` (size ${config.size} + ${setting.size - config.size} ICL labels under iclBudget)` : '';
+      const why =
+        setting.size > config.size
+          ? ` (setting ${setting.name}: size ${config.size} + ${setting.size - config.size} ICL labels under iclBudget)`
+          : '';
       throw new InputError({
-        argument: `settings[${i}].size`,
+        argument: 'size',
         expected: `at most the pool size ${poolSize}${why}`,
         received: setting.size,
       });

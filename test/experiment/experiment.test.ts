@@ -223,6 +223,16 @@ describe('runExperiment with a loss and a calibrated temperature', () => {
     await expect(runExperiment(loadExperimentConfig(path), { out, threads: 1 })).rejects.toBeInstanceOf(OutputExistsError);
   });
 
+  it("names the grid's size when it is more than the pool has, with the ICL labels that raised it", async () => {
+    const grid = JSON.parse(readFileSync(configPath, 'utf8'));
+    await expect(
+      runExperiment(resolveExperimentConfig({ ...grid, size: 501 }, inputs), { out: join(root, 'too-big'), threads: 1 }),
+    ).rejects.toThrow(/^size: expected at most the pool size 500, got 501$/);
+    await expect(
+      runExperiment(resolveExperimentConfig({ ...grid, size: 490, iclBudget: true }, inputs), { out: join(root, 'too-big'), threads: 1 }),
+    ).rejects.toThrow(/^size: expected at most the pool size 500 \(setting .*: size 490 \+ 20 ICL labels under iclBudget\), got 510$/);
+  });
+
   it('refuses a calibrated temperature without a calibration set, and an unknown loss', () => {
     const grid = JSON.parse(readFileSync(configPath, 'utf8'));
     grid.settings = [{ acquisition: 'surrogate-ce', temperature: 'calibrated' }];

@@ -60,9 +60,11 @@ describe('label renders control characters in the data visibly', () => {
   it('in --answers mode: the ids it prints are rendered the same way', async () => {
     const path = await hostileSession();
     const answers = join(mkdtempSync(join(tmpdir(), 'at-render-')), 'answers.tsv');
-    writeFileSync(answers, ['label', ...Array.from({ length: N }, (_, i) => String(pool.labels[i]))].join('\n') + '\n');
-    // The session's ids are not row numbers, so the first item has no answer: the message names it.
-    const run = await runCliCaptured(['label', '--session', path, '--answers', answers, '--max-labels', '2']);
+    // Answers for the first half of the pool only: labelling stops at the first proposal of the
+    // other half, and the message names it.
+    const rows = Array.from({ length: N / 2 }, (_, i) => `id\x1b[31m${i}\t${pool.labels[i]}`);
+    writeFileSync(answers, ['id\tlabel', ...rows].join('\n') + '\n');
+    const run = await runCliCaptured(['label', '--session', path, '--answers', answers, '--max-labels', String(N)]);
     expect(run.stderr).toMatch(/no answer for item id␛\[31m\d+/);
     expect(foreignEscapes(run.stdout + run.stderr)).toEqual([]);
   });
