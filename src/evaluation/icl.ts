@@ -15,7 +15,7 @@ export function shotsPerClass(classCounts: readonly number[], n: number): number
   const total = classCounts.reduce((a, b) => a + b, 0);
   if (!Number.isInteger(n) || n < 0 || n > total)
     throw new InputError({
-      argument: 'nbIclExamples',
+      argument: 'iclExamples',
       expected: `an integer in [0, ${total}] (the rows available for shots)`,
       received: n,
     });
