@@ -1,7 +1,6 @@
 import { InputError } from '../errors.js';
 import { SessionStateError } from '../session/errors.js';
 import type { ActiveTestingSession, Proposal, SessionEstimate, StoppingRule } from '../session/session.js';
-import { Z_95 } from '../session/session.js';
 import { accuracyInterval, riskInterval } from './interval.js';
 import type { ClientView, PageItem, PlotPoint, PublicState } from './protocol.js';
 
@@ -248,15 +247,20 @@ export class AnnotationCoordinator {
   }
 }
 
-/** How far the session is toward its stopping rule, as a fraction in [0, 1] and in words. */
+/**
+ * How far the session is toward its stopping rule, as a fraction in [0, 1] and in words; a width
+ * target is measured on the risk's confidence sequence, which `done()` stops on.
+ */
 export function progress(estimate: SessionEstimate, rule: StoppingRule): { fraction: number; text: string } {
   const { labels, poolSize } = estimate;
   const parts: { fraction: number; text: string }[] = [];
   if (rule.maxLabels !== undefined) parts.push({ fraction: labels / rule.maxLabels, text: `${labels} of ${rule.maxLabels} labels` });
   if (rule.targetHalfWidth !== undefined) {
     const minLabels = rule.minLabels ?? 30;
-    const halfWidth = Z_95 * estimate.risk.standardError;
-    // The half-width shrinks like 1/√labels, so (target ÷ half-width)² is the share of the labels needed.
+    // The rule reads the confidence sequence (`done()`), so the progress does too.
+    const anytime = estimate.risk.anytime;
+    const halfWidth = anytime === undefined ? NaN : (anytime.upper - anytime.lower) / 2;
+    // The half-width shrinks about like 1/√labels, so (target ÷ half-width)² is the share of the labels needed.
     const widthShare = halfWidth > 0 ? (rule.targetHalfWidth / halfWidth) ** 2 : labels > 0 ? 1 : 0;
     const fraction = Math.min(labels / minLabels, widthShare);
     const width = Number.isFinite(halfWidth) ? halfWidth.toFixed(4) : '–';

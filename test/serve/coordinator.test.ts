@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ActiveTestingSession, Z_95 } from '../../src/session/session.js';
+import { ActiveTestingSession } from '../../src/session/session.js';
 import { AnnotationCoordinator, ConflictError, progress } from '../../src/serve/coordinator.js';
 import { syntheticPool } from '../../src/simulate/syntheticPool.js';
 
@@ -113,17 +113,24 @@ describe('AnnotationCoordinator', () => {
 });
 
 describe('progress toward the stopping rule', () => {
-  const estimate = (labels: number, standardError: number) =>
-    ({ labels, poolSize: 1000, risk: { value: 0.3, standardError, lower: 0, upper: 0 } }) as Parameters<typeof progress>[0];
+  // A bootstrap far narrower than the sequence, as early in a session: the width rule reads the sequence.
+  const estimate = (labels: number, halfWidth: number) =>
+    ({
+      labels,
+      poolSize: 1000,
+      risk: { value: 0.3, standardError: halfWidth / 100, lower: 0, upper: 0, anytime: { lower: 0.3 - halfWidth, upper: 0.3 + halfWidth } },
+    }) as Parameters<typeof progress>[0];
 
-  it('is labels ÷ maxLabels, labels ÷ pool without a rule, and (target ÷ half-width)² for a width target', () => {
+  it("is labels ÷ maxLabels, labels ÷ pool without a rule, and (target ÷ the sequence's half-width)² for a width target", () => {
     expect(progress(estimate(25, 0.1), { maxLabels: 100 }).fraction).toBe(0.25);
     expect(progress(estimate(250, 0.1), {}).fraction).toBe(0.25);
     // Half-width 0.04 against a target of 0.02: a quarter of the labels needed.
-    expect(progress(estimate(100, 0.04 / Z_95), { targetHalfWidth: 0.02 }).fraction).toBeCloseTo(0.25, 12);
+    const quarter = progress(estimate(100, 0.04), { targetHalfWidth: 0.02 });
+    expect(quarter.fraction).toBeCloseTo(0.25, 12);
+    expect(quarter.text).toBe('risk half-width 0.0400, target 0.02 (from 30 labels)');
     // Below minLabels the label count binds.
     expect(progress(estimate(6, 0.001), { targetHalfWidth: 0.02, minLabels: 30 }).fraction).toBeCloseTo(0.2, 12);
     // Any rule stops the session, so the furthest one counts.
-    expect(progress(estimate(50, 0.04 / Z_95), { maxLabels: 100, targetHalfWidth: 0.02 }).fraction).toBe(0.5);
+    expect(progress(estimate(50, 0.04), { maxLabels: 100, targetHalfWidth: 0.02 }).fraction).toBe(0.5);
   });
 });
