@@ -47,13 +47,13 @@ export function pageHtml(): string {
 <header>
   <h1>Label the proposed item</h1>
   <div id="progress-text">Loading…</div>
-  <div class="bar" role="progressbar" aria-label="progress toward the stopping rule"><div id="progress-fill"></div></div>
+  <div class="bar" id="progress-bar" role="progressbar" aria-label="progress toward the stopping rule" aria-valuemin="0" aria-valuemax="100" aria-valuenow="0"><div id="progress-fill"></div></div>
 </header>
 <div id="stop" role="status">You can stop: the stopping rule holds. Every label is saved; closing the page loses nothing.</div>
 <main>
   <section aria-label="item">
     <div id="item-meta"></div>
-    <div id="item-text"></div>
+    <div id="item-text" aria-live="polite"></div>
     <div id="buttons"></div>
     <div id="message" role="status"></div>
   </section>
@@ -64,7 +64,7 @@ export function pageHtml(): string {
     <h2 style="margin-top:12px">Risk (<span id="loss-name"></span>)</h2>
     <div class="estimate" id="risk-value"></div>
     <div class="interval" id="risk-interval"></div>
-    <div id="plot" aria-label="estimated risk and its interval against labels"></div>
+    <div id="plot" role="img" aria-label="estimated risk and its interval against labels"></div>
     <dl class="stats">
       <dt>Labels in the estimate</dt><dd id="labels"></dd>
       <dt>Variance ÷ random labelling</dt><dd id="variance-ratio"></dd>

@@ -57,7 +57,7 @@ function renderItem(): void {
     meta.textContent = '';
     text.textContent = state?.done ? 'Nothing more to label.' : 'Every open item is with another annotator; waiting for a new one…';
   } else {
-    meta.textContent = `Item ${item.id} · proposal #${item.position + 1}`;
+    renderText(meta, `Item ${item.id} · proposal #${item.position + 1}`);
     renderText(text, item.text);
   }
   for (const button of document.querySelectorAll<HTMLButtonElement>('#buttons button')) {
@@ -75,7 +75,12 @@ function renderButtons(classes: readonly string[]): void {
     button.dataset.action = action;
     const kbd = document.createElement('kbd');
     kbd.textContent = key;
-    button.append(kbd, document.createTextNode(label));
+    // The shortcut is announced as such, not as part of the button's name.
+    kbd.setAttribute('aria-hidden', 'true');
+    if (key !== '') button.setAttribute('aria-keyshortcuts', key);
+    const name = document.createElement('span');
+    renderText(name, label);
+    button.append(kbd, name);
     button.addEventListener('click', () => act(action));
     container.append(button);
   };
@@ -140,6 +145,9 @@ function renderState(next: PublicState): void {
   document.body.dataset.done = String(next.done);
   $('progress-text').textContent = next.done ? `Done · ${next.progress.text}` : next.progress.text;
   $('progress-fill').style.width = `${(100 * next.progress.fraction).toFixed(1)}%`;
+  const bar = $('progress-bar');
+  bar.setAttribute('aria-valuenow', (100 * next.progress.fraction).toFixed(0));
+  bar.setAttribute('aria-valuetext', next.progress.text);
   $('loss-name').textContent = next.loss;
   const accuracy = $('accuracy-value');
   accuracy.textContent = number(next.accuracy.value);
@@ -216,7 +224,8 @@ async function refresh(): Promise<void> {
 function act(action: string): void {
   if (busy) return;
   if (action === 'undo') {
-    void call('/api/undo', {}).then(() => undefined);
+    showMessage('Undone: the last label or skip is open again');
+    void call('/api/undo', {});
     return;
   }
   if (item === null) return;
@@ -232,7 +241,8 @@ function act(action: string): void {
 }
 
 document.addEventListener('keydown', (event) => {
-  if (event.ctrlKey || event.metaKey || event.altKey || state === null) return;
+  // A key held down repeats: one press is one label.
+  if (event.repeat || event.ctrlKey || event.metaKey || event.altKey || state === null) return;
   const key = event.key.toLowerCase();
   if (/^[1-9]$/.test(key) && Number(key) <= state.classes.length) act(`label:${Number(key) - 1}`);
   else if (key === 's') act('skip');
@@ -245,8 +255,11 @@ const events = new EventSource('/api/events');
 events.addEventListener('state', (event) => {
   const next = JSON.parse((event as MessageEvent<string>).data) as PublicState;
   renderState(next);
-  // Waiting with no item: another annotator's label may have freed or added one.
-  if (item === null && !busy && !next.done) void call('/api/state');
+  // Waiting with no item: another annotator's label may have freed or added one, or ended the session.
+  if (item === null && !busy) {
+    if (next.done) renderItem();
+    else void call('/api/state');
+  }
 });
 
 void call('/api/state');
