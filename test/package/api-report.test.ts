@@ -23,4 +23,14 @@ describe.skipIf(!existsSync(join(repo, 'dist/reference.d.ts')))('the public API 
     }
     expect(report).not.toMatch(/\bndarray\b/);
   });
+
+  it("gives the published code's class names from active-testing/reference, the same objects as the root's", async () => {
+    const root = (await import(join(repo, 'dist/index.js'))) as Record<string, unknown>;
+    const reference = (await import(join(repo, 'dist/reference.js'))) as Record<string, unknown>;
+    const names = ['Model', 'SST2Dataset', 'EvaluationClassification', 'IidAcquisition', 'SurrogateEntropyAcquisition', 'LUREEstimator'];
+    for (const name of names) {
+      expect(typeof reference[name], name).toBe('function');
+      expect(reference[name], name).toBe(root[name]);
+    }
+  });
 });
