@@ -1,10 +1,11 @@
-import { existsSync, statSync } from 'node:fs';
-import { isAbsolute, join, resolve } from 'node:path';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { ActiveTestingError, CancelledError, InputError } from '../errors.js';
 import { MODEL_DTYPES } from '../options/registry.js';
 import type { ScoreBatchOptions, ScoringBackend } from './backend.js';
 
-/** Where a model runs: onnxruntime-node's CPU or CUDA execution provider, or transformers.js's choice. */
+/** Where a model runs: onnxruntime-node's CPU or CUDA execution provider, or CUDA where it is installed and works, else the CPU. */
 export type ModelDevice = 'cpu' | 'cuda' | 'auto';
 
 /** A loading-progress event, as transformers.js reports it (`status` is `initiate`, `progress`, `done`, `ready`, ...). */
@@ -71,6 +72,27 @@ interface TransformersModule {
   AutoTokenizer: TfLoader<TfTokenizer>;
   AutoModelForCausalLM: TfLoader<TfModel>;
   Tensor: TfTensorConstructor;
+}
+
+const CUDA_INSTALL_HINT = 'it is downloaded when onnxruntime-node installs without onnxruntime-node-install=skip in .npmrc';
+
+/**
+ * Whether onnxruntime-node (as transformers.js loads it) has its CUDA execution provider library
+ * for this platform: false when it certainly has not (so that CUDA is not tried, which prints
+ * onnxruntime's native error log before failing), undefined when that cannot be told.
+ */
+function cudaProviderInstalled(): boolean | undefined {
+  try {
+    const fromTransformers = createRequire(createRequire(import.meta.url).resolve('@huggingface/transformers'));
+    const bin = join(dirname(fromTransformers.resolve('onnxruntime-node/package.json')), 'bin');
+    const folders = readdirSync(bin)
+      .map((napi) => join(bin, napi, process.platform, process.arch))
+      .filter((folder) => existsSync(folder));
+    if (folders.length === 0) return undefined;
+    return folders.some((folder) => readdirSync(folder).some((file) => file.includes('providers_cuda')));
+  } catch {
+    return undefined;
+  }
 }
 
 async function loadTransformers(): Promise<TransformersModule> {
@@ -190,14 +212,30 @@ export class TransformersBackend implements ScoringBackend {
       ...(options.revision === undefined ? {} : { revision: options.revision }),
       ...(options.cache_dir === undefined ? {} : { cache_dir: options.cache_dir }),
     };
-    try {
-      const tokenizer = await tf.AutoTokenizer.from_pretrained(id, shared);
-      const model = await tf.AutoModelForCausalLM.from_pretrained(id, {
-        ...shared,
-        device: options.device ?? 'cpu',
-        dtype: options.dtype ?? 'fp32',
+    const device = options.device ?? 'cpu';
+    const cuda = device === 'cpu' ? false : cudaProviderInstalled();
+    if (device === 'cuda' && cuda === false) {
+      throw new InputError({
+        argument: 'device',
+        expected: `cpu or auto: onnxruntime-node's CUDA execution provider is not installed here (${CUDA_INSTALL_HINT})`,
+        received: device,
       });
+    }
+    const load = async (on: 'cpu' | 'cuda') => {
+      const tokenizer = await tf.AutoTokenizer.from_pretrained(id, shared);
+      const model = await tf.AutoModelForCausalLM.from_pretrained(id, { ...shared, device: on, dtype: options.dtype ?? 'fp32' });
       return new TransformersBackend(idOrPath, tf, tokenizer, model);
+    };
+    try {
+      // `auto`: CUDA where its provider is installed, the CPU otherwise or when CUDA fails to start.
+      if (device === 'auto' && cuda !== false) {
+        try {
+          return await load('cuda');
+        } catch {
+          return await load('cpu');
+        }
+      }
+      return await load(device === 'auto' ? 'cpu' : device);
     } catch (error) {
       if (error instanceof ActiveTestingError) throw error;
       throw new ActiveTestingError(`could not load model "${idOrPath}": ${(error as Error).message}`);

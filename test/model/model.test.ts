@@ -1,5 +1,5 @@
 import { describe, expect, it, beforeAll, afterAll } from 'vitest';
-import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InputError, CancelledError } from '../../src/errors.js';
@@ -83,6 +83,23 @@ describe('Model input checks', () => {
     expect((model.backend as TransformersBackend).supportsPrefixCache).toBe(true);
     const plain = await TransformersBackend.fromPretrained(modelDir('tiny-gpt2-nocache'));
     expect(plain.supportsPrefixCache).toBe(false);
+  });
+
+  it('runs `auto` on the CPU where CUDA is not installed, and refuses `cuda` there in one line', async () => {
+    const bin = join(modelDir('.'), '../../node_modules/onnxruntime-node/bin');
+    const cudaInstalled = readdirSync(bin).some((napi) => {
+      const folder = join(bin, napi, process.platform, process.arch);
+      return existsSync(folder) && readdirSync(folder).some((file) => file.includes('providers_cuda'));
+    });
+    const auto = await TransformersBackend.fromPretrained(modelDir('tiny-gpt2'), { device: 'auto' });
+    const cpu = model.backend as TransformersBackend;
+    const ids = loadExpected('tiny-gpt2').cases[0]!.label_token_ids;
+    if (!cudaInstalled) {
+      expect(Array.from(await auto.scoreBatch([prompt], ids))).toEqual(Array.from(await cpu.scoreBatch([prompt], ids)));
+      await expect(TransformersBackend.fromPretrained(modelDir('tiny-gpt2'), { device: 'cuda' })).rejects.toThrow(
+        /^device: expected cpu or auto: onnxruntime-node's CUDA execution provider is not installed here/,
+      );
+    }
   });
 
   it('reports loading progress through progress_callback', async () => {
