@@ -191,14 +191,20 @@ export async function evaluateToFolder(config: EvaluateConfig, run: EvaluateRun)
   const device = run.device ?? 'cpu';
   const force = run.force ?? false;
   const prefixCache = run.prefixCache ?? true;
-  config = {
-    ...config,
-    inputs: {
-      data: await fingerprintData(config.data),
-      icl_data: config.icl_data === null ? null : await fingerprintData(config.icl_data),
-      model: await fingerprintModel(config.model),
-    },
+  const inputs = {
+    data: await fingerprintData(config.data),
+    icl_data: config.icl_data === null ? null : await fingerprintData(config.icl_data),
+    model: await fingerprintModel(config.model),
   };
+  config = { ...config, inputs };
+  // The same rows as ICL data and as the pool would score each shot with its own label in the prompt.
+  if (inputs.icl_data !== null && inputs.icl_data === inputs.data) {
+    throw new InputError({
+      argument: 'iclData',
+      expected: 'a file other than the data (to take the shots from the pool itself, leave it out: they then leave the pool)',
+      received: config.icl_data,
+    });
+  }
   if (await checkOutputFolder(out, config, force)) {
     const meta = JSON.parse(await readFile(join(out, 'meta.json'), 'utf8')) as { n: number; accuracy: number; loss: number };
     return { alreadyComplete: true, n: meta.n, accuracy: meta.accuracy, loss: meta.loss };

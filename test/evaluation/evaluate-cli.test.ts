@@ -156,6 +156,11 @@ describe('active-testing evaluate on bad input leaves nothing behind', () => {
     ['missing --classes', ['--classes', ''], UsageError],
     ['--icl-data without --icl-examples', ['--icl-data', good], /^--icl-data: expected in-context examples with it/],
     [
+      '--icl-data the pool file itself',
+      ['--icl-data', good, '--icl-examples', '1'],
+      /^--icl-data: expected a file other than the data \(to take the shots from the pool itself, leave it out/,
+    ],
+    [
       '--instruction and --instruction-file',
       ['--instruction', 'x', '--instruction-file', good],
       /^--instruction-file: expected no instruction/,
