@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { InputError } from '../errors.js';
+import { InputError, OutputExistsError } from '../errors.js';
 import { evaluateToFolder } from '../evaluation/evaluate.js';
 import {
   checkEvaluateOptions,
@@ -94,7 +94,16 @@ export async function runEvaluateSteps(
         throw new InputError({ argument: `evaluate.${name}.${error.argument}`, expected: error.expected, received: error.received });
       throw error;
     }
-    const outcome = await evaluateToFolder(settings.config, { ...settings.run, out: folder, force, ...(signal ? { signal } : {}) });
+    const run = { ...settings.run, out: folder, ...(signal ? { signal } : {}) };
+    // `force` recomputes a step only where its configuration changed: unchanged results are kept
+    // (rescoring a served model can take hours), an interrupted run still resumes.
+    let outcome: Awaited<ReturnType<typeof evaluateToFolder>>;
+    try {
+      outcome = await evaluateToFolder(settings.config, { ...run, force: false });
+    } catch (error) {
+      if (!(force && error instanceof OutputExistsError)) throw error;
+      outcome = await evaluateToFolder(settings.config, { ...run, force: true });
+    }
     process.stderr.write(
       outcome.alreadyComplete
         ? `${folder}: results of this configuration are already complete\n`

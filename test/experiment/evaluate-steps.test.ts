@@ -4,7 +4,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { runCli } from '../../src/cli/run.js';
-import { CancelledError, InputError } from '../../src/errors.js';
+import { CancelledError, InputError, OutputExistsError } from '../../src/errors.js';
 import { runEvaluateSteps } from '../../src/experiment/evaluate-steps.js';
 import { resolveExperimentConfig } from '../../src/experiment/config.js';
 import { EXPERIMENT_MANIFEST, type ExperimentManifest } from '../../src/experiment/manifest.js';
@@ -35,6 +35,25 @@ describe('evaluate steps in a grid', () => {
     controller.abort();
     await expect(runEvaluateSteps(new Map([['target', step]]), dir, false, () => {}, controller.signal)).rejects.toThrow(CancelledError);
     expect(existsSync(join(dir, 'scores/target/scores.npy'))).toBe(false);
+  });
+
+  it('under force rescore a step only where its configuration changed', async () => {
+    const dir = join(root, 'forced');
+    mkdirSync(dir, { recursive: true });
+    writeTsv(join(dir, 'pool.tsv'), 30, 0);
+    const step = { model: join(repo, 'test/models/tiny-gpt2'), data: join(dir, 'pool.tsv'), classes: 'negative,positive' };
+    vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    const meta = () => readFileSync(join(dir, 'scores/target/meta.json'), 'utf8');
+    await runEvaluateSteps(new Map([['target', step]]), dir, false, () => {});
+    const first = meta();
+    // Unchanged: kept as it is (its timings included), even with force.
+    await runEvaluateSteps(new Map([['target', step]]), dir, true, () => {});
+    expect(meta()).toBe(first);
+    // Changed: refused without force, rescored with it.
+    const changed = new Map([['target', { ...step, limit: 20 }]]);
+    await expect(runEvaluateSteps(changed, dir, false, () => {})).rejects.toThrow(OutputExistsError);
+    await runEvaluateSteps(changed, dir, true, () => {});
+    expect(JSON.parse(meta()).n).toBe(20);
   });
 
   it('resolves evaluate:<step> references and takes iclExamples from the step', () => {
