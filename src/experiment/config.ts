@@ -281,9 +281,17 @@ function resolveSetting(
           surrogate: surrogates.size > 1 ? surrogate : null,
         })
       : requireString(spec.name, `${where}.name`);
+  const folder = folderName(name);
+  if ((RESERVED_FOLDERS as readonly string[]).includes(folder)) {
+    throw new InputError({
+      argument: `${where}.name`,
+      expected: `a name whose folder is not ${RESERVED_FOLDERS.join(' or ')} (the experiment's evaluate steps and its default report)`,
+      received: name,
+    });
+  }
   return {
     name,
-    folder: folderName(name),
+    folder,
     acquisition,
     estimator,
     clip,
@@ -296,6 +304,9 @@ function resolveSetting(
     labelOffset,
   };
 }
+
+/** Folders of an experiment's output that are not settings': the evaluate steps' scores and `report`'s default. */
+const RESERVED_FOLDERS = ['scores', 'report'] as const;
 
 /** A file-system-safe folder name for a setting name. */
 function folderName(name: string): string {

@@ -233,6 +233,15 @@ describe('runExperiment with a loss and a calibrated temperature', () => {
     ).rejects.toThrow(/^size: expected at most the pool size 500 \(setting .*: size 490 \+ 20 ICL labels under iclBudget\), got 510$/);
   });
 
+  it("refuses a setting named after the experiment's own folders", () => {
+    const grid = JSON.parse(readFileSync(configPath, 'utf8'));
+    for (const name of ['scores', 'Report']) {
+      expect(() => resolveExperimentConfig({ ...grid, settings: [{ acquisition: 'iid', name }] }, inputs)).toThrow(
+        `settings[0].name: expected a name whose folder is not scores or report (the experiment's evaluate steps and its default report), got "${name}"`,
+      );
+    }
+  });
+
   it('refuses a calibrated temperature without a calibration set, and an unknown loss', () => {
     const grid = JSON.parse(readFileSync(configPath, 'utf8'));
     grid.settings = [{ acquisition: 'surrogate-ce', temperature: 'calibrated' }];
