@@ -5,7 +5,7 @@ import { InputError } from '../errors.js';
 import { OpenAIBackend } from '../model/backends/openai.js';
 import type { RetryNotice } from '../model/backends/openaiHttp.js';
 import { isOpenAIModelSpec } from '../model/backends/openaiTarget.js';
-import type { ModelDevice } from '../model/transformers-backend.js';
+import { checkModelFolder, isLocalModelPath, type ModelDevice } from '../model/transformers-backend.js';
 import { checkKnownKeys, checkOption, optionNames } from '../options/index.js';
 import type { EvaluateConfig, EvaluateRun } from './evaluate.js';
 
@@ -80,6 +80,13 @@ export function checkEvaluateOptions(input: Record<string, unknown>, where: stri
 
 const localPath = (path: string): string => (path.startsWith('hub:') ? path : resolve(path));
 
+/** A data file that is not there is refused with the options, before any scoring (a `hub:` source is read later). */
+function checkDataFile(path: string, argument: string): void {
+  if (!path.startsWith('hub:') && !existsSync(path)) {
+    throw new InputError({ argument, expected: 'an existing .tsv, .csv or .jsonl file, or hub:name[:config][:split]', received: path });
+  }
+}
+
 /**
  * The configuration and run settings of an evaluation from its options (checked with
  * `checkEvaluateOptions`): defaults applied, the instruction file read, paths made absolute
@@ -93,6 +100,9 @@ const localPath = (path: string): string => (path.startsWith('hub:') ? path : re
  */
 export async function resolveEvaluateOptions(input: EvaluateOptions, onRetry?: (notice: RetryNotice) => void): Promise<ResolvedEvaluation> {
   const options = checkEvaluateOptions(input as unknown as Record<string, unknown>, null);
+  if (!isOpenAIModelSpec(options.model) && isLocalModelPath(options.model)) checkModelFolder(resolve(options.model));
+  checkDataFile(options.data, 'data');
+  if (options.iclData !== undefined) checkDataFile(options.iclData, 'iclData');
   let instruction = options.instruction ?? '';
   if (options.instructionFile !== undefined) {
     try {

@@ -168,6 +168,9 @@ export function resolveExperimentConfig(input: unknown, baseDir: string): Experi
   const runs = given<number>('runs') ?? 1000;
   const size = given<number>('size') ?? 400;
   const step = given<number>('step') ?? 1;
+  // Checked here as well as by simulate, so that it is refused before any evaluate step scores.
+  if (step > size)
+    throw new InputError({ argument: 'step', expected: `an integer in [1, ${size}] (at most size, the labels per run)`, received: step });
   const seed = given<number | string>('seed') ?? 0;
   const bootstrap = given<'exact' | 'none' | number>('bootstrap') ?? 'exact';
   const numerics = given<Numerics>('numerics') ?? 'default';

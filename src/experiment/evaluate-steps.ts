@@ -81,19 +81,25 @@ export async function runEvaluateSteps(
   signal?: AbortSignal,
 ): Promise<void> {
   if (steps.size === 0) return;
+  // Every step's options are checked before the first is scored: a mistake in a later step must
+  // not wait for an earlier one's scoring.
+  const resolved: Array<[string, string, Awaited<ReturnType<typeof resolveEvaluateOptions>>]> = [];
   for (const [name, step] of steps) {
-    onStep(name);
     const folder = evaluateStepFolder(out, name);
-    let settings: Awaited<ReturnType<typeof resolveEvaluateOptions>>;
     try {
       await assertFolderWritable(folder, `evaluate.${name}`);
-      settings = await resolveEvaluateOptions(step);
+      resolved.push([name, folder, await resolveEvaluateOptions(step)]);
     } catch (error) {
       // A bad option here is a mistake in the grid file: name the step.
-      if (error instanceof InputError && !error.argument.startsWith('evaluate.'))
-        throw new InputError({ argument: `evaluate.${name}.${error.argument}`, expected: error.expected, received: error.received });
+      if (error instanceof InputError && !error.argument.startsWith('evaluate.')) {
+        const argument = error.argument.replace(/^--/, '');
+        throw new InputError({ argument: `evaluate.${name}.${argument}`, expected: error.expected, received: error.received });
+      }
       throw error;
     }
+  }
+  for (const [name, folder, settings] of resolved) {
+    onStep(name);
     const run = { ...settings.run, out: folder, ...(signal ? { signal } : {}) };
     // `force` recomputes a step only where its configuration changed: unchanged results are kept
     // (rescoring a served model can take hours), an interrupted run still resumes.

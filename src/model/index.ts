@@ -1,6 +1,7 @@
 export { type ScoreBatchOptions, type ScoringBackend } from './backend.js';
 export { checkLabelTokenIds, labelTokenIds } from './label-tokens.js';
 export {
+  checkModelFolder,
   isLocalModelPath,
   type LoadProgress,
   MODEL_FOLDER_FILES,

@@ -114,7 +114,13 @@ export function isLocalModelPath(idOrPath: string): boolean {
   return /^[.~/\\]/.test(idOrPath) || isAbsolute(idOrPath) || idOrPath.split('/').length > 2 || idOrPath.includes('\\');
 }
 
-function checkModelFolder(dir: string): void {
+/**
+ * Refuses a model folder that does not exist or lacks a file of the transformers.js layout
+ * (`MODEL_FOLDER_FILES`), naming them: checked before any loading.
+ *
+ * @throws InputError naming `model`.
+ */
+export function checkModelFolder(dir: string): void {
   if (!existsSync(dir) || !statSync(dir).isDirectory()) {
     throw new InputError({ argument: 'model', expected: 'an existing model folder or a Hub id', received: dir });
   }

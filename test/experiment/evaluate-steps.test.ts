@@ -37,6 +37,21 @@ describe('evaluate steps in a grid', () => {
     expect(existsSync(join(dir, 'scores/target/scores.npy'))).toBe(false);
   });
 
+  it('check every step before scoring the first, naming the step at fault', async () => {
+    const dir = join(root, 'later-mistake');
+    mkdirSync(dir, { recursive: true });
+    writeTsv(join(dir, 'pool.tsv'), 30, 0);
+    const step = { model: join(repo, 'test/models/tiny-gpt2'), data: join(dir, 'pool.tsv'), classes: 'negative,positive' };
+    const steps = new Map([
+      ['target', step],
+      ['broken', { ...step, model: join(dir, 'no-such-model') }],
+    ]);
+    await expect(runEvaluateSteps(steps, dir, false, () => {})).rejects.toThrow(
+      /^evaluate\.broken\.model: expected an existing model folder/,
+    );
+    expect(existsSync(join(dir, 'scores/target'))).toBe(false);
+  });
+
   it('under force rescore a step only where its configuration changed', async () => {
     const dir = join(root, 'forced');
     mkdirSync(dir, { recursive: true });

@@ -233,8 +233,11 @@ describe('runExperiment with a loss and a calibrated temperature', () => {
     ).rejects.toThrow(/^size: expected at most the pool size 500 \(setting .*: size 490 \+ 20 ICL labels under iclBudget\), got 510$/);
   });
 
-  it("refuses a setting named after the experiment's own folders", () => {
+  it("refuses a setting named after the experiment's own folders, and a step beyond the size", () => {
     const grid = JSON.parse(readFileSync(configPath, 'utf8'));
+    expect(() => resolveExperimentConfig({ ...grid, size: 40, step: 41 }, inputs)).toThrow(
+      'step: expected an integer in [1, 40] (at most size, the labels per run), got 41',
+    );
     for (const name of ['scores', 'Report']) {
       expect(() => resolveExperimentConfig({ ...grid, settings: [{ acquisition: 'iid', name }] }, inputs)).toThrow(
         `settings[0].name: expected a name whose folder is not scores or report (the experiment's evaluate steps and its default report), got "${name}"`,
