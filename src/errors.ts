@@ -69,6 +69,22 @@ export class OutputExistsError extends ActiveTestingError {
   }
 }
 
+/** Another live process is writing the same output; its lock file says which. */
+export class OutputLockedError extends ActiveTestingError {
+  override name = 'OutputLockedError';
+  constructor(
+    readonly path: string,
+    readonly pid: number,
+    readonly host: string,
+    readonly lockPath: string,
+  ) {
+    super(
+      `${path} is being written by process ${pid} on ${host}; wait for that run to finish or stop it ` +
+        `(if that process is gone from another machine, delete ${lockPath})`,
+    );
+  }
+}
+
 /** A command line that cannot be understood (exit code 2). */
 export class UsageError extends ActiveTestingError {
   override name = 'UsageError';

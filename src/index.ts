@@ -7,6 +7,7 @@ export {
   InputError,
   type InputErrorDetails,
   OutputExistsError,
+  OutputLockedError,
   UsageError,
 } from './errors.js';
 export { EPS, type Numerics, NUMERICS_FLAGS, type NumericsFlags } from './numerics.js';

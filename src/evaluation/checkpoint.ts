@@ -27,19 +27,32 @@ export class ScoreCheckpoint {
   }
 
   /**
-   * Opens the checkpoint at `base` for a run with this configuration: resumes when an
-   * unfinished run with an identical configuration is there (dropping a half-written last row),
-   * otherwise starts afresh, replacing any other checkpoint.
+   * Opens the checkpoint at `base` for a run of `items` rows with this configuration: resumes
+   * when an unfinished run with an identical configuration is there (dropping a half-written last
+   * row), otherwise starts afresh, replacing any other checkpoint. A checkpoint with more rows
+   * than `items` cannot be this run's alone (two runs appended to it at once) and is refused,
+   * unless `discardUnfit`, which starts afresh instead.
+   *
+   * @throws {FileFormatError} naming `<base>.partial.f32` when it holds more than `items` rows.
    */
-  static async open(base: string, config: unknown, cols: number): Promise<ScoreCheckpoint> {
+  static async open(base: string, config: unknown, items: number, cols: number, discardUnfit = false): Promise<ScoreCheckpoint> {
     const pending = await ScoreCheckpoint.pendingConfig(base);
     const data = `${base}.partial.f32`;
     if (pending !== null && JSON.stringify(pending) === JSON.stringify(config) && existsSync(data)) {
       const complete = Math.floor((await stat(data)).size / (4 * cols));
-      await truncate(data, complete * 4 * cols);
-      const bytes = await readFile(data);
-      const rows = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
-      return new ScoreCheckpoint(base, cols, rows);
+      if (complete <= items) {
+        await truncate(data, complete * 4 * cols);
+        const bytes = await readFile(data);
+        const rows = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+        return new ScoreCheckpoint(base, cols, rows);
+      }
+      if (!discardUnfit) {
+        throw new FileFormatError(
+          data,
+          `holds ${complete} rows of scores, more than the ${items} items to score, so it is not one run's ` +
+            `(two runs on the same folder at once?); remove it, or pass --force, to start fresh`,
+        );
+      }
     }
     await ScoreCheckpoint.discard(base);
     await writeFileAtomic(`${base}.partial.json`, `${JSON.stringify(config)}\n`);

@@ -1,12 +1,13 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, existsSync, readFileSync, statSync } from 'node:fs';
-import { readdir, readFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rmdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fetchHubTable, parseHubSpec } from '../dataset/hub.js';
 import { readTable } from '../dataset/read-table.js';
 import { TextClassificationDataset, type DatasetSpec } from '../dataset/text-classification-dataset.js';
-import { CancelledError, FileFormatError, InputError, OutputExistsError } from '../errors.js';
+import { CancelledError, FileFormatError, InputError, OutputExistsError, OutputLockedError } from '../errors.js';
 import { writeOutputFolder } from '../io/atomic.js';
+import { FileLock } from '../io/lock.js';
 import { encodeNpy } from '../io/npy.js';
 import { redactSecrets } from '../io/redact.js';
 import { isOpenAIModelSpec } from '../model/backends/openaiTarget.js';
@@ -172,6 +173,19 @@ async function checkOutputFolder(out: string, config: EvaluateConfig, force: boo
 }
 
 /**
+ * Takes the output folder's lock, `<out>/.evaluate.lock`, for as long as a run reads and writes
+ * its checkpoint and results: two runs on one folder would append their batches to the same
+ * checkpoint and mix their rows. A lock left by a process that died is taken over.
+ */
+function lockOutputFolder(out: string): FileLock {
+  const lockPath = join(out, `${CHECKPOINT}.lock`);
+  return FileLock.acquire(lockPath, {
+    locked: ({ pid, host }) => new OutputLockedError(out, pid, host, lockPath),
+    unwritable: (message) => new InputError({ argument: 'out', expected: 'a folder that can hold the lock file', received: message }),
+  });
+}
+
+/**
  * Scores every row of a labelled dataset with a causal LM and writes `scores.npy` (N×K float32
  * label logits), `labels.npy` and `meta.json` into `run.out`, atomically. The same configuration
  * on the same folder resumes an interrupted run or finds the results complete; results of
@@ -183,14 +197,10 @@ async function checkOutputFolder(out: string, config: EvaluateConfig, force: boo
  * console.log(outcome.accuracy);
  * @throws {InputError} when the data cannot be read or nothing is left to score.
  * @throws {OutputExistsError} when `run.out` holds results of another configuration.
+ * @throws {OutputLockedError} when another live process is evaluating into `run.out`.
  * @throws {CancelledError} when `run.signal` aborts (rerun to resume).
  */
 export async function evaluateToFolder(config: EvaluateConfig, run: EvaluateRun): Promise<EvaluateOutcome> {
-  const { out } = run;
-  const batchSize = run.batchSize ?? 16;
-  const device = run.device ?? 'cpu';
-  const force = run.force ?? false;
-  const prefixCache = run.prefixCache ?? true;
   const inputs = {
     data: await fingerprintData(config.data),
     icl_data: config.icl_data === null ? null : await fingerprintData(config.icl_data),
@@ -205,6 +215,24 @@ export async function evaluateToFolder(config: EvaluateConfig, run: EvaluateRun)
       received: config.icl_data,
     });
   }
+  const created = (await mkdir(run.out, { recursive: true })) !== undefined;
+  const lock = lockOutputFolder(run.out);
+  try {
+    return await evaluateLocked(config, run);
+  } finally {
+    lock.release();
+    // Bad input fails before anything is written: a folder made only to hold the lock goes again.
+    if (created) await rmdir(run.out).catch(() => undefined);
+  }
+}
+
+/** `evaluateToFolder`'s work, while it holds the output folder's lock. */
+async function evaluateLocked(config: EvaluateConfig, run: EvaluateRun): Promise<EvaluateOutcome> {
+  const { out } = run;
+  const batchSize = run.batchSize ?? 16;
+  const device = run.device ?? 'cpu';
+  const force = run.force ?? false;
+  const prefixCache = run.prefixCache ?? true;
   if (await checkOutputFolder(out, config, force)) {
     const meta = JSON.parse(await readFile(join(out, 'meta.json'), 'utf8')) as { n: number; accuracy: number; loss: number };
     return { alreadyComplete: true, n: meta.n, accuracy: meta.accuracy, loss: meta.loss };
@@ -236,7 +264,7 @@ export async function evaluateToFolder(config: EvaluateConfig, run: EvaluateRun)
       prefixCache,
       ...(run.signal ? { signal: run.signal } : {}),
       ...(run.onProgress ? { onProgress: ({ done, total }: { done: number; total: number }) => run.onProgress?.(done, total) } : {}),
-      checkpoint: { base: join(out, CHECKPOINT), config },
+      checkpoint: { base: join(out, CHECKPOINT), config, discardUnfit: force },
     });
     const k = config.classes.length;
     const meta = {

@@ -26,8 +26,12 @@ export interface ScoringJobOptions {
   prefixCache?: boolean;
   signal?: AbortSignal;
   onProgress?: (progress: ScoringProgress) => void;
-  /** Keep finished batches at this path base (see `ScoreCheckpoint`), resuming a run with the same `config`. */
-  checkpoint?: { base: string; config: unknown };
+  /**
+   * Keep finished batches at this path base (see `ScoreCheckpoint`), resuming a run with the same
+   * `config`; `discardUnfit` starts afresh where a checkpoint with more rows than the dataset
+   * would be refused.
+   */
+  checkpoint?: { base: string; config: unknown; discardUnfit?: boolean };
 }
 
 export interface ScoringJobResult {
@@ -71,7 +75,9 @@ export async function runScoringJob(
   const firstPrompt = prompts[0] ?? itemPrompt(prefix, '', answer, template);
   const labelTokenIds = await model.labelTokenIds(firstPrompt, dataset.classes, options.labelTokenIds, options.signal);
 
-  const checkpoint = options.checkpoint ? await ScoreCheckpoint.open(options.checkpoint.base, options.checkpoint.config, k) : null;
+  const checkpoint = options.checkpoint
+    ? await ScoreCheckpoint.open(options.checkpoint.base, options.checkpoint.config, prompts.length, k, options.checkpoint.discardUnfit)
+    : null;
   const done = checkpoint?.done ?? 0;
   const started = performance.now();
   const fresh = await model.score(prompts.slice(done), labelTokenIds, {

@@ -3,7 +3,7 @@ import { dirname } from 'node:path';
 import { FileFormatError, OutputExistsError } from '../errors.js';
 import { SessionFileError } from './errors.js';
 import { recoveryHint } from './header.js';
-import { faultPoint, faultPointActive } from './fault.js';
+import { faultPoint, faultPointActive } from '../io/fault.js';
 
 /** Where a session's records go: a durable file, or memory for simulations and tests. */
 export interface JournalSink {

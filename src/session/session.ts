@@ -1,6 +1,7 @@
 import { ADAPTIVE_DEFAULTS } from '../acquisition/adaptive/index.js';
 import { referenceBasis } from '../acquisition/reference-basis.js';
 import { FileFormatError, InputError } from '../errors.js';
+import type { FileLock } from '../io/lock.js';
 import { toMatrix, type Matrix } from '../matrix.js';
 import { EPS, NUMERICS_FLAGS } from '../numerics.js';
 import { SessionStateError } from './errors.js';
@@ -18,7 +19,7 @@ import {
   type TargetScorer,
 } from './header.js';
 import { FileJournal, MemoryJournal, type JournalSink } from './journal.js';
-import { SessionLock } from './lock.js';
+import { acquireSessionLock } from './lock.js';
 import { resolveLoss, restoreLoss, type CustomLoss, type ResolvedLoss } from './loss.js';
 import { SessionProposer, sessionProposal, sessionSampler } from './proposer.js';
 import { checkRecord, type JournalRecord } from './records.js';
@@ -115,7 +116,7 @@ export class ActiveTestingSession {
     loss: ResolvedLoss,
     private journal: JournalSink,
     private readonly scoreTarget: TargetScorer | undefined,
-    private readonly lock: SessionLock | undefined,
+    private readonly lock: FileLock | undefined,
   ) {
     const { ids, texts, classes, targetScores, comparisonScores, surrogateScores, ...settings } = header;
     this.ids = ids;
@@ -169,7 +170,7 @@ export class ActiveTestingSession {
     const loss = resolveLoss(options.loss ?? 'cross-entropy');
     const header = buildHeader(options, loss.id, options.scoreTarget !== undefined);
     if (path === null) return new ActiveTestingSession(header, loss, new MemoryJournal(), options.scoreTarget, undefined);
-    const lock = SessionLock.acquire(path);
+    const lock = acquireSessionLock(path);
     try {
       // Built before its file: a pool the session refuses (e.g. a loss bound that is not finite) leaves nothing on disk.
       const session = new ActiveTestingSession(header, loss, new MemoryJournal(), options.scoreTarget, lock);
@@ -196,7 +197,7 @@ export class ActiveTestingSession {
    * message says how to export its labels anyway (`exportSessionLabels`).
    */
   static async open(path: string, options: OpenSessionOptions = {}): Promise<ActiveTestingSession> {
-    const lock = SessionLock.acquire(path);
+    const lock = acquireSessionLock(path);
     try {
       const contents = FileJournal.read(path, parseHeaderLine);
       const header = checkHeader(contents.header, path);

@@ -101,14 +101,14 @@ describe('solveTemperature', () => {
 describe('ScoreCheckpoint', () => {
   it('resumes an identical run from its complete rows and restarts any other', async () => {
     const base = join(mkdtempSync(join(tmpdir(), 'at-ckpt-')), 'run');
-    const first = await ScoreCheckpoint.open(base, { a: 1 }, 2);
+    const first = await ScoreCheckpoint.open(base, { a: 1 }, 3, 2);
     await first.append(Float32Array.of(1, 2, 3, 4));
     appendFileSync(`${base}.partial.f32`, Buffer.from([1, 2, 3])); // a torn write
-    const resumed = await ScoreCheckpoint.open(base, { a: 1 }, 2);
+    const resumed = await ScoreCheckpoint.open(base, { a: 1 }, 3, 2);
     expect(resumed.done).toBe(2);
     expect(Array.from(resumed.rows)).toEqual([1, 2, 3, 4]);
     expect(statSync(`${base}.partial.f32`).size).toBe(16);
-    const other = await ScoreCheckpoint.open(base, { a: 2 }, 2);
+    const other = await ScoreCheckpoint.open(base, { a: 2 }, 3, 2);
     expect(other.done).toBe(0);
     expect(await ScoreCheckpoint.pendingConfig(base)).toEqual({ a: 2 });
   });

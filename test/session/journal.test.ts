@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { FileFormatError, OutputExistsError } from '../../src/errors.js';
 import { SessionLockedError } from '../../src/session/errors.js';
 import { FileJournal } from '../../src/session/journal.js';
-import { SessionLock } from '../../src/session/lock.js';
+import { acquireSessionLock } from '../../src/session/lock.js';
 
 const scratch = () => join(mkdtempSync(join(tmpdir(), 'at-journal-')), 'run.session');
 
@@ -66,15 +66,15 @@ describe('FileJournal', () => {
   });
 });
 
-describe('SessionLock', () => {
+describe('the session lock', () => {
   it('refuses a second writer while the first holds the lock, and frees it on release', () => {
     const path = scratch();
-    const lock = SessionLock.acquire(path);
-    expect(() => SessionLock.acquire(path)).toThrow(SessionLockedError);
-    expect(() => SessionLock.acquire(path)).toThrow(/open for writing by process/);
+    const lock = acquireSessionLock(path);
+    expect(() => acquireSessionLock(path)).toThrow(SessionLockedError);
+    expect(() => acquireSessionLock(path)).toThrow(/open for writing by process/);
     lock.release();
     expect(existsSync(`${path}.lock`)).toBe(false);
-    SessionLock.acquire(path).release();
+    acquireSessionLock(path).release();
   });
 
   it('takes over a lock left by a process that no longer exists', () => {
@@ -83,7 +83,7 @@ describe('SessionLock', () => {
     const deadPid = Number(child.stdout);
     expect(deadPid).toBeGreaterThan(0);
     writeFileSync(`${path}.lock`, JSON.stringify({ pid: deadPid, host: hostname() }));
-    const lock = SessionLock.acquire(path);
+    const lock = acquireSessionLock(path);
     expect(JSON.parse(readFileSync(`${path}.lock`, 'utf8'))).toEqual({ pid: process.pid, host: hostname() });
     lock.release();
   });
@@ -91,14 +91,14 @@ describe('SessionLock', () => {
   it('does not take over a lock held by a live process', () => {
     const path = scratch();
     writeFileSync(`${path}.lock`, JSON.stringify({ pid: process.ppid, host: hostname() }));
-    expect(() => SessionLock.acquire(path)).toThrow(SessionLockedError);
+    expect(() => acquireSessionLock(path)).toThrow(SessionLockedError);
   });
 });
 
-describe('SessionLock release', () => {
+describe('the session lock release', () => {
   it('leaves alone a lock that another process has taken over', () => {
     const path = scratch();
-    const lock = SessionLock.acquire(path);
+    const lock = acquireSessionLock(path);
     const other = JSON.stringify({ pid: process.ppid, host: hostname() });
     writeFileSync(`${path}.lock`, other);
     lock.release();
@@ -106,7 +106,7 @@ describe('SessionLock release', () => {
   });
 });
 
-describe('SessionLock leftovers', () => {
+describe('the session lock leftovers', () => {
   it('removes the pid files and moved-aside locks of killed acquisitions once they are a minute old, and nothing else', () => {
     const path = scratch();
     const dead = Number(spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }).stdout);
@@ -120,7 +120,7 @@ describe('SessionLock leftovers', () => {
     };
     for (const name of Object.values(names)) writeFileSync(name, '{}');
     for (const name of [names.oldTemporary, names.oldAside, names.live, names.unrelated]) utimesSync(name, old, old);
-    SessionLock.acquire(path).release();
+    acquireSessionLock(path).release();
     expect(existsSync(names.oldTemporary)).toBe(false);
     expect(existsSync(names.oldAside)).toBe(false);
     expect(existsSync(names.recent)).toBe(true);
