@@ -6,7 +6,7 @@ import { fetchHubTable, parseHubSpec } from '../dataset/hub.js';
 import { readTable } from '../dataset/read-table.js';
 import { TextClassificationDataset, type DatasetSpec } from '../dataset/text-classification-dataset.js';
 import { CancelledError, FileFormatError, InputError, OutputExistsError, OutputLockedError } from '../errors.js';
-import { writeOutputFolder } from '../io/atomic.js';
+import { removeStaleTemporaries, writeOutputFolder } from '../io/atomic.js';
 import { FileLock } from '../io/lock.js';
 import { encodeNpy } from '../io/npy.js';
 import { redactSecrets } from '../io/redact.js';
@@ -19,6 +19,8 @@ import { selectIclExamples } from './icl.js';
 import { runScoringJob } from './scoring-job.js';
 
 const OUTPUT_FILES = ['scores.npy', 'labels.npy', 'meta.json'] as const;
+/** Written last (and removed first under `force`): a folder without it holds no finished results. */
+const COMMIT_MARKER = 'meta.json';
 const CHECKPOINT = '.evaluate';
 
 /** What determines the results; a rerun with the same configuration resumes or finds them done. */
@@ -140,9 +142,22 @@ async function loadData(source: string, config: EvaluateConfig, limit: number | 
   return TextClassificationDataset.fromTable(table, spec, columns);
 }
 
-/** Refuses results or a checkpoint of another configuration unless `force` (then removes them); true when this configuration's results are complete. */
-async function checkOutputFolder(out: string, config: EvaluateConfig, force: boolean): Promise<boolean> {
-  const metaPath = join(out, 'meta.json');
+/**
+ * What an output folder holds for this configuration: its `complete` results; output files
+ * without `meta.json` (`unfinished`), which a run of this configuration killed between its
+ * renames leaves, whose checkpoint is there to resume and whose files are replaced; or nothing in
+ * the way (`ready`: no results, or results that `force` replaces).
+ */
+type FolderState = 'complete' | 'unfinished' | 'ready';
+
+/**
+ * Refuses results or a checkpoint of another configuration unless `force` (then removes them),
+ * and output files without `meta.json` that no checkpoint of this configuration explains. The
+ * temporary files of a writer that was killed are removed.
+ */
+async function checkOutputFolder(out: string, config: EvaluateConfig, force: boolean): Promise<FolderState> {
+  await removeStaleTemporaries(out, OUTPUT_FILES);
+  const metaPath = join(out, COMMIT_MARKER);
   const same = (other: unknown) => JSON.stringify(other) === JSON.stringify(config);
   if (existsSync(metaPath)) {
     let meta: { config?: unknown };
@@ -151,7 +166,7 @@ async function checkOutputFolder(out: string, config: EvaluateConfig, force: boo
     } catch (error) {
       throw new FileFormatError(metaPath, `is not readable JSON (${(error as Error).message}); pass --force to start fresh`);
     }
-    if (same(meta.config) && !force) return true;
+    if (same(meta.config) && !force) return 'complete';
     if (!force) {
       throw new OutputExistsError(
         metaPath,
@@ -169,7 +184,16 @@ async function checkOutputFolder(out: string, config: EvaluateConfig, force: boo
     }
     await ScoreCheckpoint.discard(join(out, CHECKPOINT));
   }
-  return false;
+  // Results that `force` replaces, or no output file at all.
+  const leftover = OUTPUT_FILES.find((name) => existsSync(join(out, name)));
+  if (leftover === undefined || existsSync(metaPath)) return 'ready';
+  if (pending === null && !force) {
+    throw new OutputExistsError(
+      join(out, leftover),
+      `without ${COMMIT_MARKER} (written last) it is not finished results, and no checkpoint of this configuration is there to resume; pass --force to replace it`,
+    );
+  }
+  return 'unfinished';
 }
 
 /**
@@ -189,7 +213,9 @@ function lockOutputFolder(out: string): FileLock {
  * Scores every row of a labelled dataset with a causal LM and writes `scores.npy` (N×K float32
  * label logits), `labels.npy` and `meta.json` into `run.out`, atomically. The same configuration
  * on the same folder resumes an interrupted run or finds the results complete; results of
- * another configuration are refused unless `run.force`. Bad input fails before anything is
+ * another configuration are refused unless `run.force`. `meta.json` is renamed into place last
+ * (and removed first when `run.force` replaces results), so a folder without it is unfinished,
+ * however many of the other files a killed run renamed: the next run resumes it. Bad input fails before anything is
  * written or a model is loaded.
  *
  * @example
@@ -233,7 +259,8 @@ async function evaluateLocked(config: EvaluateConfig, run: EvaluateRun): Promise
   const device = run.device ?? 'cpu';
   const force = run.force ?? false;
   const prefixCache = run.prefixCache ?? true;
-  if (await checkOutputFolder(out, config, force)) {
+  const state = await checkOutputFolder(out, config, force);
+  if (state === 'complete') {
     const meta = JSON.parse(await readFile(join(out, 'meta.json'), 'utf8')) as { n: number; accuracy: number; loss: number };
     return { alreadyComplete: true, n: meta.n, accuracy: meta.accuracy, loss: meta.loss };
   }
@@ -292,7 +319,7 @@ async function evaluateLocked(config: EvaluateConfig, run: EvaluateRun): Promise
         { name: 'labels.npy', data: encodeNpy({ data: Int32Array.from(pool.labels), shape: [pool.size], dtype: 'i4' }) },
         { name: 'meta.json', data: `${JSON.stringify(meta, null, 2)}\n` },
       ],
-      { force, managed: OUTPUT_FILES },
+      { force: force || state === 'unfinished', managed: OUTPUT_FILES, commitMarker: COMMIT_MARKER },
     );
     await ScoreCheckpoint.discard(join(out, CHECKPOINT));
     return { alreadyComplete: false, n: pool.size, accuracy: result.accuracy, loss: result.loss };
