@@ -1,4 +1,4 @@
-import { closeSync, fstatSync, fsyncSync, ftruncateSync, linkSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, fsyncSync, ftruncateSync, linkSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { FileFormatError, OutputExistsError } from '../errors.js';
 import { SessionFileError } from './errors.js';
@@ -88,7 +88,8 @@ function sideFile(path: string): string {
  * that was acknowledged survives a crash. A crash can only leave a torn last line, which
  * `read` detects; reopening moves it to a side file. Every record carries its sequence number
  * `s` (1, 2, ...), and an append is refused unless it is the next one and the file is still as
- * this process left it, so that two writers can never interleave records unnoticed.
+ * this process left it, so that two writers can never interleave records unnoticed, and unless
+ * the path still names the open file, so that a record never goes to a deleted or replaced file.
  */
 export class FileJournal implements JournalSink {
   private constructor(
@@ -236,18 +237,26 @@ export class FileJournal implements JournalSink {
 
   /**
    * Appends record number `sequence` (which must be the next one) and flushes it.
-   * @throws {SessionFileError} when `sequence` is not the next number, or another process has
-   * written to the file since this one last did.
+   * @throws {SessionFileError} when `sequence` is not the next number, another process has
+   * written to the file since this one last did, or the file was deleted, renamed or replaced.
    */
   append(record: object, sequence = this.count + 1): void {
     if (this.fd === undefined) throw new Error(`${this.path}: journal is closed`);
     if (sequence !== this.count + 1) {
       throw new SessionFileError(`${this.path}: record ${sequence} is out of sequence (the journal holds ${this.count} records)`);
     }
-    const size = fstatSync(this.fd).size;
-    if (size !== this.length) {
+    const open = fstatSync(this.fd);
+    // A record written to a file no longer at the path would be acknowledged and then lost: the
+    // next open reads whatever is at the path now (nothing, or another file).
+    const atPath = withFileError(this.path, 'check', () => statSync(this.path, { throwIfNoEntry: false }));
+    if (open.nlink === 0 || atPath === undefined || atPath.ino !== open.ino || atPath.dev !== open.dev) {
       throw new SessionFileError(
-        `${this.path}: another process has written to the session file since this one opened it (${size} bytes, expected ${this.length})`,
+        `${this.path}: the session file was deleted, renamed or replaced since this process opened it, so a record written now would be lost`,
+      );
+    }
+    if (open.size !== this.length) {
+      throw new SessionFileError(
+        `${this.path}: another process has written to the session file since this one opened it (${open.size} bytes, expected ${this.length})`,
       );
     }
     const bytes = Buffer.from(`${JSON.stringify(record)}\n`, 'utf8');

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -320,7 +320,7 @@ describe('journal records are checked on replay', () => {
   });
 });
 
-describe('the journal refuses appends out of sequence', () => {
+describe('the journal refuses appends out of sequence or to a file no longer at its path', () => {
   it('numbers every record and refuses a sequence number that is not the next one', () => {
     const path = scratch();
     const journal = FileJournal.create(path, { a: 1 });
@@ -342,6 +342,36 @@ describe('the journal refuses appends out of sequence', () => {
     first.close();
     second.close();
     expect(FileJournal.read(path).records).toEqual([{ e: 'x' }]);
+  });
+
+  it.each([
+    ['deleted', (path: string) => unlinkSync(path)],
+    ['renamed', (path: string) => renameSync(path, `${path}.moved`)],
+    ['replaced', (path: string) => (copyFileSync(path, `${path}.copy`), renameSync(`${path}.copy`, path))],
+  ])('refuses an append once the file at the path was %s, and writes nothing', (_name, change) => {
+    const path = scratch();
+    const journal = FileJournal.create(path, { a: 1 });
+    journal.append({ e: 'x' }, 1);
+    const before = readFileSync(path);
+    change(path);
+    expect(() => journal.append({ e: 'y' }, 2)).toThrow(SessionFileError);
+    expect(() => journal.append({ e: 'y' }, 2)).toThrow(/was deleted, renamed or replaced since this process opened it/);
+    journal.close();
+    for (const file of readdirSync(dirname(path))) expect(readFileSync(join(dirname(path), file)).equals(before)).toBe(true);
+  });
+
+  it('a session whose file was renamed refuses the next label and closes itself', async () => {
+    const path = scratch();
+    const session = await ActiveTestingSession.create(path, options);
+    await drive(session, 2);
+    const [item] = await session.next();
+    renameSync(path, `${path}.moved`);
+    await expect(session.record(item.id, truth(item.id))).rejects.toThrow(
+      /the session file could not be written \(.*was deleted, renamed or replaced.*\); reopen it to continue/,
+    );
+    await expect(session.skip(item.id)).rejects.toThrow(/the session is closed/);
+    // The moved file holds exactly what was acknowledged: 2 labels (and their proposals) and the third proposal.
+    expect(FileJournal.read(`${path}.moved`).records.map((r) => r.e)).toEqual(['propose', 'label', 'propose', 'label', 'propose']);
   });
 
   it('writes the sequence number into each session record', async () => {
