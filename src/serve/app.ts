@@ -14,8 +14,15 @@ import { pageHtml } from './page-html.js';
 /** Largest request body accepted (bytes): a label is a few dozen. */
 export const MAX_BODY_BYTES = 4096;
 
-const TOKEN_COOKIE = 'at_token';
-const CLIENT_COOKIE = 'at_client';
+/**
+ * The names of the access-token and client cookies. Browsers keep cookies per host, not per port,
+ * so two servers on one machine would overwrite each other's cookies (signing the other's page
+ * out): the names carry the port the browser reached this server on.
+ */
+function cookieNames(url: URL): { token: string; client: string } {
+  const port = url.port === '' ? '80' : url.port;
+  return { token: `at_token_${port}`, client: `at_client_${port}` };
+}
 
 /** How the app checks requests. */
 export interface ServeAppOptions {
@@ -97,14 +104,15 @@ export function createServeApp(coordinator: AnnotationCoordinator, options: Serv
     const host = c.req.header('host');
     if (options.allowedHosts !== undefined && (host === undefined || !options.allowedHosts.has(host))) return c.text('unknown host', 403);
     const url = new URL(c.req.url);
+    const names = cookieNames(url);
     const fromUrl = url.searchParams.get('token') ?? undefined;
     if (c.req.method === 'GET' && url.pathname === '/' && sameToken(fromUrl, options.token)) {
       const cookie = { httpOnly: true, sameSite: 'Strict', path: '/' } as const;
-      setCookie(c, TOKEN_COOKIE, options.token, cookie);
-      if (getCookie(c, CLIENT_COOKIE) === undefined) setCookie(c, CLIENT_COOKIE, randomBytes(12).toString('hex'), cookie);
+      setCookie(c, names.token, options.token, cookie);
+      if (getCookie(c, names.client) === undefined) setCookie(c, names.client, randomBytes(12).toString('hex'), cookie);
       return c.redirect('/', 303);
     }
-    if (!sameToken(getCookie(c, TOKEN_COOKIE), options.token)) {
+    if (!sameToken(getCookie(c, names.token), options.token)) {
       return c.text('401: missing or wrong access token. Open the URL that `active-testing serve` printed.', 401);
     }
     if (c.req.method !== 'GET' && c.req.method !== 'HEAD') {
@@ -116,7 +124,7 @@ export function createServeApp(coordinator: AnnotationCoordinator, options: Serv
   });
 
   const client = (c: Context): string => {
-    const id = getCookie(c, CLIENT_COOKIE);
+    const id = getCookie(c, cookieNames(new URL(c.req.url)).client);
     if (id === undefined || !/^[0-9a-f]{24}$/.test(id))
       throw new InputError({ argument: 'client', expected: 'the client cookie set by the page: open the printed URL' });
     return id;

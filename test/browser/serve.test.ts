@@ -288,6 +288,28 @@ describe.skipIf(chromium === undefined)('active-testing serve in a browser', () 
     }
   });
 
+  it('two servers on different ports, open in one browser, keep each other signed in', async () => {
+    const pool = await writePool(100, 8);
+    const context = await browser.newContext();
+    const [pageA, pageB] = [await context.newPage(), await context.newPage()];
+    const serverA = await startServer(pool.args(join(pool.dir, 'a.session')));
+    const serverB = await startServer(pool.args(join(pool.dir, 'b.session')));
+    try {
+      await open(pageA, serverA);
+      expect(await labelShown(pageA, pool.labels)).not.toBeNull();
+      await open(pageB, serverB);
+      expect(await labelShown(pageB, pool.labels)).not.toBeNull();
+      // A's page, after B's URL was opened in the same browser: still signed in.
+      expect(await labelShown(pageA, pool.labels)).not.toBeNull();
+      expect(journalLabels(join(pool.dir, 'a.session')).size).toBe(2);
+      expect(journalLabels(join(pool.dir, 'b.session')).size).toBe(1);
+    } finally {
+      await context.close();
+      await stopServer(serverA);
+      await stopServer(serverB);
+    }
+  });
+
   it('pool text with HTML, <script> and terminal escape codes is shown as text', async () => {
     const hostile = [
       '<script>window.__pwned = 1</script><img src=x onerror="window.__pwned = 2"><b>bold?</b> \u001b[31mred\u001b[0m bell\u0007 \u202etxet desrever',

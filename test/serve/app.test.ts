@@ -1,0 +1,71 @@
+import { describe, expect, it } from 'vitest';
+import type { Hono } from 'hono';
+import { createServeApp, newToken } from '../../src/serve/app.js';
+import { AnnotationCoordinator, type ClientView } from '../../src/serve/coordinator.js';
+import { ActiveTestingSession } from '../../src/session/session.js';
+import { syntheticPool } from '../../src/simulate/syntheticPool.js';
+
+const SIZE = 100;
+
+async function memorySession(): Promise<ActiveTestingSession> {
+  const pool = syntheticPool({ size: SIZE, classes: 2, seed: 4 });
+  return ActiveTestingSession.create(null, {
+    texts: Array.from({ length: SIZE }, (_, i) => `item ${i}`),
+    classes: ['negative', 'positive'],
+    modelScores: pool.modelScores,
+    surrogateScores: pool.surrogateScores,
+    seed: 1,
+  });
+}
+
+/** One browser's cookies for the host 127.0.0.1: as browsers do, one jar for every port. */
+class CookieJar {
+  private readonly cookies = new Map<string, string>();
+  store(response: Response): void {
+    for (const line of response.headers.getSetCookie()) {
+      const [pair] = line.split(';');
+      const at = pair.indexOf('=');
+      this.cookies.set(pair.slice(0, at), pair.slice(at + 1));
+    }
+  }
+  header(): string {
+    return [...this.cookies].map(([name, value]) => `${name}=${value}`).join('; ');
+  }
+  names(): string[] {
+    return [...this.cookies.keys()];
+  }
+}
+
+/** A served session on `origin`, and a browser tab's requests to it. */
+async function served(origin: string) {
+  const token = newToken();
+  const app: Hono = createServeApp(new AnnotationCoordinator(await memorySession()), { token });
+  return {
+    /** Opens the printed URL: the server sets its cookies and redirects. */
+    async signIn(jar: CookieJar): Promise<void> {
+      const response = await app.request(`${origin}/?token=${token}`);
+      expect(response.status).toBe(303);
+      jar.store(response);
+    },
+    state: (jar: CookieJar) => app.request(`${origin}/api/state`, { headers: { cookie: jar.header() } }),
+  };
+}
+
+describe('the serve app', () => {
+  it('keeps two servers on different ports of one host signed in, in one browser', async () => {
+    const jar = new CookieJar();
+    const a = await served('http://127.0.0.1:8081');
+    const b = await served('http://127.0.0.1:8082');
+    await a.signIn(jar);
+    const first = await a.state(jar);
+    expect(first.status).toBe(200);
+    const shown = ((await first.json()) as ClientView).item?.id;
+    await b.signIn(jar);
+    expect(jar.names().sort()).toEqual(['at_client_8081', 'at_client_8082', 'at_token_8081', 'at_token_8082']);
+    const again = await a.state(jar);
+    expect(again.status).toBe(200);
+    // Still the same annotator on A: it is shown the item it had.
+    expect(((await again.json()) as ClientView).item?.id).toBe(shown);
+    expect((await b.state(jar)).status).toBe(200);
+  });
+});
