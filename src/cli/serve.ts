@@ -69,6 +69,15 @@ function listen(app: ReturnType<typeof createServeApp>, port: number, host: stri
   });
 }
 
+/**
+ * The `Host` headers a server bound to this machine answers (a guard against DNS rebinding): its
+ * loopback names with the port, and without it on port 80, where browsers leave the port out.
+ */
+export function loopbackHosts(port: number): Set<string> {
+  const names = ['127.0.0.1', 'localhost', '[::1]'];
+  return new Set([...names.map((name) => `${name}:${port}`), ...(port === 80 ? names : [])]);
+}
+
 function isLoopback(host: string): boolean {
   return host === '127.0.0.1' || host === 'localhost' || host === '::1';
 }
@@ -91,8 +100,6 @@ export const serveCommand: Command = {
     try {
       const coordinator = new AnnotationCoordinator(session, rule);
       const token = newToken();
-      // Bound to this machine, only requests naming it are answered (a guard against DNS rebinding).
-      const hostNames = (actualPort: number) => new Set(['127.0.0.1', 'localhost', '[::1]'].map((name) => `${name}:${actualPort}`));
       let allowedHosts: Set<string> | undefined;
       const app = createServeApp(coordinator, {
         token,
@@ -103,7 +110,7 @@ export const serveCommand: Command = {
       server = await listen(app, port, host);
       const address = server.address();
       const actualPort = typeof address === 'object' && address !== null ? address.port : port;
-      if (isLoopback(host)) allowedHosts = hostNames(actualPort);
+      if (isLoopback(host)) allowedHosts = loopbackHosts(actualPort);
       const urlHost = host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host;
       console.log(`Labelling ${path}: open http://${urlHost}:${actualPort}/?token=${token}`);
       console.log('Stop with Ctrl-C (every label is already saved).');

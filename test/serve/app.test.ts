@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Hono } from 'hono';
+import { loopbackHosts } from '../../src/cli/serve.js';
 import { createServeApp, newToken } from '../../src/serve/app.js';
 import { AnnotationCoordinator, type ClientView } from '../../src/serve/coordinator.js';
 import { ActiveTestingSession } from '../../src/session/session.js';
@@ -36,18 +37,25 @@ class CookieJar {
   }
 }
 
-/** A served session on `origin`, and a browser tab's requests to it. */
-async function served(origin: string) {
+/** A served session on `origin` (the browser's `Host` header is its host), and a browser tab's requests to it. */
+async function served(origin: string, allowedHosts?: ReadonlySet<string>) {
   const token = newToken();
-  const app: Hono = createServeApp(new AnnotationCoordinator(await memorySession()), { token });
+  const app: Hono = createServeApp(new AnnotationCoordinator(await memorySession()), { token, allowedHosts });
+  const host = new URL(origin).host;
   return {
     /** Opens the printed URL: the server sets its cookies and redirects. */
     async signIn(jar: CookieJar): Promise<void> {
-      const response = await app.request(`${origin}/?token=${token}`);
+      const response = await app.request(`${origin}/?token=${token}`, { headers: { host } });
       expect(response.status).toBe(303);
       jar.store(response);
     },
-    state: (jar: CookieJar) => app.request(`${origin}/api/state`, { headers: { cookie: jar.header() } }),
+    state: (jar: CookieJar, asHost = host) => app.request(`${origin}/api/state`, { headers: { host: asHost, cookie: jar.header() } }),
+    post: (jar: CookieJar, route: string, body: object) =>
+      app.request(`${origin}${route}`, {
+        method: 'POST',
+        headers: { host, origin, cookie: jar.header(), 'Content-Type': 'application/json' },
+        body: JSON.stringify(body),
+      }),
   };
 }
 
@@ -67,5 +75,22 @@ describe('the serve app', () => {
     // Still the same annotator on A: it is shown the item it had.
     expect(((await again.json()) as ClientView).item?.id).toBe(shown);
     expect((await b.state(jar)).status).toBe(200);
+  });
+
+  it('answers a browser on port 80, whose Host header has no port, and still refuses other hosts', async () => {
+    expect([...loopbackHosts(80)].sort()).toEqual(['127.0.0.1', '127.0.0.1:80', '[::1]', '[::1]:80', 'localhost', 'localhost:80']);
+    expect([...loopbackHosts(8080)].sort()).toEqual(['127.0.0.1:8080', '[::1]:8080', 'localhost:8080']);
+    const jar = new CookieJar();
+    const server = await served('http://127.0.0.1', loopbackHosts(80));
+    await server.signIn(jar);
+    expect(jar.names().sort()).toEqual(['at_client_80', 'at_token_80']);
+    const state = await server.state(jar);
+    expect(state.status).toBe(200);
+    const { item } = (await state.json()) as ClientView;
+    const labelled = await server.post(jar, '/api/label', { id: item?.id, label: 1 });
+    expect(labelled.status).toBe(200);
+    expect(((await labelled.json()) as ClientView).state.labels).toBe(1);
+    expect((await server.state(jar, 'evil.example')).status).toBe(403);
+    expect((await server.state(jar, '127.0.0.1:8080')).status).toBe(403);
   });
 });
