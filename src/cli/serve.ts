@@ -99,6 +99,8 @@ export const serveCommand: Command = {
     let server: ServerType | undefined;
     try {
       const coordinator = new AnnotationCoordinator(session, rule);
+      // The server keeps answering (the pages say it must be restarted), so its operator is told too.
+      coordinator.onStopped((error) => console.error(`active-testing serve: ${error.message}`));
       const token = newToken();
       let allowedHosts: Set<string> | undefined;
       const app = createServeApp(coordinator, {

@@ -7,7 +7,7 @@ import { getCookie, setCookie } from 'hono/cookie';
 import { streamSSE } from 'hono/streaming';
 import { ActiveTestingError, InputError } from '../errors.js';
 import { SessionStateError } from '../session/errors.js';
-import type { AnnotationCoordinator } from './coordinator.js';
+import { SessionStoppedError, type AnnotationCoordinator } from './coordinator.js';
 import type { ClientView, PublicState } from './protocol.js';
 import { pageHtml } from './page-html.js';
 
@@ -59,9 +59,13 @@ const SECURITY_HEADERS: Record<string, string> = {
   'X-Frame-Options': 'DENY',
 };
 
-/** An error as the page shows it: typed errors become 400 (bad input) or 409 (state conflict) with their message. */
+/**
+ * An error as the page shows it: typed errors become 400 (bad input), 409 (state conflict) or 503
+ * (the session stopped after a failed write: only a restart helps) with their message.
+ */
 function errorResponse(c: Context, error: unknown): Response {
   if (error instanceof InputError) return c.json({ error: error.message }, 400);
+  if (error instanceof SessionStoppedError) return c.json({ error: error.message }, 503);
   if (error instanceof SessionStateError) return c.json({ error: error.message }, 409);
   if (error instanceof ActiveTestingError) return c.json({ error: error.message }, 500);
   throw error;

@@ -1,5 +1,5 @@
-import { InputError } from '../errors.js';
-import { SessionStateError } from '../session/errors.js';
+import { ActiveTestingError, InputError } from '../errors.js';
+import { SessionStateError, SessionWriteError } from '../session/errors.js';
 import type { ActiveTestingSession, Proposal, SessionEstimate, StoppingRule } from '../session/session.js';
 import { accuracyInterval, riskInterval } from './interval.js';
 import type { ClientView, PageItem, PlotPoint, PublicState } from './protocol.js';
@@ -9,6 +9,20 @@ export type { ClientView, PageItem, PlotPoint, PublicState } from './protocol.js
 /** An action the session state refuses (another annotator has the item, nothing of yours to undo): HTTP 409. */
 export class ConflictError extends SessionStateError {
   override name = 'ConflictError';
+}
+
+/**
+ * The session closed itself after a failed write, so nothing more can be saved until the server is
+ * restarted: HTTP 503 (the server's trouble, not a conflict the annotator can resolve).
+ */
+export class SessionStoppedError extends ActiveTestingError {
+  override name = 'SessionStoppedError';
+  constructor(readonly failure: SessionWriteError) {
+    super(
+      `the session file could not be written (${failure.reason}), so no more labels can be saved: ` +
+        'restart `active-testing serve` and open the URL it prints',
+    );
+  }
 }
 
 interface Assignment {
@@ -41,6 +55,8 @@ export class AnnotationCoordinator {
   private version = 0;
   private cached: PublicState | undefined;
   private readonly listeners = new Set<(state: PublicState) => void>();
+  private stopped: SessionStoppedError | undefined;
+  private readonly stopListeners = new Set<(error: SessionStoppedError) => void>();
 
   /**
    * @param leaseMs how long an item stays with an annotator who does nothing before another may take it.
@@ -60,6 +76,12 @@ export class AnnotationCoordinator {
     return () => this.listeners.delete(listener);
   }
 
+  /** Calls `listener` once, when a failed write stops the session; returns the unsubscribe function. */
+  onStopped(listener: (error: SessionStoppedError) => void): () => void {
+    this.stopListeners.add(listener);
+    return () => this.stopListeners.delete(listener);
+  }
+
   /** The shared state (cached between changes). */
   state(): PublicState {
     this.cached ??= this.buildState();
@@ -68,50 +90,79 @@ export class AnnotationCoordinator {
 
   /** This annotator's view: the item it has, or a new one. */
   async view(client: string): Promise<ClientView> {
-    this.clients.add(client);
-    const item = await this.itemFor(client);
-    return { state: this.state(), item };
+    return this.running(async () => {
+      this.clients.add(client);
+      const item = await this.itemFor(client);
+      return { state: this.state(), item };
+    });
   }
 
   /**
    * Records the label (class index) of an item this annotator has.
-   * @throws InputError for a malformed id or class; ConflictError when another annotator has or labelled the item.
+   * @throws InputError for a malformed id or class; ConflictError when another annotator has or
+   * labelled the item; SessionStoppedError once a failed write has closed the session.
    */
   async label(client: string, id: unknown, label: unknown): Promise<ClientView> {
-    const itemId = this.checkItem(client, id);
-    if (typeof label !== 'number' || !Number.isInteger(label) || label < 0 || label >= this.session.classes.length) {
-      throw new InputError({
-        argument: 'label',
-        expected: `a class index in [0, ${this.session.classes.length - 1}]`,
-        received: label as number,
-      });
-    }
-    await this.resolve(client, () => this.session.record(itemId, label), itemId);
-    return this.afterChange(client, itemId);
+    return this.running(async () => {
+      const itemId = this.checkItem(client, id);
+      if (typeof label !== 'number' || !Number.isInteger(label) || label < 0 || label >= this.session.classes.length) {
+        throw new InputError({
+          argument: 'label',
+          expected: `a class index in [0, ${this.session.classes.length - 1}]`,
+          received: label as number,
+        });
+      }
+      await this.resolve(client, () => this.session.record(itemId, label), itemId);
+      return this.afterChange(client, itemId);
+    });
   }
 
   /** Skips an item this annotator has (it leaves the pool). @throws as `label` does. */
   async skip(client: string, id: unknown): Promise<ClientView> {
-    const itemId = this.checkItem(client, id);
-    await this.resolve(client, () => this.session.skip(itemId), itemId);
-    return this.afterChange(client, itemId);
+    return this.running(async () => {
+      const itemId = this.checkItem(client, id);
+      await this.resolve(client, () => this.session.skip(itemId), itemId);
+      return this.afterChange(client, itemId);
+    });
   }
 
   /**
    * Undoes the last label or skip of the session when this annotator made it; the item comes back to them.
-   * @throws ConflictError when there is nothing to undo or the last action was another annotator's.
+   * @throws ConflictError when there is nothing to undo or the last action was another annotator's;
+   * SessionStoppedError once a failed write has closed the session.
    */
   async undo(client: string): Promise<ClientView> {
-    const last = this.session.lastResolution();
-    if (last === undefined) throw new ConflictError('nothing to undo');
-    const by = this.resolvedBy.get(last.id);
-    if (by !== undefined && by !== client) throw new ConflictError('the last label was made by another annotator; only they can undo it');
-    await this.session.undo();
-    this.resolvedBy.delete(last.id);
-    this.release(client);
-    this.assign(last.id, client);
-    this.changed();
-    return { state: this.state(), item: this.pageItem(last.id) };
+    return this.running(async () => {
+      const last = this.session.lastResolution();
+      if (last === undefined) throw new ConflictError('nothing to undo');
+      const by = this.resolvedBy.get(last.id);
+      if (by !== undefined && by !== client) throw new ConflictError('the last label was made by another annotator; only they can undo it');
+      await this.session.undo();
+      this.resolvedBy.delete(last.id);
+      this.release(client);
+      this.assign(last.id, client);
+      this.changed();
+      return { state: this.state(), item: this.pageItem(last.id) };
+    });
+  }
+
+  /**
+   * Runs an annotator's action unless the session has stopped. A failed write closes the session,
+   * so from then on every action, viewing included (the item shown could not be labelled), is
+   * refused with one error that says the server must be restarted; the listeners hear of it once.
+   */
+  private async running<T>(action: () => Promise<T>): Promise<T> {
+    if (this.stopped !== undefined) throw this.stopped;
+    try {
+      return await action();
+    } catch (error) {
+      if (!(error instanceof SessionWriteError)) throw error;
+      if (this.stopped === undefined) {
+        this.stopped = new SessionStoppedError(error);
+        for (const listener of this.stopListeners) listener(this.stopped);
+      }
+      throw this.stopped;
+    }
   }
 
   private checkItem(client: string, id: unknown): string {

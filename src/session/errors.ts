@@ -24,3 +24,18 @@ export class SessionStateError extends ActiveTestingError {
 export class SessionFileError extends ActiveTestingError {
   override name = 'SessionFileError';
 }
+
+/**
+ * A record could not be written to the session file, so the session closed itself (its memory
+ * would be ahead of the file); every later action is refused with this error too. A state error,
+ * as the session refuses the action, but one only reopening the session clears.
+ */
+export class SessionWriteError extends SessionStateError {
+  override name = 'SessionWriteError';
+  constructor(
+    /** Why the write failed (the file system's error, or the journal's check). */
+    readonly reason: string,
+  ) {
+    super(`the session file could not be written (${reason}); reopen it to continue`);
+  }
+}

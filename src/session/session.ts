@@ -4,7 +4,7 @@ import { FileFormatError, InputError } from '../errors.js';
 import type { FileLock } from '../io/lock.js';
 import { toMatrix, type Matrix } from '../matrix.js';
 import { EPS, NUMERICS_FLAGS } from '../numerics.js';
-import { SessionStateError } from './errors.js';
+import { SessionStateError, SessionWriteError } from './errors.js';
 import { SessionEstimates, type SessionEstimate, type StoppingRule } from './estimates.js';
 import {
   buildHeader,
@@ -108,6 +108,8 @@ export class ActiveTestingSession {
   private readonly proposer: SessionProposer;
   private queue: Promise<unknown> = Promise.resolve();
   private closed = false;
+  /** The failed write that closed the session, if one did. */
+  private failure: SessionWriteError | undefined;
   /** Records in the journal: the next one written is number `sequence + 1`. */
   private sequence = 0;
 
@@ -261,7 +263,7 @@ export class ActiveTestingSession {
   /** Runs mutations one at a time, in call order. */
   private exclusive<T>(action: () => T | Promise<T>): Promise<T> {
     const result = this.queue.then(() => {
-      if (this.closed) throw new SessionStateError('the session is closed');
+      if (this.closed) throw this.failure ?? new SessionStateError('the session is closed');
       return action();
     });
     this.queue = result.catch(() => undefined);
@@ -275,9 +277,10 @@ export class ActiveTestingSession {
       this.sequence++;
     } catch (error) {
       this.closed = true;
+      this.failure = new SessionWriteError((error as Error).message);
       this.journal.close();
       this.lock?.release();
-      throw new SessionStateError(`the session file could not be written (${(error as Error).message}); reopen it to continue`);
+      throw this.failure;
     }
   }
 

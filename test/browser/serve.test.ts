@@ -1,5 +1,5 @@
 import { request } from 'node:http';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
@@ -307,6 +307,39 @@ describe.skipIf(chromium === undefined)('active-testing serve in a browser', () 
       await context.close();
       await stopServer(serverA);
       await stopServer(serverB);
+    }
+  });
+
+  it('a session file deleted while served: the page says to restart and disables its buttons, the server says so once', async () => {
+    const pool = await writePool(100, 9);
+    const path = join(pool.dir, 'deleted.session');
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const server = await startServer(pool.args(path));
+    try {
+      await open(page, server);
+      expect(await labelShown(page, pool.labels)).not.toBeNull();
+      unlinkSync(path);
+      const message = await press(page, '1');
+      expect(message).toMatch(
+        /^the session file could not be written \(.*was deleted, renamed or replaced.*\), so no more labels can be saved: restart `active-testing serve`/,
+      );
+      expect(await page.locator('#buttons button:enabled').count()).toBe(0);
+      expect(await page.locator('#buttons button').count()).toBeGreaterThan(0);
+      // Reloading the page shows the same message (the state request is refused too).
+      await page.reload();
+      await page.waitForFunction(() => Number(document.body.dataset.seq) > 0);
+      expect(await page.locator('#message').textContent()).toBe(message);
+      expect(await page.locator('#buttons button:enabled').count()).toBe(0);
+      const lines = server
+        .stderr()
+        .split('\n')
+        .filter((line) => line !== '');
+      expect(lines).toEqual([`active-testing serve: ${message}`]);
+      expect(existsSync(path)).toBe(false);
+    } finally {
+      await context.close();
+      await stopServer(server);
     }
   });
 

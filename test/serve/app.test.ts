@@ -1,3 +1,6 @@
+import { mkdtempSync, unlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Hono } from 'hono';
 import { loopbackHosts } from '../../src/cli/serve.js';
@@ -8,9 +11,10 @@ import { syntheticPool } from '../../src/simulate/syntheticPool.js';
 
 const SIZE = 100;
 
-async function memorySession(): Promise<ActiveTestingSession> {
+/** A session in memory, or in the file `path`. */
+async function newSession(path: string | null = null): Promise<ActiveTestingSession> {
   const pool = syntheticPool({ size: SIZE, classes: 2, seed: 4 });
-  return ActiveTestingSession.create(null, {
+  return ActiveTestingSession.create(path, {
     texts: Array.from({ length: SIZE }, (_, i) => `item ${i}`),
     classes: ['negative', 'positive'],
     modelScores: pool.modelScores,
@@ -38,9 +42,9 @@ class CookieJar {
 }
 
 /** A served session on `origin` (the browser's `Host` header is its host), and a browser tab's requests to it. */
-async function served(origin: string, allowedHosts?: ReadonlySet<string>) {
+async function served(origin: string, allowedHosts?: ReadonlySet<string>, coordinator?: AnnotationCoordinator) {
   const token = newToken();
-  const app: Hono = createServeApp(new AnnotationCoordinator(await memorySession()), { token, allowedHosts });
+  const app: Hono = createServeApp(coordinator ?? new AnnotationCoordinator(await newSession()), { token, allowedHosts });
   const host = new URL(origin).host;
   return {
     /** Opens the printed URL: the server sets its cookies and redirects. */
@@ -92,5 +96,39 @@ describe('the serve app', () => {
     expect(((await labelled.json()) as ClientView).state.labels).toBe(1);
     expect((await server.state(jar, 'evil.example')).status).toBe(403);
     expect((await server.state(jar, '127.0.0.1:8080')).status).toBe(403);
+  });
+
+  it('once a write fails, answers every action with 503 and says the server must be restarted, and tells its listeners once', async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'at-serve-app-')), 'pool.session');
+    const session = await newSession(path);
+    const coordinator = new AnnotationCoordinator(session);
+    const stops: string[] = [];
+    coordinator.onStopped((error) => stops.push(error.message));
+    const jar = new CookieJar();
+    const server = await served('http://127.0.0.1:8083', undefined, coordinator);
+    await server.signIn(jar);
+    const first = (await (await server.state(jar)).json()) as ClientView;
+    const labelled = await server.post(jar, '/api/label', { id: first.item?.id, label: 0 });
+    expect(labelled.status).toBe(200);
+    const { item } = (await labelled.json()) as ClientView;
+    unlinkSync(path);
+
+    const refused = await server.post(jar, '/api/label', { id: item?.id, label: 0 });
+    expect(refused.status).toBe(503);
+    const { error } = (await refused.json()) as { error: string };
+    expect(error).toBe(
+      `the session file could not be written (${path}: the session file was deleted, renamed or replaced since this process opened it, ` +
+        'so a record written now would be lost), so no more labels can be saved: restart `active-testing serve` and open the URL it prints',
+    );
+    for (const response of [
+      await server.state(jar),
+      await server.post(jar, '/api/skip', { id: item?.id }),
+      await server.post(jar, '/api/undo', {}),
+    ]) {
+      expect(response.status).toBe(503);
+      expect(await response.json()).toEqual({ error });
+    }
+    expect(stops).toEqual([error]);
+    await session.close();
   });
 });

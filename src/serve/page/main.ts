@@ -11,6 +11,8 @@ const $ = (id: string): HTMLElement => document.getElementById(id) as HTMLElemen
 let item: PageItem | null = null;
 let state: PublicState | null = null;
 let busy = false;
+/** Set once the server answers 503: its session stopped after a failed write, so no action can succeed until it is restarted. */
+let stopped = false;
 let sequence = 0;
 let plotted = -1;
 let view: View | null = null;
@@ -61,7 +63,7 @@ function renderItem(): void {
     renderText(text, item.text);
   }
   for (const button of document.querySelectorAll<HTMLButtonElement>('#buttons button')) {
-    button.disabled = busy || (button.dataset.action !== 'undo' && item === null);
+    button.disabled = busy || stopped || (button.dataset.action !== 'undo' && item === null);
   }
 }
 
@@ -195,6 +197,7 @@ async function call(path: string, body?: object): Promise<void> {
     const data = (await response.json()) as Partial<ClientView> & { error?: string };
     if (!response.ok) {
       showMessage(data.error ?? `error ${response.status}`, true);
+      if (response.status === 503) stopped = true;
       if (response.status === 409) await refresh();
       return;
     }
@@ -222,7 +225,7 @@ async function refresh(): Promise<void> {
 }
 
 function act(action: string): void {
-  if (busy) return;
+  if (busy || stopped) return;
   if (action === 'undo') {
     showMessage('Undone: the last label or skip is open again');
     void call('/api/undo', {});
@@ -254,6 +257,7 @@ document.addEventListener('keydown', (event) => {
 const events = new EventSource('/api/events');
 events.addEventListener('state', (event) => {
   const next = JSON.parse((event as MessageEvent<string>).data) as PublicState;
+  if (stopped) return;
   renderState(next);
   // Waiting with no item: another annotator's label may have freed or added one, or ended the session.
   if (item === null && !busy) {
