@@ -47,6 +47,18 @@ function formatReceived(value: unknown): string {
   return String(value);
 }
 
+/**
+ * `error` with its row counted `offset` further: an error about a row of a slice (a batch),
+ * told of the whole. Anything else is returned as it is.
+ *
+ * @example
+ * throw rowOffset(error, batchStart);
+ */
+export function rowOffset(error: unknown, offset: number): unknown {
+  if (!(error instanceof InputError) || error.row === undefined || offset === 0) return error;
+  return new InputError({ argument: error.argument, expected: error.expected, received: error.received, row: error.row + offset });
+}
+
 /** A file that cannot be read or parsed (unreadable `.npy`, malformed TSV row, ...). */
 export class FileFormatError extends ActiveTestingError {
   override name = 'FileFormatError';

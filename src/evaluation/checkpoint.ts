@@ -16,9 +16,16 @@ export class ScoreCheckpoint {
     readonly rows: Float32Array,
   ) {}
 
-  /** The configuration an unfinished run at `base` was started with, or null when there is none. */
+  /**
+   * The configuration an unfinished run at `base` was started with, or null when there is none or
+   * it has scored nothing yet: a run that failed before its first batch (a prompt too long for the
+   * model, say) leaves nothing to resume or to lose, so it does not stand in the way of another
+   * configuration.
+   */
   static async pendingConfig(base: string): Promise<unknown | null> {
     if (!existsSync(`${base}.partial.json`)) return null;
+    const data = `${base}.partial.f32`;
+    if (!existsSync(data) || (await stat(data)).size === 0) return null;
     try {
       return JSON.parse(await readFile(`${base}.partial.json`, 'utf8')) as unknown;
     } catch (error) {

@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import type { TextClassificationDataset } from '../dataset/text-classification-dataset.js';
+import { rowOffset } from '../errors.js';
 import { accuracy, crossEntropyLoss } from '../metrics/index.js';
 import type { Model, ScoringProgress } from '../model/model.js';
 import { ScoreCheckpoint } from './checkpoint.js';
@@ -80,13 +81,17 @@ export async function runScoringJob(
     : null;
   const done = checkpoint?.done ?? 0;
   const started = performance.now();
-  const fresh = await model.score(prompts.slice(done), labelTokenIds, {
-    ...(options.batchSize === undefined ? {} : { batchSize: options.batchSize }),
-    ...(options.prefixCache !== false && prefix !== '' ? { sharedPrefix: prefix } : {}),
-    ...(options.signal ? { signal: options.signal } : {}),
-    onProgress: ({ done: now }) => options.onProgress?.({ done: done + now, total: prompts.length }),
-    ...(checkpoint ? { onBatch: (rows: Float32Array) => checkpoint.append(rows) } : {}),
-  });
+  const fresh = await model
+    .score(prompts.slice(done), labelTokenIds, {
+      ...(options.batchSize === undefined ? {} : { batchSize: options.batchSize }),
+      ...(options.prefixCache !== false && prefix !== '' ? { sharedPrefix: prefix } : {}),
+      ...(options.signal ? { signal: options.signal } : {}),
+      onProgress: ({ done: now }) => options.onProgress?.({ done: done + now, total: prompts.length }),
+      ...(checkpoint ? { onBatch: (rows: Float32Array) => checkpoint.append(rows) } : {}),
+    })
+    .catch((error: unknown) => {
+      throw rowOffset(error, done);
+    });
   const seconds = (performance.now() - started) / 1000;
   const scores = new Float32Array(prompts.length * k);
   if (checkpoint) scores.set(checkpoint.rows);

@@ -1,4 +1,4 @@
-import { CancelledError, InputError } from '../errors.js';
+import { CancelledError, InputError, rowOffset } from '../errors.js';
 import type { ScoringBackend } from './backend.js';
 import { checkLabelTokenIds, labelTokenIds } from './label-tokens.js';
 import { TransformersBackend, type ModelLoadOptions } from './transformers-backend.js';
@@ -90,7 +90,9 @@ export class Model {
     for (let start = 0; start < prompts.length; start += batchSize) {
       if (options.signal?.aborted) throw new CancelledError(`scoring cancelled after ${start} of ${prompts.length} items`);
       const batch = prompts.slice(start, start + batchSize);
-      const rows = await this.backend.scoreBatch(batch, labelTokenIds, options.signal, batchOptions);
+      const rows = await this.backend.scoreBatch(batch, labelTokenIds, options.signal, batchOptions).catch((error: unknown) => {
+        throw rowOffset(error, start);
+      });
       scores.set(rows, start * k);
       await options.onBatch?.(rows, start);
       options.onProgress?.({ done: start + batch.length, total: prompts.length });

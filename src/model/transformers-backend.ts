@@ -271,6 +271,7 @@ export class TransformersBackend implements ScoringBackend {
           argument: 'prompts',
           expected: `a prompt of at most ${tokens} tokens, the model's limit (${field}); shorten the instruction, the text or use fewer ICL examples`,
           received: `a prompt of ${s.length} tokens`,
+          row: i,
         });
       }
     });

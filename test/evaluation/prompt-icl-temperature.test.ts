@@ -110,6 +110,9 @@ describe('ScoreCheckpoint', () => {
     expect(statSync(`${base}.partial.f32`).size).toBe(16);
     const other = await ScoreCheckpoint.open(base, { a: 2 }, 3, 2);
     expect(other.done).toBe(0);
+    // Nothing scored yet: nothing to resume or to lose, so no unfinished run stands in the way.
+    expect(await ScoreCheckpoint.pendingConfig(base)).toBeNull();
+    await other.append(Float32Array.of(5, 6));
     expect(await ScoreCheckpoint.pendingConfig(base)).toEqual({ a: 2 });
   });
 });
