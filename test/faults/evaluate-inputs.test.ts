@@ -7,6 +7,7 @@ import { readNpy } from '../../src/io/npy.js';
 import { TransformersBackend } from '../../src/model/transformers-backend.js';
 import { runCliCaptured } from '../helpers/cli.js';
 import { modelDir } from '../model/fixtures.js';
+import { tinyEvaluateFlags } from './evaluate-args.js';
 
 const root = mkdtempSync(join(tmpdir(), 'at-evaluate-inputs-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -19,21 +20,7 @@ function writeData(path: string, rows: number, word = 'good'): string {
   );
   return path;
 }
-const evaluate = (data: string, out: string, ...extra: string[]) =>
-  runCliCaptured([
-    'evaluate',
-    '--model',
-    modelDir('tiny-gpt2'),
-    '--data',
-    data,
-    '--classes',
-    'negative,positive',
-    '--batch-size',
-    '4',
-    '--out',
-    out,
-    ...extra,
-  ]);
+const evaluate = (data: string, out: string, ...extra: string[]) => runCliCaptured(['evaluate', ...tinyEvaluateFlags(data, out, ...extra)]);
 
 describe('evaluate fingerprints its inputs', () => {
   it('refuses a re-run on a data file changed at the same path (same length, shorter, or only reordered), naming what changed', async () => {
@@ -102,7 +89,7 @@ describe('evaluate fingerprints its inputs', () => {
       expect(backend.maxPositions).toEqual({ tokens: 512, field: 'n_positions' });
       const long = `Sentence: '${'very '.repeat(600)}' \nLabel:`;
       await expect(backend.scoreBatch([long], [1, 2])).rejects.toThrow(
-        /prompts: expected a prompt of at most 512 tokens, the model's limit \(n_positions\).*got "a prompt of \d{3,} tokens"/,
+        /prompts \(row 0\): expected a prompt of at most 512 tokens, the model's limit \(n_positions\).*got "a prompt of \d{3,} tokens"/,
       );
     } finally {
       await backend.dispose();
@@ -122,7 +109,8 @@ describe('evaluate fingerprints its inputs', () => {
     ]);
     expect(run.code).toBe(1);
     expect(run.stderr.trim().split('\n')).toHaveLength(1);
-    expect(run.stderr).toMatch(/at most 512 tokens/);
+    // The long text is the pool's second row.
+    expect(run.stderr).toMatch(/prompts \(row 1\): expected a prompt of at most 512 tokens/);
     expect(run.stderr).not.toMatch(/Gather|\n\s+at /);
   });
 });

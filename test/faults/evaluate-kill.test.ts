@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readNpy } from '../../src/io/npy.js';
 import { runCliCaptured } from '../helpers/cli.js';
-import { modelDir } from '../model/fixtures.js';
+import { tinyEvaluateFlags } from './evaluate-args.js';
 import { BUILT_CLI } from './children.js';
 
 const root = mkdtempSync(join(tmpdir(), 'at-evaluate-kill-'));
@@ -17,20 +17,7 @@ const OLD_ROWS = 8;
 const NEW_ROWS = 12;
 const oldData = join(root, 'old.tsv');
 const newData = join(root, 'new.tsv');
-const args = (data: string, out: string, ...extra: string[]) => [
-  'evaluate',
-  '--model',
-  modelDir('tiny-gpt2'),
-  '--data',
-  data,
-  '--classes',
-  'negative,positive',
-  '--batch-size',
-  '4',
-  '--out',
-  out,
-  ...extra,
-];
+const args = (data: string, out: string, ...extra: string[]) => ['evaluate', ...tinyEvaluateFlags(data, out, ...extra)];
 let expected: Float32Array;
 
 function writeData(path: string, rows: number): void {

@@ -7,7 +7,7 @@ import { evaluateCommand } from '../../src/cli/evaluate.js';
 import { OutputLockedError } from '../../src/errors.js';
 import { readNpy } from '../../src/io/npy.js';
 import { runCliCaptured } from '../helpers/cli.js';
-import { modelDir } from '../model/fixtures.js';
+import { tinyEvaluateFlags } from './evaluate-args.js';
 
 const root = mkdtempSync(join(tmpdir(), 'at-evaluate-lock-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -15,19 +15,7 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
 const ROWS = 12;
 const data = join(root, 'data.tsv');
 const reference = join(root, 'reference');
-const args = (out: string, ...extra: string[]) => [
-  '--model',
-  modelDir('tiny-gpt2'),
-  '--data',
-  data,
-  '--classes',
-  'negative,positive',
-  '--batch-size',
-  '4',
-  '--out',
-  out,
-  ...extra,
-];
+const args = (out: string, ...extra: string[]) => tinyEvaluateFlags(data, out, ...extra);
 let expected: Float32Array;
 
 /** The id of a process that has exited (the owner of a stale lock). */
