@@ -28,7 +28,10 @@ export interface AcquisitionOptions {
   size?: number;
   /** Probability floor of the softmax (default 1e-15). */
   eps?: number;
-  /** Proposal floor as a fraction of uniform, in [0, 1) (default 0.1): the published name of `simulate`'s `clip`. */
+  /**
+   * Proposal floor as a fraction of uniform, in (0, 1), 0 only with `numerics: 'reference'` or
+   * random labelling (default 0.1): the published name of `simulate`'s `clip`.
+   */
   clipPercentage?: number;
   temperature?: number | null;
   /**
@@ -123,13 +126,27 @@ export abstract class Acquisition {
   }
 
   /** Runs every run; scores accept ndarray, nested arrays or typed arrays, labels indices or one-hot rows. */
-  async run(input: SimulationInput): Promise<AcquisitionResult> {
-    const { estimator, clipPercentage, ...rest } = this.options;
+  async run(input: SimulationInput, ...rest: unknown[]): Promise<AcquisitionResult> {
+    // The published code takes the arrays one by one: say what this one takes instead of failing inside.
+    if (rest.length > 0 || typeof input !== 'object' || input === null || !('modelScores' in input)) {
+      throw new InputError({
+        argument: 'input',
+        expected: 'one object { modelScores, surrogateScores?, labels }',
+        received: `${1 + rest.length} argument${rest.length > 0 ? 's' : ''}`,
+      });
+    }
+    const { estimator, clipPercentage, ...options } = this.options;
     const result = await simulate(input, {
-      ...rest,
+      ...options,
       ...(clipPercentage === undefined ? {} : { clip: clipPercentage }),
       estimator: estimatorName(estimator),
       acquisition: this.engineFunction,
+    }).catch((error: unknown) => {
+      // Named as this class's option.
+      if (error instanceof InputError && error.argument === 'clip') {
+        throw new InputError({ argument: 'clipPercentage', expected: error.expected, received: error.received });
+      }
+      throw error;
     });
     const { rows, runs, size } = result;
     return {

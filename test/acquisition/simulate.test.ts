@@ -301,4 +301,15 @@ describe('acquisition classes', () => {
     expect(explicit.simulation.estimates).toEqual(result.simulation.estimates);
     expect(() => new SurrogateEntropyAcquisition({ acquisitionFunction: 'bald' as never })).toThrow(InputError);
   });
+
+  it('name their own options in errors, and say what run takes when given the arrays one by one', async () => {
+    const input = { modelScores: pool.modelScores, surrogateScores: pool.surrogateScores, labels: pool.labels };
+    await expect(new SurrogateEntropyAcquisition({ runs: 2, size: 5, clipPercentage: 0 }).run(input)).rejects.toThrow(
+      /^clipPercentage: expected a clip fraction in \(0, 1\)/,
+    );
+    const positional = new SurrogateEntropyAcquisition({ runs: 2, size: 5 }) as unknown as { run(...args: unknown[]): Promise<unknown> };
+    await expect(positional.run(pool.modelScores, pool.surrogateScores, pool.labels)).rejects.toThrow(
+      'input: expected one object { modelScores, surrogateScores?, labels }, got "3 arguments"',
+    );
+  });
 });
