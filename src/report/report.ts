@@ -122,17 +122,22 @@ export async function writeReport(dirs: readonly string[], options: ReportOption
 }
 
 function chooseBaseline(curves: readonly SettingCurves[], name: string | undefined): SettingCurves | null {
+  // The relative numbers are worded as relative to random labelling: only such a setting is a baseline.
+  const random = curves.filter((c) => settingKind(c.setting) === 'random');
   if (name !== undefined) {
-    const chosen = curves.find((c) => c.setting.name === name);
+    const chosen = random.find((c) => c.setting.name === name);
     if (!chosen)
       throw new InputError({
         argument: 'baseline',
-        expected: `one of ${curves.map((c) => JSON.stringify(c.setting.name)).join(', ')}`,
+        expected:
+          random.length === 0
+            ? 'a random-labelling (iid) setting, of which the inputs have none'
+            : `one of the random-labelling settings ${random.map((c) => JSON.stringify(c.setting.name)).join(', ')}`,
         received: name,
       });
     return chosen;
   }
-  return curves.find((c) => settingKind(c.setting) === 'random') ?? null;
+  return random[0] ?? null;
 }
 
 type Figure = [string, VegaLiteSpec];

@@ -164,7 +164,14 @@ describe('writeReport', () => {
     writeFakeSimulation(otherPool, { acquisition: 'iid', estimator: 'iid', noise: 0.5, trueRisk: 0.7, rows: 10 });
     await expect(writeReport([dirs.random, otherPool], { out: join(root, 'r2') })).rejects.toBeInstanceOf(InputError);
     await expect(writeReport([dirs.random], { out: join(root, 'r3'), baseline: 'nope' })).rejects.toThrow(
-      /baseline: expected one of "Random \(i\.i\.d\.\)"/,
+      /baseline: expected one of the random-labelling settings "Random \(i\.i\.d\.\)", got "nope"/,
+    );
+    // A setting that is not random labelling is no baseline: the table's words say random labelling.
+    const active = (await writeReport([dirs.random, dirs.active], { out: join(root, 'r4') })).table.settings.find(
+      (s) => s.acquisition !== 'iid',
+    )!.name;
+    await expect(writeReport([dirs.random, dirs.active], { out: join(root, 'r5'), baseline: active })).rejects.toThrow(
+      `baseline: expected one of the random-labelling settings "Random (i.i.d.)", got "${active}"`,
     );
   });
 });
