@@ -26,7 +26,7 @@ export async function loadReportSettings(dirs: readonly string[]): Promise<Repor
   for (const dir of dirs.map((d) => resolve(d))) {
     const manifestPath = join(dir, EXPERIMENT_MANIFEST);
     if (existsSync(manifestPath)) {
-      const manifest = JSON.parse(await readFile(manifestPath, 'utf8')) as ExperimentManifest;
+      const manifest = await readManifest(manifestPath);
       for (const entry of manifest.settings) {
         const folder = join(dir, entry.folder);
         if (!existsSync(join(folder, SETTING_MARKER))) continue;
@@ -49,6 +49,24 @@ export async function loadReportSettings(dirs: readonly string[]): Promise<Repor
 }
 
 const ESTIMATES = 'estimates.npy';
+
+/** An experiment's manifest, refused in one line when it is not JSON or lists no settings. */
+async function readManifest(path: string): Promise<ExperimentManifest> {
+  let manifest: unknown;
+  try {
+    manifest = JSON.parse(await readFile(path, 'utf8'));
+  } catch (error) {
+    throw new FileFormatError(path, `is not readable JSON (${(error as Error).message})`);
+  }
+  const settings = (manifest as { settings?: unknown } | null)?.settings;
+  const wellFormed =
+    Array.isArray(settings) &&
+    settings.every(
+      (entry) => typeof (entry as { folder?: unknown })?.folder === 'string' && typeof (entry as { name?: unknown }).name === 'string',
+    );
+  if (!wellFormed) throw new FileFormatError(path, 'is not an experiment manifest (a settings list of { name, folder, … })');
+  return manifest as ExperimentManifest;
+}
 
 /**
  * Refuses, before anything is read, inputs that are files rather than folders and a folder given

@@ -198,6 +198,22 @@ describe('one-line errors instead of stack traces', () => {
 });
 
 describe('report refuses what would be a misleading table', () => {
+  it('an experiment manifest that is not JSON, or lists no settings', async () => {
+    for (const [name, text] of [
+      ['manifest-garbage', '{ not json'],
+      ['manifest-no-settings', '{"settings": 3}'],
+    ]) {
+      const dir = join(root, name);
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(join(dir, 'experiment.json'), text);
+      const run = await runCliCaptured(['report', dir]);
+      expectOneLine(run);
+      expect(run.code).toBe(1);
+      expect(run.stderr).toMatch(/experiment\.json: is not (readable JSON|an experiment manifest)/);
+      expect(run.stderr).not.toMatch(/unexpected error/);
+    }
+  });
+
   it('a file instead of a folder', async () => {
     const run = await runCliCaptured(['report', aFile]);
     expectOneLine(run);
