@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import type { TextClassificationDataset } from '../dataset/text-classification-dataset.js';
-import { rowOffset } from '../errors.js';
+import { InputError, rowOffset } from '../errors.js';
 import { accuracy, crossEntropyLoss } from '../metrics/index.js';
 import type { Model, ScoringProgress } from '../model/model.js';
 import { ScoreCheckpoint } from './checkpoint.js';
@@ -74,7 +74,15 @@ export async function runScoringJob(
   const prompts = dataset.texts.map((text) => itemPrompt(prefix, text, answer, template));
   const k = dataset.classes.length;
   const firstPrompt = prompts[0] ?? itemPrompt(prefix, '', answer, template);
-  const labelTokenIds = await model.labelTokenIds(firstPrompt, dataset.classes, options.labelTokenIds, options.signal);
+  const labelTokenIds = await model
+    .labelTokenIds(firstPrompt, dataset.classes, options.labelTokenIds, options.signal)
+    .catch((error: unknown) => {
+      // The model's labels are the dataset's class names here: name the option they come from.
+      if (error instanceof InputError && error.argument === 'labels') {
+        throw new InputError({ argument: 'classes', expected: error.expected, received: error.received });
+      }
+      throw error;
+    });
 
   const checkpoint = options.checkpoint
     ? await ScoreCheckpoint.open(options.checkpoint.base, options.checkpoint.config, prompts.length, k, options.checkpoint.discardUnfit)

@@ -138,7 +138,8 @@ describe('active-testing evaluate on bad input leaves nothing behind', () => {
   writeFileSync(malformed, 'sentence\tlabel\nok\t1\nno tab here\n');
   const cases: Array<[string, string[], RegExp | (abstract new (...args: never[]) => Error)]> = [
     ['missing model folder', ['--model', join(modelDir('.'), 'missing-model')], /model: expected an existing model folder/],
-    ['label not in the vocabulary', ['--classes', 'negative,日本'], /"日本".*unknown token/],
+    ['label not in the vocabulary', ['--classes', 'negative,日本'], /^--classes: expected label "日本".*unknown token/],
+    ['classes sharing a first token', ['--classes', 'negative,negatively'], /^--classes: expected labels with distinct first tokens/],
     [
       'empty text',
       [
