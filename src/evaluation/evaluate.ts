@@ -279,7 +279,12 @@ async function evaluateLocked(config: EvaluateConfig, run: EvaluateRun): Promise
     }
   }
   if (pool.size === 0)
-    throw new InputError({ argument: '--data', expected: 'rows left to score after removing the ICL examples', received: data.size });
+    throw new InputError({
+      argument: 'data',
+      expected:
+        config.icl_examples > 0 && config.icl_data === null ? 'rows left to score after removing the ICL examples' : 'rows to score',
+      received: `${data.size} rows`,
+    });
 
   const loadStarted = performance.now();
   const model = run.backend ? new Model(run.backend) : await Model.fromPretrained(config.model, { device, dtype: config.dtype });
