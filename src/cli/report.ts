@@ -49,6 +49,10 @@ export const reportCommand: Command = {
       smoothing: given.smoothing as number | undefined,
       confidence: given.confidence as number | undefined,
       onProgress: (done, total) => progress.update(done, total),
+      onUnfinished: (name, folder) =>
+        console.error(
+          `active-testing report: left out the unfinished setting "${name}" (${folder}); run the experiment again to finish it`,
+        ),
     });
     progress.finish();
     if (json) {

@@ -13,14 +13,18 @@ const SUMMARY = 'summary.json';
 /**
  * Reads the settings a report covers. Each folder is one `simulate` output (with `summary.json`
  * and `estimates.npy`), an `experiment` output (with `experiment.json`), which stands for all of
- * its finished settings, or a folder whose sub-folders are `simulate` outputs (`simulate --demo`).
+ * its finished settings (`onUnfinished` is told of each one left out), or a folder whose
+ * sub-folders are `simulate` outputs (`simulate --demo`).
  * Names come from the experiment, or are built from each simulation's configuration, made unique
  * with the folder name where two would clash.
  *
  * @example
  * const settings = await loadReportSettings(['runs/grid', 'runs/ase']);
  */
-export async function loadReportSettings(dirs: readonly string[]): Promise<ReportSetting[]> {
+export async function loadReportSettings(
+  dirs: readonly string[],
+  onUnfinished: (name: string, folder: string) => void = () => {},
+): Promise<ReportSetting[]> {
   checkInputFolders(dirs);
   const settings: ReportSetting[] = [];
   for (const dir of dirs.map((d) => resolve(d))) {
@@ -29,7 +33,10 @@ export async function loadReportSettings(dirs: readonly string[]): Promise<Repor
       const manifest = await readManifest(manifestPath);
       for (const entry of manifest.settings) {
         const folder = join(dir, entry.folder);
-        if (!existsSync(join(folder, SETTING_MARKER))) continue;
+        if (!existsSync(join(folder, SETTING_MARKER))) {
+          onUnfinished(entry.name, folder);
+          continue;
+        }
         settings.push(await loadSimulation(folder, entry.name, entry.labelOffset));
       }
     } else if (existsSync(join(dir, SUMMARY)) || !existsSync(dir) || existsSync(join(dir, ESTIMATES))) {

@@ -46,6 +46,8 @@ export interface ReportOptions {
   confidence?: number;
   /** Called after each figure is written. */
   onProgress?: (done: number, total: number, figure: string) => void;
+  /** Called for each setting of an experiment that is left out because it has not finished. */
+  onUnfinished?: (name: string, folder: string) => void;
 }
 
 /** What `writeReport` wrote. */
@@ -84,7 +86,7 @@ export async function writeReport(dirs: readonly string[], options: ReportOption
   // Refuse before the rendering work, not after it.
   checkReportOutput(out, dirs);
   await assertOutputsWritable(out, REPORT_FILES, { force: options.force ?? false });
-  const settings = reportOrder(await loadReportSettings(dirs));
+  const settings = reportOrder(await loadReportSettings(dirs, options.onUnfinished));
   checkSamePool(settings);
   const confidence = options.confidence ?? BOOTSTRAP_Z;
   const smoothing = options.smoothing ?? 1;

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -106,6 +106,19 @@ describe('runExperiment', () => {
       const expected = (ceMse[i] as number) / (randomMse[i] as number);
       expect(Math.abs((cell.relativeMse as number) - expected)).toBeLessThanOrEqual(1e-12 * expected);
     });
+  });
+
+  it('tells report of a setting it leaves out because it has not finished', async () => {
+    const unfinished = join(root, 'unfinished-grid');
+    cpSync(out, unfinished, { recursive: true });
+    rmSync(join(unfinished, 'surrogate-pe-lure-clip-0.1', SETTING_MARKER));
+    const left: Array<[string, string]> = [];
+    const { table } = await writeReport([unfinished], {
+      out: join(root, 'unfinished-report'),
+      onUnfinished: (name, folder) => left.push([name, folder]),
+    });
+    expect(left).toEqual([['surrogate-pe · LURE · clip 0.1', join(unfinished, 'surrogate-pe-lure-clip-0.1')]]);
+    expect(table.settings.map((s) => s.name)).not.toContain(left[0]![0]);
   });
 });
 
