@@ -74,6 +74,32 @@ interface TransformersModule {
   Tensor: TfTensorConstructor;
 }
 
+/** The weights file transformers.js loads for each precision (`onnx/model<suffix>.onnx`). */
+const DTYPE_FILE_SUFFIX: Readonly<Record<string, string>> = {
+  fp32: '',
+  fp16: '_fp16',
+  q8: '_quantized',
+  int8: '_int8',
+  uint8: '_uint8',
+  q4: '_q4',
+  bnb4: '_bnb4',
+  q4f16: '_q4f16',
+};
+
+/** Refuses a precision whose weights a local model folder does not have, naming those it has. */
+function checkWeightsFor(dir: string, dtype: string): void {
+  const suffix = DTYPE_FILE_SUFFIX[dtype];
+  if (suffix === undefined || existsSync(join(dir, 'onnx', `model${suffix}.onnx`))) return;
+  const present = Object.entries(DTYPE_FILE_SUFFIX)
+    .filter(([, ending]) => existsSync(join(dir, 'onnx', `model${ending}.onnx`)))
+    .map(([name]) => name);
+  throw new InputError({
+    argument: 'dtype',
+    expected: `a precision whose weights the model folder has (onnx/model${suffix}.onnx is missing; it has ${present.join(', ') || 'none'})`,
+    received: dtype,
+  });
+}
+
 const CUDA_INSTALL_HINT = 'it is downloaded when onnxruntime-node installs without onnxruntime-node-install=skip in .npmrc';
 
 /**
@@ -210,7 +236,10 @@ export class TransformersBackend implements ScoringBackend {
     }
     const local = isLocalModelPath(idOrPath);
     const id = local ? resolve(idOrPath) : idOrPath;
-    if (local) checkModelFolder(id);
+    if (local) {
+      checkModelFolder(id);
+      checkWeightsFor(id, options.dtype ?? 'fp32');
+    }
     const tf = await loadTransformers();
     const shared: Record<string, unknown> = {
       local_files_only: local || options.local_files_only === true,

@@ -83,6 +83,15 @@ describe('evaluate fingerprints its inputs', () => {
     await expect(TransformersBackend.fromPretrained(modelDir('tiny-gpt2'), { dtype: 'int3' })).rejects.toThrow(InputError);
   });
 
+  it('refuses a precision whose weights the model folder lacks, naming those it has', async () => {
+    const run = await evaluate(writeData(join(root, 'q8.tsv'), ROWS), join(root, 'q8'), '--dtype', 'q8');
+    expect(run.code).toBe(1);
+    expect(run.stderr.trim()).toBe(
+      'active-testing evaluate: --dtype: expected a precision whose weights the model folder has (onnx/model_quantized.onnx is missing; it has fp32), got "q8"',
+    );
+    expect(existsSync(join(root, 'q8'))).toBe(false);
+  });
+
   it('a prompt longer than the model takes is refused before scoring, naming its length and the limit', async () => {
     const backend = await TransformersBackend.fromPretrained(modelDir('tiny-gpt2-nocache'));
     try {
