@@ -25,9 +25,16 @@ export function tableFormat(path: string): TableFormat {
 }
 
 /**
- * Reads a TSV (header line, tab-separated, no quoting, as GLUE ships it), CSV (RFC 4180 quoting),
- * JSON Lines or Parquet file (see `readParquet`). Rows with the wrong number of fields are a
- * `FileFormatError` naming the line; so is a file that is not valid Parquet.
+ * Reads a TSV, CSV (RFC 4180 quoting), JSON Lines or Parquet file (see `readParquet`). Rows with
+ * the wrong number of fields are a `FileFormatError` naming the line; so is a file that is not
+ * valid Parquet.
+ *
+ * TSV is read as GLUE ships it (one record a line, a `"` is text) and as pandas and Python's `csv`
+ * write it: they quote a field that holds a quote or a tab, so a field wholly quoted on its line,
+ * `"…"` with every inner `"` doubled, is unquoted when it holds `""` or a tab (`"say ""hi"""`
+ * reads `say "hi"`), and every wholly quoted field is unquoted when the header's names are all
+ * quoted (a file written quoting every field). Other quotes are text: `" maid in manhattan " is a
+ * charmer` and `" the best disney movie "` are read as they are.
  *
  * @example
  * const { columns, rows } = await readTable('sst2/validation.tsv'); // columns ['sentence', 'label']
@@ -43,7 +50,7 @@ export async function readTable(path: string, format: TableFormat = tableFormat(
   let text = decodeUtf8(bytes, path);
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   if (format === 'jsonl') return parseJsonLines(text, path);
-  const records = format === 'csv' ? parseCsv(text, path) : text.split(/\r?\n/).map((line) => line.split('\t'));
+  const records = format === 'csv' ? parseCsv(text, path) : parseTsv(text);
   while (records.length > 0 && isBlank(records[records.length - 1] as string[])) records.pop();
   const [header, ...rows] = records;
   if (!header) throw new FileFormatError(path, 'empty file; expected a header line');
@@ -119,6 +126,57 @@ function parseJsonLines(text: string, path: string): Table {
     objects.push(value as Record<string, unknown>);
   });
   return { columns, rows: objects.map((o) => columns.map((c) => o[c])) };
+}
+
+/** TSV records, one a line (see `readTable` for quoted fields). */
+function parseTsv(text: string): string[][] {
+  const lines = text.split(/\r?\n/);
+  const header = lines[0] ?? '';
+  const quoteAll = header !== '' && header.split('\t').every((name) => /^"(?:[^"]|"")*"$/.test(name));
+  return lines.map((line) => splitTsvLine(line, quoteAll));
+}
+
+/**
+ * The fields of one TSV line: split at tabs, except inside a wholly quoted field that is unquoted
+ * (one holding `""` or a tab, or any when `quoteAll`).
+ */
+function splitTsvLine(line: string, quoteAll: boolean): string[] {
+  const fields: string[] = [];
+  let start = 0;
+  for (;;) {
+    const end = line[start] === '"' ? quotedFieldEnd(line, start) : -1;
+    const inner = end >= 0 ? line.slice(start + 1, end - 1) : '';
+    if (end >= 0 && (quoteAll || inner.includes('""') || inner.includes('\t'))) {
+      fields.push(inner.replaceAll('""', '"'));
+      if (end === line.length) return fields;
+      start = end + 1;
+      continue;
+    }
+    const tab = line.indexOf('\t', start);
+    if (tab < 0) {
+      fields.push(line.slice(start));
+      return fields;
+    }
+    fields.push(line.slice(start, tab));
+    start = tab + 1;
+  }
+}
+
+/**
+ * Where the quoted field opened at `start` ends (just past its closing quote), or -1 when the
+ * field is not wholly quoted: a lone `"` inside, a closing quote followed by more text, or no
+ * closing quote on the line.
+ */
+function quotedFieldEnd(line: string, start: number): number {
+  for (let i = start + 1; i < line.length; i++) {
+    if (line[i] !== '"') continue;
+    if (line[i + 1] === '"') {
+      i++;
+      continue;
+    }
+    return i + 1 === line.length || line[i + 1] === '\t' ? i + 1 : -1;
+  }
+  return -1;
 }
 
 /** RFC 4180: fields separated by commas, optionally quoted with `"`, `""` for a quote, newlines allowed inside quotes. */

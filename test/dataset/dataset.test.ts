@@ -52,6 +52,33 @@ describe('readTable', () => {
     });
   });
 
+  it('unquotes TSV fields quoted as pandas and Python csv write them, and keeps other quotes as text', async () => {
+    const minimal = [
+      'sentence\tlabel',
+      '"say ""hi"""\t1',
+      '"a\tb"\t0',
+      '" maid in manhattan " is a charmer\t1',
+      '" the best disney movie "\t1',
+      '"unterminated\t0',
+      '""""\t1',
+    ].join('\n');
+    expect((await readTable(tempFile('q.tsv', minimal))).rows).toEqual([
+      ['say "hi"', '1'],
+      ['a\tb', '0'],
+      ['" maid in manhattan " is a charmer', '1'],
+      ['" the best disney movie "', '1'],
+      ['"unterminated', '0'],
+      ['"', '1'],
+    ]);
+    expect(await readTable(tempFile('all.tsv', '"sentence"\t"label"\n"plain"\t"1"\n"say ""hi"""\t0\n'))).toEqual({
+      columns: ['sentence', 'label'],
+      rows: [
+        ['plain', '1'],
+        ['say "hi"', '0'],
+      ],
+    });
+  });
+
   it('names the line of a malformed row', async () => {
     await expect(readTable(tempFile('b.tsv', 'sentence\tlabel\nok\t1\nno label here\n'))).rejects.toThrow(/line 3: 1 fields, expected 2/);
     await expect(readTable(tempFile('b.jsonl', '{"a":1}\n{oops\n'))).rejects.toThrow(/line 2: invalid JSON/);
@@ -165,6 +192,14 @@ describe.skipIf(!sharedAvailable(join(DATA_DIR, 'sst2')))('real data', () => {
     const subj = await SubjectivityDataset.load(join(DATA_DIR, 'subj/all.tsv'));
     expect(subj.size).toBe(10000);
     expect(subj.classCounts()).toEqual([5000, 5000]);
+    expect(subj.texts.filter((text) => text.startsWith('"'))).toHaveLength(74);
+  });
+
+  it('reads AG News, whose rows with quotes are quoted as pandas writes them, unquoted', async () => {
+    const agNews = await AGNewsDataset.load(join(DATA_DIR, 'agnews/test.tsv'));
+    expect(agNews.size).toBe(7600);
+    expect(agNews.texts.filter((text) => text.includes('""'))).toEqual([]);
+    expect(agNews.texts[8]).toBe('Wiltshire Police warns about "phishing" after its fraud squad chief was targeted.');
   });
 });
 
