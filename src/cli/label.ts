@@ -143,9 +143,10 @@ async function readAnswers(path: string, column: string): Promise<Answers> {
   table.rows.forEach((row, i) => {
     const answer = String(row[labelColumn]).trim();
     const id = idColumn === -1 ? String(i) : String(row[idColumn]);
+    const line = table.origin?.lines[i] ?? i + 2;
     if (byId.has(id))
-      throw new FileFormatError(path, `line ${i + 2}: a second answer for item id "${id}" (--answers takes one answer per item)`);
-    byId.set(id, { answer: answer === 'skip' ? null : answer, line: i + 2 });
+      throw new FileFormatError(path, `line ${line}: a second answer for item id "${id}" (--answers takes one answer per item)`);
+    byId.set(id, { answer: answer === 'skip' ? null : answer, line });
   });
   return { path, byId };
 }

@@ -50,9 +50,10 @@ export async function readTable(path: string, format: TableFormat = tableFormat(
   let text = decodeUtf8(bytes, path);
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   if (format === 'jsonl') return parseJsonLines(text, path);
-  const records = format === 'csv' ? parseCsv(text, path) : parseTsv(text);
+  const { records, lines } = format === 'csv' ? parseCsv(text, path) : parseTsv(text);
   while (records.length > 0 && isBlank(records[records.length - 1] as string[])) records.pop();
   const [header, ...rows] = records;
+  const rowLines = lines.slice(1, records.length);
   if (!header) throw new FileFormatError(path, 'empty file; expected a header line');
   header.forEach((name, column) => {
     const first = header.indexOf(name);
@@ -64,10 +65,10 @@ export async function readTable(path: string, format: TableFormat = tableFormat(
   });
   rows.forEach((row, i) => {
     if (row.length !== header.length) {
-      throw new FileFormatError(path, `line ${i + 2}: ${row.length} fields, expected ${header.length} (${header.join(', ')})`);
+      throw new FileFormatError(path, `line ${rowLines[i]}: ${row.length} fields, expected ${header.length} (${header.join(', ')})`);
     }
   });
-  return { columns: header, rows };
+  return { columns: header, rows, origin: { path, lines: rowLines } };
 }
 
 /** The text of a UTF-8 file; invalid bytes are refused with their line and column rather than read as U+FFFD. */
@@ -111,6 +112,7 @@ function isBlank(record: string[]): boolean {
 function parseJsonLines(text: string, path: string): Table {
   const columns: string[] = [];
   const objects: Record<string, unknown>[] = [];
+  const lines: number[] = [];
   text.split(/\r?\n/).forEach((line, i) => {
     if (line.trim() === '') return;
     let value: unknown;
@@ -124,16 +126,23 @@ function parseJsonLines(text: string, path: string): Table {
     }
     for (const key of Object.keys(value)) if (!columns.includes(key)) columns.push(key);
     objects.push(value as Record<string, unknown>);
+    lines.push(i + 1);
   });
-  return { columns, rows: objects.map((o) => columns.map((c) => o[c])) };
+  return { columns, rows: objects.map((o) => columns.map((c) => o[c])), origin: { path, lines } };
+}
+
+/** File records and the 1-based line each starts on. */
+interface Records {
+  records: string[][];
+  lines: number[];
 }
 
 /** TSV records, one a line (see `readTable` for quoted fields). */
-function parseTsv(text: string): string[][] {
+function parseTsv(text: string): Records {
   const lines = text.split(/\r?\n/);
   const header = lines[0] ?? '';
   const quoteAll = header !== '' && header.split('\t').every((name) => /^"(?:[^"]|"")*"$/.test(name));
-  return lines.map((line) => splitTsvLine(line, quoteAll));
+  return { records: lines.map((line) => splitTsvLine(line, quoteAll)), lines: lines.map((_, i) => i + 1) };
 }
 
 /**
@@ -180,8 +189,10 @@ function quotedFieldEnd(line: string, start: number): number {
 }
 
 /** RFC 4180: fields separated by commas, optionally quoted with `"`, `""` for a quote, newlines allowed inside quotes. */
-function parseCsv(text: string, path: string): string[][] {
+function parseCsv(text: string, path: string): Records {
   const records: string[][] = [];
+  const lines = [1];
+  let line = 1;
   let record: string[] = [];
   let field = '';
   let quoted = false;
@@ -196,6 +207,7 @@ function parseCsv(text: string, path: string): string[][] {
       }
       if (ch === '"') quoted = false;
       else field += ch;
+      if (ch === '\n' || (ch === '\r' && text[i + 1] !== '\n')) line++;
       i++;
       continue;
     }
@@ -209,13 +221,14 @@ function parseCsv(text: string, path: string): string[][] {
       record = [];
       field = '';
       if (ch === '\r' && text[i + 1] === '\n') i++;
+      lines.push(++line);
     } else field += ch;
     i++;
   }
-  if (quoted) throw new FileFormatError(path, `line ${records.length + 1}: unterminated quoted field`);
+  if (quoted) throw new FileFormatError(path, `line ${lines[records.length]}: unterminated quoted field`);
   if (field !== '' || record.length > 0) {
     record.push(field);
     records.push(record);
   }
-  return records;
+  return { records, lines };
 }

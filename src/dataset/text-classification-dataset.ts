@@ -1,5 +1,5 @@
 import { basename } from 'node:path';
-import { InputError } from '../errors.js';
+import { FileFormatError, InputError } from '../errors.js';
 import { fetchHubTable, type HubSource } from './hub.js';
 import { readTable, type Table, type TableFormat } from './read-table.js';
 
@@ -93,19 +93,30 @@ export class TextClassificationDataset implements DatasetSpec {
     return TextClassificationDataset.fromTable(table, completeSpec(spec, source.dataset.replace(/.*\//, '')), options);
   }
 
-  /** Builds a dataset from a table, checking every row: the text must be non-empty and the label a class id or name. */
+  /**
+   * Builds a dataset from a table, checking every row: the text must be non-empty and the label a
+   * class id or name.
+   *
+   * @throws InputError naming the column and the 0-based row; a `FileFormatError` naming the
+   * file's line instead when the table was read from a text file (`readTable`).
+   */
   static fromTable(table: Table, spec: DatasetSpec, options: ColumnOptions = {}): TextClassificationDataset {
     const textIndex = columnIndex(table, options.textColumn ?? 'sentence', 'textColumn');
     const labelIndex = columnIndex(table, options.labelColumn ?? 'label', 'labelColumn');
     const rows = options.limit === undefined ? table.rows : table.rows.slice(0, checkLimit(options.limit));
-    const texts = rows.map((row, i) => {
-      const text = row[textIndex];
-      if (typeof text !== 'string' || text.trim() === '')
-        throw new InputError({ argument: 'text', expected: 'a non-empty text', row: i, received: text ?? null });
-      return text;
-    });
-    const labels = Int32Array.from(rows, (row, i) => parseLabel(row[labelIndex], spec.classes, i));
-    return new TextClassificationDataset(spec, texts, labels);
+    try {
+      const texts = rows.map((row, i) => {
+        const text = row[textIndex];
+        if (typeof text !== 'string' || text.trim() === '')
+          throw new InputError({ argument: 'text', expected: 'a non-empty text', row: i, received: text ?? null });
+        return text;
+      });
+      const labels = Int32Array.from(rows, (row, i) => parseLabel(row[labelIndex], spec.classes, i));
+      return new TextClassificationDataset(spec, texts, labels);
+    } catch (error) {
+      const columns = { text: table.columns[textIndex], label: table.columns[labelIndex] };
+      throw atFileLine(error, table, columns);
+    }
   }
 
   get size(): number {
@@ -168,6 +179,18 @@ function columnIndex(table: Table, column: string, argument: string): number {
 }
 
 /** A label cell: a class id (number or integer string) or a class name (case-insensitive). */
+/**
+ * A row's `InputError` as a `FileFormatError` at the row's line and column, for a table read
+ * from a text file; `columns` names the file's column for each argument.
+ */
+function atFileLine(error: unknown, table: Table, columns: Record<string, string | undefined>): unknown {
+  if (!(error instanceof InputError) || error.row === undefined || !table.origin) return error;
+  const line = table.origin.lines[error.row];
+  if (line === undefined) return error;
+  const argument = `line ${line}, column ${JSON.stringify(columns[error.argument] ?? error.argument)}`;
+  return new FileFormatError(table.origin.path, new InputError({ argument, expected: error.expected, received: error.received }).message);
+}
+
 function parseLabel(value: unknown, classes: readonly string[], row: number): number {
   const expected = `a class id in [0, ${classes.length - 1}] or one of ${classes.map((c) => JSON.stringify(c)).join(', ')}`;
   if (typeof value === 'number' && Number.isInteger(value) && value >= 0 && value < classes.length) return value;

@@ -29,26 +29,32 @@ const SPEC = { name: 'toy', classes: ['negative', 'positive'], answerString: 'La
 
 describe('readTable', () => {
   it('reads TSV without quoting, CSV with RFC 4180 quoting and JSON Lines', async () => {
-    expect(await readTable(tempFile('a.tsv', 'sentence\tlabel\nit \'s "fine"\t1\nbad , bad\t0\n'))).toEqual({
+    const tsv = tempFile('a.tsv', 'sentence\tlabel\nit \'s "fine"\t1\nbad , bad\t0\n');
+    expect(await readTable(tsv)).toEqual({
       columns: ['sentence', 'label'],
       rows: [
         ['it \'s "fine"', '1'],
         ['bad , bad', '0'],
       ],
+      origin: { path: tsv, lines: [2, 3] },
     });
-    expect(await readTable(tempFile('a.csv', 'text,y\r\n"a, ""quoted""\nline",positive\nplain,0\n'))).toEqual({
+    const csv = tempFile('a.csv', 'text,y\r\n"a, ""quoted""\nline",positive\nplain,0\n');
+    expect(await readTable(csv)).toEqual({
       columns: ['text', 'y'],
       rows: [
         ['a, "quoted"\nline', 'positive'],
         ['plain', '0'],
       ],
+      origin: { path: csv, lines: [2, 4] },
     });
-    expect(await readTable(tempFile('a.jsonl', '{"text":"x","label":1}\n\n{"label":0,"text":"y"}\n'))).toEqual({
+    const jsonl = tempFile('a.jsonl', '{"text":"x","label":1}\n\n{"label":0,"text":"y"}\n');
+    expect(await readTable(jsonl)).toEqual({
       columns: ['text', 'label'],
       rows: [
         ['x', 1],
         ['y', 0],
       ],
+      origin: { path: jsonl, lines: [1, 3] },
     });
   });
 
@@ -70,7 +76,7 @@ describe('readTable', () => {
       ['"unterminated', '0'],
       ['"', '1'],
     ]);
-    expect(await readTable(tempFile('all.tsv', '"sentence"\t"label"\n"plain"\t"1"\n"say ""hi"""\t0\n'))).toEqual({
+    expect(await readTable(tempFile('all.tsv', '"sentence"\t"label"\n"plain"\t"1"\n"say ""hi"""\t0\n'))).toMatchObject({
       columns: ['sentence', 'label'],
       rows: [
         ['plain', '1'],
@@ -82,7 +88,8 @@ describe('readTable', () => {
   it('names the line of a malformed row', async () => {
     await expect(readTable(tempFile('b.tsv', 'sentence\tlabel\nok\t1\nno label here\n'))).rejects.toThrow(/line 3: 1 fields, expected 2/);
     await expect(readTable(tempFile('b.jsonl', '{"a":1}\n{oops\n'))).rejects.toThrow(/line 2: invalid JSON/);
-    await expect(readTable(tempFile('b.csv', 'a,b\n"open,1\n'))).rejects.toThrow(/unterminated/);
+    await expect(readTable(tempFile('b.csv', 'a,b\n"two\nlines",1\n"open,1\n'))).rejects.toThrow(/line 4: unterminated/);
+    await expect(readTable(tempFile('c.csv', 'a,b\n"two\r\nlines",1\nshort\n'))).rejects.toThrow(/line 4: 1 fields, expected 2/);
     await expect(readTable('/nonexistent/file.tsv')).rejects.toThrow(FileFormatError);
   });
 });
@@ -167,6 +174,17 @@ describe('TextClassificationDataset', () => {
     );
     expect(() => TextClassificationDataset.fromTable({ columns: ['sentence', 'label'], rows: [['a', 'maybe']] }, SPEC)).toThrow(InputError);
     expect(TextClassificationDataset.fromTable(table, SPEC, { limit: 1 }).size).toBe(1);
+  });
+
+  it('names the file, line and column of a bad text or label in a file', async () => {
+    const csv = tempFile('d.csv', 'sentence,label\n"two\nlines",1\n" ",0\n');
+    await expect(TextClassificationDataset.fromFile(csv, SPEC)).rejects.toThrow(
+      new FileFormatError(csv, 'line 4, column "sentence": expected a non-empty text, got " "'),
+    );
+    const jsonl = tempFile('d.jsonl', '{"review":"fine","stars":"positive"}\n\n{"review":"meh","stars":"so-so"}\n');
+    await expect(TextClassificationDataset.fromFile(jsonl, SPEC, { textColumn: 'review', labelColumn: 'stars' })).rejects.toThrow(
+      /d\.jsonl: line 3, column "stars": expected a class id in \[0, 1\] or one of "negative", "positive", got "so-so"$/,
+    );
   });
 
   it('drops hate_speech18 labels 2 and 3 and keeps the reference prompt pieces', async () => {

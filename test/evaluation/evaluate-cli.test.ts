@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { evaluateCommand } from '../../src/cli/evaluate.js';
 import { describeFailure } from '../../src/cli/run.js';
-import { FileFormatError, InputError, OutputExistsError, UsageError } from '../../src/errors.js';
+import { FileFormatError, OutputExistsError, UsageError } from '../../src/errors.js';
 import { readNpy } from '../../src/io/npy.js';
 import { DATA_DIR, sharedAvailable } from '../helpers/shared.js';
 import { TEST_MODELS, loadExpected, maxAbsDiff, modelDir } from '../model/fixtures.js';
@@ -150,11 +150,11 @@ describe('active-testing evaluate on bad input leaves nothing behind', () => {
           [' ', 0],
         ]),
       ],
-      /text \(row 1\): expected a non-empty text/,
+      /data\.tsv: line 3, column "sentence": expected a non-empty text, got " "$/,
     ],
     ['malformed row', ['--data', malformed], FileFormatError],
     ['unknown column', ['--text-column', 'review'], /^--text-column: expected one of the columns "sentence", "label", got "review"/],
-    ['unknown label', ['--data', writeTsv([['ok', 'great']])], InputError],
+    ['unknown label', ['--data', writeTsv([['ok', 'great']])], /line 2, column "label": expected a class id in \[0, 1\] or one of/],
     ['missing --classes', ['--classes', ''], UsageError],
     ['--icl-data without --icl-examples', ['--icl-data', good], /^--icl-data: expected in-context examples with it/],
     [
