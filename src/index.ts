@@ -333,6 +333,7 @@ export {
   type OpenSessionOptions,
   type Proposal,
   type Resolution,
+  type ResolveOptions,
   type ScoresInput,
   type SessionAcquisition,
   type SessionCalibration,

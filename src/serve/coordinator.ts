@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { ActiveTestingError, InputError } from '../errors.js';
 import { SessionStateError, SessionWriteError } from '../session/errors.js';
 import type { ActiveTestingSession, Proposal, SessionEstimate, StoppingRule } from '../session/session.js';
@@ -31,6 +32,14 @@ interface Assignment {
   touched: number;
 }
 
+/**
+ * The annotator name the session file keeps for a browser: a digest of its client id, so that the
+ * file does not hold the cookie itself, and the same browser is recognised after a restart.
+ */
+function annotatorOf(client: string): string {
+  return `browser ${createHash('sha256').update(client).digest('hex').slice(0, 16)}`;
+}
+
 /** Plot points kept at most; older points are thinned to every other one. */
 const MAX_POINTS = 400;
 
@@ -48,8 +57,6 @@ const MAX_POINTS = 400;
 export class AnnotationCoordinator {
   private readonly assignments = new Map<string, Assignment>();
   private readonly itemOf = new Map<string, string>();
-  /** Who labelled or skipped an item, for items resolved while this server ran. */
-  private readonly resolvedBy = new Map<string, string>();
   private readonly clients = new Set<string>();
   private points: PlotPoint[] = [];
   private version = 0;
@@ -112,7 +119,7 @@ export class AnnotationCoordinator {
           received: label as number,
         });
       }
-      await this.resolve(client, () => this.session.record(itemId, label), itemId);
+      await this.resolve(client, () => this.session.record(itemId, label, { annotator: annotatorOf(client) }), itemId);
       return this.afterChange(client, itemId);
     });
   }
@@ -121,13 +128,15 @@ export class AnnotationCoordinator {
   async skip(client: string, id: unknown): Promise<ClientView> {
     return this.running(async () => {
       const itemId = this.checkItem(client, id);
-      await this.resolve(client, () => this.session.skip(itemId), itemId);
+      await this.resolve(client, () => this.session.skip(itemId, { annotator: annotatorOf(client) }), itemId);
       return this.afterChange(client, itemId);
     });
   }
 
   /**
-   * Undoes the last label or skip of the session when this annotator made it; the item comes back to them.
+   * Undoes the last label or skip of the session when this annotator made it, or when nobody is
+   * named for it (one made by `label` or the library); the item comes back to them. Who made a
+   * label is kept in the session file, so a restart changes nothing.
    * @throws ConflictError when there is nothing to undo or the last action was another annotator's;
    * SessionStoppedError once a failed write has closed the session.
    */
@@ -135,10 +144,9 @@ export class AnnotationCoordinator {
     return this.running(async () => {
       const last = this.session.lastResolution();
       if (last === undefined) throw new ConflictError('nothing to undo');
-      const by = this.resolvedBy.get(last.id);
-      if (by !== undefined && by !== client) throw new ConflictError('the last label was made by another annotator; only they can undo it');
+      if (last.annotator !== undefined && last.annotator !== annotatorOf(client))
+        throw new ConflictError('the last label was made by another annotator; only they can undo it');
       await this.session.undo();
-      this.resolvedBy.delete(last.id);
       this.release(client);
       this.assign(last.id, client);
       this.changed();
@@ -181,8 +189,8 @@ export class AnnotationCoordinator {
       await action();
     } catch (error) {
       if (error instanceof SessionStateError && /already (labelled|skipped)/.test(error.message)) {
-        const by = this.resolvedBy.get(id);
-        const who = by === undefined ? '' : by === client ? ' (by you)' : ' by another annotator';
+        const by = this.session.history().find((proposal) => proposal.id === id)?.annotator;
+        const who = by === undefined ? '' : by === annotatorOf(client) ? ' (by you)' : ' by another annotator';
         throw new ConflictError(`item ${id} was already labelled or skipped${who}`);
       }
       throw error;
@@ -190,7 +198,6 @@ export class AnnotationCoordinator {
   }
 
   private async afterChange(client: string, id: string): Promise<ClientView> {
-    this.resolvedBy.set(id, client);
     const holder = this.assignments.get(id);
     if (holder !== undefined) this.release(holder.client);
     this.changed();

@@ -7,6 +7,7 @@ export {
   type Proposal,
   type ProposalRecord,
   type Resolution,
+  type ResolveOptions,
   type SessionEstimate,
   type StoppingRule,
 } from './session.js';

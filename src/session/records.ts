@@ -3,11 +3,14 @@ import { MAX_PROBABILITY } from '../estimators/risk-estimator.js';
 /** One journal record after the header: a proposal, a label, a skip, or an undo of the last label or skip. */
 export type JournalRecord =
   | { e: 'propose'; i: number; q: number }
-  | { e: 'label'; i: number; y: number; f?: number[] }
-  | { e: 'skip'; i: number }
+  | { e: 'label'; i: number; y: number; f?: number[]; a?: string }
+  | { e: 'skip'; i: number; a?: string }
   | { e: 'undo'; i: number };
 
 const KINDS: readonly string[] = ['propose', 'label', 'skip', 'undo'];
+
+/** The longest annotator name a label or skip may carry. */
+export const MAX_ANNOTATOR_LENGTH = 200;
 
 /**
  * Checks one journal record's fields (types and ranges) before it is replayed, for a pool of `n`
@@ -42,5 +45,12 @@ export function checkRecord(
     if (f !== undefined && !(Array.isArray(f) && f.length === k && f.every((x) => typeof x === 'number' && Number.isFinite(x))))
       fail(`target scores are not ${k} finite numbers`);
   }
+  if ((e === 'label' || e === 'skip') && value.a !== undefined && !isAnnotator(value.a))
+    fail(`annotator ${JSON.stringify(value.a) ?? 'undefined'} is not a name of 1 to ${MAX_ANNOTATOR_LENGTH} characters`);
   return value as unknown as JournalRecord;
+}
+
+/** Whether `value` can name who labelled an item: a string of 1 to `MAX_ANNOTATOR_LENGTH` characters. */
+export function isAnnotator(value: unknown): value is string {
+  return typeof value === 'string' && value.length > 0 && value.length <= MAX_ANNOTATOR_LENGTH;
 }

@@ -22,7 +22,7 @@ import { FileJournal, MemoryJournal, type JournalSink } from './journal.js';
 import { acquireSessionLock } from './lock.js';
 import { resolveLoss, restoreLoss, type CustomLoss, type ResolvedLoss } from './loss.js';
 import { SessionProposer, sessionProposal, sessionSampler } from './proposer.js';
-import { checkRecord, type JournalRecord } from './records.js';
+import { checkRecord, isAnnotator, MAX_ANNOTATOR_LENGTH, type JournalRecord } from './records.js';
 import { SessionState } from './state.js';
 
 export { Z_95, type IntervalEstimate, type SessionEstimate, type StoppingRule } from './estimates.js';
@@ -61,6 +61,8 @@ export interface Resolution {
   id: string;
   /** The class name, or null for a skip. */
   label: string | null;
+  /** Who labelled or skipped it, when `record` or `skip` was told. */
+  annotator?: string;
 }
 
 /** One proposal and what became of it. */
@@ -68,6 +70,18 @@ export interface ProposalRecord extends Proposal {
   status: 'pending' | 'labelled' | 'skipped';
   /** The class name once labelled. */
   label?: string;
+  /** Who labelled or skipped it, when `record` or `skip` was told. */
+  annotator?: string;
+}
+
+/** Options of `record` and `skip`. */
+export interface ResolveOptions {
+  /**
+   * Who labels or skips the item (1 to 200 characters), kept with it in the journal and reported
+   * by `lastResolution()`, `undo()` and `history()`, across restarts; e.g. `serve` lets only
+   * the browser that made a label undo it.
+   */
+  annotator?: string;
 }
 
 /**
@@ -112,6 +126,8 @@ export class ActiveTestingSession {
   private failure: SessionWriteError | undefined;
   /** Records in the journal: the next one written is number `sequence + 1`. */
   private sequence = 0;
+  /** Who labelled or skipped each resolved item, where `record` or `skip` was told. */
+  private readonly annotators = new Map<number, string>();
 
   private constructor(
     header: SessionHeader,
@@ -244,10 +260,10 @@ export class ActiveTestingSession {
         case 'label':
           this.state.checkResolvable(record.i, 'label');
           if (record.f !== undefined) this.setTargetRow(record.i, toMatrix([record.f], 'scores'));
-          this.applyLabel(record.i, record.y);
+          this.applyLabel(record.i, record.y, record.a);
           break;
         case 'skip':
-          this.state.skip(record.i);
+          this.applySkip(record.i, record.a);
           break;
         case 'undo':
           if (this.state.lastResolved() !== record.i) fail('undo of an item that was not the last one labelled');
@@ -353,8 +369,9 @@ export class ActiveTestingSession {
    * loss's declared bounds throws and changes nothing. Without target
    * scores the target is scored on this item first. Resolves once the label is on disk.
    */
-  record(id: string, label: string | number): Promise<void> {
+  record(id: string, label: string | number, options: ResolveOptions = {}): Promise<void> {
     return this.exclusive(async () => {
+      const { annotator } = checkResolveOptions(options);
       const index = this.resolveId(id);
       this.state.checkResolvable(index, 'label');
       const y = this.checkClass(label);
@@ -367,18 +384,19 @@ export class ActiveTestingSession {
         scores = Array.from(scored.data);
       }
       this.estimates.checkLabel(index, y, this.targetRow(index));
-      this.write(scores ? { e: 'label', i: index, y, f: scores } : { e: 'label', i: index, y });
-      this.applyLabel(index, y);
+      this.write({ e: 'label', i: index, y, ...(scores && { f: scores }), ...(annotator !== undefined && { a: annotator }) });
+      this.applyLabel(index, y, annotator);
     });
   }
 
   /** Skips a proposed item that cannot be labelled: it leaves the pool, and the estimate then covers the remaining items. */
-  skip(id: string): Promise<void> {
+  skip(id: string, options: ResolveOptions = {}): Promise<void> {
     return this.exclusive(() => {
+      const { annotator } = checkResolveOptions(options);
       const index = this.resolveId(id);
       this.state.checkResolvable(index, 'skip');
-      this.write({ e: 'skip', i: index });
-      this.state.skip(index);
+      this.write({ e: 'skip', i: index, ...(annotator !== undefined && { a: annotator }) });
+      this.applySkip(index, annotator);
     });
   }
 
@@ -401,18 +419,31 @@ export class ActiveTestingSession {
     return { data: this.target.data.subarray(index * this.k, (index + 1) * this.k), rows: 1, cols: this.k };
   }
 
-  private applyLabel(index: number, y: number): void {
+  private applyLabel(index: number, y: number, annotator: string | undefined): void {
     this.state.record(index, y);
     this.estimates.labelled(index, y, this.targetRow(index));
+    if (annotator !== undefined) this.annotators.set(index, annotator);
+  }
+
+  private applySkip(index: number, annotator: string | undefined): void {
+    this.state.skip(index);
+    if (annotator !== undefined) this.annotators.set(index, annotator);
   }
 
   private applyUndo(): void {
+    const index = this.state.lastResolved();
     const { position } = this.state.undo();
     this.estimates.reopened(position);
+    if (index !== undefined) this.annotators.delete(index);
   }
 
   private resolution(index: number): Resolution {
-    return { id: this.ids[index], label: this.state.status(index) === 'labelled' ? this.classes[this.state.label(index)] : null };
+    const annotator = this.annotators.get(index);
+    return {
+      id: this.ids[index],
+      label: this.state.status(index) === 'labelled' ? this.classes[this.state.label(index)] : null,
+      ...(annotator !== undefined && { annotator }),
+    };
   }
 
   /**
@@ -457,7 +488,13 @@ export class ActiveTestingSession {
   history(): ProposalRecord[] {
     return this.state.proposals.map((index) => {
       const status = this.state.status(index) as ProposalRecord['status'];
-      return { ...this.proposal(index), status, ...(status === 'labelled' ? { label: this.classes[this.state.label(index)] } : {}) };
+      const annotator = this.annotators.get(index);
+      return {
+        ...this.proposal(index),
+        status,
+        ...(status === 'labelled' && { label: this.classes[this.state.label(index)] }),
+        ...(annotator !== undefined && { annotator }),
+      };
     });
   }
 
@@ -469,4 +506,12 @@ export class ActiveTestingSession {
     this.journal.close();
     this.lock?.release();
   }
+}
+
+/** `options` of `record`/`skip`, checked. @throws InputError for an annotator that is not a string of 1 to 200 characters. */
+function checkResolveOptions(options: ResolveOptions): ResolveOptions {
+  const { annotator } = options;
+  if (annotator !== undefined && !isAnnotator(annotator))
+    throw new InputError({ argument: 'annotator', expected: `a name of 1 to ${MAX_ANNOTATOR_LENGTH} characters`, received: annotator });
+  return options;
 }

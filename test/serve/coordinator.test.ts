@@ -1,4 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { ActiveTestingSession } from '../../src/session/session.js';
 import { AnnotationCoordinator, ConflictError, progress } from '../../src/serve/coordinator.js';
 import { syntheticPool } from '../../src/simulate/syntheticPool.js';
@@ -85,6 +88,37 @@ describe('AnnotationCoordinator', () => {
     expect(undone.item?.id).toBe(a.id);
     expect(undone.state.recorded).toBe(0);
     expect(undone.state.points).toEqual([]);
+  });
+
+  it('keeps who labelled across a restart: only that browser may undo it then, and anyone a label nobody is named for', async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'at-coordinator-')), 'pool.session');
+    const size = 50;
+    const pool = syntheticPool({ size, classes: 2, seed: 4 });
+    const settings = { texts: Array.from({ length: size }, (_, i) => `item ${i}`), classes: CLASSES, seed: 1 };
+    const first = await ActiveTestingSession.create(path, {
+      ...settings,
+      modelScores: pool.modelScores,
+      surrogateScores: pool.surrogateScores,
+    });
+    const before = new AnnotationCoordinator(first);
+    const a = (await before.view('a')).item!;
+    await before.label('a', a.id, 1);
+    await first.close();
+
+    const reopened = await ActiveTestingSession.open(path);
+    const after = new AnnotationCoordinator(reopened);
+    const annotator = reopened.lastResolution()?.annotator;
+    expect(annotator).toMatch(/^browser [0-9a-f]{16}$/);
+    expect(readFileSync(path, 'utf8')).not.toContain('"a":"a"');
+    await expect(after.undo('b')).rejects.toThrow(new ConflictError('the last label was made by another annotator; only they can undo it'));
+    await expect(after.label('b', a.id, 0)).rejects.toThrow(`item ${a.id} was already labelled or skipped by another annotator`);
+    expect((await after.undo('a')).item?.id).toBe(a.id);
+
+    const [item] = await reopened.next();
+    await reopened.record(item!.id, 0);
+    expect(reopened.lastResolution()).toEqual({ id: item!.id, label: 'negative' });
+    expect((await after.undo('b')).state.recorded).toBe(0);
+    await reopened.close();
   });
 
   it("shows the session's estimate and one plot point per label count, and notifies subscribers", async () => {

@@ -374,6 +374,36 @@ describe('ActiveTestingSession', () => {
     await reopened.close();
   });
 
+  it('keeps who labelled or skipped each item in the file, and forgets it on undo', async () => {
+    const path = scratch();
+    const session = await ActiveTestingSession.create(path, options);
+    const [first, second, third] = await session.next(3);
+    await session.record(first!.id, truth(first!.id), { annotator: 'ana' });
+    await session.skip(second!.id, { annotator: 'bo' });
+    await session.record(third!.id, truth(third!.id));
+    await expect(session.record(third!.id, 0, { annotator: '' })).rejects.toThrow(
+      new InputError({ argument: 'annotator', expected: 'a name of 1 to 200 characters', received: '' }),
+    );
+    await expect(session.skip(third!.id, { annotator: 'x'.repeat(201) })).rejects.toThrow(/annotator: expected a name of 1 to 200/);
+    expect(await session.undo()).toEqual({ id: third!.id, label: classes[truth(third!.id)] });
+    expect(session.lastResolution()).toEqual({ id: second!.id, label: null, annotator: 'bo' });
+    expect(await session.undo()).toEqual({ id: second!.id, label: null, annotator: 'bo' });
+    await session.skip(second!.id, { annotator: 'cy' });
+    await session.close();
+    const reopened = await ActiveTestingSession.open(path);
+    expect(reopened.history().map(({ id, status, annotator }) => ({ id, status, annotator }))).toEqual([
+      { id: first!.id, status: 'labelled', annotator: 'ana' },
+      { id: second!.id, status: 'skipped', annotator: 'cy' },
+      { id: third!.id, status: 'pending', annotator: undefined },
+    ]);
+    await reopened.close();
+    const lines = readFileSync(path, 'utf8').trimEnd().split('\n');
+    const forged = scratch();
+    const label = JSON.parse(lines.find((line) => line.includes('"ana"'))!);
+    appendFileSync(forged, [...lines.slice(0, lines.indexOf(JSON.stringify(label))), JSON.stringify({ ...label, a: 7 })].join('\n') + '\n');
+    await expect(ActiveTestingSession.open(forged)).rejects.toThrow(/annotator 7 is not a name of 1 to 200 characters/);
+  });
+
   it('drops a torn last line with a warning, and rejects a journal that does not match its seed', async () => {
     const path = scratch();
     const session = await ActiveTestingSession.create(path, options);
