@@ -23,6 +23,11 @@ export interface ScoringBackend {
     signal?: AbortSignal,
     options?: ScoreBatchOptions,
   ): Promise<Float32Array>;
+  /**
+   * Refuses, before any batch is scored, a prompt the model cannot take (e.g. longer than its
+   * context), with an `InputError` naming the row; a backend that cannot tell cheaply leaves it out.
+   */
+  checkPrompts?(prompts: readonly string[], signal?: AbortSignal): Promise<void>;
   /** The id the tokenizer gives to unknown text, if it has one (a label mapping to it is refused). */
   readonly unknownTokenId?: number | null;
   /** Frees native resources (ONNX sessions, connections). */

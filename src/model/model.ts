@@ -67,7 +67,9 @@ export class Model {
 
   /**
    * Raw logits of the label tokens after each prompt: an N×K row-major Float32Array, one batch
-   * per forward pass. An item's row does not depend on its batch.
+   * per forward pass. An item's row does not depend on its batch. Every prompt is checked first
+   * (the backend's `checkPrompts`: a prompt longer than a local model's context is refused
+   * before the first batch, not when its batch comes).
    *
    * @example
    * const scores = await model.score(prompts, [117, 115], { batchSize: 8, onProgress: ({ done, total }) => log(done, total) });
@@ -84,6 +86,7 @@ export class Model {
         throw new InputError({ argument: 'sharedPrefix', expected: 'a text every prompt starts with', row });
       }
     });
+    await this.backend.checkPrompts?.(prompts, options.signal);
     const k = labelTokenIds.length;
     const scores = new Float32Array(prompts.length * k);
     const batchOptions = options.sharedPrefix === undefined ? {} : { sharedPrefix: options.sharedPrefix };

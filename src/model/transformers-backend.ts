@@ -38,6 +38,8 @@ export { MODEL_DTYPES };
 
 /** The config.json fields that bound a model's input length, in the order they are trusted. */
 const POSITION_LIMIT_FIELDS = ['max_position_embeddings', 'n_positions', 'n_ctx'] as const;
+/** Special tokens (BOS, EOS, …) a tokenizer may add to a prompt's one-token-per-byte bound, generously. */
+const SPECIAL_TOKEN_ALLOWANCE = 16;
 
 export const MODEL_FOLDER_FILES = ['config.json', 'tokenizer.json', 'tokenizer_config.json', 'onnx/model.onnx'] as const;
 
@@ -291,19 +293,7 @@ export class TransformersBackend implements ScoringBackend {
     const scores = new Float32Array(prompts.length * k);
     if (prompts.length === 0) return scores;
     const sequences = await Promise.all(prompts.map((p) => this.tokenize(p)));
-    sequences.forEach((s, i) => {
-      if (s.length === 0)
-        throw new InputError({ argument: 'prompts', expected: 'a prompt with at least one token', row: i, received: prompts[i] });
-      if (this.maxPositions !== null && s.length > this.maxPositions.tokens) {
-        const { tokens, field } = this.maxPositions;
-        throw new InputError({
-          argument: 'prompts',
-          expected: `a prompt of at most ${tokens} tokens, the model's limit (${field}); shorten the instruction, the text or use fewer ICL examples`,
-          received: `a prompt of ${s.length} tokens`,
-          row: i,
-        });
-      }
-    });
+    sequences.forEach((s, i) => this.checkSequence(s, i, prompts[i] as string));
     const prefix = options.sharedPrefix && this.supportsPrefixCache ? await this.prefixCache(options.sharedPrefix) : null;
     const cached: number[] = [];
     const plain: number[] = [];
@@ -325,6 +315,40 @@ export class TransformersBackend implements ScoringBackend {
       this.gather(await this.forward(suffixes, prefix), cached, labelTokenIds, scores);
     }
     return scores;
+  }
+
+  /**
+   * Refuses, before any prompt is scored, one longer than the model's context (`maxPositions`),
+   * naming its row. Only prompts that could be too long are tokenized: a tokenizer gives at most
+   * one token per UTF-8 byte plus its few special tokens, so a prompt of `maxPositions − 16` bytes
+   * or fewer fits, and scoring such prompts costs no extra tokenization. `scoreBatch` checks every
+   * prompt again, so a tokenizer that expands text is still caught, at its batch.
+   *
+   * @throws InputError naming `prompts` and the row.
+   */
+  async checkPrompts(prompts: readonly string[], signal?: AbortSignal): Promise<void> {
+    if (this.maxPositions === null) return;
+    const fits = this.maxPositions.tokens - SPECIAL_TOKEN_ALLOWANCE;
+    for (let i = 0; i < prompts.length; i++) {
+      const prompt = prompts[i] as string;
+      if (Buffer.byteLength(prompt) <= fits) continue;
+      if (signal?.aborted) throw new CancelledError('scoring cancelled');
+      this.checkSequence(await this.tokenize(prompt), i, prompt);
+    }
+  }
+
+  private checkSequence(sequence: readonly number[], row: number, prompt: string): void {
+    if (sequence.length === 0)
+      throw new InputError({ argument: 'prompts', expected: 'a prompt with at least one token', row, received: prompt });
+    if (this.maxPositions !== null && sequence.length > this.maxPositions.tokens) {
+      const { tokens, field } = this.maxPositions;
+      throw new InputError({
+        argument: 'prompts',
+        expected: `a prompt of at most ${tokens} tokens, the model's limit (${field}); shorten the instruction, the text or use fewer ICL examples`,
+        received: `a prompt of ${sequence.length} tokens`,
+        row,
+      });
+    }
   }
 
   async dispose(): Promise<void> {

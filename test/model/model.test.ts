@@ -125,11 +125,13 @@ describe('Model input checks', () => {
     expect(await model.labelTokenIds(prompt, ['a', 'b'], [7, 9])).toEqual([7, 9]);
   });
 
-  it("names the pool's row of a prompt over the model's limit, whichever batch it is in", async () => {
+  it("refuses a prompt over the model's limit before scoring any batch, naming its row", async () => {
     const long = Array.from({ length: 1100 }, () => 'word').join(' ');
-    await expect(model.score(['a', 'b', 'c', long, 'e'], [5, 6], { batchSize: 2 })).rejects.toThrow(
-      /^prompts \(row 3\): expected a prompt of at most 1024 tokens, the model's limit \(n_positions\)/,
-    );
+    const batches: number[] = [];
+    await expect(
+      model.score(['a', 'b', 'c', 'd', 'e', long], [5, 6], { batchSize: 2, onBatch: (_, first) => void batches.push(first) }),
+    ).rejects.toThrow(/^prompts \(row 5\): expected a prompt of at most 1024 tokens, the model's limit \(n_positions\)/);
+    expect(batches).toEqual([]);
   });
 
   it('refuses empty prompts and bad batch sizes, and stops when cancelled', async () => {
