@@ -66,22 +66,31 @@ function simulationOptions(given: Record<string, unknown>): Partial<SimulationOp
 
 const GIB = 1024 ** 3;
 
-/** Refuses, before allocating anything, a simulation whose results cannot fit in this machine's memory. */
-function assertFitsInMemory(
-  options: Pick<SimulationOptions, 'runs' | 'size' | 'step' | 'bootstrap' | 'acquisition' | 'recordMixtureWeights'>,
-  intervals: number,
-  available = totalmem(),
-): void {
-  const mixtureWeights = options.recordMixtureWeights === true && options.acquisition === 'adaptive' ? ADAPTIVE_CANDIDATE_COUNT : 0;
-  const needed = simulationOutputBytes({ ...options, intervals, mixtureWeights });
+type MemoryOptions = Pick<SimulationOptions, 'runs' | 'size' | 'step' | 'bootstrap' | 'acquisition' | 'recordMixtureWeights'>;
+
+/**
+ * Refuses, before allocating anything, simulations whose results cannot fit in this machine's
+ * memory together (the demo holds both of its methods' results at once).
+ */
+function assertFitsInMemory(simulations: readonly MemoryOptions[], intervals: number, available = totalmem()): void {
+  let needed = 0;
+  for (const options of simulations) {
+    const mixtureWeights = options.recordMixtureWeights === true && options.acquisition === 'adaptive' ? ADAPTIVE_CANDIDATE_COUNT : 0;
+    needed += simulationOutputBytes({ ...options, intervals, mixtureWeights });
+  }
   if (needed > available * 0.8) {
+    const { runs, size } = simulations[0]!;
+    const each = simulations.length > 1 ? ` for each of ${simulations.length} methods` : '';
     throw new InputError({
       argument: '--runs',
-      expected: `runs × size that fit in memory: ${options.runs} runs of ${options.size} labels need about ${(needed / GIB).toFixed(1)} GiB for their results, this machine has ${(available / GIB).toFixed(1)} GiB; use fewer --runs or a smaller --size`,
-      received: options.runs,
+      expected: `runs × size that fit in memory: ${runs} runs of ${size} labels${each} need about ${(needed / GIB).toFixed(1)} GiB for their results, this machine has ${(available / GIB).toFixed(1)} GiB; use fewer --runs${each ? '' : ' or a smaller --size'}`,
+      received: runs,
     });
   }
 }
+
+/** The demo's runs label 400 items of its 10,000-item pool (simulate's default size there). */
+const DEMO_SIZE = 400;
 
 /** Aborts the work on Ctrl-C, so that nothing is written; the handler is removed afterwards. */
 async function interruptible<T>(work: (signal: AbortSignal) => Promise<T>): Promise<T> {
@@ -211,8 +220,17 @@ async function runDemoCommand(values: OptionValues, given: Record<string, unknow
   const extra = Object.keys(values).filter((name) => values[name] !== undefined && !DEMO_OPTIONS.has(name));
   if (extra.length > 0)
     throw new UsageError(`--demo uses the built-in pool and settings; it does not take ${extra.map((n) => `--${n}`).join(', ')}`);
-  const bars = { 'adaptive-lure': progressBar({ label: 'active testing' }), iid: progressBar({ label: 'random labelling' }) };
   const { runs, seed, threads } = given as { runs?: number; seed?: number; threads?: number };
+  // Both methods' results are held until they are written; refuse what cannot fit before any work.
+  const demoRuns = runs ?? 1000;
+  assertFitsInMemory(
+    [
+      { runs: demoRuns, size: DEMO_SIZE, step: 1, bootstrap: 'exact', acquisition: 'adaptive', recordMixtureWeights: true },
+      { runs: demoRuns, size: DEMO_SIZE, step: 1, bootstrap: 'exact', acquisition: 'iid', recordMixtureWeights: true },
+    ],
+    0,
+  );
+  const bars = { 'adaptive-lure': progressBar({ label: 'active testing' }), iid: progressBar({ label: 'random labelling' }) };
   // The demo's report (figures, the renderer) is loaded only for the demo.
   const { runDemo } = await import('../report/demo.js');
   const demo = await interruptible((signal) =>
@@ -282,7 +300,7 @@ async function runSimulation(given: Record<string, unknown>): Promise<number> {
   const { rows, cols } = pool.modelScores;
   timer.mark('load');
   const resolved = resolveSimulationOptions(options, rows, pool.surrogateScores !== undefined, cols);
-  assertFitsInMemory(resolved, intervalKinds.length);
+  assertFitsInMemory([resolved], intervalKinds.length);
   const input = {
     modelScores: { data: pool.modelScores.data, shape: [rows, cols] as [number, number] },
     ...(pool.surrogateScores ? { surrogateScores: { data: pool.surrogateScores.data, shape: [rows, cols] as [number, number] } } : {}),

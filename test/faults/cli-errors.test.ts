@@ -163,6 +163,13 @@ describe('one-line errors instead of stack traces', () => {
     expect(existsSync(join(root, 'huge'))).toBe(false);
   });
 
+  it('simulate --demo --runs 10^12 is refused with the memory it would need, before allocating', async () => {
+    const run = await runCliCaptured(['simulate', '--demo', '--runs', '1000000000000', '--out', join(root, 'huge-demo')]);
+    expectOneLine(run);
+    expect(run.stderr).toMatch(/--runs: .*need about [\d.]+ GiB .*this machine has [\d.]+ GiB/);
+    expect(existsSync(join(root, 'huge-demo'))).toBe(false);
+  });
+
   it('turns file-system, memory and unexpected errors into one line without a stack', () => {
     const enospc = Object.assign(new Error('ENOSPC: no space left on device, write'), {
       code: 'ENOSPC',
