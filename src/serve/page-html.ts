@@ -25,6 +25,8 @@ kbd { font-family: ui-monospace, monospace; font-size: 12px; border: 1px solid c
 #message.error { color: var(--bad); }
 .estimate { font-size: 22px; font-weight: 600; font-variant-numeric: tabular-nums; }
 .interval { font-size: 14px; color: var(--muted); font-variant-numeric: tabular-nums; }
+.note { font-size: 13px; color: var(--muted); font-style: italic; }
+.note:empty { display: none; }
 dl { margin: 0; display: grid; grid-template-columns: auto 1fr; gap: 4px 12px; font-size: 14px; }
 dt { color: var(--muted); }
 dd { margin: 0; font-variant-numeric: tabular-nums; }
@@ -61,9 +63,11 @@ export function pageHtml(): string {
     <h2>Accuracy</h2>
     <div class="estimate" id="accuracy-value"></div>
     <div class="interval" id="accuracy-interval"></div>
+    <div class="note" id="accuracy-note"></div>
     <h2 style="margin-top:12px">Risk (<span id="loss-name"></span>)</h2>
     <div class="estimate" id="risk-value"></div>
     <div class="interval" id="risk-interval"></div>
+    <div class="note" id="risk-note"></div>
     <div id="plot" role="img" aria-label="estimated risk and its interval against labels"></div>
     <dl class="stats">
       <dt>Labels in the estimate</dt><dd id="labels"></dd>

@@ -4,6 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ActiveTestingSession } from '../../src/session/session.js';
 import { AnnotationCoordinator, ConflictError, progress } from '../../src/serve/coordinator.js';
+import { accuracyInterval, riskInterval } from '../../src/serve/interval.js';
+import type { IntervalEstimate, SessionEstimate } from '../../src/session/session.js';
 import { syntheticPool } from '../../src/simulate/syntheticPool.js';
 
 const CLASSES = ['negative', 'positive'];
@@ -166,5 +168,23 @@ describe('progress toward the stopping rule', () => {
     expect(progress(estimate(6, 0.001), { targetHalfWidth: 0.02, minLabels: 30 }).fraction).toBeCloseTo(0.2, 12);
     // Any rule stops the session, so the furthest one counts.
     expect(progress(estimate(50, 0.04), { maxLabels: 100, targetHalfWidth: 0.02 }).fraction).toBe(0.5);
+  });
+});
+
+describe('the interval the page shows', () => {
+  const interval = (value: number, lower: number, upper: number, anytime?: { lower: number; upper: number }) =>
+    ({ value, lower, upper, bootstrap: { lower, upper }, ...(anytime && { anytime }) }) as IntervalEstimate;
+
+  it('is the sequence where there is one, and says to read it when the estimate lies outside it', () => {
+    const inside = riskInterval({ risk: interval(0.3, 0.25, 0.35, { lower: 0.1, upper: 0.6 }) } as SessionEstimate);
+    expect(inside).toEqual({ lower: 0.1, upper: 0.6, name: '95% confidence sequence (anytime-valid)' });
+    const below = riskInterval({ risk: interval(0.3, 0.25, 0.35, { lower: 0.31, upper: 0.9 }) } as SessionEstimate);
+    expect(below).toMatchObject({ lower: 0.31, upper: 0.9 });
+    expect(below.note).toMatch(/^The estimate lies outside the interval: .* Read the interval; it holds at 95%\.$/);
+    expect(accuracyInterval({ accuracy: interval(0.9, 0.85, 0.95) } as SessionEstimate)).toEqual({
+      lower: 0.85,
+      upper: 0.95,
+      name: '95% bootstrap interval (approximate)',
+    });
   });
 });

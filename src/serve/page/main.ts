@@ -162,6 +162,8 @@ function renderState(next: PublicState): void {
   risk.dataset.value = String(next.risk.value);
   $('risk-interval').textContent =
     `${next.risk.name}: [${number(clip(next.risk.lower, lossFloor(next.loss), Infinity), 4)}, ${number(next.risk.upper, 4)}]`;
+  $('risk-note').textContent = next.risk.note ?? '';
+  $('accuracy-note').textContent = next.accuracy.note ?? '';
   $('labels').textContent =
     `${next.labels} (${next.recorded} recorded, ${next.skipped} skipped, ${next.pending} open; pool ${next.poolSize})`;
   const ratio = next.varianceRatio;
