@@ -135,11 +135,33 @@ function changedSettings(config: EvaluateConfig, other: unknown): string[] {
   return [...new Set(changed)];
 }
 
-async function loadData(source: string, config: EvaluateConfig, limit: number | null): Promise<TextClassificationDataset> {
+/** A dataset and, for a text file, the line each of its rows was read from. */
+interface LoadedData {
+  dataset: TextClassificationDataset;
+  lines: readonly number[] | undefined;
+}
+
+async function loadData(source: string, config: EvaluateConfig, limit: number | null): Promise<LoadedData> {
   const spec: DatasetSpec = { name: 'data', classes: config.classes, answerString: config.answer_string, instruction: config.instruction };
   const columns = { textColumn: config.text_column, labelColumn: config.label_column, ...(limit === null ? {} : { limit }) };
   const table = source.startsWith('hub:') ? await fetchHubTable(parseHubSpec(source), limit ?? undefined) : await readTable(source);
-  return TextClassificationDataset.fromTable(table, spec, columns);
+  return { dataset: TextClassificationDataset.fromTable(table, spec, columns), lines: table.origin?.lines };
+}
+
+/**
+ * An error about a pool row's prompt (too long for the model), told with the data file's line:
+ * the pool's rows are the file's less its ICL examples, so the row alone does not find it.
+ */
+function atDataLine(error: unknown, poolRows: readonly number[], lines: readonly number[] | undefined, path: string): unknown {
+  if (!(error instanceof InputError) || error.argument !== 'prompts' || error.row === undefined || lines === undefined) return error;
+  const line = lines[poolRows[error.row] ?? -1];
+  if (line === undefined) return error;
+  return new InputError({
+    argument: 'prompts',
+    expected: error.expected,
+    received: `${String(error.received)} for line ${line} of ${path}`,
+    row: error.row,
+  });
 }
 
 /**
@@ -265,17 +287,19 @@ async function evaluateLocked(config: EvaluateConfig, run: EvaluateRun): Promise
     return { alreadyComplete: true, n: meta.n, accuracy: meta.accuracy, loss: meta.loss };
   }
   // Everything that can fail on bad input happens before the first file is written.
-  const data = await loadData(config.data, config, config.limit);
+  const { dataset: data, lines } = await loadData(config.data, config, config.limit);
   let pool = data;
+  let poolRows = Array.from({ length: data.size }, (_, i) => i);
   let shots: Array<{ text: string; label: number }> = [];
   let iclRows: number[] = [];
   if (config.icl_examples > 0) {
-    const iclSource = config.icl_data === null ? data : await loadData(config.icl_data, config, null);
+    const iclSource = config.icl_data === null ? data : (await loadData(config.icl_data, config, null)).dataset;
     iclRows = Array.from(selectIclExamples(iclSource.labels, config.classes.length, config.icl_examples, config.icl_seed));
     shots = iclRows.map((row) => ({ text: iclSource.texts[row] as string, label: iclSource.labels[row] as number }));
     if (config.icl_data === null) {
       const taken = new Set(iclRows);
-      pool = data.select(Array.from({ length: data.size }, (_, i) => i).filter((i) => !taken.has(i)));
+      poolRows = poolRows.filter((i) => !taken.has(i));
+      pool = data.select(poolRows);
     }
   }
   if (pool.size === 0)
@@ -297,6 +321,8 @@ async function evaluateLocked(config: EvaluateConfig, run: EvaluateRun): Promise
       ...(run.signal ? { signal: run.signal } : {}),
       ...(run.onProgress ? { onProgress: ({ done, total }: { done: number; total: number }) => run.onProgress?.(done, total) } : {}),
       checkpoint: { base: join(out, CHECKPOINT), config, discardUnfit: force },
+    }).catch((error: unknown) => {
+      throw atDataLine(error, poolRows, lines, config.data);
     });
     const k = config.classes.length;
     const meta = {

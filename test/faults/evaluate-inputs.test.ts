@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { InputError } from '../../src/errors.js';
 import { readNpy } from '../../src/io/npy.js';
+import { selectIclExamples } from '../../src/evaluation/icl.js';
 import { TransformersBackend } from '../../src/model/transformers-backend.js';
 import { runCliCaptured } from '../helpers/cli.js';
 import { modelDir } from '../model/fixtures.js';
@@ -103,8 +104,13 @@ describe('evaluate fingerprints its inputs', () => {
     } finally {
       await backend.dispose();
     }
+    // Rows 0-3 short, the long text last (file line 6); one ICL example per class leaves the pool.
+    const shortRows = ['fine', 'dull', 'great', 'bad'];
+    const labels = Int32Array.of(0, 1, 0, 1, 1);
+    const shots = Array.from(selectIclExamples(labels, 2, 2, 0));
+    const poolRow = 4 - shots.filter((row) => row < 4).length;
     const data = join(root, 'long.tsv');
-    writeFileSync(data, `sentence\tlabel\nshort\t0\n${'very '.repeat(600)}\t1\n`);
+    writeFileSync(data, `sentence\tlabel\n${shortRows.map((text, i) => `${text}\t${labels[i]}\n`).join('')}${'very '.repeat(600)}\t1\n`);
     const run = await runCliCaptured([
       'evaluate',
       '--model',
@@ -113,13 +119,20 @@ describe('evaluate fingerprints its inputs', () => {
       data,
       '--classes',
       'negative,positive',
+      '--icl-examples',
+      '2',
       '--out',
       join(root, 'long'),
     ]);
+    expect(shots).not.toContain(4);
     expect(run.code).toBe(1);
     expect(run.stderr.trim().split('\n')).toHaveLength(1);
-    // The long text is the pool's second row.
-    expect(run.stderr).toMatch(/prompts \(row 1\): expected a prompt of at most 512 tokens/);
+    expect(run.stderr).toMatch(
+      new RegExp(
+        `prompts \\(row ${poolRow}\\): expected a prompt of at most 512 tokens.*got "a prompt of \\d+ tokens for line 6 of .*long\\.tsv"$`,
+        'm',
+      ),
+    );
     expect(run.stderr).not.toMatch(/Gather|\n\s+at /);
   });
 });
