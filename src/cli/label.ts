@@ -13,6 +13,7 @@ import type { SessionOptions } from '../session/header.js';
 import { cliOptionsIn, optionHelp } from '../options/schema.js';
 import { scoresMatrix } from '../io/pool-files.js';
 import type { IntervalEstimate, RiskInterval } from '../session/session.js';
+import { accuracyInterval, riskInterval } from '../serve/interval.js';
 import type { Command } from './command.js';
 import { exportLabelStudio, importLabelStudio, labelStudioConfig } from './label-studio.js';
 import { checkFlagNames, commandFlags, commandValues, parseOptions, required, schemaValues, type OptionSpecs } from './options.js';
@@ -204,6 +205,8 @@ function summary(session: ActiveTestingSession): string {
   ];
   if (estimate.labels === 0) return lines.join('\n');
   lines.push(formatInterval(`Risk (${session.settings.loss}):`, estimate.risk), formatInterval('Accuracy:', estimate.accuracy));
+  const outside = riskInterval(estimate).note ?? accuracyInterval(estimate).note;
+  if (outside !== undefined) lines.push(outside);
   if (estimate.comparison) {
     lines.push(
       formatInterval('Comparison risk:', estimate.comparison.risk),

@@ -33,6 +33,38 @@ describe('active-testing label: scripted use and bad input', () => {
     expect(again.stdout).toMatch(/Labels: 15 in the estimate \(15 recorded, \d+ skipped/);
   });
 
+  it('says to read the interval when the estimate lies outside the confidence sequence', async () => {
+    // On this pool, random labelling with seed 0 has its first 25 estimates below the sequence; with seed 2 none of its first 30.
+    const files = await writePoolFiles(200, 0);
+    const answers = join(files.dir, 'answers.tsv');
+    writeFileSync(answers, ['id\tlabel', ...files.ids.map((id, i) => `${id}\t${files.pool.labels[i]}`)].join('\n'));
+    const note = /^The estimate lies outside the interval: .* Read the interval; it holds at 95%\.$/m;
+    const below = run([
+      ...createArgs(files, join(files.dir, 'below.session'), 0),
+      '--acquisition',
+      'iid',
+      '--answers',
+      answers,
+      '--max-labels',
+      '10',
+    ]);
+    expect(below.status).toBe(0);
+    const [, value, lower] = /^Risk \(cross-entropy\): (\d\.\d{4}) {2}anytime-valid 95% \[(\d\.\d{4}),/m.exec(below.stdout)!;
+    expect(Number(value)).toBeLessThan(Number(lower));
+    expect(below.stdout).toMatch(note);
+    const inside = run([
+      ...createArgs(files, join(files.dir, 'inside.session'), 2),
+      '--acquisition',
+      'iid',
+      '--answers',
+      answers,
+      '--max-labels',
+      '10',
+    ]);
+    expect(inside.status).toBe(0);
+    expect(inside.stdout).not.toMatch(note);
+  });
+
   it('exits 2 on usage errors and 1 on bad input, leaving no session behind', async () => {
     const files = await writePoolFiles(20, 4);
     const session = join(files.dir, 'b.session');
