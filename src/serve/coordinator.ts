@@ -142,15 +142,13 @@ export class AnnotationCoordinator {
    */
   async undo(client: string): Promise<ClientView> {
     return this.running(async () => {
-      const last = this.session.lastResolution();
-      if (last === undefined) throw new ConflictError('nothing to undo');
-      if (last.annotator !== undefined && last.annotator !== annotatorOf(client))
-        throw new ConflictError('the last label was made by another annotator; only they can undo it');
-      await this.session.undo();
+      const undone = await this.session.undo({ annotator: annotatorOf(client) }).catch((error: unknown) => {
+        throw error instanceof SessionStateError && !(error instanceof SessionWriteError) ? new ConflictError(error.message) : error;
+      });
       this.release(client);
-      this.assign(last.id, client);
+      this.assign(undone.id, client);
       this.changed();
-      return { state: this.state(), item: this.pageItem(last.id) };
+      return { state: this.state(), item: this.pageItem(undone.id) };
     });
   }
 

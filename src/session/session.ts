@@ -74,7 +74,7 @@ export interface ProposalRecord extends Proposal {
   annotator?: string;
 }
 
-/** Options of `record` and `skip`. */
+/** Options of `record`, `skip` and `undo`. */
 export interface ResolveOptions {
   /**
    * Who labels or skips the item (1 to 200 characters), kept with it in the journal and reported
@@ -402,13 +402,20 @@ export class ActiveTestingSession {
 
   /**
    * Clears the last recorded label (or skip): the item is pending again and is proposed again by
-   * `next()`; the random stream is not rewound. Returns what was undone.
+   * `next()`; the random stream is not rewound. Returns what was undone. With `annotator`, only
+   * a label or skip that annotator made, or one nobody is named for, is undone: the check and the
+   * undo are one step, so a label another annotator records meanwhile is never taken back.
+   *
+   * @throws SessionStateError when there is nothing to undo, or the last label is another annotator's.
    */
-  undo(): Promise<Resolution> {
+  undo(options: ResolveOptions = {}): Promise<Resolution> {
     return this.exclusive(() => {
+      const { annotator } = checkResolveOptions(options);
       const index = this.state.lastResolved();
       if (index === undefined) throw new SessionStateError('nothing to undo');
       const resolution = this.resolution(index);
+      if (annotator !== undefined && resolution.annotator !== undefined && resolution.annotator !== annotator)
+        throw new SessionStateError('the last label was made by another annotator; only they can undo it');
       this.write({ e: 'undo', i: index });
       this.applyUndo();
       return resolution;
@@ -474,7 +481,7 @@ export class ActiveTestingSession {
 
   /**
    * What `undo()` would clear now: the last label or skip still in effect, or undefined when there
-   * is none. Read-only; lets a caller check whose action it was before undoing it.
+   * is none. Read-only (to undo only one's own label, pass `annotator` to `undo`).
    *
    * @example
    * const last = session.lastResolution(); // { id: 's12', label: 'positive' }, or null label for a skip

@@ -123,6 +123,39 @@ describe('AnnotationCoordinator', () => {
     await reopened.close();
   });
 
+  it('never undoes a label another annotator records while the undo waits (the target scored on demand)', async () => {
+    const size = 50;
+    const pool = syntheticPool({ size, classes: 2, seed: 4 });
+    let release: () => void = () => undefined;
+    const scoring = new Set<string>();
+    const session = await ActiveTestingSession.create(null, {
+      texts: Array.from({ length: size }, (_, i) => `item ${i}`),
+      classes: CLASSES,
+      surrogateScores: pool.surrogateScores,
+      seed: 1,
+      scoreTarget: async ([text]) => {
+        const i = Number(text!.slice(5));
+        if (scoring.has('slow')) await new Promise<void>((resolve) => (release = resolve));
+        return [Array.from(pool.modelScores.data.subarray(2 * i, 2 * i + 2))];
+      },
+    });
+    const coordinator = new AnnotationCoordinator(session);
+    const a = (await coordinator.view('a')).item!;
+    const b = (await coordinator.view('b')).item!;
+    await coordinator.label('a', a.id, 1);
+    scoring.add('slow');
+    const labelling = coordinator.label('b', b.id, 0);
+    const undoing = coordinator.undo('a');
+    await new Promise((resolve) => setImmediate(resolve));
+    release();
+    await labelling;
+    await expect(undoing).rejects.toThrow(new ConflictError('the last label was made by another annotator; only they can undo it'));
+    expect(session.history().filter(({ status }) => status !== 'pending')).toMatchObject([
+      { id: a.id, status: 'labelled' },
+      { id: b.id, status: 'labelled' },
+    ]);
+  });
+
   it("shows the session's estimate and one plot point per label count, and notifies subscribers", async () => {
     const { session, labels } = await memorySession();
     const coordinator = new AnnotationCoordinator(session, { maxLabels: 5 });

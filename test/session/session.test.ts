@@ -389,6 +389,9 @@ describe('ActiveTestingSession', () => {
     expect(session.lastResolution()).toEqual({ id: second!.id, label: null, annotator: 'bo' });
     expect(await session.undo()).toEqual({ id: second!.id, label: null, annotator: 'bo' });
     await session.skip(second!.id, { annotator: 'cy' });
+    await expect(session.undo({ annotator: 'ana' })).rejects.toThrow(
+      new SessionStateError('the last label was made by another annotator; only they can undo it'),
+    );
     await session.close();
     const reopened = await ActiveTestingSession.open(path);
     expect(reopened.history().map(({ id, status, annotator }) => ({ id, status, annotator }))).toEqual([
