@@ -86,9 +86,11 @@ export function didYouMean(name: string, valid: readonly string[], format: (name
 export function checkKnownKeys(object: object, known: readonly string[], where: string | null): void {
   const unknown = Object.keys(object).find((key) => !known.includes(key) && (object as Record<string, unknown>)[key] !== undefined);
   if (unknown === undefined) return;
+  // "did you mean x? (valid: …)" follows a comma; a bare "(valid: …)" follows a space.
+  const hint = didYouMean(unknown, known);
   throw new InputError({
     argument: where === null ? unknown : `${where}.${unknown}`,
-    expected: `a known option, ${didYouMean(unknown, known)}`,
+    expected: `a known option${hint.startsWith('(') ? ' ' : ', '}${hint}`,
   });
 }
 

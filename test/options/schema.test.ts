@@ -300,6 +300,15 @@ describe('unknown keys in options objects', () => {
     const session = await ActiveTestingSession.create(null, { ...options, clip: 0.2 });
     expect(session.settings.clip).toBe(0.2);
   });
+
+  it('lists the valid names after an unknown one that suggests nothing, with no dangling comma', async () => {
+    await expect(simulate(pool, { interval: 'anytime' } as never)).rejects.toThrow(
+      /^interval: expected a known option \(valid: modelScores, /,
+    );
+    expect(() =>
+      resolveExperimentConfig({ modelScores: 'f.npy', labels: 'y.npy', settings: [{ acquisition: 'iid', interval: 'anytime' }] }, '/tmp'),
+    ).toThrow(/^settings\[0\]\.interval: expected a known option \(valid: acquisition, /);
+  });
 });
 
 describe('registries and the shared proposal rules', () => {
