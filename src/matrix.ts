@@ -76,6 +76,14 @@ export function matrixView(input: MatrixInput, argument: string): Matrix {
 }
 
 function readMatrix(input: MatrixInput, argument: string, share: boolean): Matrix {
+  // Missing scores, or a file path where the library wants the array (`readNpy(path)` reads it).
+  if (typeof input !== 'object' || input === null) {
+    throw new InputError({
+      argument,
+      expected: 'an N×K array of scores (nested arrays, { data, shape } as readNpy returns, an ndarray or a Matrix)',
+      received: input,
+    });
+  }
   let rows: number;
   let cols: number;
   let data: Float64Array;
@@ -140,6 +148,9 @@ function numbersOf(values: ArrayLike<number | bigint>): Float64Array {
  * checking the length against the pool size `n` and the range against the class count `k`.
  */
 export function toLabels(input: LabelsInput, argument: string, n: number, k: number): Int32Array {
+  if (typeof input !== 'object' || input === null) {
+    throw new InputError({ argument, expected: 'class indices (N) or one-hot rows (N×K)', received: input });
+  }
   if (isFlatWithShape(input)) return toLabels(unflatten(input, argument), argument, n, k);
   const indices = new Int32Array(n);
   let length: number;

@@ -90,6 +90,13 @@ describe('matrixView', () => {
     expect(() => matrixView({ data: Float64Array.of(0, 1, 2), shape: [2, 2] }, 'g')).toThrow(/4 values for shape/);
     expect(() => matrixView({ data: Float64Array.of(0, 1), shape: [2, 1] }, 'g')).toThrow(/at least 2 classes/);
   });
+
+  it('refuses missing scores and a file path with an InputError naming the argument', () => {
+    for (const input of [undefined, null, 'scores.npy', 3]) {
+      expect(() => toMatrix(input as never, 'modelScores')).toThrow(InputError);
+      expect(() => toMatrix(input as never, 'modelScores')).toThrow(/^modelScores: expected an N×K array of scores/);
+    }
+  });
 });
 
 describe('toLabels', () => {
@@ -127,5 +134,12 @@ describe('toLabels', () => {
         2,
       ),
     ).toThrow(/row 0\): expected a one-hot row/);
+  });
+
+  it('refuses missing labels and a file path with an InputError naming the argument', () => {
+    for (const input of [undefined, null, 'labels.npy']) {
+      expect(() => toLabels(input as never, 'labels', 3, 2)).toThrow(InputError);
+      expect(() => toLabels(input as never, 'labels', 3, 2)).toThrow(/^labels: expected class indices \(N\) or one-hot rows/);
+    }
   });
 });

@@ -285,7 +285,7 @@ export type ScoresInput = MatrixInput | Matrix;
 
 /** Reads scores given in any supported form, checking that they are finite. */
 export function readScores(input: ScoresInput, argument: string): Matrix {
-  const isMatrix = 'rows' in input && 'cols' in input && 'data' in input;
+  const isMatrix = typeof input === 'object' && input !== null && 'rows' in input && 'cols' in input && 'data' in input;
   return toMatrix(
     isMatrix ? { data: (input as Matrix).data, shape: [(input as Matrix).rows, (input as Matrix).cols] } : (input as MatrixInput),
     argument,

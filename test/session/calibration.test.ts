@@ -6,6 +6,7 @@ import { fitTemperature } from '../../src/calibration/index.js';
 import { InputError } from '../../src/errors.js';
 import { writeNpy } from '../../src/io/npy.js';
 import { ActiveTestingSession, type CreateSessionOptions } from '../../src/session/session.js';
+import { simulate } from '../../src/simulate/simulate.js';
 import { syntheticPool } from '../../src/simulate/syntheticPool.js';
 import { CLI, createArgs, writePoolFiles } from './cli-pool.js';
 
@@ -52,6 +53,16 @@ describe('session surrogate calibration', () => {
     await expect(ActiveTestingSession.create(null, { ...base, calibration, acquisition: 'self-entropy' })).rejects.toThrow(InputError);
     const twoClasses = { scores: { data: new Float64Array(4), shape: [2, 2] as [number, number] }, labels: Int32Array.of(0, 1) };
     await expect(ActiveTestingSession.create(null, { ...base, calibration: twoClasses })).rejects.toThrow(/calibration\.scores/);
+  });
+
+  it('refuses a calibration set without its scores or its labels with an InputError, in sessions and simulate alike', async () => {
+    for (const partial of [{ scores: heldOut.surrogateScores }, { labels: heldOut.labels }]) {
+      await expect(ActiveTestingSession.create(null, { ...base, calibration: partial as never })).rejects.toThrow(InputError);
+      await expect(simulate(pool, { acquisition: 'surrogate-ce', runs: 2, size: 5, calibration: partial as never })).rejects.toThrow(
+        InputError,
+      );
+    }
+    await expect(simulate({ modelScores: pool.modelScores } as never, { runs: 2, size: 5 })).rejects.toThrow(/^labels: expected/);
   });
 
   it('active-testing label --calibration-scores/--calibration-labels stores the fitted temperature in the session header', async () => {
