@@ -4,14 +4,19 @@ import { labelIndices, scoresMatrix } from '../io/pool-files.js';
 
 /**
  * Reads a held-out calibration set from `.npy` files (surrogate scores N×K, labels as indices or
- * one-hot), checked as the pool's files are; errors name `--calibration-scores`/`--calibration-labels`.
+ * one-hot), checked as the pool's files are; errors name the files by `names`, by default
+ * `--calibration-scores`/`--calibration-labels` (in a grid, `surrogates.g.calibration.scores`, ...).
  *
  * @example
  * const calibration = await loadCalibrationSet('g_heldout.npy', 'y_heldout.npy');
  * await simulate(pool, { acquisition: 'adaptive', calibration });
  */
-export async function loadCalibrationSet(scoresPath: string, labelsPath: string): Promise<{ scores: MatrixInput; labels: LabelsInput }> {
-  const scores = scoresMatrix(await readNpy(scoresPath), '--calibration-scores');
-  const labels = labelIndices(await readNpy(labelsPath), '--calibration-labels', scores.rows, scores.cols);
+export async function loadCalibrationSet(
+  scoresPath: string,
+  labelsPath: string,
+  names: { scores: string; labels: string } = { scores: '--calibration-scores', labels: '--calibration-labels' },
+): Promise<{ scores: MatrixInput; labels: LabelsInput }> {
+  const scores = scoresMatrix(await readNpy(scoresPath), names.scores);
+  const labels = labelIndices(await readNpy(labelsPath), names.labels, scores.rows, scores.cols);
   return { scores: { data: scores.data, shape: [scores.rows, scores.cols] }, labels };
 }

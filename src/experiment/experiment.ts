@@ -110,8 +110,7 @@ export async function runExperiment(grid: ExperimentConfig, options: ExperimentO
     const settingStarted = performance.now();
     const simulationOptions = simulationOptionsFor(config, setting, options.threads);
     const pool = inputs.pools.get(setting.surrogateScores) as LoadedPool;
-    const calibration =
-      setting.calibration === null ? undefined : await loadCalibrationSet(setting.calibration.scores, setting.calibration.labels);
+    const calibration = setting.calibration === null ? undefined : await loadSettingCalibration(setting, pool.modelScores.cols);
     const result = await simulate(
       {
         modelScores: asMatrixInput(pool.modelScores),
@@ -225,11 +224,31 @@ interface ExperimentInputs {
   poolSize: number;
 }
 
+/** A setting's calibration set, checked against the pool's classes; errors name the grid's keys. */
+async function loadSettingCalibration(setting: ResolvedSetting, classCount: number): Promise<SimulationOptions['calibration']> {
+  const files = setting.calibration as NonNullable<ResolvedSetting['calibration']>;
+  const where = `surrogates.${setting.surrogate}.calibration`;
+  const calibration = await loadCalibrationSet(files.scores, files.labels, { scores: `${where}.scores`, labels: `${where}.labels` });
+  const cols = (calibration.scores as { shape: readonly number[] }).shape[1];
+  if (cols !== classCount)
+    throw new InputError({
+      argument: `${where}.scores`,
+      expected: `scores with ${classCount} columns, one per class of the pool`,
+      received: cols,
+    });
+  return calibration;
+}
+
 async function loadInputs(config: ExperimentConfig): Promise<ExperimentInputs> {
   const pools = new Map<string | null, LoadedPool>();
   for (const surrogateScores of new Set(config.settings.map((s) => s.surrogateScores))) {
     const files = { modelScores: config.modelScores, labels: config.labels, ...(surrogateScores ? { surrogateScores } : {}) };
-    pools.set(surrogateScores, await loadSimulationPool(files));
+    // Errors name the grid's keys, not the command line's flags.
+    const surrogate = config.settings.find((s) => s.surrogateScores === surrogateScores)?.surrogate;
+    pools.set(
+      surrogateScores,
+      await loadSimulationPool(files, { modelScores: 'modelScores', labels: 'labels', surrogateScores: `surrogates.${surrogate}.scores` }),
+    );
   }
   const hashes = new Map<string, string>();
   const calibrationFiles = config.settings.flatMap((s) => (s.calibration === null ? [] : [s.calibration.scores, s.calibration.labels]));

@@ -82,30 +82,35 @@ export function settledLater<T>(promise: Promise<T>): Promise<T> {
 /**
  * Reads and checks the `.npy` files of a simulation: model scores (float, N×K, finite), optional
  * surrogate scores of the same shape, and labels as 1-D class indices (integer or bool dtype) or
- * N×K one-hot rows. Errors name the command-line option of the file at fault.
+ * N×K one-hot rows. Errors name the file at fault by `names`: by default its command-line option
+ * (`--model-scores`), in a grid its key (`modelScores`, `surrogates.g.scores`).
  *
  * @example
  * const pool = await loadSimulationPool({ modelScores: 'f.npy', labels: 'y.npy' });
  */
-export async function loadSimulationPool(files: SimulationFiles): Promise<LoadedPool> {
+export async function loadSimulationPool(
+  files: SimulationFiles,
+  names: Partial<Record<keyof SimulationFiles, string>> = {},
+): Promise<LoadedPool> {
+  const name = { modelScores: '--model-scores', surrogateScores: '--surrogate-scores', labels: '--labels', ...names };
   // The files are read at once and checked in this order, so that the first file at fault is the one reported.
   const reads = {
     modelScores: settledLater(readNpy(files.modelScores)),
     surrogateScores: files.surrogateScores === undefined ? undefined : settledLater(readNpy(files.surrogateScores)),
     labels: settledLater(readNpy(files.labels)),
   };
-  const modelScores = scoresMatrix(await reads.modelScores, '--model-scores');
+  const modelScores = scoresMatrix(await reads.modelScores, name.modelScores);
   let surrogateScores: Matrix | undefined;
   if (reads.surrogateScores !== undefined) {
-    surrogateScores = scoresMatrix(await reads.surrogateScores, '--surrogate-scores');
+    surrogateScores = scoresMatrix(await reads.surrogateScores, name.surrogateScores);
     if (surrogateScores.rows !== modelScores.rows || surrogateScores.cols !== modelScores.cols) {
       throw new InputError({
-        argument: '--surrogate-scores',
-        expected: `the shape of --model-scores, (${modelScores.rows}, ${modelScores.cols})`,
+        argument: name.surrogateScores,
+        expected: `the shape of ${name.modelScores}, (${modelScores.rows}, ${modelScores.cols})`,
         received: `shape (${surrogateScores.rows}, ${surrogateScores.cols})`,
       });
     }
   }
-  const labels = labelIndices(await reads.labels, '--labels', modelScores.rows, modelScores.cols);
+  const labels = labelIndices(await reads.labels, name.labels, modelScores.rows, modelScores.cols);
   return surrogateScores === undefined ? { modelScores, labels } : { modelScores, surrogateScores, labels };
 }

@@ -268,6 +268,34 @@ describe('runExperiment with a loss and a calibrated temperature', () => {
       /loss: expected one of cross-entropy \| zero-one \| brier/,
     );
   });
+
+  it('names a bad score or label file by its grid key, not by a command-line flag', async () => {
+    const grid = JSON.parse(readFileSync(configPath, 'utf8'));
+    const small = syntheticPool({ size: 30, classes: 3, seed: 9 });
+    writeFileSync(join(inputs, 'three-classes.npy'), encodeNpy({ data: small.surrogateScores.data, shape: [30, 3], dtype: 'f8' }));
+    writeFileSync(join(inputs, 'thirty-labels.npy'), encodeNpy({ data: small.labels, shape: [30], dtype: 'i4' }));
+    const run = (changes: Record<string, unknown>) =>
+      runExperiment(resolveExperimentConfig({ ...grid, settings: [{ acquisition: 'surrogate-ce' }], ...changes }, inputs), {
+        out: join(root, 'bad-files'),
+        threads: 1,
+      });
+    await expect(run({ modelScores: 'labels.npy' })).rejects.toThrow(/^modelScores: expected float16, float32 or float64 scores/);
+    await expect(run({ labels: 'thirty-labels.npy' })).rejects.toThrow(/^labels: expected 500 labels/);
+    await expect(run({ surrogates: { icl: 'three-classes.npy' } })).rejects.toThrow(
+      /^surrogates\.icl\.scores: expected the shape of modelScores, \(500, 2\)/,
+    );
+    const calibrated = (calibration: object) =>
+      run({
+        surrogates: { icl: { scores: 'surrogate.npy', calibration } },
+        settings: [{ acquisition: 'surrogate-ce', temperature: 'calibrated' }],
+      });
+    await expect(calibrated({ scores: 'three-classes.npy', labels: 'thirty-labels.npy' })).rejects.toThrow(
+      /^surrogates\.icl\.calibration\.scores: expected scores with 2 columns/,
+    );
+    await expect(calibrated({ scores: 'surrogate.npy', labels: 'thirty-labels.npy' })).rejects.toThrow(
+      /^surrogates\.icl\.calibration\.labels: expected 500 labels/,
+    );
+  });
 });
 
 async function rowMse(dir: string, rows: number[]): Promise<number[]> {
