@@ -91,17 +91,26 @@ export function describeFailure(error: unknown, command: string, env: NodeJS.Pro
   return { message: `unexpected error: ${oneLine(text)} (set ACTIVE_TESTING_DEBUG=1 to see where it happened)`, code: 1 };
 }
 
+/** The flags of the calibration set, by the library's names of it and of its parts. */
+const CALIBRATION_FLAGS: Readonly<Record<string, string>> = {
+  calibration: '--calibration-scores',
+  'calibration.scores': '--calibration-scores',
+  'calibration.labels': '--calibration-labels',
+};
+
 /**
  * The message of a library error about one of the command's options, naming its flag
  * (`--baseline`, `--clip`) rather than its option name, as the command line's own checks do; the
- * calibration set, given by two flags, is named by its scores' (`--calibration-scores`).
+ * calibration set, given by two flags, is named by its scores' (`--calibration-scores`), and its
+ * parts (`calibration.labels`) by their own.
  */
 function namedAsFlag(error: InputError, command: string): string {
   const { argument, message } = error;
   if (!(command in COMMAND_CONTEXTS) || !message.startsWith(argument)) return message;
   const contexts = COMMAND_CONTEXTS[command as CommandName];
-  if (argument === 'calibration' && contexts.some((context) => optionNames(context).includes(argument))) {
-    return '--calibration-scores' + message.slice(argument.length);
+  const calibrationFlag = CALIBRATION_FLAGS[argument];
+  if (calibrationFlag !== undefined && contexts.some((context) => optionNames(context).includes('calibration'))) {
+    return calibrationFlag + message.slice(argument.length);
   }
   const flagged = commandOptions(command as CommandName).some(({ declaration }) => declaration.name === argument);
   return flagged ? cliFlag(argument) + message.slice(argument.length) : message;

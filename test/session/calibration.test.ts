@@ -65,6 +65,17 @@ describe('session surrogate calibration', () => {
     await expect(simulate({ modelScores: pool.modelScores } as never, { runs: 2, size: 5 })).rejects.toThrow(/^labels: expected/);
   });
 
+  it('names the part of the calibration set at fault as sessions do, calibration.scores or calibration.labels, in simulate too', async () => {
+    const twoClasses = { scores: { data: new Float64Array(4), shape: [2, 2] as [number, number] }, labels: Int32Array.of(0, 1) };
+    const options = { acquisition: 'surrogate-ce', runs: 2, size: 5 } as const;
+    await expect(simulate(pool, { ...options, calibration: twoClasses })).rejects.toThrow(
+      /^calibration\.scores: expected scores with 3 columns/,
+    );
+    await expect(simulate(pool, { ...options, calibration: { ...calibration, labels: heldOut.labels.slice(1) } })).rejects.toThrow(
+      /^calibration\.labels: expected 60 labels/,
+    );
+  });
+
   it('active-testing label --calibration-scores/--calibration-labels stores the fitted temperature in the session header', async () => {
     const files = await writePoolFiles(60, 8);
     const binary = syntheticPool({ size: 40, classes: 2, seed: 9 });
@@ -93,5 +104,24 @@ describe('session surrogate calibration', () => {
     );
     expect(alone.status).toBe(2);
     expect(alone.stderr).toMatch(/--calibration-labels/);
+    // A calibration set of another number of classes: named by its flag, as in simulate.
+    const three = syntheticPool({ size: 40, classes: 3, seed: 9 });
+    await writeNpy(join(files.dir, 'cal-g3.npy'), { data: three.surrogateScores.data, shape: [40, 3], dtype: 'f8' });
+    const wrong = spawnSync(
+      process.execPath,
+      [
+        ...CLI,
+        ...createArgs(files, join(files.dir, 'e.session'), 1),
+        '--answers',
+        answers,
+        '--calibration-scores',
+        join(files.dir, 'cal-g3.npy'),
+        '--calibration-labels',
+        labels,
+      ],
+      { encoding: 'utf8' },
+    );
+    expect(wrong.status).toBe(1);
+    expect(wrong.stderr).toMatch(/^active-testing label: --calibration-scores: expected 2 columns/);
   });
 });

@@ -190,14 +190,14 @@ export function mixtureSampler(
  * @throws InputError when the scores are not a finite matrix (of `classCount` columns) or the labels do not match them.
  */
 export function calibratedTemperature(calibration: { scores: MatrixInput; labels: LabelsInput }, classCount?: number): number {
-  const scores = toMatrix(calibration.scores, 'calibration scores');
+  const scores = toMatrix(calibration.scores, 'calibration.scores');
   if (classCount !== undefined && scores.cols !== classCount) {
     throw new InputError({
-      argument: 'calibration',
+      argument: 'calibration.scores',
       expected: `scores with ${classCount} columns, one per class of the pool`,
       received: scores.cols,
     });
   }
-  const labels = toLabels(calibration.labels, 'calibration labels', scores.rows, scores.cols);
+  const labels = toLabels(calibration.labels, 'calibration.labels', scores.rows, scores.cols);
   return fitTemperature(scores, labels).temperature;
 }
