@@ -1,6 +1,7 @@
 import { InputError } from '../errors.js';
 import type { Matrix } from '../matrix.js';
-import { BUILTIN_LOSSES, type BuiltinLoss, type LossFunctions } from '../metrics/builtin-losses.js';
+import { BUILTIN_LOSS_NAMES, BUILTIN_LOSSES, type BuiltinLoss, type LossFunctions } from '../metrics/builtin-losses.js';
+import { closestName } from '../options/suggest.js';
 import type { LossBounds } from '../metrics/loss-bounds.js';
 
 export type { BuiltinLoss } from '../metrics/builtin-losses.js';
@@ -90,9 +91,12 @@ export function resolveLoss(loss: SessionLoss, argument = 'loss'): ResolvedLoss 
     return customLoss(loss);
   }
   if (typeof loss === 'string' && loss in BUILTIN_LOSSES) return BUILTIN_LOSSES[loss as BuiltinLoss];
+  // Worded as the option schema words a choice (simulate, grids, the command line), with the custom form.
+  const closest = typeof loss === 'string' ? closestName(loss, BUILTIN_LOSS_NAMES) : undefined;
+  const hint = closest === undefined ? '' : ` (did you mean ${closest}?)`;
   throw new InputError({
     argument,
-    expected: "'cross-entropy', 'zero-one', 'brier' or { name, itemLoss }",
+    expected: `one of ${BUILTIN_LOSS_NAMES.join(' | ')}${hint}, or a custom loss { name, itemLoss }`,
     received: typeof loss === 'string' ? loss : typeof loss,
   });
 }

@@ -3,6 +3,7 @@ import { acquisitionValues, classProbabilities } from '../../src/metrics/index.j
 import { brierLossPerItem, expectedBrierLoss, expectedZeroOneLoss, zeroOneLossPerItem } from '../../src/metrics/index.js';
 import { EPS, NUMERICS_FLAGS } from '../../src/numerics.js';
 import { resolveLoss } from '../../src/session/loss.js';
+import { ActiveTestingSession } from '../../src/session/session.js';
 import { syntheticPool } from '../../src/simulate/syntheticPool.js';
 import { matrix } from '../helpers/matrix.js';
 
@@ -59,5 +60,16 @@ describe('zero-one and Brier losses', () => {
       const reference = acquisitionValues('surrogate-ce', { ...pool }, { temperature, eps: EPS, flags: NUMERICS_FLAGS.default });
       expect(resolveLoss('cross-entropy').expected(pool.modelScores, pi)).toEqual(reference);
     }
+  });
+});
+
+describe('the loss option of a session', () => {
+  it('refuses an unknown name as simulate and grids do: the valid names and the closest one', async () => {
+    const pool = syntheticPool({ size: 10, seed: 2 });
+    const options = { texts: Array.from({ length: 10 }, (_, i) => `t${i}`), classes: ['a', 'b'], modelScores: pool.modelScores };
+    await expect(ActiveTestingSession.create(null, { ...options, loss: 'ce' as never })).rejects.toThrow(
+      /^loss: expected one of cross-entropy \| zero-one \| brier \(did you mean cross-entropy\?\), or a custom loss \{ name, itemLoss \}, got "ce"$/,
+    );
+    expect(() => resolveLoss(3 as never)).toThrow(/^loss: expected one of cross-entropy \| zero-one \| brier, or a custom loss/);
   });
 });
