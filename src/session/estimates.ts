@@ -1,7 +1,7 @@
 import { VarianceRatioToRandom, type VarianceVerdict } from '../acquisition/adaptive/index.js';
 import type { ReferenceBasis } from '../acquisition/reference-basis.js';
 import { InputError } from '../errors.js';
-import { checkOption } from '../options/index.js';
+import { checkKnownKeys, checkOption } from '../options/index.js';
 import { BOOTSTRAP_Z } from '../metrics/index.js';
 import { bootstrapHalfWidth, finitePopulationFactor } from '../estimators/bootstrap.js';
 import { RiskConfidenceSequence, withinLossBounds, type RiskInterval } from '../estimators/confidence-sequence.js';
@@ -494,7 +494,9 @@ export class SessionEstimates {
    * per-item bounds.
    */
   done(rule: StoppingRule, exhausted: boolean): boolean {
-    for (const name of ['maxLabels', 'targetHalfWidth', 'minLabels'] as const) checkOption(name, rule[name], 'label');
+    const names = ['maxLabels', 'targetHalfWidth', 'minLabels'] as const;
+    checkKnownKeys(rule, names, null);
+    for (const name of names) checkOption(name, rule[name], 'label');
     const { maxLabels, targetHalfWidth, minLabels = 30 } = rule;
     if (targetHalfWidth !== undefined && this.tracks.loss.bounds === null) {
       throw new InputError({

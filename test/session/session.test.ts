@@ -353,6 +353,8 @@ describe('ActiveTestingSession', () => {
     expect(() => session.done({ targetHalfWidth: 0 })).toThrow(InputError);
     expect(() => session.done({ maxLabels: 0 })).toThrow(/maxLabels/);
     expect(() => session.done({ targetHalfWidth: 0.1, minLabels: 2.5 })).toThrow(/minLabels/);
+    // A misspelt rule would never stop the session: refused with the closest name, as options are.
+    expect(() => session.done({ maxlabels: 10 } as never)).toThrow(/^maxlabels: expected a known option, did you mean maxLabels\?/);
   });
 
   it('lives in a file: reopening restores the state and the next proposal', async () => {
