@@ -159,7 +159,7 @@ export function loadExperimentConfig(path: string): ExperimentConfig {
  */
 export function resolveExperimentConfig(input: unknown, baseDir: string): ExperimentConfig {
   const file = asObject(input, 'config');
-  checkKnownKeys(file, [...optionNames('grid'), ...GRID_KEYS], 'config');
+  checkKnownKeys(file, [...optionNames('grid'), ...GRID_KEYS], null);
   const evaluate = resolveEvaluateSteps(file.evaluate, baseDir);
   const source = (value: unknown, argument: string) => resolveSource(requireString(value, argument), argument, baseDir, evaluate);
   const modelScores = source(file.modelScores, 'modelScores');

@@ -185,9 +185,7 @@ describe('resolveExperimentConfig', () => {
     expect(
       inputError(() => resolveExperimentConfig({ ...files, bootstrap: 'lots', settings: [{ acquisition: 'iid' }] }, base)).argument,
     ).toBe('bootstrap');
-    expect(inputError(() => resolveExperimentConfig({ ...files, run: 10, settings: [{ acquisition: 'iid' }] }, base)).argument).toBe(
-      'config.run',
-    );
+    expect(inputError(() => resolveExperimentConfig({ ...files, run: 10, settings: [{ acquisition: 'iid' }] }, base)).argument).toBe('run');
     expect(inputError(() => resolveExperimentConfig({ ...files, settings: [{ acquisition: 'iid', temperatur: 2 }] }, base)).argument).toBe(
       'settings[0].temperatur',
     );

@@ -215,7 +215,7 @@ describe('option schema: one declaration per option', () => {
       expect(() => resolveExperimentConfig({ ...base, settings: [setting] }, '/tmp')).not.toThrow();
     }
     expect(() => resolveExperimentConfig({ ...base, rusn: 10, settings: [{ acquisition: 'iid' }] }, '/tmp')).toThrow(
-      /^config\.rusn: expected a known option, did you mean runs\?/,
+      /^rusn: expected a known option, did you mean runs\?/,
     );
     expect(() => resolveExperimentConfig({ ...base, settings: [{ acquisition: 'surrogate-ce', clipPercentage: 0.2 }] }, '/tmp')).toThrow(
       /^settings\[0\]\.clipPercentage: expected a known option, did you mean clip\?/,
