@@ -15,6 +15,7 @@ import { checkReportOutput, loadReportSettings } from './load.js';
 import { renderFigure } from './render.js';
 import { INTERVAL_GUARANTEES, INTERVAL_NAMES, reportOrder, settingKind } from './setting.js';
 import { BOOTSTRAP_Z } from '../metrics/index.js';
+import { checkKnownKeys, checkOption, optionNames } from '../options/index.js';
 import { INTERVAL_KINDS, type IntervalKind } from '../simulate/intervals.js';
 import {
   type BootstrapPoint,
@@ -82,6 +83,7 @@ const REPORT_FILES = ['summary.md', 'summary.json', ...FIGURES.flatMap((f) => [`
  * const { summaryPath } = await writeReport(['runs/grid'], { out: 'runs/grid/report' });
  */
 export async function writeReport(dirs: readonly string[], options: ReportOptions): Promise<ReportResult> {
+  checkReportOptions(options);
   const out = resolve(options.out);
   // Refuse before the rendering work, not after it.
   checkReportOutput(out, dirs);
@@ -302,4 +304,19 @@ function summaryPage(table: SummaryTable, figures: readonly string[], out: strin
     '',
     ...figures.map((f) => `![${f}](${f}.png)\n`),
   ].join('\n');
+}
+
+/** `writeReport`'s options that are no flag of `active-testing report`. */
+const REPORT_CALLBACKS = ['onProgress', 'onUnfinished'];
+
+/**
+ * Checks `writeReport`'s options as `active-testing report` checks its flags, by the option
+ * schema: known names only (with a suggestion), label counts ≥ 1 each once, a window ≥ 1 and a
+ * positive confidence.
+ *
+ * @throws {InputError} naming the option at fault.
+ */
+function checkReportOptions(options: ReportOptions): void {
+  checkKnownKeys(options, [...optionNames('report').filter((name) => name !== 'json'), ...REPORT_CALLBACKS], null);
+  for (const name of ['thresholds', 'smoothing', 'confidence'] as const) checkOption(name, options[name], 'report');
 }

@@ -174,6 +174,14 @@ describe('writeReport', () => {
       `baseline: expected one of the random-labelling settings "Random (i.i.d.)", got "${active}"`,
     );
   });
+
+  it('checks its options as active-testing report checks its flags', async () => {
+    const report = (options: object) => writeReport([dirs.random], { out: join(root, 'r6'), ...options });
+    await expect(report({ thresholds: [0] })).rejects.toThrow(/^thresholds: expected integers ≥ 1/);
+    await expect(report({ thresholds: [2.5] })).rejects.toThrow(/^thresholds: expected integers ≥ 1/);
+    await expect(report({ confidence: -1 })).rejects.toThrow(/^confidence: expected a number > 0, got -1/);
+    await expect(report({ treshold: [50] })).rejects.toThrow(/^treshold: expected a known option, did you mean thresholds\?/);
+  });
 });
 
 describe('writeReport with recorded intervals (simulate --interval anytime,fixed,bootstrap)', () => {
