@@ -21,5 +21,5 @@ export type {
   TargetScorer,
 } from './header.js';
 export type { BuiltinLoss, CustomLoss, SessionLoss } from './loss.js';
-export { SessionFileError, SessionLockedError, SessionStateError } from './errors.js';
+export { SessionFileError, SessionLockedError, SessionStateError, SessionWriteError } from './errors.js';
 export { exportSessionLabels, labelsTsv, type ExportedLabel, type SessionLabels } from './export-labels.js';

@@ -24,6 +24,12 @@ describe.skipIf(!existsSync(join(repo, 'dist/reference.d.ts')))('the public API 
     expect(report).not.toMatch(/\bndarray\b/);
   });
 
+  it("exports what ActiveTestingSession's methods return and throw", () => {
+    const report = readFileSync(join(repo, 'api/public-api.txt'), 'utf8');
+    // history() returns ProposalRecord[]; a failed write makes every later action throw SessionWriteError.
+    for (const name of ['interface ProposalRecord', 'class SessionWriteError']) expect(report).toMatch(new RegExp(`^${name}$`, 'm'));
+  });
+
   it("gives the published code's class names from active-testing/reference, the same objects as the root's", async () => {
     const root = (await import(join(repo, 'dist/index.js'))) as Record<string, unknown>;
     const reference = (await import(join(repo, 'dist/reference.js'))) as Record<string, unknown>;
