@@ -18,6 +18,7 @@ import { INTERVAL_KINDS, type IntervalKind, simulationIntervalsInThreads } from 
 import { simulationReferenceAndSource } from '../simulate/reference.js';
 import { toJson } from '../io/json.js';
 import { syntheticPool } from '../simulate/syntheticPool.js';
+import { InputError } from '../errors.js';
 import { DEMO_LABEL_COUNTS, rowsAtLabelCounts } from './label-rows.js';
 
 /**
@@ -123,6 +124,9 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
   const poolSize = options.poolSize ?? 10_000;
   const classes = options.classes ?? 2;
   const seed = options.seed ?? 0;
+  // Checked here so that the error names the demo's option, not syntheticPool's `size`.
+  if (!(Number.isSafeInteger(poolSize) && poolSize >= 1))
+    throw new InputError({ argument: 'poolSize', expected: 'an integer ≥ 1', received: poolSize });
   const pool = syntheticPool({ size: poolSize, classes, seed });
   const input: SimulationInput = {
     modelScores: { data: pool.modelScores.data, shape: [poolSize, classes] },
