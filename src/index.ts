@@ -299,6 +299,7 @@ export {
 } from './dataset/index.js';
 export {
   type EvaluateConfig,
+  type EvaluateOptions,
   type EvaluateOutcome,
   type EvaluateRun,
   evaluateToFolder,
@@ -312,6 +313,8 @@ export {
   promptPrefix,
   type PromptTemplate,
   REFERENCE_TEMPLATE,
+  type ResolvedEvaluation,
+  resolveEvaluateOptions,
   runScoringJob,
   type ScoringJobOptions,
   type ScoringJobResult,

@@ -241,7 +241,8 @@ function lockOutputFolder(out: string): FileLock {
  * written or a model is loaded.
  *
  * @example
- * const outcome = await evaluateToFolder(config, { out: 'scores/sst2' });
+ * const { config, run } = await resolveEvaluateOptions({ model: 'models/x', data: 'sst2.tsv', classes: ['negative', 'positive'], iclExamples: 4 });
+ * const outcome = await evaluateToFolder(config, { ...run, out: 'scores/sst2' });
  * console.log(outcome.accuracy);
  * @throws {InputError} when the data cannot be read or nothing is left to score.
  * @throws {OutputExistsError} when `run.out` holds results of another configuration.

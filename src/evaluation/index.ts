@@ -11,3 +11,4 @@ export {
   type SurrogateCalibration,
 } from './evaluation-classification.js';
 export { evaluateToFolder, type EvaluateConfig, type EvaluateOutcome, type EvaluateRun } from './evaluate.js';
+export { resolveEvaluateOptions, type EvaluateOptions, type ResolvedEvaluation } from './evaluate-options.js';

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { evaluateCommand } from '../../src/cli/evaluate.js';
 import { describeFailure } from '../../src/cli/run.js';
+import { evaluateToFolder, resolveEvaluateOptions } from '../../src/index.js';
 import { FileFormatError, OutputExistsError, UsageError } from '../../src/errors.js';
 import { readNpy } from '../../src/io/npy.js';
 import { DATA_DIR, sharedAvailable } from '../helpers/shared.js';
@@ -189,5 +190,29 @@ describe('active-testing evaluate on bad input leaves nothing behind', () => {
       await expect(evaluate([...args].flat())).rejects.toThrow(error);
     }
     expect(existsSync(out)).toBe(false);
+  });
+});
+
+describe('evaluate from the library, under the option schema names', () => {
+  it('resolves the options the command takes and writes the same scores', async () => {
+    const data = writeTsv([
+      ['a fine film', 1],
+      ['dull', 0],
+      ['great fun', 1],
+      ['boring', 0],
+      ['lovely', 1],
+    ]);
+    const flags = ['--model', modelDir('tiny-gpt2'), '--data', data, '--classes', 'negative,positive', '--icl-examples', '2'];
+    const byCommand = join(temp('at-eval-lib-'), 'cli');
+    expect(await evaluate([...flags, '--out', byCommand])).toBe(0);
+    const options = { model: modelDir('tiny-gpt2'), data, classes: ['negative', 'positive'], iclExamples: 2 };
+    const { config, run } = await resolveEvaluateOptions(options);
+    const byLibrary = join(temp('at-eval-lib-'), 'library');
+    const outcome = await evaluateToFolder(config, { ...run, out: byLibrary });
+    expect(outcome.n).toBe(3);
+    expect(readFileSync(join(byLibrary, 'scores.npy'))).toEqual(readFileSync(join(byCommand, 'scores.npy')));
+    await expect(resolveEvaluateOptions({ ...options, iclExample: 2 } as typeof options)).rejects.toThrow(
+      /iclExample: .*did you mean iclExamples\?/,
+    );
   });
 });
