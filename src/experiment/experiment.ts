@@ -4,6 +4,7 @@ import { readdir, readFile, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { simulate, type SimulationOptions } from '../simulate/simulate.js';
 import { CancelledError, InputError, OutputExistsError } from '../errors.js';
+import { checkKnownKeys } from '../options/index.js';
 import { assertFolderWritable, writeFileAtomic } from '../io/atomic.js';
 import type { Matrix } from '../matrix.js';
 import { loadCalibrationSet } from '../calibration/index.js';
@@ -58,6 +59,7 @@ export interface ExperimentSettingResult {
  * await runExperiment(config, { out: 'runs/grid', onEvent: (e) => console.log(e) });
  */
 export async function runExperiment(grid: ExperimentConfig, options: ExperimentOptions): Promise<ExperimentSettingResult[]> {
+  checkKnownKeys(options, ['out', 'force', 'threads', 'signal', 'onEvent'] satisfies (keyof ExperimentOptions)[], null);
   const out = resolve(options.out);
   await assertFolderWritable(out);
   const started = performance.now();

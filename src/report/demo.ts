@@ -19,6 +19,7 @@ import { simulationReferenceAndSource } from '../simulate/reference.js';
 import { toJson } from '../io/json.js';
 import { syntheticPool } from '../simulate/syntheticPool.js';
 import { InputError } from '../errors.js';
+import { checkKnownKeys } from '../options/index.js';
 import { DEMO_LABEL_COUNTS, rowsAtLabelCounts } from './label-rows.js';
 
 /**
@@ -119,7 +120,21 @@ function float32Npy(m: Matrix): Uint8Array {
  * demo.comparison.intervals['adaptive-lure'].anytime.coverage; // e.g. [1, 1, 1, 1]
  * demo.report.summaryPath; // e.g. 'runs/demo-20260131-142501/report/summary.md'
  */
+const DEMO_OPTION_NAMES = [
+  'out',
+  'force',
+  'runs',
+  'seed',
+  'threads',
+  'poolSize',
+  'classes',
+  'intervalLabels',
+  'onProgress',
+  'signal',
+] as const satisfies readonly (keyof DemoOptions)[];
+
 export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
+  checkKnownKeys(options, DEMO_OPTION_NAMES, null);
   const dir = options.out ?? newDemoFolder();
   const poolSize = options.poolSize ?? 10_000;
   const classes = options.classes ?? 2;

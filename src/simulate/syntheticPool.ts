@@ -1,4 +1,5 @@
 import { InputError } from '../errors.js';
+import { checkKnownKeys } from '../options/index.js';
 import type { Matrix } from '../matrix.js';
 import { randomStream, type RandomSource } from '../random.js';
 
@@ -71,6 +72,7 @@ function checkCount(value: number, argument: string, minimum: number): void {
  * const result = await simulate(pool, { runs: 1000 });
  */
 export function syntheticPool(options: SyntheticPoolOptions = {}): SyntheticPool {
+  checkKnownKeys(options, ['size', 'classes', 'seed'] satisfies (keyof SyntheticPoolOptions)[], null);
   const { size = 10_000, classes = 2, seed = 0 } = options;
   checkCount(size, 'size', 1);
   checkCount(classes, 'classes', 2);

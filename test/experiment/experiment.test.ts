@@ -72,6 +72,14 @@ describe('runExperiment', () => {
     expect(results.map((r) => r.status)).toEqual(['ran', 'ran', 'ran', 'ran']);
   });
 
+  it('refuses a misspelt run option rather than ignoring it', async () => {
+    const fresh = join(root, 'misspelt');
+    await expect(
+      runExperiment(loadExperimentConfig(configPath), { out: fresh, threds: 1 } as Parameters<typeof runExperiment>[1]),
+    ).rejects.toThrow(/^threds: expected a known option, did you mean threads\?/);
+    expect(existsSync(fresh)).toBe(false);
+  });
+
   it('replaces what an interrupted run left in an unfinished folder', async () => {
     const fresh = join(root, 'interrupted');
     const folder = join(fresh, 'random-i.i.d.');

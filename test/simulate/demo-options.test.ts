@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,5 +22,17 @@ describe('runDemo options', () => {
       expect(error).toBeInstanceOf(InputError);
       expect((error as InputError).message).toBe(`poolSize: expected an integer ≥ 1, got ${poolSize}`);
     }
+  });
+
+  it('refuses a misspelt option rather than ignoring it, before writing anything', async () => {
+    const out = join(dir, 'misspelt');
+    await expect(runDemo({ out, runs: 1, thread: 1 } as Parameters<typeof runDemo>[0])).rejects.toThrow(
+      new InputError({
+        argument: 'thread',
+        expected:
+          'a known option, did you mean threads? (valid: out, force, runs, seed, threads, poolSize, classes, intervalLabels, onProgress, signal)',
+      }),
+    );
+    expect(existsSync(out)).toBe(false);
   });
 });

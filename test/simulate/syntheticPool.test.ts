@@ -70,6 +70,12 @@ describe('syntheticPool', () => {
     expect(cov / Math.sqrt(vl * ve)).toBeGreaterThan(0.5);
   });
 
+  it('refuses a misspelt option rather than ignoring it', () => {
+    expect(() => syntheticPool({ sise: 10 } as Parameters<typeof syntheticPool>[0])).toThrow(
+      /^sise: expected a known option, did you mean size\?/,
+    );
+  });
+
   it('rejects a pool size below 1 and fewer than 2 classes', () => {
     expect(() => syntheticPool({ size: 0 })).toThrow(InputError);
     expect(() => syntheticPool({ classes: 1 })).toThrow(/classes: expected an integer ≥ 2/);
