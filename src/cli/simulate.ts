@@ -14,6 +14,7 @@ import { loadCalibrationSet } from '../calibration/index.js';
 import type { DemoResult } from '../report/demo.js';
 import { DEMO_LABEL_COUNTS, rowsAtLabelCounts } from '../report/label-rows.js';
 import { loadSimulationPool, settledLater } from '../io/pool-files.js';
+import { withOutputLock } from '../io/output-lock.js';
 import {
   poolFingerprint,
   prepareSimulationFolder,
@@ -288,73 +289,80 @@ async function runSimulation(given: Record<string, unknown>): Promise<number> {
   if (intervalKinds.some((kind) => kind !== 'bootstrap')) options.recordMixtureWeights = true;
   // The inputs are read while the output folder is checked; a folder at fault is still reported first.
   const loading = settledLater(loadSimulationPool(files));
-  for (const note of await prepareSimulationFolder(out, { force, argument: '--out' })) console.error(note);
-  const pool = await loading;
-  const calibrationFiles = { scores: given.calibrationScores as string | undefined, labels: given.calibrationLabels as string | undefined };
-  if ((calibrationFiles.scores === undefined) !== (calibrationFiles.labels === undefined)) {
-    throw new UsageError('--calibration-scores and --calibration-labels go together');
-  }
-  if (calibrationFiles.scores !== undefined && calibrationFiles.labels !== undefined) {
-    options.calibration = await loadCalibrationSet(calibrationFiles.scores, calibrationFiles.labels);
-  }
-  const { rows, cols } = pool.modelScores;
-  timer.mark('load');
-  const resolved = resolveSimulationOptions(options, rows, pool.surrogateScores !== undefined, cols);
-  assertFitsInMemory([resolved], intervalKinds.length);
-  const input = {
-    modelScores: { data: pool.modelScores.data, shape: [rows, cols] as [number, number] },
-    ...(pool.surrogateScores ? { surrogateScores: { data: pool.surrogateScores.data, shape: [rows, cols] as [number, number] } } : {}),
-    labels: pool.labels,
-  };
-  const progress = progressBar({ label: 'runs' });
-  // Prepared here rather than through simulate(): the summary reads the per-item losses it computes.
-  const { prepared, result } = await interruptible(async (signal) => {
-    const prepared = prepareSimulation(input, { ...resolved, signal, onProgress: (done, total) => progress.update(done, total) });
-    return { prepared, result: await runPrepared(prepared) };
-  }).finally(() => progress.finish());
-  timer.mark('simulate');
-  const { losses } = prepared.pool;
-  let intervals: SimulationIntervals[] = [];
-  if (intervalKinds.length > 0) {
-    const { reference, drawFloorCandidates } = preparedReferenceAndSource(prepared, pool.modelScores, pool.surrogateScores);
-    const bounds = lossBounds(pool.modelScores, result.options.loss);
-    intervals = await simulationIntervalsInThreads(
-      result,
-      losses,
-      bounds,
-      intervalKinds,
-      reference,
-      drawFloorCandidates,
-      result.options.threads,
+  // The folder is locked from its checks to the last rename: a second run on it is refused, never
+  // let through to replace (or mix its files with) this one's results.
+  await withOutputLock(out, 'simulate', async () => {
+    for (const note of await prepareSimulationFolder(out, { force, argument: '--out' })) console.error(note);
+    const pool = await loading;
+    const calibrationFiles = {
+      scores: given.calibrationScores as string | undefined,
+      labels: given.calibrationLabels as string | undefined,
+    };
+    if ((calibrationFiles.scores === undefined) !== (calibrationFiles.labels === undefined)) {
+      throw new UsageError('--calibration-scores and --calibration-labels go together');
+    }
+    if (calibrationFiles.scores !== undefined && calibrationFiles.labels !== undefined) {
+      options.calibration = await loadCalibrationSet(calibrationFiles.scores, calibrationFiles.labels);
+    }
+    const { rows, cols } = pool.modelScores;
+    timer.mark('load');
+    const resolved = resolveSimulationOptions(options, rows, pool.surrogateScores !== undefined, cols);
+    assertFitsInMemory([resolved], intervalKinds.length);
+    const input = {
+      modelScores: { data: pool.modelScores.data, shape: [rows, cols] as [number, number] },
+      ...(pool.surrogateScores ? { surrogateScores: { data: pool.surrogateScores.data, shape: [rows, cols] as [number, number] } } : {}),
+      labels: pool.labels,
+    };
+    const progress = progressBar({ label: 'runs' });
+    // Prepared here rather than through simulate(): the summary reads the per-item losses it computes.
+    const { prepared, result } = await interruptible(async (signal) => {
+      const prepared = prepareSimulation(input, { ...resolved, signal, onProgress: (done, total) => progress.update(done, total) });
+      return { prepared, result: await runPrepared(prepared) };
+    }).finally(() => progress.finish());
+    timer.mark('simulate');
+    const { losses } = prepared.pool;
+    let intervals: SimulationIntervals[] = [];
+    if (intervalKinds.length > 0) {
+      const { reference, drawFloorCandidates } = preparedReferenceAndSource(prepared, pool.modelScores, pool.surrogateScores);
+      const bounds = lossBounds(pool.modelScores, result.options.loss);
+      intervals = await simulationIntervalsInThreads(
+        result,
+        losses,
+        bounds,
+        intervalKinds,
+        reference,
+        drawFloorCandidates,
+        result.options.threads,
+      );
+    }
+    timer.mark('summary');
+    // The statistics from now on, in turns: the output folder is checked and the arrays written and
+    // flushed to disk meanwhile (the turns are short, so the span counts as summary).
+    const summary = settledLater(
+      summarizeSimulationInTurns(
+        result,
+        {
+          ...files,
+          ...(calibrationFiles.scores === undefined
+            ? {}
+            : { calibrationScores: calibrationFiles.scores, calibrationLabels: calibrationFiles.labels }),
+          poolSize: rows,
+          classes: cols,
+          pool_fingerprint: poolFingerprint(pool.modelScores.data, pool.labels),
+        },
+        losses,
+        zeroOneLossPerItem(pool.modelScores, pool.labels),
+      ).then((statistics) => {
+        if (intervals.length > 0) statistics.intervals = summarizeIntervals(intervals);
+        timer.mark('summary');
+        return statistics;
+      }),
     );
-  }
-  timer.mark('summary');
-  // The statistics from now on, in turns: the output folder is checked and the arrays written and
-  // flushed to disk meanwhile (the turns are short, so the span counts as summary).
-  const summary = settledLater(
-    summarizeSimulationInTurns(
-      result,
-      {
-        ...files,
-        ...(calibrationFiles.scores === undefined
-          ? {}
-          : { calibrationScores: calibrationFiles.scores, calibrationLabels: calibrationFiles.labels }),
-        poolSize: rows,
-        classes: cols,
-        pool_fingerprint: poolFingerprint(pool.modelScores.data, pool.labels),
-      },
-      losses,
-      zeroOneLossPerItem(pool.modelScores, pool.labels),
-    ).then((statistics) => {
-      if (intervals.length > 0) statistics.intervals = summarizeIntervals(intervals);
-      timer.mark('summary');
-      return statistics;
-    }),
-  );
-  await writeSimulationOutputs(out, result, () => summary, { force, intervals });
-  timer.mark('write');
-  timer.report();
-  console.log(describeRun(await summary, result, out, rows, cols));
+    await writeSimulationOutputs(out, result, () => summary, { force, intervals });
+    timer.mark('write');
+    timer.report();
+    console.log(describeRun(await summary, result, out, rows, cols));
+  });
   return 0;
 }
 

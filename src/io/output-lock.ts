@@ -1,0 +1,54 @@
+import { mkdir, rmdir } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { InputError, OutputLockedError } from '../errors.js';
+import { assertFolderWritable } from './atomic.js';
+import { FileLock } from './lock.js';
+
+/**
+ * Runs `work` while this process holds the lock of the output folder `dir` (`dir/.<command>.lock`),
+ * so that two runs writing the same folder never both pass its checks and then replace each
+ * other's results, or mix their files: the second is refused with `OutputLockedError` naming the
+ * first. The folder is created to hold the lock; when `work` fails and the folder was made only
+ * for the lock, it goes again. A lock left by a process that died is taken over.
+ *
+ * @example
+ * await withOutputLock('runs/a', 'simulate', async () => writeSimulationOutputs('runs/a', result, summary));
+ * @throws InputError when the folder cannot be written; OutputLockedError when another live process holds it.
+ */
+export async function withOutputLock<T>(dir: string, command: string, work: () => Promise<T>, argument = '--out'): Promise<T> {
+  await assertFolderWritable(dir, argument);
+  const created = await mkdir(dir, { recursive: true });
+  const lockPath = join(dir, `.${command}.lock`);
+  let lock: FileLock;
+  try {
+    lock = FileLock.acquire(lockPath, {
+      locked: ({ pid, host }) => new OutputLockedError(dir, pid, host, lockPath),
+      unwritable: (message) => new InputError({ argument, expected: 'a folder that can hold the lock file', received: message }),
+    });
+  } catch (error) {
+    if (created !== undefined) await removeCreated(dir, created);
+    throw error;
+  }
+  let failed = true;
+  try {
+    const result = await work();
+    failed = false;
+    return result;
+  } finally {
+    lock.release();
+    if (failed && created !== undefined) await removeCreated(dir, created);
+  }
+}
+
+/** Removes the empty folders from `dir` up to `created` (the first one mkdir made); a folder with files in it stays. */
+async function removeCreated(dir: string, created: string): Promise<void> {
+  const top = resolve(created);
+  for (let path = resolve(dir); ; path = dirname(path)) {
+    try {
+      await rmdir(path);
+    } catch {
+      return;
+    }
+    if (path === top || dirname(path) === path) return;
+  }
+}
