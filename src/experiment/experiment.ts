@@ -5,7 +5,8 @@ import { join, resolve } from 'node:path';
 import { simulate, type SimulationOptions } from '../simulate/simulate.js';
 import { CancelledError, InputError, OutputExistsError } from '../errors.js';
 import { checkKnownKeys } from '../options/index.js';
-import { assertFolderWritable, writeFileAtomic } from '../io/atomic.js';
+import { writeFileAtomic } from '../io/atomic.js';
+import { withOutputLock } from '../io/output-lock.js';
 import type { Matrix } from '../matrix.js';
 import { loadCalibrationSet } from '../calibration/index.js';
 import { BUILTIN_LOSSES, zeroOneLossPerItem } from '../metrics/index.js';
@@ -61,7 +62,12 @@ export interface ExperimentSettingResult {
 export async function runExperiment(grid: ExperimentConfig, options: ExperimentOptions): Promise<ExperimentSettingResult[]> {
   checkKnownKeys(options, ['out', 'force', 'threads', 'signal', 'onEvent'] satisfies (keyof ExperimentOptions)[], null);
   const out = resolve(options.out);
-  await assertFolderWritable(out);
+  // Locked for the whole run: two runs on one folder would both find a setting unfinished (or
+  // finished under another grid) and replace each other's results, temporaries and manifest.
+  return withOutputLock(out, 'experiment', () => runExperimentLocked(grid, options, out), 'out');
+}
+
+async function runExperimentLocked(grid: ExperimentConfig, options: ExperimentOptions, out: string): Promise<ExperimentSettingResult[]> {
   const started = performance.now();
   const emit = options.onEvent ?? (() => {});
   const onStep = (step: string) => emit({ event: 'evaluate', step, folder: evaluateStepFolder(out, step) });
