@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { readdir, readFile, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { simulate, type SimulationOptions } from '../simulate/simulate.js';
-import { CancelledError, InputError, OutputExistsError } from '../errors.js';
+import { CancelledError, FileFormatError, InputError, OutputExistsError } from '../errors.js';
 import { checkKnownKeys } from '../options/index.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { withOutputLock } from '../io/output-lock.js';
@@ -155,6 +155,9 @@ async function runExperimentLocked(grid: ExperimentConfig, options: ExperimentOp
       zeroOneLossPerItem(pool.modelScores, pool.labels),
     );
     // Files in an unfinished folder come from an interrupted run of this same setting: replace them.
+    // A marker of earlier results goes first, so that a run killed while replacing them leaves the
+    // setting unfinished, never marked finished over a mix of old and new files.
+    await rm(join(folder, SETTING_MARKER), { force: true });
     await removeInterruptedWrites(folder);
     await writeSimulationOutputs(folder, result, summary, { force: true });
     const seconds = (performance.now() - settingStarted) / 1000;
@@ -295,11 +298,25 @@ async function removeInterruptedWrites(folder: string): Promise<void> {
   await Promise.all(leftovers.map((name) => rm(join(folder, name), { force: true })));
 }
 
+/** The outputs a finished setting must still hold for it to be kept (`report` reads them). */
+const SETTING_OUTPUTS = ['summary.json', 'estimates.npy'];
+
+/**
+ * Whether a setting's folder holds its finished results: `setting.json` with this fingerprint and
+ * the outputs it marks (a finished setting whose outputs are gone is computed again). An
+ * unreadable `setting.json` or one of another configuration is refused unless `force`.
+ */
 async function isFinished(folder: string, fingerprint: string, force: boolean): Promise<boolean> {
   const markerPath = join(folder, SETTING_MARKER);
   if (!existsSync(markerPath)) return false;
-  const marker = JSON.parse(await readFile(markerPath, 'utf8')) as SettingMarker;
-  if (marker.fingerprint === fingerprint) return true;
+  let marker: Partial<SettingMarker> | null;
+  try {
+    marker = JSON.parse(await readFile(markerPath, 'utf8')) as Partial<SettingMarker> | null;
+  } catch (error) {
+    if (force) return false;
+    throw new FileFormatError(markerPath, `is not readable JSON (${(error as Error).message}); pass --force to recompute the setting`);
+  }
+  if (marker?.fingerprint === fingerprint) return SETTING_OUTPUTS.every((name) => existsSync(join(folder, name)));
   if (force) return false;
   throw new OutputExistsError(folder, 'holds results of another configuration or other input files; pass --force to recompute it');
 }

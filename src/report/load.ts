@@ -33,7 +33,9 @@ export async function loadReportSettings(
       const manifest = await readManifest(manifestPath);
       for (const entry of manifest.settings) {
         const folder = join(dir, entry.folder);
-        if (!existsSync(join(folder, SETTING_MARKER))) {
+        // A setting counts once it is marked finished and still holds its outputs (an experiment
+        // run again computes one whose outputs are gone).
+        if (!existsSync(join(folder, SETTING_MARKER)) || !existsSync(join(folder, SUMMARY)) || !existsSync(join(folder, ESTIMATES))) {
           onUnfinished(entry.name, folder);
           continue;
         }

@@ -1,11 +1,13 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { OutputLockedError } from '../../src/errors.js';
+import { FileFormatError, OutputLockedError } from '../../src/errors.js';
 import { loadExperimentConfig } from '../../src/experiment/config.js';
 import { runExperiment } from '../../src/experiment/experiment.js';
-import { EXPERIMENT_MANIFEST, type ExperimentManifest } from '../../src/experiment/manifest.js';
+import { EXPERIMENT_MANIFEST, SETTING_MARKER, type ExperimentManifest } from '../../src/experiment/manifest.js';
+import { loadReportSettings } from '../../src/report/load.js';
+import { runCliCaptured } from '../helpers/cli.js';
 import { writeGrid } from './pool-files.js';
 
 const root = mkdtempSync(join(tmpdir(), 'at-experiment-damaged-'));
@@ -26,5 +28,42 @@ describe('two experiment runs on one folder', () => {
     const manifest = JSON.parse(readFileSync(join(out, EXPERIMENT_MANIFEST), 'utf8')) as ExperimentManifest;
     expect(manifest.config.runs).toBe(winner);
     for (const { folder } of manifest.settings) expect(runsOf(join(out, folder)), folder).toBe(winner);
+  });
+});
+
+describe('a finished setting whose files were damaged', () => {
+  const configPath = writeGrid(join(root, 'inputs'), { size: 300, runs: 30, labels: 40 });
+  const finished = join(root, 'finished');
+  const setting = 'surrogate-ce-lure-clip-0.1';
+
+  it('is computed again when its summary.json is gone, and report leaves it out until then', async () => {
+    await runExperiment(loadExperimentConfig(configPath), { out: finished, threads: 1 });
+    const out = join(root, 'no-summary');
+    cpSync(finished, out, { recursive: true });
+    rmSync(join(out, setting, 'summary.json'));
+    const unfinished: string[] = [];
+    const settings = await loadReportSettings([out], (name) => unfinished.push(name));
+    expect(settings).toHaveLength(3);
+    expect(unfinished).toHaveLength(1);
+    const results = await runExperiment(loadExperimentConfig(configPath), { out, threads: 1 });
+    expect(results.map((r) => r.status)).toEqual(['skipped', 'ran', 'skipped', 'skipped']);
+    for (const name of ['summary.json', 'estimates.npy', 'samples.npy'])
+      expect(readFileSync(join(out, setting, name)), name).toEqual(readFileSync(join(finished, setting, name)));
+  });
+
+  it('an unreadable setting.json is one line naming it and --force, not an unexpected error; --force recomputes it', async () => {
+    const out = join(root, 'torn-marker');
+    cpSync(finished, out, { recursive: true });
+    const marker = join(out, setting, SETTING_MARKER);
+    writeFileSync(marker, readFileSync(marker, 'utf8').slice(0, 20));
+    await expect(runExperiment(loadExperimentConfig(configPath), { out, threads: 1 })).rejects.toBeInstanceOf(FileFormatError);
+    const run = await runCliCaptured(['experiment', '--config', configPath, '--out', out, '--threads', '1']);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(
+      new RegExp(`^active-testing experiment: ${marker}: is not readable JSON .*; pass --force to recompute the setting$`),
+    );
+    const results = await runExperiment(loadExperimentConfig(configPath), { out, threads: 1, force: true });
+    expect(results.map((r) => r.status)).toEqual(['skipped', 'ran', 'skipped', 'skipped']);
+    expect(JSON.parse(readFileSync(marker, 'utf8'))).toMatchObject({ name: expect.any(String), fingerprint: expect.any(String) });
   });
 });
