@@ -1,6 +1,7 @@
 import { join, relative, resolve } from 'node:path';
 import { InputError } from '../errors.js';
 import { assertOutputsWritable, writeOutputFolder, type OutputFile } from '../io/atomic.js';
+import { withOutputLock } from '../io/output-lock.js';
 import {
   checkSamePool,
   type ErrorMetric,
@@ -87,6 +88,12 @@ export async function writeReport(dirs: readonly string[], options: ReportOption
   const out = resolve(options.out);
   // Refuse before the rendering work, not after it.
   checkReportOutput(out, dirs);
+  // Locked from its checks to the last rename: two reports into one folder would both pass the
+  // checks and then replace (or mix their files with) each other's.
+  return withOutputLock(out, 'report', () => writeReportLocked(dirs, options, out), 'out');
+}
+
+async function writeReportLocked(dirs: readonly string[], options: ReportOptions, out: string): Promise<ReportResult> {
   await assertOutputsWritable(out, REPORT_FILES, { force: options.force ?? false });
   const settings = reportOrder(await loadReportSettings(dirs, options.onUnfinished));
   checkSamePool(settings);
