@@ -1,10 +1,11 @@
 import { existsSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { loadCalibrationSet } from '../calibration/load.js';
 import { readTable, type Table } from '../dataset/read-table.js';
 import { FileFormatError, OutputExistsError, UsageError } from '../errors.js';
 import { readNpy } from '../io/npy.js';
 import { visibleText } from '../io/visible-text.js';
-import { writeFileAtomic } from '../io/atomic.js';
+import { assertFolderWritable, writeFileAtomic } from '../io/atomic.js';
 import { exportSessionLabels, labelsTsv } from '../session/export-labels.js';
 import type { Matrix } from '../matrix.js';
 import { SessionFileError } from '../session/errors.js';
@@ -324,6 +325,8 @@ export function stoppingRule(given: Record<string, unknown>): StoppingRule {
 const NEVER_OVERWRITTEN = (flag: string) => `choose another file for ${flag} (it is never overwritten)`;
 
 async function exportLabels(sessionPath: string, outPath: string): Promise<number> {
+  // A path inside a file is named as such, not as a failed mkdir's "already exists".
+  await assertFolderWritable(dirname(outPath), '--export-labels');
   const { labels, headerReadable, unreadableLines } = exportSessionLabels(sessionPath);
   try {
     await writeFileAtomic(outPath, labelsTsv(labels));
@@ -419,6 +422,8 @@ export const labelCommand: Command = {
       answersPath === undefined ? undefined : await readAnswers(answersPath, (given.answerColumn as string | undefined) ?? 'label');
     const exchange = labelStudioExchange(given, values);
     if (exchange && answers) throw new UsageError(`--${exchange.direction} and --answers exclude each other`);
+    // Before the session is opened (an export may first propose items): a path inside a file is one clear line.
+    if (exchange?.direction === 'export') await assertFolderWritable(dirname(exchange.file), '--export');
     if (!answers && !exchange && !process.stdin.isTTY)
       throw new UsageError('stdin is not a terminal: pass --answers FILE to label non-interactively');
     const session = await openOrCreateSession(path, given, 'label', (pool) => {

@@ -129,4 +129,25 @@ describe('active-testing label: scripted use and bad input', () => {
     expect(after.status).toBe(0);
     expect(readFileSync(join(files.dir, 'labels.tsv'), 'utf8').trim().split('\n')).toHaveLength(3);
   });
+
+  it('an export path inside a file is one line naming that file, and the session is left as it was', async () => {
+    const files = await writePoolFiles(20, 6);
+    const session = join(files.dir, 'd.session');
+    const answers = join(files.dir, 'answers.tsv');
+    writeFileSync(answers, ['id\tlabel', ...files.ids.map((id, i) => `${id}\t${files.pool.labels[i]}`)].join('\n'));
+    expect(run([...createArgs(files, session, 0), '--answers', answers, '--max-labels', '2']).status).toBe(0);
+    const before = readFileSync(session, 'utf8');
+    const cases: Array<[string, string[]]> = [
+      ['--export-labels', ['--export-labels', join(files.data, 'labels.tsv')]],
+      ['--export', ['--export', 'label-studio', join(files.data, 'tasks.json'), '--max-labels', '6']],
+    ];
+    for (const [flag, args] of cases) {
+      const refused = run(['label', '--session', session, ...args]);
+      expect(refused.status, flag).toBe(1);
+      expect(refused.stderr.trim()).toBe(
+        `active-testing label: ${flag}: expected a folder (or a path where one can be created), got "${files.data}, which is a file"`,
+      );
+      expect(readFileSync(session, 'utf8'), flag).toBe(before);
+    }
+  });
 });
