@@ -39,7 +39,7 @@ export async function loadReportSettings(
           onUnfinished(entry.name, folder);
           continue;
         }
-        settings.push(await loadSimulation(folder, entry.name, entry.labelOffset));
+        settings.push(await loadExperimentSetting(folder, entry.name, entry.labelOffset));
       }
     } else if (existsSync(join(dir, SUMMARY)) || !existsSync(dir) || existsSync(join(dir, ESTIMATES))) {
       settings.push(await loadSimulation(dir));
@@ -219,6 +219,22 @@ async function loadSimulation(dir: string, name?: string, labelOffset = 0): Prom
     ...(varianceRatio ? { varianceRatio } : {}),
     ...(intervals ? { intervals } : {}),
   };
+}
+
+/**
+ * A finished setting of an experiment; a damaged file of it is named with the way to compute it
+ * again (the experiment keeps a setting marked finished, also under --force).
+ */
+async function loadExperimentSetting(folder: string, name: string, labelOffset: number): Promise<ReportSetting> {
+  try {
+    return await loadSimulation(folder, name, labelOffset);
+  } catch (error) {
+    if (!(error instanceof FileFormatError)) throw error;
+    throw new FileFormatError(
+      error.path,
+      `${error.message.slice(error.path.length + 2)}; to compute the setting again, delete ${join(folder, SETTING_MARKER)} and run the experiment again`,
+    );
+  }
 }
 
 function interruptedRun(dir: string): FileFormatError {

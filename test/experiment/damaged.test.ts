@@ -66,4 +66,22 @@ describe('a finished setting whose files were damaged', () => {
     expect(results.map((r) => r.status)).toEqual(['skipped', 'ran', 'skipped', 'skipped']);
     expect(JSON.parse(readFileSync(marker, 'utf8'))).toMatchObject({ name: expect.any(String), fingerprint: expect.any(String) });
   });
+
+  it('a torn estimates.npy is named by report with the way to compute the setting again, which works', async () => {
+    const out = join(root, 'torn-estimates');
+    cpSync(finished, out, { recursive: true });
+    const estimates = join(out, setting, 'estimates.npy');
+    writeFileSync(estimates, readFileSync(estimates).subarray(0, 300));
+    const marker = join(out, setting, SETTING_MARKER);
+    await expect(loadReportSettings([out])).rejects.toThrow(
+      new RegExp(
+        `^${estimates}: not a readable \\.npy file: .*; to compute the setting again, delete ${marker} and run the experiment again$`,
+      ),
+    );
+    rmSync(marker);
+    const results = await runExperiment(loadExperimentConfig(configPath), { out, threads: 1 });
+    expect(results.map((r) => r.status)).toEqual(['skipped', 'ran', 'skipped', 'skipped']);
+    expect(readFileSync(estimates)).toEqual(readFileSync(join(finished, setting, 'estimates.npy')));
+    expect(await loadReportSettings([out])).toHaveLength(4);
+  });
 });
