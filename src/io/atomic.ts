@@ -41,6 +41,13 @@ export interface OutputFolderOptions extends WriteOptions {
    * file is replaced, so that a run killed half-way never leaves a folder that looks complete.
    */
   commitMarker?: string;
+  /**
+   * Files that describe the whole output beside the commit marker (e.g. a report's `summary.md`
+   * beside its `summary.json`): removed with the marker before any other file is replaced, and
+   * renamed into place after every other file, just before it, so that a folder left half-way by
+   * a forced run never holds the old ones beside some of the new files. Only with `commitMarker`.
+   */
+  markerCompanions?: readonly string[];
 }
 
 async function exists(path: string): Promise<boolean> {
@@ -229,7 +236,9 @@ export async function writeOutputFolder(dir: string, files: readonly OutputFile[
   await mkdir(dir, { recursive: true });
   await removeStaleTemporaries(dir, [...written, ...stale]);
   const marker = options.commitMarker;
-  const ordered = marker === undefined ? files : [...files.filter((f) => f.name !== marker), ...files.filter((f) => f.name === marker)];
+  const companions = marker === undefined ? [] : (options.markerCompanions ?? []);
+  const rank = (f: OutputFile) => (f.name === marker ? 2 : companions.includes(f.name) ? 1 : 0);
+  const ordered = marker === undefined ? files : [0, 1, 2].flatMap((r) => files.filter((f) => rank(f) === r));
   const staged: Array<{ temporary: string; path: string }> = ordered.map((file) => {
     const path = join(dir, file.name);
     return { temporary: temporaryName(path), path };
@@ -265,6 +274,7 @@ export async function writeOutputFolder(dir: string, files: readonly OutputFile[
     if (failed !== undefined) throw failed.reason;
     if (marker !== undefined) {
       await rm(join(dir, marker), { force: true });
+      await Promise.all(companions.map((name) => rm(join(dir, name), { force: true })));
       await Promise.all(stale.map((name) => rm(join(dir, name), { force: true })));
     }
     for (const { temporary, path } of staged) {

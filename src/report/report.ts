@@ -78,7 +78,7 @@ const REPORT_FILES = ['summary.md', 'summary.json', ...FIGURES.flatMap((f) => [`
  * labelling cost relative to random labelling, the bootstrap error bars and their coverage,
  * for simulations that recorded intervals (`simulate --interval`) the coverage and the median
  * half-width of each interval kind, and the summary table as `summary.md` and `summary.json`. All files appear together or not at
- * all.
+ * all; `summary.json` is renamed last (`summary.md` just before it), so a folder without it is unfinished.
  *
  * @example
  * const { summaryPath } = await writeReport(['runs/grid'], { out: 'runs/grid/report' });
@@ -128,7 +128,14 @@ async function writeReportLocked(dirs: readonly string[], options: ReportOptions
       ),
     },
   );
-  const written = await writeOutputFolder(out, files, { force: options.force ?? false, managed: REPORT_FILES });
+  // summary.json last and summary.md just before it, both removed first under force: a report
+  // killed half-way through replacing another never shows the old summary beside new figures.
+  const written = await writeOutputFolder(out, files, {
+    force: options.force ?? false,
+    managed: REPORT_FILES,
+    commitMarker: 'summary.json',
+    markerCompanions: ['summary.md'],
+  });
   return { files: written, table, summaryPath: join(out, 'summary.md') };
 }
 
