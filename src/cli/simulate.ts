@@ -1,4 +1,5 @@
-import { dirname } from 'node:path';
+import { realpathSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import {
   prepareSimulation,
   resolveSimulationOptions,
@@ -18,6 +19,7 @@ import { withOutputLock } from '../io/output-lock.js';
 import {
   poolFingerprint,
   prepareSimulationFolder,
+  SIMULATION_FILES,
   simulationOutputBytes,
   summarizeIntervals,
   summarizeSimulationInTurns,
@@ -287,6 +289,13 @@ async function runSimulation(given: Record<string, unknown>): Promise<number> {
   const intervalKinds = [...new Set((given.interval as IntervalKind[] | undefined) ?? [])];
   // The sequences bet on each adaptive draw's own proposal floor, which needs the draws' weights.
   if (intervalKinds.some((kind) => kind !== 'bootstrap')) options.recordMixtureWeights = true;
+  assertInputsSpared(out, {
+    '--model-scores': files.modelScores,
+    '--labels': files.labels,
+    '--surrogate-scores': files.surrogateScores,
+    '--calibration-scores': given.calibrationScores as string | undefined,
+    '--calibration-labels': given.calibrationLabels as string | undefined,
+  });
   // The inputs are read while the output folder is checked; a folder at fault is still reported first.
   const loading = settledLater(loadSimulationPool(files));
   // The folder is locked from its checks to the last rename: a second run on it is refused, never
@@ -364,6 +373,34 @@ async function runSimulation(given: Record<string, unknown>): Promise<number> {
     console.log(describeRun(await summary, result, out, rows, cols));
   });
   return 0;
+}
+
+/** The file's path with links resolved (as far as it exists), to compare two spellings of one file. */
+function realPath(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    return resolve(path);
+  }
+}
+
+/**
+ * Refuses, even with --force, an --out where an output would replace one of the input files
+ * (`--labels runs/a/q.npy --out runs/a`): the input would be lost, and a rerun would read the
+ * outputs of the last one.
+ */
+function assertInputsSpared(out: string, inputs: Record<string, string | undefined>): void {
+  const outputs = new Map(SIMULATION_FILES.map((name) => [realPath(join(out, name)), name]));
+  for (const [flag, path] of Object.entries(inputs)) {
+    const output = path === undefined ? undefined : outputs.get(realPath(path));
+    if (output !== undefined) {
+      throw new InputError({
+        argument: '--out',
+        expected: 'a folder whose outputs replace none of the input files',
+        received: `${out}, whose ${output} is the ${flag} file`,
+      });
+    }
+  }
 }
 
 /** `active-testing simulate`: the experiment from score files, or `--demo` on the built-in pool. */
