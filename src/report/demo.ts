@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { simulate, type SimulationInput, type SimulationOptions, type SimulationResult } from '../simulate/simulate.js';
 import { assertOutputsWritable, writeOutputFolder } from '../io/atomic.js';
+import { withOutputLock } from '../io/output-lock.js';
 import { encodeNpy, int64FromInt32 } from '../io/npy.js';
 import type { Matrix } from '../matrix.js';
 import { writeReport, type ReportResult } from './report.js';
@@ -136,6 +137,12 @@ const DEMO_OPTION_NAMES = [
 export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
   checkKnownKeys(options, DEMO_OPTION_NAMES, null);
   const dir = options.out ?? newDemoFolder();
+  // Locked for the whole run: two demos into one folder would both pass its checks, then write
+  // their pools, simulations, comparison and report over each other's.
+  return withOutputLock(dir, 'demo', () => runDemoLocked(options, dir), 'out');
+}
+
+async function runDemoLocked(options: DemoOptions, dir: string): Promise<DemoResult> {
   const poolSize = options.poolSize ?? 10_000;
   const classes = options.classes ?? 2;
   const seed = options.seed ?? 0;
