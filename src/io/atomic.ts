@@ -3,6 +3,7 @@ import { constants } from 'node:fs';
 import { access, mkdir, open, readdir, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { InputError, OutputExistsError } from '../errors.js';
+import { processExists } from './lock.js';
 
 /** Whether an existing file may be replaced. */
 export interface WriteOptions {
@@ -66,13 +67,7 @@ function temporaryName(path: string): string {
 const TEMPORARY = /^\.(.+)\.(\d+)\.[0-9a-f]{8}\.tmp$/;
 
 function processAlive(pid: number): boolean {
-  if (pid === process.pid) return true;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
+  return pid === process.pid || processExists(pid);
 }
 
 /**

@@ -33,14 +33,30 @@ export interface LockErrors {
   unwritable(message: string): Error;
 }
 
-/** Whether a process with this id exists on this machine (EPERM: it exists but belongs to someone else). */
-function processExists(pid: number): boolean {
+/**
+ * Whether a process with this id is running on this machine (EPERM: it exists but belongs to
+ * someone else). A zombie, a killed process that its parent has not reaped yet (an orphan waits for
+ * the init process: a second or more in some containers), writes nothing more: it counts as gone.
+ */
+export function processExists(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
+    if ((error as NodeJS.ErrnoException).code !== 'EPERM') return false;
   }
+  return !isZombie(pid);
+}
+
+/** Whether /proc says the process is a zombie (state Z); false where there is no /proc. */
+function isZombie(pid: number): boolean {
+  let stat: string;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return false;
+  }
+  // "pid (command) state ...": the command may itself hold parentheses, the state follows the last.
+  return stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
 }
 
 function readOwner(lockPath: string): LockOwner | undefined {
