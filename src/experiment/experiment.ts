@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import { simulate, type SimulationOptions } from '../simulate/simulate.js';
 import { CancelledError, FileFormatError, InputError, OutputExistsError } from '../errors.js';
 import { checkKnownKeys } from '../options/index.js';
-import { writeFileAtomic } from '../io/atomic.js';
+import { removeStaleTemporaries, writeFileAtomic } from '../io/atomic.js';
 import { withOutputLock } from '../io/output-lock.js';
 import type { Matrix } from '../matrix.js';
 import { loadCalibrationSet } from '../calibration/index.js';
@@ -99,6 +99,8 @@ async function runExperimentLocked(grid: ExperimentConfig, options: ExperimentOp
     config: grid,
     settings: config.settings.map(({ name, folder, labelOffset }) => ({ name, folder, labelOffset })),
   };
+  // The manifest's temporary file of a run killed while writing it would stay for good otherwise.
+  await removeStaleTemporaries(out, [EXPERIMENT_MANIFEST]);
   await writeFileAtomic(join(out, EXPERIMENT_MANIFEST), `${JSON.stringify(manifest, null, 2)}\n`, { force: true });
 
   const toRun = config.settings.filter((_, i) => !finished[i]);

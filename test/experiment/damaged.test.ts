@@ -1,4 +1,5 @@
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -83,5 +84,15 @@ describe('a finished setting whose files were damaged', () => {
     expect(results.map((r) => r.status)).toEqual(['skipped', 'ran', 'skipped', 'skipped']);
     expect(readFileSync(estimates)).toEqual(readFileSync(join(finished, setting, 'estimates.npy')));
     expect(await loadReportSettings([out])).toHaveLength(4);
+  });
+
+  it('a temporary experiment.json of a run killed while writing it is removed by the next run', async () => {
+    const out = join(root, 'torn-manifest');
+    cpSync(finished, out, { recursive: true });
+    const dead = Number(spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }).stdout);
+    const temporary = join(out, `.${EXPERIMENT_MANIFEST}.${dead}.0123abcd.tmp`);
+    writeFileSync(temporary, '{"version": "0.');
+    await runExperiment(loadExperimentConfig(configPath), { out, threads: 1 });
+    expect(existsSync(temporary)).toBe(false);
   });
 });
