@@ -39,28 +39,14 @@ describe('active-testing label: scripted use and bad input', () => {
     const answers = join(files.dir, 'answers.tsv');
     writeFileSync(answers, ['id\tlabel', ...files.ids.map((id, i) => `${id}\t${files.pool.labels[i]}`)].join('\n'));
     const note = /^The estimate lies outside the interval: .* Read the interval; it holds at 95%\.$/m;
-    const below = run([
-      ...createArgs(files, join(files.dir, 'below.session'), 0),
-      '--acquisition',
-      'iid',
-      '--answers',
-      answers,
-      '--max-labels',
-      '10',
-    ]);
+    const labelTen = (name: string, seed: number) =>
+      run([...createArgs(files, join(files.dir, name), seed), '--acquisition', 'iid', '--answers', answers, '--max-labels', '10']);
+    const below = labelTen('below.session', 0);
     expect(below.status).toBe(0);
     const [, value, lower] = /^Risk \(cross-entropy\): (\d\.\d{4}) {2}anytime-valid 95% \[(\d\.\d{4}),/m.exec(below.stdout)!;
     expect(Number(value)).toBeLessThan(Number(lower));
     expect(below.stdout).toMatch(note);
-    const inside = run([
-      ...createArgs(files, join(files.dir, 'inside.session'), 2),
-      '--acquisition',
-      'iid',
-      '--answers',
-      answers,
-      '--max-labels',
-      '10',
-    ]);
+    const inside = labelTen('inside.session', 2);
     expect(inside.status).toBe(0);
     expect(inside.stdout).not.toMatch(note);
   });
