@@ -78,8 +78,8 @@ async function readManifest(path: string): Promise<ExperimentManifest> {
 }
 
 /**
- * Refuses, before anything is read, inputs that are files rather than folders and a folder given
- * twice (it would be two rows of the same runs).
+ * Refuses, before anything is read, an empty path, inputs that are files rather than folders and a
+ * folder given twice (it would be two rows of the same runs).
  *
  * @example
  * checkInputFolders(['runs/a', 'runs/b']);
@@ -88,6 +88,8 @@ async function readManifest(path: string): Promise<ExperimentManifest> {
 export function checkInputFolders(dirs: readonly string[]): void {
   const seen = new Map<string, string>();
   for (const dir of dirs) {
+    // An empty path would resolve to the working directory, which the user did not name.
+    if (dir.trim() === '') throw new InputError({ argument: 'dirs', expected: 'simulate or experiment output folders', received: dir });
     const path = resolve(dir);
     if (existsSync(path) && !statSync(path).isDirectory()) {
       throw new InputError({ argument: 'dirs', expected: 'simulate or experiment output folders', received: `${dir}, which is a file` });

@@ -227,6 +227,14 @@ describe('report refuses what would be a misleading table', () => {
     expect(run.stderr).toMatch(/a-file, which is a file/);
   });
 
+  it('an empty folder name, not the working directory', async () => {
+    const run = await runCliCaptured(['report', '', '--out', join(root, 'rep-empty')]);
+    expectOneLine(run);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/expected simulate or experiment output folders, got ""$/m);
+    expect(existsSync(join(root, 'rep-empty'))).toBe(false);
+  });
+
   it('the same folder twice, however it is spelt', async () => {
     const a = join(root, 'run-a');
     for (const second of [a, `${a}/`, join(root, '.', 'run-a')]) {
