@@ -1,13 +1,13 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, existsSync, readFileSync, statSync } from 'node:fs';
-import { mkdir, readdir, readFile, rmdir } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fetchHubTable, parseHubSpec } from '../dataset/hub.js';
 import { readTable } from '../dataset/read-table.js';
 import { TextClassificationDataset, type DatasetSpec } from '../dataset/text-classification-dataset.js';
-import { CancelledError, FileFormatError, InputError, OutputExistsError, OutputLockedError } from '../errors.js';
+import { CancelledError, FileFormatError, InputError, OutputExistsError } from '../errors.js';
 import { removeStaleTemporaries, writeOutputFolder } from '../io/atomic.js';
-import { FileLock } from '../io/lock.js';
+import { withOutputLock } from '../io/output-lock.js';
 import { encodeNpy } from '../io/npy.js';
 import { redactSecrets } from '../io/redact.js';
 import { isOpenAIModelSpec } from '../model/backends/openaiTarget.js';
@@ -219,19 +219,6 @@ async function checkOutputFolder(out: string, config: EvaluateConfig, force: boo
 }
 
 /**
- * Takes the output folder's lock, `<out>/.evaluate.lock`, for as long as a run reads and writes
- * its checkpoint and results: two runs on one folder would append their batches to the same
- * checkpoint and mix their rows. A lock left by a process that died is taken over.
- */
-function lockOutputFolder(out: string): FileLock {
-  const lockPath = join(out, `${CHECKPOINT}.lock`);
-  return FileLock.acquire(lockPath, {
-    locked: ({ pid, host }) => new OutputLockedError(out, pid, host, lockPath),
-    unwritable: (message) => new InputError({ argument: 'out', expected: 'a folder that can hold the lock file', received: message }),
-  });
-}
-
-/**
  * Scores every row of a labelled dataset with a causal LM and writes `scores.npy` (N×K float32
  * label logits), `labels.npy` and `meta.json` into `run.out`, atomically. The same configuration
  * on the same folder resumes an interrupted run or finds the results complete; results of
@@ -264,15 +251,9 @@ export async function evaluateToFolder(config: EvaluateConfig, run: EvaluateRun)
       received: config.icl_data,
     });
   }
-  const created = (await mkdir(run.out, { recursive: true })) !== undefined;
-  const lock = lockOutputFolder(run.out);
-  try {
-    return await evaluateLocked(config, run);
-  } finally {
-    lock.release();
-    // Bad input fails before anything is written: a folder made only to hold the lock goes again.
-    if (created) await rmdir(run.out).catch(() => undefined);
-  }
+  // Locked (`<out>/.evaluate.lock`) while the run reads and writes its checkpoint and results: two
+  // runs on one folder would append their batches to the same checkpoint and mix their rows.
+  return withOutputLock(run.out, 'evaluate', () => evaluateLocked(config, run), 'out');
 }
 
 /** `evaluateToFolder`'s work, while it holds the output folder's lock. */
