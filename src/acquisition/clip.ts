@@ -24,7 +24,7 @@ export function checkProposalClip(
 ): void {
   const { randomLabelling, referenceNumerics } = options;
   if (clip > 0 || (clip === 0 && (randomLabelling || referenceNumerics === true))) return;
-  const hint = referenceNumerics === undefined ? '' : " (0 only with numerics 'reference')";
+  const hint = referenceNumerics === undefined ? '' : ' (0 only under the reference numerics)';
   throw new InputError({
     argument,
     expected: `a clip fraction in (0, 1)${hint}: every item needs a proposal probability above 0`,

@@ -454,7 +454,7 @@ describe('bad input: a typed error naming the argument, exit 1, nothing written'
     [
       'a negative clip, even for random labelling',
       async () => ['--model-scores', files.f, '--labels', files.y, '--acquisition', 'iid', '--clip=-0.1'],
-      /--clip: expected a clip fraction in \(0, 1\) \(0 only with numerics 'reference'\): every item needs a proposal probability above 0, got -0\.1/,
+      /--clip: expected a clip fraction in \(0, 1\) \(0 only under the reference numerics\): every item needs a proposal probability above 0, got -0\.1/,
     ],
     [
       'surrogate acquisition without surrogate scores',
