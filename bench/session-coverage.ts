@@ -157,9 +157,9 @@ for (const kind of args.kinds.split(',') as CoveragePoolKind[]) {
           ok.risk &&= holds(estimate.risk.anytime, truth.risk);
           ok.accuracy &&= holds(estimate.accuracy.anytime, truth.accuracy);
           ok.difference &&= holds(paired?.difference.anytime, truth.difference);
-          if (!pathsMove && !holds(estimate.risk.fixedBudget, truth.risk)) fixedMisses[estimate.labels]++;
+          if (!pathsMove && !holds(estimate.risk.fixed, truth.risk)) fixedMisses[estimate.labels]++;
           if (estimate.labels < totals.items) {
-            for (const interval of [estimate.risk.anytime, estimate.risk.fixedBudget, paired?.difference.anytime]) {
+            for (const interval of [estimate.risk.anytime, estimate.risk.fixed, paired?.difference.anytime]) {
               if (interval !== undefined && !(interval.upper > interval.lower)) zeroWidths++;
             }
           }

@@ -181,7 +181,7 @@ function formatInterval(name: string, estimate: IntervalEstimate): string {
   const f = (x: number) => x.toFixed(4);
   const range = (interval: RiskInterval) => `[${f(interval.lower)}, ${f(interval.upper)}]`;
   const sequence = estimate.anytime ? `  anytime-valid 95% ${range(estimate.anytime)}` : '';
-  const budget = estimate.fixedBudget ? `  fixed-budget 95% ${range(estimate.fixedBudget)}` : '';
+  const budget = estimate.fixed ? `  fixed-budget 95% ${range(estimate.fixed)}` : '';
   return `${name} ${f(estimate.value)}${sequence}${budget}  bootstrap (approximate) 95% interval ${range(estimate.bootstrap)}`;
 }
 

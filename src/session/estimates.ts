@@ -19,14 +19,14 @@ export const Z_95 = BOOTSTRAP_Z;
  * An estimate with three 95% intervals, named by what they guarantee:
  * - `anytime`: a confidence sequence, containing the true value at every label count at once
  *   with probability ≥ 95%, so it stays valid whenever you decide to stop (e.g. once it is narrow);
- * - `fixedBudget`: valid (≥ 95%) at this label count if that count was fixed before labelling;
+ * - `fixed`: valid (≥ 95%) at this label count if that count was fixed before labelling;
  *   usually narrower than `anytime` there, but not always (its bets are tuned for one count);
  * - `bootstrap`: the paper's approximate ±1.96σ bootstrap interval (with the finite-population
  *   correction), no guarantee: it can be far too narrow when no costly item has been drawn yet.
- * `anytime` and `fixedBudget` are absent when the loss has no known per-item bounds (a custom loss
+ * `anytime` and `fixed` are absent when the loss has no known per-item bounds (a custom loss
  * without `bounds`, or the cross-entropy without stored target scores). With skipped items both
  * are for the items not skipped, each skipped loss taken as unknown within its bounds (so they are
- * wider): `anytime` holds whatever the reason for skipping; `fixedBudget` counts skips as draws,
+ * wider): `anytime` holds whatever the reason for skipping; `fixed` counts skips as draws,
  * so a label budget fixes its count only when the skips are unrelated to the labels.
  */
 export interface IntervalEstimate {
@@ -38,7 +38,7 @@ export interface IntervalEstimate {
   upper: number;
   bootstrap: RiskInterval;
   anytime?: RiskInterval;
-  fixedBudget?: RiskInterval;
+  fixed?: RiskInterval;
 }
 
 /** What `estimate()` returns. Values are NaN before the first label, and when every item was skipped (`poolSize` 0). */
@@ -131,7 +131,7 @@ function interval(track: Track, poolSize: number, skipped: number): IntervalEsti
       lower: NaN,
       upper: NaN,
       bootstrap: empty,
-      ...(sequence ? { anytime: empty, fixedBudget: empty } : {}),
+      ...(sequence ? { anytime: empty, fixed: empty } : {}),
     };
   }
   const value = estimator.estimate();
@@ -143,7 +143,7 @@ function interval(track: Track, poolSize: number, skipped: number): IntervalEsti
   const result: IntervalEstimate = { value, standardError, lower, upper, bootstrap: { lower, upper } };
   if (sequence) {
     result.anytime = coveredInterval(sequence, track.skippedBounds, sequence.anytime(), poolSize, skipped);
-    result.fixedBudget = coveredInterval(sequence, track.skippedBounds, sequence.fixed(), poolSize, skipped);
+    result.fixed = coveredInterval(sequence, track.skippedBounds, sequence.fixed(), poolSize, skipped);
   }
   return result;
 }
@@ -181,7 +181,7 @@ function complement(interval: RiskInterval): RiskInterval {
 }
 
 function asAccuracy(errorRate: IntervalEstimate): IntervalEstimate {
-  const { anytime, fixedBudget } = errorRate;
+  const { anytime, fixed } = errorRate;
   return {
     value: 1 - errorRate.value,
     standardError: errorRate.standardError,
@@ -189,7 +189,7 @@ function asAccuracy(errorRate: IntervalEstimate): IntervalEstimate {
     upper: 1 - errorRate.lower,
     bootstrap: complement(errorRate.bootstrap),
     ...(anytime ? { anytime: complement(anytime) } : {}),
-    ...(fixedBudget ? { fixedBudget: complement(fixedBudget) } : {}),
+    ...(fixed ? { fixed: complement(fixed) } : {}),
   };
 }
 

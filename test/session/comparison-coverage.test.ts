@@ -71,7 +71,7 @@ describe('coverage of the paired difference in comparison sessions', () => {
     console.log('difference coverage (surrogate-ce):', coverage);
     expect(coverage.acquisition).toBe('surrogate-ce');
     expect(coverage.simultaneous).toBeGreaterThanOrEqual(0.95 - MARGIN);
-    for (const fixed of coverage.fixedBudget) expect(fixed).toBeGreaterThanOrEqual(0.95 - MARGIN);
+    for (const fixed of coverage.fixed) expect(fixed).toBeGreaterThanOrEqual(0.95 - MARGIN);
     // Not covering by being vacuous: the certain interval spans nats here (confident errors of
     // both targets); measured 0.089 at 100 labels, 1.9× the approximate bootstrap's 0.046.
     expect(coverage.medianHalfWidth.anytime).toBeLessThan(0.15);

@@ -26,15 +26,15 @@ export interface CoveragePlan {
 export interface SessionCoverage {
   trueRisk: number;
   trueAccuracy: number;
-  /** Coverage of `risk.fixedBudget` and `accuracy.fixedBudget` after the budget. */
-  fixedBudgetRisk: number;
-  fixedBudgetAccuracy: number;
+  /** Coverage of `risk.fixed` and `accuracy.fixed` after the budget. */
+  fixedRisk: number;
+  fixedAccuracy: number;
   /** Coverage of the approximate bootstrap interval after the budget (no guarantee; for comparison). */
   bootstrapRisk: number;
   /** Median half-widths after the budget: the confidence sequence, the fixed-budget interval, the bootstrap. */
-  halfWidths: { anytime: number; fixedBudget: number; bootstrap: number };
+  halfWidths: { anytime: number; fixed: number; bootstrap: number };
   /** Of the sessions whose fixed-budget risk interval missed, the share that lay below the true risk. */
-  fixedBudgetMissesBelow: number;
+  fixedMissesBelow: number;
   /** Coverage of `risk.anytime` (the confidence sequence) when the session stopped on its width. */
   widthStoppingRisk: number;
   meanLabelsAtWidthStop: number;
@@ -58,7 +58,7 @@ export async function sessionCoverage(pool: LabelledPool, plan: CoveragePlan): P
   const trueAccuracy = 1 - mean(zeroOneLossPerItem(pool.modelScores, pool.labels));
   let riskCovered = 0;
   let bootstrapCovered = 0;
-  const widths = { anytime: [] as number[], fixedBudget: [] as number[], bootstrap: [] as number[] };
+  const widths = { anytime: [] as number[], fixed: [] as number[], bootstrap: [] as number[] };
   const half = (interval: RiskInterval | undefined) => (interval === undefined ? NaN : (interval.upper - interval.lower) / 2);
   let missesBelow = 0;
   let accuracyCovered = 0;
@@ -81,14 +81,14 @@ export async function sessionCoverage(pool: LabelledPool, plan: CoveragePlan): P
       await session.record(item.id, pool.labels[item.index]);
     };
     while (!session.done({ maxLabels: plan.budget })) await label();
-    const fixed = session.estimate();
-    if (covers(fixed.risk.fixedBudget, trueRisk)) riskCovered++;
-    else if ((fixed.risk.fixedBudget?.upper ?? NaN) < trueRisk) missesBelow++;
-    if (covers(fixed.risk.bootstrap, trueRisk)) bootstrapCovered++;
-    if (covers(fixed.accuracy.fixedBudget, trueAccuracy)) accuracyCovered++;
-    widths.anytime.push(half(fixed.risk.anytime));
-    widths.fixedBudget.push(half(fixed.risk.fixedBudget));
-    widths.bootstrap.push(half(fixed.risk.bootstrap));
+    const atBudget = session.estimate();
+    if (covers(atBudget.risk.fixed, trueRisk)) riskCovered++;
+    else if ((atBudget.risk.fixed?.upper ?? NaN) < trueRisk) missesBelow++;
+    if (covers(atBudget.risk.bootstrap, trueRisk)) bootstrapCovered++;
+    if (covers(atBudget.accuracy.fixed, trueAccuracy)) accuracyCovered++;
+    widths.anytime.push(half(atBudget.risk.anytime));
+    widths.fixed.push(half(atBudget.risk.fixed));
+    widths.bootstrap.push(half(atBudget.risk.bootstrap));
     while (!session.done({ targetHalfWidth: plan.halfWidth, minLabels: plan.budget, maxLabels: plan.maxLabels })) await label();
     const stopped = session.estimate();
     if (covers(stopped.risk.anytime, trueRisk)) widthCovered++;
@@ -98,11 +98,11 @@ export async function sessionCoverage(pool: LabelledPool, plan: CoveragePlan): P
   return {
     trueRisk,
     trueAccuracy,
-    fixedBudgetRisk: riskCovered / plan.sessions,
-    fixedBudgetAccuracy: accuracyCovered / plan.sessions,
+    fixedRisk: riskCovered / plan.sessions,
+    fixedAccuracy: accuracyCovered / plan.sessions,
     bootstrapRisk: bootstrapCovered / plan.sessions,
-    halfWidths: { anytime: median(widths.anytime), fixedBudget: median(widths.fixedBudget), bootstrap: median(widths.bootstrap) },
-    fixedBudgetMissesBelow: riskCovered === plan.sessions ? 0 : missesBelow / (plan.sessions - riskCovered),
+    halfWidths: { anytime: median(widths.anytime), fixed: median(widths.fixed), bootstrap: median(widths.bootstrap) },
+    fixedMissesBelow: riskCovered === plan.sessions ? 0 : missesBelow / (plan.sessions - riskCovered),
     widthStoppingRisk: widthCovered / plan.sessions,
     meanLabelsAtWidthStop: widthLabels / plan.sessions,
     stoppedByWidth: stoppedByWidth / plan.sessions,
@@ -122,8 +122,8 @@ export interface DifferenceCoverage {
   trueDifference: number;
   /** Sessions whose `comparison.difference.anytime` contained the truth at every label count. */
   simultaneous: number;
-  /** Coverage of `comparison.difference.fixedBudget` at each budget, in the plan's order. */
-  fixedBudget: number[];
+  /** Coverage of `comparison.difference.fixed` at each budget, in the plan's order. */
+  fixed: number[];
   /** Median half-width of the sequence at the last budget, and of the bootstrap interval there. */
   medianHalfWidth: { anytime: number; bootstrap: number };
   acquisition: string;
@@ -165,7 +165,7 @@ export async function differenceCoverage(
       if (!covers(difference?.anytime, trueDifference)) coveredThroughout = false;
       const budget = plan.budgets.indexOf(m);
       if (budget < 0 || difference === undefined) continue;
-      if (covers(difference.fixedBudget, trueDifference)) fixedCovered[budget]++;
+      if (covers(difference.fixed, trueDifference)) fixedCovered[budget]++;
       if (budget === plan.budgets.length - 1) {
         widths.anytime.push((difference.anytime!.upper - difference.anytime!.lower) / 2);
         widths.bootstrap.push((difference.bootstrap.upper - difference.bootstrap.lower) / 2);
@@ -176,7 +176,7 @@ export async function differenceCoverage(
   return {
     trueDifference,
     simultaneous: simultaneous / plan.sessions,
-    fixedBudget: fixedCovered.map((covered) => covered / plan.sessions),
+    fixed: fixedCovered.map((covered) => covered / plan.sessions),
     medianHalfWidth: { anytime: median(widths.anytime), bootstrap: median(widths.bootstrap) },
     acquisition,
   };

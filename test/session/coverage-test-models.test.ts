@@ -63,9 +63,9 @@ describe.skipIf(!sharedAvailable(SST2_TRAIN))(
       // the confidence sequence 0.967 after stopping on its half-width ≤ 1.4 (92% of the sessions stop
       // by width, at 166 labels on average); bootstrap 0.97. Median half-widths at 100 labels: 1.61
       // (anytime), 1.41 (fixed budget), 1.04 (bootstrap). 300 sessions, Monte Carlo standard error ≈ 1.3 points.
-      expect(coverage.fixedBudgetRisk).toBeGreaterThanOrEqual(0.9);
+      expect(coverage.fixedRisk).toBeGreaterThanOrEqual(0.9);
       expect(coverage.widthStoppingRisk).toBeGreaterThanOrEqual(0.9);
-      expect(coverage.fixedBudgetAccuracy).toBeGreaterThanOrEqual(0.9);
+      expect(coverage.fixedAccuracy).toBeGreaterThanOrEqual(0.9);
       expect(coverage.stoppedByWidth).toBeGreaterThan(0.3);
     }, 400_000);
   },

@@ -170,7 +170,7 @@ describe('session confidence sequences bet with simulate’s reference', () => {
       const estimate = session.estimate();
       expect(estimate.labels).toBe(67);
       expect(estimate.risk.anytime).toEqual(risk.anytime());
-      expect(estimate.risk.fixedBudget).toEqual(risk.fixed());
+      expect(estimate.risk.fixed).toEqual(risk.fixed());
       const errorInterval = errors.anytime();
       expect(estimate.accuracy.anytime).toEqual({ lower: 1 - errorInterval.upper, upper: 1 - errorInterval.lower });
     });

@@ -7,6 +7,7 @@ import type { Matrix } from '../../src/matrix.js';
 import { lossPerItem } from '../../src/metrics/cross-entropy.js';
 import { brierLossPerItem } from '../../src/metrics/brier-loss.js';
 import { zeroOneLossPerItem } from '../../src/metrics/zero-one-loss.js';
+import { INTERVAL_KINDS } from '../../src/options/registry.js';
 import { SessionLockedError, SessionStateError } from '../../src/session/errors.js';
 import { ActiveTestingSession, type CreateSessionOptions, type IntervalEstimate } from '../../src/session/session.js';
 import { syntheticPool } from '../../src/simulate/syntheticPool.js';
@@ -83,13 +84,16 @@ describe('ActiveTestingSession', () => {
       const estimate = session.estimate();
       expect(estimate.risk.value).toBeCloseTo(exact, 12);
       expect(estimate.accuracy.value).toBeCloseTo(accuracy, 12);
-      // The guaranteed intervals are the point, widened for rounding only: they contain the exact values.
-      for (const [interval, value] of [
-        [estimate.risk.anytime!, exact],
-        [estimate.risk.fixedBudget!, exact],
-        [estimate.accuracy.anytime!, accuracy],
-        [estimate.accuracy.fixedBudget!, accuracy],
-      ] as const) {
+      // Every interval kind is the point, widened for rounding only: each contains the exact values.
+      const intervals = INTERVAL_KINDS.flatMap(
+        (kind) =>
+          [
+            [estimate.risk[kind]!, exact],
+            [estimate.accuracy[kind]!, accuracy],
+          ] as const,
+      );
+      expect(intervals).toHaveLength(6);
+      for (const [interval, value] of intervals) {
         expect(interval.lower).toBeLessThanOrEqual(value);
         expect(interval.upper).toBeGreaterThanOrEqual(value);
         expect(interval.upper - interval.lower).toBeLessThan(1e-12);
@@ -300,7 +304,7 @@ describe('ActiveTestingSession', () => {
     await drive(eager, 25);
     expect(scored).toEqual(lazy.history().map((h) => h.text));
     // Without target scores the cross-entropy has no per-item bounds before labelling: no confidence sequence for the risk.
-    const withoutSequence = ({ anytime: _anytime, fixedBudget: _fixedBudget, ...rest }: IntervalEstimate) => rest;
+    const withoutSequence = ({ anytime: _anytime, fixed: _fixed, ...rest }: IntervalEstimate) => rest;
     const { risk: lazyRisk, accuracy: lazyAccuracy, ...lazyRest } = lazy.estimate();
     const { risk: eagerRisk, accuracy: eagerAccuracy, ...eagerRest } = eager.estimate();
     expect(lazyRisk.anytime).toBeUndefined();

@@ -56,8 +56,8 @@ async function coverage(acquisition: 'iid' | 'surrogate-ce', skips: (index: numb
     // Every covered item labelled: both intervals are the error rate over them.
     const { risk } = session.estimate();
     expect(risk.anytime!.upper - risk.anytime!.lower).toBeLessThan(1e-12);
-    expect(risk.fixedBudget!.upper - risk.fixedBudget!.lower).toBeLessThan(1e-12);
-    expect(Math.abs(risk.fixedBudget!.lower - errorTotal / covered)).toBeLessThan(1e-12);
+    expect(risk.fixed!.upper - risk.fixed!.lower).toBeLessThan(1e-12);
+    expect(Math.abs(risk.fixed!.lower - errorTotal / covered)).toBeLessThan(1e-12);
     held += +ok;
   }
   return held / RUNS;
