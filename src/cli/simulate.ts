@@ -357,7 +357,7 @@ async function runSimulation(given: Record<string, unknown>): Promise<number> {
             : { calibrationScores: calibrationFiles.scores, calibrationLabels: calibrationFiles.labels }),
           poolSize: rows,
           classes: cols,
-          pool_fingerprint: poolFingerprint(pool.modelScores.data, pool.labels),
+          poolFingerprint: poolFingerprint(pool.modelScores.data, pool.labels),
         },
         losses,
         zeroOneLossPerItem(pool.modelScores, pool.labels),

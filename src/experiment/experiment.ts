@@ -151,7 +151,7 @@ async function runExperimentLocked(grid: ExperimentConfig, options: ExperimentOp
         ...(setting.calibration ? { calibrationScores: setting.calibration.scores, calibrationLabels: setting.calibration.labels } : {}),
         poolSize,
         classes: pool.modelScores.cols,
-        pool_fingerprint: poolFingerprint(pool.modelScores.data, pool.labels),
+        poolFingerprint: poolFingerprint(pool.modelScores.data, pool.labels),
       },
       BUILTIN_LOSSES[config.loss].perItem(pool.modelScores, pool.labels),
       zeroOneLossPerItem(pool.modelScores, pool.labels),

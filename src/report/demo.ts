@@ -178,7 +178,7 @@ async function runDemoLocked(options: DemoOptions, dir: string): Promise<DemoRes
     labels,
     pool: 'built-in synthetic',
     poolSeed: seed,
-    pool_fingerprint: poolFingerprint(pool.modelScores.data, pool.labels),
+    poolFingerprint: poolFingerprint(pool.modelScores.data, pool.labels),
   };
   const methods: Array<[DemoMethodName, Partial<SimulationOptions>]> = [
     ['adaptive-lure', { acquisition: 'adaptive', estimator: 'lure' }],

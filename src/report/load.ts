@@ -249,7 +249,7 @@ function interruptedRun(dir: string): FileFormatError {
 /** The pool a run estimated on, as far as its summary says: the fingerprint of its scores and labels, and its size. */
 function poolOf(config: Record<string, unknown>): ReportSetting['pool'] {
   return {
-    ...(typeof config.pool_fingerprint === 'string' ? { fingerprint: config.pool_fingerprint } : {}),
+    ...(typeof config.poolFingerprint === 'string' ? { fingerprint: config.poolFingerprint } : {}),
     ...(typeof config.poolSize === 'number' ? { size: config.poolSize } : {}),
   };
 }

@@ -217,7 +217,7 @@ export async function prepareSimulationFolder(dir: string, options: { force?: bo
 
 /**
  * A short content hash of a pool (the target's scores and the labels), recorded in `summary.json`
- * as `config.pool_fingerprint` so that a report can refuse to compare runs on different pools.
+ * as `config.poolFingerprint` so that a report can refuse to compare runs on different pools.
  *
  * @example
  * poolFingerprint(scores.data, labels); // 'sha256:3f1c…' (16 hex digits)

@@ -233,6 +233,11 @@ describe('active-testing simulate', () => {
       expect(names).toContain(`${kind}_upper.npy`);
     }
     const summary = JSON.parse(await readFile(join(out, 'summary.json'), 'utf8'));
+    // One key style per block: snake_case as in the published summary.json, the options and inputs in `config` as the library names them.
+    const { config, ...results } = summary;
+    expect(keysOf(results).filter((key) => !/^[a-z0-9]+(_[a-z0-9]+)*$/.test(key))).toEqual([]);
+    expect(keysOf(config).filter((key) => !/^[a-z][a-zA-Z0-9]*$/.test(key))).toEqual([]);
+    expect(config.poolFingerprint).toMatch(/^sha256:[0-9a-f]{16}$/);
     const lower = (await readNpy(join(out, 'anytime_lower.npy'))).data as Float64Array;
     const upper = (await readNpy(join(out, 'anytime_upper.npy'))).data as Float64Array;
     expect((await readNpy(join(out, 'anytime_lower.npy'))).shape).toEqual([3, 40]);
@@ -537,3 +542,10 @@ describe('the CLI as a process', () => {
     expect(existsSync(join(dir, 'never'))).toBe(false);
   });
 });
+
+/** Every key of a parsed JSON value, at every depth. */
+function keysOf(value: unknown): string[] {
+  if (Array.isArray(value)) return value.flatMap(keysOf);
+  if (value === null || typeof value !== 'object') return [];
+  return Object.entries(value).flatMap(([key, inner]) => [key, ...keysOf(inner)]);
+}

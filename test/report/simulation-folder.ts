@@ -100,7 +100,7 @@ export async function writeSimulatedFolder(dir: string, spec: SimulatedFolder): 
   const intervals = simulationIntervals(result, losses, lossBounds(pool.modelScores, 'cross-entropy'), spec.kinds);
   const summary = summarizeSimulation(
     result,
-    { poolSize: pool.labels.length, pool_fingerprint: poolFingerprint(pool.modelScores.data, pool.labels) },
+    { poolSize: pool.labels.length, poolFingerprint: poolFingerprint(pool.modelScores.data, pool.labels) },
     losses,
   );
   summary.intervals = summarizeIntervals(intervals);
