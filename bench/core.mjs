@@ -31,7 +31,7 @@ const ANCHOR_REFERENCE_SECONDS = 0.098; // the unmodified published loop, per ru
 const base = { acquisition: 'surrogate-ce', estimator: 'lure', size: LABELS, step: 1, seed: 0, bootstrap: 'exact', clip: 0.1 };
 
 function poolInput(n) {
-  const pool = syntheticPool({ size: n, classes: 2, seed: 0 });
+  const pool = syntheticPool({ poolSize: n, classCount: 2, seed: 0 });
   return {
     pool,
     input: {

@@ -40,7 +40,7 @@ const LOG_THRESHOLD = Math.log(40);
 const { values: args } = parseArgs({ options: { runs: { type: 'string', default: '200' } } });
 const runs = Number(args.runs);
 
-const pool = syntheticPool({ size: 10_000, classes: 2, seed: 0 });
+const pool = syntheticPool({ poolSize: 10_000, classCount: 2, seed: 0 });
 const n = pool.labels.length;
 const losses = BUILTIN_LOSSES['cross-entropy'].perItem(pool.modelScores, pool.labels);
 const bounds = lossBounds(pool.modelScores, 'cross-entropy');

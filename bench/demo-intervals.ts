@@ -33,7 +33,7 @@ const { values: args } = parseArgs({
 });
 const runs = Number(args.runs);
 const floorRuns = Number(args['floor-runs']);
-const pool = syntheticPool({ size: 10_000, classes: 2, seed: 0 });
+const pool = syntheticPool({ poolSize: 10_000, classCount: 2, seed: 0 });
 const input = { modelScores: pool.modelScores, surrogateScores: pool.surrogateScores, labels: pool.labels };
 const n = pool.labels.length;
 const median = (values: number[]): number => {

@@ -83,7 +83,7 @@ export type PoolKind = 'good' | 'bad' | 'rare' | 'overconfident';
 
 /** The pools by name: `make(n, seed)` builds one of n items. */
 export const POOLS: Record<string, { kind: PoolKind; make: (n: number, seed: number) => Pool }> = {
-  demo: { kind: 'good', make: (n, seed) => syntheticPool({ size: n, classes: 2, seed }) },
+  demo: { kind: 'good', make: (n, seed) => syntheticPool({ poolSize: n, classCount: 2, seed }) },
   'calibrated K=2': { kind: 'good', make: (n, seed) => latentPool(n, 2, seed, 2, (z) => z) },
   'calibrated K=10': { kind: 'good', make: (n, seed) => latentPool(n, 10, seed, 2, (z) => z) },
   'calibrated K=100': { kind: 'good', make: (n, seed) => latentPool(n, 100, seed, 2, (z) => z) },

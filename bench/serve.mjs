@@ -16,7 +16,7 @@ const labels = Number(process.env.BENCH_LABELS ?? 300);
 
 const dir = mkdtempSync(join(tmpdir(), 'at-bench-serve-'));
 try {
-  const pool = syntheticPool({ size, classes: 2, seed: 0 });
+  const pool = syntheticPool({ poolSize: size, classCount: 2, seed: 0 });
   const data = join(dir, 'pool.tsv');
   writeFileSync(
     data,

@@ -28,7 +28,7 @@ const { values: args } = parseArgs({
 });
 const runs = Number(args.runs);
 const plannedLabels = args.planned === undefined ? undefined : Number(args.planned);
-const pool = syntheticPool({ size: 10_000, classes: 2, seed: 0 });
+const pool = syntheticPool({ poolSize: 10_000, classCount: 2, seed: 0 });
 const n = pool.labels.length;
 const ids = Array.from({ length: n }, (_, i) => `item${i}`);
 const median = (values: number[]): number => {

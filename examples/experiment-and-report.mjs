@@ -15,7 +15,7 @@ const dir = await mkdtemp(join(tmpdir(), 'active-testing-experiment-'));
 try {
   // 1. Score files, as `active-testing evaluate` writes them: target and surrogate logits (N×K)
   //    and the true labels. Here they come from the built-in synthetic LLM-like pool.
-  const pool = syntheticPool({ size: 10_000, classes: 2, seed: 0 });
+  const pool = syntheticPool({ poolSize: 10_000, classCount: 2, seed: 0 });
   /** @type {(m: import('active-testing').Matrix) => import('active-testing').NpyArray} */
   const matrix = (m) => ({ data: Float32Array.from(m.data), shape: [m.rows, m.cols], dtype: 'f4' });
   await writeNpy(join(dir, 'target.npy'), matrix(pool.modelScores));

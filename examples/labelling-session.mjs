@@ -15,7 +15,7 @@ const LABELS = 100;
 // 1. The pool: 5,000 unlabelled items with the target's and a surrogate's logits over two classes
 //    (a synthetic LLM-like pool; with real data these are the scores `active-testing evaluate` wrote).
 //    The true labels are known here only so that the oracle can answer and we can check the result.
-const pool = syntheticPool({ size: 5_000, classes: 2, seed: 3 });
+const pool = syntheticPool({ poolSize: 5_000, classCount: 2, seed: 3 });
 const classes = ['negative', 'positive'];
 const texts = Array.from(pool.labels, (_, i) => `review #${i}`);
 const trueRisk = lossPerItem(pool.modelScores, pool.labels).reduce((sum, loss) => sum + loss, 0) / pool.labels.length;

@@ -15,7 +15,7 @@ const SHOW_AT = [10, 50, 100, 200];
 
 // 1. The pool: N = 10,000 items, K = 2 classes. The target is a good model; the surrogate is a
 //    weaker one whose mistakes correlate with the target's (as an ICL prompt of a small LLM would).
-const pool = syntheticPool({ size: 10_000, classes: 2, seed: 0 });
+const pool = syntheticPool({ poolSize: 10_000, classCount: 2, seed: 0 });
 /** @type {import('active-testing').SimulationInput} */
 const input = {
   modelScores: { data: pool.modelScores.data, shape: [pool.modelScores.rows, pool.modelScores.cols] },

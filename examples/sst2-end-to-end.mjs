@@ -57,7 +57,7 @@ const result = await simulate(
   },
   { acquisition: 'surrogate-ce', estimator: 'lure', runs: RUNS, size: LABELS, seed: 0 },
 );
-const summary = summarizeSimulation(result, { poolSize: pool.size, classes: 2 });
+const summary = summarizeSimulation(result, { poolSize: pool.size, classCount: 2 });
 
 // 5. Summary: the true risk (mean cross-entropy of the target over the pool) against the
 //    estimates after a few labels.

@@ -41,7 +41,7 @@ Pool options: as for \`active-testing label\` (see \`active-testing label --help
 async function demoSession(path: string): Promise<ActiveTestingSession> {
   if (existsSync(path)) return ActiveTestingSession.open(path, { onWarning: (message) => console.error(`warning: ${message}`) });
   mkdirSync(dirname(path), { recursive: true });
-  const pool = syntheticPool({ size: DEMO_POOL_SIZE, classes: DEMO_CLASSES.length, seed: 0 });
+  const pool = syntheticPool({ poolSize: DEMO_POOL_SIZE, classCount: DEMO_CLASSES.length, seed: 0 });
   const texts = Array.from(
     pool.labels,
     (label, i) =>

@@ -203,7 +203,7 @@ function describeDemo(demo: DemoResult): string {
     comparison.ratio[i]!.toFixed(2),
   ]);
   return [
-    `Active testing vs random labelling on the built-in synthetic LLM-like pool (N = ${demo.poolSize}, K = ${demo.classes}, ${demo.active.result.runs} runs each)`,
+    `Active testing vs random labelling on the built-in synthetic LLM-like pool (N = ${demo.poolSize}, K = ${demo.classCount}, ${demo.active.result.runs} runs each)`,
     `true risk (the cross-entropy loss: its mean for the target over this synthetic pool): ${fixed(demo.trueRisk, 5)}`,
     table(['labels', 'MSE active (adaptive + LURE)', 'MSE random (iid)', 'active ÷ random'], body),
     `A ratio r below 1: active testing's MSE is r times random labelling's, so random labelling needs about 1/r times as many labels for the same error (the report shows the same ratio).`,
@@ -356,7 +356,7 @@ async function runSimulation(given: Record<string, unknown>): Promise<number> {
             ? {}
             : { calibrationScores: calibrationFiles.scores, calibrationLabels: calibrationFiles.labels }),
           poolSize: rows,
-          classes: cols,
+          classCount: cols,
           poolFingerprint: poolFingerprint(pool.modelScores.data, pool.labels),
         },
         losses,

@@ -150,7 +150,7 @@ async function runExperimentLocked(grid: ExperimentConfig, options: ExperimentOp
         ...(setting.surrogateScores ? { surrogateScores: setting.surrogateScores } : {}),
         ...(setting.calibration ? { calibrationScores: setting.calibration.scores, calibrationLabels: setting.calibration.labels } : {}),
         poolSize,
-        classes: pool.modelScores.cols,
+        classCount: pool.modelScores.cols,
         poolFingerprint: poolFingerprint(pool.modelScores.data, pool.labels),
       },
       BUILTIN_LOSSES[config.loss].perItem(pool.modelScores, pool.labels),

@@ -19,7 +19,6 @@ import { INTERVAL_KINDS, type IntervalKind, simulationIntervalsInThreads } from 
 import { simulationReferenceAndSource } from '../simulate/reference.js';
 import { toJson } from '../io/json.js';
 import { syntheticPool } from '../simulate/syntheticPool.js';
-import { InputError } from '../errors.js';
 import { checkKnownKeys } from '../options/index.js';
 import { DEMO_LABEL_COUNTS, rowsAtLabelCounts } from './label-rows.js';
 
@@ -45,7 +44,7 @@ export interface DemoOptions {
   /** Pool size N; default 10,000. */
   poolSize?: number;
   /** Number of classes K; default 2. */
-  classes?: number;
+  classCount?: number;
   /** Label counts at which to compute the intervals of every run (at most 400); default `DEMO_INTERVAL_LABELS`. */
   intervalLabels?: readonly number[];
   /** Progress of each method's runs. */
@@ -85,7 +84,7 @@ export interface DemoComparison {
 export interface DemoResult {
   dir: string;
   poolSize: number;
-  classes: number;
+  classCount: number;
   trueRisk: number;
   active: DemoMethod;
   random: DemoMethod;
@@ -128,7 +127,7 @@ const DEMO_OPTION_NAMES = [
   'seed',
   'threads',
   'poolSize',
-  'classes',
+  'classCount',
   'intervalLabels',
   'onProgress',
   'signal',
@@ -143,16 +142,11 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
 }
 
 async function runDemoLocked(options: DemoOptions, dir: string): Promise<DemoResult> {
-  const poolSize = options.poolSize ?? 10_000;
-  const classes = options.classes ?? 2;
-  const seed = options.seed ?? 0;
-  // Checked here so that the error names the demo's option, not syntheticPool's `size`.
-  if (!(Number.isSafeInteger(poolSize) && poolSize >= 1))
-    throw new InputError({ argument: 'poolSize', expected: 'an integer ≥ 1', received: poolSize });
-  const pool = syntheticPool({ size: poolSize, classes, seed });
+  const { poolSize = 10_000, classCount = 2, seed = 0 } = options;
+  const pool = syntheticPool({ poolSize, classCount, seed });
   const input: SimulationInput = {
-    modelScores: { data: pool.modelScores.data, shape: [poolSize, classes] },
-    surrogateScores: { data: pool.surrogateScores.data, shape: [poolSize, classes] },
+    modelScores: { data: pool.modelScores.data, shape: [poolSize, classCount] },
+    surrogateScores: { data: pool.surrogateScores.data, shape: [poolSize, classCount] },
     labels: pool.labels,
   };
   const losses = lossPerItem(pool.modelScores, pool.labels);
@@ -228,7 +222,7 @@ async function runDemoLocked(options: DemoOptions, dir: string): Promise<DemoRes
   });
   await writeOutputFolder(dir, [{ name: 'comparison.json', data: comparisonJson }], { force: options.force });
   const report = await writeReport([dir], { out: join(dir, 'report'), force: options.force ?? false });
-  return { dir, poolSize, classes, trueRisk: active.result.trueRisk, active, random, comparison, report };
+  return { dir, poolSize, classCount, trueRisk: active.result.trueRisk, active, random, comparison, report };
 }
 
 function compareAt(active: SimulationSummary, random: SimulationSummary, counts: readonly number[]): DemoComparison {

@@ -5,9 +5,9 @@ import { randomStream, type RandomSource } from '../random.js';
 
 export interface SyntheticPoolOptions {
   /** Pool size N; default 10,000. */
-  size?: number;
+  poolSize?: number;
   /** Number of classes K; default 2. */
-  classes?: number;
+  classCount?: number;
   /** Seed of every random choice; default 0. */
   seed?: number;
 }
@@ -68,14 +68,14 @@ function checkCount(value: number, argument: string, minimum: number): void {
  * real label-token logits. Used by `active-testing simulate --demo` and by the benchmark.
  *
  * @example
- * const pool = syntheticPool({ size: 10_000, classes: 2, seed: 0 });
+ * const pool = syntheticPool({ poolSize: 10_000, classCount: 2, seed: 0 });
  * const result = await simulate(pool, { runs: 1000 });
  */
 export function syntheticPool(options: SyntheticPoolOptions = {}): SyntheticPool {
-  checkKnownKeys(options, ['size', 'classes', 'seed'] satisfies (keyof SyntheticPoolOptions)[], null);
-  const { size = 10_000, classes = 2, seed = 0 } = options;
-  checkCount(size, 'size', 1);
-  checkCount(classes, 'classes', 2);
+  checkKnownKeys(options, ['poolSize', 'classCount', 'seed'] satisfies (keyof SyntheticPoolOptions)[], null);
+  const { poolSize: size = 10_000, classCount: classes = 2, seed = 0 } = options;
+  checkCount(size, 'poolSize', 1);
+  checkCount(classes, 'classCount', 2);
   const normal = gaussian(randomStream(seed, [0]));
   const uniform = randomStream(seed, [1]);
   const model = new Float64Array(size * classes);

@@ -10,8 +10,8 @@ import { runCliCaptured, type CliRun } from '../helpers/cli.js';
 
 const N = 300;
 const K = 3;
-const pool = syntheticPool({ size: N, classes: K, seed: 7 });
-const heldOut = syntheticPool({ size: 200, classes: K, seed: 8 });
+const pool = syntheticPool({ poolSize: N, classCount: K, seed: 7 });
+const heldOut = syntheticPool({ poolSize: 200, classCount: K, seed: 8 });
 let dir: string;
 
 async function cli(...argv: string[]): Promise<CliRun> {

@@ -74,7 +74,7 @@ interface Pool {
 /** A synthetic binary pool written as the CLI reads it, with review-like texts (some long) or the given texts. */
 async function writePool(size: number, seed: number, texts?: string[]): Promise<Pool> {
   const dir = mkdtempSync(join(tmpdir(), 'at-serve-'));
-  const pool = syntheticPool({ size, classes: 2, seed });
+  const pool = syntheticPool({ poolSize: size, classCount: 2, seed });
   const text = (i: number): string => {
     if (texts) return texts[i % texts.length];
     const length = 8 + ((i * 7919) % (i % 10 === 0 ? 160 : 24));

@@ -14,7 +14,7 @@ const N = 120;
 const K = 3;
 let dir: string;
 let files: Record<'f' | 'g' | 'y' | 'onehot', string>;
-const pool = syntheticPool({ size: N, classes: K, seed: 5 });
+const pool = syntheticPool({ poolSize: N, classCount: K, seed: 5 });
 
 async function cli(...argv: string[]): Promise<CliRun> {
   return runCliCaptured(argv);

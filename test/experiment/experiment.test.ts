@@ -192,7 +192,7 @@ describe('runExperiment with a loss and a calibrated temperature', () => {
 
   it('estimates the chosen loss in every setting and fits the temperature on the surrogate’s held-out set', async () => {
     // A held-out set scored by the same surrogate: another draw of the synthetic pool.
-    const heldOut = syntheticPool({ size: 300, seed: 8 });
+    const heldOut = syntheticPool({ poolSize: 300, seed: 8 });
     writeFileSync(join(inputs, 'heldout-scores.npy'), encodeNpy({ data: heldOut.surrogateScores.data, shape: [300, 2], dtype: 'f8' }));
     writeFileSync(join(inputs, 'heldout-labels.npy'), encodeNpy({ data: heldOut.labels, shape: [300], dtype: 'i4' }));
     const grid = JSON.parse(readFileSync(configPath, 'utf8'));
@@ -279,7 +279,7 @@ describe('runExperiment with a loss and a calibrated temperature', () => {
 
   it('names a bad score or label file by its grid key, not by a command-line flag', async () => {
     const grid = JSON.parse(readFileSync(configPath, 'utf8'));
-    const small = syntheticPool({ size: 30, classes: 3, seed: 9 });
+    const small = syntheticPool({ poolSize: 30, classCount: 3, seed: 9 });
     writeFileSync(join(inputs, 'three-classes.npy'), encodeNpy({ data: small.surrogateScores.data, shape: [30, 3], dtype: 'f8' }));
     writeFileSync(join(inputs, 'thirty-labels.npy'), encodeNpy({ data: small.labels, shape: [30], dtype: 'i4' }));
     const run = (changes: Record<string, unknown>) =>

@@ -9,7 +9,7 @@ import { syntheticPool } from '../../src/simulate/syntheticPool.js';
  */
 export function writeGrid(dir: string, grid: { size: number; runs: number; labels: number; extra?: Record<string, unknown> }): string {
   mkdirSync(dir, { recursive: true });
-  const pool = syntheticPool({ size: grid.size, seed: 7 });
+  const pool = syntheticPool({ poolSize: grid.size, seed: 7 });
   const scores = (m: { data: Float64Array; rows: number; cols: number }) =>
     encodeNpy({ data: m.data, shape: [m.rows, m.cols], dtype: 'f8' });
   writeFileSync(join(dir, 'target.npy'), scores(pool.modelScores));

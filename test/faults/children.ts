@@ -68,7 +68,7 @@ export async function sessionWithAnswers(
   size: number,
   seed: number,
 ): Promise<{ session: string; answers: string; ids: string[] }> {
-  const pool = syntheticPool({ size, classes: 2, seed });
+  const pool = syntheticPool({ poolSize: size, classCount: 2, seed });
   const ids = Array.from({ length: size }, (_, i) => `s${i}`);
   const options: CreateSessionOptions = {
     texts: ids.map((id) => `text of ${id}`),

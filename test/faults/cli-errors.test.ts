@@ -37,7 +37,7 @@ function expectOneLine(run: CliRun | { code: number | null; stderr: string }, co
 
 async function pool(name: string, size: number): Promise<{ f: string; y: string }> {
   const dir = join(root, name);
-  const p = syntheticPool({ size, classes: K, seed: 5 });
+  const p = syntheticPool({ poolSize: size, classCount: K, seed: 5 });
   await writeNpy(join(dir, 'f.npy'), { data: p.modelScores.data, shape: [size, K], dtype: 'f8' }, { force: true });
   await writeNpy(join(dir, 'y.npy'), { data: Int32Array.from(p.labels), shape: [size], dtype: 'i4' }, { force: true });
   return { f: join(dir, 'f.npy'), y: join(dir, 'y.npy') };
@@ -247,7 +247,7 @@ describe('report refuses what would be a misleading table', () => {
   it('runs on different pools: another pool size, and the same pool duplicated', async () => {
     const big = await pool('pool-2n', 2 * N);
     const dup = join(root, 'pool-dup');
-    const p = syntheticPool({ size: N, classes: K, seed: 5 });
+    const p = syntheticPool({ poolSize: N, classCount: K, seed: 5 });
     const doubled = new Float64Array(2 * N * K);
     doubled.set(p.modelScores.data);
     doubled.set(p.modelScores.data, N * K);

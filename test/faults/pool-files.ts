@@ -7,7 +7,7 @@ import { syntheticPool } from '../../src/simulate/syntheticPool.js';
  * into `root`, the inputs the simulate fault tests run on; returns their paths.
  */
 export async function writePoolFiles(root: string, size: number, classes: number, seed: number): Promise<{ f: string; y: string }> {
-  const pool = syntheticPool({ size, classes, seed });
+  const pool = syntheticPool({ poolSize: size, classCount: classes, seed });
   const f = join(root, 'f.npy');
   const y = join(root, 'y.npy');
   await writeNpy(f, { data: pool.modelScores.data, shape: [size, classes], dtype: 'f8' });

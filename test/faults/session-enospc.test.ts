@@ -31,7 +31,7 @@ vi.mock('node:fs', async (importOriginal) => {
 });
 
 const N = 150;
-const pool = syntheticPool({ size: N, classes: 2, seed: 8 });
+const pool = syntheticPool({ poolSize: N, classCount: 2, seed: 8 });
 const ids = Array.from({ length: N }, (_, i) => `s${i}`);
 const options: CreateSessionOptions = {
   texts: ids.map((id) => `text ${id}`),

@@ -27,7 +27,7 @@ describe.runIf(asNobody)('sessions in places nobody may write, run as the user n
     chmodSync(answers, 0o644);
     const before = readdirSync(dir).sort();
     const scores = join(dir, 'f.npy');
-    await writeNpy(scores, { data: syntheticPool({ size: 30, classes: 2, seed: 4 }).modelScores.data, shape: [30, 2], dtype: 'f8' });
+    await writeNpy(scores, { data: syntheticPool({ poolSize: 30, classCount: 2, seed: 4 }).modelScores.data, shape: [30, 2], dtype: 'f8' });
     chmodSync(scores, 0o644);
     const pool = ['--data', answers, '--text-column', 'label', '--classes', 'negative,positive', '--model-scores', scores];
     // A folder anyone may write, holding a session file that only root may write.

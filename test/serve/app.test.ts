@@ -13,7 +13,7 @@ const SIZE = 100;
 
 /** A session in memory, or in the file `path`. */
 async function newSession(path: string | null = null): Promise<ActiveTestingSession> {
-  const pool = syntheticPool({ size: SIZE, classes: 2, seed: 4 });
+  const pool = syntheticPool({ poolSize: SIZE, classCount: 2, seed: 4 });
   return ActiveTestingSession.create(path, {
     texts: Array.from({ length: SIZE }, (_, i) => `item ${i}`),
     classes: ['negative', 'positive'],

@@ -11,7 +11,7 @@ import { syntheticPool } from '../../src/simulate/syntheticPool.js';
 const CLASSES = ['negative', 'positive'];
 
 async function memorySession(size = 200) {
-  const pool = syntheticPool({ size, classes: 2, seed: 4 });
+  const pool = syntheticPool({ poolSize: size, classCount: 2, seed: 4 });
   const session = await ActiveTestingSession.create(null, {
     texts: Array.from({ length: size }, (_, i) => `item ${i}`),
     classes: CLASSES,
@@ -95,7 +95,7 @@ describe('AnnotationCoordinator', () => {
   it('keeps who labelled across a restart: only that browser may undo it then, and anyone a label nobody is named for', async () => {
     const path = join(mkdtempSync(join(tmpdir(), 'at-coordinator-')), 'pool.session');
     const size = 50;
-    const pool = syntheticPool({ size, classes: 2, seed: 4 });
+    const pool = syntheticPool({ poolSize: size, classCount: 2, seed: 4 });
     const settings = { texts: Array.from({ length: size }, (_, i) => `item ${i}`), classes: CLASSES, seed: 1 };
     const first = await ActiveTestingSession.create(path, {
       ...settings,
@@ -125,7 +125,7 @@ describe('AnnotationCoordinator', () => {
 
   it('never undoes a label another annotator records while the undo waits (the target scored on demand)', async () => {
     const size = 50;
-    const pool = syntheticPool({ size, classes: 2, seed: 4 });
+    const pool = syntheticPool({ poolSize: size, classCount: 2, seed: 4 });
     let release: () => void = () => undefined;
     const scoring = new Set<string>();
     const session = await ActiveTestingSession.create(null, {

@@ -9,7 +9,7 @@ import { ActiveTestingSession, type CreateSessionOptions } from '../../src/sessi
 import { syntheticPool } from '../../src/simulate/syntheticPool.js';
 
 const N = 400;
-const pool = syntheticPool({ size: N, classes: 2, seed: 21 });
+const pool = syntheticPool({ poolSize: N, classCount: 2, seed: 21 });
 const texts = Array.from({ length: N }, (_, i) => `item ${i}`);
 const options: CreateSessionOptions = { texts, classes: ['a', 'b'], modelScores: pool.modelScores, surrogateScores: pool.surrogateScores };
 const losses = lossPerItem(pool.modelScores, pool.labels);

@@ -11,8 +11,8 @@ import { syntheticPool } from '../../src/simulate/syntheticPool.js';
 import { CLI, createArgs, writePoolFiles } from './cli-pool.js';
 
 const N = 100;
-const pool = syntheticPool({ size: N, classes: 3, seed: 21 });
-const heldOut = syntheticPool({ size: 60, classes: 3, seed: 22 });
+const pool = syntheticPool({ poolSize: N, classCount: 3, seed: 21 });
+const heldOut = syntheticPool({ poolSize: 60, classCount: 3, seed: 22 });
 const texts = Array.from({ length: N }, (_, i) => `item ${i}`);
 const base: CreateSessionOptions = {
   texts,
@@ -78,7 +78,7 @@ describe('session surrogate calibration', () => {
 
   it('active-testing label --calibration-scores/--calibration-labels stores the fitted temperature in the session header', async () => {
     const files = await writePoolFiles(60, 8);
-    const binary = syntheticPool({ size: 40, classes: 2, seed: 9 });
+    const binary = syntheticPool({ poolSize: 40, classCount: 2, seed: 9 });
     const scores = join(files.dir, 'cal-g.npy');
     const labels = join(files.dir, 'cal-y.npy');
     await writeNpy(scores, { data: binary.surrogateScores.data, shape: [40, 2], dtype: 'f8' });
@@ -105,7 +105,7 @@ describe('session surrogate calibration', () => {
     expect(alone.status).toBe(2);
     expect(alone.stderr).toMatch(/--calibration-labels/);
     // A calibration set of another number of classes: named by its flag, as in simulate.
-    const three = syntheticPool({ size: 40, classes: 3, seed: 9 });
+    const three = syntheticPool({ poolSize: 40, classCount: 3, seed: 9 });
     await writeNpy(join(files.dir, 'cal-g3.npy'), { data: three.surrogateScores.data, shape: [40, 3], dtype: 'f8' });
     const wrong = spawnSync(
       process.execPath,

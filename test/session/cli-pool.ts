@@ -22,7 +22,7 @@ export interface PoolFiles {
 
 export async function writePoolFiles(size: number, seed: number): Promise<PoolFiles> {
   const dir = mkdtempSync(join(tmpdir(), 'at-label-'));
-  const pool = syntheticPool({ size, classes: 2, seed });
+  const pool = syntheticPool({ poolSize: size, classCount: 2, seed });
   const ids = Array.from({ length: size }, (_, i) => `s${i}`);
   const texts = ids.map((id, i) => `sentence number ${i} (${id})`);
   const data = join(dir, 'pool.tsv');

@@ -7,7 +7,7 @@ import { syntheticPool } from '../../src/simulate/syntheticPool.js';
 import { runCliCaptured } from '../helpers/cli.js';
 
 const N = 12;
-const pool = syntheticPool({ size: N, classes: 2, seed: 2 });
+const pool = syntheticPool({ poolSize: N, classCount: 2, seed: 2 });
 const HOSTILE = 'title\x1b]0;owned\x07 clear\x1b[2J csi\u009b2J end\rover';
 
 async function hostileSession(): Promise<string> {

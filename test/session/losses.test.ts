@@ -37,7 +37,7 @@ describe('zero-one and Brier losses', () => {
   });
 
   it("their acquisition values are the surrogate's expected loss Σ_k π_k ℓ(f, k)", () => {
-    const pool = syntheticPool({ size: 50, classes: 4, seed: 2 });
+    const pool = syntheticPool({ poolSize: 50, classCount: 4, seed: 2 });
     const pi = classProbabilities(pool.surrogateScores, 2, EPS, 'stable');
     for (const [perItem, expected] of [
       [zeroOneLossPerItem, expectedZeroOneLoss],
@@ -54,7 +54,7 @@ describe('zero-one and Brier losses', () => {
   });
 
   it("the session's cross-entropy acquisition value is simulate's surrogate-ce, bit for bit", () => {
-    const pool = syntheticPool({ size: 200, classes: 3, seed: 4 });
+    const pool = syntheticPool({ poolSize: 200, classCount: 3, seed: 4 });
     for (const temperature of [null, 2]) {
       const pi = classProbabilities(pool.surrogateScores, temperature, EPS, 'stable');
       const reference = acquisitionValues('surrogate-ce', { ...pool }, { temperature, eps: EPS, flags: NUMERICS_FLAGS.default });
@@ -65,7 +65,7 @@ describe('zero-one and Brier losses', () => {
 
 describe('the loss option of a session', () => {
   it('refuses an unknown name as simulate and grids do: the valid names and the closest one', async () => {
-    const pool = syntheticPool({ size: 10, seed: 2 });
+    const pool = syntheticPool({ poolSize: 10, seed: 2 });
     const options = { texts: Array.from({ length: 10 }, (_, i) => `t${i}`), classes: ['a', 'b'], modelScores: pool.modelScores };
     await expect(ActiveTestingSession.create(null, { ...options, loss: 'ce' as never })).rejects.toThrow(
       /^loss: expected one of cross-entropy \| zero-one \| brier \(did you mean cross-entropy\?\), or a custom loss \{ name, itemLoss \}, got "ce"$/,

@@ -11,8 +11,8 @@ import { prepareSimulation, simulate } from '../../src/simulate/simulate.js';
 import { syntheticPool } from '../../src/simulate/syntheticPool.js';
 
 const N = 60;
-const pool = syntheticPool({ size: N, classes: 3, seed: 23 });
-const comparisonPool = syntheticPool({ size: N, classes: 3, seed: 24 });
+const pool = syntheticPool({ poolSize: N, classCount: 3, seed: 23 });
+const comparisonPool = syntheticPool({ poolSize: N, classCount: 3, seed: 24 });
 const classes = ['a', 'b', 'c'];
 const texts = Array.from({ length: N }, (_, i) => `item ${i}`);
 const SEEDS = 12;

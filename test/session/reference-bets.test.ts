@@ -17,8 +17,8 @@ import { syntheticPool } from '../../src/simulate/syntheticPool.js';
 
 const N = 150;
 const K = 3;
-const pool = syntheticPool({ size: N, classes: K, seed: 5 });
-const other = syntheticPool({ size: N, classes: K, seed: 6 });
+const pool = syntheticPool({ poolSize: N, classCount: K, seed: 5 });
+const other = syntheticPool({ poolSize: N, classCount: K, seed: 6 });
 const ids = Array.from({ length: N }, (_, i) => `id${i}`);
 const base: CreateSessionOptions = {
   texts: ids.map((id) => `text of ${id}`),

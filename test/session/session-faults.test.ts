@@ -12,7 +12,7 @@ import { syntheticPool } from '../../src/simulate/syntheticPool.js';
 import { runCliCaptured } from '../helpers/cli.js';
 
 const N = 60;
-const pool = syntheticPool({ size: N, classes: 3, seed: 5 });
+const pool = syntheticPool({ poolSize: N, classCount: 3, seed: 5 });
 const classes = ['a', 'b', 'c'];
 const texts = Array.from({ length: N }, (_, i) => `item ${i}`);
 const ids = texts.map((_, i) => `id${i}`);

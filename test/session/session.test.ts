@@ -13,7 +13,7 @@ import { ActiveTestingSession, type CreateSessionOptions, type IntervalEstimate 
 import { syntheticPool } from '../../src/simulate/syntheticPool.js';
 
 const N = 120;
-const pool = syntheticPool({ size: N, classes: 3, seed: 11 });
+const pool = syntheticPool({ poolSize: N, classCount: 3, seed: 11 });
 const classes = ['a', 'b', 'c'];
 const texts = Array.from({ length: N }, (_, i) => `item ${i}`);
 const ids = texts.map((_, i) => `id${i}`);
@@ -274,7 +274,7 @@ describe('ActiveTestingSession', () => {
   });
 
   it('compares two targets on the same labels, with a paired interval for the difference', async () => {
-    const other = syntheticPool({ size: N, classes: 3, seed: 12 }).modelScores;
+    const other = syntheticPool({ poolSize: N, classCount: 3, seed: 12 }).modelScores;
     const session = await ActiveTestingSession.create(null, { ...options, comparisonScores: other });
     await drive(session, 50);
     const { risk, comparison } = session.estimate();

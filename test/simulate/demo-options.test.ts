@@ -16,7 +16,7 @@ afterAll(async () => {
 });
 
 describe('runDemo options', () => {
-  it('names poolSize, its own option, when the pool size is not a count (not syntheticPool’s size)', async () => {
+  it('names poolSize when the pool size is not a count', async () => {
     for (const poolSize of [0, 1.5]) {
       const error = await runDemo({ out: join(dir, 'demo'), runs: 1, poolSize }).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(InputError);
@@ -30,7 +30,7 @@ describe('runDemo options', () => {
       new InputError({
         argument: 'thread',
         expected:
-          'a known option, did you mean threads? (valid: out, force, runs, seed, threads, poolSize, classes, intervalLabels, onProgress, signal)',
+          'a known option, did you mean threads? (valid: out, force, runs, seed, threads, poolSize, classCount, intervalLabels, onProgress, signal)',
       }),
     );
     expect(existsSync(out)).toBe(false);

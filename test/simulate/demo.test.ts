@@ -105,7 +105,7 @@ describe('runDemo', () => {
   });
 
   it('gets the same sequence asking only at the interval label counts as asking after every label', () => {
-    const pool = syntheticPool({ size: 10_000, classes: 2, seed: 0 });
+    const pool = syntheticPool({ poolSize: 10_000, classCount: 2, seed: 0 });
     const losses = lossPerItem(pool.modelScores, pool.labels);
     const bounds = lossBounds(pool.modelScores, 'cross-entropy');
     const { samples, q, runs } = demo.active.result;

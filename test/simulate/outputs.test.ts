@@ -31,7 +31,7 @@ describe('simulationOutputBytes', () => {
   });
 
   it('sizes the mixture weights by the adaptive candidates there are', () => {
-    const pool = syntheticPool({ size: 20, classes: 3, seed: 1 });
+    const pool = syntheticPool({ poolSize: 20, classCount: 3, seed: 1 });
     const candidates = adaptiveCandidates(
       toMatrix({ data: pool.modelScores.data, shape: [20, 3] }, 'f'),
       toMatrix({ data: pool.surrogateScores.data, shape: [20, 3] }, 'g'),
@@ -43,7 +43,7 @@ describe('simulationOutputBytes', () => {
 describe('summarizeSimulation', () => {
   // The one-pass row statistics must give the bits of the separate metrics they replace.
   it.each([37, 40])('gives the same bits as mse, medianSe, meanBias, coverage and the diagnostic rows (%i runs)', async (runs) => {
-    const pool = syntheticPool({ size: 2000, classes: 2, seed: 3 });
+    const pool = syntheticPool({ poolSize: 2000, classCount: 2, seed: 3 });
     const input = {
       modelScores: { data: pool.modelScores.data, shape: [2000, 2] as [number, number] },
       surrogateScores: { data: pool.surrogateScores.data, shape: [2000, 2] as [number, number] },

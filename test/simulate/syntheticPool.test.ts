@@ -12,9 +12,9 @@ function softmaxRow(data: Float64Array, row: number, k: number): number[] {
 
 describe('syntheticPool', () => {
   it('is seeded: the same seed gives the same pool, another seed another pool', () => {
-    const a = syntheticPool({ size: 500, classes: 3, seed: 7 });
-    const b = syntheticPool({ size: 500, classes: 3, seed: 7 });
-    const c = syntheticPool({ size: 500, classes: 3, seed: 8 });
+    const a = syntheticPool({ poolSize: 500, classCount: 3, seed: 7 });
+    const b = syntheticPool({ poolSize: 500, classCount: 3, seed: 7 });
+    const c = syntheticPool({ poolSize: 500, classCount: 3, seed: 8 });
     expect(a.modelScores.data).toEqual(b.modelScores.data);
     expect(a.surrogateScores.data).toEqual(b.surrogateScores.data);
     expect(a.labels).toEqual(b.labels);
@@ -22,7 +22,7 @@ describe('syntheticPool', () => {
   });
 
   it('has the requested shapes, float32-exact logits and labels in range', () => {
-    const pool = syntheticPool({ size: 300, classes: 4 });
+    const pool = syntheticPool({ poolSize: 300, classCount: 4 });
     expect([pool.modelScores.rows, pool.modelScores.cols]).toEqual([300, 4]);
     expect([pool.surrogateScores.rows, pool.surrogateScores.cols]).toEqual([300, 4]);
     expect(pool.labels).toHaveLength(300);
@@ -37,7 +37,7 @@ describe('syntheticPool', () => {
   it('looks like an LLM evaluation: large row offsets, a good but imperfect target, an informative surrogate', () => {
     const n = 20_000;
     const k = 2;
-    const pool = syntheticPool({ size: n, classes: k, seed: 3 });
+    const pool = syntheticPool({ poolSize: n, classCount: k, seed: 3 });
     let correct = 0;
     let largeOffsets = 0;
     const loss = new Float64Array(n);
@@ -71,14 +71,14 @@ describe('syntheticPool', () => {
   });
 
   it('refuses a misspelt option rather than ignoring it', () => {
-    expect(() => syntheticPool({ sise: 10 } as Parameters<typeof syntheticPool>[0])).toThrow(
-      /^sise: expected a known option, did you mean size\?/,
+    expect(() => syntheticPool({ poolsize: 10 } as Parameters<typeof syntheticPool>[0])).toThrow(
+      /^poolsize: expected a known option, did you mean poolSize\?/,
     );
   });
 
   it('rejects a pool size below 1 and fewer than 2 classes', () => {
-    expect(() => syntheticPool({ size: 0 })).toThrow(InputError);
-    expect(() => syntheticPool({ classes: 1 })).toThrow(/classes: expected an integer ≥ 2/);
-    expect(() => syntheticPool({ size: 2.5 })).toThrow(/size/);
+    expect(() => syntheticPool({ poolSize: 0 })).toThrow(InputError);
+    expect(() => syntheticPool({ classCount: 1 })).toThrow(/^classCount: expected an integer ≥ 2, got 1$/);
+    expect(() => syntheticPool({ poolSize: 2.5 })).toThrow(/^poolSize: expected an integer ≥ 1, got 2.5$/);
   });
 });

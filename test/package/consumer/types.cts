@@ -4,7 +4,7 @@ import { simulate, syntheticPool, type SimulationResult } from 'active-testing';
 import { IidAcquisition } from 'active-testing/reference';
 
 export async function run(): Promise<SimulationResult> {
-  const pool = syntheticPool({ size: 100, seed: 0 });
+  const pool = syntheticPool({ poolSize: 100, seed: 0 });
   new IidAcquisition({ runs: 2 });
   // @ts-expect-error scores must be a matrix, not a string
   await simulate({ modelScores: 'oops', surrogateScores: pool.surrogateScores, labels: pool.labels });

@@ -2,7 +2,7 @@
 import { simulate, syntheticPool, toMatrix } from 'active-testing';
 import { Acquisition, relativeError } from 'active-testing/reference';
 
-const pool = syntheticPool({ size: 100, seed: 0 });
+const pool = syntheticPool({ poolSize: 100, seed: 0 });
 // @ts-expect-error scores must be a matrix, not a string
 await simulate({ modelScores: 'oops', surrogateScores: pool.surrogateScores, labels: pool.labels });
 // @ts-expect-error labels must be numbers
