@@ -36,17 +36,26 @@ try {
   const oracle = (item) => classes[pool.labels[item.index]];
   const checkpoints = new Set([10, 25, 50, 100]);
   console.log(`true risk (mean cross-entropy of the target over the pool, normally unknown): ${trueRisk.toFixed(4)}\n`);
-  console.log(`${'labels  estimate ± 95%'.padEnd(34)}${'interval'.padEnd(18)}accuracy   variance ÷ random`);
+  // Each estimate has three 95% intervals: `anytime` (the confidence sequence, valid whenever you
+  // stop), `fixed` (valid at a label count fixed in advance) and `bootstrap` (the paper's ±1.96σ,
+  // approximate). The table shows the bootstrap's ± next to the estimate, and the sequence. The
+  // sequence also uses every unlabelled item's loss bounds, so early on the estimate may lie outside
+  // it: read the sequence then. (`anytime` is absent only for a loss without per-item bounds: a
+  // custom loss without `bounds`, or the cross-entropy without the target's scores.)
+  /** @param {import('active-testing').IntervalEstimate} estimate */
+  const sequenceOf = (estimate) => /** @type {import('active-testing').RiskInterval} */ (estimate.anytime);
+  console.log(`${'labels  estimate ± bootstrap'.padEnd(34)}${'confidence sequence'.padEnd(20)}accuracy   variance ÷ random`);
   while (!session.done({ maxLabels: LABELS })) {
     const [item] = await session.next();
     await session.record(item.id, oracle(item));
     const estimate = session.estimate();
     if (checkpoints.has(estimate.labels)) {
       const { risk, accuracy } = estimate;
-      const halfWidth = risk.upper - risk.value;
+      const halfWidth = risk.bootstrap.upper - risk.value;
+      const sequence = sequenceOf(risk);
       console.log(
         `${String(estimate.labels).padStart(6)}  ${risk.value.toFixed(4)} ± ${halfWidth.toFixed(4)}`.padEnd(34) +
-          `[${risk.lower.toFixed(4)}, ${risk.upper.toFixed(4)}]`.padEnd(18) +
+          `[${sequence.lower.toFixed(4)}, ${sequence.upper.toFixed(4)}]`.padEnd(20) +
           `${accuracy.value.toFixed(3)}`.padEnd(11) +
           estimate.varianceRatio.toFixed(2),
       );
@@ -55,13 +64,14 @@ try {
 
   // 4. The answer after the budget: the estimate with its interval, whether the truth is inside,
   //    and how much the session saved: its variance ÷ random labelling's (below 1: active testing
-  //    helps) and the number of uniformly random labels that would give the same interval width.
+  //    helps) and the number of uniformly random labels that would give the same variance.
   const { risk, labels, varianceRatio, equivalentRandomLabels } = session.estimate();
+  const { lower, upper } = sequenceOf(risk);
   console.log(
-    `\nafter ${labels} labels: risk ${risk.value.toFixed(4)} ± ${(risk.upper - risk.value).toFixed(4)} (95%), true ${trueRisk.toFixed(4)}: ${risk.lower <= trueRisk && trueRisk <= risk.upper ? 'inside' : 'outside'} the interval`,
+    `\nafter ${labels} labels: risk ${risk.value.toFixed(4)}, 95% confidence sequence [${lower.toFixed(4)}, ${upper.toFixed(4)}], true ${trueRisk.toFixed(4)}: ${lower <= trueRisk && trueRisk <= upper ? 'inside' : 'outside'} it`,
   );
   console.log(
-    `variance ÷ random labelling's: ${varianceRatio.toFixed(2)}; random labelling would need about ${Math.round(equivalentRandomLabels)} labels for this interval`,
+    `variance ÷ random labelling's: ${varianceRatio.toFixed(2)}; random labelling would need about ${Math.round(equivalentRandomLabels)} labels for the same variance`,
   );
   await session.close();
 } finally {

@@ -20,10 +20,10 @@ const OUTSIDE =
  * or no target scores to bound the loss before labelling).
  */
 function displayed(interval: IntervalEstimate): DisplayedInterval {
-  const { anytime, value } = interval;
+  const { anytime, bootstrap, value } = interval;
   const shown =
     anytime === undefined
-      ? { lower: interval.lower, upper: interval.upper, name: BOOTSTRAP }
+      ? { lower: bootstrap.lower, upper: bootstrap.upper, name: BOOTSTRAP }
       : { lower: anytime.lower, upper: anytime.upper, name: ANYTIME };
   return value < shown.lower || value > shown.upper ? { ...shown, note: OUTSIDE } : shown;
 }

@@ -33,9 +33,6 @@ export interface IntervalEstimate {
   value: number;
   /** Bootstrap standard error, finite-population corrected: exactly 0 once every item is labelled. */
   standardError: number;
-  /** The bootstrap interval's ends (same as `bootstrap`), kept for compatibility. */
-  lower: number;
-  upper: number;
   bootstrap: RiskInterval;
   anytime?: RiskInterval;
   fixed?: RiskInterval;
@@ -128,8 +125,6 @@ function interval(track: Track, poolSize: number, skipped: number): IntervalEsti
     return {
       value: NaN,
       standardError: NaN,
-      lower: NaN,
-      upper: NaN,
       bootstrap: empty,
       ...(sequence ? { anytime: empty, fixed: empty } : {}),
     };
@@ -138,9 +133,7 @@ function interval(track: Track, poolSize: number, skipped: number): IntervalEsti
   const bootstrapVariance = Math.max(0, estimator.bootstrapVariance());
   const standardError = Math.sqrt(bootstrapVariance * finitePopulationFactor(estimator.count, poolSize));
   const half = bootstrapHalfWidth(bootstrapVariance, estimator.count, poolSize, value);
-  const lower = value - half;
-  const upper = value + half;
-  const result: IntervalEstimate = { value, standardError, lower, upper, bootstrap: { lower, upper } };
+  const result: IntervalEstimate = { value, standardError, bootstrap: { lower: value - half, upper: value + half } };
   if (sequence) {
     result.anytime = coveredInterval(sequence, track.skippedBounds, sequence.anytime(), poolSize, skipped);
     result.fixed = coveredInterval(sequence, track.skippedBounds, sequence.fixed(), poolSize, skipped);
@@ -185,8 +178,6 @@ function asAccuracy(errorRate: IntervalEstimate): IntervalEstimate {
   return {
     value: 1 - errorRate.value,
     standardError: errorRate.standardError,
-    lower: 1 - errorRate.upper,
-    upper: 1 - errorRate.lower,
     bootstrap: complement(errorRate.bootstrap),
     ...(anytime ? { anytime: complement(anytime) } : {}),
     ...(fixed ? { fixed: complement(fixed) } : {}),

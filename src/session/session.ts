@@ -102,7 +102,7 @@ export interface ResolveOptions {
  *   const [item] = await session.next();
  *   await session.record(item.id, await askPerson(item.text));
  * }
- * const { accuracy } = session.estimate(); // accuracy.value, accuracy.lower, accuracy.upper
+ * const { accuracy } = session.estimate(); // accuracy.value, accuracy.anytime.lower, accuracy.anytime.upper
  * session.close();
  */
 export class ActiveTestingSession {
@@ -455,12 +455,13 @@ export class ActiveTestingSession {
 
   /**
    * The LURE estimates over the longest prefix of proposals that are all labelled (or skipped),
-   * with bootstrap standard errors and 95% intervals, for the risk and for accuracy (and, with a
-   * comparison target, for the difference of the two risks).
+   * each with its three 95% intervals (`anytime`, `fixed`, `bootstrap`: `IntervalEstimate` says what
+   * each guarantees), for the risk and for accuracy (and, with a comparison target, for the
+   * difference of the two risks).
    *
    * @example
    * const { risk, accuracy, labels } = session.estimate();
-   * console.log(`${labels} labels: accuracy ${accuracy.value} [${accuracy.lower}, ${accuracy.upper}]`);
+   * console.log(`${labels} labels: accuracy ${accuracy.value}, 95% sequence [${accuracy.anytime?.lower}, ${accuracy.anytime?.upper}]`);
    */
   estimate(): SessionEstimate {
     return this.estimates.estimate();

@@ -187,7 +187,12 @@ describe('progress toward the stopping rule', () => {
     ({
       labels,
       poolSize: 1000,
-      risk: { value: 0.3, standardError: halfWidth / 100, lower: 0, upper: 0, anytime: { lower: 0.3 - halfWidth, upper: 0.3 + halfWidth } },
+      risk: {
+        value: 0.3,
+        standardError: halfWidth / 100,
+        bootstrap: { lower: 0.3, upper: 0.3 },
+        anytime: { lower: 0.3 - halfWidth, upper: 0.3 + halfWidth },
+      },
     }) as Parameters<typeof progress>[0];
 
   it("is labels ÷ maxLabels, labels ÷ pool without a rule, and (target ÷ the sequence's half-width)² for a width target", () => {
@@ -206,7 +211,7 @@ describe('progress toward the stopping rule', () => {
 
 describe('the interval the page shows', () => {
   const interval = (value: number, lower: number, upper: number, anytime?: { lower: number; upper: number }) =>
-    ({ value, lower, upper, bootstrap: { lower, upper }, ...(anytime && { anytime }) }) as IntervalEstimate;
+    ({ value, standardError: 0, bootstrap: { lower, upper }, ...(anytime && { anytime }) }) as IntervalEstimate;
 
   it('is the sequence where there is one, and says to read it when the estimate lies outside it', () => {
     const inside = riskInterval({ risk: interval(0.3, 0.25, 0.35, { lower: 0.1, upper: 0.6 }) } as SessionEstimate);
