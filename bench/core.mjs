@@ -11,12 +11,14 @@
 // BENCH_SIZES (e.g. "1000,10000" for a quick look), BENCH_CLI_BASELINE (another build's dist/cli.js: its
 // CLI is timed in turn with this one's, under the same load, as extra rows of the CLI table),
 // BENCH_CLI_REPEATS (runs of each CLI, the best kept; default 3: more on a loaded machine).
+// Run with tsx: the engine's set-up and runs (prepareSimulation, runPrepared) are internal, imported from src.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { prepareSimulation, runPrepared, syntheticPool, writeNpy } from '../dist/index.js';
+import { writeNpy } from '../src/io/index.js';
+import { prepareSimulation, runPrepared, syntheticPool } from '../src/simulate/index.js';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const sharedDir = resolve(repoRoot, process.env.ACTIVE_TESTING_SHARED ?? '../shared');

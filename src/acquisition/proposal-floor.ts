@@ -76,7 +76,7 @@ export function candidateMixtureFloor(
   }
   const n = candidates[0]?.length ?? 0;
   const floor = new Float64Array(n).fill(Infinity);
-  const spreads = [];
+  const spreads: Array<{ shift: number; mass: number }> = [];
   for (const values of candidates) {
     const spread = spreadCandidate(values, clip);
     if (spread === null) return null;

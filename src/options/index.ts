@@ -5,7 +5,6 @@ export {
   ESTIMATORS,
   ESTIMATOR_NAMES,
   LOSSES,
-  LOSS_NAMES,
   type AcquisitionEntry,
   type AcquisitionName,
   type EstimatorEntry,

@@ -170,8 +170,6 @@ export const LOSSES: Readonly<Record<BuiltinLoss, LossEntry>> = {
   },
 };
 
-export const LOSS_NAMES = Object.keys(LOSSES) as BuiltinLoss[];
-
 /** The risk estimators of a simulation. */
 export type EstimatorName = 'lure' | 'is' | 'iid' | 'ase';
 

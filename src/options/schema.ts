@@ -1,5 +1,6 @@
 import { InputError, UsageError } from '../errors.js';
-import { acquisitionsFor, ESTIMATOR_NAMES, INTERVAL_KINDS, LOSS_NAMES, MODEL_DTYPES, type Use } from './registry.js';
+import { BUILTIN_LOSS_NAMES } from '../metrics/builtin-losses.js';
+import { acquisitionsFor, ESTIMATOR_NAMES, INTERVAL_KINDS, MODEL_DTYPES, type Use } from './registry.js';
 import { checkChoice, didYouMean } from './suggest.js';
 
 /**
@@ -464,7 +465,7 @@ export const OPTION_DECLARATIONS: readonly OptionDeclaration[] = [
   },
   {
     name: 'loss',
-    value: { kind: 'choice', choices: () => LOSS_NAMES },
+    value: { kind: 'choice', choices: () => BUILTIN_LOSS_NAMES },
     doc: 'the loss whose pool mean (the true risk) is estimated: cross-entropy | zero-one (the error rate) | brier',
     defaultText: 'cross-entropy',
     contexts: ['simulate', 'session', 'grid'],

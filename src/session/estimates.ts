@@ -2,7 +2,6 @@ import { VarianceRatioToRandom, type VarianceVerdict } from '../acquisition/adap
 import type { ReferenceBasis } from '../acquisition/reference-basis.js';
 import { InputError } from '../errors.js';
 import { checkKnownKeys, checkOption } from '../options/index.js';
-import { BOOTSTRAP_Z } from '../metrics/index.js';
 import { bootstrapHalfWidth, finitePopulationFactor } from '../estimators/bootstrap.js';
 import { RiskConfidenceSequence, withinLossBounds, type RiskInterval } from '../estimators/confidence-sequence.js';
 import { LUREEstimator } from '../estimators/lure.js';
@@ -11,9 +10,6 @@ import type { Matrix } from '../matrix.js';
 import { differenceBounds, lossBounds, pairedDifferenceBounds, type LossBounds } from '../metrics/loss-bounds.js';
 import { ZERO_ONE, type ResolvedLoss } from './loss.js';
 import type { SessionState } from './state.js';
-
-/** Half-width multiplier of the approximate (bootstrap) 95% interval: the paper's ±1.96σ. */
-export const Z_95 = BOOTSTRAP_Z;
 
 /**
  * An estimate with three 95% intervals, named by what they guarantee:

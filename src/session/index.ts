@@ -1,6 +1,5 @@
 export {
   ActiveTestingSession,
-  Z_95,
   type CreateSessionOptions,
   type IntervalEstimate,
   type OpenSessionOptions,

@@ -25,7 +25,7 @@ import { SessionProposer, sessionProposal, sessionSampler } from './proposer.js'
 import { checkRecord, isAnnotator, MAX_ANNOTATOR_LENGTH, type JournalRecord } from './records.js';
 import { SessionState } from './state.js';
 
-export { Z_95, type IntervalEstimate, type SessionEstimate, type StoppingRule } from './estimates.js';
+export { type IntervalEstimate, type SessionEstimate, type StoppingRule } from './estimates.js';
 export type { RiskInterval } from '../estimators/confidence-sequence.js';
 
 /** How to open an existing session file. */

@@ -17,7 +17,7 @@ import {
   cliOptionsIn,
   closestName,
   editDistance,
-  LOSS_NAMES,
+  LOSSES,
   OPTION_DECLARATIONS,
   optionNames,
   parseOptionText,
@@ -315,7 +315,7 @@ describe('registries and the shared proposal rules', () => {
   it('lists every acquisition of the engine once', () => {
     expect(new Set(ACQUISITION_NAMES)).toEqual(new Set([...ACQUISITION_FUNCTIONS, ...PROPOSAL_ACQUISITIONS]));
     expect(ACQUISITION_NAMES).toHaveLength(ACQUISITION_FUNCTIONS.length + PROPOSAL_ACQUISITIONS.length);
-    expect(LOSS_NAMES).toEqual(BUILTIN_LOSS_NAMES);
+    expect(Object.keys(LOSSES)).toEqual(BUILTIN_LOSS_NAMES);
     // Sessions have no labels, so the oracle-style acquisitions are simulation-only.
     expect(acquisitionsFor('session')).toEqual(ACQUISITION_NAMES.filter((name) => !ACQUISITIONS[name].needsLabels));
   });
