@@ -41,6 +41,8 @@ export interface ReferenceBeliefInput {
   temperature: number | null;
   eps: number;
   softmax: NumericsFlags['softmax'];
+  /** The belief when the caller has it already at these settings (`ProposalPlan.belief`): not computed again. */
+  belief?: Matrix | null;
 }
 
 /**
@@ -84,7 +86,7 @@ export function plannedProposalFloor(plan: PlannedProposal, clip: number, defens
  * and the belief each loss is
  * predicted under (`defensive`: the adaptive sampler's kept share, as for `plannedProposalFloor`).
  * Null when the proposal has no fixed floor: the sequences then bet without reference. O(N·K)
- * after planning.
+ * after planning, O(N) when given the belief.
  *
  * @example
  * const plan = planProposal('surrogate-ce', { size, modelScores: f, surrogateScores: g }, settings);
@@ -101,9 +103,10 @@ export function referenceBasis(
   if (proposalFloor === null) return null;
   const { modelScores, surrogateScores, temperature, eps, softmax } = input;
   const belief =
-    surrogateScores === undefined
+    input.belief ??
+    (surrogateScores === undefined
       ? classProbabilities(modelScores, null, eps, softmax)
-      : classProbabilities(surrogateScores, temperature, eps, softmax);
+      : classProbabilities(surrogateScores, temperature, eps, softmax));
   const mixture = plan.mixture;
   // The candidates have a floor (the proposal's is not null), so every mixture of them has one.
   if (mixture === null || !mixture.adaptive) return { proposalFloor, belief, drawFloor: null };

@@ -164,11 +164,20 @@ export class ActiveTestingSession {
               temperature: settings.temperature,
               eps: EPS,
               softmax: NUMERICS_FLAGS.default.softmax,
+              belief: plan.belief,
             },
             // The session's adaptive sampler (`mixtureSampler`) keeps the default defensive share.
             ADAPTIVE_DEFAULTS,
           );
-    this.estimates = new SessionEstimates(this.state, loss, known, comparison, reference, settings.plannedLabels ?? null);
+    this.estimates = new SessionEstimates(
+      this.state,
+      loss,
+      known,
+      comparison,
+      reference,
+      settings.plannedLabels ?? null,
+      plan.expectedLoss,
+    );
     this.proposer = new SessionProposer(sessionSampler(plan, settings.clip), settings.seed);
   }
 

@@ -75,6 +75,13 @@ export function adaptiveCandidates(modelScores: Matrix, surrogateScores: Matrix,
 /** The candidate whose values are the surrogate's predicted root mean squared loss √E_π[ℓ²] at the base temperature. */
 export const PREDICTION_CANDIDATE = 1;
 
+/**
+ * The candidate whose values are the surrogate's expected cross-entropy of the target at the base
+ * temperature: `BUILTIN_LOSSES['cross-entropy'].expected` of the target under the surrogate's
+ * clipped softmax there, bit for bit (the same rows, and no NaN to replace from finite scores).
+ */
+export const EXPECTED_LOSS_CANDIDATE = 1 + CANDIDATE_TEMPERATURE_FACTORS.length;
+
 /** The adaptive prior: half uniform, half the second-moment proposal at the base temperature. */
 export function adaptivePrior(candidates: readonly Candidate[]): Float64Array {
   const prior = new Float64Array(candidates.length);

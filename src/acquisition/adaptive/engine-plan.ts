@@ -11,10 +11,11 @@ import {
 } from '../../metrics/index.js';
 import { fitTemperature } from '../../calibration/index.js';
 import { ACQUISITIONS } from '../../options/registry.js';
+import { EPS } from '../../numerics.js';
 import { SumTreeSampler } from '../sum-tree-sampler.js';
 import { SortedPool, type SortedPoolArrays } from '../sorted-pool.js';
 import { AdaptiveSampler, type AdaptiveOptions } from './adaptive-sampler.js';
-import { adaptiveCandidates, adaptivePrior, PREDICTION_CANDIDATE } from './candidates.js';
+import { adaptiveCandidates, adaptivePrior, EXPECTED_LOSS_CANDIDATE, PREDICTION_CANDIDATE } from './candidates.js';
 import { MixtureSampler } from './mixture-sampler.js';
 import { secondMomentValues } from './second-moment.js';
 
@@ -37,6 +38,19 @@ export interface MixturePlan {
 export interface ProposalPlan {
   values: Float64Array;
   mixture: MixturePlan | null;
+  /**
+   * The surrogate's class probabilities at the settings' temperature, eps and softmax, where
+   * planning computed them (`surrogate-ce`); else null. A session's reference bets need the same
+   * N×K matrix (`referenceBasis`), which at N·K = 10^7 takes half a second to build again.
+   */
+  belief: Matrix | null;
+  /**
+   * The target's expected loss (the settings' loss) under the surrogate's probabilities at the
+   * settings' temperature, where planning computed it: the values of `surrogate-ce` with one
+   * target, or adaptive's cross-entropy candidate at the base temperature (the cross-entropy under
+   * the default numerics); else null. What a session's reference bets predict for the target.
+   */
+  expectedLoss: Float64Array | null;
 }
 
 /** The pool a proposal is planned for. */
@@ -113,10 +127,15 @@ export function planProposal(
     return {
       values: candidates[1].values,
       mixture: { components: [], candidates: candidates.map((c) => c.values), weights: adaptivePrior(candidates), adaptive: true },
+      belief: null,
+      expectedLoss:
+        (options.loss ?? BUILTIN_LOSSES['cross-entropy']).id === 'cross-entropy' ? candidates[EXPECTED_LOSS_CANDIDATE].values : null,
     };
   }
-  const values = fixedValues(acquisition, input, options);
-  if (defensive === null) return { values, mixture: null };
+  const { values, belief } = fixedValues(acquisition, input, options);
+  // Averaged with a comparison target's in place, the values are no longer the target's expected loss.
+  const expectedLoss = belief !== null && input.comparisonScores === undefined ? values : null;
+  if (defensive === null) return { values, mixture: null, belief, expectedLoss };
   if (options.flags.proposal !== 'corrected') {
     throw new InputError({ argument: 'numerics', expected: "'default' with a defensive mixture", received: 'reference' });
   }
@@ -129,32 +148,44 @@ export function planProposal(
       weights: Float64Array.of(1 - defensive, defensive),
       adaptive: false,
     },
+    belief,
+    expectedLoss,
   };
 }
 
-/** The acquisition values of a fixed (non-adaptive) acquisition. */
-function fixedValues(acquisition: AcquisitionFunction | 'surrogate-m2', input: ProposalInput, options: ProposalSettings): Float64Array {
+/** The acquisition values of a fixed (non-adaptive) acquisition, and the surrogate's probabilities where they were computed. */
+function fixedValues(
+  acquisition: AcquisitionFunction | 'surrogate-m2',
+  input: ProposalInput,
+  options: ProposalSettings,
+): { values: Float64Array; belief: Matrix | null } {
   const { size, surrogateScores, comparisonScores } = input;
   const { temperature } = options;
-  if (acquisition === 'iid') return new Float64Array(size).fill(1);
+  if (acquisition === 'iid') return { values: new Float64Array(size).fill(1), belief: null };
   // Checked by planProposal: only acquisitions that never read the target's scores go without them.
   const modelScores = input.modelScores as Matrix;
-  if (acquisition === 'surrogate-m2') return secondMomentValues(modelScores, surrogateScores!, temperature);
+  if (acquisition === 'surrogate-m2') return { values: secondMomentValues(modelScores, surrogateScores!, temperature), belief: null };
   const labels = input.labels ?? (ACQUISITIONS[acquisition].needsLabels ? missingLabels(acquisition) : new Int32Array(size));
   const loss = options.loss ?? BUILTIN_LOSSES['cross-entropy'];
   const otherLoss = loss.id !== 'cross-entropy';
-  if (acquisition === 'true-loss' && otherLoss) return loss.perItem(modelScores, labels);
-  if (acquisition === 'surrogate-ce' && (otherLoss || comparisonScores !== undefined)) {
+  if (acquisition === 'true-loss' && otherLoss) return { values: loss.perItem(modelScores, labels), belief: null };
+  // Under the default numerics the cross-entropy's expected value (whose target floor is `EPS`) is
+  // `acquisitionValues`' surrogate-ce bit for bit (no NaN to replace: every probability is clipped
+  // to [eps, 1]), from the target's softmax a row at a time: `acquisitionValues` builds both N×K
+  // probability matrices.
+  const defaultNumerics = options.flags.softmax === 'stable' && options.eps === EPS;
+  if (acquisition === 'surrogate-ce' && (otherLoss || comparisonScores !== undefined || defaultNumerics)) {
     const belief = classProbabilities(surrogateScores!, temperature, options.eps, options.flags.softmax);
     const values = loss.expected(modelScores, belief);
-    if (comparisonScores === undefined) return values;
+    if (comparisonScores === undefined) return { values, belief };
     // Both targets' expected losses count, so the proposal serves both estimates and their difference.
     const other = loss.expected(comparisonScores, belief);
     for (let i = 0; i < values.length; i++) values[i] = (values[i] + other[i]) / 2;
-    return values;
+    return { values, belief };
   }
   // Without target predictions (surrogate-pe, surrogate-nll) the surrogate's scores give the pool's shape.
-  return acquisitionValues(acquisition, { modelScores: input.modelScores ?? surrogateScores!, surrogateScores, labels }, options);
+  const values = acquisitionValues(acquisition, { modelScores: input.modelScores ?? surrogateScores!, surrogateScores, labels }, options);
+  return { values, belief: null };
 }
 
 function missingLabels(acquisition: string): never {
