@@ -63,6 +63,22 @@ export function crossEntropyRow(
   return -pairwiseSum(terms, 0, cols);
 }
 
+/**
+ * {@link crossEntropyRow} from the logs of the predictions (`logPredictions`, K numbers from 0),
+ * bit for bit: for predictions scored against several targets, each log is taken once. `terms`
+ * (K numbers) is scratch. (`crossEntropyRow` keeps its one loop: through this it is slower.)
+ */
+export function crossEntropyOfLogs(
+  logPredictions: Float64Array,
+  targets: Float64Array,
+  targetAt: number,
+  cols: number,
+  terms: Float64Array,
+): number {
+  for (let k = 0; k < cols; k++) terms[k] = (targets[targetAt + k] as number) * (logPredictions[k] as number);
+  return -pairwiseSum(terms, 0, cols);
+}
+
 /** Replaces each NaN by the largest other value, as {@link rowCrossEntropy} does with `replaceNaN`. */
 export function replaceNaNByMax(values: Float64Array): void {
   let max = -Infinity;

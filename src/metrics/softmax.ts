@@ -24,9 +24,7 @@ export function stableSoftmax(m: Matrix, temperature: number | null = null): Mat
  */
 export function softmaxRowInto(m: Matrix, i: number, temperature: number | null, out: Float64Array, at: number): void {
   const cols = m.cols;
-  const start = i * cols;
-  const max = rowMax(m.data, start, start + cols, temperature);
-  for (let k = 0; k < cols; k++) out[at + k] = Math.exp(scaled(m.data[start + k] as number, temperature) - max);
+  shiftedExpsInto(m, i, temperature, out, at);
   const total = pairwiseSum(out, at, at + cols);
   for (let k = 0; k < cols; k++) out[at + k] = (out[at + k] as number) / total;
 }
@@ -60,14 +58,41 @@ export function logSoftmaxRowInto(
 ): void {
   const cols = m.cols;
   const start = i * cols;
-  const max = rowMax(m.data, start, start + cols, temperature);
-  for (let k = 0; k < cols; k++) {
-    const s = scaled(m.data[start + k] as number, temperature) - max;
-    out[at + k] = s;
-    exps[k] = Math.exp(s);
-  }
+  const max = shiftedExpsInto(m, i, temperature, exps, 0);
   const logTotal = Math.log(pairwiseSum(exps, 0, cols));
-  for (let k = 0; k < cols; k++) out[at + k] = (out[at + k] as number) - logTotal;
+  for (let k = 0; k < cols; k++) out[at + k] = scaled(m.data[start + k] as number, temperature) - max - logTotal;
+}
+
+/**
+ * Row `i`'s {@link softmaxRowInto} into `probabilities` and {@link logSoftmaxRowInto} into `logs`
+ * (both from 0), bit for bit, with one exp per class where the two take two: they exponentiate
+ * the same shifted logits. The temperature is not checked here.
+ */
+export function softmaxAndLogSoftmaxRowInto(
+  m: Matrix,
+  i: number,
+  temperature: number | null,
+  probabilities: Float64Array,
+  logs: Float64Array,
+): void {
+  const cols = m.cols;
+  const start = i * cols;
+  const max = shiftedExpsInto(m, i, temperature, probabilities, 0);
+  const total = pairwiseSum(probabilities, 0, cols);
+  const logTotal = Math.log(total);
+  for (let k = 0; k < cols; k++) {
+    probabilities[k] = (probabilities[k] as number) / total;
+    logs[k] = scaled(m.data[start + k] as number, temperature) - max - logTotal;
+  }
+}
+
+/** Writes `exp(x/T − max)` of row `i` to `out` from `at`, the softmax's numerators; returns the max of x/T. */
+function shiftedExpsInto(m: Matrix, i: number, temperature: number | null, out: Float64Array, at: number): number {
+  const cols = m.cols;
+  const start = i * cols;
+  const max = rowMax(m.data, start, start + cols, temperature);
+  for (let k = 0; k < cols; k++) out[at + k] = Math.exp(scaled(m.data[start + k] as number, temperature) - max);
+  return max;
 }
 
 /**

@@ -1,8 +1,8 @@
 import { InputError } from '../../errors.js';
 import type { Matrix } from '../../matrix.js';
 import { clipProbabilities } from '../../metrics/index.js';
-import { crossEntropyRow, replaceNaNByMax } from '../../metrics/entropy.js';
-import { logSoftmaxRowInto, softmaxRowInto } from '../../metrics/softmax.js';
+import { crossEntropyOfLogs, replaceNaNByMax } from '../../metrics/entropy.js';
+import { softmaxAndLogSoftmaxRowInto, softmaxRowInto } from '../../metrics/softmax.js';
 import { checkSameShape, checkTemperature } from '../../metrics/validate.js';
 import { EPS } from '../../numerics.js';
 import { SumTreeSampler } from '../sum-tree-sampler.js';
@@ -48,20 +48,23 @@ export function adaptiveCandidates(modelScores: Matrix, surrogateScores: Matrix,
   const crossEntropies = temperatures.map(() => new Float64Array(rows));
   // Row by row, each value as `secondMomentValues` and the default numerics'
   // `acquisitionValues('surrogate-ce')` compute it (bit for bit), without their N×K probability
-  // matrices: at N·K = 10^7 scores each costs about half a second to allocate and fill.
+  // matrices: at N·K = 10^7 scores each costs about half a second to allocate and fill. The
+  // target's row is exponentiated once for its softmax and log-softmax, and its clipped softmax's
+  // logs are taken once for every temperature.
   const logTarget = new Float64Array(cols);
   const target = { data: new Float64Array(cols), rows: 1, cols };
+  const logClippedTarget = new Float64Array(cols);
   const belief = { data: new Float64Array(cols), rows: 1, cols };
   const scratch = new Float64Array(cols);
   for (let i = 0; i < rows; i++) {
-    logSoftmaxRowInto(modelScores, i, null, logTarget, 0, scratch);
-    softmaxRowInto(modelScores, i, null, target.data, 0);
+    softmaxAndLogSoftmaxRowInto(modelScores, i, null, target.data, logTarget);
     clipProbabilities(target, EPS);
+    for (let k = 0; k < cols; k++) logClippedTarget[k] = Math.log(target.data[k]);
     for (let j = 0; j < temperatures.length; j++) {
       softmaxRowInto(surrogateScores, i, temperatures[j], belief.data, 0);
       secondMoments[j][i] = secondMomentRow(logTarget, belief.data);
       clipProbabilities(belief, EPS);
-      crossEntropies[j][i] = crossEntropyRow(target.data, 0, belief.data, 0, cols, scratch);
+      crossEntropies[j][i] = crossEntropyOfLogs(logClippedTarget, belief.data, 0, cols, scratch);
     }
   }
   for (const values of crossEntropies) replaceNaNByMax(values);
