@@ -137,7 +137,7 @@ async function sessionRun(pool, options, dir) {
 
 const libraryDir = mkdtempSync(join(tmpdir(), 'at-bench-session-'));
 try {
-  const pool = syntheticPool({ size, classes: classCount, seed: 0 });
+  const pool = syntheticPool({ poolSize: size, classCount, seed: 0 });
   const base = {
     texts: Array.from({ length: size }, (_, i) => `benchmark item ${i}`),
     classes: Array.from({ length: classCount }, (_, k) => `class ${k}`),
