@@ -81,6 +81,28 @@ export class OutputExistsError extends ActiveTestingError {
   }
 }
 
+/**
+ * Refusal to write into a folder that holds the outputs of a run stopped before it finished: some
+ * of its files (`files`) without the one written last (`commitMarker`). The user should know that
+ * these are not finished results before choosing to start over with `force`.
+ */
+export class InterruptedOutputError extends OutputExistsError {
+  override name = 'InterruptedOutputError';
+  constructor(
+    path: string,
+    readonly files: readonly string[],
+    readonly commitMarker: string,
+    /** What was interrupted, in words (`run`, `demo`, `report`), and anything done about it. */
+    what: string,
+  ) {
+    const listed = files.length > 3 ? `${files.slice(0, 3).join(', ')} and ${files.length - 3} more` : files.join(', ');
+    super(
+      path,
+      `it holds an interrupted ${what}: ${listed} without ${commitMarker} (written last); pass --force (or { force: true }) to start over`,
+    );
+  }
+}
+
 /** Another live process is writing the same output; its lock file says which. */
 export class OutputLockedError extends ActiveTestingError {
   override name = 'OutputLockedError';

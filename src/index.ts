@@ -6,6 +6,7 @@ export {
   FileFormatError,
   InputError,
   type InputErrorDetails,
+  InterruptedOutputError,
   OutputExistsError,
   OutputLockedError,
   UsageError,

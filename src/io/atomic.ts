@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
 import { access, mkdir, open, readdir, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
-import { InputError, OutputExistsError } from '../errors.js';
+import { InputError, InterruptedOutputError, OutputExistsError } from '../errors.js';
 import { processExists } from './lock.js';
 
 /** Whether an existing file may be replaced. */
@@ -92,6 +92,43 @@ export async function removeStaleTemporaries(dir: string, names: readonly string
   });
   await Promise.all(stale.map((entry) => rm(join(dir, entry), { force: true })));
   return stale;
+}
+
+/** What `checkInterruptedOutputs` found and did. */
+export interface InterruptedOutputs {
+  /** Temporary files of a killed writer, removed. */
+  removed: string[];
+  /** Outputs present without the commit marker: an interrupted run's, which `force` replaces. */
+  left: string[];
+}
+
+/**
+ * Looks in an output folder for what an interrupted run left, before any work: removes the
+ * temporary files of a killed writer of `names`, and refuses (`InterruptedOutputError`, unless
+ * `force`) outputs among `names` present without `commitMarker`, the file a run writes last, so
+ * that the user is told the folder holds no finished results rather than only that files exist.
+ * `names` may lie in subfolders (`pool/labels.npy`); temporaries are looked for in `dir` itself.
+ *
+ * @example
+ * const { removed, left } = await checkInterruptedOutputs('runs/a', ['estimates.npy', 'summary.json'], 'summary.json', { what: 'run' });
+ * @throws InterruptedOutputError when outputs are there without the marker and `force` is not set.
+ */
+export async function checkInterruptedOutputs(
+  dir: string,
+  names: readonly string[],
+  commitMarker: string,
+  options: WriteOptions & { what: string },
+): Promise<InterruptedOutputs> {
+  const removed = await removeStaleTemporaries(dir, names);
+  const left: string[] = [];
+  if (!(await exists(join(dir, commitMarker)))) {
+    for (const name of names) if (name !== commitMarker && (await exists(join(dir, name)))) left.push(name);
+  }
+  if (left.length > 0 && !options.force) {
+    const cleaned = removed.length > 0 ? ` (its ${removed.length} temporary file(s) were removed)` : '';
+    throw new InterruptedOutputError(dir, left, commitMarker, `${options.what}${cleaned}`);
+  }
+  return { removed, left };
 }
 
 /** A delay before each step of an output write, set only by the fault-injection tests to kill a writer between steps. */

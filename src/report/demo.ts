@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { simulate, type SimulationInput, type SimulationOptions, type SimulationResult } from '../simulate/simulate.js';
-import { assertOutputsWritable, writeOutputFolder } from '../io/atomic.js';
+import { assertOutputsWritable, checkInterruptedOutputs, writeOutputFolder } from '../io/atomic.js';
 import { withOutputLock } from '../io/output-lock.js';
 import { encodeNpy, int64FromInt32 } from '../io/npy.js';
 import type { Matrix } from '../matrix.js';
@@ -112,7 +113,8 @@ function float32Npy(m: Matrix): Uint8Array {
  * output folder, compares their MSE at 50, 100, 200 and 400 labels, computes each run's 95%
  * intervals (anytime-valid confidence sequence, fixed-budget interval, approximate bootstrap) at
  * `intervalLabels`, and ends by writing the report (figures and summary table) of both into
- * `report/` in that folder.
+ * `report/` in that folder. Its `report/summary.json` is written last: a folder with some of the
+ * demo's files but not it holds an interrupted demo, refused (`InterruptedOutputError`) unless `force`.
  *
  * @example
  * const demo = await runDemo({ runs: 1000 });
@@ -132,6 +134,9 @@ const DEMO_OPTION_NAMES = [
   'onProgress',
   'signal',
 ] as const satisfies readonly (keyof DemoOptions)[];
+
+/** The file the demo writes last (its report's summary): a demo folder without it holds no finished demo. */
+const DEMO_COMMIT_MARKER = join('report', 'summary.json');
 
 export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
   checkKnownKeys(options, DEMO_OPTION_NAMES, null);
@@ -178,7 +183,19 @@ async function runDemoLocked(options: DemoOptions, dir: string): Promise<DemoRes
     ['adaptive-lure', { acquisition: 'adaptive', estimator: 'lure' }],
     ['iid', { acquisition: 'iid', estimator: 'iid' }],
   ];
-  // Refuse before any work, so that an existing demo is never half-replaced.
+  // Refuse before any work, so that an existing demo is never half-replaced, and say when what is
+  // there is a demo that was stopped before its report: no finished results.
+  await checkInterruptedOutputs(
+    dir,
+    [
+      'comparison.json',
+      ...poolOutputs.map((file) => join('pool', file.name)),
+      ...methods.flatMap(([name]) => SIMULATION_FILES.map((file) => join(name, file))),
+      join('report', 'summary.md'),
+    ],
+    DEMO_COMMIT_MARKER,
+    { force: options.force, what: 'demo' },
+  );
   await assertOutputsWritable(dir, ['comparison.json'], options);
   await assertOutputsWritable(
     poolDir,
@@ -202,6 +219,9 @@ async function runDemoLocked(options: DemoOptions, dir: string): Promise<DemoRes
   }
   const [active, random] = done as [DemoMethod, DemoMethod];
   const comparison = compareAt(active.summary, random.summary, DEMO_LABEL_COUNTS);
+  // The pool, the simulations and the comparison are replaced one folder after the other: without
+  // the old report's summary, a forced demo stopped among them is told apart from a finished one.
+  if (options.force) await rm(join(dir, DEMO_COMMIT_MARKER), { force: true });
   await writeOutputFolder(poolDir, poolOutputs, { force: options.force });
   for (const method of done) await writeSimulationOutputs(method.dir, method.result, method.summary, { force: options.force });
   const comparisonJson = toJson({

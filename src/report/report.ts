@@ -1,6 +1,6 @@
 import { join, relative, resolve } from 'node:path';
 import { InputError } from '../errors.js';
-import { assertOutputsWritable, writeOutputFolder, type OutputFile } from '../io/atomic.js';
+import { assertOutputsWritable, checkInterruptedOutputs, writeOutputFolder, type OutputFile } from '../io/atomic.js';
 import { withOutputLock } from '../io/output-lock.js';
 import {
   checkSamePool,
@@ -94,6 +94,7 @@ export async function writeReport(dirs: readonly string[], options: ReportOption
 }
 
 async function writeReportLocked(dirs: readonly string[], options: ReportOptions, out: string): Promise<ReportResult> {
+  await checkInterruptedOutputs(out, REPORT_FILES, 'summary.json', { force: options.force, what: 'report' });
   await assertOutputsWritable(out, REPORT_FILES, { force: options.force ?? false });
   const settings = reportOrder(await loadReportSettings(dirs, options.onUnfinished));
   checkSamePool(settings);

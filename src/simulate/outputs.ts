@@ -1,10 +1,7 @@
 import { VarianceDiagnosticByRow } from '../acquisition/adaptive/variance-ratio.js';
 import type { SimulationResult } from './simulate.js';
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { OutputExistsError } from '../errors.js';
-import { assertFolderWritable, assertOutputsWritable, removeStaleTemporaries, writeOutputFolder, type OutputFile } from '../io/atomic.js';
+import { assertFolderWritable, assertOutputsWritable, checkInterruptedOutputs, writeOutputFolder, type OutputFile } from '../io/atomic.js';
 import { int64NpyParts, npyParts } from '../io/npy.js';
 import { toJson } from '../io/json.js';
 import { pairwiseSum } from '../metrics/index.js';
@@ -196,21 +193,14 @@ export const SIMULATION_COMMIT_MARKER = 'summary.json';
  */
 export async function prepareSimulationFolder(dir: string, options: { force?: boolean; argument?: string } = {}): Promise<string[]> {
   await assertFolderWritable(dir, options.argument ?? 'out');
+  const { removed, left } = await checkInterruptedOutputs(dir, SIMULATION_FILES, SIMULATION_COMMIT_MARKER, {
+    force: options.force,
+    what: 'run',
+  });
   const notes: string[] = [];
-  const removed = await removeStaleTemporaries(dir, SIMULATION_FILES);
   if (removed.length > 0)
     notes.push(`${dir}: an earlier run was interrupted while writing; removed its ${removed.length} temporary file(s)`);
-  const partial = SIMULATION_FILES.filter((name) => name !== SIMULATION_COMMIT_MARKER && existsSync(join(dir, name)));
-  if (partial.length > 0 && !existsSync(join(dir, SIMULATION_COMMIT_MARKER))) {
-    if (!options.force) {
-      const cleaned = removed.length > 0 ? ` (its ${removed.length} temporary file(s) were removed)` : '';
-      throw new OutputExistsError(
-        dir,
-        `it holds an interrupted run${cleaned}: ${partial.join(', ')} without ${SIMULATION_COMMIT_MARKER}; pass --force (or { force: true }) to replace it`,
-      );
-    }
-    notes.push(`${dir}: replacing an interrupted run (${partial.join(', ')} without ${SIMULATION_COMMIT_MARKER})`);
-  }
+  if (left.length > 0) notes.push(`${dir}: replacing an interrupted run (${left.join(', ')} without ${SIMULATION_COMMIT_MARKER})`);
   await assertOutputsWritable(dir, SIMULATION_FILES, { force: options.force });
   return notes;
 }
