@@ -128,3 +128,22 @@ export class UsageError extends ActiveTestingError {
 export class CancelledError extends ActiveTestingError {
   override name = 'CancelledError';
 }
+
+/** The signals a command stops on, with their numbers: a process ended by one exits with 128 + it. */
+const STOP_SIGNALS = { SIGINT: 2, SIGTERM: 15 } as const;
+
+/**
+ * A command stopped by Ctrl-C (SIGINT) or SIGTERM after it cleaned up: its message says which and
+ * what is left; the command line exits with `exitCode`, the shell's status for that signal (130, 143).
+ */
+export class InterruptedError extends CancelledError {
+  override name = 'InterruptedError';
+  readonly exitCode: number;
+  constructor(
+    readonly signal: keyof typeof STOP_SIGNALS,
+    hint: string,
+  ) {
+    super(`interrupted by ${signal}; ${hint}`);
+    this.exitCode = 128 + STOP_SIGNALS[signal];
+  }
+}

@@ -6,6 +6,7 @@ import type { Command } from './command.js';
 import { remoteProgressReporter } from './openai-backend.js';
 import { commandFlags, commandValues, parseOptions, required, schemaValues } from './options.js';
 import { progressBar, type ProgressReporter } from './progress.js';
+import { withInterrupts } from './interrupt.js';
 
 const help = (names: readonly string[]) => optionHelp('evaluate', 26, names).join('\n');
 
@@ -47,27 +48,18 @@ export const evaluateCommand: Command = {
     const { config, run, remote } = await resolveEvaluateOptions(schemaValues(given, 'evaluate') as unknown as EvaluateOptions, (n) =>
       console.error(`${n.url}: ${n.reason}; retry ${n.attempt} in ${(n.delayMs / 1000).toFixed(1)} s`),
     );
-    const controller = new AbortController();
-    const onSignal = () => controller.abort();
-    process.once('SIGINT', onSignal);
     const progress: ProgressReporter = remote ? remoteProgressReporter(remote) : progressBar({ label: 'items' });
-    try {
-      const outcome = await evaluateToFolder(config, {
+    const outcome = await withInterrupts('run the same command again to resume from its last checkpoint', (signal) =>
+      evaluateToFolder(config, {
         ...run,
         out,
         force: given.force === true,
-        signal: controller.signal,
+        signal,
         onProgress: (done, total) => progress.update(done, total),
-      });
-      progress.finish();
-      if (outcome.alreadyComplete) console.log(`${out}: results of this configuration are already complete`);
-      else console.log(`${outcome.n} items: accuracy ${outcome.accuracy.toFixed(4)}, loss ${outcome.loss.toFixed(4)} -> ${out}`);
-      return 0;
-    } catch (error) {
-      progress.finish();
-      throw error;
-    } finally {
-      process.off('SIGINT', onSignal);
-    }
+      }),
+    ).finally(() => progress.finish());
+    if (outcome.alreadyComplete) console.log(`${out}: results of this configuration are already complete`);
+    else console.log(`${outcome.n} items: accuracy ${outcome.accuracy.toFixed(4)}, loss ${outcome.loss.toFixed(4)} -> ${out}`);
+    return 0;
   },
 };

@@ -1,5 +1,4 @@
 import { isAbsolute, relative } from 'node:path';
-import { CancelledError } from '../errors.js';
 import { loadExperimentConfig } from '../experiment/config.js';
 import { runExperiment, type ExperimentEvent } from '../experiment/experiment.js';
 import { assertFolderWritable } from '../io/atomic.js';
@@ -7,6 +6,7 @@ import type { Command } from './command.js';
 import { optionHelp } from '../options/schema.js';
 import { commandFlags, commandValues, parseOptions, required } from './options.js';
 import { formatDuration, progressBar } from './progress.js';
+import { withInterrupts } from './interrupt.js';
 
 const HELP = `Usage: active-testing experiment --config grid.json --out DIR [options]
 
@@ -51,7 +51,7 @@ Options:
 ${optionHelp('experiment', 20, ['config', 'out', 'threads', 'force', 'json']).join('\n')}
   -h, --help        show this help
 
-Exit codes: 0 success, 1 bad input or failure, 2 usage error.`;
+Exit codes: 0 success, 1 bad input or failure, 2 usage error, 130 stopped by Ctrl-C (143: SIGTERM).`;
 
 /** `active-testing experiment`: a grid of simulations, resumable. */
 export const experimentCommand: Command = {
@@ -66,10 +66,6 @@ export const experimentCommand: Command = {
     const threads = given.threads as number | undefined;
     const json = given.json === true;
     const config = loadExperimentConfig(configPath);
-    const controller = new AbortController();
-    const stop = () => controller.abort();
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
     const progress = json ? null : progressBar({ label: 'runs' });
     const onEvent = (event: ExperimentEvent) => {
       if (json) {
@@ -86,16 +82,11 @@ export const experimentCommand: Command = {
       }
     };
     try {
-      await runExperiment(config, { out, force: given.force === true, threads, signal: controller.signal, onEvent });
-    } catch (error) {
-      if (!(error instanceof CancelledError)) throw error;
-      progress?.finish();
-      console.error('active-testing experiment: interrupted. Run the same command again to resume: finished settings are kept.');
-      return 1;
+      await withInterrupts('run the same command again to resume: finished settings are kept', (signal) =>
+        runExperiment(config, { out, force: given.force === true, threads, signal, onEvent }),
+      );
     } finally {
       progress?.finish();
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
     }
     return 0;
   },

@@ -8,6 +8,7 @@ import { assertFolderWritable } from '../io/atomic.js';
 import type { Command } from './command.js';
 import { checkFlagNames, commandFlags, commandValues, withNegativeValues } from './options.js';
 import { progressBar } from './progress.js';
+import { withInterrupts } from './interrupt.js';
 
 const HELP = `Usage: active-testing report DIR... [--out OUT] [options]
 
@@ -24,7 +25,7 @@ Options:
 ${optionHelp('report', 22, ['out', 'force', 'baseline', 'thresholds', 'smoothing', 'confidence', 'json']).join('\n')}
   -h, --help          show this help
 
-Exit codes: 0 success, 1 bad input or failure, 2 usage error.`;
+Exit codes: 0 success, 1 bad input or failure, 2 usage error, 130 stopped by Ctrl-C (143: SIGTERM).`;
 
 /** `active-testing report`: figures and the summary table from simulation outputs. */
 export const reportCommand: Command = {
@@ -41,20 +42,22 @@ export const reportCommand: Command = {
     await assertFolderWritable(out, '--out');
     const json = given.json === true;
     const progress = json ? { update() {}, finish() {} } : progressBar({ label: 'figures' });
-    const result = await writeReport(positionals, {
-      out,
-      force: given.force === true,
-      baseline: given.baseline as string | undefined,
-      thresholds: given.thresholds as number[] | undefined,
-      smoothing: given.smoothing as number | undefined,
-      confidence: given.confidence as number | undefined,
-      onProgress: (done, total) => progress.update(done, total),
-      onUnfinished: (name, folder) =>
-        console.error(
-          `active-testing report: left out the unfinished setting "${name}" (${folder}); run the experiment again to finish it`,
-        ),
-    });
-    progress.finish();
+    const result = await withInterrupts('nothing of it was written', (signal) =>
+      writeReport(positionals, {
+        out,
+        signal,
+        force: given.force === true,
+        baseline: given.baseline as string | undefined,
+        thresholds: given.thresholds as number[] | undefined,
+        smoothing: given.smoothing as number | undefined,
+        confidence: given.confidence as number | undefined,
+        onProgress: (done, total) => progress.update(done, total),
+        onUnfinished: (name, folder) =>
+          console.error(
+            `active-testing report: left out the unfinished setting "${name}" (${folder}); run the experiment again to finish it`,
+          ),
+      }),
+    ).finally(() => progress.finish());
     if (json) {
       console.log(JSON.stringify({ event: 'report', summary: result.summaryPath, files: result.files, table: result.table }));
     } else {

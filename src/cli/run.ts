@@ -1,4 +1,4 @@
-import { ActiveTestingError, InputError, UsageError } from '../errors.js';
+import { ActiveTestingError, InputError, InterruptedError, UsageError } from '../errors.js';
 import { cliFlag, commandOptions, COMMAND_CONTEXTS, optionNames, type CommandName } from '../options/schema.js';
 import { redactSecrets } from '../io/redact.js';
 import { VERSION } from '../version.js';
@@ -29,7 +29,7 @@ async function usage(): Promise<string> {
   ].join('\n');
 }
 
-/** Runs the CLI and returns its exit code: 0 success, 1 bad input or failure, 2 usage error. */
+/** Runs the CLI and returns its exit code: 0 success, 1 bad input or failure, 2 usage error, 130 (143) stopped by SIGINT (SIGTERM). */
 export async function runCli(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
@@ -68,13 +68,15 @@ const MEMORY_ERRORS =
 
 /**
  * What to print for an error that ended a command, in one line, and the exit code: usage errors
- * exit 2; bad input, file-system failures and running out of memory exit 1 without a stack trace.
+ * exit 2, a command stopped by a signal 128 + its number (130 for Ctrl-C); bad input, file-system
+ * failures and running out of memory exit 1 without a stack trace.
  * Only an unexpected error (a bug) shows where it happened, and only with ACTIVE_TESTING_DEBUG set.
  */
 export function describeFailure(error: unknown, command: string, env: NodeJS.ProcessEnv = process.env): { message: string; code: number } {
   const usageHint = (text: string) => `${text}\nRun \`active-testing ${command} --help\` for usage.`;
   if (error instanceof UsageError) return { message: usageHint(oneLine(error.message)), code: 2 };
   if (error instanceof InputError) return { message: oneLine(namedAsFlag(error, command)), code: 1 };
+  if (error instanceof InterruptedError) return { message: oneLine(error.message), code: error.exitCode };
   if (error instanceof ActiveTestingError) return { message: oneLine(error.message), code: 1 };
   if (error instanceof TypeError && 'code' in error && String((error as { code: unknown }).code).startsWith('ERR_PARSE_ARGS')) {
     return { message: usageHint(oneLine(error.message)), code: 2 };

@@ -32,6 +32,7 @@ import { ADAPTIVE_CANDIDATE_COUNT } from '../acquisition/adaptive/index.js';
 import type { Command } from './command.js';
 import { commandFlags, commandValues, parseOptions, required, schemaValues, type OptionValues } from './options.js';
 import { progressBar } from './progress.js';
+import { withInterrupts } from './interrupt.js';
 
 const RISK_NAMES: Record<BuiltinLoss, string> = {
   'cross-entropy': 'cross-entropy',
@@ -59,7 +60,8 @@ samples.npy (int64, size×runs), q.npy (float64, size×runs), bootstrap_variance
 unless --bootstrap none) and summary.json (true_risk, labels, mse, median_se, bias, coverage of
 the approximate ±1.96σ bootstrap interval, config, version). summary.json is written last: a
 folder without it holds an interrupted run, which is
-refused unless --force. Exit codes: 0 success, 1 bad input or failure, 2 usage error.`;
+refused unless --force. Stopped by Ctrl-C (SIGTERM), it removes its temporary files and its lock.
+Exit codes: 0 success, 1 bad input or failure, 2 usage error, 130 stopped by Ctrl-C (143: SIGTERM).`;
 
 /** The simulation options given on the command line, as the engine names them; absent ones take the engine's defaults. */
 function simulationOptions(given: Record<string, unknown>): Partial<SimulationOptions> {
@@ -94,18 +96,6 @@ function assertFitsInMemory(simulations: readonly MemoryOptions[], intervals: nu
 
 /** The demo's runs label 400 items of its 10,000-item pool (simulate's default size there). */
 const DEMO_SIZE = 400;
-
-/** Aborts the work on Ctrl-C, so that nothing is written; the handler is removed afterwards. */
-async function interruptible<T>(work: (signal: AbortSignal) => Promise<T>): Promise<T> {
-  const controller = new AbortController();
-  const abort = (): void => controller.abort();
-  process.once('SIGINT', abort);
-  try {
-    return await work(controller.signal);
-  } finally {
-    process.off('SIGINT', abort);
-  }
-}
 
 const fixed = (value: number, digits = 4): string => (Number.isFinite(value) ? value.toFixed(digits) : String(value));
 const scientific = (value: number): string => (Number.isFinite(value) ? value.toExponential(2) : String(value));
@@ -219,7 +209,10 @@ function describeDemo(demo: DemoResult): string {
   ].join('\n');
 }
 
-async function runDemoCommand(values: OptionValues, given: Record<string, unknown>): Promise<number> {
+/** What an interrupted demo leaves: nothing, or some of its files, which the next run refuses unless --force. */
+const DEMO_INTERRUPTED = 'run it again to start over (with --force on the same --out if it wrote some of its outputs)';
+
+async function runDemoCommand(values: OptionValues, given: Record<string, unknown>, signal: AbortSignal): Promise<number> {
   const extra = Object.keys(values).filter((name) => values[name] !== undefined && !DEMO_OPTIONS.has(name));
   if (extra.length > 0)
     throw new UsageError(`--demo uses the built-in pool and settings; it does not take ${extra.map((n) => `--${n}`).join(', ')}`);
@@ -236,20 +229,18 @@ async function runDemoCommand(values: OptionValues, given: Record<string, unknow
   const bars = { 'adaptive-lure': progressBar({ label: 'active testing' }), iid: progressBar({ label: 'random labelling' }) };
   // The demo's report (figures, the renderer) is loaded only for the demo.
   const { runDemo } = await import('../report/demo.js');
-  const demo = await interruptible((signal) =>
-    runDemo({
-      ...(given.out === undefined ? {} : { out: given.out as string }),
-      force: given.force === true,
-      ...(runs === undefined ? {} : { runs }),
-      ...(seed === undefined ? {} : { seed }),
-      ...(threads === undefined ? {} : { threads }),
-      signal,
-      onProgress: (method, done, total) => {
-        bars[method].update(done, total);
-        if (done === total) bars[method].finish();
-      },
-    }),
-  );
+  const demo = await runDemo({
+    ...(given.out === undefined ? {} : { out: given.out as string }),
+    force: given.force === true,
+    ...(runs === undefined ? {} : { runs }),
+    ...(seed === undefined ? {} : { seed }),
+    ...(threads === undefined ? {} : { threads }),
+    signal,
+    onProgress: (method, done, total) => {
+      bars[method].update(done, total);
+      if (done === total) bars[method].finish();
+    },
+  });
   console.log(describeDemo(demo));
   return 0;
 }
@@ -276,7 +267,7 @@ function phaseTimer(): { mark: (phase: string) => void; report: () => void } {
   };
 }
 
-async function runSimulation(given: Record<string, unknown>): Promise<number> {
+async function runSimulation(given: Record<string, unknown>, signal: AbortSignal): Promise<number> {
   const timer = phaseTimer();
   const files = {
     modelScores: required<string>(given, 'modelScores'),
@@ -324,10 +315,8 @@ async function runSimulation(given: Record<string, unknown>): Promise<number> {
     };
     const progress = progressBar({ label: 'runs' });
     // Prepared here rather than through simulate(): the summary reads the per-item losses it computes.
-    const { prepared, result } = await interruptible(async (signal) => {
-      const prepared = prepareSimulation(input, { ...resolved, signal, onProgress: (done, total) => progress.update(done, total) });
-      return { prepared, result: await runPrepared(prepared) };
-    }).finally(() => progress.finish());
+    const prepared = prepareSimulation(input, { ...resolved, signal, onProgress: (done, total) => progress.update(done, total) });
+    const result = await runPrepared(prepared).finally(() => progress.finish());
     timer.mark('simulate');
     const { losses } = prepared.pool;
     let intervals: SimulationIntervals[] = [];
@@ -367,7 +356,7 @@ async function runSimulation(given: Record<string, unknown>): Promise<number> {
         return statistics;
       }),
     );
-    await writeSimulationOutputs(out, result, () => summary, { force, intervals });
+    await writeSimulationOutputs(out, result, () => summary, { force, intervals, signal });
     timer.mark('write');
     timer.report();
     console.log(describeRun(await summary, result, out, rows, cols));
@@ -411,6 +400,8 @@ export const simulateCommand: Command = {
   async run(argv) {
     const values = parseOptions(argv, commandFlags('simulate'));
     const given = commandValues(values, 'simulate');
-    return given.demo === true ? runDemoCommand(values, given) : runSimulation(given);
+    return given.demo === true
+      ? withInterrupts(DEMO_INTERRUPTED, (signal) => runDemoCommand(values, given, signal))
+      : withInterrupts('nothing of its results was written', (signal) => runSimulation(given, signal));
   },
 };

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
 import { access, mkdir, open, readdir, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
-import { InputError, InterruptedOutputError, OutputExistsError } from '../errors.js';
+import { CancelledError, InputError, InterruptedOutputError, OutputExistsError } from '../errors.js';
 import { processExists } from './lock.js';
 
 /** Whether an existing file may be replaced. */
@@ -49,6 +49,13 @@ export interface OutputFolderOptions extends WriteOptions {
    * a forced run never holds the old ones beside some of the new files. Only with `commitMarker`.
    */
   markerCompanions?: readonly string[];
+  /**
+   * Stops the write (`CancelledError`) when aborted before the files are renamed into place: the
+   * temporary files are removed and nothing of the new output is left. The renames, once begun,
+   * finish (they take moments): stopped between them, a forced write would leave neither the old
+   * output nor the new one.
+   */
+  signal?: AbortSignal;
 }
 
 async function exists(path: string): Promise<boolean> {
@@ -262,6 +269,7 @@ export async function assertOutputsWritable(dir: string, names: readonly string[
  * ], { force: false, managed: ['bootstrap_variance.npy'] });
  */
 export async function writeOutputFolder(dir: string, files: readonly OutputFile[], options: OutputFolderOptions = {}): Promise<string[]> {
+  cancelledBefore(options.signal, dir);
   const written = files.map((f) => f.name);
   const stale = (options.managed ?? []).filter((name) => !written.includes(name));
   await assertOutputsWritable(dir, [...written, ...stale], options);
@@ -304,6 +312,7 @@ export async function writeOutputFolder(dir: string, files: readonly OutputFile[
     const failed =
       failedOpen ?? outcomes.find((outcome) => outcome.status === 'rejected') ?? (made.status === 'rejected' ? made : undefined);
     if (failed !== undefined) throw failed.reason;
+    cancelledBefore(options.signal, dir);
     if (marker !== undefined) {
       await rm(join(dir, marker), { force: true });
       await Promise.all(companions.map((name) => rm(join(dir, name), { force: true })));
@@ -320,6 +329,10 @@ export async function writeOutputFolder(dir: string, files: readonly OutputFile[
   if (marker === undefined) await Promise.all(stale.map((name) => rm(join(dir, name), { force: true })));
   await syncFolder(dir);
   return staged.map(({ path }) => path);
+}
+
+function cancelledBefore(signal: AbortSignal | undefined, dir: string): void {
+  if (signal?.aborted) throw new CancelledError(`writing ${dir} was cancelled; nothing of it was written`);
 }
 
 /** Flushes a folder's entries (the renames) to disk; not every platform can open a folder. */

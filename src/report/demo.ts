@@ -222,8 +222,9 @@ async function runDemoLocked(options: DemoOptions, dir: string): Promise<DemoRes
   // The pool, the simulations and the comparison are replaced one folder after the other: without
   // the old report's summary, a forced demo stopped among them is told apart from a finished one.
   if (options.force) await rm(join(dir, DEMO_COMMIT_MARKER), { force: true });
-  await writeOutputFolder(poolDir, poolOutputs, { force: options.force });
-  for (const method of done) await writeSimulationOutputs(method.dir, method.result, method.summary, { force: options.force });
+  const { force, signal } = options;
+  await writeOutputFolder(poolDir, poolOutputs, { force, signal });
+  for (const method of done) await writeSimulationOutputs(method.dir, method.result, method.summary, { force, signal });
   const comparisonJson = toJson({
     true_risk: active.result.trueRisk,
     labels: comparison.labels,
@@ -240,8 +241,8 @@ async function runDemoLocked(options: DemoOptions, dir: string): Promise<DemoRes
       ]),
     ),
   });
-  await writeOutputFolder(dir, [{ name: 'comparison.json', data: comparisonJson }], { force: options.force });
-  const report = await writeReport([dir], { out: join(dir, 'report'), force: options.force ?? false });
+  await writeOutputFolder(dir, [{ name: 'comparison.json', data: comparisonJson }], { force, signal });
+  const report = await writeReport([dir], { out: join(dir, 'report'), force: force ?? false, ...(signal === undefined ? {} : { signal }) });
   return { dir, poolSize, classCount, trueRisk: active.result.trueRisk, active, random, comparison, report };
 }
 

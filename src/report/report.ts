@@ -1,5 +1,5 @@
 import { join, relative, resolve } from 'node:path';
-import { InputError } from '../errors.js';
+import { CancelledError, InputError } from '../errors.js';
 import { assertOutputsWritable, checkInterruptedOutputs, writeOutputFolder, type OutputFile } from '../io/atomic.js';
 import { withOutputLock } from '../io/output-lock.js';
 import {
@@ -50,6 +50,8 @@ export interface ReportOptions {
   onProgress?: (done: number, total: number, figure: string) => void;
   /** Called for each setting of an experiment that is left out because it has not finished. */
   onUnfinished?: (name: string, folder: string) => void;
+  /** Stops the report (`CancelledError`) between its figures or before its files are renamed into place; nothing of it is written. */
+  signal?: AbortSignal;
 }
 
 /** What `writeReport` wrote. */
@@ -110,6 +112,7 @@ async function writeReportLocked(dirs: readonly string[], options: ReportOptions
   const files: OutputFile[] = [];
   let done = 0;
   for (const [name, spec] of figures) {
+    if (options.signal?.aborted) throw new CancelledError('report cancelled; nothing of it was written');
     const { svg, png } = await renderFigure(spec);
     files.push(
       { name: `${name}.vl.json`, data: `${JSON.stringify(spec, null, 1)}\n` },
@@ -136,6 +139,7 @@ async function writeReportLocked(dirs: readonly string[], options: ReportOptions
     managed: REPORT_FILES,
     commitMarker: 'summary.json',
     markerCompanions: ['summary.md'],
+    signal: options.signal,
   });
   return { files: written, table, summaryPath: join(out, 'summary.md') };
 }
@@ -322,7 +326,7 @@ function summaryPage(table: SummaryTable, figures: readonly string[], out: strin
 }
 
 /** `writeReport`'s options that are no flag of `active-testing report`. */
-const REPORT_CALLBACKS = ['onProgress', 'onUnfinished'];
+const REPORT_CODE_OPTIONS = ['onProgress', 'onUnfinished', 'signal'];
 
 /**
  * Checks `writeReport`'s options as `active-testing report` checks its flags, by the option
@@ -332,6 +336,6 @@ const REPORT_CALLBACKS = ['onProgress', 'onUnfinished'];
  * @throws {InputError} naming the option at fault.
  */
 function checkReportOptions(options: ReportOptions): void {
-  checkKnownKeys(options, [...optionNames('report').filter((name) => name !== 'json'), ...REPORT_CALLBACKS], null);
+  checkKnownKeys(options, [...optionNames('report').filter((name) => name !== 'json'), ...REPORT_CODE_OPTIONS], null);
   for (const name of ['thresholds', 'smoothing', 'confidence'] as const) checkOption(name, options[name], 'report');
 }

@@ -385,7 +385,7 @@ export async function writeSimulationOutputs(
   dir: string,
   result: SimulationResult,
   summary: SimulationSummary | (() => SimulationSummary | Promise<SimulationSummary>),
-  options: { force?: boolean; intervals?: readonly SimulationIntervals[] } = {},
+  options: { force?: boolean; intervals?: readonly SimulationIntervals[]; signal?: AbortSignal } = {},
 ): Promise<string[]> {
   const rowsByRuns: [number, number] = [result.rows, result.runs];
   const files: OutputFile[] = [
@@ -401,5 +401,10 @@ export async function writeSimulationOutputs(
     files.push({ name: `${interval.kind}_upper.npy`, data: npyParts({ data: interval.upper, shape: rowsByRuns, dtype: 'f8' }) });
   }
   files.push({ name: 'summary.json', data: async () => toJson(typeof summary === 'function' ? await summary() : summary) });
-  return writeOutputFolder(dir, files, { force: options.force, managed: SIMULATION_FILES, commitMarker: SIMULATION_COMMIT_MARKER });
+  return writeOutputFolder(dir, files, {
+    force: options.force,
+    managed: SIMULATION_FILES,
+    commitMarker: SIMULATION_COMMIT_MARKER,
+    signal: options.signal,
+  });
 }

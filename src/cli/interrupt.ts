@@ -1,0 +1,34 @@
+import { CancelledError, InterruptedError } from '../errors.js';
+
+/**
+ * Runs a command's `work` with Ctrl-C (SIGINT) and SIGTERM turned into an abort of the signal it is
+ * given, rather than Node ending the process where it stands: the work stops at its next check
+ * and cleans up on its way out (its temporary files removed, its output folder's lock released).
+ * It then throws `InterruptedError`, one line ending in `hint` (what is left, what to do) with
+ * the shell's exit status for the signal. Work past its last check (renaming its files into
+ * place) finishes, and its result is returned. Signals after the first change nothing: `timeout`
+ * sends its signal twice (to the process and to its group), and the cleanup must still run.
+ *
+ * @example
+ * await withInterrupts('nothing of its results was written', (signal) => simulate(input, { signal }));
+ * @throws InterruptedError when a signal stopped the work.
+ */
+export async function withInterrupts<T>(hint: string, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const controller = new AbortController();
+  let received: InterruptedError['signal'] | undefined;
+  const stop = (name: InterruptedError['signal']): void => {
+    received ??= name;
+    controller.abort();
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+  try {
+    return await work(controller.signal);
+  } catch (error) {
+    if (received !== undefined && error instanceof CancelledError) throw new InterruptedError(received, hint);
+    throw error;
+  } finally {
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+  }
+}

@@ -1,0 +1,137 @@
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writeReport } from '../../src/report/report.js';
+import { BUILT_CLI } from '../faults/children.js';
+import { tinyEvaluateFlags } from '../faults/evaluate-args.js';
+import { writePoolFiles } from '../faults/pool-files.js';
+import { writeGrid } from '../experiment/pool-files.js';
+import { runCliCaptured } from '../helpers/cli.js';
+import { writeFakeSimulation } from '../report/simulation-folder.js';
+
+const root = mkdtempSync(join(tmpdir(), 'at-interrupt-signals-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+let f: string;
+let y: string;
+beforeAll(async () => {
+  ({ f, y } = await writePoolFiles(root, 120, 3, 4));
+});
+
+const simulate = (out: string, ...extra: string[]) => [
+  'simulate',
+  ...['--model-scores', f, '--labels', y, '--runs', '20', '--size', '30', '--threads', '1', '--out', out],
+  ...extra,
+];
+
+/** A data file's temporary (`.q.npy.<pid>.<hex>.tmp`), not the lock's own (`.simulate.lock.<pid>.<hex>.tmp`). */
+const OUTPUT_TEMPORARY = /^\.(?!\w+\.lock\.).+\.\d+\.[0-9a-f]{8}\.tmp$/;
+
+/**
+ * Runs the built CLI with a pause before each step of its output writes, sends it `signal` once one
+ * of its output files' temporaries (or the file `started` matches) appears under `watch`, and
+ * returns how it ended.
+ */
+async function signalWhileWriting(argv: string[], watch: string, signal: NodeJS.Signals, started = OUTPUT_TEMPORARY) {
+  const child = spawn(process.execPath, [BUILT_CLI, ...argv], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+    env: { ...process.env, ACTIVE_TESTING_FAULT_DELAY_MS: '400' },
+  });
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const exited = new Promise<void>((done) => child.on('close', () => done()));
+  let finished = false;
+  void exited.then(() => (finished = true));
+  const writing = () =>
+    existsSync(watch) && readdirSync(watch, { recursive: true }).some((name) => started.test(String(name).split('/').pop()!));
+  while (!finished && !writing()) await new Promise((r) => setTimeout(r, 5));
+  child.kill(signal);
+  await exited;
+  return { code: child.exitCode, signal: child.signalCode, stderr };
+}
+
+/** Every hidden entry (temporaries, locks) under `dir`. */
+const hidden = (dir: string) => readdirSync(dir, { recursive: true }).filter((name) => String(name).split('/').pop()!.startsWith('.'));
+
+describe('a command stopped by a signal while it writes its outputs', () => {
+  it('simulate on SIGINT removes its temporaries, its lock and the folder it made, and exits 130 in one line', async () => {
+    const out = join(root, 'new');
+    const run = await signalWhileWriting(simulate(out), out, 'SIGINT');
+    expect(run).toEqual({
+      code: 130,
+      signal: null,
+      stderr: 'active-testing simulate: interrupted by SIGINT; nothing of its results was written\n',
+    });
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it('simulate --force on SIGTERM keeps the earlier results as they were and exits 143', async () => {
+    const out = join(root, 'kept');
+    expect((await runCliCaptured(simulate(out))).code).toBe(0);
+    const before = readFileSync(join(out, 'summary.json'), 'utf8');
+    const run = await signalWhileWriting(simulate(out, '--seed', '9', '--force'), out, 'SIGTERM');
+    expect(run).toEqual({
+      code: 143,
+      signal: null,
+      stderr: 'active-testing simulate: interrupted by SIGTERM; nothing of its results was written\n',
+    });
+    expect(readFileSync(join(out, 'summary.json'), 'utf8')).toBe(before);
+    expect(hidden(out)).toEqual([]);
+  });
+
+  it('simulate on SIGKILL cannot clean up: the next run removes what it left and finishes', async () => {
+    const out = join(root, 'killed');
+    const run = await signalWhileWriting(simulate(out), out, 'SIGKILL');
+    expect(run.signal).toBe('SIGKILL');
+    expect(hidden(out)).toContain('.simulate.lock');
+    const rerun = await runCliCaptured(simulate(out));
+    expect(rerun.code).toBe(0);
+    expect(rerun.stderr).toMatch(/^.+: an earlier run was interrupted while writing; removed its 4 temporary file\(s\)$/);
+    expect(hidden(out)).toEqual([]);
+  });
+
+  it('report on SIGINT removes its temporaries and lock, and exits 130 in one line', async () => {
+    const simulation = join(root, 'iid');
+    writeFakeSimulation(simulation, { acquisition: 'iid', estimator: 'iid', noise: 0.5, rows: 40 });
+    const out = join(root, 'report');
+    const run = await signalWhileWriting(['report', simulation, '--out', out], out, 'SIGINT');
+    expect(run).toEqual({ code: 130, signal: null, stderr: 'active-testing report: interrupted by SIGINT; nothing of it was written\n' });
+    expect(existsSync(out)).toBe(false);
+    await writeReport([simulation], { out });
+  });
+
+  it('experiment on SIGTERM stops, releases its lock and exits 143; the rerun resumes', async () => {
+    const config = writeGrid(join(root, 'grid-inputs'), { size: 300, runs: 20, labels: 30 });
+    const out = join(root, 'grid');
+    const run = await signalWhileWriting(['experiment', '--config', config, '--out', out, '--threads', '1'], out, 'SIGTERM');
+    expect(run).toEqual({
+      code: 143,
+      signal: null,
+      stderr: 'active-testing experiment: interrupted by SIGTERM; run the same command again to resume: finished settings are kept\n',
+    });
+    expect(hidden(out)).toEqual([]);
+    const rerun = await runCliCaptured(['experiment', '--config', config, '--out', out, '--threads', '1']);
+    expect(rerun.code, rerun.stderr).toBe(0);
+    expect(rerun.lines[0]).toMatch(/^4 settings, [0-3] already finished; output in /);
+  });
+
+  it('evaluate on SIGTERM keeps its checkpoint, releases its lock and exits 143; the rerun resumes', async () => {
+    const data = join(root, 'data.tsv');
+    writeFileSync(
+      data,
+      'sentence\tlabel\n' + Array.from({ length: 2000 }, (_, i) => `a good film number ${i}\t${i % 2}`).join('\n') + '\n',
+    );
+    const out = join(root, 'scores');
+    const run = await signalWhileWriting(['evaluate', ...tinyEvaluateFlags(data, out)], out, 'SIGTERM', /^\.evaluate\.partial\.json$/);
+    expect(run).toEqual({
+      code: 143,
+      signal: null,
+      stderr: 'active-testing evaluate: interrupted by SIGTERM; run the same command again to resume from its last checkpoint\n',
+    });
+    expect(hidden(out).sort()).toEqual(['.evaluate.partial.f32', '.evaluate.partial.json']);
+    const rerun = await runCliCaptured(['evaluate', ...tinyEvaluateFlags(data, out)]);
+    expect(rerun.code, rerun.stderr).toBe(0);
+    expect(existsSync(join(out, 'meta.json'))).toBe(true);
+  });
+});
