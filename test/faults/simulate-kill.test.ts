@@ -43,7 +43,7 @@ const args = (out: string, seed: number) => [
   '--force',
 ];
 
-/** Starts a simulate run that pauses before each write step, and SIGKILLs it `afterMs` after its first temporary file appears. */
+/** Starts a simulate run that pauses before each write step, and SIGKILLs it `afterMs` after its first output's temporary file appears. */
 async function killWhileWriting(out: string, seed: number, afterMs: number): Promise<{ stderr: string; killed: boolean }> {
   const child = spawn(process.execPath, [cliPath, ...args(out, seed)], {
     env: { ...process.env, ACTIVE_TESTING_FAULT_DELAY_MS: String(STEP_DELAY_MS) },
@@ -53,7 +53,9 @@ async function killWhileWriting(out: string, seed: number, afterMs: number): Pro
   const exited = new Promise<number | null>((done) => child.on('exit', (code) => done(code)));
   let finished = false;
   void exited.then(() => (finished = true));
-  while (!finished && !(existsSync(out) && readdirSync(out).some((name) => name.endsWith('.tmp'))))
+  // An output's temporary, not the lock's pid file (`.simulate.lock.<pid>.<hex>.tmp`): a kill while
+  // the lock is taken leaves that one for a minute, in case another machine's acquisition owns it.
+  while (!finished && !(existsSync(out) && readdirSync(out).some((name) => name.endsWith('.tmp') && !name.startsWith('.simulate.lock.'))))
     await new Promise((r) => setTimeout(r, 2));
   if (!finished) {
     await new Promise((r) => setTimeout(r, afterMs));
