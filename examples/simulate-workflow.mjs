@@ -56,10 +56,10 @@ for (const labels of SHOW_AT) {
   );
 }
 
-// 4. The single-run error bar: each run's exact bootstrap variance gives estimate ± 2σ; coverage is
+// 4. The single-run error bar: each run's exact bootstrap variance gives estimate ± 1.96σ; coverage is
 //    the fraction of runs whose interval contains the true risk (nominal ≈ 95%). With very few
 //    labels the bootstrap underestimates the variance, so coverage starts lower.
-console.log(`\ncoverage of estimate ± 2σ (bootstrap) across ${RUNS} runs:`);
+console.log(`\ncoverage of estimate ± 1.96σ (bootstrap, approximate) across ${RUNS} runs:`);
 console.log(
   `${'labels'.padEnd(8)}${Object.keys(settings)
     .map((name) => pad(name))
