@@ -16,6 +16,7 @@ export interface ErrorsFrame {
  *
  * @example
  * allErrorsFrame({ data: Float64Array.of(1, 3, 2, 2), rows: 2, cols: 2 }, 2, 5).labels; // [1, 1, 6, 6]
+ * @throws InputError when `step` is not an integer ≥ 1.
  */
 export function allErrorsFrame(pred: Matrix, target: number, step = 1): ErrorsFrame {
   const rowLabels = labelsAtRows(pred.rows, step);

@@ -9,12 +9,15 @@ export const BOOTSTRAP_Z = 1.96;
 /**
  * Coverage per row: the fraction of runs whose interval `estimate ± ci·sqrt(variance)` contains
  * the true risk, then a trailing moving average (the reference's `plot_bootstrap_error_estimation`).
- * A calibrated ±1.96σ interval (the default, `BOOTSTRAP_Z`) covers about 95 %.
+ * A calibrated ±1.96σ interval (the default, `BOOTSTRAP_Z`) covers about 95 %. The variances are
+ * used as given: `summary.json`'s `coverage` first multiplies each by the finite-population factor
+ * (`finitePopulationFactor(labels, poolSize)`) and widens the interval by a rounding allowance.
  *
  * @example
  * const estimates = { data: Float64Array.of(1, 2), rows: 1, cols: 2 };
  * const variances = { data: Float64Array.of(0.25, 0.04), rows: 1, cols: 2 };
- * coverage(estimates, variances, 1.5); // [0.5]: 1 ± 1 covers 1.5, 2 ± 0.4 does not
+ * coverage(estimates, variances, 1.5); // [0.5]: 1 ± 0.98 covers 1.5, 2 ± 0.392 does not
+ * @throws InputError when `bootstrapVariance` is not the shape of `estimates`.
  */
 export function coverage(
   estimates: Matrix,
@@ -46,6 +49,7 @@ export function coverage(
  * const estimates = { data: Float64Array.of(1, 2), rows: 1, cols: 2 };
  * const variances = { data: Float64Array.of(0.25, 1), rows: 1, cols: 2 };
  * bootstrapMse(estimates, variances, 1); // [0.03125]: median of (0.25 − 0)² and (1 − 1)²
+ * @throws InputError when `bootstrapVariance` is not the shape of `estimates`.
  */
 export function bootstrapMse(estimates: Matrix, bootstrapVariance: Matrix, target: number, smoothing = 1): Float64Array {
   checkSameShape(estimates, bootstrapVariance, 'bootstrapVariance');

@@ -9,7 +9,8 @@ import { rowMedian } from './percentile.js';
  */
 
 /**
- * Squared error of every estimate, `(pred − target)²` (rows × runs).
+ * Squared error (not standard error) of every estimate, `(pred − target)²` (rows × runs): the
+ * entries behind `mse` and `medianSe`, e.g. for a percentile band of a row with `percentile`.
  *
  * @example
  * se({ data: Float64Array.of(1, 3), rows: 1, cols: 2 }, 2).data; // [1, 1]
@@ -19,7 +20,8 @@ export function se(pred: Matrix, target: number): Matrix {
 }
 
 /**
- * Signed error of every estimate, `pred − target` (rows × runs).
+ * Signed error of every estimate, `pred − target` (rows × runs). The bias of the estimator, one
+ * value per row as `summary.json`'s `bias`, is `meanBias`.
  *
  * @example
  * bias({ data: Float64Array.of(1, 3), rows: 1, cols: 2 }, 2).data; // [−1, 1]
@@ -33,14 +35,14 @@ export function bias(pred: Matrix, target: number): Matrix {
  * despite its name takes no mean). An exact estimate gives −Infinity.
  *
  * @example
- * logMse({ data: Float64Array.of(2, 2 + Math.E), rows: 1, cols: 2 }, 2).data; // [−Infinity, 2]
+ * logMse({ data: Float64Array.of(2, 2 + Math.E), rows: 1, cols: 2 }, 2).data; // [−Infinity, 1.9999999999999996]: 2 up to rounding
  */
 export function logMse(pred: Matrix, target: number): Matrix {
   return mapEntries(pred, (v) => Math.log((v - target) * (v - target)));
 }
 
 /**
- * Mean squared error per row (across runs).
+ * Mean squared error per row (across runs), `summary.json`'s `mse`.
  *
  * @example
  * mse({ data: Float64Array.of(1, 4), rows: 1, cols: 2 }, 2); // [2.5]
@@ -50,7 +52,8 @@ export function mse(pred: Matrix, target: number): Float64Array {
 }
 
 /**
- * Median squared error per row (across runs): robust to the heavy tails of importance weights.
+ * Median squared error per row (across runs), `summary.json`'s `median_se`: robust to the heavy
+ * tails of importance weights.
  *
  * @example
  * medianSe({ data: Float64Array.of(1, 3, 10), rows: 1, cols: 3 }, 2); // [1]
@@ -63,14 +66,14 @@ export function medianSe(pred: Matrix, target: number): Float64Array {
  * Mean log squared error per row (across runs).
  *
  * @example
- * meanLogMse({ data: Float64Array.of(2 + Math.E, 2 - Math.E), rows: 1, cols: 2 }, 2); // [2]
+ * meanLogMse({ data: Float64Array.of(2 + Math.E, 2 - Math.E), rows: 1, cols: 2 }, 2); // [1.9999999999999998]: 2 up to rounding
  */
 export function meanLogMse(pred: Matrix, target: number): Float64Array {
   return rowMeans(logMse(pred, target));
 }
 
 /**
- * Bias per row: mean estimate across runs minus the target.
+ * Bias per row: mean estimate across runs minus the target, `summary.json`'s `bias`.
  *
  * @example
  * meanBias({ data: Float64Array.of(1, 5), rows: 1, cols: 2 }, 2); // [1]
@@ -101,7 +104,8 @@ export function variance(pred: Matrix): Matrix {
 }
 
 /**
- * Variance of the estimates per row (across runs, population form, ddof 0).
+ * Variance of the estimates per row (across runs, population form, ddof 0), so that
+ * `mse = meanVariance + meanBias²` row by row (up to rounding).
  *
  * @example
  * meanVariance({ data: Float64Array.of(1, 3), rows: 1, cols: 2 }); // [1]

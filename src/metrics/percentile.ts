@@ -8,6 +8,7 @@ import type { Matrix } from '../matrix.js';
  * @example
  * percentile([1, 2, 3, 4], 50); // 2.5
  * percentile([1, 2, 3, 4], 45); // 2.35
+ * @throws InputError when `q` is outside [0, 100] or `values` is empty.
  */
 export function percentile(values: ArrayLike<number>, q: number): number {
   if (!(q >= 0 && q <= 100)) throw new InputError({ argument: 'q', expected: 'a percentile in [0, 100]', received: q });
@@ -22,6 +23,7 @@ export function percentile(values: ArrayLike<number>, q: number): number {
  * @example
  * median([3, 1, 2]);    // 2
  * median([4, 1, 3, 2]); // 2.5
+ * @throws InputError when `values` is empty.
  */
 export function median(values: ArrayLike<number>): number {
   if (values.length === 0) throw new InputError({ argument: 'values', expected: 'at least one value', received: 0 });

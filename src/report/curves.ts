@@ -31,6 +31,7 @@ export type ErrorMetric = 'mse' | 'medianSe';
  * the variance gets the finite-population factor (N − M)/(N − 1), as `simulate` and sessions apply it.
  *
  * @example
+ * const [setting] = await loadReportSettings(['runs/adaptive']);
  * const curves = settingCurves(setting);
  * curves.mse[49]; // MSE after setting.labels[49] labels
  */
@@ -70,7 +71,8 @@ function correctedVariance(variance: Matrix, setting: ReportSetting): Matrix {
  * One value per row of the setting; `null` where the baseline has no row with that many labels.
  *
  * @example
- * relativeToRandom(activeCurves, randomCurves, 'mse'); // [0.8, 0.6, ...]; 1 = as good as random
+ * const [random, active] = (await loadReportSettings(['runs/iid', 'runs/adaptive'])).map((s) => settingCurves(s));
+ * relativeToRandom(active, random, 'mse')[99]; // e.g. 0.47 at 100 labels: below 1, active testing's error is smaller
  */
 export function relativeToRandom(curves: SettingCurves, baseline: SettingCurves, metric: ErrorMetric): (number | null)[] {
   const baselineRow = rowByLabels(baseline.setting.labels);

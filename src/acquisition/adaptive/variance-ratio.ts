@@ -157,6 +157,8 @@ export interface DiagnosedSimulation {
  *
  * @example
  * const { ratios, verdicts } = varianceDiagnosticRows(result, lossPerItem(f, y), zeroOneLossPerItem(f, y));
+ * VARIANCE_VERDICTS[verdicts[(result.rows - 1) * result.runs]]; // run 0's verdict after the last label
+ * @throws InputError when `targetErrors` does not have one entry per pool item (with a bootstrap).
  */
 export function varianceDiagnosticRows(
   result: DiagnosedSimulation,
