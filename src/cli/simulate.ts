@@ -323,15 +323,10 @@ async function runSimulation(given: Record<string, unknown>, signal: AbortSignal
     if (intervalKinds.length > 0) {
       const { reference, drawFloorCandidates } = preparedReferenceAndSource(prepared, pool.modelScores, pool.surrogateScores);
       const bounds = lossBounds(pool.modelScores, result.options.loss);
-      intervals = await simulationIntervalsInThreads(
-        result,
-        losses,
-        bounds,
-        intervalKinds,
-        reference,
-        drawFloorCandidates,
-        result.options.threads,
-      );
+      intervals = await simulationIntervalsInThreads(result, losses, bounds, intervalKinds, reference, drawFloorCandidates, {
+        threads: result.options.threads,
+        signal,
+      });
     }
     timer.mark('summary');
     // The statistics from now on, in turns: the output folder is checked and the arrays written and

@@ -214,7 +214,14 @@ async function runDemoLocked(options: DemoOptions, dir: string): Promise<DemoRes
     });
     const summary = summarizeSimulation(result, poolInputs, losses, errors);
     const bounds = lossBounds(pool.modelScores, 'cross-entropy');
-    summary.intervals = await intervalsAt(result, losses, bounds, simulationReferenceAndSource(input, result.options), intervalLabels);
+    summary.intervals = await intervalsAt(
+      result,
+      losses,
+      bounds,
+      simulationReferenceAndSource(input, result.options),
+      intervalLabels,
+      options.signal,
+    );
     done.push({ name, dir: join(dir, name), result, summary });
   }
   const [active, random] = done as [DemoMethod, DemoMethod];
@@ -277,7 +284,7 @@ function intervalRows(summary: SimulationSummary, labels: readonly number[]): Re
 /**
  * Every interval kind of a simulation at the given label counts only, as summary.json records
  * them (with their `labels`): the sequences cost O(labels) per run at each count asked for, spread
- * over the simulation's threads.
+ * over the simulation's threads, and stop at their next tile of runs once `signal` aborts.
  */
 async function intervalsAt(
   result: SimulationResult,
@@ -285,6 +292,7 @@ async function intervalsAt(
   bounds: LossBounds,
   { reference, drawFloorCandidates }: ReturnType<typeof simulationReferenceAndSource>,
   counts: readonly number[],
+  signal: AbortSignal | undefined,
 ): Promise<SimulationSummary['intervals']> {
   const rows = rowsAtLabelCounts(result.labelsPerRow, counts).filter((r) => counts.includes(result.labelsPerRow[r]!));
   const { runs } = result;
@@ -301,7 +309,10 @@ async function intervalsAt(
     bootstrapVariance: result.bootstrapVariance && pick(result.bootstrapVariance),
   };
   const summaries = summarizeIntervals(
-    await simulationIntervalsInThreads(atRows, losses, bounds, INTERVAL_KINDS, reference, drawFloorCandidates, result.options.threads),
+    await simulationIntervalsInThreads(atRows, losses, bounds, INTERVAL_KINDS, reference, drawFloorCandidates, {
+      threads: result.options.threads,
+      signal,
+    }),
   );
   const labels = Array.from(atRows.labelsPerRow);
   return Object.fromEntries(Object.entries(summaries).map(([kind, summary]) => [kind, { labels, ...summary }]));

@@ -1,9 +1,9 @@
 import type { SimulationResult } from './simulate.js';
 import { bootstrapHalfWidth } from '../estimators/bootstrap.js';
-import { InputError } from '../errors.js';
+import { CancelledError, InputError } from '../errors.js';
 import type { LossBounds } from '../metrics/loss-bounds.js';
 import type { SimulationReference } from './reference.js';
-import { claimTile, sharedFloat64, WORKER_START_MS } from './run-block.js';
+import { claimTile, sharedFloat64, WORKER_START_MS, YIELD_INTERVAL_MS } from './run-block.js';
 import {
   INTERVAL_TILE_RUNS,
   SequenceIntervals,
@@ -107,6 +107,12 @@ function sequenceRuns(result: SimulationResult): SequenceRuns {
   return { runs, size, labelsPerRow, samples, q, mixtureWeights };
 }
 
+/** Where `simulationIntervalsInThreads` runs: on up to `threads` threads, until `signal` aborts. */
+export interface IntervalThreads {
+  threads: number;
+  signal?: AbortSignal | undefined;
+}
+
 /**
  * `simulationIntervals` with the sequences' runs spread over up to `threads` threads (this one and
  * workers, each claiming tiles of runs): the same intervals, bit for bit, for any thread count,
@@ -114,10 +120,12 @@ function sequenceRuns(result: SimulationResult): SequenceRuns {
  * would take this thread longer than starting them, and only when the draws are in shared memory
  * (a simulation run with more than one thread); `drawFloorCandidates` are the adaptive proposal's
  * candidates and clip (`reference.drawFloor`'s source), from which each worker builds its own.
+ * The sequences can take minutes on large runs: this thread yields to the event loop between
+ * tiles, and once `signal` aborts it stops at its next tile and terminates the workers.
  *
  * @example
- * const intervals = await simulationIntervalsInThreads(result, losses, bounds, ['anytime'], reference, null, 4);
- * @throws InputError as `simulationIntervals`.
+ * const intervals = await simulationIntervalsInThreads(result, losses, bounds, ['anytime'], reference, null, { threads: 4, signal });
+ * @throws InputError as `simulationIntervals`; CancelledError once `signal` aborts before the last tile.
  */
 export async function simulationIntervalsInThreads(
   result: SimulationResult,
@@ -126,34 +134,43 @@ export async function simulationIntervalsInThreads(
   kinds: readonly IntervalKind[],
   reference: SimulationReference | null,
   drawFloorCandidates: DrawFloorCandidates | null,
-  threads: number,
+  { threads, signal }: IntervalThreads,
 ): Promise<SimulationIntervals[]> {
-  const shared = result.samples.buffer instanceof SharedArrayBuffer;
   const sequenceKinds = kinds.filter((kind): kind is SequenceKind => kind !== 'bootstrap');
-  const workersAllowed = Math.min(threads, Math.ceil(result.runs / INTERVAL_TILE_RUNS)) - 1;
-  if (!shared || workersAllowed < 1 || sequenceKinds.length === 0 || (reference?.drawFloor != null && drawFloorCandidates === null)) {
-    return simulationIntervals(result, losses, bounds, kinds, reference);
-  }
+  if (sequenceKinds.length === 0) return simulationIntervals(result, losses, bounds, kinds, reference);
   checkIntervalKinds(result, kinds);
-  const bootstrap = kinds.includes('bootstrap') ? simulationIntervals(result, losses, bounds, ['bootstrap'], reference)[0] : null;
   const { rows, runs } = result;
+  // A worker rebuilds each draw's floor from the candidates, and reads the draws only from shared memory.
+  const workersPossible =
+    result.samples.buffer instanceof SharedArrayBuffer && (reference?.drawFloor == null || drawFloorCandidates !== null);
+  const workersAllowed = workersPossible ? Math.min(threads, Math.ceil(runs / INTERVAL_TILE_RUNS)) - 1 : 0;
+  const workerPool = workersAllowed > 0 ? await import('./worker-pool.js') : null;
+  const bootstrap = kinds.includes('bootstrap') ? simulationIntervals(result, losses, bounds, ['bootstrap'], reference)[0] : null;
   const draws = sequenceRuns(result);
-  const outputs = sequenceKinds.map(() => ({ lower: sharedFloat64(rows * runs), upper: sharedFloat64(rows * runs) }));
-  const tiles = new Int32Array(new SharedArrayBuffer(4));
+  const table = (): Float64Array => (workerPool === null ? new Float64Array(rows * runs) : sharedFloat64(rows * runs));
+  const outputs = sequenceKinds.map(() => ({ lower: table(), upper: table() }));
+  const tiles = new Int32Array(workerPool === null ? new ArrayBuffer(4) : new SharedArrayBuffer(4));
   const fillers = sequenceKinds.map(
     (kind, k) =>
       new SequenceIntervals(kind, draws, losses, bounds, reference, reference?.drawFloor ?? null, outputs[k].lower, outputs[k].upper),
   );
-  const { runIntervalsInWorkers } = await import('./worker-pool.js');
   let workers: Promise<void> = Promise.resolve();
   const stop = new AbortController();
+  const cancel = (): void => stop.abort();
+  signal?.addEventListener('abort', cancel);
+  if (signal?.aborted) stop.abort();
+  let lastYield = Date.now();
   try {
     for (let from = claimTile(tiles, runs, INTERVAL_TILE_RUNS); from >= 0; from = claimTile(tiles, runs, INTERVAL_TILE_RUNS)) {
       if (stop.signal.aborted) break;
       const to = Math.min(from + INTERVAL_TILE_RUNS, runs);
       const start = performance.now();
       for (const filler of fillers) filler.fill(from, to);
-      if (from === 0 && (Math.ceil(runs / INTERVAL_TILE_RUNS) - 1) * (performance.now() - start) >= WORKER_START_MS) {
+      if (
+        workerPool !== null &&
+        from === 0 &&
+        (Math.ceil(runs / INTERVAL_TILE_RUNS) - 1) * (performance.now() - start) >= WORKER_START_MS
+      ) {
         const task: IntervalTask = {
           kinds: sequenceKinds,
           draws,
@@ -164,16 +181,24 @@ export async function simulationIntervalsInThreads(
           outputs,
           tiles,
         };
-        workers = runIntervalsInWorkers(task, workersAllowed, stop.signal);
+        workers = workerPool.runIntervalsInWorkers(task, workersAllowed, stop.signal);
         // A worker's failure stops this thread at its next tile; the failure is then thrown below.
         workers.catch(() => stop.abort());
       }
+      // Signals are served only between turns of the event loop: without these yields Ctrl-C would wait for the last tile.
+      if (Date.now() - lastYield >= YIELD_INTERVAL_MS) {
+        await new Promise((resolve) => setImmediate(resolve));
+        lastYield = Date.now();
+      }
     }
     await workers;
+    if (stop.signal.aborted) throw new CancelledError('interval computation cancelled');
   } catch (error) {
-    // This thread's failure stops the workers too.
+    // This thread's failure (or the signal) stops the workers too.
     stop.abort();
     throw error;
+  } finally {
+    signal?.removeEventListener('abort', cancel);
   }
   const computed = new Map<IntervalKind, SimulationIntervals>();
   if (bootstrap !== null) computed.set('bootstrap', bootstrap);

@@ -44,7 +44,7 @@ export function simulationReference(input: SimulationInput, options: SimulationO
  *
  * @example
  * const { reference, drawFloorCandidates } = simulationReferenceAndSource(input, result.options);
- * await simulationIntervalsInThreads(result, losses, bounds, ['anytime'], reference, drawFloorCandidates, 4);
+ * await simulationIntervalsInThreads(result, losses, bounds, ['anytime'], reference, drawFloorCandidates, { threads: 4 });
  */
 export function simulationReferenceAndSource(
   input: SimulationInput,

@@ -88,6 +88,8 @@ export function engineSampler(pool: EnginePool, config: EngineConfig, random?: R
 export const TILE_RUNS = 32;
 /** About what starting a worker thread costs (measured: 40–60 ms with its module loaded). */
 export const WORKER_START_MS = 50;
+/** How often a thread working through tiles yields to the event loop, so that workers' messages, timers and signals are served. */
+export const YIELD_INTERVAL_MS = 25;
 
 /** A zeroed Float64Array in shared memory, for tables that threads fill side by side. */
 export function sharedFloat64(length: number): Float64Array {

@@ -10,6 +10,7 @@ import {
   sharedFloat64,
   TILE_RUNS,
   WORKER_START_MS,
+  YIELD_INTERVAL_MS,
   type EngineConfig,
   type EngineOutputs,
   type EnginePool,
@@ -63,8 +64,6 @@ export interface PreparedSimulation {
   config: EngineConfig;
   trueRisk: number;
 }
-
-const YIELD_INTERVAL_MS = 25;
 
 function checkSurrogateShape(model: Matrix, surrogate: Matrix | undefined): void {
   if (surrogate !== undefined && (surrogate.rows !== model.rows || surrogate.cols !== model.cols)) {
@@ -204,8 +203,8 @@ function allocateOutputs(config: EngineConfig, shared: boolean, mixture: EngineP
 }
 
 /**
- * Runs the tiles this thread claims from `tiles`, yielding to the event loop every 25 ms so that
- * workers' messages, timers and signals are served; stops early once `stop` aborts. After the
+ * Runs the tiles this thread claims from `tiles`, yielding to the event loop every
+ * `YIELD_INTERVAL_MS` so that workers' messages, timers and signals are served; stops early once `stop` aborts. After the
  * first tile, `afterFirstTile` gets the milliseconds it took.
  */
 async function runClaimedTiles(

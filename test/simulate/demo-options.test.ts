@@ -2,8 +2,9 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { InputError } from '../../src/errors.js';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { CancelledError, InputError } from '../../src/errors.js';
+import { INTERVAL_TILE_RUNS, SequenceIntervals } from '../../src/simulate/sequence-intervals.js';
 import { runDemo } from '../../src/report/demo.js';
 
 let dir: string;
@@ -34,5 +35,27 @@ describe('runDemo options', () => {
       }),
     );
     expect(existsSync(out)).toBe(false);
+  });
+
+  describe('stopped by its signal while it computes the intervals', () => {
+    afterEach(() => vi.restoreAllMocks());
+
+    it('stops at the next tile of runs and writes nothing', async () => {
+      const out = join(dir, 'stopped');
+      const controller = new AbortController();
+      const fill = SequenceIntervals.prototype.fill;
+      let filled = 0;
+      // Aborted while the active method's first tile of intervals is computed.
+      vi.spyOn(SequenceIntervals.prototype, 'fill').mockImplementation(function (this: SequenceIntervals, from, to) {
+        filled += to - from;
+        controller.abort();
+        fill.call(this, from, to);
+      });
+      const error = await runDemo({ out, runs: 64, threads: 1, poolSize: 500, signal: controller.signal }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(CancelledError);
+      // One tile of each sequence kind, not the 64 runs of each.
+      expect(filled).toBe(2 * INTERVAL_TILE_RUNS);
+      expect(existsSync(out)).toBe(false);
+    });
   });
 });

@@ -1,9 +1,10 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { CancelledError } from '../../src/errors.js';
 import { simulate } from '../../src/simulate/simulate.js';
 import { RiskConfidenceSequence } from '../../src/estimators/confidence-sequence.js';
 import { lossBounds, lossPerItem } from '../../src/metrics/index.js';
 import { simulationIntervals, simulationIntervalsInThreads } from '../../src/simulate/intervals.js';
-import type { IntervalTask } from '../../src/simulate/sequence-intervals.js';
+import { INTERVAL_TILE_RUNS, SequenceIntervals, type IntervalTask } from '../../src/simulate/sequence-intervals.js';
 import { prepareSimulation } from '../../src/simulate/simulate.js';
 import { runIntervalsInWorkers } from '../../src/simulate/worker-pool.js';
 import { summarizeSimulation } from '../../src/simulate/outputs.js';
@@ -150,7 +151,7 @@ describe('simulationIntervals', () => {
       ['bootstrap', ...kinds],
       reference,
       { candidates: mixture.candidates, clip: prepared.config.clip },
-      2,
+      { threads: 2 },
     );
     expect(threaded.map((i) => i.kind)).toEqual(['bootstrap', 'anytime', 'fixed']);
     kinds.forEach((_, k) => {
@@ -195,5 +196,74 @@ describe('simulationIntervals', () => {
         expect(upper - lower).toBeLessThan(1e-12);
       }
     }
+  });
+});
+
+describe('simulationIntervalsInThreads stopped by its signal', () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  /** A run of the adaptive proposal, its losses, bounds and reference, and a spy that counts the tiles this thread fills. */
+  async function setting(threads: number) {
+    const pool = syntheticPool(300, 3, 4);
+    const input = simulationInput(pool);
+    const options = { acquisition: 'adaptive', runs: 400, size: 60, step: 7, seed: 5, recordMixtureWeights: true } as const;
+    const result = await simulate(input, { ...options, threads });
+    const prepared = prepareSimulation(input, result.options);
+    return {
+      result,
+      losses: lossPerItem(pool.modelScores, pool.labels),
+      bounds: lossBounds(pool.modelScores, 'cross-entropy'),
+      reference: simulationReference(input, result.options),
+      candidates: { candidates: prepared.pool.mixture!.candidates, clip: prepared.config.clip },
+    };
+  }
+
+  it('gives the same intervals as simulationIntervals on one thread, with a signal that never aborts', async () => {
+    const { result, losses, bounds, reference } = await setting(1);
+    const expected = simulationIntervals(result, losses, bounds, ['anytime', 'fixed', 'bootstrap'], reference);
+    const signal = new AbortController().signal;
+    const got = await simulationIntervalsInThreads(result, losses, bounds, ['anytime', 'fixed', 'bootstrap'], reference, null, {
+      threads: 1,
+      signal,
+    });
+    expect(got).toEqual(expected);
+  });
+
+  it('stops at the next tile of runs once the signal aborts, rather than computing every run', async () => {
+    const { result, losses, bounds, reference } = await setting(1);
+    const controller = new AbortController();
+    const fill = SequenceIntervals.prototype.fill;
+    let filled = 0;
+    // Aborted while the first tile is computed: the one after it is never begun.
+    vi.spyOn(SequenceIntervals.prototype, 'fill').mockImplementation(function (this: SequenceIntervals, from, to) {
+      filled += to - from;
+      controller.abort();
+      fill.call(this, from, to);
+    });
+    const error = await simulationIntervalsInThreads(result, losses, bounds, ['anytime', 'fixed'], reference, null, {
+      threads: 1,
+      signal: controller.signal,
+    }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(CancelledError);
+    // One tile of each kind, of the 400 runs' 50 tiles.
+    expect(filled).toBe(2 * INTERVAL_TILE_RUNS);
+  });
+
+  it('stops its worker threads too, and rejects', async () => {
+    const { result, losses, bounds, reference, candidates } = await setting(2);
+    expect(result.samples.buffer).toBeInstanceOf(SharedArrayBuffer);
+    const controller = new AbortController();
+    const fill = SequenceIntervals.prototype.fill;
+    let tiles = 0;
+    // Aborted on this thread's second tile, once the workers were started after its first.
+    vi.spyOn(SequenceIntervals.prototype, 'fill').mockImplementation(function (this: SequenceIntervals, from, to) {
+      if (++tiles === 3) controller.abort();
+      fill.call(this, from, to);
+    });
+    const stopped = simulationIntervalsInThreads(result, losses, bounds, ['anytime', 'fixed'], reference, candidates, {
+      threads: 2,
+      signal: controller.signal,
+    });
+    await expect(stopped).rejects.toBeInstanceOf(CancelledError);
   });
 });
