@@ -133,8 +133,9 @@ export class CancelledError extends ActiveTestingError {
 const STOP_SIGNALS = { SIGINT: 2, SIGTERM: 15 } as const;
 
 /**
- * A command stopped by Ctrl-C (SIGINT) or SIGTERM after it cleaned up: its message says which and
- * what is left; the command line exits with `exitCode`, the shell's status for that signal (130, 143).
+ * A command stopped by Ctrl-C (SIGINT) or SIGTERM after it cleaned up: its message says which, how
+ * far the work got when it knows (`reached`, e.g. "after 120 of 872 items") and what is left; the
+ * command line exits with `exitCode`, the shell's status for that signal (130, 143).
  */
 export class InterruptedError extends CancelledError {
   override name = 'InterruptedError';
@@ -142,8 +143,9 @@ export class InterruptedError extends CancelledError {
   constructor(
     readonly signal: keyof typeof STOP_SIGNALS,
     hint: string,
+    reached?: string,
   ) {
-    super(`interrupted by ${signal}; ${hint}`);
+    super(`interrupted by ${signal}${reached === undefined ? '' : ` ${reached}`}; ${hint}`);
     this.exitCode = 128 + STOP_SIGNALS[signal];
   }
 }

@@ -49,14 +49,22 @@ export const evaluateCommand: Command = {
       console.error(`${n.url}: ${n.reason}; retry ${n.attempt} in ${(n.delayMs / 1000).toFixed(1)} s`),
     );
     const progress: ProgressReporter = remote ? remoteProgressReporter(remote) : progressBar({ label: 'items' });
-    const outcome = await withInterrupts('run the same command again to resume from its last checkpoint', (signal) =>
-      evaluateToFolder(config, {
-        ...run,
-        out,
-        force: given.force === true,
-        signal,
-        onProgress: (done, total) => progress.update(done, total),
-      }),
+    // The items scored so far, checkpoint included: each report comes after its batch was saved to the checkpoint.
+    let scored: { done: number; total: number } | undefined;
+    const outcome = await withInterrupts(
+      'run the same command again to resume from its last checkpoint',
+      (signal) =>
+        evaluateToFolder(config, {
+          ...run,
+          out,
+          force: given.force === true,
+          signal,
+          onProgress: (done, total) => {
+            scored = { done, total };
+            progress.update(done, total);
+          },
+        }),
+      () => (scored === undefined ? undefined : `after ${scored.done} of ${scored.total} items`),
     ).finally(() => progress.finish());
     if (outcome.alreadyComplete) console.log(`${out}: results of this configuration are already complete`);
     else console.log(`${outcome.n} items: accuracy ${outcome.accuracy.toFixed(4)}, loss ${outcome.loss.toFixed(4)} -> ${out}`);

@@ -5,15 +5,21 @@ import { CancelledError, InterruptedError } from '../errors.js';
  * given, rather than Node ending the process where it stands: the work stops at its next check
  * and cleans up on its way out (its temporary files removed, its output folder's lock released).
  * It then throws `InterruptedError`, one line ending in `hint` (what is left, what to do) with
- * the shell's exit status for the signal. Work past its last check (renaming its files into
+ * the shell's exit status for the signal; `reached`, asked then, says how far the work got
+ * (undefined when it cannot tell). Work past its last check (renaming its files into
  * place) finishes, and its result is returned. Signals after the first change nothing: `timeout`
  * sends its signal twice (to the process and to its group), and the cleanup must still run.
  *
  * @example
  * await withInterrupts('nothing of its results was written', (signal) => simulate(input, { signal }));
+ * await withInterrupts('rerun to resume', (signal) => score({ signal, onProgress: (n) => (done = n) }), () => `after ${done} items`);
  * @throws InterruptedError when a signal stopped the work.
  */
-export async function withInterrupts<T>(hint: string, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+export async function withInterrupts<T>(
+  hint: string,
+  work: (signal: AbortSignal) => Promise<T>,
+  reached?: () => string | undefined,
+): Promise<T> {
   const controller = new AbortController();
   let received: InterruptedError['signal'] | undefined;
   const stop = (name: InterruptedError['signal']): void => {
@@ -25,7 +31,7 @@ export async function withInterrupts<T>(hint: string, work: (signal: AbortSignal
   try {
     return await work(controller.signal);
   } catch (error) {
-    if (received !== undefined && error instanceof CancelledError) throw new InterruptedError(received, hint);
+    if (received !== undefined && error instanceof CancelledError) throw new InterruptedError(received, hint, reached?.());
     throw error;
   } finally {
     process.off('SIGINT', stop);

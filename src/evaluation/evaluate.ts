@@ -7,6 +7,7 @@ import { readTable } from '../dataset/read-table.js';
 import { TextClassificationDataset, type DatasetSpec } from '../dataset/text-classification-dataset.js';
 import { CancelledError, FileFormatError, InputError, OutputExistsError } from '../errors.js';
 import { removeStaleTemporaries, writeOutputFolder } from '../io/atomic.js';
+import { faultPoint } from '../io/fault.js';
 import { withOutputLock } from '../io/output-lock.js';
 import { encodeNpy } from '../io/npy.js';
 import { redactSecrets } from '../io/redact.js';
@@ -263,6 +264,7 @@ async function evaluateLocked(config: EvaluateConfig, run: EvaluateRun): Promise
   const device = run.device ?? 'cpu';
   const force = run.force ?? false;
   const prefixCache = run.prefixCache ?? true;
+  faultPoint('evaluate:locked');
   const state = await checkOutputFolder(out, config, force);
   if (state === 'complete') {
     const meta = JSON.parse(await readFile(join(out, 'meta.json'), 'utf8')) as { n: number; accuracy: number; loss: number };
@@ -292,10 +294,14 @@ async function evaluateLocked(config: EvaluateConfig, run: EvaluateRun): Promise
       received: `${data.size} rows`,
     });
 
+  // Loading a model can take minutes and cannot be stopped halfway: it is not begun once the run
+  // was cancelled (while the inputs were hashed and read), nor used when the cancel came during it.
+  if (run.signal?.aborted) throw new CancelledError('evaluation cancelled before loading the model; rerun the same command to resume');
   const loadStarted = performance.now();
   const model = run.backend ? new Model(run.backend) : await Model.fromPretrained(config.model, { device, dtype: config.dtype });
   const loadSeconds = (performance.now() - loadStarted) / 1000;
   try {
+    if (run.signal?.aborted) throw new CancelledError('evaluation cancelled while loading the model');
     const result = await runScoringJob(model, pool, {
       shots,
       batchSize,

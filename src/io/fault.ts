@@ -1,6 +1,6 @@
 /**
- * Named points in the lock and journal code where the fault-injection tests pause a process, to
- * widen the windows that a crash or a competing process could hit. Used only by tests: unless the
+ * Named points in the lock, journal and evaluate code where the fault-injection tests pause a
+ * process, to widen the windows that a crash, a competing process or a signal could hit. Used only by tests: unless the
  * environment variable `ACTIVE_TESTING_FAULT_DELAY_MS` is set (e.g. `lock:linked=50,journal:append=5`,
  * or `*=20` for every point) each call returns at once.
  */
@@ -14,7 +14,9 @@ export type FaultPoint =
   /** Half of a journal record is written, the rest not yet. */
   | 'journal:append'
   /** A torn last line was copied to its side file, the journal not yet cut back. */
-  | 'journal:set-aside';
+  | 'journal:set-aside'
+  /** `evaluate` holds its output folder's lock, its data not yet read nor its model loaded. */
+  | 'evaluate:locked';
 
 const ENV = 'ACTIVE_TESTING_FAULT_DELAY_MS';
 let sleeper: Int32Array | undefined;

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -34,18 +34,23 @@ const OUTPUT_TEMPORARY = /^\.(?!\w+\.lock\.).+\.\d+\.[0-9a-f]{8}\.tmp$/;
  * returns how it ended.
  */
 async function signalWhileWriting(argv: string[], watch: string, signal: NodeJS.Signals, started = OUTPUT_TEMPORARY) {
+  const writing = () =>
+    existsSync(watch) && readdirSync(watch, { recursive: true }).some((name) => started.test(String(name).split('/').pop()!));
+  return signalWhen(argv, writing, signal, '400');
+}
+
+/** Runs the built CLI with the fault delays `delays`, sends it `signal` once `ready()`, and returns how it ended. */
+async function signalWhen(argv: string[], ready: () => boolean, signal: NodeJS.Signals, delays: string) {
   const child = spawn(process.execPath, [BUILT_CLI, ...argv], {
     stdio: ['ignore', 'ignore', 'pipe'],
-    env: { ...process.env, ACTIVE_TESTING_FAULT_DELAY_MS: '400' },
+    env: { ...process.env, ACTIVE_TESTING_FAULT_DELAY_MS: delays },
   });
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const exited = new Promise<void>((done) => child.on('close', () => done()));
   let finished = false;
   void exited.then(() => (finished = true));
-  const writing = () =>
-    existsSync(watch) && readdirSync(watch, { recursive: true }).some((name) => started.test(String(name).split('/').pop()!));
-  while (!finished && !writing()) await new Promise((r) => setTimeout(r, 5));
+  while (!finished && !ready()) await new Promise((r) => setTimeout(r, 5));
   child.kill(signal);
   await exited;
   return { code: child.exitCode, signal: child.signalCode, stderr };
@@ -113,25 +118,49 @@ describe('a command stopped by a signal while it writes its outputs', () => {
     expect(hidden(out)).toEqual([]);
     const rerun = await runCliCaptured(['experiment', '--config', config, '--out', out, '--threads', '1']);
     expect(rerun.code, rerun.stderr).toBe(0);
-    expect(rerun.lines[0]).toMatch(/^4 settings, [0-3] already finished; output in /);
+    expect(rerun.lines[0]).toMatch(/^4 settings, 0 already finished; output in /);
   });
 
-  it('evaluate on SIGTERM keeps its checkpoint, releases its lock and exits 143; the rerun resumes', async () => {
-    const data = join(root, 'data.tsv');
-    writeFileSync(
-      data,
-      'sentence\tlabel\n' + Array.from({ length: 2000 }, (_, i) => `a good film number ${i}\t${i % 2}`).join('\n') + '\n',
-    );
+  it('evaluate on SIGTERM keeps its checkpoint, says how far it got, releases its lock and exits 143; the rerun resumes', async () => {
+    const data = evaluateData();
     const out = join(root, 'scores');
-    const run = await signalWhileWriting(['evaluate', ...tinyEvaluateFlags(data, out)], out, 'SIGTERM', /^\.evaluate\.partial\.json$/);
+    // Signalled once a batch is in the checkpoint: its progress was reported by then.
+    const checkpoint = join(out, '.evaluate.partial.f32');
+    const scored = () => existsSync(checkpoint) && statSync(checkpoint).size > 0;
+    const run = await signalWhen(['evaluate', ...tinyEvaluateFlags(data, out)], scored, 'SIGTERM', '');
+    // Two float32 scores per item: the count the line gives is the checkpoint's.
+    const kept = statSync(checkpoint).size / 8;
+    expect(kept).toBeGreaterThan(0);
+    expect(kept).toBeLessThan(2000);
     expect(run).toEqual({
       code: 143,
       signal: null,
-      stderr: 'active-testing evaluate: interrupted by SIGTERM; run the same command again to resume from its last checkpoint\n',
+      stderr: `active-testing evaluate: interrupted by SIGTERM after ${kept} of 2000 items; run the same command again to resume from its last checkpoint\n`,
     });
     expect(hidden(out).sort()).toEqual(['.evaluate.partial.f32', '.evaluate.partial.json']);
     const rerun = await runCliCaptured(['evaluate', ...tinyEvaluateFlags(data, out)]);
     expect(rerun.code, rerun.stderr).toBe(0);
-    expect(existsSync(join(out, 'meta.json'))).toBe(true);
+    expect(JSON.parse(readFileSync(join(out, 'meta.json'), 'utf8')).timings.items_scored_now).toBe(2000 - kept);
+  });
+
+  it('evaluate on SIGINT before its model is used stops there: no checkpoint, no folder, and no count in its line', async () => {
+    const data = evaluateData();
+    const out = join(root, 'loading');
+    // Paused once it holds the folder's lock, before its data and model: the signal comes then.
+    const locked = () => existsSync(join(out, '.evaluate.lock'));
+    const run = await signalWhen(['evaluate', ...tinyEvaluateFlags(data, out)], locked, 'SIGINT', 'evaluate:locked=400');
+    expect(run).toEqual({
+      code: 130,
+      signal: null,
+      stderr: 'active-testing evaluate: interrupted by SIGINT; run the same command again to resume from its last checkpoint\n',
+    });
+    expect(existsSync(out)).toBe(false);
   });
 });
+
+/** A TSV of 2000 labelled sentences under the test folder. */
+function evaluateData(): string {
+  const data = join(root, 'data.tsv');
+  writeFileSync(data, 'sentence\tlabel\n' + Array.from({ length: 2000 }, (_, i) => `a good film number ${i}\t${i % 2}`).join('\n') + '\n');
+  return data;
+}
