@@ -161,7 +161,8 @@ async function runExperimentLocked(grid: ExperimentConfig, options: ExperimentOp
     // setting unfinished, never marked finished over a mix of old and new files.
     await rm(join(folder, SETTING_MARKER), { force: true });
     await removeInterruptedWrites(folder);
-    await writeSimulationOutputs(folder, result, summary, { force: true });
+    // Stopped by the signal, the write removes its temporaries before its renames: the setting stays unfinished, to be rerun.
+    await writeSimulationOutputs(folder, result, summary, { force: true, ...(options.signal ? { signal: options.signal } : {}) });
     const seconds = (performance.now() - settingStarted) / 1000;
     const marker: SettingMarker = {
       name: setting.name,
