@@ -22,6 +22,9 @@ const RENAMED: Readonly<Record<string, string>> = {
   'target-scores': 'model-scores',
   nbIclExamples: 'iclExamples',
   ce: 'cross-entropy',
+  // syntheticPool's and runDemo's counts; elsewhere `size` is the labels per run and `classes` the class names.
+  size: 'poolSize',
+  classes: 'classCount',
 };
 
 /**

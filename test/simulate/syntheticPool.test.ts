@@ -74,6 +74,13 @@ describe('syntheticPool', () => {
     expect(() => syntheticPool({ poolsize: 10 } as Parameters<typeof syntheticPool>[0])).toThrow(
       /^poolsize: expected a known option, did you mean poolSize\?/,
     );
+    // The names the counts had before they were renamed point to today's.
+    expect(() => syntheticPool({ size: 10, classes: 3 } as Parameters<typeof syntheticPool>[0])).toThrow(
+      /^size: expected a known option, did you mean poolSize\?/,
+    );
+    expect(() => syntheticPool({ classes: 3 } as Parameters<typeof syntheticPool>[0])).toThrow(
+      /^classes: expected a known option, did you mean classCount\?/,
+    );
   });
 
   it('rejects a pool size below 1 and fewer than 2 classes', () => {
