@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { CancelledError, InputError } from '../../src/errors.js';
-import { INTERVAL_TILE_RUNS, SequenceIntervals } from '../../src/simulate/sequence-intervals.js';
+import { INTERVAL_TILE_RUNS } from '../../src/simulate/sequence-intervals.js';
+import { abortOnFirstTile } from './abort-on-first-tile.js';
 import { runDemo } from '../../src/report/demo.js';
 
 let dir: string;
@@ -42,19 +43,12 @@ describe('runDemo options', () => {
 
     it('stops at the next tile of runs and writes nothing', async () => {
       const out = join(dir, 'stopped');
-      const controller = new AbortController();
-      const fill = SequenceIntervals.prototype.fill;
-      let filled = 0;
       // Aborted while the active method's first tile of intervals is computed.
-      vi.spyOn(SequenceIntervals.prototype, 'fill').mockImplementation(function (this: SequenceIntervals, from, to) {
-        filled += to - from;
-        controller.abort();
-        fill.call(this, from, to);
-      });
-      const error = await runDemo({ out, runs: 64, threads: 1, poolSize: 500, signal: controller.signal }).catch((e: unknown) => e);
+      const { signal, filledRuns } = abortOnFirstTile();
+      const error = await runDemo({ out, runs: 64, threads: 1, poolSize: 500, signal }).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(CancelledError);
       // One tile of each sequence kind, not the 64 runs of each.
-      expect(filled).toBe(2 * INTERVAL_TILE_RUNS);
+      expect(filledRuns()).toBe(2 * INTERVAL_TILE_RUNS);
       expect(existsSync(out)).toBe(false);
     });
   });

@@ -5,6 +5,7 @@ import { RiskConfidenceSequence } from '../../src/estimators/confidence-sequence
 import { lossBounds, lossPerItem } from '../../src/metrics/index.js';
 import { simulationIntervals, simulationIntervalsInThreads } from '../../src/simulate/intervals.js';
 import { INTERVAL_TILE_RUNS, SequenceIntervals, type IntervalTask } from '../../src/simulate/sequence-intervals.js';
+import { abortOnFirstTile } from './abort-on-first-tile.js';
 import { prepareSimulation } from '../../src/simulate/simulate.js';
 import { runIntervalsInWorkers } from '../../src/simulate/worker-pool.js';
 import { summarizeSimulation } from '../../src/simulate/outputs.js';
@@ -231,22 +232,15 @@ describe('simulationIntervalsInThreads stopped by its signal', () => {
 
   it('stops at the next tile of runs once the signal aborts, rather than computing every run', async () => {
     const { result, losses, bounds, reference } = await setting(1);
-    const controller = new AbortController();
-    const fill = SequenceIntervals.prototype.fill;
-    let filled = 0;
     // Aborted while the first tile is computed: the one after it is never begun.
-    vi.spyOn(SequenceIntervals.prototype, 'fill').mockImplementation(function (this: SequenceIntervals, from, to) {
-      filled += to - from;
-      controller.abort();
-      fill.call(this, from, to);
-    });
+    const { signal, filledRuns } = abortOnFirstTile();
     const error = await simulationIntervalsInThreads(result, losses, bounds, ['anytime', 'fixed'], reference, null, {
       threads: 1,
-      signal: controller.signal,
+      signal,
     }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(CancelledError);
     // One tile of each kind, of the 400 runs' 50 tiles.
-    expect(filled).toBe(2 * INTERVAL_TILE_RUNS);
+    expect(filledRuns()).toBe(2 * INTERVAL_TILE_RUNS);
   });
 
   it('stops its worker threads too, and rejects', async () => {
