@@ -99,7 +99,6 @@ export {
   adaptiveCandidates,
   type AdaptiveOptions,
   AdaptiveSampler,
-  calibratedTemperature,
   type Candidate,
   createAdaptiveSampler,
   createDefensiveSampler,
@@ -112,14 +111,7 @@ export {
   type VarianceVerdict,
   VarianceRatioToRandom,
 } from './acquisition/adaptive/index.js';
-export {
-  fitTemperature,
-  loadCalibrationSet,
-  meanNll,
-  solveTemperature,
-  type TemperatureFit,
-  type TemperatureSolution,
-} from './calibration/index.js';
+export { fitTemperature, loadCalibrationSet, type TemperatureFit, type TemperatureSolution } from './calibration/index.js';
 export { ActiveSurrogateEstimator, type AseInput, type AseMode, type AseOptions } from './ase/index.js';
 export {
   encodeNpy,

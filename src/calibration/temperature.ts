@@ -1,5 +1,5 @@
 import { InputError } from '../errors.js';
-import type { Matrix } from '../matrix.js';
+import { matrixView, toLabels, type LabelsInput, type Matrix, type MatrixInput } from '../matrix.js';
 import { logSoftmax } from '../metrics/index.js';
 
 /** The fitted temperature and the mean negative log-likelihood it gives on the calibration labels. */
@@ -13,42 +13,30 @@ const INVERSE_TEMPERATURE_RANGE = [0.02, 50] as const;
 
 /**
  * Fits the surrogate's temperature T by minimising the mean negative log-likelihood
- * `−(1/n) Σ log softmax(g_i/T)[y_i]` of labelled examples the surrogate has not seen: the exact
- * solution of `solveTemperature`, held to 1/T in [1/50, 50] so that the surrogate stays usable
- * (the NLL is convex in 1/T, so the bounded minimum is the exact one clamped into the range).
+ * `−(1/n) Σ log softmax(g_i/T)[y_i]` of labelled examples the surrogate has not seen. The NLL is
+ * convex in 1/T, so a safeguarded Newton search finds its exact minimum, which is then held to
+ * 1/T in [1/50, 50] so that the surrogate stays usable. `nll` is the mean NLL at the returned T.
  *
  * Which labels: a small held-out labelled set, counted in the label budget. An ICL surrogate's own
  * shots are in its prompt, so it is overconfident on them; leave-one-out over the shots would fix
  * that but needs one extra prompt (and pass over the pool) per shot, whereas ~50–200 held-out labels
- * cost nothing but labels and estimate T to a few percent.
+ * cost nothing but labels and estimate T to a few percent. `simulate`, sessions and grids fit it for
+ * you from their `calibration` option; this is the same fit on its own.
  *
  * @example
- * const { temperature } = fitTemperature(heldOutScores, heldOutLabels); // e.g. 3.2: overconfident
+ * fitTemperature([[2, 0], [0, 2], [2, 0]], [0, 1, 1]).temperature; // 2 / ln 2 ≈ 2.885: the surrogate is overconfident
+ * @throws InputError when `scores` is not a non-empty finite matrix or `labels` are not one class
+ *   index (or one-hot row) per row of it.
  */
-export function fitTemperature(scores: Matrix, labels: Int32Array): TemperatureFit {
-  if (labels.length !== scores.rows) {
-    throw new InputError({
-      argument: 'calibration labels',
-      expected: `${scores.rows} labels (one per calibration row)`,
-      received: labels.length,
-    });
-  }
-  for (let i = 0; i < labels.length; i++) {
-    if (!(Number.isInteger(labels[i]) && labels[i] >= 0 && labels[i] < scores.cols)) {
-      throw new InputError({
-        argument: 'calibration labels',
-        expected: `a class index in [0, ${scores.cols - 1}]`,
-        received: labels[i],
-        row: i,
-      });
-    }
-  }
-  if (scores.rows === 0) throw new InputError({ argument: 'calibration scores', expected: 'at least one labelled row', received: 0 });
-  const exact = solveTemperature(scores.data, labels, scores.cols);
+export function fitTemperature(scores: MatrixInput, labels: LabelsInput): TemperatureFit {
+  const matrix = matrixView(scores, 'scores');
+  if (matrix.rows === 0) throw new InputError({ argument: 'scores', expected: 'at least one labelled row', received: 0 });
+  const indices = toLabels(labels, 'labels', matrix.rows, matrix.cols);
+  const exact = solveTemperature(matrix.data, indices, matrix.cols);
   const [lowest, highest] = INVERSE_TEMPERATURE_RANGE;
   const beta = Math.min(highest, Math.max(lowest, 1 / exact.temperature));
   const temperature = 1 / beta;
-  return { temperature, nll: meanNll(scores, labels, temperature) };
+  return { temperature, nll: meanNll(matrix, indices, temperature) };
 }
 
 /** Mean `−log softmax(g/T)[y]` over the rows. */
@@ -78,7 +66,7 @@ export interface TemperatureSolution {
  * LBFGS from T = 1.5 instead.)
  *
  * @example
- * solveTemperature(Float32Array.of(2, 0, 0, 2, 2, 0), Int32Array.of(0, 1, 1), 2).temperature; // ≈ 2.07
+ * solveTemperature(Float32Array.of(2, 0, 0, 2, 2, 0), Int32Array.of(0, 1, 1), 2).temperature; // 2 / ln 2 ≈ 2.885
  */
 export function solveTemperature(scores: ArrayLike<number>, labels: Int32Array, numClasses: number): TemperatureSolution {
   const n = labels.length;

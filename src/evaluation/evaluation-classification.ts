@@ -151,8 +151,8 @@ export class EvaluationClassification {
     const labels = await readNpy(`${base}_targets.npy`);
     const rows = scores.shape[0] as number;
     const fit = fitTemperature(
-      { data: Float64Array.from(scores.data as Float32Array), rows, cols: this.dataset.classes.length },
-      Int32Array.from(labels.data as Int32Array),
+      { data: scores.data as Float32Array, shape: [rows, this.dataset.classes.length] },
+      labels.data as Int32Array,
     );
     const calibration: SurrogateCalibration = { subset: calibrationSubset, rows, temperature: fit.temperature, nll: fit.nll };
     await writeFileAtomic(join(dir, `${subset}_set_calibration.json`), `${JSON.stringify(calibration, null, 2)}\n`, {

@@ -50,9 +50,42 @@ describe('fitTemperature', () => {
     expect(fitTemperature(separable, Int32Array.of(1, 0)).temperature).toBeCloseTo(50, 12);
   });
 
-  it('names bad calibration labels and their row', () => {
+  it('takes the inputs other functions take: the closed form 2/ln 2 from nested arrays, one-hot labels or readNpy-style data', () => {
+    // mean NLL = log(1 + e^(−2β)) + 2β/3, whose minimum is at e^(−2β) = 1/2, i.e. T = 2/ln 2.
+    const exact = 2 / Math.LN2;
+    expect(
+      fitTemperature(
+        [
+          [2, 0],
+          [0, 2],
+          [2, 0],
+        ],
+        [0, 1, 1],
+      ).temperature,
+    ).toBeCloseTo(exact, 12);
+    const oneHot = [
+      [1, 0],
+      [0, 1],
+      [0, 1],
+    ];
+    expect(fitTemperature({ data: Float32Array.of(2, 0, 0, 2, 2, 0), shape: [3, 2] }, oneHot).temperature).toBeCloseTo(exact, 12);
+    expect(
+      fitTemperature(
+        [
+          [2, 0],
+          [0, 2],
+          [2, 0],
+        ],
+        { data: BigInt64Array.of(0n, 1n, 1n), shape: [3] },
+      ).temperature,
+    ).toBeCloseTo(exact, 12);
+  });
+
+  it('names bad scores, bad labels and their row', () => {
     const scores = { data: Float64Array.of(0, 1, 1, 0), rows: 2, cols: 2 };
     expect(() => fitTemperature(scores, Int32Array.of(0))).toThrow(InputError);
-    expect(() => fitTemperature(scores, Int32Array.of(0, 2))).toThrow(/row 1/);
+    expect(() => fitTemperature(scores, Int32Array.of(0, 2))).toThrow(/^labels \(row 1\): expected a class index in \[0, 1\], got 2$/);
+    expect(() => fitTemperature([[0, Number.NaN]], [0])).toThrow(/^scores/);
+    expect(() => fitTemperature([], [])).toThrow(/^scores: expected a non-empty/);
   });
 });
