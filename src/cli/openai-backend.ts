@@ -14,7 +14,7 @@ export interface ProgressBaseline {
  * do not inflate the rates.
  *
  * @example
- * remoteProgressLine({ done: 96, total: 500 }, backend.stats, 12.5);
+ * remoteProgressLine({ done: 96, total: 500 }, { requests: 26, completionRequests: 0, flooredLabels: 0 }, 12.5);
  * // '96/500 items, 26 requests, 2.1 requests/s, ETA 53s'
  */
 export function remoteProgressLine(

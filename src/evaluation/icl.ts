@@ -38,7 +38,7 @@ export function shotsPerClass(classCounts: readonly number[], n: number): number
  * same (labels, n, seed) always gives the same shots.
  *
  * @example
- * selectIclExamples(Int32Array.of(0, 1, 1, 0, 1), 2, 0); // e.g. [4, 0]: one shot per class, shuffled
+ * selectIclExamples(Int32Array.of(0, 1, 1, 0, 1), 2, 2, 0); // Int32Array [2, 3]: one shot per class, shuffled
  */
 export function selectIclExamples(labels: Int32Array, numClasses: number, n: number, seed: number | string): Int32Array {
   const byClass: number[][] = Array.from({ length: numClasses }, () => []);

@@ -27,7 +27,7 @@ const ROUNDING_SLACK = 2 ** -48;
  * take losses within a relative 1e-9 of their bounds (`withinLossBounds`) and clamp them.
  *
  * @example
- * lossBounds({ data: Float64Array.of(0, Math.log(3)), rows: 1, cols: 2 }, 'cross-entropy'); // [−ln 0.75, ln 4]
+ * lossBounds({ data: Float64Array.of(0, Math.log(3)), rows: 1, cols: 2 }, 'cross-entropy'); // { lower: [−ln 0.75], upper: [ln 4] }
  * @throws InputError when a score is not finite, a row's bound overflows (logits about 1e308 apart) or the loss has no built-in bounds.
  */
 export function lossBounds(scores: Matrix, loss: BuiltinLoss): LossBounds {
@@ -104,7 +104,7 @@ export function lossBounds(scores: Matrix, loss: BuiltinLoss): LossBounds {
  * confidence sequence for a paired comparison needs.
  *
  * @example
- * differenceBounds({ lower: Float64Array.of(0), upper: Float64Array.of(1) }, { lower: Float64Array.of(0), upper: Float64Array.of(1) }); // [−1, 1]
+ * differenceBounds({ lower: Float64Array.of(0), upper: Float64Array.of(1) }, { lower: Float64Array.of(0), upper: Float64Array.of(1) }); // { lower: [−1], upper: [1] }
  */
 export function differenceBounds(first: LossBounds, second: LossBounds): LossBounds {
   const n = first.lower.length;

@@ -839,7 +839,7 @@ export function flagWithMetavar(d: OptionDeclaration): string {
  * start.
  *
  * @example
- * optionHelp('simulate').find((line) => line.includes('--clip')); // '  --clip C   floor of the proposal, …'
+ * optionHelp('simulate').find((line) => line.includes('--clip')); // '  --clip C                   floor of the proposal, …'
  */
 export function optionHelp(context: OptionContext, column = 0, names?: readonly string[]): string[] {
   const shown = names === undefined ? cliOptionsIn(context) : names.map((name) => declaration(name, context));

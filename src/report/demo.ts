@@ -106,22 +106,6 @@ function float32Npy(m: Matrix): Uint8Array {
   return encodeNpy({ data: Float32Array.from(m.data), shape: [m.rows, m.cols], dtype: 'f4' });
 }
 
-/**
- * The README's main job: on the built-in synthetic LLM-like pool, runs active testing as
- * `simulate` does by default (adaptive acquisition with LURE) and random labelling (i.i.d. acquisition)
- * with the same settings, writes both simulations and the pool's `.npy` files into a new
- * output folder, compares their MSE at 50, 100, 200 and 400 labels, computes each run's 95%
- * intervals (anytime-valid confidence sequence, fixed-budget interval, approximate bootstrap) at
- * `intervalLabels`, and ends by writing the report (figures and summary table) of both into
- * `report/` in that folder. Its `report/summary.json` is written last: a folder with some of the
- * demo's files but not it holds an interrupted demo, refused (`InterruptedOutputError`) unless `force`.
- *
- * @example
- * const demo = await runDemo({ runs: 1000 });
- * demo.comparison.ratio; // e.g. [0.8, 0.75, 0.67, 0.63]: active testing's MSE ÷ random labelling's
- * demo.comparison.intervals['adaptive-lure'].anytime.coverage; // e.g. [1, 1, 1, 1]
- * demo.report.summaryPath; // e.g. 'runs/demo-20260131-142501/report/summary.md'
- */
 const DEMO_OPTION_NAMES = [
   'out',
   'force',
@@ -138,6 +122,22 @@ const DEMO_OPTION_NAMES = [
 /** The file the demo writes last (its report's summary): a demo folder without it holds no finished demo. */
 const DEMO_COMMIT_MARKER = join('report', 'summary.json');
 
+/**
+ * The README's main job: on the built-in synthetic LLM-like pool, runs active testing as
+ * `simulate` does by default (adaptive acquisition with LURE) and random labelling (i.i.d. acquisition)
+ * with the same settings, writes both simulations and the pool's `.npy` files into a new
+ * output folder, compares their MSE at 50, 100, 200 and 400 labels, computes each run's 95%
+ * intervals (anytime-valid confidence sequence, fixed-budget interval, approximate bootstrap) at
+ * `intervalLabels`, and ends by writing the report (figures and summary table) of both into
+ * `report/` in that folder. Its `report/summary.json` is written last: a folder with some of the
+ * demo's files but not it holds an interrupted demo, refused (`InterruptedOutputError`) unless `force`.
+ *
+ * @example
+ * const demo = await runDemo({ runs: 1000 });
+ * demo.comparison.ratio; // e.g. [0.59, 0.55, 0.48, 0.47]: active testing's MSE ÷ random labelling's
+ * demo.comparison.intervals['adaptive-lure'].anytime.coverage; // e.g. [1, 1, 0.999, 0.996]
+ * demo.report.summaryPath; // e.g. '/home/me/runs/demo-20260131-142501/report/summary.md' (absolute)
+ */
 export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
   checkKnownKeys(options, DEMO_OPTION_NAMES, null);
   const dir = options.out ?? newDemoFolder();

@@ -18,7 +18,7 @@ export const MAX_ANNOTATOR_LENGTH = 200;
  * before sequence numbers have none). `fail` throws with the reason.
  *
  * @example
- * checkRecord({ s: 1, e: 'propose', i: 3, q: 0.02 }, 1, 100, 2, fail); // { e: 'propose', i: 3, q: 0.02, s: 1 }
+ * checkRecord({ s: 1, e: 'propose', i: 3, q: 0.02 }, 1, 100, 2, (reason) => { throw new Error(reason); }); // { e: 'propose', i: 3, q: 0.02, s: 1 }
  */
 export function checkRecord(
   value: Record<string, unknown>,

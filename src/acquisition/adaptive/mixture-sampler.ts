@@ -3,21 +3,6 @@ import type { RandomSource } from '../../random.js';
 import type { PoolSampler } from '../sampler.js';
 
 /**
- * Draws from a mixture `q = Σ_j α_j q_j` of component samplers over the same pool, without
- * replacement: each draw picks component j with probability α_j, draws from it, and removes the
- * item from every other component. q is exactly the mixture of the components' proposals over the
- * remaining items. The weights may change between draws (`setWeights`), which is how the adaptive
- * proposal works; the probability every component gave the drawn item is kept for it.
- *
- * @example
- * const defensive = new MixtureSampler(
- *   [new SumTreeSampler(ceValues, 0.1, 'corrected'), new SumTreeSampler(ones, 0, 'corrected')],
- *   Float64Array.of(0.5, 0.5),
- * );
- * const item = defensive.draw(randomStream(0, [0]));
- * defensive.lastProbability; // 0.5·q_CE(item) + 0.5/N
- */
-/**
  * Throws unless `weights` are `count` non-negative mixture weights summing to 1 (within 1e-9).
  *
  * @throws {InputError} naming `weights`.
@@ -37,6 +22,21 @@ export function checkMixtureWeights(weights: ArrayLike<number>, count: number): 
     throw new InputError({ argument: 'weights', expected: 'mixture weights summing to 1', received: total });
 }
 
+/**
+ * Draws from a mixture `q = Σ_j α_j q_j` of component samplers over the same pool, without
+ * replacement: each draw picks component j with probability α_j, draws from it, and removes the
+ * item from every other component. q is exactly the mixture of the components' proposals over the
+ * remaining items. The weights may change between draws (`setWeights`), which is how the adaptive
+ * proposal works; the probability every component gave the drawn item is kept for it.
+ *
+ * @example
+ * const defensive = new MixtureSampler(
+ *   [new SumTreeSampler(ceValues, 0.1, 'corrected'), new SumTreeSampler(ones, 0, 'corrected')],
+ *   Float64Array.of(0.5, 0.5),
+ * );
+ * const item = defensive.draw(randomStream(0, [0]));
+ * defensive.lastProbability; // 0.5·q_CE(item) + 0.5/N
+ */
 export class MixtureSampler implements PoolSampler {
   readonly size: number;
   /** Probability of the last drawn item under each component, just before it was drawn. */
