@@ -16,11 +16,11 @@ try {
   // 1. Score files, as `active-testing evaluate` writes them: target and surrogate logits (N×K)
   //    and the true labels. Here they come from the built-in synthetic LLM-like pool.
   const pool = syntheticPool({ poolSize: 10_000, classCount: 2, seed: 0 });
-  /** @type {(m: import('active-testing').Matrix) => import('active-testing').NpyArray} */
-  const matrix = (m) => ({ data: Float32Array.from(m.data), shape: [m.rows, m.cols], dtype: 'f4' });
-  await writeNpy(join(dir, 'target.npy'), matrix(pool.modelScores));
-  await writeNpy(join(dir, 'surrogate.npy'), matrix(pool.surrogateScores));
-  await writeNpy(join(dir, 'labels.npy'), { data: BigInt64Array.from(pool.labels, BigInt), shape: [pool.labels.length], dtype: 'i8' });
+  /** @type {(m: import('active-testing').Matrix) => import('active-testing').NpyInput} */
+  const float32 = (m) => ({ data: Float32Array.from(m.data), rows: m.rows, cols: m.cols });
+  await writeNpy(join(dir, 'target.npy'), float32(pool.modelScores));
+  await writeNpy(join(dir, 'surrogate.npy'), float32(pool.surrogateScores));
+  await writeNpy(join(dir, 'labels.npy'), pool.labels);
 
   // 2. The grid, as it would be written in grid.json (paths relative to its folder): random
   //    labelling, the paper's surrogate-ce proposal with and without a temperature, the

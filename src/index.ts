@@ -119,6 +119,7 @@ export {
   loadSimulationPool,
   type NpyArray,
   type NpyData,
+  type NpyInput,
   type NpyDtype,
   type OutputFile,
   parseNpy,

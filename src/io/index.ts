@@ -1,4 +1,4 @@
-export { encodeNpy, type NpyArray, type NpyData, type NpyDtype, parseNpy, readNpy, writeNpy } from './npy.js';
+export { encodeNpy, type NpyArray, type NpyData, type NpyDtype, type NpyInput, parseNpy, readNpy, writeNpy } from './npy.js';
 export {
   assertOutputsWritable,
   type OutputFile,

@@ -28,6 +28,17 @@ export interface NpyArray {
   dtype: NpyDtype;
 }
 
+/**
+ * What `encodeNpy` and `writeNpy` write: an `NpyArray` whose `dtype` may be left out (it is then the
+ * typed array's own: `f8` for a Float64Array, `i4` for an Int32Array, `u1` for a Uint8Array, ...),
+ * a matrix `{ data, rows, cols }` (the library's `Matrix`, written as rows × cols), or a typed array
+ * alone (one dimension).
+ */
+export type NpyInput =
+  | NpyData
+  | { readonly data: NpyData; readonly shape: readonly number[]; readonly dtype?: NpyDtype }
+  | { readonly data: NpyData; readonly rows: number; readonly cols: number };
+
 interface DtypeInfo {
   size: number;
   /** The typed array that holds the values in memory (f2 widens to float32). */
@@ -270,19 +281,44 @@ export function int64NpyParts(values: Int32Array, shape: readonly number[]): Ite
 }
 
 /**
- * Encodes an array as a `.npy` file, format version 1.0, little-endian, C order. `dtype` must
- * match the typed array (`f8` ↔ Float64Array, `i8` ↔ BigInt64Array, `b1` or `u1` ↔ Uint8Array, ...).
+ * Encodes an array as a `.npy` file, format version 1.0, little-endian, C order. A `dtype`, when
+ * given, must match the typed array (`f8` ↔ Float64Array, `i8` ↔ BigInt64Array, `b1` or `u1` ↔
+ * Uint8Array, ...); without one the typed array's own is written.
  *
  * @example
- * const bytes = encodeNpy({ data: new Float64Array([1, 2, 3, 4]), shape: [2, 2], dtype: 'f8' });
- * @throws InputError when `dtype` does not match the typed array or `shape` does not match its length.
+ * encodeNpy({ data: new Float64Array([1, 2, 3, 4]), shape: [2, 2] }).length; // 160: a 128-byte header, then 4 float64s
+ * encodeNpy({ data: new Float64Array([1, 2, 3, 4]), rows: 2, cols: 2 }).length; // 160: the same file from a matrix
+ * @throws InputError when `dtype` does not match the typed array or the shape does not match its length.
  */
-export function encodeNpy(array: NpyArray): Uint8Array {
-  const [header, data] = npyParts(array);
+export function encodeNpy(array: NpyInput): Uint8Array {
+  const [header, data] = npyParts(npyArray(array));
   const out = new Uint8Array(header.length + data.length);
   out.set(header, 0);
   out.set(data, header.length);
   return out;
+}
+
+/** `input` as an `NpyArray`: its shape from `rows` and `cols` or its length, its dtype the typed array's own when not given. */
+function npyArray(input: NpyInput): NpyArray {
+  if (ArrayBuffer.isView(input)) return { data: input, shape: [input.length], dtype: ownDtype(input) };
+  if (typeof input !== 'object' || input === null || !ArrayBuffer.isView(input.data)) {
+    throw new InputError({
+      argument: 'array',
+      expected: 'a typed array, { data, shape, dtype? } or a matrix { data, rows, cols }',
+      received: input,
+    });
+  }
+  const shape = 'shape' in input ? [...input.shape] : [input.rows, input.cols];
+  const dtype = 'dtype' in input && input.dtype !== undefined ? input.dtype : ownDtype(input.data);
+  return { data: input.data, shape, dtype };
+}
+
+function ownDtype(data: NpyData): NpyDtype {
+  const match = WRITABLE.find(([, type]) => data instanceof type);
+  if (match === undefined) {
+    throw new InputError({ argument: 'array.data', expected: 'a typed array numpy can hold', received: data });
+  }
+  return match[0];
 }
 
 /**
@@ -394,12 +430,16 @@ async function readInto(file: FileHandle, target: Uint8Array, position: number, 
 }
 
 /**
- * Writes a `.npy` file (version 1.0, little-endian) atomically. An existing file is refused
- * with `OutputExistsError` unless `{ force: true }`.
+ * Writes a `.npy` file (version 1.0, little-endian) atomically, as {@link encodeNpy} encodes it.
+ * An existing file is refused with `OutputExistsError` unless `{ force: true }`.
  *
  * @example
- * await writeNpy('estimates.npy', { data: estimates, shape: [rows, runs], dtype: 'f8' });
+ * await writeNpy('estimates.npy', { data: estimates, shape: [rows, runs] });
+ * const pool = syntheticPool({ poolSize: 1000, seed: 0 });
+ * await writeNpy('f.npy', pool.modelScores); // a matrix: 1000 × 2, float64
+ * await writeNpy('y.npy', pool.labels); // int32, one dimension
+ * @throws InputError as `encodeNpy` does; OutputExistsError when `path` exists and `force` is not set.
  */
-export async function writeNpy(path: string, array: NpyArray, options: WriteOptions = {}): Promise<void> {
+export async function writeNpy(path: string, array: NpyInput, options: WriteOptions = {}): Promise<void> {
   await writeFileAtomic(path, encodeNpy(array), options);
 }

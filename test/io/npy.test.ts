@@ -5,6 +5,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FileFormatError, InputError, OutputExistsError } from '../../src/errors.js';
+import { syntheticPool } from '../../src/simulate/syntheticPool.js';
 import { encodeNpy, int64FromInt32, int64NpyParts, npyParts, parseNpy, readNpy, writeNpy, type NpyArray } from '../../src/io/npy.js';
 
 const FIXTURES = resolve(dirname(fileURLToPath(import.meta.url)), '../fixtures/npy');
@@ -155,6 +156,29 @@ describe('encodeNpy / parseNpy', () => {
     expect(Array.from(parseNpy(padded.subarray(3)).data as Float64Array)).toEqual([1, 2, 3]);
   });
 
+  it("takes a matrix { data, rows, cols } and a bare typed array, with the typed array's own dtype", () => {
+    const scores = { data: Float64Array.of(1, 2, 3, 4, 5, 6), rows: 3, cols: 2 };
+    const matrix = parseNpy(encodeNpy(scores));
+    expect(matrix).toMatchObject({ shape: [3, 2], dtype: 'f8' });
+    expect(Array.from(matrix.data as Float64Array)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(encodeNpy(scores)).toEqual(encodeNpy({ data: scores.data, shape: [3, 2], dtype: 'f8' }));
+    const owned: [NpyArray['data'], string][] = [
+      [Float32Array.of(1.5), 'f4'],
+      [Int32Array.of(-3, 0, 2), 'i4'],
+      [BigInt64Array.of(7n), 'i8'],
+      [Uint8Array.of(1, 0), 'u1'],
+      [Uint16Array.of(9), 'u2'],
+    ];
+    for (const [data, dtype] of owned) {
+      const back = parseNpy(encodeNpy(data));
+      expect(back).toMatchObject({ shape: [data.length], dtype });
+      expect(Array.from(back.data as ArrayLike<number | bigint>)).toEqual(Array.from(data as ArrayLike<number | bigint>));
+    }
+    expect(parseNpy(encodeNpy({ data: Uint8Array.of(1, 0), shape: [2], dtype: 'b1' })).dtype).toBe('b1');
+    expect(() => encodeNpy({ data: new Float64Array(6), rows: 2, cols: 2 })).toThrow(/array\.shape.*\[2, 2\]/);
+    expect(() => encodeNpy([1, 2] as unknown as Float64Array)).toThrow(/^array: expected a typed array/);
+  });
+
   it('rejects a dtype that does not match the typed array, and a wrong shape', () => {
     expect(() => encodeNpy({ data: new Float32Array(2), shape: [2], dtype: 'f8' })).toThrow(InputError);
     expect(() => encodeNpy({ data: new Float64Array(2), shape: [3], dtype: 'f8' })).toThrow(/array\.shape/);
@@ -252,6 +276,16 @@ describe('writeNpy', () => {
       );
       expect(loaded[i]!.values.map(fromPython)).toEqual(ours);
     }
+  });
+
+  it('writes a pool straight from syntheticPool: its matrices and labels read back as they were', async () => {
+    const pool = syntheticPool({ poolSize: 50, classCount: 3, seed: 2 });
+    await writeNpy(join(dir, 'pool-f.npy'), pool.modelScores);
+    await writeNpy(join(dir, 'pool-y.npy'), pool.labels);
+    const scores = await readNpy(join(dir, 'pool-f.npy'));
+    expect(scores.shape).toEqual([50, 3]);
+    expect(scores.data).toEqual(pool.modelScores.data);
+    expect((await readNpy(join(dir, 'pool-y.npy'))).data).toEqual(pool.labels);
   });
 
   it('writes nothing when encoding fails', async () => {
