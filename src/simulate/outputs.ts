@@ -278,6 +278,8 @@ export interface SimulationSummary {
  * runs estimate the mean of) and a bootstrap, it adds `variance_ratio` and `variance_verdict`, the
  * diagnostic of docs/adaptive.md, whose "helping" needs the target's errors per item
  * (`zeroOneLossPerItem(f, y)`) to tell when a run has drawn one; without them every item counts as one.
+ * The diagnostic is left out where the estimator is biased under the proposal (`is`; `iid` with an
+ * active acquisition) or is ASE: a variance ratio does not compare errors there.
  *
  * @example
  * const summary = summarizeSimulation(result, { modelScores: 'f.npy' }, lossPerItem(f, y), zeroOneLossPerItem(f, y));
@@ -321,6 +323,18 @@ export async function summarizeSimulationInTurns(
   return finish(pass.stats);
 }
 
+/**
+ * Whether the variance diagnostic means anything for these options. It compares the estimate's
+ * variance with random labelling's, which says how its error compares only when the estimator is
+ * unbiased under the proposal: LURE under any proposal, the plain mean under uniform draws. The
+ * naive IS estimator (biased for M > 1 without replacement) and the plain mean of actively drawn
+ * labels can have a small variance and a large error, and would read "helping" there; ASE has no
+ * importance-weighted terms to compare.
+ */
+function diagnosable(options: Pick<SimulationResult['options'], 'estimator' | 'acquisition'>): boolean {
+  return options.estimator === 'lure' || (options.estimator === 'iid' && options.acquisition === 'iid');
+}
+
 /** The summary's pass over the rows, and what makes `summary.json` of its statistics. */
 function summaryPlan(
   result: SimulationResult,
@@ -332,9 +346,8 @@ function summaryPlan(
   // ASE's bootstrap ignores the unlabelled residual entirely: no interval, so no coverage to report.
   const withCoverage = result.bootstrapVariance !== null && result.options.estimator !== 'ase';
   const poolSize = losses?.length ?? (typeof inputs.poolSize === 'number' ? inputs.poolSize : undefined);
-  // The diagnostic compares importance-weighted terms with random labelling's; ASE has no such terms.
   const diagnostic =
-    result.bootstrapVariance && losses !== undefined && result.options.estimator !== 'ase'
+    result.bootstrapVariance && losses !== undefined && diagnosable(result.options)
       ? new VarianceDiagnosticByRow(result, result.bootstrapVariance, losses, targetErrors)
       : null;
   const pass = new RowStatisticsPass(

@@ -83,3 +83,37 @@ describe('summarizeSimulation', () => {
     expect(toJson(inTurns)).toBe(toJson(summary));
   });
 });
+
+describe('summarizeSimulation: the variance diagnostic', () => {
+  // A pool of 200 with 60 labels a run: the naive IS estimator's bias (its weights ignore the items
+  // already drawn) and the plain mean of actively drawn labels give a small variance and a large error.
+  const pool = syntheticPool({ poolSize: 200, classCount: 3, seed: 5 });
+  const f = { data: pool.modelScores.data, rows: 200, cols: 3 };
+  const losses = lossPerItem(f, pool.labels);
+  const errors = zeroOneLossPerItem(f, pool.labels);
+  const summaryOf = async (acquisition: 'iid' | 'surrogate-ce' | 'adaptive', estimator: 'lure' | 'is' | 'iid') => {
+    const result = await simulate(pool, { runs: 300, size: 60, step: 20, seed: 2, threads: 1, acquisition, estimator });
+    return summarizeSimulation(result, {}, losses, errors);
+  };
+
+  it.each([
+    ['surrogate-ce', 'is'],
+    ['adaptive', 'is'],
+    ['surrogate-ce', 'iid'],
+  ] as const)('is left out where the estimator is biased under the proposal (%s, %s)', async (acquisition, estimator) => {
+    const summary = await summaryOf(acquisition, estimator);
+    expect(summary.coverage).toBeDefined();
+    expect(summary.variance_ratio).toBeUndefined();
+    expect(summary.variance_verdict).toBeUndefined();
+  });
+
+  it.each([
+    ['adaptive', 'lure'],
+    ['surrogate-ce', 'lure'],
+    ['iid', 'iid'],
+  ] as const)('is kept where the estimator is unbiased (%s, %s)', async (acquisition, estimator) => {
+    const summary = await summaryOf(acquisition, estimator);
+    expect(summary.variance_ratio).toHaveLength(3);
+    expect(summary.variance_verdict?.helping).toHaveLength(3);
+  });
+});
