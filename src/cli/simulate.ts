@@ -107,8 +107,30 @@ function table(header: string[], rows: string[][]): string {
 }
 
 function verdictCell(verdict: NonNullable<SimulationSummary['variance_verdict']>, row: number): string {
-  const percent = (share: number) => `${Math.round(share * 100)}%`;
-  return `${percent(verdict.helping[row]!)} / ${percent(verdict.hurting[row]!)} / ${percent(verdict.no_evidence_yet[row]!)}`;
+  const shares = [verdict.helping[row]!, verdict.hurting[row]!, verdict.no_evidence_yet[row]!];
+  return wholePercents(shares)
+    .map((p) => `${p}%`)
+    .join(' / ');
+}
+
+/**
+ * Shares that sum to 1 as whole percentages that sum to 100 (largest remainder): rounding each
+ * on its own can print 1% / 0% / 100%.
+ *
+ * @example
+ * wholePercents([0.005, 0.002, 0.993]); // [1, 0, 99]
+ */
+export function wholePercents(shares: readonly number[]): number[] {
+  const exact = shares.map((share) => share * 100);
+  const whole = exact.map(Math.floor);
+  const byRemainder = exact.map((_, i) => i).sort((a, b) => exact[b]! - whole[b]! - (exact[a]! - whole[a]!) || a - b);
+  let missing = Math.round(exact.reduce((sum, value) => sum + value, 0)) - whole.reduce((sum, value) => sum + value, 0);
+  for (const i of byRemainder) {
+    if (missing <= 0) break;
+    whole[i]! += 1;
+    missing -= 1;
+  }
+  return whole;
 }
 
 function describeRun(summary: SimulationSummary, result: SimulationResult, dir: string, poolSize: number, classes: number): string {

@@ -6,6 +6,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readNpy, writeNpy, type NpyArray } from '../../src/io/npy.js';
+import { wholePercents } from '../../src/cli/simulate.js';
 import { syntheticPool } from '../../src/simulate/syntheticPool.js';
 import { runCliCaptured, type CliRun } from '../helpers/cli.js';
 
@@ -549,3 +550,13 @@ function keysOf(value: unknown): string[] {
   if (value === null || typeof value !== 'object') return [];
   return Object.entries(value).flatMap(([key, inner]) => [key, ...keysOf(inner)]);
 }
+
+describe('wholePercents (the run table’s helping / hurting / no evidence yet)', () => {
+  it('sums to 100 where rounding each share alone would not', () => {
+    // Rounded one by one these read 1 / 0 / 100 and 33 / 33 / 33.
+    expect(wholePercents([0.005, 0.002, 0.993])).toEqual([1, 0, 99]);
+    expect(wholePercents([1 / 3, 1 / 3, 1 / 3])).toEqual([34, 33, 33]);
+    expect(wholePercents([0, 0, 1])).toEqual([0, 0, 100]);
+    expect(wholePercents([0.25, 0.15, 0.6])).toEqual([25, 15, 60]);
+  });
+});
