@@ -44,6 +44,8 @@ function formatReceived(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value);
   if (typeof value === 'number' || typeof value === 'boolean' || value === null) return String(value);
   if (Array.isArray(value)) return `[${value.map(formatReceived).join(', ')}]`;
+  // A bigint printed as a number would read like a valid value of another type (2n as 2).
+  if (typeof value === 'bigint') return `${value}n (a bigint)`;
   return String(value);
 }
 

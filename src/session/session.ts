@@ -349,6 +349,8 @@ export class ActiveTestingSession {
 
   private checkClass(label: unknown): number {
     if (typeof label === 'number' && Number.isInteger(label) && label >= 0 && label < this.k) return label;
+    // An int64 label as `readNpy` gives it (a BigInt64Array's element).
+    if (typeof label === 'bigint' && label >= 0n && label < BigInt(this.k)) return Number(label);
     if (typeof label === 'string') {
       const index = this.classes.indexOf(label);
       if (index !== -1) return index;
@@ -373,12 +375,13 @@ export class ActiveTestingSession {
   }
 
   /**
-   * Records the label of a proposed item (class name or index). Labelling an item that was not
+   * Records the label of a proposed item (class name or index; a bigint index too, as an int64
+   * label array read by `readNpy` holds). Labelling an item that was not
    * proposed, one already labelled, an unknown class, or a label whose loss lies outside a custom
    * loss's declared bounds throws and changes nothing. Without target
    * scores the target is scored on this item first. Resolves once the label is on disk.
    */
-  record(id: string, label: string | number, options: ResolveOptions = {}): Promise<void> {
+  record(id: string, label: string | number | bigint, options: ResolveOptions = {}): Promise<void> {
     return this.exclusive(async () => {
       const { annotator } = checkResolveOptions(options);
       const index = this.resolveId(id);

@@ -190,6 +190,19 @@ describe('ActiveTestingSession', () => {
     await expect(session.next()).rejects.toThrow(/closed/);
   });
 
+  it('takes an int64 label as readNpy gives it (a bigint), and says so when it is out of range', async () => {
+    const session = await ActiveTestingSession.create(null, options);
+    const [first, second] = await session.next(2);
+    // The message must not show 3n as "3" next to "index in [0, 2]", nor 2n as "2".
+    await expect(session.record(first.id, 3n)).rejects.toThrow(/got 3n \(a bigint\)/);
+    await session.record(first.id, BigInt64Array.of(BigInt(truth(first.id)))[0]);
+    await session.record(second.id, truth(second.id));
+    const plain = await ActiveTestingSession.create(null, options);
+    await drive(plain, 2);
+    expect(session.history().map((h) => h.label)).toEqual(plain.history().map((h) => h.label));
+    expect(session.estimate().risk.value).toBe(plain.estimate().risk.value);
+  });
+
   it('undo makes the item pending again without rewinding the random stream', async () => {
     const plain = await ActiveTestingSession.create(null, options);
     await drive(plain, 12);
