@@ -8,6 +8,7 @@ import { lossPerItem } from '../../src/metrics/cross-entropy.js';
 import { brierLossPerItem } from '../../src/metrics/brier-loss.js';
 import { zeroOneLossPerItem } from '../../src/metrics/zero-one-loss.js';
 import { INTERVAL_KINDS } from '../../src/options/registry.js';
+import { randomStream } from '../../src/random.js';
 import { SessionLockedError, SessionStateError } from '../../src/session/errors.js';
 import { ActiveTestingSession, type CreateSessionOptions, type IntervalEstimate } from '../../src/session/session.js';
 import { syntheticPool } from '../../src/simulate/syntheticPool.js';
@@ -307,6 +308,42 @@ describe('ActiveTestingSession', () => {
     expect(identical).toMatchObject({ value: 0, standardError: 0, bootstrap: { lower: 0, upper: 0 } });
     // The exact per-item bounds of the difference of a target with itself are 0 (up to rounding slack).
     expect(identical.anytime!.upper - identical.anytime!.lower).toBeLessThan(1e-9);
+  });
+
+  it("labelled to the end, the difference's intervals hold R₁ − R₂ summed from each target's losses, also when the targets nearly agree", async () => {
+    // 20 items, the comparison the target's logits moved by at most 0.0005: each difference is
+    // rounded at the size of the two losses, far more than the differences' own rounding allowance.
+    const n = 20;
+    const small = syntheticPool({ poolSize: n, classCount: 3, seed: 5 });
+    const u = randomStream(9);
+    const nearby: Matrix = { data: small.modelScores.data.map((x) => x + 0.001 * (u() - 0.5)), rows: n, cols: 3 };
+    const smallTexts = texts.slice(0, n);
+    for (const loss of ['cross-entropy', 'brier'] as const) {
+      const fn = loss === 'brier' ? brierLossPerItem : lossPerItem;
+      const mean = (values: Float64Array) => values.reduce((a, b) => a + b, 0) / n;
+      const truth = mean(fn(small.modelScores, small.labels)) - mean(fn(nearby, small.labels));
+      for (let seed = 0; seed < 8; seed++) {
+        const session = await ActiveTestingSession.create(null, {
+          texts: smallTexts,
+          classes,
+          modelScores: small.modelScores,
+          surrogateScores: small.surrogateScores,
+          comparisonScores: nearby,
+          loss,
+          seed,
+        });
+        while (!session.done()) {
+          const [item] = await session.next();
+          await session.record(item.id, small.labels[item.index]);
+        }
+        const { difference } = session.estimate().comparison!;
+        for (const kind of ['anytime', 'fixed'] as const) {
+          const { lower, upper } = difference[kind]!;
+          expect(lower <= truth && truth <= upper, `${loss}, seed ${seed}, ${kind}: [${lower}, ${upper}] ∌ ${truth}`).toBe(true);
+          expect(upper - lower).toBeLessThan(1e-12);
+        }
+      }
+    }
   });
 
   it('runs the target only on labelled items without target predictions (surrogate-pe)', async () => {
