@@ -15,8 +15,11 @@ export type OptionContext = 'simulate' | 'session' | 'grid' | 'setting' | 'evalu
 export type ValueSpec =
   /** An integer in [min, max] (max default unbounded). */
   | { kind: 'integer'; min: number; max?: number }
-  /** A number in [min, max] (`minOpen`: (min, …; `maxOpen`: …, max)); `nullable`: null means "none". */
-  | { kind: 'number'; min: number; max: number; minOpen?: boolean; maxOpen?: boolean; nullable?: boolean }
+  /**
+   * A number in [min, max] (`minOpen`: (min, …; `maxOpen`: …, max)); `nullable`: null means "none";
+   * `expected`: what a refused value is told, where the range alone would mislead.
+   */
+  | { kind: 'number'; min: number; max: number; minOpen?: boolean; maxOpen?: boolean; nullable?: boolean; expected?: string }
   | { kind: 'choice'; choices: (context: OptionContext) => readonly string[] }
   /** `exact`, `none` or a number of Monte Carlo resamples ≥ 1. */
   | { kind: 'bootstrap' }
@@ -482,8 +485,9 @@ export const OPTION_DECLARATIONS: readonly OptionDeclaration[] = [
   {
     name: 'clip',
     // Below 1 is the option's range; above 0 is a rule of the statistics (q > 0 on every item),
-    // checked with the acquisition and numerics, so a clip ≤ 0 is bad input like `--clip 0`.
-    value: { kind: 'number', min: -Infinity, max: 1, maxOpen: true },
+    // checked with the acquisition and numerics, so a clip ≤ 0 is bad input like `--clip 0`. Both
+    // refusals say the same fraction.
+    value: { kind: 'number', min: -Infinity, max: 1, maxOpen: true, expected: 'a clip fraction in (0, 1)' },
     doc: 'floor of the proposal, as a fraction of the uniform probability, in (0, 1); 0 only under reference numerics (simulate and grids); ignored by iid',
     defaultText: '0.1',
     contexts: PROPOSAL,
@@ -661,6 +665,7 @@ export function commandOptions(command: CommandName): Array<{ declaration: Optio
 const isSafeInteger = (value: unknown): value is number => typeof value === 'number' && Number.isSafeInteger(value);
 
 function describeRange(spec: Extract<ValueSpec, { kind: 'number' }>, offerNull: boolean): string {
+  if (spec.expected !== undefined) return spec.expected;
   const orNull = spec.nullable && offerNull ? ', or null' : '';
   if (spec.max === Infinity) return `a number ${spec.minOpen ? '>' : '≥'} ${spec.min}${orNull}`;
   if (spec.min === -Infinity) return `a number ${spec.maxOpen ? '<' : '≤'} ${spec.max}${orNull}`;
@@ -818,8 +823,11 @@ export function parseOptionText(name: string, text: string, context: OptionConte
   try {
     return checkOption(name, value, context, flag, true);
   } catch (error) {
-    if (error instanceof InputError) throw new UsageError(`${flag}: expected ${error.expected}, got ${JSON.stringify(text)}`);
-    throw error;
+    if (!(error instanceof InputError)) throw error;
+    // A list's refused item is named with the list it came in.
+    const item =
+      spec.kind === 'list' && typeof error.received === 'string' && error.received !== text ? `${JSON.stringify(error.received)} in ` : '';
+    throw new UsageError(`${flag}: expected ${error.expected}, got ${item}${JSON.stringify(text)}`);
   }
 }
 

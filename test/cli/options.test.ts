@@ -33,7 +33,7 @@ describe('command-line option helpers', () => {
     expect(parseOptions(['--clip', '-0.1', '--runs', '-.5'], spec)).toEqual({ clip: '-0.1', runs: '-.5' });
     expect(() => parseOptions(['--clip', '-x'], spec)).toThrow(/--clip/);
     expect(() => given(['--interval', 'anytime,fixd'])).toThrow(
-      '--interval: expected one of anytime | fixed | bootstrap (did you mean fixed?), got "anytime,fixd"',
+      '--interval: expected one of anytime | fixed | bootstrap (did you mean fixed?), got "fixd" in "anytime,fixd"',
     );
     expect(() => given(['--thresholds', '50,0'], 'report')).toThrow('--thresholds: expected integers ≥ 1, comma-separated, got "50,0"');
     expect(() => given(['--confidence', '0'], 'report')).toThrow('--confidence: expected a number > 0, got "0"');

@@ -198,6 +198,9 @@ describe('option schema: one declaration per option', () => {
 
   it('offers on the command line only what command-line text can give', () => {
     expect(() => parseOptionText('defensive', '1.5', 'simulate')).toThrow('--defensive: expected a number in [0, 1], got "1.5"');
+    // The clip's range and its rule (above 0) say the same fraction, NaN included.
+    expect(() => parseOptionText('clip', '1', 'simulate')).toThrow('--clip: expected a clip fraction in (0, 1), got "1"');
+    expect(() => checkOption('clip', Number.NaN, 'session')).toThrow('clip: expected a clip fraction in (0, 1), got NaN');
     expect(() => checkOption('defensive', 1.5, 'simulate')).toThrow('defensive: expected a number in [0, 1], or null, got 1.5');
     expect(() => parseOptionText('temperature', '-1', 'simulate')).toThrow('--temperature: expected a positive finite number, got "-1"');
     expect(() => parseOptionText('seed', '-1', 'simulate')).toThrow('--seed: expected an integer ≥ 0, got "-1"');

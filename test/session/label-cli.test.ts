@@ -65,7 +65,7 @@ describe('active-testing label: scripted use and bad input', () => {
     expect(mismatch.stderr).toMatch(/--model-scores: expected 20×2 scores/);
     const badClip = run([...createArgs(files, session, 0), '--clip', '1.5', '--answers', files.data]);
     expect(badClip.status).toBe(2);
-    expect(badClip.stderr).toMatch(/--clip: expected a number < 1, got "1.5"/);
+    expect(badClip.stderr).toMatch(/--clip: expected a clip fraction in \(0, 1\), got "1.5"/);
     const zeroLabels = run([...createArgs(files, session, 0), '--max-labels', '0', '--answers', files.data]);
     expect(zeroLabels.status).toBe(2);
     expect(zeroLabels.stderr).toMatch(/--max-labels: expected an integer ≥ 1, got "0"/);
