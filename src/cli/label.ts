@@ -199,6 +199,11 @@ function statusLine(estimate: SessionEstimate): string {
   );
 }
 
+/** The ratio, or why there is none: random labelling's variance is 0 once every item is labelled, and 0/0 when the labels so far all cost the same. */
+function varianceRatioText(ratio: number): string {
+  return Number.isFinite(ratio) ? `${ratio.toFixed(2)} (below 1 favours active testing)` : '– (not estimable from these labels)';
+}
+
 function summary(session: ActiveTestingSession): string {
   const estimate = session.estimate();
   const lines = [
@@ -217,7 +222,7 @@ function summary(session: ActiveTestingSession): string {
   }
   lines.push(
     `Random labelling would need about ${estimate.equivalentRandomLabels} labels for an interval this narrow.`,
-    `Variance ÷ random labelling's (est.): ${estimate.varianceRatio.toFixed(2)} (below 1 favours active testing); verdict: ${estimate.varianceVerdict}.`,
+    `Variance ÷ random labelling's (est.): ${varianceRatioText(estimate.varianceRatio)}; verdict: ${estimate.varianceVerdict}.`,
   );
   return lines.join('\n');
 }

@@ -25,12 +25,24 @@ describe('active-testing label: scripted use and bad input', () => {
     );
     expect(first.stdout).toMatch(/Random labelling would need about \d+ labels for an interval this narrow\./);
     expect(first.stdout).toMatch(
-      /Variance ÷ random labelling's \(est\.\): (\d+\.\d{2}|NaN) \(below 1 favours active testing\); verdict: (helping|hurting|no evidence yet)\./,
+      /Variance ÷ random labelling's \(est\.\): \d+\.\d{2} \(below 1 favours active testing\); verdict: (helping|hurting|no evidence yet)\./,
     );
     const again = run(['label', '--session', session, '--answers', answers, '--max-labels', '15']);
     expect(again.status).toBe(0);
     expect(again.stdout.match(/^labelled /gm)).toHaveLength(5);
     expect(again.stdout).toMatch(/Labels: 15 in the estimate \(15 recorded, \d+ skipped/);
+  });
+
+  it('labelled to the end, says why there is no variance ratio instead of printing NaN', async () => {
+    // Random labelling's variance is 0 once every item is labelled, so the ratio is 0/0.
+    const files = await writePoolFiles(12, 1);
+    const answers = join(files.dir, 'answers.tsv');
+    writeFileSync(answers, ['id\tlabel', ...files.ids.map((id, i) => `${id}\t${files.pool.labels[i]}`)].join('\n'));
+    const all = run([...createArgs(files, join(files.dir, 'all.session'), 0), '--answers', answers, '--max-labels', '12']);
+    expect(all.status).toBe(0);
+    expect(all.stdout).toContain('Labels: 12 in the estimate (12 recorded, 0 skipped; the estimate covers 12 items)');
+    expect(all.stdout).toMatch(/^Variance ÷ random labelling's \(est\.\): – \(not estimable from these labels\); verdict: /m);
+    expect(all.stdout).not.toContain('NaN');
   });
 
   it('says to read the interval when the estimate lies outside the confidence sequence', async () => {
