@@ -36,30 +36,81 @@ export type ErrorMetric = 'mse' | 'medianSe';
  * curves.mse[49]; // MSE after setting.labels[49] labels
  */
 export function settingCurves(setting: ReportSetting, confidence = BOOTSTRAP_Z): SettingCurves {
-  const { estimates, trueRisk } = setting;
-  const bootstrapVariance = setting.bootstrapVariance && correctedVariance(setting.bootstrapVariance, setting);
-  const squaredErrors = se(estimates, trueRisk);
-  const curves: SettingCurves = {
-    setting,
-    mse: mse(estimates, trueRisk),
-    medianSe: medianSe(estimates, trueRisk),
-    p45: rowPercentile(squaredErrors, 45),
-    p55: rowPercentile(squaredErrors, 55),
-  };
-  if (bootstrapVariance) {
-    curves.meanBootstrapVariance = rowMeans(bootstrapVariance);
-    curves.coverage = coverage(estimates, bootstrapVariance, trueRisk, confidence);
+  const curves = emptyCurves(setting);
+  fillCurveRows(curves, confidence, 0, setting.estimates.rows);
+  return curves;
+}
+
+/** Cells (rows × runs) of the block of rows `settingCurvesInBlocks` computes between two pauses: a few MB. */
+const BLOCK_CELLS = 1 << 18;
+
+/**
+ * `settingCurves` a block of rows at a time, awaiting `pause` after each block: a report stops
+ * there on its signal instead of after a large setting's last row (seconds at 10,000 runs × 1,000
+ * rows). Every statistic of a row depends on that row alone, so the curves are the same to the bit.
+ */
+export async function settingCurvesInBlocks(
+  setting: ReportSetting,
+  confidence: number,
+  pause: () => Promise<void>,
+): Promise<SettingCurves> {
+  const curves = emptyCurves(setting);
+  const { rows, cols } = setting.estimates;
+  const blockRows = Math.max(1, Math.floor(BLOCK_CELLS / Math.max(1, cols)));
+  for (let from = 0; from < rows; from += blockRows) {
+    fillCurveRows(curves, confidence, from, Math.min(rows, from + blockRows));
+    await pause();
   }
   return curves;
 }
 
-/** The bootstrap variance times each row's finite-population factor; unchanged when the pool size is unknown. */
-function correctedVariance(variance: Matrix, setting: ReportSetting): Matrix {
+/** Curves of `setting` with every row still to be computed (`fillCurveRows`). */
+function emptyCurves(setting: ReportSetting): SettingCurves {
+  const rows = setting.estimates.rows;
+  const curves: SettingCurves = {
+    setting,
+    mse: new Float64Array(rows),
+    medianSe: new Float64Array(rows),
+    p45: new Float64Array(rows),
+    p55: new Float64Array(rows),
+  };
+  if (setting.bootstrapVariance) {
+    curves.meanBootstrapVariance = new Float64Array(rows);
+    curves.coverage = new Float64Array(rows);
+  }
+  return curves;
+}
+
+/** Computes the curves' rows `from` to `to` (exclusive) from those rows of the setting's matrices alone. */
+function fillCurveRows(curves: SettingCurves, confidence: number, from: number, to: number): void {
+  const { setting } = curves;
+  const { trueRisk } = setting;
+  const estimates = rowBlock(setting.estimates, from, to);
+  const bootstrapVariance = setting.bootstrapVariance && correctedVariance(rowBlock(setting.bootstrapVariance, from, to), setting, from);
+  const squaredErrors = se(estimates, trueRisk);
+  curves.mse.set(mse(estimates, trueRisk), from);
+  curves.medianSe.set(medianSe(estimates, trueRisk), from);
+  curves.p45.set(rowPercentile(squaredErrors, 45), from);
+  curves.p55.set(rowPercentile(squaredErrors, 55), from);
+  if (bootstrapVariance) {
+    curves.meanBootstrapVariance?.set(rowMeans(bootstrapVariance), from);
+    curves.coverage?.set(coverage(estimates, bootstrapVariance, trueRisk, confidence), from);
+  }
+}
+
+/** Rows `from` to `to` (exclusive) of `m`, sharing its data. */
+function rowBlock(m: Matrix, from: number, to: number): Matrix {
+  if (from === 0 && to === m.rows) return m;
+  return { data: m.data.subarray(from * m.cols, to * m.cols), rows: to - from, cols: m.cols };
+}
+
+/** The bootstrap variance times each row's finite-population factor; unchanged when the pool size is unknown. `firstRow`: the setting's row of the block's first. */
+function correctedVariance(variance: Matrix, setting: ReportSetting, firstRow = 0): Matrix {
   const poolSize = setting.pool?.size;
   if (poolSize === undefined) return variance;
   const data = new Float64Array(variance.data.length);
   for (let row = 0; row < variance.rows; row++) {
-    const factor = finitePopulationFactor(setting.labels[row], poolSize);
+    const factor = finitePopulationFactor(setting.labels[firstRow + row], poolSize);
     for (let j = row * variance.cols; j < (row + 1) * variance.cols; j++) data[j] = variance.data[j] * factor;
   }
   return { data, rows: variance.rows, cols: variance.cols };

@@ -8,7 +8,7 @@ import {
   relativeToRandom,
   labellingCostVsRandom,
   type SettingCurves,
-  settingCurves,
+  settingCurvesInBlocks,
   smoothCurve,
 } from './curves.js';
 import { toJson } from '../io/json.js';
@@ -18,6 +18,7 @@ import { INTERVAL_GUARANTEES, INTERVAL_NAMES, reportOrder, settingKind } from '.
 import { BOOTSTRAP_Z } from '../metrics/index.js';
 import { checkKnownKeys, checkOption, optionNames } from '../options/index.js';
 import { INTERVAL_KINDS, type IntervalKind } from '../simulate/intervals.js';
+import { YIELD_INTERVAL_MS } from '../simulate/run-block.js';
 import {
   type BootstrapPoint,
   bootstrapSpec,
@@ -50,7 +51,7 @@ export interface ReportOptions {
   onProgress?: (done: number, total: number, figure: string) => void;
   /** Called for each setting of an experiment that is left out because it has not finished. */
   onUnfinished?: (name: string, folder: string) => void;
-  /** Stops the report (`CancelledError`) between its figures or before its files are renamed into place; nothing of it is written. */
+  /** Stops the report (`CancelledError`) between blocks of a setting's rows, between its figures or before its files are renamed into place; nothing of it is written. */
   signal?: AbortSignal;
 }
 
@@ -107,13 +108,21 @@ async function writeReportLocked(dirs: readonly string[], options: ReportOptions
   const stopIfCancelled = (): void => {
     if (options.signal?.aborted) throw new CancelledError('report cancelled; nothing of it was written');
   };
+  // A large simulation's curves take seconds (3.7 s at 10,000 runs × 1,000 rows): the signal is
+  // served (every YIELD_INTERVAL_MS) and looked at between blocks of a setting's rows, not only between figures.
+  let lastYield = Date.now();
+  const pause = async (): Promise<void> => {
+    if (Date.now() - lastYield >= YIELD_INTERVAL_MS) {
+      await new Promise((done) => setImmediate(done));
+      lastYield = Date.now();
+    }
+    stopIfCancelled();
+  };
   const curves: SettingCurves[] = [];
   for (const setting of settings) {
-    // A large simulation's curves take seconds (3.7 s at 10,000 runs × 1,000 rows): the signal is
-    // served and looked at between settings, not only between figures.
     await new Promise((done) => setImmediate(done));
     stopIfCancelled();
-    curves.push(settingCurves(setting, confidence));
+    curves.push(await settingCurvesInBlocks(setting, confidence, pause));
   }
   const baseline = chooseBaseline(curves, options.baseline);
   const table = summaryTable(curves, baseline, { thresholds: options.thresholds ?? DEFAULT_THRESHOLDS, confidence });

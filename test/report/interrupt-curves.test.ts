@@ -13,10 +13,10 @@ vi.mock('../../src/report/curves.js', async (original) => {
   const curves = await original<typeof import('../../src/report/curves.js')>();
   return {
     ...curves,
-    settingCurves: (...args: Parameters<typeof curves.settingCurves>) => {
+    settingCurvesInBlocks: (...args: Parameters<typeof curves.settingCurvesInBlocks>) => {
       curvesComputed++;
       controller.abort();
-      return curves.settingCurves(...args);
+      return curves.settingCurvesInBlocks(...args);
     },
   };
 });
