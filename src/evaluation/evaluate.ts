@@ -70,31 +70,42 @@ export interface EvaluateOutcome {
   loss: number;
 }
 
-async function hashFile(path: string, hash = createHash('sha256')): Promise<ReturnType<typeof createHash>> {
-  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+/** Stops hashing the inputs when `signal` aborts: a model's weights run to gigabytes. */
+function checkNotCancelled(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new CancelledError('evaluation cancelled while hashing its inputs; nothing was written');
+}
+
+/** `path`'s bytes added to `hash`, a chunk (64 KiB) at a time, looking at `signal` between chunks. */
+async function hashFile(path: string, hash = createHash('sha256'), signal?: AbortSignal): Promise<ReturnType<typeof createHash>> {
+  for await (const chunk of createReadStream(path)) {
+    checkNotCancelled(signal);
+    hash.update(chunk as Buffer);
+  }
   return hash;
 }
 
 /** `sha256:<hex>` of a data file's bytes; a Hub dataset is named by its spec (its rows are fetched as published). */
-async function fingerprintData(source: string): Promise<string> {
+async function fingerprintData(source: string, signal?: AbortSignal): Promise<string> {
   if (source.startsWith('hub:')) return source;
   try {
-    return `sha256:${(await hashFile(source)).digest('hex')}`;
+    return `sha256:${(await hashFile(source, undefined, signal)).digest('hex')}`;
   } catch (error) {
+    if (error instanceof CancelledError) throw error;
     throw new InputError({ argument: '--data', expected: 'a readable file', received: `${source} (${(error as Error).message})` });
   }
 }
 
 /** A model folder's files (config, tokenizer, ONNX weights) hashed together; a Hub id or server by its name. */
-async function fingerprintModel(model: string): Promise<string> {
+async function fingerprintModel(model: string, signal?: AbortSignal): Promise<string> {
   if (isOpenAIModelSpec(model) || !existsSync(model) || !statSync(model).isDirectory()) return redactSecrets(model);
   const hash = createHash('sha256');
   const onnx = existsSync(join(model, 'onnx')) ? (await readdir(join(model, 'onnx'))).sort().map((f) => `onnx/${f}`) : [];
   for (const file of ['config.json', 'tokenizer.json', 'tokenizer_config.json', ...onnx]) {
+    checkNotCancelled(signal);
     const path = join(model, file);
     if (!existsSync(path) || !statSync(path).isFile()) continue;
     hash.update(`${file}\0`);
-    await hashFile(path, hash);
+    await hashFile(path, hash, signal);
   }
   return `sha256:${hash.digest('hex')}`;
 }
@@ -239,9 +250,9 @@ async function checkOutputFolder(out: string, config: EvaluateConfig, force: boo
  */
 export async function evaluateToFolder(config: EvaluateConfig, run: EvaluateRun): Promise<EvaluateOutcome> {
   const inputs = {
-    data: await fingerprintData(config.data),
-    icl_data: config.icl_data === null ? null : await fingerprintData(config.icl_data),
-    model: await fingerprintModel(config.model),
+    data: await fingerprintData(config.data, run.signal),
+    icl_data: config.icl_data === null ? null : await fingerprintData(config.icl_data, run.signal),
+    model: await fingerprintModel(config.model, run.signal),
   };
   config = { ...config, inputs };
   // The same rows as ICL data and as the pool would score each shot with its own label in the prompt.
