@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import type { TextClassificationDataset } from '../dataset/text-classification-dataset.js';
-import { InputError, rowOffset } from '../errors.js';
+import { CancelledError, InputError, rowOffset } from '../errors.js';
 import { accuracy, crossEntropyLoss } from '../metrics/index.js';
 import type { Model, ScoringProgress } from '../model/model.js';
 import { ScoreCheckpoint } from './checkpoint.js';
@@ -26,6 +26,10 @@ export interface ScoringJobOptions {
   /** Encode the shared instruction + shots once and reuse its key/value cache (default true; exact either way). */
   prefixCache?: boolean;
   signal?: AbortSignal;
+  /**
+   * Called after every batch, and first with the checkpoint's items when it has any: `done` counts
+   * the whole dataset's items scored, the checkpoint's included (as the message of a cancelled job does).
+   */
   onProgress?: (progress: ScoringProgress) => void;
   /**
    * Keep finished batches at this path base (see `ScoreCheckpoint`), resuming a run with the same
@@ -88,16 +92,25 @@ export async function runScoringJob(
     ? await ScoreCheckpoint.open(options.checkpoint.base, options.checkpoint.config, prompts.length, k, options.checkpoint.discardUnfit)
     : null;
   const done = checkpoint?.done ?? 0;
+  // Items are counted over the whole dataset, the checkpoint's included, in the progress reports
+  // and when cancelled: a resumed run starts where the earlier one stopped.
+  if (done > 0) options.onProgress?.({ done, total: prompts.length });
+  let scoredNow = 0;
   const started = performance.now();
   const fresh = await model
     .score(prompts.slice(done), labelTokenIds, {
       ...(options.batchSize === undefined ? {} : { batchSize: options.batchSize }),
       ...(options.prefixCache !== false && prefix !== '' ? { sharedPrefix: prefix } : {}),
       ...(options.signal ? { signal: options.signal } : {}),
-      onProgress: ({ done: now }) => options.onProgress?.({ done: done + now, total: prompts.length }),
+      onProgress: ({ done: now }) => {
+        scoredNow = now;
+        options.onProgress?.({ done: done + now, total: prompts.length });
+      },
       ...(checkpoint ? { onBatch: (rows: Float32Array) => checkpoint.append(rows) } : {}),
     })
     .catch((error: unknown) => {
+      if (error instanceof CancelledError)
+        throw new CancelledError(`scoring cancelled after ${done + scoredNow} of ${prompts.length} items`);
       throw rowOffset(error, done);
     });
   const seconds = (performance.now() - started) / 1000;
