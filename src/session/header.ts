@@ -183,58 +183,160 @@ function storedValues(m: Partial<StoredMatrix> & { data?: unknown }, rows: numbe
 const FLOAT64_KEY = Buffer.from('"float64":"');
 const QUOTE = 0x22;
 const STORED_SCORES = ['targetScores', 'comparisonScores', 'surrogateScores'] as const;
+/** What precedes a score text as this library writes it: the shape, then the key. */
+const SHAPE_BEFORE_TEXT = /\{"rows":(\d{1,15}),"cols":(\d{1,15}),"float64":"$/;
+/** Base64 digits decoded by one call of the runtime's decoder: a string of 64 KiB at a time. */
+const DECODE_CHARS = 1 << 16;
 
 /**
- * A session file's header line parsed with its stored scores decoded straight from the bytes: the
- * JSON around each `"float64"` text is parsed with a placeholder for it, and each text is decoded
- * into the scores' own array. At N·K = 10^7 scores per model that skips the header as one string,
- * the texts as strings and their decoded copies (about 3 of a file's 6 s to open). Undefined when
- * anything is not as this library writes it (another key's text holds the pattern, a damaged
- * text, a non-finite score): the caller then parses the line as plain JSON, which reports the
+ * Parses the first line of a session file as it is read, a chunk at a time (`FileJournal.read`).
+ * `push` takes the line's bytes from where the last call stopped, with `last` when they end the
+ * line, and returns how many it consumed (all when `last`; all but a few otherwise, which are
+ * given again with the next bytes), or −1 when it cannot parse the line.
+ */
+export interface HeaderLineParser {
+  push(bytes: Uint8Array, last: boolean): number;
+  /** The parsed line, or undefined when it could not be parsed. */
+  end(): Record<string, unknown> | undefined;
+}
+
+/**
+ * A session file's header line parsed with its stored scores decoded straight from the bytes, a
+ * chunk at a time as the file is read: the JSON around each `"float64"` text is kept with a
+ * placeholder for it and parsed at the end, and each text is decoded as it comes into the scores'
+ * own array, whose shape is the `"rows"` and `"cols"` just before it. At N·K = 10^7 scores per
+ * model that skips the file as one buffer, the header as one string, the texts as strings and
+ * their decoded copies. Undefined from `end()` when anything is not as this library writes it
+ * (another key's text holds the pattern, a damaged text, a non-finite score, a text longer than
+ * the file `fileSize` allows): the caller then parses the line as plain JSON, which reports the
  * problem as before.
  */
+export function headerLineParser(fileSize: number): HeaderLineParser {
+  let json = Buffer.allocUnsafe(1 << 16);
+  let jsonLength = 0;
+  const appendJson = (bytes: Uint8Array): void => {
+    if (jsonLength + bytes.length > json.length) {
+      const grown = Buffer.allocUnsafe(Math.max(2 * json.length, jsonLength + bytes.length));
+      json.copy(grown, 0, 0, jsonLength);
+      json = grown;
+    }
+    json.set(bytes, jsonLength);
+    jsonLength += bytes.length;
+  };
+  const texts: Matrix[] = [];
+  /** The text being decoded: its scores' bytes and how many of them are decoded. */
+  let target: { values: Float64Array; bytes: Buffer; decoded: number } | null = null;
+  let failed = false;
+
+  /** The text's digits `bytes[from, to)` (whole groups of four, no padding) decoded into the target. */
+  const decodeGroups = (bytes: Buffer, from: number, to: number): boolean => {
+    const t = target!;
+    if (t.decoded + ((to - from) / 4) * 3 > t.bytes.length) return false;
+    for (let at = from; at < to; at += DECODE_CHARS) {
+      const end = Math.min(to, at + DECODE_CHARS);
+      // The runtime skips a character outside the alphabet (or '='), which then decodes short.
+      const written = t.bytes.write(bytes.toString('latin1', at, end), t.decoded, 'base64');
+      if (written !== ((end - at) / 4) * 3) return false;
+      t.decoded += written;
+    }
+    return true;
+  };
+
+  const take = (chunk: Uint8Array, last: boolean): number => {
+    const bytes = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    let at = 0;
+    for (;;) {
+      if (target === null) {
+        const key = bytes.indexOf(FLOAT64_KEY, at);
+        if (key === -1) {
+          // The last bytes may begin the key: they come again with the next ones.
+          const keep = last ? bytes.length : Math.max(at, bytes.length - (FLOAT64_KEY.length - 1));
+          appendJson(bytes.subarray(at, keep));
+          return keep;
+        }
+        const textStart = key + FLOAT64_KEY.length;
+        appendJson(bytes.subarray(at, textStart));
+        const shape = SHAPE_BEFORE_TEXT.exec(json.toString('latin1', Math.max(0, jsonLength - 64), jsonLength));
+        if (shape === null) return -1;
+        const rows = Number(shape[1]);
+        const cols = Number(shape[2]);
+        const count = rows * cols;
+        if (rows <= 0 || cols <= 0 || !Number.isSafeInteger(count * 8) || base64Length(count * 8) > fileSize) return -1;
+        appendJson(Buffer.from(`#${texts.length}`));
+        const values = new Float64Array(count);
+        texts.push({ data: values, rows, cols });
+        target = { values, bytes: Buffer.from(values.buffer), decoded: 0 };
+        at = textStart;
+      } else {
+        const quote = bytes.indexOf(QUOTE, at);
+        if (quote === -1) {
+          if (last) return -1;
+          // Whole groups, but never the text's last one (which may be padded): at least one group is kept.
+          const groups = Math.max(0, ((bytes.length - at) >> 2) - 1);
+          if (!decodeGroups(bytes, at, at + 4 * groups)) return -1;
+          return at + 4 * groups;
+        }
+        // The rest of the text: whole groups, then its last one, which `decodeBase64Into` checks for its padding.
+        const t = target as { values: Float64Array; bytes: Buffer; decoded: number };
+        const left = t.bytes.length - t.decoded;
+        if (quote - at !== base64Length(left)) return -1;
+        const lastGroup = left % 3 === 0 ? left - 3 : left - (left % 3);
+        const groupsEnd = at + (lastGroup / 3) * 4;
+        if (left > 0 && (!decodeGroups(bytes, at, groupsEnd) || !decodeBase64Into(bytes, groupsEnd, t.bytes.subarray(t.decoded))))
+          return -1;
+        if (!LITTLE_ENDIAN) t.bytes.swap64();
+        for (let i = 0; i < t.values.length; i++) if (!Number.isFinite(t.values[i])) return -1;
+        target = null;
+        at = quote;
+      }
+    }
+  };
+
+  return {
+    push(chunk, last) {
+      if (failed) return -1;
+      let taken: number;
+      try {
+        taken = take(chunk, last);
+      } catch {
+        // E.g. scores too many to allocate: the plain parse reports the line.
+        taken = -1;
+      }
+      if (taken < 0) failed = true;
+      return taken;
+    },
+    end() {
+      if (failed || target !== null || texts.length === 0) return undefined;
+      let header: unknown;
+      try {
+        header = JSON.parse(json.toString('utf8', 0, jsonLength));
+      } catch {
+        return undefined;
+      }
+      if (typeof header !== 'object' || header === null || Array.isArray(header)) return undefined;
+      const record = header as Record<string, unknown>;
+      let placed = 0;
+      for (const name of STORED_SCORES) {
+        const m = record[name] as Partial<StoredMatrix> | null | undefined;
+        if (typeof m !== 'object' || m === null || typeof m.float64 !== 'string') continue;
+        const text = texts[Number(/^#(\d+)$/.exec(m.float64)?.[1] ?? NaN)];
+        if (text === undefined || m.rows !== text.rows || m.cols !== text.cols) return undefined;
+        record[name] = store(text);
+        placed++;
+      }
+      // Every placeholder must be one of the scores' texts, or the pattern stood elsewhere.
+      return placed === texts.length ? record : undefined;
+    },
+  };
+}
+
+/**
+ * A session file's header line, given whole, parsed as `headerLineParser` parses it as the file
+ * is read; undefined when it cannot be (the caller then parses it as plain JSON).
+ */
 export function parseHeaderLine(line: Uint8Array): Record<string, unknown> | undefined {
-  const bytes = Buffer.from(line.buffer, line.byteOffset, line.byteLength);
-  const texts: { start: number; end: number }[] = [];
-  const parts: string[] = [];
-  let from = 0;
-  for (let at = bytes.indexOf(FLOAT64_KEY); at !== -1; at = bytes.indexOf(FLOAT64_KEY, from)) {
-    const start = at + FLOAT64_KEY.length;
-    const end = bytes.indexOf(QUOTE, start);
-    if (end === -1) return undefined;
-    parts.push(bytes.toString('utf8', from, start), `#${texts.length}`);
-    texts.push({ start, end });
-    from = end;
-  }
-  if (texts.length === 0) return undefined;
-  parts.push(bytes.toString('utf8', from));
-  let header: unknown;
-  try {
-    header = JSON.parse(parts.join(''));
-  } catch {
-    return undefined;
-  }
-  if (typeof header !== 'object' || header === null || Array.isArray(header)) return undefined;
-  const record = header as Record<string, unknown>;
-  let decoded = 0;
-  for (const name of STORED_SCORES) {
-    const m = record[name] as Partial<StoredMatrix> | null | undefined;
-    if (typeof m !== 'object' || m === null || typeof m.float64 !== 'string') continue;
-    const text = texts[Number(/^#(\d+)$/.exec(m.float64)?.[1] ?? NaN)];
-    const { rows, cols } = m;
-    if (text === undefined || !Number.isSafeInteger(rows) || !Number.isSafeInteger(cols) || rows! <= 0 || cols! <= 0) return undefined;
-    const count = rows! * cols!;
-    if (text.end - text.start !== base64Length(count * 8)) return undefined;
-    const values = new Float64Array(count);
-    const valueBytes = new Uint8Array(values.buffer);
-    if (!decodeBase64Into(bytes, text.start, valueBytes)) return undefined;
-    if (!LITTLE_ENDIAN) Buffer.from(values.buffer).swap64();
-    for (let i = 0; i < count; i++) if (!Number.isFinite(values[i])) return undefined;
-    record[name] = store({ data: values, rows: rows!, cols: cols! });
-    decoded++;
-  }
-  // Every placeholder must be one of the scores' texts, or the pattern stood elsewhere.
-  return decoded === texts.length ? record : undefined;
+  const parser = headerLineParser(line.length);
+  return parser.push(line, true) === line.length ? parser.end() : undefined;
 }
 
 const EMPTY_FLOAT64 = '"float64":""';

@@ -10,7 +10,7 @@ import {
   buildHeader,
   checkHeader,
   headerLineChunks,
-  parseHeaderLine,
+  headerLineParser,
   readScores,
   recoveryHint,
   storedMatrix,
@@ -226,7 +226,7 @@ export class ActiveTestingSession {
   static async open(path: string, options: OpenSessionOptions = {}): Promise<ActiveTestingSession> {
     const lock = acquireSessionLock(path);
     try {
-      const contents = FileJournal.read(path, parseHeaderLine);
+      const contents = FileJournal.read(path, headerLineParser);
       const header = checkHeader(contents.header, path);
       const loss = restoreLoss(header.loss, options.loss, path);
       const session = new ActiveTestingSession(header, loss, new MemoryJournal(), options.scoreTarget, lock);
