@@ -74,6 +74,8 @@ interface TransformersModule {
   AutoTokenizer: TfLoader<TfTokenizer>;
   AutoModelForCausalLM: TfLoader<TfModel>;
   Tensor: TfTensorConstructor;
+  /** Where Hub files are downloaded from (`https://huggingface.co/`, or a mirror). */
+  env?: { remoteHost?: string };
 }
 
 /** The weights file transformers.js loads for each precision (`onnx/model<suffix>.onnx`). */
@@ -275,6 +277,13 @@ export class TransformersBackend implements ScoringBackend {
       return await load(device === 'auto' ? 'cpu' : device);
     } catch (error) {
       if (error instanceof ActiveTestingError) throw error;
+      const network = local ? null : networkFailure(error);
+      if (network !== null) {
+        const host = tf.env?.remoteHost ?? 'https://huggingface.co/';
+        throw new ActiveTestingError(
+          `could not reach the Hugging Face Hub (${host}) to download model "${idOrPath}": ${network}; a Hub id needs internet access (there is no folder "${idOrPath}" here; without internet, pass a local model folder in the transformers.js layout)`,
+        );
+      }
       throw new ActiveTestingError(`could not load model "${idOrPath}": ${(error as Error).message}`);
     }
   }
@@ -448,6 +457,17 @@ export class TransformersBackend implements ScoringBackend {
     prefix.expanded = { batch, feeds };
     return feeds;
   }
+}
+
+/**
+ * The reason of a failed connection, or null for any other error: Node's fetch rejects with
+ * `TypeError('fetch failed')` and the socket's error (`getaddrinfo ENOTFOUND huggingface.co`,
+ * `connect ECONNREFUSED ...`) as its cause.
+ */
+function networkFailure(error: unknown): string | null {
+  if (!(error instanceof TypeError) || error.message !== 'fetch failed') return null;
+  const cause = (error as { cause?: unknown }).cause;
+  return cause instanceof Error && cause.message !== '' ? cause.message : error.message;
 }
 
 function startsWithTokens(sequence: readonly number[], prefix: readonly number[]): boolean {

@@ -94,4 +94,29 @@ describe('Model.fromPretrained from the Hugging Face Hub (a local stand-in serve
       /could not load model "test-org\/no-such-model"/,
     );
   });
+
+  it('says that the Hub could not be reached when there is no connection, in one line', async () => {
+    // A port that was just freed: the connection is refused, as with no network.
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const host = `http://127.0.0.1:${(closed.address() as AddressInfo).port}/`;
+    await new Promise((resolve) => closed.close(resolve));
+    const remoteHost = env.remoteHost;
+    env.remoteHost = host;
+    try {
+      const error = await Model.fromPretrained('test-org/tiny-gpt2', { cache_dir: mkdtempSync(join(tmpdir(), 'hub-cache-')) }).catch(
+        (e: unknown) => e,
+      );
+      expect(error).toBeInstanceOf(ActiveTestingError);
+      const message = (error as Error).message;
+      expect(message).toMatch(
+        /^could not reach the Hugging Face Hub \(http:\/\/127\.0\.0\.1:\d+\/\) to download model "test-org\/tiny-gpt2"/,
+      );
+      expect(message).toContain('ECONNREFUSED');
+      expect(message).toContain('there is no folder "test-org/tiny-gpt2" here; without internet, pass a local model folder');
+      expect(message).not.toContain('\n');
+    } finally {
+      env.remoteHost = remoteHost;
+    }
+  });
 });
