@@ -83,6 +83,16 @@ export class ScoreCheckpoint {
     }
   }
 
+  /**
+   * Removes the checkpoint when it holds no rows: a run that failed before its first batch (a
+   * prompt too long for the model, a server's malformed answer) leaves nothing behind.
+   */
+  async discardIfEmpty(): Promise<void> {
+    const data = `${this.base}.partial.f32`;
+    if (existsSync(data) && (await stat(data)).size > 0) return;
+    await ScoreCheckpoint.discard(this.base);
+  }
+
   /** Removes the checkpoint files (after the final results are written, or to start over). */
   static async discard(base: string): Promise<void> {
     await rm(`${base}.partial.json`, { force: true });

@@ -108,7 +108,8 @@ export async function runScoringJob(
       },
       ...(checkpoint ? { onBatch: (rows: Float32Array) => checkpoint.append(rows) } : {}),
     })
-    .catch((error: unknown) => {
+    .catch(async (error: unknown) => {
+      await checkpoint?.discardIfEmpty();
       if (error instanceof CancelledError)
         throw new CancelledError(`scoring cancelled after ${done + scoredNow} of ${prompts.length} items`);
       throw rowOffset(error, done);

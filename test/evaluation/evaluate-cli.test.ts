@@ -154,6 +154,11 @@ describe('active-testing evaluate on bad input leaves nothing behind', () => {
       /data\.tsv: line 3, column "sentence": expected a non-empty text, got " "$/,
     ],
     ['malformed row', ['--data', malformed], FileFormatError],
+    [
+      'a prompt longer than the model takes',
+      ['--instruction', 'film '.repeat(1100)],
+      /^prompts \(row 0\): expected a prompt of at most 1024 tokens, the model's limit \(n_positions\)/,
+    ],
     ['unknown column', ['--text-column', 'review'], /^--text-column: expected one of the columns "sentence", "label", got "review"/],
     ['unknown label', ['--data', writeTsv([['ok', 'great']])], /line 2, column "label": expected a class id in \[0, 1\] or one of/],
     ['missing --classes', ['--classes', ''], UsageError],

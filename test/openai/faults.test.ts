@@ -1,7 +1,10 @@
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { CancelledError } from '../../src/errors.js';
+import { evaluateToFolder } from '../../src/evaluation/evaluate.js';
+import { resolveEvaluateOptions } from '../../src/evaluation/evaluate-options.js';
 import { OpenAIBackend, type OpenAIBackendOptions } from '../../src/model/backends/openai.js';
 import { RemoteModelError, parseRetryAfter } from '../../src/model/backends/openaiHttp.js';
 import { CompletionsTestServer, type Fault } from './server.js';
@@ -145,6 +148,24 @@ describe('OpenAI backend under injected faults', () => {
     const started = performance.now();
     await expect(backend.scoreBatch(prompts, labelIds, controller.signal)).rejects.toBeInstanceOf(CancelledError);
     expect(performance.now() - started).toBeLessThan(2_000);
+  });
+});
+
+describe('evaluate through a server that answers with the wrong shape', () => {
+  it('fails in its first batch and leaves nothing in the output folder', async () => {
+    const server = await CompletionsTestServer.start({ modelDir });
+    try {
+      server.stickyFault = { fault: { kind: 'missing-choice' } };
+      const data = join(mkdtempSync(join(tmpdir(), 'at-remote-data-')), 'data.tsv');
+      writeFileSync(data, 'sentence\tlabel\na fine film\t1\ndull\t0\n');
+      const out = join(mkdtempSync(join(tmpdir(), 'at-remote-out-')), 'out');
+      const { config, run } = await resolveEvaluateOptions({ model: server.spec, data, classes: ['negative', 'positive'], maxRetries: 0 });
+      await expect(evaluateToFolder(config, { ...run, out })).rejects.toThrow(/expected 2 choices in the completions answer, got 1/);
+      // No checkpoint of a run that scored nothing: the folder made for the run goes too.
+      expect(existsSync(out)).toBe(false);
+    } finally {
+      await server.close();
+    }
   });
 });
 
