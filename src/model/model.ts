@@ -11,7 +11,7 @@ export interface ScoringProgress {
 }
 
 export interface ScoreOptions {
-  /** Items per forward pass (default 16). Results do not depend on it. */
+  /** Items per forward pass (default 16). Results do not depend on it beyond float32 rounding. */
   batchSize?: number;
   /** A text every prompt starts with (instruction and ICL shots); its encoding is cached when the backend can. */
   sharedPrefix?: string;
@@ -67,7 +67,7 @@ export class Model {
 
   /**
    * Raw logits of the label tokens after each prompt: an N×K row-major Float32Array, one batch
-   * per forward pass. An item's row does not depend on its batch. Every prompt is checked first
+   * per forward pass. An item's row does not depend on its batch beyond float32 rounding. Every prompt is checked first
    * (the backend's `checkPrompts`: a prompt longer than a local model's context is refused
    * before the first batch, not when its batch comes).
    *

@@ -49,6 +49,23 @@ describe.each(TEST_MODELS)('Model on %s', (name) => {
     }
   });
 
+  it('gives the same scores at every batch size up to float32 rounding (bit for bit when right-padded)', async () => {
+    // As docs/llm-scoring.md says: left padding moves an item's tokens within a wider tensor,
+    // which regroups onnxruntime's sums; a graph padded on the right keeps them in place.
+    const prompts = zeroShot.map((c) => c.prompt);
+    const one = await model.score(prompts, labelIds, { batchSize: 1 });
+    const scale = Math.max(...Array.from(one, Math.abs));
+    for (const batchSize of [3, 16]) {
+      const batched = await model.score(prompts, labelIds, { batchSize });
+      if (name === 'tiny-gpt2-nocache') expect(Array.from(batched)).toEqual(Array.from(one));
+      else {
+        const k = labelIds.length;
+        const rows = Array.from({ length: prompts.length }, (_, i) => Array.from(one.subarray(k * i, k * i + k)));
+        expect(maxAbsDiff(batched, rows)).toBeLessThan(1e-6 * scale);
+      }
+    }
+  });
+
   it('matches the reference ICL logits uncached and with the prefix cache', async () => {
     const prompts = icl.map((c) => c.prompt);
     const reference = icl.map((c) => c.label_logits);
