@@ -90,12 +90,7 @@ export async function runEvaluateSteps(
       await assertFolderWritable(folder, `evaluate.${name}`);
       resolved.push([name, folder, await resolveEvaluateOptions(step)]);
     } catch (error) {
-      // A bad option here is a mistake in the grid file: name the step.
-      if (error instanceof InputError && !error.argument.startsWith('evaluate.')) {
-        const argument = error.argument.replace(/^--/, '');
-        throw new InputError({ argument: `evaluate.${name}.${argument}`, expected: error.expected, received: error.received });
-      }
-      throw error;
+      throw inStep(error, name);
     }
   }
   for (const [name, folder, settings] of resolved) {
@@ -105,10 +100,15 @@ export async function runEvaluateSteps(
     // (rescoring a served model can take hours), an interrupted run still resumes.
     let outcome: Awaited<ReturnType<typeof evaluateToFolder>>;
     try {
-      outcome = await evaluateToFolder(settings.config, { ...run, force: false });
+      try {
+        outcome = await evaluateToFolder(settings.config, { ...run, force: false });
+      } catch (error) {
+        if (!(force && error instanceof OutputExistsError)) throw error;
+        outcome = await evaluateToFolder(settings.config, { ...run, force: true });
+      }
     } catch (error) {
-      if (!(force && error instanceof OutputExistsError)) throw error;
-      outcome = await evaluateToFolder(settings.config, { ...run, force: true });
+      // Bad input found while scoring (classes sharing a token, a missing column, too many shots).
+      throw inStep(error, name);
     }
     process.stderr.write(
       outcome.alreadyComplete
@@ -116,4 +116,16 @@ export async function runEvaluateSteps(
         : `${outcome.n} items: accuracy ${outcome.accuracy.toFixed(4)}, loss ${outcome.loss.toFixed(4)} -> ${folder}\n`,
     );
   }
+}
+
+/** An option's error, named as the grid file's key of step `name` (`evaluate.<name>.classes`); other errors as they are. */
+function inStep(error: unknown, name: string): unknown {
+  if (!(error instanceof InputError) || error.argument.startsWith('evaluate.')) return error;
+  const argument = error.argument.replace(/^--/, '');
+  return new InputError({
+    argument: `evaluate.${name}.${argument}`,
+    expected: error.expected,
+    received: error.received,
+    ...(error.row === undefined ? {} : { row: error.row }),
+  });
 }

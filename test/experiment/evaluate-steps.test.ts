@@ -52,6 +52,30 @@ describe('evaluate steps in a grid', () => {
     expect(existsSync(join(dir, 'scores/target'))).toBe(false);
   });
 
+  it('name the step at fault for bad input found while scoring, too', async () => {
+    const dir = join(root, 'scoring-mistake');
+    mkdirSync(dir, { recursive: true });
+    writeTsv(join(dir, 'pool.tsv'), 30, 0);
+    const step = { model: join(repo, 'test/models/tiny-gpt2'), data: join(dir, 'pool.tsv') };
+    const run = (broken: Record<string, unknown>) =>
+      runEvaluateSteps(
+        new Map([
+          ['target', { ...step, classes: 'negative,positive' }],
+          ['broken', { ...step, classes: 'negative,positive', ...broken }],
+        ]),
+        dir,
+        false,
+        () => {},
+      );
+    vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    await expect(run({ classes: 'negative,negatively' })).rejects.toThrow(
+      /^evaluate\.broken\.classes: expected labels with distinct first tokens, but "negative" and "negatively"/,
+    );
+    await expect(run({ textColumn: 'review' })).rejects.toThrow(/^evaluate\.broken\.textColumn: expected one of the columns/);
+    await expect(run({ iclExamples: 500 })).rejects.toThrow(/^evaluate\.broken\.iclExamples: expected an integer in \[0, 30\]/);
+    expect(existsSync(join(dir, 'scores/broken'))).toBe(false);
+  });
+
   it('under force rescore a step only where its configuration changed', async () => {
     const dir = join(root, 'forced');
     mkdirSync(dir, { recursive: true });
