@@ -178,6 +178,11 @@ export function resolveExperimentConfig(input: unknown, baseDir: string): Experi
   const iclBudget = file.iclBudget ?? false;
   if (typeof iclBudget !== 'boolean') throw new InputError({ argument: 'iclBudget', expected: 'true or false', received: iclBudget });
   const surrogates = resolveSurrogates(file.surrogates, source, evaluate);
+  checkStepsScoreOnePool(evaluate, [
+    ['modelScores', modelScores],
+    ['labels', labels],
+    ...[...surrogates].map(([key, spec]): [string, string] => [`surrogates.${key}.scores`, spec.scores]),
+  ]);
   if (!Array.isArray(file.settings) || file.settings.length === 0) {
     throw new InputError({ argument: 'settings', expected: 'a non-empty list of acquisition settings' });
   }
@@ -347,6 +352,43 @@ function resolveSurrogates(
     surrogates.set(key, { scores, iclExamples, calibration });
   }
   return surrogates;
+}
+
+/**
+ * Refuses, before any step scores, pool references to evaluate steps that would score different
+ * items. A step that takes its shots from its own data (no `iclData`) leaves them out of the pool
+ * it scores, and `limit` cuts the pool short, so such a step's rows cannot line up with those of
+ * a step that does not; found only after every step had scored, this was a shape error.
+ */
+function checkStepsScoreOnePool(
+  evaluate: ReadonlyMap<string, EvaluateStep>,
+  references: ReadonlyArray<[argument: string, source: string]>,
+): void {
+  let first: { step: string; argument: string; options: EvaluateStep } | undefined;
+  for (const [argument, source] of references) {
+    if (!source.startsWith(EVALUATE_REFERENCE)) continue;
+    const step = source.slice(EVALUATE_REFERENCE.length);
+    const options = evaluate.get(step) as EvaluateStep;
+    first ??= { step, argument, options };
+    if (scoredPool(options) === scoredPool(first.options)) continue;
+    const fix =
+      shotsFromData(options) || shotsFromData(first.options)
+        ? 'take the shots from another file (iclData)'
+        : 'give the steps the same limit';
+    throw new InputError({
+      argument: `evaluate.${step}`,
+      expected: `the rows evaluate.${first.step} scores for ${first.argument} (${scoredPool(first.options)}), so that ${argument} lines up with them item by item; ${fix}`,
+      received: scoredPool(options),
+    });
+  }
+}
+
+const shotsFromData = (step: EvaluateStep): boolean => (step.iclExamples ?? 0) > 0 && step.iclData === undefined;
+
+/** Which of its data's rows a step scores, as far as its options say. */
+function scoredPool(step: EvaluateStep): string {
+  const rows = step.limit === undefined ? 'every row' : `the first ${step.limit} rows`;
+  return shotsFromData(step) ? `${rows} less ${step.iclExamples} shots drawn with seed ${step.iclSeed ?? 0}` : rows;
 }
 
 /** A file path resolved against the grid's folder, or a checked `evaluate:<step>` reference. */

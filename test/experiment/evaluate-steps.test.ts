@@ -100,7 +100,7 @@ describe('evaluate steps in a grid', () => {
       {
         evaluate: {
           target: { model: 'no/such/dir', data: 'hub:glue:sst2', classes: 'a,b' },
-          icl: { model: 'm', data: 'd', classes: 'a,b', iclExamples: 8 },
+          icl: { model: 'm', data: 'd', classes: 'a,b', iclExamples: 8, iclData: 'shots.tsv' },
         },
         modelScores: 'evaluate:target',
         labels: 'evaluate:target',
@@ -121,6 +121,29 @@ describe('evaluate steps in a grid', () => {
         '/grids',
       ),
     ).toThrow(/experiment sets it/);
+  });
+
+  it('refuses, before scoring, steps whose pools cannot line up: shots taken from the pool, or another limit', () => {
+    const step = (extra: Record<string, unknown>) => ({ model: 'm', data: 'pool.tsv', classes: 'a,b', ...extra });
+    const grid = (icl: Record<string, unknown>, target: Record<string, unknown> = {}) => ({
+      evaluate: { target: step(target), icl: step(icl) },
+      modelScores: 'evaluate:target',
+      labels: 'evaluate:target',
+      surrogates: { icl: 'evaluate:icl' },
+      settings: [{ acquisition: 'surrogate-ce' }],
+    });
+    expect(() => resolveExperimentConfig(grid({ iclExamples: 50 }), '/grids')).toThrow(
+      'evaluate.icl: expected the rows evaluate.target scores for modelScores (every row), so that surrogates.icl.scores lines up with them item by item; take the shots from another file (iclData), got "every row less 50 shots drawn with seed 0"',
+    );
+    expect(() => resolveExperimentConfig(grid({ limit: 100 }), '/grids')).toThrow(
+      /^evaluate\.icl: expected the rows evaluate\.target scores for modelScores \(every row\).*; give the steps the same limit, got "the first 100 rows"$/,
+    );
+    // The same shots from the same pool leave the same rows; shots from another file leave them all.
+    expect(() => resolveExperimentConfig(grid({ iclExamples: 4, iclSeed: 2 }, { iclExamples: 4, iclSeed: 2 }), '/grids')).not.toThrow();
+    expect(() => resolveExperimentConfig(grid({ iclExamples: 4, iclSeed: 3 }, { iclExamples: 4, iclSeed: 2 }), '/grids')).toThrow(
+      /seed 2\), so that .* got "every row less 4 shots drawn with seed 3"$/,
+    );
+    expect(() => resolveExperimentConfig(grid({ iclExamples: 50, iclData: 'shots.tsv' }), '/grids')).not.toThrow();
   });
 
   it('take the schema keys of evaluate and refuse the flag spelling, naming the key to use', () => {
