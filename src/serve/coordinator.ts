@@ -249,8 +249,11 @@ export class AnnotationCoordinator {
     }
     this.release(client);
     if (this.session.done(this.rule)) return null;
-    // Every assigned item is pending, so one more than the assigned count holds an item nobody has (unless the pool ran out).
-    const proposals = await this.session.next(this.assignments.size + 1);
+    // Every assigned item is pending, so one more than the assigned count holds an item nobody has
+    // (unless the pool ran out, or the label budget is spent: see `budgetLeft`).
+    const count = Math.min(this.assignments.size + 1, this.budgetLeft());
+    if (count === 0) return null;
+    const proposals = await this.session.next(count);
     const now = this.now();
     for (const proposal of proposals) {
       const holder = this.assignments.get(proposal.id);
@@ -265,6 +268,20 @@ export class AnnotationCoordinator {
       }
     }
     return null;
+  }
+
+  /**
+   * How many items may be handed out now: the open proposals, plus new draws only while the labels
+   * recorded and the items open stay within `maxLabels`. The rule counts the labels in the
+   * estimate, which waits for the earliest open item, so without this cap an item someone keeps
+   * open (a tab left open or closed, for up to the lease) would let the others label past the
+   * budget. Skips do not count: they add no label.
+   */
+  private budgetLeft(): number {
+    const { maxLabels } = this.rule;
+    if (maxLabels === undefined) return Infinity;
+    const { pending, recorded } = this.state();
+    return pending + Math.max(0, maxLabels - recorded - pending);
   }
 
   private readonly proposals = new Map<string, PageItem>();

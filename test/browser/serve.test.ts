@@ -288,6 +288,32 @@ describe.skipIf(chromium === undefined)('active-testing serve in a browser', () 
     }
   });
 
+  it('--max-labels holds while a page keeps an earlier item open, and a waiting page asks again for an item', async () => {
+    const pool = await writePool(60, 11);
+    const path = join(pool.dir, 'budget.session');
+    const server = await startServer([...pool.args(path), '--max-labels', '2']);
+    const [away, here] = [await browser.newContext(), await browser.newContext()];
+    try {
+      // The first proposal goes to a page that is then left alone.
+      await open(await away.newPage(), server);
+      const page = await here.newPage();
+      await page.clock.install();
+      await open(page, server);
+      expect(await labelShown(page, pool.labels)).not.toBeNull();
+      // One label is recorded and one item is open: the budget of 2 gives out no third item.
+      expect(await shownId(page)).toBe('');
+      expect(await page.locator('#item-text').textContent()).toMatch(/^Every open item is with another annotator; waiting/);
+      expect(journalRecords(path).filter((r) => r.e === 'propose')).toHaveLength(2);
+      // The open item comes back once its lease ends, which no change announces: the page asks.
+      const asked = page.waitForRequest((request) => request.url().endsWith('/api/state'));
+      await page.clock.fastForward(30_000);
+      await asked;
+    } finally {
+      await Promise.all([away.close(), here.close()]);
+      await stopServer(server);
+    }
+  });
+
   it('two servers on different ports, open in one browser, keep each other signed in', async () => {
     const pool = await writePool(100, 8);
     const context = await browser.newContext();

@@ -78,6 +78,40 @@ describe('AnnotationCoordinator', () => {
     expect((await coordinator.view('a')).item?.id).not.toBe(a.id);
   });
 
+  it('hands out no more items than --max-labels while an earlier item is open, then the open one once its lease ends', async () => {
+    const { session, labels } = await memorySession();
+    let now = 0;
+    const coordinator = new AnnotationCoordinator(session, { maxLabels: 5 }, 1000, () => now);
+    // a opens the page and walks away: the first proposal stays with a, so the estimate waits for it.
+    const held = (await coordinator.view('a')).item!;
+    let view = await coordinator.view('b');
+    const labelled: string[] = [];
+    while (view.item) {
+      labelled.push(view.item.id);
+      view = await coordinator.label('b', view.item.id, labels[Number(view.item.id)]);
+    }
+    expect(labelled).toHaveLength(4);
+    expect(view.state).toMatchObject({ recorded: 4, pending: 1, labels: 0, done: false });
+    now = 10;
+    const c = (await coordinator.view('c')).item;
+    expect(c).toBeNull();
+    now = 1001;
+    view = await coordinator.view('b');
+    expect(view.item?.id).toBe(held.id);
+    view = await coordinator.label('b', held.id, labels[Number(held.id)]);
+    expect(view.item).toBeNull();
+    expect(view.state).toMatchObject({ recorded: 5, labels: 5, done: true });
+  });
+
+  it('counts no skip against --max-labels', async () => {
+    const { session, labels } = await memorySession();
+    const coordinator = new AnnotationCoordinator(session, { maxLabels: 3 });
+    let view = await coordinator.view('a');
+    view = await coordinator.skip('a', view.item!.id);
+    while (view.item) view = await coordinator.label('a', view.item.id, labels[Number(view.item.id)]);
+    expect(view.state).toMatchObject({ recorded: 3, skipped: 1, labels: 3, done: true });
+  });
+
   it("undoes only the annotator's own last action, and gives the item back to them", async () => {
     const { session } = await memorySession();
     const coordinator = new AnnotationCoordinator(session);

@@ -268,4 +268,11 @@ events.addEventListener('state', (event) => {
   }
 });
 
+// An item another annotator keeps open comes back to the others once its lease ends, which no
+// change announces: a page waiting for an item asks again now and then.
+const WAIT_POLL_MS = 20_000;
+setInterval(() => {
+  if (item === null && !busy && !stopped && state !== null && !state.done) void call('/api/state');
+}, WAIT_POLL_MS);
+
 void call('/api/state');
