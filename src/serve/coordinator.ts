@@ -298,6 +298,7 @@ export class AnnotationCoordinator {
   private buildState(): PublicState {
     const estimate = this.session.estimate();
     const risk = riskInterval(estimate);
+    const done = this.session.done(this.rule);
     return {
       version: this.version,
       classes: this.session.classes,
@@ -313,7 +314,8 @@ export class AnnotationCoordinator {
       varianceVerdict: estimate.varianceVerdict,
       equivalentRandomLabels: estimate.equivalentRandomLabels,
       progress: progress(estimate, this.rule),
-      done: this.session.done(this.rule),
+      done,
+      doneBecause: !done ? null : estimate.pending === 0 && estimate.recorded === estimate.poolSize ? 'pool' : 'rule',
       points: this.points,
       annotators: this.clients.size,
     };

@@ -51,7 +51,7 @@ export function pageHtml(): string {
   <div id="progress-text">Loading…</div>
   <div class="bar" id="progress-bar" role="progressbar" aria-label="progress toward the stopping rule" aria-valuemin="0" aria-valuemax="100" aria-valuenow="0"><div id="progress-fill"></div></div>
 </header>
-<div id="stop" role="status">You can stop: the stopping rule holds. Every label is saved; closing the page loses nothing.</div>
+<div id="stop" role="status"></div>
 <main>
   <section aria-label="item">
     <div id="item-meta"></div>

@@ -46,6 +46,8 @@ export interface PublicState {
   progress: { fraction: number; text: string };
   /** Whether the stopping rule holds (or the pool ran out): "you can stop". */
   done: boolean;
+  /** Why the session is done: every item of the pool labelled or skipped, or else the stopping rule; null while not done. */
+  doneBecause: 'pool' | 'rule' | null;
   points: PlotPoint[];
   annotators: number;
 }

@@ -314,6 +314,28 @@ describe.skipIf(chromium === undefined)('active-testing serve in a browser', () 
     }
   });
 
+  it('a pool of 5 labelled to the end without a stopping rule: the page says the pool is done, not that a rule holds', async () => {
+    const pool = await writePool(5, 12);
+    const path = join(pool.dir, 'small.session');
+    const server = await startServer(pool.args(path));
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    try {
+      await open(page, server);
+      expect(await page.locator('#stop').isVisible()).toBe(false);
+      for (let k = 0; k < 5; k++) expect(await labelShown(page, pool.labels)).not.toBeNull();
+      expect(await page.locator('#item-text').textContent()).toBe('Nothing more to label.');
+      const banner = page.locator('#stop');
+      expect(await banner.isVisible()).toBe(true);
+      expect(await banner.textContent()).toMatch(/^Done: every item of the pool is labelled or skipped/);
+      expect(await page.locator('#buttons button.class:enabled').count()).toBe(0);
+      expect(await page.locator('#progress-text').textContent()).toBe('Done · 5 of 5 items labelled (no stopping rule given)');
+    } finally {
+      await context.close();
+      await stopServer(server);
+    }
+  });
+
   it('two servers on different ports, open in one browser, keep each other signed in', async () => {
     const pool = await writePool(100, 8);
     const context = await browser.newContext();

@@ -200,6 +200,7 @@ describe('AnnotationCoordinator', () => {
     const estimate = session.estimate();
     expect(seen).toEqual([1, 2, 3, 4, 5]);
     expect(view.state.done).toBe(true);
+    expect(view.state.doneBecause).toBe('rule');
     expect(view.state.risk.value).toBe(estimate.risk.value);
     expect(view.state.risk.lower).toBe(estimate.risk.anytime!.lower);
     expect(view.state.accuracy.upper).toBe(estimate.accuracy.anytime!.upper);

@@ -145,6 +145,10 @@ function renderState(next: PublicState): void {
   state = next;
   renderButtons(next.classes);
   document.body.dataset.done = String(next.done);
+  $('stop').textContent =
+    next.doneBecause === 'pool'
+      ? 'Done: every item of the pool is labelled or skipped, so there is nothing more to label. Every label is saved; closing the page loses nothing.'
+      : 'You can stop: the stopping rule holds. Every label is saved; closing the page loses nothing.';
   $('progress-text').textContent = next.done ? `Done · ${next.progress.text}` : next.progress.text;
   $('progress-fill').style.width = `${(100 * next.progress.fraction).toFixed(1)}%`;
   const bar = $('progress-bar');
