@@ -336,6 +336,41 @@ describe.skipIf(chromium === undefined)('active-testing serve in a browser', () 
     }
   });
 
+  it('a label is shown as saving until the server answers, and as not saved when it cannot be reached', async () => {
+    const pool = await writePool(50, 13);
+    const path = join(pool.dir, 'saving.session');
+    const server = await startServer(pool.args(path));
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    try {
+      await open(page, server);
+      const first = await shownId(page);
+      let release: (how: 'continue' | 'abort') => void = () => undefined;
+      await page.route('**/api/label', async (route) => {
+        const how = await new Promise<'continue' | 'abort'>((resolve) => (release = resolve));
+        await (how === 'continue' ? route.continue() : route.abort('connectionreset'));
+      });
+      const message = page.locator('#message');
+      await page.keyboard.press('2');
+      await page.waitForFunction(() => document.getElementById('message')?.textContent?.startsWith('Saving'));
+      expect(await message.textContent()).toBe(`Saving ${first}: positive…`);
+      release('continue');
+      await page.waitForFunction((id) => document.getElementById('message')?.textContent === `Saved ${id}: positive`, first);
+      expect(journalLabels(path).get(first)).toBe(1);
+
+      const second = await shownId(page);
+      await page.keyboard.press('1');
+      await page.waitForFunction(() => document.getElementById('message')?.textContent?.startsWith('Saving'));
+      release('abort');
+      await page.waitForFunction(() => document.getElementById('message')?.className === 'error');
+      expect(await message.textContent()).toMatch(new RegExp(`^Not saved: ${second}: negative\\. The server cannot be reached`));
+      expect(journalLabels(path).has(second)).toBe(false);
+    } finally {
+      await context.close();
+      await stopServer(server);
+    }
+  });
+
   it('two servers on different ports, open in one browser, keep each other signed in', async () => {
     const pool = await writePool(100, 8);
     const context = await browser.newContext();

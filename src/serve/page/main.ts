@@ -188,8 +188,14 @@ function finished(): void {
   document.body.dataset.seq = String(sequence);
 }
 
-async function call(path: string, body?: object): Promise<void> {
+/**
+ * Sends one request and shows its outcome. `action` names what it does ("r12: positive") for the
+ * messages: it is shown as saving while the request runs, as saved only once the server has
+ * answered (after its journal write), and as not saved when the server cannot be reached.
+ */
+async function call(path: string, body?: object, action?: { saving: string; saved: string; name: string }): Promise<void> {
   busy = true;
+  if (action !== undefined) showMessage(action.saving);
   renderItem();
   try {
     const response = await fetch(
@@ -209,10 +215,12 @@ async function call(path: string, body?: object): Promise<void> {
     }
     renderState(data.state as PublicState);
     item = data.item ?? null;
+    if (action !== undefined) showMessage(action.saved);
     return;
   } catch (error) {
     showMessage(
-      `The server cannot be reached (${String(error)}). Every label shown as saved is on disk; restart the server and reopen its URL.`,
+      `${action === undefined ? '' : `Not saved: ${action.name}. `}The server cannot be reached (${String(error)}). ` +
+        'Every label shown as saved is on disk; restart the server and reopen its URL.',
       true,
     );
   } finally {
@@ -233,20 +241,22 @@ async function refresh(): Promise<void> {
 function act(action: string): void {
   if (busy || stopped) return;
   if (action === 'undo') {
-    showMessage('Undone: the last label or skip is open again');
-    void call('/api/undo', {});
+    void call('/api/undo', {}, { saving: 'Undoing…', saved: 'Undone: the last label or skip is open again', name: 'the undo' });
     return;
   }
   if (item === null) return;
   const shown = item;
   if (action === 'skip') {
-    showMessage(`Skipped ${shown.id}`);
-    void call('/api/skip', { id: shown.id });
+    void call(
+      '/api/skip',
+      { id: shown.id },
+      { saving: `Skipping ${shown.id}…`, saved: `Skipped ${shown.id}`, name: `the skip of ${shown.id}` },
+    );
     return;
   }
   const label = Number(action.slice('label:'.length));
-  showMessage(`Labelled ${shown.id}: ${state?.classes[label] ?? label}`);
-  void call('/api/label', { id: shown.id, label });
+  const name = `${shown.id}: ${state?.classes[label] ?? label}`;
+  void call('/api/label', { id: shown.id, label }, { saving: `Saving ${name}…`, saved: `Saved ${name}`, name });
 }
 
 document.addEventListener('keydown', (event) => {
