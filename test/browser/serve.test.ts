@@ -371,6 +371,25 @@ describe.skipIf(chromium === undefined)('active-testing serve in a browser', () 
     }
   });
 
+  it('a long text scrolled down: the next item is shown from its top', async () => {
+    const pool = await writePool(20, 14, [Array.from({ length: 3000 }, (_, i) => `word${i}`).join(' ')]);
+    const path = join(pool.dir, 'long.session');
+    const server = await startServer(pool.args(path));
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const page = await context.newPage();
+    try {
+      await open(page, server);
+      const text = page.locator('#item-text');
+      await text.evaluate((element) => (element.scrollTop = 2000));
+      expect(await text.evaluate((element) => element.scrollTop)).toBeGreaterThan(1000);
+      expect(await press(page, '1')).toBeNull();
+      expect(await text.evaluate((element) => element.scrollTop)).toBe(0);
+    } finally {
+      await context.close();
+      await stopServer(server);
+    }
+  });
+
   it('two servers on different ports, open in one browser, keep each other signed in', async () => {
     const pool = await writePool(100, 8);
     const context = await browser.newContext();

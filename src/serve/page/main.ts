@@ -54,6 +54,8 @@ function renderText(container: HTMLElement, text: string): void {
 function renderItem(): void {
   const meta = $('item-meta');
   const text = $('item-text');
+  // A new item starts at its top, wherever the last long one was scrolled to.
+  if (text.dataset.id !== (item?.id ?? '')) text.scrollTop = 0;
   text.dataset.id = item?.id ?? '';
   if (item === null) {
     meta.textContent = '';
