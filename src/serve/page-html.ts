@@ -55,7 +55,7 @@ export function pageHtml(): string {
 <main>
   <section aria-label="item">
     <div id="item-meta"></div>
-    <div id="item-text" aria-live="polite"></div>
+    <div id="item-text" dir="auto" aria-live="polite"></div>
     <div id="buttons"></div>
     <div id="message" role="status"></div>
   </section>

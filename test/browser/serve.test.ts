@@ -23,6 +23,7 @@ declare const document: {
   getElementById(id: string): { textContent: string | null; className: string } | null;
 };
 declare const window: { __pwned?: number };
+declare function getComputedStyle(element: unknown): { direction: string };
 
 const chromium = findChromium();
 const required = process.env.ACTIVE_TESTING_REQUIRE_BROWSER === '1';
@@ -384,6 +385,23 @@ describe.skipIf(chromium === undefined)('active-testing serve in a browser', () 
       expect(await text.evaluate((element) => element.scrollTop)).toBeGreaterThan(1000);
       expect(await press(page, '1')).toBeNull();
       expect(await text.evaluate((element) => element.scrollTop)).toBe(0);
+    } finally {
+      await context.close();
+      await stopServer(server);
+    }
+  });
+
+  it('right-to-left text reads right to left, with its emoji', async () => {
+    const pool = await writePool(4, 15, ['مرحبا بالعالم، هل هذا نص إيجابي؟ 😀']);
+    const path = join(pool.dir, 'rtl.session');
+    const server = await startServer(pool.args(path));
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    try {
+      await open(page, server);
+      const text = page.locator('#item-text');
+      expect(await text.textContent()).toBe('مرحبا بالعالم، هل هذا نص إيجابي؟ 😀');
+      expect(await text.evaluate((element) => getComputedStyle(element).direction)).toBe('rtl');
     } finally {
       await context.close();
       await stopServer(server);

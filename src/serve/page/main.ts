@@ -83,6 +83,8 @@ function renderButtons(classes: readonly string[]): void {
     kbd.setAttribute('aria-hidden', 'true');
     if (key !== '') button.setAttribute('aria-keyshortcuts', key);
     const name = document.createElement('span');
+    // A class name in a right-to-left script reads in its own direction, as the item's text does.
+    name.dir = 'auto';
     renderText(name, label);
     button.append(kbd, name);
     button.addEventListener('click', () => act(action));
