@@ -22,7 +22,7 @@ const HELP = `Usage: active-testing serve --session FILE [--port 8080] [--host 1
        active-testing serve --demo [--session FILE]
 
 Serves a labelling page for a session: open the printed URL (it holds a random access token) in
-a browser. The page shows the item active testing proposes, one button per class (keys 1-9),
+a browser. The page shows the item active testing proposes, one button per class (keys 1-9, 0),
 skip (s) and undo (u), a progress bar toward the stopping rule, the estimated risk and accuracy
 with their interval, a plot of the estimate against labels and the variance ratio to random
 labelling, and says when you can stop. Several people can label at once, each in their own

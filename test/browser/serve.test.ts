@@ -408,6 +408,46 @@ describe.skipIf(chromium === undefined)('active-testing serve in a browser', () 
     }
   });
 
+  it('twelve classes: keys 1–9 and 0 label the first ten, the rest show no empty key and are labelled by click', async () => {
+    const classes = Array.from({ length: 12 }, (_, k) => `class ${k + 1}`);
+    const pool = await writePool(30, 16);
+    const scores = new Float64Array(30 * 12).map((_, i) => Math.sin(i));
+    await writeNpy(join(pool.dir, 'f12.npy'), { data: scores, shape: [30, 12], dtype: 'f8' });
+    await writeNpy(join(pool.dir, 'g12.npy'), { data: scores.map((x) => x / 2), shape: [30, 12], dtype: 'f8' });
+    const path = join(pool.dir, 'twelve.session');
+    const args = pool.args(path);
+    args[args.indexOf('--classes') + 1] = classes.join(',');
+    args[args.indexOf('--model-scores') + 1] = join(pool.dir, 'f12.npy');
+    args[args.indexOf('--surrogate-scores') + 1] = join(pool.dir, 'g12.npy');
+    const server = await startServer(args);
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    try {
+      await open(page, server);
+      const buttons = page.locator('#buttons button.class');
+      expect(await buttons.count()).toBe(12);
+      expect(await buttons.evaluateAll((all) => all.map((b) => b.getAttribute('aria-keyshortcuts')))).toEqual([
+        ...['1', '2', '3', '4', '5', '6', '7', '8', '9', '0'],
+        null,
+        null,
+      ]);
+      expect(await page.locator('#buttons kbd').evaluateAll((all) => all.map((k) => k.textContent))).toEqual([
+        ...['1', '2', '3', '4', '5', '6', '7', '8', '9', '0', 's', 'u'],
+      ]);
+      const first = await shownId(page);
+      expect(await press(page, '0')).toBeNull();
+      const second = await shownId(page);
+      await page.getByRole('button', { name: 'class 12' }).click();
+      await page.waitForFunction((id) => document.getElementById('message')?.textContent === `Saved ${id}: class 12`, second);
+      const labels = journalLabels(path);
+      expect(labels.get(first)).toBe(9);
+      expect(labels.get(second)).toBe(11);
+    } finally {
+      await context.close();
+      await stopServer(server);
+    }
+  });
+
   it('two servers on different ports, open in one browser, keep each other signed in', async () => {
     const pool = await writePool(100, 8);
     const context = await browser.newContext();

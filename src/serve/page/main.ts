@@ -69,6 +69,11 @@ function renderItem(): void {
   }
 }
 
+/** The key that labels class `k`: 1–9, then 0 for the tenth; none for the classes after it (click them). */
+function classKey(k: number): string {
+  return k < 9 ? String(k + 1) : k === 9 ? '0' : '';
+}
+
 function renderButtons(classes: readonly string[]): void {
   const container = $('buttons');
   if (container.childElementCount > 0) return;
@@ -77,20 +82,23 @@ function renderButtons(classes: readonly string[]): void {
     button.type = 'button';
     button.className = className;
     button.dataset.action = action;
-    const kbd = document.createElement('kbd');
-    kbd.textContent = key;
-    // The shortcut is announced as such, not as part of the button's name.
-    kbd.setAttribute('aria-hidden', 'true');
-    if (key !== '') button.setAttribute('aria-keyshortcuts', key);
+    if (key !== '') {
+      const kbd = document.createElement('kbd');
+      kbd.textContent = key;
+      // The shortcut is announced as such, not as part of the button's name.
+      kbd.setAttribute('aria-hidden', 'true');
+      button.setAttribute('aria-keyshortcuts', key);
+      button.append(kbd);
+    }
     const name = document.createElement('span');
     // A class name in a right-to-left script reads in its own direction, as the item's text does.
     name.dir = 'auto';
     renderText(name, label);
-    button.append(kbd, name);
+    button.append(name);
     button.addEventListener('click', () => act(action));
     container.append(button);
   };
-  classes.forEach((name, k) => add(name, k < 9 ? String(k + 1) : '', `label:${k}`, 'class'));
+  classes.forEach((name, k) => add(name, classKey(k), `label:${k}`, 'class'));
   add('skip', 's', 'skip');
   add('undo', 'u', 'undo');
 }
@@ -267,7 +275,8 @@ document.addEventListener('keydown', (event) => {
   // A key held down repeats: one press is one label.
   if (event.repeat || event.ctrlKey || event.metaKey || event.altKey || state === null) return;
   const key = event.key.toLowerCase();
-  if (/^[1-9]$/.test(key) && Number(key) <= state.classes.length) act(`label:${Number(key) - 1}`);
+  const k = /^[0-9]$/.test(key) ? (Number(key) + 9) % 10 : -1;
+  if (k >= 0 && k < state.classes.length) act(`label:${k}`);
   else if (key === 's') act('skip');
   else if (key === 'u') act('undo');
   else return;
