@@ -4,6 +4,8 @@ const STYLE = `
 body { margin: 0; font: 16px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: var(--ink); background: #f5f7fa; }
 header { padding: 12px 20px; background: #fff; border-bottom: 1px solid var(--line); }
 header h1 { margin: 0 0 6px; font-size: 18px; }
+#instructions { margin: 0 0 6px; font-size: 14px; max-width: 60em; }
+#instructions kbd { margin: 0 2px; }
 #progress-text { font-size: 14px; color: var(--muted); }
 .bar { height: 10px; background: #e6e9ef; border-radius: 5px; overflow: hidden; margin-top: 4px; }
 #progress-fill { height: 100%; width: 0; background: var(--accent); transition: width .2s; }
@@ -48,6 +50,9 @@ export function pageHtml(): string {
 <body data-done="false" data-seq="0">
 <header>
   <h1>Label the proposed item</h1>
+  <p id="instructions">Read the text and choose the class that fits it: click its button or press the key shown on it.
+  Press <kbd>s</kbd> to skip an item you cannot label, <kbd>u</kbd> to take back your last answer.
+  Each answer is saved as soon as the page says so; you can close the page at any time.</p>
   <div id="progress-text">Loading…</div>
   <div class="bar" id="progress-bar" role="progressbar" aria-label="progress toward the stopping rule" aria-valuemin="0" aria-valuemax="100" aria-valuenow="0"><div id="progress-fill"></div></div>
 </header>

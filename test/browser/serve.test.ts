@@ -168,6 +168,10 @@ describe.skipIf(chromium === undefined)('active-testing serve in a browser', () 
     try {
       await open(page, server);
       expect(await page.locator('#buttons button').count()).toBe(4);
+      // The first screen says what to do, with the keys.
+      expect(await page.locator('#instructions').innerText()).toMatch(
+        /^Read the text and choose the class that fits it: click its button or press the key shown on it\. Press s to skip .*, u to take back your last answer\./,
+      );
       while (labelled.size < 60) {
         const done = await labelShown(page, pool.labels);
         if (done === null) throw new Error(`a label was refused: ${await page.locator('#message').textContent()}`);
