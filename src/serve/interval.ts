@@ -3,6 +3,12 @@ import type { DisplayedInterval } from './protocol.js';
 
 const ANYTIME = '95% confidence sequence (anytime-valid)';
 const BOOTSTRAP = '95% bootstrap interval (approximate)';
+const ANYTIME_MEANING =
+  'With 95% probability the true value lies in this interval at every number of labels at once: ' +
+  'it stays valid however often you look, and wherever labelling stops.';
+const BOOTSTRAP_MEANING =
+  'An approximation: the true value may lie outside it more often than 1 time in 20, ' +
+  'and more often still when labelling stops because of what it shows.';
 /**
  * The sequence is not centred on the estimate: it also uses the per-item loss bounds and the
  * surrogate's predictions, so early in a cross-entropy session, when the labels drawn so far
@@ -23,8 +29,8 @@ function displayed(interval: IntervalEstimate): DisplayedInterval {
   const { anytime, bootstrap, value } = interval;
   const shown =
     anytime === undefined
-      ? { lower: bootstrap.lower, upper: bootstrap.upper, name: BOOTSTRAP }
-      : { lower: anytime.lower, upper: anytime.upper, name: ANYTIME };
+      ? { lower: bootstrap.lower, upper: bootstrap.upper, name: BOOTSTRAP, meaning: BOOTSTRAP_MEANING }
+      : { lower: anytime.lower, upper: anytime.upper, name: ANYTIME, meaning: ANYTIME_MEANING };
   return value < shown.lower || value > shown.upper ? { ...shown, note: OUTSIDE } : shown;
 }
 

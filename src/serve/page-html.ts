@@ -29,6 +29,7 @@ kbd { font-family: ui-monospace, monospace; font-size: 12px; border: 1px solid c
 .interval { font-size: 14px; color: var(--muted); font-variant-numeric: tabular-nums; }
 .note { font-size: 13px; color: var(--muted); font-style: italic; }
 .note:empty { display: none; }
+.meaning { font-size: 13px; color: var(--muted); margin: 8px 0 0; }
 dl { margin: 0; display: grid; grid-template-columns: auto 1fr; gap: 4px 12px; font-size: 14px; }
 dt { color: var(--muted); }
 dd { margin: 0; font-variant-numeric: tabular-nums; }
@@ -73,6 +74,7 @@ export function pageHtml(): string {
     <div class="estimate" id="risk-value"></div>
     <div class="interval" id="risk-interval"></div>
     <div class="note" id="risk-note"></div>
+    <p class="meaning" id="interval-meaning"></p>
     <div id="plot" role="img" aria-label="estimated risk and its interval against labels"></div>
     <dl class="stats">
       <dt>Labels in the estimate</dt><dd id="labels"></dd>

@@ -6,6 +6,8 @@ export interface DisplayedInterval {
   upper: number;
   /** Shown next to the interval, e.g. "95% confidence sequence (anytime-valid)". */
   name: string;
+  /** What the interval guarantees, in words for the people labelling. */
+  meaning: string;
   /** Set when the estimate lies outside the interval, to say which of the two to read. */
   note?: string;
 }

@@ -178,6 +178,10 @@ describe.skipIf(chromium === undefined)('active-testing serve in a browser', () 
         expect(labelled.has(done.id)).toBe(false);
         labelled.set(done.id, done.y);
       }
+      // What the interval shown guarantees, in words.
+      expect(await page.locator('#interval-meaning').textContent()).toMatch(
+        /^The intervals: With 95% probability the true value lies in this interval at every number of labels at once/,
+      );
       const riskShown = Number(await page.locator('#risk-value').getAttribute('data-value'));
       const accuracyShown = Number(await page.locator('#accuracy-value').getAttribute('data-value'));
       await page.waitForSelector('#plot svg');

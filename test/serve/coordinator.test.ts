@@ -250,7 +250,14 @@ describe('the interval the page shows', () => {
 
   it('is the sequence where there is one, and says to read it when the estimate lies outside it', () => {
     const inside = riskInterval({ risk: interval(0.3, 0.25, 0.35, { lower: 0.1, upper: 0.6 }) } as SessionEstimate);
-    expect(inside).toEqual({ lower: 0.1, upper: 0.6, name: '95% confidence sequence (anytime-valid)' });
+    expect(inside).toEqual({
+      lower: 0.1,
+      upper: 0.6,
+      name: '95% confidence sequence (anytime-valid)',
+      meaning:
+        'With 95% probability the true value lies in this interval at every number of labels at once: ' +
+        'it stays valid however often you look, and wherever labelling stops.',
+    });
     const below = riskInterval({ risk: interval(0.3, 0.25, 0.35, { lower: 0.31, upper: 0.9 }) } as SessionEstimate);
     expect(below).toMatchObject({ lower: 0.31, upper: 0.9 });
     expect(below.note).toMatch(/^The estimate lies outside the interval: .* Read the interval; it holds at 95%\.$/);
@@ -258,6 +265,7 @@ describe('the interval the page shows', () => {
       lower: 0.85,
       upper: 0.95,
       name: '95% bootstrap interval (approximate)',
+      meaning: expect.stringMatching(/^An approximation: the true value may lie outside it more often than 1 time in 20/),
     });
   });
 });

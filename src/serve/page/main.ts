@@ -180,6 +180,11 @@ function renderState(next: PublicState): void {
     `${next.risk.name}: [${number(clip(next.risk.lower, lossFloor(next.loss), Infinity), 4)}, ${number(next.risk.upper, 4)}]`;
   $('risk-note').textContent = next.risk.note ?? '';
   $('accuracy-note').textContent = next.accuracy.note ?? '';
+  // One line when both intervals are of one kind (as they are unless the loss has no per-item bounds).
+  $('interval-meaning').textContent =
+    next.accuracy.meaning === next.risk.meaning
+      ? `The intervals: ${next.risk.meaning}`
+      : `Accuracy's interval: ${next.accuracy.meaning} The risk's: ${next.risk.meaning}`;
   $('labels').textContent =
     `${next.labels} (${next.recorded} recorded, ${next.skipped} skipped, ${next.pending} open; pool ${next.poolSize})`;
   const ratio = next.varianceRatio;
