@@ -59,14 +59,38 @@ async function demoSession(path: string): Promise<ActiveTestingSession> {
 function listen(app: ReturnType<typeof createServeApp>, port: number, host: string): Promise<ServerType> {
   return new Promise((resolve, reject) => {
     const server = serve({ fetch: app.fetch, port, hostname: host }, () => resolve(server));
-    server.once('error', (error: NodeJS.ErrnoException) =>
-      reject(
-        error.code === 'EADDRINUSE'
-          ? new UsageError(`port ${port} on ${host} is in use: pick another with --port (0 picks a free one)`)
-          : error,
-      ),
-    );
+    server.once('error', (error: NodeJS.ErrnoException) => reject(listenError(error, port, host)));
   });
+}
+
+/** Why the server could not listen, in one line naming the option to change; other errors as they are. */
+function listenError(error: NodeJS.ErrnoException, port: number, host: string): Error {
+  switch (error.code) {
+    case 'EADDRINUSE':
+      return new UsageError(`port ${port} on ${host} is in use: pick another with --port (0 picks a free one)`);
+    case 'EACCES':
+      return new UsageError(`port ${port} on ${host} needs more privileges: pick one above 1023 with --port (0 picks a free one)`);
+    case 'EADDRNOTAVAIL':
+      return new UsageError(`--host ${host} is not an address of this machine (127.0.0.1 is this machine only, 0.0.0.0 every interface)`);
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return new UsageError(`--host ${host}: no such host name (give an address of this machine, such as 127.0.0.1 or 0.0.0.0)`);
+    default:
+      return error;
+  }
+}
+
+/**
+ * The host to print in the URL: the bound address, except that an address meaning every
+ * interface (0.0.0.0, ::), which a browser cannot open, is printed as this machine's loopback.
+ *
+ * @example
+ * urlHost('::'); // '[::1]'
+ */
+export function urlHost(host: string): string {
+  if (host === '0.0.0.0') return '127.0.0.1';
+  if (host === '::') return '[::1]';
+  return host.includes(':') ? `[${host}]` : host;
 }
 
 /**
@@ -113,8 +137,7 @@ export const serveCommand: Command = {
       const address = server.address();
       const actualPort = typeof address === 'object' && address !== null ? address.port : port;
       if (isLoopback(host)) allowedHosts = loopbackHosts(actualPort);
-      const urlHost = host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host;
-      console.log(`Labelling ${path}: open http://${urlHost}:${actualPort}/?token=${token}`);
+      console.log(`Labelling ${path}: open http://${urlHost(host)}:${actualPort}/?token=${token}`);
       console.log('Stop with Ctrl-C (every label is already saved).');
       await new Promise<void>((resolve) => {
         const stop = () => resolve();

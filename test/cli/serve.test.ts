@@ -2,6 +2,9 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { urlHost } from '../../src/cli/serve.js';
+import { ActiveTestingSession } from '../../src/session/session.js';
+import { syntheticPool } from '../../src/simulate/syntheticPool.js';
 import { runCliCaptured } from '../helpers/cli.js';
 
 describe('active-testing serve: usage errors', () => {
@@ -24,6 +27,31 @@ describe('active-testing serve: usage errors', () => {
     const demo = await runCliCaptured(['serve', '--demo', '--data', 'pool.tsv']);
     expect(demo.code).toBe(2);
     expect(demo.stderr).toContain('--demo takes no pool options');
+  });
+
+  it('says in one line when --host is no address of this machine or no host at all', async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'at-serve-cli-')), 'pool.session');
+    const pool = syntheticPool({ poolSize: 20, classCount: 2, seed: 1 });
+    const texts = Array.from({ length: 20 }, (_, i) => `item ${i}`);
+    const { modelScores, surrogateScores } = pool;
+    await (await ActiveTestingSession.create(path, { texts, classes: ['a', 'b'], modelScores, surrogateScores })).close();
+    // 192.0.2.1 is reserved for documentation (TEST-NET-1): never an address of this machine.
+    const foreign = await runCliCaptured(['serve', '--session', path, '--port', '0', '--host', '192.0.2.1']);
+    expect(foreign.code).toBe(2);
+    expect(foreign.stderr.split('\n')[0]).toBe(
+      'active-testing serve: --host 192.0.2.1 is not an address of this machine (127.0.0.1 is this machine only, 0.0.0.0 every interface)',
+    );
+    const unknown = await runCliCaptured(['serve', '--session', path, '--port', '0', '--host', 'no-such-host.invalid']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr.split('\n')[0]).toMatch(/^active-testing serve: --host no-such-host\.invalid: no such host name/);
+  });
+
+  it('prints a URL a browser can open for a server on every interface', () => {
+    expect(urlHost('127.0.0.1')).toBe('127.0.0.1');
+    expect(urlHost('0.0.0.0')).toBe('127.0.0.1');
+    expect(urlHost('::')).toBe('[::1]');
+    expect(urlHost('::1')).toBe('[::1]');
+    expect(urlHost('fe80::1')).toBe('[fe80::1]');
   });
 
   it('is listed with its help', async () => {
