@@ -76,6 +76,7 @@ export function pageHtml(): string {
     <div class="note" id="risk-note"></div>
     <p class="meaning" id="interval-meaning"></p>
     <div id="plot" role="img" aria-label="estimated risk and its interval against labels"></div>
+    <p class="meaning" id="plot-caption"></p>
     <dl class="stats">
       <dt>Labels in the estimate</dt><dd id="labels"></dd>
       <dt>Variance ÷ random labelling</dt><dd id="variance-ratio"></dd>

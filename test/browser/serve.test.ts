@@ -185,6 +185,16 @@ describe.skipIf(chromium === undefined)('active-testing serve in a browser', () 
       const riskShown = Number(await page.locator('#risk-value').getAttribute('data-value'));
       const accuracyShown = Number(await page.locator('#accuracy-value').getAttribute('data-value'));
       await page.waitForSelector('#plot svg');
+      // The axis titles fit beside the 200 px plot: a title longer than it stretched the chart.
+      const plot = await page.locator('#plot svg').evaluate((svg) => ({
+        height: svg.getBoundingClientRect().height,
+        titles: [...svg.querySelectorAll('.role-axis-title text')].map((text) => text.textContent),
+      }));
+      expect(plot.titles).toEqual(['labels', 'risk (cross-entropy)']);
+      expect(plot.height).toBeLessThan(260);
+      expect(await page.locator('#plot-caption').textContent()).toBe(
+        'Line: the estimated risk; band: its 95% confidence sequence (anytime-valid), against the number of labels.',
+      );
       mkdirSync(IMAGES, { recursive: true });
       await page.screenshot({ path: join(IMAGES, 'serve-desktop.png') });
       await page.setViewportSize({ width: 390, height: 844 });

@@ -103,7 +103,7 @@ function renderButtons(classes: readonly string[]): void {
   add('undo', 'u', 'undo');
 }
 
-function plotSpec(points: PlotPoint[], loss: string, intervalName: string): TopLevelSpec {
+function plotSpec(points: PlotPoint[], loss: string): TopLevelSpec {
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     width: 'container',
@@ -117,7 +117,7 @@ function plotSpec(points: PlotPoint[], loss: string, intervalName: string): TopL
       {
         mark: { type: 'area', opacity: 0.25, color: '#2457c5' },
         encoding: {
-          y: { field: 'lower', type: 'quantitative', title: `risk (${loss}) ± ${intervalName}`, scale: { zero: false } },
+          y: { field: 'lower', type: 'quantitative', title: `risk (${loss})`, scale: { zero: false } },
           y2: { field: 'upper' },
         },
       },
@@ -141,7 +141,7 @@ async function renderPlot(current: PublicState): Promise<void> {
     view = null;
     return;
   }
-  const spec = plotSpec(points, current.loss, current.risk.name);
+  const spec = plotSpec(points, current.loss);
   if (view === null) {
     container.replaceChildren();
     const runtime = parse(compile(spec).spec, undefined, { ast: true });
@@ -180,6 +180,10 @@ function renderState(next: PublicState): void {
     `${next.risk.name}: [${number(clip(next.risk.lower, lossFloor(next.loss), Infinity), 4)}, ${number(next.risk.upper, 4)}]`;
   $('risk-note').textContent = next.risk.note ?? '';
   $('accuracy-note').textContent = next.accuracy.note ?? '';
+  // The band's name is too long for the plot's axis title (200 px high): it is said under the plot.
+  const caption = `Line: the estimated risk; band: its ${next.risk.name}, against the number of labels.`;
+  $('plot-caption').textContent = caption;
+  $('plot').setAttribute('aria-label', caption);
   // One line when both intervals are of one kind (as they are unless the loss has no per-item bounds).
   $('interval-meaning').textContent =
     next.accuracy.meaning === next.risk.meaning
