@@ -46,6 +46,7 @@ export function pageHtml(): string {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>active-testing · labelling</title>
+<link rel="icon" href="data:,">
 <style>${STYLE}</style>
 </head>
 <body data-done="false" data-seq="0">

@@ -339,6 +339,10 @@ describe.skipIf(chromium === undefined)('active-testing serve in a browser', () 
     const server = await startServer(pool.args(path));
     const context = await browser.newContext();
     const page = await context.newPage();
+    const consoleErrors: string[] = [];
+    page.on('console', (message) => {
+      if (message.type() === 'error') consoleErrors.push(`${message.text()} ${message.location().url}`);
+    });
     try {
       await open(page, server);
       expect(await page.locator('#stop').isVisible()).toBe(false);
@@ -349,6 +353,8 @@ describe.skipIf(chromium === undefined)('active-testing serve in a browser', () 
       expect(await banner.textContent()).toMatch(/^Done: every item of the pool is labelled or skipped/);
       expect(await page.locator('#buttons button.class:enabled').count()).toBe(0);
       expect(await page.locator('#progress-text').textContent()).toBe('Done · 5 of 5 items labelled (no stopping rule given)');
+      // Not even the browser's request for a favicon fails (a 404 in the console looks like a fault).
+      expect(consoleErrors).toEqual([]);
     } finally {
       await context.close();
       await stopServer(server);
