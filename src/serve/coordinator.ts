@@ -203,10 +203,11 @@ export class AnnotationCoordinator {
     return { state: this.state(), item };
   }
 
-  private changed(): void {
+  /** Announces a new state to every page; `estimateChanged` false for a new draw, which adds no plot point. */
+  private changed(estimateChanged = true): void {
     this.version++;
     this.cached = undefined;
-    this.addPoint(this.session.estimate());
+    if (estimateChanged) this.addPoint(this.session.estimate());
     const state = this.state();
     for (const listener of this.listeners) listener(state);
   }
@@ -253,6 +254,7 @@ export class AnnotationCoordinator {
     // (unless the pool ran out, or the label budget is spent: see `budgetLeft`).
     const count = Math.min(this.assignments.size + 1, this.budgetLeft());
     if (count === 0) return null;
+    const open = this.session.estimate().pending;
     const proposals = await this.session.next(count);
     const now = this.now();
     for (const proposal of proposals) {
@@ -260,8 +262,9 @@ export class AnnotationCoordinator {
       if (holder === undefined || now - holder.touched > this.leaseMs) {
         if (holder !== undefined) this.itemOf.delete(holder.client);
         this.assign(proposal.id, client);
-        // A new draw changes the pending count.
-        this.cached = undefined;
+        // A new draw changes the open count: every page hears of it, or the last state pushed (the
+        // one before the draw) would show one open item too few next to the item it shows.
+        if (this.session.estimate().pending !== open) this.changed(false);
         const item = { id: proposal.id, text: proposal.text, position: proposal.position };
         this.proposals.set(proposal.id, item);
         return item;

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ActiveTestingSession } from '../../src/session/session.js';
-import { AnnotationCoordinator, ConflictError, progress } from '../../src/serve/coordinator.js';
+import { AnnotationCoordinator, ConflictError, progress, type PublicState } from '../../src/serve/coordinator.js';
 import { accuracyInterval, riskInterval } from '../../src/serve/interval.js';
 import type { IntervalEstimate, SessionEstimate } from '../../src/session/session.js';
 import { syntheticPool } from '../../src/simulate/syntheticPool.js';
@@ -112,6 +112,18 @@ describe('AnnotationCoordinator', () => {
     expect(view.state).toMatchObject({ recorded: 3, skipped: 1, labels: 3, done: true });
   });
 
+  it('pushes the open count with the item just drawn, as the annotator who got it sees it', async () => {
+    const { session } = await memorySession();
+    const coordinator = new AnnotationCoordinator(session);
+    const pushed: PublicState[] = [];
+    coordinator.subscribe((state) => pushed.push(state));
+    let view = await coordinator.view('a');
+    expect(pushed.at(-1)).toEqual(view.state);
+    view = await coordinator.label('a', view.item!.id, 0);
+    expect(view.state).toMatchObject({ recorded: 1, pending: 1 });
+    expect(pushed.at(-1)).toEqual(view.state);
+  });
+
   it("undoes only the annotator's own last action, and gives the item back to them", async () => {
     const { session } = await memorySession();
     const coordinator = new AnnotationCoordinator(session);
@@ -198,7 +210,8 @@ describe('AnnotationCoordinator', () => {
     let view = await coordinator.view('a');
     while (view.item) view = await coordinator.label('a', view.item.id, labels[Number(view.item.id)]);
     const estimate = session.estimate();
-    expect(seen).toEqual([1, 2, 3, 4, 5]);
+    // Each label, and each new draw after it (the open count changes), the first view's draw too.
+    expect(seen).toEqual([0, 1, 1, 2, 2, 3, 3, 4, 4, 5]);
     expect(view.state.done).toBe(true);
     expect(view.state.doneBecause).toBe('rule');
     expect(view.state.risk.value).toBe(estimate.risk.value);
