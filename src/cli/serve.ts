@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { serve, type ServerType } from '@hono/node-server';
-import { UsageError } from '../errors.js';
+import { InputError, UsageError } from '../errors.js';
 import { ActiveTestingSession, type StoppingRule } from '../session/session.js';
 import { createServeApp, newToken } from '../serve/app.js';
 import { AnnotationCoordinator } from '../serve/coordinator.js';
@@ -63,18 +63,33 @@ function listen(app: ReturnType<typeof createServeApp>, port: number, host: stri
   });
 }
 
-/** Why the server could not listen, in one line naming the option to change; other errors as they are. */
+/**
+ * Why the server could not listen, in one line naming the option to change (bad input, exit 1: the
+ * command was well formed, the machine refused the value); other errors as they are.
+ */
 function listenError(error: NodeJS.ErrnoException, port: number, host: string): Error {
   switch (error.code) {
     case 'EADDRINUSE':
-      return new UsageError(`port ${port} on ${host} is in use: pick another with --port (0 picks a free one)`);
+      return new InputError({ argument: '--port', expected: `a port free on ${host} (0 picks one)`, received: `${port}, which is in use` });
     case 'EACCES':
-      return new UsageError(`port ${port} on ${host} needs more privileges: pick one above 1023 with --port (0 picks a free one)`);
+      return new InputError({
+        argument: '--port',
+        expected: `a port above 1023, or more privileges (0 picks a free one)`,
+        received: `${port}, which needs privileges on ${host}`,
+      });
     case 'EADDRNOTAVAIL':
-      return new UsageError(`--host ${host} is not an address of this machine (127.0.0.1 is this machine only, 0.0.0.0 every interface)`);
+      return new InputError({
+        argument: '--host',
+        expected: 'an address of this machine (127.0.0.1 is this machine only, 0.0.0.0 every interface)',
+        received: host,
+      });
     case 'ENOTFOUND':
     case 'EAI_AGAIN':
-      return new UsageError(`--host ${host}: no such host name (give an address of this machine, such as 127.0.0.1 or 0.0.0.0)`);
+      return new InputError({
+        argument: '--host',
+        expected: 'a host name or address of this machine, such as 127.0.0.1 or 0.0.0.0 (no such host name)',
+        received: host,
+      });
     default:
       return error;
   }

@@ -1,3 +1,5 @@
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -29,7 +31,7 @@ describe('active-testing serve: usage errors', () => {
     expect(demo.stderr).toContain('--demo takes no pool options');
   });
 
-  it('says in one line when --host is no address of this machine or no host at all', async () => {
+  it('says in one line, exit 1, when --host is no address of this machine or no host at all, or --port is taken', async () => {
     const path = join(mkdtempSync(join(tmpdir(), 'at-serve-cli-')), 'pool.session');
     const pool = syntheticPool({ poolSize: 20, classCount: 2, seed: 1 });
     const texts = Array.from({ length: 20 }, (_, i) => `item ${i}`);
@@ -37,13 +39,27 @@ describe('active-testing serve: usage errors', () => {
     await (await ActiveTestingSession.create(path, { texts, classes: ['a', 'b'], modelScores, surrogateScores })).close();
     // 192.0.2.1 is reserved for documentation (TEST-NET-1): never an address of this machine.
     const foreign = await runCliCaptured(['serve', '--session', path, '--port', '0', '--host', '192.0.2.1']);
-    expect(foreign.code).toBe(2);
-    expect(foreign.stderr.split('\n')[0]).toBe(
-      'active-testing serve: --host 192.0.2.1 is not an address of this machine (127.0.0.1 is this machine only, 0.0.0.0 every interface)',
+    expect(foreign.code).toBe(1);
+    expect(foreign.stderr).toBe(
+      'active-testing serve: --host: expected an address of this machine (127.0.0.1 is this machine only, 0.0.0.0 every interface), got "192.0.2.1"',
     );
     const unknown = await runCliCaptured(['serve', '--session', path, '--port', '0', '--host', 'no-such-host.invalid']);
-    expect(unknown.code).toBe(2);
-    expect(unknown.stderr.split('\n')[0]).toMatch(/^active-testing serve: --host no-such-host\.invalid: no such host name/);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toMatch(
+      /^active-testing serve: --host: expected a host name .*\(no such host name\), got "no-such-host\.invalid"$/,
+    );
+    const taken = createServer();
+    await new Promise<void>((done) => taken.listen(0, '127.0.0.1', done));
+    const { port } = taken.address() as AddressInfo;
+    try {
+      const inUse = await runCliCaptured(['serve', '--session', path, '--port', String(port)]);
+      expect(inUse.code).toBe(1);
+      expect(inUse.stderr).toBe(
+        `active-testing serve: --port: expected a port free on 127.0.0.1 (0 picks one), got "${port}, which is in use"`,
+      );
+    } finally {
+      taken.close();
+    }
   });
 
   it('prints a URL a browser can open for a server on every interface', () => {
