@@ -437,7 +437,8 @@ export const labelCommand: Command = {
     try {
       if (exchange?.direction === 'export') {
         const estimate = session.estimate();
-        const open = rule.maxLabels === undefined ? 0 : Math.max(0, rule.maxLabels - estimate.recorded - estimate.skipped);
+        // Skips do not count towards --max-labels (as in `done()` and `serve`): N labels need N − recorded items open.
+        const open = rule.maxLabels === undefined ? 0 : Math.max(0, rule.maxLabels - estimate.recorded);
         const tasks = await exportLabelStudio(session, exchange.file, open);
         console.log(
           `wrote ${tasks} Label Studio tasks to ${exchange.file}; use this labelling config:\n${labelStudioConfig(session.classes)}`,

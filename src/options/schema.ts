@@ -347,7 +347,7 @@ const LABEL_AND_SERVE: readonly OptionDeclaration[] = [
   {
     name: 'export',
     value: oneOf(['label-studio']),
-    doc: "write the session's proposals as Label Studio tasks (JSON) to F, with the labels so far, and print the matching labelling config; with --max-labels N, first propose items up to N answered or open",
+    doc: "write the session's proposals as Label Studio tasks (JSON) to F, with the labels so far, and print the matching labelling config; with --max-labels N, first propose items until the labels and the items open number N",
     contexts: ['label'],
     metavar: 'label-studio F',
   },

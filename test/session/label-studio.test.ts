@@ -108,5 +108,13 @@ describe('label --export / --import label-studio', () => {
     ).toEqual(withLabels.filter((t) => t.annotations.length === 1 && !t.annotations[0].was_cancelled).map((t) => truth(t.data.item)));
     expect(withLabels.find((t) => t.data.item === skippedItem)?.annotations[0].was_cancelled).toBe(true);
     expect((await runCliCaptured(['label', '--session', session, '--export', 'csv', again])).code).toBe(2);
+
+    // 18 labels, 1 skip and 1 open item: skips do not count towards --max-labels, so reaching 20
+    // labels needs the open item and one new proposal.
+    const topUp = join(files.dir, 'tasks3.json');
+    expect((await runCliCaptured(['label', '--session', session, '--export', 'label-studio', topUp, '--max-labels', '20'])).code).toBe(0);
+    expect((JSON.parse(readFileSync(topUp, 'utf8')) as Task[]).map((t) => t.data.position)).toEqual(
+      Array.from({ length: 21 }, (_, i) => i),
+    );
   });
 });
