@@ -2,8 +2,11 @@ import { InputError } from '../errors.js';
 import type { Matrix } from '../matrix.js';
 import { meanLogMse, medianSe, mse } from './error-metrics.js';
 
-/** Which per-row error summary a comparison uses (the reference's `metrics.mse`, `median_se`, `mean_log_mse`). */
-export type ErrorSummary = 'mse' | 'median-se' | 'mean-log-mse';
+/**
+ * Which per-row error summary a comparison uses, named as its function: `mse`, `medianSe`,
+ * `meanLogMse` (the reference's `metrics.mse`, `median_se`, `mean_log_mse`).
+ */
+export type ErrorSummary = 'mse' | 'medianSe' | 'meanLogMse';
 
 /**
  * The per-row error of a results matrix (rows × runs) against the true risk, by summary name.
@@ -15,12 +18,12 @@ export function errorSummary(pred: Matrix, target: number, summary: ErrorSummary
   switch (summary) {
     case 'mse':
       return mse(pred, target);
-    case 'median-se':
+    case 'medianSe':
       return medianSe(pred, target);
-    case 'mean-log-mse':
+    case 'meanLogMse':
       return meanLogMse(pred, target);
     default:
-      throw new InputError({ argument: 'loss', expected: "'mse' | 'median-se' | 'mean-log-mse'", received: summary });
+      throw new InputError({ argument: 'loss', expected: "'mse' | 'medianSe' | 'meanLogMse'", received: summary });
   }
 }
 

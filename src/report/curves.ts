@@ -2,7 +2,7 @@ import { BOOTSTRAP_Z } from '../metrics/index.js';
 import { finitePopulationFactor } from '../estimators/bootstrap.js';
 import { InputError } from '../errors.js';
 import type { Matrix } from '../matrix.js';
-import { coverage, medianSe, mse, rowMeans, rowPercentile, se, sma } from '../metrics/index.js';
+import { coverage, medianSe, mse, rowMeans, rowPercentile, se, sma, type ErrorSummary } from '../metrics/index.js';
 import type { ReportSetting } from './setting.js';
 
 /** Per-row error statistics of one setting, across its runs. */
@@ -21,8 +21,8 @@ export interface SettingCurves {
   coverage?: Float64Array;
 }
 
-/** Which per-row error a relative curve compares. */
-export type ErrorMetric = 'mse' | 'medianSe';
+/** Which per-row error a relative curve compares: the two of `ErrorSummary` a report draws. */
+export type ErrorMetric = Extract<ErrorSummary, 'mse' | 'medianSe'>;
 
 /**
  * Error statistics of a setting per recorded row: MSE, median squared error with its 45–55%

@@ -47,7 +47,7 @@ describe('error summaries of a results matrix (rows × runs)', () => {
     expect(list(meanVariance(pred))).toEqual([8 / 3, 8]);
     expect(meanLogMse(pred, 2)[0]).toBeCloseTo(Math.log(9) / 3, 15);
     expect(meanLogMse(pred, 2)[1]).toBe(-Infinity);
-    expect(list(errorSummary(pred, 2, 'median-se'))).toEqual([1, 0]);
+    expect(list(errorSummary(pred, 2, 'medianSe'))).toEqual([1, 0]);
   });
 
   it('labels behind each row are k·step + 1', () => {
@@ -198,7 +198,7 @@ describe('comparisons with random labelling', () => {
   it('barplotValues: first rows reaching iid error at each threshold, as differences over the last threshold', () => {
     // iid error at 2 labels is 3: pred (2, 1, 1, 0.5) is below it from row 0; iid at 4 labels is 1: row 1.
     expect(list(barplotValues(pred, iidMatrix, 0, [2, 4]))).toEqual([0, 0.25]);
-    expect(list(barplotValues(pred, iidMatrix, 0, [1, 2, 3, 4], 'median-se'))).toEqual([0, 0, 0, 0.25]);
+    expect(list(barplotValues(pred, iidMatrix, 0, [1, 2, 3, 4], 'medianSe'))).toEqual([0, 0, 0, 0.25]);
     expect(() => barplotValues(pred, iidMatrix, 0, [5])).toThrow(/thresholds\[0\]/);
   });
 
