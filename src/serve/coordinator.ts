@@ -119,7 +119,9 @@ export class AnnotationCoordinator {
           received: label as number,
         });
       }
-      await this.resolve(client, () => this.session.record(itemId, label, { annotator: annotatorOf(client) }), itemId);
+      const answer = this.session.classes[label];
+      if (!(await this.resolve(client, () => this.session.record(itemId, label, { annotator: annotatorOf(client) }), itemId, answer)))
+        return this.unchanged(client);
       return this.afterChange(client, itemId);
     });
   }
@@ -128,7 +130,8 @@ export class AnnotationCoordinator {
   async skip(client: string, id: unknown): Promise<ClientView> {
     return this.running(async () => {
       const itemId = this.checkItem(client, id);
-      await this.resolve(client, () => this.session.skip(itemId, { annotator: annotatorOf(client) }), itemId);
+      if (!(await this.resolve(client, () => this.session.skip(itemId, { annotator: annotatorOf(client) }), itemId, null)))
+        return this.unchanged(client);
       return this.afterChange(client, itemId);
     });
   }
@@ -182,17 +185,34 @@ export class AnnotationCoordinator {
     return id;
   }
 
-  private async resolve(client: string, action: () => Promise<void>, id: string): Promise<void> {
+  /**
+   * Runs the label or skip `action` for item `id`; returns false, writing nothing, when this
+   * annotator already gave this very answer (`answer`: the class name, null for a skip). A page
+   * sends an answer again when the first response never came back (a save that timed out is
+   * retried): it then gets its view as if the first had answered. A different answer, or one for
+   * an item someone else answered, is refused.
+   */
+  private async resolve(client: string, action: () => Promise<void>, id: string, answer: string | null): Promise<boolean> {
     try {
       await action();
+      return true;
     } catch (error) {
       if (error instanceof SessionStateError && /already (labelled|skipped)/.test(error.message)) {
-        const by = this.session.history().find((proposal) => proposal.id === id)?.annotator;
+        const proposal = this.session.history().find((record) => record.id === id);
+        const by = proposal?.annotator;
+        const same = answer === null ? proposal?.status === 'skipped' : proposal?.status === 'labelled' && proposal.label === answer;
+        if (by === annotatorOf(client) && same) return false;
         const who = by === undefined ? '' : by === annotatorOf(client) ? ' (by you)' : ' by another annotator';
         throw new ConflictError(`item ${id} was already labelled or skipped${who}`);
       }
       throw error;
     }
+  }
+
+  /** This annotator's view after an action that changed nothing: the item it has now. */
+  private async unchanged(client: string): Promise<ClientView> {
+    const item = await this.itemFor(client);
+    return { state: this.state(), item };
   }
 
   private async afterChange(client: string, id: string): Promise<ClientView> {

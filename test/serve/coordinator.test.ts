@@ -60,10 +60,49 @@ describe('AnnotationCoordinator', () => {
     const after = await coordinator.label('a', a.id, labels[Number(a.id)]);
     expect(after.state.recorded).toBe(1);
     await expect(coordinator.label('b', a.id, 0)).rejects.toThrow(`item ${a.id} was already labelled or skipped by another annotator`);
-    await expect(coordinator.label('a', a.id, 0)).rejects.toThrow(`item ${a.id} was already labelled or skipped (by you)`);
+    await expect(coordinator.label('a', a.id, 1 - labels[Number(a.id)])).rejects.toThrow(
+      `item ${a.id} was already labelled or skipped (by you)`,
+    );
     await expect(coordinator.label('b', b.id, 2)).rejects.toThrow(/label: expected a class index in \[0, 1\]/);
     await expect(coordinator.label('b', 42, 0)).rejects.toThrow(/id: expected the id of the item shown/);
     expect(session.estimate().recorded).toBe(1);
+  });
+
+  it('answers a label or skip sent again by the same annotator (a retried save) as the first, writing nothing twice', async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'at-coordinator-')), 'retry.session');
+    const pool = syntheticPool({ poolSize: 50, classCount: 2, seed: 4 });
+    const session = await ActiveTestingSession.create(path, {
+      texts: Array.from({ length: 50 }, (_, i) => `item ${i}`),
+      classes: CLASSES,
+      modelScores: pool.modelScores,
+      surrogateScores: pool.surrogateScores,
+      seed: 1,
+    });
+    const coordinator = new AnnotationCoordinator(session);
+    const seen: PublicState[] = [];
+    coordinator.subscribe((state) => seen.push(state));
+    const a = (await coordinator.view('a')).item!;
+    const first = await coordinator.label('a', a.id, 1);
+    const announced = seen.length;
+    const again = await coordinator.label('a', a.id, 1);
+    expect(again).toEqual(first);
+    expect(seen).toHaveLength(announced);
+    const b = first.item!;
+    const skipped = await coordinator.skip('a', b.id);
+    expect(await coordinator.skip('a', b.id)).toEqual(skipped);
+    // A different answer is still refused, as is the same answer from another annotator.
+    await expect(coordinator.label('a', a.id, 0)).rejects.toThrow(`item ${a.id} was already labelled or skipped (by you)`);
+    await expect(coordinator.label('a', b.id, 1)).rejects.toThrow(`item ${b.id} was already labelled or skipped (by you)`);
+    await expect(coordinator.skip('a', a.id)).rejects.toThrow(`item ${a.id} was already labelled or skipped (by you)`);
+    await expect(coordinator.label('b', a.id, 1)).rejects.toThrow(`item ${a.id} was already labelled or skipped by another annotator`);
+    await session.close();
+    const events = readFileSync(path, 'utf8')
+      .split('\n')
+      .slice(1)
+      .filter((line) => line !== '')
+      .map((line) => (JSON.parse(line) as { e: string }).e);
+    expect(events.filter((e) => e === 'label')).toHaveLength(1);
+    expect(events.filter((e) => e === 'skip')).toHaveLength(1);
   });
 
   it('lets an item go to another annotator once the holder has been idle past the lease', async () => {
