@@ -396,6 +396,76 @@ describe.skipIf(chromium === undefined)('active-testing serve in a browser', () 
     }
   });
 
+  it('a save the server does not answer is said to be not saved yet and sent again, and recorded once', async () => {
+    const pool = await writePool(50, 17);
+    const path = join(pool.dir, 'hung.session');
+    const server = await startServer(pool.args(path));
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    try {
+      await page.clock.install();
+      await open(page, server);
+      const first = await shownId(page);
+      // The first request reaches the server, which records the label, but its answer never comes back.
+      let sent = 0;
+      await page.route('**/api/label', async (route) => {
+        sent++;
+        if (sent > 1) return route.continue();
+        await route.fetch();
+        await new Promise<never>(() => undefined);
+      });
+      await page.keyboard.press('2');
+      await page.waitForFunction(() => document.getElementById('message')?.textContent?.startsWith('Saving'));
+      await expect.poll(() => journalLabels(path).get(first)).toBe(1);
+      await page.clock.fastForward(19_000);
+      expect(await page.locator('#message').textContent()).toBe(`Saving ${first}: positive…`);
+      await page.clock.fastForward(2_000);
+      await page.waitForFunction((id) => document.getElementById('message')?.textContent === `Saved ${id}: positive`, first);
+      expect(sent).toBe(2);
+      expect(await shownId(page)).not.toBe(first);
+      expect(journalRecords(path).filter((r) => r.e === 'label')).toHaveLength(1);
+
+      // The message while it waits for the second try.
+      const second = await shownId(page);
+      await page.unroute('**/api/label');
+      let release: () => void = () => undefined;
+      await page.route('**/api/label', async (route) => {
+        await new Promise<void>((resolve) => (release = resolve));
+        await route.continue();
+      });
+      await page.keyboard.press('1');
+      await page.waitForFunction(() => document.getElementById('message')?.textContent?.startsWith('Saving'));
+      await page.clock.fastForward(21_000);
+      await page.waitForFunction(() => document.getElementById('message')?.className === 'error');
+      expect(await page.locator('#message').textContent()).toBe(
+        `Not saved yet: ${second}: negative. The server has not answered for 20 s; trying again…`,
+      );
+      expect(await page.locator('#buttons button:enabled').count()).toBe(0);
+      release();
+      await page.waitForFunction((id) => document.getElementById('message')?.textContent === `Saved ${id}: negative`, second);
+      expect(journalLabels(path).get(second)).toBe(0);
+
+      // An undo is not sent twice: the page asks for the state instead.
+      let undos = 0;
+      await page.route('**/api/undo', async () => {
+        undos++;
+        await new Promise<never>(() => undefined);
+      });
+      const before = await page.evaluate(() => Number(document.body.dataset.seq));
+      await page.keyboard.press('u');
+      await page.waitForFunction(() => document.getElementById('message')?.textContent === 'Undoing…');
+      await page.clock.fastForward(21_000);
+      await page.waitForFunction((n) => Number(document.body.dataset.seq) > n, before);
+      expect(await page.locator('#message').textContent()).toMatch(/^Not confirmed: the undo\. The server has not answered for 20 s/);
+      expect(undos).toBe(1);
+      expect(await page.locator('#buttons button.class:enabled').count()).toBe(2);
+      expect(journalLabels(path).get(second)).toBe(0);
+    } finally {
+      await context.close();
+      await stopServer(server);
+    }
+  });
+
   it('a long text scrolled down: the next item is shown from its top', async () => {
     const pool = await writePool(20, 14, [Array.from({ length: 3000 }, (_, i) => `word${i}`).join(' ')]);
     const path = join(pool.dir, 'long.session');

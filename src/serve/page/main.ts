@@ -210,37 +210,98 @@ function finished(): void {
 }
 
 /**
- * Sends one request and shows its outcome. `action` names what it does ("r12: positive") for the
- * messages: it is shown as saving while the request runs, as saved only once the server has
- * answered (after its journal write), and as not saved when the server cannot be reached.
+ * How long a request may go unanswered (a hung server) before the page says so: a label or skip is
+ * then sent again, which the server answers as it did the first (written once).
  */
-async function call(path: string, body?: object, action?: { saving: string; saved: string; name: string }): Promise<void> {
-  busy = true;
-  if (action !== undefined) showMessage(action.saving);
-  renderItem();
+const SAVE_TIMEOUT_MS = 20_000;
+
+/** What a request does, named for the messages; `repeatable` when sending it twice does it once (a label or skip, not an undo). */
+interface Action {
+  saving: string;
+  saved: string;
+  name: string;
+  repeatable: boolean;
+}
+
+type Answer = { response: Response; data: Partial<ClientView> & { error?: string } } | 'timeout';
+
+/** One request, given up after SAVE_TIMEOUT_MS ('timeout'); a network failure throws. */
+async function send(path: string, body?: object): Promise<Answer> {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), SAVE_TIMEOUT_MS);
   try {
     const response = await fetch(
       path,
-      body === undefined ? {} : { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) },
+      body === undefined
+        ? { signal: controller.signal }
+        : { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body), signal: controller.signal },
     );
-    if (response.status === 401) {
-      showMessage('Not signed in (the server restarted?): open the URL that `active-testing serve` printed.', true);
+    if (response.status === 401) return { response, data: {} };
+    return { response, data: (await response.json()) as Partial<ClientView> & { error?: string } };
+  } catch (error) {
+    if (controller.signal.aborted) return 'timeout';
+    throw error;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * Sends one request and shows its outcome. `action` names what it does ("r12: positive") for the
+ * messages: it is shown as saving while the request runs, as saved only once the server has
+ * answered (after its journal write), as not saved yet while the server does not answer (a label
+ * or skip is then sent again; an undo is not, and the page asks for the state instead), and as not
+ * saved when the server cannot be reached.
+ */
+async function call(path: string, body?: object, action?: Action): Promise<void> {
+  busy = true;
+  if (action !== undefined) showMessage(action.saving);
+  renderItem();
+  let request = { path, body, action };
+  /** Whether a timeout message is shown that the answer should clear. */
+  let late = false;
+  try {
+    for (;;) {
+      const answer = await send(request.path, request.body);
+      if (answer === 'timeout') {
+        const seconds = SAVE_TIMEOUT_MS / 1000;
+        if (request.action !== undefined && !request.action.repeatable) {
+          showMessage(
+            `Not confirmed: ${request.action.name}. The server has not answered for ${seconds} s, so it may or may not have happened; ` +
+              'the page shows where things stand once it answers.',
+            true,
+          );
+          request = { path: '/api/state', body: undefined, action: undefined };
+        } else {
+          showMessage(
+            `${request.action === undefined ? '' : `Not saved yet: ${request.action.name}. `}` +
+              `The server has not answered for ${seconds} s; trying again…`,
+            true,
+          );
+          late = true;
+        }
+        continue;
+      }
+      const { response, data } = answer;
+      if (response.status === 401) {
+        showMessage('Not signed in (the server restarted?): open the URL that `active-testing serve` printed.', true);
+        return;
+      }
+      if (!response.ok) {
+        showMessage(data.error ?? `error ${response.status}`, true);
+        if (response.status === 503) stopped = true;
+        if (response.status === 409) await refresh();
+        return;
+      }
+      renderState(data.state as PublicState);
+      item = data.item ?? null;
+      if (request.action !== undefined) showMessage(request.action.saved);
+      else if (late) showMessage('');
       return;
     }
-    const data = (await response.json()) as Partial<ClientView> & { error?: string };
-    if (!response.ok) {
-      showMessage(data.error ?? `error ${response.status}`, true);
-      if (response.status === 503) stopped = true;
-      if (response.status === 409) await refresh();
-      return;
-    }
-    renderState(data.state as PublicState);
-    item = data.item ?? null;
-    if (action !== undefined) showMessage(action.saved);
-    return;
   } catch (error) {
     showMessage(
-      `${action === undefined ? '' : `Not saved: ${action.name}. `}The server cannot be reached (${String(error)}). ` +
+      `${request.action === undefined ? '' : `Not saved: ${request.action.name}. `}The server cannot be reached (${String(error)}). ` +
         'Every label shown as saved is on disk; restart the server and reopen its URL.',
       true,
     );
@@ -252,17 +313,25 @@ async function call(path: string, body?: object, action?: { saving: string; save
 }
 
 async function refresh(): Promise<void> {
-  const response = await fetch('/api/state');
-  if (!response.ok) return;
-  const data = (await response.json()) as ClientView;
-  renderState(data.state);
-  item = data.item;
+  const answer = await send('/api/state');
+  if (answer === 'timeout' || !answer.response.ok) return;
+  renderState(answer.data.state as PublicState);
+  item = answer.data.item ?? null;
 }
 
 function act(action: string): void {
   if (busy || stopped) return;
   if (action === 'undo') {
-    void call('/api/undo', {}, { saving: 'Undoing…', saved: 'Undone: the last label or skip is open again', name: 'the undo' });
+    void call(
+      '/api/undo',
+      {},
+      {
+        saving: 'Undoing…',
+        saved: 'Undone: the last label or skip is open again',
+        name: 'the undo',
+        repeatable: false,
+      },
+    );
     return;
   }
   if (item === null) return;
@@ -271,13 +340,13 @@ function act(action: string): void {
     void call(
       '/api/skip',
       { id: shown.id },
-      { saving: `Skipping ${shown.id}…`, saved: `Skipped ${shown.id}`, name: `the skip of ${shown.id}` },
+      { saving: `Skipping ${shown.id}…`, saved: `Skipped ${shown.id}`, name: `the skip of ${shown.id}`, repeatable: true },
     );
     return;
   }
   const label = Number(action.slice('label:'.length));
   const name = `${shown.id}: ${state?.classes[label] ?? label}`;
-  void call('/api/label', { id: shown.id, label }, { saving: `Saving ${name}…`, saved: `Saved ${name}`, name });
+  void call('/api/label', { id: shown.id, label }, { saving: `Saving ${name}…`, saved: `Saved ${name}`, name, repeatable: true });
 }
 
 document.addEventListener('keydown', (event) => {
