@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { ActiveTestingError, InputError } from '../errors.js';
 import { SessionStateError, SessionWriteError } from '../session/errors.js';
-import type { ActiveTestingSession, Proposal, SessionEstimate, StoppingRule } from '../session/session.js';
+import type { ActiveTestingSession, Proposal, ProposalRecord, SessionEstimate, StoppingRule } from '../session/session.js';
 import { accuracyInterval, riskInterval } from './interval.js';
 import type { ClientView, PageItem, PlotPoint, PublicState } from './protocol.js';
 
@@ -341,8 +341,21 @@ export class AnnotationCoordinator {
       doneBecause: !done ? null : estimate.pending === 0 && estimate.recorded === estimate.poolSize ? 'pool' : 'rule',
       points: this.points,
       annotators: this.clients.size,
+      waitingFor: estimate.recorded > estimate.labels ? heldBack(this.session.history()) : [],
     };
   }
+}
+
+/** The proposal numbers of the open proposals that precede an answered one (the estimate waits for them). */
+function heldBack(history: readonly ProposalRecord[]): number[] {
+  let last = -1;
+  history.forEach((record, k) => {
+    if (record.status !== 'pending') last = k;
+  });
+  return history
+    .slice(0, Math.max(0, last))
+    .filter((record) => record.status === 'pending')
+    .map((record) => record.position);
 }
 
 /**

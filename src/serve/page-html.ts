@@ -29,6 +29,8 @@ kbd { font-family: ui-monospace, monospace; font-size: 12px; border: 1px solid c
 .interval { font-size: 14px; color: var(--muted); font-variant-numeric: tabular-nums; }
 .note { font-size: 13px; color: var(--muted); font-style: italic; }
 .note:empty { display: none; }
+#waiting { margin: 0 0 12px; padding: 8px 12px; border-radius: 6px; background: #fff6e0; border: 1px solid #ecd28a; color: #6b4f00; font-size: 14px; }
+#waiting:empty { display: none; }
 .meaning { font-size: 13px; color: var(--muted); margin: 8px 0 0; }
 dl { margin: 0; display: grid; grid-template-columns: auto 1fr; gap: 4px 12px; font-size: 14px; }
 dt { color: var(--muted); }
@@ -67,6 +69,7 @@ export function pageHtml(): string {
     <div id="message" role="status"></div>
   </section>
   <section aria-label="estimate">
+    <p id="waiting" role="status"></p>
     <h2>Accuracy</h2>
     <div class="estimate" id="accuracy-value"></div>
     <div class="interval" id="accuracy-interval"></div>

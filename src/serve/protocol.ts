@@ -52,6 +52,11 @@ export interface PublicState {
   doneBecause: 'pool' | 'rule' | null;
   points: PlotPoint[];
   annotators: number;
+  /**
+   * The proposal numbers (0-based) of the open items that keep recorded labels out of the estimate,
+   * which covers the longest prefix of proposals all labelled or skipped; empty when no label waits.
+   */
+  waitingFor: number[];
 }
 
 /** What one annotator's page gets back from an action. */

@@ -271,6 +271,42 @@ describe.skipIf(chromium === undefined)('active-testing serve in a browser', () 
     }
   });
 
+  it('the estimate says it waits for an item another annotator has open, and for how many labels', async () => {
+    const pool = await writePool(100, 18);
+    const path = join(pool.dir, 'waiting.session');
+    const server = await startServer(pool.args(path));
+    const contexts = [await browser.newContext(), await browser.newContext()];
+    const [holder, labeller] = await Promise.all(contexts.map((context) => context.newPage()));
+    try {
+      await open(holder, server);
+      await open(labeller, server);
+      const waiting = (page: Page) => page.locator('#waiting');
+      expect(await waiting(labeller).isVisible()).toBe(false);
+      expect(await labelShown(labeller, pool.labels)).not.toBeNull();
+      expect(await waiting(labeller).textContent()).toBe(
+        'The estimate waits for 1 item another annotator has open: 1 label recorded after it counts once it is answered.',
+      );
+      expect(await labelShown(labeller, pool.labels)).not.toBeNull();
+      expect(await labelShown(labeller, pool.labels)).not.toBeNull();
+      expect(await waiting(labeller).textContent()).toBe(
+        'The estimate waits for 1 item another annotator has open: 3 labels recorded after it count once it is answered.',
+      );
+      expect(await labeller.locator('#risk-value').textContent()).toBe('–');
+      // The page holding the item hears of it (pushed), and is told that the item is its own.
+      await holder.waitForFunction(() => document.getElementById('waiting')?.textContent?.includes('3 labels'));
+      expect(await waiting(holder).textContent()).toBe(
+        'The estimate waits for the item you have open: 3 labels recorded after it count once you answer it.',
+      );
+      expect(await labelShown(holder, pool.labels)).not.toBeNull();
+      expect(await waiting(holder).isVisible()).toBe(false);
+      await labeller.waitForFunction(() => document.getElementById('waiting')?.textContent === '');
+      expect(await labeller.locator('#labels').textContent()).toMatch(/^4 \(4 recorded/);
+    } finally {
+      await Promise.all(contexts.map((context) => context.close()));
+      await stopServer(server);
+    }
+  });
+
   it('a server killed mid-way loses nothing acknowledged, and the page resumes on restart', async () => {
     const pool = await writePool(300, 7);
     const path = join(pool.dir, 'kill.session');

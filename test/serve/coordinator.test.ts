@@ -105,6 +105,20 @@ describe('AnnotationCoordinator', () => {
     expect(events.filter((e) => e === 'skip')).toHaveLength(1);
   });
 
+  it('names the open items the estimate waits for: those before a recorded label', async () => {
+    const { session, labels } = await memorySession();
+    const coordinator = new AnnotationCoordinator(session);
+    const a = (await coordinator.view('a')).item!;
+    const b = (await coordinator.view('b')).item!;
+    expect(coordinator.state().waitingFor).toEqual([]);
+    const c = (await coordinator.label('b', b.id, labels[Number(b.id)])).item!;
+    expect(coordinator.state()).toMatchObject({ labels: 0, recorded: 1, waitingFor: [a.position] });
+    await coordinator.label('b', c.id, labels[Number(c.id)]);
+    expect(coordinator.state()).toMatchObject({ labels: 0, recorded: 2, waitingFor: [a.position] });
+    await coordinator.label('a', a.id, labels[Number(a.id)]);
+    expect(coordinator.state()).toMatchObject({ labels: 3, recorded: 3, waitingFor: [] });
+  });
+
   it('lets an item go to another annotator once the holder has been idle past the lease', async () => {
     const { session } = await memorySession();
     let now = 0;

@@ -51,7 +51,32 @@ function renderText(container: HTMLElement, text: string): void {
   }
 }
 
+/**
+ * Says why recorded labels are not in the estimate yet: it covers the longest prefix of proposals
+ * all labelled or skipped, so an open item before them holds them back, this annotator's or another's.
+ */
+function renderWaiting(): void {
+  const waiting = state?.waitingFor ?? [];
+  const mine = waiting.includes(item?.position ?? -1);
+  const others = waiting.length - (mine ? 1 : 0);
+  const count = (state?.recorded ?? 0) - (state?.labels ?? 0);
+  const held = (after: string): string =>
+    count === 1 ? `1 label recorded after ${after} counts` : `${count} labels recorded after ${after} count`;
+  let text = '';
+  if (others > 0) {
+    text =
+      others === 1
+        ? `The estimate waits for 1 item another annotator has open: ${held('it')} once it is answered`
+        : `The estimate waits for ${others} items other annotators have open: ${held('them')} once they are answered`;
+    text += mine ? ' (and once you answer yours).' : '.';
+  } else if (mine) {
+    text = `The estimate waits for the item you have open: ${held('it')} once you answer it.`;
+  }
+  $('waiting').textContent = text;
+}
+
 function renderItem(): void {
+  renderWaiting();
   const meta = $('item-meta');
   const text = $('item-text');
   // A new item starts at its top, wherever the last long one was scrolled to.
@@ -199,6 +224,7 @@ function renderState(next: PublicState): void {
   $('equivalent').textContent =
     next.equivalentRandomLabels === null || !Number.isFinite(next.equivalentRandomLabels) ? '–' : `about ${next.equivalentRandomLabels}`;
   $('annotators').textContent = String(next.annotators);
+  renderWaiting();
   void renderPlot(next).catch((error: unknown) => {
     $('plot').textContent = `plot unavailable: ${String(error)}`;
   });
