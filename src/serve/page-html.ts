@@ -11,6 +11,8 @@ header h1 { margin: 0 0 6px; font-size: 18px; }
 #progress-fill { height: 100%; width: 0; background: var(--accent); transition: width .2s; }
 #stop { display: none; margin: 12px 20px 0; padding: 12px 16px; border-radius: 8px; background: #e3f4e8; border: 1px solid #9fd6ae; color: var(--ok); font-weight: 600; }
 body[data-done="true"] #stop { display: block; }
+#connection { margin: 12px 20px 0; padding: 12px 16px; border-radius: 8px; background: #fdecea; border: 1px solid #f1aeb5; color: var(--bad); font-weight: 600; }
+#connection:empty { display: none; }
 main { display: grid; grid-template-columns: minmax(0, 3fr) minmax(300px, 2fr); gap: 20px; padding: 16px 20px; }
 @media (max-width: 820px) { main { grid-template-columns: 1fr; padding: 12px; } header { padding: 10px 12px; } }
 section { background: #fff; border: 1px solid var(--line); border-radius: 10px; padding: 16px; min-width: 0; }
@@ -60,6 +62,7 @@ export function pageHtml(): string {
   <div id="progress-text">Loading…</div>
   <div class="bar" id="progress-bar" role="progressbar" aria-label="progress toward the stopping rule" aria-valuemin="0" aria-valuemax="100" aria-valuenow="0"><div id="progress-fill"></div></div>
 </header>
+<div id="connection" role="alert"></div>
 <div id="stop" role="status"></div>
 <main>
   <section aria-label="item">

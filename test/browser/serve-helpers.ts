@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 import type { Browser } from 'playwright-core';
 
@@ -29,9 +30,9 @@ export interface RunningServer {
   exited: Promise<number | null>;
 }
 
-/** Starts `active-testing serve` with `args` (a free port) and waits for the URL it prints. */
-export function startServer(args: string[]): Promise<RunningServer> {
-  const child = spawn(process.execPath, [CLI, 'serve', '--port', '0', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+/** Starts `active-testing serve` with `args` (on `port`, by default a free one) and waits for the URL it prints. */
+export function startServer(args: string[], port = 0): Promise<RunningServer> {
+  const child = spawn(process.execPath, [CLI, 'serve', '--port', String(port), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
@@ -43,6 +44,18 @@ export function startServer(args: string[]): Promise<RunningServer> {
     });
     child.stderr?.on('data', (chunk: Buffer) => void (stderr += chunk.toString()));
     void exited.then((code) => reject(new Error(`serve exited with ${code} before printing its URL: ${stderr}`)));
+  });
+}
+
+/** A port free on 127.0.0.1 now (for a server restarted on the port it had). */
+export function freePort(): Promise<number> {
+  return new Promise((done, fail) => {
+    const probe = createServer();
+    probe.once('error', fail);
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address();
+      probe.close(() => done(typeof address === 'object' && address !== null ? address.port : 0));
+    });
   });
 }
 

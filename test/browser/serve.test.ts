@@ -9,6 +9,7 @@ import { ActiveTestingSession } from '../../src/session/session.js';
 import { syntheticPool } from '../../src/simulate/syntheticPool.js';
 import {
   findChromium,
+  freePort,
   journalLabels,
   journalRecords,
   launchChromium,
@@ -337,6 +338,49 @@ describe.skipIf(chromium === undefined)('active-testing serve in a browser', () 
       }
       expect(await stopServer(server)).toBe(0);
       expect(journalLabels(path)).toEqual(acknowledged);
+    } finally {
+      await context.close();
+      await stopServer(server);
+    }
+  });
+
+  it('a server that goes away is shown as a lost connection at once, and the page carries on when it is back', async () => {
+    const pool = await writePool(100, 19);
+    const path = join(pool.dir, 'lost.session');
+    const port = await freePort();
+    let server = await startServer(pool.args(path), port);
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    try {
+      await open(page, server);
+      const banner = page.locator('#connection');
+      expect(await banner.isVisible()).toBe(false);
+      expect(await labelShown(page, pool.labels)).not.toBeNull();
+      expect(await labelShown(page, pool.labels)).not.toBeNull();
+      const shown = await shownId(page);
+      server.child.kill('SIGKILL');
+      await server.exited;
+      // No key pressed: the live-update connection's error says it.
+      await banner.waitFor({ state: 'visible' });
+      expect(await banner.textContent()).toBe('Connection to the server lost: retrying… Every label shown as saved is on disk.');
+      expect(await page.evaluate(() => document.body.dataset.connection)).toBe('lost');
+      // A key pressed meanwhile is still reported as not saved.
+      expect(await press(page, '1')).toMatch(/cannot be reached/);
+
+      // Restarted on its port: a new token, which the page asks for.
+      server = await startServer(['--session', path], port);
+      await page.waitForFunction(() => document.getElementById('connection')?.textContent?.includes('new access token'));
+      expect(await banner.textContent()).toMatch(/^The server is back but was restarted, with a new access token: open the URL/);
+      // The new URL opened in another tab of the browser: this page carries on by itself.
+      const other = await context.newPage();
+      await open(other, server);
+      await banner.waitFor({ state: 'hidden' });
+      await page.waitForFunction(() => document.getElementById('message')?.textContent === 'Connected to the server again.');
+      expect(await shownId(page)).toBe(shown);
+      expect(await labelShown(page, pool.labels)).not.toBeNull();
+      // The restarted server counts its state versions from 0 again: the page shows them all the same.
+      expect(await page.locator('#labels').textContent()).toMatch(/\(3 recorded/);
+      expect(journalLabels(path).size).toBe(3);
     } finally {
       await context.close();
       await stopServer(server);

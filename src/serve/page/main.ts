@@ -16,6 +16,8 @@ let stopped = false;
 let sequence = 0;
 let plotted = -1;
 let view: View | null = null;
+/** Set after a lost connection: the next state is shown whatever its version (a restarted server counts from 0). */
+let resync = false;
 
 function number(value: number | null, digits = 3): string {
   return value === null || !Number.isFinite(value) ? '–' : value.toFixed(digits);
@@ -30,10 +32,12 @@ function lossFloor(loss: string): number {
   return loss.startsWith('custom:') ? -Infinity : 0;
 }
 
-function showMessage(text: string, error = false): void {
+/** Shows `text` under the buttons; `unreachable` for a message that the server could not be reached, which a reconnection clears. */
+function showMessage(text: string, error = false, unreachable = false): void {
   const element = $('message');
   element.textContent = text;
   element.className = error ? 'error' : '';
+  element.dataset.unreachable = String(unreachable);
 }
 
 function renderText(container: HTMLElement, text: string): void {
@@ -178,7 +182,9 @@ async function renderPlot(current: PublicState): Promise<void> {
 }
 
 function renderState(next: PublicState): void {
-  if (state !== null && next.version < state.version) return;
+  if (state !== null && !resync && next.version < state.version) return;
+  if (resync) plotted = -1;
+  resync = false;
   state = next;
   renderButtons(next.classes);
   document.body.dataset.done = String(next.done);
@@ -330,6 +336,7 @@ async function call(path: string, body?: object, action?: Action): Promise<void>
       `${request.action === undefined ? '' : `Not saved: ${request.action.name}. `}The server cannot be reached (${String(error)}). ` +
         'Every label shown as saved is on disk; restart the server and reopen its URL.',
       true,
+      true,
     );
   } finally {
     busy = false;
@@ -387,17 +394,69 @@ document.addEventListener('keydown', (event) => {
   event.preventDefault();
 });
 
-const events = new EventSource('/api/events');
-events.addEventListener('state', (event) => {
-  const next = JSON.parse((event as MessageEvent<string>).data) as PublicState;
-  if (stopped) return;
-  renderState(next);
-  // Waiting with no item: another annotator's label may have freed or added one, or ended the session.
-  if (item === null && !busy) {
-    if (next.done) renderItem();
-    else void call('/api/state');
+/** How long the page waits between its tries to reach a server it lost. */
+const RECONNECT_MS = 3_000;
+/** Set while the live-update connection is lost (the server went away), until the server answers again. */
+let lost = false;
+
+function showConnection(text: string): void {
+  $('connection').textContent = text;
+  document.body.dataset.connection = text === '' ? 'live' : 'lost';
+}
+
+/** Opens the live-update connection (server-sent events): each change is pushed as it happens. */
+function listen(): void {
+  const events = new EventSource('/api/events');
+  events.addEventListener('state', (event) => {
+    const next = JSON.parse((event as MessageEvent<string>).data) as PublicState;
+    if (stopped) return;
+    renderState(next);
+    // Waiting with no item: another annotator's label may have freed or added one, or ended the session.
+    if (item === null && !busy) {
+      if (next.done) renderItem();
+      else void call('/api/state');
+    }
+  });
+  // The server went away (stopped, killed, the network): said at once rather than at the next key.
+  events.addEventListener('error', () => {
+    events.close();
+    if (lost) return;
+    lost = true;
+    showConnection('Connection to the server lost: retrying… Every label shown as saved is on disk.');
+    void reconnect();
+  });
+}
+
+/**
+ * Asks the server for the state every RECONNECT_MS until it answers, then listens again and shows
+ * the state and item it gives. A restarted server has a new access token: until its URL is opened
+ * (in this tab or another of this browser) it answers 401, which the page says.
+ */
+async function reconnect(): Promise<void> {
+  for (;;) {
+    await new Promise((resolve) => setTimeout(resolve, RECONNECT_MS));
+    let status: number;
+    try {
+      status = (await fetch('/api/state', { signal: AbortSignal.timeout(SAVE_TIMEOUT_MS) })).status;
+    } catch {
+      continue;
+    }
+    if (status !== 401) break;
+    showConnection(
+      'The server is back but was restarted, with a new access token: open the URL `active-testing serve` printed ' +
+        '(here or in another tab); this page then carries on by itself.',
+    );
   }
-});
+  lost = false;
+  // A restarted server counts its versions from 0 again.
+  resync = true;
+  showConnection('');
+  if ($('message').dataset.unreachable === 'true') showMessage('Connected to the server again.');
+  listen();
+  if (!busy) await call('/api/state');
+}
+
+listen();
 
 // An item another annotator keeps open comes back to the others once its lease ends, which no
 // change announces: a page waiting for an item asks again now and then.
