@@ -74,6 +74,23 @@ interface Pool {
 }
 
 /** A synthetic binary pool written as the CLI reads it, with review-like texts (some long) or the given texts. */
+/** A server on `args` and one page in a new context of `browser`, closed and stopped after `use`, whatever it throws. */
+async function withServedPage(
+  browser: Browser,
+  args: string[],
+  use: (page: Page, server: RunningServer) => Promise<void>,
+  contextOptions: Parameters<Browser['newContext']>[0] = {},
+): Promise<void> {
+  const server = await startServer(args);
+  const context = await browser.newContext(contextOptions);
+  try {
+    await use(await context.newPage(), server);
+  } finally {
+    await context.close();
+    await stopServer(server);
+  }
+}
+
 async function writePool(size: number, seed: number, texts?: string[]): Promise<Pool> {
   const dir = mkdtempSync(join(tmpdir(), 'at-serve-'));
   const pool = syntheticPool({ poolSize: size, classCount: 2, seed });
@@ -162,58 +179,57 @@ describe.skipIf(chromium === undefined)('active-testing serve in a browser', () 
   it("60 labels by keyboard: the journal holds exactly them and the page shows the session's estimate", async () => {
     const pool = await writePool(400, 3);
     const path = join(pool.dir, 'keyboard.session');
-    const server = await startServer(pool.args(path));
-    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-    const page = await context.newPage();
-    const labelled = new Map<string, number>();
-    try {
-      await open(page, server);
-      expect(await page.locator('#buttons button').count()).toBe(4);
-      // The first screen says what to do, with the keys.
-      expect(await page.locator('#instructions').innerText()).toMatch(
-        /^Read the text and choose the class that fits it: click its button or press the key shown on it\. Press s to skip .*, u to take back your last answer\./,
-      );
-      while (labelled.size < 60) {
-        const done = await labelShown(page, pool.labels);
-        if (done === null) throw new Error(`a label was refused: ${await page.locator('#message').textContent()}`);
-        expect(labelled.has(done.id)).toBe(false);
-        labelled.set(done.id, done.y);
-      }
-      // What the interval shown guarantees, in words.
-      expect(await page.locator('#interval-meaning').textContent()).toMatch(
-        /^The intervals: With 95% probability the true value lies in this interval at every number of labels at once/,
-      );
-      const riskShown = Number(await page.locator('#risk-value').getAttribute('data-value'));
-      const accuracyShown = Number(await page.locator('#accuracy-value').getAttribute('data-value'));
-      await page.waitForSelector('#plot svg');
-      // The axis titles fit beside the 200 px plot: a title longer than it stretched the chart.
-      const plot = await page.locator('#plot svg').evaluate((svg) => ({
-        height: svg.getBoundingClientRect().height,
-        titles: [...svg.querySelectorAll('.role-axis-title text')].map((text) => text.textContent),
-      }));
-      expect(plot.titles).toEqual(['labels', 'risk (cross-entropy)']);
-      expect(plot.height).toBeLessThan(260);
-      expect(await page.locator('#plot-caption').textContent()).toBe(
-        'Line: the estimated risk; band: its 95% confidence sequence (anytime-valid), against the number of labels.',
-      );
-      mkdirSync(IMAGES, { recursive: true });
-      await page.screenshot({ path: join(IMAGES, 'serve-desktop.png') });
-      await page.setViewportSize({ width: 390, height: 844 });
-      await page.screenshot({ path: join(IMAGES, 'serve-narrow.png'), fullPage: true });
-      expect(await stopServer(server)).toBe(0);
+    await withServedPage(
+      browser,
+      pool.args(path),
+      async (page, server) => {
+        const labelled = new Map<string, number>();
+        await open(page, server);
+        expect(await page.locator('#buttons button').count()).toBe(4);
+        // The first screen says what to do, with the keys.
+        expect(await page.locator('#instructions').innerText()).toMatch(
+          /^Read the text and choose the class that fits it: click its button or press the key shown on it\. Press s to skip .*, u to take back your last answer\./,
+        );
+        while (labelled.size < 60) {
+          const done = await labelShown(page, pool.labels);
+          if (done === null) throw new Error(`a label was refused: ${await page.locator('#message').textContent()}`);
+          expect(labelled.has(done.id)).toBe(false);
+          labelled.set(done.id, done.y);
+        }
+        // What the interval shown guarantees, in words.
+        expect(await page.locator('#interval-meaning').textContent()).toMatch(
+          /^The intervals: With 95% probability the true value lies in this interval at every number of labels at once/,
+        );
+        const riskShown = Number(await page.locator('#risk-value').getAttribute('data-value'));
+        const accuracyShown = Number(await page.locator('#accuracy-value').getAttribute('data-value'));
+        await page.waitForSelector('#plot svg');
+        // The axis titles fit beside the 200 px plot: a title longer than it stretched the chart.
+        const plot = await page.locator('#plot svg').evaluate((svg) => ({
+          height: svg.getBoundingClientRect().height,
+          titles: [...svg.querySelectorAll('.role-axis-title text')].map((text) => text.textContent),
+        }));
+        expect(plot.titles).toEqual(['labels', 'risk (cross-entropy)']);
+        expect(plot.height).toBeLessThan(260);
+        expect(await page.locator('#plot-caption').textContent()).toBe(
+          'Line: the estimated risk; band: its 95% confidence sequence (anytime-valid), against the number of labels.',
+        );
+        mkdirSync(IMAGES, { recursive: true });
+        await page.screenshot({ path: join(IMAGES, 'serve-desktop.png') });
+        await page.setViewportSize({ width: 390, height: 844 });
+        await page.screenshot({ path: join(IMAGES, 'serve-narrow.png'), fullPage: true });
+        expect(await stopServer(server)).toBe(0);
 
-      expect(journalLabels(path)).toEqual(labelled);
-      expect(journalRecords(path).filter((r) => r.e === 'label')).toHaveLength(60);
-      const session = await ActiveTestingSession.open(path);
-      const estimate = session.estimate();
-      await session.close();
-      expect(estimate.labels).toBe(60);
-      expect(riskShown).toBe(estimate.risk.value);
-      expect(accuracyShown).toBe(estimate.accuracy.value);
-    } finally {
-      await context.close();
-      await stopServer(server);
-    }
+        expect(journalLabels(path)).toEqual(labelled);
+        expect(journalRecords(path).filter((r) => r.e === 'label')).toHaveLength(60);
+        const session = await ActiveTestingSession.open(path);
+        const estimate = session.estimate();
+        await session.close();
+        expect(estimate.labels).toBe(60);
+        expect(riskShown).toBe(estimate.risk.value);
+        expect(accuracyShown).toBe(estimate.accuracy.value);
+      },
+      { viewport: { width: 1280, height: 800 } },
+    );
   });
 
   it('two annotators label concurrently: 100 labels, no item twice, a label for an item someone else labelled is refused', async () => {
@@ -416,14 +432,11 @@ describe.skipIf(chromium === undefined)('active-testing serve in a browser', () 
   it('a pool of 5 labelled to the end without a stopping rule: the page says the pool is done, not that a rule holds', async () => {
     const pool = await writePool(5, 12);
     const path = join(pool.dir, 'small.session');
-    const server = await startServer(pool.args(path));
-    const context = await browser.newContext();
-    const page = await context.newPage();
-    const consoleErrors: string[] = [];
-    page.on('console', (message) => {
-      if (message.type() === 'error') consoleErrors.push(`${message.text()} ${message.location().url}`);
-    });
-    try {
+    await withServedPage(browser, pool.args(path), async (page, server) => {
+      const consoleErrors: string[] = [];
+      page.on('console', (message) => {
+        if (message.type() === 'error') consoleErrors.push(`${message.text()} ${message.location().url}`);
+      });
       await open(page, server);
       expect(await page.locator('#stop').isVisible()).toBe(false);
       for (let k = 0; k < 5; k++) expect(await labelShown(page, pool.labels)).not.toBeNull();
@@ -435,19 +448,13 @@ describe.skipIf(chromium === undefined)('active-testing serve in a browser', () 
       expect(await page.locator('#progress-text').textContent()).toBe('Done · 5 of 5 items labelled (no stopping rule given)');
       // Not even the browser's request for a favicon fails (a 404 in the console looks like a fault).
       expect(consoleErrors).toEqual([]);
-    } finally {
-      await context.close();
-      await stopServer(server);
-    }
+    });
   });
 
   it('a label is shown as saving until the server answers, and as not saved when it cannot be reached', async () => {
     const pool = await writePool(50, 13);
     const path = join(pool.dir, 'saving.session');
-    const server = await startServer(pool.args(path));
-    const context = await browser.newContext();
-    const page = await context.newPage();
-    try {
+    await withServedPage(browser, pool.args(path), async (page, server) => {
       await open(page, server);
       const first = await shownId(page);
       let release: (how: 'continue' | 'abort') => void = () => undefined;
@@ -470,19 +477,13 @@ describe.skipIf(chromium === undefined)('active-testing serve in a browser', () 
       await page.waitForFunction(() => document.getElementById('message')?.className === 'error');
       expect(await message.textContent()).toMatch(new RegExp(`^Not saved: ${second}: negative\\. The server cannot be reached`));
       expect(journalLabels(path).has(second)).toBe(false);
-    } finally {
-      await context.close();
-      await stopServer(server);
-    }
+    });
   });
 
   it('a save the server does not answer is said to be not saved yet and sent again, and recorded once', async () => {
     const pool = await writePool(50, 17);
     const path = join(pool.dir, 'hung.session');
-    const server = await startServer(pool.args(path));
-    const context = await browser.newContext();
-    const page = await context.newPage();
-    try {
+    await withServedPage(browser, pool.args(path), async (page, server) => {
       await page.clock.install();
       await open(page, server);
       const first = await shownId(page);
@@ -540,46 +541,36 @@ describe.skipIf(chromium === undefined)('active-testing serve in a browser', () 
       expect(undos).toBe(1);
       expect(await page.locator('#buttons button.class:enabled').count()).toBe(2);
       expect(journalLabels(path).get(second)).toBe(0);
-    } finally {
-      await context.close();
-      await stopServer(server);
-    }
+    });
   });
 
   it('a long text scrolled down: the next item is shown from its top', async () => {
     const pool = await writePool(20, 14, [Array.from({ length: 3000 }, (_, i) => `word${i}`).join(' ')]);
     const path = join(pool.dir, 'long.session');
-    const server = await startServer(pool.args(path));
-    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-    const page = await context.newPage();
-    try {
-      await open(page, server);
-      const text = page.locator('#item-text');
-      await text.evaluate((element) => (element.scrollTop = 2000));
-      expect(await text.evaluate((element) => element.scrollTop)).toBeGreaterThan(1000);
-      expect(await press(page, '1')).toBeNull();
-      expect(await text.evaluate((element) => element.scrollTop)).toBe(0);
-    } finally {
-      await context.close();
-      await stopServer(server);
-    }
+    await withServedPage(
+      browser,
+      pool.args(path),
+      async (page, server) => {
+        await open(page, server);
+        const text = page.locator('#item-text');
+        await text.evaluate((element) => (element.scrollTop = 2000));
+        expect(await text.evaluate((element) => element.scrollTop)).toBeGreaterThan(1000);
+        expect(await press(page, '1')).toBeNull();
+        expect(await text.evaluate((element) => element.scrollTop)).toBe(0);
+      },
+      { viewport: { width: 1280, height: 800 } },
+    );
   });
 
   it('right-to-left text reads right to left, with its emoji', async () => {
     const pool = await writePool(4, 15, ['مرحبا بالعالم، هل هذا نص إيجابي؟ 😀']);
     const path = join(pool.dir, 'rtl.session');
-    const server = await startServer(pool.args(path));
-    const context = await browser.newContext();
-    const page = await context.newPage();
-    try {
+    await withServedPage(browser, pool.args(path), async (page, server) => {
       await open(page, server);
       const text = page.locator('#item-text');
       expect(await text.textContent()).toBe('مرحبا بالعالم، هل هذا نص إيجابي؟ 😀');
       expect(await text.evaluate((element) => getComputedStyle(element).direction)).toBe('rtl');
-    } finally {
-      await context.close();
-      await stopServer(server);
-    }
+    });
   });
 
   it('twelve classes: keys 1–9 and 0 label the first ten, the rest show no empty key and are labelled by click', async () => {
@@ -593,10 +584,7 @@ describe.skipIf(chromium === undefined)('active-testing serve in a browser', () 
     args[args.indexOf('--classes') + 1] = classes.join(',');
     args[args.indexOf('--model-scores') + 1] = join(pool.dir, 'f12.npy');
     args[args.indexOf('--surrogate-scores') + 1] = join(pool.dir, 'g12.npy');
-    const server = await startServer(args);
-    const context = await browser.newContext();
-    const page = await context.newPage();
-    try {
+    await withServedPage(browser, args, async (page, server) => {
       await open(page, server);
       const buttons = page.locator('#buttons button.class');
       expect(await buttons.count()).toBe(12);
@@ -616,10 +604,7 @@ describe.skipIf(chromium === undefined)('active-testing serve in a browser', () 
       const labels = journalLabels(path);
       expect(labels.get(first)).toBe(9);
       expect(labels.get(second)).toBe(11);
-    } finally {
-      await context.close();
-      await stopServer(server);
-    }
+    });
   });
 
   it('two servers on different ports, open in one browser, keep each other signed in', async () => {
@@ -683,10 +668,7 @@ describe.skipIf(chromium === undefined)('active-testing serve in a browser', () 
     ];
     const pool = await writePool(6, 1, hostile);
     const path = join(pool.dir, 'hostile.session');
-    const server = await startServer(pool.args(path));
-    const context = await browser.newContext();
-    const page = await context.newPage();
-    try {
+    await withServedPage(browser, pool.args(path), async (page, server) => {
       await open(page, server);
       const text = page.locator('#item-text');
       expect(await text.textContent()).toBe(
@@ -695,10 +677,7 @@ describe.skipIf(chromium === undefined)('active-testing serve in a browser', () 
       expect(await text.locator('script, img, b').count()).toBe(0);
       expect(await text.locator('span.control').count()).toBe(4);
       expect(await page.evaluate(() => typeof window.__pwned)).toBe('undefined');
-    } finally {
-      await context.close();
-      await stopServer(server);
-    }
+    });
   });
 
   it('refuses requests without the token (401), cross-origin writes and bad bodies, and a session another process holds', async () => {
