@@ -19,7 +19,8 @@ describe.each(oracleFixtureFiles(/^visualize\.json$/))('oracle replay: $label', 
     if (!isResultMatrix(rows)) throw new Error(`${file.label} has no result matrix "${name}"`);
     return matrixOf(rows);
   };
-  const loss = (name: string): ErrorSummary => name.replaceAll('_', '-') as ErrorSummary;
+  // The reference's metric names (median_se) as the functions' (medianSe).
+  const loss = (name: string): ErrorSummary => name.replace(/_(\w)/g, (_, letter: string) => letter.toUpperCase()) as ErrorSummary;
 
   const handlers: Record<string, (entry: any, what: string) => void> = {
     relative_error(e, what) {
