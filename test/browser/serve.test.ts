@@ -486,6 +486,9 @@ describe.skipIf(chromium === undefined)('active-testing serve in a browser', () 
     await withServedPage(browser, pool.args(path), async (page, server) => {
       await page.clock.install();
       await open(page, server);
+      // Time stands still from here except when the test moves it, so a slow machine cannot carry a
+      // save past its 20 s timeout between two steps.
+      await page.clock.pauseAt(await page.evaluate(() => Date.now() + 1000));
       const first = await shownId(page);
       // The first request reaches the server, which records the label, but its answer never comes back.
       let sent = 0;
