@@ -88,6 +88,16 @@ export function resolveLoss(loss: SessionLoss, argument = 'loss'): ResolvedLoss 
     typeof loss.name === 'string' &&
     loss.name !== ''
   ) {
+    // Checked here, before any work: a `bounds` that is not a function would fail deep inside
+    // the session's set-up as a TypeError.
+    const bounds: unknown = loss.bounds;
+    if (bounds !== undefined && typeof bounds !== 'function') {
+      throw new InputError({
+        argument: `loss ${loss.name} bounds`,
+        expected: 'a function (scores) => [lower, upper], or no bounds',
+        received: Array.isArray(bounds) ? 'an array' : typeof bounds,
+      });
+    }
     return customLoss(loss);
   }
   if (typeof loss === 'string' && loss in BUILTIN_LOSSES) return BUILTIN_LOSSES[loss as BuiltinLoss];

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { acquisitionValues, classProbabilities } from '../../src/metrics/index.js';
 import { brierLossPerItem, expectedBrierLoss, expectedZeroOneLoss, zeroOneLossPerItem } from '../../src/metrics/index.js';
+import { InputError } from '../../src/errors.js';
 import { EPS, NUMERICS_FLAGS } from '../../src/numerics.js';
 import { resolveLoss } from '../../src/session/loss.js';
 import { ActiveTestingSession } from '../../src/session/session.js';
@@ -71,5 +72,21 @@ describe('the loss option of a session', () => {
       /^loss: expected one of cross-entropy \| zero-one \| brier \(did you mean cross-entropy\?\), or a custom loss \{ name, itemLoss \}, got "ce"$/,
     );
     expect(() => resolveLoss(3 as never)).toThrow(/^loss: expected one of cross-entropy \| zero-one \| brier, or a custom loss/);
+  });
+
+  it('refuses a custom loss whose bounds are not a function, naming them', async () => {
+    const pool = syntheticPool({ poolSize: 10, seed: 2 });
+    const options = { texts: Array.from({ length: 10 }, (_, i) => `t${i}`), classes: ['a', 'b'], modelScores: pool.modelScores };
+    const itemLoss = (_f: Float64Array, y: number): number => y;
+    for (const [bounds, received] of [
+      [[0, 1], '"an array"'],
+      [1, '"number"'],
+    ] as const) {
+      const loss = { name: 'flag', itemLoss, bounds } as never;
+      await expect(ActiveTestingSession.create(null, { ...options, loss })).rejects.toThrow(InputError);
+      await expect(ActiveTestingSession.create(null, { ...options, loss })).rejects.toThrow(
+        `loss flag bounds: expected a function (scores) => [lower, upper], or no bounds, got ${received}`,
+      );
+    }
   });
 });
