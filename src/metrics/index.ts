@@ -12,7 +12,7 @@ export {
   type AcquisitionInput,
   type AcquisitionValueOptions,
 } from './acquisition-values.js';
-export { percentile, median, rowPercentile, rowMedian } from './percentile.js';
+export { percentile, median, rowPercentile, rowPercentiles, rowMedian } from './percentile.js';
 export { se, bias, logMse, mse, medianSe, meanLogMse, meanBias, variance, meanVariance, rowMeans } from './error-metrics.js';
 export { sma } from './sma.js';
 export { errorSummary, labelsAtRows, type ErrorSummary } from './error-summary.js';

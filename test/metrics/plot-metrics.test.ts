@@ -16,6 +16,7 @@ import {
   percentile,
   rowMedian,
   rowPercentile,
+  rowPercentiles,
   se,
   sma,
   variance,
@@ -89,6 +90,20 @@ describe('percentile and median (numpy linear method)', () => {
     ]);
     expect(list(rowMedian(m))).toEqual([2.5, 2.5]);
     expect(list(rowPercentile(m, 45))).toEqual([2.35, 2.35]);
+  });
+
+  it('several per row from one sort each: the same bits as one rowPercentile per q, NaN rows included', () => {
+    const u = randomStream(20261205, [0]);
+    const rows = 7;
+    const cols = 1001;
+    const data = Float64Array.from({ length: rows * cols }, () => (u() < 0.3 ? Math.floor(u() * 3) : u() - 0.5));
+    data[3 * cols + 17] = Number.NaN;
+    const m = { data, rows, cols };
+    const qs = [0, 45, 50, 55, 100];
+    const together = rowPercentiles(m, qs);
+    qs.forEach((q, j) => expect(list(together[j]!)).toEqual(list(rowPercentile(m, q))));
+    expect(Number.isNaN(together[1]![3])).toBe(true);
+    expect(() => rowPercentiles(m, [45, 101])).toThrow(/q: expected a percentile in \[0, 100\], got 101/);
   });
 
   it('by selection equals the sorted median: seeded rows of odd and even lengths, with ties, zeros of both signs and NaN', () => {

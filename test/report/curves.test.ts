@@ -1,5 +1,6 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { Matrix } from '../../src/matrix.js';
+import { medianSe, mse, rowPercentile, se } from '../../src/metrics/index.js';
 import { relativeError, relativeLabellingCost } from '../../src/reference/index.js';
 import { randomStream } from '../../src/random.js';
 import { labellingCostVsRandom, nearestRow, relativeToRandom, settingCurves, smoothCurve } from '../../src/report/curves.js';
@@ -74,6 +75,26 @@ describe('settingCurves', () => {
     expect(curves.p45[0]).toBeCloseTo(25 + 0.5 * 11, 12); // numpy 'linear': position 4.5 between 25 and 36
     expect(curves.p55[0]).toBeCloseTo(36 + 0.5 * 13, 12);
     expect(curves.coverage).toBeUndefined();
+  });
+
+  it('equals the per-row metrics to the bit, sorting each row once for both percentiles', () => {
+    const estimates = randomMatrix(12, 1500, 3, 1);
+    const trueRisk = 0.01;
+    const sort = vi.spyOn(Float64Array.prototype, 'sort');
+    let sorts: number;
+    let curves: ReturnType<typeof settingCurves>;
+    try {
+      curves = settingCurves(setting(estimates, { trueRisk }));
+      sorts = sort.mock.calls.length;
+    } finally {
+      sort.mockRestore();
+    }
+    expect(sorts).toBe(estimates.rows);
+    const squared = se(estimates, trueRisk);
+    expect(Array.from(curves.mse)).toEqual(Array.from(mse(estimates, trueRisk)));
+    expect(Array.from(curves.medianSe)).toEqual(Array.from(medianSe(estimates, trueRisk)));
+    expect(Array.from(curves.p45)).toEqual(Array.from(rowPercentile(squared, 45)));
+    expect(Array.from(curves.p55)).toEqual(Array.from(rowPercentile(squared, 55)));
   });
 });
 
