@@ -10,7 +10,8 @@ import { withOutputLock } from '../io/output-lock.js';
 import type { Matrix } from '../matrix.js';
 import { loadCalibrationSet } from '../calibration/index.js';
 import { BUILTIN_LOSSES, zeroOneLossPerItem } from '../metrics/index.js';
-import { loadSimulationPool, type LoadedPool } from '../io/pool-files.js';
+import { readNpy } from '../io/npy.js';
+import { loadSimulationPool, surrogateMatrix, type LoadedPool } from '../io/pool-files.js';
 import { poolFingerprint, summarizeSimulation, writeSimulationOutputs } from '../simulate/outputs.js';
 import { VERSION } from '../version.js';
 import type { ExperimentConfig, ResolvedSetting } from './config.js';
@@ -108,6 +109,9 @@ async function runExperimentLocked(grid: ExperimentConfig, options: ExperimentOp
   emit({ event: 'start', out, settings: config.settings.length, toRun: toRun.length });
   const results: ExperimentSettingResult[] = [];
   let runsBefore = 0;
+  // What every setting's summary reads of the pool (the pools share the target's scores and the
+  // labels): computed once, when the first setting is summarized, not once per setting.
+  let poolSummary: { fingerprint: string; losses: Float64Array; zeroOneLosses: Float64Array } | undefined;
   for (const [i, setting] of config.settings.entries()) {
     const folder = join(out, setting.folder);
     if (finished[i]) {
@@ -142,6 +146,11 @@ async function runExperimentLocked(grid: ExperimentConfig, options: ExperimentOp
           }),
       },
     );
+    poolSummary ??= {
+      fingerprint: poolFingerprint(pool.modelScores.data, pool.labels),
+      losses: BUILTIN_LOSSES[config.loss].perItem(pool.modelScores, pool.labels),
+      zeroOneLosses: zeroOneLossPerItem(pool.modelScores, pool.labels),
+    };
     const summary = summarizeSimulation(
       result,
       {
@@ -151,10 +160,10 @@ async function runExperimentLocked(grid: ExperimentConfig, options: ExperimentOp
         ...(setting.calibration ? { calibrationScores: setting.calibration.scores, calibrationLabels: setting.calibration.labels } : {}),
         poolSize,
         classCount: pool.modelScores.cols,
-        poolFingerprint: poolFingerprint(pool.modelScores.data, pool.labels),
+        poolFingerprint: poolSummary.fingerprint,
       },
-      BUILTIN_LOSSES[config.loss].perItem(pool.modelScores, pool.labels),
-      zeroOneLossPerItem(pool.modelScores, pool.labels),
+      poolSummary.losses,
+      poolSummary.zeroOneLosses,
     );
     // Files in an unfinished folder come from an interrupted run of this same setting: replace them.
     // A marker of earlier results goes first, so that a run killed while replacing them leaves the
@@ -255,14 +264,25 @@ async function loadSettingCalibration(setting: ResolvedSetting, classCount: numb
 
 async function loadInputs(config: ExperimentConfig): Promise<ExperimentInputs> {
   const pools = new Map<string | null, LoadedPool>();
+  // The target's scores and the labels are read and converted once, and every pool shares them:
+  // at N·K = 10^7 each pool's own copy cost half a second and 80 MB. The first pool is loaded as
+  // before, so that the first file at fault is still the one reported.
+  let shared: LoadedPool | undefined;
   for (const surrogateScores of new Set(config.settings.map((s) => s.surrogateScores))) {
-    const files = { modelScores: config.modelScores, labels: config.labels, ...(surrogateScores ? { surrogateScores } : {}) };
     // Errors name the grid's keys, not the command line's flags.
     const surrogate = config.settings.find((s) => s.surrogateScores === surrogateScores)?.surrogate;
-    pools.set(
-      surrogateScores,
-      await loadSimulationPool(files, { modelScores: 'modelScores', labels: 'labels', surrogateScores: `surrogates.${surrogate}.scores` }),
-    );
+    const surrogateName = `surrogates.${surrogate}.scores`;
+    if (shared === undefined) {
+      const files = { modelScores: config.modelScores, labels: config.labels, ...(surrogateScores ? { surrogateScores } : {}) };
+      const pool = await loadSimulationPool(files, { modelScores: 'modelScores', labels: 'labels', surrogateScores: surrogateName });
+      shared = { modelScores: pool.modelScores, labels: pool.labels };
+      pools.set(surrogateScores, pool);
+    } else if (surrogateScores === null) {
+      pools.set(null, shared);
+    } else {
+      const scores = surrogateMatrix(await readNpy(surrogateScores), shared.modelScores, surrogateName, 'modelScores');
+      pools.set(surrogateScores, { ...shared, surrogateScores: scores });
+    }
   }
   const hashes = new Map<string, string>();
   const calibrationFiles = config.settings.flatMap((s) => (s.calibration === null ? [] : [s.calibration.scores, s.calibration.labels]));

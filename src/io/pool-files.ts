@@ -42,6 +42,25 @@ export function scoresMatrix(array: NpyArray, argument: string): Matrix {
 }
 
 /**
+ * Checks surrogate scores read from a `.npy` file as `scoresMatrix` does, and that they have the
+ * shape of the target's `modelScores`. `argument` and `modelArgument` name the two in errors.
+ *
+ * @example
+ * const g = surrogateMatrix(await readNpy('g.npy'), f, '--surrogate-scores', '--model-scores');
+ */
+export function surrogateMatrix(array: NpyArray, modelScores: Matrix, argument: string, modelArgument: string): Matrix {
+  const scores = scoresMatrix(array, argument);
+  if (scores.rows !== modelScores.rows || scores.cols !== modelScores.cols) {
+    throw new InputError({
+      argument,
+      expected: `the shape of ${modelArgument}, (${modelScores.rows}, ${modelScores.cols})`,
+      received: `shape (${scores.rows}, ${scores.cols})`,
+    });
+  }
+  return scores;
+}
+
+/**
  * Reads labels from a `.npy` array: 1-D class indices of an integer or bool dtype, or N×K one-hot
  * rows, checked against the pool size `n` and class count `k`. `argument` names the option in errors.
  *
@@ -100,17 +119,10 @@ export async function loadSimulationPool(
     labels: settledLater(readNpy(files.labels)),
   };
   const modelScores = scoresMatrix(await reads.modelScores, name.modelScores);
-  let surrogateScores: Matrix | undefined;
-  if (reads.surrogateScores !== undefined) {
-    surrogateScores = scoresMatrix(await reads.surrogateScores, name.surrogateScores);
-    if (surrogateScores.rows !== modelScores.rows || surrogateScores.cols !== modelScores.cols) {
-      throw new InputError({
-        argument: name.surrogateScores,
-        expected: `the shape of ${name.modelScores}, (${modelScores.rows}, ${modelScores.cols})`,
-        received: `shape (${surrogateScores.rows}, ${surrogateScores.cols})`,
-      });
-    }
-  }
+  const surrogateScores =
+    reads.surrogateScores === undefined
+      ? undefined
+      : surrogateMatrix(await reads.surrogateScores, modelScores, name.surrogateScores, name.modelScores);
   const labels = labelIndices(await reads.labels, name.labels, modelScores.rows, modelScores.cols);
   return surrogateScores === undefined ? { modelScores, labels } : { modelScores, surrogateScores, labels };
 }
