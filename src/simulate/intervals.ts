@@ -2,6 +2,7 @@ import type { SimulationResult } from './simulate.js';
 import { bootstrapHalfWidth } from '../estimators/bootstrap.js';
 import { CancelledError, InputError } from '../errors.js';
 import type { LossBounds } from '../metrics/loss-bounds.js';
+import { selectedMedian } from '../metrics/percentile.js';
 import type { SimulationReference } from './reference.js';
 import { claimTile, sharedFloat64, WORKER_START_MS, YIELD_INTERVAL_MS } from './run-block.js';
 import {
@@ -216,15 +217,25 @@ function quality(lower: Float64Array, upper: Float64Array, rows: number, runs: n
   const halves = new Float64Array(runs);
   for (let row = 0; row < rows; row++) {
     let inside = 0;
+    let undefinedWidths = 0;
     for (let run = 0; run < runs; run++) {
       const j = row * runs + run;
       if (lower[j] <= truth && truth <= upper[j]) inside++;
       else always[run] = 0;
-      halves[run] = (upper[j] - lower[j]) / 2;
+      const half = (upper[j] - lower[j]) / 2;
+      halves[run] = half;
+      if (Number.isNaN(half)) undefinedWidths++;
     }
     coverage.push(inside / runs);
-    halves.sort();
-    medianHalfWidth.push(runs % 2 === 1 ? halves[(runs - 1) / 2] : (halves[runs / 2 - 1] + halves[runs / 2]) / 2);
+    // The median by selection, O(runs) instead of a sort per row (most of the summary at 5,000
+    // runs). Selection gives NaN for a row with a NaN; the sort, which puts NaN last, gives the
+    // median of the sorted row, as before.
+    if (undefinedWidths === 0) {
+      medianHalfWidth.push(selectedMedian(halves));
+    } else {
+      halves.sort();
+      medianHalfWidth.push(runs % 2 === 1 ? halves[(runs - 1) / 2] : (halves[runs / 2 - 1] + halves[runs / 2]) / 2);
+    }
   }
   return { coverage, simultaneousCoverage: always.reduce((s, x) => s + x, 0) / runs, medianHalfWidth };
 }

@@ -198,6 +198,39 @@ describe('simulationIntervals', () => {
       }
     }
   });
+
+  it('gives each row the median half-width across runs, by selection, as the sorted row gives it', async () => {
+    const pool = syntheticPool(300, 3, 5);
+    // More than 1024 runs: the banded selection; odd, so the middle is one run.
+    const runs = 1101;
+    const result = await simulate(simulationInput(pool), { acquisition: 'surrogate-ce', runs, size: 40, step: 10, seed: 4, threads: 1 });
+    const losses = lossPerItem(pool.modelScores, pool.labels);
+    const bounds = lossBounds(pool.modelScores, 'cross-entropy');
+    const sortedMedian = (lower: Float64Array, upper: Float64Array, row: number, count: number) => {
+      const halves = Float64Array.from({ length: count }, (_, run) => (upper[row * runs + run] - lower[row * runs + run]) / 2).sort();
+      return count % 2 === 1 ? halves[(count - 1) / 2] : (halves[count / 2 - 1] + halves[count / 2]) / 2;
+    };
+    const sort = vi.spyOn(Float64Array.prototype, 'sort');
+    let sorts: number;
+    let kinds: ReturnType<typeof simulationIntervals>;
+    try {
+      kinds = simulationIntervals(result, losses, bounds, ['anytime', 'bootstrap']);
+      sorts = sort.mock.calls.length;
+    } finally {
+      sort.mockRestore();
+    }
+    expect(sorts).toBe(0);
+    for (const { lower, upper, medianHalfWidth } of kinds) {
+      expect(medianHalfWidth).toEqual(Array.from({ length: result.rows }, (_, row) => sortedMedian(lower, upper, row, runs)));
+    }
+    // A run without an estimate (NaN) leaves its bootstrap interval undefined: the row's median is
+    // still that of the sorted widths, NaN last, as before.
+    result.estimates[2 * runs + 5] = Number.NaN;
+    const [bootstrap] = simulationIntervals(result, losses, bounds, ['bootstrap']);
+    expect(Number.isNaN(bootstrap!.upper[2 * runs + 5])).toBe(true);
+    expect(bootstrap!.medianHalfWidth[2]).toBe(sortedMedian(bootstrap!.lower, bootstrap!.upper, 2, runs));
+    expect(Number.isFinite(bootstrap!.medianHalfWidth[2])).toBe(true);
+  });
 });
 
 describe('simulationIntervalsInThreads stopped by its signal', () => {
