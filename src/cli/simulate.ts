@@ -344,7 +344,8 @@ async function runSimulation(given: Record<string, unknown>, signal: AbortSignal
     let intervals: SimulationIntervals[] = [];
     if (intervalKinds.length > 0) {
       const { reference, drawFloorCandidates } = preparedReferenceAndSource(prepared, pool.modelScores, pool.surrogateScores);
-      const bounds = lossBounds(pool.modelScores, result.options.loss);
+      // The bounds the preparation checked the scores with (N·K logarithms and exponentials), not computed again.
+      const bounds = prepared.bounds ?? lossBounds(pool.modelScores, result.options.loss);
       intervals = await simulationIntervalsInThreads(result, losses, bounds, intervalKinds, reference, drawFloorCandidates, {
         threads: result.options.threads,
         signal,

@@ -1,7 +1,7 @@
 import { ActiveSurrogateEstimator } from '../ase/index.js';
 import { CancelledError, InputError } from '../errors.js';
 import { matrixView, toLabels, type LabelsInput, type Matrix, type MatrixInput } from '../matrix.js';
-import { BUILTIN_LOSSES, classProbabilities, lossBounds, pairwiseSum } from '../metrics/index.js';
+import { BUILTIN_LOSSES, classProbabilities, lossBounds, pairwiseSum, type LossBounds } from '../metrics/index.js';
 import { NUMERICS_FLAGS } from '../numerics.js';
 import { planProposal } from '../acquisition/adaptive/index.js';
 import {
@@ -63,6 +63,8 @@ export interface PreparedSimulation {
   pool: EnginePool;
   config: EngineConfig;
   trueRisk: number;
+  /** Each item's loss bounds under `options.loss`, computed to check the scores (default numerics only; null under reference numerics). */
+  bounds: LossBounds | null;
 }
 
 function checkSurrogateShape(model: Matrix, surrogate: Matrix | undefined): void {
@@ -111,7 +113,7 @@ export function prepareSimulation(input: SimulationInput, options: Partial<Simul
   const belief = (t: number | null): Matrix => classProbabilities(surrogateScores as Matrix, t, eps, flags.softmax);
   // Every class's loss must be finite before a proposal is built from the target's scores: a row
   // whose logits span past the largest double would otherwise surface as NaN inside a proposal.
-  if (numerics === 'default') lossBounds(modelScores, resolved.loss);
+  const bounds = numerics === 'default' ? lossBounds(modelScores, resolved.loss) : null;
   const losses = loss.perItem(modelScores, labels);
   const { values, mixture } = planProposal(
     acquisition,
@@ -135,6 +137,7 @@ export function prepareSimulation(input: SimulationInput, options: Partial<Simul
     options: resolved,
     // The reference's cross_entropy_loss over the pool (for CE): the pairwise mean of the per-item losses.
     trueRisk: pairwiseSum(losses) / losses.length,
+    bounds,
     pool: {
       values,
       losses,
