@@ -124,7 +124,7 @@ async function runExperimentLocked(grid: ExperimentConfig, options: ExperimentOp
     const settingStarted = performance.now();
     const simulationOptions = simulationOptionsFor(config, setting, options.threads);
     const pool = inputs.pools.get(setting.surrogateScores) as LoadedPool;
-    const calibration = setting.calibration === null ? undefined : await loadSettingCalibration(setting, pool.modelScores.cols);
+    const calibration = setting.calibration === null ? undefined : inputs.calibrations.get(setting.surrogate as string);
     const result = await simulate(
       {
         modelScores: asMatrixInput(pool.modelScores),
@@ -245,10 +245,15 @@ interface ExperimentInputs {
   hashes: Map<string, string>;
   /** N, the number of items in the pool. */
   poolSize: number;
+  /** The calibration set of each surrogate that a `"temperature": "calibrated"` setting uses, by surrogate key. */
+  calibrations: Map<string, NonNullable<SimulationOptions['calibration']>>;
 }
 
 /** A setting's calibration set, checked against the pool's classes; errors name the grid's keys. */
-async function loadSettingCalibration(setting: ResolvedSetting, classCount: number): Promise<SimulationOptions['calibration']> {
+async function loadSettingCalibration(
+  setting: ResolvedSetting,
+  classCount: number,
+): Promise<NonNullable<SimulationOptions['calibration']>> {
   const files = setting.calibration as NonNullable<ResolvedSetting['calibration']>;
   const where = `surrogates.${setting.surrogate}.calibration`;
   const calibration = await loadCalibrationSet(files.scores, files.labels, { scores: `${where}.scores`, labels: `${where}.labels` });
@@ -296,7 +301,15 @@ async function loadInputs(config: ExperimentConfig): Promise<ExperimentInputs> {
       );
   }
   const [first] = pools.values();
-  return { pools, hashes, poolSize: first?.modelScores.rows ?? 0 };
+  const classCount = first?.modelScores.cols ?? 0;
+  // Read and checked here, with the other inputs, so that a bad calibration set is refused before
+  // any setting runs, not once the settings before the calibrated one have run and been written.
+  const calibrations = new Map<string, NonNullable<SimulationOptions['calibration']>>();
+  for (const setting of config.settings) {
+    if (setting.calibration === null || setting.surrogate === null || calibrations.has(setting.surrogate)) continue;
+    calibrations.set(setting.surrogate, await loadSettingCalibration(setting, classCount));
+  }
+  return { pools, hashes, poolSize: first?.modelScores.rows ?? 0, calibrations };
 }
 
 /** Everything that determines a setting's results: its options and the bytes of the files it reads. */

@@ -304,6 +304,29 @@ describe('runExperiment with a loss and a calibrated temperature', () => {
       /^surrogates\.icl\.calibration\.labels: expected 500 labels/,
     );
   });
+
+  it('refuses a bad calibration set before any setting runs, writing nothing', async () => {
+    const grid = JSON.parse(readFileSync(configPath, 'utf8'));
+    const out = join(root, 'bad-calibration-late');
+    const small = syntheticPool({ poolSize: 30, seed: 9 });
+    writeFileSync(join(inputs, 'thirty-labels.npy'), encodeNpy({ data: small.labels, shape: [30], dtype: 'i4' }));
+    const config = resolveExperimentConfig(
+      {
+        ...grid,
+        surrogates: { icl: { scores: 'surrogate.npy', calibration: { scores: 'surrogate.npy', labels: 'thirty-labels.npy' } } },
+        // Random labelling and a plain surrogate setting first: a check made only when the
+        // calibrated setting's turn comes would let them run and write their results.
+        settings: [{ acquisition: 'iid' }, { acquisition: 'surrogate-ce' }, { acquisition: 'surrogate-ce', temperature: 'calibrated' }],
+      },
+      inputs,
+    );
+    const events: ExperimentEvent[] = [];
+    await expect(runExperiment(config, { out, threads: 1, onEvent: (e) => events.push(e) })).rejects.toThrow(
+      /^surrogates\.icl\.calibration\.labels: expected 500 labels/,
+    );
+    expect(events).toEqual([]);
+    expect(existsSync(out)).toBe(false);
+  });
 });
 
 async function rowMse(dir: string, rows: number[]): Promise<number[]> {
