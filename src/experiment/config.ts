@@ -248,8 +248,11 @@ function resolveSetting(
     argument,
   );
   const isRandom = acquisition === 'iid';
-  const clip = isRandom ? 0 : (given<number>('clip') ?? 0.1);
-  checkProposalClip(clip, { randomLabelling: isRandom, referenceNumerics: grid.numerics === 'reference' }, argument('clip'));
+  // Checked also for random labelling, which ignores it, as simulate --clip is: a wrong value is
+  // refused rather than dropped.
+  const givenClip = given<number>('clip') ?? 0.1;
+  checkProposalClip(givenClip, { randomLabelling: isRandom, referenceNumerics: grid.numerics === 'reference' }, argument('clip'));
+  const clip = isRandom ? 0 : givenClip;
   let surrogate: string | null = null;
   const needsSurrogate = ACQUISITIONS[acquisition].needsSurrogate || ESTIMATORS[estimator].needsSurrogate;
   if (needsSurrogate) {

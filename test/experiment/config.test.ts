@@ -169,6 +169,14 @@ describe('resolveExperimentConfig', () => {
         resolveExperimentConfig({ ...files, numerics: 'reference', settings: [{ acquisition: 'true-loss', clip: -0.1 }] }, base),
       ).argument,
     ).toBe('settings[0].clip');
+    // Random labelling ignores the clip, but a clip that simulate --clip would refuse is refused
+    // here too rather than silently dropped.
+    for (const clip of ['abc', -4, 1.5]) {
+      expect(inputError(() => resolveExperimentConfig({ ...files, settings: [{ acquisition: 'iid', clip }] }, base)).message).toMatch(
+        /^settings\[0\]\.clip: expected a clip fraction in \(0, 1\)/,
+      );
+    }
+    expect(resolveExperimentConfig({ ...files, settings: [{ acquisition: 'iid', clip: 0.2 }] }, base).settings[0].clip).toBe(0);
     expect(inputError(() => resolveExperimentConfig({ ...files, settings: [{ acquisition: 'iid', surrogate: 'a' }] }, base)).argument).toBe(
       'settings[0].surrogate',
     );
