@@ -1,6 +1,6 @@
 import { existsSync, statSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
-import { basename, join, resolve } from 'node:path';
+import { join, resolve, sep } from 'node:path';
 import { FileFormatError, InputError } from '../errors.js';
 import { readNpy } from '../io/npy.js';
 import type { Matrix } from '../matrix.js';
@@ -27,6 +27,21 @@ export async function loadReportSettings(
 ): Promise<ReportSetting[]> {
   checkInputFolders(dirs);
   const settings: ReportSetting[] = [];
+  // Which input each simulation was read through: one reached twice (an experiment's setting folder
+  // given beside the experiment) would be two rows of the same runs.
+  const readThrough = new Map<string, string>();
+  const add = (setting: ReportSetting, input: string): void => {
+    const earlier = readThrough.get(setting.dir);
+    if (earlier !== undefined) {
+      throw new InputError({
+        argument: 'dirs',
+        expected: 'each simulation once (the same runs would be two rows)',
+        received: `${setting.dir}, read through ${earlier} and ${input}`,
+      });
+    }
+    readThrough.set(setting.dir, input);
+    settings.push(setting);
+  };
   for (const dir of dirs.map((d) => resolve(d))) {
     const manifestPath = join(dir, EXPERIMENT_MANIFEST);
     if (existsSync(manifestPath)) {
@@ -39,12 +54,12 @@ export async function loadReportSettings(
           onUnfinished(entry.name, folder);
           continue;
         }
-        settings.push(await loadExperimentSetting(folder, entry.name, entry.labelOffset));
+        add(await loadExperimentSetting(folder, entry.name, entry.labelOffset), dir);
       }
     } else if (existsSync(join(dir, SUMMARY)) || !existsSync(dir) || existsSync(join(dir, ESTIMATES))) {
-      settings.push(await loadSimulation(dir));
+      add(await loadSimulation(dir), dir);
     } else {
-      for (const folder of await simulationSubfolders(dir)) settings.push(await loadSimulation(folder));
+      for (const folder of await simulationSubfolders(dir)) add(await loadSimulation(folder), dir);
     }
   }
   if (settings.length === 0) {
@@ -327,10 +342,30 @@ async function readMatrix(path: string): Promise<Matrix> {
   return { data, rows: array.shape[0] as number, cols: array.shape[1] as number };
 }
 
+/**
+ * Names made unique: a name shared by several settings gets the shortest end of each one's folder
+ * path that tells them apart (`iid`, else `x/iid`, …), as two grids write settings of one name
+ * into folders of one name. The figures draw a series per name, so two settings of one name would
+ * be drawn as one.
+ */
 function uniqueNames(settings: ReportSetting[]): ReportSetting[] {
-  const counts = new Map<string, number>();
-  for (const s of settings) counts.set(s.name, (counts.get(s.name) ?? 0) + 1);
-  return settings.map((s) => ((counts.get(s.name) ?? 0) > 1 ? { ...s, name: `${s.name} [${basename(s.dir)}]` } : s));
+  const named = settings.map((s) => ({ ...s }));
+  const taken = (name: string) => named.filter((s) => s.name === name).length;
+  const clashing = [...new Set(named.map((s) => s.name))].filter((name) => taken(name) > 1);
+  for (const name of clashing) {
+    const group = named.filter((s) => s.name === name);
+    const parts = group.map((s) => s.dir.split(sep).filter((part) => part !== ''));
+    const longest = Math.max(...parts.map((p) => p.length));
+    for (let depth = 1; depth <= longest; depth++) {
+      const labels = parts.map((p) => `${name} [${p.slice(-depth).join('/')}]`);
+      const unique = new Set(labels).size === labels.length && labels.every((label) => taken(label) === 0);
+      if (unique || depth === longest) {
+        group.forEach((s, i) => (s.name = labels[i] as string));
+        break;
+      }
+    }
+  }
+  return named;
 }
 
 function numberOrNull(value: unknown): number | null {

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -143,6 +143,30 @@ describe('writeReport', () => {
     const { table: demoTable, summaryPath } = await writeReport([parent], { out: join(parent, 'report'), thresholds: [10] });
     expect(demoTable.settings.map((s) => s.dir)).toEqual([join(parent, 'iid'), join(parent, 'surrogate-ce-lure')]);
     expect(summaryPath).toBe(join(parent, 'report', 'summary.md'));
+  });
+
+  it('names same-named settings apart by their folders, also when the folders share their last name', async () => {
+    // Two grids run into runs/x and runs/y write their settings into folders of the same names.
+    const x = join(root, 'twin', 'x', 'iid');
+    const y = join(root, 'twin', 'y', 'iid');
+    writeFakeSimulation(x, { acquisition: 'iid', estimator: 'iid', noise: 0.6, rows: 20, seed: 4 });
+    writeFakeSimulation(y, { acquisition: 'iid', estimator: 'iid', noise: 0.5, rows: 20, seed: 5 });
+    const twinOut = join(root, 'twin', 'report');
+    const { table: twinTable } = await writeReport([x, y], { out: twinOut, thresholds: [10] });
+    expect(twinTable.settings.map((s) => s.name)).toEqual(['Random (i.i.d.) [x/iid]', 'Random (i.i.d.) [y/iid]']);
+    // Each is its own series in the figures, 20 points each, not one series of 40.
+    const points = JSON.parse(readFileSync(join(twinOut, 'squared-error.vl.json'), 'utf8')).data.values as Array<{ setting: string }>;
+    expect(twinTable.settings.map((s) => points.filter((p) => p.setting === s.name).length)).toEqual([20, 20]);
+  });
+
+  it('refuses a simulation reached twice, as a folder and through the folder holding it', async () => {
+    const parent = join(root, 'nested');
+    writeFakeSimulation(join(parent, 'iid'), { acquisition: 'iid', estimator: 'iid', noise: 0.6, rows: 20 });
+    writeFakeSimulation(join(parent, 'surrogate-ce-lure'), { acquisition: 'surrogate-ce', estimator: 'lure', noise: 0.3, rows: 20 });
+    await expect(writeReport([parent, join(parent, 'iid')], { out: join(root, 'nested-report') })).rejects.toThrow(
+      `dirs: expected each simulation once (the same runs would be two rows), got "${join(parent, 'iid')}, read through ${parent} and ${join(parent, 'iid')}"`,
+    );
+    expect(existsSync(join(root, 'nested-report'))).toBe(false);
   });
 
   it('thins long curves in the figures but not in the table', async () => {
