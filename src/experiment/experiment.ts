@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import { simulate, type SimulationOptions } from '../simulate/simulate.js';
 import { CancelledError, FileFormatError, InputError, OutputExistsError } from '../errors.js';
 import { checkKnownKeys } from '../options/index.js';
-import { removeStaleTemporaries, writeFileAtomic } from '../io/atomic.js';
+import { assertFolderWritable, removeStaleTemporaries, writeFileAtomic } from '../io/atomic.js';
 import { withOutputLock } from '../io/output-lock.js';
 import type { Matrix } from '../matrix.js';
 import { loadCalibrationSet } from '../calibration/index.js';
@@ -71,6 +71,9 @@ export async function runExperiment(grid: ExperimentConfig, options: ExperimentO
 async function runExperimentLocked(grid: ExperimentConfig, options: ExperimentOptions, out: string): Promise<ExperimentSettingResult[]> {
   const started = performance.now();
   const emit = options.onEvent ?? (() => {});
+  // A setting's folder taken by a file would be found only at its turn, after the evaluate steps
+  // and the settings before it had run.
+  for (const setting of grid.settings) await assertFolderWritable(join(out, setting.folder), 'out');
   const onStep = (step: string) => emit({ event: 'evaluate', step, folder: evaluateStepFolder(out, step) });
   await runEvaluateSteps(new Map(Object.entries(grid.evaluate)), out, options.force ?? false, onStep, options.signal);
   const config = withStepOutputs(grid, out);

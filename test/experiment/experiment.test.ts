@@ -305,6 +305,19 @@ describe('runExperiment with a loss and a calibrated temperature', () => {
     );
   });
 
+  it('refuses a setting folder that cannot be made before any setting runs', async () => {
+    const out = join(root, 'setting-folder-is-a-file');
+    mkdirSync(out, { recursive: true });
+    // The third setting's folder is taken by a file: found only at its turn, the first two had run.
+    writeFileSync(join(out, 'self-entropy-lure-clip-0.1'), 'not a folder');
+    const events: ExperimentEvent[] = [];
+    await expect(runExperiment(loadExperimentConfig(configPath), { out, threads: 1, onEvent: (e) => events.push(e) })).rejects.toThrow(
+      `out: expected a folder (or a path where one can be created), got "${join(out, 'self-entropy-lure-clip-0.1')}, which is a file"`,
+    );
+    expect(events).toEqual([]);
+    expect(readdirSync(out)).toEqual(['self-entropy-lure-clip-0.1']);
+  });
+
   it('refuses a bad calibration set before any setting runs, writing nothing', async () => {
     const grid = JSON.parse(readFileSync(configPath, 'utf8'));
     const out = join(root, 'bad-calibration-late');
