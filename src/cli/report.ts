@@ -17,7 +17,7 @@ and a summary table (summary.md, summary.json):
   squared-error    MSE and median squared error vs labels (45–55% band), log scale
   relative-error   error relative to random (i.i.d.) labelling, per setting
   relative-cost    labels needed to reach random labelling's error, as a fraction of its budget
-  bootstrap        bootstrap variance vs true MSE, and coverage of estimate ± 1.96σ per step
+  bootstrap        bootstrap variance vs true MSE, and coverage of estimate ± 1.96σ (--confidence)
 An experiment folder stands for all of its finished settings. The relative figures and columns
 need a random-labelling (iid) setting among the inputs.
 

@@ -1,4 +1,5 @@
 import type { TopLevelSpec } from 'vega-lite';
+import { nominalCoverage } from './nominal-coverage.js';
 import { BOOTSTRAP_Z } from '../metrics/index.js';
 
 /**
@@ -191,7 +192,7 @@ export function relativeSpec(
 /**
  * The single-run bootstrap error bar against the true error: the MSE across runs (solid) next to
  * the mean bootstrap variance (dashed), which it should match, and the coverage of
- * estimate ± 1.96σ (or `confidence`·σ) per step with the nominal 95% as a rule.
+ * estimate ± 1.96σ (or `confidence`·σ) per step with its nominal coverage, 2Φ(confidence) − 1 (95% at 1.96), as a rule.
  *
  * @example
  * const spec = bootstrapSpec([{ setting: 'surrogate-ce', labels: 1, mse: 0.1, meanBootstrapVariance: 0.09, coverage: 0.9 }]);
@@ -245,14 +246,14 @@ export function bootstrapSpec(
           text: `Coverage of estimate ± ${confidence}σ (true risk R)`,
           ...(options.coverageNote ? { subtitle: options.coverageNote } : {}),
         },
-        layer: coverageLayers(x, color),
+        layer: coverageLayers(x, color, nominalCoverage(confidence)),
       },
     ],
   } as VegaLiteSpec;
 }
 
-/** The coverage line per setting and the nominal 0.95 rule, shared by the coverage figures. */
-function coverageLayers(x: unknown, color: unknown): unknown[] {
+/** The coverage line per setting and the nominal coverage as a rule (0.95 unless the bootstrap's is asked at another z), shared by the coverage figures. */
+function coverageLayers(x: unknown, color: unknown, nominal = 0.95): unknown[] {
   return [
     {
       mark: { type: 'line', strokeWidth: 1.8 },
@@ -263,7 +264,7 @@ function coverageLayers(x: unknown, color: unknown): unknown[] {
       },
     },
     {
-      data: { values: [{ nominal: 0.95 }] },
+      data: { values: [{ nominal }] },
       mark: { type: 'rule', strokeDash: [4, 3], color: '#444' },
       encoding: { y: { field: 'nominal', type: 'quantitative' } },
     },

@@ -1,4 +1,5 @@
 import { type SettingCurves, nearestRow, relativeToRandom } from './curves.js';
+import { nominalCoverage } from './nominal-coverage.js';
 import { BOOTSTRAP_Z } from '../metrics/index.js';
 import { INTERVAL_KINDS, type IntervalKind } from '../simulate/intervals.js';
 import { INTERVAL_GUARANTEES, INTERVAL_NAMES, type SettingIntervals, type SettingKind, settingKind } from './setting.js';
@@ -196,7 +197,7 @@ export function summaryMarkdown(table: SummaryTable): string {
   if (table.settings.some((s) => s.cells.some((c) => c.coverage !== null))) {
     sections.push(
       section(
-        `Coverage of the approximate bootstrap interval, estimate ± ${table.confidence}σ (nominal 0.95, no guarantee)`,
+        `Coverage of the approximate bootstrap interval, estimate ± ${table.confidence}σ (nominal ${nominalCoverage(table.confidence)}, no guarantee)`,
         (c) => c.coverage,
         formatRatio,
       ),

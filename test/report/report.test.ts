@@ -199,6 +199,26 @@ describe('writeReport', () => {
     );
   });
 
+  it('states the nominal coverage of the bootstrap interval it was given: 2Φ(C) − 1 for ±Cσ', async () => {
+    const nominal = async (confidence: number | undefined, name: string) => {
+      const dir = join(root, name);
+      await writeReport([dirs.random], { out: dir, ...(confidence === undefined ? {} : { confidence }) });
+      const heading = readFileSync(join(dir, 'summary.md'), 'utf8').match(/### Coverage of the approximate bootstrap interval.*/)?.[0];
+      const spec = JSON.parse(readFileSync(join(dir, 'bootstrap.vl.json'), 'utf8'));
+      return { heading, rule: spec.hconcat[1].layer[1].data.values[0].nominal };
+    };
+    // 2Φ(1.96) − 1 = 0.950004, 2Φ(1) − 1 = 0.682689, 2Φ(2.576) − 1 = 0.990003: shown to 3 significant digits.
+    expect(await nominal(undefined, 'nominal-default')).toEqual({
+      heading: '### Coverage of the approximate bootstrap interval, estimate ± 1.96σ (nominal 0.95, no guarantee)',
+      rule: 0.95,
+    });
+    expect(await nominal(1, 'nominal-1')).toEqual({
+      heading: '### Coverage of the approximate bootstrap interval, estimate ± 1σ (nominal 0.683, no guarantee)',
+      rule: 0.683,
+    });
+    expect((await nominal(2.576, 'nominal-2.576')).rule).toBe(0.99);
+  });
+
   it('checks its options as active-testing report checks its flags', async () => {
     const report = (options: object) => writeReport([dirs.random], { out: join(root, 'r6'), ...options });
     await expect(report({ thresholds: [0] })).rejects.toThrow(/^thresholds: expected integers ≥ 1/);
