@@ -38,7 +38,8 @@ grid.json (paths relative to the file):
   simulate --calibration-scores/--calibration-labels), defensive (λ: mix a fixed proposal with
   uniform), surrogate (a key of "surrogates"; default the only one), name.
   "loss": cross-entropy (default), zero-one or brier, the loss whose risk every setting
-  estimates, as simulate --loss.
+  estimates, as simulate --loss. "numerics": "reference" reproduces the published code's
+  numbers, bugs included (default "default"; docs/reference-bugs.md).
   Score files can come from LLM scoring steps run first into DIR/scores/<step>/:
     "evaluate": { "target": { "model": "models/x", "data": "pool.tsv", "classes": "neg,pos" } },
     "modelScores": "evaluate:target", "labels": "evaluate:target"

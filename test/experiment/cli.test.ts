@@ -25,6 +25,22 @@ describe('active-testing experiment', () => {
     expect(badSetting.stderr).toMatch(/settings\[0\]\.acquisition: expected one of iid \| true-loss/);
   });
 
+  it('names every key a grid takes in its help', async () => {
+    const help = (await cli(['experiment', '--help'])).stdout;
+    // The keys resolveExperimentConfig accepts, top level and per setting (its unknown-key message lists them).
+    const known = async (grid: object) => {
+      const path = join(root, 'keys.json');
+      writeFileSync(path, JSON.stringify(grid));
+      const valid = (await cli(['experiment', '--config', path, '--out', join(root, 'keys')])).stderr.match(/\(valid: (.*)\)/)?.[1];
+      return (valid as string).split(', ');
+    };
+    const topLevel = await known({ unknownKey: 1 });
+    const setting = await known({ modelScores: 'f.npy', labels: 'y.npy', settings: [{ acquisition: 'iid', unknownKey: 1 }] });
+    expect(topLevel).toContain('numerics');
+    expect(topLevel.filter((key) => !help.includes(`"${key}"`))).toEqual([]);
+    expect(setting.filter((key) => !new RegExp(`\\b${key}\\b`).test(help.split('Setting fields:')[1] as string))).toEqual([]);
+  });
+
   it('runs the grid, prints JSON events, then keeps finished settings on a second run', async () => {
     const config = writeGrid(join(root, 'inputs'), { size: 300, runs: 20, labels: 30 });
     const out = join(root, 'grid');
