@@ -12,7 +12,13 @@ import { loadCalibrationSet } from '../calibration/index.js';
 import { BUILTIN_LOSSES, zeroOneLossPerItem } from '../metrics/index.js';
 import { readNpy } from '../io/npy.js';
 import { loadSimulationPool, surrogateMatrix, type LoadedPool } from '../io/pool-files.js';
-import { poolFingerprint, summarizeSimulation, writeSimulationOutputs } from '../simulate/outputs.js';
+import {
+  poolFingerprint,
+  SIMULATION_COMMIT_MARKER,
+  SIMULATION_FILES,
+  summarizeSimulation,
+  writeSimulationOutputs,
+} from '../simulate/outputs.js';
 import { VERSION } from '../version.js';
 import type { ExperimentConfig, ResolvedSetting } from './config.js';
 import { EVALUATE_REFERENCE, evaluateStepFolder, runEvaluateSteps } from './evaluate-steps.js';
@@ -74,6 +80,17 @@ async function runExperimentLocked(grid: ExperimentConfig, options: ExperimentOp
   // A setting's folder taken by a file would be found only at its turn, after the evaluate steps
   // and the settings before it had run.
   for (const setting of grid.settings) await assertFolderWritable(join(out, setting.folder), 'out');
+  // report reads an experiment's folder through experiment.json alone: a simulate run there would
+  // drop out of its reports without a word.
+  const simulation = [SIMULATION_COMMIT_MARKER, ...SIMULATION_FILES].find((name) => existsSync(join(out, name)));
+  if (simulation !== undefined) {
+    throw new InputError({
+      argument: 'out',
+      expected:
+        "a folder without a simulate run's outputs (report reads an experiment's folder through experiment.json and would leave the run out)",
+      received: `${out}, which holds ${simulation}`,
+    });
+  }
   const onStep = (step: string) => emit({ event: 'evaluate', step, folder: evaluateStepFolder(out, step) });
   await runEvaluateSteps(new Map(Object.entries(grid.evaluate)), out, options.force ?? false, onStep, options.signal);
   const config = withStepOutputs(grid, out);

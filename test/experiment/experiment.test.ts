@@ -10,7 +10,7 @@ import { calibratedTemperature } from '../../src/acquisition/adaptive/index.js';
 import { lossPerItem, zeroOneLossPerItem } from '../../src/metrics/index.js';
 import { encodeNpy } from '../../src/io/npy.js';
 import { syntheticPool } from '../../src/simulate/syntheticPool.js';
-import { summarizeSimulation } from '../../src/simulate/outputs.js';
+import { summarizeSimulation, writeSimulationOutputs } from '../../src/simulate/outputs.js';
 import { EXPERIMENT_MANIFEST, SETTING_MARKER, type ExperimentManifest } from '../../src/experiment/manifest.js';
 import { readNpy } from '../../src/io/npy.js';
 import { writeReport } from '../../src/report/report.js';
@@ -316,6 +316,23 @@ describe('runExperiment with a loss and a calibrated temperature', () => {
     );
     expect(events).toEqual([]);
     expect(readdirSync(out)).toEqual(['self-entropy-lure-clip-0.1']);
+  });
+
+  it('refuses an output folder holding a simulate run, which report would then leave out', async () => {
+    const out = join(root, 'simulate-folder');
+    const pool = syntheticPool({ poolSize: 100, seed: 1 });
+    const result = await simulate(pool, { runs: 3, size: 5, acquisition: 'iid', threads: 1 });
+    const files = { modelScores: 'f.npy', labels: 'y.npy', poolSize: 100 };
+    await writeSimulationOutputs(out, result, summarizeSimulation(result, files, lossPerItem(pool.modelScores, pool.labels)));
+    const before = readdirSync(out).sort();
+    const events: ExperimentEvent[] = [];
+    await expect(
+      runExperiment(loadExperimentConfig(configPath), { out, threads: 1, force: true, onEvent: (e) => events.push(e) }),
+    ).rejects.toThrow(
+      `out: expected a folder without a simulate run's outputs (report reads an experiment's folder through experiment.json and would leave the run out), got "${out}, which holds summary.json"`,
+    );
+    expect(events).toEqual([]);
+    expect(readdirSync(out).sort()).toEqual(before);
   });
 
   it('refuses a bad calibration set before any setting runs, writing nothing', async () => {
