@@ -187,6 +187,16 @@ export function resolveExperimentConfig(input: unknown, baseDir: string): Experi
     throw new InputError({ argument: 'settings', expected: 'a non-empty list of acquisition settings' });
   }
   const settings = file.settings.map((spec, i) => resolveSetting(spec, i, surrogates, size, iclBudget, { loss, numerics }));
+  // Rows hold k·step + 1 labels: a setting charged n labels is compared with random labelling's
+  // row of n + k labels, which exists only when the step divides n.
+  const offAxis = settings.findIndex((s) => s.labelOffset % step !== 0);
+  if (offAxis !== -1) {
+    throw new InputError({
+      argument: 'step',
+      expected: `a step dividing every ICL offset under iclBudget (settings[${offAxis}] is charged ${settings[offAxis]?.labelOffset} labels), so that random labelling has a row at each n + k labels`,
+      received: step,
+    });
+  }
   const largestOffset = Math.max(0, ...settings.map((s) => s.labelOffset));
   for (const setting of settings) if (setting.acquisition === 'iid') setting.size = size + largestOffset;
   checkUnique(

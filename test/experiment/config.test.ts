@@ -146,6 +146,29 @@ describe('resolveExperimentConfig', () => {
     ]);
   });
 
+  it("refuses a step that puts random labelling's rows off n + k labels under the ICL-budget rule", () => {
+    const grid = (step: number) => ({
+      ...files,
+      size: 300,
+      step,
+      iclBudget: true,
+      surrogates: { icl40: { scores: 's40.npy', iclExamples: 40 }, icl10: { scores: 's10.npy', iclExamples: 10 } },
+      settings: [
+        { acquisition: 'iid' },
+        { acquisition: 'surrogate-ce', surrogate: 'icl40' },
+        { acquisition: 'surrogate-ce', surrogate: 'icl10' },
+      ],
+    });
+    // Rows hold k·step + 1 labels: with step 5, random labelling has rows at 41 + 5j and 11 + 5j.
+    expect(resolveExperimentConfig(grid(5), base).settings.map((s) => s.labelOffset)).toEqual([0, 40, 10]);
+    // With step 4 the icl10 setting's k + 10 labels never fall on one (11 + 4j is never 1 + 4i), so
+    // every relative number of it would be empty.
+    expect(inputError(() => resolveExperimentConfig(grid(4), base)).message).toBe(
+      'step: expected a step dividing every ICL offset under iclBudget (settings[2] is charged 10 labels), so that random labelling has a row at each n + k labels, got 4',
+    );
+    expect(resolveExperimentConfig({ ...grid(4), iclBudget: false }, base).step).toBe(4);
+  });
+
   it('names the setting and field at fault', () => {
     expect(
       inputError(() => resolveExperimentConfig({ ...files, settings: [{ acquisition: 'iid' }, { acquisition: 'surrogate-xx' }] }, base))
