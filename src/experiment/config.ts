@@ -18,6 +18,8 @@ import {
 import type { Numerics } from '../numerics.js';
 import { EVALUATE_REFERENCE, type EvaluateStep, resolveEvaluateSteps } from './evaluate-steps.js';
 import { settingName } from './setting-name.js';
+import { EXPERIMENT_MANIFEST } from './manifest-name.js';
+import { SIMULATION_COMMIT_MARKER, SIMULATION_FILES } from '../simulate/outputs.js';
 
 /** Score and label files of a held-out labelled set (paths, or `evaluate:<step>`). */
 export interface CalibrationFiles {
@@ -306,7 +308,7 @@ function resolveSetting(
   if ((RESERVED_FOLDERS as readonly string[]).includes(folder)) {
     throw new InputError({
       argument: `${where}.name`,
-      expected: `a name whose folder is not ${RESERVED_FOLDERS.join(' or ')} (the experiment's evaluate steps and its default report)`,
+      expected: `a name whose folder is none of scores, report, ${EXPERIMENT_MANIFEST} and the files of a simulate run (the experiment's evaluate steps, its default report, its manifest; ${SIMULATION_COMMIT_MARKER}, ${SIMULATION_FILES[0]}, …)`,
       received: name,
     });
   }
@@ -326,8 +328,12 @@ function resolveSetting(
   };
 }
 
-/** Folders of an experiment's output that are not settings': the evaluate steps' scores and `report`'s default. */
-const RESERVED_FOLDERS = ['scores', 'report'] as const;
+/**
+ * Names in an experiment's output that are not settings' folders: the evaluate steps' scores,
+ * `report`'s default, the manifest, and a simulate run's files (a folder of one of those names
+ * would make the experiment's folder look like a simulate run's).
+ */
+const RESERVED_FOLDERS = ['scores', 'report', EXPERIMENT_MANIFEST, ...SIMULATION_FILES] as const;
 
 /** A file-system-safe folder name for a setting name. */
 function folderName(name: string): string {

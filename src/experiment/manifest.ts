@@ -2,8 +2,7 @@ import type { ExperimentConfig } from './config.js';
 
 export { settingName } from './setting-name.js';
 
-/** The file at the root of an experiment's output folder that lists its settings. */
-export const EXPERIMENT_MANIFEST = 'experiment.json';
+export { EXPERIMENT_MANIFEST } from './manifest-name.js';
 /** Written into a setting's folder after all of its outputs: the setting is finished. */
 export const SETTING_MARKER = 'setting.json';
 

@@ -259,9 +259,11 @@ describe('runExperiment with a loss and a calibrated temperature', () => {
     expect(() => resolveExperimentConfig({ ...grid, size: 40, step: 41 }, inputs)).toThrow(
       'step: expected an integer in [1, 40] (at most size, the labels per run), got 41',
     );
-    for (const name of ['scores', 'Report']) {
+    // experiment.json as a folder would stop the run once its simulation was done, at the marker's
+    // write; summary.json or estimates.npy would make the folder look like a simulate run's.
+    for (const name of ['scores', 'Report', 'experiment.json', 'Summary.JSON', 'estimates.npy']) {
       expect(() => resolveExperimentConfig({ ...grid, settings: [{ acquisition: 'iid', name }] }, inputs)).toThrow(
-        `settings[0].name: expected a name whose folder is not scores or report (the experiment's evaluate steps and its default report), got "${name}"`,
+        `settings[0].name: expected a name whose folder is none of scores, report, experiment.json and the files of a simulate run (the experiment's evaluate steps, its default report, its manifest; summary.json, estimates.npy, …), got "${name}"`,
       );
     }
   });
