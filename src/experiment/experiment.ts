@@ -4,7 +4,7 @@ import { readdir, readFile, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { simulate, type SimulationOptions } from '../simulate/simulate.js';
 import { CancelledError, FileFormatError, InputError, OutputExistsError } from '../errors.js';
-import { checkKnownKeys } from '../options/index.js';
+import { checkKnownKeys, checkOption } from '../options/index.js';
 import { assertFolderWritable, removeStaleTemporaries, writeFileAtomic } from '../io/atomic.js';
 import { withOutputLock } from '../io/output-lock.js';
 import type { Matrix } from '../matrix.js';
@@ -68,6 +68,8 @@ export interface ExperimentSettingResult {
  */
 export async function runExperiment(grid: ExperimentConfig, options: ExperimentOptions): Promise<ExperimentSettingResult[]> {
   checkKnownKeys(options, ['out', 'force', 'threads', 'signal', 'onEvent'] satisfies (keyof ExperimentOptions)[], null);
+  for (const name of ['out', 'force', 'threads'] as const) checkOption(name, options[name], 'experiment');
+  if (options.out === undefined) throw new InputError({ argument: 'out', expected: 'a non-empty string' });
   const out = resolve(options.out);
   // Locked for the whole run: two runs on one folder would both find a setting unfinished (or
   // finished under another grid) and replace each other's results, temporaries and manifest.

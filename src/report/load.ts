@@ -101,6 +101,13 @@ async function readManifest(path: string): Promise<ExperimentManifest> {
  * @throws InputError naming the file, or the folder given twice.
  */
 export function checkInputFolders(dirs: readonly string[]): void {
+  if (!Array.isArray(dirs) || dirs.length === 0 || !dirs.every((dir) => typeof dir === 'string')) {
+    throw new InputError({
+      argument: 'dirs',
+      expected: 'a non-empty list of simulate or experiment output folders',
+      received: Array.isArray(dirs) ? dirs.join(', ') : (dirs as unknown as string),
+    });
+  }
   const seen = new Map<string, string>();
   for (const dir of dirs) {
     // An empty path would resolve to the working directory, which the user did not name.

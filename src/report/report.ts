@@ -12,7 +12,7 @@ import {
   smoothCurve,
 } from './curves.js';
 import { toJson } from '../io/json.js';
-import { checkReportOutput, loadReportSettings } from './load.js';
+import { checkInputFolders, checkReportOutput, loadReportSettings } from './load.js';
 import { renderFigure } from './render.js';
 import { INTERVAL_GUARANTEES, INTERVAL_NAMES, reportOrder, settingKind } from './setting.js';
 import { BOOTSTRAP_Z } from '../metrics/index.js';
@@ -90,6 +90,7 @@ export async function writeReport(dirs: readonly string[], options: ReportOption
   checkReportOptions(options);
   const out = resolve(options.out);
   // Refuse before the rendering work, not after it.
+  checkInputFolders(dirs);
   checkReportOutput(out, dirs);
   // Locked from its checks to the last rename: two reports into one folder would both pass the
   // checks and then replace (or mix their files with) each other's.
@@ -356,5 +357,7 @@ const REPORT_CODE_OPTIONS = ['onProgress', 'onUnfinished', 'signal'];
  */
 function checkReportOptions(options: ReportOptions): void {
   checkKnownKeys(options, [...optionNames('report').filter((name) => name !== 'json'), ...REPORT_CODE_OPTIONS], null);
-  for (const name of ['thresholds', 'smoothing', 'confidence'] as const) checkOption(name, options[name], 'report');
+  for (const name of ['out', 'force', 'baseline', 'thresholds', 'smoothing', 'confidence'] as const)
+    checkOption(name, options[name], 'report');
+  if (options.out === undefined) throw new InputError({ argument: 'out', expected: 'a non-empty string' });
 }

@@ -337,6 +337,16 @@ describe('runExperiment with a loss and a calibrated temperature', () => {
     expect(readdirSync(out).sort()).toEqual(before);
   });
 
+  it('checks the types of its own options, writing nothing', async () => {
+    const config = loadExperimentConfig(configPath);
+    const out = join(root, 'bad-options');
+    await expect(runExperiment(config, { out, force: 'yes' as never })).rejects.toThrow('force: expected true or false, got "yes"');
+    await expect(runExperiment(config, { out: 5 as never })).rejects.toThrow('out: expected a non-empty string, got 5');
+    // Checked by each setting's simulation, it came after experiment.json was written.
+    await expect(runExperiment(config, { out, threads: 0 })).rejects.toThrow('threads: expected an integer ≥ 1, got 0');
+    expect(existsSync(out)).toBe(false);
+  });
+
   it('refuses a bad calibration set before any setting runs, writing nothing', async () => {
     const grid = JSON.parse(readFileSync(configPath, 'utf8'));
     const out = join(root, 'bad-calibration-late');

@@ -225,6 +225,18 @@ describe('writeReport', () => {
     await expect(report({ thresholds: [2.5] })).rejects.toThrow(/^thresholds: expected integers ≥ 1/);
     await expect(report({ confidence: -1 })).rejects.toThrow(/^confidence: expected a number > 0, got -1/);
     await expect(report({ treshold: [50] })).rejects.toThrow(/^treshold: expected a known option, did you mean thresholds\?/);
+    // Wrong types from JavaScript callers: a typed error naming the option, and nothing written.
+    await expect(report({ force: 'yes' })).rejects.toThrow('force: expected true or false, got "yes"');
+    await expect(report({ out: 5 })).rejects.toThrow('out: expected a non-empty string, got 5');
+    await expect(writeReport([dirs.random], {} as never)).rejects.toThrow('out: expected a non-empty string');
+    await expect(report({ baseline: 5 })).rejects.toThrow('baseline: expected a non-empty string, got 5');
+    await expect(writeReport(dirs.random as never, { out: join(root, 'r6') })).rejects.toThrow(
+      'dirs: expected a non-empty list of simulate or experiment output folders',
+    );
+    await expect(writeReport([], { out: join(root, 'r6') })).rejects.toThrow(
+      'dirs: expected a non-empty list of simulate or experiment output folders',
+    );
+    expect(existsSync(join(root, 'r6'))).toBe(false);
   });
 });
 
