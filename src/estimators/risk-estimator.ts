@@ -218,9 +218,14 @@ function throwBadProbability(q: unknown, row: number): never {
   throw new InputError({ argument: 'q', expected: 'a proposal probability in (0, 1]', received: describeValue(q), row });
 }
 
-/** Numbers as they are; anything else by its type, so the message shows that it was not a number. */
+/**
+ * Numbers and bigints as they are (the message prints a bigint as `2n (a bigint)`); anything else
+ * by its type, so the message shows that it was not a number. JSON.stringify would throw a
+ * TypeError on a bigint.
+ */
 function describeValue(value: unknown): unknown {
-  return typeof value === 'number' ? value : `${typeof value} ${JSON.stringify(value) ?? String(value)}`;
+  if (typeof value === 'number' || typeof value === 'bigint') return value;
+  return `${typeof value} ${JSON.stringify(value) ?? String(value)}`;
 }
 
 function throwOverCapacity(capacity: number, received: number): never {

@@ -11,8 +11,8 @@ const estimators = [
   ['IidEstimator', () => new IidEstimator()],
 ] as const;
 
-const badLosses: unknown[] = [NaN, Infinity, -Infinity, '0.5', null, undefined, {}];
-const badProbabilities: unknown[] = [0, -0.1, 1.5, 1.01, NaN, Infinity, '0.5', null, undefined];
+const badLosses: unknown[] = [NaN, Infinity, -Infinity, '0.5', null, undefined, {}, 1n];
+const badProbabilities: unknown[] = [0, -0.1, 1.5, 1.01, NaN, Infinity, '0.5', null, undefined, 1n];
 
 describe.each(estimators)('%s.add', (_name, make) => {
   it.each(badLosses)('refuses the loss %s with an InputError naming loss, and keeps its state', (loss) => {
@@ -38,6 +38,14 @@ describe.each(estimators)('%s.add', (_name, make) => {
     expect(() => estimator.add(0.5, q as number)).toThrow(InputError);
     expect(() => estimator.add(0.5, q as number)).toThrow(/^q \(row 0\): expected a proposal probability in \(0, 1\]/);
     expect(estimator.count).toBe(0);
+  });
+
+  it('shows a bigint as a bigint, not as a number', () => {
+    const estimator = make();
+    expect(() => estimator.add(1n as unknown as number, 0.1)).toThrow('loss (row 0): expected a finite number, got 1n (a bigint)');
+    expect(() => estimator.add(0.5, 1n as unknown as number)).toThrow(
+      'q (row 0): expected a proposal probability in (0, 1], got 1n (a bigint)',
+    );
   });
 
   it('accepts q = 1, a loss of 0, negative finite losses (paired differences) and q rounded just above 1', () => {
