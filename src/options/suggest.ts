@@ -78,15 +78,28 @@ export function didYouMean(name: string, valid: readonly string[], format: (name
 }
 
 /**
+ * Refuses a `value` that is not a plain object: from JavaScript, `null` or a missing argument would
+ * otherwise fail with a TypeError where it is first read, and an array would pass as keys `0`, `1`….
+ *
+ * @throws {InputError} naming `argument`, with `expected` (default "an options object { … }").
+ * @example
+ * checkObject(null, 'options'); // InputError: options: expected an options object { … }, got null
+ */
+export function checkObject(value: unknown, argument: string, expected = 'an options object { … }'): asserts value is object {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new InputError({ argument, expected, received: value });
+}
+
+/**
  * Refuses the first key of `object` that is not in `known`, naming it with a suggestion: a
  * misspelt option would otherwise be ignored without a word. `where` prefixes the key in the
  * error (`settings[0]` → `settings[0].clp`).
  *
- * @throws {InputError} on an unknown key.
+ * @throws {InputError} on an unknown key, or when `object` is not an object (null, an array).
  * @example
  * checkKnownKeys({ clp: 0.2 }, ['clip', 'runs'], 'options'); // InputError: options.clp: expected a known option, did you mean clip? …
  */
 export function checkKnownKeys(object: object, known: readonly string[], where: string | null): void {
+  checkObject(object, where ?? 'options');
   const unknown = Object.keys(object).find((key) => !known.includes(key) && (object as Record<string, unknown>)[key] !== undefined);
   if (unknown === undefined) return;
   // "did you mean x? (valid: …)" follows a comma; a bare "(valid: …)" follows a space.

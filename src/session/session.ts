@@ -4,6 +4,7 @@ import { FileFormatError, InputError } from '../errors.js';
 import type { FileLock } from '../io/lock.js';
 import { toMatrix, type Matrix } from '../matrix.js';
 import { EPS, NUMERICS_FLAGS } from '../numerics.js';
+import { checkObject } from '../options/index.js';
 import { SessionStateError, SessionWriteError } from './errors.js';
 import { SessionEstimates, type SessionEstimate, type StoppingRule } from './estimates.js';
 import {
@@ -194,6 +195,7 @@ export class ActiveTestingSession {
    * @throws {OutputExistsError} when the file exists.
    */
   static async create(path: string | null, options: CreateSessionOptions): Promise<ActiveTestingSession> {
+    checkObject(options, 'options');
     const loss = resolveLoss(options.loss ?? 'cross-entropy');
     const header = buildHeader(options, loss.id, options.scoreTarget !== undefined);
     if (path === null) return new ActiveTestingSession(header, loss, new MemoryJournal(), options.scoreTarget, undefined);
@@ -530,6 +532,7 @@ export class ActiveTestingSession {
 
 /** `options` of `record`/`skip`, checked. @throws InputError for an annotator that is not a string of 1 to 200 characters. */
 function checkResolveOptions(options: ResolveOptions): ResolveOptions {
+  checkObject(options, 'options');
   const { annotator } = options;
   if (annotator !== undefined && !isAnnotator(annotator))
     throw new InputError({ argument: 'annotator', expected: `a name of 1 to ${MAX_ANNOTATOR_LENGTH} characters`, received: annotator });

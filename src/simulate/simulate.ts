@@ -3,6 +3,7 @@ import { CancelledError, InputError } from '../errors.js';
 import { matrixView, toLabels, type LabelsInput, type Matrix, type MatrixInput } from '../matrix.js';
 import { BUILTIN_LOSSES, classProbabilities, lossBounds, pairwiseSum, type LossBounds } from '../metrics/index.js';
 import { NUMERICS_FLAGS } from '../numerics.js';
+import { checkObject } from '../options/index.js';
 import { planProposal } from '../acquisition/adaptive/index.js';
 import {
   claimTile,
@@ -99,6 +100,7 @@ function finiteValues(values: Float64Array, negativesAllowed: boolean): boolean 
  * const result = await runPrepared(prepared);
  */
 export function prepareSimulation(input: SimulationInput, options: Partial<SimulationOptions> = {}): PreparedSimulation {
+  checkObject(input, 'input', 'an object { modelScores, surrogateScores?, labels }');
   // Read, not copied: nothing prepared here keeps the scores themselves.
   const modelScores = matrixView(input.modelScores, 'modelScores');
   const surrogateScores = input.surrogateScores === undefined ? undefined : matrixView(input.surrogateScores, 'surrogateScores');
