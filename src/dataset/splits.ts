@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { InputError, OutputExistsError } from '../errors.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { randomStream } from '../random.js';
+import { checkObject, checkOption } from '../options/index.js';
 
 /** Stream id of split draws (see `randomStream`). */
 const SPLIT_STREAM = 101;
@@ -16,8 +17,15 @@ export type Splits = Record<string, Int32Array>;
  *
  * @example
  * const { pool, icl } = createSplits(67349, { pool: 10000, icl: 500 }, 0);
+ * @throws {InputError} when `n` is not an integer ≥ 0, a size is not a non-negative integer, the
+ *   sizes sum past `n`, or `seed` is not an integer ≥ 0 or a non-empty string.
  */
 export function createSplits(n: number, sizes: Record<string, number>, seed: number | string): Splits {
+  // A NaN or fractional n would give empty or short splits without a word.
+  if (!(Number.isSafeInteger(n) && n >= 0)) throw new InputError({ argument: 'n', expected: 'a row count (an integer ≥ 0)', received: n });
+  checkObject(sizes, 'sizes', 'an object of subset sizes { name: size }');
+  if (seed === undefined) throw new InputError({ argument: 'seed', expected: 'an integer ≥ 0 or a non-empty string' });
+  checkOption('seed', seed, 'simulate');
   const total = Object.values(sizes).reduce((a, b) => a + b, 0);
   for (const [name, size] of Object.entries(sizes)) {
     if (!Number.isInteger(size) || size < 0)

@@ -1,5 +1,5 @@
 import { InputError } from '../errors.js';
-import { checkKnownKeys } from '../options/index.js';
+import { checkKnownKeys, checkOption } from '../options/index.js';
 import type { Matrix } from '../matrix.js';
 import { randomStream, type RandomSource } from '../random.js';
 
@@ -73,9 +73,11 @@ function checkCount(value: number, argument: string, minimum: number): void {
  */
 export function syntheticPool(options: SyntheticPoolOptions = {}): SyntheticPool {
   checkKnownKeys(options, ['poolSize', 'classCount', 'seed'] satisfies (keyof SyntheticPoolOptions)[], null);
-  const { poolSize: size = 10_000, classCount: classes = 2, seed = 0 } = options;
+  const { poolSize: size = 10_000, classCount: classes = 2 } = options;
   checkCount(size, 'poolSize', 1);
   checkCount(classes, 'classCount', 2);
+  // As simulate's seed: NaN, 1.5 or -1 would otherwise seed a stream as the text "NaN", "1.5", "-1".
+  const seed = (checkOption('seed', options.seed, 'simulate') as number | undefined) ?? 0;
   const normal = gaussian(randomStream(seed, [0]));
   const uniform = randomStream(seed, [1]);
   const model = new Float64Array(size * classes);

@@ -233,6 +233,18 @@ describe('splits', () => {
     expect(() => createSplits(10, { pool: 8, icl: 3 }, 0)).toThrow(/at most the 10 rows/);
   });
 
+  it.each([NaN, 10.5, -1, Infinity])('refuse the row count %s instead of returning short splits', (n) => {
+    expect(() => createSplits(n, { pool: 1 }, 0)).toThrow(/^n: expected a row count \(an integer ≥ 0\), got /);
+  });
+
+  it.each([NaN, -1, 1.5, undefined])('refuse the seed %s', (seed) => {
+    expect(() => createSplits(10, { pool: 1 }, seed as number)).toThrow(/^seed: expected an integer ≥ 0 or a non-empty string/);
+  });
+
+  it('refuse sizes that are not an object', () => {
+    expect(() => createSplits(10, null as never, 0)).toThrow(/^sizes: expected an object of subset sizes/);
+  });
+
   it('are saved with their indices, reused, and never silently replaced', async () => {
     const path = join(mkdtempSync(join(tmpdir(), 'at-splits-')), 'sst2', 'splits.json');
     const first = await loadOrCreateSplits(path, 500, { pool: 100, icl: 20 }, 1);

@@ -88,4 +88,16 @@ describe('syntheticPool', () => {
     expect(() => syntheticPool({ classCount: 1 })).toThrow(/^classCount: expected an integer ≥ 2, got 1$/);
     expect(() => syntheticPool({ poolSize: 2.5 })).toThrow(/^poolSize: expected an integer ≥ 1, got 2.5$/);
   });
+
+  it.each([NaN, Infinity, -1, 1.5, 1n, ''])('rejects the seed %s as simulate does', (seed) => {
+    expect(() => syntheticPool({ poolSize: 5, seed: seed as number })).toThrow(
+      /^seed: expected an integer ≥ 0 or a non-empty string, got /,
+    );
+  });
+
+  it('takes a string seed as simulate does', () => {
+    expect(syntheticPool({ poolSize: 5, seed: 'a' as unknown as number }).labels).toEqual(
+      syntheticPool({ poolSize: 5, seed: 'a' as unknown as number }).labels,
+    );
+  });
 });
