@@ -1,4 +1,5 @@
 import { InputError } from '../errors.js';
+import { checkChoice } from '../options/index.js';
 import { pairwiseSum } from '../metrics/index.js';
 import { checkPoolSize } from '../estimators/lure.js';
 import { MAX_PROBABILITY } from '../estimators/risk-estimator.js';
@@ -42,11 +43,15 @@ export type ReferenceEstimatorName = 'iid' | 'lure' | 'is';
  *
  * @example
  * lureWeights([0.5, 0.5], 4); // [2/3, 2/3]
- * @throws {InputError} when a q is not a probability in (0, 1].
+ * @throws {InputError} when a q is not a probability in (0, 1], or there are more q than pool items.
  */
 export function lureWeights(q: ArrayLike<number>, poolSize: number): Float64Array {
   checkPoolSize(poolSize);
   checkProbabilities(q);
+  // Draws without replacement: past M = N the weights' N − m turns 0 and negative (±Infinity weights).
+  if (q.length > poolSize) {
+    throw new InputError({ argument: 'q', expected: `at most ${poolSize} probabilities (the pool size)`, received: q.length });
+  }
   const m = q.length;
   const out = new Float64Array(m);
   if (m === poolSize) return out.fill(1);
@@ -75,8 +80,11 @@ export function isWeights(q: ArrayLike<number>, poolSize: number): Float64Array 
  *
  * @example
  * referenceWeights('is', [0.5, 0.25], 4); // [0.5, 1]
+ * @throws {InputError} when `estimator` is not `iid`, `lure` or `is`, or as `lureWeights` and `isWeights`.
  */
 export function referenceWeights(estimator: ReferenceEstimatorName, q: ArrayLike<number>, poolSize: number): Float64Array {
+  // Any other name would be weighted as i.i.d. without a word.
+  checkChoice(estimator, ['iid', 'lure', 'is'], 'estimator');
   if (estimator === 'lure') return lureWeights(q, poolSize);
   if (estimator === 'is') return isWeights(q, poolSize);
   checkProbabilities(q);
@@ -90,6 +98,7 @@ export function referenceWeights(estimator: ReferenceEstimatorName, q: ArrayLike
  *
  * @example
  * referenceEstimate('lure', [0.3, 0.9], [0.5, 0.5], 4); // (2/3)(0.3 + 0.9)/2 = 0.4
+ * @throws {InputError} as `weightedTerms`, and when there is no acquired item (M = 0).
  */
 export function referenceEstimate(
   estimator: ReferenceEstimatorName,
@@ -98,6 +107,8 @@ export function referenceEstimate(
   poolSize: number,
 ): number {
   const terms = weightedTerms(estimator, losses, q, poolSize);
+  // numpy's mean of nothing is NaN (with a warning): here the caller hears why.
+  if (terms.length === 0) throw new InputError({ argument: 'q', expected: 'at least one acquired item (M ≥ 1)', received: 0 });
   return pairwiseSum(terms) / terms.length;
 }
 
@@ -106,7 +117,8 @@ export function referenceEstimate(
  *
  * @example
  * weightedTerms('iid', [0.3, 0.9], [0.5, 0.5], 4); // [0.3, 0.9]
- * @throws {InputError} when a q is not a probability in (0, 1], or a loss is missing or not finite.
+ * @throws {InputError} when a q is not a probability in (0, 1], or a loss is missing or not finite,
+ *   or as `referenceWeights`.
  */
 export function weightedTerms(
   estimator: ReferenceEstimatorName,

@@ -108,6 +108,25 @@ describe('the reference-form (parity) functions', () => {
     expect(() => referenceEstimate('is', losses, [0.5, 0.5], 4)).toThrow(InputError);
   });
 
+  it.each([
+    ['referenceWeights', () => referenceWeights('LURE' as never, [0.5], 4)],
+    ['weightedTerms', () => weightedTerms('ase' as never, [0.3], [0.5], 4)],
+    ['referenceEstimate', () => referenceEstimate('foo' as never, [0.3], [0.5], 4)],
+  ])('%s refuses an estimator other than iid, lure and is instead of weighting as i.i.d.', (_name, call) => {
+    expect(call).toThrow(InputError);
+    expect(call).toThrow(/^estimator: expected one of iid \| lure \| is/);
+  });
+
+  it('lureWeights and referenceEstimate refuse more q than pool items instead of infinite weights', () => {
+    const q = [0.5, 0.5, 0.5, 0.5, 0.5];
+    expect(() => lureWeights(q, 4)).toThrow('q: expected at most 4 probabilities (the pool size), got 5');
+    expect(() => referenceEstimate('lure', [1, 1, 1, 1, 1], q, 4)).toThrow(InputError);
+  });
+
+  it.each(['iid', 'lure', 'is'] as const)('referenceEstimate(%s) of no acquired item throws instead of returning NaN', (name) => {
+    expect(() => referenceEstimate(name, [], [], 4)).toThrow('q: expected at least one acquired item (M ≥ 1), got 0');
+  });
+
   it('still computes valid input exactly', () => {
     expect(referenceEstimate('lure', [0.3, 0.9], [0.5, 0.5], 4)).toBeCloseTo(0.4, 15);
   });
