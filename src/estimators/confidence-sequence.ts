@@ -1,4 +1,5 @@
 import { InputError } from '../errors.js';
+import { checkKnownKeys } from '../options/index.js';
 
 /** A closed interval for the pool risk. */
 export interface RiskInterval {
@@ -634,6 +635,9 @@ class OneSidedCapital {
   }
 }
 
+/** The options `RiskConfidenceSequence` takes: any other key is refused. */
+const CONFIDENCE_SEQUENCE_OPTIONS: readonly (keyof ConfidenceSequenceOptions)[] = ['alpha', 'maxBet', 'plannedLabels', 'reference'];
+
 /**
  * An anytime-valid confidence sequence for the pool risk `R = (1/N) Σ ℓ_i` from labels drawn
  * without replacement under any predictable proposal, plus a fixed-budget interval. Each item's
@@ -670,7 +674,7 @@ class OneSidedCapital {
  *   reference: { predictedLoss: [0.1, 0.2, 0.9, 0.1], proposalFloor: fixedProposalFloor([1, 2, 9, 1], 0.1)! },
  * });
  * guided.add(2, 0.8, 0.75, Float64Array.of(0.1, 0.15, 0.75, 0.1)); // with this draw's own floor
- * @throws InputError when the bounds are not finite, out of order, or of different lengths, α / maxBet are out of range, plannedLabels is not an integer ≥ 1, or a reference array has the wrong length, a non-finite prediction, a floor outside (0, 1] or floors summing above 1.
+ * @throws InputError when the bounds are not finite, out of order, or of different lengths, α / maxBet are out of range, plannedLabels is not an integer ≥ 1, or a reference array has the wrong length, a non-finite prediction, a floor outside (0, 1] or floors summing above 1, or `options` has a key it does not take.
  */
 export class RiskConfidenceSequence {
   readonly poolSize: number;
@@ -701,6 +705,8 @@ export class RiskConfidenceSequence {
   private readonly drawRanges = new WeakMap<ArrayLike<number>, Float64Array>();
 
   constructor(lowerBounds: ArrayLike<number>, upperBounds: ArrayLike<number>, options: ConfidenceSequenceOptions = {}) {
+    // A misspelt `alpha` would otherwise give a 95% sequence to a caller who asked for another level.
+    checkKnownKeys(options, CONFIDENCE_SEQUENCE_OPTIONS, null);
     const n = lowerBounds.length;
     if (n < 1) throw new InputError({ argument: 'lowerBounds', expected: 'one bound per pool item (at least one item)', received: n });
     if (upperBounds.length !== n) {

@@ -291,6 +291,11 @@ describe('RiskConfidenceSequence: basic behaviour', () => {
     expect(() => new RiskConfidenceSequence([0, 2], [1, 1])).toThrow(/upperBounds/);
     expect(() => new RiskConfidenceSequence([0], [1, 1])).toThrow(/upperBounds/);
     expect(() => new RiskConfidenceSequence([0], [1], { alpha: 0 })).toThrow(/alpha/);
+    // A misspelt option is refused, not ignored (which would give the default 95% sequence).
+    expect(() => new RiskConfidenceSequence([0], [1], { alhpa: 0.1 } as never)).toThrow(
+      /^alhpa: expected a known option, did you mean alpha\?/,
+    );
+    expect(() => new RiskConfidenceSequence([0], [1], null as never)).toThrow(/^options: expected an options object/);
     for (const plannedLabels of [0, 1.5, -3, Number.NaN]) {
       expect(() => new RiskConfidenceSequence([0], [1], { plannedLabels })).toThrow(/plannedLabels/);
     }
