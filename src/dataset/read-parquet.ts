@@ -1,5 +1,6 @@
 import { FileFormatError } from '../errors.js';
 import type { Table } from './table.js';
+import { checkPath } from '../io/index.js';
 
 /**
  * Reads every column of a Parquet file into a `Table`. The reader (`hyparquet`) is imported on
@@ -11,6 +12,7 @@ import type { Table } from './table.js';
  * const { columns, rows } = await readParquet('sst2/validation.parquet'); // columns ['sentence', 'label']
  */
 export async function readParquet(path: string): Promise<Table> {
+  checkPath(path);
   const { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects, parquetSchema } = await import('hyparquet');
   let file: Awaited<ReturnType<typeof asyncBufferFromFile>>;
   try {

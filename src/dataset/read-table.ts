@@ -3,6 +3,7 @@ import { extname } from 'node:path';
 import { FileFormatError } from '../errors.js';
 import { readParquet } from './read-parquet.js';
 import type { Table } from './table.js';
+import { checkPath } from '../io/index.js';
 
 export type { Table } from './table.js';
 
@@ -39,7 +40,9 @@ export function tableFormat(path: string): TableFormat {
  * @example
  * const { columns, rows } = await readTable('sst2/validation.tsv'); // columns ['sentence', 'label']
  */
-export async function readTable(path: string, format: TableFormat = tableFormat(path)): Promise<Table> {
+export async function readTable(path: string, format?: TableFormat): Promise<Table> {
+  checkPath(path);
+  format ??= tableFormat(path);
   if (format === 'parquet') return readParquet(path);
   let bytes: Buffer;
   try {

@@ -4,6 +4,7 @@ import { InputError, OutputExistsError } from '../errors.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { randomStream } from '../random.js';
 import { checkObject, checkOption } from '../options/index.js';
+import { checkPath } from '../io/index.js';
 
 /** Stream id of split draws (see `randomStream`). */
 const SPLIT_STREAM = 101;
@@ -64,6 +65,7 @@ interface SplitsFile {
  * const splits = await loadOrCreateSplits('results/sst2/splits.json', data.size, { pool: 1000, icl: 100 }, 0);
  */
 export async function loadOrCreateSplits(path: string, n: number, sizes: Record<string, number>, seed: number | string): Promise<Splits> {
+  checkPath(path);
   if (existsSync(path)) {
     const saved = JSON.parse(await readFile(path, 'utf8')) as SplitsFile;
     if (saved.n !== n || saved.seed !== seed || JSON.stringify(saved.sizes) !== JSON.stringify(sizes)) {

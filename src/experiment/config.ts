@@ -20,6 +20,7 @@ import { EVALUATE_REFERENCE, type EvaluateStep, resolveEvaluateSteps } from './e
 import { settingName } from './setting-name.js';
 import { EXPERIMENT_MANIFEST } from './manifest-name.js';
 import { SIMULATION_COMMIT_MARKER, SIMULATION_FILES } from '../simulate/outputs.js';
+import { checkPath } from '../io/index.js';
 
 /** Score and label files of a held-out labelled set (paths, or `evaluate:<step>`). */
 export interface CalibrationFiles {
@@ -136,6 +137,7 @@ export interface ExperimentConfig {
  * config.settings.map((s) => s.name); // ['iid', 'surrogate-ce', ...]
  */
 export function loadExperimentConfig(path: string): ExperimentConfig {
+  checkPath(path);
   let text: string;
   try {
     text = readFileSync(path, 'utf8');

@@ -1,6 +1,7 @@
 import { open, type FileHandle } from 'node:fs/promises';
 import { FileFormatError, InputError } from '../errors.js';
 import { writeFileAtomic, type WriteOptions } from './atomic.js';
+import { checkPath } from './check-path.js';
 
 /**
  * Element types this module reads, named as numpy's type codes without the byte-order character.
@@ -383,6 +384,7 @@ function npyHeader(shape: readonly number[], dtype: NpyDtype, length: number): U
  * const scores = await readNpy('scores.npy'); // { data: Float32Array, shape: [N, K], dtype: 'f4' }
  */
 export async function readNpy(path: string): Promise<NpyArray> {
+  checkPath(path);
   const cannotRead = (error: unknown): never => {
     throw new FileFormatError(path, `cannot read: ${(error as Error).message}`);
   };
@@ -441,5 +443,6 @@ async function readInto(file: FileHandle, target: Uint8Array, position: number, 
  * @throws InputError as `encodeNpy` does; OutputExistsError when `path` exists and `force` is not set.
  */
 export async function writeNpy(path: string, array: NpyInput, options: WriteOptions = {}): Promise<void> {
+  checkPath(path);
   await writeFileAtomic(path, encodeNpy(array), options);
 }

@@ -235,6 +235,8 @@ export class TransformersBackend implements ScoringBackend {
    * const backend = await TransformersBackend.fromPretrained('onnx-community/Llama-3.2-1B', { dtype: 'q8', device: 'auto' });
    */
   static async fromPretrained(idOrPath: string, options: ModelLoadOptions = {}): Promise<TransformersBackend> {
+    if (typeof idOrPath !== 'string' || idOrPath === '')
+      throw new InputError({ argument: 'idOrPath', expected: 'a Hub model id or a local folder (a non-empty string)', received: idOrPath });
     if (options.dtype !== undefined && !(MODEL_DTYPES as readonly string[]).includes(options.dtype)) {
       throw new InputError({ argument: 'dtype', expected: `one of ${MODEL_DTYPES.join(', ')}`, received: options.dtype });
     }

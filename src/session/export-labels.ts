@@ -1,5 +1,6 @@
 import { closeSync, openSync, readSync } from 'node:fs';
 import { FileFormatError } from '../errors.js';
+import { checkPath } from '../io/index.js';
 
 /** One item's outcome as a session file records it. */
 export interface ExportedLabel {
@@ -131,6 +132,7 @@ const EXPORT_CHUNK = 1 << 22;
  * @throws {FileFormatError} when the file cannot be read at all.
  */
 export function exportSessionLabels(path: string): SessionLabels {
+  checkPath(path);
   return exportSessionLabelsInChunks(path, EXPORT_CHUNK);
 }
 

@@ -25,6 +25,7 @@ import { resolveLoss, restoreLoss, type CustomLoss, type ResolvedLoss } from './
 import { SessionProposer, sessionProposal, sessionSampler } from './proposer.js';
 import { checkRecord, isAnnotator, MAX_ANNOTATOR_LENGTH, type JournalRecord } from './records.js';
 import { SessionState } from './state.js';
+import { checkPath } from '../io/index.js';
 
 export { type IntervalEstimate, type SessionEstimate, type StoppingRule } from './estimates.js';
 export type { RiskInterval } from '../estimators/confidence-sequence.js';
@@ -196,6 +197,7 @@ export class ActiveTestingSession {
    */
   static async create(path: string | null, options: CreateSessionOptions): Promise<ActiveTestingSession> {
     checkObject(options, 'options');
+    if (path !== null) checkPath(path);
     const loss = resolveLoss(options.loss ?? 'cross-entropy');
     const header = buildHeader(options, loss.id, options.scoreTarget !== undefined);
     if (path === null) return new ActiveTestingSession(header, loss, new MemoryJournal(), options.scoreTarget, undefined);
@@ -226,6 +228,7 @@ export class ActiveTestingSession {
    * message says how to export its labels anyway (`exportSessionLabels`).
    */
   static async open(path: string, options: OpenSessionOptions = {}): Promise<ActiveTestingSession> {
+    checkPath(path);
     const lock = acquireSessionLock(path);
     try {
       const contents = FileJournal.read(path, headerLineParser);
