@@ -4,6 +4,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runtimeExports } from '../../scripts/api-report.mjs';
 
@@ -110,6 +111,46 @@ describe.skipIf(!built)('the packed package in a consumer project', () => {
         const undefinedNames = names.filter((name) => loaded[entry]![name] === 'undefined');
         expect(undefinedNames, `${kind} ${entry}: undefined exports`).toEqual([]);
       }
+    }
+  });
+
+  it('type-checks a realistic program under moduleResolution node16, nodenext and bundler', () => {
+    const configs = {
+      node16: { module: 'node16', moduleResolution: 'node16' },
+      nodenext: { module: 'nodenext', moduleResolution: 'nodenext' },
+      bundler: { module: 'esnext', moduleResolution: 'bundler' },
+      'bundler-preserve': { module: 'preserve', moduleResolution: 'bundler' },
+    };
+    for (const [name, resolution] of Object.entries(configs)) {
+      const config = `tsconfig.program-${name}.json`;
+      const compilerOptions = { strict: true, skipLibCheck: false, noEmit: true, target: 'es2022', types: ['node'], ...resolution };
+      writeFileSync(join(project, config), JSON.stringify({ compilerOptions, files: ['program.ts'] }));
+      let output = '';
+      try {
+        execFileSync(process.execPath, [tsc, '-p', config], { cwd: project, encoding: 'utf8' });
+      } catch (error) {
+        output = String((error as { stdout?: string }).stdout ?? error);
+      }
+      expect(output, name).toBe('');
+    }
+  });
+
+  it("runs the README's self-contained examples as written", () => {
+    // Blocks that use none of DOC_FREE_NAMES without declaring it (the reader's own data): the quick start.
+    // Words in comments and string literals ("after 200 labels") are not uses.
+    const code = (block: string) => block.replace(/\/\/.*$/gm, '').replace(/'[^'\n]*'|`[^`]*`/g, "''");
+    const free = (block: string, name: string) =>
+      new RegExp(`\\b${name}\\b`).test(code(block)) && !new RegExp(`\\b(?:const|let)\\s+${name}\\b`).test(block);
+    const readme = docBlocks().filter((block) => block.name.startsWith('README-md-'));
+    const runnable = readme.filter((block) => !DOC_FREE_NAMES.some((name) => free(block.code, name)));
+    expect(runnable.length).toBeGreaterThan(0);
+    for (const block of runnable) {
+      const js = ts.transpileModule(block.code, {
+        compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
+      }).outputText;
+      writeFileSync(join(project, `${block.name}.mjs`), js);
+      const output = execFileSync(process.execPath, [`${block.name}.mjs`], { cwd: project, encoding: 'utf8' });
+      expect(output, block.name).toMatch(/^true risk 0\.\d{4}\nMSE after 200 labels: active \d\.\d\de-\d+, random \d\.\d\de-\d+\n$/);
     }
   });
 
