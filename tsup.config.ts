@@ -12,6 +12,9 @@ const shared: Options = {
   noExternal: ['seedrandom'],
   // The version is written into the bundle, so that dist/ does not carry package.json.
   define: { __PACKAGE_VERSION__: JSON.stringify(version) },
+  // Class names as written (esbuild renames some, e.g. Model to _Model): users see them in logs,
+  // and instanceof across the ES module and CommonJS copies compares error classes by name.
+  keepNames: true,
 };
 
 const entry = { index: 'src/index.ts', cli: 'src/cli/main.ts', worker: 'src/simulate/worker.ts' };

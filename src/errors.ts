@@ -1,9 +1,32 @@
+/** Marks the errors of every copy of this package (a registry symbol is the same in each copy). */
+const ERROR_BRAND = Symbol.for('active-testing.error');
+
 /**
  * Every error the library throws on purpose is an `ActiveTestingError`, so callers can tell bad
  * input apart from bugs. Subclasses say which kind of problem it is; fields say where.
  */
 export class ActiveTestingError extends Error {
   override name = 'ActiveTestingError';
+
+  static {
+    Object.defineProperty(this.prototype, ERROR_BRAND, { value: true });
+  }
+
+  /**
+   * `instanceof` that also holds across copies of the package in one process: the ES module and
+   * CommonJS builds each carry their own classes, so an error thrown by the copy a CommonJS
+   * dependency `require`s would otherwise not be an instance of the classes an ES module
+   * imported. Another copy's error (marked by a registry symbol) belongs to a class when a class
+   * of the same name is on its prototype chain; the build keeps class names (tsup `keepNames`).
+   */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    if (Function.prototype[Symbol.hasInstance].call(this, value)) return true;
+    if (typeof value !== 'object' || value === null || !(ERROR_BRAND in value)) return false;
+    for (let proto: object | null = Object.getPrototypeOf(value); proto !== null; proto = Object.getPrototypeOf(proto) as object | null) {
+      if (Object.hasOwn(proto, 'constructor') && (proto as { constructor: { name: string } }).constructor.name === this.name) return true;
+    }
+    return false;
+  }
 }
 
 export interface InputErrorDetails {

@@ -114,6 +114,41 @@ describe.skipIf(!built)('the packed package in a consumer project', () => {
     }
   });
 
+  it('keeps instanceof across the ES module and CommonJS copies, and every export its own name', () => {
+    // A program whose ES modules import the package while a CommonJS dependency requires it loads
+    // both builds: an error thrown by one copy must be an instance of the other's classes.
+    const script = `
+      import * as esm from 'active-testing';
+      import * as esmReference from 'active-testing/reference';
+      import { createRequire } from 'node:module';
+      const require = createRequire(import.meta.url);
+      const cjs = require('active-testing');
+      const cjsReference = require('active-testing/reference');
+      const thrown = (m) => { try { m.toMatrix('x', 'scores'); } catch (e) { return e; } };
+      const [fromEsm, fromCjs] = [thrown(esm), thrown(cjs)];
+      const names = (m) => Object.keys(m).filter((k) => typeof m[k] === 'function' && m[k].name !== k);
+      console.log(JSON.stringify({
+        sameCopy: [fromEsm instanceof esm.InputError, fromCjs instanceof cjs.InputError],
+        across: [fromCjs instanceof esm.InputError, fromCjs instanceof esm.ActiveTestingError, fromEsm instanceof cjs.InputError, fromEsm instanceof cjs.ActiveTestingError],
+        subclassAcross: new cjs.InterruptedOutputError('out', ['a'], 'done', 'run') instanceof esm.OutputExistsError,
+        otherClass: [fromCjs instanceof esm.FileFormatError, fromCjs instanceof esm.UsageError],
+        lookalike: Object.assign(new Error('x'), { name: 'InputError' }) instanceof esm.InputError,
+        referenceSame: [esmReference.LUREEstimator === esm.LUREEstimator, cjsReference.LUREEstimator === cjs.LUREEstimator],
+        renamed: [...names(esm), ...names(cjs)],
+      }));`;
+    writeFileSync(join(project, 'instanceof.mjs'), script);
+    const result = JSON.parse(execFileSync(process.execPath, ['instanceof.mjs'], { cwd: project, encoding: 'utf8' })) as unknown;
+    expect(result).toEqual({
+      sameCopy: [true, true],
+      across: [true, true, true, true],
+      subclassAcross: true,
+      otherClass: [false, false],
+      lookalike: false,
+      referenceSame: [true, true],
+      renamed: [],
+    });
+  });
+
   it('type-checks a realistic program under moduleResolution node16, nodenext and bundler', () => {
     const configs = {
       node16: { module: 'node16', moduleResolution: 'node16' },
