@@ -707,10 +707,14 @@ export class RiskConfidenceSequence {
   constructor(lowerBounds: ArrayLike<number>, upperBounds: ArrayLike<number>, options: ConfidenceSequenceOptions = {}) {
     // A misspelt `alpha` would otherwise give a 95% sequence to a caller who asked for another level.
     checkKnownKeys(options, CONFIDENCE_SEQUENCE_OPTIONS, null);
-    const n = lowerBounds.length;
-    if (n < 1) throw new InputError({ argument: 'lowerBounds', expected: 'one bound per pool item (at least one item)', received: n });
-    if (upperBounds.length !== n) {
-      throw new InputError({ argument: 'upperBounds', expected: `${n} bounds, one per pool item`, received: upperBounds.length });
+    // A number or an object without a length (the pool size passed where the bounds belong) has no
+    // integer length, and would otherwise build a sequence over an undefined pool.
+    const n = typeof lowerBounds === 'object' && lowerBounds !== null ? lowerBounds.length : undefined;
+    if (!(Number.isSafeInteger(n) && (n as number) >= 1)) {
+      throw new InputError({ argument: 'lowerBounds', expected: 'one bound per pool item (at least one item)', received: n });
+    }
+    if (typeof upperBounds !== 'object' || upperBounds === null || upperBounds.length !== n) {
+      throw new InputError({ argument: 'upperBounds', expected: `${n} bounds, one per pool item`, received: upperBounds?.length });
     }
     const alpha = options.alpha ?? DEFAULT_ALPHA;
     if (!(alpha > 0 && alpha < 1)) throw new InputError({ argument: 'alpha', expected: 'a number in (0, 1)', received: alpha });

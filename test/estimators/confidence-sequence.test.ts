@@ -290,6 +290,10 @@ describe('RiskConfidenceSequence: basic behaviour', () => {
     expect(() => new RiskConfidenceSequence([0, 0], [1, Number.NaN])).toThrow(InputError);
     expect(() => new RiskConfidenceSequence([0, 2], [1, 1])).toThrow(/upperBounds/);
     expect(() => new RiskConfidenceSequence([0], [1, 1])).toThrow(/upperBounds/);
+    // The pool size where the bounds belong: refused, not a sequence over an undefined pool.
+    expect(() => new RiskConfidenceSequence(5 as never, [1])).toThrow(/^lowerBounds: expected one bound per pool item/);
+    expect(() => new RiskConfidenceSequence({} as never, [1])).toThrow(/^lowerBounds: expected one bound per pool item/);
+    expect(() => new RiskConfidenceSequence([0], null as never)).toThrow(/^upperBounds: expected 1 bounds/);
     expect(() => new RiskConfidenceSequence([0], [1], { alpha: 0 })).toThrow(/alpha/);
     // A misspelt option is refused, not ignored (which would give the default 95% sequence).
     expect(() => new RiskConfidenceSequence([0], [1], { alhpa: 0.1 } as never)).toThrow(
