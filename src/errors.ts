@@ -69,7 +69,28 @@ function formatReceived(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(formatReceived).join(', ')}]`;
   // A bigint printed as a number would read like a valid value of another type (2n as 2).
   if (typeof value === 'bigint') return `${value}n (a bigint)`;
+  if (typeof value === 'function') return 'a function';
+  if (ArrayBuffer.isView(value)) {
+    const length = 'length' in value ? ` of length ${String(value.length)}` : '';
+    return `a ${value.constructor.name}${length}`;
+  }
+  if (typeof value === 'object' && value !== null) return formatObject(value);
   return String(value);
+}
+
+/** A plain object as JSON (shortened), anything else by its own text or its class: never "[object Object]". */
+function formatObject(value: object): string {
+  const proto: unknown = Object.getPrototypeOf(value);
+  if (proto === Object.prototype || proto === null) {
+    try {
+      const text = JSON.stringify(value, (_key, entry: unknown) => (typeof entry === 'bigint' ? `${entry}n` : entry));
+      return text.length > 80 ? `${text.slice(0, 79)}…` : text;
+    } catch {
+      return 'an object';
+    }
+  }
+  const text = String(value);
+  return text.startsWith('[object ') ? `a ${value.constructor.name}` : text;
 }
 
 /**

@@ -1,0 +1,34 @@
+import { describe, expect, it } from 'vitest';
+import { InputError } from '../src/errors.js';
+import { simulate } from '../src/simulate/simulate.js';
+import { simulationInput, syntheticPool } from './acquisition/synthetic-pool.js';
+
+const received = (value: unknown) => new InputError({ argument: 'x', expected: 'a number', received: value }).message;
+
+describe('InputError says what it received', () => {
+  it('shows objects, typed arrays and functions by what they are, never as "[object Object]"', () => {
+    expect(received({})).toBe('x: expected a number, got {}');
+    expect(received({ a: 1, b: [2, 3n] })).toBe('x: expected a number, got {"a":1,"b":[2,"3n"]}');
+    expect(received({ text: 'y'.repeat(200) })).toBe(`x: expected a number, got {"text":"${'y'.repeat(70)}…`);
+    expect(received(Float64Array.of(1, 2, 3))).toBe('x: expected a number, got a Float64Array of length 3');
+    expect(received(new DataView(new ArrayBuffer(4)))).toBe('x: expected a number, got a DataView');
+    expect(received(() => 1)).toBe('x: expected a number, got a function');
+    expect(received(new Map())).toBe('x: expected a number, got a Map');
+    expect(received(new URL('file:///tmp/a.npy'))).toBe('x: expected a number, got file:///tmp/a.npy');
+    const cyclic: Record<string, unknown> = {};
+    cyclic.self = cyclic;
+    expect(received(cyclic)).toBe('x: expected a number, got an object');
+  });
+
+  it('keeps strings quoted, numbers, arrays and bigints as before', () => {
+    expect(received('1')).toBe('x: expected a number, got "1"');
+    expect(received(NaN)).toBe('x: expected a number, got NaN');
+    expect(received([1, 'a', null])).toBe('x: expected a number, got [1, "a", null]');
+    expect(received(2n)).toBe('x: expected a number, got 2n (a bigint)');
+  });
+
+  it('names an object given as an option value', async () => {
+    const input = simulationInput(syntheticPool(50, 2, 1));
+    await expect(simulate(input, { runs: 2, size: 5, seed: {} as unknown as number })).rejects.toThrow(/^seed: expected .*, got \{\}$/);
+  });
+});
