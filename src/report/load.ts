@@ -27,6 +27,7 @@ export async function loadReportSettings(
 ): Promise<ReportSetting[]> {
   checkInputFolders(dirs);
   const settings: ReportSetting[] = [];
+  let unfinished = 0;
   // Which input each simulation was read through: one reached twice (an experiment's setting folder
   // given beside the experiment) would be two rows of the same runs.
   const readThrough = new Map<string, string>();
@@ -52,6 +53,7 @@ export async function loadReportSettings(
         // run again computes one whose outputs are gone).
         if (!existsSync(join(folder, SETTING_MARKER)) || !existsSync(join(folder, SUMMARY)) || !existsSync(join(folder, ESTIMATES))) {
           onUnfinished(entry.name, folder);
+          unfinished++;
           continue;
         }
         add(await loadExperimentSetting(folder, entry.name, entry.labelOffset), dir);
@@ -65,7 +67,9 @@ export async function loadReportSettings(
   if (settings.length === 0) {
     throw new FileFormatError(
       dirs.join(', '),
-      'holds no finished simulation (expected summary.json and estimates.npy, or experiment.json)',
+      unfinished > 0
+        ? `holds no finished simulation: none of the experiment's ${unfinished} settings has finished (run the experiment again to finish them)`
+        : 'holds no finished simulation (expected summary.json and estimates.npy, or experiment.json)',
     );
   }
   checkSamePool(settings);

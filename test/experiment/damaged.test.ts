@@ -52,6 +52,18 @@ describe('a finished setting whose files were damaged', () => {
       expect(readFileSync(join(out, setting, name)), name).toEqual(readFileSync(join(finished, setting, name)));
   });
 
+  it('report on an experiment none of whose settings has finished says so, not that experiment.json is missing', async () => {
+    const out = join(root, 'none-finished');
+    cpSync(finished, out, { recursive: true });
+    const manifest = JSON.parse(readFileSync(join(out, EXPERIMENT_MANIFEST), 'utf8')) as ExperimentManifest;
+    for (const { folder } of manifest.settings) rmSync(join(out, folder, SETTING_MARKER));
+    const unfinished: string[] = [];
+    await expect(loadReportSettings([out], (name) => unfinished.push(name))).rejects.toThrow(
+      `${out}: holds no finished simulation: none of the experiment's 4 settings has finished (run the experiment again to finish them)`,
+    );
+    expect(unfinished).toHaveLength(4);
+  });
+
   it('an unreadable setting.json is one line naming it and --force, not an unexpected error; --force recomputes it', async () => {
     const out = join(root, 'torn-marker');
     cpSync(finished, out, { recursive: true });
