@@ -158,11 +158,18 @@ export function checkReportOutput(out: string, dirs: readonly string[]): void {
   }
 }
 
-/** Runs on different pools (other scores, labels or pool size) cannot share one table: their true risks and errors do not compare. */
+/** Runs on different pools (other scores, labels or pool size), or of different losses, cannot share one table: their true risks and errors do not compare. */
 function checkSamePool(settings: readonly ReportSetting[]): void {
   const describe = (s: ReportSetting) => `${s.dir} (${s.pool?.fingerprint ?? `N = ${s.pool?.size}`})`;
   for (const [i, a] of settings.entries()) {
     for (const b of settings.slice(i + 1)) {
+      if (a.loss !== undefined && b.loss !== undefined && a.loss !== b.loss) {
+        throw new InputError({
+          argument: 'dirs',
+          expected: 'runs of one loss (report each loss separately)',
+          received: `${a.dir} (${a.loss}) and ${b.dir} (${b.loss})`,
+        });
+      }
       const differ =
         (a.pool?.fingerprint !== undefined && b.pool?.fingerprint !== undefined && a.pool.fingerprint !== b.pool.fingerprint) ||
         (a.pool?.size !== undefined && b.pool?.size !== undefined && a.pool.size !== b.pool.size);
@@ -239,6 +246,7 @@ async function loadSimulation(dir: string, name?: string, labelOffset = 0): Prom
     acquisition,
     estimator,
     trueRisk: summary.true_risk,
+    ...(typeof config.loss === 'string' ? { loss: config.loss } : {}),
     pool: poolOf(config),
     labels,
     labelOffset,

@@ -25,6 +25,8 @@ export interface ReportSetting {
   estimator: string;
   /** The pool's true risk. */
   trueRisk: number;
+  /** The loss whose risk the runs estimated (`cross-entropy`, `zero-one`, `brier`), as `summary.json` records it. */
+  loss?: string;
   /** The pool the runs estimated on, as recorded in `summary.json` (absent from older outputs). */
   pool?: { fingerprint?: string; size?: number };
   /** Labels acquired at each recorded row (row k ↔ k·step + 1 labels). */

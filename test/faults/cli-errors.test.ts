@@ -278,6 +278,31 @@ describe('report refuses what would be a misleading table', () => {
     }
   });
 
+  it('runs of another loss on the same pool are named as such', async () => {
+    const made = await runCliCaptured([
+      'simulate',
+      '--model-scores',
+      files.f,
+      '--labels',
+      files.y,
+      '--loss',
+      'zero-one',
+      '--runs',
+      '5',
+      '--size',
+      '20',
+      '--out',
+      join(root, 'run-zero-one'),
+    ]);
+    expect(made.code, made.stderr).toBe(0);
+    const run = await runCliCaptured(['report', join(root, 'run-a'), join(root, 'run-zero-one'), '--out', join(root, 'rep-losses')]);
+    expectOneLine(run);
+    expect(run.stderr).toMatch(
+      /expected runs of one loss \(report each loss separately\), got .*run-a \(cross-entropy\) and .*run-zero-one \(zero-one\)"$/,
+    );
+    expect(existsSync(join(root, 'rep-losses'))).toBe(false);
+  });
+
   it('an interrupted simulate folder (estimates.npy without summary.json) is named as such, never reported', async () => {
     const half = join(root, 'half');
     mkdirSync(half, { recursive: true });
