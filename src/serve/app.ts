@@ -46,6 +46,11 @@ function sameToken(given: string | undefined, token: string): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
+/** Whether `id` is a client id as the server sets them (12 random bytes, hex). */
+function isClientId(id: string | undefined): id is string {
+  return id !== undefined && /^[0-9a-f]{24}$/.test(id);
+}
+
 function defaultAssetsDir(): string {
   return fileURLToPath(new URL('./page/', import.meta.url));
 }
@@ -113,7 +118,10 @@ export function createServeApp(coordinator: AnnotationCoordinator, options: Serv
     if (c.req.method === 'GET' && url.pathname === '/' && sameToken(fromUrl, options.token)) {
       const cookie = { httpOnly: true, sameSite: 'Strict', path: '/' } as const;
       setCookie(c, names.token, options.token, cookie);
-      if (getCookie(c, names.client) === undefined) setCookie(c, names.client, randomBytes(12).toString('hex'), cookie);
+      // A client cookie this server did not set (another program on this host can set one: cookies
+      // are kept per host, not per port) is replaced, or every action would be refused with a
+      // message saying to open this very URL.
+      if (!isClientId(getCookie(c, names.client))) setCookie(c, names.client, randomBytes(12).toString('hex'), cookie);
       return c.redirect('/', 303);
     }
     if (!sameToken(getCookie(c, names.token), options.token)) {
@@ -129,7 +137,7 @@ export function createServeApp(coordinator: AnnotationCoordinator, options: Serv
 
   const client = (c: Context): string => {
     const id = getCookie(c, cookieNames(new URL(c.req.url)).client);
-    if (id === undefined || !/^[0-9a-f]{24}$/.test(id))
+    if (!isClientId(id))
       throw new InputError({ argument: 'client', expected: 'the client cookie set by the page: open the printed URL' });
     return id;
   };

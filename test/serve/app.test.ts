@@ -33,6 +33,9 @@ class CookieJar {
       this.cookies.set(pair.slice(0, at), pair.slice(at + 1));
     }
   }
+  set(name: string, value: string): void {
+    this.cookies.set(name, value);
+  }
   header(): string {
     return [...this.cookies].map(([name, value]) => `${name}=${value}`).join('; ');
   }
@@ -49,7 +52,7 @@ async function served(origin: string, allowedHosts?: ReadonlySet<string>, coordi
   return {
     /** Opens the printed URL: the server sets its cookies and redirects. */
     async signIn(jar: CookieJar): Promise<void> {
-      const response = await app.request(`${origin}/?token=${token}`, { headers: { host } });
+      const response = await app.request(`${origin}/?token=${token}`, { headers: { host, cookie: jar.header() } });
       expect(response.status).toBe(303);
       jar.store(response);
     },
@@ -96,6 +99,19 @@ describe('the serve app', () => {
     expect(((await labelled.json()) as ClientView).state.labels).toBe(1);
     expect((await server.state(jar, 'evil.example')).status).toBe(403);
     expect((await server.state(jar, '127.0.0.1:8080')).status).toBe(403);
+  });
+
+  it('replaces a client cookie that is not one it set when the printed URL is opened, so the page works again', async () => {
+    const jar = new CookieJar();
+    const server = await served('http://127.0.0.1:8084');
+    // A cookie of that name the server never set (another program on this host set it: browsers
+    // keep cookies per host, not per port) is refused, and the message says to open the URL.
+    jar.set('at_client_8084', 'stale');
+    await server.signIn(jar);
+    const state = await server.state(jar);
+    expect(await state.json()).not.toHaveProperty('error');
+    expect(state.status).toBe(200);
+    expect(jar.header()).toMatch(/at_client_8084=[0-9a-f]{24}(;|$)/);
   });
 
   it('once a write fails, answers every action with 503 and says the server must be restarted, and tells its listeners once', async () => {
