@@ -78,7 +78,8 @@ function errorResponse(c: Context, error: unknown): Response {
 
 async function jsonBody(c: Context): Promise<Record<string, unknown>> {
   const type = c.req.header('content-type') ?? '';
-  if (!type.startsWith('application/json'))
+  // The media type before any parameters (`; charset=…`), compared case-insensitively as HTTP says.
+  if (type.split(';')[0].trim().toLowerCase() !== 'application/json')
     throw new InputError({
       argument: 'body',
       expected: 'a JSON object (Content-Type: application/json)',

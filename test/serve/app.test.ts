@@ -57,10 +57,10 @@ async function served(origin: string, allowedHosts?: ReadonlySet<string>, coordi
       jar.store(response);
     },
     state: (jar: CookieJar, asHost = host) => app.request(`${origin}/api/state`, { headers: { host: asHost, cookie: jar.header() } }),
-    post: (jar: CookieJar, route: string, body: object) =>
+    post: (jar: CookieJar, route: string, body: object, contentType = 'application/json') =>
       app.request(`${origin}${route}`, {
         method: 'POST',
-        headers: { host, origin, cookie: jar.header(), 'Content-Type': 'application/json' },
+        headers: { host, origin, cookie: jar.header(), 'Content-Type': contentType },
         body: JSON.stringify(body),
       }),
   };
@@ -112,6 +112,22 @@ describe('the serve app', () => {
     expect(await state.json()).not.toHaveProperty('error');
     expect(state.status).toBe(200);
     expect(jar.header()).toMatch(/at_client_8084=[0-9a-f]{24}(;|$)/);
+  });
+
+  it('takes a JSON body whatever the case of its media type, and refuses other media types by name', async () => {
+    const jar = new CookieJar();
+    const server = await served('http://127.0.0.1:8085');
+    await server.signIn(jar);
+    const { item } = (await (await server.state(jar)).json()) as ClientView;
+    // Media types are case-insensitive (RFC 9110, 8.3.1).
+    const labelled = await server.post(jar, '/api/label', { id: item?.id, label: 1 }, 'Application/JSON; charset=UTF-8');
+    expect(await labelled.json()).not.toHaveProperty('error');
+    expect(labelled.status).toBe(200);
+    for (const type of ['application/jsonp', 'application/json-seq', 'text/plain']) {
+      const refused = await server.post(jar, '/api/skip', { id: item?.id }, type);
+      expect(refused.status).toBe(400);
+      expect(await refused.json()).toEqual({ error: `body: expected a JSON object (Content-Type: application/json), got ${JSON.stringify(type)}` });
+    }
   });
 
   it('once a write fails, answers every action with 503 and says the server must be restarted, and tells its listeners once', async () => {
