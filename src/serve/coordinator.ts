@@ -176,8 +176,8 @@ export class AnnotationCoordinator {
 
   private checkItem(client: string, id: unknown): string {
     this.clients.add(client);
-    if (typeof id !== 'string' || id.length === 0 || id.length > 1000)
-      throw new InputError({ argument: 'id', expected: 'the id of the item shown', received: String(id) });
+    if (typeof id !== 'string') throw new InputError({ argument: 'id', expected: 'the id of the item shown (a string)', received: id });
+    if (id.length === 0 || id.length > 1000) throw new InputError({ argument: 'id', expected: 'the id of the item shown', received: id });
     const holder = this.assignments.get(id);
     if (holder !== undefined && holder.client !== client && !this.expired(holder)) {
       throw new ConflictError(`item ${id} is with another annotator`);

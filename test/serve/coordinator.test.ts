@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { InputError } from '../../src/errors.js';
 import { ActiveTestingSession } from '../../src/session/session.js';
 import { AnnotationCoordinator, ConflictError, progress, type PublicState } from '../../src/serve/coordinator.js';
 import { accuracyInterval, riskInterval } from '../../src/serve/interval.js';
@@ -64,7 +65,12 @@ describe('AnnotationCoordinator', () => {
       `item ${a.id} was already labelled or skipped (by you)`,
     );
     await expect(coordinator.label('b', b.id, 2)).rejects.toThrow(/label: expected a class index in \[0, 1\]/);
-    await expect(coordinator.label('b', 42, 0)).rejects.toThrow(/id: expected the id of the item shown/);
+    // A number is reported as the number it is, not as the string it would be (which could be an id).
+    await expect(coordinator.label('b', 42, 0)).rejects.toThrow(
+      new InputError({ argument: 'id', expected: 'the id of the item shown (a string)', received: 42 }),
+    );
+    await expect(coordinator.skip('b', 42)).rejects.toThrow('id: expected the id of the item shown (a string), got 42');
+    await expect(coordinator.skip('b', [b.id])).rejects.toThrow(`id: expected the id of the item shown (a string), got ["${b.id}"]`);
     expect(session.estimate().recorded).toBe(1);
   });
 
