@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import { getCookie, setCookie } from 'hono/cookie';
+import { setCookie } from 'hono/cookie';
 import { streamSSE } from 'hono/streaming';
 import { ActiveTestingError, InputError } from '../errors.js';
 import { SessionStateError } from '../session/errors.js';
@@ -24,6 +24,21 @@ function cookieNames(url: URL): { token: string; client: string } {
   return { token: `at_token_${port}`, client: `at_client_${port}` };
 }
 
+/**
+ * Every value the request's cookies give `name`, in header order. A browser sends each cookie of
+ * that name it holds for the path, those set for longer paths first, and a page on another port of
+ * this host can set them (cookies are kept per host): taking only the first would let such a page
+ * sign this server's page out for as long as the browser keeps its cookie.
+ */
+function cookieValues(c: Context, name: string): string[] {
+  const values: string[] = [];
+  for (const pair of (c.req.header('cookie') ?? '').split(';')) {
+    const at = pair.indexOf('=');
+    if (at !== -1 && pair.slice(0, at).trim() === name) values.push(pair.slice(at + 1).trim());
+  }
+  return values;
+}
+
 /** How the app checks requests. */
 export interface ServeAppOptions {
   /** The access token in the printed URL. */
@@ -39,16 +54,15 @@ export function newToken(): string {
   return randomBytes(24).toString('base64url');
 }
 
-function sameToken(given: string | undefined, token: string): boolean {
-  if (given === undefined) return false;
+function sameToken(given: string, token: string): boolean {
   const a = Buffer.from(given);
   const b = Buffer.from(token);
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
 /** Whether `id` is a client id as the server sets them (12 random bytes, hex). */
-function isClientId(id: string | undefined): id is string {
-  return id !== undefined && /^[0-9a-f]{24}$/.test(id);
+function isClientId(id: string): boolean {
+  return /^[0-9a-f]{24}$/.test(id);
 }
 
 function defaultAssetsDir(): string {
@@ -115,17 +129,17 @@ export function createServeApp(coordinator: AnnotationCoordinator, options: Serv
     if (options.allowedHosts !== undefined && (host === undefined || !options.allowedHosts.has(host))) return c.text('unknown host', 403);
     const url = new URL(c.req.url);
     const names = cookieNames(url);
-    const fromUrl = url.searchParams.get('token') ?? undefined;
-    if (c.req.method === 'GET' && url.pathname === '/' && sameToken(fromUrl, options.token)) {
+    const fromUrl = url.searchParams.get('token');
+    if (c.req.method === 'GET' && url.pathname === '/' && fromUrl !== null && sameToken(fromUrl, options.token)) {
       const cookie = { httpOnly: true, sameSite: 'Strict', path: '/' } as const;
       setCookie(c, names.token, options.token, cookie);
       // A client cookie this server did not set (another program on this host can set one: cookies
       // are kept per host, not per port) is replaced, or every action would be refused with a
       // message saying to open this very URL.
-      if (!isClientId(getCookie(c, names.client))) setCookie(c, names.client, randomBytes(12).toString('hex'), cookie);
+      if (!cookieValues(c, names.client).some(isClientId)) setCookie(c, names.client, randomBytes(12).toString('hex'), cookie);
       return c.redirect('/', 303);
     }
-    if (!sameToken(getCookie(c, names.token), options.token)) {
+    if (!cookieValues(c, names.token).some((given) => sameToken(given, options.token))) {
       return c.text('401: missing or wrong access token. Open the URL that `active-testing serve` printed.', 401);
     }
     if (c.req.method !== 'GET' && c.req.method !== 'HEAD') {
@@ -137,9 +151,8 @@ export function createServeApp(coordinator: AnnotationCoordinator, options: Serv
   });
 
   const client = (c: Context): string => {
-    const id = getCookie(c, cookieNames(new URL(c.req.url)).client);
-    if (!isClientId(id))
-      throw new InputError({ argument: 'client', expected: 'the client cookie set by the page: open the printed URL' });
+    const id = cookieValues(c, cookieNames(new URL(c.req.url)).client).find(isClientId);
+    if (id === undefined) throw new InputError({ argument: 'client', expected: 'the client cookie set by the page: open the printed URL' });
     return id;
   };
   const respond = async (c: Context, action: () => Promise<ClientView>): Promise<Response> => {

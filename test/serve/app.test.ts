@@ -56,7 +56,8 @@ async function served(origin: string, allowedHosts?: ReadonlySet<string>, coordi
       expect(response.status).toBe(303);
       jar.store(response);
     },
-    state: (jar: CookieJar, asHost = host) => app.request(`${origin}/api/state`, { headers: { host: asHost, cookie: jar.header() } }),
+    state: (jar: CookieJar, asHost = host, cookie = jar.header()) =>
+      app.request(`${origin}/api/state`, { headers: { host: asHost, cookie } }),
     post: (jar: CookieJar, route: string, body: object, contentType = 'application/json') =>
       app.request(`${origin}${route}`, {
         method: 'POST',
@@ -114,6 +115,21 @@ describe('the serve app', () => {
     expect(jar.header()).toMatch(/at_client_8084=[0-9a-f]{24}(;|$)/);
   });
 
+  it('finds its own cookies among others of the same names, which another program on the host may have set', async () => {
+    const jar = new CookieJar();
+    const server = await served('http://127.0.0.1:8086');
+    await server.signIn(jar);
+    const shown = ((await (await server.state(jar)).json()) as ClientView).item?.id;
+    // A cookie set for a longer path comes first in the header (RFC 6265, 5.4): a page on another
+    // port of this host can set such cookies, with names this server uses.
+    const tossed = `at_token_8086=wrong; at_client_8086=zzz; at_client_8086=0123456789abcdef0123456; ${jar.header()}`;
+    const again = await server.state(jar, '127.0.0.1:8086', tossed);
+    expect(again.status).toBe(200);
+    // Still the same annotator: it is shown the item it had.
+    expect(((await again.json()) as ClientView).item?.id).toBe(shown);
+    expect((await server.state(jar, '127.0.0.1:8086', 'at_token_8086=wrong; at_client_8086=zzz')).status).toBe(401);
+  });
+
   it('takes a JSON body whatever the case of its media type, and refuses other media types by name', async () => {
     const jar = new CookieJar();
     const server = await served('http://127.0.0.1:8085');
@@ -126,7 +142,9 @@ describe('the serve app', () => {
     for (const type of ['application/jsonp', 'application/json-seq', 'text/plain']) {
       const refused = await server.post(jar, '/api/skip', { id: item?.id }, type);
       expect(refused.status).toBe(400);
-      expect(await refused.json()).toEqual({ error: `body: expected a JSON object (Content-Type: application/json), got ${JSON.stringify(type)}` });
+      expect(await refused.json()).toEqual({
+        error: `body: expected a JSON object (Content-Type: application/json), got ${JSON.stringify(type)}`,
+      });
     }
   });
 
