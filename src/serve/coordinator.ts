@@ -271,26 +271,32 @@ export class AnnotationCoordinator {
     this.release(client);
     if (this.session.done(this.rule)) return null;
     // Every assigned item is pending, so one more than the assigned count holds an item nobody has
-    // (unless the pool ran out, or the label budget is spent: see `budgetLeft`).
-    const count = Math.min(this.assignments.size + 1, this.budgetLeft());
-    if (count === 0) return null;
-    const open = this.session.estimate().pending;
-    const proposals = await this.session.next(count);
-    const now = this.now();
-    for (const proposal of proposals) {
-      const holder = this.assignments.get(proposal.id);
-      if (holder === undefined || now - holder.touched > this.leaseMs) {
-        if (holder !== undefined) this.itemOf.delete(holder.client);
-        this.assign(proposal.id, client);
-        // A new draw changes the open count: every page hears of it, or the last state pushed (the
-        // one before the draw) would show one open item too few next to the item it shows.
-        if (this.session.estimate().pending !== open) this.changed(false);
-        const item = { id: proposal.id, text: proposal.text, position: proposal.position };
-        this.proposals.set(proposal.id, item);
-        return item;
+    // (unless the pool ran out, or the label budget is spent: see `budgetLeft`). Others may take
+    // those items while this draw waits its turn in the session (behind a label whose target is
+    // being scored), so when none is left, ask again for one more than are assigned then.
+    let asked = 0;
+    for (;;) {
+      const count = Math.min(this.assignments.size + 1, this.budgetLeft());
+      if (count <= asked) return null;
+      asked = count;
+      const open = this.session.estimate().pending;
+      const proposals = await this.session.next(count);
+      const now = this.now();
+      for (const proposal of proposals) {
+        const holder = this.assignments.get(proposal.id);
+        if (holder === undefined || now - holder.touched > this.leaseMs) {
+          if (holder !== undefined) this.itemOf.delete(holder.client);
+          this.assign(proposal.id, client);
+          // A new draw changes the open count: every page hears of it, or the last state pushed (the
+          // one before the draw) would show one open item too few next to the item it shows.
+          if (this.session.estimate().pending !== open) this.changed(false);
+          const item = { id: proposal.id, text: proposal.text, position: proposal.position };
+          this.proposals.set(proposal.id, item);
+          return item;
+        }
       }
+      if (proposals.length < count || this.session.done(this.rule)) return null;
     }
-    return null;
   }
 
   /**

@@ -261,6 +261,38 @@ describe('AnnotationCoordinator', () => {
     ]);
   });
 
+  it('gives each of several annotators who ask at once an item while a label waits for the target to be scored', async () => {
+    const size = 50;
+    const pool = syntheticPool({ poolSize: size, classCount: 2, seed: 4 });
+    let release: () => void = () => undefined;
+    let slow = false;
+    const session = await ActiveTestingSession.create(null, {
+      texts: Array.from({ length: size }, (_, i) => `item ${i}`),
+      classes: CLASSES,
+      surrogateScores: pool.surrogateScores,
+      seed: 1,
+      scoreTarget: async ([text]) => {
+        const i = Number(text!.slice(5));
+        if (slow) await new Promise<void>((resolve) => (release = resolve));
+        return [Array.from(pool.modelScores.data.subarray(2 * i, 2 * i + 2))];
+      },
+    });
+    const coordinator = new AnnotationCoordinator(session);
+    const a = (await coordinator.view('a')).item!;
+    slow = true;
+    const labelling = coordinator.label('a', a.id, 1);
+    // Four pages open while the label is being scored: their requests for an item queue behind it.
+    const views = ['b', 'c', 'd', 'e'].map((client) => coordinator.view(client));
+    await new Promise((resolve) => setImmediate(resolve));
+    release();
+    await labelling;
+    const items = (await Promise.all(views)).map((view) => view.item?.id);
+    expect(items.every((id) => id !== undefined)).toBe(true);
+    expect(new Set(items).size).toBe(4);
+    // The four, and the item a got after its label: nothing else drawn.
+    expect(session.estimate().pending).toBe(5);
+  });
+
   it("shows the session's estimate and one plot point per label count, and notifies subscribers", async () => {
     const { session, labels } = await memorySession();
     const coordinator = new AnnotationCoordinator(session, { maxLabels: 5 });
