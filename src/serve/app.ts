@@ -209,8 +209,14 @@ export function createServeApp(coordinator: AnnotationCoordinator, options: Serv
             await stream.writeSSE({ event: 'state', data: JSON.stringify(state) });
           }
           await new Promise<void>((resolve) => {
-            wake = resolve;
-            setTimeout(resolve, 15_000).unref();
+            const keepAlive = setTimeout(resolve, 15_000);
+            keepAlive.unref();
+            // Cleared when a change wakes the stream: otherwise every change pushed would leave a
+            // timer (and its closure) behind for 15 s, many thousands with many pages open.
+            wake = () => {
+              clearTimeout(keepAlive);
+              resolve();
+            };
           });
           if (latest === undefined && !stream.aborted) await stream.write(': keep-alive\n\n');
         }

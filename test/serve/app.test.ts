@@ -1,7 +1,7 @@
 import { mkdtempSync, unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Hono } from 'hono';
 import { loopbackHosts } from '../../src/cli/serve.js';
 import { createServeApp, newToken } from '../../src/serve/app.js';
@@ -56,6 +56,7 @@ async function served(origin: string, allowedHosts?: ReadonlySet<string>, coordi
       expect(response.status).toBe(303);
       jar.store(response);
     },
+    events: (jar: CookieJar) => app.request(`${origin}/api/events`, { headers: { host, cookie: jar.header() } }),
     state: (jar: CookieJar, asHost = host, cookie = jar.header()) =>
       app.request(`${origin}/api/state`, { headers: { host: asHost, cookie } }),
     post: (jar: CookieJar, route: string, body: object, contentType = 'application/json') =>
@@ -68,6 +69,42 @@ async function served(origin: string, allowedHosts?: ReadonlySet<string>, coordi
 }
 
 describe('the serve app', () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  it('keeps one keep-alive timer per open event stream, however many changes it has pushed', async () => {
+    // Timers of the streams' 15 s keep-alive that are neither cleared nor run yet (none runs in this test).
+    const waiting = new Set<unknown>();
+    const setTimer = globalThis.setTimeout;
+    const clearTimer = globalThis.clearTimeout;
+    vi.spyOn(globalThis, 'setTimeout').mockImplementation(((run: () => void, ms: number) => {
+      const timer = setTimer(run, ms);
+      if (ms === 15_000) waiting.add(timer);
+      return timer;
+    }) as typeof setTimeout);
+    vi.spyOn(globalThis, 'clearTimeout').mockImplementation((timer) => {
+      waiting.delete(timer);
+      clearTimer(timer);
+    });
+    const jar = new CookieJar();
+    const server = await served('http://127.0.0.1:8087');
+    await server.signIn(jar);
+    const stream = await server.events(jar);
+    const reader = stream.body!.pipeThrough(new TextDecoderStream()).getReader();
+    let received = '';
+    const events = async (count: number) => {
+      while ((received.match(/^event: state$/gm) ?? []).length < count) received += (await reader.read()).value ?? '';
+    };
+    await events(1);
+    let { item } = (await (await server.state(jar)).json()) as ClientView;
+    for (let k = 1; k <= 20; k++) {
+      ({ item } = (await (await server.post(jar, '/api/label', { id: item?.id, label: k % 2 })).json()) as ClientView);
+      await events(k + 1);
+    }
+    expect(waiting.size).toBe(1);
+    await reader.cancel();
+    for (const timer of waiting) clearTimer(timer as NodeJS.Timeout);
+  });
+
   it('keeps two servers on different ports of one host signed in, in one browser', async () => {
     const jar = new CookieJar();
     const a = await served('http://127.0.0.1:8081');
