@@ -139,7 +139,7 @@ export const serveCommand: Command = {
     try {
       const coordinator = new AnnotationCoordinator(session, rule);
       // The server keeps answering (the pages say it must be restarted), so its operator is told too.
-      coordinator.onStopped((error) => console.error(`active-testing serve: ${error.message}`));
+      coordinator.onStopped((error) => console.error(`active-testing serve: ${error.operatorMessage}`));
       const token = newToken();
       let allowedHosts: Set<string> | undefined;
       const app = createServeApp(coordinator, {

@@ -14,15 +14,18 @@ export class ConflictError extends SessionStateError {
 
 /**
  * The session closed itself after a failed write, so nothing more can be saved until the server is
- * restarted: HTTP 503 (the server's trouble, not a conflict the annotator can resolve).
+ * restarted: HTTP 503 (the server's trouble, not a conflict the annotator can resolve). The message
+ * is what every page shows, so it leaves out the file system's reason, which names the session's
+ * path on the server; the server's own console prints `operatorMessage`, which gives it.
  */
 export class SessionStoppedError extends ActiveTestingError {
   override name = 'SessionStoppedError';
+  /** The message with the reason the write failed, for the server's operator. */
+  readonly operatorMessage: string;
   constructor(readonly failure: SessionWriteError) {
-    super(
-      `the session file could not be written (${failure.reason}), so no more labels can be saved: ` +
-        'restart `active-testing serve` and open the URL it prints',
-    );
+    const restart = 'so no more labels can be saved: restart `active-testing serve` and open the URL it prints';
+    super(`the session file could not be written on the server, ${restart} (the server's console says why)`);
+    this.operatorMessage = `the session file could not be written (${failure.reason}), ${restart}`;
   }
 }
 
