@@ -11,6 +11,29 @@ import { syntheticPool } from '../../src/simulate/syntheticPool.js';
 
 const CLASSES = ['negative', 'positive'];
 
+/**
+ * A 50-item session whose target is scored when a label arrives; after `slowDown()` each scoring
+ * waits for `release()`, so a test can act while a label is being scored.
+ */
+async function sessionScoredOnDemand(): Promise<{ session: ActiveTestingSession; slowDown: () => void; release: () => void }> {
+  const size = 50;
+  const pool = syntheticPool({ poolSize: size, classCount: 2, seed: 4 });
+  let slow = false;
+  let waiting: () => void = () => undefined;
+  const session = await ActiveTestingSession.create(null, {
+    texts: Array.from({ length: size }, (_, i) => `item ${i}`),
+    classes: CLASSES,
+    surrogateScores: pool.surrogateScores,
+    seed: 1,
+    scoreTarget: async ([text]) => {
+      const i = Number(text!.slice(5));
+      if (slow) await new Promise<void>((resolve) => (waiting = resolve));
+      return [Array.from(pool.modelScores.data.subarray(2 * i, 2 * i + 2))];
+    },
+  });
+  return { session, slowDown: () => (slow = true), release: () => waiting() };
+}
+
 async function memorySession(size = 200) {
   const pool = syntheticPool({ poolSize: size, classCount: 2, seed: 4 });
   const session = await ActiveTestingSession.create(null, {
@@ -229,26 +252,12 @@ describe('AnnotationCoordinator', () => {
   });
 
   it('never undoes a label another annotator records while the undo waits (the target scored on demand)', async () => {
-    const size = 50;
-    const pool = syntheticPool({ poolSize: size, classCount: 2, seed: 4 });
-    let release: () => void = () => undefined;
-    const scoring = new Set<string>();
-    const session = await ActiveTestingSession.create(null, {
-      texts: Array.from({ length: size }, (_, i) => `item ${i}`),
-      classes: CLASSES,
-      surrogateScores: pool.surrogateScores,
-      seed: 1,
-      scoreTarget: async ([text]) => {
-        const i = Number(text!.slice(5));
-        if (scoring.has('slow')) await new Promise<void>((resolve) => (release = resolve));
-        return [Array.from(pool.modelScores.data.subarray(2 * i, 2 * i + 2))];
-      },
-    });
+    const { session, slowDown, release } = await sessionScoredOnDemand();
     const coordinator = new AnnotationCoordinator(session);
     const a = (await coordinator.view('a')).item!;
     const b = (await coordinator.view('b')).item!;
     await coordinator.label('a', a.id, 1);
-    scoring.add('slow');
+    slowDown();
     const labelling = coordinator.label('b', b.id, 0);
     const undoing = coordinator.undo('a');
     await new Promise((resolve) => setImmediate(resolve));
@@ -262,24 +271,10 @@ describe('AnnotationCoordinator', () => {
   });
 
   it('gives each of several annotators who ask at once an item while a label waits for the target to be scored', async () => {
-    const size = 50;
-    const pool = syntheticPool({ poolSize: size, classCount: 2, seed: 4 });
-    let release: () => void = () => undefined;
-    let slow = false;
-    const session = await ActiveTestingSession.create(null, {
-      texts: Array.from({ length: size }, (_, i) => `item ${i}`),
-      classes: CLASSES,
-      surrogateScores: pool.surrogateScores,
-      seed: 1,
-      scoreTarget: async ([text]) => {
-        const i = Number(text!.slice(5));
-        if (slow) await new Promise<void>((resolve) => (release = resolve));
-        return [Array.from(pool.modelScores.data.subarray(2 * i, 2 * i + 2))];
-      },
-    });
+    const { session, slowDown, release } = await sessionScoredOnDemand();
     const coordinator = new AnnotationCoordinator(session);
     const a = (await coordinator.view('a')).item!;
-    slow = true;
+    slowDown();
     const labelling = coordinator.label('a', a.id, 1);
     // Four pages open while the label is being scored: their requests for an item queue behind it.
     const views = ['b', 'c', 'd', 'e'].map((client) => coordinator.view(client));
