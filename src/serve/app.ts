@@ -142,6 +142,14 @@ export function createServeApp(coordinator: AnnotationCoordinator, options: Serv
     if (!cookieValues(c, names.token).some((given) => sameToken(given, options.token))) {
       return c.text('401: missing or wrong access token. Open the URL that `active-testing serve` printed.', 401);
     }
+    // A page on another port of this host is the same site, so the browser sends it the cookies: a
+    // request of its to the API (reading the state draws and records an item for this annotator) is
+    // refused by the fetch metadata every current browser sends. Clients without it (curl, scripts)
+    // still need the token.
+    const site = c.req.header('sec-fetch-site');
+    if (url.pathname.startsWith('/api/') && site !== undefined && site !== 'same-origin' && site !== 'none') {
+      return c.json({ error: 'cross-origin request refused' }, 403);
+    }
     if (c.req.method !== 'GET' && c.req.method !== 'HEAD') {
       const origin = c.req.header('origin');
       if (origin === undefined || host === undefined || origin !== `http://${host}`)

@@ -56,6 +56,8 @@ async function served(origin: string, allowedHosts?: ReadonlySet<string>, coordi
       expect(response.status).toBe(303);
       jar.store(response);
     },
+    get: (jar: CookieJar, route: string, headers: Record<string, string>) =>
+      app.request(`${origin}${route}`, { headers: { host, cookie: jar.header(), ...headers } }),
     events: (jar: CookieJar) => app.request(`${origin}/api/events`, { headers: { host, cookie: jar.header() } }),
     state: (jar: CookieJar, asHost = host, cookie = jar.header()) =>
       app.request(`${origin}/api/state`, { headers: { host: asHost, cookie } }),
@@ -137,6 +139,26 @@ describe('the serve app', () => {
     expect(((await labelled.json()) as ClientView).state.labels).toBe(1);
     expect((await server.state(jar, 'evil.example')).status).toBe(403);
     expect((await server.state(jar, '127.0.0.1:8080')).status).toBe(403);
+  });
+
+  it("refuses the API to another site's page, which would draw items for this annotator by reading the state", async () => {
+    const jar = new CookieJar();
+    const coordinator = new AnnotationCoordinator(await newSession());
+    const server = await served('http://127.0.0.1:8087', undefined, coordinator);
+    await server.signIn(jar);
+    for (const site of ['same-site', 'cross-site']) {
+      for (const route of ['/api/state', '/api/events']) {
+        const response = await server.get(jar, route, { 'sec-fetch-site': site });
+        expect(response.status, `${route} from a ${site} page`).toBe(403);
+        expect(await response.json()).toEqual({ error: 'cross-origin request refused' });
+      }
+    }
+    expect(coordinator.state().pending).toBe(0);
+    // The page itself, a link typed into the address bar, and a client without fetch metadata.
+    for (const headers of [{ 'sec-fetch-site': 'same-origin' }, { 'sec-fetch-site': 'none' }, {}] as Record<string, string>[]) {
+      expect((await server.get(jar, '/api/state', headers)).status).toBe(200);
+    }
+    expect(coordinator.state().pending).toBe(1);
   });
 
   it('replaces a client cookie that is not one it set when the printed URL is opened, so the page works again', async () => {
