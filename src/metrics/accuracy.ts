@@ -1,6 +1,6 @@
 import { InputError } from '../errors.js';
 import type { Matrix } from '../matrix.js';
-import { stableSoftmax } from './softmax.js';
+import { softmaxRows } from './softmax.js';
 import { checkLabels } from './validate.js';
 
 /**
@@ -17,7 +17,7 @@ export function accuracy(scores: Matrix, labels: Int32Array): number {
   const nan = scores.data.findIndex((v) => Number.isNaN(v));
   if (nan >= 0)
     throw new InputError({ argument: 'scores', expected: 'numbers, not NaN', received: NaN, row: Math.floor(nan / scores.cols) });
-  const { rows, cols, data } = stableSoftmax(scores);
+  const { rows, cols, data } = softmaxRows(scores, null);
   let correct = 0;
   for (let i = 0; i < rows; i++) {
     const start = i * cols;

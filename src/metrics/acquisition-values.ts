@@ -3,7 +3,7 @@ import type { Matrix } from '../matrix.js';
 import type { NumericsFlags } from '../numerics.js';
 import { rowCrossEntropy } from './entropy.js';
 import { classProbabilities } from './probabilities.js';
-import { stableSoftmax } from './softmax.js';
+import { softmaxRows } from './softmax.js';
 import { checkEps, checkLabels, checkSameShape } from './validate.js';
 
 /** The acquisition functions (docs/concepts.md): which per-item value the proposal is proportional to. */
@@ -97,7 +97,7 @@ function surrogate(input: AcquisitionInput): Matrix {
 }
 
 function trueLoss(scores: Matrix, labels: Int32Array, eps: number): Float64Array {
-  const p = stableSoftmax(scores).data;
+  const p = softmaxRows(scores, null).data;
   const upper = 1 / eps;
   const out = new Float64Array(scores.rows);
   for (let i = 0; i < scores.rows; i++) {

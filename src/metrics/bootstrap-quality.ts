@@ -1,7 +1,7 @@
 import type { Matrix } from '../matrix.js';
 import { rowMedian } from './percentile.js';
 import { sma } from './sma.js';
-import { checkSameShape } from './validate.js';
+import { checkFinite, checkMatrix, checkSameShape } from './validate.js';
 
 /** Half-width multiplier of the approximate bootstrap 95% interval, the paper's ±1.96σ: one constant everywhere. */
 export const BOOTSTRAP_Z = 1.96;
@@ -17,7 +17,8 @@ export const BOOTSTRAP_Z = 1.96;
  * const estimates = { data: Float64Array.of(1, 2), rows: 1, cols: 2 };
  * const variances = { data: Float64Array.of(0.25, 0.04), rows: 1, cols: 2 };
  * coverage(estimates, variances, 1.5); // [0.5]: 1 ± 0.98 covers 1.5, 2 ± 0.392 does not
- * @throws InputError when `bootstrapVariance` is not the shape of `estimates`.
+ * @throws InputError when `estimates` or `bootstrapVariance` is not a Matrix whose data holds rows × cols
+ * values, `bootstrapVariance` is not the shape of `estimates`, or `target` or `confidenceInterval` is not a finite number.
  */
 export function coverage(
   estimates: Matrix,
@@ -26,7 +27,8 @@ export function coverage(
   confidenceInterval = BOOTSTRAP_Z,
   smoothing = 1,
 ): Float64Array {
-  checkSameShape(estimates, bootstrapVariance, 'bootstrapVariance');
+  checkIntervalInputs(estimates, bootstrapVariance, target);
+  checkFinite(confidenceInterval, 'confidenceInterval');
   const { rows, cols } = estimates;
   const inside = new Float64Array(rows);
   for (let i = 0; i < rows; i++) {
@@ -49,10 +51,11 @@ export function coverage(
  * const estimates = { data: Float64Array.of(1, 2), rows: 1, cols: 2 };
  * const variances = { data: Float64Array.of(0.25, 1), rows: 1, cols: 2 };
  * bootstrapMse(estimates, variances, 1); // [0.03125]: median of (0.25 − 0)² and (1 − 1)²
- * @throws InputError when `bootstrapVariance` is not the shape of `estimates`.
+ * @throws InputError when `estimates` or `bootstrapVariance` is not a Matrix whose data holds rows × cols
+ * values, `bootstrapVariance` is not the shape of `estimates`, or `target` is not a finite number.
  */
 export function bootstrapMse(estimates: Matrix, bootstrapVariance: Matrix, target: number, smoothing = 1): Float64Array {
-  checkSameShape(estimates, bootstrapVariance, 'bootstrapVariance');
+  checkIntervalInputs(estimates, bootstrapVariance, target);
   const gap = new Float64Array(estimates.data.length);
   for (let j = 0; j < gap.length; j++) {
     const e = (estimates.data[j] as number) - target;
@@ -60,4 +63,11 @@ export function bootstrapMse(estimates: Matrix, bootstrapVariance: Matrix, targe
     gap[j] = d * d;
   }
   return sma(rowMedian({ data: gap, rows: estimates.rows, cols: estimates.cols }), smoothing);
+}
+
+function checkIntervalInputs(estimates: Matrix, bootstrapVariance: Matrix, target: number): void {
+  checkMatrix(estimates, 'estimates');
+  checkMatrix(bootstrapVariance, 'bootstrapVariance');
+  checkSameShape(estimates, bootstrapVariance, 'bootstrapVariance');
+  checkFinite(target, 'target');
 }

@@ -1,6 +1,6 @@
 import type { Matrix } from '../matrix.js';
 import { pairwiseSum } from './pairwise-sum.js';
-import { logSoftmax, softmaxRowInto, stableSoftmax } from './softmax.js';
+import { logSoftmaxRows, softmaxRowInto, softmaxRows } from './softmax.js';
 import { checkLabels, checkSameShape, checkTemperature, checkWeights } from './validate.js';
 
 /** 2⁻¹⁰²², the smallest normal double: below it a probability keeps fewer bits and its log drifts. */
@@ -35,7 +35,7 @@ export function lossPerItem(scores: Matrix, labels: Int32Array, temperature: num
 
 function logSoftmaxRow(scores: Matrix, i: number, temperature: number | null): Float64Array {
   const row = { data: scores.data.subarray(i * scores.cols, (i + 1) * scores.cols), rows: 1, cols: scores.cols };
-  return logSoftmax(row, temperature).data;
+  return logSoftmaxRows(row, temperature).data;
 }
 
 /**
@@ -53,7 +53,7 @@ function logSoftmaxRow(scores: Matrix, i: number, temperature: number | null): F
 export function softLossPerItem(scores: Matrix, targets: Matrix): Float64Array {
   checkSameShape(scores, targets, 'targets');
   const { rows, cols } = scores;
-  const p = stableSoftmax(scores).data;
+  const p = softmaxRows(scores, null).data;
   const terms = new Float64Array(cols);
   const out = new Float64Array(rows);
   for (let i = 0; i < rows; i++) {

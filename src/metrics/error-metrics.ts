@@ -1,6 +1,7 @@
 import type { Matrix } from '../matrix.js';
 import { pairwiseMean } from './pairwise-sum.js';
 import { rowMedian } from './percentile.js';
+import { checkFinite, checkMatrix } from './validate.js';
 
 /*
  * Error summaries of a results matrix (rows = label budgets, columns = runs) against the true risk,
@@ -14,8 +15,10 @@ import { rowMedian } from './percentile.js';
  *
  * @example
  * se({ data: Float64Array.of(1, 3), rows: 1, cols: 2 }, 2).data; // [1, 1]
+ * @throws InputError when `pred` is not a Matrix whose data holds rows × cols values, or `target` is not a finite number.
  */
 export function se(pred: Matrix, target: number): Matrix {
+  checkPrediction(pred, target);
   return mapEntries(pred, (v) => (v - target) * (v - target));
 }
 
@@ -25,8 +28,10 @@ export function se(pred: Matrix, target: number): Matrix {
  *
  * @example
  * bias({ data: Float64Array.of(1, 3), rows: 1, cols: 2 }, 2).data; // [−1, 1]
+ * @throws InputError when `pred` is not a Matrix whose data holds rows × cols values, or `target` is not a finite number.
  */
 export function bias(pred: Matrix, target: number): Matrix {
+  checkPrediction(pred, target);
   return mapEntries(pred, (v) => v - target);
 }
 
@@ -36,8 +41,10 @@ export function bias(pred: Matrix, target: number): Matrix {
  *
  * @example
  * logMse({ data: Float64Array.of(2, 2 + Math.E), rows: 1, cols: 2 }, 2).data; // [−Infinity, 1.9999999999999996]: 2 up to rounding
+ * @throws InputError when `pred` is not a Matrix whose data holds rows × cols values, or `target` is not a finite number.
  */
 export function logMse(pred: Matrix, target: number): Matrix {
+  checkPrediction(pred, target);
   return mapEntries(pred, (v) => Math.log((v - target) * (v - target)));
 }
 
@@ -46,8 +53,10 @@ export function logMse(pred: Matrix, target: number): Matrix {
  *
  * @example
  * mse({ data: Float64Array.of(1, 4), rows: 1, cols: 2 }, 2); // [2.5]
+ * @throws InputError when `pred` is not a Matrix whose data holds rows × cols values, or `target` is not a finite number.
  */
 export function mse(pred: Matrix, target: number): Float64Array {
+  checkPrediction(pred, target);
   return rowMeans(se(pred, target));
 }
 
@@ -57,8 +66,10 @@ export function mse(pred: Matrix, target: number): Float64Array {
  *
  * @example
  * medianSe({ data: Float64Array.of(1, 3, 10), rows: 1, cols: 3 }, 2); // [1]
+ * @throws InputError when `pred` is not a Matrix whose data holds rows × cols values, or `target` is not a finite number.
  */
 export function medianSe(pred: Matrix, target: number): Float64Array {
+  checkPrediction(pred, target);
   return rowMedian(se(pred, target));
 }
 
@@ -67,8 +78,10 @@ export function medianSe(pred: Matrix, target: number): Float64Array {
  *
  * @example
  * meanLogMse({ data: Float64Array.of(2 + Math.E, 2 - Math.E), rows: 1, cols: 2 }, 2); // [1.9999999999999998]: 2 up to rounding
+ * @throws InputError when `pred` is not a Matrix whose data holds rows × cols values, or `target` is not a finite number.
  */
 export function meanLogMse(pred: Matrix, target: number): Float64Array {
+  checkPrediction(pred, target);
   return rowMeans(logMse(pred, target));
 }
 
@@ -77,8 +90,10 @@ export function meanLogMse(pred: Matrix, target: number): Float64Array {
  *
  * @example
  * meanBias({ data: Float64Array.of(1, 5), rows: 1, cols: 2 }, 2); // [1]
+ * @throws InputError when `pred` is not a Matrix whose data holds rows × cols values, or `target` is not a finite number.
  */
 export function meanBias(pred: Matrix, target: number): Float64Array {
+  checkPrediction(pred, target);
   const means = rowMeans(pred);
   for (let i = 0; i < means.length; i++) means[i] = (means[i] as number) - target;
   return means;
@@ -89,8 +104,10 @@ export function meanBias(pred: Matrix, target: number): Float64Array {
  *
  * @example
  * variance({ data: Float64Array.of(1, 3), rows: 1, cols: 2 }).data; // [1, 1]
+ * @throws InputError when `pred` is not a Matrix whose data holds rows × cols values.
  */
 export function variance(pred: Matrix): Matrix {
+  checkMatrix(pred, 'pred');
   const means = rowMeans(pred);
   const out = new Float64Array(pred.data.length);
   for (let i = 0; i < pred.rows; i++) {
@@ -109,8 +126,10 @@ export function variance(pred: Matrix): Matrix {
  *
  * @example
  * meanVariance({ data: Float64Array.of(1, 3), rows: 1, cols: 2 }); // [1]
+ * @throws InputError when `pred` is not a Matrix whose data holds rows × cols values.
  */
 export function meanVariance(pred: Matrix): Float64Array {
+  checkMatrix(pred, 'pred');
   return rowMeans(variance(pred));
 }
 
@@ -119,8 +138,10 @@ export function meanVariance(pred: Matrix): Float64Array {
  *
  * @example
  * rowMeans({ data: Float64Array.of(1, 2, 3, 5), rows: 2, cols: 2 }); // [1.5, 4]
+ * @throws InputError when `m` is not a Matrix whose data holds rows × cols values.
  */
 export function rowMeans(m: Matrix): Float64Array {
+  checkMatrix(m, 'm');
   const out = new Float64Array(m.rows);
   for (let i = 0; i < m.rows; i++) out[i] = pairwiseMean(m.data, i * m.cols, (i + 1) * m.cols);
   return out;
@@ -130,4 +151,9 @@ function mapEntries(m: Matrix, fn: (value: number) => number): Matrix {
   const out = new Float64Array(m.data.length);
   for (let j = 0; j < out.length; j++) out[j] = fn(m.data[j] as number);
   return { data: out, rows: m.rows, cols: m.cols };
+}
+
+function checkPrediction(pred: Matrix, target: number): void {
+  checkMatrix(pred, 'pred');
+  checkFinite(target, 'target');
 }

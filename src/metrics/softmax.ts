@@ -1,6 +1,6 @@
 import type { Matrix } from '../matrix.js';
 import { pairwiseSum } from './pairwise-sum.js';
-import { checkTemperature } from './validate.js';
+import { checkEps, checkMatrix, checkTemperature } from './validate.js';
 
 /**
  * Row-wise softmax, max-subtracted so that any finite logits are safe (scipy.special.softmax:
@@ -9,12 +9,22 @@ import { checkTemperature } from './validate.js';
  * @example
  * stableSoftmax({ data: Float64Array.of(0, Math.log(3)), rows: 1, cols: 2 }).data; // [0.25, 0.75]
  * stableSoftmax({ data: Float64Array.of(800, 0), rows: 1, cols: 2 }).data;        // [1, 0] (no overflow)
+ * @throws InputError when `logits` is not a Matrix whose data holds rows × cols finite values, or `temperature` is neither null nor a finite number > 0.
  */
-export function stableSoftmax(m: Matrix, temperature: number | null = null): Matrix {
+export function stableSoftmax(logits: Matrix, temperature: number | null = null): Matrix {
+  checkMatrix(logits, 'logits', true);
   checkTemperature(temperature);
-  const { rows, cols } = m;
+  return softmaxRows(logits, temperature);
+}
+
+/**
+ * {@link stableSoftmax} without its entry checks, for callers that checked the logits already or
+ * that deal with a non-finite row's NaN probabilities downstream (the acquisition values do).
+ */
+export function softmaxRows(logits: Matrix, temperature: number | null): Matrix {
+  const { rows, cols } = logits;
   const out = new Float64Array(rows * cols);
-  for (let i = 0; i < rows; i++) softmaxRowInto(m, i, temperature, out, i * cols);
+  for (let i = 0; i < rows; i++) softmaxRowInto(logits, i, temperature, out, i * cols);
   return { data: out, rows, cols };
 }
 
@@ -34,13 +44,20 @@ export function softmaxRowInto(m: Matrix, i: number, temperature: number | null,
  *
  * @example
  * logSoftmax({ data: Float64Array.of(0, 0), rows: 1, cols: 2 }).data; // [−ln 2, −ln 2]
+ * @throws InputError when `logits` is not a Matrix whose data holds rows × cols finite values, or `temperature` is neither null nor a finite number > 0.
  */
-export function logSoftmax(m: Matrix, temperature: number | null = null): Matrix {
+export function logSoftmax(logits: Matrix, temperature: number | null = null): Matrix {
+  checkMatrix(logits, 'logits', true);
   checkTemperature(temperature);
-  const { rows, cols } = m;
+  return logSoftmaxRows(logits, temperature);
+}
+
+/** {@link logSoftmax} without its entry checks, as {@link softmaxRows}. */
+export function logSoftmaxRows(logits: Matrix, temperature: number | null): Matrix {
+  const { rows, cols } = logits;
   const out = new Float64Array(rows * cols);
   const exps = new Float64Array(cols);
-  for (let i = 0; i < rows; i++) logSoftmaxRowInto(m, i, temperature, out, i * cols, exps);
+  for (let i = 0; i < rows; i++) logSoftmaxRowInto(logits, i, temperature, out, i * cols, exps);
   return { data: out, rows, cols };
 }
 
@@ -101,9 +118,15 @@ function shiftedExpsInto(m: Matrix, i: number, temperature: number | null, out: 
  *
  * @example
  * clippedSoftmax({ data: Float64Array.of(800, 0), rows: 1, cols: 2 }, null, 1e-15).data; // [1, 1e-15]
+ * Non-finite logits are not refused: a row holding NaN or +Infinity gives NaN probabilities, which
+ * the acquisition values deal with.
+ * @throws InputError when `logits` is not a Matrix whose data holds rows × cols values, `temperature` is neither null nor a finite number > 0, or `eps` is not in (0, 1).
  */
-export function clippedSoftmax(m: Matrix, temperature: number | null, eps: number): Matrix {
-  return clipProbabilities(stableSoftmax(m, temperature), eps);
+export function clippedSoftmax(logits: Matrix, temperature: number | null, eps: number): Matrix {
+  checkMatrix(logits, 'logits');
+  checkTemperature(temperature);
+  checkEps(eps);
+  return clipProbabilities(softmaxRows(logits, temperature), eps);
 }
 
 /**

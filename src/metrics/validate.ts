@@ -1,6 +1,35 @@
 import { InputError } from '../errors.js';
 import type { Matrix } from '../matrix.js';
 
+/**
+ * Throws unless `value` is a `Matrix` whose `data` (a Float64Array) holds `rows × cols` values and,
+ * with `finite`, only finite ones: the check of a plain-JS call, made once at entry (the finite
+ * check is a pass over the data, for functions that pass over it anyway).
+ */
+export function checkMatrix(value: unknown, argument: string, finite = false): asserts value is Matrix {
+  const expected = 'a Matrix { data: Float64Array, rows, cols } (toMatrix converts nested arrays)';
+  if (typeof value !== 'object' || value === null) throw new InputError({ argument, expected, received: value });
+  const { data, rows, cols } = value as Partial<Matrix>;
+  if (!(data instanceof Float64Array) || !Number.isInteger(rows) || !Number.isInteger(cols) || rows! < 0 || cols! < 0) {
+    throw new InputError({ argument, expected, received: value });
+  }
+  if (data.length !== rows! * cols!) {
+    throw new InputError({ argument, expected: `${rows! * cols!} values in data for ${rows}×${cols}`, received: data.length });
+  }
+  if (!finite) return;
+  for (let j = 0; j < data.length; j++) {
+    if (!Number.isFinite(data[j])) {
+      throw new InputError({ argument, expected: 'finite values', received: data[j], row: Math.floor(j / cols!) });
+    }
+  }
+}
+
+/** Throws unless `value` is a finite number. */
+export function checkFinite(value: unknown, argument: string): asserts value is number {
+  if (typeof value !== 'number' || !Number.isFinite(value))
+    throw new InputError({ argument, expected: 'a finite number', received: value });
+}
+
 /** Throws unless `temperature` is null/undefined or a finite number > 0. */
 export function checkTemperature(temperature: number | null | undefined, argument = 'temperature'): void {
   if (temperature === null || temperature === undefined) return;

@@ -22,6 +22,7 @@ import {
   variance,
 } from '../../src/metrics/index.js';
 import { barplotValues, relativeError, relativeLabellingCost } from '../../src/reference/index.js';
+import { InputError } from '../../src/errors.js';
 import { matrix } from '../helpers/matrix.js';
 import { randomStream } from '../../src/random.js';
 import { selectedMedian } from '../../src/metrics/percentile.js';
@@ -270,5 +271,35 @@ describe('rowMedian by selection', () => {
       }
     }
     expect(rowMedian({ data: Float64Array.of(1, Number.NaN, 3), rows: 1, cols: 3 })[0]).toBeNaN();
+  });
+});
+
+describe('error metrics refuse what a plain JS call can pass', () => {
+  const good = matrix([[1, 3]]);
+  const short = { data: Float64Array.of(1, 2, 3), rows: 2, cols: 2 };
+  const cases: Array<[string, () => unknown, RegExp]> = [
+    ['se of null', () => se(null as never, 2), /^pred: expected a Matrix \{ data: Float64Array, rows, cols \}/],
+    ['mse of nested arrays', () => mse([[1, 2]] as never, 2), /^pred: expected a Matrix/],
+    ['medianSe with data ≠ rows·cols', () => medianSe(short, 2), /^pred: expected 4 values in data for 2×2, got 3$/],
+    ['bias with a NaN target', () => bias(good, Number.NaN), /^target: expected a finite number, got NaN$/],
+    ['meanBias with a string target', () => meanBias(good, '2' as never), /^target: expected a finite number, got "2"$/],
+    ['logMse with fractional rows', () => logMse({ data: Float64Array.of(1, 2), rows: 0.5, cols: 4 }, 2), /^pred: expected a Matrix/],
+    ['meanLogMse of a short matrix', () => meanLogMse(short, 2), /^pred: expected 4 values/],
+    ['variance of undefined', () => variance(undefined as never), /^pred: expected a Matrix/],
+    ['meanVariance of a plain-array matrix', () => meanVariance({ data: [1, 2], rows: 1, cols: 2 } as never), /^pred: expected a Matrix/],
+    ['coverage of a non-matrix', () => coverage({} as never, good, 2), /^estimates: expected a Matrix/],
+    ['coverage with a short variance', () => coverage(short, short, 2), /^estimates: expected 4 values/],
+    ['coverage with Infinity as the target', () => coverage(good, good, Infinity), /^target: expected a finite number, got Infinity$/],
+    [
+      'coverage with a NaN multiplier',
+      () => coverage(good, good, 2, Number.NaN),
+      /^confidenceInterval: expected a finite number, got NaN$/,
+    ],
+    ['bootstrapMse with a non-matrix variance', () => bootstrapMse(good, 1 as never, 2), /^bootstrapVariance: expected a Matrix/],
+    ['bootstrapMse with a NaN target', () => bootstrapMse(good, good, Number.NaN), /^target: expected a finite number/],
+  ];
+  it.each(cases)('%s', (_, call, message) => {
+    expect(call).toThrow(InputError);
+    expect(call).toThrow(message);
   });
 });

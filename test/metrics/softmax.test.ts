@@ -94,3 +94,32 @@ describe('clippedSoftmax and classProbabilities', () => {
     expect(Array.from(classProbabilities(row(40, 38), null, EPS, 'clamp').data)).toEqual([0.5, 0.5]);
   });
 });
+
+describe('softmax entry checks', () => {
+  const cases: Array<[string, () => unknown, RegExp]> = [
+    ['stableSoftmax of null', () => stableSoftmax(null as never), /^logits: expected a Matrix \{ data: Float64Array, rows, cols \}/],
+    [
+      'stableSoftmax with data ≠ rows·cols',
+      () => stableSoftmax({ data: Float64Array.of(0, 1, 2), rows: 2, cols: 2 }),
+      /^logits: expected 4 values in data for 2×2, got 3$/,
+    ],
+    ['stableSoftmax of a NaN logit', () => stableSoftmax(row(0, Number.NaN)), /^logits \(row 0\): expected finite values, got NaN$/],
+    [
+      'stableSoftmax of +Infinity',
+      () => stableSoftmax({ data: Float64Array.of(0, 1, Infinity, 0), rows: 2, cols: 2 }),
+      /^logits \(row 1\): expected finite values, got Infinity$/,
+    ],
+    ['logSoftmax of −Infinity', () => logSoftmax(row(-Infinity, 0)), /^logits \(row 0\): expected finite values, got -Infinity$/],
+    ['logSoftmax of nested arrays', () => logSoftmax([[0, 1]] as never), /^logits: expected a Matrix/],
+    [
+      'clippedSoftmax with data ≠ rows·cols',
+      () => clippedSoftmax({ data: Float64Array.of(0), rows: 1, cols: 2 }, null, EPS),
+      /^logits: expected 2 values/,
+    ],
+    ['clippedSoftmax with eps 0', () => clippedSoftmax(row(0, 0), null, 0), /^eps: expected a number in \(0, 1\), got 0$/],
+  ];
+  it.each(cases)('%s', (_, call, message) => {
+    expect(call).toThrow(InputError);
+    expect(call).toThrow(message);
+  });
+});
