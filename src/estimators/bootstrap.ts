@@ -1,5 +1,7 @@
+import { InputError } from '../errors.js';
 import { BOOTSTRAP_Z, pairwiseSum } from '../metrics/index.js';
 import type { RandomSource } from '../random.js';
+import { checkPoolSize } from './lure.js';
 
 /**
  * One bootstrap replicate as the reference computes it: M indices drawn with replacement,
@@ -71,10 +73,16 @@ export function monteCarloBootstrapVariance(
  * @example
  * finitePopulationFactor(7, 7); // 0
  * finitePopulationFactor(1, 7); // 1
+ * @throws InputError when `poolSize` is not a positive integer, or `labels` is not an integer in [1, poolSize].
  */
 export function finitePopulationFactor(labels: number, poolSize: number): number {
-  if (labels >= poolSize) return 0;
-  return poolSize > 1 ? (poolSize - labels) / (poolSize - 1) : 0;
+  checkPoolSize(poolSize);
+  // Outside [1, N] the formula gives a factor above 1 or below 0, which would silently rescale a variance.
+  if (!(Number.isInteger(labels) && labels >= 1 && labels <= poolSize)) {
+    throw new InputError({ argument: 'labels', expected: `an integer in [1, ${poolSize}] (the pool size)`, received: labels });
+  }
+  if (labels === poolSize) return 0;
+  return (poolSize - labels) / (poolSize - 1);
 }
 
 /**

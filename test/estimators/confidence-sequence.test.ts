@@ -814,6 +814,25 @@ describe('RiskConfidenceSequence: Monte Carlo coverage on hard pools', () => {
   }
 });
 
+describe('finitePopulationFactor refuses counts outside the pool', () => {
+  const cases: Array<[number, number, RegExp]> = [
+    [-1, 10, /^labels: expected an integer in \[1, 10\] \(the pool size\), got -1$/],
+    [0, 10, /^labels: expected an integer in \[1, 10\]/],
+    [Number.NaN, 10, /^labels: expected an integer in \[1, 10\].*got NaN$/],
+    [11, 10, /^labels: expected an integer in \[1, 10\].*got 11$/],
+    [2.5, 10, /^labels: expected an integer/],
+    [1, 0, /^poolSize: expected a positive integer, got 0$/],
+    [1, Number.NaN, /^poolSize: expected a positive integer, got NaN$/],
+  ];
+  it.each(cases)('finitePopulationFactor(%s, %s)', (labels, poolSize, message) => {
+    expect(() => finitePopulationFactor(labels, poolSize)).toThrow(InputError);
+    expect(() => finitePopulationFactor(labels, poolSize)).toThrow(message);
+  });
+  it('is 0 for a pool of one fully labelled', () => {
+    expect(finitePopulationFactor(1, 1)).toBe(0);
+  });
+});
+
 describe('finitePopulationFactor: the bootstrap near M = N (N = 7)', () => {
   it('is exactly 0 at M = N and makes the bootstrap variance match the exact variance of the mean', () => {
     expect(finitePopulationFactor(7, 7)).toBe(0);
