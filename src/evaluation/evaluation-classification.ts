@@ -5,8 +5,10 @@ import type { Splits } from '../dataset/splits.js';
 import type { TextClassificationDataset } from '../dataset/text-classification-dataset.js';
 import { InputError, OutputExistsError } from '../errors.js';
 import { writeFileAtomic, writeOutputFolder } from '../io/atomic.js';
+import { checkPath } from '../io/check-path.js';
 import { encodeNpy, readNpy } from '../io/npy.js';
 import type { Model, ScoringProgress } from '../model/model.js';
+import { checkObject } from '../options/index.js';
 import { ScoreCheckpoint } from './checkpoint.js';
 import { selectIclExamples } from './icl.js';
 import type { PromptTemplate } from './prompt.js';
@@ -76,6 +78,8 @@ export interface IclProcedureOptions extends ProcedureOptions {
  * const evaluation = new EvaluationClassification(model, sst2, { resultsDir: 'results', splits });
  * const { accuracy, loss } = await evaluation.evaluationProcedure('pool', { batchSize: 16 });
  * await evaluation.evaluationIclProcedure('pool', { nbIclExamples: 50 });
+ * @throws InputError (from the constructor) when `model` or `dataset` is not an object, or
+ * `options` lacks a `resultsDir` path or a `splits` object.
  */
 export class EvaluationClassification {
   readonly modelName: string;
@@ -85,6 +89,13 @@ export class EvaluationClassification {
     readonly dataset: TextClassificationDataset,
     readonly options: EvaluationOptions,
   ) {
+    // A plain JS call is not held to the types: without these a missing argument is a TypeError
+    // here, or, for `splits`, one at the first subset looked up.
+    checkObject(model, 'model', 'a Model (e.g. from loadModel)');
+    checkObject(dataset, 'dataset', 'a TextClassificationDataset');
+    checkObject(options, 'options', 'an options object { resultsDir, splits, … }');
+    checkPath(options.resultsDir, 'resultsDir');
+    checkObject(options.splits, 'splits', 'named row subsets { name: Int32Array } (e.g. from loadOrCreateSplits)');
     this.modelName = options.modelName ?? model.id.replace(/[\\/]+/g, '_').replace(/^[._]+/, '');
   }
 

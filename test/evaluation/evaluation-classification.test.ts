@@ -139,3 +139,37 @@ describe.skipIf(!sharedAvailable(join(DATA_DIR, 'sst2')))('EvaluationClassificat
     expect(existsSync(join(dir, 'pool_set.partial.f32'))).toBe(false);
   });
 });
+
+describe('EvaluationClassification refuses what a plain JS call can pass', () => {
+  // The constructor reads nothing but these objects: stand-ins are enough.
+  const model = { id: 'org/model' } as unknown as Model;
+  const dataset = { name: 'sst2' } as unknown as SST2Dataset;
+  const splits = { pool: Int32Array.of(0, 1) };
+  const cases: Array<[string, () => unknown, RegExp]> = [
+    ['a null model', () => new EvaluationClassification(null as never, dataset, { resultsDir: 'r', splits }), /^model: expected a Model/],
+    [
+      'a null dataset',
+      () => new EvaluationClassification(model, null as never, { resultsDir: 'r', splits }),
+      /^dataset: expected a TextClassificationDataset, got null$/,
+    ],
+    ['no options', () => new EvaluationClassification(model, dataset, undefined as never), /^options: expected an options object/],
+    [
+      'no resultsDir',
+      () => new EvaluationClassification(model, dataset, { splits } as never),
+      /^resultsDir: expected a file path \(a non-empty string\)/,
+    ],
+    ['no splits', () => new EvaluationClassification(model, dataset, { resultsDir: 'r' } as never), /^splits: expected named row subsets/],
+    [
+      'splits as an array',
+      () => new EvaluationClassification(model, dataset, { resultsDir: 'r', splits: [] as never }),
+      /^splits: expected named row subsets/,
+    ],
+  ];
+  it.each(cases)('%s', (_, call, message) => {
+    expect(call).toThrow(InputError);
+    expect(call).toThrow(message);
+  });
+  it('accepts well-formed arguments, naming the model folder after the id', () => {
+    expect(new EvaluationClassification(model, dataset, { resultsDir: 'r', splits }).resultsFolder()).toBe(join('r', 'sst2', 'org_model'));
+  });
+});
