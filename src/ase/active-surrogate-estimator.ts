@@ -4,8 +4,9 @@ import { EPS, type Numerics } from '../numerics.js';
 import { lossPerItem, softLossPerItem } from '../metrics/cross-entropy.js';
 import { pairwiseSum } from '../metrics/pairwise-sum.js';
 import { softmaxClamp } from '../metrics/softmax-clamp.js';
-import { stableSoftmax } from '../metrics/softmax.js';
-import { checkEps, checkLabels, checkSameShape, checkTemperature } from '../metrics/validate.js';
+import { softmaxRows } from '../metrics/softmax.js';
+import { checkEps, checkLabels, checkMatrix, checkSameShape, checkTemperature } from '../metrics/validate.js';
+import { checkObject } from '../options/index.js';
 
 /**
  * Which surrogate-based acquisition the estimator accompanies: `ce`, `pe` or `nll`. With
@@ -58,6 +59,8 @@ export interface AseOptions {
  * const ase = new ActiveSurrogateEstimator({ modelScores: f, surrogateScores: g }, { temperature: 2 });
  * ase.zeroShotEstimate();              // no labels
  * ase.estimate([0, 3, 7], [1, 0, 1]); // items 0, 3 and 7 labelled 1, 0 and 1
+ * @throws InputError (from the constructor) when `modelScores` or `surrogateScores` is not a Matrix
+ * of rows × cols finite values, the two differ in shape, or an option is out of range.
  */
 export class ActiveSurrogateEstimator {
   /** e_i: the surrogate's expected loss of the target for each item (the term used while i is unlabelled). */
@@ -70,6 +73,11 @@ export class ActiveSurrogateEstimator {
   private readonly numerics: Numerics;
 
   constructor(input: AseInput, options: AseOptions = {}) {
+    checkObject(input, 'input', 'scores { modelScores, surrogateScores }');
+    checkObject(options, 'options');
+    // Once per estimator, not per estimate: a NaN logit would otherwise become a NaN estimate.
+    checkMatrix(input.modelScores, 'modelScores', true);
+    checkMatrix(input.surrogateScores, 'surrogateScores', true);
     const { temperature = null, mode = 'ce', numerics = 'default', eps = EPS, poolLabels } = options;
     checkTemperature(temperature);
     checkEps(eps);
@@ -86,7 +94,7 @@ export class ActiveSurrogateEstimator {
     this.numerics = numerics;
     this.expectedLosses =
       numerics === 'default'
-        ? softLossPerItem(input.modelScores, stableSoftmax(input.surrogateScores, temperature))
+        ? softLossPerItem(input.modelScores, softmaxRows(input.surrogateScores, temperature))
         : softLossPerItem(input.modelScores, softmaxClamp(input.surrogateScores, null, eps));
     this.referenceUnlabelled = numerics === 'reference' ? referenceUnlabelledTerms(input, mode, eps, poolLabels) : null;
   }
@@ -100,7 +108,7 @@ export class ActiveSurrogateEstimator {
   zeroShotEstimate(): number {
     if (this.numerics === 'default') return pairwiseSum(this.expectedLosses) / this.expectedLosses.length;
     // The reference's zero_shot_estimate: a stable softmax of g/T (any truthy T), always the CE form.
-    const surrogate = stableSoftmax(this.surrogateScores, this.temperature || null);
+    const surrogate = softmaxRows(this.surrogateScores, this.temperature || null);
     const losses = softLossPerItem(this.modelScores, surrogate);
     return pairwiseSum(losses) / losses.length;
   }

@@ -4,7 +4,7 @@ import type { NumericsFlags } from '../numerics.js';
 import { rowCrossEntropy } from './entropy.js';
 import { classProbabilities } from './probabilities.js';
 import { softmaxRows } from './softmax.js';
-import { checkEps, checkLabels, checkSameShape } from './validate.js';
+import { checkEps, checkLabels, checkMatrix, checkSameShape } from './validate.js';
 
 /** The acquisition functions (docs/concepts.md): which per-item value the proposal is proportional to. */
 export type AcquisitionFunction = 'iid' | 'true-loss' | 'self-entropy' | 'surrogate-ce' | 'surrogate-pe' | 'surrogate-nll';
@@ -54,9 +54,16 @@ export interface AcquisitionValueOptions {
  * @example
  * acquisitionValues('surrogate-ce', { modelScores: f, surrogateScores: g, labels: y },
  *   { temperature: null, eps: EPS, flags: NUMERICS_FLAGS.default }); // Float64Array(N)
+ * @throws InputError when `input`, `options` or `options.flags` is not an object, a score matrix
+ * is not a Matrix of rows × cols values or the two differ in shape, a label is not a class index
+ * of its row, or `eps` or `temperature` is out of range.
  */
 export function acquisitionValues(kind: AcquisitionFunction, input: AcquisitionInput, options: AcquisitionValueOptions): Float64Array {
+  checkPlainObject(input, 'input', 'scores { modelScores, surrogateScores?, labels }');
+  checkPlainObject(options, 'options', 'options { temperature, eps, flags }');
+  checkPlainObject(options.flags, 'flags', 'numerics flags (e.g. NUMERICS_FLAGS.default)');
   const { modelScores, labels } = input;
+  checkMatrix(modelScores, 'modelScores');
   const { temperature, eps, flags } = options;
   checkEps(eps);
   checkLabels(modelScores, labels);
@@ -88,10 +95,16 @@ export function acquisitionValues(kind: AcquisitionFunction, input: AcquisitionI
   }
 }
 
+/** `checkObject` of the options layer, which sits above the metrics. */
+function checkPlainObject(value: unknown, argument: string, expected: string): void {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new InputError({ argument, expected, received: value });
+}
+
 function surrogate(input: AcquisitionInput): Matrix {
   if (input.surrogateScores === undefined) {
     throw new InputError({ argument: 'surrogateScores', expected: 'surrogate scores (N×K) for a surrogate-* acquisition function' });
   }
+  checkMatrix(input.surrogateScores, 'surrogateScores');
   checkSameShape(input.modelScores, input.surrogateScores, 'surrogateScores');
   return input.surrogateScores;
 }

@@ -45,6 +45,9 @@ export function checkEps(eps: number, argument = 'eps'): void {
 
 /** Throws unless `labels` holds one class index in [0, cols) per row of `scores`. */
 export function checkLabels(scores: Matrix, labels: ArrayLike<number>, argument = 'labels'): void {
+  if (typeof labels !== 'object' || labels === null) {
+    throw new InputError({ argument, expected: `${scores.rows} class indices, one per row of the scores`, received: labels });
+  }
   if (labels.length !== scores.rows) {
     throw new InputError({ argument, expected: `${scores.rows} labels, one per row of the scores`, received: labels.length });
   }

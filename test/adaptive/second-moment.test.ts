@@ -94,4 +94,17 @@ describe('adaptiveCandidates', () => {
     expect(() => adaptiveCandidates(f, f, 0)).toThrow(/temperature/);
     expect(() => adaptiveCandidates(f, f, Number.NaN)).toThrow(InputError);
   });
+
+  it.each([
+    ['nested arrays as model scores', () => adaptiveCandidates([[0, 1]] as never, matrix([[0, 1]])), /^modelScores: expected a Matrix/],
+    ['no surrogate', () => adaptiveCandidates(matrix([[0, 1]]), undefined as never), /^surrogateScores: expected a Matrix/],
+    [
+      'a short matrix',
+      () => adaptiveCandidates({ data: Float64Array.of(0), rows: 1, cols: 2 }, matrix([[0, 1]])),
+      /^modelScores: expected 2 values in data for 1×2, got 1$/,
+    ],
+  ] as Array<[string, () => unknown, RegExp]>)('refuses %s', (_, call, message) => {
+    expect(call).toThrow(InputError);
+    expect(call).toThrow(message);
+  });
 });

@@ -133,3 +133,57 @@ describe('ActiveSurrogateEstimator: bad input', () => {
     expect(() => ase.estimate([3, 4], [1])).toThrow(/sampleLabels/);
   });
 });
+
+describe('ActiveSurrogateEstimator: what a plain JS call can pass', () => {
+  const f = matrix([
+    [0, 1],
+    [2, 0],
+  ]);
+  const short = { data: Float64Array.of(0, 1, 2), rows: 2, cols: 2 };
+  const cases: Array<[string, () => unknown, RegExp]> = [
+    ['no input', () => new ActiveSurrogateEstimator(undefined as never), /^input: expected scores \{ modelScores, surrogateScores \}/],
+    [
+      'null options',
+      () => new ActiveSurrogateEstimator({ modelScores: f, surrogateScores: f }, null as never),
+      /^options: expected an options object/,
+    ],
+    [
+      'nested arrays',
+      () => new ActiveSurrogateEstimator({ modelScores: [[0, 1]] as never, surrogateScores: f }),
+      /^modelScores: expected a Matrix/,
+    ],
+    [
+      'a short surrogate',
+      () => new ActiveSurrogateEstimator({ modelScores: f, surrogateScores: short }),
+      /^surrogateScores: expected 4 values in data for 2×2, got 3$/,
+    ],
+    [
+      'a NaN logit',
+      () =>
+        new ActiveSurrogateEstimator({
+          modelScores: matrix([
+            [0, 1],
+            [Number.NaN, 0],
+          ]),
+          surrogateScores: f,
+        }),
+      /^modelScores \(row 1\): expected finite values, got NaN$/,
+    ],
+    [
+      'an infinite surrogate logit',
+      () =>
+        new ActiveSurrogateEstimator({
+          modelScores: f,
+          surrogateScores: matrix([
+            [0, Infinity],
+            [0, 0],
+          ]),
+        }),
+      /^surrogateScores \(row 0\): expected finite values, got Infinity$/,
+    ],
+  ];
+  it.each(cases)('%s', (_, call, message) => {
+    expect(call).toThrow(InputError);
+    expect(call).toThrow(message);
+  });
+});

@@ -110,3 +110,49 @@ describe('acquisitionValues: bad input', () => {
     expect(() => acquisitionValues('surrogate-pe', input, { ...defaults, temperature: -1 })).toThrow(/temperature/);
   });
 });
+
+describe('acquisitionValues: what a plain JS call can pass', () => {
+  const short = { data: Float64Array.of(0, 1, 2), rows: 2, cols: 2 };
+  const cases: Array<[string, () => unknown, RegExp]> = [
+    ['a scores matrix as the input', () => acquisitionValues('iid', modelScores as never, defaults), /^modelScores: expected a Matrix/],
+    [
+      'no input',
+      () => acquisitionValues('iid', undefined as never, defaults),
+      /^input: expected scores \{ modelScores, surrogateScores\?, labels \}/,
+    ],
+    [
+      'the temperature as the options',
+      () => acquisitionValues('iid', input, 2 as never),
+      /^options: expected options \{ temperature, eps, flags \}, got 2$/,
+    ],
+    [
+      'no flags',
+      () => acquisitionValues('surrogate-ce', input, { temperature: null, eps: EPS } as never),
+      /^flags: expected numerics flags/,
+    ],
+    [
+      'nested arrays as model scores',
+      () => acquisitionValues('iid', { modelScores: [[0, 1]] as never, labels }, defaults),
+      /^modelScores: expected a Matrix/,
+    ],
+    [
+      'a short model matrix',
+      () => acquisitionValues('true-loss', { modelScores: short, labels }, defaults),
+      /^modelScores: expected 4 values in data for 2×2, got 3$/,
+    ],
+    [
+      'a short surrogate matrix',
+      () => acquisitionValues('surrogate-pe', { ...input, surrogateScores: short }, defaults),
+      /^surrogateScores: expected 4 values/,
+    ],
+    [
+      'null labels',
+      () => acquisitionValues('iid', { modelScores, labels: null as never }, defaults),
+      /^labels: expected 2 class indices, one per row of the scores, got null$/,
+    ],
+  ];
+  it.each(cases)('%s', (_, call, message) => {
+    expect(call).toThrow(InputError);
+    expect(call).toThrow(message);
+  });
+});

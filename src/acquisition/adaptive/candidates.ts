@@ -3,7 +3,7 @@ import type { Matrix } from '../../matrix.js';
 import { clipProbabilities } from '../../metrics/index.js';
 import { crossEntropyOfLogs, replaceNaNByMax } from '../../metrics/entropy.js';
 import { softmaxAndLogSoftmaxRowInto, softmaxRowInto } from '../../metrics/softmax.js';
-import { checkSameShape, checkTemperature } from '../../metrics/validate.js';
+import { checkMatrix, checkSameShape, checkTemperature } from '../../metrics/validate.js';
 import { EPS } from '../../numerics.js';
 import { SumTreeSampler } from '../sum-tree-sampler.js';
 import type { PoolSampler } from '../sampler.js';
@@ -37,10 +37,14 @@ export const ADAPTIVE_CANDIDATE_COUNT = 1 + 2 * CANDIDATE_TEMPERATURE_FACTORS.le
  * @example
  * adaptiveCandidates(f, g, 1).map((c) => c.name);
  * // ['uniform', 'surrogate-m2 T=1', 'surrogate-m2 T=2', 'surrogate-ce T=1', 'surrogate-ce T=2']
+ * @throws InputError when a score matrix is not a Matrix of rows × cols values, the two differ in
+ * shape, or `temperature` is neither null nor a finite number > 0.
  */
 export function adaptiveCandidates(modelScores: Matrix, surrogateScores: Matrix, temperature: number | null = null): Candidate[] {
   const base = temperature ?? 1;
   checkTemperature(base);
+  checkMatrix(modelScores, 'modelScores');
+  checkMatrix(surrogateScores, 'surrogateScores');
   checkSameShape(modelScores, surrogateScores, 'surrogateScores');
   const { rows, cols } = modelScores;
   const temperatures = CANDIDATE_TEMPERATURE_FACTORS.map((factor) => base * factor);
