@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ADAPTIVE_DEFAULTS, AdaptiveSampler } from '../../src/acquisition/adaptive/index.js';
+import { ADAPTIVE_DEFAULTS, AdaptiveSampler, createAdaptiveSampler } from '../../src/acquisition/adaptive/index.js';
 import { InputError } from '../../src/errors.js';
 import { LUREEstimator } from '../../src/estimators/index.js';
 import { randomStream } from '../../src/random.js';
@@ -324,5 +324,47 @@ describe('AdaptiveSampler.observeDrawn', () => {
     sampler.draw(() => 0.5);
     expect(() => sampler.observeDrawn(Float64Array.of(-1), 0)).toThrow(/loss/);
     expect(() => sampler.observe('1' as unknown as number)).toThrow(/loss/);
+  });
+});
+
+describe('AdaptiveSampler and createAdaptiveSampler: what a plain JS call can pass', () => {
+  const named = candidates.map((values, j) => ({ name: `c${j}`, values }));
+  const cases: Array<[string, () => unknown, RegExp]> = [
+    ['no options', () => new AdaptiveSampler(candidates, 0.1, undefined as never), /^options: expected adaptive options \{ prior, … \}/],
+    ['no prior', () => new AdaptiveSampler(candidates, 0.1, {} as never), /^prior: expected 3 mixture weights/],
+    [
+      'a prior of the wrong length',
+      () => new AdaptiveSampler(candidates, 0.1, { prior: [1] }),
+      /^prior: expected 3 mixture weights, got 1$/,
+    ],
+    [
+      'candidates not in an array',
+      () => new AdaptiveSampler(candidates[0] as never, 0.1, { prior }),
+      /^candidates: expected at least one candidate, in an array/,
+    ],
+    [
+      'a null candidate',
+      () => new AdaptiveSampler([candidates[0], null as never, candidates[2]], 0.1, { prior }),
+      /^candidates\[1\]: expected one value per pool item/,
+    ],
+    [
+      'createAdaptiveSampler of a Float64Array',
+      () => createAdaptiveSampler(candidates[0] as never, 0.1),
+      /^candidates: expected at least one candidate \{ name, values \}/,
+    ],
+    [
+      'createAdaptiveSampler of bare value arrays',
+      () => createAdaptiveSampler([null, null] as never, 0.1),
+      /^candidates\[0\]: expected a candidate \{ name, values \}/,
+    ],
+    [
+      'createAdaptiveSampler with null options',
+      () => createAdaptiveSampler(named, 0.1, null as never),
+      /^options: expected adaptive options/,
+    ],
+  ];
+  it.each(cases)('%s', (_, call, message) => {
+    expect(call).toThrow(InputError);
+    expect(call).toThrow(message);
   });
 });

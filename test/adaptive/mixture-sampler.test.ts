@@ -62,6 +62,33 @@ describe('MixtureSampler', () => {
   });
 });
 
+describe('MixtureSampler: what a plain JS call can pass', () => {
+  const components = samplersFor(heavyTailedPool(12, 1).candidates);
+  const cases: Array<[string, () => unknown, RegExp]> = [
+    [
+      'no components',
+      () => new MixtureSampler(undefined as never, [1]),
+      /^components: expected at least one component sampler, in an array/,
+    ],
+    [
+      'a null component',
+      () => new MixtureSampler([components[0], null as never], [0.5, 0.5]),
+      /^components\[1\]: expected a pool sampler \(with draw and size\), got null$/,
+    ],
+    [
+      'value arrays as components',
+      () => new MixtureSampler([Float64Array.of(1, 2)] as never, [1]),
+      /^components\[0\]: expected a pool sampler/,
+    ],
+    ['no weights', () => new MixtureSampler(components, undefined as never), /^weights: expected 3 mixture weights/],
+    ['a number as weights', () => new MixtureSampler(components, 1 as never), /^weights: expected 3 mixture weights, got 1$/],
+  ];
+  it.each(cases)('%s', (_, call, message) => {
+    expect(call).toThrow(InputError);
+    expect(call).toThrow(message);
+  });
+});
+
 describe('createDefensiveSampler', () => {
   it('never gives a remaining item less than λ/remaining, the bound behind its safety', () => {
     const { candidates } = heavyTailedPool(200, 2);

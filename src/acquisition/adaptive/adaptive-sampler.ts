@@ -1,6 +1,8 @@
 import { InputError } from '../../errors.js';
 import type { RandomSource } from '../../random.js';
-import { CandidateMixture } from './candidate-mixture.js';
+import { checkObject } from '../../options/index.js';
+import { CandidateMixture, checkCandidateValues } from './candidate-mixture.js';
+import { checkMixtureWeights } from './mixture-sampler.js';
 
 /** How the adaptive mixture chooses its proposal from the labels. */
 export interface AdaptiveOptions {
@@ -145,6 +147,10 @@ export class AdaptiveSampler extends CandidateMixture {
   private informative = 0;
 
   constructor(candidates: readonly Float64Array[], clip: number, options: AdaptiveOptions) {
+    // Before the base class reads them: there a missing prior is named as its `weights`.
+    checkCandidateValues(candidates);
+    checkObject(options, 'options', 'adaptive options { prior, … }');
+    checkMixtureWeights(options.prior, candidates.length, 'prior');
     super(candidates, clip, options.prior, predictedSquaredLosses(candidates, options.predictionCandidate));
     const J = candidates.length;
     this.prior = Float64Array.from(options.prior);

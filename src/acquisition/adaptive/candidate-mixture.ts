@@ -56,7 +56,7 @@ export class CandidateMixture implements PoolSampler {
 
   /** `companions`: one value per item, kept in the item's row (read back with `companionOf`); zeros when null. */
   constructor(candidates: readonly Float64Array[], clip: number, weights: ArrayLike<number>, companions: Float64Array | null = null) {
-    if (candidates.length === 0) throw new InputError({ argument: 'candidates', expected: 'at least one candidate', received: 0 });
+    checkCandidateValues(candidates);
     if (!(clip >= 0 && clip < 1)) throw new InputError({ argument: 'clip', expected: 'a fraction in [0, 1)', received: clip });
     const n = candidates[0].length;
     if (n === 0) throw new InputError({ argument: 'candidates', expected: 'a non-empty pool', received: 0 });
@@ -255,4 +255,19 @@ export class CandidateMixture implements PoolSampler {
     }
     return last;
   }
+}
+
+/**
+ * Throws unless `candidates` is a non-empty array of per-item value arrays: the shape of the
+ * argument, checked once per sampler (the values are checked where they are read).
+ */
+export function checkCandidateValues(candidates: readonly ArrayLike<number>[]): void {
+  if (!Array.isArray(candidates) || candidates.length === 0) {
+    throw new InputError({ argument: 'candidates', expected: 'at least one candidate, in an array', received: candidates });
+  }
+  candidates.forEach((v: unknown, j) => {
+    if (typeof v !== 'object' || v === null || typeof (v as ArrayLike<number>).length !== 'number') {
+      throw new InputError({ argument: `candidates[${j}]`, expected: 'one value per pool item (a Float64Array)', received: v });
+    }
+  });
 }

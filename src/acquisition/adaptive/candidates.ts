@@ -5,6 +5,7 @@ import { crossEntropyOfLogs, replaceNaNByMax } from '../../metrics/entropy.js';
 import { softmaxAndLogSoftmaxRowInto, softmaxRowInto } from '../../metrics/softmax.js';
 import { checkMatrix, checkSameShape, checkTemperature } from '../../metrics/validate.js';
 import { EPS } from '../../numerics.js';
+import { checkObject } from '../../options/index.js';
 import { SumTreeSampler } from '../sum-tree-sampler.js';
 import type { PoolSampler } from '../sampler.js';
 import { AdaptiveSampler, type AdaptiveOptions } from './adaptive-sampler.js';
@@ -105,12 +106,23 @@ export function adaptivePrior(candidates: readonly Candidate[]): Float64Array {
  *
  * @example
  * const sampler = createAdaptiveSampler(adaptiveCandidates(f, g), 0.1);
+ * @throws InputError when `candidates` is not a non-empty array of `{ name, values }`, `options` is
+ * not an object, or the sampler refuses `clip`, the values or an option.
  */
 export function createAdaptiveSampler(
   candidates: readonly Candidate[],
   clip: number,
   options: Partial<AdaptiveOptions> = {},
 ): AdaptiveSampler {
+  if (!Array.isArray(candidates) || candidates.length === 0) {
+    throw new InputError({
+      argument: 'candidates',
+      expected: 'at least one candidate { name, values }, in an array',
+      received: candidates,
+    });
+  }
+  candidates.forEach((c: unknown, j) => checkObject(c, `candidates[${j}]`, 'a candidate { name, values } (as adaptiveCandidates returns)'));
+  checkObject(options, 'options', 'adaptive options { … }');
   return new AdaptiveSampler(
     candidates.map((c) => c.values),
     clip,

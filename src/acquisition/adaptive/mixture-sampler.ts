@@ -5,21 +5,23 @@ import type { PoolSampler } from '../sampler.js';
 /**
  * Throws unless `weights` are `count` non-negative mixture weights summing to 1 (within 1e-9).
  *
- * @throws {InputError} naming `weights`.
+ * @throws {InputError} naming `argument` (default `weights`).
  * @example
  * checkMixtureWeights([0.25, 0.75], 2); // passes
  */
-export function checkMixtureWeights(weights: ArrayLike<number>, count: number): void {
-  if (weights.length !== count)
-    throw new InputError({ argument: 'weights', expected: `${count} mixture weights`, received: weights.length });
+export function checkMixtureWeights(weights: ArrayLike<number>, count: number, argument = 'weights'): void {
+  if (typeof weights !== 'object' || weights === null || weights.length !== count)
+    throw new InputError({
+      argument,
+      expected: `${count} mixture weights`,
+      received: typeof weights === 'object' && weights !== null ? weights.length : weights,
+    });
   let total = 0;
   for (let j = 0; j < weights.length; j++) {
-    if (!(weights[j] >= 0))
-      throw new InputError({ argument: 'weights', expected: 'non-negative mixture weights', received: weights[j], row: j });
+    if (!(weights[j] >= 0)) throw new InputError({ argument, expected: 'non-negative mixture weights', received: weights[j], row: j });
     total += weights[j];
   }
-  if (!(Math.abs(total - 1) < 1e-9))
-    throw new InputError({ argument: 'weights', expected: 'mixture weights summing to 1', received: total });
+  if (!(Math.abs(total - 1) < 1e-9)) throw new InputError({ argument, expected: 'mixture weights summing to 1', received: total });
 }
 
 /**
@@ -48,11 +50,14 @@ export class MixtureSampler implements PoolSampler {
     readonly components: readonly PoolSampler[],
     weights: ArrayLike<number>,
   ) {
-    if (components.length === 0) {
-      throw new InputError({ argument: 'components', expected: 'at least one component sampler', received: 0 });
+    if (!Array.isArray(components) || components.length === 0) {
+      throw new InputError({ argument: 'components', expected: 'at least one component sampler, in an array', received: components });
     }
     this.size = components[0].size;
-    components.forEach((component, j) => {
+    components.forEach((component: unknown, j) => {
+      if (typeof component !== 'object' || component === null || !('draw' in component) || !('size' in component)) {
+        throw new InputError({ argument: `components[${j}]`, expected: 'a pool sampler (with draw and size)', received: component });
+      }
       if (component.size !== this.size) {
         throw new InputError({ argument: `components[${j}]`, expected: `a sampler over ${this.size} items`, received: component.size });
       }
