@@ -1,6 +1,8 @@
 import type { TopLevelSpec } from 'vega-lite';
 import { nominalCoverage } from './nominal-coverage.js';
+import { InputError } from '../errors.js';
 import { BOOTSTRAP_Z } from '../metrics/index.js';
+import { checkObject, checkOption } from '../options/index.js';
 
 /**
  * A Vega-Lite (v6) specification as JSON, as saved in the report's `.vl.json` files: what
@@ -196,11 +198,16 @@ export function relativeSpec(
  *
  * @example
  * const spec = bootstrapSpec([{ setting: 'surrogate-ce', labels: 1, mse: 0.1, meanBootstrapVariance: 0.09, coverage: 0.9 }]);
+ * @throws InputError when `points` is not an array, `options` is not an object, or `confidence` is not
+ * what `report --confidence` takes.
  */
 export function bootstrapSpec(
   points: readonly BootstrapPoint[],
   options: FigureOptions & { confidence?: number; coverageNote?: string } = {},
 ): VegaLiteSpec {
+  if (!Array.isArray(points)) throw new InputError({ argument: 'points', expected: 'an array of bootstrap points', received: points });
+  checkObject(options, 'options');
+  if (options.confidence !== undefined) checkOption('confidence', options.confidence, 'report');
   const color = settingColor(settingOrder(points), options.allSettings ?? settingOrder(points));
   const x = labelsAxis(options.xTitle);
   const confidence = options.confidence ?? BOOTSTRAP_Z;

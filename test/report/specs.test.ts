@@ -1,0 +1,24 @@
+import { describe, expect, it } from 'vitest';
+import { InputError } from '../../src/errors.js';
+import { bootstrapSpec } from '../../src/report/specs.js';
+
+describe('bootstrapSpec: what a plain JS call can pass', () => {
+  const point = { setting: 'surrogate-ce', labels: 1, mse: 0.1, meanBootstrapVariance: 0.09, coverage: 0.9 };
+  const cases: Array<[string, () => unknown, RegExp]> = [
+    ['a single point', () => bootstrapSpec(point as never), /^points: expected an array of bootstrap points/],
+    ['no points', () => bootstrapSpec(undefined as never), /^points: expected an array of bootstrap points$/],
+    ['null options', () => bootstrapSpec([point], null as never), /^options: expected an options object/],
+    ['a negative confidence', () => bootstrapSpec([point], { confidence: -1 }), /^confidence: expected .*got -1$/],
+    ['a NaN confidence', () => bootstrapSpec([point], { confidence: Number.NaN }), /^confidence: expected .*got NaN$/],
+  ];
+  it.each(cases)('%s', (_, call, message) => {
+    expect(call).toThrow(InputError);
+    expect(call).toThrow(message);
+  });
+
+  it('draws the nominal coverage of the given multiple of σ: 0.683 at 1σ', () => {
+    const text = JSON.stringify(bootstrapSpec([point], { confidence: 1 }));
+    expect(text).toContain('Coverage of estimate ± 1σ');
+    expect(text).toContain('0.683');
+  });
+});
