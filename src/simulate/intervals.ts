@@ -15,6 +15,7 @@ import {
 } from './sequence-intervals.js';
 
 import { INTERVAL_KINDS, type IntervalKind } from '../options/registry.js';
+import { checkObject } from '../options/index.js';
 
 export { INTERVAL_KINDS, type IntervalKind };
 
@@ -43,7 +44,9 @@ export interface SimulationIntervals {
  * @example
  * const [anytime] = simulationIntervals(result, losses, lossBounds(f, 'cross-entropy'), ['anytime']);
  * anytime.simultaneousCoverage; // e.g. 0.99
- * @throws InputError for an unknown kind, `bootstrap` without a bootstrap variance, or `ase` with a sequence.
+ * @throws InputError when `result`, `bounds` or a non-null `reference` is not an object, `losses`
+ * is not a Float64Array as long as each bound, `kinds` is not an array, for an unknown kind,
+ * `bootstrap` without a bootstrap variance, or `ase` with a sequence.
  */
 export function simulationIntervals(
   result: SimulationResult,
@@ -52,6 +55,7 @@ export function simulationIntervals(
   kinds: readonly IntervalKind[],
   reference: SimulationReference | null = null,
 ): SimulationIntervals[] {
+  checkIntervalArguments(result, losses, bounds, kinds, reference);
   checkIntervalKinds(result, kinds);
   const { rows, runs } = result;
   return kinds.map((kind) => {
@@ -65,6 +69,34 @@ export function simulationIntervals(
       );
     return { kind, lower, upper, ...quality(lower, upper, rows, runs, result.trueRisk) };
   });
+}
+
+/** The arguments' types and lengths, for a plain JS call: each is read deep inside otherwise. */
+function checkIntervalArguments(
+  result: SimulationResult,
+  losses: Float64Array,
+  bounds: LossBounds,
+  kinds: readonly IntervalKind[],
+  reference: SimulationReference | null,
+): void {
+  checkObject(result, 'result', 'a simulation result (from simulate)');
+  if (!(losses instanceof Float64Array) || losses.length === 0) {
+    throw new InputError({ argument: 'losses', expected: "the pool's per-item losses (a non-empty Float64Array)", received: losses });
+  }
+  checkObject(bounds, 'bounds', 'loss bounds { lower, upper } (from lossBounds)');
+  for (const side of ['lower', 'upper'] as const) {
+    const values: unknown = bounds[side];
+    if (!(values instanceof Float64Array) || values.length !== losses.length) {
+      throw new InputError({
+        argument: `bounds.${side}`,
+        expected: `${losses.length} bounds, one per loss (a Float64Array)`,
+        received: values instanceof Float64Array ? values.length : values,
+      });
+    }
+  }
+  if (!Array.isArray(kinds))
+    throw new InputError({ argument: 'kinds', expected: `an array of ${INTERVAL_KINDS.join(' | ')}`, received: kinds });
+  if (reference !== null) checkObject(reference, 'reference', 'a simulation reference (from simulationReference), or null');
 }
 
 /** Each kind is known, and can be computed for this simulation. */

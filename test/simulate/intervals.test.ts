@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { CancelledError } from '../../src/errors.js';
+import { CancelledError, InputError } from '../../src/errors.js';
 import { simulate } from '../../src/simulate/simulate.js';
 import { RiskConfidenceSequence } from '../../src/estimators/confidence-sequence.js';
 import { lossBounds, lossPerItem } from '../../src/metrics/index.js';
@@ -43,6 +43,41 @@ describe('simulationIntervals', () => {
     expect(bootstrap.upper[j] - result.estimates[j]).toBeCloseTo(half, 12);
     expect(anytime.medianHalfWidth[3]).toBeGreaterThan(bootstrap.medianHalfWidth[3]);
     expect(() => simulationIntervals(result, losses, bounds, ['exact' as 'fixed'])).toThrow(/interval/);
+  });
+
+  it('refuses what a plain JS call can pass, naming the argument', async () => {
+    const pool = syntheticPool(20, 3, 4);
+    const result = await simulate(simulationInput(pool), { acquisition: 'surrogate-ce', runs: 2, size: 10, step: 5, seed: 2, threads: 1 });
+    const losses = lossPerItem(pool.modelScores, pool.labels);
+    const bounds = lossBounds(pool.modelScores, 'cross-entropy');
+    const cases: Array<[string, () => unknown, RegExp]> = [
+      ['no result', () => simulationIntervals(null as never, losses, bounds, ['anytime']), /^result: expected a simulation result/],
+      [
+        'the losses as an array',
+        () => simulationIntervals(result, Array.from(losses) as never, bounds, ['anytime']),
+        /^losses: expected the pool's per-item losses/,
+      ],
+      [
+        'bounds as a pair',
+        () => simulationIntervals(result, losses, [bounds.lower, bounds.upper] as never, ['anytime']),
+        /^bounds: expected loss bounds/,
+      ],
+      [
+        'bounds of another pool',
+        () => simulationIntervals(result, losses, { lower: bounds.lower.subarray(1), upper: bounds.upper }, ['anytime']),
+        /^bounds\.lower: expected 20 bounds, one per loss \(a Float64Array\), got 19$/,
+      ],
+      ['a single kind as a string', () => simulationIntervals(result, losses, bounds, 'anytime' as never), /^kinds: expected an array of /],
+      [
+        'a number as the reference',
+        () => simulationIntervals(result, losses, bounds, ['anytime'], 1 as never),
+        /^reference: expected a simulation reference/,
+      ],
+    ];
+    for (const [, call, message] of cases) {
+      expect(call).toThrow(InputError);
+      expect(call).toThrow(message);
+    }
   });
 
   it('with the simulation reference: still covers under every proposal kind, and narrows the sequences', async () => {
