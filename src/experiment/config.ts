@@ -18,8 +18,7 @@ import {
 import type { Numerics } from '../numerics.js';
 import { EVALUATE_REFERENCE, type EvaluateStep, resolveEvaluateSteps } from './evaluate-steps.js';
 import { settingName } from './setting-name.js';
-import { EXPERIMENT_MANIFEST } from './manifest-name.js';
-import { SIMULATION_COMMIT_MARKER, SIMULATION_FILES } from '../simulate/outputs.js';
+import { EXPERIMENT_MANIFEST, SIMULATION_COMMIT_MARKER, SIMULATION_FILES } from '../simulate/outputs.js';
 import { checkPath } from '../io/index.js';
 
 /** Score and label files of a held-out labelled set (paths, or `evaluate:<step>`). */

@@ -2,7 +2,7 @@ import type { ExperimentConfig } from './config.js';
 
 export { settingName } from './setting-name.js';
 
-export { EXPERIMENT_MANIFEST } from './manifest-name.js';
+export { EXPERIMENT_MANIFEST } from '../simulate/outputs.js';
 /** Written into a setting's folder after all of its outputs: the setting is finished. */
 export const SETTING_MARKER = 'setting.json';
 

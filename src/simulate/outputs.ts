@@ -1,6 +1,9 @@
 import { VarianceDiagnosticByRow } from '../acquisition/adaptive/variance-ratio.js';
 import type { SimulationResult } from './simulate.js';
 import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { InputError } from '../errors.js';
 import { assertFolderWritable, assertOutputsWritable, checkInterruptedOutputs, writeOutputFolder, type OutputFile } from '../io/atomic.js';
 import { int64NpyParts, npyParts } from '../io/npy.js';
 import { toJson } from '../io/json.js';
@@ -182,6 +185,25 @@ export function summarizeIntervals(intervals: readonly SimulationIntervals[]): P
 export const SIMULATION_COMMIT_MARKER = 'summary.json';
 
 /**
+ * The file at the root of an experiment's output folder that lists its settings. Named in this
+ * layer, below the experiment's, so that a simulate run can refuse such a folder.
+ */
+export const EXPERIMENT_MANIFEST = 'experiment.json';
+
+/**
+ * Refuses an experiment's output folder: `report` reads it through its manifest alone, so a
+ * simulate run written there would drop out of its reports without a word.
+ */
+function assertNotExperimentFolder(dir: string, argument: string): void {
+  if (!existsSync(join(dir, EXPERIMENT_MANIFEST))) return;
+  throw new InputError({
+    argument,
+    expected: `a folder that is not an experiment's output (report reads an experiment's folder through ${EXPERIMENT_MANIFEST} and would leave the run out)`,
+    received: `${dir}, which holds ${EXPERIMENT_MANIFEST}`,
+  });
+}
+
+/**
  * Gets a simulation output folder ready, before any work: refuses a folder that cannot be written
  * (`InputError` naming `argument`), removes the temporary files of an earlier run that was
  * killed, and refuses existing outputs unless `force`, saying when they are those of an
@@ -189,10 +211,11 @@ export const SIMULATION_COMMIT_MARKER = 'summary.json';
  *
  * @example
  * for (const note of await prepareSimulationFolder('runs/a', { force: false })) console.error(note);
- * @throws InputError when the folder cannot be written; OutputExistsError when it holds outputs and `force` is not set.
+ * @throws InputError when the folder cannot be written or is an experiment's output; OutputExistsError when it holds outputs and `force` is not set.
  */
 export async function prepareSimulationFolder(dir: string, options: { force?: boolean; argument?: string } = {}): Promise<string[]> {
   await assertFolderWritable(dir, options.argument ?? 'out');
+  assertNotExperimentFolder(dir, options.argument ?? 'out');
   const { removed, left } = await checkInterruptedOutputs(dir, SIMULATION_FILES, SIMULATION_COMMIT_MARKER, {
     force: options.force,
     what: 'run',
@@ -381,7 +404,8 @@ function summaryPlan(
 /**
  * Writes a simulation's output folder as one unit: `estimates.npy` (float64, rows×runs),
  * `samples.npy` (int64, size×runs), `q.npy` (float64, size×runs), `bootstrap_variance.npy`
- * (float64, rows×runs, when bootstrapped) and `summary.json`. Existing output files are refused
+ * (float64, rows×runs, when bootstrapped) and `summary.json`. An experiment's output folder (one
+ * holding `experiment.json`) is refused, whatever `force`. Existing output files are refused
  * unless `force`, which replaces all of them (and removes a stale `bootstrap_variance.npy`).
  * `summary.json` is the commit marker: it is removed first and renamed into place last, so a
  * folder with it is complete, and temporary files left by a killed earlier run are removed.
@@ -400,6 +424,7 @@ export async function writeSimulationOutputs(
   summary: SimulationSummary | (() => SimulationSummary | Promise<SimulationSummary>),
   options: { force?: boolean; intervals?: readonly SimulationIntervals[]; signal?: AbortSignal } = {},
 ): Promise<string[]> {
+  assertNotExperimentFolder(dir, 'dir');
   const rowsByRuns: [number, number] = [result.rows, result.runs];
   const files: OutputFile[] = [
     { name: 'estimates.npy', data: npyParts({ data: result.estimates, shape: rowsByRuns, dtype: 'f8' }) },

@@ -290,6 +290,35 @@ describe('active-testing simulate', () => {
     expect((await readdir(out)).sort()).toEqual(['estimates.npy', 'q.npy', 'samples.npy', 'summary.json']);
   });
 
+  it("refuses an experiment's output folder, even with --force: report would leave the run out", async () => {
+    const out = join(dir, 'experiment-out');
+    const grid = join(dir, 'grid.json');
+    await writeFile(grid, JSON.stringify({ modelScores: files.f, labels: files.y, runs: 2, size: 5, settings: [{ acquisition: 'iid' }] }));
+    expect((await cli('experiment', '--config', grid, '--out', out, '--threads', '1')).code).toBe(0);
+    const before = (await readdir(out)).sort();
+    expect(before).toContain('experiment.json');
+    const refused = await cli(
+      'simulate',
+      '--model-scores',
+      files.f,
+      '--labels',
+      files.y,
+      '--runs',
+      '2',
+      '--threads',
+      '1',
+      '--force',
+      '--out',
+      out,
+    );
+    expect(refused.code).toBe(1);
+    expect(refused.stdout).toBe('');
+    expect(refused.stderr).toBe(
+      `active-testing simulate: --out: expected a folder that is not an experiment's output (report reads an experiment's folder through experiment.json and would leave the run out), got "${out}, which holds experiment.json"`,
+    );
+    expect((await readdir(out)).sort()).toEqual(before);
+  });
+
   it('reports the first fault in order though the inputs are read while the folder is checked', async () => {
     const out = join(dir, 'run-order');
     const args = ['simulate', '--runs', '2', '--size', '5', '--threads', '1', '--out', out];

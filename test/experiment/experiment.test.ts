@@ -337,6 +337,21 @@ describe('runExperiment with a loss and a calibrated temperature', () => {
     expect(readdirSync(out).sort()).toEqual(before);
   });
 
+  it("is refused by writeSimulationOutputs, even with force: report would leave a simulate run in an experiment's folder out", async () => {
+    const pool = syntheticPool({ poolSize: 100, seed: 1 });
+    const result = await simulate(pool, { runs: 3, size: 5, acquisition: 'iid', threads: 1 });
+    const files = { modelScores: 'f.npy', labels: 'y.npy', poolSize: 100 };
+    const summary = summarizeSimulation(result, files, lossPerItem(pool.modelScores, pool.labels));
+    const out = join(root, 'experiment-folder');
+    mkdirSync(out, { recursive: true });
+    writeFileSync(join(out, EXPERIMENT_MANIFEST), '{}\n');
+    const before = readdirSync(out).sort();
+    await expect(writeSimulationOutputs(out, result, summary, { force: true })).rejects.toThrow(
+      `dir: expected a folder that is not an experiment's output (report reads an experiment's folder through experiment.json and would leave the run out), got "${out}, which holds experiment.json"`,
+    );
+    expect(readdirSync(out).sort()).toEqual(before);
+  });
+
   it('checks the types of its own options, writing nothing', async () => {
     const config = loadExperimentConfig(configPath);
     const out = join(root, 'bad-options');
