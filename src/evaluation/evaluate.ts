@@ -84,14 +84,17 @@ async function hashFile(path: string, hash = createHash('sha256'), signal?: Abor
   return hash;
 }
 
-/** `sha256:<hex>` of a data file's bytes; a Hub dataset is named by its spec (its rows are fetched as published). */
-async function fingerprintData(source: string, signal?: AbortSignal): Promise<string> {
+/**
+ * `sha256:<hex>` of a data file's bytes; a Hub dataset is named by its spec (its rows are fetched
+ * as published). `argument` is the option that named the file (`data`, `iclData`).
+ */
+async function fingerprintData(source: string, argument: 'data' | 'iclData', signal?: AbortSignal): Promise<string> {
   if (source.startsWith('hub:')) return source;
   try {
     return `sha256:${(await hashFile(source, undefined, signal)).digest('hex')}`;
   } catch (error) {
     if (error instanceof CancelledError) throw error;
-    throw new InputError({ argument: '--data', expected: 'a readable file', received: `${source} (${(error as Error).message})` });
+    throw new InputError({ argument, expected: 'a readable file', received: `${source} (${(error as Error).message})` });
   }
 }
 
@@ -250,8 +253,8 @@ async function checkOutputFolder(out: string, config: EvaluateConfig, force: boo
  */
 export async function evaluateToFolder(config: EvaluateConfig, run: EvaluateRun): Promise<EvaluateOutcome> {
   const inputs = {
-    data: await fingerprintData(config.data, run.signal),
-    icl_data: config.icl_data === null ? null : await fingerprintData(config.icl_data, run.signal),
+    data: await fingerprintData(config.data, 'data', run.signal),
+    icl_data: config.icl_data === null ? null : await fingerprintData(config.icl_data, 'iclData', run.signal),
     model: await fingerprintModel(config.model, run.signal),
   };
   config = { ...config, inputs };

@@ -1,0 +1,50 @@
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { evaluateToFolder, resolveEvaluateOptions } from '../../src/index.js';
+import { runCliCaptured } from '../helpers/cli.js';
+
+const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const model = join(repo, 'test/models/tiny-gpt2');
+const root = mkdtempSync(join(tmpdir(), 'at-evaluate-to-folder-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+const data = join(root, 'data.tsv');
+writeFileSync(data, 'sentence\tlabel\na good film\t1\na bad film\t0\na fine film\t1\na dull film\t0\n');
+// A folder passes the options' existence check and fails only when evaluate reads it.
+const folder = join(root, 'folder.tsv');
+mkdirSync(folder);
+
+describe('evaluateToFolder names an unreadable input by its option', () => {
+  it('data and iclData in the library, --data and --icl-data on the command line', async () => {
+    const { config, run } = await resolveEvaluateOptions({ model, data, classes: ['negative', 'positive'], iclExamples: 1 });
+    const out = join(root, 'out');
+    await expect(evaluateToFolder({ ...config, data: folder }, { ...run, out })).rejects.toThrow(
+      /^data: expected a readable file, got ".*folder\.tsv \(EISDIR/,
+    );
+    await expect(evaluateToFolder({ ...config, icl_data: folder }, { ...run, out })).rejects.toThrow(
+      /^iclData: expected a readable file, got ".*folder\.tsv \(EISDIR/,
+    );
+    expect(existsSync(out)).toBe(false);
+    const cli = await runCliCaptured([
+      'evaluate',
+      '--model',
+      model,
+      '--data',
+      data,
+      '--classes',
+      'negative,positive',
+      '--icl-examples',
+      '1',
+      '--icl-data',
+      folder,
+      '--out',
+      out,
+    ]);
+    expect(cli.code).toBe(1);
+    expect(cli.stderr).toMatch(/^active-testing evaluate: --icl-data: expected a readable file, got ".*folder\.tsv \(EISDIR[^\n]*$/);
+    expect(existsSync(out)).toBe(false);
+  });
+});
