@@ -1,6 +1,6 @@
 import { evaluateToFolder } from '../evaluation/evaluate.js';
 import { resolveEvaluateOptions, type EvaluateOptions } from '../evaluation/evaluate-options.js';
-import { optionHelp } from '../options/schema.js';
+import { cliFlag, optionHelp } from '../options/schema.js';
 import { assertFolderWritable } from '../io/atomic.js';
 import type { Command } from './command.js';
 import { remoteProgressReporter } from './openai-backend.js';
@@ -58,6 +58,7 @@ export const evaluateCommand: Command = {
           ...run,
           out,
           force: given.force === true,
+          optionName: cliFlag,
           signal,
           onProgress: (done, total) => {
             scored = { done, total };

@@ -60,6 +60,12 @@ export interface EvaluateRun {
   backend?: ScoringBackend;
   signal?: AbortSignal;
   onProgress?: (done: number, total: number) => void;
+  /**
+   * How messages name an option of the schema (`limit`, `iclData`) when results or a checkpoint
+   * of another configuration are refused; default: the name itself. `evaluate` names its flags
+   * (`--limit`), an experiment its grid keys (`evaluate.<step>.limit`).
+   */
+  optionName?: (name: string) => string;
 }
 
 /** What an evaluation produced, or found already complete in its output folder. */
@@ -126,13 +132,16 @@ function ranDtype(model: string, dtype: string): string {
   return 'fp32';
 }
 
-/** The option or input of `config` that differs from `other`'s, as the user would name it. */
-function changedSettings(config: EvaluateConfig, other: unknown): string[] {
+/** The option of the schema that sets a configuration key (`icl_examples`: `iclExamples`). */
+const optionOf = (key: string): string => key.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
+
+/** The option or input of `config` that differs from `other`'s, as the user would name it (`optionName`). */
+function changedSettings(config: EvaluateConfig, other: unknown, optionName: (name: string) => string): string[] {
   if (typeof other !== 'object' || other === null) return ['the whole configuration (unreadable)'];
   const recorded = other as Record<string, unknown>;
   const names: Record<string, string> = {
-    data: 'the contents of --data',
-    icl_data: 'the contents of --icl-data',
+    data: `the contents of ${optionName('data')}`,
+    icl_data: `the contents of ${optionName('iclData')}`,
     model: 'the model files',
   };
   const changed: string[] = [];
@@ -144,7 +153,7 @@ function changedSettings(config: EvaluateConfig, other: unknown): string[] {
           changed.push(recorded.inputs === undefined ? 'input fingerprints (not recorded by the earlier run)' : (names[input] ?? input));
       }
     } else if (JSON.stringify(recorded[key]) !== JSON.stringify(value)) {
-      changed.push(`--${key.replace(/_/g, '-')}`);
+      changed.push(optionName(optionOf(key)));
     }
   }
   return [...new Set(changed)];
@@ -192,7 +201,12 @@ type FolderState = 'complete' | 'unfinished' | 'ready';
  * and output files without `meta.json` that no checkpoint of this configuration explains. The
  * temporary files of a writer that was killed are removed.
  */
-async function checkOutputFolder(out: string, config: EvaluateConfig, force: boolean): Promise<FolderState> {
+async function checkOutputFolder(
+  out: string,
+  config: EvaluateConfig,
+  force: boolean,
+  optionName: (name: string) => string,
+): Promise<FolderState> {
   await removeStaleTemporaries(out, OUTPUT_FILES);
   const metaPath = join(out, COMMIT_MARKER);
   const same = (other: unknown) => JSON.stringify(other) === JSON.stringify(config);
@@ -207,7 +221,7 @@ async function checkOutputFolder(out: string, config: EvaluateConfig, force: boo
     if (!force) {
       throw new OutputExistsError(
         metaPath,
-        `it holds results made with other settings or inputs (changed: ${changedSettings(config, meta.config).join(', ')}); pass --force to start fresh`,
+        `it holds results made with other settings or inputs (changed: ${changedSettings(config, meta.config, optionName).join(', ')}); pass --force to start fresh`,
       );
     }
   }
@@ -216,7 +230,7 @@ async function checkOutputFolder(out: string, config: EvaluateConfig, force: boo
     if (!force) {
       throw new OutputExistsError(
         join(out, `${CHECKPOINT}.partial.json`),
-        `an unfinished run made with other settings or inputs is there (changed: ${changedSettings(config, pending).join(', ')}); resuming would mix their scores: pass --force to discard it and start fresh`,
+        `an unfinished run made with other settings or inputs is there (changed: ${changedSettings(config, pending, optionName).join(', ')}); resuming would mix their scores: pass --force to discard it and start fresh`,
       );
     }
     await ScoreCheckpoint.discard(join(out, CHECKPOINT));
@@ -279,7 +293,7 @@ async function evaluateLocked(config: EvaluateConfig, run: EvaluateRun): Promise
   const force = run.force ?? false;
   const prefixCache = run.prefixCache ?? true;
   faultPoint('evaluate:locked');
-  const state = await checkOutputFolder(out, config, force);
+  const state = await checkOutputFolder(out, config, force, run.optionName ?? ((name) => name));
   if (state === 'complete') {
     const meta = JSON.parse(await readFile(join(out, 'meta.json'), 'utf8')) as { n: number; accuracy: number; loss: number };
     return { alreadyComplete: true, n: meta.n, accuracy: meta.accuracy, loss: meta.loss };

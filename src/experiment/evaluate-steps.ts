@@ -95,7 +95,12 @@ export async function runEvaluateSteps(
   }
   for (const [name, folder, settings] of resolved) {
     onStep(name);
-    const run = { ...settings.run, out: folder, ...(signal ? { signal } : {}) };
+    const run = {
+      ...settings.run,
+      out: folder,
+      optionName: (option: string) => `evaluate.${name}.${option}`,
+      ...(signal ? { signal } : {}),
+    };
     // `force` recomputes a step only where its configuration changed: unchanged results are kept
     // (rescoring a served model can take hours), an interrupted run still resumes.
     let outcome: Awaited<ReturnType<typeof evaluateToFolder>>;

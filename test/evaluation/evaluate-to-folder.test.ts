@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { evaluateToFolder, resolveEvaluateOptions } from '../../src/index.js';
 import { runCliCaptured } from '../helpers/cli.js';
 
@@ -46,5 +46,33 @@ describe('evaluateToFolder names an unreadable input by its option', () => {
     expect(cli.code).toBe(1);
     expect(cli.stderr).toMatch(/^active-testing evaluate: --icl-data: expected a readable file, got ".*folder\.tsv \(EISDIR[^\n]*$/);
     expect(existsSync(out)).toBe(false);
+  });
+});
+
+describe('evaluateToFolder names what changed since the results it finds', () => {
+  it('by option name in the library, by flag on the command line', async () => {
+    const out = join(root, 'changed');
+    const { config, run } = await resolveEvaluateOptions({ model, data, classes: ['negative', 'positive'] });
+    const first = await evaluateToFolder(config, { ...run, out });
+    expect(first.n).toBe(4);
+    const message = /it holds results made with other settings or inputs \(changed: limit, iclExamples\); pass --force/;
+    await expect(evaluateToFolder({ ...config, limit: 3, icl_examples: 1 }, { ...run, out })).rejects.toThrow(message);
+    vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    const cli = await runCliCaptured([
+      'evaluate',
+      '--model',
+      model,
+      '--data',
+      data,
+      '--classes',
+      'negative,positive',
+      '--limit',
+      '3',
+      '--out',
+      out,
+    ]);
+    vi.restoreAllMocks();
+    expect(cli.code).toBe(1);
+    expect(cli.stderr).toMatch(/\(changed: --limit\); pass --force to start fresh$/);
   });
 });

@@ -91,6 +91,10 @@ describe('evaluate steps in a grid', () => {
     // Changed: refused without force, rescored with it.
     const changed = new Map([['target', { ...step, limit: 20 }]]);
     await expect(runEvaluateSteps(changed, dir, false, () => {})).rejects.toThrow(OutputExistsError);
+    // Named by the grid key the user wrote, not by evaluate's flag (--limit).
+    await expect(runEvaluateSteps(changed, dir, false, () => {})).rejects.toThrow(
+      /it holds results made with other settings or inputs \(changed: evaluate\.target\.limit\); pass --force/,
+    );
     await runEvaluateSteps(changed, dir, true, () => {});
     expect(JSON.parse(meta()).n).toBe(20);
   });
