@@ -105,14 +105,19 @@ export function rowOffset(error: unknown, offset: number): unknown {
   return new InputError({ argument: error.argument, expected: error.expected, received: error.received, row: error.row + offset });
 }
 
-/** A file that cannot be read or parsed (unreadable `.npy`, malformed TSV row, ...). */
+/**
+ * A file that cannot be read or parsed (unreadable `.npy`, malformed TSV row, ...). `argument`,
+ * when known, is the option or key that named the file (`--model-scores`, `modelScores`): the
+ * message starts with it, as an `InputError`'s does.
+ */
 export class FileFormatError extends ActiveTestingError {
   override name = 'FileFormatError';
   constructor(
     readonly path: string,
-    reason: string,
+    readonly reason: string,
+    readonly argument?: string,
   ) {
-    super(`${path}: ${reason}`);
+    super(`${argument === undefined ? '' : `${argument}: `}${path}: ${reason}`);
   }
 }
 

@@ -16,7 +16,7 @@ export async function loadCalibrationSet(
   labelsPath: string,
   names: { scores: string; labels: string } = { scores: '--calibration-scores', labels: '--calibration-labels' },
 ): Promise<{ scores: MatrixInput; labels: LabelsInput }> {
-  const scores = scoresMatrix(await readNpy(scoresPath), names.scores);
-  const labels = labelIndices(await readNpy(labelsPath), names.labels, scores.rows, scores.cols);
+  const scores = scoresMatrix(await readNpy(scoresPath, names.scores), names.scores);
+  const labels = labelIndices(await readNpy(labelsPath, names.labels), names.labels, scores.rows, scores.cols);
   return { scores: { data: scores.data, shape: [scores.rows, scores.cols] }, labels };
 }

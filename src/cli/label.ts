@@ -73,7 +73,7 @@ session's own labels).
 `;
 
 async function readScores(path: string | undefined, flagName: string): Promise<Matrix | undefined> {
-  return path === undefined ? undefined : scoresMatrix(await readNpy(path), flagName);
+  return path === undefined ? undefined : scoresMatrix(await readNpy(path, flagName), flagName);
 }
 
 function columnIndex(table: Table, name: string, path: string): number {

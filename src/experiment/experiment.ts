@@ -307,10 +307,20 @@ async function loadInputs(config: ExperimentConfig): Promise<ExperimentInputs> {
     } else if (surrogateScores === null) {
       pools.set(null, shared);
     } else {
-      const scores = surrogateMatrix(await readNpy(surrogateScores), shared.modelScores, surrogateName, 'modelScores');
+      const scores = surrogateMatrix(await readNpy(surrogateScores, surrogateName), shared.modelScores, surrogateName, 'modelScores');
       pools.set(surrogateScores, { ...shared, surrogateScores: scores });
     }
   }
+  const [first] = pools.values();
+  const classCount = first?.modelScores.cols ?? 0;
+  // Read and checked here, with the other inputs, so that a bad calibration set is refused before
+  // any setting runs, not once the settings before the calibrated one have run and been written.
+  const calibrations = new Map<string, NonNullable<SimulationOptions['calibration']>>();
+  for (const setting of config.settings) {
+    if (setting.calibration === null || setting.surrogate === null || calibrations.has(setting.surrogate)) continue;
+    calibrations.set(setting.surrogate, await loadSettingCalibration(setting, classCount));
+  }
+  // Hashed once every file was read and checked: a missing one is refused naming its grid key.
   const hashes = new Map<string, string>();
   const calibrationFiles = config.settings.flatMap((s) => (s.calibration === null ? [] : [s.calibration.scores, s.calibration.labels]));
   for (const path of [config.modelScores, config.labels, ...pools.keys(), ...calibrationFiles]) {
@@ -321,15 +331,6 @@ async function loadInputs(config: ExperimentConfig): Promise<ExperimentInputs> {
           .update(await readFile(path))
           .digest('hex'),
       );
-  }
-  const [first] = pools.values();
-  const classCount = first?.modelScores.cols ?? 0;
-  // Read and checked here, with the other inputs, so that a bad calibration set is refused before
-  // any setting runs, not once the settings before the calibrated one have run and been written.
-  const calibrations = new Map<string, NonNullable<SimulationOptions['calibration']>>();
-  for (const setting of config.settings) {
-    if (setting.calibration === null || setting.surrogate === null || calibrations.has(setting.surrogate)) continue;
-    calibrations.set(setting.surrogate, await loadSettingCalibration(setting, classCount));
   }
   return { pools, hashes, poolSize: first?.modelScores.rows ?? 0, calibrations };
 }

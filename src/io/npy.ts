@@ -378,15 +378,29 @@ function npyHeader(shape: readonly number[], dtype: NpyDtype, length: number): U
 /**
  * Reads a `.npy` file. Little-endian C-order data is read straight into its array (no copy),
  * other data converted. Any problem (missing file, bad header, truncated data, unsupported dtype)
- * is a `FileFormatError` naming the file.
+ * is a `FileFormatError` naming the file, and `argument` when given: the option or key that named
+ * it (`--model-scores`, `modelScores`).
  *
  * @example
  * const scores = await readNpy('scores.npy'); // { data: Float32Array, shape: [N, K], dtype: 'f4' }
+ * @example
+ * await readNpy('absent.npy', '--model-scores'); // FileFormatError: --model-scores: absent.npy: cannot read (ENOENT)
  */
-export async function readNpy(path: string): Promise<NpyArray> {
+export async function readNpy(path: string, argument?: string): Promise<NpyArray> {
+  try {
+    return await readNpyFile(path);
+  } catch (error) {
+    if (argument === undefined || !(error instanceof FileFormatError)) throw error;
+    throw new FileFormatError(error.path, error.reason, argument);
+  }
+}
+
+async function readNpyFile(path: string): Promise<NpyArray> {
   checkPath(path);
+  // A system error's code (ENOENT, EISDIR, EACCES) says why; its message would repeat the path.
   const cannotRead = (error: unknown): never => {
-    throw new FileFormatError(path, `cannot read: ${(error as Error).message}`);
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new FileFormatError(path, code === undefined ? `cannot read: ${(error as Error).message}` : `cannot read (${code})`);
   };
   const file = await open(path, 'r').catch(cannotRead);
   try {

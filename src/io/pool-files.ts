@@ -114,9 +114,9 @@ export async function loadSimulationPool(
   const name = { modelScores: '--model-scores', surrogateScores: '--surrogate-scores', labels: '--labels', ...names };
   // The files are read at once and checked in this order, so that the first file at fault is the one reported.
   const reads = {
-    modelScores: settledLater(readNpy(files.modelScores)),
-    surrogateScores: files.surrogateScores === undefined ? undefined : settledLater(readNpy(files.surrogateScores)),
-    labels: settledLater(readNpy(files.labels)),
+    modelScores: settledLater(readNpy(files.modelScores, name.modelScores)),
+    surrogateScores: files.surrogateScores === undefined ? undefined : settledLater(readNpy(files.surrogateScores, name.surrogateScores)),
+    labels: settledLater(readNpy(files.labels, name.labels)),
   };
   const modelScores = scoresMatrix(await reads.modelScores, name.modelScores);
   const surrogateScores =

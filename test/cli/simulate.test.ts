@@ -340,7 +340,7 @@ describe('active-testing simulate', () => {
       join(dir, 'absent-y.npy'),
     );
     expect(missing.code).toBe(1);
-    expect(missing.stderr).toMatch(/absent-g\.npy: cannot read/);
+    expect(missing.stderr).toBe(`active-testing simulate: --surrogate-scores: ${join(dir, 'absent-g.npy')}: cannot read (ENOENT)`);
     expect(missing.stderr).not.toMatch(/absent-y/);
   });
 
@@ -530,7 +530,27 @@ describe('bad input: a typed error naming the argument, exit 1, nothing written'
       },
       /text\.npy: not a readable \.npy file/,
     ],
-    ['missing file', async () => ['--model-scores', join(dir, 'nope.npy'), '--labels', files.y], /nope\.npy: cannot read/],
+    [
+      'missing file, named by its flag',
+      async () => ['--model-scores', join(dir, 'nope.npy'), '--labels', files.y],
+      /^active-testing simulate: --model-scores: \S*nope\.npy: cannot read \(ENOENT\)$/,
+    ],
+    [
+      'missing calibration file, named by its flag',
+      async () => [
+        '--model-scores',
+        files.f,
+        '--surrogate-scores',
+        files.g,
+        '--labels',
+        files.y,
+        '--calibration-scores',
+        join(dir, 'nope-calibration.npy'),
+        '--calibration-labels',
+        files.y,
+      ],
+      /^active-testing simulate: --calibration-scores: \S*nope-calibration\.npy: cannot read \(ENOENT\)$/,
+    ],
   ];
   it.each(cases)('%s', async (_, makeArgs, message) => {
     const out = join(dir, `bad-${Math.random().toString(36).slice(2)}`);
