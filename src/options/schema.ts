@@ -496,7 +496,9 @@ export const OPTION_DECLARATIONS: readonly OptionDeclaration[] = [
   {
     name: 'temperature',
     value: { kind: 'temperature' },
-    doc: 'temperature of the surrogate (surrogate-*, adaptive) or of the target (self-entropy)',
+    // Ignored, not refused, where no proposal uses it, as clip is by iid: a script can sweep the
+    // acquisitions with one set of options.
+    doc: "temperature of the surrogate (surrogate-*, adaptive) or of the target (self-entropy); ignored by iid and true-loss (they use no model's probabilities)",
     defaultText: 'none',
     contexts: PROPOSAL,
     metavar: 'T',

@@ -393,6 +393,25 @@ describe('active-testing simulate', () => {
     expect(stdout).not.toContain('NaN');
   });
 
+  it('--temperature is ignored by iid and true-loss, as the help says: the same estimates with and without it', async () => {
+    const help = await cli('simulate', '--help');
+    expect(help.stdout.replace(/\s+/g, ' ')).toContain("(self-entropy); ignored by iid and true-loss (they use no model's probabilities)");
+    for (const acquisition of ['iid', 'true-loss']) {
+      const estimates: Buffer[] = [];
+      for (const extra of [[], ['--temperature', '2']]) {
+        const out = join(dir, `temperature-${acquisition}-${extra.length}`);
+        const run = await cli(
+          'simulate',
+          ...['--model-scores', files.f, '--labels', files.y, '--acquisition', acquisition, '--estimator', 'lure'],
+          ...['--runs', '4', '--size', '10', '--threads', '1', '--bootstrap', 'none', ...extra, '--out', out],
+        );
+        expect(run.code, run.stderr).toBe(0);
+        estimates.push(await readFile(join(out, 'estimates.npy')));
+      }
+      expect(estimates[1]!.equals(estimates[0]!)).toBe(true);
+    }
+  });
+
   it('prints help and exits 0', async () => {
     const { code, stdout } = await cli('simulate', '--help');
     expect(code).toBe(0);
