@@ -92,7 +92,8 @@ describe('a command stopped by a signal while it writes its outputs', () => {
     expect(hidden(out)).toContain('.simulate.lock');
     const rerun = await runCliCaptured(simulate(out));
     expect(rerun.code).toBe(0);
-    expect(rerun.stderr).toMatch(/^.+: an earlier run was interrupted while writing; removed its 4 temporary file\(s\)$/);
+    // How many temporaries the kill caught depends on how late a loaded machine polled: at least one.
+    expect(rerun.stderr).toMatch(/^.+: an earlier run was interrupted while writing; removed its [1-9]\d* temporary file\(s\)$/);
     expect(hidden(out)).toEqual([]);
   });
 
