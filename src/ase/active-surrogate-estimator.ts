@@ -6,7 +6,7 @@ import { pairwiseSum } from '../metrics/pairwise-sum.js';
 import { softmaxClamp } from '../metrics/softmax-clamp.js';
 import { softmaxRows } from '../metrics/softmax.js';
 import { checkEps, checkLabels, checkMatrix, checkSameShape, checkTemperature } from '../metrics/validate.js';
-import { checkObject } from '../options/index.js';
+import { checkObject } from '../io/index.js';
 
 /**
  * Which surrogate-based acquisition the estimator accompanies: `ce`, `pe` or `nll`. With

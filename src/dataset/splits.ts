@@ -3,8 +3,8 @@ import { existsSync } from 'node:fs';
 import { InputError, OutputExistsError } from '../errors.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { randomStream } from '../random.js';
-import { checkObject, checkOption } from '../options/index.js';
-import { checkPath } from '../io/index.js';
+import { checkObject, checkPath } from '../io/index.js';
+import { checkOption } from '../options/index.js';
 
 /** Stream id of split draws (see `randomStream`). */
 const SPLIT_STREAM = 101;

@@ -1,7 +1,7 @@
 import { open, type FileHandle } from 'node:fs/promises';
 import { FileFormatError, InputError } from '../errors.js';
 import { writeFileAtomic, type WriteOptions } from './atomic.js';
-import { checkPath } from './check-path.js';
+import { checkPath } from './check-arguments.js';
 
 /**
  * Element types this module reads, named as numpy's type codes without the byte-order character.

@@ -5,6 +5,7 @@ import { rowCrossEntropy } from './entropy.js';
 import { classProbabilities } from './probabilities.js';
 import { softmaxRows } from './softmax.js';
 import { checkEps, checkLabels, checkMatrix, checkSameShape } from './validate.js';
+import { checkObject } from '../io/index.js';
 
 /** The acquisition functions (docs/concepts.md): which per-item value the proposal is proportional to. */
 export type AcquisitionFunction = 'iid' | 'true-loss' | 'self-entropy' | 'surrogate-ce' | 'surrogate-pe' | 'surrogate-nll';
@@ -59,9 +60,9 @@ export interface AcquisitionValueOptions {
  * of its row, or `eps` or `temperature` is out of range.
  */
 export function acquisitionValues(kind: AcquisitionFunction, input: AcquisitionInput, options: AcquisitionValueOptions): Float64Array {
-  checkPlainObject(input, 'input', 'scores { modelScores, surrogateScores?, labels }');
-  checkPlainObject(options, 'options', 'options { temperature, eps, flags }');
-  checkPlainObject(options.flags, 'flags', 'numerics flags (e.g. NUMERICS_FLAGS.default)');
+  checkObject(input, 'input', 'scores { modelScores, surrogateScores?, labels }');
+  checkObject(options, 'options', 'options { temperature, eps, flags }');
+  checkObject(options.flags, 'flags', 'numerics flags (e.g. NUMERICS_FLAGS.default)');
   const { modelScores, labels } = input;
   checkMatrix(modelScores, 'modelScores');
   const { temperature, eps, flags } = options;
@@ -93,11 +94,6 @@ export function acquisitionValues(kind: AcquisitionFunction, input: AcquisitionI
     default:
       throw new InputError({ argument: 'acquisition', expected: ACQUISITION_FUNCTIONS.join(' | '), received: kind });
   }
-}
-
-/** `checkObject` of the options layer, which sits above the metrics. */
-function checkPlainObject(value: unknown, argument: string, expected: string): void {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new InputError({ argument, expected, received: value });
 }
 
 function surrogate(input: AcquisitionInput): Matrix {

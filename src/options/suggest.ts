@@ -1,4 +1,5 @@
 import { InputError } from '../errors.js';
+import { checkObject } from '../io/index.js';
 
 /** Levenshtein distance between two strings (insertions, deletions and substitutions cost 1). */
 export function editDistance(a: string, b: string): number {
@@ -75,18 +76,6 @@ export function didYouMean(name: string, valid: readonly string[], format: (name
   const closest = closestName(name, valid);
   const list = `valid: ${valid.map(format).join(', ')}`;
   return closest === undefined ? `(${list})` : `did you mean ${format(closest)}? (${list})`;
-}
-
-/**
- * Refuses a `value` that is not a plain object: from JavaScript, `null` or a missing argument would
- * otherwise fail with a TypeError where it is first read, and an array would pass as keys `0`, `1`….
- *
- * @throws {InputError} naming `argument`, with `expected` (default "an options object { … }").
- * @example
- * checkObject(null, 'options'); // InputError: options: expected an options object { … }, got null
- */
-export function checkObject(value: unknown, argument: string, expected = 'an options object { … }'): asserts value is object {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new InputError({ argument, expected, received: value });
 }
 
 /**

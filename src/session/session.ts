@@ -4,7 +4,7 @@ import { FileFormatError, InputError } from '../errors.js';
 import type { FileLock } from '../io/lock.js';
 import { toMatrix, type Matrix } from '../matrix.js';
 import { EPS, NUMERICS_FLAGS } from '../numerics.js';
-import { checkObject } from '../options/index.js';
+import { checkObject, checkPath } from '../io/index.js';
 import { SessionStateError, SessionWriteError } from './errors.js';
 import { SessionEstimates, type SessionEstimate, type StoppingRule } from './estimates.js';
 import {
@@ -25,7 +25,6 @@ import { resolveLoss, restoreLoss, type CustomLoss, type ResolvedLoss } from './
 import { SessionProposer, sessionProposal, sessionSampler } from './proposer.js';
 import { checkRecord, isAnnotator, MAX_ANNOTATOR_LENGTH, type JournalRecord } from './records.js';
 import { SessionState } from './state.js';
-import { checkPath } from '../io/index.js';
 
 export { type IntervalEstimate, type SessionEstimate, type StoppingRule } from './estimates.js';
 export type { RiskInterval } from '../estimators/confidence-sequence.js';

@@ -15,7 +15,7 @@ import {
 } from './sequence-intervals.js';
 
 import { INTERVAL_KINDS, type IntervalKind } from '../options/registry.js';
-import { checkObject } from '../options/index.js';
+import { checkObject } from '../io/index.js';
 
 export { INTERVAL_KINDS, type IntervalKind };
 

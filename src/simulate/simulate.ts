@@ -3,7 +3,7 @@ import { CancelledError, InputError } from '../errors.js';
 import { matrixView, toLabels, type LabelsInput, type Matrix, type MatrixInput } from '../matrix.js';
 import { BUILTIN_LOSSES, classProbabilities, lossBounds, pairwiseSum, type LossBounds } from '../metrics/index.js';
 import { NUMERICS_FLAGS } from '../numerics.js';
-import { checkObject } from '../options/index.js';
+import { checkObject } from '../io/index.js';
 import { planProposal } from '../acquisition/adaptive/index.js';
 import {
   claimTile,

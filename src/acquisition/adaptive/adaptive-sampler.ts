@@ -1,6 +1,6 @@
 import { InputError } from '../../errors.js';
 import type { RandomSource } from '../../random.js';
-import { checkObject } from '../../options/index.js';
+import { checkObject } from '../../io/index.js';
 import { CandidateMixture, checkCandidateValues } from './candidate-mixture.js';
 import { checkMixtureWeights } from './mixture-sampler.js';
 

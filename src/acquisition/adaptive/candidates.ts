@@ -5,7 +5,7 @@ import { crossEntropyOfLogs, replaceNaNByMax } from '../../metrics/entropy.js';
 import { softmaxAndLogSoftmaxRowInto, softmaxRowInto } from '../../metrics/softmax.js';
 import { checkMatrix, checkSameShape, checkTemperature } from '../../metrics/validate.js';
 import { EPS } from '../../numerics.js';
-import { checkObject } from '../../options/index.js';
+import { checkObject } from '../../io/index.js';
 import { SumTreeSampler } from '../sum-tree-sampler.js';
 import type { PoolSampler } from '../sampler.js';
 import { AdaptiveSampler, type AdaptiveOptions } from './adaptive-sampler.js';

@@ -1,0 +1,32 @@
+import { InputError } from '../errors.js';
+
+/*
+ * Checks of an argument's kind at a public entry point, in the base layer so that every layer uses
+ * the same ones: from JavaScript a wrong kind would otherwise fail with a TypeError far inside.
+ */
+
+/**
+ * Refuses a `path` that is not a non-empty string before any file is touched: node:fs reads a
+ * number as an open file descriptor (`readFileSync(0)` reads stdin) and throws a bare TypeError
+ * on `null` or an object.
+ *
+ * @throws {InputError} naming `argument`.
+ * @example
+ * checkPath(5, 'path'); // InputError: path: expected a file path (a non-empty string), got 5
+ */
+export function checkPath(path: unknown, argument = 'path'): asserts path is string {
+  if (typeof path !== 'string' || path === '')
+    throw new InputError({ argument, expected: 'a file path (a non-empty string)', received: path });
+}
+
+/**
+ * Refuses a `value` that is not a plain object: from JavaScript, `null` or a missing argument would
+ * otherwise fail with a TypeError where it is first read, and an array would pass as keys `0`, `1`….
+ *
+ * @throws {InputError} naming `argument`, with `expected` (default "an options object { … }").
+ * @example
+ * checkObject(null, 'options'); // InputError: options: expected an options object { … }, got null
+ */
+export function checkObject(value: unknown, argument: string, expected = 'an options object { … }'): asserts value is object {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new InputError({ argument, expected, received: value });
+}
