@@ -59,10 +59,31 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** Stops a server with SIGTERM (a clean shutdown) and waits for it. */
+/** Stops a server with SIGTERM (a clean shutdown) and waits for it; a paused one is resumed first. */
 export async function stopServer(server: RunningServer): Promise<number | null> {
-  if (server.child.exitCode === null) server.child.kill('SIGTERM');
+  if (server.child.exitCode === null) {
+    server.child.kill('SIGCONT');
+    server.child.kill('SIGTERM');
+  }
   return server.exited;
+}
+
+/**
+ * Freezes the server's process (SIGSTOP), so that it answers nothing until `resume` is called: a
+ * server that does not answer, with no browser-side interception involved. Returns once the kernel
+ * shows the process as stopped.
+ */
+export async function pauseServer(server: RunningServer): Promise<() => void> {
+  const pid = server.child.pid;
+  if (pid === undefined) throw new Error('the server has no process id');
+  server.child.kill('SIGSTOP');
+  // The state is the field after the parenthesised command name in /proc/<pid>/stat.
+  const state = (): string =>
+    readFileSync(`/proc/${pid}/stat`, 'utf8')
+      .replace(/^.*\) /s, '')
+      .charAt(0);
+  while (state() !== 'T') await new Promise((done) => setTimeout(done, 5));
+  return () => void server.child.kill('SIGCONT');
 }
 
 /** The session journal's records after the header line. */

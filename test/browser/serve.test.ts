@@ -13,6 +13,7 @@ import {
   journalLabels,
   journalRecords,
   launchChromium,
+  pauseServer,
   startServer,
   stopServer,
   type RunningServer,
@@ -457,23 +458,21 @@ describe.skipIf(chromium === undefined)('active-testing serve in a browser', () 
     await withServedPage(browser, pool.args(path), async (page, server) => {
       await open(page, server);
       const first = await shownId(page);
-      let release: (how: 'continue' | 'abort') => void = () => undefined;
-      await page.route('**/api/label', async (route) => {
-        const how = await new Promise<'continue' | 'abort'>((resolve) => (release = resolve));
-        await (how === 'continue' ? route.continue() : route.abort('connectionreset'));
-      });
+      const resume = await pauseServer(server);
       const message = page.locator('#message');
       await page.keyboard.press('2');
       await page.waitForFunction(() => document.getElementById('message')?.textContent?.startsWith('Saving'));
       expect(await message.textContent()).toBe(`Saving ${first}: positive…`);
-      release('continue');
+      expect(journalLabels(path).has(first)).toBe(false);
+      resume();
       await page.waitForFunction((id) => document.getElementById('message')?.textContent === `Saved ${id}: positive`, first);
       expect(journalLabels(path).get(first)).toBe(1);
 
+      // The server is gone: the next label cannot be sent.
       const second = await shownId(page);
+      server.child.kill('SIGKILL');
+      await server.exited;
       await page.keyboard.press('1');
-      await page.waitForFunction(() => document.getElementById('message')?.textContent?.startsWith('Saving'));
-      release('abort');
       await page.waitForFunction(() => document.getElementById('message')?.className === 'error');
       expect(await message.textContent()).toMatch(new RegExp(`^Not saved: ${second}: negative\\. The server cannot be reached`));
       expect(journalLabels(path).has(second)).toBe(false);
