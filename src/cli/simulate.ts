@@ -313,7 +313,7 @@ async function runSimulation(given: Record<string, unknown>, signal: AbortSignal
   const loading = settledLater(loadSimulationPool(files));
   // The folder is locked from its checks to the last rename: a second run on it is refused, never
   // let through to replace (or mix its files with) this one's results.
-  await withOutputLock(out, 'simulate', async () => {
+  await withOutputLock(out, async () => {
     for (const note of await prepareSimulationFolder(out, { force, argument: '--out' })) console.error(note);
     const pool = await loading;
     const calibrationFiles = {

@@ -280,9 +280,9 @@ export async function evaluateToFolder(config: EvaluateConfig, run: EvaluateRun)
       received: config.icl_data,
     });
   }
-  // Locked (`<out>/.evaluate.lock`) while the run reads and writes its checkpoint and results: two
+  // Locked (`<out>/.active-testing.lock`) while the run reads and writes its checkpoint and results: two
   // runs on one folder would append their batches to the same checkpoint and mix their rows.
-  return withOutputLock(run.out, 'evaluate', () => evaluateLocked(config, run), 'out');
+  return withOutputLock(run.out, () => evaluateLocked(config, run), 'out');
 }
 
 /** `evaluateToFolder`'s work, while it holds the output folder's lock. */

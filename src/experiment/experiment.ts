@@ -73,7 +73,7 @@ export async function runExperiment(grid: ExperimentConfig, options: ExperimentO
   const out = resolve(options.out);
   // Locked for the whole run: two runs on one folder would both find a setting unfinished (or
   // finished under another grid) and replace each other's results, temporaries and manifest.
-  return withOutputLock(out, 'experiment', () => runExperimentLocked(grid, options, out), 'out');
+  return withOutputLock(out, () => runExperimentLocked(grid, options, out), 'out');
 }
 
 async function runExperimentLocked(grid: ExperimentConfig, options: ExperimentOptions, out: string): Promise<ExperimentSettingResult[]> {

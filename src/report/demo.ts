@@ -143,7 +143,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
   const dir = options.out ?? newDemoFolder();
   // Locked for the whole run: two demos into one folder would both pass its checks, then write
   // their pools, simulations, comparison and report over each other's.
-  return withOutputLock(dir, 'demo', () => runDemoLocked(options, dir), 'out');
+  return withOutputLock(dir, () => runDemoLocked(options, dir), 'out');
 }
 
 async function runDemoLocked(options: DemoOptions, dir: string): Promise<DemoResult> {

@@ -94,7 +94,7 @@ export async function writeReport(dirs: readonly string[], options: ReportOption
   checkReportOutput(out, dirs);
   // Locked from its checks to the last rename: two reports into one folder would both pass the
   // checks and then replace (or mix their files with) each other's.
-  return withOutputLock(out, 'report', () => writeReportLocked(dirs, options, out), 'out');
+  return withOutputLock(out, () => writeReportLocked(dirs, options, out), 'out');
 }
 
 async function writeReportLocked(dirs: readonly string[], options: ReportOptions, out: string): Promise<ReportResult> {

@@ -25,8 +25,8 @@ const simulate = (out: string, ...extra: string[]) => [
   ...extra,
 ];
 
-/** A data file's temporary (`.q.npy.<pid>.<hex>.tmp`), not the lock's own (`.simulate.lock.<pid>.<hex>.tmp`). */
-const OUTPUT_TEMPORARY = /^\.(?!\w+\.lock\.).+\.\d+\.[0-9a-f]{8}\.tmp$/;
+/** A data file's temporary (`.q.npy.<pid>.<hex>.tmp`), not the lock's own (`.active-testing.lock.<pid>.<hex>.tmp`). */
+const OUTPUT_TEMPORARY = /^\.(?![\w-]+\.lock\.).+\.\d+\.[0-9a-f]{8}\.tmp$/;
 
 /**
  * Runs the built CLI with a pause before each step of its output writes, sends it `signal` once one
@@ -89,7 +89,7 @@ describe('a command stopped by a signal while it writes its outputs', () => {
     const out = join(root, 'killed');
     const run = await signalWhileWriting(simulate(out), out, 'SIGKILL');
     expect(run.signal).toBe('SIGKILL');
-    expect(hidden(out)).toContain('.simulate.lock');
+    expect(hidden(out)).toContain('.active-testing.lock');
     const rerun = await runCliCaptured(simulate(out));
     expect(rerun.code).toBe(0);
     // How many temporaries the kill caught depends on how late a loaded machine polled: at least one.
@@ -154,7 +154,7 @@ describe('a command stopped by a signal while it writes its outputs', () => {
     const data = evaluateData();
     const out = join(root, 'loading');
     // Paused once it holds the folder's lock, before its data and model: the signal comes then.
-    const locked = () => existsSync(join(out, '.evaluate.lock'));
+    const locked = () => existsSync(join(out, '.active-testing.lock'));
     const run = await signalWhen(['evaluate', ...tinyEvaluateFlags(data, out)], locked, 'SIGINT', 'evaluate:locked=400');
     expect(run).toEqual({
       code: 130,

@@ -24,7 +24,7 @@ describe('a rerun on a folder that an interrupted run left', () => {
     await smallDemo(out);
     // A report lock of a live process (this one) stops the forced demo at its last step, the
     // report, after it has replaced the pool, the simulations and the comparison.
-    const lock = join(out, 'report', '.report.lock');
+    const lock = join(out, 'report', '.active-testing.lock');
     writeFileSync(lock, JSON.stringify({ pid: process.pid, host: hostname() }));
     await expect(smallDemo(out, true)).rejects.toThrow(OutputLockedError);
     unlinkSync(lock);

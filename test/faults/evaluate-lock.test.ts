@@ -54,7 +54,7 @@ describe('evaluate runs on the same --out', () => {
   it('a lock of a live process is a one-line error naming the folder; a lock of a process that died is taken over', async () => {
     const out = join(root, 'locked');
     mkdirSync(out);
-    const lock = join(out, '.evaluate.lock');
+    const lock = join(out, '.active-testing.lock');
     writeFileSync(lock, JSON.stringify({ pid: process.ppid, host: hostname() }));
     const refused = await runCliCaptured(['evaluate', ...args(out)]);
     expect(refused.code).toBe(1);
@@ -62,7 +62,7 @@ describe('evaluate runs on the same --out', () => {
       `active-testing evaluate: ${out} is being written by process ${process.ppid} on ${hostname()}; wait for that run to finish ` +
         `or stop it (if that process is gone from another machine, delete ${lock})`,
     );
-    expect(readdirSync(out)).toEqual(['.evaluate.lock']);
+    expect(readdirSync(out)).toEqual(['.active-testing.lock']);
     writeFileSync(lock, JSON.stringify({ pid: deadPid(), host: hostname() }));
     const resumed = await runCliCaptured(['evaluate', ...args(out)]);
     expect(resumed.code, resumed.stderr).toBe(0);

@@ -38,7 +38,7 @@ describe.runIf(process.platform === 'linux')('a lock whose process is a zombie (
     try {
       const out = join(root, 'out');
       mkdirSync(out);
-      const lock = join(out, '.simulate.lock');
+      const lock = join(out, '.active-testing.lock');
       writeFileSync(lock, JSON.stringify({ pid, host: hostname() }));
       const run = await runCliCaptured(['simulate', '--model-scores', f, '--labels', y, '--runs', '5', '--size', '5', '--out', out]);
       expect(run.code, run.stderr).toBe(0);

@@ -53,9 +53,12 @@ async function killWhileWriting(out: string, seed: number, afterMs: number): Pro
   const exited = new Promise<number | null>((done) => child.on('exit', (code) => done(code)));
   let finished = false;
   void exited.then(() => (finished = true));
-  // An output's temporary, not the lock's pid file (`.simulate.lock.<pid>.<hex>.tmp`): a kill while
+  // An output's temporary, not the lock's pid file (`.active-testing.lock.<pid>.<hex>.tmp`): a kill while
   // the lock is taken leaves that one for a minute, in case another machine's acquisition owns it.
-  while (!finished && !(existsSync(out) && readdirSync(out).some((name) => name.endsWith('.tmp') && !name.startsWith('.simulate.lock.'))))
+  while (
+    !finished &&
+    !(existsSync(out) && readdirSync(out).some((name) => name.endsWith('.tmp') && !name.startsWith('.active-testing.lock.')))
+  )
     await new Promise((r) => setTimeout(r, 2));
   if (!finished) {
     await new Promise((r) => setTimeout(r, afterMs));

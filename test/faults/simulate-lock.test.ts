@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,6 +6,8 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { simulateCommand } from '../../src/cli/simulate.js';
 import { OutputLockedError } from '../../src/errors.js';
 import { runCliCaptured } from '../helpers/cli.js';
+import { BUILT_CLI } from './children.js';
+import { tinyEvaluateFlags } from './evaluate-args.js';
 import { writePoolFiles } from './pool-files.js';
 
 const root = mkdtempSync(join(tmpdir(), 'at-simulate-lock-'));
@@ -63,7 +65,7 @@ describe('simulate runs on the same --out', () => {
   it('a lock of a live process is a one-line error that leaves the folder alone; one of a process that died is taken over', async () => {
     const out = join(root, 'locked');
     mkdirSync(out);
-    const lock = join(out, '.simulate.lock');
+    const lock = join(out, '.active-testing.lock');
     writeFileSync(lock, JSON.stringify({ pid: process.ppid, host: hostname() }));
     const refused = await runCliCaptured(['simulate', ...args(out, 1, '--force')]);
     expect(refused.code).toBe(1);
@@ -71,12 +73,41 @@ describe('simulate runs on the same --out', () => {
       `active-testing simulate: ${out} is being written by process ${process.ppid} on ${hostname()}; wait for that run to finish ` +
         `or stop it (if that process is gone from another machine, delete ${lock})`,
     );
-    expect(readdirSync(out)).toEqual(['.simulate.lock']);
+    expect(readdirSync(out)).toEqual(['.active-testing.lock']);
     writeFileSync(lock, JSON.stringify({ pid: deadPid(), host: hostname() }));
     const taken = await runCliCaptured(['simulate', ...args(out, 1)]);
     expect(taken.code, taken.stderr).toBe(0);
     expect(seedOf(out)).toBe(1);
     expect(existsSync(lock)).toBe(false);
+  });
+
+  it('refuses a folder that another command is writing: one lock for every command', async () => {
+    const out = join(root, 'evaluating');
+    const data = join(root, 'evaluate.tsv');
+    writeFileSync(data, 'sentence\tlabel\n' + Array.from({ length: 8 }, (_, i) => `a film ${i}\t${i % 2}`).join('\n') + '\n');
+    // An evaluate that holds the folder's lock and then waits (killed once checked), long enough for any machine to run the simulate.
+    const evaluate = spawn(process.execPath, [BUILT_CLI, 'evaluate', ...tinyEvaluateFlags(data, out)], {
+      stdio: 'ignore',
+      env: { ...process.env, ACTIVE_TESTING_FAULT_DELAY_MS: 'evaluate:locked=60000' },
+    });
+    const exited = new Promise<void>((done) => evaluate.once('close', () => done()));
+    const lock = join(out, '.active-testing.lock');
+    try {
+      while (!existsSync(lock)) {
+        expect(evaluate.exitCode).toBeNull();
+        await new Promise((done) => setTimeout(done, 5));
+      }
+      const refused = await runCliCaptured(['simulate', ...args(out, 1)]);
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toBe(
+        `active-testing simulate: ${out} is being written by process ${evaluate.pid} on ${hostname()}; wait for that run to finish ` +
+          `or stop it (if that process is gone from another machine, delete ${lock})`,
+      );
+      expect(readdirSync(out)).toEqual(['.active-testing.lock']);
+    } finally {
+      evaluate.kill('SIGKILL');
+      await exited;
+    }
   });
 
   it('bad input leaves no folder made only for the lock', async () => {
