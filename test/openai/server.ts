@@ -13,7 +13,8 @@ import type { AddressInfo } from 'node:net';
 import { dirname, basename } from 'node:path';
 
 export type Fault =
-  | { kind: 'slow'; delayMs: number }
+  /** Answers after `delayMs`; with `gather`, first holds the request until the server has had that many at once (at most 10 s). */
+  | { kind: 'slow'; delayMs: number; gather?: number }
   | { kind: 'status'; status: number; retryAfter?: string }
   | { kind: 'drop' }
   | { kind: 'malformed' }
@@ -55,6 +56,8 @@ const MAX_BODY_BYTES = 4 * 1024 * 1024;
 const MAX_PROMPTS = 1024;
 const MAX_TOKENS_PER_PROMPT = 2048;
 const MAX_NEW_TOKENS = 16;
+/** The longest a `slow` fault holds a request waiting for others to arrive. */
+const GATHER_LIMIT_MS = 10_000;
 
 type TokenizerLike = {
   encode(text: string, options?: { add_special_tokens?: boolean }): number[];
@@ -201,9 +204,14 @@ export class CompletionsTestServer {
   /** Applies a fault; true when it has already dealt with the response. */
   private async applyFault(fault: Fault, res: ServerResponse): Promise<boolean> {
     switch (fault.kind) {
-      case 'slow':
+      case 'slow': {
+        const deadline = performance.now() + GATHER_LIMIT_MS;
+        while (fault.gather !== undefined && this.maxInFlight < fault.gather && performance.now() < deadline) {
+          await new Promise((resolve) => setTimeout(resolve, 5));
+        }
         await new Promise((resolve) => setTimeout(resolve, fault.delayMs));
         return res.destroyed;
+      }
       case 'status': {
         const headers: Record<string, string> = { 'content-type': 'application/json' };
         if (fault.retryAfter !== undefined) headers['retry-after'] = fault.retryAfter;
