@@ -2,7 +2,7 @@ import { request } from 'node:http';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, Page, Route } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeNpy } from '../../src/io/npy.js';
 import { ActiveTestingSession } from '../../src/session/session.js';
@@ -483,6 +483,12 @@ describe.skipIf(chromium === undefined)('active-testing serve in a browser', () 
     const pool = await writePool(50, 17);
     const path = join(pool.dir, 'hung.session');
     await withServedPage(browser, pool.args(path), async (page, server) => {
+      // The routes are in place before the page loads, so that the browser intercepts every request of
+      // the page from its first; each step below sets what they do, and until then they pass requests on.
+      let onLabel = (route: Route): Promise<void> => route.continue();
+      let onUndo = (route: Route): Promise<void> => route.continue();
+      await page.route('**/api/label', (route) => onLabel(route));
+      await page.route('**/api/undo', (route) => onUndo(route));
       await page.clock.install();
       await open(page, server);
       // Time stands still from here except when the test moves it, so a slow machine cannot carry a
@@ -491,12 +497,12 @@ describe.skipIf(chromium === undefined)('active-testing serve in a browser', () 
       const first = await shownId(page);
       // The first request reaches the server, which records the label, but its answer never comes back.
       let sent = 0;
-      await page.route('**/api/label', async (route) => {
+      onLabel = async (route) => {
         sent++;
         if (sent > 1) return route.continue();
         await route.fetch();
         await new Promise<never>(() => undefined);
-      });
+      };
       await page.keyboard.press('2');
       await page.waitForFunction(() => document.getElementById('message')?.textContent?.startsWith('Saving'));
       await expect.poll(() => journalLabels(path).get(first)).toBe(1);
@@ -508,14 +514,10 @@ describe.skipIf(chromium === undefined)('active-testing serve in a browser', () 
       expect(await shownId(page)).not.toBe(first);
       expect(journalRecords(path).filter((r) => r.e === 'label')).toHaveLength(1);
 
-      // The message while it waits for the second try.
+      // The message while it waits for the second try: the server itself is frozen, then resumed.
       const second = await shownId(page);
-      await page.unroute('**/api/label');
-      let release: () => void = () => undefined;
-      await page.route('**/api/label', async (route) => {
-        await new Promise<void>((resolve) => (release = resolve));
-        await route.continue();
-      });
+      onLabel = (route) => route.continue();
+      const resume = await pauseServer(server);
       await page.keyboard.press('1');
       await page.waitForFunction(() => document.getElementById('message')?.textContent?.startsWith('Saving'));
       await page.clock.fastForward(21_000);
@@ -524,16 +526,18 @@ describe.skipIf(chromium === undefined)('active-testing serve in a browser', () 
         `Not saved yet: ${second}: negative. The server has not answered for 20 s; trying again…`,
       );
       expect(await page.locator('#buttons button:enabled').count()).toBe(0);
-      release();
+      expect(journalLabels(path).has(second)).toBe(false);
+      resume();
       await page.waitForFunction((id) => document.getElementById('message')?.textContent === `Saved ${id}: negative`, second);
       expect(journalLabels(path).get(second)).toBe(0);
+      expect(journalRecords(path).filter((r) => r.e === 'label')).toHaveLength(2);
 
       // An undo is not sent twice: the page asks for the state instead.
       let undos = 0;
-      await page.route('**/api/undo', async () => {
+      onUndo = async () => {
         undos++;
         await new Promise<never>(() => undefined);
-      });
+      };
       const before = await page.evaluate(() => Number(document.body.dataset.seq));
       await page.keyboard.press('u');
       await page.waitForFunction(() => document.getElementById('message')?.textContent === 'Undoing…');
