@@ -1,6 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 import type { Browser } from 'playwright-core';
 
@@ -44,18 +43,6 @@ export function startServer(args: string[], port = 0): Promise<RunningServer> {
     });
     child.stderr?.on('data', (chunk: Buffer) => void (stderr += chunk.toString()));
     void exited.then((code) => reject(new Error(`serve exited with ${code} before printing its URL: ${stderr}`)));
-  });
-}
-
-/** A port free on 127.0.0.1 now (for a server restarted on the port it had). */
-export function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const probe = createServer();
-    probe.once('error', fail);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      probe.close(() => done(typeof address === 'object' && address !== null ? address.port : 0));
-    });
   });
 }
 

@@ -9,7 +9,6 @@ import { ActiveTestingSession } from '../../src/session/session.js';
 import { syntheticPool } from '../../src/simulate/syntheticPool.js';
 import {
   findChromium,
-  freePort,
   journalLabels,
   journalRecords,
   launchChromium,
@@ -364,8 +363,9 @@ describe.skipIf(chromium === undefined)('active-testing serve in a browser', () 
   it('a server that goes away is shown as a lost connection at once, and the page carries on when it is back', async () => {
     const pool = await writePool(100, 19);
     const path = join(pool.dir, 'lost.session');
-    const port = await freePort();
-    let server = await startServer(pool.args(path), port);
+    let server = await startServer(pool.args(path));
+    // Restarted below on the port it got (not one probed free beforehand, which another process could take first).
+    const port = Number(new URL(server.origin).port);
     const context = await browser.newContext();
     const page = await context.newPage();
     try {
