@@ -28,6 +28,9 @@ async function screenMatching(pattern: RegExp, timeoutMs = 30_000): Promise<stri
 
 const shownItem = (screen: string) => /Item (s\d+):/.exec(screen)?.[1] as string;
 
+/** A whole screen with `message`: up to the key legend, its last line, so that the item shown is on it too. */
+const screenWith = (message: string) => new RegExp(`${message}[\\s\\S]*\\[q\\] quit`);
+
 describe.skipIf(!tmuxAvailable())('active-testing label in a terminal', () => {
   afterAll(() => {
     spawnSync('tmux', ['-L', socket, 'kill-server']);
@@ -53,18 +56,18 @@ describe.skipIf(!tmuxAvailable())('active-testing label in a terminal', () => {
     const first = shownItem(screen);
     expect(screen).toContain(files.texts[files.ids.indexOf(first)]);
     tmux('send-keys', '-t', 'label', '2');
-    screen = await screenMatching(new RegExp(`Labelled ${first}: positive`));
+    screen = await screenMatching(screenWith(`Labelled ${first}: positive`));
     // One label's LURE weight 1/(N·q) can exceed 1, so the accuracy estimate may be negative.
     expect(screen).toMatch(/1 labels · accuracy -?\d\.\d{3} ± \d\.\d{3} \(anytime 95%\) · risk \d+\.\d{3} ± \d+\.\d{3}/);
     const second = shownItem(screen);
     expect(second).not.toBe(first);
     tmux('send-keys', '-t', 'label', '1');
-    screen = await screenMatching(new RegExp(`Labelled ${second}: negative`));
+    screen = await screenMatching(screenWith(`Labelled ${second}: negative`));
     const third = shownItem(screen);
     tmux('send-keys', '-t', 'label', 'x');
-    screen = await screenMatching(/Unknown key "x"/);
+    screen = await screenMatching(screenWith('Unknown key "x"'));
     tmux('send-keys', '-t', 'label', 'u');
-    screen = await screenMatching(new RegExp(`Undid ${second} \\(negative\\)`));
+    screen = await screenMatching(screenWith(`Undid ${second} \\(negative\\)`));
     expect(shownItem(screen)).toBe(second);
     expect(screen).toMatch(/^1 labels · /m);
     tmux('send-keys', '-t', 'label', 'q');
