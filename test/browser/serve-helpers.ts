@@ -34,11 +34,13 @@ export function startServer(args: string[], port = 0): Promise<RunningServer> {
   const child = spawn(process.execPath, [CLI, 'serve', '--port', String(port), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
-  const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
+  // 'close', not 'exit': only then has all the process wrote to stderr been read (a refusal's reason).
+  const exited = new Promise<number | null>((done) => child.once('close', (code) => done(code)));
   return new Promise((resolveServer, reject) => {
     child.stdout?.on('data', (chunk: Buffer) => {
       stdout += chunk.toString();
-      const match = /open (http:\/\/[^\s]+\/\?token=([A-Za-z0-9_-]+))/.exec(stdout);
+      // Up to the line's end, so that a line read in two chunks never gives half a token.
+      const match = /open (http:\/\/[^\s]+\/\?token=([A-Za-z0-9_-]+))\n/.exec(stdout);
       if (match) resolveServer({ child, url: match[1], origin: new URL(match[1]).origin, token: match[2], stderr: () => stderr, exited });
     });
     child.stderr?.on('data', (chunk: Buffer) => void (stderr += chunk.toString()));
