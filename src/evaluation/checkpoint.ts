@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { open, readFile, rm, stat, truncate } from 'node:fs/promises';
 import { FileFormatError } from '../errors.js';
 import { writeFileAtomic } from '../io/atomic.js';
+import { faultPoint } from '../io/fault.js';
 
 /**
  * Scores of an unfinished run, kept on disk batch by batch so that a crash loses at most one
@@ -81,6 +82,7 @@ export class ScoreCheckpoint {
     } finally {
       await handle.close();
     }
+    faultPoint('evaluate:batch');
   }
 
   /**

@@ -4,6 +4,7 @@ import { access, mkdir, open, readdir, rename, rm, stat, type FileHandle } from 
 import { basename, dirname, join, resolve } from 'node:path';
 import { CancelledError, InputError, InterruptedOutputError, OutputExistsError } from '../errors.js';
 import { processExists } from './lock.js';
+import { faultPause } from './fault.js';
 
 /** Whether an existing file may be replaced. */
 export interface WriteOptions {
@@ -136,12 +137,6 @@ export async function checkInterruptedOutputs(
     throw new InterruptedOutputError(dir, left, commitMarker, `${options.what}${cleaned}`);
   }
   return { removed, left };
-}
-
-/** A delay before each step of an output write, set only by the fault-injection tests to kill a writer between steps. */
-async function faultInjectionPause(): Promise<void> {
-  const ms = Number(process.env.ACTIVE_TESTING_FAULT_DELAY_MS ?? 0);
-  if (ms > 0) await new Promise((done) => setTimeout(done, ms));
 }
 
 /**
@@ -287,7 +282,7 @@ export async function writeOutputFolder(dir: string, files: readonly OutputFile[
   const last = marker !== undefined && ordered.at(-1)?.name === marker ? ordered.length - 1 : ordered.length;
   const opened = await Promise.allSettled(
     ordered.slice(0, last).map(async (_, index) => {
-      await faultInjectionPause();
+      await faultPause('output:step');
       return open(staged[index].temporary, 'wx');
     }),
   );
@@ -304,7 +299,7 @@ export async function writeOutputFolder(dir: string, files: readonly OutputFile[
   const markerWritten = (async () => {
     if (failedOpen !== undefined || last === ordered.length) return;
     const markerContents = await contents(ordered[last]);
-    await faultInjectionPause();
+    await faultPause('output:step');
     await writeDurably(staged[last].temporary, markerContents);
   })();
   try {
@@ -319,7 +314,7 @@ export async function writeOutputFolder(dir: string, files: readonly OutputFile[
       await Promise.all(stale.map((name) => rm(join(dir, name), { force: true })));
     }
     for (const { temporary, path } of staged) {
-      await faultInjectionPause();
+      await faultPause('output:step');
       await rename(temporary, path);
     }
   } catch (error) {

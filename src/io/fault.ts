@@ -1,8 +1,8 @@
 /**
- * Named points in the lock, journal and evaluate code where the fault-injection tests pause a
- * process, to widen the windows that a crash, a competing process or a signal could hit. Used only by tests: unless the
- * environment variable `ACTIVE_TESTING_FAULT_DELAY_MS` is set (e.g. `lock:linked=50,journal:append=5`,
- * or `*=20` for every point) each call returns at once.
+ * Named points in the lock, journal, output and evaluate code where the fault-injection tests pause
+ * a process, to widen the windows that a crash, a competing process or a signal could hit. Used
+ * only by tests: unless the environment variable `ACTIVE_TESTING_FAULT_DELAY_MS` is set (e.g.
+ * `lock:written=50,journal:append=5`, or `*=20` for every point) each call returns at once.
  */
 export type FaultPoint =
   /** The lock's pid file is written, not yet linked into place. */
@@ -16,7 +16,11 @@ export type FaultPoint =
   /** A torn last line was copied to its side file, the journal not yet cut back. */
   | 'journal:set-aside'
   /** `evaluate` holds its output folder's lock, its data not yet read nor its model loaded. */
-  | 'evaluate:locked';
+  | 'evaluate:locked'
+  /** `evaluate` flushed a batch's scores to its checkpoint, the next batch not yet scored. */
+  | 'evaluate:batch'
+  /** Before each step of an output folder's atomic write (the temporaries, then each rename). */
+  | 'output:step';
 
 const ENV = 'ACTIVE_TESTING_FAULT_DELAY_MS';
 let sleeper: Int32Array | undefined;
@@ -29,14 +33,24 @@ function delayFor(point: FaultPoint, spec: string): number {
   return 0;
 }
 
-/** Pauses the process at `point` for the delay the test environment asks for (none by default). */
-export function faultPoint(point: FaultPoint): void {
+/** The delay the test environment asks for at `point`: 0 by default. */
+function delayAt(point: FaultPoint): number {
   const spec = process.env[ENV];
-  if (spec === undefined) return;
-  const ms = delayFor(point, spec);
+  return spec === undefined ? 0 : delayFor(point, spec);
+}
+
+/** Pauses the process at `point` for the delay the test environment asks for (none by default), blocking its event loop. */
+export function faultPoint(point: FaultPoint): void {
+  const ms = delayAt(point);
   if (ms <= 0) return;
   sleeper ??= new Int32Array(new SharedArrayBuffer(4));
   Atomics.wait(sleeper, 0, 0, ms);
+}
+
+/** Like `faultPoint`, but waits on a timer: signals that arrive during the pause are handled as they come. */
+export async function faultPause(point: FaultPoint): Promise<void> {
+  const ms = delayAt(point);
+  if (ms > 0) await new Promise((done) => setTimeout(done, ms));
 }
 
 /** Whether the test environment injects a delay at `point` (the journal then splits its write there). */

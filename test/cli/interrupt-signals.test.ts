@@ -36,7 +36,7 @@ const OUTPUT_TEMPORARY = /^\.(?![\w-]+\.lock\.).+\.\d+\.[0-9a-f]{8}\.tmp$/;
 async function signalWhileWriting(argv: string[], watch: string, signal: NodeJS.Signals, started = OUTPUT_TEMPORARY) {
   const writing = () =>
     existsSync(watch) && readdirSync(watch, { recursive: true }).some((name) => started.test(String(name).split('/').pop()!));
-  return signalWhen(argv, writing, signal, '400');
+  return signalWhen(argv, writing, signal, 'output:step=400');
 }
 
 /** Runs the built CLI with the fault delays `delays`, sends it `signal` once `ready()`, and returns how it ended. */
@@ -116,7 +116,12 @@ describe('a command stopped by a signal while it writes its outputs', () => {
       readdirSync(out, { recursive: true }).some(
         (name) => String(name).includes('/') && OUTPUT_TEMPORARY.test(String(name).split('/').pop()!),
       );
-    const run = await signalWhen(['experiment', '--config', config, '--out', out, '--threads', '1'], settingWriting, 'SIGTERM', '400');
+    const run = await signalWhen(
+      ['experiment', '--config', config, '--out', out, '--threads', '1'],
+      settingWriting,
+      'SIGTERM',
+      'output:step=400',
+    );
     expect(run).toEqual({
       code: 143,
       signal: null,
@@ -131,10 +136,11 @@ describe('a command stopped by a signal while it writes its outputs', () => {
   it('evaluate on SIGTERM keeps its checkpoint, says how far it got, releases its lock and exits 143; the rerun resumes', async () => {
     const data = evaluateData();
     const out = join(root, 'scores');
-    // Signalled once a batch is in the checkpoint: its progress was reported by then.
+    // Signalled once a batch is in the checkpoint: its progress was reported by then. Each batch
+    // pauses after its flush, so that the run cannot finish before a loaded machine's poll sees it.
     const checkpoint = join(out, '.evaluate.partial.f32');
     const scored = () => existsSync(checkpoint) && statSync(checkpoint).size > 0;
-    const run = await signalWhen(['evaluate', ...tinyEvaluateFlags(data, out)], scored, 'SIGTERM', '');
+    const run = await signalWhen(['evaluate', ...tinyEvaluateFlags(data, out)], scored, 'SIGTERM', 'evaluate:batch=100');
     // Two float32 scores per item: the count the line gives is the checkpoint's.
     const kept = statSync(checkpoint).size / 8;
     expect(kept).toBeGreaterThan(0);
@@ -155,7 +161,7 @@ describe('a command stopped by a signal while it writes its outputs', () => {
     const out = join(root, 'loading');
     // Paused once it holds the folder's lock, before its data and model: the signal comes then.
     const locked = () => existsSync(join(out, '.active-testing.lock'));
-    const run = await signalWhen(['evaluate', ...tinyEvaluateFlags(data, out)], locked, 'SIGINT', 'evaluate:locked=400');
+    const run = await signalWhen(['evaluate', ...tinyEvaluateFlags(data, out)], locked, 'SIGINT', 'evaluate:locked=1500');
     expect(run).toEqual({
       code: 130,
       signal: null,

@@ -32,7 +32,7 @@ async function killAfterFirstRename(argv: string[], out: string): Promise<{ kill
   const before = scoresInode(out);
   const child = spawn(process.execPath, [BUILT_CLI, ...argv], {
     stdio: ['ignore', 'ignore', 'pipe'],
-    env: { ...process.env, ACTIVE_TESTING_FAULT_DELAY_MS: String(STEP_DELAY_MS) },
+    env: { ...process.env, ACTIVE_TESTING_FAULT_DELAY_MS: `output:step=${STEP_DELAY_MS}` },
   });
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));

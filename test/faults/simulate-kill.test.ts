@@ -46,7 +46,7 @@ const args = (out: string, seed: number) => [
 /** Starts a simulate run that pauses before each write step, and SIGKILLs it `afterMs` after its first output's temporary file appears. */
 async function killWhileWriting(out: string, seed: number, afterMs: number): Promise<{ stderr: string; killed: boolean }> {
   const child = spawn(process.execPath, [cliPath, ...args(out, seed)], {
-    env: { ...process.env, ACTIVE_TESTING_FAULT_DELAY_MS: String(STEP_DELAY_MS) },
+    env: { ...process.env, ACTIVE_TESTING_FAULT_DELAY_MS: `output:step=${STEP_DELAY_MS}` },
   });
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
