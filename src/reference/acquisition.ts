@@ -175,9 +175,10 @@ export class IidAcquisition extends Acquisition {
 
 /**
  * The oracle proposal q ∝ true loss (it reads every label: an upper bound, not a method).
+ * A clip of 0 needs `numerics: 'reference'` (every item keeps a probability above 0 otherwise).
  *
  * @example
- * await new TrueLossAcquisition({ clipPercentage: 0 }).run({ modelScores: f, labels: y });
+ * await new TrueLossAcquisition({ clipPercentage: 0, numerics: 'reference' }).run({ modelScores: f, labels: y });
  */
 export class TrueLossAcquisition extends Acquisition {
   get acquisitionFunction(): AcquisitionFunction {
