@@ -43,9 +43,10 @@ import { describe, expect, it } from 'vitest';
 // its comment is in, then those of src/index.ts, then JavaScript's globals. A statement naming
 // anything else (`heldOutScores`, `model`, `f`) or an export in NOT_RUN cannot run: it is skipped,
 // and so is every later statement using the names it declares. A block that does not parse
-// (`try { ... }`) is skipped whole. Skipped claims are counted; DOC_EXAMPLES_VERBOSE=1 lists every
-// claim checked or skipped and every comment read as prose, for reading the rest by eye. The number
-// checked must stay at CHECKED_FLOOR or above, so that the test cannot quietly check nothing.
+// (`try { ... }`) is skipped whole, and only a block without claims may. Skipped claims are
+// counted; DOC_EXAMPLES_VERBOSE=1 lists every claim checked or skipped and every comment read as
+// prose, for reading the rest by eye. The number checked must stay at CHECKED_FLOOR or above, so
+// that the test cannot quietly check nothing.
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const srcDir = join(repoRoot, 'src');
@@ -611,6 +612,13 @@ if (verbose) {
 describe('@example claims in src/', () => {
   it(`checks at least ${CHECKED_FLOOR} claims`, () => {
     expect(checked.length).toBeGreaterThanOrEqual(CHECKED_FLOOR);
+  });
+
+  it('parses every example that makes a claim (prose inside an @example is shown as code)', () => {
+    const unparsed = blocks
+      .filter((block) => block.claimLines.length > 0 && !block.parses)
+      .map((block) => `${relative(repoRoot, block.file)}:${block.line}`);
+    expect(unparsed).toEqual([]);
   });
 
   const byFile = new Map<string, Outcome[]>();

@@ -115,11 +115,11 @@ function shiftedExpsInto(m: Matrix, i: number, temperature: number | null, out: 
 /**
  * The corrected softmax of `numerics: 'default'`: {@link stableSoftmax}, with every probability
  * clipped to [eps, 1] so that logs stay finite (rows are not renormalised after the clip).
+ * Non-finite logits are not refused: a row holding NaN or +Infinity gives NaN probabilities, which
+ * the acquisition values deal with.
  *
  * @example
  * clippedSoftmax({ data: Float64Array.of(800, 0), rows: 1, cols: 2 }, null, 1e-15).data; // [1, 1e-15]
- * Non-finite logits are not refused: a row holding NaN or +Infinity gives NaN probabilities, which
- * the acquisition values deal with.
  * @throws InputError when `logits` is not a Matrix whose data holds rows × cols values, `temperature` is neither null nor a finite number > 0, or `eps` is not in (0, 1).
  */
 export function clippedSoftmax(logits: Matrix, temperature: number | null, eps: number): Matrix {
