@@ -405,6 +405,38 @@ describe('docs/options.md', () => {
     }
     for (const name of ACQUISITION_NAMES) expect(doc).toContain(`| \`${name}\` |`);
   });
+
+  it('quotes the refusals of unknown names as they are given', async () => {
+    const { readFile } = await import('node:fs/promises');
+    const doc = await readFile(new URL('../../docs/options.md', import.meta.url), 'utf8');
+    // Each line of the page's ```text block: what is given → the message (`…` elides), then the exit code of a usage error.
+    const lines = /```text\n([\s\S]*?)```/.exec(doc)![1]!.trim().split('\n');
+    const pool = { modelScores: [[1, 0]], labels: [0] };
+    const given: Record<string, () => unknown> = {
+      'simulate(pool, { clipPercentage: 0.2 })': () => simulate(pool, { clipPercentage: 0.2 } as never),
+      'active-testing simulate --clp 0.2 …': () => parseOptions(['--clp', '0.2'], commandFlags('simulate')),
+      'active-testing simulate --loss ce …': () => commandValues(parseOptions(['--loss', 'ce'], commandFlags('simulate')), 'simulate'),
+      '{ "settings": [{ "acquisition": "iid", "clp": 0.2 }] }': () =>
+        resolveExperimentConfig({ modelScores: 'f.npy', labels: 'y.npy', settings: [{ acquisition: 'iid', clp: 0.2 }] }, '/tmp'),
+    };
+    expect(lines.map((line) => line.split(' → ')[0]!.trim())).toEqual(Object.keys(given));
+    for (const line of lines) {
+      const [input, said] = line.split(' → ').map((part) => part.trim()) as [string, string];
+      const error = await Promise.resolve()
+        .then(given[input])
+        .then(
+          () => null,
+          (e: unknown) => e as Error,
+        );
+      expect(error, input).toBeInstanceOf(said.endsWith('(exit 2)') ? UsageError : InputError);
+      let from = 0;
+      for (const fragment of said.replace(/\(exit 2\)$/, '').split('…')) {
+        const at = error!.message.indexOf(fragment.trim(), from);
+        expect(at, `${input}: ${JSON.stringify(fragment.trim())} in ${JSON.stringify(error!.message)}`).toBeGreaterThanOrEqual(0);
+        from = at + fragment.trim().length;
+      }
+    }
+  });
 });
 
 describe('the schema covers what the resolvers return', () => {
