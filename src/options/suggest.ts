@@ -56,13 +56,33 @@ export function closestName(name: string, valid: readonly string[]): string | un
   // Abbreviations: `ce` for cross-entropy, `pe` for predictive-entropy.
   const initials = valid.find(
     (candidate) =>
-      candidate
-        .split(/[-_]|(?=[A-Z])/)
-        .map((part) => part[0]?.toLowerCase())
+      words(candidate)
+        .map((word) => word[0])
         .join('') === lower,
   );
   if (initials !== undefined) return initials;
-  return valid.find((candidate) => candidate.toLowerCase().includes(lower) || lower.includes(candidate.toLowerCase()));
+  // Whole words only: `timeout` → `requestTimeout`, but not `out` → `requestTimeout`.
+  return valid.find((candidate) => containsWords(words(candidate), lower) || lower.includes(candidate.toLowerCase()));
+}
+
+/** The lower-case words of a name: `requestTimeout` and `request-timeout` → request, timeout. */
+function words(name: string): string[] {
+  return name
+    .split(/[-_]|(?=[A-Z])/)
+    .filter((word) => word !== '')
+    .map((word) => word.toLowerCase());
+}
+
+/** Whether consecutive words of `parts`, run together, spell `text`. */
+function containsWords(parts: readonly string[], text: string): boolean {
+  for (let first = 0; first < parts.length; first++) {
+    let joined = '';
+    for (let last = first; last < parts.length && joined.length < text.length; last++) {
+      joined += parts[last];
+      if (joined === text) return true;
+    }
+  }
+  return false;
 }
 
 /**

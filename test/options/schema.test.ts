@@ -393,6 +393,17 @@ describe('suggestions', () => {
     expect(closestName('pe', ['surrogate-pe', 'predictive-entropy'])).toBe('predictive-entropy');
     expect(closestName('zzzzzz', ['runs', 'size'])).toBeUndefined();
   });
+
+  it('a name inside a valid one is suggested only as whole words of it', () => {
+    const evaluateKeys = ['model', 'data', 'classes', 'requestTimeout', 'maxRetries', 'iclExamples'];
+    expect(closestName('timeout', evaluateKeys)).toBe('requestTimeout');
+    expect(closestName('retries', evaluateKeys)).toBe('maxRetries');
+    expect(closestName('request-timeout', evaluateKeys)).toBe('requestTimeout');
+    // Letters inside a word are no likely misspelling: `out` is not `requestTimeout`.
+    expect(closestName('out', evaluateKeys)).toBeUndefined();
+    expect(closestName('output', evaluateKeys)).toBeUndefined();
+    expect(closestName('quest', evaluateKeys)).toBeUndefined();
+  });
 });
 
 describe('docs/options.md', () => {
