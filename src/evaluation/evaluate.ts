@@ -14,6 +14,7 @@ import { redactSecrets } from '../io/redact.js';
 import { isOpenAIModelSpec } from '../model/backends/openaiTarget.js';
 import type { ScoringBackend } from '../model/backend.js';
 import { Model } from '../model/model.js';
+import { TransformersBackend } from '../model/transformers-backend.js';
 import { VERSION } from '../version.js';
 import { ScoreCheckpoint } from './checkpoint.js';
 import { selectIclExamples } from './icl.js';
@@ -356,7 +357,13 @@ async function evaluateLocked(config: EvaluateConfig, run: EvaluateRun): Promise
         items_scored_now: result.scoredNow,
       },
       config,
-      run: { batch_size: batchSize, device, prefix_cache: prefixCache, dtype: run.backend ? null : ranDtype(config.model, config.dtype) },
+      run: {
+        batch_size: batchSize,
+        // What ran, not what was asked: `auto` is recorded as cpu or cuda; a served model's device is not known here.
+        device: model.backend instanceof TransformersBackend ? model.backend.device : null,
+        prefix_cache: prefixCache,
+        dtype: run.backend ? null : ranDtype(config.model, config.dtype),
+      },
       version: VERSION,
     };
     await writeOutputFolder(

@@ -201,6 +201,8 @@ export class TransformersBackend implements ScoringBackend {
   readonly supportsPrefixCache: boolean;
   /** The longest input the model takes, from its config.json (`max_position_embeddings`, `n_positions` or `n_ctx`), or null when it does not say. */
   readonly maxPositions: { tokens: number; field: string } | null;
+  /** Where the model runs: `auto` resolves to one of these when the model loads. */
+  readonly device: 'cpu' | 'cuda';
   /** Tokens run through the model so far (padding excluded), for benchmarks and progress lines. */
   tokensProcessed = 0;
   private readonly tf: TransformersModule;
@@ -211,8 +213,9 @@ export class TransformersBackend implements ScoringBackend {
   private readonly padLeft: boolean;
   private prefix: PrefixCache | null = null;
 
-  private constructor(modelId: string, tf: TransformersModule, tokenizer: TfTokenizer, model: TfModel) {
+  private constructor(modelId: string, device: 'cpu' | 'cuda', tf: TransformersModule, tokenizer: TfTokenizer, model: TfModel) {
     this.modelId = modelId;
+    this.device = device;
     this.tf = tf;
     this.tokenizer = tokenizer;
     this.model = model;
@@ -265,7 +268,7 @@ export class TransformersBackend implements ScoringBackend {
     const load = async (on: 'cpu' | 'cuda') => {
       const tokenizer = await tf.AutoTokenizer.from_pretrained(id, shared);
       const model = await tf.AutoModelForCausalLM.from_pretrained(id, { ...shared, device: on, dtype: options.dtype ?? 'fp32' });
-      return new TransformersBackend(idOrPath, tf, tokenizer, model);
+      return new TransformersBackend(idOrPath, on, tf, tokenizer, model);
     };
     try {
       // `auto`: CUDA where its provider is installed, the CPU otherwise or when CUDA fails to start.

@@ -44,6 +44,8 @@ describe.each(TEST_MODELS)('active-testing evaluate on %s', (name) => {
       expected.instruction,
       '--batch-size',
       '4',
+      '--device',
+      'auto',
       '--out',
       out,
     ]);
@@ -64,6 +66,8 @@ describe.each(TEST_MODELS)('active-testing evaluate on %s', (name) => {
     expect(meta.label_token_ids).toEqual(zeroShot[0]!.label_token_ids);
     expect(meta.classes).toEqual(['negative', 'positive']);
     expect(meta.icl_rows).toEqual([]);
+    // The device that ran, which `auto` resolves to (the CPU wherever CUDA's provider is not installed).
+    expect(meta.run.device).toMatch(/^(cpu|cuda)$/);
     for (const key of ['accuracy', 'loss', 'timings', 'config', 'version']) expect(meta).toHaveProperty(key);
     expect(readdirSync(out).sort()).toEqual(['labels.npy', 'meta.json', 'scores.npy']);
   });
