@@ -2,16 +2,18 @@ import { existsSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { loadCalibrationSet } from '../calibration/load.js';
 import { readTable, type Table } from '../dataset/read-table.js';
-import { FileFormatError, OutputExistsError, UsageError } from '../errors.js';
+import { FileFormatError, InputError, OutputExistsError, UsageError } from '../errors.js';
+import { fitTemperature } from '../calibration/temperature.js';
 import { readNpy } from '../io/npy.js';
 import { visibleText } from '../io/visible-text.js';
 import { assertFolderWritable, writeFileAtomic } from '../io/atomic.js';
 import { exportSessionLabels, labelsTsv } from '../session/export-labels.js';
-import type { Matrix } from '../matrix.js';
+import type { LabelsInput, Matrix, MatrixInput } from '../matrix.js';
+import { FileJournal } from '../session/journal.js';
 import { SessionFileError } from '../session/errors.js';
 import { ActiveTestingSession, type SessionEstimate, type StoppingRule } from '../session/session.js';
-import type { SessionOptions } from '../session/header.js';
-import { cliOptionsIn, optionHelp } from '../options/schema.js';
+import { checkHeader, headerLineParser, storedMatrix, type SessionOptions } from '../session/header.js';
+import { cliFlag, cliOptionsIn, optionHelp } from '../options/schema.js';
 import { scoresMatrix } from '../io/pool-files.js';
 import type { IntervalEstimate, RiskInterval } from '../session/session.js';
 import { accuracyInterval, riskInterval } from '../serve/interval.js';
@@ -88,16 +90,35 @@ interface PoolNames {
   classes: readonly string[];
 }
 
-async function createSession(
-  path: string,
-  given: Record<string, unknown>,
-  check: (pool: PoolNames) => void,
-): Promise<ActiveTestingSession> {
+/** The pool's texts and ids as `--data`, `--text-column` and `--id-column` give them (ids undefined: row numbers). */
+async function readPool(given: Record<string, unknown>): Promise<{ texts: string[]; ids: string[] | undefined }> {
   const dataPath = required<string>(given, 'data');
   const table = await readTable(dataPath);
   const textColumn = columnIndex(table, (given.textColumn as string | undefined) ?? 'sentence', dataPath);
   const idName = given.idColumn as string | undefined;
   const idColumn = idName !== undefined ? columnIndex(table, idName, dataPath) : table.columns.indexOf('id');
+  return {
+    texts: table.rows.map((row) => String(row[textColumn])),
+    ids: idColumn === -1 ? undefined : table.rows.map((row) => String(row[idColumn])),
+  };
+}
+
+/** The calibration set of `--calibration-scores` and `--calibration-labels`, which go together; undefined without them. */
+async function readCalibration(given: Record<string, unknown>): Promise<{ scores: MatrixInput; labels: LabelsInput } | undefined> {
+  const calibrationScores = given.calibrationScores as string | undefined;
+  const calibrationLabels = given.calibrationLabels as string | undefined;
+  if ((calibrationScores === undefined) !== (calibrationLabels === undefined)) {
+    throw new UsageError('--calibration-scores and --calibration-labels go together');
+  }
+  return calibrationScores === undefined ? undefined : loadCalibrationSet(calibrationScores, calibrationLabels as string);
+}
+
+async function createSession(
+  path: string,
+  given: Record<string, unknown>,
+  check: (pool: PoolNames) => void,
+): Promise<ActiveTestingSession> {
+  const { texts, ids } = await readPool(given);
   const classes = required<string[]>(given, 'classes');
   const options = schemaValues(given, 'session') as Partial<SessionOptions> & {
     modelScores?: string;
@@ -105,20 +126,13 @@ async function createSession(
     surrogateScores?: string;
   };
   const modelScores = await readScores(required<string>(given, 'modelScores'), '--model-scores');
-  const calibrationScores = given.calibrationScores as string | undefined;
-  const calibrationLabels = given.calibrationLabels as string | undefined;
-  if ((calibrationScores === undefined) !== (calibrationLabels === undefined)) {
-    throw new UsageError('--calibration-scores and --calibration-labels go together');
-  }
-  const calibration =
-    calibrationScores === undefined ? undefined : await loadCalibrationSet(calibrationScores, calibrationLabels as string);
+  const calibration = await readCalibration(given);
   const comparisonScores = await readScores(options.comparisonScores, '--comparison-scores');
   const surrogateScores = await readScores(options.surrogateScores, '--surrogate-scores');
-  const ids = idColumn === -1 ? undefined : table.rows.map((row) => String(row[idColumn]));
-  check({ ids: ids ?? table.rows.map((_, i) => String(i)), classes });
+  check({ ids: ids ?? texts.map((_, i) => String(i)), classes });
   const session = await ActiveTestingSession.create(path, {
     ...options,
-    texts: table.rows.map((row) => String(row[textColumn])),
+    texts,
     ids,
     classes,
     modelScores,
@@ -129,6 +143,83 @@ async function createSession(
   const fitted = session.settings.calibration;
   if (fitted) console.log(`surrogate temperature fitted on ${fitted.rows} calibration labels: T = ${fitted.temperature.toFixed(4)}`);
   return session;
+}
+
+/** The settings `label` and `serve` take as flags, as the session file stores them. */
+const STORED_SETTINGS = ['acquisition', 'loss', 'clip', 'temperature', 'defensive', 'plannedLabels', 'seed'] as const;
+
+/** The scores' flags and the header fields that store them. */
+const STORED_SCORES = [
+  ['modelScores', 'targetScores'],
+  ['surrogateScores', 'surrogateScores'],
+  ['comparisonScores', 'comparisonScores'],
+] as const;
+
+function sameMatrix(a: Matrix | undefined, b: Matrix): boolean {
+  return a !== undefined && a.rows === b.rows && a.cols === b.cols && a.data.every((x, i) => Object.is(x, b.data[i]));
+}
+
+/**
+ * Refuses pool options, given to resume a session that exists, that differ from those the session
+ * was created with. The session keeps its own pool, scores and settings (they are in its file), so
+ * going on would estimate something other than what the command asks for: another model's scores,
+ * another loss or seed. The options it was created with, given again, resume it.
+ *
+ * @throws {InputError} naming the first flag whose value differs from the file's.
+ */
+async function checkResumeOptions(path: string, session: ActiveTestingSession, given: Record<string, unknown>): Promise<void> {
+  const refuse = (name: string, stored: string, received: unknown): never => {
+    const flag = cliFlag(name);
+    throw new InputError({
+      argument: flag,
+      expected:
+        `${stored}, as ${path} was created with (a session keeps its pool and settings: leave ${flag} out to resume it, ` +
+        'or give another --session to start a new one)',
+      received,
+    });
+  };
+  for (const name of STORED_SETTINGS) {
+    const stored = session.settings[name] ?? null;
+    if (given[name] !== undefined && given[name] !== stored) refuse(name, stored === null ? 'none' : JSON.stringify(stored), given[name]);
+  }
+  const classes = given.classes as string[] | undefined;
+  if (classes !== undefined && classes.join(',') !== session.classes.join(','))
+    refuse('classes', `the classes ${session.classes.join(',')}`, classes.join(','));
+  if (['data', 'textColumn', 'idColumn'].some((name) => given[name] !== undefined)) {
+    const { texts, ids } = await readPool(given);
+    const rowIds = ids ?? texts.map((_, i) => String(i));
+    const row = texts.findIndex((text, i) => text !== session.texts[i] || rowIds[i] !== session.ids[i]);
+    if (texts.length !== session.texts.length || row !== -1) {
+      const what = texts.length !== session.texts.length ? `${texts.length} items` : `another id or text at row ${row}`;
+      refuse('data', `the pool of ${session.texts.length} items (ids and texts)`, `${given.data as string}: ${what}`);
+    }
+  }
+  const scoreFlags = STORED_SCORES.filter(([name]) => given[name] !== undefined);
+  if (scoreFlags.length > 0) {
+    // The session keeps its scores to itself; its file's header holds them as they were given.
+    const header = checkHeader(FileJournal.read(path, headerLineParser).header, path);
+    for (const [name, field] of scoreFlags) {
+      const scores = (await readScores(given[name] as string, cliFlag(name))) as Matrix;
+      const stored = storedMatrix(header[field]);
+      if (!sameMatrix(stored, scores))
+        refuse(
+          name,
+          stored === undefined ? 'no scores (the session was created without them)' : 'the scores stored in the session file',
+          stored === undefined ? (given[name] as string) : `${given[name] as string}: other scores`,
+        );
+    }
+  }
+  const calibration = await readCalibration(given);
+  if (calibration !== undefined) {
+    const stored = session.settings.calibration ?? null;
+    const fitted = fitTemperature(calibration.scores, calibration.labels).temperature;
+    if (stored === null || stored.temperature !== fitted)
+      refuse(
+        'calibrationScores',
+        stored === null ? 'no calibration set' : `the calibration set the surrogate temperature ${stored.temperature} was fitted on`,
+        `a set giving temperature ${fitted}`,
+      );
+  }
 }
 
 /** The answers of an `--answers` file by item id: a class name or index, or null for "skip", and the file and line it is on. */
@@ -396,9 +487,9 @@ export async function openOrCreateSession(
 ): Promise<ActiveTestingSession> {
   const creating = CREATE_OPTIONS.some((name) => given[name] !== undefined);
   if (existsSync(path)) {
-    if (creating) console.error(`active-testing ${command}: ${path} exists; resuming it (pool options are ignored)`);
     const session = await ActiveTestingSession.open(path, { onWarning: (message) => console.error(`warning: ${message}`) });
     try {
+      if (creating) await checkResumeOptions(path, session, given);
       check(session);
     } catch (error) {
       await session.close();

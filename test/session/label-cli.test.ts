@@ -33,6 +33,58 @@ describe('active-testing label: scripted use and bad input', () => {
     expect(again.stdout).toMatch(/Labels: 15 in the estimate \(15 recorded, \d+ skipped/);
   });
 
+  it('resumes with the options it was created with, and refuses others, naming the flag, before recording anything', async () => {
+    const files = await writePoolFiles(40, 5);
+    const session = join(files.dir, 'r.session');
+    const answers = join(files.dir, 'answers.tsv');
+    writeFileSync(answers, ['id\tlabel', ...files.ids.map((id, i) => `${id}\t${files.pool.labels[i]}`)].join('\n'));
+    expect(run([...createArgs(files, session, 3), '--answers', answers, '--max-labels', '4']).status).toBe(0);
+    const before = readFileSync(session);
+    const swapped = createArgs(files, session, 3).map((a) => (a === files.modelScores ? files.surrogateScores : a));
+    const other = (args: string[]) => run([...args, '--answers', answers, '--max-labels', '8']);
+    const cases: [string[], RegExp][] = [
+      [
+        swapped,
+        /^active-testing label: --model-scores: expected the scores stored in the session file, as .*r\.session was created with .* got ".*g\.npy: other scores"$/,
+      ],
+      [createArgs(files, session, 4), /^active-testing label: --seed: expected 3, as .* got 4$/],
+      [
+        ['label', '--session', session, '--comparison-scores', files.modelScores],
+        /^active-testing label: --comparison-scores: expected no scores \(the session was created without them\), as .* got ".*f\.npy"$/,
+      ],
+      [
+        ['label', '--session', session, '--loss', 'zero-one'],
+        /^active-testing label: --loss: expected "cross-entropy", as .* got "zero-one"$/,
+      ],
+      [
+        ['label', '--session', session, '--acquisition', 'iid'],
+        /^active-testing label: --acquisition: expected "adaptive", as .* got "iid"$/,
+      ],
+      [['label', '--session', session, '--planned-labels', '20'], /^active-testing label: --planned-labels: expected none, as .* got 20$/],
+      [
+        ['label', '--session', session, '--classes', 'positive,negative'],
+        /^active-testing label: --classes: expected the classes negative,positive, as .* got "positive,negative"$/,
+      ],
+      [
+        ['label', '--session', session, '--data', files.data, '--text-column', 'id'],
+        /^active-testing label: --data: expected the pool of 40 items .* another id or text at row 0"$/,
+      ],
+    ];
+    for (const [args, message] of cases) {
+      const refused = other(args);
+      expect(refused.status).toBe(1);
+      expect(refused.stderr.trim()).toMatch(message);
+      expect(refused.stderr.trim().split('\n')).toHaveLength(1);
+      expect(refused.stdout).toBe('');
+      expect(readFileSync(session)).toEqual(before);
+    }
+    // The same command that created it resumes it.
+    const resumed = other([...createArgs(files, session, 3), '--acquisition', 'adaptive', '--loss', 'cross-entropy']);
+    expect(resumed.status).toBe(0);
+    expect(resumed.stderr).toBe('');
+    expect(resumed.stdout.match(/^labelled /gm)).toHaveLength(4);
+  });
+
   it('labelled to the end, says why there is no variance ratio instead of printing NaN', async () => {
     // Random labelling's variance is 0 once every item is labelled, so the ratio is 0/0.
     const files = await writePoolFiles(12, 1);
