@@ -5,6 +5,7 @@ import { base64Chunks, base64Length, decodeBase64Into } from '../io/base64.js';
 import { fitTemperature } from '../calibration/temperature.js';
 import { toLabels, toMatrix, type LabelsInput, type Matrix, type MatrixInput } from '../matrix.js';
 import type { SessionLoss } from './loss.js';
+import { BUILTIN_LOSS_NAMES, type BuiltinLoss } from '../metrics/builtin-losses.js';
 import { checkProposalClip } from '../acquisition/clip.js';
 import { ACQUISITIONS, acquisitionsFor, checkKnownKeys, checkOption, optionNames, resolveProposal } from '../options/index.js';
 
@@ -583,12 +584,35 @@ function headerProblem(value: Record<string, unknown>): string | undefined {
   if (defensive !== undefined && defensive !== null && !(isFiniteNumber(defensive) && defensive >= 0 && defensive <= 1))
     return 'defensive is not a weight in [0, 1]';
   if (!(isFiniteNumber(clip) && clip >= 0 && clip < 1)) return 'clip is not a number in [0, 1)';
-  if (typeof loss !== 'string' || loss === '') return 'loss is not a name';
+  if (typeof loss !== 'string' || !(BUILTIN_LOSS_NAMES.includes(loss as BuiltinLoss) || /^custom:./s.test(loss)))
+    return `loss ${JSON.stringify(loss) ?? 'undefined'} is not ${BUILTIN_LOSS_NAMES.join(', ')} or custom:<name>`;
   if (temperature !== null && !(isFiniteNumber(temperature) && temperature > 0)) return 'temperature is not a positive number or null';
   if (calibration !== undefined && calibration !== null) {
     const fit = calibration as Partial<SessionCalibration>;
     if (!(Number.isInteger(fit.rows) && isFiniteNumber(fit.temperature) && fit.temperature > 0 && isFiniteNumber(fit.nll)))
       return 'calibration is damaged';
+  }
+  // Settings that do not go together (a defensive weight with adaptive, ...) would be refused by
+  // the session's set-up as if they were options given now, naming no file.
+  try {
+    resolveProposal(
+      {
+        acquisition,
+        loss,
+        defensive: (defensive as number | null | undefined) ?? null,
+        numerics: 'default',
+        // A calibrated session stores the fitted temperature with its calibration set.
+        temperature: calibration === undefined || calibration === null ? (temperature as number | null) : null,
+        calibration: calibration !== undefined && calibration !== null,
+        hasSurrogate: value.surrogateScores !== null,
+        hasTarget: value.targetScores !== null,
+        comparison: value.comparisonScores !== null,
+      },
+      'session',
+    );
+  } catch (error) {
+    if (!(error instanceof InputError)) throw error;
+    return `its settings do not go together: ${error.message}`;
   }
   if (!(isFiniteNumber(seed) || typeof seed === 'string')) return `seed ${JSON.stringify(seed)} is not a finite number or a string`;
   if (

@@ -104,6 +104,24 @@ describe('session headers are checked before anything is written', () => {
       /targetScores is not 60×3 scores/,
     ],
     [
+      'an unknown loss',
+      (h: Record<string, unknown>) => void (h.loss = 'hinge'),
+      /damaged session header \(loss "hinge" is not cross-entropy, zero-one, brier or custom:<name>\)/,
+    ],
+    [
+      'a defensive weight with the adaptive proposal',
+      (h: Record<string, unknown>) => void (h.defensive = 0.5),
+      /damaged session header \(its settings do not go together: defensive: expected no defensive weight with adaptive acquisition/,
+    ],
+    [
+      'a calibration set with self-entropy',
+      (h: Record<string, unknown>) => {
+        h.acquisition = 'self-entropy';
+        h.calibration = { rows: 10, temperature: 1.5, nll: 0.5 };
+      },
+      /damaged session header \(its settings do not go together: calibration: expected a surrogate acquisition/,
+    ],
+    [
       'a format version from the future',
       (h: Record<string, unknown>) => void (h.formatVersion = 3),
       /session format version 3 is not supported \(expected 1 or 2; a newer active-testing may open it\)/,
