@@ -144,7 +144,8 @@ export function exportSessionLabelsInChunks(path: string, chunkSize: number): Se
   } catch (error) {
     throw new FileFormatError(path, `cannot read the session file (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
   }
-  const lines = text.split('\n');
+  // The byte order mark an editor may put before the header (which the journal reads past too).
+  const lines = (text.startsWith('\uFEFF') ? text.slice(1) : text).split('\n');
   if (lines[lines.length - 1] === '') lines.pop();
   const header = lines.length > 0 ? parseLine(lines[0]) : undefined;
   const ids = stringArray(header?.ids);

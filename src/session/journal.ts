@@ -77,11 +77,15 @@ function readStreamedHeader(
   try {
     const parser = headerParser(fstatSync(fd).size);
     const buffer = Buffer.allocUnsafe(chunkSize);
+    const mark = readSync(fd, buffer, 0, BYTE_ORDER_MARK.length, 0);
+    const before = mark === BYTE_ORDER_MARK.length && BYTE_ORDER_MARK.equals(buffer.subarray(0, mark)) ? mark : 0;
+    let position = before;
     // buffer[0, filled) holds the bytes read and not yet consumed by the parser, which come after `consumed` bytes of the line.
     let filled = 0;
-    let consumed = 0;
+    let consumed = before;
     for (;;) {
-      const read = readSync(fd, buffer, filled, buffer.length - filled, null);
+      const read = readSync(fd, buffer, filled, buffer.length - filled, position);
+      position += read;
       const newline = buffer.subarray(0, filled + read).indexOf(NEWLINE, filled);
       const ended = newline !== -1 || read === 0;
       const lineEnd = newline !== -1 ? newline : filled + read;
@@ -95,8 +99,10 @@ function readStreamedHeader(
         // The records after the line: the rest of this chunk, then of the file.
         const after = Buffer.from(buffer.subarray(newline + 1, filled + read));
         const rest = [after];
-        for (let n = readSync(fd, buffer, 0, buffer.length, null); n > 0; n = readSync(fd, buffer, 0, buffer.length, null))
+        for (let n = readSync(fd, buffer, 0, buffer.length, position); n > 0; n = readSync(fd, buffer, 0, buffer.length, position)) {
           rest.push(Buffer.from(buffer.subarray(0, n)));
+          position += n;
+        }
         return { header, lineLength: consumed + 1, complete: true, rest: Buffer.concat(rest) };
       }
       // What the parser left (a few bytes it needs the next ones to read) moves to the front.
@@ -170,6 +176,8 @@ export interface JournalContents {
 }
 
 const NEWLINE = 0x0a;
+/** What an editor saving "UTF-8 with BOM" puts before the first line: not part of the header, and kept in the file. */
+const BYTE_ORDER_MARK = Buffer.from([0xef, 0xbb, 0xbf]);
 
 function fileError(path: string, action: string, error: unknown): SessionFileError {
   return new SessionFileError(
@@ -285,7 +293,8 @@ export class FileJournal implements JournalSink {
     } catch (error) {
       throw cannotRead(path, error);
     }
-    return readRecords(path, bytes, [], 0, false);
+    const before = bytes.subarray(0, BYTE_ORDER_MARK.length).equals(BYTE_ORDER_MARK) ? BYTE_ORDER_MARK.length : 0;
+    return readRecords(path, bytes.subarray(before), [], before, false);
   }
 
   /**

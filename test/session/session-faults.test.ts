@@ -277,6 +277,27 @@ describe('the end of a journal', () => {
     await again.close();
   });
 
+  it('opens a file an editor saved as UTF-8 with a byte order mark and CRLF line ends, appends after it, and exports it', async () => {
+    const { path, history } = await labelledFile(4);
+    const edited = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(readFileSync(path, 'utf8').replace(/\n/g, '\r\n'))]);
+    writeFileSync(path, edited);
+    const labels = history.map((h) => [h.id, h.label]);
+    expect(exportSessionLabels(path)).toMatchObject({ headerReadable: true, unreadableLines: [] });
+    expect(exportSessionLabels(path).labels.map((l) => [l.id, l.label])).toEqual(labels);
+    const warnings: string[] = [];
+    const reopened = await ActiveTestingSession.open(path, { onWarning: (m) => warnings.push(m) });
+    expect(warnings).toEqual([]);
+    expect(reopened.history()).toEqual(history);
+    await drive(reopened, 1);
+    const fifth = reopened.history().slice(-1);
+    await reopened.close();
+    // The editor's bytes are left as they were; the new records follow them.
+    expect(readFileSync(path).subarray(0, edited.length)).toEqual(edited);
+    const again = await ActiveTestingSession.open(path);
+    expect(again.history()).toEqual([...history, ...fifth]);
+    await again.close();
+  });
+
   it('moves an unreadable last line to a side file beside the journal, never deleting it', async () => {
     const { path } = await labelledFile(3);
     const torn = '{"s":7,"e":"label","i":4,"y"';
