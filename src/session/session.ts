@@ -5,7 +5,7 @@ import type { FileLock } from '../io/lock.js';
 import { toMatrix, type Matrix } from '../matrix.js';
 import { EPS, NUMERICS_FLAGS } from '../numerics.js';
 import { checkObject, checkPath } from '../io/index.js';
-import { SessionStateError, SessionWriteError } from './errors.js';
+import { SessionFileError, SessionStateError, SessionWriteError } from './errors.js';
 import { SessionEstimates, type SessionEstimate, type StoppingRule } from './estimates.js';
 import {
   buildHeader,
@@ -308,7 +308,12 @@ export class ActiveTestingSession {
       this.closed = true;
       this.failure = new SessionWriteError((error as Error).message);
       this.journal.close();
-      this.lock?.release();
+      try {
+        this.lock?.release();
+      } catch {
+        // The failed write is what the caller must hear (on a read-only file system the lock
+        // cannot be removed either); the next process takes the lock over once this one exits.
+      }
       throw this.failure;
     }
   }
@@ -522,13 +527,26 @@ export class ActiveTestingSession {
     });
   }
 
-  /** Closes the journal and releases the lock (after any mutation in progress). Safe to call twice. */
+  /**
+   * Closes the journal and releases the lock (after any mutation in progress). Safe to call twice.
+   *
+   * @throws {SessionFileError} when the lock file cannot be removed (a file system turned
+   * read-only); the session is closed all the same, and every label is saved.
+   */
   async close(): Promise<void> {
     await this.queue;
     if (this.closed) return;
     this.closed = true;
     this.journal.close();
-    this.lock?.release();
+    try {
+      this.lock?.release();
+    } catch (error) {
+      const lock = this.lock as FileLock;
+      throw new SessionFileError(
+        `cannot remove the lock file ${lock.lockPath} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); ` +
+          'every label is saved, and the next process to open the session takes the lock over once this one has exited',
+      );
+    }
   }
 }
 
