@@ -145,6 +145,8 @@ function readRecords(
       record = undefined;
     }
     if (typeof record !== 'object' || record === null || Array.isArray(record)) {
+      // Blank lines that end the file (an editor's) hold nothing: cut before the next append, not set aside as a torn write.
+      if (lineNumber > 1 && isBlank(bytes.subarray(at))) break;
       if (next === bytes.length && lineNumber > 1) {
         tail = Buffer.from(bytes.subarray(at));
         break;
@@ -159,6 +161,11 @@ function readRecords(
   const [header, ...records] = parsed;
   if (header === undefined) throw new FileFormatError(path, 'empty file: no session header');
   return { header, records, validLength, tornLine: tail.length > 0, tail, needsNewline };
+}
+
+/** Whether `bytes` are all line ends, spaces and tabs. */
+function isBlank(bytes: Buffer): boolean {
+  return bytes.every((b) => b === NEWLINE || b === 0x0d || b === 0x20 || b === 0x09);
 }
 
 /** The records of a journal file, and what of its end is not a record. */

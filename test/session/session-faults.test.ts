@@ -298,6 +298,23 @@ describe('the end of a journal', () => {
     await again.close();
   });
 
+  it('cuts blank lines an editor left at the end, with no side file or warning, and appends after the last record', async () => {
+    const { path, history } = await labelledFile(3);
+    const written = readFileSync(path, 'utf8');
+    writeFileSync(path, `${written}\n \r\n\t\n`);
+    const warnings: string[] = [];
+    const reopened = await ActiveTestingSession.open(path, { onWarning: (m) => warnings.push(m) });
+    expect(warnings).toEqual([]);
+    expect(reopened.history()).toEqual(history);
+    await drive(reopened, 1);
+    await reopened.close();
+    expect(readdirSync(dirname(path))).toEqual(['pool.session']);
+    expect(readFileSync(path, 'utf8').startsWith(written)).toBe(true);
+    const again = await ActiveTestingSession.open(path);
+    expect(again.estimate().labels).toBe(4);
+    await again.close();
+  });
+
   it('moves an unreadable last line to a side file beside the journal, never deleting it', async () => {
     const { path } = await labelledFile(3);
     const torn = '{"s":7,"e":"label","i":4,"y"';
