@@ -146,7 +146,8 @@ export function exportSessionLabelsInChunks(path: string, chunkSize: number): Se
   }
   // The byte order mark an editor may put before the header (which the journal reads past too).
   const lines = (text.startsWith('\uFEFF') ? text.slice(1) : text).split('\n');
-  if (lines[lines.length - 1] === '') lines.pop();
+  // Blank lines that end the file (an editor's) are no records, as the journal reads them.
+  while (lines.length > 1 && lines[lines.length - 1].trim() === '') lines.pop();
   const header = lines.length > 0 ? parseLine(lines[0]) : undefined;
   const ids = stringArray(header?.ids);
   const classes = stringArray(header?.classes);

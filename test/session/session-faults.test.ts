@@ -315,6 +315,14 @@ describe('the end of a journal', () => {
     await again.close();
   });
 
+  it('exports a file that ends in blank lines without reporting them as unreadable', async () => {
+    const { path, history } = await labelledFile(3);
+    writeFileSync(path, `${readFileSync(path, 'utf8')}\r\n\n`);
+    const exported = exportSessionLabels(path);
+    expect(exported.unreadableLines).toEqual([]);
+    expect(exported.labels.map((l) => [l.id, l.label])).toEqual(history.map((h) => [h.id, h.label]));
+  });
+
   it('moves an unreadable last line to a side file beside the journal, never deleting it', async () => {
     const { path } = await labelledFile(3);
     const torn = '{"s":7,"e":"label","i":4,"y"';
