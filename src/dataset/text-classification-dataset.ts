@@ -18,7 +18,7 @@ export interface DatasetSpec {
 export interface ColumnOptions {
   /** Column holding the text (default `sentence`). */
   textColumn?: string;
-  /** Column holding the label, as a class id or a class name (default `label`). */
+  /** Column holding the label, as a class id or a class name; only a name when a class is named by an integer (default `label`). */
   labelColumn?: string;
   /** Keep only the first N rows. */
   limit?: number;
@@ -178,7 +178,6 @@ function columnIndex(table: Table, column: string, argument: string): number {
   return index;
 }
 
-/** A label cell: a class id (number or integer string) or a class name (case-insensitive). */
 /**
  * A row's `InputError` as a `FileFormatError` at the row's line and column, for a table read
  * from a text file; `columns` names the file's column for each argument.
@@ -191,12 +190,21 @@ function atFileLine(error: unknown, table: Table, columns: Record<string, string
   return new FileFormatError(table.origin.path, new InputError({ argument, expected: error.expected, received: error.received }).message);
 }
 
+/**
+ * A label cell: a class id (number or integer string) or a class name (case-insensitive). When a
+ * class is named by an integer (star ratings "1" … "5"), integer cells are names only: read as ids
+ * they would silently shift to the next class.
+ */
 function parseLabel(value: unknown, classes: readonly string[], row: number): number {
-  const expected = `a class id in [0, ${classes.length - 1}] or one of ${classes.map((c) => JSON.stringify(c)).join(', ')}`;
-  if (typeof value === 'number' && Number.isInteger(value) && value >= 0 && value < classes.length) return value;
-  if (typeof value === 'string') {
-    const trimmed = value.trim();
-    if (/^\d+$/.test(trimmed) && Number(trimmed) < classes.length) return Number(trimmed);
+  const integerNames = classes.some((c) => /^\d+$/.test(c.trim()));
+  const names = classes.map((c) => JSON.stringify(c)).join(', ');
+  const expected = integerNames
+    ? `one of ${names} (integer labels are class names here, not ids)`
+    : `a class id in [0, ${classes.length - 1}] or one of ${names}`;
+  if (!integerNames && typeof value === 'number' && Number.isInteger(value) && value >= 0 && value < classes.length) return value;
+  if (typeof value === 'string' || (integerNames && typeof value === 'number')) {
+    const trimmed = String(value).trim();
+    if (!integerNames && /^\d+$/.test(trimmed) && Number(trimmed) < classes.length) return Number(trimmed);
     const byName = classes.findIndex((c) => c.toLowerCase() === trimmed.toLowerCase());
     if (byName >= 0) return byName;
   }

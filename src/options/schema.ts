@@ -140,7 +140,14 @@ const EVALUATE: readonly OptionDeclaration[] = [
     contexts: ['evaluate', 'label', 'serve'],
     metavar: 'NAME',
   },
-  { name: 'labelColumn', value: text, doc: 'the column holding the label', defaultText: 'label', contexts: ['evaluate'], metavar: 'NAME' },
+  {
+    name: 'labelColumn',
+    value: text,
+    doc: 'the column holding the label: a class name (any case) or a class index; only a name when a class is named by an integer',
+    defaultText: 'label',
+    contexts: ['evaluate'],
+    metavar: 'NAME',
+  },
   { name: 'limit', value: atLeast(1), doc: 'keep the first N rows', contexts: ['evaluate'], metavar: 'N' },
   {
     name: 'instruction',

@@ -176,6 +176,18 @@ describe('TextClassificationDataset', () => {
     expect(TextClassificationDataset.fromTable(table, SPEC, { limit: 1 }).size).toBe(1);
   });
 
+  it('reads integer labels as class names when the classes are named by integers', async () => {
+    const stars = { ...SPEC, classes: ['1', '2', '3', '4', '5'] };
+    const tsv = tempFile('stars.tsv', 'sentence\tlabel\nawful\t1\nmeh\t3\ngreat\t 5 \n');
+    expect(Array.from((await TextClassificationDataset.fromFile(tsv, stars)).labels)).toEqual([0, 2, 4]);
+    const jsonl = tempFile('stars.jsonl', '{"sentence":"awful","label":1}\n{"sentence":"great","label":5}\n');
+    expect(Array.from((await TextClassificationDataset.fromFile(jsonl, stars)).labels)).toEqual([0, 4]);
+    const ids = tempFile('ids.tsv', 'sentence\tlabel\nawful\t0\n');
+    await expect(TextClassificationDataset.fromFile(ids, stars)).rejects.toThrow(
+      new FileFormatError(ids, 'line 2, column "label": expected one of "1", "2", "3", "4", "5" (integer labels are class names here, not ids), got "0"'),
+    );
+  });
+
   it('names the file, line and column of a bad text or label in a file', async () => {
     const csv = tempFile('d.csv', 'sentence,label\n"two\nlines",1\n" ",0\n');
     await expect(TextClassificationDataset.fromFile(csv, SPEC)).rejects.toThrow(
