@@ -84,6 +84,32 @@ function columnIndex(table: Table, name: string, path: string): number {
   return index;
 }
 
+/** A refused cell of a data file, told with its line and column. */
+function cellError(table: Table, row: number, column: number, path: string, expected: string, value: unknown): FileFormatError {
+  const line = table.origin?.lines[row] ?? row + 2;
+  return new FileFormatError(
+    path,
+    `line ${line}, column ${JSON.stringify(table.columns[column])}: expected ${expected}, got ${JSON.stringify(value ?? null)}`,
+  );
+}
+
+/**
+ * A pool row's text: a JSON Lines row without the text column (or with null) would otherwise
+ * become the text "undefined" (or "null") in the session.
+ */
+function poolText(table: Table, row: number, column: number, path: string): string {
+  const value = table.rows[row]?.[column];
+  if (typeof value === 'string' && value.trim() !== '') return value;
+  throw cellError(table, row, column, path, 'a non-empty text', value);
+}
+
+/** A pool row's id: a non-empty string or a number, not a missing value read as "undefined". */
+function poolId(table: Table, row: number, column: number, path: string): string {
+  const value = table.rows[row]?.[column];
+  if ((typeof value === 'string' && value !== '') || (typeof value === 'number' && Number.isFinite(value))) return String(value);
+  throw cellError(table, row, column, path, 'a non-empty item id', value);
+}
+
 /** A pool's item ids and classes, for checking what will be recorded in it before anything is. */
 interface PoolNames {
   ids: readonly string[];
@@ -98,8 +124,8 @@ async function readPool(given: Record<string, unknown>): Promise<{ texts: string
   const idName = given.idColumn as string | undefined;
   const idColumn = idName !== undefined ? columnIndex(table, idName, dataPath) : table.columns.indexOf('id');
   return {
-    texts: table.rows.map((row) => String(row[textColumn])),
-    ids: idColumn === -1 ? undefined : table.rows.map((row) => String(row[idColumn])),
+    texts: table.rows.map((_, i) => poolText(table, i, textColumn, dataPath)),
+    ids: idColumn === -1 ? undefined : table.rows.map((_, i) => poolId(table, i, idColumn, dataPath)),
   };
 }
 

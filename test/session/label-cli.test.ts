@@ -151,6 +151,25 @@ describe('active-testing label: scripted use and bad input', () => {
     expect(readdirSync(files.dir).filter((f) => f.startsWith('b.session'))).toEqual([]);
   });
 
+  it('refuses a pool row without its text or id, naming the line and column, before creating the session', async () => {
+    const files = await writePoolFiles(3, 6);
+    const session = join(files.dir, 'j.session');
+    const jsonl = join(files.dir, 'pool.jsonl');
+    const rows = files.ids.map((id, i) => ({ id, sentence: files.texts[i] }));
+    const cases: Array<[unknown[], string]> = [
+      [[rows[0], { id: files.ids[1] }, rows[2]], 'line 2, column "sentence": expected a non-empty text, got null'],
+      [[rows[0], rows[1], { sentence: files.texts[2] }], 'line 3, column "id": expected a non-empty item id, got null'],
+      [[rows[0], { ...rows[1], sentence: ' ' }, rows[2]], 'line 2, column "sentence": expected a non-empty text, got " "'],
+    ];
+    for (const [lines, message] of cases) {
+      writeFileSync(jsonl, lines.map((row) => JSON.stringify(row)).join('\n') + '\n');
+      const created = run([...createArgs(files, session, 0).map((a) => (a === files.data ? jsonl : a)), '--answers', files.data]);
+      expect(created.status).toBe(1);
+      expect(created.stderr).toBe(`active-testing label: ${jsonl}: ${message}\n`);
+      expect(existsSync(session)).toBe(false);
+    }
+  });
+
   it('checks the whole answers file before creating the session or recording a label', async () => {
     const files = await writePoolFiles(20, 5);
     const session = join(files.dir, 'c.session');
