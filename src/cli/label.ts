@@ -84,12 +84,16 @@ function columnIndex(table: Table, name: string, path: string): number {
   return index;
 }
 
+/** The file line a table's row starts on (a header line, then one row a line, where the table does not say). */
+function lineOf(table: Table, row: number): number {
+  return table.origin?.lines[row] ?? row + 2;
+}
+
 /** A refused cell of a data file, told with its line and column. */
 function cellError(table: Table, row: number, column: number, path: string, expected: string, value: unknown): FileFormatError {
-  const line = table.origin?.lines[row] ?? row + 2;
   return new FileFormatError(
     path,
-    `line ${line}, column ${JSON.stringify(table.columns[column])}: expected ${expected}, got ${JSON.stringify(value ?? null)}`,
+    `line ${lineOf(table, row)}, column ${JSON.stringify(table.columns[column])}: expected ${expected}, got ${JSON.stringify(value ?? null)}`,
   );
 }
 
@@ -110,6 +114,19 @@ function poolId(table: Table, row: number, column: number, path: string): string
   throw cellError(table, row, column, path, 'a non-empty item id', value);
 }
 
+/** Refuses a repeated id with both of its lines: the session's own check could only give a row number. */
+function checkUniqueIds(ids: readonly string[], table: Table, column: number, path: string): void {
+  const first = new Map<string, number>();
+  ids.forEach((id, row) => {
+    const seen = first.get(id);
+    if (seen === undefined) return void first.set(id, row);
+    throw new FileFormatError(
+      path,
+      `line ${lineOf(table, row)}, column ${JSON.stringify(table.columns[column])}: item id ${JSON.stringify(id)} is also on line ${lineOf(table, seen)}; ids must be unique`,
+    );
+  });
+}
+
 /** A pool's item ids and classes, for checking what will be recorded in it before anything is. */
 interface PoolNames {
   ids: readonly string[];
@@ -123,10 +140,10 @@ async function readPool(given: Record<string, unknown>): Promise<{ texts: string
   const textColumn = columnIndex(table, (given.textColumn as string | undefined) ?? 'sentence', dataPath);
   const idName = given.idColumn as string | undefined;
   const idColumn = idName !== undefined ? columnIndex(table, idName, dataPath) : table.columns.indexOf('id');
-  return {
-    texts: table.rows.map((_, i) => poolText(table, i, textColumn, dataPath)),
-    ids: idColumn === -1 ? undefined : table.rows.map((_, i) => poolId(table, i, idColumn, dataPath)),
-  };
+  const texts = table.rows.map((_, i) => poolText(table, i, textColumn, dataPath));
+  const ids = idColumn === -1 ? undefined : table.rows.map((_, i) => poolId(table, i, idColumn, dataPath));
+  if (ids !== undefined) checkUniqueIds(ids, table, idColumn, dataPath);
+  return { texts, ids };
 }
 
 /** The calibration set of `--calibration-scores` and `--calibration-labels`, which go together; undefined without them. */

@@ -170,6 +170,17 @@ describe('active-testing label: scripted use and bad input', () => {
     }
   });
 
+  it('refuses a repeated item id with both of its lines, before creating the session', async () => {
+    const files = await writePoolFiles(3, 7);
+    const session = join(files.dir, 'd.session');
+    const tsv = join(files.dir, 'dup.tsv');
+    writeFileSync(tsv, `id\tsentence\nx\tone\ny\ttwo\nx\tthree\n`);
+    const created = run([...createArgs(files, session, 0).map((a) => (a === files.data ? tsv : a)), '--answers', files.data]);
+    expect(created.status).toBe(1);
+    expect(created.stderr).toBe(`active-testing label: ${tsv}: line 4, column "id": item id "x" is also on line 2; ids must be unique\n`);
+    expect(existsSync(session)).toBe(false);
+  });
+
   it('checks the whole answers file before creating the session or recording a label', async () => {
     const files = await writePoolFiles(20, 5);
     const session = join(files.dir, 'c.session');
