@@ -300,15 +300,23 @@ function checkAnswers({ path, byId }: Answers, { ids, classes }: PoolNames): voi
     if (typeof index === 'number' ? index >= classes.length : !classes.includes(index)) {
       throw new FileFormatError(
         path,
-        `line ${line}: answer ${JSON.stringify(answer)} is not a class (${classes.join(', ')}), an index in [0, ${classes.length - 1}] or skip (--answers)`,
+        `line ${line}: answer ${JSON.stringify(answer)} is not a class (${classes.join(', ')})${integerNamed(classes) ? ' or skip (--answers; integer answers are class names here, not indices)' : `, an index in [0, ${classes.length - 1}] or skip (--answers)`}`,
       );
     }
   }
 }
 
-/** A class given as its name, or else as its index. */
+/**
+ * A class given as its name, or else as its index. When a class is named by an integer (star
+ * ratings 1–5), an answer is a name only: as an index, "0" would be class "1" while "1" is class
+ * "1" too.
+ */
 function classOf(answer: string, classes: readonly string[]): string | number {
-  return classes.includes(answer) || !/^\d+$/.test(answer) ? answer : Number(answer);
+  return classes.includes(answer) || !/^\d+$/.test(answer) || integerNamed(classes) ? answer : Number(answer);
+}
+
+function integerNamed(classes: readonly string[]): boolean {
+  return classes.some((name) => /^\d+$/.test(name));
 }
 
 function formatInterval(name: string, estimate: IntervalEstimate): string {

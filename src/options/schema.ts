@@ -339,7 +339,7 @@ const LABEL_AND_SERVE: readonly OptionDeclaration[] = [
   {
     name: 'answers',
     value: text,
-    doc: 'label non-interactively from a .tsv or .csv file with a header (or .jsonl): the column "id" (or, without one, row numbers 0, 1, ...) and the column --answer-column holding a class name, class index or "skip"',
+    doc: 'label non-interactively from a .tsv or .csv file with a header (or .jsonl): the column "id" (or, without one, row numbers 0, 1, ...) and the column --answer-column holding a class name, class index or "skip" (a name only when a class is named by an integer)',
     contexts: ['label'],
     metavar: 'FILE',
   },

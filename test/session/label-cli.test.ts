@@ -181,6 +181,28 @@ describe('active-testing label: scripted use and bad input', () => {
     expect(existsSync(session)).toBe(false);
   });
 
+  it('reads answers as class names when the classes are named by integers', async () => {
+    const files = await writePoolFiles(3, 8);
+    const session = join(files.dir, 'stars.session');
+    const scores = join(files.dir, 'k3.npy');
+    await writeNpy(scores, { data: new Float64Array(9).fill(1 / 3), shape: [3, 3], dtype: 'f8' });
+    const args = ['label', '--session', session, '--data', files.data, '--classes', '1,2,3', '--model-scores', scores];
+    const answers = join(files.dir, 'stars.tsv');
+    writeFileSync(answers, `id\tlabel\n${files.ids[0]}\t0\n${files.ids[1]}\t1\n${files.ids[2]}\t3\n`);
+    const indices = run([...args, '--answers', answers]);
+    expect(indices.status).toBe(1);
+    expect(indices.stderr).toBe(
+      `active-testing label: ${answers}: line 2: answer "0" is not a class (1, 2, 3) or skip (--answers; integer answers are class names here, not indices)\n`,
+    );
+    expect(existsSync(session)).toBe(false);
+    writeFileSync(answers, `id\tlabel\n${files.ids[0]}\t2\n${files.ids[1]}\t1\n${files.ids[2]}\t3\n`);
+    expect(run([...args, '--answers', answers]).status).toBe(0);
+    const exported = join(files.dir, 'stars-labels.tsv');
+    expect(run(['label', '--session', session, '--export-labels', exported]).status).toBe(0);
+    const labels = readFileSync(exported, 'utf8').trim().split('\n').slice(1).sort();
+    expect(labels).toEqual([`${files.ids[0]}\t2`, `${files.ids[1]}\t1`, `${files.ids[2]}\t3`].sort());
+  });
+
   it('checks the whole answers file before creating the session or recording a label', async () => {
     const files = await writePoolFiles(20, 5);
     const session = join(files.dir, 'c.session');
