@@ -74,6 +74,34 @@ function answerOf(task: ExportedTask, path: string, where: string): Answer | und
 }
 
 /**
+ * The text of an export file: UTF-8, the byte-order mark an editor may add left out by the decoder
+ * (JSON.parse refuses it), and a file in another encoding (UTF-16) refused as such rather than as
+ * bad JSON.
+ */
+async function readExport(path: string): Promise<string> {
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(path);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new FileFormatError(path, code === undefined ? `cannot read: ${(error as Error).message}` : `cannot read (${code})`);
+  }
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    throw new FileFormatError(path, 'not UTF-8 text; expected a Label Studio JSON export saved as UTF-8');
+  }
+}
+
+function parseExport(text: string, path: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new FileFormatError(path, `not a Label Studio JSON export (${(error as Error).message})`);
+  }
+}
+
+/**
  * Records the annotations of a Label Studio JSON export into the session, in the session's proposal
  * order. Every task must name an item the session proposed (the `item` field the export wrote);
  * the file is checked whole before anything is recorded, so a bad file changes nothing. Items the
@@ -81,12 +109,7 @@ function answerOf(task: ExportedTask, path: string, where: string): Answer | und
  * Returns how many labels and skips were recorded.
  */
 export async function importLabelStudio(session: ActiveTestingSession, path: string): Promise<{ labelled: number; skipped: number }> {
-  let tasks: unknown;
-  try {
-    tasks = JSON.parse(await readFile(path, 'utf8'));
-  } catch (error) {
-    throw new FileFormatError(path, `not a Label Studio JSON export (${(error as Error).message})`);
-  }
+  const tasks = parseExport(await readExport(path), path);
   if (!Array.isArray(tasks)) throw new FileFormatError(path, 'expected a JSON array of tasks (Label Studio "JSON" export)');
   const history = new Map(session.history().map((record) => [record.id, record]));
   const answers = new Map<string, Answer>();

@@ -117,4 +117,31 @@ describe('label --export / --import label-studio', () => {
       Array.from({ length: 21 }, (_, i) => i),
     );
   });
+
+  it('reads an export saved with a byte-order mark and CRLF, and refuses UTF-16 or a missing file in one line', async () => {
+    const files = await writePoolFiles(20, 12);
+    const session = join(files.dir, 'bom.session');
+    const tasksPath = join(files.dir, 'tasks.json');
+    expect(
+      (await runCliCaptured([...createArgs(files, session, 2), '--export', 'label-studio', tasksPath, '--max-labels', '2'])).code,
+    ).toBe(0);
+    const tasks = (JSON.parse(readFileSync(tasksPath, 'utf8')) as Task[]).map((task) => ({ ...task, annotations: choice('positive') }));
+    const json = JSON.stringify(tasks, null, 1).replaceAll('\n', '\r\n');
+    const utf16 = join(files.dir, 'utf16.json');
+    writeFileSync(utf16, Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(json, 'utf16le')]));
+    const refused = await runCliCaptured(['label', '--session', session, '--import', 'label-studio', utf16]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr.trim()).toBe(
+      `active-testing label: ${utf16}: not UTF-8 text; expected a Label Studio JSON export saved as UTF-8`,
+    );
+    const absent = join(files.dir, 'absent.json');
+    const missing = await runCliCaptured(['label', '--session', session, '--import', 'label-studio', absent]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr.trim()).toBe(`active-testing label: ${absent}: cannot read (ENOENT)`);
+    const bom = join(files.dir, 'bom.json');
+    writeFileSync(bom, `\ufeff${json}`);
+    const imported = await runCliCaptured(['label', '--session', session, '--import', 'label-studio', bom]);
+    expect(imported.code).toBe(0);
+    expect(imported.stdout).toContain('recorded 2 labels and 0 skips');
+  });
 });
