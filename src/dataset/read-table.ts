@@ -116,7 +116,7 @@ function parseJsonLines(text: string, path: string): Table {
   const columns: string[] = [];
   const objects: Record<string, unknown>[] = [];
   const lines: number[] = [];
-  text.split(/\r?\n/).forEach((line, i) => {
+  splitLines(text).forEach((line, i) => {
     if (line.trim() === '') return;
     let value: unknown;
     try {
@@ -134,6 +134,14 @@ function parseJsonLines(text: string, path: string): Table {
   return { columns, rows: objects.map((o) => columns.map((c) => o[c])), origin: { path, lines } };
 }
 
+/**
+ * A text file's lines: LF or CRLF ends a line, and so does a lone CR in a file without any LF
+ * (classic Mac OS line endings, which the CSV reader also takes), rather than reading it as one line.
+ */
+function splitLines(text: string): string[] {
+  return text.split(text.includes('\n') ? /\r?\n/ : '\r');
+}
+
 /** File records and the 1-based line each starts on. */
 interface Records {
   records: string[][];
@@ -142,7 +150,7 @@ interface Records {
 
 /** TSV records, one a line (see `readTable` for quoted fields). */
 function parseTsv(text: string): Records {
-  const lines = text.split(/\r?\n/);
+  const lines = splitLines(text);
   const header = lines[0] ?? '';
   const quoteAll = header !== '' && header.split('\t').every((name) => /^"(?:[^"]|"")*"$/.test(name));
   return { records: lines.map((line) => splitTsvLine(line, quoteAll)), lines: lines.map((_, i) => i + 1) };

@@ -58,6 +58,27 @@ describe('readTable', () => {
     });
   });
 
+  it('reads CRLF, a byte-order mark and classic Mac (CR) line endings as LF', async () => {
+    const lf = {
+      columns: ['sentence', 'label'],
+      rows: [
+        ['good', 'positive'],
+        ['bad', 'negative'],
+      ],
+    };
+    for (const [name, text] of [
+      ['crlf.tsv', '\ufeffsentence\tlabel\r\ngood\tpositive\r\nbad\tnegative\r\n\r\n'],
+      ['cr.tsv', 'sentence\tlabel\rgood\tpositive\rbad\tnegative\r'],
+      ['cr.csv', 'sentence,label\rgood,positive\rbad,negative\r'],
+    ]) {
+      const table = await readTable(tempFile(name, text));
+      expect({ columns: table.columns, rows: table.rows }).toEqual(lf);
+      expect(table.origin?.lines).toEqual([2, 3]);
+    }
+    const jsonl = await readTable(tempFile('cr.jsonl', '{"sentence":"good","label":"positive"}\r{"sentence":"bad","label":"negative"}\r'));
+    expect({ columns: jsonl.columns, rows: jsonl.rows }).toEqual(lf);
+  });
+
   it('unquotes TSV fields quoted as pandas and Python csv write them, and keeps other quotes as text', async () => {
     const minimal = [
       'sentence\tlabel',
@@ -184,7 +205,10 @@ describe('TextClassificationDataset', () => {
     expect(Array.from((await TextClassificationDataset.fromFile(jsonl, stars)).labels)).toEqual([0, 4]);
     const ids = tempFile('ids.tsv', 'sentence\tlabel\nawful\t0\n');
     await expect(TextClassificationDataset.fromFile(ids, stars)).rejects.toThrow(
-      new FileFormatError(ids, 'line 2, column "label": expected one of "1", "2", "3", "4", "5" (integer labels are class names here, not ids), got "0"'),
+      new FileFormatError(
+        ids,
+        'line 2, column "label": expected one of "1", "2", "3", "4", "5" (integer labels are class names here, not ids), got "0"',
+      ),
     );
   });
 
