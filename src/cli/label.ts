@@ -107,11 +107,16 @@ function poolText(table: Table, row: number, column: number, path: string): stri
   throw cellError(table, row, column, path, 'a non-empty text', value);
 }
 
-/** A pool row's id: a non-empty string or a number, not a missing value read as "undefined". */
+/**
+ * A pool row's id: a non-empty string or a number, not a missing value read as "undefined", and
+ * without a tab or line break, which would split its line in `--export-labels`'s TSV (the file
+ * that feeds `--answers`) and in the `labelled <id>` lines.
+ */
 function poolId(table: Table, row: number, column: number, path: string): string {
   const value = table.rows[row]?.[column];
-  if ((typeof value === 'string' && value !== '') || (typeof value === 'number' && Number.isFinite(value))) return String(value);
-  throw cellError(table, row, column, path, 'a non-empty item id', value);
+  if ((typeof value === 'string' && value !== '' && !/[\t\r\n]/.test(value)) || (typeof value === 'number' && Number.isFinite(value)))
+    return String(value);
+  throw cellError(table, row, column, path, 'a non-empty item id without tabs or line breaks', value);
 }
 
 /** Refuses a repeated id with both of its lines: the session's own check could only give a row number. */

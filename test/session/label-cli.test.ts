@@ -158,8 +158,19 @@ describe('active-testing label: scripted use and bad input', () => {
     const rows = files.ids.map((id, i) => ({ id, sentence: files.texts[i] }));
     const cases: Array<[unknown[], string]> = [
       [[rows[0], { id: files.ids[1] }, rows[2]], 'line 2, column "sentence": expected a non-empty text, got null'],
-      [[rows[0], rows[1], { sentence: files.texts[2] }], 'line 3, column "id": expected a non-empty item id, got null'],
+      [
+        [rows[0], rows[1], { sentence: files.texts[2] }],
+        'line 3, column "id": expected a non-empty item id without tabs or line breaks, got null',
+      ],
       [[rows[0], { ...rows[1], sentence: ' ' }, rows[2]], 'line 2, column "sentence": expected a non-empty text, got " "'],
+      [
+        [rows[0], rows[1], { ...rows[2], id: 'a\tb' }],
+        'line 3, column "id": expected a non-empty item id without tabs or line breaks, got "a\\tb"',
+      ],
+      [
+        [{ ...rows[0], id: 'a\nb' }, rows[1], rows[2]],
+        'line 1, column "id": expected a non-empty item id without tabs or line breaks, got "a\\nb"',
+      ],
     ];
     for (const [lines, message] of cases) {
       writeFileSync(jsonl, lines.map((row) => JSON.stringify(row)).join('\n') + '\n');
