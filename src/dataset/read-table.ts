@@ -60,7 +60,8 @@ export async function readTable(path: string, format?: TableFormat): Promise<Tab
   if (!header) throw new FileFormatError(path, 'empty file; expected a header line');
   header.forEach((name, column) => {
     const first = header.indexOf(name);
-    if (first !== column)
+    // Unnamed columns (the empty trailing ones a spreadsheet writes, `a,b,,`) are never asked for by name: several are harmless.
+    if (first !== column && name !== '')
       throw new FileFormatError(
         path,
         `line 1: column ${column + 1} is named "${name}" like column ${first + 1}; column names must be unique`,

@@ -79,6 +79,15 @@ describe('readTable', () => {
     expect({ columns: jsonl.columns, rows: jsonl.rows }).toEqual(lf);
   });
 
+  it('takes several unnamed columns, as a spreadsheet writes empty trailing ones', async () => {
+    const excel = await readTable(tempFile('excel.csv', 'sentence,label,,\r\ngood,positive,,\r\nbad,negative,,\r\n'));
+    expect(excel.rows).toEqual([
+      ['good', 'positive', '', ''],
+      ['bad', 'negative', '', ''],
+    ]);
+    expect(Array.from((await TextClassificationDataset.fromTable(excel, SPEC)).labels)).toEqual([1, 0]);
+  });
+
   it('unquotes TSV fields quoted as pandas and Python csv write them, and keeps other quotes as text', async () => {
     const minimal = [
       'sentence\tlabel',
