@@ -6,9 +6,9 @@ import { ActiveTestingError } from '../../src/errors.js';
 import { randomStream } from '../../src/random.js';
 import { SessionFileError, SessionStateError } from '../../src/session/errors.js';
 import { ActiveTestingSession, type CreateSessionOptions } from '../../src/session/session.js';
-import { syntheticPool } from '../../src/simulate/syntheticPool.js';
 import { runCliCaptured } from '../helpers/cli.js';
 import { FAULTS } from './budget.js';
+import { syntheticSessionOptions } from './session-options.js';
 
 /**
  * A file system that runs out of space on demand: `failAfter` counts down the writes and fsyncs
@@ -31,16 +31,8 @@ vi.mock('node:fs', async (importOriginal) => {
 });
 
 const N = 150;
-const pool = syntheticPool({ poolSize: N, classCount: 2, seed: 8 });
-const ids = Array.from({ length: N }, (_, i) => `s${i}`);
-const options: CreateSessionOptions = {
-  texts: ids.map((id) => `text ${id}`),
-  ids,
-  classes: ['a', 'b'],
-  modelScores: pool.modelScores,
-  surrogateScores: pool.surrogateScores,
-  seed: 6,
-};
+const { ids, labels, options: poolOptions } = syntheticSessionOptions(N, 8);
+const options: CreateSessionOptions = { ...poolOptions, seed: 6 };
 const scratch = () => join(mkdtempSync(join(tmpdir(), 'at-enospc-')), 'pool.session');
 const INJECTED_APPEND_FAULTS = FAULTS.appendWriteFailures;
 
@@ -59,7 +51,7 @@ describe('session appends on a full disk', () => {
         for (;;) {
           const [item] = await session.next();
           if (item === undefined) break;
-          const label = pool.labels[item.index];
+          const label = labels[item.index];
           await session.record(item.id, label);
           acknowledged.set(item.id, label);
         }
@@ -98,7 +90,7 @@ describe('session appends on a full disk', () => {
       expect(readdirSync(dirname(path))).toEqual(['pool.session']);
     }
     const answers = join(mkdtempSync(join(tmpdir(), 'at-enospc-')), 'answers.tsv');
-    writeFileSync(answers, `id\tlabel\n${ids.map((id, i) => `${id}\t${pool.labels[i]}`).join('\n')}\n`);
+    writeFileSync(answers, `id\tlabel\n${ids.map((id, i) => `${id}\t${labels[i]}`).join('\n')}\n`);
     disk.code = 'ENOSPC';
     disk.failAfter = 1;
     const run = await runCliCaptured(['label', '--session', path, '--answers', answers]);

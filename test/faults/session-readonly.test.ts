@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { SessionFileError, SessionWriteError } from '../../src/session/errors.js';
 import { ActiveTestingSession, type CreateSessionOptions } from '../../src/session/session.js';
-import { syntheticPool } from '../../src/simulate/syntheticPool.js';
+import { syntheticSessionOptions } from './session-options.js';
 
 /**
  * A file system remounted read-only on demand (as Linux does after an I/O error): every write,
@@ -24,23 +24,15 @@ vi.mock('node:fs', async (importOriginal) => {
 });
 
 const N = 40;
-const pool = syntheticPool({ poolSize: N, classCount: 2, seed: 2 });
-const ids = Array.from({ length: N }, (_, i) => `s${i}`);
-const options: CreateSessionOptions = {
-  texts: ids.map((id) => `text ${id}`),
-  ids,
-  classes: ['a', 'b'],
-  modelScores: pool.modelScores,
-  surrogateScores: pool.surrogateScores,
-  seed: 1,
-};
+const { ids, labels, options: poolOptions } = syntheticSessionOptions(N, 2);
+const options: CreateSessionOptions = { ...poolOptions, seed: 1 };
 
 async function openSession(): Promise<{ path: string; session: ActiveTestingSession; first: string }> {
   disk.readOnly = false;
   const path = join(mkdtempSync(join(tmpdir(), 'at-erofs-')), 'pool.session');
   const session = await ActiveTestingSession.create(path, options);
   const [item] = await session.next();
-  await session.record(item.id, pool.labels[ids.indexOf(item.id)]);
+  await session.record(item.id, labels[ids.indexOf(item.id)]);
   return { path, session, first: item.id };
 }
 
