@@ -312,12 +312,15 @@ function checkAnswers({ path, byId }: Answers, { ids, classes }: PoolNames): voi
 }
 
 /**
- * A class given as its name, or else as its index. When a class is named by an integer (star
- * ratings 1–5), an answer is a name only: as an index, "0" would be class "1" while "1" is class
- * "1" too.
+ * A class given as its name (in any case, as the data files' labels are read, unless two classes
+ * differ only in case), or else as its index. When a class is named by an integer (star ratings
+ * 1–5), an answer is a name only: as an index, "0" would be class "1" while "1" is class "1" too.
  */
 function classOf(answer: string, classes: readonly string[]): string | number {
-  return classes.includes(answer) || !/^\d+$/.test(answer) || integerNamed(classes) ? answer : Number(answer);
+  if (classes.includes(answer)) return answer;
+  const sameLetters = classes.filter((name) => name.toLowerCase() === answer.toLowerCase());
+  if (sameLetters.length === 1) return sameLetters[0] as string;
+  return !/^\d+$/.test(answer) || integerNamed(classes) ? answer : Number(answer);
 }
 
 function integerNamed(classes: readonly string[]): boolean {

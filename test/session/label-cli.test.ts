@@ -3,7 +3,7 @@ import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { writeNpy } from '../../src/io/npy.js';
-import { CLI, createArgs, writePoolFiles } from './cli-pool.js';
+import { CLASSES, CLI, createArgs, writePoolFiles } from './cli-pool.js';
 
 const run = (args: string[]) => spawnSync(process.execPath, [...CLI, ...args], { encoding: 'utf8' });
 
@@ -212,6 +212,38 @@ describe('active-testing label: scripted use and bad input', () => {
     expect(run(['label', '--session', session, '--export-labels', exported]).status).toBe(0);
     const labels = readFileSync(exported, 'utf8').trim().split('\n').slice(1).sort();
     expect(labels).toEqual([`${files.ids[0]}\t2`, `${files.ids[1]}\t1`, `${files.ids[2]}\t3`].sort());
+  });
+
+  it('reads answers in any case as the class they name, unless two classes differ only in case', async () => {
+    const files = await writePoolFiles(20, 6);
+    const session = join(files.dir, 'case.session');
+    const answers = join(files.dir, 'case.tsv');
+    const cased = (name: string, i: number) =>
+      i % 3 === 0 ? name.toUpperCase() : i % 3 === 1 ? ` ${name[0]!.toUpperCase()}${name.slice(1)} ` : name;
+    writeFileSync(answers, ['id\tlabel', ...files.ids.map((id, i) => `${id}\t${cased(CLASSES[files.pool.labels[i]!]!, i)}`)].join('\n'));
+    expect(run([...createArgs(files, session, 0), '--answers', answers, '--max-labels', '12']).status).toBe(0);
+    const exported = join(files.dir, 'case-labels.tsv');
+    expect(run(['label', '--session', session, '--export-labels', exported]).status).toBe(0);
+    const rows = readFileSync(exported, 'utf8').trim().split('\n').slice(1);
+    expect(rows).toHaveLength(12);
+    for (const row of rows) {
+      const [id, label] = row.split('\t');
+      expect(label).toBe(CLASSES[files.pool.labels[files.ids.indexOf(id!)]!]);
+    }
+
+    // Classes `a` and `A`: an answer names one of them exactly.
+    const scores = join(files.dir, 'ab.npy');
+    await writeNpy(scores, { data: new Float64Array(40), shape: [20, 2], dtype: 'f8' });
+    const ab = join(files.dir, 'ab.session');
+    writeFileSync(answers, ['id\tlabel', ...files.ids.map((id, i) => `${id}\t${i % 2 === 0 ? 'A' : 'a'}`)].join('\n'));
+    const create = ['label', '--session', ab, '--data', files.data, '--classes', 'a,A', '--model-scores', scores];
+    expect(run([...create, '--answers', answers, '--max-labels', '6']).status).toBe(0);
+    const both = join(files.dir, 'ab-labels.tsv');
+    expect(run(['label', '--session', ab, '--export-labels', both]).status).toBe(0);
+    for (const row of readFileSync(both, 'utf8').trim().split('\n').slice(1)) {
+      const [id, label] = row.split('\t');
+      expect(label).toBe(files.ids.indexOf(id!) % 2 === 0 ? 'A' : 'a');
+    }
   });
 
   it('checks the whole answers file before creating the session or recording a label', async () => {
