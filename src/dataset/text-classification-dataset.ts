@@ -111,7 +111,8 @@ export class TextClassificationDataset implements DatasetSpec {
           throw new InputError({ argument: 'text', expected: 'a non-empty text', row: i, received: text ?? null });
         return text;
       });
-      const labels = Int32Array.from(rows, (row, i) => parseLabel(row[labelIndex], spec.classes, i));
+      const parseLabel = labelParser(spec.classes);
+      const labels = Int32Array.from(rows, (row, i) => parseLabel(row[labelIndex], i));
       return new TextClassificationDataset(spec, texts, labels);
     } catch (error) {
       const columns = { text: table.columns[textIndex], label: table.columns[labelIndex] };
@@ -191,22 +192,32 @@ function atFileLine(error: unknown, table: Table, columns: Record<string, string
 }
 
 /**
- * A label cell: a class id (number or integer string) or a class name (case-insensitive). When a
- * class is named by an integer (star ratings "1" … "5"), integer cells are names only: read as ids
- * they would silently shift to the next class.
+ * The reader of label cells for `classes`: a cell is a class id (number or integer string) or a
+ * class name (case-insensitive). When a class is named by an integer (star ratings "1" … "5"),
+ * integer cells are names only: read as ids they would silently shift to the next class. What
+ * depends on the classes alone is worked out once, not once a row.
  */
-function parseLabel(value: unknown, classes: readonly string[], row: number): number {
+function labelParser(classes: readonly string[]): (value: unknown, row: number) => number {
   const integerNames = classes.some((c) => /^\d+$/.test(c.trim()));
-  const names = classes.map((c) => JSON.stringify(c)).join(', ');
-  const expected = integerNames
-    ? `one of ${names} (integer labels are class names here, not ids)`
-    : `a class id in [0, ${classes.length - 1}] or one of ${names}`;
-  if (!integerNames && typeof value === 'number' && Number.isInteger(value) && value >= 0 && value < classes.length) return value;
-  if (typeof value === 'string' || (integerNames && typeof value === 'number')) {
-    const trimmed = String(value).trim();
-    if (!integerNames && /^\d+$/.test(trimmed) && Number(trimmed) < classes.length) return Number(trimmed);
-    const byName = classes.findIndex((c) => c.toLowerCase() === trimmed.toLowerCase());
-    if (byName >= 0) return byName;
-  }
-  throw new InputError({ argument: 'label', expected, row, received: value ?? null });
+  const byName = new Map<string, number>();
+  classes.forEach((c, index) => {
+    const key = c.toLowerCase();
+    if (!byName.has(key)) byName.set(key, index);
+  });
+  const expected = (): string => {
+    const names = classes.map((c) => JSON.stringify(c)).join(', ');
+    return integerNames
+      ? `one of ${names} (integer labels are class names here, not ids)`
+      : `a class id in [0, ${classes.length - 1}] or one of ${names}`;
+  };
+  return (value, row) => {
+    if (!integerNames && typeof value === 'number' && Number.isInteger(value) && value >= 0 && value < classes.length) return value;
+    if (typeof value === 'string' || (integerNames && typeof value === 'number')) {
+      const trimmed = String(value).trim();
+      if (!integerNames && /^\d+$/.test(trimmed) && Number(trimmed) < classes.length) return Number(trimmed);
+      const index = byName.get(trimmed.toLowerCase());
+      if (index !== undefined) return index;
+    }
+    throw new InputError({ argument: 'label', expected: expected(), row, received: value ?? null });
+  };
 }
