@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { loadCalibrationSet } from '../calibration/load.js';
 import { readTable, type Table } from '../dataset/read-table.js';
+import { classesNamedByIntegers } from '../dataset/text-classification-dataset.js';
 import { FileFormatError, InputError, OutputExistsError, UsageError } from '../errors.js';
 import { fitTemperature } from '../calibration/temperature.js';
 import { readNpy } from '../io/npy.js';
@@ -305,7 +306,7 @@ function checkAnswers({ path, byId }: Answers, { ids, classes }: PoolNames): voi
     if (typeof index === 'number' ? index >= classes.length : !classes.includes(index)) {
       throw new FileFormatError(
         path,
-        `line ${line}: answer ${JSON.stringify(answer)} is not a class (${classes.join(', ')})${integerNamed(classes) ? ' or skip (--answers; integer answers are class names here, not indices)' : `, an index in [0, ${classes.length - 1}] or skip (--answers)`}`,
+        `line ${line}: answer ${JSON.stringify(answer)} is not a class (${classes.join(', ')})${classesNamedByIntegers(classes) ? ' or skip (--answers; integer answers are class names here, not indices)' : `, an index in [0, ${classes.length - 1}] or skip (--answers)`}`,
       );
     }
   }
@@ -320,11 +321,7 @@ function classOf(answer: string, classes: readonly string[]): string | number {
   if (classes.includes(answer)) return answer;
   const sameLetters = classes.filter((name) => name.toLowerCase() === answer.toLowerCase());
   if (sameLetters.length === 1) return sameLetters[0] as string;
-  return !/^\d+$/.test(answer) || integerNamed(classes) ? answer : Number(answer);
-}
-
-function integerNamed(classes: readonly string[]): boolean {
-  return classes.some((name) => /^\d+$/.test(name));
+  return !/^\d+$/.test(answer) || classesNamedByIntegers(classes) ? answer : Number(answer);
 }
 
 function formatInterval(name: string, estimate: IntervalEstimate): string {

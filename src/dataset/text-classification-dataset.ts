@@ -192,13 +192,21 @@ function atFileLine(error: unknown, table: Table, columns: Record<string, string
 }
 
 /**
+ * Whether a class is named by an integer (star ratings "1" … "5"): then a label written as an
+ * integer is a class name, never a class id.
+ */
+export function classesNamedByIntegers(classes: readonly string[]): boolean {
+  return classes.some((name) => /^\d+$/.test(name.trim()));
+}
+
+/**
  * The reader of label cells for `classes`: a cell is a class id (number or integer string) or a
  * class name (case-insensitive). When a class is named by an integer (star ratings "1" … "5"),
  * integer cells are names only: read as ids they would silently shift to the next class. What
  * depends on the classes alone is worked out once, not once a row.
  */
 function labelParser(classes: readonly string[]): (value: unknown, row: number) => number {
-  const integerNames = classes.some((c) => /^\d+$/.test(c.trim()));
+  const integerNames = classesNamedByIntegers(classes);
   const byName = new Map<string, number>();
   classes.forEach((c, index) => {
     const key = c.toLowerCase();
