@@ -152,9 +152,44 @@ function npyFailure(name: string): (reason: string) => never {
   };
 }
 
+/** Bytes of a file's start that `notNpyReason` looks at: enough for the name of a zip's first entry. */
+const SNIFF_BYTES = 128;
+
+/**
+ * Why bytes that do not start with the .npy magic string are not a .npy file, told by what they
+ * are where their first bytes say so (by content, not by the file's name): a zip archive (what
+ * `numpy.savez` writes, its first entry an `.npy` file; `torch.save` writes zips too), a Python
+ * pickle (`pickle.dump`, joblib, old `torch.save`: 0x80 then the protocol, 2 to 5), or text
+ * (`numpy.savetxt`, a CSV); each with what to do instead.
+ */
+function notNpyReason(head: Uint8Array): string {
+  const resave = 'save the array with numpy.save(path, array) to a .npy file';
+  if (head.length >= 4 && head[0] === 0x50 && head[1] === 0x4b && head[2] === 0x03 && head[3] === 0x04) {
+    const entry = zipFirstEntryName(head);
+    if (entry?.endsWith('.npy'))
+      return `it is a NumPy .npz archive (zip; first array "${entry.slice(0, -4)}"); save each array with numpy.save to its own .npy file`;
+    return `it is a zip archive${entry === undefined ? '' : ` (first entry "${entry}")`}, not a .npy file; ${resave}`;
+  }
+  if (head.length >= 2 && head[0] === 0x80 && head[1]! >= 2 && head[1]! <= 5)
+    return `it is a Python pickle (protocol ${head[1]}), not a .npy file; ${resave}, not pickle.dump`;
+  const text = head.subarray(0, SNIFF_BYTES);
+  if (text.length > 0 && text.every((b) => (b >= 0x20 && b < 0x7f) || b === 0x09 || b === 0x0a || b === 0x0d))
+    return `it is text (as numpy.savetxt or a CSV writer writes), not a .npy file; ${resave}`;
+  return 'missing the \\x93NUMPY magic string';
+}
+
+/** The name of a zip archive's first entry from its local file header, when `head` holds all of it and it is printable. */
+function zipFirstEntryName(head: Uint8Array): string | undefined {
+  if (head.length < 30) return undefined;
+  const nameLength = head[26]! | (head[27]! << 8);
+  const name = head.subarray(30, 30 + nameLength);
+  if (nameLength === 0 || name.length < nameLength || !name.every((b) => b >= 0x20 && b < 0x7f)) return undefined;
+  return new TextDecoder('latin1').decode(name);
+}
+
 /** The format's major version, where the header's text starts and where the data starts, from the file's first 12 bytes. */
 function headerBounds(head: Uint8Array, fail: (reason: string) => never): { major: number; headerStart: number; dataStart: number } {
-  if (head.length < 10 || MAGIC.some((b, i) => head[i] !== b)) fail('missing the \\x93NUMPY magic string');
+  if (head.length < 10 || MAGIC.some((b, i) => head[i] !== b)) fail(notNpyReason(head));
   const major = head[6]!;
   const view = new DataView(head.buffer, head.byteOffset, head.byteLength);
   if (major === 1) return { major, headerStart: 10, dataStart: 10 + view.getUint16(8, true) };
@@ -408,7 +443,8 @@ async function readNpyFile(path: string): Promise<NpyArray> {
     // A pipe or device has no size to lay the data out by: read it to its end.
     if (!stats.isFile()) return parseNpy(await file.readFile().catch(cannotRead), path);
     const size = stats.size;
-    const prefix = await readBytes(file, 0, Math.min(size, 12), cannotRead);
+    // More than the 12 bytes of the header's bounds: enough to say what a file other than a .npy is.
+    const prefix = await readBytes(file, 0, Math.min(size, SNIFF_BYTES), cannotRead);
     const { dataStart } = headerBounds(prefix, npyFailure(path));
     const layout = npyLayout(await readBytes(file, 0, Math.min(size, dataStart), cannotRead), size, path);
     if (storedAsHeld(layout)) {

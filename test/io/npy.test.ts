@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -198,7 +199,11 @@ describe('malformed files are FileFormatErrors naming the file', () => {
   };
   const cases: Array<[string, Uint8Array, RegExp]> = [
     ['empty', new Uint8Array(0), /magic/],
-    ['not npy', new TextEncoder().encode('label\n0\n1\n1\n'), /magic/],
+    [
+      'text',
+      new TextEncoder().encode('label\n0\n1\n1\n'),
+      /: it is text \(as numpy\.savetxt or a CSV writer writes\), not a \.npy file; save the array with numpy\.save/,
+    ],
     ['truncated data', good.subarray(0, good.length - 1), /expected 32 data bytes.*found 31/],
     ['trailing bytes', Uint8Array.from([...good, 0]), /found 33/],
     ['truncated header', good.subarray(0, 40), /truncated header/],
@@ -217,6 +222,50 @@ describe('malformed files are FileFormatErrors naming the file', () => {
 
   it('a missing file', async () => {
     await expect(readNpy('/nonexistent/labels.npy')).rejects.toThrow(/^\/nonexistent\/labels\.npy: cannot read/);
+  });
+});
+
+describe('files that are not .npy files are told by their first bytes, with what to do', () => {
+  it('an .npz archive and a pickle written by numpy and Python, naming the option', async () => {
+    const npz = join(FIXTURES, 'scores.npz');
+    await expect(readNpy(npz, '--model-scores')).rejects.toThrow(
+      `--model-scores: ${npz}: not a readable .npy file: it is a NumPy .npz archive (zip; first array "scores"); save each array with numpy.save to its own .npy file`,
+    );
+    const pickle = join(FIXTURES, 'scores.pkl');
+    await expect(readNpy(pickle, '--labels')).rejects.toThrow(
+      `--labels: ${pickle}: not a readable .npy file: it is a Python pickle (protocol 4), not a .npy file; save the array with numpy.save(path, array) to a .npy file, not pickle.dump`,
+    );
+    // From bytes, as a pipe's or a browser's file are read.
+    expect(() => parseNpy(new Uint8Array(readFileSync(npz)), 'x.npy')).toThrow(
+      /^x\.npy: not a readable \.npy file: it is a NumPy \.npz archive/,
+    );
+  });
+
+  /** The first bytes of a zip whose first entry is `name` (a local file header; the rest does not matter here). */
+  const zipStart = (name: string): Uint8Array => {
+    const bytes = new Uint8Array(30 + name.length + 8);
+    bytes.set([0x50, 0x4b, 0x03, 0x04]);
+    bytes[26] = name.length;
+    bytes.set(new TextEncoder().encode(name), 30);
+    return bytes;
+  };
+  const cases: Array<[string, Uint8Array, string]> = [
+    [
+      'a torch.save zip',
+      zipStart('archive/data.pkl'),
+      'it is a zip archive (first entry "archive/data.pkl"), not a .npy file; save the array',
+    ],
+    ['a zip cut short', zipStart('scores.npy').subarray(0, 20), 'it is a zip archive, not a .npy file'],
+    [
+      'a pickle of protocol 2 (old torch.save)',
+      Uint8Array.of(0x80, 0x02, 0x8a, 0x0a, 0, 0, 0, 0, 0, 0, 0, 0),
+      'it is a Python pickle (protocol 2)',
+    ],
+    ['a pickle of protocol 5', Uint8Array.of(0x80, 0x05, 0x95), 'it is a Python pickle (protocol 5)'],
+    ['0x80 then no pickle protocol', Uint8Array.of(0x80, 0x06, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0), 'missing the \\x93NUMPY magic string'],
+  ];
+  it.each(cases)('%s', (_, bytes, reason) => {
+    expect(() => parseNpy(bytes, 'f.npy')).toThrow(`f.npy: not a readable .npy file: ${reason}`);
   });
 });
 
