@@ -58,6 +58,7 @@ export async function readTable(path: string, format?: TableFormat): Promise<Tab
   const [header, ...rows] = records;
   const rowLines = lines.slice(1, records.length);
   if (!header) throw new FileFormatError(path, 'empty file; expected a header line');
+  checkSeparator(header, format, path);
   header.forEach((name, column) => {
     const first = header.indexOf(name);
     // Unnamed columns (the empty trailing ones a spreadsheet writes, `a,b,,`) are never asked for by name: several are harmless.
@@ -73,6 +74,37 @@ export async function readTable(path: string, format?: TableFormat): Promise<Tab
     }
   });
   return { columns: header, rows, origin: { path, lines: rowLines } };
+}
+
+/**
+ * For each text format, the separators its files are often written with by mistake, each with
+ * what it looks like and what to do: a CSV written with `;` (a spreadsheet's export where the
+ * decimal mark is a comma), a TSV named `.csv`, a CSV named `.tsv`.
+ */
+const OTHER_SEPARATORS: Record<'csv' | 'tsv', ReadonlyArray<[separator: string, advice: string]>> = {
+  csv: [
+    [
+      ';',
+      'looks ;-separated (a spreadsheet export in some locales), but a .csv is read comma-separated; save it with commas, or tab-separated as .tsv',
+    ],
+    ['\t', 'looks tab-separated, but a .csv is read comma-separated; rename it to .tsv'],
+  ],
+  tsv: [
+    [';', 'looks ;-separated, but a .tsv is read tab-separated; save it with tabs, or comma-separated as .csv'],
+    [',', 'looks comma-separated, but a .tsv is read tab-separated; rename it to .csv'],
+  ],
+};
+
+/**
+ * Refuses a header read as one column that holds another format's separator: read as it is, every
+ * line would be one field, and the first thing to fail would be a column asked for by name,
+ * without saying why.
+ */
+function checkSeparator(header: readonly string[], format: 'csv' | 'tsv', path: string): void {
+  if (header.length !== 1) return;
+  const other = OTHER_SEPARATORS[format].find(([separator]) => (header[0] as string).includes(separator));
+  if (other !== undefined)
+    throw new FileFormatError(path, `line 1: the header ${JSON.stringify(header[0])} is one column: the file ${other[1]}`);
 }
 
 /** The text of a UTF-8 file; invalid bytes are refused with their line and column rather than read as U+FFFD. */

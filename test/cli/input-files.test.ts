@@ -111,3 +111,22 @@ describe('score and label files that are not .npy files', () => {
     expect(existsSync(session)).toBe(false);
   });
 });
+
+describe('a CSV that is not comma-separated', () => {
+  it('a ;-separated --data file is refused as one, not as a missing column', () => {
+    const session = path('semicolon-session.jsonl');
+    expectRefused(
+      label(session, path('pool-semicolon.csv'), '--model-scores', path('f.npy')),
+      `active-testing label: ${path('pool-semicolon.csv')}: line 1: the header "sentence;label" is one column: the file looks ;-separated (a spreadsheet export in some locales), but a .csv is read comma-separated; save it with commas, or tab-separated as .tsv`,
+    );
+    expect(existsSync(session)).toBe(false);
+  });
+
+  it('a tab-separated file named .csv is told to be renamed', () => {
+    const run = label(path('tabs.jsonl'), path('pool-tabs.csv'), '--model-scores', path('f.npy'));
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(
+      /: line 1: the header "sentence\\tlabel" is one column: the file looks tab-separated, but a \.csv is read comma-separated; rename it to \.tsv\n$/,
+    );
+  });
+});

@@ -122,6 +122,33 @@ describe('readTable', () => {
     await expect(readTable(tempFile('c.csv', 'a,b\n"two\r\nlines",1\nshort\n'))).rejects.toThrow(/line 4: 1 fields, expected 2/);
     await expect(readTable('/nonexistent/file.tsv')).rejects.toThrow(FileFormatError);
   });
+
+  it('refuses a header read as one column that holds another separator, saying which, before any column is looked for', async () => {
+    const semicolons = tempFile('eu.csv', 'sentence;label\ngood, really;positive\nbad;negative\n');
+    await expect(readTable(semicolons)).rejects.toThrow(
+      `${semicolons}: line 1: the header "sentence;label" is one column: the file looks ;-separated (a spreadsheet export in some locales), but a .csv is read comma-separated; save it with commas, or tab-separated as .tsv`,
+    );
+    await expect(TextClassificationDataset.fromFile(semicolons, SPEC)).rejects.toThrow(/looks ;-separated/);
+    // A spreadsheet that quotes every field: `"sentence";"label"` reads as one field too.
+    await expect(readTable(tempFile('quoted.csv', '"sentence";"label"\n"good";"positive"\n'))).rejects.toThrow(
+      /the header "sentence;\\"label\\"" is one column: the file looks ;-separated/,
+    );
+    await expect(readTable(tempFile('tabs.csv', 'sentence\tlabel\ngood\t1\n'))).rejects.toThrow(
+      /looks tab-separated, but a \.csv is read comma-separated; rename it to \.tsv$/,
+    );
+    await expect(readTable(tempFile('commas.tsv', 'sentence,label\ngood,1\n'))).rejects.toThrow(
+      /looks comma-separated, but a \.tsv is read tab-separated; rename it to \.csv$/,
+    );
+    await expect(readTable(tempFile('eu.tsv', 'sentence;label\ngood;1\n'))).rejects.toThrow(
+      /looks ;-separated, but a \.tsv is read tab-separated/,
+    );
+  });
+
+  it('reads a separator inside a named column as text, and a one-column file without another separator', async () => {
+    expect((await readTable(tempFile('ok.csv', 'sentence,label\n"a; b",1\n'))).rows).toEqual([['a; b', '1']]);
+    expect((await readTable(tempFile('ok.tsv', 'sentence\tlabel\na, b; c\t1\n'))).rows).toEqual([['a, b; c', '1']]);
+    expect(await readTable(tempFile('one.csv', 'sentence\n"a; b"\n'))).toMatchObject({ columns: ['sentence'], rows: [['a; b']] });
+  });
 });
 
 describe('Parquet', () => {
