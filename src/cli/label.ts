@@ -9,7 +9,7 @@ import { readNpy } from '../io/npy.js';
 import { visibleText } from '../io/visible-text.js';
 import { assertFolderWritable, writeFileAtomic } from '../io/atomic.js';
 import { exportSessionLabels, labelsTsv } from '../session/export-labels.js';
-import type { LabelsInput, Matrix, MatrixInput } from '../matrix.js';
+import { matrixView, type LabelsInput, type Matrix, type MatrixInput } from '../matrix.js';
 import { FileJournal } from '../session/journal.js';
 import { SessionFileError } from '../session/errors.js';
 import { ActiveTestingSession, type SessionEstimate, type StoppingRule } from '../session/session.js';
@@ -19,6 +19,7 @@ import { scoresMatrix } from '../io/pool-files.js';
 import type { IntervalEstimate, RiskInterval } from '../session/session.js';
 import { accuracyInterval, riskInterval } from '../serve/interval.js';
 import type { Command } from './command.js';
+import { warnOfProbabilities } from './score-warnings.js';
 import { exportLabelStudio, importLabelStudio, labelStudioConfig } from './label-studio.js';
 import { checkFlagNames, commandFlags, commandValues, parseOptions, required, schemaValues, type OptionSpecs } from './options.js';
 
@@ -178,6 +179,12 @@ async function createSession(
   const calibration = await readCalibration(given);
   const comparisonScores = await readScores(options.comparisonScores, '--comparison-scores');
   const surrogateScores = await readScores(options.surrogateScores, '--surrogate-scores');
+  warnOfProbabilities({
+    '--model-scores': modelScores,
+    '--comparison-scores': comparisonScores,
+    '--surrogate-scores': surrogateScores,
+    '--calibration-scores': calibration && matrixView(calibration.scores, '--calibration-scores'),
+  });
   check({ ids: ids ?? texts.map((_, i) => String(i)), classes });
   const session = await ActiveTestingSession.create(path, {
     ...options,

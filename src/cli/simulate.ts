@@ -16,6 +16,7 @@ import type { DemoResult } from '../report/demo.js';
 import { DEMO_LABEL_COUNTS, rowsAtLabelCounts } from '../report/label-rows.js';
 import { loadSimulationPool, settledLater } from '../io/pool-files.js';
 import { withOutputLock } from '../io/output-lock.js';
+import { matrixView } from '../matrix.js';
 import {
   poolFingerprint,
   prepareSimulationFolder,
@@ -32,6 +33,7 @@ import { ADAPTIVE_CANDIDATE_COUNT } from '../acquisition/adaptive/index.js';
 import type { Command } from './command.js';
 import { commandFlags, commandValues, parseOptions, required, schemaValues, type OptionValues } from './options.js';
 import { progressBar } from './progress.js';
+import { warnOfProbabilities } from './score-warnings.js';
 import { withInterrupts } from './interrupt.js';
 
 const RISK_NAMES: Record<BuiltinLoss, string> = {
@@ -326,6 +328,11 @@ async function runSimulation(given: Record<string, unknown>, signal: AbortSignal
     if (calibrationFiles.scores !== undefined && calibrationFiles.labels !== undefined) {
       options.calibration = await loadCalibrationSet(calibrationFiles.scores, calibrationFiles.labels);
     }
+    warnOfProbabilities({
+      '--model-scores': pool.modelScores,
+      '--surrogate-scores': pool.surrogateScores,
+      '--calibration-scores': options.calibration && matrixView(options.calibration.scores, '--calibration-scores'),
+    });
     const { rows, cols } = pool.modelScores;
     timer.mark('load');
     const resolved = resolveSimulationOptions(options, rows, pool.surrogateScores !== undefined, cols);

@@ -42,6 +42,37 @@ export function scoresMatrix(array: NpyArray, argument: string): Matrix {
 }
 
 /**
+ * Whether every row of `scores` is a probability distribution (values in [0, 1] summing to 1
+ * within 1e-6, or K·2⁻²³ for many classes, as closely as float32 probabilities sum) and some row
+ * is not uniform. Scores are logits, and the softmax of probabilities is nearly flat ((0.9, 0.1)
+ * reads as (0.69, 0.31)), so such scores were most likely given by mistake; uniform rows are left
+ * out, as their softmax is themselves. One pass over the values, O(N·K), that stops at the first
+ * row that is not a distribution: the first row, nearly always, for logits.
+ *
+ * @example
+ * rowsAreProbabilities({ data: Float64Array.of(0.9, 0.1, 0.2, 0.8), rows: 2, cols: 2 }); // true
+ * rowsAreProbabilities({ data: Float64Array.of(2.2, 0, -1, 0.4), rows: 2, cols: 2 }); // false
+ * rowsAreProbabilities({ data: Float64Array.of(0.5, 0.5), rows: 1, cols: 2 }); // false: its softmax is itself
+ */
+export function rowsAreProbabilities(scores: Matrix): boolean {
+  const { data, rows, cols } = scores;
+  const tolerance = Math.max(1e-6, cols * 2 ** -23);
+  let uniform = true;
+  for (let row = 0, i = 0; row < rows; row++) {
+    const first = data[i]!;
+    let sum = 0;
+    for (const end = i + cols; i < end; i++) {
+      const value = data[i]!;
+      if (!(value >= 0 && value <= 1)) return false;
+      if (value !== first) uniform = false;
+      sum += value;
+    }
+    if (Math.abs(sum - 1) > tolerance) return false;
+  }
+  return !uniform;
+}
+
+/**
  * Checks surrogate scores read from a `.npy` file as `scoresMatrix` does, and that they have the
  * shape of the target's `modelScores`. `argument` and `modelArgument` name the two in errors.
  *

@@ -130,3 +130,34 @@ describe('a CSV that is not comma-separated', () => {
     );
   });
 });
+
+describe('probabilities given where logits are expected', () => {
+  const warning = (flag: string): string =>
+    `warning: ${flag}: every row is in [0, 1] and sums to 1, as probabilities do; scores are read as logits (a softmax is applied), so pass log-probabilities (np.log(p)) instead`;
+
+  it('simulate warns once per flag given probabilities, and runs as asked', () => {
+    const calibration = ['--calibration-scores', path('p.npy'), '--calibration-labels', path('y.npy')];
+    const run = simulate(path('p.npy'), ['--surrogate-scores', path('p.npy'), ...calibration]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr.split('\n').filter((line) => line.startsWith('warning:'))).toEqual([
+      warning('--model-scores'),
+      warning('--surrogate-scores'),
+      warning('--calibration-scores'),
+    ]);
+  });
+
+  it('simulate says nothing of logits, nor of the log-probabilities the warning asks for', async () => {
+    await writeNpy(path('logp.npy'), { data: probabilities.map(Math.log), shape: [N, K] });
+    for (const scores of [path('f.npy'), path('logp.npy')]) {
+      const run = simulate(scores, ['--surrogate-scores', path('f.npy')]);
+      expect(run.code, run.stderr).toBe(0);
+      expect(run.stderr).not.toMatch(/warning/);
+    }
+  });
+
+  it('label warns when a session is created from probabilities', () => {
+    const run = label(path('p-session.jsonl'), path('pool.csv'), '--model-scores', path('f.npy'), '--surrogate-scores', path('p.npy'));
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr.split('\n').filter((line) => line.startsWith('warning:'))).toEqual([warning('--surrogate-scores')]);
+  });
+});

@@ -1,0 +1,80 @@
+import { describe, expect, it } from 'vitest';
+import { rowsAreProbabilities } from '../../src/io/pool-files.js';
+
+const matrix = (rows: number[][]) => ({ data: Float64Array.from(rows.flat()), rows: rows.length, cols: rows[0]?.length ?? 0 });
+
+describe('rowsAreProbabilities: scores that are most likely probabilities given for logits', () => {
+  it('is true when every row is in [0, 1] and sums to 1 within 1e-6, one row not uniform', () => {
+    expect(
+      rowsAreProbabilities(
+        matrix([
+          [0.9, 0.1],
+          [0, 1],
+          [0.5, 0.5],
+        ]),
+      ),
+    ).toBe(true);
+    expect(rowsAreProbabilities(matrix([[0.2, 0.3, 0.5 + 9e-7]]))).toBe(true);
+  });
+
+  it('is false when one row is not a distribution, wherever it is', () => {
+    expect(
+      rowsAreProbabilities(
+        matrix([
+          [0.9, 0.1],
+          [0.2, 0.8],
+          [0.2, 0.3],
+        ]),
+      ),
+    ).toBe(false); // the last row sums to 0.5
+    expect(rowsAreProbabilities(matrix([[0.2, 0.3, 0.5 + 2e-6]]))).toBe(false);
+    expect(
+      rowsAreProbabilities(
+        matrix([
+          [1.5, -0.5],
+          [0.5, 0.5],
+        ]),
+      ),
+    ).toBe(false); // sums to 1, outside [0, 1]
+    expect(
+      rowsAreProbabilities(
+        matrix([
+          [2.2, 0],
+          [-1, 0.4],
+        ]),
+      ),
+    ).toBe(false); // logits
+    expect(rowsAreProbabilities(matrix([[Math.log(0.9), Math.log(0.1)]]))).toBe(false); // log-probabilities
+    expect(rowsAreProbabilities({ data: new Float64Array(0), rows: 0, cols: 2 })).toBe(false);
+  });
+
+  it('is false for uniform rows, whose softmax is themselves, and true once one row is not uniform', () => {
+    const third = 1 / 3;
+    expect(
+      rowsAreProbabilities(
+        matrix([
+          [third, third, third],
+          [third, third, third],
+        ]),
+      ),
+    ).toBe(false);
+    expect(
+      rowsAreProbabilities(
+        matrix([
+          [third, third, third],
+          [0.2, 0.2, 0.6],
+        ]),
+      ),
+    ).toBe(true);
+  });
+
+  it('takes float32 probabilities over many classes, which sum to 1 only within K float32 roundings', () => {
+    const k = 1000;
+    const row = Float32Array.from({ length: k }, (_, j) => 1 + (j % 7));
+    const total = row.reduce((s, v) => s + v, 0);
+    const probabilities = Float64Array.from(row, (v) => Math.fround(Math.fround(v / total) * 1.00001)); // off by 1e-5 in all
+    expect(Math.abs(probabilities.reduce((s, v) => s + v, 0) - 1)).toBeGreaterThan(1e-6);
+    expect(rowsAreProbabilities({ data: probabilities, rows: 1, cols: k })).toBe(true);
+    expect(rowsAreProbabilities({ data: probabilities.map((v) => v * 1.001), rows: 1, cols: k })).toBe(false);
+  });
+});
