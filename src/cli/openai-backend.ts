@@ -11,11 +11,14 @@ export interface ProgressBaseline {
  * A progress line for remote scoring: items, requests per second and the ETA, from the items
  * done, the backend's request counters and the seconds since `baseline` was taken (by default
  * the start). A resumed run takes its baseline at its first report, so that items found on disk
- * do not inflate the rates.
+ * do not inflate the rates. Until a request has completed since the baseline there is no rate to
+ * report (a first report would read "0.0 requests/s, ETA ?"), so the line says what it waits for.
  *
  * @example
  * remoteProgressLine({ done: 96, total: 500 }, { requests: 26, completionRequests: 0, flooredLabels: 0 }, 12.5);
  * // '96/500 items, 26 requests, 2.1 requests/s, ETA 53s'
+ * remoteProgressLine({ done: 0, total: 500 }, { requests: 0, completionRequests: 0, flooredLabels: 0 }, 0);
+ * // '0/500 items, 0 requests, waiting for the first answer'
  */
 export function remoteProgressLine(
   progress: { done: number; total: number },
@@ -23,10 +26,13 @@ export function remoteProgressLine(
   elapsedSeconds: number,
   baseline: ProgressBaseline = { done: 0, requests: 0 },
 ): string {
-  const rate = elapsedSeconds > 0 ? (stats.requests - baseline.requests) / elapsedSeconds : 0;
-  const itemRate = elapsedSeconds > 0 ? (progress.done - baseline.done) / elapsedSeconds : 0;
+  const counts = `${progress.done}/${progress.total} items, ${stats.requests} requests`;
+  const answered = stats.requests - baseline.requests;
+  if (answered === 0 || elapsedSeconds <= 0)
+    return `${counts}, ${stats.requests === 0 ? 'waiting for the first answer' : 'rate and ETA from the next answer'}`;
+  const itemRate = (progress.done - baseline.done) / elapsedSeconds;
   const eta = itemRate > 0 ? formatDuration((progress.total - progress.done) / itemRate) : '?';
-  return `${progress.done}/${progress.total} items, ${stats.requests} requests, ${rate.toFixed(1)} requests/s, ETA ${eta}`;
+  return `${counts}, ${(answered / elapsedSeconds).toFixed(1)} requests/s, ETA ${eta}`;
 }
 
 /**

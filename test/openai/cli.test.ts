@@ -58,8 +58,19 @@ describe('remoteProgressLine', () => {
     expect(remoteProgressLine({ done: 96, total: 500 }, stats, 8, { done: 64, requests: 10 })).toBe(
       '96/500 items, 26 requests, 2.0 requests/s, ETA 1m41s',
     );
+  });
+
+  it('says what it waits for until a request has completed, rather than a rate of 0 and no ETA', () => {
     expect(remoteProgressLine({ done: 0, total: 500 }, { ...stats, requests: 0 }, 0)).toBe(
-      '0/500 items, 0 requests, 0.0 requests/s, ETA ?',
+      '0/500 items, 0 requests, waiting for the first answer',
+    );
+    expect(remoteProgressLine({ done: 0, total: 500 }, { ...stats, requests: 0 }, 30)).toBe(
+      '0/500 items, 0 requests, waiting for the first answer',
+    );
+    // A first report after a batch (or a resumed run's, after the label tokens were looked up):
+    // nothing has completed since the baseline it takes.
+    expect(remoteProgressLine({ done: 96, total: 500 }, stats, 0, { done: 96, requests: 26 })).toBe(
+      '96/500 items, 26 requests, rate and ETA from the next answer',
     );
   });
 });
@@ -70,12 +81,16 @@ describe('remoteProgressReporter', () => {
     const lines: string[] = [];
     const stream = { write: (text: string) => lines.push(text) } as unknown as NodeJS.WritableStream;
     const progress = remoteProgressReporter(backend, { stream, intervalMs: 60_000 });
+    backend.stats.requests = 3;
     progress.update(4, 12);
+    backend.stats.requests = 6;
     progress.update(8, 12);
+    backend.stats.requests = 9;
     progress.update(12, 12);
     progress.finish();
     expect(lines).toHaveLength(2);
-    expect(lines[0]).toMatch(/^4\/12 items, 0 requests, .* requests\/s, ETA /);
-    expect(lines[1]).toMatch(/^12\/12 items, 0 requests, .* requests\/s, ETA 0s\n$/);
+    // The first report is the baseline: no rate yet.
+    expect(lines[0]).toBe('4/12 items, 3 requests, rate and ETA from the next answer\n');
+    expect(lines[1]).toMatch(/^12\/12 items, 9 requests, /);
   });
 });
