@@ -1,4 +1,5 @@
 import { existsSync, mkdirSync } from 'node:fs';
+import { networkInterfaces } from 'node:os';
 import { dirname } from 'node:path';
 import { serve, type ServerType } from '@hono/node-server';
 import { InputError, UsageError } from '../errors.js';
@@ -16,7 +17,8 @@ const DEMO_SESSION = 'runs/demo-label.session';
 const DEMO_POOL_SIZE = 2_000;
 const DEMO_CLASSES = ['negative', 'positive'];
 
-const HELP = `Usage: active-testing serve --session FILE [--port 8080] [--host 127.0.0.1] [stopping options]
+const HELP = `Usage: active-testing serve --session FILE [--port 8080] [--host 127.0.0.1]
+                            [--allowed-host NAME,...] [stopping options]
        active-testing serve --session FILE --data pool.tsv --classes a,b --model-scores f.npy
                             [--surrogate-scores g.npy] [pool options]   (creates FILE)
        active-testing serve --demo [--session FILE]
@@ -30,7 +32,7 @@ browser: each gets their own items. The server is the session's only writer; eve
 disk before the page shows the next item. Stop it with Ctrl-C; run the same command to resume.
 
 Options:
-${optionHelp('serve', 29, ['session', 'port', 'host', 'demo', 'maxLabels', 'targetHalfWidth', 'minLabels']).join('\n')}
+${optionHelp('serve', 29, ['session', 'port', 'host', 'allowedHost', 'demo', 'maxLabels', 'targetHalfWidth', 'minLabels']).join('\n')}
 
 Pool options: as for \`active-testing label\` (see \`active-testing label --help\`): --data,
 --text-column, --id-column, --classes, --model-scores, --comparison-scores, --surrogate-scores,
@@ -108,17 +110,53 @@ export function urlHost(host: string): string {
   return host.includes(':') ? `[${host}]` : host;
 }
 
-/**
- * The `Host` headers a server bound to this machine answers (a guard against DNS rebinding): its
- * loopback names with the port, and without it on port 80, where browsers leave the port out.
- */
-export function loopbackHosts(port: number): Set<string> {
-  const names = ['127.0.0.1', 'localhost', '[::1]'];
-  return new Set([...names.map((name) => `${name}:${port}`), ...(port === 80 ? names : [])]);
+/** A host name as a `Host` header carries it: lower case, an IPv6 address in brackets. */
+function headerName(name: string): string {
+  const lower = name.toLowerCase();
+  return lower.includes(':') && !lower.startsWith('[') ? `[${lower}]` : lower;
 }
 
-function isLoopback(host: string): boolean {
-  return host === '127.0.0.1' || host === 'localhost' || host === '::1';
+/** A `Host` header's name and port (undefined when it has none). */
+function splitHost(header: string): { name: string; port: string | undefined } {
+  const match = /^(\[[^\]]*\]|[^:]*)(?::(\d+))?$/.exec(header.toLowerCase());
+  return match === null ? { name: header.toLowerCase(), port: undefined } : { name: match[1]!, port: match[2] };
+}
+
+/** Every address of this machine's network interfaces, as `Host` headers name them. */
+function machineAddresses(): Set<string> {
+  return new Set(
+    Object.values(networkInterfaces())
+      .flat()
+      .flatMap((info) => (info === undefined ? [] : [headerName(info.address)])),
+  );
+}
+
+/**
+ * Whether a request's `Host` header names this server, bound to `bound` on `port`: a guard against
+ * DNS rebinding, where a page of another site reaches the server under that site's name. Answered:
+ * the loopback names and the bound address (bound to every interface, 0.0.0.0 or ::, any address
+ * of this machine) with the server's port, or without one on port 80, where browsers leave it
+ * out; and the names of `allowed` with any port or none, since a reverse proxy or a port mapping
+ * puts its own. Names compare in any case, as DNS names do.
+ *
+ * @example
+ * const answers = hostCheck('0.0.0.0', 8080, ['labels.example.org']);
+ * answers('localhost:8080'); // true
+ * answers('labels.example.org'); // true
+ * answers('attacker.example:8080'); // false
+ */
+export function hostCheck(bound: string, port: number, allowed: readonly string[] = []): (host: string) => boolean {
+  const anyPort = new Set(allowed.map(headerName));
+  const everyInterface = bound === '0.0.0.0' || bound === '::';
+  // 0.0.0.0 and :: stand for every interface: the interfaces' addresses are answered instead.
+  const named = new Set(['127.0.0.1', 'localhost', '[::1]', ...(everyInterface ? [] : [headerName(bound)])]);
+  return (host) => {
+    const { name, port: given } = splitHost(host);
+    if (anyPort.has(name)) return true;
+    if (given === undefined ? port !== 80 : given !== String(port)) return false;
+    // Looked up per request: interfaces come and go while the server runs (a new lease, a VPN).
+    return named.has(name) || (everyInterface && machineAddresses().has(name));
+  };
 }
 
 export const serveCommand: Command = {
@@ -141,17 +179,13 @@ export const serveCommand: Command = {
       // The server keeps answering (the pages say it must be restarted), so its operator is told too.
       coordinator.onStopped((error) => console.error(`active-testing serve: ${error.operatorMessage}`));
       const token = newToken();
-      let allowedHosts: Set<string> | undefined;
-      const app = createServeApp(coordinator, {
-        token,
-        get allowedHosts() {
-          return allowedHosts;
-        },
-      });
+      // Nothing is answered until the port, which the check needs, is known.
+      let answersHost: (host: string) => boolean = () => false;
+      const app = createServeApp(coordinator, { token, answersHost: (host) => answersHost(host) });
       server = await listen(app, port, host);
       const address = server.address();
       const actualPort = typeof address === 'object' && address !== null ? address.port : port;
-      if (isLoopback(host)) allowedHosts = loopbackHosts(actualPort);
+      answersHost = hostCheck(host, actualPort, (given.allowedHost as string[] | undefined) ?? []);
       console.log(`Labelling ${path}: open http://${urlHost(host)}:${actualPort}/?token=${token}`);
       console.log('Stop with Ctrl-C (every label is already saved).');
       await new Promise<void>((resolve) => {

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { InputError, UsageError } from '../errors.js';
 import { BUILTIN_LOSS_NAMES } from '../metrics/builtin-losses.js';
 import { acquisitionsFor, ESTIMATOR_NAMES, INTERVAL_KINDS, MODEL_DTYPES, type Use } from './registry.js';
@@ -34,10 +35,11 @@ export type ValueSpec =
   /** On or off: a flag without a value on the command line, `true` or `false` in a grid. */
   | { kind: 'flag' }
   /**
-   * At least `minItems` names (`names`), integers ≥ 1 (`counts`) or `choices`, each once:
-   * comma-separated on the command line, a list or a comma-separated string in a grid.
+   * At least `minItems` names (`names`), integers ≥ 1 (`counts`), host names or IP addresses
+   * without a port (`hosts`) or `choices`, each once: comma-separated on the command line, a list
+   * or a comma-separated string in a grid.
    */
-  | { kind: 'list'; item: 'names' | 'counts'; minItems: number; choices?: readonly string[] };
+  | { kind: 'list'; item: 'names' | 'counts' | 'hosts'; minItems: number; choices?: readonly string[] };
 
 /** One option, declared once: everything else (flags, grid keys, checks, help) is derived from it. */
 export interface OptionDeclaration {
@@ -420,6 +422,13 @@ const LABEL_AND_SERVE: readonly OptionDeclaration[] = [
     metavar: 'H',
   },
   {
+    name: 'allowedHost',
+    value: { kind: 'list', item: 'hosts', minItems: 1 },
+    doc: "more names the server answers to, at any port (a name of this machine, a reverse proxy's): requests whose Host header names another host than these, a loopback name or the --host address (with 0.0.0.0 or ::, an address of this machine) at the server's port are refused (403), against DNS rebinding",
+    contexts: ['serve'],
+    metavar: 'NAME,...',
+  },
+  {
     name: 'demo',
     value: onOff,
     doc: 'a session on the built-in synthetic pool (2,000 items, 2 classes), in runs/demo-label.session unless --session is given',
@@ -685,16 +694,31 @@ function describeInteger(spec: Extract<ValueSpec, { kind: 'integer' }>): string 
   return spec.max === undefined ? `an integer ≥ ${spec.min}` : `an integer in [${spec.min}, ${spec.max}]`;
 }
 
+/** A DNS name (labels of letters, digits, `-` and `_`; an IPv4 address is one too). */
+const HOST_NAME = /^[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?(\.[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?)*$/i;
+
+/** Whether `item` is a host name or an IP address (IPv6 with or without brackets), without a port. */
+function isHost(item: unknown): boolean {
+  return typeof item === 'string' && (HOST_NAME.test(item) || isIP(item.replace(/^\[(.*)\]$/, '$1')) === 6);
+}
+
+const LIST_ITEMS = { names: 'names', counts: 'integers ≥ 1', hosts: 'host names or addresses without a port' } as const;
+
 /** The items of a list option: a list, or a comma-separated string. */
 function checkList(spec: Extract<ValueSpec, { kind: 'list' }>, value: unknown, argument: string): unknown[] {
   const items = typeof value === 'string' ? value.split(',').map((item) => item.trim()) : value;
-  const what = spec.choices !== undefined ? spec.choices.join(' | ') : spec.item === 'counts' ? 'integers ≥ 1' : 'names';
+  const what = spec.choices !== undefined ? spec.choices.join(' | ') : LIST_ITEMS[spec.item];
   const expected = `${spec.minItems > 1 ? `at least ${spec.minItems} ` : ''}${what}, comma-separated`;
   if (!Array.isArray(items) || items.length < spec.minItems) throw new InputError({ argument, expected, received: value });
+  const valid = (item: unknown): boolean =>
+    spec.item === 'counts'
+      ? isSafeInteger(item) && item >= 1
+      : spec.item === 'hosts'
+        ? isHost(item)
+        : typeof item === 'string' && item !== '';
   for (const item of items) {
     if (spec.choices !== undefined) checkChoice(item, spec.choices, argument);
-    else if (spec.item === 'counts' ? !(isSafeInteger(item) && item >= 1) : !(typeof item === 'string' && item !== ''))
-      throw new InputError({ argument, expected, received: value });
+    else if (!valid(item)) throw new InputError({ argument, expected, received: value });
   }
   // A name or count twice would be a second class of the same name, or a repeated column.
   const repeated = items.find((item, i) => items.indexOf(item) !== i);

@@ -45,8 +45,11 @@ export interface ServeAppOptions {
   token: string;
   /** Folder holding the bundled page script (`app.js`); default the `page/` folder next to the built CLI. */
   assetsDir?: string;
-  /** Host headers accepted (DNS-rebinding guard); undefined accepts any. */
-  allowedHosts?: ReadonlySet<string>;
+  /**
+   * Whether the server answers a request naming this `Host` (a guard against DNS rebinding; see
+   * `hostCheck`); others, and requests without one, are refused with 403. Undefined answers any.
+   */
+  answersHost?: (host: string) => boolean;
 }
 
 /** A fresh random access token (URL-safe). */
@@ -126,7 +129,11 @@ export function createServeApp(coordinator: AnnotationCoordinator, options: Serv
   app.use('*', async (c, next) => {
     for (const [name, value] of Object.entries(SECURITY_HEADERS)) c.header(name, value);
     const host = c.req.header('host');
-    if (options.allowedHosts !== undefined && (host === undefined || !options.allowedHosts.has(host))) return c.text('unknown host', 403);
+    if (options.answersHost !== undefined && (host === undefined || !options.answersHost(host)))
+      return c.text(
+        `403: this server does not answer to the host ${JSON.stringify(host ?? '')} (a guard against DNS rebinding). Open the URL that \`active-testing serve\` printed, or start it with --allowed-host NAME to use another name.`,
+        403,
+      );
     const url = new URL(c.req.url);
     const names = cookieNames(url);
     const fromUrl = url.searchParams.get('token');
