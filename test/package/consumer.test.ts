@@ -59,8 +59,9 @@ function docBlocks(): Array<{ name: string; code: string }> {
  * The packed tarball as a user installs it (`npm pack`, unpacked into a project's node_modules
  * with the package's dependencies beside it; `npm test` builds first). Every runtime export must
  * be defined through `import` and `require`, and a strict TypeScript project (`skipLibCheck:
- * false`, ESM and CommonJS, without the package's devDependencies) must compile the README and
- * docs code blocks and refuse wrong-typed inputs.
+ * false`, ESM and CommonJS, without the package's devDependencies, also without Node's or the
+ * DOM's types of its own) must compile the README and docs code blocks and refuse wrong-typed
+ * inputs.
  */
 describe.skipIf(!built)('the packed package in a consumer project', () => {
   let project: string;
@@ -78,7 +79,8 @@ describe.skipIf(!built)('the packed package in a consumer project', () => {
     mkdirSync(join(project, 'node_modules/@types'), { recursive: true });
     cpSync(join(temp, 'package'), join(project, 'node_modules/active-testing'), { recursive: true });
     const manifest = JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
-    for (const name of [...Object.keys(manifest.dependencies), '@types/node']) {
+    // The dependencies only, as npm installs them: @types/node is one (the declarations use Node's globals).
+    for (const name of Object.keys(manifest.dependencies)) {
       mkdirSync(dirname(join(project, 'node_modules', name)), { recursive: true });
       symlinkSync(join(repo, 'node_modules', name), join(project, 'node_modules', name), 'dir');
     }
@@ -168,6 +170,28 @@ describe.skipIf(!built)('the packed package in a consumer project', () => {
       }
       expect(output, name).toBe('');
     }
+  });
+
+  it('compiles with lib es2022 and no types of its own (no DOM, no @types/node), as ES modules and as CommonJS', () => {
+    // The package brings Node's types: a consumer that lists none, or that never installed
+    // @types/node, still finds AbortSignal and the rest its declarations use.
+    const compilerOptions = {
+      strict: true,
+      skipLibCheck: false,
+      noEmit: true,
+      target: 'es2022',
+      lib: ['es2022'],
+      module: 'nodenext',
+      types: [],
+    };
+    writeFileSync(join(project, 'tsconfig.lib-only.json'), JSON.stringify({ compilerOptions, files: ['lib-only.mts', 'lib-only.cts'] }));
+    let output = '';
+    try {
+      execFileSync(process.execPath, [tsc, '-p', 'tsconfig.lib-only.json'], { cwd: project, encoding: 'utf8' });
+    } catch (error) {
+      output = String((error as { stdout?: string }).stdout ?? error);
+    }
+    expect(output).toBe('');
   });
 
   it("runs the README's self-contained examples as written", () => {
