@@ -3,6 +3,7 @@ import { UsageError } from '../errors.js';
 import {
   cliFlag,
   commandOptions,
+  OPTION_DECLARATIONS,
   optionNames,
   parseOptionText,
   unknownFlagHint,
@@ -51,12 +52,15 @@ export function withNegativeValues(argv: readonly string[], options: OptionSpecs
 }
 
 /**
- * Refuses an unknown `--flag` with a "did you mean" suggestion, before `parseArgs` says less.
+ * Refuses an unknown `--flag` with a "did you mean" suggestion, before `parseArgs` says less, and
+ * an option with a value given twice: `parseArgs` keeps the last, so `--runs 10 --runs 1000` or
+ * `--interval anytime --interval fixed` would silently run something other than what was typed.
  *
- * @throws {UsageError} naming the flag and the closest valid one.
+ * @throws {UsageError} naming the flag and the closest valid one, or the repeated flag.
  */
 export function checkFlagNames(argv: readonly string[], options: OptionSpecs): void {
   const valid = Object.keys(options).map((name) => `--${name}`);
+  const valued = new Set<string>();
   for (let i = 0; i < argv.length; i++) {
     const token = argv[i]!;
     if (token === '--') return;
@@ -67,8 +71,17 @@ export function checkFlagNames(argv: readonly string[], options: OptionSpecs): v
       const hint = unknownFlagHint(flag, valid);
       throw new UsageError(`unknown option ${flag}${hint.startsWith('(') ? ' ' : ': '}${hint}`);
     }
-    if (spec.type === 'string' && inlineValue === undefined) i++;
+    if (spec.type !== 'string') continue;
+    if (valued.has(flag)) throw new UsageError(`${flag} is given twice: give it once${repeatHint(flag)}`);
+    valued.add(flag);
+    if (inlineValue === undefined) i++;
   }
+}
+
+/** For a list option given twice, how to give several values. */
+function repeatHint(flag: string): string {
+  const list = OPTION_DECLARATIONS.find((d) => cliFlag(d.name) === flag && d.value.kind === 'list');
+  return list === undefined ? '' : `, with its values comma-separated (${flag} a,b)`;
 }
 
 /**

@@ -19,7 +19,7 @@ beforeAll(async () => {
   ({ f, y } = await writePoolFiles(root, 300, 3, 5));
 });
 
-const args = (out: string, seed: number, ...extra: string[]) => [
+const args = (out: string, seed: number, { size = 60, extra = [] as string[] } = {}) => [
   '--model-scores',
   f,
   '--labels',
@@ -27,7 +27,7 @@ const args = (out: string, seed: number, ...extra: string[]) => [
   '--runs',
   '400',
   '--size',
-  '60',
+  String(size),
   '--seed',
   String(seed),
   '--threads',
@@ -67,7 +67,7 @@ describe('simulate runs on the same --out', () => {
     mkdirSync(out);
     const lock = join(out, '.active-testing.lock');
     writeFileSync(lock, JSON.stringify({ pid: process.ppid, host: hostname() }));
-    const refused = await runCliCaptured(['simulate', ...args(out, 1, '--force')]);
+    const refused = await runCliCaptured(['simulate', ...args(out, 1, { extra: ['--force'] })]);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toBe(
       `active-testing simulate: ${out} is being written by process ${process.ppid} on ${hostname()}; wait for that run to finish ` +
@@ -112,7 +112,7 @@ describe('simulate runs on the same --out', () => {
 
   it('bad input leaves no folder made only for the lock', async () => {
     const out = join(root, 'new', 'out');
-    const run = await runCliCaptured(['simulate', ...args(out, 1, '--size', '100000')]);
+    const run = await runCliCaptured(['simulate', ...args(out, 1, { size: 100_000 })]);
     expect(run.code).toBe(1);
     expect(run.stderr.split('\n')).toHaveLength(1);
     expect(existsSync(join(root, 'new'))).toBe(false);

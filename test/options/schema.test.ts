@@ -185,6 +185,16 @@ describe('option schema: one declaration per option', () => {
     expect(() => parseOptions(['--zzzzzzzzzz'], flags)).toThrow(/^unknown option --zzzzzzzzzz \(valid: --model-scores, /);
   });
 
+  it('refuses an option with a value given twice, which would keep only the last', () => {
+    const flags = commandFlags('simulate');
+    expect(() => parseOptions(['--runs', '10', '--runs', '1000'], flags)).toThrow(new UsageError('--runs is given twice: give it once'));
+    expect(() => parseOptions(['--interval', 'anytime', '--interval=fixed'], flags)).toThrow(
+      new UsageError('--interval is given twice: give it once, with its values comma-separated (--interval a,b)'),
+    );
+    expect(() => parseOptions(['--clip=-0.1', '--clip', '-0.2'], flags)).toThrow(/^--clip is given twice/);
+    expect(parseOptions(['--force', '--force', '--interval', 'anytime,fixed'], flags)).toEqual({ force: true, interval: 'anytime,fixed' });
+  });
+
   it('refuses a list with an item twice (a class name, a threshold, an interval kind)', () => {
     expect(() => parseOptionText('classes', 'positive,positive', 'evaluate')).toThrow(
       '--classes: expected at least 2 names, comma-separated, each once, got "positive,positive"',
