@@ -566,7 +566,7 @@ export async function openOrCreateSession(
 
 export const labelCommand: Command = {
   name: 'label',
-  summary: 'label the items active testing proposes, with a live estimate (resumable)',
+  summary: 'Label the items active testing proposes, with a live estimate (resumable)',
   help: HELP,
   async run(argv) {
     checkFlagNames(argv, commandFlags('label'));

@@ -161,7 +161,7 @@ export function hostCheck(bound: string, port: number, allowed: readonly string[
 
 export const serveCommand: Command = {
   name: 'serve',
-  summary: 'label a session in the browser: a local web page for one or several annotators',
+  summary: 'Label a session in the browser: a local web page for one or several annotators',
   help: HELP,
   async run(argv) {
     const given = commandValues(parseOptions(argv, commandFlags('serve')), 'serve');

@@ -71,7 +71,7 @@ describe('active-testing serve: usage errors', () => {
   });
 
   it('is listed with its help', async () => {
-    expect((await runCliCaptured(['--help'])).stdout).toMatch(/serve\s+label a session in the browser/);
+    expect((await runCliCaptured(['--help'])).stdout).toMatch(/serve\s+Label a session in the browser/);
     const help = await runCliCaptured(['serve', '--help']);
     expect(help.code).toBe(0);
     expect(help.stdout).toContain('--host H');
