@@ -13,7 +13,7 @@ import { matrixView, type LabelsInput, type Matrix, type MatrixInput } from '../
 import { FileJournal } from '../session/journal.js';
 import { SessionFileError } from '../session/errors.js';
 import { ActiveTestingSession, type SessionEstimate, type StoppingRule } from '../session/session.js';
-import { checkHeader, headerLineParser, storedMatrix, type SessionOptions } from '../session/header.js';
+import { checkHeader, headerLineParser, splitsTsvLine, storedMatrix, type SessionOptions } from '../session/header.js';
 import { cliFlag, cliOptionsIn, optionHelp } from '../options/schema.js';
 import { scoresMatrix } from '../io/pool-files.js';
 import type { IntervalEstimate, RiskInterval } from '../session/session.js';
@@ -116,7 +116,7 @@ function poolText(table: Table, row: number, column: number, path: string): stri
  */
 function poolId(table: Table, row: number, column: number, path: string): string {
   const value = table.rows[row]?.[column];
-  if ((typeof value === 'string' && value !== '' && !/[\t\r\n]/.test(value)) || (typeof value === 'number' && Number.isFinite(value)))
+  if ((typeof value === 'string' && value !== '' && !splitsTsvLine(value)) || (typeof value === 'number' && Number.isFinite(value)))
     return String(value);
   throw cellError(table, row, column, path, 'a non-empty item id without tabs or line breaks', value);
 }

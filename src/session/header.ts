@@ -408,6 +408,14 @@ function poolMatrix(input: ScoresInput | undefined, argument: string, n: number,
   return m;
 }
 
+/**
+ * Whether `text` holds a tab or a line break: as an item id it would split its line in the TSV of
+ * `labelsTsv` (which `--answers` reads back, one record a line), so sessions refuse such ids.
+ */
+export function splitsTsvLine(text: string): boolean {
+  return /[\t\r\n]/.test(text);
+}
+
 function checkUnique(values: readonly string[], argument: string): void {
   const seen = new Set<string>();
   values.forEach((value, row) => {
@@ -436,6 +444,16 @@ export function buildHeader(options: SessionOptions, lossId: string, hasScorer: 
   const ids = options.ids ? [...options.ids] : texts.map((_, i) => String(i));
   if (ids.length !== n) throw new InputError({ argument: 'ids', expected: `${n} ids, one per text`, received: ids.length });
   checkUnique(ids, 'ids');
+  const broken = ids.findIndex(splitsTsvLine);
+  if (broken !== -1) {
+    throw new InputError({
+      argument: 'ids',
+      expected:
+        'ids without tabs or line breaks (one would split its line in the labels TSV that exportSessionLabels and --export-labels write)',
+      received: ids[broken],
+      row: broken,
+    });
+  }
   const target = poolMatrix(options.modelScores, 'modelScores', n, k);
   const comparison = poolMatrix(options.comparisonScores, 'comparisonScores', n, k);
   const surrogate = poolMatrix(options.surrogateScores, 'surrogateScores', n, k);

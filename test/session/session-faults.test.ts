@@ -77,6 +77,24 @@ describe('session headers are checked before anything is written', () => {
   });
 
   it.each([
+    ['a tab', 'id\t7'],
+    ['a line feed', 'id\n7'],
+    ['a carriage return', 'id 7\r'],
+  ])('refuses an id with %s (it would split the exported labels TSV), naming its row, and writes no file', async (_name, id) => {
+    const path = scratch();
+    const error = await ActiveTestingSession.create(path, { ...options, ids: ids.map((x, i) => (i === 7 ? id : x)) }).catch(
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(InputError);
+    expect(error).toMatchObject({ argument: 'ids', row: 7, received: id });
+    expect((error as Error).message).toBe(
+      `ids (row 7): expected ids without tabs or line breaks (one would split its line in the labels TSV that exportSessionLabels and --export-labels write), got ${JSON.stringify(id)}`,
+    );
+    expect(readdirSync(dirname(path))).toEqual([]);
+    await expect(ActiveTestingSession.create(null, { ...options, ids: ids.map((x, i) => (i === 7 ? id : x)) })).rejects.toThrow(InputError);
+  });
+
+  it.each([
     ['a null seed (written by a version that let NaN through)', (h: Record<string, unknown>) => void (h.seed = null), /seed null/],
     ['duplicate ids', (h: Record<string, unknown>) => void ((h.ids as string[])[5] = 'id2'), /ids has the duplicate "id2"/],
     ['an edited acquisition', (h: Record<string, unknown>) => void (h.acquisition = 'random'), /acquisition "random"/],
