@@ -10,10 +10,9 @@ import { visibleText } from '../io/visible-text.js';
 import { assertFolderWritable, writeFileAtomic } from '../io/atomic.js';
 import { exportSessionLabels, labelsTsv } from '../session/export-labels.js';
 import { matrixView, type LabelsInput, type Matrix, type MatrixInput } from '../matrix.js';
-import { FileJournal } from '../session/journal.js';
 import { SessionFileError } from '../session/errors.js';
-import { ActiveTestingSession, type SessionEstimate, type StoppingRule } from '../session/session.js';
-import { checkHeader, headerLineParser, splitsTsvLine, storedMatrix, type SessionOptions } from '../session/header.js';
+import { ActiveTestingSession, sessionStoredScores, type SessionEstimate, type StoppingRule } from '../session/session.js';
+import { splitsTsvLine, type SessionOptions } from '../session/header.js';
 import { cliFlag, cliOptionsIn, optionHelp } from '../options/schema.js';
 import { scoresMatrix } from '../io/pool-files.js';
 import type { IntervalEstimate, RiskInterval } from '../session/session.js';
@@ -250,20 +249,17 @@ async function checkResumeOptions(path: string, session: ActiveTestingSession, g
       refuse('data', `the pool of ${session.texts.length} items (ids and texts)`, `${given.data as string}: ${what}`);
     }
   }
-  const scoreFlags = STORED_SCORES.filter(([name]) => given[name] !== undefined);
-  if (scoreFlags.length > 0) {
-    // The session keeps its scores to itself; its file's header holds them as they were given.
-    const header = checkHeader(FileJournal.read(path, headerLineParser).header, path);
-    for (const [name, field] of scoreFlags) {
-      const scores = (await readScores(given[name] as string, cliFlag(name))) as Matrix;
-      const stored = storedMatrix(header[field]);
-      if (!sameMatrix(stored, scores))
-        refuse(
-          name,
-          stored === undefined ? 'no scores (the session was created without them)' : 'the scores stored in the session file',
-          stored === undefined ? (given[name] as string) : `${given[name] as string}: other scores`,
-        );
-    }
+  const storedScores = sessionStoredScores(session);
+  for (const [name, field] of STORED_SCORES) {
+    if (given[name] === undefined) continue;
+    const scores = (await readScores(given[name] as string, cliFlag(name))) as Matrix;
+    const stored = storedScores[field];
+    if (!sameMatrix(stored, scores))
+      refuse(
+        name,
+        stored === undefined ? 'no scores (the session was created without them)' : 'the scores stored in the session file',
+        stored === undefined ? (given[name] as string) : `${given[name] as string}: other scores`,
+      );
   }
   const calibration = await readCalibration(given);
   if (calibration !== undefined) {

@@ -45,6 +45,25 @@ export interface CreateSessionOptions extends SessionOptions {
   scoreTarget?: TargetScorer;
 }
 
+/** The score matrices of a session's file (undefined: it has none of that kind). */
+export interface StoredScores {
+  targetScores: Matrix | undefined;
+  comparisonScores: Matrix | undefined;
+  surrogateScores: Matrix | undefined;
+}
+
+/** The stored scores of each session: not a public field, as the arrays are the session's own and a caller could write to them. */
+const storedScores = new WeakMap<ActiveTestingSession, StoredScores>();
+
+/**
+ * The scores `session` was created with, as its file stores them: the very arrays the session
+ * uses, not copies, so they must only be read (the CLI compares them with the scores given to
+ * resume it, without reading the file's header again).
+ */
+export function sessionStoredScores(session: ActiveTestingSession): StoredScores {
+  return storedScores.get(session) as StoredScores;
+}
+
 /** An item proposed for labelling. */
 export interface Proposal {
   id: string;
@@ -151,6 +170,7 @@ export class ActiveTestingSession {
     const comparison = storedMatrix(comparisonScores);
     this.state = new SessionState(ids, this.k);
     const surrogate = storedMatrix(surrogateScores);
+    storedScores.set(this, { targetScores: known, comparisonScores: comparison, surrogateScores: surrogate });
     const plan = sessionProposal(settings, { size: n, modelScores: known, surrogateScores: surrogate, comparisonScores: comparison }, loss);
     // The sequences bet with the proposal's floor and the same predictions as simulate's (`simulationReference`).
     const reference =

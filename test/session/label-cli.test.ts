@@ -1,8 +1,11 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { openOrCreateSession } from '../../src/cli/label.js';
+import { InputError } from '../../src/errors.js';
 import { writeNpy } from '../../src/io/npy.js';
+import { FileJournal } from '../../src/session/journal.js';
 import { CLASSES, CLI, createArgs, writePoolFiles } from './cli-pool.js';
 
 const run = (args: string[]) => spawnSync(process.execPath, [...CLI, ...args], { encoding: 'utf8' });
@@ -83,6 +86,30 @@ describe('active-testing label: scripted use and bad input', () => {
     expect(resumed.status).toBe(0);
     expect(resumed.stderr).toBe('');
     expect(resumed.stdout.match(/^labelled /gm)).toHaveLength(4);
+  });
+
+  it('compares the scores given to resume with those of the open session, reading the file once', async () => {
+    const files = await writePoolFiles(30, 6);
+    const session = join(files.dir, 'once.session');
+    const answers = join(files.dir, 'answers.tsv');
+    writeFileSync(answers, ['id\tlabel', ...files.ids.map((id, i) => `${id}\t${files.pool.labels[i]}`)].join('\n'));
+    expect(run([...createArgs(files, session, 1), '--answers', answers, '--max-labels', '3']).status).toBe(0);
+    const read = vi.spyOn(FileJournal, 'read');
+    try {
+      const given = { session, modelScores: files.modelScores, surrogateScores: files.surrogateScores };
+      const resumed = await openOrCreateSession(session, given, 'label');
+      expect(read).toHaveBeenCalledTimes(1);
+      expect(resumed.estimate().recorded).toBe(3);
+      await resumed.close();
+      const swapped = { session, modelScores: files.surrogateScores };
+      const refused = await openOrCreateSession(session, swapped, 'label').catch((e: unknown) => e);
+      expect(refused).toBeInstanceOf(InputError);
+      expect(refused).toMatchObject({ argument: '--model-scores', received: `${files.surrogateScores}: other scores` });
+      expect(read).toHaveBeenCalledTimes(2);
+    } finally {
+      read.mockRestore();
+    }
+    expect(existsSync(`${session}.lock`)).toBe(false);
   });
 
   it('labelled to the end, says why there is no variance ratio instead of printing NaN', async () => {
