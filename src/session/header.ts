@@ -5,6 +5,7 @@ import { base64Chunks, base64Length, decodeBase64Into } from '../io/base64.js';
 import { fitTemperature } from '../calibration/temperature.js';
 import { toLabels, toMatrix, type LabelsInput, type Matrix, type MatrixInput } from '../matrix.js';
 import type { SessionLoss } from './loss.js';
+import { CHECKSUM_ADDED_LENGTH } from './checksum.js';
 import { BUILTIN_LOSS_NAMES, type BuiltinLoss } from '../metrics/builtin-losses.js';
 import { checkProposalClip } from '../acquisition/clip.js';
 import { ACQUISITIONS, acquisitionsFor, checkKnownKeys, checkOption, optionNames, resolveProposal } from '../options/index.js';
@@ -523,13 +524,13 @@ export function buildHeader(options: SessionOptions, lossId: string, hasScorer: 
 }
 
 /**
- * The length in characters of `header`'s JSON line once the given score matrices are stored in it
- * (in the fields that are still null, in the order target, comparison, surrogate), computed
- * without encoding them: what `create` checks against the longest string the runtime can read
- * back.
+ * The length in characters of `header`'s line once the given score matrices are stored in it
+ * (in the fields that are still null, in the order target, comparison, surrogate) and its
+ * checksum is added, computed without encoding them: what `create` checks against the longest
+ * string the runtime can read back.
  */
 export function headerLineLength(header: SessionHeader, matrices: readonly (Matrix | undefined)[]): number {
-  let length = JSON.stringify(header).length;
+  let length = JSON.stringify(header).length + CHECKSUM_ADDED_LENGTH;
   for (const m of matrices) {
     if (m === undefined) continue;
     // `null` becomes {"rows":…,"cols":…,"float64":"…"}; base64 needs no escaping.

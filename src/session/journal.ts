@@ -15,6 +15,7 @@ import { dirname } from 'node:path';
 import { FileFormatError, OutputExistsError } from '../errors.js';
 import { SessionFileError } from './errors.js';
 import { recoveryHint, type HeaderLineParser } from './header.js';
+import { ChecksumReader, ChecksumWriter, lineChecksum, type LineChecksum } from './checksum.js';
 import { faultPoint, faultPointActive } from '../io/fault.js';
 
 /** Where a session's records go: a durable file, or memory for simulations and tests. */
@@ -67,7 +68,7 @@ function readStreamedHeader(
   path: string,
   headerParser: (fileSize: number) => HeaderLineParser,
   chunkSize: number,
-): { header: Record<string, unknown>; lineLength: number; complete: boolean; rest: Buffer } | undefined {
+): { header: Record<string, unknown>; lineLength: number; complete: boolean; rest: Buffer; checksum: LineChecksum } | undefined {
   let fd: number;
   try {
     fd = openSync(path, 'r');
@@ -76,6 +77,7 @@ function readStreamedHeader(
   }
   try {
     const parser = headerParser(fstatSync(fd).size);
+    const checksum = new ChecksumReader();
     const buffer = Buffer.allocUnsafe(chunkSize);
     const mark = readSync(fd, buffer, 0, BYTE_ORDER_MARK.length, 0);
     const before = mark === BYTE_ORDER_MARK.length && BYTE_ORDER_MARK.equals(buffer.subarray(0, mark)) ? mark : 0;
@@ -91,11 +93,12 @@ function readStreamedHeader(
       const lineEnd = newline !== -1 ? newline : filled + read;
       const taken = parser.push(buffer.subarray(0, lineEnd), ended);
       if (taken < 0 || (ended && taken !== lineEnd)) return undefined;
+      checksum.update(buffer.subarray(0, taken));
       consumed += taken;
       if (ended) {
         const header = parser.end();
         if (header === undefined) return undefined;
-        if (newline === -1) return { header, lineLength: consumed, complete: false, rest: Buffer.alloc(0) };
+        if (newline === -1) return { header, lineLength: consumed, complete: false, rest: Buffer.alloc(0), checksum: checksum.end() };
         // The records after the line: the rest of this chunk, then of the file.
         const after = Buffer.from(buffer.subarray(newline + 1, filled + read));
         const rest = [after];
@@ -103,7 +106,7 @@ function readStreamedHeader(
           rest.push(Buffer.from(buffer.subarray(0, n)));
           position += n;
         }
-        return { header, lineLength: consumed + 1, complete: true, rest: Buffer.concat(rest) };
+        return { header, lineLength: consumed + 1, complete: true, rest: Buffer.concat(rest), checksum: checksum.end() };
       }
       // What the parser left (a few bytes it needs the next ones to read) moves to the front.
       buffer.copyWithin(0, taken, filled + read);
@@ -128,7 +131,7 @@ function readRecords(
   parsed: Record<string, unknown>[],
   start: number,
   needsNewlineBefore: boolean,
-): JournalContents {
+): Omit<JournalContents, 'checksummed'> {
   let at = 0;
   let validLength = start;
   let needsNewline = needsNewlineBefore;
@@ -163,6 +166,23 @@ function readRecords(
   return { header, records, validLength, tornLine: tail.length > 0, tail, needsNewline };
 }
 
+/**
+ * Whether the header carries a checksum, which is then removed from it once it matches the line.
+ * @throws {FileFormatError} when the checksum does not match, or the header has one where it is not written.
+ */
+function checkChecksum(path: string, header: Record<string, unknown>, checksum: LineChecksum): boolean {
+  const damaged = (reason: string): FileFormatError =>
+    new FileFormatError(path, `damaged session header (${reason}), so the session cannot be replayed; ${recoveryHint(path)}`);
+  if (checksum.stored === undefined) {
+    if (Object.hasOwn(header, 'checksum')) throw damaged('its checksum is not the last field of the line, where it is written');
+    return false;
+  }
+  if (checksum.stored !== checksum.computed || header.checksum !== `sha256:${checksum.stored}`)
+    throw damaged('its checksum does not match its contents: the header was changed after it was written, by hand or by the disk');
+  delete header.checksum;
+  return true;
+}
+
 /** Whether `bytes` are all line ends, spaces and tabs. */
 function isBlank(bytes: Buffer): boolean {
   return bytes.every((b) => b === NEWLINE || b === 0x0d || b === 0x20 || b === 0x09);
@@ -180,6 +200,11 @@ export interface JournalContents {
   tail: Buffer;
   /** Whether the last record lacks its newline (the file was saved by an editor): one is added before the next append. */
   needsNewline: boolean;
+  /**
+   * Whether the header carried a checksum, which matched (files written before checksums have
+   * none); the checksum is not in `header`.
+   */
+  checksummed: boolean;
 }
 
 const NEWLINE = 0x0a;
@@ -215,8 +240,9 @@ function sideFile(path: string): string {
 }
 
 /**
- * An append-only JSON-lines file: the first line is the header, every later line one record.
- * Each append is written with one system call and fsync'ed before `append` returns, so a record
+ * An append-only JSON-lines file: the first line is the header, ending in its checksum so that a
+ * header changed after it was written (by hand, or by the disk) is refused, every later line one
+ * record. Each append is written with one system call and fsync'ed before `append` returns, so a record
  * that was acknowledged survives a crash. A crash can only leave a torn last line, which
  * `read` detects; reopening moves it to a side file. Every record carries its sequence number
  * `s` (1, 2, ...), and an append is refused unless it is the next one and the file is still as
@@ -240,8 +266,11 @@ export class FileJournal implements JournalSink {
 
   /**
    * Creates the file with its header, atomically (temporary file + hard link), refusing an
-   * existing file. `serialize` gives the bytes of the header's JSON in chunks, each written before
-   * the next is asked for (default: `JSON.stringify` in one).
+   * existing file. `serialize` gives the bytes of the header's JSON object in chunks, each written
+   * before the next is asked for (default: `JSON.stringify` in one). The line ends with the
+   * object's checksum, hashed as the chunks are written: a last field
+   * `"checksum":"sha256:<hex>"`, the SHA-256 of the line without that field (the header's JSON
+   * as `serialize` gave it), which `read` checks.
    * @example
    * const journal = FileJournal.create('run.session', { format: 'active-testing-session' });
    */
@@ -255,12 +284,17 @@ export class FileJournal implements JournalSink {
     try {
       const fd = openSync(temporary, 'w');
       try {
+        const checksum = new ChecksumWriter();
         for (const chunk of serialize(header)) {
           writeAll(fd, chunk);
+          checksum.update(chunk);
           length += chunk.length;
         }
-        writeAll(fd, '\n');
-        length += 1;
+        // The checksum's field takes the place of the object's closing brace, the last byte written.
+        const end = Buffer.concat([checksum.field(), Buffer.of(NEWLINE)]);
+        const start = length - 1;
+        for (let written = 0; written < end.length;) written += writeSync(fd, end, written, end.length - written, start + written);
+        length = start + end.length;
         fsyncSync(fd);
       } finally {
         closeSync(fd);
@@ -290,10 +324,17 @@ export class FileJournal implements JournalSink {
    * `headerParser` may parse the first line faster than `JSON.parse`, a chunk at a time as the
    * file is read (its `end()` undefined: it could not; the file is then read whole and the line
    * parsed as JSON). `chunkSize`: the bytes read at a time for it (tests give small ones).
+   * A header that ends in a checksum (as `create` writes it) is refused unless the checksum
+   * matches the line; it is then taken out of `header`, and `checksummed` is true.
+   * @throws {FileFormatError} when the file cannot be read, a line other than the last is not a
+   * JSON object, or the header's checksum does not match.
    */
   static read(path: string, headerParser?: (fileSize: number) => HeaderLineParser, chunkSize = READ_CHUNK): JournalContents {
     const streamed = headerParser === undefined ? undefined : readStreamedHeader(path, headerParser, chunkSize);
-    if (streamed !== undefined) return readRecords(path, streamed.rest, [streamed.header], streamed.lineLength, !streamed.complete);
+    if (streamed !== undefined) {
+      const contents = readRecords(path, streamed.rest, [streamed.header], streamed.lineLength, !streamed.complete);
+      return { ...contents, checksummed: checkChecksum(path, contents.header, streamed.checksum) };
+    }
     let bytes: Buffer;
     try {
       bytes = readFileSync(path);
@@ -301,7 +342,11 @@ export class FileJournal implements JournalSink {
       throw cannotRead(path, error);
     }
     const before = bytes.subarray(0, BYTE_ORDER_MARK.length).equals(BYTE_ORDER_MARK) ? BYTE_ORDER_MARK.length : 0;
-    return readRecords(path, bytes.subarray(before), [], before, false);
+    const lines = bytes.subarray(before);
+    const contents = readRecords(path, lines, [], before, false);
+    const newline = lines.indexOf(NEWLINE);
+    const header = lines.subarray(0, newline === -1 ? lines.length : newline);
+    return { ...contents, checksummed: checkChecksum(path, contents.header, lineChecksum(header)) };
   }
 
   /**

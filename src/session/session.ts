@@ -234,8 +234,9 @@ export class ActiveTestingSession {
 
   /**
    * Reopens a session file for writing, replaying its journal: the state, random stream included,
-   * is exactly as it was, so the next proposal is the one the session would have made. Every
-   * record is checked (types, ranges, sequence) as it is replayed. A last record without its
+   * is exactly as it was, so the next proposal is the one the session would have made. The
+   * header's checksum is checked (files written before checksums have none), and every record
+   * (types, ranges, sequence) as it is replayed. A last record without its
    * newline is kept; an unreadable last line (a crash during a write) is moved to a side file
    * next to the session file (`<path>.torn-1`, ...) with a warning.
    *

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -53,8 +54,13 @@ function withScore(m: StoredMatrix, position: number, score: number): StoredMatr
   return { ...m, float64: bytes.toString('base64') };
 }
 
+/**
+ * Rewrites the file's header with `edit`, as a file written before headers had a checksum (which
+ * would refuse any edit): what the header's own checks see.
+ */
 function rewriteHeader(path: string, lines: string[], edit: (header: Record<string, unknown>) => void): void {
   const header = JSON.parse(lines[0]) as Record<string, unknown>;
+  delete header.checksum;
   edit(header);
   writeFileSync(path, [JSON.stringify(header), ...lines.slice(1)].join('\n') + '\n');
 }
@@ -228,6 +234,78 @@ describe('session headers are checked before anything is written', () => {
   });
 });
 
+describe('the header checksum', () => {
+  /** The file's header line with `edit` made to its header, the checksum left as written. */
+  function editHeader(path: string, lines: string[], edit: (header: Record<string, unknown>) => void): void {
+    const header = JSON.parse(lines[0]) as Record<string, unknown>;
+    edit(header);
+    writeFileSync(path, [JSON.stringify(header), ...lines.slice(1)].join('\n') + '\n');
+  }
+
+  it('ends the header line with the SHA-256 of the line without it', async () => {
+    const { lines } = await labelledFile(1);
+    const [, content, digest] = /^(.*),"checksum":"sha256:([0-9a-f]{64})"\}$/s.exec(lines[0]) ?? [];
+    expect(digest).toBe(createHash('sha256').update(`${content}}`).digest('hex'));
+    expect(JSON.parse(`${content}}`)).toMatchObject({ format: 'active-testing-session', ids, classes });
+  });
+
+  it('opens a file whose header was rewritten unchanged', async () => {
+    const { path, lines, history } = await labelledFile(3);
+    editHeader(path, lines, () => {});
+    const session = await ActiveTestingSession.open(path);
+    expect(session.history()).toEqual(history);
+    expect(session.settings).not.toHaveProperty('checksum');
+    await session.close();
+  });
+
+  it.each([
+    ['the classes reversed', (h: Record<string, unknown>) => void (h.classes as string[]).reverse()],
+    [
+      'two texts swapped',
+      (h: Record<string, unknown>) => {
+        const t = h.texts as string[];
+        [t[0], t[1]] = [t[1], t[0]];
+      },
+    ],
+    [
+      'a bit flipped in a stored score',
+      (h: Record<string, unknown>) => {
+        const m = h.targetScores as StoredMatrix;
+        const bytes = Buffer.from(m.float64, 'base64');
+        bytes[10 * 8] ^= 1;
+        h.targetScores = { ...m, float64: bytes.toString('base64') };
+      },
+    ],
+    ['another seed', (h: Record<string, unknown>) => void (h.seed = 4)],
+  ])('refuses a header with %s, which its own checks cannot see, and export recovers the labels', async (_name, edit) => {
+    const { path, lines, history } = await labelledFile(4);
+    editHeader(path, lines, edit);
+    const error = await ActiveTestingSession.open(path).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(FileFormatError);
+    expect((error as Error).message).toBe(
+      `${path}: damaged session header (its checksum does not match its contents: the header was changed after it was written, ` +
+        `by hand or by the disk), so the session cannot be replayed; its labels can still be exported: ` +
+        `active-testing label --session ${path} --export-labels labels.tsv (or exportSessionLabels())`,
+    );
+    expect(existsSync(`${path}.lock`)).toBe(false);
+    expect(exportSessionLabels(path).labels.map((l) => l.id)).toEqual(history.map((h) => h.id));
+  });
+
+  it('refuses a header whose checksum is not its last field, and a checksum edited to match nothing', async () => {
+    const { path, lines } = await labelledFile(2);
+    editHeader(path, lines, (h) => {
+      const { checksum, ...rest } = h;
+      for (const key of Object.keys(h)) delete h[key];
+      Object.assign(h, { checksum, ...rest });
+    });
+    await expect(ActiveTestingSession.open(path)).rejects.toThrow(
+      /damaged session header \(its checksum is not the last field of the line/,
+    );
+    editHeader(path, lines, (h) => void (h.checksum = `sha256:${'0'.repeat(64)}`));
+    await expect(ActiveTestingSession.open(path)).rejects.toThrow(/its checksum does not match its contents/);
+  });
+});
+
 describe('stored scores', () => {
   it('reopens a file of format version 1 (scores as JSON arrays) to the same estimates and proposals', async () => {
     const { path, lines } = await labelledFile(12);
@@ -269,7 +347,8 @@ describe('stored scores', () => {
     const comparisonScores = { data: pool.surrogateScores.data.map((x) => x / 3), shape: [N, 3] as [number, number] };
     await (await ActiveTestingSession.create(path, { ...options, texts: quoted, comparisonScores, acquisition: 'surrogate-ce' })).close();
     const line = readFileSync(path, 'utf8').split('\n')[0];
-    const header = JSON.parse(line) as Parameters<typeof headerLineLength>[0];
+    const header = JSON.parse(line) as Parameters<typeof headerLineLength>[0] & { checksum?: string };
+    delete header.checksum;
     const matrices = [header.targetScores, header.comparisonScores, header.surrogateScores].map((m) =>
       m === null ? undefined : { rows: m.rows, cols: m.cols, data: new Float64Array(m.rows * m.cols) },
     );

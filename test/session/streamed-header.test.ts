@@ -104,6 +104,26 @@ describe('FileJournal.read with the header parser', () => {
     }
   });
 
+  it("checks the header's checksum however the file is read: every chunk size, and the plain parse", () => {
+    const path = join(dir, 'checksum.session');
+    FileJournal.create(path, poolHeader(5, 2), headerLineChunks).close();
+    appendFileSync(path, '{"s":1,"e":"propose","i":3,"q":0.25}\n');
+    const written = readFileSync(path);
+    const lineEnd = written.indexOf(0x0a);
+    // The line's end falls at every place in a chunk, and in the checksum's field, as the sizes go up.
+    const reads = [() => FileJournal.read(path)];
+    for (let chunkSize = 64; chunkSize <= 260; chunkSize++) reads.push(() => FileJournal.read(path, headerLineParser, chunkSize));
+    for (const read of reads) expect(read()).toMatchObject({ checksummed: true, records: [{ s: 1, e: 'propose', i: 3, q: 0.25 }] });
+    // One byte changed: in a text, in the scores, in the seed, in the checksum itself.
+    const changes = [written.indexOf('item 3'), written.indexOf('"float64":"') + 20, written.indexOf('"seed":0') + 7, lineEnd - 3];
+    for (const at of changes) {
+      const changed = Buffer.from(written);
+      changed[at] = changed[at] === 0x31 ? 0x32 : 0x31;
+      writeFileSync(path, changed);
+      for (const read of reads) expect(read).toThrow(/damaged session header \(its checksum does not match its contents/);
+    }
+  });
+
   it('reads a header that ends the file without its newline, and falls back to JSON for a header it cannot parse', () => {
     const path = join(dir, 'header-only.session');
     const line = lineOf(poolHeader(50, 2));
