@@ -14,20 +14,23 @@ export const MAX_ANNOTATOR_LENGTH = 200;
 
 /**
  * Checks one journal record's fields (types and ranges) before it is replayed, for a pool of `n`
- * items and `k` classes; `sequence` is the number it must carry when it has one (files written
- * before sequence numbers have none). `fail` throws with the reason.
+ * items and `k` classes; `sequence` is the number it must carry, which only files written before
+ * sequence numbers may leave out (`numbered` false: their header has no checksum either). `fail`
+ * throws with the reason.
  *
  * @example
- * checkRecord({ s: 1, e: 'propose', i: 3, q: 0.02 }, 1, 100, 2, (reason) => { throw new Error(reason); }); // { e: 'propose', i: 3, q: 0.02, s: 1 }
+ * checkRecord({ s: 1, e: 'propose', i: 3, q: 0.02 }, 1, true, 100, 2, (reason) => { throw new Error(reason); }); // { e: 'propose', i: 3, q: 0.02, s: 1 }
  */
 export function checkRecord(
   value: Record<string, unknown>,
   sequence: number,
+  numbered: boolean,
   n: number,
   k: number,
   fail: (reason: string) => never,
 ): JournalRecord {
   const { e, i, s } = value;
+  if (s === undefined && numbered) fail(`record without its sequence number "s" (${sequence} was expected)`);
   if (s !== undefined && s !== sequence)
     fail(`record number ${String(s)} where ${sequence} was expected (records are missing, repeated or out of order)`);
   if (typeof e !== 'string' || !KINDS.includes(e)) fail(`unknown record kind ${JSON.stringify(e) ?? 'undefined'}`);

@@ -255,7 +255,7 @@ export class ActiveTestingSession {
       const header = checkHeader(contents.header, path);
       const loss = restoreLoss(header.loss, options.loss, path);
       const session = new ActiveTestingSession(header, loss, new MemoryJournal(), options.scoreTarget, lock);
-      contents.records.forEach((record, index) => session.replay(record, path, index + 2));
+      contents.records.forEach((record, index) => session.replay(record, contents.checksummed, path, index + 2));
       const { journal, sideFile } = FileJournal.openForAppend(path, contents);
       session.journal = journal;
       if (sideFile !== undefined) {
@@ -271,11 +271,12 @@ export class ActiveTestingSession {
     }
   }
 
-  private replay(value: Record<string, unknown>, path: string, line: number): void {
+  /** Replays one record of the file at `path`, on its `line`; `numbered`: the file numbers every record (its header has a checksum). */
+  private replay(value: Record<string, unknown>, numbered: boolean, path: string, line: number): void {
     const fail = (reason: string): never => {
       throw new FileFormatError(path, `line ${line}: ${reason}; the session cannot be replayed; ${recoveryHint(path)}`);
     };
-    const record = checkRecord(value, line - 1, this.state.size, this.k, fail);
+    const record = checkRecord(value, line - 1, numbered, this.state.size, this.k, fail);
     this.sequence++;
     try {
       switch (record.e) {

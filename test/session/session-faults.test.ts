@@ -481,6 +481,41 @@ describe('journal records are checked on replay', () => {
   });
 });
 
+describe('sequence numbers on replay', () => {
+  /** The file with the sequence number of its first label removed; returns that record's line number. */
+  function withoutNumber(path: string, lines: string[]): number {
+    const at = lines.findIndex((line, n) => n > 0 && (JSON.parse(line) as { e: string }).e === 'label');
+    const { s: _s, ...record } = JSON.parse(lines[at]) as Record<string, unknown>;
+    lines[at] = JSON.stringify(record);
+    writeFileSync(path, lines.join('\n') + '\n');
+    return at + 1;
+  }
+
+  it('refuses a record without its sequence number in a file whose header has a checksum', async () => {
+    const { path, lines } = await labelledFile(3);
+    const line = withoutNumber(path, lines);
+    const error = await ActiveTestingSession.open(path).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(FileFormatError);
+    expect((error as Error).message).toContain(
+      `${path}: line ${line}: record without its sequence number "s" (${line - 1} was expected); the session cannot be replayed; its labels can still be exported`,
+    );
+  });
+
+  it('replays records without sequence numbers in a file from before header checksums', async () => {
+    const { path, lines, history } = await labelledFile(3);
+    withoutNumber(path, lines);
+    rewriteHeader(path, readFileSync(path, 'utf8').trimEnd().split('\n'), () => {});
+    expect(readFileSync(path, 'utf8')).not.toContain('"checksum"');
+    const session = await ActiveTestingSession.open(path);
+    expect(session.history()).toEqual(history);
+    await drive(session, 1);
+    await session.close();
+    const again = await ActiveTestingSession.open(path);
+    expect(again.estimate().labels).toBe(4);
+    await again.close();
+  });
+});
+
 describe('the journal refuses appends out of sequence or to a file no longer at its path', () => {
   it('numbers every record and refuses a sequence number that is not the next one', () => {
     const path = scratch();

@@ -148,13 +148,18 @@ describe('checkRecord', () => {
   const fail = (reason: string): never => {
     throw new Error(reason);
   };
-  const check = (value: Record<string, unknown>, sequence = 1) => checkRecord(value, sequence, 5, 3, fail);
+  const check = (value: Record<string, unknown>, sequence = 1, numbered = false) => checkRecord(value, sequence, numbered, 5, 3, fail);
 
-  it('accepts the four record kinds, with or without a sequence number', () => {
+  it('accepts the four record kinds, with or without a sequence number in a file from before checksums', () => {
     expect(check({ s: 1, e: 'propose', i: 4, q: 0.2 })).toEqual({ s: 1, e: 'propose', i: 4, q: 0.2 });
     expect(check({ e: 'label', i: 0, y: 2, f: [0.1, -3, 2] }, 7)).toEqual({ e: 'label', i: 0, y: 2, f: [0.1, -3, 2] });
     expect(check({ s: 3, e: 'skip', i: 1 }, 3).e).toBe('skip');
     expect(check({ s: 4, e: 'undo', i: 1 }, 4).e).toBe('undo');
+  });
+
+  it('requires the sequence number in a file whose header has a checksum', () => {
+    expect(() => check({ e: 'label', i: 0, y: 2 }, 7, true)).toThrow('record without its sequence number "s" (7 was expected)');
+    expect(check({ s: 7, e: 'label', i: 0, y: 2 }, 7, true)).toEqual({ s: 7, e: 'label', i: 0, y: 2 });
   });
 
   it('names what is wrong with a damaged record', () => {
