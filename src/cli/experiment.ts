@@ -69,12 +69,17 @@ export const experimentCommand: Command = {
     const config = loadExperimentConfig(configPath);
     const progress = json ? null : progressBar({ label: 'runs' });
     const onEvent = (event: ExperimentEvent) => {
+      // On stderr as every command warns, and also a JSON line under --json, as every event is.
+      if (event.event === 'warning') {
+        progress?.finish();
+        console.error(`warning: ${event.message}`);
+      }
       if (json) {
         if (event.event !== 'progress') console.log(JSON.stringify(event));
         return;
       }
       if (event.event === 'progress') progress?.update(event.gridCompletedRuns, event.gridTotalRuns);
-      else {
+      else if (event.event !== 'warning') {
         const line = describeEvent(event, out);
         if (line !== null) {
           progress?.finish();
@@ -99,7 +104,7 @@ function displayPath(path: string): string {
   return relativePath === '' ? '.' : relativePath.startsWith('..') || isAbsolute(relativePath) ? path : relativePath;
 }
 
-function describeEvent(event: Exclude<ExperimentEvent, { event: 'progress' }>, out: string): string | null {
+function describeEvent(event: Exclude<ExperimentEvent, { event: 'progress' | 'warning' }>, out: string): string | null {
   switch (event.event) {
     case 'evaluate':
       return `evaluate step ${event.step} → ${displayPath(event.folder)}`;

@@ -1,5 +1,5 @@
 import type { Matrix } from '../matrix.js';
-import { rowsAreProbabilities } from '../io/pool-files.js';
+import { probabilitiesWarning, rowsAreProbabilities } from '../io/pool-files.js';
 
 /**
  * Warns on stderr, one line per option, of scores that are probabilities rather than logits (see
@@ -12,8 +12,6 @@ import { rowsAreProbabilities } from '../io/pool-files.js';
 export function warnOfProbabilities(scoresByFlag: Record<string, Matrix | undefined>): void {
   for (const [flag, scores] of Object.entries(scoresByFlag)) {
     if (scores === undefined || !rowsAreProbabilities(scores)) continue;
-    console.error(
-      `warning: ${flag}: every row is in [0, 1] and sums to 1, as probabilities do; scores are read as logits (a softmax is applied), so pass log-probabilities (np.log(p)) instead`,
-    );
+    console.error(`warning: ${probabilitiesWarning(flag)}`);
   }
 }

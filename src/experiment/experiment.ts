@@ -7,11 +7,11 @@ import { CancelledError, FileFormatError, InputError, OutputExistsError } from '
 import { checkKnownKeys, checkOption } from '../options/index.js';
 import { assertFolderWritable, removeStaleTemporaries, writeFileAtomic } from '../io/atomic.js';
 import { withOutputLock } from '../io/output-lock.js';
-import type { Matrix } from '../matrix.js';
+import { matrixView, type Matrix } from '../matrix.js';
 import { loadCalibrationSet } from '../calibration/index.js';
 import { BUILTIN_LOSSES, zeroOneLossPerItem } from '../metrics/index.js';
 import { readNpy } from '../io/npy.js';
-import { loadSimulationPool, surrogateMatrix, type LoadedPool } from '../io/pool-files.js';
+import { loadSimulationPool, probabilitiesWarning, rowsAreProbabilities, surrogateMatrix, type LoadedPool } from '../io/pool-files.js';
 import {
   poolFingerprint,
   SIMULATION_COMMIT_MARKER,
@@ -27,6 +27,8 @@ import { EXPERIMENT_MANIFEST, type ExperimentManifest, SETTING_MARKER, type Sett
 /** What `runExperiment` reports as it goes (also the CLI's `--json` lines). */
 export type ExperimentEvent =
   | { event: 'evaluate'; step: string; folder: string }
+  /** A non-fatal notice about an input, once per file: `argument` is the grid key that names `file`. */
+  | { event: 'warning'; argument: string; file: string; message: string }
   | { event: 'start'; out: string; settings: number; toRun: number }
   | { event: 'skipped'; name: string; folder: string; reason: 'finished' }
   | { event: 'setting-start'; name: string; folder: string; index: number }
@@ -111,6 +113,9 @@ async function runExperimentLocked(grid: ExperimentConfig, options: ExperimentOp
         received: setting.size,
       });
     }
+  }
+  for (const { argument, file, scores } of scoreFiles(config, inputs)) {
+    if (rowsAreProbabilities(scores)) emit({ event: 'warning', argument, file, message: probabilitiesWarning(argument) });
   }
   const fingerprints = config.settings.map((s) => settingFingerprint(config, s, inputs.hashes));
   const finished = await Promise.all(
@@ -333,6 +338,29 @@ async function loadInputs(config: ExperimentConfig): Promise<ExperimentInputs> {
       );
   }
   return { pools, hashes, poolSize: first?.modelScores.rows ?? 0, calibrations };
+}
+
+/**
+ * Each score file the grid reads, once, with the first grid key that names it: probabilities given
+ * for logits pass every check, so each file is looked at for the warning.
+ */
+function scoreFiles(config: ExperimentConfig, inputs: ExperimentInputs): { argument: string; file: string; scores: Matrix }[] {
+  const files = new Map<string, { argument: string; file: string; scores: Matrix }>();
+  const add = (file: string, argument: string, scores: Matrix | undefined): void => {
+    if (scores !== undefined && !files.has(file)) files.set(file, { argument, file, scores });
+  };
+  const [first] = inputs.pools.values();
+  add(config.modelScores, 'modelScores', first?.modelScores);
+  for (const setting of config.settings) {
+    const where = `surrogates.${setting.surrogate}`;
+    if (setting.surrogateScores !== null)
+      add(setting.surrogateScores, `${where}.scores`, inputs.pools.get(setting.surrogateScores)?.surrogateScores);
+    const calibration = setting.surrogate === null ? undefined : inputs.calibrations.get(setting.surrogate);
+    if (setting.calibration !== null && calibration !== undefined) {
+      add(setting.calibration.scores, `${where}.calibration.scores`, matrixView(calibration.scores, `${where}.calibration.scores`));
+    }
+  }
+  return [...files.values()];
 }
 
 /** Everything that determines a setting's results: its options and the bytes of the files it reads. */

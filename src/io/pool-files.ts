@@ -73,6 +73,17 @@ export function rowsAreProbabilities(scores: Matrix): boolean {
 }
 
 /**
+ * The warning for scores whose rows are probabilities (`rowsAreProbabilities`), naming the option
+ * or grid key they were given as: one text for every command that reads score files.
+ *
+ * @example
+ * probabilitiesWarning('--model-scores'); // '--model-scores: every row is in [0, 1] and sums to 1, …'
+ */
+export function probabilitiesWarning(argument: string): string {
+  return `${argument}: every row is in [0, 1] and sums to 1, as probabilities do; scores are read as logits (a softmax is applied), so pass log-probabilities (np.log(p)) instead`;
+}
+
+/**
  * Checks surrogate scores read from a `.npy` file as `scoresMatrix` does, and that they have the
  * shape of the target's `modelScores`. `argument` and `modelArgument` name the two in errors.
  *

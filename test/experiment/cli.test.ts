@@ -1,9 +1,12 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { writeGrid } from './pool-files.js';
 import { runCliCaptured } from '../helpers/cli.js';
+import { encodeNpy, parseNpy } from '../../src/io/npy.js';
+
+const readNpyFile = (path: string) => parseNpy(readFileSync(path));
 
 const root = mkdtempSync(join(tmpdir(), 'at-experiment-cli-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -53,5 +56,82 @@ describe('active-testing experiment', () => {
     expect(second.lines[0]).toBe(`4 settings, 4 already finished; output in ${out}`);
     expect(second.lines.filter((l) => l.endsWith('finished earlier, kept'))).toHaveLength(4);
     expect(second.lines.at(-1)).toMatch(/Next: active-testing report /);
+  });
+});
+
+describe('active-testing experiment given probabilities where logits are read', () => {
+  const warning = (key: string): string =>
+    `warning: ${key}: every row is in [0, 1] and sums to 1, as probabilities do; scores are read as logits (a softmax is applied), so pass log-probabilities (np.log(p)) instead`;
+
+  /** The grid's pool with its surrogate's scores, and a calibration set's, written as softmax probabilities. */
+  function writeProbabilityGrid(dir: string): string {
+    writeGrid(dir, { size: 200, runs: 4, labels: 10 });
+    const surrogate = readNpyFile(join(dir, 'surrogate.npy'));
+    const [rows, cols] = surrogate.shape as [number, number];
+    const probabilities = new Float64Array(rows * cols);
+    for (let i = 0; i < rows; i++) {
+      const row = Array.from(surrogate.data.subarray(i * cols, (i + 1) * cols) as Float64Array, Math.exp);
+      const total = row.reduce((s, v) => s + v, 0);
+      row.forEach((v, j) => (probabilities[i * cols + j] = v / total));
+    }
+    writeFileSync(join(dir, 'probabilities.npy'), encodeNpy({ data: probabilities, shape: [rows, cols], dtype: 'f8' }));
+    writeFileSync(join(dir, 'heldout.npy'), encodeNpy({ data: probabilities.subarray(0, 50 * cols), shape: [50, cols], dtype: 'f8' }));
+    const labels = readNpyFile(join(dir, 'labels.npy'));
+    writeFileSync(
+      join(dir, 'heldout-labels.npy'),
+      encodeNpy({ data: labels.data.subarray(0, 50) as Int32Array, shape: [50], dtype: 'i4' }),
+    );
+    const config = {
+      modelScores: 'target.npy',
+      labels: 'labels.npy',
+      surrogates: {
+        a: { scores: 'probabilities.npy', calibration: { scores: 'heldout.npy', labels: 'heldout-labels.npy' } },
+        b: 'probabilities.npy',
+      },
+      runs: 4,
+      size: 10,
+      settings: [
+        { acquisition: 'surrogate-ce', surrogate: 'a', temperature: 'calibrated' },
+        { acquisition: 'surrogate-pe', surrogate: 'b' },
+        { acquisition: 'surrogate-ce', surrogate: 'b', name: 'b again' },
+      ],
+    };
+    const path = join(dir, 'grid.json');
+    writeFileSync(path, JSON.stringify(config));
+    return path;
+  }
+
+  it('warns once per score file, naming the first grid key that reads it, and runs the grid', async () => {
+    const config = writeProbabilityGrid(join(root, 'probabilities'));
+    const run = await cli(['experiment', '--config', config, '--out', join(root, 'probabilities-out'), '--threads', '1']);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr.split('\n').filter((line) => line.startsWith('warning:'))).toEqual([
+      warning('surrogates.a.scores'),
+      warning('surrogates.a.calibration.scores'),
+    ]);
+    const json = await cli(['experiment', '--config', config, '--out', join(root, 'probabilities-json'), '--threads', '1', '--json']);
+    expect(json.code, json.stderr).toBe(0);
+    const warnings = json.lines.map((line) => JSON.parse(line)).filter((event) => event.event === 'warning');
+    expect(warnings).toEqual([
+      {
+        event: 'warning',
+        argument: 'surrogates.a.scores',
+        file: join(root, 'probabilities', 'probabilities.npy'),
+        message: warning('surrogates.a.scores').slice(9),
+      },
+      {
+        event: 'warning',
+        argument: 'surrogates.a.calibration.scores',
+        file: join(root, 'probabilities', 'heldout.npy'),
+        message: warning('surrogates.a.calibration.scores').slice(9),
+      },
+    ]);
+  });
+
+  it('says nothing of logits', async () => {
+    const config = writeGrid(join(root, 'logits'), { size: 200, runs: 4, labels: 10 });
+    const run = await cli(['experiment', '--config', config, '--out', join(root, 'logits-out'), '--threads', '1']);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).not.toMatch(/warning/);
   });
 });
