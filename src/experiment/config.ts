@@ -137,17 +137,25 @@ export interface ExperimentConfig {
  */
 export function loadExperimentConfig(path: string): ExperimentConfig {
   checkPath(path);
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = readFileSync(path, 'utf8');
+    bytes = readFileSync(path);
   } catch (error) {
     throw new FileFormatError(path, `cannot be read (${(error as Error).message})`);
+  }
+  let text: string;
+  try {
+    // The decoder drops the byte-order mark an editor saving "UTF-8 with BOM" puts first, which JSON.parse refuses.
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    throw new FileFormatError(path, 'is not UTF-8 text; expected a JSON grid file saved as UTF-8');
   }
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch (error) {
-    throw new FileFormatError(path, `is not valid JSON (${(error as Error).message})`);
+    const yaml = /\.ya?ml$/i.test(path) ? '; a grid file is JSON, not YAML' : '';
+    throw new FileFormatError(path, `is not valid JSON (${(error as Error).message})${yaml}`);
   }
   return resolveExperimentConfig(json, dirname(resolve(path)));
 }

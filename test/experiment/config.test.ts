@@ -235,4 +235,19 @@ describe('loadExperimentConfig', () => {
     expect(() => loadExperimentConfig(path)).toThrow(FileFormatError);
     expect(() => loadExperimentConfig(join(dir, 'missing.json'))).toThrow(FileFormatError);
   });
+
+  it('reads a file an editor saved as UTF-8 with a byte-order mark', () => {
+    const path = join(dir, 'bom.json');
+    writeFileSync(path, `\uFEFF${JSON.stringify({ ...files, runs: 10, settings: [{ acquisition: 'iid' }] })}`);
+    expect(loadExperimentConfig(path)).toMatchObject({ modelScores: join(dir, 'target.npy'), runs: 10 });
+  });
+
+  it('says a YAML grid is not read, and refuses a file that is not UTF-8, naming the file', () => {
+    const yaml = join(dir, 'grid.yaml');
+    writeFileSync(yaml, 'modelScores: target.npy\nlabels: labels.npy\nsettings:\n  - acquisition: iid\n');
+    expect(() => loadExperimentConfig(yaml)).toThrow(new RegExp(`^${yaml}: is not valid JSON \\(.*\\); a grid file is JSON, not YAML$`));
+    const utf16 = join(dir, 'utf16.json');
+    writeFileSync(utf16, Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('{"settings": []}', 'utf16le')]));
+    expect(() => loadExperimentConfig(utf16)).toThrow(`${utf16}: is not UTF-8 text; expected a JSON grid file saved as UTF-8`);
+  });
 });
