@@ -210,13 +210,14 @@ interface SimulationSummary {
 async function loadSimulation(dir: string, name?: string, labelOffset = 0): Promise<ReportSetting> {
   const summaryPath = join(dir, SUMMARY);
   if (!existsSync(summaryPath) && existsSync(join(dir, ESTIMATES))) throw interruptedRun(dir);
-  let summary: SimulationSummary;
+  let summary: SimulationSummary | null;
   try {
-    summary = JSON.parse(await readFile(summaryPath, 'utf8')) as SimulationSummary;
+    summary = JSON.parse(await readFile(summaryPath, 'utf8')) as SimulationSummary | null;
   } catch (error) {
     throw new FileFormatError(summaryPath, `cannot read a simulation summary: ${(error as Error).message}`);
   }
-  if (typeof summary.true_risk !== 'number') throw new FileFormatError(summaryPath, 'has no numeric "true_risk"');
+  // `null` parses as JSON too, and has no fields to read.
+  if (typeof summary?.true_risk !== 'number') throw new FileFormatError(summaryPath, 'has no numeric "true_risk"');
   const config = summary.config ?? {};
   const estimates = await readMatrix(join(dir, 'estimates.npy'));
   const variancePath = join(dir, 'bootstrap_variance.npy');

@@ -182,6 +182,15 @@ describe('writeReport', () => {
     expect(longTable.settings[0]?.cells[0]).toMatchObject({ labels: 1999, row: 1998 });
   });
 
+  it('refuses in one line a summary.json that is JSON null, naming it', async () => {
+    const dir = join(root, 'null-summary');
+    writeFakeSimulation(dir, { acquisition: 'iid', estimator: 'iid', noise: 0.5, rows: 10 });
+    writeFileSync(join(dir, 'summary.json'), 'null\n');
+    await expect(writeReport([dir], { out: join(root, 'r-null') })).rejects.toThrow(
+      new FileFormatError(join(dir, 'summary.json'), 'has no numeric "true_risk"'),
+    );
+  });
+
   it('rejects missing folders, mixed pools and an unknown baseline', async () => {
     await expect(writeReport([join(root, 'missing')], { out: join(root, 'r1') })).rejects.toBeInstanceOf(FileFormatError);
     const otherPool = join(root, 'other-pool');
