@@ -210,14 +210,7 @@ export function resolveExperimentConfig(input: unknown, baseDir: string): Experi
   }
   const largestOffset = Math.max(0, ...settings.map((s) => s.labelOffset));
   for (const setting of settings) if (setting.acquisition === 'iid') setting.size = size + largestOffset;
-  checkUnique(
-    settings.map((s) => s.name),
-    'name',
-  );
-  checkUnique(
-    settings.map((s) => s.folder),
-    'folder',
-  );
+  checkUnique(settings);
   return {
     evaluate: Object.fromEntries(evaluate),
     modelScores,
@@ -472,12 +465,31 @@ function optionalInteger(value: unknown, argument: string, min: number): number 
   return value;
 }
 
-function checkUnique(values: readonly string[], what: string): void {
-  const seen = new Set<string>();
-  values.forEach((value, i) => {
-    if (seen.has(value)) {
-      throw new InputError({ argument: `settings[${i}].name`, expected: `a setting ${what} not used by another setting`, received: value });
+/**
+ * Refuses a setting whose name, or the folder made from it, an earlier setting has, naming that
+ * setting: two names can differ and still make one folder ("A b" and "a-b").
+ */
+function checkUnique(settings: readonly ResolvedSetting[]): void {
+  const byName = new Map<string, number>();
+  const byFolder = new Map<string, number>();
+  settings.forEach(({ name, folder }, i) => {
+    const sameName = byName.get(name);
+    if (sameName !== undefined) {
+      throw new InputError({
+        argument: `settings[${i}].name`,
+        expected: `a name not used by another setting (settings[${sameName}] has it; give one of them a "name")`,
+        received: name,
+      });
     }
-    seen.add(value);
+    const sameFolder = byFolder.get(folder);
+    if (sameFolder !== undefined) {
+      throw new InputError({
+        argument: `settings[${i}].name`,
+        expected: `a name whose folder is not another setting's (settings[${sameFolder}], ${JSON.stringify(settings[sameFolder]?.name)}, writes to the folder ${folder})`,
+        received: name,
+      });
+    }
+    byName.set(name, i);
+    byFolder.set(folder, i);
   });
 }

@@ -223,6 +223,27 @@ describe('resolveExperimentConfig', () => {
   });
 });
 
+describe('settings of one name or one folder', () => {
+  it('refuses a name used twice, naming the setting that has it first', () => {
+    const error = inputError(() => resolveExperimentConfig({ ...files, settings: [{ acquisition: 'iid' }, { acquisition: 'iid' }] }, base));
+    expect(error.message).toBe(
+      'settings[1].name: expected a name not used by another setting (settings[0] has it; give one of them a "name"), got "Random (i.i.d.)"',
+    );
+  });
+
+  it('refuses two names that make one folder, naming both and the folder', () => {
+    const settings = [
+      { acquisition: 'iid', name: 'A b' },
+      { acquisition: 'self-entropy', name: 'a' },
+      { acquisition: 'iid', name: 'a  B', clip: 0.2 },
+    ];
+    const error = inputError(() => resolveExperimentConfig({ ...files, settings }, base));
+    expect(error.message).toBe(
+      `settings[2].name: expected a name whose folder is not another setting's (settings[0], "A b", writes to the folder a-b), got "a  B"`,
+    );
+  });
+});
+
 describe('loadExperimentConfig', () => {
   const dir = mkdtempSync(join(tmpdir(), 'at-config-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
