@@ -106,7 +106,7 @@ async function runExperimentLocked(grid: ExperimentConfig, options: ExperimentOp
       const why =
         setting.size > config.size
           ? ` (setting ${setting.name}: size ${config.size} + ${setting.size - config.size} ICL labels under iclBudget)`
-          : '';
+          : ` (the labels per run: the grid's "size", 400 unless given)`;
       throw new InputError({
         argument: 'size',
         expected: `at most the pool size ${poolSize}${why}`,

@@ -248,7 +248,13 @@ describe('runExperiment with a loss and a calibrated temperature', () => {
     const grid = JSON.parse(readFileSync(configPath, 'utf8'));
     await expect(
       runExperiment(resolveExperimentConfig({ ...grid, size: 501 }, inputs), { out: join(root, 'too-big'), threads: 1 }),
-    ).rejects.toThrow(/^size: expected at most the pool size 500, got 501$/);
+    ).rejects.toThrow(/^size: expected at most the pool size 500 \(the labels per run: the grid's "size", 400 unless given\), got 501$/);
+    // A grid that leaves size out on a pool of fewer than 400 items is told where the 400 comes from.
+    const small = JSON.parse(readFileSync(writeGrid(join(root, 'small-inputs'), { size: 100, runs: 4, labels: 10 }), 'utf8'));
+    delete small.size;
+    await expect(
+      runExperiment(resolveExperimentConfig(small, join(root, 'small-inputs')), { out: join(root, 'too-big'), threads: 1 }),
+    ).rejects.toThrow(/^size: expected at most the pool size 100 \(the labels per run: the grid's "size", 400 unless given\), got 400$/);
     await expect(
       runExperiment(resolveExperimentConfig({ ...grid, size: 490, iclBudget: true }, inputs), { out: join(root, 'too-big'), threads: 1 }),
     ).rejects.toThrow(/^size: expected at most the pool size 500 \(setting .*: size 490 \+ 20 ICL labels under iclBudget\), got 510$/);
