@@ -31,7 +31,7 @@ import {
   squaredErrorSpec,
   type VegaLiteSpec,
 } from './specs.js';
-import { DEFAULT_THRESHOLDS, summaryMarkdown, summaryTable, type SummaryTable } from './table.js';
+import { summaryMarkdown, summaryTable, type SummaryTable } from './table.js';
 
 /** Options of `writeReport`. */
 export interface ReportOptions {
@@ -39,7 +39,7 @@ export interface ReportOptions {
   out: string;
   /** Replace an earlier report in `out`. Default false: existing report files are refused. */
   force?: boolean;
-  /** Label counts of the summary table. Default 50, 100, 200, 400. */
+  /** Label counts of the summary table. Default 50, 100, 200, 400 (the most labels recorded, for runs of fewer than 50). */
   thresholds?: readonly number[];
   /** Name of the random-labelling setting to compare with; default the first `iid` one. */
   baseline?: string;
@@ -126,7 +126,7 @@ async function writeReportLocked(dirs: readonly string[], options: ReportOptions
     curves.push(await settingCurvesInBlocks(setting, confidence, pause));
   }
   const baseline = chooseBaseline(curves, options.baseline);
-  const table = summaryTable(curves, baseline, { thresholds: options.thresholds ?? DEFAULT_THRESHOLDS, confidence });
+  const table = summaryTable(curves, baseline, { ...(options.thresholds ? { thresholds: options.thresholds } : {}), confidence });
 
   const figures = figureSpecs(curves, baseline, smoothing, confidence);
   const files: OutputFile[] = [];

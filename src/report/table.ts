@@ -85,7 +85,7 @@ export function summaryTable(
   baseline: SettingCurves | null,
   options: { thresholds?: readonly number[]; confidence?: number } = {},
 ): SummaryTable {
-  const thresholds = [...(options.thresholds ?? DEFAULT_THRESHOLDS)];
+  const thresholds = [...(options.thresholds ?? defaultThresholds(curves))];
   const settings = curves.map((c) => summarise(c, baseline, thresholds));
   return {
     trueRisk: curves[0]?.setting.trueRisk ?? NaN,
@@ -96,16 +96,32 @@ export function summaryTable(
   };
 }
 
+/**
+ * `DEFAULT_THRESHOLDS`, or, when every setting stops short of all of them (runs of fewer than 50
+ * labels), the most labels a setting recorded: a table of empty columns would say nothing.
+ */
+function defaultThresholds(curves: readonly SettingCurves[]): readonly number[] {
+  const reached = DEFAULT_THRESHOLDS.some((target) => curves.some((c) => recordedRow(c.setting.labels, target) !== null));
+  if (reached || curves.length === 0) return DEFAULT_THRESHOLDS;
+  return [Math.max(...curves.map((c) => c.setting.labels[c.setting.labels.length - 1] as number))];
+}
+
+/** The row whose label count is within a step of `target`, or null when the runs stop short of it. */
+function recordedRow(labels: Float64Array, target: number): number | null {
+  const step = labels.length > 1 ? labels[1] - labels[0] : 1;
+  const row = nearestRow(labels, target);
+  return Math.abs(labels[row] - target) >= step ? null : row;
+}
+
 function summarise(curves: SettingCurves, baseline: SettingCurves | null, thresholds: readonly number[]): SummarySetting {
   const { setting } = curves;
   const relativeMse = baseline ? relativeToRandom(curves, baseline, 'mse') : null;
   const relativeMedianSe = baseline ? relativeToRandom(curves, baseline, 'medianSe') : null;
   const labels = setting.labels;
-  const step = labels.length > 1 ? labels[1] - labels[0] : 1;
   const kinds = INTERVAL_KINDS.filter((kind) => setting.intervals?.[kind] !== undefined);
   const cells = thresholds.map((target): SummaryCell => {
-    const row = nearestRow(labels, target);
-    if (Math.abs(labels[row] - target) >= step) {
+    const row = recordedRow(labels, target);
+    if (row === null) {
       return {
         target,
         labels: null,

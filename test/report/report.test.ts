@@ -182,6 +182,21 @@ describe('writeReport', () => {
     expect(longTable.settings[0]?.cells[0]).toMatchObject({ labels: 1999, row: 1998 });
   });
 
+  it('tables runs of fewer than 50 labels at their last row, not as empty columns', async () => {
+    const short = { random: join(root, 'short-iid'), active: join(root, 'short-active') };
+    writeFakeSimulation(short.random, { acquisition: 'iid', estimator: 'iid', noise: 0.6, rows: 20, seed: 4 });
+    writeFakeSimulation(short.active, { acquisition: 'surrogate-ce', estimator: 'lure', noise: 0.3, rows: 12, seed: 5 });
+    const { table: shortTable } = await writeReport([short.random, short.active], { out: join(root, 'r-short') });
+    expect(shortTable.thresholds).toEqual([20]);
+    const [random, active] = shortTable.settings;
+    expect(random?.cells[0]).toMatchObject({ labels: 20, row: 19, mse: (await recompute(short.random, 19, 0.4)).mse });
+    expect(active?.cells[0]?.labels).toBeNull(); // stops at 12
+    // Thresholds given are kept, reached or not.
+    const given = await writeReport([short.random], { out: join(root, 'r-short-given'), thresholds: [50] });
+    expect(given.table.thresholds).toEqual([50]);
+    expect(given.table.settings[0]?.cells[0]?.mse).toBeNull();
+  });
+
   it('refuses in one line a summary.json that is JSON null, naming it', async () => {
     const dir = join(root, 'null-summary');
     writeFakeSimulation(dir, { acquisition: 'iid', estimator: 'iid', noise: 0.5, rows: 10 });
