@@ -92,6 +92,35 @@ function finiteValues(values: Float64Array, negativesAllowed: boolean): boolean 
 }
 
 /**
+ * Pool work that simulations of one pool share, each entry computed once: the target's per-item
+ * losses and loss bounds, a proposal's values (the surrogate's softmax and the acquisition values
+ * over it) and its sorted pool. `runExperiment` passes one through the settings of a grid, which
+ * differ in clip, estimator or acquisition but recompute the same pool work otherwise. An entry
+ * is found by the identity of the arrays it was computed from and a key of every option it
+ * depends on, so that a simulation prepared with it is the one prepared without it, bit for bit;
+ * nothing cached is written to (runs copy what they change).
+ *
+ * @example
+ * const cache = new PoolWorkCache();
+ * const a = prepareSimulation(input, { acquisition: 'surrogate-ce', clip: 0.1 }, cache);
+ * const b = prepareSimulation(input, { acquisition: 'surrogate-ce', clip: 0.05 }, cache); // a's losses and values
+ */
+export class PoolWorkCache {
+  readonly #entries: { inputs: readonly unknown[]; key: string; value: unknown }[] = [];
+
+  /** The value computed for `inputs` (compared by identity) and `key`, computed now if there is none. */
+  get<T>(inputs: readonly unknown[], key: string, compute: () => T): T {
+    const found = this.#entries.find(
+      (e) => e.key === key && e.inputs.length === inputs.length && e.inputs.every((v, i) => v === inputs[i]),
+    );
+    if (found !== undefined) return found.value as T;
+    const value = compute();
+    this.#entries.push({ inputs, key, value });
+    return value;
+  }
+}
+
+/**
  * Validates the input and options and does the once-per-pool work: acquisition values, per-item
  * losses, the true risk, and (for the fast path) the sorted pool. O(N log N).
  *
@@ -99,7 +128,11 @@ function finiteValues(values: Float64Array, negativesAllowed: boolean): boolean 
  * const prepared = prepareSimulation({ modelScores: f, surrogateScores: g, labels: y }, { runs: 3000 });
  * const result = await runPrepared(prepared);
  */
-export function prepareSimulation(input: SimulationInput, options: Partial<SimulationOptions> = {}): PreparedSimulation {
+export function prepareSimulation(
+  input: SimulationInput,
+  options: Partial<SimulationOptions> = {},
+  cache?: PoolWorkCache,
+): PreparedSimulation {
   checkObject(input, 'input', 'an object { modelScores, surrogateScores?, labels }');
   // Read, not copied: nothing prepared here keeps the scores themselves.
   const modelScores = matrixView(input.modelScores, 'modelScores');
@@ -115,12 +148,29 @@ export function prepareSimulation(input: SimulationInput, options: Partial<Simul
   const belief = (t: number | null): Matrix => classProbabilities(surrogateScores as Matrix, t, eps, flags.softmax);
   // Every class's loss must be finite before a proposal is built from the target's scores: a row
   // whose logits span past the largest double would otherwise surface as NaN inside a proposal.
-  const bounds = numerics === 'default' ? lossBounds(modelScores, resolved.loss) : null;
-  const losses = loss.perItem(modelScores, labels);
-  const { values, mixture } = planProposal(
+  const shared = <T>(inputs: readonly unknown[], key: string, compute: () => T): T =>
+    cache === undefined ? compute() : cache.get(inputs, key, compute);
+  // The labels as given: toLabels makes a new array at every call.
+  const target = [modelScores.data, input.labels];
+  const bounds =
+    numerics === 'default' ? shared([modelScores.data], `bounds ${resolved.loss}`, () => lossBounds(modelScores, resolved.loss)) : null;
+  const losses = shared(target, `losses ${resolved.loss}`, () => loss.perItem(modelScores, labels));
+  // Every option the plan reads; the clip only where a defensive mixture sorts its components with it.
+  const planKey = JSON.stringify({
     acquisition,
-    { size: modelScores.rows, modelScores, surrogateScores, labels },
-    { temperature, eps, flags, defensive: resolved.defensive, clip: resolved.clip, loss },
+    temperature,
+    eps,
+    numerics,
+    loss: resolved.loss,
+    defensive: resolved.defensive,
+    ...(resolved.defensive === null ? {} : { clip: resolved.clip }),
+  });
+  const { values, mixture } = shared([...target, surrogateScores?.data], `plan ${planKey}`, () =>
+    planProposal(
+      acquisition,
+      { size: modelScores.rows, modelScores, surrogateScores, labels },
+      { temperature, eps, flags, defensive: resolved.defensive, clip: resolved.clip, loss },
+    ),
   );
   const aseTemperature = acquisition.startsWith('surrogate-') ? temperature : null;
   const expectedLosses =
@@ -144,7 +194,10 @@ export function prepareSimulation(input: SimulationInput, options: Partial<Simul
       values,
       losses,
       expectedLosses,
-      sorted: fastSampler && mixture === null ? SortedPool.prepare(values, resolved.clip).toArrays() : null,
+      sorted:
+        fastSampler && mixture === null
+          ? shared([values], `sorted ${resolved.clip}`, () => SortedPool.prepare(values, resolved.clip).toArrays())
+          : null,
       mixture,
     },
     config: {
