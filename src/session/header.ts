@@ -427,6 +427,21 @@ function checkUnique(values: readonly string[], argument: string): void {
 }
 
 /**
+ * Refuses ids or class names with a tab or a line break: the labels TSV that
+ * `exportSessionLabels` and `--export-labels` write holds both, one record a line.
+ */
+function checkTsvSafe(values: readonly string[], argument: 'ids' | 'classes'): void {
+  const row = values.findIndex(splitsTsvLine);
+  if (row === -1) return;
+  throw new InputError({
+    argument,
+    expected: `${argument === 'ids' ? 'ids' : 'class names'} without tabs or line breaks (one would split its line in the labels TSV that exportSessionLabels and --export-labels write)`,
+    received: values[row],
+    row,
+  });
+}
+
+/**
  * Validates new-session options and resolves every default into the header that the session
  * file stores. `lossId` is the resolved loss's id.
  */
@@ -441,20 +456,12 @@ export function buildHeader(options: SessionOptions, lossId: string, hasScorer: 
   if (!Array.isArray(classes) || classes.length < 2)
     throw new InputError({ argument: 'classes', expected: 'at least 2 class names', received: classes?.length });
   checkUnique(classes, 'classes');
+  checkTsvSafe(classes, 'classes');
   const k = classes.length;
   const ids = options.ids ? [...options.ids] : texts.map((_, i) => String(i));
   if (ids.length !== n) throw new InputError({ argument: 'ids', expected: `${n} ids, one per text`, received: ids.length });
   checkUnique(ids, 'ids');
-  const broken = ids.findIndex(splitsTsvLine);
-  if (broken !== -1) {
-    throw new InputError({
-      argument: 'ids',
-      expected:
-        'ids without tabs or line breaks (one would split its line in the labels TSV that exportSessionLabels and --export-labels write)',
-      received: ids[broken],
-      row: broken,
-    });
-  }
+  checkTsvSafe(ids, 'ids');
   const target = poolMatrix(options.modelScores, 'modelScores', n, k);
   const comparison = poolMatrix(options.comparisonScores, 'comparisonScores', n, k);
   const surrogate = poolMatrix(options.surrogateScores, 'surrogateScores', n, k);

@@ -101,6 +101,20 @@ describe('session headers are checked before anything is written', () => {
   });
 
   it.each([
+    ['a tab', 'neg\tative'],
+    ['a line feed', 'neg\native'],
+  ])('refuses a class name with %s (it would split the exported labels TSV), naming its row, and writes no file', async (_name, name) => {
+    const path = scratch();
+    const error = await ActiveTestingSession.create(path, { ...options, classes: ['a', name, 'c'] }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InputError);
+    expect(error).toMatchObject({ argument: 'classes', row: 1, received: name });
+    expect((error as Error).message).toBe(
+      `classes (row 1): expected class names without tabs or line breaks (one would split its line in the labels TSV that exportSessionLabels and --export-labels write), got ${JSON.stringify(name)}`,
+    );
+    expect(readdirSync(dirname(path))).toEqual([]);
+  });
+
+  it.each([
     ['a null seed (written by a version that let NaN through)', (h: Record<string, unknown>) => void (h.seed = null), /seed null/],
     ['duplicate ids', (h: Record<string, unknown>) => void ((h.ids as string[])[5] = 'id2'), /ids has the duplicate "id2"/],
     ['an edited acquisition', (h: Record<string, unknown>) => void (h.acquisition = 'random'), /acquisition "random"/],
