@@ -189,8 +189,13 @@ function widened(estimate: IntervalEstimate, by: number): IntervalEstimate {
   };
 }
 
+/**
+ * The accuracy's interval from the error rate's, within [0, 1]: the error rate's may reach past
+ * its range (the bootstrap's ±1.96σ near 0 or 1, the sequences' rounding allowance of a few ulps),
+ * which for an accuracy would read as impossible values such as -0.0015 or "-0.0000".
+ */
 function complement(interval: RiskInterval): RiskInterval {
-  return { lower: 1 - interval.upper, upper: 1 - interval.lower };
+  return { lower: Math.max(0, 1 - interval.upper), upper: Math.min(1, 1 - interval.lower) };
 }
 
 function asAccuracy(errorRate: IntervalEstimate): IntervalEstimate {
