@@ -20,6 +20,7 @@ import { EVALUATE_REFERENCE, type EvaluateStep, resolveEvaluateSteps } from './e
 import { settingName } from './setting-name.js';
 import { EXPERIMENT_MANIFEST, SIMULATION_COMMIT_MARKER, SIMULATION_FILES } from '../simulate/outputs.js';
 import { checkPath } from '../io/index.js';
+import { defaultRunSize } from '../simulate/simulation-options.js';
 
 /** Score and label files of a held-out labelled set (paths, or `evaluate:<step>`). */
 export interface CalibrationFiles {
@@ -104,8 +105,11 @@ export interface ResolvedSetting {
   /** Absolute path (or `evaluate:<step>`) of the surrogate's scores, or `null` when the acquisition needs none. */
   surrogateScores: string | null;
   surrogate: string | null;
-  /** Labels acquired per run; `iid` settings get the largest ICL offset on top under the ICL-budget rule. */
-  size: number;
+  /**
+   * Labels acquired per run; `iid` settings get the largest ICL offset on top under the ICL-budget
+   * rule. Null while the grid's size is left out and the pool unread (see `withPoolSize`).
+   */
+  size: number | null;
   /** Labels spent before acquisition (the surrogate's ICL examples) under the ICL-budget rule, else 0. */
   labelOffset: number;
 }
@@ -118,7 +122,8 @@ export interface ExperimentConfig {
   modelScores: string;
   labels: string;
   runs: number;
-  size: number;
+  /** Labels per run; null when the grid leaves it out: simulate's min(400, N), known once the pool is read. */
+  size: number | null;
   step: number;
   seed: number | string;
   bootstrap: 'exact' | 'none' | number;
@@ -127,6 +132,11 @@ export interface ExperimentConfig {
   iclBudget: boolean;
   settings: ResolvedSetting[];
 }
+
+/** An experiment whose labels per run are known, its own or simulate's default for its pool. */
+export type SizedExperimentConfig = Omit<ExperimentConfig, 'size' | 'settings'> & { size: number; settings: SizedSetting[] };
+/** A setting of a `SizedExperimentConfig`. */
+export type SizedSetting = ResolvedSetting & { size: number };
 
 /**
  * Reads and validates an experiment file. Relative paths are resolved against the file's folder.
@@ -162,8 +172,9 @@ export function loadExperimentConfig(path: string): ExperimentConfig {
 
 /**
  * Validates an experiment description and fills in the defaults of `simulate`: runs 1000,
- * size 400, step 1, seed 0, exact bootstrap, estimator `lure` (`iid` for random labelling),
- * clip 0.1, no temperature. Paths are resolved against `baseDir`.
+ * size min(400, N) (null until the pool is read: see `withPoolSize`), step 1, seed 0, exact
+ * bootstrap, estimator `lure` (`iid` for random labelling), clip 0.1, no temperature. Paths are
+ * resolved against `baseDir`.
  *
  * @example
  * const config = resolveExperimentConfig({ modelScores: 'f.npy', labels: 'y.npy', settings: [{ acquisition: 'iid' }] }, process.cwd());
@@ -177,11 +188,11 @@ export function resolveExperimentConfig(input: unknown, baseDir: string): Experi
   const labels = source(file.labels, 'labels');
   const given = <T>(name: string): T | undefined => checkOption(name, file[name], 'grid') as T | undefined;
   const runs = given<number>('runs') ?? 1000;
-  const size = given<number>('size') ?? 400;
+  const size = given<number>('size') ?? null;
   const step = given<number>('step') ?? 1;
-  // Checked here as well as by simulate, so that it is refused before any evaluate step scores.
-  if (step > size)
-    throw new InputError({ argument: 'step', expected: `an integer in [1, ${size}] (at most size, the labels per run)`, received: step });
+  // Checked here as well as once the pool is read, so that it is refused before any evaluate step
+  // scores; a left-out size is at most 400 on any pool.
+  checkStep(step, size ?? defaultRunSize(Infinity), size === null ? ': min(400, N) unless given' : '');
   const seed = given<number | string>('seed') ?? 0;
   const bootstrap = given<'exact' | 'none' | number>('bootstrap') ?? 'exact';
   const numerics = given<Numerics>('numerics') ?? 'default';
@@ -208,8 +219,7 @@ export function resolveExperimentConfig(input: unknown, baseDir: string): Experi
       received: step,
     });
   }
-  const largestOffset = Math.max(0, ...settings.map((s) => s.labelOffset));
-  for (const setting of settings) if (setting.acquisition === 'iid') setting.size = size + largestOffset;
+  if (size !== null) sizeSettings(settings, size);
   checkUnique(settings);
   return {
     evaluate: Object.fromEntries(evaluate),
@@ -227,11 +237,42 @@ export function resolveExperimentConfig(input: unknown, baseDir: string): Experi
   };
 }
 
+/**
+ * The experiment with its labels per run resolved for a pool of `poolSize` items: the grid's own
+ * size, or simulate's default min(400, N) when it leaves size out.
+ *
+ * @example
+ * withPoolSize(resolveExperimentConfig({ modelScores: 'f.npy', labels: 'y.npy', settings: [{ acquisition: 'iid' }] }, '/tmp'), 20).size; // 20
+ */
+export function withPoolSize(config: ExperimentConfig, poolSize: number): SizedExperimentConfig {
+  if (config.size !== null) return config as SizedExperimentConfig;
+  const size = defaultRunSize(poolSize);
+  checkStep(config.step, size, `: the grid's default min(400, N) for a pool of N = ${poolSize} items`);
+  const settings = config.settings.map((setting) => ({ ...setting }));
+  sizeSettings(settings, size);
+  return { ...config, size, settings } as SizedExperimentConfig;
+}
+
+function checkStep(step: number, size: number, sizeSource: string): void {
+  if (step > size)
+    throw new InputError({
+      argument: 'step',
+      expected: `an integer in [1, ${size}] (at most size, the labels per run${sizeSource})`,
+      received: step,
+    });
+}
+
+/** Sets each setting's labels per run: `size`, random labelling's the largest ICL offset longer under the ICL-budget rule. */
+function sizeSettings(settings: ResolvedSetting[], size: number): void {
+  const largestOffset = Math.max(0, ...settings.map((s) => s.labelOffset));
+  for (const setting of settings) setting.size = setting.acquisition === 'iid' ? size + largestOffset : size;
+}
+
 function resolveSetting(
   input: unknown,
   index: number,
   surrogates: ReadonlyMap<string, SurrogateSpec>,
-  size: number,
+  size: number | null,
   iclBudget: boolean,
   grid: { loss: BuiltinLoss; numerics: Numerics },
 ): ResolvedSetting {

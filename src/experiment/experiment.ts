@@ -20,7 +20,7 @@ import {
   writeSimulationOutputs,
 } from '../simulate/outputs.js';
 import { VERSION } from '../version.js';
-import type { ExperimentConfig, ResolvedSetting } from './config.js';
+import { withPoolSize, type ExperimentConfig, type ResolvedSetting, type SizedExperimentConfig, type SizedSetting } from './config.js';
 import { EVALUATE_REFERENCE, evaluateStepFolder, runEvaluateSteps } from './evaluate-steps.js';
 import { EXPERIMENT_MANIFEST, type ExperimentManifest, SETTING_MARKER, type SettingMarker } from './manifest.js';
 
@@ -97,16 +97,19 @@ async function runExperimentLocked(grid: ExperimentConfig, options: ExperimentOp
   }
   const onStep = (step: string) => emit({ event: 'evaluate', step, folder: evaluateStepFolder(out, step) });
   await runEvaluateSteps(new Map(Object.entries(grid.evaluate)), out, options.force ?? false, onStep, options.signal);
-  const config = withStepOutputs(grid, out);
-  const inputs = await loadInputs(config);
+  const unsized = withStepOutputs(grid, out);
+  const inputs = await loadInputs(unsized);
   const poolSize = inputs.poolSize;
+  // A grid that leaves size out gets simulate's default for this pool, as simulate would; a size
+  // it gives stays as given, and with it the fingerprints of its finished settings.
+  const config = withPoolSize(unsized, poolSize);
   // The grid's size (a setting has none of its own), raised for some settings under iclBudget.
   for (const setting of config.settings) {
     if (setting.size > poolSize) {
       const why =
         setting.size > config.size
           ? ` (setting ${setting.name}: size ${config.size} + ${setting.size - config.size} ICL labels under iclBudget)`
-          : ` (the labels per run: the grid's "size", 400 unless given)`;
+          : ` (the labels per run: the grid's "size")`;
       throw new InputError({
         argument: 'size',
         expected: `at most the pool size ${poolSize}${why}`,
@@ -124,7 +127,8 @@ async function runExperimentLocked(grid: ExperimentConfig, options: ExperimentOp
 
   const manifest: ExperimentManifest = {
     version: VERSION,
-    config: grid,
+    // What ran: the grid with its size resolved, the evaluate steps' outputs still named by step.
+    config: withPoolSize(grid, poolSize),
     settings: config.settings.map(({ name, folder, labelOffset }) => ({ name, folder, labelOffset })),
   };
   // The manifest's temporary file of a run killed while writing it would stay for good otherwise.
@@ -252,7 +256,7 @@ function withStepOutputs(config: ExperimentConfig, out: string): ExperimentConfi
  * @example
  * const options = simulationOptionsFor(config, config.settings[1], 4); // { acquisition: 'surrogate-ce', ..., threads: 4 }
  */
-export function simulationOptionsFor(config: ExperimentConfig, setting: ResolvedSetting, threads?: number): Partial<SimulationOptions> {
+export function simulationOptionsFor(config: SizedExperimentConfig, setting: SizedSetting, threads?: number): Partial<SimulationOptions> {
   return {
     acquisition: setting.acquisition,
     estimator: setting.estimator,
@@ -370,7 +374,7 @@ function scoreFiles(config: ExperimentConfig, inputs: ExperimentInputs): { argum
 }
 
 /** Everything that determines a setting's results: its options and the bytes of the files it reads. */
-function settingFingerprint(config: ExperimentConfig, setting: ResolvedSetting, hashes: ReadonlyMap<string, string>): string {
+function settingFingerprint(config: SizedExperimentConfig, setting: SizedSetting, hashes: ReadonlyMap<string, string>): string {
   const identity = {
     options: simulationOptionsFor(config, setting),
     modelScores: hashes.get(config.modelScores),

@@ -1,12 +1,15 @@
 export {
   loadExperimentConfig,
   resolveExperimentConfig,
+  withPoolSize,
   type CalibrationFiles,
   type ExperimentConfig,
   type ExperimentConfigFile,
   type ResolvedSetting,
   type SettingAcquisition,
   type SettingSpec,
+  type SizedExperimentConfig,
+  type SizedSetting,
   type SurrogateSpec,
 } from './config.js';
 export {

@@ -56,6 +56,9 @@ export interface SimulationOptions {
   signal?: AbortSignal;
 }
 
+/** The labels per run when none are given: 400, or the whole pool when it holds fewer items. */
+export const defaultRunSize = (poolSize: number): number => Math.min(400, poolSize);
+
 /**
  * Fills in the defaults and validates every option through the option schema (src/options),
  * throwing an `InputError` that names the option; unknown keys are refused with a suggestion.
@@ -104,7 +107,7 @@ export function resolveSimulationOptions(
   checkProposalClip(clip, { randomLabelling: acquisition === 'iid', referenceNumerics: numerics === 'reference' });
   const temperature = partial.calibration !== undefined ? calibratedTemperature(partial.calibration, classCount) : givenTemperature;
   const runs = given<number>('runs') ?? 1000;
-  const size = given<number>('size') ?? Math.min(400, poolSize);
+  const size = given<number>('size') ?? defaultRunSize(poolSize);
   if (size > poolSize) {
     throw new InputError({
       argument: 'size',

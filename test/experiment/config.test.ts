@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { FileFormatError, InputError } from '../../src/errors.js';
-import { loadExperimentConfig, resolveExperimentConfig } from '../../src/experiment/config.js';
+import { loadExperimentConfig, resolveExperimentConfig, withPoolSize } from '../../src/experiment/config.js';
 
 const base = '/data/grid';
 const files = { modelScores: 'target.npy', labels: 'labels.npy' };
@@ -32,7 +32,7 @@ describe('resolveExperimentConfig', () => {
       modelScores: '/data/grid/target.npy',
       labels: '/data/grid/labels.npy',
       runs: 1000,
-      size: 400,
+      size: null,
       step: 1,
       seed: 0,
       bootstrap: 'exact',
@@ -52,7 +52,7 @@ describe('resolveExperimentConfig', () => {
         defensive: null,
         surrogate: null,
         surrogateScores: null,
-        size: 400,
+        size: null,
         labelOffset: 0,
       },
       {
@@ -66,7 +66,7 @@ describe('resolveExperimentConfig', () => {
         defensive: null,
         surrogate: 'icl',
         surrogateScores: '/data/grid/surrogate.npy',
-        size: 400,
+        size: null,
         labelOffset: 0,
       },
       {
@@ -80,7 +80,7 @@ describe('resolveExperimentConfig', () => {
         defensive: null,
         surrogate: null,
         surrogateScores: null,
-        size: 400,
+        size: null,
         labelOffset: 0,
       },
     ]);
@@ -140,10 +140,23 @@ describe('resolveExperimentConfig', () => {
       },
       base,
     );
+    // A left-out size is simulate's min(400, N), known once the pool is read.
     expect(withoutRule.settings.map((s) => [s.size, s.labelOffset])).toEqual([
-      [400, 0],
-      [400, 0],
+      [null, 0],
+      [null, 0],
     ]);
+    expect(withPoolSize(withoutRule, 20).settings.map((s) => s.size)).toEqual([20, 20]);
+    expect(withPoolSize(withoutRule, 1000).settings.map((s) => s.size)).toEqual([400, 400]);
+    const unsizedRule = resolveExperimentConfig(
+      {
+        ...files,
+        iclBudget: true,
+        surrogates: { icl40: { scores: 's40.npy', iclExamples: 40 } },
+        settings: [{ acquisition: 'iid' }, { acquisition: 'surrogate-ce' }],
+      },
+      base,
+    );
+    expect(withPoolSize(unsizedRule, 100).settings.map((s) => s.size)).toEqual([140, 100]);
   });
 
   it("refuses a step that puts random labelling's rows off n + k labels under the ICL-budget rule", () => {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { OutputExistsError } from '../../src/errors.js';
-import { loadExperimentConfig, resolveExperimentConfig } from '../../src/experiment/config.js';
+import { loadExperimentConfig, resolveExperimentConfig, withPoolSize, type SizedSetting } from '../../src/experiment/config.js';
 import { runExperiment, simulationOptionsFor, type ExperimentEvent } from '../../src/experiment/experiment.js';
 import { simulate } from '../../src/simulate/simulate.js';
 import { calibratedTemperature } from '../../src/acquisition/adaptive/index.js';
@@ -163,7 +163,7 @@ describe('runExperiment with the proposals of docs/adaptive.md', () => {
     for (const [i, folder] of folders.entries()) {
       const setting = config.settings[i]!;
       const summary = JSON.parse(readFileSync(join(out, folder, 'summary.json'), 'utf8'));
-      const direct = await simulate(pool, { ...simulationOptionsFor(config, setting, 1) });
+      const direct = await simulate(pool, { ...simulationOptionsFor(withPoolSize(config, 500), setting as SizedSetting, 1) });
       expect(
         Buffer.from((await readNpy(join(out, folder, 'estimates.npy'))).data.buffer).equals(Buffer.from(direct.estimates.buffer)),
       ).toBe(true);
@@ -182,6 +182,80 @@ describe('runExperiment with the proposals of docs/adaptive.md', () => {
     expect(readFileSync(join(root, 'adaptive-report', 'summary.md'), 'utf8')).toMatch(
       /### Variance ÷ random labelling's, estimated from each run's own labels/,
     );
+  });
+});
+
+describe('runExperiment on a grid that leaves size out', () => {
+  const grid = {
+    modelScores: 'target.npy',
+    labels: 'labels.npy',
+    runs: 3,
+    seed: 1,
+    bootstrap: 'none',
+    settings: [{ acquisition: 'iid' }, { acquisition: 'self-entropy' }],
+  };
+  // Exact arithmetic, so that the files' bytes, and the fingerprints over them, are the same on any machine.
+  const writePool = (dir: string, n: number) => {
+    mkdirSync(dir, { recursive: true });
+    const scores = Float64Array.from({ length: 2 * n }, (_, i) => ((i * 37) % 11) / 4 - 1);
+    const labels = Int32Array.from({ length: n }, (_, i) => (i % 3 === 0 ? 1 : 0));
+    writeFileSync(join(dir, 'target.npy'), encodeNpy({ data: scores, shape: [n, 2], dtype: 'f8' }));
+    writeFileSync(join(dir, 'labels.npy'), encodeNpy({ data: labels, shape: [n], dtype: 'i4' }));
+    return { modelScores: { data: scores, shape: [n, 2] as [number, number] }, labels };
+  };
+  const fingerprints = (out: string) =>
+    ['random-i.i.d.', 'self-entropy-lure-clip-0.1'].map(
+      (folder) => JSON.parse(readFileSync(join(out, folder, SETTING_MARKER), 'utf8')).fingerprint,
+    );
+
+  it('labels the whole of a pool of fewer than 400 items, as simulate does', async () => {
+    const dir = join(root, 'unsized-20');
+    const pool = writePool(dir, 20);
+    const out = join(dir, 'grid');
+    await runExperiment(resolveExperimentConfig(grid, dir), { out, threads: 1 });
+    // A grid's random labelling runs with clip 0, as simulationOptionsFor gives it.
+    for (const [folder, acquisition, clip] of [
+      ['random-i.i.d.', 'iid', 0],
+      ['self-entropy-lure-clip-0.1', 'self-entropy', 0.1],
+    ] as const) {
+      const estimates = await readNpy(join(out, folder, 'estimates.npy'));
+      expect(estimates.shape).toEqual([20, 3]);
+      const direct = await simulate(pool, { acquisition, clip, runs: 3, seed: 1, bootstrap: 'none', threads: 1 });
+      expect(Array.from(estimates.data as Float64Array)).toEqual(Array.from(direct.estimates));
+      expect(JSON.parse(readFileSync(join(out, folder, 'summary.json'), 'utf8')).config.size).toBe(20);
+    }
+    const manifest = JSON.parse(readFileSync(join(out, EXPERIMENT_MANIFEST), 'utf8')) as ExperimentManifest;
+    expect([manifest.config.size, ...manifest.config.settings.map((s) => s.size)]).toEqual([20, 20, 20]);
+    // A step the default size cannot hold is refused before any setting runs.
+    await expect(
+      runExperiment(resolveExperimentConfig({ ...grid, step: 30 }, dir), { out: join(dir, 'step'), threads: 1 }),
+    ).rejects.toThrow(
+      /^step: expected an integer in \[1, 20\] \(at most size, the labels per run: the grid's default min\(400, N\) for a pool of N = 20 items\), got 30$/,
+    );
+    expect(existsSync(join(dir, 'step', 'random-i.i.d.'))).toBe(false);
+  });
+
+  it('keeps the fingerprints of a grid that gives size, and of a pool of 400 items or more', async () => {
+    const dir = join(root, 'unsized-450');
+    writePool(dir, 450);
+    // The fingerprints of these grids' settings before a left-out size followed the pool.
+    const size400 = [
+      'fb8d63798502f26e7907488ba442b9c800d90ab5c0d13e245806201dd0ac60c1',
+      '607166e8086e3792ddbf8e6d82cf791ceb7efff8c6b6a4a556aeff86af11d0c8',
+    ];
+    const size300 = [
+      '57f91dfb0268320c0e2e71a6e1d6d8bc4bce31050228692b2a7dce66387d6e37',
+      'fc987baaf8f2b245d951f79f10f2d8ed23a296c43bf48308c4776cd8168a7030',
+    ];
+    await runExperiment(resolveExperimentConfig({ ...grid, size: 400 }, dir), { out: join(dir, 'given-400'), threads: 1 });
+    expect(fingerprints(join(dir, 'given-400'))).toEqual(size400);
+    await runExperiment(resolveExperimentConfig({ ...grid, size: 300 }, dir), { out: join(dir, 'given-300'), threads: 1 });
+    expect(fingerprints(join(dir, 'given-300'))).toEqual(size300);
+    await runExperiment(resolveExperimentConfig(grid, dir), { out: join(dir, 'left-out'), threads: 1 });
+    expect(fingerprints(join(dir, 'left-out'))).toEqual(size400);
+    // So the settings a grid finished with size 400 are kept when it leaves size out.
+    const results = await runExperiment(resolveExperimentConfig(grid, dir), { out: join(dir, 'given-400'), threads: 1 });
+    expect(results.map((r) => r.status)).toEqual(['skipped', 'skipped']);
   });
 });
 
@@ -248,13 +322,7 @@ describe('runExperiment with a loss and a calibrated temperature', () => {
     const grid = JSON.parse(readFileSync(configPath, 'utf8'));
     await expect(
       runExperiment(resolveExperimentConfig({ ...grid, size: 501 }, inputs), { out: join(root, 'too-big'), threads: 1 }),
-    ).rejects.toThrow(/^size: expected at most the pool size 500 \(the labels per run: the grid's "size", 400 unless given\), got 501$/);
-    // A grid that leaves size out on a pool of fewer than 400 items is told where the 400 comes from.
-    const small = JSON.parse(readFileSync(writeGrid(join(root, 'small-inputs'), { size: 100, runs: 4, labels: 10 }), 'utf8'));
-    delete small.size;
-    await expect(
-      runExperiment(resolveExperimentConfig(small, join(root, 'small-inputs')), { out: join(root, 'too-big'), threads: 1 }),
-    ).rejects.toThrow(/^size: expected at most the pool size 100 \(the labels per run: the grid's "size", 400 unless given\), got 400$/);
+    ).rejects.toThrow(/^size: expected at most the pool size 500 \(the labels per run: the grid's "size"\), got 501$/);
     await expect(
       runExperiment(resolveExperimentConfig({ ...grid, size: 490, iclBudget: true }, inputs), { out: join(root, 'too-big'), threads: 1 }),
     ).rejects.toThrow(/^size: expected at most the pool size 500 \(setting .*: size 490 \+ 20 ICL labels under iclBudget\), got 510$/);
@@ -264,6 +332,10 @@ describe('runExperiment with a loss and a calibrated temperature', () => {
     const grid = JSON.parse(readFileSync(configPath, 'utf8'));
     expect(() => resolveExperimentConfig({ ...grid, size: 40, step: 41 }, inputs)).toThrow(
       'step: expected an integer in [1, 40] (at most size, the labels per run), got 41',
+    );
+    const { size: _size, ...unsized } = grid;
+    expect(() => resolveExperimentConfig({ ...unsized, step: 401 }, inputs)).toThrow(
+      'step: expected an integer in [1, 400] (at most size, the labels per run: min(400, N) unless given), got 401',
     );
     // experiment.json as a folder would stop the run once its simulation was done, at the marker's
     // write; summary.json or estimates.npy would make the folder look like a simulate run's.

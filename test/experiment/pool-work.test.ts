@@ -2,7 +2,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import { loadExperimentConfig } from '../../src/experiment/config.js';
+import { loadExperimentConfig, withPoolSize, type SizedSetting } from '../../src/experiment/config.js';
 import { runExperiment, simulationOptionsFor } from '../../src/experiment/experiment.js';
 import { encodeNpy } from '../../src/io/npy.js';
 import { simulate } from '../../src/simulate/simulate.js';
@@ -109,7 +109,7 @@ describe('runExperiment sharing pool work between settings', () => {
       const surrogateScores = setting.surrogate === 'b' ? { data: half, rows: 300, cols: pool.surrogateScores.cols } : pool.surrogateScores;
       const expected = await simulate(
         { modelScores: pool.modelScores, labels: pool.labels, ...(setting.surrogateScores ? { surrogateScores } : {}) },
-        simulationOptionsFor(config, setting, 1),
+        simulationOptionsFor(withPoolSize(config, 300), setting as SizedSetting, 1),
       );
       const estimates = Buffer.from(encodeNpy({ data: expected.estimates, rows: expected.rows, cols: expected.runs }));
       expect(estimates.equals(shared.get(`${setting.folder}/estimates.npy`) as Buffer), setting.name).toBe(true);

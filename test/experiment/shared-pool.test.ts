@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { InputError } from '../../src/errors.js';
-import { loadExperimentConfig } from '../../src/experiment/config.js';
+import { loadExperimentConfig, withPoolSize, type SizedSetting } from '../../src/experiment/config.js';
 import { runExperiment, simulationOptionsFor } from '../../src/experiment/experiment.js';
 import { encodeNpy } from '../../src/io/npy.js';
 import { simulate } from '../../src/simulate/simulate.js';
@@ -79,7 +79,7 @@ describe('runExperiment with several surrogates', () => {
       const surrogateScores = setting.surrogate === 'b' ? { data: b, rows: 300, cols: 2 } : pool.surrogateScores;
       const expected = await simulate(
         { modelScores: pool.modelScores, labels: pool.labels, ...(setting.surrogateScores ? { surrogateScores } : {}) },
-        simulationOptionsFor(config, setting, 1),
+        simulationOptionsFor(withPoolSize(config, 300), setting as SizedSetting, 1),
       );
       const written = readFileSync(join(root, 'grid', setting.folder, 'estimates.npy'));
       expect(
