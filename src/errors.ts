@@ -40,6 +40,18 @@ export interface InputErrorDetails {
   row?: number;
 }
 
+/**
+ * What a value is, in words, as an `InputError`'s `received`: printed as it is, where a string
+ * would be quoted as a value the user gave (`got an object`, not `got "an object"`).
+ */
+export class ReceivedKind {
+  constructor(readonly text: string) {}
+
+  toString(): string {
+    return this.text;
+  }
+}
+
 /** Bad input: a wrong shape, a value out of range, a NaN score. */
 export class InputError extends ActiveTestingError {
   override name = 'InputError';

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { FileFormatError, InputError } from '../errors.js';
+import { FileFormatError, InputError, ReceivedKind } from '../errors.js';
 import type { AcquisitionFunction, BuiltinLoss } from '../metrics/index.js';
 import type { ProposalAcquisition } from '../acquisition/adaptive/index.js';
 import { checkProposalClip } from '../acquisition/clip.js';
@@ -206,7 +206,11 @@ export function resolveExperimentConfig(input: unknown, baseDir: string): Experi
     ...[...surrogates].map(([key, spec]): [string, string] => [`surrogates.${key}.scores`, spec.scores]),
   ]);
   if (!Array.isArray(file.settings) || file.settings.length === 0) {
-    throw new InputError({ argument: 'settings', expected: 'a non-empty list of acquisition settings' });
+    throw new InputError({
+      argument: 'settings',
+      expected: 'a non-empty list of acquisition settings',
+      received: receivedKind(file.settings),
+    });
   }
   const settings = file.settings.map((spec, i) => resolveSetting(spec, i, surrogates, size, iclBudget, { loss, numerics }));
   // Rows hold k·step + 1 labels: a setting charged n labels is compared with random labelling's
@@ -482,9 +486,16 @@ function soleSurrogate(surrogates: ReadonlyMap<string, SurrogateSpec>, where: st
 
 function asObject(value: unknown, argument: string): Record<string, unknown> & Partial<ExperimentConfigFile> {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new InputError({ argument, expected: 'a JSON object', received: Array.isArray(value) ? 'an array' : (value as string) });
+    throw new InputError({ argument, expected: 'a JSON object', received: receivedKind(value) });
   }
   return value as Record<string, unknown>;
+}
+
+/** A JSON value as a refusal shows it: a list or an object by its kind (its text would be long), anything else as it is. */
+function receivedKind(value: unknown): unknown {
+  if (Array.isArray(value)) return new ReceivedKind(value.length === 0 ? 'an empty list' : 'a list');
+  if (typeof value === 'object' && value !== null) return new ReceivedKind('an object');
+  return value;
 }
 
 function closestHint(name: string, valid: readonly string[]): string {

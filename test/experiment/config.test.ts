@@ -182,6 +182,18 @@ describe('resolveExperimentConfig', () => {
     expect(resolveExperimentConfig({ ...grid(4), iclBudget: false }, base).step).toBe(4);
   });
 
+  it('says what it got where a list or an object belongs', () => {
+    const message = (grid: Record<string, unknown>) => inputError(() => resolveExperimentConfig({ ...files, ...grid }, base)).message;
+    expect(message({ settings: { iid: { acquisition: 'iid' } } })).toBe(
+      'settings: expected a non-empty list of acquisition settings, got an object',
+    );
+    expect(message({ settings: [] })).toBe('settings: expected a non-empty list of acquisition settings, got an empty list');
+    expect(message({ settings: 'iid' })).toBe('settings: expected a non-empty list of acquisition settings, got "iid"');
+    expect(message({})).toBe('settings: expected a non-empty list of acquisition settings');
+    expect(message({ surrogates: ['s.npy'], settings: [{ acquisition: 'iid' }] })).toBe('surrogates: expected a JSON object, got a list');
+    expect(message({ settings: [['iid']] })).toBe('settings[0]: expected a JSON object, got a list');
+  });
+
   it('names the setting and field at fault', () => {
     expect(
       inputError(() => resolveExperimentConfig({ ...files, settings: [{ acquisition: 'iid' }, { acquisition: 'surrogate-xx' }] }, base))
