@@ -36,9 +36,9 @@ export const reportCommand: Command = {
     const { values, positionals } = parseReportArgs(argv);
     if (positionals.length === 0) throw new UsageError('give at least one simulate or experiment output folder');
     const given = commandValues(values, 'report');
-    checkInputFolders(positionals);
     const out = (given.out as string | undefined) ?? (positionals.length === 1 ? join(positionals[0] as string, 'report') : undefined);
     if (out === undefined) throw new UsageError('--out is required with several input folders');
+    checkInputFolders(positionals);
     await assertFolderWritable(out, '--out');
     const json = given.json === true;
     const progress = json ? { update() {}, finish() {} } : progressBar({ label: 'figures' });

@@ -97,8 +97,8 @@ async function readManifest(path: string): Promise<ExperimentManifest> {
 }
 
 /**
- * Refuses, before anything is read, an empty path, inputs that are files rather than folders and a
- * folder given twice (it would be two rows of the same runs).
+ * Refuses, before anything is read, an empty path, inputs that are missing or files rather than
+ * folders, and a folder given twice (it would be two rows of the same runs).
  *
  * @example
  * checkInputFolders(['runs/a', 'runs/b']);
@@ -117,7 +117,15 @@ export function checkInputFolders(dirs: readonly string[]): void {
     // An empty path would resolve to the working directory, which the user did not name.
     if (dir.trim() === '') throw new InputError({ argument: 'dirs', expected: 'simulate or experiment output folders', received: dir });
     const path = resolve(dir);
-    if (existsSync(path) && !statSync(path).isDirectory()) {
+    // A missing folder would be created by the report's output lock and then found empty.
+    if (!existsSync(path)) {
+      throw new InputError({
+        argument: 'dirs',
+        expected: 'simulate or experiment output folders',
+        received: `${dir}, which does not exist`,
+      });
+    }
+    if (!statSync(path).isDirectory()) {
       throw new InputError({ argument: 'dirs', expected: 'simulate or experiment output folders', received: `${dir}, which is a file` });
     }
     const earlier = seen.get(path);

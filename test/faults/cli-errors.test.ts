@@ -227,6 +227,17 @@ describe('report refuses what would be a misleading table', () => {
     expect(run.stderr).toMatch(/a-file, which is a file/);
   });
 
+  it('a folder that does not exist, named as such and not created', async () => {
+    const missing = join(root, 'no-such-runs');
+    const run = await runCliCaptured(['report', missing]);
+    expectOneLine(run);
+    expect(run.code).toBe(1);
+    expect(run.stderr.trim()).toBe(
+      `active-testing report: dirs: expected simulate or experiment output folders, got "${missing}, which does not exist"`,
+    );
+    expect(existsSync(missing)).toBe(false);
+  });
+
   it('an empty folder name, not the working directory', async () => {
     const run = await runCliCaptured(['report', '', '--out', join(root, 'rep-empty')]);
     expectOneLine(run);

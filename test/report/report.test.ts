@@ -207,7 +207,13 @@ describe('writeReport', () => {
   });
 
   it('rejects missing folders, mixed pools and an unknown baseline', async () => {
-    await expect(writeReport([join(root, 'missing')], { out: join(root, 'r1') })).rejects.toBeInstanceOf(FileFormatError);
+    const missing = join(root, 'missing');
+    await expect(writeReport([missing], { out: join(root, 'r1') })).rejects.toThrow(
+      new InputError({ argument: 'dirs', expected: 'simulate or experiment output folders', received: `${missing}, which does not exist` }),
+    );
+    // Nor is it made by the default output folder inside it, as the CLI gives it.
+    await expect(writeReport([missing], { out: join(missing, 'report') })).rejects.toThrow(/, which does not exist"$/);
+    expect(existsSync(missing)).toBe(false);
     const otherPool = join(root, 'other-pool');
     writeFakeSimulation(otherPool, { acquisition: 'iid', estimator: 'iid', noise: 0.5, trueRisk: 0.7, rows: 10 });
     await expect(writeReport([dirs.random, otherPool], { out: join(root, 'r2') })).rejects.toBeInstanceOf(InputError);
