@@ -107,8 +107,24 @@ function checkSeparator(header: readonly string[], format: 'csv' | 'tsv', path: 
     throw new FileFormatError(path, `line 1: the header ${JSON.stringify(header[0])} is one column: the file ${other[1]}`);
 }
 
-/** The text of a UTF-8 file; invalid bytes are refused with their line and column rather than read as U+FFFD. */
+/**
+ * A spreadsheet saved as a workbook rather than as text, told by its first bytes whatever the
+ * file's name: an .xlsx is a zip archive, an old .xls an OLE2 compound file.
+ */
+const WORKBOOKS: ReadonlyArray<[magic: readonly number[], kind: string]> = [
+  [[0x50, 0x4b, 0x03, 0x04], 'zip/xlsx'],
+  [[0xd0, 0xcf, 0x11, 0xe0], 'xls'],
+];
+
+/**
+ * The text of a UTF-8 file; invalid bytes are refused with their line and column rather than read
+ * as U+FFFD, and a workbook by what it is, which its first invalid byte would not say.
+ */
 function decodeUtf8(bytes: Buffer, path: string): string {
+  const workbook = WORKBOOKS.find(([magic]) => magic.every((byte, i) => bytes[i] === byte));
+  if (workbook !== undefined) {
+    throw new FileFormatError(path, `it is an Excel workbook (${workbook[1]}), not a text CSV; save it as CSV UTF-8 or tab-separated text`);
+  }
   try {
     return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
   } catch {

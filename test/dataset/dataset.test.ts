@@ -123,6 +123,35 @@ describe('readTable', () => {
     await expect(readTable('/nonexistent/file.tsv')).rejects.toThrow(FileFormatError);
   });
 
+  it('says a workbook named .csv or .tsv is an Excel file, not text, by its first bytes', async () => {
+    const file = (name: string, bytes: number[]) => {
+      const path = join(mkdtempSync(join(tmpdir(), 'at-data-')), name);
+      writeFileSync(path, Uint8Array.from(bytes));
+      return path;
+    };
+    // An .xlsx's start: a zip local file header for [Content_Types].xml, then deflated bytes.
+    const entry = [...Buffer.from('[Content_Types].xml')];
+    const zipHeader = [0x50, 0x4b, 0x03, 0x04, 0x14, 0, 0x06, 0, 0x08, 0, ...Array<number>(16).fill(0), entry.length, 0, 0, 0];
+    const xlsx = [...zipHeader, ...entry, 0xb4, 0x94, 0xcb, 0x6e, 0xc2, 0x30, 0xff];
+    // An .xls's start: the OLE2 compound file signature.
+    const xls = [0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1, ...Array<number>(24).fill(0)];
+    for (const [name, bytes, kind] of [
+      ['reviews.csv', xlsx, 'zip/xlsx'],
+      ['reviews.tsv', xlsx, 'zip/xlsx'],
+      ['reviews.csv', xls, 'xls'],
+    ] as const) {
+      const path = file(name, [...bytes]);
+      const expected = new FileFormatError(
+        path,
+        `it is an Excel workbook (${kind}), not a text CSV; save it as CSV UTF-8 or tab-separated text`,
+      );
+      await expect(readTable(path)).rejects.toThrow(expected);
+      await expect(TextClassificationDataset.fromFile(path, { classes: ['negative', 'positive'] })).rejects.toThrow(expected);
+    }
+    // Text that merely starts with the letters PK is read as text.
+    expect((await readTable(tempFile('pk.csv', 'PK,label\nx,1\n'))).columns).toEqual(['PK', 'label']);
+  });
+
   it('refuses a header read as one column that holds another separator, saying which, before any column is looked for', async () => {
     const semicolons = tempFile('eu.csv', 'sentence;label\ngood, really;positive\nbad;negative\n');
     await expect(readTable(semicolons)).rejects.toThrow(
