@@ -21,11 +21,11 @@ h2 { font-size: 15px; margin: 0 0 8px; color: var(--muted); font-weight: 600; }
 #item-text { font-size: 18px; line-height: 1.6; white-space: pre-wrap; overflow-wrap: anywhere; max-height: 50vh; overflow-y: auto; padding: 12px; background: #fafbfc; border: 1px solid var(--line); border-radius: 6px; min-height: 3em; }
 #item-text .control { color: var(--bad); background: #fdecea; border-radius: 3px; padding: 0 2px; font-family: ui-monospace, monospace; font-size: 0.85em; }
 #buttons { display: flex; flex-wrap: wrap; gap: 8px; margin-top: 14px; }
-button { font: inherit; padding: 8px 14px; border-radius: 6px; border: 1px solid var(--line); background: #fff; cursor: pointer; }
+button { font: inherit; padding: 8px 14px; border-radius: 6px; border: 1px solid var(--line); background: #fff; cursor: pointer; max-width: 100%; overflow-wrap: anywhere; }
 button.class { background: var(--accent); color: #fff; border-color: var(--accent); font-weight: 600; }
 button:disabled { opacity: .5; cursor: default; }
 kbd { font-family: ui-monospace, monospace; font-size: 12px; border: 1px solid currentColor; border-radius: 3px; padding: 0 4px; margin-right: 6px; opacity: .85; }
-#message { min-height: 1.5em; margin-top: 10px; font-size: 14px; }
+#message { min-height: 1.5em; margin-top: 10px; font-size: 14px; overflow-wrap: anywhere; }
 #message.error { color: var(--bad); }
 .estimate { font-size: 22px; font-weight: 600; font-variant-numeric: tabular-nums; }
 .interval { font-size: 14px; color: var(--muted); font-variant-numeric: tabular-nums; }

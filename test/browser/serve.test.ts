@@ -619,6 +619,48 @@ describe.skipIf(chromium === undefined)('active-testing serve in a browser', () 
     });
   });
 
+  it('class names with no break opportunity fit a 375 px phone screen: buttons and messages wrap, the page never scrolls sideways', async () => {
+    const classes = [
+      'Supercalifragilisticexpialidocious_extraordinarily_long_negative',
+      'Supercalifragilisticexpialidocious_extraordinarily_long_positive',
+    ];
+    const pool = await writePool(20, 17);
+    const path = join(pool.dir, 'unbreakable.session');
+    const args = pool.args(path);
+    args[args.indexOf('--classes') + 1] = classes.join(',');
+    await withServedPage(
+      browser,
+      args,
+      async (page, server) => {
+        await open(page, server);
+        expect(await press(page, '1')).toBeNull();
+        expect(await page.locator('#message').textContent()).toMatch(new RegExp(`^Saved r\\d+: ${classes[0]}$`));
+        const layout = await page.evaluate(() => {
+          const root = document as unknown as {
+            documentElement: { scrollWidth: number; clientWidth: number };
+            querySelectorAll(selector: string): Iterable<{
+              scrollWidth: number;
+              clientWidth: number;
+              closest(selector: string): { getBoundingClientRect(): { right: number } };
+              getBoundingClientRect(): { right: number };
+            }>;
+          };
+          const boxes = [...root.querySelectorAll('#buttons button, #message')];
+          return {
+            pageOverflow: root.documentElement.scrollWidth - root.documentElement.clientWidth,
+            // Content wider than its own box, and boxes reaching past their section's right edge.
+            contentOverflow: boxes.map((box) => Math.max(0, box.scrollWidth - box.clientWidth)),
+            pastSection: boxes.map((box) =>
+              Math.max(0, Math.round(box.getBoundingClientRect().right - box.closest('section').getBoundingClientRect().right)),
+            ),
+          };
+        });
+        expect(layout).toEqual({ pageOverflow: 0, contentOverflow: [0, 0, 0, 0, 0], pastSection: [0, 0, 0, 0, 0] });
+      },
+      { viewport: { width: 375, height: 700 } },
+    );
+  });
+
   it('two servers on different ports, open in one browser, keep each other signed in', async () => {
     const pool = await writePool(100, 8);
     const context = await browser.newContext();
