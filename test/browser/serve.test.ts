@@ -661,6 +661,28 @@ describe.skipIf(chromium === undefined)('active-testing serve in a browser', () 
     );
   });
 
+  it('a button pressed from the keyboard keeps the focus once its label is saved, so Enter labels the next item too', async () => {
+    const pool = await writePool(20, 18);
+    const path = join(pool.dir, 'focus.session');
+    await withServedPage(browser, pool.args(path), async (page, server) => {
+      await open(page, server);
+      const first = await shownId(page);
+      await page.locator('#buttons button.class').nth(1).focus();
+      expect(await press(page, 'Enter')).toBeNull();
+      const focused = (): Promise<string | undefined> =>
+        page.evaluate(
+          () => (document as unknown as { activeElement: { dataset?: Record<string, string> } | null }).activeElement?.dataset?.action,
+        );
+      expect(await focused()).toBe('label:1');
+      const second = await shownId(page);
+      expect(second).not.toBe(first);
+      expect(await press(page, 'Enter')).toBeNull();
+      expect(await focused()).toBe('label:1');
+      const labels = journalLabels(path);
+      expect([labels.get(first), labels.get(second)]).toEqual([1, 1]);
+    });
+  });
+
   it('two servers on different ports, open in one browser, keep each other signed in', async () => {
     const pool = await writePool(100, 8);
     const context = await browser.newContext();

@@ -286,6 +286,9 @@ async function send(path: string, body?: object): Promise<Answer> {
  * saved when the server cannot be reached.
  */
 async function call(path: string, body?: object, action?: Action): Promise<void> {
+  // The buttons are disabled while the request runs, which takes the focus from the one pressed:
+  // it is given back once they are enabled, so that Tab and Enter go on from where they were.
+  const focused = document.activeElement instanceof HTMLButtonElement ? document.activeElement : null;
   busy = true;
   if (action !== undefined) showMessage(action.saving);
   renderItem();
@@ -341,6 +344,8 @@ async function call(path: string, body?: object, action?: Action): Promise<void>
   } finally {
     busy = false;
     renderItem();
+    if (focused !== null && !focused.disabled && (document.activeElement === null || document.activeElement === document.body))
+      focused.focus();
     finished();
   }
 }
