@@ -23,7 +23,7 @@ declare const document: {
   body: { dataset: Record<string, string | undefined> };
   getElementById(id: string): { textContent: string | null; className: string } | null;
 };
-declare const window: { __pwned?: number };
+declare const window: { __pwned?: number; __liveRegionWrites?: Array<{ id: string; text: string }> };
 declare function getComputedStyle(element: unknown): { direction: string };
 
 const chromium = findChromium();
@@ -33,6 +33,22 @@ if (chromium === undefined) {
     throw new Error("ACTIVE_TESTING_REQUIRE_BROWSER=1 but no Chromium binary was found (install Debian's chromium or set CHROMIUM_PATH)");
   console.warn('test/browser: no Chromium binary found (set CHROMIUM_PATH); skipping the browser tests');
 }
+
+/**
+ * Records, in the page, each write to a live region (the elements a screen reader reads out when
+ * they change): the region's id and its text after the write, starting from the text it has now.
+ */
+const WATCH_LIVE_REGIONS = `{
+  window.__liveRegionWrites = [];
+  for (const region of document.querySelectorAll('[aria-live], [role=status], [role=alert]')) {
+    window.__liveRegionWrites.push({ id: region.id, text: region.textContent });
+    new MutationObserver(() => window.__liveRegionWrites.push({ id: region.id, text: region.textContent })).observe(region, {
+      childList: true,
+      characterData: true,
+      subtree: true,
+    });
+  }
+}`;
 
 const CLASSES = ['negative', 'positive'];
 // The screenshots in docs/images are refreshed with `npm run docs:screenshots`; an ordinary test run
@@ -681,6 +697,58 @@ describe.skipIf(chromium === undefined)('active-testing serve in a browser', () 
       const labels = journalLabels(path);
       expect([labels.get(first), labels.get(second)]).toEqual([1, 1]);
     });
+  });
+
+  it('live regions change only when their text does: nothing is announced again while others label', async () => {
+    const pool = await writePool(60, 19);
+    const path = join(pool.dir, 'announce.session');
+    const server = await startServer([...pool.args(path), '--max-labels', '4']);
+    const [first, second] = [await browser.newContext(), await browser.newContext()];
+    try {
+      // This page keeps the first proposal open, so the other's labels wait for it and it is told so.
+      const holder = await first.newPage();
+      await open(holder, server);
+      const labeller = await second.newPage();
+      await open(labeller, server);
+      for (const page of [holder, labeller]) await page.evaluate(WATCH_LIVE_REGIONS);
+      for (let k = 1; k <= 3; k++) {
+        expect(await labelShown(labeller, pool.labels)).not.toBeNull();
+        // Each state is waited for, since the server pushes only the latest of states that come quickly.
+        await holder.waitForFunction((n) => document.getElementById('labels')?.textContent?.includes(`(${n} recorded`), k);
+      }
+      // The fourth label reaches the rule (3 waiting, 1 open): the banner saying so appears once.
+      expect(await labelShown(holder, pool.labels)).not.toBeNull();
+      await labeller.waitForFunction(() => document.body.dataset.done === 'true');
+      for (const page of [holder, labeller]) {
+        const writes = await page.evaluate(() => window.__liveRegionWrites ?? []);
+        // Every write to a live region changed its text: an unchanged text written again is read out again.
+        const repeated = writes.filter(
+          (write, k) =>
+            writes
+              .slice(0, k)
+              .filter((earlier) => earlier.id === write.id)
+              .at(-1)?.text === write.text,
+        );
+        expect(repeated).toEqual([]);
+        // The banner is empty until the rule holds: its text appearing is what is read out.
+        expect(writes.filter((write) => write.id === 'stop').map((write) => write.text)).toEqual([
+          '',
+          'You can stop: the stopping rule holds. Every label is saved; closing the page loses nothing.',
+        ]);
+      }
+      expect(
+        (await holder.evaluate(() => window.__liveRegionWrites ?? [])).filter((write) => write.id === 'waiting').map((w) => w.text),
+      ).toEqual([
+        '',
+        'The estimate waits for the item you have open: 1 label recorded after it counts once you answer it.',
+        'The estimate waits for the item you have open: 2 labels recorded after it count once you answer it.',
+        'The estimate waits for the item you have open: 3 labels recorded after it count once you answer it.',
+        '',
+      ]);
+    } finally {
+      await Promise.all([first.close(), second.close()]);
+      await stopServer(server);
+    }
   });
 
   it('two servers on different ports, open in one browser, keep each other signed in', async () => {

@@ -40,6 +40,15 @@ function showMessage(text: string, error = false, unreachable = false): void {
   element.dataset.unreachable = String(unreachable);
 }
 
+/**
+ * Sets an element's text unless it already has it. The page's live regions (the item, the messages,
+ * the banners) are read out by screen readers whenever their text is written, so writing the same
+ * text again, as every pushed state would, reads it out again.
+ */
+function setText(element: HTMLElement, text: string): void {
+  if (element.textContent !== text) element.textContent = text;
+}
+
 function renderText(container: HTMLElement, text: string): void {
   container.replaceChildren();
   for (const piece of splitControlCharacters(text)) {
@@ -76,23 +85,23 @@ function renderWaiting(): void {
   } else if (mine) {
     text = `The estimate waits for the item you have open: ${held('it')} once you answer it.`;
   }
-  $('waiting').textContent = text;
+  setText($('waiting'), text);
 }
 
 function renderItem(): void {
   renderWaiting();
   const meta = $('item-meta');
   const text = $('item-text');
-  // A new item starts at its top, wherever the last long one was scrolled to.
-  if (text.dataset.id !== (item?.id ?? '')) text.scrollTop = 0;
-  text.dataset.id = item?.id ?? '';
   if (item === null) {
-    meta.textContent = '';
-    text.textContent = state?.done ? 'Nothing more to label.' : 'Every open item is with another annotator; waiting for a new one…';
-  } else {
+    setText(meta, '');
+    setText(text, state?.done ? 'Nothing more to label.' : 'Every open item is with another annotator; waiting for a new one…');
+  } else if (text.dataset.id !== item.id) {
     renderText(meta, `Item ${item.id} · proposal #${item.position + 1}`);
     renderText(text, item.text);
+    // A new item starts at its top, wherever the last long one was scrolled to.
+    text.scrollTop = 0;
   }
+  text.dataset.id = item?.id ?? '';
   for (const button of document.querySelectorAll<HTMLButtonElement>('#buttons button')) {
     button.disabled = busy || stopped || (button.dataset.action !== 'undo' && item === null);
   }
@@ -188,10 +197,15 @@ function renderState(next: PublicState): void {
   state = next;
   renderButtons(next.classes);
   document.body.dataset.done = String(next.done);
-  $('stop').textContent =
-    next.doneBecause === 'pool'
-      ? 'Done: every item of the pool is labelled or skipped, so there is nothing more to label. Every label is saved; closing the page loses nothing.'
-      : 'You can stop: the stopping rule holds. Every label is saved; closing the page loses nothing.';
+  // Empty (and hidden) until the session is done, so that the banner's appearing is a change of its text, which is read out.
+  setText(
+    $('stop'),
+    !next.done
+      ? ''
+      : next.doneBecause === 'pool'
+        ? 'Done: every item of the pool is labelled or skipped, so there is nothing more to label. Every label is saved; closing the page loses nothing.'
+        : 'You can stop: the stopping rule holds. Every label is saved; closing the page loses nothing.',
+  );
   $('progress-text').textContent = next.done ? `Done · ${next.progress.text}` : next.progress.text;
   $('progress-fill').style.width = `${(100 * next.progress.fraction).toFixed(1)}%`;
   const bar = $('progress-bar');
@@ -405,7 +419,7 @@ const RECONNECT_MS = 3_000;
 let lost = false;
 
 function showConnection(text: string): void {
-  $('connection').textContent = text;
+  setText($('connection'), text);
   document.body.dataset.connection = text === '' ? 'live' : 'lost';
 }
 
