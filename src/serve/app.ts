@@ -222,6 +222,9 @@ export function createServeApp(coordinator: AnnotationCoordinator, options: Serv
             const state = latest;
             latest = undefined;
             await stream.writeSSE({ event: 'state', data: JSON.stringify(state) });
+            // A change that came while the write waited (on a page slow to read) found no one to wake:
+            // it is sent now, not after the keep-alive wait.
+            continue;
           }
           await new Promise<void>((resolve) => {
             const keepAlive = setTimeout(resolve, 15_000);
