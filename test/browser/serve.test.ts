@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { request } from 'node:http';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -8,6 +9,7 @@ import { writeNpy } from '../../src/io/npy.js';
 import { ActiveTestingSession } from '../../src/session/session.js';
 import { syntheticPool } from '../../src/simulate/syntheticPool.js';
 import {
+  CLI,
   findChromium,
   journalLabels,
   journalRecords,
@@ -216,6 +218,13 @@ describe.skipIf(chromium === undefined)('active-testing serve in a browser', () 
         expect(await page.locator('#interval-meaning').textContent()).toMatch(
           /^The intervals: With 95% probability the true value lies in this interval at every number of labels at once/,
         );
+        const shownText = async (id: string): Promise<string | null> => page.locator(`#${id}`).textContent();
+        const shown = {
+          risk: await shownText('risk-value'),
+          riskInterval: await shownText('risk-interval'),
+          accuracy: await shownText('accuracy-value'),
+          accuracyInterval: await shownText('accuracy-interval'),
+        };
         const riskShown = Number(await page.locator('#risk-value').getAttribute('data-value'));
         const accuracyShown = Number(await page.locator('#accuracy-value').getAttribute('data-value'));
         await page.waitForSelector('#plot svg');
@@ -243,6 +252,24 @@ describe.skipIf(chromium === undefined)('active-testing serve in a browser', () 
         expect(estimate.labels).toBe(60);
         expect(riskShown).toBe(estimate.risk.value);
         expect(accuracyShown).toBe(estimate.accuracy.value);
+        // `label` prints the same numbers for this state, to as many digits.
+        writeFileSync(join(pool.dir, 'no-answers.tsv'), 'id\tlabel\n');
+        const printed = spawnSync(
+          process.execPath,
+          [CLI, 'label', '--session', path, '--answers', join(pool.dir, 'no-answers.tsv'), '--max-labels', '60'],
+          { encoding: 'utf8' },
+        );
+        expect(printed.status).toBe(0);
+        const line = (name: string): RegExpExecArray | null =>
+          new RegExp(`^${name}: (\\S+)  anytime-valid 95% (\\[\\S+, \\S+\\])`, 'm').exec(printed.stdout);
+        const [, risk, riskInterval] = line('Risk \\(cross-entropy\\)') ?? [];
+        const [, accuracy, accuracyInterval] = line('Accuracy') ?? [];
+        expect(shown).toEqual({
+          risk,
+          riskInterval: `95% confidence sequence (anytime-valid): ${riskInterval}`,
+          accuracy,
+          accuracyInterval: `95% confidence sequence (anytime-valid): ${accuracyInterval}`,
+        });
       },
       { viewport: { width: 1280, height: 800 } },
     );

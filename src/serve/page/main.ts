@@ -19,8 +19,9 @@ let view: View | null = null;
 /** Set after a lost connection: the next state is shown whatever its version (a restarted server counts from 0). */
 let resync = false;
 
-function number(value: number | null, digits = 3): string {
-  return value === null || !Number.isFinite(value) ? '–' : value.toFixed(digits);
+/** A value as `label` prints it (4 decimals), so that the page and the command line read alike. */
+function number(value: number | null): string {
+  return value === null || !Number.isFinite(value) ? '–' : value.toFixed(4);
 }
 
 function clip(value: number | null, low: number, high: number): number | null {
@@ -219,10 +220,10 @@ function renderState(next: PublicState): void {
   $('accuracy-interval').textContent =
     `${next.accuracy.name}: [${number(clip(next.accuracy.lower, 0, 1))}, ${number(clip(next.accuracy.upper, 0, 1))}]`;
   const risk = $('risk-value');
-  risk.textContent = number(next.risk.value, 4);
+  risk.textContent = number(next.risk.value);
   risk.dataset.value = String(next.risk.value);
   $('risk-interval').textContent =
-    `${next.risk.name}: [${number(clip(next.risk.lower, lossFloor(next.loss), Infinity), 4)}, ${number(next.risk.upper, 4)}]`;
+    `${next.risk.name}: [${number(clip(next.risk.lower, lossFloor(next.loss), Infinity))}, ${number(next.risk.upper)}]`;
   $('risk-note').textContent = next.risk.note ?? '';
   $('accuracy-note').textContent = next.accuracy.note ?? '';
   // The band's name is too long for the plot's axis title (200 px high): it is said under the plot.
