@@ -168,14 +168,20 @@ function checkLimit(limit: number): number {
   return limit;
 }
 
+/**
+ * The index of `column`, else an error listing the table's columns and, for a table read from a
+ * file, the file: the columns name the pool's file and the ICL examples' alike.
+ */
 function columnIndex(table: Table, column: string, argument: string): number {
   const index = table.columns.indexOf(column);
-  if (index < 0)
+  if (index < 0) {
+    const file = table.origin ? ` of ${table.origin.path}` : '';
     throw new InputError({
       argument,
-      expected: `one of the columns ${table.columns.map((c) => JSON.stringify(c)).join(', ')}`,
+      expected: `one of the columns ${table.columns.map((c) => JSON.stringify(c)).join(', ')}${file}`,
       received: column,
     });
+  }
   return index;
 }
 

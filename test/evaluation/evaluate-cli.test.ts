@@ -141,6 +141,8 @@ describe('active-testing evaluate on bad input leaves nothing behind', () => {
   ]);
   const malformed = join(temp('at-cli-data-'), 'bad.tsv');
   writeFileSync(malformed, 'sentence\tlabel\nok\t1\nno tab here\n');
+  const shotsWithOtherColumns = join(temp('at-cli-data-'), 'shots.tsv');
+  writeFileSync(shotsWithOtherColumns, 'text\tlabel\na fine film\t1\n');
   const cases: Array<[string, string[], RegExp | (abstract new (...args: never[]) => Error)]> = [
     ['missing model folder', ['--model', join(modelDir('.'), 'missing-model')], /model: expected an existing model folder/],
     ['label not in the vocabulary', ['--classes', 'negative,日本'], /^--classes: expected label "日本".*unknown token/],
@@ -163,7 +165,16 @@ describe('active-testing evaluate on bad input leaves nothing behind', () => {
       ['--instruction', 'film '.repeat(1100)],
       /^prompts \(row 0\): expected a prompt of at most 1024 tokens, the model's limit \(n_positions\)/,
     ],
-    ['unknown column', ['--text-column', 'review'], /^--text-column: expected one of the columns "sentence", "label", got "review"/],
+    [
+      'unknown column',
+      ['--text-column', 'review'],
+      /^--text-column: expected one of the columns "sentence", "label" of \/.*\/data\.tsv, got "review"$/,
+    ],
+    [
+      'a column the --icl-data file lacks',
+      ['--icl-examples', '1', '--icl-data', shotsWithOtherColumns],
+      /^--text-column: expected one of the columns "text", "label" of \/.*\/shots\.tsv, got "sentence"$/,
+    ],
     ['unknown label', ['--data', writeTsv([['ok', 'great']])], /line 2, column "label": expected a class id in \[0, 1\] or one of/],
     ['missing --classes', ['--classes', ''], UsageError],
     ['--icl-data without --icl-examples', ['--icl-data', good], /^--icl-data: expected in-context examples with it/],
