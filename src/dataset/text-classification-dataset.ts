@@ -103,6 +103,13 @@ export class TextClassificationDataset implements DatasetSpec {
   static fromTable(table: Table, spec: DatasetSpec, options: ColumnOptions = {}): TextClassificationDataset {
     const textIndex = columnIndex(table, options.textColumn ?? 'sentence', 'textColumn');
     const labelIndex = columnIndex(table, options.labelColumn ?? 'label', 'labelColumn');
+    // One column as both would score each label's own digits or name as the text.
+    if (labelIndex === textIndex)
+      throw new InputError({
+        argument: 'labelColumn',
+        expected: 'a column other than the text column',
+        received: table.columns[labelIndex],
+      });
     const rows = options.limit === undefined ? table.rows : table.rows.slice(0, checkLimit(options.limit));
     try {
       const texts = rows.map((row, i) => {

@@ -259,6 +259,9 @@ describe('TextClassificationDataset', () => {
       /label \(row 0\)/,
     );
     expect(() => TextClassificationDataset.fromTable({ columns: ['sentence', 'label'], rows: [['a', 'maybe']] }, SPEC)).toThrow(InputError);
+    expect(() => TextClassificationDataset.fromTable(table, SPEC, { labelColumn: 'sentence' })).toThrow(
+      /^labelColumn: expected a column other than the text column, got "sentence"$/,
+    );
     expect(TextClassificationDataset.fromTable(table, SPEC, { limit: 1 }).size).toBe(1);
   });
 

@@ -175,6 +175,11 @@ describe('active-testing evaluate on bad input leaves nothing behind', () => {
       ['--icl-examples', '1', '--icl-data', shotsWithOtherColumns],
       /^--text-column: expected one of the columns "text", "label" of \/.*\/shots\.tsv, got "sentence"$/,
     ],
+    [
+      'one column as text and label',
+      ['--label-column', 'sentence'],
+      /^--label-column: expected a column other than the text column, got "sentence"$/,
+    ],
     ['unknown label', ['--data', writeTsv([['ok', 'great']])], /line 2, column "label": expected a class id in \[0, 1\] or one of/],
     ['missing --classes', ['--classes', ''], UsageError],
     ['--icl-data without --icl-examples', ['--icl-data', good], /^--icl-data: expected in-context examples with it/],
