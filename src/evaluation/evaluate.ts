@@ -15,6 +15,7 @@ import { isOpenAIModelSpec } from '../model/backends/openaiTarget.js';
 import type { ScoringBackend } from '../model/backend.js';
 import { Model } from '../model/model.js';
 import { TransformersBackend } from '../model/transformers-backend.js';
+import { checkOption } from '../options/index.js';
 import { VERSION } from '../version.js';
 import { ScoreCheckpoint } from './checkpoint.js';
 import { selectIclExamples } from './icl.js';
@@ -267,6 +268,7 @@ async function checkOutputFolder(
  * @throws {CancelledError} when `run.signal` aborts (rerun to resume).
  */
 export async function evaluateToFolder(config: EvaluateConfig, run: EvaluateRun): Promise<EvaluateOutcome> {
+  checkSettings(config, run);
   const inputs = {
     data: await fingerprintData(config.data, 'data', run.signal),
     icl_data: config.icl_data === null ? null : await fingerprintData(config.icl_data, 'iclData', run.signal),
@@ -284,6 +286,20 @@ export async function evaluateToFolder(config: EvaluateConfig, run: EvaluateRun)
   // Locked (`<out>/.active-testing.lock`) while the run reads and writes its checkpoint and results: two
   // runs on one folder would append their batches to the same checkpoint and mix their rows.
   return withOutputLock(run.out, () => evaluateLocked(config, run), 'out');
+}
+
+/**
+ * Refuses settings the option schema refuses, in a configuration written by hand rather than by
+ * `resolveEvaluateOptions`, before the inputs are hashed: `icl_examples: -1` scored zero-shot and
+ * recorded -1, and an unknown device reached onnxruntime.
+ */
+function checkSettings(config: EvaluateConfig, run: EvaluateRun): void {
+  checkOption('classes', config.classes, 'evaluate', 'classes');
+  checkOption('limit', config.limit ?? undefined, 'evaluate', 'limit');
+  checkOption('iclExamples', config.icl_examples, 'evaluate', 'icl_examples');
+  checkOption('iclSeed', config.icl_seed, 'evaluate', 'icl_seed');
+  checkOption('batchSize', run.batchSize, 'evaluate', 'batchSize');
+  checkOption('device', run.device, 'evaluate', 'device');
 }
 
 /** `evaluateToFolder`'s work, while it holds the output folder's lock. */

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { evaluateCommand } from '../../src/cli/evaluate.js';
 import { describeFailure } from '../../src/cli/run.js';
-import { evaluateToFolder, resolveEvaluateOptions } from '../../src/index.js';
+import { evaluateToFolder, resolveEvaluateOptions, type EvaluateConfig, type EvaluateRun } from '../../src/index.js';
 import { FileFormatError, OutputExistsError, UsageError } from '../../src/errors.js';
 import { readNpy } from '../../src/io/npy.js';
 import { DATA_DIR, sharedAvailable } from '../helpers/shared.js';
@@ -239,5 +239,26 @@ describe('evaluate from the library, under the option schema names', () => {
     await expect(resolveEvaluateOptions({ ...options, iclExample: 2 } as typeof options)).rejects.toThrow(
       /iclExample: .*did you mean iclExamples\?/,
     );
+  });
+
+  it('refuses a configuration written by hand that the options would refuse, writing nothing', async () => {
+    const data = writeTsv([
+      ['a fine film', 1],
+      ['dull', 0],
+    ]);
+    const { config, run } = await resolveEvaluateOptions({ model: modelDir('tiny-gpt2'), data, classes: ['negative', 'positive'] });
+    const cases: Array<[Partial<EvaluateConfig>, Partial<EvaluateRun>, RegExp]> = [
+      [{ icl_examples: -1 }, {}, /^icl_examples: expected an integer ≥ 0, got -1$/],
+      [{ icl_seed: 0.5 }, {}, /^icl_seed: expected an integer ≥ 0, got 0\.5$/],
+      [{ classes: ['negative'] }, {}, /^classes: expected at least 2 names/],
+      [{ limit: 0 }, {}, /^limit: expected an integer ≥ 1, got 0$/],
+      [{}, { batchSize: 0 }, /^batchSize: expected an integer ≥ 1, got 0$/],
+      [{}, { device: 'gpu' as EvaluateRun['device'] }, /^device: expected one of cpu \| cuda \| auto/],
+    ];
+    for (const [configChange, runChange, error] of cases) {
+      const out = join(temp('at-eval-lib-'), 'out');
+      await expect(evaluateToFolder({ ...config, ...configChange }, { ...run, ...runChange, out })).rejects.toThrow(error);
+      expect(existsSync(out)).toBe(false);
+    }
   });
 });
