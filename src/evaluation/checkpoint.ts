@@ -21,16 +21,23 @@ export class ScoreCheckpoint {
    * The configuration an unfinished run at `base` was started with, or null when there is none or
    * it has scored nothing yet: a run that failed before its first batch (a prompt too long for the
    * model, say) leaves nothing to resume or to lose, so it does not stand in the way of another
-   * configuration.
+   * configuration. A configuration that cannot be read is refused, unless `discardUnreadable`,
+   * which removes the checkpoint (its scores cannot be told to be this run's) and gives null.
+   *
+   * @throws {FileFormatError} naming `<base>.partial.json` when it is not JSON.
    */
-  static async pendingConfig(base: string): Promise<unknown | null> {
+  static async pendingConfig(base: string, discardUnreadable = false): Promise<unknown | null> {
     if (!existsSync(`${base}.partial.json`)) return null;
     const data = `${base}.partial.f32`;
     if (!existsSync(data) || (await stat(data)).size === 0) return null;
     try {
       return JSON.parse(await readFile(`${base}.partial.json`, 'utf8')) as unknown;
     } catch (error) {
-      throw new FileFormatError(`${base}.partial.json`, `unreadable checkpoint: ${(error as Error).message}`);
+      if (discardUnreadable) {
+        await ScoreCheckpoint.discard(base);
+        return null;
+      }
+      throw new FileFormatError(`${base}.partial.json`, 'unreadable checkpoint (not JSON); remove it, or pass --force, to start fresh');
     }
   }
 
@@ -38,13 +45,13 @@ export class ScoreCheckpoint {
    * Opens the checkpoint at `base` for a run of `items` rows with this configuration: resumes
    * when an unfinished run with an identical configuration is there (dropping a half-written last
    * row), otherwise starts afresh, replacing any other checkpoint. A checkpoint with more rows
-   * than `items` cannot be this run's alone (two runs appended to it at once) and is refused,
-   * unless `discardUnfit`, which starts afresh instead.
+   * than `items` cannot be this run's alone (two runs appended to it at once) and is refused, as
+   * is one whose configuration cannot be read, unless `discardUnfit`, which starts afresh instead.
    *
    * @throws {FileFormatError} naming `<base>.partial.f32` when it holds more than `items` rows.
    */
   static async open(base: string, config: unknown, items: number, cols: number, discardUnfit = false): Promise<ScoreCheckpoint> {
-    const pending = await ScoreCheckpoint.pendingConfig(base);
+    const pending = await ScoreCheckpoint.pendingConfig(base, discardUnfit);
     const data = `${base}.partial.f32`;
     if (pending !== null && JSON.stringify(pending) === JSON.stringify(config) && existsSync(data)) {
       const complete = Math.floor((await stat(data)).size / (4 * cols));

@@ -227,7 +227,7 @@ async function checkOutputFolder(
       );
     }
   }
-  const pending = await ScoreCheckpoint.pendingConfig(join(out, CHECKPOINT));
+  const pending = await ScoreCheckpoint.pendingConfig(join(out, CHECKPOINT), force);
   if (pending !== null && !same(pending)) {
     if (!force) {
       throw new OutputExistsError(

@@ -1,0 +1,73 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { CancelledError, FileFormatError } from '../../src/errors.js';
+import { evaluateToFolder, resolveEvaluateOptions } from '../../src/index.js';
+import { readNpy } from '../../src/io/npy.js';
+import type { ScoringBackend } from '../../src/model/index.js';
+
+const root = mkdtempSync(join(tmpdir(), 'at-evaluate-checkpoint-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+/**
+ * A backend whose scores depend on an item's place in its batch, as onnxruntime's rounding does
+ * on padding, so that results show whether a resumed run kept the batches. It aborts
+ * `controller` after `stopAfter` batches.
+ */
+function batchSensitiveBackend(controller?: AbortController, stopAfter = Infinity): ScoringBackend {
+  const vocabulary = new Map<string, number>();
+  let batches = 0;
+  return {
+    modelId: 'fake',
+    async tokenize(text) {
+      return text
+        .split(/\s+/)
+        .filter(Boolean)
+        .map((word) => vocabulary.get(word) ?? vocabulary.set(word, vocabulary.size + 1).get(word)!);
+    },
+    async scoreBatch(prompts, labels) {
+      if (++batches === stopAfter) controller?.abort();
+      return Float32Array.from({ length: prompts.length * labels.length }, (_, i) => Math.floor(i / labels.length) + prompts.length / 10);
+    },
+  };
+}
+
+const data = join(root, 'data.tsv');
+writeFileSync(data, 'sentence\tlabel\n' + Array.from({ length: 40 }, (_, i) => `a good film number ${i}\t${i % 2}`).join('\n') + '\n');
+const options = { model: 'fake/model', data, classes: ['negative', 'positive'], batchSize: 4 };
+
+/** A run into `out` stopped after `batches` batches, leaving its checkpoint. */
+async function stoppedRun(out: string, batches: number): Promise<void> {
+  const { config, run } = await resolveEvaluateOptions(options);
+  const controller = new AbortController();
+  const error = await evaluateToFolder(config, {
+    ...run,
+    out,
+    backend: batchSensitiveBackend(controller, batches),
+    signal: controller.signal,
+  }).catch((e: unknown) => e);
+  expect(error).toBeInstanceOf(CancelledError);
+}
+
+async function finishedRun(out: string, force = false): Promise<Float32Array> {
+  const { config, run } = await resolveEvaluateOptions(options);
+  const outcome = await evaluateToFolder(config, { ...run, out, force, backend: batchSensitiveBackend() });
+  expect(outcome.n).toBe(40);
+  return (await readNpy(join(out, 'scores.npy'))).data as Float32Array;
+}
+
+describe('evaluateToFolder resuming a damaged checkpoint', () => {
+  it('refuses a checkpoint whose configuration is not JSON, and --force starts fresh', async () => {
+    const out = join(root, 'unreadable');
+    await stoppedRun(out, 3);
+    writeFileSync(join(out, '.evaluate.partial.json'), 'garbage\n');
+    const { config, run } = await resolveEvaluateOptions(options);
+    const refused = await evaluateToFolder(config, { ...run, out, backend: batchSensitiveBackend() }).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(FileFormatError);
+    expect((refused as Error).message).toMatch(
+      /\.evaluate\.partial\.json: unreadable checkpoint \(not JSON\); remove it, or pass --force, to start fresh$/,
+    );
+    expect(await finishedRun(out, true)).toEqual(await finishedRun(join(root, 'unreadable-reference')));
+  });
+});
