@@ -43,20 +43,31 @@ export class ScoreCheckpoint {
 
   /**
    * Opens the checkpoint at `base` for a run of `items` rows with this configuration: resumes
-   * when an unfinished run with an identical configuration is there (dropping a half-written last
-   * row), otherwise starts afresh, replacing any other checkpoint. A checkpoint with more rows
+   * when an unfinished run with an identical configuration is there, otherwise starts afresh,
+   * replacing any other checkpoint. A resumed run keeps whole batches of `batchSize` rows from the
+   * start (or every row, when all are there): resuming inside a batch that a kill cut short would
+   * shift every later batch, and an item's scores depend on its batch in their last bits, so the
+   * results would not be an uninterrupted run's. A checkpoint with more rows
    * than `items` cannot be this run's alone (two runs appended to it at once) and is refused, as
    * is one whose configuration cannot be read, unless `discardUnfit`, which starts afresh instead.
    *
    * @throws {FileFormatError} naming `<base>.partial.f32` when it holds more than `items` rows.
    */
-  static async open(base: string, config: unknown, items: number, cols: number, discardUnfit = false): Promise<ScoreCheckpoint> {
+  static async open(
+    base: string,
+    config: unknown,
+    items: number,
+    cols: number,
+    discardUnfit = false,
+    batchSize = 1,
+  ): Promise<ScoreCheckpoint> {
     const pending = await ScoreCheckpoint.pendingConfig(base, discardUnfit);
     const data = `${base}.partial.f32`;
     if (pending !== null && JSON.stringify(pending) === JSON.stringify(config) && existsSync(data)) {
       const complete = Math.floor((await stat(data)).size / (4 * cols));
       if (complete <= items) {
-        await truncate(data, complete * 4 * cols);
+        const kept = complete === items ? complete : complete - (complete % batchSize);
+        await truncate(data, kept * 4 * cols);
         const bytes = await readFile(data);
         const rows = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
         return new ScoreCheckpoint(base, cols, rows);

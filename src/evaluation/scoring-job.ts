@@ -2,7 +2,7 @@ import { performance } from 'node:perf_hooks';
 import type { TextClassificationDataset } from '../dataset/text-classification-dataset.js';
 import { CancelledError, InputError, rowOffset } from '../errors.js';
 import { accuracy, crossEntropyLoss } from '../metrics/index.js';
-import type { Model, ScoringProgress } from '../model/model.js';
+import { DEFAULT_BATCH_SIZE, type Model, type ScoringProgress } from '../model/model.js';
 import { ScoreCheckpoint } from './checkpoint.js';
 import { itemPrompt, promptPrefix, REFERENCE_TEMPLATE, type PromptTemplate } from './prompt.js';
 
@@ -89,7 +89,14 @@ export async function runScoringJob(
     });
 
   const checkpoint = options.checkpoint
-    ? await ScoreCheckpoint.open(options.checkpoint.base, options.checkpoint.config, prompts.length, k, options.checkpoint.discardUnfit)
+    ? await ScoreCheckpoint.open(
+        options.checkpoint.base,
+        options.checkpoint.config,
+        prompts.length,
+        k,
+        options.checkpoint.discardUnfit,
+        options.batchSize ?? DEFAULT_BATCH_SIZE,
+      )
     : null;
   const done = checkpoint?.done ?? 0;
   // Items are counted over the whole dataset, the checkpoint's included, in the progress reports

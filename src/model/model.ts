@@ -21,6 +21,9 @@ export interface ScoreOptions {
   onBatch?: (rows: Float32Array, firstRow: number) => void | Promise<void>;
 }
 
+/** Items per forward pass when `ScoreOptions.batchSize` is not given. */
+export const DEFAULT_BATCH_SIZE = 16;
+
 /**
  * A language model scored by the next-token logits of label words after a prompt, the quantity
  * the paper's target and surrogate models produce. Prompts, label tokens, batching, progress and
@@ -75,7 +78,7 @@ export class Model {
    * const scores = await model.score(prompts, [117, 115], { batchSize: 8, onProgress: ({ done, total }) => log(done, total) });
    */
   async score(prompts: readonly string[], labelTokenIds: readonly number[], options: ScoreOptions = {}): Promise<Float32Array> {
-    const batchSize = options.batchSize ?? 16;
+    const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
     if (!Number.isInteger(batchSize) || batchSize < 1) {
       throw new InputError({ argument: 'batchSize', expected: 'a positive integer', received: batchSize });
     }

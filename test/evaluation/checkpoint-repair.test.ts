@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -69,5 +69,18 @@ describe('evaluateToFolder resuming a damaged checkpoint', () => {
       /\.evaluate\.partial\.json: unreadable checkpoint \(not JSON\); remove it, or pass --force, to start fresh$/,
     );
     expect(await finishedRun(out, true)).toEqual(await finishedRun(join(root, 'unreadable-reference')));
+  });
+
+  it('resumes a checkpoint cut inside a batch from the batch’s start, giving the uninterrupted bits', async () => {
+    const reference = await finishedRun(join(root, 'torn-reference'));
+    const out = join(root, 'torn');
+    await stoppedRun(out, 3);
+    // 12 items of 2 float32 scores; a write cut after 10 items and a half.
+    const scores = join(out, '.evaluate.partial.f32');
+    expect(statSync(scores).size).toBe(12 * 2 * 4);
+    truncateSync(scores, 10 * 2 * 4 + 4);
+    const resumed = await finishedRun(out);
+    expect(Buffer.from(resumed.buffer)).toEqual(Buffer.from(reference.buffer));
+    expect(JSON.parse(readFileSync(join(out, 'meta.json'), 'utf8')).timings.items_scored_now).toBe(32);
   });
 });
