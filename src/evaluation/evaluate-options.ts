@@ -87,6 +87,17 @@ function checkDataFile(path: string, argument: string): void {
   }
 }
 
+/** The options that only a served (`openai:`) model reads. */
+const SERVED_MODEL_OPTIONS = [
+  'apiKeyEnv',
+  'openaiMode',
+  'topLogprobs',
+  'missingLabel',
+  'concurrency',
+  'requestTimeout',
+  'maxRetries',
+] as const;
+
 /**
  * The configuration and run settings of an evaluation from its options (checked with
  * `checkEvaluateOptions`): defaults applied, the instruction file read, paths made absolute
@@ -100,7 +111,18 @@ function checkDataFile(path: string, argument: string): void {
  */
 export async function resolveEvaluateOptions(input: EvaluateOptions, onRetry?: (notice: RetryNotice) => void): Promise<ResolvedEvaluation> {
   const options = checkEvaluateOptions(input as unknown as Record<string, unknown>, null);
-  if (!isOpenAIModelSpec(options.model) && isLocalModelPath(options.model)) checkModelFolder(resolve(options.model));
+  if (!isOpenAIModelSpec(options.model)) {
+    // Ignored by a model run here, which would leave the user believing it took effect.
+    const servedOnly = SERVED_MODEL_OPTIONS.find((name) => options[name] !== undefined);
+    if (servedOnly !== undefined) {
+      throw new InputError({
+        argument: servedOnly,
+        expected: 'only with a served model (model openai:http://host:port/v1#name); a local or Hub model runs here',
+        received: options[servedOnly],
+      });
+    }
+    if (isLocalModelPath(options.model)) checkModelFolder(resolve(options.model));
+  }
   checkDataFile(options.data, 'data');
   if (options.iclData !== undefined) checkDataFile(options.iclData, 'iclData');
   let instruction = options.instruction ?? '';

@@ -180,6 +180,12 @@ describe('active-testing evaluate on bad input leaves nothing behind', () => {
       ['--label-column', 'sentence'],
       /^--label-column: expected a column other than the text column, got "sentence"$/,
     ],
+    [
+      "a served model's option with a local model",
+      ['--concurrency', '4'],
+      /^--concurrency: expected only with a served model \(model openai:http:\/\/host:port\/v1#name\); a local or Hub model runs here, got 4$/,
+    ],
+    ['--request-timeout with a local model', ['--request-timeout', '30'], /^--request-timeout: expected only with a served model/],
     ['unknown label', ['--data', writeTsv([['ok', 'great']])], /line 2, column "label": expected a class id in \[0, 1\] or one of/],
     ['missing --classes', ['--classes', ''], UsageError],
     ['--icl-data without --icl-examples', ['--icl-data', good], /^--icl-data: expected in-context examples with it/],
