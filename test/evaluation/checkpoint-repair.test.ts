@@ -6,6 +6,7 @@ import { CancelledError, FileFormatError } from '../../src/errors.js';
 import { evaluateToFolder, resolveEvaluateOptions } from '../../src/index.js';
 import { readNpy } from '../../src/io/npy.js';
 import type { ScoringBackend } from '../../src/model/index.js';
+import { wordBackend } from '../helpers/word-backend.js';
 
 const root = mkdtempSync(join(tmpdir(), 'at-evaluate-checkpoint-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -16,21 +17,11 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
  * `controller` after `stopAfter` batches.
  */
 function batchSensitiveBackend(controller?: AbortController, stopAfter = Infinity): ScoringBackend {
-  const vocabulary = new Map<string, number>();
-  let batches = 0;
-  return {
-    modelId: 'fake',
-    async tokenize(text) {
-      return text
-        .split(/\s+/)
-        .filter(Boolean)
-        .map((word) => vocabulary.get(word) ?? vocabulary.set(word, vocabulary.size + 1).get(word)!);
-    },
-    async scoreBatch(prompts, labels) {
-      if (++batches === stopAfter) controller?.abort();
-      return Float32Array.from({ length: prompts.length * labels.length }, (_, i) => Math.floor(i / labels.length) + prompts.length / 10);
-    },
-  };
+  return wordBackend(
+    (prompts, labels) => Float32Array.from({ length: prompts * labels }, (_, i) => Math.floor(i / labels) + prompts / 10),
+    controller,
+    stopAfter,
+  );
 }
 
 const data = join(root, 'data.tsv');

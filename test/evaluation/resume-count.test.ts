@@ -5,27 +5,14 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { CancelledError } from '../../src/errors.js';
 import { evaluateToFolder, resolveEvaluateOptions } from '../../src/index.js';
 import type { ScoringBackend } from '../../src/model/index.js';
+import { wordBackend } from '../helpers/word-backend.js';
 
 const root = mkdtempSync(join(tmpdir(), 'at-evaluate-resume-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-/** A backend that gives every word its own token and scores zeros, and aborts `controller` after `batches` batches. */
+/** A backend that scores zeros and aborts `controller` after `batches` batches. */
 function fakeBackend(controller: AbortController, batches: number): ScoringBackend {
-  const vocabulary = new Map<string, number>();
-  let scored = 0;
-  return {
-    modelId: 'fake',
-    async tokenize(text) {
-      return text
-        .split(/\s+/)
-        .filter(Boolean)
-        .map((word) => vocabulary.get(word) ?? vocabulary.set(word, vocabulary.size + 1).get(word)!);
-    },
-    async scoreBatch(prompts, labels) {
-      if (++scored === batches) controller.abort();
-      return new Float32Array(prompts.length * labels.length);
-    },
-  };
+  return wordBackend((prompts, labels) => new Float32Array(prompts * labels), controller, batches);
 }
 
 describe('evaluateToFolder stopped on a resumed run', () => {
