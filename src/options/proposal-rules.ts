@@ -82,9 +82,10 @@ export function resolveProposal(
     throw new InputError({ argument: argument('numerics'), expected: "'default' with a defensive mixture", received: 'reference' });
   }
   if (request.calibration && request.temperature !== null && request.temperature !== 'calibrated') {
+    // Named after the temperature, the value it reports: the calibration set fits its own.
     throw new InputError({
-      argument: argument('calibration'),
-      expected: 'either a calibration set or a temperature, not both',
+      argument: argument('temperature'),
+      expected: 'no temperature with a calibration set (the temperature is fitted on it)',
       received: request.temperature,
     });
   }

@@ -88,6 +88,17 @@ describe('active-testing simulate: adaptive options', () => {
     expect(bad.stderr).toContain('--defensive: expected a number in [0, 1], got "1.5"');
   });
 
+  it('names --temperature when it is given with a calibration set, which fits its own, writing nothing', async () => {
+    const out = path('both');
+    const calibration = ['--calibration-scores', path('cg.npy'), '--calibration-labels', path('cy.npy')];
+    const run = await cli('simulate', ...poolFlags(), ...calibration, '--temperature', '2', '--out', out);
+    expect(run.code).toBe(1);
+    expect(run.stderr.trim()).toBe(
+      'active-testing simulate: --temperature: expected no temperature with a calibration set (the temperature is fitted on it), got 2',
+    );
+    expect(existsSync(out)).toBe(false);
+  });
+
   it('exits 1 on calibration scores of another class count, writing nothing', async () => {
     const twoClasses = Float64Array.from({ length: 200 * 2 }, (_, j) => heldOut.surrogateScores.data[Math.floor(j / 2) * K + (j % 2)]);
     await writeNpy(path('cg2.npy'), { data: twoClasses, shape: [200, 2], dtype: 'f8' });
