@@ -1,5 +1,6 @@
 import { ActiveTestingError, InputError, InterruptedError, UsageError } from '../errors.js';
 import { cliFlag, commandOptions, COMMAND_CONTEXTS, optionNames, type CommandName } from '../options/schema.js';
+import { didYouMean } from '../options/suggest.js';
 import { redactSecrets } from '../io/redact.js';
 import { VERSION } from '../version.js';
 import type { Command } from './command.js';
@@ -42,7 +43,13 @@ export async function runCli(argv: string[]): Promise<number> {
   }
   const load = COMMANDS.find(([commandName]) => commandName === name)?.[1];
   if (!load) {
-    console.error(redactSecrets(`active-testing: unknown command "${name}"\n\n${await usage()}`));
+    const hint = didYouMean(
+      name,
+      COMMANDS.map(([commandName]) => commandName),
+    );
+    console.error(
+      redactSecrets(`active-testing: unknown command "${name}"${hint.startsWith('(') ? ' ' : ': '}${hint}\n\n${await usage()}`),
+    );
     return 2;
   }
   const command = await load();

@@ -76,3 +76,19 @@ describe('the CLI entry point', () => {
     expect(evaluate.code).toBe(2);
   });
 });
+
+describe('an unknown command', () => {
+  it('is a usage error that suggests the closest command and lists them all', async () => {
+    const { runCliCaptured } = await import('../helpers/cli.js');
+    const misspelt = await runCliCaptured(['simulte', '--demo']);
+    expect(misspelt.code).toBe(2);
+    expect(misspelt.stderr.split('\n')[0]).toBe(
+      'active-testing: unknown command "simulte": did you mean simulate? (valid: simulate, experiment, report, label, serve, evaluate)',
+    );
+    const unrelated = await runCliCaptured(['zzz']);
+    expect(unrelated.code).toBe(2);
+    expect(unrelated.stderr.split('\n')[0]).toBe(
+      'active-testing: unknown command "zzz" (valid: simulate, experiment, report, label, serve, evaluate)',
+    );
+  });
+});
