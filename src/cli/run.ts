@@ -116,6 +116,9 @@ const CALIBRATION_FLAGS: Readonly<Record<string, string>> = {
 function namedAsFlag(error: InputError, command: string): string {
   const { argument, message } = error;
   if (!(command in COMMAND_CONTEXTS) || !message.startsWith(argument)) return message;
+  // An unknown key is one of a file's (a grid's `"threads"`), never a flag: the parser refuses
+  // unknown flags itself, so naming it `--threads` would point at a flag the user did not give.
+  if (error.expected.startsWith('a known option')) return message;
   const contexts = COMMAND_CONTEXTS[command as CommandName];
   const calibrationFlag = CALIBRATION_FLAGS[argument];
   if (calibrationFlag !== undefined && contexts.some((context) => optionNames(context).includes('calibration'))) {

@@ -92,3 +92,22 @@ describe('an unknown command', () => {
     );
   });
 });
+
+describe('an unknown key in a grid file', () => {
+  it('is named as the grid key, not as the command flag of the same name', async () => {
+    const { mkdtempSync, writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { runCliCaptured } = await import('../helpers/cli.js');
+    const dir = mkdtempSync(join(tmpdir(), 'at-grid-key-'));
+    for (const key of ['threads', 'out']) {
+      const grid = join(dir, `${key}.json`);
+      writeFileSync(grid, JSON.stringify({ modelScores: 'f.npy', labels: 'y.npy', [key]: 1, settings: [{ acquisition: 'iid' }] }));
+      const run = await runCliCaptured(['experiment', '--config', grid, '--out', join(dir, 'runs')]);
+      expect(run.code).toBe(1);
+      expect(run.stderr).toBe(
+        `active-testing experiment: ${key}: expected a known option (valid: modelScores, labels, loss, runs, size, step, seed, bootstrap, numerics, evaluate, surrogates, settings, iclBudget)`,
+      );
+    }
+  });
+});
