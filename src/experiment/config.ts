@@ -143,7 +143,7 @@ export type SizedSetting = ResolvedSetting & { size: number };
  *
  * @example
  * const config = loadExperimentConfig('grid.json');
- * config.settings.map((s) => s.name); // ['iid', 'surrogate-ce', ...]
+ * config.settings.map((s) => s.name); // ['Random (i.i.d.)', 'surrogate-ce · LURE · clip 0.1', ...]: a setting's own name, else one built from its options
  */
 export function loadExperimentConfig(path: string): ExperimentConfig {
   checkPath(path);

@@ -123,7 +123,7 @@ export interface ResolveOptions {
  *   await session.record(item.id, await askPerson(item.text));
  * }
  * const { accuracy } = session.estimate(); // accuracy.value, accuracy.anytime.lower, accuracy.anytime.upper
- * session.close();
+ * await session.close();
  */
 export class ActiveTestingSession {
   readonly classes: readonly string[];
