@@ -544,7 +544,7 @@ export async function openOrCreateSession(
   command: string,
   check: (pool: PoolNames) => void = () => {},
 ): Promise<ActiveTestingSession> {
-  const creating = CREATE_OPTIONS.some((name) => given[name] !== undefined);
+  const creating = checkSessionSource(path, given);
   if (existsSync(path)) {
     const session = await ActiveTestingSession.open(path, { onWarning: (message) => console.error(`warning: ${message}`) });
     try {
@@ -556,8 +556,21 @@ export async function openOrCreateSession(
     }
     return session;
   }
-  if (!creating) throw new UsageError(`${path} does not exist: give --data, --classes and --model-scores to create it`);
   return createSession(path, given, check);
+}
+
+/**
+ * Whether pool options are given to create the session at `path`; refuses a path that does not
+ * exist without them, before anything else about the run is judged (a missing file is the first
+ * thing to fix, also when stdin is not a terminal).
+ *
+ * @throws UsageError when the file does not exist and no pool options were given.
+ */
+function checkSessionSource(path: string, given: Record<string, unknown>): boolean {
+  const creating = CREATE_OPTIONS.some((name) => given[name] !== undefined);
+  if (!creating && !existsSync(path))
+    throw new UsageError(`${path} does not exist: give --data, --classes and --model-scores to create it`);
+  return creating;
 }
 
 export const labelCommand: Command = {
@@ -579,6 +592,7 @@ export const labelCommand: Command = {
     if (exchange && answers) throw new UsageError(`--${exchange.direction} and --answers exclude each other`);
     // Before the session is opened (an export may first propose items): a path inside a file is one clear line.
     if (exchange?.direction === 'export') await assertFolderWritable(dirname(exchange.file), '--export');
+    checkSessionSource(path, given);
     if (!answers && !exchange && !process.stdin.isTTY)
       throw new UsageError('stdin is not a terminal: pass --answers FILE to label non-interactively');
     const session = await openOrCreateSession(path, given, 'label', (pool) => {

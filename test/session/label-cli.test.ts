@@ -148,6 +148,12 @@ describe('active-testing label: scripted use and bad input', () => {
     const missing = run(['label', '--session', session, '--answers', files.data]);
     expect(missing.status).toBe(2);
     expect(missing.stderr).toMatch(/does not exist: give --data, --classes and --model-scores/);
+    // Without --answers and with stdin not a terminal, the missing file is still what is reported.
+    const missingInteractive = run(['label', '--session', session]);
+    expect(missingInteractive.status).toBe(2);
+    expect(missingInteractive.stderr.split('\n')[0]).toBe(
+      `active-testing label: ${session} does not exist: give --data, --classes and --model-scores to create it`,
+    );
     expect(run(['label', '--session', session, '--answers', files.data, '--data', files.data]).stderr).toMatch(/--classes is required/);
     const wrong = join(files.dir, 'wrong.npy');
     await writeNpy(wrong, { data: new Float64Array(30), shape: [10, 3], dtype: 'f8' });
