@@ -5,6 +5,7 @@ import { InputError } from '../errors.js';
 import { OpenAIBackend } from '../model/backends/openai.js';
 import type { RetryNotice } from '../model/backends/openaiHttp.js';
 import { isOpenAIModelSpec } from '../model/backends/openaiTarget.js';
+import { checkTsvSafe } from '../io/tsv-safe.js';
 import { checkModelFolder, isLocalModelPath, type ModelDevice } from '../model/transformers-backend.js';
 import { checkKnownKeys, checkOption, optionNames } from '../options/index.js';
 import type { EvaluateConfig, EvaluateRun } from './evaluate.js';
@@ -71,6 +72,8 @@ export function checkEvaluateOptions(input: Record<string, unknown>, where: stri
   for (const [name, value] of Object.entries(input)) checked[name] = checkOption(name, value, 'evaluate', argument(name));
   for (const name of ['model', 'data', 'classes'])
     if (checked[name] === undefined) throw new InputError({ argument: argument(name), expected: 'a value: it is required' });
+  // Scores under such a class name would feed a labelling session that refuses it, after the scoring.
+  checkTsvSafe(checked.classes as string[], argument('classes'), 'class names');
   if (checked.instruction !== undefined && checked.instructionFile !== undefined)
     throw new InputError({ argument: argument('instructionFile'), expected: 'no instruction beside it: the instruction or its file' });
   if (checked.iclData !== undefined && !((checked.iclExamples as number | undefined) ?? 0))

@@ -11,6 +11,7 @@ import { faultPoint } from '../io/fault.js';
 import { withOutputLock } from '../io/output-lock.js';
 import { encodeNpy } from '../io/npy.js';
 import { redactSecrets } from '../io/redact.js';
+import { checkTsvSafe } from '../io/tsv-safe.js';
 import { isOpenAIModelSpec } from '../model/backends/openaiTarget.js';
 import type { ScoringBackend } from '../model/backend.js';
 import { Model } from '../model/model.js';
@@ -289,12 +290,14 @@ export async function evaluateToFolder(config: EvaluateConfig, run: EvaluateRun)
 }
 
 /**
- * Refuses settings the option schema refuses, in a configuration written by hand rather than by
- * `resolveEvaluateOptions`, before the inputs are hashed: `icl_examples: -1` scored zero-shot and
+ * Refuses settings that `resolveEvaluateOptions` refuses (the option schema's, and class names
+ * that a labelling session would refuse), in a configuration written by hand, before the inputs
+ * are hashed: `icl_examples: -1` scored zero-shot and
  * recorded -1, and an unknown device reached onnxruntime.
  */
 function checkSettings(config: EvaluateConfig, run: EvaluateRun): void {
   checkOption('classes', config.classes, 'evaluate', 'classes');
+  checkTsvSafe(config.classes, 'classes', 'class names');
   checkOption('limit', config.limit ?? undefined, 'evaluate', 'limit');
   checkOption('iclExamples', config.icl_examples, 'evaluate', 'icl_examples');
   checkOption('iclSeed', config.icl_seed, 'evaluate', 'icl_seed');

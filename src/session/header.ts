@@ -2,6 +2,7 @@ import { constants } from 'node:buffer';
 import { endianness } from 'node:os';
 import { FileFormatError, InputError } from '../errors.js';
 import { base64Chunks, base64Length, decodeBase64Into } from '../io/base64.js';
+import { checkTsvSafe } from '../io/tsv-safe.js';
 import { fitTemperature } from '../calibration/temperature.js';
 import { toLabels, toMatrix, type LabelsInput, type Matrix, type MatrixInput } from '../matrix.js';
 import type { SessionLoss } from './loss.js';
@@ -409,35 +410,12 @@ function poolMatrix(input: ScoresInput | undefined, argument: string, n: number,
   return m;
 }
 
-/**
- * Whether `text` holds a tab or a line break: as an item id it would split its line in the TSV of
- * `labelsTsv` (which `--answers` reads back, one record a line), so sessions refuse such ids.
- */
-export function splitsTsvLine(text: string): boolean {
-  return /[\t\r\n]/.test(text);
-}
-
 function checkUnique(values: readonly string[], argument: string): void {
   const seen = new Set<string>();
   values.forEach((value, row) => {
     if (typeof value !== 'string' || value === '') throw new InputError({ argument, expected: 'a non-empty string', received: value, row });
     if (seen.has(value)) throw new InputError({ argument, expected: 'unique values', received: value, row });
     seen.add(value);
-  });
-}
-
-/**
- * Refuses ids or class names with a tab or a line break: the labels TSV that
- * `exportSessionLabels` and `--export-labels` write holds both, one record a line.
- */
-function checkTsvSafe(values: readonly string[], argument: 'ids' | 'classes'): void {
-  const row = values.findIndex(splitsTsvLine);
-  if (row === -1) return;
-  throw new InputError({
-    argument,
-    expected: `${argument === 'ids' ? 'ids' : 'class names'} without tabs or line breaks (one would split its line in the labels TSV that exportSessionLabels and --export-labels write)`,
-    received: values[row],
-    row,
   });
 }
 
@@ -456,12 +434,12 @@ export function buildHeader(options: SessionOptions, lossId: string, hasScorer: 
   if (!Array.isArray(classes) || classes.length < 2)
     throw new InputError({ argument: 'classes', expected: 'at least 2 class names', received: classes?.length });
   checkUnique(classes, 'classes');
-  checkTsvSafe(classes, 'classes');
+  checkTsvSafe(classes, 'classes', 'class names');
   const k = classes.length;
   const ids = options.ids ? [...options.ids] : texts.map((_, i) => String(i));
   if (ids.length !== n) throw new InputError({ argument: 'ids', expected: `${n} ids, one per text`, received: ids.length });
   checkUnique(ids, 'ids');
-  checkTsvSafe(ids, 'ids');
+  checkTsvSafe(ids, 'ids', 'ids');
   const target = poolMatrix(options.modelScores, 'modelScores', n, k);
   const comparison = poolMatrix(options.comparisonScores, 'comparisonScores', n, k);
   const surrogate = poolMatrix(options.surrogateScores, 'surrogateScores', n, k);

@@ -147,6 +147,16 @@ describe('active-testing evaluate on bad input leaves nothing behind', () => {
     ['missing model folder', ['--model', join(modelDir('.'), 'missing-model')], /model: expected an existing model folder/],
     ['label not in the vocabulary', ['--classes', 'negative,日本'], /^--classes: expected label "日本".*unknown token/],
     ['a header and no rows', ['--data', writeTsv([])], /^--data: expected rows to score, got "0 rows"/],
+    [
+      'a class name with a tab',
+      ['--classes', 'nega\ttive,positive'],
+      /^--classes \(row 0\): expected class names without tabs or line breaks \(one would split its line in the labels TSV that exportSessionLabels and --export-labels write\), got "nega\\ttive"$/,
+    ],
+    [
+      'a class name with a line break',
+      ['--classes', 'negative,posi\r\ntive'],
+      /^--classes \(row 1\): expected class names without tabs .*, got "posi\\r\\ntive"$/,
+    ],
     ['classes sharing a first token', ['--classes', 'negative,negatively'], /^--classes: expected labels with distinct first tokens/],
     [
       'empty text',
@@ -257,6 +267,7 @@ describe('evaluate from the library, under the option schema names', () => {
       [{ icl_examples: -1 }, {}, /^icl_examples: expected an integer ≥ 0, got -1$/],
       [{ icl_seed: 0.5 }, {}, /^icl_seed: expected an integer ≥ 0, got 0\.5$/],
       [{ classes: ['negative'] }, {}, /^classes: expected at least 2 names/],
+      [{ classes: ['negative', 'posi\ttive'] }, {}, /^classes \(row 1\): expected class names without tabs or line breaks/],
       [{ limit: 0 }, {}, /^limit: expected an integer ≥ 1, got 0$/],
       [{}, { batchSize: 0 }, /^batchSize: expected an integer ≥ 1, got 0$/],
       [{}, { device: 'gpu' as EvaluateRun['device'] }, /^device: expected one of cpu \| cuda \| auto/],

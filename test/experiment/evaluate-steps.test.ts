@@ -167,6 +167,10 @@ describe('evaluate steps in a grid', () => {
     expect(() => resolveExperimentConfig(grid({ iclData: 'shots.tsv' }), '/grids')).toThrow(
       /^evaluate\.icl\.iclData: expected in-context examples with it/,
     );
+    // A class name that a labelling session would refuse, refused when the grid is read, before any step scores.
+    expect(() => resolveExperimentConfig(grid({ classes: ['a', 'b\nc'] }), '/grids')).toThrow(
+      'evaluate.icl.classes (row 1): expected class names without tabs or line breaks (one would split its line in the labels TSV that exportSessionLabels and --export-labels write), got "b\\nc"',
+    );
     const config = resolveExperimentConfig(grid({ iclExamples: 8, noPrefixCache: true, batchSize: 4, classes: ['a', 'b'] }), '/grids');
     expect(config.evaluate.icl).toEqual({ model: 'm', data: 'd', classes: ['a', 'b'], iclExamples: 8, noPrefixCache: true, batchSize: 4 });
   });
