@@ -7,6 +7,7 @@ import { remoteProgressReporter } from './openai-backend.js';
 import { commandFlags, commandValues, parseOptions, required, schemaValues } from './options.js';
 import { progressBar, type ProgressReporter } from './progress.js';
 import { withInterrupts } from './interrupt.js';
+import { formatCount } from '../io/format-count.js';
 
 const help = (names: readonly string[]) => optionHelp('evaluate', 26, names).join('\n');
 
@@ -65,10 +66,11 @@ export const evaluateCommand: Command = {
             progress.update(done, total);
           },
         }),
-      () => (scored === undefined ? undefined : `after ${scored.done} of ${scored.total} items`),
+      () => (scored === undefined ? undefined : `after ${scored.done} of ${formatCount(scored.total, 'item')}`),
     ).finally(() => progress.finish());
     if (outcome.alreadyComplete) console.log(`${out}: results of this configuration are already complete`);
-    else console.log(`${outcome.n} items: accuracy ${outcome.accuracy.toFixed(4)}, loss ${outcome.loss.toFixed(4)} -> ${out}`);
+    else
+      console.log(`${formatCount(outcome.n, 'item')}: accuracy ${outcome.accuracy.toFixed(4)}, loss ${outcome.loss.toFixed(4)} -> ${out}`);
     return 0;
   },
 };

@@ -7,6 +7,7 @@ import { optionHelp } from '../options/schema.js';
 import { commandFlags, commandValues, parseOptions, required } from './options.js';
 import { formatDuration, progressBar } from './progress.js';
 import { withInterrupts } from './interrupt.js';
+import { formatCount } from '../io/format-count.js';
 
 const HELP = `Usage: active-testing experiment --config grid.json --out DIR [options]
 
@@ -109,7 +110,7 @@ function describeEvent(event: Exclude<ExperimentEvent, { event: 'progress' | 'wa
     case 'evaluate':
       return `evaluate step ${event.step} → ${displayPath(event.folder)}`;
     case 'start':
-      return `${event.settings} settings, ${event.settings - event.toRun} already finished; output in ${out}`;
+      return `${formatCount(event.settings, 'setting')}, ${event.settings - event.toRun} already finished; output in ${out}`;
     case 'skipped':
       return `  ${event.name}: finished earlier, kept`;
     case 'setting-start':

@@ -22,6 +22,7 @@ import type { Command } from './command.js';
 import { warnOfProbabilities } from './score-warnings.js';
 import { exportLabelStudio, importLabelStudio, labelStudioConfig } from './label-studio.js';
 import { checkFlagNames, commandFlags, commandValues, parseOptions, required, schemaValues, type OptionSpecs } from './options.js';
+import { formatCount } from '../io/format-count.js';
 
 /**
  * Every flag of `label`: the schema's session options and the command's own, plus where
@@ -246,8 +247,8 @@ async function checkResumeOptions(path: string, session: ActiveTestingSession, g
     const rowIds = ids ?? texts.map((_, i) => String(i));
     const row = texts.findIndex((text, i) => text !== session.texts[i] || rowIds[i] !== session.ids[i]);
     if (texts.length !== session.texts.length || row !== -1) {
-      const what = texts.length !== session.texts.length ? `${texts.length} items` : `another id or text at row ${row}`;
-      refuse('data', `the pool of ${session.texts.length} items (ids and texts)`, `${given.data as string}: ${what}`);
+      const what = texts.length !== session.texts.length ? formatCount(texts.length, 'item') : `another id or text at row ${row}`;
+      refuse('data', `the pool of ${formatCount(session.texts.length, 'item')} (ids and texts)`, `${given.data as string}: ${what}`);
     }
   }
   const storedScores = sessionStoredScores(session);
@@ -338,13 +339,13 @@ function formatInterval(name: string, estimate: IntervalEstimate): string {
 
 /** The running estimate in one line: ± the confidence sequence's half-width where there is one, else the bootstrap's. */
 function statusLine(estimate: SessionEstimate): string {
-  if (estimate.labels === 0) return `${estimate.recorded} labels recorded; no estimate yet`;
+  if (estimate.labels === 0) return `${formatCount(estimate.recorded, 'label')} recorded; no estimate yet`;
   const halfWidth = (e: IntervalEstimate) => {
     const interval = e.anytime ?? e.bootstrap;
     return `${Math.max(interval.upper - e.value, e.value - interval.lower).toFixed(3)}${e.anytime ? ' (anytime 95%)' : ' (approx.)'}`;
   };
   return (
-    `${estimate.labels} labels · accuracy ${estimate.accuracy.value.toFixed(3)} ± ${halfWidth(estimate.accuracy)}` +
+    `${formatCount(estimate.labels, 'label')} · accuracy ${estimate.accuracy.value.toFixed(3)} ± ${halfWidth(estimate.accuracy)}` +
     ` · risk ${estimate.risk.value.toFixed(3)} ± ${halfWidth(estimate.risk)}` +
     (estimate.skipped > 0 ? ` · ${estimate.skipped} skipped` : '')
   );
@@ -358,7 +359,7 @@ function varianceRatioText(ratio: number): string {
 function summary(session: ActiveTestingSession): string {
   const estimate = session.estimate();
   const lines = [
-    `Labels: ${estimate.labels} in the estimate (${estimate.recorded} recorded, ${estimate.skipped} skipped; the estimate covers ${estimate.poolSize} items)`,
+    `Labels: ${estimate.labels} in the estimate (${estimate.recorded} recorded, ${estimate.skipped} skipped; the estimate covers ${formatCount(estimate.poolSize, 'item')})`,
   ];
   if (estimate.labels === 0) return lines.join('\n');
   lines.push(formatInterval(`Risk (${session.settings.loss}):`, estimate.risk), formatInterval('Accuracy:', estimate.accuracy));
@@ -372,7 +373,7 @@ function summary(session: ActiveTestingSession): string {
     );
   }
   lines.push(
-    `Random labelling would need about ${estimate.equivalentRandomLabels} labels for an interval this narrow.`,
+    `Random labelling would need about ${formatCount(estimate.equivalentRandomLabels, 'label')} for an interval this narrow.`,
     `Variance ÷ random labelling's (est.): ${varianceRatioText(estimate.varianceRatio)}; verdict: ${estimate.varianceVerdict}.`,
   );
   return lines.join('\n');
@@ -493,10 +494,14 @@ async function exportLabels(sessionPath: string, outPath: string): Promise<numbe
     throw new SessionFileError(`cannot write ${outPath} (${code})`);
   }
   const skips = labels.filter((l) => l.label === null).length;
-  console.log(`exported ${labels.length - skips} labels and ${skips} skips from ${sessionPath} to ${outPath}`);
+  console.log(
+    `exported ${formatCount(labels.length - skips, 'label')} and ${formatCount(skips, 'skip')} from ${sessionPath} to ${outPath}`,
+  );
   if (!headerReadable) console.error('active-testing label: the header is unreadable: ids are row numbers and labels class indices');
   if (unreadableLines.length > 0)
-    console.error(`active-testing label: passed over ${unreadableLines.length} unreadable lines (first: line ${unreadableLines[0]})`);
+    console.error(
+      `active-testing label: passed over ${formatCount(unreadableLines.length, 'unreadable line')} (first: line ${unreadableLines[0]})`,
+    );
   return 0;
 }
 
@@ -612,7 +617,7 @@ export const labelCommand: Command = {
       }
       if (exchange?.direction === 'import') {
         const { labelled, skipped } = await importLabelStudio(session, exchange.file);
-        console.log(`recorded ${labelled} labels and ${skipped} skips from ${exchange.file}`);
+        console.log(`recorded ${formatCount(labelled, 'label')} and ${formatCount(skipped, 'skip')} from ${exchange.file}`);
         console.log(summary(session));
         return 0;
       }

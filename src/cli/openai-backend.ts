@@ -1,5 +1,6 @@
 import { formatDuration, type ProgressReporter } from './progress.js';
 import type { OpenAIBackend, OpenAIBackendStats } from '../model/backends/openai.js';
+import { formatCount } from '../io/format-count.js';
 
 /** Counts at the moment rates are measured from. */
 export interface ProgressBaseline {
@@ -26,7 +27,7 @@ export function remoteProgressLine(
   elapsedSeconds: number,
   baseline: ProgressBaseline = { done: 0, requests: 0 },
 ): string {
-  const counts = `${progress.done}/${progress.total} items, ${stats.requests} requests`;
+  const counts = `${progress.done}/${formatCount(progress.total, 'item')}, ${formatCount(stats.requests, 'request')}`;
   const answered = stats.requests - baseline.requests;
   if (answered === 0 || elapsedSeconds <= 0)
     return `${counts}, ${stats.requests === 0 ? 'waiting for the first answer' : 'rate and ETA from the next answer'}`;

@@ -9,6 +9,7 @@ import type { Command } from './command.js';
 import { checkFlagNames, commandFlags, commandValues, withNegativeValues } from './options.js';
 import { progressBar } from './progress.js';
 import { withInterrupts } from './interrupt.js';
+import { formatCount } from '../io/format-count.js';
 
 const HELP = `Usage: active-testing report DIR... [--out OUT] [options]
 
@@ -61,7 +62,7 @@ export const reportCommand: Command = {
     if (json) {
       console.log(JSON.stringify({ event: 'report', summary: result.summaryPath, files: result.files, table: result.table }));
     } else {
-      console.log(`Report written: ${result.summaryPath} (${result.files.length} files)`);
+      console.log(`Report written: ${result.summaryPath} (${formatCount(result.files.length, 'file')})`);
     }
     return 0;
   },

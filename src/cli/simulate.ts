@@ -35,6 +35,7 @@ import { commandFlags, commandValues, parseOptions, required, schemaValues, type
 import { progressBar } from './progress.js';
 import { warnOfProbabilities } from './score-warnings.js';
 import { withInterrupts } from './interrupt.js';
+import { formatCount } from '../io/format-count.js';
 
 const RISK_NAMES: Record<BuiltinLoss, string> = {
   'cross-entropy': 'cross-entropy',
@@ -90,7 +91,7 @@ function assertFitsInMemory(simulations: readonly MemoryOptions[], intervals: nu
     const each = simulations.length > 1 ? ` for each of ${simulations.length} methods` : '';
     throw new InputError({
       argument: '--runs',
-      expected: `runs × size that fit in memory: ${runs} runs of ${size} labels${each} need about ${(needed / GIB).toFixed(1)} GiB for their results, this machine has ${(available / GIB).toFixed(1)} GiB; use fewer --runs${each ? '' : ' or a smaller --size'}`,
+      expected: `runs × size that fit in memory: ${formatCount(runs, 'run')} of ${formatCount(size, 'label')}${each} need about ${(needed / GIB).toFixed(1)} GiB for their results, this machine has ${(available / GIB).toFixed(1)} GiB; use fewer --runs${each ? '' : ' or a smaller --size'}`,
       received: runs,
     });
   }
@@ -161,7 +162,7 @@ function describeRun(summary: SimulationSummary, result: SimulationResult, dir: 
     ];
   });
   return [
-    `${acquisition} acquisition + ${estimator} estimator: ${runs} runs of ${result.size} labels from a pool of ${poolSize} items (K = ${classes})`,
+    `${acquisition} acquisition + ${estimator} estimator: ${formatCount(runs, 'run')} of ${formatCount(result.size, 'label')} from a pool of ${formatCount(poolSize, 'item')} (K = ${classes})`,
     `true risk (mean ${RISK_NAMES[result.options.loss]} over the pool): ${fixed(summary.true_risk, 5)}`,
     table(header, body),
     `wrote ${dir}`,
@@ -217,7 +218,7 @@ function describeDemo(demo: DemoResult): string {
     comparison.ratio[i]!.toFixed(2),
   ]);
   return [
-    `Active testing vs random labelling on the built-in synthetic LLM-like pool (N = ${demo.poolSize}, K = ${demo.classCount}, ${demo.active.result.runs} runs each)`,
+    `Active testing vs random labelling on the built-in synthetic LLM-like pool (N = ${demo.poolSize}, K = ${demo.classCount}, ${formatCount(demo.active.result.runs, 'run')} each)`,
     `true risk (the cross-entropy loss: its mean for the target over this synthetic pool): ${fixed(demo.trueRisk, 5)}`,
     table(['labels', 'MSE active (adaptive + LURE)', 'MSE random (iid)', 'active ÷ random'], body),
     `A ratio r below 1: active testing's MSE is r times random labelling's, so random labelling needs about 1/r times as many labels for the same error (the report shows the same ratio).`,

@@ -3,6 +3,7 @@ import { open, readFile, rm, stat, truncate } from 'node:fs/promises';
 import { FileFormatError } from '../errors.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { faultPoint } from '../io/fault.js';
+import { formatCount } from '../io/format-count.js';
 
 /**
  * Scores of an unfinished run, kept on disk batch by batch so that a crash loses at most one
@@ -75,7 +76,7 @@ export class ScoreCheckpoint {
       if (!discardUnfit) {
         throw new FileFormatError(
           data,
-          `holds ${complete} rows of scores, more than the ${items} items to score, so it is not one run's ` +
+          `holds ${formatCount(complete, 'row')} of scores, more than the ${formatCount(items, 'item')} to score, so it is not one run's ` +
             `(two runs on the same folder at once?); remove it, or pass --force, to start fresh`,
         );
       }

@@ -5,6 +5,7 @@ import { accuracy, crossEntropyLoss } from '../metrics/index.js';
 import { DEFAULT_BATCH_SIZE, type Model, type ScoringProgress } from '../model/model.js';
 import { ScoreCheckpoint } from './checkpoint.js';
 import { itemPrompt, promptPrefix, REFERENCE_TEMPLATE, type PromptTemplate } from './prompt.js';
+import { formatCount } from '../io/format-count.js';
 
 /** An ICL shot: a text and its class id. */
 export interface Shot {
@@ -118,7 +119,7 @@ export async function runScoringJob(
     .catch(async (error: unknown) => {
       await checkpoint?.discardIfEmpty();
       if (error instanceof CancelledError)
-        throw new CancelledError(`scoring cancelled after ${done + scoredNow} of ${prompts.length} items`);
+        throw new CancelledError(`scoring cancelled after ${done + scoredNow} of ${formatCount(prompts.length, 'item')}`);
       throw rowOffset(error, done);
     });
   const seconds = (performance.now() - started) / 1000;

@@ -21,6 +21,7 @@ import { settingName } from './setting-name.js';
 import { EXPERIMENT_MANIFEST, SIMULATION_COMMIT_MARKER, SIMULATION_FILES } from '../simulate/outputs.js';
 import { checkPath } from '../io/index.js';
 import { defaultRunSize } from '../simulate/simulation-options.js';
+import { formatCount } from '../io/format-count.js';
 
 /** Score and label files of a held-out labelled set (paths, or `evaluate:<step>`). */
 export interface CalibrationFiles {
@@ -219,7 +220,7 @@ export function resolveExperimentConfig(input: unknown, baseDir: string): Experi
   if (offAxis !== -1) {
     throw new InputError({
       argument: 'step',
-      expected: `a step dividing every ICL offset under iclBudget (settings[${offAxis}] is charged ${settings[offAxis]?.labelOffset} labels), so that random labelling has a row at each n + k labels`,
+      expected: `a step dividing every ICL offset under iclBudget (settings[${offAxis}] is charged ${formatCount(settings[offAxis]?.labelOffset ?? 0, 'label')}), so that random labelling has a row at each n + k labels`,
       received: step,
     });
   }
@@ -251,7 +252,7 @@ export function resolveExperimentConfig(input: unknown, baseDir: string): Experi
 export function withPoolSize(config: ExperimentConfig, poolSize: number): SizedExperimentConfig {
   if (config.size !== null) return config as SizedExperimentConfig;
   const size = defaultRunSize(poolSize);
-  checkStep(config.step, size, `: the grid's default min(400, N) for a pool of N = ${poolSize} items`);
+  checkStep(config.step, size, `: the grid's default min(400, N) for a pool of N = ${formatCount(poolSize, 'item')}`);
   const settings = config.settings.map((setting) => ({ ...setting }));
   sizeSettings(settings, size);
   return { ...config, size, settings } as SizedExperimentConfig;
@@ -454,7 +455,7 @@ const shotsFromData = (step: EvaluateStep): boolean => (step.iclExamples ?? 0) >
 /** Which of its data's rows a step scores, as far as its options say. */
 function scoredPool(step: EvaluateStep): string {
   const rows = step.limit === undefined ? 'every row' : `the first ${step.limit} rows`;
-  return shotsFromData(step) ? `${rows} less ${step.iclExamples} shots drawn with seed ${step.iclSeed ?? 0}` : rows;
+  return shotsFromData(step) ? `${rows} less ${formatCount(step.iclExamples ?? 0, 'shot')} drawn with seed ${step.iclSeed ?? 0}` : rows;
 }
 
 /** A file path resolved against the grid's folder, or a checked `evaluate:<step>` reference. */

@@ -9,6 +9,7 @@ import {
   type EvaluateOptions,
 } from '../evaluation/evaluate-options.js';
 import { assertFolderWritable } from '../io/atomic.js';
+import { formatCount } from '../io/format-count.js';
 
 /**
  * One `active-testing evaluate` run of a grid, under the option schema's names, as `evaluate`'s
@@ -118,7 +119,7 @@ export async function runEvaluateSteps(
     process.stderr.write(
       outcome.alreadyComplete
         ? `${folder}: results of this configuration are already complete\n`
-        : `${outcome.n} items: accuracy ${outcome.accuracy.toFixed(4)}, loss ${outcome.loss.toFixed(4)} -> ${folder}\n`,
+        : `${formatCount(outcome.n, 'item')}: accuracy ${outcome.accuracy.toFixed(4)}, loss ${outcome.loss.toFixed(4)} -> ${folder}\n`,
     );
   }
 }

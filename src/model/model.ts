@@ -2,6 +2,7 @@ import { CancelledError, InputError, rowOffset } from '../errors.js';
 import type { ScoringBackend } from './backend.js';
 import { checkLabelTokenIds, labelTokenIds } from './label-tokens.js';
 import { TransformersBackend, type ModelLoadOptions } from './transformers-backend.js';
+import { formatCount } from '../io/format-count.js';
 
 /** Progress of a scoring job, reported after every batch. */
 export interface ScoringProgress {
@@ -94,7 +95,7 @@ export class Model {
     const scores = new Float32Array(prompts.length * k);
     const batchOptions = options.sharedPrefix === undefined ? {} : { sharedPrefix: options.sharedPrefix };
     for (let start = 0; start < prompts.length; start += batchSize) {
-      if (options.signal?.aborted) throw new CancelledError(`scoring cancelled after ${start} of ${prompts.length} items`);
+      if (options.signal?.aborted) throw new CancelledError(`scoring cancelled after ${start} of ${formatCount(prompts.length, 'item')}`);
       const batch = prompts.slice(start, start + batchSize);
       const rows = await this.backend.scoreBatch(batch, labelTokenIds, options.signal, batchOptions).catch((error: unknown) => {
         throw rowOffset(error, start);

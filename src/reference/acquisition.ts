@@ -8,6 +8,7 @@ import type { Numerics } from '../numerics.js';
 import type { RandomSource } from '../random.js';
 import type { EstimatorName } from '../simulate/simulation-options.js';
 import { simulate, type SimulationInput, type SimulationResult } from '../simulate/simulate.js';
+import { formatCount } from '../io/format-count.js';
 
 /** An estimator by name, or by class as in the Python API (`estimator=LUREEstimator`). */
 export type EstimatorChoice = EstimatorName | typeof LUREEstimator | typeof ISEstimator | typeof IidEstimator;
@@ -132,7 +133,7 @@ export abstract class Acquisition {
       throw new InputError({
         argument: 'input',
         expected: 'one object { modelScores, surrogateScores?, labels }',
-        received: `${1 + rest.length} argument${rest.length > 0 ? 's' : ''}`,
+        received: formatCount(1 + rest.length, 'argument'),
       });
     }
     const { estimator, clipPercentage, ...options } = this.options;

@@ -7,6 +7,7 @@ import type { Matrix } from '../matrix.js';
 import { EXPERIMENT_MANIFEST, SETTING_MARKER, settingName, type ExperimentManifest } from '../experiment/manifest.js';
 import { INTERVAL_KINDS, type IntervalKind } from '../simulate/intervals.js';
 import type { ReportSetting, SettingIntervals } from './setting.js';
+import { formatCount } from '../io/format-count.js';
 
 const SUMMARY = 'summary.json';
 
@@ -68,7 +69,7 @@ export async function loadReportSettings(
     throw new FileFormatError(
       dirs.join(', '),
       unfinished > 0
-        ? `holds no finished simulation: none of the experiment's ${unfinished} settings has finished (run the experiment again to finish them)`
+        ? `holds no finished simulation: none of the experiment's ${formatCount(unfinished, 'setting')} has finished (run the experiment again to finish them)`
         : 'holds no finished simulation (expected summary.json and estimates.npy, or experiment.json)',
     );
   }
@@ -353,7 +354,10 @@ function rowIntervals(summary: SimulationSummary, labels: Float64Array, summaryP
 function rowLabels(summary: SimulationSummary, rows: number, summaryPath: string): Float64Array {
   if (Array.isArray(summary.labels)) {
     if (summary.labels.length !== rows) {
-      throw new FileFormatError(summaryPath, `"labels" has ${summary.labels.length} entries, estimates.npy has ${rows} rows`);
+      throw new FileFormatError(
+        summaryPath,
+        `"labels" has ${formatCount(summary.labels.length, 'entry', 'entries')}, estimates.npy has ${formatCount(rows, 'row')}`,
+      );
     }
     return Float64Array.from(summary.labels);
   }

@@ -32,6 +32,7 @@ import {
   type VegaLiteSpec,
 } from './specs.js';
 import { summaryMarkdown, summaryTable, type SummaryTable } from './table.js';
+import { formatCount } from '../io/format-count.js';
 
 /** Options of `writeReport`. */
 export interface ReportOptions {
@@ -332,7 +333,7 @@ function plottedRows(rows: number): number[] {
 }
 
 function summaryPage(table: SummaryTable, figures: readonly string[], out: string): string {
-  const settings = table.settings.map((s) => `- **${s.name}**: ${s.runs} runs, \`${relative(out, s.dir) || '.'}\``);
+  const settings = table.settings.map((s) => `- **${s.name}**: ${formatCount(s.runs, 'run')}, \`${relative(out, s.dir) || '.'}\``);
   return [
     '# Active testing report',
     '',

@@ -3,6 +3,7 @@ import { nominalCoverage } from './nominal-coverage.js';
 import { BOOTSTRAP_Z } from '../metrics/index.js';
 import { INTERVAL_KINDS, type IntervalKind } from '../simulate/intervals.js';
 import { INTERVAL_GUARANTEES, INTERVAL_NAMES, type SettingIntervals, type SettingKind, settingKind } from './setting.js';
+import { formatCount } from '../io/format-count.js';
 
 /** The label counts the summary table reports by default, as in the paper's tables. */
 export const DEFAULT_THRESHOLDS: readonly number[] = [50, 100, 200, 400];
@@ -195,7 +196,7 @@ function summarise(curves: SettingCurves, baseline: SettingCurves | null, thresh
  * writeFileSync('summary.md', summaryMarkdown(table));
  */
 export function summaryMarkdown(table: SummaryTable): string {
-  const header = ['Setting', ...table.thresholds.map((t) => `${t} labels`)];
+  const header = ['Setting', ...table.thresholds.map((t) => formatCount(t, 'label'))];
   const section: Section = (title, pick, format) => {
     const rows = table.settings.map((s) => [
       s.labelOffset > 0 ? `${s.name} (+${s.labelOffset} ICL labels)` : s.name,

@@ -4,6 +4,7 @@ import { SessionStateError, SessionWriteError } from '../session/errors.js';
 import type { ActiveTestingSession, Proposal, ProposalRecord, SessionEstimate, StoppingRule } from '../session/session.js';
 import { accuracyInterval, riskInterval } from './interval.js';
 import type { ClientView, PageItem, PlotPoint, PublicState } from './protocol.js';
+import { formatCount } from '../io/format-count.js';
 
 export type { ClientView, PageItem, PlotPoint, PublicState } from './protocol.js';
 
@@ -374,7 +375,8 @@ function heldBack(history: readonly ProposalRecord[]): number[] {
 export function progress(estimate: SessionEstimate, rule: StoppingRule): { fraction: number; text: string } {
   const { labels, poolSize } = estimate;
   const parts: { fraction: number; text: string }[] = [];
-  if (rule.maxLabels !== undefined) parts.push({ fraction: labels / rule.maxLabels, text: `${labels} of ${rule.maxLabels} labels` });
+  if (rule.maxLabels !== undefined)
+    parts.push({ fraction: labels / rule.maxLabels, text: `${labels} of ${formatCount(rule.maxLabels, 'label')}` });
   if (rule.targetHalfWidth !== undefined) {
     const minLabels = rule.minLabels ?? 30;
     // The rule reads the confidence sequence (`done()`), so the progress does too.
@@ -384,10 +386,13 @@ export function progress(estimate: SessionEstimate, rule: StoppingRule): { fract
     const widthShare = halfWidth > 0 ? (rule.targetHalfWidth / halfWidth) ** 2 : labels > 0 ? 1 : 0;
     const fraction = Math.min(labels / minLabels, widthShare);
     const width = Number.isFinite(halfWidth) ? halfWidth.toFixed(4) : '–';
-    parts.push({ fraction, text: `risk half-width ${width}, target ${rule.targetHalfWidth} (from ${minLabels} labels)` });
+    parts.push({ fraction, text: `risk half-width ${width}, target ${rule.targetHalfWidth} (from ${formatCount(minLabels, 'label')})` });
   }
   if (parts.length === 0)
-    return { fraction: Math.min(1, labels / poolSize), text: `${labels} of ${poolSize} items labelled (no stopping rule given)` };
+    return {
+      fraction: Math.min(1, labels / poolSize),
+      text: `${labels} of ${formatCount(poolSize, 'item')} labelled (no stopping rule given)`,
+    };
   const best = parts.reduce((a, b) => (b.fraction > a.fraction ? b : a));
   return { fraction: Math.min(1, Math.max(0, best.fraction)), text: parts.map((p) => p.text).join(' · ') };
 }

@@ -62,6 +62,14 @@ afterAll(async () => {
 });
 
 describe('active-testing simulate', () => {
+  it('says one run of one label in the singular', async () => {
+    const out = join(dir, 'run-one');
+    const args = ['--model-scores', files.f, '--surrogate-scores', files.g, '--labels', files.y];
+    const { code, stdout } = await cli('simulate', ...args, '--runs', '1', '--size', '1', '--step', '1', '--threads', '1', '--out', out);
+    expect(code).toBe(0);
+    expect(stdout).toContain('adaptive acquisition + lure estimator: 1 run of 1 label from a pool of 120 items (K = 3)');
+  });
+
   it('writes every output with the documented shape and dtype, and a summary that matches them', async () => {
     const out = join(dir, 'run-a');
     const { code, stdout, stderr } = await cli(

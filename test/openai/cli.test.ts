@@ -75,6 +75,13 @@ describe('remoteProgressLine', () => {
   });
 });
 
+describe('remoteProgressLine counts', () => {
+  it('say one item or request in the singular', () => {
+    const stats = { requests: 1, completionRequests: 1, flooredLabels: 0 };
+    expect(remoteProgressLine({ done: 0, total: 1 }, stats, 2)).toBe('0/1 item, 1 request, 0.5 requests/s, ETA ?');
+  });
+});
+
 describe('remoteProgressReporter', () => {
   it('writes throttled lines and a last one at the end', () => {
     const backend = OpenAIBackend.fromSpec(spec);

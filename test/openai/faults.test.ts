@@ -101,6 +101,12 @@ describe('OpenAI backend under injected faults', () => {
     expect(Array.from(scores)).toEqual(Array.from(clean));
   });
 
+  it('says it gave up after 1 attempt when no retry is allowed', async () => {
+    server.stickyFault = { fault: { kind: 'status', status: 500 } };
+    const backend = OpenAIBackend.fromSpec(server.spec, { ...fastRetries, retry: { ...fastRetries.retry, maxRetries: 0 } });
+    await expect(backend.scoreBatch(prompts, labelIds)).rejects.toThrow(/HTTP 500: injected HTTP 500 \(gave up after 1 attempt\)$/);
+  });
+
   it('gives up with the status after its retries when the server keeps failing', async () => {
     server.stickyFault = { fault: { kind: 'status', status: 500 } };
     let retries = 0;

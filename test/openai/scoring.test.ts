@@ -100,7 +100,7 @@ describe('top-logprobs mode limits', () => {
   it('refuses more labels than the top-logprobs cap before sending anything', async () => {
     const backend = OpenAIBackend.fromSpec(server.spec, { mode: 'top-logprobs', topLogprobs: 1 });
     const before = server.records.length;
-    await expect(backend.scoreBatch([first.prompt], first.label_token_ids)).rejects.toThrow(/at most topLogprobs = 1 labels/);
+    await expect(backend.scoreBatch([first.prompt], first.label_token_ids)).rejects.toThrow(/at most topLogprobs = 1 label for/);
     expect(server.records.length).toBe(before);
   });
 

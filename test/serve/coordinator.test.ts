@@ -341,6 +341,14 @@ describe('progress toward the stopping rule', () => {
     // Any rule stops the session, so the furthest one counts.
     expect(progress(estimate(50, 0.04), { maxLabels: 100, targetHalfWidth: 0.02 }).fraction).toBe(0.5);
   });
+
+  it('says one label or item in the singular', () => {
+    expect(progress(estimate(0, 0.1), { maxLabels: 1 }).text).toBe('0 of 1 label');
+    expect(progress(estimate(0, 0.1), { targetHalfWidth: 0.02, minLabels: 1 }).text).toBe(
+      'risk half-width 0.1000, target 0.02 (from 1 label)',
+    );
+    expect(progress({ ...estimate(0, 0.1), poolSize: 1 }, {}).text).toBe('0 of 1 item labelled (no stopping rule given)');
+  });
 });
 
 describe('the interval the page shows', () => {

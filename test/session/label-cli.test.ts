@@ -247,6 +247,17 @@ describe('active-testing label: scripted use and bad input', () => {
     expect(labels).toEqual([`${files.ids[0]}\t2`, `${files.ids[1]}\t1`, `${files.ids[2]}\t3`].sort());
   });
 
+  it('says one label in the singular when exporting it', async () => {
+    const files = await writePoolFiles(20, 8);
+    const session = join(files.dir, 'one.session');
+    const answers = join(files.dir, 'answers.tsv');
+    writeFileSync(answers, ['id\tlabel', ...files.ids.map((id, i) => `${id}\t${CLASSES[files.pool.labels[i]]}`)].join('\n'));
+    expect(run([...createArgs(files, session, 1), '--answers', answers, '--max-labels', '1']).status).toBe(0);
+    const exported = join(files.dir, 'one-labels.tsv');
+    const exporting = run(['label', '--session', session, '--export-labels', exported]);
+    expect(exporting.stdout).toBe(`exported 1 label and 0 skips from ${session} to ${exported}\n`);
+  });
+
   it('reads answers in any case as the class they name, unless two classes differ only in case', async () => {
     const files = await writePoolFiles(20, 6);
     const session = join(files.dir, 'case.session');

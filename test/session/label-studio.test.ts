@@ -54,7 +54,7 @@ describe('label --export / --import label-studio', () => {
     writeFileSync(good, JSON.stringify(annotated));
     const imported = await runCliCaptured(['label', '--session', session, '--import', 'label-studio', good]);
     expect(imported.code).toBe(0);
-    expect(imported.stdout).toContain('recorded 18 labels and 1 skips');
+    expect(imported.stdout).toContain('recorded 18 labels and 1 skip');
 
     // Recorded in proposal order: the journal's answers follow the positions.
     const ids = (JSON.parse(readFileSync(session, 'utf8').split('\n')[0]) as { ids: string[] }).ids;

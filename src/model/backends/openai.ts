@@ -3,6 +3,7 @@ import type { ScoringBackend } from '../backend.js';
 import { OpenAIHttpClient, RemoteModelError, type RetryNotice, type RetryPolicy } from './openaiHttp.js';
 import { readChoiceLogprobs, readTokenIds, readTokenLogprob, readTopLogprobsById } from './openaiProtocol.js';
 import { parseOpenAIModelSpec, type OpenAITarget } from './openaiTarget.js';
+import { formatCount } from '../../io/format-count.js';
 
 /**
  * How label scores are read from the server.
@@ -119,7 +120,7 @@ export class OpenAIBackend implements ScoringBackend {
     if (this.mode === 'top-logprobs' && K > this.topLogprobs) {
       throw new InputError({
         argument: 'mode',
-        expected: `at most topLogprobs = ${this.topLogprobs} labels for the top-logprobs mode (servers cap top_logprobs); use the echo mode for ${K} labels`,
+        expected: `at most topLogprobs = ${formatCount(this.topLogprobs, 'label')} for the top-logprobs mode (servers cap top_logprobs); use the echo mode for ${K} labels`,
         received: K,
       });
     }
@@ -178,7 +179,7 @@ export class OpenAIBackend implements ScoringBackend {
       const what = `item ${firstItem + item} of the batch, label ${s % K}`;
       const echoed = choice.token_logprobs.length;
       if (echoed < position + 1 || echoed > position + 1 + this.echoMaxTokens) {
-        throw new RemoteModelError(url, `${what}: the server echoed ${echoed} tokens for a ${position + 1}-token prompt`);
+        throw new RemoteModelError(url, `${what}: the server echoed ${formatCount(echoed, 'token')} for a ${position + 1}-token prompt`);
       }
       const token = choice.tokens?.[position];
       if (typeof token === 'string' && token.startsWith('token_id:') && token !== `token_id:${labelTokenIds[s % K]}`) {

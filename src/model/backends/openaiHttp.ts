@@ -1,5 +1,6 @@
 import { ActiveTestingError, CancelledError } from '../../errors.js';
 import { redactSecrets, registerSecret } from '../../io/redact.js';
+import { formatCount } from '../../io/format-count.js';
 
 /** A request to an inference server that failed for good: after its retries, or at once when retrying cannot help. */
 export class RemoteModelError extends ActiveTestingError {
@@ -92,7 +93,7 @@ export class OpenAIHttpClient {
       } catch (error) {
         if (!(error instanceof TransientFailure)) throw error;
         if (attempt >= this.policy.maxRetries) {
-          throw new RemoteModelError(url, `${error.message} (gave up after ${attempt + 1} attempts)`, error.status);
+          throw new RemoteModelError(url, `${error.message} (gave up after ${formatCount(attempt + 1, 'attempt')})`, error.status);
         }
         const backoff = Math.min(this.policy.initialDelayMs * 2 ** attempt, this.policy.maxDelayMs);
         if (error.retryAfterMs !== undefined && error.retryAfterMs > this.policy.maxDelayMs) {

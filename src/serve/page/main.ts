@@ -5,6 +5,7 @@ import { expressionInterpreter } from 'vega-interpreter';
 import { compile, type TopLevelSpec } from 'vega-lite';
 import { splitControlCharacters } from '../../io/visible-text.js';
 import type { ClientView, PageItem, PlotPoint, PublicState } from '../protocol.js';
+import { formatCount } from '../../io/format-count.js';
 
 const $ = (id: string): HTMLElement => document.getElementById(id) as HTMLElement;
 
@@ -74,8 +75,7 @@ function renderWaiting(): void {
   const mine = waiting.includes(item?.position ?? -1);
   const others = waiting.length - (mine ? 1 : 0);
   const count = (state?.recorded ?? 0) - (state?.labels ?? 0);
-  const held = (after: string): string =>
-    count === 1 ? `1 label recorded after ${after} counts` : `${count} labels recorded after ${after} count`;
+  const held = (after: string): string => `${formatCount(count, 'label')} recorded after ${after} ${count === 1 ? 'counts' : 'count'}`;
   let text = '';
   if (others > 0) {
     text =
