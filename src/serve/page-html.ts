@@ -20,6 +20,7 @@ h2 { font-size: 15px; margin: 0 0 8px; color: var(--muted); font-weight: 600; }
 #item-meta { font-size: 13px; color: var(--muted); margin-bottom: 6px; overflow-wrap: anywhere; }
 #item-text { font-size: 18px; line-height: 1.6; white-space: pre-wrap; overflow-wrap: anywhere; max-height: 50vh; overflow-y: auto; padding: 12px; background: #fafbfc; border: 1px solid var(--line); border-radius: 6px; min-height: 3em; }
 #item-text .control { color: var(--bad); background: #fdecea; border-radius: 3px; padding: 0 2px; font-family: ui-monospace, monospace; font-size: 0.85em; }
+.visually-hidden { position: absolute; width: 1px; height: 1px; margin: -1px; padding: 0; overflow: hidden; clip-path: inset(50%); white-space: nowrap; border: 0; }
 #buttons { display: flex; flex-wrap: wrap; gap: 8px; margin-top: 14px; }
 button { font: inherit; padding: 8px 14px; border-radius: 6px; border: 1px solid var(--line); background: #fff; cursor: pointer; max-width: 100%; overflow-wrap: anywhere; }
 button.class { background: var(--accent); color: #fff; border-color: var(--accent); font-weight: 600; }
@@ -67,7 +68,8 @@ export function pageHtml(): string {
 <main>
   <section aria-label="item">
     <div id="item-meta"></div>
-    <div id="item-text" dir="auto" aria-live="polite"></div>
+    <div id="item-text" dir="auto"></div>
+    <div id="item-announcement" class="visually-hidden" aria-live="polite"></div>
     <div id="buttons"></div>
     <div id="message" role="status"></div>
   </section>

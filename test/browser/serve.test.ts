@@ -617,6 +617,31 @@ describe.skipIf(chromium === undefined)('active-testing serve in a browser', () 
     );
   });
 
+  it('a 45,000-character item is shown whole and announced by its first 300 characters and its length', async () => {
+    const long = Array.from({ length: 9000 }, (_, i) => `w${String(i % 1000).padStart(3, '0')}`).join(' ') + '.';
+    expect(long.length).toBe(45_000);
+    const short = 'a short review, read out whole.';
+    const pool = await writePool(20, 21, [long, short]);
+    const path = join(pool.dir, 'announced.session');
+    await withServedPage(browser, pool.args(path), async (page, server) => {
+      await open(page, server);
+      // The shown text is not itself a live region: only the announcement is read out when it changes.
+      expect(await page.locator('#item-text').getAttribute('aria-live')).toBeNull();
+      expect(await page.locator('#item-announcement').getAttribute('aria-live')).toBe('polite');
+      const seen = new Set<string>();
+      while (seen.size < 2) {
+        const id = await shownId(page);
+        const text = Number(id.slice(1)) % 2 === 0 ? long : short;
+        expect(await page.locator('#item-text').textContent()).toBe(text);
+        expect(await page.locator('#item-announcement').textContent()).toBe(
+          text === long ? `${long.slice(0, 300)}…, 45000 characters` : short,
+        );
+        seen.add(text);
+        expect(await press(page, '1')).toBeNull();
+      }
+    });
+  });
+
   it('right-to-left text reads right to left, with its emoji', async () => {
     const pool = await writePool(4, 15, ['مرحبا بالعالم، هل هذا نص إيجابي؟ 😀']);
     const path = join(pool.dir, 'rtl.session');

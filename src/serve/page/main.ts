@@ -3,7 +3,7 @@
 import { parse, View } from 'vega';
 import { expressionInterpreter } from 'vega-interpreter';
 import { compile, type TopLevelSpec } from 'vega-lite';
-import { splitControlCharacters } from '../../io/visible-text.js';
+import { splitControlCharacters, visibleText } from '../../io/visible-text.js';
 import type { ClientView, PageItem, PlotPoint, PublicState } from '../protocol.js';
 import { formatCount } from '../../io/format-count.js';
 
@@ -89,16 +89,36 @@ function renderWaiting(): void {
   setText($('waiting'), text);
 }
 
+/** The most characters of an item's text that its announcement reads out. */
+const ANNOUNCED_CHARACTERS = 300;
+
+/**
+ * What a screen reader announces of a new item's text: the text itself up to
+ * `ANNOUNCED_CHARACTERS` characters, else its start and its length, so that a 45,000-character
+ * item is not read out whole before the annotator can do anything. The page shows it whole.
+ */
+function announcement(text: string): string {
+  const characters = Array.from(text);
+  if (characters.length <= ANNOUNCED_CHARACTERS) return visibleText(text);
+  const start = visibleText(characters.slice(0, ANNOUNCED_CHARACTERS).join(''));
+  return `${start}…, ${formatCount(characters.length, 'character')}`;
+}
+
 function renderItem(): void {
   renderWaiting();
   const meta = $('item-meta');
   const text = $('item-text');
+  const announced = $('item-announcement');
   if (item === null) {
+    const none = state?.done ? 'Nothing more to label.' : 'Every open item is with another annotator; waiting for a new one…';
     setText(meta, '');
-    setText(text, state?.done ? 'Nothing more to label.' : 'Every open item is with another annotator; waiting for a new one…');
+    setText(text, none);
+    setText(announced, none);
   } else if (text.dataset.id !== item.id) {
     renderText(meta, `Item ${item.id} · proposal #${item.position + 1}`);
     renderText(text, item.text);
+    // Written even when it is the last item's text, as the item is new.
+    announced.textContent = announcement(item.text);
     // A new item starts at its top, wherever the last long one was scrolled to.
     text.scrollTop = 0;
   }
