@@ -47,7 +47,8 @@ grid.json (paths relative to the file):
   (step options are those of \`active-testing evaluate\` under their camelCase names:
   "iclExamples" for --icl-examples, true for a flag such as "noPrefixCache").
   "iclBudget": true applies the paper's fairness rule: a setting whose surrogate used n labelled
-  ICL examples is compared, k active labels against n + k random ones (iid runs n labels longer).
+  ICL examples is compared, k active labels against n + k random ones (iid runs n labels longer;
+  a left-out "size" is then min(400, N − n), so that the pool holds iid's labels).
 
 Options:
 ${optionHelp('experiment', 20, ['config', 'out', 'threads', 'force', 'json']).join('\n')}

@@ -244,15 +244,27 @@ export function resolveExperimentConfig(input: unknown, baseDir: string): Experi
 
 /**
  * The experiment with its labels per run resolved for a pool of `poolSize` items: the grid's own
- * size, or simulate's default min(400, N) when it leaves size out.
+ * size, or simulate's default min(400, N) when it leaves size out; under the ICL-budget rule,
+ * where random labelling runs the largest ICL offset n longer, min(400, N − n), so that the pool
+ * holds random labelling's labels too.
  *
  * @example
  * withPoolSize(resolveExperimentConfig({ modelScores: 'f.npy', labels: 'y.npy', settings: [{ acquisition: 'iid' }] }, '/tmp'), 20).size; // 20
  */
 export function withPoolSize(config: ExperimentConfig, poolSize: number): SizedExperimentConfig {
   if (config.size !== null) return config as SizedExperimentConfig;
-  const size = defaultRunSize(poolSize);
-  checkStep(config.step, size, `: the grid's default min(400, N) for a pool of N = ${formatCount(poolSize, 'item')}`);
+  // Random labelling runs `extra` labels beyond size under the ICL-budget rule, and the pool must hold them all.
+  const extra = randomLabellingExtra(config.settings);
+  if (poolSize <= extra) {
+    throw new InputError({
+      argument: 'iclBudget',
+      expected: `a pool of more than ${formatCount(extra, 'item')}, the largest ICL offset, so that random labelling has labels beyond it (or iclBudget false, or surrogates with fewer iclExamples)`,
+      received: `a pool of ${formatCount(poolSize, 'item')}`,
+    });
+  }
+  const size = defaultRunSize(poolSize - extra);
+  const sizeSource = extra === 0 ? 'min(400, N)' : `min(400, N − ${extra}), leaving room for the largest ICL offset,`;
+  checkStep(config.step, size, `: the grid's default ${sizeSource} for a pool of N = ${formatCount(poolSize, 'item')}`);
   const settings = config.settings.map((setting) => ({ ...setting }));
   sizeSettings(settings, size);
   return { ...config, size, settings } as SizedExperimentConfig;
@@ -267,10 +279,15 @@ function checkStep(step: number, size: number, sizeSource: string): void {
     });
 }
 
+/** How many labels longer than the grid's size random labelling runs: the largest ICL offset under the ICL-budget rule. */
+function randomLabellingExtra(settings: readonly ResolvedSetting[]): number {
+  return settings.some((s) => s.acquisition === 'iid') ? Math.max(0, ...settings.map((s) => s.labelOffset)) : 0;
+}
+
 /** Sets each setting's labels per run: `size`, random labelling's the largest ICL offset longer under the ICL-budget rule. */
 function sizeSettings(settings: ResolvedSetting[], size: number): void {
-  const largestOffset = Math.max(0, ...settings.map((s) => s.labelOffset));
-  for (const setting of settings) setting.size = setting.acquisition === 'iid' ? size + largestOffset : size;
+  const extra = randomLabellingExtra(settings);
+  for (const setting of settings) setting.size = setting.acquisition === 'iid' ? size + extra : size;
 }
 
 function resolveSetting(

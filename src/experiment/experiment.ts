@@ -106,9 +106,12 @@ async function runExperimentLocked(grid: ExperimentConfig, options: ExperimentOp
   // The grid's size (a setting has none of its own), raised for some settings under iclBudget.
   for (const setting of config.settings) {
     if (setting.size > poolSize) {
+      const extra = setting.size - config.size;
+      // Only a given size gets here (a left-out one leaves room for the ICL labels): say which fits.
+      const fits = poolSize > extra ? `give "size" at most ${poolSize - extra}, or leave it out` : 'the pool holds no more items than them';
       const why =
-        setting.size > config.size
-          ? ` (setting ${setting.name}: size ${config.size} + ${setting.size - config.size} ICL labels under iclBudget)`
+        extra > 0
+          ? ` (setting ${setting.name}: size ${config.size} + ${extra} ICL labels under iclBudget; ${fits})`
           : ` (the labels per run: the grid's "size")`;
       throw new InputError({
         argument: 'size',

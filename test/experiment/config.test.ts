@@ -156,7 +156,10 @@ describe('resolveExperimentConfig', () => {
       },
       base,
     );
-    expect(withPoolSize(unsizedRule, 100).settings.map((s) => s.size)).toEqual([140, 100]);
+    // The pool holds random labelling's 40 more labels: min(400, N − 40), the same 400 on a pool of 440 or more.
+    expect(withPoolSize(unsizedRule, 100).settings.map((s) => s.size)).toEqual([100, 60]);
+    expect(withPoolSize(unsizedRule, 440).settings.map((s) => s.size)).toEqual([440, 400]);
+    expect(withPoolSize(unsizedRule, 1000).settings.map((s) => s.size)).toEqual([440, 400]);
   });
 
   it("refuses a step that puts random labelling's rows off n + k labels under the ICL-budget rule", () => {

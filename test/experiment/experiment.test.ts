@@ -235,6 +235,34 @@ describe('runExperiment on a grid that leaves size out', () => {
     expect(existsSync(join(dir, 'step', 'random-i.i.d.'))).toBe(false);
   });
 
+  it('under iclBudget leaves room in a pool of fewer than 400 items for the in-context examples', async () => {
+    const dir = join(root, 'unsized-icl-20');
+    const pool = writePool(dir, 20);
+    writeFileSync(join(dir, 'surrogate.npy'), encodeNpy({ data: pool.modelScores.data.map((x) => x / 2), shape: [20, 2], dtype: 'f8' }));
+    const iclGrid = (iclExamples: number, size?: number) => ({
+      ...grid,
+      ...(size === undefined ? {} : { size }),
+      surrogates: { icl: { scores: 'surrogate.npy', iclExamples } },
+      iclBudget: true,
+      settings: [{ acquisition: 'iid' }, { acquisition: 'surrogate-ce' }],
+    });
+    const out = join(dir, 'grid');
+    await runExperiment(resolveExperimentConfig(iclGrid(4), dir), { out, threads: 1 });
+    // min(400, N − 4) labels a run, and random labelling its 4 more: the whole pool.
+    const manifest = JSON.parse(readFileSync(join(out, EXPERIMENT_MANIFEST), 'utf8')) as ExperimentManifest;
+    expect([manifest.config.size, ...manifest.config.settings.map((s) => s.size)]).toEqual([16, 20, 16]);
+    expect((await readNpy(join(out, 'random-i.i.d.', 'estimates.npy'))).shape).toEqual([20, 3]);
+    expect((await readNpy(join(out, 'surrogate-ce-lure-clip-0.1', 'estimates.npy'))).shape).toEqual([16, 3]);
+    // A size given too large is refused saying which size fits, and a pool no larger than the offset saying why.
+    await expect(runExperiment(resolveExperimentConfig(iclGrid(4, 20), dir), { out: join(dir, 'given'), threads: 1 })).rejects.toThrow(
+      'size: expected at most the pool size 20 (setting Random (i.i.d.): size 20 + 4 ICL labels under iclBudget; give "size" at most 16, or leave it out), got 24',
+    );
+    await expect(runExperiment(resolveExperimentConfig(iclGrid(20), dir), { out: join(dir, 'small'), threads: 1 })).rejects.toThrow(
+      'iclBudget: expected a pool of more than 20 items, the largest ICL offset, so that random labelling has labels beyond it (or iclBudget false, or surrogates with fewer iclExamples), got "a pool of 20 items"',
+    );
+    expect(existsSync(join(dir, 'given', 'random-i.i.d.'))).toBe(false);
+  });
+
   it('keeps the fingerprints of a grid that gives size, and of a pool of 400 items or more', async () => {
     const dir = join(root, 'unsized-450');
     writePool(dir, 450);
@@ -325,7 +353,9 @@ describe('runExperiment with a loss and a calibrated temperature', () => {
     ).rejects.toThrow(/^size: expected at most the pool size 500 \(the labels per run: the grid's "size"\), got 501$/);
     await expect(
       runExperiment(resolveExperimentConfig({ ...grid, size: 490, iclBudget: true }, inputs), { out: join(root, 'too-big'), threads: 1 }),
-    ).rejects.toThrow(/^size: expected at most the pool size 500 \(setting .*: size 490 \+ 20 ICL labels under iclBudget\), got 510$/);
+    ).rejects.toThrow(
+      /^size: expected at most the pool size 500 \(setting .*: size 490 \+ 20 ICL labels under iclBudget; give "size" at most 480, or leave it out\), got 510$/,
+    );
   });
 
   it("refuses a setting named after the experiment's own folders, and a step beyond the size", () => {
