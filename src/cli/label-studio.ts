@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { FileFormatError } from '../errors.js';
 import { writeFileAtomic } from '../io/atomic.js';
+import { unreadableFile } from '../io/unreadable.js';
 import type { ActiveTestingSession } from '../session/session.js';
 
 /** The names the exported tasks and the labelling config use: a Text `text` and Choices `label`. */
@@ -83,8 +84,7 @@ async function readExport(path: string): Promise<string> {
   try {
     bytes = await readFile(path);
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new FileFormatError(path, code === undefined ? `cannot read: ${(error as Error).message}` : `cannot read (${code})`);
+    throw unreadableFile(path, error);
   }
   try {
     return new TextDecoder('utf-8', { fatal: true }).decode(bytes);

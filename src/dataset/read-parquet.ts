@@ -1,6 +1,6 @@
 import { FileFormatError } from '../errors.js';
 import type { Table } from './table.js';
-import { checkPath } from '../io/index.js';
+import { checkPath, unreadableFile } from '../io/index.js';
 
 /**
  * Reads every column of a Parquet file into a `Table`. The reader (`hyparquet`) is imported on
@@ -18,7 +18,7 @@ export async function readParquet(path: string): Promise<Table> {
   try {
     file = await asyncBufferFromFile(path);
   } catch (error) {
-    throw new FileFormatError(path, `cannot read: ${(error as Error).message}`);
+    throw unreadableFile(path, error);
   }
   try {
     const metadata = await parquetMetadataAsync(file);

@@ -3,7 +3,7 @@ import { extname } from 'node:path';
 import { FileFormatError } from '../errors.js';
 import { readParquet } from './read-parquet.js';
 import type { Table } from './table.js';
-import { checkPath } from '../io/index.js';
+import { checkPath, unreadableFile } from '../io/index.js';
 
 export type { Table } from './table.js';
 
@@ -48,7 +48,7 @@ export async function readTable(path: string, format?: TableFormat): Promise<Tab
   try {
     bytes = await readFile(path);
   } catch (error) {
-    throw new FileFormatError(path, `cannot read: ${(error as Error).message}`);
+    throw unreadableFile(path, error);
   }
   let text = decodeUtf8(bytes, path);
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);

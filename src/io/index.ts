@@ -9,5 +9,6 @@ export {
   writeOutputFolder,
 } from './atomic.js';
 export { toJson } from './json.js';
+export { unreadableFile } from './unreadable.js';
 export { labelIndices, type LoadedPool, loadSimulationPool, scoresMatrix, type SimulationFiles } from './pool-files.js';
 export { visibleText } from './visible-text.js';

@@ -1,5 +1,6 @@
 import { open, type FileHandle } from 'node:fs/promises';
 import { FileFormatError, InputError } from '../errors.js';
+import { unreadableFile } from './unreadable.js';
 import { writeFileAtomic, type WriteOptions } from './atomic.js';
 import { checkPath } from './check-arguments.js';
 
@@ -419,7 +420,7 @@ function npyHeader(shape: readonly number[], dtype: NpyDtype, length: number): U
  * @example
  * const scores = await readNpy('scores.npy'); // { data: Float32Array, shape: [N, K], dtype: 'f4' }
  * @example
- * await readNpy('absent.npy', '--model-scores'); // FileFormatError: --model-scores: absent.npy: cannot read (ENOENT)
+ * await readNpy('absent.npy', '--model-scores'); // FileFormatError: --model-scores: absent.npy: cannot read: no such file (ENOENT)
  */
 export async function readNpy(path: string, argument?: string): Promise<NpyArray> {
   try {
@@ -432,10 +433,8 @@ export async function readNpy(path: string, argument?: string): Promise<NpyArray
 
 async function readNpyFile(path: string): Promise<NpyArray> {
   checkPath(path);
-  // A system error's code (ENOENT, EISDIR, EACCES) says why; its message would repeat the path.
   const cannotRead = (error: unknown): never => {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new FileFormatError(path, code === undefined ? `cannot read: ${(error as Error).message}` : `cannot read (${code})`);
+    throw unreadableFile(path, error);
   };
   const file = await open(path, 'r').catch(cannotRead);
   try {

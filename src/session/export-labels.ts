@@ -1,6 +1,5 @@
 import { closeSync, openSync, readSync } from 'node:fs';
-import { FileFormatError } from '../errors.js';
-import { checkPath } from '../io/index.js';
+import { checkPath, unreadableFile } from '../io/index.js';
 
 /** One item's outcome as a session file records it. */
 export interface ExportedLabel {
@@ -142,7 +141,7 @@ export function exportSessionLabelsInChunks(path: string, chunkSize: number): Se
   try {
     text = readWithoutScoreTexts(path, chunkSize).toString('utf8');
   } catch (error) {
-    throw new FileFormatError(path, `cannot read the session file (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+    throw unreadableFile(path, error, 'the session file');
   }
   // The byte order mark an editor may put before the header (which the journal reads past too).
   const lines = (text.startsWith('\uFEFF') ? text.slice(1) : text).split('\n');

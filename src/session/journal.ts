@@ -17,6 +17,7 @@ import { SessionFileError } from './errors.js';
 import { recoveryHint, type HeaderLineParser } from './header.js';
 import { ChecksumReader, ChecksumWriter, lineChecksum, type LineChecksum } from './checksum.js';
 import { faultPoint, faultPointActive } from '../io/fault.js';
+import { unreadableFile } from '../io/unreadable.js';
 
 /** Where a session's records go: a durable file, or memory for simulations and tests. */
 export interface JournalSink {
@@ -52,7 +53,7 @@ function fsyncDirectory(path: string): void {
 }
 
 function cannotRead(path: string, error: unknown): FileFormatError {
-  return new FileFormatError(path, `cannot read the session file (${(error as Error).message})`);
+  return unreadableFile(path, error, 'the session file');
 }
 
 /** Bytes of a session file read at a time while its header line is parsed: a few MB, reused. */

@@ -348,7 +348,9 @@ describe('active-testing simulate', () => {
       join(dir, 'absent-y.npy'),
     );
     expect(missing.code).toBe(1);
-    expect(missing.stderr).toBe(`active-testing simulate: --surrogate-scores: ${join(dir, 'absent-g.npy')}: cannot read (ENOENT)`);
+    expect(missing.stderr).toBe(
+      `active-testing simulate: --surrogate-scores: ${join(dir, 'absent-g.npy')}: cannot read: no such file (ENOENT)`,
+    );
     expect(missing.stderr).not.toMatch(/absent-y/);
   });
 
@@ -560,7 +562,7 @@ describe('bad input: a typed error naming the argument, exit 1, nothing written'
     [
       'missing file, named by its flag',
       async () => ['--model-scores', join(dir, 'nope.npy'), '--labels', files.y],
-      /^active-testing simulate: --model-scores: \S*nope\.npy: cannot read \(ENOENT\)$/,
+      /^active-testing simulate: --model-scores: \S*nope\.npy: cannot read: no such file \(ENOENT\)$/,
     ],
     [
       'missing calibration file, named by its flag',
@@ -576,7 +578,7 @@ describe('bad input: a typed error naming the argument, exit 1, nothing written'
         '--calibration-labels',
         files.y,
       ],
-      /^active-testing simulate: --calibration-scores: \S*nope-calibration\.npy: cannot read \(ENOENT\)$/,
+      /^active-testing simulate: --calibration-scores: \S*nope-calibration\.npy: cannot read: no such file \(ENOENT\)$/,
     ],
   ];
   it.each(cases)('%s', async (_, makeArgs, message) => {

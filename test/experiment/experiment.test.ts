@@ -399,10 +399,14 @@ describe('runExperiment with a loss and a calibrated temperature', () => {
       });
     await expect(run({ modelScores: 'labels.npy' })).rejects.toThrow(/^modelScores: expected float16, float32 or float64 scores/);
     // A file that is not there: named by its key too, not by its path alone.
-    await expect(run({ modelScores: 'absent.npy' })).rejects.toThrow(`modelScores: ${join(inputs, 'absent.npy')}: cannot read (ENOENT)`);
-    await expect(run({ labels: 'absent.npy' })).rejects.toThrow(`labels: ${join(inputs, 'absent.npy')}: cannot read (ENOENT)`);
+    await expect(run({ modelScores: 'absent.npy' })).rejects.toThrow(
+      `modelScores: ${join(inputs, 'absent.npy')}: cannot read: no such file (ENOENT)`,
+    );
+    await expect(run({ labels: 'absent.npy' })).rejects.toThrow(
+      `labels: ${join(inputs, 'absent.npy')}: cannot read: no such file (ENOENT)`,
+    );
     await expect(run({ surrogates: { icl: 'absent.npy' } })).rejects.toThrow(
-      `surrogates.icl.scores: ${join(inputs, 'absent.npy')}: cannot read (ENOENT)`,
+      `surrogates.icl.scores: ${join(inputs, 'absent.npy')}: cannot read: no such file (ENOENT)`,
     );
     await expect(run({ labels: 'thirty-labels.npy' })).rejects.toThrow(/^labels: expected 500 labels/);
     await expect(run({ surrogates: { icl: 'three-classes.npy' } })).rejects.toThrow(
@@ -420,7 +424,7 @@ describe('runExperiment with a loss and a calibrated temperature', () => {
       /^surrogates\.icl\.calibration\.labels: expected 500 labels/,
     );
     await expect(calibrated({ scores: 'absent.npy', labels: 'labels.npy' })).rejects.toThrow(
-      `surrogates.icl.calibration.scores: ${join(inputs, 'absent.npy')}: cannot read (ENOENT)`,
+      `surrogates.icl.calibration.scores: ${join(inputs, 'absent.npy')}: cannot read: no such file (ENOENT)`,
     );
   });
 

@@ -137,7 +137,7 @@ describe('label --export / --import label-studio', () => {
     const absent = join(files.dir, 'absent.json');
     const missing = await runCliCaptured(['label', '--session', session, '--import', 'label-studio', absent]);
     expect(missing.code).toBe(1);
-    expect(missing.stderr.trim()).toBe(`active-testing label: ${absent}: cannot read (ENOENT)`);
+    expect(missing.stderr.trim()).toBe(`active-testing label: ${absent}: cannot read: no such file (ENOENT)`);
     const bom = join(files.dir, 'bom.json');
     writeFileSync(bom, `\ufeff${json}`);
     const imported = await runCliCaptured(['label', '--session', session, '--import', 'label-studio', bom]);

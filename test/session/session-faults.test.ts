@@ -228,7 +228,7 @@ describe('session headers are checked before anything is written', () => {
       join(dirname(path), 'x.tsv'),
     ]);
     expect(missing.code).toBe(1);
-    expect(missing.stderr).toMatch(/^active-testing label: \S+none\.session: cannot read the session file \(ENOENT\)$/);
+    expect(missing.stderr).toMatch(/^active-testing label: \S+none\.session: cannot read the session file: no such file \(ENOENT\)$/);
   });
 
   it('exports skips and leaves out undone labels', async () => {

@@ -1,0 +1,45 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FileFormatError } from '../../src/errors.js';
+import { readTable } from '../../src/dataset/read-table.js';
+import { readNpy } from '../../src/io/npy.js';
+import { unreadableFile } from '../../src/io/unreadable.js';
+import { ActiveTestingSession } from '../../src/session/session.js';
+import { exportSessionLabels } from '../../src/session/export-labels.js';
+
+describe('a file that cannot be read', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'at-unreadable-'));
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('is named by its plain reason and code, the path given once', async () => {
+    const absent = join(dir, 'absent');
+    await expect(readNpy(`${absent}.npy`)).rejects.toThrow(new FileFormatError(`${absent}.npy`, 'cannot read: no such file (ENOENT)'));
+    await expect(readNpy(dir)).rejects.toThrow(new FileFormatError(dir, 'cannot read: a folder, not a file (EISDIR)'));
+    await expect(readTable(`${absent}.tsv`)).rejects.toThrow(new FileFormatError(`${absent}.tsv`, 'cannot read: no such file (ENOENT)'));
+    await expect(readTable(`${absent}.parquet`)).rejects.toThrow(
+      new FileFormatError(`${absent}.parquet`, 'cannot read: no such file (ENOENT)'),
+    );
+    await expect(ActiveTestingSession.open(`${absent}.session`)).rejects.toThrow(
+      new FileFormatError(`${absent}.session`, 'cannot read the session file: no such file (ENOENT)'),
+    );
+    expect(() => exportSessionLabels(`${absent}.session`)).toThrow(
+      new FileFormatError(`${absent}.session`, 'cannot read the session file: no such file (ENOENT)'),
+    );
+    await expect(readTable(join(`${absent}.tsv`, 'inner.tsv'))).rejects.toThrow(/cannot read: no such file \(ENOENT\)$/);
+  });
+
+  it('keeps an unknown code as it is, and an error without a code by its message', () => {
+    expect(unreadableFile('f', Object.assign(new Error('x'), { code: 'EIO' })).reason).toBe('cannot read: EIO');
+    expect(unreadableFile('f', Object.assign(new Error('x'), { code: 'EACCES' }), 'the session file').reason).toBe(
+      'cannot read the session file: permission denied (EACCES)',
+    );
+    expect(unreadableFile('f', new Error('stream ended')).reason).toBe('cannot read: stream ended');
+  });
+});
