@@ -1,3 +1,6 @@
+/** The last line of the help of a command that Ctrl-C (or SIGTERM) stops as a failure. */
+export const EXIT_CODES_HELP = 'Exit codes: 0 success, 1 bad input or failure, 2 usage error, 130 stopped by Ctrl-C (143: SIGTERM).';
+
 /** One `active-testing <name>` subcommand. */
 export interface Command {
   name: string;

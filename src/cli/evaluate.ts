@@ -2,7 +2,7 @@ import { evaluateToFolder } from '../evaluation/evaluate.js';
 import { resolveEvaluateOptions, type EvaluateOptions } from '../evaluation/evaluate-options.js';
 import { cliFlag, optionHelp } from '../options/schema.js';
 import { assertFolderWritable } from '../io/atomic.js';
-import type { Command } from './command.js';
+import { type Command, EXIT_CODES_HELP } from './command.js';
 import { remoteProgressReporter } from './openai-backend.js';
 import { commandFlags, commandValues, parseOptions, required, schemaValues } from './options.js';
 import { progressBar, type ProgressReporter } from './progress.js';
@@ -35,7 +35,8 @@ ${help(['apiKeyEnv', 'openaiMode', 'topLogprobs', 'missingLabel', 'concurrency',
 Outputs in DIR: scores.npy (N×K float32 raw label logits, rows in dataset order after removing
 ICL rows), labels.npy (N int32) and meta.json (accuracy, loss, classes, label_token_ids,
 first_prompt, icl_rows, timings, config, version). Rerunning the same command on the same DIR
-resumes an interrupted run; a different configuration is refused unless --force.`;
+resumes an interrupted run; a different configuration is refused unless --force.
+${EXIT_CODES_HELP}`;
 
 export const evaluateCommand: Command = {
   name: 'evaluate',

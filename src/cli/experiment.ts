@@ -2,7 +2,7 @@ import { isAbsolute, relative } from 'node:path';
 import { loadExperimentConfig } from '../experiment/config.js';
 import { runExperiment, type ExperimentEvent } from '../experiment/experiment.js';
 import { assertFolderWritable } from '../io/atomic.js';
-import type { Command } from './command.js';
+import { type Command, EXIT_CODES_HELP } from './command.js';
 import { optionHelp } from '../options/schema.js';
 import { commandFlags, commandValues, parseOptions, required } from './options.js';
 import { formatDuration, progressBar } from './progress.js';
@@ -54,7 +54,7 @@ Options:
 ${optionHelp('experiment', 20, ['config', 'out', 'threads', 'force', 'json']).join('\n')}
   -h, --help        show this help
 
-Exit codes: 0 success, 1 bad input or failure, 2 usage error, 130 stopped by Ctrl-C (143: SIGTERM).`;
+${EXIT_CODES_HELP}`;
 
 /** `active-testing experiment`: a grid of simulations, resumable. */
 export const experimentCommand: Command = {

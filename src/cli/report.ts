@@ -5,7 +5,7 @@ import { UsageError } from '../errors.js';
 import { checkInputFolders } from '../report/load.js';
 import { writeReport } from '../report/report.js';
 import { assertFolderWritable } from '../io/atomic.js';
-import type { Command } from './command.js';
+import { type Command, EXIT_CODES_HELP } from './command.js';
 import { checkFlagNames, commandFlags, commandValues, withNegativeValues } from './options.js';
 import { progressBar } from './progress.js';
 import { withInterrupts } from './interrupt.js';
@@ -26,7 +26,7 @@ Options:
 ${optionHelp('report', 22, ['out', 'force', 'baseline', 'thresholds', 'smoothing', 'confidence', 'json']).join('\n')}
   -h, --help          show this help
 
-Exit codes: 0 success, 1 bad input or failure, 2 usage error, 130 stopped by Ctrl-C (143: SIGTERM).`;
+${EXIT_CODES_HELP}`;
 
 /** `active-testing report`: figures and the summary table from simulation outputs. */
 export const reportCommand: Command = {

@@ -30,7 +30,7 @@ import {
 import { simulationIntervalsInThreads, type IntervalKind, type SimulationIntervals } from '../simulate/intervals.js';
 import { preparedReferenceAndSource } from '../simulate/reference.js';
 import { ADAPTIVE_CANDIDATE_COUNT } from '../acquisition/adaptive/index.js';
-import type { Command } from './command.js';
+import { type Command, EXIT_CODES_HELP } from './command.js';
 import { commandFlags, commandValues, parseOptions, required, schemaValues, type OptionValues } from './options.js';
 import { progressBar } from './progress.js';
 import { warnOfProbabilities } from './score-warnings.js';
@@ -64,7 +64,7 @@ unless --bootstrap none) and summary.json (true_risk, labels, mse, median_se, bi
 the approximate ±1.96σ bootstrap interval, config, version). summary.json is written last: a
 folder without it holds an interrupted run, which is
 refused unless --force. Stopped by Ctrl-C (SIGTERM), it removes its temporary files and its lock.
-Exit codes: 0 success, 1 bad input or failure, 2 usage error, 130 stopped by Ctrl-C (143: SIGTERM).`;
+${EXIT_CODES_HELP}`;
 
 /** The simulation options given on the command line, as the engine names them; absent ones take the engine's defaults. */
 function simulationOptions(given: Record<string, unknown>): Partial<SimulationOptions> {

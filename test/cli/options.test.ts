@@ -57,10 +57,13 @@ describe('the CLI entry point', () => {
       expect(run.code).toBe(0);
       expect(run.stdout).toBe(VERSION);
     }
-    for (const command of ['simulate', 'label', 'experiment', 'report', 'evaluate']) {
+    for (const command of ['simulate', 'label', 'serve', 'experiment', 'report', 'evaluate']) {
       const run = await runCliCaptured([command, '-h']);
       expect(run.code).toBe(0);
       expect(run.stdout).toMatch(/^Usage: active-testing /);
+      // What each exit code means, last, as every command's help says it.
+      expect(run.stdout.trimEnd()).toMatch(/\nExit codes: 0 [^\n]+(\n[^\n]+)?$/);
+      expect(run.stdout).toMatch(/2 usage error/);
     }
   });
 
