@@ -389,7 +389,8 @@ function summaryPlan(
       rows: result.rows,
       runs: result.runs,
       size: result.size,
-      config: { ...inputs, ...options },
+      // The pool size the coverage was corrected with, so that a report of this folder corrects it alike.
+      config: { ...inputs, ...(poolSize === undefined ? {} : { poolSize }), ...options },
     };
     if (stats.coverage !== null) summary.coverage = Array.from(stats.coverage);
     if (stats.diagnostic !== null) {

@@ -63,6 +63,13 @@ describe('runDemo', () => {
     const markdown = await readFile(demo.report.summaryPath, 'utf8');
     expect(markdown).toContain('(squared-error.png)');
     expect(demo.report.table.settings.map((s) => s.acquisition).sort()).toEqual(['adaptive', 'iid']);
+    // The report's bootstrap coverage is the simulations' own, finite-population corrected alike.
+    for (const method of [demo.active, demo.random]) {
+      const summary = JSON.parse(await readFile(join(method.dir, 'summary.json'), 'utf8'));
+      expect(summary.config.poolSize).toBe(10_000);
+      const setting = table.settings.find((s: { dir: string }) => resolve(s.dir) === resolve(method.dir));
+      for (const cell of setting.cells) expect(cell.coverage).toBe(summary.coverage[cell.row]);
+    }
   });
 
   // Seeded: the default adaptive proposal gains about 1.25× over random labelling at 50 labels and
