@@ -3,7 +3,7 @@ import { finitePopulationFactor } from '../estimators/bootstrap.js';
 import { InputError } from '../errors.js';
 import type { Matrix } from '../matrix.js';
 import { coverage, rowMeans, rowMedian, rowPercentiles, se, sma, type ErrorSummary } from '../metrics/index.js';
-import type { ReportSetting } from './setting.js';
+import { settingKind, type ReportSetting } from './setting.js';
 
 /** Per-row error statistics of one setting, across its runs. */
 export interface SettingCurves {
@@ -15,9 +15,9 @@ export interface SettingCurves {
   /** 45th and 55th percentiles of the squared error per row: the paper's band around the median. */
   p45: Float64Array;
   p55: Float64Array;
-  /** Mean bootstrap variance per row (finite-population corrected when the pool size is recorded); what the bootstrap thinks the MSE is. Absent without bootstrap. */
+  /** Mean bootstrap variance per row (finite-population corrected when the pool size is recorded); what the bootstrap thinks the MSE is. Absent without bootstrap and for ASE. */
   meanBootstrapVariance?: Float64Array;
-  /** Fraction of runs whose approximate bootstrap interval, estimate ± confidence·σ, contains the true risk, per row. */
+  /** Fraction of runs whose approximate bootstrap interval, estimate ± confidence·σ, contains the true risk, per row. Absent without bootstrap and for ASE. */
   coverage?: Float64Array;
 }
 
@@ -26,8 +26,9 @@ export type ErrorMetric = Extract<ErrorSummary, 'mse' | 'medianSe'>;
 
 /**
  * Error statistics of a setting per recorded row: MSE, median squared error with its 45–55%
- * percentile band and, when the simulation bootstrapped, the mean bootstrap variance and the
- * coverage of estimate ± `confidence`·σ (default the paper's 1.96). When the pool size is recorded,
+ * percentile band and, when the simulation bootstrapped (and is not ASE, which has no such
+ * interval), the mean bootstrap variance and the coverage of estimate ± `confidence`·σ (default the
+ * paper's 1.96). When the pool size is recorded,
  * the variance gets the finite-population factor (N − M)/(N − 1), as `simulate` and sessions apply it.
  *
  * @example
@@ -74,7 +75,7 @@ function emptyCurves(setting: ReportSetting): SettingCurves {
     p45: new Float64Array(rows),
     p55: new Float64Array(rows),
   };
-  if (setting.bootstrapVariance) {
+  if (intervalVariance(setting)) {
     curves.meanBootstrapVariance = new Float64Array(rows);
     curves.coverage = new Float64Array(rows);
   }
@@ -86,7 +87,8 @@ function fillCurveRows(curves: SettingCurves, confidence: number, from: number, 
   const { setting } = curves;
   const { trueRisk } = setting;
   const estimates = rowBlock(setting.estimates, from, to);
-  const bootstrapVariance = setting.bootstrapVariance && correctedVariance(rowBlock(setting.bootstrapVariance, from, to), setting, from);
+  const variance = intervalVariance(setting);
+  const bootstrapVariance = variance && correctedVariance(rowBlock(variance, from, to), setting, from);
   // The squared errors once for every statistic (`mse` and `medianSe` would each compute them
   // again), and each row sorted once for both percentiles: at 5,000 runs the sorts were most of a
   // report's time.
@@ -100,6 +102,14 @@ function fillCurveRows(curves: SettingCurves, confidence: number, from: number, 
     curves.meanBootstrapVariance?.set(rowMeans(bootstrapVariance), from);
     curves.coverage?.set(coverage(estimates, bootstrapVariance, trueRisk, confidence), from);
   }
+}
+
+/**
+ * The bootstrap variance the approximate interval is made of, as `simulate` has it: none for ASE,
+ * whose bootstrap ignores the unlabelled items (its `summary.json` has no coverage either).
+ */
+function intervalVariance(setting: ReportSetting): Matrix | undefined {
+  return settingKind(setting) === 'ase' ? undefined : setting.bootstrapVariance;
 }
 
 /** Rows `from` to `to` (exclusive) of `m`, sharing its data. */

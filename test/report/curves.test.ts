@@ -34,6 +34,24 @@ function randomMatrix(rows: number, cols: number, seed: number, decay: number): 
   };
 }
 
+describe('settingCurves: the bootstrap interval', () => {
+  // simulate reports no coverage for ASE (its bootstrap ignores the unlabelled items); a report of
+  // an ASE run that kept its bootstrap_variance.npy showed 0.000 and 0.067 where the run said none.
+  it('has no coverage or mean bootstrap variance for ASE, and both for LURE on the same arrays', () => {
+    const estimates = { data: Float64Array.of(0.1, -0.3, 0.15, 0.05), rows: 2, cols: 2 };
+    const bootstrapVariance = { data: Float64Array.of(0.01, 0.01, 0.01, 0.01), rows: 2, cols: 2 };
+    const ase = settingCurves(setting(estimates, { estimator: 'ase', bootstrapVariance }));
+    expect(ase.coverage).toBeUndefined();
+    expect(ase.meanBootstrapVariance).toBeUndefined();
+    expect(ase.mse[0]).toBeCloseTo(0.05, 15);
+    expect(ase.mse[1]).toBeCloseTo(0.0125, 15);
+    const lure = settingCurves(setting(estimates, { bootstrapVariance }));
+    // ±1.96·0.1 = ±0.196 covers the true risk 0 for |e| ≤ 0.196: one run of row 0, both of row 1.
+    expect(Array.from(lure.coverage!)).toEqual([0.5, 1]);
+    expect(Array.from(lure.meanBootstrapVariance!)).toEqual([0.01, 0.01]);
+  });
+});
+
 describe('relativeToRandom and labellingCostVsRandom', () => {
   it('agree with the reference formulas (metrics.relativeError / relativeLabellingCost) when labels align', () => {
     const random = randomMatrix(120, 30, 1, 1);
