@@ -9,7 +9,7 @@ import {
 } from '../simulate/simulate.js';
 import { InputError, UsageError } from '../errors.js';
 import { totalmem } from 'node:os';
-import { lossBounds, type BuiltinLoss, zeroOneLossPerItem } from '../metrics/index.js';
+import { lossBounds, median, type BuiltinLoss, zeroOneLossPerItem } from '../metrics/index.js';
 import { optionHelp } from '../options/schema.js';
 import { loadCalibrationSet } from '../calibration/index.js';
 import type { DemoResult } from '../report/demo.js';
@@ -154,7 +154,7 @@ function describeRun(summary: SimulationSummary, result: SimulationResult, dir: 
       String(summary.labels[r]),
       fixed(mean),
       fixed(Math.sqrt(summary.mse[r]!)),
-      fixed(Math.sqrt(summary.median_se[r]!)),
+      fixed(medianAbsoluteError(result, r)),
       ...(summary.coverage ? [`${(summary.coverage[r]! * 100).toFixed(1)}%`] : []),
       // Undefined (0/0) once every item is labelled, or where random labelling has no variance.
       ...(summary.variance_ratio ? [Number.isNaN(summary.variance_ratio[r]) ? 'n/a' : fixed(summary.variance_ratio[r]!, 2)] : []),
@@ -167,6 +167,15 @@ function describeRun(summary: SimulationSummary, result: SimulationResult, dir: 
     table(header, body),
     `wrote ${dir}`,
   ].join('\n');
+}
+
+/**
+ * The median over runs of |estimate − R| in row `row`. Not √median_se: with an even number of runs
+ * the median averages the two middle values, and the root of their squares' average is larger.
+ */
+function medianAbsoluteError(result: SimulationResult, row: number): number {
+  const { runs, estimates, trueRisk } = result;
+  return median(Float64Array.from(estimates.subarray(row * runs, (row + 1) * runs), (estimate) => Math.abs(estimate - trueRisk)));
 }
 
 /** The demo's intervals per label count and method: coverage ± median half-width per kind, and the widths relative to the bootstrap's. */

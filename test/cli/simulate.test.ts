@@ -403,6 +403,38 @@ describe('active-testing simulate', () => {
     expect(stdout).not.toContain('NaN');
   });
 
+  it('prints the median |error| over runs, which with an even number of runs is not √median_se', async () => {
+    const out = join(dir, 'two-runs');
+    const { code, stdout } = await cli(
+      'simulate',
+      '--model-scores',
+      files.f,
+      '--labels',
+      files.y,
+      '--runs',
+      '2',
+      '--threads',
+      '1',
+      '--size',
+      '50',
+      '--out',
+      out,
+    );
+    expect(code).toBe(0);
+    const estimates = (await readNpy(join(out, 'estimates.npy'))).data as Float64Array;
+    const summary = JSON.parse(await readFile(join(out, 'summary.json'), 'utf8'));
+    const lines = stdout.split('\n');
+    expect(lines.find((line) => line.trimStart().startsWith('labels'))).toMatch(/RMSE\s+median \|error\|/);
+    // The row of 50 labels: the two runs' errors differ, so their mean and the root of their mean square do too.
+    const [a, b] = [0, 1].map((run) => Math.abs(estimates[49 * 2 + run]! - summary.true_risk)) as [number, number];
+    expect(Math.abs(Math.sqrt(summary.median_se[49]) - (a + b) / 2)).toBeGreaterThan(1e-4);
+    const printed = lines
+      .find((line) => line.trimStart().startsWith('50 '))!
+      .trim()
+      .split(/\s+/)[3];
+    expect(printed).toBe(((a + b) / 2).toFixed(4));
+  });
+
   it('--temperature is ignored by iid and true-loss, as the help says: the same estimates with and without it', async () => {
     const help = await cli('simulate', '--help');
     expect(help.stdout.replace(/\s+/g, ' ')).toContain("(self-entropy); ignored by iid and true-loss (they use no model's probabilities)");
