@@ -4,6 +4,7 @@ import { matrixView, toLabels, type LabelsInput, type Matrix, type MatrixInput }
 import { BUILTIN_LOSSES, classProbabilities, lossBounds, pairwiseSum, type LossBounds } from '../metrics/index.js';
 import { NUMERICS_FLAGS } from '../numerics.js';
 import { checkObject } from '../io/index.js';
+import { checkKnownKeys } from '../options/index.js';
 import { planProposal } from '../acquisition/adaptive/index.js';
 import {
   claimTile,
@@ -16,7 +17,7 @@ import {
   type EngineOutputs,
   type EnginePool,
 } from './run-block.js';
-import { resolveSimulationOptions, type SimulationOptions } from './simulation-options.js';
+import { resolveSimulationOptions, SIMULATION_INPUT_KEYS, type SimulationOptions } from './simulation-options.js';
 import { SortedPool, type SortedPoolArrays } from '../acquisition/sorted-pool.js';
 
 export { resolveSimulationOptions, ESTIMATOR_NAMES, type EstimatorName, type SimulationOptions } from './simulation-options.js';
@@ -134,6 +135,8 @@ export function prepareSimulation(
   cache?: PoolWorkCache,
 ): PreparedSimulation {
   checkObject(input, 'input', 'an object { modelScores, surrogateScores?, labels }');
+  // A misspelt key would otherwise drop its data without a word (a lost surrogate turns the default acquisition into iid).
+  checkKnownKeys(input, SIMULATION_INPUT_KEYS, 'input');
   // Read, not copied: nothing prepared here keeps the scores themselves.
   const modelScores = matrixView(input.modelScores, 'modelScores');
   const surrogateScores = input.surrogateScores === undefined ? undefined : matrixView(input.surrogateScores, 'surrogateScores');

@@ -7,6 +7,13 @@ import type { RandomSource } from '../random.js';
 import type { LabelsInput, MatrixInput } from '../matrix.js';
 import { calibratedTemperature, type ProposalAcquisition } from '../acquisition/adaptive/index.js';
 import { checkProposalClip } from '../acquisition/clip.js';
+import { checkObject } from '../io/index.js';
+
+/**
+ * The keys of `simulate`'s first argument, the pool: flags of `active-testing simulate`, but never
+ * keys of its options object, where they would be ignored.
+ */
+export const SIMULATION_INPUT_KEYS: readonly string[] = ['modelScores', 'surrogateScores', 'labels'];
 
 export { ESTIMATOR_NAMES, type EstimatorName } from '../options/index.js';
 
@@ -80,7 +87,19 @@ export function resolveSimulationOptions(
 ): SimulationOptions {
   if (!(Number.isSafeInteger(poolSize) && poolSize >= 1))
     throw new InputError({ argument: 'modelScores', expected: 'a non-empty pool (N ≥ 1 rows)', received: poolSize });
-  checkKnownKeys(partial, optionNames('simulate'), null);
+  checkObject(partial, 'options');
+  const misplaced = SIMULATION_INPUT_KEYS.find((key) => (partial as Record<string, unknown>)[key] !== undefined);
+  if (misplaced !== undefined) {
+    throw new InputError({
+      argument: misplaced,
+      expected: "to be in simulate's input { modelScores, surrogateScores?, labels } (its first argument), not in its options",
+    });
+  }
+  checkKnownKeys(
+    partial,
+    optionNames('simulate').filter((name) => !SIMULATION_INPUT_KEYS.includes(name)),
+    null,
+  );
   const given = <T>(name: keyof SimulationOptions): T | undefined => checkOption(name, partial[name], 'simulate') as T | undefined;
   const numerics = given<Numerics>('numerics') ?? 'default';
   const loss = given<BuiltinLoss>('loss') ?? 'cross-entropy';

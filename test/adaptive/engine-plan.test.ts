@@ -132,7 +132,8 @@ describe('varianceRatioRows', () => {
     { name: 'adaptive, step 1', n: 300, acquisition: 'adaptive' as const, runs: 70, size: 120, step: 1 },
   ])('gives, bit for bit, the per-run replay of VarianceRatioToRandom ($name)', async ({ n, acquisition, runs, size, step }) => {
     const pool = scores(n, 7);
-    const result = await simulate(pool, { acquisition, runs, size, step, seed: 11, threads: 1 });
+    const { modelScores, surrogateScores, labels } = pool;
+    const result = await simulate({ modelScores, surrogateScores, labels }, { acquisition, runs, size, step, seed: 11, threads: 1 });
     const losses = lossPerItem(pool.modelScores, pool.labels);
     const errors = zeroOneLossPerItem(pool.modelScores, pool.labels);
     const { ratios, verdicts } = varianceDiagnosticRows(result, losses, errors);

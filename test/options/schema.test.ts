@@ -316,7 +316,7 @@ describe('unknown keys in options objects', () => {
 
   it('lists the valid names after an unknown one that suggests nothing, with no dangling comma', async () => {
     await expect(simulate(pool, { interval: 'anytime' } as never)).rejects.toThrow(
-      /^interval: expected a known option \(valid: modelScores, /,
+      /^interval: expected a known option \(valid: acquisition, /,
     );
     expect(() =>
       resolveExperimentConfig({ modelScores: 'f.npy', labels: 'y.npy', settings: [{ acquisition: 'iid', interval: 'anytime' }] }, '/tmp'),

@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest';
+import { InputError, simulate, syntheticPool } from '../../src/index.js';
+
+const pool = syntheticPool({ poolSize: 50, classCount: 3, seed: 1 });
+const options = { runs: 2, size: 10, threads: 1 };
+
+describe("simulate's input and options keys", () => {
+  it('refuses a misspelt input key instead of running without the data it names', async () => {
+    const input = { modelScores: pool.modelScores, surogateScores: pool.surrogateScores, labels: pool.labels };
+    await expect(simulate(input as never, options)).rejects.toThrow(InputError);
+    await expect(simulate(input as never, options)).rejects.toMatchObject({
+      argument: 'input.surogateScores',
+      message: expect.stringContaining('did you mean surrogateScores?') as unknown,
+    });
+  });
+
+  it('refuses pool data given in the options, where it would be ignored', async () => {
+    const otherLabels = Int32Array.from(pool.labels, (y) => (y + 1) % 3);
+    await expect(simulate(pool, { ...options, labels: otherLabels } as never)).rejects.toMatchObject({
+      name: 'InputError',
+      argument: 'labels',
+      expected: "to be in simulate's input { modelScores, surrogateScores?, labels } (its first argument), not in its options",
+    });
+  });
+
+  it('suggests only options when an option is misspelt', async () => {
+    await expect(simulate(pool, { ...options, lables: 1 } as never)).rejects.toThrow(
+      /^lables: expected a known option \(valid: (?!.*labels)/,
+    );
+  });
+
+  it('still runs the pool as syntheticPool returns it', async () => {
+    const result = await simulate(pool, options);
+    expect(result.options.acquisition).toBe('adaptive');
+    expect(result.estimates).toHaveLength(20);
+  });
+});
