@@ -5,6 +5,7 @@ import type { FileLock } from '../io/lock.js';
 import { toMatrix, type Matrix } from '../matrix.js';
 import { EPS, NUMERICS_FLAGS } from '../numerics.js';
 import { checkObject, checkPath } from '../io/index.js';
+import { checkKnownKeys } from '../options/index.js';
 import { SessionFileError, SessionStateError, SessionWriteError } from './errors.js';
 import { SessionEstimates, type SessionEstimate, type StoppingRule } from './estimates.js';
 import {
@@ -249,6 +250,7 @@ export class ActiveTestingSession {
    */
   static async open(path: string, options: OpenSessionOptions = {}): Promise<ActiveTestingSession> {
     checkPath(path);
+    checkKnownKeys(options, ['scoreTarget', 'loss', 'onWarning'] satisfies (keyof OpenSessionOptions)[], null);
     const lock = acquireSessionLock(path);
     try {
       const contents = FileJournal.read(path, headerLineParser);
@@ -574,7 +576,8 @@ export class ActiveTestingSession {
 
 /** `options` of `record`/`skip`, checked. @throws InputError for an annotator that is not a string of 1 to 200 characters. */
 function checkResolveOptions(options: ResolveOptions): ResolveOptions {
-  checkObject(options, 'options');
+  // A misspelt annotator would record the label as nobody's, and let undo take back another annotator's.
+  checkKnownKeys(options, ['annotator'] satisfies (keyof ResolveOptions)[], null);
   const { annotator } = options;
   if (annotator !== undefined && !isAnnotator(annotator))
     throw new InputError({ argument: 'annotator', expected: `a name of 1 to ${MAX_ANNOTATOR_LENGTH} characters`, received: annotator });
