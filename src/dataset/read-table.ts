@@ -4,11 +4,13 @@ import { FileFormatError } from '../errors.js';
 import { readParquet } from './read-parquet.js';
 import type { Table } from './table.js';
 import { checkPath, unreadableFile } from '../io/index.js';
+import { checkChoice } from '../options/index.js';
 
 export type { Table } from './table.js';
 
 /** File formats `readTable` understands. */
-export type TableFormat = 'tsv' | 'csv' | 'jsonl' | 'parquet';
+const TABLE_FORMATS = ['tsv', 'csv', 'jsonl', 'parquet'] as const;
+export type TableFormat = (typeof TABLE_FORMATS)[number];
 
 /**
  * The format implied by a file name (`.tsv`, `.csv`, `.jsonl`/`.ndjson`/`.json`, `.parquet`).
@@ -42,7 +44,8 @@ export function tableFormat(path: string): TableFormat {
  */
 export async function readTable(path: string, format?: TableFormat): Promise<Table> {
   checkPath(path);
-  format ??= tableFormat(path);
+  // Any other value would read the file as TSV.
+  format = format === undefined ? tableFormat(path) : checkChoice(format, TABLE_FORMATS, 'format');
   if (format === 'parquet') return readParquet(path);
   let bytes: Buffer;
   try {
