@@ -8,7 +8,6 @@ import {
   type SimulationResult,
 } from '../simulate/simulate.js';
 import { InputError, UsageError } from '../errors.js';
-import { totalmem } from 'node:os';
 import { lossBounds, median, type BuiltinLoss, zeroOneLossPerItem } from '../metrics/index.js';
 import { optionHelp } from '../options/schema.js';
 import { loadCalibrationSet } from '../calibration/index.js';
@@ -21,15 +20,14 @@ import {
   poolFingerprint,
   prepareSimulationFolder,
   SIMULATION_FILES,
-  simulationOutputBytes,
   summarizeIntervals,
   summarizeSimulationInTurns,
   writeSimulationOutputs,
   type SimulationSummary,
 } from '../simulate/outputs.js';
+import { assertFitsInMemory } from '../simulate/memory.js';
 import { simulationIntervalsInThreads, type IntervalKind, type SimulationIntervals } from '../simulate/intervals.js';
 import { preparedReferenceAndSource } from '../simulate/reference.js';
-import { ADAPTIVE_CANDIDATE_COUNT } from '../acquisition/adaptive/index.js';
 import { type Command, EXIT_CODES_HELP } from './command.js';
 import { commandFlags, commandValues, parseOptions, required, schemaValues, type OptionValues } from './options.js';
 import { progressBar } from './progress.js';
@@ -72,30 +70,8 @@ function simulationOptions(given: Record<string, unknown>): Partial<SimulationOp
   return options as Partial<SimulationOptions>;
 }
 
-const GIB = 1024 ** 3;
-
-type MemoryOptions = Pick<SimulationOptions, 'runs' | 'size' | 'step' | 'bootstrap' | 'acquisition' | 'recordMixtureWeights'>;
-
-/**
- * Refuses, before allocating anything, simulations whose results cannot fit in this machine's
- * memory together (the demo holds both of its methods' results at once).
- */
-function assertFitsInMemory(simulations: readonly MemoryOptions[], intervals: number, available = totalmem()): void {
-  let needed = 0;
-  for (const options of simulations) {
-    const mixtureWeights = options.recordMixtureWeights === true && options.acquisition === 'adaptive' ? ADAPTIVE_CANDIDATE_COUNT : 0;
-    needed += simulationOutputBytes({ ...options, intervals, mixtureWeights });
-  }
-  if (needed > available * 0.8) {
-    const { runs, size } = simulations[0]!;
-    const each = simulations.length > 1 ? ` for each of ${simulations.length} methods` : '';
-    throw new InputError({
-      argument: '--runs',
-      expected: `runs × size that fit in memory: ${formatCount(runs, 'run')} of ${formatCount(size, 'label')}${each} need about ${(needed / GIB).toFixed(1)} GiB for their results, this machine has ${(available / GIB).toFixed(1)} GiB; use fewer --runs${each ? '' : ' or a smaller --size'}`,
-      received: runs,
-    });
-  }
-}
+/** How the memory check names runs and size on the command line. */
+const CLI_NAMES = { runs: '--runs', size: '--size' };
 
 /** The demo's runs label 400 items of its 10,000-item pool (simulate's default size there). */
 const DEMO_SIZE = 400;
@@ -259,6 +235,7 @@ async function runDemoCommand(values: OptionValues, given: Record<string, unknow
       { runs: demoRuns, size: DEMO_SIZE, step: 1, bootstrap: 'exact', acquisition: 'iid', recordMixtureWeights: true },
     ],
     0,
+    CLI_NAMES,
   );
   const bars = { 'adaptive-lure': progressBar({ label: 'active testing' }), iid: progressBar({ label: 'random labelling' }) };
   // The demo's report (figures, the renderer) is loaded only for the demo.
@@ -346,7 +323,7 @@ async function runSimulation(given: Record<string, unknown>, signal: AbortSignal
     const { rows, cols } = pool.modelScores;
     timer.mark('load');
     const resolved = resolveSimulationOptions(options, rows, pool.surrogateScores !== undefined, cols);
-    assertFitsInMemory([resolved], intervalKinds.length);
+    assertFitsInMemory([resolved], intervalKinds.length, CLI_NAMES);
     const input = {
       modelScores: { data: pool.modelScores.data, shape: [rows, cols] as [number, number] },
       ...(pool.surrogateScores ? { surrogateScores: { data: pool.surrogateScores.data, shape: [rows, cols] as [number, number] } } : {}),

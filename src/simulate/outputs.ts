@@ -242,31 +242,6 @@ export function poolFingerprint(scores: Float32Array | Float64Array, labels: Arr
   return `sha256:${hash.digest('hex').slice(0, 16)}`;
 }
 
-/**
- * Bytes that a simulation's results take, for refusing early what cannot fit in memory. Writing
- * adds no copy of them: the `.npy` files are written from the arrays' own memory, and the int64
- * samples are encoded a fixed-size block at a time.
- *
- * @example
- * simulationOutputBytes({ runs: 1000, size: 400, step: 1, bootstrap: 'exact' }); // 11_200_000 (11 MB)
- * simulationOutputBytes({ runs: 1000, size: 400, step: 1, bootstrap: 'exact', intervals: 1, mixtureWeights: 7 }); // 40_000_000
- */
-export function simulationOutputBytes(options: {
-  runs: number;
-  size: number;
-  step: number;
-  bootstrap: unknown;
-  /** Interval kinds computed: each keeps a lower and an upper bound per row and run. */
-  intervals?: number;
-  /** Numbers kept per draw by `recordMixtureWeights` (the adaptive proposal's candidates); 0 without. */
-  mixtureWeights?: number;
-}): number {
-  const rows = Math.ceil(options.size / options.step);
-  const rowBytes = rows * 8 * (options.bootstrap === 'none' ? 1 : 2);
-  // In memory: estimates (and bootstrap variances) f8, samples i4, q f8, mixture weights f8, interval bounds f8.
-  return options.runs * (rowBytes + options.size * (4 + 8 + 8 * (options.mixtureWeights ?? 0)) + rows * 16 * (options.intervals ?? 0));
-}
-
 /** The contents of `summary.json`. Per-row arrays have one entry per row of `estimates.npy`. */
 export interface SimulationSummary {
   version: string;

@@ -17,6 +17,7 @@ import {
   type EngineOutputs,
   type EnginePool,
 } from './run-block.js';
+import { assertFitsInMemory } from './memory.js';
 import { resolveSimulationOptions, SIMULATION_INPUT_KEYS, type SimulationOptions } from './simulation-options.js';
 import { SortedPool, type SortedPoolArrays } from '../acquisition/sorted-pool.js';
 
@@ -143,6 +144,8 @@ export function prepareSimulation(
   checkSurrogateShape(modelScores, surrogateScores);
   const labels = toLabels(input.labels, 'labels', modelScores.rows, modelScores.cols);
   const resolved = resolveSimulationOptions(options, modelScores.rows, surrogateScores !== undefined, modelScores.cols);
+  // Before the pool work: runs × size past memory would otherwise fail in the allocation, after it.
+  assertFitsInMemory([resolved], 0);
   const { acquisition, estimator, temperature, eps, numerics, size, step } = resolved;
   const flags = NUMERICS_FLAGS[numerics];
   const loss = BUILTIN_LOSSES[resolved.loss];

@@ -9,12 +9,8 @@ import { coverage, lossPerItem, meanBias, medianSe, mse, rowMedian, zeroOneLossP
 import { ADAPTIVE_CANDIDATE_COUNT, adaptiveCandidates, varianceDiagnosticRows } from '../../src/acquisition/adaptive/index.js';
 import { toMatrix } from '../../src/matrix.js';
 import { simulate } from '../../src/simulate/simulate.js';
-import {
-  simulationOutputBytes,
-  summarizeSimulation,
-  summarizeSimulationInTurns,
-  writeSimulationOutputs,
-} from '../../src/simulate/outputs.js';
+import { simulationOutputBytes } from '../../src/simulate/memory.js';
+import { summarizeSimulation, summarizeSimulationInTurns, writeSimulationOutputs } from '../../src/simulate/outputs.js';
 import { loadReportSettings } from '../../src/report/load.js';
 import { settingCurves } from '../../src/report/curves.js';
 import { syntheticPool } from '../../src/simulate/syntheticPool.js';
