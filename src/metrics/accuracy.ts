@@ -1,7 +1,6 @@
-import { InputError } from '../errors.js';
 import type { Matrix } from '../matrix.js';
 import { softmaxRows } from './softmax.js';
-import { checkLabels } from './validate.js';
+import { checkLabels, checkMatrix, checkNoNaN } from './validate.js';
 
 /**
  * Fraction of rows whose most probable class is the label. Like the reference, the argmax is taken
@@ -13,10 +12,9 @@ import { checkLabels } from './validate.js';
  * @throws InputError when a score is NaN (no class is the most probable) or labels do not fit the scores.
  */
 export function accuracy(scores: Matrix, labels: Int32Array): number {
+  checkMatrix(scores, 'scores');
   checkLabels(scores, labels);
-  const nan = scores.data.findIndex((v) => Number.isNaN(v));
-  if (nan >= 0)
-    throw new InputError({ argument: 'scores', expected: 'numbers, not NaN', received: NaN, row: Math.floor(nan / scores.cols) });
+  checkNoNaN(scores, 'scores');
   const { rows, cols, data } = softmaxRows(scores, null);
   let correct = 0;
   for (let i = 0; i < rows; i++) {

@@ -1,6 +1,6 @@
 import type { Matrix } from '../matrix.js';
 import { softmaxRowInto } from './softmax.js';
-import { checkLabels, checkSameShape } from './validate.js';
+import { checkLabels, checkMatrix, checkSameShape } from './validate.js';
 
 /**
  * The Brier score of each item, `Σ_k (p_ik − 1[k = y_i])²` with `p = softmax(f)`, in [0, 2].
@@ -9,6 +9,7 @@ import { checkLabels, checkSameShape } from './validate.js';
  * brierLossPerItem({ data: Float64Array.of(0, 0), rows: 1, cols: 2 }, Int32Array.of(0)); // [0.5]
  */
 export function brierLossPerItem(scores: Matrix, labels: Int32Array): Float64Array {
+  checkMatrix(scores, 'scores', true);
   checkLabels(scores, labels);
   // A row of the softmax at a time: the N×K probabilities are never all needed.
   const p = new Float64Array(scores.cols);
@@ -34,6 +35,8 @@ export function brierLossPerItem(scores: Matrix, labels: Int32Array): Float64Arr
  * expectedBrierLoss(f, { data: Float64Array.of(0.3, 0.7), rows: 1, cols: 2 }); // [0.5]
  */
 export function expectedBrierLoss(scores: Matrix, surrogateProbabilities: Matrix): Float64Array {
+  checkMatrix(scores, 'scores', true);
+  checkMatrix(surrogateProbabilities, 'surrogateProbabilities', true);
   checkSameShape(scores, surrogateProbabilities, 'surrogateProbabilities');
   const p = new Float64Array(scores.cols);
   const pi = surrogateProbabilities.data;

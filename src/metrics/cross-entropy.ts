@@ -1,7 +1,7 @@
 import type { Matrix } from '../matrix.js';
 import { pairwiseSum } from './pairwise-sum.js';
 import { logSoftmaxRows, softmaxRowInto, softmaxRows } from './softmax.js';
-import { checkLabels, checkSameShape, checkTemperature, checkWeights } from './validate.js';
+import { checkLabels, checkMatrix, checkSameShape, checkTemperature, checkWeights } from './validate.js';
 
 /** 2⁻¹⁰²², the smallest normal double: below it a probability keeps fewer bits and its log drifts. */
 const SMALLEST_NORMAL = 2 ** -1022;
@@ -20,6 +20,7 @@ const SMALLEST_NORMAL = 2 ** -1022;
  * lossPerItem({ data: Float64Array.of(0, Math.log(3)), rows: 1, cols: 2 }, Int32Array.of(1)); // [−ln 0.75]
  */
 export function lossPerItem(scores: Matrix, labels: Int32Array, temperature: number | null = null): Float64Array {
+  checkMatrix(scores, 'scores', true);
   checkLabels(scores, labels);
   checkTemperature(temperature);
   // A row at a time: the N×K probabilities are never all needed.
@@ -51,6 +52,8 @@ function logSoftmaxRow(scores: Matrix, i: number, temperature: number | null): F
  * softLossPerItem(f, { data: Float64Array.of(0.3, 0.7), rows: 1, cols: 2 }); // [ln 2]
  */
 export function softLossPerItem(scores: Matrix, targets: Matrix): Float64Array {
+  checkMatrix(scores, 'scores', true);
+  checkMatrix(targets, 'targets', true);
   checkSameShape(scores, targets, 'targets');
   const { rows, cols } = scores;
   const p = softmaxRows(scores, null).data;

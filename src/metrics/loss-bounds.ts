@@ -1,4 +1,5 @@
 import { InputError } from '../errors.js';
+import { checkMatrix } from './validate.js';
 import type { Matrix } from '../matrix.js';
 import type { BuiltinLoss } from './builtin-losses.js';
 import { softmaxRowInto } from './softmax.js';
@@ -31,6 +32,7 @@ const ROUNDING_SLACK = 2 ** -48;
  * @throws InputError when a score is not finite, a row's bound overflows (logits about 1e308 apart) or the loss has no built-in bounds.
  */
 export function lossBounds(scores: Matrix, loss: BuiltinLoss): LossBounds {
+  checkMatrix(scores, 'modelScores');
   const { rows, cols, data } = scores;
   for (let j = 0; j < data.length; j++) {
     if (!Number.isFinite(data[j])) {
@@ -107,7 +109,12 @@ export function lossBounds(scores: Matrix, loss: BuiltinLoss): LossBounds {
  * differenceBounds({ lower: Float64Array.of(0), upper: Float64Array.of(1) }, { lower: Float64Array.of(0), upper: Float64Array.of(1) }); // { lower: [−1], upper: [1] }
  */
 export function differenceBounds(first: LossBounds, second: LossBounds): LossBounds {
+  checkLossBounds(first, 'first');
+  checkLossBounds(second, 'second');
   const n = first.lower.length;
+  if (second.lower.length !== n) {
+    throw new InputError({ argument: 'second', expected: `${n} bounds, one per item of first`, received: second.lower.length });
+  }
   const lower = new Float64Array(n);
   const upper = new Float64Array(n);
   for (let i = 0; i < n; i++) {
@@ -115,6 +122,18 @@ export function differenceBounds(first: LossBounds, second: LossBounds): LossBou
     upper[i] = first.upper[i] - second.lower[i];
   }
   return { lower, upper };
+}
+
+/** Throws unless `bounds` holds as many lower as upper bounds, in Float64Arrays. */
+function checkLossBounds(bounds: unknown, argument: string): asserts bounds is LossBounds {
+  const { lower, upper } = (typeof bounds === 'object' && bounds !== null ? bounds : {}) as Partial<LossBounds>;
+  if (!(lower instanceof Float64Array && upper instanceof Float64Array && lower.length === upper.length)) {
+    throw new InputError({
+      argument,
+      expected: 'loss bounds { lower, upper }: Float64Arrays of one length, as lossBounds returns',
+      received: bounds,
+    });
+  }
 }
 
 /**
@@ -129,6 +148,8 @@ export function differenceBounds(first: LossBounds, second: LossBounds): LossBou
  * @throws InputError when the shapes differ, a score is not finite or a bound overflows.
  */
 export function pairedDifferenceBounds(first: Matrix, second: Matrix, loss: BuiltinLoss): LossBounds {
+  checkMatrix(first, 'modelScores');
+  checkMatrix(second, 'comparisonScores');
   if (first.rows !== second.rows || first.cols !== second.cols) {
     throw new InputError({
       argument: 'comparisonScores',

@@ -1,6 +1,6 @@
 import type { Matrix } from '../matrix.js';
 import { pairwiseSum } from './pairwise-sum.js';
-import { checkEps, checkTemperature } from './validate.js';
+import { checkEps, checkMatrix, checkTemperature } from './validate.js';
 
 /**
  * The reference's `softmax_clamp` (docs/reference-bugs.md), operation for operation, for `numerics: 'reference'`.
@@ -13,6 +13,8 @@ import { checkEps, checkTemperature } from './validate.js';
  * softmaxClamp({ data: Float64Array.of(40, 38), rows: 1, cols: 2 }, null, 1e-15).data;         // [0.5, 0.5]
  */
 export function softmaxClamp(m: Matrix, temperature: number | null, eps: number): Matrix {
+  // Shape only: the reference's softmax floors a −∞ logit's probability at eps.
+  checkMatrix(m, 'logits');
   checkTemperature(temperature);
   checkEps(eps);
   // The reference computes 1/eps, which is 999999999999999.9 for eps = 1e-15, not 1e15.

@@ -24,6 +24,15 @@ export function checkMatrix(value: unknown, argument: string, finite = false): a
   }
 }
 
+/**
+ * Throws unless no score of `scores` is NaN: for argmax-based metrics (accuracy, the zero-one
+ * loss), where ±∞ still names a most probable class and NaN names none.
+ */
+export function checkNoNaN(scores: Matrix, argument: string): void {
+  const nan = scores.data.findIndex((v) => Number.isNaN(v));
+  if (nan >= 0) throw new InputError({ argument, expected: 'numbers, not NaN', received: NaN, row: Math.floor(nan / scores.cols) });
+}
+
 /** Throws unless `value` is a finite number. */
 export function checkFinite(value: unknown, argument: string): asserts value is number {
   if (typeof value !== 'number' || !Number.isFinite(value))

@@ -1,5 +1,5 @@
 import type { Matrix } from '../matrix.js';
-import { checkLabels, checkSameShape } from './validate.js';
+import { checkLabels, checkMatrix, checkNoNaN, checkSameShape } from './validate.js';
 
 /** Index of the largest score in row `i` (ties go to the first, as the reference's argmax). */
 export function predictedClass(scores: Matrix, i: number): number {
@@ -16,7 +16,9 @@ export function predictedClass(scores: Matrix, i: number): number {
  * zeroOneLossPerItem({ data: Float64Array.of(2, 1, 0, 3), rows: 2, cols: 2 }, Int32Array.of(1, 1)); // [1, 0]
  */
 export function zeroOneLossPerItem(scores: Matrix, labels: Int32Array): Float64Array {
+  checkMatrix(scores, 'scores');
   checkLabels(scores, labels);
+  checkNoNaN(scores, 'scores');
   const out = new Float64Array(scores.rows);
   for (let i = 0; i < scores.rows; i++) out[i] = predictedClass(scores, i) === labels[i] ? 0 : 1;
   return out;
@@ -32,6 +34,9 @@ export function zeroOneLossPerItem(scores: Matrix, labels: Int32Array): Float64A
  * expectedZeroOneLoss(f, { data: Float64Array.of(0.3, 0.7), rows: 1, cols: 2 }); // [0.7]
  */
 export function expectedZeroOneLoss(scores: Matrix, surrogateProbabilities: Matrix): Float64Array {
+  checkMatrix(scores, 'scores');
+  checkNoNaN(scores, 'scores');
+  checkMatrix(surrogateProbabilities, 'surrogateProbabilities', true);
   checkSameShape(scores, surrogateProbabilities, 'surrogateProbabilities');
   const out = new Float64Array(scores.rows);
   for (let i = 0; i < scores.rows; i++) {

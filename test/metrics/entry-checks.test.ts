@@ -1,0 +1,83 @@
+import { describe, expect, it } from 'vitest';
+import {
+  accuracy,
+  brierLossPerItem,
+  crossEntropyLoss,
+  differenceBounds,
+  expectedBrierLoss,
+  expectedZeroOneLoss,
+  InputError,
+  lossBounds,
+  lossPerItem,
+  pairedDifferenceBounds,
+  softCrossEntropyLoss,
+  softLossPerItem,
+  softmaxClamp,
+  zeroOneLossPerItem,
+} from '../../src/index.js';
+
+const scores = { data: Float64Array.of(2, 0, 0, 1), rows: 2, cols: 2 };
+const withNaN = { data: Float64Array.of(2, 0, NaN, 1), rows: 2, cols: 2 };
+const nested = [
+  [2, 0],
+  [0, 1],
+];
+const labels = Int32Array.of(0, 1);
+const half = { data: Float64Array.of(0.5, 0.5, 0.5, 0.5), rows: 2, cols: 2 };
+
+describe("the metrics' entry checks", () => {
+  it.each([
+    ['brierLossPerItem', () => brierLossPerItem(withNaN, labels)],
+    ['lossPerItem', () => lossPerItem(withNaN, labels)],
+    ['crossEntropyLoss', () => crossEntropyLoss(withNaN, labels)],
+    ['expectedBrierLoss', () => expectedBrierLoss(withNaN, half)],
+    ['softLossPerItem', () => softLossPerItem(withNaN, half)],
+    ['softCrossEntropyLoss', () => softCrossEntropyLoss(withNaN, half)],
+  ])('%s refuses a NaN score, naming its row, instead of returning NaN', (_name, call) => {
+    expect(call).toThrow(new InputError({ argument: 'scores', expected: 'finite values', received: NaN, row: 1 }));
+  });
+
+  it.each([
+    ['accuracy', () => accuracy(withNaN, labels)],
+    ['zeroOneLossPerItem', () => zeroOneLossPerItem(withNaN, labels)],
+    ['expectedZeroOneLoss', () => expectedZeroOneLoss(withNaN, half)],
+  ])('%s (argmax-based) refuses a NaN score, which names no most probable class, and takes ±Infinity', (_name, call) => {
+    expect(call).toThrow(new InputError({ argument: 'scores', expected: 'numbers, not NaN', received: NaN, row: 1 }));
+    const infinite = { data: Float64Array.of(Infinity, 0, -Infinity, 1), rows: 2, cols: 2 };
+    expect(accuracy(infinite, labels)).toBe(1);
+    expect(Array.from(zeroOneLossPerItem(infinite, labels))).toEqual([0, 0]);
+    expect(Array.from(expectedZeroOneLoss(infinite, half))).toEqual([0.5, 0.5]);
+  });
+
+  it.each([
+    ['accuracy', () => accuracy(nested as never, labels)],
+    ['lossPerItem', () => lossPerItem(null as never, labels)],
+    ['expectedBrierLoss', () => expectedBrierLoss(nested as never, half)],
+    ['expectedZeroOneLoss', () => expectedZeroOneLoss(scores, nested as never)],
+    ['softLossPerItem', () => softLossPerItem(nested as never, half)],
+    ['softmaxClamp', () => softmaxClamp(nested as never, null, 1e-15)],
+    ['lossBounds', () => lossBounds(nested as never, 'zero-one')],
+    ['pairedDifferenceBounds', () => pairedDifferenceBounds(scores, null as never, 'zero-one')],
+  ])('%s refuses what is not a Matrix (toMatrix converts nested arrays), instead of an empty result or a TypeError', (_name, call) => {
+    expect(call).toThrow(InputError);
+    expect(call).toThrow(/expected a Matrix \{ data: Float64Array, rows, cols \} \(toMatrix converts nested arrays\)/);
+  });
+
+  it('differenceBounds refuses bounds of two lengths, and what is not bounds', () => {
+    const two = lossBounds(scores, 'zero-one');
+    const three = lossBounds({ data: new Float64Array(6), rows: 3, cols: 2 }, 'zero-one');
+    expect(() => differenceBounds(two, three)).toThrow(
+      new InputError({ argument: 'second', expected: '2 bounds, one per item of first', received: 3 }),
+    );
+    expect(() => differenceBounds(null as never, two)).toThrow(/^first: expected loss bounds \{ lower, upper \}/);
+    expect(differenceBounds(two, two)).toEqual({ lower: Float64Array.of(-1, -1), upper: Float64Array.of(1, 1) });
+  });
+
+  it('still computes finite matrices', () => {
+    expect(accuracy(scores, labels)).toBe(1);
+    expect(Array.from(zeroOneLossPerItem(scores, labels))).toEqual([0, 0]);
+    expect(
+      softCrossEntropyLoss({ data: Float64Array.of(0, 0), rows: 1, cols: 2 }, { data: Float64Array.of(0.5, 0.5), rows: 1, cols: 2 }),
+    ).toBeCloseTo(Math.LN2, 15);
+  });
+});
