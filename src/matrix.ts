@@ -1,4 +1,4 @@
-import { InputError } from './errors.js';
+import { InputError, ReceivedKind } from './errors.js';
 
 /** A dense row-major matrix of float64 values. */
 export interface Matrix {
@@ -61,7 +61,7 @@ function isNdArray(value: unknown): value is NdArrayLike {
  * Copies any supported score input into a row-major float64 `Matrix`, checking that it is
  * rectangular and finite. `argument` names the input in error messages.
  */
-export function toMatrix(input: MatrixInput, argument: string): Matrix {
+export function toMatrix(input: MatrixInput, argument = 'scores'): Matrix {
   return readMatrix(input, argument, false);
 }
 
@@ -75,15 +75,11 @@ export function matrixView(input: MatrixInput, argument: string): Matrix {
   return readMatrix(input, argument, true);
 }
 
+const MATRIX_EXPECTED = 'an N×K array of scores (nested arrays, { data, shape } as readNpy returns, an ndarray or a Matrix)';
+
 function readMatrix(input: MatrixInput, argument: string, share: boolean): Matrix {
   // Missing scores, or a file path where the library wants the array (`readNpy(path)` reads it).
-  if (typeof input !== 'object' || input === null) {
-    throw new InputError({
-      argument,
-      expected: 'an N×K array of scores (nested arrays, { data, shape } as readNpy returns, an ndarray or a Matrix)',
-      received: input,
-    });
-  }
+  if (typeof input !== 'object' || input === null) throw new InputError({ argument, expected: MATRIX_EXPECTED, received: input });
   let rows: number;
   let cols: number;
   let data: Float64Array;
@@ -111,6 +107,15 @@ function readMatrix(input: MatrixInput, argument: string, share: boolean): Matri
     data = share && input.data instanceof Float64Array ? input.data : numbersOf(input.data);
   } else {
     const nested = input as ArrayLike<ArrayLike<number>>;
+    if (!Number.isSafeInteger(nested.length)) throw new InputError({ argument, expected: MATRIX_EXPECTED, received: input });
+    // A flat array has lost its shape: read row by row it would say "expected 0 values per row".
+    if (nested.length > 0 && typeof nested[0] !== 'object') {
+      throw new InputError({
+        argument,
+        expected: `${MATRIX_EXPECTED}; a flat array needs its shape, { data, shape: [N, K] }`,
+        received: new ReceivedKind(`a flat ${Array.isArray(input) ? 'array' : input.constructor.name} of ${nested.length} values`),
+      });
+    }
     rows = nested.length;
     cols = rows > 0 ? (nested[0]?.length ?? 0) : 0;
     data = new Float64Array(rows * cols);

@@ -143,3 +143,31 @@ describe('toLabels', () => {
     }
   });
 });
+
+describe('toMatrix given what is not an N×K array', () => {
+  it('says a flat array needs its shape, instead of "expected 0 values per row"', () => {
+    expect(() => toMatrix([1, 2, 3, 4] as never, 'modelScores')).toThrow(
+      'modelScores: expected an N×K array of scores (nested arrays, { data, shape } as readNpy returns, an ndarray or a Matrix); a flat array needs its shape, { data, shape: [N, K] }, got a flat array of 4 values',
+    );
+    expect(() => toMatrix(Float64Array.of(1, 2, 3, 4) as never, 'modelScores')).toThrow(/got a flat Float64Array of 4 values$/);
+  });
+
+  it('refuses an object that is no array, and names the scores when no argument is given', () => {
+    expect(() => toMatrix({} as never)).toThrow(
+      new InputError({
+        argument: 'scores',
+        expected: 'an N×K array of scores (nested arrays, { data, shape } as readNpy returns, an ndarray or a Matrix)',
+        received: {},
+      }),
+    );
+  });
+
+  it('still reads nested rows', () => {
+    expect(
+      toMatrix([
+        [1, 2],
+        [3, 4],
+      ]),
+    ).toEqual({ data: Float64Array.of(1, 2, 3, 4), rows: 2, cols: 2 });
+  });
+});
