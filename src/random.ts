@@ -1,7 +1,16 @@
 import seedrandom from 'seedrandom';
+import { InputError } from './errors.js';
 
 /** A source of uniform numbers in [0, 1). */
 export type RandomSource = () => number;
+
+/**
+ * Whether `value` can seed a stream: an integer ≥ 0 or a non-empty string. Anything else would
+ * seed one by its text (NaN as "NaN", 1.5 as "1.5", an object as "[object Object]").
+ */
+export function isSeed(value: unknown): value is number | string {
+  return (Number.isSafeInteger(value) && (value as number) >= 0) || (typeof value === 'string' && value !== '');
+}
 
 /**
  * The seeded uniform stream for one purpose, identified by a seed and a path of integers
@@ -14,6 +23,10 @@ export type RandomSource = () => number;
  * u(); // the first draw of run 3, always the same for seed 0
  */
 export function randomStream(seed: number | string, path: readonly number[] = []): RandomSource {
+  if (!isSeed(seed)) throw new InputError({ argument: 'seed', expected: 'an integer ≥ 0 or a non-empty string', received: seed });
+  if (!Array.isArray(path) || !path.every((step) => Number.isSafeInteger(step))) {
+    throw new InputError({ argument: 'path', expected: 'an array of integers', received: path });
+  }
   const seeded = seedrandom.alea([String(seed), ...path.map(String)].join('/'), { state: true });
   const generator = new AleaStream(seeded.state());
   return () => generator.double();

@@ -1,6 +1,7 @@
 import seedrandom from 'seedrandom';
 import { describe, expect, it } from 'vitest';
 import { randomStream } from '../src/random.js';
+import { InputError } from '../src/errors.js';
 
 describe('randomStream', () => {
   it('reproduces seedrandom’s Alea double() bit for bit', () => {
@@ -18,5 +19,23 @@ describe('randomStream', () => {
   it('depends on the path: different runs get different streams', () => {
     expect(randomStream(0, [1])()).not.toBe(randomStream(0, [2])());
     expect(randomStream(0, [1])()).toBe(randomStream(0, [1])());
+  });
+});
+
+describe('randomStream given what is no seed', () => {
+  it.each([NaN, 1.5, -1, 2 ** 60, '', null, {}])('refuses the seed %s instead of seeding a stream with its text', (seed) => {
+    expect(() => randomStream(seed as never)).toThrow(
+      new InputError({ argument: 'seed', expected: 'an integer ≥ 0 or a non-empty string', received: seed }),
+    );
+  });
+
+  it('refuses a path that is not an array of integers', () => {
+    expect(() => randomStream(0, [0.5])).toThrow(/^path: expected an array of integers, got \[0\.5\]$/);
+    expect(() => randomStream(0, 3 as never)).toThrow(InputError);
+  });
+
+  it('still takes integer and string seeds', () => {
+    expect(randomStream(0, [3])()).toBe(randomStream(0, [3])());
+    expect(randomStream('a', [3])()).not.toBe(randomStream('b', [3])());
   });
 });

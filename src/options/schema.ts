@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import { InputError, UsageError } from '../errors.js';
+import { isSeed } from '../random.js';
 import { BUILTIN_LOSS_NAMES } from '../metrics/builtin-losses.js';
 import { acquisitionsFor, ESTIMATOR_NAMES, INTERVAL_KINDS, MODEL_DTYPES, type Use } from './registry.js';
 import { checkChoice, didYouMean } from './suggest.js';
@@ -759,7 +760,7 @@ export function checkOption(name: string, value: unknown, context: OptionContext
       if (value === 'exact' || value === 'none' || (isSafeInteger(value) && value >= 1)) return value;
       throw new InputError({ argument, expected: "'exact', 'none' or a number of resamples ≥ 1", received: value });
     case 'seed':
-      if ((isSafeInteger(value) && value >= 0) || (typeof value === 'string' && value !== '')) return value;
+      if (isSeed(value)) return value;
       throw new InputError({ argument, expected: fromText ? 'an integer ≥ 0' : 'an integer ≥ 0 or a non-empty string', received: value });
     case 'temperature':
       if (value === null || (typeof value === 'number' && value > 0 && Number.isFinite(value))) return value;
