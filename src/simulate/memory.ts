@@ -29,7 +29,7 @@ export function simulationOutputBytes(options: {
   return options.runs * (rowBytes + options.size * (4 + 8 + 8 * (options.mixtureWeights ?? 0)) + rows * 16 * (options.intervals ?? 0));
 }
 
-const GIB = 1024 ** 3;
+export const GIB = 1024 ** 3;
 
 export type MemoryOptions = Pick<SimulationOptions, 'runs' | 'size' | 'step' | 'bootstrap' | 'acquisition' | 'recordMixtureWeights'>;
 

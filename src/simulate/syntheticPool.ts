@@ -1,7 +1,9 @@
+import { totalmem } from 'node:os';
 import { InputError } from '../errors.js';
 import { checkKnownKeys, checkOption } from '../options/index.js';
 import type { Matrix } from '../matrix.js';
 import { randomStream, type RandomSource } from '../random.js';
+import { GIB } from './memory.js';
 
 export interface SyntheticPoolOptions {
   /** Pool size N; default 10,000. */
@@ -59,6 +61,18 @@ function checkCount(value: number, argument: string, minimum: number): void {
   }
 }
 
+/** Refuses, before allocating, a pool whose two float64 N×K matrices and labels exceed this machine's memory. */
+function checkFitsInMemory(size: number, classes: number, available = totalmem()): void {
+  const needed = size * (16 * classes + 4);
+  if (needed > available * 0.8) {
+    throw new InputError({
+      argument: 'poolSize',
+      expected: `a pool that fits in memory: ${size} items × ${classes} classes need about ${(needed / GIB).toFixed(1)} GiB, this machine has ${(available / GIB).toFixed(1)} GiB`,
+      received: size,
+    });
+  }
+}
+
 /**
  * A seeded synthetic pool that behaves like LLM label logits: each item has latent class
  * evidence; its true label is drawn from the softmax of that evidence (so the task has
@@ -76,6 +90,7 @@ export function syntheticPool(options: SyntheticPoolOptions = {}): SyntheticPool
   const { poolSize: size = 10_000, classCount: classes = 2 } = options;
   checkCount(size, 'poolSize', 1);
   checkCount(classes, 'classCount', 2);
+  checkFitsInMemory(size, classes);
   // As simulate's seed: NaN, 1.5 or -1 would otherwise seed a stream as the text "NaN", "1.5", "-1".
   const seed = (checkOption('seed', options.seed, 'simulate') as number | undefined) ?? 0;
   const normal = gaussian(randomStream(seed, [0]));

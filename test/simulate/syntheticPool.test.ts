@@ -101,3 +101,18 @@ describe('syntheticPool', () => {
     );
   });
 });
+
+describe('syntheticPool past memory', () => {
+  it.each([
+    [{ poolSize: 1e12 }, 1e12, 2],
+    [{ poolSize: 1000, classCount: 1e9 }, 1000, 1e9],
+  ])('refuses %j with the memory it needs, not a RangeError from the allocation', (options, size, classes) => {
+    const needed = ((size * (16 * classes + 4)) / 1024 ** 3).toFixed(1);
+    expect(() => syntheticPool(options)).toThrow(InputError);
+    expect(() => syntheticPool(options)).toThrow(
+      new RegExp(
+        `^poolSize: expected a pool that fits in memory: ${size} items × ${classes} classes need about ${needed} GiB, this machine has [\\d.]+ GiB, got ${size}$`,
+      ),
+    );
+  });
+});
