@@ -7,6 +7,7 @@ import { softmaxClamp } from '../metrics/softmax-clamp.js';
 import { softmaxRows } from '../metrics/softmax.js';
 import { checkEps, checkLabels, checkMatrix, checkSameShape, checkTemperature } from '../metrics/validate.js';
 import { checkObject } from '../io/index.js';
+import { checkKnownKeys } from '../options/index.js';
 
 /**
  * Which surrogate-based acquisition the estimator accompanies: `ce`, `pe` or `nll`. With
@@ -74,7 +75,7 @@ export class ActiveSurrogateEstimator {
 
   constructor(input: AseInput, options: AseOptions = {}) {
     checkObject(input, 'input', 'scores { modelScores, surrogateScores }');
-    checkObject(options, 'options');
+    checkKnownKeys(options, ['temperature', 'mode', 'numerics', 'eps', 'poolLabels'] satisfies (keyof AseOptions)[], null);
     // Once per estimator, not per estimate: a NaN logit would otherwise become a NaN estimate.
     checkMatrix(input.modelScores, 'modelScores', true);
     checkMatrix(input.surrogateScores, 'surrogateScores', true);

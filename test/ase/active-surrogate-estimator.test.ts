@@ -132,6 +132,15 @@ describe('ActiveSurrogateEstimator: bad input', () => {
     expect(() => ase.estimate([3], [2])).toThrow(/sampleLabels \(row 0\)/);
     expect(() => ase.estimate([3, 4], [1])).toThrow(/sampleLabels/);
   });
+
+  it('refuses a misspelt option instead of ignoring it', () => {
+    expect(() => new ActiveSurrogateEstimator(input, { tempreature: 2 } as never)).toThrow(
+      new InputError({
+        argument: 'tempreature',
+        expected: 'a known option, did you mean temperature? (valid: temperature, mode, numerics, eps, poolLabels)',
+      }),
+    );
+  });
 });
 
 describe('ActiveSurrogateEstimator: what a plain JS call can pass', () => {
