@@ -6,6 +6,7 @@ import { PoolWorkCache, prepareSimulation, runPrepared, type SimulationOptions }
 import { CancelledError, FileFormatError, InputError, OutputExistsError } from '../errors.js';
 import { checkKnownKeys, checkOption } from '../options/index.js';
 import { assertFolderWritable, removeStaleTemporaries, writeFileAtomic } from '../io/atomic.js';
+import { checkObject } from '../io/index.js';
 import { withOutputLock } from '../io/output-lock.js';
 import { matrixView, type Matrix } from '../matrix.js';
 import { loadCalibrationSet } from '../calibration/index.js';
@@ -69,6 +70,7 @@ export interface ExperimentSettingResult {
  * await runExperiment(config, { out: 'runs/grid', onEvent: (e) => console.log(e) });
  */
 export async function runExperiment(grid: ExperimentConfig, options: ExperimentOptions): Promise<ExperimentSettingResult[]> {
+  checkObject(grid, 'grid', 'a grid as resolveExperimentConfig or loadExperimentConfig returns it');
   checkKnownKeys(options, ['out', 'force', 'threads', 'signal', 'onEvent'] satisfies (keyof ExperimentOptions)[], null);
   for (const name of ['out', 'force', 'threads'] as const) checkOption(name, options[name], 'experiment');
   if (options.out === undefined) throw new InputError({ argument: 'out', expected: 'a non-empty string' });

@@ -1,4 +1,5 @@
 import { InputError } from '../errors.js';
+import { checkObject, checkPath } from './check-arguments.js';
 import { readNpy, type NpyArray } from './npy.js';
 import { matrixView, toLabels, type Matrix } from '../matrix.js';
 
@@ -153,7 +154,12 @@ export async function loadSimulationPool(
   files: SimulationFiles,
   names: Partial<Record<keyof SimulationFiles, string>> = {},
 ): Promise<LoadedPool> {
+  checkObject(files, 'files', 'the pool files { modelScores, surrogateScores?, labels }');
   const name = { modelScores: '--model-scores', surrogateScores: '--surrogate-scores', labels: '--labels', ...names };
+  // Named as the caller names them: a missing or misspelt key would otherwise be "path: expected a file path".
+  checkPath(files.modelScores, name.modelScores);
+  if (files.surrogateScores !== undefined) checkPath(files.surrogateScores, name.surrogateScores);
+  checkPath(files.labels, name.labels);
   // The files are read at once and checked in this order, so that the first file at fault is the one reported.
   const reads = {
     modelScores: settledLater(readNpy(files.modelScores, name.modelScores)),
