@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -230,6 +231,7 @@ export class EvaluationClassification {
       rows: data.size,
       icl,
       template: this.options.template ?? null,
+      items: itemsFingerprint(data, shots),
     };
     const result = await runScoringJob(this.model, data, {
       shots,
@@ -267,4 +269,17 @@ export class EvaluationClassification {
     await ScoreCheckpoint.discard(join(dir, `${subset}_set`));
     return { ...result, dir };
   }
+}
+
+/**
+ * `sha256:<hex>` of what a subset's scores are computed from: its texts and labels, the shots and
+ * the prompt's settings. It is part of the checkpoint's configuration, so that an unfinished run
+ * of other rows of the same size (splits drawn with another seed) or of an edited dataset is not
+ * resumed, which would give its scores to the new rows.
+ */
+function itemsFingerprint(data: TextClassificationDataset, shots: readonly Shot[]): string {
+  const hash = createHash('sha256');
+  hash.update(JSON.stringify({ instruction: data.instruction, answerString: data.answerString, classes: data.classes, shots }));
+  data.texts.forEach((text, i) => hash.update(`\n${JSON.stringify([text, data.labels[i]])}`));
+  return `sha256:${hash.digest('hex')}`;
 }

@@ -138,6 +138,32 @@ describe.skipIf(!sharedAvailable(join(DATA_DIR, 'sst2')))('EvaluationClassificat
     expect(maxDiff(resumed.scores, fresh.scores)).toBeLessThan(1e-5);
     expect(existsSync(join(dir, 'pool_set.partial.f32'))).toBe(false);
   });
+
+  it('does not resume a cancelled run of other rows of the same size: it scores the new rows', async () => {
+    const resultsDir = mkdtempSync(join(tmpdir(), 'at-eval-'));
+    const controller = new AbortController();
+    await expect(
+      new EvaluationClassification(model, sst2, { resultsDir, splits, modelName: 'tiny' }).evaluationProcedure('pool', {
+        batchSize: 4,
+        signal: controller.signal,
+        onProgress: ({ done }) => done >= 12 && controller.abort(),
+      }),
+    ).rejects.toThrow(CancelledError);
+    // Splits drawn with another seed: a pool of the same size, holding other rows.
+    const otherSplits = createSplits(872, { pool: 24, icl: 60 }, 6);
+    const seen: number[] = [];
+    const rerun = await new EvaluationClassification(model, sst2, {
+      resultsDir,
+      splits: otherSplits,
+      modelName: 'tiny',
+    }).evaluationProcedure('pool', { batchSize: 4, onProgress: ({ done }) => seen.push(done) });
+    expect(seen[0]).toBe(4);
+    expect(rerun.scoredNow).toBe(24);
+    const prompts = sst2.select(otherSplits.pool!).texts.map((t) => itemPrompt(sst2.instruction, t, 'Label'));
+    expect(maxDiff(rerun.scores, await model.score(prompts, rerun.labelTokenIds, { batchSize: 4, sharedPrefix: sst2.instruction }))).toBe(
+      0,
+    );
+  });
 });
 
 describe('EvaluationClassification refuses what a plain JS call can pass', () => {
