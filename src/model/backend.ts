@@ -30,6 +30,8 @@ export interface ScoringBackend {
   checkPrompts?(prompts: readonly string[], signal?: AbortSignal): Promise<void>;
   /** The id the tokenizer gives to unknown text, if it has one (a label mapping to it is refused). */
   readonly unknownTokenId?: number | null;
+  /** How many token ids the model scores, if known: a label token id at or above it is refused. */
+  readonly vocabularySize?: number | null;
   /** Frees native resources (ONNX sessions, connections). */
   dispose?(): Promise<void>;
 }

@@ -57,7 +57,12 @@ export function checkLabelTokenIds(
   ids.forEach((id, k) => {
     const label = labels[k] as string;
     if (!Number.isInteger(id) || id < 0 || (vocabularySize !== undefined && id >= vocabularySize)) {
-      throw new InputError({ argument: 'labelTokenIds', expected: `a token id in the vocabulary for label "${label}"`, received: id });
+      const range = vocabularySize === undefined ? '' : ` (0 to ${vocabularySize - 1})`;
+      throw new InputError({
+        argument: 'labelTokenIds',
+        expected: `a token id in the vocabulary${range} for label "${label}"`,
+        received: id,
+      });
     }
     if (unknownTokenId !== null && id === unknownTokenId) {
       throw new InputError({

@@ -63,7 +63,7 @@ export class Model {
    */
   async labelTokenIds(prompt: string, labels: readonly string[], explicitIds?: readonly number[], signal?: AbortSignal): Promise<number[]> {
     if (explicitIds !== undefined) {
-      checkLabelTokenIds(explicitIds, labels, this.backend.unknownTokenId ?? null);
+      checkLabelTokenIds(explicitIds, labels, this.backend.unknownTokenId ?? null, this.backend.vocabularySize ?? undefined);
       return [...explicitIds];
     }
     return labelTokenIds(this.backend, prompt, labels, signal);
@@ -82,6 +82,16 @@ export class Model {
     const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
     if (!Number.isInteger(batchSize) || batchSize < 1) {
       throw new InputError({ argument: 'batchSize', expected: 'a positive integer', received: batchSize });
+    }
+    // An id outside the logits would read another position's logit, or NaN, as the label's score.
+    const vocabulary = this.backend.vocabularySize ?? null;
+    if (labelTokenIds.some((id) => !Number.isInteger(id) || id < 0 || (vocabulary !== null && id >= vocabulary))) {
+      throw new InputError({
+        argument: 'labelTokenIds',
+        expected:
+          vocabulary === null ? 'token ids (non-negative integers)' : `token ids in the vocabulary (integers 0 to ${vocabulary - 1})`,
+        received: [...labelTokenIds],
+      });
     }
     prompts.forEach((prompt, row) => {
       if (typeof prompt !== 'string' || prompt.length === 0)

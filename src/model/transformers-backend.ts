@@ -197,6 +197,8 @@ interface PrefixCache {
 export class TransformersBackend implements ScoringBackend {
   readonly modelId: string;
   readonly unknownTokenId: number | null;
+  /** The logits' width, from config.json's `vocab_size`, or null when it does not say. */
+  readonly vocabularySize: number | null;
   /** Whether the graph takes a key/value cache, so that shared prefixes can be cached. */
   readonly supportsPrefixCache: boolean;
   /** The longest input the model takes, from its config.json (`max_position_embeddings`, `n_positions` or `n_ctx`), or null when it does not say. */
@@ -228,6 +230,9 @@ export class TransformersBackend implements ScoringBackend {
     const config = model.config ?? {};
     const limitField = POSITION_LIMIT_FIELDS.find((field) => typeof config[field] === 'number' && (config[field] as number) > 0);
     this.maxPositions = limitField === undefined ? null : { tokens: config[limitField] as number, field: limitField };
+    const vocabularySize = config['vocab_size'];
+    this.vocabularySize =
+      typeof vocabularySize === 'number' && Number.isInteger(vocabularySize) && vocabularySize > 0 ? vocabularySize : null;
   }
 
   /**
