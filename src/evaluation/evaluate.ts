@@ -380,7 +380,12 @@ async function evaluateLocked(config: EvaluateConfig, run: EvaluateRun): Promise
         batch_size: batchSize,
         // What ran, not what was asked: `auto` is recorded as cpu or cuda; a served model's device is not known here.
         device: model.backend instanceof TransformersBackend ? model.backend.device : null,
-        prefix_cache: prefixCache,
+        // Whether the instruction and shots were encoded once: not where nothing comes before the
+        // query or the graph takes no key/value cache; a served model's caching is its server's.
+        prefix_cache:
+          model.backend instanceof TransformersBackend
+            ? prefixCache && (config.instruction !== '' || shots.length > 0) && model.backend.supportsPrefixCache
+            : null,
         dtype: run.backend ? null : ranDtype(config.model, config.dtype),
       },
       version: VERSION,

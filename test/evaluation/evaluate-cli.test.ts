@@ -68,6 +68,8 @@ describe.each(TEST_MODELS)('active-testing evaluate on %s', (name) => {
     expect(meta.icl_rows).toEqual([]);
     // The device that ran, which `auto` resolves to (the CPU wherever CUDA's provider is not installed).
     expect(meta.run.device).toMatch(/^(cpu|cuda)$/);
+    // What ran: the instruction is encoded once where the graph takes a key/value cache.
+    expect(meta.run.prefix_cache).toBe(name !== 'tiny-gpt2-nocache');
     for (const key of ['accuracy', 'loss', 'timings', 'config', 'version']) expect(meta).toHaveProperty(key);
     expect(readdirSync(out).sort()).toEqual(['labels.npy', 'meta.json', 'scores.npy']);
   });
@@ -126,6 +128,8 @@ describe.skipIf(!sharedAvailable(join(DATA_DIR, 'sst2')))('active-testing evalua
     const args = ['--model', modelDir('tiny-gpt2'), '--data', sst2, '--classes', 'negative,positive', '--limit', '8', '--out', out];
     expect(await evaluate(args)).toBe(0);
     const before = readFileSync(join(out, 'meta.json'), 'utf8');
+    // No instruction and no shots: nothing comes before the query, so no prefix was cached.
+    expect(JSON.parse(before).run.prefix_cache).toBe(false);
     expect(await evaluate(args)).toBe(0);
     expect(readFileSync(join(out, 'meta.json'), 'utf8')).toBe(before);
     await expect(evaluate([...args, '--answer-string', 'Answer'])).rejects.toThrow(OutputExistsError);
