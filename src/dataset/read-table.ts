@@ -187,6 +187,17 @@ function parseJsonLines(text: string, path: string): Table {
 }
 
 /**
+ * A UTF-8 text file's contents (an instruction, say) as they would be typed: lines ending in LF
+ * whether the file has LF, CRLF or CR line ends, and without the byte-order mark an editor saving
+ * "UTF-8 with BOM" puts first, which would otherwise become tokens of the prompt.
+ *
+ * @throws {FileFormatError} naming the line and column of the first invalid UTF-8 byte.
+ */
+export async function readTextFile(path: string): Promise<string> {
+  return splitLines(decodeUtf8(await readFile(path), path)).join('\n');
+}
+
+/**
  * A text file's lines: LF or CRLF ends a line, and so does a lone CR in a file without any LF
  * (classic Mac OS line endings, which the CSV reader also takes), rather than reading it as one line.
  */

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
+import { readTextFile } from '../dataset/read-table.js';
 import { InputError } from '../errors.js';
 import { OpenAIBackend } from '../model/backends/openai.js';
 import type { RetryNotice } from '../model/backends/openaiHttp.js';
@@ -131,11 +131,11 @@ export async function resolveEvaluateOptions(input: EvaluateOptions, onRetry?: (
   let instruction = options.instruction ?? '';
   if (options.instructionFile !== undefined) {
     try {
-      instruction = await readFile(options.instructionFile, 'utf8');
+      instruction = await readTextFile(options.instructionFile);
     } catch (error) {
       throw new InputError({
         argument: 'instructionFile',
-        expected: 'a readable file',
+        expected: 'a readable UTF-8 text file',
         received: `${options.instructionFile} (${(error as Error).message})`,
       });
     }

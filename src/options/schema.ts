@@ -160,7 +160,13 @@ const EVALUATE: readonly OptionDeclaration[] = [
     contexts: ['evaluate'],
     metavar: 'TEXT',
   },
-  { name: 'instructionFile', value: text, doc: 'the instruction read from a file', contexts: ['evaluate'], metavar: 'F' },
+  {
+    name: 'instructionFile',
+    value: text,
+    doc: 'the instruction read from a UTF-8 file (CRLF line ends read as LF)',
+    contexts: ['evaluate'],
+    metavar: 'F',
+  },
   {
     name: 'answerString',
     value: text,

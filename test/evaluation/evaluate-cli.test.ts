@@ -283,3 +283,17 @@ describe('evaluate from the library, under the option schema names', () => {
     }
   });
 });
+
+describe('resolveEvaluateOptions reading --instruction-file', () => {
+  it('reads a file saved on Windows (byte-order mark, CRLF line ends) as the instruction typed with LF', async () => {
+    const path = join(temp('at-instruction-'), 'instruction.txt');
+    writeFileSync(path, '\uFEFFClassify the sentence.\r\nRespond with one word.\r\n');
+    const options = { model: modelDir('tiny-gpt2'), data: writeTsv([['good', 1]]), classes: ['negative', 'positive'] };
+    const { config } = await resolveEvaluateOptions({ ...options, instructionFile: path });
+    expect(config.instruction).toBe('Classify the sentence.\nRespond with one word.\n');
+    writeFileSync(path, Buffer.from([0x43, 0xff, 0x0a]));
+    await expect(resolveEvaluateOptions({ ...options, instructionFile: path })).rejects.toThrow(
+      /^instructionFile: expected a readable UTF-8 text file, got ".*instruction\.txt \(.*line 1, column 2: invalid UTF-8/,
+    );
+  });
+});
