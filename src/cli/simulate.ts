@@ -26,7 +26,7 @@ import {
   type SimulationSummary,
 } from '../simulate/outputs.js';
 import { assertFitsInMemory } from '../simulate/memory.js';
-import { simulationIntervalsInThreads, type IntervalKind, type SimulationIntervals } from '../simulate/intervals.js';
+import { INTERVAL_KINDS, simulationIntervalsInThreads, type IntervalKind, type SimulationIntervals } from '../simulate/intervals.js';
 import { preparedReferenceAndSource } from '../simulate/reference.js';
 import { type Command, EXIT_CODES_HELP } from './command.js';
 import { commandFlags, commandValues, parseOptions, required, schemaValues, type OptionValues } from './options.js';
@@ -78,6 +78,29 @@ const DEMO_SIZE = 400;
 
 const fixed = (value: number, digits = 4): string => (Number.isFinite(value) ? value.toFixed(digits) : String(value));
 const scientific = (value: number): string => (Number.isFinite(value) ? value.toExponential(2) : String(value));
+const percent = (share: number): string => `${(share * 100).toFixed(1)}%`;
+
+/** How the interval tables head each kind's column. */
+const INTERVAL_COLUMNS: Readonly<Record<IntervalKind, string>> = {
+  anytime: 'anytime-valid sequence',
+  fixed: 'fixed-budget',
+  bootstrap: 'bootstrap ±1.96σ (approx.)',
+};
+
+/** What each kind's 95% holds for, in the line after `simulate --interval`'s table. */
+const INTERVAL_PROMISES: Readonly<Record<IntervalKind, string>> = {
+  anytime: '≥ 95% guaranteed at every label count at once',
+  fixed: '≥ 95% guaranteed only at each label count on its own',
+  bootstrap: 'approximate: no guarantee',
+};
+
+/** The line above an interval table, saying what its cells are. */
+const INTERVAL_TABLE_TITLE = '95% intervals: the fraction of runs whose interval contains the true risk, and the median half-width (±)';
+
+/** An interval table's cell: coverage ± median half-width, or '–' where that interval was not computed. */
+function intervalCell(coverage: number | null, halfWidth: number | null): string {
+  return coverage === null || halfWidth === null ? '–' : `${percent(coverage)} ±${fixed(halfWidth)}`;
+}
 
 function table(header: string[], rows: string[][]): string {
   const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c]!.length)));
@@ -131,7 +154,7 @@ function describeRun(summary: SimulationSummary, result: SimulationResult, dir: 
       fixed(mean),
       fixed(Math.sqrt(summary.mse[r]!)),
       fixed(medianAbsoluteError(result, r)),
-      ...(summary.coverage ? [`${(summary.coverage[r]! * 100).toFixed(1)}%`] : []),
+      ...(summary.coverage ? [percent(summary.coverage[r]!)] : []),
       // Undefined (0/0) once every item is labelled, or where random labelling has no variance.
       ...(summary.variance_ratio ? [Number.isNaN(summary.variance_ratio[r]) ? 'n/a' : fixed(summary.variance_ratio[r]!, 2)] : []),
       ...(summary.variance_verdict ? [verdictCell(summary.variance_verdict, r)] : []),
@@ -141,8 +164,34 @@ function describeRun(summary: SimulationSummary, result: SimulationResult, dir: 
     `${acquisition} acquisition + ${estimator} estimator: ${formatCount(runs, 'run')} of ${formatCount(result.size, 'label')} from a pool of ${formatCount(poolSize, 'item')} (K = ${classes})`,
     `true risk (mean ${RISK_NAMES[result.options.loss]} over the pool): ${fixed(summary.true_risk, 5)}`,
     table(header, body),
+    ...(summary.intervals ? describeIntervals(summary.intervals, rows, summary.labels) : []),
     `wrote ${dir}`,
   ].join('\n');
+}
+
+/**
+ * `simulate --interval`'s lines: each requested kind's coverage ± median half-width at the run
+ * table's rows, then each kind's simultaneous coverage (over every row of summary.json) beside
+ * what its 95% is guaranteed for.
+ */
+function describeIntervals(
+  intervals: NonNullable<SimulationSummary['intervals']>,
+  rows: readonly number[],
+  labels: readonly number[],
+): string[] {
+  const kinds = INTERVAL_KINDS.filter((kind) => intervals[kind] !== undefined);
+  const body = rows.map((r) => [
+    String(labels[r]),
+    ...kinds.map((kind) => intervalCell(intervals[kind]!.coverage[r]!, intervals[kind]!.median_half_width[r]!)),
+  ]);
+  const simultaneous = kinds.map((kind) => `${kind} ${percent(intervals[kind]!.simultaneous_coverage)} (${INTERVAL_PROMISES[kind]})`);
+  return [
+    '',
+    INTERVAL_TABLE_TITLE,
+    table(['labels', ...kinds.map((kind) => INTERVAL_COLUMNS[kind])], body),
+    `runs whose interval contains the true risk at every label count at once: ${simultaneous.join(', ')}`,
+    '',
+  ];
 }
 
 /**
@@ -161,35 +210,23 @@ function demoIntervalTable(demo: DemoResult): string {
     ['adaptive-lure', 'active'],
     ['iid', 'random'],
   ] as const;
-  const cell = (coverage: number | null, half: number | null) =>
-    coverage === null || half === null ? '–' : `${(coverage * 100).toFixed(1)}% ±${fixed(half)}`;
   const ratio = (width: number | null, bootstrap: number | null) =>
     width === null || bootstrap === null ? '–' : `${fixed(width / bootstrap, 2)}×`;
   const body = comparison.labels.flatMap((labels, i) =>
     methods.map(([method, label]) => {
       const rows = comparison.intervals[method];
-      const half = (kind: 'anytime' | 'fixed' | 'bootstrap') => rows[kind].medianHalfWidth[i] ?? null;
+      const half = (kind: IntervalKind) => rows[kind].medianHalfWidth[i] ?? null;
       return [
         String(labels),
         label,
-        cell(rows.anytime.coverage[i] ?? null, half('anytime')),
-        cell(rows.fixed.coverage[i] ?? null, half('fixed')),
-        cell(rows.bootstrap.coverage[i] ?? null, half('bootstrap')),
+        ...INTERVAL_KINDS.map((kind) => intervalCell(rows[kind].coverage[i] ?? null, half(kind))),
         ratio(half('anytime'), half('bootstrap')),
         ratio(half('fixed'), half('bootstrap')),
       ];
     }),
   );
   return table(
-    [
-      'labels',
-      'method',
-      'anytime-valid sequence',
-      'fixed-budget',
-      'bootstrap ±1.96σ (approx.)',
-      'sequence ÷ bootstrap',
-      'fixed ÷ bootstrap',
-    ],
+    ['labels', 'method', ...INTERVAL_KINDS.map((kind) => INTERVAL_COLUMNS[kind]), 'sequence ÷ bootstrap', 'fixed ÷ bootstrap'],
     body,
   );
 }
@@ -208,7 +245,7 @@ function describeDemo(demo: DemoResult): string {
     table(['labels', 'MSE active (adaptive + LURE)', 'MSE random (iid)', 'active ÷ random'], body),
     `A ratio r below 1: active testing's MSE is r times random labelling's, so random labelling needs about 1/r times as many labels for the same error (the report shows the same ratio).`,
     '',
-    `95% intervals: the fraction of runs whose interval contains the true risk, and the median half-width (±)`,
+    INTERVAL_TABLE_TITLE,
     demoIntervalTable(demo),
     `The confidence sequence holds at every label count at once, so you may stop whenever it is narrow enough; the fixed-budget interval holds at a label count chosen before labelling; the bootstrap is an approximation with no guarantee.`,
     `With cross-entropy the guaranteed intervals are much wider than the bootstrap, above all under active testing: an item the proposal rarely draws may still be one the model gets confidently wrong, at a loss many times the average, and a guarantee must allow for it (docs/concepts.md, "What no valid interval can beat").`,

@@ -266,6 +266,75 @@ describe('active-testing simulate', () => {
     expect(existsSync(join(dir, 'run-bad-interval'))).toBe(false);
   });
 
+  it("--interval prints each kind at the run table's label counts, with the numbers of summary.json; nothing without it", async () => {
+    const argv = [
+      'simulate',
+      '--model-scores',
+      files.f,
+      '--surrogate-scores',
+      files.g,
+      '--labels',
+      files.y,
+      '--runs',
+      '40',
+      '--size',
+      '100',
+      '--step',
+      '10',
+      '--threads',
+      '1',
+    ];
+    const out = join(dir, 'run-interval-table');
+    const { code, stdout } = await cli(...argv, '--interval', 'anytime,fixed,bootstrap', '--out', out);
+    expect(code).toBe(0);
+    const summary = JSON.parse(await readFile(join(out, 'summary.json'), 'utf8'));
+    const percent = (share: number) => `${(share * 100).toFixed(1)}%`;
+    const lines = stdout.split('\n');
+    const cells = (line: string) => line.trim().split(/\s{2,}/);
+    const runTable = lines.findIndex((line) => line.trimStart().startsWith('labels  mean estimate'));
+    const intervalTable = lines.findIndex((line) => line.trimStart().startsWith('labels  anytime-valid sequence'));
+    expect(runTable).toBeGreaterThanOrEqual(0);
+    expect(intervalTable).toBeGreaterThan(runTable);
+    expect(lines[intervalTable - 1]).toBe(
+      '95% intervals: the fraction of runs whose interval contains the true risk, and the median half-width (±)',
+    );
+    expect(cells(lines[intervalTable]!)).toEqual(['labels', 'anytime-valid sequence', 'fixed-budget', 'bootstrap ±1.96σ (approx.)']);
+    // The run table's label counts: 41 (the last row with at most 50) and 91 (the last row).
+    const shown = [41, 91];
+    expect(lines.slice(runTable + 1, runTable + 3).map((line) => cells(line)[0])).toEqual(shown.map(String));
+    const printed = lines.slice(intervalTable + 1, intervalTable + 3).map(cells);
+    expect(printed).toEqual(
+      shown.map((labels) => {
+        const row = summary.labels.indexOf(labels);
+        return [
+          String(labels),
+          ...['anytime', 'fixed', 'bootstrap'].map((kind) => {
+            const { coverage, median_half_width } = summary.intervals[kind];
+            return `${percent(coverage[row])} ±${median_half_width[row].toFixed(4)}`;
+          }),
+        ];
+      }),
+    );
+    const { anytime, fixed, bootstrap } = summary.intervals;
+    expect(lines[intervalTable + 3]).toBe(
+      'runs whose interval contains the true risk at every label count at once: ' +
+        `anytime ${percent(anytime.simultaneous_coverage)} (≥ 95% guaranteed at every label count at once), ` +
+        `fixed ${percent(fixed.simultaneous_coverage)} (≥ 95% guaranteed only at each label count on its own), ` +
+        `bootstrap ${percent(bootstrap.simultaneous_coverage)} (approximate: no guarantee)`,
+    );
+
+    const one = await cli(...argv, '--interval', 'fixed', '--out', join(dir, 'run-interval-table-fixed'));
+    expect(one.code).toBe(0);
+    const oneLines = one.stdout.split('\n');
+    const header = oneLines.findIndex((line) => /^\s*labels\s+fixed-budget$/.test(line));
+    expect(cells(oneLines[header]!)).toEqual(['labels', 'fixed-budget']);
+    expect(oneLines[header + 3]).toMatch(/: fixed \d+\.\d% \(≥ 95% guaranteed only at each label count on its own\)$/);
+
+    const none = await cli(...argv, '--out', join(dir, 'run-plain-table'));
+    expect(none.code).toBe(0);
+    expect(none.stdout).not.toMatch(/interval|anytime|fixed-budget|half-width|at every label count/);
+  });
+
   it('refuses existing outputs without --force; --force replaces all of them', async () => {
     const out = join(dir, 'run-c');
     const args = [
