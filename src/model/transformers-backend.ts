@@ -4,6 +4,7 @@ import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { ActiveTestingError, CancelledError, InputError } from '../errors.js';
 import { MODEL_DTYPES } from '../options/registry.js';
 import type { ScoreBatchOptions, ScoringBackend } from './backend.js';
+import { positionTableRows } from './onnx-graph.js';
 
 /** Where a model runs: onnxruntime-node's CPU or CUDA execution provider, or CUDA where it is installed and works, else the CPU. */
 export type ModelDevice = 'cpu' | 'cuda' | 'auto';
@@ -104,6 +105,34 @@ function checkWeightsFor(dir: string, dtype: string): void {
   });
 }
 
+/** The input-length limit config.json states (`POSITION_LIMIT_FIELDS`), or null. */
+function configPositionLimit(config: Record<string, unknown>): { tokens: number; field: string } | null {
+  const field = POSITION_LIMIT_FIELDS.find((name) => typeof config[name] === 'number' && (config[name] as number) > 0);
+  return field === undefined ? null : { tokens: config[field] as number, field };
+}
+
+/** The rows of the position-embedding table in a model folder's graph for `dtype`, or null. */
+function graphPositionLimit(dir: string, dtype: string): { tokens: number; field: string } | null {
+  const file = `onnx/model${DTYPE_FILE_SUFFIX[dtype] ?? ''}.onnx`;
+  const rows = positionTableRows(join(dir, file));
+  return rows === null ? null : { tokens: rows, field: `the position-embedding table in ${file}` };
+}
+
+/**
+ * The size of the table that onnxruntime refused to index past, when `error` is its failure of a
+ * Gather node (`idx=1024 must be within the inclusive range [-1024,1023]`) at an index that is a
+ * position of the batch (`longest` tokens), else null.
+ */
+function refusedPositionLimit(error: unknown, longest: number): number | null {
+  const match = /Gather\b.*idx=(\d+) must be within the inclusive range \[-?\d+,\s*(\d+)\]/s.exec(
+    String((error as Error)?.message ?? error),
+  );
+  if (match === null) return null;
+  const index = Number(match[1]);
+  const rows = Number(match[2]) + 1;
+  return index >= rows && index < longest ? rows : null;
+}
+
 const CUDA_INSTALL_HINT = 'it is downloaded when onnxruntime-node installs without onnxruntime-node-install=skip in .npmrc';
 
 /**
@@ -201,8 +230,15 @@ export class TransformersBackend implements ScoringBackend {
   readonly vocabularySize: number | null;
   /** Whether the graph takes a key/value cache, so that shared prefixes can be cached. */
   readonly supportsPrefixCache: boolean;
-  /** The longest input the model takes, from its config.json (`max_position_embeddings`, `n_positions` or `n_ctx`), or null when it does not say. */
-  readonly maxPositions: { tokens: number; field: string } | null;
+  /**
+   * The longest input the model takes, from its config.json (`max_position_embeddings`,
+   * `n_positions` or `n_ctx`), else from the rows of the position-embedding table in a local
+   * folder's ONNX graph, else null until onnxruntime refuses a position past that table's end
+   * (then from its message, so that the batch's too-long prompt is refused by row).
+   */
+  get maxPositions(): { tokens: number; field: string } | null {
+    return this.positionLimit;
+  }
   /** Where the model runs: `auto` resolves to one of these when the model loads. */
   readonly device: 'cpu' | 'cuda';
   /** Tokens run through the model so far (padding excluded), for benchmarks and progress lines. */
@@ -214,8 +250,16 @@ export class TransformersBackend implements ScoringBackend {
   private readonly padTokenId: number;
   private readonly padLeft: boolean;
   private prefix: PrefixCache | null = null;
+  private positionLimit: { tokens: number; field: string } | null;
 
-  private constructor(modelId: string, device: 'cpu' | 'cuda', tf: TransformersModule, tokenizer: TfTokenizer, model: TfModel) {
+  private constructor(
+    modelId: string,
+    device: 'cpu' | 'cuda',
+    tf: TransformersModule,
+    tokenizer: TfTokenizer,
+    model: TfModel,
+    graphLimit: { tokens: number; field: string } | null,
+  ) {
     this.modelId = modelId;
     this.device = device;
     this.tf = tf;
@@ -228,8 +272,7 @@ export class TransformersBackend implements ScoringBackend {
     this.padTokenId = tokenizer.pad_token_id ?? tokenizer.eos_token_id ?? 0;
     this.padLeft = this.inputNames.includes('position_ids');
     const config = model.config ?? {};
-    const limitField = POSITION_LIMIT_FIELDS.find((field) => typeof config[field] === 'number' && (config[field] as number) > 0);
-    this.maxPositions = limitField === undefined ? null : { tokens: config[limitField] as number, field: limitField };
+    this.positionLimit = configPositionLimit(config) ?? graphLimit;
     const vocabularySize = config['vocab_size'];
     this.vocabularySize =
       typeof vocabularySize === 'number' && Number.isInteger(vocabularySize) && vocabularySize > 0 ? vocabularySize : null;
@@ -273,7 +316,8 @@ export class TransformersBackend implements ScoringBackend {
     const load = async (on: 'cpu' | 'cuda') => {
       const tokenizer = await tf.AutoTokenizer.from_pretrained(id, shared);
       const model = await tf.AutoModelForCausalLM.from_pretrained(id, { ...shared, device: on, dtype: options.dtype ?? 'fp32' });
-      return new TransformersBackend(idOrPath, on, tf, tokenizer, model);
+      const graphLimit = local && configPositionLimit(model.config ?? {}) === null ? graphPositionLimit(id, options.dtype ?? 'fp32') : null;
+      return new TransformersBackend(idOrPath, on, tf, tokenizer, model, graphLimit);
     };
     try {
       // `auto`: CUDA where its provider is installed, the CPU otherwise or when CUDA fails to start.
@@ -313,11 +357,27 @@ export class TransformersBackend implements ScoringBackend {
     if (prompts.length === 0) return scores;
     const sequences = await Promise.all(prompts.map((p) => this.tokenize(p)));
     sequences.forEach((s, i) => this.checkSequence(s, i, prompts[i] as string));
-    const prefix = options.sharedPrefix && this.supportsPrefixCache ? await this.prefixCache(options.sharedPrefix) : null;
+    try {
+      const prefix = options.sharedPrefix && this.supportsPrefixCache ? await this.prefixCache(options.sharedPrefix) : null;
+      if (signal?.aborted) throw new CancelledError('scoring cancelled');
+      await this.scoreSequences(sequences, prefix, labelTokenIds, scores);
+    } catch (error) {
+      // The limit learned from onnxruntime's failure names the too-long prompt, as config.json would have.
+      sequences.forEach((s, i) => this.checkSequence(s, i, prompts[i] as string));
+      throw error;
+    }
+    return scores;
+  }
+
+  private async scoreSequences(
+    sequences: readonly number[][],
+    prefix: PrefixCache | null,
+    labelTokenIds: readonly number[],
+    scores: Float32Array,
+  ): Promise<void> {
     const cached: number[] = [];
     const plain: number[] = [];
     sequences.forEach((s, i) => (prefix && startsWithTokens(s, prefix.tokens) ? cached : plain).push(i));
-    if (signal?.aborted) throw new CancelledError('scoring cancelled');
     if (plain.length > 0) {
       this.gather(
         await this.forward(
@@ -333,7 +393,6 @@ export class TransformersBackend implements ScoringBackend {
       const suffixes = cached.map((i) => (sequences[i] as number[]).slice(prefix.tokens.length));
       this.gather(await this.forward(suffixes, prefix), cached, labelTokenIds, scores);
     }
-    return scores;
   }
 
   /**
@@ -425,10 +484,21 @@ export class TransformersBackend implements ScoringBackend {
     if (this.padLeft && this.inputNames.includes('num_logits_to_keep'))
       feeds['num_logits_to_keep'] = new Tensor('int64', BigInt64Array.of(1n), []);
     if (prefix) feeds['past_key_values'] = this.expandPrefix(prefix, batch);
-    const outputs = await this.model(feeds);
+    const outputs = await this.run(feeds, past + width);
     const logits = outputs['logits'];
     if (!logits) throw new ActiveTestingError(`model "${this.modelId}" returned no logits`);
     return { logits, lastToken };
+  }
+
+  /** Runs the graph on inputs of `longest` positions, learning the model's limit when onnxruntime refuses a position past it. */
+  private async run(feeds: Record<string, unknown>, longest: number): Promise<Record<string, TfTensor>> {
+    try {
+      return await this.model(feeds);
+    } catch (error) {
+      const rows = this.positionLimit === null ? refusedPositionLimit(error, longest) : null;
+      if (rows !== null) this.positionLimit = { tokens: rows, field: `the position table onnxruntime refused to index past` };
+      throw error;
+    }
   }
 
   private async prefixCache(text: string): Promise<PrefixCache | null> {
@@ -437,15 +507,18 @@ export class TransformersBackend implements ScoringBackend {
     // cache covers the prefix without it and every item is checked to extend those tokens.
     const tokens = (await this.tokenize(text)).slice(0, -1);
     if (tokens.length === 0) return null;
-    const outputs = await this.model({
-      input_ids: new this.tf.Tensor('int64', BigInt64Array.from(tokens, BigInt), [1, tokens.length]),
-      attention_mask: new this.tf.Tensor('int64', new BigInt64Array(tokens.length).fill(1n), [1, tokens.length]),
-      position_ids: new this.tf.Tensor(
-        'int64',
-        BigInt64Array.from(tokens, (_, j) => BigInt(j)),
-        [1, tokens.length],
-      ),
-    });
+    const outputs = await this.run(
+      {
+        input_ids: new this.tf.Tensor('int64', BigInt64Array.from(tokens, BigInt), [1, tokens.length]),
+        attention_mask: new this.tf.Tensor('int64', new BigInt64Array(tokens.length).fill(1n), [1, tokens.length]),
+        position_ids: new this.tf.Tensor(
+          'int64',
+          BigInt64Array.from(tokens, (_, j) => BigInt(j)),
+          [1, tokens.length],
+        ),
+      },
+      tokens.length,
+    );
     this.tokensProcessed += tokens.length;
     const past = new Map<string, TfTensor>();
     for (const [name, tensor] of Object.entries(outputs)) {

@@ -1,0 +1,94 @@
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { InputError } from '../../src/errors.js';
+import { positionTableRows } from '../../src/model/onnx-graph.js';
+import { TransformersBackend } from '../../src/model/transformers-backend.js';
+import { runCliCaptured } from '../helpers/cli.js';
+import { modelDir } from './fixtures.js';
+
+const root = mkdtempSync(join(tmpdir(), 'at-position-limit-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+/** A copy of a committed test model whose config.json states no input-length limit. */
+function withoutConfigLimit(name: string): string {
+  const dir = join(root, name);
+  cpSync(modelDir(name), dir, { recursive: true });
+  const config = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8'));
+  delete config.n_positions;
+  delete config.n_ctx;
+  delete config.max_position_embeddings;
+  writeFileSync(join(dir, 'config.json'), JSON.stringify(config));
+  return dir;
+}
+
+/** A two-row SST-2-style file: a short sentence, then `words` words (file line 3). */
+function dataWithLongRow(name: string, words: number): string {
+  const path = join(root, `${name}.tsv`);
+  writeFileSync(path, `sentence\tlabel\nfine\t0\n${'very '.repeat(words)}\t1\n`);
+  return path;
+}
+
+const evaluate = (model: string, data: string, out: string) =>
+  runCliCaptured(['evaluate', '--model', model, '--data', data, '--classes', 'negative,positive', '--out', out]);
+
+describe('a model whose config.json states no context length', () => {
+  it('reads the position-embedding table of the ONNX graph (GPT-2: 1024 rows; none with positions built in the graph or RoPE)', () => {
+    expect(positionTableRows(join(modelDir('tiny-gpt2'), 'onnx/model.onnx'))).toBe(1024);
+    expect(positionTableRows(join(modelDir('tiny-gpt2-nocache'), 'onnx/model.onnx'))).toBeNull();
+    expect(positionTableRows(join(modelDir('tiny-llama'), 'onnx/model.onnx'))).toBeNull();
+    expect(positionTableRows(join(modelDir('tiny-gpt2'), 'config.json'))).toBeNull();
+    expect(positionTableRows(join(root, 'missing.onnx'))).toBeNull();
+  });
+
+  it('refuses a too-long prompt before the first batch, in one line naming its row, its length and the graph limit', async () => {
+    const model = withoutConfigLimit('tiny-gpt2');
+    const backend = await TransformersBackend.fromPretrained(model);
+    try {
+      expect(backend.maxPositions).toEqual({ tokens: 1024, field: 'the position-embedding table in onnx/model.onnx' });
+    } finally {
+      await backend.dispose();
+    }
+    const out = join(root, 'gpt2-out');
+    const run = await evaluate(model, dataWithLongRow('gpt2', 1100), out);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toBe('');
+    expect(run.stderr.trim().split('\n')).toHaveLength(1);
+    const match =
+      /^active-testing evaluate: prompts \(row 1\): expected a prompt of at most 1024 tokens, the model's limit \(the position-embedding table in onnx\/model\.onnx\); .*, got "a prompt of (\d+) tokens for line 3 of .*gpt2\.tsv"$/.exec(
+        run.stderr.trim(),
+      );
+    expect(match, run.stderr).not.toBeNull();
+    expect(Number(match?.[1])).toBeGreaterThan(1100);
+    expect(existsSync(join(out, 'scores.npy'))).toBe(false);
+  });
+
+  it('without a table in the graph, translates onnxruntime refusing a position into the same error, naming the row', async () => {
+    const model = withoutConfigLimit('tiny-gpt2-nocache');
+    const backend = await TransformersBackend.fromPretrained(model);
+    try {
+      expect(backend.maxPositions).toBeNull();
+      const long = `Sentence: '${'very '.repeat(600)}' \nLabel:`;
+      const tokens = (await backend.tokenize(long)).length;
+      const failure = await backend.scoreBatch(["Sentence: 'fine' \nLabel:", long], [1, 2]).catch((error: unknown) => error);
+      expect(failure).toBeInstanceOf(InputError);
+      expect((failure as InputError).row).toBe(1);
+      expect((failure as Error).message).toBe(
+        `prompts (row 1): expected a prompt of at most 512 tokens, the model's limit (the position table onnxruntime refused to index past); shorten the instruction, the text or use fewer ICL examples, got "a prompt of ${tokens} tokens"`,
+      );
+      expect(backend.maxPositions?.tokens).toBe(512);
+      // Once learned, the limit refuses a long prompt before it reaches onnxruntime.
+      await expect(backend.checkPrompts([long])).rejects.toThrow(/at most 512 tokens/);
+    } finally {
+      await backend.dispose();
+    }
+    const run = await evaluate(model, dataWithLongRow('nocache', 600), join(root, 'nocache-out'));
+    expect(run.code).toBe(1);
+    expect(run.stdout).toBe('');
+    expect(run.stderr.trim().split('\n').at(-1)).toMatch(
+      /^active-testing evaluate: prompts \(row 1\): expected a prompt of at most 512 tokens, .*got "a prompt of \d+ tokens for line 3 of .*nocache\.tsv"$/,
+    );
+    expect(run.stderr).not.toMatch(/unexpected error/);
+  });
+});
