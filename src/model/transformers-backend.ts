@@ -1,5 +1,6 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { totalmem } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { ActiveTestingError, CancelledError, InputError } from '../errors.js';
 import { MODEL_DTYPES } from '../options/registry.js';
@@ -32,6 +33,13 @@ export interface ModelLoadOptions {
   cache_dir?: string;
   /** Never contact the Hub (folders always load this way). */
   local_files_only?: boolean;
+  /**
+   * Bytes that a batch's copies of a cached prompt prefix may take (one per item: layers × key/value
+   * heads × head size × prefix tokens × 4 bytes × 2, for keys and values); a batch needing more is
+   * refused before it is scored, saying the batch size that fits. Default: a quarter of this
+   * machine's memory, since onnxruntime's outputs take about as much again.
+   */
+  prefixCacheMemoryLimit?: number;
 }
 
 /** The files a local model folder must hold, in transformers.js's layout. */
@@ -251,6 +259,7 @@ export class TransformersBackend implements ScoringBackend {
   private readonly padLeft: boolean;
   private prefix: PrefixCache | null = null;
   private positionLimit: { tokens: number; field: string } | null;
+  private readonly prefixCacheMemoryLimit: number;
 
   private constructor(
     modelId: string,
@@ -259,7 +268,9 @@ export class TransformersBackend implements ScoringBackend {
     tokenizer: TfTokenizer,
     model: TfModel,
     graphLimit: { tokens: number; field: string } | null,
+    prefixCacheMemoryLimit: number,
   ) {
+    this.prefixCacheMemoryLimit = prefixCacheMemoryLimit;
     this.modelId = modelId;
     this.device = device;
     this.tf = tf;
@@ -291,6 +302,14 @@ export class TransformersBackend implements ScoringBackend {
     if (options.dtype !== undefined && !(MODEL_DTYPES as readonly string[]).includes(options.dtype)) {
       throw new InputError({ argument: 'dtype', expected: `one of ${MODEL_DTYPES.join(', ')}`, received: options.dtype });
     }
+    const prefixCacheMemoryLimit = options.prefixCacheMemoryLimit ?? totalmem() / 4;
+    if (typeof prefixCacheMemoryLimit !== 'number' || !Number.isFinite(prefixCacheMemoryLimit) || prefixCacheMemoryLimit <= 0) {
+      throw new InputError({
+        argument: 'prefixCacheMemoryLimit',
+        expected: 'a positive number of bytes',
+        received: prefixCacheMemoryLimit,
+      });
+    }
     const local = isLocalModelPath(idOrPath);
     const id = local ? resolve(idOrPath) : idOrPath;
     if (local) {
@@ -317,7 +336,7 @@ export class TransformersBackend implements ScoringBackend {
       const tokenizer = await tf.AutoTokenizer.from_pretrained(id, shared);
       const model = await tf.AutoModelForCausalLM.from_pretrained(id, { ...shared, device: on, dtype: options.dtype ?? 'fp32' });
       const graphLimit = local && configPositionLimit(model.config ?? {}) === null ? graphPositionLimit(id, options.dtype ?? 'fp32') : null;
-      return new TransformersBackend(idOrPath, on, tf, tokenizer, model, graphLimit);
+      return new TransformersBackend(idOrPath, on, tf, tokenizer, model, graphLimit, prefixCacheMemoryLimit);
     };
     try {
       // `auto`: CUDA where its provider is installed, the CPU otherwise or when CUDA fails to start.
@@ -359,6 +378,7 @@ export class TransformersBackend implements ScoringBackend {
     sequences.forEach((s, i) => this.checkSequence(s, i, prompts[i] as string));
     try {
       const prefix = options.sharedPrefix && this.supportsPrefixCache ? await this.prefixCache(options.sharedPrefix) : null;
+      if (prefix) this.checkPrefixMemory(prefix, prompts.length);
       if (signal?.aborted) throw new CancelledError('scoring cancelled');
       await this.scoreSequences(sequences, prefix, labelTokenIds, scores);
     } catch (error) {
@@ -528,6 +548,33 @@ export class TransformersBackend implements ScoringBackend {
     return this.prefix;
   }
 
+  /**
+   * Refuses, before a batch of `batch` items is run, copies of the cached prefix (one per item,
+   * `expandPrefix`) that would take more than `prefixCacheMemoryLimit` bytes.
+   *
+   * @throws InputError naming `batchSize`, with the bytes needed and the batch size that fits.
+   */
+  private checkPrefixMemory(prefix: PrefixCache, batch: number): void {
+    if (prefix.expanded?.batch === batch) return;
+    const tensors = [...prefix.past.values()];
+    const perItem = tensors.reduce((sum, tensor) => sum + (tensor.data as unknown as Float32Array).byteLength, 0);
+    if (perItem * batch <= this.prefixCacheMemoryLimit) return;
+    const fits = Math.floor(this.prefixCacheMemoryLimit / perItem);
+    const [, heads, tokens, headSize] = tensors[0]?.dims ?? [];
+    const elementBytes = (tensors[0]?.data as unknown as Float32Array | undefined)?.BYTES_PER_ELEMENT;
+    const formula = `${tensors.length / 2} layers × ${heads} key/value heads × ${headSize} head size × ${tokens} prefix tokens × ${elementBytes} bytes × 2 for keys and values`;
+    throw new InputError({
+      argument: 'batchSize',
+      expected:
+        `a batch whose copies of the cached prompt prefix fit in ${formatBytes(this.prefixCacheMemoryLimit)} (${formula} = ${formatBytes(perItem)} an item; ` +
+        `${batch} items need ${formatBytes(perItem * batch)}); ` +
+        (fits >= 1
+          ? `use a batch size of ${fits} or less`
+          : 'one item does not fit: use fewer ICL examples, a shorter instruction, or no prefix cache'),
+      received: `a batch of ${batch} items`,
+    });
+  }
+
   private expandPrefix(prefix: PrefixCache, batch: number): Record<string, TfTensor> {
     if (prefix.expanded?.batch === batch) return prefix.expanded.feeds;
     const feeds: Record<string, TfTensor> = {};
@@ -551,6 +598,11 @@ function networkFailure(error: unknown): string | null {
   if (!(error instanceof TypeError) || error.message !== 'fetch failed') return null;
   const cause = (error as { cause?: unknown }).cause;
   return cause instanceof Error && cause.message !== '' ? cause.message : error.message;
+}
+
+function formatBytes(bytes: number): string {
+  const [unit, size] = bytes >= 2 ** 30 ? ['GiB', 2 ** 30] : bytes >= 2 ** 20 ? ['MiB', 2 ** 20] : ['KiB', 2 ** 10];
+  return `${(bytes / size).toFixed(1)} ${unit}`;
 }
 
 function startsWithTokens(sequence: readonly number[], prefix: readonly number[]): boolean {
