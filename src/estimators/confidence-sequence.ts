@@ -124,6 +124,20 @@ function capitalState(): CapitalState {
 }
 
 /**
+ * Refuses a planned label count above the pool size: no run draws more labels than the pool has,
+ * so a sequence tuned for more would be tuned for a count it never reaches.
+ *
+ * @throws InputError naming `plannedLabels` when it exceeds `poolSize`.
+ * @example
+ * checkPlannedWithinPool(400, 300); // InputError: plannedLabels: expected at most the pool size 300, got 400
+ */
+export function checkPlannedWithinPool(plannedLabels: number, poolSize: number): void {
+  if (plannedLabels > poolSize) {
+    throw new InputError({ argument: 'plannedLabels', expected: `at most the pool size ${poolSize}`, received: plannedLabels });
+  }
+}
+
+/**
  * The spacing of the label counts at which a confidence sequence's bounds are solved exactly: the
  * largest of 1, 2, 5, 10, 20, 50, … that is at most 1/10 of `labels` (1 below 20 labels, 2 from
  * 20, 5 from 50, 10 from 100, 20 from 200, 50 from 500, …). `RiskConfidenceSequence.anytime()` and
@@ -674,7 +688,7 @@ const CONFIDENCE_SEQUENCE_OPTIONS: readonly (keyof ConfidenceSequenceOptions)[] 
  *   reference: { predictedLoss: [0.1, 0.2, 0.9, 0.1], proposalFloor: fixedProposalFloor([1, 2, 9, 1], 0.1)! },
  * });
  * guided.add(2, 0.8, 0.75, Float64Array.of(0.1, 0.15, 0.75, 0.1)); // with this draw's own floor
- * @throws InputError when the bounds are not finite, out of order, or of different lengths, α / maxBet are out of range, plannedLabels is not an integer ≥ 1, or a reference array has the wrong length, a non-finite prediction, a floor outside (0, 1] or floors summing above 1, or `options` has a key it does not take.
+ * @throws InputError when the bounds are not finite, out of order, or of different lengths, α / maxBet are out of range, plannedLabels is not an integer in [1, the pool size], or a reference array has the wrong length, a non-finite prediction, a floor outside (0, 1] or floors summing above 1, or `options` has a key it does not take.
  */
 export class RiskConfidenceSequence {
   readonly poolSize: number;
@@ -724,6 +738,7 @@ export class RiskConfidenceSequence {
     if (options.plannedLabels !== undefined && !(Number.isSafeInteger(plannedLabels) && plannedLabels >= 1)) {
       throw new InputError({ argument: 'plannedLabels', expected: 'a label count (an integer ≥ 1)', received: options.plannedLabels });
     }
+    if (options.plannedLabels !== undefined) checkPlannedWithinPool(plannedLabels, n);
     this.poolSize = n;
     this.alpha = alpha;
     this.lowerBounds = Float64Array.from(lowerBounds);

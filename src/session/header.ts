@@ -9,6 +9,7 @@ import type { SessionLoss } from './loss.js';
 import { CHECKSUM_ADDED_LENGTH } from './checksum.js';
 import { BUILTIN_LOSS_NAMES, type BuiltinLoss } from '../metrics/builtin-losses.js';
 import { checkProposalClip } from '../acquisition/clip.js';
+import { checkPlannedWithinPool } from '../estimators/confidence-sequence.js';
 import { ACQUISITIONS, acquisitionsFor, checkKnownKeys, checkOption, optionNames, resolveProposal } from '../options/index.js';
 
 /** Keys of a new session's options besides the schema's options: the pool, and the on-demand scorer. */
@@ -470,9 +471,7 @@ export function buildHeader(options: SessionOptions, lossId: string, hasScorer: 
   const temperature = calibration?.temperature ?? givenTemperature;
   const seed = (checkOption('seed', options.seed, 'session') as number | string | undefined) ?? 0;
   const plannedLabels = (checkOption('plannedLabels', options.plannedLabels ?? undefined, 'session') as number | undefined) ?? null;
-  if (plannedLabels !== null && plannedLabels > n) {
-    throw new InputError({ argument: 'plannedLabels', expected: `at most the pool size ${n}`, received: plannedLabels });
-  }
+  if (plannedLabels !== null) checkPlannedWithinPool(plannedLabels, n);
   const header: SessionHeader = {
     format: 'active-testing-session',
     formatVersion: FORMAT_VERSION,

@@ -303,6 +303,11 @@ describe('RiskConfidenceSequence: basic behaviour', () => {
     for (const plannedLabels of [0, 1.5, -3, Number.NaN]) {
       expect(() => new RiskConfidenceSequence([0], [1], { plannedLabels })).toThrow(/plannedLabels/);
     }
+    // As a session does: no run draws more labels than the pool has.
+    expect(() => new RiskConfidenceSequence([0, 0], [1, 1], { plannedLabels: 3 })).toThrow(
+      /^plannedLabels: expected at most the pool size 2, got 3$/,
+    );
+    expect(new RiskConfidenceSequence([0, 0], [1, 1], { plannedLabels: 2 }).poolSize).toBe(2);
     const cs = new RiskConfidenceSequence([0, 0], [1, 1]);
     expect(() => cs.add(0, 0.5, 0)).toThrow(/q/);
     expect(() => cs.add(0, 1.5, 0.5)).toThrow(/loss \(row 0\)/);
