@@ -1,3 +1,4 @@
+import { InputError } from '../errors.js';
 import { pairwiseSum } from '../metrics/index.js';
 
 /**
@@ -14,9 +15,13 @@ export type ProposalVariant = 'reference' | 'corrected';
  *
  * @example
  * floorProposal([0, 1, 3], 0.3, 'corrected'); // [0.1/1.1, 0.25/1.1, 0.75/1.1]
+ * @throws InputError when a weight is not finite.
  */
 export function floorProposal(weights: ArrayLike<number>, clip: number, variant: ProposalVariant): Float64Array {
   const out = Float64Array.from(weights);
+  // One NaN weight would make every probability NaN (the normaliser is their sum).
+  const bad = out.findIndex((weight) => !Number.isFinite(weight));
+  if (bad !== -1) throw new InputError({ argument: 'weights', expected: 'a finite weight', received: out[bad], row: bad });
   floorProposalInPlace(out, out.length, clip, variant);
   return out;
 }

@@ -13,6 +13,7 @@ import { TermMeanEstimator } from './risk-estimator.js';
  * ase.estimate(); // NaN until the first label; the zero-shot value is ase.zeroShot = 0.3
  * ase.add(1, 0.5, 0);
  * ase.estimate(); // (0.6 + 0.8) / 2 = 0.7
+ * @throws InputError when `expectedLosses` is empty or one is not finite.
  */
 export class RunningAseEstimator extends TermMeanEstimator {
   /** The zero-label estimate, the mean expected loss. */
@@ -23,7 +24,13 @@ export class RunningAseEstimator extends TermMeanEstimator {
     super();
     if (expectedLosses.length === 0) throw new InputError({ argument: 'expectedLosses', expected: 'a non-empty pool', received: 0 });
     const total = new CompensatedSum();
-    for (let i = 0; i < expectedLosses.length; i++) total.add(expectedLosses[i]);
+    for (let i = 0; i < expectedLosses.length; i++) {
+      // A NaN would turn every estimate NaN from the zero-shot value on, not only its item's.
+      if (!Number.isFinite(expectedLosses[i])) {
+        throw new InputError({ argument: 'expectedLosses', expected: 'a finite expected loss', received: expectedLosses[i], row: i });
+      }
+      total.add(expectedLosses[i]);
+    }
     this.totalExpected = total.value;
     this.zeroShot = this.totalExpected / expectedLosses.length;
   }

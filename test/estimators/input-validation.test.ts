@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { simulate } from '../../src/simulate/simulate.js';
-import { IidEstimator, ISEstimator, LUREEstimator } from '../../src/estimators/index.js';
+import { IidEstimator, ISEstimator, LUREEstimator, RunningAseEstimator } from '../../src/estimators/index.js';
+import { floorProposal } from '../../src/acquisition/index.js';
 import { isWeights, lureWeights, referenceEstimate, referenceWeights, weightedTerms } from '../../src/reference/index.js';
 import { InputError } from '../../src/errors.js';
 import { simulationInput, syntheticPool } from '../acquisition/synthetic-pool.js';
@@ -129,5 +130,27 @@ describe('the reference-form (parity) functions', () => {
 
   it('still computes valid input exactly', () => {
     expect(referenceEstimate('lure', [0.3, 0.9], [0.5, 0.5], 4)).toBeCloseTo(0.4, 15);
+  });
+});
+
+describe('RunningAseEstimator', () => {
+  it.each([NaN, Infinity])('refuses the expected loss %s, naming expectedLosses and its row', (bad) => {
+    expect(() => new RunningAseEstimator(Float64Array.of(0.2, bad, 0.4))).toThrow(InputError);
+    expect(() => new RunningAseEstimator(Float64Array.of(0.2, bad, 0.4))).toThrow(
+      new RegExp(`^expectedLosses \\(row 1\\): expected a finite expected loss, got ${String(bad)}$`),
+    );
+  });
+
+  it('still takes finite expected losses', () => {
+    expect(new RunningAseEstimator(Float64Array.of(0.2, 0.4)).zeroShot).toBeCloseTo(0.3, 15);
+  });
+});
+
+describe('floorProposal', () => {
+  it.each([NaN, Infinity, -Infinity])('refuses the weight %s, naming weights and its row, instead of NaN probabilities', (bad) => {
+    expect(() => floorProposal([1, 2, bad], 0.1, 'corrected')).toThrow(InputError);
+    expect(() => floorProposal([1, 2, bad], 0.1, 'reference')).toThrow(
+      new RegExp(`^weights \\(row 2\\): expected a finite weight, got ${String(bad)}$`),
+    );
   });
 });
