@@ -30,6 +30,8 @@ export interface RiskEstimator {
   /**
    * Writes the M terms x_m whose mean is the current estimate into `out[0..M)` (O(M)): what a
    * Monte Carlo bootstrap resamples.
+   *
+   * @throws InputError when `out` is not a Float64Array of at least M entries.
    */
   terms(out: Float64Array): void;
   /** Forgets every label. */
@@ -173,6 +175,10 @@ export abstract class TermMeanEstimator implements RiskEstimator {
   }
 
   terms(out: Float64Array): void {
+    // A typed array drops writes past its end: a short one would come back partly filled without a word.
+    if (!(out instanceof Float64Array) || out.length < this.m) {
+      throw new InputError({ argument: 'out', expected: `a Float64Array of at least ${this.m} entries (one per label)`, received: out });
+    }
     const kappa = this.scale(this.m);
     for (let j = 0; j < this.m; j++) out[j] = kappa === 0 ? this.primaries[j] : this.primaries[j] + kappa * this.secondaries[j];
   }

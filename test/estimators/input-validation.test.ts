@@ -154,3 +154,36 @@ describe('floorProposal', () => {
     );
   });
 });
+
+describe.each([
+  ['LUREEstimator', () => new LUREEstimator(10)],
+  ['ISEstimator', () => new ISEstimator(10)],
+  ['RunningAseEstimator', () => new RunningAseEstimator(new Float64Array(10).fill(0.5))],
+] as const)('%s.terms', (_name, make) => {
+  const labelled = () => {
+    const estimator = make();
+    for (let index = 0; index < 3; index++) estimator.add(0.25 * (index + 1), 0.1, index);
+    return estimator;
+  };
+
+  it('refuses an out shorter than the label count instead of filling part of it', () => {
+    const out = new Float64Array(2).fill(-1);
+    expect(() => labelled().terms(out)).toThrow(InputError);
+    expect(() => labelled().terms(out)).toThrow(
+      /^out: expected a Float64Array of at least 3 entries \(one per label\), got a Float64Array of length 2$/,
+    );
+    expect([...out]).toEqual([-1, -1]);
+  });
+
+  it('refuses an out that is not a Float64Array', () => {
+    expect(() => labelled().terms([0, 0, 0] as never)).toThrow(/^out: expected a Float64Array of at least 3 entries/);
+  });
+
+  it('fills an out as long as the label count, or longer, with terms whose mean is the estimate', () => {
+    const estimator = labelled();
+    const out = new Float64Array(5).fill(-1);
+    estimator.terms(out);
+    expect((out[0]! + out[1]! + out[2]!) / 3).toBeCloseTo(estimator.estimate(), 12);
+    expect([out[3], out[4]]).toEqual([-1, -1]);
+  });
+});
