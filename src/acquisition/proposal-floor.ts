@@ -1,4 +1,5 @@
 import { InputError } from '../errors.js';
+import { checkArrayLike } from '../io/index.js';
 
 /**
  * A floor π_i ≤ q of every draw of item i under the floored proposal over the remaining items,
@@ -15,8 +16,10 @@ import { InputError } from '../errors.js';
  * @example
  * fixedProposalFloor(Float64Array.of(0, 4), 0.1); // [0.05/1.1, 1/1.1]
  * fixedProposalFloor(Float64Array.of(1, 3), 0.1); // [0.25, 0.75]: 1 ≥ 0.1·3, the floor τ never binds
+ * @throws InputError when `values` is not an array.
  */
 export function fixedProposalFloor(values: ArrayLike<number>, clip: number, defensive = 0): Float64Array | null {
+  checkArrayLike(values, 'values');
   const n = values.length;
   const uniform = 1 / n;
   let total = 0;

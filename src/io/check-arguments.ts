@@ -30,3 +30,18 @@ export function checkPath(path: unknown, argument = 'path'): asserts path is str
 export function checkObject(value: unknown, argument: string, expected = 'an options object { … }'): asserts value is object {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new InputError({ argument, expected, received: value });
 }
+
+/**
+ * Refuses a `value` that is not a list (an array, a typed array or another object with an integer
+ * `length`): from JavaScript, `null` or a missing argument would otherwise fail with a TypeError
+ * where its length is first read.
+ *
+ * @throws {InputError} naming `argument`, with `expected` (default "an array of numbers").
+ * @example
+ * checkArrayLike(null, 'values'); // InputError: values: expected an array of numbers, got null
+ */
+export function checkArrayLike(value: unknown, argument: string, expected = 'an array of numbers'): asserts value is ArrayLike<unknown> {
+  const length = typeof value === 'object' && value !== null ? (value as { length?: unknown }).length : undefined;
+  if (!(typeof length === 'number' && Number.isSafeInteger(length) && length >= 0))
+    throw new InputError({ argument, expected, received: value });
+}

@@ -132,8 +132,11 @@ function parseHeader(text: string, fail: (reason: string) => never): Header {
  *
  * @example
  * const { data, shape, dtype } = parseNpy(bytes, 'scores.npy'); // shape [N, K], dtype 'f4'
+ * @throws InputError when `bytes` is not a Uint8Array; FileFormatError when they are not a `.npy` file.
  */
 export function parseNpy(bytes: Uint8Array, name = '<bytes>'): NpyArray {
+  if (!(bytes instanceof Uint8Array))
+    throw new InputError({ argument: 'bytes', expected: "a .npy file's bytes (a Uint8Array)", received: bytes });
   const layout = npyLayout(bytes, bytes.length, name);
   return { data: decodeData(bytes, layout), shape: layout.header.shape, dtype: layout.header.dtype };
 }

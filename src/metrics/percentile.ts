@@ -1,5 +1,6 @@
 import { InputError } from '../errors.js';
 import type { Matrix } from '../matrix.js';
+import { checkArrayLike } from '../io/index.js';
 
 /**
  * The q-th percentile (0–100) of `values` with numpy's default `'linear'` method:
@@ -8,9 +9,10 @@ import type { Matrix } from '../matrix.js';
  * @example
  * percentile([1, 2, 3, 4], 50); // 2.5
  * percentile([1, 2, 3, 4], 45); // 2.35
- * @throws InputError when `q` is outside [0, 100] or `values` is empty.
+ * @throws InputError when `values` is not a non-empty array or `q` is outside [0, 100].
  */
 export function percentile(values: ArrayLike<number>, q: number): number {
+  checkArrayLike(values, 'values');
   if (!(q >= 0 && q <= 100)) throw new InputError({ argument: 'q', expected: 'a percentile in [0, 100]', received: q });
   if (values.length === 0) throw new InputError({ argument: 'values', expected: 'at least one value', received: 0 });
   const sorted = Float64Array.from(values).sort();
@@ -23,9 +25,10 @@ export function percentile(values: ArrayLike<number>, q: number): number {
  * @example
  * median([3, 1, 2]);    // 2
  * median([4, 1, 3, 2]); // 2.5
- * @throws InputError when `values` is empty.
+ * @throws InputError when `values` is not a non-empty array.
  */
 export function median(values: ArrayLike<number>): number {
+  checkArrayLike(values, 'values');
   if (values.length === 0) throw new InputError({ argument: 'values', expected: 'at least one value', received: 0 });
   return sortedMedian(Float64Array.from(values).sort());
 }

@@ -1,5 +1,6 @@
 import { closeSync, openSync, readSync } from 'node:fs';
 import { checkPath, unreadableFile } from '../io/index.js';
+import { InputError } from '../errors.js';
 
 /** One item's outcome as a session file records it. */
 export interface ExportedLabel {
@@ -183,7 +184,14 @@ export function exportSessionLabelsInChunks(path: string, chunkSize: number): Se
  *
  * @example
  * writeFileSync('labels.tsv', labelsTsv(exportSessionLabels('pool.session').labels));
+ * @throws InputError when `labels` is not an array of objects.
  */
 export function labelsTsv(labels: readonly ExportedLabel[]): string {
+  if (!Array.isArray(labels))
+    throw new InputError({ argument: 'labels', expected: 'an array of { id, label } (exportSessionLabels().labels)', received: labels });
+  labels.forEach((entry: unknown, row) => {
+    if (typeof entry !== 'object' || entry === null)
+      throw new InputError({ argument: 'labels', expected: 'an { id, label } object', received: entry, row });
+  });
   return ['id\tlabel', ...labels.map(({ id, label }) => `${id}\t${label ?? 'skip'}`)].join('\n') + '\n';
 }

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { InputError } from '../errors.js';
 import { assertFolderWritable, assertOutputsWritable, checkInterruptedOutputs, writeOutputFolder, type OutputFile } from '../io/atomic.js';
 import { int64NpyParts, npyParts } from '../io/npy.js';
+import { checkObject } from '../io/check-arguments.js';
 import { toJson } from '../io/json.js';
 import { pairwiseSum } from '../metrics/index.js';
 import { selectedMedian } from '../metrics/percentile.js';
@@ -282,6 +283,7 @@ export interface SimulationSummary {
  * @example
  * const summary = summarizeSimulation(result, { modelScores: 'f.npy' }, lossPerItem(f, y), zeroOneLossPerItem(f, y));
  * summary.variance_ratio?.at(-1); // e.g. 0.76: active testing is helping
+ * @throws InputError when `result` is not a simulation result or `inputs` not an object.
  */
 export function summarizeSimulation(
   result: SimulationResult,
@@ -340,6 +342,9 @@ function summaryPlan(
   losses: Float64Array | undefined,
   targetErrors: Float64Array | undefined,
 ): { pass: RowStatisticsPass; finish: (stats: RowStatistics) => SimulationSummary } {
+  checkObject(result, 'result', 'a simulation result (what simulate returns)');
+  checkObject(result.options, 'result.options', 'the options of a simulation result (what simulate returns)');
+  checkObject(inputs, 'inputs', 'an object naming the inputs, e.g. { modelScores: "f.npy" }');
   const { random: _random, onProgress: _onProgress, signal: _signal, ...options } = result.options;
   // ASE's bootstrap ignores the unlabelled residual entirely: no interval, so no coverage to report.
   const withCoverage = result.bootstrapVariance !== null && result.options.estimator !== 'ase';
