@@ -402,9 +402,11 @@ function poolMatrix(input: ScoresInput | undefined, argument: string, n: number,
   if (input === undefined) return undefined;
   const m = readScores(input, argument);
   if (m.rows !== n || m.cols !== k) {
+    // Too few or too many rows may as well be a text too many or too few: both counts are named.
+    const counts = m.rows === n ? '' : `; texts: ${n}, ${argument}: ${m.rows}`;
     throw new InputError({
       argument,
-      expected: `${n}×${k} scores (one row per text, one column per class)`,
+      expected: `${n}×${k} scores (one row per text, one column per class${counts})`,
       received: `${m.rows}×${m.cols}`,
     });
   }

@@ -133,6 +133,28 @@ describe('ActiveTestingSession', () => {
     await expect(ActiveTestingSession.create(null, { ...options, loss: 'hinge' as 'brier' })).rejects.toThrow(InputError);
   });
 
+  it('names both counts when the texts and the scores differ in length, and the shape alone when only the columns do', async () => {
+    const twoByTwo = [
+      [1, 0],
+      [0, 1],
+    ];
+    await expect(ActiveTestingSession.create(null, { texts: ['a', 'b', 'c'], classes: ['x', 'y'], modelScores: twoByTwo })).rejects.toThrow(
+      new InputError({
+        argument: 'modelScores',
+        expected: '3×2 scores (one row per text, one column per class; texts: 3, modelScores: 2)',
+        received: '2×2',
+      }),
+    );
+    await expect(
+      ActiveTestingSession.create(null, { texts: ['a', 'b'], classes: ['x', 'y'], modelScores: twoByTwo, surrogateScores: [[1, 0]] }),
+    ).rejects.toThrow(
+      /^surrogateScores: expected 2×2 scores \(one row per text, one column per class; texts: 2, surrogateScores: 1\), got "1×2"$/,
+    );
+    await expect(ActiveTestingSession.create(null, { texts: ['a', 'b'], classes: ['x', 'y', 'z'], modelScores: twoByTwo })).rejects.toThrow(
+      /^modelScores: expected 2×3 scores \(one row per text, one column per class\), got "2×2"$/,
+    );
+  });
+
   it('refuses a pool whose loss bounds are not finite with a typed error, leaving no file behind', async () => {
     const path = scratch();
     const nanBound = { name: 'nan-bound', itemLoss: (f: Float64Array, y: number) => y, bounds: (): [number, number] => [0, NaN] };
