@@ -6,6 +6,14 @@ import { logSoftmax } from '../metrics/index.js';
 export interface TemperatureFit {
   readonly temperature: number;
   readonly nll: number;
+  /**
+   * True when the NLL's minimum lies outside 1/T in [1/50, 50] and `temperature` is an end of that
+   * range, not a fitted value: 0.02 when the NLL still falls there (separable data, every label its
+   * row's unique top class, has no minimum at all; nearly separable data has one beyond it), 50
+   * when no sharpening helps (the scores say next to nothing of the labels). A larger or harder
+   * calibration set usually fits inside it.
+   */
+  readonly atBound: boolean;
 }
 
 /** Temperatures a calibrated surrogate may take: wide enough for any LLM surrogate (1/T in [1/50, 50]). */
@@ -15,7 +23,8 @@ const INVERSE_TEMPERATURE_RANGE = [0.02, 50] as const;
  * Fits the surrogate's temperature T by minimising the mean negative log-likelihood
  * `−(1/n) Σ log softmax(g_i/T)[y_i]` of labelled examples the surrogate has not seen. The NLL is
  * convex in 1/T, so a safeguarded Newton search finds its exact minimum, which is then held to
- * 1/T in [1/50, 50] so that the surrogate stays usable. `nll` is the mean NLL at the returned T.
+ * 1/T in [1/50, 50] so that the surrogate stays usable (`atBound` says when it was). `nll` is the
+ * mean NLL at the returned T.
  *
  * Which labels: a small held-out labelled set, counted in the label budget. An ICL surrogate's own
  * shots are in its prompt, so it is overconfident on them; leave-one-out over the shots would fix
@@ -25,6 +34,7 @@ const INVERSE_TEMPERATURE_RANGE = [0.02, 50] as const;
  *
  * @example
  * fitTemperature([[2, 0], [0, 2], [2, 0]], [0, 1, 1]).temperature; // 2 / ln 2 ≈ 2.885: the surrogate is overconfident
+ * fitTemperature([[3, 0], [0, 3]], [0, 1]); // { temperature: 0.02, atBound: true, … }: separable, T is the search bound
  * @throws InputError when `scores` is not a non-empty finite matrix or `labels` are not one class
  *   index (or one-hot row) per row of it.
  */
@@ -34,9 +44,10 @@ export function fitTemperature(scores: MatrixInput, labels: LabelsInput): Temper
   const indices = toLabels(labels, 'labels', matrix.rows, matrix.cols);
   const exact = solveTemperature(matrix.data, indices, matrix.cols);
   const [lowest, highest] = INVERSE_TEMPERATURE_RANGE;
-  const beta = Math.min(highest, Math.max(lowest, 1 / exact.temperature));
+  const exactBeta = 1 / exact.temperature;
+  const beta = Math.min(highest, Math.max(lowest, exactBeta));
   const temperature = 1 / beta;
-  return { temperature, nll: meanNll(matrix, indices, temperature) };
+  return { temperature, nll: meanNll(matrix, indices, temperature), atBound: beta !== exactBeta };
 }
 
 /** Mean `−log softmax(g/T)[y]` over the rows. */

@@ -19,7 +19,7 @@ import { scoresMatrix } from '../io/pool-files.js';
 import type { IntervalEstimate, RiskInterval } from '../session/session.js';
 import { accuracyInterval, riskInterval } from '../serve/interval.js';
 import type { Command } from './command.js';
-import { warnOfProbabilities } from './score-warnings.js';
+import { warnOfProbabilities, warnOfTemperatureBound } from './score-warnings.js';
 import { exportLabelStudio, importLabelStudio, labelStudioConfig } from './label-studio.js';
 import { checkFlagNames, commandFlags, commandValues, parseOptions, required, schemaValues, type OptionSpecs } from './options.js';
 import { formatCount } from '../io/format-count.js';
@@ -201,6 +201,7 @@ async function createSession(
   });
   const fitted = session.settings.calibration;
   if (fitted) console.log(`surrogate temperature fitted on ${fitted.rows} calibration labels: T = ${fitted.temperature.toFixed(4)}`);
+  warnOfTemperatureBound(calibration);
   return session;
 }
 

@@ -1,5 +1,6 @@
-import type { Matrix } from '../matrix.js';
+import type { LabelsInput, Matrix, MatrixInput } from '../matrix.js';
 import { probabilitiesWarning, rowsAreProbabilities } from '../io/pool-files.js';
+import { fitTemperature } from '../calibration/index.js';
 
 /**
  * Warns on stderr, one line per option, of scores that are probabilities rather than logits (see
@@ -14,4 +15,26 @@ export function warnOfProbabilities(scoresByFlag: Record<string, Matrix | undefi
     if (scores === undefined || !rowsAreProbabilities(scores)) continue;
     console.error(`warning: ${probabilitiesWarning(flag)}`);
   }
+}
+
+/**
+ * Warns on stderr, in one line, when the surrogate temperature fitted on `calibration` is an end of
+ * its search range rather than a fitted value (`TemperatureFit.atBound`). A warning, not a
+ * refusal: the run uses that temperature, as the library does, but the user should know that the
+ * calibration set did not determine it.
+ *
+ * @example
+ * warnOfTemperatureBound(options.calibration); // warning: the surrogate temperature T = 0.02 is …
+ */
+export function warnOfTemperatureBound(calibration: { scores: MatrixInput; labels: LabelsInput } | undefined): void {
+  if (calibration === undefined) return;
+  const fit = fitTemperature(calibration.scores, calibration.labels);
+  if (!fit.atBound) return;
+  const why =
+    fit.temperature < 1
+      ? 'the likelihood still rises as T falls below it: the surrogate ranks (nearly) every calibration label first'
+      : "the likelihood still rises as T grows past it: the surrogate's scores say (almost) nothing of the calibration labels";
+  console.error(
+    `warning: the surrogate temperature T = ${fit.temperature} is the end of its search range [0.02, 50], not a fitted value: ${why}; more or harder calibration labels would fit it`,
+  );
 }

@@ -31,7 +31,7 @@ import { preparedReferenceAndSource } from '../simulate/reference.js';
 import { type Command, EXIT_CODES_HELP } from './command.js';
 import { commandFlags, commandValues, parseOptions, required, schemaValues, type OptionValues } from './options.js';
 import { progressBar } from './progress.js';
-import { warnOfProbabilities } from './score-warnings.js';
+import { warnOfProbabilities, warnOfTemperatureBound } from './score-warnings.js';
 import { withInterrupts } from './interrupt.js';
 import { formatCount } from '../io/format-count.js';
 
@@ -360,6 +360,7 @@ async function runSimulation(given: Record<string, unknown>, signal: AbortSignal
     const { rows, cols } = pool.modelScores;
     timer.mark('load');
     const resolved = resolveSimulationOptions(options, rows, pool.surrogateScores !== undefined, cols);
+    warnOfTemperatureBound(options.calibration);
     assertFitsInMemory([resolved], intervalKinds.length, CLI_NAMES);
     const input = {
       modelScores: { data: pool.modelScores.data, shape: [rows, cols] as [number, number] },

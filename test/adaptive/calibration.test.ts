@@ -50,6 +50,26 @@ describe('fitTemperature', () => {
     expect(fitTemperature(separable, Int32Array.of(1, 0)).temperature).toBeCloseTo(50, 12);
   });
 
+  it('says when the temperature is an end of its range, not a fitted value (atBound), and only then', () => {
+    const separable = { data: Float64Array.of(3, 0, 0, 3), rows: 2, cols: 2 };
+    const sharpest = fitTemperature(separable, Int32Array.of(0, 1));
+    expect(sharpest.atBound).toBe(true);
+    expect(sharpest.temperature).toBe(1 / 50);
+    const flattest = fitTemperature(separable, Int32Array.of(1, 0));
+    expect(flattest.atBound).toBe(true);
+    expect(flattest.temperature).toBe(50);
+    const fitted = fitTemperature(
+      [
+        [2, 0],
+        [0, 2],
+        [2, 0],
+      ],
+      [0, 1, 1],
+    );
+    expect(fitted.atBound).toBe(false);
+    expect(fitted.temperature).toBeCloseTo(2 / Math.LN2, 12);
+  });
+
   it('takes the inputs other functions take: the closed form 2/ln 2 from nested arrays, one-hot labels or readNpy-style data', () => {
     // mean NLL = log(1 + e^(−2β)) + 2β/3, whose minimum is at e^(−2β) = 1/2, i.e. T = 2/ln 2.
     const exact = 2 / Math.LN2;

@@ -39,9 +39,22 @@ describe('active-testing simulate: adaptive options', () => {
   it('runs adaptive acquisition calibrated on a held-out set and reports the variance ratio', async () => {
     const out = path('adaptive');
     const args = ['--acquisition', 'adaptive', '--calibration-scores', path('cg.npy'), '--calibration-labels', path('cy.npy')];
-    const { code, stdout } = await cli('simulate', ...poolFlags(), ...args, '--runs', '40', '--size', '60', '--threads', '1', '--out', out);
+    const { code, stdout, stderr } = await cli(
+      'simulate',
+      ...poolFlags(),
+      ...args,
+      '--runs',
+      '40',
+      '--size',
+      '60',
+      '--threads',
+      '1',
+      '--out',
+      out,
+    );
     expect(code).toBe(0);
     expect(stdout).toContain('variance ÷ random (est.)');
+    expect(stderr).not.toContain('search range');
     const summary = JSON.parse(await readFile(join(out, 'summary.json'), 'utf8'));
     expect(summary.config.acquisition).toBe('adaptive');
     const matrix = { data: heldOut.surrogateScores.data, rows: 200, cols: K };
@@ -56,6 +69,23 @@ describe('active-testing simulate: adaptive options', () => {
     }
     // After one label no run has the evidence to say either way.
     expect(no_evidence_yet[0]).toBe(1);
+  });
+
+  it('warns in one line when the calibration set is separable and the temperature is its search bound', async () => {
+    // Every held-out label is its row's top class: the likelihood grows without end as T → 0.
+    const separable = new Float64Array(200 * K);
+    heldOut.labels.forEach((label, row) => void (separable[row * K + label] = 3));
+    await writeNpy(path('cg-separable.npy'), { data: separable, shape: [200, K], dtype: 'f8' });
+    const out = path('separable');
+    const args = ['--acquisition', 'adaptive', '--calibration-scores', path('cg-separable.npy'), '--calibration-labels', path('cy.npy')];
+    const { code, stderr } = await cli('simulate', ...poolFlags(), ...args, '--runs', '2', '--size', '5', '--threads', '1', '--out', out);
+    expect(code).toBe(0);
+    const warnings = stderr.split('\n').filter((line) => line.startsWith('warning:'));
+    expect(warnings).toEqual([
+      'warning: the surrogate temperature T = 0.02 is the end of its search range [0.02, 50], not a fitted value: the likelihood still rises as T falls below it: the surrogate ranks (nearly) every calibration label first; more or harder calibration labels would fit it',
+    ]);
+    const summary = JSON.parse(await readFile(join(out, 'summary.json'), 'utf8'));
+    expect(summary.config.temperature).toBe(0.02);
   });
 
   it('takes --defensive and --acquisition surrogate-m2', async () => {

@@ -139,10 +139,12 @@ describe('probabilities given where logits are expected', () => {
     const calibration = ['--calibration-scores', path('p.npy'), '--calibration-labels', path('y.npy')];
     const run = simulate(path('p.npy'), ['--surrogate-scores', path('p.npy'), ...calibration]);
     expect(run.code, run.stderr).toBe(0);
+    // Probabilities as logits leave every calibration label nearly certain: the fit ends at its bound, and says so.
     expect(run.stderr.split('\n').filter((line) => line.startsWith('warning:'))).toEqual([
       warning('--model-scores'),
       warning('--surrogate-scores'),
       warning('--calibration-scores'),
+      'warning: the surrogate temperature T = 0.02 is the end of its search range [0.02, 50], not a fitted value: the likelihood still rises as T falls below it: the surrogate ranks (nearly) every calibration label first; more or harder calibration labels would fit it',
     ]);
   });
 

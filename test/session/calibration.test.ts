@@ -124,4 +124,28 @@ describe('session surrogate calibration', () => {
     expect(wrong.status).toBe(1);
     expect(wrong.stderr).toMatch(/^active-testing label: --calibration-scores: expected 2 columns/);
   });
+
+  it('active-testing label warns in one line when the calibration set is separable and the temperature is its search bound', async () => {
+    const files = await writePoolFiles(60, 8);
+    // Every calibration label is its row's top class: the likelihood grows without end as T → 0.
+    const labelsOf = Int32Array.from({ length: 40 }, (_, i) => i % 2);
+    const separable = Float64Array.from({ length: 80 }, (_, j) => (j % 2 === labelsOf[j >> 1] ? 2 : 0));
+    const scores = join(files.dir, 'cal-g.npy');
+    const labels = join(files.dir, 'cal-y.npy');
+    await writeNpy(scores, { data: separable, shape: [40, 2], dtype: 'f8' });
+    await writeNpy(labels, { data: labelsOf, shape: [40], dtype: 'i4' });
+    const answers = join(files.dir, 'answers.tsv');
+    writeFileSync(answers, ['id\tlabel', ...files.ids.map((id, i) => `${id}\t${files.pool.labels[i]}`)].join('\n'));
+    const session = join(files.dir, 'c.session');
+    const args = [...createArgs(files, session, 1), '--acquisition', 'surrogate-ce', '--answers', answers, '--max-labels', '3'];
+    const result = spawnSync(process.execPath, [...CLI, ...args, '--calibration-scores', scores, '--calibration-labels', labels], {
+      encoding: 'utf8',
+    });
+    expect(result.status).toBe(0);
+    expect(result.stderr).toBe(
+      'warning: the surrogate temperature T = 0.02 is the end of its search range [0.02, 50], not a fitted value: the likelihood still rises as T falls below it: the surrogate ranks (nearly) every calibration label first; more or harder calibration labels would fit it\n',
+    );
+    expect(result.stdout).toContain('surrogate temperature fitted on 40 calibration labels: T = 0.0200');
+    expect(JSON.parse(readFileSync(session, 'utf8').split('\n')[0] as string).temperature).toBe(0.02);
+  });
 });
