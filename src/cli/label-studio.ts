@@ -3,6 +3,7 @@ import { FileFormatError } from '../errors.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { unreadableFile } from '../io/unreadable.js';
 import type { ActiveTestingSession } from '../session/session.js';
+import { meantHint } from '../options/index.js';
 
 /** The names the exported tasks and the labelling config use: a Text `text` and Choices `label`. */
 const FROM_NAME = 'label';
@@ -123,7 +124,10 @@ export async function importLabelStudio(session: ActiveTestingSession, path: str
     const record = history.get(item);
     if (record === undefined) return void notProposed.push(item);
     if (answer !== null && !session.classes.includes(answer))
-      throw new FileFormatError(path, `item ${item}: "${answer}" is not a class (${session.classes.join(', ')})`);
+      throw new FileFormatError(
+        path,
+        `item ${item}: "${answer}" is not a class (${session.classes.join(', ')})${meantHint(answer, session.classes)}`,
+      );
     if (record.status !== 'pending') {
       const had = record.status === 'skipped' ? null : (record.label as string);
       if (had !== answer)

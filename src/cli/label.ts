@@ -15,6 +15,7 @@ import { ActiveTestingSession, sessionStoredScores, type SessionEstimate, type S
 import type { SessionOptions } from '../session/header.js';
 import { splitsTsvLine } from '../io/tsv-safe.js';
 import { cliFlag, cliOptionsIn, optionHelp } from '../options/schema.js';
+import { meantHint } from '../options/suggest.js';
 import { scoresMatrix } from '../io/pool-files.js';
 import type { IntervalEstimate, RiskInterval } from '../session/session.js';
 import { accuracyInterval, riskInterval } from '../serve/interval.js';
@@ -85,7 +86,11 @@ async function readScores(path: string | undefined, flagName: string): Promise<M
 
 function columnIndex(table: Table, name: string, path: string): number {
   const index = table.columns.indexOf(name);
-  if (index === -1) throw new FileFormatError(path, `no column "${name}" (columns: ${table.columns.join(', ')})`);
+  if (index === -1)
+    throw new FileFormatError(
+      path,
+      `no column "${name}"${meantHint(name, table.columns, (column) => JSON.stringify(column))} (columns: ${table.columns.join(', ')})`,
+    );
   return index;
 }
 
@@ -314,7 +319,7 @@ function checkAnswers({ path, byId }: Answers, { ids, classes }: PoolNames): voi
     if (typeof index === 'number' ? index >= classes.length : !classes.includes(index)) {
       throw new FileFormatError(
         path,
-        `line ${line}: answer ${JSON.stringify(answer)} is not a class (${classes.join(', ')})${classesNamedByIntegers(classes) ? ' or skip (--answers; integer answers are class names here, not indices)' : `, an index in [0, ${classes.length - 1}] or skip (--answers)`}`,
+        `line ${line}: answer ${JSON.stringify(answer)} is not a class (${classes.join(', ')})${meantHint(answer, classes)}${classesNamedByIntegers(classes) ? ' or skip (--answers; integer answers are class names here, not indices)' : `, an index in [0, ${classes.length - 1}] or skip (--answers)`}`,
       );
     }
   }

@@ -2,6 +2,7 @@ import { basename } from 'node:path';
 import { FileFormatError, InputError } from '../errors.js';
 import { fetchHubTable, type HubSource } from './hub.js';
 import { readTable, type Table, type TableFormat } from './read-table.js';
+import { meantHint } from '../options/index.js';
 
 /** What a dataset is about: its classes and the reference's prompt pieces. */
 export interface DatasetSpec {
@@ -179,13 +180,16 @@ function checkLimit(limit: number): number {
  * The index of `column`, else an error listing the table's columns and, for a table read from a
  * file, the file: the columns name the pool's file and the ICL examples' alike.
  */
+/** A column or class name as the messages quote it. */
+const quoted = (name: string): string => JSON.stringify(name);
+
 function columnIndex(table: Table, column: string, argument: string): number {
   const index = table.columns.indexOf(column);
   if (index < 0) {
     const file = table.origin ? ` of ${table.origin.path}` : '';
     throw new InputError({
       argument,
-      expected: `one of the columns ${table.columns.map((c) => JSON.stringify(c)).join(', ')}${file}`,
+      expected: `one of the columns ${table.columns.map((c) => JSON.stringify(c)).join(', ')}${file}${meantHint(column, table.columns, quoted)}`,
       received: column,
     });
   }
@@ -225,11 +229,12 @@ function labelParser(classes: readonly string[]): (value: unknown, row: number) 
     const key = c.toLowerCase();
     if (!byName.has(key)) byName.set(key, index);
   });
-  const expected = (): string => {
+  const expected = (value: unknown): string => {
     const names = classes.map((c) => JSON.stringify(c)).join(', ');
+    const hint = meantHint(typeof value === 'string' ? value.trim() : value, classes, quoted);
     return integerNames
-      ? `one of ${names} (integer labels are class names here, not ids)`
-      : `a class id in [0, ${classes.length - 1}] or one of ${names}`;
+      ? `one of ${names}${hint} (integer labels are class names here, not ids)`
+      : `a class id in [0, ${classes.length - 1}] or one of ${names}${hint}`;
   };
   return (value, row) => {
     if (!integerNames && typeof value === 'number' && Number.isInteger(value) && value >= 0 && value < classes.length) return value;
@@ -239,6 +244,6 @@ function labelParser(classes: readonly string[]): (value: unknown, row: number) 
       const index = byName.get(trimmed.toLowerCase());
       if (index !== undefined) return index;
     }
-    throw new InputError({ argument: 'label', expected: expected(), row, received: value ?? null });
+    throw new InputError({ argument: 'label', expected: expected(value), row, received: value ?? null });
   };
 }

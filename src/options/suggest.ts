@@ -133,3 +133,25 @@ export function checkChoice<T extends string>(value: unknown, choices: readonly 
   const hint = closest === undefined ? '' : ` (did you mean ${closest}?)`;
   throw new InputError({ argument, expected: `one of ${choices.join(' | ')}${hint}`, received: value });
 }
+
+/** The shortest data name (column, class) that `meantHint` suggests or suggests for, but for a difference in case. */
+const MIN_SUGGESTED_LENGTH = 3;
+
+/**
+ * " (did you mean …?)" for a `value` close to one of the names in `valid` (`closestName`), else "":
+ * what a refusal that already lists the names of the user's data (its columns, its classes) adds
+ * to them. Such names can be one character long ("a", "1"), and a name that short is within a
+ * couple of edits of anything, so one is suggested only for a name that differs in case alone or
+ * where both have at least 3 characters: `"0"` among the classes 1–5 gets no suggestion.
+ *
+ * @example
+ * meantHint('sentense', ['sentence', 'label'], (name) => JSON.stringify(name)); // ' (did you mean "sentence"?)'
+ * meantHint('review', ['sentence', 'label']); // ''
+ */
+export function meantHint(value: unknown, valid: readonly string[], format: (name: string) => string = (n) => n): string {
+  if (typeof value !== 'string') return '';
+  const closest = closestName(value, valid);
+  if (closest === undefined) return '';
+  const sameButCase = closest.toLowerCase() === value.toLowerCase();
+  return sameButCase || Math.min(closest.length, value.length) >= MIN_SUGGESTED_LENGTH ? ` (did you mean ${format(closest)}?)` : '';
+}

@@ -5,7 +5,7 @@ import type { FileLock } from '../io/lock.js';
 import { toMatrix, type Matrix } from '../matrix.js';
 import { EPS, NUMERICS_FLAGS } from '../numerics.js';
 import { checkObject, checkPath } from '../io/index.js';
-import { checkKnownKeys } from '../options/index.js';
+import { checkKnownKeys, meantHint } from '../options/index.js';
 import { SessionFileError, SessionStateError, SessionWriteError } from './errors.js';
 import { SessionEstimates, type SessionEstimate, type StoppingRule } from './estimates.js';
 import {
@@ -390,7 +390,7 @@ export class ActiveTestingSession {
     }
     throw new InputError({
       argument: 'label',
-      expected: `a class name (${this.classes.join(', ')}) or index in [0, ${this.k - 1}]`,
+      expected: `a class name (${this.classes.join(', ')}) or index in [0, ${this.k - 1}]${meantHint(label, this.classes)}`,
       received: label as string,
     });
   }

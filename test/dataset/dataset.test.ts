@@ -243,6 +243,22 @@ describe('TextClassificationDataset', () => {
     expect(data.select([2, 0]).texts).toEqual(['c', 'a']);
   });
 
+  it('suggests the column or class meant by a misspelt name, and nothing for a name close to none', () => {
+    const table = { columns: ['sentence', 'label'], rows: [['a', 'negatve']] };
+    expect(() => TextClassificationDataset.fromTable(table, SPEC, { textColumn: 'sentense' })).toThrow(
+      /^textColumn: expected one of the columns "sentence", "label" \(did you mean "sentence"\?\), got "sentense"$/,
+    );
+    expect(() => TextClassificationDataset.fromTable(table, SPEC, { labelColumn: 'lable' })).toThrow(
+      /^labelColumn: expected one of the columns "sentence", "label" \(did you mean "label"\?\), got "lable"$/,
+    );
+    expect(() => TextClassificationDataset.fromTable(table, SPEC)).toThrow(
+      /^label \(row 0\): expected a class id in \[0, 1\] or one of "negative", "positive" \(did you mean "negative"\?\), got "negatve"$/,
+    );
+    expect(() => TextClassificationDataset.fromTable({ columns: ['sentence', 'label'], rows: [['a', 'neutral']] }, SPEC)).toThrow(
+      /^label \(row 0\): expected a class id in \[0, 1\] or one of "negative", "positive", got "neutral"$/,
+    );
+  });
+
   it('names unknown columns, empty texts and bad labels with their row', () => {
     const table = {
       columns: ['sentence', 'label'],

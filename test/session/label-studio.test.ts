@@ -49,6 +49,15 @@ describe('label --export / --import label-studio', () => {
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain(`the session did not propose 1 annotated item(s) (${stranger}); nothing was imported`);
     expect(readFileSync(session).equals(before)).toBe(true);
+    // A choice that is not a class (a label config edited by hand): the class meant is suggested.
+    const misspelt = annotated.map((task, i) => (i === 0 ? { ...task, annotations: choice('positiv') } : task));
+    writeFileSync(bad, JSON.stringify(misspelt));
+    const unknownClass = await runCliCaptured(['label', '--session', session, '--import', 'label-studio', bad]);
+    expect(unknownClass.code).toBe(1);
+    expect(unknownClass.stderr).toBe(
+      `active-testing label: ${bad}: item ${annotated[0].data.item}: "positiv" is not a class (negative, positive) (did you mean positive?)`,
+    );
+    expect(readFileSync(session).equals(before)).toBe(true);
 
     const good = join(files.dir, 'export.json');
     writeFileSync(good, JSON.stringify(annotated));

@@ -174,6 +174,18 @@ describe('ActiveTestingSession', () => {
     expect(existsSync(path)).toBe(true);
   });
 
+  it('suggests the class meant by a misspelt label, and nothing for a label close to none', async () => {
+    const session = await ActiveTestingSession.create(null, options);
+    const [item] = await session.next();
+    await expect(session.record(item.id, 'B')).rejects.toThrow(
+      new InputError({ argument: 'label', expected: 'a class name (a, b, c) or index in [0, 2] (did you mean b?)', received: 'B' }),
+    );
+    await expect(session.record(item.id, 'neutral')).rejects.toThrow(
+      new InputError({ argument: 'label', expected: 'a class name (a, b, c) or index in [0, 2]', received: 'neutral' }),
+    );
+    expect(session.estimate().labels).toBe(0);
+  });
+
   it("refuses, changing nothing, a label whose loss lies outside a custom loss's declared bounds", async () => {
     const path = scratch();
     // Declares [0, 1] but returns 5 for class c.
