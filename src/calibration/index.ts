@@ -1,2 +1,9 @@
-export { fitTemperature, meanNll, solveTemperature, type TemperatureFit, type TemperatureSolution } from './temperature.js';
+export {
+  fitTemperature,
+  INVERSE_TEMPERATURE_RANGE,
+  meanNll,
+  solveTemperature,
+  type TemperatureFit,
+  type TemperatureSolution,
+} from './temperature.js';
 export { loadCalibrationSet } from './load.js';

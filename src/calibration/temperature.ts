@@ -17,7 +17,7 @@ export interface TemperatureFit {
 }
 
 /** Temperatures a calibrated surrogate may take: wide enough for any LLM surrogate (1/T in [1/50, 50]). */
-const INVERSE_TEMPERATURE_RANGE = [0.02, 50] as const;
+export const INVERSE_TEMPERATURE_RANGE = [0.02, 50] as const;
 
 /**
  * Fits the surrogate's temperature T by minimising the mean negative log-likelihood

@@ -1,6 +1,6 @@
 import type { LabelsInput, Matrix, MatrixInput } from '../matrix.js';
 import { probabilitiesWarning, rowsAreProbabilities } from '../io/pool-files.js';
-import { fitTemperature } from '../calibration/index.js';
+import { fitTemperature, INVERSE_TEMPERATURE_RANGE } from '../calibration/index.js';
 
 /**
  * Warns on stderr, one line per option, of scores that are probabilities rather than logits (see
@@ -35,6 +35,6 @@ export function warnOfTemperatureBound(calibration: { scores: MatrixInput; label
       ? 'the likelihood still rises as T falls below it: the surrogate ranks (nearly) every calibration label first'
       : "the likelihood still rises as T grows past it: the surrogate's scores say (almost) nothing of the calibration labels";
   console.error(
-    `warning: the surrogate temperature T = ${fit.temperature} is the end of its search range [0.02, 50], not a fitted value: ${why}; more or harder calibration labels would fit it`,
+    `warning: the surrogate temperature T = ${fit.temperature} is the end of its search range [${INVERSE_TEMPERATURE_RANGE.join(', ')}], not a fitted value: ${why}; more or harder calibration labels would fit it`,
   );
 }
