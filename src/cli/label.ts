@@ -205,7 +205,8 @@ async function createSession(
     ...(calibration === undefined ? {} : { calibration }),
   });
   const fitted = session.settings.calibration;
-  if (fitted) console.log(`surrogate temperature fitted on ${fitted.rows} calibration labels: T = ${fitted.temperature.toFixed(4)}`);
+  if (fitted)
+    console.log(`surrogate temperature fitted on ${formatCount(fitted.rows, 'calibration label')}: T = ${fitted.temperature.toFixed(4)}`);
   warnOfTemperatureBound(calibration);
   return session;
 }

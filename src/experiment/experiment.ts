@@ -7,6 +7,7 @@ import { CancelledError, FileFormatError, InputError, OutputExistsError } from '
 import { checkKnownKeys, checkOption } from '../options/index.js';
 import { assertFolderWritable, removeStaleTemporaries, writeFileAtomic } from '../io/atomic.js';
 import { checkObject } from '../io/index.js';
+import { formatCount } from '../io/format-count.js';
 import { withOutputLock } from '../io/output-lock.js';
 import { matrixView, type Matrix } from '../matrix.js';
 import { loadCalibrationSet } from '../calibration/index.js';
@@ -113,7 +114,7 @@ async function runExperimentLocked(grid: ExperimentConfig, options: ExperimentOp
       const fits = poolSize > extra ? `give "size" at most ${poolSize - extra}, or leave it out` : 'the pool holds no more items than them';
       const why =
         extra > 0
-          ? ` (setting ${setting.name}: size ${config.size} + ${extra} ICL labels under iclBudget; ${fits})`
+          ? ` (setting ${setting.name}: size ${config.size} + ${formatCount(extra, 'ICL label')} under iclBudget; ${fits})`
           : ` (the labels per run: the grid's "size")`;
       throw new InputError({
         argument: 'size',

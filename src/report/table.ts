@@ -199,7 +199,7 @@ export function summaryMarkdown(table: SummaryTable): string {
   const header = ['Setting', ...table.thresholds.map((t) => formatCount(t, 'label'))];
   const section: Section = (title, pick, format) => {
     const rows = table.settings.map((s) => [
-      s.labelOffset > 0 ? `${s.name} (+${s.labelOffset} ICL labels)` : s.name,
+      s.labelOffset > 0 ? `${s.name} (+${formatCount(s.labelOffset, 'ICL label')})` : s.name,
       ...s.cells.map((cell) => formatCell(cell, pick(cell), format)),
     ]);
     return [`### ${title}`, '', markdownTable(header, rows)].join('\n');
