@@ -1,4 +1,5 @@
 import { InputError } from '../errors.js';
+import { checkArrayLike } from '../io/index.js';
 import { pairwiseSum } from '../metrics/index.js';
 
 /**
@@ -15,9 +16,10 @@ export type ProposalVariant = 'reference' | 'corrected';
  *
  * @example
  * floorProposal([0, 1, 3], 0.3, 'corrected'); // [0.1/1.1, 0.25/1.1, 0.75/1.1]
- * @throws InputError when a weight is not finite.
+ * @throws InputError when `weights` is not an array or a weight is not finite.
  */
 export function floorProposal(weights: ArrayLike<number>, clip: number, variant: ProposalVariant): Float64Array {
+  checkArrayLike(weights, 'weights');
   const out = Float64Array.from(weights);
   // One NaN weight would make every probability NaN (the normaliser is their sum).
   const bad = out.findIndex((weight) => !Number.isFinite(weight));
