@@ -3,6 +3,7 @@ export {
   INVERSE_TEMPERATURE_RANGE,
   meanNll,
   solveTemperature,
+  temperatureBoundWarning,
   type TemperatureFit,
   type TemperatureSolution,
 } from './temperature.js';

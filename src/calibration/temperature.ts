@@ -50,6 +50,23 @@ export function fitTemperature(scores: MatrixInput, labels: LabelsInput): Temper
   return { temperature, nll: meanNll(matrix, indices, temperature), atBound: beta !== exactBeta };
 }
 
+/**
+ * The warning for a fit whose temperature is an end of its search range (`TemperatureFit.atBound`),
+ * naming the option or grid key of the calibration set it was fitted on: one text for every
+ * command that fits a surrogate temperature.
+ *
+ * @example
+ * temperatureBoundWarning('--calibration-scores', fitTemperature([[3, 0], [0, 3]], [0, 1]));
+ * // '--calibration-scores: the surrogate temperature T = 0.02 is the end of its search range [0.02, 50], …'
+ */
+export function temperatureBoundWarning(argument: string, fit: TemperatureFit): string {
+  const why =
+    fit.temperature < 1
+      ? 'the likelihood still rises as T falls below it: the surrogate ranks (nearly) every calibration label first'
+      : "the likelihood still rises as T grows past it: the surrogate's scores say (almost) nothing of the calibration labels";
+  return `${argument}: the surrogate temperature T = ${fit.temperature} is the end of its search range [${INVERSE_TEMPERATURE_RANGE.join(', ')}], not a fitted value: ${why}; more or harder calibration labels would fit it`;
+}
+
 /** Mean `−log softmax(g/T)[y]` over the rows. */
 export function meanNll(scores: Matrix, labels: Int32Array, temperature: number): number {
   const logP = logSoftmax(scores, temperature).data;

@@ -1,6 +1,6 @@
 import type { LabelsInput, Matrix, MatrixInput } from '../matrix.js';
 import { probabilitiesWarning, rowsAreProbabilities } from '../io/pool-files.js';
-import { fitTemperature, INVERSE_TEMPERATURE_RANGE } from '../calibration/index.js';
+import { fitTemperature, temperatureBoundWarning } from '../calibration/index.js';
 
 /**
  * Warns on stderr, one line per option, of scores that are probabilities rather than logits (see
@@ -24,17 +24,10 @@ export function warnOfProbabilities(scoresByFlag: Record<string, Matrix | undefi
  * calibration set did not determine it.
  *
  * @example
- * warnOfTemperatureBound(options.calibration); // warning: the surrogate temperature T = 0.02 is …
+ * warnOfTemperatureBound(options.calibration); // warning: --calibration-scores: the surrogate temperature T = 0.02 is …
  */
 export function warnOfTemperatureBound(calibration: { scores: MatrixInput; labels: LabelsInput } | undefined): void {
   if (calibration === undefined) return;
   const fit = fitTemperature(calibration.scores, calibration.labels);
-  if (!fit.atBound) return;
-  const why =
-    fit.temperature < 1
-      ? 'the likelihood still rises as T falls below it: the surrogate ranks (nearly) every calibration label first'
-      : "the likelihood still rises as T grows past it: the surrogate's scores say (almost) nothing of the calibration labels";
-  console.error(
-    `warning: the surrogate temperature T = ${fit.temperature} is the end of its search range [${INVERSE_TEMPERATURE_RANGE.join(', ')}], not a fitted value: ${why}; more or harder calibration labels would fit it`,
-  );
+  if (fit.atBound) console.error(`warning: ${temperatureBoundWarning('--calibration-scores', fit)}`);
 }

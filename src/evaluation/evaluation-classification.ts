@@ -44,7 +44,10 @@ export interface EvaluationResult extends ScoringJobResult {
   calibration?: SurrogateCalibration;
 }
 
-/** A surrogate temperature fitted on a held-out labelled subset, as saved in `<subset>_set_calibration.json`. */
+/**
+ * A surrogate temperature fitted on a held-out labelled subset, as saved in
+ * `<subset>_set_calibration.json` (with `atBound` as `at_bound`).
+ */
 export interface SurrogateCalibration {
   /** The held-out subset the temperature was fitted on. */
   subset: string;
@@ -52,6 +55,8 @@ export interface SurrogateCalibration {
   temperature: number;
   /** Mean NLL of the held-out labels at that temperature. */
   nll: number;
+  /** True when `temperature` is an end of its search range, not a fitted value (`TemperatureFit.atBound`). */
+  atBound: boolean;
 }
 
 /** Options of an ICL evaluation. */
@@ -165,8 +170,17 @@ export class EvaluationClassification {
       { data: scores.data as Float32Array, shape: [rows, this.dataset.classes.length] },
       labels.data as Int32Array,
     );
-    const calibration: SurrogateCalibration = { subset: calibrationSubset, rows, temperature: fit.temperature, nll: fit.nll };
-    await writeFileAtomic(join(dir, `${subset}_set_calibration.json`), `${JSON.stringify(calibration, null, 2)}\n`, {
+    const calibration: SurrogateCalibration = {
+      subset: calibrationSubset,
+      rows,
+      temperature: fit.temperature,
+      nll: fit.nll,
+      atBound: fit.atBound,
+    };
+    // Snake case in the file, as the other result files' keys are.
+    const { atBound, ...fitted } = calibration;
+    const file = { ...fitted, at_bound: atBound };
+    await writeFileAtomic(join(dir, `${subset}_set_calibration.json`), `${JSON.stringify(file, null, 2)}\n`, {
       force: options.force === true,
     });
     return calibration;

@@ -10,7 +10,7 @@ import { checkObject } from '../io/index.js';
 import { formatCount } from '../io/format-count.js';
 import { withOutputLock } from '../io/output-lock.js';
 import { matrixView, type Matrix } from '../matrix.js';
-import { loadCalibrationSet } from '../calibration/index.js';
+import { fitTemperature, loadCalibrationSet, temperatureBoundWarning } from '../calibration/index.js';
 import { zeroOneLossPerItem } from '../metrics/index.js';
 import { readNpy } from '../io/npy.js';
 import { loadSimulationPool, probabilitiesWarning, rowsAreProbabilities, surrogateMatrix, type LoadedPool } from '../io/pool-files.js';
@@ -29,7 +29,10 @@ import { EXPERIMENT_MANIFEST, type ExperimentManifest, SETTING_MARKER, type Sett
 /** What `runExperiment` reports as it goes (also the CLI's `--json` lines). */
 export type ExperimentEvent =
   | { event: 'evaluate'; step: string; folder: string }
-  /** A non-fatal notice about an input, once per file: `argument` is the grid key that names `file`. */
+  /**
+   * A non-fatal notice about an input, once per input: `argument` is the grid key that names it and
+   * `file` the file it was read from (a calibration set's scores file).
+   */
   | { event: 'warning'; argument: string; file: string; message: string }
   | { event: 'start'; out: string; settings: number; toRun: number }
   | { event: 'skipped'; name: string; folder: string; reason: 'finished' }
@@ -125,6 +128,10 @@ async function runExperimentLocked(grid: ExperimentConfig, options: ExperimentOp
   }
   for (const { argument, file, scores } of scoreFiles(config, inputs)) {
     if (rowsAreProbabilities(scores)) emit({ event: 'warning', argument, file, message: probabilitiesWarning(argument) });
+  }
+  for (const { argument, file, calibration } of calibrationSets(config, inputs)) {
+    const fit = fitTemperature(calibration.scores, calibration.labels);
+    if (fit.atBound) emit({ event: 'warning', argument, file, message: temperatureBoundWarning(argument, fit) });
   }
   const fingerprints = config.settings.map((s) => settingFingerprint(config, s, inputs.hashes));
   const finished = await Promise.all(
@@ -377,6 +384,27 @@ function scoreFiles(config: ExperimentConfig, inputs: ExperimentInputs): { argum
     }
   }
   return [...files.values()];
+}
+
+interface NamedCalibrationSet {
+  argument: string;
+  file: string;
+  calibration: NonNullable<SimulationOptions['calibration']>;
+}
+
+/**
+ * Each surrogate's calibration set, once, named by its grid key and its scores file: the temperature
+ * fitted on it may be an end of its search range rather than a fitted value, which is warned of.
+ */
+function calibrationSets(config: ExperimentConfig, inputs: ExperimentInputs): NamedCalibrationSet[] {
+  const sets = new Map<string, NamedCalibrationSet>();
+  for (const setting of config.settings) {
+    if (setting.calibration === null || setting.surrogate === null || sets.has(setting.surrogate)) continue;
+    const calibration = inputs.calibrations.get(setting.surrogate);
+    if (calibration === undefined) continue;
+    sets.set(setting.surrogate, { argument: `surrogates.${setting.surrogate}.calibration`, file: setting.calibration.scores, calibration });
+  }
+  return [...sets.values()];
 }
 
 /** Everything that determines a setting's results: its options and the bytes of the files it reads. */

@@ -144,7 +144,7 @@ describe('probabilities given where logits are expected', () => {
       warning('--model-scores'),
       warning('--surrogate-scores'),
       warning('--calibration-scores'),
-      'warning: the surrogate temperature T = 0.02 is the end of its search range [0.02, 50], not a fitted value: the likelihood still rises as T falls below it: the surrogate ranks (nearly) every calibration label first; more or harder calibration labels would fit it',
+      'warning: --calibration-scores: the surrogate temperature T = 0.02 is the end of its search range [0.02, 50], not a fitted value: the likelihood still rises as T falls below it: the surrogate ranks (nearly) every calibration label first; more or harder calibration labels would fit it',
     ]);
   });
 

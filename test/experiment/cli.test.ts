@@ -128,6 +128,46 @@ describe('active-testing experiment given probabilities where logits are read', 
     ]);
   });
 
+  it('warns once per calibration set whose fitted temperature is an end of its search range', async () => {
+    const dir = join(root, 'separable');
+    writeGrid(dir, { size: 200, runs: 2, labels: 5 });
+    // Every held-out label is its row's top class: the likelihood grows without end as T → 0.
+    const labels = Int32Array.from({ length: 40 }, (_, i) => i % 2);
+    const separable = Float64Array.from({ length: 80 }, (_, j) => (j % 2 === labels[j >> 1] ? 2 : 0));
+    writeFileSync(join(dir, 'heldout.npy'), encodeNpy({ data: separable, shape: [40, 2], dtype: 'f8' }));
+    writeFileSync(join(dir, 'heldout-labels.npy'), encodeNpy({ data: labels, shape: [40], dtype: 'i4' }));
+    const config = {
+      modelScores: 'target.npy',
+      labels: 'labels.npy',
+      surrogates: { a: { scores: 'surrogate.npy', calibration: { scores: 'heldout.npy', labels: 'heldout-labels.npy' } } },
+      runs: 2,
+      size: 5,
+      settings: [
+        { acquisition: 'surrogate-ce', surrogate: 'a', temperature: 'calibrated' },
+        { acquisition: 'surrogate-pe', surrogate: 'a', temperature: 'calibrated' },
+      ],
+    };
+    writeFileSync(join(dir, 'grid.json'), JSON.stringify(config));
+    const message =
+      'surrogates.a.calibration: the surrogate temperature T = 0.02 is the end of its search range [0.02, 50], not a fitted value: the likelihood still rises as T falls below it: the surrogate ranks (nearly) every calibration label first; more or harder calibration labels would fit it';
+    const run = await cli(['experiment', '--config', join(dir, 'grid.json'), '--out', join(root, 'separable-out'), '--threads', '1']);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr.split('\n').filter((line) => line.startsWith('warning:'))).toEqual([`warning: ${message}`]);
+    const json = await cli([
+      'experiment',
+      '--config',
+      join(dir, 'grid.json'),
+      '--out',
+      join(root, 'separable-json'),
+      '--threads',
+      '1',
+      '--json',
+    ]);
+    expect(json.code, json.stderr).toBe(0);
+    const warnings = json.lines.map((line) => JSON.parse(line)).filter((event) => event.event === 'warning');
+    expect(warnings).toEqual([{ event: 'warning', argument: 'surrogates.a.calibration', file: join(dir, 'heldout.npy'), message }]);
+  });
+
   it('says nothing of logits', async () => {
     const config = writeGrid(join(root, 'logits'), { size: 200, runs: 4, labels: 10 });
     const run = await cli(['experiment', '--config', config, '--out', join(root, 'logits-out'), '--threads', '1']);

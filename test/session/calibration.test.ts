@@ -9,6 +9,7 @@ import { ActiveTestingSession, type CreateSessionOptions } from '../../src/sessi
 import { simulate } from '../../src/simulate/simulate.js';
 import { syntheticPool } from '../../src/simulate/syntheticPool.js';
 import { CLI, createArgs, writePoolFiles } from './cli-pool.js';
+import { runCliCaptured } from '../helpers/cli.js';
 
 const N = 100;
 const pool = syntheticPool({ poolSize: N, classCount: 3, seed: 21 });
@@ -143,9 +144,38 @@ describe('session surrogate calibration', () => {
     });
     expect(result.status).toBe(0);
     expect(result.stderr).toBe(
-      'warning: the surrogate temperature T = 0.02 is the end of its search range [0.02, 50], not a fitted value: the likelihood still rises as T falls below it: the surrogate ranks (nearly) every calibration label first; more or harder calibration labels would fit it\n',
+      'warning: --calibration-scores: the surrogate temperature T = 0.02 is the end of its search range [0.02, 50], not a fitted value: the likelihood still rises as T falls below it: the surrogate ranks (nearly) every calibration label first; more or harder calibration labels would fit it\n',
     );
     expect(result.stdout).toContain('surrogate temperature fitted on 40 calibration labels: T = 0.0200');
+    expect(JSON.parse(readFileSync(session, 'utf8').split('\n')[0] as string).temperature).toBe(0.02);
+  });
+
+  it('active-testing serve warns as label does when the session it creates fits the temperature at its search bound', async () => {
+    const files = await writePoolFiles(60, 8);
+    const labelsOf = Int32Array.from({ length: 40 }, (_, i) => i % 2);
+    const separable = Float64Array.from({ length: 80 }, (_, j) => (j % 2 === labelsOf[j >> 1] ? 2 : 0));
+    const scores = join(files.dir, 'cal-g.npy');
+    const labels = join(files.dir, 'cal-y.npy');
+    await writeNpy(scores, { data: separable, shape: [40, 2], dtype: 'f8' });
+    await writeNpy(labels, { data: labelsOf, shape: [40], dtype: 'i4' });
+    const session = join(files.dir, 'serve.session');
+    const [, ...pool] = createArgs(files, session, 1);
+    // 192.0.2.1 (TEST-NET-1) is never an address of this machine: the session is created, then the
+    // server refuses to listen, so the command ends without serving.
+    const run = await runCliCaptured([
+      'serve',
+      ...pool,
+      '--calibration-scores',
+      scores,
+      '--calibration-labels',
+      labels,
+      '--host',
+      '192.0.2.1',
+    ]);
+    expect(run.code).toBe(1);
+    expect(run.stderr.split('\n').filter((line) => line.startsWith('warning:'))).toEqual([
+      'warning: --calibration-scores: the surrogate temperature T = 0.02 is the end of its search range [0.02, 50], not a fitted value: the likelihood still rises as T falls below it: the surrogate ranks (nearly) every calibration label first; more or harder calibration labels would fit it',
+    ]);
     expect(JSON.parse(readFileSync(session, 'utf8').split('\n')[0] as string).temperature).toBe(0.02);
   });
 });
