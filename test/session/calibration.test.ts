@@ -25,6 +25,21 @@ const base: CreateSessionOptions = {
 };
 const calibration = { scores: heldOut.surrogateScores, labels: heldOut.labels };
 
+/** The one line `label` and `serve` print when the calibration set leaves the temperature at its search bound. */
+const BOUND_WARNING =
+  'warning: --calibration-scores: the surrogate temperature T = 0.02 is the end of its search range [0.02, 50], not a fitted value: the likelihood still rises as T falls below it: the surrogate ranks (nearly) every calibration label first; more or harder calibration labels would fit it';
+
+/** A calibration set whose every label is its row's top class: the likelihood grows without end as T → 0. */
+async function writeSeparableCalibration(dir: string): Promise<{ scores: string; labels: string }> {
+  const labelsOf = Int32Array.from({ length: 40 }, (_, i) => i % 2);
+  const separable = Float64Array.from({ length: 80 }, (_, j) => (j % 2 === labelsOf[j >> 1] ? 2 : 0));
+  const scores = join(dir, 'cal-g.npy');
+  const labels = join(dir, 'cal-y.npy');
+  await writeNpy(scores, { data: separable, shape: [40, 2], dtype: 'f8' });
+  await writeNpy(labels, { data: labelsOf, shape: [40], dtype: 'i4' });
+  return { scores, labels };
+}
+
 async function proposals(options: CreateSessionOptions, count: number): Promise<string[]> {
   const session = await ActiveTestingSession.create(null, options);
   const ids: string[] = [];
@@ -128,13 +143,7 @@ describe('session surrogate calibration', () => {
 
   it('active-testing label warns in one line when the calibration set is separable and the temperature is its search bound', async () => {
     const files = await writePoolFiles(60, 8);
-    // Every calibration label is its row's top class: the likelihood grows without end as T → 0.
-    const labelsOf = Int32Array.from({ length: 40 }, (_, i) => i % 2);
-    const separable = Float64Array.from({ length: 80 }, (_, j) => (j % 2 === labelsOf[j >> 1] ? 2 : 0));
-    const scores = join(files.dir, 'cal-g.npy');
-    const labels = join(files.dir, 'cal-y.npy');
-    await writeNpy(scores, { data: separable, shape: [40, 2], dtype: 'f8' });
-    await writeNpy(labels, { data: labelsOf, shape: [40], dtype: 'i4' });
+    const { scores, labels } = await writeSeparableCalibration(files.dir);
     const answers = join(files.dir, 'answers.tsv');
     writeFileSync(answers, ['id\tlabel', ...files.ids.map((id, i) => `${id}\t${files.pool.labels[i]}`)].join('\n'));
     const session = join(files.dir, 'c.session');
@@ -143,21 +152,14 @@ describe('session surrogate calibration', () => {
       encoding: 'utf8',
     });
     expect(result.status).toBe(0);
-    expect(result.stderr).toBe(
-      'warning: --calibration-scores: the surrogate temperature T = 0.02 is the end of its search range [0.02, 50], not a fitted value: the likelihood still rises as T falls below it: the surrogate ranks (nearly) every calibration label first; more or harder calibration labels would fit it\n',
-    );
+    expect(result.stderr).toBe(`${BOUND_WARNING}\n`);
     expect(result.stdout).toContain('surrogate temperature fitted on 40 calibration labels: T = 0.0200');
     expect(JSON.parse(readFileSync(session, 'utf8').split('\n')[0] as string).temperature).toBe(0.02);
   });
 
   it('active-testing serve warns as label does when the session it creates fits the temperature at its search bound', async () => {
     const files = await writePoolFiles(60, 8);
-    const labelsOf = Int32Array.from({ length: 40 }, (_, i) => i % 2);
-    const separable = Float64Array.from({ length: 80 }, (_, j) => (j % 2 === labelsOf[j >> 1] ? 2 : 0));
-    const scores = join(files.dir, 'cal-g.npy');
-    const labels = join(files.dir, 'cal-y.npy');
-    await writeNpy(scores, { data: separable, shape: [40, 2], dtype: 'f8' });
-    await writeNpy(labels, { data: labelsOf, shape: [40], dtype: 'i4' });
+    const { scores, labels } = await writeSeparableCalibration(files.dir);
     const session = join(files.dir, 'serve.session');
     const [, ...pool] = createArgs(files, session, 1);
     // 192.0.2.1 (TEST-NET-1) is never an address of this machine: the session is created, then the
@@ -173,9 +175,7 @@ describe('session surrogate calibration', () => {
       '192.0.2.1',
     ]);
     expect(run.code).toBe(1);
-    expect(run.stderr.split('\n').filter((line) => line.startsWith('warning:'))).toEqual([
-      'warning: --calibration-scores: the surrogate temperature T = 0.02 is the end of its search range [0.02, 50], not a fitted value: the likelihood still rises as T falls below it: the surrogate ranks (nearly) every calibration label first; more or harder calibration labels would fit it',
-    ]);
+    expect(run.stderr.split('\n').filter((line) => line.startsWith('warning:'))).toEqual([BOUND_WARNING]);
     expect(JSON.parse(readFileSync(session, 'utf8').split('\n')[0] as string).temperature).toBe(0.02);
   });
 });
