@@ -296,6 +296,7 @@ export async function evaluateToFolder(config: EvaluateConfig, run: EvaluateRun)
  * recorded -1, and an unknown device reached onnxruntime.
  */
 function checkSettings(config: EvaluateConfig, run: EvaluateRun): void {
+  if (config.classes === undefined) throw new InputError({ argument: 'classes', expected: 'a value: it is required' });
   checkOption('classes', config.classes, 'evaluate', 'classes');
   checkTsvSafe(config.classes, 'classes', 'class names');
   checkOption('limit', config.limit ?? undefined, 'evaluate', 'limit');

@@ -271,6 +271,7 @@ describe('evaluate from the library, under the option schema names', () => {
       [{ icl_examples: -1 }, {}, /^icl_examples: expected an integer ≥ 0, got -1$/],
       [{ icl_seed: 0.5 }, {}, /^icl_seed: expected an integer ≥ 0, got 0\.5$/],
       [{ classes: ['negative'] }, {}, /^classes: expected at least 2 names/],
+      [{ classes: undefined as unknown as string[] }, {}, /^classes: expected a value: it is required$/],
       [{ classes: ['negative', 'posi\ttive'] }, {}, /^classes \(row 1\): expected class names without tabs or line breaks/],
       [{ limit: 0 }, {}, /^limit: expected an integer ≥ 1, got 0$/],
       [{}, { batchSize: 0 }, /^batchSize: expected an integer ≥ 1, got 0$/],
