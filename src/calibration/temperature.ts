@@ -60,11 +60,13 @@ export function fitTemperature(scores: MatrixInput, labels: LabelsInput): Temper
  * // '--calibration-scores: the surrogate temperature T = 0.02 is the end of its search range [0.02, 50], …'
  */
 export function temperatureBoundWarning(argument: string, fit: TemperatureFit): string {
+  // The range is of 1/T: T's own runs from the inverse of its upper end to the inverse of its lower.
+  const [lowestInverse, highestInverse] = INVERSE_TEMPERATURE_RANGE;
   const why =
     fit.temperature < 1
-      ? 'the likelihood still rises as T falls below it: the surrogate ranks (nearly) every calibration label first'
-      : "the likelihood still rises as T grows past it: the surrogate's scores say (almost) nothing of the calibration labels";
-  return `${argument}: the surrogate temperature T = ${fit.temperature} is the end of its search range [${INVERSE_TEMPERATURE_RANGE.join(', ')}], not a fitted value: ${why}; more or harder calibration labels would fit it`;
+      ? 'the likelihood still rises as T falls below it: the surrogate ranks (nearly) every calibration label first; more or harder calibration labels would fit it'
+      : "the likelihood still rises as T grows past it: the surrogate's scores say (almost) nothing of the calibration labels, so a calibrated proposal is close to uniform";
+  return `${argument}: the surrogate temperature T = ${fit.temperature} is the end of its search range [${1 / highestInverse}, ${1 / lowestInverse}], not a fitted value: ${why}`;
 }
 
 /** Mean `−log softmax(g/T)[y]` over the rows. */

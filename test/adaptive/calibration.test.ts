@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fitTemperature, meanNll, solveTemperature } from '../../src/calibration/index.js';
+import { fitTemperature, meanNll, solveTemperature, temperatureBoundWarning } from '../../src/calibration/index.js';
 import { InputError } from '../../src/errors.js';
 import { randomStream } from '../../src/random.js';
 
@@ -58,6 +58,10 @@ describe('fitTemperature', () => {
     const flattest = fitTemperature(separable, Int32Array.of(1, 0));
     expect(flattest.atBound).toBe(true);
     expect(flattest.temperature).toBe(50);
+    // The range printed is T's, [1/50, 50]; at its upper end the scores carry no signal, so more labels would not sharpen it.
+    expect(temperatureBoundWarning('--calibration-scores', flattest)).toBe(
+      "--calibration-scores: the surrogate temperature T = 50 is the end of its search range [0.02, 50], not a fitted value: the likelihood still rises as T grows past it: the surrogate's scores say (almost) nothing of the calibration labels, so a calibrated proposal is close to uniform",
+    );
     const fitted = fitTemperature(
       [
         [2, 0],
