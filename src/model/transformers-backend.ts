@@ -6,6 +6,7 @@ import { ActiveTestingError, CancelledError, InputError } from '../errors.js';
 import { MODEL_DTYPES } from '../options/registry.js';
 import type { ScoreBatchOptions, ScoringBackend } from './backend.js';
 import { positionTableRows } from './onnx-graph.js';
+import { formatCount } from '../io/format-count.js';
 
 /** Where a model runs: onnxruntime-node's CPU or CUDA execution provider, or CUDA where it is installed and works, else the CPU. */
 export type ModelDevice = 'cpu' | 'cuda' | 'auto';
@@ -378,7 +379,6 @@ export class TransformersBackend implements ScoringBackend {
     sequences.forEach((s, i) => this.checkSequence(s, i, prompts[i] as string));
     try {
       const prefix = options.sharedPrefix && this.supportsPrefixCache ? await this.prefixCache(options.sharedPrefix) : null;
-      if (prefix) this.checkPrefixMemory(prefix, prompts.length);
       if (signal?.aborted) throw new CancelledError('scoring cancelled');
       await this.scoreSequences(sequences, prefix, labelTokenIds, scores);
     } catch (error) {
@@ -398,6 +398,8 @@ export class TransformersBackend implements ScoringBackend {
     const cached: number[] = [];
     const plain: number[] = [];
     sequences.forEach((s, i) => (prefix && startsWithTokens(s, prefix.tokens) ? cached : plain).push(i));
+    // Only the items that extend the prefix get a copy of it; refused before any of the batch runs.
+    if (prefix && cached.length > 0) this.checkPrefixMemory(prefix, cached.length);
     if (plain.length > 0) {
       this.gather(
         await this.forward(
@@ -549,8 +551,8 @@ export class TransformersBackend implements ScoringBackend {
   }
 
   /**
-   * Refuses, before a batch of `batch` items is run, copies of the cached prefix (one per item,
-   * `expandPrefix`) that would take more than `prefixCacheMemoryLimit` bytes.
+   * Refuses, before a batch with `batch` items that extend the cached prefix is run, their copies of
+   * it (one per such item, `expandPrefix`) that would take more than `prefixCacheMemoryLimit` bytes.
    *
    * @throws InputError naming `batchSize`, with the bytes needed and the batch size that fits.
    */
@@ -567,11 +569,11 @@ export class TransformersBackend implements ScoringBackend {
       argument: 'batchSize',
       expected:
         `a batch whose copies of the cached prompt prefix fit in ${formatBytes(this.prefixCacheMemoryLimit)} (${formula} = ${formatBytes(perItem)} an item; ` +
-        `${batch} items need ${formatBytes(perItem * batch)}); ` +
+        `${formatCount(batch, 'item')} need${batch === 1 ? 's' : ''} ${formatBytes(perItem * batch)}); ` +
         (fits >= 1
           ? `use a batch size of ${fits} or less`
           : 'one item does not fit: use fewer ICL examples, a shorter instruction, or no prefix cache'),
-      received: `a batch of ${batch} items`,
+      received: `a batch of ${formatCount(batch, 'item')} extending the prefix`,
     });
   }
 
