@@ -27,16 +27,17 @@ const ROUNDING_SLACK = 2 ** -48;
  * outside by rounding (measured up to a relative 2e-12); `RiskConfidenceSequence` and sessions
  * take losses within a relative 1e-9 of their bounds (`withinLossBounds`) and clamp them.
  *
+ * @param argument - the name errors give the scores: 'modelScores' unless they are another target's.
  * @example
  * lossBounds({ data: Float64Array.of(0, Math.log(3)), rows: 1, cols: 2 }, 'cross-entropy'); // { lower: [−ln 0.75], upper: [ln 4] }
  * @throws InputError when a score is not finite, a row's bound overflows (logits about 1e308 apart) or the loss has no built-in bounds.
  */
-export function lossBounds(scores: Matrix, loss: BuiltinLoss): LossBounds {
-  checkMatrix(scores, 'modelScores');
+export function lossBounds(scores: Matrix, loss: BuiltinLoss, argument = 'modelScores'): LossBounds {
+  checkMatrix(scores, argument);
   const { rows, cols, data } = scores;
   for (let j = 0; j < data.length; j++) {
     if (!Number.isFinite(data[j])) {
-      throw new InputError({ argument: 'modelScores', expected: 'finite scores', received: data[j], row: Math.floor(j / cols) });
+      throw new InputError({ argument, expected: 'finite scores', received: data[j], row: Math.floor(j / cols) });
     }
   }
   const lower = new Float64Array(rows);
@@ -91,7 +92,7 @@ export function lossBounds(scores: Matrix, loss: BuiltinLoss): LossBounds {
     // Finite logits can still spread past the largest double (1e308 and −1e308): no finite bound then.
     if (!Number.isFinite(upper[i])) {
       throw new InputError({
-        argument: 'modelScores',
+        argument,
         expected: 'scores whose loss bounds are finite (logits of one row less than about 1e308 apart)',
         received: `a ${loss} upper bound of ${upper[i]}`,
         row: i,
@@ -149,7 +150,7 @@ function checkLossBounds(bounds: unknown, argument: string): asserts bounds is L
  */
 export function pairedDifferenceBounds(first: Matrix, second: Matrix, loss: BuiltinLoss): LossBounds {
   checkMatrix(first, 'modelScores');
-  checkMatrix(second, 'comparisonScores');
+  checkMatrix(second, 'comparisonScores', true);
   if (first.rows !== second.rows || first.cols !== second.cols) {
     throw new InputError({
       argument: 'comparisonScores',
@@ -157,7 +158,6 @@ export function pairedDifferenceBounds(first: Matrix, second: Matrix, loss: Buil
       received: `[${second.rows}, ${second.cols}]`,
     });
   }
-  lossBounds(second, loss);
   const { lower: firstLow } = lossBounds(first, loss);
   const { rows, cols } = first;
   const lower = new Float64Array(rows);

@@ -219,12 +219,12 @@ function zeroOneBounds(n: number): LossBounds {
  * losses from the scores (zero-one and Brier need none), a custom loss from its `bounds`; null
  * when unknown (no confidence sequence then).
  */
-function sessionLossBounds(loss: ResolvedLoss, n: number, scores: Matrix | undefined): LossBounds | null {
+function sessionLossBounds(loss: ResolvedLoss, n: number, scores: Matrix | undefined, argument: string): LossBounds | null {
   const id = loss.id;
   if (id === 'zero-one') return zeroOneBounds(n);
   if (id === 'brier' && scores === undefined) return { lower: new Float64Array(n), upper: new Float64Array(n).fill(2) };
   if (scores === undefined) return null;
-  if (id === 'cross-entropy' || id === 'brier') return lossBounds(scores, id);
+  if (id === 'cross-entropy' || id === 'brier') return lossBounds(scores, id, argument);
   return loss.bounds ? loss.bounds(scores) : null;
 }
 
@@ -305,8 +305,8 @@ export class SessionEstimates {
     this.diagnostic = new VarianceRatioToRandom(n);
     // Predictions need every item's target scores: a target scored on demand bets without reference.
     this.reference = targetScores === undefined ? null : reference;
-    const targetBounds = sessionLossBounds(loss, n, targetScores);
-    const comparisonBounds = comparisonScores ? sessionLossBounds(loss, n, comparisonScores) : null;
+    const targetBounds = sessionLossBounds(loss, n, targetScores, 'modelScores');
+    const comparisonBounds = comparisonScores ? sessionLossBounds(loss, n, comparisonScores, 'comparisonScores') : null;
     const pairBounds = comparisonScores ? this.differenceBounds(targetScores, targetBounds, comparisonBounds) : null;
     const lossPrediction = this.predict(loss, targetScores, targetBounds, expectedLoss);
     const comparisonPrediction = this.predict(loss, comparisonScores, comparisonBounds);

@@ -63,6 +63,24 @@ describe("the metrics' entry checks", () => {
     expect(call).toThrow(/expected a Matrix \{ data: Float64Array, rows, cols \} \(toMatrix converts nested arrays\)/);
   });
 
+  it('pairedDifferenceBounds names the scores that are not finite, the comparison as comparisonScores', () => {
+    expect(() => pairedDifferenceBounds(scores, withNaN, 'cross-entropy')).toThrow(
+      new InputError({ argument: 'comparisonScores', expected: 'finite values', received: NaN, row: 1 }),
+    );
+    expect(() => pairedDifferenceBounds(withNaN, scores, 'cross-entropy')).toThrow(
+      new InputError({ argument: 'modelScores', expected: 'finite scores', received: NaN, row: 1 }),
+    );
+  });
+
+  it('lossBounds names the scores it is given, modelScores by default', () => {
+    expect(() => lossBounds(withNaN, 'brier', 'comparisonScores')).toThrow(/^comparisonScores \(row 1\): expected finite scores, got NaN$/);
+    expect(() => lossBounds(withNaN, 'brier')).toThrow(/^modelScores \(row 1\): expected finite scores, got NaN$/);
+    const spread = { data: Float64Array.of(1e308, -1e308), rows: 1, cols: 2 };
+    expect(() => lossBounds(spread, 'cross-entropy', 'comparisonScores')).toThrow(
+      /^comparisonScores \(row 0\): expected scores whose loss bounds are finite/,
+    );
+  });
+
   it('differenceBounds refuses bounds of two lengths, and what is not bounds', () => {
     const two = lossBounds(scores, 'zero-one');
     const three = lossBounds({ data: new Float64Array(6), rows: 3, cols: 2 }, 'zero-one');
