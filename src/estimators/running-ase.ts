@@ -1,4 +1,5 @@
 import { InputError } from '../errors.js';
+import { checkArrayLike } from '../io/index.js';
 import { CompensatedSum } from './compensated-sum.js';
 import { TermMeanEstimator } from './risk-estimator.js';
 
@@ -13,7 +14,7 @@ import { TermMeanEstimator } from './risk-estimator.js';
  * ase.estimate(); // NaN until the first label; the zero-shot value is ase.zeroShot = 0.3
  * ase.add(1, 0.5, 0);
  * ase.estimate(); // (0.6 + 0.8) / 2 = 0.7
- * @throws InputError when `expectedLosses` is empty or one is not finite.
+ * @throws InputError when `expectedLosses` is not an array, is empty or one is not finite.
  */
 export class RunningAseEstimator extends TermMeanEstimator {
   /** The zero-label estimate, the mean expected loss. */
@@ -22,6 +23,7 @@ export class RunningAseEstimator extends TermMeanEstimator {
 
   constructor(private readonly expectedLosses: Float64Array) {
     super();
+    checkArrayLike(expectedLosses, 'expectedLosses');
     if (expectedLosses.length === 0) throw new InputError({ argument: 'expectedLosses', expected: 'a non-empty pool', received: 0 });
     const total = new CompensatedSum();
     for (let i = 0; i < expectedLosses.length; i++) {

@@ -141,6 +141,12 @@ describe('RunningAseEstimator', () => {
     );
   });
 
+  it.each([null, undefined, 0.5])('refuses the expectedLosses %s with an InputError naming it, not a TypeError', (bad) => {
+    expect(() => new RunningAseEstimator(bad as never)).toThrow(
+      new InputError({ argument: 'expectedLosses', expected: 'an array of numbers', received: bad }),
+    );
+  });
+
   it('still takes finite expected losses', () => {
     expect(new RunningAseEstimator(Float64Array.of(0.2, 0.4)).zeroShot).toBeCloseTo(0.3, 15);
   });
