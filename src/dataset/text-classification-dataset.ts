@@ -176,20 +176,20 @@ function checkLimit(limit: number): number {
   return limit;
 }
 
+/** A column or class name as the messages quote it. */
+const quoted = (name: string): string => JSON.stringify(name);
+
 /**
  * The index of `column`, else an error listing the table's columns and, for a table read from a
  * file, the file: the columns name the pool's file and the ICL examples' alike.
  */
-/** A column or class name as the messages quote it. */
-const quoted = (name: string): string => JSON.stringify(name);
-
 function columnIndex(table: Table, column: string, argument: string): number {
   const index = table.columns.indexOf(column);
   if (index < 0) {
     const file = table.origin ? ` of ${table.origin.path}` : '';
     throw new InputError({
       argument,
-      expected: `one of the columns ${table.columns.map((c) => JSON.stringify(c)).join(', ')}${file}${meantHint(column, table.columns, quoted)}`,
+      expected: `one of the columns ${table.columns.map(quoted).join(', ')}${file}${meantHint(column, table.columns, quoted)}`,
       received: column,
     });
   }
@@ -230,7 +230,7 @@ function labelParser(classes: readonly string[]): (value: unknown, row: number) 
     if (!byName.has(key)) byName.set(key, index);
   });
   const expected = (value: unknown): string => {
-    const names = classes.map((c) => JSON.stringify(c)).join(', ');
+    const names = classes.map(quoted).join(', ');
     const hint = meantHint(typeof value === 'string' ? value.trim() : value, classes, quoted);
     return integerNames
       ? `one of ${names}${hint} (integer labels are class names here, not ids)`
