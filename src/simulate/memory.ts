@@ -29,7 +29,27 @@ export function simulationOutputBytes(options: {
   return options.runs * (rowBytes + options.size * (4 + 8 + 8 * (options.mixtureWeights ?? 0)) + rows * 16 * (options.intervals ?? 0));
 }
 
-export const GIB = 1024 ** 3;
+const GIB = 1024 ** 3;
+
+/**
+ * Refuses, before allocating, work that needs more than 80% of this machine's memory (the rest is
+ * the process's own and other programs'): an `InputError` naming `argument`, whose expected text
+ * `explain` writes from the two amounts, each formatted as GiB to one decimal ("3.2 GiB").
+ *
+ * @example
+ * refuseBeyondMemory(2 ** 31, 'poolSize', 1e8, (needed, has) => `a pool that fits: ${needed}, of ${has}`, 2 ** 30); // InputError: poolSize: expected a pool that fits: 2.0 GiB, of 1.0 GiB, got 100000000
+ */
+export function refuseBeyondMemory(
+  neededBytes: number,
+  argument: string,
+  received: unknown,
+  explain: (needed: string, available: string) => string,
+  available = totalmem(),
+): void {
+  if (neededBytes <= available * 0.8) return;
+  const gib = (bytes: number): string => `${(bytes / GIB).toFixed(1)} GiB`;
+  throw new InputError({ argument, expected: explain(gib(neededBytes), gib(available)), received });
+}
 
 export type MemoryOptions = Pick<SimulationOptions, 'runs' | 'size' | 'step' | 'bootstrap' | 'acquisition' | 'recordMixtureWeights'>;
 
@@ -52,13 +72,14 @@ export function assertFitsInMemory(
     const mixtureWeights = options.recordMixtureWeights === true && options.acquisition === 'adaptive' ? ADAPTIVE_CANDIDATE_COUNT : 0;
     needed += simulationOutputBytes({ ...options, intervals, mixtureWeights });
   }
-  if (needed > available * 0.8) {
-    const { runs, size } = simulations[0]!;
-    const each = simulations.length > 1 ? ` for each of ${simulations.length} methods` : '';
-    throw new InputError({
-      argument: names.runs,
-      expected: `runs × size that fit in memory: ${formatCount(runs, 'run')} of ${formatCount(size, 'label')}${each} need about ${(needed / GIB).toFixed(1)} GiB for their results, this machine has ${(available / GIB).toFixed(1)} GiB; use fewer ${names.runs}${each ? '' : ` or a smaller ${names.size}`}`,
-      received: runs,
-    });
-  }
+  const { runs, size } = simulations[0]!;
+  const each = simulations.length > 1 ? ` for each of ${simulations.length} methods` : '';
+  refuseBeyondMemory(
+    needed,
+    names.runs,
+    runs,
+    (neededGiB, availableGiB) =>
+      `runs × size that fit in memory: ${formatCount(runs, 'run')} of ${formatCount(size, 'label')}${each} need about ${neededGiB} for their results, this machine has ${availableGiB}; use fewer ${names.runs}${each ? '' : ` or a smaller ${names.size}`}`,
+    available,
+  );
 }

@@ -1,9 +1,8 @@
-import { totalmem } from 'node:os';
 import { InputError } from '../errors.js';
 import { checkKnownKeys, checkOption } from '../options/index.js';
 import type { Matrix } from '../matrix.js';
 import { randomStream, type RandomSource } from '../random.js';
-import { GIB } from './memory.js';
+import { refuseBeyondMemory } from './memory.js';
 
 export interface SyntheticPoolOptions {
   /** Pool size N; default 10,000. */
@@ -62,15 +61,14 @@ function checkCount(value: number, argument: string, minimum: number): void {
 }
 
 /** Refuses, before allocating, a pool whose two float64 N×K matrices and labels exceed this machine's memory. */
-function checkFitsInMemory(size: number, classes: number, available = totalmem()): void {
-  const needed = size * (16 * classes + 4);
-  if (needed > available * 0.8) {
-    throw new InputError({
-      argument: 'poolSize',
-      expected: `a pool that fits in memory: ${size} items × ${classes} classes need about ${(needed / GIB).toFixed(1)} GiB, this machine has ${(available / GIB).toFixed(1)} GiB`,
-      received: size,
-    });
-  }
+function checkFitsInMemory(size: number, classes: number): void {
+  refuseBeyondMemory(
+    size * (16 * classes + 4),
+    'poolSize',
+    size,
+    (needed, available) =>
+      `a pool that fits in memory: ${size} items × ${classes} classes need about ${needed}, this machine has ${available}`,
+  );
 }
 
 /**

@@ -1,7 +1,7 @@
 import { totalmem } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { InputError, simulate, syntheticPool } from '../../src/index.js';
-import { assertFitsInMemory } from '../../src/simulate/memory.js';
+import { assertFitsInMemory, refuseBeyondMemory } from '../../src/simulate/memory.js';
 
 const pool = syntheticPool({ poolSize: 100, seed: 0 });
 
@@ -25,5 +25,16 @@ describe('simulate results that cannot fit in memory', () => {
     );
     expect(() => assertFitsInMemory([options], 0, undefined, 20e6)).not.toThrow();
     expect(() => assertFitsInMemory([options], 0, undefined, 10e6)).toThrow(InputError);
+  });
+});
+
+describe('refuseBeyondMemory', () => {
+  it('refuses more than 80% of the memory, with both amounts in GiB', () => {
+    const explain = (needed: string, has: string): string => `a pool that fits: ${needed}, of ${has}`;
+    expect(() => refuseBeyondMemory(2 ** 31, 'poolSize', 1e8, explain, 2 ** 30)).toThrow(
+      new InputError({ argument: 'poolSize', expected: 'a pool that fits: 2.0 GiB, of 1.0 GiB', received: 1e8 }),
+    );
+    expect(() => refuseBeyondMemory(800, 'poolSize', 1, explain, 1000)).not.toThrow();
+    expect(() => refuseBeyondMemory(801, 'poolSize', 1, explain, 1000)).toThrow(InputError);
   });
 });
