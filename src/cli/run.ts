@@ -2,6 +2,7 @@ import { ActiveTestingError, InputError, InterruptedError, UsageError } from '..
 import { cliFlag, commandOptions, COMMAND_CONTEXTS, optionNames, type CommandName } from '../options/schema.js';
 import { didYouMean } from '../options/suggest.js';
 import { redactSecrets } from '../io/redact.js';
+import { isSystemError, SYSTEM_ERROR_REASONS } from '../io/system-errors.js';
 import { VERSION } from '../version.js';
 import type { Command } from './command.js';
 
@@ -132,31 +133,9 @@ function oneLine(text: string): string {
   return text.replace(/\s*\n\s*/g, ' ').trim();
 }
 
-function isSystemError(error: unknown): error is NodeJS.ErrnoException {
-  return (
-    error instanceof Error &&
-    typeof (error as NodeJS.ErrnoException).code === 'string' &&
-    typeof (error as NodeJS.ErrnoException).syscall === 'string'
-  );
-}
-
-const SYSTEM_ERRORS: Record<string, string> = {
-  EACCES: 'permission denied',
-  EPERM: 'operation not permitted',
-  ENOSPC: 'no space left on the device',
-  EDQUOT: 'disk quota exceeded',
-  EROFS: 'the file system is read-only',
-  ENOTDIR: 'a part of the path is a file, not a folder',
-  EISDIR: 'is a folder, not a file',
-  ENOENT: 'no such file or folder',
-  EEXIST: 'already exists',
-  EMFILE: 'too many open files',
-  EIO: 'input/output error',
-};
-
 /** `path: what went wrong (CODE)` for a failed file-system call. */
-function describeSystemError(error: NodeJS.ErrnoException): string {
-  const what = SYSTEM_ERRORS[error.code as string];
+function describeSystemError(error: NodeJS.ErrnoException & { code: string; syscall: string }): string {
+  const what = SYSTEM_ERROR_REASONS[error.code];
   const path = error.path ?? (error as { dest?: string }).dest;
   if (what === undefined) return error.message;
   const hint = error.code === 'ENOSPC' || error.code === 'EDQUOT' ? '; free some space and run again' : '';

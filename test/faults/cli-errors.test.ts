@@ -182,6 +182,19 @@ describe('one-line errors instead of stack traces', () => {
     });
     const eacces = Object.assign(new Error('EACCES: permission denied'), { code: 'EACCES', syscall: 'open', path: '/x' });
     expect(describeFailure(eacces, 'label').message).toBe('/x: permission denied (EACCES, open)');
+    // The same words as a file that cannot be read (unreadableFile) uses.
+    const eisdir = Object.assign(new Error('EISDIR: illegal operation on a directory, read'), {
+      code: 'EISDIR',
+      syscall: 'read',
+      path: '/x',
+    });
+    expect(describeFailure(eisdir, 'label').message).toBe('/x: a folder, not a file (EISDIR, read)');
+    const enoent = Object.assign(new Error("ENOENT: no such file or directory, open '/x'"), {
+      code: 'ENOENT',
+      syscall: 'open',
+      path: '/x',
+    });
+    expect(describeFailure(enoent, 'label').message).toBe('/x: no such file (ENOENT, open)');
     expect(describeFailure(new RangeError('Array buffer allocation failed'), 'simulate').message).toMatch(
       /^out of memory \(Array buffer allocation failed\); ask for less work/,
     );

@@ -35,11 +35,14 @@ describe('a file that cannot be read', () => {
     await expect(readTable(join(`${absent}.tsv`, 'inner.tsv'))).rejects.toThrow(/cannot read: no such file \(ENOENT\)$/);
   });
 
-  it('keeps an unknown code as it is, and an error without a code by its message', () => {
-    expect(unreadableFile('f', Object.assign(new Error('x'), { code: 'EIO' })).reason).toBe('cannot read: EIO');
-    expect(unreadableFile('f', Object.assign(new Error('x'), { code: 'EACCES' }), 'the session file').reason).toBe(
+  it('keeps an unknown system code as it is, and any other error by its message and code', () => {
+    expect(unreadableFile('f', Object.assign(new Error('x'), { code: 'ELOOP', syscall: 'open' })).reason).toBe('cannot read: ELOOP');
+    expect(unreadableFile('f', Object.assign(new Error('x'), { code: 'EACCES', syscall: 'open' }), 'the session file').reason).toBe(
       'cannot read the session file: permission denied (EACCES)',
     );
     expect(unreadableFile('f', new Error('stream ended')).reason).toBe('cannot read: stream ended');
+    // Node's own checks carry a code but are no failed system call: their message is the reason.
+    const tooLarge = Object.assign(new RangeError('File size (3221225472) is greater than 2 GiB'), { code: 'ERR_FS_FILE_TOO_LARGE' });
+    expect(unreadableFile('f', tooLarge).reason).toBe('cannot read: File size (3221225472) is greater than 2 GiB (ERR_FS_FILE_TOO_LARGE)');
   });
 });
