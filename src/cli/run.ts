@@ -1,4 +1,4 @@
-import { ActiveTestingError, InputError, InterruptedError, UsageError } from '../errors.js';
+import { ActiveTestingError, FileFormatError, InputError, InterruptedError, UsageError } from '../errors.js';
 import { cliFlag, commandOptions, COMMAND_CONTEXTS, optionNames, type CommandName } from '../options/schema.js';
 import { didYouMean } from '../options/suggest.js';
 import { redactSecrets } from '../io/redact.js';
@@ -84,6 +84,9 @@ export function describeFailure(error: unknown, command: string, env: NodeJS.Pro
   const usageHint = (text: string) => `${text}\nRun \`active-testing ${command} --help\` for usage.`;
   if (error instanceof UsageError) return { message: usageHint(oneLine(error.message)), code: 2 };
   if (error instanceof InputError) return { message: oneLine(namedAsFlag(error, command)), code: 1 };
+  if (error instanceof FileFormatError && error.argument !== undefined) {
+    return { message: oneLine(flagNamed(error.argument, error.message, command)), code: 1 };
+  }
   if (error instanceof InterruptedError) return { message: oneLine(error.message), code: error.exitCode };
   if (error instanceof ActiveTestingError) return { message: oneLine(error.message), code: 1 };
   if (error instanceof TypeError && 'code' in error && String((error as { code: unknown }).code).startsWith('ERR_PARSE_ARGS')) {
@@ -116,10 +119,15 @@ const CALIBRATION_FLAGS: Readonly<Record<string, string>> = {
  */
 function namedAsFlag(error: InputError, command: string): string {
   const { argument, message } = error;
-  if (!(command in COMMAND_CONTEXTS) || !message.startsWith(argument)) return message;
   // An unknown key is one of a file's (a grid's `"threads"`), never a flag: the parser refuses
   // unknown flags itself, so naming it `--threads` would point at a flag the user did not give.
   if (error.expected.startsWith('a known option')) return message;
+  return flagNamed(argument, message, command);
+}
+
+/** `message`, which starts with the option name `argument`, starting with its flag instead where the command has one. */
+function flagNamed(argument: string, message: string, command: string): string {
+  if (!(command in COMMAND_CONTEXTS) || !message.startsWith(argument)) return message;
   const contexts = COMMAND_CONTEXTS[command as CommandName];
   const calibrationFlag = CALIBRATION_FLAGS[argument];
   if (calibrationFlag !== undefined && contexts.some((context) => optionNames(context).includes('calibration'))) {

@@ -191,10 +191,14 @@ function parseJsonLines(text: string, path: string): Table {
  * whether the file has LF, CRLF or CR line ends, and without the byte-order mark an editor saving
  * "UTF-8 with BOM" puts first, which would otherwise become tokens of the prompt.
  *
- * @throws {FileFormatError} naming the line and column of the first invalid UTF-8 byte.
+ * @throws {FileFormatError} naming the line and column of the first invalid UTF-8 byte, or why the
+ *   file could not be read.
  */
 export async function readTextFile(path: string): Promise<string> {
-  return splitLines(decodeUtf8(await readFile(path), path)).join('\n');
+  const bytes = await readFile(path).catch((error: unknown) => {
+    throw unreadableFile(path, error);
+  });
+  return splitLines(decodeUtf8(bytes, path)).join('\n');
 }
 
 /**

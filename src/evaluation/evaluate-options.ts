@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { readTextFile } from '../dataset/read-table.js';
-import { InputError } from '../errors.js';
+import { FileFormatError, InputError } from '../errors.js';
 import { OpenAIBackend } from '../model/backends/openai.js';
 import type { RetryNotice } from '../model/backends/openaiHttp.js';
 import { isOpenAIModelSpec } from '../model/backends/openaiTarget.js';
@@ -107,7 +107,8 @@ const SERVED_MODEL_OPTIONS = [
  * (a model that is not a folder here is a Hub id or a served model), and for an `openai:` model
  * the server backend.
  *
- * @throws {InputError} on bad options or an unreadable instruction file.
+ * @throws {InputError} on bad options.
+ * @throws {FileFormatError} naming `instructionFile` when the instruction file cannot be read or is not UTF-8.
  * @example
  * const { config, run } = await resolveEvaluateOptions({ model: 'models/x', data: 'pool.tsv', classes: ['neg', 'pos'] });
  * await evaluateToFolder(config, { ...run, out: 'scores/x' });
@@ -133,11 +134,8 @@ export async function resolveEvaluateOptions(input: EvaluateOptions, onRetry?: (
     try {
       instruction = await readTextFile(options.instructionFile);
     } catch (error) {
-      throw new InputError({
-        argument: 'instructionFile',
-        expected: 'a readable UTF-8 text file',
-        received: `${options.instructionFile} (${(error as Error).message})`,
-      });
+      if (!(error instanceof FileFormatError)) throw error;
+      throw new FileFormatError(error.path, error.reason, 'instructionFile');
     }
   }
   const config: EvaluateConfig = {

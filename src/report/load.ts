@@ -3,6 +3,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join, resolve, sep } from 'node:path';
 import { FileFormatError, InputError } from '../errors.js';
 import { readNpy } from '../io/npy.js';
+import { unreadableFile } from '../io/unreadable.js';
 import type { Matrix } from '../matrix.js';
 import { EXPERIMENT_MANIFEST, SETTING_MARKER, settingName, type ExperimentManifest } from '../experiment/manifest.js';
 import { INTERVAL_KINDS, type IntervalKind } from '../simulate/intervals.js';
@@ -219,9 +220,12 @@ interface SimulationSummary {
 async function loadSimulation(dir: string, name?: string, labelOffset = 0): Promise<ReportSetting> {
   const summaryPath = join(dir, SUMMARY);
   if (!existsSync(summaryPath) && existsSync(join(dir, ESTIMATES))) throw interruptedRun(dir);
+  const text = await readFile(summaryPath, 'utf8').catch((error: unknown) => {
+    throw unreadableFile(summaryPath, error, 'a simulation summary');
+  });
   let summary: SimulationSummary | null;
   try {
-    summary = JSON.parse(await readFile(summaryPath, 'utf8')) as SimulationSummary | null;
+    summary = JSON.parse(text) as SimulationSummary | null;
   } catch (error) {
     throw new FileFormatError(summaryPath, `cannot read a simulation summary: ${(error as Error).message}`);
   }

@@ -1,7 +1,7 @@
 import { describe, expect, it, vi, beforeAll } from 'vitest';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { evaluateCommand } from '../../src/cli/evaluate.js';
 import { describeFailure } from '../../src/cli/run.js';
 import { evaluateToFolder, resolveEvaluateOptions, type EvaluateConfig, type EvaluateRun } from '../../src/index.js';
@@ -293,8 +293,18 @@ describe('resolveEvaluateOptions reading --instruction-file', () => {
     const { config } = await resolveEvaluateOptions({ ...options, instructionFile: path });
     expect(config.instruction).toBe('Classify the sentence.\nRespond with one word.\n');
     writeFileSync(path, Buffer.from([0x43, 0xff, 0x0a]));
-    await expect(resolveEvaluateOptions({ ...options, instructionFile: path })).rejects.toThrow(
-      /^instructionFile: expected a readable UTF-8 text file, got ".*instruction\.txt \(.*line 1, column 2: invalid UTF-8/,
+    // The file is named once, with the position of the bad byte, and the option named first.
+    const invalid = await resolveEvaluateOptions({ ...options, instructionFile: path }).catch((error: unknown) => error);
+    expect(invalid).toBeInstanceOf(FileFormatError);
+    expect((invalid as FileFormatError).message).toMatch(/^instructionFile: \S*instruction\.txt: line 1, column 2: invalid UTF-8/);
+    expect((invalid as FileFormatError).message.split(path)).toHaveLength(2);
+    // On the command line the option is named by its flag.
+    expect(describeFailure(invalid, 'evaluate').message).toMatch(
+      /^--instruction-file: \S*instruction\.txt: line 1, column 2: invalid UTF-8/,
+    );
+    const absent = join(dirname(path), 'absent.txt');
+    await expect(resolveEvaluateOptions({ ...options, instructionFile: absent })).rejects.toThrow(
+      new FileFormatError(absent, 'cannot read: no such file (ENOENT)', 'instructionFile'),
     );
   });
 });

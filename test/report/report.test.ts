@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -203,6 +203,16 @@ describe('writeReport', () => {
     writeFileSync(join(dir, 'summary.json'), 'null\n');
     await expect(writeReport([dir], { out: join(root, 'r-null') })).rejects.toThrow(
       new FileFormatError(join(dir, 'summary.json'), 'has no numeric "true_risk"'),
+    );
+  });
+
+  it('names a summary.json that cannot be read once, by its plain reason', async () => {
+    const dir = join(root, 'folder-summary');
+    writeFakeSimulation(dir, { acquisition: 'iid', estimator: 'iid', noise: 0.5, rows: 10 });
+    rmSync(join(dir, 'summary.json'));
+    mkdirSync(join(dir, 'summary.json'));
+    await expect(writeReport([dir], { out: join(root, 'r-folder-summary') })).rejects.toThrow(
+      new FileFormatError(join(dir, 'summary.json'), 'cannot read a simulation summary: a folder, not a file (EISDIR)'),
     );
   });
 
