@@ -38,8 +38,27 @@ export async function labelTokenIds(
 }
 
 /**
- * Checks explicit or derived label token ids: one per label, distinct, non-negative integers,
- * none equal to the unknown token.
+ * Refuses token ids that are not columns of the model's logits: integers 0 to
+ * `vocabularySize − 1`, or, while the size is not known, non-negative integers. An id outside
+ * the logits would read another position's logit, or NaN, as a label's score.
+ *
+ * @throws InputError naming `labelTokenIds` and the valid range.
+ * @example
+ * checkTokenIdsInVocabulary([5, 608], 608); // throws: labelTokenIds: expected token ids in the vocabulary (integers 0 to 607), got [5, 608]
+ */
+export function checkTokenIdsInVocabulary(ids: readonly number[], vocabularySize: number | null): void {
+  if (ids.every((id) => Number.isInteger(id) && id >= 0 && (vocabularySize === null || id < vocabularySize))) return;
+  throw new InputError({
+    argument: 'labelTokenIds',
+    expected:
+      vocabularySize === null ? 'token ids (non-negative integers)' : `token ids in the vocabulary (integers 0 to ${vocabularySize - 1})`,
+    received: [...ids],
+  });
+}
+
+/**
+ * Checks explicit or derived label token ids: one per label, distinct, in the vocabulary
+ * (`checkTokenIdsInVocabulary`), none equal to the unknown token.
  *
  * @example
  * checkLabelTokenIds([17, 17], ['good', 'great']); // throws: both labels map to token 17
@@ -48,22 +67,15 @@ export function checkLabelTokenIds(
   ids: readonly number[],
   labels: readonly string[],
   unknownTokenId: number | null = null,
-  vocabularySize?: number,
+  vocabularySize: number | null = null,
 ): void {
   if (ids.length !== labels.length) {
     throw new InputError({ argument: 'labelTokenIds', expected: `one token id per label (${labels.length})`, received: ids.length });
   }
+  checkTokenIdsInVocabulary(ids, vocabularySize);
   const seen = new Map<number, string>();
   ids.forEach((id, k) => {
     const label = labels[k] as string;
-    if (!Number.isInteger(id) || id < 0 || (vocabularySize !== undefined && id >= vocabularySize)) {
-      const range = vocabularySize === undefined ? '' : ` (0 to ${vocabularySize - 1})`;
-      throw new InputError({
-        argument: 'labelTokenIds',
-        expected: `a token id in the vocabulary${range} for label "${label}"`,
-        received: id,
-      });
-    }
     if (unknownTokenId !== null && id === unknownTokenId) {
       throw new InputError({
         argument: 'labels',

@@ -1,6 +1,6 @@
 import { CancelledError, InputError, rowOffset } from '../errors.js';
 import type { ScoringBackend } from './backend.js';
-import { checkLabelTokenIds, labelTokenIds } from './label-tokens.js';
+import { checkLabelTokenIds, checkTokenIdsInVocabulary, labelTokenIds } from './label-tokens.js';
 import { TransformersBackend, type ModelLoadOptions } from './transformers-backend.js';
 import { formatCount } from '../io/format-count.js';
 
@@ -63,7 +63,7 @@ export class Model {
    */
   async labelTokenIds(prompt: string, labels: readonly string[], explicitIds?: readonly number[], signal?: AbortSignal): Promise<number[]> {
     if (explicitIds !== undefined) {
-      checkLabelTokenIds(explicitIds, labels, this.backend.unknownTokenId ?? null, this.backend.vocabularySize ?? undefined);
+      checkLabelTokenIds(explicitIds, labels, this.backend.unknownTokenId ?? null, this.backend.vocabularySize ?? null);
       return [...explicitIds];
     }
     return labelTokenIds(this.backend, prompt, labels, signal);
@@ -73,7 +73,8 @@ export class Model {
    * Raw logits of the label tokens after each prompt: an N×K row-major Float32Array, one batch
    * per forward pass. An item's row does not depend on its batch beyond float32 rounding. Every prompt is checked first
    * (the backend's `checkPrompts`: a prompt longer than a local model's context is refused
-   * before the first batch, not when its batch comes).
+   * before the first batch, not when its batch comes), and so are the label token ids, against
+   * the backend's `vocabularySize` where it knows one (`checkTokenIdsInVocabulary`).
    *
    * @example
    * const scores = await model.score(prompts, [117, 115], { batchSize: 8, onProgress: ({ done, total }) => log(done, total) });
@@ -83,16 +84,7 @@ export class Model {
     if (!Number.isInteger(batchSize) || batchSize < 1) {
       throw new InputError({ argument: 'batchSize', expected: 'a positive integer', received: batchSize });
     }
-    // An id outside the logits would read another position's logit, or NaN, as the label's score.
-    const vocabulary = this.backend.vocabularySize ?? null;
-    if (labelTokenIds.some((id) => !Number.isInteger(id) || id < 0 || (vocabulary !== null && id >= vocabulary))) {
-      throw new InputError({
-        argument: 'labelTokenIds',
-        expected:
-          vocabulary === null ? 'token ids (non-negative integers)' : `token ids in the vocabulary (integers 0 to ${vocabulary - 1})`,
-        received: [...labelTokenIds],
-      });
-    }
+    checkTokenIdsInVocabulary(labelTokenIds, this.backend.vocabularySize ?? null);
     prompts.forEach((prompt, row) => {
       if (typeof prompt !== 'string' || prompt.length === 0)
         throw new InputError({ argument: 'prompts', expected: 'a non-empty string', row, received: prompt });

@@ -5,6 +5,7 @@ import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { ActiveTestingError, CancelledError, InputError } from '../errors.js';
 import { MODEL_DTYPES } from '../options/registry.js';
 import type { ScoreBatchOptions, ScoringBackend } from './backend.js';
+import { checkTokenIdsInVocabulary } from './label-tokens.js';
 import { positionTableRows } from './onnx-graph.js';
 import { formatCount } from '../io/format-count.js';
 
@@ -235,8 +236,14 @@ interface PrefixCache {
 export class TransformersBackend implements ScoringBackend {
   readonly modelId: string;
   readonly unknownTokenId: number | null;
-  /** The logits' width, from config.json's `vocab_size`, or null when it does not say. */
-  readonly vocabularySize: number | null;
+  /**
+   * How many token ids the model scores: the width of its logits once the graph has run (exact),
+   * before that config.json's `vocab_size`, or null when it states none. Label token ids are
+   * checked against it before any batch, and against the logits themselves at every batch.
+   */
+  get vocabularySize(): number | null {
+    return this.vocabulary;
+  }
   /** Whether the graph takes a key/value cache, so that shared prefixes can be cached. */
   readonly supportsPrefixCache: boolean;
   /**
@@ -260,6 +267,7 @@ export class TransformersBackend implements ScoringBackend {
   private readonly padLeft: boolean;
   private prefix: PrefixCache | null = null;
   private positionLimit: { tokens: number; field: string } | null;
+  private vocabulary: number | null;
   private readonly prefixCacheMemoryLimit: number;
 
   private constructor(
@@ -286,8 +294,7 @@ export class TransformersBackend implements ScoringBackend {
     const config = model.config ?? {};
     this.positionLimit = configPositionLimit(config) ?? graphLimit;
     const vocabularySize = config['vocab_size'];
-    this.vocabularySize =
-      typeof vocabularySize === 'number' && Number.isInteger(vocabularySize) && vocabularySize > 0 ? vocabularySize : null;
+    this.vocabulary = typeof vocabularySize === 'number' && Number.isInteger(vocabularySize) && vocabularySize > 0 ? vocabularySize : null;
   }
 
   /**
@@ -464,6 +471,7 @@ export class TransformersBackend implements ScoringBackend {
   ): void {
     const values = logits.type === 'float32' ? logits : logits.to('float32');
     const [, positions, vocab] = values.dims as [number, number, number];
+    checkTokenIdsInVocabulary(labelTokenIds, vocab);
     const k = labelTokenIds.length;
     rows.forEach((row, b) => {
       // With num_logits_to_keep the graph returns only the last position.
@@ -512,10 +520,16 @@ export class TransformersBackend implements ScoringBackend {
     return { logits, lastToken };
   }
 
-  /** Runs the graph on inputs of `longest` positions, learning the model's limit when onnxruntime refuses a position past it. */
+  /**
+   * Runs the graph on inputs of `longest` positions, learning the model's vocabulary size from its
+   * logits, and its position limit when onnxruntime refuses a position past it.
+   */
   private async run(feeds: Record<string, unknown>, longest: number): Promise<Record<string, TfTensor>> {
     try {
-      return await this.model(feeds);
+      const outputs = await this.model(feeds);
+      const width = outputs['logits']?.dims.at(-1);
+      if (width !== undefined) this.vocabulary = width;
+      return outputs;
     } catch (error) {
       const rows = this.positionLimit === null ? refusedPositionLimit(error, longest) : null;
       if (rows !== null) this.positionLimit = { tokens: rows, field: `the position table onnxruntime refused to index past` };
