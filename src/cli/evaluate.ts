@@ -27,7 +27,7 @@ In-context examples (the surrogate of the paper):
 ${help(['iclExamples', 'iclData', 'iclSeed', 'noPrefixCache'])}
 
 Running:
-${help(['batchSize', 'device', 'dtype', 'out', 'force'])}
+${help(['batchSize', 'device', 'dtype', 'prefixCacheMemoryLimit', 'out', 'force'])}
 
 Inference servers (--model openai:http://host:port/v1#model-name):
 ${help(['apiKeyEnv', 'openaiMode', 'topLogprobs', 'missingLabel', 'concurrency', 'requestTimeout', 'maxRetries'])}

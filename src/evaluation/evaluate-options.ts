@@ -33,6 +33,8 @@ export interface EvaluateOptions {
   iclSeed?: number;
   noPrefixCache?: boolean;
   batchSize?: number;
+  /** Bytes a batch's copies of the cached prompt prefix may take (`ModelLoadOptions.prefixCacheMemoryLimit`). */
+  prefixCacheMemoryLimit?: number;
   device?: ModelDevice;
   dtype?: string;
   apiKeyEnv?: string;
@@ -47,7 +49,7 @@ export interface EvaluateOptions {
 /** What an evaluation's options resolve to: the configuration that determines the results, and how it runs. */
 export interface ResolvedEvaluation {
   config: EvaluateConfig;
-  run: Required<Pick<EvaluateRun, 'batchSize' | 'device' | 'prefixCache'>> & Pick<EvaluateRun, 'backend'>;
+  run: Required<Pick<EvaluateRun, 'batchSize' | 'device' | 'prefixCache'>> & Pick<EvaluateRun, 'backend' | 'prefixCacheMemoryLimit'>;
   /** The served model's backend (its counters feed progress lines), for `openai:` models. */
   remote?: OpenAIBackend;
 }
@@ -152,7 +154,12 @@ export async function resolveEvaluateOptions(input: EvaluateOptions, onRetry?: (
     icl_data: options.iclData === undefined ? null : localPath(options.iclData),
     icl_seed: options.iclSeed ?? 0,
   };
-  const run = { batchSize: options.batchSize ?? 16, device: options.device ?? 'cpu', prefixCache: options.noPrefixCache !== true };
+  const run = {
+    batchSize: options.batchSize ?? 16,
+    device: options.device ?? 'cpu',
+    prefixCache: options.noPrefixCache !== true,
+    ...(options.prefixCacheMemoryLimit === undefined ? {} : { prefixCacheMemoryLimit: options.prefixCacheMemoryLimit }),
+  };
   if (!isOpenAIModelSpec(config.model)) return { config, run };
   const remote = OpenAIBackend.fromSpec(config.model, {
     apiKeyEnv: options.apiKeyEnv,

@@ -59,6 +59,8 @@ export interface EvaluateRun {
   force?: boolean;
   /** Encode the instruction and shots once (default true; the results are the same). */
   prefixCache?: boolean;
+  /** Bytes a batch's copies of that encoding may take (`ModelLoadOptions.prefixCacheMemoryLimit`; default a quarter of this machine's memory). */
+  prefixCacheMemoryLimit?: number;
   /** A served model's backend; without it `config.model` is loaded with transformers.js. */
   backend?: ScoringBackend;
   signal?: AbortSignal;
@@ -303,6 +305,7 @@ function checkSettings(config: EvaluateConfig, run: EvaluateRun): void {
   checkOption('iclExamples', config.icl_examples, 'evaluate', 'icl_examples');
   checkOption('iclSeed', config.icl_seed, 'evaluate', 'icl_seed');
   checkOption('batchSize', run.batchSize, 'evaluate', 'batchSize');
+  checkOption('prefixCacheMemoryLimit', run.prefixCacheMemoryLimit, 'evaluate', 'prefixCacheMemoryLimit');
   checkOption('device', run.device, 'evaluate', 'device');
 }
 
@@ -347,7 +350,13 @@ async function evaluateLocked(config: EvaluateConfig, run: EvaluateRun): Promise
   // was cancelled (while the inputs were hashed and read), nor used when the cancel came during it.
   if (run.signal?.aborted) throw new CancelledError('evaluation cancelled before loading the model; rerun the same command to resume');
   const loadStarted = performance.now();
-  const model = run.backend ? new Model(run.backend) : await Model.fromPretrained(config.model, { device, dtype: config.dtype });
+  const model = run.backend
+    ? new Model(run.backend)
+    : await Model.fromPretrained(config.model, {
+        device,
+        dtype: config.dtype,
+        ...(run.prefixCacheMemoryLimit === undefined ? {} : { prefixCacheMemoryLimit: run.prefixCacheMemoryLimit }),
+      });
   const loadSeconds = (performance.now() - loadStarted) / 1000;
   try {
     if (run.signal?.aborted) throw new CancelledError('evaluation cancelled while loading the model');

@@ -216,6 +216,14 @@ const EVALUATE: readonly OptionDeclaration[] = [
     contexts: ['evaluate'],
     metavar: 'D',
   },
+  {
+    name: 'prefixCacheMemoryLimit',
+    value: { kind: 'number', min: 0, max: Infinity, minOpen: true, maxOpen: true, expected: 'a positive number of bytes' },
+    doc: "bytes that a batch's copies of the cached instruction and shots may take; a batch needing more is refused, naming the batch size that fits",
+    defaultText: "a quarter of this machine's memory",
+    contexts: ['evaluate'],
+    metavar: 'BYTES',
+  },
   { name: 'out', value: text, doc: 'output folder', contexts: ['evaluate'], metavar: 'DIR', commandLineOnly: true },
   {
     name: 'force',
