@@ -250,7 +250,11 @@ export class TransformersBackend implements ScoringBackend {
    * The longest input the model takes, from its config.json (`max_position_embeddings`,
    * `n_positions` or `n_ctx`), else from the rows of the position-embedding table in a local
    * folder's ONNX graph, else null until onnxruntime refuses a position past that table's end
-   * (then from its message, so that the batch's too-long prompt is refused by row).
+   * (then from its message, so that the batch's too-long prompt is refused by row). A graph that
+   * computes positions at any length (rotary, ALiBi) with a config.json that states no limit stays
+   * null: its prompts run at any length, unchecked and unwarned, since past its training context
+   * the model still computes its logits (how good they are is the model card's to say) and a
+   * warning with no limit to compare against would fire on every prompt alike.
    */
   get maxPositions(): { tokens: number; field: string } | null {
     return this.positionLimit;

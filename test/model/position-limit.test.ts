@@ -1,7 +1,7 @@
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { InputError } from '../../src/errors.js';
 import { positionTableRows } from '../../src/model/onnx-graph.js';
 import { TransformersBackend } from '../../src/model/transformers-backend.js';
@@ -62,6 +62,38 @@ describe('a model whose config.json states no context length', () => {
     expect(match, run.stderr).not.toBeNull();
     expect(Number(match?.[1])).toBeGreaterThan(1100);
     expect(existsSync(join(out, 'scores.npy'))).toBe(false);
+  });
+
+  it("uses a rotary model's max_position_embeddings (tiny-llama: 8192), refusing a longer prompt before any batch", async () => {
+    const backend = await TransformersBackend.fromPretrained(modelDir('tiny-llama'));
+    try {
+      expect(backend.maxPositions).toEqual({ tokens: 8192, field: 'max_position_embeddings' });
+      const long = `Sentence: '${'very '.repeat(8200)}' \nLabel:`;
+      await expect(backend.checkPrompts(["Sentence: 'fine' \nLabel:", long])).rejects.toThrow(
+        /^prompts \(row 1\): expected a prompt of at most 8192 tokens, the model's limit \(max_position_embeddings\)/,
+      );
+      expect(backend.tokensProcessed).toBe(0);
+    } finally {
+      await backend.dispose();
+    }
+  });
+
+  it('with rotary positions and no stated limit, scores a prompt of any length, unwarned: nothing bounds it', async () => {
+    const backend = await TransformersBackend.fromPretrained(withoutConfigLimit('tiny-llama'));
+    const warn = vi.spyOn(console, 'warn');
+    try {
+      expect(backend.maxPositions).toBeNull();
+      const long = `Sentence: '${'very '.repeat(1100)}' \nLabel:`;
+      expect((await backend.tokenize(long)).length).toBeGreaterThan(1100);
+      await backend.checkPrompts([long]);
+      const scores = await backend.scoreBatch([long], [5, 6]);
+      expect(Array.from(scores).every(Number.isFinite)).toBe(true);
+      expect(backend.maxPositions).toBeNull();
+      expect(warn).not.toHaveBeenCalled();
+    } finally {
+      warn.mockRestore();
+      await backend.dispose();
+    }
   });
 
   it('without a table in the graph, translates onnxruntime refusing a position into the same error, naming the row', async () => {
