@@ -111,7 +111,13 @@ export {
   type VarianceVerdict,
   VarianceRatioToRandom,
 } from './acquisition/adaptive/index.js';
-export { fitTemperature, loadCalibrationSet, type TemperatureFit, type TemperatureSolution } from './calibration/index.js';
+export {
+  type CalibrationFit,
+  fitTemperature,
+  loadCalibrationSet,
+  type TemperatureFit,
+  type TemperatureSolution,
+} from './calibration/index.js';
 export { ActiveSurrogateEstimator, type AseInput, type AseMode, type AseOptions } from './ase/index.js';
 export {
   encodeNpy,

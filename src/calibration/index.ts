@@ -1,4 +1,5 @@
 export {
+  type CalibrationFit,
   fitTemperature,
   INVERSE_TEMPERATURE_RANGE,
   meanNll,

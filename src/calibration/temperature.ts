@@ -16,6 +16,15 @@ export interface TemperatureFit {
   readonly atBound: boolean;
 }
 
+/**
+ * A `TemperatureFit` on a calibration set and the number of labelled rows it was fitted on: what
+ * `simulate` records of the fit behind a calibrated surrogate temperature
+ * (`SimulationResult.calibration`, and `calibration` in `summary.json`).
+ */
+export interface CalibrationFit extends TemperatureFit {
+  readonly rows: number;
+}
+
 /** Temperatures a calibrated surrogate may take: wide enough for any LLM surrogate (1/T in [1/50, 50]). */
 export const INVERSE_TEMPERATURE_RANGE = [0.02, 50] as const;
 
@@ -59,7 +68,7 @@ export function fitTemperature(scores: MatrixInput, labels: LabelsInput): Temper
  * temperatureBoundWarning('--calibration-scores', fitTemperature([[3, 0], [0, 3]], [0, 1]));
  * // '--calibration-scores: the surrogate temperature T = 0.02 is the end of its search range [0.02, 50], …'
  */
-export function temperatureBoundWarning(argument: string, fit: TemperatureFit): string {
+export function temperatureBoundWarning(argument: string, fit: Pick<TemperatureFit, 'temperature'>): string {
   // The range is of 1/T: T's own runs from the inverse of its upper end to the inverse of its lower.
   const [lowestInverse, highestInverse] = INVERSE_TEMPERATURE_RANGE;
   const why =

@@ -207,7 +207,7 @@ async function createSession(
   const fitted = session.settings.calibration;
   if (fitted)
     console.log(`surrogate temperature fitted on ${formatCount(fitted.rows, 'calibration label')}: T = ${fitted.temperature.toFixed(4)}`);
-  warnOfTemperatureBound(calibration);
+  warnOfTemperatureBound(fitted);
   return session;
 }
 

@@ -1,6 +1,6 @@
-import type { LabelsInput, Matrix, MatrixInput } from '../matrix.js';
+import type { Matrix } from '../matrix.js';
 import { probabilitiesWarning, rowsAreProbabilities } from '../io/pool-files.js';
-import { fitTemperature, temperatureBoundWarning } from '../calibration/index.js';
+import { temperatureBoundWarning } from '../calibration/index.js';
 
 /**
  * Warns on stderr, one line per option, of scores that are probabilities rather than logits (see
@@ -18,16 +18,16 @@ export function warnOfProbabilities(scoresByFlag: Record<string, Matrix | undefi
 }
 
 /**
- * Warns on stderr, in one line, when the surrogate temperature fitted on `calibration` is an end of
- * its search range rather than a fitted value (`TemperatureFit.atBound`). A warning, not a
- * refusal: the run uses that temperature, as the library does, but the user should know that the
- * calibration set did not determine it.
+ * Warns on stderr, in one line, when a surrogate temperature fitted on the calibration set is an
+ * end of its search range rather than a fitted value (`TemperatureFit.atBound`): the fit the run
+ * recorded (`SimulationResult.calibration`, a session's `settings.calibration`), not fitted again.
+ * A warning, not a refusal: the run uses that temperature, as the library does, but the user
+ * should know that the calibration set did not determine it. Session files written before the fit
+ * recorded `atBound` have none, and are not warned of.
  *
  * @example
- * warnOfTemperatureBound(options.calibration); // warning: --calibration-scores: the surrogate temperature T = 0.02 is …
+ * warnOfTemperatureBound(resolution.calibration); // warning: --calibration-scores: the surrogate temperature T = 0.02 is …
  */
-export function warnOfTemperatureBound(calibration: { scores: MatrixInput; labels: LabelsInput } | undefined): void {
-  if (calibration === undefined) return;
-  const fit = fitTemperature(calibration.scores, calibration.labels);
-  if (fit.atBound) console.error(`warning: ${temperatureBoundWarning('--calibration-scores', fit)}`);
+export function warnOfTemperatureBound(fit: { temperature: number; atBound?: boolean } | null | undefined): void {
+  if (fit?.atBound === true) console.error(`warning: ${temperatureBoundWarning('--calibration-scores', fit)}`);
 }

@@ -1,8 +1,8 @@
 import { realpathSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import {
-  prepareSimulation,
-  resolveSimulationOptions,
+  prepareResolvedSimulation,
+  resolveSimulation,
   runPrepared,
   type SimulationOptions,
   type SimulationResult,
@@ -59,9 +59,10 @@ ${optionHelp('simulate', 26).join('\n')}
 Outputs in DIR: estimates.npy (float64, rows×runs; row k = estimate after k·step+1 labels),
 samples.npy (int64, size×runs), q.npy (float64, size×runs), bootstrap_variance.npy (rows×runs,
 unless --bootstrap none) and summary.json (true_risk, labels, mse, median_se, bias, coverage of
-the approximate ±1.96σ bootstrap interval, config, version). summary.json is written last: a
-folder without it holds an interrupted run, which is
-refused unless --force. Stopped by Ctrl-C (SIGTERM), it removes its temporary files and its lock.
+the approximate ±1.96σ bootstrap interval, config, version; with a calibration set, calibration:
+its fit, at_bound true when T is the search range's end). summary.json is written last: a folder
+without it holds an interrupted run, which is refused unless --force. Stopped by Ctrl-C (SIGTERM),
+it removes its temporary files and its lock.
 ${EXIT_CODES_HELP}`;
 
 /** The simulation options given on the command line, as the engine names them; absent ones take the engine's defaults. */
@@ -359,8 +360,8 @@ async function runSimulation(given: Record<string, unknown>, signal: AbortSignal
     });
     const { rows, cols } = pool.modelScores;
     timer.mark('load');
-    const resolved = resolveSimulationOptions(options, rows, pool.surrogateScores !== undefined, cols);
-    warnOfTemperatureBound(options.calibration);
+    const { options: resolved, calibration } = resolveSimulation(options, rows, pool.surrogateScores !== undefined, cols);
+    warnOfTemperatureBound(calibration);
     assertFitsInMemory([resolved], intervalKinds.length, CLI_NAMES);
     const input = {
       modelScores: { data: pool.modelScores.data, shape: [rows, cols] as [number, number] },
@@ -369,7 +370,10 @@ async function runSimulation(given: Record<string, unknown>, signal: AbortSignal
     };
     const progress = progressBar({ label: 'runs' });
     // Prepared here rather than through simulate(): the summary reads the per-item losses it computes.
-    const prepared = prepareSimulation(input, { ...resolved, signal, onProgress: (done, total) => progress.update(done, total) });
+    const prepared = prepareResolvedSimulation(input, {
+      options: { ...resolved, signal, onProgress: (done, total) => progress.update(done, total) },
+      calibration,
+    });
     const result = await runPrepared(prepared).finally(() => progress.finish());
     timer.mark('simulate');
     const { losses } = prepared.pool;

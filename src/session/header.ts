@@ -110,12 +110,18 @@ export interface SessionHeader {
   plannedLabels?: number | null;
 }
 
-/** What the session file records of a surrogate calibration: its size and the fit. */
+/** What the session file records of a surrogate calibration: its size and the fit (`fitTemperature`). */
 export interface SessionCalibration {
   rows: number;
   temperature: number;
   /** Mean NLL of the calibration labels under the surrogate at that temperature. */
   nll: number;
+  /**
+   * True when `temperature` is an end of its search range, not a fitted value
+   * (`TemperatureFit.atBound`: separable calibration data give 0.02). Absent in files written
+   * before it was recorded: not known.
+   */
+  atBound?: boolean;
 }
 
 const LITTLE_ENDIAN = endianness() === 'LE';
@@ -531,7 +537,7 @@ function calibrate(calibration: { scores: ScoresInput; labels: LabelsInput }, k:
     throw new InputError({ argument: 'calibration.scores', expected: `${k} columns (one per class)`, received: scores.cols });
   const labels = toLabels(calibration.labels, 'calibration.labels', scores.rows, k);
   const fit = fitTemperature(scores, labels);
-  return { rows: scores.rows, temperature: fit.temperature, nll: fit.nll };
+  return { rows: scores.rows, temperature: fit.temperature, nll: fit.nll, atBound: fit.atBound };
 }
 
 /**
@@ -594,7 +600,10 @@ function headerProblem(value: Record<string, unknown>): string | undefined {
   if (temperature !== null && !(isFiniteNumber(temperature) && temperature > 0)) return 'temperature is not a positive number or null';
   if (calibration !== undefined && calibration !== null) {
     const fit = calibration as Partial<SessionCalibration>;
-    if (!(Number.isInteger(fit.rows) && isFiniteNumber(fit.temperature) && fit.temperature > 0 && isFiniteNumber(fit.nll)))
+    if (
+      !(Number.isInteger(fit.rows) && isFiniteNumber(fit.temperature) && fit.temperature > 0 && isFiniteNumber(fit.nll)) ||
+      !(fit.atBound === undefined || typeof fit.atBound === 'boolean')
+    )
       return 'calibration is damaged';
   }
   // Settings that do not go together (a defensive weight with adaptive, ...) would be refused by

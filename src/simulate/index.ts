@@ -1,8 +1,11 @@
 export {
   simulate,
   prepareSimulation,
+  prepareResolvedSimulation,
   runPrepared,
+  resolveSimulation,
   resolveSimulationOptions,
+  type ResolvedSimulation,
   ESTIMATOR_NAMES,
   type EstimatorName,
   type PreparedSimulation,

@@ -1,5 +1,6 @@
 import { VarianceDiagnosticByRow } from '../acquisition/adaptive/variance-ratio.js';
 import type { SimulationResult } from './simulate.js';
+import type { CalibrationFit } from '../calibration/index.js';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -268,6 +269,12 @@ export interface SimulationSummary {
   rows: number;
   runs: number;
   size: number;
+  /**
+   * The fit of the surrogate temperature (`config.temperature`) on the calibration set
+   * (`SimulationResult.calibration`); `at_bound` true says it is an end of its search range, not a
+   * fitted value. Absent without a calibration set.
+   */
+  calibration?: { rows: number; temperature: number; nll: number; at_bound: boolean };
   /** Every option, resolved, plus the inputs it ran on. */
   config: Record<string, unknown>;
 }
@@ -335,6 +342,13 @@ function diagnosable(options: Pick<SimulationResult['options'], 'estimator' | 'a
   return options.estimator === 'lure' || (options.estimator === 'iid' && options.acquisition === 'iid');
 }
 
+/** `summary.json`'s `calibration`, snake case as its other keys are; nothing without a calibration set. */
+function calibrationRecord(fit: CalibrationFit | null): Pick<SimulationSummary, 'calibration'> {
+  if (!fit) return {};
+  const { rows, temperature, nll, atBound } = fit;
+  return { calibration: { rows, temperature, nll, at_bound: atBound } };
+}
+
 /** The summary's pass over the rows, and what makes `summary.json` of its statistics. */
 function summaryPlan(
   result: SimulationResult,
@@ -369,6 +383,7 @@ function summaryPlan(
       rows: result.rows,
       runs: result.runs,
       size: result.size,
+      ...calibrationRecord(result.calibration),
       // The pool size the coverage was corrected with, so that a report of this folder corrects it alike.
       config: { ...inputs, ...(poolSize === undefined ? {} : { poolSize }), ...options },
     };

@@ -18,10 +18,18 @@ import {
   type EnginePool,
 } from './run-block.js';
 import { assertFitsInMemory } from './memory.js';
-import { resolveSimulationOptions, SIMULATION_INPUT_KEYS, type SimulationOptions } from './simulation-options.js';
+import { resolveSimulation, SIMULATION_INPUT_KEYS, type ResolvedSimulation, type SimulationOptions } from './simulation-options.js';
+import type { CalibrationFit } from '../calibration/index.js';
 import { SortedPool, type SortedPoolArrays } from '../acquisition/sorted-pool.js';
 
-export { resolveSimulationOptions, ESTIMATOR_NAMES, type EstimatorName, type SimulationOptions } from './simulation-options.js';
+export {
+  resolveSimulation,
+  resolveSimulationOptions,
+  ESTIMATOR_NAMES,
+  type EstimatorName,
+  type ResolvedSimulation,
+  type SimulationOptions,
+} from './simulation-options.js';
 
 /** Scores and labels of the pool. */
 export interface SimulationInput {
@@ -58,11 +66,19 @@ export interface SimulationResult {
   /** Mean loss (`options.loss`) of the target model over the whole pool. */
   trueRisk: number;
   options: SimulationOptions;
+  /**
+   * The fit behind `options.temperature` when it was fitted on the `calibration` option, null
+   * without one: `atBound` true says the temperature is an end of its search range (separable
+   * calibration data give 0.02), not a fitted value.
+   */
+  calibration: CalibrationFit | null;
 }
 
 /** The pool work done once before any run: values, losses, and the sorted pool for the fast sampler. */
 export interface PreparedSimulation {
   options: SimulationOptions;
+  /** The fit behind `options.temperature` on the `calibration` option; null without one. */
+  calibration: CalibrationFit | null;
   pool: EnginePool;
   config: EngineConfig;
   trueRisk: number;
@@ -135,6 +151,31 @@ export function prepareSimulation(
   options: Partial<SimulationOptions> = {},
   cache?: PoolWorkCache,
 ): PreparedSimulation {
+  return prepareWith(input, (poolSize, hasSurrogate, classCount) => resolveSimulation(options, poolSize, hasSurrogate, classCount), cache);
+}
+
+/**
+ * `prepareSimulation` with options resolved beforehand on the same pool (`resolveSimulation`),
+ * not resolved again: the command line resolves them first, to check memory and warn of the
+ * calibration fit before the pool work, and this keeps that one fit.
+ *
+ * @example
+ * const resolution = resolveSimulation(options, rows, true, cols);
+ * const prepared = prepareResolvedSimulation(input, resolution); // prepared.calibration === resolution.calibration
+ */
+export function prepareResolvedSimulation(
+  input: SimulationInput,
+  resolution: ResolvedSimulation,
+  cache?: PoolWorkCache,
+): PreparedSimulation {
+  return prepareWith(input, () => resolution, cache);
+}
+
+function prepareWith(
+  input: SimulationInput,
+  resolve: (poolSize: number, hasSurrogate: boolean, classCount: number) => ResolvedSimulation,
+  cache: PoolWorkCache | undefined,
+): PreparedSimulation {
   checkObject(input, 'input', 'an object { modelScores, surrogateScores?, labels }');
   // A misspelt key would otherwise drop its data without a word (a lost surrogate turns the default acquisition into iid).
   checkKnownKeys(input, SIMULATION_INPUT_KEYS, 'input');
@@ -143,7 +184,7 @@ export function prepareSimulation(
   const surrogateScores = input.surrogateScores === undefined ? undefined : matrixView(input.surrogateScores, 'surrogateScores');
   checkSurrogateShape(modelScores, surrogateScores);
   const labels = toLabels(input.labels, 'labels', modelScores.rows, modelScores.cols);
-  const resolved = resolveSimulationOptions(options, modelScores.rows, surrogateScores !== undefined, modelScores.cols);
+  const { options: resolved, calibration } = resolve(modelScores.rows, surrogateScores !== undefined, modelScores.cols);
   // Before the pool work: runs × size past memory would otherwise fail in the allocation, after it.
   assertFitsInMemory([resolved], 0);
   const { acquisition, estimator, temperature, eps, numerics, size, step } = resolved;
@@ -193,6 +234,7 @@ export function prepareSimulation(
   const rows = Math.ceil(size / step);
   return {
     options: resolved,
+    calibration,
     // The reference's cross_entropy_loss over the pool (for CE): the pairwise mean of the per-item losses.
     trueRisk: pairwiseSum(losses) / losses.length,
     bounds,
@@ -381,5 +423,6 @@ export async function runPrepared(prepared: PreparedSimulation): Promise<Simulat
     mixtureWeights: outputs.mixtureWeights,
     trueRisk: prepared.trueRisk,
     options,
+    calibration: prepared.calibration,
   };
 }

@@ -5,7 +5,8 @@ import { checkKnownKeys, checkOption, optionNames, resolveProposal, type Estimat
 import { EPS, type Numerics } from '../numerics.js';
 import type { RandomSource } from '../random.js';
 import type { LabelsInput, MatrixInput } from '../matrix.js';
-import { calibratedTemperature, type ProposalAcquisition } from '../acquisition/adaptive/index.js';
+import { fitCalibrationSet, type ProposalAcquisition } from '../acquisition/adaptive/index.js';
+import type { CalibrationFit } from '../calibration/index.js';
 import { checkProposalClip } from '../acquisition/clip.js';
 import { checkObject } from '../io/index.js';
 
@@ -31,7 +32,10 @@ export interface SimulationOptions {
   loss: BuiltinLoss;
   /** Weight λ of the uniform proposal in the defensive mixture (1−λ)·q + λ·uniform; null for none. */
   defensive: number | null;
-  /** Held-out labelled surrogate scores: the surrogate temperature is fitted on them (not kept once resolved). */
+  /**
+   * Held-out labelled surrogate scores: the surrogate temperature is fitted on them (not kept once
+   * resolved: `temperature` holds the fitted value, and `SimulationResult.calibration` the fit).
+   */
   calibration?: { scores: MatrixInput; labels: LabelsInput };
   estimator: EstimatorName;
   /** Floor of the proposal, as a fraction of the uniform probability; in [0, 1). */
@@ -66,6 +70,12 @@ export interface SimulationOptions {
 /** The labels per run when none are given: 400, or the whole pool when it holds fewer items. */
 export const defaultRunSize = (poolSize: number): number => Math.min(400, poolSize);
 
+/** Resolved options and the fit behind their temperature: null without a calibration set. */
+export interface ResolvedSimulation {
+  options: SimulationOptions;
+  calibration: CalibrationFit | null;
+}
+
 /**
  * Fills in the defaults and validates every option through the option schema (src/options),
  * throwing an `InputError` that names the option; unknown keys are refused with a suggestion.
@@ -85,6 +95,24 @@ export function resolveSimulationOptions(
   hasSurrogate: boolean,
   classCount?: number,
 ): SimulationOptions {
+  return resolveSimulation(partial, poolSize, hasSurrogate, classCount).options;
+}
+
+/**
+ * `resolveSimulationOptions`, with the calibration set's fit (`fitCalibrationSet`) kept beside the
+ * options rather than dropped: what a simulation records, and the command line warns of, without
+ * fitting the set again.
+ *
+ * @throws {InputError} on an unknown key or a bad value.
+ * @example
+ * resolveSimulation({ calibration: { scores: [[3, 0], [0, 3]], labels: [0, 1] } }, 1000, true).calibration?.atBound; // true
+ */
+export function resolveSimulation(
+  partial: Partial<SimulationOptions>,
+  poolSize: number,
+  hasSurrogate: boolean,
+  classCount?: number,
+): ResolvedSimulation {
   if (!(Number.isSafeInteger(poolSize) && poolSize >= 1))
     throw new InputError({ argument: 'modelScores', expected: 'a non-empty pool (N ≥ 1 rows)', received: poolSize });
   checkObject(partial, 'options');
@@ -124,7 +152,8 @@ export function resolveSimulationOptions(
   // LURE is unbiased only if every remaining item can be drawn: clip 0 lets a zero acquisition value
   // (zero-one or Brier on a confident prediction) hide items for good.
   checkProposalClip(clip, { randomLabelling: acquisition === 'iid', referenceNumerics: numerics === 'reference' });
-  const temperature = partial.calibration !== undefined ? calibratedTemperature(partial.calibration, classCount) : givenTemperature;
+  const calibration = partial.calibration !== undefined ? fitCalibrationSet(partial.calibration, classCount) : null;
+  const temperature = calibration?.temperature ?? givenTemperature;
   const runs = given<number>('runs') ?? 1000;
   const size = given<number>('size') ?? defaultRunSize(poolSize);
   if (size > poolSize) {
@@ -165,7 +194,7 @@ export function resolveSimulationOptions(
   if (partial.random !== undefined) resolved.random = checkedRandom(partial.random);
   if (partial.onProgress !== undefined) resolved.onProgress = partial.onProgress;
   if (partial.signal !== undefined) resolved.signal = partial.signal;
-  return resolved;
+  return { options: resolved, calibration };
 }
 
 /**

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { simulate } from '../../src/simulate/simulate.js';
+import { summarizeSimulation } from '../../src/simulate/outputs.js';
 import { fitTemperature } from '../../src/calibration/index.js';
 import { InputError } from '../../src/errors.js';
 import type { Matrix } from '../../src/matrix.js';
@@ -60,6 +61,42 @@ describe('simulate with the new proposals', () => {
     await expect(
       simulate(input, { calibration: { scores: heldOut.surrogateScores, labels: heldOut.labels }, temperature: 2 }),
     ).rejects.toThrow(/calibration/);
+  });
+
+  it('records the calibration fit in its result and summary: atBound on separable data, not on ordinary data', async () => {
+    const heldOut = pool(2000, 2);
+    const options = { acquisition: 'surrogate-ce' as const, runs: 3, size: 10, threads: 1 };
+    const ordinary = await simulate(input, { ...options, calibration: { scores: heldOut.surrogateScores, labels: heldOut.labels } });
+    const fit = fitTemperature(heldOut.surrogateMatrix, heldOut.labels);
+    expect(fit.atBound).toBe(false);
+    expect(ordinary.calibration).toEqual({ rows: 2000, temperature: fit.temperature, nll: fit.nll, atBound: false });
+    expect(ordinary.options.temperature).toBe(fit.temperature);
+    expect(summarizeSimulation(ordinary, {}).calibration).toEqual({
+      rows: 2000,
+      temperature: fit.temperature,
+      nll: fit.nll,
+      at_bound: false,
+    });
+
+    // Every label its row's top class: the likelihood rises without end as T → 0, and T is the search bound.
+    const separable = {
+      scores: [
+        [3, 0],
+        [0, 3],
+        [3, 0],
+        [0, 3],
+      ],
+      labels: [0, 1, 0, 1],
+    };
+    const bound = await simulate(input, { ...options, calibration: separable });
+    const boundFit = fitTemperature(separable.scores, separable.labels);
+    expect(bound.calibration).toEqual({ rows: 4, temperature: 0.02, nll: boundFit.nll, atBound: true });
+    expect(bound.options.temperature).toBe(0.02);
+    expect(summarizeSimulation(bound, {}).calibration).toEqual({ rows: 4, temperature: 0.02, nll: boundFit.nll, at_bound: true });
+
+    const uncalibrated = await simulate(input, { ...options, temperature: 2 });
+    expect(uncalibrated.calibration).toBeNull();
+    expect(summarizeSimulation(uncalibrated, {})).not.toHaveProperty('calibration');
   });
 
   it('names the option at fault', async () => {

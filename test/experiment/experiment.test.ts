@@ -6,7 +6,7 @@ import { OutputExistsError } from '../../src/errors.js';
 import { loadExperimentConfig, resolveExperimentConfig, withPoolSize, type SizedSetting } from '../../src/experiment/config.js';
 import { runExperiment, simulationOptionsFor, type ExperimentEvent } from '../../src/experiment/experiment.js';
 import { simulate } from '../../src/simulate/simulate.js';
-import { calibratedTemperature } from '../../src/acquisition/adaptive/index.js';
+import { fitCalibrationSet } from '../../src/acquisition/adaptive/index.js';
 import { lossPerItem, zeroOneLossPerItem } from '../../src/metrics/index.js';
 import { encodeNpy } from '../../src/io/npy.js';
 import { syntheticPool } from '../../src/simulate/syntheticPool.js';
@@ -322,7 +322,7 @@ describe('runExperiment with a loss and a calibrated temperature', () => {
     };
     const errorRate = zeroOneLossPerItem({ data: pool.modelScores.data, rows: 500, cols: 2 }, pool.labels).reduce((a, b) => a + b, 0) / 500;
     const calibration = { scores: { data: heldOut.surrogateScores.data, shape: [300, 2] as [number, number] }, labels: heldOut.labels };
-    const fitted = calibratedTemperature(calibration);
+    const fitted = fitCalibrationSet(calibration).temperature;
     const expectations = [
       ['random-i.i.d.', { acquisition: 'iid', loss: 'zero-one' }],
       ['surrogate-ce-lure-clip-0.1', { acquisition: 'surrogate-ce', loss: 'zero-one' }],

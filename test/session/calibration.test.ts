@@ -1,5 +1,7 @@
 import { spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { fitTemperature } from '../../src/calibration/index.js';
@@ -57,11 +59,55 @@ describe('session surrogate calibration', () => {
     const fit = fitTemperature(heldOut.surrogateScores, heldOut.labels);
     const session = await ActiveTestingSession.create(null, { ...base, calibration });
     expect(session.settings.temperature).toBe(fit.temperature);
-    expect(session.settings.calibration).toEqual({ rows: 60, temperature: fit.temperature, nll: fit.nll });
+    expect(fit.atBound).toBe(false);
+    expect(session.settings.calibration).toEqual({ rows: 60, temperature: fit.temperature, nll: fit.nll, atBound: false });
     await session.close();
     const calibrated = await proposals({ ...base, calibration }, 15);
     expect(calibrated).toEqual(await proposals({ ...base, temperature: fit.temperature }, 15));
     expect(calibrated).not.toEqual(await proposals(base, 15));
+  });
+
+  it('records when the temperature is its search bound, and opens files written before that was recorded', async () => {
+    // Every label its row's top class: the likelihood rises without end as T → 0.
+    const separable = {
+      scores: [
+        [3, 0, 0],
+        [0, 3, 0],
+        [0, 0, 3],
+        [3, 0, 0],
+      ],
+      labels: [0, 1, 2, 0],
+    };
+    const fit = fitTemperature(separable.scores, separable.labels);
+    const recorded = { rows: 4, temperature: 0.02, nll: fit.nll, atBound: true };
+    const path = join(mkdtempSync(join(tmpdir(), 'at-calibration-')), 'bound.session');
+    const session = await ActiveTestingSession.create(path, { ...base, calibration: separable });
+    expect(session.settings.calibration).toEqual(recorded);
+    expect(session.settings.temperature).toBe(0.02);
+    const [item] = await session.next();
+    await session.record(item.id, pool.labels[Number(item.id)]);
+    await session.close();
+    const reopened = await ActiveTestingSession.open(path);
+    expect(reopened.settings.calibration).toEqual(recorded);
+    await reopened.close();
+
+    const [line, ...records] = readFileSync(path, 'utf8').split('\n');
+    /** The file with its header's calibration replaced, checksummed as the library writes it. */
+    const withCalibration = (calibration: Record<string, unknown>): void => {
+      const { checksum: _checksum, ...header } = JSON.parse(line as string) as Record<string, unknown>;
+      const json = JSON.stringify({ ...header, calibration });
+      const digest = createHash('sha256').update(json).digest('hex');
+      writeFileSync(path, [`${json.slice(0, -1)},"checksum":"sha256:${digest}"}`, ...records].join('\n'));
+    };
+    // As a version that did not record atBound wrote it: it opens, and says nothing of the bound.
+    const { atBound: _atBound, ...older } = recorded;
+    withCalibration(older);
+    const old = await ActiveTestingSession.open(path);
+    expect(old.settings.calibration).toEqual(older);
+    expect(old.history().map((entry) => entry.id)).toEqual([item.id]);
+    await old.close();
+    withCalibration({ ...recorded, atBound: 'yes' });
+    await expect(ActiveTestingSession.open(path)).rejects.toThrow(/calibration is damaged/);
   });
 
   it('refuses a temperature as well, self-entropy, and a calibration set with the wrong number of classes', async () => {
@@ -112,7 +158,7 @@ describe('session surrogate calibration', () => {
     expect(result.stdout).toContain(`surrogate temperature fitted on 40 calibration labels: T = ${fit.temperature.toFixed(4)}`);
     const header = JSON.parse(readFileSync(session, 'utf8').split('\n')[0] as string);
     expect(header.temperature).toBe(fit.temperature);
-    expect(header.calibration).toEqual({ rows: 40, temperature: fit.temperature, nll: fit.nll });
+    expect(header.calibration).toEqual({ rows: 40, temperature: fit.temperature, nll: fit.nll, atBound: false });
     const alone = spawnSync(
       process.execPath,
       [...CLI, ...createArgs(files, join(files.dir, 'd.session'), 1), '--answers', answers, '--calibration-scores', scores],

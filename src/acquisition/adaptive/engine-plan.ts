@@ -9,7 +9,7 @@ import {
   type AcquisitionValueOptions,
   type LossFunctions,
 } from '../../metrics/index.js';
-import { fitTemperature } from '../../calibration/index.js';
+import { fitTemperature, type CalibrationFit } from '../../calibration/index.js';
 import { ACQUISITIONS } from '../../options/registry.js';
 import { EPS } from '../../numerics.js';
 import { SumTreeSampler } from '../sum-tree-sampler.js';
@@ -212,15 +212,15 @@ export function mixtureSampler(
 }
 
 /**
- * The surrogate temperature fitted on a held-out calibration set (`--calibration-scores`,
+ * The surrogate temperature's fit on a held-out calibration set (`--calibration-scores`,
  * `--calibration-labels`), whose scores must have `classCount` columns when it is given (the
- * pool's classes).
+ * pool's classes): `fitTemperature` and the rows it was fitted on.
  *
  * @example
- * calibratedTemperature({ scores: heldOutG, labels: heldOutY }, 2); // e.g. 3.2
+ * fitCalibrationSet({ scores: heldOutG, labels: heldOutY }, 2); // e.g. { rows: 200, temperature: 3.2, nll: 0.41, atBound: false }
  * @throws InputError when the scores are not a finite matrix (of `classCount` columns) or the labels do not match them.
  */
-export function calibratedTemperature(calibration: { scores: MatrixInput; labels: LabelsInput }, classCount?: number): number {
+export function fitCalibrationSet(calibration: { scores: MatrixInput; labels: LabelsInput }, classCount?: number): CalibrationFit {
   const scores = toMatrix(calibration.scores, 'calibration.scores');
   if (classCount !== undefined && scores.cols !== classCount) {
     throw new InputError({
@@ -230,5 +230,5 @@ export function calibratedTemperature(calibration: { scores: MatrixInput; labels
     });
   }
   const labels = toLabels(calibration.labels, 'calibration.labels', scores.rows, scores.cols);
-  return fitTemperature(scores, labels).temperature;
+  return { rows: scores.rows, ...fitTemperature(scores, labels) };
 }

@@ -20,7 +20,7 @@ export {
 export {
   planProposal,
   mixtureSampler,
-  calibratedTemperature,
+  fitCalibrationSet,
   PROPOSAL_ACQUISITIONS,
   type ProposalAcquisition,
   type ProposalInput,

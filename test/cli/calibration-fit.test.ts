@@ -1,0 +1,103 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { fitTemperature } from '../../src/calibration/temperature.js';
+import { writeNpy } from '../../src/io/npy.js';
+import { runCliCaptured } from '../helpers/cli.js';
+import { createArgs, writePoolFiles } from '../session/cli-pool.js';
+
+// Every fit of a surrogate temperature, counted: a command fits its calibration set once and warns
+// from that fit, not from a second one.
+vi.mock('../../src/calibration/temperature.js', async (importOriginal) => {
+  const original = await importOriginal<typeof import('../../src/calibration/temperature.js')>();
+  return { ...original, fitTemperature: vi.fn(original.fitTemperature) };
+});
+
+const BOUND_WARNING =
+  'warning: --calibration-scores: the surrogate temperature T = 0.02 is the end of its search range [0.02, 50], not a fitted value: the likelihood still rises as T falls below it: the surrogate ranks (nearly) every calibration label first; more or harder calibration labels would fit it';
+
+/** A binary calibration set whose every label is its row's top class: its temperature is the search bound. */
+async function writeSeparableCalibration(dir: string): Promise<string[]> {
+  const labels = Int32Array.from({ length: 40 }, (_, i) => i % 2);
+  const scores = Float64Array.from({ length: 80 }, (_, j) => (j % 2 === labels[j >> 1] ? 2 : 0));
+  await writeNpy(join(dir, 'cal-g.npy'), { data: scores, shape: [40, 2], dtype: 'f8' });
+  await writeNpy(join(dir, 'cal-y.npy'), { data: labels, shape: [40], dtype: 'i4' });
+  return ['--calibration-scores', join(dir, 'cal-g.npy'), '--calibration-labels', join(dir, 'cal-y.npy')];
+}
+
+const warnings = (stderr: string): string[] => stderr.split('\n').filter((line) => line.startsWith('warning:'));
+
+beforeEach(() => {
+  vi.mocked(fitTemperature).mockClear();
+});
+
+describe('a calibration set whose fitted temperature is its search bound, on the command line', () => {
+  it('simulate fits it once, warns once, and records the fit in summary.json', async () => {
+    const files = await writePoolFiles(60, 3);
+    const calibration = await writeSeparableCalibration(files.dir);
+    const out = join(files.dir, 'out');
+    const pool = ['--model-scores', files.modelScores, '--surrogate-scores', files.surrogateScores];
+    const labels = join(files.dir, 'y.npy');
+    await writeNpy(labels, { data: files.pool.labels, shape: [60], dtype: 'i4' });
+    const run = await runCliCaptured([
+      'simulate',
+      ...pool,
+      '--labels',
+      labels,
+      ...calibration,
+      '--runs',
+      '2',
+      '--size',
+      '5',
+      '--threads',
+      '1',
+      '--out',
+      out,
+    ]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(warnings(run.stderr)).toEqual([BOUND_WARNING]);
+    expect(fitTemperature).toHaveBeenCalledTimes(1);
+    const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
+    expect(summary.calibration).toMatchObject({ rows: 40, temperature: 0.02, at_bound: true });
+    expect(summary.config.temperature).toBe(0.02);
+  });
+
+  it('label fits it once when it creates the session, and warns once from the fit the session recorded', async () => {
+    const files = await writePoolFiles(60, 8);
+    const calibration = await writeSeparableCalibration(files.dir);
+    const answers = join(files.dir, 'answers.tsv');
+    writeFileSync(answers, ['id\tlabel', ...files.ids.map((id, i) => `${id}\t${files.pool.labels[i]}`)].join('\n'));
+    const session = join(files.dir, 'c.session');
+    const run = await runCliCaptured([
+      ...createArgs(files, session, 1),
+      '--acquisition',
+      'surrogate-ce',
+      '--answers',
+      answers,
+      '--max-labels',
+      '3',
+      ...calibration,
+    ]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(warnings(run.stderr)).toEqual([BOUND_WARNING]);
+    expect(fitTemperature).toHaveBeenCalledTimes(1);
+    expect(JSON.parse(readFileSync(session, 'utf8').split('\n')[0] as string).calibration).toMatchObject({
+      temperature: 0.02,
+      atBound: true,
+    });
+  });
+
+  it('serve fits it once when it creates the session, and warns once', async () => {
+    const files = await writePoolFiles(60, 8);
+    const calibration = await writeSeparableCalibration(files.dir);
+    const session = join(files.dir, 'serve.session');
+    const [, ...pool] = createArgs(files, session, 1);
+    // 192.0.2.1 (TEST-NET-1) is never an address of this machine: the session is created, then the
+    // server refuses to listen, so the command ends without serving.
+    const run = await runCliCaptured(['serve', ...pool, ...calibration, '--host', '192.0.2.1']);
+    expect(run.code).toBe(1);
+    expect(warnings(run.stderr)).toEqual([BOUND_WARNING]);
+    expect(fitTemperature).toHaveBeenCalledTimes(1);
+    expect(JSON.parse(readFileSync(session, 'utf8').split('\n')[0] as string).calibration).toMatchObject({ atBound: true });
+  });
+});
