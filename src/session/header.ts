@@ -641,12 +641,14 @@ function headerProblem(value: Record<string, unknown>): string | undefined {
 /**
  * Checks that a parsed first line is a session header this version can read and replay: every
  * field of the right type and range (ids unique, scores finite and of the pool's shape, seed
- * finite, ...). A header that fails is refused with a `FileFormatError` that says how to export
- * the labels anyway.
+ * finite, ...). `checksummed`: the line ended in its checksum, which matched; every header of the
+ * format written now does, so one without it had the field removed or damaged, and a change to it
+ * would go unnoticed (only format 1, from before checksums, opens unchecked). A header that fails
+ * is refused with a `FileFormatError` that says how to export the labels anyway.
  *
  * @throws {FileFormatError} when the header is not a valid session header.
  */
-export function checkHeader(value: Record<string, unknown>, path: string): SessionHeader {
+export function checkHeader(value: Record<string, unknown>, path: string, checksummed: boolean): SessionHeader {
   if (value.format !== 'active-testing-session') throw new FileFormatError(path, 'not an active-testing session file (bad header)');
   if (value.formatVersion !== 1 && value.formatVersion !== FORMAT_VERSION) {
     throw new FileFormatError(
@@ -654,7 +656,10 @@ export function checkHeader(value: Record<string, unknown>, path: string): Sessi
       `session format version ${String(value.formatVersion)} is not supported (expected 1 or ${FORMAT_VERSION}; a newer active-testing may open it); ${recoveryHint(path)}`,
     );
   }
-  const problem = headerProblem(value);
+  const problem =
+    value.formatVersion === FORMAT_VERSION && !checksummed
+      ? `it does not end in its checksum, as every header of format version ${FORMAT_VERSION} does: the field was removed or damaged, so a change to the header would go unnoticed`
+      : headerProblem(value);
   if (problem)
     throw new FileFormatError(path, `damaged session header (${problem}), so the session cannot be replayed; ${recoveryHint(path)}`);
   return value as unknown as SessionHeader;

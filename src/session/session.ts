@@ -236,8 +236,8 @@ export class ActiveTestingSession {
   /**
    * Reopens a session file for writing, replaying its journal: the state, random stream included,
    * is exactly as it was, so the next proposal is the one the session would have made. The
-   * header's checksum is checked (files written before checksums have none), and every record
-   * (types, ranges, sequence) as it is replayed. A last record without its
+   * header's checksum is checked (only files of format version 1, from before checksums, have
+   * none), and every record (types, ranges, sequence) as it is replayed. A last record without its
    * newline is kept; an unreadable last line (a crash during a write) is moved to a side file
    * next to the session file (`<path>.torn-1`, ...) with a warning.
    *
@@ -254,7 +254,7 @@ export class ActiveTestingSession {
     const lock = acquireSessionLock(path);
     try {
       const contents = FileJournal.read(path, headerLineParser);
-      const header = checkHeader(contents.header, path);
+      const header = checkHeader(contents.header, path, contents.checksummed);
       const loss = restoreLoss(header.loss, options.loss, path);
       const session = new ActiveTestingSession(header, loss, new MemoryJournal(), options.scoreTarget, lock);
       contents.records.forEach((record, index) => session.replay(record, contents.checksummed, path, index + 2));

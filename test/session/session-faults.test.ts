@@ -55,13 +55,30 @@ function withScore(m: StoredMatrix, position: number, score: number): StoredMatr
 }
 
 /**
- * Rewrites the file's header with `edit`, as a file written before headers had a checksum (which
- * would refuse any edit): what the header's own checks see.
+ * Rewrites the file's header with `edit` and the checksum of the edited header (the old one would
+ * refuse any edit): what the header's own checks see.
  */
 function rewriteHeader(path: string, lines: string[], edit: (header: Record<string, unknown>) => void): void {
   const header = JSON.parse(lines[0]) as Record<string, unknown>;
   delete header.checksum;
   edit(header);
+  const json = JSON.stringify(header);
+  const signed = `${json.slice(0, -1)},"checksum":"sha256:${createHash('sha256').update(json).digest('hex')}"}`;
+  writeFileSync(path, [signed, ...lines.slice(1)].join('\n') + '\n');
+}
+
+/** Scores as format version 1 stores them: `data`, a JSON array. */
+function asNumbers(m: StoredMatrix): { rows: number; cols: number; data: number[] } {
+  return { rows: m.rows, cols: m.cols, data: Array.from(new Float64Array(Uint8Array.from(Buffer.from(m.float64, 'base64')).buffer)) };
+}
+
+/** Rewrites the file's header as format version 1 wrote it: scores as JSON arrays and no checksum. */
+function rewriteAsFormatVersion1(path: string, lines: string[]): void {
+  const header = JSON.parse(lines[0]) as Record<string, unknown>;
+  delete header.checksum;
+  header.formatVersion = 1;
+  for (const name of ['targetScores', 'comparisonScores', 'surrogateScores'])
+    if (header[name] !== null) header[name] = asNumbers(header[name] as StoredMatrix);
   writeFileSync(path, [JSON.stringify(header), ...lines.slice(1)].join('\n') + '\n');
 }
 
@@ -305,6 +322,28 @@ describe('the header checksum', () => {
     expect(exportSessionLabels(path).labels.map((l) => l.id)).toEqual(history.map((h) => h.id));
   });
 
+  it.each([
+    ['removed', (line: string) => line.replace(/,"checksum":"sha256:[0-9a-f]{64}"\}$/, '}')],
+    ['damaged in its key', (line: string) => line.replace(',"checksum":', ',"checksun":')],
+  ])('refuses a header whose checksum was %s, with or without an edit, and export recovers the labels', async (_name, damage) => {
+    const { path, lines, history } = await labelledFile(5);
+    for (const header of [lines[0], lines[0].replace('"item 3"', '"item 4"')]) {
+      writeFileSync(path, [damage(header), ...lines.slice(1)].join('\n') + '\n');
+      expect(readFileSync(path, 'utf8')).not.toContain('"checksum"');
+      const error = await ActiveTestingSession.open(path).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(FileFormatError);
+      expect((error as Error).message).toBe(
+        `${path}: damaged session header (it does not end in its checksum, as every header of format version 2 does: ` +
+          `the field was removed or damaged, so a change to the header would go unnoticed), so the session cannot be replayed; ` +
+          `its labels can still be exported: active-testing label --session ${path} --export-labels labels.tsv (or exportSessionLabels())`,
+      );
+      expect(existsSync(`${path}.lock`)).toBe(false);
+      expect(exportSessionLabels(path).labels.map((l) => [l.id, l.label])).toEqual(history.map((h) => [h.id, h.label]));
+    }
+    // Nothing was written: the file is as damaged, its labels all there.
+    expect(readFileSync(path, 'utf8').trimEnd().split('\n').slice(1)).toEqual(lines.slice(1));
+  });
+
   it('refuses a header whose checksum is not its last field, and a checksum edited to match nothing', async () => {
     const { path, lines } = await labelledFile(2);
     editHeader(path, lines, (h) => {
@@ -326,17 +365,9 @@ describe('stored scores', () => {
     const current = await ActiveTestingSession.open(path);
     const expected = { estimate: current.estimate(), next: (await current.next())[0] };
     await current.close();
-    const asNumbers = (m: StoredMatrix) => ({
-      rows: m.rows,
-      cols: m.cols,
-      data: Array.from(new Float64Array(Uint8Array.from(Buffer.from(m.float64, 'base64')).buffer)),
-    });
-    rewriteHeader(path, lines, (h) => {
-      h.formatVersion = 1;
-      h.targetScores = asNumbers(h.targetScores as StoredMatrix);
-      h.surrogateScores = asNumbers(h.surrogateScores as StoredMatrix);
-    });
+    rewriteAsFormatVersion1(path, lines);
     expect(readFileSync(path, 'utf8')).toContain('"data":[');
+    expect(readFileSync(path, 'utf8')).not.toContain('"checksum"');
     const old = await ActiveTestingSession.open(path);
     expect(old.estimate()).toEqual(expected.estimate);
     expect((await old.next())[0]).toEqual(expected.next);
@@ -518,7 +549,7 @@ describe('sequence numbers on replay', () => {
   it('replays records without sequence numbers in a file from before header checksums', async () => {
     const { path, lines, history } = await labelledFile(3);
     withoutNumber(path, lines);
-    rewriteHeader(path, readFileSync(path, 'utf8').trimEnd().split('\n'), () => {});
+    rewriteAsFormatVersion1(path, readFileSync(path, 'utf8').trimEnd().split('\n'));
     expect(readFileSync(path, 'utf8')).not.toContain('"checksum"');
     const session = await ActiveTestingSession.open(path);
     expect(session.history()).toEqual(history);
