@@ -89,7 +89,7 @@ function columnIndex(table: Table, name: string, path: string): number {
   if (index === -1)
     throw new FileFormatError(
       path,
-      `no column "${name}"${meantHint(name, table.columns, (column) => JSON.stringify(column))} (columns: ${table.columns.join(', ')})`,
+      `no column "${name}" (columns: ${table.columns.join(', ')})${meantHint(name, table.columns, (column) => JSON.stringify(column))}`,
     );
   return index;
 }
@@ -320,7 +320,7 @@ function checkAnswers({ path, byId }: Answers, { ids, classes }: PoolNames): voi
     if (typeof index === 'number' ? index >= classes.length : !classes.includes(index)) {
       throw new FileFormatError(
         path,
-        `line ${line}: answer ${JSON.stringify(answer)} is not a class (${classes.join(', ')})${meantHint(answer, classes)}${classesNamedByIntegers(classes) ? ' or skip (--answers; integer answers are class names here, not indices)' : `, an index in [0, ${classes.length - 1}] or skip (--answers)`}`,
+        `line ${line}: answer ${JSON.stringify(answer)} is not a class (${classes.join(', ')})${classesNamedByIntegers(classes) ? ' or skip (--answers; integer answers are class names here, not indices)' : `, an index in [0, ${classes.length - 1}] or skip (--answers)`}${meantHint(answer, classes)}`,
       );
     }
   }
