@@ -131,7 +131,7 @@ function readMatrix(input: MatrixInput, argument: string, share: boolean): Matri
   if (cols < 2) throw new InputError({ argument, expected: 'at least 2 classes (K ≥ 2 columns)', received: cols });
   for (let i = 0; i < data.length; i++) {
     if (!Number.isFinite(data[i])) {
-      throw new InputError({ argument, expected: 'finite scores', received: data[i], row: Math.floor(i / cols) });
+      throw new InputError({ argument, expected: 'finite values', received: data[i], row: Math.floor(i / cols) });
     }
   }
   return { data, rows, cols };

@@ -49,7 +49,7 @@ describe('toMatrix', () => {
     expect(error).toBeInstanceOf(InputError);
     expect(error.argument).toBe('modelScores');
     expect(error.row).toBe(1);
-    expect(error.message).toBe('modelScores (row 1): expected finite scores, got NaN');
+    expect(error.message).toBe('modelScores (row 1): expected finite values, got NaN');
   });
 
   it('refuses ragged rows, one class, an empty pool and a wrong flat length', () => {
@@ -58,7 +58,7 @@ describe('toMatrix', () => {
     expect(() => toMatrix([], 'f')).toThrow(/non-empty pool/);
     expect(() => toMatrix({ data: [1, 2, 3], shape: [2, 2] }, 'f')).toThrow(/4 values for shape/);
     expect(() => toMatrix({ data: Float32Array.of(0, 1, 2, Number.POSITIVE_INFINITY), shape: [2, 2] }, 'f')).toThrow(
-      /f \(row 1\): expected finite scores, got Infinity/,
+      /f \(row 1\): expected finite values, got Infinity/,
     );
   });
 
@@ -85,7 +85,7 @@ describe('matrixView', () => {
 
   it('checks what toMatrix checks', () => {
     expect(() => matrixView({ data: Float64Array.of(0, 1, Number.NaN, 1), shape: [2, 2] }, 'g')).toThrow(
-      /g \(row 1\): expected finite scores, got NaN/,
+      /g \(row 1\): expected finite values, got NaN/,
     );
     expect(() => matrixView({ data: Float64Array.of(0, 1, 2), shape: [2, 2] }, 'g')).toThrow(/4 values for shape/);
     expect(() => matrixView({ data: Float64Array.of(0, 1), shape: [2, 1] }, 'g')).toThrow(/at least 2 classes/);

@@ -33,13 +33,8 @@ const ROUNDING_SLACK = 2 ** -48;
  * @throws InputError when a score is not finite, a row's bound overflows (logits about 1e308 apart) or the loss has no built-in bounds.
  */
 export function lossBounds(scores: Matrix, loss: BuiltinLoss, argument = 'modelScores'): LossBounds {
-  checkMatrix(scores, argument);
+  checkMatrix(scores, argument, true);
   const { rows, cols, data } = scores;
-  for (let j = 0; j < data.length; j++) {
-    if (!Number.isFinite(data[j])) {
-      throw new InputError({ argument, expected: 'finite scores', received: data[j], row: Math.floor(j / cols) });
-    }
-  }
   const lower = new Float64Array(rows);
   const upper = new Float64Array(rows);
   if (loss === 'zero-one') {

@@ -538,7 +538,7 @@ describe('bad input: a typed error naming the argument, exit 1, nothing written'
     [
       'NaN score',
       async () => ['--model-scores', await npy('nan.npy', { data: nanScores, shape: [N, K], dtype: 'f4' }), '--labels', files.y],
-      /--model-scores \(row 7\): expected finite scores, got NaN/,
+      /--model-scores \(row 7\): expected finite values, got NaN/,
     ],
     [
       'label out of range',

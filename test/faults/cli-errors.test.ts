@@ -210,8 +210,8 @@ describe('one-line errors instead of stack traces', () => {
     expect(describeFailure(new InputError({ argument: 'baseline', expected: 'a setting' }), 'simulate').message).toBe(
       'baseline: expected a setting',
     );
-    expect(describeFailure(new InputError({ argument: 'modelScores', expected: 'finite scores', row: 3 }), 'simulate').message).toBe(
-      '--model-scores (row 3): expected finite scores',
+    expect(describeFailure(new InputError({ argument: 'modelScores', expected: 'finite values', row: 3 }), 'simulate').message).toBe(
+      '--model-scores (row 3): expected finite values',
     );
     faults += 6;
   });

@@ -68,13 +68,13 @@ describe("the metrics' entry checks", () => {
       new InputError({ argument: 'comparisonScores', expected: 'finite values', received: NaN, row: 1 }),
     );
     expect(() => pairedDifferenceBounds(withNaN, scores, 'cross-entropy')).toThrow(
-      new InputError({ argument: 'modelScores', expected: 'finite scores', received: NaN, row: 1 }),
+      new InputError({ argument: 'modelScores', expected: 'finite values', received: NaN, row: 1 }),
     );
   });
 
   it('lossBounds names the scores it is given, modelScores by default', () => {
-    expect(() => lossBounds(withNaN, 'brier', 'comparisonScores')).toThrow(/^comparisonScores \(row 1\): expected finite scores, got NaN$/);
-    expect(() => lossBounds(withNaN, 'brier')).toThrow(/^modelScores \(row 1\): expected finite scores, got NaN$/);
+    expect(() => lossBounds(withNaN, 'brier', 'comparisonScores')).toThrow(/^comparisonScores \(row 1\): expected finite values, got NaN$/);
+    expect(() => lossBounds(withNaN, 'brier')).toThrow(/^modelScores \(row 1\): expected finite values, got NaN$/);
     const spread = { data: Float64Array.of(1e308, -1e308), rows: 1, cols: 2 };
     expect(() => lossBounds(spread, 'cross-entropy', 'comparisonScores')).toThrow(
       /^comparisonScores \(row 0\): expected scores whose loss bounds are finite/,
