@@ -495,6 +495,50 @@ describe.skipIf(chromium === undefined)('active-testing serve in a browser', () 
     });
   });
 
+  it("an estimate outside the values it can take (after one heavily weighted label) is shown at the range's end, with a note", async () => {
+    // Seed 34's first proposal has q = 0.0073 in a pool of 40; a wrong label there weighs 1/(40q) = 3.42.
+    const size = 40;
+    const synthetic = syntheticPool({ poolSize: size, classCount: 2, seed: 34 });
+    const path = join(mkdtempSync(join(tmpdir(), 'at-serve-')), 'range.session');
+    const texts = Array.from({ length: size }, (_, i) => `review ${i}`);
+    const session = await ActiveTestingSession.create(path, {
+      texts,
+      ids: texts.map((_, i) => `r${i}`),
+      classes: CLASSES,
+      modelScores: synthetic.modelScores,
+      surrogateScores: synthetic.surrogateScores,
+      loss: 'zero-one',
+      seed: 34,
+    });
+    const [first] = await session.next();
+    const predicted = synthetic.modelScores.data[2 * first.index] > synthetic.modelScores.data[2 * first.index + 1] ? 0 : 1;
+    await session.record(first.id, 1 - predicted);
+    const estimate = session.estimate();
+    await session.close();
+    expect(estimate.risk.value.toFixed(4)).toBe('3.4189');
+    expect(estimate.accuracy.value.toFixed(4)).toBe('-2.4189');
+    await withServedPage(browser, ['--session', path], async (page, server) => {
+      await open(page, server);
+      const text = async (id: string): Promise<string | null> => page.locator(`#${id}`).textContent();
+      expect(await text('accuracy-value')).toBe('0.0000');
+      expect(Number(await page.locator('#accuracy-value').getAttribute('data-value'))).toBe(estimate.accuracy.value);
+      expect(await text('accuracy-note')).toBe(
+        'The estimate is -2.4189, below 0, the least an accuracy can be: with few labels, an item drawn with a small ' +
+          'probability weighs heavily in it (it is unbiased, not bounded). Shown as 0.0000; read the interval.',
+      );
+      expect(await text('risk-value')).toBe('1.0000');
+      expect(Number(await page.locator('#risk-value').getAttribute('data-value'))).toBe(estimate.risk.value);
+      expect(await text('risk-note')).toBe(
+        'The estimate is 3.4189, above 1, the most the zero-one risk can be: with few labels, an item drawn with a small ' +
+          'probability weighs heavily in it (it is unbiased, not bounded). Shown as 1.0000; read the interval.',
+      );
+      const interval = estimate.risk.anytime as { lower: number; upper: number };
+      expect(await text('risk-interval')).toBe(
+        `95% confidence sequence (anytime-valid): [${interval.lower.toFixed(4)}, ${Math.min(1, interval.upper).toFixed(4)}]`,
+      );
+    });
+  });
+
   it('a label is shown as saving until the server answers, and as not saved when it cannot be reached', async () => {
     const pool = await writePool(50, 13);
     const path = join(pool.dir, 'saving.session');

@@ -6,6 +6,7 @@ import { compile, type TopLevelSpec } from 'vega-lite';
 import { splitControlCharacters, visibleText } from '../../io/visible-text.js';
 import type { ClientView, PageItem, PlotPoint, PublicState } from '../protocol.js';
 import { formatCount } from '../../io/format-count.js';
+import { ACCURACY_RANGE, decimals, riskRange, shownEstimate, withinRange } from '../estimate-display.js';
 
 const $ = (id: string): HTMLElement => document.getElementById(id) as HTMLElement;
 
@@ -19,20 +20,6 @@ let plotted = -1;
 let view: View | null = null;
 /** Set after a lost connection: the next state is shown whatever its version (a restarted server counts from 0). */
 let resync = false;
-
-/** A value as `label` prints it (4 decimals), so that the page and the command line read alike. */
-function number(value: number | null): string {
-  return value === null || !Number.isFinite(value) ? '–' : value.toFixed(4);
-}
-
-function clip(value: number | null, low: number, high: number): number | null {
-  return value === null ? null : Math.min(high, Math.max(low, value));
-}
-
-/** The built-in losses are never negative, so their intervals are drawn and shown clipped at 0; a custom loss is not clipped. */
-function lossFloor(loss: string): number {
-  return loss.startsWith('custom:') ? -Infinity : 0;
-}
 
 /** Shows `text` under the buttons; `unreachable` for a message that the server could not be reached, which a reconnection clears. */
 function showMessage(text: string, error = false, unreachable = false): void {
@@ -190,10 +177,16 @@ async function renderPlot(current: PublicState): Promise<void> {
   if (plotted === current.version) return;
   plotted = current.version;
   const container = $('plot');
-  const floor = lossFloor(current.loss);
+  // Drawn within the values the risk can take, as the numbers are shown.
+  const range = riskRange(current.loss);
   const points = current.points
     .filter((p) => Number.isFinite(p.lower) && Number.isFinite(p.upper))
-    .map((p) => ({ ...p, lower: Math.max(floor, p.lower) }));
+    .map((p) => ({
+      ...p,
+      value: withinRange(p.value, range) as number,
+      lower: withinRange(p.lower, range) as number,
+      upper: withinRange(p.upper, range) as number,
+    }));
   if (points.length < 2) {
     container.textContent = 'The plot of the estimate and its interval appears after two labels.';
     view?.finalize();
@@ -233,19 +226,24 @@ function renderState(next: PublicState): void {
   bar.setAttribute('aria-valuenow', (100 * next.progress.fraction).toFixed(0));
   bar.setAttribute('aria-valuetext', next.progress.text);
   $('loss-name').textContent = next.loss;
+  // Estimates and intervals are shown within the values an accuracy and the loss can take; the
+  // estimate itself stays in data-value, and a note gives it where it lies outside them.
+  const risks = riskRange(next.loss);
+  const accuracyShown = shownEstimate(next.accuracy.value, ACCURACY_RANGE, 'an accuracy');
   const accuracy = $('accuracy-value');
-  accuracy.textContent = number(next.accuracy.value);
+  accuracy.textContent = accuracyShown.text;
   accuracy.dataset.value = String(next.accuracy.value);
-  // Shown clipped to the values accuracy (0 to 1) and a loss (0 or more) can take.
   $('accuracy-interval').textContent =
-    `${next.accuracy.name}: [${number(clip(next.accuracy.lower, 0, 1))}, ${number(clip(next.accuracy.upper, 0, 1))}]`;
+    `${next.accuracy.name}: [${decimals(withinRange(next.accuracy.lower, ACCURACY_RANGE))}, ${decimals(withinRange(next.accuracy.upper, ACCURACY_RANGE))}]`;
+  const riskShown = shownEstimate(next.risk.value, risks, `the ${next.loss} risk`);
   const risk = $('risk-value');
-  risk.textContent = number(next.risk.value);
+  risk.textContent = riskShown.text;
   risk.dataset.value = String(next.risk.value);
   $('risk-interval').textContent =
-    `${next.risk.name}: [${number(clip(next.risk.lower, lossFloor(next.loss), Infinity))}, ${number(next.risk.upper)}]`;
-  $('risk-note').textContent = next.risk.note ?? '';
-  $('accuracy-note').textContent = next.accuracy.note ?? '';
+    `${next.risk.name}: [${decimals(withinRange(next.risk.lower, risks))}, ${decimals(withinRange(next.risk.upper, risks))}]`;
+  // An estimate shown moved into its range has that note alone: it says to read the interval too.
+  $('risk-note').textContent = riskShown.note || (next.risk.note ?? '');
+  $('accuracy-note').textContent = accuracyShown.note || (next.accuracy.note ?? '');
   // The band's name is too long for the plot's axis title (200 px high): it is said under the plot.
   const caption = `Line: the estimated risk; band: its ${next.risk.name}, against the number of labels.`;
   $('plot-caption').textContent = caption;

@@ -1,0 +1,73 @@
+// How the page shows an estimate. No imports: the page's bundle uses it too.
+
+/** The values a quantity can take. */
+export interface ValueRange {
+  lower: number;
+  upper: number;
+}
+
+/** An accuracy lies in [0, 1]. */
+export const ACCURACY_RANGE: ValueRange = { lower: 0, upper: 1 };
+
+/**
+ * The values a mean loss can take: from 0 to the loss's maximum for the built-in losses (the
+ * zero-one loss's 1, the Brier score's 2, none for the cross-entropy); unknown for a custom loss,
+ * which may be negative.
+ *
+ * @example
+ * riskRange('brier'); // { lower: 0, upper: 2 }
+ */
+export function riskRange(loss: string): ValueRange {
+  switch (loss) {
+    case 'zero-one':
+      return { lower: 0, upper: 1 };
+    case 'brier':
+      return { lower: 0, upper: 2 };
+    case 'cross-entropy':
+      return { lower: 0, upper: Infinity };
+    default:
+      return { lower: -Infinity, upper: Infinity };
+  }
+}
+
+/** A value as `label` prints it (4 decimals), so that the page and the command line read alike; '–' for none. */
+export function decimals(value: number | null): string {
+  return value === null || !Number.isFinite(value) ? '–' : value.toFixed(4);
+}
+
+/** `value` moved into `range`, null kept. */
+export function withinRange(value: number | null, range: ValueRange): number | null {
+  return value === null ? null : Math.min(range.upper, Math.max(range.lower, value));
+}
+
+/** An estimate as the page shows it: its text, and a note that says why it differs from the estimate, or ''. */
+export interface ShownEstimate {
+  text: string;
+  note: string;
+}
+
+/**
+ * The text of an estimate of a quantity that lies in `range` (`what` names it: "an accuracy", "the
+ * zero-one risk"). LURE is unbiased, not bounded: with few labels one drawn with a small proposal
+ * probability weighs heavily, and the estimate can lie far outside the values the quantity can
+ * take (an accuracy of -2.4 after one label). Such a number reads as a bug, and the quantity is
+ * known to lie in its range, so the page shows the nearest value of the range and a note with the
+ * estimate itself; the session's estimate is unchanged. A difference that 4 decimals do not show
+ * (rounding's -1e-17) gets no note.
+ *
+ * @example
+ * shownEstimate(-2.4189, ACCURACY_RANGE, 'an accuracy').text; // '0.0000', with a note giving -2.4189
+ * shownEstimate(0.8123, ACCURACY_RANGE, 'an accuracy'); // { text: '0.8123', note: '' }
+ */
+export function shownEstimate(value: number, range: ValueRange, what: string): ShownEstimate {
+  const shown = withinRange(value, range) as number;
+  const text = decimals(shown);
+  if (!Number.isFinite(value) || Number(text) === Number(value.toFixed(4))) return { text, note: '' };
+  const where = value < range.lower ? `below ${range.lower}, the least ${what} can be` : `above ${range.upper}, the most ${what} can be`;
+  return {
+    text,
+    note:
+      `The estimate is ${decimals(value)}, ${where}: with few labels, an item drawn with a small probability ` +
+      `weighs heavily in it (it is unbiased, not bounded). Shown as ${text}; read the interval.`,
+  };
+}

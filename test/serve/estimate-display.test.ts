@@ -1,0 +1,47 @@
+import { describe, expect, it } from 'vitest';
+import { ACCURACY_RANGE, decimals, riskRange, shownEstimate, withinRange } from '../../src/serve/estimate-display.js';
+
+describe('shownEstimate', () => {
+  it('shows an estimate within its range as it is, to 4 decimals, with no note', () => {
+    expect(shownEstimate(0.81234, ACCURACY_RANGE, 'an accuracy')).toEqual({ text: '0.8123', note: '' });
+    expect(shownEstimate(0, ACCURACY_RANGE, 'an accuracy')).toEqual({ text: '0.0000', note: '' });
+    expect(shownEstimate(1, ACCURACY_RANGE, 'an accuracy')).toEqual({ text: '1.0000', note: '' });
+  });
+
+  it('shows an accuracy below 0 as 0, with a note giving the estimate', () => {
+    expect(shownEstimate(-2.41893, ACCURACY_RANGE, 'an accuracy')).toEqual({
+      text: '0.0000',
+      note:
+        'The estimate is -2.4189, below 0, the least an accuracy can be: with few labels, an item drawn with a small ' +
+        'probability weighs heavily in it (it is unbiased, not bounded). Shown as 0.0000; read the interval.',
+    });
+  });
+
+  it("shows a risk above the loss's maximum as the maximum, and a cross-entropy risk however large as it is", () => {
+    expect(shownEstimate(3.41893, riskRange('zero-one'), 'the zero-one risk')).toEqual({
+      text: '1.0000',
+      note:
+        'The estimate is 3.4189, above 1, the most the zero-one risk can be: with few labels, an item drawn with a small ' +
+        'probability weighs heavily in it (it is unbiased, not bounded). Shown as 1.0000; read the interval.',
+    });
+    expect(shownEstimate(2.5, riskRange('brier'), 'the brier risk').text).toBe('2.0000');
+    expect(shownEstimate(37.5, riskRange('cross-entropy'), 'the cross-entropy risk')).toEqual({ text: '37.5000', note: '' });
+  });
+
+  it('shows a custom loss as it is, negative too', () => {
+    expect(riskRange('custom:margin')).toEqual({ lower: -Infinity, upper: Infinity });
+    expect(shownEstimate(-0.25, riskRange('custom:margin'), 'the custom:margin risk')).toEqual({ text: '-0.2500', note: '' });
+  });
+
+  it('never shows "-0.0000" for a rounding error below 0, and says nothing of it', () => {
+    expect(shownEstimate(-1e-17, riskRange('zero-one'), 'the zero-one risk')).toEqual({ text: '0.0000', note: '' });
+    expect(shownEstimate(1 + 1e-9, ACCURACY_RANGE, 'an accuracy')).toEqual({ text: '1.0000', note: '' });
+  });
+
+  it("shows '–' where there is no estimate yet (NaN before the first label)", () => {
+    expect(shownEstimate(NaN, ACCURACY_RANGE, 'an accuracy')).toEqual({ text: '–', note: '' });
+    expect(decimals(null)).toBe('–');
+    expect(withinRange(null, ACCURACY_RANGE)).toBeNull();
+    expect(withinRange(-0.5, riskRange('brier'))).toBe(0);
+  });
+});
