@@ -87,10 +87,12 @@ for (const n of args.n.split(',').map(Number)) {
         // At M = N the interval is R, widened only by the rounding allowance (about 10⁻¹³).
         const point = fixed.coverage[last] === 1 && anytime.coverage[last] === 1 && fixed.medianHalfWidth[last] < 1e-11;
         const atN = size === n ? (point ? 'the point R' : 'NOT the point') : '—';
-        lowestCs = Math.min(lowestCs, anytime.simultaneousCoverage);
+        // A sequence's simultaneous coverage: null only for the bootstrap.
+        const simultaneous = anytime.simultaneousCoverage as number;
+        lowestCs = Math.min(lowestCs, simultaneous);
         lowestFixed = Math.min(lowestFixed, lowest);
         console.log(
-          `| ${n} | ${kind} | ${loss} | ${acquisition} | ${result.trueRisk.toFixed(4)} | ${anytime.simultaneousCoverage.toFixed(3)} | ` +
+          `| ${n} | ${kind} | ${loss} | ${acquisition} | ${result.trueRisk.toFixed(4)} | ${simultaneous.toFixed(3)} | ` +
             `${lowest.toFixed(3)} (${at}) | ${zeroWidth} | ${atN} |`,
         );
       }

@@ -88,11 +88,13 @@ const INTERVAL_COLUMNS: Readonly<Record<IntervalKind, string>> = {
   bootstrap: 'bootstrap ±1.96σ (approx.)',
 };
 
-/** What each kind's 95% holds for, in the line after `simulate --interval`'s table. */
-const INTERVAL_PROMISES: Readonly<Record<IntervalKind, string>> = {
+/**
+ * What each sequence's 95% holds for, in the line of simultaneous coverage after `simulate
+ * --interval`'s table; the bootstrap has no such line (`SimulationIntervals.simultaneousCoverage`).
+ */
+const SIMULTANEOUS_PROMISES: Readonly<Record<Exclude<IntervalKind, 'bootstrap'>, string>> = {
   anytime: '≥ 95% guaranteed at every label count at once',
   fixed: '≥ 95% guaranteed only at each label count on its own',
-  bootstrap: 'approximate: no guarantee',
 };
 
 /** The line above an interval table, saying what its cells are. */
@@ -172,8 +174,8 @@ function describeRun(summary: SimulationSummary, result: SimulationResult, dir: 
 
 /**
  * `simulate --interval`'s lines: each requested kind's coverage ± median half-width at the run
- * table's rows, then each kind's simultaneous coverage (over every row of summary.json) beside
- * what its 95% is guaranteed for.
+ * table's rows, then each sequence's simultaneous coverage (over every row of summary.json) beside
+ * what its 95% is guaranteed for; the bootstrap claims nothing about rows jointly and has none.
  */
 function describeIntervals(
   intervals: NonNullable<SimulationSummary['intervals']>,
@@ -185,12 +187,17 @@ function describeIntervals(
     String(labels[r]),
     ...kinds.map((kind) => intervalCell(intervals[kind]!.coverage[r]!, intervals[kind]!.median_half_width[r]!)),
   ]);
-  const simultaneous = kinds.map((kind) => `${kind} ${percent(intervals[kind]!.simultaneous_coverage)} (${INTERVAL_PROMISES[kind]})`);
+  const simultaneous = kinds.flatMap((kind) => {
+    const share = intervals[kind]!.simultaneous_coverage;
+    return kind === 'bootstrap' || share === undefined ? [] : [`${kind} ${percent(share)} (${SIMULTANEOUS_PROMISES[kind]})`];
+  });
   return [
     '',
     INTERVAL_TABLE_TITLE,
     table(['labels', ...kinds.map((kind) => INTERVAL_COLUMNS[kind])], body),
-    `runs whose interval contains the true risk at every label count at once: ${simultaneous.join(', ')}`,
+    ...(simultaneous.length === 0
+      ? []
+      : [`runs whose interval contains the true risk at every label count at once: ${simultaneous.join(', ')}`]),
     '',
   ];
 }

@@ -79,7 +79,7 @@ const SIMULATE_COMMAND: readonly OptionDeclaration[] = [
   {
     name: 'interval',
     value: { kind: 'list', item: 'names', minItems: 1, choices: INTERVAL_KINDS },
-    doc: "per-run 95% intervals: anytime (confidence sequence, valid at every row at once, tuned for --size), fixed (fixed-budget, valid at each row's label count), bootstrap (approximate ±1.96σ); writes K_lower.npy, K_upper.npy and summary.json intervals.K (coverage per row, simultaneous_coverage, median_half_width)",
+    doc: "per-run 95% intervals: anytime (confidence sequence, valid at every row at once, tuned for --size), fixed (fixed-budget, valid at each row's label count), bootstrap (approximate ±1.96σ); writes K_lower.npy, K_upper.npy and summary.json intervals.K (coverage per row, simultaneous_coverage except for bootstrap, median_half_width)",
     contexts: ['simulate'],
     metavar: 'K,...',
     commandLineOnly: true,

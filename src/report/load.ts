@@ -348,7 +348,8 @@ function rowIntervals(summary: SimulationSummary, labels: Float64Array, summaryP
     intervals[kind as IntervalKind] = {
       labels: at,
       coverage: perEntry('coverage'),
-      simultaneousCoverage: Number(entry?.simultaneous_coverage),
+      // The bootstrap's, which older outputs recorded, is 0 wherever the first row is at one label (no width there).
+      simultaneousCoverage: kind === 'bootstrap' || entry?.simultaneous_coverage === undefined ? null : Number(entry.simultaneous_coverage),
       medianHalfWidth: perEntry('median_half_width'),
     };
   }

@@ -7,8 +7,11 @@ export interface SettingIntervals {
   labels: Float64Array;
   /** Per entry: the fraction of runs whose interval contains the true risk. */
   coverage: Float64Array;
-  /** The fraction of runs whose interval contains the true risk at every entry at once. */
-  simultaneousCoverage: number;
+  /**
+   * The fraction of runs whose interval contains the true risk at every entry at once; null for
+   * the bootstrap, which claims nothing about entries jointly (whatever an older summary.json recorded).
+   */
+  simultaneousCoverage: number | null;
   /** Per entry: the median half-width over runs. */
   medianHalfWidth: Float64Array;
 }

@@ -162,8 +162,11 @@ export interface IntervalSummary {
   labels?: number[];
   /** Per row: the fraction of runs whose interval contains the true risk. */
   coverage: number[];
-  /** The fraction of runs whose interval contains the true risk at every row at once. */
-  simultaneous_coverage: number;
+  /**
+   * The fraction of runs whose interval contains the true risk at every row at once; absent for
+   * `bootstrap`, which claims nothing about rows jointly (`SimulationIntervals.simultaneousCoverage`).
+   */
+  simultaneous_coverage?: number;
   /** Per row: the median half-width over runs. */
   median_half_width: number[];
 }
@@ -178,7 +181,11 @@ export function summarizeIntervals(intervals: readonly SimulationIntervals[]): P
   return Object.fromEntries(
     intervals.map((i) => [
       i.kind,
-      { coverage: i.coverage, simultaneous_coverage: i.simultaneousCoverage, median_half_width: i.medianHalfWidth },
+      {
+        coverage: i.coverage,
+        ...(i.simultaneousCoverage === null ? {} : { simultaneous_coverage: i.simultaneousCoverage }),
+        median_half_width: i.medianHalfWidth,
+      },
     ]),
   );
 }
@@ -257,7 +264,7 @@ export interface SimulationSummary {
   bias: number[];
   /** Fraction of runs whose approximate ±1.96σ bootstrap interval (finite-population corrected) contains the true risk; absent without bootstrap and for ASE. */
   coverage?: number[];
-  /** Per interval kind (`--interval anytime,fixed,bootstrap`): coverage per row, simultaneous coverage, median half-width. */
+  /** Per interval kind (`--interval anytime,fixed,bootstrap`): coverage per row, simultaneous coverage (not for the bootstrap), median half-width. */
   intervals?: Partial<Record<IntervalKind, IntervalSummary>>;
   /** Median over runs of each run's own estimate of its variance ÷ random labelling's (below 1: active testing helps); absent without bootstrap. */
   variance_ratio?: number[];

@@ -316,11 +316,12 @@ describe('active-testing simulate', () => {
       }),
     );
     const { anytime, fixed, bootstrap } = summary.intervals;
+    // The bootstrap claims nothing about label counts jointly, and has no width at one label: no simultaneous coverage.
+    expect(bootstrap.simultaneous_coverage).toBeUndefined();
     expect(lines[intervalTable + 3]).toBe(
       'runs whose interval contains the true risk at every label count at once: ' +
         `anytime ${percent(anytime.simultaneous_coverage)} (≥ 95% guaranteed at every label count at once), ` +
-        `fixed ${percent(fixed.simultaneous_coverage)} (≥ 95% guaranteed only at each label count on its own), ` +
-        `bootstrap ${percent(bootstrap.simultaneous_coverage)} (approximate: no guarantee)`,
+        `fixed ${percent(fixed.simultaneous_coverage)} (≥ 95% guaranteed only at each label count on its own)`,
     );
 
     const one = await cli(...argv, '--interval', 'fixed', '--out', join(dir, 'run-interval-table-fixed'));
@@ -329,6 +330,11 @@ describe('active-testing simulate', () => {
     const header = oneLines.findIndex((line) => /^\s*labels\s+fixed-budget$/.test(line));
     expect(cells(oneLines[header]!)).toEqual(['labels', 'fixed-budget']);
     expect(oneLines[header + 3]).toMatch(/: fixed \d+\.\d% \(≥ 95% guaranteed only at each label count on its own\)$/);
+
+    const bootstrapOnly = await cli(...argv, '--interval', 'bootstrap', '--out', join(dir, 'run-interval-table-bootstrap'));
+    expect(bootstrapOnly.code).toBe(0);
+    expect(bootstrapOnly.stdout).toMatch(/bootstrap ±1\.96σ \(approx\.\)/);
+    expect(bootstrapOnly.stdout).not.toMatch(/at every label count at once/);
 
     const none = await cli(...argv, '--out', join(dir, 'run-plain-table'));
     expect(none.code).toBe(0);

@@ -353,7 +353,8 @@ describe('writeReport with recorded intervals (simulate --interval anytime,fixed
         for (const cell of setting.cells) {
           const raw = await recomputeIntervals(setting.dir, kind, cell.row as number, intervalTable.trueRisk);
           expect(cell.intervals?.[kind]).toEqual({ coverage: raw.coverage, medianHalfWidth: raw.medianHalfWidth });
-          expect(record?.simultaneousCoverage).toBe(raw.simultaneousCoverage);
+          // The bootstrap claims nothing about label counts jointly (and has no width at one label, where it covers no run).
+          expect(record?.simultaneousCoverage).toBe(kind === 'bootstrap' ? null : raw.simultaneousCoverage);
         }
       }
       expect(setting.intervals?.anytime?.name).toBe('anytime-valid confidence sequence');
@@ -387,6 +388,34 @@ describe('writeReport with recorded intervals (simulate --interval anytime,fixed
         .map((c) => c.trim()),
     ).toEqual(expected);
     expect(markdown).toContain('![coverage-fixed](coverage-fixed.png)');
+  });
+
+  it("shows the sequences' simultaneous coverage in summary.md, and none for the bootstrap, also from an older summary.json that recorded it", async () => {
+    const markdown = readFileSync(join(intervalOut, 'summary.md'), 'utf8');
+    const section = markdown.split('### Simultaneous coverage')[1] as string;
+    const lines = section.split('\n').filter((l) => l.startsWith('| '));
+    expect(lines[0]).toBe('| Setting | anytime-valid confidence sequence | fixed-budget interval |');
+    for (const setting of intervalTable.settings) {
+      const shares = ['anytime', 'fixed'].map((kind) =>
+        (setting.intervals?.[kind as 'anytime']?.simultaneousCoverage as number).toFixed(3),
+      );
+      expect(lines).toContain(`| ${setting.name} | ${shares.join(' | ')} |`);
+    }
+    const older = join(intervalRoot, 'older');
+    writeFakeSimulation(older, { acquisition: 'iid', estimator: 'iid', noise: 0.5, rows: 2 });
+    const summary = JSON.parse(readFileSync(join(older, 'summary.json'), 'utf8'));
+    summary.intervals = {
+      anytime: { coverage: [1, 1], simultaneous_coverage: 0.5, median_half_width: [0.3, 0.2] },
+      bootstrap: { coverage: [0, 1], simultaneous_coverage: 0, median_half_width: [0, 0.1] },
+    };
+    writeFileSync(join(older, 'summary.json'), JSON.stringify(summary));
+    const { table } = await writeReport([older], { out: join(intervalRoot, 'older-report'), thresholds: [1] });
+    expect(table.settings[0]?.intervals?.anytime?.simultaneousCoverage).toBe(0.5);
+    expect(table.settings[0]?.intervals?.bootstrap?.simultaneousCoverage).toBeNull();
+    const olderMarkdown = readFileSync(join(intervalRoot, 'older-report', 'summary.md'), 'utf8');
+    expect(olderMarkdown.split('### Simultaneous coverage')[1]).toContain(
+      '| Setting | anytime-valid confidence sequence |\n| --- | ---: |\n| Random (i.i.d.) | 0.500 |',
+    );
   });
 
   it('refuses a summary.json whose intervals do not match the rows', async () => {

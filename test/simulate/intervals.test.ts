@@ -8,7 +8,7 @@ import { INTERVAL_TILE_RUNS, SequenceIntervals, type IntervalTask } from '../../
 import { abortOnFirstTile } from './abort-on-first-tile.js';
 import { prepareSimulation } from '../../src/simulate/simulate.js';
 import { runIntervalsInWorkers } from '../../src/simulate/worker-pool.js';
-import { summarizeSimulation } from '../../src/simulate/outputs.js';
+import { summarizeIntervals, summarizeSimulation } from '../../src/simulate/outputs.js';
 import { simulationReference } from '../../src/simulate/reference.js';
 import { simulationInput, syntheticPool } from '../acquisition/synthetic-pool.js';
 import { ADAPTIVE_CANDIDATE_COUNT } from '../../src/acquisition/adaptive/index.js';
@@ -265,6 +265,37 @@ describe('simulationIntervals', () => {
     expect(Number.isNaN(bootstrap!.upper[2 * runs + 5])).toBe(true);
     expect(bootstrap!.medianHalfWidth[2]).toBe(sortedMedian(bootstrap!.lower, bootstrap!.upper, 2, runs));
     expect(Number.isFinite(bootstrap!.medianHalfWidth[2])).toBe(true);
+  });
+});
+
+describe('simultaneous coverage', () => {
+  it("is the sequences' share of runs covered at every row, and none for the bootstrap, in the result and summary.json", async () => {
+    const pool = syntheticPool(200, 3, 6);
+    const runs = 50;
+    const result = await simulate(simulationInput(pool), { acquisition: 'surrogate-ce', runs, size: 40, step: 13, seed: 3, threads: 1 });
+    const losses = lossPerItem(pool.modelScores, pool.labels);
+    const kinds = simulationIntervals(result, losses, lossBounds(pool.modelScores, 'cross-entropy'), ['anytime', 'fixed', 'bootstrap']);
+    const coveredThroughout = ({ lower, upper }: (typeof kinds)[number]) =>
+      Array.from({ length: runs }, (_, run) =>
+        Array.from({ length: result.rows }, (_, row) => row * runs + run).every(
+          (j) => lower[j]! <= result.trueRisk && result.trueRisk <= upper[j]!,
+        ),
+      ).filter(Boolean).length;
+    const [anytime, fixed, bootstrap] = kinds;
+    expect(result.labelsPerRow).toEqual(Int32Array.of(1, 14, 27, 40));
+    expect(coveredThroughout(anytime!)).toBe(49);
+    expect(anytime!.simultaneousCoverage).toBe(0.98);
+    expect(coveredThroughout(fixed!)).toBe(49);
+    expect(fixed!.simultaneousCoverage).toBe(0.98);
+    // The bootstrap has zero width at one label: no run is covered there, so none at every row,
+    // however well it covers later.
+    expect(bootstrap!.coverage).toEqual([0, 0.84, 0.96, 0.96]);
+    expect(coveredThroughout(bootstrap!)).toBe(0);
+    expect(bootstrap!.simultaneousCoverage).toBeNull();
+    const summary = summarizeIntervals(kinds);
+    expect(summary.anytime?.simultaneous_coverage).toBe(anytime!.simultaneousCoverage);
+    expect(summary.fixed?.simultaneous_coverage).toBe(fixed!.simultaneousCoverage);
+    expect(Object.keys(summary.bootstrap!)).toEqual(['coverage', 'median_half_width']);
   });
 });
 
