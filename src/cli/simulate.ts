@@ -111,6 +111,18 @@ function table(header: string[], rows: string[][]): string {
   return [line(header), ...rows.map(line)].join('\n');
 }
 
+/**
+ * The median variance ratio of a row, over the runs where it is defined, with how many it is
+ * undefined in (random labelling's variance estimated as 0: e.g. every label so far of one loss);
+ * 'n/a' where it is defined in none.
+ */
+function varianceRatioCell(summary: SimulationSummary, row: number): string {
+  const ratio = summary.variance_ratio![row]!;
+  if (Number.isNaN(ratio)) return 'n/a';
+  const left = summary.variance_ratio_undefined_runs?.[row] ?? 0;
+  return left === 0 ? fixed(ratio, 2) : `${fixed(ratio, 2)} (${formatCount(left, 'run')} n/a)`;
+}
+
 function verdictCell(verdict: NonNullable<SimulationSummary['variance_verdict']>, row: number): string {
   const shares = [verdict.helping[row]!, verdict.hurting[row]!, verdict.no_evidence_yet[row]!];
   return wholePercents(shares)
@@ -158,8 +170,7 @@ function describeRun(summary: SimulationSummary, result: SimulationResult, dir: 
       fixed(Math.sqrt(summary.mse[r]!)),
       fixed(medianAbsoluteError(result, r)),
       ...(summary.coverage ? [percent(summary.coverage[r]!)] : []),
-      // Undefined (0/0) once every item is labelled, or where random labelling has no variance.
-      ...(summary.variance_ratio ? [Number.isNaN(summary.variance_ratio[r]) ? 'n/a' : fixed(summary.variance_ratio[r]!, 2)] : []),
+      ...(summary.variance_ratio ? [varianceRatioCell(summary, r)] : []),
       ...(summary.variance_verdict ? [verdictCell(summary.variance_verdict, r)] : []),
     ];
   });

@@ -44,8 +44,9 @@ export interface ReportSetting {
   /** Bootstrap variance of each estimate, rows × runs, when the simulation bootstrapped. */
   bootstrapVariance?: Matrix;
   /**
-   * Per row, the median over runs of each run's own estimate of its variance ÷ random labelling's
-   * (summary.json's `variance_ratio`, docs/adaptive.md); absent in older or unbootstrapped outputs.
+   * Per row, the median over the runs where it is defined of each run's own estimate of its
+   * variance ÷ random labelling's (summary.json's `variance_ratio`, docs/adaptive.md); absent in
+   * older or unbootstrapped outputs.
    */
   varianceRatio?: Float64Array;
   /** Per interval kind the simulation computed (`simulate --interval`): coverage and median half-width per row. */

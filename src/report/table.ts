@@ -24,7 +24,7 @@ export interface SummaryCell {
   relativeMedianSe: number | null;
   /** Fraction of runs whose approximate bootstrap interval, estimate ± confidence·σ, contained the true risk. */
   coverage: number | null;
-  /** Median over runs of each run's own estimate of its variance ÷ random labelling's (below 1: active testing helps). */
+  /** Median over the runs where it is defined of each run's own estimate of its variance ÷ random labelling's (below 1: active testing helps). */
   varianceRatio: number | null;
   /** Per interval kind the simulation recorded (`simulate --interval`): its coverage and median half-width at this row. */
   intervals?: Partial<Record<IntervalKind, IntervalCell>>;
@@ -224,7 +224,7 @@ export function summaryMarkdown(table: SummaryTable): string {
   if (table.settings.some((s) => s.cells.some((c) => c.varianceRatio !== null))) {
     sections.push(
       section(
-        "Variance ÷ random labelling's, estimated from each run's own labels (median over runs; below 1: active testing is helping)",
+        "Variance ÷ random labelling's, estimated from each run's own labels (median over the runs where it is defined; below 1: active testing is helping)",
         (c) => c.varianceRatio,
         formatRatio,
       ),

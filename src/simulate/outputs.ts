@@ -21,7 +21,7 @@ interface RowStatistics {
   medianSe: Float64Array;
   bias: Float64Array;
   coverage: Float64Array | null;
-  diagnostic: { varianceRatio: Float64Array; verdicts: VerdictShares } | null;
+  diagnostic: { varianceRatio: Float64Array; undefinedRatios: number[]; verdicts: VerdictShares } | null;
 }
 
 /** Per row, the fraction of runs with each verdict (docs/adaptive.md). */
@@ -34,9 +34,10 @@ interface VerdictShares {
 /**
  * The per-row MSE, median squared error, bias, (given bootstrap variances) the coverage of the
  * approximate ±1.96σ interval with the finite-population factor of each row's label count, and
- * (given the diagnostic) the median variance ratio and the shares of verdicts: one pass over the
- * rows with scratch rows of `runs` values, no rows×runs table. The same operations in the same
- * order as `mse`, `medianSe`, `meanBias`, `coverage` and `rowMedian` of `varianceDiagnosticRows`
+ * (given the diagnostic) the median variance ratio over the runs where it is defined, how many
+ * runs it is undefined in, and the shares of verdicts: one pass over the rows with scratch rows of
+ * `runs` values, no rows×runs table. The same operations in the same order as `mse`, `medianSe`,
+ * `meanBias`, `coverage` and the median of each row's defined ratios of `varianceDiagnosticRows`
  * (pairwise sums, selection medians), so the same bits. A row per call of `addRow`, so that a
  * caller may give the event loop a turn between rows (`summarizeSimulationInTurns`).
  */
@@ -59,7 +60,9 @@ class RowStatisticsPass {
       bias: new Float64Array(rows),
       coverage: variance === null ? null : new Float64Array(rows),
       diagnostic:
-        diagnostic === null ? null : { varianceRatio: new Float64Array(rows), verdicts: { helping: [], hurting: [], no_evidence_yet: [] } },
+        diagnostic === null
+          ? null
+          : { varianceRatio: new Float64Array(rows), undefinedRatios: [], verdicts: { helping: [], hurting: [], no_evidence_yet: [] } },
     };
     this.squared = new Float64Array(runs);
     this.ratios = new Float64Array(diagnostic === null ? 0 : runs);
@@ -88,9 +91,27 @@ class RowStatisticsPass {
     if (diagnostic !== null && stats.diagnostic !== null) {
       diagnostic.nextRow(ratios, verdicts);
       addVerdictShares(verdicts, stats.diagnostic.verdicts);
-      stats.diagnostic.varianceRatio[row] = selectedMedian(ratios);
+      const defined = moveDefinedFirst(ratios);
+      stats.diagnostic.undefinedRatios.push(runs - defined);
+      stats.diagnostic.varianceRatio[row] = selectedMedian(ratios.subarray(0, defined));
     }
   }
+}
+
+/**
+ * Moves the values that are not NaN to the front of `values`, in any order, and returns how many
+ * there are: a run's variance ratio is NaN where its labels estimate random labelling's variance
+ * as 0 (`variance_ratio_undefined_runs`), and one such run would make the row's median NaN.
+ */
+function moveDefinedFirst(values: Float64Array): number {
+  let defined = 0;
+  for (let r = 0; r < values.length; r++) {
+    const value = values[r];
+    if (Number.isNaN(value)) continue;
+    values[r] = values[defined];
+    values[defined++] = value;
+  }
+  return defined;
 }
 
 /** `out[r]` = the squared error of run r's estimate in the row starting at `start`. */
@@ -266,8 +287,19 @@ export interface SimulationSummary {
   coverage?: number[];
   /** Per interval kind (`--interval anytime,fixed,bootstrap`): coverage per row, simultaneous coverage (not for the bootstrap), median half-width. */
   intervals?: Partial<Record<IntervalKind, IntervalSummary>>;
-  /** Median over runs of each run's own estimate of its variance ÷ random labelling's (below 1: active testing helps); absent without bootstrap. */
+  /**
+   * Median over runs of each run's own estimate of its variance ÷ random labelling's (below 1:
+   * active testing helps), over the runs where it is defined; NaN where it is defined in none.
+   * Absent without bootstrap.
+   */
   variance_ratio?: number[];
+  /**
+   * Per row, the number of runs left out of `variance_ratio`'s median: those whose labels so far
+   * estimate random labelling's variance as 0 (all of the same loss, or an importance-weighted
+   * E[ℓ²] − R² at or below 0, as after a single label of importance weight 1 or above), which
+   * leaves the ratio undefined (0/0 or x/0). They read "no evidence yet" in `variance_verdict`.
+   */
+  variance_ratio_undefined_runs?: number[];
   /**
    * Per row, the fraction of runs whose own diagnostic says active testing is helping, hurting, or
    * has no evidence yet (docs/adaptive.md); absent without bootstrap.
@@ -397,6 +429,7 @@ function summaryPlan(
     if (stats.coverage !== null) summary.coverage = Array.from(stats.coverage);
     if (stats.diagnostic !== null) {
       summary.variance_ratio = Array.from(stats.diagnostic.varianceRatio);
+      summary.variance_ratio_undefined_runs = stats.diagnostic.undefinedRatios;
       summary.variance_verdict = stats.diagnostic.verdicts;
     }
     return summary;

@@ -478,6 +478,27 @@ describe('active-testing simulate', () => {
     expect(stdout).not.toContain('NaN');
   });
 
+  it('shows the median variance ratio over the runs where it is defined, with how many it is not', async () => {
+    // Zero-one loss on a pool of four, the target right on two items: a run whose two uniform draws
+    // are both right (or both wrong) estimates random labelling's variance as 0, its ratio undefined.
+    const f = await npy('f-two-right.npy', { data: Float64Array.of(2, 0, 2, 0, 2, 0, 2, 0), shape: [4, 2], dtype: 'f8' });
+    const y = await npy('y-two-right.npy', { data: BigInt64Array.of(0n, 0n, 1n, 1n), shape: [4], dtype: 'i8' });
+    const out = join(dir, 'undefined-ratios');
+    const { code, stdout } = await cli(
+      'simulate',
+      ...['--model-scores', f, '--labels', y, '--acquisition', 'iid', '--estimator', 'iid', '--loss', 'zero-one'],
+      ...['--runs', '12', '--size', '2', '--step', '1', '--seed', '1', '--threads', '1', '--out', out],
+    );
+    expect(code).toBe(0);
+    const summary = JSON.parse(await readFile(join(out, 'summary.json'), 'utf8'));
+    expect(summary.variance_ratio_undefined_runs).toEqual([12, 3]);
+    expect(summary.variance_ratio[0]).toBe('NaN');
+    // Uniform draws: the bootstrap variance of the mean is random labelling's, in each defined run.
+    expect(summary.variance_ratio[1]).toBe(1);
+    const last = stdout.split('\n').find((line) => line.trimStart().startsWith('2 '));
+    expect(last).toMatch(/\s1\.00 \(3 runs n\/a\)\s+0% \/ 0% \/ 100%$/);
+  });
+
   it('prints the median |error| over runs, which with an even number of runs is not √median_se', async () => {
     const out = join(dir, 'two-runs');
     const { code, stdout } = await cli(

@@ -8,7 +8,7 @@ import { finitePopulationFactor } from '../../src/estimators/bootstrap.js';
 import { coverage, lossPerItem, meanBias, medianSe, mse, rowMedian, zeroOneLossPerItem } from '../../src/metrics/index.js';
 import { ADAPTIVE_CANDIDATE_COUNT, adaptiveCandidates, varianceDiagnosticRows } from '../../src/acquisition/adaptive/index.js';
 import { toMatrix } from '../../src/matrix.js';
-import { simulate } from '../../src/simulate/simulate.js';
+import { simulate, type SimulationResult } from '../../src/simulate/simulate.js';
 import { simulationOutputBytes } from '../../src/simulate/memory.js';
 import { summarizeSimulation, summarizeSimulationInTurns, writeSimulationOutputs } from '../../src/simulate/outputs.js';
 import { loadReportSettings } from '../../src/report/load.js';
@@ -71,14 +71,22 @@ describe('summarizeSimulation', () => {
     const expected = coverage(estimates, { data: corrected, rows: result.rows, cols: runs }, result.trueRisk, BOOTSTRAP_Z);
     expect(summary.coverage).toEqual(Array.from(expected));
     const { ratios, verdicts } = varianceDiagnosticRows(result, losses, errors);
-    expect(summary.variance_ratio).toEqual(Array.from(rowMedian({ data: ratios, rows: result.rows, cols: runs })));
+    // Each row's median over the runs whose ratio is defined, and the others counted.
+    const definedRatios = Array.from({ length: result.rows }, (_, row) =>
+      ratios.subarray(row * runs, (row + 1) * runs).filter((ratio) => !Number.isNaN(ratio)),
+    );
+    expect(summary.variance_ratio).toEqual(
+      definedRatios.map((row) => (row.length === 0 ? NaN : rowMedian({ data: row, rows: 1, cols: row.length })[0])),
+    );
+    expect(summary.variance_ratio_undefined_runs).toEqual(definedRatios.map((row) => runs - row.length));
     const share = (code: number) =>
       Array.from(
         { length: result.rows },
         (_, row) => verdicts.subarray(row * runs, (row + 1) * runs).filter((v) => v === code).length / runs,
       );
     expect(summary.variance_verdict).toEqual({ helping: share(1), hurting: share(2), no_evidence_yet: share(0) });
-    // The comparison has teeth: finite ratios and more than one verdict.
+    // The comparison has teeth: finite ratios, a row with some runs left out, and more than one verdict.
+    expect(summary.variance_ratio_undefined_runs!.some((left) => left > 0 && left < runs)).toBe(true);
     expect(summary.variance_ratio!.filter(Number.isFinite).length).toBeGreaterThan(result.rows / 2);
     expect(new Set(verdicts).size).toBeGreaterThan(1);
     // In turns: the same bits, and the event loop had a turn before it finished.
@@ -87,6 +95,38 @@ describe('summarizeSimulation', () => {
     const inTurns = await summarizeSimulationInTurns(result, {}, losses, errors);
     expect(turned).toBe(true);
     expect(toJson(inTurns)).toBe(toJson(summary));
+  });
+});
+
+describe('summarizeSimulation: runs whose variance ratio is undefined', () => {
+  // Four runs of two uniform draws from a pool of losses 0, 0, 1, 1. A run whose labels all have
+  // the same loss estimates random labelling's variance as 0: its ratio is undefined (0/0), as is
+  // every run's after one label. Such a run made the row's median NaN.
+  const result = {
+    rows: 2,
+    runs: 4,
+    size: 2,
+    labelsPerRow: Int32Array.of(1, 2),
+    // Run 0 draws items 0, 1 (losses 0, 0); run 1 items 0, 2; run 2 items 2, 3 (1, 1); run 3 items 1, 3.
+    samples: Int32Array.of(0, 0, 2, 1, 1, 2, 3, 3),
+    q: Float64Array.of(0.25, 0.25, 0.25, 0.25, 1 / 3, 1 / 3, 1 / 3, 1 / 3),
+    estimates: Float64Array.of(0, 0, 1, 0, 0, 0.5, 1, 0.5),
+    bootstrapVariance: Float64Array.of(0, 0, 0, 0, 0, 0.0625, 0, 0.125),
+    mixtureWeights: null,
+    trueRisk: 0.5,
+    options: { acquisition: 'iid', estimator: 'lure' },
+  } as unknown as SimulationResult;
+  const losses = Float64Array.of(0, 0, 1, 1);
+
+  it('takes the median over the runs where it is defined, and records how many were left out', () => {
+    const { ratios } = varianceDiagnosticRows(result, losses);
+    // Random labelling's variance for runs 1 and 3: (0.5 − 0.5²)/2 · (4 − 2)/(4 − 1); their bootstrap variances are half of it and all of it.
+    expect(Array.from(ratios.subarray(4))).toEqual([NaN, 0.5, NaN, 1]);
+    const summary = summarizeSimulation(result, {}, losses);
+    expect(summary.variance_ratio).toEqual([NaN, 0.75]);
+    expect(summary.variance_ratio_undefined_runs).toEqual([4, 2]);
+    // The undefined runs read "no evidence yet"; so do the others, whose draws all had importance weight 1.
+    expect(summary.variance_verdict).toEqual({ helping: [0, 0], hurting: [0, 0], no_evidence_yet: [1, 1] });
   });
 });
 
