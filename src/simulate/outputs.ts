@@ -188,7 +188,7 @@ export interface IntervalSummary {
    * `bootstrap`, which claims nothing about rows jointly (`SimulationIntervals.simultaneousCoverage`).
    */
   simultaneous_coverage?: number;
-  /** Per row: the median half-width over runs. */
+  /** Per row: the median half-width over the runs with an interval there (`SimulationIntervals.medianHalfWidth`). */
   median_half_width: number[];
 }
 

@@ -259,12 +259,43 @@ describe('simulationIntervals', () => {
       expect(medianHalfWidth).toEqual(Array.from({ length: result.rows }, (_, row) => sortedMedian(lower, upper, row, runs)));
     }
     // A run without an estimate (NaN) leaves its bootstrap interval undefined: the row's median is
-    // still that of the sorted widths, NaN last, as before.
+    // that of the other runs' widths.
+    const before = simulationIntervals(result, losses, bounds, ['bootstrap'])[0]!;
     result.estimates[2 * runs + 5] = Number.NaN;
     const [bootstrap] = simulationIntervals(result, losses, bounds, ['bootstrap']);
     expect(Number.isNaN(bootstrap!.upper[2 * runs + 5])).toBe(true);
-    expect(bootstrap!.medianHalfWidth[2]).toBe(sortedMedian(bootstrap!.lower, bootstrap!.upper, 2, runs));
-    expect(Number.isFinite(bootstrap!.medianHalfWidth[2])).toBe(true);
+    const others = (table: Float64Array) => table.filter((_, j) => j !== 2 * runs + 5);
+    expect(bootstrap!.medianHalfWidth[2]).toBe(sortedMedian(others(before.lower), others(before.upper), 2, runs - 1));
+    // Its run counts as not containing the true risk.
+    const coveredBefore = before.lower[2 * runs + 5]! <= result.trueRisk && result.trueRisk <= before.upper[2 * runs + 5]!;
+    expect(bootstrap!.coverage[2]).toBe((Math.round(before.coverage[2]! * runs) - Number(coveredBefore)) / runs);
+  });
+});
+
+describe('median half-width of runs without an interval', () => {
+  it('is taken over the runs with one, NaN only where none has one', () => {
+    // Two runs of two rows on a pool of four; run 1 has no estimate (so no bootstrap interval) in
+    // either row, run 0 none in row 1.
+    const result = {
+      rows: 2,
+      runs: 2,
+      size: 2,
+      labelsPerRow: Int32Array.of(1, 2),
+      samples: Int32Array.of(0, 1, 2, 3),
+      q: Float64Array.of(0.25, 0.25, 1 / 3, 1 / 3),
+      estimates: Float64Array.of(0.5, Number.NaN, Number.NaN, Number.NaN),
+      bootstrapVariance: Float64Array.of(0.04, 0.09, 0.09, 0.16),
+      mixtureWeights: null,
+      trueRisk: 0.5,
+      options: { acquisition: 'iid', estimator: 'lure' },
+    } as unknown as Parameters<typeof simulationIntervals>[0];
+    const losses = Float64Array.of(0, 0.5, 0.5, 1);
+    const [bootstrap] = simulationIntervals(result, losses, { lower: new Float64Array(4), upper: Float64Array.of(1, 1, 1, 1) }, [
+      'bootstrap',
+    ]);
+    // Row 0: run 0's interval alone, 1.96·√(0.04·(4 − 1)/(4 − 1)) + 2ε·4·0.5 wide on each side.
+    expect(bootstrap!.medianHalfWidth).toEqual([1.96 * Math.sqrt(0.04) + 8 * Number.EPSILON * 0.5, NaN]);
+    expect(bootstrap!.coverage).toEqual([0.5, 0]);
   });
 });
 
