@@ -9,6 +9,7 @@ import { writeFileAtomic, writeOutputFolder } from '../io/atomic.js';
 import { checkObject, checkPath } from '../io/index.js';
 import { encodeNpy, readNpy } from '../io/npy.js';
 import type { Model, ScoringProgress } from '../model/model.js';
+import { checkKnownKeys } from '../options/index.js';
 import { ScoreCheckpoint } from './checkpoint.js';
 import { selectIclExamples } from './icl.js';
 import type { PromptTemplate } from './prompt.js';
@@ -73,6 +74,12 @@ export interface IclProcedureOptions extends ProcedureOptions {
   calibrationSubset?: string;
 }
 
+/** The keys of each options object, so that a misspelt one (`iclExamples` for `nbIclExamples`) is refused rather than ignored. */
+const EVALUATION_OPTIONS = ['resultsDir', 'splits', 'modelName', 'template', 'iclSource'] satisfies (keyof EvaluationOptions)[];
+const PROCEDURE_OPTIONS = ['batchSize', 'force', 'signal', 'onProgress', 'prefixCache'] satisfies (keyof ProcedureOptions)[];
+const ICL_PROCEDURE_OPTIONS = [...PROCEDURE_OPTIONS, 'nbIclExamples', 'seed', 'calibrationSubset'] satisfies (keyof IclProcedureOptions)[];
+const TEMPERATURE_OPTIONS = ['nbIclExamples', 'force'];
+
 /**
  * Scores subsets of a classification dataset with a model and saves the results where the
  * reference does (`<dataset>/<model>[_icl<n>]/<subset>_set_scores`), as `.npy` plus JSON
@@ -84,7 +91,9 @@ export interface IclProcedureOptions extends ProcedureOptions {
  * const { accuracy, loss } = await evaluation.evaluationProcedure('pool', { batchSize: 16 });
  * await evaluation.evaluationIclProcedure('pool', { nbIclExamples: 50 });
  * @throws InputError (from the constructor) when `model` or `dataset` is not an object, or
- * `options` lacks a `resultsDir` path or a `splits` object.
+ * `options` lacks a `resultsDir` path or a `splits` object; (from any method) on an option the
+ * method does not take, with the closest valid name; (from `evaluationIclProcedure`) when
+ * `nbIclExamples` is not an integer in [0, the rows the shots come from].
  */
 export class EvaluationClassification {
   readonly modelName: string;
@@ -96,9 +105,10 @@ export class EvaluationClassification {
   ) {
     // A plain JS call is not held to the types: without these a missing argument is a TypeError
     // here, or, for `splits`, one at the first subset looked up.
-    checkObject(model, 'model', 'a Model (e.g. from loadModel)');
+    checkObject(model, 'model', 'a Model (e.g. from Model.fromPretrained)');
     checkObject(dataset, 'dataset', 'a TextClassificationDataset');
     checkObject(options, 'options', 'an options object { resultsDir, splits, … }');
+    checkKnownKeys(options, EVALUATION_OPTIONS, null);
     checkPath(options.resultsDir, 'resultsDir');
     checkObject(options.splits, 'splits', 'named row subsets { name: Int32Array } (e.g. from loadOrCreateSplits)');
     this.modelName = options.modelName ?? model.id.replace(/[\\/]+/g, '_').replace(/^[._]+/, '');
@@ -112,6 +122,7 @@ export class EvaluationClassification {
 
   /** Zero-shot scores of a subset: writes `<subset>_set_scores.npy`, `_targets.npy` and `_metrics.json`. */
   async evaluationProcedure(subset: string, options: ProcedureOptions = {}): Promise<EvaluationResult> {
+    checkKnownKeys(options, PROCEDURE_OPTIONS, null);
     return this.evaluate(subset, [], 0, null, options);
   }
 
@@ -120,8 +131,18 @@ export class EvaluationClassification {
    * source's class frequencies and shuffled with `seed`, the same shots for every item.
    */
   async evaluationIclProcedure(subset: string, options: IclProcedureOptions): Promise<EvaluationResult> {
+    checkObject(options, 'options', 'an options object { nbIclExamples, … }');
+    checkKnownKeys(options, ICL_PROCEDURE_OPTIONS, null);
+    const { nbIclExamples } = options;
     const seed = options.seed ?? 0;
     const source = this.iclSource(subset);
+    if (!Number.isInteger(nbIclExamples) || nbIclExamples < 0 || nbIclExamples > source.data.size) {
+      throw new InputError({
+        argument: 'nbIclExamples',
+        expected: `the number of shots, an integer in [0, ${source.data.size}] (the rows of ${source.name} they come from)`,
+        received: nbIclExamples,
+      });
+    }
     const calibrationSubset = options.calibrationSubset;
     if (calibrationSubset !== undefined) {
       this.subsetRows(calibrationSubset);
@@ -133,7 +154,7 @@ export class EvaluationClassification {
         });
       }
     }
-    const positions = selectIclExamples(source.data.labels, this.dataset.classes.length, options.nbIclExamples, seed);
+    const positions = selectIclExamples(source.data.labels, this.dataset.classes.length, nbIclExamples, seed);
     const shots: Shot[] = Array.from(positions, (p) => ({ text: source.data.texts[p] as string, label: source.data.labels[p] as number }));
     const rows = Array.from(positions, (p) => source.rows[p] as number);
     const icl = { seed, rows, source: source.name };
@@ -191,6 +212,7 @@ export class EvaluationClassification {
    * and saves it as `<subset>_set_temperature.json` beside them.
    */
   async temperatureScaling(subset: string, options: { nbIclExamples?: number; force?: boolean } = {}): Promise<TemperatureSolution> {
+    checkKnownKeys(options, TEMPERATURE_OPTIONS, null);
     const dir = this.resultsFolder(options.nbIclExamples ?? 0);
     const scoresPath = join(dir, `${subset}_set_scores.npy`);
     if (!existsSync(scoresPath))

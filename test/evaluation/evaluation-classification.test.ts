@@ -172,7 +172,11 @@ describe('EvaluationClassification refuses what a plain JS call can pass', () =>
   const dataset = { name: 'sst2' } as unknown as SST2Dataset;
   const splits = { pool: Int32Array.of(0, 1) };
   const cases: Array<[string, () => unknown, RegExp]> = [
-    ['a null model', () => new EvaluationClassification(null as never, dataset, { resultsDir: 'r', splits }), /^model: expected a Model/],
+    [
+      'a null model',
+      () => new EvaluationClassification(null as never, dataset, { resultsDir: 'r', splits }),
+      /^model: expected a Model \(e\.g\. from Model\.fromPretrained\), got null$/,
+    ],
     [
       'a null dataset',
       () => new EvaluationClassification(model, null as never, { resultsDir: 'r', splits }),
@@ -190,10 +194,63 @@ describe('EvaluationClassification refuses what a plain JS call can pass', () =>
       () => new EvaluationClassification(model, dataset, { resultsDir: 'r', splits: [] as never }),
       /^splits: expected named row subsets/,
     ],
+    [
+      'a misspelt option',
+      () => new EvaluationClassification(model, dataset, { resultsDir: 'r', splits, modelname: 'x' } as never),
+      /^modelname: expected a known option, did you mean modelName\?/,
+    ],
   ];
   it.each(cases)('%s', (_, call, message) => {
     expect(call).toThrow(InputError);
     expect(call).toThrow(message);
+  });
+
+  // The methods check their options before the model or the dataset is used: a stand-in dataset
+  // of two rows in two classes, and a model that is never called, are enough.
+  const twoRows = {
+    name: 'sst2',
+    classes: ['negative', 'positive'],
+    select: () => ({ size: 2, texts: ['a', 'b'], labels: Int32Array.of(0, 1) }),
+  } as unknown as SST2Dataset;
+  const evaluation = new EvaluationClassification(model, twoRows, {
+    resultsDir: 'r',
+    splits: { pool: Int32Array.of(0), icl: Int32Array.of(0, 1) },
+  });
+  const methodCases: Array<[string, () => Promise<unknown>, RegExp]> = [
+    [
+      'an ICL evaluation without options',
+      () => evaluation.evaluationIclProcedure('pool', undefined as never),
+      /^options: expected an options object \{ nbIclExamples, … \}$/,
+    ],
+    [
+      'an ICL evaluation given the grid name of the shots',
+      () => evaluation.evaluationIclProcedure('pool', { iclExamples: 1 } as never),
+      /^iclExamples: expected a known option, did you mean nbIclExamples\?/,
+    ],
+    [
+      'an ICL evaluation without a number of shots',
+      () => evaluation.evaluationIclProcedure('pool', {} as never),
+      /^nbIclExamples: expected the number of shots, an integer in \[0, 2\] \(the rows of icl they come from\)$/,
+    ],
+    [
+      'more shots than the ICL rows',
+      () => evaluation.evaluationIclProcedure('pool', { nbIclExamples: 3 }),
+      /^nbIclExamples: expected the number of shots, an integer in \[0, 2\] \(the rows of icl they come from\), got 3$/,
+    ],
+    [
+      'a misspelt option of a zero-shot evaluation',
+      () => evaluation.evaluationProcedure('pool', { batchSzie: 2 } as never),
+      /^batchSzie: expected a known option, did you mean batchSize\?/,
+    ],
+    [
+      'a misspelt option of temperature scaling',
+      () => evaluation.temperatureScaling('pool', { nbIclExample: 2 } as never),
+      /^nbIclExample: expected a known option, did you mean nbIclExamples\?/,
+    ],
+  ];
+  it.each(methodCases)('%s', async (_, call, message) => {
+    await expect(call()).rejects.toThrow(InputError);
+    await expect(call()).rejects.toThrow(message);
   });
   it('accepts well-formed arguments, naming the model folder after the id', () => {
     expect(new EvaluationClassification(model, dataset, { resultsDir: 'r', splits }).resultsFolder()).toBe(join('r', 'sst2', 'org_model'));
