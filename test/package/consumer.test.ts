@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { builtinModules, createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -65,6 +65,7 @@ function docBlocks(): Array<{ name: string; code: string }> {
  */
 describe.skipIf(!built)('the packed package in a consumer project', () => {
   let project: string;
+  let packed: string;
 
   beforeAll(() => {
     const temp = mkdtempSync(join(tmpdir(), 'at-consumer-'));
@@ -76,8 +77,9 @@ describe.skipIf(!built)('the packed package in a consumer project', () => {
     });
     const tarball = join(temp, (JSON.parse(output) as Array<{ filename: string }>)[0]!.filename);
     execFileSync('tar', ['-xzf', tarball, '-C', temp]);
+    packed = join(temp, 'package');
     mkdirSync(join(project, 'node_modules/@types'), { recursive: true });
-    cpSync(join(temp, 'package'), join(project, 'node_modules/active-testing'), { recursive: true });
+    cpSync(packed, join(project, 'node_modules/active-testing'), { recursive: true });
     const manifest = JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
     // The dependencies only, as npm installs them: @types/node is one (the declarations use Node's globals).
     for (const name of Object.keys(manifest.dependencies)) {
@@ -93,6 +95,32 @@ describe.skipIf(!built)('the packed package in a consumer project', () => {
 
   afterAll(() => {
     if (project) rmSync(dirname(project), { recursive: true, force: true });
+  });
+
+  it('depends on exactly the packages its built code imports, and nothing it bundles', () => {
+    // A bundled package listed as a dependency is installed for nothing; an imported one missing
+    // from the dependencies fails at run time. @types/node is there for the declarations only.
+    const manifest = JSON.parse(readFileSync(join(packed, 'package.json'), 'utf8')) as {
+      dependencies: Record<string, string>;
+      peerDependencies: Record<string, string>;
+    };
+    const builtins = new Set(builtinModules);
+    const imported = new Set<string>();
+    for (const file of readdirSync(join(packed, 'dist')).filter((name) => /\.c?js$/.test(name))) {
+      const code = readFileSync(join(packed, 'dist', file), 'utf8');
+      for (const [, specifier] of code.matchAll(/(?:\bfrom\s*|\bimport\s*\(\s*|(?<![\w$])require\s*\(\s*)["']([^"'./\s][^"'\s]*)["']/g)) {
+        const name = specifier!
+          .split('/')
+          .slice(0, specifier!.startsWith('@') ? 2 : 1)
+          .join('/');
+        if (!name.startsWith('node:') && !builtins.has(name)) imported.add(name);
+      }
+    }
+    const declared = [
+      ...Object.keys(manifest.dependencies).filter((name) => name !== '@types/node'),
+      ...Object.keys(manifest.peerDependencies),
+    ];
+    expect([...imported].sort()).toEqual(declared.sort());
   });
 
   it('defines every runtime export through import and require, root and reference subpath', () => {
@@ -122,7 +150,7 @@ describe.skipIf(!built)('the packed package in a consumer project', () => {
     const script = `
       import * as esm from 'active-testing';
       import * as esmReference from 'active-testing/reference';
-      import { createRequire } from 'node:module';
+      import { builtinModules, createRequire } from 'node:module';
       const require = createRequire(import.meta.url);
       const cjs = require('active-testing');
       const cjsReference = require('active-testing/reference');
