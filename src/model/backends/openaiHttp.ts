@@ -144,7 +144,7 @@ export class OpenAIHttpClient {
     try {
       return JSON.parse(text) as unknown;
     } catch {
-      throw new TransientFailure(`malformed JSON in the answer (${JSON.stringify(text.slice(0, 80))})`, response.status);
+      throw new TransientFailure(`malformed JSON in the answer (${JSON.stringify(quoteStart(text, 80))})`, response.status);
     }
   }
 }
@@ -167,7 +167,15 @@ function serverMessage(text: string): string {
   } catch {
     // Not JSON: quote the start of the text instead.
   }
-  return `: ${redactSecrets(text.slice(0, 200))}`;
+  return `: ${quoteStart(text, 200)}`;
+}
+
+/**
+ * The first `length` characters of a server's text with its secrets redacted. Redacted before it
+ * is cut: a key cut in two would no longer match, and its first part would be printed.
+ */
+function quoteStart(text: string, length: number): string {
+  return redactSecrets(text).slice(0, length);
 }
 
 function describeNetworkError(error: unknown): string {

@@ -1,0 +1,107 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { OpenAIBackend } from '../../src/model/backends/openai.js';
+import { RemoteModelError } from '../../src/model/backends/openaiHttp.js';
+import { fakeModel, ScriptedServer, type Script } from './scripted-server.js';
+
+const repoRoot = resolve(import.meta.dirname, '../..');
+/** Not of the `sk-…` form, so that only the registered key itself can redact it. */
+const KEY = 'Zq7vKx93LmWp2Rt8';
+const KEY_ENV = 'AT_SCRIPTED_SERVER_KEY';
+const dir = mkdtempSync(join(tmpdir(), 'at-openai-secrets-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** Fails when `text` holds the key or any 5 consecutive characters of it (a key cut short is still leaked). */
+function expectNoKey(text: string): void {
+  for (let at = 0; at + 5 <= KEY.length; at++)
+    expect(text, `part of the key: ${KEY.slice(at, at + 5)}`).not.toContain(KEY.slice(at, at + 5));
+}
+
+/** Text with the key across character `cut`: a quote cut there before redacting would keep its first 8 characters. */
+const keyAcross = (cut: number): string => 'x'.repeat(cut - 8) + KEY + 'x'.repeat(40);
+
+let server: ScriptedServer | undefined;
+afterEach(async () => {
+  delete process.env[KEY_ENV];
+  await server?.close();
+  server = undefined;
+});
+
+async function failure(script: Script, retries: number): Promise<{ error: unknown; notices: string[] }> {
+  server = await ScriptedServer.start(script);
+  process.env[KEY_ENV] = KEY;
+  const notices: string[] = [];
+  const backend = OpenAIBackend.fromSpec(server.spec, {
+    apiKeyEnv: KEY_ENV,
+    retry: { maxRetries: retries, initialDelayMs: 1 },
+    onRetry: (notice) => notices.push(notice.reason),
+  });
+  const error = await backend.scoreBatch(['Label: a fine film'], [1, 2]).catch((e: unknown) => e);
+  return { error, notices };
+}
+
+describe('a server that quotes the API key back', () => {
+  it('in a plain-text 401 body is reported without any part of the key', async () => {
+    // Quoted up to 200 characters: the key starts just before the cut.
+    const { error } = await failure(() => ({ status: 401, body: keyAcross(200) }), 0);
+    expect(error).toBeInstanceOf(RemoteModelError);
+    expect((error as Error).message).toMatch(/tokenize: HTTP 401: x+\*\*\*x*; the server refused the API key \(not retried\)$/);
+    expectNoKey((error as Error).message);
+  });
+
+  it('in a malformed answer is reported, and retried, without any part of the key', async () => {
+    // Quoted up to 80 characters of JSON: the key starts just before the cut.
+    const { error, notices } = await failure(() => ({ status: 200, body: `{"tokens": "${keyAcross(80 - 12)}` }), 1);
+    expect((error as Error).message).toMatch(/malformed JSON in the answer .*\(gave up after 2 attempts\)$/);
+    expect(notices).toHaveLength(1);
+    expectNoKey((error as Error).message);
+    expectNoKey(notices.join('\n'));
+  });
+});
+
+/** `active-testing evaluate` from the sources, as a separate process: everything it prints and writes. */
+async function evaluate(spec: string, out: string, ...extra: string[]): Promise<{ code: number | null; output: string }> {
+  const data = join(dir, 'data.tsv');
+  writeFileSync(data, 'sentence\tlabel\na fine film\t1\na dull film\t0\nquite good\t1\n');
+  const args = ['--model', spec, '--data', data, '--classes', 'negative,positive', '--api-key-env', KEY_ENV, '--out', out, ...extra];
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'evaluate', ...args], {
+    cwd: repoRoot,
+    env: { ...process.env, [KEY_ENV]: KEY },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const code = await new Promise<number | null>((done) => child.on('exit', done));
+  return { code, output };
+}
+
+describe('active-testing evaluate with an API key', () => {
+  it('prints and writes no part of it, though every answer quotes it', async () => {
+    server = await ScriptedServer.start((request) => {
+      expect(request.headers.authorization).toBe(`Bearer ${KEY}`);
+      const answer = fakeModel(request);
+      return { ...answer, body: answer.body.replace(/\}$/, `, "seen_authorization": "Bearer ${KEY}"}`) };
+    });
+    const out = join(dir, 'ok');
+    const run = await evaluate(server.spec, out);
+    expect(run.code, run.output).toBe(0);
+    expect(run.output).toMatch(/3 items: accuracy/);
+    expectNoKey(run.output);
+    for (const name of readdirSync(out, { recursive: true }) as string[]) expectNoKey(readFileSync(join(out, name)).toString('latin1'));
+  });
+
+  it('says in one line, exit 1, that a refused key was refused, without any part of it', async () => {
+    server = await ScriptedServer.start(() => ({ status: 401, body: `invalid key: ${keyAcross(200 - 13)}` }));
+    const run = await evaluate(server.spec, join(dir, 'refused'));
+    expect(run.code).toBe(1);
+    expect(run.output.trim().split('\n')).toHaveLength(1);
+    expect(run.output).toMatch(
+      /^active-testing evaluate: http:\/\/127\.0\.0\.1:\d+\/tokenize: HTTP 401: invalid key: x+\*\*\*x*; the server refused the API key \(not retried\)\n$/,
+    );
+    expectNoKey(run.output);
+  });
+});
