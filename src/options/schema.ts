@@ -72,6 +72,9 @@ const text: ValueSpec = { kind: 'text' };
 const onOff: ValueSpec = { kind: 'flag' };
 const atLeast = (min: number): ValueSpec => ({ kind: 'integer', min });
 const positive: ValueSpec = { kind: 'number', min: 0, max: Infinity, minOpen: true };
+
+/** The longest wait a timer can make (2³¹ − 1 ms, about 24.8 days): Node runs a longer one at once. */
+export const LONGEST_WAIT_MS = 2 ** 31 - 1;
 const oneOf = (choices: readonly string[]): ValueSpec => ({ kind: 'choice', choices: () => choices });
 
 /** `active-testing simulate`'s own flags. */
@@ -268,7 +271,7 @@ const EVALUATE: readonly OptionDeclaration[] = [
   { name: 'concurrency', value: atLeast(1), doc: 'HTTP requests in flight', defaultText: '8', contexts: ['evaluate'], metavar: 'N' },
   {
     name: 'requestTimeout',
-    value: positive,
+    value: { kind: 'number', min: 0, max: Math.floor(LONGEST_WAIT_MS / 1000), minOpen: true },
     doc: 'seconds per attempt before retrying',
     defaultText: '120',
     contexts: ['evaluate'],

@@ -40,7 +40,9 @@ describe('the server options of evaluate', () => {
     const cases: Array<[string[], RegExp]> = [
       [['--openai-mode', 'fast'], /--openai-mode: expected one of echo \| top-logprobs/],
       [['--concurrency', '0'], /--concurrency: expected an integer ≥ 1/],
-      [['--request-timeout', '0'], /--request-timeout: expected a number > 0/],
+      [['--request-timeout', '0'], /--request-timeout: expected a number in \(0, 2147483\]/],
+      // Longer than a timer can wait: every request failed as an unexpected error.
+      [['--request-timeout', '1e7'], /--request-timeout: expected a number in \(0, 2147483\]/],
       [['--max-retries', 'x'], /--max-retries: expected an integer/],
     ];
     for (const [argv, message] of cases) {

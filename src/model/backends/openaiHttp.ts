@@ -1,4 +1,5 @@
-import { ActiveTestingError, CancelledError } from '../../errors.js';
+import { ActiveTestingError, CancelledError, InputError } from '../../errors.js';
+import { LONGEST_WAIT_MS } from '../../options/schema.js';
 import { redactSecrets, registerSecret } from '../../io/redact.js';
 import { formatCount } from '../../io/format-count.js';
 
@@ -15,7 +16,7 @@ export class RemoteModelError extends ActiveTestingError {
   }
 }
 
-/** How hard a request is tried before it fails. */
+/** How hard a request is tried before it fails; the waits are at most 2³¹ − 1 ms, the longest timer. */
 export interface RetryPolicy {
   /** Retries after the first attempt (default 5). */
   maxRetries: number;
@@ -77,7 +78,7 @@ export class OpenAIHttpClient {
   private readonly onRetry?: (notice: RetryNotice) => void;
 
   constructor(options: OpenAIHttpClientOptions = {}) {
-    this.policy = { ...DEFAULT_RETRY_POLICY, ...options.retry };
+    this.policy = retryPolicy(options.retry ?? {});
     this.apiKey = options.apiKey;
     registerSecret(options.apiKey);
     this.onRetry = options.onRetry;
@@ -111,7 +112,7 @@ export class OpenAIHttpClient {
   }
 
   private async attempt(url: string, payload: string, signal?: AbortSignal): Promise<unknown> {
-    const timeout = AbortSignal.timeout(this.policy.timeoutMs);
+    const timeout = AbortSignal.timeout(Math.ceil(this.policy.timeoutMs));
     const combined = signal ? AbortSignal.any([signal, timeout]) : timeout;
     const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json' };
     if (this.apiKey) headers.authorization = `Bearer ${this.apiKey}`;
@@ -147,6 +148,34 @@ export class OpenAIHttpClient {
       throw new TransientFailure(`malformed JSON in the answer (${JSON.stringify(quoteStart(text, 80))})`, response.status);
     }
   }
+}
+
+/**
+ * `DEFAULT_RETRY_POLICY` with the fields of `retry` that are set, each checked: a count that is
+ * not an integer would retry forever, and a wait out of a timer's range would fail every request
+ * as an unexpected error, or not wait at all.
+ */
+function retryPolicy(retry: Partial<RetryPolicy>): RetryPolicy {
+  const policy = { ...DEFAULT_RETRY_POLICY };
+  for (const [name, value] of Object.entries(retry) as Array<[keyof RetryPolicy, unknown]>) {
+    if (value === undefined) continue;
+    const argument = `retry.${name}`;
+    if (!(name in DEFAULT_RETRY_POLICY)) {
+      throw new InputError({ argument, expected: `one of ${Object.keys(DEFAULT_RETRY_POLICY).join(', ')}` });
+    }
+    if (name === 'maxRetries') {
+      if (!Number.isSafeInteger(value) || (value as number) < 0)
+        throw new InputError({ argument, expected: 'an integer ≥ 0', received: value });
+    } else if (typeof value !== 'number' || !(name === 'timeoutMs' ? value > 0 : value >= 0) || value > LONGEST_WAIT_MS) {
+      throw new InputError({
+        argument,
+        expected: `milliseconds in ${name === 'timeoutMs' ? '(' : '['}0, ${LONGEST_WAIT_MS}]`,
+        received: value,
+      });
+    }
+    policy[name] = value as number;
+  }
+  return policy;
 }
 
 /** `Retry-After` as milliseconds: delta-seconds or an HTTP date; undefined when absent or unreadable. */
