@@ -50,3 +50,34 @@ describe('parseOpenAIModelSpec', () => {
     expect(redactSecrets('key paste-of-a-key-9 here')).toBe('key *** here');
   });
 });
+
+describe('parseOpenAIModelSpec with a secret in the URL', () => {
+  const messageOf = (spec: string): string => {
+    try {
+      parseOpenAIModelSpec(spec, { env: {} });
+    } catch (error) {
+      expect(error).toBeInstanceOf(InputError);
+      return (error as Error).message;
+    }
+    throw new Error(`${spec} was accepted`);
+  };
+
+  it('refuses a query string, where request paths would be appended after it, without printing it', () => {
+    // The requests went to http://h:8000/v1?sig=…/tokenize, and the query was recorded in the results.
+    for (const spec of ['openai:http://h:8000/v1?sig=Qm8rT2xvZ9#m', 'openai:http://h:8000/v1?#m']) {
+      const message = messageOf(spec);
+      expect(message).toMatch(/^--model: expected .*, without a query string: request paths are appended to the base URL/);
+      expect(message).toContain('got "openai:http://h:8000/v1?***#m"');
+      expect(message).not.toContain('Qm8rT2xvZ9');
+    }
+  });
+
+  it('never prints the user-info of a URL, even one that does not parse', () => {
+    // A password holding "/" or "#" makes the URL unreadable; its user-info is still hidden.
+    for (const spec of ['openai:https://me:Qm8r/T2xvZ9@h/v1#m', 'openai:https://me:Qm8r#T2xvZ9@h/v1#m']) {
+      const message = messageOf(spec);
+      expect(message).toMatch(/^--model: expected .*, got "openai:https:\/\/\*\*\*@h\/v1#m"$/);
+      expect(message).not.toMatch(/Qm8r|T2xvZ9/);
+    }
+  });
+});

@@ -1,5 +1,5 @@
 import { InputError } from '../../errors.js';
-import { redactSecrets, registerSecret } from '../../io/redact.js';
+import { REDACTED, redactSecrets, registerSecret } from '../../io/redact.js';
 
 /** Where a served model lives: the API base URL (ending in `/v1`), the model name, and the key if any. */
 export interface OpenAITarget {
@@ -34,33 +34,48 @@ export function parseOpenAIModelSpec(
   options: { apiKeyEnv?: string; env?: Readonly<Record<string, string | undefined>> } = {},
 ): OpenAITarget {
   const expected = 'openai:<http(s) base URL>#<model name>, e.g. openai:http://localhost:8000/v1#my-model';
-  if (!isOpenAIModelSpec(spec)) throw new InputError({ argument: '--model', expected, received: redactSecrets(spec) });
+  if (!isOpenAIModelSpec(spec)) throw new InputError({ argument: '--model', expected, received: printableSpec(spec) });
   const rest = spec.slice(SCHEME.length);
   const hash = rest.indexOf('#');
   const urlText = hash < 0 ? rest : rest.slice(0, hash);
   const model = hash < 0 ? '' : rest.slice(hash + 1);
   if (model === '')
-    throw new InputError({ argument: '--model', expected: `${expected} (the model name is missing)`, received: redactSecrets(spec) });
+    throw new InputError({ argument: '--model', expected: `${expected} (the model name is missing)`, received: printableSpec(spec) });
   let url: URL;
   try {
     url = new URL(urlText);
   } catch {
-    throw new InputError({ argument: '--model', expected: `${expected} (the URL does not parse)`, received: redactSecrets(spec) });
+    throw new InputError({ argument: '--model', expected: `${expected} (the URL does not parse)`, received: printableSpec(spec) });
   }
   if (url.username !== '' || url.password !== '') {
     registerSecret(decodeURIComponent(url.password));
     throw new InputError({
       argument: '--model',
       expected: `${expected}, without credentials in the URL: put the key in OPENAI_API_KEY (or the variable named by --api-key-env)`,
-      received: redactSecrets(spec),
+      received: printableSpec(spec),
     });
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new InputError({ argument: '--model', expected: `${expected} (http or https only)`, received: redactSecrets(spec) });
+    throw new InputError({ argument: '--model', expected: `${expected} (http or https only)`, received: printableSpec(spec) });
+  }
+  if (urlText.includes('?')) {
+    throw new InputError({
+      argument: '--model',
+      expected: `${expected}, without a query string: request paths are appended to the base URL (a key goes in OPENAI_API_KEY or the variable named by --api-key-env)`,
+      received: printableSpec(spec),
+    });
   }
   const baseUrl = url.href.replace(/\/+$/, '');
   const rootUrl = baseUrl.replace(/\/v1$/, '');
   return { baseUrl, rootUrl, model, apiKey: readApiKey(options.apiKeyEnv, options.env ?? process.env) };
+}
+
+/**
+ * `spec` as an error may quote it: without the user-info of its URL, even of one that does not
+ * parse (a password may hold `/` or `#`), nor its query string, where some services take a key.
+ */
+function printableSpec(spec: string): string {
+  return redactSecrets(spec.replace(/(:\/\/).*@/, `$1${REDACTED}@`).replace(/\?[^#]*/, `?${REDACTED}`));
 }
 
 /**
