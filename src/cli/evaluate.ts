@@ -69,6 +69,13 @@ export const evaluateCommand: Command = {
         }),
       () => (scored === undefined ? undefined : `after ${scored.done} of ${formatCount(scored.total, 'item')}`),
     ).finally(() => progress.finish());
+    // Opted into, but each one is a bound, not a score: a run where most labels were floored is not the run meant.
+    const floored = remote?.stats.flooredLabels ?? 0;
+    if (floored > 0) {
+      console.error(
+        `warning: ${formatCount(floored, 'label score')} of this run ${floored === 1 ? 'was' : 'were'} not among the top log-probabilities the server returned (--top-logprobs) and ${floored === 1 ? 'was' : 'were'} floored to the lowest of them (--missing-label floor): upper bounds, not the labels' log-probabilities`,
+      );
+    }
     if (outcome.alreadyComplete) console.log(`${out}: results of this configuration are already complete`);
     else
       console.log(`${formatCount(outcome.n, 'item')}: accuracy ${outcome.accuracy.toFixed(4)}, loss ${outcome.loss.toFixed(4)} -> ${out}`);

@@ -66,7 +66,7 @@ export class ScriptedServer {
 }
 
 /** A word's token id: a hash, so that ids do not depend on the order requests arrive in. */
-function wordId(word: string): number {
+export function wordId(word: string): number {
   let hash = 5381;
   for (const char of word) hash = (hash * 33 + char.codePointAt(0)!) % 100_003;
   return hash + 1;

@@ -1,0 +1,46 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { readNpy } from '../../src/io/npy.js';
+import { runCliCaptured } from '../helpers/cli.js';
+import { fakeModel, ScriptedServer, wordId, type ScriptedRequest } from './scripted-server.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'at-openai-floor-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** Top log-probabilities that hold "negative" but not "positive", for every prompt. */
+function topWithoutPositive(request: ScriptedRequest) {
+  if (request.path !== '/v1/completions') return fakeModel(request);
+  const top = { [`token_id:${wordId('negative')}`]: -0.5, 'token_id:9': -1, 'token_id:8': -2.5 };
+  const choices = (request.body.prompt as number[][]).map((_, index) => ({
+    index,
+    text: '',
+    logprobs: { tokens: ['token_id:9'], token_logprobs: [-1], top_logprobs: [top] },
+  }));
+  return { status: 200, body: JSON.stringify({ choices }) };
+}
+
+describe('evaluate --missing-label floor', () => {
+  it('says how many label scores were floored, which are upper bounds', async () => {
+    const server = await ScriptedServer.start(topWithoutPositive);
+    try {
+      const data = join(dir, 'data.tsv');
+      writeFileSync(data, 'sentence\tlabel\na fine film\t1\na dull film\t0\nquite good\t1\n');
+      const out = join(dir, 'out');
+      const run = await runCliCaptured([
+        'evaluate',
+        ...['--model', server.spec, '--data', data, '--classes', 'negative,positive', '--out', out],
+        ...['--openai-mode', 'top-logprobs', '--missing-label', 'floor'],
+      ]);
+      expect(run.code, run.stderr).toBe(0);
+      // Every item's "positive" got the lowest value returned.
+      expect(Array.from((await readNpy(join(out, 'scores.npy'))).data as Float32Array)).toEqual([-0.5, -2.5, -0.5, -2.5, -0.5, -2.5]);
+      expect(run.stderr).toContain(
+        "warning: 3 label scores of this run were not among the top log-probabilities the server returned (--top-logprobs) and were floored to the lowest of them (--missing-label floor): upper bounds, not the labels' log-probabilities",
+      );
+    } finally {
+      await server.close();
+    }
+  });
+});
