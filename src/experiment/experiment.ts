@@ -138,6 +138,11 @@ async function runExperimentLocked(grid: ExperimentConfig, options: ExperimentOp
     config.settings.map((s, i) => isFinished(join(out, s.folder), fingerprints[i] as string, options.force ?? false)),
   );
 
+  // The settings this run recomputes lose their marks first, before the manifest names the new
+  // grid: a forced run stopped part-way would otherwise leave the settings it had not reached marked
+  // finished under the old grid, and report would table them beside the new grid's.
+  await Promise.all(config.settings.map((s, i) => (finished[i] ? undefined : rm(join(out, s.folder, SETTING_MARKER), { force: true }))));
+
   const manifest: ExperimentManifest = {
     version: VERSION,
     // What ran: the grid with its size resolved, the evaluate steps' outputs still named by step.
@@ -215,10 +220,8 @@ async function runExperimentLocked(grid: ExperimentConfig, options: ExperimentOp
       poolSummary.losses,
       poolSummary.zeroOneLosses,
     );
-    // Files in an unfinished folder come from an interrupted run of this same setting: replace them.
-    // A marker of earlier results goes first, so that a run killed while replacing them leaves the
-    // setting unfinished, never marked finished over a mix of old and new files.
-    await rm(join(folder, SETTING_MARKER), { force: true });
+    // Files in an unfinished folder come from an interrupted run of this same setting, or of an
+    // earlier grid under force, unmarked above: replace them.
     await removeInterruptedWrites(folder);
     // Stopped by the signal, the write removes its temporaries before its renames: the setting stays unfinished, to be rerun.
     await writeSimulationOutputs(folder, result, summary, { force: true, ...(options.signal ? { signal: options.signal } : {}) });

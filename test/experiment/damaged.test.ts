@@ -108,3 +108,31 @@ describe('a finished setting whose files were damaged', () => {
     expect(existsSync(temporary)).toBe(false);
   });
 });
+
+describe('a forced run of a changed grid, stopped part-way', () => {
+  it('leaves the settings it has not reached unfinished, so that report never mixes the two grids', async () => {
+    const oldGrid = writeGrid(join(root, 'old-grid'), { size: 300, runs: 30, labels: 40 });
+    const newGrid = writeGrid(join(root, 'new-grid'), { size: 300, runs: 31, labels: 40 });
+    const out = join(root, 'regridded');
+    await runExperiment(loadExperimentConfig(oldGrid), { out, threads: 1 });
+    const stop = new AbortController();
+    await expect(
+      runExperiment(loadExperimentConfig(newGrid), {
+        out,
+        threads: 1,
+        force: true,
+        signal: stop.signal,
+        onEvent: (event) => {
+          if (event.event === 'setting-done') stop.abort();
+        },
+      }),
+    ).rejects.toThrow('experiment interrupted');
+    const unfinished: string[] = [];
+    const settings = await loadReportSettings([out], (name) => unfinished.push(name));
+    expect(settings.map((s) => [s.name, s.estimates.cols])).toEqual([['Random (i.i.d.)', 31]]);
+    expect(unfinished).toEqual(['surrogate-ce · LURE · clip 0.1', 'surrogate-pe · LURE · clip 0.1', 'self-entropy · LURE · clip 0.1']);
+    const results = await runExperiment(loadExperimentConfig(newGrid), { out, threads: 1 });
+    expect(results.map((r) => r.status)).toEqual(['skipped', 'ran', 'ran', 'ran']);
+    for (const { dir } of await loadReportSettings([out])) expect(runsOf(dir), dir).toBe(31);
+  });
+});
