@@ -14,7 +14,7 @@ import {
 import { toJson } from '../io/json.js';
 import { checkInputFolders, checkReportOutput, loadReportSettings } from './load.js';
 import { renderFigure } from './render.js';
-import { INTERVAL_GUARANTEES, INTERVAL_NAMES, reportOrder, settingKind } from './setting.js';
+import { INTERVAL_GUARANTEES, INTERVAL_NAMES, type ReportSetting, reportOrder, settingKind } from './setting.js';
 import { BOOTSTRAP_Z } from '../metrics/index.js';
 import { checkKnownKeys, checkOption, optionNames } from '../options/index.js';
 import { INTERVAL_KINDS, type IntervalKind } from '../simulate/intervals.js';
@@ -103,6 +103,8 @@ async function writeReportLocked(dirs: readonly string[], options: ReportOptions
   await assertOutputsWritable(out, REPORT_FILES, { force: options.force ?? false });
   const settings = reportOrder(await loadReportSettings(dirs, options.onUnfinished));
   checkSamePool(settings);
+  // Refused before the curves, which take seconds per large setting.
+  const baselineSetting = chooseBaseline(settings, options.baseline);
   const confidence = options.confidence ?? BOOTSTRAP_Z;
   const smoothing = options.smoothing ?? 1;
   if (!Number.isInteger(smoothing) || smoothing < 1)
@@ -126,7 +128,7 @@ async function writeReportLocked(dirs: readonly string[], options: ReportOptions
     stopIfCancelled();
     curves.push(await settingCurvesInBlocks(setting, confidence, pause));
   }
-  const baseline = chooseBaseline(curves, options.baseline);
+  const baseline = curves.find((c) => c.setting === baselineSetting) ?? null;
   const table = summaryTable(curves, baseline, { ...(options.thresholds ? { thresholds: options.thresholds } : {}), confidence });
 
   const figures = figureSpecs(curves, baseline, smoothing, confidence);
@@ -165,18 +167,18 @@ async function writeReportLocked(dirs: readonly string[], options: ReportOptions
   return { files: written, table, summaryPath: join(out, 'summary.md') };
 }
 
-function chooseBaseline(curves: readonly SettingCurves[], name: string | undefined): SettingCurves | null {
+function chooseBaseline(settings: readonly ReportSetting[], name: string | undefined): ReportSetting | null {
   // The relative numbers are worded as relative to random labelling: only such a setting is a baseline.
-  const random = curves.filter((c) => settingKind(c.setting) === 'random');
+  const random = settings.filter((s) => settingKind(s) === 'random');
   if (name !== undefined) {
-    const chosen = random.find((c) => c.setting.name === name);
+    const chosen = random.find((s) => s.name === name);
     if (!chosen)
       throw new InputError({
         argument: 'baseline',
         expected:
           random.length === 0
             ? 'a random-labelling (iid) setting, of which the inputs have none'
-            : `one of the random-labelling settings ${random.map((c) => JSON.stringify(c.setting.name)).join(', ')}`,
+            : `one of the random-labelling settings ${random.map((s) => JSON.stringify(s.name)).join(', ')}`,
         received: name,
       });
     return chosen;
