@@ -1,4 +1,4 @@
-import { existsSync, statSync } from 'node:fs';
+import { type Dirent, existsSync, statSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { join, resolve, sep } from 'node:path';
 import { FileFormatError, InputError } from '../errors.js';
@@ -7,6 +7,7 @@ import { unreadableFile } from '../io/unreadable.js';
 import type { Matrix } from '../matrix.js';
 import { EXPERIMENT_MANIFEST, SETTING_MARKER, settingName, type ExperimentManifest } from '../experiment/manifest.js';
 import { INTERVAL_KINDS, type IntervalKind } from '../simulate/intervals.js';
+import { SIMULATION_FILES } from '../simulate/outputs.js';
 import type { ReportSetting, SettingIntervals } from './setting.js';
 import { formatCount } from '../io/format-count.js';
 
@@ -194,18 +195,33 @@ function checkSamePool(settings: readonly ReportSetting[]): void {
   }
 }
 
-/** Sub-folders holding simulate outputs, e.g. those of `simulate --demo`, in name order. */
+/**
+ * Sub-folders holding simulate outputs, e.g. those of `simulate --demo`, in name order. One that
+ * holds a simulation's summary and arrays but not its estimates is refused: left out, the report
+ * would look complete without it. (A summary alone may be a report's, as `--demo` writes beside its runs.)
+ */
 async function simulationSubfolders(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { withFileTypes: true });
-  const interrupted = entries.find(
-    (e) => e.isDirectory() && !existsSync(join(dir, e.name, SUMMARY)) && existsSync(join(dir, e.name, ESTIMATES)),
-  );
+  const has = (e: Dirent, name: string) => existsSync(join(dir, e.name, name));
+  const interrupted = entries.find((e) => e.isDirectory() && !has(e, SUMMARY) && has(e, ESTIMATES));
   if (interrupted !== undefined) throw interruptedRun(join(dir, interrupted.name));
+  const withoutEstimates = entries.find(
+    (e) => e.isDirectory() && has(e, SUMMARY) && !has(e, ESTIMATES) && SIMULATION_ARRAYS.some((name) => has(e, name)),
+  );
+  if (withoutEstimates !== undefined) {
+    throw new FileFormatError(
+      join(dir, withoutEstimates.name),
+      `holds a simulate run's ${SUMMARY} without its ${ESTIMATES}, which report reads; run the simulation again (simulate --force), or move the folder out of ${dir}`,
+    );
+  }
   return entries
-    .filter((e) => e.isDirectory() && existsSync(join(dir, e.name, SUMMARY)) && existsSync(join(dir, e.name, 'estimates.npy')))
+    .filter((e) => e.isDirectory() && has(e, SUMMARY) && has(e, ESTIMATES))
     .map((e) => join(dir, e.name))
     .sort();
 }
+
+/** The arrays of a simulate run besides its estimates. */
+const SIMULATION_ARRAYS = SIMULATION_FILES.filter((name) => name !== SUMMARY && name !== ESTIMATES);
 
 interface SimulationSummary {
   true_risk: number;

@@ -145,6 +145,23 @@ describe('writeReport', () => {
     expect(summaryPath).toBe(join(parent, 'report', 'summary.md'));
   });
 
+  it('refuses a sub-folder holding a simulation without its estimates, rather than reporting the rest as all of it', async () => {
+    const parent = join(root, 'demo-damaged');
+    writeFakeSimulation(join(parent, 'surrogate-ce-lure'), { acquisition: 'surrogate-ce', estimator: 'lure', noise: 0.3, rows: 20 });
+    writeFakeSimulation(join(parent, 'iid'), { acquisition: 'iid', estimator: 'iid', noise: 0.6, rows: 20 });
+    // The report written beside the runs, as simulate --demo writes it, holds a summary.json too: it is no simulation.
+    await writeReport([parent], { out: join(parent, 'report'), thresholds: [10] });
+    rmSync(join(parent, 'surrogate-ce-lure', 'estimates.npy'));
+    const damaged = join(parent, 'surrogate-ce-lure');
+    await expect(writeReport([parent], { out: join(root, 'demo-damaged-report') })).rejects.toThrow(
+      new FileFormatError(
+        damaged,
+        `holds a simulate run's summary.json without its estimates.npy, which report reads; run the simulation again (simulate --force), or move the folder out of ${parent}`,
+      ),
+    );
+    expect(existsSync(join(root, 'demo-damaged-report'))).toBe(false);
+  });
+
   it('names same-named settings apart by their folders, also when the folders share their last name', async () => {
     // Two grids run into runs/x and runs/y write their settings into folders of the same names.
     const x = join(root, 'twin', 'x', 'iid');
