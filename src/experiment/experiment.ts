@@ -24,7 +24,7 @@ import {
 import { VERSION } from '../version.js';
 import { withPoolSize, type ExperimentConfig, type ResolvedSetting, type SizedExperimentConfig, type SizedSetting } from './config.js';
 import { EVALUATE_REFERENCE, evaluateStepFolder, runEvaluateSteps } from './evaluate-steps.js';
-import { EXPERIMENT_MANIFEST, type ExperimentManifest, SETTING_MARKER, type SettingMarker } from './manifest.js';
+import { EXPERIMENT_MANIFEST, type ExperimentManifest, type ManifestSetting, SETTING_MARKER, type SettingMarker } from './manifest.js';
 
 /** What `runExperiment` reports as it goes (also the CLI's `--json` lines). */
 export type ExperimentEvent =
@@ -101,6 +101,7 @@ async function runExperimentLocked(grid: ExperimentConfig, options: ExperimentOp
       received: `${out}, which holds ${simulation}`,
     });
   }
+  if (!(options.force ?? false)) await checkKeepsFinishedSettings(out, grid);
   const onStep = (step: string) => emit({ event: 'evaluate', step, folder: evaluateStepFolder(out, step) });
   await runEvaluateSteps(new Map(Object.entries(grid.evaluate)), out, options.force ?? false, onStep, options.signal);
   const unsized = withStepOutputs(grid, out);
@@ -245,6 +246,34 @@ async function runExperimentLocked(grid: ExperimentConfig, options: ExperimentOp
     seconds: (performance.now() - started) / 1000,
   });
   return results;
+}
+
+/**
+ * Refuses a grid that leaves out settings the folder's experiment has finished: this run replaces
+ * `experiment.json`, through which report reads the experiment, and their results would drop out
+ * of every report without a word. `force` drops them (their folders stay).
+ */
+async function checkKeepsFinishedSettings(out: string, grid: ExperimentConfig): Promise<void> {
+  const path = join(out, EXPERIMENT_MANIFEST);
+  if (!existsSync(path)) return;
+  let earlier: { settings?: unknown } | null;
+  try {
+    earlier = JSON.parse(await readFile(path, 'utf8')) as { settings?: unknown } | null;
+  } catch {
+    // A manifest report cannot read shows no setting that this run could drop.
+    return;
+  }
+  const listed = Array.isArray(earlier?.settings) ? (earlier.settings as Array<Partial<ManifestSetting> | null>) : [];
+  const folders = new Set(grid.settings.map((s) => s.folder));
+  const dropped = listed.filter(
+    (s): s is ManifestSetting => typeof s?.folder === 'string' && !folders.has(s.folder) && existsSync(join(out, s.folder, SETTING_MARKER)),
+  );
+  if (dropped.length === 0) return;
+  const [them, settings] = dropped.length === 1 ? ['it', 'a finished setting'] : ['them', 'finished settings'];
+  throw new OutputExistsError(
+    path,
+    `it lists ${settings} that this grid leaves out (${dropped.map((s) => JSON.stringify(s.name)).join(', ')}), which report would no longer show; keep ${them} in the grid, or pass --force to drop ${them} from the experiment (the folders are kept)`,
+  );
 }
 
 /** The grid with every `evaluate:<step>` reference replaced by the path of the step's output file. */

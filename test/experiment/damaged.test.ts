@@ -3,7 +3,7 @@ import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { FileFormatError, OutputLockedError } from '../../src/errors.js';
+import { FileFormatError, OutputExistsError, OutputLockedError } from '../../src/errors.js';
 import { loadExperimentConfig } from '../../src/experiment/config.js';
 import { runExperiment } from '../../src/experiment/experiment.js';
 import { EXPERIMENT_MANIFEST, SETTING_MARKER, type ExperimentManifest } from '../../src/experiment/manifest.js';
@@ -134,5 +134,40 @@ describe('a forced run of a changed grid, stopped part-way', () => {
     const results = await runExperiment(loadExperimentConfig(newGrid), { out, threads: 1 });
     expect(results.map((r) => r.status)).toEqual(['skipped', 'ran', 'ran', 'ran']);
     for (const { dir } of await loadReportSettings([out])) expect(runsOf(dir), dir).toBe(31);
+  });
+});
+
+describe('a grid that leaves out settings the folder has finished', () => {
+  it('is refused, naming them, so that report does not lose them silently; --force drops them and keeps their folders', async () => {
+    const full = writeGrid(join(root, 'full-grid'), { size: 300, runs: 30, labels: 40 });
+    const fewer = writeGrid(join(root, 'fewer-grid'), {
+      size: 300,
+      runs: 30,
+      labels: 40,
+      extra: { settings: [{ acquisition: 'iid' }, { acquisition: 'surrogate-ce' }] },
+    });
+    const out = join(root, 'shrunk');
+    await runExperiment(loadExperimentConfig(full), { out, threads: 1 });
+    const manifestPath = join(out, EXPERIMENT_MANIFEST);
+    const manifest = readFileSync(manifestPath, 'utf8');
+    await expect(runExperiment(loadExperimentConfig(fewer), { out, threads: 1 })).rejects.toThrow(
+      new OutputExistsError(
+        manifestPath,
+        'it lists finished settings that this grid leaves out ("surrogate-pe · LURE · clip 0.1", "self-entropy · LURE · clip 0.1"), which report would no longer show; keep them in the grid, or pass --force to drop them from the experiment (the folders are kept)',
+      ),
+    );
+    expect(readFileSync(manifestPath, 'utf8')).toBe(manifest);
+    expect(await loadReportSettings([out])).toHaveLength(4);
+
+    // A setting left unfinished has no results to lose.
+    rmSync(join(out, 'self-entropy-lure-clip-0.1', SETTING_MARKER));
+    await expect(runExperiment(loadExperimentConfig(fewer), { out, threads: 1 })).rejects.toThrow(
+      /lists a finished setting that this grid leaves out \("surrogate-pe · LURE · clip 0.1"\), .*; keep it in the grid, or pass --force to drop it /,
+    );
+
+    const results = await runExperiment(loadExperimentConfig(fewer), { out, threads: 1, force: true });
+    expect(results.map((r) => r.status)).toEqual(['skipped', 'skipped']);
+    expect((await loadReportSettings([out])).map((s) => s.name)).toEqual(['Random (i.i.d.)', 'surrogate-ce · LURE · clip 0.1']);
+    expect(existsSync(join(out, 'surrogate-pe-lure-clip-0.1', SETTING_MARKER))).toBe(true);
   });
 });
