@@ -107,8 +107,6 @@ async function writeReportLocked(dirs: readonly string[], options: ReportOptions
   const baselineSetting = chooseBaseline(settings, options.baseline);
   const confidence = options.confidence ?? BOOTSTRAP_Z;
   const smoothing = options.smoothing ?? 1;
-  if (!Number.isInteger(smoothing) || smoothing < 1)
-    throw new InputError({ argument: 'smoothing', expected: 'an integer ≥ 1', received: smoothing });
   const stopIfCancelled = (): void => {
     if (options.signal?.aborted) throw new CancelledError('report cancelled; nothing of it was written');
   };

@@ -281,6 +281,8 @@ describe('writeReport', () => {
     await expect(report({ thresholds: [0] })).rejects.toThrow(/^thresholds: expected integers ≥ 1/);
     await expect(report({ thresholds: [2.5] })).rejects.toThrow(/^thresholds: expected integers ≥ 1/);
     await expect(report({ confidence: -1 })).rejects.toThrow(/^confidence: expected a number > 0, got -1/);
+    await expect(report({ smoothing: 0 })).rejects.toThrow(/^smoothing: expected an integer ≥ 1, got 0/);
+    await expect(report({ smoothing: 1.5 })).rejects.toThrow(/^smoothing: expected an integer ≥ 1, got 1.5/);
     await expect(report({ treshold: [50] })).rejects.toThrow(/^treshold: expected a known option, did you mean thresholds\?/);
     // Wrong types from JavaScript callers: a typed error naming the option, and nothing written.
     await expect(report({ force: 'yes' })).rejects.toThrow('force: expected true or false, got "yes"');
