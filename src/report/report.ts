@@ -201,8 +201,9 @@ function figureSpecs(curves: readonly SettingCurves[], baseline: SettingCurves |
   const spent = { allSettings, ...(withOffsets ? { xTitle: 'Labels spent (acquired + ICL examples)' } : {}) };
   const smoothed = smoothing > 1 ? `moving average over ${smoothing} rows` : null;
   const figures: Figure[] = [['squared-error', squaredErrorSpec(errorPoints(curves), spent)]];
-  if (baseline) {
-    const others = curves.filter((c) => c !== baseline);
+  const others = curves.filter((c) => c !== baseline);
+  // With random labelling alone there is nothing to draw relative to it.
+  if (baseline && others.length > 0) {
     const suffix = smoothed ? ` (${smoothed})` : '';
     const relativeCurve = (c: SettingCurves, metric: ErrorMetric) => ({
       x: c.setting.labels,

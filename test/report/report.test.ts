@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FileFormatError, InputError, OutputExistsError } from '../../src/errors.js';
 import { readNpy } from '../../src/io/npy.js';
@@ -70,6 +70,16 @@ describe('writeReport', () => {
     const svg = readFileSync(join(out, 'squared-error.svg'), 'utf8');
     for (const name of ['Random (i.i.d.)', 'surrogate-ce · LURE · clip 0.1', 'surrogate-ce · ASE · clip 0.1']) expect(svg).toContain(name);
     expect(readFileSync(join(out, 'relative-error.svg'), 'utf8')).not.toContain('Random (i.i.d.)</text>');
+  });
+
+  it('draws no relative figures for random labelling alone', async () => {
+    const alone = join(root, 'random-alone');
+    const written = await writeReport([dirs.random], { out: alone });
+    const figures = new Set(written.files.map((f) => basename(f).replace(/\.(png|svg|vl\.json)$/, '')));
+    expect(figures.has('squared-error')).toBe(true);
+    expect(figures.has('relative-error')).toBe(false);
+    expect(figures.has('relative-cost')).toBe(false);
+    expect(readFileSync(join(alone, 'summary.md'), 'utf8')).not.toContain('relative-error');
   });
 
   it('puts random labelling first, ASE last, and names the baseline', () => {
