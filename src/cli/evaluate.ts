@@ -33,9 +33,10 @@ Inference servers (--model openai:http://host:port/v1#model-name):
 ${help(['apiKeyEnv', 'openaiMode', 'topLogprobs', 'missingLabel', 'concurrency', 'requestTimeout', 'maxRetries'])}
 
 Outputs in DIR: scores.npy (N×K float32 raw label logits, rows in dataset order after removing
-ICL rows), labels.npy (N int32) and meta.json (accuracy, loss, classes, label_token_ids,
-first_prompt, icl_rows, timings, config, version). Rerunning the same command on the same DIR
-resumes an interrupted run; a different configuration is refused unless --force.
+ICL rows), labels.npy (N int32) and meta.json (accuracy, loss, floored_labels, classes,
+label_token_ids, first_prompt, icl_rows, timings, config, run, version). Rerunning the same
+command on the same DIR resumes an interrupted run; a different configuration (a served model's
+--openai-mode, --top-logprobs and --missing-label included) is refused unless --force.
 ${EXIT_CODES_HELP}`;
 
 export const evaluateCommand: Command = {
@@ -70,7 +71,8 @@ export const evaluateCommand: Command = {
       () => (scored === undefined ? undefined : `after ${scored.done} of ${formatCount(scored.total, 'item')}`),
     ).finally(() => progress.finish());
     // Opted into, but each one is a bound, not a score: a run where most labels were floored is not the run meant.
-    const floored = remote?.stats.flooredLabels ?? 0;
+    // Counted over the whole run: a resumed run's earlier part is kept in its checkpoint, finished results in meta.json.
+    const floored = outcome.flooredLabels;
     if (floored > 0) {
       console.error(
         `warning: ${formatCount(floored, 'label score')} of this run ${floored === 1 ? 'was' : 'were'} not among the top log-probabilities the server returned (--top-logprobs) and ${floored === 1 ? 'was' : 'were'} floored to the lowest of them (--missing-label floor): upper bounds, not the labels' log-probabilities`,

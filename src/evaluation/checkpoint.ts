@@ -8,7 +8,9 @@ import { formatCount } from '../io/format-count.js';
 /**
  * Scores of an unfinished run, kept on disk batch by batch so that a crash loses at most one
  * batch: `<base>.partial.json` records the run's configuration, `<base>.partial.f32` holds the
- * finished rows (float32, row-major), appended and flushed after each batch.
+ * finished rows (float32, row-major), appended and flushed after each batch, and
+ * `<base>.partial.floored` which of their scores were floored (one byte per score, 1 where
+ * floored), appended and flushed before the batch's rows, so that it covers every row on disk.
  */
 export class ScoreCheckpoint {
   private constructor(
@@ -16,6 +18,8 @@ export class ScoreCheckpoint {
     readonly cols: number,
     /** Rows already on disk. */
     readonly rows: Float32Array,
+    /** Which of `rows`' scores were floored (see `ScoreBatchOptions.onFloored`), one byte per score. */
+    readonly floored: Uint8Array,
   ) {}
 
   /**
@@ -48,7 +52,8 @@ export class ScoreCheckpoint {
    * replacing any other checkpoint. A resumed run keeps whole batches of `batchSize` rows from the
    * start (or every row, when all are there): resuming inside a batch that a kill cut short would
    * shift every later batch, and an item's scores depend on its batch in their last bits, so the
-   * results would not be an uninterrupted run's. A checkpoint with more rows
+   * results would not be an uninterrupted run's; rows whose floored marks are not all on disk are
+   * scored again. A checkpoint with more rows
    * than `items` cannot be this run's alone (two runs appended to it at once) and is refused, as
    * is one whose configuration cannot be read, unless `discardUnfit`, which starts afresh instead.
    *
@@ -64,27 +69,34 @@ export class ScoreCheckpoint {
   ): Promise<ScoreCheckpoint> {
     const pending = await ScoreCheckpoint.pendingConfig(base, discardUnfit);
     const data = `${base}.partial.f32`;
+    const marks = `${base}.partial.floored`;
     if (pending !== null && JSON.stringify(pending) === JSON.stringify(config) && existsSync(data)) {
-      const complete = Math.floor((await stat(data)).size / (4 * cols));
-      if (complete <= items) {
+      const scored = Math.floor((await stat(data)).size / (4 * cols));
+      if (scored <= items) {
+        // A checkpoint written before floored scores were kept has no marks: its model floored none
+        // (a served model's configuration of then is refused before this, as it did not record how it scored).
+        if (!existsSync(marks)) await writeFileAtomic(marks, new Uint8Array(scored * cols));
+        const complete = Math.min(scored, Math.floor((await stat(marks)).size / cols));
         const kept = complete === items ? complete : complete - (complete % batchSize);
         await truncate(data, kept * 4 * cols);
+        await truncate(marks, kept * cols);
         const bytes = await readFile(data);
         const rows = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
-        return new ScoreCheckpoint(base, cols, rows);
+        return new ScoreCheckpoint(base, cols, rows, new Uint8Array(await readFile(marks)));
       }
       if (!discardUnfit) {
         throw new FileFormatError(
           data,
-          `holds ${formatCount(complete, 'row')} of scores, more than the ${formatCount(items, 'item')} to score, so it is not one run's ` +
+          `holds ${formatCount(scored, 'row')} of scores, more than the ${formatCount(items, 'item')} to score, so it is not one run's ` +
             `(two runs on the same folder at once?); remove it, or pass --force, to start fresh`,
         );
       }
     }
     await ScoreCheckpoint.discard(base);
     await writeFileAtomic(`${base}.partial.json`, `${JSON.stringify(config)}\n`);
+    await writeFileAtomic(marks, new Uint8Array(0));
     await writeFileAtomic(data, new Uint8Array(0));
-    return new ScoreCheckpoint(base, cols, new Float32Array(0));
+    return new ScoreCheckpoint(base, cols, new Float32Array(0), new Uint8Array(0));
   }
 
   /** Number of finished items on disk. */
@@ -92,15 +104,13 @@ export class ScoreCheckpoint {
     return this.rows.length / this.cols;
   }
 
-  /** Appends a finished batch and flushes it to disk. */
-  async append(rows: Float32Array): Promise<void> {
-    const handle = await open(`${this.base}.partial.f32`, 'a');
-    try {
-      await handle.write(new Uint8Array(rows.buffer, rows.byteOffset, rows.byteLength));
-      await handle.datasync();
-    } finally {
-      await handle.close();
-    }
+  /**
+   * Appends a finished batch, its rows and which of their scores were floored (one byte per score),
+   * and flushes it to disk: the marks first, so that a kill between the two leaves no row without them.
+   */
+  async append(rows: Float32Array, floored: Uint8Array): Promise<void> {
+    await appendFlushed(`${this.base}.partial.floored`, floored);
+    await appendFlushed(`${this.base}.partial.f32`, new Uint8Array(rows.buffer, rows.byteOffset, rows.byteLength));
     faultPoint('evaluate:batch');
   }
 
@@ -118,5 +128,16 @@ export class ScoreCheckpoint {
   static async discard(base: string): Promise<void> {
     await rm(`${base}.partial.json`, { force: true });
     await rm(`${base}.partial.f32`, { force: true });
+    await rm(`${base}.partial.floored`, { force: true });
+  }
+}
+
+async function appendFlushed(path: string, bytes: Uint8Array): Promise<void> {
+  const handle = await open(path, 'a');
+  try {
+    await handle.write(bytes);
+    await handle.datasync();
+  } finally {
+    await handle.close();
   }
 }

@@ -12,6 +12,7 @@ import { withOutputLock } from '../io/output-lock.js';
 import { encodeNpy } from '../io/npy.js';
 import { redactSecrets } from '../io/redact.js';
 import { checkTsvSafe } from '../io/tsv-safe.js';
+import { OpenAIBackend, type OpenAIScoringMode } from '../model/backends/openai.js';
 import { isOpenAIModelSpec } from '../model/backends/openaiTarget.js';
 import type { ScoringBackend } from '../model/backend.js';
 import { Model } from '../model/model.js';
@@ -41,6 +42,16 @@ export interface EvaluateConfig {
   icl_examples: number;
   icl_data: string | null;
   icl_seed: number;
+  /**
+   * How a served model's label scores were read (`OpenAIBackendOptions.mode`), and in the
+   * `top-logprobs` mode how many top log-probabilities were asked for and what a label outside
+   * them got (null in the `echo` mode, which reads neither): the same items score differently
+   * either way, so a resume with other values is refused. Absent for a model run here;
+   * `evaluateToFolder` fills them in from `run.backend`.
+   */
+  openai_mode?: OpenAIScoringMode;
+  top_logprobs?: number | null;
+  missing_label?: 'error' | 'floor' | null;
   /**
    * Content hashes of what the options name, so that a file changed at the same path is noticed;
    * `evaluateToFolder` fills them in.
@@ -79,6 +90,11 @@ export interface EvaluateOutcome {
   n: number;
   accuracy: number;
   loss: number;
+  /**
+   * Label scores of the results that were floored, upper bounds rather than the labels' values
+   * (`--missing-label floor`), over the whole run, a resumed one's earlier part included.
+   */
+  flooredLabels: number;
 }
 
 /** Stops hashing the inputs when `signal` aborts: a model's weights run to gigabytes. */
@@ -140,7 +156,22 @@ function ranDtype(model: string, dtype: string): string {
 /** The option of the schema that sets a configuration key (`icl_examples`: `iclExamples`). */
 const optionOf = (key: string): string => key.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
 
-/** The option or input of `config` that differs from `other`'s, as the user would name it (`optionName`). */
+/** The keys of `EvaluateConfig` that say how a served model's label scores were read. */
+const SERVED_SCORING_KEYS = ['openai_mode', 'top_logprobs', 'missing_label'] as const;
+
+/** A setting's value as a message shows it, or null when it would not fit on a short line (an instruction, the classes). */
+function shownValue(value: unknown): string | null {
+  if (value === null || value === undefined) return 'none';
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  if (typeof value === 'string' && value !== '' && value.length <= 60 && !/[\n\r]/.test(value)) return value;
+  return null;
+}
+
+/**
+ * The option or input of `config` that differs from `other`'s, as the user would name it
+ * (`optionName`), with the recorded and given values where they are short
+ * (`--openai-mode (recorded echo, given top-logprobs)`).
+ */
 function changedSettings(config: EvaluateConfig, other: unknown, optionName: (name: string) => string): string[] {
   if (typeof other !== 'object' || other === null) return ['the whole configuration (unreadable)'];
   const recorded = other as Record<string, unknown>;
@@ -151,14 +182,19 @@ function changedSettings(config: EvaluateConfig, other: unknown, optionName: (na
   };
   const changed: string[] = [];
   for (const [key, value] of Object.entries(config)) {
-    if (key === 'inputs') {
+    if ((SERVED_SCORING_KEYS as readonly string[]).includes(key) && !('openai_mode' in recorded)) {
+      changed.push(
+        `the served model's scoring settings (${SERVED_SCORING_KEYS.map((k) => optionName(optionOf(k))).join(', ')}: not recorded by the earlier run)`,
+      );
+    } else if (key === 'inputs') {
       const inputs = (recorded.inputs ?? {}) as Record<string, unknown>;
       for (const [input, hash] of Object.entries(config.inputs ?? {})) {
         if (JSON.stringify(inputs[input]) !== JSON.stringify(hash))
           changed.push(recorded.inputs === undefined ? 'input fingerprints (not recorded by the earlier run)' : (names[input] ?? input));
       }
     } else if (JSON.stringify(recorded[key]) !== JSON.stringify(value)) {
-      changed.push(optionName(optionOf(key)));
+      const [before, after] = [shownValue(recorded[key]), shownValue(value)];
+      changed.push(`${optionName(optionOf(key))}${before === null || after === null ? '' : ` (recorded ${before}, given ${after})`}`);
     }
   }
   return [...new Set(changed)];
@@ -235,7 +271,7 @@ async function checkOutputFolder(
     if (!force) {
       throw new OutputExistsError(
         join(out, `${CHECKPOINT}.partial.json`),
-        `an unfinished run made with other settings or inputs is there (changed: ${changedSettings(config, pending, optionName).join(', ')}); resuming would mix their scores: pass --force to discard it and start fresh`,
+        `an unfinished run made with other settings or inputs is there (changed: ${changedSettings(config, pending, optionName).join(', ')}); resuming would mix their scores: rerun with its settings to resume it, write to another output folder, or pass --force to discard it and start fresh`,
       );
     }
     await ScoreCheckpoint.discard(join(out, CHECKPOINT));
@@ -277,7 +313,7 @@ export async function evaluateToFolder(config: EvaluateConfig, run: EvaluateRun)
     icl_data: config.icl_data === null ? null : await fingerprintData(config.icl_data, 'iclData', run.signal),
     model: await fingerprintModel(config.model, run.signal),
   };
-  config = { ...config, inputs };
+  config = { ...config, ...servedScoring(run.backend), inputs };
   // The same rows as ICL data and as the pool would score each shot with its own label in the prompt.
   if (inputs.icl_data !== null && inputs.icl_data === inputs.data) {
     throw new InputError({
@@ -289,6 +325,17 @@ export async function evaluateToFolder(config: EvaluateConfig, run: EvaluateRun)
   // Locked (`<out>/.active-testing.lock`) while the run reads and writes its checkpoint and results: two
   // runs on one folder would append their batches to the same checkpoint and mix their rows.
   return withOutputLock(run.out, () => evaluateLocked(config, run), 'out');
+}
+
+/** The settings of a served model's scoring (see `EvaluateConfig.openai_mode`); none for another backend. */
+function servedScoring(backend: ScoringBackend | undefined): Pick<EvaluateConfig, (typeof SERVED_SCORING_KEYS)[number]> {
+  if (!(backend instanceof OpenAIBackend)) return {};
+  const topLogprobs = backend.mode === 'top-logprobs';
+  return {
+    openai_mode: backend.mode,
+    top_logprobs: topLogprobs ? backend.topLogprobs : null,
+    missing_label: topLogprobs ? backend.onMissingLabel : null,
+  };
 }
 
 /**
@@ -319,8 +366,14 @@ async function evaluateLocked(config: EvaluateConfig, run: EvaluateRun): Promise
   faultPoint('evaluate:locked');
   const state = await checkOutputFolder(out, config, force, run.optionName ?? ((name) => name));
   if (state === 'complete') {
-    const meta = JSON.parse(await readFile(join(out, 'meta.json'), 'utf8')) as { n: number; accuracy: number; loss: number };
-    return { alreadyComplete: true, n: meta.n, accuracy: meta.accuracy, loss: meta.loss };
+    const meta = JSON.parse(await readFile(join(out, 'meta.json'), 'utf8')) as {
+      n: number;
+      accuracy: number;
+      loss: number;
+      floored_labels?: number;
+    };
+    // Results written before floored scores were counted have none recorded: their configuration had no `openai_mode` either.
+    return { alreadyComplete: true, n: meta.n, accuracy: meta.accuracy, loss: meta.loss, flooredLabels: meta.floored_labels ?? 0 };
   }
   // Everything that can fail on bad input happens before the first file is written.
   const { dataset: data, lines } = await loadData(config.data, config, config.limit);
@@ -374,6 +427,8 @@ async function evaluateLocked(config: EvaluateConfig, run: EvaluateRun): Promise
     const meta = {
       accuracy: result.accuracy,
       loss: result.loss,
+      // Upper bounds, not scores (`--missing-label floor`): the results are only as good as their count is low.
+      floored_labels: result.flooredLabels,
       n: pool.size,
       classes: config.classes,
       label_token_ids: result.labelTokenIds,
@@ -410,7 +465,7 @@ async function evaluateLocked(config: EvaluateConfig, run: EvaluateRun): Promise
       { force: force || state === 'unfinished', managed: OUTPUT_FILES, commitMarker: COMMIT_MARKER },
     );
     await ScoreCheckpoint.discard(join(out, CHECKPOINT));
-    return { alreadyComplete: false, n: pool.size, accuracy: result.accuracy, loss: result.loss };
+    return { alreadyComplete: false, n: pool.size, accuracy: result.accuracy, loss: result.loss, flooredLabels: result.flooredLabels };
   } catch (error) {
     if (error instanceof CancelledError) throw new CancelledError(`${error.message}; rerun the same command to resume`);
     throw error;

@@ -53,6 +53,11 @@ export interface ScoringJobResult {
   loss: number;
   /** The full prompt of the first item, shots included. */
   firstPrompt: string;
+  /**
+   * Label scores that were floored, not the labels' values but upper bounds on them (a served
+   * model's `--missing-label floor`), the checkpoint's included.
+   */
+  flooredLabels: number;
   /** Items scored by this call (the rest came from a checkpoint). */
   scoredNow: number;
   timings: { scoringSeconds: number; itemsPerSecond: number };
@@ -104,6 +109,9 @@ export async function runScoringJob(
   // and when cancelled: a resumed run starts where the earlier one stopped.
   if (done > 0) options.onProgress?.({ done, total: prompts.length });
   let scoredNow = 0;
+  // One byte per score, 1 where floored: kept in the checkpoint beside the scores, so that a resumed run counts them all.
+  const floored = new Uint8Array(prompts.length * k);
+  if (checkpoint) floored.set(checkpoint.floored);
   const started = performance.now();
   const fresh = await model
     .score(prompts.slice(done), labelTokenIds, {
@@ -114,7 +122,15 @@ export async function runScoringJob(
         scoredNow = now;
         options.onProgress?.({ done: done + now, total: prompts.length });
       },
-      ...(checkpoint ? { onBatch: (rows: Float32Array) => checkpoint.append(rows) } : {}),
+      onFloored: (row, label) => {
+        floored[(done + row) * k + label] = 1;
+      },
+      ...(checkpoint
+        ? {
+            onBatch: (rows: Float32Array, firstRow: number) =>
+              checkpoint.append(rows, floored.subarray((done + firstRow) * k, (done + firstRow) * k + rows.length)),
+          }
+        : {}),
     })
     .catch(async (error: unknown) => {
       await checkpoint?.discardIfEmpty();
@@ -135,6 +151,7 @@ export async function runScoringJob(
     accuracy: accuracy(matrix, dataset.labels),
     loss: crossEntropyLoss(matrix, dataset.labels),
     firstPrompt,
+    flooredLabels: floored.reduce((sum, mark) => sum + mark, 0),
     scoredNow: prompts.length - done,
     timings: { scoringSeconds: seconds, itemsPerSecond: seconds > 0 ? (prompts.length - done) / seconds : 0 },
   };

@@ -39,4 +39,10 @@ export interface ScoringBackend {
 export interface ScoreBatchOptions {
   /** A text that every prompt of the batch starts with (e.g. the instruction and ICL shots). */
   sharedPrefix?: string;
+  /**
+   * Told of each score that is not the label's value but an upper bound on it (a served model's
+   * label outside the top log-probabilities, floored to the lowest of them), by the prompt's row in
+   * the batch and the label's index.
+   */
+  onFloored?: (row: number, label: number) => void;
 }

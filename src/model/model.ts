@@ -20,6 +20,8 @@ export interface ScoreOptions {
   onProgress?: (progress: ScoringProgress) => void;
   /** Called with each finished batch (its rows, row-major, and the index of its first prompt), e.g. to checkpoint to disk. */
   onBatch?: (rows: Float32Array, firstRow: number) => void | Promise<void>;
+  /** Told of each floored score (see `ScoreBatchOptions.onFloored`), by the prompt's row in `prompts` and the label's index. */
+  onFloored?: (row: number, label: number) => void;
 }
 
 /** Items per forward pass when `ScoreOptions.batchSize` is not given. */
@@ -95,10 +97,14 @@ export class Model {
     await this.backend.checkPrompts?.(prompts, options.signal);
     const k = labelTokenIds.length;
     const scores = new Float32Array(prompts.length * k);
-    const batchOptions = options.sharedPrefix === undefined ? {} : { sharedPrefix: options.sharedPrefix };
+    const { onFloored } = options;
     for (let start = 0; start < prompts.length; start += batchSize) {
       if (options.signal?.aborted) throw new CancelledError(`scoring cancelled after ${start} of ${formatCount(prompts.length, 'item')}`);
       const batch = prompts.slice(start, start + batchSize);
+      const batchOptions = {
+        ...(options.sharedPrefix === undefined ? {} : { sharedPrefix: options.sharedPrefix }),
+        ...(onFloored === undefined ? {} : { onFloored: (row: number, label: number) => onFloored(start + row, label) }),
+      };
       const rows = await this.backend.scoreBatch(batch, labelTokenIds, options.signal, batchOptions).catch((error: unknown) => {
         throw rowOffset(error, start);
       });

@@ -150,7 +150,7 @@ describe('a command stopped by a signal while it writes its outputs', () => {
       signal: null,
       stderr: `active-testing evaluate: interrupted by SIGTERM after ${kept} of 2000 items; run the same command again to resume from its last checkpoint\n`,
     });
-    expect(hidden(out).sort()).toEqual(['.evaluate.partial.f32', '.evaluate.partial.json']);
+    expect(hidden(out).sort()).toEqual(['.evaluate.partial.f32', '.evaluate.partial.floored', '.evaluate.partial.json']);
     const rerun = await runCliCaptured(['evaluate', ...tinyEvaluateFlags(data, out)]);
     expect(rerun.code, rerun.stderr).toBe(0);
     expect(JSON.parse(readFileSync(join(out, 'meta.json'), 'utf8')).timings.items_scored_now).toBe(2000 - kept);

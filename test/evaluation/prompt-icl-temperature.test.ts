@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mkdtempSync, statSync, appendFileSync } from 'node:fs';
+import { mkdtempSync, statSync, appendFileSync, rmSync, truncateSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -102,17 +102,40 @@ describe('ScoreCheckpoint', () => {
   it('resumes an identical run from its complete rows and restarts any other', async () => {
     const base = join(mkdtempSync(join(tmpdir(), 'at-ckpt-')), 'run');
     const first = await ScoreCheckpoint.open(base, { a: 1 }, 3, 2);
-    await first.append(Float32Array.of(1, 2, 3, 4));
+    await first.append(Float32Array.of(1, 2, 3, 4), Uint8Array.of(0, 1, 0, 0));
     appendFileSync(`${base}.partial.f32`, Buffer.from([1, 2, 3])); // a torn write
     const resumed = await ScoreCheckpoint.open(base, { a: 1 }, 3, 2);
     expect(resumed.done).toBe(2);
     expect(Array.from(resumed.rows)).toEqual([1, 2, 3, 4]);
+    expect(Array.from(resumed.floored)).toEqual([0, 1, 0, 0]);
     expect(statSync(`${base}.partial.f32`).size).toBe(16);
     const other = await ScoreCheckpoint.open(base, { a: 2 }, 3, 2);
     expect(other.done).toBe(0);
     // Nothing scored yet: nothing to resume or to lose, so no unfinished run stands in the way.
     expect(await ScoreCheckpoint.pendingConfig(base)).toBeNull();
-    await other.append(Float32Array.of(5, 6));
+    await other.append(Float32Array.of(5, 6), Uint8Array.of(0, 0));
     expect(await ScoreCheckpoint.pendingConfig(base)).toEqual({ a: 2 });
+  });
+
+  it('keeps only the rows whose floored marks reached the disk', async () => {
+    const base = join(mkdtempSync(join(tmpdir(), 'at-ckpt-')), 'run');
+    const first = await ScoreCheckpoint.open(base, { a: 1 }, 3, 2);
+    await first.append(Float32Array.of(1, 2), Uint8Array.of(1, 0));
+    // A kill after the next batch's marks were written but before its rows: the marks are cut back.
+    appendFileSync(`${base}.partial.floored`, Buffer.from([0, 1]));
+    let resumed = await ScoreCheckpoint.open(base, { a: 1 }, 3, 2);
+    expect([resumed.done, Array.from(resumed.floored)]).toEqual([1, [1, 0]]);
+    expect(statSync(`${base}.partial.floored`).size).toBe(2);
+    // Rows whose marks are missing (the file cut short by hand) are scored again.
+    await resumed.append(Float32Array.of(3, 4), Uint8Array.of(0, 1));
+    truncateSync(`${base}.partial.floored`, 3);
+    resumed = await ScoreCheckpoint.open(base, { a: 1 }, 3, 2);
+    expect([resumed.done, Array.from(resumed.rows), Array.from(resumed.floored)]).toEqual([1, [1, 2], [1, 0]]);
+    // A checkpoint written before the marks were kept: none of its scores was floored.
+    rmSync(`${base}.partial.floored`);
+    resumed = await ScoreCheckpoint.open(base, { a: 1 }, 3, 2);
+    expect([resumed.done, Array.from(resumed.floored)]).toEqual([1, [0, 0]]);
+    await resumed.append(Float32Array.of(3, 4), Uint8Array.of(0, 1));
+    expect(Array.from((await ScoreCheckpoint.open(base, { a: 1 }, 3, 2)).floored)).toEqual([0, 0, 0, 1]);
   });
 });

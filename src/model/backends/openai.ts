@@ -1,5 +1,5 @@
 import { CancelledError, InputError } from '../../errors.js';
-import type { ScoringBackend } from '../backend.js';
+import type { ScoreBatchOptions, ScoringBackend } from '../backend.js';
 import { OpenAIHttpClient, RemoteModelError, type RetryNotice, type RetryPolicy } from './openaiHttp.js';
 import { readChoiceLogprobs, readTokenIds, readTokenLogprob, readTopLogprobsById } from './openaiProtocol.js';
 import { parseOpenAIModelSpec, type OpenAITarget } from './openaiTarget.js';
@@ -65,8 +65,10 @@ export class OpenAIBackend implements ScoringBackend {
   readonly mode: OpenAIScoringMode;
   readonly concurrency: number;
   readonly stats: OpenAIBackendStats = { requests: 0, completionRequests: 0, flooredLabels: 0 };
-  private readonly topLogprobs: number;
-  private readonly onMissingLabel: 'error' | 'floor';
+  /** Top log-probabilities asked for in `top-logprobs` mode. */
+  readonly topLogprobs: number;
+  /** What a label missing from the top log-probabilities gets in `top-logprobs` mode. */
+  readonly onMissingLabel: 'error' | 'floor';
   private readonly echoMaxTokens: 0 | 1;
   private readonly client: OpenAIHttpClient;
   private readonly slots: RequestSlots;
@@ -113,9 +115,15 @@ export class OpenAIBackend implements ScoringBackend {
    * log-probabilities. The batch is split into up to `concurrency` completions requests sent at
    * once (each with its prompts as a list), after one `/tokenize` request per prompt; failed
    * requests are retried per the retry policy, and the first request that fails for good
-   * cancels the others; the call settles only once none of its requests is running.
+   * cancels the others; the call settles only once none of its requests is running. Each floored
+   * label score (`onMissingLabel: 'floor'`) is told to `options.onFloored`.
    */
-  async scoreBatch(prompts: readonly string[], labelTokenIds: readonly number[], signal?: AbortSignal): Promise<Float32Array> {
+  async scoreBatch(
+    prompts: readonly string[],
+    labelTokenIds: readonly number[],
+    signal?: AbortSignal,
+    options: ScoreBatchOptions = {},
+  ): Promise<Float32Array> {
     const K = labelTokenIds.length;
     if (this.mode === 'top-logprobs' && K > this.topLogprobs) {
       throw new InputError({
@@ -133,7 +141,7 @@ export class OpenAIBackend implements ScoringBackend {
         const rows =
           this.mode === 'echo'
             ? await this.scoreByEcho(promptIds, labelTokenIds, start, group)
-            : await this.scoreByTopLogprobs(promptIds, labelTokenIds, start, group);
+            : await this.scoreByTopLogprobs(promptIds, labelTokenIds, start, group, options.onFloored);
         scores.set(rows, start * K);
       } catch (error) {
         failed.abort();
@@ -195,6 +203,7 @@ export class OpenAIBackend implements ScoringBackend {
     labelTokenIds: readonly number[],
     firstItem: number,
     signal: AbortSignal,
+    onFloored: ((row: number, label: number) => void) | undefined,
   ): Promise<Float32Array> {
     const K = labelTokenIds.length;
     const url = `${this.target.baseUrl}/completions`;
@@ -215,6 +224,7 @@ export class OpenAIBackend implements ScoringBackend {
         } else if (this.onMissingLabel === 'floor') {
           scores[item * K + k] = lowest;
           this.stats.flooredLabels++;
+          onFloored?.(firstItem + item, k);
         } else {
           throw new RemoteModelError(
             url,
