@@ -103,6 +103,21 @@ const SERVED_MODEL_OPTIONS = [
   'maxRetries',
 ] as const;
 
+/** The options that only a model run here (a folder or a Hub id) reads. */
+const LOCAL_MODEL_OPTIONS = ['device', 'dtype', 'noPrefixCache', 'prefixCacheMemoryLimit'] as const;
+
+/** The options that only the `top-logprobs` mode of a served model reads. */
+const TOP_LOGPROBS_OPTIONS = ['topLogprobs', 'missingLabel'] as const;
+
+/**
+ * The first of `names` given in `options`, refused as `expected`: an option the run would ignore
+ * leaves the user believing it took effect.
+ */
+function refuseIgnored(options: Record<string, unknown>, names: readonly string[], expected: string): void {
+  const ignored = names.find((name) => options[name] !== undefined);
+  if (ignored !== undefined) throw new InputError({ argument: ignored, expected, received: options[ignored] });
+}
+
 /**
  * The configuration and run settings of an evaluation from its options (checked with
  * `checkEvaluateOptions`): defaults applied, the instruction file read, paths made absolute
@@ -117,17 +132,18 @@ const SERVED_MODEL_OPTIONS = [
  */
 export async function resolveEvaluateOptions(input: EvaluateOptions, onRetry?: (notice: RetryNotice) => void): Promise<ResolvedEvaluation> {
   const options = checkEvaluateOptions(input as unknown as Record<string, unknown>, null);
+  const given = options as unknown as Record<string, unknown>;
   if (!isOpenAIModelSpec(options.model)) {
-    // Ignored by a model run here, which would leave the user believing it took effect.
-    const servedOnly = SERVED_MODEL_OPTIONS.find((name) => options[name] !== undefined);
-    if (servedOnly !== undefined) {
-      throw new InputError({
-        argument: servedOnly,
-        expected: 'only with a served model (model openai:http://host:port/v1#name); a local or Hub model runs here',
-        received: options[servedOnly],
-      });
-    }
+    refuseIgnored(
+      given,
+      SERVED_MODEL_OPTIONS,
+      'only with a served model (model openai:http://host:port/v1#name); a local or Hub model runs here',
+    );
     if (isLocalModelPath(options.model)) checkModelFolder(resolve(options.model));
+  } else {
+    refuseIgnored(given, LOCAL_MODEL_OPTIONS, 'only with a model run here (a folder or a Hub id); a served model runs on its server');
+    if ((options.openaiMode ?? 'echo') === 'echo')
+      refuseIgnored(given, TOP_LOGPROBS_OPTIONS, 'only with openaiMode top-logprobs; the echo mode reads every label exactly');
   }
   checkDataFile(options.data, 'data');
   if (options.iclData !== undefined) checkDataFile(options.iclData, 'iclData');

@@ -36,6 +36,27 @@ describe('the server options of evaluate', () => {
     expect(run.backend).toBe(remote);
   });
 
+  it('refuse the options a served model would ignore', async () => {
+    const refused: Array<[string[], string]> = [
+      [
+        ['--device', 'cuda'],
+        'device: expected only with a model run here (a folder or a Hub id); a served model runs on its server, got "cuda"',
+      ],
+      [
+        ['--dtype', 'fp16'],
+        'dtype: expected only with a model run here (a folder or a Hub id); a served model runs on its server, got "fp16"',
+      ],
+      [['--no-prefix-cache'], 'noPrefixCache: expected only with a model run here'],
+      [['--prefix-cache-memory-limit', '1000'], 'prefixCacheMemoryLimit: expected only with a model run here'],
+      // The echo mode (the default) reads every label's log-probability exactly.
+      [['--top-logprobs', '5'], 'topLogprobs: expected only with openaiMode top-logprobs; the echo mode reads every label exactly, got 5'],
+      [['--openai-mode', 'echo', '--missing-label', 'floor'], 'missingLabel: expected only with openaiMode top-logprobs'],
+    ];
+    for (const [argv, message] of refused) await expect(resolveEvaluateOptions(evaluateOptions(argv))).rejects.toThrow(message);
+    const { remote } = await resolveEvaluateOptions(evaluateOptions(['--openai-mode', 'top-logprobs', '--missing-label', 'floor']));
+    expect(remote?.onMissingLabel).toBe('floor');
+  });
+
   it('give usage errors for bad values', () => {
     const cases: Array<[string[], RegExp]> = [
       [['--openai-mode', 'fast'], /--openai-mode: expected one of echo \| top-logprobs/],
