@@ -4,7 +4,7 @@ import { cliFlag, optionHelp } from '../options/schema.js';
 import { assertFolderWritable } from '../io/atomic.js';
 import { type Command, EXIT_CODES_HELP } from './command.js';
 import { remoteProgressReporter } from './openai-backend.js';
-import { commandFlags, commandValues, parseOptions, required, schemaValues } from './options.js';
+import { checkRequired, commandFlags, commandValues, parseOptions, schemaValues } from './options.js';
 import { progressBar, type ProgressReporter } from './progress.js';
 import { withInterrupts } from './interrupt.js';
 import { formatCount } from '../io/format-count.js';
@@ -45,8 +45,8 @@ export const evaluateCommand: Command = {
   help: HELP,
   async run(argv) {
     const given = commandValues(parseOptions(argv, commandFlags('evaluate')), 'evaluate');
-    const out = required<string>(given, 'out');
-    for (const name of ['model', 'data', 'classes']) required(given, name);
+    checkRequired(given, ['model', 'data', 'classes', 'out']);
+    const out = given.out as string;
     await assertFolderWritable(out, '--out');
     const { config, run, remote } = await resolveEvaluateOptions(schemaValues(given, 'evaluate') as unknown as EvaluateOptions, (n) =>
       console.error(`${n.url}: ${n.reason}; retry ${n.attempt} in ${(n.delayMs / 1000).toFixed(1)} s`),

@@ -4,7 +4,7 @@ import { runExperiment, type ExperimentEvent } from '../experiment/experiment.js
 import { assertFolderWritable } from '../io/atomic.js';
 import { type Command, EXIT_CODES_HELP } from './command.js';
 import { optionHelp } from '../options/schema.js';
-import { commandFlags, commandValues, parseOptions, required } from './options.js';
+import { checkRequired, commandFlags, commandValues, parseOptions } from './options.js';
 import { formatDuration, progressBar } from './progress.js';
 import { withInterrupts } from './interrupt.js';
 import { formatCount } from '../io/format-count.js';
@@ -63,8 +63,9 @@ export const experimentCommand: Command = {
   help: HELP,
   async run(argv) {
     const given = commandValues(parseOptions(argv, commandFlags('experiment')), 'experiment');
-    const configPath = required<string>(given, 'config');
-    const out = required<string>(given, 'out');
+    checkRequired(given, ['config', 'out']);
+    const configPath = given.config as string;
+    const out = given.out as string;
     await assertFolderWritable(out, '--out');
     const threads = given.threads as number | undefined;
     const json = given.json === true;

@@ -22,7 +22,16 @@ import { accuracyInterval, riskInterval } from '../serve/interval.js';
 import type { Command } from './command.js';
 import { warnOfProbabilities, warnOfTemperatureBound } from './score-warnings.js';
 import { exportLabelStudio, importLabelStudio, labelStudioConfig } from './label-studio.js';
-import { checkFlagNames, commandFlags, commandValues, parseOptions, required, schemaValues, type OptionSpecs } from './options.js';
+import {
+  checkFlagNames,
+  checkRequired,
+  commandFlags,
+  commandValues,
+  parseOptions,
+  required,
+  schemaValues,
+  type OptionSpecs,
+} from './options.js';
 import { formatCount } from '../io/format-count.js';
 
 /**
@@ -176,14 +185,16 @@ async function createSession(
   given: Record<string, unknown>,
   check: (pool: PoolNames) => void,
 ): Promise<ActiveTestingSession> {
+  // All that is missing in one line, before the pool is read.
+  checkRequired(given, ['data', 'classes', 'modelScores']);
   const { texts, ids } = await readPool(given);
-  const classes = required<string[]>(given, 'classes');
+  const classes = given.classes as string[];
   const options = schemaValues(given, 'session') as Partial<SessionOptions> & {
     modelScores?: string;
     comparisonScores?: string;
     surrogateScores?: string;
   };
-  const modelScores = await readScores(required<string>(given, 'modelScores'), '--model-scores');
+  const modelScores = await readScores(given.modelScores as string, '--model-scores');
   const calibration = await readCalibration(given);
   const comparisonScores = await readScores(options.comparisonScores, '--comparison-scores');
   const surrogateScores = await readScores(options.surrogateScores, '--surrogate-scores');

@@ -2,6 +2,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { UsageError } from '../errors.js';
 import {
   cliFlag,
+  commandLineExpectation,
   commandOptions,
   OPTION_DECLARATIONS,
   optionNames,
@@ -11,7 +12,16 @@ import {
   type OptionContext,
 } from '../options/schema.js';
 
-export type OptionSpecs = NonNullable<ParseArgsConfig['options']>;
+/**
+ * A flag's `parseArgs` spec, and for a flag with a value what that value must be (`expects`: the
+ * schema's words, `an integer ≥ 1`), which a flag given without one is told.
+ */
+export type FlagSpec = NonNullable<ParseArgsConfig['options']>[string] & { expects?: string };
+
+export type OptionSpecs = Record<string, FlagSpec>;
+
+/** The start of a negative number (`-1.5`, `-.5`): a value, where any other `-x` after a flag is another option. */
+const NEGATIVE_NUMBER = /^-(\d|\.\d)/;
 
 /** Parsed option values, by long name. */
 export type OptionValues = Record<string, string | boolean | undefined>;
@@ -41,7 +51,7 @@ export function withNegativeValues(argv: readonly string[], options: OptionSpecs
     const token = argv[i]!;
     const next = argv[i + 1];
     const valued = token.startsWith('--') && !token.includes('=') && options[token.slice(2)]?.type === 'string';
-    if (valued && next !== undefined && /^-(\d|\.\d)/.test(next)) {
+    if (valued && next !== undefined && NEGATIVE_NUMBER.test(next)) {
       args.push(`${token}=${next}`);
       i++;
     } else {
@@ -52,11 +62,13 @@ export function withNegativeValues(argv: readonly string[], options: OptionSpecs
 }
 
 /**
- * Refuses an unknown `--flag` with a "did you mean" suggestion, before `parseArgs` says less, and
- * an option with a value given twice: `parseArgs` keeps the last, so `--runs 10 --runs 1000` or
+ * Refuses an unknown `--flag` with a "did you mean" suggestion, before `parseArgs` says less; a
+ * flag without its value (last, or followed by another option), saying what the value must be;
+ * and an option with a value given twice: `parseArgs` keeps the last, so `--runs 10 --runs 1000` or
  * `--interval anytime --interval fixed` would silently run something other than what was typed.
  *
- * @throws {UsageError} naming the flag and the closest valid one, or the repeated flag.
+ * @throws {UsageError} naming the flag and the closest valid one, the flag and what its value must
+ * be, or the repeated flag.
  */
 export function checkFlagNames(argv: readonly string[], options: OptionSpecs): void {
   const valid = Object.keys(options).map((name) => `--${name}`);
@@ -72,6 +84,13 @@ export function checkFlagNames(argv: readonly string[], options: OptionSpecs): v
       throw new UsageError(`unknown option ${flag}${hint.startsWith('(') ? ' ' : ': '}${hint}`);
     }
     if (spec.type !== 'string') continue;
+    if (inlineValue === undefined) {
+      const next = argv[i + 1];
+      if (next === undefined || (next.length > 1 && next.startsWith('-') && !NEGATIVE_NUMBER.test(next))) {
+        const after = next === undefined ? '' : ` before ${next}`;
+        throw new UsageError(`${flag}: expected ${spec.expects ?? 'a value'}, got nothing${after}`);
+      }
+    }
     if (valued.has(flag)) throw new UsageError(`${flag} is given twice: give it once${repeatHint(flag)}`);
     valued.add(flag);
     if (inlineValue === undefined) i++;
@@ -85,17 +104,18 @@ function repeatHint(flag: string): string {
 }
 
 /**
- * The `parseArgs` specs of every flag of `command`, from the option schema: a value for each,
- * none for the on/off flags.
+ * The `parseArgs` specs of every flag of `command`, from the option schema: a value for each, with
+ * what it must be, none for the on/off flags.
  *
  * @example
- * commandFlags('simulate')['model-scores']; // { type: 'string' }
+ * commandFlags('simulate').runs; // { type: 'string', expects: 'an integer ≥ 1' }
  * commandFlags('simulate').force; // { type: 'boolean' }
  */
 export function commandFlags(command: CommandName): OptionSpecs {
   const specs: OptionSpecs = {};
-  for (const { declaration: d } of commandOptions(command))
-    specs[cliFlag(d.name).slice(2)] = { type: d.value.kind === 'flag' ? 'boolean' : 'string' };
+  for (const { declaration: d, context } of commandOptions(command))
+    specs[cliFlag(d.name).slice(2)] =
+      d.value.kind === 'flag' ? { type: 'boolean' } : { type: 'string', expects: commandLineExpectation(d, context) };
   return specs;
 }
 
@@ -135,14 +155,28 @@ export function schemaValues(given: Record<string, unknown>, context: OptionCont
 }
 
 /**
+ * Refuses, in one line, the flags of `names` (TypeScript names) missing from `commandValues`'
+ * results, all of them, in the order of `names`: the order the command's help lists them.
+ *
+ * @throws {UsageError} "--model, --data and --out are required" ("--out is required" for one).
+ * @example
+ * checkRequired({ out: 'o' }, ['model', 'data', 'out']); // UsageError: --model and --data are required
+ */
+export function checkRequired(given: Record<string, unknown>, names: readonly string[]): void {
+  const missing = names.filter((name) => given[name] === undefined).map(cliFlag);
+  if (missing.length === 0) return;
+  const list = missing.length === 1 ? missing[0] : `${missing.slice(0, -1).join(', ')} and ${missing.at(-1)}`;
+  throw new UsageError(`${list} ${missing.length === 1 ? 'is' : 'are'} required`);
+}
+
+/**
  * The value of a required flag among `commandValues`' results.
  *
  * @throws {UsageError} "--flag is required" when it was not given.
  */
 export function required<T>(given: Record<string, unknown>, name: string): T {
-  const value = given[name];
-  if (value === undefined) throw new UsageError(`${cliFlag(name)} is required`);
-  return value as T;
+  checkRequired(given, [name]);
+  return given[name] as T;
 }
 
 function raw(values: OptionValues, name: string): string | undefined {

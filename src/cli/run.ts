@@ -1,5 +1,5 @@
 import { ActiveTestingError, FileFormatError, InputError, InterruptedError, UsageError } from '../errors.js';
-import { cliFlag, commandOptions, COMMAND_CONTEXTS, optionNames, type CommandName } from '../options/schema.js';
+import { cliFlag, commandOptions, COMMAND_CONTEXTS, optionNames, unknownFlagHint, type CommandName } from '../options/schema.js';
 import { didYouMean } from '../options/suggest.js';
 import { redactSecrets } from '../io/redact.js';
 import { isSystemError, SYSTEM_ERROR_REASONS } from '../io/system-errors.js';
@@ -26,15 +26,18 @@ async function usage(): Promise<string> {
     'Commands:',
     ...commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
     '',
-    'Run `active-testing <command> --help` (or -h) for the options of a command,',
+    'Run `active-testing <command> --help` (or -h, or `active-testing help <command>`) for its options,',
     '`active-testing --version` for the version.',
   ].join('\n');
 }
 
+/** The options `active-testing` takes before a command. */
+const GLOBAL_OPTIONS = ['--help', '--version'];
+
 /** Runs the CLI and returns its exit code: 0 success, 1 bad input or failure, 2 usage error, 130 (143) stopped by SIGINT (SIGTERM). */
 export async function runCli(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
-  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+  if (name === undefined || name === '--help' || name === '-h') {
     console.log(await usage());
     return name === undefined ? 2 : 0;
   }
@@ -42,15 +45,21 @@ export async function runCli(argv: string[]): Promise<number> {
     console.log(VERSION);
     return 0;
   }
+  if (name === 'help' || name.startsWith('-')) {
+    try {
+      if (name === 'help') return await printHelp(rest);
+      const hint = unknownFlagHint(name, GLOBAL_OPTIONS);
+      throw new UsageError(`unknown option ${name}${hint.startsWith('(') ? ' ' : ': '}${hint}`);
+    } catch (error) {
+      // Not a command's error: its hint points at the command list.
+      const { message, code } = describeFailure(error, '');
+      console.error(redactSecrets(`active-testing${name === 'help' ? ' help' : ''}: ${message}`));
+      return code;
+    }
+  }
   const load = COMMANDS.find(([commandName]) => commandName === name)?.[1];
   if (!load) {
-    const hint = didYouMean(
-      name,
-      COMMANDS.map(([commandName]) => commandName),
-    );
-    console.error(
-      redactSecrets(`active-testing: unknown command "${name}"${hint.startsWith('(') ? ' ' : ': '}${hint}\n\n${await usage()}`),
-    );
+    console.error(redactSecrets(`active-testing: ${unknownCommand(name)}\n\n${await usage()}`));
     return 2;
   }
   const command = await load();
@@ -71,6 +80,34 @@ export async function runCli(argv: string[]): Promise<number> {
   }
 }
 
+/** `unknown command "x": did you mean …? (valid: …)`. */
+function unknownCommand(name: string): string {
+  const hint = didYouMean(
+    name,
+    COMMANDS.map(([commandName]) => commandName),
+  );
+  return `unknown command ${JSON.stringify(name)}${hint.startsWith('(') ? ' ' : ': '}${hint}`;
+}
+
+/**
+ * `active-testing help [command]`: the help of the command, as `active-testing <command> --help`
+ * prints it (as git, npm and cargo do), or the command list without one.
+ *
+ * @throws {UsageError} for a name that is not a command, or more than one name.
+ */
+async function printHelp(names: readonly string[]): Promise<number> {
+  if (names.length > 1) throw new UsageError(`expected one command name, got ${names.length}: ${names.join(' ')}`);
+  const [name] = names;
+  if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
+    console.log(await usage());
+    return 0;
+  }
+  const load = COMMANDS.find(([commandName]) => commandName === name)?.[1];
+  if (!load) throw new UsageError(unknownCommand(name));
+  console.log((await load()).help);
+  return 0;
+}
+
 const MEMORY_ERRORS =
   /Array buffer allocation failed|Invalid typed array length|Invalid array buffer length|Invalid array length|Invalid string length/;
 
@@ -81,7 +118,9 @@ const MEMORY_ERRORS =
  * Only an unexpected error (a bug) shows where it happened, and only with ACTIVE_TESTING_DEBUG set.
  */
 export function describeFailure(error: unknown, command: string, env: NodeJS.ProcessEnv = process.env): { message: string; code: number } {
-  const usageHint = (text: string) => `${text}\nRun \`active-testing ${command} --help\` for usage.`;
+  // A command's own help, or the command list's for what comes before a command (`help`, a global option).
+  const helpCommand = Object.hasOwn(COMMAND_CONTEXTS, command) ? `active-testing ${command} --help` : 'active-testing --help';
+  const usageHint = (text: string) => `${text}\nRun \`${helpCommand}\` for usage.`;
   if (error instanceof UsageError) return { message: usageHint(oneLine(error.message)), code: 2 };
   if (error instanceof InputError) return { message: oneLine(namedAsFlag(error, command)), code: 1 };
   if (error instanceof FileFormatError && error.argument !== undefined) {

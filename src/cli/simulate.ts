@@ -29,7 +29,7 @@ import { assertFitsInMemory } from '../simulate/memory.js';
 import { INTERVAL_KINDS, simulationIntervalsInThreads, type IntervalKind, type SimulationIntervals } from '../simulate/intervals.js';
 import { preparedReferenceAndSource } from '../simulate/reference.js';
 import { type Command, EXIT_CODES_HELP } from './command.js';
-import { commandFlags, commandValues, parseOptions, required, schemaValues, type OptionValues } from './options.js';
+import { checkRequired, commandFlags, commandValues, parseOptions, schemaValues, type OptionValues } from './options.js';
 import { progressBar } from './progress.js';
 import { warnOfProbabilities, warnOfTemperatureBound } from './score-warnings.js';
 import { withInterrupts } from './interrupt.js';
@@ -336,12 +336,13 @@ function phaseTimer(): { mark: (phase: string) => void; report: () => void } {
 
 async function runSimulation(given: Record<string, unknown>, signal: AbortSignal): Promise<number> {
   const timer = phaseTimer();
+  checkRequired(given, ['modelScores', 'labels', 'out']);
   const files = {
-    modelScores: required<string>(given, 'modelScores'),
-    labels: required<string>(given, 'labels'),
+    modelScores: given.modelScores as string,
+    labels: given.labels as string,
     ...(given.surrogateScores === undefined ? {} : { surrogateScores: given.surrogateScores as string }),
   };
-  const out = required<string>(given, 'out');
+  const out = given.out as string;
   const force = given.force === true;
   const options = simulationOptions(given);
   const intervalKinds = [...new Set((given.interval as IntervalKind[] | undefined) ?? [])];

@@ -722,11 +722,53 @@ function isHost(item: unknown): boolean {
 
 const LIST_ITEMS = { names: 'names', counts: 'integers ≥ 1', hosts: 'host names or addresses without a port' } as const;
 
+function describeList(spec: Extract<ValueSpec, { kind: 'list' }>): string {
+  const what = spec.choices !== undefined ? spec.choices.join(' | ') : LIST_ITEMS[spec.item];
+  return `${spec.minItems > 1 ? `at least ${spec.minItems} ` : ''}${what}, comma-separated`;
+}
+
+/** What the command line's text of a bootstrap, seed or temperature option must be. */
+const BOOTSTRAP_TEXT = 'exact, none or a number of resamples ≥ 1';
+const SEED_TEXT = 'an integer ≥ 0';
+const TEMPERATURE_TEXT = 'a positive finite number';
+
+/**
+ * What the command-line value of option `d` in `context` must be, in the words its refusals use:
+ * what a flag given without its value is told. A file, folder or name is told its placeholder.
+ *
+ * @example
+ * commandLineExpectation(declaration('runs', 'simulate'), 'simulate'); // 'an integer ≥ 1'
+ * commandLineExpectation(declaration('out', 'simulate'), 'simulate'); // 'a value (DIR)'
+ */
+export function commandLineExpectation(d: OptionDeclaration, context: OptionContext): string {
+  const spec = d.value;
+  switch (spec.kind) {
+    case 'integer':
+      return describeInteger(spec);
+    case 'number':
+      return describeRange(spec, false);
+    case 'choice':
+      return `one of ${spec.choices(context).join(' | ')}`;
+    case 'bootstrap':
+      return BOOTSTRAP_TEXT;
+    case 'seed':
+      return SEED_TEXT;
+    case 'temperature':
+      return TEMPERATURE_TEXT;
+    case 'list':
+      return describeList(spec);
+    case 'flag':
+      return 'no value';
+    case 'input':
+    case 'text':
+      return `a value (${d.metavar ?? 'text'})`;
+  }
+}
+
 /** The items of a list option: a list, or a comma-separated string. */
 function checkList(spec: Extract<ValueSpec, { kind: 'list' }>, value: unknown, argument: string): unknown[] {
   const items = typeof value === 'string' ? value.split(',').map((item) => item.trim()) : value;
-  const what = spec.choices !== undefined ? spec.choices.join(' | ') : LIST_ITEMS[spec.item];
-  const expected = `${spec.minItems > 1 ? `at least ${spec.minItems} ` : ''}${what}, comma-separated`;
+  const expected = describeList(spec);
   if (!Array.isArray(items) || items.length < spec.minItems) throw new InputError({ argument, expected, received: value });
   const valid = (item: unknown): boolean =>
     spec.item === 'counts'
@@ -778,15 +820,13 @@ export function checkOption(name: string, value: unknown, context: OptionContext
       throw new InputError({ argument, expected: "'exact', 'none' or a number of resamples ≥ 1", received: value });
     case 'seed':
       if (isSeed(value)) return value;
-      throw new InputError({ argument, expected: fromText ? 'an integer ≥ 0' : 'an integer ≥ 0 or a non-empty string', received: value });
+      throw new InputError({ argument, expected: fromText ? SEED_TEXT : `${SEED_TEXT} or a non-empty string`, received: value });
     case 'temperature':
       if (value === null || (typeof value === 'number' && value > 0 && Number.isFinite(value))) return value;
       if (value === 'calibrated' && context === 'setting') return value;
       throw new InputError({
         argument,
-        expected: fromText
-          ? 'a positive finite number'
-          : `a positive finite number${context === 'setting' ? ', "calibrated"' : ''} or null`,
+        expected: fromText ? TEMPERATURE_TEXT : `${TEMPERATURE_TEXT}${context === 'setting' ? ', "calibrated"' : ''} or null`,
         received: value,
       });
     case 'input':
@@ -883,7 +923,7 @@ export function parseOptionText(name: string, text: string, context: OptionConte
 }
 
 function parseBootstrapText(text: string, flag: string): number {
-  if (!INTEGER_TEXT.test(text)) throw new UsageError(`${flag}: expected exact, none or a number of resamples ≥ 1, got "${text}"`);
+  if (!INTEGER_TEXT.test(text)) throw new UsageError(`${flag}: expected ${BOOTSTRAP_TEXT}, got "${text}"`);
   return parseIntegerText(text, flag);
 }
 

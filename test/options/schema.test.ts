@@ -24,7 +24,14 @@ import {
   resolveProposal,
   type OptionDeclaration,
 } from '../../src/options/index.js';
-import { COMMAND_CONTEXTS, commandOptions, flagWithMetavar, type CommandName } from '../../src/options/schema.js';
+import {
+  COMMAND_CONTEXTS,
+  commandLineExpectation,
+  commandOptions,
+  declaration,
+  flagWithMetavar,
+  type CommandName,
+} from '../../src/options/schema.js';
 import { ActiveTestingSession, type CreateSessionOptions } from '../../src/session/session.js';
 
 /** A valid command-line text for each option with a value, by the kind of its value. */
@@ -183,6 +190,32 @@ describe('option schema: one declaration per option', () => {
     expect(() => parseOptions(['--clp', '0.2'], flags)).toThrow(/unknown option --clp: did you mean --clip\?/);
     expect(() => parseOptions(['--model-score=f.npy'], flags)).toThrow(/did you mean --model-scores\?/);
     expect(() => parseOptions(['--zzzzzzzzzz'], flags)).toThrow(/^unknown option --zzzzzzzzzz \(valid: --model-scores, /);
+  });
+
+  it('refuses every valued flag of every command given without its value, saying what the value must be', () => {
+    for (const command of COMMAND_NAMES) {
+      for (const { declaration: d, context } of commandOptions(command)) {
+        if (d.value.kind === 'flag') continue;
+        const flag = cliFlag(d.name);
+        const expected = `${flag}: expected ${commandLineExpectation(d, context)}, got nothing`;
+        expect(() => parseOptions([flag], commandFlags(command)), `${command} ${flag}`).toThrow(new UsageError(expected));
+        expect(() => parseOptions([flag, '--help'], commandFlags(command))).toThrow(new UsageError(`${expected} before --help`));
+      }
+    }
+    // What the schema declares, in the words of the refusals of a wrong value.
+    const expects = (name: string, context: 'simulate' | 'evaluate' | 'report' | 'serve') =>
+      commandLineExpectation(declaration(name, context), context);
+    expect(expects('runs', 'simulate')).toBe('an integer ≥ 1');
+    expect(expects('clip', 'simulate')).toBe('a clip fraction in (0, 1)');
+    expect(expects('bootstrap', 'simulate')).toBe('exact, none or a number of resamples ≥ 1');
+    expect(expects('seed', 'simulate')).toBe('an integer ≥ 0');
+    expect(expects('temperature', 'simulate')).toBe('a positive finite number');
+    expect(expects('loss', 'simulate')).toBe('one of cross-entropy | zero-one | brier');
+    expect(expects('interval', 'simulate')).toBe('anytime | fixed | bootstrap, comma-separated');
+    expect(expects('classes', 'evaluate')).toBe('at least 2 names, comma-separated');
+    expect(expects('model', 'evaluate')).toBe('a value (ID|DIR)');
+    expect(expects('port', 'serve')).toBe('an integer in [0, 65535]');
+    expect(() => parseOptionText('runs', '0', 'simulate')).toThrow(`--runs: expected ${expects('runs', 'simulate')}, got "0"`);
   });
 
   it('refuses an option with a value given twice, which would keep only the last', () => {

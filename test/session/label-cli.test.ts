@@ -154,7 +154,9 @@ describe('active-testing label: scripted use and bad input', () => {
     expect(missingInteractive.stderr.split('\n')[0]).toBe(
       `active-testing label: ${session} does not exist: give --data, --classes and --model-scores to create it`,
     );
-    expect(run(['label', '--session', session, '--answers', files.data, '--data', files.data]).stderr).toMatch(/--classes is required/);
+    expect(run(['label', '--session', session, '--answers', files.data, '--data', files.data]).stderr).toMatch(
+      /--classes and --model-scores are required/,
+    );
     const wrong = join(files.dir, 'wrong.npy');
     await writeNpy(wrong, { data: new Float64Array(30), shape: [10, 3], dtype: 'f8' });
     const mismatch = run([...createArgs(files, session, 0).map((a) => (a === files.modelScores ? wrong : a)), '--answers', files.data]);

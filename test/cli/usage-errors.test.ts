@@ -1,0 +1,107 @@
+import { spawnSync } from 'node:child_process';
+import { resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+/** The built CLI (`npm run build`), run as a user runs it. */
+const CLI = resolve(import.meta.dirname, '../../dist/cli.js');
+
+function cli(args: string[]): { code: number | null; stdout: string; stderr: string } {
+  const run = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8' });
+  return { code: run.status, stdout: run.stdout, stderr: run.stderr };
+}
+
+const COMMANDS = 'simulate, experiment, report, label, serve, evaluate';
+
+/** A usage error as every command reports one: its line, then where the usage is; exit 2, nothing on stdout. */
+function expectUsageError(args: string[], line: string, help = 'active-testing --help'): void {
+  const run = cli(args);
+  expect(run.code, run.stderr).toBe(2);
+  expect(run.stdout).toBe('');
+  expect(run.stderr).toBe(`${line}\nRun \`${help}\` for usage.\n`);
+}
+
+describe('active-testing help <command>', () => {
+  it("prints the command's help, as `<command> --help` does, and exits 0", () => {
+    for (const command of ['simulate', 'evaluate', 'label']) {
+      const help = cli(['help', command]);
+      expect(help.code).toBe(0);
+      expect(help.stdout).toBe(cli([command, '--help']).stdout);
+      expect(help.stdout).toMatch(new RegExp(`^Usage: active-testing ${command} `));
+    }
+    const general = cli(['help']);
+    expect(general.code).toBe(0);
+    expect(general.stdout).toMatch(/^Usage: active-testing <command> \[options\]\n/);
+    expect(general.stdout).toContain('`active-testing help <command>`');
+  });
+
+  it('refuses a name that is not a command in one line, suggesting the closest', () => {
+    expectUsageError(['help', 'nosuch'], `active-testing help: unknown command "nosuch" (valid: ${COMMANDS})`);
+    expectUsageError(['help', 'simulte'], `active-testing help: unknown command "simulte": did you mean simulate? (valid: ${COMMANDS})`);
+    expectUsageError(['help', 'simulate', 'label'], 'active-testing help: expected one command name, got 2: simulate label');
+  });
+});
+
+describe('an unknown option before the command', () => {
+  it('is an unknown option, not an unknown command, with the closest global option', () => {
+    expectUsageError(['--foo'], 'active-testing: unknown option --foo (valid: --help, --version)');
+    expectUsageError(['--versio'], 'active-testing: unknown option --versio: did you mean --version? (valid: --help, --version)');
+    expectUsageError(['-x', 'simulate'], 'active-testing: unknown option -x (valid: --help, --version)');
+  });
+});
+
+describe('a flag given without its value', () => {
+  it('is refused in the words of the other usage errors, saying what the value must be', () => {
+    expectUsageError(
+      ['simulate', '--runs'],
+      'active-testing simulate: --runs: expected an integer ≥ 1, got nothing',
+      'active-testing simulate --help',
+    );
+    expectUsageError(
+      ['simulate', '--runs', '--clip', '0.2'],
+      'active-testing simulate: --runs: expected an integer ≥ 1, got nothing before --clip',
+      'active-testing simulate --help',
+    );
+    // A negative number after a flag is its value, not another option.
+    expectUsageError(
+      ['simulate', '--clip', '-0.1', '--out'],
+      'active-testing simulate: --out: expected a value (DIR), got nothing',
+      'active-testing simulate --help',
+    );
+    expectUsageError(
+      ['evaluate', '--device'],
+      'active-testing evaluate: --device: expected one of cpu | cuda | auto, got nothing',
+      'active-testing evaluate --help',
+    );
+    expectUsageError(
+      ['report', 'runs', '--thresholds'],
+      'active-testing report: --thresholds: expected integers ≥ 1, comma-separated, got nothing',
+      'active-testing report --help',
+    );
+    expectUsageError(
+      ['label', '--session'],
+      'active-testing label: --session: expected a value (FILE), got nothing',
+      'active-testing label --help',
+    );
+  });
+});
+
+describe('missing required options', () => {
+  it('are all named in one line, in the order the help lists them', () => {
+    expectUsageError(
+      ['evaluate'],
+      'active-testing evaluate: --model, --data, --classes and --out are required',
+      'active-testing evaluate --help',
+    );
+    expectUsageError(
+      ['evaluate', '--out', 'o', '--data', 'd.tsv'],
+      'active-testing evaluate: --model and --classes are required',
+      'active-testing evaluate --help',
+    );
+    expectUsageError(['experiment'], 'active-testing experiment: --config and --out are required', 'active-testing experiment --help');
+    expectUsageError(
+      ['simulate', '--out', 'o'],
+      'active-testing simulate: --model-scores and --labels are required',
+      'active-testing simulate --help',
+    );
+  });
+});
