@@ -371,6 +371,13 @@ function statusLine(estimate: SessionEstimate): string {
   );
 }
 
+/** How many random labels would give an interval as narrow, or that the labels cannot say (`equivalentRandomLabels` is NaN). */
+function equivalentRandomText(labels: number): string {
+  return Number.isFinite(labels)
+    ? `Random labelling would need about ${formatCount(labels, 'label')} for an interval this narrow.`
+    : 'Random labels for an interval this narrow: – (not estimable from these labels).';
+}
+
 /** The ratio, or why there is none: random labelling's variance is 0 once every item is labelled, and 0/0 when the labels so far all cost the same. */
 function varianceRatioText(ratio: number): string {
   return Number.isFinite(ratio) ? `${ratio.toFixed(2)} (below 1 favours active testing)` : '– (not estimable from these labels)';
@@ -393,7 +400,7 @@ function summary(session: ActiveTestingSession): string {
     );
   }
   lines.push(
-    `Random labelling would need about ${formatCount(estimate.equivalentRandomLabels, 'label')} for an interval this narrow.`,
+    equivalentRandomText(estimate.equivalentRandomLabels),
     `Variance ÷ random labelling's (est.): ${varianceRatioText(estimate.varianceRatio)}; verdict: ${estimate.varianceVerdict}.`,
   );
   return lines.join('\n');

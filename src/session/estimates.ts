@@ -53,7 +53,10 @@ export interface SessionEstimate {
   /**
    * How many uniformly random labels (drawn without replacement) would give the same variance:
    * the m with σ̂²/m·(N−m)/(N−1) = Var, σ̂² the per-item loss variance over the pool estimated by
-   * LURE from the session's labels. Above `labels` exactly when `varianceRatio` is below 1.
+   * LURE from the session's labels; rounded, and at least 1. Above `labels` exactly when
+   * `varianceRatio` is below 1. NaN before the first label, and where the labels estimate no
+   * spread of the loss while the session's variance is not 0 (early, when LURE's estimate lies
+   * outside the loss's range): no number of random labels matches it then.
    */
   equivalentRandomLabels: number;
   /**
@@ -506,8 +509,9 @@ export class SessionEstimates {
     const risk = interval(loss, poolSize, skipped);
     const labels = loss.estimator.count;
     const variance = risk.standardError * risk.standardError;
-    // One definition with varianceRatio (the same σ̂² and finite-population correction), so the two agree.
-    const equivalent = Math.min(poolSize, Math.round(this.diagnostic.equivalentLabels(variance, risk.value)));
+    // One definition with varianceRatio (the same σ̂² and finite-population correction), so the two
+    // agree. At least 1: under half a label means a single random label already does as well.
+    const equivalent = Math.min(poolSize, Math.max(1, Math.round(this.diagnostic.equivalentLabels(variance, risk.value))));
     return {
       risk,
       accuracy: asAccuracy(interval(zeroOne, poolSize, skipped)),

@@ -434,6 +434,39 @@ describe('ActiveTestingSession', () => {
     }
   });
 
+  it('never says that random labelling would need 0 labels: at least 1, or NaN where the labels cannot say', async () => {
+    /** A session on a binary pool of `size` items whose first proposals are labelled so that the target is wrong on them or right, as `targetWrong` says. */
+    const early = async (size: number, loss: 'zero-one' | 'brier', seed: number, targetWrong: boolean[]) => {
+      const binary = syntheticPool({ poolSize: size, classCount: 2, seed: 3 });
+      const session = await ActiveTestingSession.create(null, {
+        texts: Array.from({ length: size }, (_, i) => `item ${i}`),
+        classes: ['a', 'b'],
+        modelScores: binary.modelScores,
+        surrogateScores: binary.surrogateScores,
+        loss,
+        seed,
+      });
+      for (const wrong of targetWrong) {
+        const [item] = await session.next();
+        const i = Number(item.id);
+        const predicted = binary.modelScores.data[2 * i + 1] > binary.modelScores.data[2 * i] ? 1 : 0;
+        await session.record(item.id, wrong ? 1 - predicted : predicted);
+      }
+      return session.estimate();
+    };
+    // Two costly items drawn with small probabilities: the variance is 98× random labelling's with
+    // 2 labels, so a single random label (σ̂², under a fiftieth of a label by the formula) does better.
+    const costly = await early(200, 'brier', 6, [true, true]);
+    expect(costly.varianceRatio).toBeGreaterThan(50);
+    expect(costly.equivalentRandomLabels).toBe(1);
+    // The zero-one risk estimated at 3.5 (above its range): the labels estimate the loss's spread
+    // R̂ − R̂² as none, random labelling's variance as 0, and no number of random labels matches.
+    const outside = await early(60, 'zero-one', 7, [true, false]);
+    expect(outside.risk.value).toBeGreaterThan(1);
+    expect(outside.varianceRatio).toBeNaN();
+    expect(outside.equivalentRandomLabels).toBeNaN();
+  });
+
   it('stops on the label budget, or on the interval width from minLabels on', async () => {
     const session = await ActiveTestingSession.create(null, options);
     await drive(session, 10);

@@ -74,8 +74,9 @@ export class VarianceRatioToRandom {
    * How many labels drawn uniformly without replacement would give `activeVariance`: the m with
    * `σ²/m·(N−m)/(N−1) = activeVariance`, i.e. `σ²N / (activeVariance·(N−1) + σ²)`, with the same σ²
    * as `randomVariance`. It is above the label count exactly when `ratio` is below 1 (the same
-   * question, with the same finite-population correction). NaN before the first label; the label
-   * count when neither varies.
+   * question, with the same finite-population correction). NaN before the first label, and where
+   * the labels estimate no spread of the loss but the session's variance is not 0 (random labelling
+   * would then match no number of labels: `ratio` is NaN too); the label count when neither varies.
    *
    * @example
    * diagnostic.equivalentLabels(lure.bootstrapVariance(), lure.estimate()); // e.g. 412 (of 300 labelled: helping)
@@ -85,7 +86,7 @@ export class VarianceRatioToRandom {
     const n = this.poolSize;
     if (m === 0) return Number.NaN;
     const spread = Math.max(this.squares.estimate() - riskEstimate * riskEstimate, 0);
-    if (spread === 0 && activeVariance === 0) return m;
+    if (spread === 0) return activeVariance === 0 ? m : Number.NaN;
     return (spread * n) / (activeVariance * (n - 1) + spread);
   }
 
