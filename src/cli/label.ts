@@ -19,6 +19,8 @@ import { meantHint } from '../options/suggest.js';
 import { scoresMatrix } from '../io/pool-files.js';
 import type { IntervalEstimate, RiskInterval } from '../session/session.js';
 import { accuracyInterval, riskInterval } from '../serve/interval.js';
+import { ACCURACY_RANGE, decimals, riskRange, shownEstimate, withinRange, type ValueRange } from '../serve/estimate-display.js';
+import type { DisplayedInterval } from '../serve/protocol.js';
 import type { Command } from './command.js';
 import { warnOfProbabilities, warnOfTemperatureBound } from './score-warnings.js';
 import { exportLabelStudio, importLabelStudio, labelStudioConfig } from './label-studio.js';
@@ -357,16 +359,26 @@ function formatInterval(name: string, estimate: IntervalEstimate): string {
   return `${name} ${f(estimate.value)}${sequence}${budget}  bootstrap (approximate) 95% interval ${range(estimate.bootstrap)}`;
 }
 
-/** The running estimate in one line: ± the confidence sequence's half-width where there is one, else the bootstrap's. */
-function statusLine(estimate: SessionEstimate): string {
+/**
+ * The running estimate in one line, as the browser page shows it (`estimate-display`): each
+ * quantity's estimate moved into the values it can take, followed in parentheses by LURE's own
+ * estimate where the two differ (`accuracy 0.0000 (est. -2.5210)`: with few labels an unbiased
+ * estimate can lie outside the range), then its 95% interval cut to that range, the anytime-valid
+ * confidence sequence where the session has one (`anytime 95%`), else the bootstrap interval
+ * (`approx. 95%`). The interval's ends, not estimate ± a half-width: the sequence is not centred
+ * on the estimate.
+ */
+function statusLine(estimate: SessionEstimate, loss: string): string {
   if (estimate.labels === 0) return `${formatCount(estimate.recorded, 'label')} recorded; no estimate yet`;
-  const halfWidth = (e: IntervalEstimate) => {
-    const interval = e.anytime ?? e.bootstrap;
-    return `${Math.max(interval.upper - e.value, e.value - interval.lower).toFixed(3)}${e.anytime ? ' (anytime 95%)' : ' (approx.)'}`;
+  const quantity = (name: string, of: IntervalEstimate, shown: DisplayedInterval, range: ValueRange, what: string) => {
+    const { text, note } = shownEstimate(of.value, range, what);
+    const own = note === '' ? '' : ` (est. ${decimals(of.value)})`;
+    const kind = of.anytime ? 'anytime 95%' : 'approx. 95%';
+    return `${name} ${text}${own} ${kind} [${decimals(withinRange(shown.lower, range))}, ${decimals(withinRange(shown.upper, range))}]`;
   };
   return (
-    `${formatCount(estimate.labels, 'label')} · accuracy ${estimate.accuracy.value.toFixed(3)} ± ${halfWidth(estimate.accuracy)}` +
-    ` · risk ${estimate.risk.value.toFixed(3)} ± ${halfWidth(estimate.risk)}` +
+    `${formatCount(estimate.labels, 'label')} · ${quantity('accuracy', estimate.accuracy, accuracyInterval(estimate), ACCURACY_RANGE, 'an accuracy')}` +
+    ` · ${quantity('risk', estimate.risk, riskInterval(estimate), riskRange(loss), `the ${loss} risk`)}` +
     (estimate.skipped > 0 ? ` · ${estimate.skipped} skipped` : '')
   );
 }
@@ -470,7 +482,7 @@ async function labelInteractively(session: ActiveTestingSession, rule: StoppingR
       const [item] = await session.next();
       if (item === undefined) break;
       process.stdout.write(
-        `\x1b[2J\x1b[H${statusLine(session.estimate())}\n${message}\n\nItem ${visibleText(item.id)}:\n\n  ${visibleText(item.text)}\n\n${legend}\n`,
+        `\x1b[2J\x1b[H${statusLine(session.estimate(), session.settings.loss)}\n${message}\n\nItem ${visibleText(item.id)}:\n\n  ${visibleText(item.text)}\n\n${legend}\n`,
       );
       const key = await keys.next();
       if (QUIT_KEYS.has(key)) break;
