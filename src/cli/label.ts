@@ -19,7 +19,15 @@ import { meantHint } from '../options/suggest.js';
 import { scoresMatrix } from '../io/pool-files.js';
 import type { IntervalEstimate, RiskInterval } from '../session/session.js';
 import { accuracyInterval, riskInterval } from '../serve/interval.js';
-import { ACCURACY_RANGE, decimals, riskRange, shownEstimate, withinRange, type ValueRange } from '../serve/estimate-display.js';
+import {
+  ACCURACY_RANGE,
+  decimals,
+  differenceRange,
+  riskRange,
+  shownEstimate,
+  withinRange,
+  type ValueRange,
+} from '../serve/estimate-display.js';
 import type { DisplayedInterval } from '../serve/protocol.js';
 import type { Command } from './command.js';
 import { warnOfProbabilities, warnOfTemperatureBound } from './score-warnings.js';
@@ -351,12 +359,19 @@ function classOf(answer: string, classes: readonly string[]): string | number {
   return !/^\d+$/.test(answer) || classesNamedByIntegers(classes) ? answer : Number(answer);
 }
 
-function formatInterval(name: string, estimate: IntervalEstimate): string {
-  const f = (x: number) => x.toFixed(4);
-  const range = (interval: RiskInterval) => `[${f(interval.lower)}, ${f(interval.upper)}]`;
-  const sequence = estimate.anytime ? `  anytime-valid 95% ${range(estimate.anytime)}` : '';
-  const budget = estimate.fixed ? `  fixed-budget 95% ${range(estimate.fixed)}` : '';
-  return `${name} ${f(estimate.value)}${sequence}${budget}  bootstrap (approximate) 95% interval ${range(estimate.bootstrap)}`;
+/**
+ * A quantity's estimate and intervals for the closing summary, as the running line shows them: the
+ * estimate moved into `range` (the values the quantity can take) with LURE's own estimate in
+ * parentheses where the two differ, and each interval cut to `range`.
+ */
+function formatInterval(name: string, estimate: IntervalEstimate, range: ValueRange, what: string): string {
+  const ends = (interval: RiskInterval) =>
+    `[${decimals(withinRange(interval.lower, range))}, ${decimals(withinRange(interval.upper, range))}]`;
+  const { text, note } = shownEstimate(estimate.value, range, what);
+  const own = note === '' ? '' : ` (est. ${decimals(estimate.value)})`;
+  const sequence = estimate.anytime ? `  anytime-valid 95% ${ends(estimate.anytime)}` : '';
+  const budget = estimate.fixed ? `  fixed-budget 95% ${ends(estimate.fixed)}` : '';
+  return `${name} ${text}${own}${sequence}${budget}  bootstrap (approximate) 95% interval ${ends(estimate.bootstrap)}`;
 }
 
 /**
@@ -401,14 +416,23 @@ function summary(session: ActiveTestingSession): string {
     `Labels: ${estimate.labels} in the estimate (${estimate.recorded} recorded, ${estimate.skipped} skipped; the estimate covers ${formatCount(estimate.poolSize, 'item')})`,
   ];
   if (estimate.labels === 0) return lines.join('\n');
-  lines.push(formatInterval(`Risk (${session.settings.loss}):`, estimate.risk), formatInterval('Accuracy:', estimate.accuracy));
+  const loss = session.settings.loss;
+  lines.push(
+    formatInterval(`Risk (${loss}):`, estimate.risk, riskRange(loss), `the ${loss} risk`),
+    formatInterval('Accuracy:', estimate.accuracy, ACCURACY_RANGE, 'an accuracy'),
+  );
   const outside = riskInterval(estimate).note ?? accuracyInterval(estimate).note;
   if (outside !== undefined) lines.push(outside);
   if (estimate.comparison) {
     lines.push(
-      formatInterval('Comparison risk:', estimate.comparison.risk),
-      formatInterval('Comparison accuracy:', estimate.comparison.accuracy),
-      formatInterval('Difference in risk (target − comparison):', estimate.comparison.difference),
+      formatInterval('Comparison risk:', estimate.comparison.risk, riskRange(loss), `the ${loss} risk`),
+      formatInterval('Comparison accuracy:', estimate.comparison.accuracy, ACCURACY_RANGE, 'an accuracy'),
+      formatInterval(
+        'Difference in risk (target − comparison):',
+        estimate.comparison.difference,
+        differenceRange(riskRange(loss)),
+        'a difference',
+      ),
     );
   }
   lines.push(

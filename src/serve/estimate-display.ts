@@ -30,6 +30,16 @@ export function riskRange(loss: string): ValueRange {
   }
 }
 
+/**
+ * The values a difference of two quantities in `range` can take.
+ *
+ * @example
+ * differenceRange(riskRange('zero-one')); // { lower: -1, upper: 1 }
+ */
+export function differenceRange(range: ValueRange): ValueRange {
+  return { lower: range.lower - range.upper, upper: range.upper - range.lower };
+}
+
 /** A value as `label` prints it (4 decimals), so that the page and the command line read alike; '–' for none. */
 export function decimals(value: number | null): string {
   return value === null || !Number.isFinite(value) ? '–' : value.toFixed(4);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ACCURACY_RANGE, decimals, riskRange, shownEstimate, withinRange } from '../../src/serve/estimate-display.js';
+import { ACCURACY_RANGE, decimals, differenceRange, riskRange, shownEstimate, withinRange } from '../../src/serve/estimate-display.js';
 
 describe('shownEstimate', () => {
   it('shows an estimate within its range as it is, to 4 decimals, with no note', () => {
@@ -43,5 +43,14 @@ describe('shownEstimate', () => {
     expect(decimals(null)).toBe('–');
     expect(withinRange(null, ACCURACY_RANGE)).toBeNull();
     expect(withinRange(-0.5, riskRange('brier'))).toBe(0);
+  });
+});
+
+describe('differenceRange', () => {
+  it('spans minus to plus the width of the quantities’ range', () => {
+    expect(differenceRange(riskRange('zero-one'))).toEqual({ lower: -1, upper: 1 });
+    expect(differenceRange(riskRange('brier'))).toEqual({ lower: -2, upper: 2 });
+    expect(differenceRange(riskRange('cross-entropy'))).toEqual({ lower: -Infinity, upper: Infinity });
+    expect(differenceRange(riskRange('custom:margin'))).toEqual({ lower: -Infinity, upper: Infinity });
   });
 });

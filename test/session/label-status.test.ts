@@ -71,6 +71,14 @@ describe('label: the running estimate on the interactive screen', () => {
       `2 labels · accuracy 0.0000 (est. ${decimals(accuracy.value)}) anytime 95% [${decimals(accuracy.anytime!.lower)}, ${decimals(accuracy.anytime!.upper)}]` +
         ` · risk 1.0000 (est. ${decimals(risk.value)}) anytime 95% [${decimals(risk.anytime!.lower)}, ${decimals(risk.anytime!.upper)}]`,
     );
+    // The closing summary shows them the same way, every interval cut to the range.
+    const cut = (x: number) => decimals(Math.min(1, Math.max(0, x)));
+    const ends = (i: { lower: number; upper: number }) => `[${cut(i.lower)}, ${cut(i.upper)}]`;
+    expect(run.stdout).toContain(
+      `Accuracy: 0.0000 (est. ${decimals(accuracy.value)})  anytime-valid 95% ${ends(accuracy.anytime!)}` +
+        `  fixed-budget 95% ${ends(accuracy.fixed!)}  bootstrap (approximate) 95% interval ${ends(accuracy.bootstrap)}`,
+    );
+    expect(run.stdout).toContain(`Risk (zero-one): 1.0000 (est. ${decimals(risk.value)})  anytime-valid 95% ${ends(risk.anytime!)}`);
     // The closing summary never says "about 0 labels".
     expect(run.stdout).toContain('Random labels for an interval this narrow: – (not estimable from these labels).');
     expect(run.stdout).not.toMatch(/about 0 labels/);
