@@ -6,6 +6,7 @@ import { bodyLimit } from 'hono/body-limit';
 import { setCookie } from 'hono/cookie';
 import { streamSSE } from 'hono/streaming';
 import { ActiveTestingError, InputError } from '../errors.js';
+import { checkKnownKeys } from '../options/index.js';
 import { SessionStateError } from '../session/errors.js';
 import { SessionStoppedError, type AnnotationCoordinator } from './coordinator.js';
 import type { ClientView, PublicState } from './protocol.js';
@@ -72,6 +73,17 @@ function defaultAssetsDir(): string {
   return fileURLToPath(new URL('./page/', import.meta.url));
 }
 
+/** The methods each route takes. */
+const ROUTE_METHODS: Record<string, string> = {
+  '/': 'GET, HEAD',
+  '/assets/app.js': 'GET, HEAD',
+  '/api/state': 'GET, HEAD',
+  '/api/events': 'GET, HEAD',
+  '/api/label': 'POST',
+  '/api/skip': 'POST',
+  '/api/undo': 'POST',
+};
+
 const SECURITY_HEADERS: Record<string, string> = {
   'Content-Security-Policy':
     "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
@@ -93,7 +105,19 @@ function errorResponse(c: Context, error: unknown): Response {
   throw error;
 }
 
-async function jsonBody(c: Context): Promise<Record<string, unknown>> {
+/**
+ * A refusal as the client reads it: `{ error }` JSON on the API, whose page reads every answer as
+ * JSON (a text body there would show as "the server cannot be reached"), plain text elsewhere.
+ */
+function refusal(c: Context, status: 401 | 404 | 405 | 500, message: string): Response {
+  return new URL(c.req.url).pathname.startsWith('/api/') ? c.json({ error: message }, status) : c.text(message, status);
+}
+
+/**
+ * The request's JSON object body, holding no key but `fields`: a misspelt or extra field (an
+ * `annotator` a script hoped to set) is refused by name rather than ignored.
+ */
+async function jsonBody(c: Context, fields: readonly string[]): Promise<Record<string, unknown>> {
   const type = c.req.header('content-type') ?? '';
   // The media type before any parameters (`; charset=…`), compared case-insensitively as HTTP says.
   if (type.split(';')[0].trim().toLowerCase() !== 'application/json')
@@ -110,6 +134,10 @@ async function jsonBody(c: Context): Promise<Record<string, unknown>> {
   }
   if (typeof body !== 'object' || body === null || Array.isArray(body))
     throw new InputError({ argument: 'body', expected: 'a JSON object' });
+  const extra = Object.keys(body)[0];
+  if (fields.length === 0 && extra !== undefined)
+    throw new InputError({ argument: `body.${extra}`, expected: 'no field: this request takes an empty object, {}' });
+  checkKnownKeys(body, fields, 'body');
   return body as Record<string, unknown>;
 }
 
@@ -147,7 +175,7 @@ export function createServeApp(coordinator: AnnotationCoordinator, options: Serv
       return c.redirect('/', 303);
     }
     if (!cookieValues(c, names.token).some((given) => sameToken(given, options.token))) {
-      return c.text('401: missing or wrong access token. Open the URL that `active-testing serve` printed.', 401);
+      return refusal(c, 401, '401: missing or wrong access token. Open the URL that `active-testing serve` printed.');
     }
     // A page on another port of this host is the same site, so the browser sends it the cookies: a
     // request of its to the API (reading the state draws and records an item for this annotator) is
@@ -192,18 +220,24 @@ export function createServeApp(coordinator: AnnotationCoordinator, options: Serv
   app.post('/api/label', limit, (c) =>
     respond(c, async () => {
       const who = client(c);
-      const body = await jsonBody(c);
+      const body = await jsonBody(c, ['id', 'label']);
       return coordinator.label(who, body.id, body.label);
     }),
   );
   app.post('/api/skip', limit, (c) =>
     respond(c, async () => {
       const who = client(c);
-      const body = await jsonBody(c);
+      const body = await jsonBody(c, ['id']);
       return coordinator.skip(who, body.id);
     }),
   );
-  app.post('/api/undo', limit, (c) => respond(c, () => coordinator.undo(client(c))));
+  app.post('/api/undo', limit, (c) =>
+    respond(c, async () => {
+      const who = client(c);
+      await jsonBody(c, []);
+      return coordinator.undo(who);
+    }),
+  );
   app.get('/api/events', (c) =>
     streamSSE(c, async (stream) => {
       let latest: PublicState | undefined = coordinator.state();
@@ -243,6 +277,20 @@ export function createServeApp(coordinator: AnnotationCoordinator, options: Serv
       }
     }),
   );
-  app.notFound((c) => c.text('not found', 404));
+  // A route asked with another method is told which it takes (405 and `Allow`), not that it does
+  // not exist; HEAD is answered wherever GET is.
+  for (const [path, methods] of Object.entries(ROUTE_METHODS)) {
+    app.all(path, (c) => {
+      c.header('Allow', methods);
+      return refusal(c, 405, `${c.req.method} is not allowed on ${path}: use ${methods}`);
+    });
+  }
+  app.notFound((c) => refusal(c, 404, 'not found'));
+  // An error of no known kind: its message may name the server's files, so the client is told only
+  // where to look, and the operator's console gets the error itself.
+  app.onError((error, c) => {
+    console.error(error);
+    return refusal(c, 500, "internal server error (the server's console says why)");
+  });
   return app;
 }

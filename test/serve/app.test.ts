@@ -61,6 +61,13 @@ async function served(origin: string, answersHost?: (host: string) => boolean, c
     events: (jar: CookieJar) => app.request(`${origin}/api/events`, { headers: { host, cookie: jar.header() } }),
     state: (jar: CookieJar, asHost = host, cookie = jar.header()) =>
       app.request(`${origin}/api/state`, { headers: { host: asHost, cookie } }),
+    /** A request as a script of the page's origin would send it: a body of `{}` unless GET or HEAD. */
+    request: (jar: CookieJar, method: string, route: string) =>
+      app.request(`${origin}${route}`, {
+        method,
+        headers: { host, origin, cookie: jar.header(), 'Content-Type': 'application/json' },
+        body: method === 'GET' || method === 'HEAD' ? undefined : '{}',
+      }),
     post: (jar: CookieJar, route: string, body: object, contentType = 'application/json') =>
       app.request(`${origin}${route}`, {
         method: 'POST',
@@ -274,5 +281,85 @@ describe('the serve app', () => {
         'so a record written now would be lost), so no more labels can be saved: restart `active-testing serve` and open the URL it prints',
     ]);
     await session.close();
+  });
+});
+
+describe('the serve API', () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  it('refuses a body field it does not take by name, for a label, a skip and an undo, and writes nothing', async () => {
+    const jar = new CookieJar();
+    const coordinator = new AnnotationCoordinator(await newSession());
+    const server = await served('http://127.0.0.1:8090', undefined, coordinator);
+    await server.signIn(jar);
+    const { item } = (await (await server.state(jar)).json()) as ClientView;
+    const id = item?.id;
+    for (const [route, body, error] of [
+      ['/api/label', { id, label: 1, annotator: 'someone else' }, 'body.annotator: expected a known option (valid: id, label)'],
+      ['/api/label', { id, lable: 1 }, 'body.lable: expected a known option, did you mean label? (valid: id, label)'],
+      ['/api/skip', { id, label: 1 }, 'body.label: expected a known option (valid: id)'],
+      ['/api/undo', { id }, 'body.id: expected no field: this request takes an empty object, {}'],
+    ] as const) {
+      const response = await server.post(jar, route, body);
+      expect(await response.json(), route).toEqual({ error });
+      expect(response.status).toBe(400);
+    }
+    expect(coordinator.state()).toMatchObject({ recorded: 0, skipped: 0, pending: 1 });
+  });
+
+  it('refuses an undo whose body is not a JSON object, as it does a label', async () => {
+    const jar = new CookieJar();
+    const coordinator = new AnnotationCoordinator(await newSession());
+    const server = await served('http://127.0.0.1:8091', undefined, coordinator);
+    await server.signIn(jar);
+    const { item } = (await (await server.state(jar)).json()) as ClientView;
+    expect((await server.post(jar, '/api/label', { id: item?.id, label: 0 })).status).toBe(200);
+    const garbage = await server.post(jar, '/api/undo', {}, 'text/plain');
+    expect(garbage.status).toBe(400);
+    expect(coordinator.state().recorded).toBe(1);
+    const undone = await server.post(jar, '/api/undo', {});
+    expect(await undone.json()).not.toHaveProperty('error');
+    expect(coordinator.state().recorded).toBe(0);
+  });
+
+  it('answers a route asked with the wrong method with 405 and the methods it takes, and an unknown API route with JSON', async () => {
+    const jar = new CookieJar();
+    const coordinator = new AnnotationCoordinator(await newSession());
+    const origin = 'http://127.0.0.1:8092';
+    const server = await served(origin, undefined, coordinator);
+    await server.signIn(jar);
+    const ask = (method: string, route: string) => server.request(jar, method, route);
+    for (const [method, route, allow] of [
+      ['GET', '/api/label', 'POST'],
+      ['PUT', '/api/skip', 'POST'],
+      ['POST', '/api/state', 'GET, HEAD'],
+      ['DELETE', '/api/events', 'GET, HEAD'],
+    ] as const) {
+      const response = await ask(method, route);
+      expect(response.status, `${method} ${route}`).toBe(405);
+      expect(response.headers.get('allow')).toBe(allow);
+      expect(await response.json()).toEqual({ error: `${method} is not allowed on ${route}: use ${allow}` });
+    }
+    const page = await ask('POST', '/');
+    expect(page.status).toBe(405);
+    expect(await page.text()).toBe('POST is not allowed on /: use GET, HEAD');
+    const missing = await ask('GET', '/api/labels');
+    expect(missing.status).toBe(404);
+    expect(await missing.json()).toEqual({ error: 'not found' });
+    expect(coordinator.state()).toMatchObject({ recorded: 0, pending: 0 });
+  });
+
+  it('answers an unexpected error with JSON naming no file, and prints the error on the console', async () => {
+    const jar = new CookieJar();
+    const coordinator = new AnnotationCoordinator(await newSession());
+    const server = await served('http://127.0.0.1:8093', undefined, coordinator);
+    await server.signIn(jar);
+    const failure = new Error('EIO: i/o error, read /home/operator/secret/pool.session');
+    vi.spyOn(coordinator, 'view').mockRejectedValue(failure);
+    const printed = vi.spyOn(console, 'error').mockImplementation(() => {});
+    const response = await server.state(jar);
+    expect(response.status).toBe(500);
+    expect(await response.json()).toEqual({ error: "internal server error (the server's console says why)" });
+    expect(printed).toHaveBeenCalledWith(failure);
   });
 });
