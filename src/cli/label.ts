@@ -635,7 +635,7 @@ export async function openOrCreateSession(
  *
  * @throws UsageError when the file does not exist and no pool options were given.
  */
-function checkSessionSource(path: string, given: Record<string, unknown>): boolean {
+export function checkSessionSource(path: string, given: Record<string, unknown>): boolean {
   const creating = CREATE_OPTIONS.some((name) => given[name] !== undefined);
   if (!creating && !existsSync(path))
     throw new UsageError(`${path} does not exist: give --data, --classes and --model-scores to create it`);

@@ -9,7 +9,7 @@ import { AnnotationCoordinator } from '../serve/coordinator.js';
 import { syntheticPool } from '../simulate/syntheticPool.js';
 import type { Command } from './command.js';
 import { optionHelp } from '../options/schema.js';
-import { CREATE_OPTIONS, openOrCreateSession, stoppingRule } from './label.js';
+import { CREATE_OPTIONS, checkSessionSource, openOrCreateSession, stoppingRule } from './label.js';
 import { commandFlags, commandValues, parseOptions } from './options.js';
 
 /** Where `serve --demo` keeps its session unless --session is given. */
@@ -60,9 +60,9 @@ async function demoSession(path: string): Promise<ActiveTestingSession> {
   });
 }
 
-function listen(app: ReturnType<typeof createServeApp>, port: number, host: string): Promise<ServerType> {
+function listen(fetch: (request: Request) => Response | Promise<Response>, port: number, host: string): Promise<ServerType> {
   return new Promise((resolve, reject) => {
-    const server = serve({ fetch: app.fetch, port, hostname: host }, () => resolve(server));
+    const server = serve({ fetch, port, hostname: host }, () => resolve(server));
     server.once('error', (error: NodeJS.ErrnoException) => reject(listenError(error, port, host)));
   });
 }
@@ -174,20 +174,23 @@ export const serveCommand: Command = {
     const port = (given.port as number | undefined) ?? 8080;
     const host = (given.host as string | undefined) ?? '127.0.0.1';
     const rule: StoppingRule = stoppingRule(given);
-    const session = demo ? await demoSession(path) : await openOrCreateSession(path, given, 'serve');
-    let server: ServerType | undefined;
+    if (!demo) checkSessionSource(path, given);
+    // The port is taken before the session is opened or created (seconds on a large pool, and a new
+    // file written): a port in use is refused first, with nothing written. Until the session is
+    // open nothing is answered; nobody has the token before the URL is printed.
+    let app: ReturnType<typeof createServeApp> | undefined;
+    const server = await listen((request) => app?.fetch(request) ?? new Response('starting', { status: 503 }), port, host);
+    let session: ActiveTestingSession | undefined;
     try {
+      const address = server.address();
+      const actualPort = typeof address === 'object' && address !== null ? address.port : port;
+      const answersHost = hostCheck(host, actualPort, (given.allowedHost as string[] | undefined) ?? []);
+      session = demo ? await demoSession(path) : await openOrCreateSession(path, given, 'serve');
       const coordinator = new AnnotationCoordinator(session, rule);
       // The server keeps answering (the pages say it must be restarted), so its operator is told too.
       coordinator.onStopped((error) => console.error(`active-testing serve: ${error.operatorMessage}`));
       const token = newToken();
-      // Nothing is answered until the port, which the check needs, is known.
-      let answersHost: (host: string) => boolean = () => false;
-      const app = createServeApp(coordinator, { token, answersHost: (host) => answersHost(host) });
-      server = await listen(app, port, host);
-      const address = server.address();
-      const actualPort = typeof address === 'object' && address !== null ? address.port : port;
-      answersHost = hostCheck(host, actualPort, (given.allowedHost as string[] | undefined) ?? []);
+      app = createServeApp(coordinator, { token, answersHost });
       console.log(`Labelling ${path}: open http://${urlHost(host)}:${actualPort}/?token=${token}`);
       console.log('Stop with Ctrl-C (every label is already saved).');
       await new Promise<void>((resolve) => {
@@ -197,9 +200,9 @@ export const serveCommand: Command = {
       });
       return 0;
     } finally {
-      if (server !== undefined && 'closeAllConnections' in server) server.closeAllConnections();
-      server?.close();
-      await session.close();
+      if ('closeAllConnections' in server) server.closeAllConnections();
+      server.close();
+      await session?.close();
     }
   },
 };

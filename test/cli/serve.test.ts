@@ -1,10 +1,11 @@
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { urlHost } from '../../src/cli/serve.js';
+import { writeNpy } from '../../src/io/npy.js';
 import { ActiveTestingSession } from '../../src/session/session.js';
 import { syntheticPool } from '../../src/simulate/syntheticPool.js';
 import { runCliCaptured } from '../helpers/cli.js';
@@ -57,6 +58,33 @@ describe('active-testing serve: usage errors', () => {
       expect(inUse.stderr).toBe(
         `active-testing serve: --port: expected a port free on 127.0.0.1 (0 picks one), got "${port}, which is in use"`,
       );
+    } finally {
+      taken.close();
+    }
+  });
+
+  it('refuses a port in use before creating the session, so no file is written', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'at-serve-cli-'));
+    const pool = syntheticPool({ poolSize: 20, classCount: 2, seed: 1 });
+    const data = join(dir, 'pool.tsv');
+    writeFileSync(data, `sentence\n${Array.from({ length: 20 }, (_, i) => `item ${i}`).join('\n')}\n`);
+    const scores = join(dir, 'scores.npy');
+    await writeNpy(scores, pool.modelScores);
+    const taken = createServer();
+    await new Promise<void>((done) => taken.listen(0, '127.0.0.1', done));
+    const { port } = taken.address() as AddressInfo;
+    try {
+      for (const args of [
+        ['--session', join(dir, 'new.session'), '--data', data, '--classes', 'a,b', '--model-scores', scores],
+        ['--demo', '--session', join(dir, 'demo.session')],
+      ]) {
+        const inUse = await runCliCaptured(['serve', ...args, '--port', String(port)]);
+        expect(inUse.code).toBe(1);
+        expect(inUse.stderr).toBe(
+          `active-testing serve: --port: expected a port free on 127.0.0.1 (0 picks one), got "${port}, which is in use"`,
+        );
+      }
+      expect(readdirSync(dir).sort()).toEqual(['pool.tsv', 'scores.npy']);
     } finally {
       taken.close();
     }
