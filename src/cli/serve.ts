@@ -181,6 +181,7 @@ export const serveCommand: Command = {
     let app: ReturnType<typeof createServeApp> | undefined;
     const server = await listen((request) => app?.fetch(request) ?? new Response('starting', { status: 503 }), port, host);
     let session: ActiveTestingSession | undefined;
+    let stop = (): void => {};
     try {
       const address = server.address();
       const actualPort = typeof address === 'object' && address !== null ? address.port : port;
@@ -191,18 +192,26 @@ export const serveCommand: Command = {
       coordinator.onStopped((error) => console.error(`active-testing serve: ${error.operatorMessage}`));
       const token = newToken();
       app = createServeApp(coordinator, { token, answersHost });
+      // Listened to before the URL is printed (a script that waits for it may signal at once) and
+      // until the session is closed: signals after the first change nothing, where Node would end
+      // the process at once (exit by signal, lock file left behind). Ctrl-C under `npm run` reaches
+      // the server twice, from the terminal and from npm; `timeout` signals twice.
+      const stopped = new Promise<void>((resolve) => (stop = resolve));
+      process.on('SIGINT', stop);
+      process.on('SIGTERM', stop);
       console.log(`Labelling ${path}: open http://${urlHost(host)}:${actualPort}/?token=${token}`);
       console.log('Stop with Ctrl-C (every label is already saved).');
-      await new Promise<void>((resolve) => {
-        const stop = () => resolve();
-        process.once('SIGINT', stop);
-        process.once('SIGTERM', stop);
-      });
+      await stopped;
       return 0;
     } finally {
       if ('closeAllConnections' in server) server.closeAllConnections();
       server.close();
-      await session?.close();
+      try {
+        await session?.close();
+      } finally {
+        process.off('SIGINT', stop);
+        process.off('SIGTERM', stop);
+      }
     }
   },
 };

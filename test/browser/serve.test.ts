@@ -978,3 +978,19 @@ describe.skipIf(chromium === undefined)('active-testing serve in a browser', () 
     }
   });
 });
+
+describe('active-testing serve as a process', () => {
+  it('stops cleanly on a signal sent twice (Ctrl-C under npm run, timeout): exit 0, the lock released', async () => {
+    const pool = await writePool(20, 22);
+    const path = join(pool.dir, 'twice.session');
+    // Each round is a race the server used to lose (killed by the second signal) most times: a few
+    // rounds make that all but certain to show.
+    for (const [round, signal] of (['SIGINT', 'SIGTERM', 'SIGINT', 'SIGTERM'] as const).entries()) {
+      const server = await startServer(round === 0 ? pool.args(path) : ['--session', path]);
+      server.child.kill(signal);
+      server.child.kill(signal);
+      expect(await server.exited, `round ${round}, ${signal} twice: ${server.stderr()}`).toBe(0);
+      expect(existsSync(`${path}.lock`)).toBe(false);
+    }
+  });
+});
