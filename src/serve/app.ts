@@ -186,8 +186,12 @@ export function createServeApp(coordinator: AnnotationCoordinator, options: Serv
       return c.json({ error: 'cross-origin request refused' }, 403);
     }
     if (c.req.method !== 'GET' && c.req.method !== 'HEAD') {
+      // The page's origin: this very host over HTTP, or over HTTPS behind a reverse proxy that
+      // passes the browser's Host on. Another program's page would have to be served from the host
+      // name and port this server (or its proxy) answers; one on another port or scheme of this host
+      // is refused by the fetch metadata above.
       const origin = c.req.header('origin');
-      if (origin === undefined || host === undefined || origin !== `http://${host}`)
+      if (origin === undefined || host === undefined || (origin !== `http://${host}` && origin !== `https://${host}`))
         return c.json({ error: 'cross-origin write refused' }, 403);
     }
     await next();

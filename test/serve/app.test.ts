@@ -44,8 +44,11 @@ class CookieJar {
   }
 }
 
-/** A served session on `origin` (the browser's `Host` header is its host), and a browser tab's requests to it. */
-async function served(origin: string, answersHost?: (host: string) => boolean, coordinator?: AnnotationCoordinator) {
+/**
+ * A served session on `origin` (the browser's `Host` header is its host), and a browser tab's
+ * requests to it, whose writes carry `pageOrigin` (the page's own, unless a proxy stands between).
+ */
+async function served(origin: string, answersHost?: (host: string) => boolean, coordinator?: AnnotationCoordinator, pageOrigin = origin) {
   const token = newToken();
   const app: Hono = createServeApp(coordinator ?? new AnnotationCoordinator(await newSession()), { token, answersHost });
   const host = new URL(origin).host;
@@ -65,13 +68,13 @@ async function served(origin: string, answersHost?: (host: string) => boolean, c
     request: (jar: CookieJar, method: string, route: string) =>
       app.request(`${origin}${route}`, {
         method,
-        headers: { host, origin, cookie: jar.header(), 'Content-Type': 'application/json' },
+        headers: { host, origin: pageOrigin, cookie: jar.header(), 'Content-Type': 'application/json' },
         body: method === 'GET' || method === 'HEAD' ? undefined : '{}',
       }),
     post: (jar: CookieJar, route: string, body: object, contentType = 'application/json') =>
       app.request(`${origin}${route}`, {
         method: 'POST',
-        headers: { host, origin, cookie: jar.header(), 'Content-Type': contentType },
+        headers: { host, origin: pageOrigin, cookie: jar.header(), 'Content-Type': contentType },
         body: JSON.stringify(body),
       }),
   };
@@ -361,5 +364,27 @@ describe('the serve API', () => {
     expect(response.status).toBe(500);
     expect(await response.json()).toEqual({ error: "internal server error (the server's console says why)" });
     expect(printed).toHaveBeenCalledWith(failure);
+  });
+
+  it('takes writes from the page behind an HTTPS reverse proxy that passes the Host on, and still refuses other origins', async () => {
+    const jar = new CookieJar();
+    const coordinator = new AnnotationCoordinator(await newSession());
+    // The proxy speaks HTTPS to the browser and HTTP to the server: the page's origin is https://.
+    const answers = hostCheck('127.0.0.1', 8080, ['labels.example.org']);
+    const server = await served('http://labels.example.org', answers, coordinator, 'https://labels.example.org');
+    await server.signIn(jar);
+    const { item } = (await (await server.state(jar)).json()) as ClientView;
+    const labelled = await server.post(jar, '/api/label', { id: item?.id, label: 1 });
+    expect(await labelled.json()).not.toHaveProperty('error');
+    expect(labelled.status).toBe(200);
+    expect(coordinator.state().recorded).toBe(1);
+    for (const origin of ['https://evil.example', 'https://labels.example.org:8443', 'https://127.0.0.1:8080', 'null']) {
+      const refused = await served('http://labels.example.org', answers, coordinator, origin);
+      await refused.signIn(jar);
+      const response = await refused.post(jar, '/api/undo', {});
+      expect(response.status, origin).toBe(403);
+      expect(await response.json()).toEqual({ error: 'cross-origin write refused' });
+    }
+    expect(coordinator.state().recorded).toBe(1);
   });
 });
