@@ -73,12 +73,16 @@ function defaultAssetsDir(): string {
   return fileURLToPath(new URL('./page/', import.meta.url));
 }
 
-/** The methods each route takes. */
+/**
+ * The methods each route takes. Not HEAD for the API's reads, which would run a GET's action with
+ * no one to read its answer: reading the state draws an item for the annotator, and an event
+ * stream nobody reads would keep its subscription for as long as the server runs.
+ */
 const ROUTE_METHODS: Record<string, string> = {
   '/': 'GET, HEAD',
   '/assets/app.js': 'GET, HEAD',
-  '/api/state': 'GET, HEAD',
-  '/api/events': 'GET, HEAD',
+  '/api/state': 'GET',
+  '/api/events': 'GET',
   '/api/label': 'POST',
   '/api/skip': 'POST',
   '/api/undo': 'POST',
@@ -211,6 +215,15 @@ export function createServeApp(coordinator: AnnotationCoordinator, options: Serv
   };
   const limit = bodyLimit({ maxSize: MAX_BODY_BYTES, onError: (c) => c.json({ error: `request body over ${MAX_BODY_BYTES} bytes` }, 413) });
 
+  // A route asked with another method is told which it takes (405 and `Allow`), not that it does
+  // not exist. Checked before the routes: Hono answers HEAD with the GET route.
+  for (const [path, methods] of Object.entries(ROUTE_METHODS)) {
+    app.use(path, async (c, next) => {
+      if (methods.split(', ').includes(c.req.method)) return next();
+      c.header('Allow', methods);
+      return refusal(c, 405, `${c.req.method} is not allowed on ${path}: use ${methods}`);
+    });
+  }
   app.get('/', (c) => c.html(pageHtml()));
   app.get('/assets/app.js', (c) => {
     try {
@@ -281,14 +294,6 @@ export function createServeApp(coordinator: AnnotationCoordinator, options: Serv
       }
     }),
   );
-  // A route asked with another method is told which it takes (405 and `Allow`), not that it does
-  // not exist; HEAD is answered wherever GET is.
-  for (const [path, methods] of Object.entries(ROUTE_METHODS)) {
-    app.all(path, (c) => {
-      c.header('Allow', methods);
-      return refusal(c, 405, `${c.req.method} is not allowed on ${path}: use ${methods}`);
-    });
-  }
   app.notFound((c) => refusal(c, 404, 'not found'));
   // An error of no known kind: its message may name the server's files, so the client is told only
   // where to look, and the operator's console gets the error itself.

@@ -335,8 +335,8 @@ describe('the serve API', () => {
     for (const [method, route, allow] of [
       ['GET', '/api/label', 'POST'],
       ['PUT', '/api/skip', 'POST'],
-      ['POST', '/api/state', 'GET, HEAD'],
-      ['DELETE', '/api/events', 'GET, HEAD'],
+      ['POST', '/api/state', 'GET'],
+      ['DELETE', '/api/events', 'GET'],
     ] as const) {
       const response = await ask(method, route);
       expect(response.status, `${method} ${route}`).toBe(405);
@@ -386,5 +386,21 @@ describe('the serve API', () => {
       expect(await response.json()).toEqual({ error: 'cross-origin write refused' });
     }
     expect(coordinator.state().recorded).toBe(1);
+  });
+
+  it('answers HEAD on the API with 405, drawing no item and opening no event stream; the page and script take it', async () => {
+    const jar = new CookieJar();
+    const coordinator = new AnnotationCoordinator(await newSession());
+    const server = await served('http://127.0.0.1:8094', undefined, coordinator);
+    await server.signIn(jar);
+    const subscribe = vi.spyOn(coordinator, 'subscribe');
+    for (const route of ['/api/state', '/api/events']) {
+      const response = await server.request(jar, 'HEAD', route);
+      expect(response.status, route).toBe(405);
+      expect(response.headers.get('allow')).toBe('GET');
+    }
+    expect(subscribe).not.toHaveBeenCalled();
+    expect(coordinator.state().pending).toBe(0);
+    expect((await server.request(jar, 'HEAD', '/')).status).toBe(200);
   });
 });
