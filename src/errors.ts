@@ -47,6 +47,15 @@ export interface InputErrorDetails {
 export class ReceivedKind {
   constructor(readonly text: string) {}
 
+  /**
+   * A value the user gave with a note on it, as an `InputError`'s `received`: the value quoted as
+   * a value is, the note after it in parentheses (`got "runs" (it does not exist)`), so that the
+   * note does not read as part of the value.
+   */
+  static noted(value: unknown, note: string): ReceivedKind {
+    return new ReceivedKind(`${formatReceived(value)} (${note})`);
+  }
+
   toString(): string {
     return this.text;
   }

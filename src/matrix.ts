@@ -91,14 +91,14 @@ function readMatrix(input: MatrixInput, argument: string, share: boolean): Matri
     data = share && input.data instanceof Float64Array ? input.data : Float64Array.from(input.data);
   } else if (isNdArray(input)) {
     if (input.shape.length !== 2) {
-      throw new InputError({ argument, expected: 'a 2-D array (N×K)', received: `shape [${input.shape.join(', ')}]` });
+      throw new InputError({ argument, expected: 'a 2-D array (N×K)', received: new ReceivedKind(`shape [${input.shape.join(', ')}]`) });
     }
     [rows, cols] = input.shape as [number, number];
     data = new Float64Array(rows * cols);
     for (let i = 0; i < rows; i++) for (let k = 0; k < cols; k++) data[i * cols + k] = input.get(i, k);
   } else if ('shape' in input && 'data' in input && !Array.isArray(input)) {
     if (input.shape.length !== 2) {
-      throw new InputError({ argument, expected: 'a 2-D array (N×K)', received: `shape [${input.shape.join(', ')}]` });
+      throw new InputError({ argument, expected: 'a 2-D array (N×K)', received: new ReceivedKind(`shape [${input.shape.join(', ')}]`) });
     }
     [rows, cols] = input.shape as [number, number];
     if (input.data.length !== rows * cols) {
@@ -173,7 +173,7 @@ export function toLabels(input: LabelsInput, argument: string, n: number, k: num
       throw new InputError({
         argument,
         expected: 'class indices (N) or one-hot rows (N×K)',
-        received: `shape [${input.shape.join(', ')}]`,
+        received: new ReceivedKind(`shape [${input.shape.join(', ')}]`),
       });
     length = input.shape[0] as number;
   } else {
@@ -201,7 +201,7 @@ function unflatten(
     throw new InputError({
       argument,
       expected: 'class indices (N) or one-hot rows (N×K)',
-      received: `shape [${shape.join(', ')}] with ${data.length} values`,
+      received: new ReceivedKind(`shape [${shape.join(', ')}] with ${data.length} values`),
     });
   }
   const values = Array.from(data, Number);

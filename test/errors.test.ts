@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { InputError } from '../src/errors.js';
+import { InputError, ReceivedKind } from '../src/errors.js';
 import { simulate } from '../src/simulate/simulate.js';
 import { simulationInput, syntheticPool } from './acquisition/synthetic-pool.js';
 
@@ -25,6 +25,15 @@ describe('InputError says what it received', () => {
     expect(received(NaN)).toBe('x: expected a number, got NaN');
     expect(received([1, 'a', null])).toBe('x: expected a number, got [1, "a", null]');
     expect(received(2n)).toBe('x: expected a number, got 2n (a bigint)');
+  });
+
+  it('quotes a noted value as a value and leaves its note unquoted, in parentheses after it', () => {
+    expect(received(ReceivedKind.noted('runs, old', 'it does not exist'))).toBe(
+      'x: expected a number, got "runs, old" (it does not exist)',
+    );
+    expect(received(ReceivedKind.noted(8080, 'it is in use'))).toBe('x: expected a number, got 8080 (it is in use)');
+    expect(received(ReceivedKind.noted(['a', 'b'], 'the same folder'))).toBe('x: expected a number, got ["a", "b"] (the same folder)');
+    expect(received(new ReceivedKind('a list'))).toBe('x: expected a number, got a list');
   });
 
   it('names an object given as an option value', async () => {

@@ -3,7 +3,7 @@ import { dirname } from 'node:path';
 import { loadCalibrationSet } from '../calibration/load.js';
 import { readTable, type Table } from '../dataset/read-table.js';
 import { classesNamedByIntegers } from '../dataset/text-classification-dataset.js';
-import { FileFormatError, InputError, OutputExistsError, UsageError } from '../errors.js';
+import { FileFormatError, InputError, OutputExistsError, ReceivedKind, UsageError } from '../errors.js';
 import { fitTemperature } from '../calibration/temperature.js';
 import { readNpy } from '../io/npy.js';
 import { visibleText } from '../io/visible-text.js';
@@ -290,7 +290,7 @@ async function checkResumeOptions(path: string, session: ActiveTestingSession, g
       refuse(
         name,
         stored === undefined ? 'no scores (the session was created without them)' : 'the scores stored in the session file',
-        stored === undefined ? (given[name] as string) : `${given[name] as string}: other scores`,
+        stored === undefined ? given[name] : ReceivedKind.noted(given[name], 'other scores'),
       );
   }
   const calibration = await readCalibration(given);

@@ -2,7 +2,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
 import { dirname } from 'node:path';
 import { serve, type ServerType } from '@hono/node-server';
-import { InputError, UsageError } from '../errors.js';
+import { InputError, ReceivedKind, UsageError } from '../errors.js';
 import { ActiveTestingSession, type StoppingRule } from '../session/session.js';
 import { createServeApp, newToken } from '../serve/app.js';
 import { AnnotationCoordinator } from '../serve/coordinator.js';
@@ -74,12 +74,16 @@ function listen(fetch: (request: Request) => Response | Promise<Response>, port:
 function listenError(error: NodeJS.ErrnoException, port: number, host: string): Error {
   switch (error.code) {
     case 'EADDRINUSE':
-      return new InputError({ argument: '--port', expected: `a port free on ${host} (0 picks one)`, received: `${port}, which is in use` });
+      return new InputError({
+        argument: '--port',
+        expected: `a port free on ${host} (0 picks one)`,
+        received: ReceivedKind.noted(port, 'it is in use'),
+      });
     case 'EACCES':
       return new InputError({
         argument: '--port',
         expected: `a port above 1023, or more privileges (0 picks a free one)`,
-        received: `${port}, which needs privileges on ${host}`,
+        received: ReceivedKind.noted(port, `it needs privileges on ${host}`),
       });
     case 'EADDRNOTAVAIL':
       return new InputError({

@@ -7,7 +7,7 @@ import {
   type SimulationOptions,
   type SimulationResult,
 } from '../simulate/simulate.js';
-import { InputError, UsageError } from '../errors.js';
+import { InputError, ReceivedKind, UsageError } from '../errors.js';
 import { lossBounds, median, type BuiltinLoss, zeroOneLossPerItem } from '../metrics/index.js';
 import { optionHelp } from '../options/schema.js';
 import { loadCalibrationSet } from '../calibration/index.js';
@@ -459,7 +459,7 @@ function assertInputsSpared(out: string, inputs: Record<string, string | undefin
       throw new InputError({
         argument: '--out',
         expected: 'a folder whose outputs replace none of the input files',
-        received: `${out}, whose ${output} is the ${flag} file`,
+        received: ReceivedKind.noted(out, `its ${output} is the ${flag} file`),
       });
     }
   }

@@ -1,4 +1,4 @@
-import { InputError } from '../errors.js';
+import { InputError, ReceivedKind } from '../errors.js';
 import { CompensatedSum } from './compensated-sum.js';
 
 /**
@@ -224,14 +224,9 @@ function throwBadProbability(q: unknown, row: number): never {
   throw new InputError({ argument: 'q', expected: 'a proposal probability in (0, 1]', received: describeValue(q), row });
 }
 
-/**
- * Numbers and bigints as they are (the message prints a bigint as `2n (a bigint)`); anything else
- * by its type, so the message shows that it was not a number. JSON.stringify would throw a
- * TypeError on a bigint.
- */
+/** The value as it is, but `undefined` printed: an undefined `received` prints no "got" at all. */
 function describeValue(value: unknown): unknown {
-  if (typeof value === 'number' || typeof value === 'bigint') return value;
-  return `${typeof value} ${JSON.stringify(value) ?? String(value)}`;
+  return value === undefined ? new ReceivedKind('undefined') : value;
 }
 
 function throwOverCapacity(capacity: number, received: number): never {

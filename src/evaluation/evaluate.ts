@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fetchHubTable, parseHubSpec } from '../dataset/hub.js';
 import { readTable } from '../dataset/read-table.js';
 import { TextClassificationDataset, type DatasetSpec } from '../dataset/text-classification-dataset.js';
-import { CancelledError, FileFormatError, InputError, OutputExistsError } from '../errors.js';
+import { CancelledError, FileFormatError, InputError, OutputExistsError, ReceivedKind } from '../errors.js';
 import { removeStaleTemporaries, writeOutputFolder } from '../io/atomic.js';
 import { faultPoint } from '../io/fault.js';
 import { withOutputLock } from '../io/output-lock.js';
@@ -121,7 +121,7 @@ async function fingerprintData(source: string, argument: 'data' | 'iclData', sig
     return `sha256:${(await hashFile(source, undefined, signal)).digest('hex')}`;
   } catch (error) {
     if (error instanceof CancelledError) throw error;
-    throw new InputError({ argument, expected: 'a readable file', received: `${source} (${(error as Error).message})` });
+    throw new InputError({ argument, expected: 'a readable file', received: ReceivedKind.noted(source, (error as Error).message) });
   }
 }
 
@@ -224,7 +224,7 @@ function atDataLine(error: unknown, poolRows: readonly number[], lines: readonly
   return new InputError({
     argument: 'prompts',
     expected: error.expected,
-    received: `${String(error.received)} for line ${line} of ${path}`,
+    received: ReceivedKind.noted(error.received, `for line ${line} of ${path}`),
     row: error.row,
   });
 }
@@ -396,7 +396,7 @@ async function evaluateLocked(config: EvaluateConfig, run: EvaluateRun): Promise
       argument: 'data',
       expected:
         config.icl_examples > 0 && config.icl_data === null ? 'rows left to score after removing the ICL examples' : 'rows to score',
-      received: `${data.size} rows`,
+      received: new ReceivedKind(`${data.size} rows`),
     });
 
   // Loading a model can take minutes and cannot be stopped halfway: it is not begun once the run

@@ -259,7 +259,7 @@ export function withPoolSize(config: ExperimentConfig, poolSize: number): SizedE
     throw new InputError({
       argument: 'iclBudget',
       expected: `a pool of more than ${formatCount(extra, 'item')}, the largest ICL offset, so that random labelling has labels beyond it (or iclBudget false, or surrogates with fewer iclExamples)`,
-      received: `a pool of ${formatCount(poolSize, 'item')}`,
+      received: new ReceivedKind(`a pool of ${formatCount(poolSize, 'item')}`),
     });
   }
   const size = defaultRunSize(poolSize - extra);
@@ -354,7 +354,10 @@ function resolveSetting(
     throw new InputError({
       argument: `${where}.temperature`,
       expected: `"calibrated" only with a surrogate that has a calibration set (surrogates.<name>.calibration: { scores, labels })`,
-      received: surrogate === null ? `${acquisition} without a surrogate` : `surrogate ${surrogate} without one`,
+      received:
+        surrogate === null
+          ? ReceivedKind.noted(acquisition, 'without a surrogate')
+          : ReceivedKind.noted(surrogate, 'a surrogate without one'),
     });
   }
   const labelOffset = iclBudget && surrogateSpec ? surrogateSpec.iclExamples : 0;

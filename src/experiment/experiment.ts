@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { readdir, readFile, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { PoolWorkCache, prepareSimulation, runPrepared, type SimulationOptions } from '../simulate/simulate.js';
-import { CancelledError, FileFormatError, InputError, OutputExistsError } from '../errors.js';
+import { CancelledError, FileFormatError, InputError, OutputExistsError, ReceivedKind } from '../errors.js';
 import { checkKnownKeys, checkOption } from '../options/index.js';
 import { assertFolderWritable, removeStaleTemporaries, writeFileAtomic } from '../io/atomic.js';
 import { checkObject } from '../io/index.js';
@@ -98,7 +98,7 @@ async function runExperimentLocked(grid: ExperimentConfig, options: ExperimentOp
       argument: 'out',
       expected:
         "a folder without a simulate run's outputs (report reads an experiment's folder through experiment.json and would leave the run out)",
-      received: `${out}, which holds ${simulation}`,
+      received: ReceivedKind.noted(out, `it holds ${simulation}`),
     });
   }
   if (!(options.force ?? false)) await checkKeepsFinishedSettings(out, grid);

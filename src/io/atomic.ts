@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
 import { access, mkdir, open, readdir, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
-import { CancelledError, InputError, InterruptedOutputError, OutputExistsError } from '../errors.js';
+import { CancelledError, InputError, InterruptedOutputError, OutputExistsError, ReceivedKind } from '../errors.js';
 import { processExists } from './lock.js';
 import { faultPause } from './fault.js';
 
@@ -161,18 +161,26 @@ export async function assertFolderWritable(dir: string, argument = 'out'): Promi
         path = parent;
         continue;
       }
-      throw new InputError({ argument, expected: 'a folder that can be written', received: `${dir} (${(error as Error).message})` });
+      throw new InputError({
+        argument,
+        expected: 'a folder that can be written',
+        received: ReceivedKind.noted(dir, (error as Error).message),
+      });
     }
     if (!isDirectory) {
-      const where = path === resolve(dir) ? 'is a file' : `cannot be created: ${path} is a file`;
-      throw new InputError({ argument, expected: 'a folder (or a path where one can be created)', received: `${dir}, which ${where}` });
+      const why = path === resolve(dir) ? 'it is a file' : `it cannot be created: ${path} is a file`;
+      throw new InputError({ argument, expected: 'a folder (or a path where one can be created)', received: ReceivedKind.noted(dir, why) });
     }
     try {
       await access(path, constants.W_OK | constants.X_OK);
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       const reason = code === 'EROFS' ? 'is on a read-only file system' : 'is not writable by this user';
-      throw new InputError({ argument, expected: 'a folder that can be written', received: `${dir} (${path} ${reason})` });
+      throw new InputError({
+        argument,
+        expected: 'a folder that can be written',
+        received: ReceivedKind.noted(dir, `${path === resolve(dir) ? 'it' : path} ${reason}`),
+      });
     }
     return;
   }

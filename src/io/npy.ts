@@ -1,5 +1,5 @@
 import { open, type FileHandle } from 'node:fs/promises';
-import { FileFormatError, InputError } from '../errors.js';
+import { FileFormatError, InputError, ReceivedKind } from '../errors.js';
 import { unreadableFile } from './unreadable.js';
 import { writeFileAtomic, type WriteOptions } from './atomic.js';
 import { checkPath } from './check-arguments.js';
@@ -376,7 +376,7 @@ export function npyParts(array: NpyArray): [header: Uint8Array, data: Uint8Array
     throw new InputError({
       argument: 'array.dtype',
       expected: 'f4, f8, i1, i2, i4, i8, u1, u2, u4, u8 or b1 matching the typed array',
-      received: `${dtype} with ${data.constructor.name}`,
+      received: ReceivedKind.noted(dtype, `with a ${data.constructor.name}`),
     });
   }
   return [npyHeader(shape, dtype, data.length), new Uint8Array(data.buffer, data.byteOffset, data.byteLength)];
@@ -389,7 +389,7 @@ function npyHeader(shape: readonly number[], dtype: NpyDtype, length: number): U
     throw new InputError({
       argument: 'array.shape',
       expected: `dimensions whose product is data.length (${length})`,
-      received: `[${shape.join(', ')}]`,
+      received: [...shape],
     });
   }
   const descr = dtype === 'b1' ? '|b1' : `${DTYPES[dtype].size === 1 ? '|' : '<'}${dtype}`;
@@ -402,7 +402,7 @@ function npyHeader(shape: readonly number[], dtype: NpyDtype, length: number): U
     throw new InputError({
       argument: 'array.shape',
       expected: 'a shape whose header fits a version 1.0 .npy file',
-      received: `${shape.length} dimensions`,
+      received: new ReceivedKind(`${shape.length} dimensions`),
     });
   }
   const header = new Uint8Array(10 + headerLength);

@@ -1,4 +1,4 @@
-import { InputError } from '../errors.js';
+import { InputError, ReceivedKind } from '../errors.js';
 import { checkObject, checkPath } from './check-arguments.js';
 import { readNpy, type NpyArray } from './npy.js';
 import { matrixView, toLabels, type Matrix } from '../matrix.js';
@@ -37,7 +37,11 @@ export function scoresMatrix(array: NpyArray, argument: string): Matrix {
     throw new InputError({ argument, expected: 'float16, float32 or float64 scores', received: array.dtype });
   }
   if (array.shape.length !== 2) {
-    throw new InputError({ argument, expected: 'a 2-D array of scores (N×K)', received: `shape (${array.shape.join(', ')})` });
+    throw new InputError({
+      argument,
+      expected: 'a 2-D array of scores (N×K)',
+      received: new ReceivedKind(`shape (${array.shape.join(', ')})`),
+    });
   }
   return matrixView({ data: array.data as ArrayLike<number>, shape: [array.shape[0]!, array.shape[1]!] }, argument);
 }
@@ -97,7 +101,7 @@ export function surrogateMatrix(array: NpyArray, modelScores: Matrix, argument: 
     throw new InputError({
       argument,
       expected: `the shape of ${modelArgument}, (${modelScores.rows}, ${modelScores.cols})`,
-      received: `shape (${scores.rows}, ${scores.cols})`,
+      received: new ReceivedKind(`shape (${scores.rows}, ${scores.cols})`),
     });
   }
   return scores;
@@ -124,12 +128,20 @@ export function labelIndices(array: NpyArray, argument: string, n: number, k: nu
   }
   if (array.shape.length === 2) {
     if (array.shape[0] !== n || array.shape[1] !== k) {
-      throw new InputError({ argument, expected: `one-hot rows of shape (${n}, ${k})`, received: `shape (${array.shape.join(', ')})` });
+      throw new InputError({
+        argument,
+        expected: `one-hot rows of shape (${n}, ${k})`,
+        received: new ReceivedKind(`shape (${array.shape.join(', ')})`),
+      });
     }
     const rows = Array.from({ length: n }, (_, i) => Array.prototype.slice.call(values, i * k, (i + 1) * k) as number[]);
     return toLabels(rows, argument, n, k);
   }
-  throw new InputError({ argument, expected: 'class indices (N) or one-hot rows (N×K)', received: `shape (${array.shape.join(', ')})` });
+  throw new InputError({
+    argument,
+    expected: 'class indices (N) or one-hot rows (N×K)',
+    received: new ReceivedKind(`shape (${array.shape.join(', ')})`),
+  });
 }
 
 /**

@@ -1,4 +1,4 @@
-import { InputError } from '../errors.js';
+import { InputError, ReceivedKind } from '../errors.js';
 import { checkMatrix } from './validate.js';
 import type { Matrix } from '../matrix.js';
 import type { BuiltinLoss } from './builtin-losses.js';
@@ -89,7 +89,7 @@ export function lossBounds(scores: Matrix, loss: BuiltinLoss, argument = 'modelS
       throw new InputError({
         argument,
         expected: 'scores whose loss bounds are finite (logits of one row less than about 1e308 apart)',
-        received: `a ${loss} upper bound of ${upper[i]}`,
+        received: new ReceivedKind(`a ${loss} upper bound of ${upper[i]}`),
         row: i,
       });
     }
@@ -150,7 +150,7 @@ export function pairedDifferenceBounds(first: Matrix, second: Matrix, loss: Buil
     throw new InputError({
       argument: 'comparisonScores',
       expected: `the shape [${first.rows}, ${first.cols}]`,
-      received: `[${second.rows}, ${second.cols}]`,
+      received: new ReceivedKind(`the shape [${second.rows}, ${second.cols}]`),
     });
   }
   const { lower: firstLow } = lossBounds(first, loss);
@@ -191,7 +191,7 @@ export function pairedDifferenceBounds(first: Matrix, second: Matrix, loss: Buil
       throw new InputError({
         argument: 'comparisonScores',
         expected: "scores whose loss differences from the target's are finite (logits less than about 1e308 apart)",
-        received: `[${lower[i]}, ${upper[i]}]`,
+        received: new ReceivedKind(`loss differences in [${lower[i]}, ${upper[i]}]`),
         row: i,
       });
     }

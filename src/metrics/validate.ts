@@ -1,4 +1,4 @@
-import { InputError } from '../errors.js';
+import { InputError, ReceivedKind } from '../errors.js';
 import type { Matrix } from '../matrix.js';
 
 /**
@@ -74,7 +74,7 @@ export function checkSameShape(reference: Matrix, other: Matrix, argument: strin
     throw new InputError({
       argument,
       expected: `shape [${reference.rows}, ${reference.cols}]`,
-      received: `shape [${other.rows}, ${other.cols}]`,
+      received: new ReceivedKind(`shape [${other.rows}, ${other.cols}]`),
     });
   }
 }

@@ -2,7 +2,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { totalmem } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
-import { ActiveTestingError, CancelledError, InputError } from '../errors.js';
+import { ActiveTestingError, CancelledError, InputError, ReceivedKind } from '../errors.js';
 import { MODEL_DTYPES } from '../options/registry.js';
 import type { ScoreBatchOptions, ScoringBackend } from './backend.js';
 import { checkTokenIdsInVocabulary } from './label-tokens.js';
@@ -456,7 +456,7 @@ export class TransformersBackend implements ScoringBackend {
       throw new InputError({
         argument: 'prompts',
         expected: `a prompt of at most ${tokens} tokens, the model's limit (${field}); shorten the instruction, the text or use fewer ICL examples`,
-        received: `a prompt of ${sequence.length} tokens`,
+        received: new ReceivedKind(`a prompt of ${sequence.length} tokens`),
         row,
       });
     }
@@ -591,7 +591,7 @@ export class TransformersBackend implements ScoringBackend {
         (fits >= 1
           ? `use a batch size of ${fits} or less`
           : 'one item does not fit: use fewer ICL examples, a shorter instruction, or no prefix cache'),
-      received: `a batch of ${formatCount(batch, 'item')} extending the prefix`,
+      received: new ReceivedKind(`a batch of ${formatCount(batch, 'item')} extending the prefix`),
     });
   }
 

@@ -1,6 +1,6 @@
 import ndarray from 'ndarray';
 import { IidEstimator, ISEstimator, LUREEstimator } from '../estimators/index.js';
-import { InputError } from '../errors.js';
+import { InputError, ReceivedKind } from '../errors.js';
 import type { AcquisitionFunction, BuiltinLoss } from '../metrics/index.js';
 import { checkKnownKeys } from '../options/index.js';
 import type { NdArrayView } from '../matrix.js';
@@ -133,7 +133,7 @@ export abstract class Acquisition {
       throw new InputError({
         argument: 'input',
         expected: 'one object { modelScores, surrogateScores?, labels }',
-        received: formatCount(1 + rest.length, 'argument'),
+        received: new ReceivedKind(formatCount(1 + rest.length, 'argument')),
       });
     }
     const { estimator, clipPercentage, ...options } = this.options;

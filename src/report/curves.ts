@@ -1,6 +1,6 @@
 import { BOOTSTRAP_Z } from '../metrics/index.js';
 import { finitePopulationFactor } from '../estimators/bootstrap.js';
-import { InputError } from '../errors.js';
+import { InputError, ReceivedKind } from '../errors.js';
 import type { Matrix } from '../matrix.js';
 import { coverage, rowMeans, rowMedian, rowPercentiles, se, sma, type ErrorSummary } from '../metrics/index.js';
 import { settingKind, type ReportSetting } from './setting.js';
@@ -230,7 +230,7 @@ export function checkSamePool(settings: readonly ReportSetting[]): void {
       throw new InputError({
         argument: s.dir,
         expected: `a simulation of the same pool as ${first.dir} (true risk ${first.trueRisk})`,
-        received: `true risk ${s.trueRisk}`,
+        received: new ReceivedKind(`true risk ${s.trueRisk}`),
       });
     }
   }

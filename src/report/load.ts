@@ -1,7 +1,7 @@
 import { type Dirent, existsSync, statSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { join, resolve, sep } from 'node:path';
-import { FileFormatError, InputError } from '../errors.js';
+import { FileFormatError, InputError, ReceivedKind } from '../errors.js';
 import { readNpy } from '../io/npy.js';
 import { unreadableFile } from '../io/unreadable.js';
 import type { Matrix } from '../matrix.js';
@@ -40,7 +40,7 @@ export async function loadReportSettings(
       throw new InputError({
         argument: 'dirs',
         expected: 'each simulation once (the same runs would be two rows)',
-        received: `${setting.dir}, read through ${earlier} and ${input}`,
+        received: ReceivedKind.noted(setting.dir, `read through ${JSON.stringify(earlier)} and ${JSON.stringify(input)}`),
       });
     }
     readThrough.set(setting.dir, input);
@@ -112,7 +112,7 @@ export function checkInputFolders(dirs: readonly string[]): void {
     throw new InputError({
       argument: 'dirs',
       expected: 'a non-empty list of simulate or experiment output folders',
-      received: Array.isArray(dirs) ? dirs.join(', ') : (dirs as unknown as string),
+      received: dirs,
     });
   }
   const seen = new Map<string, string>();
@@ -125,18 +125,22 @@ export function checkInputFolders(dirs: readonly string[]): void {
       throw new InputError({
         argument: 'dirs',
         expected: 'simulate or experiment output folders',
-        received: `${dir}, which does not exist`,
+        received: ReceivedKind.noted(dir, 'it does not exist'),
       });
     }
     if (!statSync(path).isDirectory()) {
-      throw new InputError({ argument: 'dirs', expected: 'simulate or experiment output folders', received: `${dir}, which is a file` });
+      throw new InputError({
+        argument: 'dirs',
+        expected: 'simulate or experiment output folders',
+        received: ReceivedKind.noted(dir, 'it is a file'),
+      });
     }
     const earlier = seen.get(path);
     if (earlier !== undefined) {
       throw new InputError({
         argument: 'dirs',
         expected: 'each folder once (the same runs would be two rows)',
-        received: earlier === dir ? `${dir} twice` : `${earlier} and ${dir}, the same folder`,
+        received: earlier === dir ? ReceivedKind.noted(dir, 'twice') : ReceivedKind.noted([earlier, dir], 'the same folder'),
       });
     }
     seen.set(path, dir);
@@ -163,7 +167,7 @@ export function checkReportOutput(out: string, dirs: readonly string[]): void {
       throw new InputError({
         argument: 'out',
         expected: 'a folder without simulate or experiment outputs (a report there would replace their summary.json)',
-        received: `${out}, which holds ${results}`,
+        received: ReceivedKind.noted(out, `it holds ${results}`),
       });
     }
   }
@@ -171,14 +175,14 @@ export function checkReportOutput(out: string, dirs: readonly string[]): void {
 
 /** Runs on different pools (other scores, labels or pool size), or of different losses, cannot share one table: their true risks and errors do not compare. */
 function checkSamePool(settings: readonly ReportSetting[]): void {
-  const describe = (s: ReportSetting) => `${s.dir} (${s.pool?.fingerprint ?? `N = ${s.pool?.size}`})`;
+  const pool = (s: ReportSetting) => s.pool?.fingerprint ?? `N = ${s.pool?.size}`;
   for (const [i, a] of settings.entries()) {
     for (const b of settings.slice(i + 1)) {
       if (a.loss !== undefined && b.loss !== undefined && a.loss !== b.loss) {
         throw new InputError({
           argument: 'dirs',
           expected: 'runs of one loss (report each loss separately)',
-          received: `${a.dir} (${a.loss}) and ${b.dir} (${b.loss})`,
+          received: ReceivedKind.noted([a.dir, b.dir], `losses ${a.loss} and ${b.loss}`),
         });
       }
       const differ =
@@ -188,7 +192,7 @@ function checkSamePool(settings: readonly ReportSetting[]): void {
         throw new InputError({
           argument: 'dirs',
           expected: 'runs on one pool (report different pools separately)',
-          received: `${describe(a)} and ${describe(b)}, runs on different pools`,
+          received: ReceivedKind.noted([a.dir, b.dir], `runs on different pools: ${pool(a)} and ${pool(b)}`),
         });
       }
     }

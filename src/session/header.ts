@@ -1,6 +1,6 @@
 import { constants } from 'node:buffer';
 import { endianness } from 'node:os';
-import { FileFormatError, InputError } from '../errors.js';
+import { FileFormatError, InputError, ReceivedKind } from '../errors.js';
 import { base64Chunks, base64Length, decodeBase64Into } from '../io/base64.js';
 import { checkTsvSafe } from '../io/tsv-safe.js';
 import { fitTemperature } from '../calibration/temperature.js';
@@ -413,7 +413,7 @@ function poolMatrix(input: ScoresInput | undefined, argument: string, n: number,
     throw new InputError({
       argument,
       expected: `${n}×${k} scores (one row per text, one column per class${counts})`,
-      received: `${m.rows}×${m.cols}`,
+      received: new ReceivedKind(`the shape ${m.rows}×${m.cols}`),
     });
   }
   return m;
@@ -505,7 +505,9 @@ export function buildHeader(options: SessionOptions, lossId: string, hasScorer: 
       expected:
         `a pool whose session header fits in one line of at most ${constants.MAX_STRING_LENGTH.toLocaleString('en-US')} characters ` +
         '(about 10.7 characters per score, N·K per score matrix, plus the texts and ids): fewer items or classes',
-      received: `${n.toLocaleString('en-US')} items × ${k} classes, a header of ${length.toLocaleString('en-US')} characters`,
+      received: new ReceivedKind(
+        `${n.toLocaleString('en-US')} items × ${k} classes, a header of ${length.toLocaleString('en-US')} characters`,
+      ),
     });
   }
   header.targetScores = target ? store(target) : null;

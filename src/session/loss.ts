@@ -1,4 +1,4 @@
-import { InputError } from '../errors.js';
+import { InputError, ReceivedKind } from '../errors.js';
 import type { Matrix } from '../matrix.js';
 import { BUILTIN_LOSS_NAMES, BUILTIN_LOSSES, type BuiltinLoss, type LossFunctions } from '../metrics/builtin-losses.js';
 import { closestName } from '../options/suggest.js';
@@ -95,7 +95,7 @@ export function resolveLoss(loss: SessionLoss, argument = 'loss'): ResolvedLoss 
       throw new InputError({
         argument: `loss ${loss.name} bounds`,
         expected: 'a function (scores) => [lower, upper], or no bounds',
-        received: Array.isArray(bounds) ? 'an array' : typeof bounds,
+        received: bounds,
       });
     }
     return customLoss(loss);
@@ -107,7 +107,8 @@ export function resolveLoss(loss: SessionLoss, argument = 'loss'): ResolvedLoss 
   throw new InputError({
     argument,
     expected: `one of ${BUILTIN_LOSS_NAMES.join(' | ')}${hint}, or a custom loss { name, itemLoss }`,
-    received: typeof loss === 'string' ? loss : typeof loss,
+    // An undefined `received` would print no "got" at all.
+    received: loss === undefined ? new ReceivedKind('undefined') : loss,
   });
 }
 

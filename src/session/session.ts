@@ -1,6 +1,6 @@
 import { ADAPTIVE_DEFAULTS } from '../acquisition/adaptive/index.js';
 import { referenceBasis } from '../acquisition/reference-basis.js';
-import { FileFormatError, InputError } from '../errors.js';
+import { FileFormatError, InputError, ReceivedKind } from '../errors.js';
 import type { FileLock } from '../io/lock.js';
 import { toMatrix, type Matrix } from '../matrix.js';
 import { EPS, NUMERICS_FLAGS } from '../numerics.js';
@@ -400,7 +400,7 @@ export class ActiveTestingSession {
       throw new InputError({
         argument: 'scoreTarget',
         expected: `1×${this.k} scores for item ${this.ids[index]}`,
-        received: `${scores.rows}×${scores.cols}`,
+        received: new ReceivedKind(`the shape ${scores.rows}×${scores.cols}`),
       });
     }
     this.target.data.set(scores.data, index * this.k);

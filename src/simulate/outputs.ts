@@ -4,7 +4,7 @@ import type { CalibrationFit } from '../calibration/index.js';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { InputError } from '../errors.js';
+import { InputError, ReceivedKind } from '../errors.js';
 import { assertFolderWritable, assertOutputsWritable, checkInterruptedOutputs, writeOutputFolder, type OutputFile } from '../io/atomic.js';
 import { int64NpyParts, npyParts } from '../io/npy.js';
 import { checkObject } from '../io/check-arguments.js';
@@ -229,7 +229,7 @@ function assertNotExperimentFolder(dir: string, argument: string): void {
   throw new InputError({
     argument,
     expected: `a folder that is not an experiment's output (report reads an experiment's folder through ${EXPERIMENT_MANIFEST} and would leave the run out)`,
-    received: `${dir}, which holds ${EXPERIMENT_MANIFEST}`,
+    received: ReceivedKind.noted(dir, `it holds ${EXPERIMENT_MANIFEST}`),
   });
 }
 

@@ -1,5 +1,5 @@
 import { ActiveSurrogateEstimator } from '../ase/index.js';
-import { CancelledError, InputError } from '../errors.js';
+import { CancelledError, InputError, ReceivedKind } from '../errors.js';
 import { matrixView, toLabels, type LabelsInput, type Matrix, type MatrixInput } from '../matrix.js';
 import { BUILTIN_LOSSES, classProbabilities, lossBounds, pairwiseSum, type LossBounds } from '../metrics/index.js';
 import { NUMERICS_FLAGS } from '../numerics.js';
@@ -91,7 +91,7 @@ function checkSurrogateShape(model: Matrix, surrogate: Matrix | undefined): void
     throw new InputError({
       argument: 'surrogateScores',
       expected: `the shape of modelScores, [${model.rows}, ${model.cols}]`,
-      received: `[${surrogate.rows}, ${surrogate.cols}]`,
+      received: new ReceivedKind(`the shape [${surrogate.rows}, ${surrogate.cols}]`),
     });
   }
 }

@@ -1,5 +1,5 @@
 import { availableParallelism } from 'node:os';
-import { InputError } from '../errors.js';
+import { InputError, ReceivedKind } from '../errors.js';
 import type { AcquisitionFunction, BuiltinLoss } from '../metrics/index.js';
 import { checkKnownKeys, checkOption, optionNames, resolveProposal, type EstimatorName } from '../options/index.js';
 import { EPS, type Numerics } from '../numerics.js';
@@ -210,7 +210,7 @@ function checkedRandom(source: RandomSource): RandomSource {
       throw new InputError({
         argument: 'random',
         expected: 'a function returning uniforms in [0, 1)',
-        received: `${String(u)} at draw ${draws}`,
+        received: ReceivedKind.noted(u, `at draw ${draws}`),
       });
     }
     draws++;

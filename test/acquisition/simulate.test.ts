@@ -309,7 +309,7 @@ describe('acquisition classes', () => {
     );
     const positional = new SurrogateEntropyAcquisition({ runs: 2, size: 5 }) as unknown as { run(...args: unknown[]): Promise<unknown> };
     await expect(positional.run(pool.modelScores, pool.surrogateScores, pool.labels)).rejects.toThrow(
-      'input: expected one object { modelScores, surrogateScores?, labels }, got "3 arguments"',
+      'input: expected one object { modelScores, surrogateScores?, labels }, got 3 arguments',
     );
   });
 });

@@ -46,7 +46,7 @@ describe('evaluate --prefix-cache-memory-limit', () => {
     expect(refused.stderr).toBe(
       'active-testing evaluate: --batch-size: expected a batch whose copies of the cached prompt prefix fit in 29.3 KiB ' +
         '(2 layers × 2 key/value heads × 16 head size × 29 prefix tokens × 4 bytes × 2 for keys and values = 14.5 KiB an item; ' +
-        '4 items need 58.0 KiB); use a batch size of 2 or less, got "a batch of 4 items extending the prefix"\n',
+        '4 items need 58.0 KiB); use a batch size of 2 or less, got a batch of 4 items extending the prefix\n',
     );
     expect(existsSync(out)).toBe(false);
     const fits = evaluate(out, 2, '--prefix-cache-memory-limit', '30000');

@@ -397,7 +397,7 @@ describe('active-testing simulate', () => {
     expect(refused.code).toBe(1);
     expect(refused.stdout).toBe('');
     expect(refused.stderr).toBe(
-      `active-testing simulate: --out: expected a folder that is not an experiment's output (report reads an experiment's folder through experiment.json and would leave the run out), got "${out}, which holds experiment.json"`,
+      `active-testing simulate: --out: expected a folder that is not an experiment's output (report reads an experiment's folder through experiment.json and would leave the run out), got "${out}" (it holds experiment.json)`,
     );
     expect((await readdir(out)).sort()).toEqual(before);
   });
@@ -676,7 +676,7 @@ describe('bad input: a typed error naming the argument, exit 1, nothing written'
     [
       '1-D scores',
       async () => ['--model-scores', await npy('f-1d.npy', { data: new Float64Array(N), shape: [N], dtype: 'f8' }), '--labels', files.y],
-      /--model-scores: expected a 2-D array of scores \(N×K\), got "shape \(120\)"/,
+      /--model-scores: expected a 2-D array of scores \(N×K\), got shape \(120\)/,
     ],
     [
       'unreadable .npy',

@@ -258,7 +258,7 @@ describe('runExperiment on a grid that leaves size out', () => {
       'size: expected at most the pool size 20 (setting Random (i.i.d.): size 20 + 4 ICL labels under iclBudget; give "size" at most 16, or leave it out), got 24',
     );
     await expect(runExperiment(resolveExperimentConfig(iclGrid(20), dir), { out: join(dir, 'small'), threads: 1 })).rejects.toThrow(
-      'iclBudget: expected a pool of more than 20 items, the largest ICL offset, so that random labelling has labels beyond it (or iclBudget false, or surrogates with fewer iclExamples), got "a pool of 20 items"',
+      'iclBudget: expected a pool of more than 20 items, the largest ICL offset, so that random labelling has labels beyond it (or iclBudget false, or surrogates with fewer iclExamples), got a pool of 20 items',
     );
     expect(existsSync(join(dir, 'given', 'random-i.i.d.'))).toBe(false);
   });
@@ -435,7 +435,7 @@ describe('runExperiment with a loss and a calibrated temperature', () => {
     writeFileSync(join(out, 'self-entropy-lure-clip-0.1'), 'not a folder');
     const events: ExperimentEvent[] = [];
     await expect(runExperiment(loadExperimentConfig(configPath), { out, threads: 1, onEvent: (e) => events.push(e) })).rejects.toThrow(
-      `out: expected a folder (or a path where one can be created), got "${join(out, 'self-entropy-lure-clip-0.1')}, which is a file"`,
+      `out: expected a folder (or a path where one can be created), got "${join(out, 'self-entropy-lure-clip-0.1')}" (it is a file)`,
     );
     expect(events).toEqual([]);
     expect(readdirSync(out)).toEqual(['self-entropy-lure-clip-0.1']);
@@ -452,7 +452,7 @@ describe('runExperiment with a loss and a calibrated temperature', () => {
     await expect(
       runExperiment(loadExperimentConfig(configPath), { out, threads: 1, force: true, onEvent: (e) => events.push(e) }),
     ).rejects.toThrow(
-      `out: expected a folder without a simulate run's outputs (report reads an experiment's folder through experiment.json and would leave the run out), got "${out}, which holds summary.json"`,
+      `out: expected a folder without a simulate run's outputs (report reads an experiment's folder through experiment.json and would leave the run out), got "${out}" (it holds summary.json)`,
     );
     expect(events).toEqual([]);
     expect(readdirSync(out).sort()).toEqual(before);
@@ -468,7 +468,7 @@ describe('runExperiment with a loss and a calibrated temperature', () => {
     writeFileSync(join(out, EXPERIMENT_MANIFEST), '{}\n');
     const before = readdirSync(out).sort();
     await expect(writeSimulationOutputs(out, result, summary, { force: true })).rejects.toThrow(
-      `dir: expected a folder that is not an experiment's output (report reads an experiment's folder through experiment.json and would leave the run out), got "${out}, which holds experiment.json"`,
+      `dir: expected a folder that is not an experiment's output (report reads an experiment's folder through experiment.json and would leave the run out), got "${out}" (it holds experiment.json)`,
     );
     expect(readdirSync(out).sort()).toEqual(before);
   });

@@ -237,7 +237,7 @@ describe('report refuses what would be a misleading table', () => {
   it('a file instead of a folder', async () => {
     const run = await runCliCaptured(['report', aFile]);
     expectOneLine(run);
-    expect(run.stderr).toMatch(/a-file, which is a file/);
+    expect(run.stderr).toMatch(/a-file" \(it is a file\)$/);
   });
 
   it('a folder that does not exist, named as such and not created', async () => {
@@ -246,7 +246,7 @@ describe('report refuses what would be a misleading table', () => {
     expectOneLine(run);
     expect(run.code).toBe(1);
     expect(run.stderr.trim()).toBe(
-      `active-testing report: dirs: expected simulate or experiment output folders, got "${missing}, which does not exist"`,
+      `active-testing report: dirs: expected simulate or experiment output folders, got "${missing}" (it does not exist)`,
     );
     expect(existsSync(missing)).toBe(false);
   });
@@ -322,7 +322,7 @@ describe('report refuses what would be a misleading table', () => {
     const run = await runCliCaptured(['report', join(root, 'run-a'), join(root, 'run-zero-one'), '--out', join(root, 'rep-losses')]);
     expectOneLine(run);
     expect(run.stderr).toMatch(
-      /expected runs of one loss \(report each loss separately\), got .*run-a \(cross-entropy\) and .*run-zero-one \(zero-one\)"$/,
+      /expected runs of one loss \(report each loss separately\), got \[".*run-a", ".*run-zero-one"\] \(losses cross-entropy and zero-one\)$/,
     );
     expect(existsSync(join(root, 'rep-losses'))).toBe(false);
   });

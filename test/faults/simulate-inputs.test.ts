@@ -41,7 +41,7 @@ describe('simulate --out where an output would replace an input file', () => {
     const refused = await simulate(join(out, 'samples.npy'), join(out, 'q.npy'), out);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toBe(
-      `active-testing simulate: --out: expected a folder whose outputs replace none of the input files, got "${out}, whose samples.npy is the --model-scores file"`,
+      `active-testing simulate: --out: expected a folder whose outputs replace none of the input files, got "${out}" (its samples.npy is the --model-scores file)`,
     );
     expect(readFileSync(join(out, 'samples.npy'))).toEqual(readFileSync(f));
     expect(readFileSync(join(out, 'q.npy'))).toEqual(readFileSync(y));
@@ -50,7 +50,7 @@ describe('simulate --out where an output would replace an input file', () => {
     const link = join(root, 'link');
     symlinkSync(out, link);
     const linked = await simulate(f, join(link, 'q.npy'), out);
-    expect(linked.stderr).toMatch(/whose q\.npy is the --labels file"$/);
+    expect(linked.stderr).toMatch(/" \(its q\.npy is the --labels file\)$/);
     expect(readFileSync(join(out, 'q.npy'))).toEqual(readFileSync(y));
   });
 

@@ -46,7 +46,7 @@ describe.runIf(asNobody)('sessions in places nobody may write, run as the user n
       [
         'export to a read-only folder',
         ['label', '--session', session, '--export-labels', join(dir, 'labels.tsv')],
-        /^active-testing label: --export-labels: expected a folder that can be written, got ".* is not writable by this user\)"$/m,
+        /^active-testing label: --export-labels: expected a folder that can be written, got "[^"]*" \(it is not writable by this user\)$/m,
       ],
       [
         'create in a read-only folder',

@@ -56,7 +56,7 @@ describe('a model whose config.json states no context length', () => {
     expect(run.stdout).toBe('');
     expect(run.stderr.trim().split('\n')).toHaveLength(1);
     const match =
-      /^active-testing evaluate: prompts \(row 1\): expected a prompt of at most 1024 tokens, the model's limit \(the position-embedding table in onnx\/model\.onnx\); .*, got "a prompt of (\d+) tokens for line 3 of .*gpt2\.tsv"$/.exec(
+      /^active-testing evaluate: prompts \(row 1\): expected a prompt of at most 1024 tokens, the model's limit \(the position-embedding table in onnx\/model\.onnx\); .*, got a prompt of (\d+) tokens \(for line 3 of .*gpt2\.tsv\)$/.exec(
         run.stderr.trim(),
       );
     expect(match, run.stderr).not.toBeNull();
@@ -107,7 +107,7 @@ describe('a model whose config.json states no context length', () => {
       expect(failure).toBeInstanceOf(InputError);
       expect((failure as InputError).row).toBe(1);
       expect((failure as Error).message).toBe(
-        `prompts (row 1): expected a prompt of at most 512 tokens, the model's limit (the position table onnxruntime refused to index past); shorten the instruction, the text or use fewer ICL examples, got "a prompt of ${tokens} tokens"`,
+        `prompts (row 1): expected a prompt of at most 512 tokens, the model's limit (the position table onnxruntime refused to index past); shorten the instruction, the text or use fewer ICL examples, got a prompt of ${tokens} tokens`,
       );
       expect(backend.maxPositions?.tokens).toBe(512);
       // Once learned, the limit refuses a long prompt before it reaches onnxruntime.
@@ -119,7 +119,7 @@ describe('a model whose config.json states no context length', () => {
     expect(run.code).toBe(1);
     expect(run.stdout).toBe('');
     expect(run.stderr.trim().split('\n').at(-1)).toMatch(
-      /^active-testing evaluate: prompts \(row 1\): expected a prompt of at most 512 tokens, .*got "a prompt of \d+ tokens for line 3 of .*nocache\.tsv"$/,
+      /^active-testing evaluate: prompts \(row 1\): expected a prompt of at most 512 tokens, .*got a prompt of \d+ tokens \(for line 3 of .*nocache\.tsv\)$/,
     );
     expect(run.stderr).not.toMatch(/unexpected error/);
   });

@@ -33,7 +33,7 @@ describe('the memory of a batch of cached-prefix copies', () => {
       expect((failure as Error).message).toBe(
         `batchSize: expected a batch whose copies of the cached prompt prefix fit in ${kib(3 * perItem + 100)} ` +
           `(2 layers × 2 key/value heads × 8 head size × ${cachedTokens} prefix tokens × 4 bytes × 2 for keys and values = ${kib(perItem)} an item; ` +
-          `4 items need ${kib(4 * perItem)}); use a batch size of 3 or less, got "a batch of 4 items extending the prefix"`,
+          `4 items need ${kib(4 * perItem)}); use a batch size of 3 or less, got a batch of 4 items extending the prefix`,
       );
       expect(batches).toEqual([]);
       // The batch size it names runs, and scores as without a limit.
@@ -49,7 +49,7 @@ describe('the memory of a batch of cached-prefix copies', () => {
     const tiny = await Model.fromPretrained(modelDir('tiny-llama'), { prefixCacheMemoryLimit: perItem - 1 });
     try {
       await expect(tiny.score(prompts, ids, { sharedPrefix: prefix, batchSize: 1 })).rejects.toThrow(
-        /1 item needs [\d.]+ KiB\); one item does not fit: use fewer ICL examples, a shorter instruction, or no prefix cache, got "a batch of 1 item extending the prefix"$/,
+        /1 item needs [\d.]+ KiB\); one item does not fit: use fewer ICL examples, a shorter instruction, or no prefix cache, got a batch of 1 item extending the prefix$/,
       );
       // Without the prefix cache there are no copies to bound.
       expect((await tiny.score(prompts, ids, { batchSize: 3 })).length).toBe(prompts.length * 2);

@@ -24,7 +24,7 @@ describe('active-testing report', () => {
     expect((await cli(['report', 'a', 'b'])).stderr).toMatch(/--out is required with several input folders/);
     const missing = await cli(['report', join(root, 'missing')]);
     expect(missing.code).toBe(1);
-    expect(missing.stderr).toMatch(/, which does not exist"$/);
+    expect(missing.stderr).toMatch(/" \(it does not exist\)$/);
   });
 
   it('writes DIR/report by default and prints one JSON line with --json', async () => {

@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, wri
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FileFormatError, InputError, OutputExistsError } from '../../src/errors.js';
+import { FileFormatError, InputError, OutputExistsError, ReceivedKind } from '../../src/errors.js';
 import { readNpy } from '../../src/io/npy.js';
 import { writeReport } from '../../src/report/report.js';
 import { formatNumber, type SummaryTable } from '../../src/report/table.js';
@@ -191,7 +191,7 @@ describe('writeReport', () => {
     writeFakeSimulation(join(parent, 'iid'), { acquisition: 'iid', estimator: 'iid', noise: 0.6, rows: 20 });
     writeFakeSimulation(join(parent, 'surrogate-ce-lure'), { acquisition: 'surrogate-ce', estimator: 'lure', noise: 0.3, rows: 20 });
     await expect(writeReport([parent, join(parent, 'iid')], { out: join(root, 'nested-report') })).rejects.toThrow(
-      `dirs: expected each simulation once (the same runs would be two rows), got "${join(parent, 'iid')}, read through ${parent} and ${join(parent, 'iid')}"`,
+      `dirs: expected each simulation once (the same runs would be two rows), got "${join(parent, 'iid')}" (read through "${parent}" and "${join(parent, 'iid')}")`,
     );
     expect(existsSync(join(root, 'nested-report'))).toBe(false);
   });
@@ -246,10 +246,14 @@ describe('writeReport', () => {
   it('rejects missing folders, mixed pools and an unknown baseline', async () => {
     const missing = join(root, 'missing');
     await expect(writeReport([missing], { out: join(root, 'r1') })).rejects.toThrow(
-      new InputError({ argument: 'dirs', expected: 'simulate or experiment output folders', received: `${missing}, which does not exist` }),
+      new InputError({
+        argument: 'dirs',
+        expected: 'simulate or experiment output folders',
+        received: ReceivedKind.noted(missing, 'it does not exist'),
+      }),
     );
     // Nor is it made by the default output folder inside it, as the CLI gives it.
-    await expect(writeReport([missing], { out: join(missing, 'report') })).rejects.toThrow(/, which does not exist"$/);
+    await expect(writeReport([missing], { out: join(missing, 'report') })).rejects.toThrow(/" \(it does not exist\)$/);
     expect(existsSync(missing)).toBe(false);
     const otherPool = join(root, 'other-pool');
     writeFakeSimulation(otherPool, { acquisition: 'iid', estimator: 'iid', noise: 0.5, trueRisk: 0.7, rows: 10 });

@@ -48,7 +48,7 @@ describe('active-testing label: scripted use and bad input', () => {
     const cases: [string[], RegExp][] = [
       [
         swapped,
-        /^active-testing label: --model-scores: expected the scores stored in the session file, as .*r\.session was created with .* got ".*g\.npy: other scores"$/,
+        /^active-testing label: --model-scores: expected the scores stored in the session file, as .*r\.session was created with .* got ".*g\.npy" \(other scores\)$/,
       ],
       [createArgs(files, session, 4), /^active-testing label: --seed: expected 3, as .* got 4$/],
       [
@@ -104,7 +104,8 @@ describe('active-testing label: scripted use and bad input', () => {
       const swapped = { session, modelScores: files.surrogateScores };
       const refused = await openOrCreateSession(session, swapped, 'label').catch((e: unknown) => e);
       expect(refused).toBeInstanceOf(InputError);
-      expect(refused).toMatchObject({ argument: '--model-scores', received: `${files.surrogateScores}: other scores` });
+      expect(refused).toMatchObject({ argument: '--model-scores' });
+      expect((refused as InputError).message).toMatch(`, got "${files.surrogateScores}" (other scores)`);
       expect(read).toHaveBeenCalledTimes(2);
     } finally {
       read.mockRestore();
@@ -349,7 +350,7 @@ describe('active-testing label: scripted use and bad input', () => {
       const refused = run(['label', '--session', session, ...args]);
       expect(refused.status, flag).toBe(1);
       expect(refused.stderr.trim()).toBe(
-        `active-testing label: ${flag}: expected a folder (or a path where one can be created), got "${files.data}, which is a file"`,
+        `active-testing label: ${flag}: expected a folder (or a path where one can be created), got "${files.data}" (it is a file)`,
       );
       expect(readFileSync(session, 'utf8'), flag).toBe(before);
     }

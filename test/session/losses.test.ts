@@ -79,8 +79,8 @@ describe('the loss option of a session', () => {
     const options = { texts: Array.from({ length: 10 }, (_, i) => `t${i}`), classes: ['a', 'b'], modelScores: pool.modelScores };
     const itemLoss = (_f: Float64Array, y: number): number => y;
     for (const [bounds, received] of [
-      [[0, 1], '"an array"'],
-      [1, '"number"'],
+      [[0, 1], '[0, 1]'],
+      [1, '1'],
     ] as const) {
       const loss = { name: 'flag', itemLoss, bounds } as never;
       await expect(ActiveTestingSession.create(null, { ...options, loss })).rejects.toThrow(InputError);

@@ -2,7 +2,7 @@ import { appendFileSync, existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { FileFormatError, InputError, OutputExistsError } from '../../src/errors.js';
+import { FileFormatError, InputError, OutputExistsError, ReceivedKind } from '../../src/errors.js';
 import type { Matrix } from '../../src/matrix.js';
 import { lossPerItem } from '../../src/metrics/cross-entropy.js';
 import { brierLossPerItem } from '../../src/metrics/brier-loss.js';
@@ -142,16 +142,16 @@ describe('ActiveTestingSession', () => {
       new InputError({
         argument: 'modelScores',
         expected: '3×2 scores (one row per text, one column per class; texts: 3, modelScores: 2)',
-        received: '2×2',
+        received: new ReceivedKind('the shape 2×2'),
       }),
     );
     await expect(
       ActiveTestingSession.create(null, { texts: ['a', 'b'], classes: ['x', 'y'], modelScores: twoByTwo, surrogateScores: [[1, 0]] }),
     ).rejects.toThrow(
-      /^surrogateScores: expected 2×2 scores \(one row per text, one column per class; texts: 2, surrogateScores: 1\), got "1×2"$/,
+      /^surrogateScores: expected 2×2 scores \(one row per text, one column per class; texts: 2, surrogateScores: 1\), got the shape 1×2$/,
     );
     await expect(ActiveTestingSession.create(null, { texts: ['a', 'b'], classes: ['x', 'y', 'z'], modelScores: twoByTwo })).rejects.toThrow(
-      /^modelScores: expected 2×3 scores \(one row per text, one column per class\), got "2×2"$/,
+      /^modelScores: expected 2×3 scores \(one row per text, one column per class\), got the shape 2×2$/,
     );
   });
 

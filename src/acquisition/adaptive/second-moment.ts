@@ -1,7 +1,7 @@
 import type { Matrix } from '../../matrix.js';
 import { logSoftmaxRowInto, softmaxRowInto } from '../../metrics/softmax.js';
 import { checkTemperature } from '../../metrics/validate.js';
-import { InputError } from '../../errors.js';
+import { InputError, ReceivedKind } from '../../errors.js';
 
 /**
  * The second-moment acquisition value `√E_π[ℓ²]` of every pool item (`surrogate-m2`): with the
@@ -19,7 +19,7 @@ export function secondMomentValues(modelScores: Matrix, surrogateScores: Matrix,
     throw new InputError({
       argument: 'surrogateScores',
       expected: `the target's shape ${modelScores.rows}×${modelScores.cols}`,
-      received: `${surrogateScores.rows}×${surrogateScores.cols}`,
+      received: new ReceivedKind(`the shape ${surrogateScores.rows}×${surrogateScores.cols}`),
     });
   }
   checkTemperature(temperature);
