@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { redactSecrets } from '../io/redact.js';
+import { handleClosedOutput } from './closed-output.js';
 import { describeFailure, runCli } from './run.js';
 
 const argv = process.argv.slice(2);
@@ -10,6 +11,7 @@ const fail = (error: unknown): void => {
 };
 process.on('uncaughtException', fail);
 process.on('unhandledRejection', fail);
+handleClosedOutput(argv[0]);
 
 runCli(argv).then((code) => {
   process.exitCode = code;

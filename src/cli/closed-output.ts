@@ -1,0 +1,30 @@
+/**
+ * Commands that print while they work and whose work is their files (results, a session): when
+ * the reader of their output goes away (`| head`, a pager quit) they finish that work, with what
+ * they would print dropped, and exit with their own status.
+ */
+const COMMANDS_THAT_FINISH = new Set(['experiment', 'evaluate', 'label', 'serve']);
+
+/**
+ * The status of a command that stopped because the reader of its standard output went away: the
+ * status a shell reports for a program killed by SIGPIPE (128 + 13), as `yes | head` ends.
+ */
+export const CLOSED_OUTPUT_EXIT = 141;
+
+/**
+ * Handles the reader of standard output or standard error going away (a write fails with EPIPE),
+ * which would otherwise end the command with "write EPIPE" and status 1. Other commands print only
+ * once their work is done (simulate's table, report's summary, help): a closed standard output
+ * ends them at once, quietly, with `CLOSED_OUTPUT_EXIT`. Standard error carries warnings written
+ * during the work, so its reader going away only drops them. Node ignores SIGPIPE, so a write to
+ * a closed pipe fails with EPIPE instead of killing the process; the stream is then destroyed and
+ * later writes to it are dropped.
+ */
+export function handleClosedOutput(command: string | undefined): void {
+  const onError = (stream: NodeJS.WriteStream) => (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+    if (stream === process.stdout && !COMMANDS_THAT_FINISH.has(command ?? '')) process.exit(CLOSED_OUTPUT_EXIT);
+  };
+  process.stdout.on('error', onError(process.stdout));
+  process.stderr.on('error', onError(process.stderr));
+}

@@ -1,0 +1,81 @@
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { CLOSED_OUTPUT_EXIT } from '../../src/cli/closed-output.js';
+import { EXPERIMENT_MANIFEST, SETTING_MARKER } from '../../src/experiment/manifest.js';
+import { writeGrid } from '../experiment/pool-files.js';
+import { BUILT_CLI } from '../faults/children.js';
+
+const root = mkdtempSync(join(tmpdir(), 'at-closed-output-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+interface ClosedRun {
+  code: number | null;
+  stderr: string;
+  /** What the child printed before its reader went away. */
+  received: string;
+}
+
+/**
+ * Runs the built CLI with its standard output read by nobody from `closeAfter` on: the read end
+ * of the pipe is closed at once (`start`) or as soon as the first chunk arrives (`first-chunk`),
+ * as `| head -c 1` does; every write after that fails with EPIPE.
+ */
+function runWithClosedOutput(args: string[], closeAfter: 'start' | 'first-chunk'): Promise<ClosedRun> {
+  return new Promise((done, failed) => {
+    const child = spawn(process.execPath, [BUILT_CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let received = '';
+    let stderr = '';
+    if (closeAfter === 'start') child.stdout.destroy();
+    else
+      child.stdout.once('data', (chunk: Buffer) => {
+        received += chunk.toString();
+        child.stdout.destroy();
+      });
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('error', failed);
+    child.on('close', (code) => done({ code, stderr, received }));
+  });
+}
+
+describe('a command whose standard output is closed by its reader', () => {
+  const inputs = join(root, 'inputs');
+  const grid = writeGrid(inputs, { size: 200, runs: 4, labels: 10 });
+
+  it('simulate stops printing its table and exits quietly with 141, its outputs written', async () => {
+    const out = join(root, 'simulate');
+    const run = await runWithClosedOutput(
+      [
+        'simulate',
+        '--model-scores',
+        join(inputs, 'target.npy'),
+        '--labels',
+        join(inputs, 'labels.npy'),
+        '--runs',
+        '3',
+        '--size',
+        '10',
+        '--out',
+        out,
+      ],
+      'start',
+    );
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(CLOSED_OUTPUT_EXIT);
+    expect(CLOSED_OUTPUT_EXIT).toBe(141);
+    expect(existsSync(join(out, 'summary.json'))).toBe(true);
+  });
+
+  it('experiment finishes every setting and its results, printing nothing more, and exits 0', async () => {
+    const out = join(root, 'experiment');
+    const run = await runWithClosedOutput(['experiment', '--config', grid, '--out', out, '--json', '--threads', '1'], 'first-chunk');
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    expect(JSON.parse(run.received.split('\n')[0] as string)).toMatchObject({ event: 'start' });
+    const manifest = JSON.parse(readFileSync(join(out, EXPERIMENT_MANIFEST), 'utf8')) as { settings: { folder: string }[] };
+    expect(manifest.settings).toHaveLength(4);
+    for (const { folder } of manifest.settings) expect(existsSync(join(out, folder, SETTING_MARKER)), folder).toBe(true);
+  });
+});
