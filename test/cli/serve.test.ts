@@ -81,7 +81,7 @@ describe('active-testing serve: usage errors', () => {
         const inUse = await runCliCaptured(['serve', ...args, '--port', String(port)]);
         expect(inUse.code).toBe(1);
         expect(inUse.stderr).toBe(
-          `active-testing serve: --port: expected a port free on 127.0.0.1 (0 picks one), got "${port}, which is in use"`,
+          `active-testing serve: --port: expected a port free on 127.0.0.1 (0 picks one), got ${port} (it is in use)`,
         );
       }
       expect(readdirSync(dir).sort()).toEqual(['pool.tsv', 'scores.npy']);
