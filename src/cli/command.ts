@@ -1,7 +1,8 @@
 /** The last lines of the help of a command that Ctrl-C (or SIGTERM) stops as a failure. */
 export const EXIT_CODES_HELP =
   'Exit codes: 0 success, 1 bad input or failure, 2 usage error, 130 stopped by Ctrl-C (143: SIGTERM),\n' +
-  '141 output closed by its reader (`| head` quit first: simulate and report stop; experiment and evaluate finish their work).';
+  '141 output closed by its reader (`| head` quit first: simulate and report stop; experiment and\n' +
+  'evaluate finish their work).';
 
 /** One `active-testing <name>` subcommand. */
 export interface Command {

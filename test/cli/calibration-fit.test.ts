@@ -106,6 +106,8 @@ describe('a calibration set whose fitted temperature is its search bound, on the
     }
     expect(warnings(stderr.join('\n'))).toEqual([BOUND_WARNING]);
     expect(fitTemperature).toHaveBeenCalledTimes(1);
-    expect(JSON.parse(readFileSync(session, 'utf8').split('\n')[0] as string).calibration).toMatchObject({ atBound: true });
+    const header = JSON.parse(readFileSync(session, 'utf8').split('\n')[0] as string);
+    expect(header.temperature).toBe(0.02);
+    expect(header.calibration).toMatchObject({ atBound: true });
   });
 });

@@ -47,7 +47,7 @@ const CASES: Array<[string, Case, { proposals: string; estimates: string; file: 
   [
     'adaptive at temperature 1.5, cross-entropy',
     { loss: 'cross-entropy', temperature: 1.5 },
-    { proposals: '12a5f778de2097a4', estimates: '94e40457cb260572', file: '6dbe1022f0779af8' },
+    { proposals: '12a5f778de2097a4', estimates: '7cb008fb73a8adb3', file: '6dbe1022f0779af8' },
   ],
   [
     'surrogate-ce, cross-entropy',
