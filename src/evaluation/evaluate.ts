@@ -12,6 +12,7 @@ import { withOutputLock } from '../io/output-lock.js';
 import { encodeNpy } from '../io/npy.js';
 import { redactSecrets } from '../io/redact.js';
 import { checkTsvSafe } from '../io/tsv-safe.js';
+import { readFailure } from '../io/unreadable.js';
 import { OpenAIBackend, type OpenAIScoringMode } from '../model/backends/openai.js';
 import { isOpenAIModelSpec } from '../model/backends/openaiTarget.js';
 import type { ScoringBackend } from '../model/backend.js';
@@ -121,7 +122,7 @@ async function fingerprintData(source: string, argument: 'data' | 'iclData', sig
     return `sha256:${(await hashFile(source, undefined, signal)).digest('hex')}`;
   } catch (error) {
     if (error instanceof CancelledError) throw error;
-    throw new InputError({ argument, expected: 'a readable file', received: ReceivedKind.noted(source, (error as Error).message) });
+    throw new InputError({ argument, expected: 'a readable file', received: ReceivedKind.noted(source, readFailure(error)) });
   }
 }
 

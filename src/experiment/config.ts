@@ -22,6 +22,7 @@ import { EXPERIMENT_MANIFEST, SIMULATION_COMMIT_MARKER, SIMULATION_FILES } from 
 import { checkPath } from '../io/index.js';
 import { defaultRunSize } from '../simulate/simulation-options.js';
 import { formatCount } from '../io/format-count.js';
+import { unreadableFile } from '../io/unreadable.js';
 
 /** Score and label files of a held-out labelled set (paths, or `evaluate:<step>`). */
 export interface CalibrationFiles {
@@ -152,7 +153,7 @@ export function loadExperimentConfig(path: string): ExperimentConfig {
   try {
     bytes = readFileSync(path);
   } catch (error) {
-    throw new FileFormatError(path, `cannot be read (${(error as Error).message})`);
+    throw unreadableFile(path, error);
   }
   let text: string;
   try {

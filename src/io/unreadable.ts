@@ -14,8 +14,13 @@ export function unreadableFile(path: string, error: unknown, what?: string): Fil
   return new FileFormatError(path, `cannot read${what === undefined ? '' : ` ${what}`}: ${readFailure(error)}`);
 }
 
-/** A failed system call by its plain reason and code, its own message repeating the path; any other error by its message. */
-function readFailure(error: unknown): string {
+/**
+ * A failed system call by its plain reason and code, its own message repeating the path; any other error by its message.
+ *
+ * @example
+ * readFailure(Object.assign(new Error(), { code: 'EISDIR', syscall: 'read' })); // "a folder, not a file (EISDIR)"
+ */
+export function readFailure(error: unknown): string {
   if (isSystemError(error)) {
     const reason = SYSTEM_ERROR_REASONS[error.code];
     return reason === undefined ? error.code : `${reason} (${error.code})`;

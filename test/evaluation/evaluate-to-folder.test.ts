@@ -22,10 +22,10 @@ describe('evaluateToFolder names an unreadable input by its option', () => {
     const { config, run } = await resolveEvaluateOptions({ model, data, classes: ['negative', 'positive'], iclExamples: 1 });
     const out = join(root, 'out');
     await expect(evaluateToFolder({ ...config, data: folder }, { ...run, out })).rejects.toThrow(
-      /^data: expected a readable file, got ".*folder\.tsv \(EISDIR/,
+      /^data: expected a readable file, got ".*folder\.tsv" \(a folder, not a file \(EISDIR\)\)$/,
     );
     await expect(evaluateToFolder({ ...config, icl_data: folder }, { ...run, out })).rejects.toThrow(
-      /^iclData: expected a readable file, got ".*folder\.tsv \(EISDIR/,
+      /^iclData: expected a readable file, got ".*folder\.tsv" \(a folder, not a file \(EISDIR\)\)$/,
     );
     expect(existsSync(out)).toBe(false);
     const cli = await runCliCaptured([
@@ -44,7 +44,9 @@ describe('evaluateToFolder names an unreadable input by its option', () => {
       out,
     ]);
     expect(cli.code).toBe(1);
-    expect(cli.stderr).toMatch(/^active-testing evaluate: --icl-data: expected a readable file, got ".*folder\.tsv \(EISDIR[^\n]*$/);
+    expect(cli.stderr).toMatch(
+      /^active-testing evaluate: --icl-data: expected a readable file, got ".*folder\.tsv" \(a folder, not a file \(EISDIR\)\)$/,
+    );
     expect(existsSync(out)).toBe(false);
   });
 });

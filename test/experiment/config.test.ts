@@ -283,6 +283,11 @@ describe('loadExperimentConfig', () => {
     writeFileSync(path, '{ "settings": [');
     expect(() => loadExperimentConfig(path)).toThrow(FileFormatError);
     expect(() => loadExperimentConfig(join(dir, 'missing.json'))).toThrow(FileFormatError);
+    // A failed read in the words every reader uses, not Node's message repeating the path.
+    expect(() => loadExperimentConfig(join(dir, 'missing.json'))).toThrow(
+      `${join(dir, 'missing.json')}: cannot read: no such file (ENOENT)`,
+    );
+    expect(() => loadExperimentConfig(dir)).toThrow(`${dir}: cannot read: a folder, not a file (EISDIR)`);
   });
 
   it('reads a file an editor saved as UTF-8 with a byte-order mark', () => {
