@@ -179,8 +179,19 @@ export function exportSessionLabelsInChunks(path: string, chunkSize: number): Se
 }
 
 /**
- * The labels as a TSV file that `active-testing label --answers` reads: columns `id` and
- * `label` (a class name, a class index, or `skip`).
+ * A TSV field as `readTable` reads it back: one that begins with a quote is quoted, every quote
+ * doubled (as pandas and Python's `csv` quote it), since a field wholly quoted with `""` inside
+ * (`"a""b"`) would otherwise be read unquoted (`a"b`). Other fields are written as they are: ids
+ * and class names hold no tabs or line breaks, and a leading `=`, `+`, `-` or `@` is kept, since
+ * the file is data that `--answers` must read back exactly (docs/sessions.md).
+ */
+function tsvField(value: string): string {
+  return value.startsWith('"') ? `"${value.replaceAll('"', '""')}"` : value;
+}
+
+/**
+ * The labels as a TSV file that `active-testing label --answers` reads back exactly: columns `id`
+ * and `label` (a class name, or `skip`).
  *
  * @example
  * writeFileSync('labels.tsv', labelsTsv(exportSessionLabels('pool.session').labels));
@@ -193,5 +204,5 @@ export function labelsTsv(labels: readonly ExportedLabel[]): string {
     if (typeof entry !== 'object' || entry === null)
       throw new InputError({ argument: 'labels', expected: 'an { id, label } object', received: entry, row });
   });
-  return ['id\tlabel', ...labels.map(({ id, label }) => `${id}\t${label ?? 'skip'}`)].join('\n') + '\n';
+  return ['id\tlabel', ...labels.map(({ id, label }) => `${tsvField(id)}\t${label === null ? 'skip' : tsvField(label)}`)].join('\n') + '\n';
 }
