@@ -318,12 +318,13 @@ async function readAnswers(path: string, column: string): Promise<Answers> {
   const idColumn = table.columns.indexOf('id');
   const byId = new Map<string, { answer: string | null; line: number }>();
   table.rows.forEach((row, i) => {
-    const answer = String(row[labelColumn]).trim();
+    // Kept untrimmed: `classOf` matches a class name exactly before it trims the answer.
+    const answer = String(row[labelColumn]);
     const id = idColumn === -1 ? String(i) : String(row[idColumn]);
     const line = table.origin?.lines[i] ?? i + 2;
     if (byId.has(id))
       throw new FileFormatError(path, `line ${line}: a second answer for item id "${id}" (--answers takes one answer per item)`);
-    byId.set(id, { answer: answer === 'skip' ? null : answer, line });
+    byId.set(id, { answer: answer.trim() === 'skip' ? null : answer, line });
   });
   return { path, byId };
 }
@@ -348,11 +349,15 @@ function checkAnswers({ path, byId }: Answers, { ids, classes }: PoolNames): voi
 }
 
 /**
- * A class given as its name (in any case, as the data files' labels are read, unless two classes
- * differ only in case), or else as its index. When a class is named by an integer (star ratings
- * 1–5), an answer is a name only: as an index, "0" would be class "1" while "1" is class "1" too.
+ * A class given as its exact name, or else, with the spaces around it left out, as its name (in any
+ * case, as the data files' labels are read, unless two classes differ only in case) or its index.
+ * The exact name first: with classes " a" and "a", the answer " a" that `--export-labels` writes
+ * is " a". When a class is named by an integer (star ratings 1–5), an answer is a name only: as an
+ * index, "0" would be class "1" while "1" is class "1" too.
  */
-function classOf(answer: string, classes: readonly string[]): string | number {
+function classOf(given: string, classes: readonly string[]): string | number {
+  if (classes.includes(given)) return given;
+  const answer = given.trim();
   if (classes.includes(answer)) return answer;
   const sameLetters = classes.filter((name) => name.toLowerCase() === answer.toLowerCase());
   if (sameLetters.length === 1) return sameLetters[0] as string;
@@ -455,8 +460,9 @@ async function labelFromAnswers(session: ActiveTestingSession, answers: Answers,
       await session.skip(item.id);
       console.log(`skipped ${visibleText(item.id)}`);
     } else {
-      await session.record(item.id, classOf(answer, session.classes));
-      console.log(`labelled ${visibleText(item.id)} ${visibleText(answer)}`);
+      const label = classOf(answer, session.classes);
+      await session.record(item.id, label);
+      console.log(`labelled ${visibleText(item.id)} ${visibleText(typeof label === 'number' ? session.classes[label] : label)}`);
     }
   }
   return 0;
