@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
-import { access, mkdir, open, readdir, rename, rm, stat, type FileHandle } from 'node:fs/promises';
+import { access, link, mkdir, open, readdir, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { CancelledError, InputError, InterruptedOutputError, OutputExistsError, ReceivedKind } from '../errors.js';
 import { processExists } from './lock.js';
@@ -219,9 +219,11 @@ async function writeDurably(path: string, data: OutputContents): Promise<void> {
 
 /**
  * Writes a file atomically: the contents go to a temporary file in the same folder, are flushed
- * with fsync, then renamed over `path`, so a reader sees either the old file or the complete new
+ * with fsync, then put in place at `path`, so a reader sees either the old file or the complete new
  * one. The folder is created if missing. An existing `path` is refused with `OutputExistsError`
- * unless `{ force: true }`.
+ * unless `{ force: true }` (the temporary file then replaces it by a rename); without `force` it
+ * is put in place by a hard link, which fails when `path` exists, so a file another process
+ * creates meanwhile is refused too, never replaced.
  *
  * @example
  * await writeFileAtomic('out/summary.json', JSON.stringify(summary), { force: true });
@@ -232,10 +234,13 @@ export async function writeFileAtomic(path: string, data: Uint8Array | string, o
   const temporary = temporaryName(path);
   try {
     await writeDurably(temporary, data);
-    await rename(temporary, path);
-  } catch (error) {
+    if (options.force) await rename(temporary, path);
+    else
+      await link(temporary, path).catch((error: NodeJS.ErrnoException) => {
+        throw error.code === 'EEXIST' ? new OutputExistsError(path) : error;
+      });
+  } finally {
     await rm(temporary, { force: true });
-    throw error;
   }
 }
 
