@@ -52,27 +52,41 @@ export async function exportLabelStudio(session: ActiveTestingSession, path: str
 type Answer = string | null;
 
 interface ExportedResult {
+  from_name?: unknown;
   type?: unknown;
   value?: { choices?: unknown };
 }
 
 interface ExportedTask {
   data?: { item?: unknown };
-  annotations?: Array<{ was_cancelled?: unknown; result?: ExportedResult[]; updated_at?: unknown }>;
+  annotations?: Array<{ was_cancelled?: unknown; result?: ExportedResult[] }>;
 }
 
-/** The answer of one exported task: its last annotation's single choice, null when cancelled, undefined when unannotated. */
+/**
+ * The answer of one exported task, undefined when it has no annotation. Each annotation gives one
+ * answer: a skip when cancelled, else the single choice of the `label` control (the config
+ * `--export` prints; other controls a project adds are left alone). Several annotations (several
+ * annotators) must agree: taking one of them would let the order of Label Studio's export decide
+ * the label.
+ */
 function answerOf(task: ExportedTask, path: string, where: string): Answer | undefined {
   const annotations = Array.isArray(task.annotations) ? task.annotations : [];
-  if (annotations.length === 0) return undefined;
-  const last = annotations[annotations.length - 1];
-  if (last.was_cancelled === true) return null;
-  const choices = (Array.isArray(last.result) ? last.result : [])
-    .filter((r) => r.type === 'choices')
-    .flatMap((r) => (Array.isArray(r.value?.choices) ? r.value.choices : []));
-  if (choices.length !== 1 || typeof choices[0] !== 'string')
-    throw new FileFormatError(path, `${where}: expected one chosen class, got ${JSON.stringify(choices)}`);
-  return choices[0];
+  const answers = annotations.map((annotation) => {
+    if (annotation?.was_cancelled === true) return null;
+    const choices = (Array.isArray(annotation?.result) ? annotation.result : [])
+      .filter((r) => r?.type === 'choices' && r.from_name === FROM_NAME)
+      .flatMap((r) => (Array.isArray(r.value?.choices) ? r.value.choices : []));
+    if (choices.length !== 1 || typeof choices[0] !== 'string')
+      throw new FileFormatError(path, `${where}: expected one chosen class in the "${FROM_NAME}" choices, got ${JSON.stringify(choices)}`);
+    return choices[0];
+  });
+  const distinct = [...new Set(answers)];
+  if (distinct.length > 1)
+    throw new FileFormatError(
+      path,
+      `${where}: its ${annotations.length} annotations disagree (${distinct.map((a) => a ?? 'skip').join(', ')}); keep one answer per task; nothing was imported`,
+    );
+  return distinct[0];
 }
 
 /**

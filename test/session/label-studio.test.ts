@@ -127,6 +127,56 @@ describe('label --export / --import label-studio', () => {
     );
   });
 
+  it('reads the "label" choices of each annotation, and refuses annotators who disagree, naming the item', async () => {
+    const files = await writePoolFiles(20, 13);
+    const session = join(files.dir, 'overlap.session');
+    const tasksPath = join(files.dir, 'tasks.json');
+    expect(
+      (await runCliCaptured([...createArgs(files, session, 2), '--export', 'label-studio', tasksPath, '--max-labels', '3'])).code,
+    ).toBe(0);
+    const tasks = JSON.parse(readFileSync(tasksPath, 'utf8')) as Task[];
+    // As Label Studio exports them: ids, users and times on each annotation, and a second Choices
+    // control ("confidence") that the project added beside the config --export printed.
+    const annotation = (name: string, user: number) => ({
+      id: 100 + user,
+      completed_by: user,
+      was_cancelled: false,
+      ground_truth: false,
+      updated_at: `2026-01-0${user}T10:00:00.000Z`,
+      result: [
+        { id: 'a1', from_name: 'confidence', to_name: 'text', type: 'choices', origin: 'manual', value: { choices: ['high'] } },
+        { id: 'a2', from_name: 'label', to_name: 'text', type: 'choices', origin: 'manual', value: { choices: [name] } },
+      ],
+    });
+    const [first, second, third] = tasks.map((task) => task.data.item);
+    const exported = (thirdAnswers: string[]) =>
+      tasks.map((task, t) => ({
+        ...task,
+        project: 1,
+        annotations:
+          t === 2 ? thirdAnswers.map((name, user) => annotation(name, user + 1)) : [annotation(t === 0 ? 'negative' : 'positive', 1)],
+      }));
+    const path = join(files.dir, 'export.json');
+    writeFileSync(path, JSON.stringify(exported(['positive', 'negative'])));
+    const before = readFileSync(session);
+    const disagreeing = await runCliCaptured(['label', '--session', session, '--import', 'label-studio', path]);
+    expect(disagreeing.code).toBe(1);
+    expect(disagreeing.stderr.trim()).toBe(
+      `active-testing label: ${path}: task 2 (item ${third}): its 2 annotations disagree (positive, negative); keep one answer per task; nothing was imported`,
+    );
+    expect(readFileSync(session).equals(before)).toBe(true);
+
+    writeFileSync(path, JSON.stringify(exported(['positive', 'positive'])));
+    const imported = await runCliCaptured(['label', '--session', session, '--import', 'label-studio', path]);
+    expect(imported.stderr).toBe('');
+    expect(imported.code).toBe(0);
+    expect(imported.stdout).toContain('recorded 3 labels and 0 skips');
+    const reopened = await ActiveTestingSession.open(session);
+    const labels = Object.fromEntries(reopened.history().map((record) => [record.id, record.label]));
+    await reopened.close();
+    expect(labels).toEqual({ [first!]: 'negative', [second!]: 'positive', [third!]: 'positive' });
+  });
+
   it('reads an export saved with a byte-order mark and CRLF, and refuses UTF-16 or a missing file in one line', async () => {
     const files = await writePoolFiles(20, 12);
     const session = join(files.dir, 'bom.session');
