@@ -553,6 +553,8 @@ const NEVER_OVERWRITTEN = (flag: string) => `choose another file for ${flag} (it
 async function exportLabels(sessionPath: string, outPath: string): Promise<number> {
   // A path inside a file is named as such, not as a failed mkdir's "already exists".
   await assertFolderWritable(dirname(outPath), '--export-labels');
+  // Before the session file (up to hundreds of MB) is read; the write refuses one made meanwhile.
+  if (existsSync(outPath)) throw new OutputExistsError(outPath, NEVER_OVERWRITTEN('--export-labels'));
   const { labels, headerReadable, unreadableLines } = exportSessionLabels(sessionPath);
   try {
     await writeFileAtomic(outPath, labelsTsv(labels));

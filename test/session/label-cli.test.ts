@@ -335,6 +335,19 @@ describe('active-testing label: scripted use and bad input', () => {
     expect(readFileSync(join(files.dir, 'labels.tsv'), 'utf8').trim().split('\n')).toHaveLength(3);
   });
 
+  it('refuses an existing --export-labels file before it reads the session', async () => {
+    const files = await writePoolFiles(4, 7);
+    const exported = join(files.dir, 'labels.tsv');
+    writeFileSync(exported, 'keep me\n');
+    // No session file at all: the existing output is what is reported, so the session was not read first.
+    const refused = run(['label', '--session', join(files.dir, 'absent.session'), '--export-labels', exported]);
+    expect(refused.status).toBe(1);
+    expect(refused.stderr).toBe(
+      `active-testing label: ${exported} already exists; choose another file for --export-labels (it is never overwritten)\n`,
+    );
+    expect(readFileSync(exported, 'utf8')).toBe('keep me\n');
+  });
+
   it('an export path inside a file is one line naming that file, and the session is left as it was', async () => {
     const files = await writePoolFiles(20, 6);
     const session = join(files.dir, 'd.session');
