@@ -217,13 +217,17 @@ async function writeDurably(path: string, data: OutputContents): Promise<void> {
   await writeAndClose(await open(path, 'wx'), path, data);
 }
 
+/** The codes of `link` on a file system that has no hard links. */
+const NO_HARD_LINKS = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS']);
+
 /**
  * Writes a file atomically: the contents go to a temporary file in the same folder, are flushed
  * with fsync, then put in place at `path`, so a reader sees either the old file or the complete new
  * one. The folder is created if missing. An existing `path` is refused with `OutputExistsError`
  * unless `{ force: true }` (the temporary file then replaces it by a rename); without `force` it
  * is put in place by a hard link, which fails when `path` exists, so a file another process
- * creates meanwhile is refused too, never replaced.
+ * creates meanwhile is refused too, never replaced (on a file system without hard links, by a
+ * rename after the check).
  *
  * @example
  * await writeFileAtomic('out/summary.json', JSON.stringify(summary), { force: true });
@@ -236,8 +240,11 @@ export async function writeFileAtomic(path: string, data: Uint8Array | string, o
     await writeDurably(temporary, data);
     if (options.force) await rename(temporary, path);
     else
-      await link(temporary, path).catch((error: NodeJS.ErrnoException) => {
-        throw error.code === 'EEXIST' ? new OutputExistsError(path) : error;
+      await link(temporary, path).catch(async (error: NodeJS.ErrnoException) => {
+        if (error.code === 'EEXIST') throw new OutputExistsError(path);
+        if (!NO_HARD_LINKS.has(error.code ?? '')) throw error;
+        // A file system without hard links (FAT, exFAT, some network shares): the check above, then a rename.
+        await rename(temporary, path);
       });
   } finally {
     await rm(temporary, { force: true });
