@@ -444,6 +444,16 @@ export function buildHeader(options: SessionOptions, lossId: string, hasScorer: 
     throw new InputError({ argument: 'classes', expected: 'at least 2 class names', received: classes?.length });
   checkUnique(classes, 'classes');
   checkTsvSafe(classes, 'classes', 'class names');
+  // Exported labels and --answers files say `skip` for a skipped item: a class of that name would
+  // come back as a skip.
+  const skip = classes.findIndex((name) => typeof name === 'string' && name.trim().toLowerCase() === 'skip');
+  if (skip !== -1)
+    throw new InputError({
+      argument: 'classes',
+      row: skip,
+      expected: 'class names other than "skip" (the word for a skipped item in exported labels and --answers files)',
+      received: classes[skip],
+    });
   const k = classes.length;
   const ids = options.ids ? [...options.ids] : texts.map((_, i) => String(i));
   if (ids.length !== n) throw new InputError({ argument: 'ids', expected: `${n} ids, one per text`, received: ids.length });

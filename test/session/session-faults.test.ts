@@ -131,6 +131,19 @@ describe('session headers are checked before anything is written', () => {
     expect(readdirSync(dirname(path))).toEqual([]);
   });
 
+  it.each(['skip', ' Skip'])(
+    'refuses the class name %j, the word for a skipped item in exported labels, and writes no file',
+    async (name) => {
+      const path = scratch();
+      const error = await ActiveTestingSession.create(path, { ...options, classes: ['a', 'b', name] }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(InputError);
+      expect((error as Error).message).toBe(
+        `classes (row 2): expected class names other than "skip" (the word for a skipped item in exported labels and --answers files), got ${JSON.stringify(name)}`,
+      );
+      expect(readdirSync(dirname(path))).toEqual([]);
+    },
+  );
+
   it.each([
     ['a null seed (written by a version that let NaN through)', (h: Record<string, unknown>) => void (h.seed = null), /seed null/],
     ['duplicate ids', (h: Record<string, unknown>) => void ((h.ids as string[])[5] = 'id2'), /ids has the duplicate "id2"/],
