@@ -28,9 +28,9 @@ export function tableFormat(path: string): TableFormat {
 }
 
 /**
- * Reads a TSV, CSV (RFC 4180 quoting), JSON Lines or Parquet file (see `readParquet`). Rows with
- * the wrong number of fields are a `FileFormatError` naming the line; so is a file that is not
- * valid Parquet.
+ * Reads a TSV, CSV (RFC 4180 quoting), JSON Lines or Parquet file (see `readParquet`). Blank
+ * lines are passed over. Rows with the wrong number of fields are a `FileFormatError` naming the
+ * line; so is a file that is not valid Parquet.
  *
  * TSV is read as GLUE ships it (one record a line, a `"` is text) and as pandas and Python's `csv`
  * write it: they quote a field that holds a quote or a tab, so a field wholly quoted on its line,
@@ -57,9 +57,8 @@ export async function readTable(path: string, format?: TableFormat): Promise<Tab
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   if (format === 'jsonl') return parseJsonLines(text, path);
   const { records, lines } = format === 'csv' ? parseCsv(text, path) : parseTsv(text);
-  while (records.length > 0 && isBlank(records[records.length - 1] as string[])) records.pop();
   const [header, ...rows] = records;
-  const rowLines = lines.slice(1, records.length);
+  const rowLines = lines.slice(1);
   if (!header) throw new FileFormatError(path, 'empty file; expected a header line');
   checkSeparator(header, format, path);
   header.forEach((name, column) => {
@@ -68,7 +67,7 @@ export async function readTable(path: string, format?: TableFormat): Promise<Tab
     if (first !== column && name !== '')
       throw new FileFormatError(
         path,
-        `line 1: column ${column + 1} is named "${name}" like column ${first + 1}; column names must be unique`,
+        `line ${lines[0]}: column ${column + 1} is named "${name}" like column ${first + 1}; column names must be unique`,
       );
   });
   rows.forEach((row, i) => {
@@ -160,10 +159,6 @@ function firstInvalidUtf8(bytes: Uint8Array): number {
   return bytes.length;
 }
 
-function isBlank(record: string[]): boolean {
-  return record.length === 1 && record[0] === '';
-}
-
 function parseJsonLines(text: string, path: string): Table {
   const columns: string[] = [];
   const objects: Record<string, unknown>[] = [];
@@ -209,7 +204,11 @@ function splitLines(text: string): string[] {
   return text.split(text.includes('\n') ? /\r?\n/ : '\r');
 }
 
-/** File records and the 1-based line each starts on. */
+/**
+ * File records and the 1-based line each starts on. Blank lines are no records, wherever they are
+ * (an editor's at the end, a paste's in the middle), as for pandas and Python's `csv.DictReader`:
+ * read as records they would be rows of one empty field.
+ */
 interface Records {
   records: string[][];
   lines: number[];
@@ -217,10 +216,16 @@ interface Records {
 
 /** TSV records, one a line (see `readTable` for quoted fields). */
 function parseTsv(text: string): Records {
-  const lines = splitLines(text);
-  const header = lines[0] ?? '';
-  const quoteAll = header !== '' && header.split('\t').every((name) => /^"(?:[^"]|"")*"$/.test(name));
-  return { records: lines.map((line) => splitTsvLine(line, quoteAll)), lines: lines.map((_, i) => i + 1) };
+  const records: string[][] = [];
+  const lines: number[] = [];
+  let quoteAll: boolean | undefined;
+  splitLines(text).forEach((line, i) => {
+    if (line === '') return;
+    quoteAll ??= line.split('\t').every((name) => /^"(?:[^"]|"")*"$/.test(name));
+    records.push(splitTsvLine(line, quoteAll));
+    lines.push(i + 1);
+  });
+  return { records, lines };
 }
 
 /**
@@ -269,11 +274,24 @@ function quotedFieldEnd(line: string, start: number): number {
 /** RFC 4180: fields separated by commas, optionally quoted with `"`, `""` for a quote, newlines allowed inside quotes. */
 function parseCsv(text: string, path: string): Records {
   const records: string[][] = [];
-  const lines = [1];
+  const lines: number[] = [];
   let line = 1;
+  let recordLine = 1;
   let record: string[] = [];
   let field = '';
+  // Whether the field was quoted: a line holding `""` is a record of one empty field, not a blank line.
+  let fieldQuoted = false;
   let quoted = false;
+  const endRecord = (): void => {
+    record.push(field);
+    if (!(record.length === 1 && field === '' && !fieldQuoted)) {
+      records.push(record);
+      lines.push(recordLine);
+    }
+    record = [];
+    field = '';
+    fieldQuoted = false;
+  };
   let i = 0;
   while (i < text.length) {
     const ch = text[i] as string;
@@ -289,24 +307,19 @@ function parseCsv(text: string, path: string): Records {
       i++;
       continue;
     }
-    if (ch === '"' && field === '') quoted = true;
+    if (ch === '"' && field === '') quoted = fieldQuoted = true;
     else if (ch === ',') {
       record.push(field);
       field = '';
+      fieldQuoted = false;
     } else if (ch === '\n' || ch === '\r') {
-      record.push(field);
-      records.push(record);
-      record = [];
-      field = '';
+      endRecord();
       if (ch === '\r' && text[i + 1] === '\n') i++;
-      lines.push(++line);
+      recordLine = ++line;
     } else field += ch;
     i++;
   }
-  if (quoted) throw new FileFormatError(path, `line ${lines[records.length]}: unterminated quoted field`);
-  if (field !== '' || record.length > 0) {
-    record.push(field);
-    records.push(record);
-  }
+  if (quoted) throw new FileFormatError(path, `line ${recordLine}: unterminated quoted field`);
+  if (field !== '' || fieldQuoted || record.length > 0) endRecord();
   return { records, lines };
 }
