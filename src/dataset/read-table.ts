@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { FileFormatError } from '../errors.js';
 import { readParquet } from './read-parquet.js';
-import type { Table } from './table.js';
+import { checkUniqueColumns, type Table } from './table.js';
 import { checkPath, unreadableFile } from '../io/index.js';
 import { checkChoice } from '../options/index.js';
 
@@ -61,15 +61,7 @@ export async function readTable(path: string, format?: TableFormat): Promise<Tab
   const rowLines = lines.slice(1);
   if (!header) throw new FileFormatError(path, 'empty file; expected a header line');
   checkSeparator(header, format, path);
-  header.forEach((name, column) => {
-    const first = header.indexOf(name);
-    // Unnamed columns (the empty trailing ones a spreadsheet writes, `a,b,,`) are never asked for by name: several are harmless.
-    if (first !== column && name !== '')
-      throw new FileFormatError(
-        path,
-        `line ${lines[0]}: column ${column + 1} is named "${name}" like column ${first + 1}; column names must be unique`,
-      );
-  });
+  checkUniqueColumns(header, path, `line ${lines[0]}: `);
   rows.forEach((row, i) => {
     if (row.length !== header.length) {
       throw new FileFormatError(path, `line ${rowLines[i]}: ${row.length} fields, expected ${header.length} (${header.join(', ')})`);

@@ -1,7 +1,26 @@
+import { FileFormatError } from '../errors.js';
+
 /** A table as read from disk: column names and rows of raw cell values. */
 export interface Table {
   columns: string[];
   rows: unknown[][];
   /** For a text file (TSV, CSV, JSON Lines): its path and the 1-based line each row starts on, for messages. */
   origin?: { path: string; lines: readonly number[] };
+}
+
+/**
+ * Refuses a file whose columns repeat a name: a column asked for by name would be read from the
+ * first of them, and the other silently left unread. Unnamed columns (the empty trailing ones a
+ * spreadsheet writes, `a,b,,`) are never asked for by name: several are harmless. `where` says
+ * where the names are (`line 1: ` for a text file's header).
+ */
+export function checkUniqueColumns(columns: readonly string[], path: string, where = ''): void {
+  columns.forEach((name, column) => {
+    const first = columns.indexOf(name);
+    if (first !== column && name !== '')
+      throw new FileFormatError(
+        path,
+        `${where}column ${column + 1} is named "${name}" like column ${first + 1}; column names must be unique`,
+      );
+  });
 }
