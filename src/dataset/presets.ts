@@ -106,11 +106,19 @@ export class PresetDataset extends TextClassificationDataset {
   }
 }
 
+/** The rows the preset keeps, each with its place in the file: a refused row is then told by its line. */
 function filterLabels(table: Table, preset: DatasetPreset, labelColumn: string): Table {
   const limit = preset.keepLabelsBelow;
   const index = table.columns.indexOf(labelColumn);
   if (limit === undefined || index < 0) return table;
-  return { columns: table.columns, rows: table.rows.filter((row) => !(Number(row[index]) >= limit)) };
+  const kept = table.rows.flatMap((row, i) => (Number(row[index]) >= limit ? [] : [i]));
+  const { origin } = table;
+  const keptOf = (places: readonly number[]): number[] => kept.flatMap((i) => places[i] ?? []);
+  return {
+    columns: table.columns,
+    rows: kept.map((i) => table.rows[i] as unknown[]),
+    ...(origin && { origin: { path: origin.path, lines: keptOf(origin.lines), ...(origin.rows && { rows: keptOf(origin.rows) }) } }),
+  };
 }
 
 /** GLUE SST-2: movie-review sentiment, `negative`/`positive`, answer string `Label`. */

@@ -33,7 +33,7 @@ export async function readParquet(path: string): Promise<Table> {
   // Read as objects keyed by name, a repeated name's columns would be one.
   checkUniqueColumns(columns, path);
   const rows = objects.map((object) => columns.map((column) => plainCell(object[column])));
-  return { columns, rows };
+  return { columns, rows, origin: { path, lines: [], rows: rows.map((_, i) => i) } };
 }
 
 function plainCell(value: unknown): unknown {

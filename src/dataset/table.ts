@@ -4,8 +4,12 @@ import { FileFormatError } from '../errors.js';
 export interface Table {
   columns: string[];
   rows: unknown[][];
-  /** For a text file (TSV, CSV, JSON Lines): its path and the 1-based line each row starts on, for messages. */
-  origin?: { path: string; lines: readonly number[] };
+  /**
+   * The file the table was read from, for messages: its path and where each row is in it. A text
+   * file (TSV, CSV, JSON Lines) gives the 1-based line each row starts on; a file without lines
+   * (Parquet) gives no lines but each row's 0-based index in the file in `rows`.
+   */
+  origin?: { path: string; lines: readonly number[]; rows?: readonly number[] };
 }
 
 /**

@@ -99,7 +99,7 @@ export class TextClassificationDataset implements DatasetSpec {
    * class id or name.
    *
    * @throws InputError naming the column and the 0-based row; a `FileFormatError` naming the
-   * file's line instead when the table was read from a text file (`readTable`).
+   * file, and the file's line or Parquet row, instead when the table was read from a file (`readTable`).
    */
   static fromTable(table: Table, spec: DatasetSpec, options: ColumnOptions = {}): TextClassificationDataset {
     const textIndex = columnIndex(table, options.textColumn ?? 'sentence', 'textColumn');
@@ -124,7 +124,7 @@ export class TextClassificationDataset implements DatasetSpec {
       return new TextClassificationDataset(spec, texts, labels);
     } catch (error) {
       const columns = { text: table.columns[textIndex], label: table.columns[labelIndex] };
-      throw atFileLine(error, table, columns);
+      throw atFilePlace(error, table, columns);
     }
   }
 
@@ -197,14 +197,17 @@ function columnIndex(table: Table, column: string, argument: string): number {
 }
 
 /**
- * A row's `InputError` as a `FileFormatError` at the row's line and column, for a table read
- * from a text file; `columns` names the file's column for each argument.
+ * A row's `InputError` as a `FileFormatError` at the row's place in the file (its line, or a
+ * Parquet file's row) and its column, for a table read from a file; `columns` names the file's
+ * column for each argument.
  */
-function atFileLine(error: unknown, table: Table, columns: Record<string, string | undefined>): unknown {
+function atFilePlace(error: unknown, table: Table, columns: Record<string, string | undefined>): unknown {
   if (!(error instanceof InputError) || error.row === undefined || !table.origin) return error;
   const line = table.origin.lines[error.row];
-  if (line === undefined) return error;
-  const argument = `line ${line}, column ${JSON.stringify(columns[error.argument] ?? error.argument)}`;
+  const fileRow = table.origin.rows?.[error.row];
+  const place = line !== undefined ? `line ${line}` : fileRow !== undefined ? `row ${fileRow} (counting from 0)` : undefined;
+  if (place === undefined) return error;
+  const argument = `${place}, column ${JSON.stringify(columns[error.argument] ?? error.argument)}`;
   return new FileFormatError(table.origin.path, new InputError({ argument, expected: error.expected, received: error.received }).message);
 }
 

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { parquetWriteFile } from 'hyparquet-writer';
 import { afterAll, describe, expect, it } from 'vitest';
 import { FileFormatError } from '../../src/errors.js';
-import { SST2Dataset, readTable } from '../../src/dataset/index.js';
+import { HateSpeechDataset, SST2Dataset, TextClassificationDataset, readTable } from '../../src/dataset/index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'user-files-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -22,6 +22,8 @@ function parquet(name: string, columnData: Column[]): string {
   parquetWriteFile({ filename: path, columnData });
   return path;
 }
+
+const SPEC = { name: 'toy', classes: ['negative', 'positive'], answerString: 'Label', instruction: '' };
 
 describe('blank lines in a TSV or CSV file', () => {
   it('are passed over wherever they are, each row keeping its line', async () => {
@@ -56,6 +58,40 @@ describe('blank lines in a TSV or CSV file', () => {
 });
 
 describe('a Parquet file', () => {
+  it('has its refused cells told by file, row and column', async () => {
+    const nullText = parquet('null-text.parquet', [
+      { name: 'sentence', data: ['fine', null, 'good'], type: 'STRING' },
+      { name: 'label', data: [1, 0, 1], type: 'INT32' },
+    ]);
+    await expect(SST2Dataset.load(nullText)).rejects.toThrow(
+      new FileFormatError(nullText, 'row 1 (counting from 0), column "sentence": expected a non-empty text, got null'),
+    );
+    const labels = parquet('labels.parquet', [
+      { name: 'review', data: ['fine', 'dull', 'good', 'odd'], type: 'STRING', nullable: false },
+      { name: 'stars', data: [1n, 0n, null, 5n], type: 'INT64' },
+    ]);
+    await expect(TextClassificationDataset.fromFile(labels, SPEC, { textColumn: 'review', labelColumn: 'stars' })).rejects.toThrow(
+      new FileFormatError(
+        labels,
+        'row 2 (counting from 0), column "stars": expected a class id in [0, 1] or one of "negative", "positive", got null',
+      ),
+    );
+  });
+
+  it('has a refused row told by its place in the file after a preset drops rows', async () => {
+    const path = parquet('hate.parquet', [
+      { name: 'text', data: ['a', 'b', ' ', 'd'], type: 'STRING' },
+      { name: 'label', data: [0, 3, 1, 2], type: 'INT32' },
+    ]);
+    await expect(HateSpeechDataset.load(path, { textColumn: 'text' })).rejects.toThrow(
+      new FileFormatError(path, 'row 2 (counting from 0), column "text": expected a non-empty text, got " "'),
+    );
+    const tsv = file('hate.tsv', 'text\tlabel\na\t0\nb\t3\n \t1\nd\t2\n');
+    await expect(HateSpeechDataset.load(tsv, { textColumn: 'text' })).rejects.toThrow(
+      new FileFormatError(tsv, 'line 4, column "text": expected a non-empty text, got " "'),
+    );
+  });
+
   it('is refused when two columns share a name, rather than read as one', async () => {
     const path = parquet('twice.parquet', [
       { name: 'sentence', data: ['fine', 'dull'], type: 'STRING' },
@@ -65,5 +101,16 @@ describe('a Parquet file', () => {
     await expect(readTable(path)).rejects.toThrow(
       new FileFormatError(path, 'column 3 is named "label" like column 2; column names must be unique'),
     );
+  });
+
+  it('reads dictionary-encoded and nullable string columns value for value', async () => {
+    const texts = Array.from({ length: 60 }, (_, i) => (i % 3 === 0 ? 'a repeated review' : i % 3 === 1 ? 'another one' : 'a third'));
+    const path = parquet('dictionary.parquet', [
+      { name: 'sentence', data: texts, type: 'STRING', encoding: 'RLE_DICTIONARY' },
+      { name: 'label', data: texts.map((_, i) => (i % 3 === 1 ? 'Positive' : 'NEGATIVE')), type: 'STRING', nullable: true },
+    ]);
+    const data = await SST2Dataset.load(path);
+    expect(data.texts).toEqual(texts);
+    expect(Array.from(data.labels)).toEqual(texts.map((_, i) => (i % 3 === 1 ? 1 : 0)));
   });
 });
