@@ -187,11 +187,12 @@ function columnIndex(table: Table, column: string, argument: string): number {
   const index = table.columns.indexOf(column);
   if (index < 0) {
     const file = table.origin ? ` of ${table.origin.path}` : '';
-    throw new InputError({
-      argument,
-      expected: `one of the columns ${table.columns.map(quoted).join(', ')}${file}${meantHint(column, table.columns, quoted)}`,
-      received: column,
-    });
+    // A JSON Lines file without rows has no columns either: "one of the columns" would list none.
+    const expected =
+      table.columns.length === 0
+        ? `a column${file}, which has none (it holds no rows)`
+        : `one of the columns ${table.columns.map(quoted).join(', ')}${file}${meantHint(column, table.columns, quoted)}`;
+    throw new InputError({ argument, expected, received: column });
   }
   return index;
 }

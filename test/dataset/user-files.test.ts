@@ -114,3 +114,12 @@ describe('a Parquet file', () => {
     expect(Array.from(data.labels)).toEqual(texts.map((_, i) => (i % 3 === 1 ? 1 : 0)));
   });
 });
+
+describe('a JSON Lines file without rows', () => {
+  it('is told as holding no rows, not as a list of no columns', async () => {
+    const path = file('empty.jsonl', '\n\n');
+    await expect(TextClassificationDataset.fromFile(path, SPEC)).rejects.toThrow(
+      `textColumn: expected a column of ${path}, which has none (it holds no rows), got "sentence"`,
+    );
+  });
+});
