@@ -1,9 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
-import { InputError, OutputExistsError } from '../errors.js';
+import { FileFormatError, InputError, OutputExistsError } from '../errors.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { randomStream } from '../random.js';
-import { checkObject, checkPath } from '../io/index.js';
+import { checkObject, checkPath, unreadableFile } from '../io/index.js';
 import { checkOption } from '../options/index.js';
 
 /** Stream id of split draws (see `randomStream`). */
@@ -59,25 +59,76 @@ interface SplitsFile {
 
 /**
  * The splits saved in `path` when they were made for the same (n, sizes, seed); otherwise new
- * ones, saved there. A file made for other parameters is refused rather than replaced.
+ * ones, saved there. A file made for other parameters is refused rather than replaced; so is one
+ * that is not a splits file or whose splits are not what it says (an edited or damaged file):
+ * used, its rows would be other rows than the sizes and seed say.
  *
  * @example
  * const splits = await loadOrCreateSplits('results/sst2/splits.json', data.size, { pool: 1000, icl: 100 }, 0);
+ * @throws {FileFormatError} naming the file when it cannot be read, is not a splits file, or a
+ *   split's indices are not distinct rows of `n` as many as its size.
  */
 export async function loadOrCreateSplits(path: string, n: number, sizes: Record<string, number>, seed: number | string): Promise<Splits> {
   checkPath(path);
   if (existsSync(path)) {
-    const saved = JSON.parse(await readFile(path, 'utf8')) as SplitsFile;
+    const saved = await readSplitsFile(path);
     if (saved.n !== n || saved.seed !== seed || JSON.stringify(saved.sizes) !== JSON.stringify(sizes)) {
       throw new OutputExistsError(
         path,
         `it holds splits of ${saved.n} rows with sizes ${JSON.stringify(saved.sizes)} and seed ${saved.seed}; remove it or use another folder`,
       );
     }
-    return Object.fromEntries(Object.entries(saved.splits).map(([name, indices]) => [name, Int32Array.from(indices)]));
+    return savedSplits(saved, path);
   }
   const splits = createSplits(n, sizes, seed);
   const file: SplitsFile = { n, seed, sizes, splits: Object.fromEntries(Object.entries(splits).map(([name, s]) => [name, Array.from(s)])) };
   await writeFileAtomic(path, `${JSON.stringify(file)}\n`);
+  return splits;
+}
+
+/** What to do with a splits file that cannot be used. */
+const REDRAW = 'remove it to draw the splits again';
+
+/** A splits file's parameters and splits, as far as they are a splits file's: objects where there should be. */
+async function readSplitsFile(path: string): Promise<SplitsFile> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    throw unreadableFile(path, error);
+  }
+  let saved: unknown;
+  try {
+    saved = JSON.parse(text);
+  } catch (error) {
+    throw new FileFormatError(path, `not a splits file: invalid JSON (${(error as Error).message}); ${REDRAW}`);
+  }
+  const isObject = (value: unknown): value is Record<string, unknown> =>
+    typeof value === 'object' && value !== null && !Array.isArray(value);
+  if (!isObject(saved) || !isObject(saved.sizes) || !isObject(saved.splits))
+    throw new FileFormatError(path, `not a splits file (expected an object { n, seed, sizes, splits }); ${REDRAW}`);
+  return saved as unknown as SplitsFile;
+}
+
+/** The splits of a file made for the parameters asked for, each checked: distinct rows of `n`, as many as its size. */
+function savedSplits(saved: SplitsFile, path: string): Splits {
+  const taken = new Uint8Array(saved.n);
+  const splits: Splits = {};
+  for (const [name, size] of Object.entries(saved.sizes)) {
+    const indices = saved.splits[name];
+    if (!Array.isArray(indices) || indices.length !== size)
+      throw new FileFormatError(path, `split "${name}" does not hold ${size} row indices as its size says; ${REDRAW}`);
+    for (const index of indices) {
+      if (!Number.isInteger(index) || index < 0 || index >= saved.n)
+        throw new FileFormatError(
+          path,
+          `split "${name}" holds ${JSON.stringify(index)}, not a row index in [0, ${saved.n - 1}]; ${REDRAW}`,
+        );
+      if (taken[index] === 1)
+        throw new FileFormatError(path, `split "${name}" holds row ${index} a second time (splits are disjoint); ${REDRAW}`);
+      taken[index] = 1;
+    }
+    splits[name] = Int32Array.from(indices);
+  }
   return splits;
 }

@@ -1,10 +1,10 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parquetWriteFile } from 'hyparquet-writer';
 import { afterAll, describe, expect, it } from 'vitest';
 import { FileFormatError } from '../../src/errors.js';
-import { HateSpeechDataset, SST2Dataset, TextClassificationDataset, readTable } from '../../src/dataset/index.js';
+import { HateSpeechDataset, SST2Dataset, TextClassificationDataset, loadOrCreateSplits, readTable } from '../../src/dataset/index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'user-files-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -121,5 +121,44 @@ describe('a JSON Lines file without rows', () => {
     await expect(TextClassificationDataset.fromFile(path, SPEC)).rejects.toThrow(
       `textColumn: expected a column of ${path}, which has none (it holds no rows), got "sentence"`,
     );
+  });
+});
+
+describe('a splits file that is not what it says', () => {
+  const redraw = 'remove it to draw the splits again';
+  const saved = (splits: unknown): string => JSON.stringify({ n: 10, seed: 0, sizes: { pool: 2, icl: 1 }, splits });
+
+  it.each([
+    ['it is cut short', '{"n": 10, "seed": 0', /^not a splits file: invalid JSON \(.*\); remove it to draw the splits again$/],
+    ['it is null', 'null', `not a splits file (expected an object { n, seed, sizes, splits }); ${redraw}`],
+    ['it misses a split', saved({ pool: [1, 2] }), `split "icl" does not hold 1 row indices as its size says; ${redraw}`],
+    ['it holds a row past the data', saved({ pool: [3, 10], icl: [0] }), `split "pool" holds 10, not a row index in [0, 9]; ${redraw}`],
+    ['it holds a fraction', saved({ pool: [3, 1.5], icl: [0] }), `split "pool" holds 1.5, not a row index in [0, 9]; ${redraw}`],
+    [
+      'with a row in two splits',
+      saved({ pool: [3, 4], icl: [4] }),
+      `split "icl" holds row 4 a second time (splits are disjoint); ${redraw}`,
+    ],
+  ])('is refused, naming the file, when %s', async (_, content, reason) => {
+    const path = file('splits.json', content);
+    const error = (await loadOrCreateSplits(path, 10, { pool: 2, icl: 1 }, 0).catch((e: unknown) => e)) as FileFormatError;
+    expect(error).toBeInstanceOf(FileFormatError);
+    expect(error.path).toBe(path);
+    if (typeof reason === 'string') expect(error.reason).toBe(reason);
+    else expect(error.reason).toMatch(reason);
+  });
+
+  it('is refused when it is a folder', async () => {
+    const path = join(dir, 'folder-splits.json');
+    mkdirSync(path);
+    await expect(loadOrCreateSplits(path, 10, { pool: 2 }, 0)).rejects.toThrow(
+      new FileFormatError(path, 'cannot read: a folder, not a file (EISDIR)'),
+    );
+  });
+
+  it('is read when its splits are distinct rows, as many as their sizes', async () => {
+    const path = file('splits.json', saved({ pool: [3, 7], icl: [0] }));
+    const splits = await loadOrCreateSplits(path, 10, { pool: 2, icl: 1 }, 0);
+    expect(splits).toEqual({ pool: Int32Array.of(3, 7), icl: Int32Array.of(0) });
   });
 });
