@@ -101,19 +101,21 @@ interface Header {
 
 /** Parses the Python dict literal of a `.npy` header, e.g. `{'descr': '<f8', 'fortran_order': False, 'shape': (3, 4), }`. */
 function parseHeader(text: string, fail: (reason: string) => never): Header {
-  const descr = /['"]descr['"]\s*:\s*['"]([<>|=])?([a-zA-Z?])(\d*)['"]/.exec(text);
+  // Any quoted type string: one with a unit (datetime64's '<M8[ns]') is an unsupported dtype, not a header without 'descr'.
+  const descrMatch = /['"]descr['"]\s*:\s*['"]([^'"]*)['"]/.exec(text);
   const order = /['"]fortran_order['"]\s*:\s*(True|False)/.exec(text);
   const shapeMatch = /['"]shape['"]\s*:\s*\(([^)]*)\)/.exec(text);
-  if (!descr) {
+  if (!descrMatch) {
     if (/['"]descr['"]\s*:\s*\[/.test(text)) fail('structured dtypes are not supported (expected a plain numeric dtype)');
     fail(`malformed header (no 'descr'): ${text.trim()}`);
   }
   if (!order) fail(`malformed header (no 'fortran_order'): ${text.trim()}`);
   if (!shapeMatch) fail(`malformed header (no 'shape'): ${text.trim()}`);
-  const [, byteOrder = '|', kind, width] = descr;
+  const descr = /^([<>|=])?([a-zA-Z?])(\d*)$/.exec(descrMatch[1]!);
+  const [, byteOrder = '|', kind, width] = descr ?? [];
   const code = kind === '?' ? 'b1' : `${kind}${width}`;
   if (!(code in DTYPES)) {
-    fail(`unsupported dtype '${descr.slice(1).join('')}' (expected float16/32/64, int8–64, uint8–64 or bool)`);
+    fail(`unsupported dtype '${descrMatch[1]}' (expected float16/32/64, int8–64, uint8–64 or bool)`);
   }
   const shape: number[] = [];
   for (const part of shapeMatch[1]!.split(',')) {

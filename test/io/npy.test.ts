@@ -211,6 +211,7 @@ describe('malformed files are FileFormatErrors naming the file', () => {
     ['structured dtype', withHeader("{'descr': [('a', '<f8')], 'fortran_order': False, 'shape': (4,), }"), /structured/],
     ['object dtype', withHeader("{'descr': '|O', 'fortran_order': False, 'shape': (4,), }"), /unsupported dtype '\|O'/],
     ['complex dtype', withHeader("{'descr': '<c16', 'fortran_order': False, 'shape': (2,), }"), /unsupported dtype/],
+    ['datetime dtype', withHeader("{'descr': '<M8[ns]', 'fortran_order': False, 'shape': (4,), }"), /: unsupported dtype '<M8\[ns\]' \(/],
     ['no shape', withHeader("{'descr': '<f8', 'fortran_order': False, }"), /no 'shape'/],
     ['bad shape', withHeader("{'descr': '<f8', 'fortran_order': False, 'shape': (2, -2), }"), /malformed shape/],
   ];
