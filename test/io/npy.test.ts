@@ -130,6 +130,26 @@ describe('encodeNpy / parseNpy', () => {
     ).toBe(true);
   });
 
+  // Headers as other numpy versions and Python 2 wrote them, each before the same six float64s.
+  const values = Float64Array.of(0.5, -1.25, 3, 7e-300, -0, 2);
+  const npyFile = (dict: string, align: number, newline = true): Uint8Array => {
+    const unpadded = 10 + dict.length + (newline ? 1 : 0);
+    const text = dict + ' '.repeat((align - (unpadded % align)) % align) + (newline ? '\n' : '');
+    const bytes = new Uint8Array(10 + text.length + values.byteLength);
+    bytes.set([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0, text.length & 0xff, text.length >> 8]);
+    bytes.set(new TextEncoder().encode(text), 10);
+    bytes.set(new Uint8Array(values.buffer), 10 + text.length);
+    return bytes;
+  };
+  it.each([
+    ['padded to 16 bytes (numpy before 1.9)', npyFile("{'descr': '<f8', 'fortran_order': False, 'shape': (2, 3), }", 16)],
+    ['with long integers (Python 2)', npyFile("{'descr': '<f8', 'fortran_order': False, 'shape': (2L, 3L), }", 64)],
+    ['with its keys in another order, unpadded', npyFile("{'shape': (2, 3), 'fortran_order': False, 'descr': '<f8'}", 1)],
+    ['without a closing newline', npyFile("{'descr': '<f8', 'fortran_order': False, 'shape': (2, 3), }", 1, false)],
+  ])('reads a header %s', (_, bytes) => {
+    expect(parseNpy(bytes)).toEqual({ data: values, shape: [2, 3], dtype: 'f8' });
+  });
+
   it('writes the header numpy writes', () => {
     const bytes = encodeNpy({ data: new Float64Array(6), shape: [2, 3], dtype: 'f8' });
     const header = new TextDecoder().decode(bytes.subarray(10, 10 + 118)).trimEnd();

@@ -1,0 +1,68 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { loadSimulationPool } from '../../src/index.js';
+
+const PYTHON = process.env.PYTHON ?? '/usr/bin/python3';
+const hasNumpy = spawnSync(PYTHON, ['-c', 'import numpy'], { encoding: 'utf8' }).status === 0;
+if (!hasNumpy) console.warn('NOTICE: skipping the pool files written by numpy (no python3 with numpy)');
+
+const dir = mkdtempSync(join(tmpdir(), 'pool-numpy-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/**
+ * Writes the pool files with numpy itself, in the layouts users save them in, and prints what numpy
+ * reads back from each: scores as float64 row-major values, labels as class indices.
+ */
+const WRITE_POOL = `
+import json, sys, numpy as np
+out = sys.argv[1]
+scores = np.array([[0.25, -1.5, 2.0], [3.0, 0.125, -0.75], [-2.5, 1.0, 0.5], [1e-3, -4.0, 7.25]])
+labels = np.array([2, 0, 1, 1])
+files = {
+    'f4': scores.astype('<f4'), 'f8_big': scores.astype('>f8'), 'f4_big_fortran': np.asfortranarray(scores.astype('>f4')),
+    'f2': scores.astype('<f2'), 'f8_v2': scores, 'f8_v3': scores,
+    'y_i4': labels.astype('<i4'), 'y_i8': labels.astype('<i8'), 'y_u1': labels.astype('u1'), 'y_i8_big': labels.astype('>i8'),
+    'y_onehot_fortran': np.asfortranarray(np.eye(3, dtype='u1')[labels]), 'y_bool': labels == 1,
+    'y_f8': labels.astype('f8'), 'y_column': labels.reshape(-1, 1), 'y_object': labels.astype(object),
+    'f8_nan': np.where(np.arange(12).reshape(4, 3) == 7, np.nan, scores), 'f8_empty': np.zeros((0, 3)), 'y_empty': np.zeros(0, 'i8'),
+}
+for name, array in files.items():
+    with open(f'{out}/{name}.npy', 'wb') as f:
+        version = {'f8_v2': (2, 0), 'f8_v3': (3, 0)}.get(name)
+        np.lib.format.write_array(f, array, version=version, allow_pickle=name == 'y_object')
+read = {name: np.load(f'{out}/{name}.npy', allow_pickle=name == 'y_object') for name in files}
+print(json.dumps({name: a.astype('f8').ravel().tolist() for name, a in read.items() if name not in ('y_object', 'f8_nan')}))
+`;
+
+describe.skipIf(!hasNumpy)('pool files written by numpy', () => {
+  const written = spawnSync(PYTHON, ['-c', WRITE_POOL, dir], { encoding: 'utf8' });
+  const numpy = (hasNumpy ? JSON.parse(written.stdout) : {}) as Record<string, number[]>;
+  const file = (name: string): string => join(dir, `${name}.npy`);
+
+  it('are read as numpy reads them, whatever the dtype, byte order, memory order and format version', async () => {
+    expect(written.stderr).toBe('');
+    for (const scores of ['f4', 'f8_big', 'f4_big_fortran', 'f2', 'f8_v2', 'f8_v3']) {
+      for (const labels of ['y_i4', 'y_i8', 'y_u1', 'y_i8_big', 'y_onehot_fortran']) {
+        const pool = await loadSimulationPool({ modelScores: file(scores), labels: file(labels) });
+        expect([pool.modelScores.rows, pool.modelScores.cols]).toEqual([4, 3]);
+        expect(Array.from(pool.modelScores.data)).toEqual(numpy[scores]);
+        expect(Array.from(pool.labels)).toEqual([2, 0, 1, 1]);
+      }
+    }
+    const bool = await loadSimulationPool({ modelScores: file('f8_v2'), labels: file('y_bool') });
+    expect(Array.from(bool.labels)).toEqual(numpy.y_bool);
+  });
+
+  it.each([
+    ['float labels', 'f8_v2', 'y_f8', '--labels: expected class indices of an integer or bool dtype (or N×K one-hot rows), got "f8"'],
+    ['a column of labels', 'f8_v2', 'y_column', '--labels: expected one-hot rows of shape (4, 3), got "shape (4, 1)"'],
+    ['object labels', 'f8_v2', 'y_object', `--labels: ${file('y_object')}: not a readable .npy file: unsupported dtype '|O'`],
+    ['a NaN score', 'f8_nan', 'y_i8', '--model-scores (row 2): expected finite values, got NaN'],
+    ['an empty pool', 'f8_empty', 'y_empty', '--model-scores: expected a non-empty pool (N ≥ 1 rows), got 0'],
+  ])('refuse %s, naming the option', async (_, scores, labels, message) => {
+    await expect(loadSimulationPool({ modelScores: file(scores), labels: file(labels) })).rejects.toThrow(message);
+  });
+});
