@@ -56,11 +56,12 @@ export async function readTable(path: string, format?: TableFormat): Promise<Tab
   let text = decodeUtf8(bytes, path);
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   if (format === 'jsonl') return parseJsonLines(text, path);
-  const { records, lines } = format === 'csv' ? parseCsv(text, path) : parseTsv(text);
+  const { records, lines, malformed } = format === 'csv' ? parseCsv(text, path) : parseTsv(text);
   const [header, ...rows] = records;
   const rowLines = lines.slice(1);
   if (!header) throw new FileFormatError(path, 'empty file; expected a header line');
   checkSeparator(header, format, path);
+  if (malformed !== undefined) throw new FileFormatError(path, malformed);
   checkUniqueColumns(header, path, `line ${lines[0]}: `);
   rows.forEach((row, i) => {
     if (row.length !== header.length) {
@@ -236,6 +237,11 @@ function splitLines(text: string): string[] {
 interface Records {
   records: string[][];
   lines: number[];
+  /**
+   * Why the file is not well-formed, where reading on is a guess that `readTable` refuses once the
+   * header is known: a file written with another separator is told as that instead.
+   */
+  malformed?: string;
 }
 
 /** TSV records, one a line (see `readTable` for quoted fields). */
@@ -295,7 +301,10 @@ function quotedFieldEnd(line: string, start: number): number {
   return -1;
 }
 
-/** RFC 4180: fields separated by commas, optionally quoted with `"`, `""` for a quote, newlines allowed inside quotes. */
+/**
+ * RFC 4180: fields separated by commas, optionally quoted with `"`, `""` for a quote, newlines
+ * allowed inside quotes. A quoted field must end at its closing quote (see `Records.malformed`).
+ */
 function parseCsv(text: string, path: string): Records {
   const records: string[][] = [];
   const lines: number[] = [];
@@ -306,6 +315,7 @@ function parseCsv(text: string, path: string): Records {
   // Whether the field was quoted: a line holding `""` is a record of one empty field, not a blank line.
   let fieldQuoted = false;
   let quoted = false;
+  let textAfterQuote: string | undefined;
   const endRecord = (): void => {
     record.push(field);
     if (!(record.length === 1 && field === '' && !fieldQuoted)) {
@@ -331,6 +341,9 @@ function parseCsv(text: string, path: string): Records {
       i++;
       continue;
     }
+    // `"say "hi" now"` read on is `say hi" now"` (as Python's csv reads it unless strict): a guess, refused.
+    if (fieldQuoted && ch !== ',' && ch !== '\n' && ch !== '\r')
+      textAfterQuote ??= `line ${line}, field ${record.length + 1}: ${JSON.stringify(ch)} after the closing quote of a quoted field; a quote inside a quoted field is written twice ("")`;
     if (ch === '"' && field === '') quoted = fieldQuoted = true;
     else if (ch === ',') {
       record.push(field);
@@ -345,5 +358,5 @@ function parseCsv(text: string, path: string): Records {
   }
   if (quoted) throw new FileFormatError(path, `line ${recordLine}: unterminated quoted field`);
   if (field !== '' || fieldQuoted || record.length > 0) endRecord();
-  return { records, lines };
+  return { records, lines, ...(textAfterQuote !== undefined && { malformed: textAfterQuote }) };
 }

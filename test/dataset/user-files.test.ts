@@ -183,3 +183,23 @@ describe('a JSON Lines row that gives a key twice', () => {
     expect(table.rows).toEqual([['say "label": no, {x: [y]}', { label: 2, tags: [{ label: 3 }] }, 'positive']]);
   });
 });
+
+describe('a CSV field with text after its closing quote', () => {
+  const after = (where: string, ch: string): string =>
+    `${where}: ${JSON.stringify(ch)} after the closing quote of a quoted field; a quote inside a quoted field is written twice ("")`;
+
+  it('is refused naming its line and field, rather than read with its quotes moved', async () => {
+    const undoubled = file('undoubled.csv', 'sentence,label\nfine,1\n"He said "hi" to me",1\n');
+    await expect(readTable(undoubled)).rejects.toThrow(new FileFormatError(undoubled, after('line 3, field 1', 'h')));
+    const spanning = file('spanning.csv', 'label,sentence\n0,"two\nlines" and more\n');
+    await expect(readTable(spanning)).rejects.toThrow(new FileFormatError(spanning, after('line 3, field 2', ' ')));
+  });
+
+  it('is no error when a quote is doubled or the field ends at its quote', async () => {
+    const path = file('doubled.csv', 'sentence,label\n"He said ""hi"" to me",1\n"a, b",0\n');
+    expect((await readTable(path)).rows).toEqual([
+      ['He said "hi" to me', '1'],
+      ['a, b', '0'],
+    ]);
+  });
+});
