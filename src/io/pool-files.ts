@@ -108,15 +108,18 @@ export function surrogateMatrix(array: NpyArray, modelScores: Matrix, argument: 
 }
 
 /**
- * Reads labels from a `.npy` array: 1-D class indices of an integer or bool dtype, or N×K one-hot
- * rows, checked against the pool size `n` and class count `k`. `argument` names the option in errors.
+ * Reads labels from a `.npy` array: class indices of an integer or bool dtype, 1-D or a column
+ * (N×1, as `df[['label']].to_numpy()` gives), or N×K one-hot rows, checked against the pool size
+ * `n` and class count `k`. `argument` names the option in errors.
  *
  * @example
  * const labels = labelIndices(await readNpy('y.npy'), '--labels', 1000, 2);
  */
 export function labelIndices(array: NpyArray, argument: string, n: number, k: number): Int32Array {
   const values = asNumbers(array.data);
-  if (array.shape.length === 1) {
+  // A column is never one-hot rows, which have K ≥ 2 columns.
+  const column = array.shape.length === 2 && array.shape[1] === 1 && k > 1;
+  if (array.shape.length === 1 || column) {
     if (!INDEX_DTYPES.has(array.dtype)) {
       throw new InputError({
         argument,
@@ -155,9 +158,9 @@ export function settledLater<T>(promise: Promise<T>): Promise<T> {
 
 /**
  * Reads and checks the `.npy` files of a simulation: model scores (float, N×K, finite), optional
- * surrogate scores of the same shape, and labels as 1-D class indices (integer or bool dtype) or
- * N×K one-hot rows. Errors name the file at fault by `names`: by default its command-line option
- * (`--model-scores`), in a grid its key (`modelScores`, `surrogates.g.scores`).
+ * surrogate scores of the same shape, and labels as class indices (integer or bool dtype, 1-D or
+ * an N×1 column) or N×K one-hot rows. Errors name the file at fault by `names`: by default its
+ * command-line option (`--model-scores`), in a grid its key (`modelScores`, `surrogates.g.scores`).
  *
  * @example
  * const pool = await loadSimulationPool({ modelScores: 'f.npy', labels: 'y.npy' });

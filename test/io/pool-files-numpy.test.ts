@@ -56,9 +56,14 @@ describe.skipIf(!hasNumpy)('pool files written by numpy', () => {
     expect(Array.from(bool.labels)).toEqual(numpy.y_bool);
   });
 
+  it('take a column of class indices (N×1, as a one-column DataFrame gives) as the indices', async () => {
+    const pool = await loadSimulationPool({ modelScores: file('f8_v2'), labels: file('y_column') });
+    expect(Array.from(pool.labels)).toEqual(numpy.y_column);
+    expect(Array.from(pool.labels)).toEqual([2, 0, 1, 1]);
+  });
+
   it.each([
     ['float labels', 'f8_v2', 'y_f8', '--labels: expected class indices of an integer or bool dtype (or N×K one-hot rows), got "f8"'],
-    ['a column of labels', 'f8_v2', 'y_column', '--labels: expected one-hot rows of shape (4, 3), got "shape (4, 1)"'],
     ['object labels', 'f8_v2', 'y_object', `--labels: ${file('y_object')}: not a readable .npy file: unsupported dtype '|O'`],
     ['a NaN score', 'f8_nan', 'y_i8', '--model-scores (row 2): expected finite values, got NaN'],
     ['an empty pool', 'f8_empty', 'y_empty', '--model-scores: expected a non-empty pool (N ≥ 1 rows), got 0'],
