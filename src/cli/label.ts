@@ -3,6 +3,7 @@ import { dirname } from 'node:path';
 import { loadCalibrationSet } from '../calibration/load.js';
 import { readTable, type Table } from '../dataset/read-table.js';
 import { classesNamedByIntegers } from '../dataset/text-classification-dataset.js';
+import { filePlace } from '../dataset/table.js';
 import { FileFormatError, InputError, OutputExistsError, ReceivedKind, UsageError } from '../errors.js';
 import { fitTemperature } from '../calibration/temperature.js';
 import { readNpy } from '../io/npy.js';
@@ -113,16 +114,16 @@ function columnIndex(table: Table, name: string, path: string): number {
   return index;
 }
 
-/** The file line a table's row starts on (a header line, then one row a line, where the table does not say). */
-function lineOf(table: Table, row: number): number {
-  return table.origin?.lines[row] ?? row + 2;
+/** Where a table's row is in its file: its line (a header line, then one row a line, where the table does not say), or a Parquet file's row. */
+function placeOf(table: Table, row: number): string {
+  return filePlace(table, row) ?? `line ${row + 2}`;
 }
 
 /** A refused cell of a data file, told with its line and column. */
 function cellError(table: Table, row: number, column: number, path: string, expected: string, value: unknown): FileFormatError {
   return new FileFormatError(
     path,
-    `line ${lineOf(table, row)}, column ${JSON.stringify(table.columns[column])}: expected ${expected}, got ${JSON.stringify(value ?? null)}`,
+    `${placeOf(table, row)}, column ${JSON.stringify(table.columns[column])}: expected ${expected}, got ${JSON.stringify(value ?? null)}`,
   );
 }
 
@@ -156,7 +157,7 @@ function checkUniqueIds(ids: readonly string[], table: Table, column: number, pa
     if (seen === undefined) return void first.set(id, row);
     throw new FileFormatError(
       path,
-      `line ${lineOf(table, row)}, column ${JSON.stringify(table.columns[column])}: item id ${JSON.stringify(id)} is also on line ${lineOf(table, seen)}; ids must be unique`,
+      `${placeOf(table, row)}, column ${JSON.stringify(table.columns[column])}: item id ${JSON.stringify(id)} is also on ${placeOf(table, seen)}; ids must be unique`,
     );
   });
 }
@@ -309,22 +310,22 @@ async function checkResumeOptions(path: string, session: ActiveTestingSession, g
 /** The answers of an `--answers` file by item id: a class name or index, or null for "skip", and the file and line it is on. */
 interface Answers {
   path: string;
-  byId: Map<string, { answer: string | null; line: number }>;
+  byId: Map<string, { answer: string | null; place: string }>;
 }
 
 async function readAnswers(path: string, column: string): Promise<Answers> {
   const table = await readTable(path);
   const labelColumn = columnIndex(table, column, path);
   const idColumn = table.columns.indexOf('id');
-  const byId = new Map<string, { answer: string | null; line: number }>();
+  const byId = new Map<string, { answer: string | null; place: string }>();
   table.rows.forEach((row, i) => {
     // Kept untrimmed: `classOf` matches a class name exactly before it trims the answer.
     const answer = String(row[labelColumn]);
     const id = idColumn === -1 ? String(i) : String(row[idColumn]);
-    const line = table.origin?.lines[i] ?? i + 2;
+    const place = placeOf(table, i);
     if (byId.has(id))
-      throw new FileFormatError(path, `line ${line}: a second answer for item id "${id}" (--answers takes one answer per item)`);
-    byId.set(id, { answer: answer.trim() === 'skip' ? null : answer, line });
+      throw new FileFormatError(path, `${place}: a second answer for item id "${id}" (--answers takes one answer per item)`);
+    byId.set(id, { answer: answer.trim() === 'skip' ? null : answer, place });
   });
   return { path, byId };
 }
@@ -335,14 +336,14 @@ async function readAnswers(path: string, column: string): Promise<Answers> {
  */
 function checkAnswers({ path, byId }: Answers, { ids, classes }: PoolNames): void {
   const known = new Set(ids);
-  for (const [id, { answer, line }] of byId) {
-    if (!known.has(id)) throw new FileFormatError(path, `line ${line}: item id ${JSON.stringify(id)} is not in the pool (--answers)`);
+  for (const [id, { answer, place }] of byId) {
+    if (!known.has(id)) throw new FileFormatError(path, `${place}: item id ${JSON.stringify(id)} is not in the pool (--answers)`);
     if (answer === null) continue;
     const index = classOf(answer, classes);
     if (typeof index === 'number' ? index >= classes.length : !classes.includes(index)) {
       throw new FileFormatError(
         path,
-        `line ${line}: answer ${JSON.stringify(answer)} is not a class (${classes.join(', ')})${classesNamedByIntegers(classes) ? ' or skip (--answers; integer answers are class names here, not indices)' : `, an index in [0, ${classes.length - 1}] or skip (--answers)`}${meantHint(answer, classes)}`,
+        `${place}: answer ${JSON.stringify(answer)} is not a class (${classes.join(', ')})${classesNamedByIntegers(classes) ? ' or skip (--answers; integer answers are class names here, not indices)' : `, an index in [0, ${classes.length - 1}] or skip (--answers)`}${meantHint(answer, classes)}`,
       );
     }
   }

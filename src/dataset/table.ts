@@ -28,3 +28,18 @@ export function checkUniqueColumns(columns: readonly string[], path: string, whe
       );
   });
 }
+
+/**
+ * Where row `row` of a table read from a file is in that file, as messages name it: its line, or
+ * a Parquet file's row (which has no lines); undefined where the table does not say.
+ *
+ * @example
+ * filePlace(await readTable('pool.tsv'), 0); // "line 2"
+ * filePlace(await readTable('pool.parquet'), 0); // "row 0 (counting from 0)"
+ */
+export function filePlace(table: Table, row: number): string | undefined {
+  const line = table.origin?.lines[row];
+  if (line !== undefined) return `line ${line}`;
+  const fileRow = table.origin?.rows?.[row];
+  return fileRow === undefined ? undefined : `row ${fileRow} (counting from 0)`;
+}

@@ -2,6 +2,7 @@ import { basename } from 'node:path';
 import { FileFormatError, InputError } from '../errors.js';
 import { fetchHubTable, type HubSource } from './hub.js';
 import { readTable, type Table, type TableFormat } from './read-table.js';
+import { filePlace } from './table.js';
 import { meantHint } from '../options/index.js';
 
 /** What a dataset is about: its classes and the reference's prompt pieces. */
@@ -204,9 +205,7 @@ function columnIndex(table: Table, column: string, argument: string): number {
  */
 function atFilePlace(error: unknown, table: Table, columns: Record<string, string | undefined>): unknown {
   if (!(error instanceof InputError) || error.row === undefined || !table.origin) return error;
-  const line = table.origin.lines[error.row];
-  const fileRow = table.origin.rows?.[error.row];
-  const place = line !== undefined ? `line ${line}` : fileRow !== undefined ? `row ${fileRow} (counting from 0)` : undefined;
+  const place = filePlace(table, error.row);
   if (place === undefined) return error;
   const argument = `${place}, column ${JSON.stringify(columns[error.argument] ?? error.argument)}`;
   return new FileFormatError(table.origin.path, new InputError({ argument, expected: error.expected, received: error.received }).message);

@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parquetWriteFile } from 'hyparquet-writer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeFailure } from '../../src/cli/run.js';
 import { readTable } from '../../src/dataset/read-table.js';
@@ -380,6 +381,34 @@ describe('bad data is refused with where it is', () => {
     ]);
     expectOneLine(run);
     expect(run.stderr).toMatch(/answers\.tsv: line 4: a second answer for item id "0"/);
+  });
+
+  it('duplicate ids in Parquet --answers, told by the file row (it has no lines)', async () => {
+    const answers = join(root, 'answers.parquet');
+    parquetWriteFile({
+      filename: answers,
+      columnData: [
+        { name: 'id', data: ['0', '1', '0'], type: 'STRING' },
+        { name: 'label', data: ['positive', 'negative', 'negative'], type: 'STRING' },
+      ],
+    });
+    const run = await runCliCaptured([
+      'label',
+      '--session',
+      join(root, 'parquet-answers-session.jsonl'),
+      '--data',
+      data,
+      '--classes',
+      'negative,positive,neutral',
+      '--model-scores',
+      files.f,
+      '--answers',
+      answers,
+      '--max-labels',
+      '3',
+    ]);
+    expectOneLine(run);
+    expect(run.stderr).toMatch(/answers\.parquet: row 2 \(counting from 0\): a second answer for item id "0"/);
   });
 });
 
