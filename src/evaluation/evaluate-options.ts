@@ -18,7 +18,7 @@ import type { EvaluateConfig, EvaluateRun } from './evaluate.js';
 export interface EvaluateOptions {
   /** A model folder, a Hugging Face Hub id, or `openai:<base URL>#<model>`. */
   model: string;
-  /** A .tsv, .csv or .jsonl file, or `hub:name[:config][:split]`. */
+  /** A .tsv, .csv, .jsonl or .parquet file, or `hub:name[:config][:split]`. */
   data: string;
   /** Class names in label-id order (a list, or comma-separated). */
   classes: string[] | string;
@@ -88,7 +88,11 @@ const localPath = (path: string): string => (path.startsWith('hub:') ? path : re
 /** A data file that is not there is refused with the options, before any scoring (a `hub:` source is read later). */
 function checkDataFile(path: string, argument: string): void {
   if (!path.startsWith('hub:') && !existsSync(path)) {
-    throw new InputError({ argument, expected: 'an existing .tsv, .csv or .jsonl file, or hub:name[:config][:split]', received: path });
+    throw new InputError({
+      argument,
+      expected: 'an existing .tsv, .csv, .jsonl or .parquet file, or hub:name[:config][:split]',
+      received: path,
+    });
   }
 }
 

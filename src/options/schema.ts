@@ -127,7 +127,7 @@ const EVALUATE: readonly OptionDeclaration[] = [
   {
     name: 'data',
     value: text,
-    doc: 'a .tsv, .csv or .jsonl file, or hub:name[:config][:split] (needs internet)',
+    doc: 'a .tsv, .csv, .jsonl or .parquet file, or hub:name[:config][:split] (needs internet)',
     contexts: ['evaluate'],
     metavar: 'FILE|hub:...',
   },
