@@ -34,8 +34,8 @@ export function checkUniqueColumns(columns: readonly string[], path: string, whe
  * a Parquet file's row (which has no lines); undefined where the table does not say.
  *
  * @example
- * filePlace(await readTable('pool.tsv'), 0); // "line 2"
- * filePlace(await readTable('pool.parquet'), 0); // "row 0 (counting from 0)"
+ * filePlace({ columns: ['text'], rows: [['hi']], origin: { path: 'pool.tsv', lines: [2] } }, 0); // "line 2"
+ * filePlace({ columns: ['text'], rows: [['hi']], origin: { path: 'pool.parquet', lines: [], rows: [0] } }, 0); // "row 0 (counting from 0)"
  */
 export function filePlace(table: Table, row: number): string | undefined {
   const line = table.origin?.lines[row];

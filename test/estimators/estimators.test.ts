@@ -170,7 +170,7 @@ describe("the run loop's float-free calls", () => {
     expect(() => lure.addDrawn(Float64Array.of(Number.NaN), 0, Float64Array.of(0.5), 0)).toThrow(/loss/);
     expect(() => lure.addDrawn(Float64Array.of(1), 0, Float64Array.of(0), 0)).toThrow(/probability/);
     expect(() => lure.add(Number.NaN, 'x' as unknown as number)).toThrow(/loss/);
-    expect(() => lure.add(1, '0.5' as unknown as number)).toThrow(/probability in \(0, 1\].*string/);
+    expect(() => lure.add(1, '0.5' as unknown as number)).toThrow('q (row 0): expected a proposal probability in (0, 1], got "0.5"');
     expect(lure.count).toBe(0);
   });
 });
