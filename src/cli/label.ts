@@ -317,6 +317,7 @@ async function readAnswers(path: string, column: string): Promise<Answers> {
   const table = await readTable(path);
   const labelColumn = columnIndex(table, column, path);
   const idColumn = table.columns.indexOf('id');
+  if (idColumn === -1) refuseBlankLinesBetweenRows(table, path);
   const byId = new Map<string, { answer: string | null; place: string }>();
   table.rows.forEach((row, i) => {
     // Kept untrimmed: `classOf` matches a class name exactly before it trims the answer.
@@ -328,6 +329,22 @@ async function readAnswers(path: string, column: string): Promise<Answers> {
     byId.set(id, { answer: answer.trim() === 'skip' ? null : answer, place });
   });
   return { path, byId };
+}
+
+/**
+ * Without an id column, answers go to items by their row: the readers pass over blank lines, so
+ * one left between two answers (an item the annotator did not answer) would move every later
+ * answer onto the next item. Refused, naming the line after it.
+ */
+function refuseBlankLinesBetweenRows(table: Table, path: string): void {
+  const lines = table.origin?.lines ?? [];
+  for (let i = 1; i < lines.length; i++) {
+    if ((lines[i] as number) > (lines[i - 1] as number) + 1)
+      throw new FileFormatError(
+        path,
+        `line ${lines[i]}: a blank line before it; without an id column answers go to items by their row, so it would move every later answer to another item: remove it, write skip, or add an id column (--answers)`,
+      );
+  }
 }
 
 /**

@@ -383,6 +383,31 @@ describe('bad data is refused with where it is', () => {
     expect(run.stderr).toMatch(/answers\.tsv: line 4: a second answer for item id "0"/);
   });
 
+  it('a blank line between positional --answers, which would move every later answer', async () => {
+    const answers = join(root, 'positional-answers.tsv');
+    writeFileSync(answers, 'label\npositive\n\nnegative\npositive\n\n');
+    const run = await runCliCaptured([
+      'label',
+      '--session',
+      join(root, 'positional-session.jsonl'),
+      '--data',
+      data,
+      '--classes',
+      'negative,positive,neutral',
+      '--model-scores',
+      files.f,
+      '--answers',
+      answers,
+      '--max-labels',
+      '3',
+    ]);
+    expectOneLine(run);
+    expect(run.stderr).toMatch(
+      /positional-answers\.tsv: line 4: a blank line before it; without an id column answers go to items by their row/,
+    );
+    expect(existsSync(join(root, 'positional-session.jsonl'))).toBe(false);
+  });
+
   it('duplicate ids in Parquet --answers, told by the file row (it has no lines)', async () => {
     const answers = join(root, 'answers.parquet');
     parquetWriteFile({
