@@ -298,7 +298,12 @@ export function createServeApp(coordinator: AnnotationCoordinator, options: Serv
   // An error of no known kind: its message may name the server's files, so the client is told only
   // where to look, and the operator's console gets the error itself.
   app.onError((error, c) => {
-    console.error(error);
+    // One line, as the command line reports an unexpected error; where it happened only on request.
+    const where = process.env.ACTIVE_TESTING_DEBUG ? error.stack : undefined;
+    console.error(
+      where ??
+        `unexpected error answering ${c.req.method} ${c.req.path}: ${error.message.replace(/\s*\n\s*/g, ' ')} (set ACTIVE_TESTING_DEBUG=1 to see where it happened)`,
+    );
     return refusal(c, 500, "internal server error (the server's console says why)");
   });
   return app;

@@ -23,7 +23,7 @@ export interface OpenAIBackendOptions {
   /**
    * A label token missing from the top log-probabilities: `'error'` (default) fails, naming the
    * item and label; `'floor'` scores it with the lowest log-probability the server returned for
-   * that item, an upper bound on its true value (counted in `stats.flooredLabels`).
+   * that item, an upper bound on its true value (counted in `stats.flooredLabels` and reported to `onFloored`).
    */
   onMissingLabel?: 'error' | 'floor';
   /** `max_tokens` in echo mode: 0 where the server accepts it, else 1 (default 1, which every server accepts). */
@@ -42,7 +42,10 @@ export interface OpenAIBackendStats {
   requests: number;
   /** Completed `/v1/completions` requests. */
   completionRequests: number;
-  /** Label scores filled with the floor value in `top-logprobs` mode. */
+  /**
+   * Label scores filled with the floor value in `top-logprobs` mode, by this backend's requests
+   * only; an evaluation's total across a resume is `EvaluateOutcome.flooredLabels`.
+   */
   flooredLabels: number;
 }
 
