@@ -361,13 +361,12 @@ describe('bad data is refused with where it is', () => {
     faults++;
   });
 
-  it('duplicate ids in --answers', async () => {
-    const answers = join(root, 'answers.tsv');
-    writeFileSync(answers, 'id\tlabel\n0\tpositive\n1\tnegative\n0\tnegative\n');
-    const run = await runCliCaptured([
+  /** `label` creating the session `session` over the pool and recording the answers of `answers`. */
+  const labelFromAnswers = (session: string, answers: string): Promise<CliRun> =>
+    runCliCaptured([
       'label',
       '--session',
-      join(root, 'answers-session.jsonl'),
+      join(root, session),
       '--data',
       data,
       '--classes',
@@ -379,6 +378,11 @@ describe('bad data is refused with where it is', () => {
       '--max-labels',
       '3',
     ]);
+
+  it('duplicate ids in --answers', async () => {
+    const answers = join(root, 'answers.tsv');
+    writeFileSync(answers, 'id\tlabel\n0\tpositive\n1\tnegative\n0\tnegative\n');
+    const run = await labelFromAnswers('answers-session.jsonl', answers);
     expectOneLine(run);
     expect(run.stderr).toMatch(/answers\.tsv: line 4: a second answer for item id "0"/);
   });
@@ -386,21 +390,7 @@ describe('bad data is refused with where it is', () => {
   it('a blank line between positional --answers, which would move every later answer', async () => {
     const answers = join(root, 'positional-answers.tsv');
     writeFileSync(answers, 'label\npositive\n\nnegative\npositive\n\n');
-    const run = await runCliCaptured([
-      'label',
-      '--session',
-      join(root, 'positional-session.jsonl'),
-      '--data',
-      data,
-      '--classes',
-      'negative,positive,neutral',
-      '--model-scores',
-      files.f,
-      '--answers',
-      answers,
-      '--max-labels',
-      '3',
-    ]);
+    const run = await labelFromAnswers('positional-session.jsonl', answers);
     expectOneLine(run);
     expect(run.stderr).toMatch(
       /positional-answers\.tsv: line 4: a blank line before it; without an id column answers go to items by their row/,
@@ -417,21 +407,7 @@ describe('bad data is refused with where it is', () => {
         { name: 'label', data: ['positive', 'negative', 'negative'], type: 'STRING' },
       ],
     });
-    const run = await runCliCaptured([
-      'label',
-      '--session',
-      join(root, 'parquet-answers-session.jsonl'),
-      '--data',
-      data,
-      '--classes',
-      'negative,positive,neutral',
-      '--model-scores',
-      files.f,
-      '--answers',
-      answers,
-      '--max-labels',
-      '3',
-    ]);
+    const run = await labelFromAnswers('parquet-answers-session.jsonl', answers);
     expectOneLine(run);
     expect(run.stderr).toMatch(/answers\.parquet: row 2 \(counting from 0\): a second answer for item id "0"/);
   });
