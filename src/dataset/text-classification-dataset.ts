@@ -188,10 +188,11 @@ function columnIndex(table: Table, column: string, argument: string): number {
   const index = table.columns.indexOf(column);
   if (index < 0) {
     const file = table.origin ? ` of ${table.origin.path}` : '';
-    // A JSON Lines file without rows has no columns either: "one of the columns" would list none.
+    // A JSON Lines file without rows, or whose rows are all {}, has no columns: "one of the
+    // columns" would list none.
     const expected =
       table.columns.length === 0
-        ? `a column${file}, which has none (it holds no rows)`
+        ? `a column${file}, which has none (${table.rows.length === 0 ? 'it holds no rows' : 'its rows have no fields'})`
         : `one of the columns ${table.columns.map(quoted).join(', ')}${file}${meantHint(column, table.columns, quoted)}`;
     throw new InputError({ argument, expected, received: column });
   }

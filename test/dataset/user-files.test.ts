@@ -122,6 +122,13 @@ describe('a JSON Lines file without rows', () => {
       `textColumn: expected a column of ${path}, which has none (it holds no rows), got "sentence"`,
     );
   });
+
+  it('or whose rows are all {}, as rows without fields', async () => {
+    const path = file('fieldless.jsonl', '{}\n{}\n');
+    await expect(TextClassificationDataset.fromFile(path, SPEC)).rejects.toThrow(
+      `textColumn: expected a column of ${path}, which has none (its rows have no fields), got "sentence"`,
+    );
+  });
 });
 
 describe('a splits file that is not what it says', () => {
