@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { fetchHubTable, parseHubSpec } from '../dataset/hub.js';
 import { readTable } from '../dataset/read-table.js';
 import { TextClassificationDataset, type DatasetSpec } from '../dataset/text-classification-dataset.js';
+import { filePlace, type Table } from '../dataset/table.js';
 import { CancelledError, FileFormatError, InputError, OutputExistsError, ReceivedKind } from '../errors.js';
 import { removeStaleTemporaries, writeOutputFolder } from '../io/atomic.js';
 import { faultPoint } from '../io/fault.js';
@@ -201,31 +202,32 @@ function changedSettings(config: EvaluateConfig, other: unknown, optionName: (na
   return [...new Set(changed)];
 }
 
-/** A dataset and, for a text file, the line each of its rows was read from. */
+/** A dataset and the table it was read from, which says where each row is in its file. */
 interface LoadedData {
   dataset: TextClassificationDataset;
-  lines: readonly number[] | undefined;
+  table: Table;
 }
 
 async function loadData(source: string, config: EvaluateConfig, limit: number | null): Promise<LoadedData> {
   const spec: DatasetSpec = { name: 'data', classes: config.classes, answerString: config.answer_string, instruction: config.instruction };
   const columns = { textColumn: config.text_column, labelColumn: config.label_column, ...(limit === null ? {} : { limit }) };
   const table = source.startsWith('hub:') ? await fetchHubTable(parseHubSpec(source), limit ?? undefined) : await readTable(source);
-  return { dataset: TextClassificationDataset.fromTable(table, spec, columns), lines: table.origin?.lines };
+  return { dataset: TextClassificationDataset.fromTable(table, spec, columns), table };
 }
 
 /**
- * An error about a pool row's prompt (too long for the model), told with the data file's line:
- * the pool's rows are the file's less its ICL examples, so the row alone does not find it.
+ * An error about a pool row's prompt (too long for the model), told with its place in the data
+ * file (its line, or a Parquet file's row): the pool's rows are the file's less its ICL examples,
+ * so the row alone does not find it.
  */
-function atDataLine(error: unknown, poolRows: readonly number[], lines: readonly number[] | undefined, path: string): unknown {
-  if (!(error instanceof InputError) || error.argument !== 'prompts' || error.row === undefined || lines === undefined) return error;
-  const line = lines[poolRows[error.row] ?? -1];
-  if (line === undefined) return error;
+function atDataPlace(error: unknown, poolRows: readonly number[], table: Table, path: string): unknown {
+  if (!(error instanceof InputError) || error.argument !== 'prompts' || error.row === undefined) return error;
+  const place = filePlace(table, poolRows[error.row] ?? -1);
+  if (place === undefined) return error;
   return new InputError({
     argument: 'prompts',
     expected: error.expected,
-    received: ReceivedKind.noted(error.received, `for line ${line} of ${path}`),
+    received: ReceivedKind.noted(error.received, `for ${place} of ${path}`),
     row: error.row,
   });
 }
@@ -377,7 +379,7 @@ async function evaluateLocked(config: EvaluateConfig, run: EvaluateRun): Promise
     return { alreadyComplete: true, n: meta.n, accuracy: meta.accuracy, loss: meta.loss, flooredLabels: meta.floored_labels ?? 0 };
   }
   // Everything that can fail on bad input happens before the first file is written.
-  const { dataset: data, lines } = await loadData(config.data, config, config.limit);
+  const { dataset: data, table } = await loadData(config.data, config, config.limit);
   let pool = data;
   let poolRows = Array.from({ length: data.size }, (_, i) => i);
   let shots: Array<{ text: string; label: number }> = [];
@@ -422,7 +424,7 @@ async function evaluateLocked(config: EvaluateConfig, run: EvaluateRun): Promise
       ...(run.onProgress ? { onProgress: ({ done, total }: { done: number; total: number }) => run.onProgress?.(done, total) } : {}),
       checkpoint: { base: join(out, CHECKPOINT), config, discardUnfit: force },
     }).catch((error: unknown) => {
-      throw atDataLine(error, poolRows, lines, config.data);
+      throw atDataPlace(error, poolRows, table, config.data);
     });
     const k = config.classes.length;
     const meta = {

@@ -1,6 +1,7 @@
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { parquetWriteFile } from 'hyparquet-writer';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { InputError } from '../../src/errors.js';
 import { positionTableRows } from '../../src/model/onnx-graph.js';
@@ -62,6 +63,20 @@ describe('a model whose config.json states no context length', () => {
     expect(match, run.stderr).not.toBeNull();
     expect(Number(match?.[1])).toBeGreaterThan(1100);
     expect(existsSync(join(out, 'scores.npy'))).toBe(false);
+  });
+
+  it('tells a too-long prompt in a Parquet data file by the file row, a Parquet file having no lines', async () => {
+    const data = join(root, 'long.parquet');
+    parquetWriteFile({
+      filename: data,
+      columnData: [
+        { name: 'sentence', data: ['fine', 'very '.repeat(1100)], type: 'STRING' },
+        { name: 'label', data: [0, 1], type: 'INT32' },
+      ],
+    });
+    const run = await evaluate(withoutConfigLimit('tiny-gpt2'), data, join(root, 'parquet-out'));
+    expect(run.code).toBe(1);
+    expect(run.stderr.trim()).toMatch(/, got a prompt of \d+ tokens \(for row 1 \(counting from 0\) of .*long\.parquet\)$/);
   });
 
   it("uses a rotary model's max_position_embeddings (tiny-llama: 8192), refusing a longer prompt before any batch", async () => {
