@@ -23,11 +23,11 @@ describe('parseOpenAIModelSpec', () => {
 
   it('refuses an unset --api-key-env variable, a missing model name, a bad URL or scheme', () => {
     const bad: Array<[string, string | undefined, RegExp]> = [
-      ['openai:http://h:8000/v1#m', 'NOT_SET_ANYWHERE', /--api-key-env: expected the name of a set environment variable/],
+      ['openai:http://h:8000/v1#m', 'NOT_SET_ANYWHERE', /^apiKeyEnv: expected the name of a set environment variable/],
       ['openai:http://h:8000/v1', undefined, /the model name is missing/],
       ['openai:not a url#m', undefined, /the URL does not parse/],
       ['openai:ftp://h/v1#m', undefined, /http or https only/],
-      ['http://h:8000/v1#m', undefined, /--model: expected openai:/],
+      ['http://h:8000/v1#m', undefined, /^model: expected openai:/],
     ];
     for (const [spec, apiKeyEnv, message] of bad) {
       expect(() => parseOpenAIModelSpec(spec, { env: {}, apiKeyEnv })).toThrow(InputError);
@@ -43,7 +43,7 @@ describe('parseOpenAIModelSpec', () => {
       } catch (error) {
         message = (error as Error).message;
       }
-      expect(message).toMatch(/^--api-key-env: expected the name of /);
+      expect(message).toMatch(/^apiKeyEnv: expected the name of /);
       expect(message).not.toContain(given);
     }
     // The one that cannot be a variable's name is taken for a key, and kept out of later messages.
@@ -66,7 +66,7 @@ describe('parseOpenAIModelSpec with a secret in the URL', () => {
     // The requests went to http://h:8000/v1?sig=…/tokenize, and the query was recorded in the results.
     for (const spec of ['openai:http://h:8000/v1?sig=Qm8rT2xvZ9#m', 'openai:http://h:8000/v1?#m']) {
       const message = messageOf(spec);
-      expect(message).toMatch(/^--model: expected .*, without a query string: request paths are appended to the base URL/);
+      expect(message).toMatch(/^model: expected .*, without a query string: request paths are appended to the base URL/);
       expect(message).toContain('got "openai:http://h:8000/v1?***#m"');
       expect(message).not.toContain('Qm8rT2xvZ9');
     }
@@ -76,7 +76,7 @@ describe('parseOpenAIModelSpec with a secret in the URL', () => {
     // A password holding "/" or "#" makes the URL unreadable; its user-info is still hidden.
     for (const spec of ['openai:https://me:Qm8r/T2xvZ9@h/v1#m', 'openai:https://me:Qm8r#T2xvZ9@h/v1#m']) {
       const message = messageOf(spec);
-      expect(message).toMatch(/^--model: expected .*, got "openai:https:\/\/\*\*\*@h\/v1#m"$/);
+      expect(message).toMatch(/^model: expected .*, got "openai:https:\/\/\*\*\*@h\/v1#m"$/);
       expect(message).not.toMatch(/Qm8r|T2xvZ9/);
     }
   });

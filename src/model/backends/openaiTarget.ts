@@ -34,33 +34,33 @@ export function parseOpenAIModelSpec(
   options: { apiKeyEnv?: string; env?: Readonly<Record<string, string | undefined>> } = {},
 ): OpenAITarget {
   const expected = 'openai:<http(s) base URL>#<model name>, e.g. openai:http://localhost:8000/v1#my-model';
-  if (!isOpenAIModelSpec(spec)) throw new InputError({ argument: '--model', expected, received: printableSpec(spec) });
+  if (!isOpenAIModelSpec(spec)) throw new InputError({ argument: 'model', expected, received: printableSpec(spec) });
   const rest = spec.slice(SCHEME.length);
   const hash = rest.indexOf('#');
   const urlText = hash < 0 ? rest : rest.slice(0, hash);
   const model = hash < 0 ? '' : rest.slice(hash + 1);
   if (model === '')
-    throw new InputError({ argument: '--model', expected: `${expected} (the model name is missing)`, received: printableSpec(spec) });
+    throw new InputError({ argument: 'model', expected: `${expected} (the model name is missing)`, received: printableSpec(spec) });
   let url: URL;
   try {
     url = new URL(urlText);
   } catch {
-    throw new InputError({ argument: '--model', expected: `${expected} (the URL does not parse)`, received: printableSpec(spec) });
+    throw new InputError({ argument: 'model', expected: `${expected} (the URL does not parse)`, received: printableSpec(spec) });
   }
   if (url.username !== '' || url.password !== '') {
     registerSecret(decodeURIComponent(url.password));
     throw new InputError({
-      argument: '--model',
+      argument: 'model',
       expected: `${expected}, without credentials in the URL: put the key in OPENAI_API_KEY (or the variable named by --api-key-env)`,
       received: printableSpec(spec),
     });
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new InputError({ argument: '--model', expected: `${expected} (http or https only)`, received: printableSpec(spec) });
+    throw new InputError({ argument: 'model', expected: `${expected} (http or https only)`, received: printableSpec(spec) });
   }
   if (urlText.includes('?')) {
     throw new InputError({
-      argument: '--model',
+      argument: 'model',
       expected: `${expected}, without a query string: request paths are appended to the base URL (a key goes in OPENAI_API_KEY or the variable named by --api-key-env)`,
       received: printableSpec(spec),
     });
@@ -91,7 +91,7 @@ function readApiKey(apiKeyEnv: string | undefined, env: Readonly<Record<string, 
     // Not a variable's name: most likely the key itself, kept out of anything printed later.
     if (!named) registerSecret(apiKeyEnv);
     throw new InputError({
-      argument: '--api-key-env',
+      argument: 'apiKeyEnv',
       expected: named
         ? 'the name of a set environment variable holding the API key (the variable given is not set)'
         : 'the name of an environment variable (letters, digits and _) holding the API key, not the key itself',
