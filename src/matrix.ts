@@ -149,8 +149,9 @@ function numbersOf(values: ArrayLike<number | bigint>): Float64Array {
 }
 
 /**
- * Reads labels given as class indices or one-hot rows into an `Int32Array` of class indices,
- * checking the length against the pool size `n` and the range against the class count `k`.
+ * Reads labels given as class indices (N, or a column N×1) or one-hot rows (N×K) into an
+ * `Int32Array` of class indices, checking the length against the pool size `n` and the range
+ * against the class count `k`.
  */
 export function toLabels(input: LabelsInput, argument: string, n: number, k: number): Int32Array {
   if (typeof input !== 'object' || input === null) {
@@ -182,7 +183,9 @@ export function toLabels(input: LabelsInput, argument: string, n: number, k: num
   if (length !== n) throw new InputError({ argument, expected: `${n} labels, one per row of the scores`, received: length });
   for (let i = 0; i < n; i++) {
     const value = read(i);
-    indices[i] = typeof value === 'object' ? oneHotIndex(value, argument, i, k) : classIndex(value, argument, i, k);
+    // A column of indices (N×1, as `df[['label']].to_numpy()` gives) is never one-hot rows, which have K ≥ 2 entries.
+    if (typeof value !== 'object') indices[i] = classIndex(value, argument, i, k);
+    else indices[i] = value.length === 1 && k > 1 ? classIndex(value[0] as number, argument, i, k) : oneHotIndex(value, argument, i, k);
   }
   return indices;
 }

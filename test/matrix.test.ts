@@ -117,6 +117,11 @@ describe('toLabels', () => {
     ).toEqual(want);
     expect(toLabels(ndarray(Int32Array.from([1, 0, 2])), 'y', 3, 3)).toEqual(want);
     expect(toLabels(ndarray(Float64Array.from([0, 1, 0, 1, 0, 0, 0, 0, 1]), [3, 3]), 'y', 3, 3)).toEqual(want);
+    // A column of class indices (N×1), as a pool's .npy labels file may hold it.
+    expect(toLabels([[1], [0], [2]], 'y', 3, 3)).toEqual(want);
+    expect(toLabels({ data: Int32Array.from([1, 0, 2]), shape: [3, 1] }, 'y', 3, 3)).toEqual(want);
+    expect(toLabels(ndarray(Int32Array.from([1, 0, 2]), [3, 1]), 'y', 3, 3)).toEqual(want);
+    expect(() => toLabels([[1], [3], [2]], 'y', 3, 3)).toThrow('y (row 1): expected a class index in [0, 2], got 3');
   });
 
   it('refuses labels out of range, wrong counts and rows that are not one-hot', () => {
