@@ -488,7 +488,7 @@ export const OPTION_DECLARATIONS: readonly OptionDeclaration[] = [
   {
     name: 'labels',
     value: { kind: 'input' },
-    doc: 'class indices (N) or one-hot rows (N×K)',
+    doc: 'class indices (N or N×1) or one-hot rows (N×K)',
     contexts: ['simulate', 'grid'],
     metavar: 'FILE',
   },
