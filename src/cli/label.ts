@@ -18,7 +18,7 @@ import { splitsTsvLine } from '../io/tsv-safe.js';
 import { cliFlag, cliOptionsIn, optionHelp } from '../options/schema.js';
 import { meantHint } from '../options/suggest.js';
 import { scoresMatrix } from '../io/pool-files.js';
-import type { IntervalEstimate, RiskInterval } from '../session/session.js';
+import type { IntervalEstimate } from '../session/session.js';
 import { accuracyInterval, riskInterval } from '../serve/interval.js';
 import {
   ACCURACY_RANGE,
@@ -388,13 +388,20 @@ function classOf(given: string, classes: readonly string[]): string | number {
  * parentheses where the two differ, and each interval cut to `range`.
  */
 function formatInterval(name: string, estimate: IntervalEstimate, range: ValueRange, what: string): string {
-  const ends = (interval: RiskInterval) =>
-    `[${decimals(withinRange(interval.lower, range))}, ${decimals(withinRange(interval.upper, range))}]`;
-  const { text, note } = shownEstimate(estimate.value, range, what);
-  const own = note === '' ? '' : ` (est. ${decimals(estimate.value)})`;
-  const sequence = estimate.anytime ? `  anytime-valid 95% ${ends(estimate.anytime)}` : '';
-  const budget = estimate.fixed ? `  fixed-budget 95% ${ends(estimate.fixed)}` : '';
-  return `${name} ${text}${own}${sequence}${budget}  bootstrap (approximate) 95% interval ${ends(estimate.bootstrap)}`;
+  const sequence = estimate.anytime ? `  anytime-valid 95% ${endsWithin(estimate.anytime, range)}` : '';
+  const budget = estimate.fixed ? `  fixed-budget 95% ${endsWithin(estimate.fixed, range)}` : '';
+  return `${name} ${valueWithin(estimate.value, range, what)}${sequence}${budget}  bootstrap (approximate) 95% interval ${endsWithin(estimate.bootstrap, range)}`;
+}
+
+/** An estimate moved into `range`, followed in parentheses by the estimate itself where the two differ. */
+function valueWithin(value: number, range: ValueRange, what: string): string {
+  const { text, note } = shownEstimate(value, range, what);
+  return note === '' ? text : `${text} (est. ${decimals(value)})`;
+}
+
+/** An interval's ends cut to `range`. */
+function endsWithin(interval: { lower: number; upper: number }, range: ValueRange): string {
+  return `[${decimals(withinRange(interval.lower, range))}, ${decimals(withinRange(interval.upper, range))}]`;
 }
 
 /**
@@ -408,12 +415,8 @@ function formatInterval(name: string, estimate: IntervalEstimate, range: ValueRa
  */
 function statusLine(estimate: SessionEstimate, loss: string): string {
   if (estimate.labels === 0) return `${formatCount(estimate.recorded, 'label')} recorded; no estimate yet`;
-  const quantity = (name: string, of: IntervalEstimate, shown: DisplayedInterval, range: ValueRange, what: string) => {
-    const { text, note } = shownEstimate(of.value, range, what);
-    const own = note === '' ? '' : ` (est. ${decimals(of.value)})`;
-    const kind = of.anytime ? 'anytime 95%' : 'approx. 95%';
-    return `${name} ${text}${own} ${kind} [${decimals(withinRange(shown.lower, range))}, ${decimals(withinRange(shown.upper, range))}]`;
-  };
+  const quantity = (name: string, of: IntervalEstimate, shown: DisplayedInterval, range: ValueRange, what: string) =>
+    `${name} ${valueWithin(of.value, range, what)} ${of.anytime ? 'anytime 95%' : 'approx. 95%'} ${endsWithin(shown, range)}`;
   return (
     `${formatCount(estimate.labels, 'label')} · ${quantity('accuracy', estimate.accuracy, accuracyInterval(estimate), ACCURACY_RANGE, 'an accuracy')}` +
     ` · ${quantity('risk', estimate.risk, riskInterval(estimate), riskRange(loss), `the ${loss} risk`)}` +
