@@ -59,7 +59,7 @@ export async function runCli(argv: string[]): Promise<number> {
   }
   const load = COMMANDS.find(([commandName]) => commandName === name)?.[1];
   if (!load) {
-    console.error(redactSecrets(`active-testing: ${unknownCommand(name)}\n\n${await usage()}`));
+    console.error(redactSecrets(`active-testing: ${unknownCommand(name)}\nRun \`active-testing --help\` for usage.`));
     return 2;
   }
   const command = await load();

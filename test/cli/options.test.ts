@@ -81,12 +81,13 @@ describe('the CLI entry point', () => {
 });
 
 describe('an unknown command', () => {
-  it('is a usage error that suggests the closest command and lists them all', async () => {
+  it('is a usage error in one line that suggests the closest command and lists them all, then where usage is', async () => {
     const { runCliCaptured } = await import('../helpers/cli.js');
     const misspelt = await runCliCaptured(['simulte', '--demo']);
     expect(misspelt.code).toBe(2);
-    expect(misspelt.stderr.split('\n')[0]).toBe(
-      'active-testing: unknown command "simulte": did you mean simulate? (valid: simulate, experiment, report, label, serve, evaluate)',
+    expect(misspelt.stderr.trimEnd()).toBe(
+      'active-testing: unknown command "simulte": did you mean simulate? (valid: simulate, experiment, report, label, serve, evaluate)\n' +
+        'Run `active-testing --help` for usage.',
     );
     const unrelated = await runCliCaptured(['zzz']);
     expect(unrelated.code).toBe(2);
