@@ -5,6 +5,7 @@ import { base64Chunks, base64Length, decodeBase64Into } from '../io/base64.js';
 import { checkTsvSafe } from '../io/tsv-safe.js';
 import { fitTemperature } from '../calibration/temperature.js';
 import { toLabels, toMatrix, type LabelsInput, type Matrix, type MatrixInput } from '../matrix.js';
+import { isSeed } from '../random.js';
 import type { SessionLoss } from './loss.js';
 import { CHECKSUM_ADDED_LENGTH } from './checksum.js';
 import { BUILTIN_LOSS_NAMES, type BuiltinLoss } from '../metrics/builtin-losses.js';
@@ -640,7 +641,7 @@ function headerProblem(value: Record<string, unknown>): string | undefined {
     if (!(error instanceof InputError)) throw error;
     return `its settings do not go together: ${error.message}`;
   }
-  if (!(isFiniteNumber(seed) || typeof seed === 'string')) return `seed ${JSON.stringify(seed)} is not a finite number or a string`;
+  if (!isSeed(seed)) return `seed ${JSON.stringify(seed) ?? 'undefined'} is not an integer ≥ 0 or a non-empty string`;
   if (
     plannedLabels !== undefined &&
     plannedLabels !== null &&
@@ -652,11 +653,11 @@ function headerProblem(value: Record<string, unknown>): string | undefined {
 
 /**
  * Checks that a parsed first line is a session header this version can read and replay: every
- * field of the right type and range (ids unique, scores finite and of the pool's shape, seed
- * finite, ...). `checksummed`: the line ended in its checksum, which matched; every header of the
- * format written now does, so one without it had the field removed or damaged, and a change to it
- * would go unnoticed (only format 1, from before checksums, opens unchecked). A header that fails
- * is refused with a `FileFormatError` that says how to export the labels anyway.
+ * field of the right type and range (ids unique, scores finite and of the pool's shape, a seed a
+ * random stream takes, ...). `checksummed`: the line ended in its checksum, which matched; every
+ * header of the format written now does, so one without it had the field removed or damaged, and a
+ * change to it would go unnoticed (only format 1, from before checksums, opens unchecked). A
+ * header that fails is refused with a `FileFormatError` that says how to export the labels anyway.
  *
  * @throws {FileFormatError} when the header is not a valid session header.
  */

@@ -146,6 +146,8 @@ describe('session headers are checked before anything is written', () => {
 
   it.each([
     ['a null seed (written by a version that let NaN through)', (h: Record<string, unknown>) => void (h.seed = null), /seed null/],
+    ['a fractional seed', (h: Record<string, unknown>) => void (h.seed = 1.5), /seed 1\.5 is not an integer ≥ 0 or a non-empty string/],
+    ['an empty seed', (h: Record<string, unknown>) => void (h.seed = ''), /seed "" is not an integer ≥ 0 or a non-empty string/],
     ['duplicate ids', (h: Record<string, unknown>) => void ((h.ids as string[])[5] = 'id2'), /ids has the duplicate "id2"/],
     ['an edited acquisition', (h: Record<string, unknown>) => void (h.acquisition = 'random'), /acquisition "random"/],
     ['a clip out of range', (h: Record<string, unknown>) => void (h.clip = 1.5), /clip/],
