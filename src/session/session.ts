@@ -109,7 +109,8 @@ export interface ResolveOptions {
  * Active testing with real labels: proposes which pool items to label, takes the labels as they
  * come, and estimates the target's risk (and accuracy) with LURE, a bootstrap error bar and a 95%
  * interval at any time. The proposals are the draws `simulate` makes for run 0 with the same seed,
- * so a session fed the true labels reproduces simulate's estimate exactly.
+ * so a session fed the true labels reproduces simulate's LURE estimate exactly (for iid proposals,
+ * simulate's default estimator is the sample mean, equal to LURE only up to rounding).
  *
  * A session lives in a file: every proposal and label is appended to a journal and flushed before
  * the call returns, and `open` restores the exact state, random stream included. One process at a

@@ -27,6 +27,8 @@ describe.skipIf(!sharedAvailable(SST2_TRAIN))('a session driven with the true la
     ['surrogate-m2 at T = 2', { acquisition: 'surrogate-m2', temperature: 2 }, { acquisition: 'surrogate-m2', temperature: 2 }, 5],
     ['surrogate-ce, defensive 0.5', { acquisition: 'surrogate-ce', defensive: 0.5 }, { acquisition: 'surrogate-ce', defensive: 0.5 }, 5],
     ['adaptive at T = 3', { acquisition: 'adaptive', temperature: 3 }, { acquisition: 'adaptive', temperature: 3 }, 5],
+    // simulate's default estimator for iid is the sample mean, equal to LURE's only up to rounding.
+    ['iid, simulated with LURE', { acquisition: 'iid', estimator: 'lure' }, { acquisition: 'iid' }, 5],
   ];
   for (const [name, simulation, sessionSettings, seed] of settings) {
     it(`draw for draw and estimate for estimate (SST-2, ${name}, seed ${seed})`, async () => {
