@@ -29,8 +29,10 @@ export function tableFormat(path: string): TableFormat {
 
 /**
  * Reads a TSV, CSV (RFC 4180 quoting), JSON Lines or Parquet file (see `readParquet`). Blank
- * lines are passed over. Rows with the wrong number of fields are a `FileFormatError` naming the
- * line; so is a file that is not valid Parquet.
+ * lines are passed over, and so are lines of only spaces (of spaces and tabs, in a CSV or JSON
+ * Lines file), as pandas passes them over; a TSV line of only tabs and spaces is refused, as it
+ * may be a row of empty fields (which pandas reads) or a blank line. Rows with the wrong number of
+ * fields are a `FileFormatError` naming the line; so is a file that is not valid Parquet.
  *
  * TSV is read as GLUE ships it (one record a line, a `"` is text) and as pandas and Python's `csv`
  * write it: they quote a field that holds a quote or a tab, so a field wholly quoted on its line,
@@ -232,7 +234,8 @@ function splitLines(text: string): string[] {
 /**
  * File records and the 1-based line each starts on. Blank lines are no records, wherever they are
  * (an editor's at the end, a paste's in the middle), as for pandas and Python's `csv.DictReader`:
- * read as records they would be rows of one empty field.
+ * read as records they would be rows of one empty field. So are lines of only spaces and tabs
+ * that hold no separator, as pandas passes them over (`skip_blank_lines`).
  */
 interface Records {
   records: string[][];
@@ -244,18 +247,25 @@ interface Records {
   malformed?: string;
 }
 
-/** TSV records, one a line (see `readTable` for quoted fields). */
+/**
+ * TSV records, one a line (see `readTable` for quoted fields). A line of only tabs and spaces
+ * is malformed: it reads as a row of empty fields, as pandas reads it, where it was most likely
+ * meant as a blank line, and the row it would be is no row of data.
+ */
 function parseTsv(text: string): Records {
   const records: string[][] = [];
   const lines: number[] = [];
   let quoteAll: boolean | undefined;
+  let malformed: string | undefined;
   splitLines(text).forEach((line, i) => {
-    if (line === '') return;
+    if (/^ *$/.test(line)) return;
+    if (/^[ \t]*$/.test(line))
+      malformed ??= `line ${i + 1}: only tabs and spaces, a row of empty fields rather than a blank line; remove the line or fill in its fields`;
     quoteAll ??= line.split('\t').every((name) => /^"(?:[^"]|"")*"$/.test(name));
     records.push(splitTsvLine(line, quoteAll));
     lines.push(i + 1);
   });
-  return { records, lines };
+  return { records, lines, ...(malformed !== undefined && { malformed }) };
 }
 
 /**
@@ -312,13 +322,13 @@ function parseCsv(text: string, path: string): Records {
   let recordLine = 1;
   let record: string[] = [];
   let field = '';
-  // Whether the field was quoted: a line holding `""` is a record of one empty field, not a blank line.
+  // Whether the field was quoted: a line holding `""` (or `"  "`) is a record of one field, not a blank line.
   let fieldQuoted = false;
   let quoted = false;
   let textAfterQuote: string | undefined;
   const endRecord = (): void => {
     record.push(field);
-    if (!(record.length === 1 && field === '' && !fieldQuoted)) {
+    if (!(record.length === 1 && /^[ \t]*$/.test(field) && !fieldQuoted)) {
       records.push(record);
       lines.push(recordLine);
     }

@@ -47,6 +47,41 @@ describe('blank lines in a TSV or CSV file', () => {
     });
   });
 
+  it('include lines of only spaces (and tabs, in a CSV), which pandas passes over too', async () => {
+    const tsv = file('spaces.tsv', 'sentence\tlabel\nhello\t1\n   \nbye\t0\n  \n');
+    expect(await readTable(tsv)).toEqual({
+      columns: ['sentence', 'label'],
+      rows: [
+        ['hello', '1'],
+        ['bye', '0'],
+      ],
+      origin: { path: tsv, lines: [2, 4] },
+    });
+    const csv = file('spaces.csv', 'sentence,label\r\nhello,1\r\n \t \r\nbye,0\r\n\t\r\n');
+    expect(await readTable(csv)).toEqual({
+      columns: ['sentence', 'label'],
+      rows: [
+        ['hello', '1'],
+        ['bye', '0'],
+      ],
+      origin: { path: csv, lines: [2, 4] },
+    });
+    // Quoted, spaces are a field's text: a row of one field, as pandas reads it.
+    expect((await readTable(file('quoted-spaces.csv', 'text\n"  "\na\n'))).rows).toEqual([['  '], ['a']]);
+  });
+
+  it('refuse a TSV line of only tabs and spaces, a row of empty fields more likely meant as a blank line', async () => {
+    for (const line of ['\t', ' \t ', '\t\t']) {
+      const tsv = file('tabs.tsv', `sentence\tlabel\nhello\t1\n${line}\nbye\t0\n`);
+      await expect(readTable(tsv)).rejects.toThrow(
+        new FileFormatError(
+          tsv,
+          'line 3: only tabs and spaces, a row of empty fields rather than a blank line; remove the line or fill in its fields',
+        ),
+      );
+    }
+  });
+
   it('leave a quoted empty field a row, and a refused row told by its own line', async () => {
     const csv = file('quoted-empty.csv', 'text\n""\n\na\n');
     expect((await readTable(csv)).rows).toEqual([[''], ['a']]);
