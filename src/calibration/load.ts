@@ -1,6 +1,6 @@
 import { readNpy } from '../io/npy.js';
 import type { LabelsInput, MatrixInput } from '../matrix.js';
-import { labelIndices, scoresMatrix } from '../io/pool-files.js';
+import { labelsOfFile, scoresMatrix } from '../io/pool-files.js';
 
 /**
  * Reads a held-out calibration set from `.npy` files (surrogate scores N×K, labels as indices or
@@ -17,6 +17,6 @@ export async function loadCalibrationSet(
   names: { scores: string; labels: string } = { scores: '--calibration-scores', labels: '--calibration-labels' },
 ): Promise<{ scores: MatrixInput; labels: LabelsInput }> {
   const scores = scoresMatrix(await readNpy(scoresPath, names.scores), names.scores);
-  const labels = labelIndices(await readNpy(labelsPath, names.labels), names.labels, scores.rows, scores.cols);
+  const labels = labelsOfFile(await readNpy(labelsPath, names.labels), labelsPath, names.labels, scores.rows, scores.cols);
   return { scores: { data: scores.data, shape: [scores.rows, scores.cols] }, labels };
 }

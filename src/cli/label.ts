@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { loadCalibrationSet } from '../calibration/load.js';
 import { readTable, type Table } from '../dataset/read-table.js';
-import { classesNamedByIntegers } from '../dataset/text-classification-dataset.js';
+import { classesNamedByIntegers, wholeNumberLabel } from '../dataset/text-classification-dataset.js';
 import { filePlace } from '../dataset/table.js';
 import { FileFormatError, InputError, OutputExistsError, ReceivedKind, UsageError } from '../errors.js';
 import { fitTemperature } from '../calibration/temperature.js';
@@ -368,8 +368,8 @@ function checkAnswers({ path, byId }: Answers, { ids, classes }: PoolNames): voi
 
 /**
  * A class given as its exact name, or else, with the spaces around it left out, as its name (in any
- * case, as the data files' labels are read, unless two classes differ only in case) or its index.
- * The exact name first: with classes " a" and "a", the answer " a" that `--export-labels` writes
+ * case, as the data files' labels are read, unless two classes differ only in case) or its index
+ * (a whole number, `1` or `1.0` as pandas writes a float column). The exact name first: with classes " a" and "a", the answer " a" that `--export-labels` writes
  * is " a". When a class is named by an integer (star ratings 1–5), an answer is a name only: as an
  * index, "0" would be class "1" while "1" is class "1" too.
  */
@@ -379,7 +379,7 @@ function classOf(given: string, classes: readonly string[]): string | number {
   if (classes.includes(answer)) return answer;
   const sameLetters = classes.filter((name) => name.toLowerCase() === answer.toLowerCase());
   if (sameLetters.length === 1) return sameLetters[0] as string;
-  return !/^\d+$/.test(answer) || classesNamedByIntegers(classes) ? answer : Number(answer);
+  return classesNamedByIntegers(classes) ? answer : (wholeNumberLabel(answer) ?? answer);
 }
 
 /**

@@ -213,18 +213,34 @@ function atFilePlace(error: unknown, table: Table, columns: Record<string, strin
 }
 
 /**
- * Whether a class is named by an integer (star ratings "1" … "5"): then a label written as an
- * integer is a class name, never a class id.
+ * The class id a label written as text gives when it is a whole number: digits (`1`), or digits
+ * and a zero fraction (`1.0`), as pandas writes an integer column that held a missing value or went
+ * through float; undefined for anything else (`1.5`, `-1`, `nan`, `1e0`), as a number cell that is
+ * not a whole number is no class id.
+ *
+ * @example
+ * wholeNumberLabel('1.0'); // 1
+ * wholeNumberLabel('1.5'); // undefined
  */
-export function classesNamedByIntegers(classes: readonly string[]): boolean {
-  return classes.some((name) => /^\d+$/.test(name.trim()));
+export function wholeNumberLabel(text: string): number | undefined {
+  return /^\d+(?:\.0+)?$/.test(text) ? Number(text) : undefined;
 }
 
 /**
- * The reader of label cells for `classes`: a cell is a class id (number or integer string) or a
- * class name (case-insensitive). When a class is named by an integer (star ratings "1" … "5"),
- * integer cells are names only: read as ids they would silently shift to the next class. What
- * depends on the classes alone is worked out once, not once a row.
+ * Whether a class is named by a whole number (star ratings "1" … "5", or "1.0"): then a label
+ * written as a whole number is a class name, never a class id, and is matched to the names as
+ * written: "1.0" is not the class "1".
+ */
+export function classesNamedByIntegers(classes: readonly string[]): boolean {
+  return classes.some((name) => wholeNumberLabel(name.trim()) !== undefined);
+}
+
+/**
+ * The reader of label cells for `classes`: a cell is a class id (a whole number, as a number or as
+ * text, `1` or `1.0`: see `wholeNumberLabel`) or a class name (case-insensitive). When a class is
+ * named by a whole number (star ratings "1" … "5"), such cells are names only: read as ids they
+ * would silently shift to the next class. What depends on the classes alone is worked out once,
+ * not once a row.
  */
 function labelParser(classes: readonly string[]): (value: unknown, row: number) => number {
   const integerNames = classesNamedByIntegers(classes);
@@ -237,14 +253,15 @@ function labelParser(classes: readonly string[]): (value: unknown, row: number) 
     const names = classes.map(quoted).join(', ');
     const hint = meantHint(typeof value === 'string' ? value.trim() : value, classes, quoted);
     return integerNames
-      ? `one of ${names}${hint} (integer labels are class names here, not ids)`
+      ? `one of ${names}${hint} (integer labels are class names here, not ids, matched as written)`
       : `a class id in [0, ${classes.length - 1}] or one of ${names}${hint}`;
   };
   return (value, row) => {
     if (!integerNames && typeof value === 'number' && Number.isInteger(value) && value >= 0 && value < classes.length) return value;
     if (typeof value === 'string' || (integerNames && typeof value === 'number')) {
       const trimmed = String(value).trim();
-      if (!integerNames && /^\d+$/.test(trimmed) && Number(trimmed) < classes.length) return Number(trimmed);
+      const id = integerNames ? undefined : wholeNumberLabel(trimmed);
+      if (id !== undefined && id < classes.length) return id;
       const index = byName.get(trimmed.toLowerCase());
       if (index !== undefined) return index;
     }

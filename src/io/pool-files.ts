@@ -1,4 +1,4 @@
-import { InputError, ReceivedKind } from '../errors.js';
+import { FileFormatError, InputError, ReceivedKind } from '../errors.js';
 import { checkObject, checkPath } from './check-arguments.js';
 import { readNpy, type NpyArray } from './npy.js';
 import { matrixView, toLabels, type Matrix } from '../matrix.js';
@@ -18,7 +18,6 @@ export interface LoadedPool {
 }
 
 const FLOAT_DTYPES = new Set(['f2', 'f4', 'f8']);
-const INDEX_DTYPES = new Set(['i1', 'i2', 'i4', 'i8', 'u1', 'u2', 'u4', 'u8', 'b1']);
 
 function asNumbers(data: NpyArray['data']): ArrayLike<number> {
   return data instanceof BigInt64Array || data instanceof BigUint64Array ? Float64Array.from(data, Number) : data;
@@ -108,7 +107,8 @@ export function surrogateMatrix(array: NpyArray, modelScores: Matrix, argument: 
 }
 
 /**
- * Reads labels from a `.npy` array: class indices of an integer or bool dtype, 1-D or a column
+ * Reads labels from a `.npy` array: class indices of an integer, bool or float dtype (whole
+ * numbers: 1.0 is class 1; 1.5, NaN, a negative or out-of-range index is refused), 1-D or a column
  * (N×1, as `df[['label']].to_numpy()` gives), or N×K one-hot rows, checked against the pool size
  * `n` and class count `k`. `argument` names the option in errors.
  *
@@ -119,16 +119,9 @@ export function labelIndices(array: NpyArray, argument: string, n: number, k: nu
   const values = asNumbers(array.data);
   // A column is never one-hot rows, which have K ≥ 2 columns.
   const column = array.shape.length === 2 && array.shape[1] === 1 && k > 1;
-  if (array.shape.length === 1 || column) {
-    if (!INDEX_DTYPES.has(array.dtype)) {
-      throw new InputError({
-        argument,
-        expected: 'class indices of an integer or bool dtype (or N×K one-hot rows)',
-        received: array.dtype,
-      });
-    }
-    return toLabels(values, argument, n, k);
-  }
+  // Any dtype: float indices (`df['label'].to_numpy()` of a column that held a missing value) are
+  // read when each is a whole number, as toLabels checks.
+  if (array.shape.length === 1 || column) return toLabels(values, argument, n, k);
   if (array.shape.length === 2) {
     if (array.shape[0] !== n || array.shape[1] !== k) {
       throw new InputError({
@@ -148,6 +141,20 @@ export function labelIndices(array: NpyArray, argument: string, n: number, k: nu
 }
 
 /**
+ * Reads labels from the `.npy` array read from `path` as `labelIndices` does; a refused label is
+ * told by the file and its 0-based row, as a Parquet file's rows are, after the option.
+ */
+export function labelsOfFile(array: NpyArray, path: string, argument: string, n: number, k: number): Int32Array {
+  try {
+    return labelIndices(array, argument, n, k);
+  } catch (error) {
+    if (!(error instanceof InputError) || error.row === undefined) throw error;
+    const got = new InputError({ argument: `row ${error.row} (counting from 0)`, expected: error.expected, received: error.received });
+    throw new FileFormatError(path, got.message, argument);
+  }
+}
+
+/**
  * `promise`, marked as handled: when it fails while an earlier step is awaited, its failure waits
  * for the caller's `await` instead of surfacing as an unhandled rejection.
  */
@@ -158,9 +165,9 @@ export function settledLater<T>(promise: Promise<T>): Promise<T> {
 
 /**
  * Reads and checks the `.npy` files of a simulation: model scores (float, N×K, finite), optional
- * surrogate scores of the same shape, and labels as class indices (integer or bool dtype, 1-D or
- * an N×1 column) or N×K one-hot rows. Errors name the file at fault by `names`: by default its
- * command-line option (`--model-scores`), in a grid its key (`modelScores`, `surrogates.g.scores`).
+ * surrogate scores of the same shape, and labels as class indices (integer, bool or float dtype,
+ * whole numbers; 1-D or an N×1 column) or N×K one-hot rows. Errors name the file at fault by
+ * `names`: by default its command-line option (`--model-scores`), in a grid its key (`modelScores`, `surrogates.g.scores`).
  *
  * @example
  * const pool = await loadSimulationPool({ modelScores: 'f.npy', labels: 'y.npy' });
@@ -186,6 +193,6 @@ export async function loadSimulationPool(
     reads.surrogateScores === undefined
       ? undefined
       : surrogateMatrix(await reads.surrogateScores, modelScores, name.surrogateScores, name.modelScores);
-  const labels = labelIndices(await reads.labels, name.labels, modelScores.rows, modelScores.cols);
+  const labels = labelsOfFile(await reads.labels, files.labels, name.labels, modelScores.rows, modelScores.cols);
   return surrogateScores === undefined ? { modelScores, labels } : { modelScores, surrogateScores, labels };
 }

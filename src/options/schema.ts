@@ -149,7 +149,7 @@ const EVALUATE: readonly OptionDeclaration[] = [
   {
     name: 'labelColumn',
     value: text,
-    doc: 'the column holding the label: a class name (any case) or a class index; only a name when a class is named by an integer',
+    doc: 'the column holding the label: a class name (any case) or a class index (1, or 1.0 as pandas writes a float column); only a name, matched as written, when a class is named by an integer',
     defaultText: 'label',
     contexts: ['evaluate'],
     metavar: 'NAME',
@@ -359,7 +359,7 @@ const LABEL_AND_SERVE: readonly OptionDeclaration[] = [
   {
     name: 'answers',
     value: text,
-    doc: 'label non-interactively from a .tsv or .csv file with a header (or .jsonl): the column "id" (or, without one, row numbers 0, 1, ...) and the column --answer-column holding a class name, class index or "skip" (a name only when a class is named by an integer)',
+    doc: 'label non-interactively from a .tsv or .csv file with a header (or .jsonl): the column "id" (or, without one, row numbers 0, 1, ...) and the column --answer-column holding a class name, class index (1 or 1.0) or "skip" (a name only when a class is named by an integer)',
     contexts: ['label'],
     metavar: 'FILE',
   },
@@ -488,7 +488,7 @@ export const OPTION_DECLARATIONS: readonly OptionDeclaration[] = [
   {
     name: 'labels',
     value: { kind: 'input' },
-    doc: 'class indices (N or N×1) or one-hot rows (N×K)',
+    doc: 'class indices (N or N×1; integers, or whole-number floats) or one-hot rows (N×K)',
     contexts: ['simulate', 'grid'],
     metavar: 'FILE',
   },

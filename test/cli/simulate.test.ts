@@ -579,7 +579,7 @@ describe('bad input: a typed error naming the argument, exit 1, nothing written'
         '--labels',
         await npy('y-bad.npy', { data: Int32Array.from(pool.labels, (y, i) => (i === 11 ? K : y)), shape: [N], dtype: 'i4' }),
       ],
-      /--labels \(row 11\): expected a class index in \[0, 2\], got 3/,
+      /--labels: .*y-bad\.npy: row 11 \(counting from 0\): expected a class index in \[0, 2\], got 3/,
     ],
     [
       'labels of the wrong length',
@@ -592,9 +592,14 @@ describe('bad input: a typed error naming the argument, exit 1, nothing written'
       /--labels: expected 120 labels/,
     ],
     [
-      'float class indices',
-      async () => ['--model-scores', files.f, '--labels', await npy('y-float.npy', { data: new Float64Array(N), shape: [N], dtype: 'f8' })],
-      /--labels: expected class indices of an integer or bool dtype/,
+      'float class indices that are not whole numbers',
+      async () => [
+        '--model-scores',
+        files.f,
+        '--labels',
+        await npy('y-float.npy', { data: new Float64Array(N).fill(0.5), shape: [N], dtype: 'f8' }),
+      ],
+      /--labels: .*y-float\.npy: row 0 \(counting from 0\): expected a class index in \[0, 2\], got 0\.5/,
     ],
     [
       'integer scores',

@@ -245,3 +245,64 @@ describe('a CSV field with text after its closing quote', () => {
     ]);
   });
 });
+
+describe('labels written as whole numbers with a decimal point, as pandas writes a float column', () => {
+  const rows = (labels: string[]) => labels.map((label, i) => `text ${i}\t${label}`).join('\n');
+
+  it('are read as class ids in every format', async () => {
+    const expected = [1, 0, 1];
+    const tsv = file('float-ids.tsv', `sentence\tlabel\n${rows(['1.0', '0.0', ' 1.00 '])}\n`);
+    const csv = file('float-ids.csv', 'sentence,label\na,1.0\nb,0.0\nc,1.0\n');
+    const jsonl = file('float-ids.jsonl', '{"sentence":"a","label":1.0}\n{"sentence":"b","label":"0.0"}\n{"sentence":"c","label":1}\n');
+    const parquetFile = parquet('float-ids.parquet', [
+      { name: 'sentence', data: ['a', 'b', 'c'], type: 'STRING' },
+      { name: 'label', data: [1, 0, 1], type: 'DOUBLE' },
+    ]);
+    for (const path of [tsv, csv, jsonl, parquetFile]) {
+      expect(Array.from((await TextClassificationDataset.fromFile(path, SPEC)).labels), path).toEqual(expected);
+    }
+  });
+
+  it('refuse a fraction, NaN, a negative or an out-of-range id, naming the file, the row and what was expected', async () => {
+    const expected = 'expected a class id in [0, 1] or one of "negative", "positive"';
+    for (const label of ['1.5', '-1.0', '2.0', 'nan', '1e0']) {
+      const tsv = file('bad-id.tsv', `sentence\tlabel\n${rows(['0', label])}\n`);
+      await expect(TextClassificationDataset.fromFile(tsv, SPEC)).rejects.toThrow(
+        new FileFormatError(tsv, `line 3, column "label": ${expected}, got "${label}"`),
+      );
+    }
+    const jsonl = file('bad-id.jsonl', '{"sentence":"a","label":0}\n{"sentence":"b","label":1.5}\n');
+    await expect(TextClassificationDataset.fromFile(jsonl, SPEC)).rejects.toThrow(
+      new FileFormatError(jsonl, `line 2, column "label": ${expected}, got 1.5`),
+    );
+    const nan = parquet('nan-id.parquet', [
+      { name: 'sentence', data: ['a', 'b'], type: 'STRING' },
+      { name: 'label', data: [0, NaN], type: 'DOUBLE' },
+    ]);
+    await expect(TextClassificationDataset.fromFile(nan, SPEC)).rejects.toThrow(
+      new FileFormatError(nan, `row 1 (counting from 0), column "label": ${expected}, got NaN`),
+    );
+  });
+
+  it('are class names only, matched as written, when a class is named by a whole number', async () => {
+    const stars = { ...SPEC, classes: ['1', '2', '3'] };
+    const tsv = file('stars.tsv', `sentence\tlabel\n${rows(['2', '1.0'])}\n`);
+    await expect(TextClassificationDataset.fromFile(tsv, stars)).rejects.toThrow(
+      new FileFormatError(
+        tsv,
+        'line 3, column "label": expected one of "1", "2", "3" (integer labels are class names here, not ids, matched as written), got "1.0"',
+      ),
+    );
+    // Classes named "1.0" and "2.0": "1" would be id 1, the class "2.0", beside the name "1.0".
+    const decimals = { ...SPEC, classes: ['1.0', '2.0'] };
+    const named = file('decimal-names.tsv', `sentence\tlabel\n${rows(['2.0', '1.0'])}\n`);
+    expect(Array.from((await TextClassificationDataset.fromFile(named, decimals)).labels)).toEqual([1, 0]);
+    const id = file('decimal-id.tsv', `sentence\tlabel\n${rows(['1'])}\n`);
+    await expect(TextClassificationDataset.fromFile(id, decimals)).rejects.toThrow(
+      new FileFormatError(
+        id,
+        'line 2, column "label": expected one of "1.0", "2.0" (integer labels are class names here, not ids, matched as written), got "1"',
+      ),
+    );
+  });
+});

@@ -26,7 +26,8 @@ files = {
     'f2': scores.astype('<f2'), 'f8_v2': scores, 'f8_v3': scores,
     'y_i4': labels.astype('<i4'), 'y_i8': labels.astype('<i8'), 'y_u1': labels.astype('u1'), 'y_i8_big': labels.astype('>i8'),
     'y_onehot_fortran': np.asfortranarray(np.eye(3, dtype='u1')[labels]), 'y_bool': labels == 1,
-    'y_f8': labels.astype('f8'), 'y_column': labels.reshape(-1, 1), 'y_object': labels.astype(object),
+    'y_f8': labels.astype('f8'), 'y_f4_column': labels.astype('f4').reshape(-1, 1), 'y_column': labels.reshape(-1, 1),
+    'y_object': labels.astype(object), 'y_f8_nan': np.where(np.arange(4) == 2, np.nan, labels), 'y_f8_half': labels + 0.5,
     'f8_nan': np.where(np.arange(12).reshape(4, 3) == 7, np.nan, scores), 'f8_empty': np.zeros((0, 3)), 'y_empty': np.zeros(0, 'i8'),
 }
 for name, array in files.items():
@@ -34,7 +35,7 @@ for name, array in files.items():
         version = {'f8_v2': (2, 0), 'f8_v3': (3, 0)}.get(name)
         np.lib.format.write_array(f, array, version=version, allow_pickle=name == 'y_object')
 read = {name: np.load(f'{out}/{name}.npy', allow_pickle=name == 'y_object') for name in files}
-print(json.dumps({name: a.astype('f8').ravel().tolist() for name, a in read.items() if name not in ('y_object', 'f8_nan')}))
+print(json.dumps({name: a.astype('f8').ravel().tolist() for name, a in read.items() if name not in ('y_object', 'f8_nan', 'y_f8_nan')}))
 `;
 
 describe.skipIf(!hasNumpy)('pool files written by numpy', () => {
@@ -62,8 +63,27 @@ describe.skipIf(!hasNumpy)('pool files written by numpy', () => {
     expect(Array.from(pool.labels)).toEqual([2, 0, 1, 1]);
   });
 
+  it('take float class indices that are whole numbers (a label column that went through float) as the indices', async () => {
+    for (const labels of ['y_f8', 'y_f4_column']) {
+      const pool = await loadSimulationPool({ modelScores: file('f8_v2'), labels: file(labels) });
+      expect(Array.from(pool.labels)).toEqual(numpy[labels]);
+      expect(Array.from(pool.labels)).toEqual([2, 0, 1, 1]);
+    }
+  });
+
   it.each([
-    ['float labels', 'f8_v2', 'y_f8', '--labels: expected class indices of an integer or bool dtype (or N×K one-hot rows), got "f8"'],
+    [
+      'NaN labels',
+      'f8_v2',
+      'y_f8_nan',
+      `--labels: ${file('y_f8_nan')}: row 2 (counting from 0): expected a class index in [0, 2], got NaN`,
+    ],
+    [
+      'fractional labels',
+      'f8_v2',
+      'y_f8_half',
+      `--labels: ${file('y_f8_half')}: row 0 (counting from 0): expected a class index in [0, 2], got 2.5`,
+    ],
     ['object labels', 'f8_v2', 'y_object', `--labels: ${file('y_object')}: not a readable .npy file: unsupported dtype '|O'`],
     ['a NaN score', 'f8_nan', 'y_i8', '--model-scores (row 2): expected finite values, got NaN'],
     ['an empty pool', 'f8_empty', 'y_empty', '--model-scores: expected a non-empty pool (N ≥ 1 rows), got 0'],

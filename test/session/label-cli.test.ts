@@ -250,6 +250,42 @@ describe('active-testing label: scripted use and bad input', () => {
     expect(labels).toEqual([`${files.ids[0]}\t2`, `${files.ids[1]}\t1`, `${files.ids[2]}\t3`].sort());
   });
 
+  it('reads an answer written as a whole number with a decimal point as that index, as pandas writes a float column', async () => {
+    const files = await writePoolFiles(6, 9);
+    const session = join(files.dir, 'float.session');
+    const answers = join(files.dir, 'float.tsv');
+    writeFileSync(answers, ['id\tlabel', ...files.ids.map((id, i) => `${id}\t${files.pool.labels[i]}.0`)].join('\n'));
+    expect(run([...createArgs(files, session, 0), '--answers', answers]).status).toBe(0);
+    const exported = join(files.dir, 'float-labels.tsv');
+    expect(run(['label', '--session', session, '--export-labels', exported]).status).toBe(0);
+    const rows = readFileSync(exported, 'utf8').trim().split('\n').slice(1).sort();
+    expect(rows).toEqual(files.ids.map((id, i) => `${id}\t${CLASSES[files.pool.labels[i]!]}`).sort());
+
+    // Classes named by integers are matched as written: "2.0" is not the class "2".
+    const stars = join(files.dir, 'stars.session');
+    const scores = join(files.dir, 'k3.npy');
+    await writeNpy(scores, { data: new Float64Array(18).fill(1 / 3), shape: [6, 3], dtype: 'f8' });
+    writeFileSync(answers, `id\tlabel\n${files.ids[0]}\t2.0\n`);
+    const refused = run([
+      'label',
+      '--session',
+      stars,
+      '--data',
+      files.data,
+      '--classes',
+      '1,2,3',
+      '--model-scores',
+      scores,
+      '--answers',
+      answers,
+    ]);
+    expect(refused.status).toBe(1);
+    expect(refused.stderr).toBe(
+      `active-testing label: ${answers}: line 2: answer "2.0" is not a class (1, 2, 3) or skip (--answers; integer answers are class names here, not indices)\n`,
+    );
+    expect(existsSync(stars)).toBe(false);
+  });
+
   it('says one label in the singular when exporting it', async () => {
     const files = await writePoolFiles(20, 8);
     const session = join(files.dir, 'one.session');
