@@ -1,4 +1,5 @@
 import { FileFormatError } from '../errors.js';
+import { zeroBasedRow } from '../io/index.js';
 
 /** A table as read from disk: column names and rows of raw cell values. */
 export interface Table {
@@ -41,5 +42,5 @@ export function filePlace(table: Table, row: number): string | undefined {
   const line = table.origin?.lines[row];
   if (line !== undefined) return `line ${line}`;
   const fileRow = table.origin?.rows?.[row];
-  return fileRow === undefined ? undefined : `row ${fileRow} (counting from 0)`;
+  return fileRow === undefined ? undefined : zeroBasedRow(fileRow);
 }

@@ -11,3 +11,14 @@
 export function formatCount(count: number, singular: string, plural = `${singular}s`): string {
   return `${count} ${count === 1 ? singular : plural}`;
 }
+
+/**
+ * Where a row of a file without lines (Parquet, `.npy`) is, in the words every message uses:
+ * rows counted from 0, as the libraries that write those files count them.
+ *
+ * @example
+ * zeroBasedRow(11); // "row 11 (counting from 0)"
+ */
+export function zeroBasedRow(row: number): string {
+  return `row ${row} (counting from 0)`;
+}

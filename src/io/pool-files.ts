@@ -1,6 +1,7 @@
 import { FileFormatError, InputError, ReceivedKind } from '../errors.js';
 import { checkObject, checkPath } from './check-arguments.js';
 import { readNpy, type NpyArray } from './npy.js';
+import { zeroBasedRow } from './format-count.js';
 import { matrixView, toLabels, type Matrix } from '../matrix.js';
 
 /** Paths of the `.npy` files a simulation reads. */
@@ -149,7 +150,7 @@ export function labelsOfFile(array: NpyArray, path: string, argument: string, n:
     return labelIndices(array, argument, n, k);
   } catch (error) {
     if (!(error instanceof InputError) || error.row === undefined) throw error;
-    const got = new InputError({ argument: `row ${error.row} (counting from 0)`, expected: error.expected, received: error.received });
+    const got = new InputError({ argument: zeroBasedRow(error.row), expected: error.expected, received: error.received });
     throw new FileFormatError(path, got.message, argument);
   }
 }
