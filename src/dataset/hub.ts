@@ -49,7 +49,15 @@ export function parseHubRows(body: unknown, url: string): { table: Table; total:
   return { table: { columns, rows }, total: page.num_rows_total ?? rows.length };
 }
 
-/** Downloads a split (or its first `limit` rows) page by page. */
+/** The split as `hub:name:config:split` with the defaults filled in (`hub:glue:sst2:train`), naming it in messages. */
+function hubSpec(source: HubSource): string {
+  return `hub:${source.dataset}:${source.config ?? 'default'}:${source.split ?? 'train'}`;
+}
+
+/**
+ * Downloads a split (or its first `limit` rows) page by page. The table's origin names the split
+ * and each row's index in it, so that an error about a row says where to find it.
+ */
 export async function fetchHubTable(source: HubSource, limit?: number): Promise<Table> {
   const table: Table = { columns: [], rows: [] };
   let total = limit ?? Infinity;
@@ -68,5 +76,7 @@ export async function fetchHubTable(source: HubSource, limit?: number): Promise<
     total = Math.min(total, page.total);
     if (page.table.rows.length === 0) break;
   }
+  // Pages are asked for from the split's first row on: the table's rows are the split's, in order.
+  table.origin = { path: hubSpec(source), lines: [], rows: table.rows.map((_, i) => i) };
   return table;
 }

@@ -8,7 +8,8 @@ export interface Table {
   /**
    * The file the table was read from, for messages: its path and where each row is in it. A text
    * file (TSV, CSV, JSON Lines) gives the 1-based line each row starts on; a file without lines
-   * (Parquet) gives no lines but each row's 0-based index in the file in `rows`.
+   * (Parquet, a Hugging Face Hub split named `hub:name:config:split`) gives no lines but each
+   * row's 0-based index in the file in `rows`.
    */
   origin?: { path: string; lines: readonly number[]; rows?: readonly number[] };
 }

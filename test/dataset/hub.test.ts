@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { readTable } from '../../src/dataset/read-table.js';
 import { SST2Dataset, TextClassificationDataset } from '../../src/dataset/index.js';
-import { ActiveTestingError } from '../../src/errors.js';
+import { ActiveTestingError, FileFormatError } from '../../src/errors.js';
 import { sharedAvailable } from '../helpers/shared.js';
 import { SST2_TRAIN } from '../session/sst2-pool.js';
 
@@ -94,5 +94,30 @@ describe.skipIf(!sharedAvailable(SST2_TRAIN))('datasets from the Hugging Face Hu
     } finally {
       failWith = null;
     }
+  });
+});
+
+describe('a Hub split with a bad row', () => {
+  afterAll(() => vi.unstubAllGlobals());
+
+  it('names the split and the row in the split, as a file row is named', async () => {
+    const labels = ['negative', 'positive', 'maybe'];
+    vi.stubGlobal('fetch', () =>
+      Promise.resolve(
+        Response.json({
+          features: [
+            { name: 'sentence', type: { _type: 'Value' } },
+            { name: 'label', type: { _type: 'Value' } },
+          ],
+          rows: labels.map((label, i) => ({ row_idx: i, row: { sentence: `review ${i}`, label } })),
+          num_rows_total: labels.length,
+        }),
+      ),
+    );
+    const loading = TextClassificationDataset.fromHub({ dataset: 'org/reviews', split: 'test' }, { classes: ['negative', 'positive'] });
+    await expect(loading).rejects.toThrow(FileFormatError);
+    await expect(loading).rejects.toThrow(
+      /^hub:org\/reviews:default:test: row 2 \(counting from 0\), column "label": expected .*got "maybe"$/,
+    );
   });
 });
