@@ -1,4 +1,4 @@
-import { evaluateToFolder } from '../evaluation/evaluate.js';
+import { evaluateToFolder, flooredLabelsWarning } from '../evaluation/evaluate.js';
 import { resolveEvaluateOptions, type EvaluateOptions } from '../evaluation/evaluate-options.js';
 import { cliFlag, optionHelp } from '../options/schema.js';
 import { assertFolderWritable } from '../io/atomic.js';
@@ -70,14 +70,8 @@ export const evaluateCommand: Command = {
         }),
       () => (scored === undefined ? undefined : `after ${scored.done} of ${formatCount(scored.total, 'item')}`),
     ).finally(() => progress.finish());
-    // Opted into, but each one is a bound, not a score: a run where most labels were floored is not the run meant.
     // Counted over the whole run: a resumed run's earlier part is kept in its checkpoint, finished results in meta.json.
-    const floored = outcome.flooredLabels;
-    if (floored > 0) {
-      console.error(
-        `warning: ${formatCount(floored, 'label score')} of this run ${floored === 1 ? 'was' : 'were'} not among the top log-probabilities the server returned (--top-logprobs) and ${floored === 1 ? 'was' : 'were'} floored to the lowest of them (--missing-label floor): upper bounds, not the labels' log-probabilities`,
-      );
-    }
+    if (outcome.flooredLabels > 0) console.error(`warning: ${flooredLabelsWarning(outcome.flooredLabels, cliFlag)}`);
     if (outcome.alreadyComplete) console.log(`${out}: results of this configuration are already complete`);
     else
       console.log(`${formatCount(outcome.n, 'item')}: accuracy ${outcome.accuracy.toFixed(4)}, loss ${outcome.loss.toFixed(4)} -> ${out}`);

@@ -9,6 +9,7 @@ import { filePlace, type Table } from '../dataset/table.js';
 import { CancelledError, FileFormatError, InputError, OutputExistsError, ReceivedKind } from '../errors.js';
 import { removeStaleTemporaries, writeOutputFolder } from '../io/atomic.js';
 import { faultPoint } from '../io/fault.js';
+import { formatCount } from '../io/format-count.js';
 import { withOutputLock } from '../io/output-lock.js';
 import { encodeNpy } from '../io/npy.js';
 import { redactSecrets } from '../io/redact.js';
@@ -84,6 +85,20 @@ export interface EvaluateRun {
    * (`--limit`), an experiment its grid keys (`evaluate.<step>.limit`).
    */
   optionName?: (name: string) => string;
+}
+
+/**
+ * The warning for an evaluation whose results hold `floored` floored label scores (see
+ * `EvaluateOutcome.flooredLabels`), naming the options by `optionName` as `EvaluateRun.optionName`
+ * does. Opted into, but each one is a bound, not a score: a run where most labels were floored is
+ * not the run meant; `evaluate` and an experiment's evaluate steps say it alike.
+ *
+ * @example
+ * flooredLabelsWarning(1, (name) => name); // "1 label score of this run was not among the top log-probabilities the server returned (topLogprobs) and was floored…"
+ */
+export function flooredLabelsWarning(floored: number, optionName: (name: string) => string): string {
+  const were = floored === 1 ? 'was' : 'were';
+  return `${formatCount(floored, 'label score')} of this run ${were} not among the top log-probabilities the server returned (${optionName('topLogprobs')}) and ${were} floored to the lowest of them (${optionName('missingLabel')} floor): upper bounds, not the labels' log-probabilities`;
 }
 
 /** What an evaluation produced, or found already complete in its output folder. */

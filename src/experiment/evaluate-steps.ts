@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { InputError, OutputExistsError } from '../errors.js';
-import { evaluateToFolder } from '../evaluation/evaluate.js';
+import { evaluateToFolder, flooredLabelsWarning } from '../evaluation/evaluate.js';
 import {
   checkEvaluateOptions,
   EVALUATE_PATH_OPTIONS,
@@ -71,8 +71,8 @@ export function evaluateStepFolder(out: string, step: string): string {
 /**
  * Runs each step's evaluation into `out/scores/<step>/`. A step whose results are complete
  * returns at once, and an interrupted one resumes from its checkpoint, so an experiment can run
- * its steps every time. Progress goes to stderr, so that stdout carries only the experiment's
- * own output (JSON lines with `--json`). `signal` interrupts a step (rerun to resume).
+ * its steps every time. Progress goes to stderr, with `evaluate`'s warning of floored label
+ * scores, so that stdout carries only the experiment's own output (JSON lines with `--json`). `signal` interrupts a step (rerun to resume).
  */
 export async function runEvaluateSteps(
   steps: ReadonlyMap<string, EvaluateStep>,
@@ -116,6 +116,7 @@ export async function runEvaluateSteps(
       // Bad input found while scoring (classes sharing a token, a missing column, too many shots).
       throw inStep(error, name);
     }
+    if (outcome.flooredLabels > 0) process.stderr.write(`warning: ${flooredLabelsWarning(outcome.flooredLabels, run.optionName)}\n`);
     process.stderr.write(
       outcome.alreadyComplete
         ? `${folder}: results of this configuration are already complete\n`

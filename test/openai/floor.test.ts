@@ -1,7 +1,8 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
+import { runEvaluateSteps } from '../../src/experiment/evaluate-steps.js';
 import { readNpy } from '../../src/io/npy.js';
 import { runCliCaptured } from '../helpers/cli.js';
 import { fakeModel, ScriptedServer, wordId, type ScriptedRequest } from './scripted-server.js';
@@ -39,6 +40,36 @@ describe('evaluate --missing-label floor', () => {
       expect(run.stderr).toContain(
         "warning: 3 label scores of this run were not among the top log-probabilities the server returned (--top-logprobs) and were floored to the lowest of them (--missing-label floor): upper bounds, not the labels' log-probabilities",
       );
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe('an experiment step with missingLabel floor', () => {
+  it('warns of the floored label scores once per run of the step, naming the grid keys', async () => {
+    const server = await ScriptedServer.start(topWithoutPositive);
+    try {
+      const grid = join(dir, 'grid');
+      const data = join(dir, 'grid-data.tsv');
+      writeFileSync(data, 'sentence\tlabel\na fine film\t1\na dull film\t0\n');
+      const step = { model: server.spec, data, classes: 'negative,positive', openaiMode: 'top-logprobs', missingLabel: 'floor' } as const;
+      const warning =
+        "warning: 2 label scores of this run were not among the top log-probabilities the server returned (evaluate.served.topLogprobs) and were floored to the lowest of them (evaluate.served.missingLabel floor): upper bounds, not the labels' log-probabilities\n";
+      // Scored, then found complete: the results hold floored scores either way.
+      for (const run of ['scored', 'complete']) {
+        const stderr: string[] = [];
+        const spy = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => stderr.push(String(chunk)) > 0);
+        try {
+          await runEvaluateSteps(new Map([['served', step]]), grid, false, () => {});
+        } finally {
+          spy.mockRestore();
+        }
+        expect(
+          stderr.filter((line) => line.startsWith('warning:')),
+          run,
+        ).toEqual([warning]);
+      }
     } finally {
       await server.close();
     }
