@@ -62,7 +62,7 @@ export class ReceivedKind {
 }
 
 /** Bad input: a wrong shape, a value out of range, a NaN score. */
-export class InputError extends ActiveTestingError {
+export class InputError extends ActiveTestingError implements RowError {
   override name = 'InputError';
   readonly argument: string;
   readonly expected: string;
@@ -75,6 +75,10 @@ export class InputError extends ActiveTestingError {
     this.expected = details.expected;
     this.received = details.received;
     this.row = details.row;
+  }
+
+  atRow(row: number): InputError {
+    return new InputError({ argument: this.argument, expected: this.expected, received: this.received, row });
   }
 }
 
@@ -115,6 +119,16 @@ function formatObject(value: object): string {
 }
 
 /**
+ * An error about one row of a list given (a prompt, a row of scores), counted from 0, that can be
+ * told of another row: a slice's row (a batch's) as the whole's, with `rowOffset`.
+ */
+export interface RowError {
+  readonly row?: number;
+  /** The same error about row `row`. */
+  atRow(row: number): ActiveTestingError;
+}
+
+/**
  * `error` with its row counted `offset` further: an error about a row of a slice (a batch),
  * told of the whole. Anything else is returned as it is.
  *
@@ -122,8 +136,12 @@ function formatObject(value: object): string {
  * throw rowOffset(error, batchStart);
  */
 export function rowOffset(error: unknown, offset: number): unknown {
-  if (!(error instanceof InputError) || error.row === undefined || offset === 0) return error;
-  return new InputError({ argument: error.argument, expected: error.expected, received: error.received, row: error.row + offset });
+  if (offset === 0 || !isRowError(error) || error.row === undefined) return error;
+  return error.atRow(error.row + offset);
+}
+
+function isRowError(error: unknown): error is ActiveTestingError & RowError {
+  return error instanceof ActiveTestingError && typeof (error as Partial<RowError>).atRow === 'function';
 }
 
 /**

@@ -231,6 +231,7 @@ export {
   type OpenAITarget,
   parseOpenAIModelSpec,
   RemoteModelError,
+  type RemotePromptPlace,
   type RetryNotice,
   type RetryPolicy,
   type ScoreBatchOptions,

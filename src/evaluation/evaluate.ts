@@ -16,6 +16,7 @@ import { redactSecrets } from '../io/redact.js';
 import { checkTsvSafe } from '../io/tsv-safe.js';
 import { readFailure } from '../io/unreadable.js';
 import { OpenAIBackend, type OpenAIScoringMode } from '../model/backends/openai.js';
+import { RemoteModelError } from '../model/backends/openaiHttp.js';
 import { isOpenAIModelSpec } from '../model/backends/openaiTarget.js';
 import type { ScoringBackend } from '../model/backend.js';
 import { Model } from '../model/model.js';
@@ -231,14 +232,16 @@ async function loadData(source: string, config: EvaluateConfig, limit: number | 
 }
 
 /**
- * An error about a pool row's prompt (too long for the model), told with its place in the data
- * file (its line, or a Parquet file's row): the pool's rows are the file's less its ICL examples,
- * so the row alone does not find it.
+ * An error about a pool row's prompt (too long for the model, or answered wrongly by a served
+ * model), told with its place in the data file (its line, or a Parquet file's or Hub split's row):
+ * the pool's rows are the file's less its ICL examples, so the row alone does not find it.
  */
 function atDataPlace(error: unknown, poolRows: readonly number[], table: Table, path: string): unknown {
-  if (!(error instanceof InputError) || error.argument !== 'prompts' || error.row === undefined) return error;
+  const promptError = error instanceof InputError && error.argument === 'prompts';
+  if (!(promptError || error instanceof RemoteModelError) || error.row === undefined) return error;
   const place = filePlace(table, poolRows[error.row] ?? -1);
   if (place === undefined) return error;
+  if (error instanceof RemoteModelError) return error.atPlace(`${place} of ${path}`);
   return new InputError({
     argument: 'prompts',
     expected: error.expected,

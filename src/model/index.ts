@@ -17,6 +17,7 @@ export {
   type OpenAIHttpClientOptions,
   parseRetryAfter,
   RemoteModelError,
+  type RemotePromptPlace,
   type RetryNotice,
   type RetryPolicy,
 } from './backends/openaiHttp.js';

@@ -75,3 +75,35 @@ describe('an experiment step with missingLabel floor', () => {
     }
   });
 });
+
+describe('a served model that misses a label of one row', () => {
+  it('names the row by its line in the data file, not by its place in a batch', async () => {
+    const dull = wordId('dull');
+    // Every prompt gets both labels among its top log-probabilities but the one holding "dull".
+    const server = await ScriptedServer.start((request) => {
+      if (request.path !== '/v1/completions') return fakeModel(request);
+      const choices = (request.body.prompt as number[][]).map((ids, index) => {
+        const top = { [`token_id:${wordId('negative')}`]: -0.5, 'token_id:9': -1 };
+        if (!ids.includes(dull)) top[`token_id:${wordId('positive')}`] = -1.5;
+        return { index, text: '', logprobs: { tokens: ['token_id:9'], token_logprobs: [-1], top_logprobs: [top] } };
+      });
+      return { status: 200, body: JSON.stringify({ choices }) };
+    });
+    try {
+      const data = join(dir, 'one-bad-row.tsv');
+      writeFileSync(data, 'sentence\tlabel\na fine film\t1\nquite good\t1\nvery nice\t1\na dull film\t0\nawful\t0\n');
+      const run = await runCliCaptured([
+        'evaluate',
+        ...['--model', server.spec, '--data', data, '--classes', 'negative,positive', '--out', join(dir, 'one-bad-row')],
+        ...['--openai-mode', 'top-logprobs', '--batch-size', '2'],
+      ]);
+      expect(run.code).toBe(1);
+      // The fourth row, on line 5, is the second of its batch.
+      expect(run.stderr).toContain(
+        `${server.baseUrl}/completions: line 5 of ${data}: label token ${wordId('positive')} is not among the top 20 log-probabilities`,
+      );
+    } finally {
+      await server.close();
+    }
+  });
+});

@@ -22,8 +22,9 @@ export interface OpenAIBackendOptions {
   topLogprobs?: number;
   /**
    * A label token missing from the top log-probabilities: `'error'` (default) fails, naming the
-   * item and label; `'floor'` scores it with the lowest log-probability the server returned for
-   * that item, an upper bound on its true value (counted in `stats.flooredLabels` and reported to `onFloored`).
+   * prompt's row and the label token; `'floor'` scores it with the lowest log-probability the
+   * server returned for that item, an upper bound on its true value (counted in
+   * `stats.flooredLabels` and reported to `onFloored`).
    */
   onMissingLabel?: 'error' | 'floor';
   /** `max_tokens` in echo mode: 0 where the server accepts it, else 1 (default 1, which every server accepts). */
@@ -187,16 +188,21 @@ export class OpenAIBackend implements ScoringBackend {
       const item = Math.floor(s / K);
       const position = promptIds[item].length;
       const choice = choices[s];
-      const what = `item ${firstItem + item} of the batch, label ${s % K}`;
+      const prompt = { row: firstItem + item, label: s % K };
       const echoed = choice.token_logprobs.length;
       if (echoed < position + 1 || echoed > position + 1 + this.echoMaxTokens) {
-        throw new RemoteModelError(url, `${what}: the server echoed ${formatCount(echoed, 'token')} for a ${position + 1}-token prompt`);
+        throw new RemoteModelError(
+          url,
+          `the server echoed ${formatCount(echoed, 'token')} for a ${position + 1}-token prompt`,
+          undefined,
+          prompt,
+        );
       }
       const token = choice.tokens?.[position];
       if (typeof token === 'string' && token.startsWith('token_id:') && token !== `token_id:${labelTokenIds[s % K]}`) {
-        throw new RemoteModelError(url, `${what}: echoed token ${token} where label token ${labelTokenIds[s % K]} was sent`);
+        throw new RemoteModelError(url, `echoed token ${token} where label token ${labelTokenIds[s % K]} was sent`, undefined, prompt);
       }
-      scores[s] = readTokenLogprob(url, choice, position, what);
+      scores[s] = readTokenLogprob(url, choice, position, prompt);
     }
     return scores;
   }
@@ -218,7 +224,7 @@ export class OpenAIBackend implements ScoringBackend {
     const choices = readChoiceLogprobs(url, body, promptIds.length);
     const scores = new Float32Array(promptIds.length * K);
     choices.forEach((choice, item) => {
-      const top = readTopLogprobsById(url, choice, `item ${firstItem + item} of the batch`);
+      const top = readTopLogprobsById(url, choice, { row: firstItem + item });
       const lowest = Math.min(...top.values());
       labelTokenIds.forEach((label, k) => {
         const value = top.get(label);
@@ -231,7 +237,9 @@ export class OpenAIBackend implements ScoringBackend {
         } else {
           throw new RemoteModelError(
             url,
-            `item ${firstItem + item} of the batch: label token ${label} is not among the top ${this.topLogprobs} log-probabilities; use the echo mode, or opt into onMissingLabel: 'floor' (--missing-label floor)`,
+            `label token ${label} is not among the top ${this.topLogprobs} log-probabilities; use the echo mode, or opt into onMissingLabel: 'floor' (--missing-label floor)`,
+            undefined,
+            { row: firstItem + item },
           );
         }
       });

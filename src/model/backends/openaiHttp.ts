@@ -1,18 +1,51 @@
-import { ActiveTestingError, CancelledError, InputError } from '../../errors.js';
+import { ActiveTestingError, CancelledError, InputError, type RowError } from '../../errors.js';
 import { LONGEST_WAIT_MS } from '../../options/schema.js';
 import { redactSecrets, registerSecret } from '../../io/redact.js';
 import { formatCount } from '../../io/format-count.js';
 
+/**
+ * Which prompt a server's answer was wrong about: its row among the prompts scored (counted from
+ * 0), the label when it was about one, and, where the caller knows it, the row's place in the
+ * user's data (`line 5 of pool.tsv`), which messages then give instead of the row.
+ */
+export interface RemotePromptPlace {
+  row: number;
+  label?: number;
+  place?: string;
+}
+
 /** A request to an inference server that failed for good: after its retries, or at once when retrying cannot help. */
-export class RemoteModelError extends ActiveTestingError {
+export class RemoteModelError extends ActiveTestingError implements RowError {
   override name = 'RemoteModelError';
+  /** What went wrong, without the URL or the prompt (secrets redacted). */
+  readonly reason: string;
+
   constructor(
     readonly url: string,
     reason: string,
     /** The HTTP status of the last answer, when there was one. */
     readonly status?: number,
+    /** The prompt the answer was wrong about, when it was about one. */
+    readonly prompt?: RemotePromptPlace,
   ) {
-    super(redactSecrets(`${url}: ${reason}`));
+    const where =
+      prompt === undefined ? '' : `${prompt.place ?? `row ${prompt.row}`}${prompt.label === undefined ? '' : `, label ${prompt.label}`}: `;
+    super(redactSecrets(`${url}: ${where}${reason}`));
+    this.reason = redactSecrets(reason);
+  }
+
+  /** The row of the prompt the answer was wrong about, among the prompts scored. */
+  get row(): number | undefined {
+    return this.prompt?.row;
+  }
+
+  atRow(row: number): RemoteModelError {
+    return new RemoteModelError(this.url, this.reason, this.status, this.prompt && { ...this.prompt, row });
+  }
+
+  /** The same error, its prompt told by `place`, its place in the user's data (`line 5 of pool.tsv`). */
+  atPlace(place: string): RemoteModelError {
+    return new RemoteModelError(this.url, this.reason, this.status, this.prompt && { ...this.prompt, place });
   }
 }
 

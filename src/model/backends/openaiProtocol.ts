@@ -1,4 +1,4 @@
-import { RemoteModelError } from './openaiHttp.js';
+import { RemoteModelError, type RemotePromptPlace } from './openaiHttp.js';
 
 /**
  * Readers for the parts of OpenAI-compatible answers that scoring uses. Each checks what it
@@ -38,12 +38,14 @@ export function readChoiceLogprobs(url: string, body: unknown, promptCount: numb
 }
 
 /** The log-probability at `position` of an echoed prompt, checked to be a finite number ≤ 0. */
-export function readTokenLogprob(url: string, logprobs: CompletionLogprobs, position: number, what: string): number {
+export function readTokenLogprob(url: string, logprobs: CompletionLogprobs, position: number, prompt: RemotePromptPlace): number {
   const value = logprobs.token_logprobs[position];
   if (typeof value !== 'number' || !Number.isFinite(value) || value > 1e-6) {
     throw new RemoteModelError(
       url,
-      `${what}: expected a log-probability at echoed position ${position} (the prompt has ${logprobs.token_logprobs.length} echoed entries), got ${JSON.stringify(value)}`,
+      `expected a log-probability at echoed position ${position} (the prompt has ${logprobs.token_logprobs.length} echoed entries), got ${JSON.stringify(value)}`,
+      undefined,
+      prompt,
     );
   }
   return value;
@@ -54,10 +56,10 @@ export function readTokenLogprob(url: string, logprobs: CompletionLogprobs, posi
  * vLLM's `token_id:<id>` form (requested with `return_tokens_as_token_ids`), because decoded
  * token strings are ambiguous.
  */
-export function readTopLogprobsById(url: string, logprobs: CompletionLogprobs, what: string): Map<number, number> {
+export function readTopLogprobsById(url: string, logprobs: CompletionLogprobs, prompt: RemotePromptPlace): Map<number, number> {
   const top = logprobs.top_logprobs?.[0];
   if (!top || typeof top !== 'object') {
-    throw new RemoteModelError(url, `${what}: the answer has no top_logprobs for the first generated token`);
+    throw new RemoteModelError(url, 'the answer has no top_logprobs for the first generated token', undefined, prompt);
   }
   const byId = new Map<number, number>();
   for (const [key, value] of Object.entries(top)) {
@@ -65,11 +67,18 @@ export function readTopLogprobsById(url: string, logprobs: CompletionLogprobs, w
     if (!match) {
       throw new RemoteModelError(
         url,
-        `${what}: top_logprobs key ${JSON.stringify(key)} is not of the form token_id:<id>; the top-logprobs mode needs a server that honours return_tokens_as_token_ids (vLLM does)`,
+        `top_logprobs key ${JSON.stringify(key)} is not of the form token_id:<id>; the top-logprobs mode needs a server that honours return_tokens_as_token_ids (vLLM does)`,
+        undefined,
+        prompt,
       );
     }
     if (typeof value !== 'number' || !Number.isFinite(value) || value > 1e-6) {
-      throw new RemoteModelError(url, `${what}: top_logprobs[${JSON.stringify(key)}] is not a log-probability: ${JSON.stringify(value)}`);
+      throw new RemoteModelError(
+        url,
+        `top_logprobs[${JSON.stringify(key)}] is not a log-probability: ${JSON.stringify(value)}`,
+        undefined,
+        prompt,
+      );
     }
     byId.set(Number(match[1]), value);
   }
