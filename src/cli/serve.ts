@@ -1,7 +1,8 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
+import type { Server, ServerResponse } from 'node:http';
 import { dirname } from 'node:path';
-import { serve, type ServerType } from '@hono/node-server';
+import { serve } from '@hono/node-server';
 import { InputError, ReceivedKind, UsageError } from '../errors.js';
 import { ActiveTestingSession, type StoppingRule } from '../session/session.js';
 import { createServeApp, newToken } from '../serve/app.js';
@@ -60,11 +61,51 @@ async function demoSession(path: string): Promise<ActiveTestingSession> {
   });
 }
 
-function listen(fetch: (request: Request) => Response | Promise<Response>, port: number, host: string): Promise<ServerType> {
+/** How long a shutdown waits for requests in progress to be answered before it cuts their connections (ms). */
+const SHUTDOWN_GRACE_MS = 2_000;
+
+function listen(fetch: (request: Request) => Response | Promise<Response>, port: number, host: string): Promise<Server> {
   return new Promise((resolve, reject) => {
-    const server = serve({ fetch, port, hostname: host }, () => resolve(server));
+    // Plain HTTP: `serve` makes an http.Server unless given another createServer.
+    const server = serve({ fetch, port, hostname: host }, () => resolve(server)) as Server;
     server.once('error', (error: NodeJS.ErrnoException) => reject(listenError(error, port, host)));
   });
+}
+
+/** The answers `server` is writing, each from its request until its connection is done with it. */
+function answersInProgress(server: Server): Set<ServerResponse> {
+  const answers = new Set<ServerResponse>();
+  server.on('request', (_request, response: ServerResponse) => {
+    answers.add(response);
+    response.once('close', () => answers.delete(response));
+  });
+  return answers;
+}
+
+/**
+ * Stops `server` gracefully: it takes no new connection, sends the answers in progress (`answers`:
+ * a label being saved gets its answer, so the page can say it is saved), ends the event streams
+ * (`endStreams`: they never end on their own) and closes each connection once it is idle.
+ * Connections still open after `graceMs` (a client that does not read its answer) are cut, so that
+ * a shutdown never hangs.
+ */
+async function closeServer(server: Server, answers: Set<ServerResponse>, endStreams: () => void, graceMs: number): Promise<void> {
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  // A keep-alive connection stays open after its answer, and close() closes only the connections
+  // idle when it is called: each answer finished from here on closes the connections left idle.
+  const closeIdle = (): void => server.closeIdleConnections();
+  const watch = (response: ServerResponse): void => {
+    if (!response.writableFinished) response.once('finish', closeIdle);
+  };
+  answers.forEach(watch);
+  server.on('request', (_request, response: ServerResponse) => watch(response));
+  endStreams();
+  let cut: NodeJS.Timeout | undefined;
+  const graceOver = new Promise<void>((resolve) => (cut = setTimeout(resolve, graceMs)));
+  await Promise.race([closed, graceOver]);
+  clearTimeout(cut);
+  server.closeAllConnections();
+  await closed;
 }
 
 /**
@@ -184,6 +225,8 @@ export const serveCommand: Command = {
     // open nothing is answered; nobody has the token before the URL is printed.
     let app: ReturnType<typeof createServeApp> | undefined;
     const server = await listen((request) => app?.fetch(request) ?? new Response('starting', { status: 503 }), port, host);
+    const answers = answersInProgress(server);
+    const closing = new AbortController();
     let session: ActiveTestingSession | undefined;
     let stop = (): void => {};
     try {
@@ -195,7 +238,7 @@ export const serveCommand: Command = {
       // The server keeps answering (the pages say it must be restarted), so its operator is told too.
       coordinator.onStopped((error) => console.error(`active-testing serve: ${error.operatorMessage}`));
       const token = newToken();
-      app = createServeApp(coordinator, { token, answersHost });
+      app = createServeApp(coordinator, { token, answersHost, closing: closing.signal });
       // Listened to before the URL is printed (a script that waits for it may signal at once) and
       // until the session is closed: signals after the first change nothing, where Node would end
       // the process at once (exit by signal, lock file left behind). Ctrl-C under `npm run` reaches
@@ -208,8 +251,8 @@ export const serveCommand: Command = {
       await stopped;
       return 0;
     } finally {
-      if ('closeAllConnections' in server) server.closeAllConnections();
-      server.close();
+      // The session is closed (its lock released) once nothing more can be asked of it.
+      await closeServer(server, answers, () => closing.abort(), SHUTDOWN_GRACE_MS);
       try {
         await session?.close();
       } finally {

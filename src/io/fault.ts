@@ -1,5 +1,5 @@
 /**
- * Named points in the lock, journal, output and evaluate code where the fault-injection tests pause
+ * Named points in the lock, journal, output, evaluate and serve code where the fault-injection tests pause
  * a process, to widen the windows that a crash, a competing process or a signal could hit. Used
  * only by tests: unless the environment variable `ACTIVE_TESTING_FAULT_DELAY_MS` is set (e.g.
  * `lock:written=50,journal:append=5`, or `*=20` for every point) each call returns at once.
@@ -20,7 +20,9 @@ export type FaultPoint =
   /** `evaluate` flushed a batch's scores to its checkpoint, the next batch not yet scored. */
   | 'evaluate:batch'
   /** Before each step of an output folder's atomic write (the temporaries, then each rename). */
-  | 'output:step';
+  | 'output:step'
+  /** `serve` has done what a request asked (a label is on disk), its answer not yet sent. */
+  | 'serve:answer';
 
 const ENV = 'ACTIVE_TESTING_FAULT_DELAY_MS';
 let sleeper: Int32Array | undefined;

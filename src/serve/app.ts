@@ -6,6 +6,7 @@ import { bodyLimit } from 'hono/body-limit';
 import { setCookie } from 'hono/cookie';
 import { streamSSE } from 'hono/streaming';
 import { ActiveTestingError, InputError } from '../errors.js';
+import { faultPause } from '../io/fault.js';
 import { checkKnownKeys } from '../options/index.js';
 import { SessionStateError } from '../session/errors.js';
 import { SessionStoppedError, type AnnotationCoordinator } from './coordinator.js';
@@ -51,6 +52,11 @@ export interface ServeAppOptions {
    * `hostCheck`); others, and requests without one, are refused with 403. Undefined answers any.
    */
   answersHost?: (host: string) => boolean;
+  /**
+   * Aborted when the server shuts down: event streams, which never end on their own, then end, so
+   * that their connections close and the server can stop.
+   */
+  closing?: AbortSignal;
 }
 
 /** A fresh random access token (URL-safe). */
@@ -208,7 +214,9 @@ export function createServeApp(coordinator: AnnotationCoordinator, options: Serv
   };
   const respond = async (c: Context, action: () => Promise<ClientView>): Promise<Response> => {
     try {
-      return c.json(await action());
+      const view = await action();
+      await faultPause('serve:answer');
+      return c.json(view);
     } catch (error) {
       return errorResponse(c, error);
     }
@@ -267,8 +275,12 @@ export function createServeApp(coordinator: AnnotationCoordinator, options: Serv
         unsubscribe();
         wake?.();
       });
+      const closing = options.closing;
+      const shuttingDown = (): boolean => closing?.aborted === true;
+      const shutDown = (): void => wake?.();
+      closing?.addEventListener('abort', shutDown);
       try {
-        while (!stream.aborted && !stream.closed) {
+        while (!stream.aborted && !stream.closed && !shuttingDown()) {
           if (latest !== undefined) {
             const state = latest;
             latest = undefined;
@@ -287,9 +299,10 @@ export function createServeApp(coordinator: AnnotationCoordinator, options: Serv
               resolve();
             };
           });
-          if (latest === undefined && !stream.aborted) await stream.write(': keep-alive\n\n');
+          if (latest === undefined && !stream.aborted && !shuttingDown()) await stream.write(': keep-alive\n\n');
         }
       } finally {
+        closing?.removeEventListener('abort', shutDown);
         unsubscribe();
       }
     }),

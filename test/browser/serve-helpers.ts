@@ -29,9 +29,12 @@ export interface RunningServer {
   exited: Promise<number | null>;
 }
 
-/** Starts `active-testing serve` with `args` (on `port`, by default a free one) and waits for the URL it prints. */
-export function startServer(args: string[], port = 0): Promise<RunningServer> {
-  const child = spawn(process.execPath, [CLI, 'serve', '--port', String(port), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+/**
+ * Starts `active-testing serve` with `args` (on `port`, by default a free one, in the environment
+ * `env`) and waits for the URL it prints.
+ */
+export function startServer(args: string[], port = 0, env: NodeJS.ProcessEnv = process.env): Promise<RunningServer> {
+  const child = spawn(process.execPath, [CLI, 'serve', '--port', String(port), ...args], { stdio: ['ignore', 'pipe', 'pipe'], env });
   let stdout = '';
   let stderr = '';
   // 'close', not 'exit': only then has all the process wrote to stderr been read (a refusal's reason).

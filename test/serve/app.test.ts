@@ -48,9 +48,15 @@ class CookieJar {
  * A served session on `origin` (the browser's `Host` header is its host), and a browser tab's
  * requests to it, whose writes carry `pageOrigin` (the page's own, unless a proxy stands between).
  */
-async function served(origin: string, answersHost?: (host: string) => boolean, coordinator?: AnnotationCoordinator, pageOrigin = origin) {
+async function served(
+  origin: string,
+  answersHost?: (host: string) => boolean,
+  coordinator?: AnnotationCoordinator,
+  pageOrigin = origin,
+  closing?: AbortSignal,
+) {
   const token = newToken();
-  const app: Hono = createServeApp(coordinator ?? new AnnotationCoordinator(await newSession()), { token, answersHost });
+  const app: Hono = createServeApp(coordinator ?? new AnnotationCoordinator(await newSession()), { token, answersHost, closing });
   const host = new URL(origin).host;
   return {
     /** Opens the printed URL: the server sets its cookies and redirects. */
@@ -116,6 +122,26 @@ describe('the serve app', () => {
     expect(waiting.size).toBeLessThanOrEqual(1);
     await reader.cancel();
     for (const timer of waiting) clearTimer(timer as NodeJS.Timeout);
+  });
+
+  it('ends its event streams when the server shuts down, and a stream asked for after at once', async () => {
+    const closing = new AbortController();
+    const jar = new CookieJar();
+    const server = await served('http://127.0.0.1:8089', undefined, undefined, undefined, closing.signal);
+    await server.signIn(jar);
+    const read = async (response: Response): Promise<string> => {
+      let text = '';
+      for await (const chunk of response.body!.pipeThrough(new TextDecoderStream())) text += chunk;
+      return text;
+    };
+    const open = await server.events(jar);
+    const reader = open.body!.pipeThrough(new TextDecoderStream()).getReader();
+    expect((await reader.read()).value).toMatch(/^event: state\ndata: /);
+    closing.abort();
+    expect(await reader.read()).toEqual({ done: true, value: undefined });
+    const later = await server.events(jar);
+    expect(later.status).toBe(200);
+    expect(await read(later)).toBe('');
   });
 
   it('pushes a change that comes while the page is slow to read the last one at once, not after the keep-alive wait', async () => {

@@ -1,0 +1,54 @@
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { journalLabels, startServer } from '../browser/serve-helpers.js';
+
+const root = mkdtempSync(join(tmpdir(), 'at-serve-shutdown-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+describe('active-testing serve stopped by a signal', () => {
+  it('answers a label it is saving and ends the event streams before it exits 0 and releases the lock', async () => {
+    const path = join(root, 'demo.session');
+    // Each answer waits 500 ms after its request is done, so the signal below comes once the label is
+    // on disk and before its answer is sent. The wait is a timer of the server's, as is its 2 s grace
+    // for answers in progress, so the answer goes out first however loaded the machine is.
+    const server = await startServer(['--demo', '--session', path], 0, {
+      ...process.env,
+      ACTIVE_TESTING_FAULT_DELAY_MS: 'serve:answer=500',
+    });
+    try {
+      const visit = await fetch(server.url, { redirect: 'manual' });
+      const cookie = visit.headers
+        .getSetCookie()
+        .map((c) => c.split(';')[0])
+        .join('; ');
+      const state = (await (await fetch(`${server.origin}/api/state`, { headers: { cookie } })).json()) as { item: { id: string } };
+      const events = await fetch(`${server.origin}/api/events`, { headers: { cookie } });
+      const stream = events.body!.getReader();
+      expect(new TextDecoder().decode((await stream.read()).value)).toMatch(/^event: state\n/);
+
+      const answer = fetch(`${server.origin}/api/label`, {
+        method: 'POST',
+        headers: { cookie, 'Content-Type': 'application/json', Origin: server.origin },
+        body: JSON.stringify({ id: state.item.id, label: 1 }),
+      });
+      while (!journalLabels(path).has(state.item.id)) await new Promise((done) => setTimeout(done, 5));
+      server.child.kill('SIGTERM');
+
+      const response = await answer;
+      expect(response.status).toBe(200);
+      const view = (await response.json()) as { state: { labels: number }; item: { id: string } };
+      expect(view.state.labels).toBe(1);
+      expect(view.item.id).not.toBe(state.item.id);
+      // The event stream ends as a stream does, not cut off mid-way.
+      while (!(await stream.read()).done);
+
+      expect(await server.exited, server.stderr()).toBe(0);
+      expect(journalLabels(path).get(state.item.id)).toBe(1);
+      expect(existsSync(`${path}.lock`)).toBe(false);
+    } finally {
+      server.child.kill('SIGKILL');
+    }
+  });
+});
