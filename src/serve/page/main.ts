@@ -316,7 +316,7 @@ async function send(path: string, body?: object): Promise<Answer> {
  * messages: it is shown as saving while the request runs, as saved only once the server has
  * answered (after its journal write), as not saved yet while the server does not answer (a label
  * or skip is then sent again; an undo is not, and the page asks for the state instead), and as not
- * saved when the server cannot be reached.
+ * confirmed when the server cannot be reached (it may have saved it before its answer was lost).
  */
 async function call(path: string, body?: object, action?: Action): Promise<void> {
   // The buttons are disabled while the request runs, which takes the focus from the one pressed:
@@ -368,8 +368,11 @@ async function call(path: string, body?: object, action?: Action): Promise<void>
       return;
     }
   } catch (error) {
+    // The connection may have failed after the server saved the action (a server killed or cut off
+    // before its answer went out), so the action is not said to be unsaved.
     showMessage(
-      `${request.action === undefined ? '' : `Not saved: ${request.action.name}. `}The server cannot be reached (${String(error)}). ` +
+      `${request.action === undefined ? '' : `Not confirmed: ${request.action.name}. `}The server cannot be reached (${String(error)})` +
+        `${request.action === undefined ? '. ' : ', so it may or may not have happened; the page shows where things stand once the server is back. '}` +
         'Every label shown as saved is on disk; restart the server and reopen its URL.',
       true,
       true,
