@@ -1,8 +1,8 @@
 import { BOOTSTRAP_Z } from '../metrics/index.js';
-import { finitePopulationFactor } from '../estimators/bootstrap.js';
+import { bootstrapRoundingPerUnit, finitePopulationFactor } from '../estimators/bootstrap.js';
 import { InputError, ReceivedKind } from '../errors.js';
 import type { Matrix } from '../matrix.js';
-import { coverage, rowMeans, rowMedian, rowPercentiles, se, sma, type ErrorSummary } from '../metrics/index.js';
+import { rowMeans, rowMedian, rowPercentiles, se, sma, type ErrorSummary } from '../metrics/index.js';
 import { settingKind, type ReportSetting } from './setting.js';
 
 /** Per-row error statistics of one setting, across its runs. */
@@ -17,7 +17,11 @@ export interface SettingCurves {
   p55: Float64Array;
   /** Mean bootstrap variance per row (finite-population corrected when the pool size is recorded); what the bootstrap thinks the MSE is. Absent without bootstrap and for ASE. */
   meanBootstrapVariance?: Float64Array;
-  /** Fraction of runs whose approximate bootstrap interval, estimate ± confidence·σ, contains the true risk, per row. Absent without bootstrap and for ASE. */
+  /**
+   * Fraction of runs whose approximate bootstrap interval, estimate ± confidence·σ, contains the
+   * true risk, per row; with the pool size recorded, widened by `simulate`'s rounding allowance.
+   * Absent without bootstrap and for ASE.
+   */
   coverage?: Float64Array;
 }
 
@@ -28,8 +32,10 @@ export type ErrorMetric = Extract<ErrorSummary, 'mse' | 'medianSe'>;
  * Error statistics of a setting per recorded row: MSE, median squared error with its 45–55%
  * percentile band and, when the simulation bootstrapped (and is not ASE, which has no such
  * interval), the mean bootstrap variance and the coverage of estimate ± `confidence`·σ (default the
- * paper's 1.96). When the pool size is recorded,
- * the variance gets the finite-population factor (N − M)/(N − 1), as `simulate` and sessions apply it.
+ * paper's 1.96). When the pool size is recorded, the variance gets the finite-population factor
+ * (N − M)/(N − 1) and the interval the rounding allowance 2ε·N·|estimate| (`bootstrapHalfWidth`),
+ * as `simulate` and sessions apply them: at M = N, where σ is 0, the estimate is the pool mean
+ * summed in another order than the true risk, and without the allowance no run would cover it.
  *
  * @example
  * const [setting] = await loadReportSettings(['runs/adaptive']);
@@ -100,8 +106,28 @@ function fillCurveRows(curves: SettingCurves, confidence: number, from: number, 
   curves.p55.set(p55!, from);
   if (bootstrapVariance) {
     curves.meanBootstrapVariance?.set(rowMeans(bootstrapVariance), from);
-    curves.coverage?.set(coverage(estimates, bootstrapVariance, trueRisk, confidence), from);
+    const roundingPerUnit = setting.pool?.size === undefined ? 0 : bootstrapRoundingPerUnit(setting.pool.size);
+    curves.coverage?.set(coveredShares(estimates, bootstrapVariance, trueRisk, confidence, roundingPerUnit), from);
   }
+}
+
+/**
+ * Per row, the fraction of runs with |estimate − R| within `confidence`·σ plus `roundingPerUnit`·|estimate|
+ * (0: none), the interval `summary.json`'s coverage counts (closed at both ends).
+ */
+function coveredShares(estimates: Matrix, variance: Matrix, trueRisk: number, confidence: number, roundingPerUnit: number): Float64Array {
+  const { rows, cols } = estimates;
+  const shares = new Float64Array(rows);
+  for (let row = 0; row < rows; row++) {
+    let inside = 0;
+    for (let j = row * cols; j < (row + 1) * cols; j++) {
+      const estimate = estimates.data[j];
+      const half = confidence * Math.sqrt(variance.data[j]) + (roundingPerUnit === 0 ? 0 : roundingPerUnit * Math.abs(estimate));
+      if (estimate + half >= trueRisk && estimate - half <= trueRisk) inside++;
+    }
+    shares[row] = inside / cols;
+  }
+  return shares;
 }
 
 /**

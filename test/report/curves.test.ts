@@ -52,6 +52,22 @@ describe('settingCurves: the bootstrap interval', () => {
   });
 });
 
+describe('settingCurves: coverage as simulate counts it', () => {
+  // At M = N the bootstrap variance is 0 and the estimate is the pool mean summed in draw order,
+  // a few ulps from the true risk: simulate's summary.json widens the interval for that rounding
+  // and reads 1 there, the report read 0 beside it (and beside the bootstrap interval kind's 1).
+  it('widens the interval by the rounding allowance when the pool size is recorded, and only then', () => {
+    const trueRisk = 0.1 + 0.2; // 0.30000000000000004
+    const estimates = { data: Float64Array.of(0.3, 0.3, 0.3, 0.3, 0.3, 0.3), rows: 3, cols: 2 };
+    const bootstrapVariance = { data: Float64Array.of(0, 0, 0.01, 0, 0, 0), rows: 3, cols: 2 };
+    const withPool = settingCurves(setting(estimates, { trueRisk, bootstrapVariance, pool: { size: 3 } }));
+    // Row 0 (1 label, σ = 0): 2ε·3·0.3 ≈ 4e-16 covers the 1-ulp (5.6e-17) miss; row 1: ±1.96·0.1·√(1/2) covers run 0, the allowance run 1; row 2 is M = N.
+    expect(Array.from(withPool.coverage!)).toEqual([1, 1, 1]);
+    const withoutPool = settingCurves(setting(estimates, { trueRisk, bootstrapVariance }));
+    expect(Array.from(withoutPool.coverage!)).toEqual([0, 0.5, 0]);
+  });
+});
+
 describe('relativeToRandom and labellingCostVsRandom', () => {
   it('agree with the reference formulas (metrics.relativeError / relativeLabellingCost) when labels align', () => {
     const random = randomMatrix(120, 30, 1, 1);
