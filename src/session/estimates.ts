@@ -273,8 +273,12 @@ export class SessionEstimates {
   private fedSkips = 0;
   /** Set when an undo reopened a proposal the estimators had already taken in. */
   private stale = false;
-  /** The proposal floor and belief of the sequences' reference bets, or null (they bet without). */
-  private readonly reference: ReferenceBasis | null;
+  /**
+   * The proposal floor of the sequences' reference bets, or null (they bet without). Its belief
+   * (N×K class probabilities, 80 MB at 100,000 items and 100 classes) is only read to predict the
+   * losses when the tracks are built, so it is not kept.
+   */
+  private readonly reference: Omit<ReferenceBasis, 'belief'> | null;
   /** Each proposal's own floor over the pool (adaptive proposal with reference bets), by position; one array per distinct mixture. */
   private readonly drawFloors: (Float64Array | undefined)[] = [];
   /**
@@ -307,14 +311,16 @@ export class SessionEstimates {
     this.n = n;
     this.diagnostic = new VarianceRatioToRandom(n);
     // Predictions need every item's target scores: a target scored on demand bets without reference.
-    this.reference = targetScores === undefined ? null : reference;
+    const basis = targetScores === undefined ? null : reference;
+    this.reference = basis && { proposalFloor: basis.proposalFloor, drawFloor: basis.drawFloor };
+    const belief = basis?.belief ?? null;
     const targetBounds = sessionLossBounds(loss, n, targetScores, 'modelScores');
     const comparisonBounds = comparisonScores ? sessionLossBounds(loss, n, comparisonScores, 'comparisonScores') : null;
     const pairBounds = comparisonScores ? this.differenceBounds(targetScores, targetBounds, comparisonBounds) : null;
-    const lossPrediction = this.predict(loss, targetScores, targetBounds, expectedLoss);
-    const comparisonPrediction = this.predict(loss, comparisonScores, comparisonBounds);
+    const lossPrediction = this.predict(loss, targetScores, targetBounds, belief, expectedLoss);
+    const comparisonPrediction = this.predict(loss, comparisonScores, comparisonBounds, belief);
     // Under the zero-one loss the accuracy's prediction is the loss's own (a pass over N×K saved).
-    const zeroOnePrediction = loss === ZERO_ONE ? lossPrediction : this.predict(ZERO_ONE, targetScores, zeroOneBounds(n));
+    const zeroOnePrediction = loss === ZERO_ONE ? lossPrediction : this.predict(ZERO_ONE, targetScores, zeroOneBounds(n), belief);
     this.pairMagnitude = pairBounds && targetBounds && comparisonBounds ? pairMagnitude(targetBounds, comparisonBounds) : null;
     this.tracks = {
       loss: new Track(n, targetBounds, lossPrediction),
@@ -322,7 +328,7 @@ export class SessionEstimates {
       comparison: comparisonScores
         ? {
             loss: new Track(n, comparisonBounds, comparisonPrediction),
-            zeroOne: new Track(n, zeroOneBounds(n), this.predict(ZERO_ONE, comparisonScores, zeroOneBounds(n))),
+            zeroOne: new Track(n, zeroOneBounds(n), this.predict(ZERO_ONE, comparisonScores, zeroOneBounds(n), belief)),
             difference: new Track(n, pairBounds, differencePrediction(pairBounds, lossPrediction, comparisonPrediction)),
           }
         : undefined,
@@ -332,17 +338,18 @@ export class SessionEstimates {
 
   /**
    * A loss's expected value of a target's scores under the reference's belief, for a sequence's
-   * reference bets (`known` when already computed); null without reference, scores or bounds (no
-   * sequence to bet in).
+   * reference bets (`known` when already computed); null without a belief, scores or bounds (no
+   * sequence to bet in, or no reference).
    */
   private predict(
     loss: ResolvedLoss,
     scores: Matrix | undefined,
     bounds: LossBounds | null,
+    belief: Matrix | null,
     known: Float64Array | null = null,
   ): Float64Array | null {
-    if (this.reference === null || scores === undefined || bounds === null) return null;
-    return known ?? loss.expected(scores, this.reference.belief);
+    if (belief === null || scores === undefined || bounds === null) return null;
+    return known ?? loss.expected(scores, belief);
   }
 
   /** Per-item bounds of target loss − comparison loss: exact over the K labels for built-in losses. */
