@@ -1,7 +1,8 @@
 import type { HubSource } from './hub.js';
 import { fetchHubTable } from './hub.js';
 import { readTable, type Table } from './read-table.js';
-import { TextClassificationDataset, type DatasetSpec, type FileOptions } from './text-classification-dataset.js';
+import { checkKnownKeys } from '../options/index.js';
+import { FILE_OPTIONS, TextClassificationDataset, type DatasetSpec, type FileOptions } from './text-classification-dataset.js';
 
 /** A dataset of the paper: its spec (docs/llm-scoring.md) and where it lives on the Hub. */
 export interface DatasetPreset extends DatasetSpec {
@@ -91,16 +92,18 @@ export class PresetDataset extends TextClassificationDataset {
     path?: string,
     options: FileOptions & { split?: string } = {},
   ): Promise<T> {
+    checkKnownKeys(options, [...FILE_OPTIONS, 'split'], null);
+    const { format, split, ...given } = options;
     const preset = this.preset;
     const table =
       path === undefined
-        ? await fetchHubTable({ ...preset.hub, ...(options.split ? { split: options.split } : {}) }, options.limit)
-        : await readTable(path, options.format);
+        ? await fetchHubTable({ ...preset.hub, ...(split ? { split } : {}) }, options.limit)
+        : await readTable(path, format);
     const columns = path === undefined ? { textColumn: preset.textColumn, labelColumn: preset.labelColumn } : {};
     const base = TextClassificationDataset.fromTable(
       filterLabels(table, preset, options.labelColumn ?? columns.labelColumn ?? 'label'),
       preset,
-      { ...columns, ...options },
+      { ...columns, ...given },
     );
     return new this(base.texts, base.labels);
   }

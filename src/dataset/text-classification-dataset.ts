@@ -3,7 +3,7 @@ import { FileFormatError, InputError } from '../errors.js';
 import { fetchHubTable, type HubSource } from './hub.js';
 import { readTable, type Table, type TableFormat } from './read-table.js';
 import { filePlace } from './table.js';
-import { meantHint } from '../options/index.js';
+import { checkKnownKeys, meantHint } from '../options/index.js';
 
 /** What a dataset is about: its classes and the reference's prompt pieces. */
 export interface DatasetSpec {
@@ -29,6 +29,11 @@ export interface ColumnOptions {
 export interface FileOptions extends ColumnOptions {
   format?: TableFormat;
 }
+
+const SPEC_KEYS = ['name', 'classes', 'answerString', 'instruction'] satisfies (keyof DatasetSpec)[];
+const COLUMN_OPTIONS = ['textColumn', 'labelColumn', 'limit'] satisfies (keyof ColumnOptions)[];
+/** The keys of `FileOptions`, which `PresetDataset.load` also takes. */
+export const FILE_OPTIONS = [...COLUMN_OPTIONS, 'format'] satisfies (keyof FileOptions)[];
 
 /**
  * A labelled text-classification dataset in memory: texts, integer labels, and the spec that
@@ -76,8 +81,12 @@ export class TextClassificationDataset implements DatasetSpec {
     spec: Partial<DatasetSpec> & Pick<DatasetSpec, 'classes'>,
     options: FileOptions = {},
   ): Promise<TextClassificationDataset> {
-    const table = await readTable(path, options.format);
-    return TextClassificationDataset.fromTable(table, completeSpec(spec, basename(path).replace(/\.[^.]*$/, '')), options);
+    // A misspelt key would otherwise be ignored without a word, after the file is read.
+    checkKnownKeys(spec, SPEC_KEYS, 'spec');
+    checkKnownKeys(options, FILE_OPTIONS, null);
+    const { format, ...columns } = options;
+    const table = await readTable(path, format);
+    return TextClassificationDataset.fromTable(table, completeSpec(spec, basename(path).replace(/\.[^.]*$/, '')), columns);
   }
 
   /**
@@ -91,6 +100,8 @@ export class TextClassificationDataset implements DatasetSpec {
     spec: Partial<DatasetSpec> & Pick<DatasetSpec, 'classes'>,
     options: ColumnOptions = {},
   ): Promise<TextClassificationDataset> {
+    checkKnownKeys(spec, SPEC_KEYS, 'spec');
+    checkKnownKeys(options, COLUMN_OPTIONS, null);
     const table = await fetchHubTable(source, options.limit);
     return TextClassificationDataset.fromTable(table, completeSpec(spec, source.dataset.replace(/.*\//, '')), options);
   }
@@ -103,6 +114,7 @@ export class TextClassificationDataset implements DatasetSpec {
    * file, and the file's line or Parquet row, instead when the table was read from a file (`readTable`).
    */
   static fromTable(table: Table, spec: DatasetSpec, options: ColumnOptions = {}): TextClassificationDataset {
+    checkKnownKeys(options, COLUMN_OPTIONS, null);
     const textIndex = columnIndex(table, options.textColumn ?? 'sentence', 'textColumn');
     const labelIndex = columnIndex(table, options.labelColumn ?? 'label', 'labelColumn');
     // One column as both would score each label's own digits or name as the text.

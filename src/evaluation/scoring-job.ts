@@ -6,6 +6,7 @@ import { DEFAULT_BATCH_SIZE, type Model, type ScoringProgress } from '../model/m
 import { ScoreCheckpoint } from './checkpoint.js';
 import { itemPrompt, promptPrefix, REFERENCE_TEMPLATE, type PromptTemplate } from './prompt.js';
 import { formatCount } from '../io/format-count.js';
+import { checkKnownKeys } from '../options/index.js';
 
 /** An ICL shot: a text and its class id. */
 export interface Shot {
@@ -63,6 +64,19 @@ export interface ScoringJobResult {
   timings: { scoringSeconds: number; itemsPerSecond: number };
 }
 
+const SCORING_JOB_OPTIONS = [
+  'instruction',
+  'answerString',
+  'template',
+  'shots',
+  'labelTokenIds',
+  'batchSize',
+  'prefixCache',
+  'signal',
+  'onProgress',
+  'checkpoint',
+] satisfies (keyof ScoringJobOptions)[];
+
 /**
  * Scores every item of a dataset with a model, zero-shot or with ICL shots: builds the prompts,
  * finds the label tokens, scores in batches (prefix-cached when possible), optionally
@@ -77,6 +91,7 @@ export async function runScoringJob(
   dataset: TextClassificationDataset,
   options: ScoringJobOptions = {},
 ): Promise<ScoringJobResult> {
+  checkKnownKeys(options, SCORING_JOB_OPTIONS, null);
   const answer = options.answerString ?? dataset.answerString;
   const template = options.template ?? REFERENCE_TEMPLATE;
   const shots = (options.shots ?? []).map((s) => ({ text: s.text, label: dataset.classes[s.label] as string }));

@@ -3,14 +3,15 @@ import { createRequire } from 'node:module';
 import { totalmem } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { ActiveTestingError, CancelledError, InputError, ReceivedKind } from '../errors.js';
-import { MODEL_DTYPES } from '../options/registry.js';
+import { MODEL_DEVICES, MODEL_DTYPES } from '../options/registry.js';
+import { checkChoice, checkKnownKeys } from '../options/suggest.js';
 import type { ScoreBatchOptions, ScoringBackend } from './backend.js';
 import { checkTokenIdsInVocabulary } from './label-tokens.js';
 import { positionTableRows } from './onnx-graph.js';
 import { formatCount } from '../io/format-count.js';
 
 /** Where a model runs: onnxruntime-node's CPU or CUDA execution provider, or CUDA where it is installed and works, else the CPU. */
-export type ModelDevice = 'cpu' | 'cuda' | 'auto';
+export type ModelDevice = (typeof MODEL_DEVICES)[number];
 
 /** A loading-progress event, as transformers.js reports it (`status` is `initiate`, `progress`, `done`, `ready`, ...). */
 export interface LoadProgress {
@@ -43,6 +44,16 @@ export interface ModelLoadOptions {
    */
   prefixCacheMemoryLimit?: number;
 }
+
+const MODEL_LOAD_OPTIONS = [
+  'device',
+  'dtype',
+  'progress_callback',
+  'revision',
+  'cache_dir',
+  'local_files_only',
+  'prefixCacheMemoryLimit',
+] satisfies (keyof ModelLoadOptions)[];
 
 /** The files a local model folder must hold, in transformers.js's layout. */
 export { MODEL_DTYPES };
@@ -311,9 +322,9 @@ export class TransformersBackend implements ScoringBackend {
   static async fromPretrained(idOrPath: string, options: ModelLoadOptions = {}): Promise<TransformersBackend> {
     if (typeof idOrPath !== 'string' || idOrPath === '')
       throw new InputError({ argument: 'idOrPath', expected: 'a Hub model id or a local folder (a non-empty string)', received: idOrPath });
-    if (options.dtype !== undefined && !(MODEL_DTYPES as readonly string[]).includes(options.dtype)) {
-      throw new InputError({ argument: 'dtype', expected: `one of ${MODEL_DTYPES.join(', ')}`, received: options.dtype });
-    }
+    checkKnownKeys(options, MODEL_LOAD_OPTIONS, null);
+    if (options.device !== undefined) checkChoice(options.device, MODEL_DEVICES, 'device');
+    if (options.dtype !== undefined) checkChoice(options.dtype, MODEL_DTYPES, 'dtype');
     const prefixCacheMemoryLimit = options.prefixCacheMemoryLimit ?? totalmem() / 4;
     if (typeof prefixCacheMemoryLimit !== 'number' || !Number.isFinite(prefixCacheMemoryLimit) || prefixCacheMemoryLimit <= 0) {
       throw new InputError({

@@ -208,3 +208,6 @@ export const INTERVAL_KINDS: readonly IntervalKind[] = ['anytime', 'fixed', 'boo
 
 /** The weight precisions transformers.js knows (`auto` picks the device's default). */
 export const MODEL_DTYPES = ['auto', 'fp32', 'fp16', 'q8', 'int8', 'uint8', 'q4', 'bnb4', 'q4f16'] as const;
+
+/** Where a model may run (`auto`: CUDA where it is installed and works, else the CPU). */
+export const MODEL_DEVICES = ['cpu', 'cuda', 'auto'] as const;

@@ -2,7 +2,7 @@ import { isIP } from 'node:net';
 import { InputError, UsageError } from '../errors.js';
 import { isSeed } from '../random.js';
 import { BUILTIN_LOSS_NAMES } from '../metrics/builtin-losses.js';
-import { acquisitionsFor, ESTIMATOR_NAMES, INTERVAL_KINDS, MODEL_DTYPES, type Use } from './registry.js';
+import { acquisitionsFor, ESTIMATOR_NAMES, INTERVAL_KINDS, MODEL_DEVICES, MODEL_DTYPES, type Use } from './registry.js';
 import { checkChoice, didYouMean } from './suggest.js';
 
 /**
@@ -205,7 +205,7 @@ const EVALUATE: readonly OptionDeclaration[] = [
   { name: 'batchSize', value: atLeast(1), doc: 'items per forward pass', defaultText: '16', contexts: ['evaluate'], metavar: 'N' },
   {
     name: 'device',
-    value: oneOf(['cpu', 'cuda', 'auto']),
+    value: oneOf(MODEL_DEVICES),
     doc: 'where the model runs',
     defaultText: 'cpu',
     contexts: ['evaluate'],

@@ -24,7 +24,10 @@ describe('the retry policy', () => {
       [{ timeoutMs: 0 }, /^retry\.timeoutMs: expected milliseconds in \(0, 2147483647\], got 0$/],
       [{ maxDelayMs: Infinity }, /^retry\.maxDelayMs: expected milliseconds in \[0, 2147483647\], got Infinity$/],
       [{ initialDelayMs: '500' }, /^retry\.initialDelayMs: expected milliseconds in \[0, 2147483647\], got "500"$/],
-      [{ retries: 3 }, /^retry\.retries: expected one of maxRetries, initialDelayMs, maxDelayMs, timeoutMs$/],
+      [
+        { retries: 3 },
+        /^retry\.retries: expected a known option, did you mean maxRetries\? \(valid: maxRetries, initialDelayMs, maxDelayMs, timeoutMs\)$/,
+      ],
     ];
     for (const [retry, message] of cases) {
       const make = () => OpenAIBackend.fromSpec('openai:http://127.0.0.1:8000/v1#m', { retry });

@@ -4,6 +4,7 @@ import { OpenAIHttpClient, RemoteModelError, type RetryNotice, type RetryPolicy 
 import { readChoiceLogprobs, readTokenIds, readTokenLogprob, readTopLogprobsById } from './openaiProtocol.js';
 import { parseOpenAIModelSpec, type OpenAITarget } from './openaiTarget.js';
 import { formatCount } from '../../io/format-count.js';
+import { checkChoice, checkKnownKeys } from '../../options/suggest.js';
 
 /**
  * How label scores are read from the server.
@@ -36,6 +37,19 @@ export interface OpenAIBackendOptions {
   /** The environment variable holding the API key when the target is given as a string (default `OPENAI_API_KEY`, optional). */
   apiKeyEnv?: string;
 }
+
+const OPENAI_BACKEND_OPTIONS = [
+  'mode',
+  'topLogprobs',
+  'onMissingLabel',
+  'echoMaxTokens',
+  'concurrency',
+  'retry',
+  'onRetry',
+  'apiKeyEnv',
+] satisfies (keyof OpenAIBackendOptions)[];
+const OPENAI_SCORING_MODES = ['echo', 'top-logprobs'] satisfies OpenAIScoringMode[];
+const MISSING_LABEL_CHOICES = ['error', 'floor'] satisfies OpenAIBackendOptions['onMissingLabel'][];
 
 /** Counters of the work sent to the server, for progress lines and tests. */
 export interface OpenAIBackendStats {
@@ -78,14 +92,15 @@ export class OpenAIBackend implements ScoringBackend {
   private readonly slots: RequestSlots;
 
   constructor(target: OpenAITarget, options: OpenAIBackendOptions = {}) {
+    checkKnownKeys(options, OPENAI_BACKEND_OPTIONS, null);
     this.target = target;
-    this.mode = options.mode ?? 'echo';
+    this.mode = checkChoice(options.mode ?? 'echo', OPENAI_SCORING_MODES, 'mode');
     this.topLogprobs = options.topLogprobs ?? 20;
-    this.onMissingLabel = options.onMissingLabel ?? 'error';
+    this.onMissingLabel = checkChoice(options.onMissingLabel ?? 'error', MISSING_LABEL_CHOICES, 'onMissingLabel');
     this.echoMaxTokens = options.echoMaxTokens ?? 1;
     this.concurrency = options.concurrency ?? 8;
-    if (this.mode !== 'echo' && this.mode !== 'top-logprobs') {
-      throw new InputError({ argument: 'mode', expected: '"echo" or "top-logprobs"', received: this.mode });
+    if (this.echoMaxTokens !== 0 && this.echoMaxTokens !== 1) {
+      throw new InputError({ argument: 'echoMaxTokens', expected: '0 or 1', received: this.echoMaxTokens });
     }
     if (!Number.isInteger(this.topLogprobs) || this.topLogprobs < 1) {
       throw new InputError({ argument: 'topLogprobs', expected: 'a positive integer', received: this.topLogprobs });

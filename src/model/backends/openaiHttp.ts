@@ -1,5 +1,6 @@
 import { ActiveTestingError, CancelledError, InputError, type RowError } from '../../errors.js';
 import { LONGEST_WAIT_MS } from '../../options/schema.js';
+import { checkKnownKeys } from '../../options/suggest.js';
 import { redactSecrets, registerSecret } from '../../io/redact.js';
 import { formatCount } from '../../io/format-count.js';
 
@@ -111,6 +112,7 @@ export class OpenAIHttpClient {
   private readonly onRetry?: (notice: RetryNotice) => void;
 
   constructor(options: OpenAIHttpClientOptions = {}) {
+    checkKnownKeys(options, ['apiKey', 'retry', 'onRetry'] satisfies (keyof OpenAIHttpClientOptions)[], null);
     this.policy = retryPolicy(options.retry ?? {});
     this.apiKey = options.apiKey;
     registerSecret(options.apiKey);
@@ -190,12 +192,10 @@ export class OpenAIHttpClient {
  */
 function retryPolicy(retry: Partial<RetryPolicy>): RetryPolicy {
   const policy = { ...DEFAULT_RETRY_POLICY };
+  checkKnownKeys(retry, Object.keys(DEFAULT_RETRY_POLICY), 'retry');
   for (const [name, value] of Object.entries(retry) as Array<[keyof RetryPolicy, unknown]>) {
     if (value === undefined) continue;
     const argument = `retry.${name}`;
-    if (!(name in DEFAULT_RETRY_POLICY)) {
-      throw new InputError({ argument, expected: `one of ${Object.keys(DEFAULT_RETRY_POLICY).join(', ')}` });
-    }
     if (name === 'maxRetries') {
       if (!Number.isSafeInteger(value) || (value as number) < 0)
         throw new InputError({ argument, expected: 'an integer ≥ 0', received: value });

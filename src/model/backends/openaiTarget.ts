@@ -1,5 +1,6 @@
 import { InputError } from '../../errors.js';
 import { REDACTED, redactSecrets, registerSecret } from '../../io/redact.js';
+import { checkKnownKeys } from '../../options/suggest.js';
 
 /** Where a served model lives: the API base URL (ending in `/v1`), the model name, and the key if any. */
 export interface OpenAITarget {
@@ -25,6 +26,7 @@ export function isOpenAIModelSpec(spec: string): boolean {
  * that variable was named explicitly it must be set, while the default may be absent (local
  * servers usually need no key).
  *
+ * @throws {InputError} on a malformed spec, an unknown option, or an `apiKeyEnv` named but not set.
  * @example
  * parseOpenAIModelSpec('openai:http://gpu-node:8000/v1#meta-llama/Llama-3.1-70B');
  * // { baseUrl: 'http://gpu-node:8000/v1', rootUrl: 'http://gpu-node:8000', model: 'meta-llama/Llama-3.1-70B', apiKey: undefined }
@@ -33,6 +35,7 @@ export function parseOpenAIModelSpec(
   spec: string,
   options: { apiKeyEnv?: string; env?: Readonly<Record<string, string | undefined>> } = {},
 ): OpenAITarget {
+  checkKnownKeys(options, ['apiKeyEnv', 'env'], null);
   const expected = 'openai:<http(s) base URL>#<model name>, e.g. openai:http://localhost:8000/v1#my-model';
   if (!isOpenAIModelSpec(spec)) throw new InputError({ argument: 'model', expected, received: printableSpec(spec) });
   const rest = spec.slice(SCHEME.length);

@@ -1,0 +1,143 @@
+import { describe, expect, it } from 'vitest';
+import {
+  InputError,
+  Model,
+  OpenAIBackend,
+  OpenAIHttpClient,
+  SST2Dataset,
+  TextClassificationDataset,
+  parseOpenAIModelSpec,
+  runScoringJob,
+} from '../../src/index.js';
+
+// The options objects of the dataset, model and scoring entry points follow the rule of
+// `simulate` and sessions: a misspelt key is refused with the closest name and the valid ones,
+// before any file, model or server is touched, instead of being ignored without a word.
+
+/** The error `run` throws or rejects with. */
+async function caught(run: () => unknown): Promise<unknown> {
+  try {
+    await run();
+  } catch (error) {
+    return error;
+  }
+  return undefined;
+}
+
+const MISSING = '/nonexistent/active-testing-entry-point-keys';
+const target = parseOpenAIModelSpec('openai:http://127.0.0.1:9/v1#m', { env: {} });
+const table = {
+  columns: ['sentence', 'label'],
+  rows: [
+    ['good', 'positive'],
+    ['bad', 'negative'],
+  ],
+};
+const spec = { name: 'toy', classes: ['negative', 'positive'], answerString: 'Label', instruction: '' };
+
+const refusals: Array<[string, () => unknown, RegExp]> = [
+  [
+    'Model.fromPretrained',
+    () => Model.fromPretrained(MISSING, { devise: 'cpu' } as never),
+    /^devise: expected a known option, did you mean device\? \(valid: device, dtype, progress_callback, revision, cache_dir, local_files_only, prefixCacheMemoryLimit\)/,
+  ],
+  [
+    'Model.fromPretrained device',
+    () => Model.fromPretrained(MISSING, { device: 'gpu' as never }),
+    /^device: expected one of cpu \| cuda \| auto .*, got "gpu"/,
+  ],
+  [
+    'Model.fromPretrained dtype',
+    () => Model.fromPretrained(MISSING, { dtype: 'fp33' }),
+    /^dtype: expected one of auto \| fp32 \| .* \(did you mean fp32\?\), got "fp33"/,
+  ],
+  [
+    'new OpenAIBackend',
+    () => new OpenAIBackend(target, { concurency: 2 } as never),
+    /^concurency: expected a known option, did you mean concurrency\? \(valid: mode, topLogprobs, onMissingLabel, /,
+  ],
+  [
+    'OpenAIBackend.fromSpec',
+    () => OpenAIBackend.fromSpec('openai:http://127.0.0.1:9/v1#m', { apikeyEnv: 'KEY' } as never),
+    /^apikeyEnv: expected a known option, did you mean apiKeyEnv\?/,
+  ],
+  [
+    'OpenAIBackend onMissingLabel',
+    () => new OpenAIBackend(target, { mode: 'top-logprobs', onMissingLabel: 'flor' as never }),
+    /^onMissingLabel: expected one of error \| floor \(did you mean floor\?\), got "flor"/,
+  ],
+  [
+    'OpenAIBackend mode',
+    () => new OpenAIBackend(target, { mode: 'echoo' as never }),
+    /^mode: expected one of echo \| top-logprobs \(did you mean echo\?\), got "echoo"/,
+  ],
+  ['OpenAIBackend echoMaxTokens', () => new OpenAIBackend(target, { echoMaxTokens: 2 as never }), /^echoMaxTokens: expected 0 or 1, got 2/],
+  [
+    'new OpenAIHttpClient',
+    () => new OpenAIHttpClient({ retri: { maxRetries: 1 } } as never),
+    /^retri: expected a known option, did you mean retry\? \(valid: apiKey, retry, onRetry\)/,
+  ],
+  [
+    'OpenAIHttpClient retry',
+    () => new OpenAIHttpClient({ retry: { maxRetrie: 1 } as never }),
+    /^retry\.maxRetrie: expected a known option, did you mean maxRetries\? \(valid: maxRetries, initialDelayMs, maxDelayMs, timeoutMs\)/,
+  ],
+  [
+    'parseOpenAIModelSpec',
+    () => parseOpenAIModelSpec('openai:http://127.0.0.1:9/v1#m', { apiKeyenv: 'KEY' } as never),
+    /^apiKeyenv: expected a known option, did you mean apiKeyEnv\?/,
+  ],
+  [
+    'TextClassificationDataset.fromTable',
+    () => TextClassificationDataset.fromTable(table, spec, { textcolumn: 'sentence' } as never),
+    /^textcolumn: expected a known option, did you mean textColumn\? \(valid: textColumn, labelColumn, limit\)/,
+  ],
+  [
+    'TextClassificationDataset.fromFile options',
+    () => TextClassificationDataset.fromFile(MISSING, { classes: ['a', 'b'] }, { limt: 2 } as never),
+    /^limt: expected a known option, did you mean limit\? \(valid: textColumn, labelColumn, limit, format\)/,
+  ],
+  [
+    'TextClassificationDataset.fromFile spec',
+    () => TextClassificationDataset.fromFile(MISSING, { classes: ['a', 'b'], answerstring: 'Answer' } as never),
+    /^spec\.answerstring: expected a known option, did you mean answerString\? \(valid: name, classes, answerString, instruction\)/,
+  ],
+  [
+    'TextClassificationDataset.fromHub',
+    () => TextClassificationDataset.fromHub({ dataset: 'glue' }, { classes: ['a', 'b'] }, { labelcolumn: 'label' } as never),
+    /^labelcolumn: expected a known option, did you mean labelColumn\?/,
+  ],
+  ['SST2Dataset.load', () => SST2Dataset.load(MISSING, { splt: 'train' } as never), /^splt: expected a known option, did you mean split\?/],
+  [
+    'runScoringJob',
+    () => runScoringJob({} as Model, TextClassificationDataset.fromTable(table, spec), { batchsize: 2 } as never),
+    /^batchsize: expected a known option, did you mean batchSize\?/,
+  ],
+];
+
+describe.each(refusals)('%s', (_name, call, message) => {
+  it('refuses the value with an InputError naming the option and the valid names', async () => {
+    const error = await caught(call);
+    expect(error).toBeInstanceOf(InputError);
+    expect((error as Error).message).toMatch(message);
+  });
+});
+
+describe('the keys still accepted', () => {
+  it('reads a table with every column option, and a backend with every option', async () => {
+    const dataset = TextClassificationDataset.fromTable(table, spec, { textColumn: 'sentence', labelColumn: 'label', limit: 1 });
+    expect([...dataset.texts]).toEqual(['good']);
+    expect([...dataset.labels]).toEqual([1]);
+    const backend = new OpenAIBackend(target, {
+      mode: 'top-logprobs',
+      topLogprobs: 5,
+      onMissingLabel: 'floor',
+      echoMaxTokens: 0,
+      concurrency: 2,
+      retry: { maxRetries: 1, timeoutMs: 1000 },
+      onRetry: () => undefined,
+      apiKeyEnv: undefined,
+    });
+    expect([backend.mode, backend.topLogprobs, backend.onMissingLabel]).toEqual(['top-logprobs', 5, 'floor']);
+  });
+});
