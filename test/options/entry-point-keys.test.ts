@@ -6,8 +6,11 @@ import {
   OpenAIHttpClient,
   SST2Dataset,
   TextClassificationDataset,
+  adaptiveCandidates,
+  createAdaptiveSampler,
   parseOpenAIModelSpec,
   runScoringJob,
+  syntheticPool,
 } from '../../src/index.js';
 
 // The options objects of the dataset, model and scoring entry points follow the rule of
@@ -35,7 +38,14 @@ const table = {
 };
 const spec = { name: 'toy', classes: ['negative', 'positive'], answerString: 'Label', instruction: '' };
 
+const pool = syntheticPool({ poolSize: 20, seed: 0 });
+
 const refusals: Array<[string, () => unknown, RegExp]> = [
+  [
+    'createAdaptiveSampler',
+    () => createAdaptiveSampler(adaptiveCandidates(pool.modelScores, pool.surrogateScores), 0.1, { warmUp: 50 } as never),
+    /^warmUp: expected a known option, did you mean warmup\? \(valid: prior, defensiveCandidate, defensiveWeight, shares, confidence, tailPenalty, spreadPriorLabels, warmup, predictionCandidate, deferredLosses\)/,
+  ],
   [
     'Model.fromPretrained',
     () => Model.fromPretrained(MISSING, { devise: 'cpu' } as never),

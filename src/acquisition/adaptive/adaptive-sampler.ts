@@ -1,6 +1,7 @@
 import { InputError } from '../../errors.js';
 import type { RandomSource } from '../../random.js';
 import { checkObject } from '../../io/index.js';
+import { checkKnownKeys } from '../../options/index.js';
 import { CandidateMixture, checkCandidateValues } from './candidate-mixture.js';
 import { checkMixtureWeights } from './mixture-sampler.js';
 
@@ -67,6 +68,19 @@ export const ADAPTIVE_DEFAULTS = {
   spreadPriorLabels: 10,
   warmup: 5,
 } as const;
+
+const ADAPTIVE_OPTIONS = [
+  'prior',
+  'defensiveCandidate',
+  'defensiveWeight',
+  'shares',
+  'confidence',
+  'tailPenalty',
+  'spreadPriorLabels',
+  'warmup',
+  'predictionCandidate',
+  'deferredLosses',
+] satisfies (keyof AdaptiveOptions)[];
 
 /**
  * The adaptive proposal (`acquisition: 'adaptive'`): a mixture `(1−λ)·q_j + λ·q_0` of one candidate
@@ -150,6 +164,8 @@ export class AdaptiveSampler extends CandidateMixture {
     // Before the base class reads them: there a missing prior is named as its `weights`.
     checkCandidateValues(candidates);
     checkObject(options, 'options', 'adaptive options { prior, … }');
+    // A misspelt tuning knob (`warmUp`) would otherwise leave its default in place without a word.
+    checkKnownKeys(options, ADAPTIVE_OPTIONS, null);
     checkMixtureWeights(options.prior, candidates.length, 'prior');
     super(candidates, clip, options.prior, predictedSquaredLosses(candidates, options.predictionCandidate));
     const J = candidates.length;
