@@ -1,13 +1,13 @@
 import { InputError } from '../errors.js';
 import type { Matrix } from '../matrix.js';
-import { EPS, type Numerics } from '../numerics.js';
+import { EPS, NUMERICS_FLAGS, type Numerics } from '../numerics.js';
 import { lossPerItem, softLossPerItem } from '../metrics/cross-entropy.js';
 import { pairwiseSum } from '../metrics/pairwise-sum.js';
 import { softmaxClamp } from '../metrics/softmax-clamp.js';
 import { softmaxRows } from '../metrics/softmax.js';
 import { checkEps, checkLabels, checkMatrix, checkSameShape, checkTemperature } from '../metrics/validate.js';
 import { checkObject } from '../io/index.js';
-import { checkKnownKeys } from '../options/index.js';
+import { checkChoice, checkKnownKeys } from '../options/index.js';
 
 /**
  * Which surrogate-based acquisition the estimator accompanies: `ce`, `pe` or `nll`. With
@@ -41,6 +41,8 @@ export interface AseOptions {
    */
   poolLabels?: Int32Array;
 }
+
+const ASE_MODES = ['ce', 'pe', 'nll'] satisfies AseMode[];
 
 /**
  * Active Surrogate Estimator (Kossen et al. 2022; docs/concepts.md): the target's risk over the pool
@@ -82,12 +84,8 @@ export class ActiveSurrogateEstimator {
     const { temperature = null, mode = 'ce', numerics = 'default', eps = EPS, poolLabels } = options;
     checkTemperature(temperature);
     checkEps(eps);
-    if (mode !== 'ce' && mode !== 'pe' && mode !== 'nll') {
-      throw new InputError({ argument: 'mode', expected: "'ce' | 'pe' | 'nll'", received: mode });
-    }
-    if (numerics !== 'default' && numerics !== 'reference') {
-      throw new InputError({ argument: 'numerics', expected: "'default' | 'reference'", received: numerics });
-    }
+    checkChoice(mode, ASE_MODES, 'mode');
+    checkChoice(numerics, Object.keys(NUMERICS_FLAGS) as Numerics[], 'numerics');
     checkSameShape(input.modelScores, input.surrogateScores, 'surrogateScores');
     this.modelScores = input.modelScores;
     this.surrogateScores = input.surrogateScores;

@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import { InputError, UsageError } from '../errors.js';
+import { NUMERICS_FLAGS } from '../numerics.js';
 import { isSeed } from '../random.js';
 import { BUILTIN_LOSS_NAMES } from '../metrics/builtin-losses.js';
 import { acquisitionsFor, ESTIMATOR_NAMES, INTERVAL_KINDS, MODEL_DEVICES, MODEL_DTYPES, type Use } from './registry.js';
@@ -603,7 +604,7 @@ export const OPTION_DECLARATIONS: readonly OptionDeclaration[] = [
   },
   {
     name: 'numerics',
-    value: { kind: 'choice', choices: () => ['default', 'reference'] },
+    value: { kind: 'choice', choices: () => Object.keys(NUMERICS_FLAGS) },
     doc: "default | reference (reproduce the published code's numbers, bugs included)",
     defaultText: 'default',
     contexts: RUNS,

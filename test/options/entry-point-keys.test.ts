@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  ActiveSurrogateEstimator,
   InputError,
   Model,
   OpenAIBackend,
@@ -149,5 +150,17 @@ describe('the keys still accepted', () => {
       apiKeyEnv: undefined,
     });
     expect([backend.mode, backend.topLogprobs, backend.onMissingLabel]).toEqual(['top-logprobs', 5, 'floor']);
+  });
+});
+
+describe('ActiveSurrogateEstimator', () => {
+  const input = { modelScores: pool.modelScores, surrogateScores: pool.surrogateScores };
+  it('refuses a mode or numerics with the valid names and a suggestion, as the registries do', () => {
+    expect(() => new ActiveSurrogateEstimator(input, { mode: 'cee' as never })).toThrow(
+      /^mode: expected one of ce \| pe \| nll \(did you mean ce\?\), got "cee"$/,
+    );
+    expect(() => new ActiveSurrogateEstimator(input, { numerics: 'referance' as never })).toThrow(
+      /^numerics: expected one of default \| reference \(did you mean reference\?\), got "referance"$/,
+    );
   });
 });
