@@ -3,6 +3,7 @@ import type { ScoringBackend } from './backend.js';
 import { checkLabelTokenIds, checkTokenIdsInVocabulary, labelTokenIds } from './label-tokens.js';
 import { TransformersBackend, type ModelLoadOptions } from './transformers-backend.js';
 import { formatCount } from '../io/format-count.js';
+import { checkKnownKeys } from '../options/suggest.js';
 
 /** Progress of a scoring job, reported after every batch. */
 export interface ScoringProgress {
@@ -11,6 +12,7 @@ export interface ScoringProgress {
   total: number;
 }
 
+/** Options of `Model.score`. */
 export interface ScoreOptions {
   /** Items per forward pass (default 16). Results do not depend on it beyond float32 rounding. */
   batchSize?: number;
@@ -23,6 +25,8 @@ export interface ScoreOptions {
   /** Told of each floored score (see `ScoreBatchOptions.onFloored`), by the prompt's row in `prompts` and the label's index. */
   onFloored?: (row: number, label: number) => void;
 }
+
+const SCORE_OPTIONS = ['batchSize', 'sharedPrefix', 'signal', 'onProgress', 'onBatch', 'onFloored'] satisfies (keyof ScoreOptions)[];
 
 /** Items per forward pass when `ScoreOptions.batchSize` is not given. */
 export const DEFAULT_BATCH_SIZE = 16;
@@ -82,6 +86,7 @@ export class Model {
    * const scores = await model.score(prompts, [117, 115], { batchSize: 8, onProgress: ({ done, total }) => log(done, total) });
    */
   async score(prompts: readonly string[], labelTokenIds: readonly number[], options: ScoreOptions = {}): Promise<Float32Array> {
+    checkKnownKeys(options, SCORE_OPTIONS, null);
     const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
     if (!Number.isInteger(batchSize) || batchSize < 1) {
       throw new InputError({ argument: 'batchSize', expected: 'a positive integer', received: batchSize });
