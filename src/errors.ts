@@ -29,6 +29,7 @@ export class ActiveTestingError extends Error {
   }
 }
 
+/** What an `InputError` says: the argument at fault, what was expected and what was received. */
 export interface InputErrorDetails {
   /** The argument, option or column at fault, as the user named it (e.g. `modelScores`, `--clip`). */
   argument: string;

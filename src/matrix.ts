@@ -60,6 +60,12 @@ function isNdArray(value: unknown): value is NdArrayLike {
 /**
  * Copies any supported score input into a row-major float64 `Matrix`, checking that it is
  * rectangular and finite. `argument` names the input in error messages.
+ *
+ * @throws {InputError} naming `argument` (and the row) when the input is not rectangular or holds a
+ * value that is not finite.
+ * @example
+ * toMatrix([[1, 2], [3, 4]]).data; // Float64Array [1, 2, 3, 4]
+ * toMatrix([[1, 2], [3]], 'modelScores'); // InputError: modelScores (row 1): expected 2 values per row, got 1
  */
 export function toMatrix(input: MatrixInput, argument = 'scores'): Matrix {
   return readMatrix(input, argument, false);
@@ -152,6 +158,13 @@ function numbersOf(values: ArrayLike<number | bigint>): Float64Array {
  * Reads labels given as class indices (N, or a column N×1) or one-hot rows (N×K) into an
  * `Int32Array` of class indices, checking the length against the pool size `n` and the range
  * against the class count `k`.
+ *
+ * @throws {InputError} naming `argument` on a wrong length, a non-integer index, an index outside
+ * [0, k) or a row that is not one-hot.
+ * @example
+ * toLabels([2, 0, 1], 'labels', 3, 3); // Int32Array [2, 0, 1]
+ * toLabels([[0, 1], [1, 0]], 'labels', 2, 2); // Int32Array [1, 0]
+ * toLabels([0, 3], 'labels', 2, 3); // InputError: labels (row 1): expected a class index in [0, 2], got 3
  */
 export function toLabels(input: LabelsInput, argument: string, n: number, k: number): Int32Array {
   if (typeof input !== 'object' || input === null) {

@@ -18,6 +18,7 @@ export interface NumericsFlags {
   proposal: 'reference' | 'corrected';
 }
 
+/** The numerics flags of each `numerics` option value: `default` (corrected) and `reference` (the published code's numbers). */
 export const NUMERICS_FLAGS: Readonly<Record<Numerics, Readonly<NumericsFlags>>> = {
   default: { softmax: 'stable', nll: 'true', proposal: 'corrected' },
   reference: { softmax: 'clamp', nll: 'reference', proposal: 'reference' },

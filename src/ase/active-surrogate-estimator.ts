@@ -19,6 +19,7 @@ import { checkChoice, checkKnownKeys } from '../options/index.js';
  */
 export type AseMode = 'ce' | 'pe' | 'nll';
 
+/** The pool's scores that `ActiveSurrogateEstimator` reads. */
 export interface AseInput {
   /** Target-model logits f (N×K). */
   modelScores: Matrix;
@@ -26,6 +27,7 @@ export interface AseInput {
   surrogateScores: Matrix;
 }
 
+/** Options of `ActiveSurrogateEstimator`. */
 export interface AseOptions {
   /** Divides the surrogate's logits before its softmax; null (default) for none. */
   temperature?: number | null;

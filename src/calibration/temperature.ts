@@ -86,6 +86,7 @@ export function meanNll(scores: Matrix, labels: Int32Array, temperature: number)
   return total / scores.rows;
 }
 
+/** The unbounded temperature fit of `solveTemperature`. */
 export interface TemperatureSolution {
   /** The temperature T minimising the mean NLL of softmax(scores / T); `Infinity` when no sharpening helps (uniform is best). */
   temperature: number;

@@ -15,6 +15,7 @@ export interface DatasetPreset extends DatasetSpec {
   iclSplit: string;
 }
 
+/** The paper's datasets: their classes, prompt, columns and Hub source, by name. */
 export const DATASET_PRESETS = {
   sst2: {
     name: 'sst2',

@@ -9,6 +9,7 @@ import { checkPath, unreadableFile } from '../io/index.js';
  * fit in a double exactly, so label columns parse like those of the text formats. Columns that
  * repeat a name are a `FileFormatError`, as in the text formats.
  *
+ * @throws {FileFormatError} naming the file when it cannot be read or is not Parquet.
  * @example
  * const { columns, rows } = await readParquet('sst2/validation.parquet'); // columns ['sentence', 'label']
  */

@@ -10,6 +10,7 @@ export type { Table } from './table.js';
 
 /** File formats `readTable` understands. */
 const TABLE_FORMATS = ['tsv', 'csv', 'jsonl', 'parquet'] as const;
+/** A file format `readTable` reads: `tsv`, `csv`, `jsonl` or `parquet`. */
 export type TableFormat = (typeof TABLE_FORMATS)[number];
 
 /**
@@ -41,6 +42,7 @@ export function tableFormat(path: string): TableFormat {
  * quoted (a file written quoting every field). Other quotes are text: `" maid in manhattan " is a
  * charmer` and `" the best disney movie "` are read as they are.
  *
+ * @throws {FileFormatError} naming the file (and line) when it cannot be read or parsed.
  * @example
  * const { columns, rows } = await readTable('sst2/validation.tsv'); // columns ['sentence', 'label']
  */

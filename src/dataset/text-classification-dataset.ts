@@ -17,6 +17,7 @@ export interface DatasetSpec {
   instruction: string;
 }
 
+/** Which columns of a table hold the text and the label, and how many rows to keep. */
 export interface ColumnOptions {
   /** Column holding the text (default `sentence`). */
   textColumn?: string;
@@ -26,6 +27,7 @@ export interface ColumnOptions {
   limit?: number;
 }
 
+/** `ColumnOptions`, and the file's format where its extension does not say it. */
 export interface FileOptions extends ColumnOptions {
   format?: TableFormat;
 }

@@ -7,6 +7,7 @@ export interface RiskInterval {
   upper: number;
 }
 
+/** Options of `RiskConfidenceSequence`. */
 export interface ConfidenceSequenceOptions {
   /** Error probability of the whole sequence (both sides together); default 0.05. */
   alpha?: number;

@@ -16,6 +16,7 @@ import type { PromptTemplate } from './prompt.js';
 import { runScoringJob, type ScoringJobResult, type Shot } from './scoring-job.js';
 import { fitTemperature, solveTemperature, type TemperatureSolution } from '../calibration/temperature.js';
 
+/** Options of `EvaluationClassification`. */
 export interface EvaluationOptions {
   /** Root of the results tree: `<resultsDir>/<dataset>/<model>[_icl<n>]/<subset>_set_*`. */
   resultsDir: string;
@@ -28,6 +29,7 @@ export interface EvaluationOptions {
   iclSource?: string | TextClassificationDataset;
 }
 
+/** Options of `EvaluationClassification.evaluationProcedure`. */
 export interface ProcedureOptions {
   batchSize?: number;
   /** Replace existing results of this subset. */
@@ -38,6 +40,7 @@ export interface ProcedureOptions {
   prefixCache?: boolean;
 }
 
+/** What an `EvaluationClassification` procedure returns: the scoring job's result and where it was written. */
 export interface EvaluationResult extends ScoringJobResult {
   /** The folder the results were written to. */
   dir: string;

@@ -14,6 +14,7 @@ export interface Shot {
   label: number;
 }
 
+/** Options of `runScoringJob`. */
 export interface ScoringJobOptions {
   /** Instruction before the shots (default: the dataset's). Used verbatim. */
   instruction?: string;
@@ -41,6 +42,7 @@ export interface ScoringJobOptions {
   checkpoint?: { base: string; config: unknown; discardUnfit?: boolean };
 }
 
+/** What `runScoringJob` returns: the scores and their metrics. */
 export interface ScoringJobResult {
   /** N×K raw label-token logits, row-major, in the dataset's order. */
   scores: Float32Array;

@@ -143,6 +143,8 @@ export type SizedSetting = ResolvedSetting & { size: number };
 /**
  * Reads and validates an experiment file. Relative paths are resolved against the file's folder.
  *
+ * @throws {FileFormatError} when the file cannot be read or is not JSON.
+ * @throws {InputError} naming the key (`settings[0].clp`) on an unknown or invalid option.
  * @example
  * const config = loadExperimentConfig('grid.json');
  * config.settings.map((s) => s.name); // ['Random (i.i.d.)', 'surrogate-ce · LURE · clip 0.1', ...]: a setting's own name, else one built from its options
@@ -178,6 +180,8 @@ export function loadExperimentConfig(path: string): ExperimentConfig {
  * bootstrap, estimator `lure` (`iid` for random labelling), clip 0.1, no temperature. Paths are
  * resolved against `baseDir`.
  *
+ * @throws {InputError} naming the key (`settings[0].clp`) on an unknown or invalid option, with the
+ * closest valid name and the list of valid ones.
  * @example
  * const config = resolveExperimentConfig({ modelScores: 'f.npy', labels: 'y.npy', settings: [{ acquisition: 'iid' }] }, process.cwd());
  */

@@ -69,6 +69,11 @@ export interface ExperimentSettingResult {
  * (a fingerprint of both), and redoes the rest, so an interrupted grid resumes where it stopped.
  * A finished setting whose fingerprint differs is refused unless `force`.
  *
+ * @throws {InputError} on an unknown or invalid option, or a pool that does not fit a setting.
+ * @throws {FileFormatError} when an input file cannot be read.
+ * @throws {OutputExistsError} when `out` holds results of another configuration and `force` is not set.
+ * @throws {OutputLockedError} when another run writes to `out`.
+ * @throws {CancelledError} when `options.signal` aborts; finished settings are kept for the next run.
  * @example
  * const config = loadExperimentConfig('grid.json');
  * await runExperiment(config, { out: 'runs/grid', onEvent: (e) => console.log(e) });

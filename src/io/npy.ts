@@ -422,6 +422,8 @@ function npyHeader(shape: readonly number[], dtype: NpyDtype, length: number): U
  * is a `FileFormatError` naming the file, and `argument` when given: the option or key that named
  * it (`--model-scores`, `modelScores`).
  *
+ * @throws {FileFormatError} naming the file (and `argument`) on any problem reading it.
+ * @throws {InputError} when `path` is not a non-empty string.
  * @example
  * const scores = await readNpy('scores.npy'); // { data: Float32Array, shape: [N, K], dtype: 'f4' }
  * @example

@@ -10,6 +10,7 @@ import { expectedZeroOneLoss, zeroOneLossPerItem } from './zero-one-loss.js';
 /** The losses the library estimates by name: the same names in TypeScript, on the command line (`--loss`) and in grids. */
 export type BuiltinLoss = 'cross-entropy' | 'zero-one' | 'brier';
 
+/** The built-in loss names, in `--help` order: what `loss` accepts. */
 export const BUILTIN_LOSS_NAMES: readonly BuiltinLoss[] = ['cross-entropy', 'zero-one', 'brier'];
 
 /** A loss in the two forms active testing needs. */

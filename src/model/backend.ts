@@ -36,6 +36,7 @@ export interface ScoringBackend {
   dispose?(): Promise<void>;
 }
 
+/** Options of `ScoringBackend.scoreBatch`. */
 export interface ScoreBatchOptions {
   /** A text that every prompt of the batch starts with (e.g. the instruction and ICL shots). */
   sharedPrefix?: string;

@@ -23,6 +23,7 @@ export interface LoadProgress {
   total?: number;
 }
 
+/** Options of `Model.fromPretrained` and `TransformersBackend.fromPretrained`. */
 export interface ModelLoadOptions {
   /** Default `cpu`. */
   device?: ModelDevice;

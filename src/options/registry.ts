@@ -200,10 +200,12 @@ export const ESTIMATORS: Readonly<Record<EstimatorName, EstimatorEntry>> = {
   },
 };
 
+/** Every estimator name, in registry order: what `estimator` accepts. */
 export const ESTIMATOR_NAMES = Object.keys(ESTIMATORS) as EstimatorName[];
 
 /** The interval kinds `simulate` can report (`--interval`), named by what they guarantee. */
 export type IntervalKind = 'anytime' | 'fixed' | 'bootstrap';
+/** Every interval kind, in `--help` order: what `--interval` accepts. */
 export const INTERVAL_KINDS: readonly IntervalKind[] = ['anytime', 'fixed', 'bootstrap'];
 
 /** The weight precisions transformers.js knows (`auto` picks the device's default). */

@@ -10,6 +10,7 @@ import { sma } from '../metrics/sma.js';
  */
 export type XAxis = 'labels' | 'reference';
 
+/** Options of `relativeError` and `relativeLabellingCost`. */
 export interface RelativeOptions {
   /** Per-row error summary; default `'mse'`. */
   loss?: ErrorSummary;

@@ -31,6 +31,7 @@ import { DEMO_LABEL_COUNTS, rowsAtLabelCounts } from './label-rows.js';
  */
 export const DEMO_INTERVAL_LABELS: readonly number[] = Array.from({ length: 16 }, (_, i) => 25 * (i + 1));
 
+/** Options of `runDemo`. */
 export interface DemoOptions {
   /** Output folder; default a new `runs/demo-<timestamp>` folder. */
   out?: string;
@@ -53,6 +54,7 @@ export interface DemoOptions {
   signal?: AbortSignal;
 }
 
+/** The demo's two methods: active testing (adaptive acquisition, LURE) and random labelling. */
 export type DemoMethodName = 'adaptive-lure' | 'iid';
 
 /** One method's simulation in the demo, written to its own subfolder. */
@@ -72,6 +74,7 @@ export interface DemoIntervalRow {
   medianHalfWidth: (number | null)[];
 }
 
+/** Active testing against random labelling in the demo, at the label counts of its table. */
 export interface DemoComparison {
   labels: number[];
   mseActive: number[];
@@ -82,6 +85,7 @@ export interface DemoComparison {
   intervals: Record<DemoMethodName, Record<IntervalKind, DemoIntervalRow>>;
 }
 
+/** What `runDemo` wrote and measured. */
 export interface DemoResult {
   dir: string;
   poolSize: number;

@@ -23,6 +23,7 @@ export interface CustomLoss {
   bounds?(scores: Float64Array): [number, number];
 }
 
+/** A session's loss: a built-in name or a custom loss. */
 export type SessionLoss = BuiltinLoss | CustomLoss;
 
 /** A loss with the two forms a session needs, and per-item bounds when a custom loss declares them. */

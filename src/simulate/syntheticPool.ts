@@ -4,6 +4,7 @@ import type { Matrix } from '../matrix.js';
 import { randomStream, type RandomSource } from '../random.js';
 import { refuseBeyondMemory } from './memory.js';
 
+/** Options of `syntheticPool`. */
 export interface SyntheticPoolOptions {
   /** Pool size N; default 10,000. */
   poolSize?: number;

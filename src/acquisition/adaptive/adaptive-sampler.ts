@@ -59,6 +59,7 @@ const BOUND_INVERSE_M = 2;
 /** The calibration factor of the unseen-tail term is kept within [1/8, 8]: one surprising label cannot silence or swamp the term. */
 const MAX_CALIBRATION_FACTOR = 8;
 
+/** The defaults of the optional `AdaptiveOptions`. */
 export const ADAPTIVE_DEFAULTS = {
   defensiveCandidate: 0,
   defensiveWeight: 0.05,

@@ -21,6 +21,7 @@ import { secondMomentValues } from './second-moment.js';
 
 /** The acquisition names this module adds to the engine's (`--acquisition surrogate-m2 | adaptive`). */
 export const PROPOSAL_ACQUISITIONS = ['surrogate-m2', 'adaptive'] as const;
+/** The acquisitions that `planProposal` builds a mixture proposal for. */
 export type ProposalAcquisition = (typeof PROPOSAL_ACQUISITIONS)[number];
 
 /** A mixture proposal in structured-clone form, so that worker threads can rebuild its sampler. */

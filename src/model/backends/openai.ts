@@ -17,6 +17,7 @@ import { checkChoice, checkKnownKeys } from '../../options/suggest.js';
  */
 export type OpenAIScoringMode = 'echo' | 'top-logprobs';
 
+/** Options of `OpenAIBackend` and `OpenAIBackend.fromSpec`. */
 export interface OpenAIBackendOptions {
   mode?: OpenAIScoringMode;
   /** How many top log-probabilities to ask for in `top-logprobs` mode: the server's cap (OpenAI 5, vLLM `--max-logprobs`, default 20). Default 20. */

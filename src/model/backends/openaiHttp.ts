@@ -62,6 +62,7 @@ export interface RetryPolicy {
   timeoutMs: number;
 }
 
+/** The retry policy of `OpenAIHttpClient` where `retry` leaves a field out. */
 export const DEFAULT_RETRY_POLICY: RetryPolicy = {
   maxRetries: 5,
   initialDelayMs: 500,
@@ -77,6 +78,7 @@ export interface RetryNotice {
   delayMs: number;
 }
 
+/** Options of `OpenAIHttpClient`. */
 export interface OpenAIHttpClientOptions {
   /** Sent as `Authorization: Bearer <apiKey>` when set. */
   apiKey?: string;
