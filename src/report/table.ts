@@ -4,6 +4,7 @@ import { BOOTSTRAP_Z } from '../metrics/index.js';
 import { INTERVAL_KINDS, type IntervalKind } from '../simulate/intervals.js';
 import { INTERVAL_GUARANTEES, INTERVAL_NAMES, type SettingIntervals, type SettingKind, settingKind } from './setting.js';
 import { formatCount } from '../io/format-count.js';
+import { checkKnownKeys, checkOption } from '../options/index.js';
 
 /** The label counts the summary table reports by default, as in the paper's tables. */
 export const DEFAULT_THRESHOLDS: readonly number[] = [50, 100, 200, 400];
@@ -77,6 +78,8 @@ export interface SummaryTable {
  * nearest recorded row (MSE, median squared error, both relative to random labelling, coverage).
  * Settings keep the order of `curves`.
  *
+ * @throws {InputError} on an unknown option, `thresholds` that are not label counts ≥ 1 (each
+ * once), or a `confidence` that is not positive, as `writeReport` refuses them.
  * @example
  * const table = summaryTable(allCurves, randomCurves);
  * table.settings[1].cells[0].relativeMse; // active MSE ÷ random MSE at 50 labels
@@ -86,6 +89,10 @@ export function summaryTable(
   baseline: SettingCurves | null,
   options: { thresholds?: readonly number[]; confidence?: number } = {},
 ): SummaryTable {
+  // The same options as `writeReport`'s and `active-testing report`'s, checked by the same schema.
+  checkKnownKeys(options, ['thresholds', 'confidence'], null);
+  checkOption('thresholds', options.thresholds, 'report');
+  checkOption('confidence', options.confidence, 'report');
   const thresholds = [...(options.thresholds ?? defaultThresholds(curves))];
   const settings = curves.map((c) => summarise(c, baseline, thresholds));
   return {

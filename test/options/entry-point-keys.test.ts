@@ -11,6 +11,7 @@ import {
   createAdaptiveSampler,
   parseOpenAIModelSpec,
   runScoringJob,
+  summaryTable,
   syntheticPool,
 } from '../../src/index.js';
 
@@ -124,6 +125,17 @@ const refusals: Array<[string, () => unknown, RegExp]> = [
     () => new Model({} as never).score(['a prompt'], [0], { batchsize: 2 } as never),
     /^batchsize: expected a known option, did you mean batchSize\? \(valid: batchSize, sharedPrefix, signal, onProgress, onBatch, onFloored\)/,
   ],
+  [
+    'summaryTable',
+    () => summaryTable([], null, { treshold: [50] } as never),
+    /^treshold: expected a known option, did you mean thresholds\?/,
+  ],
+  [
+    'summaryTable thresholds',
+    () => summaryTable([], null, { thresholds: [50, 0] }),
+    /^thresholds: expected integers ≥ 1, comma-separated, got \[50, 0\]/,
+  ],
+  ['summaryTable confidence', () => summaryTable([], null, { confidence: Number.NaN }), /^confidence: expected a number > 0, got NaN/],
   [
     'runScoringJob',
     () => runScoringJob({} as Model, TextClassificationDataset.fromTable(table, spec), { batchsize: 2 } as never),
