@@ -16,7 +16,7 @@ import { ActiveTestingSession, sessionStoredScores, type SessionEstimate, type S
 import type { SessionOptions } from '../session/header.js';
 import { splitsTsvLine } from '../io/tsv-safe.js';
 import { cliFlag, cliOptionsIn, optionHelp } from '../options/schema.js';
-import { meantHint } from '../options/suggest.js';
+import { meantHint } from '../io/suggest.js';
 import { scoresMatrix } from '../io/pool-files.js';
 import type { IntervalEstimate } from '../session/session.js';
 import { accuracyInterval, riskInterval } from '../serve/interval.js';

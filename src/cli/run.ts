@@ -1,6 +1,6 @@
 import { ActiveTestingError, FileFormatError, InputError, InterruptedError, UsageError } from '../errors.js';
 import { cliFlag, commandOptions, COMMAND_CONTEXTS, optionNames, unknownFlagHint, type CommandName } from '../options/schema.js';
-import { didYouMean } from '../options/suggest.js';
+import { didYouMean } from '../io/suggest.js';
 import { redactSecrets } from '../io/redact.js';
 import { isSystemError, SYSTEM_ERROR_REASONS } from '../io/system-errors.js';
 import { VERSION } from '../version.js';

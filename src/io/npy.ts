@@ -3,6 +3,7 @@ import { FileFormatError, InputError, ReceivedKind } from '../errors.js';
 import { unreadableFile } from './unreadable.js';
 import { writeFileAtomic, type WriteOptions } from './atomic.js';
 import { checkPath } from './check-arguments.js';
+import { checkKnownKeys } from './suggest.js';
 
 /**
  * Element types this module reads, named as numpy's type codes without the byte-order character.
@@ -500,5 +501,7 @@ async function readInto(file: FileHandle, target: Uint8Array, position: number, 
  */
 export async function writeNpy(path: string, array: NpyInput, options: WriteOptions = {}): Promise<void> {
   checkPath(path);
+  // A misspelt `force` would otherwise be ignored, and the refusal of an existing file then puzzle.
+  checkKnownKeys(options, ['force'] satisfies (keyof WriteOptions)[], null);
   await writeFileAtomic(path, encodeNpy(array), options);
 }

@@ -6,6 +6,7 @@ import { classProbabilities } from './probabilities.js';
 import { softmaxRows } from './softmax.js';
 import { checkEps, checkLabels, checkMatrix, checkSameShape } from './validate.js';
 import { checkObject } from '../io/index.js';
+import { checkChoice, checkKnownKeys } from '../io/suggest.js';
 
 /** The acquisition functions (docs/concepts.md): which per-item value the proposal is proportional to. */
 export type AcquisitionFunction = 'iid' | 'true-loss' | 'self-entropy' | 'surrogate-ce' | 'surrogate-pe' | 'surrogate-nll';
@@ -62,6 +63,8 @@ export interface AcquisitionValueOptions {
 export function acquisitionValues(kind: AcquisitionFunction, input: AcquisitionInput, options: AcquisitionValueOptions): Float64Array {
   checkObject(input, 'input', 'scores { modelScores, surrogateScores?, labels }');
   checkObject(options, 'options', 'options { temperature, eps, flags }');
+  checkKnownKeys(options, ['temperature', 'eps', 'flags'] satisfies (keyof AcquisitionValueOptions)[], null);
+  checkChoice(kind, ACQUISITION_FUNCTIONS, 'acquisition');
   checkObject(options.flags, 'flags', 'numerics flags (e.g. NUMERICS_FLAGS.default)');
   const { modelScores, labels } = input;
   checkMatrix(modelScores, 'modelScores');
@@ -91,8 +94,6 @@ export function acquisitionValues(kind: AcquisitionFunction, input: AcquisitionI
       if (flags.nll === 'true') return labelNegativeLog(p, labels);
       return rowCrossEntropy(p, probabilities(oneHot(labels, p.cols), null), temperature !== null);
     }
-    default:
-      throw new InputError({ argument: 'acquisition', expected: ACQUISITION_FUNCTIONS.join(' | '), received: kind });
   }
 }
 

@@ -3,6 +3,7 @@ import { EPS, NUMERICS_FLAGS, type NumericsFlags } from '../numerics.js';
 import { pairwiseSum } from './pairwise-sum.js';
 import { classProbabilities } from './probabilities.js';
 import { checkSameShape } from './validate.js';
+import { checkChoice, checkKnownKeys } from '../io/suggest.js';
 
 /** How logits become probabilities for the entropy forms. */
 export interface ProbabilityOptions {
@@ -22,7 +23,9 @@ export interface ProbabilityOptions {
  * predictiveEntropy(logits, { temperature: 2, softmax: 'clamp' });     // the reference's self-entropy
  */
 export function predictiveEntropy(logits: Matrix, options: ProbabilityOptions = {}): Float64Array {
+  checkKnownKeys(options, ['temperature', 'eps', 'softmax'] satisfies (keyof ProbabilityOptions)[], null);
   const { temperature = null, eps = EPS, softmax = NUMERICS_FLAGS.default.softmax } = options;
+  checkChoice(softmax, ['stable', 'clamp'] satisfies NumericsFlags['softmax'][], 'softmax');
   const p = classProbabilities(logits, temperature, eps, softmax);
   return rowCrossEntropy(p, p, temperature !== null);
 }

@@ -3,7 +3,7 @@ import type { ScoringBackend } from './backend.js';
 import { checkLabelTokenIds, checkTokenIdsInVocabulary, labelTokenIds } from './label-tokens.js';
 import { TransformersBackend, type ModelLoadOptions } from './transformers-backend.js';
 import { formatCount } from '../io/format-count.js';
-import { checkKnownKeys } from '../options/suggest.js';
+import { checkKnownKeys } from '../io/suggest.js';
 
 /** Progress of a scoring job, reported after every batch. */
 export interface ScoringProgress {

@@ -4,7 +4,7 @@ import { totalmem } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { ActiveTestingError, CancelledError, InputError, ReceivedKind } from '../errors.js';
 import { MODEL_DEVICES, MODEL_DTYPES } from '../options/registry.js';
-import { checkChoice, checkKnownKeys } from '../options/suggest.js';
+import { checkChoice, checkKnownKeys } from '../io/suggest.js';
 import type { ScoreBatchOptions, ScoringBackend } from './backend.js';
 import { checkTokenIdsInVocabulary } from './label-tokens.js';
 import { positionTableRows } from './onnx-graph.js';

@@ -1,7 +1,7 @@
 import { InputError } from '../errors.js';
 import { ACQUISITIONS, acquisitionsFor, ESTIMATORS, type AcquisitionName, type EstimatorName } from './registry.js';
 import type { OptionContext } from './schema.js';
-import { checkChoice } from './suggest.js';
+import { checkChoice } from '../io/suggest.js';
 
 /** What the proposal rules look at: the options as given, and which scores there are. */
 export interface ProposalRequest {

@@ -4,7 +4,7 @@ import { NUMERICS_FLAGS } from '../numerics.js';
 import { isSeed } from '../random.js';
 import { BUILTIN_LOSS_NAMES } from '../metrics/builtin-losses.js';
 import { acquisitionsFor, ESTIMATOR_NAMES, INTERVAL_KINDS, MODEL_DEVICES, MODEL_DTYPES, type Use } from './registry.js';
-import { checkChoice, didYouMean } from './suggest.js';
+import { checkChoice, didYouMean } from '../io/suggest.js';
 
 /**
  * Where an option may be given: `simulate`'s options object and `active-testing simulate`;

@@ -1,7 +1,7 @@
 import { InputError, ReceivedKind } from '../errors.js';
 import type { Matrix } from '../matrix.js';
 import { BUILTIN_LOSS_NAMES, BUILTIN_LOSSES, type BuiltinLoss, type LossFunctions } from '../metrics/builtin-losses.js';
-import { closestName } from '../options/suggest.js';
+import { closestName } from '../io/suggest.js';
 import type { LossBounds } from '../metrics/loss-bounds.js';
 
 export type { BuiltinLoss } from '../metrics/builtin-losses.js';

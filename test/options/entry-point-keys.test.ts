@@ -7,12 +7,16 @@ import {
   OpenAIHttpClient,
   SST2Dataset,
   TextClassificationDataset,
+  NUMERICS_FLAGS,
+  acquisitionValues,
   adaptiveCandidates,
   createAdaptiveSampler,
   parseOpenAIModelSpec,
+  predictiveEntropy,
   runScoringJob,
   summaryTable,
   syntheticPool,
+  writeNpy,
 } from '../../src/index.js';
 
 // The options objects of the dataset, model and scoring entry points follow the rule of
@@ -136,6 +140,37 @@ const refusals: Array<[string, () => unknown, RegExp]> = [
     /^thresholds: expected integers ≥ 1, comma-separated, got \[50, 0\]/,
   ],
   ['summaryTable confidence', () => summaryTable([], null, { confidence: Number.NaN }), /^confidence: expected a number > 0, got NaN/],
+  [
+    'acquisitionValues name',
+    () => acquisitionValues('surogate-ce' as never, { ...pool }, { temperature: null, eps: 1e-15, flags: NUMERICS_FLAGS.default }),
+    /^acquisition: expected one of iid \| true-loss \| self-entropy \| surrogate-ce \| surrogate-pe \| surrogate-nll \(did you mean surrogate-ce\?\), got "surogate-ce"/,
+  ],
+  [
+    'acquisitionValues options',
+    () =>
+      acquisitionValues('surrogate-ce', { ...pool }, {
+        temperature: null,
+        eps: 1e-15,
+        flags: NUMERICS_FLAGS.default,
+        temprature: 2,
+      } as never),
+    /^temprature: expected a known option, did you mean temperature\? \(valid: temperature, eps, flags\)/,
+  ],
+  [
+    'predictiveEntropy',
+    () => predictiveEntropy(pool.modelScores, { temprature: 2 } as never),
+    /^temprature: expected a known option, did you mean temperature\?/,
+  ],
+  [
+    'predictiveEntropy softmax',
+    () => predictiveEntropy(pool.modelScores, { softmax: 'clmp' as never }),
+    /^softmax: expected one of stable \| clamp \(did you mean clamp\?\), got "clmp"/,
+  ],
+  [
+    'writeNpy',
+    () => writeNpy(`${MISSING}/x.npy`, pool.labels, { forse: true } as never),
+    /^forse: expected a known option, did you mean force\? \(valid: force\)/,
+  ],
   [
     'runScoringJob',
     () => runScoringJob({} as Model, TextClassificationDataset.fromTable(table, spec), { batchsize: 2 } as never),

@@ -185,7 +185,11 @@ function fixedValues(
     return { values, belief };
   }
   // Without target predictions (surrogate-pe, surrogate-nll) the surrogate's scores give the pool's shape.
-  const values = acquisitionValues(acquisition, { modelScores: input.modelScores ?? surrogateScores!, surrogateScores, labels }, options);
+  const values = acquisitionValues(
+    acquisition,
+    { modelScores: input.modelScores ?? surrogateScores!, surrogateScores, labels },
+    { temperature, eps: options.eps, flags: options.flags },
+  );
   return { values, belief: null };
 }
 

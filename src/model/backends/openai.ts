@@ -4,7 +4,7 @@ import { OpenAIHttpClient, RemoteModelError, type RetryNotice, type RetryPolicy 
 import { readChoiceLogprobs, readTokenIds, readTokenLogprob, readTopLogprobsById } from './openaiProtocol.js';
 import { parseOpenAIModelSpec, type OpenAITarget } from './openaiTarget.js';
 import { formatCount } from '../../io/format-count.js';
-import { checkChoice, checkKnownKeys } from '../../options/suggest.js';
+import { checkChoice, checkKnownKeys } from '../../io/suggest.js';
 
 /**
  * How label scores are read from the server.

@@ -1,6 +1,6 @@
 import { ActiveTestingError, CancelledError, InputError, type RowError } from '../../errors.js';
 import { LONGEST_WAIT_MS } from '../../options/schema.js';
-import { checkKnownKeys } from '../../options/suggest.js';
+import { checkKnownKeys } from '../../io/suggest.js';
 import { redactSecrets, registerSecret } from '../../io/redact.js';
 import { formatCount } from '../../io/format-count.js';
 

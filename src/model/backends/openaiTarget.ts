@@ -1,6 +1,6 @@
 import { InputError } from '../../errors.js';
 import { REDACTED, redactSecrets, registerSecret } from '../../io/redact.js';
-import { checkKnownKeys } from '../../options/suggest.js';
+import { checkKnownKeys } from '../../io/suggest.js';
 
 /** Where a served model lives: the API base URL (ending in `/v1`), the model name, and the key if any. */
 export interface OpenAITarget {

@@ -1,5 +1,5 @@
 import { InputError } from '../errors.js';
-import { checkObject } from '../io/index.js';
+import { checkObject } from './check-arguments.js';
 
 /** Levenshtein distance between two strings (insertions, deletions and substitutions cost 1). */
 export function editDistance(a: string, b: string): number {
