@@ -3,7 +3,7 @@ import { nominalCoverage } from './nominal-coverage.js';
 import { InputError } from '../errors.js';
 import { BOOTSTRAP_Z } from '../metrics/index.js';
 import { checkObject } from '../io/index.js';
-import { checkOption } from '../options/index.js';
+import { checkKnownKeys, checkOption } from '../options/index.js';
 
 /**
  * A Vega-Lite (v6) specification as JSON, as saved in the report's `.vl.json` files: what
@@ -63,6 +63,8 @@ export interface FigureOptions {
   xTitle?: string;
 }
 
+const FIGURE_OPTIONS = ['allSettings', 'xTitle'] satisfies (keyof FigureOptions)[];
+
 const SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';
 const PANEL = { width: 340, height: 240 };
 const SETTING_COLOR = {
@@ -103,6 +105,7 @@ function settingColor(present: readonly string[], allSettings: readonly string[]
  * const spec = squaredErrorSpec([{ setting: 'iid', labels: 1, mse: 0.2, medianSe: 0.1, p45: 0.08, p55: 0.12 }]);
  */
 export function squaredErrorSpec(points: readonly ErrorPoint[], options: FigureOptions = {}): VegaLiteSpec {
+  checkKnownKeys(options, FIGURE_OPTIONS, null);
   const color = settingColor(settingOrder(points), options.allSettings ?? settingOrder(points));
   const x = labelsAxis(options.xTitle);
   const y = (field: string, axisTitle: string) => ({ field, type: 'quantitative', scale: { type: 'log' }, title: axisTitle }) as const;
@@ -151,6 +154,7 @@ export function relativeSpec(
   points: readonly RelativePoint[],
   options: FigureOptions & { title: string; yTitle: string; yMax?: number },
 ): VegaLiteSpec {
+  checkKnownKeys(options, [...FIGURE_OPTIONS, 'title', 'yTitle', 'yMax'], null);
   const color = settingColor(settingOrder(points), options.allSettings ?? settingOrder(points));
   // Room for the baseline at 1 and the curves, but early spikes (a handful of labels) stay clipped at yMax.
   const largest = Math.max(0, ...points.flatMap((p) => [p.mse ?? 0, p.medianSe ?? 0]).filter(Number.isFinite));
@@ -206,6 +210,7 @@ export function bootstrapSpec(
   points: readonly BootstrapPoint[],
   options: FigureOptions & { confidence?: number; coverageNote?: string } = {},
 ): VegaLiteSpec {
+  checkKnownKeys(options, [...FIGURE_OPTIONS, 'confidence', 'coverageNote'], null);
   if (!Array.isArray(points)) throw new InputError({ argument: 'points', expected: 'an array of bootstrap points', received: points });
   checkObject(options, 'options');
   if (options.confidence !== undefined) checkOption('confidence', options.confidence, 'report');
@@ -294,6 +299,7 @@ export function intervalCoverageSpec(
   points: readonly IntervalPoint[],
   options: FigureOptions & { name: string; guarantee: string; coverageNote?: string },
 ): VegaLiteSpec {
+  checkKnownKeys(options, [...FIGURE_OPTIONS, 'name', 'guarantee', 'coverageNote'], null);
   const color = settingColor(settingOrder(points), options.allSettings ?? settingOrder(points));
   const x = labelsAxis(options.xTitle);
   return {
@@ -319,6 +325,7 @@ export function intervalCoverageSpec(
  * });
  */
 export function halfWidthSpec(points: readonly IntervalPoint[], options: FigureOptions & { name: string }): VegaLiteSpec {
+  checkKnownKeys(options, [...FIGURE_OPTIONS, 'name'], null);
   const color = settingColor(settingOrder(points), options.allSettings ?? settingOrder(points));
   return {
     $schema: SCHEMA,

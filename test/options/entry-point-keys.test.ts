@@ -14,6 +14,7 @@ import {
   parseOpenAIModelSpec,
   predictiveEntropy,
   runScoringJob,
+  squaredErrorSpec,
   summaryTable,
   syntheticPool,
   writeNpy,
@@ -170,6 +171,11 @@ const refusals: Array<[string, () => unknown, RegExp]> = [
     'writeNpy',
     () => writeNpy(`${MISSING}/x.npy`, pool.labels, { forse: true } as never),
     /^forse: expected a known option, did you mean force\? \(valid: force\)/,
+  ],
+  [
+    'squaredErrorSpec',
+    () => squaredErrorSpec([], { xtitle: 'Labels' } as never),
+    /^xtitle: expected a known option, did you mean xTitle\? \(valid: allSettings, xTitle\)/,
   ],
   [
     'runScoringJob',
