@@ -2,6 +2,7 @@ import { InputError } from '../errors.js';
 import type { Matrix } from '../matrix.js';
 import { errorSummary, labelsAtRows, type ErrorSummary } from '../metrics/error-summary.js';
 import { sma } from '../metrics/sma.js';
+import { checkChoice, checkKnownKeys } from '../options/index.js';
 
 /**
  * Where a curve's points sit on the x axis. `'labels'` (default): the number of labels behind each
@@ -9,6 +10,7 @@ import { sma } from '../metrics/sma.js';
  * dropping rows for the labelling cost; docs/reference-bugs.md, B-A3 and B-V3), kept to reproduce its figures.
  */
 export type XAxis = 'labels' | 'reference';
+const X_AXES = ['labels', 'reference'] satisfies XAxis[];
 
 /** Options of `relativeError` and `relativeLabellingCost`. */
 export interface RelativeOptions {
@@ -20,6 +22,14 @@ export interface RelativeOptions {
   step?: number;
   /** Default `'labels'`. */
   xAxis?: XAxis;
+}
+
+const RELATIVE_OPTIONS = ['loss', 'smoothing', 'step', 'xAxis'] satisfies (keyof RelativeOptions)[];
+
+/** Refuses an unknown key of `options` (`extra`: the function's own keys) or an unknown `xAxis`. */
+function checkRelativeOptions(options: RelativeOptions, extra: readonly string[]): void {
+  checkKnownKeys(options, [...RELATIVE_OPTIONS, ...extra], null);
+  if (options.xAxis !== undefined) checkChoice(options.xAxis, X_AXES, 'xAxis');
 }
 
 /** A curve: x positions and the values there. */
@@ -39,6 +49,7 @@ export interface Curve {
  * relativeError(pred, iid, 2).values; // [0.125, 0.25]
  */
 export function relativeError(pred: Matrix, iid: Matrix, target: number, options: RelativeOptions & { xlim?: number | null } = {}): Curve {
+  checkRelativeOptions(options, ['xlim']);
   const { loss = 'mse', smoothing = 1, step = 1, xAxis = 'labels', xlim = null } = options;
   checkRows(pred, iid);
   if (xlim !== null && !(Number.isInteger(xlim) && xlim >= 0)) {
@@ -64,6 +75,7 @@ export function relativeError(pred: Matrix, iid: Matrix, target: number, options
  * relativeLabellingCost(pred, iid, 0).values; // [1, 0.5, 0.6666666666666666]
  */
 export function relativeLabellingCost(pred: Matrix, iid: Matrix, target: number, options: RelativeOptions = {}): Curve {
+  checkRelativeOptions(options, []);
   const { loss = 'mse', smoothing = 1, step = 1, xAxis = 'labels' } = options;
   checkRows(pred, iid);
   const p = errorSummary(pred, target, loss);

@@ -19,6 +19,7 @@ import {
   syntheticPool,
   writeNpy,
 } from '../../src/index.js';
+import { relativeError, relativeLabellingCost } from '../../src/reference/index.js';
 
 // The options objects of the dataset, model and scoring entry points follow the rule of
 // `simulate` and sessions: a misspelt key is refused with the closest name and the valid ones,
@@ -219,6 +220,21 @@ describe('ActiveSurrogateEstimator', () => {
     );
     expect(() => new ActiveSurrogateEstimator(input, { numerics: 'referance' as never })).toThrow(
       /^numerics: expected one of default \| reference \(did you mean reference\?\), got "referance"$/,
+    );
+  });
+});
+
+describe('relativeError and relativeLabellingCost', () => {
+  const curve = { data: Float64Array.of(1, 2), rows: 1, cols: 2 };
+  it('refuse an unknown option or x axis with the valid names', () => {
+    expect(() => relativeError(curve, curve, 0, { xlimit: 1 } as never)).toThrow(
+      /^xlimit: expected a known option, did you mean xlim\? \(valid: loss, smoothing, step, xAxis, xlim\)/,
+    );
+    expect(() => relativeLabellingCost(curve, curve, 0, { smothing: 2 } as never)).toThrow(
+      /^smothing: expected a known option, did you mean smoothing\? \(valid: loss, smoothing, step, xAxis\)/,
+    );
+    expect(() => relativeError(curve, curve, 0, { xAxis: 'label' as never })).toThrow(
+      /^xAxis: expected one of labels \| reference \(did you mean labels\?\), got "label"/,
     );
   });
 });
