@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { loadCalibrationSet } from '../calibration/load.js';
 import { readTable, type Table } from '../dataset/read-table.js';
-import { classesNamedByIntegers, wholeNumberLabel } from '../dataset/text-classification-dataset.js';
+import { classesByNumber, classesNamedByIntegers, wholeNumberLabel } from '../dataset/text-classification-dataset.js';
 import { filePlace } from '../dataset/table.js';
 import { FileFormatError, InputError, OutputExistsError, ReceivedKind, UsageError } from '../errors.js';
 import { fitTemperature } from '../calibration/temperature.js';
@@ -379,7 +379,9 @@ function classOf(given: string, classes: readonly string[]): string | number {
   if (classes.includes(answer)) return answer;
   const sameLetters = classes.filter((name) => name.toLowerCase() === answer.toLowerCase());
   if (sameLetters.length === 1) return sameLetters[0] as string;
-  return classesNamedByIntegers(classes) ? answer : (wholeNumberLabel(answer) ?? answer);
+  if (!classesNamedByIntegers(classes)) return wholeNumberLabel(answer) ?? answer;
+  const index = classesByNumber(classes).get(wholeNumberLabel(answer) ?? -1);
+  return index === undefined ? answer : (classes[index] as string);
 }
 
 /**

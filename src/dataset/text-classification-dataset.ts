@@ -242,22 +242,50 @@ export function wholeNumberLabel(text: string): number | undefined {
 
 /**
  * Whether a class is named by a whole number (star ratings "1" … "5", or "1.0"): then a label
- * written as a whole number is a class name, never a class id, and is matched to the names as
- * written: "1.0" is not the class "1".
+ * written as a whole number is a class name, never a class id (see `classesByNumber`).
  */
 export function classesNamedByIntegers(classes: readonly string[]): boolean {
   return classes.some((name) => wholeNumberLabel(name.trim()) !== undefined);
 }
 
 /**
+ * The classes named by whole numbers, by their value: a label names the class of the same value
+ * however it is written (`1`, `"1"`, `"1.0"` as pandas writes a float column, all name the class
+ * "1", or the class "1.0"). A value two classes share ("1" and "1.0") names neither, so such a
+ * label must match a name exactly.
+ *
+ * @example
+ * classesByNumber(['1', '2', 'other']).get(2); // 1
+ */
+export function classesByNumber(classes: readonly string[]): Map<number, number> {
+  const byNumber = new Map<number, number>();
+  const shared = new Set<number>();
+  classes.forEach((name, index) => {
+    const value = wholeNumberLabel(name.trim());
+    if (value === undefined) return;
+    if (byNumber.has(value)) shared.add(value);
+    byNumber.set(value, index);
+  });
+  shared.forEach((value) => byNumber.delete(value));
+  return byNumber;
+}
+
+/** A label cell's whole-number value (a number, or text such as `1` or `1.0`); undefined for anything else. */
+function wholeNumberValue(value: unknown): number | undefined {
+  if (typeof value === 'number') return Number.isInteger(value) && value >= 0 ? value : undefined;
+  return typeof value === 'string' ? wholeNumberLabel(value.trim()) : undefined;
+}
+
+/**
  * The reader of label cells for `classes`: a cell is a class id (a whole number, as a number or as
  * text, `1` or `1.0`: see `wholeNumberLabel`) or a class name (case-insensitive). When a class is
- * named by a whole number (star ratings "1" … "5"), such cells are names only: read as ids they
- * would silently shift to the next class. What depends on the classes alone is worked out once,
- * not once a row.
+ * named by a whole number (star ratings "1" … "5"), such cells are names only, matched by their
+ * value (`classesByNumber`): read as ids they would silently shift to the next class. What depends
+ * on the classes alone is worked out once, not once a row.
  */
 function labelParser(classes: readonly string[]): (value: unknown, row: number) => number {
   const integerNames = classesNamedByIntegers(classes);
+  const byNumber = classesByNumber(classes);
   const byName = new Map<string, number>();
   classes.forEach((c, index) => {
     const key = c.toLowerCase();
@@ -267,7 +295,7 @@ function labelParser(classes: readonly string[]): (value: unknown, row: number) 
     const names = classes.map(quoted).join(', ');
     const hint = meantHint(typeof value === 'string' ? value.trim() : value, classes, quoted);
     return integerNames
-      ? `one of ${names}${hint} (integer labels are class names here, not ids, matched as written)`
+      ? `one of ${names}${hint} (whole-number labels are class names here, not ids)`
       : `a class id in [0, ${classes.length - 1}] or one of ${names}${hint}`;
   };
   return (value, row) => {
@@ -276,7 +304,7 @@ function labelParser(classes: readonly string[]): (value: unknown, row: number) 
       const trimmed = String(value).trim();
       const id = integerNames ? undefined : wholeNumberLabel(trimmed);
       if (id !== undefined && id < classes.length) return id;
-      const index = byName.get(trimmed.toLowerCase());
+      const index = byName.get(trimmed.toLowerCase()) ?? (integerNames ? byNumber.get(wholeNumberValue(value) ?? -1) : undefined);
       if (index !== undefined) return index;
     }
     throw new InputError({ argument: 'label', expected: expected(value), row, received: value ?? null });

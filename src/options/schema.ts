@@ -150,7 +150,7 @@ const EVALUATE: readonly OptionDeclaration[] = [
   {
     name: 'labelColumn',
     value: text,
-    doc: 'the column holding the label: a class name (any case) or a class index (1, or 1.0 as pandas writes a float column); only a name, matched as written, when a class is named by an integer',
+    doc: 'the column holding the label: a class name (any case) or a class index (1, or 1.0 as pandas writes a float column); only a name when a class is named by an integer (1.0 then names the class 1)',
     defaultText: 'label',
     contexts: ['evaluate'],
     metavar: 'NAME',

@@ -291,7 +291,7 @@ describe('TextClassificationDataset', () => {
     await expect(TextClassificationDataset.fromFile(ids, stars)).rejects.toThrow(
       new FileFormatError(
         ids,
-        'line 2, column "label": expected one of "1", "2", "3", "4", "5" (integer labels are class names here, not ids, matched as written), got "0"',
+        'line 2, column "label": expected one of "1", "2", "3", "4", "5" (whole-number labels are class names here, not ids), got "0"',
       ),
     );
   });

@@ -284,25 +284,26 @@ describe('labels written as whole numbers with a decimal point, as pandas writes
     );
   });
 
-  it('are class names only, matched as written, when a class is named by a whole number', async () => {
+  it('are class names only, matched by their value, when a class is named by a whole number', async () => {
+    // "1.0" (as pandas writes a float column) names the class "1", never the class of id 1 ("2").
     const stars = { ...SPEC, classes: ['1', '2', '3'] };
-    const tsv = file('stars.tsv', `sentence\tlabel\n${rows(['2', '1.0'])}\n`);
-    await expect(TextClassificationDataset.fromFile(tsv, stars)).rejects.toThrow(
-      new FileFormatError(
-        tsv,
-        'line 3, column "label": expected one of "1", "2", "3" (integer labels are class names here, not ids, matched as written), got "1.0"',
-      ),
+    const tsv = file('stars.tsv', `sentence\tlabel\n${rows(['2', '1.0', '03'])}\n`);
+    expect(Array.from((await TextClassificationDataset.fromFile(tsv, stars)).labels)).toEqual([1, 0, 2]);
+    const jsonl = file('stars.jsonl', '{"sentence":"a","label":1.0}\n{"sentence":"b","label":"3.0"}\n');
+    expect(Array.from((await TextClassificationDataset.fromFile(jsonl, stars)).labels)).toEqual([0, 2]);
+    const zero = file('stars-zero.tsv', `sentence\tlabel\n${rows(['0'])}\n`);
+    await expect(TextClassificationDataset.fromFile(zero, stars)).rejects.toThrow(
+      new FileFormatError(zero, 'line 2, column "label": expected one of "1", "2", "3" (whole-number labels are class names here, not ids), got "0"'),
     );
-    // Classes named "1.0" and "2.0": "1" would be id 1, the class "2.0", beside the name "1.0".
+    // Classes named "1.0" and "2.0": "1" names "1.0", where as an id it would be the class "2.0".
     const decimals = { ...SPEC, classes: ['1.0', '2.0'] };
-    const named = file('decimal-names.tsv', `sentence\tlabel\n${rows(['2.0', '1.0'])}\n`);
-    expect(Array.from((await TextClassificationDataset.fromFile(named, decimals)).labels)).toEqual([1, 0]);
-    const id = file('decimal-id.tsv', `sentence\tlabel\n${rows(['1'])}\n`);
-    await expect(TextClassificationDataset.fromFile(id, decimals)).rejects.toThrow(
-      new FileFormatError(
-        id,
-        'line 2, column "label": expected one of "1.0", "2.0" (integer labels are class names here, not ids, matched as written), got "1"',
-      ),
-    );
+    const named = file('decimal-names.tsv', `sentence\tlabel\n${rows(['2.0', '1', '1.00'])}\n`);
+    expect(Array.from((await TextClassificationDataset.fromFile(named, decimals)).labels)).toEqual([1, 0, 0]);
+    // Two classes of one value ("1" and "1.0"): only an exact name picks one.
+    const twins = { ...SPEC, classes: ['1', '1.0', '2'] };
+    const exact = file('twins.tsv', `sentence\tlabel\n${rows(['1.0', '1', '2.0'])}\n`);
+    expect(Array.from((await TextClassificationDataset.fromFile(exact, twins)).labels)).toEqual([1, 0, 2]);
+    const ambiguous = file('twins-ambiguous.tsv', `sentence\tlabel\n${rows(['1.00'])}\n`);
+    await expect(TextClassificationDataset.fromFile(ambiguous, twins)).rejects.toThrow(/got "1\.00"/);
   });
 });

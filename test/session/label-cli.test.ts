@@ -261,12 +261,12 @@ describe('active-testing label: scripted use and bad input', () => {
     const rows = readFileSync(exported, 'utf8').trim().split('\n').slice(1).sort();
     expect(rows).toEqual(files.ids.map((id, i) => `${id}\t${CLASSES[files.pool.labels[i]!]}`).sort());
 
-    // Classes named by integers are matched as written: "2.0" is not the class "2".
+    // Classes named by integers are matched by value: "2.0" names the class "2" (not the index 2, class "3").
     const stars = join(files.dir, 'stars.session');
     const scores = join(files.dir, 'k3.npy');
     await writeNpy(scores, { data: new Float64Array(18).fill(1 / 3), shape: [6, 3], dtype: 'f8' });
-    writeFileSync(answers, `id\tlabel\n${files.ids[0]}\t2.0\n`);
-    const refused = run([
+    writeFileSync(answers, ['id\tlabel', ...files.ids.map((id, i) => `${id}\t${(i % 3) + 1}.0`)].join('\n'));
+    const byValue = run([
       'label',
       '--session',
       stars,
@@ -279,11 +279,10 @@ describe('active-testing label: scripted use and bad input', () => {
       '--answers',
       answers,
     ]);
-    expect(refused.status).toBe(1);
-    expect(refused.stderr).toBe(
-      `active-testing label: ${answers}: line 2: answer "2.0" is not a class (1, 2, 3) or skip (--answers; integer answers are class names here, not indices)\n`,
-    );
-    expect(existsSync(stars)).toBe(false);
+    expect(byValue.status, byValue.stderr).toBe(0);
+    const starLabels = join(files.dir, 'stars-labels.tsv');
+    expect(run(['label', '--session', stars, '--export-labels', starLabels]).status).toBe(0);
+    expect(readFileSync(starLabels, 'utf8').trim().split('\n').slice(1).sort()).toEqual(files.ids.map((id, i) => `${id}\t${(i % 3) + 1}`).sort());
   });
 
   it('says one label in the singular when exporting it', async () => {
