@@ -1,3 +1,4 @@
+import { InputError } from '../errors.js';
 import type { HubSource } from './hub.js';
 import { fetchHubTable } from './hub.js';
 import { readTable, type Table } from './read-table.js';
@@ -95,6 +96,11 @@ export class PresetDataset extends TextClassificationDataset {
   ): Promise<T> {
     checkKnownKeys(options, [...FILE_OPTIONS, 'split'], null);
     const { format, split, ...given } = options;
+    // Each applies to one source only: given to the other it would be ignored without a word.
+    if (path !== undefined && split !== undefined)
+      throw new InputError({ argument: 'split', expected: 'no split with a file path (it names a Hub split)', received: split });
+    if (path === undefined && format !== undefined)
+      throw new InputError({ argument: 'format', expected: 'no format without a file path (the Hub answers in one)', received: format });
     const preset = this.preset;
     const table =
       path === undefined

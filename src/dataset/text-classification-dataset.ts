@@ -33,6 +33,18 @@ export interface FileOptions extends ColumnOptions {
 }
 
 const SPEC_KEYS = ['name', 'classes', 'answerString', 'instruction'] satisfies (keyof DatasetSpec)[];
+/** A preset (`DATASET_PRESETS.sst2`) is a spec too, with the keys of its Hub source and columns. */
+const PRESET_KEYS = [...SPEC_KEYS, 'hub', 'textColumn', 'labelColumn', 'iclSplit', 'keepLabelsBelow'];
+
+/**
+ * Refuses a misspelt key of a spec written out (a plain object), which would otherwise be ignored
+ * without a word after the file is read. A spec is taken by its shape, so another object that has
+ * its fields (a dataset, a preset) is taken as it is.
+ */
+function checkSpecKeys(spec: object): void {
+  const prototype: unknown = Object.getPrototypeOf(spec);
+  if (prototype === Object.prototype || prototype === null) checkKnownKeys(spec, PRESET_KEYS, 'spec');
+}
 const COLUMN_OPTIONS = ['textColumn', 'labelColumn', 'limit'] satisfies (keyof ColumnOptions)[];
 /** The keys of `FileOptions`, which `PresetDataset.load` also takes. */
 export const FILE_OPTIONS = [...COLUMN_OPTIONS, 'format'] satisfies (keyof FileOptions)[];
@@ -83,8 +95,7 @@ export class TextClassificationDataset implements DatasetSpec {
     spec: Partial<DatasetSpec> & Pick<DatasetSpec, 'classes'>,
     options: FileOptions = {},
   ): Promise<TextClassificationDataset> {
-    // A misspelt key would otherwise be ignored without a word, after the file is read.
-    checkKnownKeys(spec, SPEC_KEYS, 'spec');
+    checkSpecKeys(spec);
     checkKnownKeys(options, FILE_OPTIONS, null);
     const { format, ...columns } = options;
     const table = await readTable(path, format);
@@ -102,7 +113,8 @@ export class TextClassificationDataset implements DatasetSpec {
     spec: Partial<DatasetSpec> & Pick<DatasetSpec, 'classes'>,
     options: ColumnOptions = {},
   ): Promise<TextClassificationDataset> {
-    checkKnownKeys(spec, SPEC_KEYS, 'spec');
+    checkKnownKeys(source, ['dataset', 'config', 'split'] satisfies (keyof HubSource)[], 'source');
+    checkSpecKeys(spec);
     checkKnownKeys(options, COLUMN_OPTIONS, null);
     const table = await fetchHubTable(source, options.limit);
     return TextClassificationDataset.fromTable(table, completeSpec(spec, source.dataset.replace(/.*\//, '')), options);

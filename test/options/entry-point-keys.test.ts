@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
   ActiveSurrogateEstimator,
@@ -7,6 +10,7 @@ import {
   OpenAIHttpClient,
   SST2Dataset,
   TextClassificationDataset,
+  DATASET_PRESETS,
   NUMERICS_FLAGS,
   acquisitionValues,
   adaptiveCandidates,
@@ -118,7 +122,7 @@ const refusals: Array<[string, () => unknown, RegExp]> = [
   [
     'TextClassificationDataset.fromFile spec',
     () => TextClassificationDataset.fromFile(MISSING, { classes: ['a', 'b'], answerstring: 'Answer' } as never),
-    /^spec\.answerstring: expected a known option, did you mean answerString\? \(valid: name, classes, answerString, instruction\)/,
+    /^spec\.answerstring: expected a known option, did you mean answerString\? \(valid: name, classes, answerString, instruction, hub, textColumn, labelColumn, iclSplit, keepLabelsBelow\)/,
   ],
   [
     'TextClassificationDataset.fromHub',
@@ -235,6 +239,32 @@ describe('relativeError and relativeLabellingCost', () => {
     );
     expect(() => relativeError(curve, curve, 0, { xAxis: 'label' as never })).toThrow(
       /^xAxis: expected one of labels \| reference \(did you mean labels\?\), got "label"/,
+    );
+  });
+});
+
+describe('a dataset spec given as another object that has its fields', () => {
+  it('is taken as it is: a preset, or a dataset read before', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'spec-shape-'));
+    const path = join(dir, 'pool.tsv');
+    writeFileSync(path, 'sentence\tlabel\nfine\t1\nbad\t0\n');
+    const fromPreset = await TextClassificationDataset.fromFile(path, DATASET_PRESETS.sst2);
+    expect([fromPreset.classes, Array.from(fromPreset.labels)]).toEqual([['negative', 'positive'], [1, 0]]);
+    const fromDataset = await TextClassificationDataset.fromFile(path, fromPreset);
+    expect([fromDataset.answerString, Array.from(fromDataset.labels)]).toEqual(['Label', [1, 0]]);
+  });
+});
+
+describe('an option that applies to the other source', () => {
+  it('is refused rather than ignored: a Hub split with a file path, a file format or a misspelt key of the Hub source', async () => {
+    await expect(SST2Dataset.load(MISSING, { split: 'validation' })).rejects.toThrow(
+      new InputError({ argument: 'split', expected: 'no split with a file path (it names a Hub split)', received: 'validation' }),
+    );
+    await expect(SST2Dataset.load(undefined, { format: 'tsv' })).rejects.toThrow(
+      new InputError({ argument: 'format', expected: 'no format without a file path (the Hub answers in one)', received: 'tsv' }),
+    );
+    await expect(TextClassificationDataset.fromHub({ dataset: 'glue', spilt: 'validation' } as never, { classes: ['a', 'b'] })).rejects.toThrow(
+      /^source\.spilt: expected a known option, did you mean split\? \(valid: dataset, config, split\)/,
     );
   });
 });
