@@ -25,10 +25,11 @@ export function parseHubSpec(spec: string): HubSource {
 
 /** The dataset viewer's URL for one page of rows. */
 export function hubRowsUrl(source: HubSource, offset: number, length: number): string {
+  const { dataset, config, split } = withHubDefaults(source);
   const params = new URLSearchParams({
-    dataset: source.dataset,
-    config: source.config ?? 'default',
-    split: source.split ?? 'train',
+    dataset,
+    config,
+    split,
     offset: String(offset),
     length: String(length),
   });
@@ -51,7 +52,13 @@ export function parseHubRows(body: unknown, url: string): { table: Table; total:
 
 /** The split as `hub:name:config:split` with the defaults filled in (`hub:glue:sst2:train`), naming it in messages. */
 function hubSpec(source: HubSource): string {
-  return `hub:${source.dataset}:${source.config ?? 'default'}:${source.split ?? 'train'}`;
+  const { dataset, config, split } = withHubDefaults(source);
+  return `hub:${dataset}:${config}:${split}`;
+}
+
+/** `source` with the dataset viewer's defaults for what it leaves out: the `default` config, the `train` split. */
+function withHubDefaults(source: HubSource): Required<HubSource> {
+  return { dataset: source.dataset, config: source.config ?? 'default', split: source.split ?? 'train' };
 }
 
 /**

@@ -2,7 +2,6 @@ import type { TopLevelSpec } from 'vega-lite';
 import { nominalCoverage } from './nominal-coverage.js';
 import { InputError } from '../errors.js';
 import { BOOTSTRAP_Z } from '../metrics/index.js';
-import { checkObject } from '../io/index.js';
 import { checkKnownKeys, checkOption } from '../options/index.js';
 
 /**
@@ -212,7 +211,6 @@ export function bootstrapSpec(
 ): VegaLiteSpec {
   checkKnownKeys(options, [...FIGURE_OPTIONS, 'confidence', 'coverageNote'], null);
   if (!Array.isArray(points)) throw new InputError({ argument: 'points', expected: 'an array of bootstrap points', received: points });
-  checkObject(options, 'options');
   if (options.confidence !== undefined) checkOption('confidence', options.confidence, 'report');
   const color = settingColor(settingOrder(points), options.allSettings ?? settingOrder(points));
   const x = labelsAxis(options.xTitle);

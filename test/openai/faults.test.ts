@@ -86,7 +86,7 @@ describe('OpenAI backend under injected faults', () => {
     server.inject([{ kind: 'misaligned' }]);
     const backend = OpenAIBackend.fromSpec(server.spec, { ...fastRetries, concurrency: 1 });
     await expect(backend.scoreBatch(prompts, labelIds)).rejects.toThrow(
-      /: row 0, label 0: the server echoed \d+ tokens for a \d+-token prompt/,
+      /: row 0 \(counting from 0\), label 0: the server echoed \d+ tokens for a \d+-token prompt/,
     );
   });
 

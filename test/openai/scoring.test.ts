@@ -107,7 +107,7 @@ describe('top-logprobs mode limits', () => {
   it('names the item and label token when a label is outside the top log-probabilities', async () => {
     const backend = OpenAIBackend.fromSpec(server.spec, { mode: 'top-logprobs', topLogprobs: 20 });
     await expect(backend.scoreBatch([first.prompt], first.label_token_ids)).rejects.toThrow(
-      /: row 0: label token \d+ is not among the top 20/,
+      /: row 0 \(counting from 0\): label token \d+ is not among the top 20/,
     );
   });
 

@@ -2,7 +2,7 @@ import { ActiveTestingError, CancelledError, InputError, type RowError } from '.
 import { LONGEST_WAIT_MS } from '../../options/schema.js';
 import { checkKnownKeys } from '../../io/suggest.js';
 import { redactSecrets, registerSecret } from '../../io/redact.js';
-import { formatCount } from '../../io/format-count.js';
+import { formatCount, zeroBasedRow } from '../../io/format-count.js';
 
 /**
  * Which prompt a server's answer was wrong about: its row among the prompts scored (counted from
@@ -30,7 +30,7 @@ export class RemoteModelError extends ActiveTestingError implements RowError {
     readonly prompt?: RemotePromptPlace,
   ) {
     const where =
-      prompt === undefined ? '' : `${prompt.place ?? `row ${prompt.row}`}${prompt.label === undefined ? '' : `, label ${prompt.label}`}: `;
+      prompt === undefined ? '' : `${prompt.place ?? zeroBasedRow(prompt.row)}${prompt.label === undefined ? '' : `, label ${prompt.label}`}: `;
     super(redactSecrets(`${url}: ${where}${reason}`));
     this.reason = redactSecrets(reason);
   }
