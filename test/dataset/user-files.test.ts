@@ -293,7 +293,10 @@ describe('labels written as whole numbers with a decimal point, as pandas writes
     expect(Array.from((await TextClassificationDataset.fromFile(jsonl, stars)).labels)).toEqual([0, 2]);
     const zero = file('stars-zero.tsv', `sentence\tlabel\n${rows(['0'])}\n`);
     await expect(TextClassificationDataset.fromFile(zero, stars)).rejects.toThrow(
-      new FileFormatError(zero, 'line 2, column "label": expected one of "1", "2", "3" (whole-number labels are class names here, not ids), got "0"'),
+      new FileFormatError(
+        zero,
+        'line 2, column "label": expected one of "1", "2", "3" (whole-number labels are class names here, not ids), got "0"',
+      ),
     );
     // Classes named "1.0" and "2.0": "1" names "1.0", where as an id it would be the class "2.0".
     const decimals = { ...SPEC, classes: ['1.0', '2.0'] };

@@ -249,7 +249,10 @@ describe('a dataset spec given as another object that has its fields', () => {
     const path = join(dir, 'pool.tsv');
     writeFileSync(path, 'sentence\tlabel\nfine\t1\nbad\t0\n');
     const fromPreset = await TextClassificationDataset.fromFile(path, DATASET_PRESETS.sst2);
-    expect([fromPreset.classes, Array.from(fromPreset.labels)]).toEqual([['negative', 'positive'], [1, 0]]);
+    expect([fromPreset.classes, Array.from(fromPreset.labels)]).toEqual([
+      ['negative', 'positive'],
+      [1, 0],
+    ]);
     const fromDataset = await TextClassificationDataset.fromFile(path, fromPreset);
     expect([fromDataset.answerString, Array.from(fromDataset.labels)]).toEqual(['Label', [1, 0]]);
   });
@@ -263,8 +266,8 @@ describe('an option that applies to the other source', () => {
     await expect(SST2Dataset.load(undefined, { format: 'tsv' })).rejects.toThrow(
       new InputError({ argument: 'format', expected: 'no format without a file path (the Hub answers in one)', received: 'tsv' }),
     );
-    await expect(TextClassificationDataset.fromHub({ dataset: 'glue', spilt: 'validation' } as never, { classes: ['a', 'b'] })).rejects.toThrow(
-      /^source\.spilt: expected a known option, did you mean split\? \(valid: dataset, config, split\)/,
-    );
+    await expect(
+      TextClassificationDataset.fromHub({ dataset: 'glue', spilt: 'validation' } as never, { classes: ['a', 'b'] }),
+    ).rejects.toThrow(/^source\.spilt: expected a known option, did you mean split\? \(valid: dataset, config, split\)/);
   });
 });

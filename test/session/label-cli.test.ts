@@ -282,7 +282,9 @@ describe('active-testing label: scripted use and bad input', () => {
     expect(byValue.status, byValue.stderr).toBe(0);
     const starLabels = join(files.dir, 'stars-labels.tsv');
     expect(run(['label', '--session', stars, '--export-labels', starLabels]).status).toBe(0);
-    expect(readFileSync(starLabels, 'utf8').trim().split('\n').slice(1).sort()).toEqual(files.ids.map((id, i) => `${id}\t${(i % 3) + 1}`).sort());
+    expect(readFileSync(starLabels, 'utf8').trim().split('\n').slice(1).sort()).toEqual(
+      files.ids.map((id, i) => `${id}\t${(i % 3) + 1}`).sort(),
+    );
   });
 
   it('says one label in the singular when exporting it', async () => {

@@ -30,7 +30,9 @@ export class RemoteModelError extends ActiveTestingError implements RowError {
     readonly prompt?: RemotePromptPlace,
   ) {
     const where =
-      prompt === undefined ? '' : `${prompt.place ?? zeroBasedRow(prompt.row)}${prompt.label === undefined ? '' : `, label ${prompt.label}`}: `;
+      prompt === undefined
+        ? ''
+        : `${prompt.place ?? zeroBasedRow(prompt.row)}${prompt.label === undefined ? '' : `, label ${prompt.label}`}: `;
     super(redactSecrets(`${url}: ${where}${reason}`));
     this.reason = redactSecrets(reason);
   }
