@@ -1,6 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { caught } from '../helpers/caught.js';
 import { describe, expect, it } from 'vitest';
 import {
   ActiveSurrogateEstimator,
@@ -28,16 +29,6 @@ import { relativeError, relativeLabellingCost } from '../../src/reference/index.
 // The options objects of the dataset, model and scoring entry points follow the rule of
 // `simulate` and sessions: a misspelt key is refused with the closest name and the valid ones,
 // before any file, model or server is touched, instead of being ignored without a word.
-
-/** The error `run` throws or rejects with. */
-async function caught(run: () => unknown): Promise<unknown> {
-  try {
-    await run();
-  } catch (error) {
-    return error;
-  }
-  return undefined;
-}
 
 const MISSING = '/nonexistent/active-testing-entry-point-keys';
 const target = parseOpenAIModelSpec('openai:http://127.0.0.1:9/v1#m', { env: {} });

@@ -1,3 +1,4 @@
+import { caught } from '../helpers/caught.js';
 import { describe, expect, it } from 'vitest';
 import {
   ActiveTestingSession,
@@ -29,16 +30,6 @@ const sessionPool = {
     [0, 1],
   ],
 };
-
-/** The error `run` throws or rejects with. */
-async function caught(run: () => unknown): Promise<unknown> {
-  try {
-    await run();
-  } catch (error) {
-    return error;
-  }
-  return undefined;
-}
 
 const calls: Array<[string, string, (value: unknown) => unknown]> = [
   ['simulate(input, options)', 'options', (v) => simulate(pool, v as never)],
