@@ -21,7 +21,7 @@ export type FaultPoint =
   | 'evaluate:batch'
   /** Before each step of an output folder's atomic write (the temporaries, then each rename). */
   | 'output:step'
-  /** `serve` has done what a request asked (a label is on disk), its answer not yet sent. */
+  /** `serve` has done what a write asked (a label is on disk) and holds its answer until the server has begun to stop. */
   | 'serve:answer';
 
 const ENV = 'ACTIVE_TESTING_FAULT_DELAY_MS';
@@ -49,10 +49,16 @@ export function faultPoint(point: FaultPoint): void {
   Atomics.wait(sleeper, 0, 0, ms);
 }
 
-/** Like `faultPoint`, but waits on a timer: signals that arrive during the pause are handled as they come. */
-export async function faultPause(point: FaultPoint): Promise<void> {
+/**
+ * Like `faultPoint`, but waits on a timer: signals that arrive during the pause are handled as they
+ * come. With `after`, the pause begins once it is aborted: a test holds a server's answer until the
+ * server has begun to stop, and the delay more.
+ */
+export async function faultPause(point: FaultPoint, after?: AbortSignal): Promise<void> {
   const ms = delayAt(point);
-  if (ms > 0) await new Promise((done) => setTimeout(done, ms));
+  if (ms <= 0) return;
+  if (after !== undefined && !after.aborted) await new Promise((begun) => after.addEventListener('abort', begun, { once: true }));
+  await new Promise((done) => setTimeout(done, ms));
 }
 
 /** Whether the test environment injects a delay at `point` (the journal then splits its write there). */

@@ -10,12 +10,12 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
 describe('active-testing serve stopped by a signal', () => {
   it('answers a label it is saving and ends the event streams before it exits 0 and releases the lock', async () => {
     const path = join(root, 'demo.session');
-    // Each answer waits 500 ms after its request is done, so the signal below comes once the label is
-    // on disk and before its answer is sent. The wait is a timer of the server's, as is its 2 s grace
-    // for answers in progress, so the answer goes out first however loaded the machine is.
+    // Each write's answer is held, its label saved, until the server has begun to stop and 200 ms
+    // more: the answer below can only be sent during the shutdown, after a shutdown that cut the
+    // connections at once would have cut it, however loaded the machine is.
     const server = await startServer(['--demo', '--session', path], 0, {
       ...process.env,
-      ACTIVE_TESTING_FAULT_DELAY_MS: 'serve:answer=500',
+      ACTIVE_TESTING_FAULT_DELAY_MS: 'serve:answer=200',
     });
     try {
       const visit = await fetch(server.url, { redirect: 'manual' });
