@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { faultPause } from '../io/fault.js';
 import { redactSecrets } from '../io/redact.js';
 import { handleClosedOutput } from './closed-output.js';
 import { describeFailure, runCli } from './run.js';
@@ -13,6 +14,13 @@ process.on('uncaughtException', fail);
 process.on('unhandledRejection', fail);
 handleClosedOutput(argv[0]);
 
-runCli(argv).then((code) => {
+runCli(argv).then(async (code) => {
+  // The command is done and its files closed: a signal while the process drains (the second of a
+  // Ctrl-C under `npm run` or of `timeout`, come late) ends it with the command's own exit code
+  // rather than as killed by the signal.
+  const exitNow = (): never => process.exit(code);
+  process.on('SIGINT', exitNow);
+  process.on('SIGTERM', exitNow);
   process.exitCode = code;
+  await faultPause('cli:done');
 });

@@ -22,7 +22,9 @@ export type FaultPoint =
   /** Before each step of an output folder's atomic write (the temporaries, then each rename). */
   | 'output:step'
   /** `serve` has done what a write asked (a label is on disk) and holds its answer until the server has begun to stop. */
-  | 'serve:answer';
+  | 'serve:answer'
+  /** The command line's command has returned, its exit code set, the process not yet ended. */
+  | 'cli:done';
 
 const ENV = 'ACTIVE_TESTING_FAULT_DELAY_MS';
 let sleeper: Int32Array | undefined;

@@ -51,4 +51,19 @@ describe('active-testing serve stopped by a signal', () => {
       server.child.kill('SIGKILL');
     }
   });
+
+  it('ends with its exit code 0, not killed, when a second signal comes after the session is closed', async () => {
+    const path = join(root, 'late.session');
+    // The process is held after the command has returned, as a slow exit would be, so the second
+    // signal surely arrives once the command's own handlers are gone.
+    const server = await startServer(['--demo', '--session', path], 0, { ...process.env, ACTIVE_TESTING_FAULT_DELAY_MS: 'cli:done=60000' });
+    try {
+      server.child.kill('SIGTERM');
+      while (existsSync(`${path}.lock`)) await new Promise((done) => setTimeout(done, 5));
+      server.child.kill('SIGTERM');
+      expect(await server.exited, server.stderr()).toBe(0);
+    } finally {
+      server.child.kill('SIGKILL');
+    }
+  });
 });
