@@ -16,21 +16,25 @@ export interface PlannedProposal {
   } | null;
 }
 
-/** What the reference bets of a pool's confidence sequences share, whichever loss they predict. */
-export interface ReferenceBasis {
+/** The proposal floors the reference bets of a pool's confidence sequences share, whichever loss they predict. */
+export interface ReferenceFloors {
   /** A floor of every draw's q under the planned proposal (`fixedProposalFloor`, `candidateMixtureFloor`). */
   proposalFloor: Float64Array;
-  /**
-   * The class probabilities the losses are predicted under: the surrogate's (at the temperature)
-   * or, without a surrogate, the target's own. A loss's predicted value is `loss.expected(scores, belief)`.
-   */
-  belief: Matrix;
   /**
    * Under the adaptive proposal, the floor of one draw from the mixture weights it is drawn with
    * (`candidateMixtureDrawFloor`, docs/concepts.md, Predictable range); null for a fixed proposal.
    * The same weights give the same array, so a confidence sequence computes each floor's range once.
    */
   drawFloor: ((weights: ArrayLike<number>) => Float64Array) | null;
+}
+
+/** What the reference bets of a pool's confidence sequences share, whichever loss they predict. */
+export interface ReferenceBasis extends ReferenceFloors {
+  /**
+   * The class probabilities the losses are predicted under: the surrogate's (at the temperature)
+   * or, without a surrogate, the target's own. A loss's predicted value is `loss.expected(scores, belief)`.
+   */
+  belief: Matrix;
 }
 
 /** Scores and settings the belief is computed from. */
@@ -82,11 +86,9 @@ export function plannedProposalFloor(plan: PlannedProposal, clip: number, defens
 
 /**
  * The common part of the reference bets (docs/concepts.md, Reference bets) of `simulate`'s and a
- * session's confidence sequences: the floor of the planned proposal (and of each adaptive draw)
- * and the belief each loss is
- * predicted under (`defensive`: the adaptive sampler's kept share, as for `plannedProposalFloor`).
- * Null when the proposal has no fixed floor: the sequences then bet without reference. O(N·K)
- * after planning, O(N) when given the belief.
+ * session's confidence sequences: the floors of `referenceFloors` and the belief each loss is
+ * predicted under (`referenceBelief`). Null when the proposal has no fixed floor: the sequences
+ * then bet without reference. O(N·K) after planning, O(N) when given the belief.
  *
  * @example
  * const plan = planProposal('surrogate-ce', { size, modelScores: f, surrogateScores: g }, settings);
@@ -99,18 +101,42 @@ export function referenceBasis(
   input: ReferenceBeliefInput,
   defensive: DefensiveShare | null = null,
 ): ReferenceBasis | null {
+  const floors = referenceFloors(plan, clip, defensive);
+  return floors && { ...floors, belief: referenceBelief(input) };
+}
+
+/**
+ * The floor of the planned proposal, and of each adaptive draw, that reference bets take
+ * (`defensive`: the adaptive sampler's kept share, as for `plannedProposalFloor`). Null when the
+ * proposal has no fixed floor. O(N·J) for J adaptive candidates.
+ *
+ * @example
+ * referenceFloors({ values: Float64Array.of(0, 4), mixture: null }, 0.1); // { proposalFloor: [0.05/1.1, 1/1.1], drawFloor: null }
+ */
+export function referenceFloors(plan: PlannedProposal, clip: number, defensive: DefensiveShare | null = null): ReferenceFloors | null {
   const proposalFloor = plannedProposalFloor(plan, clip, defensive);
   if (proposalFloor === null) return null;
+  const mixture = plan.mixture;
+  // The candidates have a floor (the proposal's is not null), so every mixture of them has one.
+  if (mixture === null || !mixture.adaptive) return { proposalFloor, drawFloor: null };
+  return { proposalFloor, drawFloor: cachedDrawFloor(mixture.candidates, clip) };
+}
+
+/**
+ * The class probabilities reference bets predict each loss under: the surrogate's at the
+ * temperature or, without a surrogate, the target's own; `input.belief` when given. O(N·K).
+ *
+ * @example
+ * const belief = referenceBelief({ modelScores: f, surrogateScores: g, temperature: 2, eps: EPS, softmax: 'stable' });
+ */
+export function referenceBelief(input: ReferenceBeliefInput): Matrix {
   const { modelScores, surrogateScores, temperature, eps, softmax } = input;
-  const belief =
+  return (
     input.belief ??
     (surrogateScores === undefined
       ? classProbabilities(modelScores, null, eps, softmax)
-      : classProbabilities(surrogateScores, temperature, eps, softmax));
-  const mixture = plan.mixture;
-  // The candidates have a floor (the proposal's is not null), so every mixture of them has one.
-  if (mixture === null || !mixture.adaptive) return { proposalFloor, belief, drawFloor: null };
-  return { proposalFloor, belief, drawFloor: cachedDrawFloor(mixture.candidates, clip) };
+      : classProbabilities(surrogateScores, temperature, eps, softmax))
+  );
 }
 
 /**

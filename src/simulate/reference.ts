@@ -1,5 +1,5 @@
 import { ADAPTIVE_DEFAULTS } from '../acquisition/adaptive/index.js';
-import { referenceBasis } from '../acquisition/reference-basis.js';
+import { referenceBelief, referenceFloors } from '../acquisition/reference-basis.js';
 import type { ConfidenceSequenceReference } from '../estimators/confidence-sequence.js';
 import { matrixView, type Matrix } from '../matrix.js';
 import { BUILTIN_LOSSES } from '../metrics/index.js';
@@ -57,7 +57,7 @@ export function simulationReferenceAndSource(
 
 /**
  * `simulationReferenceAndSource` of a simulation already prepared from these scores: its proposal
- * is not planned again (at N·K = 10^7 scores, seconds).
+ * is not planned again (at N·K = 10^7 scores, seconds), nor the expected loss it computed.
  *
  * @example
  * const prepared = prepareSimulation(input, options);
@@ -71,27 +71,24 @@ export function preparedReferenceAndSource(
 ): { reference: SimulationReference | null; drawFloorCandidates: DrawFloorCandidates | null } {
   const { options } = prepared;
   // The engine's adaptive sampler (`mixtureSampler`) keeps the default defensive share.
-  const basis = referenceBasis(
-    prepared.pool,
-    prepared.config.clip,
-    {
+  const floors = referenceFloors(prepared.pool, prepared.config.clip, ADAPTIVE_DEFAULTS);
+  if (floors === null) return { reference: null, drawFloorCandidates: null };
+  const predictedLoss =
+    prepared.expectedLoss ??
+    BUILTIN_LOSSES[options.loss].expected(
       modelScores,
-      surrogateScores,
-      temperature: options.temperature,
-      eps: options.eps,
-      softmax: NUMERICS_FLAGS[options.numerics].softmax,
-    },
-    ADAPTIVE_DEFAULTS,
-  );
-  if (basis === null) return { reference: null, drawFloorCandidates: null };
+      referenceBelief({
+        modelScores,
+        surrogateScores,
+        temperature: options.temperature,
+        eps: options.eps,
+        softmax: NUMERICS_FLAGS[options.numerics].softmax,
+      }),
+    );
   const { mixture } = prepared.pool;
   return {
-    reference: {
-      predictedLoss: BUILTIN_LOSSES[options.loss].expected(modelScores, basis.belief),
-      proposalFloor: basis.proposalFloor,
-      drawFloor: basis.drawFloor,
-    },
+    reference: { predictedLoss, proposalFloor: floors.proposalFloor, drawFloor: floors.drawFloor },
     drawFloorCandidates:
-      basis.drawFloor !== null && mixture !== null ? { candidates: mixture.candidates, clip: prepared.config.clip } : null,
+      floors.drawFloor !== null && mixture !== null ? { candidates: mixture.candidates, clip: prepared.config.clip } : null,
   };
 }

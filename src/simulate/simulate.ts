@@ -84,6 +84,12 @@ export interface PreparedSimulation {
   trueRisk: number;
   /** Each item's loss bounds under `options.loss`, computed to check the scores (default numerics only; null under reference numerics). */
   bounds: LossBounds | null;
+  /**
+   * The target's expected loss under the surrogate's probabilities where planning the proposal
+   * computed it (`ProposalPlan.expectedLoss`), else null: the reference bets' predicted loss, not
+   * computed again from an N×K belief. Kept out of `pool`, which every worker is sent.
+   */
+  expectedLoss: Float64Array | null;
 }
 
 function checkSurrogateShape(model: Matrix, surrogate: Matrix | undefined): void {
@@ -212,7 +218,7 @@ function prepareWith(
     defensive: resolved.defensive,
     ...(resolved.defensive === null ? {} : { clip: resolved.clip }),
   });
-  const { values, mixture } = shared([...target, surrogateScores?.data], `plan ${planKey}`, () =>
+  const { values, mixture, expectedLoss } = shared([...target, surrogateScores?.data], `plan ${planKey}`, () =>
     planProposal(
       acquisition,
       { size: modelScores.rows, modelScores, surrogateScores, labels },
@@ -238,6 +244,7 @@ function prepareWith(
     // The reference's cross_entropy_loss over the pool (for CE): the pairwise mean of the per-item losses.
     trueRisk: pairwiseSum(losses) / losses.length,
     bounds,
+    expectedLoss,
     pool: {
       values,
       losses,

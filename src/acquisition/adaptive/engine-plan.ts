@@ -49,7 +49,8 @@ export interface ProposalPlan {
    * The target's expected loss (the settings' loss) under the surrogate's probabilities at the
    * settings' temperature, where planning computed it: the values of `surrogate-ce` with one
    * target, or adaptive's cross-entropy candidate at the base temperature (the cross-entropy under
-   * the default numerics); else null. What a session's reference bets predict for the target.
+   * the default numerics, at eps `EPS`); else null. What the reference bets of a session's and
+   * `simulate`'s confidence sequences predict for the target.
    */
   expectedLoss: Float64Array | null;
 }
@@ -129,8 +130,13 @@ export function planProposal(
       values: candidates[1].values,
       mixture: { components: [], candidates: candidates.map((c) => c.values), weights: adaptivePrior(candidates), adaptive: true },
       belief: null,
+      // The candidates' stable softmax clips probabilities to `EPS`: other numerics expect another loss.
       expectedLoss:
-        (options.loss ?? BUILTIN_LOSSES['cross-entropy']).id === 'cross-entropy' ? candidates[EXPECTED_LOSS_CANDIDATE].values : null,
+        (options.loss ?? BUILTIN_LOSSES['cross-entropy']).id === 'cross-entropy' &&
+        options.flags.softmax === 'stable' &&
+        options.eps === EPS
+          ? candidates[EXPECTED_LOSS_CANDIDATE].values
+          : null,
     };
   }
   const { values, belief } = fixedValues(acquisition, input, options);
