@@ -7,7 +7,7 @@ import { softmaxClamp } from '../metrics/softmax-clamp.js';
 import { softmaxRows } from '../metrics/softmax.js';
 import { checkEps, checkLabels, checkMatrix, checkSameShape, checkTemperature } from '../metrics/validate.js';
 import { checkObject } from '../io/index.js';
-import { checkChoice, checkKnownKeys } from '../options/index.js';
+import { checkChoice, checkKnownKeys } from '../io/suggest.js';
 
 /**
  * Which surrogate-based acquisition the estimator accompanies: `ce`, `pe` or `nll`. With

@@ -3,7 +3,7 @@ import { FileFormatError } from '../errors.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { unreadableFile } from '../io/unreadable.js';
 import type { ActiveTestingSession } from '../session/session.js';
-import { meantHint } from '../options/index.js';
+import { meantHint } from '../io/suggest.js';
 
 /** The names the exported tasks and the labelling config use: a Text `text` and Choices `label`. */
 const FROM_NAME = 'label';

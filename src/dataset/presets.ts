@@ -2,7 +2,7 @@ import { InputError } from '../errors.js';
 import type { HubSource } from './hub.js';
 import { fetchHubTable } from './hub.js';
 import { readTable, type Table } from './read-table.js';
-import { checkKnownKeys } from '../options/index.js';
+import { checkKnownKeys } from '../io/suggest.js';
 import { FILE_OPTIONS, TextClassificationDataset, type DatasetSpec, type FileOptions } from './text-classification-dataset.js';
 
 /** A dataset of the paper: its spec (docs/llm-scoring.md) and where it lives on the Hub. */

@@ -4,7 +4,7 @@ import { FileFormatError } from '../errors.js';
 import { readParquet } from './read-parquet.js';
 import { checkUniqueColumns, type Table } from './table.js';
 import { checkPath, unreadableFile } from '../io/index.js';
-import { checkChoice } from '../options/index.js';
+import { checkChoice } from '../io/suggest.js';
 
 export type { Table } from './table.js';
 

@@ -3,7 +3,7 @@ import { FileFormatError, InputError } from '../errors.js';
 import { fetchHubTable, type HubSource } from './hub.js';
 import { readTable, type Table, type TableFormat } from './read-table.js';
 import { filePlace } from './table.js';
-import { checkKnownKeys, meantHint } from '../options/index.js';
+import { checkKnownKeys, meantHint } from '../io/suggest.js';
 
 /** What a dataset is about: its classes and the reference's prompt pieces. */
 export interface DatasetSpec {

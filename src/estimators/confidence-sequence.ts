@@ -1,5 +1,5 @@
 import { InputError } from '../errors.js';
-import { checkKnownKeys } from '../options/index.js';
+import { checkKnownKeys } from '../io/suggest.js';
 
 /** A closed interval for the pool risk. */
 export interface RiskInterval {

@@ -7,7 +7,8 @@ import type { RetryNotice } from '../model/backends/openaiHttp.js';
 import { isOpenAIModelSpec } from '../model/backends/openaiTarget.js';
 import { checkTsvSafe } from '../io/tsv-safe.js';
 import { checkModelFolder, isLocalModelPath, type ModelDevice } from '../model/transformers-backend.js';
-import { checkKnownKeys, checkOption, optionNames } from '../options/index.js';
+import { checkOption, optionNames } from '../options/index.js';
+import { checkKnownKeys } from '../io/suggest.js';
 import type { EvaluateConfig, EvaluateRun } from './evaluate.js';
 
 /**

@@ -9,7 +9,7 @@ import { writeFileAtomic, writeOutputFolder } from '../io/atomic.js';
 import { checkObject, checkPath } from '../io/index.js';
 import { encodeNpy, readNpy } from '../io/npy.js';
 import type { Model, ScoringProgress } from '../model/model.js';
-import { checkKnownKeys } from '../options/index.js';
+import { checkKnownKeys } from '../io/suggest.js';
 import { ScoreCheckpoint } from './checkpoint.js';
 import { selectIclExamples } from './icl.js';
 import type { PromptTemplate } from './prompt.js';

@@ -6,7 +6,7 @@ import { DEFAULT_BATCH_SIZE, type Model, type ScoringProgress } from '../model/m
 import { ScoreCheckpoint } from './checkpoint.js';
 import { itemPrompt, promptPrefix, REFERENCE_TEMPLATE, type PromptTemplate } from './prompt.js';
 import { formatCount } from '../io/format-count.js';
-import { checkKnownKeys } from '../options/index.js';
+import { checkKnownKeys } from '../io/suggest.js';
 
 /** An ICL shot: a text and its class id. */
 export interface Shot {

@@ -7,14 +7,13 @@ import { checkProposalClip } from '../acquisition/clip.js';
 import {
   ACQUISITIONS,
   acquisitionsFor,
-  checkKnownKeys,
   checkOption,
-  closestName,
   ESTIMATORS,
   optionNames,
   resolveProposal,
   type EstimatorName,
 } from '../options/index.js';
+import { checkKnownKeys, closestName } from '../io/suggest.js';
 import type { Numerics } from '../numerics.js';
 import { EVALUATE_REFERENCE, type EvaluateStep, resolveEvaluateSteps } from './evaluate-steps.js';
 import { settingName } from './setting-name.js';

@@ -26,4 +26,3 @@ export {
   type ValueSpec,
 } from './schema.js';
 export { resolveProposal, type ProposalRequest, type ResolvedProposal } from './proposal-rules.js';
-export { checkChoice, checkKnownKeys, closestName, didYouMean, editDistance, meantHint } from '../io/suggest.js';

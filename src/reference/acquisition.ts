@@ -2,7 +2,7 @@ import ndarray from 'ndarray';
 import { IidEstimator, ISEstimator, LUREEstimator } from '../estimators/index.js';
 import { InputError, ReceivedKind } from '../errors.js';
 import type { AcquisitionFunction, BuiltinLoss } from '../metrics/index.js';
-import { checkKnownKeys } from '../options/index.js';
+import { checkKnownKeys } from '../io/suggest.js';
 import type { NdArrayView } from '../matrix.js';
 import type { Numerics } from '../numerics.js';
 import type { RandomSource } from '../random.js';

@@ -1,5 +1,5 @@
 import { InputError } from '../errors.js';
-import { checkChoice } from '../options/index.js';
+import { checkChoice } from '../io/suggest.js';
 import { pairwiseSum } from '../metrics/index.js';
 import { checkPoolSize } from '../estimators/lure.js';
 import { MAX_PROBABILITY } from '../estimators/risk-estimator.js';

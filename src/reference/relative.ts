@@ -2,7 +2,7 @@ import { InputError } from '../errors.js';
 import type { Matrix } from '../matrix.js';
 import { errorSummary, labelsAtRows, type ErrorSummary } from '../metrics/error-summary.js';
 import { sma } from '../metrics/sma.js';
-import { checkChoice, checkKnownKeys } from '../options/index.js';
+import { checkChoice, checkKnownKeys } from '../io/suggest.js';
 
 /**
  * Where a curve's points sit on the x axis. `'labels'` (default): the number of labels behind each

@@ -20,7 +20,7 @@ import { INTERVAL_KINDS, type IntervalKind, simulationIntervalsInThreads } from 
 import { simulationReferenceAndSource } from '../simulate/reference.js';
 import { toJson } from '../io/json.js';
 import { syntheticPool } from '../simulate/syntheticPool.js';
-import { checkKnownKeys } from '../options/index.js';
+import { checkKnownKeys } from '../io/suggest.js';
 import { DEMO_LABEL_COUNTS, rowsAtLabelCounts } from './label-rows.js';
 
 /**

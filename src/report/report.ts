@@ -16,7 +16,8 @@ import { checkInputFolders, checkReportOutput, loadReportSettings } from './load
 import { renderFigure } from './render.js';
 import { INTERVAL_GUARANTEES, INTERVAL_NAMES, type ReportSetting, reportOrder, settingKind } from './setting.js';
 import { BOOTSTRAP_Z } from '../metrics/index.js';
-import { checkKnownKeys, checkOption, optionNames } from '../options/index.js';
+import { checkOption, optionNames } from '../options/index.js';
+import { checkKnownKeys } from '../io/suggest.js';
 import { INTERVAL_KINDS, type IntervalKind } from '../simulate/intervals.js';
 import { YIELD_INTERVAL_MS } from '../simulate/run-block.js';
 import {

@@ -2,7 +2,8 @@ import type { TopLevelSpec } from 'vega-lite';
 import { nominalCoverage } from './nominal-coverage.js';
 import { InputError } from '../errors.js';
 import { BOOTSTRAP_Z } from '../metrics/index.js';
-import { checkKnownKeys, checkOption } from '../options/index.js';
+import { checkOption } from '../options/index.js';
+import { checkKnownKeys } from '../io/suggest.js';
 
 /**
  * A Vega-Lite (v6) specification as JSON, as saved in the report's `.vl.json` files: what

@@ -4,7 +4,8 @@ import { BOOTSTRAP_Z } from '../metrics/index.js';
 import { INTERVAL_KINDS, type IntervalKind } from '../simulate/intervals.js';
 import { INTERVAL_GUARANTEES, INTERVAL_NAMES, type SettingIntervals, type SettingKind, settingKind } from './setting.js';
 import { formatCount } from '../io/format-count.js';
-import { checkKnownKeys, checkOption } from '../options/index.js';
+import { checkOption } from '../options/index.js';
+import { checkKnownKeys } from '../io/suggest.js';
 
 /** The label counts the summary table reports by default, as in the paper's tables. */
 export const DEFAULT_THRESHOLDS: readonly number[] = [50, 100, 200, 400];

@@ -7,7 +7,7 @@ import { setCookie } from 'hono/cookie';
 import { streamSSE } from 'hono/streaming';
 import { ActiveTestingError, InputError } from '../errors.js';
 import { faultPause } from '../io/fault.js';
-import { checkKnownKeys } from '../options/index.js';
+import { checkKnownKeys } from '../io/suggest.js';
 import { SessionStateError } from '../session/errors.js';
 import { SessionStoppedError, type AnnotationCoordinator } from './coordinator.js';
 import type { ClientView, PublicState } from './protocol.js';

@@ -1,7 +1,8 @@
 import { VarianceRatioToRandom, type VarianceVerdict } from '../acquisition/adaptive/index.js';
 import type { ReferenceBasis } from '../acquisition/reference-basis.js';
 import { InputError } from '../errors.js';
-import { checkKnownKeys, checkOption } from '../options/index.js';
+import { checkOption } from '../options/index.js';
+import { checkKnownKeys } from '../io/suggest.js';
 import { bootstrapHalfWidth, finitePopulationFactor } from '../estimators/bootstrap.js';
 import { RiskConfidenceSequence, withinLossBounds, type RiskInterval } from '../estimators/confidence-sequence.js';
 import { LUREEstimator } from '../estimators/lure.js';

@@ -11,7 +11,8 @@ import { CHECKSUM_ADDED_LENGTH } from './checksum.js';
 import { BUILTIN_LOSS_NAMES, type BuiltinLoss } from '../metrics/builtin-losses.js';
 import { checkProposalClip } from '../acquisition/clip.js';
 import { checkPlannedWithinPool } from '../estimators/confidence-sequence.js';
-import { ACQUISITIONS, acquisitionsFor, checkKnownKeys, checkOption, optionNames, resolveProposal } from '../options/index.js';
+import { ACQUISITIONS, acquisitionsFor, checkOption, optionNames, resolveProposal } from '../options/index.js';
+import { checkKnownKeys } from '../io/suggest.js';
 
 /** Keys of a new session's options besides the schema's options: the pool, and the on-demand scorer. */
 const SESSION_INPUTS = ['texts', 'ids', 'classes', 'scoreTarget'];

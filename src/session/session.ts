@@ -5,7 +5,7 @@ import type { FileLock } from '../io/lock.js';
 import { toMatrix, type Matrix } from '../matrix.js';
 import { EPS, NUMERICS_FLAGS } from '../numerics.js';
 import { checkObject, checkPath } from '../io/index.js';
-import { checkKnownKeys, meantHint } from '../options/index.js';
+import { checkKnownKeys, meantHint } from '../io/suggest.js';
 import { SessionFileError, SessionStateError, SessionWriteError } from './errors.js';
 import { SessionEstimates, type SessionEstimate, type StoppingRule } from './estimates.js';
 import {

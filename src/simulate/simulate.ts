@@ -4,7 +4,7 @@ import { matrixView, toLabels, type LabelsInput, type Matrix, type MatrixInput }
 import { BUILTIN_LOSSES, classProbabilities, lossBounds, pairwiseSum, type LossBounds } from '../metrics/index.js';
 import { NUMERICS_FLAGS } from '../numerics.js';
 import { checkObject } from '../io/index.js';
-import { checkKnownKeys } from '../options/index.js';
+import { checkKnownKeys } from '../io/suggest.js';
 import { planProposal } from '../acquisition/adaptive/index.js';
 import {
   claimTile,

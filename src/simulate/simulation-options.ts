@@ -1,7 +1,8 @@
 import { availableParallelism } from 'node:os';
 import { InputError, ReceivedKind } from '../errors.js';
 import type { AcquisitionFunction, BuiltinLoss } from '../metrics/index.js';
-import { checkKnownKeys, checkOption, optionNames, resolveProposal, type EstimatorName } from '../options/index.js';
+import { checkOption, optionNames, resolveProposal, type EstimatorName } from '../options/index.js';
+import { checkKnownKeys } from '../io/suggest.js';
 import { EPS, type Numerics } from '../numerics.js';
 import type { RandomSource } from '../random.js';
 import type { LabelsInput, MatrixInput } from '../matrix.js';

@@ -1,5 +1,6 @@
 import { InputError } from '../errors.js';
-import { checkKnownKeys, checkOption } from '../options/index.js';
+import { checkOption } from '../options/index.js';
+import { checkKnownKeys } from '../io/suggest.js';
 import type { Matrix } from '../matrix.js';
 import { randomStream, type RandomSource } from '../random.js';
 import { refuseBeyondMemory } from './memory.js';

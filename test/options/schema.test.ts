@@ -15,8 +15,6 @@ import {
   checkOption,
   cliFlag,
   cliOptionsIn,
-  closestName,
-  editDistance,
   LOSSES,
   OPTION_DECLARATIONS,
   optionNames,
@@ -24,6 +22,7 @@ import {
   resolveProposal,
   type OptionDeclaration,
 } from '../../src/options/index.js';
+import { closestName, editDistance } from '../../src/io/suggest.js';
 import {
   COMMAND_CONTEXTS,
   commandLineExpectation,

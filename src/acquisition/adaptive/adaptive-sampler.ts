@@ -1,7 +1,7 @@
 import { InputError } from '../../errors.js';
 import type { RandomSource } from '../../random.js';
 import { checkObject } from '../../io/index.js';
-import { checkKnownKeys } from '../../options/index.js';
+import { checkKnownKeys } from '../../io/suggest.js';
 import { CandidateMixture, checkCandidateValues } from './candidate-mixture.js';
 import { checkMixtureWeights } from './mixture-sampler.js';
 
