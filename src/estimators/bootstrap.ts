@@ -108,9 +108,15 @@ export function bootstrapRoundingPerUnit(poolSize: number): number {
 /**
  * `bootstrapHalfWidth` from its two per-label-count terms, the finite-population factor and the
  * rounding allowance per unit of |estimate| (0: none), for a caller that has many runs at one
- * label count and computes them once. With no allowance an infinite estimate adds nothing (not
- * 0·∞ = NaN).
+ * label count and computes them once; `z` (default 1.96) for a report drawn at another confidence.
+ * With no allowance an infinite estimate adds nothing (not 0·∞ = NaN).
  */
-export function bootstrapHalfWidthFrom(variance: number, factor: number, roundingPerUnit: number, estimate: number): number {
-  return BOOTSTRAP_Z * Math.sqrt(variance * factor) + (roundingPerUnit === 0 ? 0 : roundingPerUnit * Math.abs(estimate));
+export function bootstrapHalfWidthFrom(
+  variance: number,
+  factor: number,
+  roundingPerUnit: number,
+  estimate: number,
+  z: number = BOOTSTRAP_Z,
+): number {
+  return z * Math.sqrt(variance * factor) + (roundingPerUnit === 0 ? 0 : roundingPerUnit * Math.abs(estimate));
 }

@@ -1,5 +1,5 @@
 import { BOOTSTRAP_Z } from '../metrics/index.js';
-import { bootstrapRoundingPerUnit, finitePopulationFactor } from '../estimators/bootstrap.js';
+import { bootstrapHalfWidthFrom, bootstrapRoundingPerUnit, finitePopulationFactor } from '../estimators/bootstrap.js';
 import { InputError, ReceivedKind } from '../errors.js';
 import type { Matrix } from '../matrix.js';
 import { rowMeans, rowMedian, rowPercentiles, se, sma, type ErrorSummary } from '../metrics/index.js';
@@ -113,7 +113,8 @@ function fillCurveRows(curves: SettingCurves, confidence: number, from: number, 
 
 /**
  * Per row, the fraction of runs with |estimate − R| within `confidence`·σ plus `roundingPerUnit`·|estimate|
- * (0: none), the interval `summary.json`'s coverage counts (closed at both ends).
+ * (0: none), the interval `summary.json`'s coverage counts (closed at both ends). `variance` already
+ * holds the finite-population factor, so the half-width takes a factor of 1.
  */
 function coveredShares(estimates: Matrix, variance: Matrix, trueRisk: number, confidence: number, roundingPerUnit: number): Float64Array {
   const { rows, cols } = estimates;
@@ -122,7 +123,7 @@ function coveredShares(estimates: Matrix, variance: Matrix, trueRisk: number, co
     let inside = 0;
     for (let j = row * cols; j < (row + 1) * cols; j++) {
       const estimate = estimates.data[j];
-      const half = confidence * Math.sqrt(variance.data[j]) + (roundingPerUnit === 0 ? 0 : roundingPerUnit * Math.abs(estimate));
+      const half = bootstrapHalfWidthFrom(variance.data[j], 1, roundingPerUnit, estimate, confidence);
       if (estimate + half >= trueRisk && estimate - half <= trueRisk) inside++;
     }
     shares[row] = inside / cols;
