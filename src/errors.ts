@@ -4,6 +4,15 @@ const ERROR_BRAND = Symbol.for('active-testing.error');
 /**
  * Every error the library throws on purpose is an `ActiveTestingError`, so callers can tell bad
  * input apart from bugs. Subclasses say which kind of problem it is; fields say where.
+ *
+ * @example
+ * let caught;
+ * try {
+ *   syntheticPool({ poolSize: 0 });
+ * } catch (error) {
+ *   caught = error;
+ * }
+ * caught instanceof ActiveTestingError; // true: bad input, not a bug
  */
 export class ActiveTestingError extends Error {
   override name = 'ActiveTestingError';
@@ -62,7 +71,14 @@ export class ReceivedKind {
   }
 }
 
-/** Bad input: a wrong shape, a value out of range, a NaN score. */
+/**
+ * Bad input: a wrong shape, a value out of range, a NaN score.
+ *
+ * @example
+ * syntheticPool({ poolSize: 0 }); // InputError: poolSize: expected an integer ≥ 1, got 0
+ * const error = new InputError({ argument: 'runs', expected: 'a positive integer', received: 0 });
+ * error.message; // 'runs: expected a positive integer, got 0'
+ */
 export class InputError extends ActiveTestingError implements RowError {
   override name = 'InputError';
   readonly argument: string;
@@ -149,6 +165,9 @@ function isRowError(error: unknown): error is ActiveTestingError & RowError {
  * A file that cannot be read or parsed (unreadable `.npy`, malformed TSV row, ...). `argument`,
  * when known, is the option or key that named the file (`--model-scores`, `modelScores`): the
  * message starts with it, as an `InputError`'s does.
+ *
+ * @example
+ * new FileFormatError('scores.npy', 'not an .npy file', '--model-scores').message; // '--model-scores: scores.npy: not an .npy file'
  */
 export class FileFormatError extends ActiveTestingError {
   override name = 'FileFormatError';
@@ -161,7 +180,12 @@ export class FileFormatError extends ActiveTestingError {
   }
 }
 
-/** Refusal to replace existing results without an explicit `force`. */
+/**
+ * Refusal to replace existing results without an explicit `force`.
+ *
+ * @example
+ * new OutputExistsError('runs/sst2').message; // 'runs/sst2 already exists; pass --force (or { force: true }) to replace it'
+ */
 export class OutputExistsError extends ActiveTestingError {
   override name = 'OutputExistsError';
   constructor(
@@ -176,6 +200,11 @@ export class OutputExistsError extends ActiveTestingError {
  * Refusal to write into a folder that holds the outputs of a run stopped before it finished: some
  * of its files (`files`) without the one written last (`commitMarker`). The user should know that
  * these are not finished results before choosing to start over with `force`.
+ *
+ * @example
+ * const error = new InterruptedOutputError('out', ['estimates.npy'], 'summary.json', 'run');
+ * error.message; // 'out already exists; it holds an interrupted run: estimates.npy without summary.json (written last); …'
+ * error instanceof OutputExistsError; // true
  */
 export class InterruptedOutputError extends OutputExistsError {
   override name = 'InterruptedOutputError';
@@ -194,7 +223,12 @@ export class InterruptedOutputError extends OutputExistsError {
   }
 }
 
-/** Another live process is writing the same output; its lock file says which. */
+/**
+ * Another live process is writing the same output; its lock file says which.
+ *
+ * @example
+ * new OutputLockedError('out', 4242, 'gpu-node', 'out/.lock').message; // 'out is being written by process 4242 on gpu-node; …'
+ */
 export class OutputLockedError extends ActiveTestingError {
   override name = 'OutputLockedError';
   constructor(
@@ -210,12 +244,22 @@ export class OutputLockedError extends ActiveTestingError {
   }
 }
 
-/** A command line that cannot be understood (exit code 2). */
+/**
+ * A command line that cannot be understood (exit code 2).
+ *
+ * @example
+ * new UsageError('--runs needs a value') instanceof ActiveTestingError; // true
+ */
 export class UsageError extends ActiveTestingError {
   override name = 'UsageError';
 }
 
-/** Work stopped through an `AbortSignal`. */
+/**
+ * Work stopped through an `AbortSignal`.
+ *
+ * @example
+ * await model.score(prompts, [117, 115], { signal: AbortSignal.timeout(60_000) }); // rejects with a CancelledError after a minute
+ */
 export class CancelledError extends ActiveTestingError {
   override name = 'CancelledError';
 }

@@ -64,6 +64,9 @@ function withHubDefaults(source: HubSource): Required<HubSource> {
 /**
  * Downloads a split (or its first `limit` rows) page by page. The table's origin names the split
  * and each row's index in it, so that an error about a row says where to find it.
+ *
+ * @example
+ * const table = await fetchHubTable({ dataset: 'glue', config: 'sst2', split: 'validation' }, 100); // its first 100 rows
  */
 export async function fetchHubTable(source: HubSource, limit?: number): Promise<Table> {
   const table: Table = { columns: [], rows: [] };

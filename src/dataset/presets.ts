@@ -131,27 +131,53 @@ function filterLabels(table: Table, preset: DatasetPreset, labelColumn: string):
   };
 }
 
-/** GLUE SST-2: movie-review sentiment, `negative`/`positive`, answer string `Label`. */
+/**
+ * GLUE SST-2: movie-review sentiment, `negative`/`positive`, answer string `Label`.
+ *
+ * @example
+ * SST2Dataset.preset.classes; // ['negative', 'positive']
+ * const validation = await SST2Dataset.load('validation.tsv'); // columns sentence and label
+ */
 export class SST2Dataset extends PresetDataset {
   static override readonly preset: DatasetPreset = DATASET_PRESETS.sst2;
 }
 
-/** Subjectivity (SetFit/subj): `objective`/`subjective`, answer string `Answer`. */
+/**
+ * Subjectivity (SetFit/subj): `objective`/`subjective`, answer string `Answer`.
+ *
+ * @example
+ * SubjectivityDataset.preset.classes; // ['objective', 'subjective']
+ */
 export class SubjectivityDataset extends PresetDataset {
   static override readonly preset: DatasetPreset = DATASET_PRESETS.subj;
 }
 
-/** AG News: `world`, `sports`, `business`, `science and technology`. */
+/**
+ * AG News: `world`, `sports`, `business`, `science and technology`.
+ *
+ * @example
+ * AGNewsDataset.preset.classes; // ['world', 'sports', 'business', 'science and technology']
+ */
 export class AGNewsDataset extends PresetDataset {
   static override readonly preset: DatasetPreset = DATASET_PRESETS.agnews;
 }
 
-/** Financial PhraseBank (sentences_allagree): `negative`, `neutral`, `positive`. */
+/**
+ * Financial PhraseBank (sentences_allagree): `negative`, `neutral`, `positive`.
+ *
+ * @example
+ * FPBDataset.preset.classes; // ['negative', 'neutral', 'positive']
+ */
 export class FPBDataset extends PresetDataset {
   static override readonly preset: DatasetPreset = DATASET_PRESETS.fpb;
 }
 
-/** hate_speech18 restricted to labels 0 and 1: `no`/`yes`. */
+/**
+ * hate_speech18 restricted to labels 0 and 1: `no`/`yes`.
+ *
+ * @example
+ * HateSpeechDataset.preset.classes; // ['no', 'yes']
+ */
 export class HateSpeechDataset extends PresetDataset {
   static override readonly preset: DatasetPreset = DATASET_PRESETS.hatespeech;
 }

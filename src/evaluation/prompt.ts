@@ -30,7 +30,12 @@ export function fillTemplate(template: string, values: { text: string; answer: s
   });
 }
 
-/** Everything before the query: the instruction, then each shot in order. */
+/**
+ * Everything before the query: the instruction, then each shot in order.
+ *
+ * @example
+ * promptPrefix('Classify.\n', [{ text: 'a fine film', label: 'positive' }], 'Label'); // "Classify.\nSentence: 'a fine film' \nLabel: positive\n\n"
+ */
 export function promptPrefix(
   instruction: string,
   shots: ReadonlyArray<{ text: string; label: string }>,

@@ -15,7 +15,13 @@ export interface OpenAITarget {
 
 const SCHEME = 'openai:';
 
-/** Whether a `--model` value names a served model (`openai:...`) rather than a local directory or Hub id. */
+/**
+ * Whether a `--model` value names a served model (`openai:...`) rather than a local directory or Hub id.
+ *
+ * @example
+ * isOpenAIModelSpec('openai:http://localhost:8000/v1#my-model'); // true
+ * isOpenAIModelSpec('Qwen/Qwen2.5-0.5B-Instruct'); // false: a Hub id
+ */
 export function isOpenAIModelSpec(spec: string): boolean {
   return spec.startsWith(SCHEME);
 }
