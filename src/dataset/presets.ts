@@ -74,7 +74,7 @@ export const DATASET_PRESETS = {
 
 /**
  * Base of the paper's datasets: `load(path)` reads a local file (columns `sentence`/`label` by
- * default, as in ../shared/data), `load()` without a path downloads the Hub split.
+ * default, as in GLUE's TSV files), `load()` without a path downloads the Hub split.
  */
 export class PresetDataset extends TextClassificationDataset {
   static readonly preset: DatasetPreset;
@@ -86,7 +86,7 @@ export class PresetDataset extends TextClassificationDataset {
 
   /**
    * @example
-   * const sst2 = await SST2Dataset.load('../shared/data/sst2/validation.tsv');
+   * const sst2 = await SST2Dataset.load('glue/sst2/validation.tsv');
    * const hub = await SST2Dataset.load(); // glue/sst2 train split from the Hub
    */
   static async load<T extends TextClassificationDataset>(
