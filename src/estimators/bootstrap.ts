@@ -1,5 +1,5 @@
 import { InputError } from '../errors.js';
-import { BOOTSTRAP_Z, pairwiseSum } from '../metrics/index.js';
+import { bootstrapHalfWidthFrom, bootstrapRoundingPerUnit, pairwiseSum } from '../metrics/index.js';
 import type { RandomSource } from '../random.js';
 import { checkPoolSize } from './lure.js';
 
@@ -98,25 +98,4 @@ export function finitePopulationFactor(labels: number, poolSize: number): number
  */
 export function bootstrapHalfWidth(variance: number, labels: number, poolSize: number, estimate: number): number {
   return bootstrapHalfWidthFrom(variance, finitePopulationFactor(labels, poolSize), bootstrapRoundingPerUnit(poolSize), estimate);
-}
-
-/** `bootstrapHalfWidth`'s rounding allowance per unit of |estimate|: 2ε·N. */
-export function bootstrapRoundingPerUnit(poolSize: number): number {
-  return 2 * Number.EPSILON * poolSize;
-}
-
-/**
- * `bootstrapHalfWidth` from its two per-label-count terms, the finite-population factor and the
- * rounding allowance per unit of |estimate| (0: none), for a caller that has many runs at one
- * label count and computes them once; `z` (default 1.96) for a report drawn at another confidence.
- * With no allowance an infinite estimate adds nothing (not 0·∞ = NaN).
- */
-export function bootstrapHalfWidthFrom(
-  variance: number,
-  factor: number,
-  roundingPerUnit: number,
-  estimate: number,
-  z: number = BOOTSTRAP_Z,
-): number {
-  return z * Math.sqrt(variance * factor) + (roundingPerUnit === 0 ? 0 : roundingPerUnit * Math.abs(estimate));
 }

@@ -16,7 +16,14 @@ export { percentile, median, rowPercentile, rowPercentiles, rowMedian } from './
 export { se, bias, logMse, mse, medianSe, meanLogMse, meanBias, variance, meanVariance, rowMeans } from './error-metrics.js';
 export { sma } from './sma.js';
 export { errorSummary, labelsAtRows, type ErrorSummary } from './error-summary.js';
-export { BOOTSTRAP_Z, coverage, bootstrapMse } from './bootstrap-quality.js';
+export {
+  BOOTSTRAP_Z,
+  coverage,
+  coveredShare,
+  bootstrapMse,
+  bootstrapHalfWidthFrom,
+  bootstrapRoundingPerUnit,
+} from './bootstrap-quality.js';
 export { allErrorsFrame, type ErrorsFrame } from './all-errors-frame.js';
 export { zeroOneLossPerItem, expectedZeroOneLoss, predictedClass } from './zero-one-loss.js';
 export { brierLossPerItem, expectedBrierLoss } from './brier-loss.js';

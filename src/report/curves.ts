@@ -1,8 +1,17 @@
 import { BOOTSTRAP_Z } from '../metrics/index.js';
-import { bootstrapHalfWidthFrom, bootstrapRoundingPerUnit, finitePopulationFactor } from '../estimators/bootstrap.js';
+import { finitePopulationFactor } from '../estimators/bootstrap.js';
 import { InputError, ReceivedKind } from '../errors.js';
 import type { Matrix } from '../matrix.js';
-import { rowMeans, rowMedian, rowPercentiles, se, sma, type ErrorSummary } from '../metrics/index.js';
+import {
+  bootstrapRoundingPerUnit,
+  coveredShare,
+  rowMeans,
+  rowMedian,
+  rowPercentiles,
+  se,
+  sma,
+  type ErrorSummary,
+} from '../metrics/index.js';
 import { settingKind, type ReportSetting } from './setting.js';
 
 /** Per-row error statistics of one setting, across its runs. */
@@ -112,21 +121,15 @@ function fillCurveRows(curves: SettingCurves, confidence: number, from: number, 
 }
 
 /**
- * Per row, the fraction of runs with |estimate − R| within `confidence`·σ plus `roundingPerUnit`·|estimate|
- * (0: none), the interval `summary.json`'s coverage counts (closed at both ends). `variance` already
- * holds the finite-population factor, so the half-width takes a factor of 1.
+ * Per row, the fraction of runs whose interval contains R (`coveredShare`): `confidence`·σ plus
+ * `roundingPerUnit`·|estimate| (0: none), the interval `summary.json`'s coverage counts. `variance`
+ * already holds the finite-population factor, so the half-width takes a factor of 1.
  */
 function coveredShares(estimates: Matrix, variance: Matrix, trueRisk: number, confidence: number, roundingPerUnit: number): Float64Array {
   const { rows, cols } = estimates;
   const shares = new Float64Array(rows);
   for (let row = 0; row < rows; row++) {
-    let inside = 0;
-    for (let j = row * cols; j < (row + 1) * cols; j++) {
-      const estimate = estimates.data[j];
-      const half = bootstrapHalfWidthFrom(variance.data[j], 1, roundingPerUnit, estimate, confidence);
-      if (estimate + half >= trueRisk && estimate - half <= trueRisk) inside++;
-    }
-    shares[row] = inside / cols;
+    shares[row] = coveredShare(estimates.data, variance.data, row * cols, cols, trueRisk, 1, roundingPerUnit, confidence);
   }
   return shares;
 }

@@ -9,9 +9,9 @@ import { assertFolderWritable, assertOutputsWritable, checkInterruptedOutputs, w
 import { int64NpyParts, npyParts } from '../io/npy.js';
 import { checkObject } from '../io/check-arguments.js';
 import { toJson } from '../io/json.js';
-import { pairwiseSum } from '../metrics/index.js';
+import { bootstrapRoundingPerUnit, coveredShare, pairwiseSum } from '../metrics/index.js';
 import { selectedMedian } from '../metrics/percentile.js';
-import { bootstrapHalfWidthFrom, bootstrapRoundingPerUnit, finitePopulationFactor } from '../estimators/bootstrap.js';
+import { finitePopulationFactor } from '../estimators/bootstrap.js';
 import { VERSION } from '../version.js';
 import { INTERVAL_KINDS, type IntervalKind, type SimulationIntervals } from './intervals.js';
 
@@ -84,7 +84,7 @@ class RowStatisticsPass {
     stats.mse[row] = pairwiseSum(squared, 0, runs) / runs;
     stats.bias[row] = pairwiseSum(estimates, start, start + runs) / runs - trueRisk;
     if (variance !== null && stats.coverage !== null) {
-      stats.coverage[row] = coveredShare(estimates, variance.data, start, runs, result.labelsPerRow[row], variance.poolSize, trueRisk);
+      stats.coverage[row] = rowCoverage(estimates, variance.data, start, runs, result.labelsPerRow[row], variance.poolSize, trueRisk);
     }
     // Last: selection reorders the scratch row.
     stats.medianSe[row] = selectedMedian(squared);
@@ -123,12 +123,10 @@ function squaredErrors(estimates: Float64Array, start: number, trueRisk: number,
 }
 
 /**
- * The fraction of the row's runs whose ±1.96σ interval contains the true risk: finite-population
- * corrected and widened for rounding (`bootstrapHalfWidth`) when the pool size is known, its two
- * per-row terms computed once per row rather than per run and the runs inside counted without a
- * branch: a third of the time.
+ * The fraction of the row's runs whose ±1.96σ interval contains the true risk (`coveredShare`):
+ * finite-population corrected and widened for rounding (`bootstrapHalfWidth`) when the pool size is known.
  */
-function coveredShare(
+function rowCoverage(
   estimates: Float64Array,
   variances: Float64Array,
   start: number,
@@ -139,13 +137,7 @@ function coveredShare(
 ): number {
   const factor = poolSize === undefined ? 1 : finitePopulationFactor(labels, poolSize);
   const rounding = poolSize === undefined ? 0 : bootstrapRoundingPerUnit(poolSize);
-  let inside = 0;
-  for (let j = start; j < start + runs; j++) {
-    const estimate = estimates[j];
-    const half = bootstrapHalfWidthFrom(variances[j], factor, rounding, estimate);
-    inside += +(estimate + half >= trueRisk) & +(estimate - half <= trueRisk);
-  }
-  return inside / runs;
+  return coveredShare(estimates, variances, start, runs, trueRisk, factor, rounding);
 }
 
 /**

@@ -161,6 +161,31 @@ describe('summarizeSimulation: the pool size in config', () => {
   });
 });
 
+describe('coverage with the pool size: the same count as summary.json', () => {
+  it('counts a run that labelled the whole pool as covering, as summary.json does', async () => {
+    const poolSize = 40;
+    const pool = syntheticPool({ poolSize, classCount: 3, seed: 1 });
+    const input = { modelScores: { data: pool.modelScores.data, shape: [poolSize, 3] as [number, number] }, labels: pool.labels };
+    const result = await simulate(input, { runs: 50, size: poolSize, step: 13, seed: 1, threads: 1, acquisition: 'iid', estimator: 'iid' });
+    const losses = lossPerItem({ data: pool.modelScores.data, rows: poolSize, cols: 3 }, pool.labels);
+    const summary = summarizeSimulation(result, { poolSize }, losses);
+    expect(Array.from(result.labelsPerRow)).toEqual([1, 14, 27, 40]);
+    const corrected = result.bootstrapVariance!.map(
+      (v, j) => v * finitePopulationFactor(result.labelsPerRow[Math.floor(j / result.runs)]!, poolSize),
+    );
+    const estimates = { data: result.estimates, rows: result.rows, cols: result.runs };
+    const variances = { data: corrected, rows: result.rows, cols: result.runs };
+    // At 40 of 40 labels the corrected variance is 0 and every estimate is the pool mean summed in
+    // draw order, some a few ulps from the true risk: without the rounding allowance none is inside.
+    expect(summary.coverage).toEqual([0, 0.92, 0.9, 1]);
+    expect(Array.from(coverage(estimates, variances, result.trueRisk))).toEqual([0, 0.92, 0.9, 0]);
+    expect(Array.from(coverage(estimates, variances, result.trueRisk, BOOTSTRAP_Z, 1, poolSize))).toEqual(summary.coverage);
+    expect(() => coverage(estimates, variances, result.trueRisk, BOOTSTRAP_Z, 1, 0.5)).toThrow(
+      /^poolSize: expected a positive integer, got 0.5$/,
+    );
+  });
+});
+
 describe('summarizeSimulation: the variance diagnostic', () => {
   // A pool of 200 with 60 labels a run: the naive IS estimator's bias (its weights ignore the items
   // already drawn) and the plain mean of actively drawn labels give a small variance and a large error.
