@@ -1,7 +1,13 @@
 import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { simulate, type SimulationInput, type SimulationOptions, type SimulationResult } from '../simulate/simulate.js';
+import {
+  prepareSimulation,
+  runPrepared,
+  type SimulationInput,
+  type SimulationOptions,
+  type SimulationResult,
+} from '../simulate/simulate.js';
 import { assertOutputsWritable, checkInterruptedOutputs, writeOutputFolder } from '../io/atomic.js';
 import { withOutputLock } from '../io/output-lock.js';
 import { encodeNpy, int64FromInt32 } from '../io/npy.js';
@@ -17,7 +23,7 @@ import {
   type SimulationSummary,
 } from '../simulate/outputs.js';
 import { INTERVAL_KINDS, type IntervalKind, simulationIntervalsInThreads } from '../simulate/intervals.js';
-import { simulationReferenceAndSource } from '../simulate/reference.js';
+import { preparedReferenceAndSource } from '../simulate/reference.js';
 import { toJson } from '../io/json.js';
 import { syntheticPool } from '../simulate/syntheticPool.js';
 import { checkKnownKeys } from '../io/suggest.js';
@@ -210,19 +216,22 @@ async function runDemoLocked(options: DemoOptions, dir: string): Promise<DemoRes
   await assertOutputsWritable(join(dir, 'report'), ['summary.md', 'summary.json'], options);
   const done: DemoMethod[] = [];
   for (const [name, method] of methods) {
-    const result = await simulate(input, {
+    // Prepared once for the runs and the intervals' reference: its proposal is not planned again.
+    const prepared = prepareSimulation(input, {
       ...shared,
       ...method,
       recordMixtureWeights: true,
       onProgress: (completed, total) => options.onProgress?.(name, completed, total),
     });
+    const result = await runPrepared(prepared);
     const summary = summarizeSimulation(result, poolInputs, losses, errors);
-    const bounds = lossBounds(pool.modelScores, 'cross-entropy');
+    // The bounds the preparation checked the scores with, not computed again.
+    const bounds = prepared.bounds ?? lossBounds(pool.modelScores, 'cross-entropy');
     summary.intervals = await intervalsAt(
       result,
       losses,
       bounds,
-      simulationReferenceAndSource(input, result.options),
+      preparedReferenceAndSource(prepared, pool.modelScores, pool.surrogateScores),
       intervalLabels,
       options.signal,
     );
@@ -294,7 +303,7 @@ async function intervalsAt(
   result: SimulationResult,
   losses: Float64Array,
   bounds: LossBounds,
-  { reference, drawFloorCandidates }: ReturnType<typeof simulationReferenceAndSource>,
+  { reference, drawFloorCandidates }: ReturnType<typeof preparedReferenceAndSource>,
   counts: readonly number[],
   signal: AbortSignal | undefined,
 ): Promise<SimulationSummary['intervals']> {
