@@ -381,6 +381,11 @@ class OneSidedCapital {
     this.count = 0;
     this.total = 0;
     for (const bet of this.bets) bet.reset();
+    this.forgetSolves();
+  }
+
+  /** Forgets the bounds solved and returned so far, keeping the labels: the state a reset and the same labels again would leave. */
+  forgetSolves(): void {
     this.anytimeBound.reset();
     this.fixedBound.reset();
   }
@@ -925,6 +930,16 @@ export class RiskConfidenceSequence {
   /** What is certain without any probability: the labelled losses plus the bounds of the rest. */
   deterministic(): RiskInterval {
     return this.interval(this.lowerSide.deterministicLower(), -this.upperSide.deterministicLower());
+  }
+
+  /**
+   * Forgets the bounds solved and returned so far, keeping the labels: the sequence a `reset` and
+   * the same `add`s again would give, bit for bit, in O(1) (a bound is kept monotone from the last
+   * one returned, so it depends on when it was asked, not on the labels alone).
+   */
+  forgetSolves(): void {
+    this.lowerSide.forgetSolves();
+    this.upperSide.forgetSolves();
   }
 
   /** Forgets every label. */

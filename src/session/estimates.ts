@@ -377,11 +377,11 @@ export class SessionEstimates {
   }
 
   /**
-   * Confidence sequences over the whole pool with no label yet (again after a skip, or an undo
-   * inside the fed prefix), and the skipped items' bound totals that turn their intervals into the
-   * covered items'. A track's bounds and reference never change, so a sequence is built once and
-   * then `reset`: the same sequence as a new one, without its O(N) set-up (at N = 10^5, a fifth of
-   * a second that every estimate after a skip or an undo took).
+   * Confidence sequences over the whole pool with no label yet (again after an undo inside the
+   * fed prefix), and the skipped items' bound totals that turn their intervals into the covered
+   * items'. A track's bounds and reference never change, so a sequence is built once and then
+   * `reset`: the same sequence as a new one, without its O(N) set-up (at N = 10^5, a fifth of a
+   * second that every estimate after an undo took).
    */
   private resetSequences(): void {
     const plannedLabels = this.plannedLabels ?? undefined;
@@ -397,6 +397,15 @@ export class SessionEstimates {
             : { plannedLabels, reference: { predictedLoss: track.prediction, proposalFloor: this.reference.proposalFloor } },
         );
       } else track.sequence.reset();
+    }
+    this.sumSkippedBounds();
+  }
+
+  /** Each track's totals of the skipped items' lower and upper bounds, summed in pool order. */
+  private sumSkippedBounds(): void {
+    for (const track of this.allTracks()) {
+      const { bounds } = track;
+      if (bounds === null) continue;
       track.skippedBounds = { lower: 0, upper: 0 };
       for (let i = 0; i < this.n; i++) {
         if (this.state.status(i) !== 'skipped') continue;
@@ -466,21 +475,30 @@ export class SessionEstimates {
     return this.tracks.loss.values[index];
   }
 
-  /** Brings the estimators up to the longest resolved prefix, rebuilding them after an undo inside it or a new skip. */
+  /**
+   * Brings the estimators up to the longest resolved prefix, rebuilding them after an undo inside
+   * it or a new skip. A skip resolves a pending item, at or after the fed prefix's end, so the
+   * sequences (over the whole pool, skips included as losses never known) have taken in nothing it
+   * changes and only forget their solves, as a rebuilt sequence would have none: only the LURE
+   * estimators and the diagnostic, whose pool shrinks, take the prefix in again.
+   */
   private update(): void {
     const { state } = this;
     const tracks = this.allTracks();
-    if (this.stale || this.fedSkips !== state.skipped) {
-      // With every item skipped no label can come: the estimators stay empty (their values NaN,
-      // the covered pool 0), but need a size of at least 1.
-      const poolSize = Math.max(1, this.n - state.skipped);
-      for (const track of tracks) track.estimator = new LUREEstimator(poolSize);
+    if (this.stale) {
+      this.resetEstimators();
       this.resetSequences();
-      this.diagnostic = new VarianceRatioToRandom(poolSize);
       if (this.pairMagnitude) this.pairMagnitude.labelled = 0;
       this.fed = 0;
-      this.fedSkips = state.skipped;
       this.stale = false;
+    } else if (this.fedSkips !== state.skipped) {
+      this.resetEstimators();
+      this.sumSkippedBounds();
+      for (const track of tracks) track.sequence?.forgetSolves();
+      for (let position = 0; position < this.fed; position++) {
+        const index = state.proposals[position];
+        if (state.status(index) === 'labelled') this.addToEstimators(tracks, index, state.probability(position));
+      }
     }
     const proposals = state.proposals;
     while (this.fed < proposals.length) {
@@ -490,11 +508,8 @@ export class SessionEstimates {
       const q = state.probability(this.fed);
       const floor = this.drawFloors[this.fed];
       if (status === 'labelled') {
-        for (const track of tracks) {
-          track.estimator.add(track.values[index], q);
-          track.sequence?.add(index, track.values[index], q, floor);
-        }
-        this.diagnostic.add(this.tracks.loss.values[index], q, this.tracks.zeroOne.values[index] === 1);
+        this.addToEstimators(tracks, index, q);
+        for (const track of tracks) track.sequence?.add(index, track.values[index], q, floor);
         const { comparison } = this.tracks;
         if (this.pairMagnitude && comparison) {
           const sizes = Math.abs(this.tracks.loss.values[index]) + Math.abs(comparison.loss.values[index]);
@@ -506,6 +521,22 @@ export class SessionEstimates {
       }
       this.fed++;
     }
+  }
+
+  /** LURE estimators and the diagnostic over the items not skipped, with no label yet. */
+  private resetEstimators(): void {
+    // With every item skipped no label can come: the estimators stay empty (their values NaN,
+    // the covered pool 0), but need a size of at least 1.
+    const poolSize = Math.max(1, this.n - this.state.skipped);
+    for (const track of this.allTracks()) track.estimator = new LUREEstimator(poolSize);
+    this.diagnostic = new VarianceRatioToRandom(poolSize);
+    this.fedSkips = this.state.skipped;
+  }
+
+  /** Takes labelled item `index`, drawn with probability `q`, into the LURE estimators and the diagnostic. */
+  private addToEstimators(tracks: Track[], index: number, q: number): void {
+    for (const track of tracks) track.estimator.add(track.values[index], q);
+    this.diagnostic.add(this.tracks.loss.values[index], q, this.tracks.zeroOne.values[index] === 1);
   }
 
   /** The session's `estimate()`. */
