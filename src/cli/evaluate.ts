@@ -49,7 +49,7 @@ export const evaluateCommand: Command = {
     const out = given.out as string;
     await assertFolderWritable(out, '--out');
     const { config, run, remote } = await resolveEvaluateOptions(schemaValues(given, 'evaluate') as unknown as EvaluateOptions, (n) =>
-      console.error(`${n.url}: ${n.reason}; retry ${n.attempt} in ${(n.delayMs / 1000).toFixed(1)} s`),
+      console.error(`${n.url}: ${n.reason}; retry ${n.attempt} in ${n.delay.toFixed(1)} s`),
     );
     const progress: ProgressReporter = remote ? remoteProgressReporter(remote) : progressBar({ label: 'items' });
     // The items scored so far, checkpoint included: each report comes after its batch was saved to the checkpoint.

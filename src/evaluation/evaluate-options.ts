@@ -184,14 +184,12 @@ export async function resolveEvaluateOptions(input: EvaluateOptions, onRetry?: (
   if (!isOpenAIModelSpec(config.model)) return { config, run };
   const remote = OpenAIBackend.fromSpec(config.model, {
     apiKeyEnv: options.apiKeyEnv,
-    mode: options.openaiMode,
+    openaiMode: options.openaiMode,
     topLogprobs: options.topLogprobs,
-    onMissingLabel: options.missingLabel,
+    missingLabel: options.missingLabel,
     concurrency: options.concurrency,
-    retry: {
-      ...(options.requestTimeout === undefined ? {} : { timeoutMs: options.requestTimeout * 1000 }),
-      ...(options.maxRetries === undefined ? {} : { maxRetries: options.maxRetries }),
-    },
+    requestTimeout: options.requestTimeout,
+    maxRetries: options.maxRetries,
     onRetry,
   });
   return { config, run: { ...run, backend: remote }, remote };

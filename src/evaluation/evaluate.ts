@@ -47,7 +47,7 @@ export interface EvaluateConfig {
   icl_data: string | null;
   icl_seed: number;
   /**
-   * How a served model's label scores were read (`OpenAIBackendOptions.mode`), and in the
+   * How a served model's label scores were read (`OpenAIBackendOptions.openaiMode`), and in the
    * `top-logprobs` mode how many top log-probabilities were asked for and what a label outside
    * them got (null in the `echo` mode, which reads neither): the same items score differently
    * either way, so a resume with other values is refused. Absent for a model run here;
@@ -351,11 +351,11 @@ export async function evaluateToFolder(config: EvaluateConfig, run: EvaluateRun)
 /** The settings of a served model's scoring (see `EvaluateConfig.openai_mode`); none for another backend. */
 function servedScoring(backend: ScoringBackend | undefined): Pick<EvaluateConfig, (typeof SERVED_SCORING_KEYS)[number]> {
   if (!(backend instanceof OpenAIBackend)) return {};
-  const topLogprobs = backend.mode === 'top-logprobs';
+  const topLogprobs = backend.openaiMode === 'top-logprobs';
   return {
-    openai_mode: backend.mode,
+    openai_mode: backend.openaiMode,
     top_logprobs: topLogprobs ? backend.topLogprobs : null,
-    missing_label: topLogprobs ? backend.onMissingLabel : null,
+    missing_label: topLogprobs ? backend.missingLabel : null,
   };
 }
 

@@ -26,6 +26,11 @@ const RENAMED: Readonly<Record<string, string>> = {
   // syntheticPool's and runDemo's counts; elsewhere `size` is the labels per run and `classes` the class names.
   size: 'poolSize',
   classes: 'classCount',
+  // OpenAIBackend's and OpenAIHttpClient's retry policy, once an object of milliseconds.
+  retry: 'maxRetries',
+  timeoutMs: 'requestTimeout',
+  initialDelayMs: 'retryDelay',
+  maxDelayMs: 'maxRetryDelay',
 };
 
 /**

@@ -476,7 +476,7 @@ describe('credentials never reach a message', () => {
     await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
     try {
       const { port } = server.address() as AddressInfo;
-      const client = new OpenAIHttpClient({ apiKey: 'zz-secret-key-value', retry: { initialDelayMs: 1, maxRetries: 3 } });
+      const client = new OpenAIHttpClient({ apiKey: 'zz-secret-key-value', retryDelay: 0.001, maxRetries: 3 });
       const error = (await client.postJson(`http://127.0.0.1:${port}/v1/completions`, {}).catch((e: unknown) => e)) as Error;
       expect(error.message).toMatch(
         new RegExp(`HTTP ${status}: bad credentials: Bearer \\*\\*\\*; the server refused the API key \\(not retried\\)`),

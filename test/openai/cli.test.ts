@@ -29,7 +29,7 @@ describe('the server options of evaluate', () => {
         '0',
       ]),
     );
-    expect(remote?.mode).toBe('top-logprobs');
+    expect(remote?.openaiMode).toBe('top-logprobs');
     expect(remote?.concurrency).toBe(3);
     expect(remote?.modelId).toBe(spec);
     expect(remote?.target.model).toBe('served');
@@ -54,7 +54,7 @@ describe('the server options of evaluate', () => {
     ];
     for (const [argv, message] of refused) await expect(resolveEvaluateOptions(evaluateOptions(argv))).rejects.toThrow(message);
     const { remote } = await resolveEvaluateOptions(evaluateOptions(['--openai-mode', 'top-logprobs', '--missing-label', 'floor']));
-    expect(remote?.onMissingLabel).toBe('floor');
+    expect(remote?.missingLabel).toBe('floor');
   });
 
   it('give usage errors for bad values', () => {

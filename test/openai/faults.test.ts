@@ -21,7 +21,7 @@ const prompts = cases
 
 // Fast backoff, but a request timeout no answer of this small server comes near even on a slow, loaded
 // machine: a request timing out where the test expects none would be an extra retry or failure.
-const fastRetries: OpenAIBackendOptions = { retry: { initialDelayMs: 10, maxDelayMs: 2_000, maxRetries: 3, timeoutMs: 30_000 } };
+const fastRetries: OpenAIBackendOptions = { retryDelay: 0.01, maxRetryDelay: 2, maxRetries: 3, requestTimeout: 30 };
 
 describe('OpenAI backend under injected faults', () => {
   let server: CompletionsTestServer;
@@ -62,7 +62,7 @@ describe('OpenAI backend under injected faults', () => {
       ...fastRetries,
       // Short enough for the answer that never comes to time out soon, long enough that no other answer
       // does on a loaded machine (each takes well under a second), which would add a retry.
-      retry: { ...fastRetries.retry, timeoutMs: 5_000 },
+      requestTimeout: 5,
       onRetry: (notice) => retries.push(notice.reason),
     });
     const scores = await backend.scoreBatch(prompts, labelIds);
@@ -93,17 +93,17 @@ describe('OpenAI backend under injected faults', () => {
   it('waits as long as Retry-After says on 429', async () => {
     server.inject([{ kind: 'status', status: 429, retryAfter: '1' }]);
     const delays: number[] = [];
-    const backend = OpenAIBackend.fromSpec(server.spec, { ...fastRetries, onRetry: (n) => delays.push(n.delayMs) });
+    const backend = OpenAIBackend.fromSpec(server.spec, { ...fastRetries, onRetry: (n) => delays.push(n.delay) });
     const started = performance.now();
     const scores = await backend.scoreBatch(prompts, labelIds);
     expect(performance.now() - started).toBeGreaterThanOrEqual(990);
-    expect(delays).toEqual([1000]);
+    expect(delays).toEqual([1]);
     expect(Array.from(scores)).toEqual(Array.from(clean));
   });
 
   it('says it gave up after 1 attempt when no retry is allowed', async () => {
     server.stickyFault = { fault: { kind: 'status', status: 500 } };
-    const backend = OpenAIBackend.fromSpec(server.spec, { ...fastRetries, retry: { ...fastRetries.retry, maxRetries: 0 } });
+    const backend = OpenAIBackend.fromSpec(server.spec, { ...fastRetries, maxRetries: 0 });
     await expect(backend.scoreBatch(prompts, labelIds)).rejects.toThrow(/HTTP 500: injected HTTP 500 \(gave up after 1 attempt\)$/);
   });
 
@@ -142,7 +142,7 @@ describe('OpenAI backend under injected faults', () => {
   it('refuses a Retry-After longer than the allowed wait instead of hanging', async () => {
     server.stickyFault = { fault: { kind: 'status', status: 429, retryAfter: '3600' } };
     const backend = OpenAIBackend.fromSpec(server.spec, fastRetries);
-    await expect(backend.scoreBatch(prompts, labelIds)).rejects.toThrow(/asks to wait 3600 s, more than the 2 s allowed/);
+    await expect(backend.scoreBatch(prompts, labelIds)).rejects.toThrow(/asks to wait 3600 s, more than the 2 s allowed \(maxRetryDelay\)/);
   });
 
   it('names an unknown model', async () => {
@@ -157,7 +157,7 @@ describe('OpenAI backend under injected faults', () => {
 
   it('stops promptly with CancelledError when aborted during a stalled request', async () => {
     server.stickyFault = { fault: { kind: 'hang' } };
-    const backend = OpenAIBackend.fromSpec(server.spec, { retry: { timeoutMs: 60_000 } });
+    const backend = OpenAIBackend.fromSpec(server.spec, { requestTimeout: 60 });
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 200);
     const started = performance.now();
@@ -231,10 +231,10 @@ describe('requests in flight', () => {
 
 describe('parseRetryAfter', () => {
   it('reads delta-seconds and HTTP dates, and ignores garbage', () => {
-    expect(parseRetryAfter('2')).toBe(2000);
-    expect(parseRetryAfter('0.5')).toBe(500);
+    expect(parseRetryAfter('2')).toBe(2);
+    expect(parseRetryAfter('0.5')).toBe(0.5);
     const now = Date.parse('2026-01-01T00:00:00Z');
-    expect(parseRetryAfter('Thu, 01 Jan 2026 00:00:07 GMT', now)).toBe(7000);
+    expect(parseRetryAfter('Thu, 01 Jan 2026 00:00:07 GMT', now)).toBe(7);
     expect(parseRetryAfter('soon')).toBeUndefined();
     expect(parseRetryAfter(null)).toBeUndefined();
   });

@@ -12,25 +12,23 @@ afterEach(async () => {
 
 describe('the retry policy', () => {
   it('keeps the default of each field given as undefined', () => {
-    const client = new OpenAIHttpClient({ retry: { maxRetries: undefined, timeoutMs: undefined, initialDelayMs: 7 } });
-    expect(client.policy).toEqual({ ...DEFAULT_RETRY_POLICY, initialDelayMs: 7 });
+    const client = new OpenAIHttpClient({ maxRetries: undefined, requestTimeout: undefined, retryDelay: 7 });
+    expect(client.policy).toEqual({ requestTimeout: 120, maxRetries: 5, retryDelay: 7, maxRetryDelay: 60 });
+    expect(new OpenAIHttpClient().policy).toEqual(DEFAULT_RETRY_POLICY);
   });
 
   it('refuses, by name, counts that are not integers ≥ 0 and waits a timer cannot make', () => {
     const cases: Array<[Record<string, unknown>, RegExp]> = [
-      [{ maxRetries: Number.NaN }, /^retry\.maxRetries: expected an integer ≥ 0, got NaN$/],
-      [{ maxRetries: 1.5 }, /^retry\.maxRetries: expected an integer ≥ 0, got 1\.5$/],
-      [{ timeoutMs: 1e10 }, /^retry\.timeoutMs: expected milliseconds in \(0, 2147483647\], got 10000000000$/],
-      [{ timeoutMs: 0 }, /^retry\.timeoutMs: expected milliseconds in \(0, 2147483647\], got 0$/],
-      [{ maxDelayMs: Infinity }, /^retry\.maxDelayMs: expected milliseconds in \[0, 2147483647\], got Infinity$/],
-      [{ initialDelayMs: '500' }, /^retry\.initialDelayMs: expected milliseconds in \[0, 2147483647\], got "500"$/],
-      [
-        { retries: 3 },
-        /^retry\.retries: expected a known option, did you mean maxRetries\? \(valid: maxRetries, initialDelayMs, maxDelayMs, timeoutMs\)$/,
-      ],
+      [{ maxRetries: Number.NaN }, /^maxRetries: expected an integer ≥ 0, got NaN$/],
+      [{ maxRetries: 1.5 }, /^maxRetries: expected an integer ≥ 0, got 1\.5$/],
+      [{ requestTimeout: 1e7 }, /^requestTimeout: expected a number in \(0, 2147483\], got 10000000$/],
+      [{ requestTimeout: 0 }, /^requestTimeout: expected a number in \(0, 2147483\], got 0$/],
+      [{ maxRetryDelay: Infinity }, /^maxRetryDelay: expected a number in \[0, 2147483\], got Infinity$/],
+      [{ retryDelay: '0.5' }, /^retryDelay: expected a number in \[0, 2147483\], got "0\.5"$/],
+      [{ retries: 3 }, /^retries: expected a known option, did you mean maxRetries\? \(valid: .*\)$/],
     ];
-    for (const [retry, message] of cases) {
-      const make = () => OpenAIBackend.fromSpec('openai:http://127.0.0.1:8000/v1#m', { retry });
+    for (const [options, message] of cases) {
+      const make = () => OpenAIBackend.fromSpec('openai:http://127.0.0.1:8000/v1#m', options);
       expect(make).toThrow(InputError);
       expect(make).toThrow(message);
     }
@@ -43,20 +41,21 @@ describe('the retry policy', () => {
     );
     const delays: number[] = [];
     const backend = OpenAIBackend.fromSpec(server.spec, {
-      retry: { maxRetries: undefined, initialDelayMs: 1 },
-      onRetry: (notice) => delays.push(notice.delayMs),
+      maxRetries: undefined,
+      retryDelay: 0.001,
+      onRetry: (notice) => delays.push(notice.delay),
     });
     const error = await backend.scoreBatch(['a fine film'], [1, 2]).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(RemoteModelError);
     expect((error as Error).message).toMatch(/completions: HTTP 429: slow down \(gave up after 6 attempts\)$/);
-    expect(delays).toEqual([1, 2, 4, 8, 16]);
+    expect(delays).toEqual([0.001, 0.002, 0.004, 0.008, 0.016]);
   });
 
   it('times out after a fraction of a millisecond rounded up, not with an unexpected error', async () => {
     server = await ScriptedServer.start(() => 'hang');
-    const backend = OpenAIBackend.fromSpec(server.spec, { retry: { timeoutMs: 0.5, maxRetries: 0 } });
+    const backend = OpenAIBackend.fromSpec(server.spec, { requestTimeout: 0.0005, maxRetries: 0 });
     await expect(backend.scoreBatch(['a fine film'], [1, 2])).rejects.toThrow(
-      /tokenize: no complete answer within 0\.5 ms \(gave up after 1 attempt\)$/,
+      /tokenize: no complete answer within 0\.0005 s \(gave up after 1 attempt\)$/,
     );
   });
 });

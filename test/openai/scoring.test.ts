@@ -44,7 +44,7 @@ describe.each(modelDirs)('OpenAI backend against the test server on %s', (modelD
   it.each(['echo', 'top-logprobs'] as const)(
     '%s mode equals the reference logits after a log-softmax over the labels (1e-4)',
     async (mode) => {
-      const backend = OpenAIBackend.fromSpec(server.spec, { mode, topLogprobs: 1000 });
+      const backend = OpenAIBackend.fromSpec(server.spec, { openaiMode: mode, topLogprobs: 1000 });
       const labelIds = cases[0].label_token_ids;
       const sameLabels = cases.filter((c) => JSON.stringify(c.label_token_ids) === JSON.stringify(labelIds));
       const scores = await backend.scoreBatch(
@@ -98,22 +98,22 @@ describe('top-logprobs mode limits', () => {
   });
 
   it('refuses more labels than the top-logprobs cap before sending anything', async () => {
-    const backend = OpenAIBackend.fromSpec(server.spec, { mode: 'top-logprobs', topLogprobs: 1 });
+    const backend = OpenAIBackend.fromSpec(server.spec, { openaiMode: 'top-logprobs', topLogprobs: 1 });
     const before = server.records.length;
     await expect(backend.scoreBatch([first.prompt], first.label_token_ids)).rejects.toThrow(/at most topLogprobs = 1 label for/);
     expect(server.records.length).toBe(before);
   });
 
   it('names the item and label token when a label is outside the top log-probabilities', async () => {
-    const backend = OpenAIBackend.fromSpec(server.spec, { mode: 'top-logprobs', topLogprobs: 20 });
+    const backend = OpenAIBackend.fromSpec(server.spec, { openaiMode: 'top-logprobs', topLogprobs: 20 });
     await expect(backend.scoreBatch([first.prompt], first.label_token_ids)).rejects.toThrow(
       /: row 0 \(counting from 0\): label token \d+ is not among the top 20/,
     );
   });
 
   it('fills a missing label with the lowest returned log-probability when opted in, and counts it', async () => {
-    const backend = OpenAIBackend.fromSpec(server.spec, { mode: 'top-logprobs', topLogprobs: 20, onMissingLabel: 'floor' });
-    const exact = OpenAIBackend.fromSpec(server.spec, { mode: 'echo' });
+    const backend = OpenAIBackend.fromSpec(server.spec, { openaiMode: 'top-logprobs', topLogprobs: 20, missingLabel: 'floor' });
+    const exact = OpenAIBackend.fromSpec(server.spec, { openaiMode: 'echo' });
     const [floored, truth] = await Promise.all([
       backend.scoreBatch([first.prompt], first.label_token_ids),
       exact.scoreBatch([first.prompt], first.label_token_ids),

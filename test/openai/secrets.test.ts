@@ -36,7 +36,8 @@ async function failure(script: Script, retries: number): Promise<{ error: unknow
   const notices: string[] = [];
   const backend = OpenAIBackend.fromSpec(server.spec, {
     apiKeyEnv: KEY_ENV,
-    retry: { maxRetries: retries, initialDelayMs: 1 },
+    maxRetries: retries,
+    retryDelay: 0.001,
     onRetry: (notice) => notices.push(notice.reason),
   });
   const error = await backend.scoreBatch(['Label: a fine film'], [1, 2]).catch((e: unknown) => e);

@@ -67,7 +67,7 @@ const refusals: Array<[string, () => unknown, RegExp]> = [
   [
     'new OpenAIBackend',
     () => new OpenAIBackend(target, { concurency: 2 } as never),
-    /^concurency: expected a known option, did you mean concurrency\? \(valid: mode, topLogprobs, onMissingLabel, /,
+    /^concurency: expected a known option, did you mean concurrency\? \(valid: openaiMode, topLogprobs, missingLabel, /,
   ],
   [
     'OpenAIBackend.fromSpec',
@@ -75,25 +75,53 @@ const refusals: Array<[string, () => unknown, RegExp]> = [
     /^apikeyEnv: expected a known option, did you mean apiKeyEnv\?/,
   ],
   [
-    'OpenAIBackend onMissingLabel',
-    () => new OpenAIBackend(target, { mode: 'top-logprobs', onMissingLabel: 'flor' as never }),
-    /^onMissingLabel: expected one of error \| floor \(did you mean floor\?\), got "flor"/,
+    'OpenAIBackend missingLabel',
+    () => new OpenAIBackend(target, { openaiMode: 'top-logprobs', missingLabel: 'flor' as never }),
+    /^missingLabel: expected one of error \| floor \(did you mean floor\?\), got "flor"/,
   ],
   [
-    'OpenAIBackend mode',
-    () => new OpenAIBackend(target, { mode: 'echoo' as never }),
-    /^mode: expected one of echo \| top-logprobs \(did you mean echo\?\), got "echoo"/,
+    'OpenAIBackend openaiMode',
+    () => new OpenAIBackend(target, { openaiMode: 'echoo' as never }),
+    /^openaiMode: expected one of echo \| top-logprobs \(did you mean echo\?\), got "echoo"/,
+  ],
+  ['OpenAIBackend topLogprobs', () => new OpenAIBackend(target, { topLogprobs: 0 }), /^topLogprobs: expected an integer ≥ 1, got 0/],
+  ['OpenAIBackend concurrency', () => new OpenAIBackend(target, { concurrency: 1.5 }), /^concurrency: expected an integer ≥ 1, got 1\.5/],
+  // The names before they were evaluate's: each refused, pointing to today's.
+  [
+    'OpenAIBackend mode (old name)',
+    () => new OpenAIBackend(target, { mode: 'top-logprobs' } as never),
+    /^mode: expected a known option, did you mean openaiMode\?/,
+  ],
+  [
+    'OpenAIBackend onMissingLabel (old name)',
+    () => new OpenAIBackend(target, { onMissingLabel: 'floor' } as never),
+    /^onMissingLabel: expected a known option, did you mean missingLabel\?/,
+  ],
+  [
+    'OpenAIBackend retry (old name)',
+    () => new OpenAIBackend(target, { retry: { maxRetries: 1 } } as never),
+    /^retry: expected a known option, did you mean maxRetries\?/,
+  ],
+  [
+    'OpenAIHttpClient timeoutMs (old name)',
+    () => new OpenAIHttpClient({ timeoutMs: 1000 } as never),
+    /^timeoutMs: expected a known option, did you mean requestTimeout\?/,
+  ],
+  [
+    'OpenAIHttpClient initialDelayMs (old name)',
+    () => new OpenAIHttpClient({ initialDelayMs: 10 } as never),
+    /^initialDelayMs: expected a known option, did you mean retryDelay\?/,
+  ],
+  [
+    'OpenAIHttpClient maxDelayMs (old name)',
+    () => new OpenAIHttpClient({ maxDelayMs: 10 } as never),
+    /^maxDelayMs: expected a known option, did you mean maxRetryDelay\?/,
   ],
   ['OpenAIBackend echoMaxTokens', () => new OpenAIBackend(target, { echoMaxTokens: 2 as never }), /^echoMaxTokens: expected 0 or 1, got 2/],
   [
     'new OpenAIHttpClient',
-    () => new OpenAIHttpClient({ retri: { maxRetries: 1 } } as never),
-    /^retri: expected a known option, did you mean retry\? \(valid: apiKey, retry, onRetry\)/,
-  ],
-  [
-    'OpenAIHttpClient retry',
-    () => new OpenAIHttpClient({ retry: { maxRetrie: 1 } as never }),
-    /^retry\.maxRetrie: expected a known option, did you mean maxRetries\? \(valid: maxRetries, initialDelayMs, maxDelayMs, timeoutMs\)/,
+    () => new OpenAIHttpClient({ maxRetrie: 1 } as never),
+    /^maxRetrie: expected a known option, did you mean maxRetries\? \(valid: apiKey, requestTimeout, maxRetries, retryDelay, maxRetryDelay, onRetry\)/,
   ],
   [
     'parseOpenAIModelSpec',
@@ -194,16 +222,19 @@ describe('the keys still accepted', () => {
     expect([...dataset.texts]).toEqual(['good']);
     expect([...dataset.labels]).toEqual([1]);
     const backend = new OpenAIBackend(target, {
-      mode: 'top-logprobs',
+      openaiMode: 'top-logprobs',
       topLogprobs: 5,
-      onMissingLabel: 'floor',
+      missingLabel: 'floor',
       echoMaxTokens: 0,
       concurrency: 2,
-      retry: { maxRetries: 1, timeoutMs: 1000 },
+      requestTimeout: 1,
+      maxRetries: 1,
+      retryDelay: 0.1,
+      maxRetryDelay: 2,
       onRetry: () => undefined,
       apiKeyEnv: undefined,
     });
-    expect([backend.mode, backend.topLogprobs, backend.onMissingLabel]).toEqual(['top-logprobs', 5, 'floor']);
+    expect([backend.openaiMode, backend.topLogprobs, backend.missingLabel, backend.concurrency]).toEqual(['top-logprobs', 5, 'floor', 2]);
   });
 });
 

@@ -1,10 +1,11 @@
 import { CancelledError, InputError } from '../../errors.js';
 import type { ScoreBatchOptions, ScoringBackend } from '../backend.js';
-import { OpenAIHttpClient, RemoteModelError, type RetryNotice, type RetryPolicy } from './openaiHttp.js';
+import { OpenAIHttpClient, RemoteModelError, RETRY_POLICY_KEYS, type RetryNotice, type RetryPolicy } from './openaiHttp.js';
 import { readChoiceLogprobs, readTokenIds, readTokenLogprob, readTopLogprobsById } from './openaiProtocol.js';
 import { parseOpenAIModelSpec, type OpenAITarget } from './openaiTarget.js';
 import { formatCount } from '../../io/format-count.js';
-import { checkChoice, checkKnownKeys } from '../../io/suggest.js';
+import { checkKnownKeys } from '../../io/suggest.js';
+import { checkOption } from '../../options/schema.js';
 
 /**
  * How label scores are read from the server.
@@ -13,13 +14,18 @@ import { checkChoice, checkKnownKeys } from '../../io/suggest.js';
  *   is the score. K sequences per item; the shared prompt prefix is the server's prefix cache's job.
  * - `top-logprobs` (cheap): one sequence per item, the label tokens are read from the first
  *   generated token's `top_logprobs`. Servers cap how many they return, so K must not exceed
- *   `topLogprobs`; a label outside the top ones is an error unless `onMissingLabel: 'floor'`.
+ *   `topLogprobs`; a label outside the top ones is an error unless `missingLabel: 'floor'`.
  */
 export type OpenAIScoringMode = 'echo' | 'top-logprobs';
 
-/** Options of `OpenAIBackend` and `OpenAIBackend.fromSpec`. */
-export interface OpenAIBackendOptions {
-  mode?: OpenAIScoringMode;
+/**
+ * Options of `OpenAIBackend` and `OpenAIBackend.fromSpec`: the names and units of `evaluate`'s
+ * options (`--openai-mode`, `--request-timeout` in seconds, …), and the retry policy's backoff
+ * delays, in seconds too (see `RetryPolicy` for all four of its fields and their defaults).
+ */
+export interface OpenAIBackendOptions extends Partial<RetryPolicy> {
+  /** How label scores are read (default `'echo'`). */
+  openaiMode?: OpenAIScoringMode;
   /** How many top log-probabilities to ask for in `top-logprobs` mode: the server's cap (OpenAI 5, vLLM `--max-logprobs`, default 20). Default 20. */
   topLogprobs?: number;
   /**
@@ -28,29 +34,27 @@ export interface OpenAIBackendOptions {
    * server returned for that item, an upper bound on its true value (counted in
    * `stats.flooredLabels` and reported to `onFloored`).
    */
-  onMissingLabel?: 'error' | 'floor';
+  missingLabel?: 'error' | 'floor';
   /** `max_tokens` in echo mode: 0 where the server accepts it, else 1 (default 1, which every server accepts). */
   echoMaxTokens?: 0 | 1;
   /** HTTP requests in flight at once (default 8). */
   concurrency?: number;
-  retry?: Partial<RetryPolicy>;
+  /** Called before each retry (for logs). */
   onRetry?: (notice: RetryNotice) => void;
   /** The environment variable holding the API key when the target is given as a string (default `OPENAI_API_KEY`, optional). */
   apiKeyEnv?: string;
 }
 
 const OPENAI_BACKEND_OPTIONS = [
-  'mode',
+  'openaiMode',
   'topLogprobs',
-  'onMissingLabel',
+  'missingLabel',
   'echoMaxTokens',
   'concurrency',
-  'retry',
+  ...RETRY_POLICY_KEYS,
   'onRetry',
   'apiKeyEnv',
 ] satisfies (keyof OpenAIBackendOptions)[];
-const OPENAI_SCORING_MODES = ['echo', 'top-logprobs'] satisfies OpenAIScoringMode[];
-const MISSING_LABEL_CHOICES = ['error', 'floor'] satisfies OpenAIBackendOptions['onMissingLabel'][];
 
 /** Counters of the work sent to the server, for progress lines and tests. */
 export interface OpenAIBackendStats {
@@ -75,19 +79,21 @@ export interface OpenAIBackendStats {
  * token, so a label missing from the vocabulary is caught only when it collides with another.
  *
  * @example
- * const backend = OpenAIBackend.fromSpec('openai:http://localhost:8000/v1#llama-70b');
+ * const backend = OpenAIBackend.fromSpec('openai:http://localhost:8000/v1#llama-70b', { openaiMode: 'echo', requestTimeout: 60 });
+ * backend.openaiMode; // 'echo'
  * const labelIds = await labelTokenIds(backend, prompts[0], ['negative', 'positive']);
  * const scores = await backend.scoreBatch(prompts, labelIds); // prompts.length × 2, row-major
  */
 export class OpenAIBackend implements ScoringBackend {
   readonly target: OpenAITarget;
-  readonly mode: OpenAIScoringMode;
+  /** How label scores are read. */
+  readonly openaiMode: OpenAIScoringMode;
   readonly concurrency: number;
   readonly stats: OpenAIBackendStats = { requests: 0, completionRequests: 0, flooredLabels: 0 };
   /** Top log-probabilities asked for in `top-logprobs` mode. */
   readonly topLogprobs: number;
   /** What a label missing from the top log-probabilities gets in `top-logprobs` mode. */
-  readonly onMissingLabel: 'error' | 'floor';
+  readonly missingLabel: 'error' | 'floor';
   private readonly echoMaxTokens: 0 | 1;
   private readonly client: OpenAIHttpClient;
   private readonly slots: RequestSlots;
@@ -95,21 +101,19 @@ export class OpenAIBackend implements ScoringBackend {
   constructor(target: OpenAITarget, options: OpenAIBackendOptions = {}) {
     checkKnownKeys(options, OPENAI_BACKEND_OPTIONS, null);
     this.target = target;
-    this.mode = checkChoice(options.mode ?? 'echo', OPENAI_SCORING_MODES, 'mode');
-    this.topLogprobs = options.topLogprobs ?? 20;
-    this.onMissingLabel = checkChoice(options.onMissingLabel ?? 'error', MISSING_LABEL_CHOICES, 'onMissingLabel');
+    // Checked as the option schema declares them, as `evaluate` checks them.
+    const given = <T>(name: 'openaiMode' | 'topLogprobs' | 'missingLabel' | 'concurrency', byDefault: T): T =>
+      (checkOption(name, options[name], 'evaluate') as T | undefined) ?? byDefault;
+    this.openaiMode = given('openaiMode', 'echo');
+    this.topLogprobs = given('topLogprobs', 20);
+    this.missingLabel = given('missingLabel', 'error');
+    this.concurrency = given('concurrency', 8);
     this.echoMaxTokens = options.echoMaxTokens ?? 1;
-    this.concurrency = options.concurrency ?? 8;
     if (this.echoMaxTokens !== 0 && this.echoMaxTokens !== 1) {
       throw new InputError({ argument: 'echoMaxTokens', expected: '0 or 1', received: this.echoMaxTokens });
     }
-    if (!Number.isInteger(this.topLogprobs) || this.topLogprobs < 1) {
-      throw new InputError({ argument: 'topLogprobs', expected: 'a positive integer', received: this.topLogprobs });
-    }
-    if (!Number.isInteger(this.concurrency) || this.concurrency < 1) {
-      throw new InputError({ argument: 'concurrency', expected: 'a positive integer', received: this.concurrency });
-    }
-    this.client = new OpenAIHttpClient({ apiKey: target.apiKey, retry: options.retry, onRetry: options.onRetry });
+    const { requestTimeout, maxRetries, retryDelay, maxRetryDelay, onRetry } = options;
+    this.client = new OpenAIHttpClient({ apiKey: target.apiKey, requestTimeout, maxRetries, retryDelay, maxRetryDelay, onRetry });
     this.slots = new RequestSlots(this.concurrency);
   }
 
@@ -136,7 +140,7 @@ export class OpenAIBackend implements ScoringBackend {
    * once (each with its prompts as a list), after one `/tokenize` request per prompt; failed
    * requests are retried per the retry policy, and the first request that fails for good
    * cancels the others; the call settles only once none of its requests is running. Each floored
-   * label score (`onMissingLabel: 'floor'`) is told to `options.onFloored`.
+   * label score (`missingLabel: 'floor'`) is told to `options.onFloored`.
    */
   async scoreBatch(
     prompts: readonly string[],
@@ -145,9 +149,9 @@ export class OpenAIBackend implements ScoringBackend {
     options: ScoreBatchOptions = {},
   ): Promise<Float32Array> {
     const K = labelTokenIds.length;
-    if (this.mode === 'top-logprobs' && K > this.topLogprobs) {
+    if (this.openaiMode === 'top-logprobs' && K > this.topLogprobs) {
       throw new InputError({
-        argument: 'mode',
+        argument: 'openaiMode',
         expected: `at most topLogprobs = ${formatCount(this.topLogprobs, 'label')} for the top-logprobs mode (servers cap top_logprobs); use the echo mode for ${K} labels`,
         received: K,
       });
@@ -159,7 +163,7 @@ export class OpenAIBackend implements ScoringBackend {
       try {
         const promptIds = await Promise.all(prompts.slice(start, end).map((prompt) => this.tokenize(prompt, group)));
         const rows =
-          this.mode === 'echo'
+          this.openaiMode === 'echo'
             ? await this.scoreByEcho(promptIds, labelTokenIds, start, group)
             : await this.scoreByTopLogprobs(promptIds, labelTokenIds, start, group, options.onFloored);
         scores.set(rows, start * K);
@@ -246,14 +250,14 @@ export class OpenAIBackend implements ScoringBackend {
         const value = top.get(label);
         if (value !== undefined) {
           scores[item * K + k] = value;
-        } else if (this.onMissingLabel === 'floor') {
+        } else if (this.missingLabel === 'floor') {
           scores[item * K + k] = lowest;
           this.stats.flooredLabels++;
           onFloored?.(firstItem + item, k);
         } else {
           throw new RemoteModelError(
             url,
-            `label token ${label} is not among the top ${this.topLogprobs} log-probabilities; use the echo mode, or opt into onMissingLabel: 'floor' (--missing-label floor)`,
+            `label token ${label} is not among the top ${this.topLogprobs} log-probabilities; use the echo mode, or opt into missingLabel: 'floor' (--missing-label floor)`,
             undefined,
             { row: firstItem + item },
           );

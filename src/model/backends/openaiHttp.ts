@@ -1,5 +1,5 @@
 import { ActiveTestingError, CancelledError, InputError, type RowError } from '../../errors.js';
-import { LONGEST_WAIT_MS } from '../../options/schema.js';
+import { checkOption, LONGEST_WAIT_MS } from '../../options/schema.js';
 import { checkKnownKeys } from '../../io/suggest.js';
 import { redactSecrets, registerSecret } from '../../io/redact.js';
 import { formatCount, zeroBasedRow } from '../../io/format-count.js';
@@ -52,24 +52,27 @@ export class RemoteModelError extends ActiveTestingError implements RowError {
   }
 }
 
-/** How hard a request is tried before it fails; the waits are at most 2³¹ − 1 ms, the longest timer. */
+/**
+ * How hard a request is tried before it fails, durations in seconds (as `requestTimeout` is on
+ * the command line); each wait is at most 2147483 s, the longest timer.
+ */
 export interface RetryPolicy {
+  /** One attempt's limit, from sending the request to reading the whole answer (default 120 s). */
+  requestTimeout: number;
   /** Retries after the first attempt (default 5). */
   maxRetries: number;
-  /** The first backoff delay; each retry doubles it (default 500 ms). */
-  initialDelayMs: number;
+  /** The first backoff delay; each retry doubles it (default 0.5 s). */
+  retryDelay: number;
   /** The longest backoff delay, and the longest `Retry-After` honoured; a server asking for more fails the request (default 60 s). */
-  maxDelayMs: number;
-  /** One attempt's limit, from sending the request to reading the whole answer (default 120 s). */
-  timeoutMs: number;
+  maxRetryDelay: number;
 }
 
-/** The retry policy of `OpenAIHttpClient` where `retry` leaves a field out. */
+/** The retry policy of `OpenAIHttpClient` where its options leave a field out. */
 export const DEFAULT_RETRY_POLICY: RetryPolicy = {
+  requestTimeout: 120,
   maxRetries: 5,
-  initialDelayMs: 500,
-  maxDelayMs: 60_000,
-  timeoutMs: 120_000,
+  retryDelay: 0.5,
+  maxRetryDelay: 60,
 };
 
 /** What the client says about each failed attempt it is about to retry. */
@@ -77,24 +80,28 @@ export interface RetryNotice {
   url: string;
   attempt: number;
   reason: string;
-  delayMs: number;
+  /** Seconds until the retry. */
+  delay: number;
 }
 
-/** Options of `OpenAIHttpClient`. */
-export interface OpenAIHttpClientOptions {
+/** Options of `OpenAIHttpClient`: the retry policy's fields (each defaulting to `DEFAULT_RETRY_POLICY`'s), the key and the retry callback. */
+export interface OpenAIHttpClientOptions extends Partial<RetryPolicy> {
   /** Sent as `Authorization: Bearer <apiKey>` when set. */
   apiKey?: string;
-  retry?: Partial<RetryPolicy>;
   /** Called before each retry (for logs). */
   onRetry?: (notice: RetryNotice) => void;
 }
+
+/** The keys of `RetryPolicy`, which `OpenAIHttpClientOptions` and `OpenAIBackendOptions` take flat. */
+export const RETRY_POLICY_KEYS = ['requestTimeout', 'maxRetries', 'retryDelay', 'maxRetryDelay'] satisfies (keyof RetryPolicy)[];
 
 /** An attempt that failed in a way worth retrying: overload, server error, dropped connection, timeout, garbled answer. */
 class TransientFailure extends Error {
   constructor(
     message: string,
     readonly status?: number,
-    readonly retryAfterMs?: number,
+    /** Seconds the server asked to wait (`Retry-After`). */
+    readonly retryAfter?: number,
   ) {
     super(message);
   }
@@ -107,7 +114,7 @@ class TransientFailure extends Error {
  * Other 4xx answers (bad request, unauthorised) fail at once with the server's message.
  *
  * @example
- * const client = new OpenAIHttpClient({ apiKey: process.env.OPENAI_API_KEY });
+ * const client = new OpenAIHttpClient({ apiKey: process.env.OPENAI_API_KEY, requestTimeout: 30, maxRetries: 2 });
  * const body = await client.postJson('http://localhost:8000/tokenize', { prompt: 'Hello' });
  */
 export class OpenAIHttpClient {
@@ -116,8 +123,8 @@ export class OpenAIHttpClient {
   private readonly onRetry?: (notice: RetryNotice) => void;
 
   constructor(options: OpenAIHttpClientOptions = {}) {
-    checkKnownKeys(options, ['apiKey', 'retry', 'onRetry'] satisfies (keyof OpenAIHttpClientOptions)[], null);
-    this.policy = retryPolicy(options.retry ?? {});
+    checkKnownKeys(options, ['apiKey', ...RETRY_POLICY_KEYS, 'onRetry'] satisfies (keyof OpenAIHttpClientOptions)[], null);
+    this.policy = retryPolicy(options);
     this.apiKey = options.apiKey;
     registerSecret(options.apiKey);
     this.onRetry = options.onRetry;
@@ -135,23 +142,23 @@ export class OpenAIHttpClient {
         if (attempt >= this.policy.maxRetries) {
           throw new RemoteModelError(url, `${error.message} (gave up after ${formatCount(attempt + 1, 'attempt')})`, error.status);
         }
-        const backoff = Math.min(this.policy.initialDelayMs * 2 ** attempt, this.policy.maxDelayMs);
-        if (error.retryAfterMs !== undefined && error.retryAfterMs > this.policy.maxDelayMs) {
+        const backoff = Math.min(this.policy.retryDelay * 2 ** attempt, this.policy.maxRetryDelay);
+        if (error.retryAfter !== undefined && error.retryAfter > this.policy.maxRetryDelay) {
           throw new RemoteModelError(
             url,
-            `${error.message}; the server asks to wait ${error.retryAfterMs / 1000} s, more than the ${this.policy.maxDelayMs / 1000} s allowed (retry.maxDelayMs)`,
+            `${error.message}; the server asks to wait ${error.retryAfter} s, more than the ${this.policy.maxRetryDelay} s allowed (maxRetryDelay)`,
             error.status,
           );
         }
-        const delayMs = Math.max(backoff, error.retryAfterMs ?? 0);
-        this.onRetry?.({ url, attempt: attempt + 1, reason: redactSecrets(error.message), delayMs });
-        await sleep(delayMs, signal);
+        const delay = Math.max(backoff, error.retryAfter ?? 0);
+        this.onRetry?.({ url, attempt: attempt + 1, reason: redactSecrets(error.message), delay });
+        await sleep(delay * 1000, signal);
       }
     }
   }
 
   private async attempt(url: string, payload: string, signal?: AbortSignal): Promise<unknown> {
-    const timeout = AbortSignal.timeout(Math.ceil(this.policy.timeoutMs));
+    const timeout = AbortSignal.timeout(Math.ceil(this.policy.requestTimeout * 1000));
     const combined = signal ? AbortSignal.any([signal, timeout]) : timeout;
     const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json' };
     if (this.apiKey) headers.authorization = `Bearer ${this.apiKey}`;
@@ -162,7 +169,7 @@ export class OpenAIHttpClient {
       text = await response.text();
     } catch (error) {
       throwIfCancelled(signal);
-      if (timeout.aborted) throw new TransientFailure(`no complete answer within ${this.policy.timeoutMs} ms`);
+      if (timeout.aborted) throw new TransientFailure(`no complete answer within ${this.policy.requestTimeout} s`);
       throw new TransientFailure(`connection failed: ${describeNetworkError(error)}`);
     }
     if (response.status === 429 || response.status >= 500) {
@@ -189,39 +196,37 @@ export class OpenAIHttpClient {
   }
 }
 
+/** The longest wait a timer can make, in whole seconds. */
+const LONGEST_WAIT_S = Math.floor(LONGEST_WAIT_MS / 1000);
+
 /**
- * `DEFAULT_RETRY_POLICY` with the fields of `retry` that are set, each checked: a count that is
+ * `DEFAULT_RETRY_POLICY` with the fields of `options` that are set, each checked: a count that is
  * not an integer would retry forever, and a wait out of a timer's range would fail every request
- * as an unexpected error, or not wait at all.
+ * as an unexpected error, or not wait at all. `requestTimeout` and `maxRetries` are checked as the
+ * option schema declares them, as `evaluate` checks them.
  */
-function retryPolicy(retry: Partial<RetryPolicy>): RetryPolicy {
+function retryPolicy(options: Partial<RetryPolicy>): RetryPolicy {
   const policy = { ...DEFAULT_RETRY_POLICY };
-  checkKnownKeys(retry, Object.keys(DEFAULT_RETRY_POLICY), 'retry');
-  for (const [name, value] of Object.entries(retry) as Array<[keyof RetryPolicy, unknown]>) {
+  for (const name of RETRY_POLICY_KEYS) {
+    const value = options[name];
     if (value === undefined) continue;
-    const argument = `retry.${name}`;
-    if (name === 'maxRetries') {
-      if (!Number.isSafeInteger(value) || (value as number) < 0)
-        throw new InputError({ argument, expected: 'an integer ≥ 0', received: value });
-    } else if (typeof value !== 'number' || !(name === 'timeoutMs' ? value > 0 : value >= 0) || value > LONGEST_WAIT_MS) {
-      throw new InputError({
-        argument,
-        expected: `milliseconds in ${name === 'timeoutMs' ? '(' : '['}0, ${LONGEST_WAIT_MS}]`,
-        received: value,
-      });
+    if (name === 'requestTimeout' || name === 'maxRetries') {
+      checkOption(name, value, 'evaluate');
+    } else if (typeof value !== 'number' || !(value >= 0 && value <= LONGEST_WAIT_S)) {
+      throw new InputError({ argument: name, expected: `a number in [0, ${LONGEST_WAIT_S}]`, received: value });
     }
-    policy[name] = value as number;
+    policy[name] = value;
   }
   return policy;
 }
 
-/** `Retry-After` as milliseconds: delta-seconds or an HTTP date; undefined when absent or unreadable. */
+/** `Retry-After` in seconds: delta-seconds or an HTTP date; undefined when absent or unreadable. */
 export function parseRetryAfter(value: string | null, now = Date.now()): number | undefined {
   if (value === null || value.trim() === '') return undefined;
   const seconds = Number(value);
-  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds);
   const date = Date.parse(value);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+  return Number.isNaN(date) ? undefined : Math.max(0, (date - now) / 1000);
 }
 
 function serverMessage(text: string): string {
