@@ -76,8 +76,8 @@ export class ReceivedKind {
  *
  * @example
  * syntheticPool({ poolSize: 0 }); // InputError: poolSize: expected an integer ≥ 1, got 0
- * const error = new InputError({ argument: 'runs', expected: 'a positive integer', received: 0 });
- * error.message; // 'runs: expected a positive integer, got 0'
+ * const error = new InputError({ argument: 'runs', expected: 'an integer ≥ 1', received: 0 });
+ * error.message; // 'runs: expected an integer ≥ 1, got 0'
  */
 export class InputError extends ActiveTestingError implements RowError {
   override name = 'InputError';

@@ -111,7 +111,7 @@ export class SumTreeSampler implements PoolSampler {
     if (variant === 'reference' && this.pool.hasNegative) {
       throw new InputError({
         argument: 'acquisition values',
-        expected: 'non-negative values for the reference proposal in O(log N) (its negative shift, B-A1, needs ReferenceOrderSampler)',
+        expected: 'values ≥ 0 for the reference proposal in O(log N) (its negative shift, B-A1, needs ReferenceOrderSampler)',
         received: this.pool.sorted[0],
       });
     }

@@ -18,7 +18,7 @@ export type Splits = Record<string, Int32Array>;
  *
  * @example
  * const { pool, icl } = createSplits(67349, { pool: 10000, icl: 500 }, 0);
- * @throws {InputError} when `n` is not an integer ≥ 0, a size is not a non-negative integer, the
+ * @throws {InputError} when `n` is not an integer ≥ 0, a size is not an integer ≥ 0, the
  *   sizes sum past `n`, or `seed` is not an integer ≥ 0 or a non-empty string.
  */
 export function createSplits(n: number, sizes: Record<string, number>, seed: number | string): Splits {
@@ -30,7 +30,7 @@ export function createSplits(n: number, sizes: Record<string, number>, seed: num
   const total = Object.values(sizes).reduce((a, b) => a + b, 0);
   for (const [name, size] of Object.entries(sizes)) {
     if (!Number.isInteger(size) || size < 0)
-      throw new InputError({ argument: `sizes.${name}`, expected: 'a non-negative integer', received: size });
+      throw new InputError({ argument: `sizes.${name}`, expected: 'an integer ≥ 0', received: size });
   }
   if (total > n) throw new InputError({ argument: 'sizes', expected: `sizes summing to at most the ${n} rows`, received: total });
   const order = Int32Array.from({ length: n }, (_, i) => i);

@@ -199,7 +199,7 @@ function completeSpec(spec: Partial<DatasetSpec> & Pick<DatasetSpec, 'classes'>,
 }
 
 function checkLimit(limit: number): number {
-  if (!Number.isInteger(limit) || limit < 1) throw new InputError({ argument: 'limit', expected: 'a positive integer', received: limit });
+  if (!Number.isInteger(limit) || limit < 1) throw new InputError({ argument: 'limit', expected: 'an integer ≥ 1', received: limit });
   return limit;
 }
 

@@ -73,7 +73,7 @@ export function monteCarloBootstrapVariance(
  * @example
  * finitePopulationFactor(7, 7); // 0
  * finitePopulationFactor(1, 7); // 1
- * @throws InputError when `poolSize` is not a positive integer, or `labels` is not an integer in [1, poolSize].
+ * @throws InputError when `poolSize` is not an integer ≥ 1, or `labels` is not an integer in [1, poolSize].
  */
 export function finitePopulationFactor(labels: number, poolSize: number): number {
   checkPoolSize(poolSize);

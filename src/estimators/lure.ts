@@ -37,9 +37,9 @@ export class LUREEstimator extends TermMeanEstimator {
   }
 }
 
-/** Throws unless `poolSize` is a positive integer. */
+/** Throws unless `poolSize` is an integer ≥ 1. */
 export function checkPoolSize(poolSize: number): void {
   if (!(Number.isInteger(poolSize) && poolSize >= 1)) {
-    throw new InputError({ argument: 'poolSize', expected: 'a positive integer', received: poolSize });
+    throw new InputError({ argument: 'poolSize', expected: 'an integer ≥ 1', received: poolSize });
   }
 }

@@ -16,7 +16,7 @@ export function sma(scores: ArrayLike<number>, length: number): Float64Array;
 export function sma(scores: Matrix, length: number): Matrix;
 export function sma(scores: ArrayLike<number> | Matrix, length: number): Float64Array | Matrix {
   if (!Number.isInteger(length) || length < 1) {
-    throw new InputError({ argument: 'length', expected: 'a window length, an integer ≥ 1', received: length });
+    throw new InputError({ argument: 'length', expected: 'a window length (an integer ≥ 1)', received: length });
   }
   if (isMatrix(scores)) return smaColumns(scores, length);
   const out = new Float64Array(scores.length);

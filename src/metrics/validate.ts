@@ -43,7 +43,7 @@ export function checkFinite(value: unknown, argument: string): asserts value is 
 export function checkTemperature(temperature: number | null | undefined, argument = 'temperature'): void {
   if (temperature === null || temperature === undefined) return;
   if (!Number.isFinite(temperature) || temperature <= 0) {
-    throw new InputError({ argument, expected: 'a finite number > 0, or null for none', received: temperature });
+    throw new InputError({ argument, expected: 'a finite number > 0 or null', received: temperature });
   }
 }
 

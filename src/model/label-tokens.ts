@@ -39,19 +39,19 @@ export async function labelTokenIds(
 
 /**
  * Refuses token ids that are not columns of the model's logits: integers 0 to
- * `vocabularySize − 1`, or, while the size is not known, non-negative integers. An id outside
+ * `vocabularySize − 1`, or, while the size is not known, integers ≥ 0. An id outside
  * the logits would read another position's logit, or NaN, as a label's score.
  *
  * @throws InputError naming `labelTokenIds` and the valid range.
  * @example
  * checkTokenIdsInVocabulary([5, 608], 608); // throws: labelTokenIds: expected token ids in the vocabulary (integers 0 to 607), got [5, 608]
+ * checkTokenIdsInVocabulary([5, -1], null); // InputError: labelTokenIds: expected token ids (integers ≥ 0), got [5, -1]
  */
 export function checkTokenIdsInVocabulary(ids: readonly number[], vocabularySize: number | null): void {
   if (ids.every((id) => Number.isInteger(id) && id >= 0 && (vocabularySize === null || id < vocabularySize))) return;
   throw new InputError({
     argument: 'labelTokenIds',
-    expected:
-      vocabularySize === null ? 'token ids (non-negative integers)' : `token ids in the vocabulary (integers 0 to ${vocabularySize - 1})`,
+    expected: vocabularySize === null ? 'token ids (integers ≥ 0)' : `token ids in the vocabulary (integers 0 to ${vocabularySize - 1})`,
     received: [...ids],
   });
 }

@@ -89,7 +89,7 @@ export class Model {
     checkKnownKeys(options, SCORE_OPTIONS, null);
     const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
     if (!Number.isInteger(batchSize) || batchSize < 1) {
-      throw new InputError({ argument: 'batchSize', expected: 'a positive integer', received: batchSize });
+      throw new InputError({ argument: 'batchSize', expected: 'an integer ≥ 1', received: batchSize });
     }
     checkTokenIdsInVocabulary(labelTokenIds, this.backend.vocabularySize ?? null);
     prompts.forEach((prompt, row) => {

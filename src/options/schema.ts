@@ -28,7 +28,7 @@ export type ValueSpec =
   | { kind: 'bootstrap' }
   /** An integer ≥ 0 or a non-empty string; an integer on the command line. */
   | { kind: 'seed' }
-  /** A positive finite number or null; in a grid setting also `"calibrated"`. */
+  /** A finite number > 0 or null; in a grid setting also `"calibrated"`. */
   | { kind: 'temperature' }
   /** Data (scores, labels, texts, a calibration set) or a callback, checked by the code that reads it; a file path on the command line. */
   | { kind: 'input' }
@@ -731,7 +731,7 @@ function describeList(spec: Extract<ValueSpec, { kind: 'list' }>): string {
 /** What the command line's text of a bootstrap, seed or temperature option must be. */
 const BOOTSTRAP_TEXT = 'exact, none or a number of resamples ≥ 1';
 const SEED_TEXT = 'an integer ≥ 0';
-const TEMPERATURE_TEXT = 'a positive finite number';
+const TEMPERATURE_TEXT = 'a finite number > 0';
 
 /**
  * What the command-line value of option `d` in `context` must be, in the words its refusals use:

@@ -611,7 +611,7 @@ function headerProblem(value: Record<string, unknown>): string | undefined {
   if (!(isFiniteNumber(clip) && clip >= 0 && clip < 1)) return 'clip is not a number in [0, 1)';
   if (typeof loss !== 'string' || !(BUILTIN_LOSS_NAMES.includes(loss as BuiltinLoss) || /^custom:./s.test(loss)))
     return `loss ${JSON.stringify(loss) ?? 'undefined'} is not ${BUILTIN_LOSS_NAMES.join(', ')} or custom:<name>`;
-  if (temperature !== null && !(isFiniteNumber(temperature) && temperature > 0)) return 'temperature is not a positive number or null';
+  if (temperature !== null && !(isFiniteNumber(temperature) && temperature > 0)) return 'temperature is not a finite number > 0 or null';
   if (calibration !== undefined && calibration !== null) {
     const fit = calibration as Partial<SessionCalibration>;
     if (

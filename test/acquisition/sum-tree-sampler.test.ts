@@ -260,7 +260,9 @@ describe('SumTreeSampler', () => {
     expect(() => sampler.remove(1)).toThrow(InputError);
     expect(() => sampler.remove(7)).toThrow(InputError);
     expect(() => new SumTreeSampler(Float64Array.of(1, 2), 1, 'reference')).toThrow(/^clip/);
-    expect(() => new SumTreeSampler(Float64Array.of(1, -2), 0.1, 'reference')).toThrow(InputError);
+    expect(() => new SumTreeSampler(Float64Array.of(1, -2), 0.1, 'reference')).toThrow(
+      /^acquisition values: expected values ≥ 0 for the reference proposal/,
+    );
     expect(() => new SumTreeSampler(Float64Array.of(1, Number.NaN), 0.1, 'corrected')).toThrow(/row 1/);
     expect(() => new SumTreeSampler(new Float64Array(0), 0.1, 'corrected')).toThrow(InputError);
   });

@@ -163,10 +163,18 @@ describe('AdaptiveSampler', () => {
     expect(() => new AdaptiveSampler(candidates, 0.1, { prior, defensiveWeight: 0.9 })).toThrow(/defensiveWeight/);
     expect(() => new AdaptiveSampler(candidates, 0.1, { prior, defensiveWeight: 0 })).toThrow(/defensiveWeight/);
     expect(() => new AdaptiveSampler(candidates, 0.1, { prior, shares: [0.01] })).toThrow(/shares/);
-    expect(() => new AdaptiveSampler(candidates, 0.1, { prior, confidence: -1 })).toThrow(/confidence/);
-    expect(() => new AdaptiveSampler(candidates, 0.1, { prior, tailPenalty: Number.NaN })).toThrow(/tailPenalty/);
-    expect(() => new AdaptiveSampler(candidates, 0.1, { prior, warmup: 1.5 })).toThrow(/warmup/);
-    expect(() => new AdaptiveSampler(candidates, 0.1, { prior, spreadPriorLabels: -1 })).toThrow(/spreadPriorLabels/);
+    expect(() => new AdaptiveSampler(candidates, 0.1, { prior, confidence: -1 })).toThrow(
+      /^confidence: expected a finite number of standard errors ≥ 0, got -1$/,
+    );
+    expect(() => new AdaptiveSampler(candidates, 0.1, { prior, tailPenalty: Number.NaN })).toThrow(
+      /^tailPenalty: expected a finite weight ≥ 0, got NaN$/,
+    );
+    expect(() => new AdaptiveSampler(candidates, 0.1, { prior, warmup: 1.5 })).toThrow(
+      /^warmup: expected a label count \(an integer ≥ 0\), got 1\.5$/,
+    );
+    expect(() => new AdaptiveSampler(candidates, 0.1, { prior, spreadPriorLabels: -1 })).toThrow(
+      /^spreadPriorLabels: expected a finite number of pseudo-labels ≥ 0, got -1$/,
+    );
     expect(() => new AdaptiveSampler(candidates, 0.1, { prior, predictionCandidate: 3 })).toThrow(/predictionCandidate/);
   });
 
@@ -319,10 +327,10 @@ describe('AdaptiveSampler.observeDrawn', () => {
     expect(drawn.mixture).toEqual(byArgument.mixture);
   });
 
-  it('rejects a loss that is not a finite non-negative number, as observe does', () => {
+  it('rejects a loss that is not a finite number ≥ 0, as observe does', () => {
     const sampler = new AdaptiveSampler(candidates, 0.1, { prior });
     sampler.draw(() => 0.5);
-    expect(() => sampler.observeDrawn(Float64Array.of(-1), 0)).toThrow(/loss/);
+    expect(() => sampler.observeDrawn(Float64Array.of(-1), 0)).toThrow(/loss.*: expected a finite loss ≥ 0, got -1$/);
     expect(() => sampler.observe('1' as unknown as number)).toThrow(/loss/);
   });
 });

@@ -57,7 +57,7 @@ describe('MixtureSampler', () => {
 
   it('rejects weights that are not a distribution over its components', () => {
     expect(() => new MixtureSampler(samplersFor(candidates), [0.5, 0.5])).toThrow(InputError);
-    expect(() => new MixtureSampler(samplersFor(candidates), [0.5, 0.6, -0.1])).toThrow(/non-negative/);
+    expect(() => new MixtureSampler(samplersFor(candidates), [0.5, 0.6, -0.1])).toThrow(/expected mixture weights ≥ 0, got -0\.1/);
     expect(() => new MixtureSampler(samplersFor(candidates), [0.5, 0.2, 0.2])).toThrow(/summing to 1/);
   });
 });

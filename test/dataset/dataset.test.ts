@@ -279,6 +279,7 @@ describe('TextClassificationDataset', () => {
       /^labelColumn: expected a column other than the text column, got "sentence"$/,
     );
     expect(TextClassificationDataset.fromTable(table, SPEC, { limit: 1 }).size).toBe(1);
+    expect(() => TextClassificationDataset.fromTable(table, SPEC, { limit: 0 })).toThrow(/^limit: expected an integer ≥ 1, got 0$/);
   });
 
   it('reads integer labels as class names when the classes are named by integers', async () => {
@@ -363,6 +364,7 @@ describe('splits', () => {
 
   it('refuse sizes that are not an object', () => {
     expect(() => createSplits(10, null as never, 0)).toThrow(/^sizes: expected an object of subset sizes/);
+    expect(() => createSplits(10, { pool: -1 }, 0)).toThrow(/^sizes\.pool: expected an integer ≥ 0, got -1$/);
   });
 
   it('are saved with their indices, reused, and never silently replaced', async () => {

@@ -854,8 +854,8 @@ describe('finitePopulationFactor refuses counts outside the pool', () => {
     [Number.NaN, 10, /^labels: expected an integer in \[1, 10\].*got NaN$/],
     [11, 10, /^labels: expected an integer in \[1, 10\].*got 11$/],
     [2.5, 10, /^labels: expected an integer/],
-    [1, 0, /^poolSize: expected a positive integer, got 0$/],
-    [1, Number.NaN, /^poolSize: expected a positive integer, got NaN$/],
+    [1, 0, /^poolSize: expected an integer ≥ 1, got 0$/],
+    [1, Number.NaN, /^poolSize: expected an integer ≥ 1, got NaN$/],
   ];
   it.each(cases)('finitePopulationFactor(%s, %s)', (labels, poolSize, message) => {
     expect(() => finitePopulationFactor(labels, poolSize)).toThrow(InputError);

@@ -112,7 +112,7 @@ describe('incremental estimators', () => {
   });
 
   it('rejects a bad pool size', () => {
-    expect(() => new LUREEstimator(0)).toThrow(/poolSize/);
+    expect(() => new LUREEstimator(0)).toThrow(/^poolSize: expected an integer ≥ 1, got 0$/);
     expect(() => new ISEstimator(2.5)).toThrow(InputError);
   });
 });

@@ -107,7 +107,9 @@ describe('acquisitionValues: bad input', () => {
     expect(() => acquisitionValues('true-loss', { ...input, labels: Int32Array.of(0, 2) }, defaults)).toThrow(InputError);
     expect(() => acquisitionValues('entropy' as AcquisitionFunction, input, defaults)).toThrow(/acquisition/);
     expect(() => acquisitionValues('iid', input, { ...defaults, eps: 0 })).toThrow(/eps/);
-    expect(() => acquisitionValues('surrogate-pe', input, { ...defaults, temperature: -1 })).toThrow(/temperature/);
+    expect(() => acquisitionValues('surrogate-pe', input, { ...defaults, temperature: -1 })).toThrow(
+      /^temperature: expected a finite number > 0 or null, got -1$/,
+    );
   });
 });
 

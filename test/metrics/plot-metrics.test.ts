@@ -169,8 +169,8 @@ describe('sma', () => {
     expect(list(m.data)).toEqual([1, 10, 2, 20, 4, 40]);
   });
 
-  it('rejects a window that is not a positive integer', () => {
-    expect(() => sma([1, 2], 0)).toThrow(/length/);
+  it('rejects a window that is not an integer ≥ 1', () => {
+    expect(() => sma([1, 2], 0)).toThrow(/^length: expected a window length \(an integer ≥ 1\), got 0$/);
     expect(() => sma([1, 2], 1.5)).toThrow(/length/);
   });
 });

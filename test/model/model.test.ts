@@ -153,7 +153,7 @@ describe('Model input checks', () => {
 
   it('refuses empty prompts and bad batch sizes, and stops when cancelled', async () => {
     await expect(model.score(['ok', ''], [5, 6])).rejects.toThrow(/prompts \(row 1\)/);
-    await expect(model.score(['ok'], [5, 6], { batchSize: 0 })).rejects.toThrow(/batchSize/);
+    await expect(model.score(['ok'], [5, 6], { batchSize: 0 })).rejects.toThrow(/^batchSize: expected an integer ≥ 1, got 0$/);
     const controller = new AbortController();
     const seen: number[] = [];
     const run = model.score(['a', 'b', 'c', 'd'], [5, 6], {

@@ -208,7 +208,7 @@ describe('option schema: one declaration per option', () => {
     expect(expects('clip', 'simulate')).toBe('a clip fraction in (0, 1)');
     expect(expects('bootstrap', 'simulate')).toBe('exact, none or a number of resamples ≥ 1');
     expect(expects('seed', 'simulate')).toBe('an integer ≥ 0');
-    expect(expects('temperature', 'simulate')).toBe('a positive finite number');
+    expect(expects('temperature', 'simulate')).toBe('a finite number > 0');
     expect(expects('loss', 'simulate')).toBe('one of cross-entropy | zero-one | brier');
     expect(expects('interval', 'simulate')).toBe('anytime | fixed | bootstrap, comma-separated');
     expect(expects('classes', 'evaluate')).toBe('at least 2 names, comma-separated');
@@ -244,7 +244,7 @@ describe('option schema: one declaration per option', () => {
     expect(() => parseOptionText('clip', '1', 'simulate')).toThrow('--clip: expected a clip fraction in (0, 1), got "1"');
     expect(() => checkOption('clip', Number.NaN, 'session')).toThrow('clip: expected a clip fraction in (0, 1), got NaN');
     expect(() => checkOption('defensive', 1.5, 'simulate')).toThrow('defensive: expected a number in [0, 1], or null, got 1.5');
-    expect(() => parseOptionText('temperature', '-1', 'simulate')).toThrow('--temperature: expected a positive finite number, got "-1"');
+    expect(() => parseOptionText('temperature', '-1', 'simulate')).toThrow('--temperature: expected a finite number > 0, got "-1"');
     expect(() => parseOptionText('seed', '-1', 'simulate')).toThrow('--seed: expected an integer ≥ 0, got "-1"');
     expect(() => checkOption('seed', -1, 'simulate')).toThrow('seed: expected an integer ≥ 0 or a non-empty string, got -1');
   });

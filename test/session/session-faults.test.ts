@@ -151,6 +151,7 @@ describe('session headers are checked before anything is written', () => {
     ['duplicate ids', (h: Record<string, unknown>) => void ((h.ids as string[])[5] = 'id2'), /ids has the duplicate "id2"/],
     ['an edited acquisition', (h: Record<string, unknown>) => void (h.acquisition = 'random'), /acquisition "random"/],
     ['a clip out of range', (h: Record<string, unknown>) => void (h.clip = 1.5), /clip/],
+    ['a temperature of 0', (h: Record<string, unknown>) => void (h.temperature = 0), /temperature is not a finite number > 0 or null/],
     ['scores of the wrong shape', (h: Record<string, unknown>) => void ((h.targetScores as { rows: number }).rows = 3), /targetScores/],
     [
       'a non-finite stored score',

@@ -202,23 +202,23 @@ export class AdaptiveSampler extends CandidateMixture {
     if (!(this.confidence >= 0 && Number.isFinite(this.confidence))) {
       throw new InputError({
         argument: 'confidence',
-        expected: 'a finite non-negative number of standard errors',
+        expected: 'a finite number of standard errors ≥ 0',
         received: this.confidence,
       });
     }
     if (!(this.tailPenalty >= 0 && Number.isFinite(this.tailPenalty))) {
-      throw new InputError({ argument: 'tailPenalty', expected: 'a finite non-negative weight', received: this.tailPenalty });
+      throw new InputError({ argument: 'tailPenalty', expected: 'a finite weight ≥ 0', received: this.tailPenalty });
     }
     this.spreadPriorLabels = options.spreadPriorLabels ?? ADAPTIVE_DEFAULTS.spreadPriorLabels;
     if (!(this.spreadPriorLabels >= 0 && Number.isFinite(this.spreadPriorLabels))) {
       throw new InputError({
         argument: 'spreadPriorLabels',
-        expected: 'a finite non-negative number of pseudo-labels',
+        expected: 'a finite number of pseudo-labels ≥ 0',
         received: this.spreadPriorLabels,
       });
     }
     if (!(Number.isInteger(this.warmup) && this.warmup >= 0)) {
-      throw new InputError({ argument: 'warmup', expected: 'a non-negative integer number of labels', received: this.warmup });
+      throw new InputError({ argument: 'warmup', expected: 'a label count (an integer ≥ 0)', received: this.warmup });
     }
     const L = shares.length;
     const grid = J * L + 1;
@@ -515,7 +515,7 @@ export class AdaptiveSampler extends CandidateMixture {
 }
 
 function rejectLoss(loss: unknown): never {
-  throw new InputError({ argument: 'loss', expected: 'a finite non-negative loss', received: loss });
+  throw new InputError({ argument: 'loss', expected: 'a finite loss ≥ 0', received: loss });
 }
 
 /**

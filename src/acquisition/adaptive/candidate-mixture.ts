@@ -75,7 +75,7 @@ export class CandidateMixture implements PoolSampler {
       let total = 0;
       for (let i = 0; i < n; i++) {
         if (!(v[i] >= 0 && Number.isFinite(v[i])))
-          throw new InputError({ argument: `candidates[${j}]`, expected: 'finite non-negative values', received: v[i], row: i });
+          throw new InputError({ argument: `candidates[${j}]`, expected: 'finite values ≥ 0', received: v[i], row: i });
         total += v[i];
       }
       // All zero: the candidate is uniform.

@@ -18,7 +18,7 @@ export function checkMixtureWeights(weights: ArrayLike<number>, count: number, a
     });
   let total = 0;
   for (let j = 0; j < weights.length; j++) {
-    if (!(weights[j] >= 0)) throw new InputError({ argument, expected: 'non-negative mixture weights', received: weights[j], row: j });
+    if (!(weights[j] >= 0)) throw new InputError({ argument, expected: 'mixture weights ≥ 0', received: weights[j], row: j });
     total += weights[j];
   }
   if (!(Math.abs(total - 1) < 1e-9)) throw new InputError({ argument, expected: 'mixture weights summing to 1', received: total });
