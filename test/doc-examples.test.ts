@@ -58,7 +58,7 @@ const NOT_RUN: Record<string, string> = {
 };
 
 /** The least number of claims the test must check; raise it as examples are added. */
-const CHECKED_FLOOR = 210;
+const CHECKED_FLOOR = 216;
 
 type Tolerance = 'exact' | 'literal' | 'arithmetic' | 'approximate';
 

@@ -23,7 +23,7 @@ export const BOOTSTRAP_Z = 1.96;
  * coverage(estimates, variances, 1.5); // [0.5]: 1 ± 0.98 covers 1.5, 2 ± 0.392 does not
  * @throws InputError when `estimates` or `bootstrapVariance` is not a Matrix whose data holds rows × cols
  * values, `bootstrapVariance` is not the shape of `estimates`, `target` or `confidenceInterval` is not a
- * finite number, or `poolSize` is given and not a positive integer.
+ * finite number, or `poolSize` is given and not an integer ≥ 1.
  */
 export function coverage(
   estimates: Matrix,
@@ -36,7 +36,7 @@ export function coverage(
   checkIntervalInputs(estimates, bootstrapVariance, target);
   checkFinite(confidenceInterval, 'confidenceInterval');
   if (poolSize !== undefined && !(Number.isInteger(poolSize) && poolSize >= 1)) {
-    throw new InputError({ argument: 'poolSize', expected: 'a positive integer', received: poolSize });
+    throw new InputError({ argument: 'poolSize', expected: 'an integer ≥ 1', received: poolSize });
   }
   const roundingPerUnit = poolSize === undefined ? 0 : bootstrapRoundingPerUnit(poolSize);
   const { rows, cols } = estimates;

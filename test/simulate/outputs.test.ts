@@ -181,7 +181,7 @@ describe('coverage with the pool size: the same count as summary.json', () => {
     expect(Array.from(coverage(estimates, variances, result.trueRisk))).toEqual([0, 0.92, 0.9, 0]);
     expect(Array.from(coverage(estimates, variances, result.trueRisk, BOOTSTRAP_Z, 1, poolSize))).toEqual(summary.coverage);
     expect(() => coverage(estimates, variances, result.trueRisk, BOOTSTRAP_Z, 1, 0.5)).toThrow(
-      /^poolSize: expected a positive integer, got 0.5$/,
+      /^poolSize: expected an integer ≥ 1, got 0.5$/,
     );
   });
 });
