@@ -351,6 +351,13 @@ function npyArray(input: NpyInput): NpyArray {
       received: input,
     });
   }
+  if ('shape' in input && !Array.isArray(input.shape)) {
+    throw new InputError({
+      argument: 'array.shape',
+      expected: `a list of dimensions whose product is data.length (${input.data.length})`,
+      received: input.shape,
+    });
+  }
   const shape = 'shape' in input ? [...input.shape] : [input.rows, input.cols];
   const dtype = 'dtype' in input && input.dtype !== undefined ? input.dtype : ownDtype(input.data);
   return { data: input.data, shape, dtype };

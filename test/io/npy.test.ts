@@ -363,6 +363,26 @@ describe('writeNpy', () => {
     await expect(writeNpy(path, { data: new Float32Array(1), shape: [1], dtype: 'i8' })).rejects.toThrow(InputError);
     await expect(readFile(path)).rejects.toThrow(/ENOENT/);
   });
+
+  it('refuses a shape that is not a list of dimensions with an InputError naming array.shape, writing nothing', async () => {
+    const path = join(dir, 'no-shape.npy');
+    const expected = 'array.shape: expected a list of dimensions whose product is data.length (4)';
+    for (const [shape, message] of [
+      [undefined, expected],
+      [4, `${expected}, got 4`],
+      [null, `${expected}, got null`],
+    ] as const) {
+      const input = { data: new Float64Array(4), shape } as unknown as NpyArray;
+      const thrown = await writeNpy(path, input).then(
+        () => null,
+        (error: unknown) => error,
+      );
+      expect(thrown).toBeInstanceOf(InputError);
+      expect((thrown as InputError).message).toBe(message);
+      expect(() => encodeNpy(input)).toThrow(InputError);
+    }
+    await expect(readFile(path)).rejects.toThrow(/ENOENT/);
+  });
 });
 
 describe('a malformed file on disk', () => {
