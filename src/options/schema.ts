@@ -818,7 +818,11 @@ export function checkOption(name: string, value: unknown, context: OptionContext
       return checkChoice(value, spec.choices(context), argument);
     case 'bootstrap':
       if (value === 'exact' || value === 'none' || (isSafeInteger(value) && value >= 1)) return value;
-      throw new InputError({ argument, expected: "'exact', 'none' or a number of resamples ≥ 1", received: value });
+      throw new InputError({
+        argument,
+        expected: fromText ? BOOTSTRAP_TEXT : "'exact', 'none' or a number of resamples ≥ 1",
+        received: value,
+      });
     case 'seed':
       if (isSeed(value)) return value;
       throw new InputError({ argument, expected: fromText ? SEED_TEXT : `${SEED_TEXT} or a non-empty string`, received: value });

@@ -310,6 +310,14 @@ describe('strict command-line numbers', () => {
     expect(parseOptionText('loss', 'zero-one', 'simulate')).toBe('zero-one');
   });
 
+  it('refuses every bad --bootstrap in the words of its help, a word or a number alike', () => {
+    for (const text of ['abc', '0', '-3']) {
+      expect(() => parseOptionText('bootstrap', text, 'simulate')).toThrow(
+        new UsageError(`--bootstrap: expected exact, none or a number of resamples ≥ 1, got "${text}"`),
+      );
+    }
+  });
+
   it('refuses --loss ce with a suggestion', () => {
     expect(() => parseOptionText('loss', 'ce', 'simulate')).toThrow(
       '--loss: expected one of cross-entropy | zero-one | brier (did you mean cross-entropy?), got "ce"',
