@@ -40,7 +40,29 @@ export function parseOptions(argv: string[], options: OptionSpecs): OptionValues
   try {
     return parseArgs({ args, options, strict: true, allowPositionals: false }).values as OptionValues;
   } catch (error) {
-    throw new UsageError((error as Error).message);
+    throw new UsageError(parseArgsRefusal(error as Error & { code?: string }, args));
+  }
+}
+
+/**
+ * `parseArgs`'s refusal in the words of the other usage errors (`Unknown option '-x'` becomes
+ * `unknown option -x: …`), naming the argument it quotes; any other refusal as it is.
+ */
+function parseArgsRefusal(error: Error & { code?: string }, args: readonly string[]): string {
+  const quoted = /'([^']*)'/.exec(error.message)?.[1];
+  if (quoted === undefined) return error.message;
+  switch (error.code) {
+    case 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL':
+      return `unexpected argument ${JSON.stringify(quoted)}: this command takes only options, each with its value (--name value)`;
+    case 'ERR_PARSE_ARGS_UNKNOWN_OPTION':
+      // Long options are refused earlier (checkFlagNames), with a suggestion; this is a short one.
+      return `unknown option ${quoted}: options are written in full, with two dashes (--name)`;
+    case 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE': {
+      const given = args.find((arg) => arg.startsWith(`${quoted}=`));
+      return given === undefined ? error.message : `${quoted} takes no value, got ${JSON.stringify(given.slice(quoted.length + 1))}`;
+    }
+    default:
+      return error.message;
   }
 }
 

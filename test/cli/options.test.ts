@@ -22,6 +22,16 @@ describe('command-line option helpers', () => {
     expect(() => parseOptions(argv, spec)).toThrow(message);
   });
 
+  it("words parseArgs's refusals as the other usage errors: an argument, a short option, a value for a flag", () => {
+    expect(() => parseOptions(['--runs', '10', '20'], spec)).toThrow(
+      new UsageError('unexpected argument "20": this command takes only options, each with its value (--name value)'),
+    );
+    expect(() => parseOptions(['-x'], spec)).toThrow(
+      new UsageError('unknown option -x: options are written in full, with two dashes (--name)'),
+    );
+    expect(() => parseOptions(['--force=yes'], spec)).toThrow(new UsageError('--force takes no value, got "yes"'));
+  });
+
   it('rejects malformed values as usage errors naming the flag and quoting the text', () => {
     const given = (argv: string[], command: 'simulate' | 'report' | 'evaluate' = 'simulate') =>
       commandValues(parseOptions(argv, commandFlags(command)), command);
