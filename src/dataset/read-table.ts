@@ -8,10 +8,10 @@ import { checkChoice } from '../io/suggest.js';
 
 export type { Table } from './table.js';
 
-/** File formats `readTable` understands. */
-const TABLE_FORMATS = ['tsv', 'csv', 'jsonl', 'parquet'] as const;
 /** A file format `readTable` reads: `tsv`, `csv`, `jsonl` or `parquet`. */
-export type TableFormat = (typeof TABLE_FORMATS)[number];
+export type TableFormat = 'tsv' | 'csv' | 'jsonl' | 'parquet';
+/** File formats `readTable` understands. */
+const TABLE_FORMATS = ['tsv', 'csv', 'jsonl', 'parquet'] as const satisfies readonly TableFormat[];
 
 /**
  * The format implied by a file name (`.tsv`, `.csv`, `.jsonl`/`.ndjson`/`.json`, `.parquet`).

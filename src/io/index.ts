@@ -2,6 +2,7 @@ export { checkArrayLike, checkObject, checkPath } from './check-arguments.js';
 export { encodeNpy, type NpyArray, type NpyData, type NpyDtype, type NpyInput, parseNpy, readNpy, writeNpy } from './npy.js';
 export {
   assertOutputsWritable,
+  type OutputContents,
   type OutputFile,
   type OutputFolderOptions,
   writeFileAtomic,

@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import { totalmem } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { ActiveTestingError, CancelledError, InputError, ReceivedKind } from '../errors.js';
-import { MODEL_DEVICES, MODEL_DTYPES } from '../options/registry.js';
+import { MODEL_DEVICES, MODEL_DTYPES, type ModelDevice } from '../options/registry.js';
 import { checkChoice, checkKnownKeys } from '../io/suggest.js';
 import type { ScoreBatchOptions, ScoringBackend } from './backend.js';
 import { checkTokenIdsInVocabulary } from './label-tokens.js';
@@ -11,7 +11,7 @@ import { positionTableRows } from './onnx-graph.js';
 import { formatCount } from '../io/format-count.js';
 
 /** Where a model runs: onnxruntime-node's CPU or CUDA execution provider, or CUDA where it is installed and works, else the CPU. */
-export type ModelDevice = (typeof MODEL_DEVICES)[number];
+export type { ModelDevice };
 
 /** A loading-progress event, as transformers.js reports it (`status` is `initiate`, `progress`, `done`, `ready`, ...). */
 export interface LoadProgress {

@@ -10,7 +10,7 @@ export {
   type EstimatorEntry,
   type EstimatorName,
   type LossEntry,
-  type Use,
+  type RegistryUse,
 } from './registry.js';
 export {
   OPTION_DECLARATIONS,

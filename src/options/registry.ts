@@ -2,7 +2,8 @@ import type { AcquisitionFunction } from '../metrics/acquisition-values.js';
 import type { BuiltinLoss } from '../metrics/builtin-losses.js';
 
 /** Where an acquisition, loss or estimator may be used. */
-export type Use = 'simulate' | 'session' | 'grid';
+/** Where a registry entry can be used: a simulation, a labelling session, an experiment grid. */
+export type RegistryUse = 'simulate' | 'session' | 'grid';
 
 /** Every acquisition by name: the functions of the metrics layer and the proposals of docs/adaptive.md. */
 export type AcquisitionName = AcquisitionFunction | 'surrogate-m2' | 'adaptive';
@@ -24,11 +25,11 @@ export interface AcquisitionEntry {
   readonly losses: readonly BuiltinLoss[] | null;
   /** Takes a defensive mixture weight (fixed, non-uniform proposals only). */
   readonly defensive: boolean;
-  readonly usableIn: readonly Use[];
+  readonly usableIn: readonly RegistryUse[];
 }
 
-const EVERYWHERE: readonly Use[] = ['simulate', 'session', 'grid'];
-const SIMULATION_ONLY: readonly Use[] = ['simulate', 'grid'];
+const EVERYWHERE: readonly RegistryUse[] = ['simulate', 'session', 'grid'];
+const SIMULATION_ONLY: readonly RegistryUse[] = ['simulate', 'grid'];
 
 const entry = (e: AcquisitionEntry): AcquisitionEntry => e;
 
@@ -134,7 +135,7 @@ export const ACQUISITIONS: Readonly<Record<AcquisitionName, AcquisitionEntry>> =
 export const ACQUISITION_NAMES = Object.keys(ACQUISITIONS) as AcquisitionName[];
 
 /** The acquisitions that may be used in `use`. */
-export function acquisitionsFor(use: Use): AcquisitionName[] {
+export function acquisitionsFor(use: RegistryUse): AcquisitionName[] {
   return ACQUISITION_NAMES.filter((name) => ACQUISITIONS[name].usableIn.includes(use));
 }
 
@@ -179,7 +180,7 @@ export interface EstimatorEntry {
   readonly doc: string;
   readonly needsSurrogate: boolean;
   /** Sessions always use LURE. */
-  readonly usableIn: readonly Use[];
+  readonly usableIn: readonly RegistryUse[];
 }
 
 /**
@@ -212,4 +213,6 @@ export const INTERVAL_KINDS: readonly IntervalKind[] = ['anytime', 'fixed', 'boo
 export const MODEL_DTYPES = ['auto', 'fp32', 'fp16', 'q8', 'int8', 'uint8', 'q4', 'bnb4', 'q4f16'] as const;
 
 /** Where a model may run (`auto`: CUDA where it is installed and works, else the CPU). */
-export const MODEL_DEVICES = ['cpu', 'cuda', 'auto'] as const;
+export type ModelDevice = 'cpu' | 'cuda' | 'auto';
+/** Every `ModelDevice`, for validation and help. */
+export const MODEL_DEVICES = ['cpu', 'cuda', 'auto'] as const satisfies readonly ModelDevice[];

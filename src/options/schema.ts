@@ -3,7 +3,7 @@ import { InputError, UsageError } from '../errors.js';
 import { NUMERICS_FLAGS } from '../numerics.js';
 import { isSeed } from '../random.js';
 import { BUILTIN_LOSS_NAMES } from '../metrics/builtin-losses.js';
-import { acquisitionsFor, ESTIMATOR_NAMES, INTERVAL_KINDS, MODEL_DEVICES, MODEL_DTYPES, type Use } from './registry.js';
+import { acquisitionsFor, ESTIMATOR_NAMES, INTERVAL_KINDS, MODEL_DEVICES, MODEL_DTYPES, type RegistryUse } from './registry.js';
 import { checkChoice, didYouMean } from '../io/suggest.js';
 
 /**
@@ -66,7 +66,7 @@ const PROPOSAL: readonly OptionContext[] = ['simulate', 'session', 'setting'];
 const RUNS: readonly OptionContext[] = ['simulate', 'grid'];
 
 /** The registry's name for where an acquisition is used. */
-const use = (context: OptionContext): Use =>
+const use = (context: OptionContext): RegistryUse =>
   context === 'setting' || context === 'grid' ? 'grid' : context === 'session' ? 'session' : 'simulate';
 
 const text: ValueSpec = { kind: 'text' };

@@ -16,6 +16,7 @@ export {
   type AcquisitionResult,
   type EstimatorChoice,
   type SurrogateAcquisitionOptions,
+  type SurrogateFunction,
 } from './acquisition.js';
 export { relativeError, relativeLabellingCost, barplotValues, type Curve, type RelativeOptions, type XAxis } from './relative.js';
 export {

@@ -333,7 +333,7 @@ export class AdaptiveSampler extends CandidateMixture {
   /**
    * Adds x_t(a) = cost/q_a(i_t) for every grid mixture a (cost = ℓ_t²/q_t), and the square of its
    * difference from the reference mixture's x_t; `P[at + j]` is candidate j's probability of i_t.
-   * With a prediction candidate, `predictedShare` = E_π[ℓ²](i_t)/ℓ_t² turns each sharpest mixture's
+   * With a prediction candidate, `predictedShare` = `E_π[ℓ²](i_t)/ℓ_t²` turns each sharpest mixture's
    * x_t into its predicted counterpart (see `predictedSums`) without another division.
    */
   private accumulate(P: Float64Array, at: number, cost: number, predictedShare: number): void {

@@ -19,10 +19,10 @@ import { adaptiveCandidates, adaptivePrior, EXPECTED_LOSS_CANDIDATE, PREDICTION_
 import { MixtureSampler } from './mixture-sampler.js';
 import { secondMomentValues } from './second-moment.js';
 
-/** The acquisition names this module adds to the engine's (`--acquisition surrogate-m2 | adaptive`). */
-export const PROPOSAL_ACQUISITIONS = ['surrogate-m2', 'adaptive'] as const;
 /** The acquisitions that `planProposal` builds a mixture proposal for. */
-export type ProposalAcquisition = (typeof PROPOSAL_ACQUISITIONS)[number];
+export type ProposalAcquisition = 'surrogate-m2' | 'adaptive';
+/** The acquisition names this module adds to the engine's (`--acquisition surrogate-m2 | adaptive`). */
+export const PROPOSAL_ACQUISITIONS = ['surrogate-m2', 'adaptive'] as const satisfies readonly ProposalAcquisition[];
 
 /** A mixture proposal in structured-clone form, so that worker threads can rebuild its sampler. */
 export interface MixturePlan {

@@ -16,6 +16,7 @@ export {
   varianceDiagnosticRows,
   VARIANCE_VERDICTS,
   type VarianceVerdict,
+  type DiagnosedSimulation,
 } from './variance-ratio.js';
 export {
   planProposal,
