@@ -35,8 +35,9 @@ export type OptionValues = Record<string, string | boolean | undefined>;
  * const values = parseOptions(['--runs', '10'], { runs: { type: 'string' } }); // { runs: '10' }
  */
 export function parseOptions(argv: string[], options: OptionSpecs): OptionValues {
-  const args = withNegativeValues(argv, options);
-  checkFlagNames(args, options);
+  const given = withNegativeValues(argv, options);
+  checkFlagNames(given, options);
+  const args = joinRepeatedLists(given);
   try {
     return parseArgs({ args, options, strict: true, allowPositionals: false }).values as OptionValues;
   } catch (error) {
@@ -86,8 +87,9 @@ export function withNegativeValues(argv: readonly string[], options: OptionSpecs
 /**
  * Refuses an unknown `--flag` with a "did you mean" suggestion, before `parseArgs` says less; a
  * flag without its value (last, or followed by another option), saying what the value must be;
- * and an option with a value given twice: `parseArgs` keeps the last, so `--runs 10 --runs 1000` or
- * `--interval anytime --interval fixed` would silently run something other than what was typed.
+ * and an option with one value given twice: `parseArgs` keeps the last, so `--runs 10 --runs 1000`
+ * would silently run something other than what was typed. A list option may be repeated
+ * (`joinRepeatedLists` joins its values).
  *
  * @throws {UsageError} naming the flag and the closest valid one, the flag and what its value must
  * be, or the repeated flag.
@@ -113,16 +115,50 @@ export function checkFlagNames(argv: readonly string[], options: OptionSpecs): v
         throw new UsageError(`${flag}: expected ${spec.expects ?? 'a value'}, got nothing${after}`);
       }
     }
-    if (valued.has(flag)) throw new UsageError(`${flag} is given twice: give it once${repeatHint(flag)}`);
+    if (valued.has(flag) && !isListFlag(flag)) throw new UsageError(`${flag} is given twice: give it once`);
     valued.add(flag);
     if (inlineValue === undefined) i++;
   }
 }
 
-/** For a list option given twice, how to give several values. */
-function repeatHint(flag: string): string {
-  const list = OPTION_DECLARATIONS.find((d) => cliFlag(d.name) === flag && d.value.kind === 'list');
-  return list === undefined ? '' : `, with its values comma-separated (${flag} a,b)`;
+/**
+ * `args` (checked by `checkFlagNames`) with each list option given more than once written once,
+ * its values joined in order: `--interval anytime --interval fixed` is `--interval=anytime,fixed`,
+ * as `parseArgs` would otherwise keep only the last. A value given twice is then refused by the
+ * option's own check, as within one comma-separated list.
+ *
+ * @example
+ * joinRepeatedLists(['--interval', 'anytime', '--runs', '5', '--interval=fixed']); // ['--interval=anytime,fixed', '--runs', '5']
+ */
+export function joinRepeatedLists(args: readonly string[]): string[] {
+  const joined: string[] = [];
+  const listAt = new Map<string, number>();
+  for (let i = 0; i < args.length; i++) {
+    const token = args[i]!;
+    if (token === '--') {
+      joined.push(...args.slice(i));
+      break;
+    }
+    const [flag, inlineValue] = token.split(/=(.*)/s, 2) as [string, string | undefined];
+    if (!token.startsWith('--') || !isListFlag(flag)) {
+      joined.push(token);
+      continue;
+    }
+    const value = inlineValue ?? args[++i]!;
+    const at = listAt.get(flag);
+    if (at === undefined) {
+      listAt.set(flag, joined.length);
+      joined.push(`${flag}=${value}`);
+    } else {
+      joined[at] += `,${value}`;
+    }
+  }
+  return joined;
+}
+
+/** Whether `flag` (`--interval`) is a list option, whose values may be given over several flags. */
+function isListFlag(flag: string): boolean {
+  return OPTION_DECLARATIONS.some((d) => cliFlag(d.name) === flag && d.value.kind === 'list');
 }
 
 /**

@@ -6,7 +6,7 @@ import { checkInputFolders } from '../report/load.js';
 import { writeReport } from '../report/report.js';
 import { assertFolderWritable } from '../io/atomic.js';
 import { type Command, EXIT_CODES_HELP } from './command.js';
-import { checkFlagNames, commandFlags, commandValues, withNegativeValues } from './options.js';
+import { checkFlagNames, commandFlags, commandValues, joinRepeatedLists, withNegativeValues } from './options.js';
 import { progressBar } from './progress.js';
 import { withInterrupts } from './interrupt.js';
 import { formatCount } from '../io/format-count.js';
@@ -71,8 +71,9 @@ export const reportCommand: Command = {
 /** The folders (positionals) and the flags; an unknown flag is refused with a suggestion, as by every command. */
 function parseReportArgs(argv: string[]) {
   const options = commandFlags('report');
-  const args = withNegativeValues(argv, options);
-  checkFlagNames(args, options);
+  const given = withNegativeValues(argv, options);
+  checkFlagNames(given, options);
+  const args = joinRepeatedLists(given);
   try {
     const { values, positionals } = parseArgs({ args, strict: true, allowPositionals: true, options });
     return { values: values as Record<string, string | boolean | undefined>, positionals };

@@ -217,14 +217,25 @@ describe('option schema: one declaration per option', () => {
     expect(() => parseOptionText('runs', '0', 'simulate')).toThrow(`--runs: expected ${expects('runs', 'simulate')}, got "0"`);
   });
 
-  it('refuses an option with a value given twice, which would keep only the last', () => {
+  it('refuses an option with one value given twice, which would keep only the last', () => {
     const flags = commandFlags('simulate');
     expect(() => parseOptions(['--runs', '10', '--runs', '1000'], flags)).toThrow(new UsageError('--runs is given twice: give it once'));
-    expect(() => parseOptions(['--interval', 'anytime', '--interval=fixed'], flags)).toThrow(
-      new UsageError('--interval is given twice: give it once, with its values comma-separated (--interval a,b)'),
-    );
     expect(() => parseOptions(['--clip=-0.1', '--clip', '-0.2'], flags)).toThrow(/^--clip is given twice/);
     expect(parseOptions(['--force', '--force', '--interval', 'anytime,fixed'], flags)).toEqual({ force: true, interval: 'anytime,fixed' });
+  });
+
+  it('joins the values of a list option given several times, in order', () => {
+    const flags = commandFlags('simulate');
+    expect(parseOptions(['--interval', 'anytime', '--runs', '5', '--interval=fixed'], flags)).toEqual({
+      interval: 'anytime,fixed',
+      runs: '5',
+    });
+    const given = parseOptions(['--interval', 'fixed', '--interval', 'anytime,bootstrap'], flags);
+    expect(commandValues(given, 'simulate').interval).toEqual(['fixed', 'anytime', 'bootstrap']);
+    // A kind given twice over two flags is refused as within one list.
+    const twice = parseOptions(['--interval', 'fixed', '--interval', 'fixed'], flags);
+    expect(() => commandValues(twice, 'simulate')).toThrow(/^--interval: expected .*, each once, got "fixed,fixed"$/);
+    expect(parseOptions(['--classes', 'neg', '--classes', 'pos'], commandFlags('label'))).toEqual({ classes: 'neg,pos' });
   });
 
   it('refuses a list with an item twice (a class name, a threshold, an interval kind)', () => {
