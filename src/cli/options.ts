@@ -49,7 +49,7 @@ export function parseOptions(argv: string[], options: OptionSpecs): OptionValues
  * `parseArgs`'s refusal in the words of the other usage errors (`Unknown option '-x'` becomes
  * `unknown option -x: …`), naming the argument it quotes; any other refusal as it is.
  */
-function parseArgsRefusal(error: Error & { code?: string }, args: readonly string[]): string {
+export function parseArgsRefusal(error: Error & { code?: string }, args: readonly string[]): string {
   const quoted = /'([^']*)'/.exec(error.message)?.[1];
   if (quoted === undefined) return error.message;
   switch (error.code) {

@@ -6,7 +6,7 @@ import { checkInputFolders } from '../report/load.js';
 import { writeReport } from '../report/report.js';
 import { assertFolderWritable } from '../io/atomic.js';
 import { type Command, EXIT_CODES_HELP } from './command.js';
-import { checkFlagNames, commandFlags, commandValues, joinRepeatedLists, withNegativeValues } from './options.js';
+import { checkFlagNames, commandFlags, commandValues, joinRepeatedLists, parseArgsRefusal, withNegativeValues } from './options.js';
 import { progressBar } from './progress.js';
 import { withInterrupts } from './interrupt.js';
 import { formatCount } from '../io/format-count.js';
@@ -78,6 +78,6 @@ function parseReportArgs(argv: string[]) {
     const { values, positionals } = parseArgs({ args, strict: true, allowPositionals: true, options });
     return { values: values as Record<string, string | boolean | undefined>, positionals };
   } catch (error) {
-    throw new UsageError((error as Error).message);
+    throw new UsageError(parseArgsRefusal(error as Error & { code?: string }, args));
   }
 }

@@ -83,6 +83,19 @@ describe('a flag given without its value', () => {
       'active-testing label --help',
     );
   });
+
+  it("word report's short options and valued flags as every command's", () => {
+    expectUsageError(
+      ['report', 'runs', '-x'],
+      'active-testing report: unknown option -x: options are written in full, with two dashes (--name)',
+      'active-testing report --help',
+    );
+    expectUsageError(
+      ['report', 'runs', '--force=yes'],
+      'active-testing report: --force takes no value, got "yes"',
+      'active-testing report --help',
+    );
+  });
 });
 
 describe('missing required options', () => {
