@@ -1,4 +1,5 @@
-import { ActiveTestingError, FileFormatError } from '../errors.js';
+import { ActiveTestingError, FileFormatError, InputError } from '../errors.js';
+import { checkObject } from '../io/check-arguments.js';
 import type { Table } from './read-table.js';
 
 /** A split of a Hub dataset, e.g. `{ dataset: 'glue', config: 'sst2', split: 'train' }`. */
@@ -18,6 +19,7 @@ const PAGE = 100;
  * parseHubSpec('hub:glue:sst2:validation'); // { dataset: 'glue', config: 'sst2', split: 'validation' }
  */
 export function parseHubSpec(spec: string): HubSource {
+  if (typeof spec !== 'string') throw new InputError({ argument: 'spec', expected: 'a string hub:name[:config][:split]', received: spec });
   const [, dataset, config, split] = spec.split(':');
   if (!dataset) throw new FileFormatError(spec, 'expected hub:name[:config][:split]');
   return { dataset, ...(config ? { config } : {}), ...(split ? { split } : {}) };
@@ -56,6 +58,14 @@ function hubSpec(source: HubSource): string {
   return `hub:${dataset}:${config}:${split}`;
 }
 
+/** Refuses a source without a dataset name before the Hub is asked (it would answer for `dataset=undefined`). */
+function checkHubSource(source: unknown): asserts source is HubSource {
+  checkObject(source, 'source', 'a Hub source { dataset, config?, split? }');
+  const { dataset } = source as Partial<HubSource>;
+  if (typeof dataset !== 'string' || dataset === '')
+    throw new InputError({ argument: 'source.dataset', expected: 'a Hub dataset name (a non-empty string)', received: dataset });
+}
+
 /** `source` with the dataset viewer's defaults for what it leaves out: the `default` config, the `train` split. */
 function withHubDefaults(source: HubSource): Required<HubSource> {
   return { dataset: source.dataset, config: source.config ?? 'default', split: source.split ?? 'train' };
@@ -69,6 +79,7 @@ function withHubDefaults(source: HubSource): Required<HubSource> {
  * const table = await fetchHubTable({ dataset: 'glue', config: 'sst2', split: 'validation' }, 100); // its first 100 rows
  */
 export async function fetchHubTable(source: HubSource, limit?: number): Promise<Table> {
+  checkHubSource(source);
   const table: Table = { columns: [], rows: [] };
   let total = limit ?? Infinity;
   for (let offset = 0; offset < total; offset += PAGE) {

@@ -1,4 +1,4 @@
-import { InputError } from '../errors.js';
+import { ActiveTestingError, InputError } from '../errors.js';
 import type { HubSource } from './hub.js';
 import { fetchHubTable } from './hub.js';
 import { readTable, type Table } from './read-table.js';
@@ -81,7 +81,7 @@ export class PresetDataset extends TextClassificationDataset {
 
   /** Rows of the subclass's dataset; its `preset` gives the spec. */
   constructor(texts: readonly string[], labels: Int32Array) {
-    super((new.target as typeof PresetDataset).preset, texts, labels);
+    super(presetOf(new.target as typeof PresetDataset), texts, labels);
   }
 
   /**
@@ -101,7 +101,7 @@ export class PresetDataset extends TextClassificationDataset {
       throw new InputError({ argument: 'split', expected: 'no split with a file path (it names a Hub split)', received: split });
     if (path === undefined && format !== undefined)
       throw new InputError({ argument: 'format', expected: 'no format without a file path (the Hub answers in one)', received: format });
-    const preset = this.preset;
+    const preset = presetOf(this);
     const table =
       path === undefined
         ? await fetchHubTable({ ...preset.hub, ...(split ? { split } : {}) }, options.limit)
@@ -114,6 +114,13 @@ export class PresetDataset extends TextClassificationDataset {
     );
     return new this(base.texts, base.labels);
   }
+}
+
+/** A preset dataset class's spec: `PresetDataset` itself has none, and taken as one it would fail far inside. */
+function presetOf(dataset: { preset?: DatasetPreset; name: string }): DatasetPreset {
+  if (dataset.preset === undefined)
+    throw new ActiveTestingError(`${dataset.name} has no preset: use one of its subclasses (SST2Dataset, …) or TextClassificationDataset`);
+  return dataset.preset;
 }
 
 /** The rows the preset keeps, each with its place in the file: a refused row is then told by its line. */

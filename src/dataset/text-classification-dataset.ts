@@ -4,6 +4,7 @@ import { fetchHubTable, type HubSource } from './hub.js';
 import { readTable, type Table, type TableFormat } from './read-table.js';
 import { filePlace } from './table.js';
 import { checkKnownKeys, meantHint } from '../io/suggest.js';
+import { checkArrayLike, checkObject } from '../io/check-arguments.js';
 
 /** What a dataset is about: its classes and the reference's prompt pieces. */
 export interface DatasetSpec {
@@ -42,9 +43,23 @@ const PRESET_KEYS = [...SPEC_KEYS, 'hub', 'textColumn', 'labelColumn', 'iclSplit
  * its fields (a dataset, a preset) is taken as it is.
  */
 function checkSpecKeys(spec: object): void {
+  checkSpec(spec);
   const prototype: unknown = Object.getPrototypeOf(spec);
   if (prototype === Object.prototype || prototype === null) checkKnownKeys(spec, PRESET_KEYS, 'spec');
 }
+/** Refuses a spec that is not an object with a list of classes, before any file or network is touched. */
+function checkSpec(spec: unknown): asserts spec is Pick<DatasetSpec, 'classes'> {
+  checkObject(spec, 'spec', 'a dataset spec { classes, name?, answerString?, instruction? }');
+  checkArrayLike((spec as Partial<DatasetSpec>).classes, 'spec.classes', 'a list of class names');
+}
+
+/** Refuses a table that is not `{ columns, rows }` (as `readTable` returns it). */
+function checkTable(table: unknown): asserts table is Table {
+  checkObject(table, 'table', 'a table { columns, rows } as readTable returns it');
+  checkArrayLike((table as Partial<Table>).columns, 'table.columns', 'a list of column names');
+  checkArrayLike((table as Partial<Table>).rows, 'table.rows', 'a list of rows');
+}
+
 const COLUMN_OPTIONS = ['textColumn', 'labelColumn', 'limit'] satisfies (keyof ColumnOptions)[];
 /** The keys of `FileOptions`, which `PresetDataset.load` also takes. */
 export const FILE_OPTIONS = [...COLUMN_OPTIONS, 'format'] satisfies (keyof FileOptions)[];
@@ -70,6 +85,9 @@ export class TextClassificationDataset implements DatasetSpec {
     readonly texts: readonly string[],
     readonly labels: Int32Array,
   ) {
+    checkSpec(spec);
+    checkArrayLike(texts, 'texts', 'a list of texts');
+    checkArrayLike(labels, 'labels', 'an Int32Array of class ids');
     this.name = spec.name;
     this.classes = spec.classes;
     this.answerString = spec.answerString;
@@ -78,11 +96,11 @@ export class TextClassificationDataset implements DatasetSpec {
       throw new InputError({ argument: 'classes', expected: 'at least two class names', received: [...spec.classes] });
     if (texts.length !== labels.length)
       throw new InputError({ argument: 'labels', expected: `one label per text (${texts.length})`, received: labels.length });
-    texts.forEach((text, row) => {
+    Array.prototype.forEach.call(texts, (text: unknown, row: number) => {
       if (typeof text !== 'string' || text.trim() === '')
         throw new InputError({ argument: 'texts', expected: 'a non-empty text', row, received: text });
     });
-    labels.forEach((label, row) => {
+    Array.prototype.forEach.call(labels, (label: number, row: number) => {
       if (label < 0 || label >= spec.classes.length) {
         throw new InputError({ argument: 'labels', expected: `a class id in [0, ${spec.classes.length - 1}]`, row, received: label });
       }
@@ -128,6 +146,8 @@ export class TextClassificationDataset implements DatasetSpec {
    * file, and the file's line or Parquet row, instead when the table was read from a file (`readTable`).
    */
   static fromTable(table: Table, spec: DatasetSpec, options: ColumnOptions = {}): TextClassificationDataset {
+    checkTable(table);
+    checkSpec(spec);
     checkKnownKeys(options, COLUMN_OPTIONS, null);
     const textIndex = columnIndex(table, options.textColumn ?? 'sentence', 'textColumn');
     const labelIndex = columnIndex(table, options.labelColumn ?? 'label', 'labelColumn');

@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync, readFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { FileFormatError, InputError, OutputExistsError } from '../../src/errors.js';
+import { ActiveTestingError, FileFormatError, InputError, OutputExistsError } from '../../src/errors.js';
 import {
   AGNewsDataset,
   HateSpeechDataset,
@@ -11,10 +11,12 @@ import {
   SubjectivityDataset,
   TextClassificationDataset,
   createSplits,
+  fetchHubTable,
   hubRowsUrl,
   loadOrCreateSplits,
   parseHubRows,
   parseHubSpec,
+  PresetDataset,
   readTable,
 } from '../../src/dataset/index.js';
 import { DATA_DIR, sharedAvailable } from '../helpers/shared.js';
@@ -308,6 +310,40 @@ describe('TextClassificationDataset', () => {
     );
   });
 
+  it('refuses garbage arguments from JavaScript with an InputError naming the argument', async () => {
+    const garbage = (value: unknown): never => value as never;
+    expect(() => new TextClassificationDataset(garbage(undefined), [], new Int32Array())).toThrow(
+      new InputError({ argument: 'spec', expected: 'a dataset spec { classes, name?, answerString?, instruction? }', received: undefined }),
+    );
+    expect(() => new TextClassificationDataset(garbage({}), [], new Int32Array())).toThrow(
+      /^spec\.classes: expected a list of class names$/,
+    );
+    expect(() => new TextClassificationDataset(SPEC, garbage(undefined), new Int32Array())).toThrow(/^texts: expected a list of texts$/);
+    expect(() => new TextClassificationDataset(SPEC, ['a'], garbage(null))).toThrow(
+      /^labels: expected an Int32Array of class ids, got null$/,
+    );
+    expect(() => new SST2Dataset(garbage(undefined), new Int32Array())).toThrow(/^texts: expected a list of texts$/);
+    expect(() => new SST2Dataset(garbage('str'), new Int32Array())).toThrow(/^texts: expected a list of texts, got "str"$/);
+    expect(() => new PresetDataset(['a'], Int32Array.of(0))).toThrow(
+      new ActiveTestingError('PresetDataset has no preset: use one of its subclasses (SST2Dataset, …) or TextClassificationDataset'),
+    );
+    await expect(PresetDataset.load()).rejects.toThrow(/^PresetDataset has no preset: /);
+    expect(() => TextClassificationDataset.fromTable(garbage(null), SPEC)).toThrow(
+      /^table: expected a table \{ columns, rows \} as readTable returns it, got null$/,
+    );
+    expect(() => TextClassificationDataset.fromTable(garbage({}), SPEC)).toThrow(/^table\.columns: expected a list of column names$/);
+    const table = { columns: ['sentence', 'label'], rows: [['a', '1']] };
+    expect(() => TextClassificationDataset.fromTable(table, garbage(undefined))).toThrow(/^spec: expected a dataset spec \{ classes, /);
+    // Checked before the file is read: no such file is ever opened.
+    await expect(TextClassificationDataset.fromFile('/nonexistent/file.tsv', garbage(undefined))).rejects.toThrow(
+      /^spec: expected a dataset spec \{ classes, name\?, answerString\?, instruction\? \}$/,
+    );
+    await expect(TextClassificationDataset.fromFile('/nonexistent/file.tsv', garbage(42))).rejects.toThrow(/^spec: expected .*, got 42$/);
+    await expect(TextClassificationDataset.fromHub({ dataset: 'glue' }, garbage(undefined))).rejects.toThrow(
+      /^spec: expected a dataset spec/,
+    );
+  });
+
   it('drops hate_speech18 labels 2 and 3 and keeps the reference prompt pieces', async () => {
     const path = tempFile('hate.tsv', 'text\tlabel\na\t0\nb\t3\nc\t1\nd\t2\n');
     const data = await HateSpeechDataset.load(path, { textColumn: 'text' });
@@ -396,5 +432,16 @@ describe('Hugging Face Hub parsing', () => {
     expect(total).toBe(67349);
     expect(TextClassificationDataset.fromTable(table, SPEC).labels[0]).toBe(0);
     expect(() => parseHubRows({ error: 'not found' }, 'url')).toThrow(FileFormatError);
+  });
+
+  it('refuses a spec or source of the wrong kind before the Hub is asked', async () => {
+    expect(() => parseHubSpec(undefined as never)).toThrow(/^spec: expected a string hub:name\[:config\]\[:split\]$/);
+    expect(() => parseHubSpec(42 as never)).toThrow(/^spec: expected a string hub:name\[:config\]\[:split\], got 42$/);
+    await expect(fetchHubTable(null as never)).rejects.toThrow(
+      /^source: expected a Hub source \{ dataset, config\?, split\? \}, got null$/,
+    );
+    await expect(TextClassificationDataset.fromHub({} as never, SPEC)).rejects.toThrow(
+      new InputError({ argument: 'source.dataset', expected: 'a Hub dataset name (a non-empty string)' }),
+    );
   });
 });
