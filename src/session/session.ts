@@ -1,6 +1,6 @@
 import { ADAPTIVE_DEFAULTS } from '../acquisition/adaptive/index.js';
 import { referenceBasis } from '../acquisition/reference-basis.js';
-import { FileFormatError, InputError, ReceivedKind } from '../errors.js';
+import { ActiveTestingError, FileFormatError, InputError, ReceivedKind } from '../errors.js';
 import type { FileLock } from '../io/lock.js';
 import { toMatrix, type Matrix } from '../matrix.js';
 import { EPS, NUMERICS_FLAGS } from '../numerics.js';
@@ -105,6 +105,9 @@ export interface ResolveOptions {
   annotator?: string;
 }
 
+/** Passed by `create` and `open` only: the constructor is private, but JavaScript can still call it. */
+const CONSTRUCT = Symbol('ActiveTestingSession.construct');
+
 /**
  * Active testing with real labels: proposes which pool items to label, takes the labels as they
  * come, and estimates the target's risk (and accuracy) with LURE, a bootstrap error bar and a 95%
@@ -152,12 +155,18 @@ export class ActiveTestingSession {
   private readonly annotators = new Map<number, string>();
 
   private constructor(
+    token: typeof CONSTRUCT,
     header: SessionHeader,
     loss: ResolvedLoss,
     private journal: JournalSink,
     private readonly scoreTarget: TargetScorer | undefined,
     private readonly lock: FileLock | undefined,
   ) {
+    // From JavaScript the constructor is reachable: a call there would fail far inside on its arguments.
+    if (token !== CONSTRUCT)
+      throw new ActiveTestingError(
+        'ActiveTestingSession is not constructed with new: start a session with ActiveTestingSession.create(path, options) or reopen one with ActiveTestingSession.open(path)',
+      );
     const { ids, texts, classes, targetScores, comparisonScores, surrogateScores, ...settings } = header;
     this.ids = ids;
     this.texts = texts;
@@ -221,11 +230,11 @@ export class ActiveTestingSession {
     if (path !== null) checkPath(path);
     const loss = resolveLoss(options.loss ?? 'cross-entropy');
     const header = buildHeader(options, loss.id, options.scoreTarget !== undefined);
-    if (path === null) return new ActiveTestingSession(header, loss, new MemoryJournal(), options.scoreTarget, undefined);
+    if (path === null) return new ActiveTestingSession(CONSTRUCT, header, loss, new MemoryJournal(), options.scoreTarget, undefined);
     const lock = acquireSessionLock(path);
     try {
       // Built before its file: a pool the session refuses (e.g. a loss bound that is not finite) leaves nothing on disk.
-      const session = new ActiveTestingSession(header, loss, new MemoryJournal(), options.scoreTarget, lock);
+      const session = new ActiveTestingSession(CONSTRUCT, header, loss, new MemoryJournal(), options.scoreTarget, lock);
       session.journal = FileJournal.create(path, header, headerLineChunks);
       return session;
     } catch (error) {
@@ -257,7 +266,7 @@ export class ActiveTestingSession {
       const contents = FileJournal.read(path, headerLineParser);
       const header = checkHeader(contents.header, path, contents.checksummed);
       const loss = restoreLoss(header.loss, options.loss, path);
-      const session = new ActiveTestingSession(header, loss, new MemoryJournal(), options.scoreTarget, lock);
+      const session = new ActiveTestingSession(CONSTRUCT, header, loss, new MemoryJournal(), options.scoreTarget, lock);
       contents.records.forEach((record, index) => session.replay(record, contents.checksummed, path, index + 2));
       const { journal, sideFile } = FileJournal.openForAppend(path, contents);
       session.journal = journal;

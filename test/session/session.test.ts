@@ -2,7 +2,7 @@ import { appendFileSync, existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { FileFormatError, InputError, OutputExistsError, ReceivedKind } from '../../src/errors.js';
+import { ActiveTestingError, FileFormatError, InputError, OutputExistsError, ReceivedKind } from '../../src/errors.js';
 import type { Matrix } from '../../src/matrix.js';
 import { lossPerItem } from '../../src/metrics/cross-entropy.js';
 import { brierLossPerItem } from '../../src/metrics/brier-loss.js';
@@ -54,6 +54,15 @@ function rowLoss(fn: (m: Matrix, y: Int32Array) => Float64Array, scores: Matrix,
 }
 
 describe('ActiveTestingSession', () => {
+  it('refuses a call of its private constructor from JavaScript, saying to use create or open', () => {
+    const Constructor = ActiveTestingSession as unknown as new (...args: unknown[]) => unknown;
+    const expected = new ActiveTestingError(
+      'ActiveTestingSession is not constructed with new: start a session with ActiveTestingSession.create(path, options) or reopen one with ActiveTestingSession.open(path)',
+    );
+    for (const garbage of [[], [undefined], [null], [{}], [42], ['pool.session', options]])
+      expect(() => new Constructor(...garbage)).toThrow(expected);
+  });
+
   it('estimates risk and accuracy by LURE over the labelled prefix, with ±1.96σ intervals', async () => {
     const session = await ActiveTestingSession.create(null, options);
     await drive(session, 40);
