@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { InputError, ReceivedKind } from '../errors.js';
 import { assertFolderWritable, assertOutputsWritable, checkInterruptedOutputs, writeOutputFolder, type OutputFile } from '../io/atomic.js';
 import { int64NpyParts, npyParts } from '../io/npy.js';
-import { checkObject } from '../io/check-arguments.js';
+import { checkArrayLike, checkObject, checkPath } from '../io/check-arguments.js';
 import { toJson } from '../io/json.js';
 import { bootstrapRoundingPerUnit, coveredShare, pairwiseSum } from '../metrics/index.js';
 import { selectedMedian } from '../metrics/percentile.js';
@@ -429,6 +429,19 @@ function summaryPlan(
   return { pass, finish };
 }
 
+/** Refuses a result without the counts and arrays written, before any file is touched: they would fail far inside. */
+function checkResultArrays(result: SimulationResult): void {
+  const expected = 'a simulation result (what simulate returns)';
+  checkObject(result, 'result', expected);
+  for (const count of ['rows', 'runs', 'size'] as const) {
+    const value: unknown = result[count];
+    if (!(typeof value === 'number' && Number.isSafeInteger(value) && value >= 0))
+      throw new InputError({ argument: `result.${count}`, expected: `an integer ≥ 0, as in ${expected}`, received: value });
+  }
+  for (const array of ['estimates', 'samples', 'q'] as const)
+    checkArrayLike(result[array], `result.${array}`, `a typed array, as in ${expected}`);
+}
+
 /**
  * Writes a simulation's output folder as one unit: `estimates.npy` (float64, rows×runs),
  * `samples.npy` (int64, size×runs), `q.npy` (float64, size×runs), `bootstrap_variance.npy`
@@ -452,6 +465,10 @@ export async function writeSimulationOutputs(
   summary: SimulationSummary | (() => SimulationSummary | Promise<SimulationSummary>),
   options: { force?: boolean; intervals?: readonly SimulationIntervals[]; signal?: AbortSignal } = {},
 ): Promise<string[]> {
+  checkPath(dir, 'dir');
+  checkResultArrays(result);
+  if (typeof summary !== 'function') checkObject(summary, 'summary', 'a summary (from summarizeSimulation) or a function that returns one');
+  checkObject(options, 'options');
   assertNotExperimentFolder(dir, 'dir');
   const rowsByRuns: [number, number] = [result.rows, result.runs];
   const files: OutputFile[] = [

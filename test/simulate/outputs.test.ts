@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -157,6 +157,40 @@ describe('summarizeSimulation: the pool size in config', () => {
       expect(uncorrected.at(-1)! - summary.coverage!.at(-1)!).toBeGreaterThan(0.03);
     } finally {
       await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('writeSimulationOutputs: garbage arguments from JavaScript', () => {
+  it('refuses a folder, result, summary or options of the wrong kind with an InputError, writing nothing', async () => {
+    const parent = await mkdtemp(join(tmpdir(), 'outputs-garbage-'));
+    const dir = join(parent, 'out');
+    const garbage = (value: unknown): never => value as never;
+    try {
+      await expect(writeSimulationOutputs(garbage(undefined), garbage({}), garbage({}))).rejects.toThrow(
+        /^dir: expected a file path \(a non-empty string\)$/,
+      );
+      await expect(writeSimulationOutputs(dir, garbage(null), garbage({}))).rejects.toThrow(
+        /^result: expected a simulation result \(what simulate returns\), got null$/,
+      );
+      await expect(writeSimulationOutputs(dir, garbage({}), garbage({}))).rejects.toThrow(
+        /^result\.rows: expected an integer ≥ 0, as in a simulation result \(what simulate returns\)$/,
+      );
+      await expect(writeSimulationOutputs(dir, garbage({ rows: 1, runs: 1, size: 1 }), garbage({}))).rejects.toThrow(
+        /^result\.estimates: expected a typed array, as in a simulation result \(what simulate returns\)$/,
+      );
+      const pool = syntheticPool({ poolSize: 20, classCount: 2, seed: 1 });
+      const input = { modelScores: { data: pool.modelScores.data, shape: [20, 2] as [number, number] }, labels: pool.labels };
+      const result = await simulate(input, { runs: 2, size: 5, seed: 1, threads: 1, acquisition: 'iid', estimator: 'iid' });
+      await expect(writeSimulationOutputs(dir, result, garbage(undefined))).rejects.toThrow(
+        /^summary: expected a summary \(from summarizeSimulation\) or a function that returns one$/,
+      );
+      await expect(writeSimulationOutputs(dir, result, summarizeSimulation(result, {}), garbage(42))).rejects.toThrow(
+        /^options: expected an options object \{ … \}, got 42$/,
+      );
+      await expect(readdir(parent)).resolves.toEqual([]);
+    } finally {
+      await rm(parent, { recursive: true, force: true });
     }
   });
 });
