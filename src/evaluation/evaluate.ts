@@ -13,6 +13,7 @@ import { formatCount } from '../io/format-count.js';
 import { withOutputLock } from '../io/output-lock.js';
 import { encodeNpy } from '../io/npy.js';
 import { redactSecrets } from '../io/redact.js';
+import { checkObject, checkPath } from '../io/check-arguments.js';
 import { checkTsvSafe } from '../io/tsv-safe.js';
 import { readFailure } from '../io/unreadable.js';
 import { OpenAIBackend, type OpenAIScoringMode } from '../model/backends/openai.js';
@@ -366,6 +367,12 @@ function servedScoring(backend: ScoringBackend | undefined): Pick<EvaluateConfig
  * recorded -1, and an unknown device reached onnxruntime.
  */
 function checkSettings(config: EvaluateConfig, run: EvaluateRun): void {
+  checkObject(config, 'config', 'an evaluation config (the config resolveEvaluateOptions returns)');
+  checkObject(run, 'run', 'run options { out, … } (the run resolveEvaluateOptions returns, with out)');
+  checkPath(run.out, 'out');
+  checkPath(config.data, 'data');
+  if (typeof config.model !== 'string' || config.model === '')
+    throw new InputError({ argument: 'model', expected: 'a model folder or id (a non-empty string)', received: config.model });
   if (config.classes === undefined) throw new InputError({ argument: 'classes', expected: 'a value: it is required' });
   checkOption('classes', config.classes, 'evaluate', 'classes');
   checkTsvSafe(config.classes, 'classes', 'class names');

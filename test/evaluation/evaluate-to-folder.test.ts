@@ -51,6 +51,28 @@ describe('evaluateToFolder names an unreadable input by its option', () => {
   });
 });
 
+describe('evaluateToFolder refuses garbage arguments from JavaScript', () => {
+  it('with an InputError naming the argument, before any file is read or written', async () => {
+    const garbage = (value: unknown): never => value as never;
+    const { config, run } = await resolveEvaluateOptions({ model, data, classes: ['negative', 'positive'] });
+    const out = join(root, 'garbage-out');
+    await expect(evaluateToFolder(garbage(undefined), { ...run, out })).rejects.toThrow(
+      /^config: expected an evaluation config \(the config resolveEvaluateOptions returns\)$/,
+    );
+    await expect(evaluateToFolder(config, garbage(undefined))).rejects.toThrow(
+      /^run: expected run options \{ out, … \} \(the run resolveEvaluateOptions returns, with out\)$/,
+    );
+    await expect(evaluateToFolder(config, garbage({}))).rejects.toThrow(/^out: expected a file path \(a non-empty string\)$/);
+    await expect(evaluateToFolder(garbage({ classes: ['a', 'b'] }), { ...run, out })).rejects.toThrow(
+      /^data: expected a file path \(a non-empty string\)$/,
+    );
+    await expect(evaluateToFolder({ ...config, model: garbage(42) }, { ...run, out })).rejects.toThrow(
+      /^model: expected a model folder or id \(a non-empty string\), got 42$/,
+    );
+    expect(existsSync(out)).toBe(false);
+  });
+});
+
 describe('evaluateToFolder names what changed since the results it finds', () => {
   it('by option name in the library, by flag on the command line', async () => {
     const out = join(root, 'changed');
