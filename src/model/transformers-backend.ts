@@ -180,10 +180,34 @@ async function loadTransformers(): Promise<TransformersModule> {
   try {
     return (await import('@huggingface/transformers')) as unknown as TransformersModule;
   } catch (error) {
-    throw new ActiveTestingError(
-      `scoring with a local model needs the optional peer dependency @huggingface/transformers (npm install @huggingface/transformers): ${(error as Error).message}`,
-    );
+    throw transformersLoadFailure(error);
   }
+}
+
+const TRANSFORMERS = '@huggingface/transformers';
+
+/**
+ * Why `@huggingface/transformers` could not be imported, as one line that says which package is
+ * missing and how to install it. Node's own message ends "imported from <file>", naming a build
+ * chunk of this package (`dist/chunk-….js`), which means nothing to the user: it is left out.
+ *
+ * @example
+ * transformersLoadFailure(error).message; // 'scoring with a local model needs the optional peer dependency @huggingface/transformers, which is not installed: npm install @huggingface/transformers'
+ */
+export function transformersLoadFailure(error: unknown): ActiveTestingError {
+  const needs = `scoring with a local model needs the optional peer dependency ${TRANSFORMERS}`;
+  const { code, message } = error instanceof Error ? (error as NodeJS.ErrnoException) : { code: undefined, message: String(error) };
+  const missing =
+    code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND'
+      ? /Cannot find (?:package|module) '([^']+)'/.exec(message)?.[1]
+      : undefined;
+  if (missing === TRANSFORMERS) return new ActiveTestingError(`${needs}, which is not installed: npm install ${TRANSFORMERS}`);
+  if (missing !== undefined)
+    return new ActiveTestingError(
+      `${needs}, which cannot load: its dependency ${missing} is not installed; reinstall it: npm install ${TRANSFORMERS}`,
+    );
+  const reason = message.split('\n')[0]?.replace(/ imported from \S+$/, '') ?? '';
+  return new ActiveTestingError(`${needs}, which cannot load (npm install ${TRANSFORMERS}): ${reason}`);
 }
 
 /**

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InputError, CancelledError } from '../../src/errors.js';
 import { Model, TransformersBackend, checkLabelTokenIds } from '../../src/model/index.js';
+import { transformersLoadFailure } from '../../src/model/transformers-backend.js';
 import { TEST_MODELS, loadExpected, maxAbsDiff, modelDir } from './fixtures.js';
 
 const TOLERANCE = 1e-4;
@@ -86,6 +87,40 @@ describe.each(TEST_MODELS)('Model on %s', (name) => {
     const sharedPrefix = prompts[0]!.slice(0, cut);
     const scores = await model.score([prompts[0]!], labelIds, { sharedPrefix });
     expect(maxAbsDiff(scores, [icl[0]!.label_logits])).toBeLessThan(TOLERANCE);
+  });
+});
+
+describe('transformersLoadFailure', () => {
+  const notFound = (message: string, code: string): Error => Object.assign(new Error(message), { code });
+
+  it('says which package is missing and how to install it, without naming a build chunk', () => {
+    const needs = 'scoring with a local model needs the optional peer dependency @huggingface/transformers';
+    expect(
+      transformersLoadFailure(
+        notFound(
+          "Cannot find package '@huggingface/transformers' imported from /app/node_modules/active-testing/dist/chunk-7QX2ABCD.js",
+          'ERR_MODULE_NOT_FOUND',
+        ),
+      ).message,
+    ).toBe(`${needs}, which is not installed: npm install @huggingface/transformers`);
+    expect(
+      transformersLoadFailure(
+        notFound("Cannot find module '@huggingface/transformers'\nRequire stack:\n- /app/dist/index.cjs", 'MODULE_NOT_FOUND'),
+      ).message,
+    ).toBe(`${needs}, which is not installed: npm install @huggingface/transformers`);
+    expect(
+      transformersLoadFailure(
+        notFound(
+          "Cannot find package 'onnxruntime-node' imported from /app/node_modules/@huggingface/transformers/dist/transformers.node.mjs",
+          'ERR_MODULE_NOT_FOUND',
+        ),
+      ).message,
+    ).toBe(
+      `${needs}, which cannot load: its dependency onnxruntime-node is not installed; reinstall it: npm install @huggingface/transformers`,
+    );
+    expect(transformersLoadFailure(new Error('libonnxruntime.so.1: cannot open shared object file\n    at x')).message).toBe(
+      `${needs}, which cannot load (npm install @huggingface/transformers): libonnxruntime.so.1: cannot open shared object file`,
+    );
   });
 });
 
