@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../../src/errors.js';
 import { redactSecrets } from '../../src/io/redact.js';
+import { OpenAIBackend } from '../../src/model/backends/openai.js';
 import { isOpenAIModelSpec, parseOpenAIModelSpec } from '../../src/model/backends/openaiTarget.js';
 
 describe('parseOpenAIModelSpec', () => {
@@ -33,6 +34,25 @@ describe('parseOpenAIModelSpec', () => {
       expect(() => parseOpenAIModelSpec(spec, { env: {}, apiKeyEnv })).toThrow(InputError);
       expect(() => parseOpenAIModelSpec(spec, { env: {}, apiKeyEnv })).toThrow(message);
     }
+  });
+
+  it('refuses a spec or a backend target of the wrong kind from JavaScript with an InputError', () => {
+    const garbage = (value: unknown): never => value as never;
+    const expected = 'openai:<http(s) base URL>#<model name>, e.g. openai:http://localhost:8000/v1#my-model';
+    for (const spec of [undefined, null, 42, {}]) {
+      expect(isOpenAIModelSpec(garbage(spec))).toBe(false);
+      expect(() => parseOpenAIModelSpec(garbage(spec))).toThrow(new InputError({ argument: 'model', expected, received: spec }));
+      expect(() => OpenAIBackend.fromSpec(garbage(spec))).toThrow(new InputError({ argument: 'model', expected, received: spec }));
+    }
+    expect(() => new OpenAIBackend(garbage(undefined))).toThrow(
+      /^target: expected a target \{ baseUrl, rootUrl, model, apiKey\? \} \(from parseOpenAIModelSpec\)$/,
+    );
+    expect(() => new OpenAIBackend(garbage({}))).toThrow(
+      /^target\.baseUrl: expected a non-empty string, as in a target \{ baseUrl, rootUrl, model, apiKey\? \} \(from parseOpenAIModelSpec\)$/,
+    );
+    expect(() => new OpenAIBackend(garbage({ baseUrl: 'http://h/v1', rootUrl: 'http://h', model: 7 }))).toThrow(
+      /^target\.model: expected a non-empty string, .*, got 7$/,
+    );
   });
 
   it('never echoes what --api-key-env was given, which may be the key itself', () => {

@@ -4,6 +4,7 @@ import { OpenAIHttpClient, RemoteModelError, RETRY_POLICY_KEYS, type RetryNotice
 import { readChoiceLogprobs, readTokenIds, readTokenLogprob, readTopLogprobsById } from './openaiProtocol.js';
 import { parseOpenAIModelSpec, type OpenAITarget } from './openaiTarget.js';
 import { formatCount } from '../../io/format-count.js';
+import { checkObject } from '../../io/check-arguments.js';
 import { checkKnownKeys } from '../../io/suggest.js';
 import { checkOption } from '../../options/schema.js';
 
@@ -69,6 +70,17 @@ export interface OpenAIBackendStats {
   flooredLabels: number;
 }
 
+/** Refuses a target without a URL and a model name, which would fail at the first request instead. */
+function checkTarget(target: unknown): asserts target is OpenAITarget {
+  const expected = 'a target { baseUrl, rootUrl, model, apiKey? } (from parseOpenAIModelSpec)';
+  checkObject(target, 'target', expected);
+  for (const key of ['baseUrl', 'rootUrl', 'model'] as const) {
+    const value: unknown = (target as Partial<OpenAITarget>)[key];
+    if (typeof value !== 'string' || value === '')
+      throw new InputError({ argument: `target.${key}`, expected: `a non-empty string, as in ${expected}`, received: value });
+  }
+}
+
 /**
  * Scores classification labels through an OpenAI-compatible inference server such as vLLM
  * (see docs/vllm.md for what the server must support): the log-probability of each label's first token as the
@@ -99,6 +111,7 @@ export class OpenAIBackend implements ScoringBackend {
   private readonly slots: RequestSlots;
 
   constructor(target: OpenAITarget, options: OpenAIBackendOptions = {}) {
+    checkTarget(target);
     checkKnownKeys(options, OPENAI_BACKEND_OPTIONS, null);
     this.target = target;
     // Checked as the option schema declares them, as `evaluate` checks them.

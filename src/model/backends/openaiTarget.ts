@@ -23,7 +23,7 @@ const SCHEME = 'openai:';
  * isOpenAIModelSpec('Qwen/Qwen2.5-0.5B-Instruct'); // false: a Hub id
  */
 export function isOpenAIModelSpec(spec: string): boolean {
-  return spec.startsWith(SCHEME);
+  return typeof spec === 'string' && spec.startsWith(SCHEME);
 }
 
 /**
@@ -43,6 +43,7 @@ export function parseOpenAIModelSpec(
 ): OpenAITarget {
   checkKnownKeys(options, ['apiKeyEnv', 'env'], null);
   const expected = 'openai:<http(s) base URL>#<model name>, e.g. openai:http://localhost:8000/v1#my-model';
+  if (typeof spec !== 'string') throw new InputError({ argument: 'model', expected, received: spec });
   if (!isOpenAIModelSpec(spec)) throw new InputError({ argument: 'model', expected, received: printableSpec(spec) });
   const rest = spec.slice(SCHEME.length);
   const hash = rest.indexOf('#');
