@@ -257,6 +257,9 @@ interface PrefixCache {
   expanded: { batch: number; feeds: Record<string, TfTensor> } | null;
 }
 
+/** Passed by `fromPretrained` only: the constructor is private, but JavaScript can still call it. */
+const CONSTRUCT = Symbol('TransformersBackend.construct');
+
 /**
  * Runs a causal LM locally with transformers.js and onnxruntime-node: one forward pass per
  * batch (left padding, attention mask, position ids), returning the raw logits of the label
@@ -311,6 +314,7 @@ export class TransformersBackend implements ScoringBackend {
   private readonly prefixCacheMemoryLimit: number;
 
   private constructor(
+    token: typeof CONSTRUCT,
     modelId: string,
     device: 'cpu' | 'cuda',
     tf: TransformersModule,
@@ -319,6 +323,11 @@ export class TransformersBackend implements ScoringBackend {
     graphLimit: { tokens: number; field: string } | null,
     prefixCacheMemoryLimit: number,
   ) {
+    // From JavaScript the constructor is reachable: a call there would fail far inside on its arguments.
+    if (token !== CONSTRUCT)
+      throw new ActiveTestingError(
+        'TransformersBackend is not constructed with new: load a model with TransformersBackend.fromPretrained(idOrPath, options)',
+      );
     this.prefixCacheMemoryLimit = prefixCacheMemoryLimit;
     this.modelId = modelId;
     this.device = device;
@@ -384,7 +393,7 @@ export class TransformersBackend implements ScoringBackend {
       const tokenizer = await tf.AutoTokenizer.from_pretrained(id, shared);
       const model = await tf.AutoModelForCausalLM.from_pretrained(id, { ...shared, device: on, dtype: options.dtype ?? 'fp32' });
       const graphLimit = local && configPositionLimit(model.config ?? {}) === null ? graphPositionLimit(id, options.dtype ?? 'fp32') : null;
-      return new TransformersBackend(idOrPath, on, tf, tokenizer, model, graphLimit, prefixCacheMemoryLimit);
+      return new TransformersBackend(CONSTRUCT, idOrPath, on, tf, tokenizer, model, graphLimit, prefixCacheMemoryLimit);
     };
     try {
       // `auto`: CUDA where its provider is installed, the CPU otherwise or when CUDA fails to start.

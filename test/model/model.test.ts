@@ -2,7 +2,7 @@ import { describe, expect, it, beforeAll, afterAll } from 'vitest';
 import { existsSync, mkdtempSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { InputError, CancelledError } from '../../src/errors.js';
+import { ActiveTestingError, InputError, CancelledError } from '../../src/errors.js';
 import { Model, TransformersBackend, checkLabelTokenIds } from '../../src/model/index.js';
 import { transformersLoadFailure } from '../../src/model/transformers-backend.js';
 import { TEST_MODELS, loadExpected, maxAbsDiff, modelDir } from './fixtures.js';
@@ -87,6 +87,16 @@ describe.each(TEST_MODELS)('Model on %s', (name) => {
     const sharedPrefix = prompts[0]!.slice(0, cut);
     const scores = await model.score([prompts[0]!], labelIds, { sharedPrefix });
     expect(maxAbsDiff(scores, [icl[0]!.label_logits])).toBeLessThan(TOLERANCE);
+  });
+});
+
+describe('TransformersBackend constructor', () => {
+  it('refuses a call of its private constructor from JavaScript, saying to use fromPretrained', () => {
+    const Constructor = TransformersBackend as unknown as new (...args: unknown[]) => unknown;
+    const expected = new ActiveTestingError(
+      'TransformersBackend is not constructed with new: load a model with TransformersBackend.fromPretrained(idOrPath, options)',
+    );
+    for (const garbage of [[], [undefined], [null], [{}], [42], ['models/x']]) expect(() => new Constructor(...garbage)).toThrow(expected);
   });
 });
 
