@@ -6,6 +6,7 @@ import { DEFAULT_BATCH_SIZE, type Model, type ScoringProgress } from '../model/m
 import { ScoreCheckpoint } from './checkpoint.js';
 import { itemPrompt, promptPrefix, REFERENCE_TEMPLATE, type PromptTemplate } from './prompt.js';
 import { formatCount } from '../io/format-count.js';
+import { checkArrayLike, checkObject } from '../io/check-arguments.js';
 import { checkKnownKeys } from '../io/suggest.js';
 
 /** An ICL shot: a text and its class id. */
@@ -79,6 +80,16 @@ const SCORING_JOB_OPTIONS = [
   'checkpoint',
 ] satisfies (keyof ScoringJobOptions)[];
 
+/** Refuses a model or dataset of the wrong kind before any prompt is built or scored: they would fail far inside. */
+function checkModelAndDataset(model: Model, dataset: TextClassificationDataset): void {
+  checkObject(model, 'model', 'a Model (from Model.fromPretrained)');
+  if (typeof model.labelTokenIds !== 'function' || typeof model.score !== 'function')
+    throw new InputError({ argument: 'model', expected: 'a Model (from Model.fromPretrained)', received: model });
+  checkObject(dataset, 'dataset', 'a TextClassificationDataset');
+  checkArrayLike(dataset.texts, 'dataset.texts', 'a list of texts, as in a TextClassificationDataset');
+  checkArrayLike(dataset.classes, 'dataset.classes', 'a list of class names, as in a TextClassificationDataset');
+}
+
 /**
  * Scores every item of a dataset with a model, zero-shot or with ICL shots: builds the prompts,
  * finds the label tokens, scores in batches (prefix-cached when possible), optionally
@@ -94,6 +105,7 @@ export async function runScoringJob(
   options: ScoringJobOptions = {},
 ): Promise<ScoringJobResult> {
   checkKnownKeys(options, SCORING_JOB_OPTIONS, null);
+  checkModelAndDataset(model, dataset);
   const answer = options.answerString ?? dataset.answerString;
   const template = options.template ?? REFERENCE_TEMPLATE;
   const shots = (options.shots ?? []).map((s) => ({ text: s.text, label: dataset.classes[s.label] as string }));

@@ -216,6 +216,22 @@ describe.each(refusals)('%s', (_name, call, message) => {
   });
 });
 
+describe('runScoringJob given a model or dataset of the wrong kind from JavaScript', () => {
+  it('refuses it with an InputError naming the argument, before anything is scored', async () => {
+    const dataset = TextClassificationDataset.fromTable(table, spec);
+    const unused = (): never => {
+      throw new Error('not to be called');
+    };
+    const model = { labelTokenIds: unused, score: unused } as unknown as Model;
+    await expect(runScoringJob(undefined as never, dataset)).rejects.toThrow(/^model: expected a Model \(from Model\.fromPretrained\)$/);
+    await expect(runScoringJob({} as Model, dataset)).rejects.toThrow(/^model: expected a Model \(from Model\.fromPretrained\), got \{\}$/);
+    await expect(runScoringJob(model, null as never)).rejects.toThrow(/^dataset: expected a TextClassificationDataset, got null$/);
+    await expect(runScoringJob(model, {} as never)).rejects.toThrow(
+      /^dataset\.texts: expected a list of texts, as in a TextClassificationDataset$/,
+    );
+  });
+});
+
 describe('the keys still accepted', () => {
   it('reads a table with every column option, and a backend with every option', async () => {
     const dataset = TextClassificationDataset.fromTable(table, spec, { textColumn: 'sentence', labelColumn: 'label', limit: 1 });
