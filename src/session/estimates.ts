@@ -269,9 +269,10 @@ export class SessionEstimates {
   private readonly n: number;
   private readonly tracks: { loss: Track; zeroOne: Track; comparison?: { loss: Track; zeroOne: Track; difference: Track } };
   private diagnostic: VarianceRatioToRandom;
-  /** Proposals fed to the estimators (all resolved), and the skip count they were built with. */
+  /** Proposals fed to the estimators (all resolved). */
   private fed = 0;
-  private fedSkips = 0;
+  /** `SessionState.skipChanges` when the estimators last took the skipped items in. */
+  private fedSkipChanges = 0;
   /** Set when an undo reopened a proposal the estimators had already taken in. */
   private stale = false;
   /**
@@ -491,7 +492,7 @@ export class SessionEstimates {
       if (this.pairMagnitude) this.pairMagnitude.labelled = 0;
       this.fed = 0;
       this.stale = false;
-    } else if (this.fedSkips !== state.skipped) {
+    } else if (this.fedSkipChanges !== state.skipChanges) {
       this.resetEstimators();
       this.sumSkippedBounds();
       for (const track of tracks) track.sequence?.forgetSolves();
@@ -530,7 +531,7 @@ export class SessionEstimates {
     const poolSize = Math.max(1, this.n - this.state.skipped);
     for (const track of this.allTracks()) track.estimator = new LUREEstimator(poolSize);
     this.diagnostic = new VarianceRatioToRandom(poolSize);
-    this.fedSkips = this.state.skipped;
+    this.fedSkipChanges = this.state.skipChanges;
   }
 
   /** Takes labelled item `index`, drawn with probability `q`, into the LURE estimators and the diagnostic. */

@@ -44,6 +44,7 @@ export class SessionState {
   /** Items labelled or skipped, in the order it happened (undo pops). */
   private readonly resolutions: number[] = [];
   private skippedCount = 0;
+  private skipChangeCount = 0;
   private recordedCount = 0;
   /** A prefix of the proposals known to be all resolved (where scans for pending items start). */
   private settled = 0;
@@ -95,6 +96,14 @@ export class SessionState {
   /** Items skipped (out of the pool). */
   get skipped(): number {
     return this.skippedCount;
+  }
+
+  /**
+   * Skips and undone skips so far: changes whenever the set of skipped items does, which their
+   * count alone does not tell (undo one skip, skip another item).
+   */
+  get skipChanges(): number {
+    return this.skipChangeCount;
   }
 
   /** Items proposed and not yet labelled or skipped. */
@@ -159,6 +168,7 @@ export class SessionState {
     this.codes[index] = SKIPPED;
     this.resolutions.push(index);
     this.skippedCount++;
+    this.skipChangeCount++;
   }
 
   /** The item `undo` would reopen: the last label or skip in effect, or undefined. */
@@ -175,8 +185,10 @@ export class SessionState {
     const index = this.resolutions.pop();
     if (index === undefined) throw new SessionStateError('nothing to undo');
     const label = this.labels[index];
-    if (this.codes[index] === SKIPPED) this.skippedCount--;
-    else this.recordedCount--;
+    if (this.codes[index] === SKIPPED) {
+      this.skippedCount--;
+      this.skipChangeCount++;
+    } else this.recordedCount--;
     this.codes[index] = PENDING;
     this.labels[index] = -1;
     const position = this.positions[index];
