@@ -33,6 +33,13 @@ const RENAMED: Readonly<Record<string, string>> = {
   maxDelayMs: 'maxRetryDelay',
 };
 
+/** Renamed options whose new name also takes another unit, which the suggestion must say. */
+const RENAMED_UNITS: Readonly<Record<string, string>> = {
+  timeoutMs: 'in seconds, not milliseconds',
+  initialDelayMs: 'in seconds, not milliseconds',
+  maxDelayMs: 'in seconds, not milliseconds',
+};
+
 /**
  * The valid name closest to `name`, when it is close enough to be a likely misspelling: within a
  * third of its length in edits (at least 2), or one that starts with or contains the other
@@ -100,7 +107,9 @@ function containsWords(parts: readonly string[], text: string): boolean {
 export function didYouMean(name: string, valid: readonly string[], format: (name: string) => string = (n) => n): string {
   const closest = closestName(name, valid);
   const list = `valid: ${valid.map(format).join(', ')}`;
-  return closest === undefined ? `(${list})` : `did you mean ${format(closest)}? (${list})`;
+  if (closest === undefined) return `(${list})`;
+  const unit = RENAMED[name] === closest ? RENAMED_UNITS[name] : undefined;
+  return `did you mean ${format(closest)}${unit === undefined ? '' : ` (${unit})`}? (${list})`;
 }
 
 /**

@@ -105,17 +105,17 @@ const refusals: Array<[string, () => unknown, RegExp]> = [
   [
     'OpenAIHttpClient timeoutMs (old name)',
     () => new OpenAIHttpClient({ timeoutMs: 1000 } as never),
-    /^timeoutMs: expected a known option, did you mean requestTimeout\?/,
+    /^timeoutMs: expected a known option, did you mean requestTimeout \(in seconds, not milliseconds\)\?/,
   ],
   [
     'OpenAIHttpClient initialDelayMs (old name)',
     () => new OpenAIHttpClient({ initialDelayMs: 10 } as never),
-    /^initialDelayMs: expected a known option, did you mean retryDelay\?/,
+    /^initialDelayMs: expected a known option, did you mean retryDelay \(in seconds, not milliseconds\)\?/,
   ],
   [
     'OpenAIHttpClient maxDelayMs (old name)',
     () => new OpenAIHttpClient({ maxDelayMs: 10 } as never),
-    /^maxDelayMs: expected a known option, did you mean maxRetryDelay\?/,
+    /^maxDelayMs: expected a known option, did you mean maxRetryDelay \(in seconds, not milliseconds\)\?/,
   ],
   ['OpenAIBackend echoMaxTokens', () => new OpenAIBackend(target, { echoMaxTokens: 2 as never }), /^echoMaxTokens: expected 0 or 1, got 2/],
   [
