@@ -13,7 +13,7 @@ import { withOutputLock } from '../io/output-lock.js';
 import { encodeNpy, int64FromInt32 } from '../io/npy.js';
 import type { Matrix } from '../matrix.js';
 import { writeReport, type ReportResult } from './report.js';
-import { lossBounds, lossPerItem, type LossBounds, zeroOneLossPerItem } from '../metrics/index.js';
+import { lossPerItem, type LossBounds, zeroOneLossPerItem } from '../metrics/index.js';
 import {
   poolFingerprint,
   SIMULATION_FILES,
@@ -225,8 +225,9 @@ async function runDemoLocked(options: DemoOptions, dir: string): Promise<DemoRes
     });
     const result = await runPrepared(prepared);
     const summary = summarizeSimulation(result, poolInputs, losses, errors);
-    // The bounds the preparation checked the scores with, not computed again.
-    const bounds = prepared.bounds ?? lossBounds(pool.modelScores, 'cross-entropy');
+    // The bounds the preparation checked the scores with, not computed again: the demo runs the
+    // default numerics, under which the preparation always computes them.
+    const bounds = prepared.bounds as LossBounds;
     summary.intervals = await intervalsAt(
       result,
       losses,
