@@ -206,7 +206,8 @@ export function transformersLoadFailure(error: unknown): ActiveTestingError {
     return new ActiveTestingError(
       `${needs}, which cannot load: its dependency ${missing} is not installed; reinstall it: npm install ${TRANSFORMERS}`,
     );
-  const reason = message.split('\n')[0]?.replace(/ imported from \S+$/, '') ?? '';
+  // The importing file's path may hold spaces: everything after the last " imported from " goes.
+  const reason = message.split('\n')[0]?.replace(/ imported from .*$/, '') ?? '';
   return new ActiveTestingError(`${needs}, which cannot load (npm install ${TRANSFORMERS}): ${reason}`);
 }
 

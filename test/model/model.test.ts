@@ -131,6 +131,12 @@ describe('transformersLoadFailure', () => {
     expect(transformersLoadFailure(new Error('libonnxruntime.so.1: cannot open shared object file\n    at x')).message).toBe(
       `${needs}, which cannot load (npm install @huggingface/transformers): libonnxruntime.so.1: cannot open shared object file`,
     );
+    // A path with spaces is left out whole.
+    expect(
+      transformersLoadFailure(
+        new Error('Cannot load the binding imported from /home/me/My Project/node_modules/active-testing/dist/chunk-7QX2ABCD.js'),
+      ).message,
+    ).toBe(`${needs}, which cannot load (npm install @huggingface/transformers): Cannot load the binding`);
   });
 });
 
