@@ -11,16 +11,21 @@ const pool = syntheticPool({ poolSize: N, classCount: 3, seed: 2 });
 const dir = mkdtempSync(join(tmpdir(), 'at-skip-sequences-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
+/** A cross-entropy session over the pool, journalled at `path`. */
+function createSession(path: string, seed: number): Promise<ActiveTestingSession> {
+  return ActiveTestingSession.create(path, {
+    texts: Array.from({ length: N }, (_, i) => `item ${i}`),
+    classes: ['a', 'b', 'c'],
+    modelScores: pool.modelScores,
+    surrogateScores: pool.surrogateScores,
+    loss: 'cross-entropy',
+    seed,
+  });
+}
+
 describe('a skip', () => {
   it("does not feed the confidence sequences the labels they hold again: only the LURE estimators' pool shrinks", async () => {
-    const session = await ActiveTestingSession.create(join(dir, 'a.session'), {
-      texts: Array.from({ length: N }, (_, i) => `item ${i}`),
-      classes: ['a', 'b', 'c'],
-      modelScores: pool.modelScores,
-      surrogateScores: pool.surrogateScores,
-      loss: 'cross-entropy',
-      seed: 1,
-    });
+    const session = await createSession(join(dir, 'a.session'), 1);
     for (let m = 0; m < 30; m++) {
       const [item] = await session.next();
       await session.record(item!.id, pool.labels[item!.index]!);
@@ -44,14 +49,7 @@ describe('a skip', () => {
 
   it('gives the estimate a reopened session gives, after undoing one skip and skipping another item', async () => {
     const path = join(dir, 'b.session');
-    const session = await ActiveTestingSession.create(path, {
-      texts: Array.from({ length: N }, (_, i) => `item ${i}`),
-      classes: ['a', 'b', 'c'],
-      modelScores: pool.modelScores,
-      surrogateScores: pool.surrogateScores,
-      loss: 'cross-entropy',
-      seed: 3,
-    });
+    const session = await createSession(path, 3);
     for (let m = 0; m < 10; m++) {
       const [item] = await session.next();
       await session.record(item!.id, pool.labels[item!.index]!);
