@@ -11,8 +11,8 @@ import { writeGrid } from './pool-files.js';
 
 /** Whether the grid's PoolWorkCache shares its entries; off, every setting computes its own pool work. */
 let sharing = true;
-let plans = 0;
-let bounds = 0;
+/** How many times a proposal was planned, and the loss bounds computed. */
+const computed = vi.hoisted(() => ({ planProposal: 0, lossBounds: 0 }));
 vi.mock('../../src/simulate/simulate.js', async (original) => {
   const simulate = await original<typeof import('../../src/simulate/simulate.js')>();
   class SwitchableCache extends simulate.PoolWorkCache {
@@ -23,24 +23,12 @@ vi.mock('../../src/simulate/simulate.js', async (original) => {
   return { ...simulate, PoolWorkCache: SwitchableCache };
 });
 vi.mock('../../src/acquisition/adaptive/index.js', async (original) => {
-  const adaptive = await original<typeof import('../../src/acquisition/adaptive/index.js')>();
-  return {
-    ...adaptive,
-    planProposal: (...args: Parameters<typeof adaptive.planProposal>) => {
-      plans++;
-      return adaptive.planProposal(...args);
-    },
-  };
+  const { withCountedCalls } = await import('../helpers/counted.js');
+  return withCountedCalls(await original<typeof import('../../src/acquisition/adaptive/index.js')>(), 'planProposal', computed);
 });
 vi.mock('../../src/metrics/index.js', async (original) => {
-  const metrics = await original<typeof import('../../src/metrics/index.js')>();
-  return {
-    ...metrics,
-    lossBounds: (...args: Parameters<typeof metrics.lossBounds>) => {
-      bounds++;
-      return metrics.lossBounds(...args);
-    },
-  };
+  const { withCountedCalls } = await import('../helpers/counted.js');
+  return withCountedCalls(await original<typeof import('../../src/metrics/index.js')>(), 'lossBounds', computed);
 });
 
 const root = mkdtempSync(join(tmpdir(), 'at-experiment-pool-work-'));
@@ -85,18 +73,18 @@ describe('runExperiment sharing pool work between settings', () => {
     const config = loadExperimentConfig(configPath);
     const folders = config.settings.map((s) => s.folder);
 
-    plans = 0;
-    bounds = 0;
+    computed.planProposal = 0;
+    computed.lossBounds = 0;
     await runExperiment(config, { out: join(root, 'shared'), threads: 1 });
     // iid, surrogate-ce (clip 0.1 and 0.05, IS, ASE), the two defensive clips, T = 2, surrogate b, surrogate-pe, adaptive (both clips), self-entropy.
-    expect(plans).toBe(9);
-    expect(bounds).toBe(1);
+    expect(computed.planProposal).toBe(9);
+    expect(computed.lossBounds).toBe(1);
 
     sharing = false;
-    plans = 0;
+    computed.planProposal = 0;
     await runExperiment(config, { out: join(root, 'alone'), threads: 1 });
     sharing = true;
-    expect(plans).toBe(13);
+    expect(computed.planProposal).toBe(13);
 
     const shared = outputs(join(root, 'shared'), folders);
     const alone = outputs(join(root, 'alone'), folders);

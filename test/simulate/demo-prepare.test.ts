@@ -6,26 +6,14 @@ import { runDemo } from '../../src/report/demo.js';
 import { DEMO_LABEL_COUNTS } from '../../src/report/label-rows.js';
 
 /** How many times a proposal was planned (a softmax and the acquisition values over the pool each), and the loss bounds computed. */
-const computed = { plans: 0, bounds: 0 };
+const computed = vi.hoisted(() => ({ planProposal: 0, lossBounds: 0 }));
 vi.mock('../../src/acquisition/adaptive/index.js', async (original) => {
-  const adaptive = await original<typeof import('../../src/acquisition/adaptive/index.js')>();
-  return {
-    ...adaptive,
-    planProposal: (...args: Parameters<typeof adaptive.planProposal>) => {
-      computed.plans++;
-      return adaptive.planProposal(...args);
-    },
-  };
+  const { withCountedCalls } = await import('../helpers/counted.js');
+  return withCountedCalls(await original<typeof import('../../src/acquisition/adaptive/index.js')>(), 'planProposal', computed);
 });
 vi.mock('../../src/metrics/index.js', async (original) => {
-  const metrics = await original<typeof import('../../src/metrics/index.js')>();
-  return {
-    ...metrics,
-    lossBounds: (...args: Parameters<typeof metrics.lossBounds>) => {
-      computed.bounds++;
-      return metrics.lossBounds(...args);
-    },
-  };
+  const { withCountedCalls } = await import('../helpers/counted.js');
+  return withCountedCalls(await original<typeof import('../../src/metrics/index.js')>(), 'lossBounds', computed);
 });
 
 let dir: string;
@@ -41,6 +29,6 @@ describe('runDemo', () => {
     await runDemo({ out: join(dir, 'demo'), runs: 4, threads: 1, intervalLabels: DEMO_LABEL_COUNTS });
     // One plan and one computation of the bounds per method (active testing, random labelling):
     // the intervals' reference reuses the runs' preparation rather than planning the proposal again.
-    expect(computed).toEqual({ plans: 2, bounds: 2 });
+    expect(computed).toEqual({ planProposal: 2, lossBounds: 2 });
   });
 });
