@@ -4,6 +4,7 @@ import { checkLabelTokenIds, checkTokenIdsInVocabulary, labelTokenIds } from './
 import { TransformersBackend, type ModelLoadOptions } from './transformers-backend.js';
 import { formatCount } from '../io/format-count.js';
 import { checkKnownKeys } from '../io/suggest.js';
+import { checkObject } from '../io/check-arguments.js';
 
 /** Progress of a scoring job, reported after every batch. */
 export interface ScoringProgress {
@@ -43,7 +44,15 @@ export const DEFAULT_BATCH_SIZE = 16;
  * const scores = await model.score([prompt], ids); // Float32Array [negative, positive]
  */
 export class Model {
-  constructor(readonly backend: ScoringBackend) {}
+  /**
+   * @throws {InputError} when `backend` is not a `ScoringBackend` (an object with a string `modelId`
+   * and `tokenize` and `scoreBatch` functions).
+   * @example
+   * new Model(42); // InputError: backend: expected a scoring backend
+   */
+  constructor(readonly backend: ScoringBackend) {
+    checkBackend(backend);
+  }
 
   /**
    * Loads a causal LM by Hub id or local folder (transformers.js layout) with transformers.js.
@@ -123,4 +132,13 @@ export class Model {
   async dispose(): Promise<void> {
     await this.backend.dispose?.();
   }
+}
+
+/** Refuses, where it is given, a backend that would otherwise fail with a TypeError at the first score. */
+function checkBackend(backend: unknown): asserts backend is ScoringBackend {
+  const expected = 'a scoring backend (an object with a string `modelId` and `tokenize` and `scoreBatch` functions)';
+  checkObject(backend, 'backend', expected);
+  const { modelId, tokenize, scoreBatch } = backend as Partial<ScoringBackend>;
+  if (typeof modelId !== 'string' || typeof tokenize !== 'function' || typeof scoreBatch !== 'function')
+    throw new InputError({ argument: 'backend', expected, received: backend });
 }

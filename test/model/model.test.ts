@@ -100,6 +100,38 @@ describe('TransformersBackend constructor', () => {
   });
 });
 
+describe('Model constructor', () => {
+  const expected = 'a scoring backend (an object with a string `modelId` and `tokenize` and `scoreBatch` functions)';
+
+  it('refuses, by name, a backend that is not an object with modelId, tokenize and scoreBatch', () => {
+    const partial = { modelId: 'm', tokenize: async () => [] };
+    for (const garbage of [
+      undefined,
+      null,
+      42,
+      'models/x',
+      [],
+      {},
+      partial,
+      { ...partial, modelId: 7, scoreBatch: async () => new Float32Array() },
+    ]) {
+      let thrown: unknown;
+      try {
+        new Model(garbage as never);
+      } catch (error) {
+        thrown = error;
+      }
+      expect(thrown).toBeInstanceOf(InputError);
+      expect(thrown).toMatchObject({ argument: 'backend', expected });
+    }
+  });
+
+  it('takes any object with the backend members, as a server backend is', () => {
+    const backend = { modelId: 'served', tokenize: async () => [1], scoreBatch: async () => new Float32Array(2) };
+    expect(new Model(backend).id).toBe('served');
+  });
+});
+
 describe('transformersLoadFailure', () => {
   const notFound = (message: string, code: string): Error => Object.assign(new Error(message), { code });
 

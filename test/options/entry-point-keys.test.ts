@@ -151,7 +151,10 @@ const refusals: Array<[string, () => unknown, RegExp]> = [
   ['SST2Dataset.load', () => SST2Dataset.load(MISSING, { splt: 'train' } as never), /^splt: expected a known option, did you mean split\?/],
   [
     'Model.score',
-    () => new Model({} as never).score(['a prompt'], [0], { batchsize: 2 } as never),
+    () =>
+      new Model({ modelId: 'm', tokenize: async () => [], scoreBatch: async () => new Float32Array() }).score(['a prompt'], [0], {
+        batchsize: 2,
+      } as never),
     /^batchsize: expected a known option, did you mean batchSize\? \(valid: batchSize, sharedPrefix, signal, onProgress, onBatch, onFloored\)/,
   ],
   [
