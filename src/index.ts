@@ -105,7 +105,6 @@ export {
   createAdaptiveSampler,
   type DiagnosedSimulation,
   createDefensiveSampler,
-  type MixturePlan,
   MixtureSampler,
   type ProposalAcquisition,
   secondMomentValues,

@@ -23,6 +23,7 @@ describe.skipIf(!existsSync(join(repo, 'dist/reference.d.ts')))('the public API 
       'TILE_RUNS',
       'BOOTSTRAP_STREAM',
       'SortedPool',
+      'MixturePlan',
       'hubRowsUrl',
       'aliasTable',
       'toJson',
