@@ -564,9 +564,15 @@ async function labelInteractively(session: ActiveTestingSession, rule: StoppingR
   return 0;
 }
 
-/** The stopping rule given by --max-labels, --target-half-width and --min-labels (checked by the schema). */
+/**
+ * The stopping rule given by --max-labels, --target-half-width and --min-labels (values checked by
+ * the schema). --min-labels only delays a stop on the width, so alone it would be silently ignored:
+ * a user who meant it as a floor for --max-labels would label on with no rule at all.
+ */
 export function stoppingRule(given: Record<string, unknown>): StoppingRule {
   const { maxLabels, minLabels, targetHalfWidth } = given as StoppingRule;
+  if (minLabels !== undefined && targetHalfWidth === undefined)
+    throw new UsageError('--min-labels applies to --target-half-width (labels before the width may stop): give --target-half-width W too');
   return { maxLabels, minLabels, targetHalfWidth };
 }
 

@@ -32,6 +32,25 @@ describe('active-testing serve: usage errors', () => {
     expect(demo.stderr).toContain('--demo takes no pool options');
   });
 
+  it('refuses --min-labels without --target-half-width, which it would have no rule to delay, before writing anything', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'at-serve-cli-'));
+    const pool = syntheticPool({ poolSize: 20, classCount: 2, seed: 1 });
+    const data = join(dir, 'pool.tsv');
+    writeFileSync(data, ['id\tsentence', ...Array.from({ length: 20 }, (_, i) => `s${i}\titem ${i}`)].join('\n') + '\n');
+    const scores = join(dir, 'f.npy');
+    await writeNpy(scores, { data: pool.modelScores.data, shape: [20, 2], dtype: 'f8' });
+    const session = join(dir, 'new.session');
+    const create = ['--session', session, '--data', data, '--classes', 'a,b', '--model-scores', scores];
+    for (const command of [['serve', '--port', '0'], ['label']]) {
+      const alone = await runCliCaptured([...command, ...create, '--max-labels', '10', '--min-labels', '5']);
+      expect(alone.code).toBe(2);
+      expect(alone.stderr).toContain(
+        `active-testing ${command[0]}: --min-labels applies to --target-half-width (labels before the width may stop): give --target-half-width W too`,
+      );
+      expect(readdirSync(dir).sort()).toEqual(['f.npy', 'pool.tsv']);
+    }
+  });
+
   it('says in one line, exit 1, when --host is no address of this machine or no host at all, or --port is taken', async () => {
     const path = join(mkdtempSync(join(tmpdir(), 'at-serve-cli-')), 'pool.session');
     const pool = syntheticPool({ poolSize: 20, classCount: 2, seed: 1 });
