@@ -81,3 +81,19 @@ export function shownEstimate(value: number, range: ValueRange, what: string): S
       `weighs heavily in it (it is unbiased, not bounded). Shown as ${text}; read the interval.`,
   };
 }
+
+/**
+ * What the page shows in place of the plot, which needs estimates at two label counts. Those of
+ * earlier counts are not stored, so after a restart the plot starts again from the current
+ * estimate: a session with 90 labels then waits for one more label, not for "two labels".
+ *
+ * @example
+ * plotPlaceholder(0); // 'The plot of the estimate and its interval appears after two labels.'
+ * plotPlaceholder(1); // 'The plot of the estimate and its interval appears after the next label.'
+ */
+export function plotPlaceholder(labels: number): string {
+  const plot = 'The plot of the estimate and its interval appears after';
+  if (labels === 0) return `${plot} two labels.`;
+  if (labels === 1) return `${plot} the next label.`;
+  return `${plot} the next label: it starts again from the current estimate when the server restarts (the estimates at earlier label counts are not stored).`;
+}

@@ -391,6 +391,8 @@ describe.skipIf(chromium === undefined)('active-testing serve in a browser', () 
       server = await startServer(['--session', path]);
       await open(page, server);
       expect(await shownId(page)).toBe(shownBeforeKill);
+      // The plot starts again from the current estimate: it waits for one more label, not two.
+      expect(await page.locator('#plot').textContent()).toMatch(/appears after the next label: it starts again .* restarts/);
       while (acknowledged.size < 20) {
         const done = await labelShown(page, pool.labels);
         if (done) acknowledged.set(done.id, done.y);

@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { ACCURACY_RANGE, decimals, differenceRange, riskRange, shownEstimate, withinRange } from '../../src/serve/estimate-display.js';
+import {
+  ACCURACY_RANGE,
+  decimals,
+  differenceRange,
+  plotPlaceholder,
+  riskRange,
+  shownEstimate,
+  withinRange,
+} from '../../src/serve/estimate-display.js';
 
 describe('shownEstimate', () => {
   it('shows an estimate within its range as it is, to 4 decimals, with no note', () => {
@@ -52,5 +60,16 @@ describe('differenceRange', () => {
     expect(differenceRange(riskRange('brier'))).toEqual({ lower: -2, upper: 2 });
     expect(differenceRange(riskRange('cross-entropy'))).toEqual({ lower: -Infinity, upper: Infinity });
     expect(differenceRange(riskRange('custom:margin'))).toEqual({ lower: -Infinity, upper: Infinity });
+  });
+});
+
+describe('plotPlaceholder', () => {
+  it('says how many more labels the plot waits for: two at first, one after one label or after a restart', () => {
+    expect(plotPlaceholder(0)).toBe('The plot of the estimate and its interval appears after two labels.');
+    expect(plotPlaceholder(1)).toBe('The plot of the estimate and its interval appears after the next label.');
+    expect(plotPlaceholder(90)).toBe(
+      'The plot of the estimate and its interval appears after the next label: it starts again from the current estimate ' +
+        'when the server restarts (the estimates at earlier label counts are not stored).',
+    );
   });
 });

@@ -6,7 +6,7 @@ import { compile, type TopLevelSpec } from 'vega-lite';
 import { splitControlCharacters, visibleText } from '../../io/visible-text.js';
 import type { ClientView, PageItem, PlotPoint, PublicState } from '../protocol.js';
 import { formatCount } from '../../io/format-count.js';
-import { ACCURACY_RANGE, decimals, riskRange, shownEstimate, withinRange } from '../estimate-display.js';
+import { ACCURACY_RANGE, decimals, plotPlaceholder, riskRange, shownEstimate, withinRange } from '../estimate-display.js';
 
 const $ = (id: string): HTMLElement => document.getElementById(id) as HTMLElement;
 
@@ -188,7 +188,7 @@ async function renderPlot(current: PublicState): Promise<void> {
       upper: withinRange(p.upper, range) as number,
     }));
   if (points.length < 2) {
-    container.textContent = 'The plot of the estimate and its interval appears after two labels.';
+    container.textContent = plotPlaceholder(current.labels);
     view?.finalize();
     view = null;
     return;
