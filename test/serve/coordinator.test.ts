@@ -94,6 +94,12 @@ describe('AnnotationCoordinator', () => {
     );
     await expect(coordinator.skip('b', 42)).rejects.toThrow('id: expected the id of the item shown (a string), got 42');
     await expect(coordinator.skip('b', [b.id])).rejects.toThrow(`id: expected the id of the item shown (a string), got ["${b.id}"]`);
+    // An id longer than any is described, not echoed whole into the one-line message.
+    const long = coordinator.label('b', 'x'.repeat(3000), 0);
+    await expect(long).rejects.toThrow(InputError);
+    await expect(long).rejects.toThrow(
+      /^id: expected the id of the item shown \(at most 1000 characters\), got a string of 3000 characters$/,
+    );
     expect(session.estimate().recorded).toBe(1);
   });
 
