@@ -88,7 +88,11 @@ export interface StoppingRule {
    * @throws InputError from `done()` when the loss has no per-item bounds (no confidence sequence).
    */
   targetHalfWidth?: number;
-  /** Labels needed before `targetHalfWidth` can stop the session; default 30. */
+  /**
+   * Labels needed before `targetHalfWidth` can stop the session; default 30.
+   *
+   * @throws InputError from `done()` when given without `targetHalfWidth`.
+   */
   minLabels?: number;
 }
 
@@ -594,14 +598,22 @@ export class SessionEstimates {
    * The session's `done(rule)`; `exhausted`: no item is left to propose.
    *
    * @throws {InputError} when a rule's value is out of range (as the CLI's `--max-labels`,
-   * `--target-half-width` and `--min-labels`), or `targetHalfWidth` is set but the loss has no
-   * per-item bounds.
+   * `--target-half-width` and `--min-labels`), `minLabels` is given without `targetHalfWidth`, or
+   * `targetHalfWidth` is set but the loss has no per-item bounds.
    */
   done(rule: StoppingRule, exhausted: boolean): boolean {
     const names = ['maxLabels', 'targetHalfWidth', 'minLabels'] as const;
     checkKnownKeys(rule, names, null);
     for (const name of names) checkOption(name, rule[name], 'label');
     const { maxLabels, targetHalfWidth, minLabels = 30 } = rule;
+    // minLabels only delays a stop on the width: alone it would read as a rule that is not one.
+    if (rule.minLabels !== undefined && targetHalfWidth === undefined) {
+      throw new InputError({
+        argument: 'minLabels',
+        expected: 'targetHalfWidth as well (minLabels is the labels needed before the width may stop the session)',
+        received: rule.minLabels,
+      });
+    }
     if (targetHalfWidth !== undefined && this.tracks.loss.bounds === null) {
       throw new InputError({
         argument: 'targetHalfWidth',

@@ -529,7 +529,8 @@ export class ActiveTestingSession {
    *
    * @example
    * while (!session.done({ maxLabels: 500, targetHalfWidth: 0.02 })) { ... }
-   * @throws InputError when `targetHalfWidth` is set but the loss has no per-item bounds.
+   * @throws InputError when a rule's value is out of range, `minLabels` is given without
+   * `targetHalfWidth`, or `targetHalfWidth` is set but the loss has no per-item bounds.
    */
   done(rule: StoppingRule = {}): boolean {
     return this.estimates.done(rule, this.proposer.remaining === 0);

@@ -489,6 +489,10 @@ describe('ActiveTestingSession', () => {
     expect(() => session.done({ targetHalfWidth: 0 })).toThrow(InputError);
     expect(() => session.done({ maxLabels: 0 })).toThrow(/maxLabels/);
     expect(() => session.done({ targetHalfWidth: 0.1, minLabels: 2.5 })).toThrow(/minLabels/);
+    // minLabels only delays a stop on the width: alone it is refused, not silently ignored.
+    expect(() => session.done({ maxLabels: 100, minLabels: 5 })).toThrow(
+      'minLabels: expected targetHalfWidth as well (minLabels is the labels needed before the width may stop the session), got 5',
+    );
     // A misspelt rule would never stop the session: refused with the closest name, as options are.
     expect(() => session.done({ maxlabels: 10 } as never)).toThrow(/^maxlabels: expected a known option, did you mean maxLabels\?/);
   });
