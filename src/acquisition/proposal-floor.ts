@@ -55,7 +55,8 @@ export function fixedProposalFloor(values: ArrayLike<number>, clip: number, defe
  * end, so π_i = min(p_d(i), min_j ((1 − weight)·p_j(i) + weight·p_d(i))). Null when a value is
  * negative or a floor would be 0.
  *
- * @throws InputError when `defensive` names no candidate or its weight is not in (0, 1].
+ * @throws InputError when `candidates` is not a non-empty array of value arrays, or `defensive` names
+ * no candidate or its weight is not in (0, 1].
  * @example
  * candidateMixtureFloor([Float64Array.of(1, 1), Float64Array.of(0, 4)], 0.1); // [min(0.5, 0.2/4.4), 0.5]
  * candidateMixtureFloor([Float64Array.of(1, 1), Float64Array.of(0, 4)], 0.1, { candidate: 0, weight: 0.5 }); // [0.25 + 0.5·0.2/4.4, 0.5]
@@ -65,6 +66,7 @@ export function candidateMixtureFloor(
   clip: number,
   defensive: { candidate: number; weight: number } | null = null,
 ): Float64Array | null {
+  checkCandidateValues(candidates);
   if (defensive !== null) {
     const { candidate, weight } = defensive;
     if (!(Number.isInteger(candidate) && candidate >= 0 && candidate < candidates.length)) {
@@ -113,13 +115,16 @@ export function candidateMixtureFloor(
  *
  * @example
  * candidateMixtureDrawFloor([Float64Array.of(1, 1), Float64Array.of(0, 4)], 0.1, [0.5, 0.5]); // [0.25 + 0.5·0.2/4.4, 0.25 + 0.5·4.2/4.4]
- * @throws InputError when the weights are not one per candidate.
+ * @throws InputError when `candidates` is not a non-empty array of value arrays, or `weights` not
+ * one weight per candidate.
  */
 export function candidateMixtureDrawFloor(
   candidates: readonly ArrayLike<number>[],
   clip: number,
   weights: ArrayLike<number>,
 ): Float64Array | null {
+  checkCandidateValues(candidates);
+  checkArrayLike(weights, 'weights', 'an array of mixture weights, one per candidate');
   if (weights.length !== candidates.length) {
     throw new InputError({
       argument: 'weights',
@@ -151,4 +156,19 @@ function spreadCandidate(values: ArrayLike<number>, clip: number): { shift: numb
   // All zero: the candidate is uniform.
   const shift = total > 0 ? (clip * total) / n : 1;
   return { shift, mass: total + shift * n };
+}
+
+/**
+ * Throws unless `candidates` is a non-empty array of per-item value arrays: the shape of the
+ * argument, checked once per sampler or floor (the values are checked where they are read).
+ */
+export function checkCandidateValues(candidates: readonly ArrayLike<number>[]): void {
+  if (!Array.isArray(candidates) || candidates.length === 0) {
+    throw new InputError({ argument: 'candidates', expected: 'at least one candidate, in an array', received: candidates });
+  }
+  candidates.forEach((v: unknown, j) => {
+    if (typeof v !== 'object' || v === null || typeof (v as ArrayLike<number>).length !== 'number') {
+      throw new InputError({ argument: `candidates[${j}]`, expected: 'one value per pool item (a Float64Array)', received: v });
+    }
+  });
 }

@@ -1,4 +1,5 @@
 import { InputError } from '../errors.js';
+import { checkArrayLike } from '../io/check-arguments.js';
 import { randomStream } from '../random.js';
 
 /** Stream id of ICL example draws (see `randomStream`). */
@@ -10,26 +11,30 @@ const ICL_STREAM = 102;
  *
  * @example
  * shotsPerClass([70, 30], 5); // [4, 1]: quotas 3.5 and 1.5, remainders tie, class 0 gets the extra shot
+ * @throws {InputError} when `classCounts` is not a list, or `n` not an integer in [0, total count].
  */
 export function shotsPerClass(classCounts: readonly number[], n: number): number[] {
-  const total = classCounts.reduce((a, b) => a + b, 0);
+  checkArrayLike(classCounts, 'classCounts', 'a list of class counts');
+  // A copy, so that any list (a typed array or `arguments` from JavaScript) reads as an array.
+  const counts = Array.from(classCounts);
+  const total = counts.reduce((a, b) => a + b, 0);
   if (!Number.isInteger(n) || n < 0 || n > total)
     throw new InputError({
       argument: 'iclExamples',
       expected: `an integer in [0, ${total}] (the rows available for shots)`,
       received: n,
     });
-  if (n === 0) return classCounts.map(() => 0);
-  const quotas = classCounts.map((c) => (n * c) / total);
-  const counts = quotas.map(Math.floor);
-  const order = quotas.map((_, k) => k).sort((a, b) => quotas[b]! - counts[b]! - (quotas[a]! - counts[a]!) || a - b);
-  let left = n - counts.reduce((a, b) => a + b, 0);
+  if (n === 0) return counts.map(() => 0);
+  const quotas = counts.map((c) => (n * c) / total);
+  const shots = quotas.map(Math.floor);
+  const order = quotas.map((_, k) => k).sort((a, b) => quotas[b]! - shots[b]! - (quotas[a]! - shots[a]!) || a - b);
+  let left = n - shots.reduce((a, b) => a + b, 0);
   for (const k of order) {
     if (left === 0) break;
-    counts[k] = (counts[k] as number) + 1;
+    shots[k] = (shots[k] as number) + 1;
     left--;
   }
-  return counts;
+  return shots;
 }
 
 /**
@@ -39,10 +44,13 @@ export function shotsPerClass(classCounts: readonly number[], n: number): number
  *
  * @example
  * selectIclExamples(Int32Array.of(0, 1, 1, 0, 1), 2, 2, 0); // Int32Array [2, 3]: one shot per class, shuffled
+ * @throws {InputError} when `labels` is not a list of class ids, or `n` not an integer in [0, the rows of
+ * classes 0 to numClasses − 1].
  */
 export function selectIclExamples(labels: Int32Array, numClasses: number, n: number, seed: number | string): Int32Array {
+  checkArrayLike(labels, 'labels', 'an Int32Array of class ids');
   const byClass: number[][] = Array.from({ length: numClasses }, () => []);
-  labels.forEach((label, row) => byClass[label]?.push(row));
+  for (let row = 0; row < labels.length; row++) byClass[labels[row] as number]?.push(row);
   const counts = shotsPerClass(
     byClass.map((rows) => rows.length),
     n,

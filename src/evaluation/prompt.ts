@@ -1,4 +1,5 @@
 import { InputError } from '../errors.js';
+import { checkArrayLike, checkObject, checkString } from '../io/check-arguments.js';
 
 /**
  * How a query and an ICL shot are written. Placeholders: `{text}`, `{answer}` (the answer string,
@@ -21,8 +22,12 @@ export const REFERENCE_TEMPLATE: Readonly<PromptTemplate> = {
  *
  * @example
  * fillTemplate("Sentence: '{text}' \n{answer}:", { text: 'fine', answer: 'Label' }); // "Sentence: 'fine' \nLabel:"
+ * @throws {InputError} when `template` is not a string, `values` not an object, or `template` has a
+ * placeholder that `values` does not fill.
  */
 export function fillTemplate(template: string, values: { text: string; answer: string; label?: string }): string {
+  checkString(template, 'template');
+  checkObject(values, 'values', 'the placeholder values { text, answer, label? }');
   return template.replace(/\{(text|answer|label)\}/g, (match, key: 'text' | 'answer' | 'label') => {
     const value = values[key];
     if (value === undefined) throw new InputError({ argument: 'template', expected: `no ${match} placeholder here`, received: template });
@@ -35,6 +40,8 @@ export function fillTemplate(template: string, values: { text: string; answer: s
  *
  * @example
  * promptPrefix('Classify.\n', [{ text: 'a fine film', label: 'positive' }], 'Label'); // "Classify.\nSentence: 'a fine film' \nLabel: positive\n\n"
+ * @throws {InputError} when `instruction` or `answerString` is not a string, `shots` not a list,
+ * `template` not a template { query, shot }, or a shot not a shot { text, label }.
  */
 export function promptPrefix(
   instruction: string,
@@ -42,7 +49,16 @@ export function promptPrefix(
   answerString: string,
   template: PromptTemplate = REFERENCE_TEMPLATE,
 ): string {
-  return instruction + shots.map((s) => fillTemplate(template.shot, { text: s.text, answer: answerString, label: s.label })).join('');
+  checkString(instruction, 'instruction');
+  checkArrayLike(shots, 'shots', 'a list of shots { text, label }');
+  checkString(answerString, 'answerString');
+  checkObject(template, 'template', 'a prompt template { query, shot }');
+  const filled = Array.from(shots, (shot: unknown, k) => {
+    checkObject(shot, `shots[${k}]`, 'a shot { text, label }');
+    const { text, label } = shot as { text: string; label: string };
+    return fillTemplate(template.shot, { text, answer: answerString, label });
+  });
+  return instruction + filled.join('');
 }
 
 /**

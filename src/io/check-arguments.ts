@@ -20,6 +20,18 @@ export function checkPath(path: unknown, argument = 'path'): asserts path is str
 }
 
 /**
+ * Refuses a `value` that is not a string (the empty one included): from JavaScript, `null` or a
+ * number would otherwise fail with a TypeError where a string method is first called on it.
+ *
+ * @throws {InputError} naming `argument`, with `expected` (default "a string").
+ * @example
+ * checkString(42, 'template'); // InputError: template: expected a string, got 42
+ */
+export function checkString(value: unknown, argument: string, expected = 'a string'): asserts value is string {
+  if (typeof value !== 'string') throw new InputError({ argument, expected, received: value });
+}
+
+/**
  * Refuses a `value` that is not a plain object: from JavaScript, `null` or a missing argument would
  * otherwise fail with a TypeError where it is first read, and an array would pass as keys `0`, `1`….
  *

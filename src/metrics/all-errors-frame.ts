@@ -1,6 +1,7 @@
 import type { Matrix } from '../matrix.js';
 import { labelsAtRows } from './error-summary.js';
 import { logMse, se } from './error-metrics.js';
+import { checkMatrix } from './validate.js';
 
 /** Long-format errors, one entry per (row, run), row-major. */
 export interface ErrorsFrame {
@@ -16,9 +17,10 @@ export interface ErrorsFrame {
  *
  * @example
  * allErrorsFrame({ data: Float64Array.of(1, 3, 2, 2), rows: 2, cols: 2 }, 2, 5).labels; // [1, 1, 6, 6]
- * @throws InputError when `step` is not an integer ≥ 1.
+ * @throws InputError when `pred` is not a matrix, `target` not a finite number or `step` not an integer ≥ 1.
  */
 export function allErrorsFrame(pred: Matrix, target: number, step = 1): ErrorsFrame {
+  checkMatrix(pred, 'pred');
   const rowLabels = labelsAtRows(pred.rows, step);
   const labels = new Float64Array(pred.rows * pred.cols);
   for (let j = 0; j < labels.length; j++) labels[j] = rowLabels[Math.floor(j / pred.cols)] as number;

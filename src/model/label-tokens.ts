@@ -1,4 +1,5 @@
 import { InputError } from '../errors.js';
+import { checkArrayLike, checkObject, checkString } from '../io/check-arguments.js';
 import type { ScoringBackend } from './backend.js';
 
 /**
@@ -10,6 +11,8 @@ import type { ScoringBackend } from './backend.js';
  *
  * @example
  * const ids = await labelTokenIds(model.backend, "Sentence: 'fine' \nLabel:", ['negative', 'positive']);
+ * @throws {InputError} when `backend` has no `tokenize` function, `prompt` is not a string or `labels` not a list
+ * of label words, before anything is tokenized.
  */
 export async function labelTokenIds(
   backend: Pick<ScoringBackend, 'tokenize' | 'unknownTokenId'>,
@@ -17,6 +20,11 @@ export async function labelTokenIds(
   labels: readonly string[],
   signal?: AbortSignal,
 ): Promise<number[]> {
+  const expected = 'a scoring backend (an object with a `tokenize` function, e.g. model.backend)';
+  checkObject(backend, 'backend', expected);
+  if (typeof backend.tokenize !== 'function') throw new InputError({ argument: 'backend', expected, received: backend });
+  checkString(prompt, 'prompt');
+  checkArrayLike(labels, 'labels', 'a list of label words');
   if (labels.length < 2) throw new InputError({ argument: 'labels', expected: 'at least two labels', received: [...labels] });
   const promptIds = await backend.tokenize(prompt, signal);
   const ids: number[] = [];

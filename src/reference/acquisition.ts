@@ -2,6 +2,7 @@ import ndarray from 'ndarray';
 import { IidEstimator, ISEstimator, LUREEstimator } from '../estimators/index.js';
 import { InputError, ReceivedKind } from '../errors.js';
 import type { AcquisitionFunction, BuiltinLoss } from '../metrics/index.js';
+import { checkObject } from '../io/check-arguments.js';
 import { checkKnownKeys } from '../io/suggest.js';
 import type { NdArrayView } from '../matrix.js';
 import type { Numerics } from '../numerics.js';
@@ -220,11 +221,13 @@ const SURROGATE_FUNCTIONS: Record<SurrogateFunction, AcquisitionFunction> = {
  * @example
  * const at = new SurrogateEntropyAcquisition({ runs: 3000, size: 400, clipPercentage: 0.1 });
  * const { estimates, trueRisk } = await at.run({ modelScores: f, surrogateScores: g, labels: y });
+ * @throws {InputError} when `options` is not an object, or an option is unknown or out of range.
  */
 export class SurrogateEntropyAcquisition extends Acquisition {
   private readonly surrogateFunction: SurrogateFunction;
 
   constructor(options: SurrogateAcquisitionOptions = {}) {
+    checkObject(options, 'options');
     const { acquisitionFunction = 'cross-entropy', ...rest } = options;
     super(rest);
     if (!Object.hasOwn(SURROGATE_FUNCTIONS, acquisitionFunction)) {

@@ -2,6 +2,7 @@ import { InputError } from '../errors.js';
 import type { Matrix } from '../matrix.js';
 import { errorSummary, labelsAtRows, type ErrorSummary } from '../metrics/error-summary.js';
 import { sma } from '../metrics/sma.js';
+import { checkMatrix } from '../metrics/validate.js';
 import { checkChoice, checkKnownKeys } from '../io/suggest.js';
 
 /**
@@ -47,11 +48,13 @@ export interface Curve {
  * const iid = { data: Float64Array.of(2, 4, 1, 3), rows: 2, cols: 2 };
  * const pred = { data: Float64Array.of(1.5, 2.5, 1.5, 2.5), rows: 2, cols: 2 };
  * relativeError(pred, iid, 2).values; // [0.125, 0.25]
+ * @throws {InputError} when `pred` or `iid` is not a matrix (or their row counts differ), `target`
+ * not a finite number, or an option unknown or out of range.
  */
 export function relativeError(pred: Matrix, iid: Matrix, target: number, options: RelativeOptions & { xlim?: number | null } = {}): Curve {
   checkRelativeOptions(options, ['xlim']);
   const { loss = 'mse', smoothing = 1, step = 1, xAxis = 'labels', xlim = null } = options;
-  checkRows(pred, iid);
+  checkPredAndIid(pred, iid);
   if (xlim !== null && !(Number.isInteger(xlim) && xlim >= 0)) {
     throw new InputError({ argument: 'xlim', expected: 'a row count, an integer ≥ 0, or null for all rows', received: xlim });
   }
@@ -73,11 +76,13 @@ export function relativeError(pred: Matrix, iid: Matrix, target: number, options
  * const iid = { data: Float64Array.of(4, 2, 1), rows: 3, cols: 1 };
  * const pred = { data: Float64Array.of(2, 1, 1), rows: 3, cols: 1 };
  * relativeLabellingCost(pred, iid, 0).values; // [1, 0.5, 0.6666666666666666]
+ * @throws {InputError} when `pred` or `iid` is not a matrix (or their row counts differ), `target`
+ * not a finite number, or an option unknown or out of range.
  */
 export function relativeLabellingCost(pred: Matrix, iid: Matrix, target: number, options: RelativeOptions = {}): Curve {
   checkRelativeOptions(options, []);
   const { loss = 'mse', smoothing = 1, step = 1, xAxis = 'labels' } = options;
-  checkRows(pred, iid);
+  checkPredAndIid(pred, iid);
   const p = errorSummary(pred, target, loss);
   const b = errorSummary(iid, target, loss);
   const labels = labelsAtRows(p.length, step);
@@ -123,7 +128,10 @@ export function barplotValues(
   return Float64Array.from(firstRows, (row, t) => (t === 0 ? row : row - (firstRows[t - 1] as number)) / last);
 }
 
-function checkRows(pred: Matrix, iid: Matrix): void {
+/** Refuses a `pred` or `iid` that is not a matrix, or an `iid` with another row count than `pred`'s. */
+function checkPredAndIid(pred: Matrix, iid: Matrix): void {
+  checkMatrix(pred, 'pred');
+  checkMatrix(iid, 'iid');
   if (pred.rows !== iid.rows) {
     throw new InputError({ argument: 'iid', expected: `${pred.rows} rows, one per recorded budget of pred`, received: iid.rows });
   }

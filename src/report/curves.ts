@@ -12,7 +12,9 @@ import {
   sma,
   type ErrorSummary,
 } from '../metrics/index.js';
-import { settingKind, type ReportSetting } from './setting.js';
+import { checkArrayLike, checkObject } from '../io/check-arguments.js';
+import { checkChoice } from '../io/suggest.js';
+import { checkReportSetting, settingKind, type ReportSetting } from './setting.js';
 
 /** Per-row error statistics of one setting, across its runs. */
 export interface SettingCurves {
@@ -36,6 +38,23 @@ export interface SettingCurves {
 
 /** Which per-row error a relative curve compares: the two of `ErrorSummary` a report draws. */
 export type ErrorMetric = Extract<ErrorSummary, 'mse' | 'medianSe'>;
+const ERROR_METRICS = ['mse', 'medianSe'] satisfies ErrorMetric[];
+
+/**
+ * Refuses a `value` that is not setting curves with their setting and per-row errors, what the
+ * relative figures and the summary table read first.
+ *
+ * @throws {InputError} naming `argument` or the key at fault (`curves.setting.estimates`, `curves.mse`).
+ * @example
+ * checkSettingCurves(null, 'baseline'); // InputError: baseline: expected setting curves (what settingCurves returns), got null
+ */
+export function checkSettingCurves(value: unknown, argument: string): asserts value is SettingCurves {
+  checkObject(value, argument, 'setting curves (what settingCurves returns)');
+  const { setting, mse, medianSe } = value as Partial<SettingCurves>;
+  checkReportSetting(setting, `${argument}.setting`);
+  checkArrayLike(mse, `${argument}.mse`, 'a Float64Array, one error per row');
+  checkArrayLike(medianSe, `${argument}.medianSe`, 'a Float64Array, one error per row');
+}
 
 /**
  * Error statistics of a setting per recorded row: MSE, median squared error with its 45–55%
@@ -50,6 +69,7 @@ export type ErrorMetric = Extract<ErrorSummary, 'mse' | 'medianSe'>;
  * const [setting] = await loadReportSettings(['runs/adaptive']);
  * const curves = settingCurves(setting);
  * curves.mse[49]; // MSE after setting.labels[49] labels
+ * @throws {InputError} when `setting` is not a report setting with its `estimates` and `labels`.
  */
 export function settingCurves(setting: ReportSetting, confidence = BOOTSTRAP_Z): SettingCurves {
   const curves = emptyCurves(setting);
@@ -82,6 +102,7 @@ export async function settingCurvesInBlocks(
 
 /** Curves of `setting` with every row still to be computed (`fillCurveRows`). */
 function emptyCurves(setting: ReportSetting): SettingCurves {
+  checkReportSetting(setting, 'setting');
   const rows = setting.estimates.rows;
   const curves: SettingCurves = {
     setting,
@@ -168,8 +189,10 @@ function correctedVariance(variance: Matrix, setting: ReportSetting, firstRow = 
  * @example
  * const [random, active] = (await loadReportSettings(['runs/iid', 'runs/adaptive'])).map((s) => settingCurves(s));
  * relativeToRandom(active, random, 'mse')[99]; // e.g. 0.47 at 100 labels: below 1, active testing's error is smaller
+ * @throws {InputError} when `curves` or `baseline` is not setting curves, or `metric` not `mse` or `medianSe`.
  */
 export function relativeToRandom(curves: SettingCurves, baseline: SettingCurves, metric: ErrorMetric): (number | null)[] {
+  checkCurvesAndBaseline(curves, baseline, metric);
   const baselineRow = rowByLabels(baseline.setting.labels);
   const { labels, labelOffset } = curves.setting;
   return Array.from(labels, (l, r) => {
@@ -188,12 +211,14 @@ export function relativeToRandom(curves: SettingCurves, baseline: SettingCurves,
  * @example
  * const { budgets, cost } = labellingCostVsRandom(activeCurves, randomCurves, 'mse');
  * // cost[i] = 0.5: half of budgets[i] labels reach random labelling's error at budgets[i]
+ * @throws {InputError} when `curves` or `baseline` is not setting curves, or `metric` not `mse` or `medianSe`.
  */
 export function labellingCostVsRandom(
   curves: SettingCurves,
   baseline: SettingCurves,
   metric: ErrorMetric,
 ): { budgets: Float64Array; cost: (number | null)[] } {
+  checkCurvesAndBaseline(curves, baseline, metric);
   const error = curves[metric];
   const { labels, labelOffset } = curves.setting;
   // Running minimum of the error: the first row reaching a level is found by binary search.
@@ -232,6 +257,13 @@ export function nearestRow(labels: Float64Array, target: number): number {
   let best = 0;
   for (let r = 1; r < labels.length; r++) if (Math.abs(labels[r] - target) < Math.abs(labels[best] - target)) best = r;
   return best;
+}
+
+/** The arguments of the comparisons with random labelling (`relativeToRandom`, `labellingCostVsRandom`). */
+function checkCurvesAndBaseline(curves: SettingCurves, baseline: SettingCurves, metric: ErrorMetric): void {
+  checkSettingCurves(curves, 'curves');
+  checkSettingCurves(baseline, 'baseline');
+  checkChoice(metric, ERROR_METRICS, 'metric');
 }
 
 function rowByLabels(labels: Float64Array): Map<number, number> {

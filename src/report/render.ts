@@ -1,4 +1,5 @@
 import type { TopLevelSpec } from 'vega-lite';
+import { checkObject } from '../io/check-arguments.js';
 import type { VegaLiteSpec } from './specs.js';
 
 /**
@@ -40,8 +41,11 @@ export interface RenderedFigure {
  *
  * @example
  * const { svg, png } = await renderFigure(squaredErrorSpec(points));
+ * @throws {InputError} when `spec` or `options` is not an object, before the renderers are loaded.
  */
 export async function renderFigure(spec: VegaLiteSpec, options: { pngScale?: number } = {}): Promise<RenderedFigure> {
+  checkObject(spec, 'spec', 'a Vega-Lite specification (e.g. from squaredErrorSpec)');
+  checkObject(options, 'options', 'an options object { pngScale? }');
   const { vegaLite, vega, sharp } = await loadRenderers();
   const compiled = vegaLite.compile(spec as unknown as TopLevelSpec).spec;
   const view = new vega.View(vega.parse(compiled), { renderer: 'none' });

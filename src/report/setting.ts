@@ -1,4 +1,6 @@
+import { checkArrayLike, checkObject } from '../io/check-arguments.js';
 import type { Matrix } from '../matrix.js';
+import { checkMatrix } from '../metrics/validate.js';
 import type { IntervalKind } from '../simulate/intervals.js';
 
 /** One interval kind's record in a simulation (summary.json `intervals.<kind>`), per recorded row. */
@@ -53,6 +55,21 @@ export interface ReportSetting {
   intervals?: Partial<Record<IntervalKind, SettingIntervals>>;
 }
 
+/**
+ * Refuses a `value` that is not a report setting with its estimates matrix and label counts, the
+ * parts every statistic of a setting reads first.
+ *
+ * @throws {InputError} naming `argument` or the key at fault (`setting.estimates`).
+ * @example
+ * checkReportSetting({}, 'setting'); // InputError: setting.estimates: expected a Matrix { data: Float64Array, rows, cols } …
+ */
+export function checkReportSetting(value: unknown, argument: string): asserts value is ReportSetting {
+  checkObject(value, argument, 'a report setting (what loadReportSettings returns)');
+  const { estimates, labels } = value as Partial<ReportSetting>;
+  checkMatrix(estimates, `${argument}.estimates`);
+  checkArrayLike(labels, `${argument}.labels`, 'an array of label counts, one per row');
+}
+
 /** `random`: i.i.d. labelling (the baseline of the relative figures); `ase`: the ASE baseline; `active`: active testing. */
 export type SettingKind = 'random' | 'active' | 'ase';
 
@@ -61,8 +78,10 @@ export type SettingKind = 'random' | 'active' | 'ase';
  *
  * @example
  * settingKind({ acquisition: 'surrogate-ce', estimator: 'ase' }); // 'ase'
+ * @throws {InputError} when `setting` is not an object.
  */
 export function settingKind(setting: Pick<ReportSetting, 'acquisition' | 'estimator'>): SettingKind {
+  checkObject(setting, 'setting', 'a setting { acquisition, estimator }');
   if (setting.acquisition === 'iid') return 'random';
   return setting.estimator === 'ase' ? 'ase' : 'active';
 }

@@ -1,11 +1,13 @@
-import { type SettingCurves, nearestRow, relativeToRandom } from './curves.js';
+import { type SettingCurves, checkSettingCurves, nearestRow, relativeToRandom } from './curves.js';
 import { nominalCoverage } from './nominal-coverage.js';
 import { BOOTSTRAP_Z } from '../metrics/index.js';
 import { INTERVAL_KINDS, type IntervalKind } from '../simulate/intervals.js';
 import { INTERVAL_GUARANTEES, INTERVAL_NAMES, type SettingIntervals, type SettingKind, settingKind } from './setting.js';
 import { formatCount } from '../io/format-count.js';
 import { checkOption } from '../options/index.js';
+import { checkArrayLike, checkObject } from '../io/check-arguments.js';
 import { checkKnownKeys } from '../io/suggest.js';
+import { InputError } from '../errors.js';
 
 /** The label counts the summary table reports by default, as in the paper's tables. */
 export const DEFAULT_THRESHOLDS: readonly number[] = [50, 100, 200, 400];
@@ -79,8 +81,9 @@ export interface SummaryTable {
  * nearest recorded row (MSE, median squared error, both relative to random labelling, coverage).
  * Settings keep the order of `curves`.
  *
- * @throws {InputError} on an unknown option, `thresholds` that are not label counts ≥ 1 (each
- * once), or a `confidence` that is not positive, as `writeReport` refuses them.
+ * @throws {InputError} when `curves` is not a list of setting curves or `baseline` neither setting
+ * curves nor null; on an unknown option, `thresholds` that are not label counts ≥ 1 (each once), or
+ * a `confidence` that is not positive, as `writeReport` refuses them.
  * @example
  * const table = summaryTable(allCurves, randomCurves);
  * table.settings[1].cells[0].relativeMse; // active MSE ÷ random MSE at 50 labels
@@ -90,6 +93,9 @@ export function summaryTable(
   baseline: SettingCurves | null,
   options: { thresholds?: readonly number[]; confidence?: number } = {},
 ): SummaryTable {
+  checkArrayLike(curves, 'curves', 'a list of setting curves (what settingCurves returns)');
+  for (let i = 0; i < curves.length; i++) checkSettingCurves(curves[i], `curves[${i}]`);
+  if (baseline !== null) checkSettingCurves(baseline, 'baseline');
   // The same options as `writeReport`'s and `active-testing report`'s, checked by the same schema.
   checkKnownKeys(options, ['thresholds', 'confidence'], null);
   checkOption('thresholds', options.thresholds, 'report');
@@ -202,8 +208,15 @@ function summarise(curves: SettingCurves, baseline: SettingCurves | null, thresh
  *
  * @example
  * writeFileSync('summary.md', summaryMarkdown(table));
+ * @throws {InputError} when `table` is not a summary table { trueRisk, thresholds, settings, … }.
  */
 export function summaryMarkdown(table: SummaryTable): string {
+  const expected = 'a summary table (what summaryTable returns)';
+  checkObject(table, 'table', expected);
+  checkArrayLike(table.thresholds, 'table.thresholds', `an array of label counts, as in ${expected}`);
+  checkArrayLike(table.settings, 'table.settings', `an array of settings, as in ${expected}`);
+  if (typeof table.trueRisk !== 'number')
+    throw new InputError({ argument: 'table.trueRisk', expected: `a number, as in ${expected}`, received: table.trueRisk });
   const header = ['Setting', ...table.thresholds.map((t) => formatCount(t, 'label'))];
   const section: Section = (title, pick, format) => {
     const rows = table.settings.map((s) => [

@@ -1,4 +1,4 @@
-import { VarianceDiagnosticByRow } from '../acquisition/adaptive/variance-ratio.js';
+import { checkDiagnosedSimulation, VarianceDiagnosticByRow } from '../acquisition/adaptive/variance-ratio.js';
 import type { SimulationResult } from './simulate.js';
 import type { CalibrationFit } from '../calibration/index.js';
 import { createHash } from 'node:crypto';
@@ -189,17 +189,24 @@ export interface IntervalSummary {
  *
  * @example
  * summary.intervals = summarizeIntervals(simulationIntervals(result, losses, bounds, ['anytime']));
+ * @throws {InputError} when `intervals` is not a list of computed intervals.
  */
 export function summarizeIntervals(intervals: readonly SimulationIntervals[]): Partial<Record<IntervalKind, IntervalSummary>> {
+  const expected = 'computed intervals (what simulationIntervals returns)';
+  checkArrayLike(intervals, 'intervals', `a list of ${expected}`);
   return Object.fromEntries(
-    intervals.map((i) => [
-      i.kind,
-      {
-        coverage: i.coverage,
-        ...(i.simultaneousCoverage === null ? {} : { simultaneous_coverage: i.simultaneousCoverage }),
-        median_half_width: i.medianHalfWidth,
-      },
-    ]),
+    Array.from(intervals, (entry: unknown, k) => {
+      checkObject(entry, `intervals[${k}]`, expected);
+      const { kind, coverage, simultaneousCoverage, medianHalfWidth } = entry as SimulationIntervals;
+      return [
+        kind,
+        {
+          coverage,
+          ...(simultaneousCoverage === null ? {} : { simultaneous_coverage: simultaneousCoverage }),
+          median_half_width: medianHalfWidth,
+        },
+      ];
+    }),
   );
 }
 
@@ -429,19 +436,6 @@ function summaryPlan(
   return { pass, finish };
 }
 
-/** Refuses a result without the counts and arrays written, before any file is touched: they would fail far inside. */
-function checkResultArrays(result: SimulationResult): void {
-  const expected = 'a simulation result (what simulate returns)';
-  checkObject(result, 'result', expected);
-  for (const count of ['rows', 'runs', 'size'] as const) {
-    const value: unknown = result[count];
-    if (!(typeof value === 'number' && Number.isSafeInteger(value) && value >= 0))
-      throw new InputError({ argument: `result.${count}`, expected: `an integer ≥ 0, as in ${expected}`, received: value });
-  }
-  for (const array of ['estimates', 'samples', 'q'] as const)
-    checkArrayLike(result[array], `result.${array}`, `a typed array, as in ${expected}`);
-}
-
 /**
  * Writes a simulation's output folder as one unit: `estimates.npy` (float64, rows×runs),
  * `samples.npy` (int64, size×runs), `q.npy` (float64, size×runs), `bootstrap_variance.npy`
@@ -466,7 +460,7 @@ export async function writeSimulationOutputs(
   options: { force?: boolean; intervals?: readonly SimulationIntervals[]; signal?: AbortSignal } = {},
 ): Promise<string[]> {
   checkPath(dir, 'dir');
-  checkResultArrays(result);
+  checkDiagnosedSimulation(result);
   if (typeof summary !== 'function') checkObject(summary, 'summary', 'a summary (from summarizeSimulation) or a function that returns one');
   checkObject(options, 'options');
   assertNotExperimentFolder(dir, 'dir');

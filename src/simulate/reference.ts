@@ -32,6 +32,7 @@ export interface SimulationReference extends ConfidenceSequenceReference {
  * const result = await simulate(input, { acquisition: 'adaptive' });
  * const reference = simulationReference(input, result.options);
  * simulationIntervals(result, losses, bounds, ['anytime'], reference);
+ * @throws {InputError} when `input` or `options` is not what `simulate` takes.
  */
 export function simulationReference(input: SimulationInput, options: SimulationOptions): SimulationReference | null {
   return simulationReferenceAndSource(input, options).reference;
@@ -50,9 +51,11 @@ export function simulationReferenceAndSource(
   input: SimulationInput,
   options: SimulationOptions,
 ): { reference: SimulationReference | null; drawFloorCandidates: DrawFloorCandidates | null } {
+  // Prepared first: it checks the input and options before anything reads them.
+  const prepared = prepareSimulation(input, options);
   const modelScores = matrixView(input.modelScores, 'modelScores');
   const surrogateScores = input.surrogateScores === undefined ? undefined : matrixView(input.surrogateScores, 'surrogateScores');
-  return preparedReferenceAndSource(prepareSimulation(input, options), modelScores, surrogateScores);
+  return preparedReferenceAndSource(prepared, modelScores, surrogateScores);
 }
 
 /**

@@ -2,7 +2,8 @@ import { InputError } from '../../errors.js';
 import type { RandomSource } from '../../random.js';
 import { checkObject } from '../../io/index.js';
 import { checkKnownKeys } from '../../io/suggest.js';
-import { CandidateMixture, checkCandidateValues } from './candidate-mixture.js';
+import { CandidateMixture } from './candidate-mixture.js';
+import { checkCandidateValues } from '../proposal-floor.js';
 import { checkMixtureWeights } from './mixture-sampler.js';
 
 /** How the adaptive mixture chooses its proposal from the labels. */

@@ -3,6 +3,7 @@ import type { RandomSource } from '../../random.js';
 import { aliasTable } from '../alias-table.js';
 import type { PoolSampler } from '../sampler.js';
 import { checkMixtureWeights } from './mixture-sampler.js';
+import { checkCandidateValues } from '../proposal-floor.js';
 
 /** Alias proposals one component draw makes before it scans the remaining items instead. */
 const MAX_PROPOSALS = 64;
@@ -255,19 +256,4 @@ export class CandidateMixture implements PoolSampler {
     }
     return last;
   }
-}
-
-/**
- * Throws unless `candidates` is a non-empty array of per-item value arrays: the shape of the
- * argument, checked once per sampler (the values are checked where they are read).
- */
-export function checkCandidateValues(candidates: readonly ArrayLike<number>[]): void {
-  if (!Array.isArray(candidates) || candidates.length === 0) {
-    throw new InputError({ argument: 'candidates', expected: 'at least one candidate, in an array', received: candidates });
-  }
-  candidates.forEach((v: unknown, j) => {
-    if (typeof v !== 'object' || v === null || typeof (v as ArrayLike<number>).length !== 'number') {
-      throw new InputError({ argument: `candidates[${j}]`, expected: 'one value per pool item (a Float64Array)', received: v });
-    }
-  });
 }

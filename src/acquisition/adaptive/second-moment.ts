@@ -1,6 +1,6 @@
 import type { Matrix } from '../../matrix.js';
 import { logSoftmaxRowInto, softmaxRowInto } from '../../metrics/softmax.js';
-import { checkTemperature } from '../../metrics/validate.js';
+import { checkMatrix, checkTemperature } from '../../metrics/validate.js';
 import { InputError, ReceivedKind } from '../../errors.js';
 
 /**
@@ -13,8 +13,12 @@ import { InputError, ReceivedKind } from '../../errors.js';
  * @example
  * const f = { data: Float64Array.of(0, 0), rows: 1, cols: 2 };
  * secondMomentValues(f, f); // [ln 2]: both labels cost ln 2
+ * @throws {InputError} when `modelScores` or `surrogateScores` is not a matrix, their shapes differ,
+ * or `temperature` is neither a finite number > 0 nor null.
  */
 export function secondMomentValues(modelScores: Matrix, surrogateScores: Matrix, temperature: number | null = null): Float64Array {
+  checkMatrix(modelScores, 'modelScores');
+  checkMatrix(surrogateScores, 'surrogateScores');
   if (surrogateScores.rows !== modelScores.rows || surrogateScores.cols !== modelScores.cols) {
     throw new InputError({
       argument: 'surrogateScores',

@@ -1,4 +1,5 @@
 import { InputError } from '../../errors.js';
+import { checkArrayLike, checkObject } from '../../io/check-arguments.js';
 import { finitePopulationFactor, LUREEstimator } from '../../estimators/index.js';
 
 /**
@@ -159,13 +160,16 @@ export interface DiagnosedSimulation {
  * @example
  * const { ratios, verdicts } = varianceDiagnosticRows(result, lossPerItem(f, y), zeroOneLossPerItem(f, y));
  * VARIANCE_VERDICTS[verdicts[(result.rows - 1) * result.runs]]; // run 0's verdict after the last label
- * @throws InputError when `targetErrors` does not have one entry per pool item (with a bootstrap).
+ * @throws InputError when `result` is not a simulation result, `losses` not an array, or
+ * `targetErrors` does not have one entry per pool item (with a bootstrap).
  */
 export function varianceDiagnosticRows(
   result: DiagnosedSimulation,
   losses: Float64Array,
   targetErrors?: ArrayLike<number>,
 ): { ratios: Float64Array; verdicts: Uint8Array } {
+  checkDiagnosedSimulation(result);
+  checkArrayLike(losses, 'losses', 'a Float64Array of losses, one per pool item');
   const { rows, runs, bootstrapVariance } = result;
   const ratios = new Float64Array(rows * runs).fill(Number.NaN);
   const verdicts = new Uint8Array(rows * runs);
@@ -174,6 +178,28 @@ export function varianceDiagnosticRows(
   for (let row = 0; row < rows; row++)
     byRow.nextRow(ratios.subarray(row * runs, (row + 1) * runs), verdicts.subarray(row * runs, (row + 1) * runs));
   return { ratios, verdicts };
+}
+
+/**
+ * Refuses a `result` without the counts and arrays of a simulation result, before anything reads
+ * them: from JavaScript, a missing one would fail far inside with a TypeError.
+ *
+ * @throws {InputError} naming `result` or the key at fault (`result.rows`, `result.estimates`, …).
+ * @example
+ * checkDiagnosedSimulation({}); // InputError: result.rows: expected an integer ≥ 0, as in a simulation result (what simulate returns)
+ */
+export function checkDiagnosedSimulation(result: DiagnosedSimulation): void {
+  const expected = 'a simulation result (what simulate returns)';
+  checkObject(result, 'result', expected);
+  for (const count of ['rows', 'runs', 'size'] as const) {
+    const value: unknown = result[count];
+    if (!(typeof value === 'number' && Number.isSafeInteger(value) && value >= 0))
+      throw new InputError({ argument: `result.${count}`, expected: `an integer ≥ 0, as in ${expected}`, received: value });
+  }
+  for (const array of ['estimates', 'samples', 'q', 'labelsPerRow'] as const)
+    checkArrayLike(result[array], `result.${array}`, `a typed array, as in ${expected}`);
+  if (result.bootstrapVariance !== null)
+    checkArrayLike(result.bootstrapVariance, 'result.bootstrapVariance', `a typed array or null, as in ${expected}`);
 }
 
 /**
