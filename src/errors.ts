@@ -105,10 +105,20 @@ function describeInput({ argument, expected, received, row }: InputErrorDetails)
   return `${where}: expected ${expected}${got}`;
 }
 
+/** Strings and lists longer than these are shown by their start and their length: a message stays one readable line. */
+const RECEIVED_STRING_LIMIT = 200;
+const RECEIVED_LIST_LIMIT = 20;
+
 function formatReceived(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'string') {
+    if (value.length <= RECEIVED_STRING_LIMIT) return JSON.stringify(value);
+    return `${JSON.stringify(value.slice(0, 60))}… (a string of ${value.length} characters)`;
+  }
   if (typeof value === 'number' || typeof value === 'boolean' || value === null) return String(value);
-  if (Array.isArray(value)) return `[${value.map(formatReceived).join(', ')}]`;
+  if (Array.isArray(value)) {
+    if (value.length <= RECEIVED_LIST_LIMIT) return `[${value.map(formatReceived).join(', ')}]`;
+    return `[${value.slice(0, 10).map(formatReceived).join(', ')}, …] (${value.length} values)`;
+  }
   // A bigint printed as a number would read like a valid value of another type (2n as 2).
   if (typeof value === 'bigint') return `${value}n (a bigint)`;
   if (typeof value === 'function') return 'a function';

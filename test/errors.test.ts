@@ -27,6 +27,16 @@ describe('InputError says what it received', () => {
     expect(received(2n)).toBe('x: expected a number, got 2n (a bigint)');
   });
 
+  it('shows a long string or list by its start and its length, so the message stays one short line', () => {
+    expect(received('z'.repeat(200))).toBe(`x: expected a number, got "${'z'.repeat(200)}"`);
+    expect(received(`${'z'.repeat(59)}\n${'z'.repeat(3000)}`)).toBe(
+      `x: expected a number, got "${'z'.repeat(59)}\\n"… (a string of 3060 characters)`,
+    );
+    const list = Array.from({ length: 10_000 }, (_, i) => i);
+    expect(received(list.slice(0, 20))).toBe(`x: expected a number, got [${list.slice(0, 20).join(', ')}]`);
+    expect(received(list)).toBe('x: expected a number, got [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, …] (10000 values)');
+  });
+
   it('quotes a noted value as a value and leaves its note unquoted, in parentheses after it', () => {
     expect(received(ReceivedKind.noted('runs, old', 'it does not exist'))).toBe(
       'x: expected a number, got "runs, old" (it does not exist)',

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { ActiveTestingError, InputError, ReceivedKind } from '../errors.js';
+import { ActiveTestingError, InputError } from '../errors.js';
 import { SessionStateError, SessionWriteError } from '../session/errors.js';
 import type { ActiveTestingSession, Proposal, ProposalRecord, SessionEstimate, StoppingRule } from '../session/session.js';
 import { accuracyInterval, riskInterval } from './interval.js';
@@ -181,14 +181,8 @@ export class AnnotationCoordinator {
   private checkItem(client: string, id: unknown): string {
     this.clients.add(client);
     if (typeof id !== 'string') throw new InputError({ argument: 'id', expected: 'the id of the item shown (a string)', received: id });
-    if (id.length === 0) throw new InputError({ argument: 'id', expected: 'the id of the item shown', received: id });
-    // Described rather than quoted: the answer's one line would otherwise carry the whole body back.
-    if (id.length > 1000)
-      throw new InputError({
-        argument: 'id',
-        expected: 'the id of the item shown (at most 1000 characters)',
-        received: new ReceivedKind(`a string of ${id.length} characters`),
-      });
+    if (id.length === 0 || id.length > 1000)
+      throw new InputError({ argument: 'id', expected: 'the id of the item shown (at most 1000 characters)', received: id });
     const holder = this.assignments.get(id);
     if (holder !== undefined && holder.client !== client && !this.expired(holder)) {
       throw new ConflictError(`item ${id} is with another annotator`);

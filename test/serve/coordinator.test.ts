@@ -98,7 +98,7 @@ describe('AnnotationCoordinator', () => {
     const long = coordinator.label('b', 'x'.repeat(3000), 0);
     await expect(long).rejects.toThrow(InputError);
     await expect(long).rejects.toThrow(
-      /^id: expected the id of the item shown \(at most 1000 characters\), got a string of 3000 characters$/,
+      /^id: expected the id of the item shown \(at most 1000 characters\), got "x{60}"… \(a string of 3000 characters\)$/,
     );
     expect(session.estimate().recorded).toBe(1);
   });
