@@ -14,6 +14,7 @@ export {
 } from './registry.js';
 export {
   OPTION_DECLARATIONS,
+  checkNoCommandLineFlags,
   checkOption,
   cliFlag,
   cliOptionsIn,

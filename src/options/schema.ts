@@ -4,7 +4,8 @@ import { NUMERICS_FLAGS } from '../numerics.js';
 import { isSeed } from '../random.js';
 import { BUILTIN_LOSS_NAMES } from '../metrics/builtin-losses.js';
 import { acquisitionsFor, ESTIMATOR_NAMES, INTERVAL_KINDS, MODEL_DEVICES, MODEL_DTYPES, type RegistryUse } from './registry.js';
-import { checkChoice, didYouMean } from '../io/suggest.js';
+import { checkChoice, closestName, didYouMean } from '../io/suggest.js';
+import { checkObject } from '../io/check-arguments.js';
 
 /**
  * Where an option may be given: `simulate`'s options object and `active-testing simulate`;
@@ -60,6 +61,8 @@ export interface OptionDeclaration {
    * `simulate --out`, and `evaluate --out` / `--force`, which an experiment sets for its steps.
    */
   readonly commandLineOnly?: boolean;
+  /** For a command-line-only flag: what does its work from TypeScript (or a grid), said when its name is given as an option. */
+  readonly inTypeScript?: string;
 }
 
 const PROPOSAL: readonly OptionContext[] = ['simulate', 'session', 'setting'];
@@ -78,6 +81,10 @@ const positive: ValueSpec = { kind: 'number', min: 0, max: Infinity, minOpen: tr
 export const LONGEST_WAIT_MS = 2 ** 31 - 1;
 const oneOf = (choices: readonly string[]): ValueSpec => ({ kind: 'choice', choices: () => choices });
 
+const WRITES_SIMULATION = 'writeSimulationOutputs(dir, result, summary, { force }) writes a result into a folder';
+const WRITES_EVALUATION =
+  "a grid writes each evaluate step's results into a folder of its own, and evaluateToFolder(config, run) takes `run.out`";
+
 /** `active-testing simulate`'s own flags. */
 const SIMULATE_COMMAND: readonly OptionDeclaration[] = [
   {
@@ -87,6 +94,7 @@ const SIMULATE_COMMAND: readonly OptionDeclaration[] = [
     contexts: ['simulate'],
     metavar: 'K,...',
     commandLineOnly: true,
+    inTypeScript: 'simulationIntervals(result, losses, bounds, kinds, reference) computes the intervals of a result (docs/simulate.md)',
   },
   {
     name: 'calibrationScores',
@@ -95,6 +103,7 @@ const SIMULATE_COMMAND: readonly OptionDeclaration[] = [
     contexts: ['simulate', 'label', 'serve'],
     metavar: 'FILE',
     commandLineOnly: true,
+    inTypeScript: 'the `calibration: { scores, labels }` option takes the held-out scores and labels',
   },
   {
     name: 'calibrationLabels',
@@ -103,9 +112,26 @@ const SIMULATE_COMMAND: readonly OptionDeclaration[] = [
     contexts: ['simulate', 'label', 'serve'],
     metavar: 'FILE',
     commandLineOnly: true,
+    inTypeScript: 'the `calibration: { scores, labels }` option takes the held-out scores and labels',
   },
-  { name: 'out', value: text, doc: 'output folder (created if missing)', contexts: ['simulate'], metavar: 'DIR', commandLineOnly: true },
-  { name: 'force', value: onOff, doc: 'replace existing output files in DIR', contexts: ['simulate'], metavar: '', commandLineOnly: true },
+  {
+    name: 'out',
+    value: text,
+    doc: 'output folder (created if missing)',
+    contexts: ['simulate'],
+    metavar: 'DIR',
+    commandLineOnly: true,
+    inTypeScript: WRITES_SIMULATION,
+  },
+  {
+    name: 'force',
+    value: onOff,
+    doc: 'replace existing output files in DIR',
+    contexts: ['simulate'],
+    metavar: '',
+    commandLineOnly: true,
+    inTypeScript: WRITES_SIMULATION,
+  },
   {
     name: 'demo',
     value: onOff,
@@ -113,6 +139,7 @@ const SIMULATE_COMMAND: readonly OptionDeclaration[] = [
     contexts: ['simulate'],
     metavar: '',
     commandLineOnly: true,
+    inTypeScript: 'runDemo() runs the demo, and syntheticPool() builds its pool',
   },
 ];
 
@@ -228,7 +255,15 @@ const EVALUATE: readonly OptionDeclaration[] = [
     contexts: ['evaluate'],
     metavar: 'BYTES',
   },
-  { name: 'out', value: text, doc: 'output folder', contexts: ['evaluate'], metavar: 'DIR', commandLineOnly: true },
+  {
+    name: 'out',
+    value: text,
+    doc: 'output folder',
+    contexts: ['evaluate'],
+    metavar: 'DIR',
+    commandLineOnly: true,
+    inTypeScript: WRITES_EVALUATION,
+  },
   {
     name: 'force',
     value: onOff,
@@ -236,6 +271,7 @@ const EVALUATE: readonly OptionDeclaration[] = [
     contexts: ['evaluate'],
     metavar: '',
     commandLineOnly: true,
+    inTypeScript: WRITES_EVALUATION,
   },
   {
     name: 'apiKeyEnv',
@@ -687,6 +723,32 @@ export function optionNames(context: OptionContext): string[] {
   return optionsIn(context)
     .filter((d) => d.commandLineOnly !== true)
     .map((d) => d.name);
+}
+
+/**
+ * Refuses a command-line-only flag's name given as a key of `context`'s options (or grid), saying
+ * what does its work there: without it the key would be refused as unknown, with no word of where
+ * `--interval` or `--out` went.
+ *
+ * @throws {InputError} naming the key (prefixed by `where`), or `where` when `options` is not an object.
+ * @example
+ * checkNoCommandLineFlags({ interval: ['anytime'] }, 'simulate', null); // InputError: interval: expected an option of simulate's options object, not the command line's --interval: simulationIntervals(…
+ */
+export function checkNoCommandLineFlags(options: object, context: OptionContext, where: string | null): void {
+  checkObject(options, where ?? 'options');
+  const declarations = optionsIn(context);
+  const names = declarations.map((d) => d.name);
+  const known = optionNames(context);
+  for (const [key, value] of Object.entries(options)) {
+    if (value === undefined || known.includes(key)) continue;
+    // The flag's own name, or a near miss of it (`intervals`) that no option of the object is nearer to.
+    const meant = declarations.find((d) => d.name === closestName(key, names));
+    if (meant?.inTypeScript === undefined) continue;
+    throw new InputError({
+      argument: where === null ? key : `${where}.${key}`,
+      expected: `an option of ${context}'s options object, not the command line's ${cliFlag(meant.name)}: ${meant.inTypeScript}`,
+    });
+  }
 }
 
 /** The options of `context` that have a command-line flag (`calibration` has two, `--calibration-scores` and `--calibration-labels`). */

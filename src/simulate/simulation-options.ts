@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { InputError, ReceivedKind } from '../errors.js';
 import type { AcquisitionFunction, BuiltinLoss } from '../metrics/index.js';
-import { checkOption, optionNames, resolveProposal, type EstimatorName } from '../options/index.js';
+import { checkNoCommandLineFlags, checkOption, optionNames, resolveProposal, type EstimatorName } from '../options/index.js';
 import { checkKnownKeys } from '../io/suggest.js';
 import { EPS, type Numerics } from '../numerics.js';
 import type { RandomSource } from '../random.js';
@@ -124,6 +124,7 @@ export function resolveSimulation(
       expected: "to be in simulate's input { modelScores, surrogateScores?, labels } (its first argument), not in its options",
     });
   }
+  checkNoCommandLineFlags(partial, 'simulate', null);
   checkKnownKeys(
     partial,
     optionNames('simulate').filter((name) => !SIMULATION_INPUT_KEYS.includes(name)),

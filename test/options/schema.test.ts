@@ -175,6 +175,44 @@ describe('every command: flags, help and grid keys from the schema', () => {
   });
 });
 
+describe('a command-line-only flag given as an option', () => {
+  it('says, for every such flag of simulate and evaluate, what does its work from TypeScript', async () => {
+    const pool = { modelScores: { data: new Float64Array(4), rows: 2, cols: 2 }, labels: Int32Array.of(0, 1) };
+    const step = { model: 'm', data: 'd.tsv', classes: 'a,b' };
+    const flags = OPTION_DECLARATIONS.filter(
+      (d) => d.commandLineOnly === true && d.contexts.some((c) => c === 'simulate' || c === 'evaluate'),
+    );
+    expect(flags.map((d) => d.name).sort()).toEqual([
+      'calibrationLabels',
+      'calibrationScores',
+      'demo',
+      'force',
+      'force',
+      'interval',
+      'out',
+      'out',
+    ]);
+    for (const { name, inTypeScript, contexts } of flags) {
+      expect(inTypeScript, name).toBeDefined();
+      if (contexts.includes('simulate')) {
+        await expect(simulate(pool, { [name]: 1 } as never)).rejects.toThrow(
+          `${name}: expected an option of simulate's options object, not the command line's ${cliFlag(name)}: ${inTypeScript}`,
+        );
+      } else {
+        expect(() => checkEvaluateOptions({ ...step, [name]: 1 }, 'evaluate.s')).toThrow(
+          `evaluate.s.${name}: expected an option of evaluate's options object, not the command line's ${cliFlag(name)}: ${inTypeScript}`,
+        );
+      }
+    }
+    // A near miss of a flag is told the same; one nearer to an option still gets the suggestion.
+    await expect(simulate(pool, { intervals: ['anytime'] } as never)).rejects.toThrow(
+      /^intervals: .*--interval: simulationIntervals\(result/,
+    );
+    await expect(simulate(pool, { 'calibration-scores': 'a.npy' } as never)).rejects.toThrow(/--calibration-scores: the `calibration/);
+    await expect(simulate(pool, { ruts: 3 } as never)).rejects.toThrow(/^ruts: expected a known option, did you mean runs\?/);
+  });
+});
+
 describe('option schema: one declaration per option', () => {
   it('derives every CLI flag as the kebab-case of the TypeScript name', () => {
     expect(cliFlag('modelScores')).toBe('--model-scores');
@@ -366,9 +404,7 @@ describe('unknown keys in options objects', () => {
   });
 
   it('lists the valid names after an unknown one that suggests nothing, with no dangling comma', async () => {
-    await expect(simulate(pool, { interval: 'anytime' } as never)).rejects.toThrow(
-      /^interval: expected a known option \(valid: acquisition, /,
-    );
+    await expect(simulate(pool, { verbose: true } as never)).rejects.toThrow(/^verbose: expected a known option \(valid: acquisition, /);
     expect(() =>
       resolveExperimentConfig({ modelScores: 'f.npy', labels: 'y.npy', settings: [{ acquisition: 'iid', interval: 'anytime' }] }, '/tmp'),
     ).toThrow(/^settings\[0\]\.interval: expected a known option \(valid: acquisition, /);
