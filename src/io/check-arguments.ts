@@ -57,3 +57,16 @@ export function checkArrayLike(value: unknown, argument: string, expected = 'an 
   if (!(typeof length === 'number' && Number.isSafeInteger(length) && length >= 0))
     throw new InputError({ argument, expected, received: value });
 }
+
+/**
+ * Refuses a `value` that is not an array: a function that calls array methods on its argument
+ * (`map`, `filter`, `for…of`) would otherwise fail with a TypeError on an object that only has a
+ * `length`, such as `{ length: 1 }`, where `checkArrayLike` lets it through.
+ *
+ * @throws {InputError} naming `argument`, with `expected` (default "an array").
+ * @example
+ * checkArray({ length: 1 }, 'points'); // InputError: points: expected an array, got {"length":1}
+ */
+export function checkArray(value: unknown, argument: string, expected = 'an array'): asserts value is readonly unknown[] {
+  if (!Array.isArray(value)) throw new InputError({ argument, expected, received: value });
+}

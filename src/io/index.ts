@@ -1,4 +1,4 @@
-export { checkArrayLike, checkObject, checkPath, checkString } from './check-arguments.js';
+export { checkArray, checkArrayLike, checkObject, checkPath, checkString } from './check-arguments.js';
 export { encodeNpy, type NpyArray, type NpyData, type NpyDtype, type NpyInput, parseNpy, readNpy, writeNpy } from './npy.js';
 export {
   assertOutputsWritable,

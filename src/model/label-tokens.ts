@@ -1,5 +1,5 @@
 import { InputError } from '../errors.js';
-import { checkArrayLike, checkObject, checkString } from '../io/check-arguments.js';
+import { checkArray, checkObject, checkString } from '../io/check-arguments.js';
 import type { ScoringBackend } from './backend.js';
 
 /**
@@ -11,7 +11,7 @@ import type { ScoringBackend } from './backend.js';
  *
  * @example
  * const ids = await labelTokenIds(model.backend, "Sentence: 'fine' \nLabel:", ['negative', 'positive']);
- * @throws {InputError} when `backend` has no `tokenize` function, `prompt` is not a string or `labels` not a list
+ * @throws {InputError} when `backend` has no `tokenize` function, `prompt` is not a string or `labels` not an array
  * of label words, before anything is tokenized.
  */
 export async function labelTokenIds(
@@ -24,7 +24,7 @@ export async function labelTokenIds(
   checkObject(backend, 'backend', expected);
   if (typeof backend.tokenize !== 'function') throw new InputError({ argument: 'backend', expected, received: backend });
   checkString(prompt, 'prompt');
-  checkArrayLike(labels, 'labels', 'a list of label words');
+  checkArray(labels, 'labels', 'an array of label words');
   if (labels.length < 2) throw new InputError({ argument: 'labels', expected: 'at least two labels', received: [...labels] });
   const promptIds = await backend.tokenize(prompt, signal);
   const ids: number[] = [];

@@ -1,9 +1,8 @@
 import type { TopLevelSpec } from 'vega-lite';
 import { nominalCoverage } from './nominal-coverage.js';
-import { InputError } from '../errors.js';
 import { BOOTSTRAP_Z } from '../metrics/index.js';
 import { checkOption } from '../options/index.js';
-import { checkArrayLike } from '../io/check-arguments.js';
+import { checkArray } from '../io/check-arguments.js';
 import { checkKnownKeys } from '../io/suggest.js';
 
 /**
@@ -104,10 +103,10 @@ function settingColor(present: readonly string[], allSettings: readonly string[]
  *
  * @example
  * const spec = squaredErrorSpec([{ setting: 'iid', labels: 1, mse: 0.2, medianSe: 0.1, p45: 0.08, p55: 0.12 }]);
- * @throws {InputError} when `points` is not a list, or on an unknown option.
+ * @throws {InputError} when `points` is not an array, or on an unknown option.
  */
 export function squaredErrorSpec(points: readonly ErrorPoint[], options: FigureOptions = {}): VegaLiteSpec {
-  checkArrayLike(points, 'points', 'a list of error points { setting, labels, mse, medianSe, p45, p55 }');
+  checkArray(points, 'points', 'an array of error points { setting, labels, mse, medianSe, p45, p55 }');
   checkKnownKeys(options, FIGURE_OPTIONS, null);
   const color = settingColor(settingOrder(points), options.allSettings ?? settingOrder(points));
   const x = labelsAxis(options.xTitle);
@@ -214,7 +213,7 @@ export function bootstrapSpec(
   options: FigureOptions & { confidence?: number; coverageNote?: string } = {},
 ): VegaLiteSpec {
   checkKnownKeys(options, [...FIGURE_OPTIONS, 'confidence', 'coverageNote'], null);
-  if (!Array.isArray(points)) throw new InputError({ argument: 'points', expected: 'an array of bootstrap points', received: points });
+  checkArray(points, 'points', 'an array of bootstrap points');
   if (options.confidence !== undefined) checkOption('confidence', options.confidence, 'report');
   const color = settingColor(settingOrder(points), options.allSettings ?? settingOrder(points));
   const x = labelsAxis(options.xTitle);

@@ -5,7 +5,7 @@ import { INTERVAL_KINDS, type IntervalKind } from '../simulate/intervals.js';
 import { INTERVAL_GUARANTEES, INTERVAL_NAMES, type SettingIntervals, type SettingKind, settingKind } from './setting.js';
 import { formatCount } from '../io/format-count.js';
 import { checkOption } from '../options/index.js';
-import { checkArrayLike, checkObject } from '../io/check-arguments.js';
+import { checkArray, checkObject } from '../io/check-arguments.js';
 import { checkKnownKeys } from '../io/suggest.js';
 import { InputError } from '../errors.js';
 
@@ -81,7 +81,7 @@ export interface SummaryTable {
  * nearest recorded row (MSE, median squared error, both relative to random labelling, coverage).
  * Settings keep the order of `curves`.
  *
- * @throws {InputError} when `curves` is not a list of setting curves or `baseline` neither setting
+ * @throws {InputError} when `curves` is not an array of setting curves or `baseline` neither setting
  * curves nor null; on an unknown option, `thresholds` that are not label counts ≥ 1 (each once), or
  * a `confidence` that is not positive, as `writeReport` refuses them.
  * @example
@@ -93,7 +93,7 @@ export function summaryTable(
   baseline: SettingCurves | null,
   options: { thresholds?: readonly number[]; confidence?: number } = {},
 ): SummaryTable {
-  checkArrayLike(curves, 'curves', 'a list of setting curves (what settingCurves returns)');
+  checkArray(curves, 'curves', 'an array of setting curves (what settingCurves returns)');
   for (let i = 0; i < curves.length; i++) checkSettingCurves(curves[i], `curves[${i}]`);
   if (baseline !== null) checkSettingCurves(baseline, 'baseline');
   // The same options as `writeReport`'s and `active-testing report`'s, checked by the same schema.
@@ -213,8 +213,8 @@ function summarise(curves: SettingCurves, baseline: SettingCurves | null, thresh
 export function summaryMarkdown(table: SummaryTable): string {
   const expected = 'a summary table (what summaryTable returns)';
   checkObject(table, 'table', expected);
-  checkArrayLike(table.thresholds, 'table.thresholds', `an array of label counts, as in ${expected}`);
-  checkArrayLike(table.settings, 'table.settings', `an array of settings, as in ${expected}`);
+  checkArray(table.thresholds, 'table.thresholds', `an array of label counts, as in ${expected}`);
+  checkArray(table.settings, 'table.settings', `an array of settings, as in ${expected}`);
   if (typeof table.trueRisk !== 'number')
     throw new InputError({ argument: 'table.trueRisk', expected: `a number, as in ${expected}`, received: table.trueRisk });
   const header = ['Setting', ...table.thresholds.map((t) => formatCount(t, 'label'))];

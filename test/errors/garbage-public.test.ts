@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { InputError } from '../../src/errors.js';
 import {
   SurrogateEntropyAcquisition,
+  bootstrapSpec,
   allErrorsFrame,
   candidateMixtureDrawFloor,
   candidateMixtureFloor,
@@ -59,8 +60,11 @@ const diagnosed = {
 };
 const input = { modelScores: { data: Float64Array.of(0, 1, 1, 0), shape: [2, 2] as [number, number] }, labels: Int32Array.of(0, 1) };
 
-/** Each case: a call with `value` in one argument's place, and the `argument` its InputError names for null, 42 and {} (absent: the value is valid there). */
-const cases: Array<[string, (value: unknown) => unknown, { null?: string; 42: string; '{}'?: string }]> = [
+/**
+ * Each case: a call with `value` in one argument's place, and the `argument` its InputError names for
+ * null, 42, {} and { length: 1 } (absent: the value is valid there, or not tried).
+ */
+const cases: Array<[string, (value: unknown) => unknown, { null?: string; 42: string; '{}'?: string; '{ length: 1 }'?: string }]> = [
   ['new SurrogateEntropyAcquisition(options)', (v) => new SurrogateEntropyAcquisition(garbage(v)), { null: 'options', 42: 'options' }],
   ['allErrorsFrame(pred)', (v) => allErrorsFrame(garbage(v), 0), { null: 'pred', 42: 'pred', '{}': 'pred' }],
   [
@@ -86,7 +90,11 @@ const cases: Array<[string, (value: unknown) => unknown, { null?: string; 42: st
   ['fillTemplate(values)', (v) => fillTemplate('{text}', garbage(v)), { null: 'values', 42: 'values' }],
   ['labelTokenIds(backend)', (v) => labelTokenIds(garbage(v), 'p', ['a', 'b']), { null: 'backend', 42: 'backend', '{}': 'backend' }],
   ['labelTokenIds(prompt)', (v) => labelTokenIds(backend, garbage(v), ['a', 'b']), { null: 'prompt', 42: 'prompt', '{}': 'prompt' }],
-  ['labelTokenIds(labels)', (v) => labelTokenIds(backend, 'p', garbage(v)), { null: 'labels', 42: 'labels', '{}': 'labels' }],
+  [
+    'labelTokenIds(labels)',
+    (v) => labelTokenIds(backend, 'p', garbage(v)),
+    { null: 'labels', 42: 'labels', '{}': 'labels', '{ length: 1 }': 'labels' },
+  ],
   [
     'labellingCostVsRandom(curves)',
     (v) => labellingCostVsRandom(garbage(v), curves, 'mse'),
@@ -144,12 +152,31 @@ const cases: Array<[string, (value: unknown) => unknown, { null?: string; 42: st
   ['shotsPerClass(classCounts)', (v) => shotsPerClass(garbage(v), 1), { null: 'classCounts', 42: 'classCounts', '{}': 'classCounts' }],
   ['simulationReference(input)', (v) => simulationReference(garbage(v), garbage({})), { null: 'input', 42: 'input', '{}': 'modelScores' }],
   ['simulationReference(options)', (v) => simulationReference(input, garbage(v)), { null: 'options', 42: 'options' }],
-  ['squaredErrorSpec(points)', (v) => squaredErrorSpec(garbage(v)), { null: 'points', 42: 'points', '{}': 'points' }],
+  [
+    'squaredErrorSpec(points)',
+    (v) => squaredErrorSpec(garbage(v)),
+    { null: 'points', 42: 'points', '{}': 'points', '{ length: 1 }': 'points' },
+  ],
+  ['bootstrapSpec(points)', (v) => bootstrapSpec(garbage(v)), { null: 'points', 42: 'points', '{}': 'points', '{ length: 1 }': 'points' }],
   ['squaredErrorSpec(options)', (v) => squaredErrorSpec([], garbage(v)), { null: 'options', 42: 'options' }],
   ['summarizeIntervals(intervals)', (v) => summarizeIntervals(garbage(v)), { null: 'intervals', 42: 'intervals', '{}': 'intervals' }],
   ['summarizeIntervals(intervals[0])', (v) => summarizeIntervals([garbage(v)]), { null: 'intervals[0]', 42: 'intervals[0]' }],
   ['summaryMarkdown(table)', (v) => summaryMarkdown(garbage(v)), { null: 'table', 42: 'table', '{}': 'table.thresholds' }],
-  ['summaryTable(curves)', (v) => summaryTable(garbage(v), null), { null: 'curves', 42: 'curves', '{}': 'curves' }],
+  [
+    'summaryMarkdown(table.thresholds)',
+    (v) => summaryMarkdown(garbage({ trueRisk: 0.5, thresholds: v, settings: [] })),
+    { null: 'table.thresholds', 42: 'table.thresholds', '{}': 'table.thresholds', '{ length: 1 }': 'table.thresholds' },
+  ],
+  [
+    'summaryMarkdown(table.settings)',
+    (v) => summaryMarkdown(garbage({ trueRisk: 0.5, thresholds: [], settings: v })),
+    { null: 'table.settings', 42: 'table.settings', '{}': 'table.settings', '{ length: 1 }': 'table.settings' },
+  ],
+  [
+    'summaryTable(curves)',
+    (v) => summaryTable(garbage(v), null),
+    { null: 'curves', 42: 'curves', '{}': 'curves', '{ length: 1 }': 'curves' },
+  ],
   ['summaryTable(curves[0])', (v) => summaryTable([garbage(v)], null), { null: 'curves[0]', 42: 'curves[0]', '{}': 'curves[0].setting' }],
   ['summaryTable(baseline)', (v) => summaryTable([curves], garbage(v)), { 42: 'baseline', '{}': 'baseline.setting' }],
   ['summaryTable(options)', (v) => summaryTable([curves], null, garbage(v)), { null: 'options', 42: 'options' }],
@@ -182,6 +209,7 @@ describe('garbage arguments from JavaScript to the public functions', () => {
         ['null', null, argument.null],
         ['42', 42, argument[42]],
         ['{}', {}, argument['{}']],
+        ['{ length: 1 }', { length: 1 }, argument['{ length: 1 }']],
       ] as const
     )
       .filter(([, , expected]) => expected !== undefined)
