@@ -22,6 +22,7 @@ import type { IntervalEstimate } from '../session/session.js';
 import { accuracyInterval, riskInterval } from '../serve/interval.js';
 import {
   ACCURACY_RANGE,
+  coveredItems,
   decimals,
   differenceRange,
   riskRange,
@@ -441,7 +442,7 @@ function varianceRatioText(ratio: number): string {
 function summary(session: ActiveTestingSession): string {
   const estimate = session.estimate();
   const lines = [
-    `Labels: ${estimate.labels} in the estimate (${estimate.recorded} recorded, ${estimate.skipped} skipped; the estimate covers ${formatCount(estimate.poolSize, 'item')})`,
+    `Labels: ${estimate.labels} in the estimate (${estimate.recorded} recorded); the estimate covers ${coveredItems(estimate.poolSize, estimate.skipped)}`,
   ];
   if (estimate.labels === 0) return lines.join('\n');
   const loss = session.settings.loss;

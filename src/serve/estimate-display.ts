@@ -1,4 +1,6 @@
-// How the page shows an estimate. No imports: the page's bundle uses it too.
+// How the page shows an estimate. Pure imports only: the page's bundle uses it too.
+
+import { formatCount } from '../io/format-count.js';
 
 /** The values a quantity can take. */
 export interface ValueRange {
@@ -96,4 +98,18 @@ export function plotPlaceholder(labels: number): string {
   if (labels === 0) return `${plot} two labels.`;
   if (labels === 1) return `${plot} the next label.`;
   return `${plot} the next label: it starts again from the current estimate when the server restarts (the estimates at earlier label counts are not stored).`;
+}
+
+/**
+ * The items the estimate covers, as the page and `label` say it: skipped items leave the pool, so
+ * the pool's size alone ("pool 388" for 400 items with 12 skipped) reads as a count from nowhere.
+ * `covered` is the estimate's `poolSize`, the pool less the skipped items.
+ *
+ * @example
+ * coveredItems(388, 12); // '388 of 400 items (12 skipped)'
+ * coveredItems(400, 0); // '400 items'
+ */
+export function coveredItems(covered: number, skipped: number): string {
+  if (skipped === 0) return formatCount(covered, 'item');
+  return `${covered} of ${formatCount(covered + skipped, 'item')} (${skipped} skipped)`;
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   ACCURACY_RANGE,
+  coveredItems,
   decimals,
   differenceRange,
   plotPlaceholder,
@@ -71,5 +72,17 @@ describe('plotPlaceholder', () => {
       'The plot of the estimate and its interval appears after the next label: it starts again from the current estimate ' +
         'when the server restarts (the estimates at earlier label counts are not stored).',
     );
+  });
+});
+
+describe('coveredItems', () => {
+  it('gives the pool with the skipped items beside the items the estimate covers', () => {
+    expect(coveredItems(388, 12)).toBe('388 of 400 items (12 skipped)');
+    expect(coveredItems(0, 1)).toBe('0 of 1 item (1 skipped)');
+  });
+
+  it('gives the pool alone while nothing is skipped', () => {
+    expect(coveredItems(400, 0)).toBe('400 items');
+    expect(coveredItems(1, 0)).toBe('1 item');
   });
 });

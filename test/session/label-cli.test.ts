@@ -22,7 +22,9 @@ describe('active-testing label: scripted use and bad input', () => {
     expect(first.stdout.match(/^labelled /gm)).toHaveLength(10);
     const skips = first.stdout.match(/^skipped /gm)?.length ?? 0;
     expect(skips).toBeGreaterThan(0);
-    expect(first.stdout).toContain(`Labels: 10 in the estimate (10 recorded, ${skips} skipped; the estimate covers ${80 - skips} items)`);
+    expect(first.stdout).toContain(
+      `Labels: 10 in the estimate (10 recorded); the estimate covers ${80 - skips} of 80 items (${skips} skipped)`,
+    );
     expect(first.stdout).toMatch(
       /Risk \(brier\): \d\.\d{4} {2}anytime-valid 95% \[-?\d\.\d{4}, \d\.\d{4}\] {2}fixed-budget 95% \[-?\d\.\d{4}, \d\.\d{4}\] {2}bootstrap \(approximate\) 95% interval \[-?\d\.\d{4}, \d\.\d{4}\]/,
     );
@@ -33,7 +35,7 @@ describe('active-testing label: scripted use and bad input', () => {
     const again = run(['label', '--session', session, '--answers', answers, '--max-labels', '15']);
     expect(again.status).toBe(0);
     expect(again.stdout.match(/^labelled /gm)).toHaveLength(5);
-    expect(again.stdout).toMatch(/Labels: 15 in the estimate \(15 recorded, \d+ skipped/);
+    expect(again.stdout).toMatch(/Labels: 15 in the estimate \(15 recorded\); the estimate covers \d+ of 80 items \(\d+ skipped\)/);
   });
 
   it('resumes with the options it was created with, and refuses others, naming the flag, before recording anything', async () => {
@@ -120,7 +122,7 @@ describe('active-testing label: scripted use and bad input', () => {
     writeFileSync(answers, ['id\tlabel', ...files.ids.map((id, i) => `${id}\t${files.pool.labels[i]}`)].join('\n'));
     const all = run([...createArgs(files, join(files.dir, 'all.session'), 0), '--answers', answers, '--max-labels', '12']);
     expect(all.status).toBe(0);
-    expect(all.stdout).toContain('Labels: 12 in the estimate (12 recorded, 0 skipped; the estimate covers 12 items)');
+    expect(all.stdout).toContain('Labels: 12 in the estimate (12 recorded); the estimate covers 12 items');
     expect(all.stdout).toMatch(/^Variance ÷ random labelling's \(est\.\): – \(not estimable from these labels\); verdict: /m);
     expect(all.stdout).not.toContain('NaN');
   });

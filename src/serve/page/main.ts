@@ -6,7 +6,7 @@ import { compile, type TopLevelSpec } from 'vega-lite';
 import { splitControlCharacters, visibleText } from '../../io/visible-text.js';
 import type { ClientView, PageItem, PlotPoint, PublicState } from '../protocol.js';
 import { formatCount } from '../../io/format-count.js';
-import { ACCURACY_RANGE, decimals, plotPlaceholder, riskRange, shownEstimate, withinRange } from '../estimate-display.js';
+import { ACCURACY_RANGE, coveredItems, decimals, plotPlaceholder, riskRange, shownEstimate, withinRange } from '../estimate-display.js';
 
 const $ = (id: string): HTMLElement => document.getElementById(id) as HTMLElement;
 
@@ -254,7 +254,7 @@ function renderState(next: PublicState): void {
       ? `The intervals: ${next.risk.meaning}`
       : `Accuracy's interval: ${next.accuracy.meaning} The risk's: ${next.risk.meaning}`;
   $('labels').textContent =
-    `${next.labels} (${next.recorded} recorded, ${next.skipped} skipped, ${next.pending} open; pool ${next.poolSize})`;
+    `${next.labels} (${next.recorded} recorded, ${next.pending} open); the estimate covers ${coveredItems(next.poolSize, next.skipped)}`;
   const ratio = next.varianceRatio;
   $('variance-ratio').textContent =
     ratio === null || !Number.isFinite(ratio)
