@@ -113,3 +113,16 @@ export function coveredItems(covered: number, skipped: number): string {
   if (skipped === 0) return formatCount(covered, 'item');
   return `${covered} of ${formatCount(covered + skipped, 'item')} (${skipped} skipped)`;
 }
+
+/**
+ * The caption under the plot of `points` plotted estimates whose band is the `intervalName`, or
+ * null while there is no plot (fewer than two points): a caption of a line and a band that are not
+ * drawn puzzles.
+ *
+ * @example
+ * plotCaption('95% confidence sequence (anytime-valid)', 3); // 'Line: the estimated risk; band: its 95% confidence sequence (anytime-valid), against the number of labels.'
+ * plotCaption('95% confidence sequence (anytime-valid)', 1); // null: the page shows plotPlaceholder's text instead
+ */
+export function plotCaption(intervalName: string, points: number): string | null {
+  return points < 2 ? null : `Line: the estimated risk; band: its ${intervalName}, against the number of labels.`;
+}

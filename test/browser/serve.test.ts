@@ -393,6 +393,8 @@ describe.skipIf(chromium === undefined)('active-testing serve in a browser', () 
       expect(await shownId(page)).toBe(shownBeforeKill);
       // The plot starts again from the current estimate: it waits for one more label, not two.
       expect(await page.locator('#plot').textContent()).toMatch(/appears after the next label: it starts again .* restarts/);
+      // No caption of a line and a band that are not drawn.
+      expect(await page.locator('#plot-caption').textContent()).toBe('');
       while (acknowledged.size < 20) {
         const done = await labelShown(page, pool.labels);
         if (done) acknowledged.set(done.id, done.y);

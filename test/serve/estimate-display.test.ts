@@ -4,6 +4,7 @@ import {
   coveredItems,
   decimals,
   differenceRange,
+  plotCaption,
   plotPlaceholder,
   riskRange,
   shownEstimate,
@@ -84,5 +85,18 @@ describe('coveredItems', () => {
   it('gives the pool alone while nothing is skipped', () => {
     expect(coveredItems(400, 0)).toBe('400 items');
     expect(coveredItems(1, 0)).toBe('1 item');
+  });
+});
+
+describe('plotCaption', () => {
+  it('names the line and the band once there is a plot', () => {
+    expect(plotCaption('95% confidence sequence (anytime-valid)', 2)).toBe(
+      'Line: the estimated risk; band: its 95% confidence sequence (anytime-valid), against the number of labels.',
+    );
+  });
+
+  it('is null while there is no plot (fewer than two points)', () => {
+    expect(plotCaption('95% confidence sequence (anytime-valid)', 0)).toBeNull();
+    expect(plotCaption('95% confidence sequence (anytime-valid)', 1)).toBeNull();
   });
 });

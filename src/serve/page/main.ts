@@ -6,7 +6,16 @@ import { compile, type TopLevelSpec } from 'vega-lite';
 import { splitControlCharacters, visibleText } from '../../io/visible-text.js';
 import type { ClientView, PageItem, PlotPoint, PublicState } from '../protocol.js';
 import { formatCount } from '../../io/format-count.js';
-import { ACCURACY_RANGE, coveredItems, decimals, plotPlaceholder, riskRange, shownEstimate, withinRange } from '../estimate-display.js';
+import {
+  ACCURACY_RANGE,
+  coveredItems,
+  decimals,
+  plotCaption,
+  plotPlaceholder,
+  riskRange,
+  shownEstimate,
+  withinRange,
+} from '../estimate-display.js';
 
 const $ = (id: string): HTMLElement => document.getElementById(id) as HTMLElement;
 
@@ -187,12 +196,18 @@ async function renderPlot(current: PublicState): Promise<void> {
       lower: withinRange(p.lower, range) as number,
       upper: withinRange(p.upper, range) as number,
     }));
-  if (points.length < 2) {
-    container.textContent = plotPlaceholder(current.labels);
+  // The band's name is too long for the plot's axis title (200 px high): it is said under the plot.
+  const caption = plotCaption(current.risk.name, points.length);
+  $('plot-caption').textContent = caption ?? '';
+  if (caption === null) {
+    const placeholder = plotPlaceholder(current.labels);
+    container.textContent = placeholder;
+    container.setAttribute('aria-label', placeholder);
     view?.finalize();
     view = null;
     return;
   }
+  container.setAttribute('aria-label', caption);
   const spec = plotSpec(points, current.loss);
   if (view === null) {
     container.replaceChildren();
@@ -244,10 +259,6 @@ function renderState(next: PublicState): void {
   // An estimate shown moved into its range has that note alone: it says to read the interval too.
   $('risk-note').textContent = riskShown.note || (next.risk.note ?? '');
   $('accuracy-note').textContent = accuracyShown.note || (next.accuracy.note ?? '');
-  // The band's name is too long for the plot's axis title (200 px high): it is said under the plot.
-  const caption = `Line: the estimated risk; band: its ${next.risk.name}, against the number of labels.`;
-  $('plot-caption').textContent = caption;
-  $('plot').setAttribute('aria-label', caption);
   // One line when both intervals are of one kind (as they are unless the loss has no per-item bounds).
   $('interval-meaning').textContent =
     next.accuracy.meaning === next.risk.meaning
