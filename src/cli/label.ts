@@ -169,8 +169,17 @@ interface PoolNames {
   classes: readonly string[];
 }
 
-/** The pool's texts and ids as `--data`, `--text-column` and `--id-column` give them (ids undefined: row numbers). */
-async function readPool(given: Record<string, unknown>): Promise<{ texts: string[]; ids: string[] | undefined }> {
+/**
+ * The column of a pool file that `evaluate` reads the labels from by default, and `--answers` its
+ * answers: a pool file with it holds known labels, which a session does not read.
+ */
+const POOL_LABEL_COLUMN = 'label';
+
+/**
+ * The pool's texts and ids as `--data`, `--text-column` and `--id-column` give them (ids undefined:
+ * row numbers), and whether the file has a label column besides them.
+ */
+async function readPool(given: Record<string, unknown>): Promise<{ texts: string[]; ids: string[] | undefined; hasLabels: boolean }> {
   const dataPath = required<string>(given, 'data');
   const table = await readTable(dataPath);
   const textColumn = columnIndex(table, (given.textColumn as string | undefined) ?? 'sentence', dataPath);
@@ -179,7 +188,25 @@ async function readPool(given: Record<string, unknown>): Promise<{ texts: string
   const texts = table.rows.map((_, i) => poolText(table, i, textColumn, dataPath));
   const ids = idColumn === -1 ? undefined : table.rows.map((_, i) => poolId(table, i, idColumn, dataPath));
   if (ids !== undefined) checkUniqueIds(ids, table, idColumn, dataPath);
-  return { texts, ids };
+  const labelColumn = table.columns.indexOf(POOL_LABEL_COLUMN);
+  return { texts, ids, hasLabels: labelColumn !== -1 && labelColumn !== textColumn && labelColumn !== idColumn };
+}
+
+/**
+ * Says on stderr, in one line, that the pool file's label column is not read: the annotators give
+ * a session its labels, so a user who expected the known labels to be used (as `evaluate` uses
+ * them) learns that they are not, and how to label the session from them (`--answers` reads the
+ * same column). Not said when `label` is given `--answers`: the labels then come from that file.
+ */
+function noteUnreadLabels(given: Record<string, unknown>, command: string): void {
+  if (given.answers !== undefined) return;
+  const data = given.data as string;
+  const column = JSON.stringify(POOL_LABEL_COLUMN);
+  const how =
+    command === 'label' ? `pass --answers ${data}` : `run active-testing label --session ${given.session as string} --answers ${data}`;
+  console.error(
+    `note: ${data} has a ${column} column, which a session does not read (the annotators give its labels); to label the session from it, ${how}`,
+  );
 }
 
 /** The calibration set of `--calibration-scores` and `--calibration-labels`, which go together; undefined without them. */
@@ -195,11 +222,12 @@ async function readCalibration(given: Record<string, unknown>): Promise<{ scores
 async function createSession(
   path: string,
   given: Record<string, unknown>,
+  command: string,
   check: (pool: PoolNames) => void,
 ): Promise<ActiveTestingSession> {
   // All that is missing in one line, before the pool is read.
   checkRequired(given, ['data', 'classes', 'modelScores']);
-  const { texts, ids } = await readPool(given);
+  const { texts, ids, hasLabels } = await readPool(given);
   const classes = given.classes as string[];
   const options = schemaValues(given, 'session') as Partial<SessionOptions> & {
     modelScores?: string;
@@ -231,6 +259,7 @@ async function createSession(
   if (fitted)
     console.log(`surrogate temperature fitted on ${formatCount(fitted.rows, 'calibration label')}: T = ${fitted.temperature.toFixed(4)}`);
   warnOfTemperatureBound(fitted);
+  if (hasLabels) noteUnreadLabels(given, command);
   return session;
 }
 
@@ -663,7 +692,7 @@ export async function openOrCreateSession(
     }
     return session;
   }
-  return createSession(path, given, check);
+  return createSession(path, given, command, check);
 }
 
 /**

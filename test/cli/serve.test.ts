@@ -9,6 +9,7 @@ import { writeNpy } from '../../src/io/npy.js';
 import { ActiveTestingSession } from '../../src/session/session.js';
 import { syntheticPool } from '../../src/simulate/syntheticPool.js';
 import { runCliCaptured } from '../helpers/cli.js';
+import { startServer, stopServer } from '../browser/serve-helpers.js';
 
 describe('active-testing serve: usage errors', () => {
   const missing = join(mkdtempSync(join(tmpdir(), 'at-serve-cli-')), 'none.session');
@@ -49,6 +50,23 @@ describe('active-testing serve: usage errors', () => {
       );
       expect(readdirSync(dir).sort()).toEqual(['f.npy', 'pool.tsv']);
     }
+  });
+
+  it("says in one line that a session does not read the pool file's label column, and how to label from it", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'at-serve-cli-'));
+    const pool = syntheticPool({ poolSize: 20, classCount: 2, seed: 1 });
+    const data = join(dir, 'pool.tsv');
+    const rows = Array.from({ length: 20 }, (_, i) => `s${i}\titem ${i}\t${'ab'[pool.labels[i]!]}`);
+    writeFileSync(data, ['id\tsentence\tlabel', ...rows].join('\n') + '\n');
+    const scores = join(dir, 'f.npy');
+    await writeNpy(scores, { data: pool.modelScores.data, shape: [20, 2], dtype: 'f8' });
+    const session = join(dir, 'new.session');
+    const server = await startServer(['--session', session, '--data', data, '--classes', 'a,b', '--model-scores', scores]);
+    expect(await stopServer(server)).toBe(0);
+    expect(server.stderr()).toBe(
+      `note: ${data} has a "label" column, which a session does not read (the annotators give its labels); ` +
+        `to label the session from it, run active-testing label --session ${session} --answers ${data}\n`,
+    );
   });
 
   it('says in one line, exit 1, when --host is no address of this machine or no host at all, or --port is taken', async () => {

@@ -38,6 +38,24 @@ describe('active-testing label: scripted use and bad input', () => {
     expect(again.stdout).toMatch(/Labels: 15 in the estimate \(15 recorded\); the estimate covers \d+ of 80 items \(\d+ skipped\)/);
   });
 
+  it("says in one line that a session does not read the pool file's label column, and how to label from it", async () => {
+    const files = await writePoolFiles(20, 1);
+    const exported = join(files.dir, 'tasks.json');
+    const created = run([...createArgs(files, join(files.dir, 'a.session'), 0), '--export', 'label-studio', exported]);
+    expect(created.status).toBe(0);
+    expect(created.stderr).toBe(
+      `note: ${files.data} has a "label" column, which a session does not read (the annotators give its labels); ` +
+        `to label the session from it, pass --answers ${files.data}\n`,
+    );
+    // As the note says: the pool file as --answers labels the session from that column, and no note is given.
+    const answered = run([...createArgs(files, join(files.dir, 'b.session'), 0), '--answers', files.data, '--max-labels', '3']);
+    expect(answered.status).toBe(0);
+    expect(answered.stderr).toBe('');
+    const labelled = [...answered.stdout.matchAll(/^labelled (\S+) (\S+)$/gm)];
+    expect(labelled).toHaveLength(3);
+    for (const [, id, label] of labelled) expect(label).toBe(CLASSES[files.pool.labels[files.ids.indexOf(id!)]!]);
+  });
+
   it('resumes with the options it was created with, and refuses others, naming the flag, before recording anything', async () => {
     const files = await writePoolFiles(40, 5);
     const session = join(files.dir, 'r.session');
