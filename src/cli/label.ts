@@ -205,7 +205,7 @@ function noteUnreadLabels(given: Record<string, unknown>, command: string): void
   const how =
     command === 'label' ? `pass --answers ${data}` : `run active-testing label --session ${given.session as string} --answers ${data}`;
   console.error(
-    `note: ${data} has a ${column} column, which a session does not read (the annotators give its labels); to label the session from it, ${how}`,
+    `warning: ${data} has a ${column} column, which a session does not read (the annotators give its labels); to label the session from it, ${how}`,
   );
 }
 

@@ -64,7 +64,7 @@ describe('active-testing serve: usage errors', () => {
     const server = await startServer(['--session', session, '--data', data, '--classes', 'a,b', '--model-scores', scores]);
     expect(await stopServer(server)).toBe(0);
     expect(server.stderr()).toBe(
-      `note: ${data} has a "label" column, which a session does not read (the annotators give its labels); ` +
+      `warning: ${data} has a "label" column, which a session does not read (the annotators give its labels); ` +
         `to label the session from it, run active-testing label --session ${session} --answers ${data}\n`,
     );
   });

@@ -44,7 +44,7 @@ describe('active-testing label: scripted use and bad input', () => {
     const created = run([...createArgs(files, join(files.dir, 'a.session'), 0), '--export', 'label-studio', exported]);
     expect(created.status).toBe(0);
     expect(created.stderr).toBe(
-      `note: ${files.data} has a "label" column, which a session does not read (the annotators give its labels); ` +
+      `warning: ${files.data} has a "label" column, which a session does not read (the annotators give its labels); ` +
         `to label the session from it, pass --answers ${files.data}\n`,
     );
     // As the note says: the pool file as --answers labels the session from that column, and no note is given.
