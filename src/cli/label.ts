@@ -8,6 +8,7 @@ import { FileFormatError, InputError, OutputExistsError, ReceivedKind, UsageErro
 import { fitTemperature } from '../calibration/temperature.js';
 import { readNpy } from '../io/npy.js';
 import { visibleText } from '../io/visible-text.js';
+import { shellWord } from '../io/shell-word.js';
 import { assertFolderWritable, writeFileAtomic } from '../io/atomic.js';
 import { exportSessionLabels, labelsTsv } from '../session/export-labels.js';
 import { matrixView, type LabelsInput, type Matrix, type MatrixInput } from '../matrix.js';
@@ -202,8 +203,9 @@ function noteUnreadLabels(given: Record<string, unknown>, command: string): void
   if (given.answers !== undefined) return;
   const data = given.data as string;
   const column = JSON.stringify(POOL_LABEL_COLUMN);
+  const answers = `--answers ${shellWord(data)}`;
   const how =
-    command === 'label' ? `pass --answers ${data}` : `run active-testing label --session ${given.session as string} --answers ${data}`;
+    command === 'label' ? `pass ${answers}` : `run active-testing label --session ${shellWord(given.session as string)} ${answers}`;
   console.error(
     `warning: ${data} has a ${column} column, which a session does not read (the annotators give its labels); to label the session from it, ${how}`,
   );

@@ -13,4 +13,5 @@ export { zeroBasedRow } from './format-count.js';
 export { toJson } from './json.js';
 export { unreadableFile } from './unreadable.js';
 export { labelIndices, type LoadedPool, loadSimulationPool, scoresMatrix, type SimulationFiles } from './pool-files.js';
+export { shellWord } from './shell-word.js';
 export { visibleText } from './visible-text.js';

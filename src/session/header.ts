@@ -3,6 +3,7 @@ import { endianness } from 'node:os';
 import { FileFormatError, InputError, ReceivedKind } from '../errors.js';
 import { base64Chunks, base64Length, decodeBase64Into } from '../io/base64.js';
 import { checkTsvSafe } from '../io/tsv-safe.js';
+import { shellWord } from '../io/shell-word.js';
 import { fitTemperature } from '../calibration/temperature.js';
 import { toLabels, toMatrix, type LabelsInput, type Matrix, type MatrixInput } from '../matrix.js';
 import { isSeed } from '../random.js';
@@ -559,7 +560,7 @@ function calibrate(calibration: { scores: ScoresInput; labels: LabelsInput }, k:
  * to open one, so that a damaged file never looks like lost work.
  */
 export function recoveryHint(path: string): string {
-  return `its labels can still be exported: active-testing label --session ${path} --export-labels labels.tsv (or exportSessionLabels())`;
+  return `its labels can still be exported: active-testing label --session ${shellWord(path)} --export-labels labels.tsv (or exportSessionLabels())`;
 }
 
 const isFiniteNumber = (value: unknown): value is number => typeof value === 'number' && Number.isFinite(value);
