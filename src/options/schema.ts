@@ -4,7 +4,7 @@ import { NUMERICS_FLAGS } from '../numerics.js';
 import { isSeed } from '../random.js';
 import { BUILTIN_LOSS_NAMES } from '../metrics/builtin-losses.js';
 import { acquisitionsFor, ESTIMATOR_NAMES, INTERVAL_KINDS, MODEL_DEVICES, MODEL_DTYPES, type RegistryUse } from './registry.js';
-import { checkChoice, closestName, didYouMean } from '../io/suggest.js';
+import { checkChoice, closestName, didYouMean, editDistance } from '../io/suggest.js';
 import { checkObject } from '../io/check-arguments.js';
 
 /**
@@ -725,6 +725,9 @@ export function optionNames(context: OptionContext): string[] {
     .map((d) => d.name);
 }
 
+/** Edits within which an unknown key is taken for a command-line-only flag's name: a quarter of it, at least one. */
+const nearMiss = (name: string): number => Math.max(1, Math.floor(name.length / 4));
+
 /**
  * Refuses a command-line-only flag's name given as a key of `context`'s options (or grid), saying
  * what does its work there: without it the key would be refused as unknown, with no word of where
@@ -736,14 +739,19 @@ export function optionNames(context: OptionContext): string[] {
  */
 export function checkNoCommandLineFlags(options: object, context: OptionContext, where: string | null): void {
   checkObject(options, where ?? 'options');
-  const declarations = optionsIn(context);
-  const names = declarations.map((d) => d.name);
+  const flags = optionsIn(context).filter((d) => d.inTypeScript !== undefined);
   const known = optionNames(context);
   for (const [key, value] of Object.entries(options)) {
     if (value === undefined || known.includes(key)) continue;
-    // The flag's own name, or a near miss of it (`intervals`) that no option of the object is nearer to.
-    const meant = declarations.find((d) => d.name === closestName(key, names));
-    if (meant?.inTypeScript === undefined) continue;
+    const name = key.replace(/-([a-z])/g, (_, letter: string) => letter.toUpperCase());
+    // The flag's own name (or its kebab-case), else a near miss of it (`intervals`) that is no
+    // nearer to an option of the object (`timeout` is a near miss of `requestTimeout`, not `--out`).
+    const meant =
+      flags.find((d) => d.name === name) ??
+      (closestName(key, known) === undefined
+        ? flags.find((d) => editDistance(name.toLowerCase(), d.name.toLowerCase()) <= nearMiss(d.name))
+        : undefined);
+    if (meant === undefined) continue;
     throw new InputError({
       argument: where === null ? key : `${where}.${key}`,
       expected: `an option of ${context}'s options object, not the command line's ${cliFlag(meant.name)}: ${meant.inTypeScript}`,

@@ -210,6 +210,12 @@ describe('a command-line-only flag given as an option', () => {
     );
     await expect(simulate(pool, { 'calibration-scores': 'a.npy' } as never)).rejects.toThrow(/--calibration-scores: the `calibration/);
     await expect(simulate(pool, { ruts: 3 } as never)).rejects.toThrow(/^ruts: expected a known option, did you mean runs\?/);
+    // A key that only contains a flag's name is not taken for it.
+    await expect(simulate(pool, { scout: 3 } as never)).rejects.toThrow(/^scout: expected a known option \(valid: /);
+    expect(() => checkEvaluateOptions({ ...step, timeout: 5 }, null)).toThrow(
+      /^timeout: expected a known option, did you mean requestTimeout\?/,
+    );
+    expect(() => checkEvaluateOptions({ ...step, forceRefresh: true }, null)).toThrow(/^forceRefresh: expected a known option/);
   });
 });
 
