@@ -6,7 +6,7 @@ import { serve } from '@hono/node-server';
 import { InputError, ReceivedKind, UsageError } from '../errors.js';
 import { ActiveTestingSession, type StoppingRule } from '../session/session.js';
 import { createServeApp, newToken } from '../serve/app.js';
-import { AnnotationCoordinator } from '../serve/coordinator.js';
+import { AnnotationCoordinator, checkBrowserIds } from '../serve/coordinator.js';
 import { syntheticPool } from '../simulate/syntheticPool.js';
 import type { Command } from './command.js';
 import { optionHelp } from '../options/schema.js';
@@ -233,7 +233,7 @@ export const serveCommand: Command = {
       const address = server.address();
       const actualPort = typeof address === 'object' && address !== null ? address.port : port;
       const answersHost = hostCheck(host, actualPort, (given.allowedHost as string[] | undefined) ?? []);
-      session = demo ? await demoSession(path) : await openOrCreateSession(path, given, 'serve');
+      session = demo ? await demoSession(path) : await openOrCreateSession(path, given, 'serve', (pool) => checkBrowserIds(pool.ids));
       const coordinator = new AnnotationCoordinator(session, rule);
       // The server keeps answering (the pages say it must be restarted), so its operator is told too.
       coordinator.onStopped((error) => console.error(`active-testing serve: ${error.operatorMessage}`));

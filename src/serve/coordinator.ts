@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { ActiveTestingError, InputError } from '../errors.js';
+import { ActiveTestingError, InputError, ReceivedKind } from '../errors.js';
 import { SessionStateError, SessionWriteError } from '../session/errors.js';
 import type { ActiveTestingSession, Proposal, ProposalRecord, SessionEstimate, StoppingRule } from '../session/session.js';
 import { accuracyInterval, riskInterval } from './interval.js';
@@ -34,6 +34,27 @@ interface Assignment {
   client: string;
   /** When the annotator last touched it (ms). */
   touched: number;
+}
+
+/** The longest item id the page sends back: well inside the server's request body limit. */
+const MAX_ID_LENGTH = 1000;
+
+/**
+ * Refuses a pool with an id longer than the page sends back: its item could be shown but never
+ * labelled or skipped. `serve` checks a pool with it before it creates the session.
+ *
+ * @throws {InputError} naming the first such item.
+ * @example
+ * checkBrowserIds(['a', 'x'.repeat(1001)]); // InputError: session ids: expected ids of at most 1000 characters
+ */
+export function checkBrowserIds(ids: readonly string[]): void {
+  const tooLong = ids.findIndex((id) => id.length > MAX_ID_LENGTH);
+  if (tooLong < 0) return;
+  throw new InputError({
+    argument: 'session ids',
+    expected: `ids of at most ${MAX_ID_LENGTH} characters to label in the browser (\`active-testing label\` takes any)`,
+    received: ReceivedKind.noted(ids[tooLong], `item ${tooLong}'s id`),
+  });
 }
 
 /**
@@ -71,6 +92,7 @@ export class AnnotationCoordinator {
 
   /**
    * @param leaseMs how long an item stays with an annotator who does nothing before another may take it.
+   * @throws {InputError} when an item's id is longer than the page sends back (`checkBrowserIds`).
    */
   constructor(
     private readonly session: ActiveTestingSession,
@@ -78,6 +100,7 @@ export class AnnotationCoordinator {
     private readonly leaseMs = 10 * 60_000,
     private readonly now: () => number = Date.now,
   ) {
+    checkBrowserIds(session.ids);
     this.addPoint(session.estimate());
   }
 
@@ -181,8 +204,8 @@ export class AnnotationCoordinator {
   private checkItem(client: string, id: unknown): string {
     this.clients.add(client);
     if (typeof id !== 'string') throw new InputError({ argument: 'id', expected: 'the id of the item shown (a string)', received: id });
-    if (id.length === 0 || id.length > 1000)
-      throw new InputError({ argument: 'id', expected: 'the id of the item shown (at most 1000 characters)', received: id });
+    if (id.length === 0 || id.length > MAX_ID_LENGTH)
+      throw new InputError({ argument: 'id', expected: `the id of the item shown (at most ${MAX_ID_LENGTH} characters)`, received: id });
     const holder = this.assignments.get(id);
     if (holder !== undefined && holder.client !== client && !this.expired(holder)) {
       throw new ConflictError(`item ${id} is with another annotator`);

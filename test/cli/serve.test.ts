@@ -52,6 +52,33 @@ describe('active-testing serve: usage errors', () => {
     }
   });
 
+  it('refuses a pool with an id longer than the page sends back, in one line, before the session is created', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'at-serve-cli-'));
+    const pool = syntheticPool({ poolSize: 3, classCount: 2, seed: 1 });
+    const data = join(dir, 'pool.tsv');
+    writeFileSync(data, `id\tsentence\na\tone\n${'y'.repeat(1200)}\ttwo\nc\tthree\n`);
+    const scores = join(dir, 'f.npy');
+    await writeNpy(scores, { data: pool.modelScores.data, shape: [3, 2], dtype: 'f8' });
+    const run = await runCliCaptured([
+      'serve',
+      '--port',
+      '0',
+      '--session',
+      join(dir, 'new.session'),
+      '--data',
+      data,
+      '--classes',
+      'a,b',
+      '--model-scores',
+      scores,
+    ]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toBe(
+      `active-testing serve: session ids: expected ids of at most 1000 characters to label in the browser (\`active-testing label\` takes any), got "${'y'.repeat(60)}"… (a string of 1200 characters) (item 1's id)`,
+    );
+    expect(readdirSync(dir).sort()).toEqual(['f.npy', 'pool.tsv']);
+  });
+
   it("says in one line that a session does not read the pool file's label column, and how to label from it", async () => {
     const dir = mkdtempSync(join(tmpdir(), 'at-serve-cli-'));
     const pool = syntheticPool({ poolSize: 20, classCount: 2, seed: 1 });

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InputError } from '../../src/errors.js';
 import { ActiveTestingSession } from '../../src/session/session.js';
-import { AnnotationCoordinator, ConflictError, progress, type PublicState } from '../../src/serve/coordinator.js';
+import { AnnotationCoordinator, checkBrowserIds, ConflictError, progress, type PublicState } from '../../src/serve/coordinator.js';
 import { accuracyInterval, riskInterval } from '../../src/serve/interval.js';
 import type { IntervalEstimate, SessionEstimate } from '../../src/session/session.js';
 import { syntheticPool } from '../../src/simulate/syntheticPool.js';
@@ -47,6 +47,23 @@ async function memorySession(size = 200) {
 }
 
 describe('AnnotationCoordinator', () => {
+  it('refuses a session with an id longer than the page sends back, whose item could never be labelled', async () => {
+    const pool = syntheticPool({ poolSize: 3, classCount: 2, seed: 4 });
+    const long = 'y'.repeat(1200);
+    const session = await ActiveTestingSession.create(null, {
+      texts: ['a', 'b', 'c'],
+      ids: ['a', long, 'c'],
+      classes: CLASSES,
+      modelScores: pool.modelScores,
+      surrogateScores: pool.surrogateScores,
+      seed: 1,
+    });
+    expect(() => new AnnotationCoordinator(session)).toThrow(
+      `session ids: expected ids of at most 1000 characters to label in the browser (\`active-testing label\` takes any), got "${'y'.repeat(60)}"… (a string of 1200 characters) (item 1's id)`,
+    );
+    expect(() => checkBrowserIds(['a', 'x'.repeat(1000)])).not.toThrow();
+  });
+
   it("gives each annotator its own item, in the session's proposal order", async () => {
     const { session } = await memorySession();
     const reference = await (await memorySession()).session.next(3);
