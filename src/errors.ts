@@ -116,8 +116,8 @@ function formatReceived(value: unknown): string {
   }
   if (typeof value === 'number' || typeof value === 'boolean' || value === null) return String(value);
   if (Array.isArray(value)) {
-    if (value.length <= RECEIVED_LIST_LIMIT) return `[${value.map(formatReceived).join(', ')}]`;
-    return `[${value.slice(0, 10).map(formatReceived).join(', ')}, …] (${value.length} values)`;
+    if (value.length <= RECEIVED_LIST_LIMIT) return `[${value.map(formatListItem).join(', ')}]`;
+    return `[${value.slice(0, 10).map(formatListItem).join(', ')}, …] (${value.length} values)`;
   }
   // A bigint printed as a number would read like a valid value of another type (2n as 2).
   if (typeof value === 'bigint') return `${value}n (a bigint)`;
@@ -128,6 +128,14 @@ function formatReceived(value: unknown): string {
   }
   if (typeof value === 'object' && value !== null) return formatObject(value);
   return String(value);
+}
+
+/** An item of a received list, shorter than on its own: a list of long strings or of lists stays one line. */
+function formatListItem(value: unknown): string {
+  if (typeof value === 'string' && value.length > 40)
+    return `${JSON.stringify(value.slice(0, 20))}… (a string of ${value.length} characters)`;
+  if (Array.isArray(value)) return value.length === 0 ? '[]' : `[…] (a list of ${value.length})`;
+  return formatReceived(value);
 }
 
 /** A plain object as JSON (shortened), anything else by its own text or its class: never "[object Object]". */

@@ -35,6 +35,14 @@ describe('InputError says what it received', () => {
     const list = Array.from({ length: 10_000 }, (_, i) => i);
     expect(received(list.slice(0, 20))).toBe(`x: expected a number, got [${list.slice(0, 20).join(', ')}]`);
     expect(received(list)).toBe('x: expected a number, got [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, …] (10000 values)');
+    // Items of a list are shortened further, so that twenty long strings or lists stay one short line.
+    expect(received(['a', 'b'.repeat(41), [1, 2], []])).toBe(
+      `x: expected a number, got ["a", "${'b'.repeat(20)}"… (a string of 41 characters), […] (a list of 2), []]`,
+    );
+    const item = `"${'c'.repeat(20)}"… (a string of 200 characters)`;
+    expect(received(Array.from({ length: 20 }, () => 'c'.repeat(200)))).toBe(
+      `x: expected a number, got [${Array(20).fill(item).join(', ')}]`,
+    );
   });
 
   it('quotes a noted value as a value and leaves its note unquoted, in parentheses after it', () => {

@@ -266,9 +266,9 @@ function checkCurvesAndBaseline(curves: SettingCurves, baseline: SettingCurves, 
   checkChoice(metric, ERROR_METRICS, 'metric');
 }
 
-function rowByLabels(labels: Float64Array): Map<number, number> {
+function rowByLabels(labels: ArrayLike<number>): Map<number, number> {
   const rows = new Map<number, number>();
-  labels.forEach((l, r) => rows.set(l, r));
+  for (let r = 0; r < labels.length; r++) rows.set(labels[r]!, r);
   return rows;
 }
 

@@ -79,7 +79,8 @@ export interface SummaryTable {
 /**
  * The summary table: for each setting and each label count in `thresholds`, the numbers at the
  * nearest recorded row (MSE, median squared error, both relative to random labelling, coverage).
- * Settings keep the order of `curves`.
+ * Settings keep the order of `curves`; without a `baseline` (null, the default) every relative
+ * number is null.
  *
  * @throws {InputError} when `curves` is not an array of setting curves or `baseline` neither setting
  * curves nor null; on an unknown option, `thresholds` that are not label counts ≥ 1 (each once), or
@@ -90,7 +91,7 @@ export interface SummaryTable {
  */
 export function summaryTable(
   curves: readonly SettingCurves[],
-  baseline: SettingCurves | null,
+  baseline: SettingCurves | null = null,
   options: { thresholds?: readonly number[]; confidence?: number } = {},
 ): SummaryTable {
   checkArray(curves, 'curves', 'an array of setting curves (what settingCurves returns)');

@@ -222,3 +222,10 @@ describe('garbage arguments from JavaScript to the public functions', () => {
     expect((error as InputError).argument).toBe(expected);
   });
 });
+
+describe('optional arguments left out from JavaScript', () => {
+  it('summaryTable without a baseline is the table with a null one', () => {
+    expect(summaryTable([curves])).toEqual(summaryTable([curves], null));
+    expect(summaryTable([curves]).settings[0]!.cells[0]!.relativeMse).toBeNull();
+  });
+});
