@@ -203,9 +203,11 @@ function noteUnreadLabels(given: Record<string, unknown>, command: string): void
   if (given.answers !== undefined) return;
   const data = given.data as string;
   const column = JSON.stringify(POOL_LABEL_COLUMN);
-  const answers = `--answers ${shellWord(data)}`;
+  const rerun = `active-testing label --session ${shellWord(given.session as string)} --answers ${shellWord(data)}`;
+  // `label` takes --answers itself, but not with --export or --import; `serve` holds the session's lock while it runs.
+  const exchanging = given.export !== undefined || given.import !== undefined;
   const how =
-    command === 'label' ? `pass ${answers}` : `run active-testing label --session ${shellWord(given.session as string)} ${answers}`;
+    command !== 'label' ? `after stopping the server, run ${rerun}` : exchanging ? `run ${rerun}` : `pass --answers ${shellWord(data)}`;
   console.error(
     `warning: ${data} has a ${column} column, which a session does not read (the annotators give its labels); to label the session from it, ${how}`,
   );

@@ -92,7 +92,7 @@ describe('active-testing serve: usage errors', () => {
     expect(await stopServer(server)).toBe(0);
     expect(server.stderr()).toBe(
       `warning: ${data} has a "label" column, which a session does not read (the annotators give its labels); ` +
-        `to label the session from it, run active-testing label --session ${session} --answers ${data}\n`,
+        `to label the session from it, after stopping the server, run active-testing label --session ${session} --answers ${data}\n`,
     );
   });
 

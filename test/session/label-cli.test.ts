@@ -45,9 +45,9 @@ describe('active-testing label: scripted use and bad input', () => {
     expect(created.status).toBe(0);
     expect(created.stderr).toBe(
       `warning: ${files.data} has a "label" column, which a session does not read (the annotators give its labels); ` +
-        `to label the session from it, pass --answers ${files.data}\n`,
+        `to label the session from it, run active-testing label --session ${join(files.dir, 'a.session')} --answers ${files.data}\n`,
     );
-    // As the note says: the pool file as --answers labels the session from that column, and no note is given.
+    // As the warning says: the pool file as --answers labels the session from that column, and no warning is given.
     const answered = run([...createArgs(files, join(files.dir, 'b.session'), 0), '--answers', files.data, '--max-labels', '3']);
     expect(answered.status).toBe(0);
     expect(answered.stderr).toBe('');
