@@ -11,7 +11,8 @@ const ICL_STREAM = 102;
  *
  * @example
  * shotsPerClass([70, 30], 5); // [4, 1]: quotas 3.5 and 1.5, remainders tie, class 0 gets the extra shot
- * @throws {InputError} when `classCounts` is not a list, or `n` not an integer in [0, total count].
+ * @throws {InputError} when `classCounts` is not a list, or `n` (named `iclExamples`, the option that
+ * sets it) not an integer in [0, total count].
  */
 export function shotsPerClass(classCounts: readonly number[], n: number): number[] {
   checkArrayLike(classCounts, 'classCounts', 'a list of class counts');
@@ -44,11 +45,14 @@ export function shotsPerClass(classCounts: readonly number[], n: number): number
  *
  * @example
  * selectIclExamples(Int32Array.of(0, 1, 1, 0, 1), 2, 2, 0); // Int32Array [2, 3]: one shot per class, shuffled
- * @throws {InputError} when `labels` is not a list of class ids, or `n` not an integer in [0, the rows of
- * classes 0 to numClasses − 1].
+ * @throws {InputError} when `labels` is not a list of class ids, `numClasses` not an integer ≥ 1, or
+ * `n` (named `iclExamples`, the option that sets it) not an integer in [0, the rows of classes 0 to
+ * numClasses − 1].
  */
 export function selectIclExamples(labels: Int32Array, numClasses: number, n: number, seed: number | string): Int32Array {
   checkArrayLike(labels, 'labels', 'an Int32Array of class ids');
+  if (!(Number.isSafeInteger(numClasses) && numClasses >= 1))
+    throw new InputError({ argument: 'numClasses', expected: 'an integer ≥ 1', received: numClasses });
   const byClass: number[][] = Array.from({ length: numClasses }, () => []);
   for (let row = 0; row < labels.length; row++) byClass[labels[row] as number]?.push(row);
   const counts = shotsPerClass(

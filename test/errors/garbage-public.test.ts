@@ -229,3 +229,12 @@ describe('optional arguments left out from JavaScript', () => {
     expect(summaryTable([curves]).settings[0]!.cells[0]!.relativeMse).toBeNull();
   });
 });
+
+describe('selectIclExamples numClasses', () => {
+  it('refuses a class count that is not an integer ≥ 1 by its name', () => {
+    for (const numClasses of [null, {}, 0, 1.5, Number.NaN]) {
+      expect(() => selectIclExamples(Int32Array.of(0, 1), numClasses as never, 1, 0)).toThrow(/^numClasses: expected an integer ≥ 1, got /);
+    }
+    expect(selectIclExamples(Int32Array.of(0, 1), 2, 2, 0)).toHaveLength(2);
+  });
+});
