@@ -20,8 +20,8 @@ export function checkPath(path: unknown, argument = 'path'): asserts path is str
 }
 
 /**
- * Refuses a `value` that is not a string (the empty one included): from JavaScript, `null` or a
- * number would otherwise fail with a TypeError where a string method is first called on it.
+ * Refuses a `value` that is not a string (any string passes, the empty one too): from JavaScript,
+ * `null` or a number would otherwise fail with a TypeError where a string method is first called.
  *
  * @throws {InputError} naming `argument`, with `expected` (default "a string").
  * @example
