@@ -84,6 +84,7 @@ export class AnnotationCoordinator {
   private readonly itemOf = new Map<string, string>();
   private readonly clients = new Set<string>();
   private points: PlotPoint[] = [];
+  private readonly plotStartedAt: number;
   private version = 0;
   private cached: PublicState | undefined;
   private readonly listeners = new Set<(state: PublicState) => void>();
@@ -101,7 +102,9 @@ export class AnnotationCoordinator {
     private readonly now: () => number = Date.now,
   ) {
     checkBrowserIds(session.ids);
-    this.addPoint(session.estimate());
+    const estimate = session.estimate();
+    this.plotStartedAt = estimate.labels;
+    this.addPoint(estimate);
   }
 
   /** Calls `listener` with the new state after every change; returns the unsubscribe function. */
@@ -374,6 +377,7 @@ export class AnnotationCoordinator {
       done,
       doneBecause: !done ? null : estimate.pending === 0 && estimate.recorded === estimate.poolSize ? 'pool' : 'rule',
       points: this.points,
+      plotStartedAt: this.plotStartedAt,
       annotators: this.clients.size,
       waitingFor: estimate.recorded > estimate.labels ? heldBack(this.session.history()) : [],
     };

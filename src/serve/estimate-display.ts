@@ -87,18 +87,19 @@ export function shownEstimate(value: number, range: ValueRange, what: string): S
 /**
  * What the page shows in place of the plot, which needs estimates with a finite interval at two
  * label counts (`plotted` of them so far; an estimate whose interval is not finite yet, such as a
- * bootstrap after one label, is not drawn). Those of earlier counts are not stored, so after a
- * restart (`restarted`) the plot starts again from the current estimate: a session with 90 labels
- * then waits for one more label, not for "two labels".
+ * bootstrap after one label, is not drawn). Those of earlier counts are not stored, so a server
+ * started on a session with labels (`startedAt` of them, the state's `plotStartedAt`) plots from
+ * its first estimate: a session with 90 labels then waits for one more label, not for "two labels".
  *
  * @example
- * plotPlaceholder(0, 0, false); // 'The plot of the estimate and its interval appears after two labels.'
- * plotPlaceholder(1, 1, false); // 'The plot of the estimate and its interval appears after the next label.'
+ * plotPlaceholder(0, 0, 0); // 'The plot of the estimate and its interval appears after two labels.'
+ * plotPlaceholder(1, 1, 0); // 'The plot of the estimate and its interval appears after the next label.'
  */
-export function plotPlaceholder(labels: number, plotted: number, restarted: boolean): string {
+export function plotPlaceholder(labels: number, plotted: number, startedAt: number): string {
   const plot = 'The plot of the estimate and its interval appears after';
   const wait = plotted >= 1 ? 'the next label' : labels === 0 ? 'two labels' : 'two more labels';
-  if (!restarted) return `${plot} ${wait}.`;
+  // Started after one label, the plot has lost nothing.
+  if (startedAt < 2) return `${plot} ${wait}.`;
   return `${plot} ${wait}: it starts again from the current estimate when the server restarts (the estimates at earlier label counts are not stored).`;
 }
 

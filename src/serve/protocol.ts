@@ -51,6 +51,11 @@ export interface PublicState {
   /** Why the session is done: every item of the pool labelled or skipped, or else the stopping rule; null while not done. */
   doneBecause: 'pool' | 'rule' | null;
   points: PlotPoint[];
+  /**
+   * The label count when this server started: `points` holds no estimate of an earlier count (the
+   * estimates are not stored, so a restarted server starts the plot again from its first estimate).
+   */
+  plotStartedAt: number;
   annotators: number;
   /**
    * The proposal numbers (0-based) of the open items that keep recorded labels out of the estimate,

@@ -6,6 +6,7 @@ import { InputError } from '../../src/errors.js';
 import { ActiveTestingSession } from '../../src/session/session.js';
 import { AnnotationCoordinator, checkBrowserIds, ConflictError, progress, type PublicState } from '../../src/serve/coordinator.js';
 import { accuracyInterval, riskInterval } from '../../src/serve/interval.js';
+import { plotPlaceholder } from '../../src/serve/estimate-display.js';
 import type { IntervalEstimate, SessionEstimate } from '../../src/session/session.js';
 import { syntheticPool } from '../../src/simulate/syntheticPool.js';
 
@@ -169,6 +170,13 @@ describe('AnnotationCoordinator', () => {
     expect(coordinator.state()).toMatchObject({ labels: 0, recorded: 2, waitingFor: [a.position] });
     await coordinator.label('a', a.id, labels[Number(a.id)]);
     expect(coordinator.state()).toMatchObject({ labels: 3, recorded: 3, waitingFor: [] });
+    // The estimate jumped from 0 to 3 labels: one point, and still a plot from the first label, not a restart.
+    expect(coordinator.state()).toMatchObject({ points: [{ labels: 3 }], plotStartedAt: 0 });
+    expect(plotPlaceholder(3, 1, coordinator.state().plotStartedAt)).toBe(
+      'The plot of the estimate and its interval appears after the next label.',
+    );
+    // A server started on the session now (a restart) plots from its 3 labels.
+    expect(new AnnotationCoordinator(session).state()).toMatchObject({ points: [{ labels: 3 }], plotStartedAt: 3 });
   });
 
   it('lets an item go to another annotator once the holder has been idle past the lease', async () => {

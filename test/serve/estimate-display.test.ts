@@ -68,12 +68,14 @@ describe('differenceRange', () => {
 describe('plotPlaceholder', () => {
   it('says how many more labels the plot waits for, and why after a restart', () => {
     const plot = 'The plot of the estimate and its interval appears after';
-    expect(plotPlaceholder(0, 0, false)).toBe(`${plot} two labels.`);
-    expect(plotPlaceholder(1, 1, false)).toBe(`${plot} the next label.`);
+    expect(plotPlaceholder(0, 0, 0)).toBe(`${plot} two labels.`);
+    expect(plotPlaceholder(1, 1, 0)).toBe(`${plot} the next label.`);
     // An estimate whose interval is not finite yet (a bootstrap after one label) is not drawn.
-    expect(plotPlaceholder(1, 0, false)).toBe(`${plot} two more labels.`);
-    expect(plotPlaceholder(2, 1, false)).toBe(`${plot} the next label.`);
-    expect(plotPlaceholder(90, 1, true)).toBe(
+    expect(plotPlaceholder(1, 0, 0)).toBe(`${plot} two more labels.`);
+    expect(plotPlaceholder(2, 1, 0)).toBe(`${plot} the next label.`);
+    // A server started after one label has lost no estimate; one started (or restarted) after 90 has.
+    expect(plotPlaceholder(3, 1, 1)).toBe(`${plot} the next label.`);
+    expect(plotPlaceholder(90, 1, 90)).toBe(
       `${plot} the next label: it starts again from the current estimate ` +
         'when the server restarts (the estimates at earlier label counts are not stored).',
     );

@@ -200,8 +200,7 @@ async function renderPlot(current: PublicState): Promise<void> {
   const caption = plotCaption(current.risk.name, points.length);
   $('plot-caption').textContent = caption ?? '';
   if (caption === null) {
-    // Every label adds a point, so fewer points than labels (up to two) means a restart.
-    const placeholder = plotPlaceholder(current.labels, points.length, current.points.length < Math.min(current.labels, 2));
+    const placeholder = plotPlaceholder(current.labels, points.length, current.plotStartedAt);
     container.textContent = placeholder;
     container.setAttribute('aria-label', placeholder);
     view?.finalize();
