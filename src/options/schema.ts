@@ -4,7 +4,7 @@ import { NUMERICS_FLAGS } from '../numerics.js';
 import { isSeed } from '../random.js';
 import { BUILTIN_LOSS_NAMES } from '../metrics/builtin-losses.js';
 import { acquisitionsFor, ESTIMATOR_NAMES, INTERVAL_KINDS, MODEL_DEVICES, MODEL_DTYPES, type RegistryUse } from './registry.js';
-import { checkChoice, closestName, didYouMean, editDistance } from '../io/suggest.js';
+import { checkChoice, didYouMean, editDistance } from '../io/suggest.js';
 import { checkObject } from '../io/check-arguments.js';
 
 /**
@@ -725,8 +725,26 @@ export function optionNames(context: OptionContext): string[] {
     .map((d) => d.name);
 }
 
-/** Edits within which an unknown key is taken for a command-line-only flag's name: a quarter of it, at least one. */
-const nearMiss = (name: string): number => Math.max(1, Math.floor(name.length / 4));
+/**
+ * The flag an unknown key of 4 characters or more misspells: within a quarter of the flag's length
+ * in edits (at least one), and nearer to it than to any option of the object (`outs` is `--out`,
+ * `timeout` is no misspelling of `--out`, and `put` is too short to tell).
+ */
+function nearMissOf(name: string, flags: readonly OptionDeclaration[], known: readonly string[]): OptionDeclaration | undefined {
+  if (name.length < 4) return undefined;
+  const lower = name.toLowerCase();
+  const nearestOption = Math.min(...known.map((option) => editDistance(lower, option.toLowerCase())));
+  let best: OptionDeclaration | undefined;
+  let bestDistance = nearestOption;
+  for (const flag of flags) {
+    const distance = editDistance(lower, flag.name.toLowerCase());
+    if (distance <= Math.max(1, Math.floor(flag.name.length / 4)) && distance < bestDistance) {
+      best = flag;
+      bestDistance = distance;
+    }
+  }
+  return best;
+}
 
 /**
  * Refuses a command-line-only flag's name given as a key of `context`'s options (or grid), saying
@@ -744,13 +762,7 @@ export function checkNoCommandLineFlags(options: object, context: OptionContext,
   for (const [key, value] of Object.entries(options)) {
     if (value === undefined || known.includes(key)) continue;
     const name = key.replace(/-([a-z])/g, (_, letter: string) => letter.toUpperCase());
-    // The flag's own name (or its kebab-case), else a near miss of it (`intervals`) that is no
-    // nearer to an option of the object (`timeout` is a near miss of `requestTimeout`, not `--out`).
-    const meant =
-      flags.find((d) => d.name === name) ??
-      (closestName(key, known) === undefined
-        ? flags.find((d) => editDistance(name.toLowerCase(), d.name.toLowerCase()) <= nearMiss(d.name))
-        : undefined);
+    const meant = flags.find((d) => d.name === name) ?? nearMissOf(name, flags, known);
     if (meant === undefined) continue;
     throw new InputError({
       argument: where === null ? key : `${where}.${key}`,

@@ -216,6 +216,9 @@ describe('a command-line-only flag given as an option', () => {
       /^timeout: expected a known option, did you mean requestTimeout\?/,
     );
     expect(() => checkEvaluateOptions({ ...step, forceRefresh: true }, null)).toThrow(/^forceRefresh: expected a known option/);
+    // Nearer to the flag than to any option: the flag; too short to tell: no guess.
+    await expect(simulate(pool, { outs: 'x' } as never)).rejects.toThrow(/^outs: .*not the command line's --out:/);
+    await expect(simulate(pool, { put: 'x' } as never)).rejects.toThrow(/^put: expected a known option/);
   });
 });
 
