@@ -36,8 +36,9 @@ interface Assignment {
   touched: number;
 }
 
-/** The longest item id the page sends back: well inside the server's request body limit. */
+/** The longest item id the page sends back, in characters and as JSON (control characters take 6 bytes there): within the request body limit. */
 const MAX_ID_LENGTH = 1000;
+const MAX_ID_JSON_BYTES = 3000;
 
 /**
  * Refuses a pool with an id longer than the page sends back: its item could be shown but never
@@ -48,11 +49,11 @@ const MAX_ID_LENGTH = 1000;
  * checkBrowserIds(['a', 'x'.repeat(1001)]); // InputError: session ids: expected ids of at most 1000 characters
  */
 export function checkBrowserIds(ids: readonly string[]): void {
-  const tooLong = ids.findIndex((id) => id.length > MAX_ID_LENGTH);
+  const tooLong = ids.findIndex((id) => id.length > MAX_ID_LENGTH || Buffer.byteLength(JSON.stringify(id)) > MAX_ID_JSON_BYTES);
   if (tooLong < 0) return;
   throw new InputError({
     argument: 'session ids',
-    expected: `ids of at most ${MAX_ID_LENGTH} characters to label in the browser (\`active-testing label\` takes any)`,
+    expected: `ids of at most ${MAX_ID_LENGTH} characters (${MAX_ID_JSON_BYTES} bytes as JSON) to label in the browser (\`active-testing label\` takes any)`,
     received: ReceivedKind.noted(ids[tooLong], `item ${tooLong}'s id`),
   });
 }

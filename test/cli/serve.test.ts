@@ -74,7 +74,7 @@ describe('active-testing serve: usage errors', () => {
     ]);
     expect(run.code).toBe(1);
     expect(run.stderr).toBe(
-      `active-testing serve: session ids: expected ids of at most 1000 characters to label in the browser (\`active-testing label\` takes any), got "${'y'.repeat(60)}"… (a string of 1200 characters) (item 1's id)`,
+      `active-testing serve: session ids: expected ids of at most 1000 characters (3000 bytes as JSON) to label in the browser (\`active-testing label\` takes any), got "${'y'.repeat(60)}"… (a string of 1200 characters) (item 1's id)`,
     );
     expect(readdirSync(dir).sort()).toEqual(['f.npy', 'pool.tsv']);
   });

@@ -60,9 +60,11 @@ describe('AnnotationCoordinator', () => {
       seed: 1,
     });
     expect(() => new AnnotationCoordinator(session)).toThrow(
-      `session ids: expected ids of at most 1000 characters to label in the browser (\`active-testing label\` takes any), got "${'y'.repeat(60)}"… (a string of 1200 characters) (item 1's id)`,
+      `session ids: expected ids of at most 1000 characters (3000 bytes as JSON) to label in the browser (\`active-testing label\` takes any), got "${'y'.repeat(60)}"… (a string of 1200 characters) (item 1's id)`,
     );
-    expect(() => checkBrowserIds(['a', 'x'.repeat(1000)])).not.toThrow();
+    expect(() => checkBrowserIds(['a', 'x'.repeat(1000), 'é'.repeat(1000)])).not.toThrow();
+    // 600 control characters are 3600 bytes as JSON: the page could not send the id back either.
+    expect(() => checkBrowserIds(['a', '\u0001'.repeat(600)])).toThrow(/^session ids: .*\(item 1's id\)$/);
   });
 
   it("gives each annotator its own item, in the session's proposal order", async () => {
