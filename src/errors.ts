@@ -132,9 +132,10 @@ function formatReceived(value: unknown): string {
 
 /** An item of a received list, shorter than on its own: a list of long strings or of lists stays one line. */
 function formatListItem(value: unknown): string {
-  if (typeof value === 'string' && value.length > 40)
+  if (typeof value === 'string' && value.length > 60)
     return `${JSON.stringify(value.slice(0, 20))}… (a string of ${value.length} characters)`;
-  if (Array.isArray(value)) return value.length === 0 ? '[]' : `[…] (a list of ${value.length})`;
+  // A short row of a ragged matrix says what is wrong with it; a long one is told by its length.
+  if (Array.isArray(value) && value.length > 5) return `[…] (a list of ${value.length})`;
   return formatReceived(value);
 }
 

@@ -36,8 +36,8 @@ describe('InputError says what it received', () => {
     expect(received(list.slice(0, 20))).toBe(`x: expected a number, got [${list.slice(0, 20).join(', ')}]`);
     expect(received(list)).toBe('x: expected a number, got [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, …] (10000 values)');
     // Items of a list are shortened further, so that twenty long strings or lists stay one short line.
-    expect(received(['a', 'b'.repeat(41), [1, 2], []])).toBe(
-      `x: expected a number, got ["a", "${'b'.repeat(20)}"… (a string of 41 characters), […] (a list of 2), []]`,
+    expect(received(['a', 'b'.repeat(60), 'b'.repeat(61), [1, 2], [], [1, 2, 3, 4, 5, 6]])).toBe(
+      `x: expected a number, got ["a", "${'b'.repeat(60)}", "${'b'.repeat(20)}"… (a string of 61 characters), [1, 2], [], […] (a list of 6)]`,
     );
     const item = `"${'c'.repeat(20)}"… (a string of 200 characters)`;
     expect(received(Array.from({ length: 20 }, () => 'c'.repeat(200)))).toBe(

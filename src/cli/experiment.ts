@@ -8,6 +8,7 @@ import { checkRequired, commandFlags, commandValues, parseOptions } from './opti
 import { formatDuration, progressBar } from './progress.js';
 import { withInterrupts } from './interrupt.js';
 import { formatCount } from '../io/format-count.js';
+import { shellWord } from '../io/shell-word.js';
 
 const HELP = `Usage: active-testing experiment --config grid.json --out DIR [options]
 
@@ -120,6 +121,6 @@ function describeEvent(event: Exclude<ExperimentEvent, { event: 'progress' | 'wa
     case 'setting-done':
       return `  ${event.name}: done in ${formatDuration(event.seconds)} → ${displayPath(event.folder)}`;
     case 'done':
-      return `Done in ${formatDuration(event.seconds)}. Next: active-testing report ${out}`;
+      return `Done in ${formatDuration(event.seconds)}. Next: active-testing report ${shellWord(out)}`;
   }
 }

@@ -1,5 +1,5 @@
-/** Characters a POSIX shell reads literally in a word: anything else makes the word quoted. */
-const PLAIN_WORD = /^[\w@%+=:,./-]+$/;
+/** Characters a POSIX shell reads literally in a word (and zsh: no `=` first): anything else makes the word quoted. */
+const PLAIN_WORD = /^[\w@%+:,./-][\w@%+=:,./-]*$/;
 
 /**
  * `text` as one word of a command a user may paste into a POSIX shell: as it is when the shell reads

@@ -8,7 +8,7 @@ describe('shellWord', () => {
   });
 
   it('quotes anything else so that the shell reads back exactly the text', () => {
-    const words = ['my runs/a.session', "it's.tsv", '$HOME/x', 'a;b', 'tab\there', 'new\nline', '*.tsv', '~/x', '', "''", 'é.tsv'];
+    const words = ['my runs/a.session', "it's.tsv", '$HOME/x', 'a;b', 'tab\there', 'new\nline', '*.tsv', '~/x', '', "''", 'é.tsv', '=ls'];
     for (const word of words) {
       const quoted = shellWord(word);
       expect(quoted).not.toBe(word);
