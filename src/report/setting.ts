@@ -1,3 +1,4 @@
+import { InputError } from '../errors.js';
 import { checkArrayLike, checkObject } from '../io/check-arguments.js';
 import type { Matrix } from '../matrix.js';
 import { checkMatrix } from '../metrics/validate.js';
@@ -56,8 +57,8 @@ export interface ReportSetting {
 }
 
 /**
- * Refuses a `value` that is not a report setting with its estimates matrix and label counts, the
- * parts every statistic of a setting reads first.
+ * Refuses a `value` that is not a report setting with its estimates matrix, label counts, label
+ * offset and true risk, the parts every statistic of a setting reads first.
  *
  * @throws {InputError} naming `argument` or the key at fault (`setting.estimates`).
  * @example
@@ -65,9 +66,18 @@ export interface ReportSetting {
  */
 export function checkReportSetting(value: unknown, argument: string): asserts value is ReportSetting {
   checkObject(value, argument, 'a report setting (what loadReportSettings returns)');
-  const { estimates, labels } = value as Partial<ReportSetting>;
+  const { estimates, labels, labelOffset, trueRisk } = value as Partial<ReportSetting>;
   checkMatrix(estimates, `${argument}.estimates`);
   checkArrayLike(labels, `${argument}.labels`, 'an array of label counts, one per row');
+  // Left out from JavaScript, either would make every relative number NaN, shown as missing.
+  if (!(Number.isSafeInteger(labelOffset) && labelOffset! >= 0))
+    throw new InputError({
+      argument: `${argument}.labelOffset`,
+      expected: 'the labels spent before acquisition, an integer ≥ 0',
+      received: labelOffset,
+    });
+  if (!Number.isFinite(trueRisk))
+    throw new InputError({ argument: `${argument}.trueRisk`, expected: "the pool's true risk, a finite number", received: trueRisk });
 }
 
 /** `random`: i.i.d. labelling (the baseline of the relative figures); `ase`: the ASE baseline; `active`: active testing. */

@@ -238,3 +238,15 @@ describe('selectIclExamples numClasses', () => {
     expect(selectIclExamples(Int32Array.of(0, 1), 2, 2, 0)).toHaveLength(2);
   });
 });
+
+describe('a report setting without its label offset or true risk', () => {
+  it('is refused by the key, not turned into relative numbers that are all missing', () => {
+    const { labelOffset: _offset, ...noOffset } = setting;
+    expect(() => settingCurves(noOffset as never)).toThrow(
+      /^setting\.labelOffset: expected the labels spent before acquisition, an integer ≥ 0$/,
+    );
+    expect(() => settingCurves({ ...setting, trueRisk: Number.NaN })).toThrow(
+      /^setting\.trueRisk: expected the pool's true risk, a finite number, got NaN$/,
+    );
+  });
+});
