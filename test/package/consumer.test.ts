@@ -7,53 +7,11 @@ import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runtimeExports } from '../../scripts/api-report.mjs';
+import { docBlocks } from '../helpers/doc-blocks.js';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const built = existsSync(join(repo, 'dist/index.d.ts')) && existsSync(join(repo, 'dist/reference.cjs'));
 const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
-
-/**
- * Names the README and docs code blocks use without defining them (a user's own pool, model,
- * prompts…): declared `any`, so that the blocks compile as written and only the package's own
- * types are checked.
- */
-const DOC_FREE_NAMES = [
-  'f',
-  'g',
-  'y',
-  'pool',
-  'gHeld',
-  'yHeld',
-  'texts',
-  'ids',
-  'targetScores',
-  'modelScores',
-  'surrogateScores',
-  'labels',
-  'askSomeone',
-  'model',
-  'prefix',
-  'classes',
-  'prompts',
-  'dataset',
-  'splits',
-];
-
-/** The TypeScript blocks of the README and docs/*.md, each a module of its own. */
-function docBlocks(): Array<{ name: string; code: string }> {
-  const files = [
-    'README.md',
-    ...readdirSync(join(repo, 'docs'))
-      .filter((f) => f.endsWith('.md'))
-      .map((f) => `docs/${f}`),
-  ];
-  return files.flatMap((file) =>
-    [...readFileSync(join(repo, file), 'utf8').matchAll(/^```(?:ts|typescript)\n([\s\S]*?)^```/gm)].map((match, i) => ({
-      name: `${file.replace(/[/.]/g, '-')}-${i + 1}`,
-      code: `${match[1]}\nexport {};\n`,
-    })),
-  );
-}
 
 /**
  * The packed tarball as a user installs it (`npm pack`, unpacked into a project's node_modules
@@ -89,8 +47,7 @@ describe.skipIf(!built)('the packed package in a consumer project', () => {
     writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }));
     const fixtures = join(repo, 'test/package/consumer');
     for (const file of readdirSync(fixtures)) cpSync(join(fixtures, file), join(project, file));
-    for (const block of docBlocks()) writeFileSync(join(project, `${block.name}.ts`), block.code);
-    writeFileSync(join(project, 'doc-free-names.d.ts'), DOC_FREE_NAMES.map((name) => `declare const ${name}: any;`).join('\n'));
+    for (const block of docBlocks()) writeFileSync(join(project, `${block.name}.ts`), block.module);
   });
 
   afterAll(() => {
@@ -223,13 +180,8 @@ describe.skipIf(!built)('the packed package in a consumer project', () => {
   });
 
   it("runs the README's self-contained examples as written", () => {
-    // Blocks that use none of DOC_FREE_NAMES without declaring it (the reader's own data): the quick start.
-    // Words in comments and string literals ("after 200 labels") are not uses.
-    const code = (block: string) => block.replace(/\/\/.*$/gm, '').replace(/'[^'\n]*'|`[^`]*`/g, "''");
-    const free = (block: string, name: string) =>
-      new RegExp(`\\b${name}\\b`).test(code(block)) && !new RegExp(`\\b(?:const|let)\\s+${name}\\b`).test(block);
-    const readme = docBlocks().filter((block) => block.name.startsWith('README-md-'));
-    const runnable = readme.filter((block) => !DOC_FREE_NAMES.some((name) => free(block.code, name)));
+    // Blocks that leave no name to the reader (the quick start).
+    const runnable = docBlocks().filter((block) => block.file === 'README.md' && block.declarations.length === 0);
     expect(runnable.length).toBeGreaterThan(0);
     for (const block of runnable) {
       const js = ts.transpileModule(block.code, {
@@ -251,12 +203,8 @@ describe.skipIf(!built)('the packed package in a consumer project', () => {
       target: 'es2022',
       types: ['node'],
     };
-    const esmFiles = ['types.ts', 'doc-free-names.d.ts', ...docBlocks().map((b) => `${b.name}.ts`)];
-    // The doc blocks are user code with untyped callback parameters; the package's types stay strict.
-    writeFileSync(
-      join(project, 'tsconfig.esm.json'),
-      JSON.stringify({ compilerOptions: { ...base, noImplicitAny: false }, files: esmFiles }),
-    );
+    const esmFiles = ['types.ts', ...docBlocks().map((b) => `${b.name}.ts`)];
+    writeFileSync(join(project, 'tsconfig.esm.json'), JSON.stringify({ compilerOptions: base, files: esmFiles }));
     writeFileSync(join(project, 'tsconfig.cjs.json'), JSON.stringify({ compilerOptions: base, files: ['types.cts'] }));
     // A CommonJS project (`"type": "commonjs"`, the npm default) type-checks the package's .d.cts
     // from a plain .ts file too, where an import of an ES module's types would be refused.

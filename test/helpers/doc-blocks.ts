@@ -1,0 +1,110 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import ts from 'typescript';
+
+// The TypeScript and JavaScript blocks of the README and docs/*.md, which test/docs-snippets.test.ts
+// type-checks against the sources and test/package/consumer.test.ts against the packed package.
+//
+// A block may use names its prose leaves to the reader (`texts`, `model`, `askSomeone`):
+// FREE_NAMES declares them, per file in the order of its blocks, with the types the prose implies,
+// written against the package as `api` (`api.Model`), so that a wrong use of the reader's model
+// fails too. The declarations come after the block, so that a reported line is the doc's line.
+
+const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+
+/** Per file, per ```ts / ```js block in order: the free names it uses, as ambient declarations. */
+export const FREE_NAMES: Record<string, string[][]> = {
+  'README.md': [[]],
+  'docs/adaptive.md': [
+    [
+      'declare const f: api.MatrixInput, g: api.MatrixInput, gHeld: api.MatrixInput;',
+      'declare const y: api.LabelsInput, yHeld: api.LabelsInput;',
+      'declare const pool: api.SimulationInput;',
+    ],
+  ],
+  'docs/llm-scoring.md': [[]],
+  'docs/reports.md': [[]],
+  'docs/sessions.md': [
+    [
+      'declare const texts: string[], ids: string[];',
+      'declare const modelScores: api.ScoresInput, surrogateScores: api.ScoresInput;',
+      'declare function askSomeone(text: string): Promise<string | null>;',
+    ],
+    [
+      'declare const model: api.Model, prefix: string, texts: string[], classes: string[];',
+      'declare const surrogateScores: api.ScoresInput;',
+    ],
+  ],
+  'docs/simulate.md': [
+    ['declare const modelScores: api.MatrixInput, surrogateScores: api.MatrixInput, labels: api.LabelsInput;'],
+    ['declare const model: api.Model, dataset: api.TextClassificationDataset, splits: api.Splits;'],
+    [],
+  ],
+  'docs/vllm.md': [['declare const prompts: string[];']],
+};
+
+export interface DocBlock {
+  /** The markdown file, relative to the repository. */
+  file: string;
+  /** A name for the block's module: the file's path with `-` for `/` and `.`, and the block's number. */
+  name: string;
+  /** 1-based line of the block's first code line in the file. */
+  line: number;
+  code: string;
+  /** Its FREE_NAMES entry (empty when it has none). */
+  declarations: string[];
+  /** The block as a module: its code, then `declarations`. */
+  module: string;
+}
+
+/** The ```ts, ```typescript, ```js and ```javascript blocks of `file` (relative to the repository). */
+function blocksOf(file: string): DocBlock[] {
+  const lines = readFileSync(join(repoRoot, file), 'utf8').split('\n');
+  const blocks: DocBlock[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    const open = /^\s*(`{3,}|~{3,})\s*(\w*)/.exec(lines[i]!);
+    if (open === null) continue;
+    let end = i + 1;
+    while (end < lines.length && !lines[end]!.trimStart().startsWith(open[1]!)) end++;
+    if (['ts', 'typescript', 'js', 'javascript'].includes(open[2]!)) {
+      const code = lines.slice(i + 1, end).join('\n');
+      const declarations = FREE_NAMES[file]?.[blocks.length] ?? [];
+      const module = [code, "import type * as api from 'active-testing';", ...declarations, 'export {};', ''].join('\n');
+      blocks.push({ file, name: `${file.replace(/[/.]/g, '-')}-${blocks.length + 1}`, line: i + 2, code, declarations, module });
+    }
+    i = end;
+  }
+  return blocks;
+}
+
+/** The code blocks of the README and docs/*.md. */
+export function docBlocks(): DocBlock[] {
+  const docs = readdirSync(join(repoRoot, 'docs'))
+    .filter((name) => name.endsWith('.md'))
+    .sort()
+    .map((name) => `docs/${name}`);
+  return ['README.md', ...docs].flatMap(blocksOf);
+}
+
+/** The names `declarations` declare. */
+export function declaredNames(declarations: string[]): string[] {
+  const source = ts.createSourceFile('declarations.ts', declarations.join('\n'), ts.ScriptTarget.Latest);
+  return source.statements.flatMap((statement) => {
+    if (ts.isFunctionDeclaration(statement) && statement.name !== undefined) return [statement.name.text];
+    if (ts.isVariableStatement(statement))
+      return statement.declarationList.declarations.flatMap((d) => (ts.isIdentifier(d.name) ? [d.name.text] : []));
+    return [];
+  });
+}
+
+/** Every identifier `code` mentions (not the words of its comments or strings). */
+export function identifiersIn(code: string): Set<string> {
+  const names = new Set<string>();
+  const visit = (node: ts.Node): void => {
+    if (ts.isIdentifier(node)) names.add(node.text);
+    ts.forEachChild(node, visit);
+  };
+  visit(ts.createSourceFile('block.ts', code, ts.ScriptTarget.Latest, true));
+  return names;
+}
