@@ -58,24 +58,28 @@ export interface DocBlock {
   module: string;
 }
 
-/** The ```ts, ```typescript, ```js and ```javascript blocks of `file` (relative to the repository). */
-function blocksOf(file: string): DocBlock[] {
+/** The fenced blocks of `file` (relative to the repository) in one of `languages`: each one's code and its first code line (1-based). */
+export function fencedBlocks(file: string, languages: readonly string[]): Array<{ line: number; code: string }> {
   const lines = readFileSync(join(repoRoot, file), 'utf8').split('\n');
-  const blocks: DocBlock[] = [];
+  const blocks: Array<{ line: number; code: string }> = [];
   for (let i = 0; i < lines.length; i++) {
     const open = /^\s*(`{3,}|~{3,})\s*(\w*)/.exec(lines[i]!);
     if (open === null) continue;
     let end = i + 1;
     while (end < lines.length && !lines[end]!.trimStart().startsWith(open[1]!)) end++;
-    if (['ts', 'typescript', 'js', 'javascript'].includes(open[2]!)) {
-      const code = lines.slice(i + 1, end).join('\n');
-      const declarations = FREE_NAMES[file]?.[blocks.length] ?? [];
-      const module = [code, "import type * as api from 'active-testing';", ...declarations, 'export {};', ''].join('\n');
-      blocks.push({ file, name: `${file.replace(/[/.]/g, '-')}-${blocks.length + 1}`, line: i + 2, code, declarations, module });
-    }
+    if (languages.includes(open[2]!)) blocks.push({ line: i + 2, code: lines.slice(i + 1, end).join('\n') });
     i = end;
   }
   return blocks;
+}
+
+/** The ```ts, ```typescript, ```js and ```javascript blocks of `file` (relative to the repository). */
+function blocksOf(file: string): DocBlock[] {
+  return fencedBlocks(file, ['ts', 'typescript', 'js', 'javascript']).map(({ line, code }, index) => {
+    const declarations = FREE_NAMES[file]?.[index] ?? [];
+    const module = [code, "import type * as api from 'active-testing';", ...declarations, 'export {};', ''].join('\n');
+    return { file, name: `${file.replace(/[/.]/g, '-')}-${index + 1}`, line, code, declarations, module };
+  });
 }
 
 /** The code blocks of the README and docs/*.md. */
