@@ -81,6 +81,7 @@ const positive: ValueSpec = { kind: 'number', min: 0, max: Infinity, minOpen: tr
 export const LONGEST_WAIT_MS = 2 ** 31 - 1;
 const oneOf = (choices: readonly string[]): ValueSpec => ({ kind: 'choice', choices: () => choices });
 
+const CALIBRATION_OPTION = 'the `calibration: { scores, labels }` option takes the held-out scores and labels';
 const WRITES_SIMULATION = 'writeSimulationOutputs(dir, result, summary, { force }) writes a result into a folder';
 const WRITES_EVALUATION =
   "a grid writes each evaluate step's results into a folder of its own, and evaluateToFolder(config, run) takes `run.out`";
@@ -103,7 +104,7 @@ const SIMULATE_COMMAND: readonly OptionDeclaration[] = [
     contexts: ['simulate', 'label', 'serve'],
     metavar: 'FILE',
     commandLineOnly: true,
-    inTypeScript: 'the `calibration: { scores, labels }` option takes the held-out scores and labels',
+    inTypeScript: CALIBRATION_OPTION,
   },
   {
     name: 'calibrationLabels',
@@ -112,7 +113,7 @@ const SIMULATE_COMMAND: readonly OptionDeclaration[] = [
     contexts: ['simulate', 'label', 'serve'],
     metavar: 'FILE',
     commandLineOnly: true,
-    inTypeScript: 'the `calibration: { scores, labels }` option takes the held-out scores and labels',
+    inTypeScript: CALIBRATION_OPTION,
   },
   {
     name: 'out',
