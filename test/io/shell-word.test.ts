@@ -15,4 +15,11 @@ describe('shellWord', () => {
       expect(execFileSync('/bin/sh', ['-c', `printf %s ${quoted}`], { encoding: 'utf8' })).toBe(word);
     }
   });
+
+  it('puts ./ before a path that starts with a dash, so that no command reads it as an option', () => {
+    expect(shellWord('-x.session')).toBe('./-x.session');
+    expect(shellWord('--force')).toBe('./--force');
+    expect(shellWord('-my runs')).toBe("'./-my runs'");
+    expect(shellWord('a-b')).toBe('a-b');
+  });
 });
