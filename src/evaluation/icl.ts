@@ -53,7 +53,10 @@ export function selectIclExamples(labels: Int32Array, numClasses: number, n: num
   checkArrayLike(labels, 'labels', 'an Int32Array of class ids');
   if (!(Number.isSafeInteger(numClasses) && numClasses >= 1))
     throw new InputError({ argument: 'numClasses', expected: 'an integer ≥ 1', received: numClasses });
-  const byClass: number[][] = Array.from({ length: numClasses }, () => []);
+  // Classes above the largest label have no rows and get no shots: leaving them out keeps a large numClasses cheap.
+  let largestLabel = -1;
+  for (let row = 0; row < labels.length; row++) if ((labels[row] as number) > largestLabel) largestLabel = labels[row] as number;
+  const byClass: number[][] = Array.from({ length: Math.min(numClasses, Math.floor(largestLabel) + 1) }, () => []);
   for (let row = 0; row < labels.length; row++) byClass[labels[row] as number]?.push(row);
   const counts = shotsPerClass(
     byClass.map((rows) => rows.length),

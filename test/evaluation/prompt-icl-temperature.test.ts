@@ -59,6 +59,13 @@ describe('ICL example selection', () => {
     const sorted = Array.from(shots).sort((a, b) => a - b);
     expect(Array.from(shots)).not.toEqual(sorted);
   });
+
+  it('takes a class count far above the labels at the cost of the labels, with the same shots', () => {
+    const labels = Int32Array.from({ length: 30 }, (_, i) => i % 3);
+    const shots = Array.from(selectIclExamples(labels, 3, 7, 5));
+    expect(Array.from(selectIclExamples(labels, 1e12, 7, 5))).toEqual(shots);
+    expect(Array.from(selectIclExamples(labels, 2, 4, 5)).every((row) => labels[row] !== 2)).toBe(true);
+  });
 });
 
 describe('solveTemperature', () => {
