@@ -183,6 +183,11 @@ const POOL_LABEL_COLUMN = 'label';
 async function readPool(given: Record<string, unknown>): Promise<{ texts: string[]; ids: string[] | undefined; hasLabels: boolean }> {
   const dataPath = required<string>(given, 'data');
   const table = await readTable(dataPath);
+  // Before the columns: an empty JSON Lines file has none, and a header-only table would otherwise
+  // reach the session as an empty list of texts, refused without the file's name.
+  if (table.rows.length === 0) {
+    throw new FileFormatError(dataPath, 'holds no items; expected one row per item of the pool, one per row of --model-scores');
+  }
   const textColumn = columnIndex(table, (given.textColumn as string | undefined) ?? 'sentence', dataPath);
   const idName = given.idColumn as string | undefined;
   const idColumn = idName !== undefined ? columnIndex(table, idName, dataPath) : table.columns.indexOf('id');

@@ -237,6 +237,23 @@ describe('active-testing label: scripted use and bad input', () => {
     }
   });
 
+  it('refuses a pool file without items, naming it, before reading the answers or creating the session', async () => {
+    const files = await writePoolFiles(3, 9);
+    const session = join(files.dir, 'e.session');
+    const headerOnly = join(files.dir, 'header-only.tsv');
+    writeFileSync(headerOnly, 'id\tsentence\r\n');
+    const empty = join(files.dir, 'empty.jsonl');
+    writeFileSync(empty, '');
+    for (const pool of [headerOnly, empty]) {
+      const created = run([...createArgs(files, session, 0).map((a) => (a === files.data ? pool : a)), '--answers', files.data]);
+      expect(created.status).toBe(1);
+      expect(created.stderr).toBe(
+        `active-testing label: ${pool}: holds no items; expected one row per item of the pool, one per row of --model-scores\n`,
+      );
+      expect(existsSync(session)).toBe(false);
+    }
+  });
+
   it('refuses a repeated item id with both of its lines, before creating the session', async () => {
     const files = await writePoolFiles(3, 7);
     const session = join(files.dir, 'd.session');
