@@ -4,6 +4,7 @@ import { FileFormatError } from '../errors.js';
 import { readParquet } from './read-parquet.js';
 import { checkUniqueColumns, type Table } from './table.js';
 import { checkPath, unreadableFile } from '../io/index.js';
+import { repeatedJsonKey } from '../io/json.js';
 import { checkChoice } from '../io/suggest.js';
 
 export type { Table } from './table.js';
@@ -171,7 +172,7 @@ function parseJsonLines(text: string, path: string): Table {
     if (typeof value !== 'object' || value === null || Array.isArray(value)) {
       throw new FileFormatError(path, `line ${i + 1}: expected a JSON object`);
     }
-    const repeated = repeatedKey(line);
+    const repeated = repeatedJsonKey(line);
     if (repeated !== undefined)
       throw new FileFormatError(
         path,
@@ -182,32 +183,6 @@ function parseJsonLines(text: string, path: string): Table {
     lines.push(i + 1);
   });
   return { columns, rows: objects.map((o) => columns.map((c) => o[c])), origin: { path, lines } };
-}
-
-/**
- * The first key that the text of a JSON object (valid JSON) gives twice at its top level, which
- * `JSON.parse`, as Python's `json`, reads as its last value alone: a silently lost cell, as a
- * repeated column name of a TSV file would be. One pass over the text, strings skipped.
- */
-function repeatedKey(json: string): string | undefined {
-  const keys = new Set<string>();
-  let depth = 0;
-  let lastString = '';
-  for (let i = 0; i < json.length; i++) {
-    const ch = json[i];
-    if (ch === '"') {
-      const start = i;
-      for (i++; json[i] !== '"'; i++) if (json[i] === '\\') i++;
-      if (depth === 1) lastString = json.slice(start, i + 1);
-    } else if (ch === '{' || ch === '[') depth++;
-    else if (ch === '}' || ch === ']') depth--;
-    else if (ch === ':' && depth === 1) {
-      const key = JSON.parse(lastString) as string;
-      if (keys.has(key)) return key;
-      keys.add(key);
-    }
-  }
-  return undefined;
 }
 
 /**

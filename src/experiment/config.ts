@@ -22,6 +22,7 @@ import { checkPath } from '../io/index.js';
 import { defaultRunSize } from '../simulate/simulation-options.js';
 import { formatCount } from '../io/format-count.js';
 import { unreadableFile } from '../io/unreadable.js';
+import { repeatedJsonKey } from '../io/json.js';
 
 /** Score and label files of a held-out labelled set (paths, or `evaluate:<step>`). */
 export interface CalibrationFiles {
@@ -169,6 +170,10 @@ export function loadExperimentConfig(path: string): ExperimentConfig {
   } catch (error) {
     const yaml = /\.ya?ml$/i.test(path) ? '; a grid file is JSON, not YAML' : '';
     throw new FileFormatError(path, `is not valid JSON (${(error as Error).message})${yaml}`);
+  }
+  const repeated = repeatedJsonKey(text);
+  if (repeated !== undefined) {
+    throw new FileFormatError(path, `${repeated} is given twice; keys must be unique (JSON.parse would keep the last)`);
   }
   return resolveExperimentConfig(json, dirname(resolve(path)));
 }

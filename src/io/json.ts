@@ -2,3 +2,45 @@
 export function toJson(value: unknown): string {
   return `${JSON.stringify(value, (_, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v), 2)}\n`;
 }
+
+/**
+ * Where the text of a JSON value (valid JSON) first gives a key twice in one object, at any depth,
+ * as a path (`settings[1].acquisition`, or the key alone at the top level); undefined when no key
+ * repeats. `JSON.parse`, as Python's `json`, keeps only the last value, so the first is lost
+ * without a word. One pass over the text, strings skipped.
+ *
+ * @example
+ * repeatedJsonKey('{"runs": 5, "runs": 7}'); // 'runs'
+ * repeatedJsonKey('{"settings": [{}, {"clip": 0.1, "clip": 0.2}]}'); // 'settings[1].clip'
+ */
+export function repeatedJsonKey(json: string): string | undefined {
+  // One frame per open object or list: the keys an object has given, or a list's item index.
+  const frames: Array<{ keys: Set<string>; key?: string } | { index: number }> = [];
+  let lastString = '';
+  const place = (): string =>
+    frames
+      .map((frame) => ('keys' in frame ? `.${frame.key ?? ''}` : `[${frame.index}]`))
+      .join('')
+      .replace(/^\./, '');
+  for (let i = 0; i < json.length; i++) {
+    const ch = json[i];
+    if (ch === '"') {
+      const start = i;
+      for (i++; json[i] !== '"'; i++) if (json[i] === '\\') i++;
+      lastString = json.slice(start, i + 1);
+    } else if (ch === '{') frames.push({ keys: new Set() });
+    else if (ch === '[') frames.push({ index: 0 });
+    else if (ch === '}' || ch === ']') frames.pop();
+    else if (ch === ',') {
+      const frame = frames.at(-1);
+      if (frame !== undefined && 'index' in frame) frame.index++;
+    } else if (ch === ':') {
+      const frame = frames.at(-1) as { keys: Set<string>; key?: string };
+      const key = JSON.parse(lastString) as string;
+      frame.key = key;
+      if (frame.keys.has(key)) return place();
+      frame.keys.add(key);
+    }
+  }
+  return undefined;
+}

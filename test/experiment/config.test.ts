@@ -296,6 +296,28 @@ describe('loadExperimentConfig', () => {
     expect(loadExperimentConfig(path)).toMatchObject({ modelScores: join(dir, 'target.npy'), runs: 10 });
   });
 
+  it('refuses a key given twice, at any depth, naming its place: JSON.parse would keep the last alone', () => {
+    const path = join(dir, 'twice.json');
+    const grid = (body: string) => `{"modelScores": "target.npy", "labels": "labels.npy", ${body}}`;
+    const cases: Array<[string, string]> = [
+      [grid('"runs": 5, "runs": 7, "settings": [{"acquisition": "iid"}]'), 'runs'],
+      [grid('"settings": [{"acquisition": "iid"}, {"acquisition": "surrogate-ce", "acquisition": "iid"}]'), 'settings[1].acquisition'],
+      [
+        grid('"surrogates": {"s": {"scores": "a.npy", "scores": "b.npy"}}, "settings": [{"acquisition": "surrogate-ce"}]'),
+        'surrogates.s.scores',
+      ],
+    ];
+    for (const [text, place] of cases) {
+      writeFileSync(path, text);
+      expect(() => loadExperimentConfig(path)).toThrow(
+        new FileFormatError(path, `${place} is given twice; keys must be unique (JSON.parse would keep the last)`),
+      );
+    }
+    // The same key in two objects, and a key's name as a string value, are not repeats.
+    writeFileSync(path, grid('"settings": [{"acquisition": "iid", "name": "runs"}, {"acquisition": "true-loss"}], "runs": 5'));
+    expect(loadExperimentConfig(path)).toMatchObject({ runs: 5 });
+  });
+
   it('says a YAML grid is not read, and refuses a file that is not UTF-8, naming the file', () => {
     const yaml = join(dir, 'grid.yaml');
     writeFileSync(yaml, 'modelScores: target.npy\nlabels: labels.npy\nsettings:\n  - acquisition: iid\n');
