@@ -424,7 +424,8 @@ async function evaluateLocked(config: EvaluateConfig, run: EvaluateRun): Promise
       argument: 'data',
       expected:
         config.icl_examples > 0 && config.icl_data === null ? 'rows left to score after removing the ICL examples' : 'rows to score',
-      received: new ReceivedKind(`${data.size} rows`),
+      // The file too: a header-only table's message would otherwise name only the flag.
+      received: new ReceivedKind(`${data.size} rows in ${config.data}`),
     });
 
   // Loading a model can take minutes and cannot be stopped halfway: it is not begun once the run
