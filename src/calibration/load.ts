@@ -1,3 +1,4 @@
+import { InputError } from '../errors.js';
 import { readNpy } from '../io/npy.js';
 import type { LabelsInput, MatrixInput } from '../matrix.js';
 import { labelsOfFile, scoresMatrix } from '../io/pool-files.js';
@@ -6,17 +7,29 @@ import { labelsOfFile, scoresMatrix } from '../io/pool-files.js';
  * Reads a held-out calibration set from `.npy` files (surrogate scores N×K, labels as indices or
  * one-hot), checked as the pool's files are; errors name the files by `names`, by default
  * `--calibration-scores`/`--calibration-labels` (in a grid, `surrogates.g.calibration.scores`, ...).
+ * With `classCount`, the pool's number of classes, the scores must have that many columns, checked
+ * before the labels: scores of another width would otherwise have correct labels refused as out
+ * of range.
  *
  * @example
  * const calibration = await loadCalibrationSet('g_heldout.npy', 'y_heldout.npy');
  * await simulate(pool, { acquisition: 'adaptive', calibration });
+ * @throws {InputError} naming the scores when they have other than `classCount` columns.
  */
 export async function loadCalibrationSet(
   scoresPath: string,
   labelsPath: string,
   names: { scores: string; labels: string } = { scores: '--calibration-scores', labels: '--calibration-labels' },
+  classCount?: number,
 ): Promise<{ scores: MatrixInput; labels: LabelsInput }> {
   const scores = scoresMatrix(await readNpy(scoresPath, names.scores), names.scores);
+  if (classCount !== undefined && scores.cols !== classCount) {
+    throw new InputError({
+      argument: names.scores,
+      expected: `scores with ${classCount} columns, one per class of the pool`,
+      received: scores.cols,
+    });
+  }
   const labels = labelsOfFile(await readNpy(labelsPath, names.labels), labelsPath, names.labels, scores.rows, scores.cols);
   return { scores: { data: scores.data, shape: [scores.rows, scores.cols] }, labels };
 }

@@ -218,14 +218,22 @@ function noteUnreadLabels(given: Record<string, unknown>, command: string): void
   );
 }
 
-/** The calibration set of `--calibration-scores` and `--calibration-labels`, which go together; undefined without them. */
-async function readCalibration(given: Record<string, unknown>): Promise<{ scores: MatrixInput; labels: LabelsInput } | undefined> {
+/**
+ * The calibration set of `--calibration-scores` and `--calibration-labels`, which go together, its
+ * scores checked to have `classCount` columns; undefined without them.
+ */
+async function readCalibration(
+  given: Record<string, unknown>,
+  classCount: number,
+): Promise<{ scores: MatrixInput; labels: LabelsInput } | undefined> {
   const calibrationScores = given.calibrationScores as string | undefined;
   const calibrationLabels = given.calibrationLabels as string | undefined;
   if ((calibrationScores === undefined) !== (calibrationLabels === undefined)) {
     throw new UsageError('--calibration-scores and --calibration-labels go together');
   }
-  return calibrationScores === undefined ? undefined : loadCalibrationSet(calibrationScores, calibrationLabels as string);
+  return calibrationScores === undefined
+    ? undefined
+    : loadCalibrationSet(calibrationScores, calibrationLabels as string, undefined, classCount);
 }
 
 async function createSession(
@@ -244,7 +252,7 @@ async function createSession(
     surrogateScores?: string;
   };
   const modelScores = await readScores(given.modelScores as string, '--model-scores');
-  const calibration = await readCalibration(given);
+  const calibration = await readCalibration(given, classes.length);
   const comparisonScores = await readScores(options.comparisonScores, '--comparison-scores');
   const surrogateScores = await readScores(options.surrogateScores, '--surrogate-scores');
   warnOfProbabilities({
@@ -333,7 +341,7 @@ async function checkResumeOptions(path: string, session: ActiveTestingSession, g
         stored === undefined ? given[name] : ReceivedKind.noted(given[name], 'other scores'),
       );
   }
-  const calibration = await readCalibration(given);
+  const calibration = await readCalibration(given, session.classes.length);
   if (calibration !== undefined) {
     const stored = session.settings.calibration ?? null;
     const fitted = fitTemperature(calibration.scores, calibration.labels).temperature;

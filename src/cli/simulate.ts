@@ -371,7 +371,7 @@ async function runSimulation(given: Record<string, unknown>, signal: AbortSignal
       throw new UsageError('--calibration-scores and --calibration-labels go together');
     }
     if (calibrationFiles.scores !== undefined && calibrationFiles.labels !== undefined) {
-      options.calibration = await loadCalibrationSet(calibrationFiles.scores, calibrationFiles.labels);
+      options.calibration = await loadCalibrationSet(calibrationFiles.scores, calibrationFiles.labels, undefined, pool.modelScores.cols);
     }
     warnOfProbabilities({
       '--model-scores': pool.modelScores,

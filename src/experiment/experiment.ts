@@ -344,15 +344,7 @@ async function loadSettingCalibration(
 ): Promise<NonNullable<SimulationOptions['calibration']>> {
   const files = setting.calibration as NonNullable<ResolvedSetting['calibration']>;
   const where = `surrogates.${setting.surrogate}.calibration`;
-  const calibration = await loadCalibrationSet(files.scores, files.labels, { scores: `${where}.scores`, labels: `${where}.labels` });
-  const cols = (calibration.scores as { shape: readonly number[] }).shape[1];
-  if (cols !== classCount)
-    throw new InputError({
-      argument: `${where}.scores`,
-      expected: `scores with ${classCount} columns, one per class of the pool`,
-      received: cols,
-    });
-  return calibration;
+  return loadCalibrationSet(files.scores, files.labels, { scores: `${where}.scores`, labels: `${where}.labels` }, classCount);
 }
 
 async function loadInputs(config: ExperimentConfig): Promise<ExperimentInputs> {

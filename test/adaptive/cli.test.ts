@@ -150,4 +150,28 @@ describe('active-testing simulate: adaptive options', () => {
     );
     expect(existsSync(out)).toBe(false);
   });
+
+  it('blames calibration scores of another class count, not their labels, which are right for the pool', async () => {
+    const twoClasses = Float64Array.from({ length: 200 * 2 }, (_, j) => heldOut.surrogateScores.data[Math.floor(j / 2) * K + (j % 2)]);
+    await writeNpy(path('cg2-pool-labels.npy'), { data: twoClasses, shape: [200, 2], dtype: 'f8' });
+    // The held-out labels as they are: class 2 occurs, out of range only for the two-column scores.
+    expect(heldOut.labels.includes(2)).toBe(true);
+    await writeNpy(path('cy3.npy'), { data: BigInt64Array.from(heldOut.labels, BigInt), shape: [200], dtype: 'i8' });
+    const out = path('wrong-k-pool-labels');
+    const run = await cli(
+      'simulate',
+      ...poolFlags(),
+      '--calibration-scores',
+      path('cg2-pool-labels.npy'),
+      '--calibration-labels',
+      path('cy3.npy'),
+      '--out',
+      out,
+    );
+    expect(run.code).toBe(1);
+    expect(run.stderr.trim()).toBe(
+      'active-testing simulate: --calibration-scores: expected scores with 3 columns, one per class of the pool, got 2',
+    );
+    expect(existsSync(out)).toBe(false);
+  });
 });

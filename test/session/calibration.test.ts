@@ -183,7 +183,10 @@ describe('session surrogate calibration', () => {
       { encoding: 'utf8' },
     );
     expect(wrong.status).toBe(1);
-    expect(wrong.stderr).toMatch(/^active-testing label: --calibration-scores: expected 2 columns/);
+    // In the words simulate and a grid use, before the labels are read.
+    expect(wrong.stderr).toBe(
+      'active-testing label: --calibration-scores: expected scores with 2 columns, one per class of the pool, got 3\n',
+    );
   });
 
   it('active-testing label warns in one line when the calibration set is separable and the temperature is its search bound', async () => {
