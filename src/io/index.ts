@@ -14,4 +14,5 @@ export { toJson } from './json.js';
 export { unreadableFile } from './unreadable.js';
 export { labelIndices, type LoadedPool, loadSimulationPool, scoresMatrix, type SimulationFiles } from './pool-files.js';
 export { shellWord } from './shell-word.js';
+export { withoutByteOrderMark } from './byte-order-mark.js';
 export { visibleText } from './visible-text.js';

@@ -2,6 +2,7 @@ import { type Dirent, existsSync, statSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { join, resolve, sep } from 'node:path';
 import { FileFormatError, InputError, ReceivedKind } from '../errors.js';
+import { withoutByteOrderMark } from '../io/byte-order-mark.js';
 import { readNpy } from '../io/npy.js';
 import { unreadableFile } from '../io/unreadable.js';
 import type { Matrix } from '../matrix.js';
@@ -85,7 +86,7 @@ const ESTIMATES = 'estimates.npy';
 async function readManifest(path: string): Promise<ExperimentManifest> {
   let manifest: unknown;
   try {
-    manifest = JSON.parse(await readFile(path, 'utf8'));
+    manifest = JSON.parse(withoutByteOrderMark(await readFile(path, 'utf8')));
   } catch (error) {
     throw new FileFormatError(path, `is not readable JSON (${(error as Error).message})`);
   }
@@ -245,7 +246,7 @@ async function loadSimulation(dir: string, name?: string, labelOffset = 0): Prom
   });
   let summary: SimulationSummary | null;
   try {
-    summary = JSON.parse(text) as SimulationSummary | null;
+    summary = JSON.parse(withoutByteOrderMark(text)) as SimulationSummary | null;
   } catch (error) {
     throw new FileFormatError(summaryPath, `cannot read a simulation summary: ${(error as Error).message}`);
   }

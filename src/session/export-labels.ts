@@ -1,5 +1,5 @@
 import { closeSync, openSync, readSync } from 'node:fs';
-import { checkPath, unreadableFile } from '../io/index.js';
+import { checkPath, unreadableFile, withoutByteOrderMark } from '../io/index.js';
 import { InputError } from '../errors.js';
 
 /** One item's outcome as a session file records it. */
@@ -145,7 +145,7 @@ export function exportSessionLabelsInChunks(path: string, chunkSize: number): Se
     throw unreadableFile(path, error, 'the session file');
   }
   // The byte order mark an editor may put before the header (which the journal reads past too).
-  const lines = (text.startsWith('\uFEFF') ? text.slice(1) : text).split('\n');
+  const lines = withoutByteOrderMark(text).split('\n');
   // Blank lines that end the file (an editor's) are no records, as the journal reads them.
   while (lines.length > 1 && lines[lines.length - 1].trim() === '') lines.pop();
   const header = lines.length > 0 ? parseLine(lines[0]) : undefined;

@@ -4,6 +4,7 @@ import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FileFormatError, InputError, OutputExistsError, ReceivedKind } from '../../src/errors.js';
 import { readNpy } from '../../src/io/npy.js';
+import { loadReportSettings } from '../../src/report/load.js';
 import { writeReport } from '../../src/report/report.js';
 import { formatNumber, type SummaryTable } from '../../src/report/table.js';
 import type { SimulationSummary } from '../../src/simulate/outputs.js';
@@ -460,5 +461,26 @@ describe('writeReport with recorded intervals (simulate --interval anytime,fixed
     await expect(writeReport([broken], { out: join(intervalRoot, 'broken-report') })).rejects.toThrow(
       /"intervals\.anytime\.coverage" must have one entry per row of estimates\.npy \(10\)/,
     );
+  });
+});
+
+describe('loadReportSettings with files saved as "UTF-8 with BOM"', () => {
+  it('reads a summary.json and an experiment.json that start with a byte-order mark as without it', async () => {
+    const dir = join(root, 'bom-summary');
+    writeFakeSimulation(dir, { acquisition: 'iid', estimator: 'iid', noise: 0.5, rows: 10 });
+    const [plain] = await loadReportSettings([dir]);
+    writeFileSync(join(dir, 'summary.json'), `\uFEFF${readFileSync(join(dir, 'summary.json'), 'utf8')}`);
+    const [marked] = await loadReportSettings([dir]);
+    expect(marked?.trueRisk).toBe(plain?.trueRisk);
+    expect(marked).toEqual(plain);
+
+    const experiment = join(root, 'bom-experiment');
+    mkdirSync(experiment);
+    writeFileSync(join(experiment, 'experiment.json'), `\uFEFF${JSON.stringify({ settings: [{ name: 'a', folder: 'a' }] })}`);
+    const unfinished: string[] = [];
+    await expect(loadReportSettings([experiment], (name) => unfinished.push(name))).rejects.toThrow(
+      /none of the experiment's 1 setting has finished/,
+    );
+    expect(unfinished).toEqual(['a']);
   });
 });
