@@ -3,7 +3,7 @@ import { extname } from 'node:path';
 import { FileFormatError } from '../errors.js';
 import { readParquet } from './read-parquet.js';
 import { checkUniqueColumns, type Table } from './table.js';
-import { checkPath, unreadableFile } from '../io/index.js';
+import { checkPath, formatCount, unreadableFile, withoutByteOrderMark } from '../io/index.js';
 import { repeatedJsonKey } from '../io/json.js';
 import { checkChoice } from '../io/suggest.js';
 
@@ -58,8 +58,7 @@ export async function readTable(path: string, format?: TableFormat): Promise<Tab
   } catch (error) {
     throw unreadableFile(path, error);
   }
-  let text = decodeUtf8(bytes, path);
-  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  const text = withoutByteOrderMark(decodeUtf8(bytes, path));
   if (format === 'jsonl') return parseJsonLines(text, path);
   const { records, lines, malformed } = format === 'csv' ? parseCsv(text, path) : parseTsv(text);
   const [header, ...rows] = records;
@@ -70,7 +69,12 @@ export async function readTable(path: string, format?: TableFormat): Promise<Tab
   checkUniqueColumns(header, path, `line ${lines[0]}: `);
   rows.forEach((row, i) => {
     if (row.length !== header.length) {
-      throw new FileFormatError(path, `line ${rowLines[i]}: ${row.length} fields, expected ${header.length} (${header.join(', ')})`);
+      const spansLines = format === 'tsv' && row.some(isOpenQuotedField);
+      const hint = spansLines ? '; a quoted field seems to go on over lines, which TSV cannot hold: save the table as CSV' : '';
+      throw new FileFormatError(
+        path,
+        `line ${rowLines[i]}: ${formatCount(row.length, 'field')}, expected ${header.length} (${header.join(', ')})${hint}`,
+      );
     }
   });
   return { columns: header, rows, origin: { path, lines: rowLines } };
@@ -222,6 +226,16 @@ interface Records {
    * header is known: a file written with another separator is told as that instead.
    */
   malformed?: string;
+}
+
+/**
+ * Whether a TSV field looks like one part of a quoted field cut at a line end, as a CSV writer
+ * (pandas' `to_csv(sep='\t')`) leaves a text that holds a newline: an odd number of quotes, one
+ * of them first (a quote opened and not closed) or last (closed and not opened here).
+ */
+function isOpenQuotedField(field: string): boolean {
+  const quotes = field.split('"').length - 1;
+  return quotes % 2 === 1 && (field.startsWith('"') || field.endsWith('"'));
 }
 
 /**

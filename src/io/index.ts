@@ -9,7 +9,7 @@ export {
   type WriteOptions,
   writeOutputFolder,
 } from './atomic.js';
-export { zeroBasedRow } from './format-count.js';
+export { formatCount, zeroBasedRow } from './format-count.js';
 export { toJson } from './json.js';
 export { unreadableFile } from './unreadable.js';
 export { labelIndices, type LoadedPool, loadSimulationPool, scoresMatrix, type SimulationFiles } from './pool-files.js';

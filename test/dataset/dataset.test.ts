@@ -117,11 +117,28 @@ describe('readTable', () => {
     });
   });
 
+  it('says a TSV cannot hold a quoted field over lines, as a CSV writer leaves a text with a newline', async () => {
+    const pandas = 'id\tsentence\na\t"first line\nsecond line"\nb\tok\n';
+    await expect(readTable(tempFile('ml.tsv', pandas))).rejects.toThrow(
+      /line 3: 1 field, expected 2 \(id, sentence\); a quoted field seems to go on over lines, which TSV cannot hold: save the table as CSV$/,
+    );
+    const opened = 'id\tsentence\tlabel\na\t"say ""hi""\n and more"\t1\n';
+    await expect(readTable(tempFile('open.tsv', opened))).rejects.toThrow(
+      /line 2: 2 fields, expected 3 \(id, sentence, label\); a quoted field/,
+    );
+    // Quotes that open and close on the line are text, and say nothing of lines.
+    await expect(readTable(tempFile('q.tsv', 'id\tsentence\na\tshe said "hi"\tx\n'))).rejects.toThrow(
+      /line 2: 3 fields, expected 2 \(id, sentence\)$/,
+    );
+  });
+
   it('names the line of a malformed row', async () => {
-    await expect(readTable(tempFile('b.tsv', 'sentence\tlabel\nok\t1\nno label here\n'))).rejects.toThrow(/line 3: 1 fields, expected 2/);
+    await expect(readTable(tempFile('b.tsv', 'sentence\tlabel\nok\t1\nno label here\n'))).rejects.toThrow(
+      /line 3: 1 field, expected 2 \(sentence, label\)$/,
+    );
     await expect(readTable(tempFile('b.jsonl', '{"a":1}\n{oops\n'))).rejects.toThrow(/line 2: invalid JSON/);
     await expect(readTable(tempFile('b.csv', 'a,b\n"two\nlines",1\n"open,1\n'))).rejects.toThrow(/line 4: unterminated/);
-    await expect(readTable(tempFile('c.csv', 'a,b\n"two\r\nlines",1\nshort\n'))).rejects.toThrow(/line 4: 1 fields, expected 2/);
+    await expect(readTable(tempFile('c.csv', 'a,b\n"two\r\nlines",1\nshort\n'))).rejects.toThrow(/line 4: 1 field, expected 2/);
     await expect(readTable('/nonexistent/file.tsv')).rejects.toThrow(FileFormatError);
   });
 
