@@ -3,12 +3,15 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, w
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadExperimentConfig } from '../../src/experiment/config.js';
+import { runExperiment } from '../../src/experiment/experiment.js';
 import { writeReport } from '../../src/report/report.js';
 import { BUILT_CLI } from '../faults/children.js';
 import { tinyEvaluateFlags } from '../faults/evaluate-args.js';
 import { writePoolFiles } from '../faults/pool-files.js';
 import { writeGrid } from '../experiment/pool-files.js';
 import { runCliCaptured } from '../helpers/cli.js';
+import { expectSameOutputs } from '../helpers/same-outputs.js';
 import { writeFakeSimulation } from '../report/simulation-folder.js';
 
 const root = mkdtempSync(join(tmpdir(), 'at-interrupt-signals-'));
@@ -107,31 +110,39 @@ describe('a command stopped by a signal while it writes its outputs', () => {
     await writeReport([simulation], { out });
   });
 
-  it('experiment on SIGTERM stops the setting it writes, releases its lock and exits 143; the rerun resumes', async () => {
-    const config = writeGrid(join(root, 'grid-inputs'), { size: 300, runs: 20, labels: 30 });
-    const out = join(root, 'grid');
-    // Signalled while a setting's outputs are written (not the grid's manifest): that setting is left unfinished.
-    const settingWriting = () =>
-      existsSync(out) &&
-      readdirSync(out, { recursive: true }).some(
-        (name) => String(name).includes('/') && OUTPUT_TEMPORARY.test(String(name).split('/').pop()!),
+  for (const [signal, code] of [
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+  ] as const) {
+    it(`experiment on ${signal} stops the setting it writes, releases its lock and exits ${code}; the rerun resumes to an uninterrupted run's outputs`, async () => {
+      const config = writeGrid(join(root, `grid-inputs-${signal}`), { size: 300, runs: 20, labels: 30 });
+      const out = join(root, `grid-${signal}`);
+      // Signalled while a setting's outputs are written (not the grid's manifest): that setting is left unfinished.
+      const settingWriting = () =>
+        existsSync(out) &&
+        readdirSync(out, { recursive: true }).some(
+          (name) => String(name).includes('/') && OUTPUT_TEMPORARY.test(String(name).split('/').pop()!),
+        );
+      const run = await signalWhen(
+        ['experiment', '--config', config, '--out', out, '--threads', '1'],
+        settingWriting,
+        signal,
+        'output:step=400',
       );
-    const run = await signalWhen(
-      ['experiment', '--config', config, '--out', out, '--threads', '1'],
-      settingWriting,
-      'SIGTERM',
-      'output:step=400',
-    );
-    expect(run).toEqual({
-      code: 143,
-      signal: null,
-      stderr: 'active-testing experiment: interrupted by SIGTERM; run the same command again to resume: finished settings are kept\n',
+      expect(run).toEqual({
+        code,
+        signal: null,
+        stderr: `active-testing experiment: interrupted by ${signal}; run the same command again to resume: finished settings are kept\n`,
+      });
+      expect(hidden(out)).toEqual([]);
+      const rerun = await runCliCaptured(['experiment', '--config', config, '--out', out, '--threads', '1']);
+      expect(rerun.code, rerun.stderr).toBe(0);
+      expect(rerun.lines[0]).toMatch(/^4 settings, 0 already finished; output in /);
+      const uninterrupted = join(root, `grid-${signal}-uninterrupted`);
+      await runExperiment(loadExperimentConfig(config), { out: uninterrupted, threads: 1 });
+      expectSameOutputs(out, uninterrupted);
     });
-    expect(hidden(out)).toEqual([]);
-    const rerun = await runCliCaptured(['experiment', '--config', config, '--out', out, '--threads', '1']);
-    expect(rerun.code, rerun.stderr).toBe(0);
-    expect(rerun.lines[0]).toMatch(/^4 settings, 0 already finished; output in /);
-  });
+  }
 
   it('evaluate on SIGTERM keeps its checkpoint, says how far it got, releases its lock and exits 143; the rerun resumes', async () => {
     const data = evaluateData();

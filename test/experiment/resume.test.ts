@@ -8,6 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { loadExperimentConfig } from '../../src/experiment/config.js';
 import { runExperiment } from '../../src/experiment/experiment.js';
 import { EXPERIMENT_MANIFEST, SETTING_MARKER, type ExperimentManifest } from '../../src/experiment/manifest.js';
+import { expectSameOutputs } from '../helpers/same-outputs.js';
 import { writeGrid } from './pool-files.js';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -67,10 +68,6 @@ describe('experiment resume after a kill', () => {
     // The interrupted-and-resumed grid holds exactly what one uninterrupted run produces.
     const reference = join(root, 'reference');
     await runExperiment(loadExperimentConfig(configPath), { out: reference, threads: 1 });
-    for (const { folder } of manifest.settings) {
-      for (const file of ['estimates.npy', 'samples.npy', 'q.npy', 'bootstrap_variance.npy']) {
-        expect(readFileSync(join(out, folder, file)).equals(readFileSync(join(reference, folder, file))), `${folder}/${file}`).toBe(true);
-      }
-    }
+    expectSameOutputs(out, reference);
   });
 });
