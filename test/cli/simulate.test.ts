@@ -1,16 +1,18 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readNpy, writeNpy, type NpyArray } from '../../src/io/npy.js';
+import { encodeNpy, readNpy, writeNpy, type NpyArray } from '../../src/io/npy.js';
 import { wholePercents } from '../../src/cli/simulate.js';
 import { syntheticPool } from '../../src/simulate/syntheticPool.js';
 import { runCliCaptured, type CliRun } from '../helpers/cli.js';
+import { expectSameOutputs } from '../helpers/same-outputs.js';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const BUILT_CLI = join(repoRoot, 'dist/cli.js');
 const N = 120;
 const K = 3;
 let dir: string;
@@ -559,6 +561,36 @@ describe('active-testing simulate', () => {
         '141 output closed by its reader (`| head` quit first: simulate and report stop; experiment and\n' +
         'evaluate finish their work).',
     );
+  });
+
+  it.skipIf(!existsSync(BUILT_CLI))('writes the same files for 1 and 3 threads (built CLI), and other numbers for another seed', () => {
+    // Work enough that the workers claim runs before this thread has run them all (about 0.2 s; the
+    // library's tests also run a worker alone), and 12,003 runs: not a whole number of tiles.
+    const big = syntheticPool({ poolSize: 2000, classCount: K, seed: 6 });
+    const [f, g, y] = ['big-f.npy', 'big-g.npy', 'big-y.npy'].map((name) => join(dir, name)) as [string, string, string];
+    writeFileSync(f, encodeNpy({ data: big.modelScores.data, shape: [2000, K], dtype: 'f8' }));
+    writeFileSync(g, encodeNpy({ data: big.surrogateScores.data, shape: [2000, K], dtype: 'f8' }));
+    writeFileSync(y, encodeNpy({ data: big.labels, shape: [2000], dtype: 'i4' }));
+    const run = (name: string, options: string[], seed: number, threads: number) => {
+      const out = join(dir, `threads-${name}-${seed}-${threads}`);
+      const args = ['--model-scores', f, '--surrogate-scores', g, '--labels', y, '--runs', '12003', '--size', '50', '--step', '7'];
+      const more = ['--interval', 'anytime,fixed,bootstrap', '--seed', String(seed), '--threads', String(threads), '--out', out];
+      const { status, stderr } = spawnSync(process.execPath, [BUILT_CLI, 'simulate', ...args, ...options, ...more], { encoding: 'utf8' });
+      expect(status, stderr).toBe(0);
+      return out;
+    };
+    const settings: Array<[string, string[]]> = [
+      ['iid', ['--acquisition', 'iid', '--loss', 'cross-entropy']],
+      ['surrogate-ce', ['--acquisition', 'surrogate-ce', '--loss', 'zero-one']],
+      ['adaptive', ['--acquisition', 'adaptive', '--loss', 'brier']],
+      ['defensive', ['--acquisition', 'surrogate-ce', '--defensive', '0.3', '--loss', 'cross-entropy']],
+    ];
+    for (const [name, options] of settings) expectSameOutputs(run(name, options, 3, 3), run(name, options, 3, 1));
+    const [name, options] = settings[2]!;
+    const [one, other] = [join(dir, `threads-${name}-3-1`), run(name, options, 4, 3)];
+    for (const file of ['estimates.npy', 'samples.npy', 'anytime_lower.npy']) {
+      expect(readFileSync(join(other, file)).equals(readFileSync(join(one, file))), file).toBe(false);
+    }
   });
 });
 
