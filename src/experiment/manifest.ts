@@ -26,6 +26,8 @@ export interface ExperimentManifest {
 export interface SettingMarker {
   name: string;
   fingerprint: string;
+  /** How long the setting took, in seconds (this and `finishedAt` differ from run to run of one grid). */
   seconds: number;
+  /** When the setting finished (ISO 8601). */
   finishedAt: string;
 }
