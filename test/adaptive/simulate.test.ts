@@ -25,12 +25,10 @@ function pool(n: number, seed: number) {
 const { surrogateMatrix: _matrix, ...input } = pool(1500, 1);
 
 describe('simulate with the new proposals', () => {
-  it('runs adaptive acquisition with LURE unbiased (800 runs, |z| < 4 at 10, 50 and 150 labels) and thread-independent', async () => {
-    const options = { acquisition: 'adaptive' as const, runs: 800, size: 150, step: 1, seed: 3 };
-    const one = await simulate(input, { ...options, threads: 1 });
-    const two = await simulate(input, { ...options, threads: 2 });
-    expect(two.estimates).toEqual(one.estimates);
-    expect(two.q).toEqual(one.q);
+  // Equal numbers from 1 and 3 threads: test/cli/simulate.test.ts, through the built CLI, where the
+  // workers start soon enough to take tiles (in this process a run this small ends before they would).
+  it('runs adaptive acquisition with LURE unbiased (800 runs, |z| < 4 at 10, 50 and 150 labels)', async () => {
+    const one = await simulate(input, { acquisition: 'adaptive', runs: 800, size: 150, step: 1, seed: 3, threads: 1 });
     for (const labels of [10, 50, 150]) {
       const row = one.estimates.subarray((labels - 1) * one.runs, labels * one.runs);
       const mean = row.reduce((s, x) => s + x, 0) / row.length;
