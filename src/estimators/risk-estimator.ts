@@ -167,10 +167,14 @@ export abstract class TermMeanEstimator implements RiskEstimator {
     const m = this.m;
     if (m === 0) return Number.NaN;
     const kappa = this.scale(m);
-    const sum = this.centredPrimary + kappa * this.centredSecondary;
-    const squares = this.primarySquares + 2 * kappa * this.crossProducts + kappa * kappa * this.secondarySquares;
+    // κ = 0 drops the secondary terms, as in estimate(): 0 times an overflowed sum would be NaN.
+    const sum = kappa === 0 ? this.centredPrimary : this.centredPrimary + kappa * this.centredSecondary;
+    const squares =
+      kappa === 0 ? this.primarySquares : this.primarySquares + 2 * kappa * this.crossProducts + kappa * kappa * this.secondarySquares;
     const mean = sum / m;
     const variance = (squares / m - mean * mean) / m;
+    // ∞ − ∞: terms so far apart that their squares overflow, a variance beyond a double, not none.
+    if (Number.isNaN(variance)) return Infinity;
     return variance > 0 ? variance : 0;
   }
 

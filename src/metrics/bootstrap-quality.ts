@@ -94,7 +94,9 @@ export function bootstrapHalfWidthFrom(
   estimate: number,
   z: number = BOOTSTRAP_Z,
 ): number {
-  return z * Math.sqrt(variance * factor) + (roundingPerUnit === 0 ? 0 : roundingPerUnit * Math.abs(estimate));
+  // At M = N the factor is 0 and σ is 0 whatever the variance, also an infinite one (0·∞ is NaN).
+  const spread = factor === 0 ? 0 : z * Math.sqrt(variance * factor);
+  return spread + (roundingPerUnit === 0 ? 0 : roundingPerUnit * Math.abs(estimate));
 }
 
 /**

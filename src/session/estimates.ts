@@ -135,7 +135,9 @@ function interval(track: Track, poolSize: number, skipped: number): IntervalEsti
   }
   const value = estimator.estimate();
   const bootstrapVariance = Math.max(0, estimator.bootstrapVariance());
-  const standardError = Math.sqrt(bootstrapVariance * finitePopulationFactor(estimator.count, poolSize));
+  const factor = finitePopulationFactor(estimator.count, poolSize);
+  // Every item labelled: σ is 0, also when the variance overflowed to ∞ (0·∞ is NaN).
+  const standardError = factor === 0 ? 0 : Math.sqrt(bootstrapVariance * factor);
   const half = bootstrapHalfWidth(bootstrapVariance, estimator.count, poolSize, value);
   const result: IntervalEstimate = { value, standardError, bootstrap: { lower: value - half, upper: value + half } };
   if (sequence) {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ActiveSurrogateEstimator } from '../../src/ase/index.js';
 import { SumTreeSampler } from '../../src/acquisition/sum-tree-sampler.js';
+import { bootstrapHalfWidth } from '../../src/estimators/bootstrap.js';
 import {
   IidEstimator,
   ISEstimator,
@@ -79,6 +80,21 @@ describe('incremental estimators', () => {
     const mean = losses.reduce((a, b) => a + b, 0) / N;
     expect(relativeError(lure.estimate(), mean)).toBeLessThan(1e-13);
     expect(() => lure.add(1, 0.5)).toThrow(InputError);
+  });
+
+  it('a variance beyond a double is Infinity, not 0, and the interval at M = N stays the point', () => {
+    // A loss of 1e300 (a logit of -1e300 on the true class): the terms' squares overflow.
+    const lure = new LUREEstimator(4);
+    lure.add(0, 1 / 4);
+    lure.add(1e300, 1 / 3);
+    expect(lure.bootstrapVariance()).toBe(Infinity);
+    expect(bootstrapHalfWidth(lure.bootstrapVariance(), 2, 4, lure.estimate())).toBe(Infinity);
+    lure.add(0, 1 / 2);
+    lure.add(0, 1);
+    expect(lure.estimate()).toBe(2.5e299);
+    const half = bootstrapHalfWidth(lure.bootstrapVariance(), 4, 4, lure.estimate());
+    expect(half).toBeGreaterThan(0);
+    expect(half).toBeLessThan(2.5e299 * 1e-14);
   });
 
   it('is NaN before the first label and restarts on reset', () => {
