@@ -183,6 +183,25 @@ describe('ActiveTestingSession', () => {
     expect(existsSync(path)).toBe(true);
   });
 
+  it('estimates after labels whose losses square past a double (a logit of -1e300 on the label)', async () => {
+    const scores = Float64Array.from(pool.modelScores.data);
+    for (let i = 0; i < N; i++) scores[i * 3 + pool.labels[i]] = -1e300;
+    const session = await ActiveTestingSession.create(null, { ...options, modelScores: { data: scores, rows: N, cols: 3 } });
+    await drive(session, 3);
+    const early = session.estimate();
+    expect(early.risk.value).toBeGreaterThan(1e299);
+    expect(early.varianceRatio).toBeNaN();
+    expect(early.equivalentRandomLabels).toBeNaN();
+    await drive(session, N - 3);
+    const all = session.estimate();
+    expect(all.labels).toBe(N);
+    expect(all.risk.standardError).toBe(0);
+    // Every loss is 1e300 plus a logsumexp that 1e300 swallows.
+    expect(all.risk.value).toBe(1e300);
+    expect(all.risk.bootstrap.lower).toBeLessThanOrEqual(1e300);
+    expect(all.risk.bootstrap.upper).toBeGreaterThanOrEqual(1e300);
+  });
+
   it('suggests the class meant by a misspelt label, and nothing for a label close to none', async () => {
     const session = await ActiveTestingSession.create(null, options);
     const [item] = await session.next();

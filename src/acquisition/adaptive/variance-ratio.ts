@@ -21,6 +21,8 @@ export class VarianceRatioToRandom {
   private underweighted = 0;
   /** Those of them on which the target was wrong. */
   private errors = 0;
+  /** Whether a label's squared loss overflowed a double: the mean square, and random labelling's variance with it, is unknown. */
+  private squareOverflowed = false;
 
   constructor(readonly poolSize: number) {
     this.squares = new LUREEstimator(poolSize);
@@ -40,7 +42,15 @@ export class VarianceRatioToRandom {
       this.underweighted++;
       if (targetWrong) this.errors++;
     }
-    this.squares.add(loss * loss, q);
+    const square = loss * loss;
+    if (square === Infinity) this.squareOverflowed = true;
+    // The label still counts; 0 stands in for its square, which `meanSquare` then never reads.
+    this.squares.add(square === Infinity ? 0 : square, q);
+  }
+
+  /** LURE's estimate of the pool's mean squared loss; NaN once a square has overflowed. */
+  private meanSquare(): number {
+    return this.squareOverflowed ? Number.NaN : this.squares.estimate();
   }
 
   /** Labels so far whose importance weight `1/((N−m+1)·q)` was above 1. */
@@ -68,7 +78,7 @@ export class VarianceRatioToRandom {
 
   /** Estimated variance of the mean of M labels drawn uniformly without replacement. */
   randomVariance(riskEstimate: number): number {
-    return randomLabellingVariance(this.squares.estimate(), riskEstimate, this.squares.count, this.poolSize);
+    return randomLabellingVariance(this.meanSquare(), riskEstimate, this.squares.count, this.poolSize);
   }
 
   /**
@@ -86,7 +96,7 @@ export class VarianceRatioToRandom {
     const m = this.squares.count;
     const n = this.poolSize;
     if (m === 0) return Number.NaN;
-    const spread = Math.max(this.squares.estimate() - riskEstimate * riskEstimate, 0);
+    const spread = Math.max(this.meanSquare() - riskEstimate * riskEstimate, 0);
     if (spread === 0) return activeVariance === 0 ? m : Number.NaN;
     return (spread * n) / (activeVariance * (n - 1) + spread);
   }
@@ -100,6 +110,7 @@ export class VarianceRatioToRandom {
     this.squares.reset();
     this.underweighted = 0;
     this.errors = 0;
+    this.squareOverflowed = false;
   }
 }
 
