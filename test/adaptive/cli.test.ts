@@ -129,42 +129,25 @@ describe('active-testing simulate: adaptive options', () => {
     expect(existsSync(out)).toBe(false);
   });
 
-  it('exits 1 on calibration scores of another class count, writing nothing', async () => {
+  // Labels in range for the two-column scores, and the held-out labels as they are, where class 2
+  // occurs: out of range only for the scores, which are what is wrong, so the scores are blamed.
+  it.each([
+    ['labels of two classes', (y: number) => y % 2],
+    ['labels right for the pool', (y: number) => y],
+  ])('exits 1 on calibration scores of another class count (%s), blaming the scores, writing nothing', async (name, label) => {
     const twoClasses = Float64Array.from({ length: 200 * 2 }, (_, j) => heldOut.surrogateScores.data[Math.floor(j / 2) * K + (j % 2)]);
-    await writeNpy(path('cg2.npy'), { data: twoClasses, shape: [200, 2], dtype: 'f8' });
-    await writeNpy(path('cy2.npy'), { data: BigInt64Array.from(heldOut.labels, (y) => BigInt(y % 2)), shape: [200], dtype: 'i8' });
-    const out = path('wrong-k');
-    const run = await cli(
-      'simulate',
-      ...poolFlags(),
-      '--calibration-scores',
-      path('cg2.npy'),
-      '--calibration-labels',
-      path('cy2.npy'),
-      '--out',
-      out,
-    );
-    expect(run.code).toBe(1);
-    expect(run.stderr.trim()).toBe(
-      'active-testing simulate: --calibration-scores: expected scores with 3 columns, one per class of the pool, got 2',
-    );
-    expect(existsSync(out)).toBe(false);
-  });
-
-  it('blames calibration scores of another class count, not their labels, which are right for the pool', async () => {
-    const twoClasses = Float64Array.from({ length: 200 * 2 }, (_, j) => heldOut.surrogateScores.data[Math.floor(j / 2) * K + (j % 2)]);
-    await writeNpy(path('cg2-pool-labels.npy'), { data: twoClasses, shape: [200, 2], dtype: 'f8' });
-    // The held-out labels as they are: class 2 occurs, out of range only for the two-column scores.
+    const tag = name.replaceAll(' ', '-');
+    await writeNpy(path(`cg2-${tag}.npy`), { data: twoClasses, shape: [200, 2], dtype: 'f8' });
+    await writeNpy(path(`cy-${tag}.npy`), { data: BigInt64Array.from(heldOut.labels, (y) => BigInt(label(y))), shape: [200], dtype: 'i8' });
     expect(heldOut.labels.includes(2)).toBe(true);
-    await writeNpy(path('cy3.npy'), { data: BigInt64Array.from(heldOut.labels, BigInt), shape: [200], dtype: 'i8' });
-    const out = path('wrong-k-pool-labels');
+    const out = path(`wrong-k-${tag}`);
     const run = await cli(
       'simulate',
       ...poolFlags(),
       '--calibration-scores',
-      path('cg2-pool-labels.npy'),
+      path(`cg2-${tag}.npy`),
       '--calibration-labels',
-      path('cy3.npy'),
+      path(`cy-${tag}.npy`),
       '--out',
       out,
     );
