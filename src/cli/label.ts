@@ -570,13 +570,33 @@ class KeyReader {
 
 const QUIT_KEYS = new Set(['q', '\u0003', '\u0004']);
 
-async function labelInteractively(session: ActiveTestingSession, rule: StoppingRule): Promise<number> {
+/**
+ * Why labelling ended, checked in the order of `done()`: a stop that the user did not ask for in so
+ * many words (a rule met, perhaps already on resuming, or the pool used up) reads otherwise as a
+ * crash or as a quit.
+ */
+function stopReason(session: ActiveTestingSession, rule: StoppingRule): string {
+  const { labels, recorded, skipped } = session.estimate();
+  if (recorded + skipped === session.ids.length) return 'Stopped: every item of the pool is labelled or skipped.';
+  if (rule.maxLabels !== undefined && labels >= rule.maxLabels)
+    return `Stopped: ${formatCount(labels, 'label')} reached --max-labels ${rule.maxLabels}.`;
+  return `Stopped: the risk's anytime-valid 95% interval has half-width ≤ ${rule.targetHalfWidth} (--target-half-width) at ${formatCount(labels, 'label')}.`;
+}
+
+/** What a quit kept and how to go on: the labels are on disk, not lost with the screen. */
+function quitNote(session: ActiveTestingSession, path: string): string {
+  const { recorded, skipped } = session.estimate();
+  return `Quit: ${formatCount(recorded, 'label')} and ${formatCount(skipped, 'skip')} are saved in ${visibleText(path)}; run the same command to resume.`;
+}
+
+async function labelInteractively(session: ActiveTestingSession, rule: StoppingRule, path: string): Promise<number> {
   const { classes } = session;
   if (classes.length > 9)
     throw new UsageError(`interactive labelling takes one key per class (at most 9 classes, here ${classes.length}); use --answers`);
   const keys = new KeyReader(process.stdin);
   const legend = [...classes.map((name, k) => `[${k + 1}] ${visibleText(name)}`), '[s] skip', '[u] undo', '[q] quit'].join('   ');
   let message = '';
+  let quit = false;
   try {
     while (!session.done(rule)) {
       const [item] = await session.next();
@@ -585,7 +605,10 @@ async function labelInteractively(session: ActiveTestingSession, rule: StoppingR
         `\x1b[2J\x1b[H${statusLine(session.estimate(), session.settings.loss)}\n${message}\n\nItem ${visibleText(item.id)}:\n\n  ${visibleText(item.text)}\n\n${legend}\n`,
       );
       const key = await keys.next();
-      if (QUIT_KEYS.has(key)) break;
+      if (QUIT_KEYS.has(key)) {
+        quit = true;
+        break;
+      }
       const classIndex = Number(key) - 1;
       if (Number.isInteger(classIndex) && classIndex >= 0 && classIndex < classes.length) {
         await session.record(item.id, classIndex);
@@ -607,7 +630,7 @@ async function labelInteractively(session: ActiveTestingSession, rule: StoppingR
   } finally {
     keys.close();
   }
-  process.stdout.write('\x1b[2J\x1b[H');
+  process.stdout.write(`\x1b[2J\x1b[H${quit ? quitNote(session, path) : stopReason(session, rule)}\n`);
   return 0;
 }
 
@@ -768,7 +791,7 @@ export const labelCommand: Command = {
         console.log(summary(session));
         return 0;
       }
-      const code = answers ? await labelFromAnswers(session, answers, rule) : await labelInteractively(session, rule);
+      const code = answers ? await labelFromAnswers(session, answers, rule) : await labelInteractively(session, rule, path);
       console.log(summary(session));
       return code;
     } finally {

@@ -76,6 +76,7 @@ describe.skipIf(!tmuxAvailable())('active-testing label in a terminal', () => {
     tmux('send-keys', '-t', 'label', 'q');
     screen = await screenMatching(/EXIT=\d+/);
     expect(screen).toMatch(/EXIT=0/);
+    expect(screen).toContain(`Quit: 1 label and 0 skips are saved in ${session}; run the same command to resume.`);
     expect(screen).toMatch(/Labels: 1 in the estimate \(1 recorded\); the estimate covers 60 items$/m);
     expect(screen).toMatch(/Accuracy: \d\.\d{4}( \(est\. -?\d+\.\d{4}\))? {2}anytime-valid 95% \[/);
     expect(screen).toMatch(/Random labelling would need about 1 label for an interval this narrow\./);
@@ -89,5 +90,33 @@ describe.skipIf(!tmuxAvailable())('active-testing label in a terminal', () => {
     ]);
     expect((await reopened.next())[0].id).toBe(second);
     await reopened.close();
+  });
+
+  it('says which rule stopped the labelling', async () => {
+    const files = await writePoolFiles(60, 5);
+    const session = join(files.dir, 'stop.session');
+    const seeded = await ActiveTestingSession.create(session, {
+      texts: files.texts,
+      ids: files.ids,
+      classes: CLASSES,
+      modelScores: files.pool.modelScores,
+      surrogateScores: files.pool.surrogateScores,
+      seed: 9,
+    });
+    await seeded.close();
+    const command = [process.execPath, ...CLI, 'label', '--session', session, '--max-labels', '2'].map((a) => `'${a}'`).join(' ');
+    spawnSync('tmux', ['-L', socket, 'kill-session', '-t', 'label']);
+    tmux('new-session', '-d', '-s', 'label', '-x', '150', '-y', '40', `${command}; echo EXIT=$?; sleep 60`);
+
+    let screen = await screenMatching(/\[q\] quit/);
+    tmux('send-keys', '-t', 'label', 's');
+    screen = await screenMatching(screenWith(`Skipped ${shownItem(screen)}`));
+    tmux('send-keys', '-t', 'label', '1');
+    screen = await screenMatching(screenWith('Labelled'));
+    tmux('send-keys', '-t', 'label', '2');
+    screen = await screenMatching(/EXIT=\d+/);
+    expect(screen).toMatch(/EXIT=0/);
+    expect(screen).toMatch(/^Stopped: 2 labels reached --max-labels 2\.$/m);
+    expect(screen).toMatch(/Labels: 2 in the estimate \(2 recorded\); the estimate covers 59 of 60 items \(1 skipped\)$/m);
   });
 });
