@@ -601,8 +601,10 @@ async function labelInteractively(session: ActiveTestingSession, rule: StoppingR
     while (!session.done(rule)) {
       const [item] = await session.next();
       if (item === undefined) break;
+      // The estimate and the last action sit under the text, by the keys: a text longer than the
+      // terminal scrolls its own start off the screen (into the scrollback), not them.
       process.stdout.write(
-        `\x1b[2J\x1b[H${statusLine(session.estimate(), session.settings.loss)}\n${message}\n\nItem ${visibleText(item.id)}:\n\n  ${visibleText(item.text)}\n\n${legend}\n`,
+        `\x1b[2J\x1b[HItem ${visibleText(item.id)}:\n\n  ${visibleText(item.text)}\n\n${statusLine(session.estimate(), session.settings.loss)}\n${message}\n${legend}\n`,
       );
       const key = await keys.next();
       if (QUIT_KEYS.has(key)) {

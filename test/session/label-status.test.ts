@@ -65,7 +65,7 @@ describe('label: the running estimate on the interactive screen', () => {
     });
     const run = await runCliCaptured(['label', '--session', path]);
     expect(run.code).toBe(0);
-    const line = out.replace('\x1b[2J\x1b[H', '').split('\n')[0];
+    const line = out.split('\n').find((shown) => shown.startsWith('2 labels · '));
     // The anytime-valid sequences' ends (not the estimate ± a half-width: neither is centred on it).
     expect(line).toBe(
       `2 labels · accuracy 0.0000 (est. ${decimals(accuracy.value)}) anytime 95% [${decimals(accuracy.anytime!.lower)}, ${decimals(accuracy.anytime!.upper)}]` +

@@ -31,6 +31,13 @@ const shownItem = (screen: string) => /Item (s\d+):/.exec(screen)?.[1] as string
 /** A whole screen with `message`: up to the key legend, its last line, so that the item shown is on it too. */
 const screenWith = (message: string) => new RegExp(`${message}[\\s\\S]*\\[q\\] quit`);
 
+/** Runs `label` with `args` in a fresh tmux window `label` of the given size; the shell prints its exit code after it. */
+function startLabel(args: string[], width = 150, height = 40): void {
+  const command = [process.execPath, ...CLI, 'label', ...args].map((a) => `'${a}'`).join(' ');
+  spawnSync('tmux', ['-L', socket, 'kill-session', '-t', 'label']);
+  tmux('new-session', '-d', '-s', 'label', '-x', String(width), '-y', String(height), `${command}; echo EXIT=$?; sleep 60`);
+}
+
 describe.skipIf(!tmuxAvailable())('active-testing label in a terminal', () => {
   afterAll(() => {
     spawnSync('tmux', ['-L', socket, 'kill-server']);
@@ -48,8 +55,7 @@ describe.skipIf(!tmuxAvailable())('active-testing label in a terminal', () => {
       seed: 9,
     });
     await seeded.close();
-    const command = [process.execPath, ...CLI, 'label', '--session', session].map((a) => `'${a}'`).join(' ');
-    tmux('new-session', '-d', '-s', 'label', '-x', '150', '-y', '40', `${command}; echo EXIT=$?; sleep 60`);
+    startLabel(['--session', session]);
 
     let screen = await screenMatching(/\[1\] negative\s+\[2\] positive\s+\[s\] skip\s+\[u\] undo\s+\[q\] quit/);
     expect(screen).toMatch(/0 labels recorded; no estimate yet/);
@@ -104,9 +110,7 @@ describe.skipIf(!tmuxAvailable())('active-testing label in a terminal', () => {
       seed: 9,
     });
     await seeded.close();
-    const command = [process.execPath, ...CLI, 'label', '--session', session, '--max-labels', '2'].map((a) => `'${a}'`).join(' ');
-    spawnSync('tmux', ['-L', socket, 'kill-session', '-t', 'label']);
-    tmux('new-session', '-d', '-s', 'label', '-x', '150', '-y', '40', `${command}; echo EXIT=$?; sleep 60`);
+    startLabel(['--session', session, '--max-labels', '2']);
 
     let screen = await screenMatching(/\[q\] quit/);
     tmux('send-keys', '-t', 'label', 's');
@@ -118,5 +122,30 @@ describe.skipIf(!tmuxAvailable())('active-testing label in a terminal', () => {
     expect(screen).toMatch(/EXIT=0/);
     expect(screen).toMatch(/^Stopped: 2 labels reached --max-labels 2\.$/m);
     expect(screen).toMatch(/Labels: 2 in the estimate \(2 recorded\); the estimate covers 59 of 60 items \(1 skipped\)$/m);
+  });
+
+  it('keeps the estimate, the last action and the keys on screen under a text longer than the terminal', async () => {
+    const files = await writePoolFiles(20, 5);
+    const session = join(files.dir, 'long.session');
+    const longTexts = files.texts.map((text) => `${text}: ${'a scene that goes on and on, '.repeat(100)}the end.`);
+    const seeded = await ActiveTestingSession.create(session, {
+      texts: longTexts,
+      ids: files.ids,
+      classes: CLASSES,
+      modelScores: files.pool.modelScores,
+      surrogateScores: files.pool.surrogateScores,
+      seed: 9,
+    });
+    await seeded.close();
+    startLabel(['--session', session], 100, 30);
+
+    let screen = await screenMatching(/\[q\] quit/);
+    expect(screen).toMatch(/^0 labels recorded; no estimate yet$/m);
+    expect(screen).toMatch(/the end\.\n\n0 labels recorded/);
+    tmux('send-keys', '-t', 'label', '2');
+    screen = await screenMatching(/^1 label · accuracy [\s\S]*\[q\] quit/m);
+    expect(screen).toMatch(/^Labelled s\d+: positive$/m);
+    tmux('send-keys', '-t', 'label', 'q');
+    await screenMatching(/EXIT=0/);
   });
 });
