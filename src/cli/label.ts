@@ -485,6 +485,14 @@ function varianceRatioText(ratio: number): string {
   return Number.isFinite(ratio) ? `${ratio.toFixed(2)} (below 1 favours active testing)` : '– (not estimable from these labels)';
 }
 
+/**
+ * What each interval of the summary promises. The fixed-budget one sits beside the others with the
+ * same "95%", yet it holds only for a label count chosen before labelling, which a stop on the
+ * width or a quit partway is not.
+ */
+const INTERVAL_GUARANTEES =
+  'The anytime-valid intervals hold however and whenever you stopped; the fixed-budget ones only if this label count was chosen before labelling (not a stop on --target-half-width or a quit partway); the bootstrap is an approximation with no guarantee.';
+
 function summary(session: ActiveTestingSession): string {
   const estimate = session.estimate();
   const lines = [
@@ -498,6 +506,7 @@ function summary(session: ActiveTestingSession): string {
   );
   const outside = riskInterval(estimate).note ?? accuracyInterval(estimate).note;
   if (outside !== undefined) lines.push(outside);
+  if (estimate.risk.anytime !== undefined) lines.push(INTERVAL_GUARANTEES);
   if (estimate.comparison) {
     lines.push(
       formatInterval('Comparison risk:', estimate.comparison.risk, riskRange(loss), `the ${loss} risk`),

@@ -28,6 +28,9 @@ describe('active-testing label: scripted use and bad input', () => {
     expect(first.stdout).toMatch(
       /Risk \(brier\): \d\.\d{4} {2}anytime-valid 95% \[-?\d\.\d{4}, \d\.\d{4}\] {2}fixed-budget 95% \[-?\d\.\d{4}, \d\.\d{4}\] {2}bootstrap \(approximate\) 95% interval \[-?\d\.\d{4}, \d\.\d{4}\]/,
     );
+    expect(first.stdout).toContain(
+      'The anytime-valid intervals hold however and whenever you stopped; the fixed-budget ones only if this label count was chosen before labelling (not a stop on --target-half-width or a quit partway); the bootstrap is an approximation with no guarantee.',
+    );
     expect(first.stdout).toMatch(/Random labelling would need about \d+ labels for an interval this narrow\./);
     expect(first.stdout).toMatch(
       /Variance ÷ random labelling's \(est\.\): \d+\.\d{2} \(below 1 favours active testing\); verdict: (helping|hurting|no evidence yet)\./,
