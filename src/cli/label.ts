@@ -547,12 +547,39 @@ async function labelFromAnswers(session: ActiveTestingSession, answers: Answers,
   return 0;
 }
 
+/**
+ * The keypresses in a chunk of terminal input: an escape sequence (a function, arrow or editing key,
+ * or Alt with a key) is one key, so that the digits inside one (F5 sends `ESC [ 1 5 ~`, Home
+ * `ESC [ 1 ~`) are not read as class keys; any other character is a key of its own.
+ */
+function splitKeys(input: string): string[] {
+  const keys: string[] = [];
+  const characters = [...input];
+  for (let i = 0; i < characters.length;) {
+    let end = i + 1;
+    if (characters[i] === '\x1b' && end < characters.length) {
+      const introducer = characters[end];
+      end += 1;
+      if (introducer === '[') {
+        // A control sequence: parameter and intermediate bytes up to its final byte (@ to ~).
+        while (end < characters.length && !/[@-~]/.test(characters[end])) end += 1;
+        end = Math.min(end + 1, characters.length);
+      } else if (introducer === 'O') {
+        end = Math.min(end + 1, characters.length);
+      }
+    }
+    keys.push(characters.slice(i, end).join(''));
+    i = end;
+  }
+  return keys;
+}
+
 /** Single keypresses from a terminal in raw mode. */
 class KeyReader {
   private readonly waiting: Array<(key: string) => void> = [];
   private readonly buffered: string[] = [];
   private readonly onData = (chunk: Buffer): void => {
-    for (const key of chunk.toString('utf8')) {
+    for (const key of splitKeys(chunk.toString('utf8'))) {
       const resolve = this.waiting.shift();
       if (resolve) resolve(key);
       else this.buffered.push(key);

@@ -148,4 +148,34 @@ describe.skipIf(!tmuxAvailable())('active-testing label in a terminal', () => {
     tmux('send-keys', '-t', 'label', 'q');
     await screenMatching(/EXIT=0/);
   });
+
+  it('reads a function or editing key as one unknown key, not the digits in its escape sequence as labels', async () => {
+    const files = await writePoolFiles(20, 5);
+    const session = join(files.dir, 'keys.session');
+    const seeded = await ActiveTestingSession.create(session, {
+      texts: files.texts,
+      ids: files.ids,
+      classes: CLASSES,
+      modelScores: files.pool.modelScores,
+      surrogateScores: files.pool.surrogateScores,
+      seed: 9,
+    });
+    await seeded.close();
+    startLabel(['--session', session]);
+
+    let screen = await screenMatching(/\[q\] quit/);
+    const first = shownItem(screen);
+    // F5 sends ESC [ 1 5 ~ and Home ESC [ 1 ~: their 1 is the key of the first class.
+    tmux('send-keys', '-t', 'label', 'F5');
+    screen = await screenMatching(screenWith('Unknown key "\\\\u001b\\[15~"'));
+    tmux('send-keys', '-t', 'label', 'Home');
+    screen = await screenMatching(screenWith('Unknown key "\\\\u001b\\[1~"'));
+    expect(screen).toMatch(/^0 labels recorded; no estimate yet$/m);
+    expect(shownItem(screen)).toBe(first);
+    tmux('send-keys', '-t', 'label', 'q');
+    await screenMatching(/EXIT=0/);
+    const reopened = await ActiveTestingSession.open(session);
+    expect(reopened.history().filter((h) => h.status === 'labelled')).toEqual([]);
+    await reopened.close();
+  });
 });
