@@ -662,7 +662,7 @@ async function labelInteractively(session: ActiveTestingSession, rule: StoppingR
           message = `Undid ${visibleText(undone.id)} (${visibleText(undone.label ?? 'skip')})`;
         }
       } else {
-        message = `Unknown key ${JSON.stringify(key)}`;
+        message = `Unknown key ${visibleText(JSON.stringify(key))}`;
       }
     }
   } finally {

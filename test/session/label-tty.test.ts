@@ -172,6 +172,10 @@ describe.skipIf(!tmuxAvailable())('active-testing label in a terminal', () => {
     screen = await screenMatching(screenWith('Unknown key "\\\\u001b\\[1~"'));
     expect(screen).toMatch(/^0 labels recorded; no estimate yet$/m);
     expect(shownItem(screen)).toBe(first);
+    // A pasted right-to-left override is named, not passed on to reorder the line.
+    tmux('send-keys', '-t', 'label', '-l', '\u202e');
+    screen = await screenMatching(screenWith('Unknown key "<U\\+202E>"'));
+    expect(screen).not.toContain('\u202e');
     tmux('send-keys', '-t', 'label', 'q');
     await screenMatching(/EXIT=0/);
     const reopened = await ActiveTestingSession.open(session);
