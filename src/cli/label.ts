@@ -631,7 +631,12 @@ async function labelInteractively(session: ActiveTestingSession, rule: StoppingR
     throw new UsageError(`interactive labelling takes one key per class (at most 9 classes, here ${classes.length}); use --answers`);
   const keys = new KeyReader(process.stdin);
   const legend = [...classes.map((name, k) => `[${k + 1}] ${visibleText(name)}`), '[s] skip', '[u] undo', '[q] quit'].join('   ');
-  let message = '';
+  // On resuming, what the file kept: the estimate's line alone would not tell a resumed session from a new one.
+  const kept = session.estimate();
+  let message =
+    kept.recorded + kept.skipped > 0
+      ? `Resumed: ${formatCount(kept.recorded, 'label')} and ${formatCount(kept.skipped, 'skip')} kept in ${visibleText(path)}.`
+      : '';
   let quit = false;
   try {
     while (!session.done(rule)) {

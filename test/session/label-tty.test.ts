@@ -98,6 +98,30 @@ describe.skipIf(!tmuxAvailable())('active-testing label in a terminal', () => {
     await reopened.close();
   });
 
+  it('says on resuming what the session kept', async () => {
+    const files = await writePoolFiles(60, 5);
+    const session = join(files.dir, 'resume.session');
+    const seeded = await ActiveTestingSession.create(session, {
+      texts: files.texts,
+      ids: files.ids,
+      classes: CLASSES,
+      modelScores: files.pool.modelScores,
+      surrogateScores: files.pool.surrogateScores,
+      seed: 9,
+    });
+    const [labelled] = await seeded.next();
+    await seeded.record(labelled.id, 'positive');
+    const [skipped] = await seeded.next();
+    await seeded.skip(skipped.id);
+    await seeded.close();
+    startLabel(['--session', session]);
+
+    const screen = await screenMatching(/\[q\] quit/);
+    expect(screen).toContain(`Resumed: 1 label and 1 skip kept in ${session}.`);
+    tmux('send-keys', '-t', 'label', 'q');
+    await screenMatching(/EXIT=0/);
+  });
+
   it('says which rule stopped the labelling', async () => {
     const files = await writePoolFiles(60, 5);
     const session = join(files.dir, 'stop.session');
