@@ -174,7 +174,8 @@ export function relativeSpec(
             field,
             type: 'quantitative',
             title: options.yTitle,
-            scale: { domain: [0, top] },
+            // Not rounded out to a nicer top (1.5 to 1.6): the subtitle names where lines are cut off.
+            scale: { domain: [0, top], nice: false },
           },
           color,
         },
