@@ -329,13 +329,22 @@ export function intervalCoverageSpec(
 export function halfWidthSpec(points: readonly IntervalPoint[], options: FigureOptions & { name: string }): VegaLiteSpec {
   checkKnownKeys(options, [...FIGURE_OPTIONS, 'name'], null);
   const color = settingColor(settingOrder(points), options.allSettings ?? settingOrder(points));
+  const largest = Math.max(0, ...points.map((p) => p.medianHalfWidth).filter(Number.isFinite));
+  const smallestDrawn = largest * ROUNDING_SIZED;
+  const leftOut = points.some((p) => Number.isFinite(p.medianHalfWidth) && p.medianHalfWidth <= smallestDrawn);
   return {
     $schema: SCHEMA,
-    title: { text: `Median half-width of the ${options.name}`, subtitle: 'median over runs of (upper − lower) / 2' },
+    title: {
+      text: `Median half-width of the ${options.name}`,
+      subtitle: [
+        'median over runs of (upper − lower) / 2',
+        ...(leftOut ? ['left out: label counts where it is 0 or of rounding size (σ = 0, e.g. at one label)'] : []),
+      ],
+    },
     data: { values: points as unknown as Record<string, unknown>[] },
     config: CONFIG,
     ...PANEL,
-    transform: [positive('medianHalfWidth')],
+    transform: [{ filter: `datum.medianHalfWidth > ${smallestDrawn}` }],
     mark: { type: 'line', strokeWidth: 1.8 },
     encoding: {
       x: labelsAxis(options.xTitle),
@@ -344,6 +353,15 @@ export function halfWidthSpec(points: readonly IntervalPoint[], options: FigureO
     },
   } as VegaLiteSpec;
 }
+
+/**
+ * Half-widths at most this fraction of a figure's largest are rounding, not width: where σ is 0 (the
+ * bootstrap at one label, every kind with the whole pool labelled) an interval keeps only its
+ * rounding allowance, 2ε·N·|estimate| (below 1e-9 of the estimate for pools of up to a million
+ * items), while a real width shrinks as 1/√labels. On a log axis such a point would stretch the
+ * axis down to 1e-13 and squash every real width into its top.
+ */
+const ROUNDING_SIZED = 1e-7;
 
 /**
  * Keeps points a log scale can show: a zero error (e.g. the bootstrap variance of a single label)

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { TopLevelSpec } from 'vega-lite';
-import { relativeSpec, type VegaLiteSpec } from '../../src/report/specs.js';
+import { halfWidthSpec, relativeSpec, type VegaLiteSpec } from '../../src/report/specs.js';
 
 /** The domain of a scale of the figure as vega draws it (after vega-lite's defaults, e.g. `nice`). */
 async function drawnDomain(spec: VegaLiteSpec, scale: string): Promise<number[]> {
@@ -26,5 +26,28 @@ describe('relative figures: the y axis ends where the subtitle says values are c
     expect(await drawnDomain(spec, 'concat_0_y')).toEqual([0, 1.5]);
     expect(await drawnDomain(spec, 'concat_1_y')).toEqual([0, 1.5]);
   });
+});
 
+describe('half-width figures: a width of rounding size does not stretch the log axis', () => {
+  // The bootstrap interval at one label: σ = 0, and its half-width is only the rounding
+  // allowance 2ε·N·|estimate| (1.24e-13 in a 300-run simulation of the demo pool).
+  const points = [0.0, 1.2412813832352043e-13, 0.0759, 0.1199, 0.0563, 0.0302].map((medianHalfWidth, r) => ({
+    setting: 'Random (i.i.d.)',
+    labels: r + 1,
+    coverage: 0.9,
+    medianHalfWidth,
+  }));
+
+  it('draws the axis over the widths a user sees, 0.03 to 0.12, and says what it left out', async () => {
+    const spec = halfWidthSpec(points, { name: 'approximate bootstrap interval (±1.96σ)' });
+    const [low, high] = await drawnDomain(spec, 'y');
+    expect(low).toBeGreaterThanOrEqual(0.01);
+    expect(high).toBeLessThanOrEqual(1);
+    expect(JSON.stringify(spec)).toContain('left out: label counts where it is 0 or of rounding size');
+  });
+
+  it('says nothing is left out when every width is drawn', () => {
+    const spec = halfWidthSpec(points.slice(2), { name: 'fixed-budget interval' });
+    expect(JSON.stringify(spec)).not.toContain('left out');
+  });
 });
