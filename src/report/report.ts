@@ -206,10 +206,19 @@ function figureSpecs(curves: readonly SettingCurves[], baseline: SettingCurves |
   // With random labelling alone there is nothing to draw relative to it.
   if (baseline && others.length > 0) {
     const suffix = smoothed ? ` (${smoothed})` : '';
-    const relativeCurve = (c: SettingCurves, metric: ErrorMetric) => ({
-      x: c.setting.labels,
-      y: smoothCurve(relativeToRandom(c, baseline, metric), smoothing),
-    });
+    const relativeCurve = (c: SettingCurves, metric: ErrorMetric) => {
+      // Only the label counts random labelling recorded too: under another --step the rest are no
+      // comparison rather than gaps, and a line broken on both sides of every value draws nothing.
+      const ratio = relativeToRandom(c, baseline, metric);
+      const compared = ratio.flatMap((value, r) => (value === null ? [] : [r]));
+      return {
+        x: compared.map((r) => c.setting.labels[r] as number),
+        y: smoothCurve(
+          compared.map((r) => ratio[r] as number),
+          smoothing,
+        ),
+      };
+    };
     const costCurve = (c: SettingCurves, metric: ErrorMetric) => {
       const { budgets, cost } = labellingCostVsRandom(c, baseline, metric);
       return { x: budgets, y: smoothCurve(cost, smoothing) };

@@ -1,0 +1,37 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { readNpy } from '../../src/io/npy.js';
+import { writeReport } from '../../src/report/report.js';
+import { writeFakeSimulation } from './simulation-folder.js';
+
+const root = mkdtempSync(join(tmpdir(), 'at-report-relative-steps-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+async function mseAt(dir: string, row: number, trueRisk: number): Promise<number> {
+  const estimates = await readNpy(join(dir, 'estimates.npy'));
+  const runs = estimates.shape[1] as number;
+  let sum = 0;
+  for (let c = 0; c < runs; c++) sum += ((estimates.data[row * runs + c] as number) - trueRisk) ** 2;
+  return sum / runs;
+}
+
+describe('relative error figure: random labelling recorded every 10 labels, active testing every label', () => {
+  it('draws a line through the label counts both recorded (1, 11, …, 391), not isolated points between gaps', async () => {
+    const random = join(root, 'random');
+    const active = join(root, 'active');
+    writeFakeSimulation(random, { acquisition: 'iid', estimator: 'iid', noise: 0.5, rows: 40, step: 10 });
+    writeFakeSimulation(active, { acquisition: 'surrogate-ce', estimator: 'lure', noise: 0.3, rows: 400, step: 1, seed: 2 });
+    const out = join(root, 'report');
+    await writeReport([random, active], { out });
+    const spec = JSON.parse(readFileSync(join(out, 'relative-error.vl.json'), 'utf8'));
+    const points = spec.data.values as Array<{ labels: number; mse: number | null; medianSe: number | null }>;
+    // A line mark draws nothing of a value with a gap on both sides: every point must be a value.
+    expect(points.map((p) => p.labels)).toEqual(Array.from({ length: 40 }, (_, k) => 10 * k + 1));
+    expect(points.every((p) => p.mse !== null && p.medianSe !== null)).toBe(true);
+    // At 11 labels: active testing's row 10 against random labelling's row 1.
+    const expected = (await mseAt(active, 10, 0.4)) / (await mseAt(random, 1, 0.4));
+    expect(points[1]?.mse).toBeCloseTo(expected, 12);
+  });
+});
