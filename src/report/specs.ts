@@ -219,6 +219,7 @@ export function bootstrapSpec(
   const color = settingColor(settingOrder(points), options.allSettings ?? settingOrder(points));
   const x = labelsAxis(options.xTitle);
   const confidence = options.confidence ?? BOOTSTRAP_Z;
+  const nominal = nominalCoverage(confidence);
   return {
     $schema: SCHEMA,
     title: 'Bootstrap error bars: estimated against true error',
@@ -259,9 +260,10 @@ export function bootstrapSpec(
         ...PANEL,
         title: {
           text: `Coverage of estimate ± ${confidence}σ (true risk R)`,
-          ...(options.coverageNote ? { subtitle: options.coverageNote } : {}),
+          // Named here: beside the left panel, whose dashes are the bootstrap variance, a bare rule misleads.
+          subtitle: [`dashed line: nominal ${nominal}`, ...(options.coverageNote ? [options.coverageNote] : [])],
         },
-        layer: coverageLayers(x, color, nominalCoverage(confidence)),
+        layer: coverageLayers(x, color, nominal),
       },
     ],
   } as VegaLiteSpec;

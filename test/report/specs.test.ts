@@ -21,4 +21,16 @@ describe('bootstrapSpec: what a plain JS call can pass', () => {
     expect(text).toContain('Coverage of estimate ± 1σ');
     expect(text).toContain('0.683');
   });
+
+  it('names the dashed rule of the coverage panel, which the left panel uses for the bootstrap variance', () => {
+    const coveragePanel = (spec: ReturnType<typeof bootstrapSpec>) => (spec.hconcat as Array<{ title: unknown }>)[1]?.title;
+    expect(coveragePanel(bootstrapSpec([point]))).toEqual({
+      text: 'Coverage of estimate ± 1.96σ (true risk R)',
+      subtitle: ['dashed line: nominal 0.95'],
+    });
+    expect(coveragePanel(bootstrapSpec([point], { confidence: 1, coverageNote: 'moving average over 5 rows' }))).toEqual({
+      text: 'Coverage of estimate ± 1σ (true risk R)',
+      subtitle: ['dashed line: nominal 0.683', 'moving average over 5 rows'],
+    });
+  });
 });
