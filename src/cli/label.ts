@@ -26,6 +26,7 @@ import {
   coveredItems,
   decimals,
   differenceRange,
+  progress,
   riskRange,
   shownEstimate,
   withinRange,
@@ -642,10 +643,13 @@ async function labelInteractively(session: ActiveTestingSession, rule: StoppingR
     while (!session.done(rule)) {
       const [item] = await session.next();
       if (item === undefined) break;
-      // The estimate and the last action sit under the text, by the keys: a text longer than the
-      // terminal scrolls its own start off the screen (into the scrollback), not them.
+      // The estimate, the progress toward the stopping rule (as the browser page's bar shows it) and
+      // the last action sit under the text, by the keys: a text longer than the terminal scrolls its
+      // own start off the screen (into the scrollback), not them.
+      const estimate = session.estimate();
+      const status = `${statusLine(estimate, session.settings.loss)}\nProgress: ${progress(estimate, rule).text}`;
       process.stdout.write(
-        `\x1b[2J\x1b[HItem ${visibleText(item.id)}:\n\n  ${visibleText(item.text)}\n\n${statusLine(session.estimate(), session.settings.loss)}\n${message}\n${legend}\n`,
+        `\x1b[2J\x1b[HItem ${visibleText(item.id)}:\n\n  ${visibleText(item.text)}\n\n${status}\n${message}\n${legend}\n`,
       );
       const key = await keys.next();
       if (QUIT_KEYS.has(key)) {

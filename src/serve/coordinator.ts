@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { ActiveTestingError, InputError, ReceivedKind } from '../errors.js';
 import { SessionStateError, SessionWriteError } from '../session/errors.js';
 import type { ActiveTestingSession, Proposal, ProposalRecord, SessionEstimate, StoppingRule } from '../session/session.js';
+import { progress } from './estimate-display.js';
 import { accuracyInterval, riskInterval } from './interval.js';
 import type { ClientView, PageItem, PlotPoint, PublicState } from './protocol.js';
 import { formatCount } from '../io/format-count.js';
@@ -395,33 +396,4 @@ function heldBack(history: readonly ProposalRecord[]): number[] {
     .slice(0, Math.max(0, last))
     .filter((record) => record.status === 'pending')
     .map((record) => record.position);
-}
-
-/**
- * How far the session is toward its stopping rule, as a fraction in [0, 1] and in words; a width
- * target is measured on the risk's confidence sequence, which `done()` stops on.
- */
-export function progress(estimate: SessionEstimate, rule: StoppingRule): { fraction: number; text: string } {
-  const { labels, poolSize } = estimate;
-  const parts: { fraction: number; text: string }[] = [];
-  if (rule.maxLabels !== undefined)
-    parts.push({ fraction: labels / rule.maxLabels, text: `${labels} of ${formatCount(rule.maxLabels, 'label')}` });
-  if (rule.targetHalfWidth !== undefined) {
-    const minLabels = rule.minLabels ?? 30;
-    // The rule reads the confidence sequence (`done()`), so the progress does too.
-    const anytime = estimate.risk.anytime;
-    const halfWidth = anytime === undefined ? NaN : (anytime.upper - anytime.lower) / 2;
-    // The half-width shrinks about like 1/√labels, so (target ÷ half-width)² is the share of the labels needed.
-    const widthShare = halfWidth > 0 ? (rule.targetHalfWidth / halfWidth) ** 2 : labels > 0 ? 1 : 0;
-    const fraction = Math.min(labels / minLabels, widthShare);
-    const width = Number.isFinite(halfWidth) ? halfWidth.toFixed(4) : '–';
-    parts.push({ fraction, text: `risk half-width ${width}, target ${rule.targetHalfWidth} (from ${formatCount(minLabels, 'label')})` });
-  }
-  if (parts.length === 0)
-    return {
-      fraction: Math.min(1, labels / poolSize),
-      text: `${labels} of ${formatCount(poolSize, 'item')} labelled (no stopping rule given)`,
-    };
-  const best = parts.reduce((a, b) => (b.fraction > a.fraction ? b : a));
-  return { fraction: Math.min(1, Math.max(0, best.fraction)), text: parts.map((p) => p.text).join(' · ') };
 }

@@ -129,3 +129,47 @@ export function coveredItems(covered: number, skipped: number): string {
 export function plotCaption(intervalName: string, points: number): string | null {
   return points < 2 ? null : `Line: the estimated risk; band: its ${intervalName}, against the number of labels.`;
 }
+
+/** What `progress` reads of a session's estimate (`SessionEstimate`, which the page's bundle cannot import). */
+export interface ProgressEstimate {
+  labels: number;
+  poolSize: number;
+  risk: { anytime?: { lower: number; upper: number } };
+}
+
+/** What `progress` reads of a stopping rule (`StoppingRule`). */
+export interface ProgressRule {
+  maxLabels?: number;
+  minLabels?: number;
+  targetHalfWidth?: number;
+}
+
+/**
+ * How far the session is toward its stopping rule, as a fraction in [0, 1] and in words; a width
+ * target is measured on the risk's confidence sequence, which `done()` stops on. The page's
+ * progress bar and `label`'s terminal screen show it.
+ */
+export function progress(estimate: ProgressEstimate, rule: ProgressRule): { fraction: number; text: string } {
+  const { labels, poolSize } = estimate;
+  const parts: { fraction: number; text: string }[] = [];
+  if (rule.maxLabels !== undefined)
+    parts.push({ fraction: labels / rule.maxLabels, text: `${labels} of ${formatCount(rule.maxLabels, 'label')}` });
+  if (rule.targetHalfWidth !== undefined) {
+    const minLabels = rule.minLabels ?? 30;
+    // The rule reads the confidence sequence (`done()`), so the progress does too.
+    const anytime = estimate.risk.anytime;
+    const halfWidth = anytime === undefined ? NaN : (anytime.upper - anytime.lower) / 2;
+    // The half-width shrinks about like 1/√labels, so (target ÷ half-width)² is the share of the labels needed.
+    const widthShare = halfWidth > 0 ? (rule.targetHalfWidth / halfWidth) ** 2 : labels > 0 ? 1 : 0;
+    const fraction = Math.min(labels / minLabels, widthShare);
+    const width = Number.isFinite(halfWidth) ? halfWidth.toFixed(4) : '–';
+    parts.push({ fraction, text: `risk half-width ${width}, target ${rule.targetHalfWidth} (from ${formatCount(minLabels, 'label')})` });
+  }
+  if (parts.length === 0)
+    return {
+      fraction: Math.min(1, labels / poolSize),
+      text: `${labels} of ${formatCount(poolSize, 'item')} labelled (no stopping rule given)`,
+    };
+  const best = parts.reduce((a, b) => (b.fraction > a.fraction ? b : a));
+  return { fraction: Math.min(1, Math.max(0, best.fraction)), text: parts.map((p) => p.text).join(' · ') };
+}

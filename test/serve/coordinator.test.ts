@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InputError } from '../../src/errors.js';
 import { ActiveTestingSession } from '../../src/session/session.js';
-import { AnnotationCoordinator, checkBrowserIds, ConflictError, progress, type PublicState } from '../../src/serve/coordinator.js';
+import { AnnotationCoordinator, checkBrowserIds, ConflictError, type PublicState } from '../../src/serve/coordinator.js';
 import { accuracyInterval, riskInterval } from '../../src/serve/interval.js';
-import { plotPlaceholder } from '../../src/serve/estimate-display.js';
+import { plotPlaceholder, progress } from '../../src/serve/estimate-display.js';
 import type { IntervalEstimate, SessionEstimate } from '../../src/session/session.js';
 import { syntheticPool } from '../../src/simulate/syntheticPool.js';
 

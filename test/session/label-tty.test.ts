@@ -58,7 +58,7 @@ describe.skipIf(!tmuxAvailable())('active-testing label in a terminal', () => {
     startLabel(['--session', session]);
 
     let screen = await screenMatching(/\[1\] negative\s+\[2\] positive\s+\[s\] skip\s+\[u\] undo\s+\[q\] quit/);
-    expect(screen).toMatch(/0 labels recorded; no estimate yet/);
+    expect(screen).toMatch(/0 labels recorded; no estimate yet\nProgress: 0 of 60 items labelled \(no stopping rule given\)$/m);
     const first = shownItem(screen);
     expect(screen).toContain(files.texts[files.ids.indexOf(first)]);
     tmux('send-keys', '-t', 'label', '2');
@@ -137,10 +137,12 @@ describe.skipIf(!tmuxAvailable())('active-testing label in a terminal', () => {
     startLabel(['--session', session, '--max-labels', '2']);
 
     let screen = await screenMatching(/\[q\] quit/);
+    expect(screen).toMatch(/^Progress: 0 of 2 labels$/m);
     tmux('send-keys', '-t', 'label', 's');
     screen = await screenMatching(screenWith(`Skipped ${shownItem(screen)}`));
     tmux('send-keys', '-t', 'label', '1');
     screen = await screenMatching(screenWith('Labelled'));
+    expect(screen).toMatch(/^Progress: 1 of 2 labels$/m);
     tmux('send-keys', '-t', 'label', '2');
     screen = await screenMatching(/EXIT=\d+/);
     expect(screen).toMatch(/EXIT=0/);
