@@ -75,6 +75,10 @@ export const DATASET_PRESETS = {
 /**
  * Base of the paper's datasets: `load(path)` reads a local file (columns `sentence`/`label` by
  * default, as in GLUE's TSV files), `load()` without a path downloads the Hub split.
+ *
+ * @example
+ * const data = await SST2Dataset.load('validation.tsv'); // a PresetDataset of SST-2's columns
+ * console.log(data.classes); // SST-2's two classes, negative and positive
  */
 export class PresetDataset extends TextClassificationDataset {
   static readonly preset: DatasetPreset;

@@ -1,6 +1,16 @@
 import { ActiveTestingError } from '../errors.js';
 
-/** Another live process holds a session file open for writing. */
+/**
+ * Another live process holds a session file open for writing.
+ *
+ * @example
+ * try {
+ *   await ActiveTestingSession.open('runs/a.session');
+ * } catch (error) {
+ *   if (!(error instanceof SessionLockedError)) throw error;
+ *   console.error(`labelled elsewhere now: process ${error.pid} on ${error.host}`);
+ * }
+ */
 export class SessionLockedError extends ActiveTestingError {
   override name = 'SessionLockedError';
   constructor(
@@ -15,12 +25,24 @@ export class SessionLockedError extends ActiveTestingError {
   }
 }
 
-/** An action that the session's current state does not allow (labelling an item that was not proposed, undo with nothing to undo, ...). Nothing was changed. */
+/**
+ * An action that the session's current state does not allow (labelling an item that was not
+ * proposed, undo with nothing to undo, ...). Nothing was changed.
+ *
+ * @example
+ * await session.undo(); // SessionStateError on a session with nothing recorded
+ */
 export class SessionStateError extends ActiveTestingError {
   override name = 'SessionStateError';
 }
 
-/** A session file or its lock cannot be created or written (no space, no permission, something else in its place). */
+/**
+ * A session file or its lock cannot be created or written (no space, no permission, something else
+ * in its place).
+ *
+ * @example
+ * await ActiveTestingSession.create('/proc/a.session', options); // SessionFileError: /proc is not writable
+ */
 export class SessionFileError extends ActiveTestingError {
   override name = 'SessionFileError';
 }
@@ -29,6 +51,10 @@ export class SessionFileError extends ActiveTestingError {
  * A record could not be written to the session file, so the session closed itself (its memory
  * would be ahead of the file); every later action is refused with this error too. A state error,
  * as the session refuses the action, but one only reopening the session clears.
+ *
+ * @example
+ * // The disk filled up during record(): reopen the file, which holds every label written before.
+ * session = await ActiveTestingSession.open(path);
  */
 export class SessionWriteError extends SessionStateError {
   override name = 'SessionWriteError';

@@ -15,7 +15,15 @@ export interface RemotePromptPlace {
   place?: string;
 }
 
-/** A request to an inference server that failed for good: after its retries, or at once when retrying cannot help. */
+/**
+ * A request to an inference server that failed for good: after its retries, or at once when
+ * retrying cannot help.
+ *
+ * @example
+ * // The server refused the API key (HTTP 401): no retry would help, so scoring stops at once.
+ * error.status; // 401
+ * error.reason; // e.g. 'HTTP 401; the server refused the API key (not retried)'
+ */
 export class RemoteModelError extends ActiveTestingError implements RowError {
   override name = 'RemoteModelError';
   /** What went wrong, without the URL or the prompt (secrets redacted). */
