@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { emitKeypressEvents, type Key } from 'node:readline';
 import { loadCalibrationSet } from '../calibration/load.js';
 import { readTable, type Table } from '../dataset/read-table.js';
 import { classesByNumber, classesNamedByIntegers, wholeNumberLabel } from '../dataset/text-classification-dataset.js';
@@ -549,47 +550,27 @@ async function labelFromAnswers(session: ActiveTestingSession, answers: Answers,
 }
 
 /**
- * The keypresses in a chunk of terminal input: an escape sequence (a function, arrow or editing key,
- * or Alt with a key) is one key, so that the digits inside one (F5 sends `ESC [ 1 5 ~`, Home
- * `ESC [ 1 ~`) are not read as class keys; any other character is a key of its own.
+ * Single keypresses from a terminal in raw mode, as Node's readline parses them: an escape sequence
+ * (a function, arrow or editing key, also with Alt or Meta sent as a leading ESC, also when it
+ * arrives over several reads) is one key, given as its whole sequence, so that the digits inside
+ * one (F5 sends `ESC [ 1 5 ~`, Home `ESC [ 1 ~`) are never read as class keys. Any other key is its
+ * character (Ctrl-C `\u0003`, Ctrl-D `\u0004`).
  */
-function splitKeys(input: string): string[] {
-  const keys: string[] = [];
-  const characters = [...input];
-  for (let i = 0; i < characters.length;) {
-    let end = i + 1;
-    if (characters[i] === '\x1b' && end < characters.length) {
-      const introducer = characters[end];
-      end += 1;
-      if (introducer === '[') {
-        // A control sequence: parameter and intermediate bytes up to its final byte (@ to ~).
-        while (end < characters.length && !/[@-~]/.test(characters[end])) end += 1;
-        end = Math.min(end + 1, characters.length);
-      } else if (introducer === 'O') {
-        end = Math.min(end + 1, characters.length);
-      }
-    }
-    keys.push(characters.slice(i, end).join(''));
-    i = end;
-  }
-  return keys;
-}
-
-/** Single keypresses from a terminal in raw mode. */
 class KeyReader {
   private readonly waiting: Array<(key: string) => void> = [];
   private readonly buffered: string[] = [];
-  private readonly onData = (chunk: Buffer): void => {
-    for (const key of splitKeys(chunk.toString('utf8'))) {
-      const resolve = this.waiting.shift();
-      if (resolve) resolve(key);
-      else this.buffered.push(key);
-    }
+  private readonly onKeypress = (text: string | undefined, key: Key | undefined): void => {
+    // readline gives no text for an escape sequence; Alt or Meta with a key has meta set.
+    const pressed = text !== undefined && key?.meta !== true ? text : (key?.sequence ?? '');
+    const resolve = this.waiting.shift();
+    if (resolve) resolve(pressed);
+    else this.buffered.push(pressed);
   };
 
   constructor(private readonly input: NodeJS.ReadStream) {
+    emitKeypressEvents(input);
     input.setRawMode(true);
-    input.on('data', this.onData);
+    input.on('keypress', this.onKeypress);
     input.resume();
   }
 
@@ -599,7 +580,7 @@ class KeyReader {
   }
 
   close(): void {
-    this.input.off('data', this.onData);
+    this.input.off('keypress', this.onKeypress);
     this.input.setRawMode(false);
     this.input.pause();
   }

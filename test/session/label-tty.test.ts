@@ -196,6 +196,11 @@ describe.skipIf(!tmuxAvailable())('active-testing label in a terminal', () => {
     screen = await screenMatching(screenWith('Unknown key "\\\\u001b\\[15~"'));
     tmux('send-keys', '-t', 'label', 'Home');
     screen = await screenMatching(screenWith('Unknown key "\\\\u001b\\[1~"'));
+    // F5 with Meta sent as a leading ESC (urxvt, Option as Meta), and Alt+1 (ESC 1).
+    tmux('send-keys', '-t', 'label', '-H', '1b', '1b', '5b', '31', '35', '7e');
+    screen = await screenMatching(screenWith('Unknown key "\\\\u001b\\\\u001b\\[15~"'));
+    tmux('send-keys', '-t', 'label', '-H', '1b', '31');
+    screen = await screenMatching(screenWith('Unknown key "\\\\u001b1"'));
     expect(screen).toMatch(/^0 labels recorded; no estimate yet$/m);
     expect(shownItem(screen)).toBe(first);
     // A pasted right-to-left override is named, not passed on to reorder the line.
