@@ -79,6 +79,19 @@ export function bootstrapRoundingPerUnit(poolSize: number): number {
 }
 
 /**
+ * A bootstrap variance times its finite-population factor: 0 at M = N (factor 0) whatever the
+ * variance, also an infinite one, where the product would be 0·∞ = NaN (a variance whose terms'
+ * squares overflowed a double).
+ *
+ * @example
+ * correctedBootstrapVariance(0.04, 0.5); // 0.02
+ * correctedBootstrapVariance(Infinity, 0); // 0
+ */
+export function correctedBootstrapVariance(variance: number, factor: number): number {
+  return factor === 0 ? 0 : variance * factor;
+}
+
+/**
  * Half-width of the approximate bootstrap interval `estimate ± half` from its two per-label-count
  * terms: z·σ with the finite-population factor, plus the rounding allowance per unit of |estimate|
  * (0: none) times |estimate|. At M = N σ is exactly 0 and the estimate is the pool mean summed in
@@ -94,8 +107,7 @@ export function bootstrapHalfWidthFrom(
   estimate: number,
   z: number = BOOTSTRAP_Z,
 ): number {
-  // At M = N the factor is 0 and σ is 0 whatever the variance, also an infinite one (0·∞ is NaN).
-  const spread = factor === 0 ? 0 : z * Math.sqrt(variance * factor);
+  const spread = z * Math.sqrt(correctedBootstrapVariance(variance, factor));
   return spread + (roundingPerUnit === 0 ? 0 : roundingPerUnit * Math.abs(estimate));
 }
 

@@ -23,6 +23,7 @@ export {
   bootstrapMse,
   bootstrapHalfWidthFrom,
   bootstrapRoundingPerUnit,
+  correctedBootstrapVariance,
 } from './bootstrap-quality.js';
 export { allErrorsFrame, type ErrorsFrame } from './all-errors-frame.js';
 export { zeroOneLossPerItem, expectedZeroOneLoss, predictedClass } from './zero-one-loss.js';

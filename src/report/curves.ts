@@ -1,4 +1,4 @@
-import { BOOTSTRAP_Z } from '../metrics/index.js';
+import { BOOTSTRAP_Z, correctedBootstrapVariance } from '../metrics/index.js';
 import { finitePopulationFactor } from '../estimators/bootstrap.js';
 import { InputError, ReceivedKind } from '../errors.js';
 import type { Matrix } from '../matrix.js';
@@ -176,7 +176,7 @@ function correctedVariance(variance: Matrix, setting: ReportSetting, firstRow = 
   const data = new Float64Array(variance.data.length);
   for (let row = 0; row < variance.rows; row++) {
     const factor = finitePopulationFactor(setting.labels[firstRow + row], poolSize);
-    for (let j = row * variance.cols; j < (row + 1) * variance.cols; j++) data[j] = variance.data[j] * factor;
+    for (let j = row * variance.cols; j < (row + 1) * variance.cols; j++) data[j] = correctedBootstrapVariance(variance.data[j], factor);
   }
   return { data, rows: variance.rows, cols: variance.cols };
 }

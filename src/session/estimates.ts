@@ -9,6 +9,7 @@ import { LUREEstimator } from '../estimators/lure.js';
 import type { RiskEstimator } from '../estimators/risk-estimator.js';
 import type { Matrix } from '../matrix.js';
 import { differenceBounds, lossBounds, pairedDifferenceBounds, type LossBounds } from '../metrics/loss-bounds.js';
+import { correctedBootstrapVariance } from '../metrics/bootstrap-quality.js';
 import { ZERO_ONE, type ResolvedLoss } from './loss.js';
 import type { SessionState } from './state.js';
 
@@ -135,9 +136,7 @@ function interval(track: Track, poolSize: number, skipped: number): IntervalEsti
   }
   const value = estimator.estimate();
   const bootstrapVariance = Math.max(0, estimator.bootstrapVariance());
-  const factor = finitePopulationFactor(estimator.count, poolSize);
-  // Every item labelled: σ is 0, also when the variance overflowed to ∞ (0·∞ is NaN).
-  const standardError = factor === 0 ? 0 : Math.sqrt(bootstrapVariance * factor);
+  const standardError = Math.sqrt(correctedBootstrapVariance(bootstrapVariance, finitePopulationFactor(estimator.count, poolSize)));
   const half = bootstrapHalfWidth(bootstrapVariance, estimator.count, poolSize, value);
   const result: IntervalEstimate = { value, standardError, bootstrap: { lower: value - half, upper: value + half } };
   if (sequence) {

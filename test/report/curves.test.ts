@@ -66,6 +66,14 @@ describe('settingCurves: coverage as simulate counts it', () => {
     const withoutPool = settingCurves(setting(estimates, { trueRisk, bootstrapVariance }));
     expect(Array.from(withoutPool.coverage!)).toEqual([0, 0.5, 0]);
   });
+
+  it('counts a run with an infinite variance (its squares overflowed) as covered, and at M = N as the point', () => {
+    const trueRisk = 2.5e299;
+    const estimates = { data: Float64Array.of(1e299, 2.5e299), rows: 2, cols: 1 };
+    const bootstrapVariance = { data: Float64Array.of(Infinity, Infinity), rows: 2, cols: 1 };
+    const curves = settingCurves(setting(estimates, { trueRisk, bootstrapVariance, labels: Float64Array.of(2, 4), pool: { size: 4 } }));
+    expect(Array.from(curves.coverage!)).toEqual([1, 1]);
+  });
 });
 
 describe('relativeToRandom and labellingCostVsRandom', () => {

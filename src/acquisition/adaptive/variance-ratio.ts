@@ -1,6 +1,7 @@
 import { InputError } from '../../errors.js';
 import { checkArrayLike, checkObject } from '../../io/check-arguments.js';
 import { finitePopulationFactor, LUREEstimator } from '../../estimators/index.js';
+import { correctedBootstrapVariance } from '../../metrics/bootstrap-quality.js';
 
 /**
  * "Is active testing helping here?": the ratio of the estimate's variance to the variance random
@@ -219,7 +220,8 @@ export function checkDiagnosedSimulation(result: DiagnosedSimulation): void {
  * forward together, label by label, so the size×runs tables are read along their rows. Per run it
  * keeps the state of `VarianceRatioToRandom`: LURE's compensated sums S₁ and S₂ over the squared
  * losses, and the counts of labels with importance weight above 1 and of the target's errors
- * among them; the same operations in the same order, so the same bits.
+ * among them; the same operations in the same order, so the same bits (where a squared loss
+ * overflows, both give NaN: the sums here reach ∞, and `VarianceRatioToRandom` marks the overflow).
  *
  * @example
  * const byRow = new VarianceDiagnosticByRow(result, result.bootstrapVariance, losses, zeroOneLossPerItem(f, y));
@@ -317,7 +319,7 @@ export class VarianceDiagnosticByRow {
       const secondary = kappa === 0 ? 0 : kappa * (secondarySum[b] + secondaryError[b]);
       const meanSquare = (primarySum[b] + primaryError[b] + secondary) / m;
       const random = randomLabellingVariance(meanSquare, estimates[start + b], m, n);
-      const ratio = ratioToRandom(Math.max(0, bootstrapVariance[start + b]) * factor, random);
+      const ratio = ratioToRandom(correctedBootstrapVariance(Math.max(0, bootstrapVariance[start + b]), factor), random);
       ratios[b] = ratio;
       const evidence = underweighted[b];
       verdicts[b] = !(evidence > 0) || Number.isNaN(ratio) ? 0 : spreadVerdictCode(ratio, spreads[evidence], errors[b]);
