@@ -254,7 +254,7 @@ async function createSession(
     surrogateScores?: string;
   };
   const modelScores = await readScores(given.modelScores as string, '--model-scores');
-  const calibration = await readCalibration(given, classes.length);
+  const calibration = await readCalibration(given, (modelScores as Matrix).cols);
   const comparisonScores = await readScores(options.comparisonScores, '--comparison-scores');
   const surrogateScores = await readScores(options.surrogateScores, '--surrogate-scores');
   warnOfProbabilities({

@@ -187,6 +187,18 @@ describe('session surrogate calibration', () => {
     expect(wrong.stderr).toBe(
       'active-testing label: --calibration-scores: expected scores with 2 columns, one per class of the pool, got 3\n',
     );
+    // A third class given by mistake: the calibration scores match the pool's scores, so they are not blamed.
+    const classesArgs = createArgs(files, join(files.dir, 'f.session'), 1);
+    classesArgs[classesArgs.indexOf('--classes') + 1] = 'negative,positive,neutral';
+    const typo = spawnSync(
+      process.execPath,
+      [...CLI, ...classesArgs, '--answers', answers, '--calibration-scores', scores, '--calibration-labels', labels],
+      { encoding: 'utf8' },
+    );
+    expect(typo.status).toBe(1);
+    expect(typo.stderr).toBe(
+      'active-testing label: --model-scores: expected 60×3 scores (one row per text, one column per class), got the shape 60×2\n',
+    );
   });
 
   it('active-testing label warns in one line when the calibration set is separable and the temperature is its search bound', async () => {
