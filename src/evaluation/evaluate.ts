@@ -419,14 +419,19 @@ async function evaluateLocked(config: EvaluateConfig, run: EvaluateRun): Promise
       pool = data.select(poolRows);
     }
   }
-  if (pool.size === 0)
+  if (pool.size === 0) {
+    const shotsTookAll = config.icl_examples > 0 && config.icl_data === null;
     throw new InputError({
       argument: 'data',
-      expected:
-        config.icl_examples > 0 && config.icl_data === null ? 'rows left to score after removing the ICL examples' : 'rows to score',
+      expected: shotsTookAll ? 'rows left to score after removing the ICL examples' : 'rows to score',
       // The file too: a header-only table's message would otherwise name only the flag.
-      received: new ReceivedKind(`${data.size} rows in ${config.data}`),
+      received: new ReceivedKind(
+        shotsTookAll
+          ? `the ${formatCount(data.size, 'row')} of ${config.data}, all taken as ICL examples (${(run.optionName ?? ((name) => name))('iclExamples')} ${config.icl_examples})`
+          : `${formatCount(data.size, 'row')} in ${config.data}`,
+      ),
     });
+  }
 
   // Loading a model can take minutes and cannot be stopped halfway: it is not begun once the run
   // was cancelled (while the inputs were hashed and read), nor used when the cancel came during it.

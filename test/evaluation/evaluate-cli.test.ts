@@ -152,6 +152,11 @@ describe('active-testing evaluate on bad input leaves nothing behind', () => {
     ['label not in the vocabulary', ['--classes', 'negative,日本'], /^--classes: expected label "日本".*unknown token/],
     ['a header and no rows', ['--data', writeTsv([])], /^--data: expected rows to score, got 0 rows in \/.*\/data\.tsv$/],
     [
+      'every row taken as an ICL example',
+      ['--icl-examples', '2'],
+      /^--data: expected rows left to score after removing the ICL examples, got the 2 rows of \/.*\/data\.tsv, all taken as ICL examples \(--icl-examples 2\)$/,
+    ],
+    [
       'a class name with a tab',
       ['--classes', 'nega\ttive,positive'],
       /^--classes \(row 0\): expected class names without tabs or line breaks \(one would split its line in the labels TSV that exportSessionLabels and --export-labels write\), got "nega\\ttive"$/,
