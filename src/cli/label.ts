@@ -508,7 +508,6 @@ function summary(session: ActiveTestingSession): string {
   );
   const outside = riskInterval(estimate).note ?? accuracyInterval(estimate).note;
   if (outside !== undefined) lines.push(outside);
-  if (estimate.risk.anytime !== undefined) lines.push(INTERVAL_GUARANTEES);
   if (estimate.comparison) {
     lines.push(
       formatInterval('Comparison risk:', estimate.comparison.risk, riskRange(loss), `the ${loss} risk`),
@@ -521,6 +520,8 @@ function summary(session: ActiveTestingSession): string {
       ),
     );
   }
+  // After every interval line, the comparison's too: it speaks of all of them.
+  if (estimate.risk.anytime !== undefined) lines.push(INTERVAL_GUARANTEES);
   lines.push(
     equivalentRandomText(estimate.equivalentRandomLabels),
     `Variance ÷ random labelling's (est.): ${varianceRatioText(estimate.varianceRatio)}; verdict: ${estimate.varianceVerdict}.`,
@@ -598,7 +599,9 @@ function stopReason(session: ActiveTestingSession, rule: StoppingRule): string {
   if (recorded + skipped === session.ids.length) return 'Stopped: every item of the pool is labelled or skipped.';
   if (rule.maxLabels !== undefined && labels >= rule.maxLabels)
     return `Stopped: ${formatCount(labels, 'label')} reached --max-labels ${rule.maxLabels}.`;
-  return `Stopped: the risk's anytime-valid 95% interval has half-width ≤ ${rule.targetHalfWidth} (--target-half-width) at ${formatCount(labels, 'label')}.`;
+  if (rule.targetHalfWidth !== undefined)
+    return `Stopped: the risk's anytime-valid 95% interval has half-width ≤ ${rule.targetHalfWidth} (--target-half-width) at ${formatCount(labels, 'label')}.`;
+  return 'Stopped: no item is left to propose.';
 }
 
 /** What a quit kept and how to go on: the labels are on disk, not lost with the screen. */

@@ -35,6 +35,23 @@ describe('active-testing label: scripted use and bad input', () => {
     expect(first.stdout).toMatch(
       /Variance ÷ random labelling's \(est\.\): \d+\.\d{2} \(below 1 favours active testing\); verdict: (helping|hurting|no evidence yet)\./,
     );
+    // With a comparison target, after its intervals too: the line speaks of all of them.
+    const compared = join(files.dir, 'compared.session');
+    const withComparison = run([
+      ...createArgs(files, compared, 2),
+      '--comparison-scores',
+      files.surrogateScores,
+      '--answers',
+      answers,
+      '--max-labels',
+      '10',
+    ]);
+    expect(withComparison.status).toBe(0);
+    const summaryLines = withComparison.stdout.split('\n');
+    const guarantees = summaryLines.findIndex((line) => line.startsWith('The anytime-valid intervals hold'));
+    const difference = summaryLines.findIndex((line) => line.startsWith('Difference in risk (target − comparison):'));
+    expect(difference).toBeGreaterThan(0);
+    expect(guarantees).toBe(difference + 1);
     const again = run(['label', '--session', session, '--answers', answers, '--max-labels', '15']);
     expect(again.status).toBe(0);
     expect(again.stdout.match(/^labelled /gm)).toHaveLength(5);
