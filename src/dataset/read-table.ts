@@ -180,7 +180,7 @@ function parseJsonLines(text: string, path: string): Table {
     if (repeated !== undefined)
       throw new FileFormatError(
         path,
-        `line ${i + 1}: the key ${JSON.stringify(repeated)} is given twice; keys must be unique (JSON.parse would keep the last)`,
+        `line ${i + 1}: the key ${repeated} is given twice; keys must be unique (JSON.parse would keep the last)`,
       );
     for (const key of Object.keys(value)) if (!columns.includes(key)) columns.push(key);
     objects.push(value as Record<string, unknown>);

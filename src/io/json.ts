@@ -12,14 +12,18 @@ export function toJson(value: unknown): string {
  * @example
  * repeatedJsonKey('{"runs": 5, "runs": 7}'); // 'runs'
  * repeatedJsonKey('{"settings": [{}, {"clip": 0.1, "clip": 0.2}]}'); // 'settings[1].clip'
+ * repeatedJsonKey('{"a.b": {"c": 1, "c": 2}}'); // '["a.b"].c'
  */
 export function repeatedJsonKey(json: string): string | undefined {
   // One frame per open object or list: the keys an object has given, or a list's item index.
   const frames: Array<{ keys: Set<string>; key?: string } | { index: number }> = [];
   let lastString = '';
+  // A key that is not a plain name (empty, or holding a dot or a space) is quoted in brackets, so
+  // that {"a.b": …} and {"a": {"b": …}} are told apart.
+  const segment = (key: string): string => (/^[A-Za-z_$][\w$]*$/.test(key) ? `.${key}` : `[${JSON.stringify(key)}]`);
   const place = (): string =>
     frames
-      .map((frame) => ('keys' in frame ? `.${frame.key ?? ''}` : `[${frame.index}]`))
+      .map((frame) => ('keys' in frame ? segment(frame.key ?? '') : `[${frame.index}]`))
       .join('')
       .replace(/^\./, '');
   for (let i = 0; i < json.length; i++) {

@@ -306,6 +306,9 @@ describe('loadExperimentConfig', () => {
         grid('"surrogates": {"s": {"scores": "a.npy", "scores": "b.npy"}}, "settings": [{"acquisition": "surrogate-ce"}]'),
         'surrogates.s.scores',
       ],
+      // Keys that are not plain names are quoted, so that a dotted key is not read as a nested one.
+      [grid('"surrogates": {"a.b": {"c": 1, "c": 2}}, "settings": [{"acquisition": "iid"}]'), 'surrogates["a.b"].c'],
+      [grid('"": 1, "": 2, "settings": [{"acquisition": "iid"}]'), '[""]'],
     ];
     for (const [text, place] of cases) {
       writeFileSync(path, text);
