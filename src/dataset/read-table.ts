@@ -3,7 +3,7 @@ import { extname } from 'node:path';
 import { FileFormatError } from '../errors.js';
 import { readParquet } from './read-parquet.js';
 import { checkUniqueColumns, type Table } from './table.js';
-import { checkPath, formatCount, unreadableFile, withoutByteOrderMark } from '../io/index.js';
+import { checkPath, formatCount, unreadableFile } from '../io/index.js';
 import { repeatedJsonKey } from '../io/json.js';
 import { checkChoice } from '../io/suggest.js';
 
@@ -58,7 +58,8 @@ export async function readTable(path: string, format?: TableFormat): Promise<Tab
   } catch (error) {
     throw unreadableFile(path, error);
   }
-  const text = withoutByteOrderMark(decodeUtf8(bytes, path));
+  // The decoder drops the byte-order mark an editor saving "UTF-8 with BOM" puts first.
+  const text = decodeUtf8(bytes, path);
   if (format === 'jsonl') return parseJsonLines(text, path);
   const { records, lines, malformed } = format === 'csv' ? parseCsv(text, path) : parseTsv(text);
   const [header, ...rows] = records;
