@@ -8,7 +8,7 @@ import { expect } from 'vitest';
  * `finishedAt` when and how long a setting ran. Every other byte of the outputs is the same.
  */
 const RUN_DEPENDENT: Record<string, (json: Record<string, unknown>) => void> = {
-  'summary.json': (json) => delete (json.config as Record<string, unknown>).threads,
+  'summary.json': (json) => delete (json.config as Record<string, unknown> | undefined)?.threads,
   'setting.json': (json) => {
     delete json.seconds;
     delete json.finishedAt;
