@@ -316,10 +316,10 @@ async function runDemoCommand(values: OptionValues, given: Record<string, unknow
 /**
  * With ACTIVE_TESTING_TIMINGS=1, `simulate` prints the time of each phase to stderr (Node's start-up
  * and module loading, reading the inputs, the runs, the summary statistics, writing the outputs):
- * what `npm run bench` reports. `performance.now()` counts from the process's start. `mark(phase)`
+ * what `npm run bench` reports; then how many runs the worker threads ran. `performance.now()` counts from the process's start. `mark(phase)`
  * ends a stretch of `phase`; the stretches of a phase marked more than once add up.
  */
-function phaseTimer(): { mark: (phase: string) => void; report: () => void } {
+function phaseTimer(): { mark: (phase: string) => void; report: (note: string) => void } {
   let last = performance.now();
   const phases = new Map<string, number>([['start-up', last]]);
   return {
@@ -328,9 +328,10 @@ function phaseTimer(): { mark: (phase: string) => void; report: () => void } {
       phases.set(phase, (phases.get(phase) ?? 0) + (now - last));
       last = now;
     },
-    report() {
+    /** Prints the phases, then `note` on a line of its own. */
+    report(note) {
       if (process.env.ACTIVE_TESTING_TIMINGS !== '1') return;
-      console.error(`timings (ms): ${[...phases].map(([phase, ms]) => `${phase} ${ms.toFixed(1)}`).join(', ')}`);
+      console.error(`timings (ms): ${[...phases].map(([phase, ms]) => `${phase} ${ms.toFixed(1)}`).join(', ')}\n${note}`);
     },
   };
 }
@@ -432,7 +433,7 @@ async function runSimulation(given: Record<string, unknown>, signal: AbortSignal
     );
     await writeSimulationOutputs(out, result, () => summary, { force, intervals, signal });
     timer.mark('write');
-    timer.report();
+    timer.report(`runs by worker threads: ${result.runsByWorkers} of ${result.runs}`);
     console.log(describeRun(await summary, result, out, rows, cols));
   });
   return 0;

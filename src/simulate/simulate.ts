@@ -72,6 +72,11 @@ export interface SimulationResult {
    * calibration data give 0.02), not a fitted value.
    */
   calibration: CalibrationFit | null;
+  /**
+   * How many of the runs worker threads ran (0 with one thread, or when the runs were over before
+   * a worker started): what the threads shared, which the numbers never depend on.
+   */
+  runsByWorkers: number;
 }
 
 /** The pool work done once before any run: values, losses, and the sorted pool for the fast sampler. */
@@ -397,11 +402,16 @@ export async function runPrepared(prepared: PreparedSimulation): Promise<Simulat
     if (runs > 0) options.onProgress?.(completed, config.runs);
   };
   let workers: Promise<void> = Promise.resolve();
+  let runsByWorkers = 0;
+  const onWorkerProgress = (runs: number): void => {
+    runsByWorkers += runs;
+    onProgress(runs);
+  };
   // Workers start only when the runs left would take this thread longer than starting them.
   const startWorkers = (tileMilliseconds: number): void => {
     const tilesLeft = Math.ceil(config.runs / TILE_RUNS) - 1;
     if (workerPool === null || tilesLeft * tileMilliseconds < WORKER_START_MS) return;
-    workers = workerPool.runInWorkers(sharedPool(prepared.pool), config, outputs, tiles, threads - 1, onProgress, stop.signal);
+    workers = workerPool.runInWorkers(sharedPool(prepared.pool), config, outputs, tiles, threads - 1, onWorkerProgress, stop.signal);
     // A worker's failure stops this thread at its next tile; the failure is then thrown below.
     workers.catch(() => stop.abort());
   };
@@ -431,5 +441,6 @@ export async function runPrepared(prepared: PreparedSimulation): Promise<Simulat
     trueRisk: prepared.trueRisk,
     options,
     calibration: prepared.calibration,
+    runsByWorkers,
   };
 }

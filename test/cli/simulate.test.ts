@@ -575,8 +575,15 @@ describe('active-testing simulate', () => {
       const out = join(dir, `threads-${name}-${seed}-${threads}`);
       const args = ['--model-scores', f, '--surrogate-scores', g, '--labels', y, '--runs', '12003', '--size', '50', '--step', '7'];
       const more = ['--interval', 'anytime,fixed,bootstrap', '--seed', String(seed), '--threads', String(threads), '--out', out];
-      const { status, stderr } = spawnSync(process.execPath, [BUILT_CLI, 'simulate', ...args, ...options, ...more], { encoding: 'utf8' });
+      const { status, stderr } = spawnSync(process.execPath, [BUILT_CLI, 'simulate', ...args, ...options, ...more], {
+        encoding: 'utf8',
+        env: { ...process.env, ACTIVE_TESTING_TIMINGS: '1' },
+      });
       expect(status, stderr).toBe(0);
+      // The workers took part: with three threads they ran some of the runs, with one none.
+      const byWorkers = Number(/^runs by worker threads: (\d+) of 12003$/m.exec(stderr)?.[1]);
+      if (threads === 1) expect(byWorkers).toBe(0);
+      else expect(byWorkers, stderr).toBeGreaterThan(0);
       return out;
     };
     const settings: Array<[string, string[]]> = [
