@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ActiveTestingSession } from '../../src/session/session.js';
-import { CLASSES, CLI, writePoolFiles } from './cli-pool.js';
+import { CLASSES, CLI, writePoolFiles, type PoolFiles } from './cli-pool.js';
 
 /** tmux drives the command as a person would, through a real pseudo-terminal. `.ci/run` installs it. */
 function tmuxAvailable(): boolean {
@@ -38,6 +38,20 @@ function startLabel(args: string[], width = 150, height = 40): void {
   tmux('new-session', '-d', '-s', 'label', '-x', String(width), '-y', String(height), `${command}; echo EXIT=$?; sleep 60`);
 }
 
+/** A session of `files` (seed 9, the surrogate's scores) in `name`, open for records before `label` takes it. */
+async function seededSession(files: PoolFiles, name: string, texts: string[] = files.texts) {
+  const session = join(files.dir, name);
+  const seeded = await ActiveTestingSession.create(session, {
+    texts,
+    ids: files.ids,
+    classes: CLASSES,
+    modelScores: files.pool.modelScores,
+    surrogateScores: files.pool.surrogateScores,
+    seed: 9,
+  });
+  return { session, seeded };
+}
+
 describe.skipIf(!tmuxAvailable())('active-testing label in a terminal', () => {
   afterAll(() => {
     spawnSync('tmux', ['-L', socket, 'kill-server']);
@@ -45,15 +59,7 @@ describe.skipIf(!tmuxAvailable())('active-testing label in a terminal', () => {
 
   it('labels with single keys, shows the running estimate, undoes, and quits safely', async () => {
     const files = await writePoolFiles(60, 5);
-    const session = join(files.dir, 'tty.session');
-    const seeded = await ActiveTestingSession.create(session, {
-      texts: files.texts,
-      ids: files.ids,
-      classes: CLASSES,
-      modelScores: files.pool.modelScores,
-      surrogateScores: files.pool.surrogateScores,
-      seed: 9,
-    });
+    const { session, seeded } = await seededSession(files, 'tty.session');
     await seeded.close();
     startLabel(['--session', session]);
 
@@ -100,15 +106,7 @@ describe.skipIf(!tmuxAvailable())('active-testing label in a terminal', () => {
 
   it('says on resuming what the session kept', async () => {
     const files = await writePoolFiles(60, 5);
-    const session = join(files.dir, 'resume.session');
-    const seeded = await ActiveTestingSession.create(session, {
-      texts: files.texts,
-      ids: files.ids,
-      classes: CLASSES,
-      modelScores: files.pool.modelScores,
-      surrogateScores: files.pool.surrogateScores,
-      seed: 9,
-    });
+    const { session, seeded } = await seededSession(files, 'resume.session');
     const [labelled] = await seeded.next();
     await seeded.record(labelled.id, 'positive');
     const [skipped] = await seeded.next();
@@ -124,15 +122,7 @@ describe.skipIf(!tmuxAvailable())('active-testing label in a terminal', () => {
 
   it('says which rule stopped the labelling', async () => {
     const files = await writePoolFiles(60, 5);
-    const session = join(files.dir, 'stop.session');
-    const seeded = await ActiveTestingSession.create(session, {
-      texts: files.texts,
-      ids: files.ids,
-      classes: CLASSES,
-      modelScores: files.pool.modelScores,
-      surrogateScores: files.pool.surrogateScores,
-      seed: 9,
-    });
+    const { session, seeded } = await seededSession(files, 'stop.session');
     await seeded.close();
     startLabel(['--session', session, '--max-labels', '2']);
 
@@ -152,16 +142,8 @@ describe.skipIf(!tmuxAvailable())('active-testing label in a terminal', () => {
 
   it('keeps the estimate, the last action and the keys on screen under a text longer than the terminal', async () => {
     const files = await writePoolFiles(20, 5);
-    const session = join(files.dir, 'long.session');
     const longTexts = files.texts.map((text) => `${text}: ${'a scene that goes on and on, '.repeat(100)}the end.`);
-    const seeded = await ActiveTestingSession.create(session, {
-      texts: longTexts,
-      ids: files.ids,
-      classes: CLASSES,
-      modelScores: files.pool.modelScores,
-      surrogateScores: files.pool.surrogateScores,
-      seed: 9,
-    });
+    const { session, seeded } = await seededSession(files, 'long.session', longTexts);
     await seeded.close();
     startLabel(['--session', session], 100, 30);
 
@@ -177,15 +159,7 @@ describe.skipIf(!tmuxAvailable())('active-testing label in a terminal', () => {
 
   it('reads a function or editing key as one unknown key, not the digits in its escape sequence as labels', async () => {
     const files = await writePoolFiles(20, 5);
-    const session = join(files.dir, 'keys.session');
-    const seeded = await ActiveTestingSession.create(session, {
-      texts: files.texts,
-      ids: files.ids,
-      classes: CLASSES,
-      modelScores: files.pool.modelScores,
-      surrogateScores: files.pool.surrogateScores,
-      seed: 9,
-    });
+    const { session, seeded } = await seededSession(files, 'keys.session');
     await seeded.close();
     startLabel(['--session', session]);
 
