@@ -15,7 +15,7 @@ import { exportSessionLabels, labelsTsv } from '../session/export-labels.js';
 import { matrixView, type LabelsInput, type Matrix, type MatrixInput } from '../matrix.js';
 import { SessionFileError } from '../session/errors.js';
 import { ActiveTestingSession, sessionStoredScores, type SessionEstimate, type StoppingRule } from '../session/session.js';
-import type { SessionOptions } from '../session/header.js';
+import { poolScores, type SessionOptions } from '../session/header.js';
 import { splitsTsvLine } from '../io/tsv-safe.js';
 import { cliFlag, cliOptionsIn, optionHelp } from '../options/schema.js';
 import { meantHint } from '../io/suggest.js';
@@ -253,8 +253,15 @@ async function createSession(
     comparisonScores?: string;
     surrogateScores?: string;
   };
-  const modelScores = await readScores(given.modelScores as string, '--model-scores');
-  const calibration = await readCalibration(given, (modelScores as Matrix).cols);
+  // The scores against the pool first: the calibration set is checked against the classes next, and
+  // a wrong class count (in --classes or in the scores) is then named where it is.
+  const modelScores = poolScores(
+    await readScores(given.modelScores as string, '--model-scores'),
+    'modelScores',
+    texts.length,
+    classes.length,
+  );
+  const calibration = await readCalibration(given, classes.length);
   const comparisonScores = await readScores(options.comparisonScores, '--comparison-scores');
   const surrogateScores = await readScores(options.surrogateScores, '--surrogate-scores');
   warnOfProbabilities({

@@ -5,7 +5,6 @@ import type { ActiveTestingSession, Proposal, ProposalRecord, SessionEstimate, S
 import { progress } from './estimate-display.js';
 import { accuracyInterval, riskInterval } from './interval.js';
 import type { ClientView, PageItem, PlotPoint, PublicState } from './protocol.js';
-import { formatCount } from '../io/format-count.js';
 
 export type { ClientView, PageItem, PlotPoint, PublicState } from './protocol.js';
 

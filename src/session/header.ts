@@ -407,7 +407,15 @@ export function readScores(input: ScoresInput, argument: string): Matrix {
   );
 }
 
-function poolMatrix(input: ScoresInput | undefined, argument: string, n: number, k: number): Matrix | undefined {
+/**
+ * Scores of a pool of `n` texts and `k` classes, refused unless they are n×k, naming `argument`
+ * (`modelScores`, …) and both counts; undefined without scores.
+ *
+ * @example
+ * poolScores({ data: [0.1, 0.9, 0.4, 0.6], shape: [2, 2] }, 'modelScores', 2, 2); // the 2×2 Matrix
+ * @throws {InputError} naming `argument` when the shape is not n×k.
+ */
+export function poolScores(input: ScoresInput | undefined, argument: string, n: number, k: number): Matrix | undefined {
   if (input === undefined) return undefined;
   const m = readScores(input, argument);
   if (m.rows !== n || m.cols !== k) {
@@ -462,9 +470,9 @@ export function buildHeader(options: SessionOptions, lossId: string, hasScorer: 
   if (ids.length !== n) throw new InputError({ argument: 'ids', expected: `${n} ids, one per text`, received: ids.length });
   checkUnique(ids, 'ids');
   checkTsvSafe(ids, 'ids', 'ids');
-  const target = poolMatrix(options.modelScores, 'modelScores', n, k);
-  const comparison = poolMatrix(options.comparisonScores, 'comparisonScores', n, k);
-  const surrogate = poolMatrix(options.surrogateScores, 'surrogateScores', n, k);
+  const target = poolScores(options.modelScores, 'modelScores', n, k);
+  const comparison = poolScores(options.comparisonScores, 'comparisonScores', n, k);
+  const surrogate = poolScores(options.surrogateScores, 'surrogateScores', n, k);
   const defensive = (checkOption('defensive', options.defensive, 'session') as number | null | undefined) ?? null;
   const clip = (checkOption('clip', options.clip, 'session') as number | undefined) ?? 0.1;
   const givenTemperature = (checkOption('temperature', options.temperature, 'session') as number | null | undefined) ?? null;

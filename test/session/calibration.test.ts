@@ -199,6 +199,21 @@ describe('session surrogate calibration', () => {
     expect(typo.stderr).toBe(
       'active-testing label: --model-scores: expected 60×3 scores (one row per text, one column per class), got the shape 60×2\n',
     );
+    // And the other way round: model scores of a third column, calibration scores right for the classes.
+    const wideScores = join(files.dir, 'f3.npy');
+    const wide = syntheticPool({ poolSize: 60, classCount: 3, seed: 8 });
+    await writeNpy(wideScores, { data: wide.modelScores.data, shape: [60, 3], dtype: 'f8' });
+    const wideArgs = createArgs(files, join(files.dir, 'g.session'), 1);
+    wideArgs[wideArgs.indexOf('--model-scores') + 1] = wideScores;
+    const wider = spawnSync(
+      process.execPath,
+      [...CLI, ...wideArgs, '--answers', answers, '--calibration-scores', scores, '--calibration-labels', labels],
+      { encoding: 'utf8' },
+    );
+    expect(wider.status).toBe(1);
+    expect(wider.stderr).toBe(
+      'active-testing label: --model-scores: expected 60×2 scores (one row per text, one column per class), got the shape 60×3\n',
+    );
   });
 
   it('active-testing label warns in one line when the calibration set is separable and the temperature is its search bound', async () => {
