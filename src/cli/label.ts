@@ -557,38 +557,62 @@ async function labelFromAnswers(session: ActiveTestingSession, answers: Answers,
   return 0;
 }
 
+/** What `KeyReader` gives for a paste: one key standing for the whole pasted text, which labels nothing. */
+const PASTE = 'paste';
+
 /**
  * Single keypresses from a terminal in raw mode, as Node's readline parses them: an escape sequence
  * (a function, arrow or editing key, also with Alt or Meta sent as a leading ESC, also when it
  * arrives over several reads) is one key, given as its whole sequence, so that the digits inside
  * one (F5 sends `ESC [ 1 5 ~`, Home `ESC [ 1 ~`) are never read as class keys. Any other key is its
- * character (Ctrl-C `\u0003`, Ctrl-D `\u0004`).
+ * character; Ctrl-C and Ctrl-D are `\u0003` and `\u0004` also when an escape sequence left open
+ * takes them in (`ESC [` then Ctrl-C). The terminal is asked to mark pastes (bracketed paste), and a
+ * paste is one key, `PASTE`: pasted digits would otherwise label one item after another, unseen.
  */
 class KeyReader {
   private readonly waiting: Array<(key: string) => void> = [];
   private readonly buffered: string[] = [];
+  private pasting = false;
   private readonly onKeypress = (text: string | undefined, key: Key | undefined): void => {
-    // readline gives no text for an escape sequence; Alt or Meta with a key has meta set.
-    const pressed = text !== undefined && key?.meta !== true ? text : (key?.sequence ?? '');
+    if (key?.name === 'paste-end') {
+      this.pasting = false;
+      return;
+    }
+    if (this.pasting) return;
+    if (key?.name === 'paste-start') this.pasting = true;
+    const sequence = key?.sequence ?? text ?? '';
+    const pressed = this.pasting
+      ? PASTE
+      : sequence.includes('\u0003')
+        ? '\u0003'
+        : sequence.includes('\u0004')
+          ? '\u0004'
+          : (text ?? sequence);
     const resolve = this.waiting.shift();
     if (resolve) resolve(pressed);
     else this.buffered.push(pressed);
   };
 
-  constructor(private readonly input: NodeJS.ReadStream) {
+  constructor(
+    private readonly input: NodeJS.ReadStream,
+    private readonly output: NodeJS.WriteStream,
+  ) {
     emitKeypressEvents(input);
     input.setRawMode(true);
+    output.write('\x1b[?2004h');
     input.on('keypress', this.onKeypress);
     input.resume();
   }
 
+  /** The next key pressed, not one pressed before this call: a key typed ahead would answer an item not yet shown. */
   next(): Promise<string> {
-    const key = this.buffered.shift();
-    return key !== undefined ? Promise.resolve(key) : new Promise((resolve) => this.waiting.push(resolve));
+    this.buffered.length = 0;
+    return new Promise((resolve) => this.waiting.push(resolve));
   }
 
   close(): void {
     this.input.off('keypress', this.onKeypress);
+    this.output.write('\x1b[?2004l');
     this.input.setRawMode(false);
     this.input.pause();
   }
@@ -606,7 +630,8 @@ function stopReason(session: ActiveTestingSession, rule: StoppingRule): string {
   if (recorded + skipped === session.ids.length) return 'Stopped: every item of the pool is labelled or skipped.';
   if (rule.maxLabels !== undefined && labels >= rule.maxLabels)
     return `Stopped: ${formatCount(labels, 'label')} reached --max-labels ${rule.maxLabels}.`;
-  if (rule.targetHalfWidth !== undefined)
+  // done() also stops on the width; the loop ends otherwise only when no item is left to propose.
+  if (rule.targetHalfWidth !== undefined && session.done(rule))
     return `Stopped: the risk's anytime-valid 95% interval has half-width ≤ ${rule.targetHalfWidth} (--target-half-width) at ${formatCount(labels, 'label')}.`;
   return 'Stopped: no item is left to propose.';
 }
@@ -621,7 +646,7 @@ async function labelInteractively(session: ActiveTestingSession, rule: StoppingR
   const { classes } = session;
   if (classes.length > 9)
     throw new UsageError(`interactive labelling takes one key per class (at most 9 classes, here ${classes.length}); use --answers`);
-  const keys = new KeyReader(process.stdin);
+  const keys = new KeyReader(process.stdin, process.stdout);
   const legend = [...classes.map((name, k) => `[${k + 1}] ${visibleText(name)}`), '[s] skip', '[u] undo', '[q] quit'].join('   ');
   // On resuming, what the file kept: the estimate's line alone would not tell a resumed session from a new one.
   const kept = session.estimate();
@@ -661,6 +686,8 @@ async function labelInteractively(session: ActiveTestingSession, rule: StoppingR
           const undone = await session.undo();
           message = `Undid ${visibleText(undone.id)} (${visibleText(undone.label ?? 'skip')})`;
         }
+      } else if (key === PASTE) {
+        message = 'Pasted text ignored: press one key for the item shown';
       } else {
         message = `Unknown key ${visibleText(JSON.stringify(key))}`;
       }

@@ -175,13 +175,22 @@ describe.skipIf(!tmuxAvailable())('active-testing label in a terminal', () => {
     screen = await screenMatching(screenWith('Unknown key "\\\\u001b\\\\u001b\\[15~"'));
     tmux('send-keys', '-t', 'label', '-H', '1b', '31');
     screen = await screenMatching(screenWith('Unknown key "\\\\u001b1"'));
+    // Escape alone, once readline has waited for the rest of a sequence.
+    tmux('send-keys', '-t', 'label', 'Escape');
+    screen = await screenMatching(screenWith('Unknown key "\\\\u001b"'));
+    // A paste (the terminal marks it, as the labeller asks) labels nothing, however many digits it holds.
+    tmux('set-buffer', '1212');
+    tmux('paste-buffer', '-p', '-t', 'label');
+    screen = await screenMatching(screenWith('Pasted text ignored: press one key for the item shown'));
     expect(screen).toMatch(/^0 labels recorded; no estimate yet$/m);
     expect(shownItem(screen)).toBe(first);
     // A pasted right-to-left override is named, not passed on to reorder the line.
     tmux('send-keys', '-t', 'label', '-l', '\u202e');
     screen = await screenMatching(screenWith('Unknown key "<U\\+202E>"'));
     expect(screen).not.toContain('\u202e');
-    tmux('send-keys', '-t', 'label', 'q');
+    // Ctrl-C quits, also right after an escape sequence left open (Alt+[ sends ESC [).
+    tmux('send-keys', '-t', 'label', '-H', '1b', '5b');
+    tmux('send-keys', '-t', 'label', 'C-c');
     await screenMatching(/EXIT=0/);
     const reopened = await ActiveTestingSession.open(session);
     expect(reopened.history().filter((h) => h.status === 'labelled')).toEqual([]);
