@@ -331,8 +331,12 @@ export function intervalCoverageSpec(
 export function halfWidthSpec(points: readonly IntervalPoint[], options: FigureOptions & { name: string }): VegaLiteSpec {
   checkKnownKeys(options, [...FIGURE_OPTIONS, 'name'], null);
   const color = settingColor(settingOrder(points), options.allSettings ?? settingOrder(points));
-  const largest = Math.max(0, ...points.map((p) => p.medianHalfWidth).filter(Number.isFinite));
-  const smallestDrawn = largest * ROUNDING_SIZED;
+  const widths = points
+    .map((p) => p.medianHalfWidth)
+    .filter((w) => Number.isFinite(w) && w > 0)
+    .sort((a, b) => a - b);
+  const typical = widths.length === 0 ? 0 : widths[Math.floor(widths.length / 2)];
+  const smallestDrawn = typical * ROUNDING_SIZED;
   const leftOut = points.some((p) => Number.isFinite(p.medianHalfWidth) && p.medianHalfWidth <= smallestDrawn);
   return {
     $schema: SCHEMA,
@@ -357,11 +361,12 @@ export function halfWidthSpec(points: readonly IntervalPoint[], options: FigureO
 }
 
 /**
- * Half-widths at most this fraction of a figure's largest are rounding, not width: where σ is 0 (the
- * bootstrap at one label, every kind with the whole pool labelled) an interval keeps only its
+ * Half-widths at most this fraction of a figure's median one are rounding, not width: where σ is 0
+ * (the bootstrap at one label, every kind with the whole pool labelled) an interval keeps only its
  * rounding allowance, 2ε·N·|estimate| (below 1e-9 of the estimate for pools of up to a million
  * items), while a real width shrinks as 1/√labels. On a log axis such a point would stretch the
- * axis down to 1e-13 and squash every real width into its top.
+ * axis down to 1e-13 and squash every real width into its top. The median, not the largest: one
+ * huge width (a loss near 1e300 at one label) would put every real width below the cut.
  */
 const ROUNDING_SIZED = 1e-7;
 

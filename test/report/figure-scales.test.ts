@@ -46,6 +46,15 @@ describe('half-width figures: a width of rounding size does not stretch the log 
     expect(JSON.stringify(spec)).toContain('left out: label counts where it is 0 or of rounding size');
   });
 
+  it('keeps the real widths beside one huge width (a loss near 1e300 at one label)', async () => {
+    const spec = halfWidthSpec([{ ...points[2]!, labels: 1, medianHalfWidth: 1e299 }, ...points.slice(2)], {
+      name: 'anytime-valid confidence sequence',
+    });
+    expect(JSON.stringify(spec)).not.toContain('left out');
+    const [low] = await drawnDomain(spec, 'y');
+    expect(low).toBeLessThanOrEqual(0.03);
+  });
+
   it('says nothing is left out when every width is drawn', () => {
     const spec = halfWidthSpec(points.slice(2), { name: 'fixed-budget interval' });
     expect(JSON.stringify(spec)).not.toContain('left out');
