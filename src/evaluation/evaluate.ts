@@ -392,7 +392,8 @@ async function evaluateLocked(config: EvaluateConfig, run: EvaluateRun): Promise
   const force = run.force ?? false;
   const prefixCache = run.prefixCache ?? true;
   faultPoint('evaluate:locked');
-  const state = await checkOutputFolder(out, config, force, run.optionName ?? ((name) => name));
+  const optionName = run.optionName ?? ((name: string) => name);
+  const state = await checkOutputFolder(out, config, force, optionName);
   if (state === 'complete') {
     const meta = JSON.parse(await readFile(join(out, 'meta.json'), 'utf8')) as {
       n: number;
@@ -427,7 +428,7 @@ async function evaluateLocked(config: EvaluateConfig, run: EvaluateRun): Promise
       // The file too: a header-only table's message would otherwise name only the flag.
       received: new ReceivedKind(
         shotsTookAll
-          ? `the ${formatCount(data.size, 'row')} of ${config.data}, all taken as ICL examples (${(run.optionName ?? ((name) => name))('iclExamples')} ${config.icl_examples})`
+          ? `the ${formatCount(data.size, 'row')} ${config.limit === null ? 'of' : `that ${optionName('limit')} ${config.limit} kept of`} ${config.data}, all taken as ICL examples (${optionName('iclExamples')} ${config.icl_examples})`
           : `${formatCount(data.size, 'row')} in ${config.data}`,
       ),
     });

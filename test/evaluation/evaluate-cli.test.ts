@@ -157,6 +157,11 @@ describe('active-testing evaluate on bad input leaves nothing behind', () => {
       /^--data: expected rows left to score after removing the ICL examples, got the 2 rows of \/.*\/data\.tsv, all taken as ICL examples \(--icl-examples 2\)$/,
     ],
     [
+      'every row that --limit kept taken as an ICL example',
+      ['--icl-examples', '1', '--limit', '1'],
+      /^--data: expected rows left to score after removing the ICL examples, got the 1 row that --limit 1 kept of \/.*\/data\.tsv, all taken as ICL examples \(--icl-examples 1\)$/,
+    ],
+    [
       'a class name with a tab',
       ['--classes', 'nega\ttive,positive'],
       /^--classes \(row 0\): expected class names without tabs or line breaks \(one would split its line in the labels TSV that exportSessionLabels and --export-labels write\), got "nega\\ttive"$/,
