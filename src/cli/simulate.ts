@@ -316,8 +316,9 @@ async function runDemoCommand(values: OptionValues, given: Record<string, unknow
 /**
  * With ACTIVE_TESTING_TIMINGS=1, `simulate` prints the time of each phase to stderr (Node's start-up
  * and module loading, reading the inputs, the runs, the summary statistics, writing the outputs):
- * what `npm run bench` reports; then how many runs the worker threads ran. `performance.now()` counts from the process's start. `mark(phase)`
- * ends a stretch of `phase`; the stretches of a phase marked more than once add up.
+ * what `npm run bench` reports; then how many runs the worker threads ran. `performance.now()`
+ * counts from the process's start. `mark(phase)` ends a stretch of `phase`; the stretches of a
+ * phase marked more than once add up.
  */
 function phaseTimer(): { mark: (phase: string) => void; report: (note: string) => void } {
   let last = performance.now();

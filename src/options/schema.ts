@@ -2,6 +2,7 @@ import { isIP } from 'node:net';
 import { InputError, UsageError } from '../errors.js';
 import { NUMERICS_FLAGS } from '../numerics.js';
 import { isSeed } from '../random.js';
+import { DEFAULT_MIN_LABELS } from '../stopping.js';
 import { BUILTIN_LOSS_NAMES } from '../metrics/builtin-losses.js';
 import { acquisitionsFor, ESTIMATOR_NAMES, INTERVAL_KINDS, MODEL_DEVICES, MODEL_DTYPES, type RegistryUse } from './registry.js';
 import { checkChoice, didYouMean, editDistance } from '../io/suggest.js';
@@ -442,7 +443,7 @@ const LABEL_AND_SERVE: readonly OptionDeclaration[] = [
     name: 'minLabels',
     value: atLeast(1),
     doc: 'labels before --target-half-width may stop',
-    defaultText: '30',
+    defaultText: String(DEFAULT_MIN_LABELS),
     contexts: ['label', 'serve'],
     metavar: 'N',
   },

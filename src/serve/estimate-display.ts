@@ -1,6 +1,7 @@
 // How the page shows an estimate. Pure imports only: the page's bundle uses it too.
 
 import { formatCount } from '../io/format-count.js';
+import { DEFAULT_MIN_LABELS } from '../stopping.js';
 
 /** The values a quantity can take. */
 export interface ValueRange {
@@ -155,7 +156,7 @@ export function progress(estimate: ProgressEstimate, rule: ProgressRule): { frac
   if (rule.maxLabels !== undefined)
     parts.push({ fraction: labels / rule.maxLabels, text: `${labels} of ${formatCount(rule.maxLabels, 'label')}` });
   if (rule.targetHalfWidth !== undefined) {
-    const minLabels = rule.minLabels ?? 30;
+    const minLabels = rule.minLabels ?? DEFAULT_MIN_LABELS;
     // The rule reads the confidence sequence (`done()`), so the progress does too.
     const anytime = estimate.risk.anytime;
     const halfWidth = anytime === undefined ? NaN : (anytime.upper - anytime.lower) / 2;

@@ -12,6 +12,7 @@ import { differenceBounds, lossBounds, pairedDifferenceBounds, type LossBounds }
 import { correctedBootstrapVariance } from '../metrics/bootstrap-quality.js';
 import { ZERO_ONE, type ResolvedLoss } from './loss.js';
 import type { SessionState } from './state.js';
+import { DEFAULT_MIN_LABELS } from '../stopping.js';
 
 /**
  * An estimate with three 95% intervals, named by what they guarantee:
@@ -90,7 +91,7 @@ export interface StoppingRule {
    */
   targetHalfWidth?: number;
   /**
-   * Labels needed before `targetHalfWidth` can stop the session; default 30.
+   * Labels needed before `targetHalfWidth` can stop the session; default 30 (`DEFAULT_MIN_LABELS`).
    *
    * @throws InputError from `done()` when given without `targetHalfWidth`.
    */
@@ -606,7 +607,7 @@ export class SessionEstimates {
     const names = ['maxLabels', 'targetHalfWidth', 'minLabels'] as const;
     checkKnownKeys(rule, names, null);
     for (const name of names) checkOption(name, rule[name], 'label');
-    const { maxLabels, targetHalfWidth, minLabels = 30 } = rule;
+    const { maxLabels, targetHalfWidth, minLabels = DEFAULT_MIN_LABELS } = rule;
     // minLabels only delays a stop on the width: alone it would read as a rule that is not one.
     if (rule.minLabels !== undefined && targetHalfWidth === undefined) {
       throw new InputError({
