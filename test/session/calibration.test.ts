@@ -187,29 +187,28 @@ describe('session surrogate calibration', () => {
     expect(wrong.stderr).toBe(
       'active-testing label: --calibration-scores: expected scores with 2 columns, one per class of the pool, got 3\n',
     );
-    // A third class given by mistake: the calibration scores match the pool's scores, so they are not blamed.
-    const classesArgs = createArgs(files, join(files.dir, 'f.session'), 1);
-    classesArgs[classesArgs.indexOf('--classes') + 1] = 'negative,positive,neutral';
-    const typo = spawnSync(
-      process.execPath,
-      [...CLI, ...classesArgs, '--answers', answers, '--calibration-scores', scores, '--calibration-labels', labels],
-      { encoding: 'utf8' },
-    );
+    // A class count wrong in --classes or in the model scores: the model scores' own check names it,
+    // and the calibration scores, right for the other one, are not blamed.
+    const createWith = (name: string, flag: string, value: string) => {
+      const args = createArgs(files, join(files.dir, name), 1);
+      args[args.indexOf(flag) + 1] = value;
+      return spawnSync(
+        process.execPath,
+        [...CLI, ...args, '--answers', answers, '--calibration-scores', scores, '--calibration-labels', labels],
+        {
+          encoding: 'utf8',
+        },
+      );
+    };
+    const typo = createWith('f.session', '--classes', 'negative,positive,neutral');
     expect(typo.status).toBe(1);
     expect(typo.stderr).toBe(
       'active-testing label: --model-scores: expected 60×3 scores (one row per text, one column per class), got the shape 60×2\n',
     );
-    // And the other way round: model scores of a third column, calibration scores right for the classes.
     const wideScores = join(files.dir, 'f3.npy');
     const wide = syntheticPool({ poolSize: 60, classCount: 3, seed: 8 });
     await writeNpy(wideScores, { data: wide.modelScores.data, shape: [60, 3], dtype: 'f8' });
-    const wideArgs = createArgs(files, join(files.dir, 'g.session'), 1);
-    wideArgs[wideArgs.indexOf('--model-scores') + 1] = wideScores;
-    const wider = spawnSync(
-      process.execPath,
-      [...CLI, ...wideArgs, '--answers', answers, '--calibration-scores', scores, '--calibration-labels', labels],
-      { encoding: 'utf8' },
-    );
+    const wider = createWith('g.session', '--model-scores', wideScores);
     expect(wider.status).toBe(1);
     expect(wider.stderr).toBe(
       'active-testing label: --model-scores: expected 60×2 scores (one row per text, one column per class), got the shape 60×3\n',
