@@ -25,9 +25,14 @@ async function hostileSession(): Promise<string> {
   return path;
 }
 
-/** Escape sequences other than the screen clear and cursor home that the command itself sends. */
-// eslint-disable-next-line no-control-regex -- the test looks for escape sequences that reached the terminal
-const foreignEscapes = (out: string) => out.replaceAll('\x1b[2J\x1b[H', '').match(/[\x1b\u009b\r]/g) ?? [];
+/** Escape sequences other than the labeller's own: the screen clear and cursor home, and bracketed paste on and off. */
+const foreignEscapes = (out: string) =>
+  out
+    .replaceAll('\x1b[2J\x1b[H', '')
+    .replaceAll('\x1b[?2004h', '')
+    .replaceAll('\x1b[?2004l', '')
+    // eslint-disable-next-line no-control-regex -- the test looks for escape sequences that reached the terminal
+    .match(/[\x1b\u009b\r]/g) ?? [];
 
 describe('label renders control characters in the data visibly', () => {
   const stdin = process.stdin as NodeJS.ReadStream & { setRawMode?: unknown };
