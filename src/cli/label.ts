@@ -570,8 +570,8 @@ const PASTE = 'paste';
  * paste is one key, `PASTE`: pasted digits would otherwise label one item after another, unseen.
  */
 class KeyReader {
-  private readonly waiting: Array<(key: string) => void> = [];
-  private readonly buffered: string[] = [];
+  /** Who waits for the next key: a key pressed while nobody waits (before an item is shown) is dropped. */
+  private waiting: ((key: string) => void) | null = null;
   private pasting = false;
   private readonly onKeypress = (text: string | undefined, key: Key | undefined): void => {
     if (key?.name === 'paste-end') {
@@ -588,9 +588,9 @@ class KeyReader {
         : sequence.includes('\u0004')
           ? '\u0004'
           : (text ?? sequence);
-    const resolve = this.waiting.shift();
-    if (resolve) resolve(pressed);
-    else this.buffered.push(pressed);
+    const resolve = this.waiting;
+    this.waiting = null;
+    resolve?.(pressed);
   };
 
   constructor(
@@ -606,8 +606,9 @@ class KeyReader {
 
   /** The next key pressed, not one pressed before this call: a key typed ahead would answer an item not yet shown. */
   next(): Promise<string> {
-    this.buffered.length = 0;
-    return new Promise((resolve) => this.waiting.push(resolve));
+    return new Promise((resolve) => {
+      this.waiting = resolve;
+    });
   }
 
   close(): void {
