@@ -40,7 +40,11 @@ export type ExperimentEvent =
   | { event: 'setting-start'; name: string; folder: string; index: number }
   /** `completedRuns` of this setting's `totalRuns`; `gridCompletedRuns` of `gridTotalRuns` over the settings this call runs. */
   | { event: 'progress'; name: string; completedRuns: number; totalRuns: number; gridCompletedRuns: number; gridTotalRuns: number }
-  | { event: 'setting-done'; name: string; folder: string; seconds: number }
+  /**
+   * `runsByWorkers`: how many of the setting's runs worker threads ran (0 with one thread, or when
+   * the runs were over before a worker started); the results never depend on it.
+   */
+  | { event: 'setting-done'; name: string; folder: string; seconds: number; runsByWorkers: number }
   | { event: 'done'; out: string; ran: number; skipped: number; seconds: number };
 
 /** Options of `runExperiment`. */
@@ -241,7 +245,7 @@ async function runExperimentLocked(grid: ExperimentConfig, options: ExperimentOp
     };
     await writeFileAtomic(join(folder, SETTING_MARKER), `${JSON.stringify(marker, null, 2)}\n`, { force: true });
     runsBefore += config.runs;
-    emit({ event: 'setting-done', name: setting.name, folder, seconds });
+    emit({ event: 'setting-done', name: setting.name, folder, seconds, runsByWorkers: result.runsByWorkers });
     results.push({ name: setting.name, folder, status: 'ran' });
   }
   emit({

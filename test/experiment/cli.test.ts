@@ -68,9 +68,19 @@ describe('active-testing experiment', () => {
     const config = writeGrid(join(root, 'threads-inputs'), { size: 2000, runs: 12_003, labels: 50, extra: { step: 7 } });
     const run = (threads: number) => {
       const out = join(root, `threads-${threads}`);
-      const argv = [BUILT_CLI, 'experiment', '--config', config, '--out', out, '--threads', String(threads)];
-      const { status, stderr } = spawnSync(process.execPath, argv, { encoding: 'utf8' });
+      const argv = [BUILT_CLI, 'experiment', '--config', config, '--out', out, '--threads', String(threads), '--json'];
+      const { status, stdout, stderr } = spawnSync(process.execPath, argv, { encoding: 'utf8' });
       expect(status, stderr).toBe(0);
+      // The workers took part: with three threads they ran some of the runs, with one none.
+      const done = stdout
+        .split('\n')
+        .filter((line) => line.startsWith('{'))
+        .map((line) => JSON.parse(line) as { event: string; runsByWorkers?: number })
+        .filter((event) => event.event === 'setting-done');
+      expect(done).toHaveLength(4);
+      const byWorkers = done.reduce((sum, event) => sum + (event.runsByWorkers as number), 0);
+      if (threads === 1) expect(byWorkers).toBe(0);
+      else expect(byWorkers, stdout).toBeGreaterThan(0);
       return out;
     };
     expectSameOutputs(run(3), run(1));
