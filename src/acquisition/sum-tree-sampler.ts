@@ -5,6 +5,29 @@ import type { ProposalVariant } from './proposal.js';
 import type { PoolSampler } from './sampler.js';
 import { blockCount, blockSum, SortedPool, TREE_ARITY, TREE_ARITY_BITS } from './sorted-pool.js';
 
+/**
+ * The pool `samplerOnSortedPool` hands to the one constructor call it makes: the public constructor
+ * takes plain values, so the internal sorted pool stays out of the public API.
+ */
+let preparedPool: SortedPool | null = null;
+
+/**
+ * A sampler on a pool already sorted and summed (shared between runs and threads), which skips
+ * the O(N log N) preparation of `new SumTreeSampler(values, clip, variant)`.
+ *
+ * @example
+ * const pool = SortedPool.prepare(Float64Array.of(1, 1, 2), 0.1);
+ * samplerOnSortedPool(pool, 0.1, 'corrected').probability(2); // 0.5, as new SumTreeSampler(pool.weights, 0.1, 'corrected') says
+ */
+export function samplerOnSortedPool(pool: SortedPool, clip: number, variant: ProposalVariant): SumTreeSampler {
+  preparedPool = pool;
+  try {
+    return new SumTreeSampler(pool.weights, clip, variant);
+  } finally {
+    preparedPool = null;
+  }
+}
+
 /** Proposals one rejection-sampling draw may make before it draws from the tree instead. */
 const MAX_PROPOSALS = 32;
 /** Rejection sampling stops for the rest of a run once its acceptance rate could fall below this. */
@@ -102,12 +125,13 @@ export class SumTreeSampler implements PoolSampler {
   private undefinedProposal = false;
 
   constructor(
-    weights: Float64Array | SortedPool,
+    weights: Float64Array,
     private readonly clip: number,
     private readonly variant: ProposalVariant,
   ) {
     checkClip(clip);
-    this.pool = weights instanceof SortedPool ? weights : SortedPool.prepare(weights, clip);
+    this.pool = preparedPool ?? SortedPool.prepare(weights, clip);
+    preparedPool = null;
     if (variant === 'reference' && this.pool.hasNegative) {
       throw new InputError({
         argument: 'acquisition values',

@@ -8,7 +8,7 @@ import {
 } from '../estimators/index.js';
 import { randomStream, type RandomSource } from '../random.js';
 import { AdaptiveSampler, mixtureSampler, type MixturePlan } from '../acquisition/adaptive/index.js';
-import { SumTreeSampler } from '../acquisition/sum-tree-sampler.js';
+import { samplerOnSortedPool } from '../acquisition/sum-tree-sampler.js';
 import type { ProposalVariant } from '../acquisition/proposal.js';
 import { ReferenceOrderSampler } from '../acquisition/reference-order-sampler.js';
 import type { PoolSampler } from '../acquisition/sampler.js';
@@ -77,7 +77,7 @@ function createEstimator(name: EstimatorName, pool: EnginePool): TermMeanEstimat
  */
 export function engineSampler(pool: EnginePool, config: EngineConfig, random?: RandomSource): PoolSampler {
   if (pool.mixture !== null) return mixtureSampler(pool.mixture, config.clip);
-  if (random === undefined && pool.sorted !== null) return new SumTreeSampler(new SortedPool(pool.sorted), config.clip, config.variant);
+  if (random === undefined && pool.sorted !== null) return samplerOnSortedPool(new SortedPool(pool.sorted), config.clip, config.variant);
   return new ReferenceOrderSampler(pool.values, config.clip, config.variant);
 }
 

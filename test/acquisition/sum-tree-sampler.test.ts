@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SumTreeSampler } from '../../src/acquisition/sum-tree-sampler.js';
+import { samplerOnSortedPool, SumTreeSampler } from '../../src/acquisition/sum-tree-sampler.js';
 import { floorProposal } from '../../src/acquisition/proposal.js';
 import { ReferenceOrderSampler } from '../../src/acquisition/reference-order-sampler.js';
 import { SortedPool } from '../../src/acquisition/sorted-pool.js';
@@ -189,8 +189,8 @@ describe('SumTreeSampler', () => {
   it('restores the pool bit for bit on reset: the same uniforms give the same items and q', () => {
     const weights = weightsOf(1000, 21, (u) => u ** 2);
     const pool = SortedPool.prepare(weights);
-    const sampler = new SumTreeSampler(pool, 0.1, 'corrected');
-    const record = (from = sampler) => {
+    const sampler = samplerOnSortedPool(pool, 0.1, 'corrected');
+    const record = (from: SumTreeSampler = sampler) => {
       const u = randomStream(22, []);
       return Array.from({ length: 600 }, () => [from.draw(u), from.lastProbability]);
     };
@@ -202,8 +202,13 @@ describe('SumTreeSampler', () => {
     sampler.reset();
     expect(record()).toEqual(first);
     // A fresh sampler on the shared pool agrees too.
-    const fresh = new SumTreeSampler(pool, 0.1, 'corrected');
+    const fresh = samplerOnSortedPool(pool, 0.1, 'corrected');
     expect(record(fresh)).toEqual(first);
+    // So does the public constructor, which prepares its own pool from the plain values.
+    expect(record(new SumTreeSampler(weights, 0.1, 'corrected'))).toEqual(first);
+    // The shared pool is handed to that one sampler only: the next one reads its own values.
+    const other = new SumTreeSampler(Float64Array.of(1, 3), 0.1, 'corrected');
+    expect([other.size, other.probability(1)]).toEqual([2, 0.75]);
   });
 
   it('falls back to uniform for all-zero values, and reproduces the reference’s NaN at clip 0', () => {

@@ -12,7 +12,7 @@ import {
 import { fitTemperature, type CalibrationFit } from '../../calibration/index.js';
 import { ACQUISITIONS } from '../../options/registry.js';
 import { EPS } from '../../numerics.js';
-import { SumTreeSampler } from '../sum-tree-sampler.js';
+import { samplerOnSortedPool } from '../sum-tree-sampler.js';
 import { SortedPool, type SortedPoolArrays } from '../sorted-pool.js';
 import { AdaptiveSampler, type AdaptiveOptions } from './adaptive-sampler.js';
 import { adaptiveCandidates, adaptivePrior, EXPECTED_LOSS_CANDIDATE, PREDICTION_CANDIDATE } from './candidates.js';
@@ -218,7 +218,7 @@ export function mixtureSampler(
       ...adaptiveOptions,
       prior: plan.weights,
     });
-  const components = plan.components.map((arrays) => new SumTreeSampler(new SortedPool(arrays), clip, 'corrected'));
+  const components = plan.components.map((arrays) => samplerOnSortedPool(new SortedPool(arrays), clip, 'corrected'));
   return new MixtureSampler(components, plan.weights);
 }
 
