@@ -124,9 +124,28 @@ function defaultThresholds(curves: readonly SettingCurves[]): readonly number[] 
 
 /** The row whose label count is within a step of `target`, or null when the runs stop short of it. */
 function recordedRow(labels: Float64Array, target: number): number | null {
-  const step = labels.length > 1 ? labels[1] - labels[0] : 1;
   const row = nearestRow(labels, target);
-  return Math.abs(labels[row] - target) >= step ? null : row;
+  return Math.abs(labels[row] - target) >= labelStep(labels) ? null : row;
+}
+
+function labelStep(labels: Float64Array): number {
+  return labels.length > 1 ? labels[1] - labels[0] : 1;
+}
+
+/**
+ * The row a cell reports for `target`: the recorded one, unless random labelling has no row at
+ * its label count (it ran with another --step) while another row within the coarser of the two
+ * steps has one; then that row, so that the relative columns compare as the others do rather than
+ * stay empty. `compared[r]` is null where random labelling has no counterpart of row r.
+ */
+function cellRow(labels: Float64Array, target: number, compared: readonly (number | null)[] | null, baselineStep: number): number | null {
+  const row = recordedRow(labels, target);
+  if (compared === null || (row !== null && compared[row] !== null)) return row;
+  let nearest = -1;
+  for (let r = 0; r < labels.length; r++) {
+    if (compared[r] !== null && (nearest === -1 || Math.abs(labels[r] - target) < Math.abs(labels[nearest] - target))) nearest = r;
+  }
+  return nearest !== -1 && Math.abs(labels[nearest] - target) < Math.max(labelStep(labels), baselineStep) ? nearest : row;
 }
 
 function summarise(curves: SettingCurves, baseline: SettingCurves | null, thresholds: readonly number[]): SummarySetting {
@@ -135,8 +154,9 @@ function summarise(curves: SettingCurves, baseline: SettingCurves | null, thresh
   const relativeMedianSe = baseline ? relativeToRandom(curves, baseline, 'medianSe') : null;
   const labels = setting.labels;
   const kinds = INTERVAL_KINDS.filter((kind) => setting.intervals?.[kind] !== undefined);
+  const baselineStep = baseline ? labelStep(baseline.setting.labels) : 1;
   const cells = thresholds.map((target): SummaryCell => {
-    const row = recordedRow(labels, target);
+    const row = cellRow(labels, target, relativeMse, baselineStep);
     if (row === null) {
       return {
         target,

@@ -34,4 +34,28 @@ describe('relative error figure: random labelling recorded every 10 labels, acti
     const expected = (await mseAt(active, 10, 0.4)) / (await mseAt(random, 1, 0.4));
     expect(points[1]?.mse).toBeCloseTo(expected, 12);
   });
+
+  it("fills the summary table's relative column from the nearest label count both recorded (51 for 50)", async () => {
+    const random = join(root, 'random-table');
+    const active = join(root, 'active-table');
+    writeFakeSimulation(random, { acquisition: 'iid', estimator: 'iid', noise: 0.5, rows: 40, step: 10 });
+    writeFakeSimulation(active, { acquisition: 'surrogate-ce', estimator: 'lure', noise: 0.3, rows: 400, step: 1, seed: 2 });
+    const out = join(root, 'report-table');
+    await writeReport([random, active], { out });
+    const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
+    const cells = summary.settings[1].cells as Array<{ target: number; labels: number; mse: number; relativeMse: number | null }>;
+    // Random labelling has 41, 51, …, 391: each column takes active testing's row at the nearest of them.
+    expect(cells.map((c) => [c.target, c.labels])).toEqual([
+      [50, 51],
+      [100, 101],
+      [200, 201],
+      [400, 391],
+    ]);
+    expect(cells[0]?.mse).toBeCloseTo(await mseAt(active, 50, 0.4), 12);
+    expect(cells[0]?.relativeMse).toBeCloseTo((await mseAt(active, 50, 0.4)) / (await mseAt(random, 5, 0.4)), 12);
+    expect(cells.every((c) => c.relativeMse !== null)).toBe(true);
+    // Random labelling's own cells keep their nearest rows (51, 101, 201, 391).
+    expect(summary.settings[0].cells.map((c: { labels: number }) => c.labels)).toEqual([51, 101, 201, 391]);
+    expect(readFileSync(join(out, 'summary.md'), 'utf8')).toMatch(/\| surrogate-ce[^|]*\| [0-9.]+ \(51\) \|/);
+  });
 });
