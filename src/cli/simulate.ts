@@ -26,7 +26,13 @@ import {
   type SimulationSummary,
 } from '../simulate/outputs.js';
 import { assertFitsInMemory } from '../simulate/memory.js';
-import { INTERVAL_KINDS, simulationIntervalsInThreads, type IntervalKind, type SimulationIntervals } from '../simulate/intervals.js';
+import {
+  checkIntervalKinds,
+  INTERVAL_KINDS,
+  simulationIntervalsInThreads,
+  type IntervalKind,
+  type SimulationIntervals,
+} from '../simulate/intervals.js';
 import { preparedReferenceAndSource } from '../simulate/reference.js';
 import { type Command, EXIT_CODES_HELP } from './command.js';
 import { checkRequired, commandFlags, commandValues, parseOptions, schemaValues, type OptionValues } from './options.js';
@@ -384,6 +390,8 @@ async function runSimulation(given: Record<string, unknown>, signal: AbortSignal
     timer.mark('load');
     const { options: resolved, calibration } = resolveSimulation(options, rows, pool.surrogateScores !== undefined, cols);
     warnOfTemperatureBound(calibration);
+    // A kind this simulation cannot give is refused now, not after its runs.
+    checkIntervalKinds(resolved, intervalKinds);
     assertFitsInMemory([resolved], intervalKinds.length, CLI_NAMES);
     const input = {
       modelScores: { data: pool.modelScores.data, shape: [rows, cols] as [number, number] },

@@ -55,7 +55,7 @@ export interface SimulationIntervals {
  * anytime.simultaneousCoverage; // e.g. 0.99
  * @throws InputError when `result`, `bounds` or a non-null `reference` is not an object, `losses`
  * is not a Float64Array as long as each bound, `kinds` is not an array, for an unknown kind,
- * `bootstrap` without a bootstrap variance, or `ase` with a sequence.
+ * `bootstrap` without a bootstrap variance (`bootstrap: 'none'`) or with the `ase` estimator.
  */
 export function simulationIntervals(
   result: SimulationResult,
@@ -65,7 +65,7 @@ export function simulationIntervals(
   reference: SimulationReference | null = null,
 ): SimulationIntervals[] {
   checkIntervalArguments(result, losses, bounds, kinds, reference);
-  checkIntervalKinds(result, kinds);
+  checkIntervalKinds(result.options, kinds);
   const { rows, runs } = result;
   return kinds.map((kind) => {
     const lower = new Float64Array(rows * runs);
@@ -108,12 +108,20 @@ function checkIntervalArguments(
   if (reference !== null) checkObject(reference, 'reference', 'a simulation reference (from simulationReference), or null');
 }
 
-/** Each kind is known, and can be computed for this simulation. */
-function checkIntervalKinds(result: SimulationResult, kinds: readonly IntervalKind[]): void {
+/**
+ * Each kind is known, and can be computed for a simulation of these options: checked from the
+ * options alone, so that a command can refuse a kind before it runs the simulation.
+ *
+ * @throws {InputError} naming `interval`.
+ */
+export function checkIntervalKinds(
+  options: Pick<SimulationResult['options'], 'estimator' | 'bootstrap'>,
+  kinds: readonly IntervalKind[],
+): void {
   for (const kind of kinds) {
     if (!INTERVAL_KINDS.includes(kind))
       throw new InputError({ argument: 'interval', expected: INTERVAL_KINDS.join(' | '), received: kind });
-    if (kind === 'bootstrap' && result.bootstrapVariance === null) {
+    if (kind === 'bootstrap' && options.bootstrap === 'none') {
       throw new InputError({
         argument: 'interval',
         expected: "a bootstrap variance for 'bootstrap' (not bootstrap: 'none')",
@@ -122,7 +130,7 @@ function checkIntervalKinds(result: SimulationResult, kinds: readonly IntervalKi
     }
   }
   // The sequences use only the draws (items and q), whatever the estimator; the bootstrap interval is ASE's, which ignores the unlabelled items.
-  if (kinds.includes('bootstrap') && result.options.estimator === 'ase') {
+  if (kinds.includes('bootstrap') && options.estimator === 'ase') {
     throw new InputError({
       argument: 'interval',
       expected: "'anytime' or 'fixed' with the ase estimator (its bootstrap ignores the unlabelled items)",
@@ -180,7 +188,7 @@ export async function simulationIntervalsInThreads(
 ): Promise<SimulationIntervals[]> {
   const sequenceKinds = kinds.filter((kind): kind is SequenceKind => kind !== 'bootstrap');
   if (sequenceKinds.length === 0) return simulationIntervals(result, losses, bounds, kinds, reference);
-  checkIntervalKinds(result, kinds);
+  checkIntervalKinds(result.options, kinds);
   const { rows, runs } = result;
   // A worker rebuilds each draw's floor from the candidates, and reads the draws only from shared memory.
   const workersPossible =

@@ -268,6 +268,23 @@ describe('active-testing simulate', () => {
     expect(existsSync(join(dir, 'run-bad-interval'))).toBe(false);
   });
 
+  it('refuses a bootstrap --interval the simulation cannot give before it runs: with --estimator ase or --bootstrap none', async () => {
+    // Runs that do not fit in memory: a refusal that came after the simulation would be the memory check's.
+    const argv = ['simulate', '--model-scores', files.f, '--surrogate-scores', files.g, '--labels', files.y, '--runs', '1000000000'];
+    const ase = await cli(...argv, '--estimator', 'ase', '--interval', 'anytime,bootstrap', '--out', join(dir, 'run-ase-bootstrap'));
+    expect(ase.code).toBe(1);
+    expect(ase.stderr).toBe(
+      `active-testing simulate: --interval: expected 'anytime' or 'fixed' with the ase estimator (its bootstrap ignores the unlabelled items), got "bootstrap"`,
+    );
+    const none = await cli(...argv, '--bootstrap', 'none', '--interval', 'bootstrap', '--out', join(dir, 'run-none-bootstrap'));
+    expect(none.code).toBe(1);
+    expect(none.stderr).toBe(
+      `active-testing simulate: --interval: expected a bootstrap variance for 'bootstrap' (not bootstrap: 'none'), got "bootstrap"`,
+    );
+    expect(existsSync(join(dir, 'run-ase-bootstrap'))).toBe(false);
+    expect(existsSync(join(dir, 'run-none-bootstrap'))).toBe(false);
+  });
+
   it("--interval prints each kind at the run table's label counts, with the numbers of summary.json; nothing without it", async () => {
     const argv = [
       'simulate',
