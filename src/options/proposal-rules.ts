@@ -90,9 +90,11 @@ export function resolveProposal(
     });
   }
   if ((request.calibration || request.temperature === 'calibrated') && entry.temperatureOf === 'target') {
+    // A grid setting asks for the fit by its temperature: it has no calibration key to name.
+    const byTemperature = request.temperature === 'calibrated';
     throw new InputError({
-      argument: argument('calibration'),
-      expected: `a surrogate acquisition (${acquisition}'s temperature is the target's)`,
+      argument: argument(byTemperature ? 'temperature' : 'calibration'),
+      expected: `${byTemperature ? '"calibrated" only with ' : ''}a surrogate acquisition (${acquisition}'s temperature is the target's)`,
       received: acquisition,
     });
   }

@@ -387,6 +387,14 @@ describe('runExperiment with a loss and a calibrated temperature', () => {
     );
   });
 
+  it('names the temperature key, which a setting has, when a calibrated temperature is asked of self-entropy', () => {
+    const grid = JSON.parse(readFileSync(configPath, 'utf8'));
+    grid.settings = [{ acquisition: 'iid' }, { acquisition: 'self-entropy', temperature: 'calibrated' }];
+    expect(() => resolveExperimentConfig(grid, inputs)).toThrow(
+      `settings[1].temperature: expected "calibrated" only with a surrogate acquisition (self-entropy's temperature is the target's), got "self-entropy"`,
+    );
+  });
+
   it('names a bad score or label file by its grid key, not by a command-line flag', async () => {
     const grid = JSON.parse(readFileSync(configPath, 'utf8'));
     const small = syntheticPool({ poolSize: 30, classCount: 3, seed: 9 });
