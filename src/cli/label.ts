@@ -825,7 +825,13 @@ export const labelCommand: Command = {
     const given = commandValues(values, 'label');
     const path = required<string>(given, 'session');
     const exportPath = given.exportLabels as string | undefined;
-    if (exportPath !== undefined) return exportLabels(path, exportPath);
+    if (exportPath !== undefined) {
+      // Each of them would be dropped without a word: the export neither labels nor creates a session.
+      const others = Object.keys(given).filter((name) => name !== 'session' && name !== 'exportLabels');
+      if (others.length > 0)
+        throw new UsageError(`--export-labels writes the session's labels and stops: it takes no ${others.map(cliFlag).join(', ')}`);
+      return exportLabels(path, exportPath);
+    }
     const rule = stoppingRule(given);
     const answersPath = given.answers as string | undefined;
     const answers =

@@ -429,6 +429,28 @@ describe('active-testing label: scripted use and bad input', () => {
     expect(readFileSync(join(files.dir, 'labels.tsv'), 'utf8').trim().split('\n')).toHaveLength(3);
   });
 
+  it('refuses --export-labels with a flag it would drop: answers, a stopping rule, pool options', async () => {
+    const files = await writePoolFiles(6, 11);
+    const session = join(files.dir, 'e.session');
+    const answers = join(files.dir, 'answers.tsv');
+    writeFileSync(answers, ['id\tlabel', ...files.ids.map((id, i) => `${id}\t${files.pool.labels[i]}`)].join('\n'));
+    expect(run([...createArgs(files, session, 0), '--answers', answers, '--max-labels', '2']).status).toBe(0);
+    const before = readFileSync(session, 'utf8');
+    const exported = join(files.dir, 'labels.tsv');
+    const refused = run(['label', '--session', session, '--answers', answers, '--max-labels', '4', '--export-labels', exported]);
+    expect(refused.status).toBe(2);
+    expect(refused.stderr.split('\n')[0]).toBe(
+      "active-testing label: --export-labels writes the session's labels and stops: it takes no --answers, --max-labels",
+    );
+    const withPool = run([...createArgs(files, session, 0), '--export-labels', exported]);
+    expect(withPool.status).toBe(2);
+    expect(withPool.stderr).toMatch(
+      /^active-testing label: --export-labels writes the session's labels and stops: it takes no --model-scores, /,
+    );
+    expect(existsSync(exported)).toBe(false);
+    expect(readFileSync(session, 'utf8')).toBe(before);
+  });
+
   it('refuses an existing --export-labels file before it reads the session', async () => {
     const files = await writePoolFiles(4, 7);
     const exported = join(files.dir, 'labels.tsv');
