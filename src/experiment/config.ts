@@ -191,6 +191,7 @@ export function loadExperimentConfig(path: string): ExperimentConfig {
  */
 export function resolveExperimentConfig(input: unknown, baseDir: string): ExperimentConfig {
   const file = asObject(input, 'config');
+  checkNoCalibrationKeys(file, null);
   checkKnownKeys(file, [...optionNames('grid'), ...GRID_KEYS], null);
   const evaluate = resolveEvaluateSteps(file.evaluate, baseDir);
   const source = (value: unknown, argument: string) => resolveSource(requireString(value, argument), argument, baseDir, evaluate);
@@ -299,6 +300,27 @@ function sizeSettings(settings: ResolvedSetting[], size: number): void {
   for (const setting of settings) setting.size = setting.acquisition === 'iid' ? size + extra : size;
 }
 
+/** The names simulate, sessions and the commands give a calibration set by: a grid gives it per surrogate. */
+const CALIBRATION_KEYS = ['calibration', 'calibrationScores', 'calibrationLabels'];
+
+/**
+ * Refuses a calibration set given by the name simulate or the command line gives it, saying how a
+ * grid gives one: refused as an unknown key, it would say nothing of where the set goes.
+ *
+ * @throws {InputError} naming the key (prefixed by `where`).
+ */
+function checkNoCalibrationKeys(object: object, where: string | null): void {
+  const key = Object.keys(object).find(
+    (name) => CALIBRATION_KEYS.includes(name) && (object as Record<string, unknown>)[name] !== undefined,
+  );
+  if (key === undefined) return;
+  throw new InputError({
+    argument: where === null ? key : `${where}.${key}`,
+    expected:
+      'a calibration set given with its surrogate, surrogates.<name>.calibration: { scores, labels }, and used by a setting\'s temperature: "calibrated"',
+  });
+}
+
 function resolveSetting(
   input: unknown,
   index: number,
@@ -309,6 +331,7 @@ function resolveSetting(
 ): ResolvedSetting {
   const where = `settings[${index}]`;
   const spec = asObject(input, where);
+  checkNoCalibrationKeys(spec, where);
   checkKnownKeys(spec, [...optionNames('setting'), ...SETTING_KEYS], where);
   const argument = (name: string): string => `${where}.${name === 'surrogateScores' ? 'surrogate' : name}`;
   const given = <T>(name: string): T | undefined => checkOption(name, spec[name], 'setting', argument(name)) as T | undefined;

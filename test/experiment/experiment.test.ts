@@ -387,6 +387,16 @@ describe('runExperiment with a loss and a calibrated temperature', () => {
     );
   });
 
+  it('refuses a calibration set given as simulate takes it, saying how a grid gives one', () => {
+    const grid = JSON.parse(readFileSync(configPath, 'utf8'));
+    const how =
+      'expected a calibration set given with its surrogate, surrogates.<name>.calibration: { scores, labels }, and used by a setting\'s temperature: "calibrated"';
+    const files = { scores: 'surrogate.npy', labels: 'labels.npy' };
+    expect(() => resolveExperimentConfig({ ...grid, calibration: files }, inputs)).toThrow(`calibration: ${how}`);
+    const settings = [{ acquisition: 'iid' }, { acquisition: 'surrogate-ce', calibrationScores: 'surrogate.npy' }];
+    expect(() => resolveExperimentConfig({ ...grid, settings }, inputs)).toThrow(`settings[1].calibrationScores: ${how}`);
+  });
+
   it('names the temperature key, which a setting has, when a calibrated temperature is asked of self-entropy', () => {
     const grid = JSON.parse(readFileSync(configPath, 'utf8'));
     grid.settings = [{ acquisition: 'iid' }, { acquisition: 'self-entropy', temperature: 'calibrated' }];
