@@ -68,7 +68,11 @@ async function exists(path: string): Promise<boolean> {
   }
 }
 
-function temporaryName(path: string): string {
+/**
+ * Where a file is written before it is put in place under `path`: beside it, hidden, under a name
+ * of this process's own, which `removeStaleTemporaries` recognises once the process is gone.
+ */
+export function temporaryName(path: string): string {
   return join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
 }
 

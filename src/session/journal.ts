@@ -11,11 +11,12 @@ import {
   unlinkSync,
   writeSync,
 } from 'node:fs';
-import { dirname } from 'node:path';
+import { basename, dirname } from 'node:path';
 import { FileFormatError, OutputExistsError } from '../errors.js';
 import { SessionFileError } from './errors.js';
 import { recoveryHint, type HeaderLineParser } from './header.js';
 import { ChecksumReader, ChecksumWriter, lineChecksum, type LineChecksum } from './checksum.js';
+import { removeStaleTemporaries, temporaryName } from '../io/atomic.js';
 import { faultPoint, faultPointActive } from '../io/fault.js';
 import { unreadableFile } from '../io/unreadable.js';
 
@@ -228,6 +229,15 @@ function withFileError<T>(path: string, action: string, run: () => T): T {
   }
 }
 
+/**
+ * Removes the temporary files that creations of the journal at `path` killed before they finished
+ * left beside it (a large session's header takes seconds to write); those of a process still
+ * running are kept.
+ */
+export async function removeKilledCreations(path: string): Promise<void> {
+  await removeStaleTemporaries(dirname(path), [basename(path)]);
+}
+
 /** Where a journal's unreadable tail is moved: beside it, under a name no other file has. */
 function sideFile(path: string): string {
   for (let n = 1; ; n++) {
@@ -280,7 +290,7 @@ export class FileJournal implements JournalSink {
     header: T,
     serialize: (header: T) => Iterable<Uint8Array> = (h) => [Buffer.from(JSON.stringify(h))],
   ): FileJournal {
-    const temporary = `${path}.${process.pid}.tmp`;
+    const temporary = temporaryName(path);
     let length = 0;
     try {
       const fd = openSync(temporary, 'w');

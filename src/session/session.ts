@@ -20,7 +20,7 @@ import {
   type SessionOptions,
   type TargetScorer,
 } from './header.js';
-import { FileJournal, MemoryJournal, type JournalSink } from './journal.js';
+import { FileJournal, MemoryJournal, removeKilledCreations, type JournalSink } from './journal.js';
 import { acquireSessionLock } from './lock.js';
 import { resolveLoss, restoreLoss, type CustomLoss, type ResolvedLoss } from './loss.js';
 import { SessionProposer, sessionProposal, sessionSampler } from './proposer.js';
@@ -233,6 +233,7 @@ export class ActiveTestingSession {
     if (path === null) return new ActiveTestingSession(CONSTRUCT, header, loss, new MemoryJournal(), options.scoreTarget, undefined);
     const lock = acquireSessionLock(path);
     try {
+      await removeKilledCreations(path);
       // Built before its file: a pool the session refuses (e.g. a loss bound that is not finite) leaves nothing on disk.
       const session = new ActiveTestingSession(CONSTRUCT, header, loss, new MemoryJournal(), options.scoreTarget, lock);
       session.journal = FileJournal.create(path, header, headerLineChunks);
@@ -263,6 +264,7 @@ export class ActiveTestingSession {
     checkKnownKeys(options, ['scoreTarget', 'loss', 'onWarning'] satisfies (keyof OpenSessionOptions)[], null);
     const lock = acquireSessionLock(path);
     try {
+      await removeKilledCreations(path);
       const contents = FileJournal.read(path, headerLineParser);
       const header = checkHeader(contents.header, path, contents.checksummed);
       const loss = restoreLoss(header.loss, options.loss, path);
