@@ -4,6 +4,7 @@ import type { Server, ServerResponse } from 'node:http';
 import { dirname } from 'node:path';
 import { serve } from '@hono/node-server';
 import { InputError, ReceivedKind, UsageError } from '../errors.js';
+import { faultPause } from '../io/fault.js';
 import { ActiveTestingSession, type StoppingRule } from '../session/session.js';
 import { createServeApp, newToken } from '../serve/app.js';
 import { AnnotationCoordinator, checkBrowserIds } from '../serve/coordinator.js';
@@ -59,6 +60,30 @@ async function demoSession(path: string): Promise<ActiveTestingSession> {
     surrogateScores: pool.surrogateScores,
     seed: 0,
   });
+}
+
+/** What answers the server's requests once it has started: the labelling app. */
+interface RequestHandler {
+  fetch(request: Request): Response | Promise<Response>;
+}
+
+/**
+ * The server's request handler from the moment it listens: each request waits until `handler`
+ * settles (the session is opened or created, which takes seconds on a large pool), then the
+ * handler answers it, with the same checks as any other (a page left open from before a restart
+ * is told that the token changed). A handler settled as undefined means the server could not
+ * start: 503, the console saying why.
+ *
+ * @example
+ * const server = serve({ fetch: afterStart(openSessionThenCreateApp()), port: 0 });
+ */
+export function afterStart(handler: Promise<RequestHandler | undefined>): (request: Request) => Promise<Response> {
+  return async (request) => {
+    const started = await handler;
+    return (
+      started?.fetch(request) ?? Response.json({ error: "the server could not start (the server's console says why)" }, { status: 503 })
+    );
+  };
 }
 
 /** How long a shutdown waits for requests in progress to be answered before it cuts their connections (ms). */
@@ -221,10 +246,10 @@ export const serveCommand: Command = {
     const rule: StoppingRule = stoppingRule(given);
     if (!demo) checkSessionSource(path, given);
     // The port is taken before the session is opened or created (seconds on a large pool, and a new
-    // file written): a port in use is refused first, with nothing written. Until the session is
-    // open nothing is answered; nobody has the token before the URL is printed.
-    let app: ReturnType<typeof createServeApp> | undefined;
-    const server = await listen((request) => app?.fetch(request) ?? new Response('starting', { status: 503 }), port, host);
+    // file written): a port in use is refused first, with nothing written. Requests that come
+    // meanwhile (a page left open from before a restart) wait for the app.
+    let started = (_app: RequestHandler | undefined): void => {};
+    const server = await listen(afterStart(new Promise<RequestHandler | undefined>((resolve) => (started = resolve))), port, host);
     const answers = answersInProgress(server);
     const closing = new AbortController();
     let session: ActiveTestingSession | undefined;
@@ -233,12 +258,13 @@ export const serveCommand: Command = {
       const address = server.address();
       const actualPort = typeof address === 'object' && address !== null ? address.port : port;
       const answersHost = hostCheck(host, actualPort, (given.allowedHost as string[] | undefined) ?? []);
+      await faultPause('serve:open');
       session = demo ? await demoSession(path) : await openOrCreateSession(path, given, 'serve', (pool) => checkBrowserIds(pool.ids));
       const coordinator = new AnnotationCoordinator(session, rule);
       // The server keeps answering (the pages say it must be restarted), so its operator is told too.
       coordinator.onStopped((error) => console.error(`active-testing serve: ${error.operatorMessage}`));
       const token = newToken();
-      app = createServeApp(coordinator, { token, answersHost, closing: closing.signal });
+      started(createServeApp(coordinator, { token, answersHost, closing: closing.signal }));
       // Listened to before the URL is printed (a script that waits for it may signal at once) and
       // until the session is closed: signals after the first change nothing, where Node would end
       // the process at once (exit by signal, lock file left behind). Ctrl-C under `npm run` reaches
@@ -251,6 +277,8 @@ export const serveCommand: Command = {
       await stopped;
       return 0;
     } finally {
+      // Requests still waiting are answered 503 when the server could not start.
+      started(undefined);
       // The session is closed (its lock released) once nothing more can be asked of it.
       await closeServer(server, answers, () => closing.abort(), SHUTDOWN_GRACE_MS);
       try {

@@ -21,6 +21,8 @@ export type FaultPoint =
   | 'evaluate:batch'
   /** Before each step of an output folder's atomic write (the temporaries, then each rename). */
   | 'output:step'
+  /** `serve` listens on its port, its session not yet opened or created. */
+  | 'serve:open'
   /** `serve` has done what a write asked (a label is on disk) and holds its answer until the server has begun to stop. */
   | 'serve:answer'
   /** The command line's command has returned, its exit code set, the process not yet ended. */

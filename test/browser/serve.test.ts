@@ -451,6 +451,33 @@ describe.skipIf(chromium === undefined)('active-testing serve in a browser', () 
     }
   });
 
+  it('a page open while its restarted server opens the session waits for it, then says the token is new', async () => {
+    const pool = await writePool(100, 23);
+    const path = join(pool.dir, 'starting.session');
+    let server = await startServer(pool.args(path));
+    const port = Number(new URL(server.origin).port);
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    try {
+      await open(page, server);
+      expect(await labelShown(page, pool.labels)).not.toBeNull();
+      const saved = await page.locator('#message').textContent();
+      expect(saved).toMatch(/^Saved /);
+      server.child.kill('SIGKILL');
+      await server.exited;
+      await page.locator('#connection').waitFor({ state: 'visible' });
+      // Restarted on its port, the session opened only after 8 s: the page asks the server every 3 s
+      // meanwhile, and each request waits for the session rather than being answered "starting".
+      server = await startServer(['--session', path], port, { ...process.env, ACTIVE_TESTING_FAULT_DELAY_MS: 'serve:open=8000' });
+      await page.waitForFunction(() => document.getElementById('connection')?.textContent?.includes('new access token'));
+      // Nothing said meanwhile that the server was back, nor that it could not be reached.
+      expect(await page.locator('#message').textContent()).toBe(saved);
+    } finally {
+      await context.close();
+      await stopServer(server);
+    }
+  });
+
   it('--max-labels holds while a page keeps an earlier item open, and a waiting page asks again for an item', async () => {
     const pool = await writePool(60, 11);
     const path = join(pool.dir, 'budget.session');

@@ -4,7 +4,7 @@ import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { urlHost } from '../../src/cli/serve.js';
+import { afterStart, urlHost } from '../../src/cli/serve.js';
 import { writeNpy } from '../../src/io/npy.js';
 import { ActiveTestingSession } from '../../src/session/session.js';
 import { syntheticPool } from '../../src/simulate/syntheticPool.js';
@@ -160,6 +160,28 @@ describe('active-testing serve: usage errors', () => {
     expect(urlHost('::')).toBe('[::1]');
     expect(urlHost('::1')).toBe('[::1]');
     expect(urlHost('fe80::1')).toBe('[fe80::1]');
+  });
+
+  it('holds a request that comes while the session opens and lets the app answer it, as JSON, not a text 503', async () => {
+    let start: (app: { fetch(request: Request): Response } | undefined) => void = () => {};
+    const handle = afterStart(new Promise((resolve) => (start = resolve)));
+    let answered = false;
+    const answer = handle(new Request('http://127.0.0.1:8080/api/state')).then((response) => {
+      answered = true;
+      return response;
+    });
+    // Every callback already due (the request's own chain included) has run: it is still waiting.
+    await new Promise((done) => setImmediate(done));
+    expect(answered).toBe(false);
+    // A page open from before a restart is answered by the app: 401, which it reads as a new token.
+    start({ fetch: (request) => Response.json({ error: `401 for ${new URL(request.url).pathname}` }, { status: 401 }) });
+    const response = await answer;
+    expect(response.status).toBe(401);
+    expect(await response.json()).toEqual({ error: '401 for /api/state' });
+
+    const failed = await afterStart(Promise.resolve(undefined))(new Request('http://127.0.0.1:8080/api/state'));
+    expect(failed.status).toBe(503);
+    expect(await failed.json()).toEqual({ error: "the server could not start (the server's console says why)" });
   });
 
   it('is listed with its help', async () => {
