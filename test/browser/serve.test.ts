@@ -828,6 +828,27 @@ describe.skipIf(chromium === undefined)('active-testing serve in a browser', () 
     });
   });
 
+  it('Enter held on a button labels one item: its repeats do not label the items shown after it', async () => {
+    const pool = await writePool(20, 20);
+    const path = join(pool.dir, 'held.session');
+    await withServedPage(browser, pool.args(path), async (page, server) => {
+      await open(page, server);
+      const first = await shownId(page);
+      await page.locator('#buttons button.class').nth(1).focus();
+      const before = await page.evaluate(() => Number(document.body.dataset.seq));
+      await page.keyboard.down('Enter');
+      await page.waitForFunction((n) => Number(document.body.dataset.seq) > n, before);
+      const second = await shownId(page);
+      // The key is still down: these are its repeats, reaching the button that has the focus again.
+      for (let k = 0; k < 3; k++) await page.keyboard.down('Enter');
+      await page.keyboard.up('Enter');
+      // Were a repeat taken as a click, its label would be saving now and this skip refused as busy.
+      expect(await press(page, 's')).toBeNull();
+      expect(await page.locator('#message').textContent()).toBe(`Skipped ${second}`);
+      expect(journalLabels(path)).toEqual(new Map([[first, 1]]));
+    });
+  });
+
   it('live regions change only when their text does: nothing is announced again while others label', async () => {
     const pool = await writePool(60, 19);
     const path = join(pool.dir, 'announce.session');

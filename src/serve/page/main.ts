@@ -435,8 +435,13 @@ function act(action: string): void {
 }
 
 document.addEventListener('keydown', (event) => {
-  // A key held down repeats: one press is one label.
-  if (event.repeat || event.ctrlKey || event.metaKey || event.altKey || state === null) return;
+  // A key held down repeats: one press is one label. Enter held on a focused button would click it
+  // again on each repeat once the next item is shown, labelling items the annotator has not read.
+  if (event.repeat) {
+    if (event.key === 'Enter') event.preventDefault();
+    return;
+  }
+  if (event.ctrlKey || event.metaKey || event.altKey || state === null) return;
   const key = event.key.toLowerCase();
   const k = /^[0-9]$/.test(key) ? (Number(key) + 9) % 10 : -1;
   if (k >= 0 && k < state.classes.length) act(`label:${k}`);
