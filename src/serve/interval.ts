@@ -44,6 +44,14 @@ export function riskInterval(estimate: SessionEstimate): DisplayedInterval {
   return displayed(estimate.risk);
 }
 
+/**
+ * With a comparison target, the interval of the paired difference in risk (target − comparison),
+ * chosen as the risk's is; null without one.
+ */
+export function differenceInterval(estimate: SessionEstimate): DisplayedInterval | null {
+  return estimate.comparison === undefined ? null : displayed(estimate.comparison.difference);
+}
+
 /** The accuracy's interval, chosen as the risk's is. */
 export function accuracyInterval(estimate: SessionEstimate): DisplayedInterval {
   return displayed(estimate.accuracy);

@@ -83,6 +83,12 @@ export function pageHtml(): string {
     <div class="estimate" id="risk-value"></div>
     <div class="interval" id="risk-interval"></div>
     <div class="note" id="risk-note"></div>
+    <div id="difference" hidden>
+      <h2 style="margin-top:12px">Difference in risk (target − comparison)</h2>
+      <div class="estimate" id="difference-value"></div>
+      <div class="interval" id="difference-interval"></div>
+      <div class="note" id="difference-note"></div>
+    </div>
     <p class="meaning" id="interval-meaning"></p>
     <div id="plot" role="img" aria-label="estimated risk and its interval against labels"></div>
     <p class="meaning" id="plot-caption"></p>

@@ -41,6 +41,8 @@ export interface PublicState {
   poolSize: number;
   risk: { value: number } & DisplayedInterval;
   accuracy: { value: number } & DisplayedInterval;
+  /** With a comparison target, the paired difference in risk, target − comparison; null without one. */
+  difference: ({ value: number } & DisplayedInterval) | null;
   varianceRatio: number;
   /** The diagnostic's verdict on the ratio, with its own uncertainty: helping, hurting or no evidence yet. */
   varianceVerdict: 'helping' | 'hurting' | 'no evidence yet';

@@ -849,6 +849,36 @@ describe.skipIf(chromium === undefined)('active-testing serve in a browser', () 
     });
   });
 
+  it('a comparison session shows the difference in risk (target − comparison) with its named interval', async () => {
+    const pool = await writePool(60, 21);
+    const other = syntheticPool({ poolSize: 60, classCount: 2, seed: 22 });
+    await writeNpy(join(pool.dir, 'c.npy'), { data: other.modelScores.data, shape: [60, 2], dtype: 'f8' });
+    const path = join(pool.dir, 'comparison.session');
+    await withServedPage(browser, [...pool.args(path), '--comparison-scores', join(pool.dir, 'c.npy')], async (page, server) => {
+      await open(page, server);
+      for (let k = 0; k < 5; k++) expect(await labelShown(page, pool.labels)).not.toBeNull();
+      // What the server sends: that it is the session's estimate is checked in the coordinator's tests.
+      const sent = await page.evaluate(async () => {
+        const answer = (await (await fetch('/api/state')).json()) as {
+          state: { difference: { value: number; lower: number; upper: number } };
+        };
+        return answer.state.difference;
+      });
+      expect(await page.locator('#difference').isVisible()).toBe(true);
+      expect({
+        heading: await page.locator('#difference h2').textContent(),
+        value: await page.locator('#difference-value').textContent(),
+        exact: Number(await page.locator('#difference-value').getAttribute('data-value')),
+        interval: await page.locator('#difference-interval').textContent(),
+      }).toEqual({
+        heading: 'Difference in risk (target − comparison)',
+        value: sent.value.toFixed(4),
+        exact: sent.value,
+        interval: `95% confidence sequence (anytime-valid): [${sent.lower.toFixed(4)}, ${sent.upper.toFixed(4)}]`,
+      });
+    });
+  });
+
   it('live regions change only when their text does: nothing is announced again while others label', async () => {
     const pool = await writePool(60, 19);
     const path = join(pool.dir, 'announce.session');

@@ -81,6 +81,38 @@ describe('AnnotationCoordinator', () => {
     expect(coordinator.state().annotators).toBe(2);
   });
 
+  it("shows a comparison session's difference in risk (target − comparison) with its named interval, and none without one", async () => {
+    const size = 200;
+    const pool = syntheticPool({ poolSize: size, classCount: 2, seed: 4 });
+    const other = syntheticPool({ poolSize: size, classCount: 2, seed: 9 });
+    const session = await ActiveTestingSession.create(null, {
+      texts: Array.from({ length: size }, (_, i) => `item ${i}`),
+      classes: CLASSES,
+      modelScores: pool.modelScores,
+      comparisonScores: other.modelScores,
+      surrogateScores: pool.surrogateScores,
+      seed: 1,
+    });
+    const coordinator = new AnnotationCoordinator(session);
+    for (let k = 0; k < 5; k++) {
+      const item = (await coordinator.view('a')).item!;
+      await coordinator.label('a', item.id, pool.labels[Number(item.id)]);
+    }
+    const difference = session.estimate().comparison!.difference;
+    expect(coordinator.state().difference).toEqual({
+      value: difference.value,
+      lower: difference.anytime!.lower,
+      upper: difference.anytime!.upper,
+      name: '95% confidence sequence (anytime-valid)',
+      meaning: expect.stringMatching(/^With 95% probability the true value lies in this interval at every number of labels at once/),
+    });
+    // Inside its sequence here (about -1.51 in [-3.23, 2.97]), so with no note to read the interval instead.
+    expect(difference.anytime!.lower).toBeLessThan(difference.value);
+    expect(difference.value).toBeLessThan(difference.anytime!.upper);
+    const { session: single } = await memorySession();
+    expect(new AnnotationCoordinator(single).state().difference).toBeNull();
+  });
+
   it("shows the session's own variance diagnostic, its verdict included", async () => {
     const { session, labels } = await memorySession();
     const coordinator = new AnnotationCoordinator(session);

@@ -10,11 +10,13 @@ import {
   ACCURACY_RANGE,
   coveredItems,
   decimals,
+  differenceRange,
   plotCaption,
   plotPlaceholder,
   riskRange,
   shownEstimate,
   withinRange,
+  type ValueRange,
 } from '../estimate-display.js';
 
 const $ = (id: string): HTMLElement => document.getElementById(id) as HTMLElement;
@@ -219,6 +221,19 @@ async function renderPlot(current: PublicState): Promise<void> {
   await view.runAsync();
 }
 
+/** A comparison session's difference in risk, shown as the risk is; hidden without a comparison target. */
+function renderDifference(difference: PublicState['difference'], range: ValueRange): void {
+  $('difference').hidden = difference === null;
+  if (difference === null) return;
+  const shown = shownEstimate(difference.value, range, 'a difference');
+  const value = $('difference-value');
+  value.textContent = shown.text;
+  value.dataset.value = String(difference.value);
+  $('difference-interval').textContent =
+    `${difference.name}: [${decimals(withinRange(difference.lower, range))}, ${decimals(withinRange(difference.upper, range))}]`;
+  $('difference-note').textContent = shown.note || (difference.note ?? '');
+}
+
 function renderState(next: PublicState): void {
   if (state !== null && !resync && next.version < state.version) return;
   if (resync) plotted = -1;
@@ -259,6 +274,7 @@ function renderState(next: PublicState): void {
   // An estimate shown moved into its range has that note alone: it says to read the interval too.
   $('risk-note').textContent = riskShown.note || (next.risk.note ?? '');
   $('accuracy-note').textContent = accuracyShown.note || (next.accuracy.note ?? '');
+  renderDifference(next.difference, differenceRange(risks));
   // One line when both intervals are of one kind (as they are unless the loss has no per-item bounds).
   $('interval-meaning').textContent =
     next.accuracy.meaning === next.risk.meaning
