@@ -344,32 +344,37 @@ class OneSidedCapital {
    * The anytime sequence's lower bound (labels so far), kept monotone: the smallest θ not
    * rejected as of the last solve point, raised by what the labels since reject. So the bound is
    * the exact one at the solve points and in between at most the exact one, at least that of the
-   * solve point; it depends on the labels only, not on the counts it was asked at.
+   * solve point. It is computed as if asked after every label (the counts not asked cost O(1)
+   * each, and the solve points they pass), so it depends on the labels only, bit for bit, not on
+   * the counts it was asked at: Newton's stop and the running maximum depend on where they start.
    */
   anytimeLower(): number {
-    const count = this.count;
     const track = this.anytimeBound;
-    if (track.lastCount === count) return track.last;
-    const solvePoint = count - (count % sequenceSolveSpacing(count));
-    if (solvePoint > track.solvedCount) this.solveAnytime(solvePoint);
-    return this.tightened(track, 0, Math.max(this.deterministicLower(), track.solved, track.last));
+    for (let count = track.lastCount + 1; count <= this.count; count++) {
+      const solvePoint = count - (count % sequenceSolveSpacing(count));
+      if (solvePoint > track.solvedCount) this.solveAnytime(solvePoint);
+      this.tightened(track, 0, Math.max(this.deterministicAt(count), track.solved, track.last), count);
+    }
+    return track.last;
   }
 
   /**
    * Smallest θ not rejected by bets tuned to a budget fixed in advance: at a solve point P (the
    * multiples of `sequenceSolveSpacing(M)` and the planned labels) the exact bound of budget P; in
    * between, that bound raised by the labels since, with the same bets (valid at a count fixed in
-   * advance whatever budget the bets were tuned for).
+   * advance whatever budget the bets were tuned for). Computed as if asked after every label, as
+   * `anytimeLower` is: each solve starts from the bound of the count before.
    */
   fixedLower(): number {
-    const count = this.count;
     const track = this.fixedBound;
-    if (track.lastCount === count) return track.last;
-    const spaced = count - (count % sequenceSolveSpacing(count));
     const planned = this.plannedLabels;
-    const solvePoint = planned > spaced && planned <= count ? planned : spaced;
-    if (solvePoint > track.solvedCount) this.solveFixed(solvePoint);
-    return this.tightened(track, track.solvedCount, Math.max(this.deterministicLower(), track.solved));
+    for (let count = track.lastCount + 1; count <= this.count; count++) {
+      const spaced = count - (count % sequenceSolveSpacing(count));
+      const solvePoint = planned > spaced && planned <= count ? planned : spaced;
+      if (solvePoint > track.solvedCount) this.solveFixed(solvePoint);
+      this.tightened(track, track.solvedCount, Math.max(this.deterministicAt(count), track.solved), count);
+    }
+    return track.last;
   }
 
   /** θ below which the remaining total would be negative: `(offset + Σ w)/N`. */
@@ -392,10 +397,9 @@ class OneSidedCapital {
 
   /**
    * Raises `least` to the bound of `track`'s solve point moved by the labels since (bets tuned for
-   * `budget`; 0: the anytime bets), extending its state to the current count, and records it.
+   * `budget`; 0: the anytime bets), extending its state to `count` labels, and records it.
    */
-  private tightened(track: TrackedBound, budget: number, least: number): number {
-    const count = this.count;
+  private tightened(track: TrackedBound, budget: number, least: number, count: number): void {
     const tracked = track.tracked;
     let bound = least;
     if (track.trackedCount >= 0 && !tracked.rejected) {
@@ -405,7 +409,6 @@ class OneSidedCapital {
     }
     track.last = bound;
     track.lastCount = count;
-    return bound;
   }
 
   /** `deterministicLower()` as it was before label `labels`. */
@@ -681,10 +684,9 @@ const CONFIDENCE_SEQUENCE_OPTIONS: readonly (keyof ConfidenceSequenceOptions)[] 
  * allows. The anytime bound lags its exact bound by fewer than M/10 labels and is never outside
  * it, so it never lowers coverage. `fixed()` in between uses the bets of budget P, a budget other
  * than the count, which keeps it valid at that count: its own test, measured within about 1% of
- * the width of the exact bound of budget M on either side. Each is a function of the labels alone
- * up to Newton's stop (≤ 0.02% of the width), whichever counts it is asked at, and costs O(1)
- * amortised per label when asked after every label (O(M) in all over M labels). Ask for them at
- * the label counts you report.
+ * the width of the exact bound of budget M on either side. Each is a function of the labels alone,
+ * bit for bit, whichever counts it is asked at (the counts not asked are passed through as if
+ * they had been), and costs O(1) amortised per label (O(M) in all over M labels).
  *
  * @example
  * const cs = new RiskConfidenceSequence(new Float64Array(4), new Float64Array(4).fill(1));
@@ -934,8 +936,8 @@ export class RiskConfidenceSequence {
 
   /**
    * Forgets the bounds solved and returned so far, keeping the labels: the sequence a `reset` and
-   * the same `add`s again would give, bit for bit, in O(1) (a bound is kept monotone from the last
-   * one returned, so it depends on when it was asked, not on the labels alone).
+   * the same `add`s again would give, bit for bit, in O(1); the next bound asked solves again from
+   * the first label (for when the labels' own slacks changed, as a skip undone changes them).
    */
   forgetSolves(): void {
     this.lowerSide.forgetSolves();

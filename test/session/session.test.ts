@@ -535,6 +535,24 @@ describe('ActiveTestingSession', () => {
     await reopened.close();
   });
 
+  it('gives the same intervals, bit for bit, read after every label (as serve reads them) and reopened', async () => {
+    const path = scratch();
+    const comparisonScores = syntheticPool({ poolSize: N, classCount: 3, seed: 12 }).modelScores;
+    const session = await ActiveTestingSession.create(path, { ...options, comparisonScores });
+    const live = [];
+    for (let m = 0; m < 60; m++) {
+      await drive(session, 1);
+      live.push(session.estimate());
+    }
+    await session.close();
+    const reopened = await ActiveTestingSession.open(path);
+    const last = live[live.length - 1]!;
+    expect(reopened.estimate()).toEqual(last);
+    // The guaranteed intervals are there to compare (not NaN on both sides).
+    expect(Number.isFinite(last.risk.anytime!.lower) && Number.isFinite(last.comparison!.difference.fixed!.upper)).toBe(true);
+    await reopened.close();
+  });
+
   it('keeps who labelled or skipped each item in the file, and forgets it on undo', async () => {
     const path = scratch();
     const session = await ActiveTestingSession.create(path, options);
