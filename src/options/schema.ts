@@ -84,8 +84,9 @@ const oneOf = (choices: readonly string[]): ValueSpec => ({ kind: 'choice', choi
 
 const CALIBRATION_OPTION = 'the `calibration: { scores, labels }` option takes the held-out scores and labels';
 const WRITES_SIMULATION = 'writeSimulationOutputs(dir, result, summary, { force }) writes a result into a folder';
-const WRITES_EVALUATION =
-  "a grid writes each evaluate step's results into a folder of its own, and evaluateToFolder(config, run) takes `run.out`";
+/** Where a library user gives `key` of `active-testing evaluate`'s run (`out`, `force`). */
+const writesEvaluation = (key: 'out' | 'force'): string =>
+  `a grid writes each evaluate step's results into a folder of its own, and evaluateToFolder(config, run) takes \`run.${key}\``;
 
 /** `active-testing simulate`'s own flags. */
 const SIMULATE_COMMAND: readonly OptionDeclaration[] = [
@@ -264,7 +265,7 @@ const EVALUATE: readonly OptionDeclaration[] = [
     contexts: ['evaluate'],
     metavar: 'DIR',
     commandLineOnly: true,
-    inTypeScript: WRITES_EVALUATION,
+    inTypeScript: writesEvaluation('out'),
   },
   {
     name: 'force',
@@ -273,7 +274,7 @@ const EVALUATE: readonly OptionDeclaration[] = [
     contexts: ['evaluate'],
     metavar: '',
     commandLineOnly: true,
-    inTypeScript: WRITES_EVALUATION,
+    inTypeScript: writesEvaluation('force'),
   },
   {
     name: 'apiKeyEnv',

@@ -199,6 +199,8 @@ describe('a command-line-only flag given as an option', () => {
           `${name}: expected an option of simulate's options object, not the command line's ${cliFlag(name)}: ${inTypeScript}`,
         );
       } else {
+        // Each names where the library takes it: `run.out`, `run.force`.
+        expect(inTypeScript).toMatch(new RegExp(`takes \`run\\.${name}\`$`));
         expect(() => checkEvaluateOptions({ ...step, [name]: 1 }, 'evaluate.s')).toThrow(
           `evaluate.s.${name}: expected an option of evaluate's options object, not the command line's ${cliFlag(name)}: ${inTypeScript}`,
         );
