@@ -17,14 +17,20 @@ async function mseAt(dir: string, row: number, trueRisk: number): Promise<number
   return sum / runs;
 }
 
+/** Random labelling recorded every 10 labels and active testing every label, and their report. */
+async function reportOfTwoSteps(name: string): Promise<{ random: string; active: string; out: string }> {
+  const random = join(root, name, 'random');
+  const active = join(root, name, 'active');
+  writeFakeSimulation(random, { acquisition: 'iid', estimator: 'iid', noise: 0.5, rows: 40, step: 10 });
+  writeFakeSimulation(active, { acquisition: 'surrogate-ce', estimator: 'lure', noise: 0.3, rows: 400, step: 1, seed: 2 });
+  const out = join(root, name, 'report');
+  await writeReport([random, active], { out });
+  return { random, active, out };
+}
+
 describe('relative error figure: random labelling recorded every 10 labels, active testing every label', () => {
   it('draws a line through the label counts both recorded (1, 11, …, 391), not isolated points between gaps', async () => {
-    const random = join(root, 'random');
-    const active = join(root, 'active');
-    writeFakeSimulation(random, { acquisition: 'iid', estimator: 'iid', noise: 0.5, rows: 40, step: 10 });
-    writeFakeSimulation(active, { acquisition: 'surrogate-ce', estimator: 'lure', noise: 0.3, rows: 400, step: 1, seed: 2 });
-    const out = join(root, 'report');
-    await writeReport([random, active], { out });
+    const { random, active, out } = await reportOfTwoSteps('figure');
     const spec = JSON.parse(readFileSync(join(out, 'relative-error.vl.json'), 'utf8'));
     const points = spec.data.values as Array<{ labels: number; mse: number | null; medianSe: number | null }>;
     // A line mark draws nothing of a value with a gap on both sides: every point must be a value.
@@ -36,12 +42,7 @@ describe('relative error figure: random labelling recorded every 10 labels, acti
   });
 
   it("fills the summary table's relative column from the nearest label count both recorded (51 for 50)", async () => {
-    const random = join(root, 'random-table');
-    const active = join(root, 'active-table');
-    writeFakeSimulation(random, { acquisition: 'iid', estimator: 'iid', noise: 0.5, rows: 40, step: 10 });
-    writeFakeSimulation(active, { acquisition: 'surrogate-ce', estimator: 'lure', noise: 0.3, rows: 400, step: 1, seed: 2 });
-    const out = join(root, 'report-table');
-    await writeReport([random, active], { out });
+    const { random, active, out } = await reportOfTwoSteps('table');
     const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
     const cells = summary.settings[1].cells as Array<{ target: number; labels: number; mse: number; relativeMse: number | null }>;
     // Random labelling has 41, 51, …, 391: each column takes active testing's row at the nearest of them.
