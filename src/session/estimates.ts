@@ -485,9 +485,9 @@ export class SessionEstimates {
   /**
    * Brings the estimators up to the longest resolved prefix, rebuilding them after an undo inside
    * it or a new skip. A skip resolves a pending item, at or after the fed prefix's end, so the
-   * sequences (over the whole pool, skips included as losses never known) have taken in nothing it
-   * changes and only forget their solves, as a rebuilt sequence would have none: only the LURE
-   * estimators and the diagnostic, whose pool shrinks, take the prefix in again.
+   * sequences (over the whole pool, skips included as losses never known, their bounds functions
+   * of what they took in) have taken in nothing it changes: only the LURE estimators and the
+   * diagnostic, whose pool shrinks, take the prefix in again.
    */
   private update(): void {
     const { state } = this;
@@ -501,7 +501,6 @@ export class SessionEstimates {
     } else if (this.fedSkipChanges !== state.skipChanges) {
       this.resetEstimators();
       this.sumSkippedBounds();
-      for (const track of tracks) track.sequence?.forgetSolves();
       for (let position = 0; position < this.fed; position++) {
         const index = state.proposals[position];
         if (state.status(index) === 'labelled') this.addToEstimators(tracks, index, state.probability(position));

@@ -210,7 +210,7 @@ describe('RiskConfidenceSequence: basic behaviour', () => {
     expect(a.upper).toBeLessThanOrEqual(deterministic.upper);
   });
 
-  it('forgetSolves leaves the sequence a reset and the same labels again give, bit for bit', () => {
+  it('gives the same bounds, bit for bit, read after every label or once, and again after a reset', () => {
     const pool = csPool('ordinary', 300, 'cross-entropy', 5);
     // Every third item labelled, every thirtieth's neighbour skipped (a loss never known).
     const draws = Array.from({ length: 100 }, (_, d) => ({ index: 3 * d, q: 1 / (300 - d), skipped: d % 10 === 0 }));
@@ -232,7 +232,6 @@ describe('RiskConfidenceSequence: basic behaviour', () => {
     // labels only (each solve's Newton starts where the count before left it, asked or not).
     expect(read.anytime()).toEqual(fresh.anytime());
     expect(read.fixed()).toEqual(fresh.fixed());
-    read.forgetSolves();
     fresh.reset();
     feed(fresh, false);
     expect(read.anytime()).toEqual(fresh.anytime());
