@@ -65,7 +65,7 @@ export function simulationIntervals(
   reference: SimulationReference | null = null,
 ): SimulationIntervals[] {
   checkIntervalArguments(result, losses, bounds, kinds, reference);
-  checkIntervalKinds(result.options, kinds);
+  checkResultKinds(result, kinds);
   const { rows, runs } = result;
   return kinds.map((kind) => {
     const lower = new Float64Array(rows * runs);
@@ -108,6 +108,16 @@ function checkIntervalArguments(
   if (reference !== null) checkObject(reference, 'reference', 'a simulation reference (from simulationReference), or null');
 }
 
+/** `checkIntervalKinds` for a result, which also needs its bootstrap variance for 'bootstrap' (one made by hand may lack it). */
+function checkResultKinds(result: SimulationResult, kinds: readonly IntervalKind[]): void {
+  checkIntervalKinds(result.options, kinds);
+  if (kinds.includes('bootstrap') && result.bootstrapVariance === null) {
+    throw new InputError({ argument: 'interval', expected: BOOTSTRAP_NEEDED, received: 'bootstrap' });
+  }
+}
+
+const BOOTSTRAP_NEEDED = "a bootstrap variance for 'bootstrap' (not bootstrap: 'none')";
+
 /**
  * Each kind is known, and can be computed for a simulation of these options: checked from the
  * options alone, so that a command can refuse a kind before it runs the simulation.
@@ -124,7 +134,7 @@ export function checkIntervalKinds(
     if (kind === 'bootstrap' && options.bootstrap === 'none') {
       throw new InputError({
         argument: 'interval',
-        expected: "a bootstrap variance for 'bootstrap' (not bootstrap: 'none')",
+        expected: BOOTSTRAP_NEEDED,
         received: kind,
       });
     }
@@ -188,7 +198,7 @@ export async function simulationIntervalsInThreads(
 ): Promise<SimulationIntervals[]> {
   const sequenceKinds = kinds.filter((kind): kind is SequenceKind => kind !== 'bootstrap');
   if (sequenceKinds.length === 0) return simulationIntervals(result, losses, bounds, kinds, reference);
-  checkIntervalKinds(result.options, kinds);
+  checkResultKinds(result, kinds);
   const { rows, runs } = result;
   // A worker rebuilds each draw's floor from the candidates, and reads the draws only from shared memory.
   const workersPossible =

@@ -42,6 +42,10 @@ describe('simulationIntervals', () => {
     expect(bootstrap.upper[j] - result.estimates[j]).toBeCloseTo(half, 12);
     expect(anytime.medianHalfWidth[3]).toBeGreaterThan(bootstrap.medianHalfWidth[3]);
     expect(() => simulationIntervals(result, losses, bounds, ['exact' as 'fixed'])).toThrow(/interval/);
+    // A result made by hand without its bootstrap variance, whatever its options say: refused, not a TypeError.
+    expect(() => simulationIntervals({ ...result, bootstrapVariance: null }, losses, bounds, ['bootstrap'])).toThrow(
+      `interval: expected a bootstrap variance for 'bootstrap' (not bootstrap: 'none'), got "bootstrap"`,
+    );
   });
 
   it('refuses what a plain JS call can pass, naming the argument', async () => {
