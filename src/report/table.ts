@@ -140,7 +140,8 @@ function labelStep(labels: Float64Array): number {
  */
 function cellRow(labels: Float64Array, target: number, compared: readonly (number | null)[] | null, baselineStep: number): number | null {
   const row = recordedRow(labels, target);
-  if (compared === null || (row !== null && compared[row] !== null)) return row;
+  // A target the setting's own rows stop short of stays empty.
+  if (row === null || compared === null || compared[row] !== null) return row;
   let nearest = -1;
   for (let r = 0; r < labels.length; r++) {
     if (compared[r] !== null && (nearest === -1 || Math.abs(labels[r] - target) < Math.abs(labels[nearest] - target))) nearest = r;

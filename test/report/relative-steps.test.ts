@@ -59,4 +59,16 @@ describe('relative error figure: random labelling recorded every 10 labels, acti
     expect(summary.settings[0].cells.map((c: { labels: number }) => c.labels)).toEqual([51, 101, 201, 391]);
     expect(readFileSync(join(out, 'summary.md'), 'utf8')).toMatch(/\| surrogate-ce[^|]*\| [0-9.]+ \(51\) \|/);
   });
+
+  it('leaves a column empty that the setting stops short of, though random labelling has it', async () => {
+    const random = join(root, 'short', 'random');
+    const active = join(root, 'short', 'active');
+    writeFakeSimulation(random, { acquisition: 'iid', estimator: 'iid', noise: 0.5, rows: 40, step: 10 });
+    // Active testing every label up to 102 labels: 105 is beyond its last row by more than its step.
+    writeFakeSimulation(active, { acquisition: 'surrogate-ce', estimator: 'lure', noise: 0.3, rows: 102, step: 1, seed: 2 });
+    const out = join(root, 'short', 'report');
+    await writeReport([random, active], { out, thresholds: [50, 105] });
+    const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
+    expect(summary.settings[1].cells.map((c: { labels: number | null }) => c.labels)).toEqual([51, null]);
+  });
 });
