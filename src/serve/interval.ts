@@ -52,6 +52,16 @@ export function differenceInterval(estimate: SessionEstimate): DisplayedInterval
   return estimate.comparison === undefined ? null : displayed(estimate.comparison.difference);
 }
 
+/**
+ * With a comparison target, the intervals of the comparison model's own risk and accuracy, chosen
+ * as the target's are; null without one.
+ */
+export function comparisonIntervals(estimate: SessionEstimate): { risk: DisplayedInterval; accuracy: DisplayedInterval } | null {
+  return estimate.comparison === undefined
+    ? null
+    : { risk: displayed(estimate.comparison.risk), accuracy: displayed(estimate.comparison.accuracy) };
+}
+
 /** The accuracy's interval, chosen as the risk's is. */
 export function accuracyInterval(estimate: SessionEstimate): DisplayedInterval {
   return displayed(estimate.accuracy);

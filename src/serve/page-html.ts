@@ -83,6 +83,16 @@ export function pageHtml(): string {
     <div class="estimate" id="risk-value"></div>
     <div class="interval" id="risk-interval"></div>
     <div class="note" id="risk-note"></div>
+    <div id="comparison" hidden>
+      <h2 style="margin-top:12px">Comparison model: accuracy</h2>
+      <div class="estimate" id="comparison-accuracy-value"></div>
+      <div class="interval" id="comparison-accuracy-interval"></div>
+      <div class="note" id="comparison-accuracy-note"></div>
+      <h2 style="margin-top:12px">Comparison model: risk (<span id="comparison-loss-name"></span>)</h2>
+      <div class="estimate" id="comparison-risk-value"></div>
+      <div class="interval" id="comparison-risk-interval"></div>
+      <div class="note" id="comparison-risk-note"></div>
+    </div>
     <div id="difference" hidden>
       <h2 style="margin-top:12px">Difference in risk (target − comparison)</h2>
       <div class="estimate" id="difference-value"></div>

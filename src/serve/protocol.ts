@@ -43,6 +43,8 @@ export interface PublicState {
   accuracy: { value: number } & DisplayedInterval;
   /** With a comparison target, the paired difference in risk, target − comparison; null without one. */
   difference: ({ value: number } & DisplayedInterval) | null;
+  /** With a comparison target, the comparison model's own risk and accuracy; null without one. */
+  comparison: { risk: { value: number } & DisplayedInterval; accuracy: { value: number } & DisplayedInterval } | null;
   varianceRatio: number;
   /** The diagnostic's verdict on the ratio, with its own uncertainty: helping, hurting or no evidence yet. */
   varianceVerdict: 'helping' | 'hurting' | 'no evidence yet';

@@ -849,7 +849,7 @@ describe.skipIf(chromium === undefined)('active-testing serve in a browser', () 
     });
   });
 
-  it('a comparison session shows the difference in risk (target − comparison) with its named interval', async () => {
+  it("a comparison session shows the difference in risk (target − comparison) and the comparison model's accuracy and risk with their named intervals", async () => {
     const pool = await writePool(60, 21);
     const other = syntheticPool({ poolSize: 60, classCount: 2, seed: 22 });
     await writeNpy(join(pool.dir, 'c.npy'), { data: other.modelScores.data, shape: [60, 2], dtype: 'f8' });
@@ -859,10 +859,11 @@ describe.skipIf(chromium === undefined)('active-testing serve in a browser', () 
       for (let k = 0; k < 5; k++) expect(await labelShown(page, pool.labels)).not.toBeNull();
       // What the server sends: that it is the session's estimate is checked in the coordinator's tests.
       const sent = await page.evaluate(async () => {
+        type Shown = { value: number; lower: number; upper: number };
         const answer = (await (await fetch('/api/state')).json()) as {
-          state: { difference: { value: number; lower: number; upper: number } };
+          state: { difference: Shown; comparison: { accuracy: Shown; risk: Shown } };
         };
-        return answer.state.difference;
+        return answer.state;
       });
       expect(await page.locator('#difference').isVisible()).toBe(true);
       expect({
@@ -872,9 +873,30 @@ describe.skipIf(chromium === undefined)('active-testing serve in a browser', () 
         interval: await page.locator('#difference-interval').textContent(),
       }).toEqual({
         heading: 'Difference in risk (target − comparison)',
-        value: sent.value.toFixed(4),
-        exact: sent.value,
-        interval: `95% confidence sequence (anytime-valid): [${sent.lower.toFixed(4)}, ${sent.upper.toFixed(4)}]`,
+        value: sent.difference.value.toFixed(4),
+        exact: sent.difference.value,
+        interval: `95% confidence sequence (anytime-valid): [${sent.difference.lower.toFixed(4)}, ${sent.difference.upper.toFixed(4)}]`,
+      });
+      expect(await page.locator('#comparison').isVisible()).toBe(true);
+      const shown = async (id: string) => ({
+        heading: await page.locator(`#comparison h2:has(+ #${id}-value)`).textContent(),
+        value: await page.locator(`#${id}-value`).textContent(),
+        exact: Number(await page.locator(`#${id}-value`).getAttribute('data-value')),
+        interval: await page.locator(`#${id}-interval`).textContent(),
+      });
+      expect({ accuracy: await shown('comparison-accuracy'), risk: await shown('comparison-risk') }).toEqual({
+        accuracy: {
+          heading: 'Comparison model: accuracy',
+          value: sent.comparison.accuracy.value.toFixed(4),
+          exact: sent.comparison.accuracy.value,
+          interval: `95% confidence sequence (anytime-valid): [${sent.comparison.accuracy.lower.toFixed(4)}, ${sent.comparison.accuracy.upper.toFixed(4)}]`,
+        },
+        risk: {
+          heading: 'Comparison model: risk (cross-entropy)',
+          value: sent.comparison.risk.value.toFixed(4),
+          exact: sent.comparison.risk.value,
+          interval: `95% confidence sequence (anytime-valid): [${sent.comparison.risk.lower.toFixed(4)}, ${sent.comparison.risk.upper.toFixed(4)}]`,
+        },
       });
     });
   });

@@ -81,7 +81,7 @@ describe('AnnotationCoordinator', () => {
     expect(coordinator.state().annotators).toBe(2);
   });
 
-  it("shows a comparison session's difference in risk (target − comparison) with its named interval, and none without one", async () => {
+  it("shows a comparison session's difference in risk (target − comparison) and the comparison model's risk and accuracy with their named intervals, and none without one", async () => {
     const size = 200;
     const pool = syntheticPool({ poolSize: size, classCount: 2, seed: 4 });
     const other = syntheticPool({ poolSize: size, classCount: 2, seed: 9 });
@@ -109,8 +109,26 @@ describe('AnnotationCoordinator', () => {
     // Inside its sequence here (about -1.51 in [-3.23, 2.97]), so with no note to read the interval instead.
     expect(difference.anytime!.lower).toBeLessThan(difference.value);
     expect(difference.value).toBeLessThan(difference.anytime!.upper);
+    const { risk, accuracy } = session.estimate().comparison!;
+    const sequence = { name: '95% confidence sequence (anytime-valid)', meaning: expect.stringMatching(/^With 95% probability/) };
+    expect(coordinator.state().comparison).toEqual({
+      risk: { value: risk.value, lower: risk.anytime!.lower, upper: risk.anytime!.upper, ...sequence },
+      accuracy: {
+        value: accuracy.value,
+        lower: accuracy.anytime!.lower,
+        upper: accuracy.anytime!.upper,
+        ...sequence,
+        note: expect.stringMatching(/^The estimate lies outside the interval/),
+      },
+    });
+    // The risk inside its sequence here (about 2.07 in [0.49, 4.50]), so with no note; the accuracy,
+    // about -0.23 after 5 labels, below its [0.005, 0.86], so with the note to read the interval.
+    expect(risk.anytime!.lower).toBeLessThan(risk.value);
+    expect(risk.value).toBeLessThan(risk.anytime!.upper);
+    expect(accuracy.value).toBeLessThan(accuracy.anytime!.lower);
     const { session: single } = await memorySession();
     expect(new AnnotationCoordinator(single).state().difference).toBeNull();
+    expect(new AnnotationCoordinator(single).state().comparison).toBeNull();
   });
 
   it("shows the session's own variance diagnostic, its verdict included", async () => {

@@ -4,7 +4,7 @@ import { parse, View } from 'vega';
 import { expressionInterpreter } from 'vega-interpreter';
 import { compile, type TopLevelSpec } from 'vega-lite';
 import { splitControlCharacters, visibleText } from '../../io/visible-text.js';
-import type { ClientView, PageItem, PlotPoint, PublicState } from '../protocol.js';
+import type { ClientView, DisplayedInterval, PageItem, PlotPoint, PublicState } from '../protocol.js';
 import { formatCount } from '../../io/format-count.js';
 import {
   ACCURACY_RANGE,
@@ -221,17 +221,33 @@ async function renderPlot(current: PublicState): Promise<void> {
   await view.runAsync();
 }
 
+/**
+ * An estimate of a comparison session into the elements `${id}-value`, `-interval` and `-note`,
+ * shown as the target's risk is: moved into `range`, the estimate itself in data-value.
+ */
+function renderComparisonEstimate(id: string, estimate: { value: number } & DisplayedInterval, range: ValueRange, what: string): void {
+  const shown = shownEstimate(estimate.value, range, what);
+  const value = $(`${id}-value`);
+  value.textContent = shown.text;
+  value.dataset.value = String(estimate.value);
+  $(`${id}-interval`).textContent =
+    `${estimate.name}: [${decimals(withinRange(estimate.lower, range))}, ${decimals(withinRange(estimate.upper, range))}]`;
+  $(`${id}-note`).textContent = shown.note || (estimate.note ?? '');
+}
+
 /** A comparison session's difference in risk, shown as the risk is; hidden without a comparison target. */
 function renderDifference(difference: PublicState['difference'], range: ValueRange): void {
   $('difference').hidden = difference === null;
-  if (difference === null) return;
-  const shown = shownEstimate(difference.value, range, 'a difference');
-  const value = $('difference-value');
-  value.textContent = shown.text;
-  value.dataset.value = String(difference.value);
-  $('difference-interval').textContent =
-    `${difference.name}: [${decimals(withinRange(difference.lower, range))}, ${decimals(withinRange(difference.upper, range))}]`;
-  $('difference-note').textContent = shown.note || (difference.note ?? '');
+  if (difference !== null) renderComparisonEstimate('difference', difference, range, 'a difference');
+}
+
+/** The comparison model's own accuracy and risk, shown as the target's are; hidden without a comparison target. */
+function renderComparison(comparison: PublicState['comparison'], loss: string): void {
+  $('comparison').hidden = comparison === null;
+  if (comparison === null) return;
+  $('comparison-loss-name').textContent = loss;
+  renderComparisonEstimate('comparison-accuracy', comparison.accuracy, ACCURACY_RANGE, 'an accuracy');
+  renderComparisonEstimate('comparison-risk', comparison.risk, riskRange(loss), `the ${loss} risk`);
 }
 
 function renderState(next: PublicState): void {
@@ -274,6 +290,7 @@ function renderState(next: PublicState): void {
   // An estimate shown moved into its range has that note alone: it says to read the interval too.
   $('risk-note').textContent = riskShown.note || (next.risk.note ?? '');
   $('accuracy-note').textContent = accuracyShown.note || (next.accuracy.note ?? '');
+  renderComparison(next.comparison, next.loss);
   renderDifference(next.difference, differenceRange(risks));
   // One line when both intervals are of one kind (as they are unless the loss has no per-item bounds).
   $('interval-meaning').textContent =
