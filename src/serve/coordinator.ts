@@ -3,7 +3,7 @@ import { ActiveTestingError, InputError, ReceivedKind } from '../errors.js';
 import { SessionStateError, SessionWriteError } from '../session/errors.js';
 import type { ActiveTestingSession, Proposal, ProposalRecord, SessionEstimate, StoppingRule } from '../session/session.js';
 import { progress } from './estimate-display.js';
-import { accuracyInterval, comparisonIntervals, differenceInterval, riskInterval } from './interval.js';
+import { accuracyInterval, displayedEstimate, riskInterval } from './interval.js';
 import type { ClientView, PageItem, PlotPoint, PublicState } from './protocol.js';
 
 export type { ClientView, PageItem, PlotPoint, PublicState } from './protocol.js';
@@ -359,8 +359,7 @@ export class AnnotationCoordinator {
   private buildState(): PublicState {
     const estimate = this.session.estimate();
     const risk = riskInterval(estimate);
-    const difference = differenceInterval(estimate);
-    const comparison = comparisonIntervals(estimate);
+    const { comparison } = estimate;
     const done = this.session.done(this.rule);
     return {
       version: this.version,
@@ -373,15 +372,9 @@ export class AnnotationCoordinator {
       poolSize: estimate.poolSize,
       risk: { value: estimate.risk.value, ...risk },
       accuracy: { value: estimate.accuracy.value, ...accuracyInterval(estimate) },
-      difference:
-        difference === null || estimate.comparison === undefined ? null : { value: estimate.comparison.difference.value, ...difference },
+      difference: comparison === undefined ? null : displayedEstimate(comparison.difference),
       comparison:
-        comparison === null || estimate.comparison === undefined
-          ? null
-          : {
-              risk: { value: estimate.comparison.risk.value, ...comparison.risk },
-              accuracy: { value: estimate.comparison.accuracy.value, ...comparison.accuracy },
-            },
+        comparison === undefined ? null : { risk: displayedEstimate(comparison.risk), accuracy: displayedEstimate(comparison.accuracy) },
       varianceRatio: estimate.varianceRatio,
       varianceVerdict: estimate.varianceVerdict,
       equivalentRandomLabels: estimate.equivalentRandomLabels,

@@ -45,21 +45,11 @@ export function riskInterval(estimate: SessionEstimate): DisplayedInterval {
 }
 
 /**
- * With a comparison target, the interval of the paired difference in risk (target − comparison),
- * chosen as the risk's is; null without one.
+ * An estimate with the interval the page shows for it, chosen as the risk's is: for a comparison
+ * session's second model and the paired difference.
  */
-export function differenceInterval(estimate: SessionEstimate): DisplayedInterval | null {
-  return estimate.comparison === undefined ? null : displayed(estimate.comparison.difference);
-}
-
-/**
- * With a comparison target, the intervals of the comparison model's own risk and accuracy, chosen
- * as the target's are; null without one.
- */
-export function comparisonIntervals(estimate: SessionEstimate): { risk: DisplayedInterval; accuracy: DisplayedInterval } | null {
-  return estimate.comparison === undefined
-    ? null
-    : { risk: displayed(estimate.comparison.risk), accuracy: displayed(estimate.comparison.accuracy) };
+export function displayedEstimate(interval: IntervalEstimate): { value: number } & DisplayedInterval {
+  return { value: interval.value, ...displayed(interval) };
 }
 
 /** The accuracy's interval, chosen as the risk's is. */
