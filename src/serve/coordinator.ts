@@ -91,6 +91,8 @@ export class AnnotationCoordinator {
   private readonly listeners = new Set<(state: PublicState) => void>();
   private stopped: SessionStoppedError | undefined;
   private readonly stopListeners = new Set<(error: SessionStoppedError) => void>();
+  /** The labels, skips and undos sent to the session that it has not finished yet. */
+  private readonly writes = new Set<Promise<unknown>>();
 
   /**
    * @param leaseMs how long an item stays with an annotator who does nothing before another may take it.
@@ -170,13 +172,33 @@ export class AnnotationCoordinator {
   /**
    * Undoes the last label or skip of the session when this annotator made it, or when nobody is
    * named for it (one made by `label` or the library); the item comes back to them. Who made a
-   * label is kept in the session file, so a restart changes nothing.
-   * @throws ConflictError when there is nothing to undo or the last action was another annotator's;
+   * label is kept in the session file, so a restart changes nothing. With `resolved`, the number of
+   * labels and skips recorded (`recorded + skipped`) that the annotator saw when asking, it undoes
+   * only while that is still the count: an undo sent twice (two tabs, a script sending again) then
+   * takes back one label, not two. Without it, it undoes whatever is the annotator's last action.
+   * @throws InputError when `resolved` is not a count; ConflictError when there is nothing to undo,
+   * the last action was another annotator's, or the count is no longer `resolved`;
    * SessionStoppedError once a failed write has closed the session.
    */
-  async undo(client: string): Promise<ClientView> {
+  async undo(client: string, resolved?: unknown): Promise<ClientView> {
     return this.running(async () => {
-      const undone = await this.session.undo({ annotator: annotatorOf(client) }).catch((error: unknown) => {
+      if (resolved !== undefined) {
+        if (typeof resolved !== 'number' || !Number.isInteger(resolved) || resolved < 0)
+          throw new InputError({
+            argument: 'resolved',
+            expected: 'the number of labels and skips recorded when the undo was asked (an integer, 0 or more)',
+            received: resolved as number,
+          });
+        // Checked with no label, skip or undo of this server waiting in the session, and the undo
+        // queued in the same step: none can come between the check and the undo.
+        while (this.writes.size > 0) await Promise.allSettled(this.writes);
+        const { recorded, skipped } = this.session.estimate();
+        if (recorded + skipped !== resolved)
+          throw new ConflictError(
+            `nothing undone: the page showed ${resolved} labels and skips, the session now has ${recorded + skipped} (one was undone or added meanwhile)`,
+          );
+      }
+      const undone = await this.writing(this.session.undo({ annotator: annotatorOf(client) })).catch((error: unknown) => {
         throw error instanceof SessionStateError && !(error instanceof SessionWriteError) ? new ConflictError(error.message) : error;
       });
       this.release(client);
@@ -184,6 +206,14 @@ export class AnnotationCoordinator {
       this.changed();
       return { state: this.state(), item: this.pageItem(undone.id) };
     });
+  }
+
+  /** Keeps `write` (a label, skip or undo under way in the session) in `writes` until it settles. */
+  private writing<T>(write: Promise<T>): Promise<T> {
+    this.writes.add(write);
+    const settled = (): void => void this.writes.delete(write);
+    write.then(settled, settled);
+    return write;
   }
 
   /**
@@ -226,7 +256,7 @@ export class AnnotationCoordinator {
    */
   private async resolve(client: string, action: () => Promise<void>, id: string, answer: string | null): Promise<boolean> {
     try {
-      await action();
+      await this.writing(action());
       return true;
     } catch (error) {
       if (error instanceof SessionStateError && /already (labelled|skipped)/.test(error.message)) {

@@ -660,8 +660,10 @@ describe.skipIf(chromium === undefined)('active-testing serve in a browser', () 
 
       // An undo is not sent twice: the page asks for the state instead.
       let undos = 0;
-      onUndo = async () => {
+      let undoBody: unknown;
+      onUndo = async (route) => {
         undos++;
+        undoBody = route.request().postDataJSON();
         await new Promise<never>(() => undefined);
       };
       const before = await page.evaluate(() => Number(document.body.dataset.seq));
@@ -671,6 +673,8 @@ describe.skipIf(chromium === undefined)('active-testing serve in a browser', () 
       await page.waitForFunction((n) => Number(document.body.dataset.seq) > n, before);
       expect(await page.locator('#message').textContent()).toMatch(/^Not confirmed: the undo\. The server has not answered for 20 s/);
       expect(undos).toBe(1);
+      // The page names the count it shows (two labels), so that the server undoes only while it holds.
+      expect(undoBody).toEqual({ resolved: 2 });
       expect(await page.locator('#buttons button.class:enabled').count()).toBe(2);
       expect(journalLabels(path).get(second)).toBe(0);
     });

@@ -327,7 +327,12 @@ describe('the serve API', () => {
       ['/api/label', { id, label: 1, annotator: 'someone else' }, 'body.annotator: expected a known option (valid: id, label)'],
       ['/api/label', { id, lable: 1 }, 'body.lable: expected a known option, did you mean label? (valid: id, label)'],
       ['/api/skip', { id, label: 1 }, 'body.label: expected a known option (valid: id)'],
-      ['/api/undo', { id }, 'body.id: expected no field: this request takes an empty object, {}'],
+      ['/api/undo', { id }, 'body.id: expected a known option (valid: resolved)'],
+      [
+        '/api/undo',
+        { resolved: 'last' },
+        'resolved: expected the number of labels and skips recorded when the undo was asked (an integer, 0 or more), got "last"',
+      ],
     ] as const) {
       const response = await server.post(jar, route, body);
       expect(await response.json(), route).toEqual({ error });
@@ -348,6 +353,23 @@ describe('the serve API', () => {
     expect(coordinator.state().recorded).toBe(1);
     const undone = await server.post(jar, '/api/undo', {});
     expect(await undone.json()).not.toHaveProperty('error');
+    expect(coordinator.state().recorded).toBe(0);
+  });
+
+  it('undoes with `resolved` only while the session has that many labels and skips, else 409', async () => {
+    const jar = new CookieJar();
+    const coordinator = new AnnotationCoordinator(await newSession());
+    const server = await served('http://127.0.0.1:8096', undefined, coordinator);
+    await server.signIn(jar);
+    const { item } = (await (await server.state(jar)).json()) as ClientView;
+    expect((await server.post(jar, '/api/label', { id: item?.id, label: 0 })).status).toBe(200);
+    const stale = await server.post(jar, '/api/undo', { resolved: 2 });
+    expect(stale.status).toBe(409);
+    expect(await stale.json()).toEqual({
+      error: 'nothing undone: the page showed 2 labels and skips, the session now has 1 (one was undone or added meanwhile)',
+    });
+    expect(coordinator.state().recorded).toBe(1);
+    expect((await server.post(jar, '/api/undo', { resolved: 1 })).status).toBe(200);
     expect(coordinator.state().recorded).toBe(0);
   });
 

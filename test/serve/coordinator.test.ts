@@ -334,6 +334,45 @@ describe('AnnotationCoordinator', () => {
     await reopened.close();
   });
 
+  it('undoes one label for two undos sent at once with the count the page showed, and answers the other with a conflict', async () => {
+    const { session } = await memorySession();
+    const coordinator = new AnnotationCoordinator(session);
+    const first = (await coordinator.view('a')).item!;
+    const second = (await coordinator.label('a', first.id, 1)).item!;
+    const { state } = await coordinator.label('a', second.id, 0);
+    const seen = state.recorded + state.skipped;
+    expect(seen).toBe(2);
+    const [one, other] = await Promise.allSettled([coordinator.undo('a', seen), coordinator.undo('a', seen)]);
+    expect(one).toMatchObject({ status: 'fulfilled', value: { item: { id: second.id }, state: { recorded: 1 } } });
+    expect(other).toEqual({
+      status: 'rejected',
+      reason: new ConflictError(
+        'nothing undone: the page showed 2 labels and skips, the session now has 1 (one was undone or added meanwhile)',
+      ),
+    });
+    expect(session.history().filter(({ status }) => status !== 'pending')).toMatchObject([
+      { id: first.id, status: 'labelled', label: 'positive' },
+    ]);
+  });
+
+  it("never undoes the annotator's own label sent after the count its undo names (the target scored on demand)", async () => {
+    const { session, slowDown, release } = await sessionScoredOnDemand();
+    const coordinator = new AnnotationCoordinator(session);
+    const a = (await coordinator.view('a')).item!;
+    const next = (await coordinator.label('a', a.id, 1)).item!;
+    slowDown();
+    // Another tab of the same browser labels the next item while this one, showing 1 label, asks to undo it.
+    const labelling = coordinator.label('a', next.id, 0);
+    const undoing = coordinator.undo('a', 1);
+    await new Promise((resolve) => setImmediate(resolve));
+    release();
+    await labelling;
+    await expect(undoing).rejects.toThrow(
+      new ConflictError('nothing undone: the page showed 1 labels and skips, the session now has 2 (one was undone or added meanwhile)'),
+    );
+    expect(session.history().filter(({ status }) => status !== 'pending')).toHaveLength(2);
+  });
+
   it('never undoes a label another annotator records while the undo waits (the target scored on demand)', async () => {
     const { session, slowDown, release } = await sessionScoredOnDemand();
     const coordinator = new AnnotationCoordinator(session);

@@ -440,9 +440,11 @@ async function refresh(): Promise<void> {
 function act(action: string): void {
   if (busy || stopped) return;
   if (action === 'undo') {
+    // The count the page shows: a second undo sent before this one's answer (another tab) is refused, not a second label undone.
+    if (state === null) return;
     void call(
       '/api/undo',
-      {},
+      { resolved: state.recorded + state.skipped },
       {
         saving: 'Undoing…',
         saved: 'Undone: the last label or skip is open again',
