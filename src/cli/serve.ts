@@ -6,7 +6,7 @@ import { serve } from '@hono/node-server';
 import { InputError, ReceivedKind, UsageError } from '../errors.js';
 import { faultPause } from '../io/fault.js';
 import { ActiveTestingSession, type StoppingRule } from '../session/session.js';
-import { createServeApp, newToken } from '../serve/app.js';
+import { createServeApp, hostRefusal, newToken } from '../serve/app.js';
 import { AnnotationCoordinator, checkBrowserIds } from '../serve/coordinator.js';
 import { syntheticPool } from '../simulate/syntheticPool.js';
 import type { Command } from './command.js';
@@ -71,18 +71,27 @@ interface RequestHandler {
  * The server's request handler from the moment it listens: each request waits until `handler`
  * settles (the session is opened or created, which takes seconds on a large pool), then the
  * handler answers it, with the same checks as any other (a page left open from before a restart
- * is told that the token changed). A handler settled as undefined means the server could not
- * start: 503, the console saying why.
+ * is told that the token changed).
  *
  * @example
  * const server = serve({ fetch: afterStart(openSessionThenCreateApp()), port: 0 });
  */
-export function afterStart(handler: Promise<RequestHandler | undefined>): (request: Request) => Promise<Response> {
-  return async (request) => {
-    const started = await handler;
-    return (
-      started?.fetch(request) ?? Response.json({ error: "the server could not start (the server's console says why)" }, { status: 503 })
-    );
+export function afterStart(handler: Promise<RequestHandler>): (request: Request) => Promise<Response> {
+  return async (request) => (await handler).fetch(request);
+}
+
+/**
+ * What answers the requests when the server could not start: 503, the console saying why, after
+ * the `Host` check that the app makes (`answersHost`), so that a page of another site reaching the
+ * server under its own name (DNS rebinding) learns nothing, not even that it failed.
+ */
+export function notStarted(answersHost: (host: string) => boolean): RequestHandler {
+  return {
+    fetch(request) {
+      const refused = hostRefusal(request.headers.get('host') ?? undefined, answersHost);
+      if (refused !== undefined) return new Response(refused, { status: 403, headers: { 'Content-Type': 'text/plain; charset=UTF-8' } });
+      return Response.json({ error: "the server could not start (the server's console says why)" }, { status: 503 });
+    },
   };
 }
 
@@ -248,16 +257,16 @@ export const serveCommand: Command = {
     // The port is taken before the session is opened or created (seconds on a large pool, and a new
     // file written): a port in use is refused first, with nothing written. Requests that come
     // meanwhile (a page left open from before a restart) wait for the app.
-    let started = (_app: RequestHandler | undefined): void => {};
-    const server = await listen(afterStart(new Promise<RequestHandler | undefined>((resolve) => (started = resolve))), port, host);
+    let started = (_app: RequestHandler): void => {};
+    const server = await listen(afterStart(new Promise<RequestHandler>((resolve) => (started = resolve))), port, host);
     const answers = answersInProgress(server);
     const closing = new AbortController();
+    const address = server.address();
+    const actualPort = typeof address === 'object' && address !== null ? address.port : port;
+    const answersHost = hostCheck(host, actualPort, (given.allowedHost as string[] | undefined) ?? []);
     let session: ActiveTestingSession | undefined;
     let stop = (): void => {};
     try {
-      const address = server.address();
-      const actualPort = typeof address === 'object' && address !== null ? address.port : port;
-      const answersHost = hostCheck(host, actualPort, (given.allowedHost as string[] | undefined) ?? []);
       await faultPause('serve:open');
       session = demo ? await demoSession(path) : await openOrCreateSession(path, given, 'serve', (pool) => checkBrowserIds(pool.ids));
       const coordinator = new AnnotationCoordinator(session, rule);
@@ -277,8 +286,9 @@ export const serveCommand: Command = {
       await stopped;
       return 0;
     } finally {
-      // Requests still waiting are answered 503 when the server could not start.
-      started(undefined);
+      // Requests still waiting, and any that come until the server closes, are answered 503 when it
+      // could not start (a handler already given stays).
+      started(notStarted(answersHost));
       // The session is closed (its lock released) once nothing more can be asked of it.
       await closeServer(server, answers, () => closing.abort(), SHUTDOWN_GRACE_MS);
       try {

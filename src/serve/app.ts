@@ -59,6 +59,15 @@ export interface ServeAppOptions {
   closing?: AbortSignal;
 }
 
+/**
+ * Why a request naming this `Host` (undefined: none) is refused with 403 (a guard against DNS
+ * rebinding), or undefined when the server answers it: every host when `answersHost` is undefined.
+ */
+export function hostRefusal(host: string | undefined, answersHost: ((host: string) => boolean) | undefined): string | undefined {
+  if (answersHost === undefined || (host !== undefined && answersHost(host))) return undefined;
+  return `403: this server does not answer to the host ${JSON.stringify(host ?? '')} (a guard against DNS rebinding). Open the URL that \`active-testing serve\` printed, or start it with --allowed-host NAME to use another name.`;
+}
+
 /** A fresh random access token (URL-safe). */
 export function newToken(): string {
   return randomBytes(24).toString('base64url');
@@ -164,11 +173,8 @@ export function createServeApp(coordinator: AnnotationCoordinator, options: Serv
   app.use('*', async (c, next) => {
     for (const [name, value] of Object.entries(SECURITY_HEADERS)) c.header(name, value);
     const host = c.req.header('host');
-    if (options.answersHost !== undefined && (host === undefined || !options.answersHost(host)))
-      return c.text(
-        `403: this server does not answer to the host ${JSON.stringify(host ?? '')} (a guard against DNS rebinding). Open the URL that \`active-testing serve\` printed, or start it with --allowed-host NAME to use another name.`,
-        403,
-      );
+    const refused = hostRefusal(host, options.answersHost);
+    if (refused !== undefined) return c.text(refused, 403);
     const url = new URL(c.req.url);
     const names = cookieNames(url);
     const fromUrl = url.searchParams.get('token');

@@ -4,7 +4,7 @@ import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { afterStart, urlHost } from '../../src/cli/serve.js';
+import { afterStart, hostCheck, notStarted, urlHost } from '../../src/cli/serve.js';
 import { writeNpy } from '../../src/io/npy.js';
 import { ActiveTestingSession } from '../../src/session/session.js';
 import { syntheticPool } from '../../src/simulate/syntheticPool.js';
@@ -163,7 +163,7 @@ describe('active-testing serve: usage errors', () => {
   });
 
   it('holds a request that comes while the session opens and lets the app answer it, as JSON, not a text 503', async () => {
-    let start: (app: { fetch(request: Request): Response } | undefined) => void = () => {};
+    let start: (app: { fetch(request: Request): Response }) => void = () => {};
     const handle = afterStart(new Promise((resolve) => (start = resolve)));
     let answered = false;
     const answer = handle(new Request('http://127.0.0.1:8080/api/state')).then((response) => {
@@ -179,9 +179,24 @@ describe('active-testing serve: usage errors', () => {
     expect(response.status).toBe(401);
     expect(await response.json()).toEqual({ error: '401 for /api/state' });
 
-    const failed = await afterStart(Promise.resolve(undefined))(new Request('http://127.0.0.1:8080/api/state'));
+    const failed = await afterStart(Promise.resolve(notStarted(hostCheck('127.0.0.1', 8080))))(
+      new Request('http://127.0.0.1:8080/api/state', { headers: { host: '127.0.0.1:8080' } }),
+    );
     expect(failed.status).toBe(503);
     expect(await failed.json()).toEqual({ error: "the server could not start (the server's console says why)" });
+  });
+
+  it('checks the Host of a request when the server could not start, as the app does (DNS rebinding)', async () => {
+    const handler = notStarted(hostCheck('127.0.0.1', 8080));
+    const ask = (host?: string) =>
+      handler.fetch(new Request('http://127.0.0.1:8080/api/state', { headers: host === undefined ? {} : { host } })) as Response;
+    const rebound = ask('attacker.example:8080');
+    expect(rebound.status).toBe(403);
+    expect(await rebound.text()).toBe(
+      '403: this server does not answer to the host "attacker.example:8080" (a guard against DNS rebinding). Open the URL that `active-testing serve` printed, or start it with --allowed-host NAME to use another name.',
+    );
+    expect(ask().status).toBe(403);
+    expect(ask('localhost:8080').status).toBe(503);
   });
 
   it('is listed with its help', async () => {
