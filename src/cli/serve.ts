@@ -71,13 +71,20 @@ interface RequestHandler {
  * The server's request handler from the moment it listens: each request waits until `handler`
  * settles (the session is opened or created, which takes seconds on a large pool), then the
  * handler answers it, with the same checks as any other (a page left open from before a restart
- * is told that the token changed).
+ * is told that the token changed). A request whose client gave up meanwhile (its signal aborted)
+ * is dropped, not acted on: a label nobody waits for the answer of is not recorded, nor an item
+ * drawn for a page that has closed.
  *
  * @example
  * const server = serve({ fetch: afterStart(openSessionThenCreateApp()), port: 0 });
  */
 export function afterStart(handler: Promise<RequestHandler>): (request: Request) => Promise<Response> {
-  return async (request) => (await handler).fetch(request);
+  return async (request) => {
+    const started = await handler;
+    if (request.signal.aborted)
+      return Response.json({ error: 'the request was given up before the server had started: not acted on' }, { status: 503 });
+    return started.fetch(request);
+  };
 }
 
 /**

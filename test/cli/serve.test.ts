@@ -186,6 +186,27 @@ describe('active-testing serve: usage errors', () => {
     expect(await failed.json()).toEqual({ error: "the server could not start (the server's console says why)" });
   });
 
+  it('drops, without acting on it, a request whose client gave up while the session opened', async () => {
+    let start: (app: { fetch(request: Request): Response }) => void = () => {};
+    const handle = afterStart(new Promise((resolve) => (start = resolve)));
+    const client = new AbortController();
+    const answer = handle(new Request('http://127.0.0.1:8080/api/label', { method: 'POST', body: '{}', signal: client.signal }));
+    const kept = handle(new Request('http://127.0.0.1:8080/api/state'));
+    client.abort();
+    const acted: string[] = [];
+    start({
+      fetch: (request) => {
+        acted.push(`${request.method} ${new URL(request.url).pathname}`);
+        return Response.json({});
+      },
+    });
+    const dropped = await answer;
+    expect(dropped.status).toBe(503);
+    expect(await dropped.json()).toEqual({ error: 'the request was given up before the server had started: not acted on' });
+    expect((await kept).status).toBe(200);
+    expect(acted).toEqual(['GET /api/state']);
+  });
+
   it('checks the Host of a request when the server could not start, as the app does (DNS rebinding)', async () => {
     const handler = notStarted(hostCheck('127.0.0.1', 8080));
     const ask = (host?: string) =>
