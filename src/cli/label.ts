@@ -21,7 +21,7 @@ import { cliFlag, cliOptionsIn, optionHelp } from '../options/schema.js';
 import { meantHint } from '../io/suggest.js';
 import { scoresMatrix } from '../io/pool-files.js';
 import type { IntervalEstimate } from '../session/session.js';
-import { accuracyInterval, riskInterval } from '../serve/interval.js';
+import { accuracyInterval, riskInterval, type IntervalShown } from '../serve/interval.js';
 import {
   ACCURACY_RANGE,
   coveredItems,
@@ -33,7 +33,6 @@ import {
   withinRange,
   type ValueRange,
 } from '../serve/estimate-display.js';
-import type { DisplayedInterval } from '../serve/protocol.js';
 import type { Command } from './command.js';
 import { warnOfProbabilities, warnOfTemperatureBound } from './score-warnings.js';
 import { exportLabelStudio, importLabelStudio, labelStudioConfig } from './label-studio.js';
@@ -473,7 +472,7 @@ function endsWithin(interval: { lower: number; upper: number }, range: ValueRang
  */
 function statusLine(estimate: SessionEstimate, loss: string): string {
   if (estimate.labels === 0) return `${formatCount(estimate.recorded, 'label')} recorded; no estimate yet`;
-  const quantity = (name: string, of: IntervalEstimate, shown: DisplayedInterval, range: ValueRange, what: string) =>
+  const quantity = (name: string, of: IntervalEstimate, shown: IntervalShown, range: ValueRange, what: string) =>
     `${name} ${valueWithin(of.value, range, what)} ${of.anytime ? 'anytime 95%' : 'approx. 95%'} ${endsWithin(shown, range)}`;
   return (
     `${formatCount(estimate.labels, 'label')} · ${quantity('accuracy', estimate.accuracy, accuracyInterval(estimate), ACCURACY_RANGE, 'an accuracy')}` +

@@ -53,6 +53,27 @@ export function withinRange(value: number | null, range: ValueRange): number | n
   return value === null ? null : Math.min(range.upper, Math.max(range.lower, value));
 }
 
+/**
+ * An interval as the page shows it, named and moved into `range`: "[lower, upper]" once it has
+ * finite bounds, and in words before (a bracket of dashes reads as a fault): before the first
+ * label (`labels`, those in the estimate, 0), and while too few labels bound it (a bootstrap after
+ * one label).
+ *
+ * @example
+ * intervalText({ name: '95% confidence sequence (anytime-valid)', lower: 0.1, upper: 0.3 }, ACCURACY_RANGE, 40); // '95% confidence sequence (anytime-valid): [0.1000, 0.3000]'
+ * intervalText({ name: '95% confidence sequence (anytime-valid)', lower: null, upper: null }, ACCURACY_RANGE, 0); // '95% confidence sequence (anytime-valid): no labels yet'
+ */
+export function intervalText(
+  interval: { name: string; lower: number | null; upper: number | null },
+  range: ValueRange,
+  labels: number,
+): string {
+  const { name, lower, upper } = interval;
+  if (lower === null || upper === null || !Number.isFinite(lower) || !Number.isFinite(upper))
+    return `${name}: ${labels === 0 ? 'no labels yet' : 'not enough labels yet'}`;
+  return `${name}: [${decimals(withinRange(lower, range))}, ${decimals(withinRange(upper, range))}]`;
+}
+
 /** An estimate as the page shows it: its text, and a note that says why it differs from the estimate, or ''. */
 export interface ShownEstimate {
   text: string;
@@ -72,10 +93,9 @@ export interface ShownEstimate {
  * shownEstimate(-2.4189, ACCURACY_RANGE, 'an accuracy').text; // '0.0000', with a note giving -2.4189
  * shownEstimate(0.8123, ACCURACY_RANGE, 'an accuracy'); // { text: '0.8123', note: '' }
  */
-export function shownEstimate(value: number, range: ValueRange, what: string): ShownEstimate {
-  const shown = withinRange(value, range) as number;
-  const text = decimals(shown);
-  if (!Number.isFinite(value) || Number(text) === Number(value.toFixed(4))) return { text, note: '' };
+export function shownEstimate(value: number | null, range: ValueRange, what: string): ShownEstimate {
+  const text = decimals(withinRange(value, range));
+  if (value === null || !Number.isFinite(value) || Number(text) === Number(value.toFixed(4))) return { text, note: '' };
   const where = value < range.lower ? `below ${range.lower}, the least ${what} can be` : `above ${range.upper}, the most ${what} can be`;
   return {
     text,

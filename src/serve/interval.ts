@@ -1,6 +1,9 @@
 import type { IntervalEstimate, SessionEstimate } from '../session/session.js';
 import type { DisplayedInterval } from './protocol.js';
 
+/** A `DisplayedInterval` as the server builds it: its ends are numbers, NaN where there is none (JSON sends null). */
+export type IntervalShown = DisplayedInterval & { lower: number; upper: number };
+
 const ANYTIME = '95% confidence sequence (anytime-valid)';
 const BOOTSTRAP = '95% bootstrap interval (approximate)';
 const ANYTIME_MEANING =
@@ -25,7 +28,7 @@ const OUTSIDE =
  * bootstrap interval only where the session has no sequence (a custom loss without per-item bounds,
  * or no target scores to bound the loss before labelling).
  */
-function displayed(interval: IntervalEstimate): DisplayedInterval {
+function displayed(interval: IntervalEstimate): IntervalShown {
   const { anytime, bootstrap, value } = interval;
   const shown =
     anytime === undefined
@@ -40,7 +43,7 @@ function displayed(interval: IntervalEstimate): DisplayedInterval {
  * @example
  * const { lower, upper, name } = riskInterval(session.estimate()); // name: '95% confidence sequence (anytime-valid)'
  */
-export function riskInterval(estimate: SessionEstimate): DisplayedInterval {
+export function riskInterval(estimate: SessionEstimate): IntervalShown {
   return displayed(estimate.risk);
 }
 
@@ -48,11 +51,11 @@ export function riskInterval(estimate: SessionEstimate): DisplayedInterval {
  * An estimate with the interval the page shows for it, chosen as the risk's is: for a comparison
  * session's second model and the paired difference.
  */
-export function displayedEstimate(interval: IntervalEstimate): { value: number } & DisplayedInterval {
+export function displayedEstimate(interval: IntervalEstimate): { value: number } & IntervalShown {
   return { value: interval.value, ...displayed(interval) };
 }
 
 /** The accuracy's interval, chosen as the risk's is. */
-export function accuracyInterval(estimate: SessionEstimate): DisplayedInterval {
+export function accuracyInterval(estimate: SessionEstimate): IntervalShown {
   return displayed(estimate.accuracy);
 }

@@ -1,9 +1,16 @@
 // What the server and the browser page exchange (JSON). No imports: the page's bundle uses these types too.
 
+/**
+ * A number of an estimate: null where there is none (before the first label in the estimate, when
+ * every item was skipped, an interval too few labels bound), which the server holds as NaN or
+ * ±Infinity and JSON sends as null.
+ */
+export type EstimateNumber = number | null;
+
 /** The interval the page shows for the risk, and its name. */
 export interface DisplayedInterval {
-  lower: number;
-  upper: number;
+  lower: EstimateNumber;
+  upper: EstimateNumber;
   /** Shown next to the interval, e.g. "95% confidence sequence (anytime-valid)". */
   name: string;
   /** What the interval guarantees, in words for the people labelling. */
@@ -24,8 +31,9 @@ export interface PageItem {
 export interface PlotPoint {
   labels: number;
   value: number;
-  lower: number;
-  upper: number;
+  /** Null while too few labels bound the interval (a bootstrap after one label): that point is not drawn. */
+  lower: EstimateNumber;
+  upper: EstimateNumber;
 }
 
 /** The shared state every page shows: the estimate, the progress toward the stopping rule, the plot. */
@@ -39,16 +47,16 @@ export interface PublicState {
   skipped: number;
   pending: number;
   poolSize: number;
-  risk: { value: number } & DisplayedInterval;
-  accuracy: { value: number } & DisplayedInterval;
+  risk: { value: EstimateNumber } & DisplayedInterval;
+  accuracy: { value: EstimateNumber } & DisplayedInterval;
   /** With a comparison target, the paired difference in risk, target − comparison; null without one. */
-  difference: ({ value: number } & DisplayedInterval) | null;
+  difference: ({ value: EstimateNumber } & DisplayedInterval) | null;
   /** With a comparison target, the comparison model's own risk and accuracy; null without one. */
-  comparison: { risk: { value: number } & DisplayedInterval; accuracy: { value: number } & DisplayedInterval } | null;
-  varianceRatio: number;
+  comparison: { risk: { value: EstimateNumber } & DisplayedInterval; accuracy: { value: EstimateNumber } & DisplayedInterval } | null;
+  varianceRatio: EstimateNumber;
   /** The diagnostic's verdict on the ratio, with its own uncertainty: helping, hurting or no evidence yet. */
   varianceVerdict: 'helping' | 'hurting' | 'no evidence yet';
-  equivalentRandomLabels: number;
+  equivalentRandomLabels: EstimateNumber;
   progress: { fraction: number; text: string };
   /** Whether the stopping rule holds (or the pool ran out): "you can stop". */
   done: boolean;

@@ -615,6 +615,9 @@ describe.skipIf(chromium === undefined)('active-testing serve in a browser', () 
       // save past its 20 s timeout between two steps.
       await page.clock.pauseAt(await page.evaluate(() => Date.now() + 1000));
       const first = await shownId(page);
+      // Before the first label the intervals have no ends: the page says so in words.
+      expect(await page.locator('#risk-interval').textContent()).toBe('95% confidence sequence (anytime-valid): no labels yet');
+      expect(await page.locator('#accuracy-interval').textContent()).toBe('95% confidence sequence (anytime-valid): no labels yet');
       // The first request reaches the server, which records the label, but its answer never comes back.
       let sent = 0;
       let answered: () => void = () => undefined;

@@ -4,6 +4,7 @@ import {
   coveredItems,
   decimals,
   differenceRange,
+  intervalText,
   plotCaption,
   plotPlaceholder,
   riskRange,
@@ -53,6 +54,21 @@ describe('shownEstimate', () => {
     expect(decimals(null)).toBe('–');
     expect(withinRange(null, ACCURACY_RANGE)).toBeNull();
     expect(withinRange(-0.5, riskRange('brier'))).toBe(0);
+  });
+});
+
+describe('intervalText', () => {
+  const name = '95% confidence sequence (anytime-valid)';
+
+  it('shows an interval with finite ends in brackets, moved into the range', () => {
+    expect(intervalText({ name, lower: -0.21, upper: 0.30001 }, ACCURACY_RANGE, 40)).toBe(`${name}: [0.0000, 0.3000]`);
+  });
+
+  it('says there are no labels yet where a state sent before the first label has no ends (null in JSON), not "[–, –]"', () => {
+    const sent = JSON.parse(JSON.stringify({ name, lower: NaN, upper: NaN })) as { name: string; lower: null; upper: null };
+    expect(sent).toEqual({ name, lower: null, upper: null });
+    expect(intervalText(sent, ACCURACY_RANGE, 0)).toBe(`${name}: no labels yet`);
+    expect(intervalText({ name, lower: null, upper: 0.5 }, riskRange('brier'), 1)).toBe(`${name}: not enough labels yet`);
   });
 });
 

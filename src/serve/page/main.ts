@@ -4,13 +4,13 @@ import { parse, View } from 'vega';
 import { expressionInterpreter } from 'vega-interpreter';
 import { compile, type TopLevelSpec } from 'vega-lite';
 import { splitControlCharacters, visibleText } from '../../io/visible-text.js';
-import type { ClientView, DisplayedInterval, PageItem, PlotPoint, PublicState } from '../protocol.js';
+import type { ClientView, DisplayedInterval, EstimateNumber, PageItem, PlotPoint, PublicState } from '../protocol.js';
 import { formatCount } from '../../io/format-count.js';
 import {
   ACCURACY_RANGE,
   coveredItems,
-  decimals,
   differenceRange,
+  intervalText,
   plotCaption,
   plotPlaceholder,
   riskRange,
@@ -223,31 +223,37 @@ async function renderPlot(current: PublicState): Promise<void> {
 
 /**
  * An estimate of a comparison session into the elements `${id}-value`, `-interval` and `-note`,
- * shown as the target's risk is: moved into `range`, the estimate itself in data-value.
+ * shown as the target's risk is: moved into `range`, the estimate itself in data-value; `labels`
+ * those in the estimate.
  */
-function renderComparisonEstimate(id: string, estimate: { value: number } & DisplayedInterval, range: ValueRange, what: string): void {
+function renderComparisonEstimate(
+  id: string,
+  estimate: { value: EstimateNumber } & DisplayedInterval,
+  range: ValueRange,
+  what: string,
+  labels: number,
+): void {
   const shown = shownEstimate(estimate.value, range, what);
   const value = $(`${id}-value`);
   value.textContent = shown.text;
   value.dataset.value = String(estimate.value);
-  $(`${id}-interval`).textContent =
-    `${estimate.name}: [${decimals(withinRange(estimate.lower, range))}, ${decimals(withinRange(estimate.upper, range))}]`;
+  $(`${id}-interval`).textContent = intervalText(estimate, range, labels);
   $(`${id}-note`).textContent = shown.note || (estimate.note ?? '');
 }
 
 /** A comparison session's difference in risk, shown as the risk is; hidden without a comparison target. */
-function renderDifference(difference: PublicState['difference'], range: ValueRange): void {
+function renderDifference(difference: PublicState['difference'], range: ValueRange, labels: number): void {
   $('difference').hidden = difference === null;
-  if (difference !== null) renderComparisonEstimate('difference', difference, range, 'a difference');
+  if (difference !== null) renderComparisonEstimate('difference', difference, range, 'a difference', labels);
 }
 
 /** The comparison model's own accuracy and risk, shown as the target's are; hidden without a comparison target. */
-function renderComparison(comparison: PublicState['comparison'], loss: string): void {
+function renderComparison(comparison: PublicState['comparison'], loss: string, labels: number): void {
   $('comparison').hidden = comparison === null;
   if (comparison === null) return;
   $('comparison-loss-name').textContent = loss;
-  renderComparisonEstimate('comparison-accuracy', comparison.accuracy, ACCURACY_RANGE, 'an accuracy');
-  renderComparisonEstimate('comparison-risk', comparison.risk, riskRange(loss), `the ${loss} risk`);
+  renderComparisonEstimate('comparison-accuracy', comparison.accuracy, ACCURACY_RANGE, 'an accuracy', labels);
+  renderComparisonEstimate('comparison-risk', comparison.risk, riskRange(loss), `the ${loss} risk`, labels);
 }
 
 function renderState(next: PublicState): void {
@@ -279,19 +285,17 @@ function renderState(next: PublicState): void {
   const accuracy = $('accuracy-value');
   accuracy.textContent = accuracyShown.text;
   accuracy.dataset.value = String(next.accuracy.value);
-  $('accuracy-interval').textContent =
-    `${next.accuracy.name}: [${decimals(withinRange(next.accuracy.lower, ACCURACY_RANGE))}, ${decimals(withinRange(next.accuracy.upper, ACCURACY_RANGE))}]`;
+  $('accuracy-interval').textContent = intervalText(next.accuracy, ACCURACY_RANGE, next.labels);
   const riskShown = shownEstimate(next.risk.value, risks, `the ${next.loss} risk`);
   const risk = $('risk-value');
   risk.textContent = riskShown.text;
   risk.dataset.value = String(next.risk.value);
-  $('risk-interval').textContent =
-    `${next.risk.name}: [${decimals(withinRange(next.risk.lower, risks))}, ${decimals(withinRange(next.risk.upper, risks))}]`;
+  $('risk-interval').textContent = intervalText(next.risk, risks, next.labels);
   // An estimate shown moved into its range has that note alone: it says to read the interval too.
   $('risk-note').textContent = riskShown.note || (next.risk.note ?? '');
   $('accuracy-note').textContent = accuracyShown.note || (next.accuracy.note ?? '');
-  renderComparison(next.comparison, next.loss);
-  renderDifference(next.difference, differenceRange(risks));
+  renderComparison(next.comparison, next.loss, next.labels);
+  renderDifference(next.difference, differenceRange(risks), next.labels);
   // One line when both intervals are of one kind (as they are unless the loss has no per-item bounds).
   $('interval-meaning').textContent =
     next.accuracy.meaning === next.risk.meaning
