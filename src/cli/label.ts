@@ -655,6 +655,11 @@ async function labelInteractively(session: ActiveTestingSession, rule: StoppingR
       ? `Resumed: ${formatCount(kept.recorded, 'label')} and ${formatCount(kept.skipped, 'skip')} kept in ${visibleText(path)}.`
       : '';
   let quit = false;
+  // The screen last drawn, drawn again when the terminal is resized: a terminal that does not
+  // reflow its lines leaves the old layout broken (cut lines, the legend off the screen).
+  let screen = '';
+  const redraw = (): void => void process.stdout.write(screen);
+  process.stdout.on('resize', redraw);
   try {
     while (!session.done(rule)) {
       const [item] = await session.next();
@@ -664,9 +669,8 @@ async function labelInteractively(session: ActiveTestingSession, rule: StoppingR
       // own start off the screen (into the scrollback), not them.
       const estimate = session.estimate();
       const status = `${statusLine(estimate, session.settings.loss)}\nProgress: ${progress(estimate, rule).text}`;
-      process.stdout.write(
-        `\x1b[2J\x1b[HItem ${visibleText(item.id)}:\n\n  ${visibleText(item.text)}\n\n${status}\n${message}\n${legend}\n`,
-      );
+      screen = `\x1b[2J\x1b[HItem ${visibleText(item.id)}:\n\n  ${visibleText(item.text)}\n\n${status}\n${message}\n${legend}\n`;
+      process.stdout.write(screen);
       const key = await keys.next();
       if (QUIT_KEYS.has(key)) {
         quit = true;
@@ -693,6 +697,7 @@ async function labelInteractively(session: ActiveTestingSession, rule: StoppingR
       }
     }
   } finally {
+    process.stdout.off('resize', redraw);
     keys.close();
   }
   process.stdout.write(`\x1b[2J\x1b[H${quit ? quitNote(session, path) : stopReason(session, rule)}\n`);

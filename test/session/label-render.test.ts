@@ -74,3 +74,40 @@ describe('label renders control characters in the data visibly', () => {
     expect(foreignEscapes(run.stdout + run.stderr)).toEqual([]);
   });
 });
+
+describe('label on a resized terminal', () => {
+  const stdin = process.stdin as NodeJS.ReadStream & { setRawMode?: unknown };
+  const saved = { isTTY: stdin.isTTY, setRawMode: stdin.setRawMode };
+  afterEach(() => {
+    Object.defineProperty(stdin, 'isTTY', { value: saved.isTTY, configurable: true });
+    stdin.setRawMode = saved.setRawMode;
+    vi.restoreAllMocks();
+  });
+
+  it('draws the screen again when the terminal is resized, and stops listening once it ends', async () => {
+    const path = await hostileSession();
+    Object.defineProperty(stdin, 'isTTY', { value: true, configurable: true });
+    stdin.setRawMode = () => stdin;
+    const listening = process.stdout.listenerCount('resize');
+    const screens: string[] = [];
+    vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      const text = String(chunk);
+      if (!text.includes('[q] quit')) return true;
+      screens.push(text);
+      // The terminal is resized while the first item is shown (the redraw, if any, is written
+      // during the event), then the user quits.
+      if (screens.length === 1)
+        setImmediate(() => {
+          process.stdout.emit('resize');
+          stdin.emit('data', Buffer.from('q'));
+        });
+      return true;
+    });
+    const run = await runCliCaptured(['label', '--session', path]);
+    expect(run.code).toBe(0);
+    expect(screens).toHaveLength(2);
+    expect(screens[1]).toBe(screens[0]);
+    expect(screens[0].startsWith('\x1b[2J\x1b[HItem id')).toBe(true);
+    expect(process.stdout.listenerCount('resize')).toBe(listening);
+  });
+});
