@@ -143,8 +143,8 @@ export type SizedSetting = ResolvedSetting & { size: number };
 /**
  * Reads and validates an experiment file. Relative paths are resolved against the file's folder.
  *
- * @throws {FileFormatError} when the file cannot be read or is not JSON.
- * @throws {InputError} naming the key (`settings[0].clp`) on an unknown or invalid option.
+ * @throws {FileFormatError} when the file cannot be read or is not JSON, or, naming the file and
+ * then the key (`grid.json: settings[0].clp: …`), on an unknown or invalid option.
  * @example
  * const config = loadExperimentConfig('grid.json');
  * config.settings.map((s) => s.name); // ['Random (i.i.d.)', 'surrogate-ce · LURE · clip 0.1', ...]: a setting's own name, else one built from its options
@@ -175,7 +175,13 @@ export function loadExperimentConfig(path: string): ExperimentConfig {
   if (repeated !== undefined) {
     throw new FileFormatError(path, `${repeated} is given twice; keys must be unique (JSON.parse would keep the last)`);
   }
-  return resolveExperimentConfig(json, dirname(resolve(path)));
+  try {
+    return resolveExperimentConfig(json, dirname(resolve(path)));
+  } catch (error) {
+    // Named by its file as well as its key: a user with several grids sees which one to fix.
+    if (error instanceof InputError) throw new FileFormatError(path, error.message);
+    throw error;
+  }
 }
 
 /**

@@ -30,6 +30,8 @@ describe('active-testing experiment', () => {
     const badSetting = await cli(['experiment', '--config', bad, '--out', root]);
     expect(badSetting.code).toBe(1);
     expect(badSetting.stderr).toMatch(/settings\[0\]\.acquisition: expected one of iid \| true-loss/);
+    // Named by the grid file first, as given on the command line.
+    expect(badSetting.stderr.startsWith(`active-testing experiment: ${bad}: settings[0].acquisition: expected`)).toBe(true);
   });
 
   it('names every key a grid takes in its help', async () => {

@@ -329,4 +329,20 @@ describe('loadExperimentConfig', () => {
     writeFileSync(utf16, Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('{"settings": []}', 'utf16le')]));
     expect(() => loadExperimentConfig(utf16)).toThrow(`${utf16}: is not UTF-8 text; expected a JSON grid file saved as UTF-8`);
   });
+
+  it("names the grid file first in a refusal of its contents: a user with several grids sees which one's key is wrong", () => {
+    const path = join(dir, 'several.json');
+    writeFileSync(
+      path,
+      JSON.stringify({ ...files, settings: [{ acquisition: 'iid' }, { acquisition: 'iid', name: 'b' }, { acquisition: 'iid', loss: 3 }] }),
+    );
+    expect(() => loadExperimentConfig(path)).toThrow(
+      new FileFormatError(
+        path,
+        'settings[2].loss: expected a known option (valid: acquisition, estimator, clip, temperature, defensive, name, surrogate)',
+      ),
+    );
+    writeFileSync(path, JSON.stringify({ ...files, runs: 0, settings: [{ acquisition: 'iid' }] }));
+    expect(() => loadExperimentConfig(path)).toThrow(new RegExp(`^${path}: runs: expected an integer ≥ 1, got 0$`));
+  });
 });
