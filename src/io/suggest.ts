@@ -42,8 +42,11 @@ const RENAMED_UNITS: Readonly<Record<string, string>> = {
 
 /**
  * The valid name closest to `name`, when it is close enough to be a likely misspelling: within a
- * third of its length in edits (at least 2), or one that starts with or contains the other
- * (`ce` → `cross-entropy` is not, by distance; it is by the initials rule below).
+ * third of its length in edits (at least 2), one whose initials it is (`ce` → `cross-entropy`), or
+ * one it names with words left out (`timeout` → `requestTimeout`), or the first words of it
+ * (`export-file` → `export`, `labelsFile` → `labels`: words after a name say what form it takes).
+ * A valid name after other words is none: words before a name make it another thing
+ * (`plannedLabels` is no `labels`, `maxClip` no `clip`).
  *
  * @example
  * closestName('clipPercentag', ['clip', 'clipPercentage']); // 'clipPercentage'
@@ -74,7 +77,7 @@ export function closestName(name: string, valid: readonly string[]): string | un
   );
   if (initials !== undefined) return initials;
   // Whole words only: `timeout` → `requestTimeout`, but not `out` → `requestTimeout`.
-  return valid.find((candidate) => containsWords(words(candidate), lower) || lower.includes(candidate.toLowerCase()));
+  return valid.find((candidate) => containsWords(words(candidate), lower) || startsWithWords(words(name), candidate.toLowerCase()));
 }
 
 /** The lower-case words of a name: `requestTimeout` and `request-timeout` → request, timeout. */
@@ -83,6 +86,17 @@ function words(name: string): string[] {
     .split(/[-_]|(?=[A-Z])/)
     .filter((word) => word !== '')
     .map((word) => word.toLowerCase());
+}
+
+/** Whether the first words of `parts`, run together, spell `text`. */
+function startsWithWords(parts: readonly string[], text: string): boolean {
+  let joined = '';
+  for (const part of parts) {
+    joined += part;
+    if (joined === text) return true;
+    if (joined.length >= text.length) return false;
+  }
+  return false;
 }
 
 /** Whether consecutive words of `parts`, run together, spell `text`. */

@@ -330,6 +330,16 @@ describe('loadExperimentConfig', () => {
     expect(() => loadExperimentConfig(utf16)).toThrow(`${utf16}: is not UTF-8 text; expected a JSON grid file saved as UTF-8`);
   });
 
+  it('suggests no grid key for a session option that contains one: plannedLabels is not labels', () => {
+    expect(() => resolveExperimentConfig({ ...files, plannedLabels: 100, settings: [{ acquisition: 'iid' }] }, base)).toThrow(
+      new InputError({
+        argument: 'plannedLabels',
+        expected:
+          'a known option (valid: modelScores, labels, loss, runs, size, step, seed, bootstrap, numerics, evaluate, surrogates, settings, iclBudget)',
+      }),
+    );
+  });
+
   it("names the grid file first in a refusal of its contents: a user with several grids sees which one's key is wrong", () => {
     const path = join(dir, 'several.json');
     writeFileSync(

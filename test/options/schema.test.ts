@@ -512,6 +512,20 @@ describe('suggestions', () => {
     expect(closestName('output', evaluateKeys)).toBeUndefined();
     expect(closestName('quest', evaluateKeys)).toBeUndefined();
   });
+
+  it('a valid name inside a longer one is suggested only as its first words: words before it make it another thing', () => {
+    // `plannedLabels` (a session's) given to a grid is not the grid's pool labels file.
+    expect(closestName('plannedLabels', optionNames('grid'))).toBeUndefined();
+    expect(closestName('maxClip', optionNames('setting'))).toBeUndefined();
+    expect(closestName('iclBudgetLabels', ['labels', 'runs'])).toBeUndefined();
+    // Words after a name say what form it takes.
+    expect(closestName('labelsFile', optionNames('grid'))).toBe('labels');
+    expect(closestName('export-file', ['export', 'import'])).toBe('export');
+    expect(closestName('labelsfile', optionNames('grid'))).toBeUndefined();
+    // Where the option is, a misspelling of it is still named.
+    expect(closestName('plannedLabel', optionNames('session'))).toBe('plannedLabels');
+    expect(closestName('planned-labels', optionNames('session'))).toBe('plannedLabels');
+  });
 });
 
 describe('docs/options.md', () => {
