@@ -6,7 +6,7 @@ import { PoolWorkCache, prepareSimulation, runPrepared, type SimulationOptions }
 import { CancelledError, FileFormatError, InputError, OutputExistsError, ReceivedKind } from '../errors.js';
 import { checkOption } from '../options/index.js';
 import { checkKnownKeys } from '../io/suggest.js';
-import { assertFolderWritable, removeStaleTemporaries, writeFileAtomic } from '../io/atomic.js';
+import { assertFolderWritable, writeFileAtomic } from '../io/atomic.js';
 import { checkObject } from '../io/index.js';
 import { formatCount } from '../io/format-count.js';
 import { withOutputLock } from '../io/output-lock.js';
@@ -160,8 +160,6 @@ async function runExperimentLocked(grid: ExperimentConfig, options: ExperimentOp
     config: withPoolSize(grid, poolSize),
     settings: config.settings.map(({ name, folder, labelOffset }) => ({ name, folder, labelOffset })),
   };
-  // The manifest's temporary file of a run killed while writing it would stay for good otherwise.
-  await removeStaleTemporaries(out, [EXPERIMENT_MANIFEST]);
   await writeFileAtomic(join(out, EXPERIMENT_MANIFEST), `${JSON.stringify(manifest, null, 2)}\n`, { force: true });
 
   const toRun = config.settings.filter((_, i) => !finished[i]);

@@ -231,7 +231,8 @@ const NO_HARD_LINKS = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS']);
  * unless `{ force: true }` (the temporary file then replaces it by a rename); without `force` it
  * is put in place by a hard link, which fails when `path` exists, so a file another process
  * creates meanwhile is refused too, never replaced (on a file system without hard links, by a
- * rename after the check).
+ * rename after the check). Temporary files of this path that a killed writer left are removed
+ * first (`removeStaleTemporaries`).
  *
  * @example
  * await writeFileAtomic('out/summary.json', JSON.stringify(summary), { force: true });
@@ -239,6 +240,8 @@ const NO_HARD_LINKS = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS']);
 export async function writeFileAtomic(path: string, data: Uint8Array | string, options: WriteOptions = {}): Promise<void> {
   if (!options.force && (await exists(path))) throw new OutputExistsError(path);
   await mkdir(dirname(path), { recursive: true });
+  // A writer of this file killed mid-write left its temporary, which nothing else would remove.
+  await removeStaleTemporaries(dirname(path), [basename(path)]);
   const temporary = temporaryName(path);
   try {
     await writeDurably(temporary, data);

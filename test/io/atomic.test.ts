@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -20,6 +21,18 @@ describe('writeFileAtomic', () => {
     await writeFileAtomic(path, '{"x":1}');
     expect(await readFile(path, 'utf8')).toBe('{"x":1}');
     expect(await readdir(join(dir, 'a/b'))).toEqual(['summary.json']);
+  });
+
+  it("removes its file's temporaries that a killed writer left, and keeps a running writer's", async () => {
+    const path = join(dir, 'summary.json');
+    // A process that has exited: its temporary would otherwise stay for good.
+    const dead = Number(spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }).stdout);
+    const killed = `.summary.json.${dead}.0123abcd.tmp`;
+    const running = `.summary.json.${process.ppid}.0123abcd.tmp`;
+    const otherFile = `.other.json.${dead}.0123abcd.tmp`;
+    for (const name of [killed, running, otherFile]) await writeFile(join(dir, name), 'partial');
+    await writeFileAtomic(path, '{"x":1}');
+    expect((await readdir(dir)).sort()).toEqual([otherFile, running, 'summary.json'].sort());
   });
 
   it('refuses an existing file unless forced', async () => {
