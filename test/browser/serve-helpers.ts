@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
+import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
 import { resolve } from 'node:path';
 import type { Browser } from 'playwright-core';
 
@@ -58,6 +59,80 @@ export async function stopServer(server: RunningServer): Promise<number | null> 
     server.child.kill('SIGTERM');
   }
   return server.exited;
+}
+
+/** Servers started one after another behind one address (`restartableServer`). */
+export interface RestartableServer {
+  /** The server running now, its URL and origin those of the fixed address. */
+  current: () => RunningServer;
+  /** Kills the server (SIGKILL) and waits for it; until `restart`, connections to the address are reset. */
+  kill: () => Promise<void>;
+  /** Starts a server with `args` (in `env`) behind the address. */
+  restart: (args: string[], env?: NodeJS.ProcessEnv) => Promise<RunningServer>;
+  /** Stops the server and closes the address. */
+  close: () => Promise<void>;
+}
+
+/**
+ * Starts `active-testing serve` with `args` behind a fixed address of this process, a port
+ * mapping that a page keeps across a restart: each server takes a port of its own (port 0), so
+ * that no test binds a port that a server it killed let go, which another process could take
+ * first. The servers answer the mapped port as a reverse proxy's (`--allowed-host 127.0.0.1`).
+ */
+export async function restartableServer(args: string[]): Promise<RestartableServer> {
+  let server: RunningServer | null = null;
+  let serverPort = 0;
+  const sockets = new Set<Socket>();
+  const address = createServer((client) => {
+    sockets.add(client);
+    client.on('close', () => sockets.delete(client));
+    client.on('error', () => client.destroy());
+    // No server behind the address: reset, as a connection to a server that is down fails.
+    if (server === null) return void client.resetAndDestroy();
+    const upstream = connect(serverPort, '127.0.0.1');
+    sockets.add(upstream);
+    upstream.on('close', () => sockets.delete(upstream));
+    upstream.on('error', () => client.resetAndDestroy());
+    client.on('close', () => upstream.destroy());
+    upstream.on('close', () => client.destroy());
+    client.pipe(upstream).pipe(client);
+  });
+  await new Promise<void>((listening) => address.listen(0, '127.0.0.1', listening));
+  const port = (address.address() as AddressInfo).port;
+  const behindAddress = (running: RunningServer): RunningServer => {
+    const url = new URL(running.url);
+    url.port = String(port);
+    return { ...running, url: url.href, origin: url.origin };
+  };
+  const start = async (serverArgs: string[], serverEnv: NodeJS.ProcessEnv = process.env): Promise<RunningServer> => {
+    const started = await startServer([...serverArgs, '--allowed-host', '127.0.0.1'], 0, serverEnv);
+    serverPort = Number(new URL(started.origin).port);
+    server = behindAddress(started);
+    return server;
+  };
+  await start(args);
+  return {
+    current: () => {
+      if (server === null) throw new Error('no server is running behind the address');
+      return server;
+    },
+    kill: async () => {
+      if (server === null) return;
+      const killed = server;
+      server = null;
+      killed.child.kill('SIGKILL');
+      await killed.exited;
+      // Connections made before the kill end with it, as the browser's to a server that is gone do.
+      for (const socket of sockets) socket.destroy();
+    },
+    restart: start,
+    close: async () => {
+      if (server !== null) await stopServer(server);
+      server = null;
+      for (const socket of sockets) socket.destroy();
+      await new Promise((closed) => address.close(closed));
+    },
+  };
 }
 
 /**

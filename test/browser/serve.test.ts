@@ -15,8 +15,10 @@ import {
   journalRecords,
   launchChromium,
   pauseServer,
+  restartableServer,
   startServer,
   stopServer,
+  type RestartableServer,
   type RunningServer,
 } from './serve-helpers.js';
 
@@ -106,6 +108,27 @@ async function withServedPage(
   } finally {
     await context.close();
     await stopServer(server);
+  }
+}
+
+/**
+ * Runs `use` with a page open on a session served by `restartableServer(args)`, which the test
+ * kills and restarts at the page's address; closes both after.
+ */
+async function withRestartableServedPage(
+  browser: Browser,
+  args: string[],
+  use: (page: Page, served: RestartableServer) => Promise<void>,
+): Promise<void> {
+  const served = await restartableServer(args);
+  const context = await browser.newContext();
+  try {
+    const page = await context.newPage();
+    await open(page, served.current());
+    await use(page, served);
+  } finally {
+    await context.close();
+    await served.close();
   }
 }
 
@@ -410,20 +433,13 @@ describe.skipIf(chromium === undefined)('active-testing serve in a browser', () 
   it('a server that goes away is shown as a lost connection at once, and the page carries on when it is back', async () => {
     const pool = await writePool(100, 19);
     const path = join(pool.dir, 'lost.session');
-    let server = await startServer(pool.args(path));
-    // Restarted below on the port it got (not one probed free beforehand, which another process could take first).
-    const port = Number(new URL(server.origin).port);
-    const context = await browser.newContext();
-    const page = await context.newPage();
-    try {
-      await open(page, server);
+    await withRestartableServedPage(browser, pool.args(path), async (page, served) => {
       const banner = page.locator('#connection');
       expect(await banner.isVisible()).toBe(false);
       expect(await labelShown(page, pool.labels)).not.toBeNull();
       expect(await labelShown(page, pool.labels)).not.toBeNull();
       const shown = await shownId(page);
-      server.child.kill('SIGKILL');
-      await server.exited;
+      await served.kill();
       // No key pressed: the live-update connection's error says it.
       await banner.waitFor({ state: 'visible' });
       expect(await banner.textContent()).toBe('Connection to the server lost: retrying… Every label shown as saved is on disk.');
@@ -431,12 +447,12 @@ describe.skipIf(chromium === undefined)('active-testing serve in a browser', () 
       // A key pressed meanwhile is still reported as not saved.
       expect(await press(page, '1')).toMatch(/cannot be reached/);
 
-      // Restarted on its port: a new token, which the page asks for.
-      server = await startServer(['--session', path], port);
+      // Restarted at its address: a new token, which the page asks for.
+      const server = await served.restart(['--session', path]);
       await page.waitForFunction(() => document.getElementById('connection')?.textContent?.includes('new access token'));
       expect(await banner.textContent()).toMatch(/^The server is back but was restarted, with a new access token: open the URL/);
       // The new URL opened in another tab of the browser: this page carries on by itself.
-      const other = await context.newPage();
+      const other = await page.context().newPage();
       await open(other, server);
       await banner.waitFor({ state: 'hidden' });
       await page.waitForFunction(() => document.getElementById('message')?.textContent === 'Connected to the server again.');
@@ -445,37 +461,25 @@ describe.skipIf(chromium === undefined)('active-testing serve in a browser', () 
       // The restarted server counts its state versions from 0 again: the page shows them all the same.
       expect(await page.locator('#labels').textContent()).toMatch(/\(3 recorded/);
       expect(journalLabels(path).size).toBe(3);
-    } finally {
-      await context.close();
-      await stopServer(server);
-    }
+    });
   });
 
   it('a page open while its restarted server opens the session waits for it, then says the token is new', async () => {
     const pool = await writePool(100, 23);
     const path = join(pool.dir, 'starting.session');
-    let server = await startServer(pool.args(path));
-    const port = Number(new URL(server.origin).port);
-    const context = await browser.newContext();
-    const page = await context.newPage();
-    try {
-      await open(page, server);
+    await withRestartableServedPage(browser, pool.args(path), async (page, served) => {
       expect(await labelShown(page, pool.labels)).not.toBeNull();
       const saved = await page.locator('#message').textContent();
       expect(saved).toMatch(/^Saved /);
-      server.child.kill('SIGKILL');
-      await server.exited;
+      await served.kill();
       await page.locator('#connection').waitFor({ state: 'visible' });
-      // Restarted on its port, the session opened only after 8 s: the page asks the server every 3 s
+      // Restarted at its address, the session opened only after 8 s: the page asks the server every 3 s
       // meanwhile, and each request waits for the session rather than being answered "starting".
-      server = await startServer(['--session', path], port, { ...process.env, ACTIVE_TESTING_FAULT_DELAY_MS: 'serve:open=8000' });
+      await served.restart(['--session', path], { ...process.env, ACTIVE_TESTING_FAULT_DELAY_MS: 'serve:open=8000' });
       await page.waitForFunction(() => document.getElementById('connection')?.textContent?.includes('new access token'));
       // Nothing said meanwhile that the server was back, nor that it could not be reached.
       expect(await page.locator('#message').textContent()).toBe(saved);
-    } finally {
-      await context.close();
-      await stopServer(server);
-    }
+    });
   });
 
   it('--max-labels holds while a page keeps an earlier item open, and a waiting page asks again for an item', async () => {
