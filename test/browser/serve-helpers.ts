@@ -31,11 +31,11 @@ export interface RunningServer {
 }
 
 /**
- * Starts `active-testing serve` with `args` (on `port`, by default a free one, in the environment
- * `env`) and waits for the URL it prints.
+ * Starts `active-testing serve` with `args` on a free port (in the environment `env`) and waits for
+ * the URL it prints.
  */
-export function startServer(args: string[], port = 0, env: NodeJS.ProcessEnv = process.env): Promise<RunningServer> {
-  const child = spawn(process.execPath, [CLI, 'serve', '--port', String(port), ...args], { stdio: ['ignore', 'pipe', 'pipe'], env });
+export function startServer(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<RunningServer> {
+  const child = spawn(process.execPath, [CLI, 'serve', '--port', '0', ...args], { stdio: ['ignore', 'pipe', 'pipe'], env });
   let stdout = '';
   let stderr = '';
   // 'close', not 'exit': only then has all the process wrote to stderr been read (a refusal's reason).
@@ -105,7 +105,7 @@ export async function restartableServer(args: string[]): Promise<RestartableServ
     return { ...running, url: url.href, origin: url.origin };
   };
   const start = async (serverArgs: string[], serverEnv: NodeJS.ProcessEnv = process.env): Promise<RunningServer> => {
-    const started = await startServer([...serverArgs, '--allowed-host', '127.0.0.1'], 0, serverEnv);
+    const started = await startServer([...serverArgs, '--allowed-host', '127.0.0.1'], serverEnv);
     serverPort = Number(new URL(started.origin).port);
     server = behindAddress(started);
     return server;

@@ -13,7 +13,7 @@ describe('active-testing serve stopped by a signal', () => {
     // Each write's answer is held, its label saved, until the server has begun to stop and 200 ms
     // more: the answer below can only be sent during the shutdown, after a shutdown that cut the
     // connections at once would have cut it, however loaded the machine is.
-    const server = await startServer(['--demo', '--session', path], 0, {
+    const server = await startServer(['--demo', '--session', path], {
       ...process.env,
       ACTIVE_TESTING_FAULT_DELAY_MS: 'serve:answer=200',
     });
@@ -56,7 +56,7 @@ describe('active-testing serve stopped by a signal', () => {
     const path = join(root, 'late.session');
     // The process is held after the command has returned, as a slow exit would be, so the second
     // signal surely arrives once the command's own handlers are gone.
-    const server = await startServer(['--demo', '--session', path], 0, { ...process.env, ACTIVE_TESTING_FAULT_DELAY_MS: 'cli:done=60000' });
+    const server = await startServer(['--demo', '--session', path], { ...process.env, ACTIVE_TESTING_FAULT_DELAY_MS: 'cli:done=60000' });
     try {
       server.child.kill('SIGTERM');
       while (existsSync(`${path}.lock`)) await new Promise((done) => setTimeout(done, 5));
