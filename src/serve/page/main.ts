@@ -222,11 +222,11 @@ async function renderPlot(current: PublicState): Promise<void> {
 }
 
 /**
- * An estimate of a comparison session into the elements `${id}-value`, `-interval` and `-note`,
- * shown as the target's risk is: moved into `range`, the estimate itself in data-value; `labels`
- * those in the estimate.
+ * An estimate into the elements `${id}-value`, `-interval` and `-note`: moved into `range`, the
+ * estimate itself in data-value, and a note giving it where it lies outside (that note alone: it
+ * says to read the interval too); `labels` those in the estimate.
  */
-function renderComparisonEstimate(
+function renderEstimate(
   id: string,
   estimate: { value: EstimateNumber } & DisplayedInterval,
   range: ValueRange,
@@ -244,7 +244,7 @@ function renderComparisonEstimate(
 /** A comparison session's difference in risk, shown as the risk is; hidden without a comparison target. */
 function renderDifference(difference: PublicState['difference'], range: ValueRange, labels: number): void {
   $('difference').hidden = difference === null;
-  if (difference !== null) renderComparisonEstimate('difference', difference, range, 'a difference', labels);
+  if (difference !== null) renderEstimate('difference', difference, range, 'a difference', labels);
 }
 
 /** The comparison model's own accuracy and risk, shown as the target's are; hidden without a comparison target. */
@@ -252,8 +252,8 @@ function renderComparison(comparison: PublicState['comparison'], loss: string, l
   $('comparison').hidden = comparison === null;
   if (comparison === null) return;
   $('comparison-loss-name').textContent = loss;
-  renderComparisonEstimate('comparison-accuracy', comparison.accuracy, ACCURACY_RANGE, 'an accuracy', labels);
-  renderComparisonEstimate('comparison-risk', comparison.risk, riskRange(loss), `the ${loss} risk`, labels);
+  renderEstimate('comparison-accuracy', comparison.accuracy, ACCURACY_RANGE, 'an accuracy', labels);
+  renderEstimate('comparison-risk', comparison.risk, riskRange(loss), `the ${loss} risk`, labels);
 }
 
 function renderState(next: PublicState): void {
@@ -281,19 +281,8 @@ function renderState(next: PublicState): void {
   // Estimates and intervals are shown within the values an accuracy and the loss can take; the
   // estimate itself stays in data-value, and a note gives it where it lies outside them.
   const risks = riskRange(next.loss);
-  const accuracyShown = shownEstimate(next.accuracy.value, ACCURACY_RANGE, 'an accuracy');
-  const accuracy = $('accuracy-value');
-  accuracy.textContent = accuracyShown.text;
-  accuracy.dataset.value = String(next.accuracy.value);
-  $('accuracy-interval').textContent = intervalText(next.accuracy, ACCURACY_RANGE, next.labels);
-  const riskShown = shownEstimate(next.risk.value, risks, `the ${next.loss} risk`);
-  const risk = $('risk-value');
-  risk.textContent = riskShown.text;
-  risk.dataset.value = String(next.risk.value);
-  $('risk-interval').textContent = intervalText(next.risk, risks, next.labels);
-  // An estimate shown moved into its range has that note alone: it says to read the interval too.
-  $('risk-note').textContent = riskShown.note || (next.risk.note ?? '');
-  $('accuracy-note').textContent = accuracyShown.note || (next.accuracy.note ?? '');
+  renderEstimate('accuracy', next.accuracy, ACCURACY_RANGE, 'an accuracy', next.labels);
+  renderEstimate('risk', next.risk, risks, `the ${next.loss} risk`, next.labels);
   renderComparison(next.comparison, next.loss, next.labels);
   renderDifference(next.difference, differenceRange(risks), next.labels);
   // One line when both intervals are of one kind (as they are unless the loss has no per-item bounds).
