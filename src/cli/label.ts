@@ -237,6 +237,22 @@ async function readCalibration(
     : loadCalibrationSet(calibrationScores, calibrationLabels as string, undefined, classCount);
 }
 
+/**
+ * Refuses a new session's path whose folder is missing, a file or not writable, before the pool and
+ * the scores are read (the session's lock, taken last, would otherwise be the first to find out).
+ */
+async function checkSessionFolder(path: string): Promise<void> {
+  const folder = dirname(path);
+  await assertFolderWritable(folder, '--session');
+  if (!existsSync(folder)) {
+    throw new InputError({
+      argument: '--session',
+      expected: 'a file in an existing folder (the session file is created, not its folder)',
+      received: ReceivedKind.noted(path, `${folder} does not exist`),
+    });
+  }
+}
+
 async function createSession(
   path: string,
   given: Record<string, unknown>,
@@ -245,6 +261,7 @@ async function createSession(
 ): Promise<ActiveTestingSession> {
   // All that is missing in one line, before the pool is read.
   checkRequired(given, ['data', 'classes', 'modelScores']);
+  await checkSessionFolder(path);
   const { texts, ids, hasLabels } = await readPool(given);
   const classes = given.classes as string[];
   const options = schemaValues(given, 'session') as Partial<SessionOptions> & {

@@ -274,6 +274,34 @@ describe('active-testing label: scripted use and bad input', () => {
     }
   });
 
+  it('refuses a new session in a missing folder or inside a file, naming --session, before reading the pool or the scores', async () => {
+    const files = await writePoolFiles(3, 4);
+    const missingScores = join(files.dir, 'not-written.npy');
+    const aFile = join(files.dir, 'a-file');
+    writeFileSync(aFile, 'x');
+    const missingFolder = join(files.dir, 'no-such-folder');
+    const cases = [
+      [
+        join(missingFolder, 's.session'),
+        `got "${join(missingFolder, 's.session')}" (${missingFolder} does not exist)`,
+        'a file in an existing folder (the session file is created, not its folder)',
+      ],
+      [join(aFile, 's.session'), `got "${aFile}" (it is a file)`, 'a folder (or a path where one can be created)'],
+    ] as const;
+    for (const command of ['label', 'serve']) {
+      for (const [session, received, expected] of cases) {
+        // The scores file does not exist: the session's folder is judged before it is looked for.
+        const args = createArgs(files, session, 0).map((a) => (a === files.modelScores ? missingScores : a));
+        const refused = run([command, ...args.slice(1), ...(command === 'label' ? ['--answers', files.data] : ['--port', '0'])]);
+        expect(refused.status).toBe(1);
+        expect(refused.stderr).toBe(`active-testing ${command}: --session: expected ${expected}, ${received}\n`);
+        expect(refused.stdout).toBe('');
+      }
+    }
+    expect(existsSync(missingFolder)).toBe(false);
+    expect(readdirSync(files.dir).sort()).toEqual(['a-file', 'f.npy', 'g.npy', 'pool.tsv']);
+  });
+
   it('refuses a repeated item id with both of its lines, before creating the session', async () => {
     const files = await writePoolFiles(3, 7);
     const session = join(files.dir, 'd.session');
