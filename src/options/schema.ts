@@ -636,7 +636,7 @@ export const OPTION_DECLARATIONS: readonly OptionDeclaration[] = [
   {
     name: 'threads',
     value: { kind: 'integer', min: 1 },
-    doc: 'at most this many threads; small jobs run on one',
+    doc: 'at most this many threads, and no more than the cores; small jobs run on one',
     defaultText: 'available cores',
     contexts: ['simulate', 'experiment'],
     metavar: 'N',

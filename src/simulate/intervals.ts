@@ -4,7 +4,7 @@ import { CancelledError, InputError } from '../errors.js';
 import type { LossBounds } from '../metrics/loss-bounds.js';
 import { selectedMedian } from '../metrics/percentile.js';
 import type { SimulationReference } from './reference.js';
-import { claimTile, sharedFloat64, WORKER_START_MS, YIELD_INTERVAL_MS } from './run-block.js';
+import { claimTile, sharedFloat64, threadsFor, WORKER_START_MS, YIELD_INTERVAL_MS } from './run-block.js';
 import {
   INTERVAL_TILE_RUNS,
   SequenceIntervals,
@@ -203,7 +203,7 @@ export async function simulationIntervalsInThreads(
   // A worker rebuilds each draw's floor from the candidates, and reads the draws only from shared memory.
   const workersPossible =
     result.samples.buffer instanceof SharedArrayBuffer && (reference?.drawFloor == null || drawFloorCandidates !== null);
-  const workersAllowed = workersPossible ? Math.min(threads, Math.ceil(runs / INTERVAL_TILE_RUNS)) - 1 : 0;
+  const workersAllowed = workersPossible ? threadsFor(threads, Math.ceil(runs / INTERVAL_TILE_RUNS)) - 1 : 0;
   const workerPool = workersAllowed > 0 ? await import('./worker-pool.js') : null;
   const bootstrap = kinds.includes('bootstrap') ? simulationIntervals(result, losses, bounds, ['bootstrap'], reference)[0] : null;
   const draws = sequenceRuns(result);

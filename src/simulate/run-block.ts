@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import {
   IidEstimator,
   ISEstimator,
@@ -90,6 +91,19 @@ export const TILE_RUNS = 32;
 export const WORKER_START_MS = 50;
 /** How often a thread working through tiles yields to the event loop, so that workers' messages, timers and signals are served. */
 export const YIELD_INTERVAL_MS = 25;
+
+/**
+ * The threads that a job of `tiles` tiles runs on: at most `requested`, no more than one per tile,
+ * and no more than this machine's cores: more would only take turns on the same cores, each worker
+ * costing its own start and memory (a huge `--threads` would start one per run until memory ran out).
+ *
+ * @example
+ * threadsFor(100_000, 1); // 1: a job of one tile runs on this thread alone
+ * threadsFor(100_000, 1000) <= availableParallelism(); // true
+ */
+export function threadsFor(requested: number, tiles: number): number {
+  return Math.max(1, Math.min(requested, tiles, availableParallelism()));
+}
 
 /** A zeroed Float64Array in shared memory, for tables that threads fill side by side. */
 export function sharedFloat64(length: number): Float64Array {

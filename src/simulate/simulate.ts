@@ -11,6 +11,7 @@ import {
   RunBlock,
   sharedFloat64,
   TILE_RUNS,
+  threadsFor,
   WORKER_START_MS,
   YIELD_INTERVAL_MS,
   type EngineConfig,
@@ -384,7 +385,7 @@ export async function simulate(input: SimulationInput, options: Partial<Simulati
  */
 export async function runPrepared(prepared: PreparedSimulation): Promise<SimulationResult> {
   const { options, config } = prepared;
-  const threads = options.random === undefined ? Math.min(options.threads, config.runs) : 1;
+  const threads = options.random === undefined ? threadsFor(options.threads, Math.ceil(config.runs / TILE_RUNS)) : 1;
   const rows = Math.ceil(config.size / config.step);
   // With workers, the tables stay in the shared memory they wrote (copying them out would cost
   // about as much as the runs at small N). This thread claims tiles too, from the first moment,

@@ -1,0 +1,28 @@
+import { expect, it, vi } from 'vitest';
+import { simulate } from '../../src/simulate/simulate.js';
+import { syntheticPool } from '../../src/simulate/syntheticPool.js';
+
+// A machine of 2 cores, on which each worker thread started is counted.
+const started = vi.hoisted(() => ({ workers: 0 }));
+vi.mock('node:os', async (importOriginal) => ({ ...(await importOriginal<typeof import('node:os')>()), availableParallelism: () => 2 }));
+vi.mock('node:worker_threads', async (importOriginal) => {
+  const real = await importOriginal<typeof import('node:worker_threads')>();
+  class CountedWorker extends real.Worker {
+    constructor(...args: ConstructorParameters<typeof real.Worker>) {
+      super(...args);
+      started.workers++;
+    }
+  }
+  return { ...real, Worker: CountedWorker };
+});
+
+it('runs on no more threads than the machine has cores, however many --threads asks for', async () => {
+  const pool = syntheticPool({ poolSize: 2000, classCount: 3, seed: 1 });
+  const input = { modelScores: pool.modelScores, surrogateScores: pool.surrogateScores, labels: pool.labels };
+  const options = { acquisition: 'surrogate-ce', runs: 4000, size: 400, seed: 3 } as const;
+  const result = await simulate(input, { ...options, threads: 8 });
+  // One worker beside this thread (the runs take far longer than starting it, so it is started).
+  expect(started.workers).toBe(1);
+  const alone = await simulate(input, { ...options, threads: 1 });
+  expect(Array.from(result.estimates)).toEqual(Array.from(alone.estimates));
+});
