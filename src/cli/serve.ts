@@ -4,6 +4,7 @@ import type { Server, ServerResponse } from 'node:http';
 import { dirname } from 'node:path';
 import { serve } from '@hono/node-server';
 import { InputError, ReceivedKind, UsageError } from '../errors.js';
+import { assertFolderWritable } from '../io/atomic.js';
 import { faultPause } from '../io/fault.js';
 import { ActiveTestingSession, type StoppingRule } from '../session/session.js';
 import { createServeApp, hostRefusal, newToken } from '../serve/app.js';
@@ -46,6 +47,8 @@ Exit codes: 0 stopped by Ctrl-C or SIGTERM (every label is already saved), 1 bad
 
 async function demoSession(path: string): Promise<ActiveTestingSession> {
   if (existsSync(path)) return ActiveTestingSession.open(path, { onWarning: (message) => console.error(`warning: ${message}`) });
+  // A path inside a file is named as --session's, not as a failed mkdir's "already exists".
+  await assertFolderWritable(dirname(path), '--session');
   mkdirSync(dirname(path), { recursive: true });
   const pool = syntheticPool({ poolSize: DEMO_POOL_SIZE, classCount: DEMO_CLASSES.length, seed: 0 });
   const texts = Array.from(

@@ -33,6 +33,19 @@ describe('active-testing serve: usage errors', () => {
     expect(demo.stderr).toContain('--demo takes no pool options');
   });
 
+  it('refuses a --demo session path inside a file in one line naming --session, writing nothing', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'at-serve-cli-'));
+    const aFile = join(dir, 'a-file');
+    writeFileSync(aFile, 'x');
+    const refused = await runCliCaptured(['serve', '--demo', '--session', join(aFile, 'demo.session'), '--port', '0']);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toBe(
+      `active-testing serve: --session: expected a folder (or a path where one can be created), got "${aFile}" (it is a file)`,
+    );
+    expect(refused.stdout).toBe('');
+    expect(readdirSync(dir)).toEqual(['a-file']);
+  });
+
   it('refuses --min-labels without --target-half-width, which it would have no rule to delay, before writing anything', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'at-serve-cli-'));
     const pool = syntheticPool({ poolSize: 20, classCount: 2, seed: 1 });
