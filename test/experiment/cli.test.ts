@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
@@ -73,7 +73,8 @@ describe('active-testing experiment', () => {
       const argv = [BUILT_CLI, 'experiment', '--config', config, '--out', out, '--threads', String(threads), '--json'];
       const { status, stdout, stderr } = spawnSync(process.execPath, argv, { encoding: 'utf8' });
       expect(status, stderr).toBe(0);
-      // The workers took part: with three threads they ran some of the runs, with one none.
+      // The workers took part: with three threads they ran some of the runs, with one none. Threads
+      // are capped at the cores, so a machine of one core has no worker to run any.
       const done = stdout
         .split('\n')
         .filter((line) => line.startsWith('{'))
@@ -82,7 +83,7 @@ describe('active-testing experiment', () => {
       expect(done).toHaveLength(4);
       const byWorkers = done.reduce((sum, event) => sum + (event.runsByWorkers as number), 0);
       if (threads === 1) expect(byWorkers).toBe(0);
-      else expect(byWorkers, stdout).toBeGreaterThan(0);
+      else if (availableParallelism() > 1) expect(byWorkers, stdout).toBeGreaterThan(0);
       return out;
     };
     expectSameOutputs(run(3), run(1));
