@@ -1,10 +1,11 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { ActiveTestingSession } from '../../src/session/session.js';
 import { syntheticPool } from '../../src/simulate/syntheticPool.js';
 import { runCliCaptured } from '../helpers/cli.js';
+import { interactiveStdin } from '../helpers/interactive.js';
 
 const N = 12;
 const pool = syntheticPool({ poolSize: N, classCount: 2, seed: 2 });
@@ -35,18 +36,12 @@ const foreignEscapes = (out: string) =>
     .match(/[\x1b\u009b\r]/g) ?? [];
 
 describe('label renders control characters in the data visibly', () => {
-  const stdin = process.stdin as NodeJS.ReadStream & { setRawMode?: unknown };
-  const saved = { isTTY: stdin.isTTY, setRawMode: stdin.setRawMode };
-  afterEach(() => {
-    Object.defineProperty(stdin, 'isTTY', { value: saved.isTTY, configurable: true });
-    stdin.setRawMode = saved.setRawMode;
-    vi.restoreAllMocks();
-  });
+  const { stdin } = process;
+  const pretendInteractive = interactiveStdin();
 
   it('on the interactive screen: text, ids and class names reach the terminal with no escape sequence', async () => {
     const path = await hostileSession();
-    Object.defineProperty(stdin, 'isTTY', { value: true, configurable: true });
-    stdin.setRawMode = () => stdin;
+    pretendInteractive();
     let out = '';
     vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
       out += String(chunk);
@@ -76,18 +71,12 @@ describe('label renders control characters in the data visibly', () => {
 });
 
 describe('label on a resized terminal', () => {
-  const stdin = process.stdin as NodeJS.ReadStream & { setRawMode?: unknown };
-  const saved = { isTTY: stdin.isTTY, setRawMode: stdin.setRawMode };
-  afterEach(() => {
-    Object.defineProperty(stdin, 'isTTY', { value: saved.isTTY, configurable: true });
-    stdin.setRawMode = saved.setRawMode;
-    vi.restoreAllMocks();
-  });
+  const { stdin } = process;
+  const pretendInteractive = interactiveStdin();
 
   it('draws the screen again when the terminal is resized, and stops listening once it ends', async () => {
     const path = await hostileSession();
-    Object.defineProperty(stdin, 'isTTY', { value: true, configurable: true });
-    stdin.setRawMode = () => stdin;
+    pretendInteractive();
     const listening = process.stdout.listenerCount('resize');
     const screens: string[] = [];
     vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {

@@ -1,11 +1,12 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { decimals } from '../../src/serve/estimate-display.js';
 import { ActiveTestingSession } from '../../src/session/session.js';
 import { syntheticPool } from '../../src/simulate/syntheticPool.js';
 import { runCliCaptured } from '../helpers/cli.js';
+import { interactiveStdin } from '../helpers/interactive.js';
 
 const N = 60;
 const pool = syntheticPool({ poolSize: N, classCount: 2, seed: 3 });
@@ -37,13 +38,8 @@ async function twoLabelSession(): Promise<string> {
 }
 
 describe('label: the running estimate on the interactive screen', () => {
-  const stdin = process.stdin as NodeJS.ReadStream & { setRawMode?: unknown };
-  const saved = { isTTY: stdin.isTTY, setRawMode: stdin.setRawMode };
-  afterEach(() => {
-    Object.defineProperty(stdin, 'isTTY', { value: saved.isTTY, configurable: true });
-    stdin.setRawMode = saved.setRawMode;
-    vi.restoreAllMocks();
-  });
+  const { stdin } = process;
+  const pretendInteractive = interactiveStdin();
 
   it('shows estimates in their range as the page does, with the estimate itself beside, and the intervals’ ends', async () => {
     const path = await twoLabelSession();
@@ -55,8 +51,7 @@ describe('label: the running estimate on the interactive screen', () => {
     // The labels estimate no spread of the loss: random labelling matches no number of labels.
     expect(equivalentRandomLabels).toBeNaN();
 
-    Object.defineProperty(stdin, 'isTTY', { value: true, configurable: true });
-    stdin.setRawMode = () => stdin;
+    pretendInteractive();
     let out = '';
     vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
       out += String(chunk);
