@@ -77,13 +77,13 @@ export function closestName(name: string, valid: readonly string[]): string | un
   );
   if (initials !== undefined) return initials;
   // Whole words only: `timeout` → `requestTimeout`, but not `out` → `requestTimeout`.
-  return valid.find((candidate) => containsWords(words(candidate), lower) || startsWithWords(words(name), candidate.toLowerCase()));
+  return valid.find((candidate) => containsWords(words(candidate), lower) || startsWithWords(words(name), words(candidate).join('')));
 }
 
-/** The lower-case words of a name: `requestTimeout` and `request-timeout` → request, timeout. */
+/** The lower-case words of a name: `requestTimeout`, `request-timeout` and `request timeout` → request, timeout. */
 function words(name: string): string[] {
   return name
-    .split(/[-_]|(?=[A-Z])/)
+    .split(/[-_\s]|(?=[A-Z])/)
     .filter((word) => word !== '')
     .map((word) => word.toLowerCase());
 }

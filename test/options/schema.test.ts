@@ -521,6 +521,9 @@ describe('suggestions', () => {
     // Words after a name say what form it takes.
     expect(closestName('labelsFile', optionNames('grid'))).toBe('labels');
     expect(closestName('export-file', ['export', 'import'])).toBe('export');
+    // Valid names of several words (a flag, a class name) are compared word by word too.
+    expect(closestName('allowed-host-names', ['allowed-host', 'host', 'port'])).toBe('allowed-host');
+    expect(closestName('positive review text', ['positive', 'negative'])).toBe('positive');
     expect(closestName('labelsfile', optionNames('grid'))).toBeUndefined();
     // Where the option is, a misspelling of it is still named.
     expect(closestName('plannedLabel', optionNames('session'))).toBe('plannedLabels');
