@@ -190,8 +190,14 @@ export class AnnotationCoordinator {
             received: resolved as number,
           });
         // Checked with no label, skip or undo of this server waiting in the session, and the undo
-        // queued in the same step: none can come between the check and the undo.
-        while (this.writes.size > 0) await Promise.allSettled(this.writes);
+        // queued in the same step: none can come between the check and the undo. Those under way
+        // when it came are waited for once; one begun since would change the count, so it is
+        // refused now rather than waited for (annotators labelling all the time would hold it).
+        if (this.writes.size > 0) {
+          await Promise.allSettled([...this.writes]);
+          if (this.writes.size > 0)
+            throw new ConflictError('nothing undone: another label, skip or undo was being saved meanwhile; ask again');
+        }
         const { recorded, skipped } = this.session.estimate();
         if (recorded + skipped !== resolved)
           throw new ConflictError(

@@ -20,7 +20,8 @@ async function sessionScoredOnDemand(): Promise<{ session: ActiveTestingSession;
   const size = 50;
   const pool = syntheticPool({ poolSize: size, classCount: 2, seed: 4 });
   let slow = false;
-  let waiting: () => void = () => undefined;
+  // The scorings held back, oldest first: release() lets the oldest go on.
+  const waiting: (() => void)[] = [];
   const session = await ActiveTestingSession.create(null, {
     texts: Array.from({ length: size }, (_, i) => `item ${i}`),
     classes: CLASSES,
@@ -28,11 +29,11 @@ async function sessionScoredOnDemand(): Promise<{ session: ActiveTestingSession;
     seed: 1,
     scoreTarget: async ([text]) => {
       const i = Number(text!.slice(5));
-      if (slow) await new Promise<void>((resolve) => (waiting = resolve));
+      if (slow) await new Promise<void>((resolve) => waiting.push(resolve));
       return [Array.from(pool.modelScores.data.subarray(2 * i, 2 * i + 2))];
     },
   });
-  return { session, slowDown: () => (slow = true), release: () => waiting() };
+  return { session, slowDown: () => (slow = true), release: () => waiting.shift()?.() };
 }
 
 async function memorySession(size = 200) {
@@ -371,6 +372,36 @@ describe('AnnotationCoordinator', () => {
       new ConflictError('nothing undone: the page showed 1 labels and skips, the session now has 2 (one was undone or added meanwhile)'),
     );
     expect(session.history().filter(({ status }) => status !== 'pending')).toHaveLength(2);
+  });
+
+  it('refuses an undo at once when another label began while it waited for the one under way when it came', async () => {
+    const { session, slowDown, release } = await sessionScoredOnDemand();
+    const coordinator = new AnnotationCoordinator(session);
+    const a = (await coordinator.view('a')).item!;
+    const b = (await coordinator.view('b')).item!;
+    const c = (await coordinator.view('c')).item!;
+    await coordinator.label('a', a.id, 1);
+    slowDown();
+    const labellingB = coordinator.label('b', b.id, 0);
+    const undoing = coordinator.undo('a', 1);
+    await new Promise((resolve) => setImmediate(resolve));
+    // c labels while the undo waits for b's label.
+    let labelledC = false;
+    const labellingC = coordinator.label('c', c.id, 0).then(() => (labelledC = true));
+    // Whether c's label was saved by the time the undo was answered.
+    const answered = undoing.then(
+      () => ({ undone: true, labelledC }),
+      (error: unknown) => ({ error, labelledC }),
+    );
+    // Held scorings are let go one at a time until both labels are saved.
+    const tick = () => new Promise<false>((resolve) => setImmediate(() => resolve(false)));
+    for (const labelling of [labellingB, labellingC])
+      while ((await Promise.race([labelling.then(() => true), tick()])) === false) release();
+    expect(await answered).toEqual({
+      error: new ConflictError('nothing undone: another label, skip or undo was being saved meanwhile; ask again'),
+      labelledC: false,
+    });
+    expect(session.history().filter(({ status }) => status !== 'pending')).toHaveLength(3);
   });
 
   it('never undoes a label another annotator records while the undo waits (the target scored on demand)', async () => {
