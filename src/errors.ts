@@ -183,7 +183,8 @@ function isRowError(error: unknown): error is ActiveTestingError & RowError {
 /**
  * A file that cannot be read or parsed (unreadable `.npy`, malformed TSV row, ...). `argument`,
  * when known, is the option or key that named the file (`--model-scores`, `modelScores`): the
- * message starts with it, as an `InputError`'s does.
+ * message starts with it, as an `InputError`'s does. `options.cause` keeps the error that the
+ * reason reports (an `InputError` naming a key of the file, with what it expected).
  *
  * @example
  * new FileFormatError('scores.npy', 'not an .npy file', '--model-scores').message; // '--model-scores: scores.npy: not an .npy file'
@@ -194,8 +195,9 @@ export class FileFormatError extends ActiveTestingError {
     readonly path: string,
     readonly reason: string,
     readonly argument?: string,
+    options?: ErrorOptions,
   ) {
-    super(`${argument === undefined ? '' : `${argument}: `}${path}: ${reason}`);
+    super(`${argument === undefined ? '' : `${argument}: `}${path}: ${reason}`, options);
   }
 }
 

@@ -178,8 +178,9 @@ export function loadExperimentConfig(path: string): ExperimentConfig {
   try {
     return resolveExperimentConfig(json, dirname(resolve(path)));
   } catch (error) {
-    // Named by its file as well as its key: a user with several grids sees which one to fix.
-    if (error instanceof InputError) throw new FileFormatError(path, error.message);
+    // Named by its file as well as its key: a user with several grids sees which one to fix. The
+    // key's error stays as the cause, for code that reads its argument and expectation.
+    if (error instanceof InputError) throw new FileFormatError(path, error.message, undefined, { cause: error });
     throw error;
   }
 }

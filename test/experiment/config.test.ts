@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { FileFormatError, InputError } from '../../src/errors.js';
 import { loadExperimentConfig, resolveExperimentConfig, withPoolSize } from '../../src/experiment/config.js';
+import { caught } from '../helpers/caught.js';
 
 const base = '/data/grid';
 const files = { modelScores: 'target.npy', labels: 'labels.npy' };
@@ -340,7 +341,7 @@ describe('loadExperimentConfig', () => {
     );
   });
 
-  it("names the grid file first in a refusal of its contents: a user with several grids sees which one's key is wrong", () => {
+  it("names the grid file first in a refusal of its contents: a user with several grids sees which one's key is wrong", async () => {
     const path = join(dir, 'several.json');
     writeFileSync(
       path,
@@ -354,5 +355,9 @@ describe('loadExperimentConfig', () => {
     );
     writeFileSync(path, JSON.stringify({ ...files, runs: 0, settings: [{ acquisition: 'iid' }] }));
     expect(() => loadExperimentConfig(path)).toThrow(new RegExp(`^${path}: runs: expected an integer ≥ 1, got 0$`));
+    // The key's own error is kept as the cause, with its argument.
+    const { cause } = (await caught(() => loadExperimentConfig(path))) as FileFormatError;
+    expect(cause).toBeInstanceOf(InputError);
+    expect((cause as InputError).argument).toBe('runs');
   });
 });
