@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { emitKeypressEvents, type Key } from 'node:readline';
 import { loadCalibrationSet } from '../calibration/load.js';
@@ -240,17 +241,24 @@ async function readCalibration(
 /**
  * Refuses a new session's path whose folder is missing, a file or not writable, before the pool and
  * the scores are read (the session's lock, taken last, would otherwise be the first to find out).
+ * One expectation for every case, since the session file is created but never its folder.
  */
 async function checkSessionFolder(path: string): Promise<void> {
   const folder = dirname(path);
-  await assertFolderWritable(folder, '--session');
-  if (!existsSync(folder)) {
-    throw new InputError({
+  const refusal = (why: string): InputError =>
+    new InputError({
       argument: '--session',
-      expected: 'a file in an existing folder (the session file is created, not its folder)',
-      received: ReceivedKind.noted(path, `${folder} does not exist`),
+      expected: 'a file in an existing folder that can be written (the session file is created, not its folder)',
+      received: ReceivedKind.noted(path, why),
     });
+  let isFolder: boolean;
+  try {
+    isFolder = (await stat(folder)).isDirectory();
+  } catch (error) {
+    throw refusal((error as NodeJS.ErrnoException).code === 'ENOTDIR' ? `${folder} lies inside a file` : `${folder} does not exist`);
   }
+  if (!isFolder) throw refusal(`${folder} is a file`);
+  await assertFolderWritable(folder, '--session');
 }
 
 async function createSession(

@@ -280,16 +280,15 @@ describe('active-testing label: scripted use and bad input', () => {
     const aFile = join(files.dir, 'a-file');
     writeFileSync(aFile, 'x');
     const missingFolder = join(files.dir, 'no-such-folder');
+    // One expectation for each case, naming the path given: a user who follows one is not refused by another.
+    const expected = 'a file in an existing folder that can be written (the session file is created, not its folder)';
     const cases = [
-      [
-        join(missingFolder, 's.session'),
-        `got "${join(missingFolder, 's.session')}" (${missingFolder} does not exist)`,
-        'a file in an existing folder (the session file is created, not its folder)',
-      ],
-      [join(aFile, 's.session'), `got "${aFile}" (it is a file)`, 'a folder (or a path where one can be created)'],
+      [join(missingFolder, 's.session'), `got "${join(missingFolder, 's.session')}" (${missingFolder} does not exist)`],
+      [join(aFile, 's.session'), `got "${join(aFile, 's.session')}" (${aFile} is a file)`],
+      [join(aFile, 'sub', 's.session'), `got "${join(aFile, 'sub', 's.session')}" (${join(aFile, 'sub')} lies inside a file)`],
     ] as const;
     for (const command of ['label', 'serve']) {
-      for (const [session, received, expected] of cases) {
+      for (const [session, received] of cases) {
         // The scores file does not exist: the session's folder is judged before it is looked for.
         const args = createArgs(files, session, 0).map((a) => (a === files.modelScores ? missingScores : a));
         const refused = run([command, ...args.slice(1), ...(command === 'label' ? ['--answers', files.data] : ['--port', '0'])]);
