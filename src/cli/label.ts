@@ -28,10 +28,10 @@ import {
   coveredItems,
   decimals,
   differenceRange,
+  intervalEnds,
   progress,
   riskRange,
   shownEstimate,
-  withinRange,
   type ValueRange,
 } from '../serve/estimate-display.js';
 import type { Command } from './command.js';
@@ -469,21 +469,16 @@ function classOf(given: string, classes: readonly string[]): string | number {
  * estimate moved into `range` (the values the quantity can take) with LURE's own estimate in
  * parentheses where the two differ, and each interval cut to `range`.
  */
-function formatInterval(name: string, estimate: IntervalEstimate, range: ValueRange, what: string): string {
-  const sequence = estimate.anytime ? `  anytime-valid 95% ${endsWithin(estimate.anytime, range)}` : '';
-  const budget = estimate.fixed ? `  fixed-budget 95% ${endsWithin(estimate.fixed, range)}` : '';
-  return `${name} ${valueWithin(estimate.value, range, what)}${sequence}${budget}  bootstrap (approximate) 95% interval ${endsWithin(estimate.bootstrap, range)}`;
+function formatInterval(name: string, estimate: IntervalEstimate, range: ValueRange, what: string, labels: number): string {
+  const sequence = estimate.anytime ? `  anytime-valid 95% ${intervalEnds(estimate.anytime, range, labels)}` : '';
+  const budget = estimate.fixed ? `  fixed-budget 95% ${intervalEnds(estimate.fixed, range, labels)}` : '';
+  return `${name} ${valueWithin(estimate.value, range, what)}${sequence}${budget}  bootstrap (approximate) 95% interval ${intervalEnds(estimate.bootstrap, range, labels)}`;
 }
 
 /** An estimate moved into `range`, followed in parentheses by the estimate itself where the two differ. */
 function valueWithin(value: number, range: ValueRange, what: string): string {
   const { text, note } = shownEstimate(value, range, what);
   return note === '' ? text : `${text} (est. ${decimals(value)})`;
-}
-
-/** An interval's ends cut to `range`. */
-function endsWithin(interval: { lower: number; upper: number }, range: ValueRange): string {
-  return `[${decimals(withinRange(interval.lower, range))}, ${decimals(withinRange(interval.upper, range))}]`;
 }
 
 /**
@@ -498,7 +493,7 @@ function endsWithin(interval: { lower: number; upper: number }, range: ValueRang
 function statusLine(estimate: SessionEstimate, loss: string): string {
   if (estimate.labels === 0) return `${formatCount(estimate.recorded, 'label')} recorded; no estimate yet`;
   const quantity = (name: string, of: IntervalEstimate, shown: IntervalShown, range: ValueRange, what: string) =>
-    `${name} ${valueWithin(of.value, range, what)} ${of.anytime ? 'anytime 95%' : 'approx. 95%'} ${endsWithin(shown, range)}`;
+    `${name} ${valueWithin(of.value, range, what)} ${of.anytime ? 'anytime 95%' : 'approx. 95%'} ${intervalEnds(shown, range, estimate.labels)}`;
   return (
     `${formatCount(estimate.labels, 'label')} · ${quantity('accuracy', estimate.accuracy, accuracyInterval(estimate), ACCURACY_RANGE, 'an accuracy')}` +
     ` · ${quantity('risk', estimate.risk, riskInterval(estimate), riskRange(loss), `the ${loss} risk`)}` +
@@ -534,20 +529,21 @@ function summary(session: ActiveTestingSession): string {
   if (estimate.labels === 0) return lines.join('\n');
   const loss = session.settings.loss;
   lines.push(
-    formatInterval(`Risk (${loss}):`, estimate.risk, riskRange(loss), `the ${loss} risk`),
-    formatInterval('Accuracy:', estimate.accuracy, ACCURACY_RANGE, 'an accuracy'),
+    formatInterval(`Risk (${loss}):`, estimate.risk, riskRange(loss), `the ${loss} risk`, estimate.labels),
+    formatInterval('Accuracy:', estimate.accuracy, ACCURACY_RANGE, 'an accuracy', estimate.labels),
   );
   const outside = riskInterval(estimate).note ?? accuracyInterval(estimate).note;
   if (outside !== undefined) lines.push(outside);
   if (estimate.comparison) {
     lines.push(
-      formatInterval('Comparison risk:', estimate.comparison.risk, riskRange(loss), `the ${loss} risk`),
-      formatInterval('Comparison accuracy:', estimate.comparison.accuracy, ACCURACY_RANGE, 'an accuracy'),
+      formatInterval('Comparison risk:', estimate.comparison.risk, riskRange(loss), `the ${loss} risk`, estimate.labels),
+      formatInterval('Comparison accuracy:', estimate.comparison.accuracy, ACCURACY_RANGE, 'an accuracy', estimate.labels),
       formatInterval(
         'Difference in risk (target − comparison):',
         estimate.comparison.difference,
         differenceRange(riskRange(loss)),
         'a difference',
+        estimate.labels,
       ),
     );
   }

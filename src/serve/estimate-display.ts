@@ -54,10 +54,26 @@ export function withinRange(value: number | null, range: ValueRange): number | n
 }
 
 /**
- * An interval as the page shows it, named and moved into `range`: "[lower, upper]" once it has
- * finite bounds, and in words before (a bracket of dashes reads as a fault): before the first
- * label (`labels`, those in the estimate, 0), and while too few labels bound it (a bootstrap after
- * one label).
+ * An interval's ends as the page and `label` show them, moved into `range`: "[lower, upper]" while
+ * either is known ("–" for one that is not), and in words while neither is (a bracket of dashes
+ * reads as a fault): before the first label (`labels`, those in the estimate, 0), and while too
+ * few labels bound it (a bootstrap after one label).
+ *
+ * @example
+ * intervalEnds({ lower: 0.1, upper: 0.3 }, ACCURACY_RANGE, 40); // '[0.1000, 0.3000]'
+ * intervalEnds({ lower: 0.1, upper: null }, ACCURACY_RANGE, 40); // '[0.1000, –]'
+ * intervalEnds({ lower: null, upper: null }, ACCURACY_RANGE, 0); // 'no labels yet'
+ * intervalEnds({ lower: NaN, upper: NaN }, ACCURACY_RANGE, 1); // 'not enough labels yet'
+ */
+export function intervalEnds(interval: { lower: number | null; upper: number | null }, range: ValueRange, labels: number): string {
+  const lower = withinRange(interval.lower, range);
+  const upper = withinRange(interval.upper, range);
+  if (!Number.isFinite(lower) && !Number.isFinite(upper)) return labels === 0 ? 'no labels yet' : 'not enough labels yet';
+  return `[${decimals(lower)}, ${decimals(upper)}]`;
+}
+
+/**
+ * An interval as the page shows it: its name, then its ends (`intervalEnds`).
  *
  * @example
  * intervalText({ name: '95% confidence sequence (anytime-valid)', lower: 0.1, upper: 0.3 }, ACCURACY_RANGE, 40); // '95% confidence sequence (anytime-valid): [0.1000, 0.3000]'
@@ -68,10 +84,7 @@ export function intervalText(
   range: ValueRange,
   labels: number,
 ): string {
-  const { name, lower, upper } = interval;
-  if (lower === null || upper === null || !Number.isFinite(lower) || !Number.isFinite(upper))
-    return `${name}: ${labels === 0 ? 'no labels yet' : 'not enough labels yet'}`;
-  return `${name}: [${decimals(withinRange(lower, range))}, ${decimals(withinRange(upper, range))}]`;
+  return `${interval.name}: ${intervalEnds(interval, range, labels)}`;
 }
 
 /** An estimate as the page shows it: its text, and a note that says why it differs from the estimate, or ''. */

@@ -68,7 +68,12 @@ describe('intervalText', () => {
     const sent = JSON.parse(JSON.stringify({ name, lower: NaN, upper: NaN })) as { name: string; lower: null; upper: null };
     expect(sent).toEqual({ name, lower: null, upper: null });
     expect(intervalText(sent, ACCURACY_RANGE, 0)).toBe(`${name}: no labels yet`);
-    expect(intervalText({ name, lower: null, upper: 0.5 }, riskRange('brier'), 1)).toBe(`${name}: not enough labels yet`);
+    expect(intervalText({ name, lower: NaN, upper: NaN }, riskRange('brier'), 1)).toBe(`${name}: not enough labels yet`);
+  });
+
+  it('shows the known end of an interval with one end unknown (an infinite end is null in JSON)', () => {
+    expect(intervalText({ name, lower: null, upper: 0.5 }, riskRange('brier'), 1)).toBe(`${name}: [–, 0.5000]`);
+    expect(intervalText({ name, lower: 0.25, upper: Infinity }, riskRange('cross-entropy'), 3)).toBe(`${name}: [0.2500, –]`);
   });
 });
 
