@@ -7,7 +7,7 @@ import { InputError, ReceivedKind, UsageError } from '../errors.js';
 import { assertFolderWritable } from '../io/atomic.js';
 import { faultPause } from '../io/fault.js';
 import { ActiveTestingSession, type StoppingRule } from '../session/session.js';
-import { createServeApp, hostRefusal, newToken } from '../serve/app.js';
+import { createServeApp, hostRefusal, newToken, SECURITY_HEADERS } from '../serve/app.js';
 import { AnnotationCoordinator, checkBrowserIds } from '../serve/coordinator.js';
 import { syntheticPool } from '../simulate/syntheticPool.js';
 import type { Command } from './command.js';
@@ -93,14 +93,19 @@ export function afterStart(handler: Promise<RequestHandler>): (request: Request)
 /**
  * What answers the requests when the server could not start: 503, the console saying why, after
  * the `Host` check that the app makes (`answersHost`), so that a page of another site reaching the
- * server under its own name (DNS rebinding) learns nothing, not even that it failed.
+ * server under its own name (DNS rebinding) learns nothing, not even that it failed; with the
+ * app's security headers.
  */
 export function notStarted(answersHost: (host: string) => boolean): RequestHandler {
   return {
     fetch(request) {
       const refused = hostRefusal(request.headers.get('host') ?? undefined, answersHost);
-      if (refused !== undefined) return new Response(refused, { status: 403, headers: { 'Content-Type': 'text/plain; charset=UTF-8' } });
-      return Response.json({ error: "the server could not start (the server's console says why)" }, { status: 503 });
+      if (refused !== undefined)
+        return new Response(refused, { status: 403, headers: { ...SECURITY_HEADERS, 'Content-Type': 'text/plain; charset=UTF-8' } });
+      return Response.json(
+        { error: "the server could not start (the server's console says why)" },
+        { status: 503, headers: SECURITY_HEADERS },
+      );
     },
   };
 }

@@ -103,7 +103,8 @@ const ROUTE_METHODS: Record<string, string> = {
   '/api/undo': 'POST',
 };
 
-const SECURITY_HEADERS: Record<string, string> = {
+/** The headers every answer of the server carries, the app's and those sent before it runs. */
+export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
   'Content-Security-Policy':
     "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
   'X-Content-Type-Options': 'nosniff',

@@ -230,7 +230,13 @@ describe('active-testing serve: usage errors', () => {
       '403: this server does not answer to the host "attacker.example:8080" (a guard against DNS rebinding). Open the URL that `active-testing serve` printed, or start it with --allowed-host NAME to use another name.',
     );
     expect(ask().status).toBe(403);
-    expect(ask('localhost:8080').status).toBe(503);
+    const failed = ask('localhost:8080');
+    expect(failed.status).toBe(503);
+    // The app's security headers, on both answers.
+    for (const answer of [rebound, failed]) {
+      expect(answer.headers.get('X-Content-Type-Options')).toBe('nosniff');
+      expect(answer.headers.get('Content-Security-Policy')).toMatch(/^default-src 'none'/);
+    }
   });
 
   it('is listed with its help', async () => {
