@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { access, constants, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { emitKeypressEvents, type Key } from 'node:readline';
 import { loadCalibrationSet } from '../calibration/load.js';
@@ -241,7 +241,8 @@ async function readCalibration(
 /**
  * Refuses a new session's path whose folder is missing, a file or not writable, before the pool and
  * the scores are read (the session's lock, taken last, would otherwise be the first to find out).
- * One expectation for every case, since the session file is created but never its folder.
+ * One expectation for every case, naming the path given, since the session file is created but
+ * never its folder.
  */
 async function checkSessionFolder(path: string): Promise<void> {
   const folder = dirname(path);
@@ -255,10 +256,19 @@ async function checkSessionFolder(path: string): Promise<void> {
   try {
     isFolder = (await stat(folder)).isDirectory();
   } catch (error) {
-    throw refusal((error as NodeJS.ErrnoException).code === 'ENOTDIR' ? `${folder} lies inside a file` : `${folder} does not exist`);
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw refusal(`${folder} does not exist`);
+    if (code === 'ENOTDIR') throw refusal(`${folder} lies inside a file`);
+    throw refusal(`${folder} cannot be read (${code})`);
   }
   if (!isFolder) throw refusal(`${folder} is a file`);
-  await assertFolderWritable(folder, '--session');
+  try {
+    await access(folder, constants.W_OK | constants.X_OK);
+  } catch (error) {
+    throw refusal(
+      `${folder} ${(error as NodeJS.ErrnoException).code === 'EROFS' ? 'is on a read-only file system' : 'is not writable by this user'}`,
+    );
+  }
 }
 
 async function createSession(

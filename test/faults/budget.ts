@@ -16,7 +16,7 @@ export const FAULTS = {
   /** A folder where the lock goes (lock-takeover). */
   lockIsFolder: 1,
   /** Folders and files the user `nobody` may not write (unwritable). */
-  unwritable: 4,
+  unwritable: 5,
 } as const;
 
 export const TOTAL_FAULTS =

@@ -36,6 +36,10 @@ describe.runIf(asNobody)('sessions in places nobody may write, run as the user n
     chmodSync(open, 0o777);
     const readOnly = (await sessionWithAnswers(open, 30, 4)).session;
     chmodSync(readOnly, 0o644);
+    // A folder nobody may not even look into, holding one that exists.
+    const locked = join(dir, 'locked');
+    mkdirSync(join(locked, 'sub'), { recursive: true });
+    chmodSync(locked, 0o700);
     const cases: Array<[string, string[], RegExp]> = [
       // Root-owned folder, mode 755: nobody cannot create the lock.
       [
@@ -51,8 +55,17 @@ describe.runIf(asNobody)('sessions in places nobody may write, run as the user n
       [
         'create in a read-only folder',
         ['label', '--session', join(dir, 'new.session'), '--answers', answers, ...pool],
-        // Refused before the pool is read, naming the flag.
-        /^active-testing label: --session: expected a folder that can be written, got "[^"]*" \(it is not writable by this user\)$/m,
+        // Named as the flag and the path given, as a missing folder is.
+        new RegExp(
+          `^active-testing label: --session: expected a file in an existing folder that can be written \\(the session file is created, not its folder\\), got "${join(dir, 'new.session')}" \\(${dir} is not writable by this user\\)$`,
+          'm',
+        ),
+      ],
+      [
+        'create below a folder that may not be searched',
+        ['label', '--session', join(locked, 'sub', 'new.session'), '--answers', answers, ...pool],
+        // Not "does not exist": the folder is there.
+        new RegExp(`, got "${join(locked, 'sub', 'new.session')}" \\(${join(locked, 'sub')} cannot be read \\(EACCES\\)\\)$`, 'm'),
       ],
       [
         'open a read-only session file',
@@ -68,7 +81,8 @@ describe.runIf(asNobody)('sessions in places nobody may write, run as the user n
       expect(run.stderr, name).toMatch(message);
     }
     expect(cases).toHaveLength(UNWRITABLE_CASES);
-    expect(readdirSync(dir).sort()).toEqual([...before, 'f.npy', 'open'].sort());
+    expect(readdirSync(dir).sort()).toEqual([...before, 'f.npy', 'locked', 'open'].sort());
+    expect(readdirSync(join(locked, 'sub'))).toEqual([]);
     expect(readdirSync(open).sort()).toEqual(['answers.tsv', 'pool.session']);
     expect(existsSync(`${session}.lock`)).toBe(false);
   });
