@@ -55,20 +55,22 @@ export function withinRange(value: number | null, range: ValueRange): number | n
 
 /**
  * An interval's ends as the page and `label` show them, moved into `range`: "[lower, upper]" while
- * either is known ("–" for one that is not), and in words while neither is (a bracket of dashes
- * reads as a fault): before the first label (`labels`, those in the estimate, 0), and while too
- * few labels bound it (a bootstrap after one label).
+ * either is known ("–" for one that is not: NaN or infinite, as live numbers, or null, as JSON
+ * sends them, so that both read alike), and in words while neither is (a bracket of dashes reads
+ * as a fault): before the first label (`labels`, those in the estimate, 0), while one label cannot
+ * bound it (a bootstrap), and "unbounded" after that.
  *
  * @example
  * intervalEnds({ lower: 0.1, upper: 0.3 }, ACCURACY_RANGE, 40); // '[0.1000, 0.3000]'
- * intervalEnds({ lower: 0.1, upper: null }, ACCURACY_RANGE, 40); // '[0.1000, –]'
+ * intervalEnds({ lower: 0.1, upper: Infinity }, ACCURACY_RANGE, 40); // '[0.1000, –]'
  * intervalEnds({ lower: null, upper: null }, ACCURACY_RANGE, 0); // 'no labels yet'
  * intervalEnds({ lower: NaN, upper: NaN }, ACCURACY_RANGE, 1); // 'not enough labels yet'
  */
 export function intervalEnds(interval: { lower: number | null; upper: number | null }, range: ValueRange, labels: number): string {
-  const lower = withinRange(interval.lower, range);
-  const upper = withinRange(interval.upper, range);
-  if (!Number.isFinite(lower) && !Number.isFinite(upper)) return labels === 0 ? 'no labels yet' : 'not enough labels yet';
+  const known = (end: number | null): number | null => (end !== null && Number.isFinite(end) ? withinRange(end, range) : null);
+  const lower = known(interval.lower);
+  const upper = known(interval.upper);
+  if (lower === null && upper === null) return labels === 0 ? 'no labels yet' : labels === 1 ? 'not enough labels yet' : 'unbounded';
   return `[${decimals(lower)}, ${decimals(upper)}]`;
 }
 

@@ -4,6 +4,7 @@ import {
   coveredItems,
   decimals,
   differenceRange,
+  intervalEnds,
   intervalText,
   plotCaption,
   plotPlaceholder,
@@ -71,9 +72,19 @@ describe('intervalText', () => {
     expect(intervalText({ name, lower: NaN, upper: NaN }, riskRange('brier'), 1)).toBe(`${name}: not enough labels yet`);
   });
 
-  it('shows the known end of an interval with one end unknown (an infinite end is null in JSON)', () => {
+  it('shows the known end of an interval with one end unknown, alike live and sent as JSON (an infinite end is null there)', () => {
     expect(intervalText({ name, lower: null, upper: 0.5 }, riskRange('brier'), 1)).toBe(`${name}: [–, 0.5000]`);
-    expect(intervalText({ name, lower: 0.25, upper: Infinity }, riskRange('cross-entropy'), 3)).toBe(`${name}: [0.2500, –]`);
+    for (const interval of [
+      { lower: 0.2, upper: Infinity },
+      { lower: -Infinity, upper: Infinity },
+      { lower: NaN, upper: 0.3 },
+    ]) {
+      const sent = JSON.parse(JSON.stringify(interval)) as { lower: number | null; upper: number | null };
+      for (const range of [riskRange('brier'), ACCURACY_RANGE, riskRange('cross-entropy')])
+        expect(intervalEnds(interval, range, 50)).toBe(intervalEnds(sent, range, 50));
+    }
+    expect(intervalEnds({ lower: 0.2, upper: Infinity }, riskRange('brier'), 50)).toBe('[0.2000, –]');
+    expect(intervalEnds({ lower: -Infinity, upper: Infinity }, ACCURACY_RANGE, 50)).toBe('unbounded');
   });
 });
 
