@@ -85,7 +85,10 @@ export function afterStart(handler: Promise<RequestHandler>): (request: Request)
   return async (request) => {
     const started = await handler;
     if (request.signal.aborted)
-      return Response.json({ error: 'the request was given up before the server had started: not acted on' }, { status: 503 });
+      return Response.json(
+        { error: 'the request was given up before the server had started: not acted on' },
+        { status: 503, headers: SECURITY_HEADERS },
+      );
     return started.fetch(request);
   };
 }

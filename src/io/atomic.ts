@@ -86,9 +86,10 @@ function processAlive(pid: number): boolean {
  * Removes the temporary files that an earlier writer of `names` in `dir` left behind when it was
  * killed (those of a process still running are kept). Returns the names removed, so that the
  * caller can say that an earlier run was interrupted. A writer is judged by its process id on
- * this machine: a folder shared with writers on other machines (a network file system) is not
- * supported; there the locks of sessions and output folders, which record their host, refuse the
- * second writer first.
+ * this machine: a folder written from several machines at once (a network file system) is not
+ * supported. Sessions and output folders are guarded there by their locks, which record their
+ * host and refuse a second writer first; a single file written by `writeFileAtomic` outside them
+ * (an export, a calibration file) is not, and a writer on another machine could lose its write.
  *
  * @example
  * const left = await removeStaleTemporaries('runs/a', ['estimates.npy', 'summary.json']);

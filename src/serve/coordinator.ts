@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { ActiveTestingError, InputError, ReceivedKind } from '../errors.js';
 import { SessionStateError, SessionWriteError } from '../session/errors.js';
 import type { ActiveTestingSession, Proposal, ProposalRecord, SessionEstimate, StoppingRule } from '../session/session.js';
+import { formatCount } from '../io/format-count.js';
 import { progress } from './estimate-display.js';
 import { accuracyInterval, displayedEstimate, riskInterval } from './interval.js';
 import type { ClientView, PageItem, PlotPoint, PublicState } from './protocol.js';
@@ -177,7 +178,8 @@ export class AnnotationCoordinator {
    * only while that is still the count: an undo sent twice (two tabs, a script sending again) then
    * takes back one label, not two. Without it, it undoes whatever is the annotator's last action.
    * @throws InputError when `resolved` is not a count; ConflictError when there is nothing to undo,
-   * the last action was another annotator's, or the count is no longer `resolved`;
+   * the last action was another annotator's, the count is no longer `resolved`, or (with
+   * `resolved`) another label, skip or undo began while it waited for those under way when it came;
    * SessionStoppedError once a failed write has closed the session.
    */
   async undo(client: string, resolved?: unknown): Promise<ClientView> {
@@ -201,7 +203,7 @@ export class AnnotationCoordinator {
         const { recorded, skipped } = this.session.estimate();
         if (recorded + skipped !== resolved)
           throw new ConflictError(
-            `nothing undone: the page showed ${resolved} labels and skips, the session now has ${recorded + skipped} (one was undone or added meanwhile)`,
+            `nothing undone: the page showed ${formatCount(resolved, 'label or skip', 'labels and skips')}, the session now has ${recorded + skipped} (one was undone or added meanwhile)`,
           );
       }
       const undone = await this.writing(this.session.undo({ annotator: annotatorOf(client) })).catch((error: unknown) => {

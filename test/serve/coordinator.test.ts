@@ -369,7 +369,7 @@ describe('AnnotationCoordinator', () => {
     release();
     await labelling;
     await expect(undoing).rejects.toThrow(
-      new ConflictError('nothing undone: the page showed 1 labels and skips, the session now has 2 (one was undone or added meanwhile)'),
+      new ConflictError('nothing undone: the page showed 1 label or skip, the session now has 2 (one was undone or added meanwhile)'),
     );
     expect(session.history().filter(({ status }) => status !== 'pending')).toHaveLength(2);
   });
