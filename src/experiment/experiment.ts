@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { readdir, readFile, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { PoolWorkCache, prepareSimulation, runPrepared, type SimulationOptions } from '../simulate/simulate.js';
+import { assertFitsInMemory } from '../simulate/memory.js';
 import { CancelledError, FileFormatError, InputError, OutputExistsError, ReceivedKind } from '../errors.js';
 import { checkOption } from '../options/index.js';
 import { checkKnownKeys } from '../io/suggest.js';
@@ -137,6 +138,10 @@ async function runExperimentLocked(grid: ExperimentConfig, options: ExperimentOp
       });
     }
   }
+  // Every setting's results must fit before the first runs: a later, larger one (random labelling
+  // with the ICL labels on top) would otherwise be refused after the others had run.
+  const { runs, step, bootstrap } = config;
+  for (const { size, acquisition } of config.settings) assertFitsInMemory([{ runs, size, step, bootstrap, acquisition }], 0);
   for (const { argument, file, scores } of scoreFiles(config, inputs)) {
     if (rowsAreProbabilities(scores)) emit({ event: 'warning', argument, file, message: probabilitiesWarning(argument) });
   }
