@@ -1,5 +1,6 @@
 import { isAbsolute, relative } from 'node:path';
-import { loadExperimentConfig } from '../experiment/config.js';
+import { loadExperimentConfig, namesGridKey } from '../experiment/config.js';
+import { FileFormatError, InputError } from '../errors.js';
 import { runExperiment, type ExperimentEvent } from '../experiment/experiment.js';
 import { assertFolderWritable } from '../io/atomic.js';
 import { type Command, EXIT_CODES_HELP } from './command.js';
@@ -95,6 +96,12 @@ export const experimentCommand: Command = {
       await withInterrupts('run the same command again to resume: finished settings are kept', (signal) =>
         runExperiment(config, { out, force: given.force === true, threads, signal, onEvent }),
       );
+    } catch (error) {
+      // A key found wrong once the pool is read (a size past it) is named with its grid file, as
+      // the keys checked on reading the file are.
+      if (error instanceof InputError && namesGridKey(error.argument))
+        throw new FileFormatError(configPath, error.message, undefined, { cause: error });
+      throw error;
     } finally {
       progress?.finish();
     }

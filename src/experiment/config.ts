@@ -186,6 +186,20 @@ export function loadExperimentConfig(path: string): ExperimentConfig {
 }
 
 /**
+ * Whether an error's `argument` names a key of a grid file (`size`, `settings[2].loss`,
+ * `surrogates.icl.scores`) rather than an option of the call (`out`, `threads`): such an error is
+ * the grid file's to fix, and the command line names the file with it.
+ *
+ * @example
+ * namesGridKey('settings[2].loss'); // true
+ * namesGridKey('threads'); // false
+ */
+export function namesGridKey(argument: string): boolean {
+  const key = /^[^.[]+/.exec(argument)?.[0];
+  return key !== undefined && [...optionNames('grid'), ...GRID_KEYS].includes(key);
+}
+
+/**
  * Validates an experiment description and fills in the defaults of `simulate`: runs 1000,
  * size min(400, N) (null until the pool is read: see `withPoolSize`), step 1, seed 0, exact
  * bootstrap, estimator `lure` (`iid` for random labelling), clip 0.1, no temperature. Paths are

@@ -34,6 +34,16 @@ describe('active-testing experiment', () => {
     expect(badSetting.stderr.startsWith(`active-testing experiment: ${bad}: settings[0].acquisition: expected`)).toBe(true);
   });
 
+  it('names the grid file in a refusal of its keys that comes once the pool is read, not the flags', async () => {
+    // A size past the pool of 30 items is found once the pool is read.
+    const config = writeGrid(join(root, 'past-pool'), { size: 30, runs: 2, labels: 40 });
+    const refused = await cli(['experiment', '--config', config, '--out', join(root, 'past-pool-out')]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toBe(
+      `active-testing experiment: ${config}: size: expected at most the pool size 30 (the labels per run: the grid's "size"), got 40`,
+    );
+  });
+
   it('names every key a grid takes in its help', async () => {
     const help = (await cli(['experiment', '--help'])).stdout;
     // The keys resolveExperimentConfig accepts, top level and per setting (its unknown-key message lists them).
