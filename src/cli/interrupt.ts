@@ -1,4 +1,5 @@
 import { CancelledError, InterruptedError } from '../errors.js';
+import { onStopSignals } from './signals.js';
 
 /**
  * Runs a command's `work` with Ctrl-C (SIGINT) and SIGTERM turned into an abort of the signal it is
@@ -26,15 +27,13 @@ export async function withInterrupts<T>(
     received ??= name;
     controller.abort();
   };
-  process.on('SIGINT', stop);
-  process.on('SIGTERM', stop);
+  const release = onStopSignals(stop);
   try {
     return await work(controller.signal);
   } catch (error) {
     if (received !== undefined && error instanceof CancelledError) throw new InterruptedError(received, hint, reached?.());
     throw error;
   } finally {
-    process.off('SIGINT', stop);
-    process.off('SIGTERM', stop);
+    release();
   }
 }

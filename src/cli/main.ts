@@ -3,6 +3,7 @@ import { faultPause } from '../io/fault.js';
 import { redactSecrets } from '../io/redact.js';
 import { handleClosedOutput } from './closed-output.js';
 import { describeFailure, runCli } from './run.js';
+import { listenForLateSignals } from './signals.js';
 
 const argv = process.argv.slice(2);
 // A failure outside the command's own promise (a worker, a stray callback) still ends in one line.
@@ -14,13 +15,12 @@ process.on('uncaughtException', fail);
 process.on('unhandledRejection', fail);
 handleClosedOutput(argv[0]);
 
+// Listened to from the start: the second signal of a Ctrl-C under `npm run` or of `timeout` may
+// come after the command's own handlers are gone, and must not end the process as killed by it.
+const returned = listenForLateSignals();
 runCli(argv).then(async (code) => {
-  // The command is done and its files closed: a signal while the process drains (the second of a
-  // Ctrl-C under `npm run` or of `timeout`, come late) ends it with the command's own exit code
-  // rather than as killed by the signal.
-  const exitNow = (): never => process.exit(code);
-  process.on('SIGINT', exitNow);
-  process.on('SIGTERM', exitNow);
+  await faultPause('cli:returned');
+  returned(code);
   process.exitCode = code;
   await faultPause('cli:done');
 });

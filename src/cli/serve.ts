@@ -14,6 +14,7 @@ import type { Command } from './command.js';
 import { optionHelp } from '../options/schema.js';
 import { CREATE_OPTIONS, checkSessionSource, openOrCreateSession, stoppingRule } from './label.js';
 import { commandFlags, commandValues, parseOptions } from './options.js';
+import { onStopSignals } from './signals.js';
 
 /** Where `serve --demo` keeps its session unless --session is given. */
 const DEMO_SESSION = 'runs/demo-label.session';
@@ -283,7 +284,7 @@ export const serveCommand: Command = {
     const actualPort = typeof address === 'object' && address !== null ? address.port : port;
     const answersHost = hostCheck(host, actualPort, (given.allowedHost as string[] | undefined) ?? []);
     let session: ActiveTestingSession | undefined;
-    let stop = (): void => {};
+    let release = (): void => {};
     try {
       await faultPause('serve:open');
       session = demo ? await demoSession(path) : await openOrCreateSession(path, given, 'serve', (pool) => checkBrowserIds(pool.ids));
@@ -296,9 +297,7 @@ export const serveCommand: Command = {
       // until the session is closed: signals after the first change nothing, where Node would end
       // the process at once (exit by signal, lock file left behind). Ctrl-C under `npm run` reaches
       // the server twice, from the terminal and from npm; `timeout` signals twice.
-      const stopped = new Promise<void>((resolve) => (stop = resolve));
-      process.on('SIGINT', stop);
-      process.on('SIGTERM', stop);
+      const stopped = new Promise<void>((resolve) => (release = onStopSignals(() => resolve())));
       console.log(`Labelling ${path}: open http://${urlHost(host)}:${actualPort}/?token=${token}`);
       console.log('Stop with Ctrl-C (every label is already saved).');
       await stopped;
@@ -312,8 +311,7 @@ export const serveCommand: Command = {
       try {
         await session?.close();
       } finally {
-        process.off('SIGINT', stop);
-        process.off('SIGTERM', stop);
+        release();
       }
     }
   },

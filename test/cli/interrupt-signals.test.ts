@@ -42,21 +42,36 @@ async function signalWhileWriting(argv: string[], watch: string, signal: NodeJS.
   return signalWhen(argv, writing, signal, 'output:step=400');
 }
 
-/** Runs the built CLI with the fault delays `delays`, sends it `signal` once `ready()`, and returns how it ended. */
-async function signalWhen(argv: string[], ready: () => boolean, signal: NodeJS.Signals, delays: string) {
+/** What a child has printed so far. */
+type Printed = { stdout: string; stderr: string };
+
+/**
+ * Runs the built CLI with the fault delays `delays`, sends it `signal` once `ready()`, then each
+ * later signal once its own condition holds, and returns how it ended.
+ */
+async function signalWhen(
+  argv: string[],
+  ready: (printed: Printed) => boolean,
+  signal: NodeJS.Signals,
+  delays: string,
+  ...later: [(printed: Printed) => boolean, NodeJS.Signals][]
+) {
   const child = spawn(process.execPath, [BUILT_CLI, ...argv], {
-    stdio: ['ignore', 'ignore', 'pipe'],
+    stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, ACTIVE_TESTING_FAULT_DELAY_MS: delays },
   });
-  let stderr = '';
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const printed: Printed = { stdout: '', stderr: '' };
+  child.stdout.on('data', (chunk: Buffer) => (printed.stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (printed.stderr += chunk.toString()));
   const exited = new Promise<void>((done) => child.on('close', () => done()));
   let finished = false;
   void exited.then(() => (finished = true));
-  while (!finished && !ready()) await new Promise((r) => setTimeout(r, 5));
-  child.kill(signal);
+  for (const [when, name] of [[ready, signal], ...later] as const) {
+    while (!finished && !when(printed)) await new Promise((r) => setTimeout(r, 5));
+    child.kill(name);
+  }
   await exited;
-  return { code: child.exitCode, signal: child.signalCode, stderr };
+  return { code: child.exitCode, signal: child.signalCode, stderr: printed.stderr };
 }
 
 /** Every hidden entry (temporaries, locks) under `dir`. */
@@ -98,6 +113,24 @@ describe('a command stopped by a signal while it writes its outputs', () => {
     // How many temporaries the kill caught depends on how late a loaded machine polled: at least one.
     expect(rerun.stderr).toMatch(/^.+: an earlier run was interrupted while writing; removed its [1-9]\d* temporary file\(s\)$/);
     expect(hidden(out)).toEqual([]);
+  });
+
+  it('simulate ends with 130, not killed, when a second SIGINT comes after it has returned and before it exits', async () => {
+    const out = join(root, 'twice');
+    const writing = () => existsSync(out) && readdirSync(out).some((name) => OUTPUT_TEMPORARY.test(name));
+    // Its line is written as the command returns: the second signal comes while the exit code is not yet set.
+    const returned = ({ stderr }: Printed) => stderr.endsWith('\n');
+    const run = await signalWhen(simulate(out), writing, 'SIGINT', 'output:step=400,cli:returned=1500', [returned, 'SIGINT']);
+    expect(run).toEqual({
+      code: 130,
+      signal: null,
+      stderr: 'active-testing simulate: interrupted by SIGINT; nothing of its results was written\n',
+    });
+  });
+
+  it('a first signal that comes after the command returned ends the process as killed by it', async () => {
+    const run = await signalWhen(['--version'], ({ stdout }) => stdout !== '', 'SIGTERM', 'cli:returned=60000');
+    expect(run).toEqual({ code: null, signal: 'SIGTERM', stderr: '' });
   });
 
   it('report on SIGINT removes its temporaries and lock, and exits 130 in one line', async () => {
