@@ -97,9 +97,10 @@ export const experimentCommand: Command = {
         runExperiment(config, { out, force: given.force === true, threads, signal, onEvent }),
       );
     } catch (error) {
-      // A key found wrong once the pool is read (a size past it) is named with its grid file, as
-      // the keys checked on reading the file are.
-      if (error instanceof InputError && namesGridKey(error.argument))
+      // A key found wrong once the pool is read (a size past it, a labels file that is missing)
+      // is named with its grid file, as the keys checked on reading the file are.
+      const namesKey = error instanceof InputError || error instanceof FileFormatError;
+      if (namesKey && error.argument !== undefined && namesGridKey(error.argument))
         throw new FileFormatError(configPath, error.message, undefined, { cause: error });
       throw error;
     } finally {

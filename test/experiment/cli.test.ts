@@ -44,6 +44,19 @@ describe('active-testing experiment', () => {
     );
   });
 
+  it('names the grid file in a refusal of a file that one of its keys names', async () => {
+    // The labels file is read once the run starts, not when the grid is loaded.
+    const dir = join(root, 'missing-labels');
+    const config = writeGrid(dir, { size: 30, runs: 2, labels: 10, extra: { labels: 'absent.npy' } });
+    const out = join(root, 'missing-labels-out');
+    const refused = await cli(['experiment', '--config', config, '--out', out]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toBe(
+      `active-testing experiment: ${config}: labels: ${join(dir, 'absent.npy')}: cannot read: no such file (ENOENT)`,
+    );
+    expect(existsSync(out)).toBe(false);
+  });
+
   it('names every key a grid takes in its help', async () => {
     const help = (await cli(['experiment', '--help'])).stdout;
     // The keys resolveExperimentConfig accepts, top level and per setting (its unknown-key message lists them).
