@@ -108,12 +108,17 @@ async function readScores(path: string | undefined, flagName: string): Promise<M
   return path === undefined ? undefined : scoresMatrix(await readNpy(path, flagName), flagName);
 }
 
-function columnIndex(table: Table, name: string, path: string): number {
+/**
+ * The index of the column `flag` chooses. Its refusal names the flag: the name may be its default
+ * ("sentence"), found nowhere on the command line, and the flag is what to pass instead.
+ */
+function columnIndex(table: Table, name: string, path: string, flag: string): number {
   const index = table.columns.indexOf(name);
   if (index === -1)
     throw new FileFormatError(
       path,
       `no column "${name}" (columns: ${table.columns.join(', ')})${meantHint(name, table.columns, (column) => JSON.stringify(column))}`,
+      flag,
     );
   return index;
 }
@@ -190,9 +195,9 @@ async function readPool(given: Record<string, unknown>): Promise<{ texts: string
   if (table.rows.length === 0) {
     throw new FileFormatError(dataPath, 'holds no items; expected one row per item of the pool, one per row of --model-scores');
   }
-  const textColumn = columnIndex(table, (given.textColumn as string | undefined) ?? 'sentence', dataPath);
+  const textColumn = columnIndex(table, (given.textColumn as string | undefined) ?? 'sentence', dataPath, '--text-column');
   const idName = given.idColumn as string | undefined;
-  const idColumn = idName !== undefined ? columnIndex(table, idName, dataPath) : table.columns.indexOf('id');
+  const idColumn = idName !== undefined ? columnIndex(table, idName, dataPath, '--id-column') : table.columns.indexOf('id');
   const texts = table.rows.map((_, i) => poolText(table, i, textColumn, dataPath));
   const ids = idColumn === -1 ? undefined : table.rows.map((_, i) => poolId(table, i, idColumn, dataPath));
   if (ids !== undefined) checkUniqueIds(ids, table, idColumn, dataPath);
@@ -405,7 +410,7 @@ interface Answers {
 
 async function readAnswers(path: string, column: string): Promise<Answers> {
   const table = await readTable(path);
-  const labelColumn = columnIndex(table, column, path);
+  const labelColumn = columnIndex(table, column, path, '--answer-column');
   const idColumn = table.columns.indexOf('id');
   if (idColumn === -1) refuseBlankLinesBetweenRows(table, path);
   const byId = new Map<string, { answer: string | null; place: string }>();

@@ -312,6 +312,21 @@ describe('active-testing label: scripted use and bad input', () => {
     expect(existsSync(session)).toBe(false);
   });
 
+  it('names the flag that chooses a column the pool file lacks, before creating the session', async () => {
+    const files = await writePoolFiles(3, 7);
+    const session = join(files.dir, 't.session');
+    const tsv = join(files.dir, 'text-column.tsv');
+    writeFileSync(tsv, `text\tlabel\none\t0\ntwo\t1\nthree\t0\n`);
+    const created = run([...createArgs(files, session, 0).map((a) => (a === files.data ? tsv : a)), '--answers', files.data]);
+    expect(created.status).toBe(1);
+    // The default "sentence" is nowhere on the command line: the flag says what to pass.
+    expect(created.stderr).toBe(`active-testing label: --text-column: ${tsv}: no column "sentence" (columns: text, label)\n`);
+    const byId = run([...createArgs(files, session, 0), '--id-column', 'key', '--answers', files.data]);
+    expect(byId.status).toBe(1);
+    expect(byId.stderr).toMatch(/^active-testing label: --id-column: \S+pool\.tsv: no column "key" \(columns: /);
+    expect(existsSync(session)).toBe(false);
+  });
+
   it('reads answers as class names when the classes are named by integers', async () => {
     const files = await writePoolFiles(3, 8);
     const session = join(files.dir, 'stars.session');
@@ -442,7 +457,9 @@ describe('active-testing label: scripted use and bad input', () => {
     writeFileSync(answers, ['id\tlabel', ...good].join('\n'));
     const misspelt = run([...createArgs(files, session, 0), '--answers', answers, '--answer-column', 'lable']);
     expect(misspelt.status).toBe(1);
-    expect(misspelt.stderr).toBe(`active-testing label: ${answers}: no column "lable" (columns: id, label) (did you mean "label"?)\n`);
+    expect(misspelt.stderr).toBe(
+      `active-testing label: --answer-column: ${answers}: no column "lable" (columns: id, label) (did you mean "label"?)\n`,
+    );
     expect(existsSync(session)).toBe(false);
     // An existing session records nothing from a file with a bad answer in it.
     writeFileSync(answers, ['id\tlabel', ...good].join('\n'));
