@@ -33,7 +33,7 @@ Inference servers (--model openai:http://host:port/v1#model-name):
 ${help(['apiKeyEnv', 'openaiMode', 'topLogprobs', 'missingLabel', 'concurrency', 'requestTimeout', 'maxRetries'])}
 
 Outputs in DIR: scores.npy (N×K float32 raw label logits, rows in dataset order after removing
-ICL rows), labels.npy (N int32) and meta.json (accuracy, loss, floored_labels, classes,
+ICL rows), labels.npy (N int32) and meta.json (n, accuracy, loss, floored_labels, classes,
 label_token_ids, first_prompt, icl_rows, timings, config, run, version). Rerunning the same
 command on the same DIR resumes an interrupted run; a different configuration (a served model's
 --openai-mode, --top-logprobs and --missing-label included) is refused unless --force.

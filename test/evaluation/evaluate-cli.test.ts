@@ -71,6 +71,10 @@ describe.each(TEST_MODELS)('active-testing evaluate on %s', (name) => {
     // What ran: the instruction is encoded once where the graph takes a key/value cache.
     expect(meta.run.prefix_cache).toBe(name !== 'tiny-gpt2-nocache');
     for (const key of ['accuracy', 'loss', 'timings', 'config', 'version']) expect(meta).toHaveProperty(key);
+    expect(meta.n).toBe(zeroShot.length);
+    // The help lists every key of meta.json, so a reader of the file finds each one explained.
+    const listed = /meta\.json \(([^)]*)\)/.exec(evaluateCommand.help.replace(/\s+/g, ' '))?.[1]?.split(', ');
+    expect(listed?.sort()).toEqual(Object.keys(meta).sort());
     expect(readdirSync(out).sort()).toEqual(['labels.npy', 'meta.json', 'scores.npy']);
   });
 });
