@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { InputError, OutputExistsError } from '../errors.js';
+import { InputError, OutputExistsError, ReceivedKind } from '../errors.js';
 import { evaluateToFolder, flooredLabelsWarning } from '../evaluation/evaluate.js';
 import {
   checkEvaluateOptions,
@@ -26,6 +26,8 @@ export const EVALUATE_REFERENCE = 'evaluate:';
  * Validates the grid's `evaluate` steps and resolves their file options against `baseDir`
  * (a model id, `hub:` data or an `openai:` model that is not a file there is kept as written).
  *
+ * @throws {InputError} on a step that is not an object of known evaluate options, and on a path
+ *   not found relative to `baseDir` but found relative to the current folder.
  * @example
  * resolveEvaluateSteps({ target: { model: 'models/tiny', data: 'pool.tsv', classes: 'a,b' } }, '/grids');
  */
@@ -55,8 +57,18 @@ export function resolveEvaluateSteps(input: unknown, baseDir: string): Map<strin
     const step = checkEvaluateOptions(value as Record<string, unknown>, where);
     for (const option of EVALUATE_PATH_OPTIONS) {
       const path = step[option];
-      const local = path === undefined ? null : resolve(baseDir, path);
-      if (local !== null && existsSync(local)) step[option] = local;
+      if (path === undefined) continue;
+      const local = resolve(baseDir, path);
+      if (existsSync(local)) step[option] = local;
+      // Kept as written (a Hub id, hub: data), the path would be opened relative to the current
+      // folder where it is there: the same grid would score other files run from elsewhere.
+      else if (existsSync(path)) {
+        throw new InputError({
+          argument: `${where}.${option}`,
+          expected: `a path relative to the grid file's folder (${baseDir})`,
+          received: ReceivedKind.noted(path, 'not there, but found relative to the current folder'),
+        });
+      }
     }
     steps.set(name, step);
   }

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -8,6 +8,7 @@ import { writeGrid } from './pool-files.js';
 import { runCliCaptured } from '../helpers/cli.js';
 import { expectSameOutputs } from '../helpers/same-outputs.js';
 import { encodeNpy, parseNpy } from '../../src/io/npy.js';
+import { modelDir } from '../model/fixtures.js';
 
 const BUILT_CLI = resolve(dirname(fileURLToPath(import.meta.url)), '../../dist/cli.js');
 const readNpyFile = (path: string) => parseNpy(readFileSync(path));
@@ -56,6 +57,45 @@ describe('active-testing experiment', () => {
     );
     expect(existsSync(out)).toBe(false);
   });
+
+  it.skipIf(!existsSync(BUILT_CLI))(
+    'refuses an evaluate step path found relative to the current folder, not the grid file (built CLI)',
+    () => {
+      // The model and the pool are beside the current folder, the grid one folder down: relative to
+      // the grid file (as its paths are), neither is there.
+      const dir = join(root, 'cwd-paths');
+      mkdirSync(join(dir, 'grids'), { recursive: true });
+      cpSync(modelDir('tiny-gpt2-nocache'), join(dir, 'model'), { recursive: true });
+      writeFileSync(join(dir, 'pool.tsv'), 'sentence\tlabel\ngood\t1\nbad\t0\n');
+      const step = { model: join(dir, 'model'), data: join(dir, 'pool.tsv'), classes: 'negative,positive' };
+      const refusals: Array<[string, Record<string, string>, string]> = [
+        ['model', { ...step, model: 'model' }, 'model'],
+        ['data', { ...step, data: 'pool.tsv' }, 'pool.tsv'],
+      ];
+      for (const [option, target, written] of refusals) {
+        const config = join(dir, 'grids', `${option}.json`);
+        writeFileSync(
+          config,
+          JSON.stringify({
+            evaluate: { target },
+            modelScores: 'evaluate:target',
+            labels: 'evaluate:target',
+            settings: [{ acquisition: 'iid' }],
+          }),
+        );
+        const out = join(dir, `${option}-out`);
+        const refused = spawnSync(process.execPath, [BUILT_CLI, 'experiment', '--config', config, '--out', out], {
+          cwd: dir,
+          encoding: 'utf8',
+        });
+        expect(refused.status).toBe(1);
+        expect(refused.stderr).toBe(
+          `active-testing experiment: ${config}: evaluate.target.${option}: expected a path relative to the grid file's folder (${join(dir, 'grids')}), got "${written}" (not there, but found relative to the current folder)\n`,
+        );
+        expect(existsSync(out)).toBe(false);
+      }
+    },
+  );
 
   it('names every key a grid takes in its help', async () => {
     const help = (await cli(['experiment', '--help'])).stdout;
