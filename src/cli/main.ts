@@ -3,7 +3,7 @@ import { faultPause } from '../io/fault.js';
 import { redactSecrets } from '../io/redact.js';
 import { handleClosedOutput } from './closed-output.js';
 import { describeFailure, runCli } from './run.js';
-import { listenForLateSignals } from './signals.js';
+import { takeLateSignals } from './signals.js';
 
 const argv = process.argv.slice(2);
 // A failure outside the command's own promise (a worker, a stray callback) still ends in one line.
@@ -15,9 +15,9 @@ process.on('uncaughtException', fail);
 process.on('unhandledRejection', fail);
 handleClosedOutput(argv[0]);
 
-// Listened to from the start: the second signal of a Ctrl-C under `npm run` or of `timeout` may
-// come after the command's own handlers are gone, and must not end the process as killed by it.
-const returned = listenForLateSignals();
+// The second signal of a Ctrl-C under `npm run` or of `timeout` may come after the command's own
+// handlers are gone, and must not end the process as killed by it.
+const returned = takeLateSignals();
 runCli(argv).then(async (code) => {
   await faultPause('cli:returned');
   returned(code);

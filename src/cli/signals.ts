@@ -5,22 +5,50 @@ type StopSignal = InterruptedError['signal'];
 
 const STOP_SIGNALS: readonly StopSignal[] = ['SIGINT', 'SIGTERM'];
 
-/** Whether a command's own handler has received a stop signal in this process. */
+/** Whether the process is the command line's (its entry point takes late signals), not a library's caller. */
+let entryPoint = false;
+/** Whether the entry point's listener is installed. */
+let listening = false;
+/** Whether a command's own handler has received a stop signal: later ones are repeats. */
 let stopReceived = false;
+/** The command's exit code, once it has returned. */
+let exitCode: number | undefined;
+
+/**
+ * The entry point's listener. A signal while a command's handler listens is the command's; one
+ * after a stop was received is a repeat and changes nothing; once the command has returned, a
+ * signal ends the process with its exit code (its files are closed: the drain need not finish).
+ * Otherwise the signal ends the process as killed by it, as where nothing listens.
+ */
+function late(signal: StopSignal): void {
+  if (exitCode !== undefined) process.exit(exitCode);
+  if (stopReceived || process.listenerCount(signal) > 1) return;
+  for (const name of STOP_SIGNALS) process.off(name, late);
+  listening = false;
+  process.kill(process.pid, signal);
+}
+
+function listenLate(): void {
+  if (!entryPoint || listening) return;
+  listening = true;
+  for (const signal of STOP_SIGNALS) process.on(signal, late);
+}
 
 /**
  * Hands Ctrl-C (SIGINT) and SIGTERM to `stop`, until the function it returns is called. A command
  * that stops cleanly (its files closed, its lock released) listens with this, rather than with
- * `process.on`, so that the command line's entry point knows a stop is under way: a signal after
- * the first, come once the command's handlers are gone and before the process ends, then changes
- * nothing, where Node would end the process as killed by it (`timeout` and Ctrl-C under `npm run`
- * both signal twice).
+ * `process.on`: in the command line's process, the entry point then listens too, from before the
+ * command's handler until the process ends, so that a signal after the first, come once the
+ * command's handlers are gone, changes nothing, where Node would end the process as killed by it
+ * (`timeout` and Ctrl-C under `npm run` both signal twice). Until a command listens, nothing
+ * does: a signal ends the process at once, even in the middle of synchronous work.
  *
  * @example
  * const release = onStopSignals(() => controller.abort());
  * try { await work(controller.signal); } finally { release(); }
  */
 export function onStopSignals(stop: (signal: StopSignal) => void): () => void {
+  listenLate();
   const received = (signal: StopSignal): void => {
     stopReceived = true;
     stop(signal);
@@ -32,23 +60,14 @@ export function onStopSignals(stop: (signal: StopSignal) => void): () => void {
 }
 
 /**
- * Listens to Ctrl-C and SIGTERM for the whole life of the command line's process, and returns the
- * function to call with the command's exit code once it has returned. A signal while a command's
- * handler listens is the command's; one after a stop was received is a late repeat and changes
- * nothing; once the command has returned, a signal ends the process with the command's exit code
- * (its files are closed: the drain need not finish). Any other signal ends the process as the
- * signal would, as it does where nothing listens.
+ * Makes this process the command line's: from now on the commands' signal handlers are backed by
+ * the entry point's (see `onStopSignals`). Returns the function to call with the command's exit
+ * code once it has returned: a signal after that ends the process with that code.
  */
-export function listenForLateSignals(): (code: number) => void {
-  let finished: number | undefined;
-  const late = (signal: StopSignal): void => {
-    if (finished !== undefined) process.exit(finished);
-    if (stopReceived || process.listenerCount(signal) > 1) return;
-    for (const name of STOP_SIGNALS) process.off(name, late);
-    process.kill(process.pid, signal);
-  };
-  for (const signal of STOP_SIGNALS) process.on(signal, late);
+export function takeLateSignals(): (code: number) => void {
+  entryPoint = true;
   return (code) => {
-    finished = code;
+    exitCode = code;
+    listenLate();
   };
 }

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadExperimentConfig } from '../../src/experiment/config.js';
 import { runExperiment } from '../../src/experiment/experiment.js';
 import { writeReport } from '../../src/report/report.js';
-import { BUILT_CLI } from '../faults/children.js';
+import { BUILT_CLI, sessionWithAnswers } from '../faults/children.js';
 import { tinyEvaluateFlags } from '../faults/evaluate-args.js';
 import { writePoolFiles } from '../faults/pool-files.js';
 import { writeGrid } from '../experiment/pool-files.js';
@@ -66,11 +66,15 @@ async function signalWhen(
   const exited = new Promise<void>((done) => child.on('close', () => done()));
   let finished = false;
   void exited.then(() => (finished = true));
-  for (const [when, name] of [[ready, signal], ...later] as const) {
-    while (!finished && !when(printed)) await new Promise((r) => setTimeout(r, 5));
-    child.kill(name);
+  try {
+    for (const [when, name] of [[ready, signal], ...later] as const) {
+      while (!finished && !when(printed)) await new Promise((r) => setTimeout(r, 5));
+      child.kill(name);
+    }
+    await exited;
+  } finally {
+    child.kill('SIGKILL');
   }
-  await exited;
   return { code: child.exitCode, signal: child.signalCode, stderr: printed.stderr };
 }
 
@@ -128,9 +132,19 @@ describe('a command stopped by a signal while it writes its outputs', () => {
     });
   });
 
-  it('a first signal that comes after the command returned ends the process as killed by it', async () => {
-    const run = await signalWhen(['--version'], ({ stdout }) => stdout !== '', 'SIGTERM', 'cli:returned=60000');
-    expect(run).toEqual({ code: null, signal: 'SIGTERM', stderr: '' });
+  it('a signal that no command takes ends the process at once, even in the middle of synchronous work', async () => {
+    const { session, answers } = await sessionWithAnswers(mkdtempSync(join(root, 'label-')), 60, 5);
+    // `label --answers` records its labels without waiting on anything, each write held 200 ms: a
+    // signal handled only when the process next waits would come after all 60 labels, and exit 0.
+    const records = () => readFileSync(session, 'utf8').split('\n').length;
+    const started = records();
+    const run = await signalWhen(
+      ['label', '--session', session, '--answers', answers],
+      () => records() > started + 2,
+      'SIGINT',
+      'journal:append=200',
+    );
+    expect(run).toEqual({ code: null, signal: 'SIGINT', stderr: '' });
   });
 
   it('report on SIGINT removes its temporaries and lock, and exits 130 in one line', async () => {
