@@ -110,6 +110,27 @@ describe('VarianceRatioToRandom', () => {
     expect([diagnostic.evidenceLabels, diagnostic.evidenceErrors]).toEqual([0, 0]);
   });
 
+  it('is NaN, not 0, while every labelled loss is the same: a rounding residue is no spread', () => {
+    // Uniform draws of a constant Brier loss 2/3 from 20 items: after 5 labels LURE's mean square
+    // exceeds its squared mean by a rounding residue, which read as a ratio of 0 and as random
+    // labelling needing the whole pool (20 labels) to match 5.
+    const poolSize = 20;
+    const lure = new LUREEstimator(poolSize);
+    const diagnostic = new VarianceRatioToRandom(poolSize);
+    const readings: [number, number][] = [];
+    for (let m = 0; m < 12; m++) {
+      lure.add(2 / 3, 1 / (poolSize - m));
+      diagnostic.add(2 / 3, 1 / (poolSize - m), false);
+      readings.push([
+        diagnostic.ratio(lure.bootstrapVariance(), lure.estimate()),
+        diagnostic.equivalentLabels(lure.bootstrapVariance(), lure.estimate()),
+      ]);
+    }
+    expect(readings.map(([ratio]) => ratio)).toEqual(Array.from({ length: 12 }, () => Number.NaN));
+    expect(readings.map(([, labels]) => labels)).toEqual(Array.from({ length: 12 }, (_, m) => m + 1));
+    expect(diagnostic.randomVariance(lure.estimate())).toBe(0);
+  });
+
   it('is NaN before the first label', () => {
     expect(new VarianceRatioToRandom(10).ratio(1, 0.5)).toBeNaN();
   });

@@ -97,8 +97,9 @@ export class VarianceRatioToRandom {
     const m = this.squares.count;
     const n = this.poolSize;
     if (m === 0) return Number.NaN;
-    const spread = Math.max(this.meanSquare() - riskEstimate * riskEstimate, 0);
-    if (spread === 0) return activeVariance === 0 ? m : Number.NaN;
+    const meanSquare = this.meanSquare();
+    const spread = lossSpread(meanSquare, riskEstimate);
+    if (spread === 0) return activeVariance <= ROUNDING_RESIDUE * meanSquare ? m : Number.NaN;
     return (spread * n) / (activeVariance * (n - 1) + spread);
   }
 
@@ -327,10 +328,23 @@ export class VarianceDiagnosticByRow {
   }
 }
 
+/**
+ * A variance at most this fraction of the mean square is rounding, not spread: with every labelled
+ * loss the same, E[ℓ²] − R² comes out a few ulps of E[ℓ²] either side of 0, and read as spread it
+ * turned the ratio into 0 and the equivalent labels into the whole pool.
+ */
+const ROUNDING_RESIDUE = 1e-12;
+
+/** The per-item loss variance `E[ℓ²] − R²` from their estimates; 0 where it is negative or a rounding residue. */
+function lossSpread(meanSquare: number, riskEstimate: number): number {
+  const spread = meanSquare - riskEstimate * riskEstimate;
+  return spread > ROUNDING_RESIDUE * meanSquare ? spread : 0;
+}
+
 /** Random labelling's variance with M of N labels, `σ²/M·(N−M)/(N−1)`, from the estimates of E[ℓ²] and R. NaN at M = 0. */
 function randomLabellingVariance(meanSquare: number, riskEstimate: number, m: number, n: number): number {
   if (m === 0) return Number.NaN;
-  const spread = Math.max(meanSquare - riskEstimate * riskEstimate, 0);
+  const spread = lossSpread(meanSquare, riskEstimate);
   return n === 1 ? 0 : ((spread / m) * (n - m)) / (n - 1);
 }
 
