@@ -202,10 +202,16 @@ function widened(estimate: IntervalEstimate, by: number): IntervalEstimate {
 /**
  * The accuracy's interval from the error rate's, within [0, 1]: the error rate's may reach past
  * its range (the bootstrap's ±1.96σ near 0 or 1, the sequences' rounding allowance of a few ulps),
- * which for an accuracy would read as impossible values such as -0.0015 or "-0.0000".
+ * which for an accuracy would read as impossible values such as -0.0015 or "-0.0000". Both ends
+ * are cut, so an error-rate interval wholly above 1 (LURE's estimate after a label drawn with
+ * probability below 1/N, with no width yet) gives [0, 0] rather than an inverted interval.
  */
 function complement(interval: RiskInterval): RiskInterval {
-  return { lower: Math.max(0, 1 - interval.upper), upper: Math.min(1, 1 - interval.lower) };
+  return { lower: withinUnit(1 - interval.upper), upper: withinUnit(1 - interval.lower) };
+}
+
+function withinUnit(value: number): number {
+  return Math.min(1, Math.max(0, value));
 }
 
 function asAccuracy(errorRate: IntervalEstimate): IntervalEstimate {

@@ -39,4 +39,35 @@ describe('the accuracy interval', () => {
     }
     expect(errorRatePastOne).toBeGreaterThan(0);
   });
+  it('is [0, 0], not inverted, when the whole error-rate interval lies above 1', async () => {
+    // Two items, the target wrong on the second; a defensive proposal draws it first with
+    // probability below 1/2, so LURE's error rate after that label is above 1 and its bootstrap
+    // interval has no width there. Its complement was { lower: 0, upper: -0.0476 }.
+    const session = await ActiveTestingSession.create(null, {
+      texts: ['first', 'second'],
+      classes: ['a', 'b'],
+      modelScores: [
+        [0, 0],
+        [0, 0],
+      ],
+      surrogateScores: [
+        [Math.sin(0), Math.sin(1)],
+        [Math.sin(7), Math.sin(8)],
+      ],
+      loss: 'zero-one',
+      acquisition: 'surrogate-ce',
+      defensive: 0.5,
+      seed: 3,
+    });
+    const [item] = await session.next();
+    expect(item!.index).toBe(1);
+    await session.record(item!.id, 'b');
+    const { risk, accuracy } = session.estimate();
+    expect(risk.value).toBeCloseTo(1.047608, 6);
+    expect(risk.bootstrap.lower).toBeGreaterThan(1);
+    expect(accuracy.bootstrap).toEqual({ lower: 0, upper: 0 });
+    for (const kind of ['anytime', 'fixed'] as const) {
+      expect(accuracy[kind]!.lower).toBeLessThanOrEqual(accuracy[kind]!.upper);
+    }
+  });
 });
