@@ -66,7 +66,8 @@ export interface SessionEstimate {
    * "Is active testing helping here?": the risk's variance ÷ the variance random labelling would
    * have had with as many labels, both estimated from the session's labels (`VarianceRatioToRandom`).
    * Below 1 active testing is helping. NaN where both are 0 and there is nothing to compare: before
-   * the first label, while every labelled loss is the same, and once every item is labelled.
+   * the first label, once every item is labelled, and while every labelled loss is the same under
+   * uniform draws (under another proposal LURE's weights give the estimated spread a value even then).
    */
   varianceRatio: number;
   /**
