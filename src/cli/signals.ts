@@ -9,6 +9,8 @@ const STOP_SIGNALS: readonly StopSignal[] = ['SIGINT', 'SIGTERM'];
 let entryPoint = false;
 /** Whether the entry point's listener is installed. */
 let listening = false;
+/** How many of the commands' handlers listen now (any other listener, a dependency's, is not one). */
+let commandHandlers = 0;
 /** Whether a command's own handler has received a stop signal: later ones are repeats. */
 let stopReceived = false;
 /** The command's exit code, once it has returned. */
@@ -22,7 +24,7 @@ let exitCode: number | undefined;
  */
 function late(signal: StopSignal): void {
   if (exitCode !== undefined) process.exit(exitCode);
-  if (stopReceived || process.listenerCount(signal) > 1) return;
+  if (stopReceived || commandHandlers > 0) return;
   for (const name of STOP_SIGNALS) process.off(name, late);
   listening = false;
   process.kill(process.pid, signal);
@@ -54,7 +56,12 @@ export function onStopSignals(stop: (signal: StopSignal) => void): () => void {
     stop(signal);
   };
   for (const signal of STOP_SIGNALS) process.on(signal, received);
+  commandHandlers += 1;
+  let released = false;
   return () => {
+    if (released) return;
+    released = true;
+    commandHandlers -= 1;
     for (const signal of STOP_SIGNALS) process.off(signal, received);
   };
 }
