@@ -9,6 +9,8 @@ import {
   type EvaluateOptions,
 } from '../evaluation/evaluate-options.js';
 import { assertFolderWritable } from '../io/atomic.js';
+import { isOpenAIModelSpec } from '../model/backends/openaiTarget.js';
+import { looksLikeModelPath } from '../model/transformers-backend.js';
 import { formatCount } from '../io/format-count.js';
 
 /**
@@ -24,10 +26,10 @@ export const EVALUATE_REFERENCE = 'evaluate:';
 
 /**
  * Validates the grid's `evaluate` steps and resolves their file options against `baseDir`
- * (a model id, `hub:` data or an `openai:` model that is not a file there is kept as written).
+ * (a Hub model id, `hub:` data and an `openai:` model are kept as written).
  *
- * @throws {InputError} on a step that is not an object of known evaluate options, and on a path
- *   not found relative to `baseDir` but found relative to the current folder.
+ * @throws {InputError} on a step that is not an object of known evaluate options, and on a Hub id
+ *   that a folder in the current folder shadows.
  * @example
  * resolveEvaluateSteps({ target: { model: 'models/tiny', data: 'pool.tsv', classes: 'a,b' } }, '/grids');
  */
@@ -57,22 +59,35 @@ export function resolveEvaluateSteps(input: unknown, baseDir: string): Map<strin
     const step = checkEvaluateOptions(value as Record<string, unknown>, where);
     for (const option of EVALUATE_PATH_OPTIONS) {
       const path = step[option];
-      if (path === undefined) continue;
-      const local = resolve(baseDir, path);
-      if (existsSync(local)) step[option] = local;
-      // Kept as written (a Hub id, hub: data), the path would be opened relative to the current
-      // folder where it is there: the same grid would score other files run from elsewhere.
-      else if (existsSync(path)) {
-        throw new InputError({
-          argument: `${where}.${option}`,
-          expected: `a path relative to the grid file's folder (${baseDir})`,
-          received: ReceivedKind.noted(path, 'not there, but found relative to the current folder'),
-        });
-      }
+      if (path !== undefined) step[option] = gridPath(option, path, baseDir, `${where}.${option}`);
     }
     steps.set(name, step);
   }
   return steps;
+}
+
+/**
+ * A step's file option as the grid means it: relative to the grid file's folder, except a `hub:`
+ * data source, an `openai:` model and a Hub id (`name` or `owner/name` not there), kept as written.
+ * A Hub id would be read from a folder of that name in the current folder, where there is one: the
+ * same grid would then score another model run from elsewhere, so that is refused.
+ */
+function gridPath(option: (typeof EVALUATE_PATH_OPTIONS)[number], path: string, baseDir: string, argument: string): string {
+  const local = resolve(baseDir, path);
+  if (option !== 'model') return option !== 'instructionFile' && path.startsWith('hub:') ? path : local;
+  if (isOpenAIModelSpec(path)) return path;
+  if (existsSync(local) || looksLikeModelPath(path)) return local;
+  if (existsSync(path)) {
+    throw new InputError({
+      argument,
+      expected: `a model folder relative to the grid file's folder (${baseDir}) or a Hub id`,
+      received: ReceivedKind.noted(
+        path,
+        'a Hub id, but a folder of that name in the current folder would be read instead: give the folder by its absolute path, or run from another folder',
+      ),
+    });
+  }
+  return path;
 }
 
 /** The folder of a step's outputs inside an experiment's output folder. */

@@ -213,10 +213,17 @@ export function transformersLoadFailure(error: unknown): ActiveTestingError {
 
 /**
  * Whether `idOrPath` names a folder rather than a Hub id: anything that exists on disk, or that
- * looks like a path (starts with `.`, `/` or `~`, is absolute, or has more than one `/`).
+ * looks like a path (`looksLikeModelPath`).
  */
 export function isLocalModelPath(idOrPath: string): boolean {
-  if (existsSync(idOrPath)) return true;
+  return existsSync(idOrPath) || looksLikeModelPath(idOrPath);
+}
+
+/**
+ * Whether `idOrPath` is a path by its shape alone, never a Hub id (`name` or `owner/name`): it
+ * starts with `.`, `/` or `~`, is absolute, has more than one `/`, or holds a `\\`.
+ */
+export function looksLikeModelPath(idOrPath: string): boolean {
   return /^[.~/\\]/.test(idOrPath) || isAbsolute(idOrPath) || idOrPath.split('/').length > 2 || idOrPath.includes('\\');
 }
 

@@ -59,21 +59,31 @@ describe('active-testing experiment', () => {
   });
 
   it.skipIf(!existsSync(BUILT_CLI))(
-    'refuses an evaluate step path found relative to the current folder, not the grid file (built CLI)',
+    'reads evaluate step paths relative to the grid file, never the current folder, and refuses a Hub id a folder there shadows (built CLI)',
     () => {
-      // The model and the pool are beside the current folder, the grid one folder down: relative to
+      // The model and the pool are in the current folder, the grid one folder down: relative to
       // the grid file (as its paths are), neither is there.
       const dir = join(root, 'cwd-paths');
       mkdirSync(join(dir, 'grids'), { recursive: true });
       cpSync(modelDir('tiny-gpt2-nocache'), join(dir, 'model'), { recursive: true });
       writeFileSync(join(dir, 'pool.tsv'), 'sentence\tlabel\ngood\t1\nbad\t0\n');
       const step = { model: join(dir, 'model'), data: join(dir, 'pool.tsv'), classes: 'negative,positive' };
+      const grids = join(dir, 'grids');
       const refusals: Array<[string, Record<string, string>, string]> = [
-        ['model', { ...step, model: 'model' }, 'model'],
-        ['data', { ...step, data: 'pool.tsv' }, 'pool.tsv'],
+        [
+          'model',
+          { ...step, model: 'model' },
+          `evaluate.target.model: expected a model folder relative to the grid file's folder (${grids}) or a Hub id, got "model" ` +
+            '(a Hub id, but a folder of that name in the current folder would be read instead: give the folder by its absolute path, or run from another folder)',
+        ],
+        [
+          'data',
+          { ...step, data: 'pool.tsv' },
+          `evaluate.target.data: expected an existing .tsv, .csv, .jsonl or .parquet file, or hub:name[:config][:split], got "${join(grids, 'pool.tsv')}"`,
+        ],
       ];
-      for (const [option, target, written] of refusals) {
-        const config = join(dir, 'grids', `${option}.json`);
+      for (const [option, target, message] of refusals) {
+        const config = join(grids, `${option}.json`);
         writeFileSync(
           config,
           JSON.stringify({
@@ -89,9 +99,7 @@ describe('active-testing experiment', () => {
           encoding: 'utf8',
         });
         expect(refused.status).toBe(1);
-        expect(refused.stderr).toBe(
-          `active-testing experiment: ${config}: evaluate.target.${option}: expected a path relative to the grid file's folder (${join(dir, 'grids')}), got "${written}" (not there, but found relative to the current folder)\n`,
-        );
+        expect(refused.stderr).toBe(`active-testing experiment: ${config}: ${message}\n`);
         expect(existsSync(out)).toBe(false);
       }
     },

@@ -99,12 +99,13 @@ describe('evaluate steps in a grid', () => {
     expect(JSON.parse(meta()).n).toBe(20);
   });
 
-  it('resolves evaluate:<step> references and takes iclExamples from the step', () => {
+  it('resolves evaluate:<step> references and file options against the grid, and takes iclExamples from the step', () => {
     const config = resolveExperimentConfig(
       {
         evaluate: {
           target: { model: 'no/such/dir', data: 'hub:glue:sst2', classes: 'a,b' },
           icl: { model: 'm', data: 'd', classes: 'a,b', iclExamples: 8, iclData: 'shots.tsv' },
+          served: { model: 'openai:http://localhost:8000/v1#m', data: 'd', classes: 'a,b', instructionFile: 'say.txt' },
         },
         modelScores: 'evaluate:target',
         labels: 'evaluate:target',
@@ -114,7 +115,14 @@ describe('evaluate steps in a grid', () => {
       },
       '/grids',
     );
-    expect(config.evaluate.target).toEqual({ model: 'no/such/dir', data: 'hub:glue:sst2', classes: ['a', 'b'] });
+    // A path by its shape is the grid's, present or not; a Hub id, hub: data and a served model are kept.
+    expect(config.evaluate.target).toEqual({ model: '/grids/no/such/dir', data: 'hub:glue:sst2', classes: ['a', 'b'] });
+    expect(config.evaluate.icl).toMatchObject({ model: 'm', data: '/grids/d', iclData: '/grids/shots.tsv' });
+    expect(config.evaluate.served).toMatchObject({
+      model: 'openai:http://localhost:8000/v1#m',
+      data: '/grids/d',
+      instructionFile: '/grids/say.txt',
+    });
     expect(config.settings[0]).toMatchObject({ surrogateScores: 'evaluate:icl', labelOffset: 8 });
     expect(() =>
       resolveExperimentConfig({ modelScores: 'evaluate:nope', labels: 'y.npy', settings: [{ acquisition: 'iid' }] }, '/grids'),
@@ -172,7 +180,14 @@ describe('evaluate steps in a grid', () => {
       'evaluate.icl.classes (row 1): expected class names without tabs or line breaks (one would split its line in the labels TSV that exportSessionLabels and --export-labels write), got "b\\nc"',
     );
     const config = resolveExperimentConfig(grid({ iclExamples: 8, noPrefixCache: true, batchSize: 4, classes: ['a', 'b'] }), '/grids');
-    expect(config.evaluate.icl).toEqual({ model: 'm', data: 'd', classes: ['a', 'b'], iclExamples: 8, noPrefixCache: true, batchSize: 4 });
+    expect(config.evaluate.icl).toEqual({
+      model: 'm',
+      data: '/grids/d',
+      classes: ['a', 'b'],
+      iclExamples: 8,
+      noPrefixCache: true,
+      batchSize: 4,
+    });
   });
 
   it('scores the pool with a model, runs the grid on the scores, and keeps stdout for JSON lines', async () => {
