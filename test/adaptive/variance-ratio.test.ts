@@ -131,6 +131,22 @@ describe('VarianceRatioToRandom', () => {
     expect(diagnostic.randomVariance(lure.estimate())).toBe(0);
   });
 
+  it('keeps a small but real spread, and an unknown one unknown', () => {
+    // Losses alternating 1 and 1 + 1e-6 under uniform draws: a variance 2.5e-13 of the mean square,
+    // far above rounding, so the ratio is defined (a variance of 0 against it reads 0).
+    const poolSize = 20;
+    const diagnostic = new VarianceRatioToRandom(poolSize);
+    for (let m = 0; m < 6; m++) diagnostic.add(m % 2 === 0 ? 1 : 1 + 1e-6, 1 / (poolSize - m), false);
+    const estimate = 1 + 0.5e-6;
+    expect(diagnostic.randomVariance(estimate)).toBeGreaterThan(0);
+    expect(diagnostic.ratio(0, estimate)).toBe(0);
+    // A loss whose square overflows leaves the spread unknown: NaN, not 0.
+    const overflowed = new VarianceRatioToRandom(10);
+    overflowed.add(1e200, 0.1);
+    overflowed.add(1, 1 / 9);
+    expect(overflowed.randomVariance(5e199)).toBeNaN();
+  });
+
   it('is NaN before the first label', () => {
     expect(new VarianceRatioToRandom(10).ratio(1, 0.5)).toBeNaN();
   });

@@ -331,14 +331,18 @@ export class VarianceDiagnosticByRow {
 /**
  * A variance at most this fraction of the mean square is rounding, not spread: with every labelled
  * loss the same, E[ℓ²] − R² comes out a few ulps of E[ℓ²] either side of 0, and read as spread it
- * turned the ratio into 0 and the equivalent labels into the whole pool.
+ * turned the ratio into 0 and the equivalent labels into the whole pool. 64 ulps leave any real
+ * spread (a relative spread of the losses above about 1e-7) as it is.
  */
-const ROUNDING_RESIDUE = 1e-12;
+const ROUNDING_RESIDUE = 64 * Number.EPSILON;
 
-/** The per-item loss variance `E[ℓ²] − R²` from their estimates; 0 where it is negative or a rounding residue. */
+/**
+ * The per-item loss variance `E[ℓ²] − R²` from their estimates; 0 where it is negative or a
+ * rounding residue, NaN where they are (a loss whose square overflowed).
+ */
 function lossSpread(meanSquare: number, riskEstimate: number): number {
   const spread = meanSquare - riskEstimate * riskEstimate;
-  return spread > ROUNDING_RESIDUE * meanSquare ? spread : 0;
+  return Number.isNaN(spread) || spread > ROUNDING_RESIDUE * meanSquare ? spread : 0;
 }
 
 /** Random labelling's variance with M of N labels, `σ²/M·(N−M)/(N−1)`, from the estimates of E[ℓ²] and R. NaN at M = 0. */
