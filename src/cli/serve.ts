@@ -284,20 +284,27 @@ export const serveCommand: Command = {
     const actualPort = typeof address === 'object' && address !== null ? address.port : port;
     const answersHost = hostCheck(host, actualPort, (given.allowedHost as string[] | undefined) ?? []);
     let session: ActiveTestingSession | undefined;
-    let release = (): void => {};
+    // Listened to from before the session is opened (seconds on a large pool, its lock taken) until
+    // it is closed: a stop meanwhile waits for the open, then closes the session unserved, rather
+    // than Node ending the process where it stands (exit by signal, lock file left behind). Signals
+    // after the first change nothing: Ctrl-C under `npm run` reaches the server twice, from the
+    // terminal and from npm; `timeout` signals twice.
+    let stopRequested = false;
+    let stop = (): void => {};
+    const stopped = new Promise<void>((resolve) => (stop = resolve));
+    const release = onStopSignals(() => {
+      stopRequested = true;
+      stop();
+    });
     try {
       await faultPause('serve:open');
       session = demo ? await demoSession(path) : await openOrCreateSession(path, given, 'serve', (pool) => checkBrowserIds(pool.ids));
+      if (stopRequested) return 0;
       const coordinator = new AnnotationCoordinator(session, rule);
       // The server keeps answering (the pages say it must be restarted), so its operator is told too.
       coordinator.onStopped((error) => console.error(`active-testing serve: ${error.operatorMessage}`));
       const token = newToken();
       started(createServeApp(coordinator, { token, answersHost, closing: closing.signal }));
-      // Listened to before the URL is printed (a script that waits for it may signal at once) and
-      // until the session is closed: signals after the first change nothing, where Node would end
-      // the process at once (exit by signal, lock file left behind). Ctrl-C under `npm run` reaches
-      // the server twice, from the terminal and from npm; `timeout` signals twice.
-      const stopped = new Promise<void>((resolve) => (release = onStopSignals(() => resolve())));
       console.log(`Labelling ${path}: open http://${urlHost(host)}:${actualPort}/?token=${token}`);
       console.log('Stop with Ctrl-C (every label is already saved).');
       await stopped;
