@@ -11,6 +11,7 @@ import { tinyEvaluateFlags } from '../faults/evaluate-args.js';
 import { writePoolFiles } from '../faults/pool-files.js';
 import { writeGrid } from '../experiment/pool-files.js';
 import { runCliCaptured } from '../helpers/cli.js';
+import { signalSelf } from '../helpers/signal-self.js';
 import { expectSameOutputs } from '../helpers/same-outputs.js';
 import { writeFakeSimulation } from '../report/simulation-folder.js';
 
@@ -32,33 +33,34 @@ const simulate = (out: string, ...extra: string[]) => [
 const OUTPUT_TEMPORARY = /^\.(?![\w-]+\.lock\.).+\.\d+\.[0-9a-f]{8}\.tmp$/;
 
 /**
- * Runs the built CLI with a pause before each step of its output writes, sends it `signal` once one
- * of its output files' temporaries (or the file `started` matches) appears under `watch`, and
- * returns how it ended.
+ * Runs the built CLI with a pause before each step of its output writes, makes it send itself
+ * `signal` as soon as it has opened the temporary of one of its output files, and returns how it
+ * ended. A signal sent by this process once it saw the temporary could come after the last check
+ * for one (the writes are then finished and renamed into place, exit 0) on a loaded machine.
  */
-async function signalWhileWriting(argv: string[], watch: string, signal: NodeJS.Signals, started = OUTPUT_TEMPORARY) {
-  const writing = () =>
-    existsSync(watch) && readdirSync(watch, { recursive: true }).some((name) => started.test(String(name).split('/').pop()!));
-  return signalWhen(argv, writing, signal, 'output:step=400');
+async function signalWhileWriting(argv: string[], signal: NodeJS.Signals) {
+  return signalWhen(argv, signalSelf('open', OUTPUT_TEMPORARY, signal), signal, 'output:step=400');
 }
 
 /** What a child has printed so far. */
 type Printed = { stdout: string; stderr: string };
 
 /**
- * Runs the built CLI with the fault delays `delays`, sends it `signal` once `ready()`, then each
- * later signal once its own condition holds, and returns how it ended.
+ * Runs the built CLI with the fault delays `delays`, sends it `signal` once `ready()` (or lets it
+ * send the signal itself, at the point `ready` makes it), then each later signal once its own
+ * condition holds, and returns how it ended.
  */
 async function signalWhen(
   argv: string[],
-  ready: (printed: Printed) => boolean,
+  ready: ((printed: Printed) => boolean) | ReturnType<typeof signalSelf>,
   signal: NodeJS.Signals,
   delays: string,
   ...later: [(printed: Printed) => boolean, NodeJS.Signals][]
 ) {
-  const child = spawn(process.execPath, [BUILT_CLI, ...argv], {
+  const self = typeof ready === 'function' ? undefined : ready;
+  const child = spawn(process.execPath, [...(self?.nodeArgs ?? []), BUILT_CLI, ...argv], {
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, ACTIVE_TESTING_FAULT_DELAY_MS: delays },
+    env: { ...process.env, ...self?.env, ACTIVE_TESTING_FAULT_DELAY_MS: delays },
   });
   const printed: Printed = { stdout: '', stderr: '' };
   child.stdout.on('data', (chunk: Buffer) => (printed.stdout += chunk.toString()));
@@ -67,7 +69,8 @@ async function signalWhen(
   let finished = false;
   void exited.then(() => (finished = true));
   try {
-    for (const [when, name] of [[ready, signal], ...later] as const) {
+    const signals = typeof ready === 'function' ? [[ready, signal] as const, ...later] : later;
+    for (const [when, name] of signals) {
       while (!finished && !when(printed)) await new Promise((r) => setTimeout(r, 5));
       child.kill(name);
     }
@@ -84,7 +87,7 @@ const hidden = (dir: string) => readdirSync(dir, { recursive: true }).filter((na
 describe('a command stopped by a signal while it writes its outputs', () => {
   it('simulate on SIGINT removes its temporaries, its lock and the folder it made, and exits 130 in one line', async () => {
     const out = join(root, 'new');
-    const run = await signalWhileWriting(simulate(out), out, 'SIGINT');
+    const run = await signalWhileWriting(simulate(out), 'SIGINT');
     expect(run).toEqual({
       code: 130,
       signal: null,
@@ -97,7 +100,7 @@ describe('a command stopped by a signal while it writes its outputs', () => {
     const out = join(root, 'kept');
     expect((await runCliCaptured(simulate(out))).code).toBe(0);
     const before = readFileSync(join(out, 'summary.json'), 'utf8');
-    const run = await signalWhileWriting(simulate(out, '--seed', '9', '--force'), out, 'SIGTERM');
+    const run = await signalWhileWriting(simulate(out, '--seed', '9', '--force'), 'SIGTERM');
     expect(run).toEqual({
       code: 143,
       signal: null,
@@ -109,22 +112,23 @@ describe('a command stopped by a signal while it writes its outputs', () => {
 
   it('simulate on SIGKILL cannot clean up: the next run removes what it left and finishes', async () => {
     const out = join(root, 'killed');
-    const run = await signalWhileWriting(simulate(out), out, 'SIGKILL');
+    const run = await signalWhileWriting(simulate(out), 'SIGKILL');
     expect(run.signal).toBe('SIGKILL');
     expect(hidden(out)).toContain('.active-testing.lock');
     const rerun = await runCliCaptured(simulate(out));
     expect(rerun.code).toBe(0);
-    // How many temporaries the kill caught depends on how late a loaded machine polled: at least one.
+    // Killed once its first temporary was opened: that one is left, and any opened with it.
     expect(rerun.stderr).toMatch(/^.+: an earlier run was interrupted while writing; removed its [1-9]\d* temporary file\(s\)$/);
     expect(hidden(out)).toEqual([]);
   });
 
   it('simulate ends with 130, not killed, when a second SIGINT comes after it has returned and before it exits', async () => {
     const out = join(root, 'twice');
-    const writing = () => existsSync(out) && readdirSync(out).some((name) => OUTPUT_TEMPORARY.test(name));
-    // Its line is written as the command returns: the second signal comes while the exit code is not yet set.
+    // The first signal while it writes (sent by itself, see signalWhileWriting). Its line is written
+    // as the command returns: the second signal comes while the exit code is not yet set.
     const returned = ({ stderr }: Printed) => stderr.endsWith('\n');
-    const run = await signalWhen(simulate(out), writing, 'SIGINT', 'output:step=400,cli:returned=1500', [returned, 'SIGINT']);
+    const first = signalSelf('open', OUTPUT_TEMPORARY, 'SIGINT');
+    const run = await signalWhen(simulate(out), first, 'SIGINT', 'output:step=400,cli:returned=1500', [returned, 'SIGINT']);
     expect(run).toEqual({
       code: 130,
       signal: null,
@@ -151,7 +155,7 @@ describe('a command stopped by a signal while it writes its outputs', () => {
     const simulation = join(root, 'iid');
     writeFakeSimulation(simulation, { acquisition: 'iid', estimator: 'iid', noise: 0.5, rows: 40 });
     const out = join(root, 'report');
-    const run = await signalWhileWriting(['report', simulation, '--out', out], out, 'SIGINT');
+    const run = await signalWhileWriting(['report', simulation, '--out', out], 'SIGINT');
     expect(run).toEqual({ code: 130, signal: null, stderr: 'active-testing report: interrupted by SIGINT; nothing of it was written\n' });
     expect(existsSync(out)).toBe(false);
     await writeReport([simulation], { out });
@@ -164,12 +168,9 @@ describe('a command stopped by a signal while it writes its outputs', () => {
     it(`experiment on ${signal} stops the setting it writes, releases its lock and exits ${code}; the rerun resumes to an uninterrupted run's outputs`, async () => {
       const config = writeGrid(join(root, `grid-inputs-${signal}`), { size: 300, runs: 20, labels: 30 });
       const out = join(root, `grid-${signal}`);
-      // Signalled while a setting's outputs are written (not the grid's manifest): that setting is left unfinished.
-      const settingWriting = () =>
-        existsSync(out) &&
-        readdirSync(out, { recursive: true }).some(
-          (name) => String(name).includes('/') && OUTPUT_TEMPORARY.test(String(name).split('/').pop()!),
-        );
+      // Signalled while the first setting's outputs are written (by itself, see signalWhileWriting),
+      // not the grid's manifest: that setting is left unfinished.
+      const settingWriting = signalSelf('open', /^\.estimates\.npy\.\d+\.[0-9a-f]{8}\.tmp$/, signal);
       const run = await signalWhen(
         ['experiment', '--config', config, '--out', out, '--threads', '1'],
         settingWriting,

@@ -1,18 +1,17 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readNpy } from '../../src/io/npy.js';
 import { runCliCaptured } from '../helpers/cli.js';
+import { signalSelf } from '../helpers/signal-self.js';
 import { tinyEvaluateFlags } from './evaluate-args.js';
 import { BUILT_CLI } from './children.js';
 
 const root = mkdtempSync(join(tmpdir(), 'at-evaluate-kill-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-/** The pause before each step of the output write: ample time to kill the writer after its first rename. */
-const STEP_DELAY_MS = 400;
 const OLD_ROWS = 8;
 const NEW_ROWS = 12;
 const oldData = join(root, 'old.tsv');
@@ -24,24 +23,20 @@ function writeData(path: string, rows: number): void {
   writeFileSync(path, 'sentence\tlabel\n' + Array.from({ length: rows }, (_, i) => `a good film number ${i}\t${i % 2}`).join('\n') + '\n');
 }
 
-/** The inode of `scores.npy` (0 when there is none): a rename into place gives it a new one. */
-const scoresInode = (out: string) => (existsSync(join(out, 'scores.npy')) ? statSync(join(out, 'scores.npy')).ino : 0);
-
-/** Runs the built CLI with a pause before each write step, and SIGKILLs it as soon as it has renamed a new `scores.npy` into place. */
-async function killAfterFirstRename(argv: string[], out: string): Promise<{ killed: boolean; stderr: string }> {
-  const before = scoresInode(out);
-  const child = spawn(process.execPath, [BUILT_CLI, ...argv], {
+/**
+ * Runs the built CLI and SIGKILLs it as soon as it has renamed a new `scores.npy` into place, before
+ * its next rename: the child kills itself there, where a kill sent by this process once it saw the
+ * new file could come after the next rename on a loaded machine.
+ */
+async function killAfterFirstRename(argv: string[]): Promise<{ killed: boolean; stderr: string }> {
+  const kill = signalSelf('rename', /^scores\.npy$/, 'SIGKILL');
+  const child = spawn(process.execPath, [...kill.nodeArgs, BUILT_CLI, ...argv], {
     stdio: ['ignore', 'ignore', 'pipe'],
-    env: { ...process.env, ACTIVE_TESTING_FAULT_DELAY_MS: `output:step=${STEP_DELAY_MS}` },
+    env: { ...process.env, ...kill.env },
   });
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const exited = new Promise<void>((done) => child.on('exit', () => done()));
-  let finished = false;
-  void exited.then(() => (finished = true));
-  while (!finished && scoresInode(out) === before) await new Promise((r) => setTimeout(r, 5));
-  child.kill('SIGKILL');
-  await exited;
+  await new Promise<void>((done) => child.on('exit', () => done()));
   return { killed: child.signalCode === 'SIGKILL', stderr };
 }
 
@@ -63,7 +58,7 @@ describe('evaluate killed between the renames of its outputs', () => {
     const out = join(root, 'forced');
     const first = await runCliCaptured(args(oldData, out));
     expect(first.code, first.stderr).toBe(0);
-    const kill = await killAfterFirstRename(args(newData, out, '--force'), out);
+    const kill = await killAfterFirstRename(args(newData, out, '--force'));
     expect(kill.killed, kill.stderr).toBe(true);
     expect(await rows(out, 'scores.npy')).toBe(NEW_ROWS);
     expect(await rows(out, 'labels.npy')).toBe(OLD_ROWS);
@@ -86,7 +81,7 @@ describe('evaluate killed between the renames of its outputs', () => {
 
   it('a first run killed there is resumed by the same command, not refused for its own scores.npy', async () => {
     const out = join(root, 'fresh');
-    const kill = await killAfterFirstRename(args(newData, out), out);
+    const kill = await killAfterFirstRename(args(newData, out));
     expect(kill.killed, kill.stderr).toBe(true);
     expect(existsSync(join(out, 'scores.npy'))).toBe(true);
     expect(existsSync(join(out, 'meta.json'))).toBe(false);
