@@ -218,9 +218,10 @@ describe('a command stopped by a signal while it writes its outputs', () => {
   it('evaluate on SIGINT before its model is used stops there: no checkpoint, no folder, and no count in its line', async () => {
     const data = evaluateData();
     const out = join(root, 'loading');
-    // Paused once it holds the folder's lock, before its data and model: the signal comes then.
-    const locked = () => existsSync(join(out, '.active-testing.lock'));
-    const run = await signalWhen(['evaluate', ...tinyEvaluateFlags(data, out)], locked, 'SIGINT', 'evaluate:locked=1500');
+    // Signalled (by itself, see signalWhileWriting) as soon as it holds the folder's lock, before its
+    // data and model: a signal from here once it saw the lock could come after the model was loaded.
+    const locked = signalSelf('linkSync', /^\.active-testing\.lock$/, 'SIGINT');
+    const run = await signalWhen(['evaluate', ...tinyEvaluateFlags(data, out)], locked, 'SIGINT', '');
     expect(run).toEqual({
       code: 130,
       signal: null,
