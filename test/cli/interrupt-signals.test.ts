@@ -39,25 +39,22 @@ const OUTPUT_TEMPORARY = /^\.(?![\w-]+\.lock\.).+\.\d+\.[0-9a-f]{8}\.tmp$/;
  * for one (the writes are then finished and renamed into place, exit 0) on a loaded machine.
  */
 async function signalWhileWriting(argv: string[], signal: NodeJS.Signals) {
-  return signalWhen(argv, signalSelf('open', OUTPUT_TEMPORARY, signal), signal, 'output:step=400');
+  return signalWhen(argv, signalSelf('open', OUTPUT_TEMPORARY, signal), 'output:step=400');
 }
 
 /** What a child has printed so far. */
 type Printed = { stdout: string; stderr: string };
 
+/** A signal this process sends the child once the condition on what it printed (or anything else) holds. */
+type Polled = [(printed: Printed) => boolean, NodeJS.Signals];
+
 /**
- * Runs the built CLI with the fault delays `delays`, sends it `signal` once `ready()` (or lets it
- * send the signal itself, at the point `ready` makes it), then each later signal once its own
- * condition holds, and returns how it ended.
+ * Runs the built CLI with the fault delays `delays`, signals it first as `first` says (sent from
+ * here once its condition holds, or by the child itself at the point `signalSelf` names), then
+ * each later signal once its own condition holds, and returns how it ended.
  */
-async function signalWhen(
-  argv: string[],
-  ready: ((printed: Printed) => boolean) | ReturnType<typeof signalSelf>,
-  signal: NodeJS.Signals,
-  delays: string,
-  ...later: [(printed: Printed) => boolean, NodeJS.Signals][]
-) {
-  const self = typeof ready === 'function' ? undefined : ready;
+async function signalWhen(argv: string[], first: Polled | ReturnType<typeof signalSelf>, delays: string, ...later: Polled[]) {
+  const self = Array.isArray(first) ? undefined : first;
   const child = spawn(process.execPath, [...(self?.nodeArgs ?? []), BUILT_CLI, ...argv], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, ...self?.env, ACTIVE_TESTING_FAULT_DELAY_MS: delays },
@@ -69,8 +66,7 @@ async function signalWhen(
   let finished = false;
   void exited.then(() => (finished = true));
   try {
-    const signals = typeof ready === 'function' ? [[ready, signal] as const, ...later] : later;
-    for (const [when, name] of signals) {
+    for (const [when, name] of self === undefined ? [first as Polled, ...later] : later) {
       while (!finished && !when(printed)) await new Promise((r) => setTimeout(r, 5));
       child.kill(name);
     }
@@ -128,7 +124,7 @@ describe('a command stopped by a signal while it writes its outputs', () => {
     // as the command returns: the second signal comes while the exit code is not yet set.
     const returned = ({ stderr }: Printed) => stderr.endsWith('\n');
     const first = signalSelf('open', OUTPUT_TEMPORARY, 'SIGINT');
-    const run = await signalWhen(simulate(out), first, 'SIGINT', 'output:step=400,cli:returned=1500', [returned, 'SIGINT']);
+    const run = await signalWhen(simulate(out), first, 'output:step=400,cli:returned=1500', [returned, 'SIGINT']);
     expect(run).toEqual({
       code: 130,
       signal: null,
@@ -144,8 +140,7 @@ describe('a command stopped by a signal while it writes its outputs', () => {
     const started = records();
     const run = await signalWhen(
       ['label', '--session', session, '--answers', answers],
-      () => records() > started + 2,
-      'SIGINT',
+      [() => records() > started + 2, 'SIGINT'],
       'journal:append=200',
     );
     expect(run).toEqual({ code: null, signal: 'SIGINT', stderr: '' });
@@ -168,15 +163,10 @@ describe('a command stopped by a signal while it writes its outputs', () => {
     it(`experiment on ${signal} stops the setting it writes, releases its lock and exits ${code}; the rerun resumes to an uninterrupted run's outputs`, async () => {
       const config = writeGrid(join(root, `grid-inputs-${signal}`), { size: 300, runs: 20, labels: 30 });
       const out = join(root, `grid-${signal}`);
-      // Signalled while the first setting's outputs are written (by itself, see signalWhileWriting),
-      // not the grid's manifest: that setting is left unfinished.
+      // Signalled (by itself, as signalWhileWriting does) while the first setting's outputs are
+      // written, not the grid's manifest: that setting is left unfinished.
       const settingWriting = signalSelf('open', /^\.estimates\.npy\.\d+\.[0-9a-f]{8}\.tmp$/, signal);
-      const run = await signalWhen(
-        ['experiment', '--config', config, '--out', out, '--threads', '1'],
-        settingWriting,
-        signal,
-        'output:step=400',
-      );
+      const run = await signalWhen(['experiment', '--config', config, '--out', out, '--threads', '1'], settingWriting, 'output:step=400');
       expect(run).toEqual({
         code,
         signal: null,
@@ -199,7 +189,7 @@ describe('a command stopped by a signal while it writes its outputs', () => {
     // pauses after its flush, so that the run cannot finish before a loaded machine's poll sees it.
     const checkpoint = join(out, '.evaluate.partial.f32');
     const scored = () => existsSync(checkpoint) && statSync(checkpoint).size > 0;
-    const run = await signalWhen(['evaluate', ...tinyEvaluateFlags(data, out)], scored, 'SIGTERM', 'evaluate:batch=100');
+    const run = await signalWhen(['evaluate', ...tinyEvaluateFlags(data, out)], [scored, 'SIGTERM'], 'evaluate:batch=100');
     // Two float32 scores per item: the count the line gives is the checkpoint's.
     const kept = statSync(checkpoint).size / 8;
     expect(kept).toBeGreaterThan(0);
@@ -218,10 +208,10 @@ describe('a command stopped by a signal while it writes its outputs', () => {
   it('evaluate on SIGINT before its model is used stops there: no checkpoint, no folder, and no count in its line', async () => {
     const data = evaluateData();
     const out = join(root, 'loading');
-    // Signalled (by itself, see signalWhileWriting) as soon as it holds the folder's lock, before its
-    // data and model: a signal from here once it saw the lock could come after the model was loaded.
+    // Signalled by itself as soon as it holds the folder's lock, before its data and model: a signal
+    // from here once it saw the lock could come after the model was loaded.
     const locked = signalSelf('linkSync', /^\.active-testing\.lock$/, 'SIGINT');
-    const run = await signalWhen(['evaluate', ...tinyEvaluateFlags(data, out)], locked, 'SIGINT', '');
+    const run = await signalWhen(['evaluate', ...tinyEvaluateFlags(data, out)], locked, '');
     expect(run).toEqual({
       code: 130,
       signal: null,

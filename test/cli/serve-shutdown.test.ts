@@ -1,34 +1,13 @@
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CLI, journalLabels, startServer } from '../browser/serve-helpers.js';
+import { signalSelf } from '../helpers/signal-self.js';
 
 const root = mkdtempSync(join(tmpdir(), 'at-serve-shutdown-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
-
-/** A port no one listens on now. */
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((done) => probe.listen(0, '127.0.0.1', done));
-  const { port } = probe.address() as { port: number };
-  await new Promise((done) => probe.close(done));
-  return port;
-}
-
-/** Whether something accepts connections on `port`. */
-function accepts(port: number): Promise<boolean> {
-  return new Promise((answer) => {
-    const socket = connect(port, '127.0.0.1');
-    socket.once('connect', () => {
-      socket.destroy();
-      answer(true);
-    });
-    socket.once('error', () => answer(false));
-  });
-}
 
 describe('active-testing serve stopped by a signal', () => {
   it('answers a label it is saving and ends the event streams before it exits 0 and releases the lock', async () => {
@@ -77,19 +56,17 @@ describe('active-testing serve stopped by a signal', () => {
 
   it('stopped while it opens the session, waits for the open, then closes the session unserved: exit 0, the lock released', async () => {
     const path = join(root, 'opening.session');
-    const port = await freePort();
-    // It listens on its port before it opens the session, held there 3 s: the signal comes then.
-    const child = spawn(process.execPath, [CLI, 'serve', '--demo', '--session', path, '--port', String(port)], {
+    // It signals itself as soon as it holds the session's lock, the demo session not yet created.
+    const self = signalSelf('linkSync', /^opening\.session\.lock$/, 'SIGTERM');
+    const child = spawn(process.execPath, [...self.nodeArgs, CLI, 'serve', '--demo', '--session', path, '--port', '0'], {
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, ACTIVE_TESTING_FAULT_DELAY_MS: 'serve:open=3000' },
+      env: { ...process.env, ...self.env },
     });
     let printed = '';
     child.stdout.on('data', (chunk: Buffer) => (printed += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (printed += chunk.toString()));
     const exited = new Promise<number | null>((done) => child.once('close', (code) => done(code)));
     try {
-      while (!(await accepts(port))) await new Promise((done) => setTimeout(done, 5));
-      child.kill('SIGTERM');
       expect(await exited, printed).toBe(0);
       expect(printed).toBe('');
       expect(existsSync(path)).toBe(true);

@@ -7,9 +7,9 @@ import fsPromises from 'node:fs/promises';
 
 const spec = process.env.ACTIVE_TESTING_TEST_SIGNAL_SELF;
 if (spec !== undefined) {
-  /** @type {{ operation: 'open' | 'rename' | 'linkSync', name: string, signal: NodeJS.Signals }} */
-  const { operation, name, signal } = JSON.parse(spec);
-  const matches = new RegExp(name);
+  /** @type {{ operation: 'open' | 'rename' | 'linkSync', name: string, flags: string, signal: NodeJS.Signals }} */
+  const { operation, name, flags, signal } = JSON.parse(spec);
+  const matches = new RegExp(name, flags);
   let sent = false;
   // The file a call creates or puts in place: `open`'s path, the destination of `rename` and `linkSync`.
   const signalAfter = (args) => {

@@ -21,6 +21,6 @@ export function signalSelf(
 ): { nodeArgs: string[]; env: Record<string, string> } {
   return {
     nodeArgs: ['--import', PRELOAD],
-    env: { ACTIVE_TESTING_TEST_SIGNAL_SELF: JSON.stringify({ operation, name: name.source, signal }) },
+    env: { ACTIVE_TESTING_TEST_SIGNAL_SELF: JSON.stringify({ operation, name: name.source, flags: name.flags, signal }) },
   };
 }
