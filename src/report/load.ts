@@ -47,7 +47,8 @@ export async function loadReportSettings(
     readThrough.set(setting.dir, input);
     settings.push(setting);
   };
-  for (const dir of dirs.map((d) => resolve(d))) {
+  for (const input of dirs) {
+    const dir = resolve(input);
     const manifestPath = join(dir, EXPERIMENT_MANIFEST);
     if (existsSync(manifestPath)) {
       const manifest = await readManifest(manifestPath);
@@ -65,7 +66,10 @@ export async function loadReportSettings(
     } else if (existsSync(join(dir, SUMMARY)) || !existsSync(dir) || existsSync(join(dir, ESTIMATES))) {
       add(await loadSimulation(dir), dir);
     } else {
-      for (const folder of await simulationSubfolders(dir)) add(await loadSimulation(folder), dir);
+      const folders = await simulationSubfolders(dir);
+      // Refused also beside other inputs: left out, the report would look complete without it.
+      if (folders.length === 0) throw new FileFormatError(input, NO_SIMULATION);
+      for (const folder of folders) add(await loadSimulation(folder), dir);
     }
   }
   if (settings.length === 0) {
@@ -73,7 +77,7 @@ export async function loadReportSettings(
       dirs.join(', '),
       unfinished > 0
         ? `holds no finished simulation: none of the experiment's ${formatCount(unfinished, 'setting')} has finished (run the experiment again to finish them)`
-        : 'holds no finished simulation (expected summary.json and estimates.npy, or experiment.json)',
+        : NO_SIMULATION,
     );
   }
   checkSamePool(settings);
@@ -81,6 +85,8 @@ export async function loadReportSettings(
 }
 
 const ESTIMATES = 'estimates.npy';
+
+const NO_SIMULATION = 'holds no finished simulation (expected summary.json and estimates.npy, or experiment.json)';
 
 /** An experiment's manifest, refused in one line when it is not JSON or lists no settings. */
 async function readManifest(path: string): Promise<ExperimentManifest> {

@@ -173,6 +173,16 @@ describe('writeReport', () => {
     expect(existsSync(join(root, 'demo-damaged-report'))).toBe(false);
   });
 
+  it('refuses a folder holding no simulation also beside other inputs, rather than reporting the rest as all of it', async () => {
+    const empty = join(root, 'no-runs-yet');
+    mkdirSync(join(empty, 'iid'), { recursive: true });
+    const emptyOut = join(root, 'beside-empty-report');
+    await expect(writeReport([dirs.random, empty], { out: emptyOut })).rejects.toThrow(
+      new FileFormatError(empty, 'holds no finished simulation (expected summary.json and estimates.npy, or experiment.json)'),
+    );
+    expect(existsSync(emptyOut)).toBe(false);
+  });
+
   it('names same-named settings apart by their folders, also when the folders share their last name', async () => {
     // Two grids run into runs/x and runs/y write their settings into folders of the same names.
     const x = join(root, 'twin', 'x', 'iid');
