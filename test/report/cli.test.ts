@@ -27,6 +27,12 @@ describe('active-testing report', () => {
     expect(missing.stderr).toMatch(/" \(it does not exist\)$/);
   });
 
+  it('lists in its help every figure docs/reports.md lists, the interval ones included', async () => {
+    const help = (await cli(['report', '--help'])).stdout;
+    for (const figure of ['squared-error', 'relative-error', 'relative-cost', 'bootstrap', 'coverage-KIND', 'half-width-KIND'])
+      expect(help, figure).toMatch(new RegExp(`^  ${figure} +\\S`, 'm'));
+  });
+
   it('writes DIR/report by default and prints one JSON line with --json', async () => {
     const dir = join(root, 'iid');
     writeFakeSimulation(dir, { acquisition: 'iid', estimator: 'iid', noise: 0.5, rows: 120 });
