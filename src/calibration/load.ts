@@ -1,7 +1,7 @@
 import { InputError } from '../errors.js';
 import { readNpy } from '../io/npy.js';
 import type { LabelsInput, MatrixInput } from '../matrix.js';
-import { labelsOfFile, scoresMatrix } from '../io/pool-files.js';
+import { labelIndices, ofFileRows, scoresMatrix } from '../io/pool-files.js';
 
 /**
  * Reads a held-out calibration set from `.npy` files (surrogate scores N×K, labels as indices or
@@ -22,7 +22,8 @@ export async function loadCalibrationSet(
   names: { scores: string; labels: string } = { scores: '--calibration-scores', labels: '--calibration-labels' },
   classCount?: number,
 ): Promise<{ scores: MatrixInput; labels: LabelsInput }> {
-  const scores = scoresMatrix(await readNpy(scoresPath, names.scores), names.scores);
+  const scoresArray = await readNpy(scoresPath, names.scores);
+  const scores = ofFileRows(scoresPath, names.scores, () => scoresMatrix(scoresArray, names.scores));
   if (classCount !== undefined && scores.cols !== classCount) {
     throw new InputError({
       argument: names.scores,
@@ -30,6 +31,7 @@ export async function loadCalibrationSet(
       received: scores.cols,
     });
   }
-  const labels = labelsOfFile(await readNpy(labelsPath, names.labels), labelsPath, names.labels, scores.rows, scores.cols);
+  const labelsArray = await readNpy(labelsPath, names.labels);
+  const labels = ofFileRows(labelsPath, names.labels, () => labelIndices(labelsArray, names.labels, scores.rows, scores.cols));
   return { scores: { data: scores.data, shape: [scores.rows, scores.cols] }, labels };
 }

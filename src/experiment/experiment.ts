@@ -15,7 +15,14 @@ import { matrixView, type Matrix } from '../matrix.js';
 import { fitTemperature, loadCalibrationSet, temperatureBoundWarning } from '../calibration/index.js';
 import { zeroOneLossPerItem } from '../metrics/index.js';
 import { readNpy } from '../io/npy.js';
-import { loadSimulationPool, probabilitiesWarning, rowsAreProbabilities, surrogateMatrix, type LoadedPool } from '../io/pool-files.js';
+import {
+  loadSimulationPool,
+  probabilitiesWarning,
+  rowsAreProbabilities,
+  ofFileRows,
+  surrogateMatrix,
+  type LoadedPool,
+} from '../io/pool-files.js';
 import {
   poolFingerprint,
   SIMULATION_COMMIT_MARKER,
@@ -372,7 +379,9 @@ async function loadInputs(config: ExperimentConfig): Promise<ExperimentInputs> {
     } else if (surrogateScores === null) {
       pools.set(null, shared);
     } else {
-      const scores = surrogateMatrix(await readNpy(surrogateScores, surrogateName), shared.modelScores, surrogateName, 'modelScores');
+      const array = await readNpy(surrogateScores, surrogateName);
+      const { modelScores } = shared;
+      const scores = ofFileRows(surrogateScores, surrogateName, () => surrogateMatrix(array, modelScores, surrogateName, 'modelScores'));
       pools.set(surrogateScores, { ...shared, surrogateScores: scores });
     }
   }

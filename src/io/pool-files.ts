@@ -142,12 +142,15 @@ export function labelIndices(array: NpyArray, argument: string, n: number, k: nu
 }
 
 /**
- * Reads labels from the `.npy` array read from `path` as `labelIndices` does; a refused label is
- * told by the file and its 0-based row, as a Parquet file's rows are, after the option.
+ * `read()` of the `.npy` array read from `path` (its scores or labels checked): a refused row is
+ * told by the file and its 0-based row, as a Parquet file's rows are, after the option `argument`.
+ *
+ * @example
+ * const labels = ofFileRows('y.npy', '--labels', () => labelIndices(array, '--labels', n, k));
  */
-export function labelsOfFile(array: NpyArray, path: string, argument: string, n: number, k: number): Int32Array {
+export function ofFileRows<T>(path: string, argument: string, read: () => T): T {
   try {
-    return labelIndices(array, argument, n, k);
+    return read();
   } catch (error) {
     if (!(error instanceof InputError) || error.row === undefined) throw error;
     const got = new InputError({ argument: zeroBasedRow(error.row), expected: error.expected, received: error.received });
@@ -189,11 +192,16 @@ export async function loadSimulationPool(
     surrogateScores: files.surrogateScores === undefined ? undefined : settledLater(readNpy(files.surrogateScores, name.surrogateScores)),
     labels: settledLater(readNpy(files.labels, name.labels)),
   };
-  const modelScores = scoresMatrix(await reads.modelScores, name.modelScores);
-  const surrogateScores =
-    reads.surrogateScores === undefined
-      ? undefined
-      : surrogateMatrix(await reads.surrogateScores, modelScores, name.surrogateScores, name.modelScores);
-  const labels = labelsOfFile(await reads.labels, files.labels, name.labels, modelScores.rows, modelScores.cols);
+  const modelArray = await reads.modelScores;
+  const modelScores = ofFileRows(files.modelScores, name.modelScores, () => scoresMatrix(modelArray, name.modelScores));
+  let surrogateScores: Matrix | undefined;
+  if (reads.surrogateScores !== undefined) {
+    const surrogateArray = await reads.surrogateScores;
+    surrogateScores = ofFileRows(files.surrogateScores!, name.surrogateScores, () =>
+      surrogateMatrix(surrogateArray, modelScores, name.surrogateScores, name.modelScores),
+    );
+  }
+  const labelsArray = await reads.labels;
+  const labels = ofFileRows(files.labels, name.labels, () => labelIndices(labelsArray, name.labels, modelScores.rows, modelScores.cols));
   return surrogateScores === undefined ? { modelScores, labels } : { modelScores, surrogateScores, labels };
 }

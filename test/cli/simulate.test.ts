@@ -625,7 +625,7 @@ describe('bad input: a typed error naming the argument, exit 1, nothing written'
     [
       'NaN score',
       async () => ['--model-scores', await npy('nan.npy', { data: nanScores, shape: [N, K], dtype: 'f4' }), '--labels', files.y],
-      /--model-scores \(row 7\): expected finite values, got NaN/,
+      /--model-scores: .*nan\.npy: row 7 \(counting from 0\): expected finite values, got NaN/,
     ],
     [
       'label out of range',

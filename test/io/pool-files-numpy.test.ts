@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { loadSimulationPool } from '../../src/index.js';
+import { loadCalibrationSet, loadSimulationPool } from '../../src/index.js';
 
 const PYTHON = process.env.PYTHON ?? '/usr/bin/python3';
 const hasNumpy = spawnSync(PYTHON, ['-c', 'import numpy'], { encoding: 'utf8' }).status === 0;
@@ -85,9 +85,18 @@ describe.skipIf(!hasNumpy)('pool files written by numpy', () => {
       `--labels: ${file('y_f8_half')}: row 0 (counting from 0): expected a class index in [0, 2], got 2.5`,
     ],
     ['object labels', 'f8_v2', 'y_object', `--labels: ${file('y_object')}: not a readable .npy file: unsupported dtype '|O'`],
-    ['a NaN score', 'f8_nan', 'y_i8', '--model-scores (row 2): expected finite values, got NaN'],
+    ['a NaN score', 'f8_nan', 'y_i8', `--model-scores: ${file('f8_nan')}: row 2 (counting from 0): expected finite values, got NaN`],
     ['an empty pool', 'f8_empty', 'y_empty', '--model-scores: expected a non-empty pool (N ≥ 1 rows), got 0'],
   ])('refuse %s, naming the option', async (_, scores, labels, message) => {
     await expect(loadSimulationPool({ modelScores: file(scores), labels: file(labels) })).rejects.toThrow(message);
+  });
+
+  it('refuse a NaN surrogate or calibration score, naming the option, the file and its row', async () => {
+    await expect(loadSimulationPool({ modelScores: file('f8_v2'), surrogateScores: file('f8_nan'), labels: file('y_i8') })).rejects.toThrow(
+      `--surrogate-scores: ${file('f8_nan')}: row 2 (counting from 0): expected finite values, got NaN`,
+    );
+    await expect(loadCalibrationSet(file('f8_nan'), file('y_i8'))).rejects.toThrow(
+      `--calibration-scores: ${file('f8_nan')}: row 2 (counting from 0): expected finite values, got NaN`,
+    );
   });
 });
