@@ -20,7 +20,7 @@ import { poolScores, type SessionOptions } from '../session/header.js';
 import { splitsTsvLine } from '../io/tsv-safe.js';
 import { cliFlag, cliOptionsIn, optionHelp } from '../options/schema.js';
 import { meantHint } from '../io/suggest.js';
-import { scoresMatrix } from '../io/pool-files.js';
+import { ofFileRows, scoresMatrix } from '../io/pool-files.js';
 import type { IntervalEstimate } from '../session/session.js';
 import { accuracyInterval, riskInterval, type IntervalShown } from '../serve/interval.js';
 import {
@@ -105,7 +105,9 @@ a failure or an answers file without an answer for a proposed item, 2 usage erro
 `;
 
 async function readScores(path: string | undefined, flagName: string): Promise<Matrix | undefined> {
-  return path === undefined ? undefined : scoresMatrix(await readNpy(path, flagName), flagName);
+  if (path === undefined) return undefined;
+  const array = await readNpy(path, flagName);
+  return ofFileRows(path, flagName, () => scoresMatrix(array, flagName));
 }
 
 /**
@@ -185,9 +187,14 @@ const POOL_LABEL_COLUMN = 'label';
 
 /**
  * The pool's texts and ids as `--data`, `--text-column` and `--id-column` give them (ids undefined:
- * row numbers), and whether the file has a label column besides them.
+ * row numbers), and whether the file has a label column besides them. A refusal of the file that
+ * no column option names is told after `--data`.
  */
-async function readPool(given: Record<string, unknown>): Promise<{ texts: string[]; ids: string[] | undefined; hasLabels: boolean }> {
+function readPool(given: Record<string, unknown>): Promise<{ texts: string[]; ids: string[] | undefined; hasLabels: boolean }> {
+  return namingFlag('--data', readPoolFile(given));
+}
+
+async function readPoolFile(given: Record<string, unknown>): Promise<{ texts: string[]; ids: string[] | undefined; hasLabels: boolean }> {
   const dataPath = required<string>(given, 'data');
   const table = await readTable(dataPath);
   // Before the columns: an empty JSON Lines file has none, and a header-only table would otherwise
@@ -408,8 +415,20 @@ interface Answers {
   byId: Map<string, { answer: string | null; place: string }>;
 }
 
+/** `reading`, a file's read; its refusal of the file (one it cannot read or parse) is told after `flag`, the option that names the file. */
+async function namingFlag<T>(flag: string, reading: Promise<T>): Promise<T> {
+  try {
+    return await reading;
+  } catch (error) {
+    if (error instanceof FileFormatError && error.argument === undefined) {
+      throw new FileFormatError(error.path, error.reason, flag, { cause: error });
+    }
+    throw error;
+  }
+}
+
 async function readAnswers(path: string, column: string): Promise<Answers> {
-  const table = await readTable(path);
+  const table = await namingFlag('--answers', readTable(path));
   const labelColumn = columnIndex(table, column, path, '--answer-column');
   const idColumn = table.columns.indexOf('id');
   if (idColumn === -1) refuseBlankLinesBetweenRows(table, path);
@@ -898,7 +917,7 @@ export const labelCommand: Command = {
         return 0;
       }
       if (exchange?.direction === 'import') {
-        const { labelled, skipped } = await importLabelStudio(session, exchange.file);
+        const { labelled, skipped } = await namingFlag('--import', importLabelStudio(session, exchange.file));
         console.log(`recorded ${formatCount(labelled, 'label')} and ${formatCount(skipped, 'skip')} from ${exchange.file}`);
         console.log(summary(session));
         return 0;

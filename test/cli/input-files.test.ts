@@ -117,7 +117,7 @@ describe('a CSV that is not comma-separated', () => {
     const session = path('semicolon-session.jsonl');
     expectRefused(
       label(session, path('pool-semicolon.csv'), '--model-scores', path('f.npy')),
-      `active-testing label: ${path('pool-semicolon.csv')}: line 1: the header "sentence;label" is one column: the file looks ;-separated (a spreadsheet export in some locales), but a .csv is read comma-separated; save it with commas, or tab-separated as .tsv`,
+      `active-testing label: --data: ${path('pool-semicolon.csv')}: line 1: the header "sentence;label" is one column: the file looks ;-separated (a spreadsheet export in some locales), but a .csv is read comma-separated; save it with commas, or tab-separated as .tsv`,
     );
     expect(existsSync(session)).toBe(false);
   });

@@ -252,7 +252,7 @@ describe('active-testing label: scripted use and bad input', () => {
       writeFileSync(jsonl, lines.map((row) => JSON.stringify(row)).join('\n') + '\n');
       const created = run([...createArgs(files, session, 0).map((a) => (a === files.data ? jsonl : a)), '--answers', files.data]);
       expect(created.status).toBe(1);
-      expect(created.stderr).toBe(`active-testing label: ${jsonl}: ${message}\n`);
+      expect(created.stderr).toBe(`active-testing label: --data: ${jsonl}: ${message}\n`);
       expect(existsSync(session)).toBe(false);
     }
   });
@@ -268,7 +268,7 @@ describe('active-testing label: scripted use and bad input', () => {
       const created = run([...createArgs(files, session, 0).map((a) => (a === files.data ? pool : a)), '--answers', files.data]);
       expect(created.status).toBe(1);
       expect(created.stderr).toBe(
-        `active-testing label: ${pool}: holds no items; expected one row per item of the pool, one per row of --model-scores\n`,
+        `active-testing label: --data: ${pool}: holds no items; expected one row per item of the pool, one per row of --model-scores\n`,
       );
       expect(existsSync(session)).toBe(false);
     }
@@ -308,7 +308,9 @@ describe('active-testing label: scripted use and bad input', () => {
     writeFileSync(tsv, `id\tsentence\nx\tone\ny\ttwo\nx\tthree\n`);
     const created = run([...createArgs(files, session, 0).map((a) => (a === files.data ? tsv : a)), '--answers', files.data]);
     expect(created.status).toBe(1);
-    expect(created.stderr).toBe(`active-testing label: ${tsv}: line 4, column "id": item id "x" is also on line 2; ids must be unique\n`);
+    expect(created.stderr).toBe(
+      `active-testing label: --data: ${tsv}: line 4, column "id": item id "x" is also on line 2; ids must be unique\n`,
+    );
     expect(existsSync(session)).toBe(false);
   });
 

@@ -55,7 +55,7 @@ describe('label --export / --import label-studio', () => {
     const unknownClass = await runCliCaptured(['label', '--session', session, '--import', 'label-studio', bad]);
     expect(unknownClass.code).toBe(1);
     expect(unknownClass.stderr).toBe(
-      `active-testing label: ${bad}: item ${annotated[0].data.item}: "positiv" is not a class (negative, positive) (did you mean positive?)`,
+      `active-testing label: --import: ${bad}: item ${annotated[0].data.item}: "positiv" is not a class (negative, positive) (did you mean positive?)`,
     );
     expect(readFileSync(session).equals(before)).toBe(true);
 
@@ -162,7 +162,7 @@ describe('label --export / --import label-studio', () => {
     const disagreeing = await runCliCaptured(['label', '--session', session, '--import', 'label-studio', path]);
     expect(disagreeing.code).toBe(1);
     expect(disagreeing.stderr.trim()).toBe(
-      `active-testing label: ${path}: task 2 (item ${third}): its 2 annotations disagree (positive, negative); keep one answer per task; nothing was imported`,
+      `active-testing label: --import: ${path}: task 2 (item ${third}): its 2 annotations disagree (positive, negative); keep one answer per task; nothing was imported`,
     );
     expect(readFileSync(session).equals(before)).toBe(true);
 
@@ -191,12 +191,12 @@ describe('label --export / --import label-studio', () => {
     const refused = await runCliCaptured(['label', '--session', session, '--import', 'label-studio', utf16]);
     expect(refused.code).toBe(1);
     expect(refused.stderr.trim()).toBe(
-      `active-testing label: ${utf16}: not UTF-8 text; expected a Label Studio JSON export saved as UTF-8`,
+      `active-testing label: --import: ${utf16}: not UTF-8 text; expected a Label Studio JSON export saved as UTF-8`,
     );
     const absent = join(files.dir, 'absent.json');
     const missing = await runCliCaptured(['label', '--session', session, '--import', 'label-studio', absent]);
     expect(missing.code).toBe(1);
-    expect(missing.stderr.trim()).toBe(`active-testing label: ${absent}: cannot read: no such file (ENOENT)`);
+    expect(missing.stderr.trim()).toBe(`active-testing label: --import: ${absent}: cannot read: no such file (ENOENT)`);
     const bom = join(files.dir, 'bom.json');
     writeFileSync(bom, `\ufeff${json}`);
     const imported = await runCliCaptured(['label', '--session', session, '--import', 'label-studio', bom]);
