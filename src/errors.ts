@@ -286,7 +286,7 @@ export class CancelledError extends ActiveTestingError {
 }
 
 /** The signals a command stops on, with their numbers: a process ended by one exits with 128 + it. */
-const STOP_SIGNALS = { SIGINT: 2, SIGTERM: 15 } as const;
+export const STOP_SIGNALS = { SIGINT: 2, SIGTERM: 15 } as const;
 
 /**
  * A command stopped by Ctrl-C (SIGINT) or SIGTERM after it cleaned up: its message says which, how

@@ -1,9 +1,9 @@
-import type { InterruptedError } from '../errors.js';
+import { STOP_SIGNALS as STOP_SIGNAL_NUMBERS, type InterruptedError } from '../errors.js';
 
 /** The signals that stop a command: Ctrl-C and SIGTERM. */
 type StopSignal = InterruptedError['signal'];
 
-const STOP_SIGNALS: readonly StopSignal[] = ['SIGINT', 'SIGTERM'];
+const STOP_SIGNALS = Object.keys(STOP_SIGNAL_NUMBERS) as readonly StopSignal[];
 
 /** Whether the process is the command line's (its entry point takes late signals), not a library's caller. */
 let entryPoint = false;
