@@ -9,3 +9,4 @@ export {
   type TemperatureSolution,
 } from './temperature.js';
 export { loadCalibrationSet } from './load.js';
+export { calibratesOnPool, calibrationOnPoolWarning } from './pool-itself.js';

@@ -1,6 +1,5 @@
 import { InputError } from '../errors.js';
 import { readNpy } from '../io/npy.js';
-import type { LabelsInput, MatrixInput } from '../matrix.js';
 import { labelIndices, ofFileRows, scoresMatrix } from '../io/pool-files.js';
 
 /**
@@ -21,7 +20,7 @@ export async function loadCalibrationSet(
   labelsPath: string,
   names: { scores: string; labels: string } = { scores: '--calibration-scores', labels: '--calibration-labels' },
   classCount?: number,
-): Promise<{ scores: MatrixInput; labels: LabelsInput }> {
+): Promise<{ scores: { data: Float64Array; shape: [number, number] }; labels: Int32Array }> {
   const scoresArray = await readNpy(scoresPath, names.scores);
   const scores = ofFileRows(scoresPath, names.scores, () => scoresMatrix(scoresArray, names.scores));
   if (classCount !== undefined && scores.cols !== classCount) {

@@ -10,7 +10,7 @@ import {
 import { InputError, ReceivedKind, UsageError } from '../errors.js';
 import { lossBounds, median, type BuiltinLoss, zeroOneLossPerItem } from '../metrics/index.js';
 import { optionHelp } from '../options/schema.js';
-import { loadCalibrationSet } from '../calibration/index.js';
+import { calibratesOnPool, calibrationOnPoolWarning, loadCalibrationSet } from '../calibration/index.js';
 import type { DemoResult } from '../report/demo.js';
 import { DEMO_LABEL_COUNTS, rowsAtLabelCounts } from '../report/label-rows.js';
 import { loadSimulationPool, settledLater } from '../io/pool-files.js';
@@ -379,7 +379,9 @@ async function runSimulation(given: Record<string, unknown>, signal: AbortSignal
       throw new UsageError('--calibration-scores and --calibration-labels go together');
     }
     if (calibrationFiles.scores !== undefined && calibrationFiles.labels !== undefined) {
-      options.calibration = await loadCalibrationSet(calibrationFiles.scores, calibrationFiles.labels, undefined, pool.modelScores.cols);
+      const calibration = await loadCalibrationSet(calibrationFiles.scores, calibrationFiles.labels, undefined, pool.modelScores.cols);
+      if (calibratesOnPool(calibration, pool)) console.error(`warning: ${calibrationOnPoolWarning('--calibration-scores')}`);
+      options.calibration = calibration;
     }
     warnOfProbabilities({
       '--model-scores': pool.modelScores,

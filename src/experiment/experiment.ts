@@ -12,7 +12,13 @@ import { checkObject } from '../io/index.js';
 import { formatCount } from '../io/format-count.js';
 import { withOutputLock } from '../io/output-lock.js';
 import { matrixView, type Matrix } from '../matrix.js';
-import { fitTemperature, loadCalibrationSet, temperatureBoundWarning } from '../calibration/index.js';
+import {
+  calibratesOnPool,
+  calibrationOnPoolWarning,
+  fitTemperature,
+  loadCalibrationSet,
+  temperatureBoundWarning,
+} from '../calibration/index.js';
 import { zeroOneLossPerItem } from '../metrics/index.js';
 import { readNpy } from '../io/npy.js';
 import {
@@ -152,7 +158,10 @@ async function runExperimentLocked(grid: ExperimentConfig, options: ExperimentOp
   for (const { argument, file, scores } of scoreFiles(config, inputs)) {
     if (rowsAreProbabilities(scores)) emit({ event: 'warning', argument, file, message: probabilitiesWarning(argument) });
   }
-  for (const { argument, file, calibration } of calibrationSets(config, inputs)) {
+  for (const { argument, file, calibration, pool } of calibrationSets(config, inputs)) {
+    if (pool !== undefined && calibratesOnPool(calibration, pool)) {
+      emit({ event: 'warning', argument, file, message: calibrationOnPoolWarning(argument) });
+    }
     const fit = fitTemperature(calibration.scores, calibration.labels);
     if (fit.atBound) emit({ event: 'warning', argument, file, message: temperatureBoundWarning(argument, fit) });
   }
@@ -348,14 +357,11 @@ interface ExperimentInputs {
   /** N, the number of items in the pool. */
   poolSize: number;
   /** The calibration set of each surrogate that a `"temperature": "calibrated"` setting uses, by surrogate key. */
-  calibrations: Map<string, NonNullable<SimulationOptions['calibration']>>;
+  calibrations: Map<string, CalibrationSet>;
 }
 
 /** A setting's calibration set, checked against the pool's classes; errors name the grid's keys. */
-async function loadSettingCalibration(
-  setting: ResolvedSetting,
-  classCount: number,
-): Promise<NonNullable<SimulationOptions['calibration']>> {
+async function loadSettingCalibration(setting: ResolvedSetting, classCount: number): Promise<CalibrationSet> {
   const files = setting.calibration as NonNullable<ResolvedSetting['calibration']>;
   const where = `surrogates.${setting.surrogate}.calibration`;
   return loadCalibrationSet(files.scores, files.labels, { scores: `${where}.scores`, labels: `${where}.labels` }, classCount);
@@ -389,7 +395,7 @@ async function loadInputs(config: ExperimentConfig): Promise<ExperimentInputs> {
   const classCount = first?.modelScores.cols ?? 0;
   // Read and checked here, with the other inputs, so that a bad calibration set is refused before
   // any setting runs, not once the settings before the calibrated one have run and been written.
-  const calibrations = new Map<string, NonNullable<SimulationOptions['calibration']>>();
+  const calibrations = new Map<string, CalibrationSet>();
   for (const setting of config.settings) {
     if (setting.calibration === null || setting.surrogate === null || calibrations.has(setting.surrogate)) continue;
     calibrations.set(setting.surrogate, await loadSettingCalibration(setting, classCount));
@@ -432,10 +438,15 @@ function scoreFiles(config: ExperimentConfig, inputs: ExperimentInputs): { argum
   return [...files.values()];
 }
 
+/** A calibration set as `loadCalibrationSet` reads it. */
+type CalibrationSet = Awaited<ReturnType<typeof loadCalibrationSet>>;
+
 interface NamedCalibrationSet {
   argument: string;
   file: string;
-  calibration: NonNullable<SimulationOptions['calibration']>;
+  calibration: CalibrationSet;
+  /** The pool of the surrogate it calibrates. */
+  pool: LoadedPool | undefined;
 }
 
 /**
@@ -448,7 +459,13 @@ function calibrationSets(config: ExperimentConfig, inputs: ExperimentInputs): Na
     if (setting.calibration === null || setting.surrogate === null || sets.has(setting.surrogate)) continue;
     const calibration = inputs.calibrations.get(setting.surrogate);
     if (calibration === undefined) continue;
-    sets.set(setting.surrogate, { argument: `surrogates.${setting.surrogate}.calibration`, file: setting.calibration.scores, calibration });
+    const pool = inputs.pools.get(setting.surrogateScores);
+    sets.set(setting.surrogate, {
+      argument: `surrogates.${setting.surrogate}.calibration`,
+      file: setting.calibration.scores,
+      calibration,
+      pool,
+    });
   }
   return [...sets.values()];
 }

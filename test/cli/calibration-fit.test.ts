@@ -115,3 +115,37 @@ describe('a calibration set whose fitted temperature is its search bound, on the
     expect(header.calibration).toMatchObject({ atBound: true });
   });
 });
+
+describe('a calibration set that is the pool itself', () => {
+  it('simulate warns once, naming --calibration-scores, and not of a held-out set', async () => {
+    const files = await writePoolFiles(60, 3);
+    const labels = join(files.dir, 'y.npy');
+    await writeNpy(labels, { data: files.pool.labels, shape: [60], dtype: 'i4' });
+    const held = join(files.dir, 'held-y.npy');
+    await writeNpy(held, { data: files.pool.labels.map((y) => (y === 0 ? 1 : 0)), shape: [60], dtype: 'i4' });
+    const pool = ['--model-scores', files.modelScores, '--surrogate-scores', files.surrogateScores, '--labels', labels];
+    const run = (calibrationLabels: string, out: string, calibrationScores = files.surrogateScores) =>
+      runCliCaptured([
+        'simulate',
+        ...pool,
+        '--calibration-scores',
+        calibrationScores,
+        '--calibration-labels',
+        calibrationLabels,
+        ...['--runs', '2', '--size', '5', '--threads', '1', '--out', join(files.dir, out)],
+      ]);
+    const itself = await run(labels, 'itself');
+    expect(itself.code, itself.stderr).toBe(0);
+    expect(warnings(itself.stderr)).toEqual([
+      "warning: --calibration-scores: the calibration set is the pool itself (the surrogate's scores and the pool's labels): the temperature is fitted on the very labels whose risk is estimated, so the proposal has seen the labels it is tested on, as no real run's has; calibrate on labelled items outside the pool",
+    ]);
+    const heldOut = await run(held, 'held-out');
+    expect(heldOut.code, heldOut.stderr).toBe(0);
+    // Other labels on the same items are not the pool (their fit is warned of on its own).
+    expect(heldOut.stderr).not.toMatch(/pool itself/);
+    // Nor are the pool's labels with other scores (the target's), as a set sharing them by chance.
+    const otherScores = await run(labels, 'other-scores', files.modelScores);
+    expect(otherScores.code, otherScores.stderr).toBe(0);
+    expect(otherScores.stderr).not.toMatch(/pool itself/);
+  });
+});

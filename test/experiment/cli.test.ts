@@ -270,6 +270,42 @@ describe('active-testing experiment given probabilities where logits are read', 
     expect(warnings).toEqual([{ event: 'warning', argument: 'surrogates.a.calibration', file: join(dir, 'heldout.npy'), message }]);
   });
 
+  it('warns of a calibration set that is the pool itself, and not of a held-out one', async () => {
+    const dir = join(root, 'pool-itself');
+    writeGrid(dir, { size: 200, runs: 2, labels: 5 });
+    const grid = (calibration: { scores: string; labels: string }) => ({
+      modelScores: 'target.npy',
+      labels: 'labels.npy',
+      surrogates: { a: { scores: 'surrogate.npy', calibration } },
+      runs: 2,
+      size: 5,
+      settings: [{ acquisition: 'surrogate-ce', surrogate: 'a', temperature: 'calibrated' }],
+    });
+    writeFileSync(join(dir, 'itself.json'), JSON.stringify(grid({ scores: 'surrogate.npy', labels: 'labels.npy' })));
+    const message =
+      "surrogates.a.calibration: the calibration set is the pool itself (the surrogate's scores and the pool's labels): the temperature is fitted on the very labels whose risk is estimated, so the proposal has seen the labels it is tested on, as no real run's has; calibrate on labelled items outside the pool";
+    const run = await cli([
+      'experiment',
+      '--config',
+      join(dir, 'itself.json'),
+      '--out',
+      join(root, 'itself-out'),
+      '--threads',
+      '1',
+      '--json',
+    ]);
+    expect(run.code, run.stderr).toBe(0);
+    const warnings = run.lines.map((line) => JSON.parse(line)).filter((event) => event.event === 'warning');
+    expect(warnings).toEqual([{ event: 'warning', argument: 'surrogates.a.calibration', file: join(dir, 'surrogate.npy'), message }]);
+    // The same scores with other labels (each item's 0 made 1, any other class 0) are not the pool.
+    const other = Int32Array.from(readNpyFile(join(dir, 'labels.npy')).data as Int32Array, (y) => (y === 0 ? 1 : 0));
+    writeFileSync(join(dir, 'other-labels.npy'), encodeNpy({ data: other, shape: [other.length], dtype: 'i4' }));
+    writeFileSync(join(dir, 'other.json'), JSON.stringify(grid({ scores: 'surrogate.npy', labels: 'other-labels.npy' })));
+    const heldOut = await cli(['experiment', '--config', join(dir, 'other.json'), '--out', join(root, 'other-out'), '--threads', '1']);
+    expect(heldOut.code, heldOut.stderr).toBe(0);
+    expect(heldOut.stderr).not.toMatch(/pool itself/);
+  });
+
   it('says nothing of logits', async () => {
     const config = writeGrid(join(root, 'logits'), { size: 200, runs: 4, labels: 10 });
     const run = await cli(['experiment', '--config', config, '--out', join(root, 'logits-out'), '--threads', '1']);
