@@ -375,6 +375,7 @@ describe.skipIf(chromium === undefined)('active-testing serve in a browser', () 
         'The estimate waits for 1 item another annotator has open: 3 labels recorded after it count once it is answered.',
       );
       expect(await labeller.locator('#risk-value').textContent()).toBe('–');
+      expect(await labeller.locator('#risk-value').getAttribute('data-value')).toBeNull();
       // The page holding the item hears of it (pushed), and is told that the item is its own.
       await holder.waitForFunction(() => document.getElementById('waiting')?.textContent?.includes('3 labels'));
       expect(await waiting(holder).textContent()).toBe(

@@ -223,7 +223,7 @@ async function renderPlot(current: PublicState): Promise<void> {
 
 /**
  * An estimate into the elements `${id}-value`, `-interval` and `-note`: moved into `range`, the
- * estimate itself in data-value, and a note giving it where it lies outside (that note alone: it
+ * estimate itself in data-value (absent while there is none), and a note giving it where it lies outside (that note alone: it
  * says to read the interval too); `labels` those in the estimate.
  */
 function renderEstimate(
@@ -236,7 +236,9 @@ function renderEstimate(
   const shown = shownEstimate(estimate.value, range, what);
   const value = $(`${id}-value`);
   value.textContent = shown.text;
-  value.dataset.value = String(estimate.value);
+  // No estimate yet (no label in it) has no value to give: the attribute is left out, not "null".
+  if (estimate.value === null) delete value.dataset.value;
+  else value.dataset.value = String(estimate.value);
   $(`${id}-interval`).textContent = intervalText(estimate, range, labels);
   $(`${id}-note`).textContent = shown.note || (estimate.note ?? '');
 }
