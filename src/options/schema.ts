@@ -637,7 +637,7 @@ export const OPTION_DECLARATIONS: readonly OptionDeclaration[] = [
     name: 'threads',
     value: { kind: 'integer', min: 1 },
     doc: 'at most this many threads, and no more than the cores; small jobs run on one',
-    defaultText: 'available cores',
+    defaultText: "available cores, within a container's CPU quota",
     contexts: ['simulate', 'experiment'],
     metavar: 'N',
   },

@@ -1,4 +1,3 @@
-import { availableParallelism } from 'node:os';
 import {
   IidEstimator,
   ISEstimator,
@@ -15,6 +14,7 @@ import { ReferenceOrderSampler } from '../acquisition/reference-order-sampler.js
 import type { PoolSampler } from '../acquisition/sampler.js';
 import type { EstimatorName } from './simulation-options.js';
 import { SortedPool, type SortedPoolArrays } from '../acquisition/sorted-pool.js';
+import { usableCores } from './usable-cores.js';
 
 /** Everything a thread needs about the pool, computed once (structured-clone friendly). */
 export interface EnginePool {
@@ -94,15 +94,15 @@ export const YIELD_INTERVAL_MS = 25;
 
 /**
  * The threads that a job of `tiles` tiles runs on: at most `requested`, no more than one per tile,
- * and no more than this machine's cores: more would only take turns on the same cores, each worker
+ * and no more than the cores this process can use (`usableCores`): more would only take turns on the same cores, each worker
  * costing its own start and memory (a huge `--threads` would start one per run until memory ran out).
  *
  * @example
  * threadsFor(100_000, 1); // 1: a job of one tile runs on this thread alone
- * threadsFor(100_000, 1000) <= availableParallelism(); // true
+ * threadsFor(100_000, 1000) <= usableCores(); // true
  */
 export function threadsFor(requested: number, tiles: number): number {
-  return Math.max(1, Math.min(requested, tiles, availableParallelism()));
+  return Math.max(1, Math.min(requested, tiles, usableCores()));
 }
 
 /** A zeroed Float64Array in shared memory, for tables that threads fill side by side. */

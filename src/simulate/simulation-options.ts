@@ -1,4 +1,3 @@
-import { availableParallelism } from 'node:os';
 import { InputError, ReceivedKind } from '../errors.js';
 import type { AcquisitionFunction, BuiltinLoss } from '../metrics/index.js';
 import { checkNoCommandLineFlags, checkOption, optionNames, resolveProposal, type EstimatorName } from '../options/index.js';
@@ -10,6 +9,7 @@ import { fitCalibrationSet, type ProposalAcquisition } from '../acquisition/adap
 import type { CalibrationFit } from '../calibration/index.js';
 import { checkProposalClip } from '../acquisition/clip.js';
 import { checkObject } from '../io/index.js';
+import { usableCores } from './usable-cores.js';
 
 /**
  * The keys of `simulate`'s first argument, the pool: flags of `active-testing simulate`, but never
@@ -83,7 +83,7 @@ export interface ResolvedSimulation {
  * Defaults: acquisition `adaptive` with surrogate scores (`surrogate-ce`, the paper's, under
  * reference numerics, with a defensive weight or another loss), else `iid`; estimator `lure`
  * (`iid` for iid acquisition); clip 0.1; runs 1000; size min(400, N); step 1; seed 0; bootstrap
- * `exact`; threads = available cores; temperature null; numerics `default`; loss `cross-entropy`.
+ * `exact`; threads = the cores this process can use (`usableCores`); temperature null; numerics `default`; loss `cross-entropy`.
  * `classCount`, the pool's classes, is checked against the calibration set's scores.
  *
  * @throws {InputError} on an unknown key or a bad value.
@@ -171,7 +171,7 @@ export function resolveSimulation(
   }
   const seed = given<number | string>('seed') ?? 0;
   const bootstrap = given<SimulationOptions['bootstrap']>('bootstrap') ?? 'exact';
-  const threads = given<number>('threads') ?? availableParallelism();
+  const threads = given<number>('threads') ?? usableCores();
   const eps = given<number>('eps') ?? EPS;
   if (partial.random !== undefined && typeof partial.random !== 'function') {
     throw new InputError({ argument: 'random', expected: 'a function returning uniforms in [0, 1)', received: typeof partial.random });

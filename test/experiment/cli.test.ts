@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { availableParallelism, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
@@ -8,6 +8,7 @@ import { writeGrid } from './pool-files.js';
 import { runCliCaptured } from '../helpers/cli.js';
 import { expectSameOutputs } from '../helpers/same-outputs.js';
 import { encodeNpy, parseNpy } from '../../src/io/npy.js';
+import { usableCores } from '../../src/simulate/usable-cores.js';
 import { modelDir } from '../model/fixtures.js';
 
 const BUILT_CLI = resolve(dirname(fileURLToPath(import.meta.url)), '../../dist/cli.js');
@@ -154,7 +155,7 @@ describe('active-testing experiment', () => {
       expect(done).toHaveLength(4);
       const byWorkers = done.reduce((sum, event) => sum + (event.runsByWorkers as number), 0);
       if (threads === 1) expect(byWorkers).toBe(0);
-      else if (availableParallelism() > 1) expect(byWorkers, stdout).toBeGreaterThan(0);
+      else if (usableCores() > 1) expect(byWorkers, stdout).toBeGreaterThan(0);
       return out;
     };
     expectSameOutputs(run(3), run(1));

@@ -7,7 +7,7 @@ import { syntheticPool } from '../../src/simulate/syntheticPool.js';
 
 // A machine of 2 cores, on which each worker thread started is counted.
 const started = vi.hoisted(() => ({ workers: 0 }));
-vi.mock('node:os', async (importOriginal) => ({ ...(await importOriginal<typeof import('node:os')>()), availableParallelism: () => 2 }));
+vi.mock('../../src/simulate/usable-cores.js', () => ({ usableCores: () => 2 }));
 vi.mock('node:worker_threads', async (importOriginal) => {
   const real = await importOriginal<typeof import('node:worker_threads')>();
   class CountedWorker extends real.Worker {
