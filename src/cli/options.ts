@@ -41,20 +41,21 @@ export function parseOptions(argv: string[], options: OptionSpecs): OptionValues
   try {
     return parseArgs({ args, options, strict: true, allowPositionals: false }).values as OptionValues;
   } catch (error) {
-    throw new UsageError(parseArgsRefusal(error as Error & { code?: string }, args));
+    throw new UsageError(parseArgsRefusal(error as Error & { code?: string }, given, options));
   }
 }
 
 /**
  * `parseArgs`'s refusal in the words of the other usage errors (`Unknown option '-x'` becomes
- * `unknown option -x: …`), naming the argument it quotes; any other refusal as it is.
+ * `unknown option -x: …`), naming the argument it quotes; any other refusal as it is. `args` are
+ * the arguments as given (before `joinRepeatedLists`), `options` the command's flags.
  */
-export function parseArgsRefusal(error: Error & { code?: string }, args: readonly string[]): string {
+export function parseArgsRefusal(error: Error & { code?: string }, args: readonly string[], options: OptionSpecs): string {
   const quoted = /'([^']*)'/.exec(error.message)?.[1];
   if (quoted === undefined) return error.message;
   switch (error.code) {
     case 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL':
-      return `unexpected argument ${JSON.stringify(quoted)}: this command takes only options, each with its value (--name value)`;
+      return `unexpected argument ${JSON.stringify(quoted)}: this command takes only options, each with its value (--name value)${listValuesHint(args, options)}`;
     case 'ERR_PARSE_ARGS_UNKNOWN_OPTION':
       // Long options are refused earlier (checkFlagNames), with a suggestion; this is a short one.
       return `unknown option ${quoted}: options are written in full, with two dashes (--name)`;
@@ -65,6 +66,43 @@ export function parseArgsRefusal(error: Error & { code?: string }, args: readonl
     default:
       return error.message;
   }
+}
+
+/**
+ * How to give a list option several values, when the first argument that is neither an option nor
+ * an option's value follows a list option's value, and it and the arguments after it are among the
+ * list's named choices (`--interval anytime fixed bootstrap`, as a shell user may try): the list's
+ * values in one argument, each once. Empty otherwise.
+ */
+function listValuesHint(args: readonly string[], options: OptionSpecs): string {
+  for (let i = 0; i < args.length; i++) {
+    const token = args[i]!;
+    if (token === '--') return '';
+    if (isOption(token)) {
+      const [flag, inlineValue] = token.split(/=(.*)/s, 2) as [string, string | undefined];
+      if (inlineValue === undefined && options[flag.slice(2)]?.type === 'string') i++;
+      continue;
+    }
+    // The flag whose value comes just before the stray argument, written `--list=v` or `--list v`.
+    const flag = [args[i - 1], args[i - 2]].find((arg) => arg?.startsWith('--'))?.split('=', 1)[0];
+    if (flag === undefined || !isListFlag(flag)) return '';
+    // Only a list of named choices can tell its values from a forgotten option's (`--classes a,b data.csv`).
+    const choices = listChoices(flag);
+    const strays = [];
+    for (let j = i; j < args.length && !isOption(args[j]!); j++) strays.push(args[j]!);
+    if (choices === undefined || !strays.every((stray) => choices.includes(stray))) return '';
+    const given = joinRepeatedLists(args.slice(0, i))
+      .filter((arg) => arg.startsWith(`${flag}=`))
+      .flatMap((arg) => arg.slice(flag.length + 1).split(','));
+    const values = [...new Set([...given, ...strays])].filter((value) => value !== '');
+    return `; give ${flag}'s values comma-separated (${flag} ${values.join(',')}) or repeat ${flag}`;
+  }
+  return '';
+}
+
+/** Whether `arg` is an option (`--name`, `-x`), as `parseArgs` reads it: a lone `-` is an argument. */
+function isOption(arg: string): boolean {
+  return arg.startsWith('-') && arg !== '-';
 }
 
 /** `argv` with each `--name -1.5` of a valued option written `--name=-1.5`, which `parseArgs` takes as a value. */
@@ -159,6 +197,12 @@ export function joinRepeatedLists(args: readonly string[]): string[] {
 /** Whether `flag` (`--interval`) is a list option, whose values may be given over several flags. */
 function isListFlag(flag: string): boolean {
   return OPTION_DECLARATIONS.some((d) => cliFlag(d.name) === flag && d.value.kind === 'list');
+}
+
+/** The values a list option (`--interval`) takes, where it names them. */
+function listChoices(flag: string): readonly string[] | undefined {
+  const value = OPTION_DECLARATIONS.find((d) => cliFlag(d.name) === flag)?.value;
+  return value?.kind === 'list' ? value.choices : undefined;
 }
 
 /**

@@ -81,6 +81,6 @@ function parseReportArgs(argv: string[]) {
     const { values, positionals } = parseArgs({ args, strict: true, allowPositionals: true, options });
     return { values: values as Record<string, string | boolean | undefined>, positionals };
   } catch (error) {
-    throw new UsageError(parseArgsRefusal(error as Error & { code?: string }, args));
+    throw new UsageError(parseArgsRefusal(error as Error & { code?: string }, given, options));
   }
 }
