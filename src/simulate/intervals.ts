@@ -1,7 +1,8 @@
 import type { SimulationResult } from './simulate.js';
 import { bootstrapHalfWidth } from '../estimators/bootstrap.js';
-import { CancelledError, InputError } from '../errors.js';
+import { CancelledError, InputError, ReceivedKind } from '../errors.js';
 import type { LossBounds } from '../metrics/loss-bounds.js';
+import { pairwiseSum } from '../metrics/index.js';
 import { selectedMedian } from '../metrics/percentile.js';
 import type { SimulationReference } from './reference.js';
 import { claimTile, sharedFloat64, threadsFor, WORKER_START_MS, YIELD_INTERVAL_MS } from './run-block.js';
@@ -54,7 +55,8 @@ export interface SimulationIntervals {
  * const [anytime] = simulationIntervals(result, losses, lossBounds(f, 'cross-entropy'), ['anytime']);
  * anytime.simultaneousCoverage; // e.g. 0.99
  * @throws InputError when `result`, `bounds` or a non-null `reference` is not an object, `losses`
- * is not a Float64Array as long as each bound, `kinds` is not an array, for an unknown kind,
+ * is not a Float64Array as long as each bound, or its mean is not the result's `trueRisk` (another
+ * loss's losses), `kinds` is not an array, for an unknown kind,
  * `bootstrap` without a bootstrap variance (`bootstrap: 'none'`) or with the `ase` estimator.
  */
 export function simulationIntervals(
@@ -91,6 +93,16 @@ function checkIntervalArguments(
   checkObject(result, 'result', 'a simulation result (from simulate)');
   if (!(losses instanceof Float64Array) || losses.length === 0) {
     throw new InputError({ argument: 'losses', expected: "the pool's per-item losses (a non-empty Float64Array)", received: losses });
+  }
+  // Another loss's losses (bounds and all) would pass every check below and give coverage against
+  // the wrong risk: their mean must be the risk the simulation estimated.
+  const mean = pairwiseSum(losses) / losses.length;
+  if (typeof result.trueRisk === 'number' && !(Math.abs(mean - result.trueRisk) <= 1e-9 * Math.max(1, Math.abs(result.trueRisk)))) {
+    throw new InputError({
+      argument: 'losses',
+      expected: `the per-item losses of the simulation's loss, whose mean is its true risk ${result.trueRisk}`,
+      received: new ReceivedKind(`losses of mean ${mean}`),
+    });
   }
   checkObject(bounds, 'bounds', 'loss bounds { lower, upper } (from lossBounds)');
   for (const side of ['lower', 'upper'] as const) {
@@ -196,6 +208,7 @@ export async function simulationIntervalsInThreads(
   drawFloorCandidates: DrawFloorCandidates | null,
   { threads, signal }: IntervalThreads,
 ): Promise<SimulationIntervals[]> {
+  checkIntervalArguments(result, losses, bounds, kinds, reference);
   const sequenceKinds = kinds.filter((kind): kind is SequenceKind => kind !== 'bootstrap');
   if (sequenceKinds.length === 0) return simulationIntervals(result, losses, bounds, kinds, reference);
   checkResultKinds(result, kinds);

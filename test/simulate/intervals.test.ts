@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { CancelledError, InputError } from '../../src/errors.js';
 import { simulate } from '../../src/simulate/simulate.js';
 import { RiskConfidenceSequence } from '../../src/estimators/confidence-sequence.js';
-import { lossBounds, lossPerItem } from '../../src/metrics/index.js';
+import { brierLossPerItem, lossBounds, lossPerItem } from '../../src/metrics/index.js';
 import { simulationIntervals, simulationIntervalsInThreads } from '../../src/simulate/intervals.js';
 import { INTERVAL_TILE_RUNS, SequenceIntervals, type IntervalTask } from '../../src/simulate/sequence-intervals.js';
 import { abortOnFirstTile } from './abort-on-first-tile.js';
@@ -70,6 +70,12 @@ describe('simulationIntervals', () => {
         () => simulationIntervals(result, losses, { lower: bounds.lower.subarray(1), upper: bounds.upper }, ['anytime']),
         /^bounds\.lower: expected 20 bounds, one per loss \(a Float64Array\), got 19$/,
       ],
+      [
+        "another loss's losses and bounds (Brier on a cross-entropy run)",
+        () =>
+          simulationIntervals(result, brierLossPerItem(pool.modelScores, pool.labels), lossBounds(pool.modelScores, 'brier'), ['anytime']),
+        /^losses: expected the per-item losses of the simulation's loss, whose mean is its true risk [\d.]+, got losses of mean [\d.]+$/,
+      ],
       ['a single kind as a string', () => simulationIntervals(result, losses, bounds, 'anytime' as never), /^kinds: expected an array of /],
       [
         'a number as the reference',
@@ -81,6 +87,11 @@ describe('simulationIntervals', () => {
       expect(call).toThrow(InputError);
       expect(call).toThrow(message);
     }
+    // The threaded form checks the same, whichever kinds are asked for.
+    const brier = [brierLossPerItem(pool.modelScores, pool.labels), lossBounds(pool.modelScores, 'brier')] as const;
+    await expect(simulationIntervalsInThreads(result, ...brier, ['anytime'], null, null, { threads: 1 })).rejects.toThrow(
+      /^losses: expected the per-item losses of the simulation's loss/,
+    );
   });
 
   it('with the simulation reference: still covers under every proposal kind, and narrows the sequences', async () => {
