@@ -4,7 +4,8 @@
 // For each pool: MSE of LURE (clip 0.1) ÷ random labelling's and ÷ the best fixed proposal's at
 // 50/100/200/400 labels, and |z| (bias ÷ its standard error) of adaptive at 10/50/200 labels, over
 // `--runs` runs (default 3000) with common random numbers. Pools: calibrated surrogates (K = 2, 10,
-// 100), the demo's `syntheticPool`, anti-correlated, anti-correlated and overconfident (logits ×10),
+// 100, and K = 2 with sharper classes), the demo's `syntheticPool`, anti-correlated, anti-correlated
+// and overconfident (logits ×10),
 // a constant surrogate, and rare (1%) target errors the surrogate is confidently wrong on. Options:
 // `--runs R`, `--seed S` (pool and run seeds), `--size N`, `--pools name,name`, `--verbose` (every
 // fixed proposal); ADAPTIVE_OPTIONS=<JSON of AdaptiveOptions> overrides the adaptive defaults.

@@ -85,6 +85,8 @@ export type PoolKind = 'good' | 'bad' | 'rare' | 'overconfident';
 export const POOLS: Record<string, { kind: PoolKind; make: (n: number, seed: number) => Pool }> = {
   demo: { kind: 'good', make: (n, seed) => syntheticPool({ poolSize: n, classCount: 2, seed }) },
   'calibrated K=2': { kind: 'good', make: (n, seed) => latentPool(n, 2, seed, 2, (z) => z) },
+  // Sharper classes (logits twice as spread): most items nearly certain, the loss on a few.
+  'calibrated K=2 sharp': { kind: 'good', make: (n, seed) => latentPool(n, 2, seed, 4, (z) => z) },
   'calibrated K=10': { kind: 'good', make: (n, seed) => latentPool(n, 10, seed, 2, (z) => z) },
   'calibrated K=100': { kind: 'good', make: (n, seed) => latentPool(n, 100, seed, 2, (z) => z) },
   'anti-correlated': { kind: 'bad', make: (n, seed) => latentPool(n, 2, seed, 2, (z) => -z) },
