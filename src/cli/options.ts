@@ -54,8 +54,11 @@ export function parseArgsRefusal(error: Error & { code?: string }, args: readonl
   const quoted = /'([^']*)'/.exec(error.message)?.[1];
   if (quoted === undefined) return error.message;
   switch (error.code) {
-    case 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL':
-      return `unexpected argument ${JSON.stringify(quoted)}: this command takes only options, each with its value (--name value)${listValuesHint(args, options)}`;
+    case 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL': {
+      const stray = strayListValues(args, options, false);
+      const hint = stray?.stray === quoted ? `; ${stray.hint}` : '';
+      return `unexpected argument ${JSON.stringify(quoted)}: this command takes only options, each with its value (--name value)${hint}`;
+    }
     case 'ERR_PARSE_ARGS_UNKNOWN_OPTION':
       // Long options are refused earlier (checkFlagNames), with a suggestion; this is a short one.
       return `unknown option ${quoted}: options are written in full, with two dashes (--name)`;
@@ -68,36 +71,55 @@ export function parseArgsRefusal(error: Error & { code?: string }, args: readonl
   }
 }
 
+/** Arguments given after a list option's value as if they were more of its values, and how to give them. */
+export interface StrayListValues {
+  /** The first of them. */
+  stray: string;
+  /** The list option (`--interval`). */
+  flag: string;
+  /** How to give them: `give --interval's values comma-separated (--interval anytime,fixed) or repeat --interval`. */
+  hint: string;
+}
+
 /**
- * How to give a list option several values, when the first argument that is neither an option nor
- * an option's value follows a list option's value, and it and the arguments after it are among the
- * list's named choices (`--interval anytime fixed bootstrap`, as a shell user may try): the list's
- * values in one argument, each once. Empty otherwise.
+ * The first argument that is neither an option nor an option's value (with `everyArgument`, the
+ * first such argument of any) when it follows a list option's value and is a value that list
+ * takes, with the ones after it that are too (`--interval anytime fixed bootstrap`, as a shell
+ * user may write it): undefined otherwise. A list takes a value it names among its choices, or a
+ * whole number where it counts; a list of free names (`--classes a,b data.csv`) cannot tell its
+ * values from a forgotten option's, and takes none here.
+ *
+ * @example
+ * strayListValues(['--interval', 'anytime', 'fixed'], commandFlags('simulate'), false)?.hint; // "give --interval's values comma-separated (--interval anytime,fixed) or repeat --interval"
  */
-function listValuesHint(args: readonly string[], options: OptionSpecs): string {
+export function strayListValues(args: readonly string[], options: OptionSpecs, everyArgument: boolean): StrayListValues | undefined {
   for (let i = 0; i < args.length; i++) {
     const token = args[i]!;
-    if (token === '--') return '';
+    if (token === '--') return undefined;
     if (isOption(token)) {
       const [flag, inlineValue] = token.split(/=(.*)/s, 2) as [string, string | undefined];
       if (inlineValue === undefined && options[flag.slice(2)]?.type === 'string') i++;
       continue;
     }
-    // The flag whose value comes just before the stray argument, written `--list=v` or `--list v`.
-    const flag = [args[i - 1], args[i - 2]].find((arg) => arg?.startsWith('--'))?.split('=', 1)[0];
-    if (flag === undefined || !isListFlag(flag)) return '';
-    // Only a list of named choices can tell its values from a forgotten option's (`--classes a,b data.csv`).
-    const choices = listChoices(flag);
-    const strays = [];
-    for (let j = i; j < args.length && !isOption(args[j]!); j++) strays.push(args[j]!);
-    if (choices === undefined || !strays.every((stray) => choices.includes(stray))) return '';
-    const given = joinRepeatedLists(args.slice(0, i))
-      .filter((arg) => arg.startsWith(`${flag}=`))
-      .flatMap((arg) => arg.slice(flag.length + 1).split(','));
-    const values = [...new Set([...given, ...strays])].filter((value) => value !== '');
-    return `; give ${flag}'s values comma-separated (${flag} ${values.join(',')}) or repeat ${flag}`;
+    const found = listValuesAt(args, i);
+    if (found !== undefined || !everyArgument) return found;
   }
-  return '';
+  return undefined;
+}
+
+/** `strayListValues` for the argument at `i`, which is neither an option nor an option's value. */
+function listValuesAt(args: readonly string[], i: number): StrayListValues | undefined {
+  // The flag whose value comes just before it, written `--list=v` or `--list v`.
+  const flag = [args[i - 1], args[i - 2]].find((arg) => arg?.startsWith('--'))?.split('=', 1)[0];
+  if (flag === undefined || !isListFlag(flag)) return undefined;
+  const strays = [];
+  for (let j = i; j < args.length && !isOption(args[j]!) && listTakes(flag, args[j]!); j++) strays.push(args[j]!);
+  if (strays.length === 0) return undefined;
+  const given = joinRepeatedLists(args.slice(0, i))
+    .filter((arg) => arg.startsWith(`${flag}=`))
+    .flatMap((arg) => arg.slice(flag.length + 1).split(','));
+  const values = [...new Set([...given, ...strays])].filter((value) => value !== '');
+  return { stray: strays[0]!, flag, hint: `give ${flag}'s values comma-separated (${flag} ${values.join(',')}) or repeat ${flag}` };
 }
 
 /** Whether `arg` is an option (`--name`, `-x`), as `parseArgs` reads it: a lone `-` is an argument. */
@@ -199,10 +221,11 @@ function isListFlag(flag: string): boolean {
   return OPTION_DECLARATIONS.some((d) => cliFlag(d.name) === flag && d.value.kind === 'list');
 }
 
-/** The values a list option (`--interval`) takes, where it names them. */
-function listChoices(flag: string): readonly string[] | undefined {
-  const value = OPTION_DECLARATIONS.find((d) => cliFlag(d.name) === flag)?.value;
-  return value?.kind === 'list' ? value.choices : undefined;
+/** Whether the list option `flag` takes `value`: one of its named choices, or a whole number where it counts. */
+function listTakes(flag: string, value: string): boolean {
+  const spec = OPTION_DECLARATIONS.find((d) => cliFlag(d.name) === flag)?.value;
+  if (spec?.kind !== 'list') return false;
+  return spec.choices !== undefined ? spec.choices.includes(value) : spec.item === 'counts' && /^\d+$/.test(value);
 }
 
 /**

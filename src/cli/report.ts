@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { optionHelp } from '../options/schema.js';
@@ -6,7 +7,15 @@ import { checkInputFolders } from '../report/load.js';
 import { writeReport } from '../report/report.js';
 import { assertFolderWritable } from '../io/atomic.js';
 import { type Command, EXIT_CODES_HELP } from './command.js';
-import { checkFlagNames, commandFlags, commandValues, joinRepeatedLists, parseArgsRefusal, withNegativeValues } from './options.js';
+import {
+  checkFlagNames,
+  commandFlags,
+  commandValues,
+  joinRepeatedLists,
+  parseArgsRefusal,
+  strayListValues,
+  withNegativeValues,
+} from './options.js';
 import { progressBar } from './progress.js';
 import { withInterrupts } from './interrupt.js';
 import { formatCount } from '../io/format-count.js';
@@ -77,10 +86,17 @@ function parseReportArgs(argv: string[]) {
   const given = withNegativeValues(argv, options);
   checkFlagNames(given, options);
   const args = joinRepeatedLists(given);
+  let parsed;
   try {
-    const { values, positionals } = parseArgs({ args, strict: true, allowPositionals: true, options });
-    return { values: values as Record<string, string | boolean | undefined>, positionals };
+    parsed = parseArgs({ args, strict: true, allowPositionals: true, options });
   } catch (error) {
     throw new UsageError(parseArgsRefusal(error as Error & { code?: string }, given, options));
   }
+  // `--thresholds 50 100 dir` would read 100 as a folder: refused here, where no such folder is,
+  // rather than as a missing folder.
+  const stray = strayListValues(given, options, true);
+  if (stray !== undefined && !existsSync(stray.stray)) {
+    throw new UsageError(`${JSON.stringify(stray.stray)} after ${stray.flag}'s value would be read as an input folder; ${stray.hint}`);
+  }
+  return { values: parsed.values as Record<string, string | boolean | undefined>, positionals: parsed.positionals };
 }

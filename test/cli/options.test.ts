@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { commandFlags, commandValues, parseOptions, required } from '../../src/cli/options.js';
+import { commandFlags, commandValues, parseOptions, required, strayListValues } from '../../src/cli/options.js';
 import { UsageError } from '../../src/errors.js';
 
 const spec = { runs: { type: 'string' }, clip: { type: 'string' }, force: { type: 'boolean' }, mode: { type: 'string' } } as const;
@@ -52,6 +52,13 @@ describe('command-line option helpers', () => {
     expect(refusal(['--runs', '10', 'fixed'])).toBe(plain('fixed'));
     expect(refusal(['--interval', 'anytime,', 'fixed', 'anytime'])).toBe(`unexpected argument "fixed": ${hint('anytime,fixed')}`);
     expect(refusal(['-', '--interval', 'anytime', 'fixed'])).toBe(plain('-'));
+    // A list of counts takes whole numbers only.
+    expect(strayListValues(['--thresholds', '50', '100', 'runs/a'], commandFlags('report'), true)).toEqual({
+      stray: '100',
+      flag: '--thresholds',
+      hint: "give --thresholds's values comma-separated (--thresholds 50,100) or repeat --thresholds",
+    });
+    expect(strayListValues(['runs/a', '--thresholds', '50', 'runs/b'], commandFlags('report'), true)).toBeUndefined();
     // A list without named choices cannot tell its values from a forgotten option's.
     expect(() => parseOptions(['--classes', 'a,b', 'data.csv'], commandFlags('label'))).toThrow(new UsageError(plain('data.csv')));
     expect(() => parseOptions(['-x'], spec)).toThrow(

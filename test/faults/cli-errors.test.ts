@@ -235,6 +235,28 @@ describe('report refuses what would be a misleading table', () => {
     }
   });
 
+  it("a threshold given after --thresholds's value as if it were a folder, naming the form that works", async () => {
+    const runs = join(root, 'thresholds-runs');
+    mkdirSync(runs, { recursive: true });
+    // The numbers are read as folders relative to the working folder, where one may exist.
+    const cwd = process.cwd();
+    process.chdir(root);
+    try {
+      const run = await runCliCaptured(['report', '--thresholds', '50', '100', '200', runs]);
+      expectOneLine(run, 2);
+      expect(run.stderr).toMatch(
+        /^active-testing report: "100" after --thresholds's value would be read as an input folder; give --thresholds's values comma-separated \(--thresholds 50,100,200\) or repeat --thresholds$/m,
+      );
+      // A folder of that name is an input, as written.
+      mkdirSync(join(root, '100'), { recursive: true });
+      const folder = await runCliCaptured(['report', '--thresholds', '50', '100']);
+      expect(folder.code).toBe(1);
+      expect(folder.stderr).not.toMatch(/after --thresholds/);
+    } finally {
+      process.chdir(cwd);
+    }
+  });
+
   it('a file instead of a folder', async () => {
     const run = await runCliCaptured(['report', aFile]);
     expectOneLine(run);
