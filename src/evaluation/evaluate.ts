@@ -349,6 +349,21 @@ export async function evaluateToFolder(config: EvaluateConfig, run: EvaluateRun)
   return withOutputLock(run.out, () => evaluateLocked(config, run), 'out');
 }
 
+/**
+ * Refuses ICL data whose every row (text and label) is a row of the pool: the pool's own rows in
+ * another order or file format, which the check of the files' bytes does not see. Its shots would
+ * stay in the pool and be scored with their own labels in the prompt.
+ */
+function refuseShotsFromPool(icl: TextClassificationDataset, pool: TextClassificationDataset, iclPath: string): void {
+  const poolRows = new Set(pool.texts.map((text, i) => `${pool.labels[i]}\t${text}`));
+  if (!icl.texts.every((text, i) => poolRows.has(`${icl.labels[i]}\t${text}`))) return;
+  throw new InputError({
+    argument: 'iclData',
+    expected: 'a file other than the data (to take the shots from the pool itself, leave it out: they then leave the pool)',
+    received: new ReceivedKind(`${iclPath}, whose every row is a row of the data`),
+  });
+}
+
 /** The settings of a served model's scoring (see `EvaluateConfig.openai_mode`); none for another backend. */
 function servedScoring(backend: ScoringBackend | undefined): Pick<EvaluateConfig, (typeof SERVED_SCORING_KEYS)[number]> {
   if (!(backend instanceof OpenAIBackend)) return {};
@@ -412,6 +427,7 @@ async function evaluateLocked(config: EvaluateConfig, run: EvaluateRun): Promise
   let iclRows: number[] = [];
   if (config.icl_examples > 0) {
     const iclSource = config.icl_data === null ? data : (await loadData(config.icl_data, config, null)).dataset;
+    if (iclSource !== data) refuseShotsFromPool(iclSource, data, config.icl_data as string);
     iclRows = Array.from(selectIclExamples(iclSource.labels, config.classes.length, config.icl_examples, config.icl_seed));
     shots = iclRows.map((row) => ({ text: iclSource.texts[row] as string, label: iclSource.labels[row] as number }));
     if (config.icl_data === null) {

@@ -147,6 +147,8 @@ describe('active-testing evaluate on bad input leaves nothing behind', () => {
     ['a fine film', 1],
     ['dull', 0],
   ]);
+  const poolAsCsv = join(temp('at-cli-data-'), 'pool.csv');
+  writeFileSync(poolAsCsv, 'label,sentence\n0,dull\n1,a fine film\n');
   const malformed = join(temp('at-cli-data-'), 'bad.tsv');
   writeFileSync(malformed, 'sentence\tlabel\nok\t1\nno tab here\n');
   const shotsWithOtherColumns = join(temp('at-cli-data-'), 'shots.tsv');
@@ -222,6 +224,20 @@ describe('active-testing evaluate on bad input leaves nothing behind', () => {
       ['--icl-data', good, '--icl-examples', '1'],
       /^--icl-data: expected a file other than the data \(to take the shots from the pool itself, leave it out/,
     ],
+    [
+      "--icl-data the pool's rows in another order",
+      [
+        '--icl-data',
+        writeTsv([
+          ['dull', 0],
+          ['a fine film', 1],
+        ]),
+        '--icl-examples',
+        '1',
+      ],
+      /^--icl-data: expected a file other than the data .*, got .*data\.tsv, whose every row is a row of the data$/,
+    ],
+    ["--icl-data the pool's rows as CSV", ['--icl-data', poolAsCsv, '--icl-examples', '1'], /whose every row is a row of the data$/],
     [
       '--instruction and --instruction-file',
       ['--instruction', 'x', '--instruction-file', good],
