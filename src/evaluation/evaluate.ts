@@ -310,6 +310,10 @@ async function checkOutputFolder(
   return 'unfinished';
 }
 
+/** What `iclData` must be, for both of its refusals: the pool's file itself, or the pool's rows in another form. */
+const ICL_DATA_OTHER_THAN_POOL =
+  'a file other than the data (to take the shots from the pool itself, leave it out: they then leave the pool)';
+
 /**
  * Scores every row of a labelled dataset with a causal LM and writes `scores.npy` (N×K float32
  * label logits), `labels.npy` and `meta.json` into `run.out`, atomically. The same configuration
@@ -340,7 +344,7 @@ export async function evaluateToFolder(config: EvaluateConfig, run: EvaluateRun)
   if (inputs.icl_data !== null && inputs.icl_data === inputs.data) {
     throw new InputError({
       argument: 'iclData',
-      expected: 'a file other than the data (to take the shots from the pool itself, leave it out: they then leave the pool)',
+      expected: ICL_DATA_OTHER_THAN_POOL,
       received: config.icl_data,
     });
   }
@@ -359,7 +363,7 @@ function refuseShotsFromPool(icl: TextClassificationDataset, pool: TextClassific
   if (!icl.texts.every((text, i) => poolRows.has(`${icl.labels[i]}\t${text}`))) return;
   throw new InputError({
     argument: 'iclData',
-    expected: 'a file other than the data (to take the shots from the pool itself, leave it out: they then leave the pool)',
+    expected: ICL_DATA_OTHER_THAN_POOL,
     received: new ReceivedKind(`${iclPath}, whose every row is a row of the data`),
   });
 }
