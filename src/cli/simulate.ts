@@ -378,11 +378,11 @@ async function runSimulation(given: Record<string, unknown>, signal: AbortSignal
     if ((calibrationFiles.scores === undefined) !== (calibrationFiles.labels === undefined)) {
       throw new UsageError('--calibration-scores and --calibration-labels go together');
     }
-    if (calibrationFiles.scores !== undefined && calibrationFiles.labels !== undefined) {
-      const calibration = await loadCalibrationSet(calibrationFiles.scores, calibrationFiles.labels, undefined, pool.modelScores.cols);
-      if (calibratesOnPool(calibration, pool)) console.error(`warning: ${calibrationOnPoolWarning('--calibration-scores')}`);
-      options.calibration = calibration;
-    }
+    const calibrationSet =
+      calibrationFiles.scores !== undefined && calibrationFiles.labels !== undefined
+        ? await loadCalibrationSet(calibrationFiles.scores, calibrationFiles.labels, undefined, pool.modelScores.cols)
+        : undefined;
+    if (calibrationSet !== undefined) options.calibration = calibrationSet;
     warnOfProbabilities({
       '--model-scores': pool.modelScores,
       '--surrogate-scores': pool.surrogateScores,
@@ -391,6 +391,10 @@ async function runSimulation(given: Record<string, unknown>, signal: AbortSignal
     const { rows, cols } = pool.modelScores;
     timer.mark('load');
     const { options: resolved, calibration } = resolveSimulation(options, rows, pool.surrogateScores !== undefined, cols);
+    // After the options' checks, which may refuse the set: no warning about a set not used.
+    if (calibrationSet !== undefined && calibratesOnPool(calibrationSet, pool)) {
+      console.error(`warning: ${calibrationOnPoolWarning('--calibration-scores')}`);
+    }
     warnOfTemperatureBound(calibration);
     // A kind this simulation cannot give is refused now, not after its runs.
     checkIntervalKinds(resolved, intervalKinds);

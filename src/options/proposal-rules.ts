@@ -89,12 +89,18 @@ export function resolveProposal(
       received: request.temperature,
     });
   }
-  if ((request.calibration || request.temperature === 'calibrated') && entry.temperatureOf === 'target') {
+  // Only a surrogate's temperature is fitted. A scalar temperature is documented as ignored where no
+  // model's probabilities are read (as clip is by iid), but a calibration set is data prepared and
+  // fitted for nothing, and a grid setting's "calibrated" would hand the setting its surrogate's set.
+  if ((request.calibration || request.temperature === 'calibrated') && entry.temperatureOf !== 'surrogate') {
     // A grid setting asks for the fit by its temperature: it has no calibration key to name.
     const byTemperature = request.temperature === 'calibrated';
+    const which = request.acquisition === undefined ? `${acquisition}, the default without surrogate scores,` : acquisition;
+    const reason =
+      entry.temperatureOf === 'target' ? `${acquisition}'s temperature is the target's` : `${which} reads no model's probabilities`;
     throw new InputError({
       argument: argument(byTemperature ? 'temperature' : 'calibration'),
-      expected: `${byTemperature ? '"calibrated" only with ' : ''}a surrogate acquisition (${acquisition}'s temperature is the target's)`,
+      expected: `${byTemperature ? '"calibrated" only with ' : ''}a surrogate acquisition (${reason})`,
       received: acquisition,
     });
   }

@@ -640,7 +640,9 @@ function headerProblem(value: Record<string, unknown>): string | undefined {
         numerics: 'default',
         // A calibrated session stores the fitted temperature with its calibration set.
         temperature: calibration === undefined || calibration === null ? (temperature as number | null) : null,
-        calibration: calibration !== undefined && calibration !== null,
+        // Sessions created before a calibration set was refused where nothing reads it (iid) stored
+        // one: it changes none of their draws, and their labels stay openable.
+        calibration: calibration !== undefined && calibration !== null && ACQUISITIONS[acquisition].temperatureOf !== null,
         hasSurrogate: value.surrogateScores !== null,
         hasTarget: value.targetScores !== null,
         comparison: value.comparisonScores !== null,

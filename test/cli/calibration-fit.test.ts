@@ -147,5 +147,16 @@ describe('a calibration set that is the pool itself', () => {
     const otherScores = await run(labels, 'other-scores', files.modelScores);
     expect(otherScores.code, otherScores.stderr).toBe(0);
     expect(otherScores.stderr).not.toMatch(/pool itself/);
+    // A set the options refuse (iid reads no model's probabilities) is refused alone, not warned of first.
+    const refused = await runCliCaptured([
+      'simulate',
+      ...pool,
+      ...['--acquisition', 'iid', '--calibration-scores', files.surrogateScores, '--calibration-labels', labels],
+      ...['--runs', '2', '--size', '5', '--out', join(files.dir, 'refused')],
+    ]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toBe(
+      'active-testing simulate: --calibration-scores: expected a surrogate acquisition (iid reads no model\'s probabilities), got "iid"',
+    );
   });
 });

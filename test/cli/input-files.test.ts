@@ -140,12 +140,12 @@ describe('probabilities given where logits are expected', () => {
     const run = simulate(path('p.npy'), ['--surrogate-scores', path('p.npy'), ...calibration]);
     expect(run.code, run.stderr).toBe(0);
     // Probabilities as logits leave every calibration label nearly certain: the fit ends at its bound, and says so.
-    // The calibration set here is the pool itself, which is warned of first.
+    // The calibration set here is the pool itself, which is warned of once the options accept the set.
     expect(run.stderr.split('\n').filter((line) => line.startsWith('warning:'))).toEqual([
-      "warning: --calibration-scores: the calibration set is the pool itself (the surrogate's scores and the pool's labels): the temperature is fitted on the very labels whose risk is estimated, so the proposal has seen the labels it is tested on, as no real run's has; calibrate on labelled items outside the pool",
       warning('--model-scores'),
       warning('--surrogate-scores'),
       warning('--calibration-scores'),
+      "warning: --calibration-scores: the calibration set is the pool itself (the surrogate's scores and the pool's labels): the temperature is fitted on the very labels whose risk is estimated, so the proposal has seen the labels it is tested on, as no real run's has; calibrate on labelled items outside the pool",
       'warning: --calibration-scores: the surrogate temperature T = 0.02 is the end of its search range [0.02, 50], not a fitted value: the likelihood still rises as T falls below it: the surrogate ranks (nearly) every calibration label first; more or harder calibration labels would fit it',
     ]);
   });

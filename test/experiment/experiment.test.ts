@@ -405,6 +405,17 @@ describe('runExperiment with a loss and a calibrated temperature', () => {
     );
   });
 
+  it('refuses, before any setting runs, a calibrated temperature asked of an acquisition that reads no model (iid or true-loss with ASE)', () => {
+    const grid = JSON.parse(readFileSync(configPath, 'utf8'));
+    for (const acquisition of ['iid', 'true-loss']) {
+      // ASE reads the surrogate, so the setting has one with a calibration set; the acquisition reads neither.
+      grid.settings = [{ acquisition: 'surrogate-ce' }, { acquisition, estimator: 'ase', temperature: 'calibrated' }];
+      expect(() => resolveExperimentConfig(grid, inputs)).toThrow(
+        `settings[1].temperature: expected "calibrated" only with a surrogate acquisition (${acquisition} reads no model's probabilities), got "${acquisition}"`,
+      );
+    }
+  });
+
   it('names a bad score or label file by its grid key, not by a command-line flag', async () => {
     const grid = JSON.parse(readFileSync(configPath, 'utf8'));
     const small = syntheticPool({ poolSize: 30, classCount: 3, seed: 9 });

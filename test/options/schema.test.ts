@@ -476,6 +476,34 @@ describe('registries and the shared proposal rules', () => {
     await expect(ActiveTestingSession.create(null, options)).rejects.toThrow(/^calibration: expected a surrogate acquisition/);
   });
 
+  it('refuses a calibration set that nothing would read (iid, true-loss, or no surrogate at all) before fitting it', async () => {
+    const calibration = { scores: [[1, 0]], labels: [7] }; // a fit would refuse label 7 (K = 2): the rule comes first
+    for (const [acquisition, hasSurrogate, named] of [
+      ['iid', true, 'iid'],
+      ['true-loss', true, 'true-loss'],
+      [undefined, false, 'iid, the default without surrogate scores,'],
+    ] as const) {
+      expect(() => resolveSimulationOptions({ acquisition, calibration }, 3, hasSurrogate, 2)).toThrow(
+        `calibration: expected a surrogate acquisition (${named} reads no model's probabilities), got "${acquisition ?? 'iid'}"`,
+      );
+    }
+    const session: CreateSessionOptions = {
+      texts: ['a', 'b'],
+      classes: ['x', 'y'],
+      modelScores: [
+        [2, 0],
+        [0, 1],
+      ],
+      acquisition: 'iid',
+      calibration,
+    };
+    await expect(ActiveTestingSession.create(null, session)).rejects.toThrow(
+      /^calibration: expected a surrogate acquisition \(iid reads no model's probabilities\)/,
+    );
+    // A scalar temperature stays ignored by iid, as its help says.
+    expect(resolveSimulationOptions({ acquisition: 'iid', temperature: 2 }, 3, false).acquisition).toBe('iid');
+  });
+
   it('refuses a defensive weight where the registry says the acquisition takes none, everywhere', () => {
     expect(() => resolveSimulationOptions({ acquisition: 'adaptive', defensive: 0.2 }, 3, true)).toThrow(InputError);
     expect(() => resolveSimulationOptions({ acquisition: 'iid', defensive: 0.2 }, 3, true)).toThrow(

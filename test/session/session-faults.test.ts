@@ -210,6 +210,28 @@ describe('session headers are checked before anything is written', () => {
     expect(exported.unreadableLines).toEqual([]);
   });
 
+  it('opens a session that an earlier version created with a calibration set its iid acquisition never read', async () => {
+    const path = scratch();
+    const session = await ActiveTestingSession.create(path, { ...options, acquisition: 'iid' });
+    await drive(session, 3);
+    const history = session.history();
+    await session.close();
+    // What the earlier version wrote: the fit beside an acquisition that reads no temperature.
+    rewriteHeader(path, readFileSync(path, 'utf8').trimEnd().split('\n'), (h) => {
+      h.calibration = { rows: 10, temperature: 1.5, nll: 0.5 };
+    });
+    const reopened = await ActiveTestingSession.open(path);
+    try {
+      expect(reopened.history().map((h) => [h.id, h.label])).toEqual(history.map((h) => [h.id, h.label]));
+    } finally {
+      await reopened.close();
+    }
+    // Created now, the same settings are refused.
+    await expect(
+      ActiveTestingSession.create(null, { ...options, acquisition: 'iid', calibration: { scores: [[1, 0, 0]], labels: [0] } }),
+    ).rejects.toThrow(/^calibration: expected a surrogate acquisition \(iid reads no model's probabilities\)/);
+  });
+
   it('refuses a journal whose proposals the stream does not draw (another pool, seed or proposal design), naming the first', async () => {
     const { path, lines, history } = await labelledFile(4);
     const at = lines.findIndex((line) => (JSON.parse(line) as { e?: string }).e === 'propose');
