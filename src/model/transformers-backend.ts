@@ -1,8 +1,8 @@
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { totalmem } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
-import { ActiveTestingError, CancelledError, InputError, ReceivedKind } from '../errors.js';
+import { ActiveTestingError, CancelledError, FileFormatError, InputError, ReceivedKind } from '../errors.js';
 import { MODEL_DEVICES, MODEL_DTYPES, type ModelDevice } from '../options/registry.js';
 import { checkChoice, checkKnownKeys } from '../io/suggest.js';
 import type { ScoreBatchOptions, ScoringBackend } from './backend.js';
@@ -228,6 +228,26 @@ export function looksLikeModelPath(idOrPath: string): boolean {
 }
 
 /**
+ * The first JSON file of a model folder that does not parse, and why: transformers.js's parse
+ * error names no file. Read only after a load failed, so a good folder is not parsed twice.
+ */
+function unparsableJsonFile(dir: string): { file: string; reason: string } | null {
+  // The layout's files first, then any other (generation_config.json, which transformers.js reads too).
+  const layout = MODEL_FOLDER_FILES.filter((name) => name.endsWith('.json'));
+  const others = readdirSync(dir)
+    .filter((name) => name.endsWith('.json') && !(layout as readonly string[]).includes(name))
+    .sort();
+  for (const file of [...layout, ...others]) {
+    try {
+      JSON.parse(readFileSync(join(dir, file), 'utf8'));
+    } catch (error) {
+      if (error instanceof SyntaxError) return { file, reason: error.message };
+    }
+  }
+  return null;
+}
+
+/**
  * Refuses a model folder that does not exist or lacks a file of the transformers.js layout
  * (`MODEL_FOLDER_FILES`), naming them: checked before any loading.
  *
@@ -422,6 +442,10 @@ export class TransformersBackend implements ScoringBackend {
           `could not reach the Hugging Face Hub (${host}) to download model "${idOrPath}": ${network}; a Hub id needs internet access (there is no folder "${idOrPath}" here; without internet, pass a local model folder in the transformers.js layout)`,
         );
       }
+      const broken = local && error instanceof SyntaxError ? unparsableJsonFile(id) : null;
+      // Named as the folder was given, as the other messages name it.
+      if (broken !== null)
+        throw new FileFormatError(join(idOrPath, broken.file), `not valid JSON (${broken.reason})`, 'model', { cause: error });
       throw new ActiveTestingError(`could not load model "${idOrPath}": ${(error as Error).message}`);
     }
   }
