@@ -55,7 +55,11 @@ export const evaluateCommand: Command = {
     // The items scored so far, checkpoint included: each report comes after its batch was saved to the checkpoint.
     let scored: { done: number; total: number } | undefined;
     const outcome = await withInterrupts(
-      'run the same command again to resume from its last checkpoint',
+      // A progress report follows every checkpoint write, and a resumed run reports its checkpoint first.
+      () =>
+        scored !== undefined && scored.done > 0
+          ? 'run the same command again to resume from its last checkpoint'
+          : 'nothing was scored yet; run the same command again to start',
       (signal) =>
         evaluateToFolder(config, {
           ...run,

@@ -5,7 +5,8 @@ import { onStopSignals } from './signals.js';
  * Runs a command's `work` with Ctrl-C (SIGINT) and SIGTERM turned into an abort of the signal it is
  * given, rather than Node ending the process where it stands: the work stops at its next check
  * and cleans up on its way out (its temporary files removed, its output folder's lock released).
- * It then throws `InterruptedError`, one line ending in `hint` (what is left, what to do) with
+ * It then throws `InterruptedError`, one line ending in `hint` (what is left, what to do; a
+ * function is asked when the signal stopped the work, as what is left may have changed) with
  * the shell's exit status for the signal; `reached`, asked then, says how far the work got
  * (undefined when it cannot tell). Work past its last check (renaming its files into
  * place) finishes, and its result is returned. Signals after the first change nothing: `timeout`
@@ -17,7 +18,7 @@ import { onStopSignals } from './signals.js';
  * @throws InterruptedError when a signal stopped the work.
  */
 export async function withInterrupts<T>(
-  hint: string,
+  hint: string | (() => string),
   work: (signal: AbortSignal) => Promise<T>,
   reached?: () => string | undefined,
 ): Promise<T> {
@@ -31,7 +32,8 @@ export async function withInterrupts<T>(
   try {
     return await work(controller.signal);
   } catch (error) {
-    if (received !== undefined && error instanceof CancelledError) throw new InterruptedError(received, hint, reached?.());
+    if (received !== undefined && error instanceof CancelledError)
+      throw new InterruptedError(received, typeof hint === 'string' ? hint : hint(), reached?.());
     throw error;
   } finally {
     release();

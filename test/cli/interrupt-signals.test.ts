@@ -205,7 +205,7 @@ describe('a command stopped by a signal while it writes its outputs', () => {
     expect(JSON.parse(readFileSync(join(out, 'meta.json'), 'utf8')).timings.items_scored_now).toBe(2000 - kept);
   });
 
-  it('evaluate on SIGINT before its model is used stops there: no checkpoint, no folder, and no count in its line', async () => {
+  it('evaluate on SIGINT before its model is used stops there: no checkpoint, no folder, no count in its line, and no checkpoint promised', async () => {
     const data = evaluateData();
     const out = join(root, 'loading');
     // Signalled by itself as soon as it holds the folder's lock, before its data and model: a signal
@@ -215,7 +215,7 @@ describe('a command stopped by a signal while it writes its outputs', () => {
     expect(run).toEqual({
       code: 130,
       signal: null,
-      stderr: 'active-testing evaluate: interrupted by SIGINT; run the same command again to resume from its last checkpoint\n',
+      stderr: 'active-testing evaluate: interrupted by SIGINT; nothing was scored yet; run the same command again to start\n',
     });
     expect(existsSync(out)).toBe(false);
   });
