@@ -223,6 +223,7 @@ export {
 } from './report/index.js';
 export { VERSION } from './version.js';
 export {
+  type CheckPromptsOptions,
   DEFAULT_RETRY_POLICY,
   isOpenAIModelSpec,
   labelTokenIds,

@@ -25,15 +25,25 @@ export interface ScoringBackend {
   ): Promise<Float32Array>;
   /**
    * Refuses, before any batch is scored, a prompt the model cannot take (e.g. longer than its
-   * context), with an `InputError` naming the row; a backend that cannot tell cheaply leaves it out.
+   * context), with an `InputError` naming the row, and batches of `options.batchSize` prompts
+   * sharing `options.sharedPrefix` that the backend could not hold; a backend that cannot tell
+   * cheaply leaves it out.
    */
-  checkPrompts?(prompts: readonly string[], signal?: AbortSignal): Promise<void>;
+  checkPrompts?(prompts: readonly string[], signal?: AbortSignal, options?: CheckPromptsOptions): Promise<void>;
   /** The id the tokenizer gives to unknown text, if it has one (a label mapping to it is refused). */
   readonly unknownTokenId?: number | null;
   /** How many token ids the model scores, if known: a label token id at or above it is refused. */
   readonly vocabularySize?: number | null;
   /** Frees native resources (ONNX sessions, connections). */
   dispose?(): Promise<void>;
+}
+
+/** How `Model.score` will batch the prompts that `ScoringBackend.checkPrompts` checks. */
+export interface CheckPromptsOptions {
+  /** Prompts per batch. */
+  batchSize?: number;
+  /** A text every prompt starts with, as `ScoreBatchOptions.sharedPrefix`. */
+  sharedPrefix?: string;
 }
 
 /** Options of `ScoringBackend.scoreBatch`. */

@@ -1,4 +1,4 @@
-export { type ScoreBatchOptions, type ScoringBackend } from './backend.js';
+export { type CheckPromptsOptions, type ScoreBatchOptions, type ScoringBackend } from './backend.js';
 export { checkLabelTokenIds, labelTokenIds } from './label-tokens.js';
 export {
   checkModelFolder,

@@ -88,7 +88,8 @@ export class Model {
    * Raw logits of the label tokens after each prompt: an N×K row-major Float32Array, one batch
    * per forward pass. An item's row does not depend on its batch beyond float32 rounding. Every prompt is checked first
    * (the backend's `checkPrompts`: a prompt longer than a local model's context is refused
-   * before the first batch, not when its batch comes), and so are the label token ids, against
+   * before the first batch, not when its batch comes; so is a batch whose copies of a cached
+   * `sharedPrefix` would not fit, before any prompt is tokenized), and so are the label token ids, against
    * the backend's `vocabularySize` where it knows one (`checkTokenIdsInVocabulary`).
    *
    * @example
@@ -108,7 +109,10 @@ export class Model {
         throw new InputError({ argument: 'sharedPrefix', expected: 'a text every prompt starts with', row });
       }
     });
-    await this.backend.checkPrompts?.(prompts, options.signal);
+    await this.backend.checkPrompts?.(prompts, options.signal, {
+      batchSize,
+      ...(options.sharedPrefix === undefined ? {} : { sharedPrefix: options.sharedPrefix }),
+    });
     const k = labelTokenIds.length;
     const scores = new Float32Array(prompts.length * k);
     const { onFloored } = options;

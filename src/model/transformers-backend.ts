@@ -5,7 +5,7 @@ import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { ActiveTestingError, CancelledError, FileFormatError, InputError, ReceivedKind } from '../errors.js';
 import { MODEL_DEVICES, MODEL_DTYPES, type ModelDevice } from '../options/registry.js';
 import { checkChoice, checkKnownKeys } from '../io/suggest.js';
-import type { ScoreBatchOptions, ScoringBackend } from './backend.js';
+import type { CheckPromptsOptions, ScoreBatchOptions, ScoringBackend } from './backend.js';
 import { checkTokenIdsInVocabulary } from './label-tokens.js';
 import { positionTableRows } from './onnx-graph.js';
 import { formatCount } from '../io/format-count.js';
@@ -512,9 +512,28 @@ export class TransformersBackend implements ScoringBackend {
    * or fewer fits, and scoring such prompts costs no extra tokenization. `scoreBatch` checks every
    * prompt again, so a tokenizer that expands text is still caught, at its batch.
    *
-   * @throws InputError naming `prompts` and the row.
+   * With a `sharedPrefix` the prefix cache takes (`supportsPrefixCache`), first refuses a batch of
+   * `batchSize` prompts whose copies of it would not fit (`prefixCacheMemoryLimit`), counting every
+   * prompt of the first batch as extending it: before the prompts are tokenized, which with many
+   * long ICL prompts takes minutes.
+   *
+   * @throws InputError naming `prompts` and the row, or `batchSize`.
    */
-  async checkPrompts(prompts: readonly string[], signal?: AbortSignal): Promise<void> {
+  async checkPrompts(prompts: readonly string[], signal?: AbortSignal, options: CheckPromptsOptions = {}): Promise<void> {
+    const { batchSize, sharedPrefix } = options;
+    // Encoding the prefix is a forward pass over it: not for a prefix longer than the context, which
+    // the checks below refuse in milliseconds, naming the row.
+    if (
+      sharedPrefix &&
+      this.supportsPrefixCache &&
+      batchSize !== undefined &&
+      prompts.length > 0 &&
+      (await this.fitsContext(sharedPrefix))
+    ) {
+      // Any other failure to encode it comes again, and is reported, at the first batch.
+      const prefix = await this.prefixCache(sharedPrefix).catch(() => null);
+      if (prefix) this.checkPrefixMemory(prefix, Math.min(batchSize, prompts.length));
+    }
     if (this.maxPositions === null) return;
     const fits = this.maxPositions.tokens - SPECIAL_TOKEN_ALLOWANCE;
     for (let i = 0; i < prompts.length; i++) {
@@ -523,6 +542,11 @@ export class TransformersBackend implements ScoringBackend {
       if (signal?.aborted) throw new CancelledError('scoring cancelled');
       this.checkSequence(await this.tokenize(prompt), i, prompt);
     }
+  }
+
+  /** Whether `text`'s tokens fit the model's context (`maxPositions`; true while it is not known). */
+  private async fitsContext(text: string): Promise<boolean> {
+    return this.maxPositions === null || (await this.tokenize(text)).length <= this.maxPositions.tokens;
   }
 
   private checkSequence(sequence: readonly number[], row: number, prompt: string): void {

@@ -36,6 +36,17 @@ describe('the memory of a batch of cached-prefix copies', () => {
           `4 items need ${kib(4 * perItem)}); use a batch size of 3 or less, got a batch of 4 items extending the prefix`,
       );
       expect(batches).toEqual([]);
+      // Refused before the prompts are tokenized (with many long ICL prompts that takes minutes):
+      // the prefix is the only text the backend tokenizes.
+      const tokenized: string[] = [];
+      const tokenize = model.backend.tokenize.bind(model.backend);
+      model.backend.tokenize = (text, signal, special) => (tokenized.push(text), tokenize(text, signal, special));
+      const many = Array.from({ length: 40 }, (_, i) => `${prefix}Sentence: '${'a long sentence '.repeat(40)}${i}' \nLabel:`);
+      await expect(model.score(many, ids, { sharedPrefix: prefix, batchSize: 4 })).rejects.toThrow(
+        /^batchSize: .*use a batch size of 3 or less/,
+      );
+      expect(tokenized).toEqual([prefix]);
+      model.backend.tokenize = tokenize;
       // The batch size it names runs, and scores as without a limit.
       expect(await model.score(prompts, ids, { sharedPrefix: prefix, batchSize: 3 })).toEqual(unbounded);
       // Only items whose tokens extend the prefix's get a copy (a tokenizer may merge the prefix's
@@ -55,6 +66,24 @@ describe('the memory of a batch of cached-prefix copies', () => {
       expect((await tiny.score(prompts, ids, { batchSize: 3 })).length).toBe(prompts.length * 2);
     } finally {
       await tiny.dispose();
+    }
+  });
+
+  it('does not encode a prefix longer than the context: the prompt is refused, naming its row, without a forward pass', async () => {
+    const model = await Model.fromPretrained(modelDir('tiny-gpt2'));
+    try {
+      const backend = model.backend as unknown as { run: (...args: unknown[]) => unknown };
+      let forwardPasses = 0;
+      const run = backend.run.bind(backend);
+      backend.run = (...args: unknown[]) => (forwardPasses++, run(...args));
+      const long = `${'word '.repeat(1500)}\n`;
+      const ids = await model.labelTokenIds(`${long}Sentence: 'a' \nLabel:`, ['negative', 'positive']);
+      await expect(model.score([`${long}Sentence: 'a' \nLabel:`], ids, { sharedPrefix: long, batchSize: 2 })).rejects.toThrow(
+        /^prompts \(row 0\): expected a prompt of at most 1024 tokens/,
+      );
+      expect(forwardPasses).toBe(0);
+    } finally {
+      await model.dispose();
     }
   });
 
