@@ -226,6 +226,7 @@ export {
   type CheckPromptsOptions,
   DEFAULT_RETRY_POLICY,
   isOpenAIModelSpec,
+  labelTokenCounts,
   labelTokenIds,
   type LoadProgress,
   Model,

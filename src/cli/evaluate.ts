@@ -1,4 +1,4 @@
-import { evaluateToFolder, flooredLabelsWarning } from '../evaluation/evaluate.js';
+import { evaluateToFolder, outcomeWarnings } from '../evaluation/evaluate.js';
 import { resolveEvaluateOptions, type EvaluateOptions } from '../evaluation/evaluate-options.js';
 import { cliFlag, optionHelp } from '../options/schema.js';
 import { assertFolderWritable } from '../io/atomic.js';
@@ -34,9 +34,10 @@ ${help(['apiKeyEnv', 'openaiMode', 'topLogprobs', 'missingLabel', 'concurrency',
 
 Outputs in DIR: scores.npy (N×K float32 raw label logits, rows in dataset order after removing
 ICL rows), labels.npy (N int32) and meta.json (n, accuracy, loss, floored_labels, classes,
-label_token_ids, first_prompt, icl_rows, timings, config, run, version). Rerunning the same
-command on the same DIR resumes an interrupted run; a different configuration (a served model's
---openai-mode, --top-logprobs and --missing-label included) is refused unless --force.
+label_token_ids, label_token_counts, first_prompt, icl_rows, timings, config, run, version).
+Rerunning the same command on the same DIR resumes an interrupted run; a different configuration
+(a served model's --openai-mode, --top-logprobs and --missing-label included) is refused unless
+--force.
 ${EXIT_CODES_HELP}`;
 
 export const evaluateCommand: Command = {
@@ -75,7 +76,7 @@ export const evaluateCommand: Command = {
       () => (scored === undefined ? undefined : `after ${scored.done} of ${formatCount(scored.total, 'item')}`),
     ).finally(() => progress.finish());
     // Counted over the whole run: a resumed run's earlier part is kept in its checkpoint, finished results in meta.json.
-    if (outcome.flooredLabels > 0) console.error(`warning: ${flooredLabelsWarning(outcome.flooredLabels, cliFlag)}`);
+    for (const warning of outcomeWarnings(outcome, cliFlag)) console.error(`warning: ${warning}`);
     if (outcome.alreadyComplete) console.log(`${out}: results of this configuration are already complete`);
     else
       console.log(`${formatCount(outcome.n, 'item')}: accuracy ${outcome.accuracy.toFixed(4)}, loss ${outcome.loss.toFixed(4)} -> ${out}`);

@@ -103,6 +103,35 @@ export function flooredLabelsWarning(floored: number, optionName: (name: string)
   return `${formatCount(floored, 'label score')} of this run ${were} not among the top log-probabilities the server returned (${optionName('topLogprobs')}) and ${were} floored to the lowest of them (${optionName('missingLabel')} floor): upper bounds, not the labels' log-probabilities`;
 }
 
+/**
+ * The warnings an evaluation's outcome calls for, one a line without the `warning: ` prefix:
+ * floored label scores (`flooredLabelsWarning`), and class names scored by the first of their
+ * several tokens. `evaluate` and an experiment's evaluate steps print them alike.
+ *
+ * @example
+ * outcomeWarnings({ ...outcome, flooredLabels: 0, multiTokenClasses: [{ name: 'Sci/Tech', tokens: 3 }] }, (name) => name);
+ * // ['class "Sci/Tech" spans 3 tokens after the prompt: its score is the logit of its first token alone (a class name of one token is scored whole; docs/llm-scoring.md)']
+ */
+export function outcomeWarnings(outcome: EvaluateOutcome, optionName: (name: string) => string): string[] {
+  const warnings = outcome.flooredLabels > 0 ? [flooredLabelsWarning(outcome.flooredLabels, optionName)] : [];
+  const several = outcome.multiTokenClasses;
+  if (several.length > 0) {
+    const [only] = several;
+    warnings.push(
+      (several.length === 1 && only !== undefined
+        ? `class "${only.name}" spans ${only.tokens} tokens after the prompt: its score is the logit of its first token alone`
+        : `classes ${several.map(({ name, tokens }) => `"${name}" (${tokens} tokens)`).join(', ')} span several tokens after the prompt: each one's score is the logit of its first token alone`) +
+        ' (a class name of one token is scored whole; docs/llm-scoring.md)',
+    );
+  }
+  return warnings;
+}
+
+/** The classes of `counts` (`labelTokenCounts`, per class) that span more than one token. */
+function multiTokenClasses(classes: readonly string[], counts: readonly number[] | null | undefined): EvaluateOutcome['multiTokenClasses'] {
+  return (counts ?? []).flatMap((tokens, k) => (tokens > 1 ? [{ name: classes[k] as string, tokens }] : []));
+}
+
 /** What an evaluation produced, or found already complete in its output folder. */
 export interface EvaluateOutcome {
   alreadyComplete: boolean;
@@ -114,6 +143,8 @@ export interface EvaluateOutcome {
    * (`--missing-label floor`), over the whole run, a resumed one's earlier part included.
    */
   flooredLabels: number;
+  /** The classes whose names span several tokens after the prompt, each scored by its first token alone; empty for results written before they were counted. */
+  multiTokenClasses: Array<{ name: string; tokens: number }>;
 }
 
 /** Stops hashing the inputs when `signal` aborts: a model's weights run to gigabytes. */
@@ -419,9 +450,17 @@ async function evaluateLocked(config: EvaluateConfig, run: EvaluateRun): Promise
       accuracy: number;
       loss: number;
       floored_labels?: number;
+      label_token_counts?: number[] | null;
     };
     // Results written before floored scores were counted have none recorded: their configuration had no `openai_mode` either.
-    return { alreadyComplete: true, n: meta.n, accuracy: meta.accuracy, loss: meta.loss, flooredLabels: meta.floored_labels ?? 0 };
+    return {
+      alreadyComplete: true,
+      n: meta.n,
+      accuracy: meta.accuracy,
+      loss: meta.loss,
+      flooredLabels: meta.floored_labels ?? 0,
+      multiTokenClasses: multiTokenClasses(config.classes, meta.label_token_counts),
+    };
   }
   // Everything that can fail on bad input happens before the first file is written.
   const { dataset: data, table } = await loadData(config.data, config, config.limit);
@@ -487,6 +526,8 @@ async function evaluateLocked(config: EvaluateConfig, run: EvaluateRun): Promise
       n: pool.size,
       classes: config.classes,
       label_token_ids: result.labelTokenIds,
+      // Above 1, a class is scored by its first token alone.
+      label_token_counts: result.labelTokenCounts,
       first_prompt: result.firstPrompt,
       icl_rows: iclRows,
       timings: {
@@ -520,7 +561,14 @@ async function evaluateLocked(config: EvaluateConfig, run: EvaluateRun): Promise
       { force: force || state === 'unfinished', managed: OUTPUT_FILES, commitMarker: COMMIT_MARKER },
     );
     await ScoreCheckpoint.discard(join(out, CHECKPOINT));
-    return { alreadyComplete: false, n: pool.size, accuracy: result.accuracy, loss: result.loss, flooredLabels: result.flooredLabels };
+    return {
+      alreadyComplete: false,
+      n: pool.size,
+      accuracy: result.accuracy,
+      loss: result.loss,
+      flooredLabels: result.flooredLabels,
+      multiTokenClasses: multiTokenClasses(config.classes, result.labelTokenCounts),
+    };
   } catch (error) {
     if (error instanceof CancelledError) throw new CancelledError(`${error.message}; rerun the same command to resume`);
     throw error;

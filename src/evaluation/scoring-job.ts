@@ -2,6 +2,7 @@ import { performance } from 'node:perf_hooks';
 import type { TextClassificationDataset } from '../dataset/text-classification-dataset.js';
 import { CancelledError, InputError, rowOffset } from '../errors.js';
 import { accuracy, crossEntropyLoss } from '../metrics/index.js';
+import { labelTokenCounts } from '../model/label-tokens.js';
 import { DEFAULT_BATCH_SIZE, type Model, type ScoringProgress } from '../model/model.js';
 import { ScoreCheckpoint } from './checkpoint.js';
 import { itemPrompt, promptPrefix, REFERENCE_TEMPLATE, type PromptTemplate } from './prompt.js';
@@ -52,6 +53,11 @@ export interface ScoringJobResult {
   /** The dataset's class indices, in the same order: `simulate`'s `labels`. */
   labels: Int32Array;
   labelTokenIds: number[];
+  /**
+   * Per class, how many tokens its name spans after the prompt (`labelTokenCounts`): above 1, the
+   * class is scored by its first token alone. Null when the token ids were given (`labelTokenIds`).
+   */
+  labelTokenCounts: number[] | null;
   accuracy: number;
   /** Mean cross-entropy of softmax(scores) against the labels. */
   loss: number;
@@ -122,6 +128,8 @@ export async function runScoringJob(
       }
       throw error;
     });
+  const tokenCounts =
+    options.labelTokenIds === undefined ? await labelTokenCounts(model.backend, firstPrompt, dataset.classes, options.signal) : null;
 
   const checkpoint = options.checkpoint
     ? await ScoreCheckpoint.open(
@@ -177,6 +185,7 @@ export async function runScoringJob(
     shape: [dataset.size, k],
     labels: Int32Array.from(dataset.labels),
     labelTokenIds,
+    labelTokenCounts: tokenCounts,
     accuracy: accuracy(matrix, dataset.labels),
     loss: crossEntropyLoss(matrix, dataset.labels),
     firstPrompt,

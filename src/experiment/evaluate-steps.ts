@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { InputError, OutputExistsError, ReceivedKind } from '../errors.js';
-import { evaluateToFolder, flooredLabelsWarning } from '../evaluation/evaluate.js';
+import { evaluateToFolder, outcomeWarnings } from '../evaluation/evaluate.js';
 import {
   checkEvaluateOptions,
   EVALUATE_PATH_OPTIONS,
@@ -143,7 +143,7 @@ export async function runEvaluateSteps(
       // Bad input found while scoring (classes sharing a token, a missing column, too many shots).
       throw inStep(error, name);
     }
-    if (outcome.flooredLabels > 0) process.stderr.write(`warning: ${flooredLabelsWarning(outcome.flooredLabels, run.optionName)}\n`);
+    for (const warning of outcomeWarnings(outcome, run.optionName)) process.stderr.write(`warning: ${warning}\n`);
     process.stderr.write(
       outcome.alreadyComplete
         ? `${folder}: results of this configuration are already complete\n`

@@ -1,5 +1,5 @@
 export { type CheckPromptsOptions, type ScoreBatchOptions, type ScoringBackend } from './backend.js';
-export { checkLabelTokenIds, labelTokenIds } from './label-tokens.js';
+export { checkLabelTokenIds, labelTokenCounts, labelTokenIds } from './label-tokens.js';
 export {
   checkModelFolder,
   isLocalModelPath,

@@ -46,6 +46,26 @@ export async function labelTokenIds(
 }
 
 /**
+ * How many tokens each label spans after the prompt, tokenized as `labelTokenIds` tokenizes it
+ * (`tokens(prompt + " " + label)` past `tokens(prompt)`): a label of more than one token is scored
+ * by its first token's logit alone. Call it after `labelTokenIds` accepted the labels.
+ *
+ * @example
+ * await labelTokenCounts(model.backend, "Sentence: 'fine' \nLabel:", ['World', 'Sci/Tech']); // e.g. [1, 3]
+ */
+export async function labelTokenCounts(
+  backend: Pick<ScoringBackend, 'tokenize'>,
+  prompt: string,
+  labels: readonly string[],
+  signal?: AbortSignal,
+): Promise<number[]> {
+  const promptLength = (await backend.tokenize(prompt, signal)).length;
+  const counts: number[] = [];
+  for (const label of labels) counts.push((await backend.tokenize(`${prompt} ${label}`, signal)).length - promptLength);
+  return counts;
+}
+
+/**
  * Refuses token ids that are not columns of the model's logits: integers 0 to
  * `vocabularySize − 1`, or, while the size is not known, integers ≥ 0. An id outside
  * the logits would read another position's logit, or NaN, as a label's score.

@@ -338,3 +338,56 @@ describe('resolveEvaluateOptions reading --instruction-file', () => {
     );
   });
 });
+
+describe('class names of several tokens', () => {
+  it('counts each class name’s tokens after the prompt', async () => {
+    const { Model } = await import('../../src/model/model.js');
+    const { labelTokenCounts } = await import('../../src/index.js');
+    const model = await Model.fromPretrained(modelDir('tiny-gpt2'));
+    try {
+      // The tiny tokenizers' vocabulary has "World" and "Sports" as words and spells the others out.
+      expect(await labelTokenCounts(model.backend, "Sentence: 'fine' \nLabel:", ['World', 'Sports', 'Sci/Tech', 'unsubjective'])).toEqual([
+        1, 1, 8, 12,
+      ]);
+    } finally {
+      await model.dispose();
+    }
+  });
+
+  it('warns that such a class is scored by its first token alone, records the counts, and warns again on a complete rerun', async () => {
+    const data = writeTsv([
+      ['a match', 1],
+      ['a summit', 0],
+    ]);
+    const out = join(temp('at-cli-out-'), 'run');
+    const args = ['--model', modelDir('tiny-gpt2'), '--data', data, '--classes', 'World,Sci/Tech', '--out', out];
+    const warning =
+      'warning: class "Sci/Tech" spans 8 tokens after the prompt: its score is the logit of its first token alone (a class name of one token is scored whole; docs/llm-scoring.md)';
+    for (let run = 0; run < 2; run++) {
+      const errors = vi.spyOn(console, 'error').mockImplementation(() => {});
+      try {
+        expect(await evaluate(args)).toBe(0);
+        expect(errors.mock.calls.map((call) => call.join(' '))).toEqual([warning]);
+      } finally {
+        errors.mockRestore();
+      }
+    }
+    expect(JSON.parse(readFileSync(join(out, 'meta.json'), 'utf8')).label_token_counts).toEqual([1, 8]);
+  });
+
+  it('says nothing when every class is one token', async () => {
+    const data = writeTsv([
+      ['fine', 1],
+      ['bad', 0],
+    ]);
+    const errors = vi.spyOn(console, 'error').mockImplementation(() => {});
+    try {
+      const out = join(temp('at-cli-out-'), 'run');
+      expect(await evaluate(['--model', modelDir('tiny-gpt2'), '--data', data, '--classes', 'negative,positive', '--out', out])).toBe(0);
+      expect(errors).not.toHaveBeenCalled();
+      expect(JSON.parse(readFileSync(join(out, 'meta.json'), 'utf8')).label_token_counts).toEqual([1, 1]);
+    } finally {
+      errors.mockRestore();
+    }
+  });
+});
