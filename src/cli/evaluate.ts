@@ -1,4 +1,4 @@
-import { evaluateToFolder, outcomeWarnings } from '../evaluation/evaluate.js';
+import { evaluateToFolder, hasScoredCheckpoint, outcomeWarnings } from '../evaluation/evaluate.js';
 import { resolveEvaluateOptions, type EvaluateOptions } from '../evaluation/evaluate-options.js';
 import { cliFlag, optionHelp } from '../options/schema.js';
 import { assertFolderWritable } from '../io/atomic.js';
@@ -56,9 +56,9 @@ export const evaluateCommand: Command = {
     // The items scored so far, checkpoint included: each report comes after its batch was saved to the checkpoint.
     let scored: { done: number; total: number } | undefined;
     const outcome = await withInterrupts(
-      // A progress report follows every checkpoint write, and a resumed run reports its checkpoint first.
+      // A progress report follows every checkpoint write; a checkpoint of an earlier run is there before any report.
       () =>
-        scored !== undefined && scored.done > 0
+        (scored !== undefined && scored.done > 0) || hasScoredCheckpoint(out)
           ? 'run the same command again to resume from its last checkpoint'
           : 'nothing was scored yet; run the same command again to start',
       (signal) =>

@@ -127,6 +127,18 @@ export function outcomeWarnings(outcome: EvaluateOutcome, optionName: (name: str
   return warnings;
 }
 
+/**
+ * Whether `out` holds a checkpoint with scores in it: what a rerun of an interrupted evaluation
+ * resumes from (when its configuration is the checkpoint's).
+ *
+ * @example
+ * hasScoredCheckpoint('runs/scores'); // false before the first batch is saved
+ */
+export function hasScoredCheckpoint(out: string): boolean {
+  const scores = join(out, `${CHECKPOINT}.partial.f32`);
+  return existsSync(scores) && statSync(scores).size > 0;
+}
+
 /** The classes of `counts` (`labelTokenCounts`, per class) that span more than one token. */
 function multiTokenClasses(classes: readonly string[], counts: readonly number[] | null | undefined): EvaluateOutcome['multiTokenClasses'] {
   return (counts ?? []).flatMap((tokens, k) => (tokens > 1 ? [{ name: classes[k] as string, tokens }] : []));

@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, w
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hasScoredCheckpoint } from '../../src/evaluation/evaluate.js';
 import { loadExperimentConfig } from '../../src/experiment/config.js';
 import { runExperiment } from '../../src/experiment/experiment.js';
 import { writeReport } from '../../src/report/report.js';
@@ -200,6 +201,8 @@ describe('a command stopped by a signal while it writes its outputs', () => {
       stderr: `active-testing evaluate: interrupted by SIGTERM after ${kept} of 2000 items; run the same command again to resume from its last checkpoint\n`,
     });
     expect(hidden(out).sort()).toEqual(['.evaluate.partial.f32', '.evaluate.partial.floored', '.evaluate.partial.json']);
+    // What a stop of the rerun before its first batch reads to promise a resume.
+    expect(hasScoredCheckpoint(out)).toBe(true);
     const rerun = await runCliCaptured(['evaluate', ...tinyEvaluateFlags(data, out)]);
     expect(rerun.code, rerun.stderr).toBe(0);
     expect(JSON.parse(readFileSync(join(out, 'meta.json'), 'utf8')).timings.items_scored_now).toBe(2000 - kept);
@@ -218,6 +221,7 @@ describe('a command stopped by a signal while it writes its outputs', () => {
       stderr: 'active-testing evaluate: interrupted by SIGINT; nothing was scored yet; run the same command again to start\n',
     });
     expect(existsSync(out)).toBe(false);
+    expect(hasScoredCheckpoint(out)).toBe(false);
   });
 });
 
