@@ -290,6 +290,7 @@ export class EvaluationClassification {
       subset,
       classes: this.dataset.classes,
       label_token_ids: result.labelTokenIds,
+      label_token_counts: result.labelTokenCounts,
       first_prompt: result.firstPrompt,
       icl_rows: icl?.rows ?? [],
       icl_seed: icl?.seed ?? null,

@@ -2,7 +2,7 @@ import { performance } from 'node:perf_hooks';
 import type { TextClassificationDataset } from '../dataset/text-classification-dataset.js';
 import { CancelledError, InputError, rowOffset } from '../errors.js';
 import { accuracy, crossEntropyLoss } from '../metrics/index.js';
-import { labelTokenCounts } from '../model/label-tokens.js';
+import { tokenizeLabels } from '../model/label-tokens.js';
 import { DEFAULT_BATCH_SIZE, type Model, type ScoringProgress } from '../model/model.js';
 import { ScoreCheckpoint } from './checkpoint.js';
 import { itemPrompt, promptPrefix, REFERENCE_TEMPLATE, type PromptTemplate } from './prompt.js';
@@ -119,17 +119,19 @@ export async function runScoringJob(
   const prompts = dataset.texts.map((text) => itemPrompt(prefix, text, answer, template));
   const k = dataset.classes.length;
   const firstPrompt = prompts[0] ?? itemPrompt(prefix, '', answer, template);
-  const labelTokenIds = await model
-    .labelTokenIds(firstPrompt, dataset.classes, options.labelTokenIds, options.signal)
-    .catch((error: unknown) => {
-      // The model's labels are the dataset's class names here: name the option they come from.
-      if (error instanceof InputError && error.argument === 'labels') {
-        throw new InputError({ argument: 'classes', expected: error.expected, received: error.received });
-      }
-      throw error;
-    });
-  const tokenCounts =
-    options.labelTokenIds === undefined ? await labelTokenCounts(model.backend, firstPrompt, dataset.classes, options.signal) : null;
+  // Without explicit ids the class names are tokenized once for both their ids and their lengths.
+  const explicitIds = options.labelTokenIds;
+  const { ids: labelTokenIds, counts: tokenCounts } = await (
+    explicitIds === undefined
+      ? tokenizeLabels(model.backend, firstPrompt, dataset.classes, options.signal)
+      : model.labelTokenIds(firstPrompt, dataset.classes, explicitIds, options.signal).then((ids) => ({ ids, counts: null }))
+  ).catch((error: unknown) => {
+    // The model's labels are the dataset's class names here: name the option they come from.
+    if (error instanceof InputError && error.argument === 'labels') {
+      throw new InputError({ argument: 'classes', expected: error.expected, received: error.received });
+    }
+    throw error;
+  });
 
   const checkpoint = options.checkpoint
     ? await ScoreCheckpoint.open(

@@ -20,6 +20,41 @@ export async function labelTokenIds(
   labels: readonly string[],
   signal?: AbortSignal,
 ): Promise<number[]> {
+  return (await tokenizeLabels(backend, prompt, labels, signal)).ids;
+}
+
+/**
+ * How many tokens each label spans after the prompt, tokenized as `labelTokenIds` tokenizes it
+ * (`tokens(prompt + " " + label)` past `tokens(prompt)`): a label of more than one token is scored
+ * by its first token's logit alone.
+ *
+ * @example
+ * await labelTokenCounts(model.backend, "Sentence: 'fine' \nLabel:", ['World', 'Sci/Tech']); // e.g. [1, 3]
+ * @throws {InputError} as `labelTokenIds` does.
+ */
+export async function labelTokenCounts(
+  backend: Pick<ScoringBackend, 'tokenize' | 'unknownTokenId'>,
+  prompt: string,
+  labels: readonly string[],
+  signal?: AbortSignal,
+): Promise<number[]> {
+  return (await tokenizeLabels(backend, prompt, labels, signal)).counts;
+}
+
+/**
+ * `labelTokenIds` and `labelTokenCounts` from one tokenization of the prompt and of each label
+ * after it: a scoring job needs both, and an ICL prompt of many shots is long to tokenize.
+ *
+ * @example
+ * const { ids, counts } = await tokenizeLabels(model.backend, "Sentence: 'fine' \nLabel:", ['World', 'Sci/Tech']);
+ * @throws {InputError} as `labelTokenIds` does.
+ */
+export async function tokenizeLabels(
+  backend: Pick<ScoringBackend, 'tokenize' | 'unknownTokenId'>,
+  prompt: string,
+  labels: readonly string[],
+  signal?: AbortSignal,
+): Promise<{ ids: number[]; counts: number[] }> {
   const expected = 'a scoring backend (an object with a `tokenize` function, e.g. model.backend)';
   checkObject(backend, 'backend', expected);
   if (typeof backend.tokenize !== 'function') throw new InputError({ argument: 'backend', expected, received: backend });
@@ -28,6 +63,7 @@ export async function labelTokenIds(
   if (labels.length < 2) throw new InputError({ argument: 'labels', expected: 'at least two labels', received: [...labels] });
   const promptIds = await backend.tokenize(prompt, signal);
   const ids: number[] = [];
+  const counts: number[] = [];
   for (const label of labels) {
     if (label.trim() === '') throw new InputError({ argument: 'labels', expected: 'non-empty label words', received: [...labels] });
     const continued = await backend.tokenize(`${prompt} ${label}`, signal);
@@ -40,29 +76,10 @@ export async function labelTokenIds(
       });
     }
     ids.push(continued[promptIds.length] as number);
+    counts.push(continued.length - promptIds.length);
   }
   checkLabelTokenIds(ids, labels, backend.unknownTokenId ?? null);
-  return ids;
-}
-
-/**
- * How many tokens each label spans after the prompt, tokenized as `labelTokenIds` tokenizes it
- * (`tokens(prompt + " " + label)` past `tokens(prompt)`): a label of more than one token is scored
- * by its first token's logit alone. Call it after `labelTokenIds` accepted the labels.
- *
- * @example
- * await labelTokenCounts(model.backend, "Sentence: 'fine' \nLabel:", ['World', 'Sci/Tech']); // e.g. [1, 3]
- */
-export async function labelTokenCounts(
-  backend: Pick<ScoringBackend, 'tokenize'>,
-  prompt: string,
-  labels: readonly string[],
-  signal?: AbortSignal,
-): Promise<number[]> {
-  const promptLength = (await backend.tokenize(prompt, signal)).length;
-  const counts: number[] = [];
-  for (const label of labels) counts.push((await backend.tokenize(`${prompt} ${label}`, signal)).length - promptLength);
-  return counts;
+  return { ids, counts };
 }
 
 /**

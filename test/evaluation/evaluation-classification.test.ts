@@ -44,6 +44,8 @@ describe.skipIf(!sharedAvailable(join(DATA_DIR, 'sst2')))('EvaluationClassificat
     expect(maxDiff(scores.data as Float32Array, direct)).toBeLessThan(1e-5);
     const metrics = JSON.parse(readFileSync(join(dir, 'pool_set_metrics.json'), 'utf8'));
     expect(metrics.first_prompt).toBe(prompts[0]);
+    expect(metrics.label_token_counts).toEqual(result.labelTokenCounts);
+    expect(metrics.label_token_counts).toHaveLength(2);
     expect(metrics.accuracy).toBeCloseTo(result.accuracy, 12);
     await expect(evaluation.evaluationProcedure('pool')).rejects.toThrow(OutputExistsError);
 

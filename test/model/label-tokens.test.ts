@@ -1,16 +1,20 @@
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../../src/errors.js';
-import { Model, isLocalModelPath, labelTokenIds, type ScoringBackend } from '../../src/model/index.js';
+import { TextClassificationDataset } from '../../src/dataset/index.js';
+import { runScoringJob } from '../../src/evaluation/index.js';
+import { Model, isLocalModelPath, labelTokenCounts, labelTokenIds, type ScoringBackend } from '../../src/model/index.js';
 
 /** A SentencePiece-like tokenizer: BOS, then words with a leading "▁", unknown words as pieces of 3 characters. */
-function sentencePieceBackend(vocabulary: string[]): ScoringBackend & { calls: string[][] } {
+function sentencePieceBackend(vocabulary: string[]): ScoringBackend & { calls: string[][]; tokenized: string[] } {
   const ids = new Map(vocabulary.map((t, i) => [t, i]));
   const piece = (p: string) => ids.get(p) ?? 0;
   const backend = {
     modelId: 'fake',
     unknownTokenId: 0,
     calls: [] as string[][],
+    tokenized: [] as string[],
     async tokenize(text: string, _signal?: AbortSignal, addSpecialTokens = true) {
+      backend.tokenized.push(text);
       const out = addSpecialTokens ? [1] : [];
       for (const word of text.split(' ').filter(Boolean)) {
         const whole = `▁${word}`;
@@ -43,6 +47,32 @@ describe('label tokens', () => {
     );
     await expect(labelTokenIds(backend, 'Label:', ['positive', 'xyz'])).rejects.toThrow(/"xyz".*unknown token/);
     await expect(labelTokenIds(backend, 'Label:', ['positive'])).rejects.toThrow(InputError);
+  });
+
+  it('counts the tokens of each label after the prompt', async () => {
+    const backend = sentencePieceBackend(vocabulary);
+    expect(await labelTokenCounts(backend, 'Label:', ['negative', 'positive', 'subjective'])).toEqual([3, 1, 4]);
+  });
+
+  it('tokenizes the first prompt and each class after it once in a scoring job, for both ids and lengths', async () => {
+    const backend = sentencePieceBackend(vocabulary);
+    const table = {
+      columns: ['sentence', 'label'],
+      rows: [
+        ['good', 'positive'],
+        ['bad', 'negative'],
+      ],
+    };
+    const dataset = TextClassificationDataset.fromTable(table, {
+      name: 'toy',
+      classes: ['negative', 'positive'],
+      answerString: 'Label',
+      instruction: '',
+    });
+    const result = await runScoringJob(new Model(backend), dataset);
+    expect(result.labelTokenIds).toEqual([4, 3]);
+    expect(result.labelTokenCounts).toEqual([3, 1]);
+    expect(backend.tokenized).toEqual([result.firstPrompt, `${result.firstPrompt} negative`, `${result.firstPrompt} positive`]);
   });
 
   it('lets Model batch prompts for any backend', async () => {
