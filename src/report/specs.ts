@@ -366,9 +366,10 @@ export function halfWidthSpec(points: readonly IntervalPoint[], options: FigureO
  * rounding allowance, 2ε·N·|estimate| (below 1e-9 of the estimate for pools of up to a million
  * items), while a real width shrinks as 1/√labels. On a log axis such a point would stretch the
  * axis down to 1e-13 and squash every real width into its top. The median, not the largest: one
- * huge width (a loss near 1e300 at one label) would put every real width below the cut.
+ * huge width (a loss near 1e300 at one label) would put every real width below the cut. The
+ * summary table's half-width ratios to the bootstrap use the same cut (`summaryMarkdown`).
  */
-const ROUNDING_SIZED = 1e-7;
+export const ROUNDING_SIZED = 1e-7;
 
 /**
  * Keeps points a log scale can show: a zero error (e.g. the bootstrap variance of a single label)

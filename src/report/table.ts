@@ -4,6 +4,7 @@ import { BOOTSTRAP_Z } from '../metrics/index.js';
 import { INTERVAL_KINDS, type IntervalKind } from '../simulate/intervals.js';
 import { INTERVAL_GUARANTEES, INTERVAL_NAMES, type SettingIntervals, type SettingKind, settingKind } from './setting.js';
 import { formatCount } from '../io/format-count.js';
+import { ROUNDING_SIZED } from './specs.js';
 import { checkOption } from '../options/index.js';
 import { checkArray, checkObject } from '../io/check-arguments.js';
 import { checkKnownKeys } from '../io/suggest.js';
@@ -305,7 +306,8 @@ function intervalSections(table: SummaryTable, section: Section): string[] {
           (c) => {
             const own = c.intervals?.[kind]?.medianHalfWidth;
             const bootstrap = c.intervals?.bootstrap?.medianHalfWidth;
-            return own === undefined || bootstrap === undefined ? null : own / bootstrap;
+            if (own === undefined || bootstrap === undefined) return null;
+            return hasWidth(bootstrap, Math.max(Math.abs(table.trueRisk), own)) ? own / bootstrap : null;
           },
           formatRatio,
         ),
@@ -332,6 +334,16 @@ function intervalSections(table: SummaryTable, section: Section): string[] {
     ].join('\n'),
   );
   return sections;
+}
+
+/**
+ * Whether a median half-width is a width rather than rounding: where σ is 0 (the bootstrap at one
+ * label or while every labelled term is the same, every kind with the whole pool labelled) an
+ * interval keeps only its rounding allowance, 2ε·N·|estimate|, or nothing, and a ratio to it reads
+ * 10¹⁴, Infinity, or 1 from two rounding errors. `scale` is the size of the numbers compared.
+ */
+function hasWidth(halfWidth: number, scale: number): boolean {
+  return halfWidth > ROUNDING_SIZED * scale;
 }
 
 function formatCell(cell: SummaryCell, value: number | null, format: (v: number) => string): string {

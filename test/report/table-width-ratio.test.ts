@@ -1,0 +1,67 @@
+import { describe, expect, it } from 'vitest';
+import { summaryMarkdown, type SummaryCell, type SummaryTable } from '../../src/report/table.js';
+
+const TRUE_RISK = 0.6362;
+
+/** A cell at `labels` labels whose sequence and bootstrap have these median half-widths. */
+function cell(labels: number, anytime: number, bootstrap: number): SummaryCell {
+  return {
+    target: labels,
+    labels,
+    row: labels - 1,
+    mse: 0,
+    medianSe: 0,
+    relativeMse: null,
+    relativeMedianSe: null,
+    coverage: 1,
+    varianceRatio: null,
+    intervals: { anytime: { coverage: 1, medianHalfWidth: anytime }, bootstrap: { coverage: 1, medianHalfWidth: bootstrap } },
+  };
+}
+
+const RECORDED: SummaryTable['settings'][number]['intervals'] = {
+  anytime: { name: 'anytime-valid confidence sequence', guarantee: 'at every label count', simultaneousCoverage: 1 },
+  bootstrap: { name: 'approximate bootstrap interval (±1.96σ)', guarantee: 'none', simultaneousCoverage: null },
+};
+
+/** An adaptive setting of 200 runs that recorded the sequence and the bootstrap, with these cells. */
+function setting(name: string, dir: string, cells: SummaryCell[]): SummaryTable['settings'][number] {
+  return { name, dir, kind: 'active', acquisition: 'adaptive', estimator: 'lure', labelOffset: 0, runs: 200, intervals: RECORDED, cells };
+}
+
+/**
+ * The half-widths `simulate --interval anytime,bootstrap` recorded on a 20-item pool: at one label
+ * the bootstrap's σ is 0 and its interval only its rounding allowance (4.1e-15), at 10 labels both
+ * have a width, at 20 (the whole pool) both are the point R widened by rounding, and a zero-one
+ * pool whose first labels were all correct has a bootstrap of width exactly 0.
+ */
+const table: SummaryTable = {
+  trueRisk: TRUE_RISK,
+  thresholds: [1, 10, 20],
+  baseline: null,
+  confidence: 1.96,
+  settings: [
+    setting('cross-entropy', 'a', [
+      cell(1, 0.9681, 4.107825191113079e-15),
+      cell(10, 0.4538, 0.3057),
+      cell(20, 5.662137425588298e-15, 5.662137425588298e-15),
+    ]),
+    setting('zero-one', 'b', [cell(1, 0.5, 0), cell(10, 0.3, 0), cell(20, 0, 0)]),
+  ],
+};
+
+function ratioRows(markdown: string): string[] {
+  const section = markdown.split("### Median half-width of the anytime-valid confidence sequence ÷ the bootstrap's")[1] as string;
+  return section.split('\n\n')[1]!.split('\n').slice(2);
+}
+
+describe('summaryMarkdown: half-width ÷ the bootstrap', () => {
+  it('divides where the bootstrap has a width, and leaves out (–) where it has none beyond rounding', () => {
+    const [crossEntropy, zeroOne] = ratioRows(summaryMarkdown(table));
+    // 0.4538 / 0.3057 = 1.4845; at one label the bootstrap's σ is 0 (the ratio would read
+    // 235677223179376.563), and at M = N both are rounding (1.000 would be a ratio of rounding errors).
+    expect(crossEntropy).toBe('| cross-entropy | – | 1.484 | – |');
+    // A bootstrap of width 0 would read Infinity (and 0/0 NaN at M = N).
+    expect(zeroOne).toBe('| zero-one | – | – | – |');
+  });
+});
