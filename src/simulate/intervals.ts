@@ -1,5 +1,6 @@
 import type { SimulationResult } from './simulate.js';
 import { bootstrapHalfWidth } from '../estimators/bootstrap.js';
+import { withinLossBounds } from '../estimators/confidence-sequence.js';
 import { CancelledError, InputError, ReceivedKind } from '../errors.js';
 import type { LossBounds } from '../metrics/loss-bounds.js';
 import { pairwiseSum } from '../metrics/index.js';
@@ -56,7 +57,9 @@ export interface SimulationIntervals {
  * anytime.simultaneousCoverage; // e.g. 0.99
  * @throws InputError when `result`, `bounds` or a non-null `reference` is not an object, `losses`
  * is not a Float64Array as long as each bound, or its mean is not the result's `trueRisk` (another
- * loss's losses), `kinds` is not an array, for an unknown kind,
+ * loss's losses), a bound is not finite, below its item's lower bound (`bounds.upper`) or does
+ * not hold its item's loss (`losses`; with a sequence kind: the sequences hold only where every
+ * item's bounds hold its loss, drawn or not), `kinds` is not an array, for an unknown kind,
  * `bootstrap` without a bootstrap variance (`bootstrap: 'none'`) or with the `ase` estimator.
  */
 export function simulationIntervals(
@@ -117,7 +120,32 @@ function checkIntervalArguments(
   }
   if (!Array.isArray(kinds))
     throw new InputError({ argument: 'kinds', expected: `an array of ${INTERVAL_KINDS.join(' | ')}`, received: kinds });
+  // Only the sequences read the bounds: the bootstrap alone takes any.
+  if (kinds.some((kind) => kind !== 'bootstrap')) checkBoundsHoldLosses(losses, bounds);
   if (reference !== null) checkObject(reference, 'reference', 'a simulation reference (from simulationReference), or null');
+}
+
+/**
+ * Each bound finite, each pair ordered and holding its item's loss, as the sequences check them:
+ * here so that a refusal names `bounds.lower`, `bounds.upper` or `losses`, the arguments passed,
+ * not the sequence's own (`lowerBounds`, `loss`) deep inside.
+ */
+function checkBoundsHoldLosses(losses: Float64Array, bounds: LossBounds): void {
+  for (let i = 0; i < losses.length; i++) {
+    const a = bounds.lower[i]!;
+    const b = bounds.upper[i]!;
+    if (!Number.isFinite(a)) throw new InputError({ argument: 'bounds.lower', expected: 'a finite loss bound', received: a, row: i });
+    if (!Number.isFinite(b)) throw new InputError({ argument: 'bounds.upper', expected: 'a finite loss bound', received: b, row: i });
+    if (!(a <= b)) throw new InputError({ argument: 'bounds.upper', expected: `a bound ≥ the lower bound ${a}`, received: b, row: i });
+    if (!withinLossBounds(losses[i]!, a, b)) {
+      throw new InputError({
+        argument: 'losses',
+        expected: `a loss within the item's bounds [${a}, ${b}] (bounds.lower, bounds.upper)`,
+        received: losses[i],
+        row: i,
+      });
+    }
+  }
 }
 
 /** `checkIntervalKinds` for a result, which also needs its bootstrap variance for 'bootstrap' (one made by hand may lack it). */

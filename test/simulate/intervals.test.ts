@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { CancelledError, InputError } from '../../src/errors.js';
 import { simulate } from '../../src/simulate/simulate.js';
 import { RiskConfidenceSequence } from '../../src/estimators/confidence-sequence.js';
-import { brierLossPerItem, lossBounds, lossPerItem } from '../../src/metrics/index.js';
+import { brierLossPerItem, lossBounds, lossPerItem, type LossBounds } from '../../src/metrics/index.js';
 import { simulationIntervals, simulationIntervalsInThreads } from '../../src/simulate/intervals.js';
 import { INTERVAL_TILE_RUNS, SequenceIntervals, type IntervalTask } from '../../src/simulate/sequence-intervals.js';
 import { abortOnFirstTile } from './abort-on-first-tile.js';
@@ -12,6 +12,13 @@ import { summarizeIntervals, summarizeSimulation } from '../../src/simulate/outp
 import { simulationReference } from '../../src/simulate/reference.js';
 import { simulationInput, syntheticPool } from '../acquisition/synthetic-pool.js';
 import { ADAPTIVE_CANDIDATE_COUNT } from '../../src/acquisition/adaptive/index.js';
+
+/** A copy of `bounds` with one side's bound of item `index` replaced by `value`. */
+function withBound(bounds: LossBounds, side: 'lower' | 'upper', index: number, value: number): LossBounds {
+  const copy = { lower: Float64Array.from(bounds.lower), upper: Float64Array.from(bounds.upper) };
+  copy[side][index] = value;
+  return copy;
+}
 
 describe('simulationIntervals', () => {
   it('gives each run its confidence sequence, fixed-budget and bootstrap intervals, and their coverage', async () => {
@@ -53,6 +60,8 @@ describe('simulationIntervals', () => {
     const result = await simulate(simulationInput(pool), { acquisition: 'surrogate-ce', runs: 2, size: 10, step: 5, seed: 2, threads: 1 });
     const losses = lossPerItem(pool.modelScores, pool.labels);
     const bounds = lossBounds(pool.modelScores, 'cross-entropy');
+    // An item the target got wrong: its loss lies well above its lower bound.
+    const above = losses.findIndex((loss, i) => loss > bounds.lower[i]! + 0.01);
     const cases: Array<[string, () => unknown, RegExp]> = [
       ['no result', () => simulationIntervals(null as never, losses, bounds, ['anytime']), /^result: expected a simulation result/],
       [
@@ -76,6 +85,29 @@ describe('simulationIntervals', () => {
           simulationIntervals(result, brierLossPerItem(pool.modelScores, pool.labels), lossBounds(pool.modelScores, 'brier'), ['anytime']),
         /^losses: expected the per-item losses of the simulation's loss, whose mean is its true risk [\d.]+, got losses of mean [\d.]+$/,
       ],
+      // A bound is refused under the name it was passed as, not the sequence's own argument names.
+      [
+        'a NaN lower bound',
+        () => simulationIntervals(result, losses, withBound(bounds, 'lower', 3, NaN), ['anytime']),
+        /^bounds\.lower \(row 3\): expected a finite loss bound, got NaN$/,
+      ],
+      [
+        'an infinite upper bound',
+        () => simulationIntervals(result, losses, withBound(bounds, 'upper', 3, Infinity), ['fixed']),
+        /^bounds\.upper \(row 3\): expected a finite loss bound, got Infinity$/,
+      ],
+      [
+        'an upper bound below the lower one',
+        () => simulationIntervals(result, losses, withBound(bounds, 'upper', 3, bounds.lower[3]! - 1), ['anytime']),
+        /^bounds\.upper \(row 3\): expected a bound ≥ the lower bound [\d.]+, got -?[\d.]+$/,
+      ],
+      [
+        'a loss above its upper bound',
+        () => simulationIntervals(result, losses, withBound(bounds, 'upper', above, bounds.lower[above]!), ['anytime']),
+        new RegExp(
+          `^losses \\(row ${above}\\): expected a loss within the item's bounds \\[[\\d.]+, [\\d.]+\\] \\(bounds\\.lower, bounds\\.upper\\), got [\\d.]+$`,
+        ),
+      ],
       ['a single kind as a string', () => simulationIntervals(result, losses, bounds, 'anytime' as never), /^kinds: expected an array of /],
       [
         'a number as the reference',
@@ -87,6 +119,9 @@ describe('simulationIntervals', () => {
       expect(call).toThrow(InputError);
       expect(call).toThrow(message);
     }
+    // The bootstrap alone reads no bounds: any are taken, as before the bounds were checked up front.
+    const [bootstrapAlone] = simulationIntervals(result, losses, withBound(bounds, 'lower', 3, NaN), ['bootstrap']);
+    expect(bootstrapAlone!.kind).toBe('bootstrap');
     // The threaded form checks the same, whichever kinds are asked for.
     const brier = [brierLossPerItem(pool.modelScores, pool.labels), lossBounds(pool.modelScores, 'brier')] as const;
     await expect(simulationIntervalsInThreads(result, ...brier, ['anytime'], null, null, { threads: 1 })).rejects.toThrow(
