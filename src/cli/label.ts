@@ -923,6 +923,8 @@ export const labelCommand: Command = {
         return 0;
       }
       const code = answers ? await labelFromAnswers(session, answers, rule) : await labelInteractively(session, rule, path);
+      // The interactive screen says why it stopped itself; a scripted run that ran out of answers said so on stderr.
+      if (answers && code === 0) console.log(stopReason(session, rule));
       console.log(summary(session));
       return code;
     } finally {

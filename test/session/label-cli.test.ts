@@ -20,6 +20,8 @@ describe('active-testing label: scripted use and bad input', () => {
     const first = run([...createArgs(files, session, 2), '--answers', answers, '--max-labels', '10', '--loss', 'brier']);
     expect(first.status).toBe(0);
     expect(first.stdout.match(/^labelled /gm)).toHaveLength(10);
+    // Said after the last label, before the summary, as the interactive screen says it.
+    expect(first.stdout).toMatch(/^labelled [^\n]*\nStopped: 10 labels reached --max-labels 10\.\nLabels: 10 in the estimate/m);
     const skips = first.stdout.match(/^skipped /gm)?.length ?? 0;
     expect(skips).toBeGreaterThan(0);
     expect(first.stdout).toContain(
@@ -55,6 +57,7 @@ describe('active-testing label: scripted use and bad input', () => {
     const again = run(['label', '--session', session, '--answers', answers, '--max-labels', '15']);
     expect(again.status).toBe(0);
     expect(again.stdout.match(/^labelled /gm)).toHaveLength(5);
+    expect(again.stdout).toContain('Stopped: 15 labels reached --max-labels 15.\n');
     expect(again.stdout).toMatch(/Labels: 15 in the estimate \(15 recorded\); the estimate covers \d+ of 80 items \(\d+ skipped\)/);
   });
 
