@@ -118,5 +118,5 @@ export const INTERVAL_NAMES: Readonly<Record<IntervalKind, string>> = {
 export const INTERVAL_GUARANTEES: Readonly<Record<IntervalKind, string>> = {
   anytime: 'covers R at every label count at once with probability ≥ 0.95, so also under data-dependent stopping',
   fixed: 'covers R with probability ≥ 0.95 at a label count chosen before labelling',
-  bootstrap: 'approximate: no guarantee (it can lie, e.g. before any costly item is drawn)',
+  bootstrap: 'approximate: no guarantee; it can lie, e.g. before any costly item is drawn',
 };

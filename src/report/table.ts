@@ -255,7 +255,8 @@ export function summaryMarkdown(table: SummaryTable): string {
   if (table.baseline !== null) {
     sections.push(section(`MSE relative to random labelling (${table.baseline} = 1; lower is better)`, (c) => c.relativeMse, formatRatio));
   }
-  if (table.settings.some((s) => s.cells.some((c) => c.coverage !== null))) {
+  const bootstrapCoverageShown = table.settings.some((s) => s.cells.some((c) => c.coverage !== null));
+  if (bootstrapCoverageShown) {
     sections.push(
       section(
         `Coverage of the approximate bootstrap interval, estimate ± ${table.confidence}σ (nominal ${nominalCoverage(table.confidence)}, no guarantee)`,
@@ -264,7 +265,7 @@ export function summaryMarkdown(table: SummaryTable): string {
       ),
     );
   }
-  sections.push(...intervalSections(table, section));
+  sections.push(...intervalSections(table, section, bootstrapCoverageShown && table.confidence === BOOTSTRAP_Z));
   if (table.settings.some((s) => s.cells.some((c) => c.varianceRatio !== null))) {
     sections.push(
       section(
@@ -283,22 +284,26 @@ type Section = (title: string, pick: (cell: SummaryCell) => number | null, forma
  * For each interval kind some setting recorded: its coverage and median half-width per label
  * count, named by what it guarantees, the half-width divided by the bootstrap's where both were
  * recorded, and one table of simultaneous coverage of the sequences (not the bootstrap's, which
- * claims nothing about label counts jointly).
+ * claims nothing about label counts jointly). The bootstrap interval's coverage is left out where
+ * the table of every setting's bootstrap coverage at ±1.96σ above (`bootstrapCoverageShown`)
+ * holds the same numbers.
  */
-function intervalSections(table: SummaryTable, section: Section): string[] {
+function intervalSections(table: SummaryTable, section: Section, bootstrapCoverageShown: boolean): string[] {
   const kinds = INTERVAL_KINDS.filter((kind) => table.settings.some((s) => s.intervals?.[kind] !== undefined));
   if (kinds.length === 0) return [];
   const sections: string[] = [];
   for (const kind of kinds) {
     const name = INTERVAL_NAMES[kind];
-    sections.push(
-      section(
-        `Coverage of the ${name} (nominal 0.95; ${INTERVAL_GUARANTEES[kind]})`,
-        (c) => c.intervals?.[kind]?.coverage ?? null,
-        formatRatio,
-      ),
-      section(`Median half-width of the ${name}`, (c) => c.intervals?.[kind]?.medianHalfWidth ?? null, formatNumber),
-    );
+    if (kind !== 'bootstrap' || !bootstrapCoverageShown) {
+      sections.push(
+        section(
+          `Coverage of the ${name} (nominal 0.95; ${INTERVAL_GUARANTEES[kind]})`,
+          (c) => c.intervals?.[kind]?.coverage ?? null,
+          formatRatio,
+        ),
+      );
+    }
+    sections.push(section(`Median half-width of the ${name}`, (c) => c.intervals?.[kind]?.medianHalfWidth ?? null, formatNumber));
     if (kind !== 'bootstrap' && kinds.includes('bootstrap')) {
       sections.push(
         section(
@@ -328,7 +333,7 @@ function intervalSections(table: SummaryTable, section: Section): string[] {
     [
       '### Simultaneous coverage: runs whose interval contained the true risk at every recorded label count at once',
       '',
-      'Nominal 0.95 for the anytime-valid confidence sequence only; the fixed-budget interval promises 0.95 only at each label count on its own. The bootstrap interval is left out: it claims nothing about label counts jointly, and at one label it has no width.',
+      `Nominal 0.95 for the anytime-valid confidence sequence only; the fixed-budget interval promises 0.95 only at each label count on its own.${kinds.includes('bootstrap') ? ' The bootstrap interval is left out: it claims nothing about label counts jointly, and at one label it has no width.' : ''}`,
       '',
       markdownTable(header, rows),
     ].join('\n'),

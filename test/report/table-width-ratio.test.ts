@@ -65,3 +65,37 @@ describe('summaryMarkdown: half-width ÷ the bootstrap', () => {
     expect(zeroOne).toBe('| zero-one | – | – | – |');
   });
 });
+
+describe('summaryMarkdown: interval sections', () => {
+  const headings = (markdown: string, start: string) => markdown.split('\n').filter((line) => line.startsWith(`### ${start}`));
+
+  it("shows the bootstrap's coverage once where the table of every setting's bootstrap coverage holds it", () => {
+    const markdown = summaryMarkdown(table);
+    expect(headings(markdown, 'Coverage of the approximate bootstrap interval')).toEqual([
+      '### Coverage of the approximate bootstrap interval, estimate ± 1.96σ (nominal 0.95, no guarantee)',
+    ]);
+    expect(headings(markdown, 'Median half-width of the approximate bootstrap interval')).toHaveLength(1);
+    // At another --confidence that table is not the recorded interval's: both are shown.
+    expect(headings(summaryMarkdown({ ...table, confidence: 1 }), 'Coverage of the approximate bootstrap interval')).toEqual([
+      '### Coverage of the approximate bootstrap interval, estimate ± 1σ (nominal 0.683, no guarantee)',
+      '### Coverage of the approximate bootstrap interval (±1.96σ) (nominal 0.95; approximate: no guarantee; it can lie, e.g. before any costly item is drawn)',
+    ]);
+  });
+
+  it('speaks of the bootstrap under simultaneous coverage only where one was recorded', () => {
+    const leftOut = 'The bootstrap interval is left out';
+    expect(summaryMarkdown(table)).toContain(leftOut);
+    const anytimeOnly: SummaryTable = {
+      ...table,
+      settings: table.settings.map((setting) => ({
+        ...setting,
+        intervals: { anytime: RECORDED!.anytime! },
+        cells: setting.cells.map((c) => ({ ...c, coverage: null, intervals: { anytime: c.intervals!.anytime! } })),
+      })),
+    };
+    const markdown = summaryMarkdown(anytimeOnly);
+    expect(markdown).toContain('### Simultaneous coverage');
+    expect(markdown).not.toContain(leftOut);
+    expect(markdown).not.toContain('bootstrap');
+  });
+});
