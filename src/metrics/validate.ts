@@ -7,7 +7,7 @@ import type { Matrix } from '../matrix.js';
  * check is a pass over the data, for functions that pass over it anyway).
  */
 export function checkMatrix(value: unknown, argument: string, finite = false): asserts value is Matrix {
-  const expected = 'a Matrix { data: Float64Array, rows, cols } (toMatrix converts nested arrays)';
+  const expected = "a Matrix { data: Float64Array, rows, cols } (toMatrix converts nested arrays, readNpy's { data, shape } and ndarrays)";
   if (typeof value !== 'object' || value === null) throw new InputError({ argument, expected, received: value });
   const { data, rows, cols } = value as Partial<Matrix>;
   if (!(data instanceof Float64Array) || !Number.isInteger(rows) || !Number.isInteger(cols) || rows! < 0 || cols! < 0) {

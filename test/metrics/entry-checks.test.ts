@@ -58,9 +58,11 @@ describe("the metrics' entry checks", () => {
     ['softmaxClamp', () => softmaxClamp(nested as never, null, 1e-15)],
     ['lossBounds', () => lossBounds(nested as never, 'zero-one')],
     ['pairedDifferenceBounds', () => pairedDifferenceBounds(scores, null as never, 'zero-one')],
-  ])('%s refuses what is not a Matrix (toMatrix converts nested arrays), instead of an empty result or a TypeError', (_name, call) => {
+  ])('%s refuses what is not a Matrix (toMatrix converts the other forms), instead of an empty result or a TypeError', (_name, call) => {
     expect(call).toThrow(InputError);
-    expect(call).toThrow(/expected a Matrix \{ data: Float64Array, rows, cols \} \(toMatrix converts nested arrays\)/);
+    expect(call).toThrow(
+      /expected a Matrix \{ data: Float64Array, rows, cols \} \(toMatrix converts nested arrays, readNpy's \{ data, shape \} and ndarrays\)/,
+    );
   });
 
   it('pairedDifferenceBounds names the scores that are not finite, the comparison as comparisonScores', () => {
