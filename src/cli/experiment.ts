@@ -25,7 +25,7 @@ grid.json (paths relative to the file):
                                "calibration": { "scores": "heldout.npy",
                                                 "labels": "heldout-labels.npy" } } },
     "runs": 3000, "size": 400, "step": 1, "seed": 0, "bootstrap": "exact",
-    "loss": "cross-entropy", "iclBudget": false,
+    "loss": "cross-entropy", "iclBudget": false, "interval": ["anytime", "bootstrap"],
     "settings": [
       { "acquisition": "iid" },
       { "acquisition": "surrogate-ce" },
@@ -42,7 +42,9 @@ grid.json (paths relative to the file):
   uniform), surrogate (a key of "surrogates"; default the only one), name.
   "loss": cross-entropy (default), zero-one or brier, the loss whose risk every setting
   estimates, as simulate --loss. "numerics": "reference" reproduces the published code's
-  numbers, bugs included (default "default"; docs/reference-bugs.md).
+  numbers, bugs included (default "default"; docs/reference-bugs.md). "interval": per-run 95%
+  intervals of every setting, as simulate --interval: anytime, fixed, bootstrap (a list or
+  "anytime,fixed"; bootstrap needs a bootstrap and no ase setting); default none.
   Score files can come from LLM scoring steps run first into DIR/scores/<step>/:
     "evaluate": { "target": { "model": "models/x", "data": "pool.tsv", "classes": "neg,pos" } },
     "modelScores": "evaluate:target", "labels": "evaluate:target"

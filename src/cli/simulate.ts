@@ -8,7 +8,7 @@ import {
   type SimulationResult,
 } from '../simulate/simulate.js';
 import { InputError, ReceivedKind, UsageError } from '../errors.js';
-import { lossBounds, median, type BuiltinLoss, zeroOneLossPerItem } from '../metrics/index.js';
+import { median, type BuiltinLoss, zeroOneLossPerItem } from '../metrics/index.js';
 import { optionHelp } from '../options/schema.js';
 import { calibratesOnPool, calibrationOnPoolWarning, loadCalibrationSet } from '../calibration/index.js';
 import type { DemoResult } from '../report/demo.js';
@@ -26,14 +26,8 @@ import {
   type SimulationSummary,
 } from '../simulate/outputs.js';
 import { assertFitsInMemory } from '../simulate/memory.js';
-import {
-  checkIntervalKinds,
-  INTERVAL_KINDS,
-  simulationIntervalsInThreads,
-  type IntervalKind,
-  type SimulationIntervals,
-} from '../simulate/intervals.js';
-import { preparedReferenceAndSource } from '../simulate/reference.js';
+import { checkIntervalKinds, INTERVAL_KINDS, type IntervalKind } from '../simulate/intervals.js';
+import { intervalsNeedMixtureWeights, preparedSimulationIntervals } from '../simulate/prepared-intervals.js';
 import { type Command, EXIT_CODES_HELP } from './command.js';
 import { checkRequired, commandFlags, commandValues, parseOptions, schemaValues, type OptionValues } from './options.js';
 import { progressBar } from './progress.js';
@@ -354,9 +348,10 @@ async function runSimulation(given: Record<string, unknown>, signal: AbortSignal
   const out = given.out as string;
   const force = given.force === true;
   const options = simulationOptions(given);
-  const intervalKinds = [...new Set((given.interval as IntervalKind[] | undefined) ?? [])];
-  // The sequences bet on each adaptive draw's own proposal floor, which needs the draws' weights.
-  if (intervalKinds.some((kind) => kind !== 'bootstrap')) options.recordMixtureWeights = true;
+  // In one order (a grid's too), whatever the command line's: `--interval fixed,anytime` writes what `anytime,fixed` does.
+  const askedKinds = (given.interval as IntervalKind[] | undefined) ?? [];
+  const intervalKinds = INTERVAL_KINDS.filter((kind) => askedKinds.includes(kind));
+  if (intervalsNeedMixtureWeights(intervalKinds)) options.recordMixtureWeights = true;
   assertInputsSpared(out, {
     '--model-scores': files.modelScores,
     '--labels': files.labels,
@@ -413,16 +408,7 @@ async function runSimulation(given: Record<string, unknown>, signal: AbortSignal
     const result = await runPrepared(prepared).finally(() => progress.finish());
     timer.mark('simulate');
     const { losses } = prepared.pool;
-    let intervals: SimulationIntervals[] = [];
-    if (intervalKinds.length > 0) {
-      const { reference, drawFloorCandidates } = preparedReferenceAndSource(prepared, pool.modelScores, pool.surrogateScores);
-      // The bounds the preparation checked the scores with (N·K logarithms and exponentials), not computed again.
-      const bounds = prepared.bounds ?? lossBounds(pool.modelScores, result.options.loss);
-      intervals = await simulationIntervalsInThreads(result, losses, bounds, intervalKinds, reference, drawFloorCandidates, {
-        threads: result.options.threads,
-        signal,
-      });
-    }
+    const intervals = await preparedSimulationIntervals(prepared, result, pool, intervalKinds, signal);
     timer.mark('summary');
     // The statistics from now on, in turns: the output folder is checked and the arrays written and
     // flushed to disk meanwhile (the turns are short, so the span counts as summary).

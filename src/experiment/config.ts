@@ -14,6 +14,7 @@ import {
   type EstimatorName,
 } from '../options/index.js';
 import { checkKnownKeys, closestName } from '../io/suggest.js';
+import { checkIntervalKinds, INTERVAL_KINDS, type IntervalKind } from '../simulate/intervals.js';
 import type { Numerics } from '../numerics.js';
 import { EVALUATE_REFERENCE, type EvaluateStep, resolveEvaluateSteps } from './evaluate-steps.js';
 import { settingName } from './setting-name.js';
@@ -87,6 +88,8 @@ export interface ExperimentConfigFile {
   loss?: BuiltinLoss;
   /** The paper's fairness rule: k active labels are compared with n + k random ones, n = the surrogate's ICL examples. */
   iclBudget?: boolean;
+  /** Per-run 95% intervals of every setting, as `simulate --interval`: a list, or a comma-separated string. */
+  interval?: IntervalKind[] | string;
 }
 
 /** One setting with every option resolved: what `runExperiment` simulates. */
@@ -132,6 +135,8 @@ export interface ExperimentConfig {
   numerics: Numerics;
   loss: BuiltinLoss;
   iclBudget: boolean;
+  /** The interval kinds every setting records (`simulate --interval`); empty for none. */
+  interval: IntervalKind[];
   settings: ResolvedSetting[];
 }
 
@@ -257,6 +262,10 @@ export function resolveExperimentConfig(input: unknown, baseDir: string): Experi
   }
   if (size !== null) sizeSettings(settings, size);
   checkUnique(settings);
+  // In one order, whatever the grid's: the files and the setting's fingerprint do not depend on it.
+  const asked = given<IntervalKind[]>('interval') ?? [];
+  const interval = INTERVAL_KINDS.filter((kind) => asked.includes(kind));
+  checkSettingsGiveIntervals(settings, interval, bootstrap);
   return {
     evaluate: Object.fromEntries(evaluate),
     modelScores,
@@ -269,8 +278,34 @@ export function resolveExperimentConfig(input: unknown, baseDir: string): Experi
     numerics,
     loss,
     iclBudget,
+    interval,
     settings,
   };
+}
+
+/**
+ * Refuses interval kinds that a setting cannot give (`bootstrap` with the `ase` estimator or
+ * without a bootstrap), naming the setting: found after the runs, it would stop the grid part-way.
+ *
+ * @throws {InputError} naming `interval`, the setting and why.
+ */
+function checkSettingsGiveIntervals(
+  settings: readonly ResolvedSetting[],
+  interval: readonly IntervalKind[],
+  bootstrap: ExperimentConfig['bootstrap'],
+): void {
+  for (const [i, { name, estimator }] of settings.entries()) {
+    try {
+      checkIntervalKinds({ estimator, bootstrap }, interval);
+    } catch (error) {
+      if (!(error instanceof InputError)) throw error;
+      throw new InputError({
+        argument: 'interval',
+        expected: `kinds that settings[${i}] (${JSON.stringify(name)}) can give: ${error.expected}`,
+        received: error.received,
+      });
+    }
+  }
 }
 
 /**

@@ -33,9 +33,11 @@ import {
   poolFingerprint,
   SIMULATION_COMMIT_MARKER,
   SIMULATION_FILES,
+  summarizeIntervals,
   summarizeSimulation,
   writeSimulationOutputs,
 } from '../simulate/outputs.js';
+import { intervalsNeedMixtureWeights, preparedSimulationIntervals } from '../simulate/prepared-intervals.js';
 import { VERSION } from '../version.js';
 import { withPoolSize, type ExperimentConfig, type ResolvedSetting, type SizedExperimentConfig, type SizedSetting } from './config.js';
 import { EVALUATE_REFERENCE, evaluateStepFolder, runEvaluateSteps } from './evaluate-steps.js';
@@ -152,9 +154,12 @@ async function runExperimentLocked(grid: ExperimentConfig, options: ExperimentOp
     }
   }
   // Every setting's results must fit before the first runs: a later, larger one (random labelling
-  // with the ICL labels on top) would otherwise be refused after the others had run.
-  const { runs, step, bootstrap } = config;
-  for (const { size, acquisition } of config.settings) assertFitsInMemory([{ runs, size, step, bootstrap, acquisition }], 0);
+  // with the ICL labels on top) would otherwise be refused after the others had run. Its intervals
+  // and the mixture weights they read are held with them, as simulate --interval counts them.
+  const { runs, step, bootstrap, interval } = config;
+  const recordMixtureWeights = intervalsNeedMixtureWeights(interval);
+  for (const { size, acquisition } of config.settings)
+    assertFitsInMemory([{ runs, size, step, bootstrap, acquisition, recordMixtureWeights }], interval.length);
   for (const { argument, file, scores } of scoreFiles(config, inputs)) {
     if (rowsAreProbabilities(scores)) emit({ event: 'warning', argument, file, message: probabilitiesWarning(argument) });
   }
@@ -230,6 +235,7 @@ async function runExperimentLocked(grid: ExperimentConfig, options: ExperimentOp
       poolWork,
     );
     const result = await runPrepared(prepared);
+    const intervals = await preparedSimulationIntervals(prepared, result, pool, config.interval, options.signal);
     poolSummary ??= {
       fingerprint: poolFingerprint(pool.modelScores.data, pool.labels),
       // The prepared simulation's per-item losses are these: the grid's loss over the target's scores.
@@ -250,11 +256,16 @@ async function runExperimentLocked(grid: ExperimentConfig, options: ExperimentOp
       poolSummary.losses,
       poolSummary.zeroOneLosses,
     );
+    if (intervals.length > 0) summary.intervals = summarizeIntervals(intervals);
     // Files in an unfinished folder come from an interrupted run of this same setting, or of an
     // earlier grid under force, unmarked above: replace them.
     await removeInterruptedWrites(folder);
     // Stopped by the signal, the write removes its temporaries before its renames: the setting stays unfinished, to be rerun.
-    await writeSimulationOutputs(folder, result, summary, { force: true, ...(options.signal ? { signal: options.signal } : {}) });
+    await writeSimulationOutputs(folder, result, summary, {
+      force: true,
+      intervals,
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
     const seconds = (performance.now() - settingStarted) / 1000;
     const marker: SettingMarker = {
       name: setting.name,
@@ -345,6 +356,8 @@ export function simulationOptionsFor(config: SizedExperimentConfig, setting: Siz
     seed: config.seed,
     bootstrap: config.bootstrap,
     numerics: config.numerics,
+    // The sequences of the grid's intervals read the adaptive draws' weights, as simulate --interval's do.
+    ...(intervalsNeedMixtureWeights(config.interval) ? { recordMixtureWeights: true } : {}),
     ...(threads === undefined ? {} : { threads }),
   };
 }
@@ -477,7 +490,8 @@ function settingFingerprint(config: SizedExperimentConfig, setting: SizedSetting
     modelScores: hashes.get(config.modelScores),
     labels: hashes.get(config.labels),
     surrogateScores: setting.surrogateScores ? hashes.get(setting.surrogateScores) : null,
-    // Only when set, as above.
+    // Only when set, as above: the intervals' files are part of the results.
+    ...(config.interval.length === 0 ? {} : { interval: config.interval }),
     ...(setting.calibration === null
       ? {}
       : { calibration: [hashes.get(setting.calibration.scores), hashes.get(setting.calibration.labels)] }),

@@ -60,8 +60,10 @@ export interface OptionDeclaration {
   /**
    * A flag of the commands of its contexts only, not a key of their options objects or grids:
    * `simulate --out`, and `evaluate --out` / `--force`, which an experiment sets for its steps.
+   * A list names the contexts where it is only a flag, the option being a key in its others
+   * (`--interval`: a flag of `simulate`, not a key of its options object, and a grid key).
    */
-  readonly commandLineOnly?: boolean;
+  readonly commandLineOnly?: boolean | readonly OptionContext[];
   /** For a command-line-only flag: what does its work from TypeScript (or a grid), said when its name is given as an option. */
   readonly inTypeScript?: string;
 }
@@ -94,9 +96,10 @@ const SIMULATE_COMMAND: readonly OptionDeclaration[] = [
     name: 'interval',
     value: { kind: 'list', item: 'names', minItems: 1, choices: INTERVAL_KINDS },
     doc: "per-run 95% intervals: anytime (confidence sequence, valid at every row at once, tuned for --size), fixed (fixed-budget, valid at each row's label count), bootstrap (approximate ±1.96σ); writes K_lower.npy, K_upper.npy and summary.json intervals.K (coverage per row, simultaneous_coverage except for bootstrap, median_half_width)",
-    contexts: ['simulate'],
+    contexts: ['simulate', 'grid'],
     metavar: 'K,...',
-    commandLineOnly: true,
+    // simulate's options object has no intervals: simulationIntervals computes them from a result.
+    commandLineOnly: ['simulate'],
     inTypeScript: 'simulationIntervals(result, losses, bounds, kinds, reference) computes the intervals of a result (docs/simulate.md)',
   },
   {
@@ -721,10 +724,21 @@ export function optionsIn(context: OptionContext): OptionDeclaration[] {
   return OPTION_DECLARATIONS.filter((d) => d.contexts.includes(context));
 }
 
+/**
+ * Whether option `d` is only a command-line flag in `context`, not a key of its options object or grid.
+ *
+ * @example
+ * isCommandLineOnlyIn(declaration('interval', 'simulate'), 'simulate'); // true: `--interval`, no `interval` option
+ * isCommandLineOnlyIn(declaration('interval', 'grid'), 'grid'); // false: a grid key
+ */
+export function isCommandLineOnlyIn(d: OptionDeclaration, context: OptionContext): boolean {
+  return d.commandLineOnly === true || (Array.isArray(d.commandLineOnly) && d.commandLineOnly.includes(context));
+}
+
 /** The keys of `context`'s options object or grid: the TS option names, which are also the grid keys. */
 export function optionNames(context: OptionContext): string[] {
   return optionsIn(context)
-    .filter((d) => d.commandLineOnly !== true)
+    .filter((d) => !isCommandLineOnlyIn(d, context))
     .map((d) => d.name);
 }
 

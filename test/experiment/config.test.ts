@@ -40,6 +40,7 @@ describe('resolveExperimentConfig', () => {
       numerics: 'default',
       loss: 'cross-entropy',
       iclBudget: false,
+      interval: [],
     });
     expect(config.settings).toEqual([
       {
@@ -336,7 +337,7 @@ describe('loadExperimentConfig', () => {
       new InputError({
         argument: 'plannedLabels',
         expected:
-          'a known option (valid: modelScores, labels, loss, runs, size, step, seed, bootstrap, numerics, evaluate, surrogates, settings, iclBudget)',
+          'a known option (valid: modelScores, labels, loss, runs, size, step, seed, bootstrap, numerics, interval, evaluate, surrogates, settings, iclBudget)',
       }),
     );
   });

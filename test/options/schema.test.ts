@@ -29,6 +29,7 @@ import {
   commandOptions,
   declaration,
   flagWithMetavar,
+  isCommandLineOnlyIn,
   type CommandName,
 } from '../../src/options/schema.js';
 import { ActiveTestingSession, type CreateSessionOptions } from '../../src/session/session.js';
@@ -76,7 +77,7 @@ function sampleJson(d: OptionDeclaration, context: 'grid' | 'setting' | 'evaluat
     case 'text':
       return 'file.npy';
     case 'list':
-      return d.value.item === 'counts' ? [10, 20] : ['a', 'b'];
+      return d.value.choices?.slice(0, 2) ?? (d.value.item === 'counts' ? [10, 20] : ['a', 'b']);
     case 'flag':
       return true;
   }
@@ -179,8 +180,8 @@ describe('a command-line-only flag given as an option', () => {
   it('says, for every such flag of simulate and evaluate, what does its work from TypeScript', async () => {
     const pool = { modelScores: { data: new Float64Array(4), rows: 2, cols: 2 }, labels: Int32Array.of(0, 1) };
     const step = { model: 'm', data: 'd.tsv', classes: 'a,b' };
-    const flags = OPTION_DECLARATIONS.filter(
-      (d) => d.commandLineOnly === true && d.contexts.some((c) => c === 'simulate' || c === 'evaluate'),
+    const flags = OPTION_DECLARATIONS.filter((d) =>
+      d.contexts.some((c) => (c === 'simulate' || c === 'evaluate') && isCommandLineOnlyIn(d, c)),
     );
     expect(flags.map((d) => d.name).sort()).toEqual([
       'calibrationLabels',
@@ -333,7 +334,7 @@ describe('option schema: one declaration per option', () => {
 
   it('uses the TS names as grid keys: the same names as simulate, minus the data and callbacks', () => {
     expect(optionNames('grid')).toEqual(
-      ['modelScores', 'loss', 'labels', 'runs', 'size', 'step', 'seed', 'bootstrap', 'numerics'].sort(
+      ['modelScores', 'loss', 'labels', 'runs', 'size', 'step', 'seed', 'bootstrap', 'numerics', 'interval'].sort(
         (a, b) => optionNames('grid').indexOf(a) - optionNames('grid').indexOf(b),
       ),
     );
