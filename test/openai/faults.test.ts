@@ -1,4 +1,5 @@
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -8,6 +9,15 @@ import { resolveEvaluateOptions } from '../../src/evaluation/evaluate-options.js
 import { OpenAIBackend, type OpenAIBackendOptions } from '../../src/model/backends/openai.js';
 import { RemoteModelError, parseRetryAfter } from '../../src/model/backends/openaiHttp.js';
 import { CompletionsTestServer, type Fault } from './server.js';
+
+/** A port nothing listens on: one the system just handed out and that was closed again. */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((listening) => server.listen(0, '127.0.0.1', listening));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((closed) => server.close(closed));
+  return port;
+}
 
 const modelDir = resolve(import.meta.dirname, '../models/tiny-gpt2');
 const { cases } = JSON.parse(readFileSync(resolve(modelDir, 'expected.json'), 'utf8')) as {
@@ -151,8 +161,21 @@ describe('OpenAI backend under injected faults', () => {
   });
 
   it('fails after its retries when nothing listens', async () => {
-    const backend = OpenAIBackend.fromSpec('openai:http://127.0.0.1:9/v1#m', fastRetries);
-    await expect(backend.scoreBatch(prompts, labelIds)).rejects.toThrow(/connection failed: .*gave up after 4 attempts/);
+    const backend = OpenAIBackend.fromSpec(`openai:http://127.0.0.1:${await closedPort()}/v1#m`, fastRetries);
+    await expect(backend.scoreBatch(prompts, labelIds)).rejects.toThrow(/connection failed: .*ECONNREFUSED.*gave up after 4 attempts/);
+  });
+
+  it("fails at once, naming the port, where Node's fetch refuses the port (6000, X11's)", async () => {
+    // The Fetch standard's blocked ports are refused by fetch itself, whatever listens there:
+    // retrying cannot help, and "bad port" alone does not say that the port is the problem.
+    const retries: string[] = [];
+    const backend = OpenAIBackend.fromSpec('openai:http://127.0.0.1:6000/v1#m', { ...fastRetries, onRetry: (n) => retries.push(n.reason) });
+    const error = await backend.scoreBatch(prompts, labelIds).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RemoteModelError);
+    expect((error as Error).message).toBe(
+      "http://127.0.0.1:6000/tokenize: port 6000 is one that Node's fetch refuses to connect to (a blocked port of the Fetch standard), whatever listens there; serve the model on another port (not retried)",
+    );
+    expect(retries).toEqual([]);
   });
 
   it('stops promptly with CancelledError when aborted during a stalled request', async () => {

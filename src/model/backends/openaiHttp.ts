@@ -178,6 +178,7 @@ export class OpenAIHttpClient {
     } catch (error) {
       throwIfCancelled(signal);
       if (timeout.aborted) throw new TransientFailure(`no complete answer within ${this.policy.requestTimeout} s`);
+      if (isBlockedPortRefusal(error)) throw new RemoteModelError(url, blockedPortReason(url));
       throw new TransientFailure(`connection failed: ${describeNetworkError(error)}`);
     }
     if (response.status === 429 || response.status >= 500) {
@@ -255,6 +256,21 @@ function serverMessage(text: string): string {
  */
 function quoteStart(text: string, length: number): string {
   return redactSecrets(text).slice(0, length);
+}
+
+/**
+ * Whether fetch refused the URL's port itself: the Fetch standard blocks some ports (6000, X11's;
+ * 6665–6669, IRC's; ...) whatever listens there, and undici says only "bad port". Retrying
+ * cannot help, so this fails at once.
+ */
+function isBlockedPortRefusal(error: unknown): boolean {
+  const cause = error instanceof Error ? (error as { cause?: unknown }).cause : undefined;
+  return cause instanceof Error && cause.message === 'bad port';
+}
+
+function blockedPortReason(url: string): string {
+  const { port } = new URL(url);
+  return `port ${port} is one that Node's fetch refuses to connect to (a blocked port of the Fetch standard), whatever listens there; serve the model on another port (not retried)`;
 }
 
 function describeNetworkError(error: unknown): string {
