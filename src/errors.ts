@@ -159,7 +159,8 @@ function formatObject(value: object): string {
  * told of another row: a slice's row (a batch's) as the whole's, with `rowOffset`.
  */
 export interface RowError {
-  readonly row?: number;
+  /** Undefined where the error is about no row (`| undefined` lets a getter implement it under exactOptionalPropertyTypes). */
+  readonly row?: number | undefined;
   /** The same error about row `row`. */
   atRow(row: number): ActiveTestingError;
 }
@@ -195,7 +196,8 @@ export class FileFormatError extends ActiveTestingError {
     readonly path: string,
     readonly reason: string,
     readonly argument?: string,
-    options?: ErrorOptions,
+    // ES2022's `ErrorOptions` spelt out: a project whose lib is older could not read that name.
+    options?: { cause?: unknown },
   ) {
     super(`${argument === undefined ? '' : `${argument}: `}${path}: ${reason}`, options);
   }

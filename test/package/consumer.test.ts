@@ -136,12 +136,16 @@ describe.skipIf(!built)('the packed package in a consumer project', () => {
     });
   });
 
-  it('type-checks a realistic program under moduleResolution node16, nodenext and bundler', () => {
+  it('type-checks a realistic program under moduleResolution node16, nodenext and bundler, exactOptionalPropertyTypes and target es2020', () => {
     const configs = {
       node16: { module: 'node16', moduleResolution: 'node16' },
       nodenext: { module: 'nodenext', moduleResolution: 'nodenext' },
       bundler: { module: 'esnext', moduleResolution: 'bundler' },
       'bundler-preserve': { module: 'preserve', moduleResolution: 'bundler' },
+      // Both common in projects that check libraries' declarations (skipLibCheck false): the
+      // declarations must neither rely on `row?: number` taking an undefined nor name ES2022's types.
+      exactOptional: { module: 'nodenext', moduleResolution: 'nodenext', exactOptionalPropertyTypes: true },
+      es2020: { module: 'nodenext', moduleResolution: 'nodenext', target: 'es2020' },
     };
     for (const [name, resolution] of Object.entries(configs)) {
       const config = `tsconfig.program-${name}.json`;
