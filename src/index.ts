@@ -102,6 +102,7 @@ export {
   type AdaptiveOptions,
   AdaptiveSampler,
   type Candidate,
+  CandidateMixture,
   createAdaptiveSampler,
   type DiagnosedSimulation,
   createDefensiveSampler,
