@@ -38,6 +38,7 @@ label_token_ids, label_token_counts, first_prompt, icl_rows, timings, config, ru
 Rerunning the same command on the same DIR resumes an interrupted run; a different configuration
 (a served model's --openai-mode, --top-logprobs and --missing-label included) is refused unless
 --force.
+
 ${EXIT_CODES_HELP}`;
 
 export const evaluateCommand: Command = {

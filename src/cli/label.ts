@@ -100,9 +100,9 @@ ${help('label', ['calibrationScores', 'calibrationLabels'])}
 At the end it prints the estimate, its interval, and how many random labels would have given
 an interval as narrow and the variance ratio to random labelling (both estimated from the
 session's own labels).
+
 Exit codes: 0 done or quit (q or Ctrl-C at a prompt; every label is already saved), 1 bad input,
-a failure or an answers file without an answer for a proposed item, 2 usage error.
-`;
+a failure or an answers file without an answer for a proposed item, 2 usage error.`;
 
 async function readScores(path: string | undefined, flagName: string): Promise<Matrix | undefined> {
   if (path === undefined) return undefined;

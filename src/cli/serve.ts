@@ -42,9 +42,9 @@ Pool options: as for \`active-testing label\` (see \`active-testing label --help
 --text-column, --id-column, --classes, --model-scores, --comparison-scores, --surrogate-scores,
 --acquisition, --defensive, --loss, --clip, --temperature, --planned-labels,
 --calibration-scores, --calibration-labels, --seed.
+
 Exit codes: 0 stopped by Ctrl-C or SIGTERM (every label is already saved), 1 bad input or failure,
-2 usage error.
-`;
+2 usage error.`;
 
 async function demoSession(path: string): Promise<ActiveTestingSession> {
   if (existsSync(path)) return ActiveTestingSession.open(path, { onWarning: (message) => console.error(`warning: ${message}`) });

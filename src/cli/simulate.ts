@@ -64,6 +64,7 @@ the approximate ±1.96σ bootstrap interval, config, version; with a calibration
 its fit, at_bound true when T is the search range's end). summary.json is written last: a folder
 without it holds an interrupted run, which is refused unless --force. Stopped by Ctrl-C (SIGTERM),
 it removes its temporary files and its lock.
+
 ${EXIT_CODES_HELP}`;
 
 /** The simulation options given on the command line, as the engine names them; absent ones take the engine's defaults. */

@@ -106,8 +106,9 @@ describe('the CLI entry point', () => {
       const run = await runCliCaptured([command, '-h']);
       expect(run.code).toBe(0);
       expect(run.stdout).toMatch(/^Usage: active-testing /);
-      // What each exit code means, last, as every command's help says it.
-      expect(run.stdout.trimEnd()).toMatch(/\nExit codes: 0 [^\n]+(\n[^\n]+){0,2}$/);
+      // What each exit code means, last, as every command's help says it: a paragraph of its own,
+      // and no blank line after it.
+      expect(run.stdout).toMatch(/\n\nExit codes: 0 [^\n]+(\n[^\n]+){0,2}$/);
       expect(run.stdout).toMatch(/2 usage error/);
     }
   });
