@@ -17,9 +17,10 @@ export interface ProgressOptions {
 
 const WIDTH = 30;
 
-/** Seconds as `1m05s` or `12s`. */
+/** Seconds as `1m05s`, `12s` or, under 10 s, `0.4s`: a setting done in under a second is not done in `0s`. */
 export function formatDuration(seconds: number): string {
   if (!Number.isFinite(seconds)) return '?';
+  if (seconds < 9.95) return `${Math.max(0, seconds).toFixed(1)}s`;
   const whole = Math.max(0, Math.round(seconds));
   if (whole < 60) return `${whole}s`;
   return `${Math.floor(whole / 60)}m${String(whole % 60).padStart(2, '0')}s`;

@@ -16,8 +16,8 @@ describe('progressBar', () => {
     bar.finish();
     expect(writes).toHaveLength(3);
     // eslint-disable-next-line no-control-regex -- the line ends with the terminal's erase-line escape
-    expect(writes[0]).toMatch(/^\rruns █{8}░{22} 1\/4 25% ETA \d+s\x1b\[K$/);
-    expect(writes[1]).toMatch(/█{30} 4\/4 100% ETA 0s/);
+    expect(writes[0]).toMatch(/^\rruns █{8}░{22} 1\/4 25% ETA [\d.]+s\x1b\[K$/);
+    expect(writes[1]).toMatch(/█{30} 4\/4 100% ETA 0.0s/);
     expect(writes[2]).toBe('\r\x1b[K');
   });
 
@@ -40,7 +40,10 @@ describe('progressBar', () => {
 
 describe('formatDuration', () => {
   it.each([
-    [0.4, '0s'],
+    [0.4, '0.4s'],
+    [0.04, '0.0s'],
+    [9.94, '9.9s'],
+    [9.96, '10s'],
     [59.4, '59s'],
     [65, '1m05s'],
     [3600, '60m00s'],
