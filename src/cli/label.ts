@@ -1,12 +1,13 @@
 import { existsSync } from 'node:fs';
 import { access, constants, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { setImmediate } from 'node:timers/promises';
 import { emitKeypressEvents, type Key } from 'node:readline';
 import { loadCalibrationSet } from '../calibration/load.js';
 import { readTable, type Table } from '../dataset/read-table.js';
 import { classesByNumber, classesNamedByIntegers, wholeNumberLabel } from '../dataset/text-classification-dataset.js';
 import { filePlace } from '../dataset/table.js';
-import { FileFormatError, InputError, OutputExistsError, ReceivedKind, UsageError } from '../errors.js';
+import { CancelledError, FileFormatError, InputError, OutputExistsError, ReceivedKind, UsageError } from '../errors.js';
 import { fitTemperature } from '../calibration/temperature.js';
 import { readNpy } from '../io/npy.js';
 import { visibleText } from '../io/visible-text.js';
@@ -35,6 +36,7 @@ import {
   type ValueRange,
 } from '../serve/estimate-display.js';
 import type { Command } from './command.js';
+import { withInterrupts } from './interrupt.js';
 import { warnOfProbabilities, warnOfTemperatureBound } from './score-warnings.js';
 import { exportLabelStudio, importLabelStudio, labelStudioConfig } from './label-studio.js';
 import {
@@ -102,7 +104,8 @@ an interval as narrow and the variance ratio to random labelling (both estimated
 session's own labels).
 
 Exit codes: 0 done or quit (q or Ctrl-C at a prompt; every label is already saved), 1 bad input,
-a failure or an answers file without an answer for a proposed item, 2 usage error.`;
+a failure or an answers file without an answer for a proposed item, 2 usage error, 130 --answers
+stopped by Ctrl-C (143: SIGTERM; every label is already saved, and the lock released).`;
 
 async function readScores(path: string | undefined, flagName: string): Promise<Matrix | undefined> {
   if (path === undefined) return undefined;
@@ -590,8 +593,22 @@ function summary(session: ActiveTestingSession): string {
   return lines.join('\n');
 }
 
-async function labelFromAnswers(session: ActiveTestingSession, answers: Answers, rule: StoppingRule): Promise<number> {
-  while (!session.done(rule)) {
+/**
+ * Labels the session from `answers` until the rule stops it, the pool is used up or an item has no
+ * answer (exit code 1). Between two labels it lets the event loop run and stops once `signal` is
+ * aborted: an item's proposal and label are journaled without a wait between them, each record
+ * written whole and synchronously, so a signal is handled only once the label in flight is on disk
+ * and its `labelled` line printed, and the journal never ends in half a record.
+ *
+ * @throws CancelledError when `signal` is aborted.
+ */
+async function labelFromAnswers(session: ActiveTestingSession, answers: Answers, rule: StoppingRule, signal: AbortSignal): Promise<number> {
+  for (;;) {
+    // Without this wait the loop would run on promises that are already resolved, and a signal
+    // handler would run only once the whole file was labelled.
+    await setImmediate();
+    if (signal.aborted) throw new CancelledError('labelling stopped');
+    if (session.done(rule)) break;
     const [item] = await session.next();
     if (item === undefined) break;
     const answer = answers.byId.get(item.id)?.answer;
@@ -691,10 +708,15 @@ function stopReason(session: ActiveTestingSession, rule: StoppingRule): string {
   return 'Stopped: no item is left to propose.';
 }
 
+/** What a stop kept and how to go on, said by a quit and by an interrupted scripted run alike. */
+function savedNote(session: ActiveTestingSession, path: string): string {
+  const { recorded, skipped } = session.estimate();
+  return `${formatCount(recorded, 'label')} and ${formatCount(skipped, 'skip')} are saved in ${visibleText(path)}; run the same command to resume`;
+}
+
 /** What a quit kept and how to go on: the labels are on disk, not lost with the screen. */
 function quitNote(session: ActiveTestingSession, path: string): string {
-  const { recorded, skipped } = session.estimate();
-  return `Quit: ${formatCount(recorded, 'label')} and ${formatCount(skipped, 'skip')} are saved in ${visibleText(path)}; run the same command to resume.`;
+  return `Quit: ${savedNote(session, path)}.`;
 }
 
 async function labelInteractively(session: ActiveTestingSession, rule: StoppingRule, path: string): Promise<number> {
@@ -874,6 +896,34 @@ export function checkSessionSource(path: string, given: Record<string, unknown>)
   return creating;
 }
 
+/**
+ * `label --answers`: opens or creates the session at `path` and labels it from `answers`. Ctrl-C
+ * (SIGINT) and SIGTERM stop it cleanly, as they stop `simulate` or `evaluate`: a signal while the
+ * session is opened or created waits for that, one while it labels lets the label in flight reach
+ * the disk, then the session is closed (its lock released) and one line says what is saved (exit
+ * 130, 143).
+ *
+ * @throws InterruptedError when a signal stopped it.
+ */
+async function labelScripted(path: string, given: Record<string, unknown>, answers: Answers, rule: StoppingRule): Promise<number> {
+  let opened: ActiveTestingSession | undefined;
+  // Asked only when a signal stopped the labelling, which the session was open for.
+  const saved = () => savedNote(opened as ActiveTestingSession, path);
+  return withInterrupts(saved, async (signal) => {
+    const session = await openOrCreateSession(path, given, 'label', (pool) => checkAnswers(answers, pool));
+    opened = session;
+    try {
+      const code = await labelFromAnswers(session, answers, rule, signal);
+      // A run that ran out of answers said so on stderr.
+      if (code === 0) console.log(stopReason(session, rule));
+      console.log(summary(session));
+      return code;
+    } finally {
+      await session.close();
+    }
+  });
+}
+
 export const labelCommand: Command = {
   name: 'label',
   summary: 'Label the items active testing proposes, with a live estimate (resumable)',
@@ -900,11 +950,9 @@ export const labelCommand: Command = {
     // Before the session is opened (an export may first propose items): a path inside a file is one clear line.
     if (exchange?.direction === 'export') await assertFolderWritable(dirname(exchange.file), '--export');
     checkSessionSource(path, given);
-    if (!answers && !exchange && !process.stdin.isTTY)
-      throw new UsageError('stdin is not a terminal: pass --answers FILE to label non-interactively');
-    const session = await openOrCreateSession(path, given, 'label', (pool) => {
-      if (answers) checkAnswers(answers, pool);
-    });
+    if (answers) return labelScripted(path, given, answers, rule);
+    if (!exchange && !process.stdin.isTTY) throw new UsageError('stdin is not a terminal: pass --answers FILE to label non-interactively');
+    const session = await openOrCreateSession(path, given, 'label');
     try {
       if (exchange?.direction === 'export') {
         const estimate = session.estimate();
@@ -922,9 +970,8 @@ export const labelCommand: Command = {
         console.log(summary(session));
         return 0;
       }
-      const code = answers ? await labelFromAnswers(session, answers, rule) : await labelInteractively(session, rule, path);
-      // The interactive screen says why it stopped itself; a scripted run that ran out of answers said so on stderr.
-      if (answers && code === 0) console.log(stopReason(session, rule));
+      // The screen says why it stopped itself.
+      const code = await labelInteractively(session, rule, path);
       console.log(summary(session));
       return code;
     } finally {

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -7,6 +7,7 @@ import { hasScoredCheckpoint } from '../../src/evaluation/evaluate.js';
 import { loadExperimentConfig } from '../../src/experiment/config.js';
 import { runExperiment } from '../../src/experiment/experiment.js';
 import { writeReport } from '../../src/report/report.js';
+import { ActiveTestingSession } from '../../src/session/session.js';
 import { BUILT_CLI, sessionWithAnswers } from '../faults/children.js';
 import { tinyEvaluateFlags } from '../faults/evaluate-args.js';
 import { writePoolFiles } from '../faults/pool-files.js';
@@ -134,13 +135,14 @@ describe('a command stopped by a signal while it writes its outputs', () => {
   });
 
   it('a signal that no command takes ends the process at once, even in the middle of synchronous work', async () => {
-    const { session, answers } = await sessionWithAnswers(mkdtempSync(join(root, 'label-')), 60, 5);
-    // `label --answers` records its labels without waiting on anything, each write held 200 ms: a
-    // signal handled only when the process next waits would come after all 60 labels, and exit 0.
+    const { session, tasks } = await proposedWithTasks(mkdtempSync(join(root, 'import-')), 60, 5);
+    // `label --import label-studio` takes no signal (unlike `--answers`) and records its labels
+    // without waiting on anything, each write held 200 ms: a signal handled only when the process
+    // next waits would come after all 60 labels, and exit 0.
     const records = () => readFileSync(session, 'utf8').split('\n').length;
     const started = records();
     const run = await signalWhen(
-      ['label', '--session', session, '--answers', answers],
+      ['label', '--session', session, '--import', 'label-studio', tasks],
       [() => records() > started + 2, 'SIGINT'],
       'journal:append=200',
     );
@@ -224,6 +226,81 @@ describe('a command stopped by a signal while it writes its outputs', () => {
     expect(hasScoredCheckpoint(out)).toBe(false);
   });
 });
+
+describe('scripted labelling stopped by a signal', () => {
+  for (const [signal, code] of [
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+  ] as const) {
+    it(`label --answers on ${signal} finishes the label in flight, releases its lock, says what is saved and exits ${code}; the rerun finishes as an uninterrupted run`, async () => {
+      const dir = mkdtempSync(join(root, `label-${signal}-`));
+      const { session, answers } = await sessionWithAnswers(dir, 60, 5);
+      const uninterrupted = join(dir, 'uninterrupted.session');
+      copyFileSync(session, uninterrupted);
+      const command = (path: string) => ['label', '--session', path, '--answers', answers];
+      // Each record's write is held 100 ms halfway through (120 records, 12 s in all): the signal,
+      // sent once two labels are printed, comes while a record is half written.
+      let printed: Printed = { stdout: '', stderr: '' };
+      const twoLabelled = (now: Printed) => ((printed = now).stdout.match(/^labelled /gm)?.length ?? 0) >= 2;
+      const run = await signalWhen(command(session), [twoLabelled, signal], 'journal:append=100');
+      const labelled = printed.stdout.split('\n').filter((line) => line.startsWith('labelled ')).length;
+      expect(labelled).toBeGreaterThanOrEqual(2);
+      expect(labelled).toBeLessThan(60);
+      expect(run).toEqual({
+        code,
+        signal: null,
+        stderr: `active-testing label: interrupted by ${signal}; ${labelled} labels and 0 skips are saved in ${session}; run the same command to resume\n`,
+      });
+      // Only the labels: no stop reason nor summary after the line on stderr.
+      expect(printed.stdout).toBe(
+        printed.stdout
+          .split('\n')
+          .filter((line) => line.startsWith('labelled '))
+          .join('\n') + '\n',
+      );
+      expect(existsSync(`${session}.lock`)).toBe(false);
+      // Whole records only, and the label in flight recorded: one proposal per printed label, none pending.
+      const lines = readFileSync(session, 'utf8').split('\n');
+      expect(lines.pop()).toBe('');
+      const events = lines.slice(1).map((line) => (JSON.parse(line) as { e: string }).e);
+      expect(events).toEqual(Array.from({ length: labelled }, () => ['propose', 'label']).flat());
+
+      const rerun = await runCliCaptured(command(session));
+      expect(rerun.code, rerun.stderr).toBe(0);
+      // No lock to take over, no torn record to set aside.
+      expect(rerun.stderr).toBe('');
+      expect(rerun.lines.filter((line) => line.startsWith('labelled '))).toHaveLength(60 - labelled);
+      expect(rerun.lines).toContain('Stopped: every item of the pool is labelled or skipped.');
+      expect(rerun.stdout).toMatch(/^Labels: 60 in the estimate \(60 recorded\)/m);
+      expect((await runCliCaptured(command(uninterrupted))).code).toBe(0);
+      expect(readFileSync(session, 'utf8')).toBe(readFileSync(uninterrupted, 'utf8'));
+    });
+  }
+});
+
+/**
+ * A session of `size` items with every one proposed, and a Label Studio export (`tasks`) answering
+ * each with its true class, as `label --import label-studio` reads it.
+ */
+async function proposedWithTasks(dir: string, size: number, seed: number): Promise<{ session: string; tasks: string }> {
+  const { session, answers } = await sessionWithAnswers(dir, size, seed);
+  const truth = new Map(
+    readFileSync(answers, 'utf8')
+      .trim()
+      .split('\n')
+      .slice(1)
+      .map((line) => line.split('\t') as [string, string]),
+  );
+  const opened = await ActiveTestingSession.open(session);
+  const proposed = await opened.next(size);
+  await opened.close();
+  const tasks = join(dir, 'tasks.json');
+  const choice = (name: string) => [
+    { was_cancelled: false, result: [{ from_name: 'label', to_name: 'text', type: 'choices', value: { choices: [name] } }] },
+  ];
+  writeFileSync(tasks, JSON.stringify(proposed.map(({ id, text }) => ({ data: { item: id, text }, annotations: choice(truth.get(id)!) }))));
+  return { session, tasks };
+}
 
 /** A TSV of 2000 labelled sentences under the test folder. */
 function evaluateData(): string {
