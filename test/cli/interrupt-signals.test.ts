@@ -276,6 +276,20 @@ describe('scripted labelling stopped by a signal', () => {
       expect(readFileSync(session, 'utf8')).toBe(readFileSync(uninterrupted, 'utf8'));
     });
   }
+  it('label --answers on SIGINT while it opens the session waits for the open, then stops before the first label', async () => {
+    const { session, answers } = await sessionWithAnswers(mkdtempSync(join(root, 'label-opening-')), 60, 5);
+    const before = readFileSync(session, 'utf8');
+    // Signalled by itself as soon as it holds the session's lock, with the session not yet read.
+    const locked = signalSelf('linkSync', /^pool\.session\.lock$/, 'SIGINT');
+    const run = await signalWhen(['label', '--session', session, '--answers', answers], locked, '');
+    expect(run).toEqual({
+      code: 130,
+      signal: null,
+      stderr: `active-testing label: interrupted by SIGINT; 0 labels and 0 skips are saved in ${session}; run the same command to resume\n`,
+    });
+    expect(existsSync(`${session}.lock`)).toBe(false);
+    expect(readFileSync(session, 'utf8')).toBe(before);
+  });
 });
 
 /**
