@@ -731,13 +731,15 @@ describe.skipIf(chromium === undefined)('active-testing serve in a browser', () 
     });
   });
 
-  it('right-to-left text reads right to left, with its emoji', async () => {
-    const pool = await writePool(4, 15, ['مرحبا بالعالم، هل هذا نص إيجابي؟ 😀']);
+  it('right-to-left text reads right to left, with its emoji and zero-width joiners kept', async () => {
+    // Persian "I want" holds a zero-width non-joiner; the family emoji is three joined by joiners.
+    const rtl = 'مرحبا بالعالم، هل هذا نص إيجابي؟ 😀 می\u200cخواهم \u{1f468}\u200d\u{1f469}\u200d\u{1f467}';
+    const pool = await writePool(4, 15, [rtl]);
     const path = join(pool.dir, 'rtl.session');
     await withServedPage(browser, pool.args(path), async (page, server) => {
       await open(page, server);
       const text = page.locator('#item-text');
-      expect(await text.textContent()).toBe('مرحبا بالعالم، هل هذا نص إيجابي؟ 😀');
+      expect(await text.textContent()).toBe(rtl);
       expect(await text.evaluate((element) => getComputedStyle(element).direction)).toBe('rtl');
     });
   });
