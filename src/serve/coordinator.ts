@@ -394,6 +394,13 @@ export class AnnotationCoordinator {
     return item;
   }
 
+  /** Why a done session is done, in the order `done()` checks: the pool used up, the budget, the width. */
+  private doneBecause(estimate: SessionEstimate): NonNullable<PublicState['doneBecause']> {
+    if (estimate.pending === 0 && estimate.recorded === estimate.poolSize) return 'pool';
+    const { maxLabels } = this.rule;
+    return maxLabels !== undefined && estimate.labels >= maxLabels ? 'max-labels' : 'target-half-width';
+  }
+
   private buildState(): PublicState {
     const estimate = this.session.estimate();
     const risk = riskInterval(estimate);
@@ -418,7 +425,7 @@ export class AnnotationCoordinator {
       equivalentRandomLabels: estimate.equivalentRandomLabels,
       progress: progress(estimate, this.rule),
       done,
-      doneBecause: !done ? null : estimate.pending === 0 && estimate.recorded === estimate.poolSize ? 'pool' : 'rule',
+      doneBecause: !done ? null : this.doneBecause(estimate),
       points: this.points,
       plotStartedAt: this.plotStartedAt,
       annotators: this.clients.size,

@@ -60,8 +60,11 @@ export interface PublicState {
   progress: { fraction: number; text: string };
   /** Whether the stopping rule holds (or the pool ran out): "you can stop". */
   done: boolean;
-  /** Why the session is done: every item of the pool labelled or skipped, or else the stopping rule; null while not done. */
-  doneBecause: 'pool' | 'rule' | null;
+  /**
+   * Why the session is done: every item of the pool labelled or skipped, the labels reaching
+   * `--max-labels`, or the risk's interval narrowing to `--target-half-width`; null while not done.
+   */
+  doneBecause: 'pool' | 'max-labels' | 'target-half-width' | null;
   points: PlotPoint[];
   /**
    * The label count when this server started: `points` holds no estimate of an earlier count (the

@@ -949,7 +949,7 @@ describe.skipIf(chromium === undefined)('active-testing serve in a browser', () 
         // The banner is empty until the rule holds: its text appearing is what is read out.
         expect(writes.filter((write) => write.id === 'stop').map((write) => write.text)).toEqual([
           '',
-          'You can stop: the stopping rule holds. Every label is saved; closing the page loses nothing.',
+          'You can stop: the stopping rule holds, the budget of labels (--max-labels) is reached. Every label is saved; closing the page loses nothing.',
         ]);
       }
       expect(

@@ -441,6 +441,19 @@ describe('AnnotationCoordinator', () => {
     expect(session.estimate().pending).toBe(5);
   });
 
+  it('says which rule stopped the session: the target half-width, or the budget when both hold', async () => {
+    for (const [rule, reason] of [
+      [{ targetHalfWidth: 100, minLabels: 3 }, 'target-half-width'],
+      [{ maxLabels: 3, targetHalfWidth: 100, minLabels: 3 }, 'max-labels'],
+    ] as const) {
+      const { session, labels } = await memorySession();
+      const coordinator = new AnnotationCoordinator(session, rule);
+      let view = await coordinator.view('a');
+      while (view.item) view = await coordinator.label('a', view.item.id, labels[Number(view.item.id)]);
+      expect([view.state.labels, view.state.doneBecause]).toEqual([3, reason]);
+    }
+  });
+
   it("shows the session's estimate and one plot point per label count, and notifies subscribers", async () => {
     const { session, labels } = await memorySession();
     const coordinator = new AnnotationCoordinator(session, { maxLabels: 5 });
@@ -452,7 +465,7 @@ describe('AnnotationCoordinator', () => {
     // Each label, and each new draw after it (the open count changes), the first view's draw too.
     expect(seen).toEqual([0, 1, 1, 2, 2, 3, 3, 4, 4, 5]);
     expect(view.state.done).toBe(true);
-    expect(view.state.doneBecause).toBe('rule');
+    expect(view.state.doneBecause).toBe('max-labels');
     expect(view.state.risk.value).toBe(estimate.risk.value);
     expect(view.state.risk.lower).toBe(estimate.risk.anytime!.lower);
     expect(view.state.accuracy.upper).toBe(estimate.accuracy.anytime!.upper);

@@ -258,6 +258,13 @@ function renderComparison(comparison: PublicState['comparison'], loss: string, l
   renderEstimate('comparison-risk', comparison.risk, riskRange(loss), `the ${loss} risk`, labels);
 }
 
+/** The banner's first sentence for each reason the session is done (the progress line gives the numbers). */
+const STOP_REASONS: Record<NonNullable<PublicState['doneBecause']>, string> = {
+  pool: 'Done: every item of the pool is labelled or skipped, so there is nothing more to label.',
+  'max-labels': 'You can stop: the stopping rule holds, the budget of labels (--max-labels) is reached.',
+  'target-half-width': "You can stop: the stopping rule holds, the risk's interval is as narrow as its target (--target-half-width).",
+};
+
 function renderState(next: PublicState): void {
   if (state !== null && !resync && next.version < state.version) return;
   if (resync) plotted = -1;
@@ -268,11 +275,7 @@ function renderState(next: PublicState): void {
   // Empty (and hidden) until the session is done, so that the banner's appearing is a change of its text, which is read out.
   setText(
     $('stop'),
-    !next.done
-      ? ''
-      : next.doneBecause === 'pool'
-        ? 'Done: every item of the pool is labelled or skipped, so there is nothing more to label. Every label is saved; closing the page loses nothing.'
-        : 'You can stop: the stopping rule holds. Every label is saved; closing the page loses nothing.',
+    next.doneBecause === null ? '' : `${STOP_REASONS[next.doneBecause]} Every label is saved; closing the page loses nothing.`,
   );
   $('progress-text').textContent = next.done ? `Done · ${next.progress.text}` : next.progress.text;
   $('progress-fill').style.width = `${(100 * next.progress.fraction).toFixed(1)}%`;
