@@ -25,10 +25,14 @@ import {
 // The page's globals, for the functions that run in the browser (this project's types have no DOM).
 declare const document: {
   body: { dataset: Record<string, string | undefined> };
+  dispatchEvent(event: unknown): boolean;
   getElementById(id: string): { textContent: string | null; className: string } | null;
 };
 declare const window: { __pwned?: number; __liveRegionWrites?: Array<{ id: string; text: string }> };
 declare function getComputedStyle(element: unknown): { direction: string };
+declare class KeyboardEvent {
+  constructor(type: string, init: { key: string; code: string; shiftKey?: boolean; modifierAltGraph?: boolean });
+}
 
 const chromium = findChromium();
 const required = process.env.ACTIVE_TESTING_REQUIRE_BROWSER === '1';
@@ -860,6 +864,37 @@ describe.skipIf(chromium === undefined)('active-testing serve in a browser', () 
       expect(await press(page, 's')).toBeNull();
       expect(await page.locator('#message').textContent()).toBe(`Skipped ${second}`);
       expect(journalLabels(path)).toEqual(new Map([[first, 1]]));
+    });
+  });
+
+  it('the keys act by their place under another layout: s typing ד (Hebrew) skips, 2 typing é (AZERTY) labels; dead, composing, shifted and AltGr keys do not', async () => {
+    const pool = await writePool(20, 21);
+    const path = join(pool.dir, 'layout.session');
+    await withServedPage(browser, pool.args(path), async (page, server) => {
+      await open(page, server);
+      // What such a keyboard sends: the character it types, and the US key at its place.
+      const send = async (key: string, code: string): Promise<void> => {
+        const before = await page.evaluate(() => Number(document.body.dataset.seq));
+        await page.evaluate(([k, c]) => document.dispatchEvent(new KeyboardEvent('keydown', { key: k, code: c })), [key, code]);
+        await page.waitForFunction((n) => Number(document.body.dataset.seq) > n, before);
+      };
+      // None of these is a shortcut: a dead key, a key of an input method's composition, a shifted
+      // symbol and AltGr's second character (German 7). Acting, they would record before the skip.
+      await page.evaluate(() => {
+        const press = (init: ConstructorParameters<typeof KeyboardEvent>[1]) => document.dispatchEvent(new KeyboardEvent('keydown', init));
+        press({ key: 'Dead', code: 'Digit1' });
+        press({ key: 'Process', code: 'KeyS' });
+        press({ key: '!', code: 'Digit1', shiftKey: true });
+        press({ key: '{', code: 'Digit7', modifierAltGraph: true });
+      });
+      const skipped = await shownId(page);
+      await send('ד', 'KeyS');
+      const labelled = await shownId(page);
+      await send('é', 'Digit2');
+      expect(journalRecords(path).filter((r) => r.e !== 'propose')).toEqual([
+        expect.objectContaining({ e: 'skip', i: Number(skipped.slice(1)) }),
+        expect.objectContaining({ e: 'label', i: Number(labelled.slice(1)), y: 1 }),
+      ]);
     });
   });
 

@@ -467,6 +467,22 @@ function act(action: string): void {
   void call('/api/label', { id: shown.id, label }, { saving: `Saving ${name}…`, saved: `Saved ${name}`, name, repeatable: true });
 }
 
+/**
+ * The shortcut a key press means: the character it types where that is a Latin letter or a digit,
+ * else the key at its place on a US keyboard (`event.code`), so that the keys work under another
+ * layout too: `s` and `u` with Hebrew or Russian active (ד, ы), the digits on AZERTY (&, é, …).
+ * Only for an unshifted key typing one character: not a dead key, a key of an input method's
+ * composition, AltGr's second character (`{` on a German 7) or a shifted symbol (`!` on a US 1).
+ */
+function shortcutKey(event: KeyboardEvent): string {
+  const key = event.key.toLowerCase();
+  if (/^[a-z0-9]$/.test(key)) return key;
+  const typesOneCharacter = [...event.key].length === 1;
+  if (!typesOneCharacter || event.isComposing || event.shiftKey || event.getModifierState('AltGraph')) return key;
+  const place = /^(?:Key([A-Z])|Digit([0-9]))$/.exec(event.code);
+  return place === null ? key : (place[1] ?? place[2]).toLowerCase();
+}
+
 document.addEventListener('keydown', (event) => {
   // A key held down repeats: one press is one label. Enter held on a focused button would click it
   // again on each repeat once the next item is shown, labelling items the annotator has not read.
@@ -475,7 +491,7 @@ document.addEventListener('keydown', (event) => {
     return;
   }
   if (event.ctrlKey || event.metaKey || event.altKey || state === null) return;
-  const key = event.key.toLowerCase();
+  const key = shortcutKey(event);
   const k = /^[0-9]$/.test(key) ? (Number(key) + 9) % 10 : -1;
   if (k >= 0 && k < state.classes.length) act(`label:${k}`);
   else if (key === 's') act('skip');
