@@ -607,8 +607,9 @@ async function labelFromAnswers(session: ActiveTestingSession, answers: Answers,
     // Without this wait the loop would run on promises that are already resolved, and a signal
     // handler would run only once the whole file was labelled.
     await setImmediate();
-    if (signal.aborted) throw new CancelledError('labelling stopped');
+    // A run whose last label met its rule is finished, a signal during that label or not.
     if (session.done(rule)) break;
+    if (signal.aborted) throw new CancelledError('labelling stopped');
     const [item] = await session.next();
     if (item === undefined) break;
     const answer = answers.byId.get(item.id)?.answer;

@@ -238,13 +238,20 @@ describe('scripted labelling stopped by a signal', () => {
       const uninterrupted = join(dir, 'uninterrupted.session');
       copyFileSync(session, uninterrupted);
       const command = (path: string) => ['label', '--session', path, '--answers', answers];
-      // Each record's write is held 100 ms halfway through (120 records, 12 s in all): the signal,
-      // sent once two labels are printed, comes while a record is half written.
+      // Each record's write is held 100 ms halfway through (120 records, 12 s in all): the signal is
+      // sent once two labels are printed and the file ends in half a record, so a label is in flight.
+      // `printed` is the child's output as it grows: read after the run, it is the whole of it.
       let printed: Printed = { stdout: '', stderr: '' };
-      const twoLabelled = (now: Printed) => ((printed = now).stdout.match(/^labelled /gm)?.length ?? 0) >= 2;
-      const run = await signalWhen(command(session), [twoLabelled, signal], 'journal:append=100');
+      let labelledAtSignal = 0;
+      const midRecord = (now: Printed) => {
+        printed = now;
+        labelledAtSignal = now.stdout.match(/^labelled /gm)?.length ?? 0;
+        return labelledAtSignal >= 2 && !readFileSync(session, 'utf8').endsWith('\n');
+      };
+      const run = await signalWhen(command(session), [midRecord, signal], 'journal:append=100');
       const labelled = printed.stdout.split('\n').filter((line) => line.startsWith('labelled ')).length;
-      expect(labelled).toBeGreaterThanOrEqual(2);
+      // The label in flight when the signal came was finished and printed.
+      expect(labelled).toBeGreaterThan(labelledAtSignal);
       expect(labelled).toBeLessThan(60);
       expect(run).toEqual({
         code,
@@ -276,6 +283,23 @@ describe('scripted labelling stopped by a signal', () => {
       expect(readFileSync(session, 'utf8')).toBe(readFileSync(uninterrupted, 'utf8'));
     });
   }
+  it('label --answers signalled during the label that meets --max-labels ends as finished: exit 0, why it stopped', async () => {
+    const dir = mkdtempSync(join(root, 'label-last-'));
+    const { session, answers } = await sessionWithAnswers(dir, 20, 5);
+    // Signalled while the third and last label is being written: that label meets the rule.
+    let printed: Printed = { stdout: '', stderr: '' };
+    const lastInFlight = (now: Printed) =>
+      ((printed = now).stdout.match(/^labelled /gm)?.length ?? 0) >= 2 && !readFileSync(session, 'utf8').endsWith('\n');
+    const run = await signalWhen(
+      ['label', '--session', session, '--answers', answers, '--max-labels', '3'],
+      [lastInFlight, 'SIGINT'],
+      'journal:append=100',
+    );
+    expect(run).toEqual({ code: 0, signal: null, stderr: '' });
+    expect(printed.stdout).toContain('\nStopped: 3 labels reached --max-labels 3.\n');
+    expect(existsSync(`${session}.lock`)).toBe(false);
+  });
+
   it('label --answers on SIGINT while it opens the session waits for the open, then stops before the first label', async () => {
     const { session, answers } = await sessionWithAnswers(mkdtempSync(join(root, 'label-opening-')), 60, 5);
     const before = readFileSync(session, 'utf8');
