@@ -26,7 +26,7 @@ import {
   type SimulationSummary,
 } from '../simulate/outputs.js';
 import { assertFitsInMemory } from '../simulate/memory.js';
-import { checkIntervalKinds, INTERVAL_KINDS, type IntervalKind } from '../simulate/intervals.js';
+import { checkIntervalKinds, INTERVAL_KINDS, inIntervalOrder, type IntervalKind } from '../simulate/intervals.js';
 import { intervalsNeedMixtureWeights, preparedSimulationIntervals } from '../simulate/prepared-intervals.js';
 import { type Command, EXIT_CODES_HELP } from './command.js';
 import { checkRequired, commandFlags, commandValues, parseOptions, schemaValues, type OptionValues } from './options.js';
@@ -349,9 +349,7 @@ async function runSimulation(given: Record<string, unknown>, signal: AbortSignal
   const out = given.out as string;
   const force = given.force === true;
   const options = simulationOptions(given);
-  // In one order (a grid's too), whatever the command line's: `--interval fixed,anytime` writes what `anytime,fixed` does.
-  const askedKinds = (given.interval as IntervalKind[] | undefined) ?? [];
-  const intervalKinds = INTERVAL_KINDS.filter((kind) => askedKinds.includes(kind));
+  const intervalKinds = inIntervalOrder((given.interval as IntervalKind[] | undefined) ?? []);
   if (intervalsNeedMixtureWeights(intervalKinds)) options.recordMixtureWeights = true;
   assertInputsSpared(out, {
     '--model-scores': files.modelScores,

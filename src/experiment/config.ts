@@ -14,7 +14,7 @@ import {
   type EstimatorName,
 } from '../options/index.js';
 import { checkKnownKeys, closestName } from '../io/suggest.js';
-import { checkIntervalKinds, INTERVAL_KINDS, type IntervalKind } from '../simulate/intervals.js';
+import { checkIntervalKinds, inIntervalOrder, type IntervalKind } from '../simulate/intervals.js';
 import type { Numerics } from '../numerics.js';
 import { EVALUATE_REFERENCE, type EvaluateStep, resolveEvaluateSteps } from './evaluate-steps.js';
 import { settingName } from './setting-name.js';
@@ -262,9 +262,7 @@ export function resolveExperimentConfig(input: unknown, baseDir: string): Experi
   }
   if (size !== null) sizeSettings(settings, size);
   checkUnique(settings);
-  // In one order, whatever the grid's: the files and the setting's fingerprint do not depend on it.
-  const asked = given<IntervalKind[]>('interval') ?? [];
-  const interval = INTERVAL_KINDS.filter((kind) => asked.includes(kind));
+  const interval = inIntervalOrder(given<IntervalKind[]>('interval') ?? []);
   checkSettingsGiveIntervals(settings, interval, bootstrap);
   return {
     evaluate: Object.fromEntries(evaluate),

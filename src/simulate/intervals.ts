@@ -148,6 +148,17 @@ function checkBoundsHoldLosses(losses: Float64Array, bounds: LossBounds): void {
   }
 }
 
+/**
+ * The kinds asked for, each once, in `INTERVAL_KINDS` order: `simulate --interval fixed,anytime`
+ * and a grid's `interval` write and fingerprint what `anytime,fixed` does.
+ *
+ * @example
+ * inIntervalOrder(['bootstrap', 'anytime', 'anytime']); // ['anytime', 'bootstrap']
+ */
+export function inIntervalOrder(kinds: readonly IntervalKind[]): IntervalKind[] {
+  return INTERVAL_KINDS.filter((kind) => kinds.includes(kind));
+}
+
 /** `checkIntervalKinds` for a result, which also needs its bootstrap variance for 'bootstrap' (one made by hand may lack it). */
 function checkResultKinds(result: SimulationResult, kinds: readonly IntervalKind[]): void {
   checkIntervalKinds(result.options, kinds);

@@ -3,7 +3,7 @@ import { CancelledError, InputError } from '../../src/errors.js';
 import { simulate } from '../../src/simulate/simulate.js';
 import { RiskConfidenceSequence } from '../../src/estimators/confidence-sequence.js';
 import { brierLossPerItem, lossBounds, lossPerItem, type LossBounds } from '../../src/metrics/index.js';
-import { simulationIntervals, simulationIntervalsInThreads } from '../../src/simulate/intervals.js';
+import { simulationIntervals, simulationIntervalsInThreads, inIntervalOrder } from '../../src/simulate/intervals.js';
 import { INTERVAL_TILE_RUNS, SequenceIntervals, type IntervalTask } from '../../src/simulate/sequence-intervals.js';
 import { abortOnFirstTile } from './abort-on-first-tile.js';
 import { prepareSimulation } from '../../src/simulate/simulate.js';
@@ -435,4 +435,9 @@ describe('simulationIntervalsInThreads stopped by its signal', () => {
     });
     await expect(stopped).rejects.toBeInstanceOf(CancelledError);
   });
+});
+
+it('puts the kinds asked for in one order, each once', () => {
+  expect(inIntervalOrder(['bootstrap', 'fixed', 'anytime', 'fixed'])).toEqual(['anytime', 'fixed', 'bootstrap']);
+  expect(inIntervalOrder([])).toEqual([]);
 });
