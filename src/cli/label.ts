@@ -50,6 +50,7 @@ import {
   type OptionSpecs,
 } from './options.js';
 import { formatCount } from '../io/format-count.js';
+import { stopCause } from '../stopping.js';
 
 /**
  * Every flag of `label`: the schema's session options and the command's own, plus where
@@ -699,10 +700,11 @@ const QUIT_KEYS = new Set(['q', '\u0003', '\u0004']);
  * crash or as a quit.
  */
 function stopReason(session: ActiveTestingSession, rule: StoppingRule): string {
-  const { labels, recorded, skipped } = session.estimate();
-  if (recorded + skipped === session.ids.length) return 'Stopped: every item of the pool is labelled or skipped.';
-  if (rule.maxLabels !== undefined && labels >= rule.maxLabels)
-    return `Stopped: ${formatCount(labels, 'label')} reached --max-labels ${rule.maxLabels}.`;
+  const estimate = session.estimate();
+  const { labels } = estimate;
+  const cause = stopCause(estimate, rule.maxLabels);
+  if (cause === 'pool') return 'Stopped: every item of the pool is labelled or skipped.';
+  if (cause === 'max-labels') return `Stopped: ${formatCount(labels, 'label')} reached --max-labels ${rule.maxLabels}.`;
   // done() also stops on the width; the loop ends otherwise only when no item is left to propose.
   if (rule.targetHalfWidth !== undefined && session.done(rule))
     return `Stopped: the risk's anytime-valid 95% interval has half-width ≤ ${rule.targetHalfWidth} (--target-half-width) at ${formatCount(labels, 'label')}.`;

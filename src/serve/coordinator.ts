@@ -6,6 +6,7 @@ import { formatCount } from '../io/format-count.js';
 import { progress } from './estimate-display.js';
 import { accuracyInterval, displayedEstimate, riskInterval } from './interval.js';
 import type { ClientView, PageItem, PlotPoint, PublicState } from './protocol.js';
+import { stopCause } from '../stopping.js';
 
 export type { ClientView, PageItem, PlotPoint, PublicState } from './protocol.js';
 
@@ -394,13 +395,6 @@ export class AnnotationCoordinator {
     return item;
   }
 
-  /** Why a done session is done, in the order `done()` checks: the pool used up, the budget, the width. */
-  private doneBecause(estimate: SessionEstimate): NonNullable<PublicState['doneBecause']> {
-    if (estimate.pending === 0 && estimate.recorded === estimate.poolSize) return 'pool';
-    const { maxLabels } = this.rule;
-    return maxLabels !== undefined && estimate.labels >= maxLabels ? 'max-labels' : 'target-half-width';
-  }
-
   private buildState(): PublicState {
     const estimate = this.session.estimate();
     const risk = riskInterval(estimate);
@@ -425,7 +419,7 @@ export class AnnotationCoordinator {
       equivalentRandomLabels: estimate.equivalentRandomLabels,
       progress: progress(estimate, this.rule),
       done,
-      doneBecause: !done ? null : this.doneBecause(estimate),
+      doneBecause: !done ? null : stopCause(estimate, this.rule.maxLabels),
       points: this.points,
       plotStartedAt: this.plotStartedAt,
       annotators: this.clients.size,

@@ -1,4 +1,6 @@
-// What the server and the browser page exchange (JSON). No imports: the page's bundle uses these types too.
+// What the server and the browser page exchange (JSON). Type imports only, of pure modules: the
+// page's bundle uses these types too.
+import type { StopCause } from '../stopping.js';
 
 /**
  * A number of an estimate: null where there is none (before the first label in the estimate, when
@@ -64,7 +66,7 @@ export interface PublicState {
    * Why the session is done: every item of the pool labelled or skipped, the labels reaching
    * `--max-labels`, or the risk's interval narrowing to `--target-half-width`; null while not done.
    */
-  doneBecause: 'pool' | 'max-labels' | 'target-half-width' | null;
+  doneBecause: StopCause | null;
   points: PlotPoint[];
   /**
    * The label count when this server started: `points` holds no estimate of an earlier count (the
