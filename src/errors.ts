@@ -204,6 +204,17 @@ export class FileFormatError extends ActiveTestingError {
 }
 
 /**
+ * The one way a message tells the user how to override a refusal with `force`: the same error
+ * reaches command-line users (`--force`) and library callers (`{ force: true }`), so it names both.
+ *
+ * @example
+ * passForce('replace it'); // 'pass --force (or { force: true }) to replace it'
+ */
+export function passForce(toDo: string): string {
+  return `pass --force (or { force: true }) to ${toDo}`;
+}
+
+/**
  * Refusal to replace existing results without an explicit `force`.
  *
  * @example
@@ -213,7 +224,7 @@ export class OutputExistsError extends ActiveTestingError {
   override name = 'OutputExistsError';
   constructor(
     readonly path: string,
-    hint = 'pass --force (or { force: true }) to replace it',
+    hint = passForce('replace it'),
   ) {
     super(`${path} already exists; ${hint}`);
   }
@@ -239,10 +250,7 @@ export class InterruptedOutputError extends OutputExistsError {
     what: string,
   ) {
     const listed = files.length > 3 ? `${files.slice(0, 3).join(', ')} and ${files.length - 3} more` : files.join(', ');
-    super(
-      path,
-      `it holds an interrupted ${what}: ${listed} without ${commitMarker} (written last); pass --force (or { force: true }) to start over`,
-    );
+    super(path, `it holds an interrupted ${what}: ${listed} without ${commitMarker} (written last); ${passForce('start over')}`);
   }
 }
 

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { open, readFile, rm, stat, truncate } from 'node:fs/promises';
-import { FileFormatError } from '../errors.js';
+import { FileFormatError, passForce } from '../errors.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { faultPoint } from '../io/fault.js';
 import { formatCount } from '../io/format-count.js';
@@ -42,7 +42,7 @@ export class ScoreCheckpoint {
         await ScoreCheckpoint.discard(base);
         return null;
       }
-      throw new FileFormatError(`${base}.partial.json`, 'unreadable checkpoint (not JSON); remove it, or pass --force, to start fresh');
+      throw new FileFormatError(`${base}.partial.json`, `unreadable checkpoint (not JSON); remove it, or ${passForce('start fresh')}`);
     }
   }
 
@@ -88,7 +88,7 @@ export class ScoreCheckpoint {
         throw new FileFormatError(
           data,
           `holds ${formatCount(scored, 'row')} of scores, more than the ${formatCount(items, 'item')} to score, so it is not one run's ` +
-            `(two runs on the same folder at once?); remove it, or pass --force, to start fresh`,
+            `(two runs on the same folder at once?); remove it, or ${passForce('start fresh')}`,
         );
       }
     }

@@ -6,7 +6,7 @@ import { fetchHubTable, parseHubSpec } from '../dataset/hub.js';
 import { readTable } from '../dataset/read-table.js';
 import { TextClassificationDataset, type DatasetSpec } from '../dataset/text-classification-dataset.js';
 import { filePlace, type Table } from '../dataset/table.js';
-import { CancelledError, FileFormatError, InputError, OutputExistsError, ReceivedKind } from '../errors.js';
+import { CancelledError, FileFormatError, InputError, OutputExistsError, passForce, ReceivedKind } from '../errors.js';
 import { removeStaleTemporaries, writeOutputFolder } from '../io/atomic.js';
 import { faultPoint } from '../io/fault.js';
 import { formatCount } from '../io/format-count.js';
@@ -321,13 +321,13 @@ async function checkOutputFolder(
     try {
       meta = JSON.parse(await readFile(metaPath, 'utf8')) as { config?: unknown };
     } catch (error) {
-      throw new FileFormatError(metaPath, `is not readable JSON (${(error as Error).message}); pass --force to start fresh`);
+      throw new FileFormatError(metaPath, `is not readable JSON (${(error as Error).message}); ${passForce('start fresh')}`);
     }
     if (same(meta.config) && !force) return 'complete';
     if (!force) {
       throw new OutputExistsError(
         metaPath,
-        `it holds results made with other settings or inputs (changed: ${changedSettings(config, meta.config, optionName).join(', ')}); pass --force to start fresh`,
+        `it holds results made with other settings or inputs (changed: ${changedSettings(config, meta.config, optionName).join(', ')}); ${passForce('start fresh')}`,
       );
     }
   }
@@ -336,7 +336,7 @@ async function checkOutputFolder(
     if (!force) {
       throw new OutputExistsError(
         join(out, `${CHECKPOINT}.partial.json`),
-        `an unfinished run made with other settings or inputs is there (changed: ${changedSettings(config, pending, optionName).join(', ')}); resuming would mix their scores: rerun with its settings to resume it, write to another output folder, or pass --force to discard it and start fresh`,
+        `an unfinished run made with other settings or inputs is there (changed: ${changedSettings(config, pending, optionName).join(', ')}); resuming would mix their scores: rerun with its settings to resume it, write to another output folder, or ${passForce('discard it and start fresh')}`,
       );
     }
     await ScoreCheckpoint.discard(join(out, CHECKPOINT));
@@ -347,7 +347,7 @@ async function checkOutputFolder(
   if (pending === null && !force) {
     throw new OutputExistsError(
       join(out, leftover),
-      `without ${COMMIT_MARKER} (written last) it is not finished results, and no checkpoint of this configuration is there to resume; pass --force to replace it`,
+      `without ${COMMIT_MARKER} (written last) it is not finished results, and no checkpoint of this configuration is there to resume; ${passForce('replace it')}`,
     );
   }
   return 'unfinished';

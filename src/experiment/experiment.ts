@@ -4,7 +4,7 @@ import { readdir, readFile, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { PoolWorkCache, prepareSimulation, runPrepared, type SimulationOptions } from '../simulate/simulate.js';
 import { assertFitsInMemory } from '../simulate/memory.js';
-import { CancelledError, FileFormatError, InputError, OutputExistsError, ReceivedKind } from '../errors.js';
+import { CancelledError, FileFormatError, InputError, OutputExistsError, passForce, ReceivedKind } from '../errors.js';
 import { checkOption } from '../options/index.js';
 import { checkKnownKeys } from '../io/suggest.js';
 import { assertFolderWritable, writeFileAtomic } from '../io/atomic.js';
@@ -312,7 +312,7 @@ async function checkKeepsFinishedSettings(out: string, grid: ExperimentConfig): 
   const [them, settings] = dropped.length === 1 ? ['it', 'a finished setting'] : ['them', 'finished settings'];
   throw new OutputExistsError(
     path,
-    `it lists ${settings} that this grid leaves out (${dropped.map((s) => JSON.stringify(s.name)).join(', ')}), which report would no longer show; keep ${them} in the grid, or pass --force to drop ${them} from the experiment (the folders are kept)`,
+    `it lists ${settings} that this grid leaves out (${dropped.map((s) => JSON.stringify(s.name)).join(', ')}), which report would no longer show; keep ${them} in the grid, or ${passForce(`drop ${them} from the experiment`)} (the folders are kept)`,
   );
 }
 
@@ -522,11 +522,11 @@ async function isFinished(folder: string, fingerprint: string, force: boolean): 
     marker = JSON.parse(await readFile(markerPath, 'utf8')) as Partial<SettingMarker> | null;
   } catch (error) {
     if (force) return false;
-    throw new FileFormatError(markerPath, `is not readable JSON (${(error as Error).message}); pass --force to recompute the setting`);
+    throw new FileFormatError(markerPath, `is not readable JSON (${(error as Error).message}); ${passForce('recompute the setting')}`);
   }
   if (marker?.fingerprint === fingerprint) return SETTING_OUTPUTS.every((name) => existsSync(join(folder, name)));
   if (force) return false;
-  throw new OutputExistsError(folder, 'holds results of another configuration or other input files; pass --force to recompute it');
+  throw new OutputExistsError(folder, `holds results of another configuration or other input files; ${passForce('recompute it')}`);
 }
 
 function asMatrixInput(matrix: Matrix): { data: Float64Array; shape: readonly [number, number] } {

@@ -98,6 +98,6 @@ describe('evaluateToFolder names what changed since the results it finds', () =>
     ]);
     vi.restoreAllMocks();
     expect(cli.code).toBe(1);
-    expect(cli.stderr).toMatch(/\(changed: --limit \(recorded none, given 3\)\); pass --force to start fresh$/);
+    expect(cli.stderr).toMatch(/\(changed: --limit \(recorded none, given 3\)\); pass --force \(or \{ force: true \}\) to start fresh$/);
   });
 });
