@@ -10,7 +10,7 @@ import type { RiskEstimator } from '../estimators/risk-estimator.js';
 import type { Matrix } from '../matrix.js';
 import { differenceBounds, lossBounds, pairedDifferenceBounds, type LossBounds } from '../metrics/loss-bounds.js';
 import { correctedBootstrapVariance } from '../metrics/bootstrap-quality.js';
-import { ZERO_ONE, type ResolvedLoss } from './loss.js';
+import { lossArgument, ZERO_ONE, type ResolvedLoss } from './loss.js';
 import type { SessionState } from './state.js';
 import { DEFAULT_MIN_LABELS } from '../stopping.js';
 
@@ -452,7 +452,7 @@ export class SessionEstimates {
       const b = track.bounds.upper[index];
       if (!withinLossBounds(value, a, b)) {
         throw new InputError({
-          argument: `loss ${this.loss.id}`,
+          argument: lossArgument(this.loss),
           expected: `a loss within the item's bounds [${a}, ${b}]`,
           received: value,
           row: index,

@@ -113,6 +113,17 @@ export function resolveLoss(loss: SessionLoss, argument = 'loss'): ResolvedLoss 
   });
 }
 
+/**
+ * How errors name a resolved loss: `loss cross-entropy`, or `loss sq` for the custom loss named
+ * `sq`, as the checks of a custom loss's own values name it (its stored id is `custom:sq`).
+ *
+ * @example
+ * lossArgument(resolveLoss('brier')); // 'loss brier'
+ */
+export function lossArgument(loss: ResolvedLoss): string {
+  return `loss ${loss.id.startsWith('custom:') ? loss.id.slice('custom:'.length) : loss.id}`;
+}
+
 /** The zero-one loss, through which sessions report accuracy. */
 export const ZERO_ONE: ResolvedLoss = BUILTIN_LOSSES['zero-one'];
 

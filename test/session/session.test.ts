@@ -222,7 +222,7 @@ describe('ActiveTestingSession', () => {
     const [item] = await session.next();
     const before = readFileSync(path, 'utf8');
     await expect(session.record(item.id, 'c')).rejects.toThrow(
-      /loss custom:liar \(row \d+\): expected a loss within the item's bounds \[0, 1\], got 5/,
+      /loss liar \(row \d+\): expected a loss within the item's bounds \[0, 1\], got 5/,
     );
     expect(readFileSync(path, 'utf8')).toBe(before);
     expect(session.estimate().labels).toBe(0);
