@@ -231,9 +231,12 @@ export class SurrogateEntropyAcquisition extends Acquisition {
     const { acquisitionFunction = 'cross-entropy', ...rest } = options;
     super(rest);
     if (!Object.hasOwn(SURROGATE_FUNCTIONS, acquisitionFunction)) {
+      // The engine's name (`surrogate-ce`) is what the rest of the library calls it: point to this class's.
+      const given: unknown = acquisitionFunction;
+      const published = Object.entries(SURROGATE_FUNCTIONS).find(([, engine]) => engine === given)?.[0];
       throw new InputError({
         argument: 'acquisitionFunction',
-        expected: "'cross-entropy' | 'predictive-entropy' | 'nll'",
+        expected: `'cross-entropy' | 'predictive-entropy' | 'nll'${published === undefined ? '' : ` (did you mean '${published}', the published name of ${String(given)}?)`}`,
         received: acquisitionFunction,
       });
     }

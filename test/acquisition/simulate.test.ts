@@ -300,6 +300,9 @@ describe('acquisition classes', () => {
     });
     expect(explicit.simulation.estimates).toEqual(result.simulation.estimates);
     expect(() => new SurrogateEntropyAcquisition({ acquisitionFunction: 'bald' as never })).toThrow(InputError);
+    expect(() => new SurrogateEntropyAcquisition({ acquisitionFunction: 'surrogate-pe' as never })).toThrow(
+      "acquisitionFunction: expected 'cross-entropy' | 'predictive-entropy' | 'nll' (did you mean 'predictive-entropy', the published name of surrogate-pe?), got",
+    );
   });
 
   it('name their own options in errors, and say what run takes when given the arrays one by one', async () => {
