@@ -31,3 +31,18 @@ export function checkProposalClip(
     received: clip,
   });
 }
+
+/**
+ * The clip a proposal is drawn with: 0 for random labelling, whatever clip was given, else the
+ * given one. Random labelling's values are all equal, so its proposal is uniform at any clip, but
+ * the samplers still fold the floor clip/R into their sums and rejection bounds, where it moves the
+ * last bits and with them the draws: at clip 0 iid draws the same items for every clip given, as
+ * experiment grids (which record its clip as 0), `simulate` and new sessions all do.
+ *
+ * @example
+ * proposalClip('iid', 0.3); // 0
+ * proposalClip('surrogate-ce', 0.3); // 0.3
+ */
+export function proposalClip(acquisition: string, clip: number): number {
+  return acquisition === 'iid' ? 0 : clip;
+}

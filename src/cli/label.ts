@@ -373,6 +373,8 @@ async function checkResumeOptions(path: string, session: ActiveTestingSession, g
     });
   };
   for (const name of STORED_SETTINGS) {
+    // iid ignores the clip (its file records 0): the clip it was created with resumes it, as any other.
+    if (name === 'clip' && session.settings.acquisition === 'iid') continue;
     const stored = session.settings[name] ?? null;
     if (given[name] !== undefined && given[name] !== stored) refuse(name, stored === null ? 'none' : JSON.stringify(stored), given[name]);
   }

@@ -3,7 +3,7 @@ import { dirname, resolve } from 'node:path';
 import { FileFormatError, InputError, ReceivedKind } from '../errors.js';
 import type { AcquisitionFunction, BuiltinLoss } from '../metrics/index.js';
 import type { ProposalAcquisition } from '../acquisition/adaptive/index.js';
-import { checkProposalClip } from '../acquisition/clip.js';
+import { checkProposalClip, proposalClip } from '../acquisition/clip.js';
 import {
   ACQUISITIONS,
   acquisitionsFor,
@@ -415,7 +415,7 @@ function resolveSetting(
   // refused rather than dropped.
   const givenClip = given<number>('clip') ?? 0.1;
   checkProposalClip(givenClip, { randomLabelling: isRandom, referenceNumerics: grid.numerics === 'reference' }, argument('clip'));
-  const clip = isRandom ? 0 : givenClip;
+  const clip = proposalClip(acquisition, givenClip);
   let surrogate: string | null = null;
   const needsSurrogate = ACQUISITIONS[acquisition].needsSurrogate || ESTIMATORS[estimator].needsSurrogate;
   if (needsSurrogate) {

@@ -10,7 +10,7 @@ import { isSeed } from '../random.js';
 import type { SessionLoss } from './loss.js';
 import { CHECKSUM_ADDED_LENGTH } from './checksum.js';
 import { BUILTIN_LOSS_NAMES, type BuiltinLoss } from '../metrics/builtin-losses.js';
-import { checkProposalClip } from '../acquisition/clip.js';
+import { checkProposalClip, proposalClip } from '../acquisition/clip.js';
 import { checkPlannedWithinPool } from '../estimators/confidence-sequence.js';
 import { ACQUISITIONS, acquisitionsFor, checkOption, optionNames, resolveProposal } from '../options/index.js';
 import { checkKnownKeys } from '../io/suggest.js';
@@ -52,7 +52,10 @@ export interface SessionOptions {
   acquisition?: SessionAcquisition;
   /** Weight λ of uniform in the defensive mixture (1−λ)·q + λ·uniform of a fixed proposal; default none. */
   defensive?: number | null;
-  /** Floor fraction c of the proposal, in (0, 1) (every item keeps a probability above 0); default 0.1. */
+  /**
+   * Floor fraction c of the proposal, in (0, 1) (every item keeps a probability above 0); default
+   * 0.1. Ignored by `iid`, whose header records 0.
+   */
   clip?: number;
   /** Default `cross-entropy`. */
   loss?: SessionLoss;
@@ -102,6 +105,10 @@ export interface SessionHeader {
   acquisition: SessionAcquisition;
   /** Absent in files written before defensive mixtures existed: none. */
   defensive?: number | null;
+  /**
+   * The clip the proposal draws at: 0 for `iid` (older files record the clip given to an iid
+   * session, and replay at it).
+   */
   clip: number;
   /** `cross-entropy`, `zero-one`, `brier` or `custom:<name>`. */
   loss: string;
@@ -512,7 +519,9 @@ export function buildHeader(options: SessionOptions, lossId: string, hasScorer: 
     surrogateScores: null,
     acquisition,
     defensive,
-    clip,
+    // iid records the clip it draws at, 0 (`proposalClip`); a file written before records the
+    // clip given, and replays at it, draw for draw.
+    clip: proposalClip(acquisition, clip),
     loss: lossId,
     temperature,
     calibration,

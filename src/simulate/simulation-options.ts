@@ -7,7 +7,7 @@ import type { RandomSource } from '../random.js';
 import type { LabelsInput, MatrixInput } from '../matrix.js';
 import { fitCalibrationSet, type ProposalAcquisition } from '../acquisition/adaptive/index.js';
 import type { CalibrationFit } from '../calibration/index.js';
-import { checkProposalClip } from '../acquisition/clip.js';
+import { checkProposalClip, proposalClip } from '../acquisition/clip.js';
 import { checkObject } from '../io/index.js';
 import { usableCores } from './usable-cores.js';
 
@@ -39,7 +39,10 @@ export interface SimulationOptions {
    */
   calibration?: { scores: MatrixInput; labels: LabelsInput };
   estimator: EstimatorName;
-  /** Floor of the proposal, as a fraction of the uniform probability; in [0, 1). */
+  /**
+   * Floor of the proposal, as a fraction of the uniform probability; in [0, 1). Resolved to 0 for
+   * iid acquisition (its uniform proposal has no floor to raise), except under reference numerics.
+   */
   clip: number;
   /** Temperature of the surrogate (surrogate-*) or of the target (self-entropy); null for none. */
   temperature: number | null;
@@ -82,7 +85,8 @@ export interface ResolvedSimulation {
  * throwing an `InputError` that names the option; unknown keys are refused with a suggestion.
  * Defaults: acquisition `adaptive` with surrogate scores (`surrogate-ce`, the paper's, under
  * reference numerics, with a defensive weight or another loss), else `iid`; estimator `lure`
- * (`iid` for iid acquisition); clip 0.1; runs 1000; size min(400, N); step 1; seed 0; bootstrap
+ * (`iid` for iid acquisition); clip 0.1 (0 for iid but under reference
+ * numerics, `proposalClip`); runs 1000; size min(400, N); step 1; seed 0; bootstrap
  * `exact`; threads = the cores this process can use (`usableCores`); temperature null; numerics `default`; loss `cross-entropy`.
  * `classCount`, the pool's classes, is checked against the calibration set's scores.
  *
@@ -180,7 +184,9 @@ export function resolveSimulation(
     acquisition,
     loss,
     estimator,
-    clip,
+    // Random labelling draws at clip 0 whatever clip was given (`proposalClip`), as grids record
+    // it; the paper's numerics keep the clip its published sampler reads.
+    clip: numerics === 'reference' ? clip : proposalClip(acquisition, clip),
     temperature,
     defensive,
     runs,

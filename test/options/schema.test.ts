@@ -401,8 +401,10 @@ describe('unknown keys in options objects', () => {
       /^clipPercentage: expected a known option, did you mean clip\?/,
     );
     await expect(simulate(pool, { rnus: 2 } as never)).rejects.toThrow(/did you mean runs\?/);
-    const result = await simulate(pool, { clip: 0.2, runs: 2, size: 2, threads: 1 });
+    const result = await simulate(pool, { acquisition: 'self-entropy', clip: 0.2, runs: 2, size: 2, threads: 1 });
     expect(result.options.clip).toBe(0.2);
+    // Random labelling (the default without surrogate scores) ignores it, and says so.
+    expect((await simulate(pool, { clip: 0.2, runs: 2, size: 2, threads: 1 })).options).toMatchObject({ acquisition: 'iid', clip: 0 });
   });
 
   it('a session refuses { targetScores } with a suggestion, and takes modelScores', async () => {
@@ -411,8 +413,10 @@ describe('unknown keys in options objects', () => {
       /^targetScores: expected a known option, did you mean modelScores\?/,
     );
     await expect(ActiveTestingSession.create(null, { ...options, clp: 0.2 } as never)).rejects.toThrow(/did you mean clip\?/);
-    const session = await ActiveTestingSession.create(null, { ...options, clip: 0.2 });
+    const session = await ActiveTestingSession.create(null, { ...options, acquisition: 'self-entropy', clip: 0.2 });
     expect(session.settings.clip).toBe(0.2);
+    const random = await ActiveTestingSession.create(null, { ...options, clip: 0.2 });
+    expect(random.settings).toMatchObject({ acquisition: 'iid', clip: 0 });
   });
 
   it('lists the valid names after an unknown one that suggests nothing, with no dangling comma', async () => {

@@ -156,6 +156,20 @@ describe('active-testing label: scripted use and bad input', () => {
     expect(existsSync(`${session}.lock`)).toBe(false);
   });
 
+  it('resumes an iid session with the clip it was created with, or any other: iid ignores it, and its file records 0', async () => {
+    const files = await writePoolFiles(30, 8);
+    const session = join(files.dir, 'iid.session');
+    const create = { session, data: files.data, classes: CLASSES, modelScores: files.modelScores, acquisition: 'iid', clip: 0.3 };
+    const created = await openOrCreateSession(session, create, 'label');
+    expect(created.settings.clip).toBe(0);
+    await created.close();
+    for (const clip of [0.3, 0.5]) {
+      const resumed = await openOrCreateSession(session, { ...create, clip }, 'label');
+      expect(resumed.settings).toMatchObject({ acquisition: 'iid', clip: 0 });
+      await resumed.close();
+    }
+  });
+
   it('labelled to the end, says why there is no variance ratio instead of printing NaN', async () => {
     // Random labelling's variance is 0 once every item is labelled, so the ratio is 0/0.
     const files = await writePoolFiles(12, 1);

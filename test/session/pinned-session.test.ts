@@ -1,11 +1,12 @@
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { BuiltinLoss } from '../../src/metrics/index.js';
 import type { SessionAcquisition } from '../../src/session/header.js';
 import { ActiveTestingSession } from '../../src/session/session.js';
+import { simulate } from '../../src/simulate/simulate.js';
 import { syntheticPool } from '../../src/simulate/syntheticPool.js';
 
 // Pins a session's exact output on a small many-class pool: the proposals, the estimates after every
@@ -124,5 +125,53 @@ describe('a session on a many-class pool is pinned bit for bit', () => {
     expect(withoutChecksum.length).toBe(file.length - ',"checksum":"sha256:"'.length - 64);
     const actual = { proposals: sha256(proposals.join(',')), estimates: sha256(fingerprint(estimates)), file: sha256(withoutChecksum) };
     expect(actual).toEqual(pinned);
+  });
+});
+
+describe('a session file written by an earlier version replays as written', () => {
+  // Written before random labelling drew at clip 0 whatever its clip (N = 200, K = 2, the default
+  // clip 0.1, seed 0, 40 labels): its header's clip 0.1 keeps the draws it made, which part from
+  // clip 0's at the 26th.
+  const fixture = join(import.meta.dirname, '../fixtures/sessions/iid-clip-0.1.session');
+  const recorded = [
+    69, 30, 150, 137, 57, 89, 199, 109, 128, 67, 154, 19, 181, 122, 73, 91, 183, 18, 135, 27, 53, 95, 3, 33, 8, 23, 146, 161, 29, 71, 108,
+    99, 24, 93, 38, 75, 58, 115, 83, 157,
+  ];
+
+  it('iid at clip 0.1: the journal replays, and the next draw is the one that version made', async () => {
+    const path = join(dir, 'iid-clip-0.1.session');
+    copyFileSync(fixture, path);
+    const session = await ActiveTestingSession.open(path);
+    expect(session.settings).toMatchObject({ acquisition: 'iid', clip: 0.1, seed: 0 });
+    expect(session.history().map((p) => p.index)).toEqual(recorded);
+    const [next] = await session.next();
+    expect({ index: next.index, probability: next.probability }).toEqual({ index: 16, probability: 1 / 160 });
+    await session.close();
+  });
+
+  it('a new session with the same options records clip 0 and draws as simulate does', async () => {
+    const old = syntheticPool({ poolSize: 200, classCount: 2, seed: 41 });
+    const simulated = await simulate(
+      { modelScores: old.modelScores, labels: old.labels },
+      { acquisition: 'iid', runs: 1, size: recorded.length, seed: 0, threads: 1 },
+    );
+    const session = await ActiveTestingSession.create(null, {
+      texts: Array.from({ length: 200 }, (_, i) => `item ${i}`),
+      classes: ['a', 'b'],
+      modelScores: old.modelScores,
+      acquisition: 'iid',
+      seed: 0,
+    });
+    expect(session.settings.clip).toBe(0);
+    const drawn = [];
+    for (let m = 0; m < recorded.length; m++) {
+      const [item] = await session.next();
+      drawn.push(item.index);
+      await session.record(item.id, old.labels[item.index]);
+    }
+    await session.close();
+    expect(drawn).toEqual(Array.from(simulated.samples));
+    expect(drawn.slice(0, 25)).toEqual(recorded.slice(0, 25));
+    expect(drawn).not.toEqual(recorded);
   });
 });

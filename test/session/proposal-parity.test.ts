@@ -125,3 +125,40 @@ describe("a session's first proposal is simulate's first-step proposal", () => {
     expectClose(probabilities(sessionDrawSampler(setting, true)), floorProposal(mean, 0.1, 'corrected'));
   });
 });
+
+describe("an iid session draws simulate's items, whatever either's clip", () => {
+  // Random labelling ignores the clip. At N = 200 the samplers' arithmetic once let it steer the
+  // draws from the 26th on; a session and simulate must agree draw for draw, at any clip of either.
+  const size = 200;
+  const draws = 60;
+  const large = syntheticPool({ poolSize: size, classCount: 3, seed: 31 });
+  const largeTexts = Array.from({ length: size }, (_, i) => `item ${i}`);
+
+  it.each([
+    [0.1, 0.1],
+    [0.1, 0.9],
+    [0.9, 0.1],
+  ])('session clip %s, simulate clip %s', async (sessionClip, simulateClip) => {
+    for (const seed of [0, 7]) {
+      const input = { modelScores: large.modelScores, surrogateScores: large.surrogateScores, labels: large.labels };
+      const result = await simulate(input, { acquisition: 'iid', clip: simulateClip, runs: 1, size: draws, seed, threads: 1 });
+      const session = await ActiveTestingSession.create(null, {
+        texts: largeTexts,
+        classes,
+        modelScores: large.modelScores,
+        surrogateScores: large.surrogateScores,
+        acquisition: 'iid',
+        clip: sessionClip,
+        seed,
+      });
+      const drawn: Array<{ index: number; probability: number }> = [];
+      for (let m = 0; m < draws; m++) {
+        const [item] = await session.next();
+        drawn.push({ index: item.index, probability: item.probability });
+        await session.record(item.id, large.labels[item.index]);
+      }
+      await session.close();
+      expect(drawn).toEqual(Array.from(result.samples, (index, m) => ({ index, probability: result.q[m] })));
+    }
+  });
+});
