@@ -565,7 +565,7 @@ export const OPTION_DECLARATIONS: readonly OptionDeclaration[] = [
     // checked with the acquisition and numerics, so a clip ≤ 0 is bad input like `--clip 0`. Both
     // refusals say the same fraction.
     value: { kind: 'number', min: -Infinity, max: 1, maxOpen: true, expected: 'a clip fraction in (0, 1)' },
-    doc: "floor of the proposal, as a fraction of the uniform probability, in (0, 1); 0 only under reference numerics (simulate and grids); ignored by iid (recorded as 0) but under simulate's reference numerics",
+    doc: "floor of the proposal, as a fraction of the uniform probability, in (0, 1); 0 only under reference numerics (simulate and grids); ignored by iid (which records 0) except under reference numerics",
     defaultText: '0.1',
     contexts: PROPOSAL,
     metavar: 'C',
