@@ -359,7 +359,9 @@ async function runSimulation(given: Record<string, unknown>, signal: AbortSignal
     '--calibration-labels': given.calibrationLabels as string | undefined,
   });
   // The inputs are read while the output folder is checked; a folder at fault is still reported first.
-  const loading = settledLater(loadSimulationPool(files));
+  const loading = settledLater(
+    loadSimulationPool(files, { modelScores: '--model-scores', surrogateScores: '--surrogate-scores', labels: '--labels' }),
+  );
   // The folder is locked from its checks to the last rename: a second run on it is refused, never
   // let through to replace (or mix its files with) this one's results.
   await withOutputLock(out, async () => {

@@ -1,6 +1,7 @@
 import { FileFormatError, InputError, ReceivedKind } from '../errors.js';
 import { checkObject, checkPath } from './check-arguments.js';
 import { readNpy, type NpyArray } from './npy.js';
+import { checkKnownKeys } from './suggest.js';
 import { zeroBasedRow } from './format-count.js';
 import { matrixView, toLabels, type Matrix } from '../matrix.js';
 
@@ -17,6 +18,9 @@ export interface LoadedPool {
   surrogateScores?: Matrix;
   labels: Int32Array;
 }
+
+/** The keys of `SimulationFiles`. */
+const SIMULATION_FILE_KEYS = ['modelScores', 'surrogateScores', 'labels'] satisfies (keyof SimulationFiles)[];
 
 const FLOAT_DTYPES = new Set(['f2', 'f4', 'f8']);
 
@@ -171,17 +175,21 @@ export function settledLater<T>(promise: Promise<T>): Promise<T> {
  * Reads and checks the `.npy` files of a simulation: model scores (float, N×K, finite), optional
  * surrogate scores of the same shape, and labels as class indices (integer, bool or float dtype,
  * whole numbers; 1-D or an N×1 column) or N×K one-hot rows. Errors name the file at fault by
- * `names`: by default its command-line option (`--model-scores`), in a grid its key (`modelScores`, `surrogates.g.scores`).
+ * `names`: by default its key (`modelScores`), on the command line its flag (`--model-scores`), in
+ * a grid its key there (`surrogates.g.scores`).
  *
  * @example
  * const pool = await loadSimulationPool({ modelScores: 'f.npy', labels: 'y.npy' });
+ * @throws {InputError} on an unknown key of `files` (a misspelt `surogateScores` would otherwise
+ * leave the pool without a surrogate), a missing path, or a file that does not hold what it should.
  */
 export async function loadSimulationPool(
   files: SimulationFiles,
   names: Partial<Record<keyof SimulationFiles, string>> = {},
 ): Promise<LoadedPool> {
   checkObject(files, 'files', 'the pool files { modelScores, surrogateScores?, labels }');
-  const name = { modelScores: '--model-scores', surrogateScores: '--surrogate-scores', labels: '--labels', ...names };
+  checkKnownKeys(files, SIMULATION_FILE_KEYS, 'files');
+  const name = { modelScores: 'modelScores', surrogateScores: 'surrogateScores', labels: 'labels', ...names };
   // Named as the caller names them: a missing or misspelt key would otherwise be "path: expected a file path".
   checkPath(files.modelScores, name.modelScores);
   if (files.surrogateScores !== undefined) checkPath(files.surrogateScores, name.surrogateScores);

@@ -72,28 +72,23 @@ describe.skipIf(!hasNumpy)('pool files written by numpy', () => {
   });
 
   it.each([
-    [
-      'NaN labels',
-      'f8_v2',
-      'y_f8_nan',
-      `--labels: ${file('y_f8_nan')}: row 2 (counting from 0): expected a class index in [0, 2], got NaN`,
-    ],
+    ['NaN labels', 'f8_v2', 'y_f8_nan', `labels: ${file('y_f8_nan')}: row 2 (counting from 0): expected a class index in [0, 2], got NaN`],
     [
       'fractional labels',
       'f8_v2',
       'y_f8_half',
-      `--labels: ${file('y_f8_half')}: row 0 (counting from 0): expected a class index in [0, 2], got 2.5`,
+      `labels: ${file('y_f8_half')}: row 0 (counting from 0): expected a class index in [0, 2], got 2.5`,
     ],
-    ['object labels', 'f8_v2', 'y_object', `--labels: ${file('y_object')}: not a readable .npy file: unsupported dtype '|O'`],
-    ['a NaN score', 'f8_nan', 'y_i8', `--model-scores: ${file('f8_nan')}: row 2 (counting from 0): expected finite values, got NaN`],
-    ['an empty pool', 'f8_empty', 'y_empty', '--model-scores: expected a non-empty pool (N ≥ 1 rows), got 0'],
+    ['object labels', 'f8_v2', 'y_object', `labels: ${file('y_object')}: not a readable .npy file: unsupported dtype '|O'`],
+    ['a NaN score', 'f8_nan', 'y_i8', `modelScores: ${file('f8_nan')}: row 2 (counting from 0): expected finite values, got NaN`],
+    ['an empty pool', 'f8_empty', 'y_empty', 'modelScores: expected a non-empty pool (N ≥ 1 rows), got 0'],
   ])('refuse %s, naming the option', async (_, scores, labels, message) => {
     await expect(loadSimulationPool({ modelScores: file(scores), labels: file(labels) })).rejects.toThrow(message);
   });
 
   it('refuse a NaN surrogate or calibration score, naming the option, the file and its row', async () => {
     await expect(loadSimulationPool({ modelScores: file('f8_v2'), surrogateScores: file('f8_nan'), labels: file('y_i8') })).rejects.toThrow(
-      `--surrogate-scores: ${file('f8_nan')}: row 2 (counting from 0): expected finite values, got NaN`,
+      `surrogateScores: ${file('f8_nan')}: row 2 (counting from 0): expected finite values, got NaN`,
     );
     await expect(loadCalibrationSet(file('f8_nan'), file('y_i8'))).rejects.toThrow(
       `--calibration-scores: ${file('f8_nan')}: row 2 (counting from 0): expected finite values, got NaN`,
