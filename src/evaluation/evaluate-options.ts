@@ -7,7 +7,7 @@ import type { RetryNotice } from '../model/backends/openaiHttp.js';
 import { isOpenAIModelSpec } from '../model/backends/openaiTarget.js';
 import { checkTsvSafe } from '../io/tsv-safe.js';
 import { checkModelFolder, isLocalModelPath, type ModelDevice } from '../model/transformers-backend.js';
-import { checkNoCommandLineFlags, checkOption, optionNames } from '../options/index.js';
+import { checkNoCommandLineFlags, checkOption, optionNames, optionSynonyms } from '../options/index.js';
 import { checkKnownKeys } from '../io/suggest.js';
 import type { EvaluateConfig, EvaluateRun } from './evaluate.js';
 
@@ -70,7 +70,7 @@ export const EVALUATE_PATH_OPTIONS = ['model', 'data', 'iclData', 'instructionFi
  */
 export function checkEvaluateOptions(input: Record<string, unknown>, where: string | null): EvaluateOptions {
   checkNoCommandLineFlags(input, 'evaluate', where);
-  checkKnownKeys(input, optionNames('evaluate'), where);
+  checkKnownKeys(input, optionNames('evaluate'), where, optionSynonyms('evaluate'));
   const argument = (name: string) => (where === null ? name : `${where}.${name}`);
   const checked: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(input)) checked[name] = checkOption(name, value, 'evaluate', argument(name));

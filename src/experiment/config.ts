@@ -8,8 +8,10 @@ import {
   ACQUISITIONS,
   acquisitionsFor,
   checkOption,
+  cliFlag,
   ESTIMATORS,
   optionNames,
+  optionSynonyms,
   resolveProposal,
   type EstimatorName,
 } from '../options/index.js';
@@ -218,7 +220,8 @@ export function namesGridKey(argument: string): boolean {
 export function resolveExperimentConfig(input: unknown, baseDir: string): ExperimentConfig {
   const file = asObject(input, 'config');
   checkNoCalibrationKeys(file, null);
-  checkKnownKeys(file, [...optionNames('grid'), ...GRID_KEYS], null);
+  checkKeysInPlace(file, 'grid', null);
+  checkKnownKeys(file, [...optionNames('grid'), ...GRID_KEYS], null, optionSynonyms('grid'));
   const evaluate = resolveEvaluateSteps(file.evaluate, baseDir);
   const source = (value: unknown, argument: string) => resolveSource(requireString(value, argument), argument, baseDir, evaluate);
   const modelScores = source(file.modelScores, 'modelScores');
@@ -375,6 +378,44 @@ function checkNoCalibrationKeys(object: object, where: string | null): void {
   });
 }
 
+/** The keys of a grid's top level and of one of its settings, with what each is called in errors. */
+const GRID_PLACES = {
+  grid: { keys: () => [...optionNames('grid'), ...GRID_KEYS], what: 'a top-level grid key' },
+  setting: { keys: () => [...optionNames('setting'), ...SETTING_KEYS], what: 'a setting key' },
+} as const;
+
+/**
+ * Where a key that is not one of `place`'s belongs, when it is a key of elsewhere: a setting's
+ * (`acquisition` at the top level), the top level's (`runs` in a setting), an evaluate step's, or
+ * a flag of `active-testing experiment` (`threads`).
+ */
+function placeOf(key: string, place: keyof typeof GRID_PLACES): string | undefined {
+  if (place === 'grid' && GRID_PLACES.setting.keys().includes(key)) return 'a setting key: put it in settings[]';
+  if (place === 'setting' && GRID_PLACES.grid.keys().includes(key)) {
+    return 'a top-level grid key: put it beside "settings", where it holds for every setting';
+  }
+  if (optionNames('evaluate').includes(key)) return 'a key of an evaluate step: put it in evaluate[]';
+  if (optionNames('experiment').includes(key)) return `a command-line flag: experiment ${cliFlag(key)}`;
+  return undefined;
+}
+
+/**
+ * Refuses a key of `object` (the grid's top level, or a setting) that belongs elsewhere, saying
+ * where, as `checkNoCommandLineFlags` does for an options object: refused as unknown, it would get
+ * no word of where it goes.
+ *
+ * @throws {InputError} naming the key (prefixed by `where`) and where it belongs.
+ */
+function checkKeysInPlace(object: object, place: keyof typeof GRID_PLACES, where: string | null): void {
+  const known = GRID_PLACES[place].keys();
+  for (const [key, value] of Object.entries(object)) {
+    if (value === undefined || known.includes(key)) continue;
+    const belongs = placeOf(key, place);
+    if (belongs === undefined) continue;
+    throw new InputError({ argument: where === null ? key : `${where}.${key}`, expected: `${GRID_PLACES[place].what}, not ${belongs}` });
+  }
+}
+
 function resolveSetting(
   input: unknown,
   index: number,
@@ -386,7 +427,8 @@ function resolveSetting(
   const where = `settings[${index}]`;
   const spec = asObject(input, where);
   checkNoCalibrationKeys(spec, where);
-  checkKnownKeys(spec, [...optionNames('setting'), ...SETTING_KEYS], where);
+  checkKeysInPlace(spec, 'setting', where);
+  checkKnownKeys(spec, [...optionNames('setting'), ...SETTING_KEYS], where, optionSynonyms('setting'));
   const argument = (name: string): string => `${where}.${name === 'surrogateScores' ? 'surrogate' : name}`;
   const given = <T>(name: string): T | undefined => checkOption(name, spec[name], 'setting', argument(name)) as T | undefined;
   if (spec.acquisition === undefined)
@@ -423,7 +465,10 @@ function resolveSetting(
     if (!surrogates.has(surrogate)) {
       throw new InputError({
         argument: `${where}.surrogate`,
-        expected: `one of the surrogates (${[...surrogates.keys()].join(', ') || 'none given'})${closestHint(surrogate, [...surrogates.keys()])}`,
+        expected:
+          surrogates.size === 0
+            ? 'one of the surrogates, but none is given: add a top-level "surrogates" object ({ "<name>": { "scores": "…" } })'
+            : `one of the surrogates (${[...surrogates.keys()].join(', ')})${closestHint(surrogate, [...surrogates.keys()])}`,
         received: surrogate,
       });
     }
@@ -584,7 +629,7 @@ function soleSurrogate(surrogates: ReadonlyMap<string, SurrogateSpec>, where: st
       argument: `${where}.surrogate`,
       expected:
         surrogates.size === 0
-          ? 'a surrogate: add one under "surrogates"'
+          ? 'a surrogate: add a top-level "surrogates" object ({ "<name>": { "scores": "…" } })'
           : `one of ${[...surrogates.keys()].join(', ')} (there are several)`,
     });
   }

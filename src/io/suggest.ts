@@ -41,7 +41,14 @@ const RENAMED_UNITS: Readonly<Record<string, string>> = {
 };
 
 /**
- * The valid name closest to `name`, when it is close enough to be a likely misspelling: within a
+ * Words users reach for, each mapped to the valid name it means (`budget` → `size`): declared with
+ * the options they name (`OptionDeclaration.synonyms`), and preferred over any spelling nearby.
+ */
+export type Synonyms = Readonly<Record<string, string>>;
+
+/**
+ * The valid name closest to `name`, when it is close enough to be a likely misspelling: the one
+ * a declared synonym means (`budget` → `size`, before `iclBudget`, which it spells), within a
  * third of its length in edits (at least 2), one whose initials it is (`ce` → `cross-entropy`), or
  * one it names with words left out (`timeout` → `requestTimeout`), or the first words of it
  * (`export-file` → `export`, `labelsFile` → `labels`: words after a name say what form it takes).
@@ -50,12 +57,15 @@ const RENAMED_UNITS: Readonly<Record<string, string>> = {
  *
  * @example
  * closestName('clipPercentag', ['clip', 'clipPercentage']); // 'clipPercentage'
+ * closestName('budget', ['size', 'iclBudget'], { budget: 'size' }); // 'size'
  */
-export function closestName(name: string, valid: readonly string[]): string | undefined {
-  const renamed = RENAMED[name];
-  if (renamed !== undefined && valid.includes(renamed)) return renamed;
+export function closestName(name: string, valid: readonly string[], synonyms: Synonyms = {}): string | undefined {
   // A flag's spelling where a key is expected: `icl-examples` → `iclExamples`.
   const camelCase = name.replace(/-([a-z])/g, (_, letter: string) => letter.toUpperCase());
+  const meant = Object.hasOwn(synonyms, name) ? synonyms[name] : Object.hasOwn(synonyms, camelCase) ? synonyms[camelCase] : undefined;
+  if (meant !== undefined && valid.includes(meant)) return meant;
+  const renamed = RENAMED[name];
+  if (renamed !== undefined && valid.includes(renamed)) return renamed;
   if (camelCase !== name && valid.includes(camelCase)) return camelCase;
   const lower = name.toLowerCase();
   let best: string | undefined;
@@ -118,8 +128,13 @@ function containsWords(parts: readonly string[], text: string): boolean {
  * @example
  * didYouMean('clp', ['clip', 'runs']); // 'did you mean clip? (valid: clip, runs)'
  */
-export function didYouMean(name: string, valid: readonly string[], format: (name: string) => string = (n) => n): string {
-  const closest = closestName(name, valid);
+export function didYouMean(
+  name: string,
+  valid: readonly string[],
+  format: (name: string) => string = (n) => n,
+  synonyms: Synonyms = {},
+): string {
+  const closest = closestName(name, valid, synonyms);
   const list = `valid: ${valid.map(format).join(', ')}`;
   if (closest === undefined) return `(${list})`;
   const unit = RENAMED[name] === closest ? RENAMED_UNITS[name] : undefined;
@@ -127,20 +142,20 @@ export function didYouMean(name: string, valid: readonly string[], format: (name
 }
 
 /**
- * Refuses the first key of `object` that is not in `known`, naming it with a suggestion: a
- * misspelt option would otherwise be ignored without a word. `where` prefixes the key in the
- * error (`settings[0]` → `settings[0].clp`).
+ * Refuses the first key of `object` that is not in `known`, naming it with a suggestion (a
+ * declared synonym's name first): a misspelt option would otherwise be ignored without a word.
+ * `where` prefixes the key in the error (`settings[0]` → `settings[0].clp`).
  *
  * @throws {InputError} on an unknown key, or when `object` is not an object (null, an array).
  * @example
  * checkKnownKeys({ clp: 0.2 }, ['clip', 'runs'], 'options'); // InputError: options.clp: expected a known option, did you mean clip? …
  */
-export function checkKnownKeys(object: object, known: readonly string[], where: string | null): void {
+export function checkKnownKeys(object: object, known: readonly string[], where: string | null, synonyms: Synonyms = {}): void {
   checkObject(object, where ?? 'options');
   const unknown = Object.keys(object).find((key) => !known.includes(key) && (object as Record<string, unknown>)[key] !== undefined);
   if (unknown === undefined) return;
   // "did you mean x? (valid: …)" follows a comma; a bare "(valid: …)" follows a space.
-  const hint = didYouMean(unknown, known);
+  const hint = didYouMean(unknown, known, undefined, synonyms);
   throw new InputError({
     argument: where === null ? unknown : `${where}.${unknown}`,
     expected: `a known option${hint.startsWith('(') ? ' ' : ', '}${hint}`,

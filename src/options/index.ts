@@ -20,6 +20,7 @@ export {
   cliOptionsIn,
   optionHelp,
   optionNames,
+  optionSynonyms,
   optionsIn,
   parseOptionText,
   type OptionContext,

@@ -5,7 +5,7 @@ import { isSeed } from '../random.js';
 import { DEFAULT_MIN_LABELS } from '../stopping.js';
 import { BUILTIN_LOSS_NAMES } from '../metrics/builtin-losses.js';
 import { acquisitionsFor, ESTIMATOR_NAMES, INTERVAL_KINDS, MODEL_DEVICES, MODEL_DTYPES, type RegistryUse } from './registry.js';
-import { checkChoice, didYouMean, editDistance } from '../io/suggest.js';
+import { checkChoice, didYouMean, editDistance, type Synonyms } from '../io/suggest.js';
 import { checkObject } from '../io/check-arguments.js';
 
 /**
@@ -66,6 +66,11 @@ export interface OptionDeclaration {
   readonly commandLineOnly?: boolean | readonly OptionContext[];
   /** For a command-line-only flag: what does its work from TypeScript (or a grid), said when its name is given as an option. */
   readonly inTypeScript?: string;
+  /**
+   * Words users reach for when they mean this option (`budget` for `size`), suggested before any
+   * name they spell or resemble. None may be a name of the contexts it is declared in.
+   */
+  readonly synonyms?: readonly string[];
 }
 
 const PROPOSAL: readonly OptionContext[] = ['simulate', 'session', 'setting'];
@@ -611,6 +616,8 @@ export const OPTION_DECLARATIONS: readonly OptionDeclaration[] = [
     defaultText: 'min(400, N)',
     contexts: RUNS,
     metavar: 'M',
+    // The docs call it a budget. Not `labels`, which is the labels file's key.
+    synonyms: ['budget'],
   },
   {
     name: 'step',
@@ -740,6 +747,21 @@ export function optionNames(context: OptionContext): string[] {
   return optionsIn(context)
     .filter((d) => !isCommandLineOnlyIn(d, context))
     .map((d) => d.name);
+}
+
+/**
+ * The declared synonyms of `context`'s options (`budget` → `size`), for `checkKnownKeys` to suggest.
+ *
+ * @example
+ * optionSynonyms('grid').budget; // 'size'
+ */
+export function optionSynonyms(context: OptionContext): Synonyms {
+  return synonymsOf(optionsIn(context).filter((d) => !isCommandLineOnlyIn(d, context)));
+}
+
+/** Each synonym of `declarations`, mapped to its option's name. */
+function synonymsOf(declarations: readonly OptionDeclaration[], format: (name: string) => string = (n) => n): Synonyms {
+  return Object.fromEntries(declarations.flatMap((d) => (d.synonyms ?? []).map((synonym) => [format(synonym), format(d.name)])));
 }
 
 /**
@@ -1071,9 +1093,12 @@ export function optionHelp(context: OptionContext, column = 0, names?: readonly 
 
 /** The hint for an unknown command-line flag: "did you mean --x? (valid: …)". */
 export function unknownFlagHint(flag: string, validFlags: readonly string[]): string {
+  const bare = (name: string) => cliFlag(name).replace(/^--/, '');
   return didYouMean(
     flag.replace(/^--/, ''),
     validFlags.map((f) => f.replace(/^--/, '')),
     (n) => `--${n}`,
+    // Every declared synonym: a command's valid flags keep only those of its own options.
+    synonymsOf(OPTION_DECLARATIONS, bare),
   );
 }

@@ -12,7 +12,7 @@ import { CHECKSUM_ADDED_LENGTH } from './checksum.js';
 import { BUILTIN_LOSS_NAMES, type BuiltinLoss } from '../metrics/builtin-losses.js';
 import { checkProposalClip, proposalClip } from '../acquisition/clip.js';
 import { checkPlannedWithinPool } from '../estimators/confidence-sequence.js';
-import { ACQUISITIONS, acquisitionsFor, checkOption, optionNames, resolveProposal } from '../options/index.js';
+import { ACQUISITIONS, acquisitionsFor, checkOption, optionNames, optionSynonyms, resolveProposal } from '../options/index.js';
 import { checkKnownKeys } from '../io/suggest.js';
 
 /** Keys of a new session's options besides the schema's options: the pool, and the on-demand scorer. */
@@ -451,7 +451,7 @@ function checkUnique(values: readonly string[], argument: string): void {
  * file stores. `lossId` is the resolved loss's id.
  */
 export function buildHeader(options: SessionOptions, lossId: string, hasScorer: boolean): SessionHeader {
-  checkKnownKeys(options, [...optionNames('session'), ...SESSION_INPUTS], null);
+  checkKnownKeys(options, [...optionNames('session'), ...SESSION_INPUTS], null, optionSynonyms('session'));
   const { texts, classes } = options;
   if (!Array.isArray(texts) || texts.length === 0) throw new InputError({ argument: 'texts', expected: 'a non-empty array of strings' });
   texts.forEach((text, row) => {

@@ -1,6 +1,13 @@
 import { InputError, ReceivedKind } from '../errors.js';
 import type { AcquisitionFunction, BuiltinLoss } from '../metrics/index.js';
-import { checkNoCommandLineFlags, checkOption, optionNames, resolveProposal, type EstimatorName } from '../options/index.js';
+import {
+  checkNoCommandLineFlags,
+  checkOption,
+  optionNames,
+  optionSynonyms,
+  resolveProposal,
+  type EstimatorName,
+} from '../options/index.js';
 import { checkKnownKeys } from '../io/suggest.js';
 import { EPS, type Numerics } from '../numerics.js';
 import type { RandomSource } from '../random.js';
@@ -133,6 +140,7 @@ export function resolveSimulation(
     partial,
     optionNames('simulate').filter((name) => !SIMULATION_INPUT_KEYS.includes(name)),
     null,
+    optionSynonyms('simulate'),
   );
   const given = <T>(name: keyof SimulationOptions): T | undefined => checkOption(name, partial[name], 'simulate') as T | undefined;
   const numerics = given<Numerics>('numerics') ?? 'default';

@@ -156,7 +156,7 @@ describe('an unknown key in a grid file', () => {
       const run = await runCliCaptured(['experiment', '--config', grid, '--out', join(dir, 'runs')]);
       expect(run.code).toBe(1);
       expect(run.stderr).toBe(
-        `active-testing experiment: ${grid}: ${key}: expected a known option (valid: modelScores, labels, loss, runs, size, step, seed, bootstrap, numerics, interval, evaluate, surrogates, settings, iclBudget)`,
+        `active-testing experiment: ${grid}: ${key}: expected a top-level grid key, not a command-line flag: experiment --${key}`,
       );
     }
   });

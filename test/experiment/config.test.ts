@@ -253,6 +253,41 @@ describe('resolveExperimentConfig', () => {
   });
 });
 
+describe('keys in the wrong place, and words for a key', () => {
+  const grid = (extra: object, setting: object = {}) => ({
+    ...files,
+    ...extra,
+    settings: [{ acquisition: 'iid' }, { acquisition: 'iid', name: 'b', ...setting }],
+  });
+
+  it('says where a key of elsewhere belongs: a setting, the top level, an evaluate step, the command line', () => {
+    expect(() => resolveExperimentConfig(grid({ acquisition: 'iid' }), base)).toThrow(
+      /^acquisition: expected a top-level grid key, not a setting key: put it in settings\[\]$/,
+    );
+    expect(() => resolveExperimentConfig(grid({ threads: 1 }), base)).toThrow(
+      /^threads: expected a top-level grid key, not a command-line flag: experiment --threads$/,
+    );
+    expect(() => resolveExperimentConfig(grid({ model: 'models/x' }), base)).toThrow(
+      /^model: expected a top-level grid key, not a key of an evaluate step: put it in evaluate\[\]$/,
+    );
+    expect(() => resolveExperimentConfig(grid({}, { runs: 10 }), base)).toThrow(
+      /^settings\[1\]\.runs: expected a setting key, not a top-level grid key: put it beside "settings", where it holds for every setting$/,
+    );
+  });
+
+  it('suggests the option a word means before one it spells: budget is size, not the boolean iclBudget', () => {
+    expect(() => resolveExperimentConfig(grid({ budget: 20 }), base)).toThrow(
+      /^budget: expected a known option, did you mean size\? \(valid: /,
+    );
+  });
+
+  it('says to add a top-level "surrogates" object when a setting names a surrogate and there is none', () => {
+    expect(() => resolveExperimentConfig(grid({}, { acquisition: 'surrogate-ce', surrogate: 'icl' }), base)).toThrow(
+      /^settings\[1\]\.surrogate: expected one of the surrogates, but none is given: add a top-level "surrogates" object \(\{ "<name>": \{ "scores": "…" \} \}\), got "icl"$/,
+    );
+  });
+});
+
 describe('settings of one name or one folder', () => {
   it('refuses a name used twice, naming the setting that has it first', () => {
     const error = inputError(() => resolveExperimentConfig({ ...files, settings: [{ acquisition: 'iid' }, { acquisition: 'iid' }] }, base));
@@ -351,7 +386,7 @@ describe('loadExperimentConfig', () => {
     expect(() => loadExperimentConfig(path)).toThrow(
       new FileFormatError(
         path,
-        'settings[2].loss: expected a known option (valid: acquisition, estimator, clip, temperature, defensive, name, surrogate)',
+        'settings[2].loss: expected a setting key, not a top-level grid key: put it beside "settings", where it holds for every setting',
       ),
     );
     writeFileSync(path, JSON.stringify({ ...files, runs: 0, settings: [{ acquisition: 'iid' }] }));

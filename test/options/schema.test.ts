@@ -18,6 +18,7 @@ import {
   LOSSES,
   OPTION_DECLARATIONS,
   optionNames,
+  optionsIn,
   parseOptionText,
   resolveProposal,
   type OptionDeclaration,
@@ -241,6 +242,29 @@ describe('option schema: one declaration per option', () => {
     expect(() => parseOptions(['--zzzzzzzzzz'], flags)).toThrow(/^unknown option --zzzzzzzzzz \(valid: --model-scores, /);
   });
 
+  it('suggests the option a declared synonym means, on every surface, before a name it spells or resembles', async () => {
+    // `budget` is a word of iclBudget, a boolean grid rule; the docs call the labels per run a budget.
+    expect(() => parseOptions(['--budget', '20'], commandFlags('simulate'))).toThrow(/^unknown option --budget: did you mean --size\?/);
+    const pool = {
+      modelScores: [
+        [1, 0],
+        [0, 1],
+      ],
+      labels: [0, 1],
+    };
+    await expect(simulate(pool, { budget: 20 } as never)).rejects.toThrow(/^budget: expected a known option, did you mean size\?/);
+    expect(closestName('budget', ['size', 'iclBudget'], { budget: 'size' })).toBe('size');
+    expect(closestName('budget', ['size', 'iclBudget'])).toBe('iclBudget');
+  });
+
+  it('declares no synonym that is a name of its own contexts: it could never be refused, so never suggested', () => {
+    for (const d of OPTION_DECLARATIONS) {
+      for (const synonym of d.synonyms ?? []) {
+        for (const context of d.contexts) expect(optionsIn(context).map((other) => other.name)).not.toContain(synonym);
+      }
+    }
+  });
+
   it('refuses every valued flag of every command given without its value, saying what the value must be', () => {
     for (const command of COMMAND_NAMES) {
       for (const { declaration: d, context } of commandOptions(command)) {
@@ -422,8 +446,8 @@ describe('unknown keys in options objects', () => {
   it('lists the valid names after an unknown one that suggests nothing, with no dangling comma', async () => {
     await expect(simulate(pool, { verbose: true } as never)).rejects.toThrow(/^verbose: expected a known option \(valid: acquisition, /);
     expect(() =>
-      resolveExperimentConfig({ modelScores: 'f.npy', labels: 'y.npy', settings: [{ acquisition: 'iid', interval: 'anytime' }] }, '/tmp'),
-    ).toThrow(/^settings\[0\]\.interval: expected a known option \(valid: acquisition, /);
+      resolveExperimentConfig({ modelScores: 'f.npy', labels: 'y.npy', settings: [{ acquisition: 'iid', verbose: true }] }, '/tmp'),
+    ).toThrow(/^settings\[0\]\.verbose: expected a known option \(valid: acquisition, /);
   });
 });
 
