@@ -8,6 +8,7 @@ import { InputError, ReceivedKind } from '../errors.js';
 import { assertFolderWritable, assertOutputsWritable, checkInterruptedOutputs, writeOutputFolder, type OutputFile } from '../io/atomic.js';
 import { int64NpyParts, npyParts } from '../io/npy.js';
 import { checkArrayLike, checkObject, checkPath } from '../io/check-arguments.js';
+import { checkKnownKeys } from '../io/suggest.js';
 import { toJson } from '../io/json.js';
 import { bootstrapRoundingPerUnit, coveredShare, pairwiseSum } from '../metrics/index.js';
 import { selectedMedian } from '../metrics/percentile.js';
@@ -328,7 +329,8 @@ export interface SimulationSummary {
  * @example
  * const summary = summarizeSimulation(result, { modelScores: 'f.npy' }, lossPerItem(f, y), zeroOneLossPerItem(f, y));
  * summary.variance_ratio?.at(-1); // e.g. 0.76: active testing is helping
- * @throws InputError when `result` is not a simulation result or `inputs` not an object.
+ * @throws InputError when `result` is not a simulation result, or `inputs` not an object of its
+ * known keys (the input files, `pool`, `poolSeed`, `poolFingerprint`, `poolSize`, `classCount`).
  */
 export function summarizeSimulation(
   result: SimulationResult,
@@ -387,6 +389,24 @@ function calibrationRecord(fit: CalibrationFit | null): Pick<SimulationSummary, 
   return { calibration: { rows, temperature, nll, at_bound: atBound } };
 }
 
+/**
+ * The keys of `summarizeSimulation`'s `inputs`, recorded in `summary.json`'s `config`: the files
+ * (or a pool's name, its seed and fingerprint) it ran on, and the pool's size that a report's
+ * coverage is corrected with. A misspelt one would be recorded where no reader looks for it.
+ */
+const SUMMARY_INPUT_KEYS = [
+  'modelScores',
+  'surrogateScores',
+  'labels',
+  'calibrationScores',
+  'calibrationLabels',
+  'pool',
+  'poolSeed',
+  'poolFingerprint',
+  'poolSize',
+  'classCount',
+];
+
 /** The summary's pass over the rows, and what makes `summary.json` of its statistics. */
 function summaryPlan(
   result: SimulationResult,
@@ -397,6 +417,7 @@ function summaryPlan(
   checkObject(result, 'result', 'a simulation result (what simulate returns)');
   checkObject(result.options, 'result.options', 'the options of a simulation result (what simulate returns)');
   checkObject(inputs, 'inputs', 'an object naming the inputs, e.g. { modelScores: "f.npy" }');
+  checkKnownKeys(inputs, SUMMARY_INPUT_KEYS, 'inputs');
   const { random: _random, onProgress: _onProgress, signal: _signal, ...options } = result.options;
   // ASE's bootstrap ignores the unlabelled residual entirely: no interval, so no coverage to report.
   const withCoverage = result.bootstrapVariance !== null && result.options.estimator !== 'ase';
@@ -436,6 +457,37 @@ function summaryPlan(
   return { pass, finish };
 }
 
+/** The keys of `writeSimulationOutputs`' options. */
+const WRITE_SIMULATION_OPTIONS = ['force', 'intervals', 'signal'];
+
+/**
+ * Refuses a `summary` that lacks what a report of its folder reads: `summary.json` is the folder's
+ * commit marker, so a folder written with `{ hello: 1 }` would count as complete, and its report
+ * fail later. `where` names it in errors (`summary`, or `summary()` for what a function returned).
+ */
+function checkSummaryShape(summary: object, result: SimulationResult, where: string): void {
+  const fields = summary as Partial<Record<keyof SimulationSummary, unknown>>;
+  const expected = (what: string) => `${what}, as in a summary from summarizeSimulation(result, inputs)`;
+  if (typeof fields.true_risk !== 'number') {
+    throw new InputError({ argument: `${where}.true_risk`, expected: expected('a number'), received: received(fields.true_risk) });
+  }
+  if (!Array.isArray(fields.labels) || fields.labels.length !== result.rows) {
+    throw new InputError({
+      argument: `${where}.labels`,
+      expected: expected(`the label count of each of the result's ${result.rows} rows`),
+      received: received(fields.labels),
+    });
+  }
+  if (typeof fields.config !== 'object' || fields.config === null || Array.isArray(fields.config)) {
+    throw new InputError({ argument: `${where}.config`, expected: expected('an object'), received: received(fields.config) });
+  }
+}
+
+/** What a check was given, `undefined` included, which an `InputError` leaves out on its own. */
+function received(value: unknown): unknown {
+  return value === undefined ? new ReceivedKind('undefined') : value;
+}
+
 /**
  * Writes a simulation's output folder as one unit: `estimates.npy` (float64, rows×runs),
  * `samples.npy` (int64, size×runs), `q.npy` (float64, size×runs), `bootstrap_variance.npy`
@@ -452,6 +504,9 @@ function summaryPlan(
  * const result = await simulate(pool, { runs: 100 });
  * await writeSimulationOutputs('runs/a', result, summarizeSimulation(result, {}), { force: false });
  * await writeSimulationOutputs('runs/b', result, () => summarizeSimulation(result, {}), { force: false });
+ * @throws {InputError} on an unknown option, or a summary without `summarizeSimulation`'s
+ * `true_risk`, `labels` (one per row) and `config` (checked before `summary.json`, the folder's
+ * commit marker, is written); OutputExistsError when the folder holds outputs and `force` is not set.
  */
 export async function writeSimulationOutputs(
   dir: string,
@@ -461,8 +516,12 @@ export async function writeSimulationOutputs(
 ): Promise<string[]> {
   checkPath(dir, 'dir');
   checkDiagnosedSimulation(result);
-  if (typeof summary !== 'function') checkObject(summary, 'summary', 'a summary (from summarizeSimulation) or a function that returns one');
+  if (typeof summary !== 'function') {
+    checkObject(summary, 'summary', 'a summary (from summarizeSimulation) or a function that returns one');
+    checkSummaryShape(summary, result, 'summary');
+  }
   checkObject(options, 'options');
+  checkKnownKeys(options, WRITE_SIMULATION_OPTIONS, null, { overwrite: 'force' });
   assertNotExperimentFolder(dir, 'dir');
   const rowsByRuns: [number, number] = [result.rows, result.runs];
   const files: OutputFile[] = [
@@ -477,7 +536,14 @@ export async function writeSimulationOutputs(
     files.push({ name: `${interval.kind}_lower.npy`, data: npyParts({ data: interval.lower, shape: rowsByRuns, dtype: 'f8' }) });
     files.push({ name: `${interval.kind}_upper.npy`, data: npyParts({ data: interval.upper, shape: rowsByRuns, dtype: 'f8' }) });
   }
-  files.push({ name: 'summary.json', data: async () => toJson(typeof summary === 'function' ? await summary() : summary) });
+  const summaryJson = async (): Promise<string> => {
+    if (typeof summary !== 'function') return toJson(summary);
+    const made = await summary();
+    checkObject(made, 'summary()', 'a summary (what summarizeSimulation returns)');
+    checkSummaryShape(made, result, 'summary()');
+    return toJson(made);
+  };
+  files.push({ name: 'summary.json', data: summaryJson });
   return writeOutputFolder(dir, files, {
     force: options.force,
     managed: SIMULATION_FILES,

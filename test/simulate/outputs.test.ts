@@ -1,4 +1,5 @@
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -251,5 +252,37 @@ describe('summarizeSimulation: the variance diagnostic', () => {
     const summary = await summaryOf(acquisition, estimator);
     expect(summary.variance_ratio).toHaveLength(3);
     expect(summary.variance_verdict?.helping).toHaveLength(3);
+  });
+});
+
+describe('writeSimulationOutputs and summarizeSimulation refuse what they would record wrongly', () => {
+  it('refuses a summary without what a report reads, an unknown option and an unknown input, writing nothing', async () => {
+    const parent = await mkdtemp(join(tmpdir(), 'at-summary-shape-'));
+    const dir = join(parent, 'out');
+    try {
+      const pool = syntheticPool({ poolSize: 20, classCount: 2, seed: 1 });
+      const input = { modelScores: { data: pool.modelScores.data, shape: [20, 2] as [number, number] }, labels: pool.labels };
+      const result = await simulate(input, { runs: 2, size: 5, seed: 1, threads: 1, acquisition: 'iid', estimator: 'iid' });
+      // summary.json is the folder's commit marker: { hello: 1 } would have made the folder count as complete.
+      await expect(writeSimulationOutputs(dir, result, { hello: 1 } as never)).rejects.toThrow(
+        /^summary\.true_risk: expected a number, as in a summary from summarizeSimulation\(result, inputs\), got undefined$/,
+      );
+      const summary = summarizeSimulation(result, {});
+      await expect(writeSimulationOutputs(dir, result, { ...summary, labels: [1] })).rejects.toThrow(
+        /^summary\.labels: expected the label count of each of the result's 5 rows, as in a summary from summarizeSimulation\(result, inputs\), got \[1\]$/,
+      );
+      await expect(writeSimulationOutputs(dir, result, () => ({ ...summary, config: null }) as never)).rejects.toThrow(
+        /^summary\(\)\.config: expected an object, as in a summary from summarizeSimulation\(result, inputs\), got null$/,
+      );
+      await expect(writeSimulationOutputs(dir, result, summary, { overwrite: true } as never)).rejects.toThrow(
+        /^overwrite: expected a known option, did you mean force\? \(valid: force, intervals, signal\)$/,
+      );
+      expect(existsSync(join(dir, 'summary.json'))).toBe(false);
+      expect(() => summarizeSimulation(result, { modelScore: 'x' })).toThrow(
+        /^inputs\.modelScore: expected a known option, did you mean modelScores\? \(valid: modelScores, /,
+      );
+    } finally {
+      await rm(parent, { recursive: true, force: true });
+    }
   });
 });
