@@ -8,5 +8,5 @@ export {
   type TemperatureFit,
   type TemperatureSolution,
 } from './temperature.js';
-export { loadCalibrationSet } from './load.js';
+export { checkCalibrationKeys, loadCalibrationSet } from './load.js';
 export { calibratesOnPool, calibrationOnPoolWarning } from './pool-itself.js';

@@ -1,6 +1,8 @@
 import { InputError } from '../errors.js';
 import { readNpy } from '../io/npy.js';
 import { labelIndices, ofFileRows, scoresMatrix } from '../io/pool-files.js';
+import { checkObject } from '../io/check-arguments.js';
+import { checkKnownKeys } from '../io/suggest.js';
 
 /**
  * Reads a held-out calibration set from `.npy` files (surrogate scores N×K, labels as indices or
@@ -33,4 +35,17 @@ export async function loadCalibrationSet(
   const labelsArray = await readNpy(labelsPath, names.labels);
   const labels = ofFileRows(labelsPath, names.labels, () => labelIndices(labelsArray, names.labels, scores.rows, scores.cols));
   return { scores: { data: scores.data, shape: [scores.rows, scores.cols] }, labels };
+}
+
+/**
+ * Refuses a calibration set that is not `{ scores, labels }`, naming an unknown key with the one
+ * it misspells (`calibration.score`), rather than saying that `calibration.scores` is missing.
+ *
+ * @throws {InputError} when `calibration` is not an object or has another key.
+ * @example
+ * checkCalibrationKeys({ score: g, labels: y }); // InputError: calibration.score: expected a known option, did you mean scores? …
+ */
+export function checkCalibrationKeys(calibration: unknown): void {
+  checkObject(calibration, 'calibration', 'a held-out calibration set { scores, labels }');
+  checkKnownKeys(calibration, ['scores', 'labels'], 'calibration');
 }

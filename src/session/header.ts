@@ -5,6 +5,7 @@ import { base64Chunks, base64Length, decodeBase64Into } from '../io/base64.js';
 import { checkTsvSafe } from '../io/tsv-safe.js';
 import { shellWord } from '../io/shell-word.js';
 import { fitTemperature } from '../calibration/temperature.js';
+import { checkCalibrationKeys } from '../calibration/load.js';
 import { toLabels, toMatrix, type LabelsInput, type Matrix, type MatrixInput } from '../matrix.js';
 import { isSeed } from '../random.js';
 import type { SessionLoss } from './loss.js';
@@ -564,6 +565,7 @@ export function headerLineLength(header: SessionHeader, matrices: readonly (Matr
 }
 
 function calibrate(calibration: { scores: ScoresInput; labels: LabelsInput }, k: number): SessionCalibration {
+  checkCalibrationKeys(calibration);
   const scores = readScores(calibration.scores, 'calibration.scores');
   if (scores.cols !== k)
     throw new InputError({ argument: 'calibration.scores', expected: `${k} columns (one per class)`, received: scores.cols });

@@ -388,7 +388,14 @@ export class ActiveTestingSession {
 
   private resolveId(id: string): number {
     const index = this.indexOf.get(id);
-    if (index === undefined) throw new InputError({ argument: 'id', expected: 'the id of a pool item', received: id });
+    if (index === undefined) {
+      // `undefined` too is said, which an InputError otherwise leaves out.
+      throw new InputError({
+        argument: 'id',
+        expected: 'the id of a pool item',
+        received: id === undefined ? new ReceivedKind('undefined') : id,
+      });
+    }
     return index;
   }
 

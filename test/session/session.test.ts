@@ -202,6 +202,12 @@ describe('ActiveTestingSession', () => {
     expect(all.risk.bootstrap.upper).toBeGreaterThanOrEqual(1e300);
   });
 
+  it('says what it got for an id that is no pool item, undefined included', async () => {
+    const session = await ActiveTestingSession.create(null, options);
+    await expect(session.record(undefined as never, 'a')).rejects.toThrow(/^id: expected the id of a pool item, got undefined$/);
+    await expect(session.record('id999', 'a')).rejects.toThrow(/^id: expected the id of a pool item, got "id999"$/);
+  });
+
   it('suggests the class meant by a misspelt label, and nothing for a label close to none', async () => {
     const session = await ActiveTestingSession.create(null, options);
     const [item] = await session.next();

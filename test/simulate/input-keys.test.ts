@@ -23,6 +23,12 @@ describe("simulate's input and options keys", () => {
     });
   });
 
+  it('refuses a misspelt key of the calibration set, naming it, rather than saying that its scores are missing', async () => {
+    await expect(
+      simulate(pool, { ...options, calibration: { score: pool.surrogateScores, labels: pool.labels } } as never),
+    ).rejects.toThrow(/^calibration\.score: expected a known option, did you mean scores\? \(valid: scores, labels\)$/);
+  });
+
   it('suggests only options when an option is misspelt', async () => {
     await expect(simulate(pool, { ...options, lables: 1 } as never)).rejects.toThrow(
       /^lables: expected a known option \(valid: (?!.*labels)/,

@@ -9,7 +9,7 @@ import {
   type AcquisitionValueOptions,
   type LossFunctions,
 } from '../../metrics/index.js';
-import { fitTemperature, type CalibrationFit } from '../../calibration/index.js';
+import { checkCalibrationKeys, fitTemperature, type CalibrationFit } from '../../calibration/index.js';
 import { ACQUISITIONS } from '../../options/registry.js';
 import { EPS } from '../../numerics.js';
 import { samplerOnSortedPool } from '../sum-tree-sampler.js';
@@ -229,9 +229,11 @@ export function mixtureSampler(
  *
  * @example
  * fitCalibrationSet({ scores: heldOutG, labels: heldOutY }, 2); // e.g. { rows: 200, temperature: 3.2, nll: 0.41, atBound: false }
- * @throws InputError when the scores are not a finite matrix (of `classCount` columns) or the labels do not match them.
+ * @throws InputError when `calibration` has a key besides `scores` and `labels`, the scores are
+ * not a finite matrix (of `classCount` columns) or the labels do not match them.
  */
 export function fitCalibrationSet(calibration: { scores: MatrixInput; labels: LabelsInput }, classCount?: number): CalibrationFit {
+  checkCalibrationKeys(calibration);
   const scores = toMatrix(calibration.scores, 'calibration.scores');
   if (classCount !== undefined && scores.cols !== classCount) {
     throw new InputError({
