@@ -85,7 +85,8 @@ const MAX_POINTS = 400;
 export class AnnotationCoordinator {
   private readonly assignments = new Map<string, Assignment>();
   private readonly itemOf = new Map<string, string>();
-  private readonly clients = new Set<string>();
+  /** When each browser last asked for its view or sent an answer (`now()`), for the annotator count. */
+  private readonly lastSeen = new Map<string, number>();
   private points: PlotPoint[] = [];
   private readonly plotStartedAt: number;
   private version = 0;
@@ -133,7 +134,7 @@ export class AnnotationCoordinator {
   /** This annotator's view: the item it has, or a new one. */
   async view(client: string): Promise<ClientView> {
     return this.running(async () => {
-      this.clients.add(client);
+      this.lastSeen.set(client, this.now());
       const item = await this.itemFor(client);
       return { state: this.state(), item };
     });
@@ -212,6 +213,7 @@ export class AnnotationCoordinator {
       });
       this.release(client);
       this.assign(undone.id, client);
+      this.lastSeen.set(client, this.now());
       this.changed();
       return { state: this.state(), item: this.pageItem(undone.id) };
     });
@@ -245,10 +247,11 @@ export class AnnotationCoordinator {
   }
 
   private checkItem(client: string, id: unknown): string {
-    this.clients.add(client);
     if (typeof id !== 'string') throw new InputError({ argument: 'id', expected: 'the id of the item shown (a string)', received: id });
     if (id.length === 0 || id.length > MAX_ID_LENGTH)
       throw new InputError({ argument: 'id', expected: `the id of the item shown (at most ${MAX_ID_LENGTH} characters)`, received: id });
+    // A malformed request is no annotator at work; an answer, even one refused below, is.
+    this.lastSeen.set(client, this.now());
     const holder = this.assignments.get(id);
     if (holder !== undefined && holder.client !== client && !this.expired(holder)) {
       throw new ConflictError(`item ${id} is with another annotator`);
@@ -309,6 +312,16 @@ export class AnnotationCoordinator {
     const { lower, upper } = riskInterval(estimate);
     this.points.push({ labels: estimate.labels, value: estimate.risk.value, lower, upper });
     if (this.points.length > MAX_POINTS) this.points = this.points.filter((_, i) => i % 2 === 1 || i === this.points.length - 1);
+  }
+
+  /**
+   * The browsers seen within the lease (10 minutes by default): a count of everyone who ever opened
+   * the page would only grow over a long session, and say nothing of who is labelling now.
+   */
+  private activeAnnotators(): number {
+    const now = this.now();
+    for (const [client, seen] of this.lastSeen) if (now - seen > this.leaseMs) this.lastSeen.delete(client);
+    return this.lastSeen.size;
   }
 
   private expired(assignment: Assignment): boolean {
@@ -422,7 +435,7 @@ export class AnnotationCoordinator {
       doneBecause: !done ? null : stopCause(estimate, this.rule.maxLabels),
       points: this.points,
       plotStartedAt: this.plotStartedAt,
-      annotators: this.clients.size,
+      annotators: this.activeAnnotators(),
       waitingFor: estimate.recorded > estimate.labels ? heldBack(this.session.history()) : [],
     };
   }

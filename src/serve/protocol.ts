@@ -73,6 +73,7 @@ export interface PublicState {
    * estimates are not stored, so a restarted server starts the plot again from its first estimate).
    */
   plotStartedAt: number;
+  /** The browsers that asked for an item or answered one within the lease (10 minutes by default). */
   annotators: number;
   /**
    * The proposal numbers (0-based) of the open items that keep recorded labels out of the estimate,

@@ -269,6 +269,30 @@ describe('AnnotationCoordinator', () => {
     expect(view.state).toMatchObject({ recorded: 5, labels: 5, done: true });
   });
 
+  it('counts as annotators the browsers seen within the lease, not every browser since the start', async () => {
+    const { session, labels } = await memorySession();
+    let now = 0;
+    const coordinator = new AnnotationCoordinator(session, {}, 1000, () => now);
+    const first = (await coordinator.view('a')).item!;
+    now = 500;
+    expect((await coordinator.view('b')).state.annotators).toBe(2);
+    // a is last seen at 0, b at 500: at 1200 only b is within the lease, and a label rebuilds the count.
+    now = 1200;
+    const b = (await coordinator.view('b')).item!;
+    expect((await coordinator.label('b', b.id, labels[Number(b.id)])).state.annotators).toBe(1);
+    // a comes back (its lapsed item went to b after b's label) and is counted again.
+    const again = (await coordinator.view('a')).item!;
+    expect(again.id).not.toBe(first.id);
+    expect((await coordinator.label('a', again.id, labels[Number(again.id)])).state.annotators).toBe(2);
+    // Later, an undo counts as activity and a malformed answer does not.
+    now = 2300;
+    expect((await coordinator.undo('a')).state.annotators).toBe(1);
+    now = 2400;
+    await expect(coordinator.label('c', 42 as never, 0)).rejects.toThrow(InputError);
+    const current = (await coordinator.view('a')).item!;
+    expect((await coordinator.label('a', current.id, labels[Number(current.id)])).state.annotators).toBe(1);
+  });
+
   it('counts no skip against --max-labels', async () => {
     const { session, labels } = await memorySession();
     const coordinator = new AnnotationCoordinator(session, { maxLabels: 3 });
