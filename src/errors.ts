@@ -38,12 +38,38 @@ export class ActiveTestingError extends Error {
   }
 }
 
+/**
+ * How a message names the options it mentions: by their library keys (`iclExamples`,
+ * `bootstrap: 'none'`) or by a command's flags (`--icl-examples`, `--bootstrap none`). The same
+ * error reaches library callers and command-line users, each of whom should read their own words.
+ */
+export interface OptionNaming {
+  /** Option `name` (a library key) as the reader knows it. */
+  option(name: string): string;
+  /** Option `name` set to `value`, as the reader would write it. */
+  setting(name: string, value: string | number): string;
+}
+
+/**
+ * Options named by their library keys, as a library caller passes them.
+ *
+ * @example
+ * LIBRARY_NAMING.setting('bootstrap', 'none'); // "bootstrap: 'none'"
+ */
+export const LIBRARY_NAMING: OptionNaming = {
+  option: (name) => name,
+  setting: (name, value) => `${name}: ${typeof value === 'string' ? `'${value}'` : value}`,
+};
+
 /** What an `InputError` says: the argument at fault, what was expected and what was received. */
 export interface InputErrorDetails {
   /** The argument, option or column at fault, as the user named it (e.g. `modelScores`, `--clip`). */
   argument: string;
-  /** What was expected, in words (e.g. `a finite number`, `an integer in [0, 3]`). */
-  expected: string;
+  /**
+   * What was expected, in words (e.g. `a finite number`, `an integer in [0, 3]`); a function of an
+   * `OptionNaming` where the words name other options, so that each reader sees their own names.
+   */
+  expected: string | ((naming: OptionNaming) => string);
   /** What was received, when it helps. */
   received?: unknown;
   /** 0-based row of the offending item, for per-row problems. */
@@ -85,24 +111,39 @@ export class InputError extends ActiveTestingError implements RowError {
   readonly expected: string;
   readonly received?: unknown;
   readonly row?: number;
+  readonly #details: InputErrorDetails;
 
   constructor(details: InputErrorDetails) {
-    super(describeInput(details));
+    super(describeInput(details, LIBRARY_NAMING));
+    this.#details = details;
     this.argument = details.argument;
-    this.expected = details.expected;
+    this.expected = typeof details.expected === 'string' ? details.expected : details.expected(LIBRARY_NAMING);
     this.received = details.received;
     this.row = details.row;
   }
 
   atRow(row: number): InputError {
-    return new InputError({ argument: this.argument, expected: this.expected, received: this.received, row });
+    return new InputError({ ...this.#details, row });
+  }
+
+  /**
+   * The message with every option it names (the argument at fault included) named by `naming`:
+   * a command's flags, where `message` names the library's keys.
+   *
+   * @example
+   * const error = new InputError({ argument: 'iclData', expected: (n) => `${n.option('iclExamples')} ≥ 1` });
+   * error.namedBy({ option: (name) => `--${name}`, setting: (name, value) => `--${name} ${value}` }); // '--iclData: expected --iclExamples ≥ 1'
+   */
+  namedBy(naming: OptionNaming): string {
+    return describeInput({ ...this.#details, argument: naming.option(this.argument) }, naming);
   }
 }
 
-function describeInput({ argument, expected, received, row }: InputErrorDetails): string {
+function describeInput({ argument, expected, received, row }: InputErrorDetails, naming: OptionNaming): string {
+  const words = typeof expected === 'string' ? expected : expected(naming);
   const where = row === undefined ? argument : `${argument} (row ${row})`;
   const got = received === undefined ? '' : `, got ${formatReceived(received)}`;
-  return `${where}: expected ${expected}${got}`;
+  return `${where}: expected ${words}${got}`;
 }
 
 /** Strings and lists longer than these are shown by their start and their length: a message stays one readable line. */

@@ -6,6 +6,7 @@ export {
   FileFormatError,
   InputError,
   type InputErrorDetails,
+  type OptionNaming,
   type RowError,
   InterruptedOutputError,
   OutputExistsError,

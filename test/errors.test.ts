@@ -59,3 +59,19 @@ describe('InputError says what it received', () => {
     await expect(simulate(input, { runs: 2, size: 5, seed: {} as unknown as number })).rejects.toThrow(/^seed: expected .*, got \{\}$/);
   });
 });
+
+describe('InputError names the options it mentions in its reader’s words', () => {
+  const flags = { option: (name: string) => `--${name}`, setting: (name: string, value: string | number) => `--${name} ${value}` };
+  const error = new InputError({
+    argument: 'step',
+    expected: (naming) => `at most ${naming.option('size')} (not ${naming.setting('bootstrap', 'none')})`,
+    received: 9,
+  });
+
+  it('by the library keys in its message, by any naming in namedBy, at any row', () => {
+    expect(error.message).toBe("step: expected at most size (not bootstrap: 'none'), got 9");
+    expect(error.expected).toBe("at most size (not bootstrap: 'none')");
+    expect(error.namedBy(flags)).toBe('--step: expected at most --size (not --bootstrap none), got 9');
+    expect(error.atRow(3).namedBy(flags)).toBe('--step (row 3): expected at most --size (not --bootstrap none), got 9');
+  });
+});

@@ -1,4 +1,4 @@
-import { InputError } from '../errors.js';
+import { InputError, type OptionNaming } from '../errors.js';
 
 /** Throws unless `clip` is a clip fraction in [0, 1). */
 export function checkClip(clip: number, argument = 'clip'): void {
@@ -24,10 +24,11 @@ export function checkProposalClip(
 ): void {
   const { randomLabelling, referenceNumerics } = options;
   if (clip > 0 || (clip === 0 && (randomLabelling || referenceNumerics === true))) return;
-  const hint = referenceNumerics === undefined ? '' : ' (0 only under the reference numerics)';
+  const hint = (naming: OptionNaming) =>
+    referenceNumerics === undefined ? '' : ` (0 only under ${naming.setting('numerics', 'reference')})`;
   throw new InputError({
     argument,
-    expected: `a clip fraction in (0, 1)${hint}: every item needs a proposal probability above 0`,
+    expected: (naming) => `a clip fraction in (0, 1)${hint(naming)}: every item needs a proposal probability above 0`,
     received: clip,
   });
 }

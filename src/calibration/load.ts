@@ -6,8 +6,9 @@ import { checkKnownKeys } from '../io/suggest.js';
 
 /**
  * Reads a held-out calibration set from `.npy` files (surrogate scores N×K, labels as indices or
- * one-hot), checked as the pool's files are; errors name the files by `names`, by default
- * `--calibration-scores`/`--calibration-labels` (in a grid, `surrogates.g.calibration.scores`, ...).
+ * one-hot), checked as the pool's files are; errors name the files by `names`, by default the
+ * option keys `calibration.scores`/`calibration.labels` (the command line passes its flags, a grid
+ * `surrogates.g.calibration.scores`, ...).
  * With `classCount`, the pool's number of classes, the scores must have that many columns, checked
  * before the labels: scores of another width would otherwise have correct labels refused as out
  * of range.
@@ -20,7 +21,7 @@ import { checkKnownKeys } from '../io/suggest.js';
 export async function loadCalibrationSet(
   scoresPath: string,
   labelsPath: string,
-  names: { scores: string; labels: string } = { scores: '--calibration-scores', labels: '--calibration-labels' },
+  names: { scores: string; labels: string } = { scores: 'calibration.scores', labels: 'calibration.labels' },
   classCount?: number,
 ): Promise<{ scores: { data: Float64Array; shape: [number, number] }; labels: Int32Array }> {
   const scoresArray = await readNpy(scoresPath, names.scores);

@@ -40,6 +40,7 @@ import { withInterrupts } from './interrupt.js';
 import { warnOfProbabilities, warnOfTemperatureBound } from './score-warnings.js';
 import { exportLabelStudio, importLabelStudio, labelStudioConfig } from './label-studio.js';
 import {
+  CALIBRATION_FILE_FLAGS,
   checkFlagNames,
   checkRequired,
   commandFlags,
@@ -251,7 +252,7 @@ async function readCalibration(
   }
   return calibrationScores === undefined
     ? undefined
-    : loadCalibrationSet(calibrationScores, calibrationLabels as string, undefined, classCount);
+    : loadCalibrationSet(calibrationScores, calibrationLabels as string, CALIBRATION_FILE_FLAGS, classCount);
 }
 
 /**
@@ -617,7 +618,11 @@ async function labelFromAnswers(session: ActiveTestingSession, answers: Answers,
     if (item === undefined) break;
     const answer = answers.byId.get(item.id)?.answer;
     if (answer === undefined) {
-      console.error(`active-testing label: no answer for item ${visibleText(item.id)}; stopping (the session is saved)`);
+      const id = visibleText(item.id);
+      console.error(
+        `active-testing label: no answer for item ${id}; stopping (the session is saved): add a row for ${id} to ` +
+          `${visibleText(answers.path)} and run again, or label it interactively (without --answers)`,
+      );
       return 1;
     }
     if (answer === null) {

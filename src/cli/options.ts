@@ -309,3 +309,6 @@ function raw(values: OptionValues, name: string): string | undefined {
   if (typeof value === 'boolean') throw new UsageError(`--${name} takes a value`);
   return value;
 }
+
+/** The flags that name the calibration set's files, as `loadCalibrationSet` names them in its errors. */
+export const CALIBRATION_FILE_FLAGS = { scores: '--calibration-scores', labels: '--calibration-labels' } as const;

@@ -1,4 +1,12 @@
-import { ActiveTestingError, FileFormatError, InputError, InterruptedError, UsageError } from '../errors.js';
+import {
+  ActiveTestingError,
+  FileFormatError,
+  InputError,
+  InterruptedError,
+  LIBRARY_NAMING,
+  type OptionNaming,
+  UsageError,
+} from '../errors.js';
 import { cliFlag, commandOptions, COMMAND_CONTEXTS, optionNames, unknownFlagHint, type CommandName } from '../options/schema.js';
 import { didYouMean } from '../io/suggest.js';
 import { redactSecrets } from '../io/redact.js';
@@ -151,29 +159,47 @@ const CALIBRATION_FLAGS: Readonly<Record<string, string>> = {
 };
 
 /**
- * The message of a library error about one of the command's options, naming its flag
- * (`--baseline`, `--clip`) rather than its option name, as the command line's own checks do; the
+ * The message of a library error about one of the command's options, naming it and every option
+ * its text mentions by its flag (`--baseline`, `--clip`) rather than its option name, as the
+ * command line's own checks do; the
  * calibration set, given by two flags, is named by its scores' (`--calibration-scores`), and its
  * parts (`calibration.labels`) by their own.
  */
 function namedAsFlag(error: InputError, command: string): string {
-  const { argument, message } = error;
   // An unknown key is one of a file's (a grid's `"threads"`), never a flag: the parser refuses
   // unknown flags itself, so naming it `--threads` would point at a flag the user did not give.
-  if (error.expected.startsWith('a known option')) return message;
-  return flagNamed(argument, message, command);
+  if (error.expected.startsWith('a known option') || !(command in COMMAND_CONTEXTS)) return error.message;
+  return error.namedBy(commandNaming(command as CommandName));
 }
 
-/** `message`, which starts with the option name `argument`, starting with its flag instead where the command has one. */
+/** The positional arguments of commands, by the library's names of them. */
+const POSITIONAL_NAMES: Partial<Record<CommandName, Readonly<Record<string, string>>>> = { report: { dirs: 'DIR' } };
+
+/**
+ * Options named as `command` takes them: by its flags (`--icl-examples`, `--bootstrap none`) or
+ * positional arguments (`DIR`); an option the command does not take keeps its library name.
+ */
+function commandNaming(command: CommandName): OptionNaming {
+  const contexts = COMMAND_CONTEXTS[command];
+  const hasCalibration = contexts.some((context) => optionNames(context).includes('calibration'));
+  const flags = new Set(commandOptions(command).map(({ declaration }) => declaration.name));
+  const option = (name: string): string => {
+    const positional = POSITIONAL_NAMES[command]?.[name];
+    if (positional !== undefined) return positional;
+    const calibrationFlag = CALIBRATION_FLAGS[name];
+    if (calibrationFlag !== undefined && hasCalibration) return calibrationFlag;
+    return flags.has(name) ? cliFlag(name) : name;
+  };
+  return {
+    option,
+    setting: (name, value) => (flags.has(name) ? `${cliFlag(name)} ${value}` : LIBRARY_NAMING.setting(name, value)),
+  };
+}
+
+/** `message`, which starts with the option name `argument`, starting with its name on `command`'s command line instead. */
 function flagNamed(argument: string, message: string, command: string): string {
   if (!(command in COMMAND_CONTEXTS) || !message.startsWith(argument)) return message;
-  const contexts = COMMAND_CONTEXTS[command as CommandName];
-  const calibrationFlag = CALIBRATION_FLAGS[argument];
-  if (calibrationFlag !== undefined && contexts.some((context) => optionNames(context).includes('calibration'))) {
-    return calibrationFlag + message.slice(argument.length);
-  }
-  const flagged = commandOptions(command as CommandName).some(({ declaration }) => declaration.name === argument);
-  return flagged ? cliFlag(argument) + message.slice(argument.length) : message;
+  return commandNaming(command as CommandName).option(argument) + message.slice(argument.length);
 }
 
 function oneLine(text: string): string {

@@ -29,7 +29,15 @@ import { assertFitsInMemory } from '../simulate/memory.js';
 import { checkIntervalKinds, INTERVAL_KINDS, inIntervalOrder, type IntervalKind } from '../simulate/intervals.js';
 import { intervalsNeedMixtureWeights, preparedSimulationIntervals } from '../simulate/prepared-intervals.js';
 import { type Command, EXIT_CODES_HELP } from './command.js';
-import { checkRequired, commandFlags, commandValues, parseOptions, schemaValues, type OptionValues } from './options.js';
+import {
+  CALIBRATION_FILE_FLAGS,
+  checkRequired,
+  commandFlags,
+  commandValues,
+  parseOptions,
+  schemaValues,
+  type OptionValues,
+} from './options.js';
 import { progressBar } from './progress.js';
 import { warnOfProbabilities, warnOfTemperatureBound } from './score-warnings.js';
 import { withInterrupts } from './interrupt.js';
@@ -59,11 +67,13 @@ ${optionHelp('simulate', 26).join('\n')}
 
 Outputs in DIR: estimates.npy (float64, rows×runs; row k = estimate after k·step+1 labels),
 samples.npy (int64, size×runs), q.npy (float64, size×runs), bootstrap_variance.npy (rows×runs,
-unless --bootstrap none) and summary.json (true_risk, labels, mse, median_se, bias, coverage of
-the approximate ±1.96σ bootstrap interval, config, version; with a calibration set, calibration:
-its fit, at_bound true when T is the search range's end). summary.json is written last: a folder
-without it holds an interrupted run, which is refused unless --force. Stopped by Ctrl-C (SIGTERM),
-it removes its temporary files and its lock.
+unless --bootstrap none) and summary.json, with the keys true_risk, labels, rows, runs, size, mse,
+median_se, bias, config and version; with a bootstrap (not --bootstrap none) also coverage (of
+the approximate ±1.96σ bootstrap interval; not for ase), variance_ratio,
+variance_ratio_undefined_runs and variance_verdict; with --interval, intervals; with a
+calibration set, calibration (its fit; at_bound true when T is the search range's end).
+summary.json is written last: a folder without it holds an interrupted run, which is refused
+unless --force. Stopped by Ctrl-C (SIGTERM), it removes its temporary files and its lock.
 
 ${EXIT_CODES_HELP}`;
 
@@ -376,7 +386,7 @@ async function runSimulation(given: Record<string, unknown>, signal: AbortSignal
     }
     const calibrationSet =
       calibrationFiles.scores !== undefined && calibrationFiles.labels !== undefined
-        ? await loadCalibrationSet(calibrationFiles.scores, calibrationFiles.labels, undefined, pool.modelScores.cols)
+        ? await loadCalibrationSet(calibrationFiles.scores, calibrationFiles.labels, CALIBRATION_FILE_FLAGS, pool.modelScores.cols)
         : undefined;
     if (calibrationSet !== undefined) options.calibration = calibrationSet;
     warnOfProbabilities({

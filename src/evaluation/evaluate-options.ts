@@ -79,9 +79,15 @@ export function checkEvaluateOptions(input: Record<string, unknown>, where: stri
   // Scores under such a class name would feed a labelling session that refuses it, after the scoring.
   checkTsvSafe(checked.classes as string[], argument('classes'), 'class names');
   if (checked.instruction !== undefined && checked.instructionFile !== undefined)
-    throw new InputError({ argument: argument('instructionFile'), expected: 'no instruction beside it: the instruction or its file' });
+    throw new InputError({
+      argument: argument('instructionFile'),
+      expected: (naming) => `no ${naming.option(argument('instruction'))} beside it: the instruction or its file`,
+    });
   if (checked.iclData !== undefined && !((checked.iclExamples as number | undefined) ?? 0))
-    throw new InputError({ argument: argument('iclData'), expected: 'in-context examples with it: iclExamples (--icl-examples) ≥ 1' });
+    throw new InputError({
+      argument: argument('iclData'),
+      expected: (naming) => `in-context examples with it: ${naming.option(argument('iclExamples'))} ≥ 1`,
+    });
   return checked as unknown as EvaluateOptions;
 }
 

@@ -1,4 +1,4 @@
-import { InputError } from '../errors.js';
+import { InputError, type OptionNaming } from '../errors.js';
 import { ACQUISITIONS, acquisitionsFor, ESTIMATORS, type AcquisitionName, type EstimatorName } from './registry.js';
 import type { OptionContext } from './schema.js';
 import { checkChoice } from '../io/suggest.js';
@@ -72,9 +72,16 @@ export function resolveProposal(
     });
   }
   if (defensive !== null && !entry.defensive) {
+    // iid chosen by default was never asked for: the user should learn why it is the proposal.
+    const why = (naming: OptionNaming): string =>
+      acquisition === 'adaptive'
+        ? ' (it keeps its own uniform share)'
+        : request.acquisition === undefined && acquisition === 'iid'
+          ? `, the default without ${naming.option(argument('surrogateScores'))} (give them to mix a surrogate's proposal with uniform)`
+          : '';
     throw new InputError({
       argument: argument('defensive'),
-      expected: `no defensive weight with ${acquisition} acquisition${acquisition === 'adaptive' ? ' (it keeps its own uniform share)' : ''}`,
+      expected: (naming) => `no defensive weight with ${acquisition} acquisition${why(naming)}`,
       received: defensive,
     });
   }

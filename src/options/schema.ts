@@ -22,9 +22,18 @@ export type ValueSpec =
   | { kind: 'integer'; min: number; max?: number }
   /**
    * A number in [min, max] (`minOpen`: (min, …; `maxOpen`: …, max)); `nullable`: null means "none";
-   * `expected`: what a refused value is told, where the range alone would mislead.
+   * `expected`: what a refused value is told, where the range alone would mislead (a function of
+   * the refused value where what to say depends on it; undefined where none is at hand).
    */
-  | { kind: 'number'; min: number; max: number; minOpen?: boolean; maxOpen?: boolean; nullable?: boolean; expected?: string }
+  | {
+      kind: 'number';
+      min: number;
+      max: number;
+      minOpen?: boolean;
+      maxOpen?: boolean;
+      nullable?: boolean;
+      expected?: string | ((refused: unknown) => string);
+    }
   | { kind: 'choice'; choices: (context: OptionContext) => readonly string[] }
   /** `exact`, `none` or a number of Monte Carlo resamples ≥ 1. */
   | { kind: 'bootstrap' }
@@ -52,6 +61,8 @@ export interface OptionDeclaration {
   readonly value: ValueSpec;
   /** One line for `--help` and docs. */
   readonly doc: string;
+  /** The line for some contexts instead of `doc`, where `doc` speaks of what they lack (a session reads no label column). */
+  readonly docIn?: Partial<Record<OptionContext, string>>;
   /** The default, in words; absent when there is none. */
   readonly defaultText?: string;
   readonly contexts: readonly OptionContext[];
@@ -74,6 +85,38 @@ export interface OptionDeclaration {
 }
 
 const PROPOSAL: readonly OptionContext[] = ['simulate', 'session', 'setting'];
+
+/**
+ * What a refused multiple of σ is told: a value in (0, 1) is most likely a confidence level, so
+ * the multiple of that level is given (0.9 → 1.64); anything else is shown the 95% one.
+ *
+ * @example
+ * sigmaMultipleExpected(0.9); // 'a multiple of σ ≥ 1 (1.64 for a 90% band)'
+ */
+function sigmaMultipleExpected(refused: unknown): string {
+  // A level below 68.3% has a multiple below 1, itself refused: the 95% one is shown instead.
+  const level = typeof refused === 'number' && refused < 1 && twoSidedZ(refused) >= 1 ? refused : 0.95;
+  return `a multiple of σ ≥ 1 (${twoSidedZ(level).toFixed(2)} for a ${Number((level * 100).toPrecision(6))}% band)`;
+}
+
+/** z with P(|Z| ≤ z) = `level` for a standard normal Z, by bisection on erf (a message's two decimals). */
+function twoSidedZ(level: number): number {
+  let low = 0;
+  let high = 40;
+  for (let i = 0; i < 100; i++) {
+    const mid = (low + high) / 2;
+    if (erf(mid / Math.SQRT2) < level) low = mid;
+    else high = mid;
+  }
+  return (low + high) / 2;
+}
+
+/** The error function (Abramowitz and Stegun 7.1.26, absolute error below 1.5e-7), for x ≥ 0. */
+function erf(x: number): number {
+  const t = 1 / (1 + 0.3275911 * x);
+  const poly = t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429))));
+  return 1 - poly * Math.exp(-x * x);
+}
 const RUNS: readonly OptionContext[] = ['simulate', 'grid'];
 
 /** The registry's name for where an acquisition is used. */
@@ -174,6 +217,8 @@ const EVALUATE: readonly OptionDeclaration[] = [
     name: 'classes',
     value: { kind: 'list', item: 'names', minItems: 2 },
     doc: 'class names in label-id order; the label column holds ids or these names',
+    // A session reads no label column: the annotators give the labels.
+    docIn: { label: 'class names, in the order of the score columns', serve: 'class names, in the order of the score columns' },
     contexts: ['evaluate', 'label', 'serve'],
     metavar: 'A,B,...',
   },
@@ -364,7 +409,7 @@ const EXPERIMENT_AND_REPORT: readonly OptionDeclaration[] = [
   {
     name: 'baseline',
     value: text,
-    doc: 'the random-labelling setting to compare with',
+    doc: 'the random-labelling setting to compare with: its name in the table, its folder name, or its acquisition (iid) where only one setting has it',
     defaultText: 'the first iid one',
     contexts: ['report'],
     metavar: 'NAME',
@@ -387,8 +432,9 @@ const EXPERIMENT_AND_REPORT: readonly OptionDeclaration[] = [
   },
   {
     name: 'confidence',
-    value: positive,
-    doc: 'bootstrap interval half-width in σ for coverage',
+    // A multiple of σ, not a level: 0.95 would draw ± 0.95σ (a 66% band) and read as 95%.
+    value: { kind: 'number', min: 1, max: Infinity, expected: sigmaMultipleExpected },
+    doc: 'bootstrap interval half-width for coverage, as a multiple of σ ≥ 1 (1.96 for a 95% band, not 0.95)',
     defaultText: '1.96',
     contexts: ['report'],
     metavar: 'C',
@@ -570,7 +616,9 @@ export const OPTION_DECLARATIONS: readonly OptionDeclaration[] = [
     // checked with the acquisition and numerics, so a clip ≤ 0 is bad input like `--clip 0`. Both
     // refusals say the same fraction.
     value: { kind: 'number', min: -Infinity, max: 1, maxOpen: true, expected: 'a clip fraction in (0, 1)' },
-    doc: "floor of the proposal, as a fraction of the uniform probability, in (0, 1); 0 only under reference numerics (simulate and grids); ignored by iid (which records 0) except under reference numerics",
+    doc: 'floor of the proposal, as a fraction of the uniform probability, in (0, 1); 0 only under reference numerics (simulate and grids); ignored by iid (which records 0) except under reference numerics',
+    // A session has no reference numerics.
+    docIn: { session: 'floor of the proposal, as a fraction of the uniform probability, in (0, 1); ignored by iid' },
     defaultText: '0.1',
     contexts: PROPOSAL,
     metavar: 'C',
@@ -581,6 +629,11 @@ export const OPTION_DECLARATIONS: readonly OptionDeclaration[] = [
     // Ignored, not refused, where no proposal uses it, as clip is by iid: a script can sweep the
     // acquisitions with one set of options.
     doc: "temperature of the surrogate (surrogate-*, adaptive) or of the target (self-entropy); ignored by iid and true-loss (they use no model's probabilities)",
+    // A session refuses true-loss.
+    docIn: {
+      session:
+        "temperature of the surrogate (surrogate-*, adaptive) or of the target (self-entropy); ignored by iid (it uses no model's probabilities)",
+    },
     defaultText: 'none',
     contexts: PROPOSAL,
     metavar: 'T',
@@ -822,7 +875,8 @@ export function commandOptions(command: CommandName): Array<{ declaration: Optio
 
 const isSafeInteger = (value: unknown): value is number => typeof value === 'number' && Number.isSafeInteger(value);
 
-function describeRange(spec: Extract<ValueSpec, { kind: 'number' }>, offerNull: boolean): string {
+function describeRange(spec: Extract<ValueSpec, { kind: 'number' }>, offerNull: boolean, refused?: unknown): string {
+  if (typeof spec.expected === 'function') return spec.expected(refused);
   if (spec.expected !== undefined) return spec.expected;
   const orNull = spec.nullable && offerNull ? ', or null' : '';
   if (spec.max === Infinity) return `a number ${spec.minOpen ? '>' : '≥'} ${spec.min}${orNull}`;
@@ -933,7 +987,7 @@ export function checkOption(name: string, value: unknown, context: OptionContext
         (spec.minOpen ? value > spec.min : value >= spec.min) &&
         (spec.maxOpen ? value < spec.max : value <= spec.max);
       if (ok) return value;
-      throw new InputError({ argument, expected: describeRange(spec, !fromText), received: value });
+      throw new InputError({ argument, expected: describeRange(spec, !fromText, value), received: value });
     }
     case 'choice':
       return checkChoice(value, spec.choices(context), argument);
@@ -1073,7 +1127,7 @@ export function optionHelp(context: OptionContext, column = 0, names?: readonly 
   for (const d of shown) {
     const choices = d.value.kind === 'choice' && d.name === 'acquisition' ? `: ${d.value.choices(context).join(' | ')}` : '';
     const fallback = d.defaultText === undefined ? '' : ` (default ${d.defaultText})`;
-    const words = `${d.doc}${choices}${fallback}`.split(' ');
+    const words = `${d.docIn?.[context] ?? d.doc}${choices}${fallback}`.split(' ');
     let line = `  ${flagWithMetavar(d).padEnd(width)}  `;
     const indent = ' '.repeat(width + 4);
     let empty = true;

@@ -1,4 +1,4 @@
-import { join, relative, resolve } from 'node:path';
+import { basename, join, relative, resolve } from 'node:path';
 import { CancelledError, InputError } from '../errors.js';
 import { assertOutputsWritable, checkInterruptedOutputs, writeOutputFolder, type OutputFile } from '../io/atomic.js';
 import { withOutputLock } from '../io/output-lock.js';
@@ -166,23 +166,31 @@ async function writeReportLocked(dirs: readonly string[], options: ReportOptions
   return { files: written, table, summaryPath: join(out, 'summary.md') };
 }
 
+/**
+ * The random-labelling setting named `name` (the first one without a name): by its name in the
+ * table (`Random (i.i.d.)`), by its folder's name (`random-i.i.d.`, as a grid writes it), or by
+ * its acquisition (`iid`) where exactly one such setting has it.
+ */
 function chooseBaseline(settings: readonly ReportSetting[], name: string | undefined): ReportSetting | null {
   // The relative numbers are worded as relative to random labelling: only such a setting is a baseline.
   const random = settings.filter((s) => settingKind(s) === 'random');
-  if (name !== undefined) {
-    const chosen = random.find((s) => s.name === name);
-    if (!chosen)
-      throw new InputError({
-        argument: 'baseline',
-        expected:
-          random.length === 0
-            ? 'a random-labelling (iid) setting, of which the inputs have none'
-            : `one of the random-labelling settings ${random.map((s) => JSON.stringify(s.name)).join(', ')}`,
-        received: name,
-      });
-    return chosen;
+  if (name === undefined) return random[0] ?? null;
+  const ways = [(s: ReportSetting) => s.name, (s: ReportSetting) => basename(s.dir), (s: ReportSetting) => s.acquisition];
+  for (const nameOf of ways) {
+    const named = random.filter((s) => nameOf(s) === name);
+    if (named.length === 1) return named[0]!;
   }
-  return random[0] ?? null;
+  const listed = random.map((s) => `${JSON.stringify(s.name)} (folder ${basename(s.dir)})`).join(', ');
+  // A name that several settings share (`iid`, given two random-labelling settings) is ambiguous, not unknown.
+  const shared = ways.some((nameOf) => random.filter((s) => nameOf(s) === name).length > 1);
+  throw new InputError({
+    argument: 'baseline',
+    expected:
+      random.length === 0
+        ? 'a random-labelling (iid) setting, of which the inputs have none'
+        : `${shared ? 'a name of one setting only' : 'a random-labelling setting'}, by its name, folder name or acquisition (iid, where one setting has it): ${listed}`,
+    received: name,
+  });
 }
 
 type Figure = [string, VegaLiteSpec];

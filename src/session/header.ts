@@ -1,6 +1,6 @@
 import { constants } from 'node:buffer';
 import { endianness } from 'node:os';
-import { FileFormatError, InputError, ReceivedKind } from '../errors.js';
+import { FileFormatError, InputError, type OptionNaming, ReceivedKind } from '../errors.js';
 import { base64Chunks, base64Length, decodeBase64Into } from '../io/base64.js';
 import { checkTsvSafe } from '../io/tsv-safe.js';
 import { shellWord } from '../io/shell-word.js';
@@ -428,10 +428,10 @@ export function poolScores(input: ScoresInput | undefined, argument: string, n: 
   const m = readScores(input, argument);
   if (m.rows !== n || m.cols !== k) {
     // Too few or too many rows may as well be a text too many or too few: both counts are named.
-    const counts = m.rows === n ? '' : `; texts: ${n}, ${argument}: ${m.rows}`;
+    const counts = (naming: OptionNaming) => (m.rows === n ? '' : `; texts: ${n}, ${naming.option(argument)}: ${m.rows}`);
     throw new InputError({
       argument,
-      expected: `${n}×${k} scores (one row per text, one column per class${counts})`,
+      expected: (naming) => `${n}×${k} scores (one row per text, one column per class${counts(naming)})`,
       received: new ReceivedKind(`the shape ${m.rows}×${m.cols}`),
     });
   }

@@ -1,7 +1,7 @@
 import type { SimulationResult } from './simulate.js';
 import { bootstrapHalfWidth } from '../estimators/bootstrap.js';
 import { withinLossBounds } from '../estimators/confidence-sequence.js';
-import { CancelledError, InputError, ReceivedKind } from '../errors.js';
+import { CancelledError, InputError, type OptionNaming, ReceivedKind } from '../errors.js';
 import type { LossBounds } from '../metrics/loss-bounds.js';
 import { pairwiseSum } from '../metrics/index.js';
 import { selectedMedian } from '../metrics/percentile.js';
@@ -167,7 +167,8 @@ function checkResultKinds(result: SimulationResult, kinds: readonly IntervalKind
   }
 }
 
-const BOOTSTRAP_NEEDED = "a bootstrap variance for 'bootstrap' (not bootstrap: 'none')";
+const BOOTSTRAP_NEEDED = (naming: OptionNaming): string =>
+  `a bootstrap variance for 'bootstrap' (not ${naming.setting('bootstrap', 'none')})`;
 
 /**
  * Each kind is known, and can be computed for a simulation of these options: checked from the

@@ -179,7 +179,11 @@ export function resolveSimulation(
   }
   const step = given<number>('step') ?? 1;
   if (step > size) {
-    throw new InputError({ argument: 'step', expected: `an integer in [1, ${size}] (at most size, the labels per run)`, received: step });
+    throw new InputError({
+      argument: 'step',
+      expected: (naming) => `an integer in [1, ${size}] (at most ${naming.option('size')}, the labels per run)`,
+      received: step,
+    });
   }
   const seed = given<number | string>('seed') ?? 0;
   const bootstrap = given<SimulationOptions['bootstrap']>('bootstrap') ?? 'exact';

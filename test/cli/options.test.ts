@@ -81,7 +81,16 @@ describe('command-line option helpers', () => {
       '--interval: expected one of anytime | fixed | bootstrap (did you mean fixed?), got "fixd" in "anytime,fixd"',
     );
     expect(() => given(['--thresholds', '50,0'], 'report')).toThrow('--thresholds: expected integers ≥ 1, comma-separated, got "50,0"');
-    expect(() => given(['--confidence', '0'], 'report')).toThrow('--confidence: expected a number > 0, got "0"');
+    expect(() => given(['--confidence', '0'], 'report')).toThrow(
+      '--confidence: expected a multiple of σ ≥ 1 (1.96 for a 95% band), got "0"',
+    );
+    expect(() => given(['--confidence', '0.9'], 'report')).toThrow(
+      '--confidence: expected a multiple of σ ≥ 1 (1.64 for a 90% band), got "0.9"',
+    );
+    // A level whose multiple is itself below 1 is shown the 95% one.
+    expect(() => given(['--confidence', '0.5'], 'report')).toThrow(
+      '--confidence: expected a multiple of σ ≥ 1 (1.96 for a 95% band), got "0.5"',
+    );
     expect(() => given(['--classes', 'negative'], 'evaluate')).toThrow(
       '--classes: expected at least 2 names, comma-separated, got "negative"',
     );

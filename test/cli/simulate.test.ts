@@ -280,7 +280,7 @@ describe('active-testing simulate', () => {
     const none = await cli(...argv, '--bootstrap', 'none', '--interval', 'bootstrap', '--out', join(dir, 'run-none-bootstrap'));
     expect(none.code).toBe(1);
     expect(none.stderr).toBe(
-      `active-testing simulate: --interval: expected a bootstrap variance for 'bootstrap' (not bootstrap: 'none'), got "bootstrap"`,
+      `active-testing simulate: --interval: expected a bootstrap variance for 'bootstrap' (not --bootstrap none), got "bootstrap"`,
     );
     expect(existsSync(join(dir, 'run-ase-bootstrap'))).toBe(false);
     expect(existsSync(join(dir, 'run-none-bootstrap'))).toBe(false);
@@ -570,6 +570,25 @@ describe('active-testing simulate', () => {
     }
   });
 
+  it('--help names every key of summary.json, with a bootstrap, --interval and a calibration set', async () => {
+    const out = join(dir, 'summary-keys');
+    const run = await cli(
+      'simulate',
+      ...['--model-scores', files.f, '--surrogate-scores', files.g, '--labels', files.y, '--acquisition', 'adaptive'],
+      ...['--calibration-scores', files.g, '--calibration-labels', files.y, '--interval', 'anytime'],
+      ...['--runs', '2', '--size', '10', '--threads', '1', '--out', out],
+    );
+    expect(run.code, run.stderr).toBe(0);
+    const keys = Object.keys(JSON.parse(await readFile(join(out, 'summary.json'), 'utf8')) as object);
+    const help = (await cli('simulate', '--help')).stdout.replace(/\s+/g, ' ');
+    const listed = /summary\.json, with the keys (.*?) summary\.json is written last/.exec(help)?.[1] ?? '';
+    const named = new Set(listed.match(/\b[a-z]+(?:_[a-z]+)*\b/g));
+    expect(keys.filter((key) => !named.has(key))).toEqual([]);
+    expect(keys).toEqual(
+      expect.arrayContaining(['rows', 'runs', 'size', 'variance_ratio', 'variance_verdict', 'intervals', 'calibration']),
+    );
+  });
+
   it('prints help and exits 0', async () => {
     const { code, stdout } = await cli('simulate', '--help');
     expect(code).toBe(0);
@@ -712,7 +731,7 @@ describe('bad input: a typed error naming the argument, exit 1, nothing written'
     [
       'a negative clip, even for random labelling',
       async () => ['--model-scores', files.f, '--labels', files.y, '--acquisition', 'iid', '--clip=-0.1'],
-      /--clip: expected a clip fraction in \(0, 1\) \(0 only under the reference numerics\): every item needs a proposal probability above 0, got -0\.1/,
+      /--clip: expected a clip fraction in \(0, 1\) \(0 only under --numerics reference\): every item needs a proposal probability above 0, got -0\.1/,
     ],
     [
       'surrogate acquisition without surrogate scores',

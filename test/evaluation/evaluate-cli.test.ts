@@ -241,7 +241,7 @@ describe('active-testing evaluate on bad input leaves nothing behind', () => {
     [
       '--instruction and --instruction-file',
       ['--instruction', 'x', '--instruction-file', good],
-      /^--instruction-file: expected no instruction/,
+      /^--instruction-file: expected no --instruction beside it: the instruction or its file$/,
     ],
   ];
 

@@ -214,7 +214,7 @@ describe('resolveExperimentConfig', () => {
     // while the grid is read, before any scoring.
     const truthful = { ...files, settings: [{ acquisition: 'true-loss', clip: 0 }] };
     expect(inputError(() => resolveExperimentConfig(truthful, base)).message).toBe(
-      'settings[0].clip: expected a clip fraction in (0, 1) (0 only under the reference numerics): every item needs a proposal probability above 0, got 0',
+      "settings[0].clip: expected a clip fraction in (0, 1) (0 only under numerics: 'reference'): every item needs a proposal probability above 0, got 0",
     );
     expect(resolveExperimentConfig({ ...truthful, numerics: 'reference' }, base).settings[0].clip).toBe(0);
     expect(

@@ -269,7 +269,12 @@ describe('report refuses what would be a misleading table', () => {
     expectOneLine(run);
     expect(run.code).toBe(1);
     expect(run.stderr.trim()).toBe(
-      `active-testing report: dirs: expected simulate or experiment output folders, got "${missing}" (it does not exist)`,
+      `active-testing report: DIR: expected simulate or experiment output folders, got "${missing}" (it does not exist)`,
+    );
+    // Named as the usage line names the folders (DIR...), never by the library's `dirs`.
+    const twice = await runCliCaptured(['report', root, root, '--out', join(root, 'rep-twice')]);
+    expect(twice.stderr.trim()).toBe(
+      `active-testing report: DIR: expected each folder once (the same runs would be two rows), got "${root}" (twice)`,
     );
     expect(existsSync(missing)).toBe(false);
   });

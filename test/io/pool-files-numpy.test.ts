@@ -91,7 +91,11 @@ describe.skipIf(!hasNumpy)('pool files written by numpy', () => {
       `surrogateScores: ${file('f8_nan')}: row 2 (counting from 0): expected finite values, got NaN`,
     );
     await expect(loadCalibrationSet(file('f8_nan'), file('y_i8'))).rejects.toThrow(
-      `--calibration-scores: ${file('f8_nan')}: row 2 (counting from 0): expected finite values, got NaN`,
+      `calibration.scores: ${file('f8_nan')}: row 2 (counting from 0): expected finite values, got NaN`,
     );
+    // Named by the library's key by default; the command line passes its flags.
+    await expect(
+      loadCalibrationSet(file('f8_nan'), file('y_i8'), { scores: '--calibration-scores', labels: '--calibration-labels' }),
+    ).rejects.toThrow(`--calibration-scores: ${file('f8_nan')}: row 2`);
   });
 });

@@ -1,8 +1,12 @@
-import { describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { InputError } from '../../src/errors.js';
 import { redactSecrets } from '../../src/io/redact.js';
 import { OpenAIBackend } from '../../src/model/backends/openai.js';
 import { isOpenAIModelSpec, parseOpenAIModelSpec } from '../../src/model/backends/openaiTarget.js';
+import { runCliCaptured } from '../helpers/cli.js';
 
 describe('parseOpenAIModelSpec', () => {
   it('splits the base URL, the server root and the model name', () => {
@@ -34,6 +38,23 @@ describe('parseOpenAIModelSpec', () => {
       expect(() => parseOpenAIModelSpec(spec, { env: {}, apiKeyEnv })).toThrow(InputError);
       expect(() => parseOpenAIModelSpec(spec, { env: {}, apiKeyEnv })).toThrow(message);
     }
+  });
+
+  it('names apiKeyEnv by its key in a refused URL, and --api-key-env on the command line', async () => {
+    const credentials = 'openai:http://user:pw@h:1/v1#m';
+    expect(() => parseOpenAIModelSpec(credentials, { env: {} })).toThrow(
+      /without credentials in the URL: put the key in OPENAI_API_KEY \(or the variable named by apiKeyEnv\), got "openai:http:\/\/\*\*\*@h:1\/v1#m"$/,
+    );
+    expect(() => parseOpenAIModelSpec('openai:http://h:1/v1?key=1#m', { env: {} })).toThrow(
+      /a key goes in OPENAI_API_KEY or the variable named by apiKeyEnv\)/,
+    );
+    const dir = mkdtempSync(join(tmpdir(), 'at-target-'));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+    const data = join(dir, 'pool.tsv');
+    writeFileSync(data, 'sentence\tlabel\na\t0\nb\t1\n');
+    const run = await runCliCaptured(['evaluate', '--model', credentials, '--data', data, '--classes', 'a,b', '--out', join(dir, 'out')]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/^active-testing evaluate: --model: expected .*\(or the variable named by --api-key-env\), got "openai:/);
   });
 
   it('refuses a spec or a backend target of the wrong kind from JavaScript with an InputError', () => {

@@ -167,7 +167,11 @@ const refusals: Array<[string, () => unknown, RegExp]> = [
     () => summaryTable([], null, { thresholds: [50, 0] }),
     /^thresholds: expected integers ≥ 1, comma-separated, got \[50, 0\]/,
   ],
-  ['summaryTable confidence', () => summaryTable([], null, { confidence: Number.NaN }), /^confidence: expected a number > 0, got NaN/],
+  [
+    'summaryTable confidence',
+    () => summaryTable([], null, { confidence: Number.NaN }),
+    /^confidence: expected a multiple of σ ≥ 1 \(1\.96 for a 95% band\), got NaN/,
+  ],
   [
     'acquisitionValues name',
     () => acquisitionValues('surogate-ce' as never, { ...pool }, { temperature: null, eps: 1e-15, flags: NUMERICS_FLAGS.default }),

@@ -35,6 +35,11 @@ import {
 } from '../../src/options/schema.js';
 import { ActiveTestingSession, type CreateSessionOptions } from '../../src/session/session.js';
 
+/** A valid number for a number option: 0.5, or above the minimum where that is higher (a multiple of σ ≥ 1). */
+function sampleNumber(spec: OptionDeclaration['value']): number {
+  return spec.kind === 'number' && spec.min >= 0.5 ? spec.min + 1 : 0.5;
+}
+
 /** A valid command-line text for each option with a value, by the kind of its value. */
 function sampleText(d: OptionDeclaration): string {
   switch (d.value.kind) {
@@ -42,7 +47,7 @@ function sampleText(d: OptionDeclaration): string {
       return String(d.value.min + 1);
     case 'number':
     case 'temperature':
-      return '0.5';
+      return String(sampleNumber(d.value));
     case 'choice':
       return d.value.choices('simulate')[0]!;
     case 'bootstrap':
@@ -67,7 +72,7 @@ function sampleJson(d: OptionDeclaration, context: 'grid' | 'setting' | 'evaluat
       return d.value.min + 1;
     case 'number':
     case 'temperature':
-      return 0.5;
+      return sampleNumber(d.value);
     case 'choice':
       return d.value.choices(context)[context === 'setting' ? 3 : 0];
     case 'bootstrap':
@@ -536,7 +541,11 @@ describe('registries and the shared proposal rules', () => {
   it('refuses a defensive weight where the registry says the acquisition takes none, everywhere', () => {
     expect(() => resolveSimulationOptions({ acquisition: 'adaptive', defensive: 0.2 }, 3, true)).toThrow(InputError);
     expect(() => resolveSimulationOptions({ acquisition: 'iid', defensive: 0.2 }, 3, true)).toThrow(
-      /^defensive: expected no defensive weight with iid/,
+      /^defensive: expected no defensive weight with iid acquisition, got 0\.2$/,
+    );
+    // iid that no one asked for says why it is the proposal.
+    expect(() => resolveSimulationOptions({ defensive: 0.2 }, 3, false)).toThrow(
+      "defensive: expected no defensive weight with iid acquisition, the default without surrogateScores (give them to mix a surrogate's proposal with uniform), got 0.2",
     );
     expect(() => resolveProposal({ ...request, acquisition: 'adaptive', defensive: 0.2 }, 'setting', (n) => `settings[0].${n}`)).toThrow(
       /^settings\[0\]\.defensive/,

@@ -31,7 +31,9 @@ describe('writeReport with a baseline the inputs do not have', () => {
     for (const baseline of ['Random', 'surrogate-ce · LURE · clip 0.1']) {
       const error = await writeReport([random, active], { out, baseline }).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(InputError);
-      expect((error as Error).message).toBe(`baseline: expected one of the random-labelling settings "Random (i.i.d.)", got "${baseline}"`);
+      expect((error as Error).message).toBe(
+        `baseline: expected a random-labelling setting, by its name, folder name or acquisition (iid, where one setting has it): "Random (i.i.d.)" (folder random), got "${baseline}"`,
+      );
     }
     expect(curvesComputed).toBe(0);
     expect(existsSync(join(out, 'summary.json'))).toBe(false);

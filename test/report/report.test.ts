@@ -270,14 +270,33 @@ describe('writeReport', () => {
     writeFakeSimulation(otherPool, { acquisition: 'iid', estimator: 'iid', noise: 0.5, trueRisk: 0.7, rows: 10 });
     await expect(writeReport([dirs.random, otherPool], { out: join(root, 'r2') })).rejects.toBeInstanceOf(InputError);
     await expect(writeReport([dirs.random], { out: join(root, 'r3'), baseline: 'nope' })).rejects.toThrow(
-      /baseline: expected one of the random-labelling settings "Random \(i\.i\.d\.\)", got "nope"/,
+      'baseline: expected a random-labelling setting, by its name, folder name or acquisition (iid, where one setting has it): "Random (i.i.d.)" (folder iid), got "nope"',
     );
     // A setting that is not random labelling is no baseline: the table's words say random labelling.
     const active = (await writeReport([dirs.random, dirs.active], { out: join(root, 'r4') })).table.settings.find(
       (s) => s.acquisition !== 'iid',
     )!.name;
     await expect(writeReport([dirs.random, dirs.active], { out: join(root, 'r5'), baseline: active })).rejects.toThrow(
-      `baseline: expected one of the random-labelling settings "Random (i.i.d.)", got "${active}"`,
+      `baseline: expected a random-labelling setting, by its name, folder name or acquisition (iid, where one setting has it): "Random (i.i.d.)" (folder iid), got "${active}"`,
+    );
+  });
+
+  it('takes the baseline by its name, its folder name, or its acquisition where one setting has it', async () => {
+    const parent = join(root, 'two-random');
+    const grid = join(parent, 'random-i.i.d.');
+    const other = join(parent, 'random-b');
+    writeFakeSimulation(grid, { acquisition: 'iid', estimator: 'iid', noise: 0.6, seed: 1 });
+    writeFakeSimulation(other, { acquisition: 'iid', estimator: 'iid', noise: 0.4, seed: 2 });
+    const baseline = async (inputs: string[], name: string, folder: string) =>
+      (await writeReport(inputs, { out: join(root, folder), baseline: name })).table.baseline;
+    const both = await writeReport([grid, other], { out: join(root, 'two-random-names') });
+    const [gridName, otherName] = both.table.settings.map((s) => s.name);
+    expect(await baseline([grid, other], 'random-b', 'by-folder')).toBe(otherName);
+    expect(await baseline([grid, other], gridName!, 'by-name')).toBe(gridName);
+    expect(await baseline([grid], 'iid', 'by-acquisition')).toBe('Random (i.i.d.)');
+    // iid names both: not a choice; the message lists what would be.
+    await expect(baseline([grid, other], 'iid', 'by-acquisition-2')).rejects.toThrow(
+      `baseline: expected a name of one setting only, by its name, folder name or acquisition (iid, where one setting has it): ${JSON.stringify(gridName)} (folder random-i.i.d.), ${JSON.stringify(otherName)} (folder random-b), got "iid"`,
     );
   });
 
@@ -305,7 +324,10 @@ describe('writeReport', () => {
     const report = (options: object) => writeReport([dirs.random], { out: join(root, 'r6'), ...options });
     await expect(report({ thresholds: [0] })).rejects.toThrow(/^thresholds: expected integers ≥ 1/);
     await expect(report({ thresholds: [2.5] })).rejects.toThrow(/^thresholds: expected integers ≥ 1/);
-    await expect(report({ confidence: -1 })).rejects.toThrow(/^confidence: expected a number > 0, got -1/);
+    await expect(report({ confidence: -1 })).rejects.toThrow('confidence: expected a multiple of σ ≥ 1 (1.96 for a 95% band), got -1');
+    // A level where a multiple of σ is meant would draw ± 0.95σ under a "95%" reading.
+    await expect(report({ confidence: 0.95 })).rejects.toThrow('confidence: expected a multiple of σ ≥ 1 (1.96 for a 95% band), got 0.95');
+    await expect(report({ confidence: 0.99 })).rejects.toThrow('confidence: expected a multiple of σ ≥ 1 (2.58 for a 99% band), got 0.99');
     await expect(report({ smoothing: 0 })).rejects.toThrow(/^smoothing: expected an integer ≥ 1, got 0/);
     await expect(report({ smoothing: 1.5 })).rejects.toThrow(/^smoothing: expected an integer ≥ 1, got 1.5/);
     await expect(report({ treshold: [50] })).rejects.toThrow(/^treshold: expected a known option, did you mean thresholds\?/);

@@ -219,7 +219,10 @@ describe('active-testing label: scripted use and bad input', () => {
     await writeNpy(wrong, { data: new Float64Array(30), shape: [10, 3], dtype: 'f8' });
     const mismatch = run([...createArgs(files, session, 0).map((a) => (a === files.modelScores ? wrong : a)), '--answers', files.data]);
     expect(mismatch.status).toBe(1);
-    expect(mismatch.stderr).toMatch(/--model-scores: expected 20×2 scores/);
+    // The counts in the text name the flag too, as the message's start does.
+    expect(mismatch.stderr).toBe(
+      'active-testing label: --model-scores: expected 20×2 scores (one row per text, one column per class; texts: 20, --model-scores: 10), got the shape 10×3\n',
+    );
     const badClip = run([...createArgs(files, session, 0), '--clip', '1.5', '--answers', files.data]);
     expect(badClip.status).toBe(2);
     expect(badClip.stderr).toMatch(/--clip: expected a clip fraction in \(0, 1\), got "1.5"/);
@@ -242,6 +245,21 @@ describe('active-testing label: scripted use and bad input', () => {
     );
     expect(existsSync(session)).toBe(false);
     expect(readdirSync(files.dir).filter((f) => f.startsWith('b.session'))).toEqual([]);
+  });
+
+  it('stops at an item the answers file has no row for, saying how to go on', async () => {
+    const files = await writePoolFiles(20, 4);
+    const session = join(files.dir, 'partial.session');
+    const answers = join(files.dir, 'partial.tsv');
+    writeFileSync(answers, 'id\tlabel\n');
+    const stopped = run([...createArgs(files, session, 0), '--answers', answers, '--max-labels', '3']);
+    expect(stopped.status).toBe(1);
+    const id = /^active-testing label: no answer for item (\S+);/.exec(stopped.stderr)?.[1];
+    expect(files.ids).toContain(id);
+    expect(stopped.stderr).toBe(
+      `active-testing label: no answer for item ${id}; stopping (the session is saved): add a row for ${id} to ${answers} ` +
+        'and run again, or label it interactively (without --answers)\n',
+    );
   });
 
   it('refuses a pool row without its text or id, naming the line and column, before creating the session', async () => {

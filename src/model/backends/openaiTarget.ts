@@ -61,7 +61,8 @@ export function parseOpenAIModelSpec(
     registerSecret(decodeURIComponent(url.password));
     throw new InputError({
       argument: 'model',
-      expected: `${expected}, without credentials in the URL: put the key in OPENAI_API_KEY (or the variable named by --api-key-env)`,
+      expected: (naming) =>
+        `${expected}, without credentials in the URL: put the key in OPENAI_API_KEY (or the variable named by ${naming.option('apiKeyEnv')})`,
       received: printableSpec(spec),
     });
   }
@@ -71,7 +72,8 @@ export function parseOpenAIModelSpec(
   if (urlText.includes('?')) {
     throw new InputError({
       argument: 'model',
-      expected: `${expected}, without a query string: request paths are appended to the base URL (a key goes in OPENAI_API_KEY or the variable named by --api-key-env)`,
+      expected: (naming) =>
+        `${expected}, without a query string: request paths are appended to the base URL (a key goes in OPENAI_API_KEY or the variable named by ${naming.option('apiKeyEnv')})`,
       received: printableSpec(spec),
     });
   }
