@@ -252,10 +252,10 @@ export function smoothCurve(values: readonly (number | null)[], length: number):
   return out;
 }
 
-/** The row with labels nearest to `target` (the lower one on a tie). */
-export function nearestRow(labels: Float64Array, target: number): number {
+/** The row with labels nearest to `count` (the lower one on a tie). */
+export function nearestRow(labels: Float64Array, count: number): number {
   let best = 0;
-  for (let r = 1; r < labels.length; r++) if (Math.abs(labels[r] - target) < Math.abs(labels[best] - target)) best = r;
+  for (let r = 1; r < labels.length; r++) if (Math.abs(labels[r] - count) < Math.abs(labels[best] - count)) best = r;
   return best;
 }
 

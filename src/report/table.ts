@@ -16,8 +16,8 @@ export const DEFAULT_THRESHOLDS: readonly number[] = [50, 100, 200, 400];
 /** One setting's numbers at one label count. */
 export interface SummaryCell {
   /** The label count asked for. */
-  target: number;
-  /** Labels of the nearest recorded row (`null` when the setting stops short of the target by more than a step). */
+  threshold: number;
+  /** Labels of the nearest recorded row (`null` when the setting stops short of the threshold by more than a step). */
   labels: number | null;
   /** 0-based row of estimates.npy the numbers come from. */
   row: number | null;
@@ -118,15 +118,15 @@ export function summaryTable(
  * labels), the most labels a setting recorded: a table of empty columns would say nothing.
  */
 function defaultThresholds(curves: readonly SettingCurves[]): readonly number[] {
-  const reached = DEFAULT_THRESHOLDS.some((target) => curves.some((c) => recordedRow(c.setting.labels, target) !== null));
+  const reached = DEFAULT_THRESHOLDS.some((threshold) => curves.some((c) => recordedRow(c.setting.labels, threshold) !== null));
   if (reached || curves.length === 0) return DEFAULT_THRESHOLDS;
   return [Math.max(...curves.map((c) => c.setting.labels[c.setting.labels.length - 1] as number))];
 }
 
-/** The row whose label count is within a step of `target`, or null when the runs stop short of it. */
-function recordedRow(labels: Float64Array, target: number): number | null {
-  const row = nearestRow(labels, target);
-  return Math.abs(labels[row] - target) >= labelStep(labels) ? null : row;
+/** The row whose label count is within a step of `threshold`, or null when the runs stop short of it. */
+function recordedRow(labels: Float64Array, threshold: number): number | null {
+  const row = nearestRow(labels, threshold);
+  return Math.abs(labels[row] - threshold) >= labelStep(labels) ? null : row;
 }
 
 function labelStep(labels: Float64Array): number {
@@ -134,20 +134,25 @@ function labelStep(labels: Float64Array): number {
 }
 
 /**
- * The row a cell reports for `target`: the recorded one, unless random labelling has no row at
+ * The row a cell reports for `threshold`: the recorded one, unless random labelling has no row at
  * its label count (it ran with another --step) while another row within the coarser of the two
  * steps has one; then that row, so that the relative columns compare as the others do rather than
  * stay empty. `compared[r]` is null where random labelling has no counterpart of row r.
  */
-function cellRow(labels: Float64Array, target: number, compared: readonly (number | null)[] | null, baselineStep: number): number | null {
-  const row = recordedRow(labels, target);
-  // A target the setting's own rows stop short of stays empty.
+function cellRow(
+  labels: Float64Array,
+  threshold: number,
+  compared: readonly (number | null)[] | null,
+  baselineStep: number,
+): number | null {
+  const row = recordedRow(labels, threshold);
+  // A threshold the setting's own rows stop short of stays empty.
   if (row === null || compared === null || compared[row] !== null) return row;
   let nearest = -1;
   for (let r = 0; r < labels.length; r++) {
-    if (compared[r] !== null && (nearest === -1 || Math.abs(labels[r] - target) < Math.abs(labels[nearest] - target))) nearest = r;
+    if (compared[r] !== null && (nearest === -1 || Math.abs(labels[r] - threshold) < Math.abs(labels[nearest] - threshold))) nearest = r;
   }
-  return nearest !== -1 && Math.abs(labels[nearest] - target) < Math.max(labelStep(labels), baselineStep) ? nearest : row;
+  return nearest !== -1 && Math.abs(labels[nearest] - threshold) < Math.max(labelStep(labels), baselineStep) ? nearest : row;
 }
 
 function summarise(curves: SettingCurves, baseline: SettingCurves | null, thresholds: readonly number[]): SummarySetting {
@@ -157,11 +162,11 @@ function summarise(curves: SettingCurves, baseline: SettingCurves | null, thresh
   const labels = setting.labels;
   const kinds = INTERVAL_KINDS.filter((kind) => setting.intervals?.[kind] !== undefined);
   const baselineStep = baseline ? labelStep(baseline.setting.labels) : 1;
-  const cells = thresholds.map((target): SummaryCell => {
-    const row = cellRow(labels, target, relativeMse, baselineStep);
+  const cells = thresholds.map((threshold): SummaryCell => {
+    const row = cellRow(labels, threshold, relativeMse, baselineStep);
     if (row === null) {
       return {
-        target,
+        threshold,
         labels: null,
         row: null,
         mse: null,
@@ -173,7 +178,7 @@ function summarise(curves: SettingCurves, baseline: SettingCurves | null, thresh
       };
     }
     return {
-      target,
+      threshold,
       labels: labels[row],
       row,
       mse: curves.mse[row],
@@ -353,7 +358,7 @@ function hasWidth(halfWidth: number, scale: number): boolean {
 
 function formatCell(cell: SummaryCell, value: number | null, format: (v: number) => string): string {
   if (value === null || cell.labels === null) return '–';
-  return cell.labels === cell.target ? format(value) : `${format(value)} (${cell.labels})`;
+  return cell.labels === cell.threshold ? format(value) : `${format(value)} (${cell.labels})`;
 }
 
 /** Four significant digits in exponent notation, so that a column of errors reads at a glance. */

@@ -44,9 +44,9 @@ describe('relative error figure: random labelling recorded every 10 labels, acti
   it("fills the summary table's relative column from the nearest label count both recorded (51 for 50)", async () => {
     const { random, active, out } = await reportOfTwoSteps('table');
     const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
-    const cells = summary.settings[1].cells as Array<{ target: number; labels: number; mse: number; relativeMse: number | null }>;
+    const cells = summary.settings[1].cells as Array<{ threshold: number; labels: number; mse: number; relativeMse: number | null }>;
     // Random labelling has 41, 51, …, 391: each column takes active testing's row at the nearest of them.
-    expect(cells.map((c) => [c.target, c.labels])).toEqual([
+    expect(cells.map((c) => [c.threshold, c.labels])).toEqual([
       [50, 51],
       [100, 101],
       [200, 201],

@@ -96,13 +96,13 @@ describe('writeReport', () => {
     }
     for (const setting of table.settings) {
       for (const cell of setting.cells) {
-        expect(cell.labels).toBe(cell.target);
-        expect(cell.row).toBe(cell.target - 1);
+        expect(cell.labels).toBe(cell.threshold);
+        expect(cell.row).toBe(cell.threshold - 1);
         const raw = await recompute(setting.dir, cell.row as number, 0.4);
         expect(cell.mse).toBeCloseTo(raw.mse, 14);
         expect(Math.abs((cell.mse as number) - raw.mse)).toBeLessThanOrEqual(1e-12 * raw.mse);
         expect(Math.abs((cell.medianSe as number) - raw.median)).toBeLessThanOrEqual(1e-12 * raw.median);
-        const relative = raw.mse / (randomRows.get(cell.target) as number);
+        const relative = raw.mse / (randomRows.get(cell.threshold) as number);
         expect(Math.abs((cell.relativeMse as number) - relative)).toBeLessThanOrEqual(1e-12 * relative);
         expect(cell.coverage).toBe(raw.coverage);
       }

@@ -6,7 +6,7 @@ const TRUE_RISK = 0.6362;
 /** A cell at `labels` labels whose sequence and bootstrap have these median half-widths. */
 function cell(labels: number, anytime: number, bootstrap: number): SummaryCell {
   return {
-    target: labels,
+    threshold: labels,
     labels,
     row: labels - 1,
     mse: 0,
