@@ -16,6 +16,28 @@ const ERROR_BRAND = Symbol.for('active-testing.error');
  */
 export class ActiveTestingError extends Error {
   override name = 'ActiveTestingError';
+  readonly #wording: string | ((naming: OptionNaming) => string);
+
+  /**
+   * `message` may be a function of an `OptionNaming` where it names options (a force hint): the
+   * error's `message` then names them by their library keys, and `namedBy` as another reader
+   * knows them.
+   */
+  constructor(message?: string | ((naming: OptionNaming) => string), options?: { cause?: unknown }) {
+    super(typeof message === 'function' ? message(LIBRARY_NAMING) : message, options);
+    this.#wording = message ?? '';
+  }
+
+  /**
+   * The message with the options it names named by `naming` (a command's flags), where `message`
+   * names the library's keys.
+   *
+   * @example
+   * new OutputExistsError('out').namedBy({ option: (name) => `--${name}`, setting: (name) => `--${name}` }); // 'out already exists; pass --force to replace it'
+   */
+  namedBy(naming: OptionNaming): string {
+    return typeof this.#wording === 'function' ? this.#wording(naming) : this.message;
+  }
 
   static {
     Object.defineProperty(this.prototype, ERROR_BRAND, { value: true });
@@ -46,8 +68,8 @@ export class ActiveTestingError extends Error {
 export interface OptionNaming {
   /** Option `name` (a library key) as the reader knows it. */
   option(name: string): string;
-  /** Option `name` set to `value`, as the reader would write it. */
-  setting(name: string, value: string | number): string;
+  /** Option `name` set to `value`, as the reader would write it (a switch set by `true`: `--force`). */
+  setting(name: string, value: string | number | boolean): string;
 }
 
 /**
@@ -55,6 +77,7 @@ export interface OptionNaming {
  *
  * @example
  * LIBRARY_NAMING.setting('bootstrap', 'none'); // "bootstrap: 'none'"
+ * LIBRARY_NAMING.setting('force', true); // 'force: true'
  */
 export const LIBRARY_NAMING: OptionNaming = {
   option: (name) => name,
@@ -114,7 +137,7 @@ export class InputError extends ActiveTestingError implements RowError {
   readonly #details: InputErrorDetails;
 
   constructor(details: InputErrorDetails) {
-    super(describeInput(details, LIBRARY_NAMING));
+    super((naming) => describeInput(details, naming));
     this.#details = details;
     this.argument = details.argument;
     this.expected = typeof details.expected === 'string' ? details.expected : details.expected(LIBRARY_NAMING);
@@ -134,7 +157,7 @@ export class InputError extends ActiveTestingError implements RowError {
    * const error = new InputError({ argument: 'iclData', expected: (n) => `${n.option('iclExamples')} ≥ 1` });
    * error.namedBy({ option: (name) => `--${name}`, setting: (name, value) => `--${name} ${value}` }); // '--iclData: expected --iclExamples ≥ 1'
    */
-  namedBy(naming: OptionNaming): string {
+  override namedBy(naming: OptionNaming): string {
     return describeInput({ ...this.#details, argument: naming.option(this.argument) }, naming);
   }
 }
@@ -225,7 +248,8 @@ function isRowError(error: unknown): error is ActiveTestingError & RowError {
 /**
  * A file that cannot be read or parsed (unreadable `.npy`, malformed TSV row, ...). `argument`,
  * when known, is the option or key that named the file (`--model-scores`, `modelScores`): the
- * message starts with it, as an `InputError`'s does. `options.cause` keeps the error that the
+ * message starts with it, as an `InputError`'s does. `reason` may be a function of an
+ * `OptionNaming` where it names options (a force hint). `options.cause` keeps the error that the
  * reason reports (an `InputError` naming a key of the file, with what it expected).
  *
  * @example
@@ -233,41 +257,48 @@ function isRowError(error: unknown): error is ActiveTestingError & RowError {
  */
 export class FileFormatError extends ActiveTestingError {
   override name = 'FileFormatError';
+  /** Why the file cannot be read, naming options by their library keys. */
+  readonly reason: string;
   constructor(
     readonly path: string,
-    readonly reason: string,
+    reason: string | ((naming: OptionNaming) => string),
     readonly argument?: string,
     // ES2022's `ErrorOptions` spelt out: a project whose lib is older could not read that name.
     options?: { cause?: unknown },
   ) {
-    super(`${argument === undefined ? '' : `${argument}: `}${path}: ${reason}`, options);
+    super((naming) => {
+      const because = typeof reason === 'string' ? reason : reason(naming);
+      return `${argument === undefined ? '' : `${naming.option(argument)}: `}${path}: ${because}`;
+    }, options);
+    this.reason = typeof reason === 'string' ? reason : reason(LIBRARY_NAMING);
   }
 }
 
 /**
- * The one way a message tells the user how to override a refusal with `force`: the same error
- * reaches command-line users (`--force`) and library callers (`{ force: true }`), so it names both.
+ * The one way a message tells the reader how to override a refusal with `force`, in their words
+ * (`naming`): a command-line user reads `--force`, a library caller `force: true`.
  *
  * @example
- * passForce('replace it'); // 'pass --force (or { force: true }) to replace it'
+ * passForce(LIBRARY_NAMING, 'replace it'); // 'pass force: true to replace it'
  */
-export function passForce(toDo: string): string {
-  return `pass --force (or { force: true }) to ${toDo}`;
+export function passForce(naming: OptionNaming, toDo: string): string {
+  return `pass ${naming.setting('force', true)} to ${toDo}`;
 }
 
 /**
- * Refusal to replace existing results without an explicit `force`.
+ * Refusal to replace existing results without an explicit `force`. `hint`, what to do instead, may
+ * be a function of an `OptionNaming` (as `passForce` is), so that `namedBy` words it for its reader.
  *
  * @example
- * new OutputExistsError('runs/sst2').message; // 'runs/sst2 already exists; pass --force (or { force: true }) to replace it'
+ * new OutputExistsError('runs/sst2').message; // 'runs/sst2 already exists; pass force: true to replace it'
  */
 export class OutputExistsError extends ActiveTestingError {
   override name = 'OutputExistsError';
   constructor(
     readonly path: string,
-    hint = passForce('replace it'),
+    hint: string | ((naming: OptionNaming) => string) = (naming) => passForce(naming, 'replace it'),
   ) {
-    super(`${path} already exists; ${hint}`);
+    super((naming) => `${path} already exists; ${typeof hint === 'string' ? hint : hint(naming)}`);
   }
 }
 
@@ -291,7 +322,10 @@ export class InterruptedOutputError extends OutputExistsError {
     what: string,
   ) {
     const listed = files.length > 3 ? `${files.slice(0, 3).join(', ')} and ${files.length - 3} more` : files.join(', ');
-    super(path, `it holds an interrupted ${what}: ${listed} without ${commitMarker} (written last); ${passForce('start over')}`);
+    super(
+      path,
+      (naming) => `it holds an interrupted ${what}: ${listed} without ${commitMarker} (written last); ${passForce(naming, 'start over')}`,
+    );
   }
 }
 

@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { InputError, ReceivedKind } from '../src/errors.js';
+import {
+  ActiveTestingError,
+  FileFormatError,
+  InputError,
+  InterruptedOutputError,
+  OutputExistsError,
+  passForce,
+  ReceivedKind,
+} from '../src/errors.js';
 import { simulate } from '../src/simulate/simulate.js';
 import { simulationInput, syntheticPool } from './acquisition/synthetic-pool.js';
 
@@ -73,5 +81,38 @@ describe('InputError names the options it mentions in its reader’s words', () 
     expect(error.expected).toBe("at most size (not bootstrap: 'none')");
     expect(error.namedBy(flags)).toBe('--step: expected at most --size (not --bootstrap none), got 9');
     expect(error.atRow(3).namedBy(flags)).toBe('--step (row 3): expected at most --size (not --bootstrap none), got 9');
+  });
+});
+
+describe('a refusal that force overrides names force in its reader’s words', () => {
+  const flags = {
+    option: (name: string) => `--${name}`,
+    setting: (name: string, value: string | number | boolean) => (value === true ? `--${name}` : `--${name} ${value}`),
+  };
+
+  it('by the library key in its message, by the naming given to namedBy', () => {
+    const exists = new OutputExistsError('out/scores.npy');
+    expect(exists.message).toBe('out/scores.npy already exists; pass force: true to replace it');
+    expect(exists.namedBy(flags)).toBe('out/scores.npy already exists; pass --force to replace it');
+    const interrupted = new InterruptedOutputError('out', ['estimates.npy'], 'summary.json', 'run');
+    expect(interrupted.message).toBe(
+      'out already exists; it holds an interrupted run: estimates.npy without summary.json (written last); pass force: true to start over',
+    );
+    expect(interrupted.namedBy(flags)).toBe(
+      'out already exists; it holds an interrupted run: estimates.npy without summary.json (written last); pass --force to start over',
+    );
+  });
+
+  it('in a file error too, naming the option that named the file; its reason in library words', () => {
+    const error = new FileFormatError('run/.partial.json', (naming) => `not JSON; ${passForce(naming, 'start fresh')}`, 'checkpoint');
+    expect(error.message).toBe('checkpoint: run/.partial.json: not JSON; pass force: true to start fresh');
+    expect(error.reason).toBe('not JSON; pass force: true to start fresh');
+    expect(error.namedBy(flags)).toBe('--checkpoint: run/.partial.json: not JSON; pass --force to start fresh');
+  });
+
+  it('an error without options to name reads the same to everyone', () => {
+    const error = new OutputExistsError('splits.json', 'remove it or use another folder');
+    expect(error.namedBy(flags)).toBe(error.message);
+    expect(new ActiveTestingError('plain').namedBy(flags)).toBe('plain');
   });
 });

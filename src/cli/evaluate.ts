@@ -1,8 +1,9 @@
 import { evaluateToFolder, hasScoredCheckpoint, outcomeWarnings } from '../evaluation/evaluate.js';
 import { resolveEvaluateOptions, type EvaluateOptions } from '../evaluation/evaluate-options.js';
-import { cliFlag, optionHelp } from '../options/schema.js';
+import { optionHelp } from '../options/schema.js';
 import { assertFolderWritable } from '../io/atomic.js';
 import { type Command, EXIT_CODES_HELP } from './command.js';
+import { commandNaming } from './naming.js';
 import { remoteProgressReporter } from './openai-backend.js';
 import { checkRequired, commandFlags, commandValues, parseOptions, schemaValues } from './options.js';
 import { progressBar, type ProgressReporter } from './progress.js';
@@ -67,7 +68,7 @@ export const evaluateCommand: Command = {
           ...run,
           out,
           force: given.force === true,
-          optionName: cliFlag,
+          naming: commandNaming('evaluate'),
           signal,
           onProgress: (done, total) => {
             scored = { done, total };
@@ -77,7 +78,7 @@ export const evaluateCommand: Command = {
       () => (scored === undefined ? undefined : `after ${scored.done} of ${formatCount(scored.total, 'item')}`),
     ).finally(() => progress.finish());
     // Counted over the whole run: a resumed run's earlier part is kept in its checkpoint, finished results in meta.json.
-    for (const warning of outcomeWarnings(outcome, cliFlag)) console.error(`warning: ${warning}`);
+    for (const warning of outcomeWarnings(outcome, commandNaming('evaluate'))) console.error(`warning: ${warning}`);
     if (outcome.alreadyComplete) console.log(`${out}: results of this configuration are already complete`);
     else
       console.log(`${formatCount(outcome.n, 'item')}: accuracy ${outcome.accuracy.toFixed(4)}, loss ${outcome.loss.toFixed(4)} -> ${out}`);

@@ -1,18 +1,11 @@
-import {
-  ActiveTestingError,
-  FileFormatError,
-  InputError,
-  InterruptedError,
-  LIBRARY_NAMING,
-  type OptionNaming,
-  UsageError,
-} from '../errors.js';
-import { cliFlag, commandOptions, COMMAND_CONTEXTS, optionNames, unknownFlagHint, type CommandName } from '../options/schema.js';
+import { ActiveTestingError, InputError, InterruptedError, UsageError } from '../errors.js';
+import { COMMAND_CONTEXTS, unknownFlagHint, type CommandName } from '../options/schema.js';
 import { didYouMean } from '../io/suggest.js';
 import { redactSecrets } from '../io/redact.js';
 import { isSystemError, SYSTEM_ERROR_REASONS } from '../io/system-errors.js';
 import { VERSION } from '../version.js';
 import type { Command } from './command.js';
+import { commandNaming } from './naming.js';
 
 // Each command's module (and what it imports: the web server, the model backends, ...) is loaded
 // only when that command runs, so that `simulate` does not pay for the others at start-up.
@@ -131,11 +124,8 @@ export function describeFailure(error: unknown, command: string, env: NodeJS.Pro
   const usageHint = (text: string) => `${text}\nRun \`${helpCommand}\` for usage.`;
   if (error instanceof UsageError) return { message: usageHint(oneLine(error.message)), code: 2 };
   if (error instanceof InputError) return { message: oneLine(namedAsFlag(error, command)), code: 1 };
-  if (error instanceof FileFormatError && error.argument !== undefined) {
-    return { message: oneLine(flagNamed(error.argument, error.message, command)), code: 1 };
-  }
   if (error instanceof InterruptedError) return { message: oneLine(error.message), code: error.exitCode };
-  if (error instanceof ActiveTestingError) return { message: oneLine(error.message), code: 1 };
+  if (error instanceof ActiveTestingError) return { message: oneLine(namedByCommand(error, command)), code: 1 };
   if (error instanceof TypeError && 'code' in error && String((error as { code: unknown }).code).startsWith('ERR_PARSE_ARGS')) {
     return { message: usageHint(oneLine(error.message)), code: 2 };
   }
@@ -151,13 +141,6 @@ export function describeFailure(error: unknown, command: string, env: NodeJS.Pro
   return { message: `unexpected error: ${oneLine(text)} (set ACTIVE_TESTING_DEBUG=1 to see where it happened)`, code: 1 };
 }
 
-/** The flags of the calibration set, by the library's names of it and of its parts. */
-const CALIBRATION_FLAGS: Readonly<Record<string, string>> = {
-  calibration: '--calibration-scores',
-  'calibration.scores': '--calibration-scores',
-  'calibration.labels': '--calibration-labels',
-};
-
 /**
  * The message of a library error about one of the command's options, naming it and every option
  * its text mentions by its flag (`--baseline`, `--clip`) rather than its option name, as the
@@ -172,34 +155,12 @@ function namedAsFlag(error: InputError, command: string): string {
   return error.namedBy(commandNaming(command as CommandName));
 }
 
-/** The positional arguments of commands, by the library's names of them. */
-const POSITIONAL_NAMES: Partial<Record<CommandName, Readonly<Record<string, string>>>> = { report: { dirs: 'DIR' } };
-
 /**
- * Options named as `command` takes them: by its flags (`--icl-examples`, `--bootstrap none`) or
- * positional arguments (`DIR`); an option the command does not take keeps its library name.
+ * The message of a library error naming the options it mentions (the option that named a file,
+ * a force hint) as `command` takes them; before a command is known, by their library keys.
  */
-function commandNaming(command: CommandName): OptionNaming {
-  const contexts = COMMAND_CONTEXTS[command];
-  const hasCalibration = contexts.some((context) => optionNames(context).includes('calibration'));
-  const flags = new Set(commandOptions(command).map(({ declaration }) => declaration.name));
-  const option = (name: string): string => {
-    const positional = POSITIONAL_NAMES[command]?.[name];
-    if (positional !== undefined) return positional;
-    const calibrationFlag = CALIBRATION_FLAGS[name];
-    if (calibrationFlag !== undefined && hasCalibration) return calibrationFlag;
-    return flags.has(name) ? cliFlag(name) : name;
-  };
-  return {
-    option,
-    setting: (name, value) => (flags.has(name) ? `${cliFlag(name)} ${value}` : LIBRARY_NAMING.setting(name, value)),
-  };
-}
-
-/** `message`, which starts with the option name `argument`, starting with its name on `command`'s command line instead. */
-function flagNamed(argument: string, message: string, command: string): string {
-  if (!(command in COMMAND_CONTEXTS) || !message.startsWith(argument)) return message;
-  return commandNaming(command as CommandName).option(argument) + message.slice(argument.length);
+function namedByCommand(error: ActiveTestingError, command: string): string {
+  return command in COMMAND_CONTEXTS ? error.namedBy(commandNaming(command as CommandName)) : error.message;
 }
 
 function oneLine(text: string): string {

@@ -42,7 +42,10 @@ export class ScoreCheckpoint {
         await ScoreCheckpoint.discard(base);
         return null;
       }
-      throw new FileFormatError(`${base}.partial.json`, `unreadable checkpoint (not JSON); remove it, or ${passForce('start fresh')}`);
+      throw new FileFormatError(
+        `${base}.partial.json`,
+        (naming) => `unreadable checkpoint (not JSON); remove it, or ${passForce(naming, 'start fresh')}`,
+      );
     }
   }
 
@@ -87,8 +90,9 @@ export class ScoreCheckpoint {
       if (!discardUnfit) {
         throw new FileFormatError(
           data,
-          `holds ${formatCount(scored, 'row')} of scores, more than the ${formatCount(items, 'item')} to score, so it is not one run's ` +
-            `(two runs on the same folder at once?); remove it, or ${passForce('start fresh')}`,
+          (naming) =>
+            `holds ${formatCount(scored, 'row')} of scores, more than the ${formatCount(items, 'item')} to score, so it is not one run's ` +
+            `(two runs on the same folder at once?); remove it, or ${passForce(naming, 'start fresh')}`,
         );
       }
     }

@@ -6,7 +6,16 @@ import { fetchHubTable, parseHubSpec } from '../dataset/hub.js';
 import { readTable } from '../dataset/read-table.js';
 import { TextClassificationDataset, type DatasetSpec } from '../dataset/text-classification-dataset.js';
 import { filePlace, type Table } from '../dataset/table.js';
-import { CancelledError, FileFormatError, InputError, OutputExistsError, passForce, ReceivedKind } from '../errors.js';
+import {
+  CancelledError,
+  FileFormatError,
+  InputError,
+  LIBRARY_NAMING,
+  type OptionNaming,
+  OutputExistsError,
+  passForce,
+  ReceivedKind,
+} from '../errors.js';
 import { removeStaleTemporaries, writeOutputFolder } from '../io/atomic.js';
 import { faultPoint } from '../io/fault.js';
 import { formatCount } from '../io/format-count.js';
@@ -83,24 +92,25 @@ export interface EvaluateRun {
   onProgress?: (done: number, total: number) => void;
   /**
    * How messages name an option of the schema (`limit`, `iclData`) when results or a checkpoint
-   * of another configuration are refused; default: the name itself. `evaluate` names its flags
-   * (`--limit`), an experiment its grid keys (`evaluate.<step>.limit`).
+   * of another configuration are refused; default: `LIBRARY_NAMING`, the keys themselves.
+   * `evaluate` names its flags (`--limit`), an experiment its grid keys (`evaluate.<step>.limit`).
+   * A refusal's force hint is worded by whoever reads the error (`ActiveTestingError.namedBy`).
    */
-  optionName?: (name: string) => string;
+  naming?: OptionNaming;
 }
 
 /**
  * The warning for an evaluation whose results hold `floored` floored label scores (see
- * `EvaluateOutcome.flooredLabels`), naming the options by `optionName` as `EvaluateRun.optionName`
+ * `EvaluateOutcome.flooredLabels`), naming the options by `naming` as `EvaluateRun.naming`
  * does. Opted into, but each one is a bound, not a score: a run where most labels were floored is
  * not the run meant; `evaluate` and an experiment's evaluate steps say it alike.
  *
  * @example
- * flooredLabelsWarning(1, (name) => name); // "1 label score of this run was not among the top log-probabilities the server returned (topLogprobs) and was floored…"
+ * flooredLabelsWarning(1, LIBRARY_NAMING); // "1 label score of this run was not among the top log-probabilities the server returned (topLogprobs) and was floored…"
  */
-export function flooredLabelsWarning(floored: number, optionName: (name: string) => string): string {
+export function flooredLabelsWarning(floored: number, naming: OptionNaming): string {
   const were = floored === 1 ? 'was' : 'were';
-  return `${formatCount(floored, 'label score')} of this run ${were} not among the top log-probabilities the server returned (${optionName('topLogprobs')}) and ${were} floored to the lowest of them (${optionName('missingLabel')} floor): upper bounds, not the labels' log-probabilities`;
+  return `${formatCount(floored, 'label score')} of this run ${were} not among the top log-probabilities the server returned (${naming.option('topLogprobs')}) and ${were} floored to the lowest of them (${naming.option('missingLabel')} floor): upper bounds, not the labels' log-probabilities`;
 }
 
 /**
@@ -109,11 +119,11 @@ export function flooredLabelsWarning(floored: number, optionName: (name: string)
  * several tokens. `evaluate` and an experiment's evaluate steps print them alike.
  *
  * @example
- * outcomeWarnings({ ...outcome, flooredLabels: 0, multiTokenClasses: [{ name: 'Sci/Tech', tokens: 3 }] }, (name) => name);
+ * outcomeWarnings({ ...outcome, flooredLabels: 0, multiTokenClasses: [{ name: 'Sci/Tech', tokens: 3 }] }, LIBRARY_NAMING);
  * // ['class "Sci/Tech" spans 3 tokens after the prompt: its score is the logit of its first token alone (a class name of one token is scored whole; docs/llm-scoring.md)']
  */
-export function outcomeWarnings(outcome: EvaluateOutcome, optionName: (name: string) => string): string[] {
-  const warnings = outcome.flooredLabels > 0 ? [flooredLabelsWarning(outcome.flooredLabels, optionName)] : [];
+export function outcomeWarnings(outcome: EvaluateOutcome, naming: OptionNaming): string[] {
+  const warnings = outcome.flooredLabels > 0 ? [flooredLabelsWarning(outcome.flooredLabels, naming)] : [];
   const several = outcome.multiTokenClasses;
   if (several.length > 0) {
     const [only] = several;
@@ -231,22 +241,22 @@ function shownValue(value: unknown): string | null {
 
 /**
  * The option or input of `config` that differs from `other`'s, as the user would name it
- * (`optionName`), with the recorded and given values where they are short
+ * (by `naming`), with the recorded and given values where they are short
  * (`--openai-mode (recorded echo, given top-logprobs)`).
  */
-function changedSettings(config: EvaluateConfig, other: unknown, optionName: (name: string) => string): string[] {
+function changedSettings(config: EvaluateConfig, other: unknown, naming: OptionNaming): string[] {
   if (typeof other !== 'object' || other === null) return ['the whole configuration (unreadable)'];
   const recorded = other as Record<string, unknown>;
   const names: Record<string, string> = {
-    data: `the contents of ${optionName('data')}`,
-    icl_data: `the contents of ${optionName('iclData')}`,
+    data: `the contents of ${naming.option('data')}`,
+    icl_data: `the contents of ${naming.option('iclData')}`,
     model: 'the model files',
   };
   const changed: string[] = [];
   for (const [key, value] of Object.entries(config)) {
     if ((SERVED_SCORING_KEYS as readonly string[]).includes(key) && !('openai_mode' in recorded)) {
       changed.push(
-        `the served model's scoring settings (${SERVED_SCORING_KEYS.map((k) => optionName(optionOf(k))).join(', ')}: not recorded by the earlier run)`,
+        `the served model's scoring settings (${SERVED_SCORING_KEYS.map((k) => naming.option(optionOf(k))).join(', ')}: not recorded by the earlier run)`,
       );
     } else if (key === 'inputs') {
       const inputs = (recorded.inputs ?? {}) as Record<string, unknown>;
@@ -256,7 +266,7 @@ function changedSettings(config: EvaluateConfig, other: unknown, optionName: (na
       }
     } else if (JSON.stringify(recorded[key]) !== JSON.stringify(value)) {
       const [before, after] = [shownValue(recorded[key]), shownValue(value)];
-      changed.push(`${optionName(optionOf(key))}${before === null || after === null ? '' : ` (recorded ${before}, given ${after})`}`);
+      changed.push(`${naming.option(optionOf(key))}${before === null || after === null ? '' : ` (recorded ${before}, given ${after})`}`);
     }
   }
   return [...new Set(changed)];
@@ -307,12 +317,7 @@ type FolderState = 'complete' | 'unfinished' | 'ready';
  * and output files without `meta.json` that no checkpoint of this configuration explains. The
  * temporary files of a writer that was killed are removed.
  */
-async function checkOutputFolder(
-  out: string,
-  config: EvaluateConfig,
-  force: boolean,
-  optionName: (name: string) => string,
-): Promise<FolderState> {
+async function checkOutputFolder(out: string, config: EvaluateConfig, force: boolean, naming: OptionNaming): Promise<FolderState> {
   await removeStaleTemporaries(out, OUTPUT_FILES);
   const metaPath = join(out, COMMIT_MARKER);
   const same = (other: unknown) => JSON.stringify(other) === JSON.stringify(config);
@@ -321,13 +326,15 @@ async function checkOutputFolder(
     try {
       meta = JSON.parse(await readFile(metaPath, 'utf8')) as { config?: unknown };
     } catch (error) {
-      throw new FileFormatError(metaPath, `is not readable JSON (${(error as Error).message}); ${passForce('start fresh')}`);
+      const reason = (error as Error).message;
+      throw new FileFormatError(metaPath, (reader) => `is not readable JSON (${reason}); ${passForce(reader, 'start fresh')}`);
     }
     if (same(meta.config) && !force) return 'complete';
     if (!force) {
       throw new OutputExistsError(
         metaPath,
-        `it holds results made with other settings or inputs (changed: ${changedSettings(config, meta.config, optionName).join(', ')}); ${passForce('start fresh')}`,
+        (reader) =>
+          `it holds results made with other settings or inputs (changed: ${changedSettings(config, meta.config, naming).join(', ')}); ${passForce(reader, 'start fresh')}`,
       );
     }
   }
@@ -336,7 +343,8 @@ async function checkOutputFolder(
     if (!force) {
       throw new OutputExistsError(
         join(out, `${CHECKPOINT}.partial.json`),
-        `an unfinished run made with other settings or inputs is there (changed: ${changedSettings(config, pending, optionName).join(', ')}); resuming would mix their scores: rerun with its settings to resume it, write to another output folder, or ${passForce('discard it and start fresh')}`,
+        (reader) =>
+          `an unfinished run made with other settings or inputs is there (changed: ${changedSettings(config, pending, naming).join(', ')}); resuming would mix their scores: rerun with its settings to resume it, write to another output folder, or ${passForce(reader, 'discard it and start fresh')}`,
       );
     }
     await ScoreCheckpoint.discard(join(out, CHECKPOINT));
@@ -347,7 +355,8 @@ async function checkOutputFolder(
   if (pending === null && !force) {
     throw new OutputExistsError(
       join(out, leftover),
-      `without ${COMMIT_MARKER} (written last) it is not finished results, and no checkpoint of this configuration is there to resume; ${passForce('replace it')}`,
+      (reader) =>
+        `without ${COMMIT_MARKER} (written last) it is not finished results, and no checkpoint of this configuration is there to resume; ${passForce(reader, 'replace it')}`,
     );
   }
   return 'unfinished';
@@ -454,8 +463,8 @@ async function evaluateLocked(config: EvaluateConfig, run: EvaluateRun): Promise
   const force = run.force ?? false;
   const prefixCache = run.prefixCache ?? true;
   faultPoint('evaluate:locked');
-  const optionName = run.optionName ?? ((name: string) => name);
-  const state = await checkOutputFolder(out, config, force, optionName);
+  const naming = run.naming ?? LIBRARY_NAMING;
+  const state = await checkOutputFolder(out, config, force, naming);
   if (state === 'complete') {
     const meta = JSON.parse(await readFile(join(out, 'meta.json'), 'utf8')) as {
       n: number;
@@ -499,7 +508,7 @@ async function evaluateLocked(config: EvaluateConfig, run: EvaluateRun): Promise
       // The file too: a header-only table's message would otherwise name only the flag.
       received: new ReceivedKind(
         shotsTookAll
-          ? `the ${formatCount(data.size, 'row')} ${config.limit === null ? 'of' : `that ${optionName('limit')} ${config.limit} kept of`} ${config.data}, all taken as ICL examples (${optionName('iclExamples')} ${config.icl_examples})`
+          ? `the ${formatCount(data.size, 'row')} ${config.limit === null ? 'of' : `that ${naming.option('limit')} ${config.limit} kept of`} ${config.data}, all taken as ICL examples (${naming.option('iclExamples')} ${config.icl_examples})`
           : `${formatCount(data.size, 'row')} in ${config.data}`,
       ),
     });

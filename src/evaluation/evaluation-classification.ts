@@ -259,8 +259,7 @@ export class EvaluationClassification {
     const dir = this.resultsFolder(nbIclExamples);
     const names = ['scores.npy', 'targets.npy', 'metrics.json'].map((n) => `${subset}_set_${n}`);
     if (!options.force) {
-      for (const name of names)
-        if (existsSync(join(dir, name))) throw new OutputExistsError(join(dir, name), 'pass { force: true } to replace it');
+      for (const name of names) if (existsSync(join(dir, name))) throw new OutputExistsError(join(dir, name));
     }
     const data = this.dataset.select(this.subsetRows(subset));
     const config = {

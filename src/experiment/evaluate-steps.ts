@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { InputError, OutputExistsError, ReceivedKind } from '../errors.js';
+import { InputError, type OptionNaming, OutputExistsError, ReceivedKind } from '../errors.js';
 import { evaluateToFolder, outcomeWarnings } from '../evaluation/evaluate.js';
 import {
   checkEvaluateOptions,
@@ -126,7 +126,7 @@ export async function runEvaluateSteps(
     const run = {
       ...settings.run,
       out: folder,
-      optionName: (option: string) => `evaluate.${name}.${option}`,
+      naming: stepNaming(name),
       ...(signal ? { signal } : {}),
     };
     // `force` recomputes a step only where its configuration changed: unchanged results are kept
@@ -143,13 +143,24 @@ export async function runEvaluateSteps(
       // Bad input found while scoring (classes sharing a token, a missing column, too many shots).
       throw inStep(error, name);
     }
-    for (const warning of outcomeWarnings(outcome, run.optionName)) process.stderr.write(`warning: ${warning}\n`);
+    for (const warning of outcomeWarnings(outcome, run.naming)) process.stderr.write(`warning: ${warning}\n`);
     process.stderr.write(
       outcome.alreadyComplete
         ? `${folder}: results of this configuration are already complete\n`
         : `${formatCount(outcome.n, 'item')}: accuracy ${outcome.accuracy.toFixed(4)}, loss ${outcome.loss.toFixed(4)} -> ${folder}\n`,
     );
   }
+}
+
+/**
+ * Options named as the grid file's keys of step `name` (`evaluate.<name>.limit`,
+ * `evaluate.<name>.limit: 5`).
+ */
+function stepNaming(name: string): OptionNaming {
+  return {
+    option: (option) => `evaluate.${name}.${option}`,
+    setting: (option, value) => `evaluate.${name}.${option}: ${JSON.stringify(value)}`,
+  };
 }
 
 /** An option's error, named as the grid file's key of step `name` (`evaluate.<name>.classes`); other errors as they are. */

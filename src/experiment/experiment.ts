@@ -312,7 +312,8 @@ async function checkKeepsFinishedSettings(out: string, grid: ExperimentConfig): 
   const [them, settings] = dropped.length === 1 ? ['it', 'a finished setting'] : ['them', 'finished settings'];
   throw new OutputExistsError(
     path,
-    `it lists ${settings} that this grid leaves out (${dropped.map((s) => JSON.stringify(s.name)).join(', ')}), which report would no longer show; keep ${them} in the grid, or ${passForce(`drop ${them} from the experiment`)} (the folders are kept)`,
+    (naming) =>
+      `it lists ${settings} that this grid leaves out (${dropped.map((s) => JSON.stringify(s.name)).join(', ')}), which report would no longer show; keep ${them} in the grid, or ${passForce(naming, `drop ${them} from the experiment`)} (the folders are kept)`,
   );
 }
 
@@ -522,11 +523,15 @@ async function isFinished(folder: string, fingerprint: string, force: boolean): 
     marker = JSON.parse(await readFile(markerPath, 'utf8')) as Partial<SettingMarker> | null;
   } catch (error) {
     if (force) return false;
-    throw new FileFormatError(markerPath, `is not readable JSON (${(error as Error).message}); ${passForce('recompute the setting')}`);
+    const reason = (error as Error).message;
+    throw new FileFormatError(markerPath, (naming) => `is not readable JSON (${reason}); ${passForce(naming, 'recompute the setting')}`);
   }
   if (marker?.fingerprint === fingerprint) return SETTING_OUTPUTS.every((name) => existsSync(join(folder, name)));
   if (force) return false;
-  throw new OutputExistsError(folder, `holds results of another configuration or other input files; ${passForce('recompute it')}`);
+  throw new OutputExistsError(
+    folder,
+    (naming) => `holds results of another configuration or other input files; ${passForce(naming, 'recompute it')}`,
+  );
 }
 
 function asMatrixInput(matrix: Matrix): { data: Float64Array; shape: readonly [number, number] } {

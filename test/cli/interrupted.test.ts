@@ -35,7 +35,7 @@ describe('a rerun on a folder that an interrupted run left', () => {
     expect(rerun.code).toBe(1);
     expect(rerun.stderr).toBe(
       `active-testing simulate: ${out} already exists; it holds an interrupted demo: comparison.json, pool/model_scores.npy, ` +
-        'pool/surrogate_scores.npy and 12 more without report/summary.json (written last); pass --force (or { force: true }) to start over',
+        'pool/surrogate_scores.npy and 12 more without report/summary.json (written last); pass --force to start over',
     );
     await smallDemo(out, true);
     expect(existsSync(join(out, 'report', 'summary.json'))).toBe(true);
@@ -57,7 +57,7 @@ describe('a rerun on a folder that an interrupted run left', () => {
     expect(rerun.stderr).toBe(
       `active-testing report: ${out} already exists; it holds an interrupted report (its 1 temporary file(s) were removed): ` +
         `summary.md, squared-error.vl.json, squared-error.svg and ${figures.length - 3} more without summary.json (written last); ` +
-        'pass --force (or { force: true }) to start over',
+        'pass --force to start over',
     );
     expect(existsSync(temporary)).toBe(false);
     const forced = await runCliCaptured(['report', simulation, '--out', out, '--force']);

@@ -385,7 +385,7 @@ describe('active-testing simulate', () => {
     const mtime = (await stat(join(out, 'summary.json'))).mtimeMs;
     const refused = await cli(...args, '--seed', '9');
     expect(refused.code).toBe(1);
-    expect(refused.stderr).toMatch(/estimates\.npy already exists; pass --force/);
+    expect(refused.stderr).toMatch(/estimates\.npy already exists; pass --force to replace it/);
     expect((await readFile(join(out, 'estimates.npy'))).equals(before)).toBe(true);
     expect((await stat(join(out, 'summary.json'))).mtimeMs).toBe(mtime);
     expect((await cli(...args, '--seed', '9', '--bootstrap', 'none', '--force')).code).toBe(0);
@@ -429,7 +429,7 @@ describe('active-testing simulate', () => {
     // Existing outputs and a missing input: the folder is refused, as before any input is read.
     const refused = await cli(...args, '--model-scores', join(dir, 'absent-f.npy'), '--labels', files.y);
     expect(refused.code).toBe(1);
-    expect(refused.stderr).toMatch(/estimates\.npy already exists; pass --force/);
+    expect(refused.stderr).toMatch(/estimates\.npy already exists; pass --force to replace it/);
     expect(refused.stderr).not.toMatch(/absent-f/);
     // Two missing inputs: the first in the order model scores, surrogate scores, labels is named.
     const missing = await cli(

@@ -57,7 +57,7 @@ describe('evaluateToFolder resuming a damaged checkpoint', () => {
     const refused = await evaluateToFolder(config, { ...run, out, backend: batchSensitiveBackend() }).catch((e: unknown) => e);
     expect(refused).toBeInstanceOf(FileFormatError);
     expect((refused as Error).message).toMatch(
-      /\.evaluate\.partial\.json: unreadable checkpoint \(not JSON\); remove it, or pass --force \(or \{ force: true \}\) to start fresh$/,
+      /\.evaluate\.partial\.json: unreadable checkpoint \(not JSON\); remove it, or pass force: true to start fresh$/,
     );
     expect(await finishedRun(out, true)).toEqual(await finishedRun(join(root, 'unreadable-reference')));
   });

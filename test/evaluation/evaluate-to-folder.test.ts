@@ -80,7 +80,7 @@ describe('evaluateToFolder names what changed since the results it finds', () =>
     const first = await evaluateToFolder(config, { ...run, out });
     expect(first.n).toBe(4);
     const message =
-      /it holds results made with other settings or inputs \(changed: limit \(recorded none, given 3\), iclExamples \(recorded 0, given 1\)\); pass --force/;
+      /it holds results made with other settings or inputs \(changed: limit \(recorded none, given 3\), iclExamples \(recorded 0, given 1\)\); pass force: true to start fresh$/;
     await expect(evaluateToFolder({ ...config, limit: 3, icl_examples: 1 }, { ...run, out })).rejects.toThrow(message);
     vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
     const cli = await runCliCaptured([
@@ -98,6 +98,6 @@ describe('evaluateToFolder names what changed since the results it finds', () =>
     ]);
     vi.restoreAllMocks();
     expect(cli.code).toBe(1);
-    expect(cli.stderr).toMatch(/\(changed: --limit \(recorded none, given 3\)\); pass --force \(or \{ force: true \}\) to start fresh$/);
+    expect(cli.stderr).toMatch(/\(changed: --limit \(recorded none, given 3\)\); pass --force to start fresh$/);
   });
 });

@@ -69,13 +69,14 @@ describe('a finished setting whose files were damaged', () => {
     cpSync(finished, out, { recursive: true });
     const marker = join(out, setting, SETTING_MARKER);
     writeFileSync(marker, readFileSync(marker, 'utf8').slice(0, 20));
-    await expect(runExperiment(loadExperimentConfig(configPath), { out, threads: 1 })).rejects.toBeInstanceOf(FileFormatError);
+    const refused = await runExperiment(loadExperimentConfig(configPath), { out, threads: 1 }).catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(FileFormatError);
+    // A library caller reads the option's key, a command-line user its flag.
+    expect((refused as Error).message).toMatch(/; pass force: true to recompute the setting$/);
     const run = await runCliCaptured(['experiment', '--config', configPath, '--out', out, '--threads', '1']);
     expect(run.code).toBe(1);
     expect(run.stderr).toMatch(
-      new RegExp(
-        `^active-testing experiment: ${marker}: is not readable JSON .*; pass --force \\(or \\{ force: true \\}\\) to recompute the setting$`,
-      ),
+      new RegExp(`^active-testing experiment: ${marker}: is not readable JSON .*; pass --force to recompute the setting$`),
     );
     const results = await runExperiment(loadExperimentConfig(configPath), { out, threads: 1, force: true });
     expect(results.map((r) => r.status)).toEqual(['skipped', 'ran', 'skipped', 'skipped']);
@@ -155,7 +156,7 @@ describe('a grid that leaves out settings the folder has finished', () => {
     await expect(runExperiment(loadExperimentConfig(fewer), { out, threads: 1 })).rejects.toThrow(
       new OutputExistsError(
         manifestPath,
-        'it lists finished settings that this grid leaves out ("surrogate-pe · LURE · clip 0.1", "self-entropy · LURE · clip 0.1"), which report would no longer show; keep them in the grid, or pass --force (or { force: true }) to drop them from the experiment (the folders are kept)',
+        'it lists finished settings that this grid leaves out ("surrogate-pe · LURE · clip 0.1", "self-entropy · LURE · clip 0.1"), which report would no longer show; keep them in the grid, or pass force: true to drop them from the experiment (the folders are kept)',
       ),
     );
     expect(readFileSync(manifestPath, 'utf8')).toBe(manifest);
@@ -164,7 +165,7 @@ describe('a grid that leaves out settings the folder has finished', () => {
     // A setting left unfinished has no results to lose.
     rmSync(join(out, 'self-entropy-lure-clip-0.1', SETTING_MARKER));
     await expect(runExperiment(loadExperimentConfig(fewer), { out, threads: 1 })).rejects.toThrow(
-      /lists a finished setting that this grid leaves out \("surrogate-pe · LURE · clip 0.1"\), .*; keep it in the grid, or pass --force \(or \{ force: true \}\) to drop it /,
+      /lists a finished setting that this grid leaves out \("surrogate-pe · LURE · clip 0.1"\), .*; keep it in the grid, or pass force: true to drop it /,
     );
 
     const results = await runExperiment(loadExperimentConfig(fewer), { out, threads: 1, force: true });

@@ -93,7 +93,7 @@ describe('evaluate steps in a grid', () => {
     await expect(runEvaluateSteps(changed, dir, false, () => {})).rejects.toThrow(OutputExistsError);
     // Named by the grid key the user wrote, not by evaluate's flag (--limit).
     await expect(runEvaluateSteps(changed, dir, false, () => {})).rejects.toThrow(
-      /it holds results made with other settings or inputs \(changed: evaluate\.target\.limit \(recorded none, given 20\)\); pass --force/,
+      /it holds results made with other settings or inputs \(changed: evaluate\.target\.limit \(recorded none, given 20\)\); pass force: true to start fresh$/,
     );
     await runEvaluateSteps(changed, dir, true, () => {});
     expect(JSON.parse(meta()).n).toBe(20);

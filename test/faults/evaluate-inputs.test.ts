@@ -44,7 +44,7 @@ describe('evaluate fingerprints its inputs', () => {
       const run = await evaluate(data, out);
       expect(run.code).toBe(1);
       expect(run.stderr).toMatch(
-        /results made with other settings or inputs \(changed: the contents of --data\); pass --force \(or \{ force: true \}\) to start fresh/,
+        /results made with other settings or inputs \(changed: the contents of --data\); pass --force to start fresh/,
       );
       expect(run.stderr).not.toMatch(/RangeError|\n\s+at /);
     }

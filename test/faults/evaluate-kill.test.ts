@@ -103,7 +103,7 @@ describe('evaluate killed between the renames of its outputs', () => {
     expect(refused.code).toBe(1);
     expect(refused.stderr).toBe(
       `active-testing evaluate: ${join(out, 'scores.npy')} already exists; without meta.json (written last) it is not finished ` +
-        `results, and no checkpoint of this configuration is there to resume; pass --force (or { force: true }) to replace it`,
+        `results, and no checkpoint of this configuration is there to resume; pass --force to replace it`,
     );
     const forced = await runCliCaptured(args(newData, out, '--force'));
     expect(forced.code, forced.stderr).toBe(0);

@@ -82,7 +82,7 @@ describe('evaluate runs on the same --out', () => {
     expect(refused.code).toBe(1);
     expect(refused.stderr).toBe(
       `active-testing evaluate: ${base}.partial.f32: holds ${ROWS + 4} rows of scores, more than the ${ROWS} items to score, ` +
-        `so it is not one run's (two runs on the same folder at once?); remove it, or pass --force (or { force: true }) to start fresh`,
+        `so it is not one run's (two runs on the same folder at once?); remove it, or pass --force to start fresh`,
     );
     const forced = await runCliCaptured(['evaluate', ...args(out, '--force')]);
     expect(forced.code, forced.stderr).toBe(0);

@@ -104,7 +104,7 @@ describe('evaluate with a served model, resumed', () => {
     expect(run.code).toBe(1);
     expect(run.stderr.split('\n')).toHaveLength(1);
     expect(run.stderr).toContain(
-      '(changed: --openai-mode (recorded echo, given top-logprobs), --top-logprobs (recorded none, given 20), --missing-label (recorded none, given floor)); resuming would mix their scores: rerun with its settings to resume it, write to another output folder, or pass --force (or { force: true }) to discard it and start fresh',
+      '(changed: --openai-mode (recorded echo, given top-logprobs), --top-logprobs (recorded none, given 20), --missing-label (recorded none, given floor)); resuming would mix their scores: rerun with its settings to resume it, write to another output folder, or pass --force to discard it and start fresh',
     );
     expect(snapshot(out)).toEqual(before);
     expect(completions()).toBe(requests);

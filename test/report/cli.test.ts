@@ -44,7 +44,7 @@ describe('active-testing report', () => {
     expect(JSON.parse(readFileSync(join(dir, 'report', 'summary.json'), 'utf8'))).toEqual(result.table);
     const again = await cli(['report', dir]);
     expect(again.code).toBe(1);
-    expect(again.stderr).toMatch(/already exists; pass --force/);
+    expect(again.stderr).toMatch(/already exists; pass --force to replace it/);
     expect((await cli(['report', dir, '--force'])).stdout).toMatch(/^Report written: .*summary\.md \(\d+ files\)$/);
   });
 

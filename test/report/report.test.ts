@@ -126,7 +126,10 @@ describe('writeReport', () => {
   });
 
   it('refuses to overwrite a report unless forced, then replaces it', async () => {
-    await expect(writeReport([dirs.random, dirs.active], { out })).rejects.toBeInstanceOf(OutputExistsError);
+    const refused = await writeReport([dirs.random, dirs.active], { out }).catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(OutputExistsError);
+    // A library caller reads the option's key; `active-testing report` says --force (test/report/cli.test.ts).
+    expect((refused as Error).message).toMatch(/ already exists; pass force: true to replace it$/);
     const before = statSync(join(out, 'summary.json')).mtimeMs;
     const result = await writeReport([dirs.random, dirs.active], { out, force: true });
     expect(result.table.settings).toHaveLength(2);

@@ -286,3 +286,23 @@ describe('writeSimulationOutputs and summarizeSimulation refuse what they would 
     }
   });
 });
+
+describe('writeSimulationOutputs refuses to replace outputs without force', () => {
+  it("says so in a library caller's words: the force key, not the command's flag", async () => {
+    const parent = await mkdtemp(join(tmpdir(), 'at-outputs-exist-'));
+    const dir = join(parent, 'out');
+    try {
+      const pool = syntheticPool({ poolSize: 20, classCount: 2, seed: 1 });
+      const input = { modelScores: { data: pool.modelScores.data, shape: [20, 2] as [number, number] }, labels: pool.labels };
+      const result = await simulate(input, { runs: 2, size: 5, seed: 1, threads: 1, acquisition: 'iid', estimator: 'iid' });
+      const summary = summarizeSimulation(result, {});
+      await writeSimulationOutputs(dir, result, summary);
+      await expect(writeSimulationOutputs(dir, result, summary)).rejects.toThrow(
+        new RegExp(`^${join(dir, '[a-z_]+\\.(npy|json)').replace(/\//g, '\\/')} already exists; pass force: true to replace it$`),
+      );
+      await writeSimulationOutputs(dir, result, summary, { force: true });
+    } finally {
+      await rm(parent, { recursive: true, force: true });
+    }
+  });
+});

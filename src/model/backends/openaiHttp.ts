@@ -191,7 +191,7 @@ export class OpenAIHttpClient {
     if (response.status === 401 || response.status === 403) {
       const hint = this.apiKey
         ? 'the server refused the API key'
-        : // Told to command-line users and library callers alike, as passForce names both.
+        : // Told to command-line users and library callers alike: a RemoteModelError is worded once.
           'the server wants an API key: set OPENAI_API_KEY (or name the variable with --api-key-env, or { apiKeyEnv })';
       throw new RemoteModelError(url, `HTTP ${response.status}${serverMessage(text)}; ${hint} (not retried)`, response.status);
     }
