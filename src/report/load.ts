@@ -222,7 +222,7 @@ async function simulationSubfolders(dir: string): Promise<string[]> {
   if (withoutEstimates !== undefined) {
     throw new FileFormatError(
       join(dir, withoutEstimates.name),
-      `holds a simulate run's ${SUMMARY} without its ${ESTIMATES}, which report reads; run the simulation again (simulate --force), or move the folder out of ${dir}`,
+      `holds a simulate run's ${SUMMARY} without its ${ESTIMATES}, which report reads; run the simulation again, replacing its outputs, or move the folder out of ${dir}`,
     );
   }
   return entries
@@ -300,7 +300,7 @@ async function loadSimulation(dir: string, name?: string, labelOffset = 0): Prom
 
 /**
  * A finished setting of an experiment; a damaged file of it is named with the way to compute it
- * again (the experiment keeps a setting marked finished, also under --force).
+ * again (the experiment keeps a setting marked finished, also under `force`).
  */
 async function loadExperimentSetting(folder: string, name: string, labelOffset: number): Promise<ReportSetting> {
   try {
@@ -317,7 +317,7 @@ async function loadExperimentSetting(folder: string, name: string, labelOffset: 
 function interruptedRun(dir: string): FileFormatError {
   return new FileFormatError(
     dir,
-    `holds an interrupted simulate run (${ESTIMATES} without ${SUMMARY}, which is written last); run simulate again with --force`,
+    `holds an interrupted simulate run (${ESTIMATES} without ${SUMMARY}, which is written last); run the simulation again, replacing its outputs`,
   );
 }
 

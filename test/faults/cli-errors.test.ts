@@ -362,6 +362,11 @@ describe('report refuses what would be a misleading table', () => {
     const run = await runCliCaptured(['report', half, '--out', join(root, 'rep-half')]);
     expectOneLine(run);
     expect(run.stderr).toMatch(/holds an interrupted simulate run/);
+    // No flag: the simulation that would replace it may be the library's, and report's own
+    // --force would not; simulate's refusal then names its force in its reader's words.
+    expect(run.stderr).toMatch(
+      /\(estimates\.npy without summary\.json, which is written last\); run the simulation again, replacing its outputs$/,
+    );
   });
 });
 

@@ -170,7 +170,7 @@ describe('writeReport', () => {
     await expect(writeReport([parent], { out: join(root, 'demo-damaged-report') })).rejects.toThrow(
       new FileFormatError(
         damaged,
-        `holds a simulate run's summary.json without its estimates.npy, which report reads; run the simulation again (simulate --force), or move the folder out of ${parent}`,
+        `holds a simulate run's summary.json without its estimates.npy, which report reads; run the simulation again, replacing its outputs, or move the folder out of ${parent}`,
       ),
     );
     expect(existsSync(join(root, 'demo-damaged-report'))).toBe(false);
