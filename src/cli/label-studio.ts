@@ -24,9 +24,9 @@ function escapeXml(text: string): string {
  * holds the text and the session's item id and proposal number; labelled items carry their label
  * as an annotation, skipped ones a cancelled annotation. With `open`, the session first proposes
  * items until that many are waiting for a label, so there is something to label in Label Studio.
- * Returns the number of tasks written. Refuses to replace an existing file unless `force`.
+ * Returns the number of tasks written. Refuses to replace an existing file.
  */
-export async function exportLabelStudio(session: ActiveTestingSession, path: string, open = 0, force = false): Promise<number> {
+export async function exportLabelStudio(session: ActiveTestingSession, path: string, open = 0): Promise<number> {
   if (open > 0) await session.next(open);
   const tasks = session.history().map((proposal) => ({
     id: proposal.position + 1,
@@ -44,7 +44,7 @@ export async function exportLabelStudio(session: ActiveTestingSession, path: str
             },
           ],
   }));
-  await writeFileAtomic(path, `${JSON.stringify(tasks, null, 1)}\n`, { force });
+  await writeFileAtomic(path, `${JSON.stringify(tasks, null, 1)}\n`);
   return tasks.length;
 }
 

@@ -968,7 +968,10 @@ export const labelCommand: Command = {
         const estimate = session.estimate();
         // Skips do not count towards --max-labels (as in `done()` and `serve`): N labels need N − recorded items open.
         const open = rule.maxLabels === undefined ? 0 : Math.max(0, rule.maxLabels - estimate.recorded);
-        const tasks = await exportLabelStudio(session, exchange.file, open);
+        const tasks = await exportLabelStudio(session, exchange.file, open).catch((error: unknown) => {
+          // A file made since the check above: refused in `label`'s words (it has no --force).
+          throw error instanceof OutputExistsError ? new OutputExistsError(exchange.file, NEVER_OVERWRITTEN('--export')) : error;
+        });
         console.log(
           `wrote ${tasks} Label Studio tasks to ${exchange.file}; use this labelling config:\n${labelStudioConfig(session.classes)}`,
         );
