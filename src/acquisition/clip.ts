@@ -34,16 +34,18 @@ export function checkProposalClip(
 }
 
 /**
- * The clip a proposal is drawn with: 0 for random labelling, whatever clip was given, else the
- * given one. Random labelling's values are all equal, so its proposal is uniform at any clip, but
- * the samplers still fold the floor clip/R into their sums and rejection bounds, where it moves the
- * last bits and with them the draws: at clip 0 iid draws the same items for every clip given, as
- * experiment grids (which record its clip as 0), `simulate` and new sessions all do.
+ * The clip a proposal is drawn with: 0 for random labelling under the default numerics, whatever
+ * clip was given, else the given one. Random labelling's values are all equal, so its proposal is
+ * uniform at any clip, but the samplers still fold the floor clip/R into their sums and rejection
+ * bounds, where it moves the last bits and with them the draws: at clip 0 iid draws the same items
+ * for every clip given, in experiment grids, `simulate` and new sessions alike. The reference
+ * numerics replay the published sampler, which reads the clip for random labelling too.
  *
  * @example
  * proposalClip('iid', 0.3); // 0
+ * proposalClip('iid', 0.3, 'reference'); // 0.3
  * proposalClip('surrogate-ce', 0.3); // 0.3
  */
-export function proposalClip(acquisition: string, clip: number): number {
-  return acquisition === 'iid' ? 0 : clip;
+export function proposalClip(acquisition: string, clip: number, numerics: string = 'default'): number {
+  return acquisition === 'iid' && numerics !== 'reference' ? 0 : clip;
 }

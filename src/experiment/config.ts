@@ -101,7 +101,7 @@ export interface ResolvedSetting {
   folder: string;
   acquisition: SettingAcquisition;
   estimator: EstimatorName;
-  /** Clip fraction (ignored, and reported as 0, for `iid`). */
+  /** Clip fraction (for `iid` 0 but under the reference numerics: `proposalClip`). */
   clip: number;
   /** A fixed temperature, or null (none, or fitted on `calibration`). */
   temperature: number | null;
@@ -457,7 +457,7 @@ function resolveSetting(
   // refused rather than dropped.
   const givenClip = given<number>('clip') ?? 0.1;
   checkProposalClip(givenClip, { randomLabelling: isRandom, referenceNumerics: grid.numerics === 'reference' }, argument('clip'));
-  const clip = proposalClip(acquisition, givenClip);
+  const clip = proposalClip(acquisition, givenClip, grid.numerics);
   let surrogate: string | null = null;
   const needsSurrogate = ACQUISITIONS[acquisition].needsSurrogate || ESTIMATORS[estimator].needsSurrogate;
   if (needsSurrogate) {

@@ -196,9 +196,9 @@ export function resolveSimulation(
     acquisition,
     loss,
     estimator,
-    // Random labelling draws at clip 0 whatever clip was given (`proposalClip`), as grids record
-    // it; the paper's numerics keep the clip its published sampler reads.
-    clip: numerics === 'reference' ? clip : proposalClip(acquisition, clip),
+    // Random labelling draws at clip 0 whatever clip was given, as grids record it, but under the
+    // paper's numerics (`proposalClip`).
+    clip: proposalClip(acquisition, clip, numerics),
     temperature,
     defensive,
     runs,

@@ -10,7 +10,7 @@ import { syntheticPool } from '../../src/simulate/syntheticPool.js';
 
 // Random labelling's proposal is uniform at any clip, and the help says iid ignores --clip: its
 // draws must not depend on it. A pool this large (N = 10,000, K = 10, with surrogate scores) is
-// one where the samplers' arithmetic once let the clip steer the draws (at N = 200 it did not).
+// one where the samplers' arithmetic once let the clip steer the draws from the first labels.
 const N = 10_000;
 const K = 10;
 const RUNS = 50;
@@ -66,6 +66,28 @@ describe('random labelling ignores the clip', () => {
       expect(Array.from(samples.data as BigInt64Array, Number)).toEqual(Array.from(atDefault.samples));
       const q = await readNpy(join(result.folder, 'q.npy'));
       expect(Array.from(q.data as Float64Array)).toEqual(Array.from(atDefault.q));
+    });
+
+    it("keeps the clip given under the reference numerics, whose published sampler reads it, as simulate's", async () => {
+      const config = {
+        modelScores: 'target.npy',
+        labels: 'labels.npy',
+        runs: 4,
+        size: 30,
+        seed: SEED,
+        bootstrap: 'none',
+        numerics: 'reference',
+        settings: [{ acquisition: 'iid', name: 'iid', clip: 0.9 }],
+      };
+      writeFileSync(join(dir, 'reference.json'), JSON.stringify(config));
+      const grid = loadExperimentConfig(join(dir, 'reference.json'));
+      expect(grid.settings[0].clip).toBe(0.9);
+      const [result] = await runExperiment(grid, { out: join(dir, 'reference'), threads: 1 });
+      const options = { acquisition: 'iid', runs: 4, size: 30, seed: SEED, threads: 1, bootstrap: 'none', numerics: 'reference' } as const;
+      const atClip = await simulate({ modelScores: pool.modelScores, labels: pool.labels }, { ...options, clip: 0.9 });
+      expect(atClip.options.clip).toBe(0.9);
+      const samples = await readNpy(join(result.folder, 'samples.npy'));
+      expect(Array.from(samples.data as BigInt64Array, Number)).toEqual(Array.from(atClip.samples));
     });
   });
 });
