@@ -394,7 +394,7 @@ function placeOf(key: string, place: keyof typeof GRID_PLACES): string | undefin
   if (place === 'setting' && GRID_PLACES.grid.keys().includes(key)) {
     return 'a top-level grid key: put it beside "settings", where it holds for every setting';
   }
-  if (optionNames('evaluate').includes(key)) return 'a key of an evaluate step: put it in evaluate[]';
+  if (optionNames('evaluate').includes(key)) return 'a key of an evaluate step: put it in one ("evaluate": { "<step>": { … } })';
   if (optionNames('experiment').includes(key)) return `a command-line flag: experiment ${cliFlag(key)}`;
   return undefined;
 }

@@ -268,7 +268,7 @@ describe('keys in the wrong place, and words for a key', () => {
       /^threads: expected a top-level grid key, not a command-line flag: experiment --threads$/,
     );
     expect(() => resolveExperimentConfig(grid({ model: 'models/x' }), base)).toThrow(
-      /^model: expected a top-level grid key, not a key of an evaluate step: put it in evaluate\[\]$/,
+      'model: expected a top-level grid key, not a key of an evaluate step: put it in one ("evaluate": { "<step>": { … } })',
     );
     expect(() => resolveExperimentConfig(grid({}, { runs: 10 }), base)).toThrow(
       /^settings\[1\]\.runs: expected a setting key, not a top-level grid key: put it beside "settings", where it holds for every setting$/,
