@@ -9,6 +9,7 @@ import { resolveEvaluateOptions } from '../../src/evaluation/evaluate-options.js
 import { OpenAIBackend, type OpenAIBackendOptions } from '../../src/model/backends/openai.js';
 import { RemoteModelError, parseRetryAfter } from '../../src/model/backends/openaiHttp.js';
 import { CompletionsTestServer, type Fault } from './server.js';
+import { commandNaming } from '../../src/cli/naming.js';
 
 /** A port nothing listens on: one the system just handed out and that was closed again. */
 async function closedPort(): Promise<number> {
@@ -145,7 +146,14 @@ describe('OpenAI backend under injected faults', () => {
     server.stickyFault = { fault: { kind: 'status', status: 401 } };
     const retries: string[] = [];
     const backend = OpenAIBackend.fromSpec(server.spec, { ...fastRetries, onRetry: (n) => retries.push(n.reason) });
-    await expect(backend.scoreBatch(prompts, labelIds)).rejects.toThrow(/HTTP 401: injected HTTP 401/);
+    const error = await backend.scoreBatch(prompts, labelIds).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(RemoteModelError);
+    const refused = error as RemoteModelError;
+    expect(refused.message).toMatch(
+      /HTTP 401: injected HTTP 401.*; the server wants an API key: set OPENAI_API_KEY \(or name the variable with apiKeyEnv\) \(not retried\)$/,
+    );
+    // On the command line the same refusal names the flag, also once placed at a row of the data.
+    expect(refused.atRow(3).namedBy(commandNaming('evaluate'))).toMatch(/name the variable with --api-key-env\) \(not retried\)$/);
     expect(retries).toEqual([]);
   });
 

@@ -2,6 +2,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
+import { evaluateToFolder } from '../../src/evaluation/evaluate.js';
+import { resolveEvaluateOptions } from '../../src/evaluation/evaluate-options.js';
 import { runEvaluateSteps } from '../../src/experiment/evaluate-steps.js';
 import { readNpy } from '../../src/io/npy.js';
 import { runCliCaptured } from '../helpers/cli.js';
@@ -39,6 +41,32 @@ describe('evaluate --missing-label floor', () => {
       expect(Array.from((await readNpy(join(out, 'scores.npy'))).data as Float32Array)).toEqual([-0.5, -2.5, -0.5, -2.5, -0.5, -2.5]);
       expect(run.stderr).toContain(
         "warning: 3 label scores of this run were not among the top log-probabilities the server returned (--top-logprobs) and were floored to the lowest of them (--missing-label floor): upper bounds, not the labels' log-probabilities",
+      );
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe('a label missing from the top log-probabilities without missingLabel floor', () => {
+  it("names the opt-in in its reader's words: --missing-label floor on the command line, missingLabel: 'floor' in the library", async () => {
+    const server = await ScriptedServer.start(topWithoutPositive);
+    try {
+      const data = join(dir, 'unfloored.tsv');
+      writeFileSync(data, 'sentence\tlabel\na fine film\t1\n');
+      const common = ['--model', server.spec, '--data', data, '--classes', 'negative,positive', '--openai-mode', 'top-logprobs'];
+      const run = await runCliCaptured(['evaluate', ...common, '--out', join(dir, 'unfloored-cli'), '--max-retries', '0']);
+      expect(run.code).toBe(1);
+      expect(run.stderr).toMatch(/not among the top \d+ log-probabilities; use --openai-mode echo, or opt into --missing-label floor$/);
+      const { config, run: options } = await resolveEvaluateOptions({
+        model: server.spec,
+        data,
+        classes: ['negative', 'positive'],
+        openaiMode: 'top-logprobs',
+        maxRetries: 0,
+      });
+      await expect(evaluateToFolder(config, { ...options, out: join(dir, 'unfloored-lib') })).rejects.toThrow(
+        /not among the top \d+ log-probabilities; use openaiMode: 'echo', or opt into missingLabel: 'floor'$/,
       );
     } finally {
       await server.close();

@@ -270,7 +270,8 @@ export class OpenAIBackend implements ScoringBackend {
         } else {
           throw new RemoteModelError(
             url,
-            `label token ${label} is not among the top ${this.topLogprobs} log-probabilities; use the echo mode, or opt into missingLabel: 'floor' (--missing-label floor)`,
+            (naming) =>
+              `label token ${label} is not among the top ${this.topLogprobs} log-probabilities; use ${naming.setting('openaiMode', 'echo')}, or opt into ${naming.setting('missingLabel', 'floor')}`,
             undefined,
             { row: firstItem + item },
           );

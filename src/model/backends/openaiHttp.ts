@@ -1,4 +1,4 @@
-import { ActiveTestingError, CancelledError, InputError, type RowError } from '../../errors.js';
+import { ActiveTestingError, CancelledError, InputError, LIBRARY_NAMING, type OptionNaming, type RowError } from '../../errors.js';
 import { checkOption, LONGEST_WAIT_MS } from '../../options/schema.js';
 import { checkKnownKeys } from '../../io/suggest.js';
 import { redactSecrets, registerSecret } from '../../io/redact.js';
@@ -26,12 +26,14 @@ export interface RemotePromptPlace {
  */
 export class RemoteModelError extends ActiveTestingError implements RowError {
   override name = 'RemoteModelError';
-  /** What went wrong, without the URL or the prompt (secrets redacted). */
+  /** What went wrong, without the URL or the prompt (secrets redacted), in the library's words. */
   readonly reason: string;
+  readonly #wording: string | ((naming: OptionNaming) => string);
 
+  /** `reason` may be a function of an `OptionNaming` where it names options, as `ActiveTestingError`'s message. */
   constructor(
     readonly url: string,
-    reason: string,
+    reason: string | ((naming: OptionNaming) => string),
     /** The HTTP status of the last answer, when there was one. */
     readonly status?: number,
     /** The prompt the answer was wrong about, when it was about one. */
@@ -41,8 +43,10 @@ export class RemoteModelError extends ActiveTestingError implements RowError {
       prompt === undefined
         ? ''
         : `${prompt.place ?? zeroBasedRow(prompt.row)}${prompt.label === undefined ? '' : `, label ${prompt.label}`}: `;
-    super(redactSecrets(`${url}: ${where}${reason}`));
-    this.reason = redactSecrets(reason);
+    const worded = (naming: OptionNaming) => (typeof reason === 'function' ? reason(naming) : reason);
+    super((naming) => redactSecrets(`${url}: ${where}${worded(naming)}`));
+    this.reason = redactSecrets(worded(LIBRARY_NAMING));
+    this.#wording = reason;
   }
 
   /** The row of the prompt the answer was wrong about, among the prompts scored. */
@@ -51,12 +55,12 @@ export class RemoteModelError extends ActiveTestingError implements RowError {
   }
 
   atRow(row: number): RemoteModelError {
-    return new RemoteModelError(this.url, this.reason, this.status, this.prompt && { ...this.prompt, row });
+    return new RemoteModelError(this.url, this.#wording, this.status, this.prompt && { ...this.prompt, row });
   }
 
   /** The same error, its prompt told by `place`, its place in the user's data (`line 5 of pool.tsv`). */
   atPlace(place: string): RemoteModelError {
-    return new RemoteModelError(this.url, this.reason, this.status, this.prompt && { ...this.prompt, place });
+    return new RemoteModelError(this.url, this.#wording, this.status, this.prompt && { ...this.prompt, place });
   }
 }
 
@@ -189,11 +193,15 @@ export class OpenAIHttpClient {
       );
     }
     if (response.status === 401 || response.status === 403) {
-      const hint = this.apiKey
-        ? 'the server refused the API key'
-        : // Told to command-line users and library callers alike: a RemoteModelError is worded once.
-          'the server wants an API key: set OPENAI_API_KEY (or name the variable with --api-key-env, or { apiKeyEnv })';
-      throw new RemoteModelError(url, `HTTP ${response.status}${serverMessage(text)}; ${hint} (not retried)`, response.status);
+      const hint = (naming: OptionNaming) =>
+        this.apiKey
+          ? 'the server refused the API key'
+          : `the server wants an API key: set OPENAI_API_KEY (or name the variable with ${naming.option('apiKeyEnv')})`;
+      throw new RemoteModelError(
+        url,
+        (naming) => `HTTP ${response.status}${serverMessage(text)}; ${hint(naming)} (not retried)`,
+        response.status,
+      );
     }
     if (!response.ok) {
       throw new RemoteModelError(url, `HTTP ${response.status}${serverMessage(text)}`, response.status);
