@@ -321,7 +321,9 @@ async function checkOutputFolder(out: string, config: EvaluateConfig, force: boo
   await removeStaleTemporaries(out, OUTPUT_FILES);
   const metaPath = join(out, COMMIT_MARKER);
   const same = (other: unknown) => JSON.stringify(other) === JSON.stringify(config);
-  if (existsSync(metaPath)) {
+  // `force` replaces the results whatever they hold, so it does not read them: an unreadable
+  // meta.json is replaced like any other.
+  if (!force && existsSync(metaPath)) {
     let meta: { config?: unknown };
     try {
       meta = JSON.parse(await readFile(metaPath, 'utf8')) as { config?: unknown };
@@ -329,14 +331,12 @@ async function checkOutputFolder(out: string, config: EvaluateConfig, force: boo
       const reason = (error as Error).message;
       throw new FileFormatError(metaPath, (reader) => `is not readable JSON (${reason}); ${passForce(reader, 'start fresh')}`);
     }
-    if (same(meta.config) && !force) return 'complete';
-    if (!force) {
-      throw new OutputExistsError(
-        metaPath,
-        (reader) =>
-          `it holds results made with other settings or inputs (changed: ${changedSettings(config, meta.config, naming).join(', ')}); ${passForce(reader, 'start fresh')}`,
-      );
-    }
+    if (same(meta.config)) return 'complete';
+    throw new OutputExistsError(
+      metaPath,
+      (reader) =>
+        `it holds results made with other settings or inputs (changed: ${changedSettings(config, meta.config, naming).join(', ')}); ${passForce(reader, 'start fresh')}`,
+    );
   }
   const pending = await ScoreCheckpoint.pendingConfig(join(out, CHECKPOINT), force);
   if (pending !== null && !same(pending)) {

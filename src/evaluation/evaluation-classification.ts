@@ -278,7 +278,7 @@ export class EvaluationClassification {
       ...(options.prefixCache === undefined ? {} : { prefixCache: options.prefixCache }),
       ...(options.signal ? { signal: options.signal } : {}),
       ...(options.onProgress ? { onProgress: options.onProgress } : {}),
-      checkpoint: { base: join(dir, `${subset}_set`), config },
+      checkpoint: { base: join(dir, `${subset}_set`), config, discardUnfit: options.force === true },
     });
     const k = this.dataset.classes.length;
     const metrics = {

@@ -1,5 +1,5 @@
 import { describe, expect, it, vi, beforeAll } from 'vitest';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { evaluateCommand } from '../../src/cli/evaluate.js';
@@ -7,6 +7,7 @@ import { describeFailure } from '../../src/cli/run.js';
 import { evaluateToFolder, resolveEvaluateOptions, type EvaluateConfig, type EvaluateRun } from '../../src/index.js';
 import { FileFormatError, OutputExistsError, UsageError } from '../../src/errors.js';
 import { readNpy } from '../../src/io/npy.js';
+import { runCliCaptured } from '../helpers/cli.js';
 import { DATA_DIR, sharedAvailable } from '../helpers/shared.js';
 import { TEST_MODELS, loadExpected, maxAbsDiff, modelDir } from '../model/fixtures.js';
 
@@ -389,5 +390,23 @@ describe('class names of several tokens', () => {
     } finally {
       errors.mockRestore();
     }
+  });
+});
+
+describe('active-testing evaluate --force on results it cannot read', () => {
+  it('replaces an unreadable meta.json, which without --force is refused naming --force', async () => {
+    const data = writeTsv(Array.from({ length: 6 }, (_, i) => [`a ${i % 2 === 0 ? 'fine' : 'dull'} film ${i}`, i % 2]));
+    const out = join(temp('at-cli-out-'), 'torn');
+    const args = ['evaluate', '--model', modelDir('tiny-gpt2'), '--data', data, '--classes', 'negative,positive', '--out', out];
+    mkdirSync(out);
+    writeFileSync(join(out, 'meta.json'), '{bad');
+    const refused = await runCliCaptured(args);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/meta\.json: is not readable JSON \(.*\); pass --force to start fresh$/);
+    const forced = await runCliCaptured([...args, '--force']);
+    expect(forced.stderr).not.toMatch(/not readable JSON/);
+    expect(forced.code).toBe(0);
+    expect(JSON.parse(readFileSync(join(out, 'meta.json'), 'utf8'))).toMatchObject({ n: 6, config: { classes: ['negative', 'positive'] } });
+    expect((await readNpy(join(out, 'scores.npy'))).shape).toEqual([6, 2]);
   });
 });

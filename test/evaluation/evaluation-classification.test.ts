@@ -1,5 +1,5 @@
 import { describe, expect, it, beforeAll } from 'vitest';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CancelledError, InputError, OutputExistsError } from '../../src/errors.js';
@@ -139,6 +139,22 @@ describe.skipIf(!sharedAvailable(join(DATA_DIR, 'sst2')))('EvaluationClassificat
     }).evaluationProcedure('pool', { batchSize: 24 });
     expect(maxDiff(resumed.scores, fresh.scores)).toBeLessThan(1e-5);
     expect(existsSync(join(dir, 'pool_set.partial.f32'))).toBe(false);
+  });
+
+  it('refuses a checkpoint whose configuration is not JSON, and force starts fresh', async () => {
+    const resultsDir = mkdtempSync(join(tmpdir(), 'at-eval-'));
+    const evaluation = new EvaluationClassification(model, sst2, { resultsDir, splits, modelName: 'tiny' });
+    const dir = join(resultsDir, 'sst2', 'tiny');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'pool_set.partial.json'), 'garbage\n');
+    writeFileSync(join(dir, 'pool_set.partial.f32'), new Uint8Array(8));
+    await expect(evaluation.evaluationProcedure('pool')).rejects.toThrow(
+      /pool_set\.partial\.json: unreadable checkpoint \(not JSON\); remove it, or pass force: true to start fresh$/,
+    );
+    const forced = await evaluation.evaluationProcedure('pool', { force: true });
+    expect(forced.scoredNow).toBe(24);
+    expect((await readNpy(join(dir, 'pool_set_scores.npy'))).shape).toEqual([24, 2]);
+    expect(existsSync(join(dir, 'pool_set.partial.json'))).toBe(false);
   });
 
   it('does not resume a cancelled run of other rows of the same size: it scores the new rows', async () => {
