@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { InputError, type OptionNaming, OutputExistsError, ReceivedKind } from '../errors.js';
+import { dirname, join, resolve } from 'node:path';
+import { FileFormatError, InputError, type OptionNaming, OutputExistsError, ReceivedKind } from '../errors.js';
 import { evaluateToFolder, outcomeWarnings } from '../evaluation/evaluate.js';
 import {
   checkEvaluateOptions,
@@ -129,14 +129,15 @@ export async function runEvaluateSteps(
       naming: stepNaming(name),
       ...(signal ? { signal } : {}),
     };
-    // `force` recomputes a step only where its configuration changed: unchanged results are kept
-    // (rescoring a served model can take hours), an interrupted run still resumes.
+    // `force` recomputes a step only where its configuration changed or its results cannot be
+    // read: unchanged results are kept (rescoring a served model can take hours), an interrupted
+    // run still resumes.
     let outcome: Awaited<ReturnType<typeof evaluateToFolder>>;
     try {
       try {
         outcome = await evaluateToFolder(settings.config, { ...run, force: false });
       } catch (error) {
-        if (!(force && error instanceof OutputExistsError)) throw error;
+        if (!(force && replacedByForce(error, folder))) throw error;
         outcome = await evaluateToFolder(settings.config, { ...run, force: true });
       }
     } catch (error) {
@@ -150,6 +151,16 @@ export async function runEvaluateSteps(
         : `${formatCount(outcome.n, 'item')}: accuracy ${outcome.accuracy.toFixed(4)}, loss ${outcome.loss.toFixed(4)} -> ${folder}\n`,
     );
   }
+}
+
+/**
+ * Whether `error` refuses what `force` replaces in a step's `folder`: results or a checkpoint of
+ * another configuration, or its own files that cannot be read (its meta.json or checkpoint), whose
+ * configuration cannot be told to be unchanged. An unreadable input file is not the step's to replace.
+ */
+function replacedByForce(error: unknown, folder: string): boolean {
+  if (error instanceof OutputExistsError) return true;
+  return error instanceof FileFormatError && dirname(resolve(error.path)) === resolve(folder);
 }
 
 /**

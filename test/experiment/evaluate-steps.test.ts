@@ -99,6 +99,33 @@ describe('evaluate steps in a grid', () => {
     expect(JSON.parse(meta()).n).toBe(20);
   });
 
+  it("under force replace a step's meta.json or checkpoint that cannot be read, which without force are refused", async () => {
+    const dir = join(root, 'forced-unreadable');
+    mkdirSync(dir, { recursive: true });
+    writeTsv(join(dir, 'pool.tsv'), 30, 0);
+    const steps = new Map([
+      ['target', { model: join(repo, 'test/models/tiny-gpt2'), data: join(dir, 'pool.tsv'), classes: 'negative,positive' }],
+    ]);
+    vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    const folder = join(dir, 'scores/target');
+    mkdirSync(folder, { recursive: true });
+    writeFileSync(join(folder, 'meta.json'), '{bad');
+    await expect(runEvaluateSteps(steps, dir, false, () => {})).rejects.toThrow(
+      /meta\.json: is not readable JSON \(.*\); pass force: true to start fresh$/,
+    );
+    await runEvaluateSteps(steps, dir, true, () => {});
+    expect(JSON.parse(readFileSync(join(folder, 'meta.json'), 'utf8')).n).toBe(30);
+    // A checkpoint with scores whose configuration is not JSON, of a run killed before its meta.json.
+    rmSync(folder, { recursive: true });
+    mkdirSync(folder);
+    writeFileSync(join(folder, '.evaluate.partial.json'), 'garbage\n');
+    writeFileSync(join(folder, '.evaluate.partial.f32'), new Uint8Array(8));
+    await expect(runEvaluateSteps(steps, dir, false, () => {})).rejects.toThrow(/unreadable checkpoint \(not JSON\)/);
+    await runEvaluateSteps(steps, dir, true, () => {});
+    expect(JSON.parse(readFileSync(join(folder, 'meta.json'), 'utf8')).n).toBe(30);
+    expect(existsSync(join(folder, '.evaluate.partial.json'))).toBe(false);
+  });
+
   it('resolves evaluate:<step> references and file options against the grid, and takes iclExamples from the step', () => {
     const config = resolveExperimentConfig(
       {
