@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
-import { access, link, mkdir, open, readdir, rename, rm, stat, type FileHandle } from 'node:fs/promises';
+import { access, link, mkdir, open, readdir, rename, rm, rmdir, stat, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { CancelledError, InputError, InterruptedOutputError, OutputExistsError, ReceivedKind } from '../errors.js';
 import { processExists } from './lock.js';
@@ -284,7 +284,8 @@ export async function assertOutputsWritable(dir: string, names: readonly string[
  * at once, the commit marker as soon as its contents are made; a function that makes them is
  * called once the others are open, and when it returns a promise and gives the event loop turns
  * meanwhile, the others are written and flushed to disk while it works. On failure the
- * temporary files are removed and nothing of the new output is left behind. Existing output
+ * temporary files are removed and nothing of the new output is left behind, not even the
+ * folders this call created (a refused summary must not leave an empty folder). Existing output
  * files are refused (`OutputExistsError`) unless `force`, which replaces all of them and removes
  * `managed` files that this output does not include. Returns the paths written.
  *
@@ -299,7 +300,9 @@ export async function writeOutputFolder(dir: string, files: readonly OutputFile[
   const written = files.map((f) => f.name);
   const stale = (options.managed ?? []).filter((name) => !written.includes(name));
   await assertOutputsWritable(dir, [...written, ...stale], options);
-  await mkdir(dir, { recursive: true });
+  // What this call created, removed again if the write fails: a refused or failed write leaves
+  // no new folder behind.
+  const created = await mkdir(dir, { recursive: true });
   await removeStaleTemporaries(dir, [...written, ...stale]);
   const marker = options.commitMarker;
   const companions = marker === undefined ? [] : (options.markerCompanions ?? []);
@@ -350,11 +353,29 @@ export async function writeOutputFolder(dir: string, files: readonly OutputFile[
     }
   } catch (error) {
     await Promise.all(staged.map(({ temporary }) => rm(temporary, { force: true })));
+    await removeCreatedFolders(dir, created);
     throw error;
   }
   if (marker === undefined) await Promise.all(stale.map((name) => rm(join(dir, name), { force: true })));
   await syncFolder(dir);
   return staged.map(({ path }) => path);
+}
+
+/**
+ * Removes the folders from `dir` up to `created` (the first folder `mkdir` made for it), each only
+ * while it is empty: what another process put in one meanwhile is not this write's to remove.
+ */
+async function removeCreatedFolders(dir: string, created: string | undefined): Promise<void> {
+  if (created === undefined) return;
+  const top = resolve(created);
+  for (let folder = resolve(dir); ; folder = dirname(folder)) {
+    try {
+      await rmdir(folder);
+    } catch {
+      return;
+    }
+    if (folder === top || dirname(folder) === folder) return;
+  }
 }
 
 function cancelledBefore(signal: AbortSignal | undefined, dir: string): void {

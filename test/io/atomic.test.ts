@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
-import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -202,13 +202,34 @@ describe('writeOutputFolder', () => {
       { name: 'summary.json', data: '{}' },
     ];
     await expect(writeOutputFolder(out, failing, { commitMarker: 'summary.json' })).rejects.toThrow('q failed');
-    expect(await readdir(out)).toEqual([]);
+    // Not even the folder, which this call created.
+    expect(existsSync(out)).toBe(false);
   });
 
   it('leaves nothing behind when one file cannot be written', async () => {
     const out = join(dir, 'run');
     await expect(writeOutputFolder(out, [...files, { name: 'missing-folder/x.npy', data: 'x' }])).rejects.toThrow(/ENOENT/);
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it('keeps a folder that was there before a failed write, and what another process put in a new one', async () => {
+    const out = join(dir, 'kept');
+    await mkdir(out);
+    const failing = [...files, { name: 'missing-folder/x.npy', data: 'x' }];
+    await expect(writeOutputFolder(out, failing)).rejects.toThrow(/ENOENT/);
     expect(await readdir(out)).toEqual([]);
+    const nested = join(dir, 'new', 'run');
+    // A file another process writes into the new parent folder while this write is under way.
+    const othersMeanwhile = {
+      name: 'q.npy',
+      data: async () => {
+        await writeFile(join(dir, 'new', 'other.txt'), 'theirs');
+        throw new Error('q failed');
+      },
+    };
+    await expect(writeOutputFolder(nested, [othersMeanwhile])).rejects.toThrow('q failed');
+    expect(existsSync(nested)).toBe(false);
+    expect(await readdir(join(dir, 'new'))).toEqual(['other.txt']);
   });
 });
 
