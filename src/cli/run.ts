@@ -151,8 +151,7 @@ export function describeFailure(error: unknown, command: string, env: NodeJS.Pro
 function namedAsFlag(error: InputError, command: string): string {
   // An unknown key is one of a file's (a grid's `"threads"`), never a flag: the parser refuses
   // unknown flags itself, so naming it `--threads` would point at a flag the user did not give.
-  if (error.expected.startsWith('a known option') || !(command in COMMAND_CONTEXTS)) return error.message;
-  return error.namedBy(commandNaming(command as CommandName));
+  return error.expected.startsWith('a known option') ? error.message : namedByCommand(error, command);
 }
 
 /**

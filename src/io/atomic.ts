@@ -362,10 +362,15 @@ export async function writeOutputFolder(dir: string, files: readonly OutputFile[
 }
 
 /**
- * Removes the folders from `dir` up to `created` (the first folder `mkdir` made for it), each only
- * while it is empty: what another process put in one meanwhile is not this write's to remove.
+ * Removes the folders from `dir` up to `created` (the first folder `mkdir` made for it, as its
+ * `recursive` result says), each only while it is empty: what another process put in one meanwhile
+ * is not this writer's to remove. Nothing when `created` is undefined (mkdir made none).
+ *
+ * @example
+ * const created = await mkdir('runs/a/b', { recursive: true }); // 'runs' when it made all three
+ * await removeCreatedFolders('runs/a/b', created); // removes b, a and runs while each is empty
  */
-async function removeCreatedFolders(dir: string, created: string | undefined): Promise<void> {
+export async function removeCreatedFolders(dir: string, created: string | undefined): Promise<void> {
   if (created === undefined) return;
   const top = resolve(created);
   for (let folder = resolve(dir); ; folder = dirname(folder)) {

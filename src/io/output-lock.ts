@@ -1,7 +1,7 @@
-import { mkdir, rmdir } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import { InputError, OutputLockedError } from '../errors.js';
-import { assertFolderWritable } from './atomic.js';
+import { assertFolderWritable, removeCreatedFolders } from './atomic.js';
 import { FileLock } from './lock.js';
 
 /** The lock file of an output folder: one name for every command, so that no two commands write one folder at once. */
@@ -29,7 +29,7 @@ export async function withOutputLock<T>(dir: string, work: () => Promise<T>, arg
       unwritable: (message) => new InputError({ argument, expected: 'a folder that can hold the lock file', received: message }),
     });
   } catch (error) {
-    if (created !== undefined) await removeCreated(dir, created);
+    await removeCreatedFolders(dir, created);
     throw error;
   }
   let failed = true;
@@ -39,19 +39,6 @@ export async function withOutputLock<T>(dir: string, work: () => Promise<T>, arg
     return result;
   } finally {
     lock.release();
-    if (failed && created !== undefined) await removeCreated(dir, created);
-  }
-}
-
-/** Removes the empty folders from `dir` up to `created` (the first one mkdir made); a folder with files in it stays. */
-async function removeCreated(dir: string, created: string): Promise<void> {
-  const top = resolve(created);
-  for (let path = resolve(dir); ; path = dirname(path)) {
-    try {
-      await rmdir(path);
-    } catch {
-      return;
-    }
-    if (path === top || dirname(path) === path) return;
+    if (failed) await removeCreatedFolders(dir, created);
   }
 }
