@@ -150,6 +150,21 @@ export class InputError extends ActiveTestingError implements RowError {
   }
 
   /**
+   * What was expected, with the options it names named by `naming`, where `expected` names the
+   * library's keys: an error rebuilt from this one (under another argument) passes
+   * `(naming) => error.expectedBy(naming)` as its `expected`, so that its own reader's words
+   * reach these too.
+   *
+   * @example
+   * const error = new InputError({ argument: 'iclData', expected: (n) => `${n.option('iclExamples')} ≥ 1` });
+   * error.expectedBy({ option: (name) => `--${name}`, setting: (name, value) => `--${name} ${value}` }); // '--iclExamples ≥ 1'
+   */
+  expectedBy(naming: OptionNaming): string {
+    const { expected } = this.#details;
+    return typeof expected === 'string' ? expected : expected(naming);
+  }
+
+  /**
    * The message with every option it names (the argument at fault included) named by `naming`:
    * a command's flags, where `message` names the library's keys.
    *

@@ -82,6 +82,14 @@ describe('InputError names the options it mentions in its reader’s words', () 
     expect(error.namedBy(flags)).toBe('--step: expected at most --size (not --bootstrap none), got 9');
     expect(error.atRow(3).namedBy(flags)).toBe('--step (row 3): expected at most --size (not --bootstrap none), got 9');
   });
+
+  it('in an error rebuilt from it under another argument, through expectedBy', () => {
+    expect(error.expectedBy(flags)).toBe('at most --size (not --bootstrap none)');
+    expect(new InputError({ argument: 'x', expected: 'a number' }).expectedBy(flags)).toBe('a number');
+    const rebuilt = new InputError({ argument: 'length', expected: (naming) => `for the run: ${error.expectedBy(naming)}`, received: 9 });
+    expect(rebuilt.message).toBe("length: expected for the run: at most size (not bootstrap: 'none'), got 9");
+    expect(rebuilt.namedBy(flags)).toBe('--length: expected for the run: at most --size (not --bootstrap none), got 9');
+  });
 });
 
 describe('a refusal that force overrides names force in its reader’s words', () => {

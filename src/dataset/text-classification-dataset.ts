@@ -255,7 +255,10 @@ function atFilePlace(error: unknown, table: Table, columns: Record<string, strin
   const place = filePlace(table, error.row);
   if (place === undefined) return error;
   const argument = `${place}, column ${JSON.stringify(columns[error.argument] ?? error.argument)}`;
-  return new FileFormatError(table.origin.path, new InputError({ argument, expected: error.expected, received: error.received }).message);
+  return new FileFormatError(
+    table.origin.path,
+    (naming) => new InputError({ argument, expected: error.expectedBy(naming), received: error.received }).message,
+  );
 }
 
 /**

@@ -298,7 +298,7 @@ function atDataPlace(error: unknown, poolRows: readonly number[], table: Table, 
   if (error instanceof RemoteModelError) return error.atPlace(`${place} of ${path}`);
   return new InputError({
     argument: 'prompts',
-    expected: error.expected,
+    expected: (naming) => error.expectedBy(naming),
     received: ReceivedKind.noted(error.received, `for ${place} of ${path}`),
     row: error.row,
   });

@@ -128,7 +128,7 @@ export async function runScoringJob(
   ).catch((error: unknown) => {
     // The model's labels are the dataset's class names here: name the option they come from.
     if (error instanceof InputError && error.argument === 'labels') {
-      throw new InputError({ argument: 'classes', expected: error.expected, received: error.received });
+      throw new InputError({ argument: 'classes', expected: (naming) => error.expectedBy(naming), received: error.received });
     }
     throw error;
   });

@@ -302,7 +302,7 @@ function checkSettingsGiveIntervals(
       if (!(error instanceof InputError)) throw error;
       throw new InputError({
         argument: 'interval',
-        expected: `kinds that settings[${i}] (${JSON.stringify(name)}) can give: ${error.expected}`,
+        expected: (naming) => `kinds that settings[${i}] (${JSON.stringify(name)}) can give: ${error.expectedBy(naming)}`,
         received: error.received,
       });
     }

@@ -180,7 +180,8 @@ function inStep(error: unknown, name: string): unknown {
   const argument = error.argument.replace(/^--/, '');
   return new InputError({
     argument: `evaluate.${name}.${argument}`,
-    expected: error.expected,
+    // The options it names are the step's too, named as the grid's keys, whoever reads it.
+    expected: () => error.expectedBy(stepNaming(name)),
     received: error.received,
     ...(error.row === undefined ? {} : { row: error.row }),
   });

@@ -1,4 +1,4 @@
-import { FileFormatError, InputError, ReceivedKind } from '../errors.js';
+import { FileFormatError, InputError, type OptionNaming, ReceivedKind } from '../errors.js';
 import { checkObject, checkPath } from './check-arguments.js';
 import { readNpy, type NpyArray } from './npy.js';
 import { checkKnownKeys } from './suggest.js';
@@ -157,8 +157,10 @@ export function ofFileRows<T>(path: string, argument: string, read: () => T): T 
     return read();
   } catch (error) {
     if (!(error instanceof InputError) || error.row === undefined) throw error;
-    const got = new InputError({ argument: zeroBasedRow(error.row), expected: error.expected, received: error.received });
-    throw new FileFormatError(path, got.message, argument);
+    const row = zeroBasedRow(error.row);
+    const reason = (naming: OptionNaming) =>
+      new InputError({ argument: row, expected: error.expectedBy(naming), received: error.received }).message;
+    throw new FileFormatError(path, reason, argument);
   }
 }
 

@@ -146,7 +146,7 @@ export abstract class Acquisition {
     }).catch((error: unknown) => {
       // Named as this class's option.
       if (error instanceof InputError && error.argument === 'clip') {
-        throw new InputError({ argument: 'clipPercentage', expected: error.expected, received: error.received });
+        throw new InputError({ argument: 'clipPercentage', expected: (naming) => error.expectedBy(naming), received: error.received });
       }
       throw error;
     });

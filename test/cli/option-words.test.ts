@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -57,6 +57,23 @@ describe('options named inside a message, on the command line', () => {
     );
     expect(await failure(...common, '--instruction', 'x', '--instruction-file', 'y', '--out', join(dir, 'e2'))).toBe(
       'active-testing evaluate: --instruction-file: expected no --instruction beside it: the instruction or its file',
+    );
+  });
+
+  it("experiment: a step's other options by the grid's keys of that step", async () => {
+    const grid = join(dir, 'served-grid.json');
+    await writeFile(join(dir, 'pool.tsv'), 'sentence\tlabel\nthe film was good\t1\nthe film was bad\t0\n');
+    await writeFile(
+      grid,
+      JSON.stringify({
+        evaluate: { served: { model: 'openai:http://user:secret@127.0.0.1:9/v1#m', data: 'pool.tsv', classes: 'a,b' } },
+        modelScores: 'evaluate:served',
+        labels: scores[5],
+        settings: [{ acquisition: 'iid' }],
+      }),
+    );
+    expect(await failure('experiment', '--config', grid, '--out', join(dir, 'x1'))).toBe(
+      `active-testing experiment: ${grid}: evaluate.served.model: expected openai:<http(s) base URL>#<model name>, e.g. openai:http://localhost:8000/v1#my-model, without credentials in the URL: put the key in OPENAI_API_KEY (or the variable named by evaluate.served.apiKeyEnv), got "openai:http://***@127.0.0.1:9/v1#m"`,
     );
   });
 });

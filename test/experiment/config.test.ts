@@ -187,6 +187,16 @@ describe('resolveExperimentConfig', () => {
     expect(resolveExperimentConfig({ ...grid(4), iclBudget: false }, base).step).toBe(4);
   });
 
+  it("names the options of a setting's refused interval in the reader's words", () => {
+    const error = inputError(() =>
+      resolveExperimentConfig({ ...files, interval: ['bootstrap'], bootstrap: 'none', settings: [{ acquisition: 'iid' }] }, base),
+    );
+    const flags = { option: (name: string) => `--${name}`, setting: (name: string, value: unknown) => `--${name} ${String(value)}` };
+    expect(error.namedBy(flags)).toBe(
+      `--interval: expected kinds that settings[0] ("Random (i.i.d.)") can give: a bootstrap variance for 'bootstrap' (not --bootstrap none), got "bootstrap"`,
+    );
+  });
+
   it('says what it got where a list or an object belongs', () => {
     const message = (grid: Record<string, unknown>) => inputError(() => resolveExperimentConfig({ ...files, ...grid }, base)).message;
     expect(message({ settings: { iid: { acquisition: 'iid' } } })).toBe(
