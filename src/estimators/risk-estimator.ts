@@ -63,6 +63,8 @@ export abstract class TermMeanEstimator implements RiskEstimator {
   private primaries = new Float64Array(16);
   /** The loss and proposal probability of the label being added, on their way to `addPending`. */
   private readonly pending = new Float64Array(2);
+  /** What `estimate()` or `bootstrapVariance()` returns, on its way from `storeEstimate` or `storeBootstrapVariance`. */
+  private readonly result = new Float64Array(1);
   private secondaries = new Float64Array(16);
 
   get count(): number {
@@ -119,9 +121,10 @@ export abstract class TermMeanEstimator implements RiskEstimator {
   private addPending(index: number | undefined): void {
     const loss = this.pending[0];
     const q = this.pending[1];
-    if (!Number.isFinite(loss)) throwBadLoss(loss, this.m);
-    if (!(q > 0 && q <= MAX_PROBABILITY)) throwBadProbability(q, this.m);
-    if (this.m >= this.capacity) throwOverCapacity(this.capacity, this.m + 1);
+    // One test here and the reporting out of line: the less bytecode this method has, the more of
+    // the compiler's inlining budget is left for `secondaryTerm` in a run loop that inlines it (a
+    // call left un-inlined boxes its float arguments and result).
+    if (!(Number.isFinite(loss) && q > 0 && q <= MAX_PROBABILITY && this.m < this.capacity)) this.rejectPending();
     const m = ++this.m;
     const p = this.primaryTerm(loss, q, m, index);
     const r = this.secondaryTerm(loss, q, m, index);
@@ -143,12 +146,18 @@ export abstract class TermMeanEstimator implements RiskEstimator {
     this.secondarySquares += d * d;
   }
 
+  /** Throws the error for the label in `pending` that `addPending` refused, checked in its order. */
+  private rejectPending(): never {
+    const loss = this.pending[0];
+    const q = this.pending[1];
+    if (!Number.isFinite(loss)) throwBadLoss(loss, this.m);
+    if (!(q > 0 && q <= MAX_PROBABILITY)) throwBadProbability(q, this.m);
+    throwOverCapacity(this.capacity, this.m + 1);
+  }
+
   estimate(): number {
-    const m = this.m;
-    if (m === 0) return Number.NaN;
-    const kappa = this.scale(m);
-    const secondary = kappa === 0 ? 0 : kappa * this.secondarySum.value;
-    return (this.primarySum.value + secondary) / m;
+    this.storeEstimate(this.result, 0);
+    return this.result[0];
   }
 
   /**
@@ -159,13 +168,38 @@ export abstract class TermMeanEstimator implements RiskEstimator {
    * lure.writeEstimates(estimates, variances, row);
    */
   writeEstimates(estimates: Float64Array, variances: Float64Array | null, at: number): void {
-    estimates[at] = this.estimate();
-    if (variances !== null) variances[at] = this.bootstrapVariance();
+    this.storeEstimate(estimates, at);
+    if (variances !== null) this.storeBootstrapVariance(variances, at);
   }
 
   bootstrapVariance(): number {
+    this.storeBootstrapVariance(this.result, 0);
+    return this.result[0];
+  }
+
+  /**
+   * `estimate()` into `out[at]`. Stored, not returned: a run loop past its inlining budget calls
+   * this without boxing the result, and the NaN of no labels and the estimate meet in no variable
+   * (a merge of the two became a boxed value in compiled code).
+   */
+  private storeEstimate(out: Float64Array, at: number): void {
     const m = this.m;
-    if (m === 0) return Number.NaN;
+    if (m === 0) {
+      out[at] = NaN;
+      return;
+    }
+    const kappa = this.scale(m);
+    const secondary = kappa === 0 ? 0 : kappa * this.secondarySum.value;
+    out[at] = (this.primarySum.value + secondary) / m;
+  }
+
+  /** `bootstrapVariance()` into `out[at]`, stored for the reasons of `storeEstimate`. */
+  private storeBootstrapVariance(out: Float64Array, at: number): void {
+    const m = this.m;
+    if (m === 0) {
+      out[at] = NaN;
+      return;
+    }
     const kappa = this.scale(m);
     // κ = 0 drops the secondary terms, as in estimate(): 0 times an overflowed sum would be NaN.
     const sum = kappa === 0 ? this.centredPrimary : this.centredPrimary + kappa * this.centredSecondary;
@@ -174,8 +208,8 @@ export abstract class TermMeanEstimator implements RiskEstimator {
     const mean = sum / m;
     const variance = (squares / m - mean * mean) / m;
     // ∞ − ∞: terms so far apart that their squares overflow, a variance beyond a double, not none.
-    if (Number.isNaN(variance)) return Infinity;
-    return variance > 0 ? variance : 0;
+    if (Number.isNaN(variance)) out[at] = Infinity;
+    else out[at] = variance > 0 ? variance : 0;
   }
 
   terms(out: Float64Array): void {
