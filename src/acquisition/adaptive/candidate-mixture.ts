@@ -239,7 +239,9 @@ export class CandidateMixture implements PoolSampler {
     const alias = this.alias[j];
     const n = this.size;
     for (let proposal = 0; proposal < MAX_PROPOSALS; proposal++) {
-      const scaled = (proposal === 0 ? first : random()) * n;
+      // Each branch scales its own uniform: a later proposal's random() may come back boxed (a call
+      // not inlined), and choosing between it and `first` before scaling would box `first` too.
+      const scaled = proposal === 0 ? first * n : random() * n;
       const bucket = Math.min(Math.floor(scaled), n - 1);
       // An identity table needs no read: its cache lines stay free for the rows the draw does read.
       const item = keep === null || scaled - bucket < keep[bucket] ? bucket : (alias as Int32Array)[bucket];
