@@ -161,8 +161,10 @@ export abstract class TermMeanEstimator implements RiskEstimator {
   }
 
   /**
-   * Writes `estimate()` into `estimates[at]` and, unless `variances` is null, `bootstrapVariance()`
-   * into `variances[at]`: a run loop's row, with no float returned from a call.
+   * Writes the term-mean estimate (what `TermMeanEstimator.estimate()` returns) into
+   * `estimates[at]` and, unless `variances` is null, its bootstrap variance into `variances[at]`: a
+   * run loop's row, with no float returned from a call. A subclass's override of `estimate()` or
+   * `bootstrapVariance()` is not consulted: extend through the term hooks.
    *
    * @example
    * lure.writeEstimates(estimates, variances, row);
