@@ -121,10 +121,11 @@ export abstract class TermMeanEstimator implements RiskEstimator {
   private addPending(index: number | undefined): void {
     const loss = this.pending[0];
     const q = this.pending[1];
-    // One test here and the reporting out of line: the less bytecode this method has, the more of
-    // the compiler's inlining budget is left for `secondaryTerm` in a run loop that inlines it (a
-    // call left un-inlined boxes its float arguments and result).
-    if (!(Number.isFinite(loss) && q > 0 && q <= MAX_PROBABILITY && this.m < this.capacity)) this.rejectPending();
+    // One branch to the reporting, which is out of line: the less bytecode this method has, the more
+    // of the compiler's inlining budget is left for `secondaryTerm` in a run loop that inlines it (a
+    // call left un-inlined boxes its float arguments and result). Capacity as `m >= capacity`: a
+    // subclass's capacity that is not a number refuses nothing.
+    if (!(Number.isFinite(loss) && q > 0 && q <= MAX_PROBABILITY) || this.m >= this.capacity) this.rejectPending();
     const m = ++this.m;
     const p = this.primaryTerm(loss, q, m, index);
     const r = this.secondaryTerm(loss, q, m, index);

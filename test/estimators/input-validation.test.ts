@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { simulate } from '../../src/simulate/simulate.js';
-import { IidEstimator, ISEstimator, LUREEstimator, RunningAseEstimator } from '../../src/estimators/index.js';
+import { IidEstimator, ISEstimator, LUREEstimator, RunningAseEstimator, TermMeanEstimator } from '../../src/estimators/index.js';
 import { floorProposal } from '../../src/acquisition/index.js';
 import { isWeights, lureWeights, referenceEstimate, referenceWeights, weightedTerms } from '../../src/reference/index.js';
 import { InputError } from '../../src/errors.js';
@@ -56,6 +56,34 @@ describe.each(estimators)('%s.add', (_name, make) => {
     estimator.add(1, 1.0000000000000002);
     expect(estimator.count).toBe(3);
     expect(Number.isFinite(estimator.estimate())).toBe(true);
+  });
+});
+
+describe('the pool size as a limit', () => {
+  it('refuses the label after the pool size, naming labels, and keeps its state', () => {
+    const lure = new LUREEstimator(2);
+    lure.add(0.5, 0.5);
+    lure.add(0.25, 1);
+    const before = lure.estimate();
+    expect(() => lure.add(0.1, 1)).toThrow(/^labels: expected at most 2 labels \(the pool size\), got 3$/);
+    expect(lure.count).toBe(2);
+    expect(lure.estimate()).toBe(before);
+  });
+
+  it('lets a subclass whose capacity is not a number (plain JavaScript) take every label', () => {
+    class Loose extends TermMeanEstimator {
+      protected override get capacity(): number {
+        return undefined as unknown as number;
+      }
+      protected primaryTerm(loss: number): number {
+        return loss;
+      }
+    }
+    const loose = new Loose();
+    loose.add(0.5, 0.5);
+    loose.add(1.5, 0.5);
+    expect(loose.count).toBe(2);
+    expect(loose.estimate()).toBe(1);
   });
 });
 
