@@ -1002,6 +1002,38 @@ describe.skipIf(chromium === undefined)('active-testing serve in a browser', () 
     }
   });
 
+  it('a second tab of one browser shows the next item once it is shown again, after the first tab answered its item', async () => {
+    const pool = await writePool(100, 12);
+    const context = await browser.newContext();
+    const server = await startServer(pool.args(join(pool.dir, 'tabs.session')));
+    try {
+      const [first, second] = [await context.newPage(), await context.newPage()];
+      await open(first, server);
+      await open(second, server);
+      // One browser is one annotator: both tabs show its item.
+      const answered = await shownId(first);
+      expect(await shownId(second)).toBe(answered);
+      expect(await labelShown(first, pool.labels)).toEqual({ id: answered, y: pool.labels[Number(answered.slice(1))] });
+      const next = await shownId(first);
+      expect(next).not.toBe(answered);
+      const before = await second.evaluate(() => Number(document.body.dataset.seq));
+      // Headless Chromium shows every tab at once, so switching to it is played here: hidden, then shown.
+      await second.evaluate(() => {
+        for (const shown of ['hidden', 'visible']) {
+          Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => shown });
+          document.dispatchEvent(new Event('visibilitychange'));
+        }
+      });
+      await second.waitForFunction((n) => Number(document.body.dataset.seq) > n, before);
+      expect(await shownId(second)).toBe(next);
+      expect(await labelShown(second, pool.labels)).toEqual({ id: next, y: pool.labels[Number(next.slice(1))] });
+      expect([...journalLabels(join(pool.dir, 'tabs.session')).keys()].sort()).toEqual([answered, next].sort());
+    } finally {
+      await context.close();
+      await stopServer(server);
+    }
+  });
+
   it('two servers on different ports, open in one browser, keep each other signed in', async () => {
     const pool = await writePool(100, 8);
     const context = await browser.newContext();

@@ -564,6 +564,13 @@ async function reconnect(): Promise<void> {
 
 listen();
 
+// Tabs of one browser are one annotator with one item: an item answered in another tab stays on
+// this one, which no pushed change says (asking on every change would keep the item's lease alive
+// while its annotator is away). The tab asks again when it is shown, before the annotator reads on.
+document.addEventListener('visibilitychange', () => {
+  if (document.visibilityState === 'visible' && !busy && !stopped && state !== null) void call('/api/state');
+});
+
 // An item another annotator keeps open comes back to the others once its lease ends, which no
 // change announces: a page waiting for an item asks again now and then.
 const WAIT_POLL_MS = 20_000;
