@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { FileFormatError } from '../errors.js';
 import { readParquet } from './read-parquet.js';
@@ -30,6 +30,26 @@ export function tableFormat(path: string): TableFormat {
 }
 
 /**
+ * The format `path`'s name implies. A name without one of the table extensions is first checked
+ * to be a file: a folder or a missing file (`--data .`, a mistyped name) is refused as such, not
+ * as an unknown format, which would send the user looking for a format problem.
+ */
+async function formatOfFile(path: string): Promise<TableFormat> {
+  try {
+    return tableFormat(path);
+  } catch (formatError) {
+    let isFolder: boolean;
+    try {
+      isFolder = (await stat(path)).isDirectory();
+    } catch (statError) {
+      throw unreadableFile(path, statError);
+    }
+    if (isFolder) throw unreadableFile(path, Object.assign(new Error(), { code: 'EISDIR', syscall: 'read' }));
+    throw formatError;
+  }
+}
+
+/**
  * Reads a TSV, CSV (RFC 4180 quoting), JSON Lines or Parquet file (see `readParquet`). Blank
  * lines are passed over, and so are lines of only spaces (of spaces and tabs, in a CSV or JSON
  * Lines file), as pandas passes them over; a TSV line of only tabs and spaces is refused, as it
@@ -50,7 +70,7 @@ export function tableFormat(path: string): TableFormat {
 export async function readTable(path: string, format?: TableFormat): Promise<Table> {
   checkPath(path);
   // Any other value would read the file as TSV.
-  format = format === undefined ? tableFormat(path) : checkChoice(format, TABLE_FORMATS, 'format');
+  format = format === undefined ? await formatOfFile(path) : checkChoice(format, TABLE_FORMATS, 'format');
   if (format === 'parquet') return readParquet(path);
   let bytes: Buffer;
   try {

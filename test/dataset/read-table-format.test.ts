@@ -1,8 +1,8 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { readTable } from '../../src/index.js';
+import { FileFormatError, readTable } from '../../src/index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'read-table-format-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -10,6 +10,10 @@ const csv = join(dir, 'pool.csv');
 writeFileSync(csv, 'sentence,label\ngood,1\n');
 const tsv = join(dir, 'pool.tsv');
 writeFileSync(tsv, 'sentence\tlabel\ngood\t1\n');
+const folder = join(dir, 'pools');
+mkdirSync(folder);
+const noExtension = join(dir, 'pool');
+writeFileSync(noExtension, 'sentence\tlabel\ngood\t1\n');
 
 describe("readTable's format", () => {
   it('refuses a format it does not read, instead of reading the file as TSV', async () => {
@@ -31,5 +35,17 @@ describe("readTable's format", () => {
 
   it('reads the file in the format given', async () => {
     expect(await readTable(csv, 'csv')).toMatchObject({ columns: ['sentence', 'label'], rows: [['good', '1']] });
+  });
+
+  it('refuses a folder or a missing file as such, not as a file of unknown format', async () => {
+    await expect(readTable(folder)).rejects.toThrow(new FileFormatError(folder, 'cannot read: a folder, not a file (EISDIR)'));
+    const missing = join(dir, 'absent');
+    await expect(readTable(missing)).rejects.toThrow(new FileFormatError(missing, 'cannot read: no such file (ENOENT)'));
+  });
+
+  it('refuses a file whose name implies no format', async () => {
+    await expect(readTable(noExtension)).rejects.toThrow(
+      new FileFormatError(noExtension, 'unknown table format ""; expected .tsv, .csv, .jsonl or .parquet'),
+    );
   });
 });
