@@ -243,7 +243,7 @@ const NO_HARD_LINKS = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS']);
  */
 export async function writeFileAtomic(path: string, data: Uint8Array | string, options: WriteOptions = {}): Promise<void> {
   if (!options.force && (await exists(path))) throw new OutputExistsError(path);
-  await mkdir(dirname(path), { recursive: true });
+  await makeFolders(dirname(path));
   // A writer of this file killed mid-write left its temporary, which nothing else would remove.
   await removeStaleTemporaries(dirname(path), [basename(path)]);
   const temporary = temporaryName(path);
@@ -302,7 +302,7 @@ export async function writeOutputFolder(dir: string, files: readonly OutputFile[
   await assertOutputsWritable(dir, [...written, ...stale], options);
   // What this call created, removed again if the write fails: a refused or failed write leaves
   // no new folder behind.
-  const created = await mkdir(dir, { recursive: true });
+  const created = await makeFolders(dir);
   await removeStaleTemporaries(dir, [...written, ...stale]);
   const marker = options.commitMarker;
   const companions = marker === undefined ? [] : (options.markerCompanions ?? []);
@@ -359,6 +359,58 @@ export async function writeOutputFolder(dir: string, files: readonly OutputFile[
   if (marker === undefined) await Promise.all(stale.map((name) => rm(join(dir, name), { force: true })));
   await syncFolder(dir);
   return staged.map(({ path }) => path);
+}
+
+/**
+ * Creates `dir` and its missing parents, as `mkdir(dir, { recursive: true })` does, and returns
+ * the first folder it created (undefined when `dir` was there). Node's recursive mkdir spins for
+ * ever, at full CPU and deaf to signals, where a folder that exists cannot hold the child it was
+ * asked for and says ENOENT (`/proc/runs` on Linux): it takes the ENOENT to mean a missing parent
+ * and makes the parent again. Here each missing folder is made once, from the nearest that
+ * exists down, and a failure is thrown as it is.
+ *
+ * @example
+ * await makeFolders('runs/a/b'); // the absolute path of 'runs' when it made all three
+ * await makeFolders('/proc/runs'); // throws ENOENT at once
+ * @throws the failed `mkdir`'s or `stat`'s error (ENOENT, ENOTDIR, EACCES, EEXIST for a file).
+ */
+export async function makeFolders(dir: string): Promise<string | undefined> {
+  const missing: string[] = [];
+  for (let folder = resolve(dir); ; folder = dirname(folder)) {
+    const kind = await folderKind(folder);
+    // The root always exists, so the walk ends.
+    if (kind === 'missing') {
+      missing.push(folder);
+      continue;
+    }
+    // A file where a folder is asked for, or a path that cannot be looked up: mkdir says why (EEXIST,
+    // ENOTDIR, EACCES), as it would have.
+    if (kind === 'other') await mkdir(missing.at(-1) ?? folder);
+    break;
+  }
+  let created: string | undefined;
+  for (const folder of missing.reverse()) {
+    try {
+      await mkdir(folder);
+      created ??= folder;
+    } catch (error) {
+      // Made meanwhile by another process: not this call's to remove. A dangling link fails here.
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || (await folderKind(folder)) !== 'folder') throw error;
+    }
+  }
+  return created;
+}
+
+/**
+ * What is at `path`, links followed: a folder, nothing (a dangling link too), or something else,
+ * which includes a path that cannot be looked up (a file as its parent: ENOTDIR, EACCES).
+ */
+async function folderKind(path: string): Promise<'folder' | 'other' | 'missing'> {
+  try {
+    return (await stat(path)).isDirectory() ? 'folder' : 'other';
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'missing' : 'other';
+  }
 }
 
 /**

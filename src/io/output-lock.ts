@@ -1,7 +1,6 @@
-import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InputError, OutputLockedError } from '../errors.js';
-import { assertFolderWritable, removeCreatedFolders } from './atomic.js';
+import { assertFolderWritable, makeFolders, removeCreatedFolders } from './atomic.js';
 import { FileLock } from './lock.js';
 
 /** The lock file of an output folder: one name for every command, so that no two commands write one folder at once. */
@@ -20,7 +19,7 @@ export const OUTPUT_LOCK_NAME = '.active-testing.lock';
  */
 export async function withOutputLock<T>(dir: string, work: () => Promise<T>, argument = '--out'): Promise<T> {
   await assertFolderWritable(dir, argument);
-  const created = await mkdir(dir, { recursive: true });
+  const created = await makeFolders(dir);
   const lockPath = join(dir, OUTPUT_LOCK_NAME);
   let lock: FileLock;
   try {
