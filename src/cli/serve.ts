@@ -1,10 +1,10 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
 import type { Server, ServerResponse } from 'node:http';
 import { dirname } from 'node:path';
 import { serve } from '@hono/node-server';
 import { InputError, ReceivedKind, UsageError } from '../errors.js';
-import { assertFolderWritable } from '../io/atomic.js';
+import { assertFolderWritable, makeFolders } from '../io/atomic.js';
 import { faultPause } from '../io/fault.js';
 import { ActiveTestingSession, type StoppingRule } from '../session/session.js';
 import { createServeApp, hostRefusal, newToken, SECURITY_HEADERS } from '../serve/app.js';
@@ -50,7 +50,7 @@ async function demoSession(path: string): Promise<ActiveTestingSession> {
   if (existsSync(path)) return ActiveTestingSession.open(path, { onWarning: (message) => console.error(`warning: ${message}`) });
   // A path inside a file is named as --session's, not as a failed mkdir's "already exists".
   await assertFolderWritable(dirname(path), '--session');
-  mkdirSync(dirname(path), { recursive: true });
+  await makeFolders(dirname(path));
   const pool = syntheticPool({ poolSize: DEMO_POOL_SIZE, classCount: DEMO_CLASSES.length, seed: 0 });
   const texts = Array.from(
     pool.labels,

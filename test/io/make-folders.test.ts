@@ -54,4 +54,14 @@ describe.runIf(process.platform === 'linux' && existsSync('/proc/self'))('an --o
     expect(child.status).toBe(1);
     expect(child.stderr).toBe(`active-testing simulate: ${out}: no such file (ENOENT, mkdir)\n`);
   });
+
+  it('as the folder of serve --demo --session is refused in one line too', () => {
+    if (!existsSync(cliPath)) throw new Error(`${cliPath} is missing: run npm run build first`);
+    const session = `/proc/at-make-folders-${process.pid}/demo.session`;
+    const argv = ['serve', '--demo', '--session', session, '--port', '0'];
+    const child = spawnSync(process.execPath, [cliPath, ...argv], { encoding: 'utf8', timeout: 60_000, killSignal: 'SIGKILL' });
+    expect(child.signal).toBeNull();
+    expect(child.status).toBe(1);
+    expect(child.stderr).toBe(`active-testing serve: ${dirname(session)}: no such file (ENOENT, mkdir)\n`);
+  });
 });
