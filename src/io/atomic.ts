@@ -370,22 +370,22 @@ export async function writeOutputFolder(dir: string, files: readonly OutputFile[
  * exists down, and a failure is thrown as it is.
  *
  * @example
- * await makeFolders('runs/a/b'); // the absolute path of 'runs' when it made all three
+ * await makeFolders('runs/a/b'); // 'runs' when it made all three
  * await makeFolders('/proc/runs'); // throws ENOENT at once
  * @throws the failed `mkdir`'s or `stat`'s error (ENOENT, ENOTDIR, EACCES, EEXIST for a file).
  */
 export async function makeFolders(dir: string): Promise<string | undefined> {
   const missing: string[] = [];
-  for (let folder = resolve(dir); ; folder = dirname(folder)) {
+  // Paths as the caller wrote them (relative ones too), so that an error names the folder so.
+  for (let folder = dir; ; folder = dirname(folder)) {
     const kind = await folderKind(folder);
-    // The root always exists, so the walk ends.
-    if (kind === 'missing') {
+    if (kind === 'missing' && dirname(folder) !== folder) {
       missing.push(folder);
       continue;
     }
-    // A file where a folder is asked for, or a path that cannot be looked up: mkdir says why (EEXIST,
-    // ENOTDIR, EACCES), as it would have.
-    if (kind === 'other') await mkdir(missing.at(-1) ?? folder);
+    // A file where a folder is asked for, a path that cannot be looked up, or a missing top (the
+    // working folder was removed): mkdir says why (EEXIST, ENOTDIR, EACCES, ENOENT), as it would.
+    if (kind !== 'folder') await mkdir(missing.at(-1) ?? folder);
     break;
   }
   let created: string | undefined;
