@@ -414,12 +414,12 @@ async function folderKind(path: string): Promise<'folder' | 'other' | 'missing'>
 }
 
 /**
- * Removes the folders from `dir` up to `created` (the first folder `mkdir` made for it, as its
- * `recursive` result says), each only while it is empty: what another process put in one meanwhile
- * is not this writer's to remove. Nothing when `created` is undefined (mkdir made none).
+ * Removes the folders from `dir` up to `created` (the first folder `makeFolders` made for it, as
+ * its result says), each only while it is empty: what another process put in one meanwhile is not
+ * this writer's to remove. Nothing when `created` is undefined (makeFolders made none).
  *
  * @example
- * const created = await mkdir('runs/a/b', { recursive: true }); // 'runs' when it made all three
+ * const created = await makeFolders('runs/a/b'); // 'runs' when it made all three
  * await removeCreatedFolders('runs/a/b', created); // removes b, a and runs while each is empty
  */
 export async function removeCreatedFolders(dir: string, created: string | undefined): Promise<void> {
