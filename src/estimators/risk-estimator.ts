@@ -1,4 +1,5 @@
 import { InputError, ReceivedKind } from '../errors.js';
+import { formatCount } from '../io/format-count.js';
 import { CompensatedSum } from './compensated-sum.js';
 
 /**
@@ -271,5 +272,5 @@ function describeValue(value: unknown): unknown {
 }
 
 function throwOverCapacity(capacity: number, received: number): never {
-  throw new InputError({ argument: 'labels', expected: `at most ${capacity} labels (the pool size)`, received });
+  throw new InputError({ argument: 'labels', expected: `at most ${formatCount(capacity, 'label')} (the pool size)`, received });
 }

@@ -70,6 +70,12 @@ describe('the pool size as a limit', () => {
     expect(lure.estimate()).toBe(before);
   });
 
+  it('counts a pool of one item in the singular', () => {
+    const lure = new LUREEstimator(1);
+    lure.add(0.5, 1);
+    expect(() => lure.add(0.5, 1)).toThrow(/^labels: expected at most 1 label \(the pool size\), got 2$/);
+  });
+
   it('lets a subclass whose capacity is not a number (plain JavaScript) take every label', () => {
     class Loose extends TermMeanEstimator {
       protected override get capacity(): number {
