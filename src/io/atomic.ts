@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
-import { access, link, mkdir, open, readdir, rename, rm, rmdir, stat, type FileHandle } from 'node:fs/promises';
+import { access, link, lstat, mkdir, open, readdir, rename, rm, rmdir, stat, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { CancelledError, InputError, InterruptedOutputError, OutputExistsError, ReceivedKind } from '../errors.js';
 import { processExists } from './lock.js';
@@ -154,7 +154,8 @@ export async function checkInterruptedOutputs(
  *
  * @example
  * await assertFolderWritable('runs/a', '--out');
- * @throws InputError when the path is a file, lies inside a file, or cannot be written by this user.
+ * @throws InputError when the path is a file, lies inside a file or a link to nothing, or cannot be
+ * written by this user.
  */
 export async function assertFolderWritable(dir: string, argument = 'out'): Promise<void> {
   let path = resolve(dir);
@@ -165,6 +166,16 @@ export async function assertFolderWritable(dir: string, argument = 'out'): Promi
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       const parent = dirname(path);
+      // A link to nothing cannot be made into a folder: mkdir would say it "already exists".
+      if (code === 'ENOENT' && (await isLink(path))) {
+        const link = 'a link whose target does not exist';
+        const why = path === resolve(dir) ? `it is ${link}` : `it cannot be created: ${path} is ${link}`;
+        throw new InputError({
+          argument,
+          expected: 'a folder (or a path where one can be created)',
+          received: ReceivedKind.noted(dir, why),
+        });
+      }
       if ((code === 'ENOENT' || code === 'ENOTDIR') && parent !== path) {
         path = parent;
         continue;
@@ -361,44 +372,85 @@ export async function writeOutputFolder(dir: string, files: readonly OutputFile[
   return staged.map(({ path }) => path);
 }
 
+/** How many times `makeFolders` walks the path again after another process removed a folder of it. */
+const MAKE_FOLDERS_ATTEMPTS = 4;
+
 /**
  * Creates `dir` and its missing parents, as `mkdir(dir, { recursive: true })` does, and returns
  * the first folder it created (undefined when `dir` was there). Node's recursive mkdir spins for
  * ever, at full CPU and deaf to signals, where a folder that exists cannot hold the child it was
  * asked for and says ENOENT (`/proc/runs` on Linux): it takes the ENOENT to mean a missing parent
  * and makes the parent again. Here each missing folder is made once, from the nearest that
- * exists down, and a failure is thrown as it is.
+ * exists down, and a failure is thrown as it is; only a folder of the path that another process
+ * removed meanwhile (a writer removing the empty folders it made) makes it walk the path again,
+ * a few times at most.
  *
  * @example
  * await makeFolders('runs/a/b'); // 'runs' when it made all three
  * await makeFolders('/proc/runs'); // throws ENOENT at once
- * @throws the failed `mkdir`'s or `stat`'s error (ENOENT, ENOTDIR, EACCES, EEXIST for a file).
+ * @throws the failed `mkdir`'s error (ENOENT, ENOTDIR, EACCES, EEXIST for a file or a dangling link).
  */
 export async function makeFolders(dir: string): Promise<string | undefined> {
+  const made: MadeFolders = { top: undefined };
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await makeMissingFolders(dir, made);
+      return made.top;
+    } catch (error) {
+      const walkAgain = error instanceof FolderRemovedMeanwhile && attempt < MAKE_FOLDERS_ATTEMPTS;
+      if (!walkAgain) throw error instanceof FolderRemovedMeanwhile ? error.cause : error;
+    }
+  }
+}
+
+/** The topmost folder `makeFolders` made, over all its walks. */
+interface MadeFolders {
+  top: string | undefined;
+}
+
+/** A mkdir that failed because another process removed a folder of the path meanwhile. */
+class FolderRemovedMeanwhile extends Error {}
+
+/** One walk of `makeFolders`: records in `made` the folders it makes. */
+async function makeMissingFolders(dir: string, made: MadeFolders): Promise<void> {
   const missing: string[] = [];
   // Paths as the caller wrote them (relative ones too), so that an error names the folder so.
   for (let folder = dir; ; folder = dirname(folder)) {
     const kind = await folderKind(folder);
+    if (kind === 'folder') break;
     if (kind === 'missing' && dirname(folder) !== folder) {
       missing.push(folder);
       continue;
     }
     // A file where a folder is asked for, a path that cannot be looked up, or a missing top (the
-    // working folder was removed): mkdir says why (EEXIST, ENOTDIR, EACCES, ENOENT), as it would.
-    if (kind !== 'folder') await mkdir(missing.at(-1) ?? folder);
+    // working folder was removed): making it says why (EEXIST, ENOTDIR, EACCES, ENOENT).
+    if (missing.length === 0) missing.push(folder);
     break;
   }
-  let created: string | undefined;
   for (const folder of missing.reverse()) {
     try {
       await mkdir(folder);
-      created ??= folder;
+      // Each walk goes from the nearest folder that exists down; a later walk can start higher.
+      if (made.top === undefined || folder.length < made.top.length) made.top = folder;
     } catch (error) {
-      // Made meanwhile by another process: not this call's to remove. A dangling link fails here.
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || (await folderKind(folder)) !== 'folder') throw error;
+      const code = (error as NodeJS.ErrnoException).code;
+      const now = code === 'EEXIST' || code === 'ENOENT' ? await folderKind(code === 'EEXIST' ? folder : dirname(folder)) : undefined;
+      // Made meanwhile by another process: not this call's to remove.
+      if (code === 'EEXIST' && now === 'folder') continue;
+      // Gone meanwhile (the folder, or the parent just made or found): walk again.
+      if (now === 'missing' && !(code === 'EEXIST' && (await isLink(folder)))) throw new FolderRemovedMeanwhile('', { cause: error });
+      throw error;
     }
   }
-  return created;
+}
+
+/** Whether `path` is a symbolic link (one to nothing, where `stat` says it is missing). */
+async function isLink(path: string): Promise<boolean> {
+  try {
+    return (await lstat(path)).isSymbolicLink();
+  } catch {
+    return false;
+  }
 }
 
 /**
