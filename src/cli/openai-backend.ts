@@ -55,19 +55,23 @@ export function remoteProgressReporter(
   let baseline: (ProgressBaseline & { at: number }) | undefined;
   let last: { done: number; total: number } | undefined;
   let lastWritten = -Infinity;
+  // Whether the latest update is on stderr already: the end then adds no copy of that line.
+  let latestWritten = false;
   const write = (progress: { done: number; total: number }, from: ProgressBaseline & { at: number }): void => {
     const now = performance.now();
     stream.write(`${remoteProgressLine(progress, backend.stats, (now - from.at) / 1000, from)}\n`);
     lastWritten = now;
+    latestWritten = true;
   };
   return {
     update(done, total) {
       baseline ??= { done, requests: backend.stats.requests, at: performance.now() };
       last = { done, total };
+      latestWritten = false;
       if (performance.now() - lastWritten >= interval) write(last, baseline);
     },
     finish() {
-      if (last && baseline && lastWritten < performance.now()) write(last, baseline);
+      if (last && baseline && !latestWritten) write(last, baseline);
     },
   };
 }

@@ -123,4 +123,21 @@ describe('remoteProgressReporter', () => {
     expect(lines[0]).toBe('4/12 items, 3 requests, rate and ETA from the next answer\n');
     expect(lines[1]).toMatch(/^12\/12 items, 9 requests, /);
   });
+
+  it('does not repeat at the end a line it has just written', () => {
+    // A run whose last batch came after the interval (slow answers, retries) wrote its last line
+    // with that batch; the end used to write the same line again.
+    const backend = OpenAIBackend.fromSpec(spec);
+    const lines: string[] = [];
+    const stream = { write: (text: string) => lines.push(text) } as unknown as NodeJS.WritableStream;
+    const progress = remoteProgressReporter(backend, { stream, intervalMs: 0 });
+    backend.stats.requests = 3;
+    progress.update(4, 8);
+    backend.stats.requests = 6;
+    progress.update(8, 8);
+    progress.finish();
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toBe('4/8 items, 3 requests, rate and ETA from the next answer\n');
+    expect(lines[1]).toMatch(/^8\/8 items, 6 requests, /);
+  });
 });
