@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { readTextFile } from '../dataset/read-table.js';
 import { FileFormatError, InputError } from '../errors.js';
-import { OpenAIBackend } from '../model/backends/openai.js';
+import { checkTopLogprobsLabelCount, OpenAIBackend } from '../model/backends/openai.js';
 import type { RetryNotice } from '../model/backends/openaiHttp.js';
 import { isOpenAIModelSpec } from '../model/backends/openaiTarget.js';
 import { checkTsvSafe } from '../io/tsv-safe.js';
@@ -136,7 +136,8 @@ function refuseIgnored(options: Record<string, unknown>, names: readonly string[
  * (a model that is not a folder here is a Hub id or a served model), and for an `openai:` model
  * the server backend.
  *
- * @throws {InputError} on bad options.
+ * @throws {InputError} on bad options, and naming `openaiMode` for more classes than the
+ *   top-logprobs mode's `topLogprobs` can hold (before any request).
  * @throws {FileFormatError} naming `instructionFile` when the instruction file cannot be read or is not UTF-8.
  * @example
  * const { config, run } = await resolveEvaluateOptions({ model: 'models/x', data: 'pool.tsv', classes: ['neg', 'pos'] });
@@ -199,5 +200,6 @@ export async function resolveEvaluateOptions(input: EvaluateOptions, onRetry?: (
     maxRetries: options.maxRetries,
     onRetry,
   });
+  checkTopLogprobsLabelCount(remote, config.classes.length);
   return { config, run: { ...run, backend: remote }, remote };
 }

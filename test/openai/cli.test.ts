@@ -1,4 +1,9 @@
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { runCliCaptured } from '../helpers/cli.js';
+import { fakeModel, ScriptedServer } from './scripted-server.js';
 import { commandFlags, commandValues, parseOptions } from '../../src/cli/options.js';
 import { UsageError } from '../../src/errors.js';
 import { resolveEvaluateOptions, type EvaluateOptions } from '../../src/evaluation/evaluate-options.js';
@@ -94,6 +99,37 @@ describe('remoteProgressLine', () => {
     // nothing has completed since the baseline it takes.
     expect(remoteProgressLine({ done: 96, total: 500 }, stats, 0, { done: 96, requests: 26 })).toBe(
       '96/500 items, 26 requests, rate and ETA from the next answer',
+    );
+  });
+});
+
+describe('the top-logprobs mode with more classes than --top-logprobs', () => {
+  it('is refused from the classes, in the words of the flags, before the server is asked anything', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'at-openai-top-logprobs-'));
+    const data = join(dir, 'data.tsv');
+    writeFileSync(data, 'sentence\tlabel\ngood\t2\nbad\t0\nso so\t1\n');
+    const server = await ScriptedServer.start(fakeModel);
+    try {
+      const run = await runCliCaptured([
+        'evaluate',
+        ...['--model', server.spec, '--data', data, '--classes', 'negative,neutral,positive'],
+        ...['--openai-mode', 'top-logprobs', '--top-logprobs', '2', '--out', join(dir, 'out')],
+      ]);
+      expect(run.code).toBe(1);
+      expect(run.stderr).toBe(
+        'active-testing evaluate: --openai-mode: expected at most 2 labels (--top-logprobs 2) in the top-logprobs mode, since servers cap top_logprobs; use --openai-mode echo for 3 labels, got 3',
+      );
+      expect(server.requests).toEqual([]);
+      expect(existsSync(join(dir, 'out'))).toBe(false);
+    } finally {
+      await server.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('is refused by the library in its own words', async () => {
+    await expect(resolveEvaluateOptions({ ...evaluateOptions(['--openai-mode', 'top-logprobs', '--top-logprobs', '1']) })).rejects.toThrow(
+      "openaiMode: expected at most 1 label (topLogprobs: 1) in the top-logprobs mode, since servers cap top_logprobs; use openaiMode: 'echo' for 2 labels, got 2",
     );
   });
 });

@@ -100,7 +100,9 @@ describe('top-logprobs mode limits', () => {
   it('refuses more labels than the top-logprobs cap before sending anything', async () => {
     const backend = OpenAIBackend.fromSpec(server.spec, { openaiMode: 'top-logprobs', topLogprobs: 1 });
     const before = server.records.length;
-    await expect(backend.scoreBatch([first.prompt], first.label_token_ids)).rejects.toThrow(/at most topLogprobs = 1 label for/);
+    await expect(backend.scoreBatch([first.prompt], first.label_token_ids)).rejects.toThrow(
+      /at most 1 label \(topLogprobs: 1\) in the top-logprobs mode/,
+    );
     expect(server.records.length).toBe(before);
   });
 

@@ -162,13 +162,7 @@ export class OpenAIBackend implements ScoringBackend {
     options: ScoreBatchOptions = {},
   ): Promise<Float32Array> {
     const K = labelTokenIds.length;
-    if (this.openaiMode === 'top-logprobs' && K > this.topLogprobs) {
-      throw new InputError({
-        argument: 'openaiMode',
-        expected: `at most topLogprobs = ${formatCount(this.topLogprobs, 'label')} for the top-logprobs mode (servers cap top_logprobs); use the echo mode for ${K} labels`,
-        received: K,
-      });
-    }
+    checkTopLogprobsLabelCount(this, K);
     const failed = new AbortController();
     const group = signal ? AbortSignal.any([signal, failed.signal]) : failed.signal;
     const scores = new Float32Array(prompts.length * K);
@@ -329,4 +323,22 @@ class RequestSlots {
       else this.free++;
     };
   }
+}
+
+/**
+ * Refuses `labelCount` labels in the top-logprobs mode when the top log-probabilities asked for
+ * cannot hold them all (servers cap `top_logprobs`). `evaluate` checks this from its classes
+ * before it reads the data or asks the server anything; `scoreBatch` checks it again for callers
+ * of the library.
+ *
+ * @throws {InputError} naming `openaiMode`, the label count and the top-logprobs value.
+ */
+export function checkTopLogprobsLabelCount(backend: Pick<OpenAIBackend, 'openaiMode' | 'topLogprobs'>, labelCount: number): void {
+  if (backend.openaiMode !== 'top-logprobs' || labelCount <= backend.topLogprobs) return;
+  throw new InputError({
+    argument: 'openaiMode',
+    expected: (naming) =>
+      `at most ${formatCount(backend.topLogprobs, 'label')} (${naming.setting('topLogprobs', backend.topLogprobs)}) in the top-logprobs mode, since servers cap top_logprobs; use ${naming.setting('openaiMode', 'echo')} for ${formatCount(labelCount, 'label')}`,
+    received: labelCount,
+  });
 }
