@@ -92,6 +92,33 @@ describe('parseOpenAIModelSpec', () => {
   });
 });
 
+describe('an API key that cannot be sent in an HTTP header', () => {
+  it('is refused when it is read, naming its variable and not the key, rather than retried as a failed connection', () => {
+    const keys = ['hunter2\r\nX-Injected: 1', 'hunter2\u0001secret', 'hunter2\u20acsecret'];
+    for (const [key, apiKeyEnv, variable] of keys.flatMap(
+      (k) =>
+        [
+          [k, undefined, 'OPENAI_API_KEY'],
+          [k, 'MY_KEY', 'MY_KEY'],
+        ] as const,
+    )) {
+      const env = { OPENAI_API_KEY: key, MY_KEY: key };
+      let message = '';
+      try {
+        parseOpenAIModelSpec('openai:http://h:8000/v1#m', { env, apiKeyEnv });
+      } catch (error) {
+        expect(error).toBeInstanceOf(InputError);
+        message = (error as Error).message;
+      }
+      expect(message).toBe(
+        `apiKeyEnv: expected a variable holding a key that can be sent in an HTTP header: ${variable} holds a line break, another control character or a character beyond Latin-1 (the key is not shown)`,
+      );
+    }
+    // Surrounding whitespace (a key pasted with its newline) is trimmed by fetch, and taken.
+    expect(parseOpenAIModelSpec('openai:http://h:8000/v1#m', { env: { OPENAI_API_KEY: ' sk-abc\n' } }).apiKey).toBe(' sk-abc\n');
+  });
+});
+
 describe('parseOpenAIModelSpec with a secret in the URL', () => {
   const messageOf = (spec: string): string => {
     try {
@@ -111,6 +138,13 @@ describe('parseOpenAIModelSpec with a secret in the URL', () => {
       expect(message).toContain('got "openai:http://h:8000/v1?***#m"');
       expect(message).not.toContain('Qm8rT2xvZ9');
     }
+  });
+
+  it('refuses credentials whose password holds a malformed percent escape, without printing them', () => {
+    // decodeURIComponent threw on "%zz": an "unexpected error: URI malformed" instead of this refusal.
+    const message = messageOf('openai:http://me:Qm8r%zzT2@h:1/v1#m');
+    expect(message).toMatch(/^model: expected .*, without credentials in the URL: .*, got "openai:http:\/\/\*\*\*@h:1\/v1#m"$/);
+    expect(redactSecrets('echoed Qm8r%zzT2 here')).toBe('echoed *** here');
   });
 
   it('never prints the user-info of a URL, even one that does not parse', () => {

@@ -32,7 +32,8 @@ export function isOpenAIModelSpec(spec: string): boolean {
  * that variable was named explicitly it must be set, while the default may be absent (local
  * servers usually need no key).
  *
- * @throws {InputError} on a malformed spec, an unknown option, or an `apiKeyEnv` named but not set.
+ * @throws {InputError} on a malformed spec, an unknown option, an `apiKeyEnv` named but not set, or a
+ *   key that an HTTP header cannot carry (a line break or another control character in it).
  * @example
  * parseOpenAIModelSpec('openai:http://gpu-node:8000/v1#meta-llama/Llama-3.1-70B');
  * // { baseUrl: 'http://gpu-node:8000/v1', rootUrl: 'http://gpu-node:8000', model: 'meta-llama/Llama-3.1-70B', apiKey: undefined }
@@ -58,7 +59,8 @@ export function parseOpenAIModelSpec(
     throw new InputError({ argument: 'model', expected: `${expected} (the URL does not parse)`, received: printableSpec(spec) });
   }
   if (url.username !== '' || url.password !== '') {
-    registerSecret(decodeURIComponent(url.password));
+    registerSecret(url.password);
+    registerSecret(decodedOrNot(url.password));
     throw new InputError({
       argument: 'model',
       expected: (naming) =>
@@ -90,6 +92,22 @@ function printableSpec(spec: string): string {
   return redactSecrets(spec.replace(/(:\/\/).*@/, `$1${REDACTED}@`).replace(/\?[^#]*/, `?${REDACTED}`));
 }
 
+/** `text` with its percent escapes decoded, or as it is where one is malformed (`%zz`). */
+function decodedOrNot(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
+
+/**
+ * A character that cannot be sent in an HTTP header (line breaks, other control characters, and
+ * anything beyond Latin-1): fetch would fail every request with it, not for a reason a retry mends.
+ */
+// eslint-disable-next-line no-control-regex -- control characters are what it finds
+const NOT_IN_A_HEADER = /[\u0000-\u0008\u000A-\u001F\u007F]|[^\u0000-\u00FF]/;
+
 /**
  * The key from the environment. A `--api-key-env` that is not a set variable is never echoed:
  * pasting the key itself there is an easy mistake, and the error would print it.
@@ -97,6 +115,12 @@ function printableSpec(spec: string): string {
 function readApiKey(apiKeyEnv: string | undefined, env: Readonly<Record<string, string | undefined>>): string | undefined {
   const key = apiKeyEnv === undefined ? env.OPENAI_API_KEY || undefined : env[apiKeyEnv];
   registerSecret(key);
+  if (key !== undefined && NOT_IN_A_HEADER.test(key.trim())) {
+    throw new InputError({
+      argument: 'apiKeyEnv',
+      expected: `a variable holding a key that can be sent in an HTTP header: ${apiKeyEnv ?? 'OPENAI_API_KEY'} holds a line break, another control character or a character beyond Latin-1 (the key is not shown)`,
+    });
+  }
   if (apiKeyEnv === undefined) return key;
   if (!key) {
     const named = /^[A-Za-z_][A-Za-z0-9_]*$/.test(apiKeyEnv);
