@@ -6,7 +6,7 @@ import { checkTopLogprobsLabelCount, OpenAIBackend } from '../model/backends/ope
 import type { RetryNotice } from '../model/backends/openaiHttp.js';
 import { isOpenAIModelSpec } from '../model/backends/openaiTarget.js';
 import { checkTsvSafe } from '../io/tsv-safe.js';
-import { checkModelFolder, isLocalModelPath, type ModelDevice } from '../model/transformers-backend.js';
+import { checkHubModelId, checkModelFolder, isLocalModelPath, type ModelDevice } from '../model/transformers-backend.js';
 import { checkNoCommandLineFlags, checkOption, optionNames, optionSynonyms } from '../options/index.js';
 import { checkKnownKeys } from '../io/suggest.js';
 import type { EvaluateConfig, EvaluateRun } from './evaluate.js';
@@ -153,6 +153,7 @@ export async function resolveEvaluateOptions(input: EvaluateOptions, onRetry?: (
       'only with a served model (model openai:http://host:port/v1#name); a local or Hub model runs here',
     );
     if (isLocalModelPath(options.model)) checkModelFolder(resolve(options.model));
+    else checkHubModelId(options.model, 'model');
   } else {
     refuseIgnored(given, LOCAL_MODEL_OPTIONS, 'only with a model run here (a folder or a Hub id); a served model runs on its server');
     if ((options.openaiMode ?? 'echo') === 'echo')

@@ -227,6 +227,28 @@ export function looksLikeModelPath(idOrPath: string): boolean {
   return /^[.~/\\]/.test(idOrPath) || isAbsolute(idOrPath) || idOrPath.split('/').length > 2 || idOrPath.includes('\\');
 }
 
+/** A Hub repository id as the Hub takes them: `name` or `owner/name`, of letters, digits, `-`, `_` and `.`. */
+const HUB_MODEL_ID = /^(?:[\w.-]+\/)?[\w.-]+$/;
+
+/**
+ * Refuses `id`, a model that is not a folder here, unless it can be a Hub id. Anything else
+ * (`hf:gpt2`, a pasted ` gpt2`) reached transformers.js, which failed on it with an internal
+ * TypeError (`Cannot read properties of undefined`) instead of saying what was wrong.
+ *
+ * @throws {InputError} naming `argument` when `id` is not of the form `name` or `owner/name`.
+ * @example
+ * checkHubModelId('onnx-community/Llama-3.2-1B', 'model'); // passes
+ * checkHubModelId('hf:gpt2', 'model'); // throws: model: expected an existing model folder or a Hub id …
+ */
+export function checkHubModelId(id: string, argument: string): void {
+  if (!HUB_MODEL_ID.test(id))
+    throw new InputError({
+      argument,
+      expected: 'an existing model folder or a Hub id (name or owner/name, of letters, digits, "-", "_" and ".")',
+      received: id,
+    });
+}
+
 /**
  * The first JSON file of a model folder that does not parse, and why: transformers.js's parse
  * error names no file. Read only after a load failed, so a good folder is not parsed twice.
@@ -400,6 +422,8 @@ export class TransformersBackend implements ScoringBackend {
     if (local) {
       checkModelFolder(id);
       checkWeightsFor(id, options.dtype ?? 'fp32');
+    } else {
+      checkHubModelId(id, 'idOrPath');
     }
     const tf = await loadTransformers();
     const shared: Record<string, unknown> = {

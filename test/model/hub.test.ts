@@ -1,13 +1,14 @@
-import { createReadStream, existsSync, mkdtempSync, statSync } from 'node:fs';
+import { createReadStream, existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { env } from '@huggingface/transformers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ActiveTestingError } from '../../src/errors.js';
+import { ActiveTestingError, InputError } from '../../src/errors.js';
 import { Model } from '../../src/model/index.js';
 import { loadExpected, maxAbsDiff, modelDir } from './fixtures.js';
+import { runCliCaptured } from '../helpers/cli.js';
 
 /**
  * The Hub path of `Model.fromPretrained` (an id such as `org/name`, not a folder), against a local
@@ -117,5 +118,32 @@ describe('Model.fromPretrained from the Hugging Face Hub (a local stand-in serve
     } finally {
       env.remoteHost = remoteHost;
     }
+  });
+});
+
+describe('a model that is neither a folder here nor a Hub id', () => {
+  // transformers.js failed on these with "Cannot read properties of undefined (reading 'tokenizer_class')".
+  const notIds = ['hf:gpt2', ' gpt2', 'gpt2 ', 'org/na me'];
+
+  it('is refused by Model.fromPretrained, naming what a Hub id is', async () => {
+    for (const id of notIds) {
+      const error = await Model.fromPretrained(id).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(InputError);
+      expect((error as Error).message).toBe(
+        `idOrPath: expected an existing model folder or a Hub id (name or owner/name, of letters, digits, "-", "_" and "."), got ${JSON.stringify(id)}`,
+      );
+    }
+  });
+
+  it('is refused by evaluate in one line, exit 1, before the data is read or anything written', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'at-hub-id-'));
+    const out = join(dir, 'out');
+    const run = await runCliCaptured(['evaluate', '--model', 'hf:gpt2', '--data', join(dir, 'none.tsv'), '--classes', 'a,b', '--out', out]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toBe(
+      'active-testing evaluate: --model: expected an existing model folder or a Hub id (name or owner/name, of letters, digits, "-", "_" and "."), got "hf:gpt2"',
+    );
+    expect(existsSync(out)).toBe(false);
+    rmSync(dir, { recursive: true, force: true });
   });
 });
