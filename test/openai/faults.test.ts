@@ -168,6 +168,18 @@ describe('OpenAI backend under injected faults', () => {
     await expect(backend.scoreBatch(prompts, labelIds)).rejects.toThrow(/HTTP 404: The model `no-such-model` does not exist/);
   });
 
+  it('says that the base URL usually ends in /v1 when the completions route is not found without it', async () => {
+    // /tokenize, at the server root, answers; /completions there is not found.
+    const root = server.baseUrl.replace(/\/v1$/, '');
+    const backend = OpenAIBackend.fromSpec(`openai:${root}#${server.modelName}`, fastRetries);
+    await expect(backend.scoreBatch(prompts, labelIds)).rejects.toThrow(
+      `${root}/completions: HTTP 404: no route for POST /completions; the base URL of an OpenAI-compatible server usually ends in /v1 (openai:http://host:port/v1#model)`,
+    );
+    // With /v1, an unknown model's 404 is the server's message alone.
+    const unknown = OpenAIBackend.fromSpec(`openai:${server.baseUrl}#no-such-model`, fastRetries);
+    await expect(unknown.scoreBatch(prompts, labelIds)).rejects.toThrow(/does not exist\.$/);
+  });
+
   it('fails after its retries when nothing listens', async () => {
     const backend = OpenAIBackend.fromSpec(`openai:http://127.0.0.1:${await closedPort()}/v1#m`, fastRetries);
     await expect(backend.scoreBatch(prompts, labelIds)).rejects.toThrow(/connection failed: .*ECONNREFUSED.*gave up after 4 attempts/);

@@ -276,7 +276,20 @@ export class OpenAIBackend implements ScoringBackend {
   }
 
   private async complete(url: string, request: Record<string, unknown>, signal: AbortSignal): Promise<unknown> {
-    const body = await this.post(url, { model: this.target.model, ...request }, signal);
+    let body: unknown;
+    try {
+      body = await this.post(url, { model: this.target.model, ...request }, signal);
+    } catch (error) {
+      // vLLM serves the completions API under /v1: a base URL without it (the server's root, which
+      // /tokenize answers) gets a bare 404 ({"detail":"Not Found"}) that names no cause.
+      if (error instanceof RemoteModelError && error.status === 404 && !this.target.baseUrl.endsWith('/v1'))
+        throw new RemoteModelError(
+          url,
+          `${error.reason}; the base URL of an OpenAI-compatible server usually ends in /v1 (openai:http://host:port/v1#model)`,
+          404,
+        );
+      throw error;
+    }
     this.stats.completionRequests++;
     return body;
   }
