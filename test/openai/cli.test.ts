@@ -142,18 +142,26 @@ describe('remoteProgressLine counts', () => {
 });
 
 describe('remoteProgressReporter', () => {
-  it('writes throttled lines and a last one at the end', () => {
+  /** The lines a reporter writes for `updates` ([requests so far, done, total]) and its finish. */
+  function reportedLines(intervalMs: number, updates: Array<[number, number, number]>): string[] {
     const backend = OpenAIBackend.fromSpec(spec);
     const lines: string[] = [];
     const stream = { write: (text: string) => lines.push(text) } as unknown as NodeJS.WritableStream;
-    const progress = remoteProgressReporter(backend, { stream, intervalMs: 60_000 });
-    backend.stats.requests = 3;
-    progress.update(4, 12);
-    backend.stats.requests = 6;
-    progress.update(8, 12);
-    backend.stats.requests = 9;
-    progress.update(12, 12);
+    const progress = remoteProgressReporter(backend, { stream, intervalMs });
+    for (const [requests, done, total] of updates) {
+      backend.stats.requests = requests;
+      progress.update(done, total);
+    }
     progress.finish();
+    return lines;
+  }
+
+  it('writes throttled lines and a last one at the end', () => {
+    const lines = reportedLines(60_000, [
+      [3, 4, 12],
+      [6, 8, 12],
+      [9, 12, 12],
+    ]);
     expect(lines).toHaveLength(2);
     // The first report is the baseline: no rate yet.
     expect(lines[0]).toBe('4/12 items, 3 requests, rate and ETA from the next answer\n');
@@ -163,15 +171,10 @@ describe('remoteProgressReporter', () => {
   it('does not repeat at the end a line it has just written', () => {
     // A run whose last batch came after the interval (slow answers, retries) wrote its last line
     // with that batch; the end used to write the same line again.
-    const backend = OpenAIBackend.fromSpec(spec);
-    const lines: string[] = [];
-    const stream = { write: (text: string) => lines.push(text) } as unknown as NodeJS.WritableStream;
-    const progress = remoteProgressReporter(backend, { stream, intervalMs: 0 });
-    backend.stats.requests = 3;
-    progress.update(4, 8);
-    backend.stats.requests = 6;
-    progress.update(8, 8);
-    progress.finish();
+    const lines = reportedLines(0, [
+      [3, 4, 8],
+      [6, 8, 8],
+    ]);
     expect(lines).toHaveLength(2);
     expect(lines[0]).toBe('4/8 items, 3 requests, rate and ETA from the next answer\n');
     expect(lines[1]).toMatch(/^8\/8 items, 6 requests, /);
