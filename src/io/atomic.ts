@@ -373,7 +373,7 @@ export async function writeOutputFolder(dir: string, files: readonly OutputFile[
 }
 
 /** How many times `makeFolders` walks the path again after another process removed a folder of it. */
-const MAKE_FOLDERS_ATTEMPTS = 4;
+const MAKE_FOLDERS_ATTEMPTS = 10;
 
 /**
  * Creates `dir` and its missing parents, as `mkdir(dir, { recursive: true })` does, and returns
@@ -381,13 +381,13 @@ const MAKE_FOLDERS_ATTEMPTS = 4;
  * ever, at full CPU and deaf to signals, where a folder that exists cannot hold the child it was
  * asked for and says ENOENT (`/proc/runs` on Linux): it takes the ENOENT to mean a missing parent
  * and makes the parent again. Here each missing folder is made once, from the nearest that
- * exists down, and a failure is thrown as it is; only a folder of the path that another process
- * removed meanwhile (a writer removing the empty folders it made) makes it walk the path again,
- * a few times at most.
+ * exists down, and a failure is thrown as it is, but for a missing parent or folder: another
+ * process may have removed it meanwhile (a writer removing the empty folders it made), so the
+ * path is walked again, a few times at most (under `/proc` each walk fails alike, at once).
  *
  * @example
  * await makeFolders('runs/a/b'); // 'runs' when it made all three
- * await makeFolders('/proc/runs'); // throws ENOENT at once
+ * await makeFolders('/proc/runs'); // throws ENOENT
  * @throws the failed `mkdir`'s error (ENOENT, ENOTDIR, EACCES, EEXIST for a file or a dangling link).
  */
 export async function makeFolders(dir: string): Promise<string | undefined> {
@@ -408,7 +408,7 @@ interface MadeFolders {
   top: string | undefined;
 }
 
-/** A mkdir that failed because another process removed a folder of the path meanwhile. */
+/** A mkdir that failed on a missing parent or folder, which another process may have removed meanwhile. */
 class FolderRemovedMeanwhile extends Error {}
 
 /** One walk of `makeFolders`: records in `made` the folders it makes. */
@@ -434,11 +434,16 @@ async function makeMissingFolders(dir: string, made: MadeFolders): Promise<void>
       if (made.top === undefined || folder.length < made.top.length) made.top = folder;
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
-      const now = code === 'EEXIST' || code === 'ENOENT' ? await folderKind(code === 'EEXIST' ? folder : dirname(folder)) : undefined;
-      // Made meanwhile by another process: not this call's to remove.
-      if (code === 'EEXIST' && now === 'folder') continue;
-      // Gone meanwhile (the folder, or the parent just made or found): walk again.
-      if (now === 'missing' && !(code === 'EEXIST' && (await isLink(folder)))) throw new FolderRemovedMeanwhile('', { cause: error });
+      if (code === 'EEXIST') {
+        const now = await folderKind(folder);
+        // Made meanwhile by another process: not this call's to remove.
+        if (now === 'folder') continue;
+        // Removed again since (a link to nothing is refused as mkdir refuses it).
+        if (now === 'missing' && !(await isLink(folder))) throw new FolderRemovedMeanwhile('', { cause: error });
+      }
+      // No parent: removed meanwhile by another process (perhaps made again since), or a folder
+      // that cannot hold this one (`/proc`), where the walks run out and the ENOENT is thrown.
+      if (code === 'ENOENT') throw new FolderRemovedMeanwhile('', { cause: error });
       throw error;
     }
   }

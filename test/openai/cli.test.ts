@@ -117,7 +117,7 @@ describe('the top-logprobs mode with more classes than --top-logprobs', () => {
       ]);
       expect(run.code).toBe(1);
       expect(run.stderr).toBe(
-        'active-testing evaluate: --openai-mode: expected at most 2 labels (--top-logprobs 2) in the top-logprobs mode, since servers cap top_logprobs; use --openai-mode echo for 3 labels, got 3',
+        'active-testing evaluate: --openai-mode: expected at most 2 classes (--top-logprobs 2) in the top-logprobs mode, since servers cap top_logprobs; use --openai-mode echo for more, got 3 classes',
       );
       expect(server.requests).toEqual([]);
       expect(existsSync(join(dir, 'out'))).toBe(false);
@@ -129,7 +129,7 @@ describe('the top-logprobs mode with more classes than --top-logprobs', () => {
 
   it('is refused by the library in its own words', async () => {
     await expect(resolveEvaluateOptions({ ...evaluateOptions(['--openai-mode', 'top-logprobs', '--top-logprobs', '1']) })).rejects.toThrow(
-      "openaiMode: expected at most 1 label (topLogprobs: 1) in the top-logprobs mode, since servers cap top_logprobs; use openaiMode: 'echo' for 2 labels, got 2",
+      "openaiMode: expected at most 1 class (topLogprobs: 1) in the top-logprobs mode, since servers cap top_logprobs; use openaiMode: 'echo' for more, got 2 classes",
     );
   });
 });

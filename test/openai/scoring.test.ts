@@ -101,7 +101,7 @@ describe('top-logprobs mode limits', () => {
     const backend = OpenAIBackend.fromSpec(server.spec, { openaiMode: 'top-logprobs', topLogprobs: 1 });
     const before = server.records.length;
     await expect(backend.scoreBatch([first.prompt], first.label_token_ids)).rejects.toThrow(
-      /at most 1 label \(topLogprobs: 1\) in the top-logprobs mode/,
+      /at most 1 class \(topLogprobs: 1\) in the top-logprobs mode/,
     );
     expect(server.records.length).toBe(before);
   });

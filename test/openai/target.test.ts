@@ -94,7 +94,8 @@ describe('parseOpenAIModelSpec', () => {
 
 describe('an API key that cannot be sent in an HTTP header', () => {
   it('is refused when it is read, naming its variable and not the key, rather than retried as a failed connection', () => {
-    const keys = ['hunter2\r\nX-Injected: 1', 'hunter2\u0001secret', 'hunter2\u20acsecret'];
+    // A leading line break and a trailing vertical tab or byte-order mark are not what fetch strips.
+    const keys = ['hunter2\r\nX-Injected: 1', 'hunter2\u0001secret', 'hunter2\u20acsecret', '\nhunter2', 'hunter2\v', 'hunter2\uFEFF'];
     for (const [key, apiKeyEnv, variable] of keys.flatMap(
       (k) =>
         [
@@ -114,7 +115,8 @@ describe('an API key that cannot be sent in an HTTP header', () => {
         `apiKeyEnv: expected a variable holding a key that can be sent in an HTTP header: ${variable} holds a line break, another control character or a character beyond Latin-1 (the key is not shown)`,
       );
     }
-    // Surrounding whitespace (a key pasted with its newline) is trimmed by fetch, and taken.
+    // Trailing whitespace (a key pasted with its newline) is trimmed by fetch, and taken; a leading
+    // space is sent after "Bearer " as it is, which a header can carry.
     expect(parseOpenAIModelSpec('openai:http://h:8000/v1#m', { env: { OPENAI_API_KEY: ' sk-abc\n' } }).apiKey).toBe(' sk-abc\n');
   });
 });

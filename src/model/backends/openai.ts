@@ -1,4 +1,4 @@
-import { CancelledError, InputError } from '../../errors.js';
+import { CancelledError, InputError, ReceivedKind } from '../../errors.js';
 import type { ScoreBatchOptions, ScoringBackend } from '../backend.js';
 import { OpenAIHttpClient, RemoteModelError, RETRY_POLICY_KEYS, type RetryNotice, type RetryPolicy } from './openaiHttp.js';
 import { readChoiceLogprobs, readTokenIds, readTokenLogprob, readTopLogprobsById } from './openaiProtocol.js';
@@ -281,8 +281,9 @@ export class OpenAIBackend implements ScoringBackend {
       body = await this.post(url, { model: this.target.model, ...request }, signal);
     } catch (error) {
       // vLLM serves the completions API under /v1: a base URL without it (the server's root, which
-      // /tokenize answers) gets a bare 404 ({"detail":"Not Found"}) that names no cause.
-      if (error instanceof RemoteModelError && error.status === 404 && !this.target.baseUrl.endsWith('/v1'))
+      // /tokenize answers) gets a bare 404 ({"detail":"Not Found"}) that names no cause. Only a
+      // root is hinted at: other services' APIs live under other paths (/v1beta/openai).
+      if (error instanceof RemoteModelError && error.status === 404 && ['', '/'].includes(new URL(this.target.baseUrl).pathname))
         throw new RemoteModelError(
           url,
           `${error.reason}; the base URL of an OpenAI-compatible server usually ends in /v1 (openai:http://host:port/v1#model)`,
@@ -351,7 +352,7 @@ export function checkTopLogprobsLabelCount(backend: Pick<OpenAIBackend, 'openaiM
   throw new InputError({
     argument: 'openaiMode',
     expected: (naming) =>
-      `at most ${formatCount(backend.topLogprobs, 'label')} (${naming.setting('topLogprobs', backend.topLogprobs)}) in the top-logprobs mode, since servers cap top_logprobs; use ${naming.setting('openaiMode', 'echo')} for ${formatCount(labelCount, 'label')}`,
-    received: labelCount,
+      `at most ${formatCount(backend.topLogprobs, 'class', 'classes')} (${naming.setting('topLogprobs', backend.topLogprobs)}) in the top-logprobs mode, since servers cap top_logprobs; use ${naming.setting('openaiMode', 'echo')} for more`,
+    received: new ReceivedKind(formatCount(labelCount, 'class', 'classes')),
   });
 }

@@ -115,7 +115,8 @@ const NOT_IN_A_HEADER = /[\u0000-\u0008\u000A-\u001F\u007F]|[^\u0000-\u00FF]/;
 function readApiKey(apiKeyEnv: string | undefined, env: Readonly<Record<string, string | undefined>>): string | undefined {
   const key = apiKeyEnv === undefined ? env.OPENAI_API_KEY || undefined : env[apiKeyEnv];
   registerSecret(key);
-  if (key !== undefined && NOT_IN_A_HEADER.test(key.trim())) {
+  // fetch drops the header value's trailing HTTP whitespace only; the key's start follows "Bearer ".
+  if (key !== undefined && NOT_IN_A_HEADER.test(key.replace(/[\t\n\r ]+$/, ''))) {
     throw new InputError({
       argument: 'apiKeyEnv',
       expected: `a variable holding a key that can be sent in an HTTP header: ${apiKeyEnv ?? 'OPENAI_API_KEY'} holds a line break, another control character or a character beyond Latin-1 (the key is not shown)`,
