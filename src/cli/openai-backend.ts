@@ -13,13 +13,16 @@ export interface ProgressBaseline {
  * done, the backend's request counters and the seconds since `baseline` was taken (by default
  * the start). A resumed run takes its baseline at its first report, so that items found on disk
  * do not inflate the rates. Until a request has completed since the baseline there is no rate to
- * report (a first report would read "0.0 requests/s, ETA ?"), so the line says what it waits for.
+ * report (a first report would read "0.0 requests/s, ETA ?"), so the line says what it waits for,
+ * or only the counts when every item is done already (a run of one batch).
  *
  * @example
  * remoteProgressLine({ done: 96, total: 500 }, { requests: 26, completionRequests: 0, flooredLabels: 0 }, 12.5);
  * // '96/500 items, 26 requests, 2.1 requests/s, ETA 53s'
  * remoteProgressLine({ done: 0, total: 500 }, { requests: 0, completionRequests: 0, flooredLabels: 0 }, 0);
  * // '0/500 items, 0 requests, waiting for the first answer'
+ * remoteProgressLine({ done: 12, total: 12 }, { requests: 3, completionRequests: 3, flooredLabels: 0 }, 0, { done: 12, requests: 3 });
+ * // '12/12 items, 3 requests'
  */
 export function remoteProgressLine(
   progress: { done: number; total: number },
@@ -29,8 +32,11 @@ export function remoteProgressLine(
 ): string {
   const counts = `${progress.done}/${formatCount(progress.total, 'item')}, ${formatCount(stats.requests, 'request')}`;
   const answered = stats.requests - baseline.requests;
-  if (answered === 0 || elapsedSeconds <= 0)
+  if (answered === 0 || elapsedSeconds <= 0) {
+    // All done at the baseline (a run of one batch): no answer is coming to take a rate from.
+    if (progress.done >= progress.total) return counts;
     return `${counts}, ${stats.requests === 0 ? 'waiting for the first answer' : 'rate and ETA from the next answer'}`;
+  }
   const itemRate = (progress.done - baseline.done) / elapsedSeconds;
   const eta = itemRate > 0 ? formatDuration((progress.total - progress.done) / itemRate) : '?';
   return `${counts}, ${(answered / elapsedSeconds).toFixed(1)} requests/s, ETA ${eta}`;

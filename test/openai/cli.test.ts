@@ -168,6 +168,10 @@ describe('remoteProgressReporter', () => {
     expect(lines[1]).toMatch(/^12\/12 items, 9 requests, /);
   });
 
+  it('ends a run of one batch on its counts, promising no rate', () => {
+    expect(reportedLines(60_000, [[3, 12, 12]])).toEqual(['12/12 items, 3 requests\n']);
+  });
+
   it('does not repeat at the end a line it has just written', () => {
     // A run whose last batch came after the interval (slow answers, retries) wrote its last line
     // with that batch; the end used to write the same line again.
