@@ -4,7 +4,7 @@ import { readTextFile } from '../dataset/read-table.js';
 import { FileFormatError, InputError } from '../errors.js';
 import { checkTopLogprobsLabelCount, OpenAIBackend } from '../model/backends/openai.js';
 import type { RetryNotice } from '../model/backends/openaiHttp.js';
-import { isOpenAIModelSpec } from '../model/backends/openaiTarget.js';
+import { checkServedModelScheme, isOpenAIModelSpec } from '../model/backends/openaiTarget.js';
 import { checkTsvSafe } from '../io/tsv-safe.js';
 import { checkHubModelId, checkModelFolder, isLocalModelPath, type ModelDevice } from '../model/transformers-backend.js';
 import { checkNoCommandLineFlags, checkOption, optionNames, optionSynonyms } from '../options/index.js';
@@ -147,6 +147,7 @@ export async function resolveEvaluateOptions(input: EvaluateOptions, onRetry?: (
   const options = checkEvaluateOptions(input as unknown as Record<string, unknown>, null);
   const given = options as unknown as Record<string, unknown>;
   if (!isOpenAIModelSpec(options.model)) {
+    checkServedModelScheme(options.model);
     refuseIgnored(
       given,
       SERVED_MODEL_OPTIONS,

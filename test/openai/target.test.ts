@@ -5,7 +5,7 @@ import { describe, expect, it, onTestFinished } from 'vitest';
 import { InputError } from '../../src/errors.js';
 import { redactSecrets } from '../../src/io/redact.js';
 import { OpenAIBackend } from '../../src/model/backends/openai.js';
-import { isOpenAIModelSpec, parseOpenAIModelSpec } from '../../src/model/backends/openaiTarget.js';
+import { checkServedModelScheme, isOpenAIModelSpec, parseOpenAIModelSpec } from '../../src/model/backends/openaiTarget.js';
 import { runCliCaptured } from '../helpers/cli.js';
 
 describe('parseOpenAIModelSpec', () => {
@@ -118,6 +118,27 @@ describe('an API key that cannot be sent in an HTTP header', () => {
     // Trailing whitespace (a key pasted with its newline) is trimmed by fetch, and taken; a leading
     // space is sent after "Bearer " as it is, which a header can carry.
     expect(parseOpenAIModelSpec('openai:http://h:8000/v1#m', { env: { OPENAI_API_KEY: ' sk-abc\n' } }).apiKey).toBe(' sk-abc\n');
+  });
+});
+
+describe('a served model with its scheme mistyped', () => {
+  it('is refused as such, quoted without its credentials, while Hub ids under openai/ pass', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'at-scheme-'));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+    const data = join(dir, 'pool.tsv');
+    writeFileSync(data, 'sentence\tlabel\na\t0\nb\t1\n');
+    for (const [model, quoted] of [
+      ['OpenAI:http://user:hunter2@h:8000/v1#m', 'OpenAI:http://***@h:8000/v1#m'],
+      ['openai//h:8000/v1#m', 'openai//h:8000/v1#m'],
+    ]) {
+      const run = await runCliCaptured(['evaluate', '--model', model, '--data', data, '--classes', 'a,b', '--out', join(dir, 'out')]);
+      expect(run.code).toBe(1);
+      expect(run.stderr).toBe(
+        `active-testing evaluate: --model: expected a served model written openai:<base URL>#<model name> ("openai:" in lower case), got "${quoted}"`,
+      );
+    }
+    expect(() => checkServedModelScheme('openai/gpt-oss-20b')).not.toThrow();
+    expect(() => checkServedModelScheme('openai-models/tiny')).not.toThrow();
   });
 });
 

@@ -27,6 +27,27 @@ export function isOpenAIModelSpec(spec: string): boolean {
 }
 
 /**
+ * Refuses a `--model` value that reads as a served model with its scheme mistyped (`OpenAI:…`,
+ * `openai//…`): taken as a folder, it would be refused as a missing model folder, saying nothing
+ * of the form it was meant to have. The value is quoted without its credentials.
+ *
+ * @example
+ * checkServedModelScheme('openai/gpt-oss-20b'); // passes: a Hub id
+ * checkServedModelScheme('OpenAI:http://h:8000/v1#m'); // throws: model: expected … "openai:" in lower case …
+ * @throws {InputError} naming `model` when `spec` starts with "openai:" in another case, or with
+ *   "openai//".
+ */
+export function checkServedModelScheme(spec: string): void {
+  // Not `openai/…`: a Hub id (openai/gpt-oss-20b).
+  if (isOpenAIModelSpec(spec) || !/^openai(?::|\/\/)/i.test(spec)) return;
+  throw new InputError({
+    argument: 'model',
+    expected: 'a served model written openai:<base URL>#<model name> ("openai:" in lower case)',
+    received: printableSpec(spec),
+  });
+}
+
+/**
  * Reads `openai:<base URL>#<model name>`, the `--model` form for OpenAI-compatible servers.
  * The API key comes from the environment variable `apiKeyEnv` (default `OPENAI_API_KEY`); when
  * that variable was named explicitly it must be set, while the default may be absent (local
