@@ -489,6 +489,22 @@ async function evaluateLocked(config: EvaluateConfig, run: EvaluateRun): Promise
   let poolRows = Array.from({ length: data.size }, (_, i) => i);
   let shots: Array<{ text: string; label: number }> = [];
   let iclRows: number[] = [];
+  if (data.size === 0)
+    throw new InputError({
+      argument: 'data',
+      expected: 'rows to score',
+      // The file too: a header-only table's message would otherwise name only the flag.
+      received: new ReceivedKind(`${formatCount(data.size, 'row')} in ${config.data}`),
+    });
+  // Shots taken from the pool leave it, so the pool's own rows bound them one below its size.
+  if (config.icl_data === null && config.icl_examples >= data.size) {
+    const rowsRead = `${formatCount(data.size, 'row')} ${config.limit === null ? 'of' : `that ${naming.option('limit')} ${config.limit} kept of`} ${config.data}`;
+    throw new InputError({
+      argument: 'iclExamples',
+      expected: `${data.size === 1 ? '0' : `an integer in [0, ${data.size - 1}]`} (shots leave the pool, and at least one of the ${rowsRead} must be left to score)`,
+      received: config.icl_examples,
+    });
+  }
   if (config.icl_examples > 0) {
     const iclSource = config.icl_data === null ? data : (await loadData(config.icl_data, config, null)).dataset;
     if (iclSource !== data) refuseShotsFromPool(iclSource, data, config.icl_data as string);
@@ -500,20 +516,6 @@ async function evaluateLocked(config: EvaluateConfig, run: EvaluateRun): Promise
       pool = data.select(poolRows);
     }
   }
-  if (pool.size === 0) {
-    const shotsTookAll = config.icl_examples > 0 && config.icl_data === null;
-    throw new InputError({
-      argument: 'data',
-      expected: shotsTookAll ? 'rows left to score after removing the ICL examples' : 'rows to score',
-      // The file too: a header-only table's message would otherwise name only the flag.
-      received: new ReceivedKind(
-        shotsTookAll
-          ? `the ${formatCount(data.size, 'row')} ${config.limit === null ? 'of' : `that ${naming.option('limit')} ${config.limit} kept of`} ${config.data}, all taken as ICL examples (${naming.option('iclExamples')} ${config.icl_examples})`
-          : `${formatCount(data.size, 'row')} in ${config.data}`,
-      ),
-    });
-  }
-
   // Loading a model can take minutes and cannot be stopped halfway: it is not begun once the run
   // was cancelled (while the inputs were hashed and read), nor used when the cancel came during it.
   if (run.signal?.aborted) throw new CancelledError('evaluation cancelled before loading the model; rerun the same command to resume');

@@ -161,12 +161,17 @@ describe('active-testing evaluate on bad input leaves nothing behind', () => {
     [
       'every row taken as an ICL example',
       ['--icl-examples', '2'],
-      /^--data: expected rows left to score after removing the ICL examples, got the 2 rows of \/.*\/data\.tsv, all taken as ICL examples \(--icl-examples 2\)$/,
+      /^--icl-examples: expected an integer in \[0, 1\] \(shots leave the pool, and at least one of the 2 rows of \/.*\/data\.tsv must be left to score\), got 2$/,
     ],
     [
       'every row that --limit kept taken as an ICL example',
       ['--icl-examples', '1', '--limit', '1'],
-      /^--data: expected rows left to score after removing the ICL examples, got the 1 row that --limit 1 kept of \/.*\/data\.tsv, all taken as ICL examples \(--icl-examples 1\)$/,
+      /^--icl-examples: expected 0 \(shots leave the pool, and at least one of the 1 row that --limit 1 kept of \/.*\/data\.tsv must be left to score\), got 1$/,
+    ],
+    [
+      'more ICL examples than rows',
+      ['--icl-examples', '5'],
+      /^--icl-examples: expected an integer in \[0, 1\] \(shots leave the pool, and at least one of the 2 rows of \/.*\/data\.tsv must be left to score\), got 5$/,
     ],
     [
       'a class name with a tab',

@@ -72,7 +72,9 @@ describe('evaluate steps in a grid', () => {
       /^evaluate\.broken\.classes: expected labels with distinct first tokens, but "negative" and "negatively"/,
     );
     await expect(run({ textColumn: 'review' })).rejects.toThrow(/^evaluate\.broken\.textColumn: expected one of the columns/);
-    await expect(run({ iclExamples: 500 })).rejects.toThrow(/^evaluate\.broken\.iclExamples: expected an integer in \[0, 30\]/);
+    await expect(run({ iclExamples: 500 })).rejects.toThrow(
+      /^evaluate\.broken\.iclExamples: expected an integer in \[0, 29\] \(shots leave the pool, and at least one of the 30 rows of .*pool\.tsv must be left to score\), got 500$/,
+    );
     expect(existsSync(join(dir, 'scores/broken'))).toBe(false);
   });
 
