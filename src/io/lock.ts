@@ -20,6 +20,12 @@ import { faultPoint } from './fault.js';
 export interface LockOwner {
   pid: number;
   host: string;
+  /**
+   * When the process started (`processStart`), where the system says: with the pid, it tells the
+   * owner from a later process given the same pid. Absent in locks written without /proc, and by
+   * versions before it was recorded.
+   */
+  started?: string;
 }
 
 /**
@@ -59,10 +65,42 @@ function isZombie(pid: number): boolean {
   return stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
 }
 
+/**
+ * When the process `pid` of this machine started, as `<boot id>:<clock ticks since boot>`
+ * (/proc/sys/kernel/random/boot_id and field 22 of /proc/<pid>/stat); undefined where /proc
+ * does not say. Two processes have the same pid and start only if they are the same process.
+ */
+export function processStart(pid: number): string | undefined {
+  try {
+    const boot = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // After "pid (command) " come the state (field 3) and the rest: the start time is field 22.
+    const ticks = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[22 - 3];
+    return boot !== '' && ticks !== undefined && /^\d+$/.test(ticks) ? `${boot}:${ticks}` : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Whether the owner of a lock written on this machine is still running. Its pid alone does not
+ * say: after a reboot or a container's restart a new process can be given the same pid (a
+ * container's main process is pid 1 each time), and would then be locked out by its own former
+ * lock. Where the lock records when its owner started, a process with that pid and another start
+ * is someone else.
+ */
+function ownerRunning(owner: LockOwner): boolean {
+  if (!processExists(owner.pid)) return false;
+  if (owner.started === undefined) return true;
+  const started = processStart(owner.pid);
+  return started === undefined || started === owner.started;
+}
+
 function readOwner(lockPath: string): LockOwner | undefined {
   try {
     const owner = JSON.parse(readFileSync(lockPath, 'utf8')) as Partial<LockOwner>;
-    if (typeof owner.pid === 'number' && typeof owner.host === 'string') return { pid: owner.pid, host: owner.host };
+    if (typeof owner.pid === 'number' && typeof owner.host === 'string')
+      return { pid: owner.pid, host: owner.host, ...(typeof owner.started === 'string' && { started: owner.started }) };
   } catch {
     // Unreadable or half-written lock (only versions before atomic locks left those): stale.
   }
@@ -118,7 +156,8 @@ function linkInPlace(errors: LockErrors, temporary: string, lockPath: string): b
  * An exclusive write lock: a lock file (a session's `<path>.lock`, an output folder's) holding the owner's pid and host.
  * The lock file appears complete or not at all: the pid is written to a temporary file that is
  * then hard-linked into place, which fails if a lock exists. A lock whose process no longer
- * exists on this host is stale and is taken over, also atomically: it is renamed aside (one
+ * exists on this host (its pid gone, or given to a process that started later) is stale and is
+ * taken over, also atomically: it is renamed aside (one
  * process wins that rename), checked to be the stale lock that was judged, and the new lock is
  * linked into place. A lock held by a live process (this one included) is refused with the
  * caller's `LockErrors.locked`.
@@ -137,7 +176,8 @@ export class FileLock {
    * when it cannot be created (a folder in its place, no space, no permission).
    */
   static acquire(lockPath: string, errors: LockErrors): FileLock {
-    const me: LockOwner = { pid: process.pid, host: hostname() };
+    const started = processStart(process.pid);
+    const me: LockOwner = { pid: process.pid, host: hostname(), ...(started !== undefined && { started }) };
     removeLeftovers(lockPath);
     const temporary = writeOwnerFile(errors, lockPath, me);
     try {
@@ -145,7 +185,7 @@ export class FileLock {
       if (linkInPlace(errors, temporary, lockPath)) return new FileLock(lockPath);
       checkIsFile(errors, lockPath);
       const owner = readOwner(lockPath);
-      if (owner && (owner.host !== me.host || processExists(owner.pid))) throw errors.locked(owner);
+      if (owner && (owner.host !== me.host || ownerRunning(owner))) throw errors.locked(owner);
       faultPoint('lock:stale');
       takeOver(errors, lockPath, owner);
       faultPoint('lock:aside');
@@ -229,8 +269,14 @@ function takeOver(errors: LockErrors, lockPath: string, judged: LockOwner | unde
     throw fileError(errors, lockPath, 'replace', error);
   }
   const moved = readOwner(aside);
-  const same = moved === judged || (moved !== undefined && judged !== undefined && moved.pid === judged.pid && moved.host === judged.host);
-  if (!same && moved !== undefined && (moved.host !== hostname() || processExists(moved.pid))) {
+  const same =
+    moved === judged ||
+    (moved !== undefined &&
+      judged !== undefined &&
+      moved.pid === judged.pid &&
+      moved.host === judged.host &&
+      moved.started === judged.started);
+  if (!same && moved !== undefined && (moved.host !== hostname() || ownerRunning(moved))) {
     let restored = false;
     try {
       linkSync(aside, lockPath);

@@ -7,6 +7,7 @@ import { FileFormatError, OutputExistsError } from '../../src/errors.js';
 import { SessionLockedError } from '../../src/session/errors.js';
 import { FileJournal } from '../../src/session/journal.js';
 import { acquireSessionLock } from '../../src/session/lock.js';
+import { processStart } from '../../src/io/lock.js';
 
 const scratch = () => join(mkdtempSync(join(tmpdir(), 'at-journal-')), 'run.session');
 
@@ -84,7 +85,12 @@ describe('the session lock', () => {
     expect(deadPid).toBeGreaterThan(0);
     writeFileSync(`${path}.lock`, JSON.stringify({ pid: deadPid, host: hostname() }));
     const lock = acquireSessionLock(path);
-    expect(JSON.parse(readFileSync(`${path}.lock`, 'utf8'))).toEqual({ pid: process.pid, host: hostname() });
+    const started = processStart(process.pid);
+    expect(JSON.parse(readFileSync(`${path}.lock`, 'utf8'))).toEqual({
+      pid: process.pid,
+      host: hostname(),
+      ...(started !== undefined && { started }),
+    });
     lock.release();
   });
 
@@ -92,6 +98,43 @@ describe('the session lock', () => {
     const path = scratch();
     writeFileSync(`${path}.lock`, JSON.stringify({ pid: process.ppid, host: hostname() }));
     expect(() => acquireSessionLock(path)).toThrow(SessionLockedError);
+    writeFileSync(`${path}.lock`, JSON.stringify({ pid: process.ppid, host: hostname(), started: processStart(process.ppid) }));
+    expect(() => acquireSessionLock(path)).toThrow(SessionLockedError);
+  });
+});
+
+// A container's main process gets the same pid after each restart (1, or the few its init takes
+// first), and a reboot hands pids out again: a lock left by a process killed before must not lock
+// out the later process that was given its pid, nor the one that reused it for something else.
+describe.runIf(process.platform === 'linux')('the session lock of a pid given to a later process', () => {
+  it('records when its owner started, as /proc says', () => {
+    const path = scratch();
+    const lock = acquireSessionLock(path);
+    const started = JSON.parse(readFileSync(`${path}.lock`, 'utf8')).started as string;
+    lock.release();
+    const boot = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+    const stat = readFileSync('/proc/self/stat', 'utf8');
+    expect(started).toBe(`${boot}:${stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]}`);
+  });
+
+  it('takes over a lock naming the pid of this process with another start (its former self)', () => {
+    const path = scratch();
+    const formerSelf = { pid: process.pid, host: hostname(), started: 'an-earlier-boot:12345' };
+    writeFileSync(`${path}.lock`, JSON.stringify(formerSelf));
+    const lock = acquireSessionLock(path);
+    const owner = JSON.parse(readFileSync(`${path}.lock`, 'utf8')) as { pid: number; started: string };
+    expect(owner.pid).toBe(process.pid);
+    expect(owner.started).not.toBe(formerSelf.started);
+    expect(() => acquireSessionLock(path)).toThrow(SessionLockedError);
+    lock.release();
+    expect(existsSync(`${path}.lock`)).toBe(false);
+  });
+
+  it('takes over a lock naming a live pid that another process holds now, started after the owner of the lock', () => {
+    const path = scratch();
+    writeFileSync(`${path}.lock`, JSON.stringify({ pid: process.ppid, host: hostname(), started: 'an-earlier-boot:12345' }));
+    acquireSessionLock(path).release();
+    expect(existsSync(`${path}.lock`)).toBe(false);
   });
 });
 
