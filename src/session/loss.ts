@@ -129,15 +129,40 @@ export const ZERO_ONE: ResolvedLoss = BUILTIN_LOSSES['zero-one'];
 
 /**
  * The loss of a session file reopened from `path`: a built-in loss by its stored id, or the custom
- * loss passed to `open`, which must carry the stored name.
+ * loss passed to `open`, which must carry the stored name. A loss passed for a session of a
+ * built-in loss must be that loss's name: any other would be ignored, the session estimating the
+ * loss it was created with under the name of another.
  *
- * @throws {InputError} when the file was created with a custom loss and `custom` is not that loss.
+ * @example
+ * restoreLoss('brier', undefined, 'a.session'); // the Brier loss
+ * restoreLoss('brier', 'zero-one', 'a.session'); // InputError: loss: expected the loss brier that a.session was created with ...
+ * @throws {InputError} when the file was created with a custom loss and `given` is not that loss,
+ * or with a built-in loss and `given` is another loss.
  */
-export function restoreLoss(id: string, custom: CustomLoss | undefined, path: string): ResolvedLoss {
-  if (!id.startsWith('custom:')) return resolveLoss(id as SessionLoss);
-  const name = id.slice('custom:'.length);
-  if (!custom || custom.name !== name) {
-    throw new InputError({ argument: 'loss', expected: `the custom loss "${name}" that ${path} was created with`, received: custom?.name });
+export function restoreLoss(id: string, given: CustomLoss | undefined, path: string): ResolvedLoss {
+  // `given` comes from JavaScript callers too: a built-in loss's name, or anything else.
+  const passed: unknown = given;
+  const received =
+    typeof passed === 'object' && passed !== null && typeof (passed as { name?: unknown }).name === 'string'
+      ? new ReceivedKind(`the custom loss "${(passed as CustomLoss).name}"`)
+      : passed;
+  if (!id.startsWith('custom:')) {
+    if (passed !== undefined && passed !== id) {
+      throw new InputError({
+        argument: 'loss',
+        expected: `the loss ${id} that ${path} was created with (a built-in loss is restored by name: leave loss out)`,
+        received,
+      });
+    }
+    return resolveLoss(id as SessionLoss);
   }
-  return resolveLoss(custom);
+  const name = id.slice('custom:'.length);
+  if (!given || typeof passed !== 'object' || given.name !== name) {
+    throw new InputError({
+      argument: 'loss',
+      expected: `the custom loss "${name}" that ${path} was created with`,
+      received,
+    });
+  }
+  return resolveLoss(given);
 }

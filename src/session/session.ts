@@ -34,7 +34,7 @@ export type { RiskInterval } from '../estimators/confidence-sequence.js';
 export interface OpenSessionOptions {
   /** Scores the target on demand (sessions created without target scores). */
   scoreTarget?: TargetScorer;
-  /** The custom loss the session was created with (built-in losses are restored by name). */
+  /** The custom loss the session was created with (built-in losses are restored by name; another loss is refused). */
   loss?: CustomLoss;
   /** Receives warnings such as a dropped torn last line; default `process.emitWarning`. */
   onWarning?: (message: string) => void;

@@ -11,6 +11,7 @@ import { INTERVAL_KINDS } from '../../src/options/registry.js';
 import { randomStream } from '../../src/random.js';
 import { SessionLockedError, SessionStateError } from '../../src/session/errors.js';
 import { ActiveTestingSession, type CreateSessionOptions, type IntervalEstimate } from '../../src/session/session.js';
+import type { CustomLoss } from '../../src/session/loss.js';
 import { syntheticPool } from '../../src/simulate/syntheticPool.js';
 
 const N = 120;
@@ -139,7 +140,35 @@ describe('ActiveTestingSession', () => {
     await (await ActiveTestingSession.create(path, { ...options, loss: errorRate })).close();
     await expect(ActiveTestingSession.open(path)).rejects.toThrow(/custom loss "error-rate"/);
     await (await ActiveTestingSession.open(path, { loss: errorRate })).close();
+    await expect(ActiveTestingSession.open(path, { loss: 'zero-one' as unknown as CustomLoss })).rejects.toThrow(
+      new InputError({ argument: 'loss', expected: `the custom loss "error-rate" that ${path} was created with`, received: 'zero-one' }),
+    );
     await expect(ActiveTestingSession.create(null, { ...options, loss: 'hinge' as 'brier' })).rejects.toThrow(InputError);
+  });
+
+  // A loss given to `open` was ignored for a session of a built-in loss: the caller read the
+  // cross-entropy's estimate believing it the Brier risk, or the zero-one risk through a custom loss.
+  it('refuses to reopen a session of a built-in loss with another loss, naming both', async () => {
+    const path = scratch();
+    const created = await ActiveTestingSession.create(path, { ...options, loss: 'cross-entropy' });
+    await drive(created, 10);
+    const risk = created.estimate().risk.value;
+    await created.close();
+    await expect(ActiveTestingSession.open(path, { loss: 'brier' as unknown as CustomLoss })).rejects.toThrow(
+      new InputError({
+        argument: 'loss',
+        expected: `the loss cross-entropy that ${path} was created with (a built-in loss is restored by name: leave loss out)`,
+        received: 'brier',
+      }),
+    );
+    const errorRate = { name: 'error-rate', itemLoss: (f: Float64Array, y: number) => (f.indexOf(Math.max(...f)) === y ? 0 : 1) };
+    await expect(ActiveTestingSession.open(path, { loss: errorRate })).rejects.toThrow(
+      /^loss: expected the loss cross-entropy that .* was created with \(a built-in loss is restored by name: leave loss out\), got the custom loss "error-rate"$/,
+    );
+    // The refusals released the lock; the same name, or none, reopens it.
+    const same = await ActiveTestingSession.open(path, { loss: 'cross-entropy' as unknown as CustomLoss });
+    expect(same.estimate().risk.value).toBe(risk);
+    await same.close();
   });
 
   it('names both counts when the texts and the scores differ in length, and the shape alone when only the columns do', async () => {
