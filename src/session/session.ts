@@ -302,7 +302,12 @@ export class ActiveTestingSession {
               drawn !== record.i
                 ? `recorded proposal ${record.i} but the stream draws ${drawn}`
                 : `recorded proposal ${record.i} with probability ${record.q} but the stream's is ${probability}`;
-            fail(`${found} (the file was written for another pool or seed, or by a build whose proposal differs)`);
+            // An adaptive proposal learns from the labels before it: a label edited by hand shows only here, lines later.
+            const edited =
+              this.settings.acquisition === 'adaptive'
+                ? ', or a record before this line was edited (an adaptive proposal depends on every label before it)'
+                : ', or it was edited';
+            fail(`${found} (the file was written for another pool or seed, or by a build whose proposal differs${edited})`);
           }
           break;
         }

@@ -242,9 +242,26 @@ describe('session headers are checked before anything is written', () => {
     const error = await ActiveTestingSession.open(path).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(FileFormatError);
     expect((error as Error).message).toContain(`line ${at + 1}: recorded proposal ${record.i} but the stream draws ${drawn}`);
-    expect((error as Error).message).toContain('or by a build whose proposal differs');
+    expect((error as Error).message).toContain('or by a build whose proposal differs, or a record before this line was edited');
     expect((error as Error).message).toContain(`active-testing label --session ${path} --export-labels`);
     expect(exportSessionLabels(path).labels.map((l) => l.id)).toEqual(history.map((h) => h.id));
+  });
+
+  // The label changed by hand is lines before the proposal that no longer replays: the message
+  // said only "another pool or seed, or a build", never the edit that was made.
+  it('says that an earlier label may have been edited when an adaptive proposal does not replay', async () => {
+    const { path, lines, history } = await labelledFile(30);
+    const at = lines.findIndex((line) => (JSON.parse(line) as { e?: string }).e === 'label');
+    const record = JSON.parse(lines[at]) as { y: number };
+    record.y = (record.y + 1) % classes.length;
+    writeFileSync(path, [...lines.slice(0, at), JSON.stringify(record), ...lines.slice(at + 1)].join('\n') + '\n');
+    const error = await ActiveTestingSession.open(path).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(FileFormatError);
+    expect((error as Error).message).toMatch(
+      /^.*: line (\d+): recorded proposal \d+ (but the stream draws \d+|with probability \S+ but the stream's is \S+) \(the file was written for another pool or seed, or by a build whose proposal differs, or a record before this line was edited \(an adaptive proposal depends on every label before it\)\); the session cannot be replayed; /,
+    );
+    expect(Number(/line (\d+)/.exec((error as Error).message)?.[1])).toBeGreaterThan(at + 1);
+    expect(exportSessionLabels(path).labels).toHaveLength(history.length);
   });
 
   it('names the probability when the journal records the drawn item with another one', async () => {
