@@ -1,5 +1,17 @@
 import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  copyFileSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  renameSync,
+  symlinkSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -7,7 +19,7 @@ import { FileFormatError, InputError } from '../../src/errors.js';
 import { exportSessionLabels, labelsTsv } from '../../src/session/export-labels.js';
 import { headerLineLength, type StoredMatrix } from '../../src/session/header.js';
 import { FileJournal } from '../../src/session/journal.js';
-import { SessionFileError, SessionWriteError } from '../../src/session/errors.js';
+import { SessionFileError, SessionLockedError, SessionWriteError } from '../../src/session/errors.js';
 import { ActiveTestingSession, type CreateSessionOptions } from '../../src/session/session.js';
 import { syntheticPool } from '../../src/simulate/syntheticPool.js';
 import { runCliCaptured } from '../helpers/cli.js';
@@ -262,6 +274,37 @@ describe('session headers are checked before anything is written', () => {
     );
     expect(Number(/line (\d+)/.exec((error as Error).message)?.[1])).toBeGreaterThan(at + 1);
     expect(exportSessionLabels(path).labels).toHaveLength(history.length);
+  });
+
+  // The lock was named after the path given: a process opening the file through a symbolic link
+  // took a lock of its own, read the record another process was writing as a torn line, and cut
+  // it from the file, though that process went on to acknowledge it.
+  it('locks a session file reached through a symbolic link as the file itself, and leaves its last line alone', async () => {
+    const { path } = await labelledFile(3);
+    const link = join(dirname(path), 'link.session');
+    symlinkSync(path, link);
+    const holder = await ActiveTestingSession.open(path);
+    try {
+      // A record the holder is writing: half of it is on disk.
+      appendFileSync(path, '{"s":7,"e":"pro');
+      const before = readFileSync(path);
+      const error = await ActiveTestingSession.open(link).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(SessionLockedError);
+      expect((error as SessionLockedError).path).toBe(realpathSync(path));
+      expect((error as Error).message).toContain(`delete ${realpathSync(path)}.lock`);
+      expect(readFileSync(path)).toEqual(before);
+      expect(readdirSync(dirname(path)).sort()).toEqual(['link.session', 'pool.session', 'pool.session.lock']);
+    } finally {
+      await holder.close();
+    }
+    const throughLink = await ActiveTestingSession.open(link, { onWarning: () => {} });
+    try {
+      expect(existsSync(`${path}.lock`)).toBe(true);
+      expect(existsSync(`${link}.lock`)).toBe(false);
+      await expect(ActiveTestingSession.open(path)).rejects.toThrow(SessionLockedError);
+    } finally {
+      await throughLink.close();
+    }
   });
 
   it('names the probability when the journal records the drawn item with another one', async () => {
