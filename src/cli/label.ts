@@ -16,7 +16,13 @@ import { assertFolderWritable, writeFileAtomic } from '../io/atomic.js';
 import { exportSessionLabels, labelsTsv } from '../session/export-labels.js';
 import { matrixView, type LabelsInput, type Matrix, type MatrixInput } from '../matrix.js';
 import { SessionFileError } from '../session/errors.js';
-import { ActiveTestingSession, sessionStoredScores, type SessionEstimate, type StoppingRule } from '../session/session.js';
+import {
+  ActiveTestingSession,
+  openSessionChecked,
+  sessionStoredScores,
+  type SessionEstimate,
+  type StoppingRule,
+} from '../session/session.js';
 import { poolScores, type SessionOptions } from '../session/header.js';
 import { splitsTsvLine } from '../io/tsv-safe.js';
 import { cliFlag, cliOptionsIn, optionHelp } from '../options/schema.js';
@@ -865,8 +871,8 @@ function labelArgs(argv: string[]): string[] {
 /**
  * Resumes the session at `path`, or creates it from the pool options when it does not exist
  * (`command` names the CLI command in messages). `check` sees the pool's ids and classes first:
- * what it refuses is refused before a new session file is written, and before an existing one
- * records anything.
+ * what it refuses is refused before a new session file is written, and before an existing one is
+ * written to at all (its unreadable last line, if any, is moved aside only after the checks).
  *
  * @throws UsageError when the file does not exist and no pool options were given.
  * @throws SessionLockedError when another process has the session open.
@@ -879,15 +885,11 @@ export async function openOrCreateSession(
 ): Promise<ActiveTestingSession> {
   const creating = checkSessionSource(path, given);
   if (existsSync(path)) {
-    const session = await ActiveTestingSession.open(path, { onWarning: (message) => console.error(`warning: ${message}`) });
-    try {
+    // Checked before the file is repaired: a refused command leaves it as it was.
+    return openSessionChecked(path, { onWarning: (message) => console.error(`warning: ${message}`) }, async (session) => {
       if (creating) await checkResumeOptions(path, session, given);
       check(session);
-    } catch (error) {
-      await session.close();
-      throw error;
-    }
-    return session;
+    });
   }
   return createSession(path, given, command, check);
 }

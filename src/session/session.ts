@@ -53,6 +53,31 @@ export interface StoredScores {
   surrogateScores: Matrix | undefined;
 }
 
+/** What `openSessionChecked` checks before the file is written to, by the options object it passes to `open`. */
+const checksBeforeWriting = new WeakMap<OpenSessionOptions, (session: ActiveTestingSession) => void | Promise<void>>();
+
+/**
+ * Opens the session file at `path` as `ActiveTestingSession.open` does, and runs `check` on the
+ * replayed session before anything is written to the file (an unreadable last line moved aside, a
+ * newline added): a command refused for its other inputs (an answers file, settings the session
+ * was not created with) leaves the file as it found it.
+ *
+ * @example
+ * const session = await openSessionChecked('a.session', {}, (s) => {
+ *   if (s.classes.length !== 2) throw new InputError({ argument: 'session', expected: 'two classes' });
+ * });
+ * @throws what `check` throws (the lock released, the file untouched), or what `open` throws.
+ */
+export function openSessionChecked(
+  path: string,
+  options: OpenSessionOptions,
+  check: (session: ActiveTestingSession) => void | Promise<void>,
+): Promise<ActiveTestingSession> {
+  const checked = { ...options };
+  checksBeforeWriting.set(checked, check);
+  return ActiveTestingSession.open(path, checked);
+}
+
 /** The stored scores of each session: not a public field, as the arrays are the session's own and a caller could write to them. */
 const storedScores = new WeakMap<ActiveTestingSession, StoredScores>();
 
@@ -270,6 +295,7 @@ export class ActiveTestingSession {
       const loss = restoreLoss(header.loss, options.loss, path);
       const session = new ActiveTestingSession(CONSTRUCT, header, loss, new MemoryJournal(), options.scoreTarget, lock);
       contents.records.forEach((record, index) => session.replay(record, contents.checksummed, path, index + 2));
+      await checksBeforeWriting.get(options)?.(session);
       const { journal, sideFile } = FileJournal.openForAppend(path, contents);
       session.journal = journal;
       if (sideFile !== undefined) {

@@ -131,6 +131,42 @@ describe('active-testing label: scripted use and bad input', () => {
     expect(resumed.stdout.match(/^labelled /gm)).toHaveLength(4);
   });
 
+  // The session was opened for writing, which moves a torn last line aside, before the answers and
+  // the pool options were checked: a refused command had rewritten the file and warned of it.
+  it('refuses bad answers or other settings on resume before it repairs the file: the file is left as it was', async () => {
+    const files = await writePoolFiles(40, 4);
+    const session = join(files.dir, 'torn.session');
+    const answers = join(files.dir, 'answers.tsv');
+    writeFileSync(answers, ['id\tlabel', ...files.ids.map((id, i) => `${id}\t${CLASSES[files.pool.labels[i]]}`)].join('\n'));
+    expect(run([...createArgs(files, session, 1), '--answers', answers, '--max-labels', '5']).status).toBe(0);
+    writeFileSync(session, readFileSync(session, 'utf8') + '{"s":11,"e":"pro');
+    const torn = readFileSync(session);
+    const unknownId = join(files.dir, 'unknown.tsv');
+    writeFileSync(unknownId, 'id\tlabel\nnot-an-id\tpositive\n');
+    const refusals = [
+      [
+        ['label', '--session', session, '--answers', unknownId],
+        `active-testing label: ${unknownId}: line 2: item id "not-an-id" is not in the pool (--answers)\n`,
+      ],
+      [
+        [...createArgs(files, session, 2), '--answers', answers],
+        `active-testing label: --seed: expected 1, as ${session} was created with (a session keeps its pool and settings: ` +
+          'leave --seed out to resume it, or give another --session to start a new one), got 2\n',
+      ],
+    ] as const;
+    for (const [args, stderr] of refusals) {
+      const refused = run([...args]);
+      expect(refused.status).toBe(1);
+      expect(refused.stderr).toBe(stderr);
+      expect(readFileSync(session)).toEqual(torn);
+      expect(readdirSync(files.dir).filter((name) => name.startsWith('torn.session'))).toEqual(['torn.session']);
+    }
+    const resumed = run(['label', '--session', session, '--answers', answers, '--max-labels', '6']);
+    expect(resumed.status).toBe(0);
+    expect(resumed.stderr).toContain(`it was moved to ${session}.torn-1, and the 10 complete records are kept`);
+    expect(readFileSync(`${session}.torn-1`, 'utf8')).toBe('{"s":11,"e":"pro');
+  });
+
   it('compares the scores given to resume with those of the open session, reading the file once', async () => {
     const files = await writePoolFiles(30, 6);
     const session = join(files.dir, 'once.session');
