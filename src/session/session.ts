@@ -420,11 +420,18 @@ export class ActiveTestingSession {
   private resolveId(id: string): number {
     const index = this.indexOf.get(id);
     if (index === undefined) {
-      // `undefined` too is said, which an InputError otherwise leaves out.
+      // `undefined` too is said, which an InputError otherwise leaves out; a number that is an
+      // id as a string is most likely the item's `index` or an id read as a number.
+      const asString = typeof id === 'number' || typeof id === 'bigint' ? String(id) : undefined;
       throw new InputError({
         argument: 'id',
         expected: 'the id of a pool item',
-        received: id === undefined ? new ReceivedKind('undefined') : id,
+        received:
+          id === undefined
+            ? new ReceivedKind('undefined')
+            : asString !== undefined && this.indexOf.has(asString)
+              ? ReceivedKind.noted(id, `ids are strings: did you mean "${asString}"?`)
+              : id,
       });
     }
     return index;

@@ -237,6 +237,21 @@ describe('ActiveTestingSession', () => {
     await expect(session.record('id999', 'a')).rejects.toThrow(/^id: expected the id of a pool item, got "id999"$/);
   });
 
+  // Ids are strings; a caller passing the proposal's `index`, or an id a JSON or CSV reader turned
+  // into a number, was told only that 7 is no id, though "7" is one.
+  it('says that ids are strings when given a number that is an id as a string', async () => {
+    const session = await ActiveTestingSession.create(null, { ...options, ids: undefined });
+    const [item] = await session.next();
+    await expect(session.record(item.index as never, 'a')).rejects.toThrow(
+      new InputError({
+        argument: 'id',
+        expected: 'the id of a pool item',
+        received: ReceivedKind.noted(item.index, `ids are strings: did you mean "${item.index}"?`),
+      }),
+    );
+    await expect(session.skip(9999 as never)).rejects.toThrow(/^id: expected the id of a pool item, got 9999$/);
+  });
+
   it('suggests the class meant by a misspelt label, and nothing for a label close to none', async () => {
     const session = await ActiveTestingSession.create(null, options);
     const [item] = await session.next();
