@@ -1,7 +1,9 @@
+import { hostname } from 'node:os';
 import { ActiveTestingError } from '../errors.js';
 
 /**
- * Another live process holds a session file open for writing.
+ * Another live process holds a session file open for writing, or another session object of this
+ * process that was not closed (the message then says so).
  *
  * @example
  * try {
@@ -19,8 +21,11 @@ export class SessionLockedError extends ActiveTestingError {
     readonly host: string,
   ) {
     super(
-      `${path} is open for writing by process ${pid} on ${host}; close it there first ` +
-        `(if that process is gone from another machine, delete ${path}.lock)`,
+      pid === process.pid && host === hostname()
+        ? // Another session object of this very process holds it: no other process to look for.
+          `${path} is already open for writing in this process (process ${pid}); close() the session that opened it first`
+        : `${path} is open for writing by process ${pid} on ${host}; close it there first ` +
+            `(if that process is gone from another machine, delete ${path}.lock)`,
     );
   }
 }

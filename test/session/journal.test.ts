@@ -72,7 +72,15 @@ describe('the session lock', () => {
     const path = scratch();
     const lock = acquireSessionLock(path);
     expect(() => acquireSessionLock(path)).toThrow(SessionLockedError);
-    expect(() => acquireSessionLock(path)).toThrow(/open for writing by process/);
+    // This process holds it (another session object, not closed): no other process to look for.
+    expect(() => acquireSessionLock(path)).toThrow(new SessionLockedError(path, process.pid, hostname()).message);
+    expect(new SessionLockedError(path, process.pid, hostname()).message).toBe(
+      `${path} is already open for writing in this process (process ${process.pid}); close() the session that opened it first`,
+    );
+    expect(new SessionLockedError(path, process.ppid, hostname()).message).toBe(
+      `${path} is open for writing by process ${process.ppid} on ${hostname()}; close it there first ` +
+        `(if that process is gone from another machine, delete ${path}.lock)`,
+    );
     lock.release();
     expect(existsSync(`${path}.lock`)).toBe(false);
     acquireSessionLock(path).release();

@@ -291,7 +291,7 @@ describe('session headers are checked before anything is written', () => {
       const error = await ActiveTestingSession.open(link).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(SessionLockedError);
       expect((error as SessionLockedError).path).toBe(realpathSync(path));
-      expect((error as Error).message).toContain(`delete ${realpathSync(path)}.lock`);
+      expect((error as Error).message).toContain(`${realpathSync(path)} is already open for writing in this process`);
       expect(readFileSync(path)).toEqual(before);
       expect(readdirSync(dirname(path)).sort()).toEqual(['link.session', 'pool.session', 'pool.session.lock']);
     } finally {
