@@ -456,7 +456,14 @@ export function buildHeader(options: SessionOptions, lossId: string, hasScorer: 
   const { texts, classes } = options;
   if (!Array.isArray(texts) || texts.length === 0) throw new InputError({ argument: 'texts', expected: 'a non-empty array of strings' });
   texts.forEach((text, row) => {
-    if (typeof text !== 'string') throw new InputError({ argument: 'texts', expected: 'a string', received: typeof text, row });
+    // The value's kind, not its type's name as a string: `got "object"` read as the text "object".
+    if (typeof text !== 'string')
+      throw new InputError({
+        argument: 'texts',
+        expected: 'a string',
+        received: new ReceivedKind(text === null ? 'null' : `a value of type ${typeof text}`),
+        row,
+      });
   });
   const n = texts.length;
   if (!Array.isArray(classes) || classes.length < 2)

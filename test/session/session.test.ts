@@ -237,6 +237,17 @@ describe('ActiveTestingSession', () => {
     await expect(session.record('id999', 'a')).rejects.toThrow(/^id: expected the id of a pool item, got "id999"$/);
   });
 
+  // The type's name was given as the value: `texts (row 1): expected a string, got "object"` read as
+  // though the text were the word "object".
+  it('names what a text that is not a string is, not as a string', async () => {
+    await expect(
+      ActiveTestingSession.create(null, { ...options, texts: texts.map((t, i) => (i === 1 ? null : t)) as string[] }),
+    ).rejects.toThrow(/^texts \(row 1\): expected a string, got null$/);
+    await expect(
+      ActiveTestingSession.create(null, { ...options, texts: texts.map((t, i) => (i === 2 ? 7 : t)) as string[] }),
+    ).rejects.toThrow(/^texts \(row 2\): expected a string, got a value of type number$/);
+  });
+
   // Ids are strings; a caller passing the proposal's `index`, or an id a JSON or CSV reader turned
   // into a number, was told only that 7 is no id, though "7" is one.
   it('says that ids are strings when given a number that is an id as a string', async () => {
