@@ -23,7 +23,7 @@ import {
   type SessionEstimate,
   type StoppingRule,
 } from '../session/session.js';
-import { poolScores, type SessionOptions } from '../session/header.js';
+import { checkClassNames, poolScores, type SessionOptions } from '../session/header.js';
 import { splitsTsvLine } from '../io/tsv-safe.js';
 import { cliFlag, cliOptionsIn, optionHelp } from '../options/schema.js';
 import { meantHint } from '../io/suggest.js';
@@ -302,6 +302,8 @@ async function createSession(
 ): Promise<ActiveTestingSession> {
   // All that is missing in one line, before the pool is read.
   checkRequired(given, ['data', 'classes', 'modelScores']);
+  // A class the session would refuse, before the pool, the scores and the answers are read.
+  checkClassNames(given.classes as string[]);
   await checkSessionFolder(path);
   const { texts, ids, hasLabels } = await readPool(given);
   const classes = given.classes as string[];

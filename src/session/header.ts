@@ -448,6 +448,29 @@ function checkUnique(values: readonly string[], argument: string): void {
 }
 
 /**
+ * Refuses class names a session cannot keep apart in its exported labels and `--answers` files:
+ * one holding a tab or a line break (it would split its TSV line), or `skip` in any case and with
+ * spaces around it (the word for a skipped item there: a class of that name would come back as a
+ * skip). The command line calls it on `--classes` before it reads the pool and the scores.
+ *
+ * @example
+ * checkClassNames(['negative', 'positive']); // passes
+ * checkClassNames(['yes', 'no', 'Skip']); // InputError: classes (row 2): expected class names other than "skip" ...
+ * @throws {InputError} naming `classes` and the first such name's position.
+ */
+export function checkClassNames(classes: readonly string[]): void {
+  checkTsvSafe(classes, 'classes', 'class names');
+  const skip = classes.findIndex((name) => typeof name === 'string' && name.trim().toLowerCase() === 'skip');
+  if (skip !== -1)
+    throw new InputError({
+      argument: 'classes',
+      row: skip,
+      expected: 'class names other than "skip" (the word for a skipped item in exported labels and --answers files)',
+      received: classes[skip],
+    });
+}
+
+/**
  * Validates new-session options and resolves every default into the header that the session
  * file stores. `lossId` is the resolved loss's id.
  */
@@ -469,17 +492,7 @@ export function buildHeader(options: SessionOptions, lossId: string, hasScorer: 
   if (!Array.isArray(classes) || classes.length < 2)
     throw new InputError({ argument: 'classes', expected: 'at least 2 class names', received: classes?.length });
   checkUnique(classes, 'classes');
-  checkTsvSafe(classes, 'classes', 'class names');
-  // Exported labels and --answers files say `skip` for a skipped item: a class of that name would
-  // come back as a skip.
-  const skip = classes.findIndex((name) => typeof name === 'string' && name.trim().toLowerCase() === 'skip');
-  if (skip !== -1)
-    throw new InputError({
-      argument: 'classes',
-      row: skip,
-      expected: 'class names other than "skip" (the word for a skipped item in exported labels and --answers files)',
-      received: classes[skip],
-    });
+  checkClassNames(classes);
   const k = classes.length;
   const ids = options.ids ? [...options.ids] : texts.map((_, i) => String(i));
   if (ids.length !== n) throw new InputError({ argument: 'ids', expected: `${n} ids, one per text`, received: ids.length });

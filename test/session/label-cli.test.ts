@@ -345,6 +345,25 @@ describe('active-testing label: scripted use and bad input', () => {
     }
   });
 
+  // The class named "skip" was refused only by the session's creation, after the pool, the scores
+  // and the answers were read: a missing scores file, or an answer the other classes lack (listed
+  // with "skip" among the classes), was told instead.
+  it('refuses a class named skip before reading the pool, the scores or the answers', async () => {
+    const files = await writePoolFiles(3, 5);
+    const session = join(files.dir, 'skip.session');
+    const answers = join(files.dir, 'answers.tsv');
+    writeFileSync(answers, 'id\tlabel\ns0\tpositive\n');
+    const args = createArgs(files, session, 0).map((a) =>
+      a === CLASSES.join(',') ? 'negative, Skip ' : a === files.modelScores ? join(files.dir, 'none.npy') : a,
+    );
+    const created = run([...args, '--answers', answers]);
+    expect(created.status).toBe(1);
+    expect(created.stderr).toBe(
+      'active-testing label: --classes (row 1): expected class names other than "skip" (the word for a skipped item in exported labels and --answers files), got "Skip"\n',
+    );
+    expect(readdirSync(files.dir).filter((name) => name.startsWith('skip.session'))).toEqual([]);
+  });
+
   it('refuses a new session in a missing folder or inside a file, naming --session, before reading the pool or the scores', async () => {
     const files = await writePoolFiles(3, 4);
     const missingScores = join(files.dir, 'not-written.npy');
