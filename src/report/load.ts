@@ -209,7 +209,8 @@ function checkSamePool(settings: readonly ReportSetting[]): void {
 /**
  * Sub-folders holding simulate outputs, e.g. those of `simulate --demo`, in name order. One that
  * holds a simulation's summary and arrays but not its estimates is refused: left out, the report
- * would look complete without it. (A summary alone may be a report's, as `--demo` writes beside its runs.)
+ * would look complete without it, and so is one holding an experiment, which is read only when named. (A
+ * summary alone may be a report's, as `--demo` writes beside its runs.)
  */
 async function simulationSubfolders(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { withFileTypes: true });
@@ -223,6 +224,16 @@ async function simulationSubfolders(dir: string): Promise<string[]> {
     throw new FileFormatError(
       join(dir, withoutEstimates.name),
       `holds a simulate run's ${SUMMARY} without its ${ESTIMATES}, which report reads; run the simulation again, replacing its outputs, or move the folder out of ${dir}`,
+    );
+  }
+  // An experiment is read through its experiment.json only where it is named itself: skipped here,
+  // its settings would drop out of a report that looks complete.
+  const experiment = entries.find((e) => e.isDirectory() && has(e, EXPERIMENT_MANIFEST));
+  if (experiment !== undefined) {
+    const path = join(dir, experiment.name);
+    throw new FileFormatError(
+      path,
+      `holds an experiment (${EXPERIMENT_MANIFEST}), which report reads only when it is an input folder itself; give it and the other runs of ${dir} as input folders, or move it out of ${dir}`,
     );
   }
   return entries

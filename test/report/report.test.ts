@@ -176,6 +176,27 @@ describe('writeReport', () => {
     expect(existsSync(join(root, 'demo-damaged-report'))).toBe(false);
   });
 
+  it('refuses a sub-folder holding an experiment, rather than reporting the simulate runs beside it as all of them', async () => {
+    const parent = join(root, 'runs-and-grid');
+    writeFakeSimulation(join(parent, 'iid'), { acquisition: 'iid', estimator: 'iid', noise: 0.6, rows: 20 });
+    const grid = join(parent, 'grid');
+    writeFakeSimulation(join(grid, 'ce'), { acquisition: 'surrogate-ce', estimator: 'lure', noise: 0.3, rows: 20 });
+    writeFileSync(join(grid, 'ce', 'setting.json'), JSON.stringify({ name: 'ce', fingerprint: 'f' }));
+    writeFileSync(join(grid, 'experiment.json'), JSON.stringify({ settings: [{ name: 'ce', folder: 'ce', labelOffset: 0 }] }));
+    const gridOut = join(root, 'runs-and-grid-report');
+    const expected = new FileFormatError(
+      grid,
+      `holds an experiment (experiment.json), which report reads only when it is an input folder itself; give it and the other runs of ${parent} as input folders, or move it out of ${parent}`,
+    );
+    await expect(writeReport([parent], { out: gridOut, thresholds: [10] })).rejects.toThrow(expected);
+    expect(existsSync(gridOut)).toBe(false);
+    // Also where the experiment is all the folder holds: named, it is read.
+    rmSync(join(parent, 'iid'), { recursive: true });
+    await expect(writeReport([parent], { out: gridOut, thresholds: [10] })).rejects.toThrow(expected);
+    const { table: gridTable } = await writeReport([grid], { out: gridOut, thresholds: [10] });
+    expect(gridTable.settings.map((s) => s.name)).toEqual(['ce']);
+  });
+
   it('refuses a folder holding no simulation also beside other inputs, rather than reporting the rest as all of it', async () => {
     const empty = join(root, 'no-runs-yet');
     mkdirSync(join(empty, 'iid'), { recursive: true });
