@@ -511,6 +511,14 @@ function resolveSetting(
       received: name,
     });
   }
+  // Found only when the run makes the folder, it would be blamed on --out.
+  if (folder.length > MAX_FOLDER_NAME) {
+    throw new InputError({
+      argument: `${where}.name`,
+      expected: `a name whose folder name has at most ${MAX_FOLDER_NAME} characters, as file systems allow (its folder would have ${folder.length})`,
+      received: name,
+    });
+  }
   return {
     name,
     folder,
@@ -533,6 +541,9 @@ function resolveSetting(
  * would make the experiment's folder look like a simulate run's).
  */
 const RESERVED_FOLDERS = ['scores', 'report', EXPERIMENT_MANIFEST, ...SIMULATION_FILES] as const;
+
+/** The longest name of a file or folder on common file systems (ext4, APFS, NTFS): 255 bytes or characters. */
+const MAX_FOLDER_NAME = 255;
 
 /** A file-system-safe folder name for a setting name. */
 function folderName(name: string): string {

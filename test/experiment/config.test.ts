@@ -319,6 +319,19 @@ describe('settings of one name or one folder', () => {
   });
 });
 
+describe('a setting name too long for a folder', () => {
+  it('is refused naming the setting, not the output folder where making it would fail', () => {
+    const name = `clip sweep ${'x'.repeat(250)}`;
+    const error = inputError(() => resolveExperimentConfig({ ...files, settings: [{ acquisition: 'iid', name }] }, base));
+    expect(error.argument).toBe('settings[0].name');
+    expect(error.message).toMatch(
+      /^settings\[0\]\.name: expected a name whose folder name has at most 255 characters, as file systems allow \(its folder would have 261\), got "clip sweep x+"…/,
+    );
+    const longest = { acquisition: 'iid', name: 'x'.repeat(255) };
+    expect(resolveExperimentConfig({ ...files, settings: [longest] }, base).settings[0]?.folder).toBe('x'.repeat(255));
+  });
+});
+
 describe('loadExperimentConfig', () => {
   const dir = mkdtempSync(join(tmpdir(), 'at-config-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
