@@ -1,6 +1,6 @@
 import { type Dirent, existsSync, statSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
-import { join, resolve, sep } from 'node:path';
+import { basename, dirname, join, resolve, sep } from 'node:path';
 import { FileFormatError, InputError, ReceivedKind } from '../errors.js';
 import { withoutByteOrderMark } from '../io/byte-order-mark.js';
 import { readNpy } from '../io/npy.js';
@@ -64,6 +64,7 @@ export async function loadReportSettings(
         add(await loadExperimentSetting(folder, entry.name, entry.labelOffset), dir);
       }
     } else if (existsSync(join(dir, SUMMARY)) || !existsSync(dir) || existsSync(join(dir, ESTIMATES))) {
+      await checkSettingFinished(dir);
       add(await loadSimulation(dir), dir);
     } else {
       const folders = await simulationSubfolders(dir);
@@ -85,6 +86,30 @@ export async function loadReportSettings(
 }
 
 const ESTIMATES = 'estimates.npy';
+
+/**
+ * Refuses an experiment's setting folder given on its own while it is not marked finished: its
+ * files may be those of another grid, kept until a `--force` run stopped part-way reaches it, or of
+ * a run stopped while writing them. Read through its experiment, it would be left out.
+ */
+async function checkSettingFinished(dir: string): Promise<void> {
+  const experiment = dirname(dir);
+  const manifestPath = join(experiment, EXPERIMENT_MANIFEST);
+  if (experiment === dir || !existsSync(manifestPath) || existsSync(join(dir, SETTING_MARKER))) return;
+  let listed: unknown;
+  try {
+    listed = (JSON.parse(withoutByteOrderMark(await readFile(manifestPath, 'utf8'))) as { settings?: unknown } | null)?.settings;
+  } catch {
+    // A manifest that cannot be read names no setting: the folder is read as a simulate run.
+    return;
+  }
+  const entry = Array.isArray(listed) ? listed.find((s) => (s as { folder?: unknown } | null)?.folder === basename(dir)) : undefined;
+  if (entry === undefined) return;
+  throw new FileFormatError(
+    dir,
+    `is a setting of the experiment in ${experiment} that has not finished (no ${SETTING_MARKER}: its files may be another grid's or a stopped run's); run the experiment again to finish it`,
+  );
+}
 
 const NO_SIMULATION = 'holds no finished simulation (expected summary.json and estimates.npy, or experiment.json)';
 

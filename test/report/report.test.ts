@@ -197,6 +197,31 @@ describe('writeReport', () => {
     expect(gridTable.settings.map((s) => s.name)).toEqual(['ce']);
   });
 
+  it("refuses an experiment's unfinished setting folder given on its own, which may hold another grid's runs", async () => {
+    const grid = join(root, 'forced-grid');
+    // A --force run stopped part-way: iid recomputed and marked, ce unmarked but still holding the old grid's files.
+    writeFakeSimulation(join(grid, 'iid'), { acquisition: 'iid', estimator: 'iid', noise: 0.6, rows: 20 });
+    writeFileSync(join(grid, 'iid', 'setting.json'), JSON.stringify({ name: 'iid', fingerprint: 'new' }));
+    writeFakeSimulation(join(grid, 'ce'), { acquisition: 'surrogate-ce', estimator: 'lure', noise: 0.3, rows: 20 });
+    const settings = [
+      { name: 'iid', folder: 'iid', labelOffset: 0 },
+      { name: 'ce', folder: 'ce', labelOffset: 0 },
+    ];
+    writeFileSync(join(grid, 'experiment.json'), JSON.stringify({ settings }));
+    const forcedOut = join(root, 'forced-grid-report');
+    await expect(writeReport([join(grid, 'iid'), join(grid, 'ce')], { out: forcedOut, thresholds: [10] })).rejects.toThrow(
+      new FileFormatError(
+        join(grid, 'ce'),
+        `is a setting of the experiment in ${grid} that has not finished (no setting.json: its files may be another grid's or a stopped run's); run the experiment again to finish it`,
+      ),
+    );
+    expect(existsSync(forcedOut)).toBe(false);
+    // The finished one reads as before, and so does a folder the manifest does not list.
+    writeFakeSimulation(join(grid, 'dropped'), { acquisition: 'surrogate-pe', estimator: 'lure', noise: 0.3, rows: 20 });
+    const { table: forcedTable } = await writeReport([join(grid, 'iid'), join(grid, 'dropped')], { out: forcedOut, thresholds: [10] });
+    expect(forcedTable.settings.map((s) => s.dir)).toEqual([join(grid, 'iid'), join(grid, 'dropped')]);
+  });
+
   it('refuses a folder holding no simulation also beside other inputs, rather than reporting the rest as all of it', async () => {
     const empty = join(root, 'no-runs-yet');
     mkdirSync(join(empty, 'iid'), { recursive: true });
