@@ -682,7 +682,8 @@ function optionalInteger(value: unknown, argument: string, min: number): number 
 
 /**
  * Refuses a setting whose name, or the folder made from it, an earlier setting has, naming that
- * setting: two names can differ and still make one folder ("A b" and "a-b").
+ * setting: two names can differ and still make one folder ("A b" and "a-b"); and one whose options
+ * and scores an earlier setting has, under another name.
  */
 function checkUnique(settings: readonly ResolvedSetting[]): void {
   const byName = new Map<string, number>();
@@ -706,5 +707,21 @@ function checkUnique(settings: readonly ResolvedSetting[]): void {
     }
     byName.set(name, i);
     byFolder.set(folder, i);
+  });
+  // Settings share the seed, so two that differ only in name would write the same runs twice and
+  // show as two rows of one result.
+  const byResults = new Map<string, number>();
+  settings.forEach((setting, i) => {
+    const { acquisition, estimator, clip, temperature, calibration, defensive, surrogateScores, size, labelOffset } = setting;
+    const results = JSON.stringify([acquisition, estimator, clip, temperature, calibration, defensive, surrogateScores, size, labelOffset]);
+    const same = byResults.get(results);
+    if (same !== undefined) {
+      throw new InputError({
+        argument: `settings[${i}]`,
+        expected: `a setting that differs from the others in an option or its surrogate's scores (settings[${same}], ${JSON.stringify(settings[same]?.name)}, has the same, with the same seed: its results would be computed twice)`,
+        received: ReceivedKind.noted(setting.name, 'its name'),
+      });
+    }
+    byResults.set(results, i);
   });
 }

@@ -319,6 +319,32 @@ describe('settings of one name or one folder', () => {
   });
 });
 
+describe('settings of one result under two names', () => {
+  it('refuses a setting whose options and scores an earlier one has, naming it', () => {
+    const settings = [
+      { acquisition: 'iid' },
+      { acquisition: 'surrogate-ce' },
+      { acquisition: 'surrogate-ce', estimator: 'lure', clip: 0.1, name: 'ce again' },
+    ];
+    const error = inputError(() => resolveExperimentConfig({ ...files, surrogates: { icl: 'surrogate.npy' }, settings }, base));
+    expect(error.message).toBe(
+      'settings[2]: expected a setting that differs from the others in an option or its surrogate\'s scores (settings[1], "surrogate-ce · LURE · clip 0.1", has the same, with the same seed: its results would be computed twice), got "ce again" (its name)',
+    );
+  });
+
+  it('accepts settings that differ only in their surrogate, or in the labels charged for it under iclBudget', () => {
+    const surrogates = { a: 'surrogate.npy', b: 'other.npy', shots: { scores: 'surrogate.npy', iclExamples: 10 } };
+    const settings = [
+      { acquisition: 'iid' },
+      { acquisition: 'surrogate-ce', surrogate: 'a' },
+      { acquisition: 'surrogate-ce', surrogate: 'b' },
+      { acquisition: 'surrogate-ce', surrogate: 'shots' },
+    ];
+    const config = resolveExperimentConfig({ ...files, surrogates, iclBudget: true, settings }, base);
+    expect(config.settings.map((s) => s.labelOffset)).toEqual([0, 0, 0, 10]);
+  });
+});
+
 describe('a setting name too long for a folder', () => {
   it('is refused naming the setting, not the output folder where making it would fail', () => {
     const name = `clip sweep ${'x'.repeat(250)}`;

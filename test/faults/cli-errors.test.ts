@@ -458,7 +458,7 @@ describe('experiment step names are plain names', () => {
         labels: files.y,
         settings: [
           { name: '..', acquisition: 'iid' },
-          { name: '.x', acquisition: 'iid' },
+          { name: '.x', acquisition: 'self-entropy' },
         ],
       },
       root,
