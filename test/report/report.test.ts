@@ -148,6 +148,9 @@ describe('writeReport', () => {
     const raw = await recompute(stepped, 5, 0.4);
     expect(Math.abs((cells[0]?.mse as number) - raw.mse)).toBeLessThanOrEqual(1e-12 * raw.mse);
     expect(readFileSync(join(root, 'stepped-report', 'summary.md'), 'utf8')).toContain(`${formatNumber(cells[0]?.mse as number)} (51)`);
+    // A threshold past the last row (391) reads it while less than a step beyond, as docs/reports.md says.
+    const { table: pastEnd } = await writeReport([stepped], { out: join(root, 'stepped-report-end'), thresholds: [400, 401] });
+    expect(pastEnd.settings[0]?.cells.map((c) => c.labels)).toEqual([391, null]);
   });
 
   it('reads a folder whose sub-folders are simulate outputs (as simulate --demo writes)', async () => {
