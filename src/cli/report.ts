@@ -55,6 +55,7 @@ export const reportCommand: Command = {
     await assertFolderWritable(out, '--out');
     const json = given.json === true;
     const progress = json ? { update() {}, finish() {} } : progressBar({ label: 'figures' });
+    const unfinished: { name: string; folder: string }[] = [];
     const result = await withInterrupts('nothing of it was written', (signal) =>
       writeReport(positionals, {
         out,
@@ -65,14 +66,16 @@ export const reportCommand: Command = {
         smoothing: given.smoothing as number | undefined,
         confidence: given.confidence as number | undefined,
         onProgress: (done, total) => progress.update(done, total),
-        onUnfinished: (name, folder) =>
+        onUnfinished: (name, folder) => {
+          unfinished.push({ name, folder });
           console.error(
             `active-testing report: left out the unfinished setting "${name}" (${folder}); run the experiment again to finish it`,
-          ),
+          );
+        },
       }),
     ).finally(() => progress.finish());
     if (json) {
-      console.log(JSON.stringify({ event: 'report', summary: result.summaryPath, files: result.files, table: result.table }));
+      console.log(JSON.stringify({ event: 'report', summary: result.summaryPath, files: result.files, table: result.table, unfinished }));
     } else {
       console.log(`Report written: ${result.summaryPath} (${formatCount(result.files.length, 'file')})`);
     }

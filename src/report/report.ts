@@ -102,7 +102,14 @@ export async function writeReport(dirs: readonly string[], options: ReportOption
 async function writeReportLocked(dirs: readonly string[], options: ReportOptions, out: string): Promise<ReportResult> {
   await checkInterruptedOutputs(out, REPORT_FILES, 'summary.json', { force: options.force, what: 'report' });
   await assertOutputsWritable(out, REPORT_FILES, { force: options.force ?? false });
-  const settings = reportOrder(await loadReportSettings(dirs, options.onUnfinished));
+  // Named in summary.md too: read later, a report of a grid still running would look complete.
+  const unfinished: { name: string; folder: string }[] = [];
+  const settings = reportOrder(
+    await loadReportSettings(dirs, (name, folder) => {
+      unfinished.push({ name, folder });
+      options.onUnfinished?.(name, folder);
+    }),
+  );
   checkSamePool(settings);
   // Refused before the curves, which take seconds per large setting.
   const baselineSetting = chooseBaseline(settings, options.baseline);
@@ -151,6 +158,7 @@ async function writeReportLocked(dirs: readonly string[], options: ReportOptions
         table,
         figures.map(([name]) => name),
         out,
+        unfinished,
       ),
     },
   );
@@ -351,13 +359,22 @@ function plottedRows(rows: number): number[] {
   return picked;
 }
 
-function summaryPage(table: SummaryTable, figures: readonly string[], out: string): string {
+function summaryPage(
+  table: SummaryTable,
+  figures: readonly string[],
+  out: string,
+  unfinished: readonly { name: string; folder: string }[],
+): string {
   const settings = table.settings.map((s) => `- **${s.name}**: ${formatCount(s.runs, 'run')}, \`${relative(out, s.dir) || '.'}\``);
+  const leftOut = unfinished.map(({ name, folder }) => `- **${name}**: \`${relative(out, folder) || '.'}\``);
   return [
     '# Active testing report',
     '',
     ...settings,
     '',
+    ...(leftOut.length > 0
+      ? [`Left out, not finished when the report was written (run the experiment again, then the report):`, '', ...leftOut, '']
+      : []),
     summaryMarkdown(table),
     '## Figures',
     '',

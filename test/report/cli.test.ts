@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
@@ -46,6 +46,27 @@ describe('active-testing report', () => {
     expect(again.code).toBe(1);
     expect(again.stderr).toMatch(/already exists; pass --force to replace it/);
     expect((await cli(['report', dir, '--force'])).stdout).toMatch(/^Report written: .*summary\.md \(\d+ files\)$/);
+  });
+
+  it("names an experiment's unfinished settings in summary.md and in the --json line, not on stderr alone", async () => {
+    const grid = join(root, 'half-done');
+    writeFakeSimulation(join(grid, 'iid'), { acquisition: 'iid', estimator: 'iid', noise: 0.5, rows: 60 });
+    writeFileSync(join(grid, 'iid', 'setting.json'), JSON.stringify({ name: 'iid', fingerprint: 'f' }));
+    const settings = [
+      { name: 'iid', folder: 'iid', labelOffset: 0 },
+      { name: 'still running', folder: 'ce', labelOffset: 0 },
+    ];
+    writeFileSync(join(grid, 'experiment.json'), JSON.stringify({ settings }));
+    const { code, stdout, stderr } = await cli(['report', grid, '--json', '--thresholds', '10']);
+    expect(code).toBe(0);
+    expect(stderr.trim()).toBe(
+      `active-testing report: left out the unfinished setting "still running" (${join(grid, 'ce')}); run the experiment again to finish it`,
+    );
+    expect(JSON.parse(stdout).unfinished).toEqual([{ name: 'still running', folder: join(grid, 'ce') }]);
+    const page = readFileSync(join(grid, 'report', 'summary.md'), 'utf8');
+    expect(page).toContain(
+      '- **iid**: 60 runs, `../iid`\n\nLeft out, not finished when the report was written (run the experiment again, then the report):\n\n- **still running**: `../ce`\n\nTrue risk',
+    );
   });
 
   it('never writes a report over results, even with --force', async () => {
