@@ -171,9 +171,11 @@ async function runExperimentLocked(grid: ExperimentConfig, options: ExperimentOp
     if (fit.atBound) emit({ event: 'warning', argument, file, message: temperatureBoundWarning(argument, fit) });
   }
   const fingerprints = config.settings.map((s) => settingFingerprint(config, s, inputs.hashes));
-  const finished = await Promise.all(
-    config.settings.map((s, i) => isFinished(join(out, s.folder), fingerprints[i] as string, options.force ?? false)),
+  const states = await Promise.all(
+    config.settings.map((s, i) => finishedState(join(out, s.folder), fingerprints[i] as string, options.force ?? false)),
   );
+  checkNoneStale(config.settings, states, out);
+  const finished = states.map((state) => state === 'finished');
 
   // The settings this run recomputes lose their marks first, before the manifest names the new
   // grid: a forced run stopped part-way would otherwise leave the settings it had not reached marked
@@ -512,25 +514,44 @@ const SETTING_OUTPUTS = ['summary.json', 'estimates.npy'];
 
 /**
  * Whether a setting's folder holds its finished results: `setting.json` with this fingerprint and
- * the outputs it marks (a finished setting whose outputs are gone is computed again). An
- * unreadable `setting.json` or one of another configuration is refused unless `force`.
+ * the outputs it marks (a finished setting whose outputs are gone is computed again), or results of
+ * another configuration (`stale`; unfinished under `force`). An unreadable `setting.json` is refused
+ * unless `force`.
  */
-async function isFinished(folder: string, fingerprint: string, force: boolean): Promise<boolean> {
+async function finishedState(folder: string, fingerprint: string, force: boolean): Promise<'finished' | 'unfinished' | 'stale'> {
   const markerPath = join(folder, SETTING_MARKER);
-  if (!existsSync(markerPath)) return false;
+  if (!existsSync(markerPath)) return 'unfinished';
   let marker: Partial<SettingMarker> | null;
   try {
     marker = JSON.parse(await readFile(markerPath, 'utf8')) as Partial<SettingMarker> | null;
   } catch (error) {
-    if (force) return false;
+    if (force) return 'unfinished';
     const reason = (error as Error).message;
     throw new FileFormatError(markerPath, (naming) => `is not readable JSON (${reason}); ${passForce(naming, 'recompute the setting')}`);
   }
-  if (marker?.fingerprint === fingerprint) return SETTING_OUTPUTS.every((name) => existsSync(join(folder, name)));
-  if (force) return false;
+  if (marker?.fingerprint === fingerprint)
+    return SETTING_OUTPUTS.every((name) => existsSync(join(folder, name))) ? 'finished' : 'unfinished';
+  return force ? 'unfinished' : 'stale';
+}
+
+/**
+ * Refuses settings whose folders hold results of another configuration, naming the first and
+ * counting the others: a changed seed or input file makes every setting stale, and a message
+ * naming one of them would suggest that `force` recomputes only that one.
+ */
+function checkNoneStale(settings: readonly SizedSetting[], states: readonly string[], out: string): void {
+  const stale = settings.filter((_, i) => states[i] === 'stale');
+  const [first] = stale;
+  if (first === undefined) return;
+  const others = stale.slice(1).map((s) => JSON.stringify(s.name));
+  const also =
+    others.length === 0
+      ? ''
+      : `, as do the folders of ${formatCount(others.length, 'other setting')} (${others.length > 3 ? `${others.slice(0, 3).join(', ')}, …` : others.join(', ')})`;
   throw new OutputExistsError(
-    folder,
-    (naming) => `holds results of another configuration or other input files; ${passForce(naming, 'recompute it')}`,
+    join(out, first.folder),
+    (naming) =>
+      `holds results of another configuration or other input files${also}; ${passForce(naming, others.length === 0 ? 'recompute it' : 'recompute them')}`,
   );
 }
 

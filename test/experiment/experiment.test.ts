@@ -67,7 +67,13 @@ describe('runExperiment', () => {
     changed.seed = 4;
     const changedPath = join(root, 'inputs', 'grid-seed4.json');
     writeFileSync(changedPath, JSON.stringify(changed));
-    await expect(runExperiment(loadExperimentConfig(changedPath), { out, threads: 1 })).rejects.toBeInstanceOf(OutputExistsError);
+    // Every setting changed with the seed, and the message says so, not only of the first.
+    await expect(runExperiment(loadExperimentConfig(changedPath), { out, threads: 1 })).rejects.toThrow(
+      new OutputExistsError(
+        join(out, 'random-i.i.d.'),
+        'holds results of another configuration or other input files, as do the folders of 3 other settings ("surrogate-ce · LURE · clip 0.1", "surrogate-pe · LURE · clip 0.1", "self-entropy · LURE · clip 0.1"); pass force: true to recompute them',
+      ),
+    );
     const results = await runExperiment(loadExperimentConfig(changedPath), { out, threads: 1, force: true });
     expect(results.map((r) => r.status)).toEqual(['ran', 'ran', 'ran', 'ran']);
   });
