@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { optionHelp } from '../options/schema.js';
 import { UsageError } from '../errors.js';
@@ -19,6 +19,8 @@ import {
 import { progressBar } from './progress.js';
 import { withInterrupts } from './interrupt.js';
 import { formatCount } from '../io/format-count.js';
+import { lockHolder } from '../io/lock.js';
+import { OUTPUT_LOCK_NAME } from '../io/output-lock.js';
 
 const HELP = `Usage: active-testing report DIR... [--out OUT] [options]
 
@@ -68,9 +70,12 @@ export const reportCommand: Command = {
         onProgress: (done, total) => progress.update(done, total),
         onUnfinished: (name, folder) => {
           unfinished.push({ name, folder });
-          console.error(
-            `active-testing report: left out the unfinished setting "${name}" (${folder}); run the experiment again to finish it`,
-          );
+          // A setting's folder is a sub-folder of its experiment's, which a running experiment locks.
+          const running = lockHolder(join(dirname(folder), OUTPUT_LOCK_NAME));
+          const toDo = running
+            ? `the experiment is still running (process ${running.pid} on ${running.host}); report again once it has finished`
+            : 'run the experiment again to finish it';
+          console.error(`active-testing report: left out the unfinished setting "${name}" (${folder}); ${toDo}`);
         },
       }),
     ).finally(() => progress.finish());

@@ -40,6 +40,18 @@ export interface LockErrors {
 }
 
 /**
+ * The process that holds the lock at `lockPath`, or undefined when there is none or it is stale (its
+ * process is gone from this host): what `FileLock.acquire` would refuse as locked.
+ *
+ * @example
+ * lockHolder('runs/grid/.active-testing.lock'); // { pid: 1234, host: 'vm' } while a run writes runs/grid
+ */
+export function lockHolder(lockPath: string): LockOwner | undefined {
+  const owner = readOwner(lockPath);
+  return owner && (owner.host !== hostname() || processExists(owner.pid)) ? owner : undefined;
+}
+
+/**
  * Whether a process with this id is running on this machine (EPERM: it exists but belongs to
  * someone else). A zombie, a killed process that its parent has not reaped yet (an orphan waits for
  * the init process: a second or more in some containers), writes nothing more: it counts as gone.

@@ -373,7 +373,7 @@ function summaryPage(
     ...settings,
     '',
     ...(leftOut.length > 0
-      ? [`Left out, not finished when the report was written (run the experiment again, then the report):`, '', ...leftOut, '']
+      ? [`Left out, not finished when the report was written (finish the experiment, then report again):`, '', ...leftOut, '']
       : []),
     summaryMarkdown(table),
     '## Figures',

@@ -1,5 +1,5 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { writeFakeSimulation } from './simulation-folder.js';
@@ -64,8 +64,15 @@ describe('active-testing report', () => {
     );
     expect(JSON.parse(stdout).unfinished).toEqual([{ name: 'still running', folder: join(grid, 'ce') }]);
     const page = readFileSync(join(grid, 'report', 'summary.md'), 'utf8');
+    // While the experiment runs (its folder locked by a live process), it is not told to run it again.
+    writeFileSync(join(grid, '.active-testing.lock'), JSON.stringify({ pid: process.pid, host: hostname() }));
+    const running = await cli(['report', grid, '--out', join(root, 'half-done-report'), '--thresholds', '10']);
+    expect(running.code).toBe(0);
+    expect(running.stderr.trim()).toBe(
+      `active-testing report: left out the unfinished setting "still running" (${join(grid, 'ce')}); the experiment is still running (process ${process.pid} on ${hostname()}); report again once it has finished`,
+    );
     expect(page).toContain(
-      '- **iid**: 60 runs, `../iid`\n\nLeft out, not finished when the report was written (run the experiment again, then the report):\n\n- **still running**: `../ce`\n\nTrue risk',
+      '- **iid**: 60 runs, `../iid`\n\nLeft out, not finished when the report was written (finish the experiment, then report again):\n\n- **still running**: `../ce`\n\nTrue risk',
     );
   });
 
