@@ -57,7 +57,7 @@ export const reportCommand: Command = {
     await assertFolderWritable(out, '--out');
     const json = given.json === true;
     const progress = json ? { update() {}, finish() {} } : progressBar({ label: 'figures' });
-    const unfinished: { name: string; folder: string }[] = [];
+    const unfinished: { name: string; folder: string; line: string }[] = [];
     const result = await withInterrupts('nothing of it was written', (signal) =>
       writeReport(positionals, {
         out,
@@ -69,18 +69,23 @@ export const reportCommand: Command = {
         confidence: given.confidence as number | undefined,
         onProgress: (done, total) => progress.update(done, total),
         onUnfinished: (name, folder) => {
-          unfinished.push({ name, folder });
           // A setting's folder is a sub-folder of its experiment's, which a running experiment locks.
           const running = lockHolder(join(dirname(folder), OUTPUT_LOCK_NAME));
           const toDo = running
             ? `the experiment is still running (process ${running.pid} on ${running.host}); report again once it has finished`
             : 'run the experiment again to finish it';
-          console.error(`active-testing report: left out the unfinished setting "${name}" (${folder}); ${toDo}`);
+          unfinished.push({ name, folder, line: `active-testing report: left out the unfinished setting "${name}" (${folder}); ${toDo}` });
         },
       }),
     ).finally(() => progress.finish());
+    // Told once the report is written: a refused report (none of the settings finished, say) says
+    // so in its one line.
+    for (const { line } of unfinished) console.error(line);
     if (json) {
-      console.log(JSON.stringify({ event: 'report', summary: result.summaryPath, files: result.files, table: result.table, unfinished }));
+      const leftOut = unfinished.map(({ name, folder }) => ({ name, folder }));
+      console.log(
+        JSON.stringify({ event: 'report', summary: result.summaryPath, files: result.files, table: result.table, unfinished: leftOut }),
+      );
     } else {
       console.log(`Report written: ${result.summaryPath} (${formatCount(result.files.length, 'file')})`);
     }

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
@@ -64,6 +64,18 @@ describe('active-testing report', () => {
     );
     expect(JSON.parse(stdout).unfinished).toEqual([{ name: 'still running', folder: join(grid, 'ce') }]);
     const page = readFileSync(join(grid, 'report', 'summary.md'), 'utf8');
+    // With no setting finished, the refusal is the one line, not one line per setting before it.
+    const none = join(root, 'none-done');
+    mkdirSync(join(none, 'ce'), { recursive: true });
+    writeFileSync(
+      join(none, 'experiment.json'),
+      JSON.stringify({ settings: [settings[1], { ...settings[1], name: 'other', folder: 'pe' }] }),
+    );
+    const refused = await cli(['report', none]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr.trim()).toBe(
+      `active-testing report: ${none}: holds no finished simulation: none of the experiment's 2 settings has finished (run the experiment again to finish them)`,
+    );
     // While the experiment runs (its folder locked by a live process), it is not told to run it again.
     writeFileSync(join(grid, '.active-testing.lock'), JSON.stringify({ pid: process.pid, host: hostname() }));
     const running = await cli(['report', grid, '--out', join(root, 'half-done-report'), '--thresholds', '10']);
