@@ -164,15 +164,16 @@ export function checkKnownKeys(object: object, known: readonly string[], where: 
 
 /**
  * Checks that `value` is one of `choices`, or throws an `InputError` naming `argument` with a
- * suggestion and the valid names.
+ * suggestion and the valid names; `synonyms` are words users reach for (`random` → `iid`),
+ * suggested before any spelling nearby.
  *
  * @throws {InputError} when `value` is not one of `choices`.
  * @example
  * checkChoice('ce', ['cross-entropy', 'zero-one', 'brier'], 'loss'); // InputError: loss: expected … did you mean cross-entropy? …
  */
-export function checkChoice<T extends string>(value: unknown, choices: readonly T[], argument: string): T {
+export function checkChoice<T extends string>(value: unknown, choices: readonly T[], argument: string, synonyms: Synonyms = {}): T {
   if (typeof value === 'string' && (choices as readonly string[]).includes(value)) return value as T;
-  const closest = typeof value === 'string' ? closestName(value, choices) : undefined;
+  const closest = typeof value === 'string' ? closestName(value, choices, synonyms) : undefined;
   const hint = closest === undefined ? '' : ` (did you mean ${closest}?)`;
   throw new InputError({ argument, expected: `one of ${choices.join(' | ')}${hint}`, received: value });
 }

@@ -1,5 +1,5 @@
 import { InputError, type OptionNaming } from '../errors.js';
-import { ACQUISITIONS, acquisitionsFor, ESTIMATORS, type AcquisitionName, type EstimatorName } from './registry.js';
+import { ACQUISITION_SYNONYMS, ACQUISITIONS, acquisitionsFor, ESTIMATORS, type AcquisitionName, type EstimatorName } from './registry.js';
 import type { OptionContext } from './schema.js';
 import { checkChoice } from '../io/suggest.js';
 
@@ -51,7 +51,9 @@ export function resolveProposal(
   const fallback: AcquisitionName = hasSurrogate ? (hasTarget ? (adaptiveFits ? 'adaptive' : 'surrogate-ce') : 'surrogate-pe') : 'iid';
   const use = context === 'setting' ? 'grid' : context === 'session' ? 'session' : context === 'grid' ? 'grid' : 'simulate';
   const acquisition =
-    request.acquisition === undefined ? fallback : checkChoice(request.acquisition, acquisitionsFor(use), argument('acquisition'));
+    request.acquisition === undefined
+      ? fallback
+      : checkChoice(request.acquisition, acquisitionsFor(use), argument('acquisition'), ACQUISITION_SYNONYMS);
   const entry = ACQUISITIONS[acquisition];
   if (entry.needsSurrogate && !hasSurrogate) {
     throw new InputError({ argument: argument('surrogateScores'), expected: `surrogate scores (N×K) for acquisition ${acquisition}` });

@@ -134,6 +134,12 @@ export const ACQUISITIONS: Readonly<Record<AcquisitionName, AcquisitionEntry>> =
 /** Every acquisition name, in registry order. */
 export const ACQUISITION_NAMES = Object.keys(ACQUISITIONS) as AcquisitionName[];
 
+/**
+ * Words users reach for when they mean an acquisition, suggested for it: the reports and docs call
+ * `iid` random labelling, and no acquisition's name resembles those words.
+ */
+export const ACQUISITION_SYNONYMS: Readonly<Record<string, AcquisitionName>> = { random: 'iid', uniform: 'iid' };
+
 /** The acquisitions that may be used in `use`. */
 export function acquisitionsFor(use: RegistryUse): AcquisitionName[] {
   return ACQUISITION_NAMES.filter((name) => ACQUISITIONS[name].usableIn.includes(use));

@@ -4,7 +4,15 @@ import { NUMERICS_FLAGS } from '../numerics.js';
 import { isSeed } from '../random.js';
 import { DEFAULT_MIN_LABELS } from '../stopping.js';
 import { BUILTIN_LOSS_NAMES } from '../metrics/builtin-losses.js';
-import { acquisitionsFor, ESTIMATOR_NAMES, INTERVAL_KINDS, MODEL_DEVICES, MODEL_DTYPES, type RegistryUse } from './registry.js';
+import {
+  ACQUISITION_SYNONYMS,
+  acquisitionsFor,
+  ESTIMATOR_NAMES,
+  INTERVAL_KINDS,
+  MODEL_DEVICES,
+  MODEL_DTYPES,
+  type RegistryUse,
+} from './registry.js';
 import { checkChoice, didYouMean, editDistance, type Synonyms } from '../io/suggest.js';
 import { checkObject } from '../io/check-arguments.js';
 
@@ -34,7 +42,12 @@ export type ValueSpec =
       nullable?: boolean;
       expected?: string | ((refused: unknown) => string);
     }
-  | { kind: 'choice'; choices: (context: OptionContext) => readonly string[] }
+  | {
+      kind: 'choice';
+      choices: (context: OptionContext) => readonly string[];
+      /** Words users reach for, each mapped to the choice it means (`random` → `iid`), suggested first. */
+      synonyms?: Synonyms;
+    }
   /** `exact`, `none` or a number of Monte Carlo resamples ≥ 1. */
   | { kind: 'bootstrap' }
   /** An integer ≥ 0 or a non-empty string; an integer on the command line. */
@@ -588,7 +601,7 @@ export const OPTION_DECLARATIONS: readonly OptionDeclaration[] = [
   },
   {
     name: 'acquisition',
-    value: { kind: 'choice', choices: (context) => acquisitionsFor(use(context)) },
+    value: { kind: 'choice', choices: (context) => acquisitionsFor(use(context)), synonyms: ACQUISITION_SYNONYMS },
     doc: 'how items are proposed',
     defaultText: 'adaptive with surrogate scores, or surrogate-ce where adaptive does not apply (docs/options.md); else iid',
     contexts: PROPOSAL,
@@ -990,7 +1003,7 @@ export function checkOption(name: string, value: unknown, context: OptionContext
       throw new InputError({ argument, expected: describeRange(spec, !fromText, value), received: value });
     }
     case 'choice':
-      return checkChoice(value, spec.choices(context), argument);
+      return checkChoice(value, spec.choices(context), argument, spec.synonyms);
     case 'bootstrap':
       if (value === 'exact' || value === 'none' || (isSafeInteger(value) && value >= 1)) return value;
       throw new InputError({

@@ -408,6 +408,16 @@ describe('strict command-line numbers', () => {
     }
   });
 
+  it('suggests iid for random labelling by the words the reports use for it, in a grid and on the command line', () => {
+    const valid = 'iid | true-loss | self-entropy | surrogate-ce | surrogate-pe | surrogate-nll | surrogate-m2 | adaptive';
+    expect(() => parseOptionText('acquisition', 'random', 'simulate')).toThrow(
+      `--acquisition: expected one of ${valid} (did you mean iid?), got "random"`,
+    );
+    expect(() =>
+      resolveExperimentConfig({ modelScores: 'f.npy', labels: 'y.npy', settings: [{ acquisition: 'uniform' }] }, '/tmp'),
+    ).toThrow(`settings[0].acquisition: expected one of ${valid} (did you mean iid?), got "uniform"`);
+  });
+
   it('refuses --loss ce with a suggestion', () => {
     expect(() => parseOptionText('loss', 'ce', 'simulate')).toThrow(
       '--loss: expected one of cross-entropy | zero-one | brier (did you mean cross-entropy?), got "ce"',
