@@ -111,9 +111,17 @@ export function squaredErrorSpec(points: readonly ErrorPoint[], options: FigureO
   const color = settingColor(settingOrder(points), options.allSettings ?? settingOrder(points));
   const x = labelsAxis(options.xTitle);
   const y = (field: string, axisTitle: string) => ({ field, type: 'quantitative', scale: { type: 'log' }, title: axisTitle }) as const;
+  const title = 'Squared error of the risk estimate';
+  // Said, as a panel of such points alone would be left blank without a word.
+  const zero = points.some((p) => p.mse === 0 || p.medianSe === 0);
   return checkedSpec({
     $schema: SCHEMA,
-    title: 'Squared error of the risk estimate',
+    title: zero
+      ? {
+          text: title,
+          subtitle: 'left out: errors of 0 (estimates exactly right), which a log scale cannot show',
+        }
+      : title,
     data: { values: points as unknown as Record<string, unknown>[] },
     config: CONFIG,
     hconcat: [

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../../src/errors.js';
-import { bootstrapSpec } from '../../src/report/specs.js';
+import { bootstrapSpec, squaredErrorSpec } from '../../src/report/specs.js';
 
 describe('bootstrapSpec: what a plain JS call can pass', () => {
   const point = { setting: 'surrogate-ce', labels: 1, mse: 0.1, meanBootstrapVariance: 0.09, coverage: 0.9 };
@@ -32,5 +32,23 @@ describe('bootstrapSpec: what a plain JS call can pass', () => {
       text: 'Coverage of estimate ± 1σ (true risk R)',
       subtitle: ['dashed line: nominal 0.683', 'moving average over 5 rows'],
     });
+  });
+});
+
+describe('squaredErrorSpec: errors of 0, which a log scale cannot show', () => {
+  const point = { setting: 'iid', labels: 1, mse: 0.2, medianSe: 0.1, p45: 0.08, p55: 0.12 };
+
+  it('says it leaves them out, instead of drawing a blank panel without a word', () => {
+    // A pool whose every item has the same loss: every estimate is exactly right.
+    const exact = [{ ...point, mse: 0, medianSe: 0, p45: 0, p55: 0 }];
+    expect(squaredErrorSpec(exact).title).toEqual({
+      text: 'Squared error of the risk estimate',
+      subtitle: 'left out: errors of 0 (estimates exactly right), which a log scale cannot show',
+    });
+    expect(squaredErrorSpec([point, { ...point, labels: 2, medianSe: 0 }]).title).toMatchObject({ subtitle: /^left out/ });
+  });
+
+  it('keeps the plain title where every error can be drawn', () => {
+    expect(squaredErrorSpec([point]).title).toBe('Squared error of the risk estimate');
   });
 });
