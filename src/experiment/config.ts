@@ -429,7 +429,9 @@ function resolveSetting(
   checkNoCalibrationKeys(spec, where);
   checkKeysInPlace(spec, 'setting', where);
   checkKnownKeys(spec, [...optionNames('setting'), ...SETTING_KEYS], where, optionSynonyms('setting'));
-  const argument = (name: string): string => `${where}.${name === 'surrogateScores' ? 'surrogate' : name}`;
+  // numerics is the grid's key, which no setting has: the refusal names it and the setting it fails.
+  const argument = (name: string): string =>
+    name === 'numerics' ? `numerics (with ${where})` : `${where}.${name === 'surrogateScores' ? 'surrogate' : name}`;
   const given = <T>(name: string): T | undefined => checkOption(name, spec[name], 'setting', argument(name)) as T | undefined;
   if (spec.acquisition === undefined)
     throw new InputError({ argument: argument('acquisition'), expected: `one of ${acquisitionsFor('grid').join(' | ')}` });

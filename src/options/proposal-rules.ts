@@ -1,5 +1,13 @@
 import { InputError, type OptionNaming } from '../errors.js';
-import { ACQUISITION_SYNONYMS, ACQUISITIONS, acquisitionsFor, ESTIMATORS, type AcquisitionName, type EstimatorName } from './registry.js';
+import {
+  ACQUISITION_SYNONYMS,
+  ACQUISITIONS,
+  acquisitionsFor,
+  ESTIMATORS,
+  REFERENCELESS_ACQUISITIONS,
+  type AcquisitionName,
+  type EstimatorName,
+} from './registry.js';
 import type { OptionContext } from './schema.js';
 import { checkChoice } from '../io/suggest.js';
 
@@ -85,6 +93,14 @@ export function resolveProposal(
       argument: argument('defensive'),
       expected: (naming) => `no defensive weight with ${acquisition} acquisition${why(naming)}`,
       received: defensive,
+    });
+  }
+  // Checked here, with the options, so that a grid refuses such a setting before any setting runs.
+  if (REFERENCELESS_ACQUISITIONS.includes(acquisition) && request.numerics === 'reference') {
+    throw new InputError({
+      argument: argument('numerics'),
+      expected: `'default' for acquisition ${acquisition} (the reference has no such proposal)`,
+      received: 'reference',
     });
   }
   if (defensive !== null && request.numerics === 'reference') {

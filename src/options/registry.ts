@@ -131,6 +131,9 @@ export const ACQUISITIONS: Readonly<Record<AcquisitionName, AcquisitionEntry>> =
   }),
 };
 
+/** The proposals the published code does not have, refused under `numerics: 'reference'`. */
+export const REFERENCELESS_ACQUISITIONS: readonly AcquisitionName[] = ['surrogate-m2', 'adaptive'];
+
 /** Every acquisition name, in registry order. */
 export const ACQUISITION_NAMES = Object.keys(ACQUISITIONS) as AcquisitionName[];
 

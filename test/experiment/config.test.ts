@@ -345,6 +345,22 @@ describe('settings of one result under two names', () => {
   });
 });
 
+describe('a setting the reference numerics cannot run', () => {
+  it('is refused when the grid is read, before any setting runs, naming the grid key and the setting', () => {
+    const grid = { ...files, surrogates: { icl: 'surrogate.npy' }, numerics: 'reference' };
+    for (const acquisition of ['adaptive', 'surrogate-m2']) {
+      const error = inputError(() => resolveExperimentConfig({ ...grid, settings: [{ acquisition: 'iid' }, { acquisition }] }, base));
+      expect(error.message).toBe(
+        `numerics (with settings[1]): expected 'default' for acquisition ${acquisition} (the reference has no such proposal), got "reference"`,
+      );
+    }
+    const defensive = inputError(() =>
+      resolveExperimentConfig({ ...grid, settings: [{ acquisition: 'surrogate-ce', defensive: 0.2 }] }, base),
+    );
+    expect(defensive.message).toBe(`numerics (with settings[0]): expected 'default' with a defensive mixture, got "reference"`);
+  });
+});
+
 describe('a setting name too long for a folder', () => {
   it('is refused naming the setting, not the output folder where making it would fail', () => {
     const name = `clip sweep ${'x'.repeat(250)}`;

@@ -10,7 +10,7 @@ import {
   type LossFunctions,
 } from '../../metrics/index.js';
 import { checkCalibrationKeys, fitTemperature, type CalibrationFit } from '../../calibration/index.js';
-import { ACQUISITIONS } from '../../options/registry.js';
+import { ACQUISITIONS, REFERENCELESS_ACQUISITIONS } from '../../options/registry.js';
 import { EPS } from '../../numerics.js';
 import { samplerOnSortedPool } from '../sum-tree-sampler.js';
 import { SortedPool, type SortedPoolArrays } from '../sorted-pool.js';
@@ -110,7 +110,7 @@ export function planProposal(
   if (entry.needsSurrogate && input.surrogateScores === undefined) {
     throw new InputError({ argument: 'surrogateScores', expected: `surrogate scores (N×K) for acquisition ${acquisition}` });
   }
-  if ((acquisition === 'adaptive' || acquisition === 'surrogate-m2') && options.flags.proposal !== 'corrected') {
+  if ((REFERENCELESS_ACQUISITIONS as readonly string[]).includes(acquisition) && options.flags.proposal !== 'corrected') {
     throw new InputError({
       argument: 'numerics',
       expected: `'default' for acquisition ${acquisition} (the reference has no such proposal)`,
