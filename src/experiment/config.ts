@@ -714,14 +714,16 @@ function checkUnique(settings: readonly ResolvedSetting[]): void {
   // show as two rows of one result.
   const byResults = new Map<string, number>();
   settings.forEach((setting, i) => {
-    const { acquisition, estimator, clip, temperature, calibration, defensive, surrogateScores, size, labelOffset } = setting;
-    const results = JSON.stringify([acquisition, estimator, clip, temperature, calibration, defensive, surrogateScores, size, labelOffset]);
+    // Everything but what names the setting and its surrogate (two names can share one file), so
+    // that an option added later counts too.
+    const { name, folder: _folder, surrogate: _surrogate, ...options } = setting;
+    const results = JSON.stringify(options);
     const same = byResults.get(results);
     if (same !== undefined) {
       throw new InputError({
         argument: `settings[${i}]`,
         expected: `a setting that differs from the others in an option or its surrogate's scores (settings[${same}], ${JSON.stringify(settings[same]?.name)}, has the same, with the same seed: its results would be computed twice)`,
-        received: ReceivedKind.noted(setting.name, 'its name'),
+        received: ReceivedKind.noted(name, 'its name'),
       });
     }
     byResults.set(results, i);
