@@ -94,14 +94,14 @@ function readMatrix(input: MatrixInput, argument: string, share: boolean): Matri
     if (input.data.length !== rows * cols) {
       throw new InputError({ argument, expected: `${rows * cols} values for ${rows}×${cols}`, received: input.data.length });
     }
-    data = share && input.data instanceof Float64Array ? input.data : Float64Array.from(input.data);
+    data = share && input.data instanceof Float64Array ? input.data : numbersOf(input.data, argument, cols);
   } else if (isNdArray(input)) {
     if (input.shape.length !== 2) {
       throw new InputError({ argument, expected: 'a 2-D array (N×K)', received: new ReceivedKind(`shape [${input.shape.join(', ')}]`) });
     }
     [rows, cols] = input.shape as [number, number];
     data = new Float64Array(rows * cols);
-    for (let i = 0; i < rows; i++) for (let k = 0; k < cols; k++) data[i * cols + k] = input.get(i, k);
+    for (let i = 0; i < rows; i++) for (let k = 0; k < cols; k++) data[i * cols + k] = scoreNumber(input.get(i, k), argument, i);
   } else if ('shape' in input && 'data' in input && !Array.isArray(input)) {
     if (input.shape.length !== 2) {
       throw new InputError({ argument, expected: 'a 2-D array (N×K)', received: new ReceivedKind(`shape [${input.shape.join(', ')}]`) });
@@ -110,7 +110,7 @@ function readMatrix(input: MatrixInput, argument: string, share: boolean): Matri
     if (input.data.length !== rows * cols) {
       throw new InputError({ argument, expected: `${rows * cols} values for shape [${rows}, ${cols}]`, received: input.data.length });
     }
-    data = share && input.data instanceof Float64Array ? input.data : numbersOf(input.data);
+    data = share && input.data instanceof Float64Array ? input.data : numbersOf(input.data, argument, cols);
   } else {
     const nested = input as ArrayLike<ArrayLike<number>>;
     if (!Number.isSafeInteger(nested.length)) throw new InputError({ argument, expected: MATRIX_EXPECTED, received: input });
@@ -127,10 +127,10 @@ function readMatrix(input: MatrixInput, argument: string, share: boolean): Matri
     data = new Float64Array(rows * cols);
     for (let i = 0; i < rows; i++) {
       const row = nested[i];
-      if (row === undefined || typeof row !== 'object' || row.length !== cols) {
-        throw new InputError({ argument, expected: `${cols} values per row`, received: row?.length, row: i });
+      if (row === undefined || row === null || typeof row !== 'object' || row.length !== cols) {
+        throw new InputError({ argument, expected: `${cols} values per row`, received: row === null ? null : row?.length, row: i });
       }
-      for (let k = 0; k < cols; k++) data[i * cols + k] = row[k] as number;
+      for (let k = 0; k < cols; k++) data[i * cols + k] = scoreNumber(row[k], argument, i);
     }
   }
   if (rows === 0) throw new InputError({ argument, expected: 'a non-empty pool (N ≥ 1 rows)', received: 0 });
@@ -144,14 +144,27 @@ function readMatrix(input: MatrixInput, argument: string, share: boolean): Matri
 }
 
 /**
- * A float64 copy of `values`: a native copy for a typed array of numbers (no call per element,
- * which matters for code that runs once, before the compiler has warmed up); bigints and plain
- * arrays element by element through `Number`, which gives the same values.
+ * A float64 copy of `values` (row-major, `cols` per row): a native copy for a typed array of
+ * numbers (no call per element, which matters for code that runs once, before the compiler has
+ * warmed up); bigints and plain arrays element by element through {@link scoreNumber}.
  */
-function numbersOf(values: ArrayLike<number | bigint>): Float64Array {
+function numbersOf(values: ArrayLike<unknown>, argument: string, cols: number): Float64Array {
   if (ArrayBuffer.isView(values) && !(values instanceof BigInt64Array) && !(values instanceof BigUint64Array))
     return new Float64Array(values as ArrayLike<number>);
-  return Float64Array.from(values, Number);
+  const out = new Float64Array(values.length);
+  for (let j = 0; j < out.length; j++) out[j] = scoreNumber(values[j], argument, Math.floor(j / cols));
+  return out;
+}
+
+/**
+ * A score as a number: a bigint (int64 data) converted; anything else that is not a number
+ * refused. Stored into a Float64Array as it is, null would be the score 0 (and JSON writes NaN as
+ * null), a numeric string or a boolean a number, without a word.
+ */
+function scoreNumber(value: unknown, argument: string, row: number): number {
+  if (typeof value === 'number') return value;
+  if (typeof value === 'bigint') return Number(value);
+  throw new InputError({ argument, expected: 'numbers', received: value, row });
 }
 
 /**
@@ -173,14 +186,12 @@ export function toLabels(input: LabelsInput, argument: string, n: number, k: num
   if (isFlatWithShape(input)) return toLabels(unflatten(input, argument), argument, n, k);
   const indices = new Int32Array(n);
   let length: number;
-  const read = (i: number): number | ArrayLike<number> => {
+  const read = (i: number): unknown => {
     if (isNdArray(input)) {
       if (input.shape.length === 1) return input.get(i);
-      const row = new Float64Array(input.shape[1] as number);
-      for (let j = 0; j < row.length; j++) row[j] = input.get(i, j);
-      return row;
+      return Array.from({ length: input.shape[1] as number }, (_, j) => bigintAsNumber(input.get(i, j)));
     }
-    return (input as ArrayLike<number | ArrayLike<number>>)[i] as number | ArrayLike<number>;
+    return (input as ArrayLike<unknown>)[i];
   };
   if (isNdArray(input)) {
     if (input.shape.length > 2)
@@ -194,13 +205,45 @@ export function toLabels(input: LabelsInput, argument: string, n: number, k: num
     length = input.length;
   }
   if (length !== n) throw new InputError({ argument, expected: `${n} labels, one per row of the scores`, received: length });
+  let firstForm: LabelForm | undefined;
   for (let i = 0; i < n; i++) {
     const value = read(i);
-    // A column of indices (N×1, as `df[['label']].to_numpy()` gives) is never one-hot rows, which have K ≥ 2 entries.
-    if (typeof value !== 'object') indices[i] = classIndex(value, argument, i, k);
-    else indices[i] = value.length === 1 && k > 1 ? classIndex(value[0] as number, argument, i, k) : oneHotIndex(value, argument, i, k);
+    const form = labelForm(value, k);
+    firstForm ??= form;
+    // Row 0 says which form the labels take: [1] after a one-hot row would be read as class 1.
+    if (form !== firstForm) {
+      throw new InputError({
+        argument,
+        expected: `${LABEL_FORM_WORDS[firstForm](k)}, as row 0`,
+        received: typeof value === 'object' && value !== null ? Array.from(value as ArrayLike<unknown>) : value,
+        row: i,
+      });
+    }
+    if (form === 'index') indices[i] = classIndex(value as number, argument, i, k);
+    else if (form === 'column') indices[i] = classIndex((value as ArrayLike<number>)[0] as number, argument, i, k);
+    else indices[i] = oneHotIndex(value as ArrayLike<number>, argument, i, k);
   }
   return indices;
+}
+
+/** How a label is given: a class index, a class index alone in a row (a column N×1), or a one-hot row. */
+type LabelForm = 'index' | 'column' | 'one-hot';
+
+const LABEL_FORM_WORDS: Record<LabelForm, (k: number) => string> = {
+  index: () => 'a class index',
+  column: () => 'a class index in a row of its own',
+  'one-hot': (k) => `a one-hot row of length ${k}`,
+};
+
+function labelForm(value: unknown, k: number): LabelForm {
+  if (typeof value !== 'object' || value === null) return 'index';
+  // A column of indices (N×1, as `df[['label']].to_numpy()` gives) is never one-hot rows, which have K ≥ 2 entries.
+  return (value as ArrayLike<unknown>).length === 1 && k > 1 ? 'column' : 'one-hot';
+}
+
+/** A bigint (int64 data) as a number; anything else as it is, for the checks to judge. */
+function bigintAsNumber(value: unknown): unknown {
+  return typeof value === 'bigint' ? Number(value) : value;
 }
 
 function isFlatWithShape(input: LabelsInput): input is { data: ArrayLike<number | bigint>; shape: readonly number[] } {
@@ -220,14 +263,15 @@ function unflatten(
       received: new ReceivedKind(`shape [${shape.join(', ')}] with ${data.length} values`),
     });
   }
-  const values = Array.from(data, Number);
+  const values = Array.from(data, bigintAsNumber) as number[];
   if (shape.length === 1) return values;
   const cols = shape[1] as number;
   return Array.from({ length: shape[0] as number }, (_, i) => values.slice(i * cols, (i + 1) * cols));
 }
 
 function classIndex(value: number | boolean | bigint, argument: string, row: number, k: number): number {
-  const index = Number(value);
+  // Number('') and Number(null) are 0: a string or a missing value is no class index.
+  const index = ['number', 'boolean', 'bigint'].includes(typeof value) ? Number(value) : Number.NaN;
   if (!Number.isInteger(index) || index < 0 || index >= k) {
     throw new InputError({ argument, expected: `a class index in [0, ${k - 1}]`, received: value, row });
   }

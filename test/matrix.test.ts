@@ -176,3 +176,80 @@ describe('toMatrix given what is not an N×K array', () => {
     ).toEqual({ data: Float64Array.of(1, 2, 3, 4), rows: 2, cols: 2 });
   });
 });
+
+describe('values that are not numbers', () => {
+  // A JSON round trip writes NaN as null, and a CSV's empty cell reads as "": converted by
+  // Float64Array or Number they would be the score 0 or the class 0, without a word.
+  it('refuses null, strings and booleans among scores in every plain-array form, naming the row', () => {
+    expect(() =>
+      toMatrix(
+        [
+          [1, 2],
+          [null, 1],
+        ] as never,
+        'modelScores',
+      ),
+    ).toThrow(new InputError({ argument: 'modelScores', expected: 'numbers', received: null, row: 1 }));
+    expect(() =>
+      toMatrix(
+        [
+          [1, '2'],
+          [3, 4],
+        ] as never,
+        'f',
+      ),
+    ).toThrow('f (row 0): expected numbers, got "2"');
+    expect(() =>
+      toMatrix(
+        [
+          [true, 2],
+          [3, 4],
+        ] as never,
+        'f',
+      ),
+    ).toThrow('f (row 0): expected numbers, got true');
+    expect(() => toMatrix({ data: [1, 2, 3, null], shape: [2, 2] } as never, 'f')).toThrow('f (row 1): expected numbers, got null');
+    expect(() => toMatrix({ data: [1, null, 3, 4], rows: 2, cols: 2 } as never, 'f')).toThrow('f (row 0): expected numbers, got null');
+    expect(() => toMatrix(ndarray([1, 2, null, 4] as never, [2, 2]), 'f')).toThrow('f (row 1): expected numbers, got null');
+  });
+
+  it('reads an ndarray of bigints (int64 data) as numbers, and refuses a missing row', () => {
+    expect(toMatrix(ndarray(BigInt64Array.of(1n, 2n, 3n, 4n) as never, [2, 2]), 'f').data).toEqual(Float64Array.of(1, 2, 3, 4));
+    expect(() => toMatrix([[1, 2], null] as never, 'f')).toThrow(
+      new InputError({ argument: 'f', expected: '2 values per row', received: null, row: 1 }),
+    );
+  });
+
+  it('refuses null, strings and missing rows among labels instead of reading class 0 or throwing a TypeError', () => {
+    expect(() => toLabels(['', '1'] as never, 'labels', 2, 2)).toThrow('labels (row 0): expected a class index in [0, 1], got ""');
+    expect(() => toLabels(['0', '1'] as never, 'labels', 2, 2)).toThrow('labels (row 0): expected a class index in [0, 1], got "0"');
+    expect(() => toLabels([0, null] as never, 'labels', 2, 2)).toThrow('labels (row 1): expected a class index in [0, 1], got null');
+    expect(() => toLabels({ data: [0, null], shape: [2] } as never, 'labels', 2, 2)).toThrow(
+      'labels (row 1): expected a class index in [0, 1], got null',
+    );
+    expect(() => toLabels(ndarray([0, null] as never, [2]), 'labels', 2, 2)).toThrow(
+      'labels (row 1): expected a class index in [0, 1], got null',
+    );
+    expect(() => toLabels([[1, 0], null] as never, 'labels', 2, 2)).toThrow(
+      'labels (row 1): expected a one-hot row of length 2, as row 0, got null',
+    );
+  });
+
+  it('still reads booleans and bigints as class indices, and int64 one-hot rows', () => {
+    expect(toLabels([false, true] as never, 'labels', 2, 2)).toEqual(Int32Array.of(0, 1));
+    expect(toLabels(BigInt64Array.of(1n, 0n) as never, 'labels', 2, 2)).toEqual(Int32Array.of(1, 0));
+    expect(toLabels({ data: BigInt64Array.of(0n, 1n, 1n, 0n), shape: [2, 2] }, 'labels', 2, 2)).toEqual(Int32Array.of(1, 0));
+  });
+
+  it('refuses labels that mix one-hot rows with class indices', () => {
+    // [1] after a one-hot row would be read as class 1 of a column of indices.
+    expect(() => toLabels([[1, 0], [1]], 'labels', 2, 2)).toThrow('labels (row 1): expected a one-hot row of length 2, as row 0, got [1]');
+    expect(() => toLabels([[1], [0, 1]], 'labels', 2, 2)).toThrow(
+      'labels (row 1): expected a class index in a row of its own, as row 0, got [0, 1]',
+    );
+    expect(() => toLabels([0, [0, 1]] as never, 'labels', 2, 2)).toThrow('labels (row 1): expected a class index, as row 0, got [0, 1]');
+    expect(() => toLabels([[0, 1], 1] as never, 'labels', 2, 2)).toThrow(
+      'labels (row 1): expected a one-hot row of length 2, as row 0, got 1',
+    );
+  });
+});
