@@ -157,7 +157,18 @@ export abstract class TermMeanEstimator implements RiskEstimator {
     throwOverCapacity(this.capacity, this.m + 1);
   }
 
-  estimate(): number {
+  /**
+   * The estimate after the labels added so far (NaN before the first).
+   *
+   * @throws {InputError} when given arguments: the published `estimate(predictions, targets,
+   *   acquisition_weights, set_size)` would otherwise return NaN, its arrays ignored.
+   * @example
+   * const lure = new LUREEstimator(4);
+   * lure.add(0.5, 0.25);
+   * lure.estimate(); // 0.5
+   */
+  estimate(...publishedArguments: never[]): number {
+    if (publishedArguments.length > 0) throwPublishedEstimate(publishedArguments.length);
     this.storeEstimate(this.result, 0);
     return this.result[0];
   }
@@ -273,4 +284,14 @@ function describeValue(value: unknown): unknown {
 
 function throwOverCapacity(capacity: number, received: number): never {
   throw new InputError({ argument: 'labels', expected: `at most ${formatCount(capacity, 'label')} (the pool size)`, received });
+}
+
+/** Says how the published `estimate(predictions, targets, acquisition_weights, set_size)` is written here. */
+function throwPublishedEstimate(count: number): never {
+  throw new InputError({
+    argument: 'estimate',
+    expected:
+      "no arguments: add each label with add(loss, q), then call estimate(); the published estimate(predictions, targets, acquisition_weights, set_size) is referenceEstimate('lure' | 'is' | 'iid', losses, q, poolSize)",
+    received: new ReceivedKind(formatCount(count, 'argument')),
+  });
 }

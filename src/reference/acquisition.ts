@@ -7,7 +7,7 @@ import { checkKnownKeys } from '../io/suggest.js';
 import type { NdArrayView } from '../matrix.js';
 import type { Numerics } from '../numerics.js';
 import type { RandomSource } from '../random.js';
-import type { EstimatorName } from '../simulate/simulation-options.js';
+import { ESTIMATOR_NAMES, type EstimatorName } from '../simulate/simulation-options.js';
 import { simulate, type SimulationInput, type SimulationResult } from '../simulate/simulate.js';
 import { formatCount } from '../io/format-count.js';
 
@@ -88,13 +88,14 @@ export interface AcquisitionResult {
 }
 
 function estimatorName(choice: EstimatorChoice | undefined): EstimatorName | undefined {
-  if (choice === undefined || typeof choice === 'string') return choice;
+  if (choice === undefined || (ESTIMATOR_NAMES as readonly unknown[]).includes(choice)) return choice as EstimatorName | undefined;
   const name = ESTIMATOR_CLASSES.get(choice);
   if (name === undefined) {
+    // The published code passes the class (`estimator=LUREEstimator`); an instance or the class's name is a near miss.
     throw new InputError({
       argument: 'estimator',
-      expected: "'lure' | 'is' | 'iid' | 'ase' or LUREEstimator | ISEstimator | IidEstimator",
-      received: String(choice),
+      expected: "'lure' | 'is' | 'iid' | 'ase' or LUREEstimator | ISEstimator | IidEstimator (the class, not an instance)",
+      received: choice,
     });
   }
   return name;
@@ -113,10 +114,12 @@ function estimatorName(choice: EstimatorChoice | undefined): EstimatorName | und
  */
 export abstract class Acquisition {
   /**
-   * @throws {InputError} on an option the class does not take (with a "did you mean" suggestion).
+   * @throws {InputError} on an option the class does not take (with a "did you mean" suggestion),
+   *   or an `estimator` that is neither a name nor one of the estimator classes.
    */
   constructor(readonly options: AcquisitionOptions = {}) {
     checkKnownKeys(options, ACQUISITION_OPTION_NAMES, null);
+    estimatorName(options.estimator);
   }
 
   /** The acquisition function this class samples by. */
@@ -209,6 +212,9 @@ export interface SurrogateAcquisitionOptions extends AcquisitionOptions {
 /** The surrogate quantities of `SurrogateEntropyAcquisition`. */
 export type SurrogateFunction = NonNullable<SurrogateAcquisitionOptions['acquisitionFunction']>;
 
+/** The published constructor's flags (`cross_entropy=False, nll=True`), which `acquisitionFunction` replaces. */
+const PUBLISHED_SURROGATE_FLAGS = { cross_entropy: 'acquisitionFunction', crossEntropy: 'acquisitionFunction', nll: 'acquisitionFunction' };
+
 const SURROGATE_FUNCTIONS: Record<SurrogateFunction, AcquisitionFunction> = {
   'cross-entropy': 'surrogate-ce',
   'predictive-entropy': 'surrogate-pe',
@@ -228,6 +234,7 @@ export class SurrogateEntropyAcquisition extends Acquisition {
 
   constructor(options: SurrogateAcquisitionOptions = {}) {
     checkObject(options, 'options');
+    checkKnownKeys(options, ['acquisitionFunction', ...ACQUISITION_OPTION_NAMES], null, PUBLISHED_SURROGATE_FLAGS);
     const { acquisitionFunction = 'cross-entropy', ...rest } = options;
     super(rest);
     if (!Object.hasOwn(SURROGATE_FUNCTIONS, acquisitionFunction)) {

@@ -315,4 +315,20 @@ describe('acquisition classes', () => {
       'input: expected one object { modelScores, surrogateScores?, labels }, got 3 arguments',
     );
   });
+
+  it("point the published constructor's flags and an estimator instance to what they take, when constructed", () => {
+    // SurrogateEntropyAcquisition(cross_entropy=False, nll=True) of the Python code.
+    for (const flag of ['cross_entropy', 'crossEntropy', 'nll']) {
+      expect(() => new SurrogateEntropyAcquisition({ [flag]: false } as never)).toThrow(
+        new RegExp(`^${flag}: expected a known option, did you mean acquisitionFunction\\? \\(valid: acquisitionFunction, step,`),
+      );
+    }
+    // An instance where the class is meant was refused only by run, as "[object Object]".
+    expect(() => new SurrogateEntropyAcquisition({ estimator: new LUREEstimator(3) as never })).toThrow(
+      "estimator: expected 'lure' | 'is' | 'iid' | 'ase' or LUREEstimator | ISEstimator | IidEstimator (the class, not an instance), got a LUREEstimator",
+    );
+    expect(() => new IidAcquisition({ estimator: 'LUREEstimator' as never })).toThrow(
+      "estimator: expected 'lure' | 'is' | 'iid' | 'ase' or LUREEstimator | ISEstimator | IidEstimator (the class, not an instance), got \"LUREEstimator\"",
+    );
+  });
 });

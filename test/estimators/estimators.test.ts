@@ -11,7 +11,7 @@ import {
   type RiskEstimator,
 } from '../../src/estimators/index.js';
 import { referenceEstimate, weightedTerms, type ReferenceEstimatorName } from '../../src/reference/index.js';
-import { InputError } from '../../src/errors.js';
+import { InputError, ReceivedKind } from '../../src/errors.js';
 import { lossPerItem } from '../../src/metrics/index.js';
 import { randomStream } from '../../src/random.js';
 import { syntheticPool } from '../acquisition/synthetic-pool.js';
@@ -125,6 +125,20 @@ describe('incremental estimators', () => {
     );
     // Relative sampling error of a variance from B replicates ≈ sqrt(2/B) = 0.7 %; allow 4 of them.
     expect(relativeError(monteCarlo, lure.bootstrapVariance())).toBeLessThan(4 * Math.sqrt(2 / resamples));
+  });
+
+  it("refuses the published estimate(predictions, targets, acquisition_weights, set_size)'s arguments rather than return NaN", () => {
+    for (const estimator of [new LUREEstimator(4), new ISEstimator(4), new IidEstimator()]) {
+      const published = estimator as unknown as { estimate(...args: unknown[]): number };
+      expect(() => published.estimate([[0, 1]], [[0, 1]], [0.25], 4)).toThrow(
+        new InputError({
+          argument: 'estimate',
+          expected:
+            "no arguments: add each label with add(loss, q), then call estimate(); the published estimate(predictions, targets, acquisition_weights, set_size) is referenceEstimate('lure' | 'is' | 'iid', losses, q, poolSize)",
+          received: new ReceivedKind('4 arguments'),
+        }),
+      );
+    }
   });
 
   it('rejects a bad pool size', () => {
