@@ -131,7 +131,8 @@ export function labelIndices(array: NpyArray, argument: string, n: number, k: nu
     if (array.shape[0] !== n || array.shape[1] !== k) {
       throw new InputError({
         argument,
-        expected: `one-hot rows of shape (${n}, ${k})`,
+        // Both forms: a row of indices (y[None], 1×N) is refused as much for not being N long.
+        expected: `class indices, shape (${n}) or (${n}, 1), or one-hot rows, shape (${n}, ${k})`,
         received: new ReceivedKind(`shape (${array.shape.join(', ')})`),
       });
     }

@@ -29,6 +29,7 @@ files = {
     'y_f8': labels.astype('f8'), 'y_f4_column': labels.astype('f4').reshape(-1, 1), 'y_column': labels.reshape(-1, 1),
     'y_object': labels.astype(object), 'y_f8_nan': np.where(np.arange(4) == 2, np.nan, labels), 'y_f8_half': labels + 0.5,
     'f8_nan': np.where(np.arange(12).reshape(4, 3) == 7, np.nan, scores), 'f8_empty': np.zeros((0, 3)), 'y_empty': np.zeros(0, 'i8'),
+    'y_row': labels.reshape(1, -1),
 }
 for name, array in files.items():
     with open(f'{out}/{name}.npy', 'wb') as f:
@@ -82,6 +83,13 @@ describe.skipIf(!hasNumpy)('pool files written by numpy', () => {
     ['object labels', 'f8_v2', 'y_object', `labels: ${file('y_object')}: not a readable .npy file: unsupported dtype '|O'`],
     ['a NaN score', 'f8_nan', 'y_i8', `modelScores: ${file('f8_nan')}: row 2 (counting from 0): expected finite values, got NaN`],
     ['an empty pool', 'f8_empty', 'y_empty', 'modelScores: expected a non-empty pool (N ≥ 1 rows), got 0'],
+    // y[None] or a transposed column: its message named only one-hot rows, as if indices were not taken.
+    [
+      'a row of labels (1×N)',
+      'f8_v2',
+      'y_row',
+      'labels: expected class indices, shape (4) or (4, 1), or one-hot rows, shape (4, 3), got shape (1, 4)',
+    ],
   ])('refuse %s, naming the option', async (_, scores, labels, message) => {
     await expect(loadSimulationPool({ modelScores: file(scores), labels: file(labels) })).rejects.toThrow(message);
   });
