@@ -57,9 +57,9 @@ const HELP = `Usage: active-testing simulate --model-scores FILE --labels FILE [
 Runs the active-testing experiment many times on a pool of model scores and reports how well the
 risk estimate tracks the true risk as labels are acquired.
 
-Inputs are .npy files (version 1-3, C or Fortran order, either endianness): scores float32/float64
-N×K, labels class indices (N or N×1; integer, bool, or float holding whole numbers) or one-hot
-rows (N×K).
+Inputs are .npy files (version 1-3, C or Fortran order, either endianness): scores float16,
+float32 or float64 N×K, labels class indices (N or N×1; integer, bool, or float holding whole
+numbers) or one-hot rows (N×K).
 
 Options (docs/options.md describes each, and which acquisitions suit which loss):
 ${optionHelp('simulate', 26).join('\n')}

@@ -589,6 +589,14 @@ describe('active-testing simulate', () => {
     );
   });
 
+  it('--help lists every scores dtype the files may hold, as the error for an integer one does', async () => {
+    const help = (await cli('simulate', '--help')).stdout.replace(/\s+/g, ' ');
+    expect(help).toContain('scores float16, float32 or float64 N×K');
+    const integer = await npy('f-integer.npy', { data: Int32Array.from(pool.labels), shape: [N / K, K], dtype: 'i4' });
+    const run = await cli('simulate', '--model-scores', integer, '--labels', files.y, '--out', join(dir, 'integer-scores'));
+    expect(run.stderr).toContain('expected float16, float32 or float64 scores, got "i4"');
+  });
+
   it('prints help and exits 0', async () => {
     const { code, stdout } = await cli('simulate', '--help');
     expect(code).toBe(0);
