@@ -8,6 +8,7 @@ import { InputError, OutputExistsError } from '../errors.js';
 import { writeFileAtomic, writeOutputFolder } from '../io/atomic.js';
 import { checkObject, checkPath } from '../io/index.js';
 import { encodeNpy, readNpy } from '../io/npy.js';
+import { toJson } from '../io/json.js';
 import type { Model, ScoringProgress } from '../model/model.js';
 import { checkKnownKeys } from '../io/suggest.js';
 import { ScoreCheckpoint } from './checkpoint.js';
@@ -223,7 +224,8 @@ export class EvaluationClassification {
     const scores = await readNpy(scoresPath);
     const labels = await readNpy(join(dir, `${subset}_set_targets.npy`));
     const fit = solveTemperature(scores.data as Float32Array, labels.data as Int32Array, this.dataset.classes.length);
-    await writeFileAtomic(join(dir, `${subset}_set_temperature.json`), `${JSON.stringify(fit, null, 2)}\n`, {
+    // toJson: T = Infinity (uniform is best) would be written as null.
+    await writeFileAtomic(join(dir, `${subset}_set_temperature.json`), toJson(fit), {
       force: options.force === true,
     });
     return fit;

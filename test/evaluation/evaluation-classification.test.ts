@@ -6,7 +6,7 @@ import { CancelledError, InputError, OutputExistsError } from '../../src/errors.
 import { SST2Dataset, createSplits } from '../../src/dataset/index.js';
 import { EvaluationClassification, itemPrompt, promptPrefix } from '../../src/evaluation/index.js';
 import { fitTemperature } from '../../src/calibration/index.js';
-import { readNpy } from '../../src/io/npy.js';
+import { readNpy, writeNpy } from '../../src/io/npy.js';
 import { simulate } from '../../src/simulate/simulate.js';
 import { Model } from '../../src/model/index.js';
 import { DATA_DIR, sharedAvailable } from '../helpers/shared.js';
@@ -272,5 +272,26 @@ describe('EvaluationClassification refuses what a plain JS call can pass', () =>
   });
   it('accepts well-formed arguments, naming the model folder after the id', () => {
     expect(new EvaluationClassification(model, dataset, { resultsDir: 'r', splits }).resultsFolder()).toBe(join('r', 'sst2', 'org_model'));
+  });
+});
+
+describe('EvaluationClassification.temperatureScaling', () => {
+  it('writes a temperature that is not finite as the string "Infinity", not as null', async () => {
+    // Scores that rank every label last: no sharpening helps, and the uniform softmax (T → ∞) is best.
+    const resultsDir = mkdtempSync(join(tmpdir(), 'at-eval-temperature-'));
+    const sst2 = new SST2Dataset(['great', 'awful'], Int32Array.of(1, 0));
+    const evaluation = new EvaluationClassification({ id: 'tiny' } as never, sst2, { resultsDir, splits: { pool: Int32Array.of(0, 1) } });
+    const dir = evaluation.resultsFolder();
+    mkdirSync(dir, { recursive: true });
+    await writeNpy(join(dir, 'pool_set_scores.npy'), { data: Float32Array.of(2, 0, 0, 2), shape: [2, 2], dtype: 'f4' });
+    await writeNpy(join(dir, 'pool_set_targets.npy'), { data: Int32Array.of(1, 0), shape: [2], dtype: 'i4' });
+    const fit = await evaluation.temperatureScaling('pool');
+    expect(fit.temperature).toBe(Infinity);
+    expect(JSON.parse(readFileSync(join(dir, 'pool_set_temperature.json'), 'utf8'))).toEqual({
+      temperature: 'Infinity',
+      loss: Math.LN2,
+      lossAtOne: fit.lossAtOne,
+      separable: false,
+    });
   });
 });
