@@ -140,7 +140,10 @@ export class Model {
 
 /** Refuses, where it is given, a backend that would otherwise fail with a TypeError at the first score. */
 function checkBackend(backend: unknown): asserts backend is ScoringBackend {
-  const expected = 'a scoring backend (an object with a string `modelId` and `tokenize` and `scoreBatch` functions)';
+  // The published Model(model_name, …) is built from a name: say what takes one here.
+  const expected = `a scoring backend (an object with a string \`modelId\` and \`tokenize\` and \`scoreBatch\` functions)${
+    typeof backend === 'string' ? '; Model.fromPretrained(idOrPath) loads a model by Hub id or folder' : ''
+  }`;
   checkObject(backend, 'backend', expected);
   const { modelId, tokenize, scoreBatch } = backend as Partial<ScoringBackend>;
   if (typeof modelId !== 'string' || typeof tokenize !== 'function' || typeof scoreBatch !== 'function')

@@ -105,16 +105,7 @@ describe('Model constructor', () => {
 
   it('refuses, by name, a backend that is not an object with modelId, tokenize and scoreBatch', () => {
     const partial = { modelId: 'm', tokenize: async () => [] };
-    for (const garbage of [
-      undefined,
-      null,
-      42,
-      'models/x',
-      [],
-      {},
-      partial,
-      { ...partial, modelId: 7, scoreBatch: async () => new Float32Array() },
-    ]) {
+    for (const garbage of [undefined, null, 42, [], {}, partial, { ...partial, modelId: 7, scoreBatch: async () => new Float32Array() }]) {
       let thrown: unknown;
       try {
         new Model(garbage as never);
@@ -124,6 +115,16 @@ describe('Model constructor', () => {
       expect(thrown).toBeInstanceOf(InputError);
       expect(thrown).toMatchObject({ argument: 'backend', expected });
     }
+  });
+
+  it("points a model's name or folder, as the published Model(model_name, …) takes, to Model.fromPretrained", () => {
+    expect(() => new Model('models/x' as never)).toThrow(
+      new InputError({
+        argument: 'backend',
+        expected: `${expected}; Model.fromPretrained(idOrPath) loads a model by Hub id or folder`,
+        received: 'models/x',
+      }),
+    );
   });
 
   it('takes any object with the backend members, as a server backend is', () => {
