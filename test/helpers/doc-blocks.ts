@@ -25,6 +25,7 @@ export const FREE_NAMES: Record<string, string[][]> = {
   ],
   'docs/llm-scoring.md': [[]],
   'docs/reports.md': [[]],
+  'docs/reproduce-paper.md': [[]],
   'docs/sessions.md': [
     [
       'declare const texts: string[], ids: string[];',
