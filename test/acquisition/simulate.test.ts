@@ -316,6 +316,19 @@ describe('acquisition classes', () => {
     );
   });
 
+  it("IidAcquisition records each draw's probability 1/(N − m + 1), not the reference's 1/N, in both numerics (docs/reference-bugs.md)", async () => {
+    const n = pool.labels.length;
+    for (const numerics of ['default', 'reference'] as const) {
+      const { acquisitionWeights } = await new IidAcquisition({ runs: 2, size: 4, threads: 1, numerics }).run({
+        modelScores: pool.modelScores,
+        labels: pool.labels,
+      });
+      for (let run = 0; run < 2; run++) {
+        expect(Array.from({ length: 4 }, (_, m) => acquisitionWeights.get(run, m))).toEqual([1 / n, 1 / (n - 1), 1 / (n - 2), 1 / (n - 3)]);
+      }
+    }
+  });
+
   it("point the published constructor's flags and an estimator instance to what they take, when constructed", () => {
     // SurrogateEntropyAcquisition(cross_entropy=False, nll=True) of the Python code.
     for (const flag of ['cross_entropy', 'crossEntropy', 'nll']) {
