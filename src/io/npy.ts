@@ -111,6 +111,11 @@ function parseHeader(text: string, fail: (reason: string) => never): Header {
     fail(`malformed header (no 'descr'): ${text.trim()}`);
   }
   if (!order) fail(`malformed header (no 'fortran_order'): ${text.trim()}`);
+  // numpy keeps a repeated key's last value, the matches above its first: refuse rather than differ.
+  for (const key of ['descr', 'fortran_order', 'shape']) {
+    if ((text.match(new RegExp(`['"]${key}['"]\\s*:`, 'g')) ?? []).length > 1)
+      fail(`malformed header (the key '${key}' is given twice): ${text.trim()}`);
+  }
   if (!shapeMatch) fail(`malformed header (no 'shape'): ${text.trim()}`);
   const descr = /^([<>|=])?([a-zA-Z?])(\d*)$/.exec(descrMatch[1]!);
   const [, byteOrder = '|', kind, width] = descr ?? [];

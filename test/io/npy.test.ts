@@ -150,6 +150,14 @@ describe('encodeNpy / parseNpy', () => {
     expect(parseNpy(bytes)).toEqual({ data: values, shape: [2, 3], dtype: 'f8' });
   });
 
+  it('refuses a header that gives a key twice, of which numpy reads the last', () => {
+    // numpy's literal_eval keeps the last 'shape', (3, 2); the first match would read (2, 3).
+    const twice = "{'descr': '<f8', 'fortran_order': False, 'shape': (2, 3), 'shape': (3, 2), }";
+    expect(() => parseNpy(npyFile(twice, 64), 'twice.npy')).toThrow(
+      `twice.npy: not a readable .npy file: malformed header (the key 'shape' is given twice): ${twice}`,
+    );
+  });
+
   it('writes the header numpy writes', () => {
     const bytes = encodeNpy({ data: new Float64Array(6), shape: [2, 3], dtype: 'f8' });
     const header = new TextDecoder().decode(bytes.subarray(10, 10 + 118)).trimEnd();
