@@ -13,7 +13,7 @@ import {
   writeSync,
 } from 'node:fs';
 import { hostname } from 'node:os';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { faultPoint } from './fault.js';
 
 /** The process that holds a lock. */
@@ -48,7 +48,7 @@ export interface LockErrors {
  */
 export function lockHolder(lockPath: string): LockOwner | undefined {
   const owner = readOwner(lockPath);
-  return owner && (owner.host !== hostname() || processExists(owner.pid)) ? owner : undefined;
+  return owner && (owner.host !== hostname() || ownerRunning(owner, lockPath)) ? owner : undefined;
 }
 
 /**
@@ -94,6 +94,9 @@ export function processStart(pid: number): string | undefined {
   }
 }
 
+/** The lock files this process holds, as absolute paths. */
+const heldLocks = new Set<string>();
+
 /**
  * Whether the owner of a lock written on this machine is still running. Its pid alone does not
  * say: after a reboot or a container's restart a new process can be given the same pid (a
@@ -101,7 +104,10 @@ export function processStart(pid: number): string | undefined {
  * lock. Where the lock records when its owner started, a process with that pid and another start
  * is someone else.
  */
-function ownerRunning(owner: LockOwner): boolean {
+function ownerRunning(owner: LockOwner, lockPath: string): boolean {
+  // This process knows which locks it holds: one naming its pid that it does not hold was left by
+  // a former process given the same pid, perhaps by a version that did not record the start.
+  if (owner.pid === process.pid) return heldLocks.has(resolve(lockPath));
   if (!processExists(owner.pid)) return false;
   if (owner.started === undefined) return true;
   const started = processStart(owner.pid);
@@ -194,19 +200,24 @@ export class FileLock {
     const temporary = writeOwnerFile(errors, lockPath, me);
     try {
       faultPoint('lock:written');
-      if (linkInPlace(errors, temporary, lockPath)) return new FileLock(lockPath);
+      if (linkInPlace(errors, temporary, lockPath)) return FileLock.held(lockPath);
       checkIsFile(errors, lockPath);
       const owner = readOwner(lockPath);
-      if (owner && (owner.host !== me.host || ownerRunning(owner))) throw errors.locked(owner);
+      if (owner && (owner.host !== me.host || ownerRunning(owner, lockPath))) throw errors.locked(owner);
       faultPoint('lock:stale');
       takeOver(errors, lockPath, owner);
       faultPoint('lock:aside');
-      if (linkInPlace(errors, temporary, lockPath)) return new FileLock(lockPath);
+      if (linkInPlace(errors, temporary, lockPath)) return FileLock.held(lockPath);
       const winner = readOwner(lockPath);
       throw errors.locked({ pid: winner?.pid ?? -1, host: winner?.host ?? 'unknown host' });
     } finally {
       removeQuietly(temporary);
     }
+  }
+
+  private static held(lockPath: string): FileLock {
+    heldLocks.add(resolve(lockPath));
+    return new FileLock(lockPath);
   }
 
   /**
@@ -216,8 +227,16 @@ export class FileLock {
   release(): void {
     if (this.released) return;
     this.released = true;
+    heldLocks.delete(resolve(this.lockPath));
     const owner = readOwner(this.lockPath);
-    if (owner !== undefined && (owner.pid !== process.pid || owner.host !== hostname())) return;
+    const started = processStart(process.pid);
+    if (
+      owner !== undefined &&
+      (owner.pid !== process.pid ||
+        owner.host !== hostname() ||
+        (owner.started !== undefined && started !== undefined && owner.started !== started))
+    )
+      return;
     try {
       unlinkSync(this.lockPath);
     } catch (error) {
@@ -288,7 +307,7 @@ function takeOver(errors: LockErrors, lockPath: string, judged: LockOwner | unde
       moved.pid === judged.pid &&
       moved.host === judged.host &&
       moved.started === judged.started);
-  if (!same && moved !== undefined && (moved.host !== hostname() || ownerRunning(moved))) {
+  if (!same && moved !== undefined && (moved.host !== hostname() || ownerRunning(moved, lockPath))) {
     let restored = false;
     try {
       linkSync(aside, lockPath);

@@ -22,10 +22,10 @@ describe('a rerun on a folder that an interrupted run left', () => {
   it('simulate --demo says the folder holds an interrupted demo, also after a forced demo stopped half-way', async () => {
     const out = join(root, 'demo');
     await smallDemo(out);
-    // A report lock of a live process (this one) stops the forced demo at its last step, the
-    // report, after it has replaced the pool, the simulations and the comparison.
+    // A report lock of a live process (this one's parent) stops the forced demo at its last step,
+    // the report, after it has replaced the pool, the simulations and the comparison.
     const lock = join(out, 'report', '.active-testing.lock');
-    writeFileSync(lock, JSON.stringify({ pid: process.pid, host: hostname() }));
+    writeFileSync(lock, JSON.stringify({ pid: process.ppid, host: hostname() }));
     await expect(smallDemo(out, true)).rejects.toThrow(OutputLockedError);
     unlinkSync(lock);
     expect(existsSync(join(out, 'comparison.json'))).toBe(true);

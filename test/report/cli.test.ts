@@ -76,12 +76,13 @@ describe('active-testing report', () => {
     expect(refused.stderr.trim()).toBe(
       `active-testing report: ${none}: holds no finished simulation: none of the experiment's 2 settings has finished (run the experiment again to finish them)`,
     );
-    // While the experiment runs (its folder locked by a live process), it is not told to run it again.
-    writeFileSync(join(grid, '.active-testing.lock'), JSON.stringify({ pid: process.pid, host: hostname() }));
+    // While the experiment runs (its folder locked by a live process, another than the report's), it
+    // is not told to run it again.
+    writeFileSync(join(grid, '.active-testing.lock'), JSON.stringify({ pid: process.ppid, host: hostname() }));
     const running = await cli(['report', grid, '--out', join(root, 'half-done-report'), '--thresholds', '10']);
     expect(running.code).toBe(0);
     expect(running.stderr.trim()).toBe(
-      `active-testing report: left out the unfinished setting "still running" (${join(grid, 'ce')}); the experiment is still running (process ${process.pid} on ${hostname()}); report again once it has finished`,
+      `active-testing report: left out the unfinished setting "still running" (${join(grid, 'ce')}); the experiment is still running (process ${process.ppid} on ${hostname()}); report again once it has finished`,
     );
     expect(page).toContain(
       '- **iid**: 60 runs, `../iid`\n\nLeft out, not finished when the report was written (finish the experiment, then report again):\n\n- **still running**: `../ce`\n\nTrue risk',

@@ -114,7 +114,7 @@ describe('the session lock', () => {
 // A container's main process gets the same pid after each restart (1, or the few its init takes
 // first), and a reboot hands pids out again: a lock left by a process killed before must not lock
 // out the later process that was given its pid, nor the one that reused it for something else.
-describe.runIf(process.platform === 'linux')('the session lock of a pid given to a later process', () => {
+describe.runIf(processStart(process.pid) !== undefined)('the session lock of a pid given to a later process', () => {
   it('records when its owner started, as /proc says', () => {
     const path = scratch();
     const lock = acquireSessionLock(path);
@@ -146,7 +146,32 @@ describe.runIf(process.platform === 'linux')('the session lock of a pid given to
   });
 });
 
+describe('the session lock of this pid that this process does not hold', () => {
+  it('is taken over: a former process with this pid left it, perhaps without its start (an older version)', () => {
+    const path = scratch();
+    writeFileSync(`${path}.lock`, JSON.stringify({ pid: process.pid, host: hostname() }));
+    const lock = acquireSessionLock(path);
+    expect(() => acquireSessionLock(path)).toThrow(
+      `${path} is already open for writing in this process (process ${process.pid}); close() the session that opened it first`,
+    );
+    lock.release();
+    expect(existsSync(`${path}.lock`)).toBe(false);
+  });
+});
+
 describe('the session lock release', () => {
+  it.runIf(processStart(process.pid) !== undefined)(
+    'leaves alone a lock of this pid with another start (another pid namespace took it over)',
+    () => {
+      const path = scratch();
+      const lock = acquireSessionLock(path);
+      const other = JSON.stringify({ pid: process.pid, host: hostname(), started: 'another-boot:12345' });
+      writeFileSync(`${path}.lock`, other);
+      lock.release();
+      expect(readFileSync(`${path}.lock`, 'utf8')).toBe(other);
+    },
+  );
+
   it('leaves alone a lock that another process has taken over', () => {
     const path = scratch();
     const lock = acquireSessionLock(path);
