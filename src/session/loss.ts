@@ -136,8 +136,9 @@ export const ZERO_ONE: ResolvedLoss = BUILTIN_LOSSES['zero-one'];
  * @example
  * restoreLoss('brier', undefined, 'a.session'); // the Brier loss
  * restoreLoss('brier', 'zero-one', 'a.session'); // InputError: loss: expected the loss brier that a.session was created with ...
- * @throws {InputError} when the file was created with a custom loss and `given` is not that loss,
- * or with a built-in loss and `given` is another loss.
+ * @throws {InputError} when the file was created with a custom loss and `given` is not that loss
+ * (its name alone included), or with a built-in loss and `given` is another loss (null counts as
+ * left out).
  */
 export function restoreLoss(id: string, given: CustomLoss | undefined, path: string): ResolvedLoss {
   // `given` comes from JavaScript callers too: a built-in loss's name, or anything else.
@@ -147,7 +148,7 @@ export function restoreLoss(id: string, given: CustomLoss | undefined, path: str
       ? new ReceivedKind(`the custom loss "${(passed as CustomLoss).name}"`)
       : passed;
   if (!id.startsWith('custom:')) {
-    if (passed !== undefined && passed !== id) {
+    if (passed !== undefined && passed !== null && passed !== id) {
       throw new InputError({
         argument: 'loss',
         expected: `the loss ${id} that ${path} was created with (a built-in loss is restored by name: leave loss out)`,
@@ -160,7 +161,7 @@ export function restoreLoss(id: string, given: CustomLoss | undefined, path: str
   if (!given || typeof passed !== 'object' || given.name !== name) {
     throw new InputError({
       argument: 'loss',
-      expected: `the custom loss "${name}" that ${path} was created with`,
+      expected: `the custom loss "${name}" that ${path} was created with${passed === name ? ' (the loss object, with its itemLoss: its name alone cannot score)' : ''}`,
       received,
     });
   }

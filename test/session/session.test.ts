@@ -143,6 +143,9 @@ describe('ActiveTestingSession', () => {
     await expect(ActiveTestingSession.open(path, { loss: 'zero-one' as unknown as CustomLoss })).rejects.toThrow(
       new InputError({ argument: 'loss', expected: `the custom loss "error-rate" that ${path} was created with`, received: 'zero-one' }),
     );
+    await expect(ActiveTestingSession.open(path, { loss: 'error-rate' as unknown as CustomLoss })).rejects.toThrow(
+      `loss: expected the custom loss "error-rate" that ${path} was created with (the loss object, with its itemLoss: its name alone cannot score), got "error-rate"`,
+    );
     await expect(ActiveTestingSession.create(null, { ...options, loss: 'hinge' as 'brier' })).rejects.toThrow(InputError);
   });
 
@@ -169,6 +172,10 @@ describe('ActiveTestingSession', () => {
     const same = await ActiveTestingSession.open(path, { loss: 'cross-entropy' as unknown as CustomLoss });
     expect(same.estimate().risk.value).toBe(risk);
     await same.close();
+    // null, as JavaScript callers write "none", leaves the loss out.
+    const leftOut = await ActiveTestingSession.open(path, { loss: null as unknown as CustomLoss });
+    expect(leftOut.estimate().risk.value).toBe(risk);
+    await leftOut.close();
   });
 
   it('names both counts when the texts and the scores differ in length, and the shape alone when only the columns do', async () => {
