@@ -152,7 +152,10 @@ function numbersOf(values: ArrayLike<unknown>, argument: string, cols: number): 
   if (ArrayBuffer.isView(values) && !(values instanceof BigInt64Array) && !(values instanceof BigUint64Array))
     return new Float64Array(values as ArrayLike<number>);
   const out = new Float64Array(values.length);
-  for (let j = 0; j < out.length; j++) out[j] = scoreNumber(values[j], argument, Math.floor(j / cols));
+  for (let j = 0; j < out.length; j++) {
+    const value = values[j];
+    out[j] = typeof value === 'number' ? value : scoreNumber(value, argument, Math.floor(j / cols));
+  }
   return out;
 }
 
@@ -205,6 +208,16 @@ export function toLabels(input: LabelsInput, argument: string, n: number, k: num
     length = input.length;
   }
   if (length !== n) throw new InputError({ argument, expected: `${n} labels, one per row of the scores`, received: length });
+  // A typed array holds class indices alone: no form to tell row by row (2 million labels come from one file).
+  if (ArrayBuffer.isView(input)) {
+    const values = input as unknown as ArrayLike<number | bigint>;
+    for (let i = 0; i < n; i++) {
+      const index = Number(values[i]);
+      indices[i] =
+        Number.isInteger(index) && index >= 0 && index < k ? index : classIndex(bigintAsNumber(values[i]) as number, argument, i, k);
+    }
+    return indices;
+  }
   let firstForm: LabelForm | undefined;
   for (let i = 0; i < n; i++) {
     const value = read(i);
