@@ -3,7 +3,7 @@ import { IidEstimator, ISEstimator, LUREEstimator } from '../estimators/index.js
 import { InputError, ReceivedKind } from '../errors.js';
 import type { AcquisitionFunction, BuiltinLoss } from '../metrics/index.js';
 import { checkObject } from '../io/check-arguments.js';
-import { checkKnownKeys } from '../io/suggest.js';
+import { checkChoice, checkKnownKeys, type Synonyms } from '../io/suggest.js';
 import type { NdArrayView } from '../matrix.js';
 import type { Numerics } from '../numerics.js';
 import type { RandomSource } from '../random.js';
@@ -87,8 +87,13 @@ export interface AcquisitionResult {
   simulation: SimulationResult;
 }
 
+/** The classes' names, which a caller may write as strings, as the estimators they mean. */
+const ESTIMATOR_CLASS_NAMES: Synonyms = { LUREEstimator: 'lure', ISEstimator: 'is', IidEstimator: 'iid' };
+
 function estimatorName(choice: EstimatorChoice | undefined): EstimatorName | undefined {
-  if (choice === undefined || (ESTIMATOR_NAMES as readonly unknown[]).includes(choice)) return choice as EstimatorName | undefined;
+  if (choice === undefined) return undefined;
+  // A misspelt name, or a class's name as a string, gets the name it was meant to be.
+  if (typeof choice === 'string') return checkChoice(choice, ESTIMATOR_NAMES, 'estimator', ESTIMATOR_CLASS_NAMES);
   const name = ESTIMATOR_CLASSES.get(choice);
   if (name === undefined) {
     // The published code passes the class (`estimator=LUREEstimator`); an instance or the class's name is a near miss.

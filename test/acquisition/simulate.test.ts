@@ -340,8 +340,12 @@ describe('acquisition classes', () => {
     expect(() => new SurrogateEntropyAcquisition({ estimator: new LUREEstimator(3) as never })).toThrow(
       "estimator: expected 'lure' | 'is' | 'iid' | 'ase' or LUREEstimator | ISEstimator | IidEstimator (the class, not an instance), got a LUREEstimator",
     );
+    // A name as a string, the class's or misspelt, gets the name it means.
     expect(() => new IidAcquisition({ estimator: 'LUREEstimator' as never })).toThrow(
-      "estimator: expected 'lure' | 'is' | 'iid' | 'ase' or LUREEstimator | ISEstimator | IidEstimator (the class, not an instance), got \"LUREEstimator\"",
+      'estimator: expected one of lure | is | iid | ase (did you mean lure?), got "LUREEstimator"',
+    );
+    expect(() => new IidAcquisition({ estimator: 'lur' as never })).toThrow(
+      'estimator: expected one of lure | is | iid | ase (did you mean lure?), got "lur"',
     );
   });
 });
