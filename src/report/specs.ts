@@ -113,7 +113,7 @@ export function squaredErrorSpec(points: readonly ErrorPoint[], options: FigureO
   const y = (field: string, axisTitle: string) => ({ field, type: 'quantitative', scale: { type: 'log' }, title: axisTitle }) as const;
   const title = 'Squared error of the risk estimate';
   // Said, as a panel of such points alone would be left blank without a word.
-  const zero = points.some((p) => p.mse === 0 || p.medianSe === 0);
+  const zero = points.some((p) => p.mse === 0 || p.medianSe === 0 || p.p45 === 0);
   return checkedSpec({
     $schema: SCHEMA,
     title: zero

@@ -46,6 +46,8 @@ describe('squaredErrorSpec: errors of 0, which a log scale cannot show', () => {
       subtitle: 'left out: errors of 0 (estimates exactly right), which a log scale cannot show',
     });
     expect(squaredErrorSpec([point, { ...point, labels: 2, medianSe: 0 }]).title).toMatchObject({ subtitle: /^left out/ });
+    // The band's lower edge alone at 0 leaves the band out, the median line drawn.
+    expect(squaredErrorSpec([point, { ...point, labels: 2, p45: 0 }]).title).toMatchObject({ subtitle: /^left out/ });
   });
 
   it('keeps the plain title where every error can be drawn', () => {
