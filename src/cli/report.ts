@@ -57,7 +57,7 @@ export const reportCommand: Command = {
     await assertFolderWritable(out, '--out');
     const json = given.json === true;
     const progress = json ? { update() {}, finish() {} } : progressBar({ label: 'figures' });
-    const unfinished: { name: string; folder: string; line: string }[] = [];
+    const unfinishedLines: string[] = [];
     const result = await withInterrupts('nothing of it was written', (signal) =>
       writeReport(positionals, {
         out,
@@ -74,17 +74,22 @@ export const reportCommand: Command = {
           const toDo = running
             ? `the experiment is still running (process ${running.pid} on ${running.host}); report again once it has finished`
             : 'run the experiment again to finish it';
-          unfinished.push({ name, folder, line: `active-testing report: left out the unfinished setting "${name}" (${folder}); ${toDo}` });
+          unfinishedLines.push(`active-testing report: left out the unfinished setting "${name}" (${folder}); ${toDo}`);
         },
       }),
     ).finally(() => progress.finish());
     // Told once the report is written: a refused report (none of the settings finished, say) says
     // so in its one line.
-    for (const { line } of unfinished) console.error(line);
+    for (const line of unfinishedLines) console.error(line);
     if (json) {
-      const leftOut = unfinished.map(({ name, folder }) => ({ name, folder }));
       console.log(
-        JSON.stringify({ event: 'report', summary: result.summaryPath, files: result.files, table: result.table, unfinished: leftOut }),
+        JSON.stringify({
+          event: 'report',
+          summary: result.summaryPath,
+          files: result.files,
+          table: result.table,
+          unfinished: result.unfinished,
+        }),
       );
     } else {
       console.log(`Report written: ${result.summaryPath} (${formatCount(result.files.length, 'file')})`);

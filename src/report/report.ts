@@ -65,6 +65,11 @@ export interface ReportResult {
   table: SummaryTable;
   /** The Markdown page with the table and the figures. */
   summaryPath: string;
+  /**
+   * The settings of an experiment left out as unfinished (its name and folder), as `summary.md`
+   * and `summary.json` list them: a report of a grid still running is not the whole grid.
+   */
+  unfinished: { name: string; folder: string }[];
 }
 
 /** Every file a report can contain, so that `force` leaves no stale figure behind. */
@@ -102,7 +107,7 @@ export async function writeReport(dirs: readonly string[], options: ReportOption
 async function writeReportLocked(dirs: readonly string[], options: ReportOptions, out: string): Promise<ReportResult> {
   await checkInterruptedOutputs(out, REPORT_FILES, 'summary.json', { force: options.force, what: 'report' });
   await assertOutputsWritable(out, REPORT_FILES, { force: options.force ?? false });
-  // Named in summary.md too: read later, a report of a grid still running would look complete.
+  // Named in summary.md and summary.json too: read later, a report of a grid still running would look complete.
   const unfinished: { name: string; folder: string }[] = [];
   const settings = reportOrder(
     await loadReportSettings(dirs, (name, folder) => {
@@ -151,7 +156,7 @@ async function writeReportLocked(dirs: readonly string[], options: ReportOptions
     options.onProgress?.(++done, figures.length, name);
   }
   files.push(
-    { name: 'summary.json', data: toJson(table) },
+    { name: 'summary.json', data: toJson({ ...table, unfinished }) },
     {
       name: 'summary.md',
       data: summaryPage(
@@ -171,7 +176,7 @@ async function writeReportLocked(dirs: readonly string[], options: ReportOptions
     markerCompanions: ['summary.md'],
     signal: options.signal,
   });
-  return { files: written, table, summaryPath: join(out, 'summary.md') };
+  return { files: written, table, summaryPath: join(out, 'summary.md'), unfinished };
 }
 
 /**

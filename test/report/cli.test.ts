@@ -41,7 +41,7 @@ describe('active-testing report', () => {
     const result = JSON.parse(stdout);
     expect(result.summary).toBe(join(dir, 'report', 'summary.md'));
     expect(result.table.thresholds).toEqual([10, 100]);
-    expect(JSON.parse(readFileSync(join(dir, 'report', 'summary.json'), 'utf8'))).toEqual(result.table);
+    expect(JSON.parse(readFileSync(join(dir, 'report', 'summary.json'), 'utf8'))).toEqual({ ...result.table, unfinished: [] });
     const again = await cli(['report', dir]);
     expect(again.code).toBe(1);
     expect(again.stderr).toMatch(/already exists; pass --force to replace it/);
@@ -63,6 +63,9 @@ describe('active-testing report', () => {
       `active-testing report: left out the unfinished setting "still running" (${join(grid, 'ce')}); run the experiment again to finish it`,
     );
     expect(JSON.parse(stdout).unfinished).toEqual([{ name: 'still running', folder: join(grid, 'ce') }]);
+    expect(JSON.parse(readFileSync(join(grid, 'report', 'summary.json'), 'utf8')).unfinished).toEqual([
+      { name: 'still running', folder: join(grid, 'ce') },
+    ]);
     const page = readFileSync(join(grid, 'report', 'summary.md'), 'utf8');
     // With no setting finished, the refusal is the one line, not one line per setting before it.
     const none = join(root, 'none-done');
