@@ -60,7 +60,8 @@ const checksBeforeWriting = new WeakMap<OpenSessionOptions, (session: ActiveTest
  * Opens the session file at `path` as `ActiveTestingSession.open` does, and runs `check` on the
  * replayed session before anything is written to the file (an unreadable last line moved aside, a
  * newline added): a command refused for its other inputs (an answers file, settings the session
- * was not created with) leaves the file as it found it.
+ * was not created with) leaves the file as it found it. `check` must only read the session: a
+ * label recorded there would reach the journal in memory before the file is ready for it.
  *
  * @example
  * const session = await openSessionChecked('a.session', {}, (s) => {
