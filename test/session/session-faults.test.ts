@@ -593,6 +593,15 @@ describe('journal records are checked on replay', () => {
     expect(exported.labels.map((l) => l.id)).toEqual(history.slice(1).map((h) => h.id));
   });
 
+  // A file given by mistake (a package.json, a README) is no damaged session with labels to export.
+  it('refuses a file whose first line is not a JSON object as no session file, with no export hint', async () => {
+    const path = join(dirname(scratch()), 'package.json');
+    writeFileSync(path, '{\n  "name": "x"\n}\n');
+    await expect(ActiveTestingSession.open(path)).rejects.toThrow(
+      new FileFormatError(path, 'not an active-testing session file (line 1 is not a JSON object)'),
+    );
+  });
+
   it.each([
     ['a label out of range', (r: Record<string, unknown>) => r.e === 'label' && void (r.y = 7), /label 7 is not a class index in \[0, 2\]/],
     ['a label as a string', (r: Record<string, unknown>) => r.e === 'label' && void (r.y = '1'), /label "1"/],
