@@ -49,7 +49,7 @@ export async function exportLabelStudio(session: ActiveTestingSession, path: str
 }
 
 /** One imported answer: a class name, or null for a skip (a cancelled annotation). */
-type Answer = string | null;
+export type Answer = string | null;
 
 interface ExportedResult {
   from_name?: unknown;
@@ -117,13 +117,12 @@ function parseExport(text: string, path: string): unknown {
 }
 
 /**
- * Records the annotations of a Label Studio JSON export into the session, in the session's proposal
- * order. Every task must name an item the session proposed (the `item` field the export wrote);
- * the file is checked whole before anything is recorded, so a bad file changes nothing. Items the
- * session already has with the same answer are left alone; a different answer is refused.
- * Returns how many labels and skips were recorded.
+ * The annotations of a Label Studio JSON export to record into the session, by item (null: a
+ * skip), read and checked whole without changing the session. Every task must name an item the
+ * session proposed (the `item` field the export wrote); items the session already has with the
+ * same answer are left out; a different answer is refused.
  */
-export async function importLabelStudio(session: ActiveTestingSession, path: string): Promise<{ labelled: number; skipped: number }> {
+export async function readLabelStudioAnswers(session: ActiveTestingSession, path: string): Promise<Map<string, Answer>> {
   const tasks = parseExport(await readExport(path), path);
   if (!Array.isArray(tasks)) throw new FileFormatError(path, 'expected a JSON array of tasks (Label Studio "JSON" export)');
   const history = new Map(session.history().map((record) => [record.id, record]));
@@ -159,9 +158,20 @@ export async function importLabelStudio(session: ActiveTestingSession, path: str
       `the session did not propose ${notProposed.length} annotated item(s) (${notProposed.slice(0, 5).join(', ')}${notProposed.length > 5 ? ', …' : ''}); nothing was imported`,
     );
   }
+  return answers;
+}
+
+/**
+ * Records answers that `readLabelStudioAnswers` checked, in the session's proposal order. Returns
+ * how many labels and skips were recorded.
+ */
+export async function recordLabelStudioAnswers(
+  session: ActiveTestingSession,
+  answers: ReadonlyMap<string, Answer>,
+): Promise<{ labelled: number; skipped: number }> {
   let labelled = 0;
   let skipped = 0;
-  for (const record of history.values()) {
+  for (const record of session.history()) {
     const answer = answers.get(record.id);
     if (answer === undefined) continue;
     if (answer === null) {

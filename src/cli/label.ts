@@ -44,7 +44,13 @@ import {
 import type { Command } from './command.js';
 import { withInterrupts } from './interrupt.js';
 import { warnOfProbabilities, warnOfTemperatureBound } from './score-warnings.js';
-import { exportLabelStudio, importLabelStudio, labelStudioConfig } from './label-studio.js';
+import {
+  exportLabelStudio,
+  type Answer as LabelStudioAnswer,
+  labelStudioConfig,
+  readLabelStudioAnswers,
+  recordLabelStudioAnswers,
+} from './label-studio.js';
 import {
   CALIBRATION_FILE_FLAGS,
   checkFlagNames,
@@ -874,7 +880,8 @@ function labelArgs(argv: string[]): string[] {
  * Resumes the session at `path`, or creates it from the pool options when it does not exist
  * (`command` names the CLI command in messages). `check` sees the pool's ids and classes first:
  * what it refuses is refused before a new session file is written, and before an existing one is
- * written to at all (its unreadable last line, if any, is moved aside only after the checks).
+ * written to at all (its unreadable last line, if any, is moved aside only after the checks), as
+ * is what `checkResumed` refuses, which sees the replayed session and must only read it.
  *
  * @throws UsageError when the file does not exist and no pool options were given.
  * @throws SessionLockedError when another process has the session open.
@@ -884,6 +891,7 @@ export async function openOrCreateSession(
   given: Record<string, unknown>,
   command: string,
   check: (pool: PoolNames) => void = () => {},
+  checkResumed: (session: ActiveTestingSession) => Promise<void> = async () => {},
 ): Promise<ActiveTestingSession> {
   const creating = checkSessionSource(path, given);
   if (existsSync(path)) {
@@ -891,6 +899,7 @@ export async function openOrCreateSession(
     return openSessionChecked(path, { onWarning: (message) => console.error(`warning: ${message}`) }, async (session) => {
       if (creating) await checkResumeOptions(path, session, given);
       check(session);
+      await checkResumed(session);
     });
   }
   return createSession(path, given, command, check);
@@ -966,7 +975,11 @@ export const labelCommand: Command = {
     checkSessionSource(path, given);
     if (answers) return labelScripted(path, given, answers, rule);
     if (!exchange && !process.stdin.isTTY) throw new UsageError('stdin is not a terminal: pass --answers FILE to label non-interactively');
-    const session = await openOrCreateSession(path, given, 'label');
+    // An import file is checked whole against the session before the file is written to.
+    let imported: Map<string, LabelStudioAnswer> | undefined;
+    const session = await openOrCreateSession(path, given, 'label', undefined, async (resumed) => {
+      if (exchange?.direction === 'import') imported = await namingFlag('--import', readLabelStudioAnswers(resumed, exchange.file));
+    });
     try {
       if (exchange?.direction === 'export') {
         const estimate = session.estimate();
@@ -982,7 +995,8 @@ export const labelCommand: Command = {
         return 0;
       }
       if (exchange?.direction === 'import') {
-        const { labelled, skipped } = await namingFlag('--import', importLabelStudio(session, exchange.file));
+        const answers = imported ?? (await namingFlag('--import', readLabelStudioAnswers(session, exchange.file)));
+        const { labelled, skipped } = await recordLabelStudioAnswers(session, answers);
         console.log(`recorded ${formatCount(labelled, 'label')} and ${formatCount(skipped, 'skip')} from ${exchange.file}`);
         console.log(summary(session));
         return 0;

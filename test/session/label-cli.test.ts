@@ -131,9 +131,9 @@ describe('active-testing label: scripted use and bad input', () => {
     expect(resumed.stdout.match(/^labelled /gm)).toHaveLength(4);
   });
 
-  // The session was opened for writing, which moves a torn last line aside, before the answers and
-  // the pool options were checked: a refused command had rewritten the file and warned of it.
-  it('refuses bad answers or other settings on resume before it repairs the file: the file is left as it was', async () => {
+  // The session was opened for writing, which moves a torn last line aside, before the answers, an
+  // import file and the pool options were checked: a refused command had rewritten the file and warned of it.
+  it('refuses bad answers, a bad import or other settings on resume before it repairs the file: the file is left as it was', async () => {
     const files = await writePoolFiles(40, 4);
     const session = join(files.dir, 'torn.session');
     const answers = join(files.dir, 'answers.tsv');
@@ -143,10 +143,16 @@ describe('active-testing label: scripted use and bad input', () => {
     const torn = readFileSync(session);
     const unknownId = join(files.dir, 'unknown.tsv');
     writeFileSync(unknownId, 'id\tlabel\nnot-an-id\tpositive\n');
+    const taskWithoutItem = join(files.dir, 'export.json');
+    writeFileSync(taskWithoutItem, '[{"data": {}}]');
     const refusals = [
       [
         ['label', '--session', session, '--answers', unknownId],
         `active-testing label: ${unknownId}: line 2: item id "not-an-id" is not in the pool (--answers)\n`,
+      ],
+      [
+        ['label', '--session', session, '--import', 'label-studio', taskWithoutItem],
+        `active-testing label: --import: ${taskWithoutItem}: task 0: no data.item (export the tasks with \`active-testing label --export label-studio\`)\n`,
       ],
       [
         [...createArgs(files, session, 2), '--answers', answers],
