@@ -13,7 +13,7 @@ import {
   writeSync,
 } from 'node:fs';
 import { hostname } from 'node:os';
-import { basename, dirname, join, resolve } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { faultPoint } from './fault.js';
 
 /** The process that holds a lock. */
@@ -48,7 +48,7 @@ export interface LockErrors {
  */
 export function lockHolder(lockPath: string): LockOwner | undefined {
   const owner = readOwner(lockPath);
-  return owner && (owner.host !== hostname() || ownerRunning(owner, lockPath)) ? owner : undefined;
+  return owner && (owner.host !== hostname() || ownerRunning(owner)) ? owner : undefined;
 }
 
 /**
@@ -94,9 +94,6 @@ export function processStart(pid: number): string | undefined {
   }
 }
 
-/** The lock files this process holds, as absolute paths. */
-const heldLocks = new Set<string>();
-
 /**
  * Whether the owner of a lock written on this machine is still running. Its pid alone does not
  * say: after a reboot or a container's restart a new process can be given the same pid (a
@@ -104,10 +101,14 @@ const heldLocks = new Set<string>();
  * lock. Where the lock records when its owner started, a process with that pid and another start
  * is someone else.
  */
-function ownerRunning(owner: LockOwner, lockPath: string): boolean {
-  // This process knows which locks it holds: one naming its pid that it does not hold was left by
-  // a former process given the same pid, perhaps by a version that did not record the start.
-  if (owner.pid === process.pid) return heldLocks.has(resolve(lockPath));
+function ownerRunning(owner: LockOwner): boolean {
+  if (owner.pid === process.pid) {
+    // Every lock of this process (any thread, any copy of the library in it) records its start
+    // where /proc gives one: a lock naming its pid without that start is a former process's,
+    // perhaps written by a version that recorded no start.
+    const mine = processStart(process.pid);
+    return mine === undefined || owner.started === mine;
+  }
   if (!processExists(owner.pid)) return false;
   if (owner.started === undefined) return true;
   const started = processStart(owner.pid);
@@ -200,24 +201,19 @@ export class FileLock {
     const temporary = writeOwnerFile(errors, lockPath, me);
     try {
       faultPoint('lock:written');
-      if (linkInPlace(errors, temporary, lockPath)) return FileLock.held(lockPath);
+      if (linkInPlace(errors, temporary, lockPath)) return new FileLock(lockPath);
       checkIsFile(errors, lockPath);
       const owner = readOwner(lockPath);
-      if (owner && (owner.host !== me.host || ownerRunning(owner, lockPath))) throw errors.locked(owner);
+      if (owner && (owner.host !== me.host || ownerRunning(owner))) throw errors.locked(owner);
       faultPoint('lock:stale');
       takeOver(errors, lockPath, owner);
       faultPoint('lock:aside');
-      if (linkInPlace(errors, temporary, lockPath)) return FileLock.held(lockPath);
+      if (linkInPlace(errors, temporary, lockPath)) return new FileLock(lockPath);
       const winner = readOwner(lockPath);
       throw errors.locked({ pid: winner?.pid ?? -1, host: winner?.host ?? 'unknown host' });
     } finally {
       removeQuietly(temporary);
     }
-  }
-
-  private static held(lockPath: string): FileLock {
-    heldLocks.add(resolve(lockPath));
-    return new FileLock(lockPath);
   }
 
   /**
@@ -227,7 +223,6 @@ export class FileLock {
   release(): void {
     if (this.released) return;
     this.released = true;
-    heldLocks.delete(resolve(this.lockPath));
     const owner = readOwner(this.lockPath);
     const started = processStart(process.pid);
     if (
@@ -307,7 +302,7 @@ function takeOver(errors: LockErrors, lockPath: string, judged: LockOwner | unde
       moved.pid === judged.pid &&
       moved.host === judged.host &&
       moved.started === judged.started);
-  if (!same && moved !== undefined && (moved.host !== hostname() || ownerRunning(moved, lockPath))) {
+  if (!same && moved !== undefined && (moved.host !== hostname() || ownerRunning(moved))) {
     let restored = false;
     try {
       linkSync(aside, lockPath);

@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
-import { appendFileSync, existsSync, mkdtempSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, readFileSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FileFormatError, OutputExistsError } from '../../src/errors.js';
 import { SessionLockedError } from '../../src/session/errors.js';
@@ -146,14 +146,24 @@ describe.runIf(processStart(process.pid) !== undefined)('the session lock of a p
   });
 });
 
-describe('the session lock of this pid that this process does not hold', () => {
-  it('is taken over: a former process with this pid left it, perhaps without its start (an older version)', () => {
+describe.runIf(processStart(process.pid) !== undefined)('the session lock naming the pid of this process', () => {
+  it('is taken over without the start of this process: a former process with this pid left it (an older version)', () => {
     const path = scratch();
     writeFileSync(`${path}.lock`, JSON.stringify({ pid: process.pid, host: hostname() }));
     const lock = acquireSessionLock(path);
     expect(() => acquireSessionLock(path)).toThrow(
       `${path} is already open for writing in this process (process ${process.pid}); close() the session that opened it first`,
     );
+    lock.release();
+    expect(existsSync(`${path}.lock`)).toBe(false);
+  });
+
+  it('is held with the start of this process, whatever spelling of its path took it (a linked folder)', () => {
+    const path = scratch();
+    const linkedFolder = `${dirname(path)}-link`;
+    symlinkSync(dirname(path), linkedFolder);
+    const lock = acquireSessionLock(path);
+    expect(() => acquireSessionLock(join(linkedFolder, basename(path)))).toThrow(SessionLockedError);
     lock.release();
     expect(existsSync(`${path}.lock`)).toBe(false);
   });
