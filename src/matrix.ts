@@ -213,8 +213,7 @@ export function toLabels(input: LabelsInput, argument: string, n: number, k: num
     const values = input as unknown as ArrayLike<number | bigint>;
     for (let i = 0; i < n; i++) {
       const index = Number(values[i]);
-      indices[i] =
-        Number.isInteger(index) && index >= 0 && index < k ? index : classIndex(bigintAsNumber(values[i]) as number, argument, i, k);
+      indices[i] = Number.isInteger(index) && index >= 0 && index < k ? index : classIndex(values[i] as number | bigint, argument, i, k);
     }
     return indices;
   }

@@ -239,6 +239,13 @@ describe('values that are not numbers', () => {
     expect(toLabels([false, true] as never, 'labels', 2, 2)).toEqual(Int32Array.of(0, 1));
     expect(toLabels(BigInt64Array.of(1n, 0n) as never, 'labels', 2, 2)).toEqual(Int32Array.of(1, 0));
     expect(toLabels({ data: BigInt64Array.of(0n, 1n, 1n, 0n), shape: [2, 2] }, 'labels', 2, 2)).toEqual(Int32Array.of(1, 0));
+    // Named as stored, not rounded to the nearest double.
+    expect(() => toLabels(BigInt64Array.of(0n, 9007199254740993n) as never, 'labels', 2, 2)).toThrow(
+      'labels (row 1): expected a class index in [0, 1], got 9007199254740993n (a bigint)',
+    );
+    expect(() => toLabels(Float32Array.of(0, Number.NaN), 'labels', 2, 2)).toThrow(
+      'labels (row 1): expected a class index in [0, 1], got NaN',
+    );
   });
 
   it('refuses labels that mix one-hot rows with class indices', () => {
