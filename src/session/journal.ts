@@ -157,7 +157,11 @@ function readRecords(
         break;
       }
       // Without its header no label can be read back: not a session file, or nothing to recover.
-      if (lineNumber === 1) throw new FileFormatError(path, 'not an active-testing session file (line 1 is not a JSON object)');
+      if (lineNumber === 1)
+        throw new FileFormatError(
+          path,
+          'not an active-testing session file, or its header (line 1) is damaged: line 1 is not a JSON object',
+        );
       throw new FileFormatError(path, `line ${lineNumber} is not a JSON object; the session file is damaged; ${recoveryHint(path)}`);
     }
     parsed.push(record as Record<string, unknown>);

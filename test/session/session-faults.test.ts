@@ -598,7 +598,7 @@ describe('journal records are checked on replay', () => {
     const path = join(dirname(scratch()), 'package.json');
     writeFileSync(path, '{\n  "name": "x"\n}\n');
     await expect(ActiveTestingSession.open(path)).rejects.toThrow(
-      new FileFormatError(path, 'not an active-testing session file (line 1 is not a JSON object)'),
+      new FileFormatError(path, 'not an active-testing session file, or its header (line 1) is damaged: line 1 is not a JSON object'),
     );
   });
 
