@@ -722,7 +722,7 @@ function checkUnique(settings: readonly ResolvedSetting[]): void {
     if (same !== undefined) {
       throw new InputError({
         argument: `settings[${i}]`,
-        expected: `a setting that differs from the others in an option its acquisition uses (iid uses no clip) or its surrogate's scores (settings[${same}], ${JSON.stringify(settings[same]?.name)}, has the same, with the same seed: its results would be computed twice)`,
+        expected: `a setting that differs from the others in an option its acquisition uses${options.acquisition === 'iid' && options.clip === 0 ? ' (iid draws without the clip)' : ''} or its surrogate's scores (settings[${same}], ${JSON.stringify(settings[same]?.name)}, has the same, with the same seed: its results would be computed twice)`,
         received: ReceivedKind.noted(name, 'its name'),
       });
     }

@@ -328,7 +328,7 @@ describe('settings of one result under two names', () => {
     ];
     const error = inputError(() => resolveExperimentConfig({ ...files, surrogates: { icl: 'surrogate.npy' }, settings }, base));
     expect(error.message).toBe(
-      'settings[2]: expected a setting that differs from the others in an option its acquisition uses (iid uses no clip) or its surrogate\'s scores (settings[1], "surrogate-ce · LURE · clip 0.1", has the same, with the same seed: its results would be computed twice), got "ce again" (its name)',
+      'settings[2]: expected a setting that differs from the others in an option its acquisition uses or its surrogate\'s scores (settings[1], "surrogate-ce · LURE · clip 0.1", has the same, with the same seed: its results would be computed twice), got "ce again" (its name)',
     );
   });
 
@@ -336,7 +336,7 @@ describe('settings of one result under two names', () => {
     const settings = [{ acquisition: 'iid' }, { acquisition: 'iid', clip: 0.2, name: 'iid, clip 0.2' }];
     const error = inputError(() => resolveExperimentConfig({ ...files, settings }, base));
     expect(error.message).toMatch(
-      /^settings\[1\]: expected a setting that differs from the others in an option its acquisition uses \(iid uses no clip\) or its surrogate's scores \(settings\[0\], .*\), got "iid, clip 0\.2" \(its name\)$/,
+      /^settings\[1\]: expected a setting that differs from the others in an option its acquisition uses \(iid draws without the clip\) or its surrogate's scores \(settings\[0\], .*\), got "iid, clip 0\.2" \(its name\)$/,
     );
   });
 
