@@ -972,6 +972,9 @@ export const labelCommand: Command = {
     if (exchange && answers) throw new UsageError(`--${exchange.direction} and --answers exclude each other`);
     // Before the session is opened (an export may first propose items): a path inside a file is one clear line.
     if (exchange?.direction === 'export') await assertFolderWritable(dirname(exchange.file), '--export');
+    // An export answers items that a session proposed: one made now has proposed none.
+    if (exchange?.direction === 'import' && !existsSync(path))
+      throw new UsageError(`--import records a Label Studio export into the session that exported its tasks: ${path} does not exist`);
     checkSessionSource(path, given);
     if (answers) return labelScripted(path, given, answers, rule);
     if (!exchange && !process.stdin.isTTY) throw new UsageError('stdin is not a terminal: pass --answers FILE to label non-interactively');
@@ -995,6 +998,7 @@ export const labelCommand: Command = {
         return 0;
       }
       if (exchange?.direction === 'import') {
+        // Read here only if the file was made meanwhile (a session created, not resumed).
         const answers = imported ?? (await namingFlag('--import', readLabelStudioAnswers(session, exchange.file)));
         const { labelled, skipped } = await recordLabelStudioAnswers(session, answers);
         console.log(`recorded ${formatCount(labelled, 'label')} and ${formatCount(skipped, 'skip')} from ${exchange.file}`);

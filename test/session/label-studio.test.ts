@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ActiveTestingSession } from '../../src/session/session.js';
@@ -19,6 +19,21 @@ const choice = (name: string) => [
 ];
 
 describe('label --export / --import label-studio', () => {
+  // A session made now has proposed nothing, so no export can answer it: it is not created.
+  it('refuses to import into a session that does not exist, creating none', async () => {
+    const files = await writePoolFiles(30, 12);
+    const session = join(files.dir, 'new.session');
+    const tasksPath = join(files.dir, 'tasks.json');
+    writeFileSync(tasksPath, '[]');
+    const refused = await runCliCaptured([...createArgs(files, session, 2), '--import', 'label-studio', tasksPath]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toBe(
+      `active-testing label: --import records a Label Studio export into the session that exported its tasks: ${session} does not exist\n` +
+        'Run `active-testing label --help` for usage.',
+    );
+    expect(existsSync(session)).toBe(false);
+  });
+
   it('exports proposals as tasks, imports annotations in proposal order, and refuses items the session did not propose', async () => {
     const files = await writePoolFiles(300, 11);
     const session = join(files.dir, 'ls.session');
