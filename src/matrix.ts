@@ -283,7 +283,8 @@ function unflatten(
 
 function classIndex(value: number | boolean | bigint, argument: string, row: number, k: number): number {
   // Number('') and Number(null) are 0: a string or a missing value is no class index.
-  const index = ['number', 'boolean', 'bigint'].includes(typeof value) ? Number(value) : Number.NaN;
+  const type = typeof value;
+  const index = type === 'number' || type === 'boolean' || type === 'bigint' ? Number(value) : Number.NaN;
   if (!Number.isInteger(index) || index < 0 || index >= k) {
     throw new InputError({ argument, expected: `a class index in [0, ${k - 1}]`, received: value, row });
   }

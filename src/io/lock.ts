@@ -102,17 +102,22 @@ export function processStart(pid: number): string | undefined {
  * is someone else.
  */
 function ownerRunning(owner: LockOwner): boolean {
-  if (owner.pid === process.pid) {
-    // Every lock of this process (any thread, any copy of the library in it) records its start
-    // where /proc gives one: a lock naming its pid without that start is a former process's,
-    // perhaps written by a version that recorded no start.
-    const mine = processStart(process.pid);
-    return mine === undefined || owner.started === mine;
-  }
+  if (owner.pid === process.pid) return ownedByThisProcess(owner);
   if (!processExists(owner.pid)) return false;
   if (owner.started === undefined) return true;
   const started = processStart(owner.pid);
   return started === undefined || started === owner.started;
+}
+
+/**
+ * Whether a lock names this process. Every lock of this process (any thread, any copy of the
+ * library in it) records its start where /proc gives one: a lock naming its pid without that
+ * start is a former process's, perhaps written by a version that recorded no start.
+ */
+function ownedByThisProcess(owner: LockOwner): boolean {
+  if (owner.pid !== process.pid || owner.host !== hostname()) return false;
+  const mine = processStart(process.pid);
+  return mine === undefined || owner.started === mine;
 }
 
 function readOwner(lockPath: string): LockOwner | undefined {
@@ -224,14 +229,7 @@ export class FileLock {
     if (this.released) return;
     this.released = true;
     const owner = readOwner(this.lockPath);
-    const started = processStart(process.pid);
-    if (
-      owner !== undefined &&
-      (owner.pid !== process.pid ||
-        owner.host !== hostname() ||
-        (owner.started !== undefined && started !== undefined && owner.started !== started))
-    )
-      return;
+    if (owner !== undefined && !ownedByThisProcess(owner)) return;
     try {
       unlinkSync(this.lockPath);
     } catch (error) {
