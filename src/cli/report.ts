@@ -57,7 +57,6 @@ export const reportCommand: Command = {
     await assertFolderWritable(out, '--out');
     const json = given.json === true;
     const progress = json ? { update() {}, finish() {} } : progressBar({ label: 'figures' });
-    const unfinishedLines: string[] = [];
     const result = await withInterrupts('nothing of it was written', (signal) =>
       writeReport(positionals, {
         out,
@@ -68,19 +67,18 @@ export const reportCommand: Command = {
         smoothing: given.smoothing as number | undefined,
         confidence: given.confidence as number | undefined,
         onProgress: (done, total) => progress.update(done, total),
-        onUnfinished: (name, folder) => {
-          // A setting's folder is a sub-folder of its experiment's, which a running experiment locks.
-          const running = lockHolder(join(dirname(folder), OUTPUT_LOCK_NAME));
-          const toDo = running
-            ? `the experiment is still running (process ${running.pid} on ${running.host}); report again once it has finished`
-            : 'run the experiment again to finish it';
-          unfinishedLines.push(`active-testing report: left out the unfinished setting "${name}" (${folder}); ${toDo}`);
-        },
       }),
     ).finally(() => progress.finish());
     // Told once the report is written: a refused report (none of the settings finished, say) says
     // so in its one line.
-    for (const line of unfinishedLines) console.error(line);
+    for (const { name, folder } of result.unfinished) {
+      // A setting's folder is a sub-folder of its experiment's, which a running experiment locks.
+      const running = lockHolder(join(dirname(folder), OUTPUT_LOCK_NAME));
+      const toDo = running
+        ? `the experiment is still running (process ${running.pid} on ${running.host}); report again once it has finished`
+        : 'run the experiment again to finish it';
+      console.error(`active-testing report: left out the unfinished setting "${name}" (${folder}); ${toDo}`);
+    }
     if (json) {
       console.log(
         JSON.stringify({
