@@ -55,6 +55,7 @@ import {
   CALIBRATION_FILE_FLAGS,
   checkFlagNames,
   checkRequired,
+  checkSurrogateGiven,
   commandFlags,
   commandValues,
   parseOptions,
@@ -965,6 +966,7 @@ export const labelCommand: Command = {
       return exportLabels(path, exportPath);
     }
     const rule = stoppingRule(given);
+    checkSurrogateGiven(given);
     const answersPath = given.answers as string | undefined;
     const answers =
       answersPath === undefined ? undefined : await readAnswers(answersPath, (given.answerColumn as string | undefined) ?? 'label');

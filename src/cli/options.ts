@@ -11,6 +11,7 @@ import {
   type CommandName,
   type OptionContext,
 } from '../options/schema.js';
+import { ACQUISITIONS, ESTIMATORS, type AcquisitionName, type EstimatorName } from '../options/registry.js';
 
 /**
  * A flag's `parseArgs` spec, and for a flag with a value what that value must be (`expects`: the
@@ -292,6 +293,27 @@ export function checkRequired(given: Record<string, unknown>, names: readonly st
   if (missing.length === 0) return;
   const list = missing.length === 1 ? missing[0] : `${missing.slice(0, -1).join(', ')} and ${missing.at(-1)}`;
   throw new UsageError(`${list} ${missing.length === 1 ? 'is' : 'are'} required`);
+}
+
+/**
+ * Refuses an acquisition or estimator that reads the surrogate's scores when `--surrogate-scores`
+ * is not given: a required option missing (exit 2), told before any input is read. The values are
+ * `commandValues`' results, whose names the option schema has already checked.
+ *
+ * @throws {UsageError} "--surrogate-scores is required for --acquisition surrogate-ce".
+ * @example
+ * checkSurrogateGiven({ acquisition: 'adaptive' }); // UsageError: --surrogate-scores is required for --acquisition adaptive
+ */
+export function checkSurrogateGiven(given: Record<string, unknown>): void {
+  if (given.surrogateScores !== undefined) return;
+  const acquisition = given.acquisition as AcquisitionName | undefined;
+  if (acquisition !== undefined && ACQUISITIONS[acquisition].needsSurrogate) {
+    throw new UsageError(`--surrogate-scores is required for --acquisition ${acquisition}`);
+  }
+  const estimator = given.estimator as EstimatorName | undefined;
+  if (estimator !== undefined && ESTIMATORS[estimator].needsSurrogate) {
+    throw new UsageError(`--surrogate-scores is required for --estimator ${estimator}`);
+  }
 }
 
 /**

@@ -13,7 +13,7 @@ import { syntheticPool } from '../simulate/syntheticPool.js';
 import type { Command } from './command.js';
 import { optionHelp } from '../options/schema.js';
 import { CREATE_OPTIONS, checkSessionSource, openOrCreateSession, stoppingRule } from './label.js';
-import { commandFlags, commandValues, parseOptions } from './options.js';
+import { checkSurrogateGiven, commandFlags, commandValues, parseOptions } from './options.js';
 import { onStopSignals } from './signals.js';
 
 /** Where `serve --demo` keeps its session unless --session is given. */
@@ -272,6 +272,7 @@ export const serveCommand: Command = {
     const port = (given.port as number | undefined) ?? 8080;
     const host = (given.host as string | undefined) ?? '127.0.0.1';
     const rule: StoppingRule = stoppingRule(given);
+    checkSurrogateGiven(given);
     if (!demo) checkSessionSource(path, given);
     // The port is taken before the session is opened or created (seconds on a large pool, and a new
     // file written): a port in use is refused first, with nothing written. Requests that come

@@ -32,6 +32,7 @@ import { type Command, EXIT_CODES_HELP } from './command.js';
 import {
   CALIBRATION_FILE_FLAGS,
   checkRequired,
+  checkSurrogateGiven,
   commandFlags,
   commandValues,
   parseOptions,
@@ -351,6 +352,7 @@ function phaseTimer(): { mark: (phase: string) => void; report: (note: string) =
 async function runSimulation(given: Record<string, unknown>, signal: AbortSignal): Promise<number> {
   const timer = phaseTimer();
   checkRequired(given, ['modelScores', 'labels', 'out']);
+  checkSurrogateGiven(given);
   const files = {
     modelScores: given.modelScores as string,
     labels: given.labels as string,

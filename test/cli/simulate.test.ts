@@ -471,6 +471,19 @@ describe('active-testing simulate', () => {
     expect(stderr).toContain('Run `active-testing simulate --help` for usage.');
   });
 
+  it.each([
+    ['--acquisition', 'adaptive'],
+    ['--acquisition', 'surrogate-ce'],
+    ['--estimator', 'ase'],
+  ])('refuses %s %s without --surrogate-scores as a missing option, before the inputs are read', async (flag, value) => {
+    // The score files do not exist: the refusal comes first.
+    const { code, stderr } = await cli('simulate', '--model-scores', 'absent-f.npy', '--labels', 'absent-y.npy', '--out', 'x', flag, value);
+    expect(code).toBe(2);
+    expect(stderr).toBe(
+      `active-testing simulate: --surrogate-scores is required for ${flag} ${value}\nRun \`active-testing simulate --help\` for usage.`,
+    );
+  });
+
   it('shows the variance ratio as n/a, not NaN, once every item is labelled', async () => {
     const out = join(dir, 'all-labelled');
     const { code, stdout } = await cli(
@@ -745,11 +758,6 @@ describe('bad input: a typed error naming the argument, exit 1, nothing written'
       'a negative clip, even for random labelling',
       async () => ['--model-scores', files.f, '--labels', files.y, '--acquisition', 'iid', '--clip=-0.1'],
       /--clip: expected a clip fraction in \(0, 1\) \(0 only under --numerics reference\): every item needs a proposal probability above 0, got -0\.1/,
-    ],
-    [
-      'surrogate acquisition without surrogate scores',
-      async () => ['--model-scores', files.f, '--labels', files.y, '--acquisition', 'surrogate-ce'],
-      /surrogate/,
     ],
     [
       'K < 2',

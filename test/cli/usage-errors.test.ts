@@ -1,5 +1,7 @@
 import { spawnSync } from 'node:child_process';
-import { resolve } from 'node:path';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 /** The built CLI (`npm run build`), run as a user runs it. */
@@ -116,5 +118,29 @@ describe('missing required options', () => {
       'active-testing simulate: --model-scores and --labels are required',
       'active-testing simulate --help',
     );
+  });
+});
+
+describe('a surrogate acquisition without --surrogate-scores', () => {
+  it('is a missing option when label or serve would create a session, refused before the pool is read and nothing written', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'at-surrogate-flag-'));
+    try {
+      const session = join(dir, 's.session');
+      // Neither the pool nor the scores exist: the refusal comes first.
+      const pool = ['--data', join(dir, 'pool.tsv'), '--classes', 'a,b', '--model-scores', join(dir, 'f.npy')];
+      expectUsageError(
+        ['label', '--session', session, ...pool, '--acquisition', 'surrogate-m2', '--answers', join(dir, 'answers.tsv')],
+        'active-testing label: --surrogate-scores is required for --acquisition surrogate-m2',
+        'active-testing label --help',
+      );
+      expectUsageError(
+        ['serve', '--session', session, ...pool, '--acquisition', 'adaptive', '--port', '0'],
+        'active-testing serve: --surrogate-scores is required for --acquisition adaptive',
+        'active-testing serve --help',
+      );
+      expect(readdirSync(dir)).toEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
