@@ -96,6 +96,7 @@ const HELP = `Usage: active-testing label --session FILE [--answers FILE] [stopp
        active-testing label --session FILE --data pool.tsv --classes a,b --model-scores f.npy
                             [--surrogate-scores g.npy] [pool options]   (creates FILE)
        active-testing label --session FILE --export-labels labels.tsv
+       active-testing label --session FILE --estimate
 
 Labels the items active testing proposes and shows the estimated risk and accuracy with 95%
 intervals as labels come in. Every label is on disk before the next item is shown: quit at any
@@ -106,7 +107,7 @@ q quit.
 
 Options:
   -h, --help                 this help
-${help('label', ['session', 'answers', 'answerColumn', 'export', 'import', 'maxLabels', 'targetHalfWidth', 'minLabels', 'exportLabels'])}
+${help('label', ['session', 'answers', 'answerColumn', 'export', 'import', 'maxLabels', 'targetHalfWidth', 'minLabels', 'exportLabels', 'estimate'])}
 
 Pool options (creating a session):
 ${help('label', ['data', 'textColumn', 'idColumn', 'classes'])}
@@ -964,6 +965,15 @@ export const labelCommand: Command = {
       if (others.length > 0)
         throw new UsageError(`--export-labels writes the session's labels and stops: it takes no ${others.map(cliFlag).join(', ')}`);
       return exportLabels(path, exportPath);
+    }
+    if (given.estimate === true) {
+      const others = Object.keys(given).filter((name) => name !== 'session' && name !== 'estimate');
+      if (others.length > 0)
+        throw new UsageError(`--estimate prints the session's estimate and stops: it takes no ${others.map(cliFlag).join(', ')}`);
+      const session = await ActiveTestingSession.open(path, { readOnly: true });
+      console.log(summary(session));
+      await session.close();
+      return 0;
     }
     const rule = stoppingRule(given);
     checkSurrogateGiven(given);

@@ -499,6 +499,13 @@ const LABEL_AND_SERVE: readonly OptionDeclaration[] = [
     contexts: ['label'],
     metavar: 'FILE',
   },
+  {
+    name: 'estimate',
+    value: onOff,
+    doc: "print the session's estimate and stop; reads the file without opening it for labelling, so it also works while another process (serve, label) labels the session",
+    contexts: ['label'],
+    metavar: '',
+  },
   { name: 'maxLabels', value: atLeast(1), doc: 'stop at N labels', contexts: ['label', 'serve'], metavar: 'N' },
   {
     name: 'targetHalfWidth',

@@ -38,6 +38,13 @@ export interface OpenSessionOptions {
   loss?: CustomLoss;
   /** Receives warnings such as a dropped torn last line; default `process.emitWarning`. */
   onWarning?: (message: string) => void;
+  /**
+   * Reads the file without opening it for labelling: no lock is taken (another process may be
+   * labelling the session meanwhile, e.g. `serve`) and nothing is written (an unreadable last line,
+   * a write in progress or torn by a crash, is passed over where it is). The session shows the file
+   * as it was read: `estimate`, `done`, `history`; `next`, `record`, `skip` and `undo` are refused.
+   */
+  readOnly?: boolean;
 }
 
 /** Extra options for a new session. */
@@ -175,6 +182,8 @@ export class ActiveTestingSession {
   private closed = false;
   /** The failed write that closed the session, if one did. */
   private failure: SessionWriteError | undefined;
+  /** Opened with `readOnly`: every mutation is refused. */
+  private readOnly = false;
   /** Records in the journal: the next one written is number `sequence + 1`. */
   private sequence = 0;
   /** Who labelled or skipped each resolved item, where `record` or `skip` was told. */
@@ -278,16 +287,24 @@ export class ActiveTestingSession {
    * newline is kept; an unreadable last line (a crash during a write) is moved to a side file
    * next to the session file (`<path>.torn-1`, ...) with a warning.
    *
+   * With `readOnly: true` it reads the file as it stands, taking no lock and writing nothing, for
+   * an estimate of a session that another process is labelling (or of a file it may not write).
+   *
    * @example
    * const session = await ActiveTestingSession.open('pool.session');
    * const [item] = await session.next(); // the same item as before the crash
-   * @throws {SessionLockedError} when another live process has the session open.
+   * const { risk } = (await ActiveTestingSession.open('pool.session', { readOnly: true })).estimate();
+   * @throws {SessionLockedError} when another live process has the session open (not with `readOnly`).
    * @throws {FileFormatError} when the file is damaged or its header cannot be replayed; the
    * message says how to export its labels anyway (`exportSessionLabels`).
    */
   static async open(path: string, options: OpenSessionOptions = {}): Promise<ActiveTestingSession> {
     checkPath(path);
-    checkKnownKeys(options, ['scoreTarget', 'loss', 'onWarning'] satisfies (keyof OpenSessionOptions)[], null);
+    checkKnownKeys(options, ['scoreTarget', 'loss', 'onWarning', 'readOnly'] satisfies (keyof OpenSessionOptions)[], null);
+    if (options.readOnly !== undefined && typeof options.readOnly !== 'boolean') {
+      throw new InputError({ argument: 'readOnly', expected: 'true or false', received: options.readOnly });
+    }
+    if (options.readOnly === true) return ActiveTestingSession.read(path, options);
     const lock = acquireSessionLock(path);
     try {
       await removeKilledCreations(path);
@@ -310,6 +327,23 @@ export class ActiveTestingSession {
       lock.release();
       throw error;
     }
+  }
+
+  /** `open` with `readOnly`: the file replayed as read, without a lock, a repair or a journal to write to. */
+  private static read(path: string, options: OpenSessionOptions): ActiveTestingSession {
+    const contents = FileJournal.read(path, headerLineParser);
+    const header = checkHeader(contents.header, path, contents.checksummed);
+    const session = new ActiveTestingSession(
+      CONSTRUCT,
+      header,
+      restoreLoss(header.loss, options.loss, path),
+      new MemoryJournal(),
+      options.scoreTarget,
+      undefined,
+    );
+    contents.records.forEach((record, index) => session.replay(record, contents.checksummed, path, index + 2));
+    session.readOnly = true;
+    return session;
   }
 
   /** Replays one record of the file at `path`, on its `line`; `numbered`: the file numbers every record (its header has a checksum). */
@@ -361,6 +395,8 @@ export class ActiveTestingSession {
   private exclusive<T>(action: () => T | Promise<T>): Promise<T> {
     const result = this.queue.then(() => {
       if (this.closed) throw this.failure ?? new SessionStateError('the session is closed');
+      if (this.readOnly)
+        throw new SessionStateError('the session was opened read-only (readOnly: true): open it without readOnly to label it');
       return action();
     });
     this.queue = result.catch(() => undefined);
