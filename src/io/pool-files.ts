@@ -52,8 +52,9 @@ export function scoresMatrix(array: NpyArray, argument: string): Matrix {
 
 /**
  * Whether every row of `scores` is a probability distribution (values in [0, 1] summing to 1
- * within 1e-6, or K·2⁻²³ for many classes, as closely as float32 probabilities sum) and some row
- * is not uniform. Scores are logits, and the softmax of probabilities is nearly flat ((0.9, 0.1)
+ * within K·6·10⁻⁴, at most 0.01: probabilities written with 3 decimals, as spreadsheets and JSON
+ * dumps round them, sum within K·5·10⁻⁴; float32 probabilities within K·2⁻²³) and some row is not
+ * uniform. Scores are logits, and the softmax of probabilities is nearly flat ((0.9, 0.1)
  * reads as (0.69, 0.31)), so such scores were most likely given by mistake; uniform rows are left
  * out, as their softmax is themselves. One pass over the values, O(N·K), that stops at the first
  * row that is not a distribution: the first row, nearly always, for logits.
@@ -65,7 +66,7 @@ export function scoresMatrix(array: NpyArray, argument: string): Matrix {
  */
 export function rowsAreProbabilities(scores: Matrix): boolean {
   const { data, rows, cols } = scores;
-  const tolerance = Math.max(1e-6, cols * 2 ** -23);
+  const tolerance = Math.max(1e-6, cols * 2 ** -23, Math.min(0.01, cols * 6e-4));
   let uniform = true;
   for (let row = 0, i = 0; row < rows; row++) {
     const first = data[i]!;

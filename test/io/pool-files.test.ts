@@ -4,6 +4,23 @@ import { rowsAreProbabilities } from '../../src/io/pool-files.js';
 const matrix = (rows: number[][]) => ({ data: Float64Array.from(rows.flat()), rows: rows.length, cols: rows[0]?.length ?? 0 });
 
 describe('rowsAreProbabilities: scores that are most likely probabilities given for logits', () => {
+  it('is true for probabilities rounded to 3 decimals, whose rows sum to 1 within K·5e-4 (K·6e-4 taken, at most 0.01)', () => {
+    // 0.3333 + 0.3333 + 0.3333 and the like: rounded, the sums miss 1 by up to K/2 units of the last decimal.
+    expect(
+      rowsAreProbabilities(
+        matrix([
+          [0.334, 0.334, 0.333],
+          [0.667, 0.334, 0],
+        ]),
+      ),
+    ).toBe(true);
+    expect(rowsAreProbabilities(matrix([[0.9, 0.101]]))).toBe(true);
+    expect(rowsAreProbabilities(matrix([[0.9, 0.1013]]))).toBe(false); // 1.3e-3 > 2·6e-4
+    const wide = Array.from({ length: 40 }, (_, k) => (k === 0 ? 0.6 : 0.4 / 39));
+    expect(rowsAreProbabilities(matrix([wide.map((p, k) => (k === 0 ? p + 0.0099 : p))]))).toBe(true);
+    expect(rowsAreProbabilities(matrix([wide.map((p, k) => (k === 0 ? p + 0.0101 : p))]))).toBe(false); // the cap of 0.01
+  });
+
   it('is true when every row is in [0, 1] and sums to 1 within 1e-6, one row not uniform', () => {
     expect(
       rowsAreProbabilities(
@@ -27,7 +44,7 @@ describe('rowsAreProbabilities: scores that are most likely probabilities given 
         ]),
       ),
     ).toBe(false); // the last row sums to 0.5
-    expect(rowsAreProbabilities(matrix([[0.2, 0.3, 0.5 + 2e-6]]))).toBe(false);
+    expect(rowsAreProbabilities(matrix([[0.2, 0.3, 0.5 + 2e-3]]))).toBe(false);
     expect(
       rowsAreProbabilities(
         matrix([
@@ -75,6 +92,6 @@ describe('rowsAreProbabilities: scores that are most likely probabilities given 
     const probabilities = Float64Array.from(row, (v) => Math.fround(Math.fround(v / total) * 1.00001)); // off by 1e-5 in all
     expect(Math.abs(probabilities.reduce((s, v) => s + v, 0) - 1)).toBeGreaterThan(1e-6);
     expect(rowsAreProbabilities({ data: probabilities, rows: 1, cols: k })).toBe(true);
-    expect(rowsAreProbabilities({ data: probabilities.map((v) => v * 1.001), rows: 1, cols: k })).toBe(false);
+    expect(rowsAreProbabilities({ data: probabilities.map((v) => v * 1.02), rows: 1, cols: k })).toBe(false);
   });
 });
