@@ -4,6 +4,15 @@ export const EXIT_CODES_HELP =
   '141 output closed by its reader (`| head` quit first: simulate and report stop; experiment and\n' +
   'evaluate finish their work).';
 
+/**
+ * The same for a command whose work is its files (experiment, evaluate): a reader that goes away
+ * does not stop it (closed-output.ts), so 141 is no status of its.
+ */
+export const FINISHING_EXIT_CODES_HELP =
+  'Exit codes: 0 success, 1 bad input or failure, 2 usage error, 130 stopped by Ctrl-C (143: SIGTERM).\n' +
+  'A reader of its output that goes away (`| head` quit first) does not stop it: it finishes its work,\n' +
+  'its lines dropped, and exits as it would have.';
+
 /** One `active-testing <name>` subcommand. */
 export interface Command {
   name: string;

@@ -2,7 +2,7 @@ import { evaluateToFolder, hasScoredCheckpoint, outcomeWarnings } from '../evalu
 import { resolveEvaluateOptions, type EvaluateOptions } from '../evaluation/evaluate-options.js';
 import { optionHelp } from '../options/schema.js';
 import { assertFolderWritable } from '../io/atomic.js';
-import { type Command, EXIT_CODES_HELP } from './command.js';
+import { type Command, FINISHING_EXIT_CODES_HELP } from './command.js';
 import { commandNaming } from './naming.js';
 import { remoteProgressReporter } from './openai-backend.js';
 import { checkRequired, commandFlags, commandValues, parseOptions, schemaValues } from './options.js';
@@ -40,7 +40,7 @@ Rerunning the same command on the same DIR resumes an interrupted run; a differe
 (a served model's --openai-mode, --top-logprobs and --missing-label included) is refused unless
 --force.
 
-${EXIT_CODES_HELP}`;
+${FINISHING_EXIT_CODES_HELP}`;
 
 export const evaluateCommand: Command = {
   name: 'evaluate',

@@ -3,7 +3,7 @@ import { loadExperimentConfig, namesGridKey } from '../experiment/config.js';
 import { FileFormatError, InputError } from '../errors.js';
 import { runExperiment, type ExperimentEvent } from '../experiment/experiment.js';
 import { assertFolderWritable } from '../io/atomic.js';
-import { type Command, EXIT_CODES_HELP } from './command.js';
+import { type Command, FINISHING_EXIT_CODES_HELP } from './command.js';
 import { optionHelp } from '../options/schema.js';
 import { checkRequired, commandFlags, commandValues, parseOptions } from './options.js';
 import { formatDuration, progressBar } from './progress.js';
@@ -58,7 +58,7 @@ Options:
 ${optionHelp('experiment', 20, ['config', 'out', 'threads', 'force', 'json']).join('\n')}
   -h, --help        show this help
 
-${EXIT_CODES_HELP}`;
+${FINISHING_EXIT_CODES_HELP}`;
 
 /** `active-testing experiment`: a grid of simulations, resumable. */
 export const experimentCommand: Command = {

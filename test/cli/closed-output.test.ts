@@ -4,6 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CLOSED_OUTPUT_EXIT } from '../../src/cli/closed-output.js';
+import { evaluateCommand } from '../../src/cli/evaluate.js';
+import { experimentCommand } from '../../src/cli/experiment.js';
+import { reportCommand } from '../../src/cli/report.js';
+import { simulateCommand } from '../../src/cli/simulate.js';
 import { EXPERIMENT_MANIFEST, SETTING_MARKER } from '../../src/experiment/manifest.js';
 import { writeGrid } from '../experiment/pool-files.js';
 import { BUILT_CLI } from '../faults/children.js';
@@ -77,5 +81,14 @@ describe('a command whose standard output is closed by its reader', () => {
     const manifest = JSON.parse(readFileSync(join(out, EXPERIMENT_MANIFEST), 'utf8')) as { settings: { folder: string }[] };
     expect(manifest.settings).toHaveLength(4);
     for (const { folder } of manifest.settings) expect(existsSync(join(out, folder, SETTING_MARKER)), folder).toBe(true);
+  });
+
+  it("lists 141 in the --help of simulate and report, which exit with it, not in experiment's or evaluate's", () => {
+    const exitCodes = (help: string) => help.slice(help.indexOf('Exit codes:')).replace(/\s+/g, ' ');
+    for (const command of [simulateCommand, reportCommand]) expect(exitCodes(command.help), command.name).toContain('141');
+    for (const command of [experimentCommand, evaluateCommand]) {
+      expect(exitCodes(command.help), command.name).not.toContain('141');
+      expect(exitCodes(command.help), command.name).toContain('does not stop it: it finishes its work');
+    }
   });
 });
