@@ -1,3 +1,5 @@
+import { asksForHelp } from './command.js';
+
 /**
  * Commands that print while they work and whose work is their files (results, a session): when
  * the reader of their output goes away (`| head`, a pager quit) they finish that work, with what
@@ -20,10 +22,12 @@ export const CLOSED_OUTPUT_EXIT = 141;
  * a closed pipe fails with EPIPE instead of killing the process; the stream is then destroyed and
  * later writes to it are dropped.
  */
-export function handleClosedOutput(command: string | undefined): void {
+export function handleClosedOutput(argv: readonly string[]): void {
+  // A command asked for its help only prints it, as `help <command>` does.
+  const finishes = COMMANDS_THAT_FINISH.has(argv[0] ?? '') && !asksForHelp(argv.slice(1));
   const onError = (stream: NodeJS.WriteStream) => (error: NodeJS.ErrnoException) => {
     if (error.code !== 'EPIPE') throw error;
-    if (stream === process.stdout && !COMMANDS_THAT_FINISH.has(command ?? '')) process.exit(CLOSED_OUTPUT_EXIT);
+    if (stream === process.stdout && !finishes) process.exit(CLOSED_OUTPUT_EXIT);
   };
   process.stdout.on('error', onError(process.stdout));
   process.stderr.on('error', onError(process.stderr));

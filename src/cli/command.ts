@@ -13,6 +13,11 @@ export const FINISHING_EXIT_CODES_HELP =
   'A reader of its output that goes away (`| head` quit first) does not stop it: it finishes its work,\n' +
   'its lines dropped, and exits as it would have.';
 
+/** Whether a command's arguments ask for its help, which it prints instead of running. */
+export function asksForHelp(args: readonly string[]): boolean {
+  return args.includes('--help') || args.includes('-h');
+}
+
 /** One `active-testing <name>` subcommand. */
 export interface Command {
   name: string;

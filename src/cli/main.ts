@@ -13,7 +13,7 @@ const fail = (error: unknown): void => {
 };
 process.on('uncaughtException', fail);
 process.on('unhandledRejection', fail);
-handleClosedOutput(argv[0]);
+handleClosedOutput(argv);
 
 // The second signal of a Ctrl-C under `npm run` or of `timeout` may come after the command's own
 // handlers are gone, and must not end the process as killed by it.

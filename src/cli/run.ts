@@ -4,7 +4,7 @@ import { didYouMean } from '../io/suggest.js';
 import { redactSecrets } from '../io/redact.js';
 import { isSystemError, SYSTEM_ERROR_REASONS } from '../io/system-errors.js';
 import { VERSION } from '../version.js';
-import type { Command } from './command.js';
+import { asksForHelp, type Command } from './command.js';
 import { commandNaming } from './naming.js';
 
 // Each command's module (and what it imports: the web server, the model backends, ...) is loaded
@@ -64,7 +64,7 @@ export async function runCli(argv: string[]): Promise<number> {
     return 2;
   }
   const command = await load();
-  if (rest.includes('--help') || rest.includes('-h')) {
+  if (asksForHelp(rest)) {
     console.log(command.help);
     return 0;
   }

@@ -72,6 +72,20 @@ describe('a command whose standard output is closed by its reader', () => {
     expect(existsSync(join(out, 'summary.json'))).toBe(true);
   });
 
+  it('a command that finishes its work still exits 141 for its --help, as `help <command>` does', async () => {
+    for (const args of [
+      ['experiment', '--help'],
+      ['evaluate', '-h'],
+      ['label', '--help'],
+      ['serve', '--help'],
+      ['help', 'serve'],
+    ]) {
+      const run = await runWithClosedOutput(args, 'start');
+      expect(run.stderr, args.join(' ')).toBe('');
+      expect(run.code, args.join(' ')).toBe(CLOSED_OUTPUT_EXIT);
+    }
+  });
+
   it('experiment finishes every setting and its results, printing nothing more, and exits 0', async () => {
     const out = join(root, 'experiment');
     const run = await runWithClosedOutput(['experiment', '--config', grid, '--out', out, '--json', '--threads', '1'], 'first-chunk');
