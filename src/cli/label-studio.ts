@@ -127,6 +127,8 @@ export async function readLabelStudioAnswers(session: ActiveTestingSession, path
   if (!Array.isArray(tasks)) throw new FileFormatError(path, 'expected a JSON array of tasks (Label Studio "JSON" export)');
   const history = new Map(session.history().map((record) => [record.id, record]));
   const answers = new Map<string, Answer>();
+  /** The first task that answered each item: the tasks of an item imported twice into Label Studio must agree, as one task's annotations must. */
+  const answeredBy = new Map<string, { task: number; answer: Answer }>();
   const notProposed: string[] = [];
   (tasks as ExportedTask[]).forEach((task, t) => {
     const item = task?.data?.item;
@@ -134,6 +136,13 @@ export async function readLabelStudioAnswers(session: ActiveTestingSession, path
       throw new FileFormatError(path, `task ${t}: no data.item (export the tasks with \`active-testing label --export label-studio\`)`);
     const answer = answerOf(task, path, `task ${t} (item ${item})`);
     if (answer === undefined) return;
+    const earlier = answeredBy.get(item);
+    if (earlier === undefined) answeredBy.set(item, { task: t, answer });
+    else if (earlier.answer !== answer)
+      throw new FileFormatError(
+        path,
+        `task ${t} (item ${item}): its answer (${answer ?? 'skip'}) disagrees with task ${earlier.task}'s (${earlier.answer ?? 'skip'}) for the same item; keep one answer per item; nothing was imported`,
+      );
     const record = history.get(item);
     if (record === undefined) return void notProposed.push(item);
     if (answer !== null && !session.classes.includes(answer))

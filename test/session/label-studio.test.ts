@@ -192,6 +192,53 @@ describe('label --export / --import label-studio', () => {
     expect(labels).toEqual({ [first!]: 'negative', [second!]: 'positive', [third!]: 'positive' });
   });
 
+  // Tasks imported twice into a Label Studio project (a later, longer --export imported beside the
+  // first) appear twice in its export: the answers of one item's tasks must agree, as one task's do.
+  it('refuses an item whose tasks disagree (tasks imported twice), naming both, and takes tasks that agree', async () => {
+    const files = await writePoolFiles(20, 14);
+    const session = join(files.dir, 'twice.session');
+    const tasksPath = join(files.dir, 'tasks.json');
+    expect(
+      (await runCliCaptured([...createArgs(files, session, 2), '--export', 'label-studio', tasksPath, '--max-labels', '2'])).code,
+    ).toBe(0);
+    const tasks = JSON.parse(readFileSync(tasksPath, 'utf8')) as Task[];
+    const [first, second] = tasks.map((task) => task.data.item);
+    const path = join(files.dir, 'export.json');
+    const before = readFileSync(session);
+    const again = (annotations: Task['annotations']) => ({ ...tasks[0], id: 3, annotations });
+    const laters: Array<[Task['annotations'], string]> = [
+      [choice('positive'), 'positive'],
+      [[{ was_cancelled: true, result: [] }], 'skip'],
+    ];
+    for (const [later, said] of laters) {
+      writeFileSync(path, JSON.stringify([{ ...tasks[0], annotations: choice('negative') }, tasks[1], again(later)]));
+      const refused = await runCliCaptured(['label', '--session', session, '--import', 'label-studio', path]);
+      expect(refused.code).toBe(1);
+      expect(refused.stderr.trim()).toBe(
+        `active-testing label: --import: ${path}: task 2 (item ${first}): its answer (${said}) disagrees with task 0's (negative) for the same item; keep one answer per item; nothing was imported`,
+      );
+      expect(readFileSync(session).equals(before)).toBe(true);
+    }
+
+    // The same answer twice, and a task of the item left unannotated: recorded once.
+    writeFileSync(
+      path,
+      JSON.stringify([
+        again([]),
+        { ...tasks[0], annotations: choice('negative') },
+        { ...tasks[1], annotations: choice('positive') },
+        again(choice('negative')),
+      ]),
+    );
+    const imported = await runCliCaptured(['label', '--session', session, '--import', 'label-studio', path]);
+    expect(imported.stderr).toBe('');
+    expect(imported.stdout).toContain('recorded 2 labels and 0 skips');
+    const reopened = await ActiveTestingSession.open(session);
+    const labels = Object.fromEntries(reopened.history().map((record) => [record.id, record.label]));
+    await reopened.close();
+    expect(labels).toEqual({ [first!]: 'negative', [second!]: 'positive' });
+  });
+
   it('reads an export saved with a byte-order mark and CRLF, and refuses UTF-16 or a missing file in one line', async () => {
     const files = await writePoolFiles(20, 12);
     const session = join(files.dir, 'bom.session');
