@@ -210,6 +210,26 @@ export function urlHost(host: string): string {
   return host.includes(':') ? `[${host}]` : host;
 }
 
+/**
+ * The hosts other machines open the server at, bound to every interface: this machine's network
+ * addresses (IPv4 for 0.0.0.0, IPv6 too for ::, which Node binds to both), as a URL writes them.
+ * The printed loopback URL opens on this machine only. Loopback and link-local addresses are left
+ * out: a link-local one needs the interface named in the URL, which browsers do not take.
+ *
+ * @example
+ * networkHosts('0.0.0.0'); // e.g. ['192.168.1.20']
+ */
+export function networkHosts(bound: string, interfaces = networkInterfaces()): string[] {
+  if (bound !== '0.0.0.0' && bound !== '::') return [];
+  return Object.values(interfaces)
+    .flat()
+    .flatMap((info) => {
+      if (info === undefined || info.internal) return [];
+      if (info.family === 'IPv4') return [info.address];
+      return bound === '::' && !/^fe[89ab]/i.test(info.address) ? [`[${info.address}]`] : [];
+    });
+}
+
 /** A host name as a `Host` header carries it: lower case, an IPv6 address in brackets. */
 function headerName(name: string): string {
   const lower = name.toLowerCase();
@@ -307,6 +327,14 @@ export const serveCommand: Command = {
       const token = newToken();
       started(createServeApp(coordinator, { token, answersHost, closing: closing.signal }));
       console.log(`Labelling ${path}: open http://${urlHost(host)}:${actualPort}/?token=${token}`);
+      const others = networkHosts(host);
+      if (others.length > 0)
+        console.log(
+          [
+            'From another machine (the people labelling there), open:',
+            ...others.map((name) => `  http://${name}:${actualPort}/?token=${token}`),
+          ].join('\n'),
+        );
       console.log('Stop with Ctrl-C (every label is already saved).');
       await stopped;
       return 0;

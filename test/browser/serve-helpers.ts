@@ -26,6 +26,8 @@ export interface RunningServer {
   origin: string;
   token: string;
   stderr: () => string;
+  /** What it printed on its standard output so far. */
+  stdout: () => string;
   /** Resolves with the exit code once the process has ended. */
   exited: Promise<number | null>;
 }
@@ -45,7 +47,16 @@ export function startServer(args: string[], env: NodeJS.ProcessEnv = process.env
       stdout += chunk.toString();
       // Up to the line's end, so that a line read in two chunks never gives half a token.
       const match = /open (http:\/\/[^\s]+\/\?token=([A-Za-z0-9_-]+))\n/.exec(stdout);
-      if (match) resolveServer({ child, url: match[1], origin: new URL(match[1]).origin, token: match[2], stderr: () => stderr, exited });
+      if (match)
+        resolveServer({
+          child,
+          url: match[1],
+          origin: new URL(match[1]).origin,
+          token: match[2],
+          stderr: () => stderr,
+          stdout: () => stdout,
+          exited,
+        });
     });
     child.stderr?.on('data', (chunk: Buffer) => void (stderr += chunk.toString()));
     void exited.then((code) => reject(new Error(`serve exited with ${code} before printing its URL: ${stderr}`)));

@@ -124,6 +124,22 @@ describe('which Host headers active-testing serve answers', () => {
         expect(opened.cookies).toHaveLength(2);
       }
     });
+
+    // The loopback URL opens on this machine only: the people labelling at other machines need one
+    // of its network addresses.
+    it('prints a URL for each address other machines reach it at, each of which it answers', async () => {
+      const addresses = Object.values(networkInterfaces())
+        .flat()
+        .flatMap((info) => (info === undefined || info.internal || info.family !== 'IPv4' ? [] : [info.address]));
+      const lines = server.stdout().trimEnd().split('\n');
+      expect(lines[0]).toBe(`Labelling ${lines[0]!.split(' ')[1]} open ${server.url}`);
+      const others = addresses.map((address) => `  http://${address}:${port}/?token=${server.token}`);
+      expect(lines.slice(1)).toEqual([
+        ...(others.length === 0 ? [] : ['From another machine (the people labelling there), open:', ...others]),
+        'Stop with Ctrl-C (every label is already saved).',
+      ]);
+      for (const address of addresses) expect((await openAs(server, `${address}:${port}`)).status, address).toBe(303);
+    });
   });
 
   it('answers a server bound to one address under that address', async () => {

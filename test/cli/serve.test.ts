@@ -4,7 +4,7 @@ import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { afterStart, hostCheck, notStarted, urlHost } from '../../src/cli/serve.js';
+import { afterStart, hostCheck, networkHosts, notStarted, urlHost } from '../../src/cli/serve.js';
 import { writeNpy } from '../../src/io/npy.js';
 import { ActiveTestingSession } from '../../src/session/session.js';
 import { syntheticPool } from '../../src/simulate/syntheticPool.js';
@@ -173,6 +173,25 @@ describe('active-testing serve: usage errors', () => {
     expect(urlHost('::')).toBe('[::1]');
     expect(urlHost('::1')).toBe('[::1]');
     expect(urlHost('fe80::1')).toBe('[fe80::1]');
+  });
+
+  it('names the network addresses other machines open a server on every interface at', () => {
+    const lan = { address: '192.168.1.20', netmask: '255.255.255.0', mac: '02:00:00:00:00:01', internal: false, cidr: null };
+    const interfaces = {
+      lo: [
+        { ...lan, address: '127.0.0.1', internal: true, family: 'IPv4' as const },
+        { ...lan, address: '::1', internal: true, family: 'IPv6' as const, scopeid: 0 },
+      ],
+      eth0: [
+        { ...lan, family: 'IPv4' as const },
+        { ...lan, address: 'fd00::2', family: 'IPv6' as const, scopeid: 0 },
+        { ...lan, address: 'fe80::1', family: 'IPv6' as const, scopeid: 2 },
+      ],
+    };
+    expect(networkHosts('0.0.0.0', interfaces)).toEqual(['192.168.1.20']);
+    expect(networkHosts('::', interfaces)).toEqual(['192.168.1.20', '[fd00::2]']);
+    expect(networkHosts('127.0.0.1', interfaces)).toEqual([]);
+    expect(networkHosts('192.168.1.20', interfaces)).toEqual([]);
   });
 
   it('holds a request that comes while the session opens and lets the app answer it, as JSON, not a text 503', async () => {
