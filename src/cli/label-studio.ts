@@ -117,6 +117,24 @@ function parseExport(text: string, path: string): unknown {
 }
 
 /**
+ * The session's item id a task names (`data.item`, as `--export` writes it). A task without one is
+ * told apart when it is Label Studio's JSON-MIN export (the data's fields, `item` among them, at
+ * the top) or names the item by a number: exporting the tasks again would help neither.
+ */
+function itemOf(task: ExportedTask | null, t: number, path: string): string {
+  const item = task?.data?.item;
+  if (typeof item === 'string') return item;
+  if (task?.data === undefined && typeof task === 'object' && task !== null && 'item' in task)
+    throw new FileFormatError(
+      path,
+      `task ${t} has no data but an item field: this is Label Studio's JSON-MIN export; export the project as JSON`,
+    );
+  if (typeof item === 'number')
+    throw new FileFormatError(path, `task ${t}: data.item is ${item}, a number; expected the item id as --export wrote it, a string`);
+  throw new FileFormatError(path, `task ${t}: no data.item (export the tasks with \`active-testing label --export label-studio\`)`);
+}
+
+/**
  * The annotations of a Label Studio JSON export to record into the session, by item (null: a
  * skip), read and checked whole without changing the session. Every task must name an item the
  * session proposed (the `item` field the export wrote); items the session already has with the
@@ -131,9 +149,7 @@ export async function readLabelStudioAnswers(session: ActiveTestingSession, path
   const answeredBy = new Map<string, { task: number; answer: Answer }>();
   const notProposed: string[] = [];
   (tasks as ExportedTask[]).forEach((task, t) => {
-    const item = task?.data?.item;
-    if (typeof item !== 'string')
-      throw new FileFormatError(path, `task ${t}: no data.item (export the tasks with \`active-testing label --export label-studio\`)`);
+    const item = itemOf(task, t, path);
     const answer = answerOf(task, path, `task ${t} (item ${item})`);
     if (answer === undefined) return;
     const earlier = answeredBy.get(item);

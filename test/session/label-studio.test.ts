@@ -239,6 +239,33 @@ describe('label --export / --import label-studio', () => {
     expect(labels).toEqual({ [first!]: 'negative', [second!]: 'positive' });
   });
 
+  // Label Studio offers JSON-MIN beside JSON, and a task file edited by hand may hold a number:
+  // both were refused as having "no data.item", which told the user to export the tasks again.
+  it('says when an export is JSON-MIN or names its item by a number, rather than that it has no item', async () => {
+    const files = await writePoolFiles(20, 15);
+    const session = join(files.dir, 'min.session');
+    const tasksPath = join(files.dir, 'tasks.json');
+    expect(
+      (await runCliCaptured([...createArgs(files, session, 2), '--export', 'label-studio', tasksPath, '--max-labels', '2'])).code,
+    ).toBe(0);
+    const tasks = JSON.parse(readFileSync(tasksPath, 'utf8')) as Task[];
+    const before = readFileSync(session);
+    const path = join(files.dir, 'export.json');
+    // JSON-MIN: each task's data and its annotation's choice flattened into one object.
+    const min = tasks.map((task) => ({ id: task.id, ...task.data, label: 'negative', annotator: 1, annotation_id: 7, lead_time: 2.5 }));
+    const numbered = [{ ...tasks[0], data: { ...tasks[0].data, item: 7 }, annotations: choice('negative') }];
+    for (const [written, reason] of [
+      [min, "task 0 has no data but an item field: this is Label Studio's JSON-MIN export; export the project as JSON"],
+      [numbered, 'task 0: data.item is 7, a number; expected the item id as --export wrote it, a string'],
+    ] as const) {
+      writeFileSync(path, JSON.stringify(written));
+      const refused = await runCliCaptured(['label', '--session', session, '--import', 'label-studio', path]);
+      expect(refused.code).toBe(1);
+      expect(refused.stderr.trim()).toBe(`active-testing label: --import: ${path}: ${reason}`);
+      expect(readFileSync(session).equals(before)).toBe(true);
+    }
+  });
+
   it('reads an export saved with a byte-order mark and CRLF, and refuses UTF-16 or a missing file in one line', async () => {
     const files = await writePoolFiles(20, 12);
     const session = join(files.dir, 'bom.session');
