@@ -3,6 +3,7 @@ import { COMMAND_CONTEXTS, unknownFlagHint, type CommandName } from '../options/
 import { didYouMean } from '../io/suggest.js';
 import { redactSecrets } from '../io/redact.js';
 import { isSystemError, SYSTEM_ERROR_REASONS } from '../io/system-errors.js';
+import { visibleText } from '../io/visible-text.js';
 import { VERSION } from '../version.js';
 import { asksForHelp, type Command } from './command.js';
 import { commandNaming } from './naming.js';
@@ -163,7 +164,9 @@ function namedByCommand(error: ActiveTestingError, command: string): string {
 }
 
 function oneLine(text: string): string {
-  return text.replace(/\s*\n\s*/g, ' ').trim();
+  // Its control characters made visible: a message quotes ids, class names and values from input
+  // files (a Label Studio export others write to), whose escapes would act on the terminal.
+  return visibleText(text.replace(/\s*\n\s*/g, ' ').trim());
 }
 
 /** `path: what went wrong (CODE)` for a failed file-system call. */

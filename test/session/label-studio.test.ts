@@ -266,6 +266,32 @@ describe('label --export / --import label-studio', () => {
     }
   });
 
+  // The export comes from a Label Studio server others write to: an id or a choice there holding a
+  // terminal escape (setting the window's title) or a right-to-left override must not act on the
+  // terminal the refusal is printed on.
+  it('shows control characters of the ids and choices it refuses as visible symbols, not as escapes', async () => {
+    const files = await writePoolFiles(20, 16);
+    const session = join(files.dir, 'esc.session');
+    const tasksPath = join(files.dir, 'tasks.json');
+    expect(
+      (await runCliCaptured([...createArgs(files, session, 2), '--export', 'label-studio', tasksPath, '--max-labels', '2'])).code,
+    ).toBe(0);
+    const tasks = JSON.parse(readFileSync(tasksPath, 'utf8')) as Task[];
+    const path = join(files.dir, 'export.json');
+    const stranger = { ...tasks[0], data: { ...tasks[0].data, item: 'x\u001b]0;owned\u0007\u202eevil' }, annotations: choice('negative') };
+    writeFileSync(path, JSON.stringify([stranger]));
+    const notProposed = await runCliCaptured(['label', '--session', session, '--import', 'label-studio', path]);
+    expect(notProposed.code).toBe(1);
+    expect(notProposed.stderr.trim()).toBe(
+      `active-testing label: --import: ${path}: the session did not propose 1 annotated item(s) (x␛]0;owned␇<U+202E>evil); nothing was imported`,
+    );
+    writeFileSync(path, JSON.stringify([{ ...tasks[0], annotations: choice('neg\u001b[2Jative') }]));
+    const notAClass = await runCliCaptured(['label', '--session', session, '--import', 'label-studio', path]);
+    expect(notAClass.code).toBe(1);
+    expect(notAClass.stderr).toContain(`"neg␛[2Jative" is not a class`);
+    expect(notAClass.stderr).not.toContain('\u001b');
+  });
+
   it('reads an export saved with a byte-order mark and CRLF, and refuses UTF-16 or a missing file in one line', async () => {
     const files = await writePoolFiles(20, 12);
     const session = join(files.dir, 'bom.session');
