@@ -1111,6 +1111,30 @@ describe.skipIf(chromium === undefined)('active-testing serve in a browser', () 
     });
   });
 
+  // Ids come from the pool file as its texts do: the messages that name them ("Saved …") must not
+  // act on a right-to-left override in one, which would show "exe.jpg" for "gpj.exe".
+  it('item ids with control characters are shown with them visible in the messages, as in the item line', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'at-serve-'));
+    const path = join(dir, 'ids.session');
+    const pool = syntheticPool({ poolSize: 6, classCount: 2, seed: 3 });
+    const ids = Array.from({ length: 6 }, (_, i) => `r${i}\u202e-gpj.exe\u001b[2J`);
+    const texts = ids.map((_, i) => `text ${i}`);
+    const { modelScores, surrogateScores } = pool;
+    await (await ActiveTestingSession.create(path, { texts, ids, classes: CLASSES, modelScores, surrogateScores, seed: 1 })).close();
+    await withServedPage(browser, ['--session', path], async (page, server) => {
+      await open(page, server);
+      const id = await shownId(page);
+      const visible = id.replace('\u202e', '<U+202E>').replace('\u001b', '␛');
+      expect(await page.locator('#item-meta').textContent()).toContain(`Item ${visible} · proposal #1`);
+      expect(await press(page, '1')).toBeNull();
+      const message = page.locator('#message');
+      expect(await message.textContent()).toBe(`Saved ${visible}: ${CLASSES[0]}`);
+      expect(await message.locator('span.control').count()).toBe(2);
+      expect(await press(page, 's')).toBeNull();
+      expect(await message.textContent()).toMatch(/^Skipped r\d<U\+202E>-gpj\.exe␛\[2J$/);
+    });
+  });
+
   it('refuses requests without the token (401), cross-origin writes and bad bodies, and a session another process holds', async () => {
     const pool = await writePool(50, 2);
     const path = join(pool.dir, 'token.session');

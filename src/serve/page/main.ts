@@ -32,10 +32,14 @@ let view: View | null = null;
 /** Set after a lost connection: the next state is shown whatever its version (a restarted server counts from 0). */
 let resync = false;
 
-/** Shows `text` under the buttons; `unreachable` for a message that the server could not be reached, which a reconnection clears. */
+/**
+ * Shows `text` under the buttons; `unreachable` for a message that the server could not be reached,
+ * which a reconnection clears. Its control characters are shown as the item's are: a message names
+ * item ids and class names from the data, and a right-to-left override in one would reorder the rest.
+ */
 function showMessage(text: string, error = false, unreachable = false): void {
   const element = $('message');
-  element.textContent = text;
+  renderText(element, text);
   element.className = error ? 'error' : '';
   element.dataset.unreachable = String(unreachable);
 }
