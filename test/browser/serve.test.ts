@@ -1034,6 +1034,49 @@ describe.skipIf(chromium === undefined)('active-testing serve in a browser', () 
     }
   });
 
+  // A browser opens at most six connections to one server: six open tabs' live updates held them
+  // all, so a seventh tab never loaded and no tab's label was sent.
+  it('tabs in the background give up their live connection: a seventh tab of one browser loads and labels', async () => {
+    const pool = await writePool(100, 13);
+    const path = join(pool.dir, 'seven.session');
+    const context = await browser.newContext();
+    const server = await startServer(pool.args(path));
+    try {
+      const hidden: Page[] = [];
+      for (let tab = 0; tab < 6; tab++) {
+        const page = await context.newPage();
+        await open(page, server);
+        // Headless Chromium shows every tab at once: going to the background is played here.
+        await page.evaluate(() => {
+          Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => 'hidden' });
+          document.dispatchEvent(new Event('visibilitychange'));
+        });
+        hidden.push(page);
+      }
+      const seventh = await context.newPage();
+      await open(seventh, server);
+      const id = await shownId(seventh);
+      expect(await labelShown(seventh, pool.labels)).toEqual({ id, y: pool.labels[Number(id.slice(1))] });
+      expect([...journalLabels(path).keys()]).toEqual([id]);
+
+      // A tab shown again listens again: it shows the item after the one labelled, and others' labels as they come.
+      const first = hidden[0]!;
+      const before = await first.evaluate(() => Number(document.body.dataset.seq));
+      await first.evaluate(() => {
+        Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => 'visible' });
+        document.dispatchEvent(new Event('visibilitychange'));
+      });
+      await first.waitForFunction((n) => Number(document.body.dataset.seq) > n, before);
+      const next = await shownId(first);
+      expect(next).not.toBe(id);
+      expect(await labelShown(seventh, pool.labels)).toEqual({ id: next, y: pool.labels[Number(next.slice(1))] });
+      await first.waitForFunction(() => document.getElementById('labels')?.textContent?.includes('2 recorded') === true);
+    } finally {
+      await context.close();
+      await stopServer(server);
+    }
+  });
+
   it('two servers on different ports, open in one browser, keep each other signed in', async () => {
     const pool = await writePool(100, 8);
     const context = await browser.newContext();

@@ -514,10 +514,14 @@ function showConnection(text: string): void {
   document.body.dataset.connection = text === '' ? 'live' : 'lost';
 }
 
+/** The live-update connection; null while the tab is hidden or the server is lost. */
+let events: EventSource | null = null;
+
 /** Opens the live-update connection (server-sent events): each change is pushed as it happens. */
 function listen(): void {
-  const events = new EventSource('/api/events');
-  events.addEventListener('state', (event) => {
+  const source = new EventSource('/api/events');
+  events = source;
+  source.addEventListener('state', (event) => {
     const next = JSON.parse((event as MessageEvent<string>).data) as PublicState;
     if (stopped) return;
     renderState(next);
@@ -528,8 +532,9 @@ function listen(): void {
     }
   });
   // The server went away (stopped, killed, the network): said at once rather than at the next key.
-  events.addEventListener('error', () => {
-    events.close();
+  source.addEventListener('error', () => {
+    source.close();
+    if (events === source) events = null;
     if (lost) return;
     lost = true;
     showConnection('Connection to the server lost: retrying… Every label shown as saved is on disk.');
@@ -562,17 +567,32 @@ async function reconnect(): Promise<void> {
   resync = true;
   showConnection('');
   if ($('message').dataset.unreachable === 'true') showMessage('Connected to the server again.');
-  listen();
+  if (document.visibilityState !== 'hidden') listen();
   if (!busy) await call('/api/state');
 }
 
-listen();
+// A tab opened in the background listens once it is shown (below).
+if (document.visibilityState !== 'hidden') listen();
 
 // Tabs of one browser are one annotator with one item: an item answered in another tab stays on
 // this one, which no pushed change says (asking on every change would keep the item's lease alive
 // while its annotator is away). The tab asks again when it is shown, before the annotator reads on.
+//
+// A hidden tab also closes its live-update connection, which it does not need until it is shown: a
+// browser opens at most six connections to one server, and each open tab's would hold one for good,
+// so that six tabs (old ones kept open across restarts) left none for the seventh, nor for a label.
 document.addEventListener('visibilitychange', () => {
-  if (document.visibilityState === 'visible' && !busy && !stopped && state !== null) void call('/api/state');
+  if (document.visibilityState === 'hidden') {
+    events?.close();
+    events = null;
+    return;
+  }
+  if (events === null && !lost) {
+    // The server may have restarted meanwhile, counting its versions from 0 again.
+    resync = true;
+    listen();
+  }
+  if (!busy && !stopped && state !== null) void call('/api/state');
 });
 
 // An item another annotator keeps open comes back to the others once its lease ends, which no
