@@ -59,18 +59,27 @@ interface ExportedResult {
 
 interface ExportedTask {
   data?: { item?: unknown };
-  annotations?: Array<{ was_cancelled?: unknown; result?: ExportedResult[] }>;
+  annotations?: ExportedAnnotation[];
+  /** What Label Studio before 1.0 called the annotations, in the same form. */
+  completions?: ExportedAnnotation[];
+}
+
+interface ExportedAnnotation {
+  was_cancelled?: unknown;
+  result?: ExportedResult[];
 }
 
 /**
- * The answer of one exported task, undefined when it has no annotation. Each annotation gives one
+ * The answer of one exported task, undefined when it has no annotation (`annotations`, or
+ * `completions` in exports of Label Studio before 1.0). Each annotation gives one
  * answer: a skip when cancelled, else the single choice of the `label` control (the config
  * `--export` prints; other controls a project adds are left alone). Several annotations (several
  * annotators) must agree: taking one of them would let the order of Label Studio's export decide
  * the label.
  */
 function answerOf(task: ExportedTask, path: string, where: string): Answer | undefined {
-  const annotations = Array.isArray(task.annotations) ? task.annotations : [];
+  // An export of Label Studio before 1.0 names them completions: read, not passed over as unlabelled.
+  const annotations = Array.isArray(task.annotations) ? task.annotations : Array.isArray(task.completions) ? task.completions : [];
   const answers = annotations.map((annotation) => {
     if (annotation?.was_cancelled === true) return null;
     const choices = (Array.isArray(annotation?.result) ? annotation.result : [])

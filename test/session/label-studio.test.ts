@@ -239,6 +239,29 @@ describe('label --export / --import label-studio', () => {
     expect(labels).toEqual({ [first!]: 'negative', [second!]: 'positive' });
   });
 
+  it('reads the completions of an export from Label Studio before 1.0, its name for the annotations', async () => {
+    const files = await writePoolFiles(20, 15);
+    const session = join(files.dir, 'old.session');
+    const tasksPath = join(files.dir, 'tasks.json');
+    expect(
+      (await runCliCaptured([...createArgs(files, session, 2), '--export', 'label-studio', tasksPath, '--max-labels', '2'])).code,
+    ).toBe(0);
+    const tasks = JSON.parse(readFileSync(tasksPath, 'utf8')) as Task[];
+    const path = join(files.dir, 'export.json');
+    const completions = [choice('positive'), [{ was_cancelled: true, result: [] }]];
+    writeFileSync(path, JSON.stringify(tasks.map(({ annotations: _, ...task }, t) => ({ ...task, completions: completions[t] }))));
+    const imported = await runCliCaptured(['label', '--session', session, '--import', 'label-studio', path]);
+    expect(imported.stderr).toBe('');
+    expect(imported.stdout).toContain('recorded 1 label and 1 skip');
+    const reopened = await ActiveTestingSession.open(session);
+    const statuses = reopened.history().map((record) => [record.id, record.status, record.label]);
+    await reopened.close();
+    expect(statuses).toEqual([
+      [tasks[0]!.data.item, 'labelled', 'positive'],
+      [tasks[1]!.data.item, 'skipped', undefined],
+    ]);
+  });
+
   // Label Studio offers JSON-MIN beside JSON, and a task file edited by hand may hold a number:
   // both were refused as having "no data.item", which told the user to export the tasks again.
   it('says when an export is JSON-MIN or names its item by a number, rather than that it has no item', async () => {
