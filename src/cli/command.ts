@@ -1,8 +1,7 @@
 /** The last lines of the help of a command that Ctrl-C (or SIGTERM) stops as a failure. */
 export const EXIT_CODES_HELP =
   'Exit codes: 0 success, 1 bad input or failure, 2 usage error, 130 stopped by Ctrl-C (143: SIGTERM),\n' +
-  '141 output closed by its reader (`| head` quit first: simulate and report stop; experiment and\n' +
-  'evaluate finish their work).';
+  '141 output closed by its reader (`| head` quit first).';
 
 /**
  * The same for a command whose work is its files (experiment, evaluate): a reader that goes away

@@ -970,13 +970,17 @@ export const labelCommand: Command = {
       const others = Object.keys(given).filter((name) => name !== 'session' && name !== 'estimate');
       if (others.length > 0)
         throw new UsageError(`--estimate prints the session's estimate and stops: it takes no ${others.map(cliFlag).join(', ')}`);
-      const session = await ActiveTestingSession.open(path, { readOnly: true });
+      const session = await ActiveTestingSession.open(path, {
+        readOnly: true,
+        onWarning: (message) => console.error(`warning: ${message}`),
+      });
       console.log(summary(session));
       await session.close();
       return 0;
     }
     const rule = stoppingRule(given);
-    checkSurrogateGiven(given);
+    // Only a session created now reads --surrogate-scores: one resumed keeps its own.
+    if (!existsSync(path)) checkSurrogateGiven(given);
     const answersPath = given.answers as string | undefined;
     const answers =
       answersPath === undefined ? undefined : await readAnswers(answersPath, (given.answerColumn as string | undefined) ?? 'label');

@@ -197,6 +197,11 @@ function listenError(error: NodeJS.ErrnoException, port: number, host: string): 
   }
 }
 
+/** Whether a bound address stands for every interface (0.0.0.0, or :: for IPv6 and IPv4 both). */
+function isEveryInterface(host: string): boolean {
+  return host === '0.0.0.0' || host === '::';
+}
+
 /**
  * The host to print in the URL: the bound address, except that an address meaning every
  * interface (0.0.0.0, ::), which a browser cannot open, is printed as this machine's loopback.
@@ -220,7 +225,7 @@ export function urlHost(host: string): string {
  * networkHosts('0.0.0.0'); // e.g. ['192.168.1.20']
  */
 export function networkHosts(bound: string, interfaces = networkInterfaces()): string[] {
-  if (bound !== '0.0.0.0' && bound !== '::') return [];
+  if (!isEveryInterface(bound)) return [];
   return Object.values(interfaces)
     .flat()
     .flatMap((info) => {
@@ -267,7 +272,7 @@ function machineAddresses(): Set<string> {
  */
 export function hostCheck(bound: string, port: number, allowed: readonly string[] = []): (host: string) => boolean {
   const anyPort = new Set(allowed.map(headerName));
-  const everyInterface = bound === '0.0.0.0' || bound === '::';
+  const everyInterface = isEveryInterface(bound);
   // 0.0.0.0 and :: stand for every interface: the interfaces' addresses are answered instead.
   const named = new Set(['127.0.0.1', 'localhost', '[::1]', ...(everyInterface ? [] : [headerName(bound)])]);
   return (host) => {
@@ -292,7 +297,7 @@ export const serveCommand: Command = {
     const port = (given.port as number | undefined) ?? 8080;
     const host = (given.host as string | undefined) ?? '127.0.0.1';
     const rule: StoppingRule = stoppingRule(given);
-    checkSurrogateGiven(given);
+    if (!demo && !existsSync(path)) checkSurrogateGiven(given);
     if (!demo) checkSessionSource(path, given);
     // The port is taken before the session is opened or created (seconds on a large pool, and a new
     // file written): a port in use is refused first, with nothing written. Requests that come

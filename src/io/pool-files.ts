@@ -53,7 +53,7 @@ export function scoresMatrix(array: NpyArray, argument: string): Matrix {
 /**
  * Whether every row of `scores` is a probability distribution (values in [0, 1] summing to 1
  * within K·6·10⁻⁴, at most 0.01: probabilities written with 3 decimals, as spreadsheets and JSON
- * dumps round them, sum within K·5·10⁻⁴; float32 probabilities within K·2⁻²³) and some row is not
+ * dumps round them, sum within K·5·10⁻⁴, inside the cap for up to 16 classes; float32 probabilities within K·2⁻²³) and some row is not
  * uniform. Scores are logits, and the softmax of probabilities is nearly flat ((0.9, 0.1)
  * reads as (0.69, 0.31)), so such scores were most likely given by mistake; uniform rows are left
  * out, as their softmax is themselves. One pass over the values, O(N·K), that stops at the first

@@ -41,7 +41,7 @@ export interface OpenSessionOptions {
   /**
    * Reads the file without opening it for labelling: no lock is taken (another process may be
    * labelling the session meanwhile, e.g. `serve`) and nothing is written (an unreadable last line,
-   * a write in progress or torn by a crash, is passed over where it is). The session shows the file
+   * a write in progress or torn by a crash, is passed over where it is, with a warning). The session shows the file
    * as it was read: `estimate`, `done`, `history`; `next`, `record`, `skip` and `undo` are refused.
    */
   readOnly?: boolean;
@@ -343,6 +343,12 @@ export class ActiveTestingSession {
     );
     contents.records.forEach((record, index) => session.replay(record, contents.checksummed, path, index + 2));
     session.readOnly = true;
+    if (contents.tornLine) {
+      (options.onWarning ?? ((message) => process.emitWarning(message, 'ActiveTestingSessionWarning')))(
+        `${path}: its last line (${contents.tail.length} bytes) is not a complete record, as a write in progress or one cut ` +
+          `by a crash leaves it; the ${contents.records.length} complete records are read, and the file is left as it is`,
+      );
+    }
     return session;
   }
 

@@ -616,8 +616,7 @@ describe('active-testing simulate', () => {
     expect(stdout).toContain('--model-scores FILE');
     expect(stdout).toContain(
       'Exit codes: 0 success, 1 bad input or failure, 2 usage error, 130 stopped by Ctrl-C (143: SIGTERM),\n' +
-        '141 output closed by its reader (`| head` quit first: simulate and report stop; experiment and\n' +
-        'evaluate finish their work).',
+        '141 output closed by its reader (`| head` quit first).',
     );
   });
 

@@ -627,3 +627,16 @@ describe('active-testing label: scripted use and bad input', () => {
     }
   });
 });
+
+describe('label and serve resuming a session with its acquisition given again', () => {
+  it('take --acquisition adaptive without --surrogate-scores: the session keeps its own', async () => {
+    const files = await writePoolFiles(40, 6);
+    const session = join(files.dir, 'adaptive.session');
+    const answers = join(files.dir, 'answers.tsv');
+    writeFileSync(answers, ['id\tlabel', ...files.ids.map((id, i) => `${id}\t${files.pool.labels[i]}`)].join('\n'));
+    expect(run([...createArgs(files, session, 1), '--acquisition', 'adaptive', '--answers', answers, '--max-labels', '3']).status).toBe(0);
+    const resumed = run(['label', '--session', session, '--acquisition', 'adaptive', '--answers', answers, '--max-labels', '5']);
+    expect(resumed.stderr).toBe('');
+    expect(resumed.stdout).toContain('Stopped: 5 labels reached --max-labels 5.');
+  });
+});
