@@ -280,6 +280,8 @@ function row(m: Matrix, i: number): Matrix {
  */
 export class SessionEstimates {
   private readonly n: number;
+  /** Whether the target's scores are known for the whole pool (not scored on demand). */
+  private readonly targetScored: boolean;
   private readonly tracks: { loss: Track; zeroOne: Track; comparison?: { loss: Track; zeroOne: Track; difference: Track } };
   private diagnostic: VarianceRatioToRandom;
   /** Proposals fed to the estimators (all resolved). */
@@ -326,6 +328,7 @@ export class SessionEstimates {
     this.n = n;
     this.diagnostic = new VarianceRatioToRandom(n);
     // Predictions need every item's target scores: a target scored on demand bets without reference.
+    this.targetScored = targetScores !== undefined;
     const basis = targetScores === undefined ? null : reference;
     this.reference = basis && { proposalFloor: basis.proposalFloor, drawFloor: basis.drawFloor };
     const belief = basis?.belief ?? null;
@@ -435,30 +438,63 @@ export class SessionEstimates {
   }
 
   /**
-   * Refuses, before it is recorded, a label whose loss lies outside the item's bounds (a custom
-   * loss whose declared `bounds` do not hold for it): the confidence sequences could not take it in.
+   * Refuses, before it is recorded (or replayed), a label whose loss the session cannot take in: a
+   * custom loss's `itemLoss` that is not a finite number for it, or lies outside the item's
+   * declared bounds (the confidence sequences could not take it in), for the target and the
+   * comparison alike; with `nonNegative` (adaptive acquisition, whose sampler takes only losses
+   * ≥ 0) a negative target loss. Checked here because `labelled` runs after the label
+   * is journaled: a loss refused there would leave in the file a label no replay can take.
    *
-   * @throws {InputError} naming the loss, the item's bounds and the loss.
+   * @throws {InputError} naming the loss, the item's row, its bounds and the loss.
    */
-  checkLabel(index: number, y: number, targetRow: Matrix): void {
-    const labels = Int32Array.of(y);
+  checkLabel(index: number, y: number, targetRow: Matrix, nonNegative: boolean): void {
     const { loss, comparison } = this.tracks;
     const checks: [Track, Matrix][] = [[loss, targetRow]];
     if (comparison && this.comparisonScores) checks.push([comparison.loss, row(this.comparisonScores, index)]);
     for (const [track, scores] of checks) {
-      if (track.bounds === null) continue;
-      const value = this.loss.perItem(scores, labels)[0];
-      const a = track.bounds.lower[index];
-      const b = track.bounds.upper[index];
-      if (!withinLossBounds(value, a, b)) {
+      const value = this.lossOfRow(scores, index, y);
+      if (track.bounds !== null) {
+        const a = track.bounds.lower[index];
+        const b = track.bounds.upper[index];
+        if (!withinLossBounds(value, a, b)) {
+          throw new InputError({
+            argument: lossArgument(this.loss),
+            expected: `a loss within the item's bounds [${a}, ${b}]`,
+            received: value,
+            row: index,
+          });
+        }
+      }
+      if (nonNegative && track === loss && !(value >= 0)) {
         throw new InputError({
           argument: lossArgument(this.loss),
-          expected: `a loss within the item's bounds [${a}, ${b}]`,
+          expected: 'a loss ≥ 0 under adaptive acquisition (it learns from the losses of the labels; surrogate-ce takes a negative loss)',
           received: value,
           row: index,
         });
       }
     }
+  }
+
+  /** The session loss of label `y` for the 1×K `scores` of item `index`; a custom loss's refusal names the item's row, not the row's 0. */
+  private lossOfRow(scores: Matrix, index: number, y: number): number {
+    try {
+      return this.loss.perItem(scores, Int32Array.of(y))[0];
+    } catch (error) {
+      if (!(error instanceof InputError) || error.row !== 0) throw error;
+      throw new InputError({ argument: error.argument, expected: error.expected, received: error.received, row: index });
+    }
+  }
+
+  /**
+   * The first item whose lower bound of the target's loss is negative, and that bound; null when
+   * there is none or no bounds: adaptive acquisition refuses such a loss when the session is created.
+   */
+  firstNegativeBound(): { row: number; lower: number } | null {
+    const bounds = this.tracks.loss.bounds;
+    if (bounds === null) return null;
+    const row = bounds.lower.findIndex((a) => a < 0);
+    return row === -1 ? null : { row, lower: bounds.lower[row] };
   }
 
   /** Takes in the label `y` of item `index`, whose target scores are `targetRow` (1×K). */
@@ -623,10 +659,15 @@ export class SessionEstimates {
       });
     }
     if (targetHalfWidth !== undefined && this.tracks.loss.bounds === null) {
+      // The bounds of the cross-entropy and of a custom loss come from the target's scores: a
+      // session scoring the target on demand has none for the items not labelled yet.
+      const needs = [
+        ...(this.loss.id.startsWith('custom:') && !this.loss.bounds ? ['a custom loss with `bounds`'] : []),
+        ...(this.targetScored ? [] : ['modelScores (this session scores the target on demand)']),
+      ];
       throw new InputError({
         argument: 'targetHalfWidth',
-        expected:
-          'a loss with per-item bounds (a built-in loss with target scores, or a custom loss with `bounds`) to stop on its confidence sequence',
+        expected: `per-item loss bounds known before labelling, to stop on the confidence sequence: ${needs.join(' and ')}, or the zero-one or Brier loss`,
         received: this.loss.id,
       });
     }

@@ -47,7 +47,8 @@ function customLoss(loss: CustomLoss): ResolvedLoss {
             const upper = new Float64Array(scores.rows);
             for (let i = 0; i < scores.rows; i++) {
               const pair = declared.call(loss, scores.data.subarray(i * scores.cols, (i + 1) * scores.cols));
-              const [a, b] = Array.isArray(pair) ? pair : [NaN, NaN];
+              // Exactly a pair: a longer array would be read as its first two entries, silently.
+              const [a, b] = Array.isArray(pair) && pair.length === 2 ? pair : [NaN, NaN];
               if (!(Number.isFinite(a) && Number.isFinite(b) && a <= b)) {
                 throw new InputError({
                   argument: `loss ${loss.name} bounds`,

@@ -138,6 +138,9 @@ export interface ResolveOptions {
   annotator?: string;
 }
 
+/** The errors of `checkReplayedLoss`: a replay passes them on as they are, not as a damaged file's. */
+const replayedLossErrors = new WeakSet<object>();
+
 /** Passed by `create` and `open` only: the constructor is private, but JavaScript can still call it. */
 const CONSTRUCT = Symbol('ActiveTestingSession.construct');
 
@@ -265,18 +268,39 @@ export class ActiveTestingSession {
     if (path !== null) checkPath(path);
     const loss = resolveLoss(options.loss ?? 'cross-entropy');
     const header = buildHeader(options, loss.id, options.scoreTarget !== undefined);
-    if (path === null) return new ActiveTestingSession(CONSTRUCT, header, loss, new MemoryJournal(), options.scoreTarget, undefined);
+    if (path === null)
+      return new ActiveTestingSession(CONSTRUCT, header, loss, new MemoryJournal(), options.scoreTarget, undefined).checkNew();
     const lock = acquireSessionLock(path);
     try {
       await removeKilledCreations(path);
       // Built before its file: a pool the session refuses (e.g. a loss bound that is not finite) leaves nothing on disk.
-      const session = new ActiveTestingSession(CONSTRUCT, header, loss, new MemoryJournal(), options.scoreTarget, lock);
+      const session = new ActiveTestingSession(CONSTRUCT, header, loss, new MemoryJournal(), options.scoreTarget, lock).checkNew();
       session.journal = FileJournal.create(path, header, headerLineChunks);
       return session;
     } catch (error) {
       lock.release();
       throw error;
     }
+  }
+
+  /**
+   * What a new session refuses once its loss bounds are known: under adaptive acquisition, a loss
+   * whose bounds reach below 0 (its sampler takes only losses ≥ 0, so the first negative label
+   * would stop every later proposal).
+   *
+   * @throws {InputError} naming the loss's bounds and the first item whose lower bound is negative.
+   */
+  private checkNew(): this {
+    const negative = this.settings.acquisition === 'adaptive' ? this.estimates.firstNegativeBound() : null;
+    if (negative !== null) {
+      throw new InputError({
+        argument: `loss ${this.settings.loss.replace(/^custom:/, '')} bounds`,
+        expected: 'lower bounds ≥ 0 under adaptive acquisition (it learns only from losses ≥ 0; surrogate-ce takes a negative loss)',
+        received: negative.lower,
+        row: negative.row,
+      });
+    }
+    return this;
   }
 
   /**
@@ -374,13 +398,21 @@ export class ActiveTestingSession {
               this.settings.acquisition === 'adaptive'
                 ? ', or a record before this line was edited (an adaptive proposal depends on every label before it)'
                 : ', or it was edited';
-            fail(`${found} (the file was written for another pool or seed, or by a build whose proposal differs${edited})`);
+            // surrogate-ce proposes by the expected loss, adaptive learns from the losses: another
+            // custom loss under the same name moves the draws, and it is the likeliest cause.
+            const loss =
+              this.settings.loss.startsWith('custom:') &&
+              (this.settings.acquisition === 'surrogate-ce' || this.settings.acquisition === 'adaptive')
+                ? `, or the custom loss given to open is not the "${this.settings.loss.slice('custom:'.length)}" it was created with`
+                : '';
+            fail(`${found} (the file was written for another pool or seed, or by a build whose proposal differs${edited}${loss})`);
           }
           break;
         }
         case 'label':
           this.state.checkResolvable(record.i, 'label');
           if (record.f !== undefined) this.setTargetRow(record.i, toMatrix([record.f], 'scores'));
+          this.checkReplayedLoss(record.i, record.y, path, line);
           this.applyLabel(record.i, record.y, record.a);
           break;
         case 'skip':
@@ -392,8 +424,29 @@ export class ActiveTestingSession {
           break;
       }
     } catch (error) {
-      if (error instanceof FileFormatError) throw error;
+      if (error instanceof FileFormatError || replayedLossErrors.has(error as object)) throw error;
       fail((error as Error).message);
+    }
+  }
+
+  /**
+   * Refuses, as `record` would have, a journaled label whose loss the custom loss given to `open`
+   * cannot take (not a finite number, outside its declared bounds, negative under adaptive
+   * acquisition): the file is sound, the loss is not the one it was created with. Checked at
+   * `open`, not left to the first `estimate`, `done` or `next`, which would each throw.
+   */
+  private checkReplayedLoss(index: number, y: number, path: string, line: number): void {
+    if (!this.settings.loss.startsWith('custom:')) return;
+    try {
+      this.estimates.checkLabel(index, y, this.targetRow(index), this.settings.acquisition === 'adaptive');
+    } catch (error) {
+      if (!(error instanceof InputError)) throw error;
+      const refused = new InputError({
+        argument: 'loss',
+        expected: `the custom loss "${this.settings.loss.slice('custom:'.length)}" that ${path} was created with: the loss given refuses the label on its line ${line} (${error.message})`,
+      });
+      replayedLossErrors.add(refused);
+      throw refused;
     }
   }
 
@@ -528,7 +581,7 @@ export class ActiveTestingSession {
         this.setTargetRow(index, scored);
         scores = Array.from(scored.data);
       }
-      this.estimates.checkLabel(index, y, this.targetRow(index));
+      this.estimates.checkLabel(index, y, this.targetRow(index), this.settings.acquisition === 'adaptive');
       this.write({ e: 'label', i: index, y, ...(scores && { f: scores }), ...(annotator !== undefined && { a: annotator }) });
       this.applyLabel(index, y, annotator);
     });

@@ -1,0 +1,181 @@
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { FileFormatError, InputError } from '../../src/errors.js';
+import { ActiveTestingSession, type CreateSessionOptions } from '../../src/session/session.js';
+import type { CustomLoss } from '../../src/session/loss.js';
+import { syntheticPool } from '../../src/simulate/syntheticPool.js';
+
+const N = 30;
+const pool = syntheticPool({ poolSize: N, classCount: 3, seed: 5 });
+const options: CreateSessionOptions = {
+  texts: Array.from({ length: N }, (_, i) => `item ${i}`),
+  classes: ['a', 'b', 'c'],
+  modelScores: pool.modelScores,
+  surrogateScores: pool.surrogateScores,
+  seed: 1,
+};
+const scratch = () => join(mkdtempSync(join(tmpdir(), 'at-custom-loss-')), 'pool.session');
+const argmax = (f: Float64Array): number => f.indexOf(Math.max(...f));
+/** |predicted class − label|, within [0, max distance to an end]. */
+const distance: CustomLoss = {
+  name: 'distance',
+  itemLoss: (f, y) => Math.abs(argmax(f) - y),
+  bounds: (f) => [0, Math.max(argmax(f), f.length - 1 - argmax(f))],
+};
+
+describe("a custom loss's values at labelling time", () => {
+  it('refuses a label whose loss is not a finite number before journaling it, naming the item, for a loss without bounds too', async () => {
+    const path = scratch();
+    // NaN for class c only: iid never evaluates it before a label.
+    const partial: CustomLoss = { name: 'partial', itemLoss: (_f, y) => (y === 2 ? Number.NaN : y) };
+    const session = await ActiveTestingSession.create(path, { ...options, acquisition: 'iid', loss: partial });
+    const [item] = await session.next();
+    const before = readFileSync(path, 'utf8');
+    await expect(session.record(item.id, 'c')).rejects.toThrow(
+      new InputError({ argument: 'loss partial', expected: 'a finite loss', received: Number.NaN, row: item.index }),
+    );
+    expect(readFileSync(path, 'utf8')).toBe(before);
+    expect(session.estimate().labels).toBe(0);
+    await session.record(item.id, 'b');
+    await session.close();
+    // The file replays: the refused label never reached it.
+    const reopened = await ActiveTestingSession.open(path, { loss: partial });
+    expect(reopened.estimate().risk.value).toBeCloseTo(1 / (N * item.probability), 12);
+    await reopened.close();
+  });
+
+  it('refuses, before journaling it, a label whose loss of the comparison target is not a number', async () => {
+    const path = scratch();
+    const comparisonScores = { data: pool.modelScores.data.map((v) => -v), rows: N, cols: 3 };
+    // A string from the comparison's scores only (its first logit negative where the target's is positive).
+    const picky: CustomLoss = { name: 'picky', itemLoss: (f, y) => (f[0] < 0 && y === 0 ? ('0.5' as unknown as number) : 1) };
+    const session = await ActiveTestingSession.create(path, { ...options, acquisition: 'iid', comparisonScores, loss: picky });
+    let refused = false;
+    for (let m = 0; m < N && !refused; m++) {
+      const [item] = await session.next();
+      const before = readFileSync(path, 'utf8');
+      if (comparisonScores.data[item.index * 3] < 0) {
+        await expect(session.record(item.id, 'a')).rejects.toThrow(
+          new InputError({ argument: 'loss picky', expected: 'a finite loss', received: '0.5', row: item.index }),
+        );
+        expect(readFileSync(path, 'utf8')).toBe(before);
+        refused = true;
+      }
+      await session.record(item.id, 'b');
+    }
+    expect(refused).toBe(true);
+    await session.close();
+    await (await ActiveTestingSession.open(path, { loss: picky })).close();
+  });
+});
+
+describe('a custom loss that can be negative under adaptive acquisition', () => {
+  it('is refused when the session is created if its bounds reach below 0, leaving no file', async () => {
+    const path = scratch();
+    const signed: CustomLoss = { name: 'signed', itemLoss: (f, y) => (argmax(f) === y ? -1 : 1), bounds: () => [-1, 1] };
+    await expect(ActiveTestingSession.create(path, { ...options, acquisition: 'adaptive', loss: signed })).rejects.toThrow(
+      /^loss signed bounds \(row 0\): expected lower bounds ≥ 0 under adaptive acquisition .*, got -1$/,
+    );
+    expect(existsSync(path)).toBe(false);
+    expect(existsSync(`${path}.lock`)).toBe(false);
+    // Any other acquisition takes it, and labels it to the end: the pool's mean loss.
+    const session = await ActiveTestingSession.create(null, { ...options, acquisition: 'surrogate-ce', loss: signed });
+    let total = 0;
+    for (let m = 0; m < N; m++) {
+      const [item] = await session.next();
+      await session.record(item.id, pool.labels[item.index]);
+      total += signed.itemLoss(pool.modelScores.data.subarray(item.index * 3, item.index * 3 + 3), pool.labels[item.index]);
+    }
+    const { risk } = session.estimate();
+    expect(risk.value).toBeCloseTo(total / N, 14);
+    expect(risk.anytime!.lower).toBeLessThanOrEqual(total / N);
+    expect(risk.anytime!.upper).toBeGreaterThanOrEqual(total / N);
+  });
+
+  it('refuses a negative label loss of a loss without bounds before journaling it, and proposes on', async () => {
+    const path = scratch();
+    const signed: CustomLoss = { name: 'signed', itemLoss: (f, y) => (argmax(f) === y ? -1 : 1) };
+    const session = await ActiveTestingSession.create(path, { ...options, acquisition: 'adaptive', loss: signed });
+    const [item] = await session.next();
+    const right = argmax(pool.modelScores.data.subarray(item.index * 3, item.index * 3 + 3));
+    const before = readFileSync(path, 'utf8');
+    await expect(session.record(item.id, right)).rejects.toThrow(
+      /^loss signed \(row \d+\): expected a loss ≥ 0 under adaptive acquisition .*, got -1$/,
+    );
+    expect(readFileSync(path, 'utf8')).toBe(before);
+    await session.record(item.id, (right + 1) % 3);
+    // Before the fix the adaptive sampler refused the journaled -1 at every later draw.
+    expect(await session.next()).toHaveLength(1);
+    await session.close();
+  });
+});
+
+describe('open with a custom loss of the same name', () => {
+  it('refuses at open, as an InputError naming the loss and leaving the file as it was, a loss that refuses a journaled label', async () => {
+    const path = scratch();
+    const session = await ActiveTestingSession.create(path, { ...options, acquisition: 'iid', loss: distance });
+    for (let m = 0; m < 10; m++) {
+      const [item] = await session.next();
+      await session.record(item.id, pool.labels[item.index]);
+    }
+    await session.close();
+    const before = readFileSync(path, 'utf8');
+    const scaled: CustomLoss = { ...distance, itemLoss: (f, y) => 10 * distance.itemLoss(f, y) };
+    const nan: CustomLoss = { name: 'distance', itemLoss: () => Number.NaN };
+    for (const loss of [scaled, nan]) {
+      const refused = ActiveTestingSession.open(path, { loss });
+      await expect(refused).rejects.toThrow(InputError);
+      await expect(refused).rejects.toThrow(
+        /^loss: expected the custom loss "distance" that .* was created with: the loss given refuses the label on its line \d+ \(loss distance \(row \d+\): expected a /,
+      );
+      await expect(ActiveTestingSession.open(path, { loss, readOnly: true })).rejects.toThrow(InputError);
+    }
+    expect(readFileSync(path, 'utf8')).toBe(before);
+    expect(existsSync(`${path}.lock`)).toBe(false);
+    // The loss it was created with still opens it, and estimates.
+    const reopened = await ActiveTestingSession.open(path, { loss: { ...distance } });
+    expect(reopened.estimate().labels).toBe(10);
+    await reopened.close();
+  });
+
+  it('names the loss as a cause when the proposals it steers do not replay', async () => {
+    const path = scratch();
+    const session = await ActiveTestingSession.create(path, { ...options, acquisition: 'surrogate-ce', loss: distance });
+    await session.next();
+    await session.close();
+    const other: CustomLoss = { ...distance, itemLoss: (f, y) => (argmax(f) === y ? 0 : 2) };
+    const refused = ActiveTestingSession.open(path, { loss: other });
+    await expect(refused).rejects.toThrow(FileFormatError);
+    await expect(refused).rejects.toThrow(/or the custom loss given to open is not the "distance" it was created with\)/);
+  });
+});
+
+describe("a custom loss's bounds", () => {
+  it('refuses bounds that return more than a pair', async () => {
+    const triple = { ...distance, bounds: () => [0, 2, 5] as unknown as [number, number] };
+    await expect(ActiveTestingSession.create(null, { ...options, loss: triple })).rejects.toThrow(
+      'loss distance bounds (row 0): expected finite [lower, upper] with lower ≤ upper, got [0, 2, 5]',
+    );
+  });
+
+  it('targetHalfWidth, refused without target scores, says that those are missing, not the bounds', async () => {
+    const session = await ActiveTestingSession.create(null, {
+      texts: options.texts,
+      classes: options.classes,
+      surrogateScores: pool.surrogateScores,
+      acquisition: 'surrogate-pe',
+      loss: distance,
+      scoreTarget: async (texts) =>
+        texts.map((t) => Array.from(pool.modelScores.data.subarray(3 * Number(t.slice(5)), 3 * Number(t.slice(5)) + 3))),
+    });
+    expect(() => session.done({ targetHalfWidth: 0.1 })).toThrow(
+      'targetHalfWidth: expected per-item loss bounds known before labelling, to stop on the confidence sequence: modelScores (this session scores the target on demand), or the zero-one or Brier loss, got "custom:distance"',
+    );
+    const unbounded = await ActiveTestingSession.create(null, { ...options, loss: { name: 'u', itemLoss: distance.itemLoss } });
+    expect(() => unbounded.done({ targetHalfWidth: 0.1 })).toThrow(
+      'targetHalfWidth: expected per-item loss bounds known before labelling, to stop on the confidence sequence: a custom loss with `bounds`, or the zero-one or Brier loss, got "custom:u"',
+    );
+  });
+});
