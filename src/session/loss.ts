@@ -10,7 +10,8 @@ export type { BuiltinLoss } from '../metrics/builtin-losses.js';
  * A loss supplied through the API: the loss of one item from the target's logits (length K)
  * and the true class. Its acquisition value is the surrogate's expected loss,
  * `Σ_k π_k · itemLoss(f, k)`. The name is stored in the session file; reopening the session
- * needs the same loss again.
+ * needs the same loss again. `scores` is a copy of the item's row, its contents valid during the
+ * call only: a loss may work on it in place.
  */
 export interface CustomLoss {
   name: string;
@@ -30,8 +31,18 @@ export type SessionLoss = BuiltinLoss | CustomLoss;
 export type ResolvedLoss = LossFunctions & { bounds?(scores: Matrix): LossBounds };
 
 function customLoss(loss: CustomLoss): ResolvedLoss {
+  // A copy of the row, not a view of the session's scores: a loss that works on its argument in
+  // place (a softmax over it) would otherwise change the target's stored scores, and every later
+  // loss, proposal and replay read from them. One buffer, refilled before each call: a new array
+  // per call doubled the time of a surrogate-ce session's set-up (N·K calls).
+  let buffer = new Float64Array(0);
+  const row = (scores: Matrix, i: number): Float64Array => {
+    if (buffer.length !== scores.cols) buffer = new Float64Array(scores.cols);
+    buffer.set(scores.data.subarray(i * scores.cols, (i + 1) * scores.cols));
+    return buffer;
+  };
   const itemLoss = (scores: Matrix, i: number, label: number): number => {
-    const value = loss.itemLoss(scores.data.subarray(i * scores.cols, (i + 1) * scores.cols), label);
+    const value = loss.itemLoss(row(scores, i), label);
     if (!Number.isFinite(value)) {
       throw new InputError({ argument: `loss ${loss.name}`, expected: 'a finite loss', received: value, row: i });
     }
@@ -46,7 +57,7 @@ function customLoss(loss: CustomLoss): ResolvedLoss {
             const lower = new Float64Array(scores.rows);
             const upper = new Float64Array(scores.rows);
             for (let i = 0; i < scores.rows; i++) {
-              const pair = declared.call(loss, scores.data.subarray(i * scores.cols, (i + 1) * scores.cols));
+              const pair = declared.call(loss, row(scores, i));
               // Exactly a pair: a longer array would be read as its first two entries, silently.
               const [a, b] = Array.isArray(pair) && pair.length === 2 ? pair : [NaN, NaN];
               if (!(Number.isFinite(a) && Number.isFinite(b) && a <= b)) {

@@ -179,3 +179,41 @@ describe("a custom loss's bounds", () => {
     );
   });
 });
+
+describe("a custom loss's scores argument", () => {
+  it('is a copy: a loss that softmaxes it in place leaves the session as the same loss computed on a copy', async () => {
+    const oneMinusP = (f: Float64Array, y: number): number => {
+      const top = Math.max(...f);
+      let total = 0;
+      for (let k = 0; k < f.length; k++) total += Math.exp(f[k] - top);
+      return 1 - Math.exp(f[y] - top) / total;
+    };
+    const inPlace: CustomLoss = {
+      name: 'one-minus-p',
+      itemLoss: (f, y) => {
+        const top = Math.max(...f);
+        let total = 0;
+        for (let k = 0; k < f.length; k++) total += f[k] = Math.exp(f[k] - top);
+        for (let k = 0; k < f.length; k++) f[k] /= total;
+        return 1 - f[y];
+      },
+      bounds: () => [0, 1],
+    };
+    const copying: CustomLoss = { ...inPlace, itemLoss: (f, y) => oneMinusP(Float64Array.from(f), y) };
+    const path = scratch();
+    const sessions = [await ActiveTestingSession.create(path, { ...options, acquisition: 'surrogate-ce', loss: inPlace })];
+    sessions.push(await ActiveTestingSession.create(null, { ...options, acquisition: 'surrogate-ce', loss: copying }));
+    for (let m = 0; m < 12; m++) {
+      for (const session of sessions) {
+        const [item] = await session.next();
+        await session.record(item.id, pool.labels[item.index]);
+      }
+    }
+    expect(sessions[0].history()).toEqual(sessions[1].history());
+    expect(sessions[0].estimate()).toEqual(sessions[1].estimate());
+    await sessions[0].close();
+    const reopened = await ActiveTestingSession.open(path, { loss: inPlace });
+    expect(reopened.estimate()).toEqual(sessions[1].estimate());
+    await reopened.close();
+  });
+});
