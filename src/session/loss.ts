@@ -49,11 +49,15 @@ function customLoss(loss: CustomLoss): ResolvedLoss {
     return value;
   };
   const declared = loss.bounds;
+  // By score array: a session checks the bounds before its proposal is planned, and reads them again for its sequences.
+  const computed = new WeakMap<Float64Array, LossBounds>();
   return {
     id: `custom:${loss.name}`,
     ...(declared
       ? {
           bounds(scores: Matrix): LossBounds {
+            const known = computed.get(scores.data);
+            if (known !== undefined) return known;
             const lower = new Float64Array(scores.rows);
             const upper = new Float64Array(scores.rows);
             for (let i = 0; i < scores.rows; i++) {
@@ -71,7 +75,9 @@ function customLoss(loss: CustomLoss): ResolvedLoss {
               lower[i] = a;
               upper[i] = b;
             }
-            return { lower, upper };
+            const bounds = { lower, upper };
+            computed.set(scores.data, bounds);
+            return bounds;
           },
         }
       : {}),

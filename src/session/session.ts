@@ -220,6 +220,9 @@ export class ActiveTestingSession {
     this.state = new SessionState(ids, this.k);
     const surrogate = storedMatrix(surrogateScores);
     storedScores.set(this, { targetScores: known, comparisonScores: comparison, surrogateScores: surrogate });
+    // A custom loss's bounds are checked before the proposal computes its N·K losses: a bound the
+    // session refuses costs no more than the bounds (the estimates read them back, not again).
+    for (const scores of [known, comparison]) if (scores !== undefined) loss.bounds?.(scores);
     const plan = sessionProposal(settings, { size: n, modelScores: known, surrogateScores: surrogate, comparisonScores: comparison }, loss);
     // The sequences bet with the proposal's floor and the same predictions as simulate's (`simulationReference`).
     const reference =

@@ -217,3 +217,29 @@ describe("a custom loss's scores argument", () => {
     await reopened.close();
   });
 });
+
+describe("a custom loss's bounds, checked before the proposal", () => {
+  it('refuses a bound before any itemLoss call of a surrogate-ce proposal, and computes each bound once', async () => {
+    let losses = 0;
+    let bounds = 0;
+    const counted = (lastBound: number): CustomLoss => ({
+      name: 'counted',
+      itemLoss: (f, y) => {
+        losses++;
+        return distance.itemLoss(f, y);
+      },
+      bounds: (f) => {
+        bounds++;
+        return bounds === N ? [0, lastBound] : distance.bounds!(f);
+      },
+    });
+    await expect(ActiveTestingSession.create(null, { ...options, acquisition: 'surrogate-ce', loss: counted(Number.NaN) })).rejects.toThrow(
+      `loss counted bounds (row ${N - 1}): expected finite [lower, upper] with lower ≤ upper, got [0, NaN]`,
+    );
+    expect(losses).toBe(0);
+    bounds = 0;
+    await ActiveTestingSession.create(null, { ...options, acquisition: 'surrogate-ce', loss: counted(2) });
+    expect(bounds).toBe(N);
+    expect(losses).toBe(N * 3);
+  });
+});
