@@ -449,16 +449,17 @@ export class SessionEstimates {
    */
   checkLabel(index: number, y: number, targetRow: Matrix, nonNegative: boolean): void {
     const { loss, comparison } = this.tracks;
-    const checks: [Track, Matrix][] = [[loss, targetRow]];
-    if (comparison && this.comparisonScores) checks.push([comparison.loss, row(this.comparisonScores, index)]);
-    for (const [track, scores] of checks) {
-      const value = this.lossOfRow(scores, index, y);
+    // The comparison's refusals say so: its row's scores are not the target's.
+    const checks: [Track, Matrix, string][] = [[loss, targetRow, '']];
+    if (comparison && this.comparisonScores) checks.push([comparison.loss, row(this.comparisonScores, index), ' of comparisonScores']);
+    for (const [track, scores, of] of checks) {
+      const value = this.lossOfRow(scores, index, y, of);
       if (track.bounds !== null) {
         const a = track.bounds.lower[index];
         const b = track.bounds.upper[index];
         if (!withinLossBounds(value, a, b)) {
           throw new InputError({
-            argument: lossArgument(this.loss),
+            argument: `${lossArgument(this.loss)}${of}`,
             expected: `a loss within the item's bounds [${a}, ${b}]`,
             received: value,
             row: index,
@@ -476,13 +477,16 @@ export class SessionEstimates {
     }
   }
 
-  /** The session loss of label `y` for the 1×K `scores` of item `index`; a custom loss's refusal names the item's row, not the row's 0. */
-  private lossOfRow(scores: Matrix, index: number, y: number): number {
+  /**
+   * The session loss of label `y` for the 1×K `scores` of item `index`; a custom loss's refusal
+   * names the item's row, not the row's 0, and `of` the scores (empty for the target's).
+   */
+  private lossOfRow(scores: Matrix, index: number, y: number, of: string): number {
     try {
       return this.loss.perItem(scores, Int32Array.of(y))[0];
     } catch (error) {
       if (!(error instanceof InputError) || error.row !== 0) throw error;
-      throw new InputError({ argument: error.argument, expected: error.expected, received: error.received, row: index });
+      throw new InputError({ argument: `${error.argument}${of}`, expected: error.expected, received: error.received, row: index });
     }
   }
 

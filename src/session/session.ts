@@ -222,7 +222,8 @@ export class ActiveTestingSession {
     storedScores.set(this, { targetScores: known, comparisonScores: comparison, surrogateScores: surrogate });
     // A custom loss's bounds are checked before the proposal computes its N·K losses: a bound the
     // session refuses costs no more than the bounds (the estimates read them back, not again).
-    for (const scores of [known, comparison]) if (scores !== undefined) loss.bounds?.(scores);
+    if (known !== undefined) loss.bounds?.(known);
+    if (comparison !== undefined) boundsOfComparison(loss, comparison);
     const plan = sessionProposal(settings, { size: n, modelScores: known, surrogateScores: surrogate, comparisonScores: comparison }, loss);
     // The sequences bet with the proposal's floor and the same predictions as simulate's (`simulationReference`).
     const reference =
@@ -728,6 +729,21 @@ export class ActiveTestingSession {
           'every label is saved, and the next process to open the session takes the lock over once this one has exited',
       );
     }
+  }
+}
+
+/** A custom loss's bounds of the comparison's scores, a refusal naming them: its row's scores are not the target's. */
+function boundsOfComparison(loss: ResolvedLoss, scores: Matrix): void {
+  try {
+    loss.bounds?.(scores);
+  } catch (error) {
+    if (!(error instanceof InputError)) throw error;
+    throw new InputError({
+      argument: `${error.argument} of comparisonScores`,
+      expected: error.expected,
+      received: error.received,
+      row: error.row,
+    });
   }
 }
 

@@ -58,7 +58,7 @@ describe("a custom loss's values at labelling time", () => {
       const before = readFileSync(path, 'utf8');
       if (comparisonScores.data[item.index * 3] < 0) {
         await expect(session.record(item.id, 'a')).rejects.toThrow(
-          new InputError({ argument: 'loss picky', expected: 'a finite loss', received: '0.5', row: item.index }),
+          new InputError({ argument: 'loss picky of comparisonScores', expected: 'a finite loss', received: '0.5', row: item.index }),
         );
         expect(readFileSync(path, 'utf8')).toBe(before);
         refused = true;
@@ -153,6 +153,14 @@ describe('open with a custom loss of the same name', () => {
 });
 
 describe("a custom loss's bounds", () => {
+  it("of the comparison's scores, refused, are named as theirs", async () => {
+    const comparisonScores = { data: pool.modelScores.data.map((v) => v + 100), rows: N, cols: 3 };
+    const shifted: CustomLoss = { name: 'shifted', itemLoss: () => 0, bounds: (f) => (f[0] > 50 ? [0, Number.NaN] : [0, 1]) };
+    await expect(ActiveTestingSession.create(null, { ...options, comparisonScores, loss: shifted })).rejects.toThrow(
+      'loss shifted bounds of comparisonScores (row 0): expected finite [lower, upper] with lower ≤ upper, got [0, NaN]',
+    );
+  });
+
   it('refuses bounds that return more than a pair', async () => {
     const triple = { ...distance, bounds: () => [0, 2, 5] as unknown as [number, number] };
     await expect(ActiveTestingSession.create(null, { ...options, loss: triple })).rejects.toThrow(
