@@ -179,7 +179,14 @@ export function restoreLoss(id: string, given: CustomLoss | undefined, path: str
   if (!given || typeof passed !== 'object' || given.name !== name) {
     throw new InputError({
       argument: 'loss',
-      expected: `the custom loss "${name}" that ${path} was created with${passed === name ? ' (the loss object, with its itemLoss: its name alone cannot score)' : ''}`,
+      expected: `the custom loss "${name}" that ${path} was created with${
+        passed === name
+          ? ' (the loss object, with its itemLoss: its name alone cannot score)'
+          : passed === undefined || passed === null
+            ? // The command line (label, serve) opens without a loss and names this `--loss`, which takes built-in names only.
+              ': its loss object, passed to ActiveTestingSession.open(path, { loss }) (a session of a custom loss cannot be reopened from the command line)'
+            : ''
+      }`,
       received,
     });
   }

@@ -140,6 +140,14 @@ describe('open with a custom loss of the same name', () => {
     await reopened.close();
   });
 
+  it('says, when no loss is given, where the loss object goes (the command line, which names it --loss, has none)', async () => {
+    const path = scratch();
+    await (await ActiveTestingSession.create(path, { ...options, loss: distance })).close();
+    await expect(ActiveTestingSession.open(path)).rejects.toThrow(
+      `loss: expected the custom loss "distance" that ${path} was created with: its loss object, passed to ActiveTestingSession.open(path, { loss }) (a session of a custom loss cannot be reopened from the command line)`,
+    );
+  });
+
   it('names the loss as a cause when the proposals it steers do not replay', async () => {
     const path = scratch();
     const session = await ActiveTestingSession.create(path, { ...options, acquisition: 'surrogate-ce', loss: distance });
