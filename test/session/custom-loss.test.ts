@@ -167,6 +167,11 @@ describe("a custom loss's bounds", () => {
     await expect(ActiveTestingSession.create(null, { ...options, comparisonScores, loss: shifted })).rejects.toThrow(
       'loss shifted bounds of comparisonScores (row 0): expected finite [lower, upper] with lower ≤ upper, got [0, NaN]',
     );
+    // Its expected loss for the proposal likewise.
+    const nan: CustomLoss = { name: 'nan', itemLoss: (f) => (f[0] > 50 ? Number.NaN : 0), bounds: () => [0, 1] };
+    await expect(
+      ActiveTestingSession.create(null, { ...options, acquisition: 'surrogate-ce', comparisonScores, loss: nan }),
+    ).rejects.toThrow('loss nan of comparisonScores (row 0): expected a finite loss, got NaN');
   });
 
   it('refuses bounds that return more than a pair', async () => {
