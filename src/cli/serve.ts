@@ -222,7 +222,9 @@ export function urlHost(host: string): string {
  * out: a link-local one needs the interface named in the URL, which browsers do not take.
  *
  * @example
- * networkHosts('0.0.0.0'); // e.g. ['192.168.1.20']
+ * const lan = { address: '192.168.1.20', netmask: '255.255.255.0', family: 'IPv4', mac: '00:00:00:00:00:00', internal: false, cidr: null } as const;
+ * networkHosts('0.0.0.0', { eth0: [lan] }); // ['192.168.1.20']
+ * networkHosts('127.0.0.1', { eth0: [lan] }); // []
  */
 export function networkHosts(bound: string, interfaces = networkInterfaces()): string[] {
   if (!isEveryInterface(bound)) return [];
