@@ -149,6 +149,11 @@ export class InputError extends ActiveTestingError implements RowError {
     return new InputError({ ...this.#details, row });
   }
 
+  /** The same error about another argument. */
+  withArgument(argument: string): InputError {
+    return new InputError({ ...this.#details, argument });
+  }
+
   /**
    * What was expected, with the options it names named by `naming`, where `expected` names the
    * library's keys: an error rebuilt from this one (under another argument) passes
@@ -403,5 +408,21 @@ export class InterruptedError extends CancelledError {
   ) {
     super(`interrupted by ${signal}${reached === undefined ? '' : ` ${reached}`}; ${hint}`);
     this.exitCode = 128 + STOP_SIGNALS[signal];
+  }
+}
+
+/**
+ * Runs `action`, an `InputError` it throws passed on with `suffix` after its argument: a refusal
+ * computed from a second model's scores (`' of comparisonScores'`) must not read as the target's.
+ *
+ * @example
+ * const other = withArgumentSuffix(' of comparisonScores', () => loss.expected(comparisonScores, belief));
+ */
+export function withArgumentSuffix<T>(suffix: string, action: () => T): T {
+  try {
+    return action();
+  } catch (error) {
+    if (error instanceof InputError) throw error.withArgument(`${error.argument}${suffix}`);
+    throw error;
   }
 }

@@ -1,6 +1,6 @@
 import { ADAPTIVE_DEFAULTS } from '../acquisition/adaptive/index.js';
 import { referenceBasis } from '../acquisition/reference-basis.js';
-import { ActiveTestingError, FileFormatError, InputError, ReceivedKind } from '../errors.js';
+import { ActiveTestingError, FileFormatError, InputError, ReceivedKind, withArgumentSuffix } from '../errors.js';
 import type { FileLock } from '../io/lock.js';
 import { toMatrix, type Matrix } from '../matrix.js';
 import { EPS, NUMERICS_FLAGS } from '../numerics.js';
@@ -223,7 +223,7 @@ export class ActiveTestingSession {
     // A custom loss's bounds are checked before the proposal computes its N·K losses: a bound the
     // session refuses costs no more than the bounds (the estimates read them back, not again).
     if (known !== undefined) loss.bounds?.(known);
-    if (comparison !== undefined) boundsOfComparison(loss, comparison);
+    if (comparison !== undefined) withArgumentSuffix(' of comparisonScores', () => loss.bounds?.(comparison));
     const plan = sessionProposal(settings, { size: n, modelScores: known, surrogateScores: surrogate, comparisonScores: comparison }, loss);
     // The sequences bet with the proposal's floor and the same predictions as simulate's (`simulationReference`).
     const reference =
@@ -729,21 +729,6 @@ export class ActiveTestingSession {
           'every label is saved, and the next process to open the session takes the lock over once this one has exited',
       );
     }
-  }
-}
-
-/** A custom loss's bounds of the comparison's scores, a refusal naming them: its row's scores are not the target's. */
-function boundsOfComparison(loss: ResolvedLoss, scores: Matrix): void {
-  try {
-    loss.bounds?.(scores);
-  } catch (error) {
-    if (!(error instanceof InputError)) throw error;
-    throw new InputError({
-      argument: `${error.argument} of comparisonScores`,
-      expected: error.expected,
-      received: error.received,
-      row: error.row,
-    });
   }
 }
 

@@ -1,4 +1,4 @@
-import { InputError } from '../../errors.js';
+import { InputError, withArgumentSuffix } from '../../errors.js';
 import type { LabelsInput, Matrix, MatrixInput } from '../../matrix.js';
 import { toLabels, toMatrix } from '../../matrix.js';
 import {
@@ -160,24 +160,6 @@ export function planProposal(
   };
 }
 
-/**
- * The comparison target's expected loss; a (custom) loss's refusal of one of its rows names
- * `comparisonScores`, as the target's own scores are not at fault.
- */
-function comparisonExpected(loss: LossFunctions, scores: Matrix, belief: Matrix): Float64Array {
-  try {
-    return loss.expected(scores, belief);
-  } catch (error) {
-    if (!(error instanceof InputError)) throw error;
-    throw new InputError({
-      argument: `${error.argument} of comparisonScores`,
-      expected: error.expected,
-      received: error.received,
-      row: error.row,
-    });
-  }
-}
-
 /** The acquisition values of a fixed (non-adaptive) acquisition, and the surrogate's probabilities where they were computed. */
 function fixedValues(
   acquisition: AcquisitionFunction | 'surrogate-m2',
@@ -204,7 +186,8 @@ function fixedValues(
     const values = loss.expected(modelScores, belief);
     if (comparisonScores === undefined) return { values, belief };
     // Both targets' expected losses count, so the proposal serves both estimates and their difference.
-    const other = comparisonExpected(loss, comparisonScores, belief);
+    // A (custom) loss's refusal of one of its rows names the comparison's scores, not the target's.
+    const other = withArgumentSuffix(' of comparisonScores', () => loss.expected(comparisonScores, belief));
     for (let i = 0; i < values.length; i++) values[i] = (values[i] + other[i]) / 2;
     return { values, belief };
   }
