@@ -10,8 +10,9 @@ export type { BuiltinLoss } from '../metrics/builtin-losses.js';
  * A loss supplied through the API: the loss of one item from the target's logits (length K)
  * and the true class. Its acquisition value is the surrogate's expected loss,
  * `Σ_k π_k · itemLoss(f, k)`. The name is stored in the session file; reopening the session
- * needs the same loss again. `scores` is a copy of the item's row, its contents valid during the
- * call only: a loss may work on it in place.
+ * needs the same loss again. `scores` is a copy of the item's row (one array for the calls of one
+ * item, refilled before each), its contents valid during the call only: a loss may work on it in
+ * place.
  */
 export interface CustomLoss {
   name: string;
@@ -33,11 +34,17 @@ export type ResolvedLoss = LossFunctions & { bounds?(scores: Matrix): LossBounds
 function customLoss(loss: CustomLoss): ResolvedLoss {
   // A copy of the row, not a view of the session's scores: a loss that works on its argument in
   // place (a softmax over it) would otherwise change the target's stored scores, and every later
-  // loss, proposal and replay read from them. One buffer, refilled before each call: a new array
-  // per call doubled the time of a surrogate-ce session's set-up (N·K calls).
+  // loss, proposal and replay read from them. One array per item, refilled before each of its
+  // calls: a new array per call doubled the time of a surrogate-ce session's set-up (N·K calls),
+  // and one array for every item would make a loss that caches by its argument (a WeakMap of
+  // softmaxes) read the first item's cache for all.
   let buffer = new Float64Array(0);
+  let bufferOf: { data: Float64Array; i: number } | undefined;
   const row = (scores: Matrix, i: number): Float64Array => {
-    if (buffer.length !== scores.cols) buffer = new Float64Array(scores.cols);
+    if (bufferOf?.data !== scores.data || bufferOf.i !== i) {
+      buffer = new Float64Array(scores.cols);
+      bufferOf = { data: scores.data, i };
+    }
     buffer.set(scores.data.subarray(i * scores.cols, (i + 1) * scores.cols));
     return buffer;
   };

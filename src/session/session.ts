@@ -435,19 +435,20 @@ export class ActiveTestingSession {
 
   /**
    * Refuses, as `record` would have, a journaled label whose loss the custom loss given to `open`
-   * cannot take (not a finite number, outside its declared bounds, negative under adaptive
-   * acquisition): the file is sound, the loss is not the one it was created with. Checked at
-   * `open`, not left to the first `estimate`, `done` or `next`, which would each throw.
+   * cannot take (it throws, or gives no finite number or one outside its declared bounds): the file
+   * is sound, the loss is not the one it was created with. Checked at `open`, not left to the first
+   * `estimate`, `done` or `next`, which would each throw. A negative loss under adaptive acquisition
+   * is not refused here: a label undone since was never learned from, and files written before
+   * `record` refused it hold such labels.
    */
   private checkReplayedLoss(index: number, y: number, path: string, line: number): void {
     if (!this.settings.loss.startsWith('custom:')) return;
     try {
-      this.estimates.checkLabel(index, y, this.targetRow(index), this.settings.acquisition === 'adaptive');
+      this.estimates.checkLabel(index, y, this.targetRow(index), false);
     } catch (error) {
-      if (!(error instanceof InputError)) throw error;
       const refused = new InputError({
         argument: 'loss',
-        expected: `the custom loss "${this.settings.loss.slice('custom:'.length)}" that ${path} was created with: the loss given refuses the label on its line ${line} (${error.message})`,
+        expected: `the custom loss "${this.settings.loss.slice('custom:'.length)}" that ${path} was created with: the loss given refuses the label on its line ${line} (${(error as Error).message})`,
       });
       replayedLossErrors.add(refused);
       throw refused;
@@ -564,6 +565,12 @@ export class ActiveTestingSession {
     this.targetKnown[index] = 1;
   }
 
+  /** Undoes `setTargetRow` for scores that were never journaled. */
+  private forgetTargetRow(index: number): void {
+    this.target.data.fill(0, index * this.k, (index + 1) * this.k);
+    this.targetKnown[index] = 0;
+  }
+
   /**
    * Records the label of a proposed item (class name or index; a bigint index too, as an int64
    * label array read by `readNpy` holds). Labelling an item that was not
@@ -585,7 +592,14 @@ export class ActiveTestingSession {
         this.setTargetRow(index, scored);
         scores = Array.from(scored.data);
       }
-      this.estimates.checkLabel(index, y, this.targetRow(index), this.settings.acquisition === 'adaptive');
+      try {
+        this.estimates.checkLabel(index, y, this.targetRow(index), this.settings.acquisition === 'adaptive');
+      } catch (error) {
+        // Scores not journaled are not known: the next label of the item scores it again and
+        // writes them with it, where a replay finds them.
+        if (scores !== undefined) this.forgetTargetRow(index);
+        throw error;
+      }
       this.write({ e: 'label', i: index, y, ...(scores && { f: scores }), ...(annotator !== undefined && { a: annotator }) });
       this.applyLabel(index, y, annotator);
     });

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -262,5 +262,72 @@ describe("a custom loss's bounds, checked before the proposal", () => {
     await ActiveTestingSession.create(null, { ...options, acquisition: 'surrogate-ce', loss: counted(2) });
     expect(bounds).toBe(N);
     expect(losses).toBe(N * 3);
+  });
+});
+
+describe('a custom loss, found out by the review', () => {
+  it('leaves a target scored on demand unknown when its label is refused, so the next label journals its scores', async () => {
+    const path = scratch();
+    const { modelScores: _scores, ...onDemand } = options;
+    const scoreTarget = async (texts: readonly string[]) =>
+      texts.map((text) => Array.from(pool.modelScores.data.subarray(+text.slice(5) * 3, +text.slice(5) * 3 + 3)));
+    const partial: CustomLoss = { name: 'partial', itemLoss: (f, y) => (y === 2 ? Number.NaN : Math.abs(f[y])) };
+    const session = await ActiveTestingSession.create(path, { ...onDemand, acquisition: 'iid', loss: partial, scoreTarget });
+    const [item] = await session.next();
+    await expect(session.record(item.id, 'c')).rejects.toThrow(InputError);
+    await session.record(item.id, 'b');
+    const live = session.estimate().risk.value;
+    await session.close();
+    const label = readFileSync(path, 'utf8').trim().split('\n').at(-1) as string;
+    expect(JSON.parse(label).f).toEqual(Array.from(pool.modelScores.data.subarray(item.index * 3, item.index * 3 + 3)));
+    const reopened = await ActiveTestingSession.open(path, { loss: partial, scoreTarget });
+    expect(reopened.estimate().risk.value).toBe(live);
+    await reopened.close();
+  });
+
+  it('gives each item its own array, so a loss caching by its argument reads its own row', async () => {
+    const plain: CustomLoss = { name: 'top', itemLoss: (f, y) => Math.exp(f[y]) / f.reduce((s, v) => s + Math.exp(v), 0) };
+    const cache = new WeakMap<Float64Array, number>();
+    const caching: CustomLoss = {
+      name: 'top',
+      itemLoss: (f, y) => {
+        const total = cache.get(f) ?? f.reduce((s, v) => s + Math.exp(v), 0);
+        cache.set(f, total);
+        return Math.exp(f[y]) / total;
+      },
+    };
+    const run = async (loss: CustomLoss) => {
+      const session = await ActiveTestingSession.create(null, { ...options, acquisition: 'surrogate-ce', loss });
+      for (let m = 0; m < 5; m++) {
+        const [item] = await session.next();
+        await session.record(item.id, pool.labels[item.index]);
+      }
+      return { history: session.history().map((record) => record.index), risk: session.estimate().risk.value };
+    };
+    expect(await run(caching)).toEqual(await run(plain));
+  });
+
+  it('opens a file holding an undone negative label under adaptive acquisition, as the build that wrote it did', async () => {
+    const path = scratch();
+    const signed: CustomLoss = { name: 'signed', itemLoss: (f, y) => (argmax(f) === y ? -1 : 1) };
+    const session = await ActiveTestingSession.create(path, { ...options, acquisition: 'adaptive', loss: signed });
+    const [item] = await session.next();
+    const right = argmax(pool.modelScores.data.subarray(item.index * 3, item.index * 3 + 3));
+    await session.record(item.id, (right + 1) % 3);
+    await session.close();
+    // What an earlier build let through: a negative label, undone.
+    const lines = readFileSync(path, 'utf8').trim().split('\n');
+    const label = JSON.parse(lines.at(-1) as string) as { s: number };
+    writeFileSync(
+      path,
+      [
+        ...lines.slice(0, -1),
+        JSON.stringify({ ...JSON.parse(lines.at(-1) as string), y: right }),
+        JSON.stringify({ e: 'undo', i: item.index, s: label.s + 1 }),
+      ].join('\n') + '\n',
+    );
+    const reopened = await ActiveTestingSession.open(path, { loss: signed });
+    expect(reopened.estimate().labels).toBe(0);
+    await reopened.close();
   });
 });
