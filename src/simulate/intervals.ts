@@ -57,9 +57,9 @@ export interface SimulationIntervals {
  * anytime.simultaneousCoverage; // e.g. 0.99
  * @throws InputError when `result`, `bounds` or a non-null `reference` is not an object, `losses`
  * is not a Float64Array as long as each bound, or its mean is not the result's `trueRisk` (another
- * loss's losses), a bound is not finite, below its item's lower bound (`bounds.upper`) or does
- * not hold its item's loss (`losses`; with a sequence kind: the sequences hold only where every
- * item's bounds hold its loss, drawn or not), `kinds` is not an array, for an unknown kind,
+ * loss's losses), with a sequence kind (`anytime`, `fixed`: `bootstrap` alone reads no bound) a
+ * bound is not finite, below its item's lower bound (`bounds.upper`) or does not hold its item's
+ * loss (`losses`: the sequences hold only where every item's bounds hold its loss, drawn or not), `kinds` is not an array, for an unknown kind,
  * `bootstrap` without a bootstrap variance (`bootstrap: 'none'`) or with the `ase` estimator.
  */
 export function simulationIntervals(
