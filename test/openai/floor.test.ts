@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
@@ -130,6 +130,36 @@ describe('a served model that misses a label of one row', () => {
       expect(run.stderr).toContain(
         `${server.baseUrl}/completions: line 5 of ${data}: label token ${wordId('positive')} is not among the top 20 log-probabilities`,
       );
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe('an empty top_logprobs with missingLabel floor', () => {
+  it('is refused as a malformed answer, not floored to Infinity nor checkpointed', async () => {
+    const emptyTop = (request: ScriptedRequest) => {
+      if (request.path !== '/v1/completions') return fakeModel(request);
+      const choices = (request.body.prompt as number[][]).map((_, index) => ({
+        index,
+        text: '',
+        logprobs: { tokens: ['token_id:9'], token_logprobs: [-1], top_logprobs: [{}] },
+      }));
+      return { status: 200, body: JSON.stringify({ choices }) };
+    };
+    const server = await ScriptedServer.start(emptyTop);
+    try {
+      const data = join(dir, 'empty-top.tsv');
+      writeFileSync(data, 'sentence\tlabel\na fine film\t1\n');
+      const out = join(dir, 'empty-top');
+      const run = await runCliCaptured([
+        'evaluate',
+        ...['--model', server.spec, '--data', data, '--classes', 'negative,positive', '--out', out, '--max-retries', '0'],
+        ...['--openai-mode', 'top-logprobs', '--missing-label', 'floor'],
+      ]);
+      expect(run.code).toBe(1);
+      expect(run.stderr).toMatch(/line 2 of .*empty-top\.tsv: the answer's top_logprobs for the first generated token is empty$/);
+      expect(existsSync(join(out, '.evaluate.partial.f32')) && statSync(join(out, '.evaluate.partial.f32')).size).toBeFalsy();
     } finally {
       await server.close();
     }

@@ -82,6 +82,11 @@ export function readTopLogprobsById(url: string, logprobs: CompletionLogprobs, p
     }
     byId.set(Number(match[1]), value);
   }
+  // Nothing to read a label from, nor a lowest value to floor one to (the floor of an empty set
+  // is Infinity): the answer is malformed, whatever missingLabel says.
+  if (byId.size === 0) {
+    throw new RemoteModelError(url, "the answer's top_logprobs for the first generated token is empty", undefined, prompt);
+  }
   return byId;
 }
 
