@@ -168,8 +168,8 @@ export class EvaluationClassification {
   }
 
   /**
-   * Scores the calibration subset with the evaluation's shots (reusing saved scores made with the
-   * same shots), fits the surrogate temperature on it and saves `<subset>_set_calibration.json`.
+   * Scores the calibration subset with the evaluation's shots (reusing saved scores of the same
+   * rows, shots, prompt and model), fits the surrogate temperature on it and saves `<subset>_set_calibration.json`.
    */
   private async calibrate(
     subset: string,
@@ -182,12 +182,12 @@ export class EvaluationClassification {
     const dir = this.resultsFolder(nbIclExamples);
     const base = join(dir, `${calibrationSubset}_set`);
     const saved = existsSync(`${base}_metrics.json`) ? JSON.parse(await readFile(`${base}_metrics.json`, 'utf8')) : null;
-    const sameShots =
-      saved !== null &&
-      saved.icl_seed === icl.seed &&
-      saved.icl_source === icl.source &&
-      JSON.stringify(saved.icl_rows) === JSON.stringify(icl.rows);
-    if (!sameShots || options.force) await this.evaluate(calibrationSubset, shots, nbIclExamples, icl, options);
+    // Saved scores are reused only when made of the same rows, shots, prompt and model: the same
+    // shots alone do not tell a calibration subset redrawn since (its old rows' scores would fit
+    // the temperature). Results saved without the hash are scored again (refused without force).
+    const { config } = this.subsetConfig(calibrationSubset, shots, icl);
+    const sameScores = saved !== null && saved.config_sha256 === configHash(config);
+    if (!sameScores || options.force) await this.evaluate(calibrationSubset, shots, nbIclExamples, icl, options);
     const scores = await readNpy(`${base}_scores.npy`);
     const labels = await readNpy(`${base}_targets.npy`);
     const rows = scores.shape[0] as number;
@@ -251,6 +251,21 @@ export class EvaluationClassification {
     return rows;
   }
 
+  /** A subset's rows and what its scores are computed from: the checkpoint's configuration. */
+  private subsetConfig(subset: string, shots: Shot[], icl: { seed: number; rows: number[]; source: string } | null) {
+    const data = this.dataset.select(this.subsetRows(subset));
+    const config = {
+      model: this.model.id,
+      dataset: this.dataset.name,
+      subset,
+      rows: data.size,
+      icl,
+      template: this.options.template ?? null,
+      items: itemsFingerprint(data, shots),
+    };
+    return { data, config };
+  }
+
   private async evaluate(
     subset: string,
     shots: Shot[],
@@ -263,16 +278,7 @@ export class EvaluationClassification {
     if (!options.force) {
       for (const name of names) if (existsSync(join(dir, name))) throw new OutputExistsError(join(dir, name));
     }
-    const data = this.dataset.select(this.subsetRows(subset));
-    const config = {
-      model: this.model.id,
-      dataset: this.dataset.name,
-      subset,
-      rows: data.size,
-      icl,
-      template: this.options.template ?? null,
-      items: itemsFingerprint(data, shots),
-    };
+    const { data, config } = this.subsetConfig(subset, shots, icl);
     const result = await runScoringJob(this.model, data, {
       shots,
       ...(this.options.template ? { template: this.options.template } : {}),
@@ -296,6 +302,7 @@ export class EvaluationClassification {
       icl_rows: icl?.rows ?? [],
       icl_seed: icl?.seed ?? null,
       icl_source: icl?.source ?? null,
+      config_sha256: configHash(config),
       timings: result.timings,
     };
     await writeOutputFolder(
@@ -310,6 +317,11 @@ export class EvaluationClassification {
     await ScoreCheckpoint.discard(join(dir, `${subset}_set`));
     return { ...result, dir };
   }
+}
+
+/** `sha256:<hex>` of a subset's configuration, saved in its metrics so that a calibration subset's scores are reused only for the same one. */
+function configHash(config: object): string {
+  return `sha256:${createHash('sha256').update(JSON.stringify(config)).digest('hex')}`;
 }
 
 /**

@@ -114,6 +114,26 @@ describe.skipIf(!sharedAvailable(join(DATA_DIR, 'sst2')))('EvaluationClassificat
     expect(JSON.parse(readFileSync(join(result.dir, 'pool_set_calibration.json'), 'utf8'))).toEqual({ ...expected, at_bound: fit.atBound });
   });
 
+  it("does not reuse a calibration subset's saved scores made of other rows with the same shots", async () => {
+    const first = createSplits(872, { pool: 6, icl: 60, calibration: 8 }, 5);
+    const resultsDir = mkdtempSync(join(tmpdir(), 'at-eval-'));
+    await new EvaluationClassification(model, sst2, { resultsDir, splits: first, modelName: 'tiny' }).evaluationIclProcedure('pool', {
+      nbIclExamples: 4,
+      calibrationSubset: 'calibration',
+    });
+    // Another pool with the same calibration subset reuses its saved scores.
+    const again = new EvaluationClassification(model, sst2, { resultsDir, splits: { ...first, pool2: first.pool! }, modelName: 'tiny' });
+    const reused = await again.evaluationIclProcedure('pool2', { nbIclExamples: 4, calibrationSubset: 'calibration' });
+    expect(reused.calibration?.rows).toBe(8);
+    // The same shots (the same icl rows and seed), but the calibration subset redrawn: its saved
+    // scores are of other rows, and fitting the new pool's temperature on them would be silent.
+    const redrawn = { ...first, pool3: first.pool!, calibration: Int32Array.from(first.calibration!, (row) => (row + 1) % 872) };
+    const evaluation = new EvaluationClassification(model, sst2, { resultsDir, splits: redrawn, modelName: 'tiny' });
+    await expect(evaluation.evaluationIclProcedure('pool3', { nbIclExamples: 4, calibrationSubset: 'calibration' })).rejects.toThrow(
+      OutputExistsError,
+    );
+  });
+
   it('resumes a cancelled run from its last complete batch', async () => {
     const resultsDir = mkdtempSync(join(tmpdir(), 'at-eval-'));
     const evaluation = new EvaluationClassification(model, sst2, { resultsDir, splits, modelName: 'tiny' });
