@@ -57,7 +57,23 @@ describe('a label missing from the top log-probabilities without missingLabel fl
       const common = ['--model', server.spec, '--data', data, '--classes', 'negative,positive', '--openai-mode', 'top-logprobs'];
       const run = await runCliCaptured(['evaluate', ...common, '--out', join(dir, 'unfloored-cli'), '--max-retries', '0']);
       expect(run.code).toBe(1);
-      expect(run.stderr).toMatch(/not among the top \d+ log-probabilities; use --openai-mode echo, or opt into --missing-label floor$/);
+      // The server returned 3 of the 20 requested: said so, not "the top 20".
+      expect(run.stderr).toMatch(
+        /: label token \d+ is not among the top 3 log-probabilities the server returned \(of the 20 requested: it may cap --top-logprobs lower\); use --openai-mode echo, or opt into --missing-label floor$/,
+      );
+      const asMany = await runCliCaptured([
+        'evaluate',
+        ...common,
+        '--top-logprobs',
+        '3',
+        '--out',
+        join(dir, 'unfloored-3'),
+        '--max-retries',
+        '0',
+      ]);
+      expect(asMany.stderr).toMatch(
+        /: label token \d+ is not among the top 3 log-probabilities; use --openai-mode echo, or opt into --missing-label floor$/,
+      );
       const { config, run: options } = await resolveEvaluateOptions({
         model: server.spec,
         data,
@@ -66,7 +82,7 @@ describe('a label missing from the top log-probabilities without missingLabel fl
         maxRetries: 0,
       });
       await expect(evaluateToFolder(config, { ...options, out: join(dir, 'unfloored-lib') })).rejects.toThrow(
-        /not among the top \d+ log-probabilities; use openaiMode: 'echo', or opt into missingLabel: 'floor'$/,
+        /not among the top 3 log-probabilities the server returned \(of the 20 requested: it may cap topLogprobs lower\); use openaiMode: 'echo', or opt into missingLabel: 'floor'$/,
       );
     } finally {
       await server.close();
@@ -123,12 +139,12 @@ describe('a served model that misses a label of one row', () => {
       const run = await runCliCaptured([
         'evaluate',
         ...['--model', server.spec, '--data', data, '--classes', 'negative,positive', '--out', join(dir, 'one-bad-row')],
-        ...['--openai-mode', 'top-logprobs', '--batch-size', '2'],
+        ...['--openai-mode', 'top-logprobs', '--top-logprobs', '2', '--batch-size', '2'],
       ]);
       expect(run.code).toBe(1);
       // The fourth row, on line 5, is the second of its batch.
       expect(run.stderr).toContain(
-        `${server.baseUrl}/completions: line 5 of ${data}: label token ${wordId('positive')} is not among the top 20 log-probabilities`,
+        `${server.baseUrl}/completions: line 5 of ${data}: label token ${wordId('positive')} is not among the top 2 log-probabilities;`,
       );
     } finally {
       await server.close();

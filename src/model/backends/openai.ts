@@ -265,7 +265,7 @@ export class OpenAIBackend implements ScoringBackend {
           throw new RemoteModelError(
             url,
             (naming) =>
-              `label token ${label} is not among the top ${this.topLogprobs} log-probabilities; use ${naming.setting('openaiMode', 'echo')}, or opt into ${naming.setting('missingLabel', 'floor')}`,
+              `label token ${label} is not among the top ${top.size < this.topLogprobs ? `${top.size} log-probabilities the server returned (of the ${this.topLogprobs} requested: it may cap ${naming.option('topLogprobs')} lower)` : `${this.topLogprobs} log-probabilities`}; use ${naming.setting('openaiMode', 'echo')}, or opt into ${naming.setting('missingLabel', 'floor')}`,
             undefined,
             { row: firstItem + item },
           );
