@@ -26,7 +26,7 @@ export interface EvaluationOptions {
   /** Folder name of the model in the results tree (default: the model id with `/` replaced by `_`). */
   modelName?: string;
   template?: PromptTemplate;
-  /** Where ICL shots come from: a subset name of `splits` (default `icl`) or a separate dataset (e.g. Subjectivity's test split). */
+  /** Where ICL shots come from: a subset name of `splits` (default `icl`) or a separate dataset of the same classes in the same order (e.g. Subjectivity's test split). */
   iclSource?: string | TextClassificationDataset;
 }
 
@@ -115,6 +115,16 @@ export class EvaluationClassification {
     checkKnownKeys(options, EVALUATION_OPTIONS, null);
     checkPath(options.resultsDir, 'resultsDir');
     checkObject(options.splits, 'splits', 'named row subsets { name: Int32Array } (e.g. from loadOrCreateSplits)');
+    // A shot's label is a class id of its own dataset, written into the prompt by this dataset's
+    // class names: another class list (or order) would put wrong labels on the shots.
+    const { iclSource } = options;
+    if (typeof iclSource === 'object' && iclSource !== null && JSON.stringify(iclSource.classes) !== JSON.stringify(dataset.classes)) {
+      throw new InputError({
+        argument: 'iclSource',
+        expected: `a dataset of the evaluated dataset's classes, in its order (${JSON.stringify(dataset.classes)}): its labels are class ids`,
+        received: iclSource.classes,
+      });
+    }
     this.modelName = options.modelName ?? model.id.replace(/[\\/]+/g, '_').replace(/^[._]+/, '');
   }
 

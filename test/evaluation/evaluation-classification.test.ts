@@ -233,6 +233,16 @@ describe('EvaluationClassification refuses what a plain JS call can pass', () =>
       /^splits: expected named row subsets/,
     ],
     [
+      'an iclSource dataset whose classes are in another order',
+      () =>
+        new EvaluationClassification(model, { name: 'sst2', classes: ['negative', 'positive'] } as never, {
+          resultsDir: 'r',
+          splits,
+          iclSource: { classes: ['positive', 'negative'] } as never,
+        }),
+      /^iclSource: expected a dataset of the evaluated dataset's classes, in its order \(\["negative","positive"\]\): its labels are class ids, got \["positive", "negative"\]$/,
+    ],
+    [
       'a misspelt option',
       () => new EvaluationClassification(model, dataset, { resultsDir: 'r', splits, modelname: 'x' } as never),
       /^modelname: expected a known option, did you mean modelName\?/,
