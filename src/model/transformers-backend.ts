@@ -97,8 +97,27 @@ interface TransformersModule {
   AutoTokenizer: TfLoader<TfTokenizer>;
   AutoModelForCausalLM: TfLoader<TfModel>;
   Tensor: TfTensorConstructor;
-  /** Where Hub files are downloaded from (`https://huggingface.co/`, or a mirror). */
-  env?: { remoteHost?: string };
+  /** Where Hub files are downloaded from (`https://huggingface.co/`, or a mirror), and the default `cache_dir`. */
+  env?: { remoteHost?: string; cacheDir?: string | null };
+}
+
+/**
+ * The folder of transformers.js's file cache holding a Hub model's files (`<cache>/<id>` at the
+ * main revision, `<cache>/<id>/<revision>` at another), as its file cache keys them.
+ *
+ * @throws {ActiveTestingError} when its tokenizer files are not there: with local_files_only
+ * nothing can be downloaded.
+ */
+function cachedHubFolder(tf: TransformersModule, id: string, options: ModelLoadOptions): string {
+  const cache = options.cache_dir ?? tf.env?.cacheDir ?? null;
+  const revision = options.revision ?? 'main';
+  const folder = cache === null ? null : revision === 'main' ? join(cache, id) : join(cache, id, revision);
+  if (folder === null || !['tokenizer.json', 'tokenizer_config.json'].every((file) => existsSync(join(folder, file)))) {
+    throw new ActiveTestingError(
+      `could not load model "${id}" with local_files_only: its tokenizer files (tokenizer.json, tokenizer_config.json) are not in the cache (${folder ?? 'none set'}), and local_files_only forbids downloading them`,
+    );
+  }
+  return folder;
 }
 
 /** The weights file transformers.js loads for each precision (`onnx/model<suffix>.onnx`). */
@@ -432,6 +451,11 @@ export class TransformersBackend implements ScoringBackend {
       ...(options.revision === undefined ? {} : { revision: options.revision }),
       ...(options.cache_dir === undefined ? {} : { cache_dir: options.cache_dir }),
     };
+    // transformers.js's tokenizer loader (4.3) looks a Hub model's tokenizer files up without the
+    // load's options: in the default cache rather than cache_dir, then on the Hub even with
+    // local_files_only, so that a cached model failed to load offline. With local_files_only the
+    // tokenizer is read from the cache's folder of the model, as a local folder is.
+    const cachedTokenizer = !local && options.local_files_only === true ? cachedHubFolder(tf, id, options) : null;
     const device = options.device ?? 'cpu';
     const cuda = device === 'cpu' ? false : cudaProviderInstalled();
     if (device === 'cuda' && cuda === false) {
@@ -442,7 +466,7 @@ export class TransformersBackend implements ScoringBackend {
       });
     }
     const load = async (on: 'cpu' | 'cuda') => {
-      const tokenizer = await tf.AutoTokenizer.from_pretrained(id, shared);
+      const tokenizer = await tf.AutoTokenizer.from_pretrained(cachedTokenizer ?? id, shared);
       const model = await tf.AutoModelForCausalLM.from_pretrained(id, { ...shared, device: on, dtype: options.dtype ?? 'fp32' });
       const graphLimit = local && configPositionLimit(model.config ?? {}) === null ? graphPositionLimit(id, options.dtype ?? 'fp32') : null;
       return new TransformersBackend(CONSTRUCT, idOrPath, on, tf, tokenizer, model, graphLimit, prefixCacheMemoryLimit);

@@ -1,4 +1,4 @@
-import { createReadStream, existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { cpSync, createReadStream, existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -69,13 +69,27 @@ describe('Model.fromPretrained from the Hugging Face Hub (a local stand-in serve
       expect(existsSync(join(cacheDir, 'test-org/tiny-gpt2', file))).toBe(true);
     }
     expect(progress).toContain('done');
-    await Promise.all([fromHub.dispose(), fromFolder.dispose()]);
+    await fromHub.dispose();
 
     // A second load is served from the cache, without asking the server for the graph again.
     const before = requests.filter((r) => r.endsWith('onnx/model.onnx')).length;
     const cached = await Model.fromPretrained('test-org/tiny-gpt2', { cache_dir: cacheDir });
     expect(requests.filter((r) => r.endsWith('onnx/model.onnx')).length).toBe(before);
     await cached.dispose();
+
+    // With local_files_only, from cache_dir without a request: offline, a request fails the load.
+    // Under an id not looked up before (transformers.js memoizes a file's lookup for the process).
+    cpSync(join(cacheDir, 'test-org/tiny-gpt2'), join(cacheDir, 'test-org/cached-only'), { recursive: true });
+    const asked = requests.length;
+    const offline = await Model.fromPretrained('test-org/cached-only', { cache_dir: cacheDir, local_files_only: true });
+    expect(requests.slice(asked)).toEqual([]);
+    expect(await offline.score(prompts, labelIds)).toEqual(await fromFolder.score(prompts, labelIds));
+    await Promise.all([offline.dispose(), fromFolder.dispose()]);
+    const empty = mkdtempSync(join(tmpdir(), 'hub-cache-'));
+    await expect(Model.fromPretrained('test-org/tiny-llama', { cache_dir: empty, local_files_only: true })).rejects.toThrow(
+      `could not load model "test-org/tiny-llama" with local_files_only: its tokenizer files (tokenizer.json, tokenizer_config.json) are not in the cache (${join(empty, 'test-org/tiny-llama')}), and local_files_only forbids downloading them`,
+    );
+    expect(requests.slice(asked)).toEqual([]);
   });
 
   it('asks for the revision it is given', async () => {
