@@ -321,11 +321,30 @@ function wholeNumberValue(value: unknown): number | undefined {
 function labelParser(classes: readonly string[]): (value: unknown, row: number) => number {
   const integerNames = classesNamedByIntegers(classes);
   const byNumber = classesByNumber(classes);
-  const byName = new Map<string, number>();
+  // A name is read exactly first, then in any case: classes that differ only in case
+  // (`positive`, `Positive`) are each reachable, and a cell matching several only in other cases
+  // (`POSITIVE`) is refused rather than given to the first.
+  const byExactName = new Map<string, number>();
+  const byName = new Map<string, number[]>();
   classes.forEach((c, index) => {
+    if (!byExactName.has(c)) byExactName.set(c, index);
     const key = c.toLowerCase();
-    if (!byName.has(key)) byName.set(key, index);
+    byName.set(key, [...(byName.get(key) ?? []), index]);
   });
+  const nameIndex = (name: string, row: number): number | undefined => {
+    const exact = byExactName.get(name);
+    if (exact !== undefined) return exact;
+    const matches = byName.get(name.toLowerCase());
+    if (matches !== undefined && matches.length > 1) {
+      throw new InputError({
+        argument: 'label',
+        expected: `a class name matching one class, not ${matches.map((m) => quoted(classes[m] as string)).join(' and ')} in other cases`,
+        row,
+        received: name,
+      });
+    }
+    return matches?.[0];
+  };
   const expected = (value: unknown): string => {
     const names = classes.map(quoted).join(', ');
     const hint = meantHint(typeof value === 'string' ? value.trim() : value, classes, quoted);
@@ -339,7 +358,7 @@ function labelParser(classes: readonly string[]): (value: unknown, row: number) 
       const trimmed = String(value).trim();
       const id = integerNames ? undefined : wholeNumberLabel(trimmed);
       if (id !== undefined && id < classes.length) return id;
-      const index = byName.get(trimmed.toLowerCase()) ?? (integerNames ? byNumber.get(wholeNumberValue(value) ?? -1) : undefined);
+      const index = nameIndex(trimmed, row) ?? (integerNames ? byNumber.get(wholeNumberValue(value) ?? -1) : undefined);
       if (index !== undefined) return index;
     }
     throw new InputError({ argument: 'label', expected: expected(value), row, received: value ?? null });

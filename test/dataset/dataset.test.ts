@@ -262,6 +262,20 @@ describe('TextClassificationDataset', () => {
     expect(data.select([2, 0]).texts).toEqual(['c', 'a']);
   });
 
+  it('reads a class name exactly before in any case, and refuses a name that two classes match in other cases', () => {
+    const spec = { ...SPEC, classes: ['negative', 'positive', 'Positive'] };
+    const rows = [
+      ['a', 'Positive'],
+      ['b', 'positive'],
+      ['c', 'NEGATIVE'],
+    ];
+    const data = TextClassificationDataset.fromTable({ columns: ['sentence', 'label'], rows }, spec);
+    expect(Array.from(data.labels)).toEqual([2, 1, 0]);
+    expect(() => TextClassificationDataset.fromTable({ columns: ['sentence', 'label'], rows: [['a', 'POSITIVE']] }, spec)).toThrow(
+      /^label \(row 0\): expected a class name matching one class, not "positive" and "Positive" in other cases, got "POSITIVE"$/,
+    );
+  });
+
   it('suggests the column or class meant by a misspelt name, and nothing for a name close to none', () => {
     const table = { columns: ['sentence', 'label'], rows: [['a', 'negatve']] };
     expect(() => TextClassificationDataset.fromTable(table, SPEC, { textColumn: 'sentense' })).toThrow(
