@@ -18,6 +18,23 @@ const choice = (name: string) => [
   { was_cancelled: false, result: [{ from_name: 'label', to_name: 'text', type: 'choices', value: { choices: [name] } }] },
 ];
 
+/** A session of 20 items (pool seed `seed`) whose first proposals, up to `maxLabels`, `label --export` wrote as Label Studio tasks. */
+async function exportedSession(seed: number, name: string, maxLabels: number) {
+  const files = await writePoolFiles(20, seed);
+  const session = join(files.dir, name);
+  const tasksPath = join(files.dir, 'tasks.json');
+  const exported = await runCliCaptured([
+    ...createArgs(files, session, 2),
+    '--export',
+    'label-studio',
+    tasksPath,
+    '--max-labels',
+    String(maxLabels),
+  ]);
+  expect(exported.code).toBe(0);
+  return { files, session, tasksPath };
+}
+
 describe('label --export / --import label-studio', () => {
   // A session made now has proposed nothing, so no export can answer it: it is not created.
   it('refuses to import into a session that does not exist, creating none', async () => {
@@ -143,12 +160,7 @@ describe('label --export / --import label-studio', () => {
   });
 
   it('reads the "label" choices of each annotation, and refuses annotators who disagree, naming the item', async () => {
-    const files = await writePoolFiles(20, 13);
-    const session = join(files.dir, 'overlap.session');
-    const tasksPath = join(files.dir, 'tasks.json');
-    expect(
-      (await runCliCaptured([...createArgs(files, session, 2), '--export', 'label-studio', tasksPath, '--max-labels', '3'])).code,
-    ).toBe(0);
+    const { files, session, tasksPath } = await exportedSession(13, 'overlap.session', 3);
     const tasks = JSON.parse(readFileSync(tasksPath, 'utf8')) as Task[];
     // As Label Studio exports them: ids, users and times on each annotation, and a second Choices
     // control ("confidence") that the project added beside the config --export printed.
@@ -195,12 +207,7 @@ describe('label --export / --import label-studio', () => {
   // Tasks imported twice into a Label Studio project (a later, longer --export imported beside the
   // first) appear twice in its export: the answers of one item's tasks must agree, as one task's do.
   it('refuses an item whose tasks disagree (tasks imported twice), naming both, and takes tasks that agree', async () => {
-    const files = await writePoolFiles(20, 14);
-    const session = join(files.dir, 'twice.session');
-    const tasksPath = join(files.dir, 'tasks.json');
-    expect(
-      (await runCliCaptured([...createArgs(files, session, 2), '--export', 'label-studio', tasksPath, '--max-labels', '2'])).code,
-    ).toBe(0);
+    const { files, session, tasksPath } = await exportedSession(14, 'twice.session', 2);
     const tasks = JSON.parse(readFileSync(tasksPath, 'utf8')) as Task[];
     const [first, second] = tasks.map((task) => task.data.item);
     const path = join(files.dir, 'export.json');
@@ -240,12 +247,7 @@ describe('label --export / --import label-studio', () => {
   });
 
   it('reads the completions of an export from Label Studio before 1.0, its name for the annotations', async () => {
-    const files = await writePoolFiles(20, 15);
-    const session = join(files.dir, 'old.session');
-    const tasksPath = join(files.dir, 'tasks.json');
-    expect(
-      (await runCliCaptured([...createArgs(files, session, 2), '--export', 'label-studio', tasksPath, '--max-labels', '2'])).code,
-    ).toBe(0);
+    const { files, session, tasksPath } = await exportedSession(15, 'old.session', 2);
     const tasks = JSON.parse(readFileSync(tasksPath, 'utf8')) as Task[];
     const path = join(files.dir, 'export.json');
     const completions = [choice('positive'), [{ was_cancelled: true, result: [] }]];
@@ -265,12 +267,7 @@ describe('label --export / --import label-studio', () => {
   // Label Studio offers JSON-MIN beside JSON, and a task file edited by hand may hold a number:
   // both were refused as having "no data.item", which told the user to export the tasks again.
   it('says when an export is JSON-MIN or names its item by a number, rather than that it has no item', async () => {
-    const files = await writePoolFiles(20, 15);
-    const session = join(files.dir, 'min.session');
-    const tasksPath = join(files.dir, 'tasks.json');
-    expect(
-      (await runCliCaptured([...createArgs(files, session, 2), '--export', 'label-studio', tasksPath, '--max-labels', '2'])).code,
-    ).toBe(0);
+    const { files, session, tasksPath } = await exportedSession(15, 'min.session', 2);
     const tasks = JSON.parse(readFileSync(tasksPath, 'utf8')) as Task[];
     const before = readFileSync(session);
     const path = join(files.dir, 'export.json');
@@ -293,12 +290,7 @@ describe('label --export / --import label-studio', () => {
   // terminal escape (setting the window's title) or a right-to-left override must not act on the
   // terminal the refusal is printed on.
   it('shows control characters of the ids and choices it refuses as visible symbols, not as escapes', async () => {
-    const files = await writePoolFiles(20, 16);
-    const session = join(files.dir, 'esc.session');
-    const tasksPath = join(files.dir, 'tasks.json');
-    expect(
-      (await runCliCaptured([...createArgs(files, session, 2), '--export', 'label-studio', tasksPath, '--max-labels', '2'])).code,
-    ).toBe(0);
+    const { files, session, tasksPath } = await exportedSession(16, 'esc.session', 2);
     const tasks = JSON.parse(readFileSync(tasksPath, 'utf8')) as Task[];
     const path = join(files.dir, 'export.json');
     const stranger = { ...tasks[0], data: { ...tasks[0].data, item: 'x\u001b]0;owned\u0007\u202eevil' }, annotations: choice('negative') };
@@ -316,12 +308,7 @@ describe('label --export / --import label-studio', () => {
   });
 
   it('reads an export saved with a byte-order mark and CRLF, and refuses UTF-16 or a missing file in one line', async () => {
-    const files = await writePoolFiles(20, 12);
-    const session = join(files.dir, 'bom.session');
-    const tasksPath = join(files.dir, 'tasks.json');
-    expect(
-      (await runCliCaptured([...createArgs(files, session, 2), '--export', 'label-studio', tasksPath, '--max-labels', '2'])).code,
-    ).toBe(0);
+    const { files, session, tasksPath } = await exportedSession(12, 'bom.session', 2);
     const tasks = (JSON.parse(readFileSync(tasksPath, 'utf8')) as Task[]).map((task) => ({ ...task, annotations: choice('positive') }));
     const json = JSON.stringify(tasks, null, 1).replaceAll('\n', '\r\n');
     const utf16 = join(files.dir, 'utf16.json');
