@@ -486,7 +486,7 @@ export class SessionEstimates {
       return this.loss.perItem(scores, Int32Array.of(y))[0];
     } catch (error) {
       if (!(error instanceof InputError) || error.row !== 0) throw error;
-      throw new InputError({ argument: `${error.argument}${of}`, expected: error.expected, received: error.received, row: index });
+      throw error.withArgument(`${error.argument}${of}`).atRow(index);
     }
   }
 
