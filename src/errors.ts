@@ -426,3 +426,21 @@ export function withArgumentSuffix<T>(suffix: string, action: () => T): T {
     throw error;
   }
 }
+
+/**
+ * Where `options` sends warnings: its `onWarning`, or else Node's process warnings of `type`.
+ * Checked when asked for, before the work that may warn; options that are no object have none.
+ *
+ * @example
+ * const warn = warningsTo(options, 'ActiveTestingWarning');
+ * warn('modelScores: every row is in [0, 1] …'); // options.onWarning(…), or process.emitWarning(…, 'ActiveTestingWarning')
+ * @throws {InputError} when `onWarning` is given and is not a function.
+ */
+export function warningsTo(options: unknown, type: string): (message: string) => void {
+  // Options that are no object are refused by the caller's own checks, naming them.
+  const onWarning = typeof options === 'object' && options !== null ? (options as { onWarning?: unknown }).onWarning : undefined;
+  if (onWarning === undefined) return (message) => process.emitWarning(message, type);
+  if (typeof onWarning !== 'function')
+    throw new InputError({ argument: 'onWarning', expected: 'a function, called with each warning', received: onWarning });
+  return onWarning as (message: string) => void;
+}

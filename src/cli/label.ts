@@ -14,7 +14,7 @@ import { visibleText } from '../io/visible-text.js';
 import { shellWord } from '../io/shell-word.js';
 import { assertFolderWritable, writeFileAtomic } from '../io/atomic.js';
 import { exportSessionLabels, labelsTsv } from '../session/export-labels.js';
-import { matrixView, type LabelsInput, type Matrix, type MatrixInput } from '../matrix.js';
+import { type LabelsInput, type Matrix, type MatrixInput } from '../matrix.js';
 import { SessionFileError } from '../session/errors.js';
 import {
   ActiveTestingSession,
@@ -25,7 +25,7 @@ import {
 } from '../session/session.js';
 import { checkClassNames, poolScores, type SessionOptions } from '../session/header.js';
 import { splitsTsvLine } from '../io/tsv-safe.js';
-import { cliFlag, cliOptionsIn, optionHelp } from '../options/schema.js';
+import { cliFlag, cliOptionsIn, optionHelp, type CommandName } from '../options/schema.js';
 import { meantHint } from '../io/suggest.js';
 import { ofFileRows, scoresMatrix } from '../io/pool-files.js';
 import type { IntervalEstimate } from '../session/session.js';
@@ -43,7 +43,7 @@ import {
 } from '../serve/estimate-display.js';
 import type { Command } from './command.js';
 import { withInterrupts } from './interrupt.js';
-import { warnOfProbabilities, warnOfTemperatureBound } from './score-warnings.js';
+import { commandNaming, warningNamedBy } from './naming.js';
 import {
   exportLabelStudio,
   type Answer as LabelStudioAnswer,
@@ -305,7 +305,7 @@ async function checkSessionFolder(path: string): Promise<void> {
 async function createSession(
   path: string,
   given: Record<string, unknown>,
-  command: string,
+  command: CommandName,
   check: (pool: PoolNames) => void,
 ): Promise<ActiveTestingSession> {
   // All that is missing in one line, before the pool is read.
@@ -331,12 +331,6 @@ async function createSession(
   const calibration = await readCalibration(given, classes.length);
   const comparisonScores = await readScores(options.comparisonScores, '--comparison-scores');
   const surrogateScores = await readScores(options.surrogateScores, '--surrogate-scores');
-  warnOfProbabilities({
-    '--model-scores': modelScores,
-    '--comparison-scores': comparisonScores,
-    '--surrogate-scores': surrogateScores,
-    '--calibration-scores': calibration && matrixView(calibration.scores, '--calibration-scores'),
-  });
   check({ ids: ids ?? texts.map((_, i) => String(i)), classes });
   const session = await ActiveTestingSession.create(path, {
     ...options,
@@ -347,11 +341,11 @@ async function createSession(
     comparisonScores,
     surrogateScores,
     ...(calibration === undefined ? {} : { calibration }),
+    onWarning: (message) => console.error(`warning: ${warningNamedBy(message, commandNaming(command))}`),
   });
   const fitted = session.settings.calibration;
   if (fitted)
     console.log(`surrogate temperature fitted on ${formatCount(fitted.rows, 'calibration label')}: T = ${fitted.temperature.toFixed(4)}`);
-  warnOfTemperatureBound(fitted);
   if (hasLabels) noteUnreadLabels(given, command);
   return session;
 }
@@ -891,7 +885,7 @@ function labelArgs(argv: string[]): string[] {
 export async function openOrCreateSession(
   path: string,
   given: Record<string, unknown>,
-  command: string,
+  command: CommandName,
   check: (pool: PoolNames) => void = () => {},
   checkResumed: (session: ActiveTestingSession) => Promise<void> = async () => {},
 ): Promise<ActiveTestingSession> {

@@ -38,3 +38,16 @@ export function commandNaming(command: CommandName): OptionNaming {
     },
   };
 }
+
+/**
+ * A library warning as `naming` names options: a warning about an option starts with its library
+ * key (`modelScores: …`), which becomes the command's flag (`--model-scores: …`); a start that is
+ * no option is kept.
+ *
+ * @example
+ * warningNamedBy('modelScores: every row is in [0, 1] …', commandNaming('label')); // '--model-scores: every row is in [0, 1] …'
+ */
+export function warningNamedBy(message: string, naming: OptionNaming): string {
+  const colon = message.indexOf(': ');
+  return colon <= 0 ? message : naming.option(message.slice(0, colon)) + message.slice(colon);
+}

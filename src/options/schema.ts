@@ -756,6 +756,13 @@ export const OPTION_DECLARATIONS: readonly OptionDeclaration[] = [
     metavar: null,
   },
   { name: 'onProgress', value: { kind: 'input' }, doc: 'called with (completed runs, total runs)', contexts: ['simulate'], metavar: null },
+  {
+    name: 'onWarning',
+    value: { kind: 'input' },
+    doc: 'called with each warning of inputs valid but most likely not meant (probabilities given as logits, a calibration fit at its bound); default process.emitWarning',
+    contexts: ['simulate'],
+    metavar: null,
+  },
   { name: 'signal', value: { kind: 'input' }, doc: 'an AbortSignal that stops the work', contexts: ['simulate'], metavar: null },
   ...SIMULATE_COMMAND,
   ...EVALUATE,

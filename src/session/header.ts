@@ -17,7 +17,7 @@ import { ACQUISITIONS, acquisitionsFor, checkOption, optionNames, optionSynonyms
 import { checkKnownKeys } from '../io/suggest.js';
 
 /** Keys of a new session's options besides the schema's options: the pool, and the on-demand scorer. */
-const SESSION_INPUTS = ['texts', 'ids', 'classes', 'scoreTarget'];
+const SESSION_INPUTS = ['texts', 'ids', 'classes', 'scoreTarget', 'onWarning'];
 
 /** Acquisitions a session can use: those of the registry that need no labels (`acquisitionsFor('session')`). */
 export type SessionAcquisition = 'adaptive' | 'surrogate-m2' | 'surrogate-ce' | 'surrogate-pe' | 'self-entropy' | 'iid';

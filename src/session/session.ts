@@ -1,10 +1,12 @@
 import { ADAPTIVE_DEFAULTS } from '../acquisition/adaptive/index.js';
 import { referenceBasis } from '../acquisition/reference-basis.js';
-import { ActiveTestingError, FileFormatError, InputError, ReceivedKind, withArgumentSuffix } from '../errors.js';
+import { ActiveTestingError, FileFormatError, InputError, ReceivedKind, warningsTo, withArgumentSuffix } from '../errors.js';
 import type { FileLock } from '../io/lock.js';
 import { toMatrix, type Matrix } from '../matrix.js';
 import { EPS, NUMERICS_FLAGS } from '../numerics.js';
 import { checkObject, checkPath } from '../io/index.js';
+import { probabilitiesWarning, rowsAreProbabilities } from '../io/pool-files.js';
+import { temperatureBoundWarning } from '../calibration/temperature.js';
 import { checkKnownKeys, meantHint } from '../io/suggest.js';
 import { SessionFileError, SessionStateError, SessionWriteError } from './errors.js';
 import { SessionEstimates, type SessionEstimate, type StoppingRule } from './estimates.js';
@@ -51,6 +53,12 @@ export interface OpenSessionOptions {
 export interface CreateSessionOptions extends SessionOptions {
   /** Scores the target on demand when `modelScores` are omitted ("no target predictions" mode). */
   scoreTarget?: TargetScorer;
+  /**
+   * Receives warnings of inputs that are valid but most likely not meant: scores whose rows are
+   * probabilities (read as logits), a calibration fit at the end of its search range; default
+   * `process.emitWarning`.
+   */
+  onWarning?: (message: string) => void;
 }
 
 /** The score matrices of a session's file (undefined: it has none of that kind). */
@@ -86,8 +94,32 @@ export function openSessionChecked(
   return ActiveTestingSession.open(path, checked);
 }
 
+/** The type of the process warnings a session emits without an `onWarning`. */
+const SESSION_WARNING = 'ActiveTestingSessionWarning';
+
 /** The stored scores of each session: not a public field, as the arrays are the session's own and a caller could write to them. */
 const storedScores = new WeakMap<ActiveTestingSession, StoredScores>();
+
+/**
+ * What a new session's inputs are warned of: valid, but most likely not what was meant. Scores
+ * whose rows are probabilities are read as logits (their softmax is nearly uniform); a calibration
+ * fit at an end of its search range is not fitted by its labels.
+ */
+function creationWarnings(session: ActiveTestingSession, calibration: SessionOptions['calibration']): string[] {
+  const { targetScores, comparisonScores, surrogateScores } = sessionStoredScores(session);
+  const given: [string, Matrix | undefined][] = [
+    ['modelScores', targetScores],
+    ['comparisonScores', comparisonScores],
+    ['surrogateScores', surrogateScores],
+    ['calibration.scores', calibration && readScores(calibration.scores, 'calibration.scores')],
+  ];
+  const warnings = given.flatMap(([argument, scores]) =>
+    scores !== undefined && rowsAreProbabilities(scores) ? [probabilitiesWarning(argument)] : [],
+  );
+  const fit = session.settings.calibration;
+  if (fit?.atBound === true) warnings.push(temperatureBoundWarning('calibration', fit));
+  return warnings;
+}
 
 /**
  * The scores `session` was created with, as its file stores them: the very arrays the session
@@ -270,16 +302,21 @@ export class ActiveTestingSession {
   static async create(path: string | null, options: CreateSessionOptions): Promise<ActiveTestingSession> {
     checkObject(options, 'options');
     if (path !== null) checkPath(path);
+    const warn = warningsTo(options, SESSION_WARNING);
     const loss = resolveLoss(options.loss ?? 'cross-entropy');
     const header = buildHeader(options, loss.id, options.scoreTarget !== undefined);
-    if (path === null)
-      return new ActiveTestingSession(CONSTRUCT, header, loss, new MemoryJournal(), options.scoreTarget, undefined).checkNew();
+    if (path === null) {
+      const session = new ActiveTestingSession(CONSTRUCT, header, loss, new MemoryJournal(), options.scoreTarget, undefined).checkNew();
+      creationWarnings(session, options.calibration).forEach(warn);
+      return session;
+    }
     const lock = acquireSessionLock(path);
     try {
       await removeKilledCreations(path);
       // Built before its file: a pool the session refuses (e.g. a loss bound that is not finite) leaves nothing on disk.
       const session = new ActiveTestingSession(CONSTRUCT, header, loss, new MemoryJournal(), options.scoreTarget, lock).checkNew();
       session.journal = FileJournal.create(path, header, headerLineChunks);
+      creationWarnings(session, options.calibration).forEach(warn);
       return session;
     } catch (error) {
       lock.release();
@@ -332,7 +369,8 @@ export class ActiveTestingSession {
     if (options.readOnly !== undefined && typeof options.readOnly !== 'boolean') {
       throw new InputError({ argument: 'readOnly', expected: 'true or false', received: options.readOnly });
     }
-    if (options.readOnly === true) return ActiveTestingSession.read(path, options);
+    const warn = warningsTo(options, SESSION_WARNING);
+    if (options.readOnly === true) return ActiveTestingSession.read(path, options, warn);
     const lock = acquireSessionLock(path);
     try {
       await removeKilledCreations(path);
@@ -345,7 +383,7 @@ export class ActiveTestingSession {
       const { journal, sideFile } = FileJournal.openForAppend(path, contents);
       session.journal = journal;
       if (sideFile !== undefined) {
-        (options.onWarning ?? ((message) => process.emitWarning(message, 'ActiveTestingSessionWarning')))(
+        warn(
           `${path}: its last line (${contents.tail.length} bytes) is not a complete record, as a write interrupted by a crash ` +
             `leaves it; it was moved to ${sideFile}, and the ${contents.records.length} complete records are kept`,
         );
@@ -358,7 +396,7 @@ export class ActiveTestingSession {
   }
 
   /** `open` with `readOnly`: the file replayed as read, without a lock, a repair or a journal to write to. */
-  private static read(path: string, options: OpenSessionOptions): ActiveTestingSession {
+  private static read(path: string, options: OpenSessionOptions, warn: (message: string) => void): ActiveTestingSession {
     const contents = FileJournal.read(path, headerLineParser);
     const header = checkHeader(contents.header, path, contents.checksummed);
     const session = new ActiveTestingSession(
@@ -372,7 +410,7 @@ export class ActiveTestingSession {
     contents.records.forEach((record, index) => session.replay(record, contents.checksummed, path, index + 2));
     session.readOnly = true;
     if (contents.tornLine) {
-      (options.onWarning ?? ((message) => process.emitWarning(message, 'ActiveTestingSessionWarning')))(
+      warn(
         `${path}: its last line (${contents.tail.length} bytes) is not a complete record, as a write in progress or one cut ` +
           `by a crash leaves it; the ${contents.records.length} complete records are read, and the file is left as it is`,
       );

@@ -1,5 +1,5 @@
 import { ActiveSurrogateEstimator } from '../ase/index.js';
-import { CancelledError, InputError, ReceivedKind } from '../errors.js';
+import { CancelledError, InputError, ReceivedKind, warningsTo } from '../errors.js';
 import { matrixView, toLabels, type LabelsInput, type Matrix, type MatrixInput } from '../matrix.js';
 import { BUILTIN_LOSSES, classProbabilities, lossBounds, pairwiseSum, type LossBounds } from '../metrics/index.js';
 import { NUMERICS_FLAGS } from '../numerics.js';
@@ -20,7 +20,8 @@ import {
 } from './run-block.js';
 import { assertFitsInMemory } from './memory.js';
 import { resolveSimulation, SIMULATION_INPUT_KEYS, type ResolvedSimulation, type SimulationOptions } from './simulation-options.js';
-import type { CalibrationFit } from '../calibration/index.js';
+import { calibratesOnPool, calibrationOnPoolWarning, temperatureBoundWarning, type CalibrationFit } from '../calibration/index.js';
+import { probabilitiesWarning, rowsAreProbabilities } from '../io/pool-files.js';
 import { SortedPool, type SortedPoolArrays } from '../acquisition/sorted-pool.js';
 
 export {
@@ -371,8 +372,42 @@ async function runClaimedTiles(
  * result.estimates; // Float64Array, 50 rows × 100 runs
  */
 export async function simulate(input: SimulationInput, options: Partial<SimulationOptions> = {}): Promise<SimulationResult> {
+  const warn = warningsTo(options, 'ActiveTestingWarning');
   const prepared = prepareSimulation(input, options);
+  simulationWarnings(input, options.calibration, prepared.calibration).forEach(warn);
   return runPrepared(prepared);
+}
+
+/**
+ * What `simulate` warns of, as the command line does: inputs that are valid but most likely not
+ * meant. Scores whose rows are probabilities are read as logits (their softmax is nearly
+ * uniform); a calibration set that is the pool itself fits the temperature on the labels whose
+ * risk is estimated; a fit at an end of its search range is not fitted by its labels.
+ */
+function simulationWarnings(
+  input: SimulationInput,
+  calibrationSet: SimulationOptions['calibration'],
+  fit: CalibrationFit | null,
+): string[] {
+  const modelScores = matrixView(input.modelScores, 'modelScores');
+  const surrogateScores = input.surrogateScores === undefined ? undefined : matrixView(input.surrogateScores, 'surrogateScores');
+  const calibrationScores = calibrationSet && matrixView(calibrationSet.scores, 'calibration.scores');
+  const given: [string, Matrix | undefined][] = [
+    ['modelScores', modelScores],
+    ['surrogateScores', surrogateScores],
+    ['calibration.scores', calibrationScores],
+  ];
+  const warnings = given.flatMap(([argument, scores]) =>
+    scores !== undefined && rowsAreProbabilities(scores) ? [probabilitiesWarning(argument)] : [],
+  );
+  if (calibrationSet !== undefined && calibrationScores !== undefined) {
+    const { rows, cols } = modelScores;
+    const set = { scores: calibrationScores, labels: toLabels(calibrationSet.labels, 'calibration.labels', calibrationScores.rows, cols) };
+    if (calibratesOnPool(set, { surrogateScores, labels: toLabels(input.labels, 'labels', rows, cols) }))
+      warnings.push(calibrationOnPoolWarning('calibration'));
+  }
+  if (fit?.atBound === true) warnings.push(temperatureBoundWarning('calibration', fit));
+  return warnings;
 }
 
 /**

@@ -75,6 +75,13 @@ export interface SimulationOptions {
   /** An injected uniform source: forces one thread and the reference-order sampler. */
   random?: RandomSource;
   onProgress?: (completedRuns: number, totalRuns: number) => void;
+  /**
+   * Receives `simulate`'s warnings of inputs that are valid but most likely not meant: scores whose
+   * rows are probabilities (read as logits), a calibration set that is the pool itself, a
+   * calibration fit at an end of its search range. Default `process.emitWarning`. Not kept in the
+   * resolved options.
+   */
+  onWarning?: (message: string) => void;
   signal?: AbortSignal;
 }
 
