@@ -77,6 +77,11 @@ interface ExportedAnnotation {
  * annotators) must agree: taking one of them would let the order of Label Studio's export decide
  * the label.
  */
+/** An answer in a message: a class by its quoted name, a skip as the word, so a class named "skip" is not one. */
+function answerText(answer: Answer): string {
+  return answer === null ? 'skip' : JSON.stringify(answer);
+}
+
 function answerOf(task: ExportedTask, path: string, where: string): Answer | undefined {
   // An export of Label Studio before 1.0 names them completions: read, not passed over as unlabelled.
   const annotations = Array.isArray(task.annotations) ? task.annotations : Array.isArray(task.completions) ? task.completions : [];
@@ -93,7 +98,7 @@ function answerOf(task: ExportedTask, path: string, where: string): Answer | und
   if (distinct.length > 1)
     throw new FileFormatError(
       path,
-      `${where}: its ${annotations.length} annotations disagree (${distinct.map((a) => a ?? 'skip').join(', ')}); keep one answer per task; nothing was imported`,
+      `${where}: its ${annotations.length} annotations disagree (${distinct.map(answerText).join(', ')}); keep one answer per task; nothing was imported`,
     );
   return distinct[0];
 }
@@ -166,7 +171,7 @@ export async function readLabelStudioAnswers(session: ActiveTestingSession, path
     else if (earlier.answer !== answer)
       throw new FileFormatError(
         path,
-        `task ${t} (item ${item}): its answer (${answer ?? 'skip'}) disagrees with task ${earlier.task}'s (${earlier.answer ?? 'skip'}) for the same item; keep one answer per item; nothing was imported`,
+        `task ${t} (item ${item}): its answer (${answerText(answer)}) disagrees with task ${earlier.task}'s (${answerText(earlier.answer)}) for the same item; keep one answer per item; nothing was imported`,
       );
     const record = history.get(item);
     if (record === undefined) return void notProposed.push(item);

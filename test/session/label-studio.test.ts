@@ -189,7 +189,7 @@ describe('label --export / --import label-studio', () => {
     const disagreeing = await runCliCaptured(['label', '--session', session, '--import', 'label-studio', path]);
     expect(disagreeing.code).toBe(1);
     expect(disagreeing.stderr.trim()).toBe(
-      `active-testing label: --import: ${path}: task 2 (item ${third}): its 2 annotations disagree (positive, negative); keep one answer per task; nothing was imported`,
+      `active-testing label: --import: ${path}: task 2 (item ${third}): its 2 annotations disagree ("positive", "negative"); keep one answer per task; nothing was imported`,
     );
     expect(readFileSync(session).equals(before)).toBe(true);
 
@@ -214,7 +214,7 @@ describe('label --export / --import label-studio', () => {
     const before = readFileSync(session);
     const again = (annotations: Task['annotations']) => ({ ...tasks[0], id: 3, annotations });
     const laters: Array<[Task['annotations'], string]> = [
-      [choice('positive'), 'positive'],
+      [choice('positive'), '"positive"'],
       [[{ was_cancelled: true, result: [] }], 'skip'],
     ];
     for (const [later, said] of laters) {
@@ -222,7 +222,7 @@ describe('label --export / --import label-studio', () => {
       const refused = await runCliCaptured(['label', '--session', session, '--import', 'label-studio', path]);
       expect(refused.code).toBe(1);
       expect(refused.stderr.trim()).toBe(
-        `active-testing label: --import: ${path}: task 2 (item ${first}): its answer (${said}) disagrees with task 0's (negative) for the same item; keep one answer per item; nothing was imported`,
+        `active-testing label: --import: ${path}: task 2 (item ${first}): its answer (${said}) disagrees with task 0's ("negative") for the same item; keep one answer per item; nothing was imported`,
       );
       expect(readFileSync(session).equals(before)).toBe(true);
     }
