@@ -19,6 +19,7 @@ import {
 import { progressBar } from './progress.js';
 import { withInterrupts } from './interrupt.js';
 import { formatCount } from '../io/format-count.js';
+import { toJsonLine } from '../io/json.js';
 import { lockHolder } from '../io/lock.js';
 import { OUTPUT_LOCK_NAME } from '../io/output-lock.js';
 
@@ -81,7 +82,7 @@ export const reportCommand: Command = {
     }
     if (json) {
       console.log(
-        JSON.stringify({
+        toJsonLine({
           event: 'report',
           summary: result.summaryPath,
           files: result.files,

@@ -1,6 +1,21 @@
 /** JSON with non-finite numbers as the strings "NaN", "Infinity", "-Infinity" (the oracle's convention), not null. */
 export function toJson(value: unknown): string {
-  return `${JSON.stringify(value, (_, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v), 2)}\n`;
+  return `${JSON.stringify(value, nonFiniteAsString, 2)}\n`;
+}
+
+/**
+ * `toJson` on one line, without its newline: a command's `--json` line, which carries the same
+ * numbers as the files it wrote (null there means something else, a threshold never reached).
+ *
+ * @example
+ * toJsonLine({ ratio: Number.NaN, labels: null }); // '{"ratio":"NaN","labels":null}'
+ */
+export function toJsonLine(value: unknown): string {
+  return JSON.stringify(value, nonFiniteAsString);
+}
+
+function nonFiniteAsString(_: string, value: unknown): unknown {
+  return typeof value === 'number' && !Number.isFinite(value) ? String(value) : value;
 }
 
 /**

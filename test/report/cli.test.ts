@@ -48,6 +48,23 @@ describe('active-testing report', () => {
     expect((await cli(['report', dir, '--force'])).stdout).toMatch(/^Report written: .*summary\.md \(\d+ files\)$/);
   });
 
+  it('writes a number that is not finite as summary.json does in the --json line, not as null', async () => {
+    // null in the table means "threshold never reached"; a NaN ratio (no run defined it) is another
+    // reading, which the line must keep apart as summary.json does.
+    const dir = join(root, 'nan-ratio');
+    writeFakeSimulation(dir, { acquisition: 'iid', estimator: 'iid', noise: 0.5, rows: 20 });
+    const summaryPath = join(dir, 'summary.json');
+    const summary = JSON.parse(readFileSync(summaryPath, 'utf8'));
+    writeFileSync(summaryPath, JSON.stringify({ ...summary, variance_ratio: summary.labels.map((m: number) => (m === 10 ? 'NaN' : 1)) }));
+    const { code, stdout } = await cli(['report', dir, '--json', '--thresholds', '10,11,100']);
+    expect(code).toBe(0);
+    const { table } = JSON.parse(stdout);
+    expect(table.settings[0].cells.map((c: { varianceRatio: unknown }) => c.varianceRatio)).toEqual(['NaN', 1, null]);
+    const { unfinished, ...written } = JSON.parse(readFileSync(join(dir, 'report', 'summary.json'), 'utf8'));
+    expect(unfinished).toEqual([]);
+    expect(table).toEqual(written);
+  });
+
   it("names an experiment's unfinished settings in summary.md and in the --json line, not on stderr alone", async () => {
     const grid = join(root, 'half-done');
     writeFakeSimulation(join(grid, 'iid'), { acquisition: 'iid', estimator: 'iid', noise: 0.5, rows: 60 });
