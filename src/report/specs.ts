@@ -345,14 +345,16 @@ export function halfWidthSpec(points: readonly IntervalPoint[], options: FigureO
     .sort((a, b) => a - b);
   const typical = widths.length === 0 ? 0 : widths[Math.floor(widths.length / 2)];
   const smallestDrawn = typical * ROUNDING_SIZED;
-  const leftOut = points.some((p) => Number.isFinite(p.medianHalfWidth) && p.medianHalfWidth <= smallestDrawn);
+  const leftOut = [
+    ...new Set(points.filter((p) => Number.isFinite(p.medianHalfWidth) && p.medianHalfWidth <= smallestDrawn).map((p) => p.labels)),
+  ].sort((a, b) => a - b);
   return {
     $schema: SCHEMA,
     title: {
       text: `Median half-width of the ${options.name}`,
       subtitle: [
         'median over runs of (upper − lower) / 2',
-        ...(leftOut ? ['left out: label counts where it is 0 or of rounding size (σ = 0, e.g. at one label)'] : []),
+        ...(leftOut.length > 0 ? [`left out: ${labelCountsText(leftOut)}, where it is 0 or of rounding size (σ = 0)`] : []),
       ],
     },
     data: { values: points as unknown as Record<string, unknown>[] },
@@ -366,6 +368,22 @@ export function halfWidthSpec(points: readonly IntervalPoint[], options: FigureO
       color,
     },
   } as VegaLiteSpec;
+}
+
+/**
+ * The label counts a half-width figure leaves out, for its subtitle: which ones they are depends on
+ * the kind and the pool (the bootstrap at one label, every kind with the whole pool labelled), so
+ * an example would be wrong for some figure. Three at most, then "…".
+ *
+ * @example
+ * labelCountsText([1]); // '1 label'
+ * labelCountsText([1, 20]); // '1 and 20 labels'
+ * labelCountsText([1, 2, 3, 4]); // '1, 2, 3, … labels'
+ */
+function labelCountsText(counts: readonly number[]): string {
+  if (counts.length === 1 && counts[0] === 1) return '1 label';
+  if (counts.length > 3) return `${counts.slice(0, 3).join(', ')}, … labels`;
+  return `${counts.length === 1 ? counts[0] : `${counts.slice(0, -1).join(', ')} and ${counts[counts.length - 1]}`} labels`;
 }
 
 /**

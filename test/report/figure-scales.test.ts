@@ -43,7 +43,24 @@ describe('half-width figures: a width of rounding size does not stretch the log 
     const [low, high] = await drawnDomain(spec, 'y');
     expect(low).toBeGreaterThanOrEqual(0.01);
     expect(high).toBeLessThanOrEqual(1);
-    expect(JSON.stringify(spec)).toContain('left out: label counts where it is 0 or of rounding size');
+    expect(JSON.stringify(spec)).toContain('left out: 1 and 2 labels, where it is 0 or of rounding size');
+  });
+
+  it('names the label counts it left out: with the whole pool labelled, the last one, not the first', () => {
+    // N = 20, --size 20: every kind's interval is the point R at 20 labels, and at one label the
+    // sequence has its full width.
+    const spec = halfWidthSpec(
+      [1.6, 0.9, 0.4, 4.33e-15].map((medianHalfWidth, r) => ({
+        setting: 'adaptive',
+        labels: [1, 10, 19, 20][r]!,
+        coverage: 1,
+        medianHalfWidth,
+      })),
+      { name: 'anytime-valid confidence sequence' },
+    );
+    const text = JSON.stringify(spec);
+    expect(text).toContain('left out: 20 labels, where it is 0 or of rounding size (σ = 0)');
+    expect(text).not.toContain('one label');
   });
 
   it('keeps the real widths beside one huge width (a loss near 1e300 at one label)', async () => {
