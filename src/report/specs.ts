@@ -67,11 +67,14 @@ const FIGURE_OPTIONS = ['allSettings', 'xTitle'] satisfies (keyof FigureOptions)
 
 const SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';
 const PANEL = { width: 340, height: 240 };
+// labelLimit 0: no limit. Settings of one grid often differ only at the end of their names
+// (`… · defensive 0.2`, `… · defensive 0.5`, a `[folder]` suffix), and without a canvas vega
+// estimates 0.8 em a character, so any limit cut such names to one label.
 const SETTING_COLOR = {
   field: 'setting',
   type: 'nominal',
   title: 'Setting',
-  legend: { orient: 'bottom', columns: 2, labelLimit: 360, symbolType: 'stroke', symbolOpacity: 1, symbolStrokeWidth: 3 },
+  legend: { orient: 'bottom', columns: 2, labelLimit: 0, symbolType: 'stroke', symbolOpacity: 1, symbolStrokeWidth: 3 },
 } as const;
 const CONFIG = {
   font: 'DejaVu Sans',
