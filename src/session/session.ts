@@ -592,15 +592,18 @@ export class ActiveTestingSession {
   }
 
   private setTargetRow(index: number, scores: Matrix): void {
-    if (scores.rows !== 1 || scores.cols !== this.k) {
-      throw new InputError({
-        argument: 'scoreTarget',
-        expected: `1×${this.k} scores for item ${this.ids[index]}`,
-        received: new ReceivedKind(`the shape ${scores.rows}×${scores.cols}`),
-      });
-    }
+    if (scores.rows !== 1 || scores.cols !== this.k) throw this.targetRowError(index, `the shape ${scores.rows}×${scores.cols}`);
     this.target.data.set(scores.data, index * this.k);
     this.targetKnown[index] = 1;
+  }
+
+  /** The refusal of the scorer's answer for the item at `index`, which should have been one row of K scores. */
+  private targetRowError(index: number, received: string): InputError {
+    return new InputError({
+      argument: 'scoreTarget',
+      expected: `1×${this.k} scores for item ${this.ids[index]}`,
+      received: new ReceivedKind(received),
+    });
   }
 
   /** Undoes `setTargetRow` for scores that were never journaled. */
@@ -626,7 +629,10 @@ export class ActiveTestingSession {
       if (!this.targetKnown[index]) {
         if (!this.scoreTarget)
           throw new InputError({ argument: 'scoreTarget', expected: 'a target scorer: this session has no target scores' });
-        const scored = readScores(await this.scoreTarget([this.texts[index]]), 'scoreTarget');
+        const answer = await this.scoreTarget([this.texts[index]]);
+        // `readScores` would call an answer without rows an empty pool; the scorer was asked for one item.
+        if (answeredRows(answer) === 0) throw this.targetRowError(index, 'no rows');
+        const scored = readScores(answer, 'scoreTarget');
         this.setTargetRow(index, scored);
         scores = Array.from(scored.data);
       }
@@ -792,4 +798,13 @@ function checkResolveOptions(options: ResolveOptions): ResolveOptions {
   if (annotator !== undefined && !isAnnotator(annotator))
     throw new InputError({ argument: 'annotator', expected: `a name of 1 to ${MAX_ANNOTATOR_LENGTH} characters`, received: annotator });
   return options;
+}
+
+/** The rows of a scorer's answer where its form shows them without reading it (nested arrays, a shape, a Matrix). */
+function answeredRows(answer: unknown): number | undefined {
+  if (Array.isArray(answer)) return answer.length;
+  if (typeof answer !== 'object' || answer === null) return undefined;
+  if ('rows' in answer && typeof answer.rows === 'number') return answer.rows;
+  if ('shape' in answer && Array.isArray(answer.shape)) return answer.shape[0] as number;
+  return undefined;
 }

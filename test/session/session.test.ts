@@ -506,6 +506,18 @@ describe('ActiveTestingSession', () => {
     ).rejects.toThrow(/surrogate-pe/);
   });
 
+  it('tells a scorer that answered without rows which item it was asked for, not of an empty pool', async () => {
+    for (const answer of [[], { data: [], shape: [0, 3] }]) {
+      const session = await ActiveTestingSession.create(null, { ...options, modelScores: undefined, scoreTarget: async () => answer });
+      const [item] = await session.next();
+      const refusal = await session.record(item.id, 0).catch((error: unknown) => error);
+      expect(refusal).toBeInstanceOf(InputError);
+      expect((refusal as InputError).argument).toBe('scoreTarget');
+      expect((refusal as InputError).message).toBe(`scoreTarget: expected 1×3 scores for item ${item.id}, got no rows`);
+      expect(session.history().map((h) => h.status)).toEqual(['pending']);
+    }
+  });
+
   it('reports how many random labels would give the same interval', async () => {
     const session = await ActiveTestingSession.create(null, { ...options, acquisition: 'iid' });
     await drive(session, 60);
