@@ -1,5 +1,4 @@
 import { existsSync } from 'node:fs';
-import { access, constants, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { setImmediate } from 'node:timers/promises';
 import { emitKeypressEvents, type Key } from 'node:readline';
@@ -15,6 +14,8 @@ import { shellWord } from '../io/shell-word.js';
 import { assertFolderWritable, writeFileAtomic } from '../io/atomic.js';
 import { exportSessionLabels, labelsTsv } from '../session/export-labels.js';
 import { type LabelsInput, type Matrix, type MatrixInput } from '../matrix.js';
+import { checkSessionFolder } from '../session/folder.js';
+import { matrixView, type LabelsInput, type Matrix, type MatrixInput } from '../matrix.js';
 import { SessionFileError } from '../session/errors.js';
 import {
   ActiveTestingSession,
@@ -269,39 +270,6 @@ async function readCalibration(
     : loadCalibrationSet(calibrationScores, calibrationLabels as string, CALIBRATION_FILE_FLAGS, classCount);
 }
 
-/**
- * Refuses a new session's path whose folder is missing, a file or not writable, before the pool and
- * the scores are read (the session's lock, taken last, would otherwise be the first to find out).
- * One expectation for every case, naming the path given, since the session file is created but
- * never its folder.
- */
-async function checkSessionFolder(path: string): Promise<void> {
-  const folder = dirname(path);
-  const refusal = (why: string): InputError =>
-    new InputError({
-      argument: '--session',
-      expected: 'a file in an existing folder that can be written (the session file is created, not its folder)',
-      received: ReceivedKind.noted(path, why),
-    });
-  let isFolder: boolean;
-  try {
-    isFolder = (await stat(folder)).isDirectory();
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw refusal(`${folder} does not exist`);
-    if (code === 'ENOTDIR') throw refusal(`${folder} lies inside a file`);
-    throw refusal(`${folder} cannot be read (${code})`);
-  }
-  if (!isFolder) throw refusal(`${folder} is a file`);
-  try {
-    await access(folder, constants.W_OK | constants.X_OK);
-  } catch (error) {
-    throw refusal(
-      `${folder} ${(error as NodeJS.ErrnoException).code === 'EROFS' ? 'is on a read-only file system' : 'is not writable by this user'}`,
-    );
-  }
-}
-
 async function createSession(
   path: string,
   given: Record<string, unknown>,
@@ -312,7 +280,7 @@ async function createSession(
   checkRequired(given, ['data', 'classes', 'modelScores']);
   // A class the session would refuse, before the pool, the scores and the answers are read.
   checkClassNames(given.classes as string[]);
-  await checkSessionFolder(path);
+  await checkSessionFolder(path, '--session');
   const { texts, ids, hasLabels } = await readPool(given);
   const classes = given.classes as string[];
   const options = schemaValues(given, 'session') as Partial<SessionOptions> & {

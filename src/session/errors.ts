@@ -46,7 +46,7 @@ export class SessionStateError extends ActiveTestingError {
  * in its place).
  *
  * @example
- * await ActiveTestingSession.create('/proc/a.session', options); // SessionFileError: /proc is not writable
+ * await ActiveTestingSession.create('/mnt/full/a.session', options); // SessionFileError: cannot create the lock file … (ENOSPC)
  */
 export class SessionFileError extends ActiveTestingError {
   override name = 'SessionFileError';

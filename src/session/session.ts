@@ -9,6 +9,7 @@ import { probabilitiesWarning, rowsAreProbabilities } from '../io/pool-files.js'
 import { temperatureBoundWarning } from '../calibration/temperature.js';
 import { checkKnownKeys, meantHint } from '../io/suggest.js';
 import { SessionFileError, SessionStateError, SessionWriteError } from './errors.js';
+import { checkSessionFolder } from './folder.js';
 import { SessionEstimates, type SessionEstimate, type StoppingRule } from './estimates.js';
 import {
   buildHeader,
@@ -296,13 +297,18 @@ export class ActiveTestingSession {
    *   acquisition: 'surrogate-pe',
    * });
    * @throws {InputError} for an option or a pool the session refuses (e.g. a custom loss's bound that
-   * is not finite); nothing is written then.
+   * is not finite), or a `path` whose folder is missing or may not be written; nothing is written then.
    * @throws {OutputExistsError} when the file exists.
+   * @throws {SessionFileError} when the file or its lock cannot be written all the same (a full disk).
    */
   static async create(path: string | null, options: CreateSessionOptions): Promise<ActiveTestingSession> {
     checkObject(options, 'options');
     if (path !== null) checkPath(path);
     const warn = warningsTo(options, SESSION_WARNING);
+    if (path !== null) {
+      checkPath(path);
+      await checkSessionFolder(path, 'path');
+    }
     const loss = resolveLoss(options.loss ?? 'cross-entropy');
     const header = buildHeader(options, loss.id, options.scoreTarget !== undefined);
     if (path === null) {

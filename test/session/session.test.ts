@@ -506,6 +506,18 @@ describe('ActiveTestingSession', () => {
     ).rejects.toThrow(/surrogate-pe/);
   });
 
+  it('refuses a path in a missing folder as the path, before taking a lock there', async () => {
+    const folder = join(mkdtempSync(join(tmpdir(), 'at-session-')), 'missing');
+    const path = join(folder, 'pool.session');
+    const refusal = await ActiveTestingSession.create(path, options).catch((error: unknown) => error);
+    expect(refusal).toBeInstanceOf(InputError);
+    expect((refusal as InputError).argument).toBe('path');
+    expect((refusal as InputError).message).toBe(
+      `path: expected a file in an existing folder that can be written (the session file is created, not its folder), got "${path}" (${folder} does not exist)`,
+    );
+    expect(existsSync(folder)).toBe(false);
+  });
+
   it('tells a scorer that answered without rows which item it was asked for, not of an empty pool', async () => {
     for (const answer of [[], { data: [], shape: [0, 3] }]) {
       const session = await ActiveTestingSession.create(null, { ...options, modelScores: undefined, scoreTarget: async () => answer });
