@@ -15,7 +15,6 @@ import { assertFolderWritable, writeFileAtomic } from '../io/atomic.js';
 import { exportSessionLabels, labelsTsv } from '../session/export-labels.js';
 import { type LabelsInput, type Matrix, type MatrixInput } from '../matrix.js';
 import { checkSessionFolder } from '../session/folder.js';
-import { matrixView, type LabelsInput, type Matrix, type MatrixInput } from '../matrix.js';
 import { SessionFileError } from '../session/errors.js';
 import {
   ActiveTestingSession,

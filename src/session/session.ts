@@ -303,7 +303,6 @@ export class ActiveTestingSession {
    */
   static async create(path: string | null, options: CreateSessionOptions): Promise<ActiveTestingSession> {
     checkObject(options, 'options');
-    if (path !== null) checkPath(path);
     const warn = warningsTo(options, SESSION_WARNING);
     if (path !== null) {
       checkPath(path);
