@@ -101,7 +101,6 @@ const ROUTE_METHODS: Record<string, string> = {
   '/api/label': 'POST',
   '/api/skip': 'POST',
   '/api/undo': 'POST',
-  '/api/leave': 'POST',
 };
 
 /** The headers every answer of the server carries, the app's and those sent before it runs. */
@@ -269,17 +268,6 @@ export function createServeApp(coordinator: AnnotationCoordinator, options: Serv
       return coordinator.undo(who, body.resolved);
     }),
   );
-  // Sent by the last tab of a browser as it closes; nobody reads the answer.
-  app.post('/api/leave', limit, async (c) => {
-    try {
-      const who = client(c);
-      const body = await jsonBody(c, ['id']);
-      await coordinator.leave(who, body.id);
-      return c.body(null, 204);
-    } catch (error) {
-      return errorResponse(c, error);
-    }
-  });
   app.get('/api/events', (c) =>
     streamSSE(c, async (stream) => {
       let latest: PublicState | undefined = coordinator.state();

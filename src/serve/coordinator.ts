@@ -219,28 +219,6 @@ export class AnnotationCoordinator {
     });
   }
 
-  /**
-   * Gives back item `id` as the last page of this annotator that showed it closes: another
-   * annotator may take it now, not when its lease ends, and this one no longer counts as active.
-   * Nothing is given back when the annotator holds another item by then, or none.
-   * @throws InputError for a malformed id; SessionStoppedError once a failed write has closed the session.
-   */
-  async leave(client: string, id: unknown): Promise<void> {
-    return this.running(async () => {
-      if (typeof id !== 'string' || id.length === 0 || id.length > MAX_ID_LENGTH)
-        throw new InputError({
-          argument: 'id',
-          expected: `the id of the item shown (a string of at most ${MAX_ID_LENGTH} characters)`,
-          received: id,
-        });
-      if (this.itemOf.get(client) !== id) return;
-      this.release(client);
-      this.lastSeen.delete(client);
-      // Pages waiting for an item ask again on a new state, and take this one.
-      this.changed(false);
-    });
-  }
-
   /** Keeps `write` (a label, skip or undo under way in the session) in `writes` until it settles. */
   private writing<T>(write: Promise<T>): Promise<T> {
     this.writes.add(write);

@@ -244,32 +244,6 @@ describe('AnnotationCoordinator', () => {
     expect((await coordinator.view('a')).item?.id).not.toBe(a.id);
   });
 
-  it("gives an item back when its annotator's last page closes: the next annotator gets it at once, and the estimate goes on", async () => {
-    const { session, labels } = await memorySession();
-    const coordinator = new AnnotationCoordinator(session, {}, 1000, () => 0);
-    const states: PublicState[] = [];
-    coordinator.subscribe((state) => states.push(state));
-    const held = (await coordinator.view('a')).item!;
-    const b = (await coordinator.view('b')).item!;
-    expect(b.id).not.toBe(held.id);
-    await coordinator.label('b', b.id, labels[Number(b.id)]);
-    // The estimate waits for a's item, drawn first.
-    expect(coordinator.state()).toMatchObject({ recorded: 1, labels: 0, annotators: 2 });
-    // Another id than the one a holds (a page that shows an item a no longer has) gives nothing back.
-    await coordinator.leave('a', b.id);
-    await coordinator.leave('c', held.id);
-    expect((await coordinator.view('c')).item?.id).not.toBe(held.id);
-    const pushed = states.length;
-    await coordinator.leave('a', held.id);
-    // Every page hears of it (a page waiting for an item asks again), and a no longer counts.
-    expect(states.length).toBe(pushed + 1);
-    expect(states.at(-1)).toMatchObject({ annotators: 2 });
-    expect((await coordinator.view('d')).item?.id).toBe(held.id);
-    expect((await coordinator.label('d', held.id, labels[Number(held.id)])).state).toMatchObject({ recorded: 2, labels: 2 });
-    await expect(coordinator.leave('a', 7)).rejects.toThrow(InputError);
-    await expect(coordinator.leave('a', 'x'.repeat(1001))).rejects.toThrow(InputError);
-  });
-
   it('hands out no more items than --max-labels while an earlier item is open, then the open one once its lease ends', async () => {
     const { session, labels } = await memorySession();
     let now = 0;

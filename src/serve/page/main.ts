@@ -595,40 +595,6 @@ document.addEventListener('visibilitychange', () => {
   if (!busy && !stopped && state !== null) void call('/api/state');
 });
 
-// The last tab of a browser to close gives its item back, so that another annotator takes it now
-// rather than when its lease ends (until then the estimate waits for it). The tabs of one origin
-// know of each other through a broadcast channel; a tab that closes while others are open keeps
-// the item, which they show. A tab that crashed never says goodbye: its browser keeps the item
-// until the lease ends, as before.
-const TAB = `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`;
-const otherTabs = new Set<string>();
-const tabs = typeof BroadcastChannel === 'function' ? new BroadcastChannel('active-testing-tabs') : null;
-tabs?.addEventListener('message', (event: MessageEvent<{ kind: 'hello' | 'here' | 'bye'; tab: string }>) => {
-  const { kind, tab } = event.data;
-  if (kind === 'bye') otherTabs.delete(tab);
-  else otherTabs.add(tab);
-  if (kind === 'hello') tabs.postMessage({ kind: 'here', tab: TAB });
-});
-tabs?.postMessage({ kind: 'hello', tab: TAB });
-window.addEventListener('pagehide', () => {
-  tabs?.postMessage({ kind: 'bye', tab: TAB });
-  if (tabs === null || otherTabs.size > 0 || item === null || stopped) return;
-  // keepalive: the request outlives the page.
-  void fetch('/api/leave', {
-    method: 'POST',
-    keepalive: true,
-    headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({ id: item.id }),
-  }).catch(() => {});
-});
-// A page kept by the browser to go back to is shown again: it says hello again, and asks for its
-// item, which may have gone to another annotator.
-window.addEventListener('pageshow', (event) => {
-  if (!event.persisted) return;
-  tabs?.postMessage({ kind: 'hello', tab: TAB });
-  if (!busy && !stopped && state !== null) void call('/api/state');
-});
-
 // An item another annotator keeps open comes back to the others once its lease ends, which no
 // change announces: a page waiting for an item asks again now and then.
 const WAIT_POLL_MS = 20_000;
