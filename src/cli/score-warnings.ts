@@ -1,5 +1,5 @@
 import type { Matrix } from '../matrix.js';
-import { probabilitiesWarning, rowsAreProbabilities } from '../io/pool-files.js';
+import { probabilitiesWarnings } from '../io/pool-files.js';
 import { temperatureBoundWarning } from '../calibration/index.js';
 
 /**
@@ -11,10 +11,7 @@ import { temperatureBoundWarning } from '../calibration/index.js';
  * warnOfProbabilities({ '--model-scores': pool.modelScores, '--surrogate-scores': pool.surrogateScores });
  */
 export function warnOfProbabilities(scoresByFlag: Record<string, Matrix | undefined>): void {
-  for (const [flag, scores] of Object.entries(scoresByFlag)) {
-    if (scores === undefined || !rowsAreProbabilities(scores)) continue;
-    console.error(`warning: ${probabilitiesWarning(flag)}`);
-  }
+  for (const warning of probabilitiesWarnings(scoresByFlag)) console.error(`warning: ${warning}`);
 }
 
 /**

@@ -94,6 +94,19 @@ export function probabilitiesWarning(argument: string): string {
 }
 
 /**
+ * The probabilities warnings of the score matrices given, by the argument each was given as (an
+ * option, a flag or a grid key), in that order; none for a matrix not given.
+ *
+ * @example
+ * probabilitiesWarnings({ modelScores: f, surrogateScores: undefined }); // [] for logits
+ */
+export function probabilitiesWarnings(scoresByArgument: Record<string, Matrix | undefined>): string[] {
+  return Object.entries(scoresByArgument).flatMap(([argument, scores]) =>
+    scores !== undefined && rowsAreProbabilities(scores) ? [probabilitiesWarning(argument)] : [],
+  );
+}
+
+/**
  * Checks surrogate scores read from a `.npy` file as `scoresMatrix` does, and that they have the
  * shape of the target's `modelScores`. `argument` and `modelArgument` name the two in errors.
  *

@@ -759,7 +759,7 @@ export const OPTION_DECLARATIONS: readonly OptionDeclaration[] = [
   {
     name: 'onWarning',
     value: { kind: 'input' },
-    doc: 'called with each warning of inputs valid but most likely not meant (probabilities given as logits, a calibration fit at its bound); default process.emitWarning',
+    doc: 'called with each warning of inputs valid but most likely not meant (probabilities given as logits, a calibration set that is the pool itself, a calibration fit at its bound); default process.emitWarning',
     contexts: ['simulate'],
     metavar: null,
   },

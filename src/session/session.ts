@@ -5,7 +5,7 @@ import type { FileLock } from '../io/lock.js';
 import { toMatrix, type Matrix } from '../matrix.js';
 import { EPS, NUMERICS_FLAGS } from '../numerics.js';
 import { checkObject, checkPath } from '../io/index.js';
-import { probabilitiesWarning, rowsAreProbabilities } from '../io/pool-files.js';
+import { probabilitiesWarnings } from '../io/pool-files.js';
 import { temperatureBoundWarning } from '../calibration/temperature.js';
 import { checkKnownKeys, meantHint } from '../io/suggest.js';
 import { SessionFileError, SessionStateError, SessionWriteError } from './errors.js';
@@ -108,15 +108,12 @@ const storedScores = new WeakMap<ActiveTestingSession, StoredScores>();
  */
 function creationWarnings(session: ActiveTestingSession, calibration: SessionOptions['calibration']): string[] {
   const { targetScores, comparisonScores, surrogateScores } = sessionStoredScores(session);
-  const given: [string, Matrix | undefined][] = [
-    ['modelScores', targetScores],
-    ['comparisonScores', comparisonScores],
-    ['surrogateScores', surrogateScores],
-    ['calibration.scores', calibration && readScores(calibration.scores, 'calibration.scores')],
-  ];
-  const warnings = given.flatMap(([argument, scores]) =>
-    scores !== undefined && rowsAreProbabilities(scores) ? [probabilitiesWarning(argument)] : [],
-  );
+  const warnings = probabilitiesWarnings({
+    modelScores: targetScores,
+    comparisonScores,
+    surrogateScores,
+    'calibration.scores': calibration && readScores(calibration.scores, 'calibration.scores'),
+  });
   const fit = session.settings.calibration;
   if (fit?.atBound === true) warnings.push(temperatureBoundWarning('calibration', fit));
   return warnings;
@@ -320,8 +317,9 @@ export class ActiveTestingSession {
       await removeKilledCreations(path);
       // Built before its file: a pool the session refuses (e.g. a loss bound that is not finite) leaves nothing on disk.
       const session = new ActiveTestingSession(CONSTRUCT, header, loss, new MemoryJournal(), options.scoreTarget, lock).checkNew();
-      session.journal = FileJournal.create(path, header, headerLineChunks);
+      // Before the file too: an `onWarning` that throws (warnings taken as errors) leaves nothing either.
       creationWarnings(session, options.calibration).forEach(warn);
+      session.journal = FileJournal.create(path, header, headerLineChunks);
       return session;
     } catch (error) {
       lock.release();

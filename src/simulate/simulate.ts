@@ -21,7 +21,7 @@ import {
 import { assertFitsInMemory } from './memory.js';
 import { resolveSimulation, SIMULATION_INPUT_KEYS, type ResolvedSimulation, type SimulationOptions } from './simulation-options.js';
 import { calibratesOnPool, calibrationOnPoolWarning, temperatureBoundWarning, type CalibrationFit } from '../calibration/index.js';
-import { probabilitiesWarning, rowsAreProbabilities } from '../io/pool-files.js';
+import { probabilitiesWarnings } from '../io/pool-files.js';
 import { SortedPool, type SortedPoolArrays } from '../acquisition/sorted-pool.js';
 
 export {
@@ -374,7 +374,8 @@ async function runClaimedTiles(
 export async function simulate(input: SimulationInput, options: Partial<SimulationOptions> = {}): Promise<SimulationResult> {
   const warn = warningsTo(options, 'ActiveTestingWarning');
   const prepared = prepareSimulation(input, options);
-  simulationWarnings(input, options.calibration, prepared.calibration).forEach(warn);
+  // A call stopped before it starts is refused (CancelledError) and warns of nothing.
+  if (prepared.options.signal?.aborted !== true) simulationWarnings(input, options.calibration, prepared.calibration).forEach(warn);
   return runPrepared(prepared);
 }
 
@@ -392,14 +393,7 @@ function simulationWarnings(
   const modelScores = matrixView(input.modelScores, 'modelScores');
   const surrogateScores = input.surrogateScores === undefined ? undefined : matrixView(input.surrogateScores, 'surrogateScores');
   const calibrationScores = calibrationSet && matrixView(calibrationSet.scores, 'calibration.scores');
-  const given: [string, Matrix | undefined][] = [
-    ['modelScores', modelScores],
-    ['surrogateScores', surrogateScores],
-    ['calibration.scores', calibrationScores],
-  ];
-  const warnings = given.flatMap(([argument, scores]) =>
-    scores !== undefined && rowsAreProbabilities(scores) ? [probabilitiesWarning(argument)] : [],
-  );
+  const warnings = probabilitiesWarnings({ modelScores, surrogateScores, 'calibration.scores': calibrationScores });
   if (calibrationSet !== undefined && calibrationScores !== undefined) {
     const { rows, cols } = modelScores;
     const set = { scores: calibrationScores, labels: toLabels(calibrationSet.labels, 'calibration.labels', calibrationScores.rows, cols) };

@@ -1,3 +1,6 @@
+import { mkdtempSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ActiveTestingSession, type CreateSessionOptions } from '../../src/session/session.js';
 
@@ -49,5 +52,21 @@ describe('a new session warns of inputs that are valid but most likely not meant
       process.off('warning', listener);
     }
     expect(emitted).toEqual([`ActiveTestingSessionWarning: ${probabilitiesWarning('modelScores')}`]);
+  });
+});
+
+describe('an onWarning that throws (warnings taken as errors)', () => {
+  it('refuses the session and leaves no file or lock behind', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'at-warn-'));
+    const path = join(dir, 'x.session');
+    const options = { ...base, modelScores: pool(probabilities) };
+    const strict = (message: string): never => {
+      throw new Error(message);
+    };
+    await expect(ActiveTestingSession.create(path, { ...options, onWarning: strict })).rejects.toThrow(/^modelScores: every row/);
+    expect(readdirSync(dir)).toEqual([]);
+    // The same call without it creates the session.
+    await (await ActiveTestingSession.create(path, { ...options, onWarning: () => {} })).close();
+    expect(readdirSync(dir)).toEqual(['x.session']);
   });
 });
