@@ -101,6 +101,7 @@ const ROUTE_METHODS: Record<string, string> = {
   '/api/label': 'POST',
   '/api/skip': 'POST',
   '/api/undo': 'POST',
+  '/api/leave': 'POST',
 };
 
 /** The headers every answer of the server carries, the app's and those sent before it runs. */
@@ -218,6 +219,7 @@ export function createServeApp(coordinator: AnnotationCoordinator, options: Serv
   };
   const respond = async (c: Context, action: () => Promise<ClientView>): Promise<Response> => {
     try {
+      coordinator.heard(client(c), c.req.header('x-tab'));
       const view = await action();
       // A test holds a write's answer (its label already saved) to stop the server meanwhile.
       if (c.req.method === 'POST') await faultPause('serve:answer', options.closing);
@@ -268,6 +270,15 @@ export function createServeApp(coordinator: AnnotationCoordinator, options: Serv
       return coordinator.undo(who, body.resolved);
     }),
   );
+  // Sent by the last tab of a browser as it closes; nobody reads the answer.
+  app.post('/api/leave', async (c) => {
+    try {
+      await coordinator.leave(client(c), c.req.header('x-tab'));
+      return c.body(null, 204);
+    } catch (error) {
+      return errorResponse(c, error);
+    }
+  });
   app.get('/api/events', (c) =>
     streamSSE(c, async (stream) => {
       let latest: PublicState | undefined = coordinator.state();

@@ -72,6 +72,15 @@ function annotatorOf(client: string): string {
 const MAX_POINTS = 400;
 
 /**
+ * How long an item stays with an annotator whose last page closed before another may take it: a
+ * reload closes the page, then asks for the item again (after loading the page's script afresh).
+ */
+export const LEAVE_GRACE_MS = 15_000;
+
+/** A page's tab id as the page sends it (`X-Tab`): letters, digits and dashes. */
+const TAB_ID = /^[a-z0-9-]{1,64}$/;
+
+/**
  * Shares one session among several annotators: each gets its own proposal (the session's
  * pending proposals in order, then new draws), an item is with one annotator at a time, and a
  * label for an item someone else has or has labelled is refused. Actions run one at a time in the
@@ -87,6 +96,10 @@ export class AnnotationCoordinator {
   private readonly itemOf = new Map<string, string>();
   /** When each browser last asked for its view or sent an answer (`now()`), for the annotator count. */
   private readonly lastSeen = new Map<string, number>();
+  /** When each annotator's last page closed (`leave`), until their next request. */
+  private readonly leftAt = new Map<string, number>();
+  /** The tab that made each annotator's latest request (`heard`). */
+  private readonly lastTab = new Map<string, string>();
   private points: PlotPoint[] = [];
   private readonly plotStartedAt: number;
   private version = 0;
@@ -99,6 +112,7 @@ export class AnnotationCoordinator {
 
   /**
    * @param leaseMs how long an item stays with an annotator who does nothing before another may take it.
+   * @param later runs an action after a delay (the end of a leave's grace); a test passes its own clock's.
    * @throws {InputError} when an item's id is longer than the page sends back (`checkBrowserIds`).
    */
   constructor(
@@ -106,6 +120,7 @@ export class AnnotationCoordinator {
     private readonly rule: StoppingRule = {},
     private readonly leaseMs = 10 * 60_000,
     private readonly now: () => number = Date.now,
+    private readonly later: (action: () => void, ms: number) => void = (action, ms) => void setTimeout(action, ms).unref(),
   ) {
     checkBrowserIds(session.ids);
     const estimate = session.estimate();
@@ -219,6 +234,51 @@ export class AnnotationCoordinator {
     });
   }
 
+  /**
+   * Notes a request of this annotator's from page tab `tab` (the page's own id; undefined from a
+   * client that sends none), before it is acted on: they are back if their last page had closed.
+   * @throws InputError when `tab` is not a tab id.
+   */
+  heard(client: string, tab: string | undefined): void {
+    if (tab !== undefined) {
+      if (!TAB_ID.test(tab))
+        throw new InputError({ argument: 'X-Tab', expected: 'a tab id: 1 to 64 letters, digits or dashes', received: tab });
+      this.lastTab.set(client, tab);
+    }
+    // Counted as gone once the grace had passed: then the pages hear that they are back.
+    const wasGone = this.gone(client);
+    if (this.leftAt.delete(client) && wasGone) this.changed(false);
+  }
+
+  /**
+   * Says that this annotator's last open page, tab `tab`, has closed: the item they hold (or get
+   * from a label still being saved) goes to another annotator once `LEAVE_GRACE_MS` pass without a
+   * request of theirs, not when its lease ends, and they no longer count as active; the pages hear
+   * of it then. A leave from another tab than their latest request's is a reloaded page's, arriving
+   * after the new page asked, and changes nothing.
+   * @throws InputError when `tab` is not a tab id; SessionStoppedError once a failed write has closed the session.
+   */
+  async leave(client: string, tab: string | undefined): Promise<void> {
+    return this.running(async () => {
+      if (tab !== undefined && !TAB_ID.test(tab))
+        throw new InputError({ argument: 'X-Tab', expected: 'a tab id: 1 to 64 letters, digits or dashes', received: tab });
+      if (!this.lastSeen.has(client) || this.leftAt.has(client)) return;
+      const latest = this.lastTab.get(client);
+      if (tab !== undefined && latest !== undefined && latest !== tab) return;
+      const at = this.now();
+      this.leftAt.set(client, at);
+      this.later(() => {
+        if (this.leftAt.get(client) === at && this.stopped === undefined) this.changed(false);
+      }, LEAVE_GRACE_MS);
+    });
+  }
+
+  /** Whether `client`'s last page closed at least `LEAVE_GRACE_MS` ago, and they have not been back. */
+  private gone(client: string): boolean {
+    const left = this.leftAt.get(client);
+    return left !== undefined && this.now() - left >= LEAVE_GRACE_MS;
+  }
+
   /** Keeps `write` (a label, skip or undo under way in the session) in `writes` until it settles. */
   private writing<T>(write: Promise<T>): Promise<T> {
     this.writes.add(write);
@@ -321,11 +381,15 @@ export class AnnotationCoordinator {
   private activeAnnotators(): number {
     const now = this.now();
     for (const [client, seen] of this.lastSeen) if (now - seen > this.leaseMs) this.lastSeen.delete(client);
-    return this.lastSeen.size;
+    // Those not seen within the lease hold nothing that has not expired: forgotten with them.
+    for (const map of [this.leftAt, this.lastTab]) for (const client of map.keys()) if (!this.lastSeen.has(client)) map.delete(client);
+    let gone = 0;
+    for (const client of this.leftAt.keys()) if (this.gone(client)) gone++;
+    return this.lastSeen.size - gone;
   }
 
   private expired(assignment: Assignment): boolean {
-    return this.now() - assignment.touched > this.leaseMs;
+    return this.now() - assignment.touched > this.leaseMs || this.gone(assignment.client);
   }
 
   private assign(id: string, client: string): void {
@@ -365,10 +429,9 @@ export class AnnotationCoordinator {
       asked = count;
       const open = this.session.estimate().pending;
       const proposals = await this.session.next(count);
-      const now = this.now();
       for (const proposal of proposals) {
         const holder = this.assignments.get(proposal.id);
-        if (holder === undefined || now - holder.touched > this.leaseMs) {
+        if (holder === undefined || this.expired(holder)) {
           if (holder !== undefined) this.itemOf.delete(holder.client);
           this.assign(proposal.id, client);
           // A new draw changes the open count: every page hears of it, or the last state pushed (the

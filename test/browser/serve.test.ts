@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeNpy } from '../../src/io/npy.js';
 import { ActiveTestingSession } from '../../src/session/session.js';
 import { syntheticPool } from '../../src/simulate/syntheticPool.js';
+import { LEAVE_GRACE_MS } from '../../src/serve/coordinator.js';
 import {
   CLI,
   findChromium,
@@ -1073,6 +1074,52 @@ describe.skipIf(chromium === undefined)('active-testing serve in a browser', () 
       await first.waitForFunction(() => document.getElementById('labels')?.textContent?.includes('2 recorded') === true);
     } finally {
       await context.close();
+      await stopServer(server);
+    }
+  });
+
+  it('the last tab of a browser to close gives its item to another annotator after a grace; a reload keeps it', async () => {
+    const pool = await writePool(100, 14);
+    const path = join(pool.dir, 'leave.session');
+    const [away, here] = [await browser.newContext(), await browser.newContext()];
+    const server = await startServer(pool.args(path));
+    const afterGrace = () => new Promise((resolve) => setTimeout(resolve, LEAVE_GRACE_MS + 500));
+    try {
+      const [first, second] = [await away.newPage(), await away.newPage()];
+      await open(first, server);
+      await open(second, server);
+      const held = await shownId(first);
+      expect(await shownId(second)).toBe(held);
+      const other = await here.newPage();
+      await open(other, server);
+      expect(await shownId(other)).not.toBe(held);
+      const annotators = (count: string) => other.waitForFunction((n) => document.getElementById('annotators')?.textContent === n, count);
+      await annotators('2');
+      // One of the two tabs closing says nothing: the other tab shows the item.
+      await first.close();
+      await afterGrace();
+      expect((await labelShown(other, pool.labels))?.id).not.toBe(held);
+      expect(await shownId(other)).not.toBe(held);
+      // Reloading the last tab closes it and asks again within the grace: it keeps the item.
+      await second.reload();
+      await second.waitForFunction(() => Number(document.body.dataset.seq) > 0);
+      expect(await shownId(second)).toBe(held);
+      await afterGrace();
+      // Nobody was counted as gone meanwhile.
+      await annotators('2');
+      expect((await labelShown(other, pool.labels))?.id).not.toBe(held);
+      expect(await shownId(other)).not.toBe(held);
+      // The last tab closing gives it back once the grace has passed: the next label's item is it.
+      await second.close();
+      await annotators('1');
+      await afterGrace();
+      await labelShown(other, pool.labels);
+      expect(await shownId(other)).toBe(held);
+      expect(await labelShown(other, pool.labels)).toEqual({ id: held, y: pool.labels[Number(held.slice(1))] });
+      expect(journalLabels(path).size).toBe(4);
+    } finally {
+      await away.close();
+      await here.close();
       await stopServer(server);
     }
   });

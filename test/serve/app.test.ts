@@ -385,6 +385,7 @@ describe('the serve API', () => {
       ['PUT', '/api/skip', 'POST'],
       ['POST', '/api/state', 'GET'],
       ['DELETE', '/api/events', 'GET'],
+      ['GET', '/api/leave', 'POST'],
     ] as const) {
       const response = await ask(method, route);
       expect(response.status, `${method} ${route}`).toBe(405);
@@ -398,6 +399,27 @@ describe('the serve API', () => {
     expect(missing.status).toBe(404);
     expect(await missing.json()).toEqual({ error: 'not found' });
     expect(coordinator.state()).toMatchObject({ recorded: 0, pending: 0 });
+  });
+
+  it("takes a closing page's leave (204) only with the token, from the page's origin, naming its tab", async () => {
+    const jar = new CookieJar();
+    const coordinator = new AnnotationCoordinator(await newSession());
+    const origin = 'http://127.0.0.1:8094';
+    const server = await served(origin, undefined, coordinator);
+    const leave = vi.spyOn(coordinator, 'leave');
+    expect((await server.post(jar, '/api/leave', {})).status).toBe(401);
+    await server.signIn(jar);
+    expect((await server.state(jar)).status).toBe(200);
+    const left = await server.request(jar, 'POST', '/api/leave');
+    expect(left.status).toBe(204);
+    expect(leave).toHaveBeenCalledTimes(1);
+    const badTab = await server.get(jar, '/api/state', { 'X-Tab': 'not a tab' });
+    expect(badTab.status).toBe(400);
+    expect(await badTab.json()).toEqual({ error: 'X-Tab: expected a tab id: 1 to 64 letters, digits or dashes, got "not a tab"' });
+    const foreign = await served(origin, undefined, coordinator, 'http://evil.example');
+    await foreign.signIn(jar);
+    expect((await foreign.post(jar, '/api/leave', {})).status).toBe(403);
+    expect(leave).toHaveBeenCalledTimes(1);
   });
 
   it('answers an unexpected error with JSON naming no file, and prints the error on the console', async () => {

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InputError } from '../../src/errors.js';
 import { ActiveTestingSession } from '../../src/session/session.js';
-import { AnnotationCoordinator, checkBrowserIds, ConflictError, type PublicState } from '../../src/serve/coordinator.js';
+import { AnnotationCoordinator, checkBrowserIds, ConflictError, LEAVE_GRACE_MS, type PublicState } from '../../src/serve/coordinator.js';
 import { accuracyInterval, riskInterval } from '../../src/serve/interval.js';
 import { plotPlaceholder, progress } from '../../src/serve/estimate-display.js';
 import type { IntervalEstimate, SessionEstimate } from '../../src/session/session.js';
@@ -20,8 +20,10 @@ async function sessionScoredOnDemand(): Promise<{ session: ActiveTestingSession;
   const size = 50;
   const pool = syntheticPool({ poolSize: size, classCount: 2, seed: 4 });
   let slow = false;
-  // The scorings held back, oldest first: release() lets the oldest go on.
+  // The scorings held back, oldest first: release() lets the oldest go on, or the next to come
+  // when none waits yet (a test may release a scoring that its call has not reached).
   const waiting: (() => void)[] = [];
+  let released = 0;
   const session = await ActiveTestingSession.create(null, {
     texts: Array.from({ length: size }, (_, i) => `item ${i}`),
     classes: CLASSES,
@@ -29,11 +31,17 @@ async function sessionScoredOnDemand(): Promise<{ session: ActiveTestingSession;
     seed: 1,
     scoreTarget: async ([text]) => {
       const i = Number(text!.slice(5));
-      if (slow) await new Promise<void>((resolve) => waiting.push(resolve));
+      if (slow && released > 0) released--;
+      else if (slow) await new Promise<void>((resolve) => waiting.push(resolve));
       return [Array.from(pool.modelScores.data.subarray(2 * i, 2 * i + 2))];
     },
   });
-  return { session, slowDown: () => (slow = true), release: () => waiting.shift()?.() };
+  const release = (): void => {
+    const next = waiting.shift();
+    if (next === undefined) released++;
+    else next();
+  };
+  return { session, slowDown: () => (slow = true), release };
 }
 
 async function memorySession(size = 200) {
@@ -242,6 +250,120 @@ describe('AnnotationCoordinator', () => {
     expect(session.history().find((p) => p.id === a.id)?.status).toBe('labelled');
     // a's page then gets a new item.
     expect((await coordinator.view('a')).item?.id).not.toBe(a.id);
+  });
+
+  /** A coordinator on `session` with a clock the test moves, and the actions it runs later kept until `runLater()`. */
+  function withClock(session: ActiveTestingSession) {
+    const clock = { now: 0 };
+    const pending: (() => void)[] = [];
+    const coordinator = new AnnotationCoordinator(
+      session,
+      {},
+      600_000,
+      () => clock.now,
+      (action, ms) => pending.push(() => (clock.now >= ms ? action() : undefined)),
+    );
+    const states: PublicState[] = [];
+    coordinator.subscribe((state) => states.push(state));
+    const runLater = (): void => pending.splice(0).forEach((action) => action());
+    return { coordinator, clock, states, runLater };
+  }
+
+  it("gives an item to another annotator once the grace after its annotator's last page closed has passed", async () => {
+    const { session, labels } = await memorySession();
+    const { coordinator, clock, states, runLater } = withClock(session);
+    const held = (await coordinator.view('a')).item!;
+    const b = (await coordinator.view('b')).item!;
+    await coordinator.label('b', b.id, labels[Number(b.id)]);
+    // The estimate waits for a's item, drawn first.
+    expect(coordinator.state()).toMatchObject({ recorded: 1, labels: 0, annotators: 2 });
+    clock.now = 60_000;
+    coordinator.heard('a', 'tab-1');
+    await coordinator.leave('a', 'tab-1');
+    // Within the grace the item stays a's and a still counts.
+    clock.now += LEAVE_GRACE_MS - 1;
+    expect((await coordinator.view('c')).item?.id).not.toBe(held.id);
+    expect(coordinator.state().annotators).toBe(3);
+    // At its end every page hears that a has gone, and the next annotator to ask gets the item.
+    clock.now += 1;
+    const pushed = states.length;
+    runLater();
+    expect(states.length).toBe(pushed + 1);
+    expect(states.at(-1)).toMatchObject({ annotators: 2 });
+    expect((await coordinator.view('d')).item?.id).toBe(held.id);
+    expect((await coordinator.label('d', held.id, labels[Number(held.id)])).state).toMatchObject({ recorded: 2, labels: 2 });
+    // a comes back: counted again, and heard of by every page.
+    coordinator.heard('a', 'tab-2');
+    expect(states.at(-1)).toMatchObject({ annotators: 4 });
+  });
+
+  it('keeps the item of a reloaded page, whichever of its leave and its new request comes first', async () => {
+    const { session } = await memorySession();
+    const { coordinator, clock } = withClock(session);
+    coordinator.heard('a', 'tab-1');
+    const held = (await coordinator.view('a')).item!;
+    // The leave first: the new page's request clears it.
+    clock.now = 1000;
+    await coordinator.leave('a', 'tab-1');
+    coordinator.heard('a', 'tab-2');
+    expect((await coordinator.view('a')).item?.id).toBe(held.id);
+    clock.now += LEAVE_GRACE_MS;
+    expect((await coordinator.view('b')).item?.id).not.toBe(held.id);
+    // The leave last (it came after the new page's request): from another tab than that request's, it changes nothing.
+    coordinator.heard('a', 'tab-3');
+    expect((await coordinator.view('a')).item?.id).toBe(held.id);
+    await coordinator.leave('a', 'tab-2');
+    clock.now += 2 * LEAVE_GRACE_MS;
+    expect((await coordinator.view('c')).item?.id).not.toBe(held.id);
+    expect(coordinator.state().annotators).toBe(3);
+    // A page that was shown (asking for its item) and closed at once leaves.
+    await coordinator.leave('a', 'tab-3');
+    clock.now += LEAVE_GRACE_MS;
+    expect((await coordinator.view('d')).item?.id).toBe(held.id);
+  });
+
+  it('gives back the item drawn for a label or undo still being saved when the page closed', async () => {
+    const { session, slowDown, release } = await sessionScoredOnDemand();
+    const { coordinator, clock } = withClock(session);
+    coordinator.heard('a', 'tab-1');
+    const first = (await coordinator.view('a')).item!;
+    slowDown();
+    coordinator.heard('a', 'tab-1');
+    const labelled = coordinator.label('a', first.id, 0);
+    await coordinator.leave('a', 'tab-1');
+    release();
+    const next = (await labelled).item!;
+    clock.now += LEAVE_GRACE_MS;
+    expect((await coordinator.view('b')).item?.id).toBe(next.id);
+    // An undo under way when its page closes: the item it gives back is given on.
+    coordinator.heard('b', 'tab-b');
+    const labelling = coordinator.label('b', next.id, 1);
+    release();
+    await labelling;
+    coordinator.heard('b', 'tab-b');
+    const undoing = coordinator.undo('b');
+    await coordinator.leave('b', 'tab-b');
+    expect((await undoing).item?.id).toBe(next.id);
+    clock.now += LEAVE_GRACE_MS;
+    expect((await coordinator.view('c')).item?.id).toBe(next.id);
+  });
+
+  it('forgets a leave of a browser it has not seen, and one repeated; refuses a malformed tab id', async () => {
+    const { session } = await memorySession();
+    const { coordinator, clock, states, runLater } = withClock(session);
+    await coordinator.leave('stranger', 'tab-1');
+    await coordinator.view('a');
+    const pushed = states.length;
+    await coordinator.leave('a', 'tab-1');
+    await coordinator.leave('a', 'tab-1');
+    // Nothing is pushed before the grace ends (the pages would find nothing new), and once after it.
+    expect(states).toHaveLength(pushed);
+    clock.now = LEAVE_GRACE_MS;
+    runLater();
+    expect(states).toHaveLength(pushed + 1);
+    expect(states.at(-1)?.annotators).toBe(0);
+    await expect(coordinator.leave('a', 'Tab 1')).rejects.toThrow(InputError);
+    expect(() => coordinator.heard('a', 'x'.repeat(65))).toThrow(InputError);
   });
 
   it('hands out no more items than --max-labels while an earlier item is open, then the open one once its lease ends', async () => {

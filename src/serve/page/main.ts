@@ -31,6 +31,10 @@ let plotted = -1;
 let view: View | null = null;
 /** Set after a lost connection: the next state is shown whatever its version (a restarted server counts from 0). */
 let resync = false;
+/** This tab's id, sent with every request (`X-Tab`): the server tells a reloaded page's late leave from a closing one by it. */
+const TAB = `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`;
+/** Whether this tab has told the other tabs of this browser that it is open (`sayHere`). */
+let announced = false;
 
 /**
  * Shows `text` under the buttons; `unreachable` for a message that the server could not be reached,
@@ -274,6 +278,7 @@ function renderState(next: PublicState): void {
   if (resync) plotted = -1;
   resync = false;
   state = next;
+  if (!announced) sayHere();
   renderButtons(next.classes);
   document.body.dataset.done = String(next.done);
   // Empty (and hidden) until the session is done, so that the banner's appearing is a change of its text, which is read out.
@@ -344,8 +349,13 @@ async function send(path: string, body?: object): Promise<Answer> {
     const response = await fetch(
       path,
       body === undefined
-        ? { signal: controller.signal }
-        : { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body), signal: controller.signal },
+        ? { headers: { 'X-Tab': TAB }, signal: controller.signal }
+        : {
+            method: 'POST',
+            headers: { 'Content-Type': 'application/json', 'X-Tab': TAB },
+            body: JSON.stringify(body),
+            signal: controller.signal,
+          },
     );
     if (response.status === 401) return { response, data: {} };
     return { response, data: (await response.json()) as Partial<ClientView> & { error?: string } };
@@ -552,7 +562,7 @@ async function reconnect(): Promise<void> {
     await new Promise((resolve) => setTimeout(resolve, RECONNECT_MS));
     let status: number;
     try {
-      status = (await fetch('/api/state', { signal: AbortSignal.timeout(SAVE_TIMEOUT_MS) })).status;
+      status = (await fetch('/api/state', { headers: { 'X-Tab': TAB }, signal: AbortSignal.timeout(SAVE_TIMEOUT_MS) })).status;
     } catch {
       continue;
     }
@@ -593,6 +603,59 @@ document.addEventListener('visibilitychange', () => {
     listen();
   }
   if (!busy && !stopped && state !== null) void call('/api/state');
+});
+
+// The last tab of a browser to close says so, and its item goes to another annotator after a
+// grace of seconds rather than when its lease ends (until then the estimate waits for it); a reload
+// asks for the item again within the grace and keeps it. The tabs of one origin know of each other
+// through a broadcast channel, each saying it is there every TAB_HEARTBEAT_MS: one that stops (it
+// crashed, or the browser froze or discarded it) is forgotten after TAB_FORGOTTEN_MS, longer than
+// a background tab's throttled timers wait. A tab closed while another is open says nothing: the
+// other shows the item.
+const TAB_HEARTBEAT_MS = 20_000;
+const TAB_FORGOTTEN_MS = 150_000;
+const otherTabs = new Map<string, number>();
+const tabs = typeof BroadcastChannel === 'function' ? new BroadcastChannel('active-testing-tabs') : null;
+tabs?.addEventListener('message', (event: MessageEvent<{ kind: 'hello' | 'here' | 'bye'; tab: string }>) => {
+  const { kind, tab } = event.data;
+  if (kind === 'bye') otherTabs.delete(tab);
+  else otherTabs.set(tab, Date.now());
+  if (kind === 'hello') sayHere();
+});
+setInterval(sayHere, TAB_HEARTBEAT_MS);
+
+/**
+ * Tells the other tabs this one is there (the first time, asking them to say so too), once it has
+ * shown the session: a page the server refused (an old token) holds no item. A tab not yet
+ * announced that another closes in the meantime is covered by the server: its request came after
+ * the other's or clears the other's leave.
+ */
+function sayHere(): void {
+  if (state === null) return;
+  tabs?.postMessage({ kind: announced ? 'here' : 'hello', tab: TAB });
+  announced = true;
+}
+
+function otherTabOpen(): boolean {
+  const now = Date.now();
+  for (const [tab, seen] of otherTabs) if (now - seen > TAB_FORGOTTEN_MS) otherTabs.delete(tab);
+  return otherTabs.size > 0;
+}
+
+window.addEventListener('pagehide', () => {
+  tabs?.postMessage({ kind: 'bye', tab: TAB });
+  if (tabs === null || stopped || state === null || otherTabOpen()) return;
+  // keepalive: the request outlives the page.
+  void fetch('/api/leave', { method: 'POST', keepalive: true, headers: { 'X-Tab': TAB } }).catch(() => {});
+});
+// A page kept by the browser to go back to is shown again: the tabs it knew may have closed
+// meanwhile, and its item may have gone to another annotator.
+window.addEventListener('pageshow', (event) => {
+  if (!event.persisted) return;
+  otherTabs.clear();
+  announced = false;
+  sayHere();
+  if (!busy && !stopped) void call('/api/state');
 });
 
 // An item another annotator keeps open comes back to the others once its lease ends, which no
