@@ -77,8 +77,14 @@ const MAX_POINTS = 400;
  */
 export const LEAVE_GRACE_MS = 15_000;
 
-/** A page's tab id as the page sends it (`X-Tab`): letters, digits and dashes. */
+/** A page's tab id as the page sends it (`X-Tab`): lowercase letters, digits and dashes. */
 const TAB_ID = /^[a-z0-9-]{1,64}$/;
+
+function checkTab(tab: string): string {
+  if (!TAB_ID.test(tab))
+    throw new InputError({ argument: 'X-Tab', expected: 'a tab id: 1 to 64 lowercase letters, digits or dashes', received: tab });
+  return tab;
+}
 
 /**
  * Shares one session among several annotators: each gets its own proposal (the session's
@@ -240,11 +246,7 @@ export class AnnotationCoordinator {
    * @throws InputError when `tab` is not a tab id.
    */
   heard(client: string, tab: string | undefined): void {
-    if (tab !== undefined) {
-      if (!TAB_ID.test(tab))
-        throw new InputError({ argument: 'X-Tab', expected: 'a tab id: 1 to 64 letters, digits or dashes', received: tab });
-      this.lastTab.set(client, tab);
-    }
+    if (tab !== undefined) this.lastTab.set(client, checkTab(tab));
     // Counted as gone once the grace had passed: then the pages hear that they are back.
     const wasGone = this.gone(client);
     if (this.leftAt.delete(client) && wasGone) this.changed(false);
@@ -260,8 +262,7 @@ export class AnnotationCoordinator {
    */
   async leave(client: string, tab: string | undefined): Promise<void> {
     return this.running(async () => {
-      if (tab !== undefined && !TAB_ID.test(tab))
-        throw new InputError({ argument: 'X-Tab', expected: 'a tab id: 1 to 64 letters, digits or dashes', received: tab });
+      if (tab !== undefined) checkTab(tab);
       if (!this.lastSeen.has(client) || this.leftAt.has(client)) return;
       const latest = this.lastTab.get(client);
       if (tab !== undefined && latest !== undefined && latest !== tab) return;

@@ -1109,6 +1109,14 @@ describe.skipIf(chromium === undefined)('active-testing serve in a browser', () 
       await annotators('2');
       expect((await labelShown(other, pool.labels))?.id).not.toBe(held);
       expect(await shownId(other)).not.toBe(held);
+      // A third tab asks last, then closes quietly (the second is open): the second, told so, asks
+      // again, so that its own leave counts when it closes last.
+      const third = await away.newPage();
+      await open(third, server);
+      expect(await shownId(third)).toBe(held);
+      const asked = await second.evaluate(() => Number(document.body.dataset.seq));
+      await third.close();
+      await second.waitForFunction((n) => Number(document.body.dataset.seq) > n, asked);
       // The last tab closing gives it back once the grace has passed: the next label's item is it.
       await second.close();
       await annotators('1');

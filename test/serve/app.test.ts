@@ -415,7 +415,9 @@ describe('the serve API', () => {
     expect(leave).toHaveBeenCalledTimes(1);
     const badTab = await server.get(jar, '/api/state', { 'X-Tab': 'not a tab' });
     expect(badTab.status).toBe(400);
-    expect(await badTab.json()).toEqual({ error: 'X-Tab: expected a tab id: 1 to 64 letters, digits or dashes, got "not a tab"' });
+    expect(await badTab.json()).toEqual({
+      error: 'X-Tab: expected a tab id: 1 to 64 lowercase letters, digits or dashes, got "not a tab"',
+    });
     const foreign = await served(origin, undefined, coordinator, 'http://evil.example');
     await foreign.signIn(jar);
     expect((await foreign.post(jar, '/api/leave', {})).status).toBe(403);

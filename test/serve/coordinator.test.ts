@@ -255,17 +255,22 @@ describe('AnnotationCoordinator', () => {
   /** A coordinator on `session` with a clock the test moves, and the actions it runs later kept until `runLater()`. */
   function withClock(session: ActiveTestingSession) {
     const clock = { now: 0 };
-    const pending: (() => void)[] = [];
+    let pending: { due: number; action: () => void }[] = [];
     const coordinator = new AnnotationCoordinator(
       session,
       {},
       600_000,
       () => clock.now,
-      (action, ms) => pending.push(() => (clock.now >= ms ? action() : undefined)),
+      (action, ms) => pending.push({ due: clock.now + ms, action }),
     );
     const states: PublicState[] = [];
     coordinator.subscribe((state) => states.push(state));
-    const runLater = (): void => pending.splice(0).forEach((action) => action());
+    /** Runs the actions that are due by the clock, keeping the others. */
+    const runLater = (): void => {
+      const due = pending.filter((timer) => timer.due <= clock.now);
+      pending = pending.filter((timer) => timer.due > clock.now);
+      due.forEach((timer) => timer.action());
+    };
     return { coordinator, clock, states, runLater };
   }
 
@@ -280,10 +285,13 @@ describe('AnnotationCoordinator', () => {
     clock.now = 60_000;
     coordinator.heard('a', 'tab-1');
     await coordinator.leave('a', 'tab-1');
-    // Within the grace the item stays a's and a still counts.
+    // Within the grace the item stays a's, a still counts, and nothing is pushed.
     clock.now += LEAVE_GRACE_MS - 1;
     expect((await coordinator.view('c')).item?.id).not.toBe(held.id);
     expect(coordinator.state().annotators).toBe(3);
+    const before = states.length;
+    runLater();
+    expect(states).toHaveLength(before);
     // At its end every page hears that a has gone, and the next annotator to ask gets the item.
     clock.now += 1;
     const pushed = states.length;
@@ -348,6 +356,33 @@ describe('AnnotationCoordinator', () => {
     expect((await coordinator.view('c')).item?.id).toBe(next.id);
   });
 
+  it('takes the leave of the tab that asked last, and pushes nothing for a browser back within the grace', async () => {
+    const { session } = await memorySession();
+    const { coordinator, clock, states, runLater } = withClock(session);
+    coordinator.heard('a', 'tab-1');
+    const held = (await coordinator.view('a')).item!;
+    coordinator.heard('a', 'tab-2');
+    await coordinator.view('a');
+    // tab-2 closed quietly (tab-1 was open), and tab-1, told so, asked again before it closed too.
+    coordinator.heard('a', 'tab-1');
+    await coordinator.view('a');
+    await coordinator.leave('a', 'tab-1');
+    clock.now += 1000;
+    // Back within the grace (the leave was a reload's): the grace's end pushes nothing.
+    coordinator.heard('a', 'tab-3');
+    const pushed = states.length;
+    clock.now += LEAVE_GRACE_MS;
+    runLater();
+    expect(states).toHaveLength(pushed);
+    expect((await coordinator.view('b')).item?.id).not.toBe(held.id);
+    const beforeLeave = states.length;
+    await coordinator.leave('a', 'tab-3');
+    clock.now += LEAVE_GRACE_MS;
+    runLater();
+    expect(states).toHaveLength(beforeLeave + 1);
+    expect((await coordinator.view('c')).item?.id).toBe(held.id);
+  });
+
   it('forgets a leave of a browser it has not seen, and one repeated; refuses a malformed tab id', async () => {
     const { session } = await memorySession();
     const { coordinator, clock, states, runLater } = withClock(session);
@@ -364,6 +399,9 @@ describe('AnnotationCoordinator', () => {
     expect(states.at(-1)?.annotators).toBe(0);
     await expect(coordinator.leave('a', 'Tab 1')).rejects.toThrow(InputError);
     expect(() => coordinator.heard('a', 'x'.repeat(65))).toThrow(InputError);
+    expect(() => coordinator.heard('a', 'ABC-1')).toThrow(
+      'X-Tab: expected a tab id: 1 to 64 lowercase letters, digits or dashes, got "ABC-1"',
+    );
   });
 
   it('hands out no more items than --max-labels while an earlier item is open, then the open one once its lease ends', async () => {

@@ -618,8 +618,12 @@ const otherTabs = new Map<string, number>();
 const tabs = typeof BroadcastChannel === 'function' ? new BroadcastChannel('active-testing-tabs') : null;
 tabs?.addEventListener('message', (event: MessageEvent<{ kind: 'hello' | 'here' | 'bye'; tab: string }>) => {
   const { kind, tab } = event.data;
-  if (kind === 'bye') otherTabs.delete(tab);
-  else otherTabs.set(tab, Date.now());
+  if (kind === 'bye') {
+    otherTabs.delete(tab);
+    // The server keeps the tab of the browser's latest request, and takes a leave only from it
+    // (another's is a reloaded page's, late): a tab left open asks now, so that its own leave counts.
+    if (state !== null && !busy && !stopped) void call('/api/state');
+  } else otherTabs.set(tab, Date.now());
   if (kind === 'hello') sayHere();
 });
 setInterval(sayHere, TAB_HEARTBEAT_MS);
