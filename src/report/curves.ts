@@ -184,7 +184,9 @@ function correctedVariance(variance: Matrix, setting: ReportSetting, firstRow = 
 /**
  * The setting's error divided by random labelling's error at the same total number of labels:
  * k active labels (row labels) plus the setting's `labelOffset` against that many random ones.
- * One value per row of the setting; `null` where the baseline has no row with that many labels.
+ * One value per row of the setting; `null` where the baseline has no row with that many labels,
+ * or where its error is rounding (`roundingError`): a pool whose items all have the same loss, or
+ * every item labelled, where a ratio of two rounding errors would read as a gain or a loss.
  *
  * @example
  * const [random, active] = (await loadReportSettings(['runs/iid', 'runs/adaptive'])).map((s) => settingCurves(s));
@@ -194,10 +196,13 @@ function correctedVariance(variance: Matrix, setting: ReportSetting, firstRow = 
 export function relativeToRandom(curves: SettingCurves, baseline: SettingCurves, metric: ErrorMetric): (number | null)[] {
   checkCurvesAndBaseline(curves, baseline, metric);
   const baselineRow = rowByLabels(baseline.setting.labels);
+  const rounding = roundingError(baseline.setting);
   const { labels, labelOffset } = curves.setting;
   return Array.from(labels, (l, r) => {
     const b = baselineRow.get(l + labelOffset);
-    return b === undefined ? null : curves[metric][r] / baseline[metric][b];
+    if (b === undefined) return null;
+    const error = baseline[metric][b];
+    return error <= rounding ? null : curves[metric][r] / error;
   });
 }
 
@@ -205,7 +210,8 @@ export function relativeToRandom(curves: SettingCurves, baseline: SettingCurves,
  * Relative labelling cost (the paper's figure; docs/reports.md): for each budget B of random
  * labelling (each baseline row), the labels the setting needs, its `labelOffset` included, to reach
  * an error no larger than random labelling's at B, as a fraction of B. `null` where the setting
- * never gets there within its recorded rows. Unlike the reference, unmatched budgets stay in place
+ * never gets there within its recorded rows, or where random labelling's error at B is rounding
+ * (`roundingError`: every label count reaches it). Unlike the reference, unmatched budgets stay in place
  * (docs/reference-bugs.md, B-V3), so the x value is always the budget.
  *
  * @example
@@ -226,7 +232,9 @@ export function labellingCostVsRandom(
   let min = Infinity;
   for (let j = 0; j < error.length; j++) runningMin[j] = min = Math.min(min, error[j]);
   const budgets = baseline.setting.labels;
+  const rounding = roundingError(baseline.setting);
   const cost = Array.from(baseline[metric], (level, i) => {
+    if (level <= rounding) return null;
     const j = firstAtMost(runningMin, level);
     return j === -1 ? null : (labels[j] + labelOffset) / budgets[i];
   });
@@ -264,6 +272,17 @@ function checkCurvesAndBaseline(curves: SettingCurves, baseline: SettingCurves, 
   checkSettingCurves(curves, 'curves');
   checkSettingCurves(baseline, 'baseline');
   checkChoice(metric, ERROR_METRICS, 'metric');
+}
+
+/**
+ * The squared error a setting's estimates can have from rounding alone: (2ε·n·|R|)², with n the
+ * pool size (or, unrecorded, the most labels of a row), the allowance the intervals take at M = N.
+ * Random labelling on a pool whose items all have the same loss is that far from R at every row
+ * (1e-32 where the allowance is 1e-25), as is any estimate at M = N; 0 when R = 0.
+ */
+function roundingError(setting: ReportSetting): number {
+  const n = setting.pool?.size ?? setting.labels.reduce((most, l) => Math.max(most, l), 0);
+  return (bootstrapRoundingPerUnit(n) * setting.trueRisk) ** 2;
 }
 
 function rowByLabels(labels: ArrayLike<number>): Map<number, number> {

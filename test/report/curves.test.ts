@@ -110,6 +110,33 @@ describe('relativeToRandom and labellingCostVsRandom', () => {
   });
 });
 
+describe('relativeToRandom and labellingCostVsRandom where random labelling is exact', () => {
+  // A pool whose items all have the same loss (a uniform target under cross-entropy: log 3 for
+  // any label): random labelling's mean of M equal losses is R up to rounding, LURE's R exactly,
+  // and the report read "0.000 × random" (or 225× with the rounding the other way round).
+  const trueRisk = Math.log(3);
+  const rounded = trueRisk * (1 + Number.EPSILON);
+  const constant = (value: number) => ({ data: Float64Array.of(value, value, trueRisk, value), rows: 2, cols: 2 });
+  it('gives no ratio and no cost where its error is rounding, the pool size recorded or not', () => {
+    for (const pool of [{ pool: { size: 1000 } }, {}]) {
+      const random = settingCurves(setting(constant(rounded), { trueRisk, acquisition: 'iid', estimator: 'iid', ...pool }));
+      const active = settingCurves(setting(constant(trueRisk), { trueRisk, ...pool }));
+      expect(random.mse[0]).toBeGreaterThan(0);
+      expect(relativeToRandom(active, random, 'mse')).toEqual([null, null]);
+      expect(relativeToRandom(active, random, 'medianSe')).toEqual([null, null]);
+      expect(labellingCostVsRandom(active, random, 'mse').cost).toEqual([null, null]);
+    }
+  });
+
+  it('gives no ratio against an error of exactly 0, and still one against a small real error', () => {
+    const random = settingCurves(setting(withSquaredErrors([0, 2 ** -64]), { acquisition: 'iid', estimator: 'iid' }));
+    const active = settingCurves(setting(withSquaredErrors([0, 2 ** -66])));
+    expect(relativeToRandom(active, random, 'mse')).toEqual([null, 0.25]);
+    // Random labelling's 2 labels reach 2^-64; the active setting's first label already has error 0.
+    expect(labellingCostVsRandom(active, random, 'mse').cost).toEqual([null, 0.5]);
+  });
+});
+
 describe('settingCurves', () => {
   it('gives the 45th and 55th percentiles of the squared error around the median', () => {
     const curves = settingCurves(setting({ data: Float64Array.of(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11), rows: 1, cols: 11 }));
