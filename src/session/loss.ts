@@ -1,7 +1,7 @@
 import { InputError, ReceivedKind } from '../errors.js';
 import type { Matrix } from '../matrix.js';
 import { BUILTIN_LOSS_NAMES, BUILTIN_LOSSES, type BuiltinLoss, type LossFunctions } from '../metrics/builtin-losses.js';
-import { closestName } from '../io/suggest.js';
+import { closestName, editDistance } from '../io/suggest.js';
 import type { LossBounds } from '../metrics/loss-bounds.js';
 
 export type { BuiltinLoss } from '../metrics/builtin-losses.js';
@@ -105,6 +105,30 @@ function customLoss(loss: CustomLoss): ResolvedLoss {
   };
 }
 
+/**
+ * Throws when a custom loss without `bounds` has a method named nearly so (`bound`, `Bounds`,
+ * `lossBounds`, `bonds`): read as "no bounds", the loss would silently lose its confidence
+ * sequence, and `done({ targetHalfWidth })` would refuse with no word of the misspelling.
+ */
+function checkNoMisspeltBounds(loss: CustomLoss): void {
+  const prototype: unknown = Object.getPrototypeOf(loss);
+  const keys = [
+    ...Object.keys(loss),
+    ...(prototype === Object.prototype || prototype === null ? [] : Object.getOwnPropertyNames(prototype)),
+  ];
+  for (const key of keys) {
+    if (key === 'itemLoss' || typeof (loss as unknown as Record<string, unknown>)[key] !== 'function') continue;
+    const lower = key.toLowerCase();
+    // Only names about bounds, or one typo away: a helper named `round` or `b` is the loss's own business.
+    if (lower.includes('bound') || editDistance(lower, 'bounds') <= 1) {
+      throw new InputError({
+        argument: `loss ${loss.name}.${key}`,
+        expected: 'the per-item bounds under the name bounds (did you mean bounds?); a loss without bounds has no confidence sequence',
+      });
+    }
+  }
+}
+
 /** Resolves a loss option; `argument` names it in errors. */
 export function resolveLoss(loss: SessionLoss, argument = 'loss'): ResolvedLoss {
   if (
@@ -124,6 +148,7 @@ export function resolveLoss(loss: SessionLoss, argument = 'loss'): ResolvedLoss 
         received: bounds,
       });
     }
+    if (bounds === undefined) checkNoMisspeltBounds(loss);
     return customLoss(loss);
   }
   if (typeof loss === 'string' && loss in BUILTIN_LOSSES) return BUILTIN_LOSSES[loss as BuiltinLoss];

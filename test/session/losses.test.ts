@@ -89,4 +89,37 @@ describe('the loss option of a session', () => {
       );
     }
   });
+
+  // Read as "no bounds", a misspelt method left the loss without a confidence sequence, and the
+  // first word of it was `done({ targetHalfWidth })` refusing a loss "without bounds".
+  it('refuses bounds under a misspelt name, an object key or a class method, and leaves other helpers alone', async () => {
+    const pool = syntheticPool({ poolSize: 10, seed: 2 });
+    const options = { texts: Array.from({ length: 10 }, (_, i) => `t${i}`), classes: ['a', 'b'], modelScores: pool.modelScores };
+    const itemLoss = (_f: Float64Array, y: number): number => y;
+    const unit = (): [number, number] => [0, 1];
+    class WithMethod {
+      name = 'flag';
+      itemLoss = itemLoss;
+      Bounds(): [number, number] {
+        return [0, 1];
+      }
+    }
+    for (const [loss, key] of [
+      [{ name: 'flag', itemLoss, bound: unit }, 'bound'],
+      [{ name: 'flag', itemLoss, lossBounds: unit }, 'lossBounds'],
+      [{ name: 'flag', itemLoss, bonds: unit }, 'bonds'],
+      [new WithMethod(), 'Bounds'],
+    ] as const) {
+      await expect(ActiveTestingSession.create(null, { ...options, loss: loss as never })).rejects.toThrow(
+        new InputError({
+          argument: `loss flag.${key}`,
+          expected: 'the per-item bounds under the name bounds (did you mean bounds?); a loss without bounds has no confidence sequence',
+        }),
+      );
+    }
+    for (const helper of [{ round: Math.round }, { b: unit }, { bound: 0.5 }, { bounds: unit, lossBounds: unit }]) {
+      const session = await ActiveTestingSession.create(null, { ...options, loss: { name: 'flag', itemLoss, ...helper } });
+      expect(session.estimate().labels).toBe(0);
+    }
+  });
 });
