@@ -1,6 +1,7 @@
-import { mkdtempSync, unlinkSync } from 'node:fs';
+import { mkdtempSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Hono } from 'hono';
 import { hostCheck } from '../../src/cli/serve.js';
@@ -310,6 +311,52 @@ describe('the serve app', () => {
         'so a record written now would be lost), so no more labels can be saved: restart `active-testing serve` and open the URL it prints',
     ]);
     await session.close();
+  });
+});
+
+describe('the page script', () => {
+  // Sent whole (1.1 MB, no-store) on every load: a reload on a slow link could take longer than
+  // the 15 s grace in which a reloaded page keeps its item.
+  it('is sent gzipped to a browser that takes gzip, and answered 304 when the browser has it', async () => {
+    const assetsDir = mkdtempSync(join(tmpdir(), 'serve-assets-'));
+    const bytes = Buffer.from('console.log("the labelling page");\n'.repeat(2000));
+    writeFileSync(join(assetsDir, 'app.js'), bytes);
+    const token = newToken();
+    const app = createServeApp(new AnnotationCoordinator(await newSession()), { token, assetsDir });
+    const origin = 'http://127.0.0.1:8095';
+    const jar = new CookieJar();
+    jar.store(await app.request(`${origin}/?token=${token}`, { headers: { host: '127.0.0.1:8095' } }));
+    const get = (headers: Record<string, string>) =>
+      app.request(`${origin}/assets/app.js`, { headers: { host: '127.0.0.1:8095', cookie: jar.header(), ...headers } });
+
+    const zipped = await get({ 'accept-encoding': 'gzip, deflate, br, zstd' });
+    expect(zipped.status).toBe(200);
+    expect(zipped.headers.get('content-encoding')).toBe('gzip');
+    expect(zipped.headers.get('vary')).toBe('Accept-Encoding');
+    expect(zipped.headers.get('cache-control')).toBe('no-cache');
+    const body = Buffer.from(await zipped.arrayBuffer());
+    expect(body.length).toBeLessThan(bytes.length / 20);
+    expect(gunzipSync(body).equals(bytes)).toBe(true);
+
+    for (const acceptEncoding of [undefined, 'identity', 'gzip;q=0, deflate', 'br']) {
+      const plain = await get(acceptEncoding === undefined ? {} : { 'accept-encoding': acceptEncoding });
+      expect(plain.headers.get('content-encoding')).toBeNull();
+      expect(Buffer.from(await plain.arrayBuffer()).equals(bytes)).toBe(true);
+    }
+    expect((await get({ 'accept-encoding': '*' })).headers.get('content-encoding')).toBe('gzip');
+
+    const etag = zipped.headers.get('etag')!;
+    expect(etag).toMatch(/^"[\w-]{22}"$/);
+    const cached = await get({ 'accept-encoding': 'gzip', 'if-none-match': `"other", ${etag}` });
+    expect(cached.status).toBe(304);
+    expect((await cached.arrayBuffer()).byteLength).toBe(0);
+    expect((await get({ 'if-none-match': '"other"' })).status).toBe(200);
+    // The API is still never kept.
+    expect(
+      (await app.request(`${origin}/api/state`, { headers: { host: '127.0.0.1:8095', cookie: jar.header() } })).headers.get(
+        'cache-control',
+      ),
+    ).toBe('no-store');
   });
 });
 
