@@ -274,9 +274,10 @@ export function summaryMarkdown(table: SummaryTable): string {
   if (table.settings.some((s) => s.cells.some((c) => c.varianceRatio !== null))) {
     sections.push(
       section(
-        "Variance ÷ random labelling's, estimated from each run's own labels (median over the runs where it is defined; below 1: active testing is helping)",
+        "Variance ÷ random labelling's, estimated from each run's own labels (median over the runs where it is defined, – where it is in none; below 1: active testing is helping)",
         (c) => c.varianceRatio,
-        formatRatio,
+        // NaN: defined in no run (every label so far had the same loss), which is no number to read.
+        (value) => (Number.isNaN(value) ? '–' : formatRatio(value)),
       ),
     );
   }

@@ -99,3 +99,18 @@ describe('summaryMarkdown: interval sections', () => {
     expect(markdown).not.toContain('bootstrap');
   });
 });
+
+describe('summaryMarkdown: the variance-ratio diagnostic', () => {
+  // On a pool whose labels so far all had the same loss no run defines the ratio: summary.json
+  // records its median as NaN, which the table printed as "NaN" beside the other sections' "–".
+  it('reads – where no run defines it, and the median where runs do', () => {
+    const withRatio = (varianceRatio: number): SummaryCell => ({ ...cell(10, 0.4, 0.3), varianceRatio });
+    const markdown = summaryMarkdown({
+      ...table,
+      thresholds: [10, 20],
+      settings: [setting('a', 'a', [withRatio(NaN), withRatio(0.4567)])],
+    });
+    const section = markdown.split("### Variance ÷ random labelling's")[1] as string;
+    expect(section.split('\n\n')[1]!.split('\n')[2]).toBe('| a | – | 0.457 |');
+  });
+});
