@@ -249,7 +249,7 @@ export class AnnotationCoordinator {
     if (tab !== undefined) this.lastTab.set(client, checkTab(tab));
     // Counted as gone once the grace had passed: then the pages hear that they are back.
     const wasGone = this.gone(client);
-    if (this.leftAt.delete(client) && wasGone) this.changed(false);
+    if (this.leftAt.delete(client) && wasGone && this.stopped === undefined) this.changed(false);
   }
 
   /**

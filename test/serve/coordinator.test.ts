@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InputError } from '../../src/errors.js';
@@ -381,6 +381,33 @@ describe('AnnotationCoordinator', () => {
     runLater();
     expect(states).toHaveLength(beforeLeave + 1);
     expect((await coordinator.view('c')).item?.id).toBe(held.id);
+  });
+
+  // The pages show the stop's message from then on: a state pushed after it told them nothing
+  // they could act on (every action is refused).
+  it('pushes no state for a browser back after the grace once a failed write has stopped the session', async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'at-coordinator-')), 'pool.session');
+    const pool = syntheticPool({ poolSize: 20, classCount: 2, seed: 4 });
+    const session = await ActiveTestingSession.create(path, {
+      texts: Array.from({ length: 20 }, (_, i) => `item ${i}`),
+      classes: CLASSES,
+      modelScores: pool.modelScores,
+      surrogateScores: pool.surrogateScores,
+      seed: 1,
+    });
+    const { coordinator, clock, states, runLater } = withClock(session);
+    coordinator.heard('a', 'tab-1');
+    await coordinator.view('a');
+    await coordinator.leave('a', 'tab-1');
+    clock.now += LEAVE_GRACE_MS;
+    runLater();
+    const b = (await coordinator.view('b')).item!;
+    unlinkSync(path);
+    await expect(coordinator.label('b', b.id, 0)).rejects.toThrow('the session file could not be written on the server');
+    const pushed = states.length;
+    coordinator.heard('a', 'tab-2');
+    expect(states).toHaveLength(pushed);
+    await session.close();
   });
 
   it('forgets a leave of a browser it has not seen, and one repeated; refuses a malformed tab id', async () => {
