@@ -106,6 +106,8 @@ export class AnnotationCoordinator {
   private readonly leftAt = new Map<string, number>();
   /** The tab that made each annotator's latest request (`heard`). */
   private readonly lastTab = new Map<string, string>();
+  /** The tab whose close each leave in `leftAt` says (when the page named it). */
+  private readonly leftTab = new Map<string, string>();
   private points: PlotPoint[] = [];
   private readonly plotStartedAt: number;
   private version = 0;
@@ -246,9 +248,15 @@ export class AnnotationCoordinator {
    * @throws InputError when `tab` is not a tab id.
    */
   heard(client: string, tab: string | undefined): void {
-    if (tab !== undefined) this.lastTab.set(client, checkTab(tab));
+    if (tab !== undefined) checkTab(tab);
+    // A request of the closed tab itself, sent before its leave on another connection and arriving
+    // after it: the page is gone all the same (a page the browser keeps to go back to, shown again,
+    // takes a new tab id).
+    if (tab !== undefined && this.leftAt.has(client) && this.leftTab.get(client) === tab) return;
+    if (tab !== undefined) this.lastTab.set(client, tab);
     // Counted as gone once the grace had passed: then the pages hear that they are back.
     const wasGone = this.gone(client);
+    this.leftTab.delete(client);
     if (this.leftAt.delete(client) && wasGone && this.stopped === undefined) this.changed(false);
   }
 
@@ -268,6 +276,7 @@ export class AnnotationCoordinator {
       if (tab !== undefined && latest !== undefined && latest !== tab) return;
       const at = this.now();
       this.leftAt.set(client, at);
+      if (tab !== undefined) this.leftTab.set(client, tab);
       this.later(() => {
         if (this.leftAt.get(client) === at && this.stopped === undefined) this.changed(false);
       }, LEAVE_GRACE_MS);
@@ -383,7 +392,8 @@ export class AnnotationCoordinator {
     const now = this.now();
     for (const [client, seen] of this.lastSeen) if (now - seen > this.leaseMs) this.lastSeen.delete(client);
     // Those not seen within the lease hold nothing that has not expired: forgotten with them.
-    for (const map of [this.leftAt, this.lastTab]) for (const client of map.keys()) if (!this.lastSeen.has(client)) map.delete(client);
+    for (const map of [this.leftAt, this.lastTab, this.leftTab])
+      for (const client of map.keys()) if (!this.lastSeen.has(client)) map.delete(client);
     let gone = 0;
     for (const client of this.leftAt.keys()) if (this.gone(client)) gone++;
     return this.lastSeen.size - gone;

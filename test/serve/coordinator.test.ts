@@ -383,6 +383,27 @@ describe('AnnotationCoordinator', () => {
     expect((await coordinator.view('c')).item?.id).toBe(held.id);
   });
 
+  // A closing page's request (a state asked for as it closed) can reach the server after its leave,
+  // on another connection: it cleared the leave, and the item waited for its 10-minute lease.
+  it("keeps the leave through a late request of the closed tab, and clears it for the tab's page shown again under a new id", async () => {
+    const { session } = await memorySession();
+    const { coordinator, clock } = withClock(session);
+    coordinator.heard('a', 'tab-1');
+    const held = (await coordinator.view('a')).item!;
+    await coordinator.leave('a', 'tab-1');
+    coordinator.heard('a', 'tab-1');
+    expect((await coordinator.view('a')).item?.id).toBe(held.id);
+    clock.now += LEAVE_GRACE_MS;
+    expect((await coordinator.view('b')).item?.id).toBe(held.id);
+    // b's page closes and the browser shows it again from its back/forward cache, as a new tab id.
+    coordinator.heard('b', 'tab-b1');
+    await coordinator.leave('b', 'tab-b1');
+    coordinator.heard('b', 'tab-b2');
+    clock.now += LEAVE_GRACE_MS;
+    expect((await coordinator.view('c')).item?.id).not.toBe(held.id);
+    expect((await coordinator.view('b')).item?.id).toBe(held.id);
+  });
+
   // The pages show the stop's message from then on: a state pushed after it told them nothing
   // they could act on (every action is refused).
   it('pushes no state for a browser back after the grace once a failed write has stopped the session', async () => {

@@ -31,8 +31,12 @@ let plotted = -1;
 let view: View | null = null;
 /** Set after a lost connection: the next state is shown whatever its version (a restarted server counts from 0). */
 let resync = false;
-/** This tab's id, sent with every request (`X-Tab`): the server tells a reloaded page's late leave from a closing one by it. */
-const TAB = `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`;
+/**
+ * This tab's id, sent with every request (`X-Tab`): the server tells a reloaded page's late leave
+ * from a closing one by it, and a closed page's late request from a live one's. A new one when the
+ * browser shows a page it kept to go back to (`pageshow`), which had said that it closed.
+ */
+let tabId = newTabId();
 /** Whether this tab has told the other tabs of this browser that it is open (`sayHere`). */
 let announced = false;
 
@@ -349,10 +353,10 @@ async function send(path: string, body?: object): Promise<Answer> {
     const response = await fetch(
       path,
       body === undefined
-        ? { headers: { 'X-Tab': TAB }, signal: controller.signal }
+        ? { headers: { 'X-Tab': tabId }, signal: controller.signal }
         : {
             method: 'POST',
-            headers: { 'Content-Type': 'application/json', 'X-Tab': TAB },
+            headers: { 'Content-Type': 'application/json', 'X-Tab': tabId },
             body: JSON.stringify(body),
             signal: controller.signal,
           },
@@ -562,7 +566,7 @@ async function reconnect(): Promise<void> {
     await new Promise((resolve) => setTimeout(resolve, RECONNECT_MS));
     let status: number;
     try {
-      status = (await fetch('/api/state', { headers: { 'X-Tab': TAB }, signal: AbortSignal.timeout(SAVE_TIMEOUT_MS) })).status;
+      status = (await fetch('/api/state', { headers: { 'X-Tab': tabId }, signal: AbortSignal.timeout(SAVE_TIMEOUT_MS) })).status;
     } catch {
       continue;
     }
@@ -636,8 +640,12 @@ setInterval(sayHere, TAB_HEARTBEAT_MS);
  */
 function sayHere(): void {
   if (state === null) return;
-  tabs?.postMessage({ kind: announced ? 'here' : 'hello', tab: TAB });
+  tabs?.postMessage({ kind: announced ? 'here' : 'hello', tab: tabId });
   announced = true;
+}
+
+function newTabId(): string {
+  return `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`;
 }
 
 function otherTabOpen(): boolean {
@@ -647,15 +655,16 @@ function otherTabOpen(): boolean {
 }
 
 window.addEventListener('pagehide', () => {
-  tabs?.postMessage({ kind: 'bye', tab: TAB });
+  tabs?.postMessage({ kind: 'bye', tab: tabId });
   if (tabs === null || stopped || state === null || otherTabOpen()) return;
   // keepalive: the request outlives the page.
-  void fetch('/api/leave', { method: 'POST', keepalive: true, headers: { 'X-Tab': TAB } }).catch(() => {});
+  void fetch('/api/leave', { method: 'POST', keepalive: true, headers: { 'X-Tab': tabId } }).catch(() => {});
 });
 // A page kept by the browser to go back to is shown again: the tabs it knew may have closed
 // meanwhile, and its item may have gone to another annotator.
 window.addEventListener('pageshow', (event) => {
   if (!event.persisted) return;
+  tabId = newTabId();
   otherTabs.clear();
   announced = false;
   sayHere();
