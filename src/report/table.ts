@@ -23,7 +23,7 @@ export interface SummaryCell {
   row: number | null;
   mse: number | null;
   medianSe: number | null;
-  /** MSE divided by random labelling's MSE at labels + labelOffset. */
+  /** MSE divided by random labelling's MSE at labels + labelOffset; null where it has no such row, or its error there is rounding (`relativeToRandom`). */
   relativeMse: number | null;
   /** Median squared error divided by random labelling's. */
   relativeMedianSe: number | null;
@@ -137,20 +137,16 @@ function labelStep(labels: Float64Array): number {
  * The row a cell reports for `threshold`: the recorded one, unless random labelling has no row at
  * its label count (it ran with another --step) while another row within the coarser of the two
  * steps has one; then that row, so that the relative columns compare as the others do rather than
- * stay empty. `compared[r]` is null where random labelling has no counterpart of row r.
+ * stay empty. `compared[r]` says whether random labelling has a counterpart of row r (whatever
+ * their ratio: one against a rounding error is empty, yet the row is the threshold's).
  */
-function cellRow(
-  labels: Float64Array,
-  threshold: number,
-  compared: readonly (number | null)[] | null,
-  baselineStep: number,
-): number | null {
+function cellRow(labels: Float64Array, threshold: number, compared: readonly boolean[] | null, baselineStep: number): number | null {
   const row = recordedRow(labels, threshold);
   // A threshold the setting's own rows stop short of stays empty.
-  if (row === null || compared === null || compared[row] !== null) return row;
+  if (row === null || compared === null || compared[row]) return row;
   let nearest = -1;
   for (let r = 0; r < labels.length; r++) {
-    if (compared[r] !== null && (nearest === -1 || Math.abs(labels[r] - threshold) < Math.abs(labels[nearest] - threshold))) nearest = r;
+    if (compared[r] && (nearest === -1 || Math.abs(labels[r] - threshold) < Math.abs(labels[nearest] - threshold))) nearest = r;
   }
   return nearest !== -1 && Math.abs(labels[nearest] - threshold) < Math.max(labelStep(labels), baselineStep) ? nearest : row;
 }
@@ -162,8 +158,10 @@ function summarise(curves: SettingCurves, baseline: SettingCurves | null, thresh
   const labels = setting.labels;
   const kinds = INTERVAL_KINDS.filter((kind) => setting.intervals?.[kind] !== undefined);
   const baselineStep = baseline ? labelStep(baseline.setting.labels) : 1;
+  const baselineLabels = new Set(baseline?.setting.labels);
+  const compared = baseline ? Array.from(labels, (l) => baselineLabels.has(l + setting.labelOffset)) : null;
   const cells = thresholds.map((threshold): SummaryCell => {
-    const row = cellRow(labels, threshold, relativeMse, baselineStep);
+    const row = cellRow(labels, threshold, compared, baselineStep);
     if (row === null) {
       return {
         threshold,

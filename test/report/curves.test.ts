@@ -5,6 +5,7 @@ import { relativeError, relativeLabellingCost } from '../../src/reference/index.
 import { randomStream } from '../../src/random.js';
 import { labellingCostVsRandom, nearestRow, relativeToRandom, settingCurves, smoothCurve } from '../../src/report/curves.js';
 import type { ReportSetting } from '../../src/report/setting.js';
+import { summaryTable } from '../../src/report/table.js';
 
 function setting(estimates: Matrix, options: Partial<ReportSetting> = {}): ReportSetting {
   return {
@@ -128,12 +129,44 @@ describe('relativeToRandom and labellingCostVsRandom where random labelling is e
     }
   });
 
+  it('gives a ratio against an error above the allowance (2ε·N·R)², and none below it', () => {
+    // R = 1, N = 1000: the allowance is (4.4e-13)² = 2e-25.
+    const pool = { trueRisk: 1, pool: { size: 1000 } };
+    const oneRow = (error: number) => ({ data: Float64Array.of(1 + Math.sqrt(error)), rows: 1, cols: 1 });
+    const active = settingCurves(setting(oneRow(2 ** -70), pool));
+    const ratio = (randomError: number) =>
+      relativeToRandom(active, settingCurves(setting(oneRow(randomError), { ...pool, acquisition: 'iid', estimator: 'iid' })), 'mse')[0];
+    expect(ratio(1e-20)).toBeGreaterThan(0);
+    expect(ratio(1e-26)).toBeNull();
+  });
+
   it('gives no ratio against an error of exactly 0, and still one against a small real error', () => {
     const random = settingCurves(setting(withSquaredErrors([0, 2 ** -64]), { acquisition: 'iid', estimator: 'iid' }));
     const active = settingCurves(setting(withSquaredErrors([0, 2 ** -66])));
     expect(relativeToRandom(active, random, 'mse')).toEqual([null, 0.25]);
     // Random labelling's 2 labels reach 2^-64; the active setting's first label already has error 0.
     expect(labellingCostVsRandom(active, random, 'mse').cost).toEqual([null, 0.5]);
+  });
+});
+
+describe('summaryTable where random labelling is exact at the last row', () => {
+  // A 401-item pool recorded every 4 labels (1, 5, …, 397, 401): the column of 400 labels is the
+  // row of 401, whose ratio is empty; it moved to the row of 397, with that row's MSE and labels.
+  it("keeps the threshold's row, its relative MSE empty", () => {
+    const trueRisk = 0.5;
+    const labels = Float64Array.from({ length: 101 }, (_, k) => 4 * k + 1);
+    const errors = (last: number) => ({
+      data: Float64Array.from(labels, (_, k) => (k === 100 ? last : trueRisk + 0.1 / Math.sqrt(k + 1))),
+      rows: 101,
+      cols: 1,
+    });
+    const options = { trueRisk, labels, pool: { size: 401 } };
+    const random = settingCurves(setting(errors(trueRisk * (1 + Number.EPSILON)), { ...options, acquisition: 'iid', estimator: 'iid' }));
+    const active = settingCurves(setting(errors(trueRisk), options));
+    const table = summaryTable([random, active], random, { thresholds: [200, 400] });
+    for (const s of table.settings) expect(s.cells.map((c) => c.labels)).toEqual([201, 401]);
+    expect(table.settings[1]!.cells[1]).toMatchObject({ labels: 401, mse: 0, relativeMse: null });
+    expect(table.settings[1]!.cells[0]!.relativeMse).toBe(1);
   });
 });
 
