@@ -105,25 +105,30 @@ function customLoss(loss: CustomLoss): ResolvedLoss {
   };
 }
 
+/** Names a loss's `bounds` is given under by mistake, lower-cased, beside a letter off `bounds` itself. */
+const BOUNDS_MISNAMED = ['lossbounds', 'itembounds', 'getbounds'];
+
 /**
  * Throws when a custom loss without `bounds` has a method named nearly so (`bound`, `Bounds`,
- * `lossBounds`, `bonds`): read as "no bounds", the loss would silently lose its confidence
- * sequence, and `done({ targetHalfWidth })` would refuse with no word of the misspelling.
+ * `bonds`, `lossBounds`), its own or inherited: read as "no bounds", the loss would silently lose
+ * its confidence sequence, and `done({ targetHalfWidth })` would refuse with no word of the
+ * misspelling. A loss that says `bounds: undefined` has none on purpose; a helper named otherwise
+ * (`upperBound`, `rounds`) is the loss's own business. Getters are not called.
  */
 function checkNoMisspeltBounds(loss: CustomLoss): void {
-  const prototype: unknown = Object.getPrototypeOf(loss);
-  const keys = [
-    ...Object.keys(loss),
-    ...(prototype === Object.prototype || prototype === null ? [] : Object.getOwnPropertyNames(prototype)),
-  ];
-  for (const key of keys) {
-    if (key === 'itemLoss' || typeof (loss as unknown as Record<string, unknown>)[key] !== 'function') continue;
-    const lower = key.toLowerCase();
-    // Only names about bounds, or one typo away: a helper named `round` or `b` is the loss's own business.
-    if (lower.includes('bound') || editDistance(lower, 'bounds') <= 1) {
+  if ('bounds' in loss) return;
+  for (
+    let object: object | null = loss;
+    object !== null && object !== Object.prototype;
+    object = Object.getPrototypeOf(object) as object | null
+  ) {
+    for (const key of Object.getOwnPropertyNames(object)) {
+      const lower = key.toLowerCase();
+      const misnamed = BOUNDS_MISNAMED.includes(lower) || (lower.startsWith('b') && editDistance(lower, 'bounds') <= 1);
+      if (!misnamed || typeof Object.getOwnPropertyDescriptor(object, key)?.value !== 'function') continue;
       throw new InputError({
         argument: `loss ${loss.name}.${key}`,
-        expected: 'the per-item bounds under the name bounds (did you mean bounds?); a loss without bounds has no confidence sequence',
+        expected: 'the per-item bounds under the name bounds (did you mean bounds?), or bounds: undefined for none',
       });
     }
   }

@@ -1,4 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { acquisitionValues, classProbabilities } from '../../src/metrics/index.js';
 import { brierLossPerItem, expectedBrierLoss, expectedZeroOneLoss, zeroOneLossPerItem } from '../../src/metrics/index.js';
 import { InputError } from '../../src/errors.js';
@@ -92,33 +95,65 @@ describe('the loss option of a session', () => {
 
   // Read as "no bounds", a misspelt method left the loss without a confidence sequence, and the
   // first word of it was `done({ targetHalfWidth })` refusing a loss "without bounds".
-  it('refuses bounds under a misspelt name, an object key or a class method, and leaves other helpers alone', async () => {
+  it('refuses bounds under a misspelt name, own, inherited or not enumerable, at create and open', async () => {
     const pool = syntheticPool({ poolSize: 10, seed: 2 });
     const options = { texts: Array.from({ length: 10 }, (_, i) => `t${i}`), classes: ['a', 'b'], modelScores: pool.modelScores };
     const itemLoss = (_f: Float64Array, y: number): number => y;
     const unit = (): [number, number] => [0, 1];
-    class WithMethod {
+    class Base {
       name = 'flag';
       itemLoss = itemLoss;
       Bounds(): [number, number] {
         return [0, 1];
       }
     }
+    class Derived extends Base {}
+    const hidden = Object.defineProperty({ name: 'flag', itemLoss }, 'bound', { value: unit, enumerable: false });
+    const refusal = (key: string) =>
+      new InputError({
+        argument: `loss flag.${key}`,
+        expected: 'the per-item bounds under the name bounds (did you mean bounds?), or bounds: undefined for none',
+      });
     for (const [loss, key] of [
       [{ name: 'flag', itemLoss, bound: unit }, 'bound'],
       [{ name: 'flag', itemLoss, lossBounds: unit }, 'lossBounds'],
       [{ name: 'flag', itemLoss, bonds: unit }, 'bonds'],
-      [new WithMethod(), 'Bounds'],
+      [new Derived(), 'Bounds'],
+      [hidden, 'bound'],
     ] as const) {
-      await expect(ActiveTestingSession.create(null, { ...options, loss: loss as never })).rejects.toThrow(
-        new InputError({
-          argument: `loss flag.${key}`,
-          expected: 'the per-item bounds under the name bounds (did you mean bounds?); a loss without bounds has no confidence sequence',
-        }),
-      );
+      await expect(ActiveTestingSession.create(null, { ...options, loss: loss as never })).rejects.toThrow(refusal(key));
     }
-    for (const helper of [{ round: Math.round }, { b: unit }, { bound: 0.5 }, { bounds: unit, lossBounds: unit }]) {
-      const session = await ActiveTestingSession.create(null, { ...options, loss: { name: 'flag', itemLoss, ...helper } });
+    // A session created with a loss without bounds, opened with one whose bounds are misnamed.
+    const path = join(mkdtempSync(join(tmpdir(), 'at-misnamed-bounds-')), 'flag.session');
+    await (await ActiveTestingSession.create(path, { ...options, loss: { name: 'flag', itemLoss } })).close();
+    await expect(ActiveTestingSession.open(path, { loss: { name: 'flag', itemLoss, bound: unit } as never })).rejects.toThrow(
+      refusal('bound'),
+    );
+  });
+
+  it('leaves alone helpers named otherwise, getters (never called), and a loss that says bounds: undefined', async () => {
+    const pool = syntheticPool({ poolSize: 10, seed: 2 });
+    const options = { texts: Array.from({ length: 10 }, (_, i) => `t${i}`), classes: ['a', 'b'], modelScores: pool.modelScores };
+    const itemLoss = (_f: Float64Array, y: number): number => y;
+    const unit = (): [number, number] => [0, 1];
+    class WithGetters {
+      name = 'flag';
+      itemLoss = itemLoss;
+      get bound(): () => [number, number] {
+        throw new Error('a getter was called');
+      }
+      get broken(): number {
+        throw new Error('a getter was called');
+      }
+    }
+    for (const loss of [
+      { name: 'flag', itemLoss, upperBound: unit, lowerBound: unit, outOfBounds: unit, rounds: Math.round, b: unit },
+      { name: 'flag', itemLoss, bound: 0.5 },
+      { name: 'flag', itemLoss, bounds: undefined, bound: unit },
+      { name: 'flag', itemLoss, bounds: unit, lossBounds: unit },
+      new WithGetters(),
+    ]) {
+      const session = await ActiveTestingSession.create(null, { ...options, loss: loss as never });
       expect(session.estimate().labels).toBe(0);
     }
   });
