@@ -312,10 +312,16 @@ export function createServeApp(coordinator: AnnotationCoordinator, options: Serv
       return coordinator.undo(who, body.resolved);
     }),
   );
-  // Sent by the last tab of a browser as it closes; nobody reads the answer.
+  // Sent by each tab of a browser as it closes, naming the tabs it knows open (`X-Open-Tabs`,
+  // comma-separated); nobody reads the answer.
   app.post('/api/leave', async (c) => {
     try {
-      await coordinator.leave(client(c), c.req.header('x-tab'));
+      const open = c.req.header('x-open-tabs');
+      await coordinator.leave(
+        client(c),
+        c.req.header('x-tab'),
+        open === undefined || open.trim() === '' ? [] : open.split(',').map((id) => id.trim()),
+      );
       return c.body(null, 204);
     } catch (error) {
       return errorResponse(c, error);

@@ -77,13 +77,30 @@ const MAX_POINTS = 400;
  */
 export const LEAVE_GRACE_MS = 15_000;
 
+/**
+ * How long a tab of a browser counts as open after its latest request, for telling whether a leave
+ * is the browser's last: the pages forget a tab that stops saying it is there after as long.
+ */
+export const TAB_FORGOTTEN_MS = 150_000;
+
 /** A page's tab id as the page sends it (`X-Tab`): lowercase letters, digits and dashes. */
 const TAB_ID = /^[a-z0-9-]{1,64}$/;
 
-function checkTab(tab: string): string {
+/** The most tab ids a leave may name as open (`X-Open-Tabs`). */
+const MAX_OPEN_TABS = 64;
+
+function checkTab(tab: string, argument = 'X-Tab'): string {
   if (!TAB_ID.test(tab))
-    throw new InputError({ argument: 'X-Tab', expected: 'a tab id: 1 to 64 lowercase letters, digits or dashes', received: tab });
+    throw new InputError({ argument, expected: 'a tab id: 1 to 64 lowercase letters, digits or dashes', received: tab });
   return tab;
+}
+
+/** A browser's tabs as the server knows them: when each live one last asked, and when each that said it closed did. */
+interface BrowserTabs {
+  /** Tab id → the request counter (`heardCount`) and the time of its latest request. */
+  heard: Map<string, { order: number; at: number }>;
+  /** Tab id → when it said it closed. */
+  closed: Map<string, number>;
 }
 
 /**
@@ -104,10 +121,10 @@ export class AnnotationCoordinator {
   private readonly lastSeen = new Map<string, number>();
   /** When each annotator's last page closed (`leave`), until their next request. */
   private readonly leftAt = new Map<string, number>();
-  /** The tab that made each annotator's latest request (`heard`). */
-  private readonly lastTab = new Map<string, string>();
-  /** The tab whose close each leave in `leftAt` says (when the page named it). */
-  private readonly leftTab = new Map<string, string>();
+  /** Each annotator's tabs as their requests and leaves tell (`heard`, `leave`). */
+  private readonly tabs = new Map<string, BrowserTabs>();
+  /** Requests heard so far: orders the tabs' latest requests. */
+  private heardCount = 0;
   private points: PlotPoint[] = [];
   private readonly plotStartedAt: number;
   private version = 0;
@@ -248,15 +265,19 @@ export class AnnotationCoordinator {
    * @throws InputError when `tab` is not a tab id.
    */
   heard(client: string, tab: string | undefined): void {
-    if (tab !== undefined) checkTab(tab);
-    // A request of the closed tab itself, sent before its leave on another connection and arriving
-    // after it: the page is gone all the same (a page the browser keeps to go back to, shown again,
-    // takes a new tab id).
-    if (tab !== undefined && this.leftAt.has(client) && this.leftTab.get(client) === tab) return;
-    if (tab !== undefined) this.lastTab.set(client, tab);
+    if (tab !== undefined) {
+      checkTab(tab);
+      const tabs = this.tabsOf(client);
+      // A request of a closed tab, sent before its leave on another connection and arriving after
+      // it: the page is gone all the same (a page the browser keeps to go back to, shown again,
+      // takes a new tab id).
+      if (tabs.closed.has(tab)) return;
+      tabs.heard.set(tab, { order: ++this.heardCount, at: this.now() });
+      // A script sending a new id with every request would otherwise fill the map for 150 s.
+      if (tabs.heard.size > MAX_OPEN_TABS) tabs.heard.delete(tabs.heard.keys().next().value as string);
+    }
     // Counted as gone once the grace had passed: then the pages hear that they are back.
     const wasGone = this.gone(client);
-    this.leftTab.delete(client);
     if (this.leftAt.delete(client) && wasGone && this.stopped === undefined) this.changed(false);
   }
 
@@ -268,19 +289,53 @@ export class AnnotationCoordinator {
    * after the new page asked, and changes nothing.
    * @throws InputError when `tab` is not a tab id; SessionStoppedError once a failed write has closed the session.
    */
-  async leave(client: string, tab: string | undefined): Promise<void> {
+  async leave(client: string, tab: string | undefined, openTabs: readonly string[] = []): Promise<void> {
     return this.running(async () => {
       if (tab !== undefined) checkTab(tab);
-      if (!this.lastSeen.has(client) || this.leftAt.has(client)) return;
-      const latest = this.lastTab.get(client);
-      if (tab !== undefined && latest !== undefined && latest !== tab) return;
+      if (openTabs.length > MAX_OPEN_TABS)
+        throw new InputError({ argument: 'X-Open-Tabs', expected: `at most ${MAX_OPEN_TABS} tab ids`, received: openTabs.length });
+      for (const open of openTabs) checkTab(open, 'X-Open-Tabs');
+      if (!this.lastSeen.has(client)) return;
+      // The tab is noted closed even when the browser has already left: its late requests change nothing.
+      const open = tab !== undefined && this.stillOpen(client, tab, openTabs);
+      if (open || this.leftAt.has(client)) return;
       const at = this.now();
       this.leftAt.set(client, at);
-      if (tab !== undefined) this.leftTab.set(client, tab);
       this.later(() => {
         if (this.leftAt.get(client) === at && this.stopped === undefined) this.changed(false);
       }, LEAVE_GRACE_MS);
     });
+  }
+
+  /**
+   * Notes that `tab` closed, and says whether a tab of the browser is still open: one the closing
+   * page knew of (`openTabs`), or one that asked after it within `TAB_FORGOTTEN_MS` (a reloaded
+   * page's, its leave arriving late), and that has not said it closed. The tabs of a window closed
+   * at once each name the others: the last leave to arrive finds them all closed.
+   */
+  private stillOpen(client: string, tab: string, openTabs: readonly string[]): boolean {
+    const tabs = this.tabsOf(client);
+    const now = this.now();
+    tabs.closed.set(tab, now);
+    if (tabs.closed.size > MAX_OPEN_TABS) tabs.closed.delete(tabs.closed.keys().next().value as string);
+    const since = tabs.heard.get(tab)?.order ?? 0;
+    tabs.heard.delete(tab);
+    if (openTabs.some((open) => !tabs.closed.has(open))) return true;
+    for (const { order, at } of tabs.heard.values()) if (order > since && now - at <= TAB_FORGOTTEN_MS) return true;
+    return false;
+  }
+
+  /** `client`'s tabs, those heard or closed more than `TAB_FORGOTTEN_MS` ago forgotten. */
+  private tabsOf(client: string): BrowserTabs {
+    let tabs = this.tabs.get(client);
+    if (tabs === undefined) {
+      tabs = { heard: new Map(), closed: new Map() };
+      this.tabs.set(client, tabs);
+    }
+    const now = this.now();
+    for (const [tab, { at }] of tabs.heard) if (now - at > TAB_FORGOTTEN_MS) tabs.heard.delete(tab);
+    for (const [tab, at] of tabs.closed) if (now - at > TAB_FORGOTTEN_MS) tabs.closed.delete(tab);
+    return tabs;
   }
 
   /** Whether `client`'s last page closed at least `LEAVE_GRACE_MS` ago, and they have not been back. */
@@ -392,8 +447,7 @@ export class AnnotationCoordinator {
     const now = this.now();
     for (const [client, seen] of this.lastSeen) if (now - seen > this.leaseMs) this.lastSeen.delete(client);
     // Those not seen within the lease hold nothing that has not expired: forgotten with them.
-    for (const map of [this.leftAt, this.lastTab, this.leftTab])
-      for (const client of map.keys()) if (!this.lastSeen.has(client)) map.delete(client);
+    for (const map of [this.leftAt, this.tabs]) for (const client of map.keys()) if (!this.lastSeen.has(client)) map.delete(client);
     let gone = 0;
     for (const client of this.leftAt.keys()) if (this.gone(client)) gone++;
     return this.lastSeen.size - gone;

@@ -72,10 +72,10 @@ async function served(
     state: (jar: CookieJar, asHost = host, cookie = jar.header()) =>
       app.request(`${origin}/api/state`, { headers: { host: asHost, cookie } }),
     /** A request as a script of the page's origin would send it: a body of `{}` unless GET or HEAD. */
-    request: (jar: CookieJar, method: string, route: string) =>
+    request: (jar: CookieJar, method: string, route: string, headers: Record<string, string> = {}) =>
       app.request(`${origin}${route}`, {
         method,
-        headers: { host, origin: pageOrigin, cookie: jar.header(), 'Content-Type': 'application/json' },
+        headers: { host, origin: pageOrigin, cookie: jar.header(), 'Content-Type': 'application/json', ...headers },
         body: method === 'GET' || method === 'HEAD' ? undefined : '{}',
       }),
     post: (jar: CookieJar, route: string, body: object, contentType = 'application/json') =>
@@ -460,6 +460,19 @@ describe('the serve API', () => {
     const left = await server.request(jar, 'POST', '/api/leave');
     expect(left.status).toBe(204);
     expect(leave).toHaveBeenCalledTimes(1);
+    // The tabs it knows open, comma-separated (spaces allowed), or none.
+    const client = leave.mock.calls[0]![0];
+    expect(leave).toHaveBeenLastCalledWith(client, undefined, []);
+    await server.request(jar, 'POST', '/api/leave', { 'X-Tab': 'tab-1', 'X-Open-Tabs': 'tab-2, tab-3' });
+    expect(leave).toHaveBeenLastCalledWith(client, 'tab-1', ['tab-2', 'tab-3']);
+    await server.request(jar, 'POST', '/api/leave', { 'X-Tab': 'tab-1', 'X-Open-Tabs': '' });
+    expect(leave).toHaveBeenLastCalledWith(client, 'tab-1', []);
+    const badOpen = await server.request(jar, 'POST', '/api/leave', { 'X-Tab': 'tab-1', 'X-Open-Tabs': 'tab-2,,tab-3' });
+    expect(badOpen.status).toBe(400);
+    expect(await badOpen.json()).toEqual({
+      error: 'X-Open-Tabs: expected a tab id: 1 to 64 lowercase letters, digits or dashes, got ""',
+    });
+    leave.mockClear();
     const badTab = await server.get(jar, '/api/state', { 'X-Tab': 'not a tab' });
     expect(badTab.status).toBe(400);
     expect(await badTab.json()).toEqual({
@@ -468,7 +481,7 @@ describe('the serve API', () => {
     const foreign = await served(origin, undefined, coordinator, 'http://evil.example');
     await foreign.signIn(jar);
     expect((await foreign.post(jar, '/api/leave', {})).status).toBe(403);
-    expect(leave).toHaveBeenCalledTimes(1);
+    expect(leave).not.toHaveBeenCalled();
   });
 
   it('answers an unexpected error with JSON naming no file, and prints the error on the console', async () => {

@@ -4,7 +4,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InputError } from '../../src/errors.js';
 import { ActiveTestingSession } from '../../src/session/session.js';
-import { AnnotationCoordinator, checkBrowserIds, ConflictError, LEAVE_GRACE_MS, type PublicState } from '../../src/serve/coordinator.js';
+import {
+  AnnotationCoordinator,
+  checkBrowserIds,
+  ConflictError,
+  LEAVE_GRACE_MS,
+  TAB_FORGOTTEN_MS,
+  type PublicState,
+} from '../../src/serve/coordinator.js';
 import { accuracyInterval, riskInterval } from '../../src/serve/interval.js';
 import { plotPlaceholder, progress } from '../../src/serve/estimate-display.js';
 import type { IntervalEstimate, SessionEstimate } from '../../src/session/session.js';
@@ -402,6 +409,77 @@ describe('AnnotationCoordinator', () => {
     clock.now += LEAVE_GRACE_MS;
     expect((await coordinator.view('c')).item?.id).not.toBe(held.id);
     expect((await coordinator.view('b')).item?.id).toBe(held.id);
+  });
+
+  // Each tab of a window closed at once still knew the others as it closed, so none said it was the
+  // last: the item waited for its 10-minute lease.
+  it('gives the item back when every tab of a window closed at once names the others, whatever the order', async () => {
+    for (const order of [
+      ['tab-1', 'tab-2', 'tab-3'],
+      ['tab-3', 'tab-1', 'tab-2'],
+    ]) {
+      const { session } = await memorySession();
+      const { coordinator, clock, states, runLater } = withClock(session);
+      for (const tab of ['tab-1', 'tab-2', 'tab-3']) coordinator.heard('a', tab);
+      const held = (await coordinator.view('a')).item!;
+      for (const [k, tab] of order.entries()) {
+        await coordinator.leave(
+          'a',
+          tab!,
+          order.filter((other) => other !== tab),
+        );
+        if (k === order.length - 1) break;
+        // A tab is left open: the item stays with a, however long the others wait.
+        clock.now += LEAVE_GRACE_MS;
+        runLater();
+        expect((await coordinator.view(`other-${k}`)).item?.id).not.toBe(held.id);
+      }
+      const pushed = states.length;
+      clock.now += LEAVE_GRACE_MS;
+      runLater();
+      expect(states).toHaveLength(pushed + 1);
+      expect((await coordinator.view('next')).item?.id).toBe(held.id);
+    }
+  });
+
+  it('keeps the item while a tab the closing one named, or one that asked after it, is open', async () => {
+    const { session } = await memorySession();
+    const { coordinator, clock } = withClock(session);
+    coordinator.heard('a', 'tab-1');
+    coordinator.heard('a', 'tab-2');
+    const held = (await coordinator.view('a')).item!;
+    // tab-1 closes naming tab-2, which stays open: nothing happens however long it waits.
+    await coordinator.leave('a', 'tab-1', ['tab-2']);
+    clock.now += 2 * LEAVE_GRACE_MS;
+    expect((await coordinator.view('b')).item?.id).not.toBe(held.id);
+    // tab-2 asked last; a tab that asked after it (a reload) counts open until it too has closed.
+    coordinator.heard('a', 'tab-3');
+    await coordinator.leave('a', 'tab-2');
+    clock.now += 2 * LEAVE_GRACE_MS;
+    expect((await coordinator.view('c')).item?.id).not.toBe(held.id);
+    // One that asked more than the pages' forgetting time ago does not (it crashed).
+    clock.now += TAB_FORGOTTEN_MS;
+    coordinator.heard('a', 'tab-4');
+    await coordinator.view('a');
+    await coordinator.leave('a', 'tab-4');
+    clock.now += LEAVE_GRACE_MS;
+    expect((await coordinator.view('d')).item?.id).toBe(held.id);
+  });
+
+  it('refuses malformed open tabs, and more than 64', async () => {
+    const { session } = await memorySession();
+    const { coordinator } = withClock(session);
+    await coordinator.view('a');
+    await expect(coordinator.leave('a', 'tab-1', ['Tab 2'])).rejects.toThrow(
+      'X-Open-Tabs: expected a tab id: 1 to 64 lowercase letters, digits or dashes, got "Tab 2"',
+    );
+    await expect(
+      coordinator.leave(
+        'a',
+        'tab-1',
+        Array.from({ length: 65 }, (_, i) => `t${i}`),
+      ),
+    ).rejects.toThrow('X-Open-Tabs: expected at most 64 tab ids, got 65');
   });
 
   // The pages show the stop's message from then on: a state pushed after it told them nothing

@@ -609,25 +609,20 @@ document.addEventListener('visibilitychange', () => {
   if (!busy && !stopped && state !== null) void call('/api/state');
 });
 
-// The last tab of a browser to close says so, and its item goes to another annotator after a
-// grace of seconds rather than when its lease ends (until then the estimate waits for it); a reload
-// asks for the item again within the grace and keeps it. The tabs of one origin know of each other
-// through a broadcast channel, each saying it is there every TAB_HEARTBEAT_MS: one that stops (it
-// crashed, or the browser froze or discarded it) is forgotten after TAB_FORGOTTEN_MS, longer than
-// a background tab's throttled timers wait. A tab closed while another is open says nothing: the
-// other shows the item.
+// When the last tab of a browser closes, its item goes to another annotator after a grace of
+// seconds rather than when its lease ends (until then the estimate waits for it); a reload asks for
+// the item again within the grace and keeps it. The tabs of one origin know of each other through a
+// broadcast channel, each saying it is there every TAB_HEARTBEAT_MS: one that stops (it crashed, or
+// the browser froze or discarded it) is forgotten after TAB_FORGOTTEN_MS, longer than a background
+// tab's throttled timers wait. A closing tab names the others it knows (`pagehide` below).
 const TAB_HEARTBEAT_MS = 20_000;
 const TAB_FORGOTTEN_MS = 150_000;
 const otherTabs = new Map<string, number>();
 const tabs = typeof BroadcastChannel === 'function' ? new BroadcastChannel('active-testing-tabs') : null;
 tabs?.addEventListener('message', (event: MessageEvent<{ kind: 'hello' | 'here' | 'bye'; tab: string }>) => {
   const { kind, tab } = event.data;
-  if (kind === 'bye') {
-    otherTabs.delete(tab);
-    // The server keeps the tab of the browser's latest request, and takes a leave only from it
-    // (another's is a reloaded page's, late): a tab left open asks now, so that its own leave counts.
-    if (state !== null && !busy && !stopped) void call('/api/state');
-  } else otherTabs.set(tab, Date.now());
+  if (kind === 'bye') otherTabs.delete(tab);
+  else otherTabs.set(tab, Date.now());
   if (kind === 'hello') sayHere();
 });
 setInterval(sayHere, TAB_HEARTBEAT_MS);
@@ -636,7 +631,7 @@ setInterval(sayHere, TAB_HEARTBEAT_MS);
  * Tells the other tabs this one is there (the first time, asking them to say so too), once it has
  * shown the session: a page the server refused (an old token) holds no item. A tab not yet
  * announced that another closes in the meantime is covered by the server: its request came after
- * the other's or clears the other's leave.
+ * the other's (the server counts it open) or clears the other's leave.
  */
 function sayHere(): void {
   if (state === null) return;
@@ -648,17 +643,21 @@ function newTabId(): string {
   return `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`;
 }
 
-function otherTabOpen(): boolean {
+/** The other tabs of this browser heard from within TAB_FORGOTTEN_MS. */
+function openTabs(): string[] {
   const now = Date.now();
   for (const [tab, seen] of otherTabs) if (now - seen > TAB_FORGOTTEN_MS) otherTabs.delete(tab);
-  return otherTabs.size > 0;
+  return [...otherTabs.keys()];
 }
 
 window.addEventListener('pagehide', () => {
   tabs?.postMessage({ kind: 'bye', tab: tabId });
-  if (tabs === null || stopped || state === null || otherTabOpen()) return;
-  // keepalive: the request outlives the page.
-  void fetch('/api/leave', { method: 'POST', keepalive: true, headers: { 'X-Tab': tabId } }).catch(() => {});
+  if (tabs === null || stopped || state === null) return;
+  // Every tab says so, naming the tabs it knows open: the server gives the item back once every
+  // tab named has closed too, so a window closed with all its tabs (each still knowing the others)
+  // gives it back, and a tab closed beside an open one does not. keepalive: the request outlives the page.
+  const headers = { 'X-Tab': tabId, 'X-Open-Tabs': openTabs().join(',') };
+  void fetch('/api/leave', { method: 'POST', keepalive: true, headers }).catch(() => {});
 });
 // A page kept by the browser to go back to is shown again: the tabs it knew may have closed
 // meanwhile, and its item may have gone to another annotator.
