@@ -67,6 +67,15 @@ describe('zero-one and Brier losses', () => {
   });
 });
 
+/** A 10-item session's options, and the parts of a custom loss named flag: its loss, and bounds [0, 1]. */
+function flagLoss() {
+  const pool = syntheticPool({ poolSize: 10, seed: 2 });
+  const options = { texts: Array.from({ length: 10 }, (_, i) => `t${i}`), classes: ['a', 'b'], modelScores: pool.modelScores };
+  const itemLoss = (_f: Float64Array, y: number): number => y;
+  const unit = (): [number, number] => [0, 1];
+  return { options, itemLoss, unit };
+}
+
 describe('the loss option of a session', () => {
   it('refuses an unknown name as simulate and grids do: the valid names and the closest one', async () => {
     const pool = syntheticPool({ poolSize: 10, seed: 2 });
@@ -96,10 +105,7 @@ describe('the loss option of a session', () => {
   // Read as "no bounds", a misspelt method left the loss without a confidence sequence, and the
   // first word of it was `done({ targetHalfWidth })` refusing a loss "without bounds".
   it('refuses bounds under a misspelt name, own, inherited or not enumerable, at create and open', async () => {
-    const pool = syntheticPool({ poolSize: 10, seed: 2 });
-    const options = { texts: Array.from({ length: 10 }, (_, i) => `t${i}`), classes: ['a', 'b'], modelScores: pool.modelScores };
-    const itemLoss = (_f: Float64Array, y: number): number => y;
-    const unit = (): [number, number] => [0, 1];
+    const { options, itemLoss, unit } = flagLoss();
     class Base {
       name = 'flag';
       itemLoss = itemLoss;
@@ -132,10 +138,7 @@ describe('the loss option of a session', () => {
   });
 
   it('leaves alone helpers named otherwise, getters (never called), and a loss that says bounds: undefined', async () => {
-    const pool = syntheticPool({ poolSize: 10, seed: 2 });
-    const options = { texts: Array.from({ length: 10 }, (_, i) => `t${i}`), classes: ['a', 'b'], modelScores: pool.modelScores };
-    const itemLoss = (_f: Float64Array, y: number): number => y;
-    const unit = (): [number, number] => [0, 1];
+    const { options, itemLoss, unit } = flagLoss();
     class WithGetters {
       name = 'flag';
       itemLoss = itemLoss;
