@@ -1,6 +1,7 @@
 import { closeSync, openSync, readSync } from 'node:fs';
 import { checkPath, unreadableFile, withoutByteOrderMark } from '../io/index.js';
 import { InputError } from '../errors.js';
+import { verifyRecordLine } from './checksum.js';
 
 /** One item's outcome as a session file records it. */
 export interface ExportedLabel {
@@ -18,7 +19,7 @@ export interface SessionLabels {
   labels: ExportedLabel[];
   /** Whether the header could be read (ids and classes then come from it). */
   headerReadable: boolean;
-  /** Lines that could not be read as records (1-based line numbers); they were passed over. */
+  /** Lines that could not be read as records, or whose check does not match (1-based line numbers); they were passed over. */
   unreadableLines: number[];
 }
 
@@ -33,6 +34,16 @@ function parseLine(line: string): Record<string, unknown> | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * Whether a record line may be exported: its check matches, or it has none. A line that has none
+ * after lines that do is exported all the same: single damage there is to the check's key, which
+ * leaves the label as written, and `open` refuses it.
+ */
+function trustworthy(line: string, record: Record<string, unknown>): boolean {
+  const check = verifyRecordLine(Buffer.from(line, 'utf8'), record);
+  return check === 'valid' || check === 'none';
 }
 
 /** Where a stored score text begins in a header line: its contents are all a header's bytes but a few. */
@@ -124,7 +135,8 @@ const EXPORT_CHUNK = 1 << 22;
  * Reads the labels of a session file whatever state its header is in: for a session that cannot
  * be reopened (a header edited by hand or written by a version that stored a bad setting), this
  * recovers every label and skip recorded, with undone ones removed. It reads only; the file is
- * not locked or changed. Lines that cannot be read are passed over and listed.
+ * not locked or changed. Lines that cannot be read are passed over and listed, and so are lines
+ * whose check does not match (changed after they were written: their label may be another).
  *
  * @example
  * const { labels } = exportSessionLabels('pool.session');
@@ -157,7 +169,7 @@ export function exportSessionLabelsInChunks(path: string, chunkSize: number): Se
   for (let n = 1; n < lines.length; n++) {
     const record = parseLine(lines[n]);
     const index = record?.i;
-    if (record === undefined || !Number.isInteger(index) || (index as number) < 0) {
+    if (record === undefined || !Number.isInteger(index) || (index as number) < 0 || !trustworthy(lines[n], record)) {
       unreadableLines.push(n + 1);
       continue;
     }

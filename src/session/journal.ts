@@ -15,7 +15,7 @@ import { basename, dirname } from 'node:path';
 import { FileFormatError, OutputExistsError } from '../errors.js';
 import { SessionFileError } from './errors.js';
 import { recoveryHint, type HeaderLineParser } from './header.js';
-import { ChecksumReader, ChecksumWriter, lineChecksum, type LineChecksum } from './checksum.js';
+import { ChecksumReader, ChecksumWriter, checkedRecordLine, lineChecksum, verifyRecordLine, type LineChecksum } from './checksum.js';
 import { removeStaleTemporaries, temporaryName } from '../io/atomic.js';
 import { faultPoint, faultPointActive } from '../io/fault.js';
 import { unreadableFile } from '../io/unreadable.js';
@@ -138,6 +138,8 @@ function readRecords(
   let validLength = start;
   let needsNewline = needsNewlineBefore;
   let tail = Buffer.alloc(0);
+  // The line of the first record that carries its check: every record after it must carry one too.
+  let checked: number | undefined;
   while (at < bytes.length) {
     const end = bytes.indexOf(NEWLINE, at);
     const complete = end !== -1;
@@ -164,6 +166,10 @@ function readRecords(
         );
       throw new FileFormatError(path, `line ${lineNumber} is not a JSON object; the session file is damaged; ${recoveryHint(path)}`);
     }
+    if (lineNumber > 1) {
+      const line = bytes.subarray(at, complete ? end : bytes.length);
+      checked = checkRecordLine(path, line, record as Record<string, unknown>, lineNumber, checked);
+    }
     parsed.push(record as Record<string, unknown>);
     validLength = start + next;
     needsNewline = !complete;
@@ -189,6 +195,44 @@ function checkChecksum(path: string, header: Record<string, unknown>, checksum: 
     throw damaged('its checksum does not match its contents: the header was changed after it was written, by hand or by the disk');
   delete header.checksum;
   return true;
+}
+
+/**
+ * Checks the record on line `lineNumber`, parsed from `line`, against the check it ends in, which
+ * is then taken out of it; `checked`: the line of the first record before it that carried one.
+ * Returns that line for the next record. A record that carries none is read as written before
+ * records carried checks, unless one before it did: then its check was removed, or damaged in its
+ * key (a flipped bit turns `"c"` into `"a"`, the annotator's key), and a change to the line would
+ * go unnoticed.
+ * @throws {FileFormatError} when the check does not match, is not the line's last field, or is
+ * missing after a record that had one.
+ */
+function checkRecordLine(
+  path: string,
+  line: Uint8Array,
+  record: Record<string, unknown>,
+  lineNumber: number,
+  checked: number | undefined,
+): number | undefined {
+  const damaged = (reason: string): FileFormatError =>
+    new FileFormatError(path, `line ${lineNumber} is damaged (${reason}), so the session cannot be replayed; ${recoveryHint(path)}`);
+  switch (verifyRecordLine(line, record)) {
+    case 'valid':
+      return checked ?? lineNumber;
+    case 'mismatch':
+      throw damaged(
+        'its check "c" does not match its contents: the line was changed after it was written, by hand or by the disk, and may read as another label or item',
+      );
+    case 'misplaced':
+      throw damaged('its check "c" is not the last field of the line, where it is written');
+    case 'none':
+      if (checked !== undefined)
+        throw damaged(
+          `it has no check "c", though the records from line ${checked} on have one: the field was removed or damaged, ` +
+            'or an active-testing older than the one that wrote those appended the line, so a change to it would go unnoticed',
+        );
+      return undefined;
+  }
 }
 
 /** Whether `bytes` are all line ends, spaces and tabs. */
@@ -259,8 +303,9 @@ function sideFile(path: string): string {
 /**
  * An append-only JSON-lines file: the first line is the header, ending in its checksum so that a
  * header changed after it was written (by hand, or by the disk) is refused, every later line one
- * record. Each append is written with one system call and fsync'ed before `append` returns, so a record
- * that was acknowledged survives a crash. A crash can only leave a torn last line, which
+ * record, ending in its check (`checkedRecordLine`) so that a record changed is refused too. Each
+ * append is written with one system call and fsync'ed before `append` returns, so a record that
+ * was acknowledged survives a crash. A crash can only leave a torn last line, which
  * `read` detects; reopening moves it to a side file. Every record carries its sequence number
  * `s` (1, 2, ...), and an append is refused unless it is the next one and the file is still as
  * this process left it, so that two writers can never interleave records unnoticed, and unless
@@ -342,9 +387,13 @@ export class FileJournal implements JournalSink {
    * file is read (its `end()` undefined: it could not; the file is then read whole and the line
    * parsed as JSON). `chunkSize`: the bytes read at a time for it (tests give small ones).
    * A header that ends in a checksum (as `create` writes it) is refused unless the checksum
-   * matches the line; it is then taken out of `header`, and `checksummed` is true.
+   * matches the line; it is then taken out of `header`, and `checksummed` is true. So is a record
+   * that ends in a check (as `append` writes it) unless the check matches; the check is taken out
+   * of the record. Records without one (written before records carried checks) are read as they
+   * are, but only before the first record that has one.
    * @throws {FileFormatError} when the file cannot be read, a line other than the last is not a
-   * JSON object, or the header's checksum does not match.
+   * JSON object, the header's checksum or a record's check does not match, or a record lacks its
+   * check after one that had it.
    */
   static read(path: string, headerParser?: (fileSize: number) => HeaderLineParser, chunkSize = READ_CHUNK): JournalContents {
     const streamed = headerParser === undefined ? undefined : readStreamedHeader(path, headerParser, chunkSize);
@@ -402,7 +451,8 @@ export class FileJournal implements JournalSink {
   }
 
   /**
-   * Appends record number `sequence` (which must be the next one) and flushes it.
+   * Appends record number `sequence` (which must be the next one), with its check as the last
+   * field of its line, and flushes it.
    * @throws {SessionFileError} when `sequence` is not the next number, another process has
    * written to the file since this one last did, or the file was deleted, renamed or replaced.
    */
@@ -425,7 +475,7 @@ export class FileJournal implements JournalSink {
         `${this.path}: another process has written to the session file since this one opened it (${open.size} bytes, expected ${this.length})`,
       );
     }
-    const bytes = Buffer.from(`${JSON.stringify(record)}\n`, 'utf8');
+    const bytes = checkedRecordLine(record);
     if (faultPointActive('journal:append')) {
       const half = bytes.length >> 1;
       writeAll(this.fd, bytes.subarray(0, half));

@@ -2,12 +2,14 @@ import { spawnSync } from 'node:child_process';
 import { appendFileSync, existsSync, mkdtempSync, readFileSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
+import zlib from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { FileFormatError, OutputExistsError } from '../../src/errors.js';
 import { SessionLockedError } from '../../src/session/errors.js';
 import { FileJournal } from '../../src/session/journal.js';
 import { acquireSessionLock } from '../../src/session/lock.js';
 import { processStart } from '../../src/io/lock.js';
+import { crc32 } from '../../src/session/checksum.js';
 
 const scratch = () => join(mkdtempSync(join(tmpdir(), 'at-journal-')), 'run.session');
 
@@ -64,6 +66,44 @@ describe('FileJournal', () => {
     appendFileSync(path, '{"e":"skip","i":0}\n');
     expect(() => FileJournal.read(path)).toThrow(FileFormatError);
     expect(() => FileJournal.read(join(tmpdir(), 'no-such-dir-at', 'x.session'))).toThrow(FileFormatError);
+  });
+});
+
+describe('record checks', () => {
+  it('computes the CRC-32 of zlib, gzip and PNG, continued across chunks', () => {
+    expect(crc32(Buffer.from('123456789'))).toBe(0xcbf43926);
+    expect(crc32(Buffer.alloc(0))).toBe(0);
+    const bytes = Buffer.from(Array.from({ length: 1000 }, (_, i) => (i * 7919) % 256));
+    expect(crc32(bytes.subarray(300), crc32(bytes.subarray(0, 300)))).toBe(crc32(bytes));
+    // zlib's own, where this Node has it (20.15 and later).
+    if (typeof zlib.crc32 === 'function') expect(crc32(bytes)).toBe(zlib.crc32(bytes));
+  });
+
+  it('ends each record line with the CRC-32 of the line without it, and takes it out when read', () => {
+    const path = scratch();
+    const journal = FileJournal.create(path, { a: 1 });
+    journal.append({ s: 1, e: 'label', i: 3, y: 1, a: 'zoë' });
+    journal.close();
+    const line = readFileSync(path, 'utf8').split('\n')[1];
+    const json = '{"s":1,"e":"label","i":3,"y":1,"a":"zoë"}';
+    expect(line).toBe(`${json.slice(0, -1)},"c":"${crc32(Buffer.from(json, 'utf8')).toString(16).padStart(8, '0')}"}`);
+    expect(FileJournal.read(path).records).toEqual([{ s: 1, e: 'label', i: 3, y: 1, a: 'zoë' }]);
+    // Every single-bit change to a line between two others is refused: a CRC-32 detects them all,
+    // a line that no longer parses is damaged, and one whose check lost its key follows a checked one.
+    const reopened = FileJournal.openForAppend(path, FileJournal.read(path)).journal;
+    reopened.append({ s: 2, e: 'skip', i: 4 });
+    reopened.append({ s: 3, e: 'undo', i: 4 });
+    reopened.close();
+    const bytes = readFileSync(path);
+    const start = bytes.indexOf(0x0a, bytes.indexOf(0x0a) + 1) + 1;
+    for (let at = start; at < bytes.indexOf(0x0a, start); at++) {
+      for (let bit = 0; bit < 8; bit++) {
+        const flipped = Buffer.from(bytes);
+        flipped[at] ^= 1 << bit;
+        writeFileSync(path, flipped);
+        expect(() => FileJournal.read(path)).toThrow(FileFormatError);
+      }
+    }
   });
 });
 

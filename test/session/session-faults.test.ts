@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import {
   appendFileSync,
@@ -23,6 +24,9 @@ import { SessionFileError, SessionLockedError, SessionWriteError } from '../../s
 import { ActiveTestingSession, type CreateSessionOptions } from '../../src/session/session.js';
 import { syntheticPool } from '../../src/simulate/syntheticPool.js';
 import { runCliCaptured } from '../helpers/cli.js';
+import { CLASSES, CLI, createArgs, writePoolFiles } from './cli-pool.js';
+import { checkedRecordLine } from '../../src/session/checksum.js';
+import { signedRecordLine } from '../helpers/record-lines.js';
 
 const N = 60;
 const pool = syntheticPool({ poolSize: N, classCount: 3, seed: 5 });
@@ -250,7 +254,7 @@ describe('session headers are checked before anything is written', () => {
     const record = JSON.parse(lines[at]) as { i: number };
     const drawn = record.i;
     record.i = (drawn + 1) % N;
-    writeFileSync(path, [...lines.slice(0, at), JSON.stringify(record), ...lines.slice(at + 1)].join('\n') + '\n');
+    writeFileSync(path, [...lines.slice(0, at), signedRecordLine(record), ...lines.slice(at + 1)].join('\n') + '\n');
     const error = await ActiveTestingSession.open(path).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(FileFormatError);
     expect((error as Error).message).toContain(`line ${at + 1}: recorded proposal ${record.i} but the stream draws ${drawn}`);
@@ -266,7 +270,7 @@ describe('session headers are checked before anything is written', () => {
     const at = lines.findIndex((line) => (JSON.parse(line) as { e?: string }).e === 'label');
     const record = JSON.parse(lines[at]) as { y: number };
     record.y = (record.y + 1) % classes.length;
-    writeFileSync(path, [...lines.slice(0, at), JSON.stringify(record), ...lines.slice(at + 1)].join('\n') + '\n');
+    writeFileSync(path, [...lines.slice(0, at), signedRecordLine(record), ...lines.slice(at + 1)].join('\n') + '\n');
     const error = await ActiveTestingSession.open(path).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(FileFormatError);
     expect((error as Error).message).toMatch(
@@ -313,7 +317,7 @@ describe('session headers are checked before anything is written', () => {
     const record = JSON.parse(lines[at]) as { i: number; q: number };
     const q = record.q;
     record.q = q / 2;
-    writeFileSync(path, [...lines.slice(0, at), JSON.stringify(record), ...lines.slice(at + 1)].join('\n') + '\n');
+    writeFileSync(path, [...lines.slice(0, at), signedRecordLine(record), ...lines.slice(at + 1)].join('\n') + '\n');
     const error = await ActiveTestingSession.open(path).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(FileFormatError);
     expect((error as Error).message).toContain(`recorded proposal ${record.i} with probability ${q / 2} but the stream's is ${q}`);
@@ -624,7 +628,7 @@ describe('journal records are checked on replay', () => {
     const at = lines.findIndex((line, n) => n > 0 && edit(JSON.parse(line) as Record<string, unknown>) !== false);
     const record = JSON.parse(lines[at]) as Record<string, unknown>;
     edit(record);
-    lines[at] = JSON.stringify(record);
+    lines[at] = signedRecordLine(record);
     writeFileSync(path, lines.join('\n') + '\n');
     const error = await ActiveTestingSession.open(path).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(FileFormatError);
@@ -633,12 +637,146 @@ describe('journal records are checked on replay', () => {
   });
 });
 
+describe('record checks', () => {
+  const exportHint = (path: string) =>
+    `its labels can still be exported: active-testing label --session ${path} --export-labels labels.tsv (or exportSessionLabels())`;
+
+  /**
+   * The file with one bit of the label on its last label line flipped so that it names another
+   * class ('0' ↔ '1', '2' → '0'), as a bad disk or a careless edit leaves it; returns that line's
+   * number and the item.
+   */
+  function flipLastLabel(path: string): { line: number; index: number } {
+    const bytes = readFileSync(path);
+    const lines = bytes.toString('utf8').trimEnd().split('\n');
+    const at = lines.length - 1 - [...lines].reverse().findIndex((line) => line.includes('"e":"label"'));
+    const { i, y } = JSON.parse(lines[at]) as { i: number; y: number };
+    const offset = lines.slice(0, at).reduce((sum, line) => sum + Buffer.byteLength(line) + 1, 0) + lines[at].indexOf(`"y":${y}`) + 4;
+    bytes[offset] ^= y === 2 ? 2 : 1;
+    writeFileSync(path, bytes);
+    return { line: at + 1, index: i };
+  }
+
+  it('refuses a label whose byte changed after it was written, naming its line; export passes over that line', async () => {
+    const { path, history } = await labelledFile(4);
+    const { line, index } = flipLastLabel(path);
+    const damaged = readFileSync(path);
+    const message =
+      `${path}: line ${line} is damaged (its check "c" does not match its contents: the line was changed after it was written, ` +
+      `by hand or by the disk, and may read as another label or item), so the session cannot be replayed; ${exportHint(path)}`;
+    for (const options of [{}, { readOnly: true }]) {
+      const error = await ActiveTestingSession.open(path, options).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(FileFormatError);
+      expect((error as Error).message).toBe(message);
+    }
+    expect(readFileSync(path)).toEqual(damaged);
+    expect(readdirSync(dirname(path))).toEqual(['pool.session']);
+    const exported = exportSessionLabels(path);
+    expect(exported.unreadableLines).toEqual([line]);
+    expect(exported.labels.map((l) => [l.id, l.label])).toEqual(history.filter((h) => h.index !== index).map((h) => [h.id, h.label]));
+  });
+
+  it('refuses it through `label` with one line on stderr and exit 1, the file left as it was', async () => {
+    const files = await writePoolFiles(40, 4);
+    const path = join(files.dir, 'flip.session');
+    const answers = join(files.dir, 'answers.tsv');
+    writeFileSync(answers, ['id\tlabel', ...files.ids.map((id, i) => `${id}\t${CLASSES[files.pool.labels[i]]}`)].join('\n') + '\n');
+    const label = (args: string[]) => spawnSync(process.execPath, [...CLI, ...args], { encoding: 'utf8' });
+    expect(label([...createArgs(files, path, 1), '--answers', answers, '--max-labels', '3']).status).toBe(0);
+    const { line } = flipLastLabel(path);
+    const damaged = readFileSync(path);
+    const resumed = label(['label', '--session', path, '--answers', answers, '--max-labels', '5']);
+    expect(resumed.status).toBe(1);
+    expect(resumed.stdout).toBe('');
+    expect(resumed.stderr).toBe(
+      `active-testing label: ${path}: line ${line} is damaged (its check "c" does not match its contents: the line was changed ` +
+        `after it was written, by hand or by the disk, and may read as another label or item), so the session cannot be replayed; ` +
+        `${exportHint(path)}\n`,
+    );
+    expect(readFileSync(path)).toEqual(damaged);
+    expect(readdirSync(files.dir).filter((name) => name.startsWith('flip.session'))).toEqual(['flip.session']);
+  });
+
+  // A flipped bit (0x63 → 0x61) turns the check's key into the annotator's: the line read back
+  // with an annotator nobody gave, unchecked.
+  it('refuses a record without its check after records that have one: a bit turned its key "c" into "a"', async () => {
+    const { path, lines, history } = await labelledFile(4);
+    const at = lines.findIndex((line, n) => n > 2 && line.includes('"e":"label"'));
+    lines[at] = lines[at].replace(',"c":"', ',"a":"');
+    writeFileSync(path, lines.join('\n') + '\n');
+    const error = await ActiveTestingSession.open(path).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(FileFormatError);
+    expect((error as Error).message).toBe(
+      `${path}: line ${at + 1} is damaged (it has no check "c", though the records from line 2 on have one: the field was removed ` +
+        'or damaged, or an active-testing older than the one that wrote those appended the line, so a change to it would go ' +
+        `unnoticed), so the session cannot be replayed; ${exportHint(path)}`,
+    );
+    // Its label is as written: export keeps it.
+    expect(exportSessionLabels(path).labels.map((l) => [l.id, l.label])).toEqual(history.map((h) => [h.id, h.label]));
+  });
+
+  it('refuses a check that is not the last field of its line, and one edited to match nothing', async () => {
+    const { path, lines } = await labelledFile(2);
+    const { c, ...record } = JSON.parse(lines[2]) as Record<string, unknown>;
+    writeFileSync(path, [...lines.slice(0, 2), JSON.stringify({ c, ...record }), ...lines.slice(3)].join('\n') + '\n');
+    await expect(ActiveTestingSession.open(path)).rejects.toThrow(
+      `line 3 is damaged (its check "c" is not the last field of the line, where it is written)`,
+    );
+    writeFileSync(
+      path,
+      [...lines.slice(0, 2), lines[2].replace(/"c":"[0-9a-f]{8}"/, '"c":"00000000"'), ...lines.slice(3)].join('\n') + '\n',
+    );
+    await expect(ActiveTestingSession.open(path)).rejects.toThrow(`line 3 is damaged (its check "c" does not match its contents`);
+  });
+
+  it('opens a file written before records carried checks, with Windows line ends too, and resumes it with checked records', async () => {
+    const { path, lines, history } = await labelledFile(5);
+    const unchecked = lines.map((line, n) => (n === 0 ? line : line.replace(/,"c":"[0-9a-f]{8}"\}$/, '}')));
+    expect(unchecked.slice(1).join('\n')).not.toContain('"c"');
+    for (const end of ['\r\n', '\n']) {
+      writeFileSync(path, unchecked.join(end) + end);
+      const session = await ActiveTestingSession.open(path, { readOnly: true });
+      expect(session.history()).toEqual(history);
+    }
+    const session = await ActiveTestingSession.open(path);
+    await drive(session, 2);
+    const resumed = session.history();
+    await session.close();
+    const mixed = readFileSync(path, 'utf8').trimEnd().split('\n');
+    expect(mixed.slice(0, unchecked.length)).toEqual(unchecked);
+    expect(mixed.length).toBeGreaterThan(unchecked.length);
+    expect(mixed.slice(unchecked.length).every((line) => /,"c":"[0-9a-f]{8}"\}$/.test(line))).toBe(true);
+    const again = await ActiveTestingSession.open(path);
+    expect(again.history()).toEqual(resumed);
+    expect(again.estimate().labels).toBe(7);
+    await again.close();
+  });
+
+  it('still moves a torn last line aside when the line cut short is a checked one', async () => {
+    const { path, history } = await labelledFile(3);
+    const next = readFileSync(path, 'utf8').trimEnd().split('\n').length;
+    const line = checkedRecordLine({ s: next, e: 'propose', i: 0, q: 0.5 }).toString('utf8');
+    // Cut inside the check, and just before the closing brace.
+    for (const [n, torn] of [line.slice(0, -6), line.slice(0, -2)].entries()) {
+      writeFileSync(path, readFileSync(path, 'utf8') + torn);
+      const warnings: string[] = [];
+      const reopened = await ActiveTestingSession.open(path, { onWarning: (m) => warnings.push(m) });
+      expect(reopened.history()).toEqual(history);
+      await reopened.close();
+      expect(warnings).toEqual([
+        expect.stringContaining(`it was moved to ${path}.torn-${n + 1}, and the ${next - 1} complete records are kept`),
+      ]);
+      expect(readFileSync(`${path}.torn-${n + 1}`, 'utf8')).toBe(torn);
+    }
+  });
+});
+
 describe('sequence numbers on replay', () => {
   /** The file with the sequence number of its first label removed; returns that record's line number. */
   function withoutNumber(path: string, lines: string[]): number {
     const at = lines.findIndex((line, n) => n > 0 && (JSON.parse(line) as { e: string }).e === 'label');
     const { s: _s, ...record } = JSON.parse(lines[at]) as Record<string, unknown>;
-    lines[at] = JSON.stringify(record);
+    lines[at] = signedRecordLine(record);
     writeFileSync(path, lines.join('\n') + '\n');
     return at + 1;
   }

@@ -13,6 +13,7 @@ import { SessionLockedError, SessionStateError } from '../../src/session/errors.
 import { ActiveTestingSession, type CreateSessionOptions, type IntervalEstimate } from '../../src/session/session.js';
 import type { CustomLoss } from '../../src/session/loss.js';
 import { syntheticPool } from '../../src/simulate/syntheticPool.js';
+import { signedRecordLine } from '../helpers/record-lines.js';
 
 const N = 120;
 const pool = syntheticPool({ poolSize: N, classCount: 3, seed: 11 });
@@ -674,7 +675,10 @@ describe('ActiveTestingSession', () => {
     const lines = readFileSync(path, 'utf8').trimEnd().split('\n');
     const forged = scratch();
     const label = JSON.parse(lines.find((line) => line.includes('"ana"'))!);
-    appendFileSync(forged, [...lines.slice(0, lines.indexOf(JSON.stringify(label))), JSON.stringify({ ...label, a: 7 })].join('\n') + '\n');
+    appendFileSync(
+      forged,
+      [...lines.slice(0, lines.indexOf(JSON.stringify(label))), signedRecordLine({ ...label, a: 7 })].join('\n') + '\n',
+    );
     await expect(ActiveTestingSession.open(forged)).rejects.toThrow(/annotator 7 is not a name of 1 to 200 characters/);
   });
 
