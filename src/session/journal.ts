@@ -224,7 +224,7 @@ function checkRecordLine(
         'its check "c" does not match its contents: the line was changed after it was written, by hand or by the disk, and may read as another label or item',
       );
     case 'misplaced':
-      throw damaged('its check "c" is not the last field of the line, where it is written');
+      throw damaged('its check "c" is not as it is written: the last field of the line, 8 lower-case hex digits');
     case 'none':
       if (checked !== undefined)
         throw damaged(

@@ -720,7 +720,7 @@ describe('record checks', () => {
     const { c, ...record } = JSON.parse(lines[2]) as Record<string, unknown>;
     writeFileSync(path, [...lines.slice(0, 2), JSON.stringify({ c, ...record }), ...lines.slice(3)].join('\n') + '\n');
     await expect(ActiveTestingSession.open(path)).rejects.toThrow(
-      `line 3 is damaged (its check "c" is not the last field of the line, where it is written)`,
+      `line 3 is damaged (its check "c" is not as it is written: the last field of the line, 8 lower-case hex digits)`,
     );
     writeFileSync(
       path,
