@@ -6,6 +6,7 @@ import { FileFormatError, InputError } from '../../src/errors.js';
 import { ActiveTestingSession, type CreateSessionOptions } from '../../src/session/session.js';
 import type { CustomLoss } from '../../src/session/loss.js';
 import { syntheticPool } from '../../src/simulate/syntheticPool.js';
+import { signedRecordLine } from '../helpers/record-lines.js';
 
 const N = 30;
 const pool = syntheticPool({ poolSize: N, classCount: 3, seed: 5 });
@@ -322,8 +323,8 @@ describe('a custom loss, found out by the review', () => {
       path,
       [
         ...lines.slice(0, -1),
-        JSON.stringify({ ...JSON.parse(lines.at(-1) as string), y: right }),
-        JSON.stringify({ e: 'undo', i: item.index, s: label.s + 1 }),
+        signedRecordLine({ ...JSON.parse(lines.at(-1) as string), y: right }),
+        signedRecordLine({ e: 'undo', i: item.index, s: label.s + 1 }),
       ].join('\n') + '\n',
     );
     const reopened = await ActiveTestingSession.open(path, { loss: signed });
