@@ -298,9 +298,10 @@ export function createServeApp(coordinator: AnnotationCoordinator, options: Serv
       if (matchesEtag(c.req.header('if-none-match'), sent.etag)) return c.body(null, 304);
       const type = { 'Content-Type': 'text/javascript; charset=utf-8' };
       return c.body(new Uint8Array(sent.bytes), 200, sent === gzip ? { ...type, 'Content-Encoding': 'gzip' } : type);
-    } catch {
+    } catch (error) {
       script = undefined;
-      return c.text('the page script is missing: run `npm run build`', 500);
+      const missing = (error as NodeJS.ErrnoException).code === 'ENOENT';
+      return c.text(missing ? 'the page script is missing: run `npm run build`' : 'the page script could not be read', 500);
     }
   });
   app.get('/api/state', (c) => respond(c, () => coordinator.view(client(c))));

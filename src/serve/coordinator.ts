@@ -5,7 +5,7 @@ import type { ActiveTestingSession, Proposal, ProposalRecord, SessionEstimate, S
 import { formatCount } from '../io/format-count.js';
 import { progress } from './estimate-display.js';
 import { accuracyInterval, displayedEstimate, riskInterval } from './interval.js';
-import type { ClientView, PageItem, PlotPoint, PublicState } from './protocol.js';
+import { MAX_OPEN_TABS, TAB_FORGOTTEN_MS, type ClientView, type PageItem, type PlotPoint, type PublicState } from './protocol.js';
 import { stopCause } from '../stopping.js';
 
 export type { ClientView, PageItem, PlotPoint, PublicState } from './protocol.js';
@@ -77,17 +77,8 @@ const MAX_POINTS = 400;
  */
 export const LEAVE_GRACE_MS = 15_000;
 
-/**
- * How long a tab of a browser counts as open after its latest request, for telling whether a leave
- * is the browser's last: the pages forget a tab that stops saying it is there after as long.
- */
-export const TAB_FORGOTTEN_MS = 150_000;
-
 /** A page's tab id as the page sends it (`X-Tab`): lowercase letters, digits and dashes. */
 const TAB_ID = /^[a-z0-9-]{1,64}$/;
-
-/** The most tab ids a leave may name as open (`X-Open-Tabs`). */
-const MAX_OPEN_TABS = 64;
 
 function checkTab(tab: string, argument = 'X-Tab'): string {
   if (!TAB_ID.test(tab))
@@ -95,10 +86,13 @@ function checkTab(tab: string, argument = 'X-Tab'): string {
   return tab;
 }
 
-/** A browser's tabs as the server knows them: when each live one last asked, and when each that said it closed did. */
+/** A browser's tabs as the server knows them: when each live one asked, and when each that said it closed did. */
 interface BrowserTabs {
-  /** Tab id → the request counter (`heardCount`) and the time of its latest request. */
-  heard: Map<string, { order: number; at: number }>;
+  /**
+   * Tab id → the request counter (`heardCount`) at its first and latest requests, and the time of
+   * the latest; least recently heard first.
+   */
+  heard: Map<string, { first: number; order: number; at: number }>;
   /** Tab id → when it said it closed. */
   closed: Map<string, number>;
 }
@@ -272,7 +266,11 @@ export class AnnotationCoordinator {
       // it: the page is gone all the same (a page the browser keeps to go back to, shown again,
       // takes a new tab id).
       if (tabs.closed.has(tab)) return;
-      tabs.heard.set(tab, { order: ++this.heardCount, at: this.now() });
+      const order = ++this.heardCount;
+      const first = tabs.heard.get(tab)?.first ?? order;
+      // Taken out and put back: the map stays least recently heard first.
+      tabs.heard.delete(tab);
+      tabs.heard.set(tab, { first, order, at: this.now() });
       // A script sending a new id with every request would otherwise fill the map for 150 s.
       if (tabs.heard.size > MAX_OPEN_TABS) tabs.heard.delete(tabs.heard.keys().next().value as string);
     }
@@ -282,12 +280,13 @@ export class AnnotationCoordinator {
   }
 
   /**
-   * Says that this annotator's last open page, tab `tab`, has closed: the item they hold (or get
+   * Says that this annotator's page tab `tab` has closed, and which other tabs of theirs it knew
+   * open (`openTabs`). When no tab of theirs is still open (`stillOpen`), the item they hold (or get
    * from a label still being saved) goes to another annotator once `LEAVE_GRACE_MS` pass without a
    * request of theirs, not when its lease ends, and they no longer count as active; the pages hear
-   * of it then. A leave from another tab than their latest request's is a reloaded page's, arriving
-   * after the new page asked, and changes nothing.
-   * @throws InputError when `tab` is not a tab id; SessionStoppedError once a failed write has closed the session.
+   * of it then. Without `tab` (a script), only the tabs it names count as open.
+   * @throws InputError when `tab` or an open tab is not a tab id, or more than 64 are named;
+   * SessionStoppedError once a failed write has closed the session.
    */
   async leave(client: string, tab: string | undefined, openTabs: readonly string[] = []): Promise<void> {
     return this.running(async () => {
@@ -295,10 +294,9 @@ export class AnnotationCoordinator {
       if (openTabs.length > MAX_OPEN_TABS)
         throw new InputError({ argument: 'X-Open-Tabs', expected: `at most ${MAX_OPEN_TABS} tab ids`, received: openTabs.length });
       for (const open of openTabs) checkTab(open, 'X-Open-Tabs');
-      if (!this.lastSeen.has(client)) return;
       // The tab is noted closed even when the browser has already left: its late requests change nothing.
-      const open = tab !== undefined && this.stillOpen(client, tab, openTabs);
-      if (open || this.leftAt.has(client)) return;
+      const open = this.stillOpen(client, tab, openTabs);
+      if (open || !this.lastSeen.has(client) || this.leftAt.has(client)) return;
       const at = this.now();
       this.leftAt.set(client, at);
       this.later(() => {
@@ -309,19 +307,24 @@ export class AnnotationCoordinator {
 
   /**
    * Notes that `tab` closed, and says whether a tab of the browser is still open: one the closing
-   * page knew of (`openTabs`), or one that asked after it within `TAB_FORGOTTEN_MS` (a reloaded
-   * page's, its leave arriving late), and that has not said it closed. The tabs of a window closed
-   * at once each name the others: the last leave to arrive finds them all closed.
+   * page knew of (`openTabs`), or one heard within `TAB_FORGOTTEN_MS` that asked after the closing
+   * tab last did or opened after it did (a reloaded page's, its old page's leave or last request
+   * arriving late; a new tab not yet known to the others), and that has not said it closed. The
+   * tabs of a window closed at once each name the others: the last leave to arrive finds them all
+   * closed. Without `tab`, only `openTabs` count.
    */
-  private stillOpen(client: string, tab: string, openTabs: readonly string[]): boolean {
+  private stillOpen(client: string, tab: string | undefined, openTabs: readonly string[]): boolean {
     const tabs = this.tabsOf(client);
-    const now = this.now();
-    tabs.closed.set(tab, now);
-    if (tabs.closed.size > MAX_OPEN_TABS) tabs.closed.delete(tabs.closed.keys().next().value as string);
-    const since = tabs.heard.get(tab)?.order ?? 0;
-    tabs.heard.delete(tab);
+    const closing = tab === undefined ? undefined : (tabs.heard.get(tab) ?? { first: 0, order: 0 });
+    if (tab !== undefined) {
+      tabs.heard.delete(tab);
+      tabs.closed.set(tab, this.now());
+      if (tabs.closed.size > MAX_OPEN_TABS) tabs.closed.delete(tabs.closed.keys().next().value as string);
+    }
     if (openTabs.some((open) => !tabs.closed.has(open))) return true;
-    for (const { order, at } of tabs.heard.values()) if (order > since && now - at <= TAB_FORGOTTEN_MS) return true;
+    if (closing === undefined) return false;
+    // tabsOf has forgotten the tabs not heard within TAB_FORGOTTEN_MS.
+    for (const { first, order } of tabs.heard.values()) if (order > closing.order || first > closing.first) return true;
     return false;
   }
 

@@ -3,6 +3,16 @@
 import type { StopCause } from '../stopping.js';
 
 /**
+ * How long a tab of a browser counts as open after it was last heard from: the pages forget a tab
+ * that stops saying it is there (on their broadcast channel) after as long, and the server a tab
+ * that stops asking, when it tells whether a closing tab was the browser's last.
+ */
+export const TAB_FORGOTTEN_MS = 150_000;
+
+/** The most tab ids a closing page names as open (`X-Open-Tabs`), and the server keeps per browser. */
+export const MAX_OPEN_TABS = 64;
+
+/**
  * A number of an estimate: null where there is none (before the first label in the estimate, when
  * every item was skipped, an interval too few labels bound), which the server holds as NaN or
  * ±Infinity and JSON sends as null.

@@ -4,14 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InputError } from '../../src/errors.js';
 import { ActiveTestingSession } from '../../src/session/session.js';
-import {
-  AnnotationCoordinator,
-  checkBrowserIds,
-  ConflictError,
-  LEAVE_GRACE_MS,
-  TAB_FORGOTTEN_MS,
-  type PublicState,
-} from '../../src/serve/coordinator.js';
+import { AnnotationCoordinator, checkBrowserIds, ConflictError, LEAVE_GRACE_MS, type PublicState } from '../../src/serve/coordinator.js';
+import { MAX_OPEN_TABS, TAB_FORGOTTEN_MS } from '../../src/serve/protocol.js';
 import { accuracyInterval, riskInterval } from '../../src/serve/interval.js';
 import { plotPlaceholder, progress } from '../../src/serve/estimate-display.js';
 import type { IntervalEstimate, SessionEstimate } from '../../src/session/session.js';
@@ -442,7 +436,7 @@ describe('AnnotationCoordinator', () => {
     }
   });
 
-  it('keeps the item while a tab the closing one named, or one that asked after it, is open', async () => {
+  it('keeps the item while a tab the closing one named, or one that asked or opened after it, is open', async () => {
     const { session } = await memorySession();
     const { coordinator, clock } = withClock(session);
     coordinator.heard('a', 'tab-1');
@@ -457,13 +451,77 @@ describe('AnnotationCoordinator', () => {
     await coordinator.leave('a', 'tab-2');
     clock.now += 2 * LEAVE_GRACE_MS;
     expect((await coordinator.view('c')).item?.id).not.toBe(held.id);
-    // One that asked more than the pages' forgetting time ago does not (it crashed).
-    clock.now += TAB_FORGOTTEN_MS;
+    // A reload whose old page's last request arrived after the new page's first: the new page
+    // opened after the old one did, so it counts open all the same.
     coordinator.heard('a', 'tab-4');
-    await coordinator.view('a');
+    coordinator.heard('a', 'tab-3');
+    await coordinator.leave('a', 'tab-3');
+    clock.now += 2 * LEAVE_GRACE_MS;
+    expect((await coordinator.view('d')).item?.id).not.toBe(held.id);
     await coordinator.leave('a', 'tab-4');
     clock.now += LEAVE_GRACE_MS;
-    expect((await coordinator.view('d')).item?.id).toBe(held.id);
+    expect((await coordinator.view('e')).item?.id).toBe(held.id);
+  });
+
+  it('forgets a tab not heard for as long as the pages forget one: it no longer holds the item back', async () => {
+    const { session } = await memorySession();
+    const { coordinator, clock } = withClock(session);
+    // tab-2 opened and asked after tab-1 did, then crashed: for TAB_FORGOTTEN_MS it counts open.
+    coordinator.heard('a', 'tab-1');
+    coordinator.heard('a', 'tab-2');
+    const held = (await coordinator.view('a')).item!;
+    clock.now += TAB_FORGOTTEN_MS;
+    await coordinator.leave('a', 'tab-1');
+    clock.now += LEAVE_GRACE_MS;
+    expect((await coordinator.view('b')).item?.id).not.toBe(held.id);
+    // Once tab-2 has not been heard for longer, tab-1's next page closing gives the item back.
+    coordinator.heard('a', 'tab-3');
+    clock.now += 1;
+    await coordinator.leave('a', 'tab-3');
+    clock.now += LEAVE_GRACE_MS;
+    expect((await coordinator.view('c')).item?.id).toBe(held.id);
+  });
+
+  it('forgets a closed tab after as long: its id asks again as a new page', async () => {
+    const { session } = await memorySession();
+    const { coordinator, clock } = withClock(session);
+    coordinator.heard('a', 'tab-1');
+    const held = (await coordinator.view('a')).item!;
+    await coordinator.leave('a', 'tab-1');
+    clock.now += TAB_FORGOTTEN_MS;
+    coordinator.heard('a', 'tab-1');
+    expect((await coordinator.view('a')).item?.id).toBe(held.id);
+    clock.now += TAB_FORGOTTEN_MS + 1;
+    coordinator.heard('a', 'tab-1');
+    expect((await coordinator.view('b')).item?.id).not.toBe(held.id);
+  });
+
+  it('keeps at most 64 tabs a browser was heard from, forgetting the least recently heard', async () => {
+    const { session } = await memorySession();
+    const { coordinator } = withClock(session);
+    coordinator.heard('a', 'busy');
+    for (let k = 0; k < MAX_OPEN_TABS; k++) {
+      coordinator.heard('a', `script-${k}`);
+      coordinator.heard('a', 'busy');
+    }
+    // Private, read only here: what a script sending a new id with every request leaves behind.
+    const heard = (coordinator as unknown as { tabs: Map<string, { heard: Map<string, { first: number }> }> }).tabs.get('a')!.heard;
+    expect(heard.size).toBe(MAX_OPEN_TABS);
+    expect(heard.has('script-0')).toBe(false);
+    expect(heard.get('busy')?.first).toBe(1);
+  });
+
+  it('takes a leave without a tab id (a script) unless a tab it names is open', async () => {
+    const { session } = await memorySession();
+    const { coordinator, clock } = withClock(session);
+    coordinator.heard('a', 'tab-1');
+    const held = (await coordinator.view('a')).item!;
+    await coordinator.leave('a', undefined, ['tab-1']);
+    clock.now += LEAVE_GRACE_MS;
+    expect((await coordinator.view('b')).item?.id).not.toBe(held.id);
+    await coordinator.leave('a', undefined);
+    clock.now += LEAVE_GRACE_MS;
+    expect((await coordinator.view('c')).item?.id).toBe(held.id);
   });
 
   it('refuses malformed open tabs, and more than 64', async () => {

@@ -4,7 +4,16 @@ import { parse, View } from 'vega';
 import { expressionInterpreter } from 'vega-interpreter';
 import { compile, type TopLevelSpec } from 'vega-lite';
 import { splitControlCharacters, visibleText } from '../../io/visible-text.js';
-import type { ClientView, DisplayedInterval, EstimateNumber, PageItem, PlotPoint, PublicState } from '../protocol.js';
+import {
+  MAX_OPEN_TABS,
+  TAB_FORGOTTEN_MS,
+  type ClientView,
+  type DisplayedInterval,
+  type EstimateNumber,
+  type PageItem,
+  type PlotPoint,
+  type PublicState,
+} from '../protocol.js';
 import { formatCount } from '../../io/format-count.js';
 import {
   ACCURACY_RANGE,
@@ -616,7 +625,6 @@ document.addEventListener('visibilitychange', () => {
 // the browser froze or discarded it) is forgotten after TAB_FORGOTTEN_MS, longer than a background
 // tab's throttled timers wait. A closing tab names the others it knows (`pagehide` below).
 const TAB_HEARTBEAT_MS = 20_000;
-const TAB_FORGOTTEN_MS = 150_000;
 const otherTabs = new Map<string, number>();
 const tabs = typeof BroadcastChannel === 'function' ? new BroadcastChannel('active-testing-tabs') : null;
 tabs?.addEventListener('message', (event: MessageEvent<{ kind: 'hello' | 'here' | 'bye'; tab: string }>) => {
@@ -643,16 +651,20 @@ function newTabId(): string {
   return `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`;
 }
 
-/** The other tabs of this browser heard from within TAB_FORGOTTEN_MS. */
+/** The other tabs of this browser heard from within TAB_FORGOTTEN_MS, the most recently heard MAX_OPEN_TABS of them. */
 function openTabs(): string[] {
   const now = Date.now();
   for (const [tab, seen] of otherTabs) if (now - seen > TAB_FORGOTTEN_MS) otherTabs.delete(tab);
-  return [...otherTabs.keys()];
+  return [...otherTabs]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, MAX_OPEN_TABS)
+    .map(([tab]) => tab);
 }
 
 window.addEventListener('pagehide', () => {
   tabs?.postMessage({ kind: 'bye', tab: tabId });
-  if (tabs === null || stopped || state === null) return;
+  // Also a tab that never had its first answer: the server may count it open until it says so.
+  if (tabs === null || stopped) return;
   // Every tab says so, naming the tabs it knows open: the server gives the item back once every
   // tab named has closed too, so a window closed with all its tabs (each still knowing the others)
   // gives it back, and a tab closed beside an open one does not. keepalive: the request outlives the page.
