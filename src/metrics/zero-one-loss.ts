@@ -39,11 +39,16 @@ export function expectedZeroOneLoss(scores: Matrix, surrogateProbabilities: Matr
   checkMatrix(surrogateProbabilities, 'surrogateProbabilities', true);
   checkSameShape(scores, surrogateProbabilities, 'surrogateProbabilities');
   const out = new Float64Array(scores.rows);
-  for (let i = 0; i < scores.rows; i++) {
-    const start = i * scores.cols;
-    let total = 0;
-    for (let k = 0; k < scores.cols; k++) total += surrogateProbabilities.data[start + k] as number;
-    out[i] = total - (surrogateProbabilities.data[start + predictedClass(scores, i)] as number);
-  }
+  for (let i = 0; i < scores.rows; i++) out[i] = expectedZeroOneRow(scores, i, surrogateProbabilities.data, i * scores.cols);
   return out;
+}
+
+/**
+ * Row `i` of {@link expectedZeroOneLoss}, from that row's probabilities in `probabilities` from
+ * `at`, unchecked: the same number, for a caller that has the probabilities a row at a time.
+ */
+export function expectedZeroOneRow(scores: Matrix, i: number, probabilities: Float64Array, at: number): number {
+  let total = 0;
+  for (let k = 0; k < scores.cols; k++) total += probabilities[at + k] as number;
+  return total - (probabilities[at + predictedClass(scores, i)] as number);
 }

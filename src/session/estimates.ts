@@ -1,5 +1,5 @@
 import { VarianceRatioToRandom, type VarianceVerdict } from '../acquisition/adaptive/index.js';
-import type { ReferenceBasis } from '../acquisition/reference-basis.js';
+import type { ReferenceBasis, ReferenceFloors } from '../acquisition/reference-basis.js';
 import { InputError } from '../errors.js';
 import { checkOption } from '../options/index.js';
 import { checkKnownKeys } from '../io/suggest.js';
@@ -10,6 +10,7 @@ import type { RiskEstimator } from '../estimators/risk-estimator.js';
 import type { Matrix } from '../matrix.js';
 import { differenceBounds, lossBounds, pairedDifferenceBounds, type LossBounds } from '../metrics/loss-bounds.js';
 import { correctedBootstrapVariance } from '../metrics/bootstrap-quality.js';
+import { expectedZeroOneRow } from '../metrics/zero-one-loss.js';
 import { lossArgument, ZERO_ONE, type ResolvedLoss } from './loss.js';
 import type { SessionState } from './state.js';
 import { DEFAULT_MIN_LABELS } from '../stopping.js';
@@ -232,6 +233,35 @@ function zeroOneBounds(n: number): LossBounds {
 }
 
 /**
+ * The target's expected zero-one loss (`BUILTIN_LOSSES['zero-one'].expected`), bit for bit,
+ * gathered from the belief's rows as a proposal hands them over (`ProposalSettings.beliefRows`).
+ *
+ * @example
+ * const zeroOne = new ExpectedZeroOne(targetScores);
+ * const plan = sessionProposal(settings, pool, loss, zeroOne.rows);
+ * zeroOne.values(); // null unless every row was handed over
+ */
+export class ExpectedZeroOne {
+  private readonly out: Float64Array;
+  private seen = 0;
+
+  constructor(private readonly scores: Matrix) {
+    this.out = new Float64Array(scores.rows);
+  }
+
+  /** Takes row `row` of the belief. */
+  readonly rows = (row: number, probabilities: Float64Array): void => {
+    this.out[row] = expectedZeroOneRow(this.scores, row, probabilities, 0);
+    this.seen++;
+  };
+
+  /** The expected zero-one loss of every item, or null when some row was not handed over. */
+  values(): Float64Array | null {
+    return this.seen === this.out.length ? this.out : null;
+  }
+}
+
+/**
  * Per-item bounds of the session's loss from a target's scores, known before labelling: built-in
  * losses from the scores (zero-one and Brier need none), a custom loss from its `bounds`; null
  * when unknown (no confidence sequence then).
@@ -295,7 +325,7 @@ export class SessionEstimates {
    * (N×K class probabilities, 80 MB at 100,000 items and 100 classes) is only read to predict the
    * losses when the tracks are built, so it is not kept.
    */
-  private readonly reference: Omit<ReferenceBasis, 'belief'> | null;
+  private readonly reference: ReferenceFloors | null;
   /** Each proposal's own floor over the pool (adaptive proposal with reference bets), by position; one array per distinct mixture. */
   private readonly drawFloors: (Float64Array | undefined)[] = [];
   /**
@@ -311,18 +341,20 @@ export class SessionEstimates {
    * @param comparisonScores - a second target's scores, for a paired comparison.
    * @param reference - the proposal's floor and the belief the losses are predicted under, for the
    *   sequences' reference bets (`referenceBasis`); null (or without `targetScores`): no reference.
+   *   Its belief may be null where `predicted` holds every prediction the tracks need.
    * @param plannedLabels - the label count the sequences are tuned for; null: every count at once.
-   * @param expectedLoss - the target's expected loss under the reference's belief when the proposal
-   *   computed it already (`ProposalPlan.expectedLoss`); null: computed here.
+   * @param predicted - the target's expected loss and expected zero-one loss under the
+   *   reference's belief where they were computed already (`ProposalPlan.expectedLoss`, the
+   *   proposal's belief rows); null: computed here.
    */
   constructor(
     private readonly state: SessionState,
     private readonly loss: ResolvedLoss,
     targetScores: Matrix | undefined,
     private readonly comparisonScores: Matrix | undefined,
-    reference: ReferenceBasis | null = null,
+    reference: (ReferenceFloors & { belief: ReferenceBasis['belief'] | null }) | null = null,
     private readonly plannedLabels: number | null = null,
-    expectedLoss: Float64Array | null = null,
+    predicted: { loss: Float64Array | null; zeroOne: Float64Array | null } = { loss: null, zeroOne: null },
   ) {
     const n = state.size;
     this.n = n;
@@ -335,10 +367,11 @@ export class SessionEstimates {
     const targetBounds = sessionLossBounds(loss, n, targetScores, 'modelScores');
     const comparisonBounds = comparisonScores ? sessionLossBounds(loss, n, comparisonScores, 'comparisonScores') : null;
     const pairBounds = comparisonScores ? this.differenceBounds(targetScores, targetBounds, comparisonBounds) : null;
-    const lossPrediction = this.predict(loss, targetScores, targetBounds, belief, expectedLoss);
+    const lossPrediction = this.predict(loss, targetScores, targetBounds, belief, predicted.loss);
     const comparisonPrediction = this.predict(loss, comparisonScores, comparisonBounds, belief);
     // Under the zero-one loss the accuracy's prediction is the loss's own (a pass over N×K saved).
-    const zeroOnePrediction = loss === ZERO_ONE ? lossPrediction : this.predict(ZERO_ONE, targetScores, zeroOneBounds(n), belief);
+    const zeroOnePrediction =
+      loss === ZERO_ONE ? lossPrediction : this.predict(ZERO_ONE, targetScores, zeroOneBounds(n), belief, predicted.zeroOne);
     this.pairMagnitude = pairBounds && targetBounds && comparisonBounds ? pairMagnitude(targetBounds, comparisonBounds) : null;
     this.tracks = {
       loss: new Track(n, targetBounds, lossPrediction),
@@ -356,7 +389,7 @@ export class SessionEstimates {
 
   /**
    * A loss's expected value of a target's scores under the reference's belief, for a sequence's
-   * reference bets (`known` when already computed); null without a belief, scores or bounds (no
+   * reference bets (`known` when already computed); null without a reference, scores or bounds (no
    * sequence to bet in, or no reference).
    */
   private predict(
@@ -366,8 +399,10 @@ export class SessionEstimates {
     belief: Matrix | null,
     known: Float64Array | null = null,
   ): Float64Array | null {
-    if (belief === null || scores === undefined || bounds === null) return null;
-    return known ?? loss.expected(scores, belief);
+    if (this.reference === null || scores === undefined || bounds === null) return null;
+    if (known !== null) return known;
+    if (belief === null) throw new Error('a prediction needs the reference belief, and none was given');
+    return loss.expected(scores, belief);
   }
 
   /** Per-item bounds of target loss − comparison loss: exact over the K labels for built-in losses. */

@@ -1,4 +1,11 @@
-import { AdaptiveSampler, mixtureSampler, planProposal, type ProposalInput, type ProposalPlan } from '../acquisition/adaptive/index.js';
+import {
+  AdaptiveSampler,
+  mixtureSampler,
+  planProposal,
+  type BeliefRows,
+  type ProposalInput,
+  type ProposalPlan,
+} from '../acquisition/adaptive/index.js';
 import type { PoolSampler } from '../acquisition/sampler.js';
 import { SumTreeSampler } from '../acquisition/sum-tree-sampler.js';
 import type { LossFunctions } from '../metrics/index.js';
@@ -14,13 +21,18 @@ export type SessionProposalSettings = Pick<SessionHeader, 'acquisition' | 'defen
  * A session's proposal, planned by `planProposal` exactly as `simulate` plans it (default
  * numerics): the same values, mixture weights and adaptive candidates, so the first proposal is
  * simulate's first-step proposal. Its sampler is `sessionSampler`; its floor is the confidence
- * sequences' (`referenceBasis`).
+ * sequences' (`referenceBasis`). `beliefRows`: as `ProposalSettings.beliefRows`.
  *
  * @example
  * const plan = sessionProposal({ acquisition: 'surrogate-ce', defensive: null, clip: 0.1, temperature: null },
  *   { size: n, modelScores: f, surrogateScores: g }, BUILTIN_LOSSES['cross-entropy']);
  */
-export function sessionProposal(settings: SessionProposalSettings, pool: ProposalInput, loss: LossFunctions): ProposalPlan {
+export function sessionProposal(
+  settings: SessionProposalSettings,
+  pool: ProposalInput,
+  loss: LossFunctions,
+  beliefRows?: BeliefRows,
+): ProposalPlan {
   return planProposal(settings.acquisition, pool, {
     temperature: settings.temperature,
     eps: EPS,
@@ -28,6 +40,7 @@ export function sessionProposal(settings: SessionProposalSettings, pool: Proposa
     defensive: settings.defensive ?? null,
     clip: settings.clip,
     loss,
+    beliefRows,
   });
 }
 

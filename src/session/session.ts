@@ -1,5 +1,5 @@
 import { ADAPTIVE_DEFAULTS } from '../acquisition/adaptive/index.js';
-import { referenceBasis } from '../acquisition/reference-basis.js';
+import { referenceBelief, referenceFloors } from '../acquisition/reference-basis.js';
 import { ActiveTestingError, FileFormatError, InputError, ReceivedKind, warningsTo, withArgumentSuffix } from '../errors.js';
 import type { FileLock } from '../io/lock.js';
 import { toMatrix, type Matrix } from '../matrix.js';
@@ -10,7 +10,7 @@ import { temperatureBoundWarning } from '../calibration/temperature.js';
 import { checkKnownKeys, meantHint } from '../io/suggest.js';
 import { SessionFileError, SessionStateError, SessionWriteError } from './errors.js';
 import { checkSessionFolder } from './folder.js';
-import { SessionEstimates, type SessionEstimate, type StoppingRule } from './estimates.js';
+import { ExpectedZeroOne, SessionEstimates, type SessionEstimate, type StoppingRule } from './estimates.js';
 import {
   buildHeader,
   checkHeader,
@@ -25,7 +25,7 @@ import {
 } from './header.js';
 import { FileJournal, MemoryJournal, removeKilledCreations, type JournalSink } from './journal.js';
 import { acquireSessionLock } from './lock.js';
-import { resolveLoss, restoreLoss, type CustomLoss, type ResolvedLoss } from './loss.js';
+import { resolveLoss, restoreLoss, ZERO_ONE, type CustomLoss, type ResolvedLoss } from './loss.js';
 import { SessionProposer, sessionProposal, sessionSampler } from './proposer.js';
 import { checkRecord, isAnnotator, MAX_ANNOTATOR_LENGTH, type JournalRecord } from './records.js';
 import { SessionState } from './state.js';
@@ -254,34 +254,37 @@ export class ActiveTestingSession {
     // session refuses costs no more than the bounds (the estimates read them back, not again).
     if (known !== undefined) loss.bounds?.(known);
     if (comparison !== undefined) withArgumentSuffix(' of comparisonScores', () => loss.bounds?.(comparison));
-    const plan = sessionProposal(settings, { size: n, modelScores: known, surrogateScores: surrogate, comparisonScores: comparison }, loss);
-    // The sequences bet with the proposal's floor and the same predictions as simulate's (`simulationReference`).
-    const reference =
-      known === undefined
-        ? null
-        : referenceBasis(
-            plan,
-            settings.clip,
-            {
-              modelScores: known,
-              surrogateScores: surrogate,
-              temperature: settings.temperature,
-              eps: EPS,
-              softmax: NUMERICS_FLAGS.default.softmax,
-              belief: plan.belief,
-            },
-            // The session's adaptive sampler (`mixtureSampler`) keeps the default defensive share.
-            ADAPTIVE_DEFAULTS,
-          );
-    this.estimates = new SessionEstimates(
-      this.state,
+    // The accuracy's reference bets predict the zero-one loss under the surrogate's probabilities,
+    // which the adaptive candidates compute a row at a time: taken from there (bit for bit the
+    // same rows), the session never builds those N×K probabilities again. With a comparison the
+    // comparison's predictions need them all the same.
+    const zeroOne =
+      known !== undefined && comparison === undefined && settings.acquisition === 'adaptive' ? new ExpectedZeroOne(known) : null;
+    const plan = sessionProposal(
+      settings,
+      { size: n, modelScores: known, surrogateScores: surrogate, comparisonScores: comparison },
       loss,
-      known,
-      comparison,
-      reference,
-      settings.plannedLabels ?? null,
-      plan.expectedLoss,
+      zeroOne?.rows,
     );
+    const predicted = { loss: plan.expectedLoss, zeroOne: zeroOne?.values() ?? null };
+    // The sequences bet with the proposal's floor and the same predictions as simulate's (`simulationReference`).
+    // The session's adaptive sampler (`mixtureSampler`) keeps the default defensive share.
+    const floors = known === undefined ? null : referenceFloors(plan, settings.clip, ADAPTIVE_DEFAULTS);
+    const beliefNeeded = predicted.loss === null || (predicted.zeroOne === null && loss !== ZERO_ONE) || comparison !== undefined;
+    const reference = floors && {
+      ...floors,
+      belief: beliefNeeded
+        ? referenceBelief({
+            modelScores: known as Matrix,
+            surrogateScores: surrogate,
+            temperature: settings.temperature,
+            eps: EPS,
+            softmax: NUMERICS_FLAGS.default.softmax,
+            belief: plan.belief,
+          })
+        : null,
+    };
+    this.estimates = new SessionEstimates(this.state, loss, known, comparison, reference, settings.plannedLabels ?? null, predicted);
     this.proposer = new SessionProposer(sessionSampler(plan, settings.clip), settings.seed);
   }
 

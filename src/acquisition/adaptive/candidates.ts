@@ -42,6 +42,32 @@ export const ADAPTIVE_CANDIDATE_COUNT = 1 + 2 * CANDIDATE_TEMPERATURE_FACTORS.le
  * shape, or `temperature` is neither null nor a finite number > 0.
  */
 export function adaptiveCandidates(modelScores: Matrix, surrogateScores: Matrix, temperature: number | null = null): Candidate[] {
+  return candidatesWithBelief(modelScores, surrogateScores, temperature, null);
+}
+
+/** The temperature factor of the base temperature among `CANDIDATE_TEMPERATURE_FACTORS`. */
+const BASE_FACTOR = CANDIDATE_TEMPERATURE_FACTORS.indexOf(1);
+
+/**
+ * Each row of the surrogate's class probabilities at the base temperature, as the candidates
+ * compute them: `(row, probabilities)`, the row's K numbers in a scratch array that is overwritten
+ * after the call.
+ */
+export type BeliefRows = (row: number, probabilities: Float64Array) => void;
+
+/**
+ * {@link adaptiveCandidates}, handing `beliefRows` each row of the surrogate's clipped softmax at the
+ * base temperature: `classProbabilities(surrogateScores, temperature, EPS, 'stable')` row by row,
+ * bit for bit (dividing by the base 1 when `temperature` is null changes no logit). A caller
+ * that needs something of every row of those probabilities (a session's predicted zero-one loss)
+ * then never builds the N×K matrix, nor exponentiates the scores again.
+ */
+export function candidatesWithBelief(
+  modelScores: Matrix,
+  surrogateScores: Matrix,
+  temperature: number | null,
+  beliefRows: BeliefRows | null,
+): Candidate[] {
   const base = temperature ?? 1;
   checkTemperature(base);
   checkMatrix(modelScores, 'modelScores');
@@ -70,6 +96,7 @@ export function adaptiveCandidates(modelScores: Matrix, surrogateScores: Matrix,
       secondMoments[j][i] = secondMomentRow(logTarget, belief.data);
       clipProbabilities(belief, EPS);
       crossEntropies[j][i] = crossEntropyOfLogs(logClippedTarget, belief.data, 0, cols, scratch);
+      if (j === BASE_FACTOR && beliefRows !== null) beliefRows(i, belief.data);
     }
   }
   for (const values of crossEntropies) replaceNaNByMax(values);

@@ -15,7 +15,7 @@ import { EPS } from '../../numerics.js';
 import { samplerOnSortedPool } from '../sum-tree-sampler.js';
 import { SortedPool, type SortedPoolArrays } from '../sorted-pool.js';
 import { AdaptiveSampler, type AdaptiveOptions } from './adaptive-sampler.js';
-import { adaptiveCandidates, adaptivePrior, EXPECTED_LOSS_CANDIDATE, PREDICTION_CANDIDATE } from './candidates.js';
+import { adaptivePrior, candidatesWithBelief, EXPECTED_LOSS_CANDIDATE, PREDICTION_CANDIDATE, type BeliefRows } from './candidates.js';
 import { MixtureSampler } from './mixture-sampler.js';
 import { secondMomentValues } from './second-moment.js';
 
@@ -78,6 +78,13 @@ export interface ProposalSettings extends AcquisitionValueOptions {
    * loss itself. Default (and for the cross-entropy) the acquisition functions' own values.
    */
   loss?: LossFunctions;
+  /**
+   * Under `adaptive` with the default numerics at `EPS`, given each row of the surrogate's class
+   * probabilities at the settings' temperature as the candidates compute them (`candidatesWithBelief`):
+   * `classProbabilities(surrogateScores, temperature, eps, softmax)` a row at a time, bit for bit.
+   * Not called otherwise.
+   */
+  beliefRows?: BeliefRows;
 }
 
 /**
@@ -125,16 +132,20 @@ export function planProposal(
         received: defensive,
       });
     }
-    const candidates = adaptiveCandidates(input.modelScores!, input.surrogateScores!, options.temperature);
+    // The candidates' stable softmax clips probabilities to `EPS`: under other numerics the belief differs.
+    const candidateNumerics = options.flags.softmax === 'stable' && options.eps === EPS;
+    const candidates = candidatesWithBelief(
+      input.modelScores!,
+      input.surrogateScores!,
+      options.temperature,
+      candidateNumerics ? (options.beliefRows ?? null) : null,
+    );
     return {
       values: candidates[1].values,
       mixture: { components: [], candidates: candidates.map((c) => c.values), weights: adaptivePrior(candidates), adaptive: true },
       belief: null,
-      // The candidates' stable softmax clips probabilities to `EPS`: other numerics expect another loss.
       expectedLoss:
-        (options.loss ?? BUILTIN_LOSSES['cross-entropy']).id === 'cross-entropy' &&
-        options.flags.softmax === 'stable' &&
-        options.eps === EPS
+        (options.loss ?? BUILTIN_LOSSES['cross-entropy']).id === 'cross-entropy' && candidateNumerics
           ? candidates[EXPECTED_LOSS_CANDIDATE].values
           : null,
     };

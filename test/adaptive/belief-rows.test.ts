@@ -1,0 +1,81 @@
+import { describe, expect, it } from 'vitest';
+import { adaptiveCandidates, planProposal } from '../../src/acquisition/adaptive/index.js';
+import { candidatesWithBelief } from '../../src/acquisition/adaptive/candidates.js';
+import type { Matrix } from '../../src/matrix.js';
+import { classProbabilities } from '../../src/metrics/probabilities.js';
+import { expectedZeroOneLoss } from '../../src/metrics/zero-one-loss.js';
+import { EPS, NUMERICS_FLAGS } from '../../src/numerics.js';
+import { randomStream } from '../../src/random.js';
+import { ExpectedZeroOne } from '../../src/session/estimates.js';
+
+/** Logits of n×k spread by `scale` (large scales drive probabilities to the clip at EPS and to 1). */
+function logits(n: number, k: number, scale: number, seed: number): Matrix {
+  const u = randomStream(seed, [0]);
+  const data = new Float64Array(n * k);
+  for (let j = 0; j < data.length; j++) data[j] = scale * (u() - 0.5);
+  return { data, rows: n, cols: k };
+}
+
+/** Every row the hook was handed, copied (it reuses its array), as one N×K matrix. */
+function beliefRowsOf(f: Matrix, g: Matrix, temperature: number | null): { rows: Float64Array; seen: number[] } {
+  const rows = new Float64Array(g.rows * g.cols);
+  const seen: number[] = [];
+  candidatesWithBelief(f, g, temperature, (row, probabilities) => {
+    rows.set(probabilities, row * g.cols);
+    seen.push(row);
+  });
+  return { rows, seen };
+}
+
+const sameBits = (a: ArrayLike<number>, b: ArrayLike<number>): boolean =>
+  a.length === b.length && Array.prototype.every.call(a, (x: number, j: number) => Object.is(x, b[j]));
+
+describe('the adaptive candidates’ belief rows', () => {
+  for (const [k, scale, temperature] of [
+    [2, 8, null],
+    [7, 6, null],
+    [100, 10, null],
+    [5, 4, 1.7],
+    [3, 4, 0.3],
+    [4, 120, null],
+  ] as const) {
+    it(`are classProbabilities(g, T, EPS, 'stable') bit for bit (K = ${k}, scale ${scale}, T = ${temperature})`, () => {
+      const f = logits(60, k, scale, 1);
+      const g = logits(60, k, scale, 2);
+      const { rows, seen } = beliefRowsOf(f, g, temperature);
+      expect(seen).toEqual(Array.from({ length: 60 }, (_, i) => i));
+      expect(sameBits(rows, classProbabilities(g, temperature, EPS, 'stable').data)).toBe(true);
+    });
+  }
+
+  it('leave the candidates as adaptiveCandidates computes them', () => {
+    const f = logits(50, 4, 6, 3);
+    const g = logits(50, 4, 6, 4);
+    const plain = adaptiveCandidates(f, g, 2);
+    const hooked = candidatesWithBelief(f, g, 2, () => {});
+    expect(hooked.map((c) => c.name)).toEqual(plain.map((c) => c.name));
+    hooked.forEach((c, j) => expect(sameBits(c.values, plain[j].values)).toBe(true));
+  });
+
+  it('reach planProposal’s beliefRows under the default numerics only', () => {
+    const input = { size: 40, modelScores: logits(40, 3, 4, 5), surrogateScores: logits(40, 3, 4, 6) };
+    const settings = { temperature: null, eps: EPS, defensive: null, clip: 0.1 };
+    let calls = 0;
+    planProposal('adaptive', input, { ...settings, flags: NUMERICS_FLAGS.default, beliefRows: () => calls++ });
+    expect(calls).toBe(40);
+    calls = 0;
+    planProposal('adaptive', input, { ...settings, eps: 1e-6, flags: NUMERICS_FLAGS.default, beliefRows: () => calls++ });
+    planProposal('surrogate-ce', input, { ...settings, flags: NUMERICS_FLAGS.default, beliefRows: () => calls++ });
+    expect(calls).toBe(0);
+  });
+
+  it('give a session its expected zero-one loss bit for bit, and none until every row came', () => {
+    const f = logits(80, 6, 9, 7);
+    const g = logits(80, 6, 9, 8);
+    const zeroOne = new ExpectedZeroOne(f);
+    expect(zeroOne.values()).toBeNull();
+    candidatesWithBelief(f, g, null, zeroOne.rows);
+    const expected = expectedZeroOneLoss(f, classProbabilities(g, null, EPS, 'stable'));
+    expect(sameBits(zeroOne.values() as Float64Array, expected)).toBe(true);
+  });
+});
