@@ -370,16 +370,17 @@ export class SessionEstimates {
     const lossPrediction = this.predict(loss, targetScores, targetBounds, belief, predicted.loss);
     const comparisonPrediction = this.predict(loss, comparisonScores, comparisonBounds, belief);
     // Under the zero-one loss the accuracy's prediction is the loss's own (a pass over N×K saved).
-    const zeroOnePrediction =
-      loss === ZERO_ONE ? lossPrediction : this.predict(ZERO_ONE, targetScores, zeroOneBounds(n), belief, predicted.zeroOne);
+    // One pair of arrays for every zero-one track: nothing writes to bounds (a sequence keeps its own copy).
+    const zeroOne = zeroOneBounds(n);
+    const zeroOnePrediction = loss === ZERO_ONE ? lossPrediction : this.predict(ZERO_ONE, targetScores, zeroOne, belief, predicted.zeroOne);
     this.pairMagnitude = pairBounds && targetBounds && comparisonBounds ? pairMagnitude(targetBounds, comparisonBounds) : null;
     this.tracks = {
       loss: new Track(n, targetBounds, lossPrediction),
-      zeroOne: new Track(n, zeroOneBounds(n), zeroOnePrediction),
+      zeroOne: new Track(n, zeroOne, zeroOnePrediction),
       comparison: comparisonScores
         ? {
             loss: new Track(n, comparisonBounds, comparisonPrediction),
-            zeroOne: new Track(n, zeroOneBounds(n), this.predict(ZERO_ONE, comparisonScores, zeroOneBounds(n), belief)),
+            zeroOne: new Track(n, zeroOne, this.predict(ZERO_ONE, comparisonScores, zeroOne, belief)),
             difference: new Track(n, pairBounds, differencePrediction(pairBounds, lossPrediction, comparisonPrediction)),
           }
         : undefined,
