@@ -82,8 +82,7 @@ export function lossBounds(scores: Matrix, loss: BuiltinLoss, argument = 'modelS
       low = squares - 2 * max + 1;
       high = squares - 2 * min + 1;
     }
-    lower[i] = Math.max(0, low - ROUNDING_SLACK * (1 + Math.abs(low)));
-    upper[i] = high + ROUNDING_SLACK * (1 + Math.abs(high));
+    widenedInto(lower, upper, i, low, high);
     // Finite logits can still spread past the largest double (1e308 and −1e308): no finite bound then.
     if (!Number.isFinite(upper[i])) {
       throw new InputError({
@@ -95,6 +94,62 @@ export function lossBounds(scores: Matrix, loss: BuiltinLoss, argument = 'modelS
     }
   }
   return { lower, upper };
+}
+
+/** Bounds `[low, high]` of item `i`, widened by their rounding slack, into `lower` and `upper`. */
+function widenedInto(lower: Float64Array, upper: Float64Array, i: number, low: number, high: number): void {
+  lower[i] = Math.max(0, low - ROUNDING_SLACK * (1 + Math.abs(low)));
+  upper[i] = high + ROUNDING_SLACK * (1 + Math.abs(high));
+}
+
+/**
+ * `lossBounds(scores, 'cross-entropy')`, bit for bit, gathered a row at a time from the
+ * exponentials `exp(f_k − max f)` of each row of `scores` (a softmax computes them: the adaptive
+ * candidates hand them over), so that the bounds cost no exponential of their own.
+ *
+ * @example
+ * const bounds = new CrossEntropyBoundsRows(f);
+ * candidatesWithBelief(f, g, null, { targetExps: bounds.rows });
+ * bounds.bounds(); // lossBounds(f, 'cross-entropy'), or null
+ */
+export class CrossEntropyBoundsRows {
+  private readonly lower: Float64Array;
+  private readonly upper: Float64Array;
+  private seen = 0;
+  private finite = true;
+
+  constructor(private readonly scores: Matrix) {
+    this.lower = new Float64Array(scores.rows);
+    this.upper = new Float64Array(scores.rows);
+  }
+
+  /** Takes row `row`'s exponentials `exp(f_k − max f)`. */
+  readonly rows = (row: number, exps: Float64Array): void => {
+    const { data, cols } = this.scores;
+    const start = row * cols;
+    let max = -Infinity;
+    let min = Infinity;
+    for (let k = 0; k < cols; k++) {
+      const v = data[start + k];
+      if (v > max) max = v;
+      if (v < min) min = v;
+    }
+    // Summed in order, as lossBounds sums them (a softmax sums them pairwise).
+    let total = 0;
+    for (let k = 0; k < cols; k++) total += exps[k];
+    const logTotal = Math.log(total);
+    widenedInto(this.lower, this.upper, row, logTotal, logTotal + (max - min));
+    if (!Number.isFinite(this.upper[row])) this.finite = false;
+    this.seen++;
+  };
+
+  /**
+   * The bounds of every row, or null when a row was not handed over or its bound is not finite
+   * (`lossBounds` then computes them, and refuses such a row).
+   */
+  bounds(): LossBounds | null {
+    return this.finite && this.seen === this.lower.length ? { lower: this.lower, upper: this.upper } : null;
+  }
 }
 
 /**

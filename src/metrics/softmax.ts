@@ -83,7 +83,8 @@ export function logSoftmaxRowInto(
 /**
  * Row `i`'s {@link softmaxRowInto} into `probabilities` and {@link logSoftmaxRowInto} into `logs`
  * (both from 0), bit for bit, with one exp per class where the two take two: they exponentiate
- * the same shifted logits. The temperature is not checked here.
+ * the same shifted logits. With `exps`, those exponentials `exp(x/T − max)` too (from 0), for a
+ * caller that sums them otherwise. The temperature is not checked here.
  */
 export function softmaxAndLogSoftmaxRowInto(
   m: Matrix,
@@ -91,10 +92,12 @@ export function softmaxAndLogSoftmaxRowInto(
   temperature: number | null,
   probabilities: Float64Array,
   logs: Float64Array,
+  exps: Float64Array | null = null,
 ): void {
   const cols = m.cols;
   const start = i * cols;
   const max = shiftedExpsInto(m, i, temperature, probabilities, 0);
+  if (exps !== null) for (let k = 0; k < cols; k++) exps[k] = probabilities[k] as number;
   const total = pairwiseSum(probabilities, 0, cols);
   const logTotal = Math.log(total);
   for (let k = 0; k < cols; k++) {

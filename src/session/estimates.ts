@@ -234,11 +234,11 @@ function zeroOneBounds(n: number): LossBounds {
 
 /**
  * The target's expected zero-one loss (`BUILTIN_LOSSES['zero-one'].expected`), bit for bit,
- * gathered from the belief's rows as a proposal hands them over (`ProposalSettings.beliefRows`).
+ * gathered from the belief's rows as a proposal hands them over (`CandidateRows.belief`).
  *
  * @example
  * const zeroOne = new ExpectedZeroOne(targetScores);
- * const plan = sessionProposal(settings, pool, loss, zeroOne.rows);
+ * const plan = sessionProposal(settings, pool, loss, { belief: zeroOne.rows });
  * zeroOne.values(); // null unless every row was handed over
  */
 export class ExpectedZeroOne {
@@ -344,8 +344,8 @@ export class SessionEstimates {
    *   Its belief may be null where `predicted` holds every prediction the tracks need.
    * @param plannedLabels - the label count the sequences are tuned for; null: every count at once.
    * @param predicted - the target's expected loss and expected zero-one loss under the
-   *   reference's belief where they were computed already (`ProposalPlan.expectedLoss`, the
-   *   proposal's belief rows); null: computed here.
+   *   reference's belief, and its loss bounds, where they were computed already
+   *   (`ProposalPlan.expectedLoss`, the proposal's rows); null: computed here.
    */
   constructor(
     private readonly state: SessionState,
@@ -354,7 +354,7 @@ export class SessionEstimates {
     private readonly comparisonScores: Matrix | undefined,
     reference: (ReferenceFloors & { belief: ReferenceBasis['belief'] | null }) | null = null,
     private readonly plannedLabels: number | null = null,
-    predicted: { loss: Float64Array | null; zeroOne: Float64Array | null } = { loss: null, zeroOne: null },
+    predicted: { loss: Float64Array | null; zeroOne: Float64Array | null; bounds?: LossBounds | null } = { loss: null, zeroOne: null },
   ) {
     const n = state.size;
     this.n = n;
@@ -364,7 +364,7 @@ export class SessionEstimates {
     const basis = targetScores === undefined ? null : reference;
     this.reference = basis && { proposalFloor: basis.proposalFloor, drawFloor: basis.drawFloor };
     const belief = basis?.belief ?? null;
-    const targetBounds = sessionLossBounds(loss, n, targetScores, 'modelScores');
+    const targetBounds = predicted.bounds ?? sessionLossBounds(loss, n, targetScores, 'modelScores');
     const comparisonBounds = comparisonScores ? sessionLossBounds(loss, n, comparisonScores, 'comparisonScores') : null;
     const pairBounds = comparisonScores ? this.differenceBounds(targetScores, targetBounds, comparisonBounds) : null;
     const lossPrediction = this.predict(loss, targetScores, targetBounds, belief, predicted.loss);

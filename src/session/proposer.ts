@@ -2,7 +2,7 @@ import {
   AdaptiveSampler,
   mixtureSampler,
   planProposal,
-  type BeliefRows,
+  type CandidateRows,
   type ProposalInput,
   type ProposalPlan,
 } from '../acquisition/adaptive/index.js';
@@ -21,7 +21,7 @@ export type SessionProposalSettings = Pick<SessionHeader, 'acquisition' | 'defen
  * A session's proposal, planned by `planProposal` exactly as `simulate` plans it (default
  * numerics): the same values, mixture weights and adaptive candidates, so the first proposal is
  * simulate's first-step proposal. Its sampler is `sessionSampler`; its floor is the confidence
- * sequences' (`referenceBasis`). `beliefRows`: as `ProposalSettings.beliefRows`.
+ * sequences' (`referenceBasis`). `candidateRows`: as `ProposalSettings.candidateRows`.
  *
  * @example
  * const plan = sessionProposal({ acquisition: 'surrogate-ce', defensive: null, clip: 0.1, temperature: null },
@@ -31,7 +31,7 @@ export function sessionProposal(
   settings: SessionProposalSettings,
   pool: ProposalInput,
   loss: LossFunctions,
-  beliefRows?: BeliefRows,
+  candidateRows?: CandidateRows,
 ): ProposalPlan {
   return planProposal(settings.acquisition, pool, {
     temperature: settings.temperature,
@@ -40,7 +40,7 @@ export function sessionProposal(
     defensive: settings.defensive ?? null,
     clip: settings.clip,
     loss,
-    beliefRows,
+    candidateRows,
   });
 }
 

@@ -8,6 +8,7 @@ import { checkObject, checkPath } from '../io/index.js';
 import { probabilitiesWarnings } from '../io/pool-files.js';
 import { temperatureBoundWarning } from '../calibration/temperature.js';
 import { checkKnownKeys, meantHint } from '../io/suggest.js';
+import { CrossEntropyBoundsRows } from '../metrics/loss-bounds.js';
 import { SessionFileError, SessionStateError, SessionWriteError } from './errors.js';
 import { checkSessionFolder } from './folder.js';
 import { ExpectedZeroOne, SessionEstimates, type SessionEstimate, type StoppingRule } from './estimates.js';
@@ -257,16 +258,18 @@ export class ActiveTestingSession {
     // The accuracy's reference bets predict the zero-one loss under the surrogate's probabilities,
     // which the adaptive candidates compute a row at a time: taken from there (bit for bit the
     // same rows), the session never builds those N×K probabilities again. With a comparison the
-    // comparison's predictions need them all the same.
-    const zeroOne =
-      known !== undefined && comparison === undefined && settings.acquisition === 'adaptive' ? new ExpectedZeroOne(known) : null;
+    // comparison's predictions need them all the same. The cross-entropy's bounds sum the
+    // exponentials of the target's softmax, which the candidates compute too.
+    const adaptive = known !== undefined && settings.acquisition === 'adaptive';
+    const zeroOne = adaptive && comparison === undefined ? new ExpectedZeroOne(known) : null;
+    const bounds = adaptive && loss.id === 'cross-entropy' ? new CrossEntropyBoundsRows(known) : null;
     const plan = sessionProposal(
       settings,
       { size: n, modelScores: known, surrogateScores: surrogate, comparisonScores: comparison },
       loss,
-      zeroOne?.rows,
+      { ...(zeroOne && { belief: zeroOne.rows }), ...(bounds && { targetExps: bounds.rows }) },
     );
-    const predicted = { loss: plan.expectedLoss, zeroOne: zeroOne?.values() ?? null };
+    const predicted = { loss: plan.expectedLoss, zeroOne: zeroOne?.values() ?? null, bounds: bounds?.bounds() ?? null };
     // The sequences bet with the proposal's floor and the same predictions as simulate's (`simulationReference`).
     // The session's adaptive sampler (`mixtureSampler`) keeps the default defensive share.
     const floors = known === undefined ? null : referenceFloors(plan, settings.clip, ADAPTIVE_DEFAULTS);

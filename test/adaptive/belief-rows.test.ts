@@ -6,6 +6,7 @@ import { classProbabilities } from '../../src/metrics/probabilities.js';
 import { expectedZeroOneLoss } from '../../src/metrics/zero-one-loss.js';
 import { EPS, NUMERICS_FLAGS } from '../../src/numerics.js';
 import { randomStream } from '../../src/random.js';
+import { CrossEntropyBoundsRows, lossBounds } from '../../src/metrics/loss-bounds.js';
 import { ExpectedZeroOne } from '../../src/session/estimates.js';
 
 /** Logits of n×k spread by `scale` (large scales drive probabilities to the clip at EPS and to 1). */
@@ -20,9 +21,11 @@ function logits(n: number, k: number, scale: number, seed: number): Matrix {
 function beliefRowsOf(f: Matrix, g: Matrix, temperature: number | null): { rows: Float64Array; seen: number[] } {
   const rows = new Float64Array(g.rows * g.cols);
   const seen: number[] = [];
-  candidatesWithBelief(f, g, temperature, (row, probabilities) => {
-    rows.set(probabilities, row * g.cols);
-    seen.push(row);
+  candidatesWithBelief(f, g, temperature, {
+    belief: (row, probabilities) => {
+      rows.set(probabilities, row * g.cols);
+      seen.push(row);
+    },
   });
   return { rows, seen };
 }
@@ -52,20 +55,20 @@ describe('the adaptive candidates’ belief rows', () => {
     const f = logits(50, 4, 6, 3);
     const g = logits(50, 4, 6, 4);
     const plain = adaptiveCandidates(f, g, 2);
-    const hooked = candidatesWithBelief(f, g, 2, () => {});
+    const hooked = candidatesWithBelief(f, g, 2, { belief: () => {}, targetExps: () => {} });
     expect(hooked.map((c) => c.name)).toEqual(plain.map((c) => c.name));
     hooked.forEach((c, j) => expect(sameBits(c.values, plain[j].values)).toBe(true));
   });
 
-  it('reach planProposal’s beliefRows under the default numerics only', () => {
+  it('reach planProposal’s candidateRows under the default numerics only', () => {
     const input = { size: 40, modelScores: logits(40, 3, 4, 5), surrogateScores: logits(40, 3, 4, 6) };
     const settings = { temperature: null, eps: EPS, defensive: null, clip: 0.1 };
     let calls = 0;
-    planProposal('adaptive', input, { ...settings, flags: NUMERICS_FLAGS.default, beliefRows: () => calls++ });
+    planProposal('adaptive', input, { ...settings, flags: NUMERICS_FLAGS.default, candidateRows: { belief: () => calls++ } });
     expect(calls).toBe(40);
     calls = 0;
-    planProposal('adaptive', input, { ...settings, eps: 1e-6, flags: NUMERICS_FLAGS.default, beliefRows: () => calls++ });
-    planProposal('surrogate-ce', input, { ...settings, flags: NUMERICS_FLAGS.default, beliefRows: () => calls++ });
+    planProposal('adaptive', input, { ...settings, eps: 1e-6, flags: NUMERICS_FLAGS.default, candidateRows: { belief: () => calls++ } });
+    planProposal('surrogate-ce', input, { ...settings, flags: NUMERICS_FLAGS.default, candidateRows: { belief: () => calls++ } });
     expect(calls).toBe(0);
   });
 
@@ -74,8 +77,33 @@ describe('the adaptive candidates’ belief rows', () => {
     const g = logits(80, 6, 9, 8);
     const zeroOne = new ExpectedZeroOne(f);
     expect(zeroOne.values()).toBeNull();
-    candidatesWithBelief(f, g, null, zeroOne.rows);
+    candidatesWithBelief(f, g, null, { belief: zeroOne.rows });
     const expected = expectedZeroOneLoss(f, classProbabilities(g, null, EPS, 'stable'));
     expect(sameBits(zeroOne.values() as Float64Array, expected)).toBe(true);
+  });
+
+  it('give a session its cross-entropy bounds bit for bit, and none until every row came', () => {
+    for (const [k, scale] of [
+      [2, 8],
+      [100, 10],
+      [4, 120],
+    ] as const) {
+      const f = logits(70, k, scale, 9);
+      const bounds = new CrossEntropyBoundsRows(f);
+      expect(bounds.bounds()).toBeNull();
+      candidatesWithBelief(f, logits(70, k, scale, 10), null, { targetExps: bounds.rows });
+      const expected = lossBounds(f, 'cross-entropy');
+      const got = bounds.bounds();
+      expect(got).not.toBeNull();
+      expect(sameBits(got!.lower, expected.lower) && sameBits(got!.upper, expected.upper)).toBe(true);
+    }
+  });
+
+  it('leave a bound that is not finite to lossBounds, which refuses it', () => {
+    const f: Matrix = { data: Float64Array.of(0, 1, 1e308, -1e308), rows: 2, cols: 2 };
+    const bounds = new CrossEntropyBoundsRows(f);
+    candidatesWithBelief(f, { data: Float64Array.of(0, 1, 1, 0), rows: 2, cols: 2 }, null, { targetExps: bounds.rows });
+    expect(bounds.bounds()).toBeNull();
+    expect(() => lossBounds(f, 'cross-entropy')).toThrow(/loss bounds are finite/);
   });
 });

@@ -49,24 +49,30 @@ export function adaptiveCandidates(modelScores: Matrix, surrogateScores: Matrix,
 const BASE_FACTOR = CANDIDATE_TEMPERATURE_FACTORS.indexOf(1);
 
 /**
- * Each row of the surrogate's class probabilities at the base temperature, as the candidates
- * compute them: `(row, probabilities)`, the row's K numbers in a scratch array that is overwritten
- * after the call.
+ * What the candidates compute of each row, handed to a caller as `(row, values)`: the row's K
+ * numbers in a scratch array that is overwritten after the call.
  */
-export type BeliefRows = (row: number, probabilities: Float64Array) => void;
+export interface CandidateRows {
+  /**
+   * The surrogate's clipped softmax at the base temperature:
+   * `classProbabilities(surrogateScores, temperature, EPS, 'stable')` row by row, bit for bit
+   * (dividing by the base 1 when `temperature` is null changes no logit).
+   */
+  belief?: (row: number, probabilities: Float64Array) => void;
+  /** The target's exponentials `exp(f_k − max f)`, its softmax's numerators. */
+  targetExps?: (row: number, exps: Float64Array) => void;
+}
 
 /**
- * {@link adaptiveCandidates}, handing `beliefRows` each row of the surrogate's clipped softmax at the
- * base temperature: `classProbabilities(surrogateScores, temperature, EPS, 'stable')` row by row,
- * bit for bit (dividing by the base 1 when `temperature` is null changes no logit). A caller
- * that needs something of every row of those probabilities (a session's predicted zero-one loss)
- * then never builds the N×K matrix, nor exponentiates the scores again.
+ * {@link adaptiveCandidates}, handing `hooks` what it computes of each row (`CandidateRows`). A
+ * caller that needs something of every row of those numbers (a session's predicted zero-one loss,
+ * its cross-entropy bounds) then never builds the N×K probabilities, nor exponentiates the scores again.
  */
 export function candidatesWithBelief(
   modelScores: Matrix,
   surrogateScores: Matrix,
   temperature: number | null,
-  beliefRows: BeliefRows | null,
+  hooks: CandidateRows | null,
 ): Candidate[] {
   const base = temperature ?? 1;
   checkTemperature(base);
@@ -87,8 +93,12 @@ export function candidatesWithBelief(
   const logClippedTarget = new Float64Array(cols);
   const belief = { data: new Float64Array(cols), rows: 1, cols };
   const scratch = new Float64Array(cols);
+  const beliefRows = hooks?.belief ?? null;
+  const targetExpRows = hooks?.targetExps ?? null;
+  const targetExps = targetExpRows === null ? null : new Float64Array(cols);
   for (let i = 0; i < rows; i++) {
-    softmaxAndLogSoftmaxRowInto(modelScores, i, null, target.data, logTarget);
+    softmaxAndLogSoftmaxRowInto(modelScores, i, null, target.data, logTarget, targetExps);
+    if (targetExpRows !== null) targetExpRows(i, targetExps as Float64Array);
     clipProbabilities(target, EPS);
     for (let k = 0; k < cols; k++) logClippedTarget[k] = Math.log(target.data[k]);
     for (let j = 0; j < temperatures.length; j++) {

@@ -15,7 +15,7 @@ import { EPS } from '../../numerics.js';
 import { samplerOnSortedPool } from '../sum-tree-sampler.js';
 import { SortedPool, type SortedPoolArrays } from '../sorted-pool.js';
 import { AdaptiveSampler, type AdaptiveOptions } from './adaptive-sampler.js';
-import { adaptivePrior, candidatesWithBelief, EXPECTED_LOSS_CANDIDATE, PREDICTION_CANDIDATE, type BeliefRows } from './candidates.js';
+import { adaptivePrior, candidatesWithBelief, EXPECTED_LOSS_CANDIDATE, PREDICTION_CANDIDATE, type CandidateRows } from './candidates.js';
 import { MixtureSampler } from './mixture-sampler.js';
 import { secondMomentValues } from './second-moment.js';
 
@@ -79,12 +79,12 @@ export interface ProposalSettings extends AcquisitionValueOptions {
    */
   loss?: LossFunctions;
   /**
-   * Under `adaptive` with the default numerics at `EPS`, given each row of the surrogate's class
-   * probabilities at the settings' temperature as the candidates compute them (`candidatesWithBelief`):
-   * `classProbabilities(surrogateScores, temperature, eps, softmax)` a row at a time, bit for bit.
-   * Not called otherwise.
+   * Under `adaptive` with the default numerics at `EPS`, given what the candidates compute of each
+   * row (`candidatesWithBelief`): the surrogate's class probabilities at the settings' temperature,
+   * `classProbabilities(surrogateScores, temperature, eps, softmax)` a row at a time, bit for bit,
+   * and the target's softmax numerators. Not called otherwise.
    */
-  beliefRows?: BeliefRows;
+  candidateRows?: CandidateRows;
 }
 
 /**
@@ -138,7 +138,7 @@ export function planProposal(
       input.modelScores!,
       input.surrogateScores!,
       options.temperature,
-      candidateNumerics ? (options.beliefRows ?? null) : null,
+      candidateNumerics ? (options.candidateRows ?? null) : null,
     );
     return {
       values: candidates[1].values,

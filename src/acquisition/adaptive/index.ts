@@ -9,7 +9,7 @@ export {
   CANDIDATE_TEMPERATURE_FACTORS,
   ADAPTIVE_CANDIDATE_COUNT,
   type Candidate,
-  type BeliefRows,
+  type CandidateRows,
 } from './candidates.js';
 export {
   VarianceRatioToRandom,
