@@ -804,7 +804,7 @@ async function exportLabels(sessionPath: string, outPath: string): Promise<numbe
   if (!headerReadable) console.error('active-testing label: the header is unreadable: ids are row numbers and labels class indices');
   if (unreadableLines.length > 0)
     console.error(
-      `active-testing label: passed over ${formatCount(unreadableLines.length, 'unreadable line')} (first: line ${unreadableLines[0]})`,
+      `active-testing label: passed over ${formatCount(unreadableLines.length, 'unreadable or damaged line')} (first: line ${unreadableLines[0]})`,
     );
   return 0;
 }

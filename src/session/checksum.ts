@@ -155,11 +155,14 @@ function hexDigit(byte: number): number {
  * Where the check's field begins in a record line (without its newline, with or without an
  * editor's carriage return) and the check it stores, or undefined when the line does not end in one.
  */
-function recordCheckField(line: Uint8Array): { start: number; stored: number } | undefined {
+function recordCheckField(line: Uint8Array, anyKey = false): { start: number; stored: number } | undefined {
   const end = line.length > 0 && line[line.length - 1] === CARRIAGE_RETURN ? line.length - 1 : line.length;
   const start = end - RECORD_CHECK_LENGTH;
   if (start < 1 || line[end - 1] !== CLOSING_BRACE || line[end - 2] !== QUOTE) return undefined;
-  for (let k = 0; k < RECORD_CHECK_KEY.length; k++) if (line[start + k] !== RECORD_CHECK_KEY[k]) return undefined;
+  for (let k = 0; k < RECORD_CHECK_KEY.length; k++) {
+    // The key's one letter, at offset 2 of `,"c":"`.
+    if (line[start + k] !== RECORD_CHECK_KEY[k] && !(anyKey && k === 2)) return undefined;
+  }
   let stored = 0;
   for (let k = start + RECORD_CHECK_KEY.length; k < end - CLOSING.length; k++) {
     const digit = hexDigit(line[k]);
@@ -173,6 +176,25 @@ function recordCheckField(line: Uint8Array): { start: number; stored: number } |
 function withClosingBrace(crc: number): number {
   const c = ~crc;
   return ~(CRC_TABLE[(c ^ CLOSING_BRACE) & 0xff] ^ (c >>> 8)) >>> 0;
+}
+
+/**
+ * Whether a record line (without its newline) ends in a check as `checkedRecordLine` writes it:
+ * then it was written whole, since a write a crash interrupts leaves only a start of the line.
+ */
+export function endsInRecordCheck(line: Uint8Array): boolean {
+  return recordCheckField(line) !== undefined;
+}
+
+/**
+ * Whether a record line (without its newline) without a check ends in one whose key was changed
+ * (`"a":"…"` for `"c":"…"`, a single flipped bit): its last field is a one-letter key with 8 hex
+ * digits that are the CRC-32 of the line without that field. Such a line would otherwise read as
+ * written before records carried checks, its contents unchecked.
+ */
+export function hasDamagedCheckKey(line: Uint8Array): boolean {
+  const field = recordCheckField(line, true);
+  return field !== undefined && withClosingBrace(crc32(line.subarray(0, field.start))) === field.stored;
 }
 
 /**

@@ -15,7 +15,16 @@ import { basename, dirname } from 'node:path';
 import { FileFormatError, OutputExistsError } from '../errors.js';
 import { SessionFileError } from './errors.js';
 import { recoveryHint, type HeaderLineParser } from './header.js';
-import { ChecksumReader, ChecksumWriter, checkedRecordLine, lineChecksum, verifyRecordLine, type LineChecksum } from './checksum.js';
+import {
+  ChecksumReader,
+  ChecksumWriter,
+  checkedRecordLine,
+  endsInRecordCheck,
+  hasDamagedCheckKey,
+  lineChecksum,
+  verifyRecordLine,
+  type LineChecksum,
+} from './checksum.js';
 import { removeStaleTemporaries, temporaryName } from '../io/atomic.js';
 import { faultPoint, faultPointActive } from '../io/fault.js';
 import { unreadableFile } from '../io/unreadable.js';
@@ -154,10 +163,17 @@ function readRecords(
     if (typeof record !== 'object' || record === null || Array.isArray(record)) {
       // Blank lines that end the file (an editor's) hold nothing: cut before the next append, not set aside as a torn write.
       if (lineNumber > 1 && isBlank(bytes.subarray(at))) break;
-      if (next === bytes.length && lineNumber > 1) {
+      // A write a crash interrupted leaves a start of the line, which an editor may end with a
+      // newline: set aside. One that ends in its check was written whole, and changed since.
+      if (next === bytes.length && lineNumber > 1 && !endsInRecordCheck(bytes.subarray(at, complete ? end : bytes.length))) {
         tail = Buffer.from(bytes.subarray(at));
         break;
       }
+      if (lineNumber > 1 && endsInRecordCheck(bytes.subarray(at, complete ? end : bytes.length)))
+        throw new FileFormatError(
+          path,
+          `line ${lineNumber} is damaged (it ends in its check "c" but is not a JSON object: the line was changed after it was written, by hand or by the disk), so the session cannot be replayed; ${recoveryHint(path)}`,
+        );
       // Without its header no label can be read back: not a session file, or nothing to recover.
       if (lineNumber === 1)
         throw new FileFormatError(
@@ -226,6 +242,7 @@ function checkRecordLine(
     case 'misplaced':
       throw damaged('its check "c" is not as it is written: the last field of the line, 8 lower-case hex digits');
     case 'none':
+      if (hasDamagedCheckKey(line)) throw damaged('its check\'s key "c" was changed, so its contents cannot be trusted');
       if (checked !== undefined)
         throw damaged(
           `it has no check "c", though the records from line ${checked} on have one: the field was removed or damaged, ` +

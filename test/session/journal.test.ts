@@ -105,6 +105,47 @@ describe('record checks', () => {
       }
     }
   });
+
+  // The first checked line had no checked line before it, so its key changed ("a" for "c") read as
+  // an unchecked line; a changed last line, ending in its newline, was set aside as torn by a crash
+  // and its label asked again, a warning blaming the crash.
+  it('never reads a changed byte of any record line as another record: refused, or at worst the last line set aside', () => {
+    const path = scratch();
+    const journal = FileJournal.create(path, { a: 1 });
+    journal.append({ s: 1, e: 'label', i: 3, y: 1 });
+    journal.append({ s: 2, e: 'skip', i: 4 });
+    journal.append({ s: 3, e: 'label', i: 5, y: 0 });
+    journal.close();
+    const bytes = readFileSync(path);
+    const records = FileJournal.read(path).records;
+    const firstRecord = bytes.indexOf(0x0a) + 1;
+    let setAside = 0;
+    // Every byte of the three record lines but the file's last newline (without which the line is a crash's).
+    for (let at = firstRecord; at < bytes.length - 1; at++) {
+      for (let bit = 0; bit < 8; bit++) {
+        const flipped = Buffer.from(bytes);
+        flipped[at] ^= 1 << bit;
+        writeFileSync(path, flipped);
+        let read: ReturnType<typeof FileJournal.read>;
+        try {
+          read = FileJournal.read(path);
+        } catch (error) {
+          expect(error).toBeInstanceOf(FileFormatError);
+          continue;
+        }
+        // Only a change to the last line's check field itself leaves a line a crash could have left.
+        expect(read.tornLine).toBe(true);
+        expect(read.records).toEqual(records.slice(0, 2));
+        expect(at).toBeGreaterThanOrEqual(bytes.length - 1 - ',"c":"01234567"}'.length);
+        setAside++;
+      }
+    }
+    expect(setAside).toBeLessThan(8 * 8);
+    // The first record's check key changed: refused with its own reason.
+    const text = bytes.toString('utf8').replace(',"c":"', ',"a":"');
+    writeFileSync(path, text);
+    expect(() => FileJournal.read(path)).toThrow(/line 2 is damaged \(its check's key "c" was changed/);
+  });
 });
 
 describe('the session lock', () => {

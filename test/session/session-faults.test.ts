@@ -702,17 +702,24 @@ describe('record checks', () => {
   it('refuses a record without its check after records that have one: a bit turned its key "c" into "a"', async () => {
     const { path, lines, history } = await labelledFile(4);
     const at = lines.findIndex((line, n) => n > 2 && line.includes('"e":"label"'));
-    lines[at] = lines[at].replace(',"c":"', ',"a":"');
+    const written = lines[at];
+    lines[at] = written.replace(',"c":"', ',"a":"');
     writeFileSync(path, lines.join('\n') + '\n');
     const error = await ActiveTestingSession.open(path).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(FileFormatError);
     expect((error as Error).message).toBe(
+      `${path}: line ${at + 1} is damaged (its check's key "c" was changed, so its contents cannot be trusted), so the session cannot be replayed; ${exportHint(path)}`,
+    );
+    // Its label is as written: export keeps it.
+    expect(exportSessionLabels(path).labels.map((l) => [l.id, l.label])).toEqual(history.map((h) => [h.id, h.label]));
+    // The field taken out whole.
+    lines[at] = written.replace(/,"c":"[0-9a-f]{8}"\}$/, '}');
+    writeFileSync(path, lines.join('\n') + '\n');
+    await expect(ActiveTestingSession.open(path)).rejects.toThrow(
       `${path}: line ${at + 1} is damaged (it has no check "c", though the records from line 2 on have one: the field was removed ` +
         'or damaged, or an active-testing older than the one that wrote those appended the line, so a change to it would go ' +
         `unnoticed), so the session cannot be replayed; ${exportHint(path)}`,
     );
-    // Its label is as written: export keeps it.
-    expect(exportSessionLabels(path).labels.map((l) => [l.id, l.label])).toEqual(history.map((h) => [h.id, h.label]));
   });
 
   it('refuses a check that is not the last field of its line, and one edited to match nothing', async () => {
