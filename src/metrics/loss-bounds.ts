@@ -50,19 +50,16 @@ export function lossBounds(scores: Matrix, loss: BuiltinLoss, argument = 'modelS
   }
   // Brier needs the softmax, a row at a time.
   const p = loss === 'brier' ? new Float64Array(cols) : null;
+  const range = new Float64Array(2);
   for (let i = 0; i < rows; i++) {
     const start = i * cols;
     let low: number;
     let high: number;
     if (p === null) {
       // −log p_k = logsumexp(f) − f_k: extreme at the largest and smallest logit.
-      let max = -Infinity;
-      let min = Infinity;
-      for (let k = 0; k < cols; k++) {
-        const v = data[start + k];
-        if (v > max) max = v;
-        if (v < min) min = v;
-      }
+      rowRangeInto(data, start, cols, range);
+      const max = range[0] as number;
+      const min = range[1] as number;
       let total = 0;
       for (let k = 0; k < cols; k++) total += Math.exp(data[start + k] - max);
       const logTotal = Math.log(total);
@@ -96,6 +93,19 @@ export function lossBounds(scores: Matrix, loss: BuiltinLoss, argument = 'modelS
   return { lower, upper };
 }
 
+/** The largest and the smallest of the `cols` numbers of `data` from `start`, into `range[0]` and `range[1]`. */
+function rowRangeInto(data: Float64Array, start: number, cols: number, range: Float64Array): void {
+  let max = -Infinity;
+  let min = Infinity;
+  for (let k = 0; k < cols; k++) {
+    const v = data[start + k];
+    if (v > max) max = v;
+    if (v < min) min = v;
+  }
+  range[0] = max;
+  range[1] = min;
+}
+
 /** Bounds `[low, high]` of item `i`, widened by their rounding slack, into `lower` and `upper`. */
 function widenedInto(lower: Float64Array, upper: Float64Array, i: number, low: number, high: number): void {
   lower[i] = Math.max(0, low - ROUNDING_SLACK * (1 + Math.abs(low)));
@@ -117,6 +127,7 @@ export class CrossEntropyBoundsRows {
   private readonly upper: Float64Array;
   private seen = 0;
   private finite = true;
+  private readonly range = new Float64Array(2);
 
   constructor(private readonly scores: Matrix) {
     this.lower = new Float64Array(scores.rows);
@@ -126,14 +137,9 @@ export class CrossEntropyBoundsRows {
   /** Takes row `row`'s exponentials `exp(f_k − max f)`. */
   readonly rows = (row: number, exps: Float64Array): void => {
     const { data, cols } = this.scores;
-    const start = row * cols;
-    let max = -Infinity;
-    let min = Infinity;
-    for (let k = 0; k < cols; k++) {
-      const v = data[start + k];
-      if (v > max) max = v;
-      if (v < min) min = v;
-    }
+    rowRangeInto(data, row * cols, cols, this.range);
+    const max = this.range[0] as number;
+    const min = this.range[1] as number;
     // Summed in order, as lossBounds sums them (a softmax sums them pairwise).
     let total = 0;
     for (let k = 0; k < cols; k++) total += exps[k];
