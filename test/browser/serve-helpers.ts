@@ -13,10 +13,16 @@ export function findChromium(): string | undefined {
   return candidates.find((path): path is string => path !== undefined && path !== '' && existsSync(path));
 }
 
-export async function launchChromium(executablePath: string): Promise<Browser> {
+/** Launches headless Chromium; with `backForwardCache`, with its back/forward cache, which Playwright turns off. */
+export async function launchChromium(executablePath: string, { backForwardCache = false } = {}): Promise<Browser> {
   const { chromium } = await import('playwright-core');
-  // Root (CI containers) cannot use Chromium's sandbox.
-  return chromium.launch({ executablePath, headless: true, args: process.getuid?.() === 0 ? ['--no-sandbox'] : [] });
+  return chromium.launch({
+    executablePath,
+    headless: true,
+    // Root (CI containers) cannot use Chromium's sandbox.
+    args: process.getuid?.() === 0 ? ['--no-sandbox'] : [],
+    ignoreDefaultArgs: backForwardCache ? ['--disable-back-forward-cache'] : [],
+  });
 }
 
 /** A running `active-testing serve`. */

@@ -29,7 +29,7 @@ declare const document: {
   dispatchEvent(event: unknown): boolean;
   getElementById(id: string): { textContent: string | null; className: string } | null;
 };
-declare const window: { __pwned?: number; __liveRegionWrites?: Array<{ id: string; text: string }> };
+declare const window: { __pwned?: number; __liveRegionWrites?: Array<{ id: string; text: string }>; __kept?: boolean };
 declare function getComputedStyle(element: unknown): { direction: string };
 declare class KeyboardEvent {
   constructor(type: string, init: { key: string; code: string; shiftKey?: boolean; modifierAltGraph?: boolean });
@@ -1125,6 +1125,59 @@ describe.skipIf(chromium === undefined)('active-testing serve in a browser', () 
     } finally {
       await away.close();
       await here.close();
+      await stopServer(server);
+    }
+  });
+
+  it('a page the browser kept to go back to (back/forward cache) asks again when shown: its item went to another annotator meanwhile', async () => {
+    const pool = await writePool(100, 16);
+    const path = join(pool.dir, 'cached.session');
+    const server = await startServer(pool.args(path));
+    const caching = await launchChromium(chromium as string, { backForwardCache: true });
+    const here = await browser.newContext();
+    try {
+      const away = await caching.newContext();
+      // Chromium keeps no page served with Cache-Control: no-store, as this server serves every
+      // answer, to go back to (Safari does): the page is served here without it.
+      await away.route(
+        (url) => url.pathname === '/',
+        async (route) => {
+          const response = await route.fetch();
+          const headers = response.headers();
+          delete headers['cache-control'];
+          await route.fulfill({ response, headers });
+        },
+      );
+      const page = await away.newPage();
+      await open(page, server);
+      const held = await shownId(page);
+      const other = await here.newPage();
+      await open(other, server);
+      const annotators = (count: string) => other.waitForFunction((n) => document.getElementById('annotators')?.textContent === n, count);
+      await annotators('2');
+      // Going to another page hides this one, its browser's last tab: its item goes to the other annotator after the grace.
+      await page.evaluate(() => (window.__kept = true));
+      const shown = await page.evaluate(() => Number(document.body.dataset.seq));
+      await page.goto('about:blank');
+      await annotators('1');
+      const first = await labelShown(other, pool.labels);
+      expect(await shownId(other)).toBe(held);
+      // Back: the same page, kept as it was (no load event), which asks for its item again.
+      await page.goBack({ waitUntil: 'commit' });
+      await page.waitForFunction((n) => Number(document.body.dataset.seq) > n, shown);
+      expect(await page.evaluate(() => window.__kept)).toBe(true);
+      const next = await shownId(page);
+      expect(next).not.toBe(held);
+      expect(next).not.toBe('');
+      await annotators('2');
+      // It hears the others' labels again.
+      expect(await labelShown(other, pool.labels)).toEqual({ id: held, y: pool.labels[Number(held.slice(1))] });
+      await page.waitForFunction(() => document.getElementById('labels')?.textContent?.includes('(2 recorded') === true);
+      expect(await labelShown(page, pool.labels)).toEqual({ id: next, y: pool.labels[Number(next.slice(1))] });
+      expect([...journalLabels(path).keys()].sort()).toEqual([first?.id, held, next].sort());
+    } finally {
+      await here.close();
+      await caching.close();
       await stopServer(server);
     }
   });
