@@ -42,8 +42,8 @@ let view: View | null = null;
 let resync = false;
 /**
  * This tab's id, sent with every request (`X-Tab`): the server tells a reloaded page's late leave
- * from a closing one by it, and a closed page's late request from a live one's. A new one when the
- * browser shows a page it kept to go back to (`pageshow`), which had said that it closed.
+ * from a closing one by it, and a closed page's late request from a live one's. A new one once the
+ * browser keeps the page to go back to (`pagehide`), which has then said that it closed.
  */
 let tabId = newTabId();
 /** Whether this tab has told the other tabs of this browser that it is open (`sayHere`). */
@@ -661,21 +661,25 @@ function openTabs(): string[] {
     .map(([tab]) => tab);
 }
 
-window.addEventListener('pagehide', () => {
+window.addEventListener('pagehide', (event) => {
   tabs?.postMessage({ kind: 'bye', tab: tabId });
   // Also a tab that never had its first answer: the server may count it open until it says so.
-  if (tabs === null || stopped) return;
-  // Every tab says so, naming the tabs it knows open: the server gives the item back once every
-  // tab named has closed too, so a window closed with all its tabs (each still knowing the others)
-  // gives it back, and a tab closed beside an open one does not. keepalive: the request outlives the page.
-  const headers = { 'X-Tab': tabId, 'X-Open-Tabs': openTabs().join(',') };
-  void fetch('/api/leave', { method: 'POST', keepalive: true, headers }).catch(() => {});
+  if (tabs !== null && !stopped) {
+    // Every tab says so, naming the tabs it knows open: the server gives the item back once every
+    // tab named has closed too, so a window closed with all its tabs (each still knowing the others)
+    // gives it back, and a tab closed beside an open one does not. keepalive: the request outlives the page.
+    const headers = { 'X-Tab': tabId, 'X-Open-Tabs': openTabs().join(',') };
+    void fetch('/api/leave', { method: 'POST', keepalive: true, headers }).catch(() => {});
+  }
+  // A page the browser keeps to go back to asks, when shown again, as a new tab (the server takes
+  // no request of a closed one as its return): from now on, for it may ask as it becomes visible,
+  // before its pageshow.
+  if (event.persisted) tabId = newTabId();
 });
 // A page kept by the browser to go back to is shown again: the tabs it knew may have closed
 // meanwhile, and its item may have gone to another annotator.
 window.addEventListener('pageshow', (event) => {
   if (!event.persisted) return;
-  tabId = newTabId();
   otherTabs.clear();
   announced = false;
   sayHere();
