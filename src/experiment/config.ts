@@ -140,6 +140,12 @@ export interface ExperimentConfig {
   /** The interval kinds every setting records (`simulate --interval`); empty for none. */
   interval: IntervalKind[];
   settings: ResolvedSetting[];
+  /**
+   * The grid's surrogates that no setting uses, by key, with their scores (a path or
+   * `evaluate:<step>`): `runExperiment` warns of each, as a setting meant to use it most likely
+   * names another.
+   */
+  unusedSurrogates: { key: string; scores: string }[];
 }
 
 /** An experiment whose labels per run are known, its own or simulate's default for its pool. */
@@ -281,6 +287,9 @@ export function resolveExperimentConfig(input: unknown, baseDir: string): Experi
     iclBudget,
     interval,
     settings,
+    unusedSurrogates: [...surrogates]
+      .filter(([key]) => !settings.some((setting) => setting.surrogate === key))
+      .map(([key, { scores }]) => ({ key, scores })),
   };
 }
 

@@ -128,6 +128,9 @@ async function runExperimentLocked(grid: ExperimentConfig, options: ExperimentOp
     });
   }
   if (!(options.force ?? false)) await checkKeepsFinishedSettings(out, grid);
+  for (const { key, scores } of grid.unusedSurrogates) {
+    emit({ event: 'warning', argument: `surrogates.${key}`, file: scores, message: unusedSurrogateWarning(key) });
+  }
   const onStep = (step: string) => emit({ event: 'evaluate', step, folder: evaluateStepFolder(out, step) });
   await runEvaluateSteps(new Map(Object.entries(grid.evaluate)), out, options.force ?? false, onStep, options.signal);
   const unsized = withStepOutputs(grid, out);
@@ -429,6 +432,17 @@ async function loadInputs(config: ExperimentConfig): Promise<ExperimentInputs> {
       );
   }
   return { pools, hashes, poolSize: first?.modelScores.rows ?? 0, calibrations };
+}
+
+/**
+ * The warning for a grid surrogate that no setting uses: its scores are never read, so a setting
+ * meant to run on it (naming another key, or none where one other surrogate is named) goes unnoticed.
+ *
+ * @example
+ * unusedSurrogateWarning('icl50'); // 'surrogates.icl50: no setting uses this surrogate, so its scores are not read; …'
+ */
+function unusedSurrogateWarning(key: string): string {
+  return `surrogates.${key}: no setting uses this surrogate, so its scores are not read; name it in a setting's "surrogate" to run on it, or remove it`;
 }
 
 /**

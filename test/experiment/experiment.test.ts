@@ -44,9 +44,38 @@ describe('runExperiment', () => {
       expect(existsSync(join(out, folder, SETTING_MARKER))).toBe(true);
     }
     expect(events.filter((e) => e.event === 'setting-done')).toHaveLength(4);
+    expect(events.filter((e) => e.event === 'warning')).toEqual([]);
     expect(events.at(-1)).toMatchObject({ event: 'done', ran: 4, skipped: 0 });
     const progress = events.filter((e): e is Extract<ExperimentEvent, { event: 'progress' }> => e.event === 'progress');
     expect(progress.at(-1)).toMatchObject({ completedRuns: 40, totalRuns: 40, gridCompletedRuns: 160, gridTotalRuns: 160 });
+  });
+
+  it('warns, before any setting runs, of a surrogate that no setting uses', async () => {
+    const dir = join(root, 'unused-surrogate');
+    const path = writeGrid(dir, {
+      size: 200,
+      runs: 4,
+      labels: 10,
+      extra: {
+        surrogates: { icl: 'surrogate.npy', spare: 'surrogate.npy' },
+        settings: [{ acquisition: 'iid' }, { acquisition: 'surrogate-ce', surrogate: 'icl' }],
+      },
+    });
+    const config = loadExperimentConfig(path);
+    expect(config.unusedSurrogates).toEqual([{ key: 'spare', scores: join(dir, 'surrogate.npy') }]);
+    const events: ExperimentEvent[] = [];
+    await runExperiment(config, { out: join(dir, 'out'), threads: 1, onEvent: (e) => events.push(e) });
+    const warnings = events.filter((e) => e.event === 'warning');
+    expect(warnings).toEqual([
+      {
+        event: 'warning',
+        argument: 'surrogates.spare',
+        file: join(dir, 'surrogate.npy'),
+        message:
+          'surrogates.spare: no setting uses this surrogate, so its scores are not read; name it in a setting\'s "surrogate" to run on it, or remove it',
+      },
+    ]);
+    expect(events.indexOf(warnings[0] as ExperimentEvent)).toBeLessThan(events.findIndex((e) => e.event === 'start'));
   });
 
   it('skips finished settings when run again, leaving their files untouched', async () => {
