@@ -3,7 +3,7 @@ import { dirname } from 'node:path';
 import { setImmediate } from 'node:timers/promises';
 import { emitKeypressEvents, type Key } from 'node:readline';
 import { loadCalibrationSet } from '../calibration/load.js';
-import { readTable, type Table } from '../dataset/read-table.js';
+import { readTable, readTableBytes, type Table } from '../dataset/read-table.js';
 import { classesByNumber, classesNamedByIntegers, wholeNumberLabel } from '../dataset/text-classification-dataset.js';
 import { filePlace } from '../dataset/table.js';
 import { CancelledError, FileFormatError, InputError, OutputExistsError, ReceivedKind, UsageError } from '../errors.js';
@@ -411,8 +411,12 @@ async function namingFlag<T>(flag: string, reading: Promise<T>): Promise<T> {
   }
 }
 
-async function readAnswers(path: string, column: string): Promise<Answers> {
-  const table = await namingFlag('--answers', readTable(path));
+/** How errors name the answers of `--answers -`, read from stdin. */
+const STDIN_ANSWERS = 'stdin';
+
+async function readAnswers(given: string, column: string): Promise<Answers> {
+  const path = given === '-' ? STDIN_ANSWERS : given;
+  const table = await namingFlag('--answers', given === '-' ? readStdinTable() : readTable(given));
   const labelColumn = columnIndex(table, column, path, '--answer-column');
   const idColumn = table.columns.indexOf('id');
   if (idColumn === -1) refuseBlankLinesBetweenRows(table, path);
@@ -427,6 +431,17 @@ async function readAnswers(path: string, column: string): Promise<Answers> {
     byId.set(id, { answer: answer.trim() === 'skip' ? null : answer, place });
   });
   return { path, byId };
+}
+
+/**
+ * The table piped to stdin, for `--answers -`, its format told by its text (`readTableBytes`).
+ * Refused on a terminal, where a read would wait for an end of file nobody means to type.
+ */
+async function readStdinTable(): Promise<Table> {
+  if (process.stdin.isTTY) throw new UsageError('--answers -: stdin is a terminal; pipe the answers in (--answers - < answers.tsv)');
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return readTableBytes(Buffer.concat(chunks), STDIN_ANSWERS);
 }
 
 /**

@@ -78,6 +78,30 @@ export async function readTable(path: string, format?: TableFormat): Promise<Tab
   } catch (error) {
     throw unreadableFile(path, error);
   }
+  return parseTable(bytes, format, path);
+}
+
+/**
+ * A table read from bytes that were not read from a named file (a pipe), its format told by its
+ * text: JSON Lines when its first non-blank character is `{`, TSV when its first line holds a tab,
+ * else CSV. `name` stands for the file in errors. Parquet is refused: its reader needs a file.
+ *
+ * @throws {FileFormatError} naming `name` (and line) when the bytes cannot be parsed.
+ * @example
+ * const { columns } = readTableBytes(Buffer.from('id\tlabel\n0\tpositive\n'), 'stdin'); // ['id', 'label']
+ */
+export function readTableBytes(bytes: Buffer, name: string): Table {
+  if (bytes.subarray(0, 4).toString('latin1') === 'PAR1') {
+    throw new FileFormatError(name, 'a Parquet file, which is read from a file only: pass its path');
+  }
+  const start = bytes.toString('utf8', 0, Math.min(bytes.length, 65_536)).replace(/^\uFEFF/, '');
+  const firstLine = start.trimStart().split('\n', 1)[0] ?? '';
+  const format = firstLine.startsWith('{') ? 'jsonl' : firstLine.includes('\t') ? 'tsv' : 'csv';
+  return parseTable(bytes, format, name);
+}
+
+/** A text table's bytes parsed as `format`; `path` names the file in errors. */
+function parseTable(bytes: Buffer, format: Exclude<TableFormat, 'parquet'>, path: string): Table {
   // The decoder drops the byte-order mark an editor saving "UTF-8 with BOM" puts first.
   const text = decodeUtf8(bytes, path);
   if (format === 'jsonl') return parseJsonLines(text, path);

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { FileFormatError, readTable } from '../../src/index.js';
+import { readTableBytes } from '../../src/dataset/read-table.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'read-table-format-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -47,5 +48,27 @@ describe("readTable's format", () => {
     await expect(readTable(noExtension)).rejects.toThrow(
       new FileFormatError(noExtension, 'unknown table format ""; expected .tsv, .csv, .jsonl or .parquet'),
     );
+  });
+});
+
+describe('readTableBytes: a table without a file name, its format told by its text', () => {
+  const table = (text: string | Buffer) => readTableBytes(Buffer.isBuffer(text) ? text : Buffer.from(text), 'stdin');
+
+  it('reads JSON Lines from a first "{", TSV from a tab in the header, and CSV otherwise', () => {
+    expect(table('\n{"id": "a", "label": 1}\n{"id": "b", "label": 0}\n')).toMatchObject({
+      columns: ['id', 'label'],
+      rows: [
+        ['a', 1],
+        ['b', 0],
+      ],
+    });
+    expect(table('\uFEFFid\tlabel\na\tx, y\n')).toMatchObject({ columns: ['id', 'label'], rows: [['a', 'x, y']] });
+    expect(table('id,label\na,"x\ty"\n')).toMatchObject({ columns: ['id', 'label'], rows: [['a', 'x\ty']] });
+    expect(table('label\npositive\n')).toMatchObject({ columns: ['label'], rows: [['positive']] });
+  });
+
+  it('names stdin in its errors, and refuses Parquet, which needs a file', () => {
+    expect(() => table('id\tlabel\na\n')).toThrow(new FileFormatError('stdin', 'line 2: 1 field, expected 2 (id, label)'));
+    expect(() => table(Buffer.from('PAR1\u0000\u0000'))).toThrow(/^stdin: a Parquet file, which is read from a file only: pass its path$/);
   });
 });

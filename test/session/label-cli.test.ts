@@ -61,6 +61,37 @@ describe('active-testing label: scripted use and bad input', () => {
     expect(again.stdout).toMatch(/Labels: 15 in the estimate \(15 recorded\); the estimate covers \d+ of 80 items \(\d+ skipped\)/);
   });
 
+  it('reads --answers - from stdin as TSV, CSV or JSON Lines, told by the text, as it reads the same file', async () => {
+    const files = await writePoolFiles(40, 5);
+    const rows = files.ids.map((id, i) => [id, CLASSES[files.pool.labels[i]!]!]);
+    const tsv = ['id\tlabel', ...rows.map((row) => row.join('\t'))].join('\n');
+    const answersFile = join(files.dir, 'answers.tsv');
+    writeFileSync(answersFile, tsv);
+    const fromFile = run([...createArgs(files, join(files.dir, 'file.session'), 0), '--answers', answersFile, '--max-labels', '6']);
+    expect(fromFile.status, fromFile.stderr).toBe(0);
+    const piped = {
+      tsv,
+      csv: ['id,label', ...rows.map((row) => row.join(','))].join('\n'),
+      jsonl: rows.map(([id, label]) => JSON.stringify({ id, label })).join('\n'),
+    };
+    for (const [format, input] of Object.entries(piped)) {
+      const session = join(files.dir, `${format}.session`);
+      const fromStdin = spawnSync(process.execPath, [...CLI, ...createArgs(files, session, 0), '--answers', '-', '--max-labels', '6'], {
+        encoding: 'utf8',
+        input,
+      });
+      expect(fromStdin.status, `${format}: ${fromStdin.stderr}`).toBe(0);
+      expect(fromStdin.stdout, format).toBe(fromFile.stdout);
+    }
+    const bad = spawnSync(process.execPath, [...CLI, ...createArgs(files, join(files.dir, 'bad.session'), 0), '--answers', '-'], {
+      encoding: 'utf8',
+      input: `id\tlabel\n${files.ids[0]}\tmaybe\n`,
+    });
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toMatch(/^active-testing label: stdin: line 2: answer "maybe" is not a class \([^\n]*\)[^\n]*\n$/);
+    expect(existsSync(join(files.dir, 'bad.session'))).toBe(false);
+  });
+
   it("says in one line that a session does not read the pool file's label column, and how to label from it", async () => {
     const files = await writePoolFiles(20, 1);
     const exported = join(files.dir, 'tasks.json');
