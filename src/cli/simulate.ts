@@ -66,13 +66,14 @@ Options (docs/options.md describes each, and which acquisitions suit which loss)
 ${optionHelp('simulate', 26).join('\n')}
   -h, --help                 this help
 
-Outputs in DIR: estimates.npy (float64, rows×runs; row k = estimate after k·step+1 labels),
+Outputs in DIR: estimates.npy (float64, rows×runs; row k = estimate after k·step+1 labels, then a
+last row after all --size labels where --step skips that count, but under --numerics reference),
 samples.npy (int64, size×runs), q.npy (float64, size×runs), bootstrap_variance.npy (rows×runs,
-unless --bootstrap none) and summary.json, with the keys true_risk, labels, rows, runs, size, mse,
-median_se, bias, config and version; with a bootstrap (not --bootstrap none) also coverage (of
-the approximate ±1.96σ bootstrap interval; not for ase), variance_ratio,
-variance_ratio_undefined_runs and variance_verdict; with --interval, intervals; with a
-calibration set, calibration (its fit; at_bound true when T is the search range's end).
+unless --bootstrap none) and summary.json, with the keys true_risk, labels (each row's label
+count), rows, runs, size, mse, median_se, bias, config and version; with a bootstrap (not
+--bootstrap none) also coverage (of the approximate ±1.96σ bootstrap interval; not for ase),
+variance_ratio, variance_ratio_undefined_runs and variance_verdict; with --interval, intervals;
+with a calibration set, calibration (its fit; at_bound true when T is the search range's end).
 summary.json is written last: a folder without it holds an interrupted run, which is refused
 unless --force. Stopped by Ctrl-C (SIGTERM), it removes its temporary files and its lock.
 
@@ -298,10 +299,18 @@ async function runDemoCommand(values: OptionValues, given: Record<string, unknow
   const { runs, seed, threads } = given as { runs?: number; seed?: number; threads?: number };
   // Both methods' results are held until they are written; refuse what cannot fit before any work.
   const demoRuns = runs ?? 1000;
+  const demoRun = {
+    runs: demoRuns,
+    size: DEMO_SIZE,
+    step: 1,
+    bootstrap: 'exact',
+    numerics: 'default',
+    recordMixtureWeights: true,
+  } as const;
   assertFitsInMemory(
     [
-      { runs: demoRuns, size: DEMO_SIZE, step: 1, bootstrap: 'exact', acquisition: 'adaptive', recordMixtureWeights: true },
-      { runs: demoRuns, size: DEMO_SIZE, step: 1, bootstrap: 'exact', acquisition: 'iid', recordMixtureWeights: true },
+      { ...demoRun, acquisition: 'adaptive' },
+      { ...demoRun, acquisition: 'iid' },
     ],
     0,
     CLI_NAMES,

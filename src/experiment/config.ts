@@ -259,8 +259,8 @@ export function resolveExperimentConfig(input: unknown, baseDir: string): Experi
     });
   }
   const settings = file.settings.map((spec, i) => resolveSetting(spec, i, surrogates, size, iclBudget, { loss, numerics }));
-  // Rows hold k·step + 1 labels: a setting charged n labels is compared with random labelling's
-  // row of n + k labels, which exists only when the step divides n.
+  // Rows hold k·step + 1 labels (then one after a run's last label): a setting charged n labels is
+  // compared with random labelling's row of n + k labels, which exists only when the step divides n.
   const offAxis = settings.findIndex((s) => s.labelOffset % step !== 0);
   if (offAxis !== -1) {
     throw new InputError({

@@ -159,10 +159,10 @@ async function runExperimentLocked(grid: ExperimentConfig, options: ExperimentOp
   // Every setting's results must fit before the first runs: a later, larger one (random labelling
   // with the ICL labels on top) would otherwise be refused after the others had run. Its intervals
   // and the mixture weights they read are held with them, as simulate --interval counts them.
-  const { runs, step, bootstrap, interval } = config;
+  const { runs, step, bootstrap, numerics, interval } = config;
   const recordMixtureWeights = intervalsNeedMixtureWeights(interval);
   for (const { size, acquisition } of config.settings)
-    assertFitsInMemory([{ runs, size, step, bootstrap, acquisition, recordMixtureWeights }], interval.length);
+    assertFitsInMemory([{ runs, size, step, bootstrap, numerics, acquisition, recordMixtureWeights }], interval.length);
   for (const { argument, file, scores } of scoreFiles(config, inputs)) {
     if (rowsAreProbabilities(scores)) emit({ event: 'warning', argument, file, message: probabilitiesWarning(argument) });
   }

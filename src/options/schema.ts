@@ -695,7 +695,7 @@ export const OPTION_DECLARATIONS: readonly OptionDeclaration[] = [
   {
     name: 'step',
     value: { kind: 'integer', min: 1 },
-    doc: 'record an estimate every S labels',
+    doc: 'record an estimate every S labels, and after the last one',
     defaultText: '1',
     contexts: RUNS,
     metavar: 'S',

@@ -73,7 +73,11 @@ const ACQUISITION_OPTION_NAMES: readonly (keyof AcquisitionOptions)[] = [
 
 /** What `run` returns, shaped as the Python attributes. */
 export interface AcquisitionResult {
-  /** rows × runs: row k is the estimate after k·step + 1 labels (the reference's `results`). */
+  /**
+   * rows × runs: row k is the estimate after k·step + 1 labels (the reference's `results`), then,
+   * under the default numerics, a last row after all `size` labels where the step skips that
+   * count (`simulation.labelsPerRow`).
+   */
   estimates: NdArrayView<Float64Array>;
   /** runs × size: acquired pool indices (the reference's `samples`). */
   samples: NdArrayView<Int32Array>;

@@ -429,6 +429,7 @@ function rowLabels(summary: SimulationSummary, rows: number, summaryPath: string
     }
     return Float64Array.from(summary.labels);
   }
+  // A summary without them (the published code's) has the published rows, every step from the first label.
   const step = Number(summary.config?.step ?? 1);
   return Float64Array.from({ length: rows }, (_, k) => k * step + 1);
 }

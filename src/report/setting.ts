@@ -35,7 +35,7 @@ export interface ReportSetting {
   loss?: string;
   /** The pool the runs estimated on, as recorded in `summary.json` (absent from older outputs). */
   pool?: { fingerprint?: string; size?: number };
-  /** Labels acquired at each recorded row (row k ↔ k·step + 1 labels). */
+  /** Labels acquired at each recorded row (row k ↔ k·step + 1 labels, and a last row at the run's size where the step skips it). */
   labels: Float64Array;
   /**
    * Labels spent before acquisition started, e.g. the surrogate's n in-context examples. The

@@ -2,7 +2,9 @@ import { totalmem } from 'node:os';
 import { ADAPTIVE_CANDIDATE_COUNT } from '../acquisition/adaptive/index.js';
 import { InputError } from '../errors.js';
 import { formatCount } from '../io/format-count.js';
+import type { Numerics } from '../numerics.js';
 import type { SimulationOptions } from './simulation-options.js';
+import { recordedRowCount } from './recorded-rows.js';
 
 /**
  * Bytes that a simulation's results take, for refusing early what cannot fit in memory. Writing
@@ -10,20 +12,22 @@ import type { SimulationOptions } from './simulation-options.js';
  * samples are encoded a fixed-size block at a time.
  *
  * @example
- * simulationOutputBytes({ runs: 1000, size: 400, step: 1, bootstrap: 'exact' }); // 11_200_000 (11 MB)
- * simulationOutputBytes({ runs: 1000, size: 400, step: 1, bootstrap: 'exact', intervals: 1, mixtureWeights: 7 }); // 40_000_000
+ * simulationOutputBytes({ runs: 1000, size: 400, step: 1, bootstrap: 'exact', numerics: 'default' }); // 11_200_000 (11 MB)
+ * simulationOutputBytes({ runs: 1000, size: 400, step: 1, bootstrap: 'exact', numerics: 'default', intervals: 1, mixtureWeights: 7 }); // 40_000_000
  */
 export function simulationOutputBytes(options: {
   runs: number;
   size: number;
   step: number;
   bootstrap: unknown;
+  /** Which rows are recorded (`recordedRowCount`). */
+  numerics: Numerics;
   /** Interval kinds computed: each keeps a lower and an upper bound per row and run. */
   intervals?: number;
   /** Numbers kept per draw by `recordMixtureWeights` (the adaptive proposal's candidates); 0 without. */
   mixtureWeights?: number;
 }): number {
-  const rows = Math.ceil(options.size / options.step);
+  const rows = recordedRowCount(options.size, options.step, options.numerics);
   const rowBytes = rows * 8 * (options.bootstrap === 'none' ? 1 : 2);
   // In memory: estimates (and bootstrap variances) f8, samples i4, q f8, mixture weights f8, interval bounds f8.
   return options.runs * (rowBytes + options.size * (4 + 8 + 8 * (options.mixtureWeights ?? 0)) + rows * 16 * (options.intervals ?? 0));
@@ -51,7 +55,10 @@ export function refuseBeyondMemory(
   throw new InputError({ argument, expected: explain(gib(neededBytes), gib(available)), received });
 }
 
-export type MemoryOptions = Pick<SimulationOptions, 'runs' | 'size' | 'step' | 'bootstrap' | 'acquisition' | 'recordMixtureWeights'>;
+export type MemoryOptions = Pick<
+  SimulationOptions,
+  'runs' | 'size' | 'step' | 'bootstrap' | 'numerics' | 'acquisition' | 'recordMixtureWeights'
+>;
 
 /**
  * Refuses, before allocating anything, simulations whose results cannot fit in this machine's
@@ -59,7 +66,7 @@ export type MemoryOptions = Pick<SimulationOptions, 'runs' | 'size' | 'step' | '
  * naming `names.runs` (`--runs` on the command line) and saying how much they need.
  *
  * @example
- * assertFitsInMemory([{ runs: 1e9, size: 400, step: 1, bootstrap: 'exact', acquisition: 'iid' }], 0); // InputError: runs: expected runs × size that fit in memory: …
+ * assertFitsInMemory([{ runs: 1e9, size: 400, step: 1, bootstrap: 'exact', numerics: 'default', acquisition: 'iid' }], 0); // InputError: runs: expected runs × size that fit in memory: …
  */
 export function assertFitsInMemory(
   simulations: readonly MemoryOptions[],

@@ -277,7 +277,7 @@ export interface SimulationSummary {
   version: string;
   /** Mean loss of the target model over the whole pool: what every run estimates. */
   true_risk: number;
-  /** Labels acquired at each row: k·step + 1. */
+  /** Labels acquired at each row: k·step + 1, and `size` in a last row where the step skips it (`SimulationResult.labelsPerRow`). */
   labels: number[];
   mse: number[];
   median_se: number[];

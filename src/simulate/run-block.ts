@@ -37,6 +37,8 @@ export interface EngineConfig {
   variant: ProposalVariant;
   size: number;
   step: number;
+  /** Rows recorded (`recordedRowCount`): every `step` labels from the first, and after the last label where that is one more. */
+  rows: number;
   runs: number;
   seed: number | string;
   bootstrap: 'exact' | 'none' | number;
@@ -157,7 +159,7 @@ export class RunBlock {
     this.sampler = engineSampler(pool, config, random);
     this.feedback = this.sampler instanceof AdaptiveSampler ? this.sampler : null;
     this.estimator = createEstimator(config.estimator, pool);
-    this.rows = Math.ceil(config.size / config.step);
+    this.rows = config.rows;
     this.tileEstimates = new Float64Array(TILE_RUNS * this.rows);
     this.tileVariances = new Float64Array(TILE_RUNS * this.rows);
     this.tileSamples = new Int32Array(TILE_RUNS * config.size);
@@ -200,7 +202,8 @@ export class RunBlock {
     const adaptive = this.feedback;
     const fixed = this.sampler;
     const { losses } = this.pool;
-    const { size, step, filledRows } = this.config;
+    const { size, step, rows, filledRows } = this.config;
+    const last = size - 1;
     // The exact bootstrap's variances; a Monte Carlo bootstrap's are written apart.
     const exactVariances = this.outputs.bootstrapVariance !== null && resample === null ? this.tileVariances : null;
     const samples = this.tileSamples;
@@ -210,7 +213,8 @@ export class RunBlock {
     estimator.reset();
     if (adaptive === null) fixed.reset();
     else adaptive.reset();
-    // Row k records the estimate after k·step + 1 labels (counted down: no division per step).
+    // Row k records the estimate after k·step + 1 labels (counted down: no division per step), and
+    // a final row, where there is one, after the last label.
     let row = 0;
     let untilRow = 0;
     for (let m = 0; m < size; m++) {
@@ -230,7 +234,7 @@ export class RunBlock {
         if (tileWeights !== null) for (let j = 0, at = labelled * J; j < J; j++) tileWeights[at + j] = adaptive.weightOf(j);
         adaptive.observeDrawn(losses, index);
       }
-      if (untilRow-- !== 0) continue;
+      if (untilRow-- !== 0 && (m !== last || row === rows)) continue;
       untilRow = step - 1;
       // Rows from filledRows on are never written: they stay 0 in every slot.
       if (row >= filledRows) continue;

@@ -23,6 +23,7 @@ import { resolveSimulation, SIMULATION_INPUT_KEYS, type ResolvedSimulation, type
 import { calibratesOnPool, calibrationOnPoolWarning, temperatureBoundWarning, type CalibrationFit } from '../calibration/index.js';
 import { probabilitiesWarnings } from '../io/pool-files.js';
 import { SortedPool, type SortedPoolArrays } from '../acquisition/sorted-pool.js';
+import { recordedLabels, recordedRowCount } from './recorded-rows.js';
 
 export {
   resolveSimulation,
@@ -45,11 +46,14 @@ export interface SimulationInput {
  * leave their tables in the SharedArrayBuffer they were written to.
  */
 export interface SimulationResult {
-  /** ceil(size/step). */
+  /** ceil(size/step), and one more under the default numerics when size is not k·step + 1 (`labelsPerRow`). */
   rows: number;
   runs: number;
   size: number;
-  /** Labels behind each row: k·step + 1. */
+  /**
+   * Labels behind each row: k·step + 1, then, under the default numerics, `size` when it is not
+   * one of those: every run's last estimate is recorded.
+   */
   labelsPerRow: Int32Array;
   /** rows×runs: the estimate after labelsPerRow[k] labels in each run. */
   estimates: Float64Array;
@@ -244,7 +248,7 @@ function prepareWith(
         : loss.expected(modelScores, belief(aseTemperature));
   // The O(log N) sampler needs finite values, and non-negative ones for the reference's shift (B-A1).
   const fastSampler = resolved.random === undefined && finiteValues(values, flags.proposal === 'corrected');
-  const rows = Math.ceil(size / step);
+  const rows = recordedRowCount(size, step, numerics);
   return {
     options: resolved,
     calibration,
@@ -268,6 +272,7 @@ function prepareWith(
       variant: flags.proposal,
       size,
       step,
+      rows,
       runs: resolved.runs,
       seed: resolved.seed,
       bootstrap: resolved.bootstrap,
@@ -310,7 +315,7 @@ function sharedPool(pool: EnginePool): EnginePool {
 }
 
 function allocateOutputs(config: EngineConfig, shared: boolean, mixture: EnginePool['mixture']): EngineOutputs {
-  const rows = Math.ceil(config.size / config.step);
+  const { rows } = config;
   const float = (n: number): Float64Array => (shared ? sharedFloat64(n) : new Float64Array(n));
   return {
     estimates: float(rows * config.runs),
@@ -359,8 +364,9 @@ async function runClaimedTiles(
 /**
  * Runs the active-testing experiment from scores: `runs` independent runs, each acquiring `size`
  * labels one at a time from the floored proposal over the remaining pool and recording the risk
- * estimate (and its bootstrap variance) every `step` labels. Runs are spread over worker threads;
- * run r always uses `randomStream(seed, [r])`, so results are bit-identical for any thread count.
+ * estimate (and its bootstrap variance) every `step` labels and, under the default numerics, after
+ * the last one (`labelsPerRow`). Runs are spread over worker threads; run r always uses
+ * `randomStream(seed, [r])`, so results are bit-identical for any thread count.
  * An injected `random` runs everything on this thread with the reference-order sampler, drawing
  * the runs' uniforms from it one run after the other.
  *
@@ -415,7 +421,6 @@ function simulationWarnings(
 export async function runPrepared(prepared: PreparedSimulation): Promise<SimulationResult> {
   const { options, config } = prepared;
   const threads = options.random === undefined ? threadsFor(options.threads, Math.ceil(config.runs / TILE_RUNS)) : 1;
-  const rows = Math.ceil(config.size / config.step);
   // With workers, the tables stay in the shared memory they wrote (copying them out would cost
   // about as much as the runs at small N). This thread claims tiles too, from the first moment,
   // while the workers start.
@@ -456,13 +461,11 @@ export async function runPrepared(prepared: PreparedSimulation): Promise<Simulat
   } finally {
     options.signal?.removeEventListener('abort', cancel);
   }
-  const labelsPerRow = new Int32Array(rows);
-  for (let k = 0; k < rows; k++) labelsPerRow[k] = k * config.step + 1;
   return {
-    rows,
+    rows: config.rows,
     runs: config.runs,
     size: config.size,
-    labelsPerRow,
+    labelsPerRow: recordedLabels(config.size, config.step, options.numerics),
     estimates: outputs.estimates,
     samples: outputs.samples,
     q: outputs.q,

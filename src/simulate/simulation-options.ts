@@ -56,7 +56,10 @@ export interface SimulationOptions {
   runs: number;
   /** Labels acquired per run (M ≤ N). */
   size: number;
-  /** Record the estimate every `step` labels: row k holds it after k·step + 1 labels. */
+  /**
+   * Record the estimate every `step` labels: row k holds it after k·step + 1 labels, and under the
+   * default numerics a last row after all `size` labels where the step skips that count.
+   */
   step: number;
   /** An integer ≥ 0 or a non-empty string. */
   seed: number | string;

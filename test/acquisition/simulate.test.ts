@@ -143,6 +143,37 @@ describe('simulate: results', () => {
     }
   });
 
+  it('record a last row after all size labels where the step skips it: the row of a step-1 run, bit for bit', async () => {
+    const cases = [
+      { acquisition: 'adaptive', estimator: 'lure' },
+      { acquisition: 'iid', estimator: 'iid' },
+      { acquisition: 'surrogate-ce', estimator: 'ase' },
+      { acquisition: 'surrogate-ce', estimator: 'is' },
+    ] as const;
+    for (const { acquisition, estimator } of cases) {
+      const options = { acquisition, estimator, runs: 5, size: 10, seed: 4, threads: 1 } as const;
+      const stepped = await simulate(input, { ...options, step: 4 });
+      const every = await simulate(input, { ...options, step: 1 });
+      expect(Array.from(stepped.labelsPerRow)).toEqual([1, 5, 9, 10]);
+      expect(stepped.rows).toBe(4);
+      for (const [row, labels] of stepped.labelsPerRow.entries()) {
+        expect(column(stepped.estimates, 5, row), `${acquisition} ${labels}`).toEqual(column(every.estimates, 5, labels - 1));
+        expect(column(stepped.bootstrapVariance!, 5, row)).toEqual(column(every.bootstrapVariance!, 5, labels - 1));
+      }
+    }
+    // A step that reaches the last label records no other row; a step of the whole size records the first and the last.
+    expect(Array.from((await simulate(input, { runs: 2, size: 9, step: 4, threads: 1 })).labelsPerRow)).toEqual([1, 5, 9]);
+    expect(Array.from((await simulate(input, { runs: 2, size: 10, step: 10, threads: 1 })).labelsPerRow)).toEqual([1, 10]);
+  });
+
+  it('keep the published rows under reference numerics: every step from the first label, none after the last', async () => {
+    for (const acquisition of ['surrogate-ce', 'iid'] as const) {
+      const result = await simulate(input, { acquisition, runs: 3, size: 10, step: 4, numerics: 'reference', threads: 1 });
+      expect(Array.from(result.labelsPerRow)).toEqual([1, 5, 9]);
+      expect([result.rows, result.estimates.length, result.bootstrapVariance!.length]).toEqual([3, 9, 9]);
+    }
+  });
+
   it('reproduce the reference’s empty last iid row only in reference numerics (B-A3)', async () => {
     const options: Partial<SimulationOptions> = { acquisition: 'iid', runs: 2, size: 10, step: 3, threads: 1 };
     const reference = await simulate(input, { ...options, numerics: 'reference' });
@@ -282,7 +313,9 @@ describe('acquisition classes', () => {
       surrogateScores: ndarray(pool.surrogateScores.data, [200, 3]),
       labels: pool.labels,
     });
-    expect(result.estimates.shape).toEqual([4, 5]);
+    // Rows after 1, 3, 5 and 7 labels, and the last after all 8.
+    expect(result.estimates.shape).toEqual([5, 5]);
+    expect(Array.from(result.simulation.labelsPerRow)).toEqual([1, 3, 5, 7, 8]);
     expect(result.samples.shape).toEqual([5, 8]);
     expect(result.acquisitionWeights.shape).toEqual([5, 8]);
     expect(result.samples.get(2, 3)).toBe(result.simulation.samples[3 * 5 + 2]);

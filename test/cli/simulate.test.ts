@@ -103,10 +103,10 @@ describe('active-testing simulate', () => {
     const samples = await readNpy(join(out, 'samples.npy'));
     const q = await readNpy(join(out, 'q.npy'));
     const variance = await readNpy(join(out, 'bootstrap_variance.npy'));
-    expect([estimates.dtype, estimates.shape]).toEqual(['f8', [5, 20]]);
+    expect([estimates.dtype, estimates.shape]).toEqual(['f8', [6, 20]]);
     expect([samples.dtype, samples.shape]).toEqual(['i8', [30, 20]]);
     expect([q.dtype, q.shape]).toEqual(['f8', [30, 20]]);
-    expect([variance.dtype, variance.shape]).toEqual(['f8', [5, 20]]);
+    expect([variance.dtype, variance.shape]).toEqual(['f8', [6, 20]]);
     for (let run = 0; run < 20; run++) {
       const column = Array.from({ length: 30 }, (_, m) => Number((samples.data as BigInt64Array)[m * 20 + run]));
       expect(new Set(column).size).toBe(30); // without replacement
@@ -118,9 +118,10 @@ describe('active-testing simulate', () => {
     const summary = JSON.parse(await readFile(join(out, 'summary.json'), 'utf8'));
     const risk = trueRisk();
     expect(Math.abs(summary.true_risk - risk)).toBeLessThan(1e-12 * risk);
-    expect(summary.labels).toEqual([1, 8, 15, 22, 29]);
+    // Every 7th label from the first, then the last of the 30.
+    expect(summary.labels).toEqual([1, 8, 15, 22, 29, 30]);
     const e = estimates.data as Float64Array;
-    for (let row = 0; row < 5; row++) {
+    for (let row = 0; row < 6; row++) {
       const errors = Array.from({ length: 20 }, (_, run) => e[row * 20 + run]! - summary.true_risk);
       const mse = errors.reduce((s, d) => s + d * d, 0) / 20;
       const bias = errors.reduce((s, d) => s + d, 0) / 20;
@@ -252,17 +253,18 @@ describe('active-testing simulate', () => {
     expect(config.poolFingerprint).toMatch(/^sha256:[0-9a-f]{16}$/);
     const lower = (await readNpy(join(out, 'anytime_lower.npy'))).data as Float64Array;
     const upper = (await readNpy(join(out, 'anytime_upper.npy'))).data as Float64Array;
-    expect((await readNpy(join(out, 'anytime_lower.npy'))).shape).toEqual([3, 40]);
+    // Rows at 1, 21, 41 and 60 labels.
+    expect((await readNpy(join(out, 'anytime_lower.npy'))).shape).toEqual([4, 40]);
     let always = 0;
     for (let run = 0; run < 40; run++) {
       let inside = true;
-      for (let row = 0; row < 3; row++)
+      for (let row = 0; row < 4; row++)
         inside &&= lower[row * 40 + run]! <= summary.true_risk && summary.true_risk <= upper[row * 40 + run]!;
       if (inside) always++;
     }
     expect(summary.intervals.anytime.simultaneous_coverage).toBe(always / 40);
-    expect(summary.intervals.fixed.coverage).toHaveLength(3);
-    expect(summary.intervals.bootstrap.median_half_width).toHaveLength(3);
+    expect(summary.intervals.fixed.coverage).toHaveLength(4);
+    expect(summary.intervals.bootstrap.median_half_width).toHaveLength(4);
     const bad = await cli(...argv, '--interval', 'exact', '--out', join(dir, 'run-bad-interval'));
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/--interval/);
@@ -319,8 +321,8 @@ describe('active-testing simulate', () => {
       '95% intervals: the fraction of runs whose interval contains the true risk, and the median half-width (±)',
     );
     expect(cells(lines[intervalTable]!)).toEqual(['labels', 'anytime-valid sequence', 'fixed-budget', 'bootstrap ±1.96σ (approx.)']);
-    // The run table's label counts: 41 (the last row with at most 50) and 91 (the last row).
-    const shown = [41, 91];
+    // The run table's label counts: 41 (the last row with at most 50) and 100 (the last row, after every label).
+    const shown = [41, 100];
     expect(lines.slice(runTable + 1, runTable + 3).map((line) => cells(line)[0])).toEqual(shown.map(String));
     const printed = lines.slice(intervalTable + 1, intervalTable + 3).map(cells);
     expect(printed).toEqual(
@@ -359,6 +361,67 @@ describe('active-testing simulate', () => {
     const none = await cli(...argv, '--out', join(dir, 'run-plain-table'));
     expect(none.code).toBe(0);
     expect(none.stdout).not.toMatch(/interval|anytime|fixed-budget|half-width|at every label count/);
+  });
+
+  it('records a last row after all --size labels where --step skips it, as --step 1 records it bit for bit; --numerics reference keeps the published rows', async () => {
+    const argv = ['simulate', '--model-scores', files.f, '--surrogate-scores', files.g, '--labels', files.y];
+    const runs = ['--runs', '20', '--size', '100', '--seed', '2', '--interval', 'anytime,fixed,bootstrap'];
+    const stepped = join(dir, 'run-last-row-step-25');
+    const every = join(dir, 'run-last-row-step-1');
+    const run = await cli(...argv, ...runs, '--step', '25', '--out', stepped);
+    expect(run.code, run.stderr).toBe(0);
+    expect((await cli(...argv, ...runs, '--step', '1', '--out', every)).code).toBe(0);
+    const summary = JSON.parse(await readFile(join(stepped, 'summary.json'), 'utf8'));
+    const one = JSON.parse(await readFile(join(every, 'summary.json'), 'utf8'));
+    expect(summary.labels).toEqual([1, 26, 51, 76, 100]);
+    expect(summary.rows).toBe(5);
+    // Each row is --step 1's row at its label count: the estimates, their variances and every interval's bounds, bit for bit.
+    const rowsOfOne = summary.labels.map((labels: number) => labels - 1);
+    for (const file of [
+      'estimates',
+      'bootstrap_variance',
+      ...['anytime', 'fixed', 'bootstrap'].flatMap((k) => [`${k}_lower`, `${k}_upper`]),
+    ]) {
+      const table = await readNpy(join(stepped, `${file}.npy`));
+      const all = (await readNpy(join(every, `${file}.npy`))).data as Float64Array;
+      expect(table.shape, file).toEqual([5, 20]);
+      const picked = rowsOfOne.flatMap((row: number) => Array.from(all.subarray(row * 20, (row + 1) * 20)));
+      expect(Array.from(table.data as Float64Array), file).toEqual(picked);
+    }
+    for (const key of ['mse', 'median_se', 'bias', 'coverage', 'variance_ratio', 'variance_ratio_undefined_runs'])
+      expect(summary[key], key).toEqual(rowsOfOne.map((row: number) => one[key][row]));
+    for (const share of ['helping', 'hurting', 'no_evidence_yet'])
+      expect(summary.variance_verdict[share]).toEqual(rowsOfOne.map((row: number) => one.variance_verdict[share][row]));
+    for (const kind of ['anytime', 'fixed', 'bootstrap']) {
+      expect(summary.intervals[kind].coverage).toEqual(rowsOfOne.map((row: number) => one.intervals[kind].coverage[row]));
+      expect(summary.intervals[kind].median_half_width).toEqual(rowsOfOne.map((row: number) => one.intervals[kind].median_half_width[row]));
+    }
+    // Simultaneous coverage over the five rows, the last included.
+    const lower = (await readNpy(join(stepped, 'anytime_lower.npy'))).data as Float64Array;
+    const upper = (await readNpy(join(stepped, 'anytime_upper.npy'))).data as Float64Array;
+    const always = Array.from({ length: 20 }, (_, r) =>
+      [0, 1, 2, 3, 4].every((row) => lower[row * 20 + r]! <= summary.true_risk && summary.true_risk <= upper[row * 20 + r]!),
+    );
+    expect(summary.intervals.anytime.simultaneous_coverage).toBe(always.filter(Boolean).length / 20);
+    // The printed tables (at 50, 100, 200, 400 labels and the last row) end at the run's last label count.
+    const lines = run.stdout.split('\n');
+    const firstColumn = (header: RegExp): string[] => {
+      const body = lines.slice(lines.findIndex((line) => header.test(line)) + 1);
+      return body
+        .slice(
+          0,
+          body.findIndex((line) => !/^\s*\d/.test(line)),
+        )
+        .map((line) => line.trim().split(/\s+/)[0]!);
+    };
+    expect(firstColumn(/^labels\s+mean estimate/)).toEqual(['26', '100']);
+    expect(firstColumn(/^labels\s+anytime-valid sequence/)).toEqual(['26', '100']);
+
+    const reference = join(dir, 'run-last-row-reference');
+    const published = await cli(...argv, '--runs', '20', '--size', '100', '--step', '25', '--numerics', 'reference', '--out', reference);
+    expect(published.code, published.stderr).toBe(0);
+    expect(JSON.parse(await readFile(join(reference, 'summary.json'), 'utf8')).labels).toEqual([1, 26, 51, 76]);
+    expect((await readNpy(join(reference, 'estimates.npy'))).shape).toEqual([4, 20]);
   });
 
   it('refuses existing outputs without --force; --force replaces all of them', async () => {

@@ -73,7 +73,9 @@ describe('an experiment grid with interval', () => {
         }
         const intervals = summaryOf(setting).intervals as Record<string, { coverage: number[]; median_half_width: number[] }>;
         expect(Object.keys(intervals)).toEqual(KINDS);
-        expect(intervals.anytime!.coverage).toHaveLength(10);
+        // Rows at 1, 4, …, 28 labels, and the last after all 30.
+        expect(summaryOf(setting).labels).toEqual([...Array.from({ length: 10 }, (_, k) => 3 * k + 1), 30]);
+        expect(intervals.anytime!.coverage).toHaveLength(11);
         expect(intervals).toEqual(summaryOf(simulated).intervals);
       }
       // report reads them from each setting's summary.json: a coverage and a width figure per kind.

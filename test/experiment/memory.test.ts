@@ -47,7 +47,9 @@ it("counts a grid's interval bounds and the mixture weights they read, as simula
     /^runs: expected runs × size that fit in memory: 1000 runs of 80 labels need about 0\.0 GiB/,
   );
   expect(events).not.toContain('setting-start');
-  expect(assertFitsInMemory([{ runs: 1000, size: 80, step: 1, bootstrap: 'exact', acquisition: 'adaptive' }], 0)).toBeUndefined();
+  expect(
+    assertFitsInMemory([{ runs: 1000, size: 80, step: 1, bootstrap: 'exact', numerics: 'default', acquisition: 'adaptive' }], 0),
+  ).toBeUndefined();
   // The bootstrap's bounds alone: 1.28 MB more, also past it.
   const bootstrap = writeGrid(join(root, 'bootstrap-inputs'), {
     size: 500,

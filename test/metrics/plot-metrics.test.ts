@@ -253,6 +253,16 @@ describe('bootstrap quality and the long error table', () => {
     expect(list(frame.labels)).toEqual([1, 1, 6, 6]);
     expect(list(frame.squaredError)).toEqual([1, 1, 0, 0]);
     expect(list(frame.logSquaredError)).toEqual([0, 0, -Infinity, -Infinity]);
+    // A simulation's rows as it recorded them (its labelsPerRow), the last one after all its labels.
+    const pred = matrix([
+      [1, 3],
+      [2, 2],
+      [0, 4],
+    ]);
+    expect(list(allErrorsFrame(pred, 2, Int32Array.of(1, 6, 8)).labels)).toEqual([1, 1, 6, 6, 8, 8]);
+    expect(() => allErrorsFrame(pred, 2, [1, 6])).toThrow(
+      "step: expected an integer ≥ 1 (labels between rows) or the labels behind each of pred's 3 rows, got 2 labels",
+    );
   });
 });
 

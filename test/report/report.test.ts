@@ -153,6 +153,21 @@ describe('writeReport', () => {
     expect(pastEnd.settings[0]?.cells.map((c) => c.labels)).toEqual([391, null]);
   });
 
+  it("reads a run's last row, after all its labels, at its size where the step skips that count", async () => {
+    const dirs = { random: join(root, 'last-row-iid'), active: join(root, 'last-row-surrogate-ce') };
+    const spec = { runs: 40, size: 100, step: 25, kinds: ['anytime'] } as const;
+    await writeSimulatedFolder(dirs.random, { ...spec, acquisition: 'iid', seed: 5 });
+    await writeSimulatedFolder(dirs.active, { ...spec, acquisition: 'surrogate-ce', seed: 6 });
+    const { table } = await writeReport([dirs.active, dirs.random], { out: join(root, 'last-row-report'), thresholds: [100] });
+    expect(table.settings).toHaveLength(2);
+    for (const { cells } of table.settings) {
+      // Rows at 1, 26, 51, 76 and 100 labels: 100 is read there, not at 76.
+      expect([cells[0]?.labels, cells[0]?.row]).toEqual([100, 4]);
+      expect(cells[0]?.relativeMse).toEqual(expect.any(Number));
+      expect(cells[0]?.intervals?.anytime?.coverage).toEqual(expect.any(Number));
+    }
+  });
+
   it('reads a folder whose sub-folders are simulate outputs (as simulate --demo writes)', async () => {
     const parent = join(root, 'demo');
     writeFakeSimulation(join(parent, 'surrogate-ce-lure'), { acquisition: 'surrogate-ce', estimator: 'lure', noise: 0.3, rows: 20 });

@@ -126,7 +126,7 @@ describe('docs/simulate.md: analysing simulation results in code', () => {
     expect(se.data[j]).toBe((active.estimates[j]! - R) ** 2);
     expect(library.bias(e, R).data[j]).toBe(active.estimates[j]! - R);
     expect(library.logMse(e, R).data[j]).toBe(Math.log((active.estimates[j]! - R) ** 2));
-    const frame = library.allErrorsFrame(e, R, active.options.step);
+    const frame = library.allErrorsFrame(e, R, active.labelsPerRow);
     expect(frame.labels).toHaveLength(active.rows * active.runs);
     expect(frame.labels[j]).toBe(active.labelsPerRow[99]);
     expect(frame.squaredError).toEqual(se.data);

@@ -18,7 +18,7 @@ describe('simulate results that cannot fit in memory', () => {
   });
 
   it('are measured against the memory given, with the names given', () => {
-    const options = { runs: 1000, size: 400, step: 1, bootstrap: 'exact', acquisition: 'iid' } as const;
+    const options = { runs: 1000, size: 400, step: 1, bootstrap: 'exact', numerics: 'default', acquisition: 'iid' } as const;
     // 1000 × 400 × 28 bytes = 11.2 MB: refused with 10 MB, let through with 20 MB.
     expect(() => assertFitsInMemory([options], 0, { runs: '--runs', size: '--size' }, 10e6)).toThrow(
       /^--runs: expected runs × size that fit in memory: .* use fewer --runs or a smaller --size, got 1000$/,

@@ -28,13 +28,15 @@ describe('simulationOutputBytes', () => {
   it('counts the results, the interval bounds and the kept mixture weights', () => {
     // 400 rows: estimates and bootstrap variances 8 bytes each; per draw samples 4 + q 8. Writing
     // adds no copy (measured: peak RSS grows 11.4 KB per run at this size, through the CLI).
-    const plain = { runs: 1000, size: 400, step: 1, bootstrap: 'exact' };
+    const plain = { runs: 1000, size: 400, step: 1, bootstrap: 'exact', numerics: 'default' } as const;
     expect(simulationOutputBytes(plain)).toBe(1000 * (400 * 16 + 400 * 12));
     // Two interval kinds: a lower and an upper f8 per row each; 7 mixture weights f8 per draw.
     expect(simulationOutputBytes({ ...plain, intervals: 2, mixtureWeights: 7 }) - simulationOutputBytes(plain)).toBe(
       1000 * (2 * 400 * 16 + 400 * 56),
     );
-    expect(simulationOutputBytes({ ...plain, step: 10, bootstrap: 'none' })).toBe(1000 * (40 * 8 + 400 * 12));
+    // Step 10: 41 rows, 1, 11, …, 391 and the last at 400; the reference's numerics record the first 40 only.
+    expect(simulationOutputBytes({ ...plain, step: 10, bootstrap: 'none' })).toBe(1000 * (41 * 8 + 400 * 12));
+    expect(simulationOutputBytes({ ...plain, step: 10, bootstrap: 'none', numerics: 'reference' })).toBe(1000 * (40 * 8 + 400 * 12));
   });
 
   it('sizes the mixture weights by the adaptive candidates there are', () => {
@@ -250,8 +252,9 @@ describe('summarizeSimulation: the variance diagnostic', () => {
     ['iid', 'iid'],
   ] as const)('is kept where the estimator is unbiased (%s, %s)', async (acquisition, estimator) => {
     const summary = await summaryOf(acquisition, estimator);
-    expect(summary.variance_ratio).toHaveLength(3);
-    expect(summary.variance_verdict?.helping).toHaveLength(3);
+    // Rows at 1, 21, 41 and 60 labels.
+    expect(summary.variance_ratio).toHaveLength(4);
+    expect(summary.variance_verdict?.helping).toHaveLength(4);
   });
 });
 
