@@ -1,7 +1,5 @@
-import { InputError, ReceivedKind } from '../errors.js';
-import { checkArrayLike } from '../io/check-arguments.js';
 import type { Matrix } from '../matrix.js';
-import { labelsAtRows } from './error-summary.js';
+import { rowLabels } from './error-summary.js';
 import { logMse, se } from './error-metrics.js';
 import { checkMatrix } from './validate.js';
 
@@ -27,16 +25,8 @@ export interface ErrorsFrame {
  */
 export function allErrorsFrame(pred: Matrix, target: number, step: number | ArrayLike<number> = 1): ErrorsFrame {
   checkMatrix(pred, 'pred');
-  const rowLabels = typeof step === 'number' ? labelsAtRows(pred.rows, step) : givenRowLabels(step, pred.rows);
+  const labelsByRow = rowLabels(pred.rows, step);
   const labels = new Float64Array(pred.rows * pred.cols);
-  for (let j = 0; j < labels.length; j++) labels[j] = rowLabels[Math.floor(j / pred.cols)] as number;
+  for (let j = 0; j < labels.length; j++) labels[j] = labelsByRow[Math.floor(j / pred.cols)] as number;
   return { labels, logSquaredError: logMse(pred, target).data, squaredError: se(pred, target).data };
-}
-
-/** The labels behind each row as given (a simulation's `labelsPerRow`), one per row of the matrix. */
-function givenRowLabels(labels: ArrayLike<number>, rows: number): ArrayLike<number> {
-  const expected = `an integer ≥ 1 (labels between rows) or the labels behind each of pred's ${rows} rows`;
-  checkArrayLike(labels, 'step', expected);
-  if (labels.length !== rows) throw new InputError({ argument: 'step', expected, received: new ReceivedKind(`${labels.length} labels`) });
-  return labels;
 }

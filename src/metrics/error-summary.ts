@@ -1,4 +1,5 @@
-import { InputError } from '../errors.js';
+import { InputError, ReceivedKind } from '../errors.js';
+import { checkArrayLike } from '../io/check-arguments.js';
 import type { Matrix } from '../matrix.js';
 import { meanLogMse, medianSe, mse } from './error-metrics.js';
 
@@ -38,4 +39,22 @@ export function labelsAtRows(rows: number, step = 1): Float64Array {
   const out = new Float64Array(rows);
   for (let k = 0; k < rows; k++) out[k] = k * step + 1;
   return out;
+}
+
+/**
+ * The labels behind each of a results matrix's `rows`: k·step + 1 for a `step`, or the labels given
+ * (a simulation's `labelsPerRow`, whose last row is after all its labels where the step skips that
+ * count), one per row.
+ *
+ * @example
+ * rowLabels(3, 5); // [1, 6, 11]
+ * rowLabels(3, [1, 6, 8]); // [1, 6, 8]
+ * @throws {InputError} naming `step` when it is neither an integer ≥ 1 nor one label count per row.
+ */
+export function rowLabels(rows: number, step: number | ArrayLike<number>): ArrayLike<number> {
+  if (typeof step === 'number') return labelsAtRows(rows, step);
+  const expected = `an integer ≥ 1 (labels between rows) or the labels behind each of pred's ${rows} rows`;
+  checkArrayLike(step, 'step', expected);
+  if (step.length !== rows) throw new InputError({ argument: 'step', expected, received: new ReceivedKind(`${step.length} labels`) });
+  return step;
 }

@@ -1,13 +1,13 @@
 import { InputError } from '../errors.js';
 import type { Matrix } from '../matrix.js';
-import { errorSummary, labelsAtRows, type ErrorSummary } from '../metrics/error-summary.js';
+import { errorSummary, rowLabels, type ErrorSummary } from '../metrics/error-summary.js';
 import { sma } from '../metrics/sma.js';
 import { checkMatrix } from '../metrics/validate.js';
 import { checkChoice, checkKnownKeys } from '../io/suggest.js';
 
 /**
  * Where a curve's points sit on the x axis. `'labels'` (default): the number of labels behind each
- * row, k·step + 1. `'reference'`: what the reference's plots use, 0-based positions (re-indexed after
+ * row, k·step + 1 or as `step` lists them. `'reference'`: what the reference's plots use, 0-based positions (re-indexed after
  * dropping rows for the labelling cost; docs/reference-bugs.md, B-A3 and B-V3), kept to reproduce its figures.
  */
 export type XAxis = 'labels' | 'reference';
@@ -19,8 +19,11 @@ export interface RelativeOptions {
   loss?: ErrorSummary;
   /** Trailing moving-average window; default 1 (none). */
   smoothing?: number;
-  /** Labels between recorded rows; default 1. */
-  step?: number;
+  /**
+   * Labels between recorded rows (default 1), or the labels behind each row: a simulation's
+   * `labelsPerRow`, whose last row is after all its labels where the step skips that count.
+   */
+  step?: number | ArrayLike<number>;
   /** Default `'labels'`. */
   xAxis?: XAxis;
 }
@@ -58,12 +61,13 @@ export function relativeError(pred: Matrix, iid: Matrix, target: number, options
   if (xlim !== null && !(Number.isInteger(xlim) && xlim >= 0)) {
     throw new InputError({ argument: 'xlim', expected: 'a row count, an integer ≥ 0, or null for all rows', received: xlim });
   }
+  const labels = rowLabels(pred.rows, step);
   const rows = Math.min(pred.rows, xlim ?? pred.rows);
   const p = errorSummary(pred, target, loss);
   const b = errorSummary(iid, target, loss);
   const ratio = new Float64Array(rows);
   for (let i = 0; i < rows; i++) ratio[i] = (p[i] as number) / (b[i] as number);
-  const x = xAxis === 'labels' ? labelsAtRows(rows, step) : positions(rows);
+  const x = xAxis === 'labels' ? Float64Array.from({ length: rows }, (_, i) => labels[i] as number) : positions(rows);
   return { x, values: sma(ratio, smoothing) };
 }
 
@@ -85,7 +89,7 @@ export function relativeLabellingCost(pred: Matrix, iid: Matrix, target: number,
   checkPredAndIid(pred, iid);
   const p = errorSummary(pred, target, loss);
   const b = errorSummary(iid, target, loss);
-  const labels = labelsAtRows(p.length, step);
+  const labels = rowLabels(p.length, step);
   const keptLabels: number[] = [];
   const costs: number[] = [];
   for (let i = 0; i < b.length; i++) {

@@ -211,6 +211,20 @@ describe('comparisons with random labelling', () => {
     expect(list(relativeLabellingCost(worse, iidMatrix, 0, { xAxis: 'reference' }).x)).toEqual([0, 1]);
   });
 
+  it("both take a simulation's labels per row, whose last row is after all its labels", () => {
+    // Rows at 1, 11, 21 and, the step skipping it, 25 labels (a simulation's labelsPerRow at size 25, step 10).
+    const labelsPerRow = Int32Array.of(1, 11, 21, 25);
+    expect(list(relativeError(pred, iidMatrix, 0, { step: labelsPerRow }).x)).toEqual([1, 11, 21, 25]);
+    expect(list(relativeError(pred, iidMatrix, 0, { step: labelsPerRow, xlim: 2 }).x)).toEqual([1, 11]);
+    const cost = relativeLabellingCost(pred, iidMatrix, 0, { step: labelsPerRow });
+    expect(list(cost.x)).toEqual([1, 11, 21, 25]);
+    // Random labelling's error at 25 labels (1) is first matched by the method at row 1 (11 labels).
+    expect(cost.values[3]).toBeCloseTo(11 / 25, 15);
+    expect(() => relativeError(pred, iidMatrix, 0, { step: [1, 11] })).toThrow(
+      "step: expected an integer ≥ 1 (labels between rows) or the labels behind each of pred's 4 rows, got 2 labels",
+    );
+  });
+
   it('barplotValues: first rows reaching iid error at each threshold, as differences over the last threshold', () => {
     // iid error at 2 labels is 3: pred (2, 1, 1, 0.5) is below it from row 0; iid at 4 labels is 1: row 1.
     expect(list(barplotValues(pred, iidMatrix, 0, [2, 4]))).toEqual([0, 0.25]);
