@@ -196,8 +196,10 @@ function checkLossBounds(bounds: unknown, argument: string): asserts bounds is L
 /**
  * Exact per-item bounds of `ℓ(f, k) − ℓ(g, k)` over the K labels k, for two targets' scores f and g
  * on the same items: much tighter than the crossed bounds when the targets agree (zero-one: 0 for
- * every item both predict alike). Cross-entropy: `lse f − lse g − (f_k − g_k)`; Brier:
- * `Σp² − Σr² − 2(p_k − r_k)` with p, r the softmaxes. Each bound is widened by a relative 2⁻⁴⁸.
+ * every item both predict alike). Cross-entropy: `lse f − lse g − (f_k − g_k)`, or for a row with a
+ * logit past 1e6 the difference of the two losses, each relative to its row's largest logit (as
+ * `lossPerItem` takes it); Brier: `Σp² − Σr² − 2(p_k − r_k)` with p, r the softmaxes. Each bound
+ * is widened by a relative 2⁻⁴⁸.
  *
  * @example
  * const f = { data: Float64Array.of(2, 0), rows: 1, cols: 2 };
@@ -221,6 +223,7 @@ export function pairedDifferenceBounds(first: Matrix, second: Matrix, loss: Buil
   // Brier needs both softmaxes, a row at a time.
   const p = loss === 'brier' ? new Float64Array(cols) : null;
   const r = loss === 'brier' ? new Float64Array(cols) : null;
+  const range = new Float64Array(2);
   for (let i = 0; i < rows; i++) {
     let low = Infinity;
     let high = -Infinity;
@@ -232,15 +235,26 @@ export function pairedDifferenceBounds(first: Matrix, second: Matrix, loss: Buil
     } else {
       const start = i * cols;
       let constant = 0;
+      let shifted: { first: ShiftedRow; second: ShiftedRow } | null = null;
       if (p !== null && r !== null) {
         softmaxRowInto(first, i, null, p, 0);
         softmaxRowInto(second, i, null, r, 0);
         for (let k = 0; k < cols; k++) constant += p[k] * p[k] - r[k] * r[k];
-      } else {
+      } else if (
+        largestMagnitude(first.data, start, cols, range) < SHIFTED_FROM &&
+        largestMagnitude(second.data, start, cols, range) < SHIFTED_FROM
+      ) {
         constant = logSumExp(first.data, start, cols) - logSumExp(second.data, start, cols);
+      } else {
+        shifted = { first: shiftedRow(first.data, start, cols), second: shiftedRow(second.data, start, cols) };
       }
       for (let k = 0; k < cols; k++) {
-        const d = p !== null && r !== null ? constant - 2 * (p[k] - r[k]) : constant - (first.data[start + k] - second.data[start + k]);
+        const d =
+          p !== null && r !== null
+            ? constant - 2 * (p[k] - r[k])
+            : shifted !== null
+              ? shiftedLoss(shifted.first, first.data, start + k) - shiftedLoss(shifted.second, second.data, start + k)
+              : constant - (first.data[start + k] - second.data[start + k]);
         if (d < low) low = d;
         if (d > high) high = d;
       }
@@ -258,6 +272,44 @@ export function pairedDifferenceBounds(first: Matrix, second: Matrix, loss: Buil
     }
   }
   return { lower, upper };
+}
+
+/**
+ * Largest |logit| of a row below which its paired cross-entropy bounds take the form
+ * `lse f − lse g − (f_k − g_k)`, kept there bit for bit. That form rounds by a few ulps of the
+ * logits themselves, within the 1e-9 that sessions allow a loss past its bounds only up to about
+ * here; beyond, `lse` loses the loss altogether (1e308 + log 2 is 1e308: bounds of 0 where the
+ * loss is log 2). Such rows take each loss as a softmax takes it (`shiftedLoss`).
+ */
+const SHIFTED_FROM = 1e6;
+
+/** The largest |x| of the `length` numbers of `data` from `start` (`range` is scratch). */
+function largestMagnitude(data: Float64Array, start: number, length: number, range: Float64Array): number {
+  rowRangeInto(data, start, length, range);
+  return Math.max(Math.abs(range[0] as number), Math.abs(range[1] as number));
+}
+
+/** A row's largest logit and `log Σ_j exp(x_j − max)`. */
+interface ShiftedRow {
+  max: number;
+  logTotal: number;
+}
+
+function shiftedRow(data: Float64Array, start: number, length: number): ShiftedRow {
+  let max = -Infinity;
+  for (let k = 0; k < length; k++) if (data[start + k] > max) max = data[start + k];
+  let total = 0;
+  for (let k = 0; k < length; k++) total += Math.exp(data[start + k] - max);
+  return { max, logTotal: Math.log(total) };
+}
+
+/**
+ * The cross-entropy at the class whose logit is `data[at]`, `log Σ_j exp(x_j − max) − (x_k − max)`,
+ * relative to the row's largest logit as `lossPerItem` takes it: its rounding does not grow with
+ * the logits, so it agrees with the loss a label is given.
+ */
+function shiftedLoss(row: ShiftedRow, data: Float64Array, at: number): number {
+  return row.logTotal - (data[at] - row.max);
 }
 
 function logSumExp(data: Float64Array, start: number, length: number): number {

@@ -238,6 +238,60 @@ describe('the loss forms computed a row at a time', () => {
     }
   });
 
+  it("the paired cross-entropy difference's bounds are lse f − lse g − (f_k − g_k), bit for bit, for logits under 1e6", () => {
+    const { lower, upper } = pairedDifferenceBounds(scores, other, 'cross-entropy');
+    const firstLow = lossBounds(scores, 'cross-entropy').lower;
+    const lse = (values: Float64Array) => {
+      const max = Math.max(...values);
+      let total = 0;
+      for (const v of values) total += Math.exp(v - max);
+      return max + Math.log(total);
+    };
+    for (let i = 0; i < rows; i++) {
+      const [fi, gi] = [row(scores.data, i), row(other.data, i)];
+      const constant = lse(fi) - lse(gi);
+      const d = Array.from(fi, (v, k) => constant - (v - gi[k]!));
+      const [low, high] = [Math.min(...d), Math.max(...d)];
+      const slack = 2 ** -48 * (1 + Math.abs(low) + Math.abs(high) + firstLow[i]!);
+      expect([lower[i], upper[i]]).toEqual([low - slack, high + slack]);
+    }
+  });
+
+  it('the paired cross-entropy bounds hold the loss differences of huge logits, where lse f rounds the loss away', () => {
+    const huge = matrix([
+      [1e308, 1e308, 1e308],
+      [1e300, 1e300, 1e300],
+      [1e200, 1e200 + 2e184, 1e200],
+      [1e17, 1e17, 1e17 + 16],
+      [1e7, 1e7 + 0.5, 1e7 - 3],
+      [-1e300, -1e300, -1e300],
+    ]);
+    const ordinary = matrix(Array.from({ length: huge.rows }, (_, i) => [Math.sin(i) * 3, Math.cos(i) * 2, i / 4]));
+    for (const [first, second] of [
+      [ordinary, huge],
+      [huge, ordinary],
+      [huge, huge],
+    ]) {
+      const { lower, upper } = pairedDifferenceBounds(first, second, 'cross-entropy');
+      for (let i = 0; i < huge.rows; i++) {
+        const one = (m: typeof huge, k: number) =>
+          lossPerItem({ data: m.data.subarray(i * 3, i * 3 + 3), rows: 1, cols: 3 }, Int32Array.of(k))[0]!;
+        const d = [0, 1, 2].map((k) => one(first, k) - one(second, k));
+        const [low, high] = [Math.min(...d), Math.max(...d)];
+        // Within the bounds' own slack, relative to the losses: no rounding of the logits' size.
+        const slack = 1e-13 * (1 + Math.abs(low) + Math.abs(high));
+        expect(lower[i]).toBeLessThanOrEqual(low);
+        expect(upper[i]).toBeGreaterThanOrEqual(high);
+        expect(low - lower[i]!).toBeLessThan(slack);
+        expect(upper[i]! - high).toBeLessThan(slack);
+      }
+    }
+    // Equal logits: every loss is log 3, so the difference against [0, 0, 0] is 0 at every label.
+    const equal = pairedDifferenceBounds(matrix([[0, 0, 0]]), matrix([[1e308, 1e308, 1e308]]), 'cross-entropy');
+    expect(Math.abs(equal.lower[0]!)).toBeLessThan(1e-14);
+    expect(Math.abs(equal.upper[0]!)).toBeLessThan(1e-14);
+  });
+
   it("the paired Brier difference's bounds use both softmaxes, bit for bit", () => {
     const { lower, upper } = pairedDifferenceBounds(scores, other, 'brier');
     const firstLow = lossBounds(scores, 'brier').lower;

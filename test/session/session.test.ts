@@ -239,6 +239,35 @@ describe('ActiveTestingSession', () => {
     expect(all.risk.bootstrap.upper).toBeGreaterThanOrEqual(1e300);
   });
 
+  it('compares with scores of equal huge logits: the difference bounds hold the losses (1e308 + log 2 is 1e308)', async () => {
+    const path = scratch();
+    const comparison = Float64Array.from(pool.surrogateScores.data);
+    // A third of the rows each: equal huge logits, and huge logits 16 apart (whose sum rounds too).
+    for (let i = 0; i < N; i += 3) comparison.set([1e308, 1e308, 1e308], i * 3);
+    for (let i = 1; i < N; i += 3) comparison.set([1e17, 1e17 + 16, 1e17], i * 3);
+    const comparisonScores = { data: comparison, rows: N, cols: 3 };
+    const session = await ActiveTestingSession.create(path, { ...options, comparisonScores });
+    await drive(session, N);
+    const all = session.estimate();
+    const comparisonLosses = Array.from(pool.labels, (y, i) => rowLoss(lossPerItem, comparisonScores, i, y));
+    expect(comparisonLosses[0]).toBeCloseTo(Math.log(3), 15);
+    expect(comparisonLosses[1]).toBeCloseTo(Math.log(1 + 2 * Math.exp(-16)) + (pool.labels[1] === 1 ? 0 : 16), 12);
+    const meanOf = (values: ArrayLike<number>) => Array.from(values).reduce((a, b) => a + b, 0) / N;
+    expect(all.comparison?.risk.value).toBeCloseTo(meanOf(comparisonLosses), 12);
+    const targetRisk = meanOf(Array.from(pool.labels, (y, i) => rowLoss(lossPerItem, pool.modelScores, i, y)));
+    expect(all.comparison?.difference.value).toBeCloseTo(targetRisk - meanOf(comparisonLosses), 12);
+    const difference = all.comparison!.difference;
+    for (const kind of ['anytime', 'fixed'] as const) {
+      expect(difference[kind]!.lower).toBeLessThanOrEqual(difference.value);
+      expect(difference[kind]!.upper).toBeGreaterThanOrEqual(difference.value);
+    }
+    await session.close();
+    // The labels journaled replay: the session reopens and estimates the same.
+    const reopened = await ActiveTestingSession.open(path);
+    expect(reopened.estimate().comparison?.difference.value).toBe(all.comparison?.difference.value);
+    await reopened.close();
+  });
+
   it('says what it got for an id that is no pool item, undefined included', async () => {
     const session = await ActiveTestingSession.create(null, options);
     await expect(session.record(undefined as never, 'a')).rejects.toThrow(/^id: expected the id of a pool item, got undefined$/);
