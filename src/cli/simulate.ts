@@ -181,7 +181,7 @@ function describeRun(summary: SimulationSummary, result: SimulationResult, dir: 
     return [
       String(summary.labels[r]),
       fixed(mean),
-      fixed(Math.sqrt(summary.mse[r]!)),
+      fixed(rootMeanSquaredError(summary, result, r)),
       fixed(medianAbsoluteError(result, r)),
       ...(summary.coverage ? [percent(summary.coverage[r]!)] : []),
       ...(summary.variance_ratio ? [varianceRatioCell(summary, r)] : []),
@@ -225,6 +225,24 @@ function describeIntervals(
       : [`runs whose interval contains the true risk at every label count at once: ${simultaneous.join(', ')}`]),
     '',
   ];
+}
+
+/**
+ * The root of row `row`'s mean squared error over runs. √mse, except where mse overflows (errors
+ * past about 1e154, from finite logits that far apart): the root is then taken relative to the
+ * largest error, and stays finite where it is, as the median |error| beside it does.
+ */
+function rootMeanSquaredError(summary: SimulationSummary, result: SimulationResult, row: number): number {
+  const root = Math.sqrt(summary.mse[row]!);
+  if (root !== Infinity) return root;
+  const { runs, estimates, trueRisk } = result;
+  const errors = Float64Array.from(estimates.subarray(row * runs, (row + 1) * runs), (estimate) => Math.abs(estimate - trueRisk));
+  let largest = 0;
+  for (const error of errors) if (error > largest) largest = error;
+  if (largest === Infinity) return root;
+  let total = 0;
+  for (const error of errors) total += (error / largest) ** 2;
+  return largest * Math.sqrt(total / runs);
 }
 
 /**

@@ -627,6 +627,44 @@ describe('active-testing simulate', () => {
     expect(printed).toBe(((a + b) / 2).toFixed(4));
   });
 
+  it('prints a finite RMSE where the squared errors overflow (losses near 1e300: a logit of -1e300 on the label)', async () => {
+    const scores = new Float64Array(pool.modelScores.data);
+    for (let i = 0; i < N; i += 2) scores[i * K + pool.labels[i]!] = -1e300;
+    const f = await npy('f-huge-loss.npy', { data: scores, shape: [N, K], dtype: 'f8' });
+    const out = join(dir, 'huge-loss');
+    const { code, stdout } = await cli(
+      'simulate',
+      '--model-scores',
+      f,
+      '--labels',
+      files.y,
+      '--runs',
+      '4',
+      '--threads',
+      '1',
+      '--size',
+      '10',
+      '--out',
+      out,
+    );
+    expect(code).toBe(0);
+    const summary = JSON.parse(await readFile(join(out, 'summary.json'), 'utf8'));
+    // The mean squared error itself is past the largest double.
+    expect(summary.mse[9]).toBe('Infinity');
+    const estimates = (await readNpy(join(out, 'estimates.npy'))).data as Float64Array;
+    const errors = [0, 1, 2, 3].map((run) => (estimates[9 * 4 + run]! - summary.true_risk) / 1e300);
+    const rmse = 1e300 * Math.sqrt(errors.reduce((total, e) => total + e * e, 0) / 4);
+    const printed = Number(
+      stdout
+        .split('\n')
+        .find((line) => line.trimStart().startsWith('10 '))!
+        .trim()
+        .split(/\s+/)[2],
+    );
+    expect(rmse).toBeGreaterThan(1e298);
+    expect(Math.abs(printed - rmse)).toBeLessThan(1e-12 * rmse);
+  });
+
   it('--temperature is ignored by iid and true-loss, as the help says: the same estimates with and without it', async () => {
     const help = await cli('simulate', '--help');
     expect(help.stdout.replace(/\s+/g, ' ')).toContain("(self-entropy); ignored by iid and true-loss (they use no model's probabilities)");
