@@ -477,9 +477,10 @@ export class SessionEstimates {
    * Refuses, before it is recorded (or replayed), a label whose loss the session cannot take in: a
    * custom loss's `itemLoss` that is not a finite number for it, or lies outside the item's
    * declared bounds (the confidence sequences could not take it in), for the target and the
-   * comparison alike; with `nonNegative` (adaptive acquisition, whose sampler takes only losses
-   * ≥ 0) a negative target loss. Checked here because `labelled` runs after the label
-   * is journaled: a loss refused there would leave in the file a label no replay can take.
+   * comparison alike, or whose difference lies outside its own bounds; with `nonNegative`
+   * (adaptive acquisition, whose sampler takes only losses ≥ 0) a negative target loss. Checked
+   * here because `labelled` runs after the label is journaled: a loss refused there would leave in
+   * the file a label no replay can take.
    *
    * @throws {InputError} naming the loss, the item's row, its bounds and the loss.
    */
@@ -488,8 +489,10 @@ export class SessionEstimates {
     // The comparison's refusals say so: its row's scores are not the target's.
     const checks: [Track, Matrix, string][] = [[loss, targetRow, '']];
     if (comparison && this.comparisonScores) checks.push([comparison.loss, row(this.comparisonScores, index), ' of comparisonScores']);
+    const values: number[] = [];
     for (const [track, scores, of] of checks) {
       const value = this.lossOfRow(scores, index, y, of);
+      values.push(value);
       if (track.bounds !== null) {
         const a = track.bounds.lower[index];
         const b = track.bounds.upper[index];
@@ -507,6 +510,22 @@ export class SessionEstimates {
           argument: lossArgument(this.loss),
           expected: 'a loss ≥ 0 under adaptive acquisition (it learns from the losses of the labels; surrogate-ce takes a negative loss)',
           received: value,
+          row: index,
+        });
+      }
+    }
+    // Each loss within a relative 1e-9 of its own bounds can still put their difference past its
+    // bounds' 1e-9: the difference's sequence would refuse it at every estimate.
+    const bounds = comparison?.difference.bounds;
+    if (bounds) {
+      const difference = values[0] - values[1];
+      const a = bounds.lower[index];
+      const b = bounds.upper[index];
+      if (!withinLossBounds(difference, a, b)) {
+        throw new InputError({
+          argument: `${lossArgument(this.loss)}, target − comparisonScores`,
+          expected: `a loss difference within the item's bounds [${a}, ${b}]`,
+          received: difference,
           row: index,
         });
       }

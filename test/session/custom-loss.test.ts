@@ -72,6 +72,39 @@ describe("a custom loss's values at labelling time", () => {
   });
 });
 
+describe('a label whose loss difference target − comparison lies outside its bounds', () => {
+  it('is refused before it is journaled, not taken in and then refused by every estimate', async () => {
+    const path = scratch();
+    const rows = (first: number) => ({ data: Float64Array.from({ length: N * 3 }, (_, i) => (i % 3 === 0 ? first : 0)), rows: N, cols: 3 });
+    // Each loss is within a relative 1e-9 of its own bounds, as sessions allow for rounding; their
+    // difference, 4e-9 past [2, 2], is not within 1e-9 of its bounds.
+    const nudged: CustomLoss = { name: 'nudged', itemLoss: (f) => (f[0] > 4 ? f[0] + 4e-9 : f[0]), bounds: (f) => [f[0], f[0]] };
+    const session = await ActiveTestingSession.create(path, {
+      ...options,
+      modelScores: rows(5),
+      comparisonScores: rows(3),
+      acquisition: 'iid',
+      loss: nudged,
+    });
+    const [item] = await session.next();
+    const before = readFileSync(path, 'utf8');
+    await expect(session.record(item.id, 'a')).rejects.toThrow(
+      new InputError({
+        argument: 'loss nudged, target − comparisonScores',
+        expected: "a loss difference within the item's bounds [2, 2]",
+        received: 5 + 4e-9 - 3,
+        row: item.index,
+      }),
+    );
+    expect(readFileSync(path, 'utf8')).toBe(before);
+    expect(session.estimate().labels).toBe(0);
+    await session.close();
+    const reopened = await ActiveTestingSession.open(path, { loss: nudged });
+    expect(reopened.estimate().labels).toBe(0);
+    await reopened.close();
+  });
+});
+
 describe('a custom loss that can be negative under adaptive acquisition', () => {
   it('is refused when the session is created if its bounds reach below 0, leaving no file', async () => {
     const path = scratch();
