@@ -26,7 +26,7 @@ import {
 import { checkClassNames, poolScores, type SessionOptions } from '../session/header.js';
 import { splitsTsvLine } from '../io/tsv-safe.js';
 import { cliFlag, cliOptionsIn, optionHelp, type CommandName } from '../options/schema.js';
-import { meantHint } from '../io/suggest.js';
+import { editDistance, meantHint } from '../io/suggest.js';
 import { ofFileRows, scoresMatrix } from '../io/pool-files.js';
 import type { IntervalEstimate } from '../session/session.js';
 import { accuracyInterval, riskInterval, type IntervalShown } from '../serve/interval.js';
@@ -414,12 +414,15 @@ async function namingFlag<T>(flag: string, reading: Promise<T>): Promise<T> {
 /** How errors name the answers of `--answers -`, read from stdin. */
 const STDIN_ANSWERS = 'stdin';
 
-async function readAnswers(given: string, column: string): Promise<Answers> {
+async function readAnswers(given: string, column: string, poolIdColumn: string | undefined): Promise<Answers> {
   const path = given === '-' ? STDIN_ANSWERS : given;
   const table = await namingFlag('--answers', given === '-' ? readStdinTable() : readTable(given));
   const labelColumn = columnIndex(table, column, path, '--answer-column');
   const idColumn = table.columns.indexOf('id');
-  if (idColumn === -1) refuseBlankLinesBetweenRows(table, path);
+  if (idColumn === -1) {
+    refuseBlankLinesBetweenRows(table, path);
+    refuseUnreadIdColumn(table, path, labelColumn, poolIdColumn);
+  }
   const byId = new Map<string, { answer: string | null; place: string }>();
   table.rows.forEach((row, i) => {
     // Kept untrimmed: `classOf` matches a class name exactly before it trims the answer.
@@ -442,6 +445,30 @@ async function readStdinTable(): Promise<Table> {
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
   return readTableBytes(Buffer.concat(chunks), STDIN_ANSWERS);
+}
+
+/**
+ * Without a column named `id`, answers go to items by their row: a column meant to hold the ids
+ * under another name (`idx`, `ID`, the pool's `--id-column`) would go unread, and its answers to
+ * the wrong items where its ids are not the row numbers. Refused then, naming the column and the
+ * first line where the two differ; one that holds the row numbers reads the same either way.
+ */
+function refuseUnreadIdColumn(table: Table, path: string, labelColumn: number, poolIdColumn: string | undefined): void {
+  table.columns.forEach((name, column) => {
+    if (column === labelColumn || (name !== poolIdColumn && !namesIds(name))) return;
+    const row = table.rows.findIndex((cells, i) => String(cells[column]).trim() !== String(i));
+    if (row === -1) return;
+    throw new FileFormatError(
+      path,
+      `${placeOf(table, row)}: no "id" column, so answers go to items by row (this line to item id "${row}"), but column ${JSON.stringify(name)} reads ${JSON.stringify(String(table.rows[row]?.[column]))}: if it holds the item ids, name it id (--answers)`,
+    );
+  });
+}
+
+/** Whether a column's name reads as one for item ids: `ID`, `idx`, `ids`, `index`, `item_id`, …. */
+function namesIds(name: string): boolean {
+  const lower = name.trim().toLowerCase();
+  return (lower.length >= 2 && editDistance(lower, 'id') <= 1) || ['index', 'item', 'item_id', 'itemid', 'item-id', 'key'].includes(lower);
 }
 
 /**
@@ -959,7 +986,9 @@ export const labelCommand: Command = {
     if (!existsSync(path)) checkSurrogateGiven(given);
     const answersPath = given.answers as string | undefined;
     const answers =
-      answersPath === undefined ? undefined : await readAnswers(answersPath, (given.answerColumn as string | undefined) ?? 'label');
+      answersPath === undefined
+        ? undefined
+        : await readAnswers(answersPath, (given.answerColumn as string | undefined) ?? 'label', given.idColumn as string | undefined);
     const exchange = labelStudioExchange(given, values);
     if (exchange && answers) throw new UsageError(`--${exchange.direction} and --answers exclude each other`);
     // Before the session is opened (an export may first propose items): a path inside a file is one clear line.

@@ -558,6 +558,38 @@ describe('active-testing label: scripted use and bad input', () => {
     }
   });
 
+  it('refuses an answers file whose ids are in a column not named id, before creating the session', async () => {
+    const files = await writePoolFiles(12, 2);
+    const write = (name: string, header: string, ids: readonly number[]) => {
+      const path = join(files.dir, name);
+      writeFileSync(path, [header, ...ids.map((i) => `${i},${CLASSES[files.pool.labels[i]!]}`)].join('\n'));
+      return path;
+    };
+    const inOrder = Array.from({ length: 12 }, (_, i) => i);
+    const shuffled = [0, 5, ...inOrder.filter((i) => i !== 0 && i !== 5)];
+    const session = join(files.dir, 'a.session');
+    for (const header of ['idx,label', 'ID,label', 'index,label']) {
+      const refused = run([...createArgs(files, session, 0), '--answers', write('shuffled.csv', header, shuffled), '--max-labels', '3']);
+      expect(refused.status).toBe(1);
+      expect(refused.stderr).toBe(
+        `active-testing label: ${join(files.dir, 'shuffled.csv')}: line 3: no "id" column, so answers go to items by row (this line to item id "1"), but column ${JSON.stringify(header.split(',')[0])} reads "5": if it holds the item ids, name it id (--answers)\n`,
+      );
+      expect(existsSync(session)).toBe(false);
+    }
+    // The pool's own --id-column under its name, and a column of the row numbers, which read the same either way.
+    const named = run([...createArgs(files, session, 0), '--id-column', 'key', '--answers', write('named.csv', 'key,label', shuffled)]);
+    expect(named.status).toBe(1);
+    expect(named.stderr).toMatch(/^active-testing label: [^\n]*named\.csv: line 3: no "id" column[^\n]*column "key" reads "5"[^\n]*\n$/);
+    // A pool without ids (its items are its row numbers) and an idx column of the row numbers: read the same either way.
+    const noIds = join(files.dir, 'no-ids.tsv');
+    writeFileSync(noIds, ['sentence', ...files.texts].join('\n'));
+    const args = createArgs(files, session, 0);
+    args[args.indexOf('--data') + 1] = noIds;
+    const rowNumbers = run([...args, '--answers', write('rows.csv', 'idx,label', inOrder), '--max-labels', '3']);
+    expect(rowNumbers.status, rowNumbers.stderr).toBe(0);
+    expect(rowNumbers.stdout.match(/^labelled /gm)).toHaveLength(3);
+  });
+
   it('checks the whole answers file before creating the session or recording a label', async () => {
     const files = await writePoolFiles(20, 5);
     const session = join(files.dir, 'c.session');
