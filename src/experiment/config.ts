@@ -421,7 +421,7 @@ function checkKeysInPlace(object: object, place: keyof typeof GRID_PLACES, where
     if (value === undefined || known.includes(key)) continue;
     const belongs = placeOf(key, place);
     if (belongs === undefined) continue;
-    throw new InputError({ argument: where === null ? key : `${where}.${key}`, expected: `${GRID_PLACES[place].what}, not ${belongs}` });
+    throw new InputError({ argument: where === null ? key : `${where}.${key}`, expected: `${GRID_PLACES[place].what}; it is ${belongs}` });
   }
 }
 

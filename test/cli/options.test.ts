@@ -165,7 +165,7 @@ describe('an unknown key in a grid file', () => {
       const run = await runCliCaptured(['experiment', '--config', grid, '--out', join(dir, 'runs')]);
       expect(run.code).toBe(1);
       expect(run.stderr).toBe(
-        `active-testing experiment: ${grid}: ${key}: expected a top-level grid key, not a command-line flag: experiment --${key}`,
+        `active-testing experiment: ${grid}: ${key}: expected a top-level grid key; it is a command-line flag: experiment --${key}`,
       );
     }
   });

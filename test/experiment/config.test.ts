@@ -272,16 +272,16 @@ describe('keys in the wrong place, and words for a key', () => {
 
   it('says where a key of elsewhere belongs: a setting, the top level, an evaluate step, the command line', () => {
     expect(() => resolveExperimentConfig(grid({ acquisition: 'iid' }), base)).toThrow(
-      /^acquisition: expected a top-level grid key, not a setting key: put it in settings\[\]$/,
+      /^acquisition: expected a top-level grid key; it is a setting key: put it in settings\[\]$/,
     );
     expect(() => resolveExperimentConfig(grid({ threads: 1 }), base)).toThrow(
-      /^threads: expected a top-level grid key, not a command-line flag: experiment --threads$/,
+      /^threads: expected a top-level grid key; it is a command-line flag: experiment --threads$/,
     );
     expect(() => resolveExperimentConfig(grid({ model: 'models/x' }), base)).toThrow(
-      'model: expected a top-level grid key, not a key of an evaluate step: put it in one ("evaluate": { "<step>": { … } })',
+      'model: expected a top-level grid key; it is a key of an evaluate step: put it in one ("evaluate": { "<step>": { … } })',
     );
     expect(() => resolveExperimentConfig(grid({}, { runs: 10 }), base)).toThrow(
-      /^settings\[1\]\.runs: expected a setting key, not a top-level grid key: put it beside "settings", where it holds for every setting$/,
+      /^settings\[1\]\.runs: expected a setting key; it is a top-level grid key: put it beside "settings", where it holds for every setting$/,
     );
   });
 
@@ -459,7 +459,7 @@ describe('loadExperimentConfig', () => {
     expect(() => loadExperimentConfig(path)).toThrow(
       new FileFormatError(
         path,
-        'settings[2].loss: expected a setting key, not a top-level grid key: put it beside "settings", where it holds for every setting',
+        'settings[2].loss: expected a setting key; it is a top-level grid key: put it beside "settings", where it holds for every setting',
       ),
     );
     writeFileSync(path, JSON.stringify({ ...files, runs: 0, settings: [{ acquisition: 'iid' }] }));
