@@ -81,6 +81,27 @@ export function matrixView(input: MatrixInput, argument: string): Matrix {
   return readMatrix(input, argument, true);
 }
 
+const SCORES_SHAPE = 'a list of sizes [N, K], each an integer ≥ 0 (a Matrix { data, rows, cols } needs no shape)';
+const LABELS_SHAPE = 'a list of sizes [N] or [N, K], each an integer ≥ 0';
+
+/**
+ * The `shape` of a flat array or an ndarray, checked before it is read: a missing one (`{ data:
+ * m.data, shape: m.shape }` from a Matrix, which has rows and cols) would fail as a TypeError, and
+ * an entry that is no count (`'50'`, -2, NaN) would pass as one into later checks that then
+ * contradict themselves ("expected 50 labels … got 50"). `expected` says what the shape of
+ * `argument` must be.
+ */
+function checkShape(shape: unknown, argument: string, expected: string): readonly number[] {
+  if (!Array.isArray(shape) || !shape.every((size) => Number.isSafeInteger(size) && (size as number) >= 0)) {
+    throw new InputError({
+      argument: `${argument}.shape`,
+      expected,
+      received: shape === undefined ? new ReceivedKind('undefined') : shape,
+    });
+  }
+  return shape as readonly number[];
+}
+
 const MATRIX_EXPECTED = 'an N×K array of scores (nested arrays, { data, shape } as readNpy returns, an ndarray or a Matrix)';
 
 function readMatrix(input: MatrixInput, argument: string, share: boolean): Matrix {
@@ -96,14 +117,14 @@ function readMatrix(input: MatrixInput, argument: string, share: boolean): Matri
     }
     data = share && input.data instanceof Float64Array ? input.data : numbersOf(input.data, argument, cols);
   } else if (isNdArray(input)) {
-    if (input.shape.length !== 2) {
+    if (checkShape(input.shape, argument, SCORES_SHAPE).length !== 2) {
       throw new InputError({ argument, expected: 'a 2-D array (N×K)', received: new ReceivedKind(`shape [${input.shape.join(', ')}]`) });
     }
     [rows, cols] = input.shape as [number, number];
     data = new Float64Array(rows * cols);
     for (let i = 0; i < rows; i++) for (let k = 0; k < cols; k++) data[i * cols + k] = scoreNumber(input.get(i, k), argument, i);
   } else if ('shape' in input && 'data' in input && !Array.isArray(input)) {
-    if (input.shape.length !== 2) {
+    if (checkShape(input.shape, argument, SCORES_SHAPE).length !== 2) {
       throw new InputError({ argument, expected: 'a 2-D array (N×K)', received: new ReceivedKind(`shape [${input.shape.join(', ')}]`) });
     }
     [rows, cols] = input.shape as [number, number];
@@ -197,7 +218,7 @@ export function toLabels(input: LabelsInput, argument: string, n: number, k: num
     return (input as ArrayLike<unknown>)[i];
   };
   if (isNdArray(input)) {
-    if (input.shape.length > 2)
+    if (checkShape(input.shape, argument, LABELS_SHAPE).length > 2)
       throw new InputError({
         argument,
         expected: 'class indices (N) or one-hot rows (N×K)',
@@ -267,6 +288,7 @@ function unflatten(
   { data, shape }: { data: ArrayLike<number | bigint>; shape: readonly number[] },
   argument: string,
 ): ArrayLike<number> | ArrayLike<ArrayLike<number>> {
+  checkShape(shape, argument, LABELS_SHAPE);
   const length = shape.reduce((a, b) => a * b, 1);
   if (shape.length < 1 || shape.length > 2 || data.length !== length) {
     throw new InputError({
