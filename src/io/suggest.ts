@@ -60,6 +60,28 @@ export type Synonyms = Readonly<Record<string, string>>;
  * closestName('budget', ['size', 'iclBudget'], { budget: 'size' }); // 'size'
  */
 export function closestName(name: string, valid: readonly string[], synonyms: Synonyms = {}): string | undefined {
+  return closest(name, valid, synonyms, false);
+}
+
+/** The fewest first letters of a choice that `closestChoice` suggests it for: one letter is too many choices' start. */
+const MIN_PREFIX_LENGTH = 2;
+
+/**
+ * The valid choice (an option's value) closest to `value`: the one it is the start of, where no
+ * other starts so (`ref` → `reference`, `ad` → `adaptive`; at least 2 letters), else
+ * {@link closestName}'s. A choice's value is a word the user shortens, which a name they spell out
+ * is not: the start of one is read as meant before any spelling nearby (`ad` is 2 edits from
+ * `iid`). Only suggested: a choice is given whole.
+ *
+ * @example
+ * closestChoice('ref', ['default', 'reference']); // 'reference'
+ * closestChoice('su', ['surrogate-ce', 'surrogate-pe']); // undefined: the start of both
+ */
+export function closestChoice(value: string, choices: readonly string[], synonyms: Synonyms = {}): string | undefined {
+  return closest(value, choices, synonyms, true);
+}
+
+function closest(name: string, valid: readonly string[], synonyms: Synonyms, prefixes: boolean): string | undefined {
   // A flag's spelling where a key is expected: `icl-examples` → `iclExamples`.
   const camelCase = name.replace(/-([a-z])/g, (_, letter: string) => letter.toUpperCase());
   const meant = Object.hasOwn(synonyms, name) ? synonyms[name] : Object.hasOwn(synonyms, camelCase) ? synonyms[camelCase] : undefined;
@@ -68,6 +90,10 @@ export function closestName(name: string, valid: readonly string[], synonyms: Sy
   if (renamed !== undefined && valid.includes(renamed)) return renamed;
   if (camelCase !== name && valid.includes(camelCase)) return camelCase;
   const lower = name.toLowerCase();
+  if (prefixes && lower.length >= MIN_PREFIX_LENGTH) {
+    const started = valid.filter((candidate) => candidate.toLowerCase().startsWith(lower));
+    if (started.length === 1) return started[0];
+  }
   let best: string | undefined;
   let bestDistance = Infinity;
   for (const candidate of valid) {
@@ -164,7 +190,7 @@ export function checkKnownKeys(object: object, known: readonly string[], where: 
 
 /**
  * Checks that `value` is one of `choices`, or throws an `InputError` naming `argument` with a
- * suggestion and the valid names; `synonyms` are words users reach for (`random` → `iid`),
+ * suggestion ({@link closestChoice}) and the valid names; `synonyms` are words users reach for (`random` → `iid`),
  * suggested before any spelling nearby.
  *
  * @throws {InputError} when `value` is not one of `choices`.
@@ -173,8 +199,8 @@ export function checkKnownKeys(object: object, known: readonly string[], where: 
  */
 export function checkChoice<T extends string>(value: unknown, choices: readonly T[], argument: string, synonyms: Synonyms = {}): T {
   if (typeof value === 'string' && (choices as readonly string[]).includes(value)) return value as T;
-  const closest = typeof value === 'string' ? closestName(value, choices, synonyms) : undefined;
-  const hint = closest === undefined ? '' : ` (did you mean ${closest}?)`;
+  const meant = typeof value === 'string' ? closestChoice(value, choices, synonyms) : undefined;
+  const hint = meant === undefined ? '' : ` (did you mean ${meant}?)`;
   throw new InputError({ argument, expected: `one of ${choices.join(' | ')}${hint}`, received: value });
 }
 

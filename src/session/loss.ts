@@ -1,7 +1,7 @@
 import { InputError, ReceivedKind } from '../errors.js';
 import type { Matrix } from '../matrix.js';
 import { BUILTIN_LOSS_NAMES, BUILTIN_LOSSES, type BuiltinLoss, type LossFunctions } from '../metrics/builtin-losses.js';
-import { closestName, editDistance } from '../io/suggest.js';
+import { closestChoice, editDistance } from '../io/suggest.js';
 import type { LossBounds } from '../metrics/loss-bounds.js';
 
 export type { BuiltinLoss } from '../metrics/builtin-losses.js';
@@ -158,7 +158,7 @@ export function resolveLoss(loss: SessionLoss, argument = 'loss'): ResolvedLoss 
   }
   if (typeof loss === 'string' && loss in BUILTIN_LOSSES) return BUILTIN_LOSSES[loss as BuiltinLoss];
   // Worded as the option schema words a choice (simulate, grids, the command line), with the custom form.
-  const closest = typeof loss === 'string' ? closestName(loss, BUILTIN_LOSS_NAMES) : undefined;
+  const closest = typeof loss === 'string' ? closestChoice(loss, BUILTIN_LOSS_NAMES) : undefined;
   const hint = closest === undefined ? '' : ` (did you mean ${closest}?)`;
   throw new InputError({
     argument,

@@ -135,6 +135,20 @@ describe('the CLI entry point', () => {
   });
 });
 
+describe('a misspelt choice on the command line', () => {
+  it('suggests the choice it is the start of, in one line and exit 2, as other misspelt choices', async () => {
+    const { runCliCaptured } = await import('../helpers/cli.js');
+    const run = await runCliCaptured(['simulate', '--demo', '--numerics', 'ref', '--out', 'never-written']);
+    expect(run.code).toBe(2);
+    expect(run.stderr.trimEnd()).toBe(
+      'active-testing simulate: --numerics: expected one of default | reference (did you mean reference?), got "ref"\n' +
+        'Run `active-testing simulate --help` for usage.',
+    );
+    const loss = await runCliCaptured(['simulate', '--demo', '--loss', 'ce', '--out', 'never-written']);
+    expect(loss.code).toBe(2);
+  });
+});
+
 describe('an unknown command', () => {
   it('is a usage error in one line that suggests the closest command and lists them all, then where usage is', async () => {
     const { runCliCaptured } = await import('../helpers/cli.js');

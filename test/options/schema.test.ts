@@ -23,7 +23,7 @@ import {
   resolveProposal,
   type OptionDeclaration,
 } from '../../src/options/index.js';
-import { closestName, editDistance } from '../../src/io/suggest.js';
+import { closestChoice, closestName, editDistance } from '../../src/io/suggest.js';
 import {
   COMMAND_CONTEXTS,
   commandLineExpectation,
@@ -416,6 +416,32 @@ describe('strict command-line numbers', () => {
     expect(() =>
       resolveExperimentConfig({ modelScores: 'f.npy', labels: 'y.npy', settings: [{ acquisition: 'uniform' }] }, '/tmp'),
     ).toThrow(`settings[0].acquisition: expected one of ${valid} (did you mean iid?), got "uniform"`);
+  });
+
+  it('suggests the choice a value is the start of, on the command line and in the library alike', async () => {
+    expect(() => parseOptionText('numerics', 'ref', 'simulate')).toThrow(
+      new UsageError('--numerics: expected one of default | reference (did you mean reference?), got "ref"'),
+    );
+    expect(() => parseOptionText('interval', 'anytime,fix', 'simulate')).toThrow(/\(did you mean fixed\?\), got "fix"/);
+    // `ad` is 2 edits from `iid`, but the start of `adaptive` alone.
+    expect(() => checkOption('acquisition', 'ad', 'simulate')).toThrow(/\(did you mean adaptive\?\), got "ad"$/);
+    expect(() => checkOption('numerics', 'REF', 'grid')).toThrow(/\(did you mean reference\?\)/);
+    const sessionOptions = {
+      texts: ['a', 'b'],
+      classes: ['x', 'y'],
+      modelScores: [
+        [1, 0],
+        [0, 1],
+      ],
+    };
+    await expect(ActiveTestingSession.create(null, { ...sessionOptions, loss: 'zero' } as never)).rejects.toThrow(
+      /^loss: expected one of cross-entropy \| zero-one \| brier \(did you mean zero-one\?\), or a custom loss/,
+    );
+    // Only suggested: the start of a choice is not taken for it.
+    expect(() => checkOption('estimator', 'lu', 'simulate')).toThrow(/\(did you mean lure\?\), got "lu"$/);
+    // The start of several choices names none of them.
+    expect(() => checkOption('acquisition', 'su', 'simulate')).toThrow(/adaptive, got "su"$/);
+    expect(closestChoice('su', ['surrogate-ce', 'surrogate-pe'])).toBeUndefined();
   });
 
   it('refuses --loss ce with a suggestion', () => {
