@@ -26,7 +26,7 @@ import {
 import { checkClassNames, poolScores, type SessionOptions } from '../session/header.js';
 import { splitsTsvLine } from '../io/tsv-safe.js';
 import { cliFlag, cliOptionsIn, optionHelp, type CommandName } from '../options/schema.js';
-import { editDistance, meantHint } from '../io/suggest.js';
+import { meantHint } from '../io/suggest.js';
 import { ofFileRows, scoresMatrix } from '../io/pool-files.js';
 import type { IntervalEstimate } from '../session/session.js';
 import { accuracyInterval, riskInterval, type IntervalShown } from '../serve/interval.js';
@@ -397,6 +397,8 @@ async function checkResumeOptions(path: string, session: ActiveTestingSession, g
 interface Answers {
   path: string;
   byId: Map<string, { answer: string | null; place: string }>;
+  /** Without an `id` column, the columns whose name reads as one for ids, with each row's value and line: see `refuseUnreadIdColumn`. */
+  idLikeColumns: { name: string; values: string[]; places: string[] }[];
 }
 
 /** `reading`, a file's read; its refusal of the file (one it cannot read or parse) is told after `flag`, the option that names the file. */
@@ -419,10 +421,15 @@ async function readAnswers(given: string, column: string, poolIdColumn: string |
   const table = await namingFlag('--answers', given === '-' ? readStdinTable() : readTable(given));
   const labelColumn = columnIndex(table, column, path, '--answer-column');
   const idColumn = table.columns.indexOf('id');
-  if (idColumn === -1) {
-    refuseBlankLinesBetweenRows(table, path);
-    refuseUnreadIdColumn(table, path, labelColumn, poolIdColumn);
-  }
+  if (idColumn === -1) refuseBlankLinesBetweenRows(table, path);
+  const idLikeColumns =
+    idColumn !== -1
+      ? []
+      : table.columns.flatMap((name, column) =>
+          column !== labelColumn && (name === poolIdColumn || ID_LIKE_NAMES.includes(name.trim().toLowerCase()))
+            ? [{ name, values: table.rows.map((row) => String(row[column]).trim()), places: table.rows.map((_, i) => placeOf(table, i)) }]
+            : [],
+        );
   const byId = new Map<string, { answer: string | null; place: string }>();
   table.rows.forEach((row, i) => {
     // Kept untrimmed: `classOf` matches a class name exactly before it trims the answer.
@@ -433,7 +440,7 @@ async function readAnswers(given: string, column: string, poolIdColumn: string |
       throw new FileFormatError(path, `${place}: a second answer for item id "${id}" (--answers takes one answer per item)`);
     byId.set(id, { answer: answer.trim() === 'skip' ? null : answer, place });
   });
-  return { path, byId };
+  return { path, byId, idLikeColumns };
 }
 
 /**
@@ -447,28 +454,27 @@ async function readStdinTable(): Promise<Table> {
   return readTableBytes(Buffer.concat(chunks), STDIN_ANSWERS);
 }
 
+/** Column names (in lower case) that read as holding item ids, besides `id` itself and the pool's `--id-column`. */
+const ID_LIKE_NAMES = ['id', 'idx', 'ids', 'index', 'item_id', 'itemid', 'item-id'];
+
 /**
- * Without a column named `id`, answers go to items by their row: a column meant to hold the ids
+ * Without a column named `id`, answers go to items by their row: a column holding the pool's ids
  * under another name (`idx`, `ID`, the pool's `--id-column`) would go unread, and its answers to
- * the wrong items where its ids are not the row numbers. Refused then, naming the column and the
- * first line where the two differ; one that holds the row numbers reads the same either way.
+ * other items. Refused where every value of such a column is an id of the pool and one is not its
+ * row's number, naming the first such line; a column of other values (a dataset's own indices
+ * when the pool numbers its items by row) or of the row numbers reads the same either way.
  */
-function refuseUnreadIdColumn(table: Table, path: string, labelColumn: number, poolIdColumn: string | undefined): void {
-  table.columns.forEach((name, column) => {
-    if (column === labelColumn || (name !== poolIdColumn && !namesIds(name))) return;
-    const row = table.rows.findIndex((cells, i) => String(cells[column]).trim() !== String(i));
-    if (row === -1) return;
+function refuseUnreadIdColumn({ path, idLikeColumns }: Answers, ids: readonly string[]): void {
+  const known = new Set(ids);
+  for (const { name, values, places } of idLikeColumns) {
+    if (!values.every((value) => known.has(value))) continue;
+    const row = values.findIndex((value, i) => value !== String(i));
+    if (row === -1) continue;
     throw new FileFormatError(
       path,
-      `${placeOf(table, row)}: no "id" column, so answers go to items by row (this line to item id "${row}"), but column ${JSON.stringify(name)} reads ${JSON.stringify(String(table.rows[row]?.[column]))}: if it holds the item ids, name it id (--answers)`,
+      `${places[row]}: no "id" column, so answers go to items by row (this line to item id "${row}"), but column ${JSON.stringify(name)} holds the pool's item ids (here "${values[row]}"): name it id, or remove it to go by row (--answers)`,
     );
-  });
-}
-
-/** Whether a column's name reads as one for item ids: `ID`, `idx`, `ids`, `index`, `item_id`, …. */
-function namesIds(name: string): boolean {
-  const lower = name.trim().toLowerCase();
-  return (lower.length >= 2 && editDistance(lower, 'id') <= 1) || ['index', 'item', 'item_id', 'itemid', 'item-id', 'key'].includes(lower);
+  }
 }
 
 /**
@@ -491,7 +497,9 @@ function refuseBlankLinesBetweenRows(table: Table, path: string): void {
  * Refuses, before the session is created or anything recorded, an answer for an item the pool
  * does not have or one that is neither a class (name or index) nor `skip`.
  */
-function checkAnswers({ path, byId }: Answers, { ids, classes }: PoolNames): void {
+function checkAnswers(answers: Answers, { ids, classes }: PoolNames): void {
+  const { path, byId } = answers;
+  refuseUnreadIdColumn(answers, ids);
   const known = new Set(ids);
   for (const [id, { answer, place }] of byId) {
     if (!known.has(id)) throw new FileFormatError(path, `${place}: item id ${JSON.stringify(id)} is not in the pool (--answers)`);
@@ -640,7 +648,7 @@ async function labelFromAnswers(session: ActiveTestingSession, answers: Answers,
       const id = visibleText(item.id);
       console.error(
         `active-testing label: no answer for item ${id}; stopping (the session is saved): add a row for ${id} to ` +
-          `${visibleText(answers.path)} and run again, or label it interactively (without --answers)`,
+          `${answers.path === STDIN_ANSWERS ? 'the answers' : visibleText(answers.path)} and run again, or label it interactively (without --answers)`,
       );
       return 1;
     }
@@ -985,12 +993,13 @@ export const labelCommand: Command = {
     // Only a session created now reads --surrogate-scores: one resumed keeps its own.
     if (!existsSync(path)) checkSurrogateGiven(given);
     const answersPath = given.answers as string | undefined;
+    const exchange = labelStudioExchange(given, values);
+    // Before the answers are read: from stdin, that waits for the pipe's end.
+    if (exchange && answersPath !== undefined) throw new UsageError(`--${exchange.direction} and --answers exclude each other`);
     const answers =
       answersPath === undefined
         ? undefined
         : await readAnswers(answersPath, (given.answerColumn as string | undefined) ?? 'label', given.idColumn as string | undefined);
-    const exchange = labelStudioExchange(given, values);
-    if (exchange && answers) throw new UsageError(`--${exchange.direction} and --answers exclude each other`);
     // Before the session is opened (an export may first propose items): a path inside a file is one clear line.
     if (exchange?.direction === 'export') await assertFolderWritable(dirname(exchange.file), '--export');
     // An export answers items that a session proposed: one made now has proposed none.

@@ -558,36 +558,62 @@ describe('active-testing label: scripted use and bad input', () => {
     }
   });
 
-  it('refuses an answers file whose ids are in a column not named id, before creating the session', async () => {
+  it("refuses an answers file holding the pool's ids in a column not named id, before creating the session", async () => {
     const files = await writePoolFiles(12, 2);
-    const write = (name: string, header: string, ids: readonly number[]) => {
+    const answerOf = (i: number) => CLASSES[files.pool.labels[i]!]!;
+    const write = (name: string, header: string, key: (i: number) => string, order: readonly number[]) => {
       const path = join(files.dir, name);
-      writeFileSync(path, [header, ...ids.map((i) => `${i},${CLASSES[files.pool.labels[i]!]}`)].join('\n'));
+      writeFileSync(path, [header, ...order.map((i) => `${key(i)},${answerOf(i)}`)].join('\n'));
       return path;
     };
     const inOrder = Array.from({ length: 12 }, (_, i) => i);
     const shuffled = [0, 5, ...inOrder.filter((i) => i !== 0 && i !== 5)];
     const session = join(files.dir, 'a.session');
+    const poolId = (i: number) => files.ids[i]!;
     for (const header of ['idx,label', 'ID,label', 'index,label']) {
-      const refused = run([...createArgs(files, session, 0), '--answers', write('shuffled.csv', header, shuffled), '--max-labels', '3']);
+      const answers = write('shuffled.csv', header, poolId, shuffled);
+      const refused = run([...createArgs(files, session, 0), '--answers', answers, '--max-labels', '3']);
       expect(refused.status).toBe(1);
       expect(refused.stderr).toBe(
-        `active-testing label: ${join(files.dir, 'shuffled.csv')}: line 3: no "id" column, so answers go to items by row (this line to item id "1"), but column ${JSON.stringify(header.split(',')[0])} reads "5": if it holds the item ids, name it id (--answers)\n`,
+        `active-testing label: ${answers}: line 2: no "id" column, so answers go to items by row (this line to item id "0"), but column ${JSON.stringify(header.split(',')[0])} holds the pool's item ids (here "${poolId(0)}"): name it id, or remove it to go by row (--answers)\n`,
       );
       expect(existsSync(session)).toBe(false);
     }
-    // The pool's own --id-column under its name, and a column of the row numbers, which read the same either way.
-    const named = run([...createArgs(files, session, 0), '--id-column', 'key', '--answers', write('named.csv', 'key,label', shuffled)]);
-    expect(named.status).toBe(1);
-    expect(named.stderr).toMatch(/^active-testing label: [^\n]*named\.csv: line 3: no "id" column[^\n]*column "key" reads "5"[^\n]*\n$/);
-    // A pool without ids (its items are its row numbers) and an idx column of the row numbers: read the same either way.
-    const noIds = join(files.dir, 'no-ids.tsv');
-    writeFileSync(noIds, ['sentence', ...files.texts].join('\n'));
+    // A pool that numbers its items by row: a column of a dataset's own indices (as a subset of
+    // GLUE's SST-2 carries in idx), or of the row numbers, is not the pool's ids; answers go by row.
+    const byRow = join(files.dir, 'by-row.tsv');
+    const datasetIndex = (i: number) => String(100 + ((i * 7) % 12));
+    writeFileSync(
+      byRow,
+      ['sentence\tlabel\tidx', ...inOrder.map((i) => `${files.texts[i]}\t${answerOf(i)}\t${datasetIndex(i)}`)].join('\n'),
+    );
     const args = createArgs(files, session, 0);
-    args[args.indexOf('--data') + 1] = noIds;
-    const rowNumbers = run([...args, '--answers', write('rows.csv', 'idx,label', inOrder), '--max-labels', '3']);
+    args[args.indexOf('--data') + 1] = byRow;
+    const fromPoolFile = run([...args, '--answers', byRow, '--max-labels', '3']);
+    expect(fromPoolFile.status, fromPoolFile.stderr).toBe(0);
+    for (const [, id, label] of fromPoolFile.stdout.matchAll(/^labelled (\S+) (\S+)$/gm)) expect(label).toBe(answerOf(Number(id)));
+    const rowNumbers = run([
+      'label',
+      '--session',
+      session,
+      '--answers',
+      write('rows.csv', 'idx,label', String, inOrder),
+      '--max-labels',
+      '6',
+    ]);
     expect(rowNumbers.status, rowNumbers.stderr).toBe(0);
     expect(rowNumbers.stdout.match(/^labelled /gm)).toHaveLength(3);
+    // Its --id-column under its own name, on a pool that has it.
+    const keyed = join(files.dir, 'keyed.tsv');
+    writeFileSync(keyed, ['key\tsentence', ...inOrder.map((i) => `k${i}\t${files.texts[i]}`)].join('\n'));
+    const keyArgs = createArgs(files, join(files.dir, 'k.session'), 0);
+    keyArgs[keyArgs.indexOf('--data') + 1] = keyed;
+    const named = run([...keyArgs, '--id-column', 'key', '--answers', write('named.csv', 'key,label', (i) => `k${i}`, shuffled)]);
+    expect(named.status).toBe(1);
+    expect(named.stderr).toMatch(
+      /^active-testing label: [^\n]*named\.csv: line 2: no "id" column[^\n]*column "key" holds the pool's item ids \(here "k0"\)[^\n]*\n$/,
+    );
+    expect(existsSync(join(files.dir, 'k.session'))).toBe(false);
   });
 
   it('checks the whole answers file before creating the session or recording a label', async () => {
