@@ -477,14 +477,14 @@ export class SessionEstimates {
    * Refuses, before it is recorded (or replayed), a label whose loss the session cannot take in: a
    * custom loss's `itemLoss` that is not a finite number for it, or lies outside the item's
    * declared bounds (the confidence sequences could not take it in), for the target and the
-   * comparison alike, or whose difference lies outside its own bounds; with `nonNegative`
+   * comparison alike, or (with `checkDifference`) whose difference lies outside its own bounds; with `nonNegative`
    * (adaptive acquisition, whose sampler takes only losses ≥ 0) a negative target loss. Checked
    * here because `labelled` runs after the label is journaled: a loss refused there would leave in
    * the file a label no replay can take.
    *
    * @throws {InputError} naming the loss, the item's row, its bounds and the loss.
    */
-  checkLabel(index: number, y: number, targetRow: Matrix, nonNegative: boolean): void {
+  checkLabel(index: number, y: number, targetRow: Matrix, nonNegative: boolean, checkDifference: boolean): void {
     const { loss, comparison } = this.tracks;
     // The comparison's refusals say so: its row's scores are not the target's.
     const checks: [Track, Matrix, string][] = [[loss, targetRow, '']];
@@ -517,7 +517,7 @@ export class SessionEstimates {
     // Each loss within a relative 1e-9 of its own bounds can still put their difference past its
     // bounds' 1e-9: the difference's sequence would refuse it at every estimate.
     const bounds = comparison?.difference.bounds;
-    if (bounds) {
+    if (bounds && checkDifference) {
       const difference = values[0] - values[1];
       const a = bounds.lower[index];
       const b = bounds.upper[index];
@@ -592,6 +592,19 @@ export class SessionEstimates {
    * diagnostic, whose pool shrinks, take the prefix in again.
    */
   private update(): void {
+    try {
+      this.feed();
+    } catch (error) {
+      // A label refused part-way (a loss outside its bounds, in a file written before `record`
+      // refused it) leaves some estimators holding it and the prefix not moved past it: rebuilt
+      // from the start next time, so that an undo of it takes it out of them all.
+      this.stale = true;
+      throw error;
+    }
+  }
+
+  /** `update`'s work: the estimators and sequences brought up to the longest resolved prefix. */
+  private feed(): void {
     const { state } = this;
     const tracks = this.allTracks();
     if (this.stale) {

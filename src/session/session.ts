@@ -486,12 +486,14 @@ export class ActiveTestingSession {
    * is sound, the loss is not the one it was created with. Checked at `open`, not left to the first
    * `estimate`, `done` or `next`, which would each throw. A negative loss under adaptive acquisition
    * is not refused here: a label undone since was never learned from, and files written before
-   * `record` refused it hold such labels.
+   * `record` refused it hold such labels. Nor is a loss difference outside its bounds, which only a
+   * loss at the edge of its own bounds gives and files written before `record` refused it hold:
+   * refused at `open`, blamed on the loss, the label could not even be undone.
    */
   private checkReplayedLoss(index: number, y: number, path: string, line: number): void {
     if (!this.settings.loss.startsWith('custom:')) return;
     try {
-      this.estimates.checkLabel(index, y, this.targetRow(index), false);
+      this.estimates.checkLabel(index, y, this.targetRow(index), false, false);
     } catch (error) {
       const refused = new InputError({
         argument: 'loss',
@@ -646,7 +648,7 @@ export class ActiveTestingSession {
         scores = Array.from(scored.data);
       }
       try {
-        this.estimates.checkLabel(index, y, this.targetRow(index), this.settings.acquisition === 'adaptive');
+        this.estimates.checkLabel(index, y, this.targetRow(index), this.settings.acquisition === 'adaptive', true);
       } catch (error) {
         // Scores not journaled are not known: the next label of the item scores it again and
         // writes them with it, where a replay finds them.

@@ -103,6 +103,30 @@ describe('a label whose loss difference target − comparison lies outside its b
     expect(reopened.estimate().labels).toBe(0);
     await reopened.close();
   });
+
+  it('still opens a file that holds one (written before record refused it), so the label can be undone', async () => {
+    const path = scratch();
+    const rows = (first: number) => ({ data: Float64Array.from({ length: N * 3 }, (_, i) => (i % 3 === 0 ? first : 0)), rows: N, cols: 3 });
+    const nudge = { value: 0 };
+    // The same loss throughout; its nudge set after the label is on file, as the check did not exist then.
+    const nudged: CustomLoss = { name: 'nudged', itemLoss: (f) => (f[0] > 4 ? f[0] + nudge.value : f[0]), bounds: (f) => [f[0], f[0]] };
+    const session = await ActiveTestingSession.create(path, {
+      ...options,
+      modelScores: rows(5),
+      comparisonScores: rows(3),
+      acquisition: 'iid',
+      loss: nudged,
+    });
+    const [item] = await session.next();
+    await session.record(item.id, 'a');
+    await session.close();
+    nudge.value = 4e-9;
+    const reopened = await ActiveTestingSession.open(path, { loss: nudged });
+    expect(() => reopened.estimate()).toThrow(/within the item's bounds \[2, 2\]/);
+    await reopened.undo();
+    expect(reopened.estimate().labels).toBe(0);
+    await reopened.close();
+  });
 });
 
 describe('a custom loss that can be negative under adaptive acquisition', () => {
