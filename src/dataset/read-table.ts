@@ -83,8 +83,9 @@ export async function readTable(path: string, format?: TableFormat): Promise<Tab
 
 /**
  * A table read from bytes that were not read from a named file (a pipe), its format told by its
- * text: JSON Lines when its first non-blank character is `{`, TSV when its first line holds a tab,
- * else CSV. `name` stands for the file in errors. Parquet is refused: its reader needs a file.
+ * text: JSON Lines when its first non-blank character is `{`; else by the header's first separator
+ * outside quotes, CSV for a comma and TSV for a tab or none (a single column, read as it is).
+ * `name` stands for the file in errors. Parquet is refused: its reader needs a file.
  *
  * @throws {FileFormatError} naming `name` (and line) when the bytes cannot be parsed.
  * @example
@@ -95,9 +96,19 @@ export function readTableBytes(bytes: Buffer, name: string): Table {
     throw new FileFormatError(name, 'a Parquet file, which is read from a file only: pass its path');
   }
   const start = bytes.toString('utf8', 0, Math.min(bytes.length, 65_536)).replace(/^\uFEFF/, '');
-  const firstLine = start.trimStart().split('\n', 1)[0] ?? '';
-  const format = firstLine.startsWith('{') ? 'jsonl' : firstLine.includes('\t') ? 'tsv' : 'csv';
+  const header = start.trimStart().split('\n', 1)[0] ?? '';
+  const format = header.startsWith('{') ? 'jsonl' : firstSeparator(header) === ',' ? 'csv' : 'tsv';
   return parseTable(bytes, format, name);
+}
+
+/** The first tab or comma of a header line that is not inside double quotes, or undefined. */
+function firstSeparator(header: string): '\t' | ',' | undefined {
+  let quoted = false;
+  for (const character of header) {
+    if (character === '"') quoted = !quoted;
+    else if (!quoted && (character === '\t' || character === ',')) return character;
+  }
+  return undefined;
 }
 
 /** A text table's bytes parsed as `format`; `path` names the file in errors. */

@@ -54,7 +54,7 @@ describe("readTable's format", () => {
 describe('readTableBytes: a table without a file name, its format told by its text', () => {
   const table = (text: string | Buffer) => readTableBytes(Buffer.isBuffer(text) ? text : Buffer.from(text), 'stdin');
 
-  it('reads JSON Lines from a first "{", TSV from a tab in the header, and CSV otherwise', () => {
+  it('reads JSON Lines from a first "{", else CSV or TSV by the header\'s first separator outside quotes', () => {
     expect(table('\n{"id": "a", "label": 1}\n{"id": "b", "label": 0}\n')).toMatchObject({
       columns: ['id', 'label'],
       rows: [
@@ -64,7 +64,10 @@ describe('readTableBytes: a table without a file name, its format told by its te
     });
     expect(table('\uFEFFid\tlabel\na\tx, y\n')).toMatchObject({ columns: ['id', 'label'], rows: [['a', 'x, y']] });
     expect(table('id,label\na,"x\ty"\n')).toMatchObject({ columns: ['id', 'label'], rows: [['a', 'x\ty']] });
-    expect(table('label\npositive\n')).toMatchObject({ columns: ['label'], rows: [['positive']] });
+    // One column, read as it is (a comma in a value is no separator), and a header whose quoted name holds a tab.
+    expect(table('label\nyes, surely\n')).toMatchObject({ columns: ['label'], rows: [['yes, surely']] });
+    expect(table('"a\tb",label\nx,y\n')).toMatchObject({ columns: ['a\tb', 'label'], rows: [['x', 'y']] });
+    expect(table('"a,b"\tlabel\nx\ty\n')).toMatchObject({ columns: ['"a,b"', 'label'], rows: [['x', 'y']] });
   });
 
   it('names stdin in its errors, and refuses Parquet, which needs a file', () => {
