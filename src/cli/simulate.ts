@@ -67,7 +67,7 @@ ${optionHelp('simulate', 26).join('\n')}
   -h, --help                 this help
 
 Outputs in DIR: estimates.npy (float64, rows×runs; row k = estimate after k·step+1 labels, then a
-last row after all --size labels where --step skips that count, but under --numerics reference),
+last row after all --size labels where --step skips that count, not under --numerics reference),
 samples.npy (int64, size×runs), q.npy (float64, size×runs), bootstrap_variance.npy (rows×runs,
 unless --bootstrap none) and summary.json, with the keys true_risk, labels (each row's label
 count), rows, runs, size, mse, median_se, bias, config and version; with a bootstrap (not

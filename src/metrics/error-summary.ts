@@ -53,8 +53,14 @@ export function labelsAtRows(rows: number, step = 1): Float64Array {
  */
 export function rowLabels(rows: number, step: number | ArrayLike<number>): ArrayLike<number> {
   if (typeof step === 'number') return labelsAtRows(rows, step);
-  const expected = `an integer ≥ 1 (labels between rows) or the labels behind each of pred's ${rows} rows`;
+  const expected = `an integer ≥ 1 (labels between rows) or the labels behind each of pred's ${rows} rows, whole numbers ≥ 1 rising row by row`;
   checkArrayLike(step, 'step', expected);
   if (step.length !== rows) throw new InputError({ argument: 'step', expected, received: new ReceivedKind(`${step.length} labels`) });
+  for (let k = 0; k < rows; k++) {
+    const labels = step[k];
+    if (!(Number.isInteger(labels) && (labels as number) >= (k === 0 ? 1 : (step[k - 1] as number) + 1))) {
+      throw new InputError({ argument: `step[${k}]`, expected, received: labels });
+    }
+  }
   return step;
 }

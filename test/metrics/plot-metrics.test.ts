@@ -221,7 +221,7 @@ describe('comparisons with random labelling', () => {
     // Random labelling's error at 25 labels (1) is first matched by the method at row 1 (11 labels).
     expect(cost.values[3]).toBeCloseTo(11 / 25, 15);
     expect(() => relativeError(pred, iidMatrix, 0, { step: [1, 11] })).toThrow(
-      "step: expected an integer ≥ 1 (labels between rows) or the labels behind each of pred's 4 rows, got 2 labels",
+      "step: expected an integer ≥ 1 (labels between rows) or the labels behind each of pred's 4 rows, whole numbers ≥ 1 rising row by row, got 2 labels",
     );
   });
 
@@ -275,8 +275,17 @@ describe('bootstrap quality and the long error table', () => {
     ]);
     expect(list(allErrorsFrame(pred, 2, Int32Array.of(1, 6, 8)).labels)).toEqual([1, 1, 6, 6, 8, 8]);
     expect(() => allErrorsFrame(pred, 2, [1, 6])).toThrow(
-      "step: expected an integer ≥ 1 (labels between rows) or the labels behind each of pred's 3 rows, got 2 labels",
+      "step: expected an integer ≥ 1 (labels between rows) or the labels behind each of pred's 3 rows, whole numbers ≥ 1 rising row by row, got 2 labels",
     );
+    for (const [labels, bad] of [
+      [[NaN, 6, 8], 'step[0]'],
+      [[1, -3, 8], 'step[1]'],
+      [[1, 6, 6], 'step[2]'],
+      [[0, 6, 8], 'step[0]'],
+      [[1, 6.5, 8], 'step[1]'],
+    ] as const) {
+      expect(() => allErrorsFrame(pred, 2, labels)).toThrow(new RegExp(`^${bad.replace(/[[\]]/g, '\\$&')}: expected`));
+    }
   });
 });
 
