@@ -390,13 +390,17 @@ export class CancelledError extends ActiveTestingError {
   override name = 'CancelledError';
 }
 
-/** The signals a command stops on, with their numbers: a process ended by one exits with 128 + it. */
-export const STOP_SIGNALS = { SIGINT: 2, SIGTERM: 15 } as const;
+/**
+ * The signals a command stops on, with their numbers: a process ended by one exits with 128 + it.
+ * SIGHUP (its terminal closed) stops only the commands that need their terminal or serve until
+ * stopped (interactive `label`, `serve`).
+ */
+export const STOP_SIGNALS = { SIGHUP: 1, SIGINT: 2, SIGTERM: 15 } as const;
 
 /**
- * A command stopped by Ctrl-C (SIGINT) or SIGTERM after it cleaned up: its message says which, how
- * far the work got when it knows (`reached`, e.g. "after 120 of 872 items") and what is left; the
- * command line exits with `exitCode`, the shell's status for that signal (130, 143).
+ * A command stopped by Ctrl-C (SIGINT), SIGTERM or SIGHUP after it cleaned up: its message says
+ * which, how far the work got when it knows (`reached`, e.g. "after 120 of 872 items") and what is
+ * left; the command line exits with `exitCode`, the shell's status for that signal (130, 143, 129).
  */
 export class InterruptedError extends CancelledError {
   override name = 'InterruptedError';

@@ -26,7 +26,8 @@ export function handleClosedOutput(argv: readonly string[]): void {
   // A command asked for its help only prints it, as `help <command>` does.
   const finishes = COMMANDS_THAT_FINISH.has(argv[0] ?? '') && !asksForHelp(argv.slice(1));
   const onError = (stream: NodeJS.WriteStream) => (error: NodeJS.ErrnoException) => {
-    if (error.code !== 'EPIPE') throw error;
+    // A terminal closed (its window shut, SIGHUP) fails writes with EIO: its reader is gone too.
+    if (error.code !== 'EPIPE' && error.code !== 'EIO') throw error;
     if (stream === process.stdout && !finishes) process.exit(CLOSED_OUTPUT_EXIT);
   };
   process.stdout.on('error', onError(process.stdout));

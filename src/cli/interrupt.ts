@@ -11,16 +11,19 @@ import { onStopSignals } from './signals.js';
  * (undefined when it cannot tell). Work past its last check (renaming its files into
  * place) finishes, and its result is returned. Signals after the first change nothing: `timeout`
  * sends its signal twice (to the process and to its group), and the cleanup must still run.
+ * With `hangup`, SIGHUP (the terminal closed) stops the work too: for work that needs its terminal.
  *
  * @example
  * await withInterrupts('nothing of its results was written', (signal) => simulate(input, { signal }));
  * await withInterrupts('rerun to resume', (signal) => score({ signal, onProgress: (n) => (done = n) }), () => `after ${done} items`);
+ * await withInterrupts(saved, (signal) => labelOnTerminal(signal), undefined, { hangup: true });
  * @throws InterruptedError when a signal stopped the work.
  */
 export async function withInterrupts<T>(
   hint: string | (() => string),
   work: (signal: AbortSignal) => Promise<T>,
   reached?: () => string | undefined,
+  { hangup = false } = {},
 ): Promise<T> {
   const controller = new AbortController();
   let received: InterruptedError['signal'] | undefined;
@@ -28,7 +31,7 @@ export async function withInterrupts<T>(
     received ??= name;
     controller.abort();
   };
-  const release = onStopSignals(stop);
+  const release = onStopSignals(stop, { hangup });
   try {
     return await work(controller.signal);
   } catch (error) {

@@ -1,4 +1,5 @@
-import { existsSync } from 'node:fs';
+import { closeSync, existsSync } from 'node:fs';
+import { isatty } from 'node:tty';
 import { dirname } from 'node:path';
 import { setImmediate } from 'node:timers/promises';
 import { emitKeypressEvents, type Key } from 'node:readline';
@@ -6,7 +7,7 @@ import { loadCalibrationSet } from '../calibration/load.js';
 import { readTable, readTableBytes, type Table } from '../dataset/read-table.js';
 import { classesByNumber, classesNamedByIntegers, wholeNumberLabel } from '../dataset/text-classification-dataset.js';
 import { filePlace } from '../dataset/table.js';
-import { CancelledError, FileFormatError, InputError, OutputExistsError, ReceivedKind, UsageError } from '../errors.js';
+import { CancelledError, FileFormatError, InputError, InterruptedError, OutputExistsError, ReceivedKind, UsageError } from '../errors.js';
 import { fitTemperature } from '../calibration/temperature.js';
 import { readNpy } from '../io/npy.js';
 import { visibleText } from '../io/visible-text.js';
@@ -120,8 +121,9 @@ an interval as narrow and the variance ratio to random labelling (both estimated
 session's own labels).
 
 Exit codes: 0 done or quit (q or Ctrl-C at a prompt; every label is already saved), 1 bad input,
-a failure or an answers file without an answer for a proposed item, 2 usage error, 130 --answers
-stopped by Ctrl-C (143: SIGTERM; every label is already saved, and the lock released).`;
+a failure or an answers file without an answer for a proposed item, 2 usage error, 130 stopped by
+Ctrl-C sent as a signal (143: SIGTERM; 129: SIGHUP, the terminal closed, when labelling on it;
+every label is already saved, the terminal restored and the lock released).`;
 
 async function readScores(path: string | undefined, flagName: string): Promise<Matrix | undefined> {
   if (path === undefined) return undefined;
@@ -668,6 +670,12 @@ async function labelFromAnswers(session: ActiveTestingSession, answers: Answers,
 const PASTE = 'paste';
 
 /**
+ * What `KeyReader` gives once its terminal has closed: a raw-mode terminal reads no end of input
+ * (Ctrl-D is a key) unless it is gone.
+ */
+const CLOSED = 'closed';
+
+/**
  * Single keypresses from a terminal in raw mode, as Node's readline parses them: an escape sequence
  * (a function, arrow or editing key, also with Alt or Meta sent as a leading ESC, also when it
  * arrives over several reads) is one key, given as its whole sequence, so that the digits inside
@@ -675,11 +683,23 @@ const PASTE = 'paste';
  * character; Ctrl-C and Ctrl-D are `\u0003` and `\u0004` also when an escape sequence left open
  * takes them in (`ESC [` then Ctrl-C). The terminal is asked to mark pastes (bracketed paste), and a
  * paste is one key, `PASTE`: pasted digits would otherwise label one item after another, unseen.
+ * Once the terminal has closed, every key is `CLOSED`.
  */
 class KeyReader {
   /** Who waits for the next key: a key pressed while nobody waits (before an item is shown) is dropped. */
   private waiting: ((key: string) => void) | null = null;
   private pasting = false;
+  private ended = false;
+  /** A closed terminal refuses its modes (EIO, from `setRawMode`): there is nothing left to restore. */
+  private readonly onError = (error: NodeJS.ErrnoException): void => {
+    if (error.code !== 'EIO') throw error;
+  };
+  private readonly onEnd = (): void => {
+    this.ended = true;
+    const resolve = this.waiting;
+    this.waiting = null;
+    resolve?.(CLOSED);
+  };
   private readonly onKeypress = (text: string | undefined, key: Key | undefined): void => {
     if (key?.name === 'paste-end') {
       this.pasting = false;
@@ -708,22 +728,48 @@ class KeyReader {
     input.setRawMode(true);
     output.write('\x1b[?2004h');
     input.on('keypress', this.onKeypress);
+    input.on('end', this.onEnd);
+    input.on('error', this.onError);
     input.resume();
   }
 
   /** The next key pressed, not one pressed before this call: a key typed ahead would answer an item not yet shown. */
   next(): Promise<string> {
+    if (this.ended) return Promise.resolve(CLOSED);
     return new Promise((resolve) => {
       this.waiting = resolve;
     });
   }
 
+  /** Gives the terminal back as it was: bracketed paste off, raw mode off. */
   close(): void {
     this.input.off('keypress', this.onKeypress);
+    this.input.off('end', this.onEnd);
     this.output.write('\x1b[?2004l');
     this.input.setRawMode(false);
     this.input.pause();
+    this.input.off('error', this.onError);
   }
+}
+
+/**
+ * The listener for SIGHUP, the terminal closed (or about to be), of a process whose standard
+ * streams are now the terminal or not. Node restores the modes a terminal had when the process
+ * started as it exits, and a closed terminal refuses them (EIO): Node then ends the process with
+ * an assertion failure (SIGABRT), after the labels are saved but with no exit status of the
+ * command's. It skips a descriptor closed meanwhile, so the terminal's are closed at exit (a
+ * closed terminal no longer reads as one); the labelling gave back the modes it changed itself.
+ */
+function closeTerminalAtExit(): () => void {
+  const terminals = [0, 1, 2].filter((fd) => isatty(fd));
+  let closing = false;
+  return () => {
+    if (closing) return;
+    closing = true;
+    process.once('exit', () => {
+      for (const fd of terminals) closeSync(fd);
+    });
+  };
 }
 
 const QUIT_KEYS = new Set(['q', '\u0003', '\u0004']);
@@ -756,7 +802,21 @@ function quitNote(session: ActiveTestingSession, path: string): string {
   return `Quit: ${savedNote(session, path)}.`;
 }
 
-async function labelInteractively(session: ActiveTestingSession, rule: StoppingRule, path: string): Promise<number> {
+/**
+ * Labels `session` from the keys pressed. A stop signal (`signal` aborted) while it waits for a key
+ * ends it at once, one while a label is written lets that label reach the disk first; no key in
+ * flight is recorded after it. The terminal is given back either way.
+ *
+ * @throws CancelledError when `signal` stopped it; InterruptedError (SIGHUP) when the terminal
+ * closed before its SIGHUP came, calling `onClosed` first.
+ */
+async function labelInteractively(
+  session: ActiveTestingSession,
+  rule: StoppingRule,
+  path: string,
+  signal: AbortSignal,
+  onClosed: () => void,
+): Promise<number> {
   const { classes } = session;
   if (classes.length > 9)
     throw new UsageError(`interactive labelling takes one key per class (at most 9 classes, here ${classes.length}); use --answers`);
@@ -774,8 +834,10 @@ async function labelInteractively(session: ActiveTestingSession, rule: StoppingR
   let screen = '';
   const redraw = (): void => void process.stdout.write(screen);
   process.stdout.on('resize', redraw);
+  const stopped = new Promise<null>((resolve) => signal.addEventListener('abort', () => resolve(null), { once: true }));
   try {
     while (!session.done(rule)) {
+      if (signal.aborted) throw new CancelledError('labelling stopped');
       const [item] = await session.next();
       if (item === undefined) break;
       // The estimate, the progress toward the stopping rule (as the browser page's bar shows it) and
@@ -785,7 +847,14 @@ async function labelInteractively(session: ActiveTestingSession, rule: StoppingR
       const status = `${statusLine(estimate, session.settings.loss)}\nProgress: ${progress(estimate, rule).text}`;
       screen = `\x1b[2J\x1b[HItem ${visibleText(item.id)}:\n\n  ${visibleText(item.text)}\n\n${status}\n${message}\n${legend}\n`;
       process.stdout.write(screen);
-      const key = await keys.next();
+      const key = await Promise.race([keys.next(), stopped]);
+      if (key === null) throw new CancelledError('labelling stopped');
+      // The terminal's closing sends SIGHUP, which may come only after its input has ended: the
+      // process would end first, with nothing left to wait for, its session open.
+      if (key === CLOSED) {
+        onClosed();
+        throw new InterruptedError('SIGHUP', savedNote(session, path));
+      }
       if (QUIT_KEYS.has(key)) {
         quit = true;
         break;
@@ -960,6 +1029,41 @@ async function labelScripted(path: string, given: Record<string, unknown>, answe
   });
 }
 
+/**
+ * `label` on a terminal: opens or creates the session at `path` and labels it from the keys
+ * pressed. Ctrl-C (SIGINT) sent from outside, SIGTERM and SIGHUP (the terminal window closed) stop
+ * it as they stop `label --answers`: the label in flight reaches the disk, the terminal is given
+ * back, the session is closed (its lock released) and one line on stderr says what is saved (exit
+ * 130, 143, 129). Ctrl-C typed at a prompt is a key, a quit (exit 0).
+ *
+ * @throws InterruptedError when a signal stopped it.
+ */
+async function labelOnTerminal(path: string, given: Record<string, unknown>, rule: StoppingRule): Promise<number> {
+  let opened: ActiveTestingSession | undefined;
+  // Asked only when a signal stopped the labelling, which the session was open for.
+  const saved = () => savedNote(opened as ActiveTestingSession, path);
+  // From before the session is opened: Node restores the terminal's modes at exit however far it got.
+  const onHangup = closeTerminalAtExit();
+  process.once('SIGHUP', onHangup);
+  return withInterrupts(
+    saved,
+    async (signal) => {
+      const session = await openOrCreateSession(path, given, 'label');
+      opened = session;
+      try {
+        // The screen says why it stopped itself.
+        const code = await labelInteractively(session, rule, path, signal, onHangup);
+        console.log(summary(session));
+        return code;
+      } finally {
+        await session.close();
+      }
+    },
+    undefined,
+    { hangup: true },
+  ).finally(() => process.off('SIGHUP', onHangup));
+}
+
 export const labelCommand: Command = {
   name: 'label',
   summary: 'Label the items active testing proposes, with a live estimate (resumable)',
@@ -1007,14 +1111,17 @@ export const labelCommand: Command = {
       throw new UsageError(`--import records a Label Studio export into the session that exported its tasks: ${path} does not exist`);
     checkSessionSource(path, given);
     if (answers) return labelScripted(path, given, answers, rule);
-    if (!exchange && !process.stdin.isTTY) throw new UsageError('stdin is not a terminal: pass --answers FILE to label non-interactively');
+    if (!exchange) {
+      if (!process.stdin.isTTY) throw new UsageError('stdin is not a terminal: pass --answers FILE to label non-interactively');
+      return labelOnTerminal(path, given, rule);
+    }
     // An import file is checked whole against the session before the file is written to.
     let imported: Map<string, LabelStudioAnswer> | undefined;
     const session = await openOrCreateSession(path, given, 'label', undefined, async (resumed) => {
-      if (exchange?.direction === 'import') imported = await namingFlag('--import', readLabelStudioAnswers(resumed, exchange.file));
+      if (exchange.direction === 'import') imported = await namingFlag('--import', readLabelStudioAnswers(resumed, exchange.file));
     });
     try {
-      if (exchange?.direction === 'export') {
+      if (exchange.direction === 'export') {
         const estimate = session.estimate();
         // Skips do not count towards --max-labels (as in `done()` and `serve`): N labels need N − recorded items open.
         const open = rule.maxLabels === undefined ? 0 : Math.max(0, rule.maxLabels - estimate.recorded);
@@ -1027,18 +1134,12 @@ export const labelCommand: Command = {
         );
         return 0;
       }
-      if (exchange?.direction === 'import') {
-        // Read here only if the file was made meanwhile (a session created, not resumed).
-        const answers = imported ?? (await namingFlag('--import', readLabelStudioAnswers(session, exchange.file)));
-        const { labelled, skipped } = await recordLabelStudioAnswers(session, answers);
-        console.log(`recorded ${formatCount(labelled, 'label')} and ${formatCount(skipped, 'skip')} from ${exchange.file}`);
-        console.log(summary(session));
-        return 0;
-      }
-      // The screen says why it stopped itself.
-      const code = await labelInteractively(session, rule, path);
+      // Read here only if the file was made meanwhile (a session created, not resumed).
+      const answers = imported ?? (await namingFlag('--import', readLabelStudioAnswers(session, exchange.file)));
+      const { labelled, skipped } = await recordLabelStudioAnswers(session, answers);
+      console.log(`recorded ${formatCount(labelled, 'label')} and ${formatCount(skipped, 'skip')} from ${exchange.file}`);
       console.log(summary(session));
-      return code;
+      return 0;
     } finally {
       await session.close();
     }

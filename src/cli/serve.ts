@@ -43,8 +43,8 @@ Pool options: as for \`active-testing label\` (see \`active-testing label --help
 --acquisition, --defensive, --loss, --clip, --temperature, --planned-labels,
 --calibration-scores, --calibration-labels, --seed.
 
-Exit codes: 0 stopped by Ctrl-C or SIGTERM (every label is already saved), 1 bad input or failure,
-2 usage error.`;
+Exit codes: 0 stopped by Ctrl-C, SIGTERM or SIGHUP (every label is already saved), 1 bad input or
+failure, 2 usage error.`;
 
 async function demoSession(path: string): Promise<ActiveTestingSession> {
   if (existsSync(path)) return ActiveTestingSession.open(path, { onWarning: (message) => console.error(`warning: ${message}`) });
@@ -320,10 +320,14 @@ export const serveCommand: Command = {
     let stopRequested = false;
     let stop = (): void => {};
     const stopped = new Promise<void>((resolve) => (stop = resolve));
-    const release = onStopSignals(() => {
-      stopRequested = true;
-      stop();
-    });
+    // SIGHUP too: a server started from a terminal window that is then closed stops as on SIGTERM.
+    const release = onStopSignals(
+      () => {
+        stopRequested = true;
+        stop();
+      },
+      { hangup: true },
+    );
     try {
       await faultPause('serve:open');
       session = demo ? await demoSession(path) : await openOrCreateSession(path, given, 'serve', (pool) => checkBrowserIds(pool.ids));

@@ -1,14 +1,19 @@
 import { STOP_SIGNALS as STOP_SIGNAL_NUMBERS, type InterruptedError } from '../errors.js';
 
-/** The signals that stop a command: Ctrl-C and SIGTERM. */
+/** The signals that stop a command: Ctrl-C, SIGTERM and, for a command that asks, SIGHUP. */
 type StopSignal = InterruptedError['signal'];
 
-const STOP_SIGNALS = Object.keys(STOP_SIGNAL_NUMBERS) as readonly StopSignal[];
+/**
+ * The signals every command stops on. SIGHUP (the terminal closed) only stops a command that asks
+ * (`hangup`): one whose work goes on without its terminal is left to end as killed by it, as before.
+ */
+const STOP_SIGNALS: readonly StopSignal[] = ['SIGINT', 'SIGTERM'];
+const WITH_HANGUP: readonly StopSignal[] = Object.keys(STOP_SIGNAL_NUMBERS) as StopSignal[];
 
 /** Whether the process is the command line's (its entry point takes late signals), not a library's caller. */
 let entryPoint = false;
-/** Whether the entry point's listener is installed. */
-let listening = false;
+/** The signals the entry point's listener is installed for. */
+const listening = new Set<StopSignal>();
 /** How many of the commands' handlers listen now (any other listener, a dependency's, is not one). */
 let commandHandlers = 0;
 /** Whether a command's own handler has received a stop signal: later ones are repeats. */
@@ -25,21 +30,24 @@ let exitCode: number | undefined;
 function late(signal: StopSignal): void {
   if (exitCode !== undefined) process.exit(exitCode);
   if (stopReceived || commandHandlers > 0) return;
-  for (const name of STOP_SIGNALS) process.off(name, late);
-  listening = false;
+  for (const name of listening) process.off(name, late);
+  listening.clear();
   process.kill(process.pid, signal);
 }
 
-function listenLate(): void {
-  if (!entryPoint || listening) return;
-  listening = true;
-  for (const signal of STOP_SIGNALS) process.on(signal, late);
+function listenLate(signals: readonly StopSignal[]): void {
+  if (!entryPoint) return;
+  for (const signal of signals) {
+    if (listening.has(signal)) continue;
+    listening.add(signal);
+    process.on(signal, late);
+  }
 }
 
 /**
- * Hands Ctrl-C (SIGINT) and SIGTERM to `stop`, until the function it returns is called. A command
- * that stops cleanly (its files closed, its lock released) listens with this, rather than with
- * `process.on`: in the command line's process, the entry point then listens too, from before the
+ * Hands Ctrl-C (SIGINT) and SIGTERM to `stop`, and SIGHUP with `hangup`, until the function it
+ * returns is called. A command that stops cleanly (its files closed, its lock released) listens
+ * with this, rather than with `process.on`: in the command line's process, the entry point then listens too, from before the
  * command's handler until the process ends, so that a signal after the first, come once the
  * command's handlers are gone, changes nothing, where Node would end the process as killed by it
  * (`timeout` and Ctrl-C under `npm run` both signal twice). Until a command listens, nothing
@@ -49,20 +57,21 @@ function listenLate(): void {
  * const release = onStopSignals(() => controller.abort());
  * try { await work(controller.signal); } finally { release(); }
  */
-export function onStopSignals(stop: (signal: StopSignal) => void): () => void {
-  listenLate();
+export function onStopSignals(stop: (signal: StopSignal) => void, { hangup = false } = {}): () => void {
+  const signals = hangup ? WITH_HANGUP : STOP_SIGNALS;
+  listenLate(signals);
   const received = (signal: StopSignal): void => {
     stopReceived = true;
     stop(signal);
   };
-  for (const signal of STOP_SIGNALS) process.on(signal, received);
+  for (const signal of signals) process.on(signal, received);
   commandHandlers += 1;
   let released = false;
   return () => {
     if (released) return;
     released = true;
     commandHandlers -= 1;
-    for (const signal of STOP_SIGNALS) process.off(signal, received);
+    for (const signal of signals) process.off(signal, received);
   };
 }
 
@@ -75,6 +84,6 @@ export function takeLateSignals(): (code: number) => void {
   entryPoint = true;
   return (code) => {
     exitCode = code;
-    listenLate();
+    listenLate(STOP_SIGNALS);
   };
 }

@@ -1352,4 +1352,13 @@ describe('active-testing serve as a process', () => {
       expect(existsSync(`${path}.lock`)).toBe(false);
     }
   });
+
+  it('stops cleanly on SIGHUP (its terminal window closed) as on SIGTERM: exit 0, the lock released', async () => {
+    const pool = await writePool(20, 23);
+    const path = join(pool.dir, 'hangup.session');
+    const server = await startServer(pool.args(path));
+    server.child.kill('SIGHUP');
+    expect(await server.exited, server.stderr()).toBe(0);
+    expect(existsSync(`${path}.lock`)).toBe(false);
+  });
 });
