@@ -121,9 +121,8 @@ an interval as narrow and the variance ratio to random labelling (both estimated
 session's own labels).
 
 Exit codes: 0 done or quit (q or Ctrl-C at a prompt; every label is already saved), 1 bad input,
-a failure or an answers file without an answer for a proposed item, 2 usage error, 130 stopped by
-Ctrl-C sent as a signal (143: SIGTERM; 129: SIGHUP, the terminal closed, when labelling on it;
-every label is already saved, the terminal restored and the lock released).`;
+a failure or an answers file without an answer for a proposed item, 2 usage error, 130 stopped
+by SIGINT (143: SIGTERM; 129: SIGHUP, its terminal closed; every label saved, the lock released).`;
 
 async function readScores(path: string | undefined, flagName: string): Promise<Matrix | undefined> {
   if (path === undefined) return undefined;
