@@ -4,6 +4,7 @@ import { readdir, readFile, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { PoolWorkCache, prepareSimulation, runPrepared, type SimulationOptions } from '../simulate/simulate.js';
 import { assertFitsInMemory } from '../simulate/memory.js';
+import { recordedRowCount } from '../simulate/recorded-rows.js';
 import { CancelledError, FileFormatError, InputError, OutputExistsError, passForce, ReceivedKind } from '../errors.js';
 import { checkOption } from '../options/index.js';
 import { checkKnownKeys } from '../io/suggest.js';
@@ -502,6 +503,7 @@ function calibrationSets(config: ExperimentConfig, inputs: ExperimentInputs): Na
 
 /** Everything that determines a setting's results: its options and the bytes of the files it reads. */
 function settingFingerprint(config: SizedExperimentConfig, setting: SizedSetting, hashes: ReadonlyMap<string, string>): string {
+  const rows = recordedRowCount(setting.size, config.step, config.numerics);
   const identity = {
     options: simulationOptionsFor(config, setting),
     modelScores: hashes.get(config.modelScores),
@@ -512,6 +514,9 @@ function settingFingerprint(config: SizedExperimentConfig, setting: SizedSetting
     ...(setting.calibration === null
       ? {}
       : { calibration: [hashes.get(setting.calibration.scores), hashes.get(setting.calibration.labels)] }),
+    // Only where a last row was added to the published ones, so that a setting finished before it
+    // (without that row) is stale while the others keep their fingerprints.
+    ...(rows === Math.ceil(setting.size / config.step) ? {} : { rows }),
   };
   return createHash('sha256').update(JSON.stringify(identity)).digest('hex');
 }

@@ -320,6 +320,35 @@ describe('runExperiment on a grid that leaves size out', () => {
     const results = await runExperiment(resolveExperimentConfig(grid, dir), { out: join(dir, 'given-400'), threads: 1 });
     expect(results.map((r) => r.status)).toEqual(['skipped', 'skipped']);
   });
+
+  it('changes the fingerprints of settings whose step skips their size, which now record a last row, and only those', async () => {
+    const dir = join(root, 'last-row-450');
+    writePool(dir, 450);
+    // Before the last row: a step that divides size − 1 records the same rows now and keeps them.
+    const published = [
+      '268b9be3965a780ed5756de3e5338ace39ea68e89af7868b221f5436294fe58d',
+      '047e1184159bcb15545789a7c49b66a82303c6fb8d51c773f99d971cacdfca3b',
+    ];
+    const beforeLastRow = [
+      'cee6915766912af98732c3b7438251460172b2652e594b72388028b23539da10',
+      '5764b7e5d8ec359763ecb2e80eccdf840478a7ba3dde029331f2f738a92118cb',
+    ];
+    await runExperiment(resolveExperimentConfig({ ...grid, size: 101, step: 25 }, dir), { out: join(dir, 'divides'), threads: 1 });
+    await runExperiment(resolveExperimentConfig({ ...grid, size: 100, step: 25 }, dir), { out: join(dir, 'skips'), threads: 1 });
+    expect(fingerprints(join(dir, 'divides'))).toEqual(published);
+    const skips = fingerprints(join(dir, 'skips'));
+    expect(skips.filter((f) => beforeLastRow.includes(f))).toEqual([]);
+    // So settings finished before it, without the last row, are stale: refused unless forced.
+    ['random-i.i.d.', 'self-entropy-lure-clip-0.1'].forEach((folder, i) => {
+      const marker = join(dir, 'skips', folder, SETTING_MARKER);
+      writeFileSync(marker, JSON.stringify({ ...JSON.parse(readFileSync(marker, 'utf8')), fingerprint: beforeLastRow[i] }));
+    });
+    await expect(
+      runExperiment(resolveExperimentConfig({ ...grid, size: 100, step: 25 }, dir), { out: join(dir, 'skips'), threads: 1 }),
+    ).rejects.toThrow(
+      /random-i\.i\.d\. already exists; holds results of another configuration or other input files, as do the folders of 1 other setting/,
+    );
+  });
 });
 
 describe('runExperiment with a loss and a calibrated temperature', () => {
