@@ -17,7 +17,7 @@ export const DEFAULT_THRESHOLDS: readonly number[] = [50, 100, 200, 400];
 export interface SummaryCell {
   /** The label count asked for. */
   threshold: number;
-  /** Labels of the nearest recorded row (`null` when the setting stops short of the threshold by more than a step). */
+  /** Labels of the nearest recorded row (`null` when none is within the published rows' step of the threshold, or a run of two rows has none at it). */
   labels: number | null;
   /** 0-based row of estimates.npy the numbers come from. */
   row: number | null;
@@ -129,21 +129,34 @@ function recordedRow(labels: Float64Array, threshold: number): number | null {
   return Math.abs(labels[row] - threshold) >= labelStep(labels) ? null : row;
 }
 
+/**
+ * The step between the published rows: the first gap, which the rows after it repeat up to a last
+ * row after all of a run's labels where the step skipped that count. Two rows give none (the second
+ * may be that last row, as 1 and `size` are under a step of `size`), so each is read at its own
+ * count only, as a single row is.
+ */
 function labelStep(labels: Float64Array): number {
-  return labels.length > 1 ? labels[1] - labels[0] : 1;
+  return labels.length > 2 ? labels[1] - labels[0] : 1;
+}
+
+/** Whether `row` is a run's last row after all its labels, off the published rows' step. */
+function isSkippedLastRow(labels: Float64Array, row: number): boolean {
+  return row > 0 && row === labels.length - 1 && labels[row] - labels[row - 1] !== labelStep(labels);
 }
 
 /**
  * The row a cell reports for `threshold`: the recorded one, unless random labelling has no row at
  * its label count (it ran with another --step) while another row within the coarser of the two
- * steps has one; then that row, so that the relative columns compare as the others do rather than
- * stay empty. `compared[r]` says whether random labelling has a counterpart of row r (whatever
+ * steps has one, and the recorded row is not the run's last row after all its labels; then that
+ * row, so that the relative columns compare as the others do rather than stay empty. `compared[r]` says whether random labelling has a counterpart of row r (whatever
  * their ratio: one against a rounding error is empty, yet the row is the threshold's).
  */
 function cellRow(labels: Float64Array, threshold: number, compared: readonly boolean[] | null, baselineStep: number): number | null {
   const row = recordedRow(labels, threshold);
-  // A threshold the setting's own rows stop short of stays empty.
-  if (row === null || compared === null || compared[row]) return row;
+  // A threshold the setting's own rows stop short of stays empty. A last row after all the run's
+  // labels keeps its cell, its relative numbers empty, rather than give its column an earlier row
+  // (under the ICL budget, random labelling has the last row of the largest offset's setting only).
+  if (row === null || compared === null || compared[row] || isSkippedLastRow(labels, row)) return row;
   let nearest = -1;
   for (let r = 0; r < labels.length; r++) {
     if (compared[r] && (nearest === -1 || Math.abs(labels[r] - threshold) < Math.abs(labels[nearest] - threshold))) nearest = r;

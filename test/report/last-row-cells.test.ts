@@ -1,0 +1,56 @@
+import { describe, expect, it } from 'vitest';
+import { settingCurves } from '../../src/report/curves.js';
+import type { ReportSetting } from '../../src/report/setting.js';
+import { summaryTable } from '../../src/report/table.js';
+
+/** A setting whose runs recorded `labels`, each row's estimates spread around the true risk 0.5 by 1/labels. */
+function setting(name: string, acquisition: string, labels: number[], labelOffset = 0): ReportSetting {
+  const runs = 2;
+  const data = new Float64Array(labels.length * runs);
+  labels.forEach((l, r) => {
+    data[r * runs] = 0.5 + 1 / l;
+    data[r * runs + 1] = 0.5 - 2 / l;
+  });
+  return {
+    name,
+    dir: name,
+    acquisition,
+    estimator: acquisition === 'iid' ? 'iid' : 'lure',
+    trueRisk: 0.5,
+    labels: Float64Array.from(labels),
+    labelOffset,
+    estimates: { data, rows: labels.length, cols: runs },
+  };
+}
+
+const cellLabels = (table: ReturnType<typeof summaryTable>, s: number) => table.settings[s]?.cells.map((c) => c.labels);
+
+describe('summaryTable: a last row after all of a run’s labels', () => {
+  it('reads the last row of a run whose step is its size only at that count, not the first row at every threshold', () => {
+    // --size 400 --step 400: rows after 1 and 400 labels. Before the last row the run had only the first.
+    const table = summaryTable([settingCurves(setting('iid', 'iid', [1, 400]))], null, { thresholds: [50, 100, 200, 400] });
+    expect(cellLabels(table, 0)).toEqual([null, null, null, 400]);
+  });
+
+  it('keeps the published step between the rows before a skipped last row', () => {
+    // --size 100 --step 25: 50 reads 51 and 124 the last row (100) as within a step, 125 is empty.
+    const table = summaryTable([settingCurves(setting('iid', 'iid', [1, 26, 51, 76, 100]))], null, { thresholds: [50, 100, 124, 125] });
+    expect(cellLabels(table, 0)).toEqual([51, 100, 100, null]);
+  });
+
+  it('keeps a setting’s last row in its column under the ICL budget, its relative numbers empty, rather than an earlier row', () => {
+    // size 100, step 25, ICL offsets 25 and 50: random labelling's 150 labels have rows 1, 26, …, 126
+    // and 150; the n = 25 setting's last row (100 + 25 = 125) has none, the n = 50 one's (150) has.
+    const random = settingCurves(setting('iid', 'iid', [1, 26, 51, 76, 101, 126, 150]));
+    const n25 = settingCurves(setting('n25', 'surrogate-ce', [1, 26, 51, 76, 100], 25));
+    const n50 = settingCurves(setting('n50', 'surrogate-ce', [1, 26, 51, 76, 100], 50));
+    const table = summaryTable([random, n25, n50], random, { thresholds: [50, 100] });
+    expect(cellLabels(table, 1)).toEqual([51, 100]);
+    expect(cellLabels(table, 2)).toEqual([51, 100]);
+    expect(table.settings[1]?.cells[1]?.relativeMse).toBeNull();
+    expect(table.settings[1]?.cells[1]?.mse).toBeCloseTo((0.01 ** 2 + 0.02 ** 2) / 2, 15);
+    expect(table.settings[2]?.cells[1]?.relativeMse).toEqual(expect.any(Number));
+    // The published rows still compare: 51 + 25 = 76.
+    expect(table.settings[1]?.cells[0]?.relativeMse).toEqual(expect.any(Number));
+  });
+});
