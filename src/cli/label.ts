@@ -1,6 +1,6 @@
 import { closeSync, existsSync } from 'node:fs';
 import { isatty } from 'node:tty';
-import { dirname } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { setImmediate } from 'node:timers/promises';
 import { emitKeypressEvents, type Key } from 'node:readline';
 import { loadCalibrationSet } from '../calibration/load.js';
@@ -398,8 +398,6 @@ async function checkResumeOptions(path: string, session: ActiveTestingSession, g
 interface Answers {
   path: string;
   byId: Map<string, { answer: string | null; place: string }>;
-  /** Without an `id` column, the columns whose name reads as one for ids, with each row's value and line: see `refuseUnreadIdColumn`. */
-  idLikeColumns: { name: string; values: string[]; places: string[] }[];
 }
 
 /** `reading`, a file's read; its refusal of the file (one it cannot read or parse) is told after `flag`, the option that names the file. */
@@ -417,20 +415,25 @@ async function namingFlag<T>(flag: string, reading: Promise<T>): Promise<T> {
 /** How errors name the answers of `--answers -`, read from stdin. */
 const STDIN_ANSWERS = 'stdin';
 
-async function readAnswers(given: string, column: string, poolIdColumn: string | undefined): Promise<Answers> {
+/**
+ * The answers of `--answers` (`given`: a path, or `-` for stdin), their labels in `column`. `pool`:
+ * the pool file and its `--id-column` when this command creates the session from them.
+ */
+async function readAnswers(
+  given: string,
+  column: string,
+  pool: { data: string | undefined; idColumn: string | undefined },
+): Promise<Answers> {
   const path = given === '-' ? STDIN_ANSWERS : given;
   const table = await namingFlag('--answers', given === '-' ? readStdinTable() : readTable(given));
   const labelColumn = columnIndex(table, column, path, '--answer-column');
   const idColumn = table.columns.indexOf('id');
-  if (idColumn === -1) refuseBlankLinesBetweenRows(table, path);
-  const idLikeColumns =
-    idColumn !== -1
-      ? []
-      : table.columns.flatMap((name, column) =>
-          column !== labelColumn && (name === poolIdColumn || ID_LIKE_NAMES.includes(name.trim().toLowerCase()))
-            ? [{ name, values: table.rows.map((row) => String(row[column]).trim()), places: table.rows.map((_, i) => placeOf(table, i)) }]
-            : [],
-        );
+  if (idColumn === -1) {
+    refuseBlankLinesBetweenRows(table, path);
+    // The pool file given as its own answers: its rows are the pool's items, numbered by row unless --id-column names their ids.
+    const poolFileByRow = given !== '-' && pool.data !== undefined && pool.idColumn === undefined && resolve(given) === resolve(pool.data);
+    if (!poolFileByRow) refuseUnreadIdColumn(table, path, labelColumn, pool.idColumn);
+  }
   const byId = new Map<string, { answer: string | null; place: string }>();
   table.rows.forEach((row, i) => {
     // Kept untrimmed: `classOf` matches a class name exactly before it trims the answer.
@@ -441,7 +444,7 @@ async function readAnswers(given: string, column: string, poolIdColumn: string |
       throw new FileFormatError(path, `${place}: a second answer for item id "${id}" (--answers takes one answer per item)`);
     byId.set(id, { answer: answer.trim() === 'skip' ? null : answer, place });
   });
-  return { path, byId, idLikeColumns };
+  return { path, byId };
 }
 
 /**
@@ -459,23 +462,23 @@ async function readStdinTable(): Promise<Table> {
 const ID_LIKE_NAMES = ['id', 'idx', 'ids', 'index', 'item_id', 'itemid', 'item-id'];
 
 /**
- * Without a column named `id`, answers go to items by their row: a column holding the pool's ids
- * under another name (`idx`, `ID`, the pool's `--id-column`) would go unread, and its answers to
- * other items. Refused where every value of such a column is an id of the pool and one is not its
- * row's number, naming the first such line; a column of other values (a dataset's own indices
- * when the pool numbers its items by row) or of the row numbers reads the same either way.
+ * Without a column named `id`, answers go to items by their row: a column that reads as holding the
+ * ids under another name (`idx`, `ID`, the pool's `--id-column`) would go unread, and its answers to
+ * other items than it names. Refused unless it holds the row numbers (the same either way), naming
+ * the first line where it does not: whether it names the pool's items cannot be told from values
+ * alone (one mistyped id among them would hide it), and a column of something else is easily
+ * renamed or removed.
  */
-function refuseUnreadIdColumn({ path, idLikeColumns }: Answers, ids: readonly string[]): void {
-  const known = new Set(ids);
-  for (const { name, values, places } of idLikeColumns) {
-    if (!values.every((value) => known.has(value))) continue;
-    const row = values.findIndex((value, i) => value !== String(i));
-    if (row === -1) continue;
+function refuseUnreadIdColumn(table: Table, path: string, labelColumn: number, poolIdColumn: string | undefined): void {
+  table.columns.forEach((name, column) => {
+    if (column === labelColumn || (name !== poolIdColumn && !ID_LIKE_NAMES.includes(name.trim().toLowerCase()))) return;
+    const row = table.rows.findIndex((cells, i) => String(cells[column]).trim() !== String(i));
+    if (row === -1) return;
     throw new FileFormatError(
       path,
-      `${places[row]}: no "id" column, so answers go to items by row (this line to item id "${row}"), but column ${JSON.stringify(name)} holds the pool's item ids (here "${values[row]}"): name it id, or remove it to go by row (--answers)`,
+      `${placeOf(table, row)}: no "id" column, so answers go to items by row, but column ${JSON.stringify(name)} reads ${JSON.stringify(String(table.rows[row]?.[column]))} here, not the row number ${row}: name it id if it holds the item ids, or remove it (--answers)`,
     );
-  }
+  });
 }
 
 /**
@@ -500,7 +503,6 @@ function refuseBlankLinesBetweenRows(table: Table, path: string): void {
  */
 function checkAnswers(answers: Answers, { ids, classes }: PoolNames): void {
   const { path, byId } = answers;
-  refuseUnreadIdColumn(answers, ids);
   const known = new Set(ids);
   for (const [id, { answer, place }] of byId) {
     if (!known.has(id)) throw new FileFormatError(path, `${place}: item id ${JSON.stringify(id)} is not in the pool (--answers)`);
@@ -1102,7 +1104,10 @@ export const labelCommand: Command = {
     const answers =
       answersPath === undefined
         ? undefined
-        : await readAnswers(answersPath, (given.answerColumn as string | undefined) ?? 'label', given.idColumn as string | undefined);
+        : await readAnswers(answersPath, (given.answerColumn as string | undefined) ?? 'label', {
+            data: given.data as string | undefined,
+            idColumn: given.idColumn as string | undefined,
+          });
     // Before the session is opened (an export may first propose items): a path inside a file is one clear line.
     if (exchange?.direction === 'export') await assertFolderWritable(dirname(exchange.file), '--export');
     // An export answers items that a session proposed: one made now has proposed none.

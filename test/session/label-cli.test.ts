@@ -558,7 +558,7 @@ describe('active-testing label: scripted use and bad input', () => {
     }
   });
 
-  it("refuses an answers file holding the pool's ids in a column not named id, before creating the session", async () => {
+  it('refuses an answers file whose ids are in a column not named id, before creating the session', async () => {
     const files = await writePoolFiles(12, 2);
     const answerOf = (i: number) => CLASSES[files.pool.labels[i]!]!;
     const write = (name: string, header: string, key: (i: number) => string, order: readonly number[]) => {
@@ -569,18 +569,7 @@ describe('active-testing label: scripted use and bad input', () => {
     const inOrder = Array.from({ length: 12 }, (_, i) => i);
     const shuffled = [0, 5, ...inOrder.filter((i) => i !== 0 && i !== 5)];
     const session = join(files.dir, 'a.session');
-    const poolId = (i: number) => files.ids[i]!;
-    for (const header of ['idx,label', 'ID,label', 'index,label']) {
-      const answers = write('shuffled.csv', header, poolId, shuffled);
-      const refused = run([...createArgs(files, session, 0), '--answers', answers, '--max-labels', '3']);
-      expect(refused.status).toBe(1);
-      expect(refused.stderr).toBe(
-        `active-testing label: ${answers}: line 2: no "id" column, so answers go to items by row (this line to item id "0"), but column ${JSON.stringify(header.split(',')[0])} holds the pool's item ids (here "${poolId(0)}"): name it id, or remove it to go by row (--answers)\n`,
-      );
-      expect(existsSync(session)).toBe(false);
-    }
-    // A pool that numbers its items by row: a column of a dataset's own indices (as a subset of
-    // GLUE's SST-2 carries in idx), or of the row numbers, is not the pool's ids; answers go by row.
+    // A pool numbered by row, and the row numbers in another order: one id mistyped among them changes nothing.
     const byRow = join(files.dir, 'by-row.tsv');
     const datasetIndex = (i: number) => String(100 + ((i * 7) % 12));
     writeFileSync(
@@ -589,6 +578,19 @@ describe('active-testing label: scripted use and bad input', () => {
     );
     const args = createArgs(files, session, 0);
     args[args.indexOf('--data') + 1] = byRow;
+    for (const header of ['idx,label', 'ID,label', 'index,label']) {
+      for (const key of [String, (i: number) => (i === 7 ? '999' : String(i))]) {
+        const answers = write('shuffled.csv', header, key, shuffled);
+        const refused = run([...args, '--answers', answers, '--max-labels', '3']);
+        expect(refused.status).toBe(1);
+        expect(refused.stderr).toBe(
+          `active-testing label: ${answers}: line 3: no "id" column, so answers go to items by row, but column ${JSON.stringify(header.split(',')[0])} reads "5" here, not the row number 1: name it id if it holds the item ids, or remove it (--answers)\n`,
+        );
+        expect(existsSync(session)).toBe(false);
+      }
+    }
+    // The pool file as its own answers, its idx a dataset's own indices (as a subset of GLUE's SST-2
+    // carries), and a column of the row numbers: answers go by row.
     const fromPoolFile = run([...args, '--answers', byRow, '--max-labels', '3']);
     expect(fromPoolFile.status, fromPoolFile.stderr).toBe(0);
     for (const [, id, label] of fromPoolFile.stdout.matchAll(/^labelled (\S+) (\S+)$/gm)) expect(label).toBe(answerOf(Number(id)));
@@ -603,16 +605,19 @@ describe('active-testing label: scripted use and bad input', () => {
     ]);
     expect(rowNumbers.status, rowNumbers.stderr).toBe(0);
     expect(rowNumbers.stdout.match(/^labelled /gm)).toHaveLength(3);
-    // Its --id-column under its own name, on a pool that has it.
+    // The pool's --id-column under its own name; the pool file as answers with it is not read by row either.
     const keyed = join(files.dir, 'keyed.tsv');
-    writeFileSync(keyed, ['key\tsentence', ...inOrder.map((i) => `k${i}\t${files.texts[i]}`)].join('\n'));
+    writeFileSync(keyed, ['key\tsentence\tlabel', ...inOrder.map((i) => `k${i}\t${files.texts[i]}\t${answerOf(i)}`)].join('\n'));
     const keyArgs = createArgs(files, join(files.dir, 'k.session'), 0);
     keyArgs[keyArgs.indexOf('--data') + 1] = keyed;
     const named = run([...keyArgs, '--id-column', 'key', '--answers', write('named.csv', 'key,label', (i) => `k${i}`, shuffled)]);
     expect(named.status).toBe(1);
     expect(named.stderr).toMatch(
-      /^active-testing label: [^\n]*named\.csv: line 2: no "id" column[^\n]*column "key" holds the pool's item ids \(here "k0"\)[^\n]*\n$/,
+      /^active-testing label: [^\n]*named\.csv: line 2: no "id" column[^\n]*column "key" reads "k0" here, not the row number 0[^\n]*\n$/,
     );
+    const keyedPoolFile = run([...keyArgs, '--id-column', 'key', '--answers', keyed]);
+    expect(keyedPoolFile.status).toBe(1);
+    expect(keyedPoolFile.stderr).toMatch(/column "key" reads "k0" here/);
     expect(existsSync(join(files.dir, 'k.session'))).toBe(false);
   });
 
