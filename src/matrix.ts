@@ -92,14 +92,20 @@ const LABELS_SHAPE = 'a list of sizes [N] or [N, K], each an integer ≥ 0';
  * `argument` must be.
  */
 function checkShape(shape: unknown, argument: string, expected: string): readonly number[] {
-  if (!Array.isArray(shape) || !shape.every((size) => Number.isSafeInteger(size) && (size as number) >= 0)) {
+  // A typed array of sizes (an ndarray library's Int32Array shape) is a list of sizes too.
+  const sizes = Array.isArray(shape)
+    ? shape
+    : ArrayBuffer.isView(shape) && !(shape instanceof DataView)
+      ? Array.from(shape as Int32Array)
+      : null;
+  if (sizes === null || !sizes.every((size) => Number.isSafeInteger(size) && (size as number) >= 0)) {
     throw new InputError({
       argument: `${argument}.shape`,
       expected,
       received: shape === undefined ? new ReceivedKind('undefined') : shape,
     });
   }
-  return shape as readonly number[];
+  return sizes as readonly number[];
 }
 
 const MATRIX_EXPECTED = 'an N×K array of scores (nested arrays, { data, shape } as readNpy returns, an ndarray or a Matrix)';
@@ -117,17 +123,19 @@ function readMatrix(input: MatrixInput, argument: string, share: boolean): Matri
     }
     data = share && input.data instanceof Float64Array ? input.data : numbersOf(input.data, argument, cols);
   } else if (isNdArray(input)) {
-    if (checkShape(input.shape, argument, SCORES_SHAPE).length !== 2) {
-      throw new InputError({ argument, expected: 'a 2-D array (N×K)', received: new ReceivedKind(`shape [${input.shape.join(', ')}]`) });
+    const shape = checkShape(input.shape, argument, SCORES_SHAPE);
+    if (shape.length !== 2) {
+      throw new InputError({ argument, expected: 'a 2-D array (N×K)', received: new ReceivedKind(`shape [${shape.join(', ')}]`) });
     }
-    [rows, cols] = input.shape as [number, number];
+    [rows, cols] = shape as [number, number];
     data = new Float64Array(rows * cols);
     for (let i = 0; i < rows; i++) for (let k = 0; k < cols; k++) data[i * cols + k] = scoreNumber(input.get(i, k), argument, i);
   } else if ('shape' in input && 'data' in input && !Array.isArray(input)) {
-    if (checkShape(input.shape, argument, SCORES_SHAPE).length !== 2) {
-      throw new InputError({ argument, expected: 'a 2-D array (N×K)', received: new ReceivedKind(`shape [${input.shape.join(', ')}]`) });
+    const shape = checkShape(input.shape, argument, SCORES_SHAPE);
+    if (shape.length !== 2) {
+      throw new InputError({ argument, expected: 'a 2-D array (N×K)', received: new ReceivedKind(`shape [${shape.join(', ')}]`) });
     }
-    [rows, cols] = input.shape as [number, number];
+    [rows, cols] = shape as [number, number];
     if (input.data.length !== rows * cols) {
       throw new InputError({ argument, expected: `${rows * cols} values for shape [${rows}, ${cols}]`, received: input.data.length });
     }
@@ -218,13 +226,14 @@ export function toLabels(input: LabelsInput, argument: string, n: number, k: num
     return (input as ArrayLike<unknown>)[i];
   };
   if (isNdArray(input)) {
-    if (checkShape(input.shape, argument, LABELS_SHAPE).length > 2)
+    const shape = checkShape(input.shape, argument, LABELS_SHAPE);
+    if (shape.length > 2)
       throw new InputError({
         argument,
         expected: 'class indices (N) or one-hot rows (N×K)',
-        received: new ReceivedKind(`shape [${input.shape.join(', ')}]`),
+        received: new ReceivedKind(`shape [${shape.join(', ')}]`),
       });
-    length = input.shape[0] as number;
+    length = shape[0] as number;
   } else {
     length = input.length;
   }
@@ -288,19 +297,19 @@ function unflatten(
   { data, shape }: { data: ArrayLike<number | bigint>; shape: readonly number[] },
   argument: string,
 ): ArrayLike<number> | ArrayLike<ArrayLike<number>> {
-  checkShape(shape, argument, LABELS_SHAPE);
-  const length = shape.reduce((a, b) => a * b, 1);
-  if (shape.length < 1 || shape.length > 2 || data.length !== length) {
+  const sizes = checkShape(shape, argument, LABELS_SHAPE);
+  const length = sizes.reduce((a, b) => a * b, 1);
+  if (sizes.length < 1 || sizes.length > 2 || data.length !== length) {
     throw new InputError({
       argument,
       expected: 'class indices (N) or one-hot rows (N×K)',
-      received: new ReceivedKind(`shape [${shape.join(', ')}] with ${data.length} values`),
+      received: new ReceivedKind(`shape [${sizes.join(', ')}] with ${data.length} values`),
     });
   }
   const values = Array.from(data, bigintAsNumber) as number[];
-  if (shape.length === 1) return values;
-  const cols = shape[1] as number;
-  return Array.from({ length: shape[0] as number }, (_, i) => values.slice(i * cols, (i + 1) * cols));
+  if (sizes.length === 1) return values;
+  const cols = sizes[1] as number;
+  return Array.from({ length: sizes[0] as number }, (_, i) => values.slice(i * cols, (i + 1) * cols));
 }
 
 function classIndex(value: number | boolean | bigint, argument: string, row: number, k: number): number {

@@ -53,6 +53,16 @@ describe('the shape of flat scores and labels', () => {
     expect(toLabels({ data: Int32Array.from(labels), shape: [4] }, 'labels', 4, 2)).toEqual(Int32Array.from(labels));
   });
 
+  it('reads a shape given as a typed array, as ndarray libraries hold it', () => {
+    expect(toMatrix({ data, shape: Int32Array.of(4, 2) } as never, 'modelScores')).toEqual({ data, rows: 4, cols: 2 });
+    expect(toLabels({ data: Int32Array.from(labels), shape: Uint32Array.of(4) } as never, 'labels', 4, 2)).toEqual(Int32Array.from(labels));
+    const ndarrayLike = { shape: Int32Array.of(4, 2), stride: [2, 1], get: (i: number, k: number) => data[i * 2 + k] };
+    expect(toMatrix(ndarrayLike as never, 'modelScores')).toEqual({ data, rows: 4, cols: 2 });
+    expect(() => toMatrix({ data, shape: new DataView(new ArrayBuffer(8)) } as never, 'modelScores')).toThrow(
+      /^modelScores\.shape: expected/,
+    );
+  });
+
   it('simulate and ActiveTestingSession.create name the input whose shape is missing', async () => {
     const pool = { modelScores: { data, shape: [4, 2] }, labels };
     await expect(simulate({ ...pool, modelScores: { data, shape: undefined } as never }, { runs: 1 })).rejects.toThrow(

@@ -654,6 +654,8 @@ describe('docs/options.md', () => {
       'simulate(pool, { clipPercentage: 0.2 })': () => simulate(pool, { clipPercentage: 0.2 } as never),
       'active-testing simulate --clp 0.2 …': () => parseOptions(['--clp', '0.2'], commandFlags('simulate')),
       'active-testing simulate --loss ce …': () => commandValues(parseOptions(['--loss', 'ce'], commandFlags('simulate')), 'simulate'),
+      'active-testing simulate --numerics ref …': () =>
+        commandValues(parseOptions(['--numerics', 'ref'], commandFlags('simulate')), 'simulate'),
       '{ "settings": [{ "acquisition": "iid", "clp": 0.2 }] }': () =>
         resolveExperimentConfig({ modelScores: 'f.npy', labels: 'y.npy', settings: [{ acquisition: 'iid', clp: 0.2 }] }, '/tmp'),
     };
