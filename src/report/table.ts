@@ -123,20 +123,22 @@ function defaultThresholds(curves: readonly SettingCurves[]): readonly number[] 
   return [Math.max(...curves.map((c) => c.setting.labels[c.setting.labels.length - 1] as number))];
 }
 
-/** The row whose label count is within a step of `threshold`, or null when the runs stop short of it. */
+/**
+ * The row nearest `threshold` labels, when it is within a step of it (the published rows are after
+ * k·step + 1 labels) and under half of it away (a step of 400 does not make the estimate after 1
+ * label the one at 50); null when the runs stop short of it.
+ */
 function recordedRow(labels: Float64Array, threshold: number): number | null {
   const row = nearestRow(labels, threshold);
-  return Math.abs(labels[row] - threshold) >= labelStep(labels) ? null : row;
+  return Math.abs(labels[row] - threshold) >= Math.min(labelStep(labels), threshold / 2) ? null : row;
 }
 
 /**
  * The step between the published rows: the first gap, which the rows after it repeat up to a last
- * row after all of a run's labels where the step skipped that count. Two rows give none (the second
- * may be that last row, as 1 and `size` are under a step of `size`), so each is read at its own
- * count only, as a single row is.
+ * row after all of a run's labels where the step skipped that count (1 for a single row).
  */
 function labelStep(labels: Float64Array): number {
-  return labels.length > 2 ? labels[1] - labels[0] : 1;
+  return labels.length > 1 ? labels[1] - labels[0] : 1;
 }
 
 /** Whether `row` is a run's last row after all its labels, off the published rows' step. */

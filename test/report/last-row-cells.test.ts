@@ -38,6 +38,15 @@ describe('summaryTable: a last row after all of a run’s labels', () => {
     expect(cellLabels(table, 0)).toEqual([51, 100, 100, null]);
   });
 
+  it('reads a run of two rows within its step, as any run, but never half a threshold away', () => {
+    // --size 51 --step 50 (rows 1 and 51), --size 101 --step 100 (1 and 101), and reference rows up to 351 of 400.
+    const thresholds = { thresholds: [50, 100, 200, 400] };
+    expect(cellLabels(summaryTable([settingCurves(setting('a', 'iid', [1, 51]))], null, thresholds), 0)).toEqual([51, 51, null, null]);
+    expect(cellLabels(summaryTable([settingCurves(setting('b', 'iid', [1, 101]))], null, thresholds), 0)).toEqual([null, 101, 101, null]);
+    const published = Array.from({ length: 8 }, (_, k) => 50 * k + 1);
+    expect(cellLabels(summaryTable([settingCurves(setting('c', 'iid', published))], null, thresholds), 0)).toEqual([51, 101, 201, 351]);
+  });
+
   it('keeps a setting’s last row in its column under the ICL budget, its relative numbers empty, rather than an earlier row', () => {
     // size 100, step 25, ICL offsets 25 and 50: random labelling's 150 labels have rows 1, 26, …, 126
     // and 150; the n = 25 setting's last row (100 + 25 = 125) has none, the n = 50 one's (150) has.
