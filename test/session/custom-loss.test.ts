@@ -73,19 +73,18 @@ describe("a custom loss's values at labelling time", () => {
 });
 
 describe('a label whose loss difference target − comparison lies outside its bounds', () => {
+  /** A session of target rows (5, 0, 0) against comparison rows (3, 0, 0), random labelling, under `loss`. */
+  const pairedSession = (path: string, loss: CustomLoss) => {
+    const rows = (first: number) => ({ data: Float64Array.from({ length: N * 3 }, (_, i) => (i % 3 === 0 ? first : 0)), rows: N, cols: 3 });
+    return ActiveTestingSession.create(path, { ...options, modelScores: rows(5), comparisonScores: rows(3), acquisition: 'iid', loss });
+  };
+
   it('is refused before it is journaled, not taken in and then refused by every estimate', async () => {
     const path = scratch();
-    const rows = (first: number) => ({ data: Float64Array.from({ length: N * 3 }, (_, i) => (i % 3 === 0 ? first : 0)), rows: N, cols: 3 });
     // Each loss is within a relative 1e-9 of its own bounds, as sessions allow for rounding; their
     // difference, 4e-9 past [2, 2], is not within 1e-9 of its bounds.
     const nudged: CustomLoss = { name: 'nudged', itemLoss: (f) => (f[0] > 4 ? f[0] + 4e-9 : f[0]), bounds: (f) => [f[0], f[0]] };
-    const session = await ActiveTestingSession.create(path, {
-      ...options,
-      modelScores: rows(5),
-      comparisonScores: rows(3),
-      acquisition: 'iid',
-      loss: nudged,
-    });
+    const session = await pairedSession(path, nudged);
     const [item] = await session.next();
     const before = readFileSync(path, 'utf8');
     await expect(session.record(item.id, 'a')).rejects.toThrow(
@@ -106,17 +105,10 @@ describe('a label whose loss difference target − comparison lies outside its b
 
   it('still opens a file that holds one (written before record refused it), so the label can be undone', async () => {
     const path = scratch();
-    const rows = (first: number) => ({ data: Float64Array.from({ length: N * 3 }, (_, i) => (i % 3 === 0 ? first : 0)), rows: N, cols: 3 });
     const nudge = { value: 0 };
     // The same loss throughout; its nudge set after the label is on file, as the check did not exist then.
     const nudged: CustomLoss = { name: 'nudged', itemLoss: (f) => (f[0] > 4 ? f[0] + nudge.value : f[0]), bounds: (f) => [f[0], f[0]] };
-    const session = await ActiveTestingSession.create(path, {
-      ...options,
-      modelScores: rows(5),
-      comparisonScores: rows(3),
-      acquisition: 'iid',
-      loss: nudged,
-    });
+    const session = await pairedSession(path, nudged);
     const [item] = await session.next();
     await session.record(item.id, 'a');
     await session.close();
