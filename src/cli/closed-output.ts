@@ -27,7 +27,8 @@ export function handleClosedOutput(argv: readonly string[]): void {
   const finishes = COMMANDS_THAT_FINISH.has(argv[0] ?? '') && !asksForHelp(argv.slice(1));
   const onError = (stream: NodeJS.WriteStream) => (error: NodeJS.ErrnoException) => {
     // A terminal closed (its window shut, SIGHUP) fails writes with EIO: its reader is gone too.
-    if (error.code !== 'EPIPE' && error.code !== 'EIO') throw error;
+    // Elsewhere (a file on a failing disk) EIO is a failure to report.
+    if (error.code !== 'EPIPE' && !(error.code === 'EIO' && stream.isTTY)) throw error;
     if (stream === process.stdout && !finishes) process.exit(CLOSED_OUTPUT_EXIT);
   };
   process.stdout.on('error', onError(process.stdout));

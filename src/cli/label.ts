@@ -1,5 +1,4 @@
-import { closeSync, existsSync } from 'node:fs';
-import { isatty } from 'node:tty';
+import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { setImmediate } from 'node:timers/promises';
 import { emitKeypressEvents, type Key } from 'node:readline';
@@ -9,6 +8,7 @@ import { classesByNumber, classesNamedByIntegers, wholeNumberLabel } from '../da
 import { filePlace } from '../dataset/table.js';
 import { CancelledError, FileFormatError, InputError, InterruptedError, OutputExistsError, ReceivedKind, UsageError } from '../errors.js';
 import { fitTemperature } from '../calibration/temperature.js';
+import { faultPause } from '../io/fault.js';
 import { readNpy } from '../io/npy.js';
 import { visibleText } from '../io/visible-text.js';
 import { shellWord } from '../io/shell-word.js';
@@ -44,6 +44,7 @@ import {
 } from '../serve/estimate-display.js';
 import type { Command } from './command.js';
 import { withInterrupts } from './interrupt.js';
+import { closeTerminalsAtExit } from './signals.js';
 import { commandNaming, warningNamedBy } from './naming.js';
 import {
   exportLabelStudio,
@@ -691,9 +692,13 @@ class KeyReader {
   private waiting: ((key: string) => void) | null = null;
   private pasting = false;
   private ended = false;
-  /** A closed terminal refuses its modes (EIO, from `setRawMode`): there is nothing left to restore. */
+  /**
+   * A closed terminal refuses its modes (EIO, from `setRawMode`): there is nothing left to restore,
+   * and no key will come, as when its input ends. It may close before the first key is asked for.
+   */
   private readonly onError = (error: NodeJS.ErrnoException): void => {
     if (error.code !== 'EIO') throw error;
+    this.onEnd();
   };
   private readonly onEnd = (): void => {
     this.ended = true;
@@ -726,11 +731,12 @@ class KeyReader {
     private readonly output: NodeJS.WriteStream,
   ) {
     emitKeypressEvents(input);
-    input.setRawMode(true);
-    output.write('\x1b[?2004h');
+    // Listened to first: `setRawMode` reports a terminal closed meanwhile as an error event.
     input.on('keypress', this.onKeypress);
     input.on('end', this.onEnd);
     input.on('error', this.onError);
+    input.setRawMode(true);
+    output.write('\x1b[?2004h');
     input.resume();
   }
 
@@ -751,26 +757,6 @@ class KeyReader {
     this.input.pause();
     this.input.off('error', this.onError);
   }
-}
-
-/**
- * The listener for SIGHUP, the terminal closed (or about to be), of a process whose standard
- * streams are now the terminal or not. Node restores the modes a terminal had when the process
- * started as it exits, and a closed terminal refuses them (EIO): Node then ends the process with
- * an assertion failure (SIGABRT), after the labels are saved but with no exit status of the
- * command's. It skips a descriptor closed meanwhile, so the terminal's are closed at exit (a
- * closed terminal no longer reads as one); the labelling gave back the modes it changed itself.
- */
-function closeTerminalAtExit(): () => void {
-  const terminals = [0, 1, 2].filter((fd) => isatty(fd));
-  let closing = false;
-  return () => {
-    if (closing) return;
-    closing = true;
-    process.once('exit', () => {
-      for (const fd of terminals) closeSync(fd);
-    });
-  };
 }
 
 const QUIT_KEYS = new Set(['q', '\u0003', '\u0004']);
@@ -821,6 +807,8 @@ async function labelInteractively(
   const { classes } = session;
   if (classes.length > 9)
     throw new UsageError(`interactive labelling takes one key per class (at most 9 classes, here ${classes.length}); use --answers`);
+  // Stopped while the session was opened: the terminal is left as it is.
+  if (signal.aborted) throw new CancelledError('labelling stopped');
   const keys = new KeyReader(process.stdin, process.stdout);
   const legend = [...classes.map((name, k) => `[${k + 1}] ${visibleText(name)}`), '[s] skip', '[u] undo', '[q] quit'].join('   ');
   // On resuming, what the file kept: the estimate's line alone would not tell a resumed session from a new one.
@@ -1043,17 +1031,15 @@ async function labelOnTerminal(path: string, given: Record<string, unknown>, rul
   let opened: ActiveTestingSession | undefined;
   // Asked only when a signal stopped the labelling, which the session was open for.
   const saved = () => savedNote(opened as ActiveTestingSession, path);
-  // From before the session is opened: Node restores the terminal's modes at exit however far it got.
-  const onHangup = closeTerminalAtExit();
-  process.once('SIGHUP', onHangup);
   return withInterrupts(
     saved,
     async (signal) => {
       const session = await openOrCreateSession(path, given, 'label');
       opened = session;
       try {
+        await faultPause('label:opened');
         // The screen says why it stopped itself.
-        const code = await labelInteractively(session, rule, path, signal, onHangup);
+        const code = await labelInteractively(session, rule, path, signal, closeTerminalsAtExit);
         console.log(summary(session));
         return code;
       } finally {
@@ -1062,7 +1048,7 @@ async function labelOnTerminal(path: string, given: Record<string, unknown>, rul
     },
     undefined,
     { hangup: true },
-  ).finally(() => process.off('SIGHUP', onHangup));
+  );
 }
 
 export const labelCommand: Command = {

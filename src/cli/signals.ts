@@ -1,3 +1,5 @@
+import { closeSync } from 'node:fs';
+import { isatty } from 'node:tty';
 import { STOP_SIGNALS as STOP_SIGNAL_NUMBERS, type InterruptedError } from '../errors.js';
 
 /** The signals that stop a command: Ctrl-C, SIGTERM and, for a command that asks, SIGHUP. */
@@ -22,12 +24,36 @@ let stopReceived = false;
 let exitCode: number | undefined;
 
 /**
+ * The standard streams that were terminals when a command first listened for SIGHUP: once the
+ * terminal has closed they no longer read as terminals.
+ */
+let terminals: readonly number[] | undefined;
+let closingTerminals = false;
+
+/**
+ * Closes the standard streams that are terminals as the process exits, once its terminal has
+ * closed (SIGHUP, or its input ended). Node restores the modes a terminal had when the process
+ * started as it exits, and a closed terminal refuses them (EIO): Node then ends the process with
+ * an assertion failure (SIGABRT), whatever the command's exit status. It skips a descriptor closed
+ * meanwhile. A command that changed the terminal's modes itself gives them back before it exits.
+ */
+export function closeTerminalsAtExit(): void {
+  if (closingTerminals || terminals === undefined) return;
+  closingTerminals = true;
+  const closing = terminals;
+  process.once('exit', () => {
+    for (const fd of closing) closeSync(fd);
+  });
+}
+
+/**
  * The entry point's listener. A signal while a command's handler listens is the command's; one
  * after a stop was received is a repeat and changes nothing; once the command has returned, a
  * signal ends the process with its exit code (its files are closed: the drain need not finish).
  * Otherwise the signal ends the process as killed by it, as where nothing listens.
  */
 function late(signal: StopSignal): void {
+  if (signal === 'SIGHUP') closeTerminalsAtExit();
   if (exitCode !== undefined) process.exit(exitCode);
   if (stopReceived || commandHandlers > 0) return;
   for (const name of listening) process.off(name, late);
@@ -45,7 +71,8 @@ function listenLate(signals: readonly StopSignal[]): void {
 }
 
 /**
- * Hands Ctrl-C (SIGINT) and SIGTERM to `stop`, and SIGHUP with `hangup`, until the function it
+ * Hands Ctrl-C (SIGINT) and SIGTERM to `stop`, and SIGHUP with `hangup` (the terminal's streams
+ * then closed at exit, see `closeTerminalsAtExit`), until the function it
  * returns is called. A command that stops cleanly (its files closed, its lock released) listens
  * with this, rather than with `process.on`: in the command line's process, the entry point then listens too, from before the
  * command's handler until the process ends, so that a signal after the first, come once the
@@ -59,9 +86,11 @@ function listenLate(signals: readonly StopSignal[]): void {
  */
 export function onStopSignals(stop: (signal: StopSignal) => void, { hangup = false } = {}): () => void {
   const signals = hangup ? WITH_HANGUP : STOP_SIGNALS;
+  if (hangup) terminals ??= [0, 1, 2].filter((fd) => isatty(fd));
   listenLate(signals);
   const received = (signal: StopSignal): void => {
     stopReceived = true;
+    if (signal === 'SIGHUP') closeTerminalsAtExit();
     stop(signal);
   };
   for (const signal of signals) process.on(signal, received);

@@ -25,6 +25,8 @@ export type FaultPoint =
   | 'serve:open'
   /** `serve` has done what a write asked (a label is on disk) and holds its answer until the server has begun to stop. */
   | 'serve:answer'
+  /** Interactive `label` has opened its session (its lock taken), its first prompt not yet shown. */
+  | 'label:opened'
   /** The command line's command has returned (its signal handlers gone), its exit code not yet set. */
   | 'cli:returned'
   /** The command line's command has returned, its exit code set, the process not yet ended. */

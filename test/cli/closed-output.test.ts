@@ -2,8 +2,8 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import { CLOSED_OUTPUT_EXIT } from '../../src/cli/closed-output.js';
+import { afterAll, describe, expect, it, vi } from 'vitest';
+import { CLOSED_OUTPUT_EXIT, handleClosedOutput } from '../../src/cli/closed-output.js';
 import { evaluateCommand } from '../../src/cli/evaluate.js';
 import { experimentCommand } from '../../src/cli/experiment.js';
 import { reportCommand } from '../../src/cli/report.js';
@@ -104,5 +104,43 @@ describe('a command whose standard output is closed by its reader', () => {
       expect(exitCodes(command.help), command.name).not.toContain('141');
       expect(exitCodes(command.help), command.name).toContain('does not stop it: it finishes its work');
     }
+  });
+});
+
+describe('handleClosedOutput and EIO', () => {
+  /** Emits `code` as a write error on standard output, with `isTTY` as given, under handleClosedOutput(`argv`). */
+  function writeFails(code: string, isTTY: boolean, argv: string[]): { thrown: unknown; exitedWith: unknown } {
+    const before = [...process.stdout.listeners('error'), ...process.stderr.listeners('error')];
+    const wasTTY = process.stdout.isTTY;
+    const exit = vi.spyOn(process, 'exit').mockImplementation((() => undefined) as never);
+    let thrown: unknown;
+    let exitedWith: unknown;
+    try {
+      handleClosedOutput(argv);
+      process.stdout.isTTY = isTTY;
+      process.stdout.emit('error', Object.assign(new Error(`write ${code}`), { code }));
+    } catch (error) {
+      thrown = error;
+    } finally {
+      process.stdout.isTTY = wasTTY;
+      for (const stream of [process.stdout, process.stderr])
+        for (const listener of stream.listeners('error')) if (!before.includes(listener)) stream.off('error', listener as never);
+      exitedWith = exit.mock.calls[0]?.[0];
+      exit.mockRestore();
+    }
+    return { thrown, exitedWith };
+  }
+
+  it('an EIO writing to a file or a pipe (a failing disk) is reported, not taken for a closed reader', () => {
+    for (const argv of [['simulate'], ['label']]) {
+      const { thrown, exitedWith } = writeFails('EIO', false, argv);
+      expect((thrown as NodeJS.ErrnoException).code).toBe('EIO');
+      expect(exitedWith).toBeUndefined();
+    }
+  });
+
+  it('an EIO writing to a terminal (closed, its window shut) is its reader gone: simulate exits 141, label goes on', () => {
+    expect(writeFails('EIO', true, ['simulate'])).toEqual({ thrown: undefined, exitedWith: CLOSED_OUTPUT_EXIT });
+    expect(writeFails('EIO', true, ['label'])).toEqual({ thrown: undefined, exitedWith: undefined });
   });
 });

@@ -1,11 +1,13 @@
 """Runs a command on a pseudo-terminal, as a terminal window runs it, and stops it from outside.
 
 Its standard input and output are the terminal (the command's session and controlling terminal);
-its standard error is a pipe, read whole here. It waits for `ready` on the screen, types each of
+its standard error is a pipe, read whole here. It waits for `ready` on the screen (or for the file `readyFile` to exist), types each of
 `keys` once the screen shows the text paired with it, then stops the command: `kill` sends it
 that signal, `hangup` closes the terminal (the kernel sends SIGHUP, and the terminal is gone).
 Prints one JSON object: the exit status or the signal that killed the command, the screen, its
 standard error and, unless the terminal was closed, whether the terminal was left in raw mode.
+A command still running at the deadline (`deadline` seconds, 50 unless given) is killed, and this
+exits non-zero saying so: a hung command fails its test rather than blocking the test run.
 """
 
 import fcntl
@@ -31,10 +33,19 @@ if pid == 0:
         os.close(fd)
     os.execvp(config["argv"][0], config["argv"])
 os.close(error_write)
+screen = b""
+
+
+def past_deadline(_signum, _frame):
+    os.kill(pid, signal.SIGKILL)
+    sys.exit(f"still running after {config.get('deadline', 50)} s, killed; screen: {screen[-400:]!r}")
+
+
+signal.signal(signal.SIGALRM, past_deadline)
+signal.alarm(config.get("deadline", 50))
 # Held by the command alone: the screen ends (EIO) when it exits. The terminal's modes are read
 # from the other side, which shares them.
 os.close(slave)
-screen = b""
 
 
 def read_screen(wait):
@@ -60,8 +71,17 @@ def wait_for(text):
     sys.exit(f"never shown: {text!r}; screen: {screen[-400:]!r}")
 
 
-wait_for(config["ready"])
-for key, shown in config["keys"]:
+if "ready" in config:
+    wait_for(config["ready"])
+else:
+    # Or until a file exists (a lock taken), the screen still read meanwhile.
+    for _ in range(1200):
+        if os.path.exists(config["readyFile"]):
+            break
+        read_screen(0.1)
+    else:
+        sys.exit(f"never written: {config['readyFile']!r}; screen: {screen[-400:]!r}")
+for key, shown in config.get("keys", []):
     os.write(master, key.encode())
     wait_for(shown)
 if "kill" in config:

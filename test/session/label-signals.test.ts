@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ActiveTestingSession } from '../../src/session/session.js';
@@ -15,12 +16,17 @@ interface PtyRun {
   rawMode?: boolean;
 }
 
-/** Runs `label` on a pseudo-terminal, labels one item with key 1, then stops it with `stop`. */
-function labelOnTerminal(args: string[], stop: { kill: string } | { hangup: true }): PtyRun {
-  const config = { argv: [process.execPath, ...CLI, ...args], ready: '[q] quit', keys: [['1', 'Labelled ']], ...stop };
-  const run = spawnSync('python3', [PTY_RUN, JSON.stringify(config)], { encoding: 'utf8' });
+/** Runs `config` (see pty-run.py) on a pseudo-terminal; pty-run.py kills a command still running past its deadline. */
+function onTerminal(config: object, env: NodeJS.ProcessEnv = process.env): PtyRun {
+  const run = spawnSync('python3', [PTY_RUN, JSON.stringify(config)], { encoding: 'utf8', timeout: 60_000, env });
+  expect(run.error, 'python3 with its pty module is needed').toBeUndefined();
   expect(run.stderr).toBe('');
   return JSON.parse(run.stdout) as PtyRun;
+}
+
+/** Runs `label` on a pseudo-terminal, labels one item with key 1, then stops it with `stop`. */
+function labelOnTerminal(args: string[], stop: { kill: string } | { hangup: true }): PtyRun {
+  return onTerminal({ argv: [process.execPath, ...CLI, ...args], ready: '[q] quit', keys: [['1', 'Labelled ']], ...stop });
 }
 
 describe('active-testing label on a terminal, stopped by a signal', () => {
@@ -63,5 +69,43 @@ describe('active-testing label on a terminal, stopped by a signal', () => {
     const session = await ActiveTestingSession.open(path, { readOnly: true });
     expect(session.estimate().recorded).toBe(1);
     await session.close();
+  });
+
+  it('the terminal closed before the first prompt, the session just opened: releases the lock and exits 129', async () => {
+    const files = await writePoolFiles(40, 7);
+    const path = join(files.dir, 's.session');
+    // The pause holds the session open, its lock taken, until after the terminal has closed.
+    const env = { ...process.env, ACTIVE_TESTING_FAULT_DELAY_MS: 'label:opened=2000' };
+    const run = onTerminal(
+      { argv: [process.execPath, ...CLI, ...createArgs(files, path, 1)], readyFile: `${path}.lock`, hangup: true },
+      env,
+    );
+    expect(run.signal).toBeNull();
+    expect(run.stderr.split('\n').slice(1)).toEqual([
+      `active-testing label: interrupted by SIGHUP; 0 labels and 0 skips are saved in ${path}; run the same command to resume`,
+      '',
+    ]);
+    expect(run.status).toBe(129);
+    expect(existsSync(`${path}.lock`)).toBe(false);
+  });
+});
+
+describe('active-testing serve on a terminal', () => {
+  it('the terminal closed (SIGHUP, writes failing): stops, releases the lock and exits 0', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'at-serve-pty-'));
+    try {
+      const path = join(dir, 's.session');
+      const run = onTerminal({
+        argv: [process.execPath, ...CLI, 'serve', '--demo', '--session', path, '--port', '0'],
+        ready: 'Stop with Ctrl-C',
+        hangup: true,
+      });
+      expect(run.signal).toBeNull();
+      expect(run.stderr).toBe('');
+      expect(run.status).toBe(0);
+      expect(existsSync(`${path}.lock`)).toBe(false);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
