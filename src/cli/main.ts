@@ -3,7 +3,7 @@ import { faultPause } from '../io/fault.js';
 import { redactSecrets } from '../io/redact.js';
 import { handleClosedOutput } from './closed-output.js';
 import { describeFailure, runCli } from './run.js';
-import { takeLateSignals } from './signals.js';
+import { stopSignalReceived, takeLateSignals } from './signals.js';
 
 const argv = process.argv.slice(2);
 // A failure outside the command's own promise (a worker, a stray callback) still ends in one line.
@@ -23,4 +23,6 @@ runCli(argv).then(async (code) => {
   returned(code);
   process.exitCode = code;
   await faultPause('cli:done');
+  // Stopped by a signal: its files are closed; a repeat signal must not find Node tearing down.
+  if (stopSignalReceived()) process.exit(code);
 });

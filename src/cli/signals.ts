@@ -105,6 +105,16 @@ export function onStopSignals(stop: (signal: StopSignal) => void, { hangup = fal
 }
 
 /**
+ * Whether a command's handler has received a stop signal. The command line then ends its process
+ * as soon as the command has returned: once its event loop is empty, Node gives the signals back
+ * to their default action before the process ends, and a repeat arriving then (a second Ctrl-C or
+ * `timeout`'s second signal, milliseconds later) would end it as killed by it.
+ */
+export function stopSignalReceived(): boolean {
+  return stopReceived;
+}
+
+/**
  * Makes this process the command line's: from now on the commands' signal handlers are backed by
  * the entry point's (see `onStopSignals`). Returns the function to call with the command's exit
  * code once it has returned: a signal after that ends the process with that code.

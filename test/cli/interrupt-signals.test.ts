@@ -283,6 +283,22 @@ describe('scripted labelling stopped by a signal', () => {
       expect(readFileSync(session, 'utf8')).toBe(readFileSync(uninterrupted, 'utf8'));
     });
   }
+  it('label --answers ends with 130, not killed, when a second SIGINT follows its line at once (as Node tears down)', async () => {
+    // The second signal races the process's end: after its line, the exit itself. Repeated, as a
+    // run whose signal lands before or after that window exits 130 either way.
+    for (let run = 0; run < 6; run += 1) {
+      const dir = mkdtempSync(join(root, 'label-twice-'));
+      const { session, answers } = await sessionWithAnswers(dir, 60, 5);
+      const labelling = ({ stdout }: Printed) => stdout.includes('labelled ');
+      const returned = ({ stderr }: Printed) => stderr.endsWith('\n');
+      const ended = await signalWhen(['label', '--session', session, '--answers', answers], [labelling, 'SIGINT'], 'journal:append=20', [
+        returned,
+        'SIGINT',
+      ]);
+      expect({ run, code: ended.code, signal: ended.signal }).toEqual({ run, code: 130, signal: null });
+    }
+  });
+
   it('label --answers signalled during the label that meets --max-labels ends as finished: exit 0, why it stopped', async () => {
     const dir = mkdtempSync(join(root, 'label-last-'));
     const { session, answers } = await sessionWithAnswers(dir, 20, 5);
