@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { setTimeout as delay } from 'node:timers/promises';
 import { faultPause } from '../io/fault.js';
 import { redactSecrets } from '../io/redact.js';
 import { handleClosedOutput } from './closed-output.js';
@@ -23,6 +24,15 @@ runCli(argv).then(async (code) => {
   returned(code);
   process.exitCode = code;
   await faultPause('cli:done');
-  // Stopped by a signal: its files are closed; a repeat signal must not find Node tearing down.
-  if (stopSignalReceived()) process.exit(code);
+  // Stopped by a signal: its files are closed; a repeat signal must not find Node tearing down,
+  // but what stdout and stderr still hold for a slow reader (the line saying what is saved) goes first.
+  if (stopSignalReceived()) {
+    await Promise.all([drained(process.stdout), drained(process.stderr)]);
+    process.exit(code);
+  }
 });
+
+/** Resolves once `stream` holds nothing more to write (polled: 'drain' comes only after a write was refused). */
+async function drained(stream: NodeJS.WriteStream): Promise<void> {
+  while (stream.writableLength > 0 && !stream.destroyed) await delay(10);
+}

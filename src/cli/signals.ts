@@ -42,7 +42,13 @@ export function closeTerminalsAtExit(): void {
   closingTerminals = true;
   const closing = terminals;
   process.once('exit', () => {
-    for (const fd of closing) closeSync(fd);
+    for (const fd of closing) {
+      try {
+        closeSync(fd);
+      } catch {
+        // Closed meanwhile (EBADF): nothing left for Node to restore on it.
+      }
+    }
   });
 }
 
