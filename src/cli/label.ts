@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { dirname } from 'node:path';
 import { setImmediate } from 'node:timers/promises';
 import { emitKeypressEvents, type Key } from 'node:readline';
 import { loadCalibrationSet } from '../calibration/load.js';
@@ -198,6 +198,7 @@ function checkUniqueIds(ids: readonly string[], table: Table, column: number, pa
 interface PoolNames {
   ids: readonly string[];
   classes: readonly string[];
+  texts: readonly string[];
 }
 
 /**
@@ -300,7 +301,7 @@ async function createSession(
   const calibration = await readCalibration(given, classes.length);
   const comparisonScores = await readScores(options.comparisonScores, '--comparison-scores');
   const surrogateScores = await readScores(options.surrogateScores, '--surrogate-scores');
-  check({ ids: ids ?? texts.map((_, i) => String(i)), classes });
+  check({ ids: ids ?? texts.map((_, i) => String(i)), classes, texts });
   const session = await ActiveTestingSession.create(path, {
     ...options,
     texts,
@@ -399,6 +400,17 @@ async function checkResumeOptions(path: string, session: ActiveTestingSession, g
 interface Answers {
   path: string;
   byId: Map<string, { answer: string | null; place: string }>;
+  /** Without an `id` column, the first column named as for ids that holds other than the row numbers: see `refuseUnreadIdColumn`. */
+  unreadIdColumn: UnreadIdColumn | null;
+}
+
+/** A column of an answers file named as for ids, where it first holds other than its row's number, and the file's columns. */
+interface UnreadIdColumn {
+  name: string;
+  row: number;
+  place: string;
+  value: string;
+  columns: string[][];
 }
 
 /** `reading`, a file's read; its refusal of the file (one it cannot read or parse) is told after `flag`, the option that names the file. */
@@ -417,24 +429,17 @@ async function namingFlag<T>(flag: string, reading: Promise<T>): Promise<T> {
 const STDIN_ANSWERS = 'stdin';
 
 /**
- * The answers of `--answers` (`given`: a path, or `-` for stdin), their labels in `column`. `pool`:
- * the pool file and its `--id-column` when this command creates the session from them.
+ * The answers of `--answers` (`given`: a path, or `-` for stdin), their labels in `column`, their
+ * ids in the column `id`, or else in the pool's `--id-column` (given to create the session), or
+ * else by row.
  */
-async function readAnswers(
-  given: string,
-  column: string,
-  pool: { data: string | undefined; idColumn: string | undefined },
-): Promise<Answers> {
+async function readAnswers(given: string, column: string, poolIdColumn: string | undefined): Promise<Answers> {
   const path = given === '-' ? STDIN_ANSWERS : given;
   const table = await namingFlag('--answers', given === '-' ? readStdinTable() : readTable(given));
   const labelColumn = columnIndex(table, column, path, '--answer-column');
-  const idColumn = table.columns.indexOf('id');
-  if (idColumn === -1) {
-    refuseBlankLinesBetweenRows(table, path);
-    // The pool file given as its own answers: its rows are the pool's items, numbered by row unless --id-column names their ids.
-    const poolFileByRow = given !== '-' && pool.data !== undefined && pool.idColumn === undefined && resolve(given) === resolve(pool.data);
-    if (!poolFileByRow) refuseUnreadIdColumn(table, path, labelColumn, pool.idColumn);
-  }
+  const named = table.columns.indexOf('id');
+  const idColumn = named !== -1 || poolIdColumn === undefined ? named : table.columns.indexOf(poolIdColumn);
+  if (idColumn === -1) refuseBlankLinesBetweenRows(table, path);
   const byId = new Map<string, { answer: string | null; place: string }>();
   table.rows.forEach((row, i) => {
     // Kept untrimmed: `classOf` matches a class name exactly before it trims the answer.
@@ -445,7 +450,7 @@ async function readAnswers(
       throw new FileFormatError(path, `${place}: a second answer for item id "${id}" (--answers takes one answer per item)`);
     byId.set(id, { answer: answer.trim() === 'skip' ? null : answer, place });
   });
-  return { path, byId };
+  return { path, byId, unreadIdColumn: idColumn === -1 ? unreadIdColumn(table, labelColumn) : null };
 }
 
 /**
@@ -459,27 +464,36 @@ async function readStdinTable(): Promise<Table> {
   return readTableBytes(Buffer.concat(chunks), STDIN_ANSWERS);
 }
 
-/** Column names (in lower case) that read as holding item ids, besides `id` itself and the pool's `--id-column`. */
+/** Column names (in lower case) that read as holding item ids, besides `id` itself. */
 const ID_LIKE_NAMES = ['id', 'idx', 'ids', 'index', 'item_id', 'itemid', 'item-id'];
 
-/**
- * Without a column named `id`, answers go to items by their row: a column that reads as holding the
- * ids under another name (`idx`, `ID`, the pool's `--id-column`) would go unread, and its answers to
- * other items than it names. Refused unless it holds the row numbers (the same either way), naming
- * the first line where it does not: whether it names the pool's items cannot be told from values
- * alone (one mistyped id among them would hide it), and a column of something else is easily
- * renamed or removed.
- */
-function refuseUnreadIdColumn(table: Table, path: string, labelColumn: number, poolIdColumn: string | undefined): void {
-  table.columns.forEach((name, column) => {
-    if (column === labelColumn || (name !== poolIdColumn && !ID_LIKE_NAMES.includes(name.trim().toLowerCase()))) return;
+/** The first column named as for ids (`ID_LIKE_NAMES`) that holds other than the row numbers, or null. */
+function unreadIdColumn(table: Table, labelColumn: number): UnreadIdColumn | null {
+  for (const [column, name] of table.columns.entries()) {
+    if (column === labelColumn || !ID_LIKE_NAMES.includes(name.trim().toLowerCase())) continue;
     const row = table.rows.findIndex((cells, i) => String(cells[column]).trim() !== String(i));
-    if (row === -1) return;
-    throw new FileFormatError(
-      path,
-      `${placeOf(table, row)}: no "id" column, so answers go to items by row, but column ${JSON.stringify(name)} reads ${JSON.stringify(String(table.rows[row]?.[column]))} here, not the row number ${row}: name it id if it holds the item ids, or remove it (--answers)`,
-    );
-  });
+    if (row === -1) continue;
+    const columns = table.columns.map((_, c) => table.rows.map((cells) => String(cells[c])));
+    return { name, row, place: placeOf(table, row), value: String(table.rows[row]?.[column]), columns };
+  }
+  return null;
+}
+
+/**
+ * Without an id column, answers go to items by their row: a column that reads as holding the ids
+ * under another name (`idx`, `ID`) would go unread, and its answers to other items than it names.
+ * Refused unless the file lists the pool's items row for row (a column of it holds the pool's
+ * texts in order, as the pool file itself does, whatever its `idx` holds), naming the first line
+ * where that column is not the row number: whether its values name the pool's items cannot be
+ * told from the values alone (one mistyped id among them would hide it).
+ */
+function refuseUnreadIdColumn({ path, unreadIdColumn: unread }: Answers, texts: readonly string[]): void {
+  if (unread === null) return;
+  if (unread.columns.some((values) => values.length === texts.length && values.every((value, i) => value === texts[i]))) return;
+  throw new FileFormatError(
+    path,
+    `${unread.place}: no "id" column, so answers go to items by row, but column ${JSON.stringify(unread.name)} reads ${JSON.stringify(unread.value)} here, not the row number ${unread.row}: name it id if it holds the item ids, or remove it (--answers)`,
+  );
 }
 
 /**
@@ -502,8 +516,9 @@ function refuseBlankLinesBetweenRows(table: Table, path: string): void {
  * Refuses, before the session is created or anything recorded, an answer for an item the pool
  * does not have or one that is neither a class (name or index) nor `skip`.
  */
-function checkAnswers(answers: Answers, { ids, classes }: PoolNames): void {
+function checkAnswers(answers: Answers, { ids, classes, texts }: PoolNames): void {
   const { path, byId } = answers;
+  refuseUnreadIdColumn(answers, texts);
   const known = new Set(ids);
   for (const [id, { answer, place }] of byId) {
     if (!known.has(id)) throw new FileFormatError(path, `${place}: item id ${JSON.stringify(id)} is not in the pool (--answers)`);
@@ -1090,10 +1105,7 @@ export const labelCommand: Command = {
     const answers =
       answersPath === undefined
         ? undefined
-        : await readAnswers(answersPath, (given.answerColumn as string | undefined) ?? 'label', {
-            data: given.data as string | undefined,
-            idColumn: given.idColumn as string | undefined,
-          });
+        : await readAnswers(answersPath, (given.answerColumn as string | undefined) ?? 'label', given.idColumn as string | undefined);
     // Before the session is opened (an export may first propose items): a path inside a file is one clear line.
     if (exchange?.direction === 'export') await assertFolderWritable(dirname(exchange.file), '--export');
     // An export answers items that a session proposed: one made now has proposed none.

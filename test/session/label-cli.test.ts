@@ -589,11 +589,15 @@ describe('active-testing label: scripted use and bad input', () => {
         expect(existsSync(session)).toBe(false);
       }
     }
-    // The pool file as its own answers, its idx a dataset's own indices (as a subset of GLUE's SST-2
-    // carries), and a column of the row numbers: answers go by row.
+    // The pool file as its own answers (its rows are the pool's items: their texts in order), its idx
+    // a dataset's own indices (as a subset of GLUE's SST-2 carries), created from it and resumed
+    // without --data (as the warning of a session created otherwise says to run); a column of the row numbers.
     const fromPoolFile = run([...args, '--answers', byRow, '--max-labels', '3']);
     expect(fromPoolFile.status, fromPoolFile.stderr).toBe(0);
     for (const [, id, label] of fromPoolFile.stdout.matchAll(/^labelled (\S+) (\S+)$/gm)) expect(label).toBe(answerOf(Number(id)));
+    const resumed = run(['label', '--session', session, '--answers', byRow, '--max-labels', '5']);
+    expect(resumed.status, resumed.stderr).toBe(0);
+    expect(resumed.stdout.match(/^labelled /gm)).toHaveLength(2);
     const rowNumbers = run([
       'label',
       '--session',
@@ -604,21 +608,25 @@ describe('active-testing label: scripted use and bad input', () => {
       '6',
     ]);
     expect(rowNumbers.status, rowNumbers.stderr).toBe(0);
-    expect(rowNumbers.stdout.match(/^labelled /gm)).toHaveLength(3);
-    // The pool's --id-column under its own name; the pool file as answers with it is not read by row either.
+    expect(rowNumbers.stdout.match(/^labelled /gm)).toHaveLength(1);
+    // The pool's --id-column, given to create the session, names the answers' ids too.
     const keyed = join(files.dir, 'keyed.tsv');
     writeFileSync(keyed, ['key\tsentence\tlabel', ...inOrder.map((i) => `k${i}\t${files.texts[i]}\t${answerOf(i)}`)].join('\n'));
     const keyArgs = createArgs(files, join(files.dir, 'k.session'), 0);
     keyArgs[keyArgs.indexOf('--data') + 1] = keyed;
-    const named = run([...keyArgs, '--id-column', 'key', '--answers', write('named.csv', 'key,label', (i) => `k${i}`, shuffled)]);
-    expect(named.status).toBe(1);
-    expect(named.stderr).toMatch(
-      /^active-testing label: [^\n]*named\.csv: line 2: no "id" column[^\n]*column "key" reads "k0" here, not the row number 0[^\n]*\n$/,
-    );
-    const keyedPoolFile = run([...keyArgs, '--id-column', 'key', '--answers', keyed]);
-    expect(keyedPoolFile.status).toBe(1);
-    expect(keyedPoolFile.stderr).toMatch(/column "key" reads "k0" here/);
-    expect(existsSync(join(files.dir, 'k.session'))).toBe(false);
+    const named = run([
+      ...keyArgs,
+      '--id-column',
+      'key',
+      '--answers',
+      write('named.csv', 'key,label', (i) => `k${i}`, shuffled),
+      '--max-labels',
+      '4',
+    ]);
+    expect(named.status, named.stderr).toBe(0);
+    const labelled = [...named.stdout.matchAll(/^labelled k(\d+) (\S+)$/gm)];
+    expect(labelled).toHaveLength(4);
+    for (const [, i, label] of labelled) expect(label).toBe(answerOf(Number(i)));
   });
 
   it('checks the whole answers file before creating the session or recording a label', async () => {
