@@ -326,6 +326,7 @@ async function loadSimulation(dir: string, name?: string, labelOffset = 0): Prom
     ...(typeof config.loss === 'string' ? { loss: config.loss } : {}),
     pool: poolOf(config),
     labels,
+    ...(Number.isSafeInteger(config.step) && (config.step as number) >= 1 ? { step: config.step as number } : {}),
     labelOffset,
     estimates,
     ...(bootstrapVariance ? { bootstrapVariance } : {}),

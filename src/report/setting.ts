@@ -37,6 +37,8 @@ export interface ReportSetting {
   pool?: { fingerprint?: string; size?: number };
   /** Labels acquired at each recorded row (row k ↔ k·step + 1 labels, and a last row at the run's size where the step skips it). */
   labels: Float64Array;
+  /** The labels between the published rows (the run's `--step`), where its summary records it. */
+  step?: number;
   /**
    * Labels spent before acquisition started, e.g. the surrogate's n in-context examples. The
    * ICL-budget fairness rule compares k active labels of this setting with n + k random ones.

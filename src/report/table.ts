@@ -2,7 +2,14 @@ import { type SettingCurves, checkSettingCurves, nearestRow, relativeToRandom } 
 import { nominalCoverage } from './nominal-coverage.js';
 import { BOOTSTRAP_Z } from '../metrics/index.js';
 import { INTERVAL_KINDS, type IntervalKind } from '../simulate/intervals.js';
-import { INTERVAL_GUARANTEES, INTERVAL_NAMES, type SettingIntervals, type SettingKind, settingKind } from './setting.js';
+import {
+  INTERVAL_GUARANTEES,
+  INTERVAL_NAMES,
+  type ReportSetting,
+  type SettingIntervals,
+  type SettingKind,
+  settingKind,
+} from './setting.js';
 import { formatCount } from '../io/format-count.js';
 import { ROUNDING_SIZED } from './specs.js';
 import { checkOption } from '../options/index.js';
@@ -118,52 +125,71 @@ export function summaryTable(
  * labels), the most labels a setting recorded: a table of empty columns would say nothing.
  */
 function defaultThresholds(curves: readonly SettingCurves[]): readonly number[] {
-  const reached = DEFAULT_THRESHOLDS.some((threshold) => curves.some((c) => recordedRow(c.setting.labels, threshold) !== null));
+  const reached = DEFAULT_THRESHOLDS.some((threshold) => curves.some((c) => recordedRow(c.setting, threshold) !== null));
   if (reached || curves.length === 0) return DEFAULT_THRESHOLDS;
   return [Math.max(...curves.map((c) => c.setting.labels[c.setting.labels.length - 1] as number))];
 }
 
+/** A setting's recorded label counts, and the step between its published rows where its summary records it. */
+type Rows = Pick<ReportSetting, 'labels' | 'step'>;
+
 /**
- * The row nearest `threshold` labels, when it is within a step of it (the published rows are after
- * k·step + 1 labels) and under half of it away (a step of 400 does not make the estimate after 1
- * label the one at 50); null when the runs stop short of it.
+ * The row nearest `threshold` labels, when it is close enough to stand for it (`withinReach`) and
+ * not a last row the threshold is past; null when the runs stop short of it.
  */
-function recordedRow(labels: Float64Array, threshold: number): number | null {
-  const row = nearestRow(labels, threshold);
-  return Math.abs(labels[row] - threshold) >= Math.min(labelStep(labels), threshold / 2) ? null : row;
+function recordedRow(rows: Rows, threshold: number): number | null {
+  const row = nearestRow(rows.labels, threshold);
+  const labels = rows.labels[row] as number;
+  // Past a last row after all the run's labels the runs have stopped: no later count stands for it.
+  if (threshold > labels && isSkippedLastRow(rows, row)) return null;
+  return withinReach(labels, threshold, labelStep(rows)) ? row : null;
 }
 
 /**
- * The step between the published rows: the first gap, which the rows after it repeat up to a last
- * row after all of a run's labels where the step skipped that count (1 for a single row).
+ * Whether a row after `labels` labels may stand for the column at `threshold`: within `step` of it
+ * (the published rows are after k·step + 1 labels) and under half of it away (a step of 400 does
+ * not make the estimate after 1 label the one at 50).
  */
-function labelStep(labels: Float64Array): number {
-  return labels.length > 1 ? labels[1] - labels[0] : 1;
+function withinReach(labels: number, threshold: number, step: number): boolean {
+  return Math.abs(labels - threshold) < Math.min(step, threshold / 2);
+}
+
+/**
+ * The step between the published rows: the one the summary records, or else the first gap, which
+ * the rows after it repeat up to a last row after all of a run's labels where the step skipped
+ * that count. Two rows without a recorded step give none (the second may be that last row, as 1
+ * and `size` are under a step of `size`): each is then read at its own count only.
+ */
+function labelStep({ labels, step }: Rows): number {
+  return step ?? (labels.length > 2 ? labels[1] - labels[0] : 1);
 }
 
 /** Whether `row` is a run's last row after all its labels, off the published rows' step. */
-function isSkippedLastRow(labels: Float64Array, row: number): boolean {
-  return row > 0 && row === labels.length - 1 && labels[row] - labels[row - 1] !== labelStep(labels);
+function isSkippedLastRow(rows: Rows, row: number): boolean {
+  const { labels } = rows;
+  return row > 0 && row === labels.length - 1 && (labels[row] - 1) % labelStep(rows) !== 0;
 }
 
 /**
  * The row a cell reports for `threshold`: the recorded one, unless random labelling has no row at
- * its label count (it ran with another --step) while another row within the coarser of the two
- * steps has one, and the recorded row is not the run's last row after all its labels; then that
- * row, so that the relative columns compare as the others do rather than stay empty. `compared[r]` says whether random labelling has a counterpart of row r (whatever
+ * its label count (it ran with another --step) while another row within reach of the threshold
+ * (the coarser of the two steps) has one, and the recorded row is not the run's last row after all
+ * its labels; then that row, so that the relative columns compare as the others do rather than
+ * stay empty. `compared[r]` says whether random labelling has a counterpart of row r (whatever
  * their ratio: one against a rounding error is empty, yet the row is the threshold's).
  */
-function cellRow(labels: Float64Array, threshold: number, compared: readonly boolean[] | null, baselineStep: number): number | null {
-  const row = recordedRow(labels, threshold);
+function cellRow(rows: Rows, threshold: number, compared: readonly boolean[] | null, baselineStep: number): number | null {
+  const row = recordedRow(rows, threshold);
   // A threshold the setting's own rows stop short of stays empty. A last row after all the run's
   // labels keeps its cell, its relative numbers empty, rather than give its column an earlier row
   // (under the ICL budget, random labelling has the last row of the largest offset's setting only).
-  if (row === null || compared === null || compared[row] || isSkippedLastRow(labels, row)) return row;
+  if (row === null || compared === null || compared[row] || isSkippedLastRow(rows, row)) return row;
+  const { labels } = rows;
   let nearest = -1;
   for (let r = 0; r < labels.length; r++) {
     if (compared[r] && (nearest === -1 || Math.abs(labels[r] - threshold) < Math.abs(labels[nearest] - threshold))) nearest = r;
   }
-  return nearest !== -1 && Math.abs(labels[nearest] - threshold) < Math.max(labelStep(labels), baselineStep) ? nearest : row;
+  return nearest !== -1 && withinReach(labels[nearest] as number, threshold, Math.max(labelStep(rows), baselineStep)) ? nearest : row;
 }
 
 function summarise(curves: SettingCurves, baseline: SettingCurves | null, thresholds: readonly number[]): SummarySetting {
@@ -172,11 +198,11 @@ function summarise(curves: SettingCurves, baseline: SettingCurves | null, thresh
   const relativeMedianSe = baseline ? relativeToRandom(curves, baseline, 'medianSe') : null;
   const labels = setting.labels;
   const kinds = INTERVAL_KINDS.filter((kind) => setting.intervals?.[kind] !== undefined);
-  const baselineStep = baseline ? labelStep(baseline.setting.labels) : 1;
+  const baselineStep = baseline ? labelStep(baseline.setting) : 1;
   const baselineLabels = new Set(baseline?.setting.labels);
   const compared = baseline ? Array.from(labels, (l) => baselineLabels.has(l + setting.labelOffset)) : null;
   const cells = thresholds.map((threshold): SummaryCell => {
-    const row = cellRow(labels, threshold, compared, baselineStep);
+    const row = cellRow(setting, threshold, compared, baselineStep);
     if (row === null) {
       return {
         threshold,

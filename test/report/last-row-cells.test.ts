@@ -4,7 +4,7 @@ import type { ReportSetting } from '../../src/report/setting.js';
 import { summaryTable } from '../../src/report/table.js';
 
 /** A setting whose runs recorded `labels`, each row's estimates spread around the true risk 0.5 by 1/labels. */
-function setting(name: string, acquisition: string, labels: number[], labelOffset = 0): ReportSetting {
+function setting(name: string, acquisition: string, labels: number[], labelOffset = 0, step?: number): ReportSetting {
   const runs = 2;
   const data = new Float64Array(labels.length * runs);
   labels.forEach((l, r) => {
@@ -19,6 +19,7 @@ function setting(name: string, acquisition: string, labels: number[], labelOffse
     trueRisk: 0.5,
     labels: Float64Array.from(labels),
     labelOffset,
+    ...(step === undefined ? {} : { step }),
     estimates: { data, rows: labels.length, cols: runs },
   };
 }
@@ -33,18 +34,47 @@ describe('summaryTable: a last row after all of a run’s labels', () => {
   });
 
   it('keeps the published step between the rows before a skipped last row', () => {
-    // --size 100 --step 25: 50 reads 51 and 124 the last row (100) as within a step, 125 is empty.
-    const table = summaryTable([settingCurves(setting('iid', 'iid', [1, 26, 51, 76, 100]))], null, { thresholds: [50, 100, 124, 125] });
-    expect(cellLabels(table, 0)).toEqual([51, 100, 100, null]);
+    // --size 100 --step 25: 50 reads 51 (within a step), 100 the last row; past it the runs have stopped.
+    const table = summaryTable([settingCurves(setting('iid', 'iid', [1, 26, 51, 76, 100]))], null, { thresholds: [50, 100, 101, 124] });
+    expect(cellLabels(table, 0)).toEqual([51, 100, null, null]);
   });
 
-  it('reads a run of two rows within its step, as any run, but never half a threshold away', () => {
-    // --size 51 --step 50 (rows 1 and 51), --size 101 --step 100 (1 and 101), and reference rows up to 351 of 400.
+  it('reads a run of two rows by its recorded step, or else at its own counts, and never half a threshold away', () => {
     const thresholds = { thresholds: [50, 100, 200, 400] };
-    expect(cellLabels(summaryTable([settingCurves(setting('a', 'iid', [1, 51]))], null, thresholds), 0)).toEqual([51, 51, null, null]);
-    expect(cellLabels(summaryTable([settingCurves(setting('b', 'iid', [1, 101]))], null, thresholds), 0)).toEqual([null, 101, 101, null]);
-    const published = Array.from({ length: 8 }, (_, k) => 50 * k + 1);
-    expect(cellLabels(summaryTable([settingCurves(setting('c', 'iid', published))], null, thresholds), 0)).toEqual([51, 101, 201, 351]);
+    const cells = (labels: number[], step?: number) =>
+      cellLabels(summaryTable([settingCurves(setting('a', 'iid', labels, 0, step))], null, thresholds), 0);
+    // --size 51 --step 50 (rows 1 and 51), --size 101 --step 100 (1 and 101), --size 60 --step 60 (1 and the last row, 60).
+    expect(cells([1, 51], 50)).toEqual([51, 51, null, null]);
+    expect(cells([1, 101], 100)).toEqual([null, 101, 101, null]);
+    expect(cells([1, 60], 60)).toEqual([60, null, null, null]);
+    // Without a recorded step (a hand-made setting), two rows may be 1 and a last row: each is read at its own count.
+    expect(cells([1, 51])).toEqual([null, null, null, null]);
+    // Reference rows up to 351 of 400 at step 50 (no last row): 400 reads 351, within a step.
+    expect(
+      cells(
+        Array.from({ length: 8 }, (_, k) => 50 * k + 1),
+        50,
+      ),
+    ).toEqual([51, 101, 201, 351]);
+  });
+
+  it('never falls back to a row that random labelling has but that lies half a threshold away', () => {
+    // The setting at step 10 (rows 1, 11, …, 391 and its last row 400), random labelling at step 100:
+    // random labelling has no row at 51, and its nearest (1) is 49 labels from the 50 column.
+    const own = [...Array.from({ length: 40 }, (_, k) => 10 * k + 1), 400];
+    const random = settingCurves(
+      setting(
+        'iid',
+        'iid',
+        Array.from({ length: 5 }, (_, k) => 100 * k + 1),
+        0,
+        100,
+      ),
+    );
+    const table = summaryTable([random, settingCurves(setting('ce', 'surrogate-ce', own, 0, 10))], random, {
+      thresholds: [50, 100, 200, 400],
+    });
+    expect(cellLabels(table, 1)).toEqual([51, 101, 201, 400]);
   });
 
   it('keeps a setting’s last row in its column under the ICL budget, its relative numbers empty, rather than an earlier row', () => {
