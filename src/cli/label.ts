@@ -483,13 +483,17 @@ function unreadIdColumn(table: Table, labelColumn: number): UnreadIdColumn | nul
  * Without an id column, answers go to items by their row: a column that reads as holding the ids
  * under another name (`idx`, `ID`) would go unread, and its answers to other items than it names.
  * Refused unless the file lists the pool's items row for row (a column of it holds the pool's
- * texts in order, as the pool file itself does, whatever its `idx` holds), naming the first line
+ * texts in order, as the pool file itself does, whatever its `idx` holds) in a pool whose ids are
+ * the row numbers, naming the first line
  * where that column is not the row number: whether its values name the pool's items cannot be
  * told from the values alone (one mistyped id among them would hide it).
  */
-function refuseUnreadIdColumn({ path, unreadIdColumn: unread }: Answers, texts: readonly string[]): void {
+function refuseUnreadIdColumn({ path, unreadIdColumn: unread }: Answers, { ids, texts }: PoolNames): void {
   if (unread === null) return;
-  if (unread.columns.some((values) => values.length === texts.length && values.every((value, i) => value === texts[i]))) return;
+  // Row i answers the item whose id is "i": a pool of other ids is not answered by row at all.
+  const numberedByRow = ids.every((id, i) => id === String(i));
+  if (numberedByRow && unread.columns.some((values) => values.length === texts.length && values.every((value, i) => value === texts[i])))
+    return;
   throw new FileFormatError(
     path,
     `${unread.place}: no "id" column, so answers go to items by row, but column ${JSON.stringify(unread.name)} reads ${JSON.stringify(unread.value)} here, not the row number ${unread.row}: name it id if it holds the item ids, or remove it (--answers)`,
@@ -516,9 +520,10 @@ function refuseBlankLinesBetweenRows(table: Table, path: string): void {
  * Refuses, before the session is created or anything recorded, an answer for an item the pool
  * does not have or one that is neither a class (name or index) nor `skip`.
  */
-function checkAnswers(answers: Answers, { ids, classes, texts }: PoolNames): void {
+function checkAnswers(answers: Answers, pool: PoolNames): void {
+  const { ids, classes } = pool;
   const { path, byId } = answers;
-  refuseUnreadIdColumn(answers, texts);
+  refuseUnreadIdColumn(answers, pool);
   const known = new Set(ids);
   for (const [id, { answer, place }] of byId) {
     if (!known.has(id)) throw new FileFormatError(path, `${place}: item id ${JSON.stringify(id)} is not in the pool (--answers)`);

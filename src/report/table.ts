@@ -134,15 +134,12 @@ function defaultThresholds(curves: readonly SettingCurves[]): readonly number[] 
 type Rows = Pick<ReportSetting, 'labels' | 'step'>;
 
 /**
- * The row nearest `threshold` labels, when it is close enough to stand for it (`withinReach`) and
- * not a last row the threshold is past; null when the runs stop short of it.
+ * The row nearest `threshold` labels, when it is close enough to stand for it (`withinReach`); null
+ * when the runs stop short of it.
  */
 function recordedRow(rows: Rows, threshold: number): number | null {
   const row = nearestRow(rows.labels, threshold);
-  const labels = rows.labels[row] as number;
-  // Past a last row after all the run's labels the runs have stopped: no later count stands for it.
-  if (threshold > labels && isSkippedLastRow(rows, row)) return null;
-  return withinReach(labels, threshold, labelStep(rows)) ? row : null;
+  return withinReach(rows.labels[row] as number, threshold, labelStep(rows)) ? row : null;
 }
 
 /**

@@ -34,9 +34,9 @@ describe('summaryTable: a last row after all of a run’s labels', () => {
   });
 
   it('keeps the published step between the rows before a skipped last row', () => {
-    // --size 100 --step 25: 50 reads 51 (within a step), 100 the last row; past it the runs have stopped.
-    const table = summaryTable([settingCurves(setting('iid', 'iid', [1, 26, 51, 76, 100]))], null, { thresholds: [50, 100, 101, 124] });
-    expect(cellLabels(table, 0)).toEqual([51, 100, null, null]);
+    // --size 100 --step 25: 50 reads 51 and 124 the last row (100) as within a step, as 400 reads a last row of 391 at step 10; 125 is empty.
+    const table = summaryTable([settingCurves(setting('iid', 'iid', [1, 26, 51, 76, 100]))], null, { thresholds: [50, 100, 124, 125] });
+    expect(cellLabels(table, 0)).toEqual([51, 100, 100, null]);
   });
 
   it('reads a run of two rows by its recorded step, or else at its own counts, and never half a threshold away', () => {
@@ -46,7 +46,7 @@ describe('summaryTable: a last row after all of a run’s labels', () => {
     // --size 51 --step 50 (rows 1 and 51), --size 101 --step 100 (1 and 101), --size 60 --step 60 (1 and the last row, 60).
     expect(cells([1, 51], 50)).toEqual([51, 51, null, null]);
     expect(cells([1, 101], 100)).toEqual([null, 101, 101, null]);
-    expect(cells([1, 60], 60)).toEqual([60, null, null, null]);
+    expect(cells([1, 60], 60)).toEqual([60, 60, null, null]);
     // Without a recorded step (a hand-made setting), two rows may be 1 and a last row: each is read at its own count.
     expect(cells([1, 51])).toEqual([null, null, null, null]);
     // Reference rows up to 351 of 400 at step 50 (no last row): 400 reads 351, within a step.

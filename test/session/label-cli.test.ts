@@ -609,6 +609,14 @@ describe('active-testing label: scripted use and bad input', () => {
     ]);
     expect(rowNumbers.status, rowNumbers.stderr).toBe(0);
     expect(rowNumbers.stdout.match(/^labelled /gm)).toHaveLength(1);
+    // A pool with ids of its own is not answered by row: its texts in order do not spare the idx column.
+    const withTexts = join(files.dir, 'with-texts.tsv');
+    writeFileSync(withTexts, ['idx\tsentence\tlabel', ...inOrder.map((i) => `${100 + i}\t${files.texts[i]}\t${answerOf(i)}`)].join('\n'));
+    const idPool = run([...createArgs(files, join(files.dir, 'ids.session'), 0), '--answers', withTexts]);
+    expect(idPool.status).toBe(1);
+    expect(idPool.stderr).toMatch(
+      /: line 2: no "id" column, so answers go to items by row, but column "idx" reads "100" here, not the row number 0: /,
+    );
     // The pool's --id-column, given to create the session, names the answers' ids too.
     const keyed = join(files.dir, 'keyed.tsv');
     writeFileSync(keyed, ['key\tsentence\tlabel', ...inOrder.map((i) => `k${i}\t${files.texts[i]}\t${answerOf(i)}`)].join('\n'));
