@@ -199,6 +199,19 @@ interface PoolNames {
   ids: readonly string[];
   classes: readonly string[];
   texts: readonly string[];
+  /**
+   * The pool file's column of ids (`--id-column`, given now or stored when the session was
+   * created), which names the answers' ids too where they have no `id` column; undefined when none is known.
+   */
+  idColumn: string | undefined;
+}
+
+/** The pool of `--data` as `readPool` reads it; `idColumn` the column its ids are in, undefined when they are the row numbers. */
+interface Pool {
+  texts: string[];
+  ids: string[] | undefined;
+  idColumn: string | undefined;
+  hasLabels: boolean;
 }
 
 /**
@@ -212,11 +225,11 @@ const POOL_LABEL_COLUMN = 'label';
  * row numbers), and whether the file has a label column besides them. A refusal of the file that
  * no column option names is told after `--data`.
  */
-function readPool(given: Record<string, unknown>): Promise<{ texts: string[]; ids: string[] | undefined; hasLabels: boolean }> {
+function readPool(given: Record<string, unknown>): Promise<Pool> {
   return namingFlag('--data', readPoolFile(given));
 }
 
-async function readPoolFile(given: Record<string, unknown>): Promise<{ texts: string[]; ids: string[] | undefined; hasLabels: boolean }> {
+async function readPoolFile(given: Record<string, unknown>): Promise<Pool> {
   const dataPath = required<string>(given, 'data');
   const table = await readTable(dataPath);
   // Before the columns: an empty JSON Lines file has none, and a header-only table would otherwise
@@ -231,7 +244,12 @@ async function readPoolFile(given: Record<string, unknown>): Promise<{ texts: st
   const ids = idColumn === -1 ? undefined : table.rows.map((_, i) => poolId(table, i, idColumn, dataPath));
   if (ids !== undefined) checkUniqueIds(ids, table, idColumn, dataPath);
   const labelColumn = table.columns.indexOf(POOL_LABEL_COLUMN);
-  return { texts, ids, hasLabels: labelColumn !== -1 && labelColumn !== textColumn && labelColumn !== idColumn };
+  return {
+    texts,
+    ids,
+    idColumn: ids === undefined ? undefined : table.columns[idColumn],
+    hasLabels: labelColumn !== -1 && labelColumn !== textColumn && labelColumn !== idColumn,
+  };
 }
 
 /**
@@ -283,7 +301,7 @@ async function createSession(
   // A class the session would refuse, before the pool, the scores and the answers are read.
   checkClassNames(given.classes as string[]);
   await checkSessionFolder(path, '--session');
-  const { texts, ids, hasLabels } = await readPool(given);
+  const { texts, ids, idColumn, hasLabels } = await readPool(given);
   const classes = given.classes as string[];
   const options = schemaValues(given, 'session') as Partial<SessionOptions> & {
     modelScores?: string;
@@ -301,11 +319,13 @@ async function createSession(
   const calibration = await readCalibration(given, classes.length);
   const comparisonScores = await readScores(options.comparisonScores, '--comparison-scores');
   const surrogateScores = await readScores(options.surrogateScores, '--surrogate-scores');
-  check({ ids: ids ?? texts.map((_, i) => String(i)), classes, texts });
+  check({ ids: ids ?? texts.map((_, i) => String(i)), classes, texts, idColumn });
   const session = await ActiveTestingSession.create(path, {
     ...options,
     texts,
     ids,
+    // Stored, so that answers keyed by it are read by it when the session is resumed without --data.
+    idColumn,
     classes,
     modelScores,
     comparisonScores,
@@ -362,8 +382,14 @@ async function checkResumeOptions(path: string, session: ActiveTestingSession, g
   const classes = given.classes as string[] | undefined;
   if (classes !== undefined && classes.join(',') !== session.classes.join(','))
     refuse('classes', `the classes ${session.classes.join(',')}`, classes.join(','));
-  if (['data', 'textColumn', 'idColumn'].some((name) => given[name] !== undefined)) {
-    const { texts, ids } = await readPool(given);
+  const idColumn = resumedIdColumn(session, given);
+  const storedIdColumn = session.settings.idColumn;
+  // A session that stores no column (created from a pool numbered by row, or before the column was
+  // stored) takes the one given, which names the answers' ids; they are checked against the pool's.
+  if (storedIdColumn !== undefined && idColumn !== storedIdColumn)
+    refuse('idColumn', `the column ${JSON.stringify(storedIdColumn)}`, idColumn);
+  if (['data', 'textColumn'].some((name) => given[name] !== undefined)) {
+    const { texts, ids } = await readPool({ ...given, idColumn });
     const rowIds = ids ?? texts.map((_, i) => String(i));
     const row = texts.findIndex((text, i) => text !== session.texts[i] || rowIds[i] !== session.ids[i]);
     if (texts.length !== session.texts.length || row !== -1) {
@@ -394,6 +420,21 @@ async function checkResumeOptions(path: string, session: ActiveTestingSession, g
         `a set giving temperature ${fitted}`,
       );
   }
+}
+
+/** The id column of the pool of a resumed session: the one given, or else the one it stores. */
+function resumedIdColumn(session: ActiveTestingSession, given: Record<string, unknown>): string | undefined {
+  return (given.idColumn as string | undefined) ?? session.settings.idColumn;
+}
+
+/**
+ * An `--answers` file as read, its answers in `labelColumn`: which column holds their ids depends on
+ * the pool's id column, known once the session is opened or its pool read (`answersById`).
+ */
+interface AnswersFile {
+  path: string;
+  table: Table;
+  labelColumn: number;
 }
 
 /** The answers of an `--answers` file by item id: a class name or index, or null for "skip", and the file and line it is on. */
@@ -428,15 +469,18 @@ async function namingFlag<T>(flag: string, reading: Promise<T>): Promise<T> {
 /** How errors name the answers of `--answers -`, read from stdin. */
 const STDIN_ANSWERS = 'stdin';
 
-/**
- * The answers of `--answers` (`given`: a path, or `-` for stdin), their labels in `column`, their
- * ids in the column `id`, or else in the pool's `--id-column` (given to create the session), or
- * else by row.
- */
-async function readAnswers(given: string, column: string, poolIdColumn: string | undefined): Promise<Answers> {
+/** The file of `--answers` (`given`: a path, or `-` for stdin), its labels in `column`. */
+async function readAnswers(given: string, column: string): Promise<AnswersFile> {
   const path = given === '-' ? STDIN_ANSWERS : given;
   const table = await namingFlag('--answers', given === '-' ? readStdinTable() : readTable(given));
-  const labelColumn = columnIndex(table, column, path, '--answer-column');
+  return { path, table, labelColumn: columnIndex(table, column, path, '--answer-column') };
+}
+
+/**
+ * The answers of an `--answers` file by id: their ids in the column `id`, or else in the pool's id
+ * column (`--id-column`, given now or stored by the session), or else by row.
+ */
+function answersById({ path, table, labelColumn }: AnswersFile, poolIdColumn: string | undefined): Answers {
   const named = table.columns.indexOf('id');
   const idColumn = named !== -1 || poolIdColumn === undefined ? named : table.columns.indexOf(poolIdColumn);
   if (idColumn === -1) refuseBlankLinesBetweenRows(table, path);
@@ -517,11 +561,13 @@ function refuseBlankLinesBetweenRows(table: Table, path: string): void {
 }
 
 /**
- * Refuses, before the session is created or anything recorded, an answer for an item the pool
- * does not have or one that is neither a class (name or index) nor `skip`.
+ * The answers of `file` by the pool's ids, refusing, before the session is created or anything
+ * recorded, an answer for an item the pool does not have or one that is neither a class (name or
+ * index) nor `skip`.
  */
-function checkAnswers(answers: Answers, pool: PoolNames): void {
+function checkAnswers(file: AnswersFile, pool: PoolNames): Answers {
   const { ids, classes } = pool;
+  const answers = answersById(file, pool.idColumn);
   const { path, byId } = answers;
   refuseUnreadIdColumn(answers, pool);
   const known = new Set(ids);
@@ -536,6 +582,7 @@ function checkAnswers(answers: Answers, pool: PoolNames): void {
       );
     }
   }
+  return answers;
 }
 
 /**
@@ -989,7 +1036,7 @@ export async function openOrCreateSession(
     // Checked before the file is repaired: a refused command leaves it as it was.
     return openSessionChecked(path, { onWarning: (message) => console.error(`warning: ${message}`) }, async (session) => {
       if (creating) await checkResumeOptions(path, session, given);
-      check(session);
+      check({ ids: session.ids, classes: session.classes, texts: session.texts, idColumn: resumedIdColumn(session, given) });
       await checkResumed(session);
     });
   }
@@ -1019,15 +1066,17 @@ export function checkSessionSource(path: string, given: Record<string, unknown>)
  *
  * @throws InterruptedError when a signal stopped it.
  */
-async function labelScripted(path: string, given: Record<string, unknown>, answers: Answers, rule: StoppingRule): Promise<number> {
+async function labelScripted(path: string, given: Record<string, unknown>, file: AnswersFile, rule: StoppingRule): Promise<number> {
   let opened: ActiveTestingSession | undefined;
   // Asked only when a signal stopped the labelling, which the session was open for.
   const saved = () => savedNote(opened as ActiveTestingSession, path);
   return withInterrupts(saved, async (signal) => {
-    const session = await openOrCreateSession(path, given, 'label', (pool) => checkAnswers(answers, pool));
+    // Their ids are read once the pool's id column is known: a resumed session's is in its file.
+    let answers: Answers | undefined;
+    const session = await openOrCreateSession(path, given, 'label', (pool) => void (answers = checkAnswers(file, pool)));
     opened = session;
     try {
-      const code = await labelFromAnswers(session, answers, rule, signal);
+      const code = await labelFromAnswers(session, answers as Answers, rule, signal);
       // A run that ran out of answers said so on stderr.
       if (code === 0) console.log(stopReason(session, rule));
       console.log(summary(session));
@@ -1108,9 +1157,7 @@ export const labelCommand: Command = {
     // Before the answers are read: from stdin, that waits for the pipe's end.
     if (exchange && answersPath !== undefined) throw new UsageError(`--${exchange.direction} and --answers exclude each other`);
     const answers =
-      answersPath === undefined
-        ? undefined
-        : await readAnswers(answersPath, (given.answerColumn as string | undefined) ?? 'label', given.idColumn as string | undefined);
+      answersPath === undefined ? undefined : await readAnswers(answersPath, (given.answerColumn as string | undefined) ?? 'label');
     // Before the session is opened (an export may first propose items): a path inside a file is one clear line.
     if (exchange?.direction === 'export') await assertFolderWritable(dirname(exchange.file), '--export');
     // An export answers items that a session proposed: one made now has proposed none.

@@ -17,7 +17,7 @@ import { ACQUISITIONS, acquisitionsFor, checkOption, optionNames, optionSynonyms
 import { checkKnownKeys } from '../io/suggest.js';
 
 /** Keys of a new session's options besides the schema's options: the pool, and the on-demand scorer. */
-const SESSION_INPUTS = ['texts', 'ids', 'classes', 'scoreTarget', 'onWarning'];
+const SESSION_INPUTS = ['texts', 'ids', 'idColumn', 'classes', 'scoreTarget', 'onWarning'];
 
 /** Acquisitions a session can use: those of the registry that need no labels (`acquisitionsFor('session')`). */
 export type SessionAcquisition = 'adaptive' | 'surrogate-m2' | 'surrogate-ce' | 'surrogate-pe' | 'self-entropy' | 'iid';
@@ -33,6 +33,12 @@ export interface SessionOptions {
   texts: readonly string[];
   /** Stable ids of the items (unique); default the row numbers "0", "1", .... */
   ids?: readonly string[];
+  /**
+   * The column of the pool's file that `ids` were read from (the CLI's `--id-column`, or `id`),
+   * stored in the session file: a resumed `label --answers` reads the answers' ids from a column of
+   * that name too (when they have no `id` column). Only with `ids`; default none.
+   */
+  idColumn?: string | null;
   /** Class names in label-id order (K ≥ 2). */
   classes: readonly string[];
   /** The target model's logits over the pool (N×K). Omit them to score the target on demand with `scoreTarget`. */
@@ -98,6 +104,11 @@ export interface SessionHeader {
   /** 2 (1 in files whose scores are JSON arrays; read, no longer written). */
   formatVersion: 1 | 2;
   ids: string[];
+  /**
+   * The pool file's column the ids were read from (`SessionOptions.idColumn`). Absent when none was
+   * given (ids by row, or from a program) and in files written before it was stored.
+   */
+  idColumn?: string;
   texts: string[];
   classes: string[];
   targetScores: StoredMatrix | null;
@@ -502,6 +513,17 @@ export function buildHeader(options: SessionOptions, lossId: string, hasScorer: 
     checkUnique(ids, 'ids');
     checkTsvSafe(ids, 'ids', 'ids');
   }
+  const idColumn = options.idColumn ?? undefined;
+  if (idColumn !== undefined) {
+    if (typeof idColumn !== 'string' || idColumn === '')
+      throw new InputError({
+        argument: 'idColumn',
+        expected: 'the name of the column the ids were read from, or null',
+        received: idColumn,
+      });
+    // Without ids the items are numbered by row: no column holds them.
+    if (!options.ids) throw new InputError({ argument: 'idColumn', expected: 'ids as well, read from that column' });
+  }
   const target = poolScores(options.modelScores, 'modelScores', n, k);
   const comparison = poolScores(options.comparisonScores, 'comparisonScores', n, k);
   const surrogate = poolScores(options.surrogateScores, 'surrogateScores', n, k);
@@ -537,6 +559,8 @@ export function buildHeader(options: SessionOptions, lossId: string, hasScorer: 
     format: 'active-testing-session',
     formatVersion: FORMAT_VERSION,
     ids,
+    // Written only when given: the header of a session without one is as it was before the field existed.
+    ...(idColumn === undefined ? {} : { idColumn }),
     texts: [...texts],
     classes: [...classes],
     targetScores: null,
@@ -633,9 +657,10 @@ function namesProblem(value: unknown, name: string): string | undefined {
  * checked them), which a second check of a million ids would take a second to confirm.
  */
 function headerProblem(value: Record<string, unknown>, namesChecked = false): string | undefined {
-  const { ids, texts, classes } = value;
+  const { ids, idColumn, texts, classes } = value;
   const names = namesChecked ? undefined : (namesProblem(ids, 'ids') ?? namesProblem(classes, 'classes'));
   if (names) return names;
+  if (idColumn !== undefined && !(typeof idColumn === 'string' && idColumn !== '')) return 'idColumn is not a non-empty string';
   const n = (ids as string[]).length;
   const k = (classes as string[]).length;
   if (n === 0) return 'the pool is empty';
