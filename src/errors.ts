@@ -392,8 +392,7 @@ export class CancelledError extends ActiveTestingError {
 
 /**
  * The signals a command stops on, with their numbers: a process ended by one exits with 128 + it.
- * SIGHUP (its terminal closed) stops only the commands that need their terminal or serve until
- * stopped (interactive `label`, `serve`).
+ * SIGHUP is its terminal closed (or a `kill -HUP`).
  */
 export const STOP_SIGNALS = { SIGHUP: 1, SIGINT: 2, SIGTERM: 15 } as const;
 

@@ -1,16 +1,16 @@
-/** The last lines of the help of a command that Ctrl-C (or SIGTERM) stops as a failure. */
+/** The last lines of the help of a command that Ctrl-C, SIGTERM or SIGHUP stops as a failure. */
 export const EXIT_CODES_HELP =
-  'Exit codes: 0 success, 1 bad input or failure, 2 usage error, 130 stopped by Ctrl-C (143: SIGTERM),\n' +
-  '141 output closed by its reader (`| head` quit first).';
+  'Exit codes: 0 success, 1 bad input or failure, 2 usage error, 130 stopped by Ctrl-C (143: SIGTERM,\n' +
+  '129: SIGHUP, its terminal closed), 141 output closed by its reader (`| head` quit first).';
 
 /**
  * The same for a command whose work is its files (experiment, evaluate): a reader that goes away
  * does not stop it (closed-output.ts), so 141 is no status of its.
  */
 export const FINISHING_EXIT_CODES_HELP =
-  'Exit codes: 0 success, 1 bad input or failure, 2 usage error, 130 stopped by Ctrl-C (143: SIGTERM).\n' +
-  'A reader of its output that goes away (`| head` quit first) does not stop it: it finishes its work,\n' +
-  'its lines dropped, and exits as it would have.';
+  'Exit codes: 0 success, 1 bad input or failure, 2 usage error, 130 stopped by Ctrl-C (143: SIGTERM,\n' +
+  '129: SIGHUP, its terminal closed). A reader of its output that goes away (`| head` quit first)\n' +
+  'does not stop it: it finishes its work, its lines dropped, and exits as it would have.';
 
 /** Whether a command's arguments ask for its help, which it prints instead of running. */
 export function asksForHelp(args: readonly string[]): boolean {

@@ -2,28 +2,25 @@ import { CancelledError, InterruptedError } from '../errors.js';
 import { onStopSignals } from './signals.js';
 
 /**
- * Runs a command's `work` with Ctrl-C (SIGINT) and SIGTERM turned into an abort of the signal it is
- * given, rather than Node ending the process where it stands: the work stops at its next check
- * and cleans up on its way out (its temporary files removed, its output folder's lock released).
- * It then throws `InterruptedError`, one line ending in `hint` (what is left, what to do; a
- * function is asked when the signal stopped the work, as what is left may have changed) with
- * the shell's exit status for the signal; `reached`, asked then, says how far the work got
- * (undefined when it cannot tell). Work past its last check (renaming its files into
- * place) finishes, and its result is returned. Signals after the first change nothing: `timeout`
+ * Runs a command's `work` with Ctrl-C (SIGINT), SIGTERM and SIGHUP (its terminal closed) turned
+ * into an abort of the signal it is given, rather than Node ending the process where it stands:
+ * the work stops at its next check and cleans up on its way out (its temporary files removed, its
+ * output folder's lock released). It then throws `InterruptedError`, one line ending in `hint`
+ * (what is left, what to do; a function is asked when the signal stopped the work, as what is left
+ * may have changed) with the shell's exit status for the signal; `reached`, asked then, says how
+ * far the work got (undefined when it cannot tell). Work past its last check (renaming its files
+ * into place) finishes, and its result is returned. Signals after the first change nothing: `timeout`
  * sends its signal twice (to the process and to its group), and the cleanup must still run.
- * With `hangup`, SIGHUP (the terminal closed) stops the work too: for work that needs its terminal.
  *
  * @example
  * await withInterrupts('nothing of its results was written', (signal) => simulate(input, { signal }));
  * await withInterrupts('rerun to resume', (signal) => score({ signal, onProgress: (n) => (done = n) }), () => `after ${done} items`);
- * await withInterrupts(saved, (signal) => labelOnTerminal(signal), undefined, { hangup: true });
  * @throws InterruptedError when a signal stopped the work.
  */
 export async function withInterrupts<T>(
   hint: string | (() => string),
   work: (signal: AbortSignal) => Promise<T>,
   reached?: () => string | undefined,
-  { hangup = false } = {},
 ): Promise<T> {
   const controller = new AbortController();
   let received: InterruptedError['signal'] | undefined;
@@ -31,7 +28,7 @@ export async function withInterrupts<T>(
     received ??= name;
     controller.abort();
   };
-  const release = onStopSignals(stop, { hangup });
+  const release = onStopSignals(stop);
   try {
     return await work(controller.signal);
   } catch (error) {

@@ -1059,10 +1059,10 @@ export function checkSessionSource(path: string, given: Record<string, unknown>)
 
 /**
  * `label --answers`: opens or creates the session at `path` and labels it from `answers`. Ctrl-C
- * (SIGINT) and SIGTERM stop it cleanly, as they stop `simulate` or `evaluate`: a signal while the
- * session is opened or created waits for that, one while it labels lets the label in flight reach
- * the disk, then the session is closed (its lock released) and one line says what is saved (exit
- * 130, 143).
+ * (SIGINT), SIGTERM and SIGHUP stop it cleanly, as they stop `simulate` or `evaluate`: a signal
+ * while the session is opened or created waits for that, one while it labels lets the label in
+ * flight reach the disk, then the session is closed (its lock released) and one line says what is
+ * saved (exit 130, 143, 129).
  *
  * @throws InterruptedError when a signal stopped it.
  */
@@ -1100,24 +1100,19 @@ async function labelOnTerminal(path: string, given: Record<string, unknown>, rul
   let opened: ActiveTestingSession | undefined;
   // Asked only when a signal stopped the labelling, which the session was open for.
   const saved = () => savedNote(opened as ActiveTestingSession, path);
-  return withInterrupts(
-    saved,
-    async (signal) => {
-      const session = await openOrCreateSession(path, given, 'label');
-      opened = session;
-      try {
-        await faultPause('label:opened');
-        // The screen says why it stopped itself.
-        const code = await labelInteractively(session, rule, path, signal, closeTerminalsAtExit);
-        console.log(summary(session));
-        return code;
-      } finally {
-        await session.close();
-      }
-    },
-    undefined,
-    { hangup: true },
-  );
+  return withInterrupts(saved, async (signal) => {
+    const session = await openOrCreateSession(path, given, 'label');
+    opened = session;
+    try {
+      await faultPause('label:opened');
+      // The screen says why it stopped itself.
+      const code = await labelInteractively(session, rule, path, signal, closeTerminalsAtExit);
+      console.log(summary(session));
+      return code;
+    } finally {
+      await session.close();
+    }
+  });
 }
 
 export const labelCommand: Command = {

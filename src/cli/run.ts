@@ -36,7 +36,10 @@ async function usage(): Promise<string> {
 /** The options `active-testing` takes before a command. */
 const GLOBAL_OPTIONS = ['--help', '--version'];
 
-/** Runs the CLI and returns its exit code: 0 success, 1 bad input or failure, 2 usage error, 130 (143) stopped by SIGINT (SIGTERM). */
+/**
+ * Runs the CLI and returns its exit code: 0 success, 1 bad input or failure, 2 usage error, 130
+ * (143, 129) stopped by SIGINT (SIGTERM, SIGHUP).
+ */
 export async function runCli(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h') {

@@ -321,13 +321,10 @@ export const serveCommand: Command = {
     let stop = (): void => {};
     const stopped = new Promise<void>((resolve) => (stop = resolve));
     // SIGHUP too: a server started from a terminal window that is then closed stops as on SIGTERM.
-    const release = onStopSignals(
-      () => {
-        stopRequested = true;
-        stop();
-      },
-      { hangup: true },
-    );
+    const release = onStopSignals(() => {
+      stopRequested = true;
+      stop();
+    });
     try {
       await faultPause('serve:open');
       session = demo ? await demoSession(path) : await openOrCreateSession(path, given, 'serve', (pool) => checkBrowserIds(pool.ids));

@@ -2,15 +2,15 @@ import { closeSync } from 'node:fs';
 import { isatty } from 'node:tty';
 import { STOP_SIGNALS as STOP_SIGNAL_NUMBERS, type InterruptedError } from '../errors.js';
 
-/** The signals that stop a command: Ctrl-C, SIGTERM and, for a command that asks, SIGHUP. */
+/** The signals that stop a command: Ctrl-C, SIGTERM and SIGHUP (its terminal closed). */
 type StopSignal = InterruptedError['signal'];
 
 /**
- * The signals every command stops on. SIGHUP (the terminal closed) only stops a command that asks
- * (`hangup`): one whose work goes on without its terminal is left to end as killed by it, as before.
+ * The signals every command stops on. SIGHUP too, whether or not the command needs its terminal:
+ * Node gives every signal its default action at startup, so a command under `nohup` is killed by
+ * SIGHUP all the same, and one stopped cleanly leaves no lock or temporary file behind.
  */
-const STOP_SIGNALS: readonly StopSignal[] = ['SIGINT', 'SIGTERM'];
-const WITH_HANGUP: readonly StopSignal[] = Object.keys(STOP_SIGNAL_NUMBERS) as StopSignal[];
+const STOP_SIGNALS = Object.keys(STOP_SIGNAL_NUMBERS) as StopSignal[];
 
 /** Whether the process is the command line's (its entry point takes late signals), not a library's caller. */
 let entryPoint = false;
@@ -24,8 +24,8 @@ let stopReceived = false;
 let exitCode: number | undefined;
 
 /**
- * The standard streams that were terminals when a command first listened for SIGHUP: once the
- * terminal has closed they no longer read as terminals.
+ * The standard streams that were terminals when a command first listened for the stop signals: once
+ * the terminal has closed they no longer read as terminals.
  */
 let terminals: readonly number[] | undefined;
 let closingTerminals = false;
@@ -67,9 +67,9 @@ function late(signal: StopSignal): void {
   process.kill(process.pid, signal);
 }
 
-function listenLate(signals: readonly StopSignal[]): void {
+function listenLate(): void {
   if (!entryPoint) return;
-  for (const signal of signals) {
+  for (const signal of STOP_SIGNALS) {
     if (listening.has(signal)) continue;
     listening.add(signal);
     process.on(signal, late);
@@ -77,36 +77,35 @@ function listenLate(signals: readonly StopSignal[]): void {
 }
 
 /**
- * Hands Ctrl-C (SIGINT) and SIGTERM to `stop`, and SIGHUP with `hangup` (the terminal's streams
- * then closed at exit, see `closeTerminalsAtExit`), until the function it
- * returns is called. A command that stops cleanly (its files closed, its lock released) listens
- * with this, rather than with `process.on`: in the command line's process, the entry point then listens too, from before the
- * command's handler until the process ends, so that a signal after the first, come once the
- * command's handlers are gone, changes nothing, where Node would end the process as killed by it
- * (`timeout` and Ctrl-C under `npm run` both signal twice). Until a command listens, nothing
- * does: a signal ends the process at once, even in the middle of synchronous work.
+ * Hands Ctrl-C (SIGINT), SIGTERM and SIGHUP (the terminal's streams then closed at exit, see
+ * `closeTerminalsAtExit`) to `stop`, until the function it returns is called. A command that stops
+ * cleanly (its files closed, its lock released) listens with this, rather than with `process.on`:
+ * in the command line's process, the entry point then listens too, from before the command's
+ * handler until the process ends, so that a signal after the first, come once the command's
+ * handlers are gone, changes nothing, where Node would end the process as killed by it (`timeout`
+ * and Ctrl-C under `npm run` both signal twice). Until a command listens, nothing does: a signal
+ * ends the process at once, even in the middle of synchronous work.
  *
  * @example
  * const release = onStopSignals(() => controller.abort());
  * try { await work(controller.signal); } finally { release(); }
  */
-export function onStopSignals(stop: (signal: StopSignal) => void, { hangup = false } = {}): () => void {
-  const signals = hangup ? WITH_HANGUP : STOP_SIGNALS;
-  if (hangup) terminals ??= [0, 1, 2].filter((fd) => isatty(fd));
-  listenLate(signals);
+export function onStopSignals(stop: (signal: StopSignal) => void): () => void {
+  terminals ??= [0, 1, 2].filter((fd) => isatty(fd));
+  listenLate();
   const received = (signal: StopSignal): void => {
     stopReceived = true;
     if (signal === 'SIGHUP') closeTerminalsAtExit();
     stop(signal);
   };
-  for (const signal of signals) process.on(signal, received);
+  for (const signal of STOP_SIGNALS) process.on(signal, received);
   commandHandlers += 1;
   let released = false;
   return () => {
     if (released) return;
     released = true;
     commandHandlers -= 1;
-    for (const signal of signals) process.off(signal, received);
+    for (const signal of STOP_SIGNALS) process.off(signal, received);
   };
 }
 
@@ -129,6 +128,6 @@ export function takeLateSignals(): (code: number) => void {
   entryPoint = true;
   return (code) => {
     exitCode = code;
-    listenLate(STOP_SIGNALS);
+    listenLate();
   };
 }

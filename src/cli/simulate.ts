@@ -75,7 +75,7 @@ count), rows, runs, size, mse, median_se, bias, config and version; with a boots
 variance_ratio, variance_ratio_undefined_runs and variance_verdict; with --interval, intervals;
 with a calibration set, calibration (its fit; at_bound true when T is the search range's end).
 summary.json is written last: a folder without it holds an interrupted run, which is refused
-unless --force. Stopped by Ctrl-C (SIGTERM), it removes its temporary files and its lock.
+unless --force. Stopped by Ctrl-C (SIGTERM, SIGHUP), it removes its temporary files and its lock.
 
 ${EXIT_CODES_HELP}`;
 

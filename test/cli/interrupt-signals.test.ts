@@ -94,6 +94,17 @@ describe('a command stopped by a signal while it writes its outputs', () => {
     expect(existsSync(out)).toBe(false);
   });
 
+  it('simulate on SIGHUP (its terminal closed, or `nohup` around it) cleans up as on SIGINT and exits 129 in one line', async () => {
+    const out = join(root, 'hangup');
+    const run = await signalWhileWriting(simulate(out), 'SIGHUP');
+    expect(run).toEqual({
+      code: 129,
+      signal: null,
+      stderr: 'active-testing simulate: interrupted by SIGHUP; nothing of its results was written\n',
+    });
+    expect(existsSync(out)).toBe(false);
+  });
+
   it('simulate --force on SIGTERM keeps the earlier results as they were and exits 143', async () => {
     const out = join(root, 'kept');
     expect((await runCliCaptured(simulate(out))).code).toBe(0);
@@ -149,19 +160,25 @@ describe('a command stopped by a signal while it writes its outputs', () => {
     expect(run).toEqual({ code: null, signal: 'SIGINT', stderr: '' });
   });
 
-  it('report on SIGINT removes its temporaries and lock, and exits 130 in one line', async () => {
-    const simulation = join(root, 'iid');
-    writeFakeSimulation(simulation, { acquisition: 'iid', estimator: 'iid', noise: 0.5, rows: 40 });
-    const out = join(root, 'report');
-    const run = await signalWhileWriting(['report', simulation, '--out', out], 'SIGINT');
-    expect(run).toEqual({ code: 130, signal: null, stderr: 'active-testing report: interrupted by SIGINT; nothing of it was written\n' });
-    expect(existsSync(out)).toBe(false);
-    await writeReport([simulation], { out });
-  });
+  for (const [signal, code] of [
+    ['SIGINT', 130],
+    ['SIGHUP', 129],
+  ] as const) {
+    it(`report on ${signal} removes its temporaries and lock, and exits ${code} in one line`, async () => {
+      const simulation = join(root, `iid-${signal}`);
+      writeFakeSimulation(simulation, { acquisition: 'iid', estimator: 'iid', noise: 0.5, rows: 40 });
+      const out = join(root, `report-${signal}`);
+      const run = await signalWhileWriting(['report', simulation, '--out', out], signal);
+      expect(run).toEqual({ code, signal: null, stderr: `active-testing report: interrupted by ${signal}; nothing of it was written\n` });
+      expect(existsSync(out)).toBe(false);
+      await writeReport([simulation], { out });
+    });
+  }
 
   for (const [signal, code] of [
     ['SIGINT', 130],
     ['SIGTERM', 143],
+    ['SIGHUP', 129],
   ] as const) {
     it(`experiment on ${signal} stops the setting it writes, releases its lock and exits ${code}; the rerun resumes to an uninterrupted run's outputs`, async () => {
       const config = writeGrid(join(root, `grid-inputs-${signal}`), { size: 300, runs: 20, labels: 30 });
@@ -210,27 +227,33 @@ describe('a command stopped by a signal while it writes its outputs', () => {
     expect(JSON.parse(readFileSync(join(out, 'meta.json'), 'utf8')).timings.items_scored_now).toBe(2000 - kept);
   });
 
-  it('evaluate on SIGINT before its model is used stops there: no checkpoint, no folder, no count in its line, and no checkpoint promised', async () => {
-    const data = evaluateData();
-    const out = join(root, 'loading');
-    // Signalled by itself as soon as it holds the folder's lock, before its data and model: a signal
-    // from here once it saw the lock could come after the model was loaded.
-    const locked = signalSelf('linkSync', /^\.active-testing\.lock$/, 'SIGINT');
-    const run = await signalWhen(['evaluate', ...tinyEvaluateFlags(data, out)], locked, '');
-    expect(run).toEqual({
-      code: 130,
-      signal: null,
-      stderr: 'active-testing evaluate: interrupted by SIGINT; nothing was scored yet; run the same command again to start\n',
+  for (const [signal, code] of [
+    ['SIGINT', 130],
+    ['SIGHUP', 129],
+  ] as const) {
+    it(`evaluate on ${signal} before its model is used stops there: no checkpoint, no folder, no count in its line, and no checkpoint promised`, async () => {
+      const data = evaluateData();
+      const out = join(root, `loading-${signal}`);
+      // Signalled by itself as soon as it holds the folder's lock, before its data and model: a signal
+      // from here once it saw the lock could come after the model was loaded.
+      const locked = signalSelf('linkSync', /^\.active-testing\.lock$/, signal);
+      const run = await signalWhen(['evaluate', ...tinyEvaluateFlags(data, out)], locked, '');
+      expect(run).toEqual({
+        code,
+        signal: null,
+        stderr: `active-testing evaluate: interrupted by ${signal}; nothing was scored yet; run the same command again to start\n`,
+      });
+      expect(existsSync(out)).toBe(false);
+      expect(hasScoredCheckpoint(out)).toBe(false);
     });
-    expect(existsSync(out)).toBe(false);
-    expect(hasScoredCheckpoint(out)).toBe(false);
-  });
+  }
 });
 
 describe('scripted labelling stopped by a signal', () => {
   for (const [signal, code] of [
     ['SIGINT', 130],
     ['SIGTERM', 143],
+    ['SIGHUP', 129],
   ] as const) {
     it(`label --answers on ${signal} finishes the label in flight, releases its lock, says what is saved and exits ${code}; the rerun finishes as an uninterrupted run`, async () => {
       const dir = mkdtempSync(join(root, `label-${signal}-`));

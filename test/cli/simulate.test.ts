@@ -716,8 +716,8 @@ describe('active-testing simulate', () => {
     expect(code).toBe(0);
     expect(stdout).toContain('--model-scores FILE');
     expect(stdout).toContain(
-      'Exit codes: 0 success, 1 bad input or failure, 2 usage error, 130 stopped by Ctrl-C (143: SIGTERM),\n' +
-        '141 output closed by its reader (`| head` quit first).',
+      'Exit codes: 0 success, 1 bad input or failure, 2 usage error, 130 stopped by Ctrl-C (143: SIGTERM,\n' +
+        '129: SIGHUP, its terminal closed), 141 output closed by its reader (`| head` quit first).',
     );
   });
 

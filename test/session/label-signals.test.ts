@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ActiveTestingSession } from '../../src/session/session.js';
+import { writePoolFiles as writeSimulationInputs } from '../faults/pool-files.js';
 import { CLI, createArgs, writePoolFiles } from './cli-pool.js';
 
 const PTY_RUN = resolve(import.meta.dirname, '../helpers/pty-run.py');
@@ -104,6 +105,31 @@ describe('active-testing serve on a terminal', () => {
       expect(run.stderr).toBe('');
       expect(run.status).toBe(0);
       expect(existsSync(`${path}.lock`)).toBe(false);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('active-testing simulate on a terminal', () => {
+  it('the terminal closed (SIGHUP) while it writes: removes its temporaries, its lock and its folder, and exits 129', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'at-simulate-pty-'));
+    try {
+      const { f, y } = await writeSimulationInputs(dir, 120, 3, 4);
+      const out = join(dir, 'out');
+      const argv = [process.execPath, ...CLI, 'simulate', '--model-scores', f, '--labels', y, '--runs', '20', '--size', '30'];
+      // Each step of its output writes is held 400 ms: the terminal closes once it holds its lock,
+      // with its writes yet to finish.
+      const env = { ...process.env, ACTIVE_TESTING_FAULT_DELAY_MS: 'output:step=400' };
+      const run = onTerminal(
+        { argv: [...argv, '--threads', '1', '--out', out], readyFile: join(out, '.active-testing.lock'), hangup: true },
+        env,
+      );
+      // Not killed by SIGHUP, nor by Node's abort on restoring a closed terminal's modes as it exits.
+      expect(run.signal).toBeNull();
+      expect(run.status).toBe(129);
+      expect(run.stderr).toBe('active-testing simulate: interrupted by SIGHUP; nothing of its results was written\n');
+      expect(existsSync(out)).toBe(false);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
