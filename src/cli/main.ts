@@ -25,14 +25,28 @@ runCli(argv).then(async (code) => {
   process.exitCode = code;
   await faultPause('cli:done');
   // Stopped by a signal: its files are closed; a repeat signal must not find Node tearing down,
-  // but what stdout and stderr still hold for a slow reader (the line saying what is saved) goes first.
+  // but what stdout and stderr still hold for a slow reader (the line saying what is saved) goes
+  // first, for at most DRAIN_LIMIT_MS.
   if (stopSignalReceived()) {
-    await Promise.all([drained(process.stdout), drained(process.stderr)]);
+    const deadline = Date.now() + DRAIN_LIMIT_MS;
+    await Promise.all([drained(process.stdout, deadline), drained(process.stderr, deadline)]);
     process.exit(code);
   }
 });
 
-/** Resolves once `stream` holds nothing more to write (polled: 'drain' comes only after a write was refused). */
-async function drained(stream: NodeJS.WriteStream): Promise<void> {
-  while (stream.writableLength > 0 && !stream.destroyed) await delay(10);
+/**
+ * How long a stopped command waits for its output's readers. A reader that reads takes
+ * milliseconds for what a pipe holds (64 KiB); one that has not read it in seconds is stopped (a
+ * pager suspended with Ctrl-Z) or stuck, and would keep a stopped command alive for as long: the
+ * process then exits with its code, what the reader has not taken dropped. Well under the grace
+ * `docker stop` gives before SIGKILL (10 s), so that the command still exits with its own code.
+ */
+const DRAIN_LIMIT_MS = 3000;
+
+/**
+ * Resolves once `stream` holds nothing more to write (polled: 'drain' comes only after a write was
+ * refused), or at `deadline`.
+ */
+async function drained(stream: NodeJS.WriteStream, deadline: number): Promise<void> {
+  while (stream.writableLength > 0 && !stream.destroyed && Date.now() < deadline) await delay(10);
 }

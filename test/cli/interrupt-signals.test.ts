@@ -105,6 +105,36 @@ describe('a command stopped by a signal while it writes its outputs', () => {
     expect(existsSync(out)).toBe(false);
   });
 
+  it('simulate stopped by a signal exits with its code even when the reader of its output never reads', async () => {
+    const out = join(root, 'unread');
+    // More than the pipe holds is written to stdout before the command starts, and never read (a
+    // pager suspended with Ctrl-Z): the wait for the reader after the signal must end. The child is
+    // killed if it has not exited by the test's deadline (no exit code then).
+    const ballast = ['--import', `data:text/javascript,process.stdout.write('x'.repeat(1 << 20))`];
+    const self = signalSelf('open', OUTPUT_TEMPORARY, 'SIGTERM');
+    const child = spawn(process.execPath, [...ballast, ...self.nodeArgs, BUILT_CLI, ...simulate(out)], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, ...self.env, ACTIVE_TESTING_FAULT_DELAY_MS: 'output:step=400' },
+    });
+    // Never read: the pipe fills and stays full.
+    child.stdout.pause();
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const stderrEnded = new Promise((done) => child.stderr.on('end', done));
+    const deadline = setTimeout(() => child.kill('SIGKILL'), 60_000);
+    try {
+      await new Promise((done) => child.on('exit', done));
+      await stderrEnded;
+    } finally {
+      clearTimeout(deadline);
+      child.kill('SIGKILL');
+      child.stdout.destroy();
+    }
+    expect({ code: child.exitCode, signal: child.signalCode }).toEqual({ code: 143, signal: null });
+    expect(stderr).toBe('active-testing simulate: interrupted by SIGTERM; nothing of its results was written\n');
+    expect(existsSync(out)).toBe(false);
+  });
+
   it('simulate --force on SIGTERM keeps the earlier results as they were and exits 143', async () => {
     const out = join(root, 'kept');
     expect((await runCliCaptured(simulate(out))).code).toBe(0);
