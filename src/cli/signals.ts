@@ -126,6 +126,9 @@ export function stopSignalReceived(): boolean {
  */
 export function takeLateSignals(): (code: number) => void {
   entryPoint = true;
+  // Now, as Node takes its own note of them: a command that never listens (`--version`) still has
+  // its terminal's streams closed at exit when the terminal closes once it has returned.
+  terminals ??= [0, 1, 2].filter((fd) => isatty(fd));
   return (code) => {
     exitCode = code;
     listenLate();

@@ -1,9 +1,10 @@
 """Runs a command on a pseudo-terminal, as a terminal window runs it, and stops it from outside.
 
 Its standard input and output are the terminal (the command's session and controlling terminal);
-its standard error is a pipe, read whole here. It waits for `ready` on the screen (or for the file `readyFile` to exist), types each of
-`keys` once the screen shows the text paired with it, then stops the command: `kill` sends it
-that signal, `hangup` closes the terminal (the kernel sends SIGHUP, and the terminal is gone).
+its standard error is a pipe, read whole here. It waits for `ready` on the screen (or for the file
+`readyFile` to exist), types each of `keys` once the screen shows the text paired with it, waits
+`settle` seconds more (0 unless given), then stops the command: `kill` sends it that signal,
+`hangup` closes the terminal (the kernel sends SIGHUP, and the terminal is gone).
 Prints one JSON object: the exit status or the signal that killed the command, the screen, its
 standard error and, unless the terminal was closed, whether the terminal was left in raw mode.
 A command still running at the deadline (`deadline` seconds, 50 unless given) is killed, and this
@@ -84,6 +85,9 @@ else:
 for key, shown in config.get("keys", []):
     os.write(master, key.encode())
     wait_for(shown)
+# Then `settle` seconds more, the screen still read: for a command whose next step shows nothing.
+for _ in range(round(config.get("settle", 0) * 10)):
+    read_screen(0.1)
 if "kill" in config:
     os.kill(pid, getattr(signal, config["kill"]))
     while read_screen(None):

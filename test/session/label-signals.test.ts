@@ -111,6 +111,20 @@ describe('active-testing serve on a terminal', () => {
   });
 });
 
+describe('a command that has returned, on a terminal', () => {
+  it("the terminal closed (SIGHUP) before the process ends: exits with the command's code", () => {
+    // The pause holds the process once `--version` has returned, until after the terminal has
+    // closed; the terminal closes a second after the version is shown, when the command has
+    // returned (a SIGHUP before it returns ends the process as killed by it: nothing listens yet).
+    const env = { ...process.env, ACTIVE_TESTING_FAULT_DELAY_MS: 'cli:done=5000' };
+    const run = onTerminal({ argv: [process.execPath, ...CLI, '--version'], ready: '0.1.0', settle: 1, hangup: true }, env);
+    // Not killed by Node's abort on restoring a closed terminal's modes as it exits.
+    expect(run.signal).toBeNull();
+    expect(run.status).toBe(0);
+    expect(run.stderr).toBe('');
+  });
+});
+
 describe('active-testing simulate on a terminal', () => {
   it('the terminal closed (SIGHUP) while it writes: removes its temporaries, its lock and its folder, and exits 129', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'at-simulate-pty-'));
