@@ -133,14 +133,15 @@ async function readScores(path: string | undefined, flagName: string): Promise<M
 
 /**
  * The index of the column `flag` chooses. Its refusal names the flag: the name may be its default
- * ("sentence"), found nowhere on the command line, and the flag is what to pass instead.
+ * ("sentence"), found nowhere on the command line, and the flag is what to pass instead. `whose`,
+ * told after the column's name, says where a name that no flag gave came from.
  */
-function columnIndex(table: Table, name: string, path: string, flag: string): number {
+function columnIndex(table: Table, name: string, path: string, flag: string, whose = ''): number {
   const index = table.columns.indexOf(name);
   if (index === -1)
     throw new FileFormatError(
       path,
-      `no column "${name}" (columns: ${table.columns.join(', ')})${meantHint(name, table.columns, (column) => JSON.stringify(column))}`,
+      `no column "${name}"${whose} (columns: ${table.columns.join(', ')})${meantHint(name, table.columns, (column) => JSON.stringify(column))}`,
       flag,
     );
   return index;
@@ -223,13 +224,15 @@ const POOL_LABEL_COLUMN = 'label';
 /**
  * The pool's texts and ids as `--data`, `--text-column` and `--id-column` give them (ids undefined:
  * row numbers), and whether the file has a label column besides them. A refusal of the file that
- * no column option names is told after `--data`.
+ * no column option names is told after `--data`. `storedIn`, when the id column is not the one
+ * given but the one a session stores: that session's path, which a file without the column is
+ * told against, after `--data` (no `--id-column` was given).
  */
-function readPool(given: Record<string, unknown>): Promise<Pool> {
-  return namingFlag('--data', readPoolFile(given));
+function readPool(given: Record<string, unknown>, storedIn?: string): Promise<Pool> {
+  return namingFlag('--data', readPoolFile(given, storedIn));
 }
 
-async function readPoolFile(given: Record<string, unknown>): Promise<Pool> {
+async function readPoolFile(given: Record<string, unknown>, storedIn: string | undefined): Promise<Pool> {
   const dataPath = required<string>(given, 'data');
   const table = await readTable(dataPath);
   // Before the columns: an empty JSON Lines file has none, and a header-only table would otherwise
@@ -239,7 +242,16 @@ async function readPoolFile(given: Record<string, unknown>): Promise<Pool> {
   }
   const textColumn = columnIndex(table, (given.textColumn as string | undefined) ?? 'sentence', dataPath, '--text-column');
   const idName = given.idColumn as string | undefined;
-  const idColumn = idName !== undefined ? columnIndex(table, idName, dataPath, '--id-column') : table.columns.indexOf('id');
+  const idColumn =
+    idName === undefined
+      ? table.columns.indexOf('id')
+      : columnIndex(
+          table,
+          idName,
+          dataPath,
+          storedIn === undefined ? '--id-column' : '--data',
+          storedIn && `, the id column ${storedIn} was created with`,
+        );
   const texts = table.rows.map((_, i) => poolText(table, i, textColumn, dataPath));
   const ids = idColumn === -1 ? undefined : table.rows.map((_, i) => poolId(table, i, idColumn, dataPath));
   if (ids !== undefined) checkUniqueIds(ids, table, idColumn, dataPath);
@@ -384,12 +396,19 @@ async function checkResumeOptions(path: string, session: ActiveTestingSession, g
     refuse('classes', `the classes ${session.classes.join(',')}`, classes.join(','));
   const idColumn = resumedIdColumn(session, given);
   const storedIdColumn = session.settings.idColumn;
-  // A session that stores no column (created from a pool numbered by row, or before the column was
-  // stored) takes the one given, which names the answers' ids; they are checked against the pool's.
+  // A session written before the column was stored takes the one given, which names the answers'
+  // ids; they are checked against the pool's.
   if (storedIdColumn !== undefined && idColumn !== storedIdColumn)
     refuse('idColumn', `the column ${JSON.stringify(storedIdColumn)}`, idColumn);
+  // Its ids are the row numbers: no column of the pool named them, and one given now would read
+  // the answers' ids from a column the session's ids never came from.
+  if (storedIdColumn === undefined && idColumn !== undefined && session.ids.every((id, i) => id === String(i)))
+    refuse('idColumn', 'no id column (its items are numbered by row)', idColumn);
   if (['data', 'textColumn'].some((name) => given[name] !== undefined)) {
-    const { texts, ids } = await readPool({ ...given, idColumn });
+    const { texts, ids } = await readPool(
+      { ...given, idColumn },
+      given.idColumn === undefined && idColumn !== undefined ? path : undefined,
+    );
     const rowIds = ids ?? texts.map((_, i) => String(i));
     const row = texts.findIndex((text, i) => text !== session.texts[i] || rowIds[i] !== session.ids[i]);
     if (texts.length !== session.texts.length || row !== -1) {

@@ -115,6 +115,52 @@ describe("label: the pool's --id-column is kept by the session", () => {
     }
   });
 
+  it('tells a pool file without the stored column against the session, not against a flag never given', async () => {
+    const pool = await keyedPool(24);
+    const session = join(pool.dir, 'keyed.session');
+    const answers = keyedAnswers(pool, 'answers.csv');
+    const created = await runCliCaptured([...keyedArgs(pool, session), '--answers', answers, '--max-labels', '2']);
+    expect(created.code, created.stderr).toBe(0);
+    const before = readFileSync(session);
+    // The pool file of writePoolFiles: its ids in `id`, no `key` column.
+    const refused = await runCliCaptured([
+      ...keyedArgs(pool, session)
+        .slice(0, -2)
+        .map((arg) => (arg === pool.keyed ? pool.data : arg)),
+      '--answers',
+      answers,
+    ]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toBe(
+      `active-testing label: --data: ${pool.data}: no column "key", the id column ${session} was created with (columns: id, sentence, label)`,
+    );
+    expect(readFileSync(session)).toEqual(before);
+  });
+
+  it('refuses an --id-column for a session whose items are numbered by row, writing nothing', async () => {
+    const pool = await keyedPool(25);
+    // The keyed pool without --id-column: its items are numbered by row (it has no `id` column).
+    const session = join(pool.dir, 'rows.session');
+    const byRow = join(pool.dir, 'by-row.csv');
+    writeFileSync(byRow, ['label', ...pool.keys.map((_, i) => pool.answerOf(i))].join('\n') + '\n');
+    const created = await runCliCaptured([...keyedArgs(pool, session).slice(0, -2), '--answers', byRow, '--max-labels', '2']);
+    expect(created.code, created.stderr).toBe(0);
+    const before = readFileSync(session);
+    const answers = keyedAnswers(pool, 'answers.csv');
+    const message =
+      `active-testing label: --id-column: expected no id column (its items are numbered by row), as ${session} was created with ` +
+      '(a session keeps its pool and settings: leave --id-column out to resume it, or give another --session to start a new one), got "key"';
+    for (const args of [
+      ['label', '--session', session, '--id-column', 'key', '--answers', answers],
+      [...keyedArgs(pool, session), '--answers', answers],
+    ]) {
+      const refused = await runCliCaptured(args);
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toBe(message);
+      expect(readFileSync(session)).toEqual(before);
+    }
+  });
+
   it('opens a session file written before the id column was stored, as before', async () => {
     // Written by `label --id-column key --max-labels 3` before the column was stored (the pool of
     // keyedPool(23), seed 1): its header has no idColumn.
