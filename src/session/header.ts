@@ -481,6 +481,11 @@ export function checkClassNames(classes: readonly string[]): void {
     });
 }
 
+/** A value the user gave, as an `InputError`'s `received`: `undefined` said, where it would otherwise print nothing. */
+function givenValue(value: unknown): unknown {
+  return value === undefined ? new ReceivedKind('undefined') : value;
+}
+
 /**
  * Validates new-session options and resolves every default into the header that the session
  * file stores. `lossId` is the resolved loss's id.
@@ -488,7 +493,8 @@ export function checkClassNames(classes: readonly string[]): void {
 export function buildHeader(options: SessionOptions, lossId: string, hasScorer: boolean): SessionHeader {
   checkKnownKeys(options, [...optionNames('session'), ...SESSION_INPUTS], null, optionSynonyms('session'));
   const { texts, classes } = options;
-  if (!Array.isArray(texts) || texts.length === 0) throw new InputError({ argument: 'texts', expected: 'a non-empty array of strings' });
+  if (!Array.isArray(texts) || texts.length === 0)
+    throw new InputError({ argument: 'texts', expected: 'a non-empty array of strings', received: givenValue(texts) });
   texts.forEach((text, row) => {
     // The value's kind, not its type's name as a string: `got "object"` read as the text "object".
     if (typeof text !== 'string')
@@ -500,11 +506,16 @@ export function buildHeader(options: SessionOptions, lossId: string, hasScorer: 
       });
   });
   const n = texts.length;
-  if (!Array.isArray(classes) || classes.length < 2)
-    throw new InputError({ argument: 'classes', expected: 'at least 2 class names', received: classes?.length });
+  // A string's length is no count of classes: 'negative,positive' would read as 17 of them.
+  if (!Array.isArray(classes))
+    throw new InputError({ argument: 'classes', expected: 'an array of at least 2 class names', received: givenValue(classes) });
+  if (classes.length < 2) throw new InputError({ argument: 'classes', expected: 'at least 2 class names', received: classes.length });
   checkUnique(classes, 'classes');
   checkClassNames(classes);
   const k = classes.length;
+  // Spread, a string would become one id per character: 'abc' the ids of three texts.
+  if (options.ids != null && !Array.isArray(options.ids))
+    throw new InputError({ argument: 'ids', expected: `an array of ${n} ids, one per text`, received: options.ids });
   const ids = options.ids ? [...options.ids] : texts.map((_, i) => String(i));
   // The default ids, the row numbers, are unique and safe in TSV by construction: checking a million
   // of them took most of a second.

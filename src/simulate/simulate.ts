@@ -61,7 +61,12 @@ export interface SimulationResult {
   samples: Int32Array;
   /** size×runs: the proposal probability of that item when it was drawn. */
   q: Float64Array;
-  /** rows×runs, or null with `bootstrap: 'none'`. */
+  /**
+   * rows×runs, or null with `bootstrap: 'none'`: each estimate's bootstrap variance Var* (the
+   * published code's, exact or by Monte Carlo), without the finite-population correction, so not 0 once every item
+   * is labelled. The ±1.96σ interval, `summary.json`'s `coverage` and a session's `standardError`
+   * multiply it by (N − M)/(N − 1) (`finitePopulationFactor`).
+   */
   bootstrapVariance: Float64Array | null;
   /**
    * size×runs×J for the adaptive proposal: the J candidate weights each draw was drawn with, at
