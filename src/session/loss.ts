@@ -134,8 +134,29 @@ function checkNoMisspeltBounds(loss: CustomLoss): void {
   }
 }
 
+/**
+ * Throws naming the part at fault of an object meant as a custom loss (it has a `name` or an
+ * `itemLoss`) whose name is not a non-empty string or whose `itemLoss` is not a function. Refused
+ * as an unknown loss, it would be quoted as JSON, which leaves functions out: `{ name: '', itemLoss }`
+ * read as `got {"name":""}`, as if `itemLoss` were what was missing.
+ */
+function checkCustomLossParts(loss: unknown, argument: string): void {
+  if (typeof loss !== 'object' || loss === null || !('name' in loss || 'itemLoss' in loss)) return;
+  const { name, itemLoss } = loss as { name?: unknown; itemLoss?: unknown };
+  const given = (value: unknown): unknown => (value === undefined ? new ReceivedKind('undefined') : value);
+  if (typeof name !== 'string' || name === '')
+    throw new InputError({ argument: `${argument}.name`, expected: 'a non-empty string naming the custom loss', received: given(name) });
+  if (typeof itemLoss !== 'function')
+    throw new InputError({
+      argument: `${argument} ${name}.itemLoss`,
+      expected: 'a function (scores, label) => loss',
+      received: given(itemLoss),
+    });
+}
+
 /** Resolves a loss option; `argument` names it in errors. */
 export function resolveLoss(loss: SessionLoss, argument = 'loss'): ResolvedLoss {
+  checkCustomLossParts(loss, argument);
   if (
     typeof loss === 'object' &&
     loss !== null &&

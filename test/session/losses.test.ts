@@ -86,6 +86,27 @@ describe('the loss option of a session', () => {
     expect(() => resolveLoss(3 as never)).toThrow(/^loss: expected one of cross-entropy \| zero-one \| brier, or a custom loss/);
   });
 
+  it("refuses a custom loss's missing name or itemLoss by that part, not as an unknown loss", () => {
+    const itemLoss = (_f: Float64Array, y: number): number => y;
+    // The object's JSON leaves its function out: "got {"name":""}" read as if itemLoss were missing.
+    expect(() => resolveLoss({ name: '', itemLoss })).toThrow(
+      new InputError({ argument: 'loss.name', expected: 'a non-empty string naming the custom loss', received: '' }),
+    );
+    expect(() => resolveLoss({ itemLoss } as never)).toThrow(
+      /^loss\.name: expected a non-empty string naming the custom loss, got undefined$/,
+    );
+    expect(() => resolveLoss({ name: 'sq' } as never)).toThrow(
+      /^loss sq\.itemLoss: expected a function \(scores, label\) => loss, got undefined$/,
+    );
+    expect(() => resolveLoss({ name: 'sq', itemLoss: 2 } as never)).toThrow(
+      /^loss sq\.itemLoss: expected a function \(scores, label\) => loss, got 2$/,
+    );
+    // An object with neither is no attempt at a custom loss: the choices are said.
+    expect(() => resolveLoss({ kind: 'ce' } as never)).toThrow(
+      /^loss: expected one of cross-entropy \| zero-one \| brier, or a custom loss/,
+    );
+  });
+
   it('refuses a custom loss whose bounds are not a function, naming them', async () => {
     const pool = syntheticPool({ poolSize: 10, seed: 2 });
     const options = { texts: Array.from({ length: 10 }, (_, i) => `t${i}`), classes: ['a', 'b'], modelScores: pool.modelScores };
