@@ -38,28 +38,26 @@ export type OptionValues = Record<string, string | boolean | undefined>;
 export function parseOptions(argv: string[], options: OptionSpecs): OptionValues {
   const given = withNegativeValues(argv, options);
   checkFlagNames(given, options);
-  const args = joinRepeatedLists(given);
+  const args = joinRepeatedLists(withSpacedChoices(given, options));
   try {
     return parseArgs({ args, options, strict: true, allowPositionals: false }).values as OptionValues;
   } catch (error) {
-    throw new UsageError(parseArgsRefusal(error as Error & { code?: string }, given, options));
+    throw new UsageError(parseArgsRefusal(error as Error & { code?: string }, given));
   }
 }
 
 /**
  * `parseArgs`'s refusal in the words of the other usage errors (`Unknown option '-x'` becomes
  * `unknown option -x: …`), naming the argument it quotes; any other refusal as it is. `args` are
- * the arguments as given (before `joinRepeatedLists`), `options` the command's flags.
+ * the arguments as given (before `joinRepeatedLists`).
  */
-export function parseArgsRefusal(error: Error & { code?: string }, args: readonly string[], options: OptionSpecs): string {
+export function parseArgsRefusal(error: Error & { code?: string }, args: readonly string[]): string {
   const quoted = /'([^']*)'/.exec(error.message)?.[1];
   if (quoted === undefined) return error.message;
   switch (error.code) {
-    case 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL': {
-      const stray = strayListValues(args, options, false);
-      const hint = stray?.stray === quoted ? `; ${stray.hint}` : '';
-      return `unexpected argument ${JSON.stringify(quoted)}: this command takes only options, each with its value (--name value)${hint}`;
-    }
+    case 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL':
+      // Spaced values of a choice list were taken as its values (withSpacedChoices): this is none.
+      return `unexpected argument ${JSON.stringify(quoted)}: this command takes only options, each with its value (--name value)`;
     case 'ERR_PARSE_ARGS_UNKNOWN_OPTION':
       // Long options are refused earlier (checkFlagNames), with a suggestion; this is a short one.
       return `unknown option ${quoted}: options are written in full, with two dashes (--name)`;
@@ -76,24 +74,23 @@ export function parseArgsRefusal(error: Error & { code?: string }, args: readonl
 export interface StrayListValues {
   /** The first of them. */
   stray: string;
-  /** The list option (`--interval`). */
+  /** The list option (`--thresholds`). */
   flag: string;
-  /** How to give them: `give --interval's values comma-separated (--interval anytime,fixed) or repeat --interval`. */
+  /** How to give them: `give --thresholds's values comma-separated (--thresholds 50,100) or repeat --thresholds`. */
   hint: string;
 }
 
 /**
- * The first argument that is neither an option nor an option's value (with `everyArgument`, the
- * first such argument of any) when it follows a list option's value and is a value that list
- * takes, with the ones after it that are too (`--interval anytime fixed bootstrap`, as a shell
- * user may write it): undefined otherwise. A list takes a value it names among its choices, or a
- * whole number where it counts; a list of free names (`--classes a,b data.csv`) cannot tell its
- * values from a forgotten option's, and takes none here.
+ * The first argument that is neither an option nor an option's value and follows a list option's
+ * value as a value that list takes, with the ones after it that are too (`--thresholds 50 100`,
+ * as a shell user may write it): undefined where there is none. A list takes a value it names
+ * among its choices, or a whole number where it counts; a list of free names (`--classes a,b
+ * data.csv`) cannot tell its values from a forgotten option's, and takes none here.
  *
  * @example
- * strayListValues(['--interval', 'anytime', 'fixed'], commandFlags('simulate'), false)?.hint; // "give --interval's values comma-separated (--interval anytime,fixed) or repeat --interval"
+ * strayListValues(['--thresholds', '50', '100', 'runs/a'], commandFlags('report'))?.hint; // "give --thresholds's values comma-separated (--thresholds 50,100) or repeat --thresholds"
  */
-export function strayListValues(args: readonly string[], options: OptionSpecs, everyArgument: boolean): StrayListValues | undefined {
+export function strayListValues(args: readonly string[], options: OptionSpecs): StrayListValues | undefined {
   for (let i = 0; i < args.length; i++) {
     const token = args[i]!;
     if (token === '--') return undefined;
@@ -103,7 +100,7 @@ export function strayListValues(args: readonly string[], options: OptionSpecs, e
       continue;
     }
     const found = listValuesAt(args, i);
-    if (found !== undefined || !everyArgument) return found;
+    if (found !== undefined) return found;
   }
   return undefined;
 }
@@ -121,6 +118,51 @@ function listValuesAt(args: readonly string[], i: number): StrayListValues | und
     .flatMap((arg) => arg.slice(flag.length + 1).split(','));
   const values = [...new Set([...given, ...strays])].filter((value) => value !== '');
   return { stray: strays[0]!, flag, hint: `give ${flag}'s values comma-separated (${flag} ${values.join(',')}) or repeat ${flag}` };
+}
+
+/**
+ * `args` (checked by `checkFlagNames`) with the arguments that follow a choice list's value and
+ * are among its choices written as more of its flags: `--interval anytime fixed bootstrap`, as a
+ * shell user may write it (and argparse's `nargs='+'` reads it), is `--interval anytime --interval
+ * fixed --interval bootstrap`, which `joinRepeatedLists` joins. These commands take no other
+ * arguments, so such a value cannot be meant as anything else; an argument that is not a choice
+ * stays, refused as unexpected. A list of free names or counts (`--classes a,b data.csv`) cannot
+ * tell its values from a forgotten option's, and takes none this way.
+ *
+ * @example
+ * withSpacedChoices(['--interval', 'anytime', 'fixed', '--runs', '5'], commandFlags('simulate')); // ['--interval', 'anytime', '--interval=fixed', '--runs', '5']
+ */
+export function withSpacedChoices(args: readonly string[], options: OptionSpecs): string[] {
+  const out: string[] = [];
+  // The choice list whose value (or spaced choice) is the argument just read.
+  let list: string | undefined;
+  for (let i = 0; i < args.length; i++) {
+    const token = args[i]!;
+    if (token === '--') {
+      out.push(...args.slice(i));
+      break;
+    }
+    if (isOption(token)) {
+      const [flag, inlineValue] = token.split(/=(.*)/s, 2) as [string, string | undefined];
+      out.push(token);
+      if (inlineValue === undefined && options[flag.slice(2)]?.type === 'string' && i + 1 < args.length) out.push(args[++i]!);
+      list = hasChoices(flag) ? flag : undefined;
+      continue;
+    }
+    if (list !== undefined && listTakes(list, token)) {
+      out.push(`${list}=${token}`);
+      continue;
+    }
+    list = undefined;
+    out.push(token);
+  }
+  return out;
+}
+
+/** Whether `flag` is a list option whose values are named choices (`--interval`). */
+function hasChoices(flag: string): boolean {
+  const spec = OPTION_DECLARATIONS.find((d) => cliFlag(d.name) === flag)?.value;
+  return spec?.kind === 'list' && spec.choices !== undefined;
 }
 
 /** Whether `arg` is an option (`--name`, `-x`), as `parseArgs` reads it: a lone `-` is an argument. */

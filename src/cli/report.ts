@@ -107,11 +107,11 @@ function parseReportArgs(argv: string[]) {
   try {
     parsed = parseArgs({ args, strict: true, allowPositionals: true, options });
   } catch (error) {
-    throw new UsageError(parseArgsRefusal(error as Error & { code?: string }, given, options));
+    throw new UsageError(parseArgsRefusal(error as Error & { code?: string }, given));
   }
   // `--thresholds 50 100 dir` would read 100 as a folder: refused here, where no such folder is,
   // rather than as a missing folder.
-  const stray = strayListValues(given, options, true);
+  const stray = strayListValues(given, options);
   if (stray !== undefined && !existsSync(stray.stray)) {
     throw new UsageError(`${JSON.stringify(stray.stray)} after ${stray.flag}'s value would be read as an input folder; ${stray.hint}`);
   }

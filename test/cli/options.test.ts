@@ -26,39 +26,36 @@ describe('command-line option helpers', () => {
     expect(() => parseOptions(['--runs', '10', '20'], spec)).toThrow(
       new UsageError('unexpected argument "20": this command takes only options, each with its value (--name value)'),
     );
-    // Values of a list option separated by spaces, as the shell would split them: every value in the hint.
+    // Values of a choice list separated by spaces, as the shell would split them (and argparse's
+    // nargs='+' reads them): more of its values, joined as repeated flags are.
     const simulateFlags = commandFlags('simulate');
     const refusal = (argv: string[]): string => {
       try {
-        parseOptions(argv, simulateFlags);
+        return JSON.stringify(parseOptions(argv, simulateFlags));
       } catch (error) {
         return (error as UsageError).message;
       }
-      return 'accepted';
     };
-    const hint = (values: string) =>
-      `this command takes only options, each with its value (--name value); give --interval's values comma-separated (--interval ${values}) or repeat --interval`;
-    expect(refusal(['--interval', 'anytime', 'fixed', 'bootstrap'])).toBe(
-      `unexpected argument "fixed": ${hint('anytime,fixed,bootstrap')}`,
-    );
+    expect(refusal(['--interval', 'anytime', 'fixed', 'bootstrap'])).toBe('{"interval":"anytime,fixed,bootstrap"}');
     expect(refusal(['--interval', 'anytime', '--runs', '5', '--interval', 'fixed', 'bootstrap'])).toBe(
-      `unexpected argument "bootstrap": ${hint('anytime,fixed,bootstrap')}`,
+      '{"interval":"anytime,fixed,bootstrap","runs":"5"}',
     );
-    expect(refusal(['--interval=', 'fixed'])).toBe(`unexpected argument "fixed": ${hint('fixed')}`);
-    // Not a value the list takes (a forgotten --out), or after another option's value: no hint.
+    expect(refusal(['--interval=anytime', 'fixed', '--runs', '5'])).toBe('{"interval":"anytime,fixed","runs":"5"}');
+    // Not a value the list takes (a forgotten --out), or after another option's value: unexpected.
     const plain = (stray: string) => `unexpected argument "${stray}": this command takes only options, each with its value (--name value)`;
     expect(refusal(['--interval', 'anytime', 'out/dir'])).toBe(plain('out/dir'));
+    expect(refusal(['--interval', 'anytime', 'fixed', 'out/dir'])).toBe(plain('out/dir'));
     expect(refusal(['--seed', '3', '--interval', 'anytime', '3'])).toBe(plain('3'));
     expect(refusal(['--runs', '10', 'fixed'])).toBe(plain('fixed'));
-    expect(refusal(['--interval', 'anytime,', 'fixed', 'anytime'])).toBe(`unexpected argument "fixed": ${hint('anytime,fixed')}`);
     expect(refusal(['-', '--interval', 'anytime', 'fixed'])).toBe(plain('-'));
+    expect(refusal(['--interval', 'anytime', '--', 'fixed'])).toBe(plain('fixed'));
     // A list of counts takes whole numbers only.
-    expect(strayListValues(['--thresholds', '50', '100', 'runs/a'], commandFlags('report'), true)).toEqual({
+    expect(strayListValues(['--thresholds', '50', '100', 'runs/a'], commandFlags('report'))).toEqual({
       stray: '100',
       flag: '--thresholds',
       hint: "give --thresholds's values comma-separated (--thresholds 50,100) or repeat --thresholds",
     });
-    expect(strayListValues(['runs/a', '--thresholds', '50', 'runs/b'], commandFlags('report'), true)).toBeUndefined();
+    expect(strayListValues(['runs/a', '--thresholds', '50', 'runs/b'], commandFlags('report'))).toBeUndefined();
     // A list without named choices cannot tell its values from a forgotten option's.
     expect(() => parseOptions(['--classes', 'a,b', 'data.csv'], commandFlags('label'))).toThrow(new UsageError(plain('data.csv')));
     expect(() => parseOptions(['-x'], spec)).toThrow(
