@@ -190,12 +190,13 @@ function pairMagnitude(first: LossBounds, second: LossBounds): { perItem: Float6
   return { perItem, total, labelled: 0 };
 }
 
-/** `estimate` with its `anytime` and `fixed` intervals widened by `by` on each side. */
+/** `estimate` with each of its intervals widened by `by` on each side. */
 function widened(estimate: IntervalEstimate, by: number): IntervalEstimate {
   if (by === 0) return estimate;
   const widen = (i: RiskInterval): RiskInterval => ({ lower: i.lower - by, upper: i.upper + by });
   return {
     ...estimate,
+    bootstrap: widen(estimate.bootstrap),
     ...(estimate.anytime ? { anytime: widen(estimate.anytime) } : {}),
     ...(estimate.fixed ? { fixed: widen(estimate.fixed) } : {}),
   };

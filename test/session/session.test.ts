@@ -461,13 +461,19 @@ describe('ActiveTestingSession', () => {
     expect(comparison).toBeDefined();
     const { difference } = comparison!;
     expect(difference.value).toBeCloseTo(risk.value - comparison!.risk.value, 10);
-    expect(difference.bootstrap.upper - difference.bootstrap.lower).toBeCloseTo(2 * 1.96 * difference.standardError, 12);
+    // ±1.96σ, and a rounding allowance of 2ε·Σ(|ℓ₁| + |ℓ₂|) on each side (about 10⁻¹² here).
+    expect(difference.bootstrap.upper - difference.bootstrap.lower).toBeCloseTo(2 * 1.96 * difference.standardError, 10);
     const same = await ActiveTestingSession.create(null, { ...options, comparisonScores: pool.modelScores });
     await drive(same, 20);
     const identical = same.estimate().comparison!.difference;
-    expect(identical).toMatchObject({ value: 0, standardError: 0, bootstrap: { lower: 0, upper: 0 } });
-    // The exact per-item bounds of the difference of a target with itself are 0 (up to rounding slack).
-    expect(identical.anytime!.upper - identical.anytime!.lower).toBeLessThan(1e-9);
+    expect(identical).toMatchObject({ value: 0, standardError: 0 });
+    // The exact per-item bounds of the difference of a target with itself are 0: each interval is
+    // the point 0, widened for rounding only.
+    for (const kind of ['anytime', 'fixed', 'bootstrap'] as const) {
+      const { lower, upper } = identical[kind]!;
+      expect(lower <= 0 && 0 <= upper, `${kind}: [${lower}, ${upper}]`).toBe(true);
+      expect(upper - lower).toBeLessThan(1e-9);
+    }
   });
 
   it("labelled to the end, the difference's intervals hold R₁ − R₂ summed from each target's losses, also when the targets nearly agree", async () => {
@@ -497,7 +503,7 @@ describe('ActiveTestingSession', () => {
           await session.record(item.id, small.labels[item.index]);
         }
         const { difference } = session.estimate().comparison!;
-        for (const kind of ['anytime', 'fixed'] as const) {
+        for (const kind of ['anytime', 'fixed', 'bootstrap'] as const) {
           const { lower, upper } = difference[kind]!;
           expect(lower <= truth && truth <= upper, `${loss}, seed ${seed}, ${kind}: [${lower}, ${upper}] ∌ ${truth}`).toBe(true);
           expect(upper - lower).toBeLessThan(1e-12);
