@@ -13,9 +13,10 @@ const cliPath = join(repoRoot, 'dist/cli.js');
 
 describe("docs/sessions.md on label's pool columns", () => {
   it('names the default text and id columns that label --help gives', () => {
-    const help = spawnSync(process.execPath, [cliPath, 'label', '--help'], { encoding: 'utf8' }).stdout;
-    const textColumn = /--text-column NAME\s+the column holding the text \(default (\w+)\)/.exec(help)?.[1];
-    const idColumn = /--id-column NAME\s+the column holding item ids, stored in the session \(default (\w+) if present/.exec(help)?.[1];
+    // Its help wraps to the terminal's width: read with its lines joined.
+    const help = spawnSync(process.execPath, [cliPath, 'label', '--help'], { encoding: 'utf8' }).stdout.replace(/\s+/g, ' ');
+    const textColumn = /--text-column NAME the column holding the text \(default (\w+)\)/.exec(help)?.[1];
+    const idColumn = /--id-column NAME the column holding item ids, stored in the session \(default (\w+) if present/.exec(help)?.[1];
     expect([textColumn, idColumn]).toEqual(['sentence', 'id']);
     const labelSection = readFileSync(join(repoRoot, 'docs/sessions.md'), 'utf8').split('## `active-testing label`')[1]!;
     const prose = labelSection.replace(/\s+/g, ' ');
