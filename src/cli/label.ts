@@ -584,7 +584,7 @@ function refuseBlankLinesBetweenRows(table: Table, path: string): void {
  * recorded, an answer for an item the pool does not have or one that is neither a class (name or
  * index) nor `skip`.
  */
-function checkAnswers(file: AnswersFile, pool: PoolNames): Answers {
+function checkedAnswers(file: AnswersFile, pool: PoolNames): Answers {
   const { ids, classes } = pool;
   const answers = answersById(file, pool.idColumn);
   const { path, byId } = answers;
@@ -1092,7 +1092,7 @@ async function labelScripted(path: string, given: Record<string, unknown>, file:
   return withInterrupts(saved, async (signal) => {
     // Their ids are read once the pool's id column is known: a resumed session's is in its file.
     let answers: Answers | undefined;
-    const session = await openOrCreateSession(path, given, 'label', (pool) => void (answers = checkAnswers(file, pool)));
+    const session = await openOrCreateSession(path, given, 'label', (pool) => void (answers = checkedAnswers(file, pool)));
     opened = session;
     try {
       const code = await labelFromAnswers(session, answers as Answers, rule, signal);
