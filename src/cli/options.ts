@@ -1,5 +1,6 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { UsageError } from '../errors.js';
+import { meantHint } from '../io/suggest.js';
 import {
   cliFlag,
   commandLineExpectation,
@@ -57,7 +58,7 @@ export function parseArgsRefusal(error: Error & { code?: string }, args: readonl
   switch (error.code) {
     case 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL':
       // Spaced values of a choice list were taken as its values (withSpacedChoices): this is none.
-      return `unexpected argument ${JSON.stringify(quoted)}: this command takes only options, each with its value (--name value)`;
+      return `unexpected argument ${JSON.stringify(quoted)}: this command takes only options, each with its value (--name value)${afterChoicesHint(args, quoted)}`;
     case 'ERR_PARSE_ARGS_UNKNOWN_OPTION':
       // Long options are refused earlier (checkFlagNames), with a suggestion; this is a short one.
       return `unknown option ${quoted}: options are written in full, with two dashes (--name)`;
@@ -130,6 +131,7 @@ function listValuesAt(args: readonly string[], i: number): StrayListValues | und
  * tell its values from a forgotten option's, and takes none this way.
  *
  * @example
+ * withSpacedChoices(['--interval', 'anytime,', 'fixed'], commandFlags('simulate')); // ['--interval', 'anytime,fixed']
  * withSpacedChoices(['--interval', 'anytime', 'fixed', '--runs', '5'], commandFlags('simulate')); // ['--interval', 'anytime', '--interval=fixed', '--runs', '5']
  */
 export function withSpacedChoices(args: readonly string[], options: OptionSpecs): string[] {
@@ -150,13 +152,35 @@ export function withSpacedChoices(args: readonly string[], options: OptionSpecs)
       continue;
     }
     if (list !== undefined && listTakes(list, token)) {
-      out.push(`${list}=${token}`);
+      // After a comma or an empty `--interval=` (`--interval anytime, fixed`, split by the shell at
+      // the space), the choice continues that value rather than starting one.
+      const last = out.length - 1;
+      if (out[last]!.endsWith(',') || out[last] === `${list}=`) out[last] += token;
+      else out.push(`${list}=${token}`);
       continue;
     }
     list = undefined;
     out.push(token);
   }
   return out;
+}
+
+/**
+ * Where `stray` comes right after a choice list's values and looks like a misspelt choice
+ * (`--interval anytime fxed`): the list's choices, and the one it may mean; '' otherwise (a
+ * forgotten `--out` before a folder is no choice).
+ */
+function afterChoicesHint(args: readonly string[], stray: string): string {
+  let i = args.indexOf(stray) - 1;
+  while (i >= 0 && !isOption(args[i]!)) i--;
+  if (i < 0) return '';
+  const [flag, inlineValue] = args[i]!.split(/=(.*)/s, 2) as [string, string | undefined];
+  const spec = OPTION_DECLARATIONS.find((d) => cliFlag(d.name) === flag)?.value;
+  const choices = spec?.kind === 'list' ? spec.choices : undefined;
+  // The stray is the list's own value (`--interval fxed`) where it follows the flag at once: that is refused elsewhere.
+  if (choices === undefined || (inlineValue === undefined && args[i + 1] === stray)) return '';
+  const meant = meantHint(stray, choices);
+  return meant === '' ? '' : `; ${flag} takes ${choices.join(', ')}${meant}`;
 }
 
 /** Whether `flag` is a list option whose values are named choices (`--interval`). */

@@ -41,6 +41,16 @@ describe('command-line option helpers', () => {
       '{"interval":"anytime,fixed,bootstrap","runs":"5"}',
     );
     expect(refusal(['--interval=anytime', 'fixed', '--runs', '5'])).toBe('{"interval":"anytime,fixed","runs":"5"}');
+    // A value the shell split after its comma, or an empty --interval=, continues with the choice.
+    expect(refusal(['--interval', 'anytime,', 'fixed'])).toBe('{"interval":"anytime,fixed"}');
+    expect(refusal(['--interval=anytime,', 'fixed', 'bootstrap'])).toBe('{"interval":"anytime,fixed,bootstrap"}');
+    expect(refusal(['--interval=', 'fixed'])).toBe('{"interval":"fixed"}');
+    // Spaced values twice are passed on joined, for commandValues to refuse as any repeated value.
+    expect(refusal(['--interval', 'anytime', 'anytime'])).toBe('{"interval":"anytime,anytime"}');
+    // A misspelt choice after the list's values: its choices, and the one meant.
+    expect(refusal(['--interval', 'anytime', 'fxed'])).toBe(
+      'unexpected argument "fxed": this command takes only options, each with its value (--name value); --interval takes anytime, fixed, bootstrap (did you mean fixed?)',
+    );
     // Not a value the list takes (a forgotten --out), or after another option's value: unexpected.
     const plain = (stray: string) => `unexpected argument "${stray}": this command takes only options, each with its value (--name value)`;
     expect(refusal(['--interval', 'anytime', 'out/dir'])).toBe(plain('out/dir'));
