@@ -205,6 +205,11 @@ interface PoolNames {
    * created), which names the answers' ids too where they have no `id` column; undefined when none is known.
    */
   idColumn: string | undefined;
+  /**
+   * Whether answers without an `id` column must hold `idColumn`, rather than go by row: where it
+   * was given to resume a session that stores none, naming nothing but the answers' ids.
+   */
+  requiredInAnswers: boolean;
 }
 
 /** The pool of `--data` as `readPool` reads it; `idColumn` the column its ids are in, undefined when they are the row numbers. */
@@ -331,7 +336,7 @@ async function createSession(
   const calibration = await readCalibration(given, classes.length);
   const comparisonScores = await readScores(options.comparisonScores, '--comparison-scores');
   const surrogateScores = await readScores(options.surrogateScores, '--surrogate-scores');
-  check({ ids: ids ?? texts.map((_, i) => String(i)), classes, texts, idColumn });
+  check({ ids: ids ?? texts.map((_, i) => String(i)), classes, texts, idColumn, requiredInAnswers: false });
   const session = await ActiveTestingSession.create(path, {
     ...options,
     texts,
@@ -396,14 +401,11 @@ async function checkResumeOptions(path: string, session: ActiveTestingSession, g
     refuse('classes', `the classes ${session.classes.join(',')}`, classes.join(','));
   const idColumn = resumedIdColumn(session, given);
   const storedIdColumn = session.settings.idColumn;
-  // A session written before the column was stored takes the one given, which names the answers'
-  // ids; they are checked against the pool's.
+  // A session that stores no column (its pool numbered by row, or written before the column was
+  // stored: the two cannot be told apart) takes the one given, which names the answers' ids; they
+  // must hold it (`requiredInAnswers`) and are checked against the pool's.
   if (storedIdColumn !== undefined && idColumn !== storedIdColumn)
     refuse('idColumn', `the column ${JSON.stringify(storedIdColumn)}`, idColumn);
-  // Its ids are the row numbers: no column of the pool named them, and one given now would read
-  // the answers' ids from a column the session's ids never came from.
-  if (storedIdColumn === undefined && idColumn !== undefined && session.ids.every((id, i) => id === String(i)))
-    refuse('idColumn', 'no id column (its items are numbered by row)', idColumn);
   if (['data', 'textColumn'].some((name) => given[name] !== undefined)) {
     const { texts, ids } = await readPool(
       { ...given, idColumn },
@@ -497,11 +499,18 @@ async function readAnswers(given: string, column: string): Promise<AnswersFile> 
 
 /**
  * The answers of an `--answers` file by id: their ids in the column `id`, or else in the pool's id
- * column (`--id-column`, given now or stored by the session), or else by row.
+ * column (`--id-column`, given now or stored by the session), or else by row, unless the pool's
+ * column is `requiredInAnswers`.
  */
-function answersById({ path, table, labelColumn }: AnswersFile, poolIdColumn: string | undefined): Answers {
+function answersById({ path, table, labelColumn }: AnswersFile, { idColumn: poolIdColumn, requiredInAnswers }: PoolNames): Answers {
   const named = table.columns.indexOf('id');
   const idColumn = named !== -1 || poolIdColumn === undefined ? named : table.columns.indexOf(poolIdColumn);
+  if (idColumn === -1 && requiredInAnswers)
+    throw new FileFormatError(
+      path,
+      `no column "id" or "${poolIdColumn}" (columns: ${table.columns.join(', ')}): the --id-column given names the answers' ids`,
+      '--answers',
+    );
   if (idColumn === -1) refuseBlankLinesBetweenRows(table, path);
   const byId = new Map<string, { answer: string | null; place: string }>();
   table.rows.forEach((row, i) => {
@@ -586,7 +595,7 @@ function refuseBlankLinesBetweenRows(table: Table, path: string): void {
  */
 function checkedAnswers(file: AnswersFile, pool: PoolNames): Answers {
   const { ids, classes } = pool;
-  const answers = answersById(file, pool.idColumn);
+  const answers = answersById(file, pool);
   const { path, byId } = answers;
   refuseUnreadIdColumn(answers, pool);
   const known = new Set(ids);
@@ -1055,7 +1064,13 @@ export async function openOrCreateSession(
     // Checked before the file is repaired: a refused command leaves it as it was.
     return openSessionChecked(path, { onWarning: (message) => console.error(`warning: ${message}`) }, async (session) => {
       if (creating) await checkResumeOptions(path, session, given);
-      check({ ids: session.ids, classes: session.classes, texts: session.texts, idColumn: resumedIdColumn(session, given) });
+      check({
+        ids: session.ids,
+        classes: session.classes,
+        texts: session.texts,
+        idColumn: resumedIdColumn(session, given),
+        requiredInAnswers: given.idColumn !== undefined && session.settings.idColumn === undefined,
+      });
       await checkResumed(session);
     });
   }

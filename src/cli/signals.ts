@@ -24,8 +24,9 @@ let stopReceived = false;
 let exitCode: number | undefined;
 
 /**
- * The standard streams that were terminals when a command first listened for the stop signals: once
- * the terminal has closed they no longer read as terminals.
+ * The standard streams that were terminals when the entry point (or a command run in-process, by
+ * `runCli`) first listened for the stop signals: once the terminal has closed they no longer read
+ * as terminals.
  */
 let terminals: readonly number[] | undefined;
 let closingTerminals = false;

@@ -137,28 +137,43 @@ describe("label: the pool's --id-column is kept by the session", () => {
     expect(readFileSync(session)).toEqual(before);
   });
 
-  it('refuses an --id-column for a session whose items are numbered by row, writing nothing', async () => {
+  it('takes an --id-column given to resume a session that stores none only from answers that hold it', async () => {
     const pool = await keyedPool(25);
-    // The keyed pool without --id-column: its items are numbered by row (it has no `id` column).
+    // The keyed pool without --id-column: its items are numbered by row (it has no `id` column),
+    // and its file, like one written before the column was stored, names no column.
     const session = join(pool.dir, 'rows.session');
     const byRow = join(pool.dir, 'by-row.csv');
     writeFileSync(byRow, ['label', ...pool.keys.map((_, i) => pool.answerOf(i))].join('\n') + '\n');
     const created = await runCliCaptured([...keyedArgs(pool, session).slice(0, -2), '--answers', byRow, '--max-labels', '2']);
     expect(created.code, created.stderr).toBe(0);
     const before = readFileSync(session);
-    const answers = keyedAnswers(pool, 'answers.csv');
-    const message =
-      `active-testing label: --id-column: expected no id column (its items are numbered by row), as ${session} was created with ` +
-      '(a session keeps its pool and settings: leave --id-column out to resume it, or give another --session to start a new one), got "key"';
-    for (const args of [
-      ['label', '--session', session, '--id-column', 'key', '--answers', answers],
-      [...keyedArgs(pool, session), '--answers', answers],
-    ]) {
-      const refused = await runCliCaptured(args);
-      expect(refused.code).toBe(1);
-      expect(refused.stderr).toBe(message);
-      expect(readFileSync(session)).toEqual(before);
-    }
+    // A column the answers lack is refused, not dropped for their rows.
+    const missing = await runCliCaptured(['label', '--session', session, '--id-column', 'nonexistent', '--answers', byRow]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toBe(
+      `active-testing label: --answers: ${byRow}: no column "id" or "nonexistent" (columns: label): the --id-column given names the answers' ids`,
+    );
+    // One they hold names their ids, checked against the pool's (here its row numbers).
+    const keyed = await runCliCaptured([
+      'label',
+      '--session',
+      session,
+      '--id-column',
+      'key',
+      '--answers',
+      keyedAnswers(pool, 'answers.csv'),
+    ]);
+    expect(keyed.code).toBe(1);
+    expect(keyed.stderr).toMatch(/: line 2: item id "k11" is not in the pool \(--answers\)$/);
+    expect(readFileSync(session)).toEqual(before);
+    // Ids that are row numbers in another order, in a column of another name: read by it.
+    const numbered = join(pool.dir, 'numbered.csv');
+    writeFileSync(numbered, ['key,label', ...pool.keys.map((_, i) => `${i},${pool.answerOf(i)}`).reverse()].join('\n') + '\n');
+    const byKey = await runCliCaptured(['label', '--session', session, '--id-column', 'key', '--answers', numbered, '--max-labels', '5']);
+    expect(byKey.code, byKey.stderr).toBe(0);
+    const labels = await storedLabels(session, pool.dir);
+    expect(labels.size).toBe(5);
+    expect(labels).toEqual(new Map([...labels.keys()].map((id) => [id, pool.answerOf(Number(id))])));
   });
 
   it('opens a session file written before the id column was stored, as before', async () => {

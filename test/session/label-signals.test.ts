@@ -118,7 +118,7 @@ describe('a command that has returned, on a terminal', () => {
     // returned (a SIGHUP before it returns ends the process as killed by it: nothing listens yet).
     const env = { ...process.env, ACTIVE_TESTING_FAULT_DELAY_MS: 'cli:done=5000' };
     const run = onTerminal({ argv: [process.execPath, ...CLI, '--version'], ready: '0.1.0', settle: 1, hangup: true }, env);
-    // Not killed by Node's abort on restoring a closed terminal's modes as it exits.
+    // Not killed by Node's failure to restore a closed terminal's modes as it exits (SIGABRT or SIGSEGV).
     expect(run.signal).toBeNull();
     expect(run.status).toBe(0);
     expect(run.stderr).toBe('');
