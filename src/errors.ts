@@ -115,6 +115,14 @@ export class ReceivedKind {
     return new ReceivedKind(`${formatReceived(value)} (${note})`);
   }
 
+  /**
+   * A value the user gave, as an `InputError`'s `received`, with `undefined` said: an undefined
+   * `received` prints no "got" at all.
+   */
+  static given(value: unknown): unknown {
+    return value === undefined ? new ReceivedKind('undefined') : value;
+  }
+
   toString(): string {
     return this.text;
   }

@@ -102,7 +102,7 @@ function checkShape(shape: unknown, argument: string, expected: string): readonl
     throw new InputError({
       argument: `${argument}.shape`,
       expected,
-      received: shape === undefined ? new ReceivedKind('undefined') : shape,
+      received: ReceivedKind.given(shape),
     });
   }
   return sizes as readonly number[];

@@ -264,7 +264,7 @@ export abstract class TermMeanEstimator implements RiskEstimator {
  * inline into a caller's loop, where passing its float arguments costs no allocation.
  */
 function throwBadLoss(loss: unknown, row: number): never {
-  throw new InputError({ argument: 'loss', expected: 'a finite number', received: describeValue(loss), row });
+  throw new InputError({ argument: 'loss', expected: 'a finite number', received: ReceivedKind.given(loss), row });
 }
 
 /** A non-number loss or probability, reported as `add` checks them: the loss first. */
@@ -274,12 +274,7 @@ function throwNotNumbers(loss: unknown, q: unknown, row: number): never {
 }
 
 function throwBadProbability(q: unknown, row: number): never {
-  throw new InputError({ argument: 'q', expected: 'a proposal probability in (0, 1]', received: describeValue(q), row });
-}
-
-/** The value as it is, but `undefined` printed: an undefined `received` prints no "got" at all. */
-function describeValue(value: unknown): unknown {
-  return value === undefined ? new ReceivedKind('undefined') : value;
+  throw new InputError({ argument: 'q', expected: 'a proposal probability in (0, 1]', received: ReceivedKind.given(q), row });
 }
 
 function throwOverCapacity(capacity: number, received: number): never {

@@ -481,11 +481,6 @@ export function checkClassNames(classes: readonly string[]): void {
     });
 }
 
-/** A value the user gave, as an `InputError`'s `received`: `undefined` said, where it would otherwise print nothing. */
-function givenValue(value: unknown): unknown {
-  return value === undefined ? new ReceivedKind('undefined') : value;
-}
-
 /**
  * Validates new-session options and resolves every default into the header that the session
  * file stores. `lossId` is the resolved loss's id.
@@ -494,7 +489,7 @@ export function buildHeader(options: SessionOptions, lossId: string, hasScorer: 
   checkKnownKeys(options, [...optionNames('session'), ...SESSION_INPUTS], null, optionSynonyms('session'));
   const { texts, classes } = options;
   if (!Array.isArray(texts) || texts.length === 0)
-    throw new InputError({ argument: 'texts', expected: 'a non-empty array of strings', received: givenValue(texts) });
+    throw new InputError({ argument: 'texts', expected: 'a non-empty array of strings', received: ReceivedKind.given(texts) });
   texts.forEach((text, row) => {
     // The value's kind, not its type's name as a string: `got "object"` read as the text "object".
     if (typeof text !== 'string')
@@ -508,7 +503,7 @@ export function buildHeader(options: SessionOptions, lossId: string, hasScorer: 
   const n = texts.length;
   // A string's length is no count of classes: 'negative,positive' would read as 17 of them.
   if (!Array.isArray(classes))
-    throw new InputError({ argument: 'classes', expected: 'an array of at least 2 class names', received: givenValue(classes) });
+    throw new InputError({ argument: 'classes', expected: 'an array of at least 2 class names', received: ReceivedKind.given(classes) });
   if (classes.length < 2) throw new InputError({ argument: 'classes', expected: 'at least 2 class names', received: classes.length });
   checkUnique(classes, 'classes');
   checkClassNames(classes);

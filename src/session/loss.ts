@@ -143,14 +143,17 @@ function checkNoMisspeltBounds(loss: CustomLoss): void {
 function checkCustomLossParts(loss: unknown, argument: string): void {
   if (typeof loss !== 'object' || loss === null || !('name' in loss || 'itemLoss' in loss)) return;
   const { name, itemLoss } = loss as { name?: unknown; itemLoss?: unknown };
-  const given = (value: unknown): unknown => (value === undefined ? new ReceivedKind('undefined') : value);
   if (typeof name !== 'string' || name === '')
-    throw new InputError({ argument: `${argument}.name`, expected: 'a non-empty string naming the custom loss', received: given(name) });
+    throw new InputError({
+      argument: `${argument}.name`,
+      expected: 'a non-empty string naming the custom loss',
+      received: ReceivedKind.given(name),
+    });
   if (typeof itemLoss !== 'function')
     throw new InputError({
       argument: `${argument} ${name}.itemLoss`,
       expected: 'a function (scores, label) => loss',
-      received: given(itemLoss),
+      received: ReceivedKind.given(itemLoss),
     });
 }
 
@@ -184,8 +187,7 @@ export function resolveLoss(loss: SessionLoss, argument = 'loss'): ResolvedLoss 
   throw new InputError({
     argument,
     expected: `one of ${BUILTIN_LOSS_NAMES.join(' | ')}${hint}, or a custom loss { name, itemLoss }`,
-    // An undefined `received` would print no "got" at all.
-    received: loss === undefined ? new ReceivedKind('undefined') : loss,
+    received: ReceivedKind.given(loss),
   });
 }
 

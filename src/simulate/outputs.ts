@@ -469,23 +469,22 @@ function checkSummaryShape(summary: object, result: SimulationResult, where: str
   const fields = summary as Partial<Record<keyof SimulationSummary, unknown>>;
   const expected = (what: string) => `${what}, as in a summary from summarizeSimulation(result, inputs)`;
   if (typeof fields.true_risk !== 'number') {
-    throw new InputError({ argument: `${where}.true_risk`, expected: expected('a number'), received: received(fields.true_risk) });
+    throw new InputError({
+      argument: `${where}.true_risk`,
+      expected: expected('a number'),
+      received: ReceivedKind.given(fields.true_risk),
+    });
   }
   if (!Array.isArray(fields.labels) || fields.labels.length !== result.rows) {
     throw new InputError({
       argument: `${where}.labels`,
       expected: expected(`the label count of each of the result's ${result.rows} rows`),
-      received: received(fields.labels),
+      received: ReceivedKind.given(fields.labels),
     });
   }
   if (typeof fields.config !== 'object' || fields.config === null || Array.isArray(fields.config)) {
-    throw new InputError({ argument: `${where}.config`, expected: expected('an object'), received: received(fields.config) });
+    throw new InputError({ argument: `${where}.config`, expected: expected('an object'), received: ReceivedKind.given(fields.config) });
   }
-}
-
-/** What a check was given, `undefined` included, which an `InputError` leaves out on its own. */
-function received(value: unknown): unknown {
-  return value === undefined ? new ReceivedKind('undefined') : value;
 }
 
 /**
