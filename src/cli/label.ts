@@ -205,10 +205,7 @@ interface PoolNames {
    * created), which names the answers' ids too where they have no `id` column; undefined when none is known.
    */
   idColumn: string | undefined;
-  /**
-   * Whether answers without an `id` column must hold `idColumn`, rather than go by row: where it
-   * was given to resume a session that stores none, naming nothing but the answers' ids.
-   */
+  /** Whether answers without an `id` column must hold `idColumn`, rather than go by row: it was given on the command line. */
   requiredInAnswers: boolean;
 }
 
@@ -336,7 +333,7 @@ async function createSession(
   const calibration = await readCalibration(given, classes.length);
   const comparisonScores = await readScores(options.comparisonScores, '--comparison-scores');
   const surrogateScores = await readScores(options.surrogateScores, '--surrogate-scores');
-  check({ ids: ids ?? texts.map((_, i) => String(i)), classes, texts, idColumn, requiredInAnswers: false });
+  check({ ids: ids ?? texts.map((_, i) => String(i)), classes, texts, idColumn, requiredInAnswers: given.idColumn !== undefined });
   const session = await ActiveTestingSession.create(path, {
     ...options,
     texts,
@@ -403,7 +400,12 @@ async function checkResumeOptions(path: string, session: ActiveTestingSession, g
   const storedIdColumn = session.settings.idColumn;
   // A session that stores no column (its pool numbered by row, or written before the column was
   // stored: the two cannot be told apart) takes the one given, which names the answers' ids; they
-  // must hold it (`requiredInAnswers`) and are checked against the pool's.
+  // must hold it (`requiredInAnswers`) and are checked against the pool's. Given with neither
+  // --data nor --answers, it would name nothing.
+  if (storedIdColumn === undefined && given.idColumn !== undefined && given.data === undefined && given.answers === undefined)
+    throw new UsageError(
+      `--id-column names a column of ids of the files given with it (--data, --answers): ${path} stores none, and no such file is given`,
+    );
   if (storedIdColumn !== undefined && idColumn !== storedIdColumn)
     refuse('idColumn', `the column ${JSON.stringify(storedIdColumn)}`, idColumn);
   if (['data', 'textColumn'].some((name) => given[name] !== undefined)) {
@@ -464,6 +466,10 @@ interface Answers {
   byId: Map<string, { answer: string | null; place: string }>;
   /** Without an `id` column, the first column named as for ids that holds other than the row numbers: see `refuseUnreadIdColumn`. */
   unreadIdColumn: UnreadIdColumn | null;
+  /** Whether they go to items by row: the file has neither an `id` column nor the pool's id column. */
+  byRow: boolean;
+  /** The file's columns. */
+  columns: readonly string[];
 }
 
 /** A column of an answers file named as for ids, where it first holds other than its row's number, and the file's columns. */
@@ -502,15 +508,9 @@ async function readAnswers(given: string, column: string): Promise<AnswersFile> 
  * column (`--id-column`, given now or stored by the session), or else by row, unless the pool's
  * column is `requiredInAnswers`.
  */
-function answersById({ path, table, labelColumn }: AnswersFile, { idColumn: poolIdColumn, requiredInAnswers }: PoolNames): Answers {
+function answersById({ path, table, labelColumn }: AnswersFile, poolIdColumn: string | undefined): Answers {
   const named = table.columns.indexOf('id');
   const idColumn = named !== -1 || poolIdColumn === undefined ? named : table.columns.indexOf(poolIdColumn);
-  if (idColumn === -1 && requiredInAnswers)
-    throw new FileFormatError(
-      path,
-      `no column "id" or "${poolIdColumn}" (columns: ${table.columns.join(', ')}): the --id-column given names the answers' ids`,
-      '--answers',
-    );
   if (idColumn === -1) refuseBlankLinesBetweenRows(table, path);
   const byId = new Map<string, { answer: string | null; place: string }>();
   table.rows.forEach((row, i) => {
@@ -522,7 +522,13 @@ function answersById({ path, table, labelColumn }: AnswersFile, { idColumn: pool
       throw new FileFormatError(path, `${place}: a second answer for item id "${id}" (--answers takes one answer per item)`);
     byId.set(id, { answer: answer.trim() === 'skip' ? null : answer, place });
   });
-  return { path, byId, unreadIdColumn: idColumn === -1 ? unreadIdColumn(table, labelColumn) : null };
+  return {
+    path,
+    byId,
+    unreadIdColumn: idColumn === -1 ? unreadIdColumn(table, labelColumn) : null,
+    byRow: idColumn === -1,
+    columns: table.columns,
+  };
 }
 
 /**
@@ -573,6 +579,27 @@ function refuseUnreadIdColumn({ path, unreadIdColumn: unread }: Answers, { ids, 
 }
 
 /**
+ * Refuses answers that would go to items by row where that is not what they mean: the user named
+ * the column of their ids (`--id-column`), or the pool's ids are not its row numbers, so that row
+ * i would answer whichever item has the id "i" (a pool keyed by shuffled numbers) or none.
+ */
+function refuseByRow({ path, byRow, columns }: Answers, { ids, idColumn, requiredInAnswers }: PoolNames): void {
+  if (!byRow) return;
+  const named = idColumn === undefined || idColumn === 'id' ? 'no column "id"' : `no column "id" or ${JSON.stringify(idColumn)}`;
+  const found = `${named} (columns: ${columns.join(', ')})`;
+  if (requiredInAnswers)
+    throw new FileFormatError(
+      path,
+      `${found}, and the --id-column given names the answers' ids: add that column, naming each answer's item (--answers)`,
+    );
+  if (!ids.every((id, i) => id === String(i)))
+    throw new FileFormatError(
+      path,
+      `${found}: answers go to items by row only in a pool numbered by row, and this pool's items have ids of their own (${JSON.stringify(ids[0])}, …): add a column naming each answer's item (--answers)`,
+    );
+}
+
+/**
  * Without an id column, answers go to items by their row: the readers pass over blank lines, so
  * one left between two answers (an item the annotator did not answer) would move every later
  * answer onto the next item. Refused, naming the line after it.
@@ -595,9 +622,10 @@ function refuseBlankLinesBetweenRows(table: Table, path: string): void {
  */
 function checkedAnswers(file: AnswersFile, pool: PoolNames): Answers {
   const { ids, classes } = pool;
-  const answers = answersById(file, pool);
+  const answers = answersById(file, pool.idColumn);
   const { path, byId } = answers;
   refuseUnreadIdColumn(answers, pool);
+  refuseByRow(answers, pool);
   const known = new Set(ids);
   for (const [id, { answer, place }] of byId) {
     if (!known.has(id)) throw new FileFormatError(path, `${place}: item id ${JSON.stringify(id)} is not in the pool (--answers)`);
@@ -1069,7 +1097,7 @@ export async function openOrCreateSession(
         classes: session.classes,
         texts: session.texts,
         idColumn: resumedIdColumn(session, given),
-        requiredInAnswers: given.idColumn !== undefined && session.settings.idColumn === undefined,
+        requiredInAnswers: given.idColumn !== undefined,
       });
       await checkResumed(session);
     });

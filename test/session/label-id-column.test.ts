@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -151,7 +151,7 @@ describe("label: the pool's --id-column is kept by the session", () => {
     const missing = await runCliCaptured(['label', '--session', session, '--id-column', 'nonexistent', '--answers', byRow]);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toBe(
-      `active-testing label: --answers: ${byRow}: no column "id" or "nonexistent" (columns: label): the --id-column given names the answers' ids`,
+      `active-testing label: ${byRow}: no column "id" or "nonexistent" (columns: label), and the --id-column given names the answers' ids: add that column, naming each answer's item (--answers)`,
     );
     // One they hold names their ids, checked against the pool's (here its row numbers).
     const keyed = await runCliCaptured([
@@ -176,6 +176,56 @@ describe("label: the pool's --id-column is kept by the session", () => {
     expect(labels).toEqual(new Map([...labels.keys()].map((id) => [id, pool.answerOf(Number(id))])));
   });
 
+  it('never reads answers by row in a pool keyed by other ids, nor where --id-column names their column', async () => {
+    // The keys are the row numbers shuffled: answers read by row would land on other items without an error.
+    const files = await writePoolFiles(N, 26);
+    const shuffled = [3, 0, 7, 1, 6, 2, 5, 4, 11, 9, 8, 10];
+    const keyed = join(files.dir, 'shuffled.tsv');
+    writeFileSync(keyed, ['key\tsentence', ...shuffled.map((key, i) => `${key}\t${files.texts[i]}`)].join('\n') + '\n');
+    const byRow = join(files.dir, 'by-row.csv');
+    writeFileSync(byRow, ['label', ...shuffled.map((_, i) => CLASSES[files.pool.labels[i]!]!)].join('\n') + '\n');
+    const session = join(files.dir, 's.session');
+    const args = createArgs(files, session, 1);
+    args[args.indexOf('--data') + 1] = keyed;
+    const refusal = (column: string) => `active-testing label: ${byRow}: no column "id" or "key" (columns: label)${column}`;
+    // Created with --id-column key: the answers must hold it.
+    const created = await runCliCaptured([...args, '--id-column', 'key', '--answers', byRow]);
+    expect(created.code).toBe(1);
+    expect(created.stderr).toBe(
+      refusal(", and the --id-column given names the answers' ids: add that column, naming each answer's item (--answers)"),
+    );
+    expect(existsSync(session)).toBe(false);
+    // Resumed without it: the stored column is not in the answers, and the pool's ids are not its rows.
+    const keyedFile = join(files.dir, 'keyed.csv');
+    writeFileSync(keyedFile, ['key,label', ...shuffled.map((key, i) => `${key},${CLASSES[files.pool.labels[i]!]}`)].join('\n') + '\n');
+    const first = await runCliCaptured([...args, '--id-column', 'key', '--answers', keyedFile, '--max-labels', '2']);
+    expect(first.code, first.stderr).toBe(0);
+    const before = readFileSync(session);
+    const resumed = await runCliCaptured(['label', '--session', session, '--answers', byRow]);
+    expect(resumed.code).toBe(1);
+    expect(resumed.stderr).toBe(
+      refusal(
+        ': answers go to items by row only in a pool numbered by row, and this pool\'s items have ids of their own ("3", …): add a column naming each answer\'s item (--answers)',
+      ),
+    );
+    expect(readFileSync(session)).toEqual(before);
+  });
+
+  it('refuses an --id-column that names nothing: a session storing none, without --data or --answers', async () => {
+    const pool = await keyedPool(27);
+    const session = join(pool.dir, 'rows.session');
+    const byRow = join(pool.dir, 'by-row.csv');
+    writeFileSync(byRow, ['label', ...pool.keys.map((_, i) => pool.answerOf(i))].join('\n') + '\n');
+    const created = await runCliCaptured([...keyedArgs(pool, session).slice(0, -2), '--answers', byRow, '--max-labels', '1']);
+    expect(created.code, created.stderr).toBe(0);
+    // As serve resumes it (interactive label resumes it so too, on a terminal).
+    const refused = await runCliCaptured(['serve', '--session', session, '--id-column', 'key', '--port', '0']);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toBe(
+      `active-testing serve: --id-column names a column of ids of the files given with it (--data, --answers): ${session} stores none, and no such file is given\nRun \`active-testing serve --help\` for usage.`,
+    );
+  });
+
   it('opens a session file written before the id column was stored, as before', async () => {
     // Written by `label --id-column key --max-labels 3` before the column was stored (the pool of
     // keyedPool(23), seed 1): its header has no idColumn.
@@ -185,10 +235,12 @@ describe("label: the pool's --id-column is kept by the session", () => {
     expect(readFileSync(session, 'utf8').split('\n')[0]).not.toContain('idColumn');
     expect(await storedLabels(session, pool.dir)).toEqual(expected(pool, ['k9', 'k6', 'k4']));
     const answers = keyedAnswers(pool, 'answers.csv');
-    // Without a stored column answers without an `id` column go by row, as they did.
+    // Without a stored column answers without an `id` column would go by row, which a pool of ids of its own refuses.
     const byRow = await runCliCaptured(['label', '--session', session, '--answers', answers, '--max-labels', '5']);
     expect(byRow.code).toBe(1);
-    expect(byRow.stderr).toBe(`active-testing label: ${answers}: line 2: item id "0" is not in the pool (--answers)`);
+    expect(byRow.stderr).toBe(
+      `active-testing label: ${answers}: no column "id" (columns: key, label): answers go to items by row only in a pool numbered by row, and this pool's items have ids of their own ("k0", …): add a column naming each answer's item (--answers)`,
+    );
     // An id column of their own, or --id-column given now, names them.
     const withId = join(pool.dir, 'with-id.tsv');
     writeFileSync(withId, ['id\tlabel', ...pool.keys.map((key, i) => `${key}\t${pool.answerOf(i)}`)].join('\n') + '\n');
