@@ -151,11 +151,11 @@ export function withSpacedChoices(args: readonly string[], options: OptionSpecs)
       list = hasChoices(flag) ? flag : undefined;
       continue;
     }
-    if (list !== undefined && listTakes(list, token)) {
-      // After a comma or an empty `--interval=` (`--interval anytime, fixed`, split by the shell at
-      // the space), the choice continues that value rather than starting one.
+    if (list !== undefined && takesAll(list, token)) {
+      // Next to a comma or after an empty `--interval=` (`--interval anytime, fixed` or `anytime
+      // ,fixed`, split by the shell at the space), the choices continue that value.
       const last = out.length - 1;
-      if (out[last]!.endsWith(',') || out[last] === `${list}=`) out[last] += token;
+      if (out[last]!.endsWith(',') || token.startsWith(',') || out[last] === `${list}=`) out[last] += token;
       else out.push(`${list}=${token}`);
       continue;
     }
@@ -181,6 +181,12 @@ function afterChoicesHint(args: readonly string[], stray: string): string {
   if (choices === undefined || (inlineValue === undefined && args[i + 1] === stray)) return '';
   const meant = meantHint(stray, choices);
   return meant === '' ? '' : `; ${flag} takes ${choices.join(', ')}${meant}`;
+}
+
+/** Whether `token` is one or more of the choices of `list`, comma-separated (`fixed`, `fixed,`, `,fixed,bootstrap`). */
+function takesAll(list: string, token: string): boolean {
+  const values = token.split(',').filter((value) => value !== '');
+  return values.length > 0 && values.every((value) => listTakes(list, value));
 }
 
 /** Whether `flag` is a list option whose values are named choices (`--interval`). */

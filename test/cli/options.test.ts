@@ -45,6 +45,9 @@ describe('command-line option helpers', () => {
     expect(refusal(['--interval', 'anytime,', 'fixed'])).toBe('{"interval":"anytime,fixed"}');
     expect(refusal(['--interval=anytime,', 'fixed', 'bootstrap'])).toBe('{"interval":"anytime,fixed,bootstrap"}');
     expect(refusal(['--interval=', 'fixed'])).toBe('{"interval":"fixed"}');
+    expect(refusal(['--interval', 'anytime', 'fixed,', 'bootstrap'])).toBe('{"interval":"anytime,fixed,bootstrap"}');
+    expect(refusal(['--interval', 'anytime', ',fixed'])).toBe('{"interval":"anytime,fixed"}');
+    expect(refusal(['--interval', 'anytime', 'fixed,bootstrap'])).toBe('{"interval":"anytime,fixed,bootstrap"}');
     // Spaced values twice are passed on joined, for commandValues to refuse as any repeated value.
     expect(refusal(['--interval', 'anytime', 'anytime'])).toBe('{"interval":"anytime,anytime"}');
     // A misspelt choice after the list's values: its choices, and the one meant.
