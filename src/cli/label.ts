@@ -404,7 +404,7 @@ async function checkResumeOptions(path: string, session: ActiveTestingSession, g
   // --data nor --answers, it would name nothing.
   if (storedIdColumn === undefined && given.idColumn !== undefined && given.data === undefined && given.answers === undefined)
     throw new UsageError(
-      `--id-column names a column of ids of the files given with it (--data, --answers): ${path} stores none, and no such file is given`,
+      `--id-column: ${path} stores no id column, and no pool file (--data) or answers (--answers) are given to read one from: leave --id-column out`,
     );
   if (storedIdColumn !== undefined && idColumn !== storedIdColumn)
     refuse('idColumn', `the column ${JSON.stringify(storedIdColumn)}`, idColumn);
@@ -504,14 +504,14 @@ async function readAnswers(given: string, column: string): Promise<AnswersFile> 
 }
 
 /**
- * The answers of an `--answers` file by id: their ids in the column `id`, or else in the pool's id
- * column (`--id-column`, given now or stored by the session), or else by row, unless the pool's
- * column is `requiredInAnswers`.
+ * The answers of an `--answers` file by id: their ids in the pool's id column (`--id-column`, given
+ * now or stored by the session), or else in the column `id`, or else by row (`refuseByRow` says
+ * where that is refused). The pool's column first: the pool file itself, passed as the answers, may
+ * hold an `id` column besides the one its ids were read from.
  */
 function answersById({ path, table, labelColumn }: AnswersFile, poolIdColumn: string | undefined): Answers {
-  const named = table.columns.indexOf('id');
-  const idColumn = named !== -1 || poolIdColumn === undefined ? named : table.columns.indexOf(poolIdColumn);
-  if (idColumn === -1) refuseBlankLinesBetweenRows(table, path);
+  const pools = poolIdColumn === undefined ? -1 : table.columns.indexOf(poolIdColumn);
+  const idColumn = pools !== -1 ? pools : table.columns.indexOf('id');
   const byId = new Map<string, { answer: string | null; place: string }>();
   table.rows.forEach((row, i) => {
     // Kept untrimmed: `classOf` matches a class name exactly before it trims the answer.
@@ -568,14 +568,20 @@ function unreadIdColumn(table: Table, labelColumn: number): UnreadIdColumn | nul
  */
 function refuseUnreadIdColumn({ path, unreadIdColumn: unread }: Answers, { ids, texts }: PoolNames): void {
   if (unread === null) return;
-  // Row i answers the item whose id is "i": a pool of other ids is not answered by row at all.
-  const numberedByRow = ids.every((id, i) => id === String(i));
-  if (numberedByRow && unread.columns.some((values) => values.length === texts.length && values.every((value, i) => value === texts[i])))
+  if (
+    numberedByRow(ids) &&
+    unread.columns.some((values) => values.length === texts.length && values.every((value, i) => value === texts[i]))
+  )
     return;
   throw new FileFormatError(
     path,
     `${unread.place}: no "id" column, so answers go to items by row, but column ${JSON.stringify(unread.name)} reads ${JSON.stringify(unread.value)} here, not the row number ${unread.row}: name it id if it holds the item ids, or remove it (--answers)`,
   );
+}
+
+/** Whether a pool's ids are its row numbers: row i of a file answered by row answers the item whose id is "i". */
+function numberedByRow(ids: readonly string[]): boolean {
+  return ids.every((id, i) => id === String(i));
 }
 
 /**
@@ -592,7 +598,7 @@ function refuseByRow({ path, byRow, columns }: Answers, { ids, idColumn, require
       path,
       `${found}, and the --id-column given names the answers' ids: add that column, naming each answer's item (--answers)`,
     );
-  if (!ids.every((id, i) => id === String(i)))
+  if (!numberedByRow(ids))
     throw new FileFormatError(
       path,
       `${found}: answers go to items by row only in a pool numbered by row, and this pool's items have ids of their own (${JSON.stringify(ids[0])}, …): add a column naming each answer's item (--answers)`,
@@ -624,8 +630,10 @@ function checkedAnswers(file: AnswersFile, pool: PoolNames): Answers {
   const { ids, classes } = pool;
   const answers = answersById(file, pool.idColumn);
   const { path, byId } = answers;
-  refuseUnreadIdColumn(answers, pool);
+  // The reason they cannot go by row at all first: the others would ask for fixes that lead to it.
   refuseByRow(answers, pool);
+  refuseUnreadIdColumn(answers, pool);
+  if (answers.byRow) refuseBlankLinesBetweenRows(file.table, path);
   const known = new Set(ids);
   for (const [id, { answer, place }] of byId) {
     if (!known.has(id)) throw new FileFormatError(path, `${place}: item id ${JSON.stringify(id)} is not in the pool (--answers)`);

@@ -466,7 +466,7 @@ const LABEL_AND_SERVE: readonly OptionDeclaration[] = [
   {
     name: 'answers',
     value: text,
-    doc: 'label non-interactively from a .tsv or .csv file with a header (or .jsonl, .parquet): the column "id" (or, without one, the pool\'s --id-column, given or stored in the session, else the row numbers 0, 1, ... in a pool numbered by row) and the column --answer-column holding a class name, class index (1 or 1.0) or "skip" (a name only when a class is named by an integer); - reads it from stdin (TSV, CSV or JSON Lines, told by its text)',
+    doc: 'label non-interactively from a .tsv or .csv file with a header (or .jsonl, .parquet): the item ids in the pool\'s --id-column (given or stored in the session) or else in the column "id" (without either, the row numbers 0, 1, ..., in a pool numbered by row) and the column --answer-column holding a class name, class index (1 or 1.0) or "skip" (a name only when a class is named by an integer); - reads it from stdin (TSV, CSV or JSON Lines, told by its text)',
     contexts: ['label'],
     metavar: 'FILE',
   },

@@ -614,8 +614,8 @@ describe('active-testing label: scripted use and bad input', () => {
     writeFileSync(withTexts, ['idx\tsentence\tlabel', ...inOrder.map((i) => `${100 + i}\t${files.texts[i]}\t${answerOf(i)}`)].join('\n'));
     const idPool = run([...createArgs(files, join(files.dir, 'ids.session'), 0), '--answers', withTexts]);
     expect(idPool.status).toBe(1);
-    expect(idPool.stderr).toMatch(
-      /: line 2: no "id" column, so answers go to items by row, but column "idx" reads "100" here, not the row number 0: /,
+    expect(idPool.stderr).toBe(
+      `active-testing label: ${withTexts}: no column "id" (columns: idx, sentence, label): answers go to items by row only in a pool numbered by row, and this pool's items have ids of their own ("s0", …): add a column naming each answer's item (--answers)\n`,
     );
     // The pool's --id-column, given to create the session, names the answers' ids too.
     const keyed = join(files.dir, 'keyed.tsv');

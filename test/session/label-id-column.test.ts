@@ -211,6 +211,21 @@ describe("label: the pool's --id-column is kept by the session", () => {
     expect(readFileSync(session)).toEqual(before);
   });
 
+  it('reads the pool file passed as its own answers by its --id-column, not by an id column it also holds', async () => {
+    const files = await writePoolFiles(6, 28);
+    // `id` holds the row numbers reversed, `key` the row numbers: the pool's ids are read from `key`.
+    const both = join(files.dir, 'both.tsv');
+    const rows = files.texts.map((text, i) => `${5 - i}\t${i}\t${text}\t${CLASSES[files.pool.labels[i]!]}`);
+    writeFileSync(both, ['id\tkey\tsentence\tlabel', ...rows].join('\n') + '\n');
+    const session = join(files.dir, 'both.session');
+    const args = createArgs(files, session, 1);
+    args[args.indexOf('--data') + 1] = both;
+    const run = await runCliCaptured([...args, '--id-column', 'key', '--answers', both, '--max-labels', '6']);
+    expect(run.code, run.stderr).toBe(0);
+    const labels = await storedLabels(session, files.dir);
+    expect(labels).toEqual(new Map(files.texts.map((_, i) => [String(i), CLASSES[files.pool.labels[i]!]!])));
+  });
+
   it('refuses an --id-column that names nothing: a session storing none, without --data or --answers', async () => {
     const pool = await keyedPool(27);
     const session = join(pool.dir, 'rows.session');
@@ -222,7 +237,7 @@ describe("label: the pool's --id-column is kept by the session", () => {
     const refused = await runCliCaptured(['serve', '--session', session, '--id-column', 'key', '--port', '0']);
     expect(refused.code).toBe(2);
     expect(refused.stderr).toBe(
-      `active-testing serve: --id-column names a column of ids of the files given with it (--data, --answers): ${session} stores none, and no such file is given\nRun \`active-testing serve --help\` for usage.`,
+      `active-testing serve: --id-column: ${session} stores no id column, and no pool file (--data) or answers (--answers) are given to read one from: leave --id-column out\nRun \`active-testing serve --help\` for usage.`,
     );
   });
 
