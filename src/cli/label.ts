@@ -202,7 +202,7 @@ interface PoolNames {
   texts: readonly string[];
   /**
    * The pool file's column of ids (`--id-column`, given now or stored when the session was
-   * created), which names the answers' ids too where they have no `id` column; undefined when none is known.
+   * created), which names the answers' ids too, before their `id` column; undefined when none is known.
    */
   idColumn: string | undefined;
   /** Whether answers without an `id` column must hold `idColumn`, rather than go by row: it was given on the command line. */
@@ -376,7 +376,12 @@ function sameMatrix(a: Matrix | undefined, b: Matrix): boolean {
  *
  * @throws {InputError} naming the first flag whose value differs from the file's.
  */
-async function checkResumeOptions(path: string, session: ActiveTestingSession, given: Record<string, unknown>): Promise<void> {
+async function checkResumeOptions(
+  path: string,
+  session: ActiveTestingSession,
+  given: Record<string, unknown>,
+  command: CommandName,
+): Promise<void> {
   const refuse = (name: string, stored: string, received: unknown): never => {
     const flag = cliFlag(name);
     throw new InputError({
@@ -404,7 +409,7 @@ async function checkResumeOptions(path: string, session: ActiveTestingSession, g
   // --data nor --answers, it would name nothing.
   if (storedIdColumn === undefined && given.idColumn !== undefined && given.data === undefined && given.answers === undefined)
     throw new UsageError(
-      `--id-column: ${path} stores no id column, and no pool file (--data) or answers (--answers) are given to read one from: leave --id-column out`,
+      `--id-column: ${path} stores no id column, and no pool file (--data)${command === 'label' ? ' or answers (--answers) are' : ' is'} given to read one from: leave --id-column out`,
     );
   if (storedIdColumn !== undefined && idColumn !== storedIdColumn)
     refuse('idColumn', `the column ${JSON.stringify(storedIdColumn)}`, idColumn);
@@ -464,7 +469,7 @@ interface AnswersFile {
 interface Answers {
   path: string;
   byId: Map<string, { answer: string | null; place: string }>;
-  /** Without an `id` column, the first column named as for ids that holds other than the row numbers: see `refuseUnreadIdColumn`. */
+  /** Going by row, the first column named as for ids that holds other than the row numbers: see `refuseUnreadIdColumn`. */
   unreadIdColumn: UnreadIdColumn | null;
   /** Whether they go to items by row: the file has neither an `id` column nor the pool's id column. */
   byRow: boolean;
@@ -566,12 +571,9 @@ function unreadIdColumn(table: Table, labelColumn: number): UnreadIdColumn | nul
  * where that column is not the row number: whether its values name the pool's items cannot be
  * told from the values alone (one mistyped id among them would hide it).
  */
-function refuseUnreadIdColumn({ path, unreadIdColumn: unread }: Answers, { ids, texts }: PoolNames): void {
-  if (unread === null) return;
-  if (
-    numberedByRow(ids) &&
-    unread.columns.some((values) => values.length === texts.length && values.every((value, i) => value === texts[i]))
-  )
+function refuseUnreadIdColumn({ path, unreadIdColumn: unread }: Answers, { texts }: PoolNames): void {
+  // In a pool numbered by row: `refuseByRow` has refused answers by row in any other.
+  if (unread === null || unread.columns.some((values) => values.length === texts.length && values.every((value, i) => value === texts[i])))
     return;
   throw new FileFormatError(
     path,
@@ -601,7 +603,7 @@ function refuseByRow({ path, byRow, columns }: Answers, { ids, idColumn, require
   if (!numberedByRow(ids))
     throw new FileFormatError(
       path,
-      `${found}: answers go to items by row only in a pool numbered by row, and this pool's items have ids of their own (${JSON.stringify(ids[0])}, …): add a column naming each answer's item (--answers)`,
+      `${found}: answers go to items by row only in a pool numbered by row, and this pool's items have ids of their own (${JSON.stringify(ids[0])}, …): add a column naming each answer's item${idColumn === undefined ? ', or name the one that does with --id-column' : ''} (--answers)`,
     );
 }
 
@@ -1099,7 +1101,7 @@ export async function openOrCreateSession(
   if (existsSync(path)) {
     // Checked before the file is repaired: a refused command leaves it as it was.
     return openSessionChecked(path, { onWarning: (message) => console.error(`warning: ${message}`) }, async (session) => {
-      if (creating) await checkResumeOptions(path, session, given);
+      if (creating) await checkResumeOptions(path, session, given, command);
       check({
         ids: session.ids,
         classes: session.classes,

@@ -40,6 +40,20 @@ function keyedAnswers(pool: KeyedPool, name: string): string {
   return path;
 }
 
+/**
+ * A session over the keyed pool created without --id-column: its items are numbered by row (the
+ * pool has no `id` column), and its file, like one written before the column was stored, names no
+ * column. Labelled `labels` times from `byRow`, the answers in pool order without ids.
+ */
+async function rowNumberedSession(pool: KeyedPool, labels: number): Promise<{ session: string; byRow: string }> {
+  const session = join(pool.dir, 'rows.session');
+  const byRow = join(pool.dir, 'by-row.csv');
+  writeFileSync(byRow, ['label', ...pool.keys.map((_, i) => pool.answerOf(i))].join('\n') + '\n');
+  const created = await runCliCaptured([...keyedArgs(pool, session).slice(0, -2), '--answers', byRow, '--max-labels', String(labels)]);
+  expect(created.code, created.stderr).toBe(0);
+  return { session, byRow };
+}
+
 /** The session's labels by item id, as `--export-labels` writes them. */
 async function storedLabels(session: string, dir: string): Promise<Map<string, string>> {
   const exported = join(dir, 'labels.tsv');
@@ -139,13 +153,7 @@ describe("label: the pool's --id-column is kept by the session", () => {
 
   it('takes an --id-column given to resume a session that stores none only from answers that hold it', async () => {
     const pool = await keyedPool(25);
-    // The keyed pool without --id-column: its items are numbered by row (it has no `id` column),
-    // and its file, like one written before the column was stored, names no column.
-    const session = join(pool.dir, 'rows.session');
-    const byRow = join(pool.dir, 'by-row.csv');
-    writeFileSync(byRow, ['label', ...pool.keys.map((_, i) => pool.answerOf(i))].join('\n') + '\n');
-    const created = await runCliCaptured([...keyedArgs(pool, session).slice(0, -2), '--answers', byRow, '--max-labels', '2']);
-    expect(created.code, created.stderr).toBe(0);
+    const { session, byRow } = await rowNumberedSession(pool, 2);
     const before = readFileSync(session);
     // A column the answers lack is refused, not dropped for their rows.
     const missing = await runCliCaptured(['label', '--session', session, '--id-column', 'nonexistent', '--answers', byRow]);
@@ -211,6 +219,38 @@ describe("label: the pool's --id-column is kept by the session", () => {
     expect(readFileSync(session)).toEqual(before);
   });
 
+  it('reads answers exported by --export-labels (an id column) into a session keyed by another column', async () => {
+    const pool = await keyedPool(29);
+    const session = join(pool.dir, 'keyed.session');
+    const created = await runCliCaptured([
+      ...keyedArgs(pool, session),
+      '--answers',
+      keyedAnswers(pool, 'answers.csv'),
+      '--max-labels',
+      '3',
+    ]);
+    expect(created.code, created.stderr).toBe(0);
+    // Another session's labels of the same pool, as --export-labels writes them: `id` and `label`.
+    const exported = join(pool.dir, 'exported.tsv');
+    writeFileSync(exported, ['id\tlabel', ...pool.keys.map((key, i) => `${key}\t${pool.answerOf(i)}`)].join('\n') + '\n');
+    for (const flags of [[], ['--id-column', 'key']]) {
+      const resumed = await runCliCaptured([
+        'label',
+        '--session',
+        session,
+        ...flags,
+        '--answers',
+        exported,
+        '--max-labels',
+        String(6 + flags.length),
+      ]);
+      expect(resumed.code, resumed.stderr).toBe(0);
+    }
+    const labels = await storedLabels(session, pool.dir);
+    expect(labels.size).toBe(8);
+    expect(labels).toEqual(expected(pool, labels.keys()));
+  });
+
   it('reads the pool file passed as its own answers by its --id-column, not by an id column it also holds', async () => {
     const files = await writePoolFiles(6, 28);
     // `id` holds the row numbers reversed, `key` the row numbers: the pool's ids are read from `key`.
@@ -228,16 +268,12 @@ describe("label: the pool's --id-column is kept by the session", () => {
 
   it('refuses an --id-column that names nothing: a session storing none, without --data or --answers', async () => {
     const pool = await keyedPool(27);
-    const session = join(pool.dir, 'rows.session');
-    const byRow = join(pool.dir, 'by-row.csv');
-    writeFileSync(byRow, ['label', ...pool.keys.map((_, i) => pool.answerOf(i))].join('\n') + '\n');
-    const created = await runCliCaptured([...keyedArgs(pool, session).slice(0, -2), '--answers', byRow, '--max-labels', '1']);
-    expect(created.code, created.stderr).toBe(0);
+    const { session } = await rowNumberedSession(pool, 1);
     // As serve resumes it (interactive label resumes it so too, on a terminal).
     const refused = await runCliCaptured(['serve', '--session', session, '--id-column', 'key', '--port', '0']);
     expect(refused.code).toBe(2);
     expect(refused.stderr).toBe(
-      `active-testing serve: --id-column: ${session} stores no id column, and no pool file (--data) or answers (--answers) are given to read one from: leave --id-column out\nRun \`active-testing serve --help\` for usage.`,
+      `active-testing serve: --id-column: ${session} stores no id column, and no pool file (--data) is given to read one from: leave --id-column out\nRun \`active-testing serve --help\` for usage.`,
     );
   });
 
@@ -254,7 +290,7 @@ describe("label: the pool's --id-column is kept by the session", () => {
     const byRow = await runCliCaptured(['label', '--session', session, '--answers', answers, '--max-labels', '5']);
     expect(byRow.code).toBe(1);
     expect(byRow.stderr).toBe(
-      `active-testing label: ${answers}: no column "id" (columns: key, label): answers go to items by row only in a pool numbered by row, and this pool's items have ids of their own ("k0", …): add a column naming each answer's item (--answers)`,
+      `active-testing label: ${answers}: no column "id" (columns: key, label): answers go to items by row only in a pool numbered by row, and this pool's items have ids of their own ("k0", …): add a column naming each answer's item, or name the one that does with --id-column (--answers)`,
     );
     // An id column of their own, or --id-column given now, names them.
     const withId = join(pool.dir, 'with-id.tsv');
