@@ -40,6 +40,15 @@ function keyedAnswers(pool: KeyedPool, name: string): string {
   return path;
 }
 
+/** A session over the keyed pool created with `--id-column key`, labelled `labels` times from keyed answers (`answers`). */
+async function keyedSession(pool: KeyedPool, labels: number): Promise<{ session: string; answers: string }> {
+  const session = join(pool.dir, 'keyed.session');
+  const answers = keyedAnswers(pool, 'answers.csv');
+  const created = await runCliCaptured([...keyedArgs(pool, session), '--answers', answers, '--max-labels', String(labels)]);
+  expect(created.code, created.stderr).toBe(0);
+  return { session, answers };
+}
+
 /**
  * A session over the keyed pool created without --id-column: its items are numbered by row (the
  * pool has no `id` column), and its file, like one written before the column was stored, names no
@@ -71,10 +80,7 @@ const expected = (pool: KeyedPool, keys: Iterable<string>): Map<string, string> 
 describe("label: the pool's --id-column is kept by the session", () => {
   it('reads resumed answers by the id column the session was created with, given again or not', async () => {
     const pool = await keyedPool(21);
-    const session = join(pool.dir, 'keyed.session');
-    const answers = keyedAnswers(pool, 'answers.csv');
-    const created = await runCliCaptured([...keyedArgs(pool, session), '--answers', answers, '--max-labels', '3']);
-    expect(created.code, created.stderr).toBe(0);
+    const { session } = await keyedSession(pool, 3);
     let labels = await storedLabels(session, pool.dir);
     expect(labels.size).toBe(3);
     expect(labels).toEqual(expected(pool, labels.keys()));
@@ -110,10 +116,7 @@ describe("label: the pool's --id-column is kept by the session", () => {
 
   it('refuses another --id-column on resume in one line, writing nothing', async () => {
     const pool = await keyedPool(22);
-    const session = join(pool.dir, 'keyed.session');
-    const answers = keyedAnswers(pool, 'answers.csv');
-    const created = await runCliCaptured([...keyedArgs(pool, session), '--answers', answers, '--max-labels', '2']);
-    expect(created.code, created.stderr).toBe(0);
+    const { session, answers } = await keyedSession(pool, 2);
     const before = readFileSync(session);
     const message =
       `active-testing label: --id-column: expected the column "key", as ${session} was created with ` +
@@ -131,10 +134,7 @@ describe("label: the pool's --id-column is kept by the session", () => {
 
   it('tells a pool file without the stored column against the session, not against a flag never given', async () => {
     const pool = await keyedPool(24);
-    const session = join(pool.dir, 'keyed.session');
-    const answers = keyedAnswers(pool, 'answers.csv');
-    const created = await runCliCaptured([...keyedArgs(pool, session), '--answers', answers, '--max-labels', '2']);
-    expect(created.code, created.stderr).toBe(0);
+    const { session, answers } = await keyedSession(pool, 2);
     const before = readFileSync(session);
     // The pool file of writePoolFiles: its ids in `id`, no `key` column.
     const refused = await runCliCaptured([
@@ -221,15 +221,7 @@ describe("label: the pool's --id-column is kept by the session", () => {
 
   it('reads answers exported by --export-labels (an id column) into a session keyed by another column', async () => {
     const pool = await keyedPool(29);
-    const session = join(pool.dir, 'keyed.session');
-    const created = await runCliCaptured([
-      ...keyedArgs(pool, session),
-      '--answers',
-      keyedAnswers(pool, 'answers.csv'),
-      '--max-labels',
-      '3',
-    ]);
-    expect(created.code, created.stderr).toBe(0);
+    const { session } = await keyedSession(pool, 3);
     // Another session's labels of the same pool, as --export-labels writes them: `id` and `label`.
     const exported = join(pool.dir, 'exported.tsv');
     writeFileSync(exported, ['id\tlabel', ...pool.keys.map((key, i) => `${key}\t${pool.answerOf(i)}`)].join('\n') + '\n');
