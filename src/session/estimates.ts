@@ -58,7 +58,7 @@ export interface SessionEstimate {
    * How many uniformly random labels (drawn without replacement) would give the same variance:
    * the m with σ̂²/m·(N−m)/(N−1) = Var, σ̂² the per-item loss variance over the pool estimated by
    * LURE from the session's labels; rounded, and at least 1. Above `labels` exactly when
-   * `varianceRatio` is below 1. NaN before the first label, and where the labels estimate no
+   * `varianceRatio` is below 1. NaN before the second label (one label estimates no spread), and where the labels estimate no
    * spread of the loss while the session's variance is not 0 (early, when LURE's estimate lies
    * outside the loss's range): no number of random labels matches it then.
    */
@@ -66,8 +66,8 @@ export interface SessionEstimate {
   /**
    * "Is active testing helping here?": the risk's variance ÷ the variance random labelling would
    * have had with as many labels, both estimated from the session's labels (`VarianceRatioToRandom`).
-   * Below 1 active testing is helping. NaN where both are 0 and there is nothing to compare: before
-   * the first label, once every item is labelled, and while every labelled loss is the same under
+   * Below 1 active testing is helping. NaN where there is nothing to compare: before the second
+   * label (one label's variance is 0 under any proposal), once every item is labelled, and while every labelled loss is the same under
    * uniform draws (under another proposal LURE's weights give the estimated spread a value even then).
    */
   varianceRatio: number;

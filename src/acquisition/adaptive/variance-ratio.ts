@@ -77,7 +77,7 @@ export class VarianceRatioToRandom {
     return VARIANCE_VERDICTS[verdictCode(this.ratio(activeVariance, riskEstimate), this.underweighted, this.errors)];
   }
 
-  /** Estimated variance of the mean of M labels drawn uniformly without replacement. */
+  /** Estimated variance of the mean of M labels drawn uniformly without replacement; NaN before the second label. */
   randomVariance(riskEstimate: number): number {
     return randomLabellingVariance(this.meanSquare(), riskEstimate, this.squares.count, this.poolSize);
   }
@@ -86,7 +86,7 @@ export class VarianceRatioToRandom {
    * How many labels drawn uniformly without replacement would give `activeVariance`: the m with
    * `σ²/m·(N−m)/(N−1) = activeVariance`, i.e. `σ²N / (activeVariance·(N−1) + σ²)`, with the same σ²
    * as `randomVariance`. It is above the label count exactly when `ratio` is below 1 (the same
-   * question, with the same finite-population correction). NaN before the first label, and where
+   * question, with the same finite-population correction). NaN before the second label (one estimates no spread), and where
    * the labels estimate no spread of the loss but the session's variance is not 0 (random labelling
    * would then match no number of labels: `ratio` is NaN too); the label count when neither varies.
    *
@@ -96,14 +96,14 @@ export class VarianceRatioToRandom {
   equivalentLabels(activeVariance: number, riskEstimate: number): number {
     const m = this.squares.count;
     const n = this.poolSize;
-    if (m === 0) return Number.NaN;
+    if (m < 2) return Number.NaN;
     const meanSquare = this.meanSquare();
     const spread = lossSpread(meanSquare, riskEstimate);
     if (spread === 0) return activeVariance <= ROUNDING_RESIDUE * meanSquare ? m : Number.NaN;
     return (spread * n) / (activeVariance * (n - 1) + spread);
   }
 
-  /** `activeVariance / randomVariance`; NaN before the first label or when random labelling has no variance. */
+  /** `activeVariance / randomVariance`; NaN before the second label or when random labelling has no variance. */
   ratio(activeVariance: number, riskEstimate: number): number {
     return ratioToRandom(activeVariance, this.randomVariance(riskEstimate));
   }
@@ -345,9 +345,14 @@ function lossSpread(meanSquare: number, riskEstimate: number): number {
   return Number.isNaN(spread) || spread > ROUNDING_RESIDUE * meanSquare ? spread : 0;
 }
 
-/** Random labelling's variance with M of N labels, `σ²/M·(N−M)/(N−1)`, from the estimates of E[ℓ²] and R. NaN at M = 0. */
+/**
+ * Random labelling's variance with M of N labels, `σ²/M·(N−M)/(N−1)`, from the estimates of E[ℓ²]
+ * and R. NaN before the second label: one label estimates no spread, and the variance it is
+ * compared with (a bootstrap over one term) is 0 whatever the proposal, which read as a ratio of 0
+ * ("helping") after the first label of every run.
+ */
 function randomLabellingVariance(meanSquare: number, riskEstimate: number, m: number, n: number): number {
-  if (m === 0) return Number.NaN;
+  if (m < 2) return Number.NaN;
   const spread = lossSpread(meanSquare, riskEstimate);
   return n === 1 ? 0 : ((spread / m) * (n - m)) / (n - 1);
 }
