@@ -22,6 +22,12 @@ export interface ConfidenceSequenceOptions {
    */
   plannedLabels?: number;
   /**
+   * How far R computed from the same losses evaluated along another path may lie from R computed
+   * from the losses given (`LossBounds.evaluationRounding`, which `lossBounds` gives for built-in
+   * losses); default 0. Every interval is widened by it, the point at M = N included.
+   */
+  evaluationRounding?: number;
+  /**
    * A prediction of each item's loss and a floor on its proposal probability, both known before
    * labelling; they narrow the interval (most of all the upper side of cross-entropy) without
    * touching its guarantee, which then needs every draw's q ≥ the item's floor.
@@ -654,7 +660,13 @@ class OneSidedCapital {
 }
 
 /** The options `RiskConfidenceSequence` takes: any other key is refused. */
-const CONFIDENCE_SEQUENCE_OPTIONS: readonly (keyof ConfidenceSequenceOptions)[] = ['alpha', 'maxBet', 'plannedLabels', 'reference'];
+const CONFIDENCE_SEQUENCE_OPTIONS: readonly (keyof ConfidenceSequenceOptions)[] = [
+  'alpha',
+  'maxBet',
+  'plannedLabels',
+  'evaluationRounding',
+  'reference',
+];
 
 /**
  * An anytime-valid confidence sequence for the pool risk `R = (1/N) Σ ℓ_i` from labels drawn
@@ -666,7 +678,8 @@ const CONFIDENCE_SEQUENCE_OPTIONS: readonly (keyof ConfidenceSequenceOptions)[] 
  * at one label count chosen before labelling (a budget), and is usually tighter there. Both are
  * the point R once every item is labelled. Every bound is widened by 2ε·Σ_i max(|a_i|, |b_i|), a
  * bound on floating-point rounding (about 1e-13 for 20 items, 1e-9 for 100,000), so that R summed
- * in any order lies inside; at M = N the interval is the mean of the losses ± 2ε·Σ_i |ℓ_i|. With the `reference` option (a predicted loss
+ * in any order lies inside; at M = N the interval is the mean of the losses ± 2ε·Σ_i |ℓ_i|. Both
+ * are widened by the `evaluationRounding` option as well (the losses' own rounding). With the `reference` option (a predicted loss
  * and a floor of the proposal, e.g. `fixedProposalFloor`) both are narrower, most of all the upper
  * side of cross-entropy, with the same guarantee, and narrower still when each draw also gives
  * its own proposal's floor (`add`'s `drawFloor`). Construction and proof: docs/concepts.md.
@@ -712,6 +725,8 @@ export class RiskConfidenceSequence {
    * the bounds meet at R up to rounding).
    */
   private readonly roundingMargin: number;
+  /** The `evaluationRounding` option: also part of the point's allowance at M = N. */
+  private readonly evaluationRounding: number;
   /** Per-item proposal floor and each side's reference d_i; null without reference. */
   private readonly floor: Float64Array | null;
   private readonly lowerReference: Float64Array | null;
@@ -742,6 +757,10 @@ export class RiskConfidenceSequence {
       throw new InputError({ argument: 'plannedLabels', expected: 'a label count (an integer ≥ 1)', received: options.plannedLabels });
     }
     if (options.plannedLabels !== undefined) checkPlannedWithinPool(plannedLabels, n);
+    const evaluationRounding = options.evaluationRounding ?? 0;
+    if (!(Number.isFinite(evaluationRounding) && evaluationRounding >= 0)) {
+      throw new InputError({ argument: 'evaluationRounding', expected: 'a finite number ≥ 0', received: options.evaluationRounding });
+    }
     this.poolSize = n;
     this.alpha = alpha;
     this.lowerBounds = Float64Array.from(lowerBounds);
@@ -759,7 +778,8 @@ export class RiskConfidenceSequence {
       upperTotal += b;
       magnitude += Math.max(Math.abs(a), Math.abs(b));
     }
-    this.roundingMargin = 2 * Number.EPSILON * magnitude;
+    this.roundingMargin = 2 * Number.EPSILON * magnitude + evaluationRounding;
+    this.evaluationRounding = evaluationRounding;
     const threshold = 2 / alpha;
     this.labelled = new Uint8Array(n);
     const reference = options.reference;
@@ -972,9 +992,10 @@ export class RiskConfidenceSequence {
     if (this.count === this.poolSize && this.unobserved === 0) {
       // Every loss is known: R is their mean. Summed here and by the user, in any order, each sum
       // is within ε·Σ|ℓ| of exact (recursive summation), so R lies within 2ε·Σ|ℓ| of this point:
-      // from the losses themselves, not their bounds, which may be far larger.
+      // from the losses themselves, not their bounds, which may be far larger; and the user's
+      // losses may differ from these by their evaluation's rounding.
       const point = this.lossTotal / this.poolSize;
-      const allowance = 2 * Number.EPSILON * this.lossMagnitude;
+      const allowance = 2 * Number.EPSILON * this.lossMagnitude + this.evaluationRounding;
       return { lower: point - allowance, upper: point + allowance };
     }
     const margin = this.roundingMargin;

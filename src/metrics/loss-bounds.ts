@@ -9,6 +9,48 @@ import { predictedClass } from './zero-one-loss.js';
 export interface LossBounds {
   lower: Float64Array;
   upper: Float64Array;
+  /**
+   * How far the pool risk, averaged from losses evaluated along another path than this library's
+   * (another shift of the logits, another order of operations), may lie from the risk of the losses
+   * this library computes (`lossEvaluationRounding`); absent: 0. Confidence sequences built on these
+   * bounds widen by it, so that once every item is labelled their point holds R computed either way.
+   */
+  evaluationRounding?: number;
+}
+
+/**
+ * How many ulps of each item's largest score magnitude (plus log K) one loss evaluation may differ
+ * by from another: cross-entropy `logsumexp(f) − f_y` rounds at the size of |logsumexp f| and |f_y|
+ * (up to max|f| + log K each) and of the loss itself (up to 2·max|f| + log K), in each of the two
+ * evaluations compared; Brier's probabilities carry the rounding of `f_k − logsumexp f` as a
+ * relative error, at most that much again.
+ */
+const EVALUATION_ULPS = 8;
+
+/**
+ * `LossBounds.evaluationRounding` of a built-in loss from the target's scores:
+ * `8ε · mean_i(max_k |f_ik| + log K)` for cross-entropy and Brier, 0 for zero-one (exact). A loss is
+ * rounded at the size of the logits it is computed from, not at its own size: a confident right
+ * answer with logits near 100 has a loss near 10⁻⁴⁴ computed with an error near 10⁻¹⁴, so a pool
+ * risk summed from another evaluation can miss this library's by far more than the sums' rounding.
+ *
+ * @example
+ * lossEvaluationRounding({ data: Float64Array.of(100, 0), rows: 1, cols: 2 }, 'cross-entropy'); // 8ε·(100 + log 2) ≈ 1.8e-13
+ */
+export function lossEvaluationRounding(scores: Matrix, loss: BuiltinLoss): number {
+  if (loss === 'zero-one' || scores.rows === 0) return 0;
+  const { rows, cols, data } = scores;
+  // The mean as a sum of shares: a sum of logits near 1e308 would overflow.
+  let mean = 0;
+  for (let i = 0; i < rows; i++) {
+    let largest = 0;
+    for (let k = i * cols; k < (i + 1) * cols; k++) {
+      const magnitude = Math.abs(data[k]);
+      if (magnitude > largest) largest = magnitude;
+    }
+    mean += largest / rows;
+  }
+  return EVALUATION_ULPS * Number.EPSILON * (mean + Math.log(cols));
 }
 
 /**
@@ -29,7 +71,7 @@ const ROUNDING_SLACK = 2 ** -48;
  *
  * @param argument - the name errors give the scores: 'modelScores' unless they are another target's.
  * @example
- * lossBounds({ data: Float64Array.of(0, Math.log(3)), rows: 1, cols: 2 }, 'cross-entropy'); // { lower: [−ln 0.75], upper: [ln 4] }
+ * lossBounds({ data: Float64Array.of(0, Math.log(3)), rows: 1, cols: 2 }, 'cross-entropy'); // { lower: [−ln 0.75], upper: [ln 4], evaluationRounding: 8ε·ln 6 }
  * @throws InputError when a score is not finite, a row's bound overflows (logits about 1e308 apart) or the loss has no built-in bounds.
  */
 export function lossBounds(scores: Matrix, loss: BuiltinLoss, argument = 'modelScores'): LossBounds {
@@ -90,7 +132,7 @@ export function lossBounds(scores: Matrix, loss: BuiltinLoss, argument = 'modelS
       });
     }
   }
-  return { lower, upper };
+  return { lower, upper, evaluationRounding: lossEvaluationRounding(scores, loss) };
 }
 
 /** The largest and the smallest of the `cols` numbers of `data` from `start`, into `range[0]` and `range[1]`. */
@@ -154,7 +196,8 @@ export class CrossEntropyBoundsRows {
    * (`lossBounds` then computes them, and refuses such a row).
    */
   bounds(): LossBounds | null {
-    return this.finite && this.seen === this.lower.length ? { lower: this.lower, upper: this.upper } : null;
+    if (!(this.finite && this.seen === this.lower.length)) return null;
+    return { lower: this.lower, upper: this.upper, evaluationRounding: lossEvaluationRounding(this.scores, 'cross-entropy') };
   }
 }
 
@@ -178,7 +221,12 @@ export function differenceBounds(first: LossBounds, second: LossBounds): LossBou
     lower[i] = first.lower[i] - second.upper[i];
     upper[i] = first.upper[i] - second.lower[i];
   }
-  return { lower, upper };
+  return withEvaluationRounding({ lower, upper }, (first.evaluationRounding ?? 0) + (second.evaluationRounding ?? 0));
+}
+
+/** `bounds` with its `evaluationRounding` where that is not 0 (bounds without one keep their shape). */
+function withEvaluationRounding(bounds: LossBounds, evaluationRounding: number): LossBounds {
+  return evaluationRounding === 0 ? bounds : { ...bounds, evaluationRounding };
 }
 
 /** Throws unless `bounds` holds as many lower as upper bounds, in Float64Arrays. */
@@ -271,7 +319,7 @@ export function pairedDifferenceBounds(first: Matrix, second: Matrix, loss: Buil
       });
     }
   }
-  return { lower, upper };
+  return withEvaluationRounding({ lower, upper }, lossEvaluationRounding(first, loss) + lossEvaluationRounding(second, loss));
 }
 
 /**

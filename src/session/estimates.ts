@@ -443,12 +443,17 @@ export class SessionEstimates {
       const { bounds } = track;
       if (bounds === null) continue;
       if (track.sequence === null) {
+        const evaluationRounding = bounds.evaluationRounding ?? 0;
         track.sequence = new RiskConfidenceSequence(
           bounds.lower,
           bounds.upper,
           this.reference === null || track.prediction === null
-            ? { plannedLabels }
-            : { plannedLabels, reference: { predictedLoss: track.prediction, proposalFloor: this.reference.proposalFloor } },
+            ? { plannedLabels, evaluationRounding }
+            : {
+                plannedLabels,
+                evaluationRounding,
+                reference: { predictedLoss: track.prediction, proposalFloor: this.reference.proposalFloor },
+              },
         );
       } else track.sequence.reset();
     }

@@ -37,10 +37,11 @@ export class SequenceIntervals {
   ) {
     // Every run labels `size` items: the sequences are tuned for that count.
     const plannedLabels = draws.size;
+    const evaluationRounding = bounds.evaluationRounding ?? 0;
     this.sequence = new RiskConfidenceSequence(
       bounds.lower,
       bounds.upper,
-      reference === null ? { plannedLabels } : { reference, plannedLabels },
+      reference === null ? { plannedLabels, evaluationRounding } : { reference, plannedLabels, evaluationRounding },
     );
     this.drawFloors = drawFloor === null ? null : new DrawFloors(drawFloor, draws);
   }

@@ -68,7 +68,13 @@ function byHand(
   plannedLabels?: number,
 ): Intervals {
   const history = session.history();
-  const cs = new RiskConfidenceSequence(bounds.lower, bounds.upper, reference === null ? { plannedLabels } : { plannedLabels, reference });
+  // The bounds' evaluation rounding (lossBounds gives it for built-in losses) widens the session's sequences too.
+  const evaluationRounding = bounds.evaluationRounding ?? 0;
+  const cs = new RiskConfidenceSequence(
+    bounds.lower,
+    bounds.upper,
+    reference === null ? { plannedLabels, evaluationRounding } : { plannedLabels, evaluationRounding, reference },
+  );
   let skippedLower = 0;
   let skippedUpper = 0;
   history.forEach((h, m) => {

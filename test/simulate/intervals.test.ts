@@ -31,7 +31,10 @@ describe('simulationIntervals', () => {
     // Every 30th label from the first, then the last of the 120.
     expect(result.labelsPerRow).toEqual(Int32Array.of(1, 31, 61, 91, 120));
     // Run 7 fed by hand gives the same sequence at row 2 (61 labels): tuned for the runs' 120 labels.
-    const sequence = new RiskConfidenceSequence(bounds.lower, bounds.upper, { plannedLabels: 120 });
+    const sequence = new RiskConfidenceSequence(bounds.lower, bounds.upper, {
+      plannedLabels: 120,
+      evaluationRounding: bounds.evaluationRounding,
+    });
     for (let m = 0; m < 61; m++) {
       const index = result.samples[m * runs + 7];
       sequence.add(index, losses[index], result.q[m * runs + 7]);
@@ -171,7 +174,11 @@ describe('simulationIntervals', () => {
     expect(J).toBe(ADAPTIVE_CANDIDATE_COUNT);
     const [anytime, fixed] = simulationIntervals(result, losses, bounds, ['anytime', 'fixed'], reference);
     // Run 7 fed by hand, each draw with the floor of its recorded weights (which sum to 1).
-    const sequence = new RiskConfidenceSequence(bounds.lower, bounds.upper, { reference, plannedLabels: 120 });
+    const sequence = new RiskConfidenceSequence(bounds.lower, bounds.upper, {
+      reference,
+      plannedLabels: 120,
+      evaluationRounding: bounds.evaluationRounding,
+    });
     for (let m = 0; m < 91; m++) {
       const at = (m * runs + 7) * J;
       const alpha = weights.subarray(at, at + J);

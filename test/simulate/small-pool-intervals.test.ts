@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Matrix } from '../../src/matrix.js';
-import { brierLossPerItem, lossBounds, lossPerItem, zeroOneLossPerItem } from '../../src/metrics/index.js';
+import { brierLossPerItem, lossBounds, lossPerItem, zeroOneLossPerItem, type LossBounds } from '../../src/metrics/index.js';
 import type { BuiltinLoss } from '../../src/metrics/builtin-losses.js';
 import { simulationReference } from '../../src/simulate/reference.js';
 import { simulate } from '../../src/simulate/simulate.js';
@@ -33,8 +33,12 @@ const LOSSES: Record<BuiltinLoss, (scores: Matrix, labels: Int32Array) => Float6
   brier: brierLossPerItem,
 };
 
-/** The rounding margin the intervals allow at M = N: 2ε·Σ|ℓ| over the pool, with room to spare. */
-const pointTolerance = (losses: Float64Array) => 8 * Number.EPSILON * losses.reduce((sum, loss) => sum + Math.abs(loss), 0) + 1e-300;
+/**
+ * The rounding margin the intervals allow at M = N: 2ε·Σ|ℓ| over the pool, with room to spare, and
+ * the losses' evaluation rounding (`LossBounds.evaluationRounding`).
+ */
+const pointTolerance = (losses: Float64Array, bounds: LossBounds) =>
+  8 * Number.EPSILON * losses.reduce((sum, loss) => sum + Math.abs(loss), 0) + (bounds.evaluationRounding ?? 0) + 1e-300;
 
 describe('simulate --interval on small unusual pools, labelled to the last item', () => {
   for (const [name, labelled] of Object.entries(POOLS)) {
@@ -44,7 +48,7 @@ describe('simulate --interval on small unusual pools, labelled to the last item'
         const runs = 12;
         const losses = LOSSES[loss](labelled.modelScores, labelled.labels);
         const bounds = lossBounds(labelled.modelScores, loss);
-        const tolerance = pointTolerance(losses);
+        const tolerance = pointTolerance(losses, bounds);
         for (const [acquisition, defensive] of [
           ['iid', null],
           ['surrogate-ce', null],
