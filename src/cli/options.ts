@@ -171,7 +171,8 @@ export function withSpacedChoices(args: readonly string[], options: OptionSpecs)
  * forgotten `--out` before a folder is no choice).
  */
 function afterChoicesHint(args: readonly string[], stray: string): string {
-  let i = args.indexOf(stray) - 1;
+  // The occurrence refused, not the first: the same word may come earlier as an option's value.
+  let i = unexpectedAt(args) - 1;
   while (i >= 0 && !isOption(args[i]!)) i--;
   if (i < 0) return '';
   const [flag, inlineValue] = args[i]!.split(/=(.*)/s, 2) as [string, string | undefined];
@@ -181,6 +182,31 @@ function afterChoicesHint(args: readonly string[], stray: string): string {
   if (choices === undefined || (inlineValue === undefined && args[i + 1] === stray)) return '';
   const meant = meantHint(stray, choices);
   return meant === '' ? '' : `; ${flag} takes ${choices.join(', ')}${meant}`;
+}
+
+/**
+ * Where in `args` the argument `parseArgs` refuses as unexpected stands: the first that is neither
+ * an option, an option's value nor a spaced choice that `withSpacedChoices` takes; -1 where none is.
+ */
+function unexpectedAt(args: readonly string[]): number {
+  let list: string | undefined;
+  for (let i = 0; i < args.length; i++) {
+    const token = args[i]!;
+    if (token === '--') return i + 1 < args.length ? i + 1 : -1;
+    if (isOption(token)) {
+      const [flag, inlineValue] = token.split(/=(.*)/s, 2) as [string, string | undefined];
+      if (inlineValue === undefined && takesValue(flag)) i++;
+      list = hasChoices(flag) ? flag : undefined;
+      continue;
+    }
+    if (list === undefined || !takesAll(list, token)) return i;
+  }
+  return -1;
+}
+
+/** Whether `flag` (`--runs`) takes a value, as `commandFlags` declares it to `parseArgs`. */
+function takesValue(flag: string): boolean {
+  return OPTION_DECLARATIONS.some((d) => cliFlag(d.name) === flag && d.value.kind !== 'flag');
 }
 
 /** Whether `token` is one or more of the choices of `list`, comma-separated (`fixed`, `fixed,`, `,fixed,bootstrap`). */

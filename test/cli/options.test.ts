@@ -54,6 +54,13 @@ describe('command-line option helpers', () => {
     expect(refusal(['--interval', 'anytime', 'fxed'])).toBe(
       'unexpected argument "fxed": this command takes only options, each with its value (--name value); --interval takes anytime, fixed, bootstrap (did you mean fixed?)',
     );
+    // The hint is about the occurrence refused, not an earlier one given as an option's value or a choice.
+    expect(refusal(['--out', 'fxed', '--interval', 'anytime', 'fxed'])).toBe(
+      'unexpected argument "fxed": this command takes only options, each with its value (--name value); --interval takes anytime, fixed, bootstrap (did you mean fixed?)',
+    );
+    expect(refusal(['--interval', 'anytime', 'fixed', '--runs', '3', 'fixed'])).toBe(
+      'unexpected argument "fixed": this command takes only options, each with its value (--name value)',
+    );
     // Not a value the list takes (a forgotten --out), or after another option's value: unexpected.
     const plain = (stray: string) => `unexpected argument "${stray}": this command takes only options, each with its value (--name value)`;
     expect(refusal(['--interval', 'anytime', 'out/dir'])).toBe(plain('out/dir'));
