@@ -430,9 +430,9 @@ function rowLabels(summary: SimulationSummary, rows: number, summaryPath: string
     }
     return Float64Array.from(summary.labels);
   }
-  // A summary without them (the published code's) has the published rows, every step from the first label.
-  const step = Number(summary.config?.step ?? 1);
-  return Float64Array.from({ length: rows }, (_, k) => k * step + 1);
+  // Every version of simulate and experiment records them: a summary without them was written by
+  // hand, and its rows' label counts cannot be told (a last row after all labels is off the step).
+  throw new FileFormatError(summaryPath, `has no "labels" (the label count of each of the ${formatCount(rows, 'row')} of estimates.npy)`);
 }
 
 async function readMatrix(path: string): Promise<Matrix> {

@@ -311,6 +311,20 @@ describe('writeReport', () => {
     );
   });
 
+  it('refuses in one line a summary.json without "labels", rather than guess its rows', async () => {
+    // --size 100 --step 25 records rows after 1, 26, 51, 76 and 100 labels: k·step + 1 would read 101.
+    const dir = join(root, 'no-labels');
+    writeFakeSimulation(dir, { acquisition: 'iid', estimator: 'iid', noise: 0.5, rows: 5, step: 25 });
+    const summary = JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')) as Record<string, unknown>;
+    delete summary.labels;
+    writeFileSync(join(dir, 'summary.json'), JSON.stringify(summary));
+    const out = join(root, 'r-no-labels');
+    await expect(writeReport([dir], { out })).rejects.toThrow(
+      new FileFormatError(join(dir, 'summary.json'), 'has no "labels" (the label count of each of the 5 rows of estimates.npy)'),
+    );
+    expect(existsSync(out)).toBe(false);
+  });
+
   it('names a summary.json that cannot be read once, by its plain reason', async () => {
     const dir = join(root, 'folder-summary');
     writeFakeSimulation(dir, { acquisition: 'iid', estimator: 'iid', noise: 0.5, rows: 10 });
