@@ -34,6 +34,13 @@ export interface SummaryCell {
   relativeMse: number | null;
   /** Median squared error divided by random labelling's. */
   relativeMedianSe: number | null;
+  /**
+   * The label count (labels + labelOffset) random labelling recorded no row at, where that leaves
+   * the relative numbers null: a count off its rows, such as a last row after all of a run's labels
+   * where the step skips it (under the ICL budget, every setting's but the largest offset's). Absent
+   * otherwise.
+   */
+  missingBaselineLabels?: number;
   /** Fraction of runs whose approximate bootstrap interval, estimate ± confidence·σ, contained the true risk. */
   coverage: number | null;
   /** Median over the runs where it is defined of each run's own estimate of its variance ÷ random labelling's (below 1: active testing helps). */
@@ -221,6 +228,7 @@ function summarise(curves: SettingCurves, baseline: SettingCurves | null, thresh
       medianSe: curves.medianSe[row],
       relativeMse: relativeMse?.[row] ?? null,
       relativeMedianSe: relativeMedianSe?.[row] ?? null,
+      ...(compared !== null && !compared[row] ? { missingBaselineLabels: labels[row] + setting.labelOffset } : {}),
       coverage: curves.coverage?.[row] ?? null,
       varianceRatio: setting.varianceRatio?.[row] ?? null,
       ...(kinds.length > 0
@@ -282,10 +290,10 @@ export function summaryMarkdown(table: SummaryTable): string {
   if (typeof table.trueRisk !== 'number')
     throw new InputError({ argument: 'table.trueRisk', expected: `a number, as in ${expected}`, received: table.trueRisk });
   const header = ['Setting', ...table.thresholds.map((t) => formatCount(t, 'label'))];
-  const section: Section = (title, pick, format) => {
+  const section: Section = (title, pick, format, empty) => {
     const rows = table.settings.map((s) => [
       s.labelOffset > 0 ? `${s.name} (+${formatCount(s.labelOffset, 'ICL label')})` : s.name,
-      ...s.cells.map((cell) => formatCell(cell, pick(cell), format)),
+      ...s.cells.map((cell) => (pick(cell) === null ? empty?.(cell) : undefined) ?? formatCell(cell, pick(cell), format)),
     ]);
     return [`### ${title}`, '', markdownTable(header, rows)].join('\n');
   };
@@ -294,7 +302,20 @@ export function summaryMarkdown(table: SummaryTable): string {
     section('Median squared error', (c) => c.medianSe, formatNumber),
   ];
   if (table.baseline !== null) {
-    sections.push(section(`MSE relative to random labelling (${table.baseline} = 1; lower is better)`, (c) => c.relativeMse, formatRatio));
+    // A blank cell beside a setting's number would read as a missing computation: say why it is empty.
+    const unmatched = (c: SummaryCell) => (c.missingBaselineLabels === undefined ? undefined : `– (no row at ${c.missingBaselineLabels})`);
+    const relative = section(
+      `MSE relative to random labelling (${table.baseline} = 1; lower is better)`,
+      (c) => c.relativeMse,
+      formatRatio,
+      unmatched,
+    );
+    const anyUnmatched = table.settings.some((s) => s.cells.some((c) => unmatched(c) !== undefined));
+    sections.push(
+      anyUnmatched
+        ? `${relative}\n\n– (no row at L): ${table.baseline} recorded no estimate after L labels (the setting's labels plus its ICL labels) to divide by: it records one every step from its first label, and after its last. Under the ICL budget, a setting's last row where the step skips it has one only for the largest ICL offset.`
+        : relative,
+    );
   }
   const bootstrapCoverageShown = table.settings.some((s) => s.cells.some((c) => c.coverage !== null));
   if (bootstrapCoverageShown) {
@@ -320,7 +341,13 @@ export function summaryMarkdown(table: SummaryTable): string {
   return [`True risk of the pool: ${table.trueRisk.toPrecision(6)}.`, '', sections.join('\n\n'), ''].join('\n');
 }
 
-type Section = (title: string, pick: (cell: SummaryCell) => number | null, format: (v: number) => string) => string;
+/** One table of the summary; `empty` says what an empty cell stands for, where it is more than a dash. */
+type Section = (
+  title: string,
+  pick: (cell: SummaryCell) => number | null,
+  format: (v: number) => string,
+  empty?: (cell: SummaryCell) => string | undefined,
+) => string;
 
 /**
  * For each interval kind some setting recorded: its coverage and median half-width per label

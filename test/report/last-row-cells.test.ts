@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { settingCurves } from '../../src/report/curves.js';
 import type { ReportSetting } from '../../src/report/setting.js';
-import { summaryTable } from '../../src/report/table.js';
+import { summaryMarkdown, summaryTable } from '../../src/report/table.js';
 
 /** A setting whose runs recorded `labels`, each row's estimates spread around the true risk 0.5 by 1/labels. */
 function setting(name: string, acquisition: string, labels: number[], labelOffset = 0, step?: number): ReportSetting {
@@ -91,5 +91,16 @@ describe('summaryTable: a last row after all of a run’s labels', () => {
     expect(table.settings[2]?.cells[1]?.relativeMse).toEqual(expect.any(Number));
     // The published rows still compare: 51 + 25 = 76.
     expect(table.settings[1]?.cells[0]?.relativeMse).toEqual(expect.any(Number));
+    // The report says why the cell is empty: random labelling has no row at 100 + 25.
+    expect(table.settings[1]?.cells[1]?.missingBaselineLabels).toBe(125);
+    expect(table.settings[1]?.cells[0]).not.toHaveProperty('missingBaselineLabels');
+    expect(table.settings[2]?.cells[1]).not.toHaveProperty('missingBaselineLabels');
+    const relative = summaryMarkdown(table)
+      .split('### ')
+      .find((s) => s.startsWith('MSE relative'));
+    expect(relative).toContain('| n25 (+25 ICL labels) | 2.221 (51) | – (no row at 125) |');
+    expect(relative).toContain(
+      "– (no row at L): iid recorded no estimate after L labels (the setting's labels plus its ICL labels) to divide by: it records one every step from its first label, and after its last. Under the ICL budget, a setting's last row where the step skips it has one only for the largest ICL offset.",
+    );
   });
 });
