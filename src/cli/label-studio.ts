@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
-import { FileFormatError } from '../errors.js';
+import { setImmediate } from 'node:timers/promises';
+import { CancelledError, FileFormatError } from '../errors.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { unreadableFile } from '../io/unreadable.js';
 import type { ActiveTestingSession } from '../session/session.js';
@@ -24,10 +25,15 @@ function escapeXml(text: string): string {
  * holds the text and the session's item id and proposal number; labelled items carry their label
  * as an annotation, skipped ones a cancelled annotation. With `open`, the session first proposes
  * items until that many are waiting for a label, so there is something to label in Label Studio.
- * Returns the number of tasks written. Refuses to replace an existing file.
+ * Returns the number of tasks written. Refuses to replace an existing file. Stops once `signal` is
+ * aborted, up to the write: the file is then not written; a write begun finishes, the file whole.
+ *
+ * @throws CancelledError when `signal` stopped it before the write.
  */
-export async function exportLabelStudio(session: ActiveTestingSession, path: string, open = 0): Promise<number> {
+export async function exportLabelStudio(session: ActiveTestingSession, path: string, open = 0, signal?: AbortSignal): Promise<number> {
+  await stopIfAborted(signal);
   if (open > 0) await session.next(open);
+  await stopIfAborted(signal);
   const tasks = session.history().map((proposal) => ({
     id: proposal.position + 1,
     data: { text: proposal.text, item: proposal.id, position: proposal.position },
@@ -46,6 +52,16 @@ export async function exportLabelStudio(session: ActiveTestingSession, path: str
   }));
   await writeFileAtomic(path, `${JSON.stringify(tasks, null, 1)}\n`);
   return tasks.length;
+}
+
+/**
+ * Lets the event loop run, then throws `CancelledError` if `signal` is aborted: without the wait,
+ * work on promises already resolved (the session's writes are synchronous) would let a stop signal
+ * be handled only once all of it is done.
+ */
+async function stopIfAborted(signal: AbortSignal | undefined): Promise<void> {
+  await setImmediate();
+  if (signal?.aborted) throw new CancelledError('stopped');
 }
 
 /** One imported answer: a class name, or null for a skip (a cancelled annotation). */
@@ -202,17 +218,23 @@ export async function readLabelStudioAnswers(session: ActiveTestingSession, path
 
 /**
  * Records answers that `readLabelStudioAnswers` checked, in the session's proposal order. Returns
- * how many labels and skips were recorded.
+ * how many labels and skips were recorded. Between two answers it lets the event loop run and
+ * stops once `signal` is aborted: each answer is written whole, so the one in flight reaches the
+ * disk first, and the answers recorded stay (importing the same file again records the rest).
+ *
+ * @throws CancelledError when `signal` stopped it.
  */
 export async function recordLabelStudioAnswers(
   session: ActiveTestingSession,
   answers: ReadonlyMap<string, Answer>,
+  signal?: AbortSignal,
 ): Promise<{ labelled: number; skipped: number }> {
   let labelled = 0;
   let skipped = 0;
   for (const record of session.history()) {
     const answer = answers.get(record.id);
     if (answer === undefined) continue;
+    await stopIfAborted(signal);
     if (answer === null) {
       await session.skip(record.id);
       skipped++;

@@ -1187,6 +1187,60 @@ async function labelOnTerminal(path: string, given: Record<string, unknown>, rul
   });
 }
 
+/**
+ * `label --export label-studio FILE` / `--import label-studio FILE`. Ctrl-C (SIGINT), SIGTERM and
+ * SIGHUP stop it cleanly, as they stop `label --answers`: a signal while the session is opened
+ * waits for that; an export stops before its file is written (a write begun finishes, the file
+ * whole), an import between two answers (the one in flight reaches the disk); then the session is
+ * closed (its lock released) and one line says what is saved (exit 130, 143, 129).
+ *
+ * @throws InterruptedError when a signal stopped it.
+ */
+async function exchangeLabelStudio(
+  path: string,
+  given: Record<string, unknown>,
+  exchange: { direction: 'export' | 'import'; file: string },
+  rule: StoppingRule,
+): Promise<number> {
+  let opened: ActiveTestingSession | undefined;
+  // Asked only when a signal stopped it, which the session was open for.
+  const stopped = () =>
+    exchange.direction === 'export'
+      ? `${visibleText(exchange.file)} was not written; run the same command to export`
+      : savedNote(opened as ActiveTestingSession, path);
+  return withInterrupts(stopped, async (signal) => {
+    // An import file is checked whole against the session before the file is written to.
+    let imported: Map<string, LabelStudioAnswer> | undefined;
+    const session = await openOrCreateSession(path, given, 'label', undefined, async (resumed) => {
+      if (exchange.direction === 'import') imported = await namingFlag('--import', readLabelStudioAnswers(resumed, exchange.file));
+    });
+    opened = session;
+    try {
+      if (exchange.direction === 'export') {
+        const estimate = session.estimate();
+        // Skips do not count towards --max-labels (as in `done()` and `serve`): N labels need N − recorded items open.
+        const open = rule.maxLabels === undefined ? 0 : Math.max(0, rule.maxLabels - estimate.recorded);
+        const tasks = await exportLabelStudio(session, exchange.file, open, signal).catch((error: unknown) => {
+          // A file made since the check above: refused in `label`'s words (it has no --force).
+          throw error instanceof OutputExistsError ? new OutputExistsError(exchange.file, NEVER_OVERWRITTEN('--export')) : error;
+        });
+        console.log(
+          `wrote ${tasks} Label Studio tasks to ${exchange.file}; use this labelling config:\n${labelStudioConfig(session.classes)}`,
+        );
+        return 0;
+      }
+      // Read here only if the file was made meanwhile (a session created, not resumed).
+      const answers = imported ?? (await namingFlag('--import', readLabelStudioAnswers(session, exchange.file)));
+      const { labelled, skipped } = await recordLabelStudioAnswers(session, answers, signal);
+      console.log(`recorded ${formatCount(labelled, 'label')} and ${formatCount(skipped, 'skip')} from ${exchange.file}`);
+      console.log(summary(session));
+      return 0;
+    } finally {
+      await session.close();
+    }
+  });
+}
+
 export const labelCommand: Command = {
   name: 'label',
   summary: 'Label the items active testing proposes, with a live estimate (resumable)',
@@ -1236,33 +1290,6 @@ export const labelCommand: Command = {
       if (!process.stdin.isTTY) throw new UsageError('stdin is not a terminal: pass --answers FILE to label non-interactively');
       return labelOnTerminal(path, given, rule);
     }
-    // An import file is checked whole against the session before the file is written to.
-    let imported: Map<string, LabelStudioAnswer> | undefined;
-    const session = await openOrCreateSession(path, given, 'label', undefined, async (resumed) => {
-      if (exchange.direction === 'import') imported = await namingFlag('--import', readLabelStudioAnswers(resumed, exchange.file));
-    });
-    try {
-      if (exchange.direction === 'export') {
-        const estimate = session.estimate();
-        // Skips do not count towards --max-labels (as in `done()` and `serve`): N labels need N − recorded items open.
-        const open = rule.maxLabels === undefined ? 0 : Math.max(0, rule.maxLabels - estimate.recorded);
-        const tasks = await exportLabelStudio(session, exchange.file, open).catch((error: unknown) => {
-          // A file made since the check above: refused in `label`'s words (it has no --force).
-          throw error instanceof OutputExistsError ? new OutputExistsError(exchange.file, NEVER_OVERWRITTEN('--export')) : error;
-        });
-        console.log(
-          `wrote ${tasks} Label Studio tasks to ${exchange.file}; use this labelling config:\n${labelStudioConfig(session.classes)}`,
-        );
-        return 0;
-      }
-      // Read here only if the file was made meanwhile (a session created, not resumed).
-      const answers = imported ?? (await namingFlag('--import', readLabelStudioAnswers(session, exchange.file)));
-      const { labelled, skipped } = await recordLabelStudioAnswers(session, answers);
-      console.log(`recorded ${formatCount(labelled, 'label')} and ${formatCount(skipped, 'skip')} from ${exchange.file}`);
-      console.log(summary(session));
-      return 0;
-    } finally {
-      await session.close();
-    }
+    return exchangeLabelStudio(path, given, exchange, rule);
   },
 };

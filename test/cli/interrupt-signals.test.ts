@@ -175,18 +175,13 @@ describe('a command stopped by a signal while it writes its outputs', () => {
     });
   });
 
-  it('a signal that no command takes ends the process at once, even in the middle of synchronous work', async () => {
-    const { session, tasks } = await proposedWithTasks(mkdtempSync(join(root, 'import-')), 60, 5);
-    // `label --import label-studio` takes no signal (unlike `--answers`) and records its labels
-    // without waiting on anything, each write held 200 ms: a signal handled only when the process
-    // next waits would come after all 60 labels, and exit 0.
-    const records = () => readFileSync(session, 'utf8').split('\n').length;
-    const started = records();
-    const run = await signalWhen(
-      ['label', '--session', session, '--import', 'label-studio', tasks],
-      [() => records() > started + 2, 'SIGINT'],
-      'journal:append=200',
-    );
+  it('a signal that no command takes ends the process at once', async () => {
+    const dir = mkdtempSync(join(root, 'export-labels-'));
+    const { session } = await sessionWithAnswers(dir, 20, 5);
+    // `label --export-labels` takes no signal: its one file's temporary is removed by the next
+    // writer of that file. Signalled by itself as soon as it has opened that temporary.
+    const opened = signalSelf('open', /^\.labels\.tsv\.\d+\.[0-9a-f]{8}\.tmp$/, 'SIGINT');
+    const run = await signalWhen(['label', '--session', session, '--export-labels', join(dir, 'labels.tsv')], opened, '');
     expect(run).toEqual({ code: null, signal: 'SIGINT', stderr: '' });
   });
 
@@ -382,6 +377,85 @@ describe('scripted labelling stopped by a signal', () => {
     });
     expect(existsSync(`${session}.lock`)).toBe(false);
     expect(readFileSync(session, 'utf8')).toBe(before);
+  });
+});
+
+describe('a Label Studio exchange stopped by a signal', () => {
+  for (const [signal, code] of [
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+    ['SIGHUP', 129],
+  ] as const) {
+    it(`label --import on ${signal} finishes the answer in flight, releases its lock, says what is saved and exits ${code}; the same import again records the rest`, async () => {
+      const dir = mkdtempSync(join(root, `import-${signal}-`));
+      const { session, tasks } = await proposedWithTasks(dir, 60, 5);
+      const uninterrupted = join(dir, 'uninterrupted.session');
+      copyFileSync(session, uninterrupted);
+      const command = (path: string) => ['label', '--session', path, '--import', 'label-studio', tasks];
+      // Each record's write is held 100 ms halfway through: the signal is sent once two labels are
+      // on disk and the file ends in half a record, so an answer is in flight.
+      const wholeLabels = (text: string) => text.split('\n').filter((line) => line.endsWith('}') && line.includes('"e":"label"')).length;
+      let labelledAtSignal = 0;
+      const midRecord = () => {
+        const text = readFileSync(session, 'utf8');
+        labelledAtSignal = wholeLabels(text);
+        return labelledAtSignal >= 2 && !text.endsWith('\n');
+      };
+      const run = await signalWhen(command(session), [midRecord, signal], 'journal:append=100');
+      const labelled = wholeLabels(readFileSync(session, 'utf8'));
+      // The answer in flight when the signal came was finished.
+      expect(labelled).toBeGreaterThan(labelledAtSignal);
+      expect(labelled).toBeLessThan(60);
+      expect(run).toEqual({
+        code,
+        signal: null,
+        stderr: `active-testing label: interrupted by ${signal}; ${labelled} labels and 0 skips are saved in ${session}; run the same command to resume\n`,
+      });
+      expect(existsSync(`${session}.lock`)).toBe(false);
+      // Whole records only: 60 proposals, then the labels.
+      const lines = readFileSync(session, 'utf8').split('\n');
+      expect(lines.pop()).toBe('');
+      const events = lines.slice(1).map((line) => (JSON.parse(line) as { e: string }).e);
+      expect(events).toEqual([...Array.from({ length: 60 }, () => 'propose'), ...Array.from({ length: labelled }, () => 'label')]);
+
+      const rerun = await runCliCaptured(command(session));
+      expect(rerun.code, rerun.stderr).toBe(0);
+      expect(rerun.stderr).toBe('');
+      expect(rerun.lines[0]).toBe(`recorded ${60 - labelled} labels and 0 skips from ${tasks}`);
+      expect((await runCliCaptured(command(uninterrupted))).code).toBe(0);
+      expect(readFileSync(session, 'utf8')).toBe(readFileSync(uninterrupted, 'utf8'));
+    });
+  }
+
+  it('label --export on SIGINT while it opens the session writes no file, proposes nothing, releases its lock and exits 130 in one line', async () => {
+    const dir = mkdtempSync(join(root, 'export-opening-'));
+    const { session } = await sessionWithAnswers(dir, 30, 5);
+    const before = readFileSync(session, 'utf8');
+    const tasks = join(dir, 'tasks.json');
+    // Signalled by itself as soon as it holds the session's lock, with the session not yet read.
+    const locked = signalSelf('linkSync', /^pool\.session\.lock$/, 'SIGINT');
+    const run = await signalWhen(['label', '--session', session, '--export', 'label-studio', tasks, '--max-labels', '5'], locked, '');
+    expect(run).toEqual({
+      code: 130,
+      signal: null,
+      stderr: `active-testing label: interrupted by SIGINT; ${tasks} was not written; run the same command to export\n`,
+    });
+    expect(existsSync(tasks)).toBe(false);
+    expect(existsSync(`${session}.lock`)).toBe(false);
+    expect(hidden(dir)).toEqual([]);
+    expect(readFileSync(session, 'utf8')).toBe(before);
+  });
+
+  it('label --export on SIGTERM while it writes its file finishes the file whole, leaves no temporary nor lock and exits 0', async () => {
+    const dir = mkdtempSync(join(root, 'export-writing-'));
+    const { session } = await sessionWithAnswers(dir, 30, 5);
+    const tasks = join(dir, 'tasks.json');
+    const writing = signalSelf('open', /^\.tasks\.json\.\d+\.[0-9a-f]{8}\.tmp$/, 'SIGTERM');
+    const run = await signalWhen(['label', '--session', session, '--export', 'label-studio', tasks, '--max-labels', '5'], writing, '');
+    expect(run).toEqual({ code: 0, signal: null, stderr: '' });
+    expect((JSON.parse(readFileSync(tasks, 'utf8')) as unknown[]).length).toBe(5);
+    expect(existsSync(`${session}.lock`)).toBe(false);
+    expect(hidden(dir)).toEqual([]);
   });
 });
 
