@@ -393,6 +393,16 @@ describe('writeNpy', () => {
   });
 });
 
+describe('encodeNpy shapes', () => {
+  it('takes a readonly (frozen) list of dimensions, and refuses a typed array as the shape with an InputError naming array.shape', () => {
+    const data = new Float64Array([1, 2, 3, 4]);
+    expect(encodeNpy({ data, shape: Object.freeze([2, 2]) })).toEqual(encodeNpy({ data, shape: [2, 2] }));
+    const typed = { data, shape: new Int32Array([2, 2]) } as unknown as NpyArray;
+    expect(() => encodeNpy(typed)).toThrow(InputError);
+    expect(() => encodeNpy(typed)).toThrow(/^array\.shape: expected a list of dimensions whose product is data\.length \(4\), got /);
+  });
+});
+
 describe('a malformed file on disk', () => {
   it('names the path', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'npy-bad-'));
