@@ -1,5 +1,6 @@
 import { InputError } from '../errors.js';
 import { checkKnownKeys } from '../io/suggest.js';
+import { lossLimitText, lossMagnitudeLimit } from '../metrics/loss-bounds.js';
 
 /** A closed interval for the pool risk. */
 export interface RiskInterval {
@@ -704,7 +705,7 @@ const CONFIDENCE_SEQUENCE_OPTIONS: readonly (keyof ConfidenceSequenceOptions)[] 
  *   reference: { predictedLoss: [0.1, 0.2, 0.9, 0.1], proposalFloor: fixedProposalFloor([1, 2, 9, 1], 0.1)! },
  * });
  * guided.add(2, 0.8, 0.75, Float64Array.of(0.1, 0.15, 0.75, 0.1)); // with this draw's own floor
- * @throws InputError when the bounds are not finite, out of order, or of different lengths, α / maxBet are out of range, plannedLabels is not an integer in [1, the pool size], or a reference array has the wrong length, a non-finite prediction, a floor outside (0, 1] or floors summing above 1, or `options` has a key it does not take.
+ * @throws InputError when the bounds are not finite, past `lossMagnitudeLimit`, out of order, or of different lengths, α / maxBet are out of range, plannedLabels is not an integer in [1, the pool size], or a reference array has the wrong length, a non-finite prediction, a floor outside (0, 1] or floors summing above 1, or `options` has a key it does not take.
  */
 export class RiskConfidenceSequence {
   readonly poolSize: number;
@@ -768,12 +769,18 @@ export class RiskConfidenceSequence {
     let lowerTotal = 0;
     let upperTotal = 0;
     let magnitude = 0;
+    const limit = lossMagnitudeLimit(n);
     for (let i = 0; i < n; i++) {
       const a = this.lowerBounds[i];
       const b = this.upperBounds[i];
       if (!Number.isFinite(a)) throw new InputError({ argument: 'lowerBounds', expected: 'a finite loss bound', received: a, row: i });
       if (!Number.isFinite(b)) throw new InputError({ argument: 'upperBounds', expected: 'a finite loss bound', received: b, row: i });
       if (!(a <= b)) throw new InputError({ argument: 'upperBounds', expected: `a bound ≥ the lower bound ${a}`, received: b, row: i });
+      // Past it the sums of the bounds and of the bets' terms overflow: bounds of NaN.
+      if (!(Math.abs(a) <= limit && Math.abs(b) <= limit)) {
+        const [argument, received] = Math.abs(a) > limit ? ['lowerBounds', a] : ['upperBounds', b];
+        throw new InputError({ argument, expected: `a loss bound at most ${lossLimitText(n)} in magnitude`, received, row: i });
+      }
       lowerTotal += a;
       upperTotal += b;
       magnitude += Math.max(Math.abs(a), Math.abs(b));

@@ -29,4 +29,4 @@ export { allErrorsFrame, type ErrorsFrame } from './all-errors-frame.js';
 export { zeroOneLossPerItem, expectedZeroOneLoss, predictedClass } from './zero-one-loss.js';
 export { brierLossPerItem, expectedBrierLoss } from './brier-loss.js';
 export { BUILTIN_LOSSES, BUILTIN_LOSS_NAMES, type BuiltinLoss, type LossFunctions } from './builtin-losses.js';
-export { lossBounds, differenceBounds, pairedDifferenceBounds, type LossBounds } from './loss-bounds.js';
+export { lossBounds, differenceBounds, pairedDifferenceBounds, lossMagnitudeLimit, lossLimitText, type LossBounds } from './loss-bounds.js';

@@ -62,6 +62,27 @@ export function lossEvaluationRounding(scores: Matrix, loss: BuiltinLoss): numbe
 const ROUNDING_SLACK = 2 ** -48;
 
 /**
+ * The largest magnitude a loss or a loss bound may have in a pool of `poolSize` items, 2⁴⁸⁰/√N
+ * (about 3.1e144/√N: 9.9e142 at N = 1,000). The estimators sum the squares of importance-weighted
+ * losses over up to N labels (the bootstrap's variance, the standard error, simulate's squared
+ * errors) and the confidence sequences sum N bounds: below the limit each sum stays under the
+ * largest double (about 2¹⁰²⁴) for weights up to 2³⁰, more than any proposal with a clip of 1e-9 or
+ * more gives (at most 1 + (1 + clip)/clip), so every interval is finite. Sessions, `simulate` and
+ * `RiskConfidenceSequence` refuse larger ones up front, rather than give an interval of ±∞ or NaN.
+ *
+ * @example
+ * lossMagnitudeLimit(1000); // ≈ 9.87e142
+ */
+export function lossMagnitudeLimit(poolSize: number): number {
+  return 2 ** 480 / Math.sqrt(poolSize);
+}
+
+/** The limit as the refusals word it: `2^480/√N = 9.87e+142 for N = 1000`. */
+export function lossLimitText(poolSize: number): string {
+  return `2^480/√N = ${lossMagnitudeLimit(poolSize).toPrecision(3)} for N = ${poolSize}`;
+}
+
+/**
  * The range of each item's loss over the K labels it could have, from the target's scores alone
  * (known before labelling): cross-entropy `[−log max_k p_k, −log min_k p_k]`, zero-one `[0, 1]`,
  * Brier `[Σp² − 2 max p + 1, Σp² − 2 min p + 1]`, with `p = softmax(f)`. Each bound is widened by
@@ -72,7 +93,8 @@ const ROUNDING_SLACK = 2 ** -48;
  * @param argument - the name errors give the scores: 'modelScores' unless they are another target's.
  * @example
  * lossBounds({ data: Float64Array.of(0, Math.log(3)), rows: 1, cols: 2 }, 'cross-entropy'); // { lower: [−ln 0.75], upper: [ln 4], evaluationRounding: 8ε·ln 6 }
- * @throws InputError when a score is not finite, a row's bound overflows (logits about 1e308 apart) or the loss has no built-in bounds.
+ * @throws InputError when a score is not finite, a row's bound is past `lossMagnitudeLimit` (logits
+ * of one row about 1e142 apart at N = 1,000) or the loss has no built-in bounds.
  */
 export function lossBounds(scores: Matrix, loss: BuiltinLoss, argument = 'modelScores'): LossBounds {
   checkMatrix(scores, argument, true);
@@ -93,6 +115,7 @@ export function lossBounds(scores: Matrix, loss: BuiltinLoss, argument = 'modelS
   // Brier needs the softmax, a row at a time.
   const p = loss === 'brier' ? new Float64Array(cols) : null;
   const range = new Float64Array(2);
+  const limit = lossMagnitudeLimit(rows);
   for (let i = 0; i < rows; i++) {
     const start = i * cols;
     let low: number;
@@ -122,11 +145,13 @@ export function lossBounds(scores: Matrix, loss: BuiltinLoss, argument = 'modelS
       high = squares - 2 * min + 1;
     }
     widenedInto(lower, upper, i, low, high);
-    // Finite logits can still spread past the largest double (1e308 and −1e308): no finite bound then.
-    if (!Number.isFinite(upper[i])) {
+    // Finite logits can spread past the largest double (1e308 and −1e308), and far less apart
+    // already make the estimators' sums of squares overflow (lossMagnitudeLimit). The bounds are
+    // at least 0: the upper one is the magnitude.
+    if (!(upper[i] <= limit)) {
       throw new InputError({
         argument,
-        expected: 'scores whose loss bounds are finite (logits of one row less than about 1e308 apart)',
+        expected: `scores whose loss bounds are finite and at most ${lossLimitText(rows)} (logits of one row less than that far apart)`,
         received: new ReceivedKind(`a ${loss} upper bound of ${upper[i]}`),
         row: i,
       });
@@ -170,10 +195,12 @@ export class CrossEntropyBoundsRows {
   private seen = 0;
   private finite = true;
   private readonly range = new Float64Array(2);
+  private readonly limit: number;
 
   constructor(private readonly scores: Matrix) {
     this.lower = new Float64Array(scores.rows);
     this.upper = new Float64Array(scores.rows);
+    this.limit = lossMagnitudeLimit(scores.rows);
   }
 
   /** Takes row `row`'s exponentials `exp(f_k − max f)`. */
@@ -187,13 +214,13 @@ export class CrossEntropyBoundsRows {
     for (let k = 0; k < cols; k++) total += exps[k];
     const logTotal = Math.log(total);
     widenedInto(this.lower, this.upper, row, logTotal, logTotal + (max - min));
-    if (!Number.isFinite(this.upper[row])) this.finite = false;
+    if (!(this.upper[row] <= this.limit)) this.finite = false;
     this.seen++;
   };
 
   /**
-   * The bounds of every row, or null when a row was not handed over or its bound is not finite
-   * (`lossBounds` then computes them, and refuses such a row).
+   * The bounds of every row, or null when a row was not handed over or its bound is past
+   * `lossMagnitudeLimit` (`lossBounds` then computes them, and refuses such a row).
    */
   bounds(): LossBounds | null {
     if (!(this.finite && this.seen === this.lower.length)) return null;

@@ -8,7 +8,14 @@ import { RiskConfidenceSequence, withinLossBounds, type RiskInterval } from '../
 import { LUREEstimator } from '../estimators/lure.js';
 import type { RiskEstimator } from '../estimators/risk-estimator.js';
 import type { Matrix } from '../matrix.js';
-import { differenceBounds, lossBounds, pairedDifferenceBounds, type LossBounds } from '../metrics/loss-bounds.js';
+import {
+  differenceBounds,
+  lossBounds,
+  lossLimitText,
+  lossMagnitudeLimit,
+  pairedDifferenceBounds,
+  type LossBounds,
+} from '../metrics/loss-bounds.js';
 import { correctedBootstrapVariance } from '../metrics/bootstrap-quality.js';
 import { expectedZeroOneRow } from '../metrics/zero-one-loss.js';
 import { lossArgument, ZERO_ONE, type ResolvedLoss } from './loss.js';
@@ -482,8 +489,9 @@ export class SessionEstimates {
   /**
    * Refuses, before it is recorded (or replayed), a label whose loss the session cannot take in: a
    * custom loss's `itemLoss` that is not a finite number for it, or lies outside the item's
-   * declared bounds (the confidence sequences could not take it in), for the target and the
-   * comparison alike, or (with `checkDifference`) whose difference lies outside its own bounds; with `nonNegative`
+   * declared bounds (the confidence sequences could not take it in), or, without bounds, past
+   * `lossMagnitudeLimit` (the error bars could not), for the target and the comparison alike, or
+   * (with `checkDifference`) whose difference lies outside its own bounds; with `nonNegative`
    * (adaptive acquisition, whose sampler takes only losses ≥ 0) a negative target loss. Checked
    * here because `labelled` runs after the label is journaled: a loss refused there would leave in
    * the file a label no replay can take.
@@ -510,6 +518,15 @@ export class SessionEstimates {
             row: index,
           });
         }
+      } else if (!(Math.abs(value) <= lossMagnitudeLimit(this.n))) {
+        // Bounds within the limit were checked up front; without them (a custom loss without
+        // `bounds`, a target scored on demand) the loss is first known here.
+        throw new InputError({
+          argument: `${lossArgument(this.loss)}${of}`,
+          expected: `a loss at most ${lossLimitText(this.n)} in magnitude`,
+          received: value,
+          row: index,
+        });
       }
       if (nonNegative && track === loss && !(value >= 0)) {
         throw new InputError({

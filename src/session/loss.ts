@@ -2,7 +2,7 @@ import { InputError, ReceivedKind } from '../errors.js';
 import type { Matrix } from '../matrix.js';
 import { BUILTIN_LOSS_NAMES, BUILTIN_LOSSES, type BuiltinLoss, type LossFunctions } from '../metrics/builtin-losses.js';
 import { closestChoice, editDistance } from '../io/suggest.js';
-import type { LossBounds } from '../metrics/loss-bounds.js';
+import { lossLimitText, lossMagnitudeLimit, type LossBounds } from '../metrics/loss-bounds.js';
 
 export type { BuiltinLoss } from '../metrics/builtin-losses.js';
 
@@ -67,6 +67,7 @@ function customLoss(loss: CustomLoss): ResolvedLoss {
             if (known !== undefined) return known;
             const lower = new Float64Array(scores.rows);
             const upper = new Float64Array(scores.rows);
+            const limit = lossMagnitudeLimit(scores.rows);
             for (let i = 0; i < scores.rows; i++) {
               const pair = declared.call(loss, row(scores, i));
               // Exactly a pair: a longer array would be read as its first two entries, silently.
@@ -75,6 +76,15 @@ function customLoss(loss: CustomLoss): ResolvedLoss {
                 throw new InputError({
                   argument: `loss ${loss.name} bounds`,
                   expected: 'finite [lower, upper] with lower ≤ upper',
+                  received: pair,
+                  row: i,
+                });
+              }
+              // Past it the estimators' sums of squares overflow: intervals of ±∞ or NaN.
+              if (!(Math.abs(a) <= limit && Math.abs(b) <= limit)) {
+                throw new InputError({
+                  argument: `loss ${loss.name} bounds`,
+                  expected: `bounds at most ${lossLimitText(scores.rows)} in magnitude`,
                   received: pair,
                   row: i,
                 });

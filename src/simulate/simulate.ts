@@ -1,7 +1,15 @@
 import { ActiveSurrogateEstimator } from '../ase/index.js';
 import { CancelledError, InputError, ReceivedKind, warningsTo } from '../errors.js';
 import { matrixView, toLabels, type LabelsInput, type Matrix, type MatrixInput } from '../matrix.js';
-import { BUILTIN_LOSSES, classProbabilities, lossBounds, pairwiseSum, type LossBounds } from '../metrics/index.js';
+import {
+  BUILTIN_LOSSES,
+  classProbabilities,
+  lossBounds,
+  lossLimitText,
+  lossMagnitudeLimit,
+  pairwiseSum,
+  type LossBounds,
+} from '../metrics/index.js';
 import { NUMERICS_FLAGS } from '../numerics.js';
 import { checkObject } from '../io/index.js';
 import { checkKnownKeys } from '../io/suggest.js';
@@ -193,6 +201,22 @@ export function prepareResolvedSimulation(
   return prepareWith(input, () => resolution, cache);
 }
 
+/**
+ * Throws when a loss of the pool is past `lossMagnitudeLimit`: the squared errors and error bars of
+ * every run would overflow (under the default numerics the loss bounds refuse such scores first).
+ */
+function checkLossMagnitudes(losses: Float64Array): void {
+  const limit = lossMagnitudeLimit(losses.length);
+  const row = losses.findIndex((loss) => !(Math.abs(loss) <= limit));
+  if (row === -1) return;
+  throw new InputError({
+    argument: 'modelScores',
+    expected: `scores whose losses at the labels are at most ${lossLimitText(losses.length)}`,
+    received: new ReceivedKind(`a loss of ${losses[row]}`),
+    row,
+  });
+}
+
 function prepareWith(
   input: SimulationInput,
   resolve: (poolSize: number, hasSurrogate: boolean, classCount: number) => ResolvedSimulation,
@@ -224,6 +248,7 @@ function prepareWith(
   const bounds =
     numerics === 'default' ? shared([modelScores.data], `bounds ${resolved.loss}`, () => lossBounds(modelScores, resolved.loss)) : null;
   const losses = shared(target, `losses ${resolved.loss}`, () => loss.perItem(modelScores, labels));
+  checkLossMagnitudes(losses);
   // Every option the plan reads; the clip only where a defensive mixture sorts its components with it.
   const planKey = JSON.stringify({
     acquisition,

@@ -313,6 +313,30 @@ describe('RiskConfidenceSequence: basic behaviour', () => {
     expect(inside.anytime().upper).toBeLessThan(0.09);
   });
 
+  it('refuses bounds past 2^480/√N, whose sums gave an interval of NaN, and is finite just under it', () => {
+    const n = 50;
+    const limit = 2 ** 480 / Math.sqrt(n);
+    expect(() => new RiskConfidenceSequence(new Float64Array(n), new Float64Array(n).fill(1e307))).toThrow(
+      new InputError({
+        argument: 'upperBounds',
+        expected: 'a loss bound at most 2^480/√N = 4.41e+143 for N = 50 in magnitude',
+        received: 1e307,
+        row: 0,
+      }),
+    );
+    expect(() => new RiskConfidenceSequence(new Float64Array(n).fill(-limit * (1 + 1e-9)), new Float64Array(n))).toThrow(
+      /^lowerBounds \(row 0\): expected a loss bound at most 2\^480\/√N/,
+    );
+    const cs = new RiskConfidenceSequence(new Float64Array(n), new Float64Array(n).fill(limit * (1 - 1e-9)));
+    for (let i = 0; i < 10; i++) cs.add(i, i % 2 === 0 ? limit * 0.9 : 0, 1 / (n - i));
+    for (const { lower, upper } of [cs.anytime(), cs.fixed()]) {
+      expect(Number.isFinite(lower) && Number.isFinite(upper)).toBe(true);
+      expect(lower).toBeGreaterThan(0);
+      expect(upper).toBeGreaterThan(lower);
+      expect(upper).toBeLessThan(limit);
+    }
+  });
+
   it('rejects bad input with InputError naming the argument', () => {
     expect(() => new RiskConfidenceSequence([0, Number.NaN], [1, 1])).toThrow(/lowerBounds \(row 1\)/);
     expect(() => new RiskConfidenceSequence([0, 0], [1, Number.NaN])).toThrow(InputError);

@@ -83,6 +83,19 @@ describe("the metrics' entry checks", () => {
     );
   });
 
+  it('lossBounds refuses a cross-entropy bound past 2^480/√N, where the error bars overflow, and keeps one just under it', () => {
+    const limit = 2 ** 480 / Math.sqrt(2);
+    const rows = (spread: number) => ({ data: Float64Array.of(0, 0, 0, -spread), rows: 2, cols: 2 });
+    // 1e300 apart: finite bounds whose squares overflow (the bootstrap interval was [−∞, ∞]).
+    expect(() => lossBounds(rows(1e300), 'cross-entropy')).toThrow(
+      /^modelScores \(row 1\): expected scores whose loss bounds are finite and at most 2\^480\/√N = 2\.21e\+144 for N = 2 \(logits of one row less than that far apart\), got a cross-entropy upper bound of 1\.0\d*e\+300$/,
+    );
+    expect(() => lossBounds(rows(limit * (1 + 1e-9)), 'cross-entropy')).toThrow(/^modelScores \(row 1\)/);
+    const kept = lossBounds(rows(limit * (1 - 1e-9)), 'cross-entropy').upper[1]!;
+    expect(Math.abs(kept / (limit * (1 - 1e-9)) - 1)).toBeLessThan(1e-13);
+    expect(kept).toBeLessThanOrEqual(limit);
+  });
+
   it('differenceBounds refuses bounds of two lengths, and what is not bounds', () => {
     const two = lossBounds(scores, 'zero-one');
     const three = lossBounds({ data: new Float64Array(6), rows: 3, cols: 2 }, 'zero-one');

@@ -381,3 +381,73 @@ describe('a custom loss, found out by the review', () => {
     await reopened.close();
   });
 });
+
+describe('losses past 2^480/√N, whose squares overflow the error bars', () => {
+  const limit = 2 ** 480 / Math.sqrt(N);
+
+  it('refuses declared bounds past the limit when the session is created, writing nothing', async () => {
+    const path = scratch();
+    const huge: CustomLoss = { name: 'huge', itemLoss: () => 0, bounds: () => [0, 1e300] };
+    await expect(ActiveTestingSession.create(path, { ...options, acquisition: 'iid', loss: huge })).rejects.toThrow(
+      new InputError({
+        argument: 'loss huge bounds',
+        expected: 'bounds at most 2^480/√N = 5.70e+143 for N = 30 in magnitude',
+        received: [0, 1e300],
+        row: 0,
+      }),
+    );
+    expect(existsSync(path)).toBe(false);
+    // Just under it: every interval finite.
+    const under: CustomLoss = {
+      name: 'under',
+      itemLoss: (_f, y) => (y === 0 ? limit * (1 - 1e-9) : 0),
+      bounds: () => [0, limit * (1 - 1e-9)],
+    };
+    const session = await ActiveTestingSession.create(null, { ...options, acquisition: 'iid', loss: under });
+    for (let m = 0; m < 10; m++) {
+      const [item] = await session.next();
+      await session.record(item.id, m % 3);
+    }
+    const { risk } = session.estimate();
+    expect(risk.value).toBeGreaterThan(0);
+    for (const value of [
+      risk.standardError,
+      risk.bootstrap.lower,
+      risk.bootstrap.upper,
+      risk.anytime!.lower,
+      risk.anytime!.upper,
+      risk.fixed!.lower,
+      risk.fixed!.upper,
+    ]) {
+      expect(Number.isFinite(value)).toBe(true);
+    }
+  });
+
+  it('refuses, before journaling it, a label whose loss without bounds is past the limit, for a target scored on demand too', async () => {
+    const path = scratch();
+    // Without bounds the loss is only known at the label: its bootstrap interval was [−∞, ∞].
+    const huge: CustomLoss = { name: 'huge', itemLoss: (_f, y) => (y === 2 ? -1e300 : y) };
+    const session = await ActiveTestingSession.create(path, { ...options, acquisition: 'iid', loss: huge });
+    const [item] = await session.next();
+    const before = readFileSync(path, 'utf8');
+    await expect(session.record(item.id, 'c')).rejects.toThrow(
+      new InputError({
+        argument: 'loss huge',
+        expected: 'a loss at most 2^480/√N = 5.70e+143 for N = 30 in magnitude',
+        received: -1e300,
+        row: item.index,
+      }),
+    );
+    expect(readFileSync(path, 'utf8')).toBe(before);
+    await session.record(item.id, 'b');
+    expect(session.estimate().risk.value).toBeCloseTo(1 / (N * item.probability), 12);
+    await session.close();
+    // The cross-entropy of a target scored on demand has no bounds up front either.
+    const { modelScores: _scores, ...onDemand } = options;
+    const scoreTarget = async (texts: readonly string[]) => texts.map(() => [0, 0, 1e300]);
+    const scored = await ActiveTestingSession.create(null, { ...onDemand, acquisition: 'iid', scoreTarget });
+    const [next] = await scored.next();
+    await expect(scored.record(next.id, 'a')).rejects.toThrow(/^loss cross-entropy \(row \d+\): expected a loss at most 2\^480\/√N/);
+    expect(scored.estimate().labels).toBe(0);
+  });
+});

@@ -382,6 +382,27 @@ describe('active-testing label: scripted use and bad input', () => {
     }
   });
 
+  // At 1e307 the anytime and fixed intervals were NaN (the proposal failed on a NaN q after the file
+  // was written), at 1e300 the bootstrap interval unbounded.
+  it('refuses target scores whose losses overflow the error bars in one line, writing no session', async () => {
+    const files = await writePoolFiles(50, 3);
+    const session = join(files.dir, 'huge.session');
+    const answers = join(files.dir, 'answers.tsv');
+    writeFileSync(answers, ['id\tlabel', ...files.ids.map((id, i) => `${id}\t${files.pool.labels[i]}`)].join('\n'));
+    for (const logit of [1e307, 1e300]) {
+      const scores = Float64Array.from(files.pool.modelScores.data);
+      for (let i = 0; i < 50; i++) scores[i * 2 + files.pool.labels[i]] = -logit;
+      await writeNpy(files.modelScores, { data: scores, shape: [50, 2], dtype: 'f8' }, { force: true });
+      const created = run([...createArgs(files, session, 2), '--answers', answers, '--max-labels', '10']);
+      expect(created.status).toBe(1);
+      expect(created.stdout).toBe('');
+      expect(created.stderr).toMatch(
+        /^active-testing label: --model-scores \(row 0\): expected scores whose loss bounds are finite and at most 2\^480\/√N = 4\.41e\+143 for N = 50 \(logits of one row less than that far apart\), got a cross-entropy upper bound of 1\.0\d*e\+30\d\n$/,
+      );
+      expect(existsSync(session)).toBe(false);
+    }
+  });
+
   // The class named "skip" was refused only by the session's creation, after the pool, the scores
   // and the answers were read: a missing scores file, or an answer the other classes lack (listed
   // with "skip" among the classes), was told instead.

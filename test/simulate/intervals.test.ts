@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { CancelledError, InputError } from '../../src/errors.js';
+import { CancelledError, InputError, ReceivedKind } from '../../src/errors.js';
 import { simulate } from '../../src/simulate/simulate.js';
 import { RiskConfidenceSequence } from '../../src/estimators/confidence-sequence.js';
 import { brierLossPerItem, lossBounds, lossPerItem, type LossBounds } from '../../src/metrics/index.js';
@@ -19,6 +19,49 @@ function withBound(bounds: LossBounds, side: 'lower' | 'upper', index: number, v
   copy[side][index] = value;
   return copy;
 }
+
+describe('simulate with losses past 2^480/√N, whose squares overflow the error bars', () => {
+  /** The pool with `logit` on every item's label: losses of about −logit. */
+  const onLabel = (logit: number) => {
+    const pool = syntheticPool(100, 3, 4);
+    const scores = Float64Array.from(pool.modelScores.data);
+    for (let i = 0; i < 100; i++) scores[i * 3 + pool.labels[i]!] = logit;
+    return { ...pool, modelScores: { ...pool.modelScores, data: scores } };
+  };
+  const limit = 2 ** 480 / Math.sqrt(100);
+
+  it('refuses them before any run, under either numerics (at 1e307 the intervals were NaN, at 1e300 the bootstrap ±∞)', async () => {
+    for (const logit of [-1e307, -1e300, -limit * (1 + 1e-9)]) {
+      await expect(simulate(simulationInput(onLabel(logit)), { acquisition: 'iid', runs: 2, size: 10, threads: 1 })).rejects.toThrow(
+        /^modelScores \(row 0\): expected scores whose loss bounds are finite and at most 2\^480\/√N = 3\.12e\+143 for N = 100/,
+      );
+    }
+    await expect(
+      simulate(simulationInput(onLabel(-1e300)), { acquisition: 'iid', runs: 2, size: 10, threads: 1, numerics: 'reference' }),
+    ).rejects.toThrow(
+      new InputError({
+        argument: 'modelScores',
+        expected: 'scores whose losses at the labels are at most 2^480/√N = 3.12e+143 for N = 100',
+        received: new ReceivedKind('a loss of 1e+300'),
+        row: 0,
+      }),
+    );
+  });
+
+  it('gives finite intervals just under the limit', async () => {
+    const pool = onLabel(-limit * (1 - 1e-9));
+    const result = await simulate(simulationInput(pool), { acquisition: 'surrogate-ce', runs: 4, size: 20, step: 10, seed: 2, threads: 1 });
+    const intervals = simulationIntervals(
+      result,
+      lossPerItem(pool.modelScores, pool.labels),
+      lossBounds(pool.modelScores, 'cross-entropy'),
+      ['anytime', 'fixed', 'bootstrap'],
+    );
+    for (const interval of intervals) {
+      for (const side of [interval!.lower, interval!.upper]) expect(Array.from(side).every(Number.isFinite)).toBe(true);
+    }
+  });
+});
 
 describe('simulationIntervals', () => {
   it('gives each run its confidence sequence, fixed-budget and bootstrap intervals, and their coverage', async () => {
