@@ -197,10 +197,20 @@ export class CrossEntropyBoundsRows {
   private readonly range = new Float64Array(2);
   private readonly limit: number;
 
+  /**
+   * @throws InputError as `lossBounds` where a row's logits lie further apart than
+   *   `lossMagnitudeLimit` (its upper bound is at least that spread): refused before the work that
+   *   hands the rows over, not after it.
+   */
   constructor(private readonly scores: Matrix) {
     this.lower = new Float64Array(scores.rows);
     this.upper = new Float64Array(scores.rows);
     this.limit = lossMagnitudeLimit(scores.rows);
+    const { data, rows, cols } = scores;
+    for (let i = 0; i < rows; i++) {
+      rowRangeInto(data, i * cols, cols, this.range);
+      if (!((this.range[0] as number) - (this.range[1] as number) <= this.limit)) lossBounds(scores, 'cross-entropy');
+    }
   }
 
   /** Takes row `row`'s exponentials `exp(f_k − max f)`. */
