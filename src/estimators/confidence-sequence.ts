@@ -721,9 +721,10 @@ export class RiskConfidenceSequence {
   private lossTotal = 0;
   private lossMagnitude = 0;
   /**
-   * 2ε·Σ_i max(|a_i|, |b_i|): at least the rounding error of the bounds' sums plus that of a pool
-   * risk summed in any order, so widening by it keeps R inside in floating point too (at M = N
-   * the bounds meet at R up to rounding).
+   * 2ε·Σ_i max(|a_i|, |b_i|) + `evaluationRounding`: at least the rounding error of the bounds'
+   * sums plus that of a pool risk summed in any order from losses evaluated along any path, so
+   * widening by it keeps R inside in floating point too (at M = N the bounds meet at R up to
+   * rounding).
    */
   private readonly roundingMargin: number;
   /** The `evaluationRounding` option: also part of the point's allowance at M = N. */
@@ -999,10 +1000,12 @@ export class RiskConfidenceSequence {
     if (this.count === this.poolSize && this.unobserved === 0) {
       // Every loss is known: R is their mean. Summed here and by the user, in any order, each sum
       // is within ε·Σ|ℓ| of exact (recursive summation), so R lies within 2ε·Σ|ℓ| of this point:
-      // from the losses themselves, not their bounds, which may be far larger; and the user's
-      // losses may differ from these by their evaluation's rounding.
+      // from the losses themselves, not their bounds, which may be far larger. The user's losses
+      // may also differ from these by their evaluation's rounding: a few ulps of each loss
+      // (8ε·mean|ℓ|, which matters below 4 items) and of the scores (`evaluationRounding`).
       const point = this.lossTotal / this.poolSize;
-      const allowance = 2 * Number.EPSILON * this.lossMagnitude + this.evaluationRounding;
+      const allowance =
+        2 * Number.EPSILON * this.lossMagnitude + (8 * Number.EPSILON * this.lossMagnitude) / this.poolSize + this.evaluationRounding;
       return { lower: point - allowance, upper: point + allowance };
     }
     const margin = this.roundingMargin;

@@ -19,20 +19,23 @@ export interface LossBounds {
 }
 
 /**
- * How many ulps of each item's largest score magnitude (plus log K) one loss evaluation may differ
- * by from another: cross-entropy `logsumexp(f) − f_y` rounds at the size of |logsumexp f| and |f_y|
- * (up to max|f| + log K each) and of the loss itself (up to 2·max|f| + log K), in each of the two
- * evaluations compared; Brier's probabilities carry the rounding of `f_k − logsumexp f` as a
- * relative error, at most that much again.
+ * How many ulps of each row's scale (|max_k f_ik| + log K) one loss evaluation may differ by from
+ * another: cross-entropy `logsumexp(f) − f_y` rounds at the size of |logsumexp f| (the shift by the
+ * largest logit, plus up to log K) and of |f_y| ≤ |max f| + log K + ℓ, in each of the two
+ * evaluations compared (the part at the loss's own size, ℓ, is allowed for by
+ * `RiskConfidenceSequence` from the losses themselves); Brier's probabilities carry the rounding
+ * of `f_k − logsumexp f` as a relative error, at most that much again. A logit far below the
+ * largest (a masked class) adds nothing: its exponential is 0 on every path.
  */
 const EVALUATION_ULPS = 8;
 
 /**
  * `LossBounds.evaluationRounding` of a built-in loss from the target's scores:
- * `8ε · mean_i(max_k |f_ik| + log K)` for cross-entropy and Brier, 0 for zero-one (exact). A loss is
- * rounded at the size of the logits it is computed from, not at its own size: a confident right
+ * `8ε · mean_i(|max_k f_ik| + log K)` for cross-entropy and Brier, 0 for zero-one (exact). A loss
+ * is rounded at the size of the logits it is computed from, not at its own size: a confident right
  * answer with logits near 100 has a loss near 10⁻⁴⁴ computed with an error near 10⁻¹⁴, so a pool
  * risk summed from another evaluation can miss this library's by far more than the sums' rounding.
+ * For evaluations in double precision (float32 rounds 2⁻²⁴, not 2⁻⁵³).
  *
  * @example
  * lossEvaluationRounding({ data: Float64Array.of(100, 0), rows: 1, cols: 2 }, 'cross-entropy'); // 8ε·(100 + log 2) ≈ 1.8e-13
@@ -43,12 +46,9 @@ export function lossEvaluationRounding(scores: Matrix, loss: BuiltinLoss): numbe
   // The mean as a sum of shares: a sum of logits near 1e308 would overflow.
   let mean = 0;
   for (let i = 0; i < rows; i++) {
-    let largest = 0;
-    for (let k = i * cols; k < (i + 1) * cols; k++) {
-      const magnitude = Math.abs(data[k]);
-      if (magnitude > largest) largest = magnitude;
-    }
-    mean += largest / rows;
+    let largest = -Infinity;
+    for (let k = i * cols; k < (i + 1) * cols; k++) if (data[k] > largest) largest = data[k];
+    mean += Math.abs(largest) / rows;
   }
   return EVALUATION_ULPS * Number.EPSILON * (mean + Math.log(cols));
 }
@@ -301,7 +301,7 @@ export function pairedDifferenceBounds(first: Matrix, second: Matrix, loss: Buil
       received: new ReceivedKind(`the shape [${second.rows}, ${second.cols}]`),
     });
   }
-  const { lower: firstLow } = lossBounds(first, loss);
+  const { lower: firstLow, evaluationRounding: firstRounding = 0 } = lossBounds(first, loss);
   const { rows, cols } = first;
   const lower = new Float64Array(rows);
   const upper = new Float64Array(rows);
@@ -356,7 +356,7 @@ export function pairedDifferenceBounds(first: Matrix, second: Matrix, loss: Buil
       });
     }
   }
-  return withEvaluationRounding({ lower, upper }, lossEvaluationRounding(first, loss) + lossEvaluationRounding(second, loss));
+  return withEvaluationRounding({ lower, upper }, firstRounding + lossEvaluationRounding(second, loss));
 }
 
 /**

@@ -1,6 +1,6 @@
 import { VarianceRatioToRandom, type VarianceVerdict } from '../acquisition/adaptive/index.js';
 import type { ReferenceBasis, ReferenceFloors } from '../acquisition/reference-basis.js';
-import { InputError } from '../errors.js';
+import { InputError, ReceivedKind } from '../errors.js';
 import { checkOption } from '../options/index.js';
 import { checkKnownKeys } from '../io/suggest.js';
 import { bootstrapHalfWidth, finitePopulationFactor } from '../estimators/bootstrap.js';
@@ -147,7 +147,8 @@ function interval(track: Track, poolSize: number, skipped: number): IntervalEsti
   const value = estimator.estimate();
   const bootstrapVariance = Math.max(0, estimator.bootstrapVariance());
   const standardError = Math.sqrt(correctedBootstrapVariance(bootstrapVariance, finitePopulationFactor(estimator.count, poolSize)));
-  const half = bootstrapHalfWidth(bootstrapVariance, estimator.count, poolSize, value);
+  // Widened for the losses' evaluation rounding as the sequences are: at M = N it holds R computed from the scores along another path too.
+  const half = bootstrapHalfWidth(bootstrapVariance, estimator.count, poolSize, value) + (track.bounds?.evaluationRounding ?? 0);
   const result: IntervalEstimate = { value, standardError, bootstrap: { lower: value - half, upper: value + half } };
   if (sequence) {
     result.anytime = coveredInterval(sequence, track.skippedBounds, sequence.anytime(), poolSize, skipped);
@@ -424,7 +425,22 @@ export class SessionEstimates {
     if (target !== undefined && this.comparisonScores && (id === 'cross-entropy' || id === 'zero-one' || id === 'brier')) {
       return pairedDifferenceBounds(target, this.comparisonScores, id);
     }
-    return targetBounds && comparisonBounds ? differenceBounds(targetBounds, comparisonBounds) : null;
+    if (!(targetBounds && comparisonBounds)) return null;
+    const bounds = differenceBounds(targetBounds, comparisonBounds);
+    // Each side within the limit, their difference can reach twice it: refused here under the
+    // loss's name, not deep inside the difference's sequence under its own argument names.
+    const limit = lossMagnitudeLimit(this.n);
+    for (let i = 0; i < this.n; i++) {
+      if (!(Math.abs(bounds.lower[i]) <= limit && Math.abs(bounds.upper[i]) <= limit)) {
+        throw new InputError({
+          argument: `${lossArgument(this.loss)} bounds`,
+          expected: `bounds whose difference target − comparison is at most ${lossLimitText(this.n)} in magnitude (each side within half of it)`,
+          received: new ReceivedKind(`a difference in [${bounds.lower[i]}, ${bounds.upper[i]}]`),
+          row: i,
+        });
+      }
+    }
+    return bounds;
   }
 
   /**

@@ -2,7 +2,7 @@ import type { SimulationResult } from './simulate.js';
 import { bootstrapHalfWidth } from '../estimators/bootstrap.js';
 import { withinLossBounds } from '../estimators/confidence-sequence.js';
 import { CancelledError, InputError, type OptionNaming, ReceivedKind } from '../errors.js';
-import type { LossBounds } from '../metrics/loss-bounds.js';
+import { lossLimitText, lossMagnitudeLimit, type LossBounds } from '../metrics/loss-bounds.js';
 import { pairwiseSum } from '../metrics/index.js';
 import { selectedMedian } from '../metrics/percentile.js';
 import type { SimulationReference } from './reference.js';
@@ -58,7 +58,7 @@ export interface SimulationIntervals {
  * @throws InputError when `result`, `bounds` or a non-null `reference` is not an object, `losses`
  * is not a Float64Array as long as each bound, or its mean is not the result's `trueRisk` (another
  * loss's losses), with a sequence kind (`anytime`, `fixed`: `bootstrap` alone reads no bound) a
- * bound is not finite, below its item's lower bound (`bounds.upper`) or does not hold its item's
+ * bound is not finite, past `lossMagnitudeLimit`, below its item's lower bound (`bounds.upper`) or does not hold its item's
  * loss (`losses`: the sequences hold only where every item's bounds hold its loss, drawn or not), `kinds` is not an array, for an unknown kind,
  * `bootstrap` without a bootstrap variance (`bootstrap: 'none'`) or with the `ase` estimator.
  */
@@ -75,7 +75,7 @@ export function simulationIntervals(
   return kinds.map((kind) => {
     const lower = new Float64Array(rows * runs);
     const upper = new Float64Array(rows * runs);
-    if (kind === 'bootstrap') bootstrapIntervals(result, losses.length, lower, upper);
+    if (kind === 'bootstrap') bootstrapIntervals(result, losses.length, bounds.evaluationRounding ?? 0, lower, upper);
     else
       new SequenceIntervals(kind, sequenceRuns(result), losses, bounds, reference, reference?.drawFloor ?? null, lower, upper).fill(
         0,
@@ -126,17 +126,22 @@ function checkIntervalArguments(
 }
 
 /**
- * Each bound finite, each pair ordered and holding its item's loss, as the sequences check them:
+ * Each bound finite, within `lossMagnitudeLimit`, each pair ordered and holding its item's loss, as the sequences check them:
  * here so that a refusal names `bounds.lower`, `bounds.upper` or `losses`, the arguments passed,
  * not the sequence's own (`lowerBounds`, `loss`) deep inside.
  */
 function checkBoundsHoldLosses(losses: Float64Array, bounds: LossBounds): void {
+  const limit = lossMagnitudeLimit(losses.length);
   for (let i = 0; i < losses.length; i++) {
     const a = bounds.lower[i]!;
     const b = bounds.upper[i]!;
     if (!Number.isFinite(a)) throw new InputError({ argument: 'bounds.lower', expected: 'a finite loss bound', received: a, row: i });
     if (!Number.isFinite(b)) throw new InputError({ argument: 'bounds.upper', expected: 'a finite loss bound', received: b, row: i });
     if (!(a <= b)) throw new InputError({ argument: 'bounds.upper', expected: `a bound ≥ the lower bound ${a}`, received: b, row: i });
+    if (!(Math.abs(a) <= limit && Math.abs(b) <= limit)) {
+      const [argument, received] = Math.abs(a) > limit ? ['bounds.lower', a] : ['bounds.upper', b];
+      throw new InputError({ argument, expected: `a loss bound at most ${lossLimitText(losses.length)} in magnitude`, received, row: i });
+    }
     if (!withinLossBounds(losses[i]!, a, b)) {
       throw new InputError({
         argument: 'losses',
@@ -201,13 +206,23 @@ export function checkIntervalKinds(
   }
 }
 
-/** The approximate bootstrap interval of every row and run: estimate ± 1.96σ, finite-population corrected. */
-function bootstrapIntervals(result: SimulationResult, poolSize: number, lower: Float64Array, upper: Float64Array): void {
+/**
+ * The approximate bootstrap interval of every row and run: estimate ± 1.96σ, finite-population
+ * corrected, widened for rounding and for the losses' evaluation rounding (as the sequences are),
+ * so that at M = N it holds R computed from the scores along another path too.
+ */
+function bootstrapIntervals(
+  result: SimulationResult,
+  poolSize: number,
+  evaluationRounding: number,
+  lower: Float64Array,
+  upper: Float64Array,
+): void {
   const variance = result.bootstrapVariance as Float64Array;
   const { rows, runs } = result;
   for (let row = 0; row < rows; row++) {
     for (let j = row * runs; j < (row + 1) * runs; j++) {
-      const half = bootstrapHalfWidth(variance[j], result.labelsPerRow[row], poolSize, result.estimates[j]);
+      const half = bootstrapHalfWidth(variance[j], result.labelsPerRow[row], poolSize, result.estimates[j]) + evaluationRounding;
       lower[j] = result.estimates[j] - half;
       upper[j] = result.estimates[j] + half;
     }

@@ -385,6 +385,23 @@ describe('a custom loss, found out by the review', () => {
 describe('losses past 2^480/√N, whose squares overflow the error bars', () => {
   const limit = 2 ** 480 / Math.sqrt(N);
 
+  it('with a comparison, refuses bounds whose difference passes the limit under the loss’s name', async () => {
+    // Each side within the limit, the difference of [−0.9L, 0.9L] with itself reaches 1.8L: it was
+    // refused by the difference's sequence, naming its own `lowerBounds`.
+    const signed: CustomLoss = { name: 'signed', itemLoss: () => 0, bounds: () => [-0.9 * limit, 0.9 * limit] };
+    await ActiveTestingSession.create(null, { ...options, acquisition: 'iid', loss: signed });
+    const compared = ActiveTestingSession.create(null, {
+      ...options,
+      acquisition: 'iid',
+      loss: signed,
+      comparisonScores: pool.modelScores,
+    });
+    await expect(compared).rejects.toThrow(InputError);
+    await expect(compared).rejects.toThrow(
+      /^loss signed bounds \(row 0\): expected bounds whose difference target − comparison is at most 2\^480\/√N = 5\.70e\+143 for N = 30 in magnitude \(each side within half of it\), got a difference in \[-1\.02\d*e\+144, 1\.02\d*e\+144\]$/,
+    );
+  });
+
   it('refuses declared bounds past the limit when the session is created, writing nothing', async () => {
     const path = scratch();
     const huge: CustomLoss = { name: 'huge', itemLoss: () => 0, bounds: () => [0, 1e300] };

@@ -43,17 +43,17 @@ const CASES: Array<[string, Case, { proposals: string; estimates: string; file: 
   [
     'adaptive (default), cross-entropy',
     { loss: 'cross-entropy' },
-    { proposals: 'fb8c971f55b71abb', estimates: 'b2a5f64e8887afbb', file: '250f7e2c14cab654' },
+    { proposals: 'fb8c971f55b71abb', estimates: 'd5fafec22f391d77', file: '250f7e2c14cab654' },
   ],
   [
     'adaptive at temperature 1.5, cross-entropy',
     { loss: 'cross-entropy', temperature: 1.5 },
-    { proposals: '12a5f778de2097a4', estimates: '05b5fa55aa2f240c', file: '6dbe1022f0779af8' },
+    { proposals: '12a5f778de2097a4', estimates: '01736af7a8fe1818', file: '6dbe1022f0779af8' },
   ],
   [
     'surrogate-ce, cross-entropy',
     { acquisition: 'surrogate-ce', loss: 'cross-entropy' },
-    { proposals: 'da4d7d6a70147a40', estimates: 'e04bb01fac13def7', file: 'b7b3d76e5c987324' },
+    { proposals: 'da4d7d6a70147a40', estimates: 'b0d8a21cee7fc7aa', file: 'b7b3d76e5c987324' },
   ],
   [
     'surrogate-ce, zero-one (default)',
@@ -63,17 +63,17 @@ const CASES: Array<[string, Case, { proposals: string; estimates: string; file: 
   [
     'surrogate-ce, brier, T = 2',
     { loss: 'brier', temperature: 2 },
-    { proposals: '846802b26d7066eb', estimates: '2029614d53afa3ab', file: 'b592f9cadf940665' },
+    { proposals: '846802b26d7066eb', estimates: 'dccfc7aab534b6a4', file: 'b592f9cadf940665' },
   ],
   [
     'surrogate-ce, defensive 0.3, cross-entropy',
     { loss: 'cross-entropy', defensive: 0.3 },
-    { proposals: '09b95cd3d2c0f4a0', estimates: 'adae5b245d0c49f3', file: '235e2a6db5fc8a5b' },
+    { proposals: '09b95cd3d2c0f4a0', estimates: '7bf11b63250cb9ec', file: '235e2a6db5fc8a5b' },
   ],
   [
     'surrogate-ce with a comparison, cross-entropy',
     { loss: 'cross-entropy', comparison: true },
-    { proposals: 'ec25d5640359e9c8', estimates: 'd0cdf787b273cd2f', file: 'cc396249963a419b' },
+    { proposals: 'ec25d5640359e9c8', estimates: '666caab99ac50ab5', file: 'cc396249963a419b' },
   ],
   [
     'surrogate-ce with a comparison, zero-one',

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { ActiveTestingError, FileFormatError, InputError, OutputExistsError, ReceivedKind } from '../../src/errors.js';
 import type { Matrix } from '../../src/matrix.js';
 import { lossPerItem } from '../../src/metrics/cross-entropy.js';
+import { lossEvaluationRounding } from '../../src/metrics/loss-bounds.js';
 import { brierLossPerItem } from '../../src/metrics/brier-loss.js';
 import { zeroOneLossPerItem } from '../../src/metrics/zero-one-loss.js';
 import { INTERVAL_KINDS } from '../../src/options/registry.js';
@@ -76,10 +77,11 @@ describe('ActiveTestingSession', () => {
     expect(estimate.labels).toBe(40);
     expect(estimate.risk.value).toBeCloseTo(lureByDefinition(losses, q, N), 12);
     expect(estimate.accuracy.value).toBeCloseTo(1 - lureByDefinition(errors, q, N), 12);
-    // ±1.96σ, widened by 2ε·N·|R̂| for rounding (what keeps R inside the point at M = N).
+    // ±1.96σ, widened by 2ε·N·|R̂| for rounding (what keeps R inside the point at M = N), and the
+    // risk's by the losses' evaluation rounding (R computed from the scores along another path).
     const rounding = (value: number) => 2 * Number.EPSILON * N * Math.abs(value);
     expect(estimate.risk.bootstrap.upper - estimate.risk.value).toBeCloseTo(
-      1.96 * estimate.risk.standardError + rounding(estimate.risk.value),
+      1.96 * estimate.risk.standardError + rounding(estimate.risk.value) + lossEvaluationRounding(pool.modelScores, 'cross-entropy'),
       14,
     );
     const errorRate = 1 - estimate.accuracy.value;
@@ -556,7 +558,13 @@ describe('ActiveTestingSession', () => {
     const { risk: eagerRisk, accuracy: eagerAccuracy, ...eagerRest } = eager.estimate();
     expect(lazyRisk.anytime).toBeUndefined();
     expect(eagerRisk.anytime).toBeDefined();
-    expect(withoutSequence(lazyRisk)).toEqual(withoutSequence(eagerRisk));
+    // The same but for the bootstrap's widening by the losses' evaluation rounding, known only from the scores.
+    const { bootstrap: lazyBootstrap, ...lazyPoint } = withoutSequence(lazyRisk);
+    const { bootstrap: eagerBootstrap, ...eagerPoint } = withoutSequence(eagerRisk);
+    expect(lazyPoint).toEqual(eagerPoint);
+    const evaluationRounding = lossEvaluationRounding(pool.modelScores, 'cross-entropy');
+    expect(lazyBootstrap.lower - evaluationRounding).toBeCloseTo(eagerBootstrap.lower, 15);
+    expect(lazyBootstrap.upper + evaluationRounding).toBeCloseTo(eagerBootstrap.upper, 15);
     // The accuracy's sequence exists in both, but only the eager one has the predictions its reference bets need.
     expect(lazyAccuracy.anytime).toBeDefined();
     expect(withoutSequence(lazyAccuracy)).toEqual(withoutSequence(eagerAccuracy));

@@ -139,6 +139,11 @@ describe('simulationIntervals', () => {
         /^bounds\.lower \(row 3\): expected a finite loss bound, got NaN$/,
       ],
       [
+        'an upper bound past the magnitude limit',
+        () => simulationIntervals(result, losses, withBound(bounds, 'upper', 2, 1e300), ['anytime']),
+        /^bounds\.upper \(row 2\): expected a loss bound at most 2\^480\/√N = 6\.98e\+143 for N = 20 in magnitude, got 1e\+300$/,
+      ],
+      [
         'an infinite upper bound',
         () => simulationIntervals(result, losses, withBound(bounds, 'upper', 3, Infinity), ['fixed']),
         /^bounds\.upper \(row 3\): expected a finite loss bound, got Infinity$/,
