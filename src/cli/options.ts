@@ -39,26 +39,29 @@ export type OptionValues = Record<string, string | boolean | undefined>;
 export function parseOptions(argv: string[], options: OptionSpecs): OptionValues {
   const given = withNegativeValues(argv, options);
   checkFlagNames(given, options);
-  const args = joinRepeatedLists(withSpacedChoices(given, options));
+  const spaced = withSpacedChoices(given, options);
+  const args = joinRepeatedLists(spaced.args);
   try {
     return parseArgs({ args, options, strict: true, allowPositionals: false }).values as OptionValues;
   } catch (error) {
-    throw new UsageError(parseArgsRefusal(error as Error & { code?: string }, given));
+    throw new UsageError(parseArgsRefusal(error as Error & { code?: string }, given, spaced.unexpected));
   }
 }
 
 /**
  * `parseArgs`'s refusal in the words of the other usage errors (`Unknown option '-x'` becomes
  * `unknown option -x: …`), naming the argument it quotes; any other refusal as it is. `args` are
- * the arguments as given (before `joinRepeatedLists`).
+ * the arguments as given (before `joinRepeatedLists`); `unexpected` is where among them the
+ * argument refused as unexpected stands (`withSpacedChoices`), for a hint about a misspelt choice
+ * (-1: none, as where positionals are allowed).
  */
-export function parseArgsRefusal(error: Error & { code?: string }, args: readonly string[]): string {
+export function parseArgsRefusal(error: Error & { code?: string }, args: readonly string[], unexpected = -1): string {
   const quoted = /'([^']*)'/.exec(error.message)?.[1];
   if (quoted === undefined) return error.message;
   switch (error.code) {
     case 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL':
       // Spaced values of a choice list were taken as its values (withSpacedChoices): this is none.
-      return `unexpected argument ${JSON.stringify(quoted)}: this command takes only options, each with its value (--name value)${afterChoicesHint(args, quoted)}`;
+      return `unexpected argument ${JSON.stringify(quoted)}: this command takes only options, each with its value (--name value)${afterChoicesHint(args, unexpected)}`;
     case 'ERR_PARSE_ARGS_UNKNOWN_OPTION':
       // Long options are refused earlier (checkFlagNames), with a suggestion; this is a short one.
       return `unknown option ${quoted}: options are written in full, with two dashes (--name)`;
@@ -121,26 +124,42 @@ function listValuesAt(args: readonly string[], i: number): StrayListValues | und
   return { stray: strays[0]!, flag, hint: `give ${flag}'s values comma-separated (${flag} ${values.join(',')}) or repeat ${flag}` };
 }
 
+/** `args` with spaced choices written as flags, and where the first argument they leave unexpected stands. */
+export interface SpacedChoices {
+  /** `--interval anytime fixed` as `--interval anytime --interval=fixed`. */
+  args: string[];
+  /**
+   * Where in the arguments as given stands the first that is neither an option, an option's value
+   * nor a spaced choice: the one `parseArgs` refuses as unexpected; -1 where none is.
+   */
+  unexpected: number;
+}
+
 /**
  * `args` (checked by `checkFlagNames`) with the arguments that follow a choice list's value and
  * are among its choices written as more of its flags: `--interval anytime fixed bootstrap`, as a
  * shell user may write it (and argparse's `nargs='+'` reads it), is `--interval anytime --interval
  * fixed --interval bootstrap`, which `joinRepeatedLists` joins. These commands take no other
  * arguments, so such a value cannot be meant as anything else; an argument that is not a choice
- * stays, refused as unexpected. A list of free names or counts (`--classes a,b data.csv`) cannot
- * tell its values from a forgotten option's, and takes none this way.
+ * stays, refused as unexpected, and where the first of them stands is kept for the refusal's hint.
+ * A list of free names or counts (`--classes a,b data.csv`) cannot tell its values from a
+ * forgotten option's, and takes none this way.
  *
  * @example
- * withSpacedChoices(['--interval', 'anytime,', 'fixed'], commandFlags('simulate')); // ['--interval', 'anytime,fixed']
- * withSpacedChoices(['--interval', 'anytime', 'fixed', '--runs', '5'], commandFlags('simulate')); // ['--interval', 'anytime', '--interval=fixed', '--runs', '5']
+ * withSpacedChoices(['--interval', 'anytime,', 'fixed'], commandFlags('simulate')).args; // ['--interval', 'anytime,fixed']
+ * withSpacedChoices(['--interval', 'anytime', 'fixed', '--runs', '5'], commandFlags('simulate')).args; // ['--interval', 'anytime', '--interval=fixed', '--runs', '5']
+ * withSpacedChoices(['--interval', 'anytime', 'fxed'], commandFlags('simulate')).unexpected; // 2
  */
-export function withSpacedChoices(args: readonly string[], options: OptionSpecs): string[] {
+export function withSpacedChoices(args: readonly string[], options: OptionSpecs): SpacedChoices {
   const out: string[] = [];
+  let unexpected = -1;
   // The choice list whose value (or spaced choice) is the argument just read.
   let list: string | undefined;
   for (let i = 0; i < args.length; i++) {
     const token = args[i]!;
     if (token === '--') {
+      // parseArgs reads every argument after `--` as a positional.
+      if (unexpected === -1 && i + 1 < args.length) unexpected = i + 1;
       out.push(...args.slice(i));
       break;
     }
@@ -159,54 +178,32 @@ export function withSpacedChoices(args: readonly string[], options: OptionSpecs)
       else out.push(`${list}=${token}`);
       continue;
     }
+    if (unexpected === -1) unexpected = i;
     list = undefined;
     out.push(token);
   }
-  return out;
+  return { args: out, unexpected };
 }
 
 /**
- * Where `stray` comes right after a choice list's values and looks like a misspelt choice
- * (`--interval anytime fxed`): the list's choices, and the one it may mean; '' otherwise (a
- * forgotten `--out` before a folder is no choice).
+ * Where the argument refused as unexpected, at `at` in `args`, comes right after a choice list's
+ * values and looks like a misspelt choice (`--interval anytime fxed`): the list's choices, and
+ * the one it may mean; '' otherwise (a forgotten `--out` before a folder is no choice).
  */
-function afterChoicesHint(args: readonly string[], stray: string): string {
-  // The occurrence refused, not the first: the same word may come earlier as an option's value.
-  let i = unexpectedAt(args) - 1;
+function afterChoicesHint(args: readonly string[], at: number): string {
+  const stray = args[at];
+  if (stray === undefined) return '';
+  // The flag of the values it follows: an option's own value is never refused as unexpected, so
+  // the stray stands after that value (`--interval fxed fxed`) or after spaced choices.
+  let i = at - 1;
   while (i >= 0 && !isOption(args[i]!)) i--;
   if (i < 0) return '';
-  const [flag, inlineValue] = args[i]!.split(/=(.*)/s, 2) as [string, string | undefined];
+  const flag = args[i]!.split('=', 1)[0]!;
   const spec = OPTION_DECLARATIONS.find((d) => cliFlag(d.name) === flag)?.value;
   const choices = spec?.kind === 'list' ? spec.choices : undefined;
-  // The stray is the list's own value (`--interval fxed`) where it follows the flag at once: that is refused elsewhere.
-  if (choices === undefined || (inlineValue === undefined && args[i + 1] === stray)) return '';
+  if (choices === undefined) return '';
   const meant = meantHint(stray, choices);
   return meant === '' ? '' : `; ${flag} takes ${choices.join(', ')}${meant}`;
-}
-
-/**
- * Where in `args` the argument `parseArgs` refuses as unexpected stands: the first that is neither
- * an option, an option's value nor a spaced choice that `withSpacedChoices` takes; -1 where none is.
- */
-function unexpectedAt(args: readonly string[]): number {
-  let list: string | undefined;
-  for (let i = 0; i < args.length; i++) {
-    const token = args[i]!;
-    if (token === '--') return i + 1 < args.length ? i + 1 : -1;
-    if (isOption(token)) {
-      const [flag, inlineValue] = token.split(/=(.*)/s, 2) as [string, string | undefined];
-      if (inlineValue === undefined && takesValue(flag)) i++;
-      list = hasChoices(flag) ? flag : undefined;
-      continue;
-    }
-    if (list === undefined || !takesAll(list, token)) return i;
-  }
-  return -1;
-}
-
-/** Whether `flag` (`--runs`) takes a value, as `commandFlags` declares it to `parseArgs`. */
-function takesValue(flag: string): boolean {
-  return OPTION_DECLARATIONS.some((d) => cliFlag(d.name) === flag && d.value.kind !== 'flag');
 }
 
 /** Whether `token` is one or more of the choices of `list`, comma-separated (`fixed`, `fixed,`, `,fixed,bootstrap`). */

@@ -58,6 +58,17 @@ describe('command-line option helpers', () => {
     expect(refusal(['--out', 'fxed', '--interval', 'anytime', 'fxed'])).toBe(
       'unexpected argument "fxed": this command takes only options, each with its value (--name value); --interval takes anytime, fixed, bootstrap (did you mean fixed?)',
     );
+    // Also where the stray is spelt as the list's own value, or follows that value at once.
+    for (const argv of [
+      ['--interval', 'fxed', 'anytime', 'fxed'],
+      ['--interval', 'fxed', 'fxed'],
+      ['--interval=fxed', 'fxed'],
+      ['--interval', 'fxed', 'anytime', 'fixd'],
+    ]) {
+      expect(refusal(argv)).toBe(
+        `unexpected argument "${argv.at(-1)}": this command takes only options, each with its value (--name value); --interval takes anytime, fixed, bootstrap (did you mean fixed?)`,
+      );
+    }
     expect(refusal(['--interval', 'anytime', 'fixed', '--runs', '3', 'fixed'])).toBe(
       'unexpected argument "fixed": this command takes only options, each with its value (--name value)',
     );
