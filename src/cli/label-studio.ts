@@ -21,19 +21,31 @@ function escapeXml(text: string): string {
 }
 
 /**
+ * How many items `exportLabelStudio` has proposed before it looks for a stop signal again: each
+ * proposal is written (and synced) to the session before the next, synchronously, so one call for
+ * all of them would hear a signal only after the last (most of a minute for 20,000 items).
+ */
+const PROPOSE_CHUNK = 256;
+
+/**
  * Writes the session's proposals as Label Studio tasks (JSON), in proposal order: each task's data
  * holds the text and the session's item id and proposal number; labelled items carry their label
  * as an annotation, skipped ones a cancelled annotation. With `open`, the session first proposes
  * items until that many are waiting for a label, so there is something to label in Label Studio.
  * Returns the number of tasks written. Refuses to replace an existing file. Stops once `signal` is
- * aborted, up to the write: the file is then not written; a write begun finishes, the file whole.
+ * aborted, up to the write: the file is then not written, and the proposals made so far stay in
+ * the session (at most `PROPOSE_CHUNK` after the signal); a write begun finishes, the file whole.
  *
  * @throws CancelledError when `signal` stopped it before the write.
  */
 export async function exportLabelStudio(session: ActiveTestingSession, path: string, open = 0, signal?: AbortSignal): Promise<number> {
   await stopIfAborted(signal);
-  if (open > 0) await session.next(open);
-  await stopIfAborted(signal);
+  // The same draws as one `next(open)`: each call proposes until that many are waiting.
+  for (let waiting = 0; waiting < open;) {
+    waiting = Math.min(open, waiting + PROPOSE_CHUNK);
+    await session.next(waiting);
+    await stopIfAborted(signal);
+  }
   const tasks = session.history().map((proposal) => ({
     id: proposal.position + 1,
     data: { text: proposal.text, item: proposal.id, position: proposal.position },

@@ -1,6 +1,8 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { exportLabelStudio } from '../../src/cli/label-studio.js';
+import { CancelledError } from '../../src/errors.js';
 import { ActiveTestingSession } from '../../src/session/session.js';
 import { runCliCaptured } from '../helpers/cli.js';
 import { CLASSES, createArgs, writePoolFiles } from './cli-pool.js';
@@ -327,5 +329,64 @@ describe('label --export / --import label-studio', () => {
     const imported = await runCliCaptured(['label', '--session', session, '--import', 'label-studio', bom]);
     expect(imported.code).toBe(0);
     expect(imported.stdout).toContain('recorded 2 labels and 0 skips');
+  });
+});
+
+describe('exportLabelStudio proposing the items it opens', () => {
+  /** A new session file over a pool of `size` items (acquisition `acquisition`), and a copy of it. */
+  async function twoSessions(size: number, acquisition: 'surrogate-pe' | 'adaptive') {
+    const files = await writePoolFiles(size, 21);
+    const options = {
+      texts: files.texts,
+      ids: files.ids,
+      classes: CLASSES,
+      modelScores: files.pool.modelScores,
+      surrogateScores: files.pool.surrogateScores,
+      acquisition,
+      seed: 4,
+    };
+    const a = join(files.dir, 'a.session');
+    const b = join(files.dir, 'b.session');
+    await (await ActiveTestingSession.create(a, options)).close();
+    copyFileSync(a, b);
+    return { dir: files.dir, a, b };
+  }
+
+  it.each(['surrogate-pe', 'adaptive'] as const)(
+    'proposes a chunk at a time with the draws of one next(open), byte for byte (%s)',
+    async (acquisition) => {
+      const { dir, a, b } = await twoSessions(700, acquisition);
+      const chunked = await ActiveTestingSession.open(a);
+      expect(await exportLabelStudio(chunked, join(dir, 'a.json'), 600)).toBe(600);
+      await chunked.close();
+      const whole = await ActiveTestingSession.open(b);
+      await whole.next(600);
+      expect(await exportLabelStudio(whole, join(dir, 'b.json'))).toBe(600);
+      await whole.close();
+      expect(readFileSync(a, 'utf8')).toBe(readFileSync(b, 'utf8'));
+      expect(readFileSync(join(dir, 'a.json'), 'utf8')).toBe(readFileSync(join(dir, 'b.json'), 'utf8'));
+    },
+  );
+
+  it('stops at the end of the chunk a signal came in, the proposals made so far kept and no file written', async () => {
+    const { dir, a } = await twoSessions(700, 'surrogate-pe');
+    const session = await ActiveTestingSession.open(a);
+    const stop = new AbortController();
+    // The signal comes while the first items are proposed: proposing runs without a pause, so the
+    // stop is seen only once the call returns.
+    const next = session.next.bind(session);
+    session.next = (k?: number) => {
+      const proposed = next(k);
+      stop.abort();
+      return proposed;
+    };
+    const tasks = join(dir, 'tasks.json');
+    await expect(exportLabelStudio(session, tasks, 600, stop.signal)).rejects.toThrow(CancelledError);
+    expect(session.history().length).toBe(256);
+    await session.close();
+    expect(existsSync(tasks)).toBe(false);
+    const reopened = await ActiveTestingSession.open(a);
+    expect(reopened.history().map((p) => p.status)).toEqual(Array.from({ length: 256 }, () => 'pending'));
+    await reopened.close();
   });
 });
