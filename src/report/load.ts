@@ -272,7 +272,7 @@ const SIMULATION_ARRAYS = SIMULATION_FILES.filter((name) => name !== SUMMARY && 
 
 interface SimulationSummary {
   true_risk: number;
-  labels?: number[];
+  labels?: unknown;
   /** Numbers, with non-finite ones written as "NaN" etc. */
   variance_ratio?: Array<number | string>;
   /** Per interval kind (`simulate --interval`); numbers may be written as "NaN" etc. */
@@ -421,18 +421,33 @@ function rowIntervals(summary: SimulationSummary, labels: Float64Array, summaryP
 }
 
 function rowLabels(summary: SimulationSummary, rows: number, summaryPath: string): Float64Array {
-  if (Array.isArray(summary.labels)) {
-    if (summary.labels.length !== rows) {
-      throw new FileFormatError(
-        summaryPath,
-        `"labels" has ${formatCount(summary.labels.length, 'entry', 'entries')}, estimates.npy has ${formatCount(rows, 'row')}`,
-      );
-    }
-    return Float64Array.from(summary.labels);
-  }
+  const recorded = summary.labels;
   // Every version of simulate and experiment records them: a summary without them was written by
   // hand, and its rows' label counts cannot be told (a last row after all labels is off the step).
-  throw new FileFormatError(summaryPath, `has no "labels" (the label count of each of the ${formatCount(rows, 'row')} of estimates.npy)`);
+  if (recorded === undefined)
+    throw new FileFormatError(summaryPath, `has no "labels" (the label count of each of the ${formatCount(rows, 'row')} of estimates.npy)`);
+  if (!Array.isArray(recorded))
+    throw new FileFormatError(
+      summaryPath,
+      `"labels" must be a list of label counts, one per row of estimates.npy, got ${typeof recorded === 'object' && recorded !== null ? 'an object' : JSON.stringify(recorded)}`,
+    );
+  if (recorded.length !== rows) {
+    throw new FileFormatError(
+      summaryPath,
+      `"labels" has ${formatCount(recorded.length, 'entry', 'entries')}, estimates.npy has ${formatCount(rows, 'row')}`,
+    );
+  }
+  recorded.forEach((count: unknown, row) => {
+    if (typeof count !== 'number' || !Number.isInteger(count) || count < 1)
+      throw new FileFormatError(summaryPath, `"labels" must be whole numbers ≥ 1, got ${JSON.stringify(count)} for row ${row + 1}`);
+    // The table and figures read a row as the estimate after that many labels, each after more than the last.
+    if (row > 0 && count <= (recorded[row - 1] as number))
+      throw new FileFormatError(
+        summaryPath,
+        `"labels" must increase row by row, got ${count} after ${recorded[row - 1] as number} (row ${row + 1})`,
+      );
+  });
+  return Float64Array.from(recorded as number[]);
 }
 
 async function readMatrix(path: string): Promise<Matrix> {

@@ -325,6 +325,28 @@ describe('writeReport', () => {
     expect(existsSync(out)).toBe(false);
   });
 
+  it.each([
+    ['1,26', '"labels" must be a list of label counts, one per row of estimates.npy, got "1,26"'],
+    [null, '"labels" must be a list of label counts, one per row of estimates.npy, got null'],
+    [{ 1: 1 }, '"labels" must be a list of label counts, one per row of estimates.npy, got an object'],
+    [[1, 26, 51, 76, '100'], '"labels" must be whole numbers ≥ 1, got "100" for row 5'],
+    [[1, 26, null, 76, 100], '"labels" must be whole numbers ≥ 1, got null for row 3'],
+    [[0, 26, 51, 76, 100], '"labels" must be whole numbers ≥ 1, got 0 for row 1'],
+    [[1, 26.5, 51, 76, 100], '"labels" must be whole numbers ≥ 1, got 26.5 for row 2'],
+    [[100, 76, 51, 26, 1], '"labels" must increase row by row, got 76 after 100 (row 2)'],
+    [[1, 26, 26, 76, 100], '"labels" must increase row by row, got 26 after 26 (row 3)'],
+  ])('refuses in one line a summary.json whose "labels" are %j, naming it', async (labels, message) => {
+    // Each would be read as rows at other label counts than those run: a table of wrong rows.
+    const dir = join(root, `bad-labels-${JSON.stringify(labels).replace(/\W/g, '_')}`);
+    writeFakeSimulation(dir, { acquisition: 'iid', estimator: 'iid', noise: 0.5, rows: 5, step: 25 });
+    const summary = JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')) as Record<string, unknown>;
+    summary.labels = labels;
+    writeFileSync(join(dir, 'summary.json'), JSON.stringify(summary));
+    const out = join(dir, 'report');
+    await expect(writeReport([dir], { out })).rejects.toThrow(new FileFormatError(join(dir, 'summary.json'), message));
+    expect(existsSync(out)).toBe(false);
+  });
+
   it('names a summary.json that cannot be read once, by its plain reason', async () => {
     const dir = join(root, 'folder-summary');
     writeFakeSimulation(dir, { acquisition: 'iid', estimator: 'iid', noise: 0.5, rows: 10 });
