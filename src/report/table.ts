@@ -313,7 +313,7 @@ export function summaryMarkdown(table: SummaryTable): string {
     const anyUnmatched = table.settings.some((s) => s.cells.some((c) => unmatched(c) !== undefined));
     sections.push(
       anyUnmatched
-        ? `${relative}\n\n– (no row at L): ${table.baseline} recorded no estimate after L labels (the setting's labels plus its ICL labels) to divide by: it records one every step from its first label, and after its last. Under the ICL budget, a setting's last row where the step skips it has one only for the largest ICL offset.`
+        ? `${relative}\n\n– (no row at L): random labelling (${table.baseline}) recorded no row at L labels (the setting's labels, plus its ICL labels if any) to divide by. It records one every step from its first label and one after its last, so it has none where it ran fewer labels than the setting, or where the setting's last row falls between its steps: under the ICL budget, for example, a setting's last row where the step skips it has one only for the largest ICL offset.`
         : relative,
     );
   }

@@ -24,6 +24,10 @@ function setting(name: string, acquisition: string, labels: number[], labelOffse
   };
 }
 
+/** The note under the relative table wherever a cell reads `– (no row at L)`. */
+const NO_ROW_NOTE =
+  "– (no row at L): random labelling (iid) recorded no row at L labels (the setting's labels, plus its ICL labels if any) to divide by. It records one every step from its first label and one after its last, so it has none where it ran fewer labels than the setting, or where the setting's last row falls between its steps: under the ICL budget, for example, a setting's last row where the step skips it has one only for the largest ICL offset.";
+
 const cellLabels = (table: ReturnType<typeof summaryTable>, s: number) => table.settings[s]?.cells.map((c) => c.labels);
 
 describe('summaryTable: a last row after all of a run’s labels', () => {
@@ -99,8 +103,20 @@ describe('summaryTable: a last row after all of a run’s labels', () => {
       .split('### ')
       .find((s) => s.startsWith('MSE relative'));
     expect(relative).toContain('| n25 (+25 ICL labels) | 2.221 (51) | – (no row at 125) |');
-    expect(relative).toContain(
-      "– (no row at L): iid recorded no estimate after L labels (the setting's labels plus its ICL labels) to divide by: it records one every step from its first label, and after its last. Under the ICL budget, a setting's last row where the step skips it has one only for the largest ICL offset.",
-    );
+    expect(relative).toContain(NO_ROW_NOTE);
+  });
+
+  it('says the same, without the ICL budget, where random labelling ran fewer labels than the setting', () => {
+    // iid --size 60 (rows 1, 26, 51, 60) beside adaptive --size 100 --step 25: no random row at 100.
+    const random = settingCurves(setting('iid', 'iid', [1, 26, 51, 60], 0, 25));
+    const adaptive = settingCurves(setting('adaptive', 'adaptive', [1, 26, 51, 76, 100], 0, 25));
+    const table = summaryTable([random, adaptive], random, { thresholds: [50, 100] });
+    expect(cellLabels(table, 1)).toEqual([51, 100]);
+    expect(table.settings[1]?.cells[1]?.missingBaselineLabels).toBe(100);
+    const relative = summaryMarkdown(table)
+      .split('### ')
+      .find((s) => s.startsWith('MSE relative'));
+    expect(relative).toContain('| adaptive | 1.000 (51) | – (no row at 100) |');
+    expect(relative).toContain(NO_ROW_NOTE);
   });
 });
