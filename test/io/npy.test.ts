@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FileFormatError, InputError, OutputExistsError } from '../../src/errors.js';
 import { syntheticPool } from '../../src/simulate/syntheticPool.js';
+import { caught } from '../helpers/caught.js';
 import { encodeNpy, int64FromInt32, int64NpyParts, npyParts, parseNpy, readNpy, writeNpy, type NpyArray } from '../../src/io/npy.js';
 
 const FIXTURES = resolve(dirname(fileURLToPath(import.meta.url)), '../fixtures/npy');
@@ -379,27 +380,23 @@ describe('writeNpy', () => {
       [undefined, expected],
       [4, `${expected}, got 4`],
       [null, `${expected}, got null`],
+      // A typed array is no list, though its numbers would make one.
+      [new Int32Array([2, 2]), `${expected}, got a Int32Array of length 2`],
     ] as const) {
       const input = { data: new Float64Array(4), shape } as unknown as NpyArray;
-      const thrown = await writeNpy(path, input).then(
-        () => null,
-        (error: unknown) => error,
-      );
-      expect(thrown).toBeInstanceOf(InputError);
-      expect((thrown as InputError).message).toBe(message);
-      expect(() => encodeNpy(input)).toThrow(InputError);
+      for (const thrown of [await caught(() => writeNpy(path, input)), await caught(() => encodeNpy(input))]) {
+        expect(thrown).toBeInstanceOf(InputError);
+        expect((thrown as InputError).message).toBe(message);
+      }
     }
     await expect(readFile(path)).rejects.toThrow(/ENOENT/);
   });
 });
 
 describe('encodeNpy shapes', () => {
-  it('takes a readonly (frozen) list of dimensions, and refuses a typed array as the shape with an InputError naming array.shape', () => {
+  it('takes a readonly (frozen) list of dimensions', () => {
     const data = new Float64Array([1, 2, 3, 4]);
     expect(encodeNpy({ data, shape: Object.freeze([2, 2]) })).toEqual(encodeNpy({ data, shape: [2, 2] }));
-    const typed = { data, shape: new Int32Array([2, 2]) } as unknown as NpyArray;
-    expect(() => encodeNpy(typed)).toThrow(InputError);
-    expect(() => encodeNpy(typed)).toThrow(/^array\.shape: expected a list of dimensions whose product is data\.length \(4\), got /);
   });
 });
 
