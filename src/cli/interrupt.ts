@@ -1,3 +1,4 @@
+import { setImmediate } from 'node:timers/promises';
 import { CancelledError, InterruptedError } from '../errors.js';
 import { onStopSignals } from './signals.js';
 
@@ -38,4 +39,19 @@ export async function withInterrupts<T>(
   } finally {
     release();
   }
+}
+
+/**
+ * Lets the event loop poll, then throws `CancelledError` if `signal` is aborted: without the wait,
+ * work on promises already resolved, or synchronous work (a session file's read, its writes), would
+ * let a stop signal be handled only once all of it is done. A signal is taken in the loop's poll
+ * phase, and one immediate can run before it: queued from the poll phase (the callback of a file
+ * read), it runs in the check phase that follows, before the next poll. The second runs after one.
+ *
+ * @throws CancelledError when `signal` is aborted.
+ */
+export async function stopIfAborted(signal: AbortSignal | undefined): Promise<void> {
+  await setImmediate();
+  await setImmediate();
+  if (signal?.aborted) throw new CancelledError('stopped');
 }

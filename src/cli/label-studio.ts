@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises';
-import { setImmediate } from 'node:timers/promises';
-import { CancelledError, FileFormatError } from '../errors.js';
+import { FileFormatError } from '../errors.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { unreadableFile } from '../io/unreadable.js';
+import { stopIfAborted } from './interrupt.js';
 import type { ActiveTestingSession } from '../session/session.js';
 import { meantHint } from '../io/suggest.js';
 
@@ -64,16 +64,6 @@ export async function exportLabelStudio(session: ActiveTestingSession, path: str
   }));
   await writeFileAtomic(path, `${JSON.stringify(tasks, null, 1)}\n`);
   return tasks.length;
-}
-
-/**
- * Lets the event loop run, then throws `CancelledError` if `signal` is aborted: without the wait,
- * work on promises already resolved (the session's writes are synchronous) would let a stop signal
- * be handled only once all of it is done.
- */
-async function stopIfAborted(signal: AbortSignal | undefined): Promise<void> {
-  await setImmediate();
-  if (signal?.aborted) throw new CancelledError('stopped');
 }
 
 /** One imported answer: a class name, or null for a skip (a cancelled annotation). */

@@ -427,24 +427,30 @@ describe('a Label Studio exchange stopped by a signal', () => {
     });
   }
 
-  it('label --export on SIGINT while it opens the session writes no file, proposes nothing, releases its lock and exits 130 in one line', async () => {
-    const dir = mkdtempSync(join(root, 'export-opening-'));
-    const { session } = await sessionWithAnswers(dir, 30, 5);
-    const before = readFileSync(session, 'utf8');
-    const tasks = join(dir, 'tasks.json');
-    // Signalled by itself as soon as it holds the session's lock, with the session not yet read.
-    const locked = signalSelf('linkSync', /^pool\.session\.lock$/, 'SIGINT');
-    const run = await signalWhen(['label', '--session', session, '--export', 'label-studio', tasks, '--max-labels', '5'], locked, '');
-    expect(run).toEqual({
-      code: 130,
-      signal: null,
-      stderr: `active-testing label: interrupted by SIGINT; ${tasks} was not written; run the same command to export\n`,
+  for (const [moment, when] of [
+    // As soon as it holds the session's lock, with the session not yet read.
+    ['takes its lock', signalSelf('linkSync', /^pool\.session\.lock$/, 'SIGINT')],
+    // As soon as it has opened the session file to read it: the read is synchronous, and its end
+    // is followed at once by the proposals the export makes before its write.
+    ['reads the session', signalSelf('openSync', /^pool\.session$/, 'SIGINT')],
+  ] as const) {
+    it(`label --export on SIGINT as it ${moment} writes no file, proposes nothing, releases its lock and exits 130 in one line`, async () => {
+      const dir = mkdtempSync(join(root, 'export-opening-'));
+      const { session } = await sessionWithAnswers(dir, 30, 5);
+      const before = readFileSync(session, 'utf8');
+      const tasks = join(dir, 'tasks.json');
+      const run = await signalWhen(['label', '--session', session, '--export', 'label-studio', tasks, '--max-labels', '5'], when, '');
+      expect(run).toEqual({
+        code: 130,
+        signal: null,
+        stderr: `active-testing label: interrupted by SIGINT; ${tasks} was not written; run the same command to export\n`,
+      });
+      expect(existsSync(tasks)).toBe(false);
+      expect(existsSync(`${session}.lock`)).toBe(false);
+      expect(hidden(dir)).toEqual([]);
+      expect(readFileSync(session, 'utf8')).toBe(before);
     });
-    expect(existsSync(tasks)).toBe(false);
-    expect(existsSync(`${session}.lock`)).toBe(false);
-    expect(hidden(dir)).toEqual([]);
-    expect(readFileSync(session, 'utf8')).toBe(before);
-  });
+  }
 
   it('label --export on SIGTERM while it writes its file finishes the file whole, leaves no temporary nor lock and exits 0', async () => {
     const dir = mkdtempSync(join(root, 'export-writing-'));

@@ -7,23 +7,24 @@ import fsPromises from 'node:fs/promises';
 
 const spec = process.env.ACTIVE_TESTING_TEST_SIGNAL_SELF;
 if (spec !== undefined) {
-  /** @type {{ operation: 'open' | 'rename' | 'linkSync', name: string, flags: string, signal: NodeJS.Signals }} */
+  /** @type {{ operation: 'open' | 'rename' | 'linkSync' | 'openSync', name: string, flags: string, signal: NodeJS.Signals }} */
   const { operation, name, flags, signal } = JSON.parse(spec);
   const matches = new RegExp(name, flags);
   let sent = false;
-  // The file a call creates or puts in place: `open`'s path, the destination of `rename` and `linkSync`.
+  // The file a call opens or puts in place: `open`'s and `openSync`'s path, the destination of `rename` and `linkSync`.
   const signalAfter = (args) => {
-    const target = String(operation === 'open' ? args[0] : args[1]);
+    const target = String(operation === 'open' || operation === 'openSync' ? args[0] : args[1]);
     if (!sent && matches.test(target.split('/').pop())) {
       sent = true;
       process.kill(process.pid, signal);
     }
   };
-  if (operation === 'linkSync') {
-    const original = fs.linkSync;
-    fs.linkSync = (...args) => {
-      original(...args);
+  if (operation === 'linkSync' || operation === 'openSync') {
+    const original = fs[operation];
+    fs[operation] = (...args) => {
+      const result = original(...args);
       signalAfter(args);
+      return result;
     };
   } else {
     const original = fsPromises[operation];

@@ -5,8 +5,8 @@ const PRELOAD = pathToFileURL(resolve(import.meta.dirname, 'signal-self.mjs')).h
 
 /**
  * The node flags and environment that make a child process send itself `signal` as soon as its
- * first `operation` on a file whose name matches `name` (`open`'s path, the destination of `rename`
- * and `linkSync`) has completed: a stop at that exact point, which a test polling from its own process would only
+ * first `operation` on a file whose name matches `name` (`open`'s and `openSync`'s path, the
+ * destination of `rename` and `linkSync`) has completed: a stop at that exact point, which a test polling from its own process would only
  * reach once it is scheduled again (too late on a loaded machine, when the child has gone on).
  *
  * @example
@@ -15,7 +15,7 @@ const PRELOAD = pathToFileURL(resolve(import.meta.dirname, 'signal-self.mjs')).h
  * });
  */
 export function signalSelf(
-  operation: 'open' | 'rename' | 'linkSync',
+  operation: 'open' | 'openSync' | 'rename' | 'linkSync',
   name: RegExp,
   signal: NodeJS.Signals,
 ): { nodeArgs: string[]; env: Record<string, string> } {
