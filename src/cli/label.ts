@@ -43,7 +43,7 @@ import {
   type ValueRange,
 } from '../serve/estimate-display.js';
 import type { Command } from './command.js';
-import { withInterrupts } from './interrupt.js';
+import { stopIfAborted, withInterrupts } from './interrupt.js';
 import { closeTerminalsAtExit } from './signals.js';
 import { commandNaming, warningNamedBy } from './naming.js';
 import {
@@ -1024,20 +1024,36 @@ export function stoppingRule(given: Record<string, unknown>): StoppingRule {
 /** The hint of an export file that exists: `label` has no `--force`. */
 const NEVER_OVERWRITTEN = (flag: string) => `choose another file for ${flag} (it is never overwritten)`;
 
+/**
+ * `label --export-labels FILE`: writes the labels of the session at `sessionPath` (read without
+ * its lock, whatever state its header is in) to `outPath`. Ctrl-C (SIGINT), SIGTERM and SIGHUP
+ * stop it as they stop `label --export label-studio`: a signal while the session is read waits
+ * for the read (it is synchronous), then stops before the write, and one line says the file was
+ * not written (exit 130, 143, 129); a write begun finishes, the file whole (its temporary never left).
+ *
+ * @throws InterruptedError when a signal stopped it.
+ */
 async function exportLabels(sessionPath: string, outPath: string): Promise<number> {
   // A path inside a file is named as such, not as a failed mkdir's "already exists".
   await assertFolderWritable(dirname(outPath), '--export-labels');
   // Before the session file (up to hundreds of MB) is read; the write refuses one made meanwhile.
   if (existsSync(outPath)) throw new OutputExistsError(outPath, NEVER_OVERWRITTEN('--export-labels'));
-  const { labels, headerReadable, unreadableLines } = exportSessionLabels(sessionPath);
-  try {
-    await writeFileAtomic(outPath, labelsTsv(labels));
-  } catch (error) {
-    if (error instanceof OutputExistsError) throw new OutputExistsError(outPath, NEVER_OVERWRITTEN('--export-labels'));
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === undefined) throw error;
-    throw new SessionFileError(`cannot write ${outPath} (${code})`);
-  }
+  const { labels, headerReadable, unreadableLines } = await withInterrupts(
+    `${visibleText(outPath)} was not written; run the same command to export`,
+    async (signal) => {
+      const read = exportSessionLabels(sessionPath);
+      await stopIfAborted(signal);
+      try {
+        await writeFileAtomic(outPath, labelsTsv(read.labels));
+      } catch (error) {
+        if (error instanceof OutputExistsError) throw new OutputExistsError(outPath, NEVER_OVERWRITTEN('--export-labels'));
+        const code = (error as NodeJS.ErrnoException).code;
+        if (code === undefined) throw error;
+        throw new SessionFileError(`cannot write ${outPath} (${code})`);
+      }
+      return read;
+    },
+  );
   const skips = labels.filter((l) => l.label === null).length;
   console.log(
     `exported ${formatCount(labels.length - skips, 'label')} and ${formatCount(skips, 'skip')} from ${sessionPath} to ${outPath}`,
@@ -1048,6 +1064,30 @@ async function exportLabels(sessionPath: string, outPath: string): Promise<numbe
       `active-testing label: passed over ${formatCount(unreadableLines.length, 'unreadable or damaged line')} (first: line ${unreadableLines[0]})`,
     );
   return 0;
+}
+
+/**
+ * `label --estimate`: prints the estimate of the session at `path`, read as it stands (no lock
+ * taken, nothing written). Ctrl-C (SIGINT), SIGTERM and SIGHUP stop it as they stop the other
+ * modes: a signal while the session is read waits for the read (it is synchronous), then one line
+ * says the session was only read (exit 130, 143, 129), in place of the estimate.
+ *
+ * @throws InterruptedError when a signal stopped it.
+ */
+async function printEstimate(path: string): Promise<number> {
+  return withInterrupts(`${visibleText(path)} was only read; run the same command for its estimate`, async (signal) => {
+    const session = await ActiveTestingSession.open(path, {
+      readOnly: true,
+      onWarning: (message) => console.error(`warning: ${message}`),
+    });
+    try {
+      await stopIfAborted(signal);
+      console.log(summary(session));
+      return 0;
+    } finally {
+      await session.close();
+    }
+  });
 }
 
 /** `--export label-studio FILE` or `--import label-studio FILE` (the file arrives as --export-file / --import-file, see `labelArgs`). */
@@ -1262,13 +1302,7 @@ export const labelCommand: Command = {
       const others = Object.keys(given).filter((name) => name !== 'session' && name !== 'estimate');
       if (others.length > 0)
         throw new UsageError(`--estimate prints the session's estimate and stops: it takes no ${others.map(cliFlag).join(', ')}`);
-      const session = await ActiveTestingSession.open(path, {
-        readOnly: true,
-        onWarning: (message) => console.error(`warning: ${message}`),
-      });
-      console.log(summary(session));
-      await session.close();
-      return 0;
+      return printEstimate(path);
     }
     const rule = stoppingRule(given);
     // Only a session created now reads --surrogate-scores: one resumed keeps its own.

@@ -1,12 +1,13 @@
 import { spawn } from 'node:child_process';
 import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hasScoredCheckpoint } from '../../src/evaluation/evaluate.js';
 import { loadExperimentConfig } from '../../src/experiment/config.js';
 import { runExperiment } from '../../src/experiment/experiment.js';
 import { writeReport } from '../../src/report/report.js';
+import { exportSessionLabels, labelsTsv } from '../../src/session/export-labels.js';
 import { ActiveTestingSession } from '../../src/session/session.js';
 import { BUILT_CLI, sessionWithAnswers } from '../faults/children.js';
 import { tinyEvaluateFlags } from '../faults/evaluate-args.js';
@@ -30,6 +31,9 @@ const simulate = (out: string, ...extra: string[]) => [
   ...['--model-scores', f, '--labels', y, '--runs', '20', '--size', '30', '--threads', '1', '--out', out],
   ...extra,
 ];
+
+/** The module of the command line's signal handling, run from source in a child process. */
+const SIGNALS = resolve(import.meta.dirname, '../../src/cli/signals.ts');
 
 /** A data file's temporary (`.q.npy.<pid>.<hex>.tmp`), not the lock's own (`.active-testing.lock.<pid>.<hex>.tmp`). */
 const OUTPUT_TEMPORARY = /^\.(?![\w-]+\.lock\.).+\.\d+\.[0-9a-f]{8}\.tmp$/;
@@ -56,6 +60,12 @@ type Polled = [(printed: Printed) => boolean, NodeJS.Signals];
  * each later signal once its own condition holds, and returns how it ended.
  */
 async function signalWhen(argv: string[], first: Polled | ReturnType<typeof signalSelf>, delays: string, ...later: Polled[]) {
+  const { code, signal, stderr } = await signalWhenPrinting(argv, first, delays, ...later);
+  return { code, signal, stderr };
+}
+
+/** `signalWhen`, with what the child printed on stdout. */
+async function signalWhenPrinting(argv: string[], first: Polled | ReturnType<typeof signalSelf>, delays: string, ...later: Polled[]) {
   const self = Array.isArray(first) ? undefined : first;
   const child = spawn(process.execPath, [...(self?.nodeArgs ?? []), BUILT_CLI, ...argv], {
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -76,7 +86,7 @@ async function signalWhen(argv: string[], first: Polled | ReturnType<typeof sign
   } finally {
     child.kill('SIGKILL');
   }
-  return { code: child.exitCode, signal: child.signalCode, stderr: printed.stderr };
+  return { code: child.exitCode, signal: child.signalCode, stdout: printed.stdout, stderr: printed.stderr };
 }
 
 /** Every hidden entry (temporaries, locks) under `dir`. */
@@ -175,14 +185,25 @@ describe('a command stopped by a signal while it writes its outputs', () => {
     });
   });
 
-  it('a signal that no command takes ends the process at once', async () => {
-    const dir = mkdtempSync(join(root, 'export-labels-'));
-    const { session } = await sessionWithAnswers(dir, 20, 5);
-    // `label --export-labels` takes no signal: its one file's temporary is removed by the next
-    // writer of that file. Signalled by itself as soon as it has opened that temporary.
-    const opened = signalSelf('open', /^\.labels\.tsv\.\d+\.[0-9a-f]{8}\.tmp$/, 'SIGINT');
-    const run = await signalWhen(['label', '--session', session, '--export-labels', join(dir, 'labels.tsv')], opened, '');
-    expect(run).toEqual({ code: null, signal: 'SIGINT', stderr: '' });
+  it('until a command listens, a signal ends the process at once, even in the middle of synchronous work', async () => {
+    // Every command listens while it works; before that (its arguments and inputs checked) nothing
+    // may: the command line's own listener, installed then, would hold the signal until the process
+    // next waits, and the synchronous work after it would run on.
+    const wentOn = join(mkdtempSync(join(root, 'not-listening-')), 'went-on');
+    const script = `
+      const { writeFileSync } = await import('node:fs');
+      const { takeLateSignals } = await import(${JSON.stringify(SIGNALS)});
+      takeLateSignals();
+      process.kill(process.pid, 'SIGINT');
+      writeFileSync(${JSON.stringify(wentOn)}, '');`;
+    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    await new Promise((done) => child.on('close', done));
+    expect({ code: child.exitCode, signal: child.signalCode, stderr }).toEqual({ code: null, signal: 'SIGINT', stderr: '' });
+    expect(existsSync(wentOn)).toBe(false);
   });
 
   for (const [signal, code] of [
@@ -464,6 +485,69 @@ describe('a Label Studio exchange stopped by a signal', () => {
     expect(hidden(dir)).toEqual([]);
   });
 });
+
+describe('reading a session stopped by a signal', () => {
+  for (const [signal, code] of [
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+    ['SIGHUP', 129],
+  ] as const) {
+    it(`label --export-labels on ${signal} while it reads the session writes no file, leaves no temporary and exits ${code} in one line`, async () => {
+      const dir = mkdtempSync(join(root, `export-labels-${signal}-`));
+      const { session } = await sessionWithAnswers(dir, 20, 5);
+      await labelAll(session, dir);
+      const before = readFileSync(session, 'utf8');
+      const labels = join(dir, 'labels.tsv');
+      // Signalled by itself as soon as it has opened the session file, before it has read it.
+      const reading = signalSelf('openSync', /^pool\.session$/, signal);
+      const run = await signalWhenPrinting(['label', '--session', session, '--export-labels', labels], reading, '');
+      expect(run).toEqual({
+        code,
+        signal: null,
+        stdout: '',
+        stderr: `active-testing label: interrupted by ${signal}; ${labels} was not written; run the same command to export\n`,
+      });
+      expect(existsSync(labels)).toBe(false);
+      expect(hidden(dir)).toEqual([]);
+      expect(readFileSync(session, 'utf8')).toBe(before);
+    });
+
+    it(`label --estimate on ${signal} while it reads the session prints no estimate, leaves the session as it was and exits ${code} in one line`, async () => {
+      const dir = mkdtempSync(join(root, `estimate-${signal}-`));
+      const { session } = await sessionWithAnswers(dir, 20, 5);
+      await labelAll(session, dir);
+      const before = readFileSync(session, 'utf8');
+      const reading = signalSelf('openSync', /^pool\.session$/, signal);
+      const run = await signalWhenPrinting(['label', '--session', session, '--estimate'], reading, '');
+      expect(run).toEqual({
+        code,
+        signal: null,
+        stdout: '',
+        stderr: `active-testing label: interrupted by ${signal}; ${session} was only read; run the same command for its estimate\n`,
+      });
+      expect(hidden(dir)).toEqual([]);
+      expect(readFileSync(session, 'utf8')).toBe(before);
+    });
+  }
+
+  it('label --export-labels on SIGTERM while it writes its file finishes the file whole, leaves no temporary and exits 0', async () => {
+    const dir = mkdtempSync(join(root, 'export-labels-writing-'));
+    const { session } = await sessionWithAnswers(dir, 20, 5);
+    await labelAll(session, dir);
+    const labels = join(dir, 'labels.tsv');
+    const writing = signalSelf('open', /^\.labels\.tsv\.\d+\.[0-9a-f]{8}\.tmp$/, 'SIGTERM');
+    const run = await signalWhenPrinting(['label', '--session', session, '--export-labels', labels], writing, '');
+    expect(run).toEqual({ code: 0, signal: null, stdout: `exported 20 labels and 0 skips from ${session} to ${labels}\n`, stderr: '' });
+    expect(readFileSync(labels, 'utf8')).toBe(labelsTsv(exportSessionLabels(session).labels));
+    expect(hidden(dir)).toEqual([]);
+  });
+});
+
+/** Labels every item of the session at `session` from the answers `sessionWithAnswers` wrote beside it. */
+async function labelAll(session: string, dir: string): Promise<void> {
+  const run = await runCliCaptured(['label', '--session', session, '--answers', join(dir, 'answers.tsv')]);
+  expect(run.code, run.stderr).toBe(0);
+}
 
 /**
  * A session of `size` items with every one proposed, and a Label Studio export (`tasks`) answering
