@@ -42,16 +42,23 @@ export async function withInterrupts<T>(
 }
 
 /**
- * Lets the event loop poll, then throws `CancelledError` if `signal` is aborted: without the wait,
- * work on promises already resolved, or synchronous work (a session file's read, its writes), would
- * let a stop signal be handled only once all of it is done. A signal is taken in the loop's poll
- * phase, and one immediate can run before it: queued from the poll phase (the callback of a file
- * read), it runs in the check phase that follows, before the next poll. The second runs after one.
+ * Resolves once the event loop has polled, where a signal's handler runs: work on promises already
+ * resolved, or synchronous work (a session file's read, its writes), would otherwise let a stop
+ * signal be handled only once all of it is done. One immediate is not enough: queued from the
+ * poll phase (the callback of a file read), it runs in the check phase that follows, before the
+ * next poll. The second runs after one.
+ */
+export async function afterPoll(): Promise<void> {
+  await setImmediate();
+  await setImmediate();
+}
+
+/**
+ * Lets the event loop poll (`afterPoll`), then throws `CancelledError` if `signal` is aborted.
  *
  * @throws CancelledError when `signal` is aborted.
  */
 export async function stopIfAborted(signal: AbortSignal | undefined): Promise<void> {
-  await setImmediate();
-  await setImmediate();
+  await afterPoll();
   if (signal?.aborted) throw new CancelledError('stopped');
 }

@@ -1,6 +1,5 @@
 import { existsSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { setImmediate } from 'node:timers/promises';
 import { emitKeypressEvents, type Key } from 'node:readline';
 import { loadCalibrationSet } from '../calibration/load.js';
 import { readTable, readTableBytes, type Table } from '../dataset/read-table.js';
@@ -43,7 +42,7 @@ import {
   type ValueRange,
 } from '../serve/estimate-display.js';
 import type { Command } from './command.js';
-import { stopIfAborted, withInterrupts } from './interrupt.js';
+import { afterPoll, stopIfAborted, withInterrupts } from './interrupt.js';
 import { closeTerminalsAtExit } from './signals.js';
 import { commandNaming, warningNamedBy } from './naming.js';
 import {
@@ -773,8 +772,9 @@ function summary(session: ActiveTestingSession): string {
 async function labelFromAnswers(session: ActiveTestingSession, answers: Answers, rule: StoppingRule, signal: AbortSignal): Promise<number> {
   for (;;) {
     // Without this wait the loop would run on promises that are already resolved, and a signal
-    // handler would run only once the whole file was labelled.
-    await setImmediate();
+    // handler would run only once the whole file was labelled (or, come during the session's
+    // read, after its first label).
+    await afterPoll();
     // A run whose last label met its rule is finished, a signal during that label or not.
     if (session.done(rule)) break;
     if (signal.aborted) throw new CancelledError('labelling stopped');

@@ -385,20 +385,26 @@ describe('scripted labelling stopped by a signal', () => {
     expect(existsSync(`${session}.lock`)).toBe(false);
   });
 
-  it('label --answers on SIGINT while it opens the session waits for the open, then stops before the first label', async () => {
-    const { session, answers } = await sessionWithAnswers(mkdtempSync(join(root, 'label-opening-')), 60, 5);
-    const before = readFileSync(session, 'utf8');
-    // Signalled by itself as soon as it holds the session's lock, with the session not yet read.
-    const locked = signalSelf('linkSync', /^pool\.session\.lock$/, 'SIGINT');
-    const run = await signalWhen(['label', '--session', session, '--answers', answers], locked, '');
-    expect(run).toEqual({
-      code: 130,
-      signal: null,
-      stderr: `active-testing label: interrupted by SIGINT; 0 labels and 0 skips are saved in ${session}; run the same command to resume\n`,
+  for (const [moment, when] of [
+    // As soon as it holds the session's lock, with the session not yet read.
+    ['takes its lock', signalSelf('linkSync', /^pool\.session\.lock$/, 'SIGINT')],
+    // As soon as it has opened the session file to read it: the read is synchronous, and its end
+    // is followed at once by the first label.
+    ['reads the session', signalSelf('openSync', /^pool\.session$/, 'SIGINT')],
+  ] as const) {
+    it(`label --answers on SIGINT as it ${moment} waits for the open, then stops before the first label`, async () => {
+      const { session, answers } = await sessionWithAnswers(mkdtempSync(join(root, 'label-opening-')), 60, 5);
+      const before = readFileSync(session, 'utf8');
+      const run = await signalWhen(['label', '--session', session, '--answers', answers], when, '');
+      expect(run).toEqual({
+        code: 130,
+        signal: null,
+        stderr: `active-testing label: interrupted by SIGINT; 0 labels and 0 skips are saved in ${session}; run the same command to resume\n`,
+      });
+      expect(existsSync(`${session}.lock`)).toBe(false);
+      expect(readFileSync(session, 'utf8')).toBe(before);
     });
-    expect(existsSync(`${session}.lock`)).toBe(false);
-    expect(readFileSync(session, 'utf8')).toBe(before);
-  });
+  }
 });
 
 describe('a Label Studio exchange stopped by a signal', () => {
