@@ -34,6 +34,12 @@ const simulate = (out: string, ...extra: string[]) => [
 
 /** The module of the command line's signal handling, run from source in a child process. */
 const SIGNALS = resolve(import.meta.dirname, '../../src/cli/signals.ts');
+/** Each signal that stops a command cleanly, with the exit code it stops with. */
+const STOP_SIGNALS = [
+  ['SIGINT', 130],
+  ['SIGTERM', 143],
+  ['SIGHUP', 129],
+] as const;
 
 /** A data file's temporary (`.q.npy.<pid>.<hex>.tmp`), not the lock's own (`.active-testing.lock.<pid>.<hex>.tmp`). */
 const OUTPUT_TEMPORARY = /^\.(?![\w-]+\.lock\.).+\.\d+\.[0-9a-f]{8}\.tmp$/;
@@ -221,11 +227,7 @@ describe('a command stopped by a signal while it writes its outputs', () => {
     });
   }
 
-  for (const [signal, code] of [
-    ['SIGINT', 130],
-    ['SIGTERM', 143],
-    ['SIGHUP', 129],
-  ] as const) {
+  for (const [signal, code] of STOP_SIGNALS) {
     it(`experiment on ${signal} stops the setting it writes, releases its lock and exits ${code}; the rerun resumes to an uninterrupted run's outputs`, async () => {
       const config = writeGrid(join(root, `grid-inputs-${signal}`), { size: 300, runs: 20, labels: 30 });
       const out = join(root, `grid-${signal}`);
@@ -296,11 +298,7 @@ describe('a command stopped by a signal while it writes its outputs', () => {
 });
 
 describe('scripted labelling stopped by a signal', () => {
-  for (const [signal, code] of [
-    ['SIGINT', 130],
-    ['SIGTERM', 143],
-    ['SIGHUP', 129],
-  ] as const) {
+  for (const [signal, code] of STOP_SIGNALS) {
     it(`label --answers on ${signal} finishes the label in flight, releases its lock, says what is saved and exits ${code}; the rerun finishes as an uninterrupted run`, async () => {
       const dir = mkdtempSync(join(root, `label-${signal}-`));
       const { session, answers } = await sessionWithAnswers(dir, 60, 5);
@@ -408,11 +406,7 @@ describe('scripted labelling stopped by a signal', () => {
 });
 
 describe('a Label Studio exchange stopped by a signal', () => {
-  for (const [signal, code] of [
-    ['SIGINT', 130],
-    ['SIGTERM', 143],
-    ['SIGHUP', 129],
-  ] as const) {
+  for (const [signal, code] of STOP_SIGNALS) {
     it(`label --import on ${signal} finishes the answer in flight, releases its lock, says what is saved and exits ${code}; the same import again records the rest`, async () => {
       const dir = mkdtempSync(join(root, `import-${signal}-`));
       const { session, tasks } = await proposedWithTasks(dir, 60, 5);
@@ -493,11 +487,7 @@ describe('a Label Studio exchange stopped by a signal', () => {
 });
 
 describe('reading a session stopped by a signal', () => {
-  for (const [signal, code] of [
-    ['SIGINT', 130],
-    ['SIGTERM', 143],
-    ['SIGHUP', 129],
-  ] as const) {
+  for (const [signal, code] of STOP_SIGNALS) {
     it(`label --export-labels on ${signal} while it reads the session writes no file, leaves no temporary and exits ${code} in one line`, async () => {
       const dir = mkdtempSync(join(root, `export-labels-${signal}-`));
       const { session } = await sessionWithAnswers(dir, 20, 5);
