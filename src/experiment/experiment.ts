@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readdir, readFile, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { PoolWorkCache, prepareSimulation, runPrepared, type SimulationOptions } from '../simulate/simulate.js';
+import { checkTargetScores, PoolWorkCache, prepareSimulation, runPrepared, type SimulationOptions } from '../simulate/simulate.js';
 import { assertFitsInMemory } from '../simulate/memory.js';
 import { recordedRowCount } from '../simulate/recorded-rows.js';
 import { CancelledError, FileFormatError, InputError, OutputExistsError, passForce, ReceivedKind } from '../errors.js';
@@ -164,6 +164,14 @@ async function runExperimentLocked(grid: ExperimentConfig, options: ExperimentOp
   const recordMixtureWeights = intervalsNeedMixtureWeights(interval);
   for (const { size, acquisition } of config.settings)
     assertFitsInMemory([{ runs, size, step, bootstrap, numerics, acquisition, recordMixtureWeights }], interval.length);
+  // The settings differ in a few options and share the rest of the pool work (the target's losses,
+  // a surrogate's proposal values, sorted pools): 40-45% of a 6-setting grid of 100 runs at N = 10^5.
+  const poolWork = new PoolWorkCache();
+  // Scores the error bars cannot take are refused before the manifest is written, not by the first
+  // setting after it; their losses and bounds are then the settings' own (the same cache).
+  for (const pool of new Set(inputs.pools.values())) {
+    checkTargetScores({ modelScores: asMatrixInput(pool.modelScores), labels: pool.labels }, config.loss, numerics, poolWork);
+  }
   for (const { argument, file, scores } of scoreFiles(config, inputs)) {
     if (rowsAreProbabilities(scores)) emit({ event: 'warning', argument, file, message: probabilitiesWarning(argument) });
   }
@@ -202,9 +210,6 @@ async function runExperimentLocked(grid: ExperimentConfig, options: ExperimentOp
   // What every setting's summary reads of the pool (the pools share the target's scores and the
   // labels): computed once, when the first setting is summarized, not once per setting.
   let poolSummary: { fingerprint: string; losses: Float64Array; zeroOneLosses: Float64Array } | undefined;
-  // The settings differ in a few options and share the rest of the pool work (the target's losses,
-  // a surrogate's proposal values, sorted pools): 40-45% of a 6-setting grid of 100 runs at N = 10^5.
-  const poolWork = new PoolWorkCache();
   for (const [i, setting] of config.settings.entries()) {
     const folder = join(out, setting.folder);
     if (finished[i]) {

@@ -8,9 +8,10 @@ import {
   lossLimitText,
   lossMagnitudeLimit,
   pairwiseSum,
+  type BuiltinLoss,
   type LossBounds,
 } from '../metrics/index.js';
-import { NUMERICS_FLAGS } from '../numerics.js';
+import { NUMERICS_FLAGS, type Numerics } from '../numerics.js';
 import { checkObject } from '../io/index.js';
 import { checkKnownKeys } from '../io/suggest.js';
 import { planProposal } from '../acquisition/adaptive/index.js';
@@ -202,6 +203,43 @@ export function prepareResolvedSimulation(
 }
 
 /**
+ * What `prepareSimulation` checks of the target's scores before any pool work, for a caller that
+ * must refuse them before it writes anything (an experiment, before its manifest): every class's
+ * loss bound finite and within `lossMagnitudeLimit` (default numerics), and every loss at the
+ * labels within it. Computed through `cache`, so that the simulations prepared with it reuse them.
+ *
+ * @throws InputError as `prepareSimulation` for such scores, or for scores and labels that are not a pool.
+ * @example
+ * const cache = new PoolWorkCache();
+ * checkTargetScores(input, 'cross-entropy', 'default', cache); // then prepareSimulation(input, options, cache)
+ */
+export function checkTargetScores(input: SimulationInput, loss: BuiltinLoss, numerics: Numerics, cache?: PoolWorkCache): void {
+  checkObject(input, 'input', 'an object { modelScores, surrogateScores?, labels }');
+  const modelScores = matrixView(input.modelScores, 'modelScores');
+  const labels = toLabels(input.labels, 'labels', modelScores.rows, modelScores.cols);
+  targetLossWork(modelScores, labels, input.labels, loss, numerics, cache);
+}
+
+/** The target's loss bounds (default numerics) and per-item losses, through `cache` (keyed by the scores and the labels as given), refused past the limit. */
+function targetLossWork(
+  modelScores: Matrix,
+  labels: Int32Array,
+  givenLabels: unknown,
+  lossName: BuiltinLoss,
+  numerics: Numerics,
+  cache: PoolWorkCache | undefined,
+): { bounds: LossBounds | null; losses: Float64Array } {
+  const shared = <T>(inputs: readonly unknown[], key: string, compute: () => T): T =>
+    cache === undefined ? compute() : cache.get(inputs, key, compute);
+  // Every class's loss must be finite before a proposal is built from the target's scores: a row
+  // whose logits span past the largest double would otherwise surface as NaN inside a proposal.
+  const bounds = numerics === 'default' ? shared([modelScores.data], `bounds ${lossName}`, () => lossBounds(modelScores, lossName)) : null;
+  const losses = shared([modelScores.data, givenLabels], `losses ${lossName}`, () => BUILTIN_LOSSES[lossName].perItem(modelScores, labels));
+  checkLossMagnitudes(losses);
+  return { bounds, losses };
+}
+
+/**
  * Throws when a loss of the pool is past `lossMagnitudeLimit`: the squared errors and error bars of
  * every run would overflow (under the default numerics the loss bounds refuse such scores first).
  */
@@ -239,16 +277,11 @@ function prepareWith(
   const crossEntropy = resolved.loss === 'cross-entropy';
   // The surrogate's belief π, for ASE's expected loss of a loss other than the cross-entropy.
   const belief = (t: number | null): Matrix => classProbabilities(surrogateScores as Matrix, t, eps, flags.softmax);
-  // Every class's loss must be finite before a proposal is built from the target's scores: a row
-  // whose logits span past the largest double would otherwise surface as NaN inside a proposal.
   const shared = <T>(inputs: readonly unknown[], key: string, compute: () => T): T =>
     cache === undefined ? compute() : cache.get(inputs, key, compute);
   // The labels as given: toLabels makes a new array at every call.
   const target = [modelScores.data, input.labels];
-  const bounds =
-    numerics === 'default' ? shared([modelScores.data], `bounds ${resolved.loss}`, () => lossBounds(modelScores, resolved.loss)) : null;
-  const losses = shared(target, `losses ${resolved.loss}`, () => loss.perItem(modelScores, labels));
-  checkLossMagnitudes(losses);
+  const { bounds, losses } = targetLossWork(modelScores, labels, input.labels, resolved.loss, numerics, cache);
   // Every option the plan reads; the clip only where a defensive mixture sorts its components with it.
   const planKey = JSON.stringify({
     acquisition,
