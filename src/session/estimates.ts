@@ -434,7 +434,7 @@ export class SessionEstimates {
       if (!(Math.abs(bounds.lower[i]) <= limit && Math.abs(bounds.upper[i]) <= limit)) {
         throw new InputError({
           argument: `${lossArgument(this.loss)} bounds`,
-          expected: `bounds whose difference target − comparison is at most ${lossLimitText(this.n)} in magnitude (each side within half of it)`,
+          expected: `bounds whose difference target − comparison is at most ${lossLimitText(this.n)} in magnitude (two sides within it can reach twice it)`,
           received: new ReceivedKind(`a difference in [${bounds.lower[i]}, ${bounds.upper[i]}]`),
           row: i,
         });

@@ -8,7 +8,7 @@ import { checkObject, checkPath } from '../io/index.js';
 import { probabilitiesWarnings } from '../io/pool-files.js';
 import { temperatureBoundWarning } from '../calibration/temperature.js';
 import { checkKnownKeys, meantHint } from '../io/suggest.js';
-import { CrossEntropyBoundsRows } from '../metrics/loss-bounds.js';
+import { CrossEntropyBoundsRows, lossBounds } from '../metrics/loss-bounds.js';
 import { SessionFileError, SessionStateError, SessionWriteError } from './errors.js';
 import { checkSessionFolder } from './folder.js';
 import { ExpectedZeroOne, SessionEstimates, type SessionEstimate, type StoppingRule } from './estimates.js';
@@ -263,13 +263,16 @@ export class ActiveTestingSession {
     const adaptive = known !== undefined && settings.acquisition === 'adaptive';
     const zeroOne = adaptive && comparison === undefined ? new ExpectedZeroOne(known) : null;
     const bounds = adaptive && loss.id === 'cross-entropy' ? new CrossEntropyBoundsRows(known) : null;
+    // Other proposals compute no exponentials the bounds could take: computed here all the same,
+    // before the proposal, so that scores past the loss magnitude limit are refused first.
+    const boundsFirst = known !== undefined && loss.id === 'cross-entropy' && bounds === null ? lossBounds(known, 'cross-entropy') : null;
     const plan = sessionProposal(
       settings,
       { size: n, modelScores: known, surrogateScores: surrogate, comparisonScores: comparison },
       loss,
       { ...(zeroOne && { belief: zeroOne.rows }), ...(bounds && { targetExps: bounds.rows }) },
     );
-    const predicted = { loss: plan.expectedLoss, zeroOne: zeroOne?.values() ?? null, bounds: bounds?.bounds() ?? null };
+    const predicted = { loss: plan.expectedLoss, zeroOne: zeroOne?.values() ?? null, bounds: bounds?.bounds() ?? boundsFirst };
     // The sequences bet with the proposal's floor and the same predictions as simulate's (`simulationReference`).
     // The session's adaptive sampler (`mixtureSampler`) keeps the default defensive share.
     const floors = known === undefined ? null : referenceFloors(plan, settings.clip, ADAPTIVE_DEFAULTS);

@@ -398,7 +398,7 @@ describe('losses past 2^480/√N, whose squares overflow the error bars', () => 
     });
     await expect(compared).rejects.toThrow(InputError);
     await expect(compared).rejects.toThrow(
-      /^loss signed bounds \(row 0\): expected bounds whose difference target − comparison is at most 2\^480\/√N = 5\.70e\+143 for N = 30 in magnitude \(each side within half of it\), got a difference in \[-1\.02\d*e\+144, 1\.02\d*e\+144\]$/,
+      /^loss signed bounds \(row 0\): expected bounds whose difference target − comparison is at most 2\^480\/√N = 5\.70e\+143 for N = 30 in magnitude \(two sides within it can reach twice it\), got a difference in \[-1\.02\d*e\+144, 1\.02\d*e\+144\]$/,
     );
   });
 

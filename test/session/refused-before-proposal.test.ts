@@ -4,9 +4,9 @@ import { lossMagnitudeLimit } from '../../src/metrics/index.js';
 import { ActiveTestingSession } from '../../src/session/session.js';
 
 // Logits of one row further apart than lossMagnitudeLimit give a cross-entropy bound past it, which
-// a session refuses. Under the default adaptive proposal the bounds are gathered while the proposal
-// is built (from its softmax's exponentials), so the refusal came after that O(N·K) work; the
-// spread of each row is checked first.
+// a session refuses. The bounds were computed after the proposal (under the default adaptive
+// proposal, gathered from its softmax's exponentials), so the refusal came after that O(N·K) work;
+// they are checked first.
 
 let proposals = 0;
 vi.mock('../../src/session/proposer.js', async (original) => {
@@ -31,13 +31,16 @@ describe('a session refuses logits too far apart before building its proposal', 
     seed: 0,
   });
 
-  it('adaptive, cross-entropy: row 3 past the limit is refused, and no proposal was built', async () => {
-    proposals = 0;
-    const refused = ActiveTestingSession.create(null, options(-2 * lossMagnitudeLimit(n)));
-    await expect(refused).rejects.toThrow(InputError);
-    await expect(refused).rejects.toThrow(/^modelScores \(row 3\): expected scores whose loss bounds are finite and at most 2\^480/);
-    expect(proposals).toBe(0);
-  });
+  it.each(['adaptive', 'iid', 'surrogate-pe'] as const)(
+    '%s, cross-entropy: row 3 past the limit is refused, and no proposal was built',
+    async (acquisition) => {
+      proposals = 0;
+      const refused = ActiveTestingSession.create(null, { ...options(-2 * lossMagnitudeLimit(n)), acquisition });
+      await expect(refused).rejects.toThrow(InputError);
+      await expect(refused).rejects.toThrow(/^modelScores \(row 3\): expected scores whose loss bounds are finite and at most 2\^480/);
+      expect(proposals).toBe(0);
+    },
+  );
 
   it('builds the proposal once where every row is within the limit', async () => {
     proposals = 0;
