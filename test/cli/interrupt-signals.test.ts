@@ -99,24 +99,17 @@ async function signalWhenPrinting(argv: string[], first: Polled | ReturnType<typ
 const hidden = (dir: string) => readdirSync(dir, { recursive: true }).filter((name) => String(name).split('/').pop()!.startsWith('.'));
 
 describe('a command stopped by a signal while it writes its outputs', () => {
-  it('simulate on SIGINT removes its temporaries, its lock and the folder it made, and exits 130 in one line', async () => {
-    const out = join(root, 'new');
-    const run = await signalWhileWriting(simulate(out), 'SIGINT');
+  // SIGHUP: its terminal closed (`nohup` around a Node process does not keep it from arriving).
+  it.each([
+    ['SIGINT', 130],
+    ['SIGHUP', 129],
+  ] as const)('simulate on %s removes its temporaries, its lock and the folder it made, and exits %i in one line', async (signal, code) => {
+    const out = join(root, `new-${signal}`);
+    const run = await signalWhileWriting(simulate(out), signal);
     expect(run).toEqual({
-      code: 130,
+      code,
       signal: null,
-      stderr: 'active-testing simulate: interrupted by SIGINT; nothing of its results was written\n',
-    });
-    expect(existsSync(out)).toBe(false);
-  });
-
-  it('simulate on SIGHUP (its terminal closed, or `nohup` around it) cleans up as on SIGINT and exits 129 in one line', async () => {
-    const out = join(root, 'hangup');
-    const run = await signalWhileWriting(simulate(out), 'SIGHUP');
-    expect(run).toEqual({
-      code: 129,
-      signal: null,
-      stderr: 'active-testing simulate: interrupted by SIGHUP; nothing of its results was written\n',
+      stderr: `active-testing simulate: interrupted by ${signal}; nothing of its results was written\n`,
     });
     expect(existsSync(out)).toBe(false);
   });
