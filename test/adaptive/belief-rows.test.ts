@@ -6,7 +6,7 @@ import { classProbabilities } from '../../src/metrics/probabilities.js';
 import { expectedZeroOneLoss } from '../../src/metrics/zero-one-loss.js';
 import { EPS, NUMERICS_FLAGS } from '../../src/numerics.js';
 import { randomStream } from '../../src/random.js';
-import { CrossEntropyBoundsRows, lossBounds } from '../../src/metrics/loss-bounds.js';
+import { CrossEntropyBoundsRows, lossBounds, lossMagnitudeLimit } from '../../src/metrics/loss-bounds.js';
 import { ExpectedZeroOne } from '../../src/session/estimates.js';
 
 /** Logits of n×k spread by `scale` (large scales drive probabilities to the clip at EPS and to 1). */
@@ -99,11 +99,20 @@ describe('the adaptive candidates’ belief rows', () => {
     }
   });
 
-  it('leave a bound that is not finite to lossBounds, which refuses it', () => {
+  it('refuse a row whose bound is not finite before any row is handed over, as lossBounds does', () => {
     const f: Matrix = { data: Float64Array.of(0, 1, 1e308, -1e308), rows: 2, cols: 2 };
+    const message = /^modelScores \(row 1\): expected scores whose loss bounds are finite and at most 2\^480\/√N/;
+    expect(() => new CrossEntropyBoundsRows(f)).toThrow(message);
+    expect(() => lossBounds(f, 'cross-entropy')).toThrow(message);
+  });
+
+  it('leave a bound past the limit only by its rounding to lossBounds, which refuses it', () => {
+    // Logits exactly the limit apart pass the rows' spread check; log 2 on top puts the bound past it.
+    const limit = lossMagnitudeLimit(2);
+    const f: Matrix = { data: Float64Array.of(0, 1, limit, 0), rows: 2, cols: 2 };
     const bounds = new CrossEntropyBoundsRows(f);
     candidatesWithBelief(f, { data: Float64Array.of(0, 1, 1, 0), rows: 2, cols: 2 }, null, { targetExps: bounds.rows });
     expect(bounds.bounds()).toBeNull();
-    expect(() => lossBounds(f, 'cross-entropy')).toThrow(/loss bounds are finite/);
+    expect(() => lossBounds(f, 'cross-entropy')).toThrow(/loss bounds are finite and at most/);
   });
 });
