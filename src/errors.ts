@@ -216,7 +216,7 @@ function formatReceived(value: unknown): string {
   if (typeof value === 'function') return 'a function';
   if (ArrayBuffer.isView(value)) {
     const length = 'length' in value ? ` of length ${String(value.length)}` : '';
-    return `a ${value.constructor.name}${length}`;
+    return `${withArticle(value.constructor.name)}${length}`;
   }
   if (typeof value === 'object' && value !== null) return formatObject(value);
   return String(value);
@@ -243,7 +243,16 @@ function formatObject(value: object): string {
     }
   }
   const text = String(value);
-  return text.startsWith('[object ') ? `a ${value.constructor.name}` : text;
+  return text.startsWith('[object ') ? withArticle(value.constructor.name) : text;
+}
+
+/**
+ * A class name after its article, as a message reads it: "an Int32Array", "an Object", "a Map". By
+ * sound, not by letter: a leading "Uint", "Uni" or acronym U is said "you" ("a Uint8Array", "a
+ * URL").
+ */
+export function withArticle(name: string): string {
+  return `${/^(?:[AEIOaeio]|[Uu](?!int|ni|[A-Z]))/.test(name) ? 'an' : 'a'} ${name}`;
 }
 
 /**

@@ -22,6 +22,11 @@ describe('InputError says what it received', () => {
     expect(received(new DataView(new ArrayBuffer(4)))).toBe('x: expected a number, got a DataView');
     expect(received(() => 1)).toBe('x: expected a number, got a function');
     expect(received(new Map())).toBe('x: expected a number, got a Map');
+    // The article goes by sound: "an Int32Array", "an Object", but "a Uint8Array".
+    expect(received(new Int32Array(2))).toBe('x: expected a number, got an Int32Array of length 2');
+    expect(received(new Uint8Array(2))).toBe('x: expected a number, got a Uint8Array of length 2');
+    expect(received(Object.create({}))).toBe('x: expected a number, got an Object');
+    expect(received(new (class ActiveTestingThing {})())).toBe('x: expected a number, got an ActiveTestingThing');
     expect(received(new URL('file:///tmp/a.npy'))).toBe('x: expected a number, got file:///tmp/a.npy');
     const cyclic: Record<string, unknown> = {};
     cyclic.self = cyclic;

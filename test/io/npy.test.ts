@@ -179,6 +179,12 @@ describe('encodeNpy / parseNpy', () => {
     expect(() => npyParts({ data: new Float64Array(2), shape: [3], dtype: 'f8' })).toThrow(/array\.shape/);
   });
 
+  it('names the typed array that does not match dtype, with its article', () => {
+    const expected = 'array.dtype: expected f4, f8, i1, i2, i4, i8, u1, u2, u4, u8 or b1 matching the typed array, got "f8"';
+    expect(() => npyParts({ data: new Int32Array(2), shape: [2], dtype: 'f8' })).toThrow(`${expected} (with an Int32Array)`);
+    expect(() => npyParts({ data: new Uint8Array(2), shape: [2], dtype: 'f8' })).toThrow(`${expected} (with a Uint8Array)`);
+  });
+
   it('reads from a view with a byte offset (a Buffer slice)', () => {
     const bytes = encodeNpy({ data: Float64Array.from([1, 2, 3]), shape: [3], dtype: 'f8' });
     const padded = new Uint8Array(bytes.length + 3);
@@ -381,7 +387,7 @@ describe('writeNpy', () => {
       [4, `${expected}, got 4`],
       [null, `${expected}, got null`],
       // A typed array is no list, though its numbers would make one.
-      [new Int32Array([2, 2]), `${expected}, got a Int32Array of length 2`],
+      [new Int32Array([2, 2]), `${expected}, got an Int32Array of length 2`],
     ] as const) {
       const input = { data: new Float64Array(4), shape } as unknown as NpyArray;
       for (const thrown of [await caught(() => writeNpy(path, input)), await caught(() => encodeNpy(input))]) {

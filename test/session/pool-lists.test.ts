@@ -26,7 +26,7 @@ describe("a session's pool lists given as something other than an array", () => 
   it('says what texts was given instead of a list', async () => {
     expect(await refusal({ texts: 'one text' })).toBe('texts: expected a non-empty array of strings, got "one text"');
     expect(await refusal({ texts: undefined })).toBe('texts: expected a non-empty array of strings, got undefined');
-    expect(await refusal({ texts: new Int32Array(3) })).toBe('texts: expected a non-empty array of strings, got a Int32Array of length 3');
+    expect(await refusal({ texts: new Int32Array(3) })).toBe('texts: expected a non-empty array of strings, got an Int32Array of length 3');
     expect(await refusal({ texts: [] })).toBe('texts: expected a non-empty array of strings, got []');
   });
 
