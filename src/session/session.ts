@@ -560,11 +560,13 @@ export class ActiveTestingSession {
   next(k = 1): Promise<Proposal[]> {
     if (!Number.isInteger(k) || k < 1) return Promise.reject(new InputError({ argument: 'k', expected: 'an integer ≥ 1', received: k }));
     return this.exclusive(() => {
-      let pending = this.state.pendingItems(k);
+      const pending = this.state.pendingItems(k);
+      // Fewer than k found means every waiting item is in the list, and a draw is proposed last:
+      // appending it is the rescan's answer without the rescan (which made a batch O(k²)).
       while (pending.length < k && this.proposer.remaining > 0) {
         const index = this.draw();
         this.write({ e: 'propose', i: index, q: this.state.probability(this.state.position(index)) });
-        pending = this.state.pendingItems(k);
+        pending.push(index);
       }
       return pending.map((index) => this.proposal(index));
     });

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { BuiltinLoss } from '../../src/metrics/index.js';
 import type { SessionAcquisition } from '../../src/session/header.js';
-import { ActiveTestingSession } from '../../src/session/session.js';
+import { ActiveTestingSession, type Proposal } from '../../src/session/session.js';
 import { simulate } from '../../src/simulate/simulate.js';
 import { syntheticPool } from '../../src/simulate/syntheticPool.js';
 
@@ -175,5 +175,64 @@ describe('a session file written by an earlier version replays as written', () =
     expect(drawn).toEqual(Array.from(simulated.samples));
     expect(drawn.slice(0, 25)).toEqual(recorded.slice(0, 25));
     expect(drawn).not.toEqual(recorded);
+  });
+});
+
+describe("next(k)'s batch is pinned", () => {
+  // A batch of 300 after an out-of-order labelling: the items still waiting come first, in
+  // proposal order, then the new draws. Pinned as the version that rescanned the waiting items
+  // after every draw returned it, so that a faster way to gather the batch keeps every bit.
+  const size = 400;
+  const batchPool = syntheticPool({ poolSize: size, classCount: 3, seed: 17 });
+  const batchOptions = {
+    texts: Array.from({ length: size }, (_, i) => `item ${i}`),
+    classes: ['a', 'b', 'c'],
+    modelScores: batchPool.modelScores,
+    surrogateScores: batchPool.surrogateScores,
+    seed: 4,
+  };
+
+  /** A session whose first 10 proposals have those at positions 1, 3, 4 and 7 labelled: 6 wait. */
+  async function started(path: string): Promise<ActiveTestingSession> {
+    const session = await ActiveTestingSession.create(path, batchOptions);
+    const first = await session.next(10);
+    for (const position of [1, 3, 4, 7]) await session.record(first[position].id, batchPool.labels[first[position].index]);
+    return session;
+  }
+
+  it('the waiting items and then 294 draws, each with its position and probability, and the journal', async () => {
+    const path = join(dir, 'batch.session');
+    const session = await started(path);
+    const batch = await session.next(300);
+    await session.close();
+    const text = batch.map((p) => `${p.id}|${p.index}|${p.position}|${p.probability}|${p.text}`);
+    expect(batch.slice(0, 8).map((p) => [p.index, p.position])).toEqual([
+      [307, 0],
+      [97, 2],
+      [200, 5],
+      [82, 6],
+      [266, 8],
+      [48, 9],
+      [9, 10],
+      [121, 11],
+    ]);
+    expect(batch.length).toBe(300);
+    expect(text[299]).toBe('166|166|303|0.010902181991358655|item 166');
+    expect({ batch: sha256(text.join('\n')), file: sha256(readFileSync(path)) }).toEqual({
+      batch: '233c3eeeeb13175c',
+      file: '4fdaefc62e43582a',
+    });
+  });
+
+  it('the same batch as one gathered by a call per draw', async () => {
+    const whole = await started(join(dir, 'whole.session'));
+    const batch = await whole.next(300);
+    await whole.close();
+    const stepwise = await started(join(dir, 'stepwise.session'));
+    let last: Proposal[] = [];
+    for (let k = 7; k <= 300; k++) last = await stepwise.next(k);
+    await stepwise.close();
+    expect(last).toEqual(batch);
+    expect(readFileSync(join(dir, 'stepwise.session'))).toEqual(readFileSync(join(dir, 'whole.session')));
   });
 });
