@@ -216,7 +216,7 @@ function formatReceived(value: unknown): string {
   if (typeof value === 'function') return 'a function';
   if (ArrayBuffer.isView(value)) {
     const length = 'length' in value ? ` of length ${String(value.length)}` : '';
-    return `${withArticle(value.constructor.name)}${length}`;
+    return `${ofClass(value)}${length}`;
   }
   if (typeof value === 'object' && value !== null) return formatObject(value);
   return String(value);
@@ -242,8 +242,21 @@ function formatObject(value: object): string {
       return 'an object';
     }
   }
-  const text = String(value);
-  return text.startsWith('[object ') ? withArticle(value.constructor.name) : text;
+  let text: string;
+  try {
+    text = String(value);
+  } catch {
+    // A prototype chain that ends in null short of Object.prototype leaves no toString to call:
+    // the message is still made, and its error thrown rather than a TypeError.
+    return 'an object';
+  }
+  return text.startsWith('[object ') ? ofClass(value) : text;
+}
+
+/** An object by its class's name, with its article; "an object" where it has none to give (an anonymous class). */
+function ofClass(value: object): string {
+  const name: unknown = (value as { constructor?: { name?: unknown } }).constructor?.name;
+  return typeof name === 'string' && name !== '' ? withArticle(name) : 'an object';
 }
 
 /**

@@ -27,6 +27,12 @@ describe('InputError says what it received', () => {
     expect(received(new Uint8Array(2))).toBe('x: expected a number, got a Uint8Array of length 2');
     expect(received(Object.create({}))).toBe('x: expected a number, got an Object');
     expect(received(new (class ActiveTestingThing {})())).toBe('x: expected a number, got an ActiveTestingThing');
+    // Objects with no class name or no toString to give are still said, not a TypeError thrown instead.
+    expect(received(new (class {})())).toBe('x: expected a number, got an object');
+    expect(received(Object.create(Object.create(null) as object))).toBe('x: expected a number, got an object');
+    expect(received(Object.create(Object.create({}, { constructor: { value: undefined } }) as object))).toBe(
+      'x: expected a number, got an object',
+    );
     expect(received(new URL('file:///tmp/a.npy'))).toBe('x: expected a number, got file:///tmp/a.npy');
     const cyclic: Record<string, unknown> = {};
     cyclic.self = cyclic;
