@@ -260,12 +260,17 @@ function ofClass(value: object): string {
 }
 
 /**
- * A class name after its article, as a message reads it: "an Int32Array", "an Object", "a Map". By
- * sound, not by letter: a leading "Uint", "Uni" or acronym U is said "you" ("a Uint8Array", "a
- * URL").
+ * `text` after its article, as a message reads it: "an Int32Array", "an Object", "a Map", "an 80%".
+ * By sound, not by letter: a leading "Uint", "Uni" or acronym U is said "you" ("a Uint8Array", "a
+ * URL"), and a number by its first spoken word, that of its leading group of three digits ("an 8",
+ * "an 11", "an 18,000", "an 80%", but "a 110").
  */
-export function withArticle(name: string): string {
-  return `${/^(?:[AEIOaeio]|[Uu](?!int|ni|[A-Z]))/.test(name) ? 'an' : 'a'} ${name}`;
+export function withArticle(text: string): string {
+  const digits = /^\d+/.exec(text)?.[0];
+  const lead = digits?.slice(0, ((digits.length - 1) % 3) + 1);
+  const an =
+    lead === undefined ? /^(?:[AEIOaeio]|[Uu](?!int|ni|[A-Z]))/.test(text) : lead.startsWith('8') || lead === '11' || lead === '18';
+  return `${an ? 'an' : 'a'} ${text}`;
 }
 
 /**

@@ -7,11 +7,54 @@ import {
   OutputExistsError,
   passForce,
   ReceivedKind,
+  withArticle,
 } from '../src/errors.js';
 import { simulate } from '../src/simulate/simulate.js';
 import { simulationInput, syntheticPool } from './acquisition/synthetic-pool.js';
 
 const received = (value: unknown) => new InputError({ argument: 'x', expected: 'a number', received: value }).message;
+
+describe('withArticle', () => {
+  it('puts the article a word or number is said with before it', () => {
+    const said = (texts: string[]) => texts.map(withArticle);
+    expect(said(['Int32Array', 'Object', 'ActiveTestingSession', 'Uncaught', 'Map', 'Float64Array'])).toEqual([
+      'an Int32Array',
+      'an Object',
+      'an ActiveTestingSession',
+      'an Uncaught',
+      'a Map',
+      'a Float64Array',
+    ]);
+    // A U said "you": Uint…, Uni…, an acronym.
+    expect(said(['Uint8Array', 'Uint8ClampedArray', 'Unicode', 'URL'])).toEqual([
+      'a Uint8Array',
+      'a Uint8ClampedArray',
+      'a Unicode',
+      'a URL',
+    ]);
+    // A number by its first spoken word: eight…, eleven, eighteen, of its leading group of three digits.
+    expect(said(['8-token', '11-token', '18-token', '80%', '85.5%', '800', '11000', '18000000', '8.5'])).toEqual([
+      'an 8-token',
+      'an 11-token',
+      'an 18-token',
+      'an 80%',
+      'an 85.5%',
+      'an 800',
+      'an 11000',
+      'an 18000000',
+      'an 8.5',
+    ]);
+    expect(said(['1-token', '95%', '110', '1100', '180', '1.28', '99.9%'])).toEqual([
+      'a 1-token',
+      'a 95%',
+      'a 110',
+      'a 1100',
+      'a 180',
+      'a 1.28',
+      'a 99.9%',
+    ]);
+  });
+});
 
 describe('InputError says what it received', () => {
   it('shows objects, typed arrays and functions by what they are, never as "[object Object]"', () => {

@@ -1,5 +1,5 @@
 import { isIP } from 'node:net';
-import { InputError, UsageError } from '../errors.js';
+import { InputError, UsageError, withArticle } from '../errors.js';
 import { NUMERICS_FLAGS } from '../numerics.js';
 import { isSeed } from '../random.js';
 import { DEFAULT_MIN_LABELS } from '../stopping.js';
@@ -109,7 +109,7 @@ const PROPOSAL: readonly OptionContext[] = ['simulate', 'session', 'setting'];
 function sigmaMultipleExpected(refused: unknown): string {
   // A level below 68.3% has a multiple below 1, itself refused: the 95% one is shown instead.
   const level = typeof refused === 'number' && refused < 1 && twoSidedZ(refused) >= 1 ? refused : 0.95;
-  return `a multiple of σ ≥ 1 (${twoSidedZ(level).toFixed(2)} for a ${Number((level * 100).toPrecision(6))}% band)`;
+  return `a multiple of σ ≥ 1 (${twoSidedZ(level).toFixed(2)} for ${withArticle(`${Number((level * 100).toPrecision(6))}%`)} band)`;
 }
 
 /** z with P(|Z| ≤ z) = `level` for a standard normal Z, by bisection on erf (a message's two decimals). */

@@ -115,6 +115,9 @@ describe('command-line option helpers', () => {
     expect(() => given(['--confidence', '0.9'], 'report')).toThrow(
       '--confidence: expected a multiple of σ ≥ 1 (1.64 for a 90% band), got "0.9"',
     );
+    expect(() => given(['--confidence', '0.8'], 'report')).toThrow(
+      '--confidence: expected a multiple of σ ≥ 1 (1.28 for an 80% band), got "0.8"',
+    );
     // A level whose multiple is itself below 1 is shown the 95% one.
     expect(() => given(['--confidence', '0.5'], 'report')).toThrow(
       '--confidence: expected a multiple of σ ≥ 1 (1.96 for a 95% band), got "0.5"',

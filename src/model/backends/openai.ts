@@ -1,4 +1,4 @@
-import { CancelledError, InputError, ReceivedKind } from '../../errors.js';
+import { CancelledError, InputError, ReceivedKind, withArticle } from '../../errors.js';
 import type { ScoreBatchOptions, ScoringBackend } from '../backend.js';
 import { OpenAIHttpClient, RemoteModelError, RETRY_POLICY_KEYS, type RetryNotice, type RetryPolicy } from './openaiHttp.js';
 import { readChoiceLogprobs, readTokenIds, readTokenLogprob, readTopLogprobsById } from './openaiProtocol.js';
@@ -220,7 +220,7 @@ export class OpenAIBackend implements ScoringBackend {
       if (echoed < position + 1 || echoed > position + 1 + this.echoMaxTokens) {
         throw new RemoteModelError(
           url,
-          `the server echoed ${formatCount(echoed, 'token')} for a ${position + 1}-token prompt`,
+          `the server echoed ${formatCount(echoed, 'token')} for ${withArticle(`${position + 1}-token`)} prompt`,
           undefined,
           prompt,
         );
