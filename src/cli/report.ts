@@ -68,6 +68,7 @@ export const reportCommand: Command = {
         smoothing: given.smoothing as number | undefined,
         confidence: given.confidence as number | undefined,
         onProgress: (done, total) => progress.update(done, total),
+        onWarning: (message) => console.error(`warning: ${message}`),
       }),
     ).finally(() => progress.finish());
     // Told once the report is written: a refused report (none of the settings finished, say) says

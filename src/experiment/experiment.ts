@@ -31,6 +31,7 @@ import {
   type LoadedPool,
 } from '../io/pool-files.js';
 import {
+  demoFileIn,
   poolFingerprint,
   SIMULATION_COMMIT_MARKER,
   SIMULATION_FILES,
@@ -117,8 +118,8 @@ async function runExperimentLocked(grid: ExperimentConfig, options: ExperimentOp
   // A setting's folder taken by a file would be found only at its turn, after the evaluate steps
   // and the settings before it had run.
   for (const setting of grid.settings) await assertFolderWritable(join(out, setting.folder), 'out');
-  // report reads an experiment's folder through experiment.json alone: a simulate run there would
-  // drop out of its reports without a word.
+  // report reads an experiment's folder through experiment.json alone: a simulate run or a demo
+  // there would drop out of its reports without a word.
   const simulation = [SIMULATION_COMMIT_MARKER, ...SIMULATION_FILES].find((name) => existsSync(join(out, name)));
   if (simulation !== undefined) {
     throw new InputError({
@@ -126,6 +127,15 @@ async function runExperimentLocked(grid: ExperimentConfig, options: ExperimentOp
       expected:
         "a folder without a simulate run's outputs (report reads an experiment's folder through experiment.json and would leave the run out)",
       received: ReceivedKind.noted(out, `it holds ${simulation}`),
+    });
+  }
+  const demo = demoFileIn(out);
+  if (demo !== undefined) {
+    throw new InputError({
+      argument: 'out',
+      expected:
+        "a folder without a demo's outputs (report reads an experiment's folder through experiment.json and would leave the demo's runs out)",
+      received: ReceivedKind.noted(out, `it holds ${demo}`),
     });
   }
   if (!(options.force ?? false)) await checkKeepsFinishedSettings(out, grid);

@@ -15,7 +15,10 @@ import type { Matrix } from '../matrix.js';
 import { writeReport, type ReportResult } from './report.js';
 import { lossPerItem, type LossBounds, zeroOneLossPerItem } from '../metrics/index.js';
 import {
+  DEMO_COMPARISON,
+  EXPERIMENT_MANIFEST,
   poolFingerprint,
+  SIMULATION_COMMIT_MARKER,
   SIMULATION_FILES,
   summarizeIntervals,
   summarizeSimulation,
@@ -25,6 +28,7 @@ import {
 import { INTERVAL_KINDS, type IntervalKind, simulationIntervalsInThreads } from '../simulate/intervals.js';
 import { preparedReferenceAndSource } from '../simulate/reference.js';
 import { toJson } from '../io/json.js';
+import { InputError, ReceivedKind } from '../errors.js';
 import { syntheticPool } from '../simulate/syntheticPool.js';
 import { checkKnownKeys } from '../io/suggest.js';
 import { DEMO_LABEL_COUNTS, rowsAtLabelCounts } from './label-rows.js';
@@ -133,6 +137,22 @@ const DEMO_OPTION_NAMES = [
 const DEMO_COMMIT_MARKER = join('report', 'summary.json');
 
 /**
+ * Refuses, whatever `force`, a folder holding a simulate run or an experiment at its top: `report`
+ * reads such a folder as that run (its `summary.json`) or through its `experiment.json`, and the
+ * demo's runs, in sub-folders, would drop out of its reports without a word.
+ */
+function assertNoRunAtTop(dir: string): void {
+  const run = [EXPERIMENT_MANIFEST, SIMULATION_COMMIT_MARKER, ...SIMULATION_FILES].find((name) => existsSync(join(dir, name)));
+  if (run === undefined) return;
+  throw new InputError({
+    argument: 'out',
+    expected:
+      "a folder without a simulate run or an experiment at its top (report reads such a folder as that run or experiment and would leave the demo's runs out)",
+    received: ReceivedKind.noted(dir, `it holds ${run}`),
+  });
+}
+
+/**
  * The README's main job: on the built-in synthetic LLM-like pool, runs active testing as
  * `simulate` does by default (adaptive acquisition with LURE) and random labelling (i.i.d. acquisition)
  * with the same settings, writes both simulations and the pool's `.npy` files into a new
@@ -141,6 +161,8 @@ const DEMO_COMMIT_MARKER = join('report', 'summary.json');
  * `intervalLabels`, and ends by writing the report (figures and summary table) of both into
  * `report/` in that folder. Its `report/summary.json` is written last: a folder with some of the
  * demo's files but not it holds an interrupted demo, refused (`InterruptedOutputError`) unless `force`.
+ * A folder holding a simulate run or an experiment at its top is refused (`InputError`), whatever
+ * `force`: a report of it would leave the demo's runs out.
  *
  * @example
  * const demo = await runDemo({ runs: 1000 });
@@ -157,6 +179,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
 }
 
 async function runDemoLocked(options: DemoOptions, dir: string): Promise<DemoResult> {
+  assertNoRunAtTop(dir);
   const { poolSize = 10_000, classCount = 2, seed = 0 } = options;
   const pool = syntheticPool({ poolSize, classCount, seed });
   const input: SimulationInput = {
@@ -198,7 +221,7 @@ async function runDemoLocked(options: DemoOptions, dir: string): Promise<DemoRes
   await checkInterruptedOutputs(
     dir,
     [
-      'comparison.json',
+      DEMO_COMPARISON,
       ...poolOutputs.map((file) => join('pool', file.name)),
       ...methods.flatMap(([name]) => SIMULATION_FILES.map((file) => join(name, file))),
       join('report', 'summary.md'),
@@ -206,7 +229,7 @@ async function runDemoLocked(options: DemoOptions, dir: string): Promise<DemoRes
     DEMO_COMMIT_MARKER,
     { force: options.force, what: 'demo' },
   );
-  await assertOutputsWritable(dir, ['comparison.json'], options);
+  await assertOutputsWritable(dir, [DEMO_COMPARISON], options);
   await assertOutputsWritable(
     poolDir,
     poolOutputs.map((file) => file.name),
@@ -262,7 +285,7 @@ async function runDemoLocked(options: DemoOptions, dir: string): Promise<DemoRes
       ]),
     ),
   });
-  await writeOutputFolder(dir, [{ name: 'comparison.json', data: comparisonJson }], { force, signal });
+  await writeOutputFolder(dir, [{ name: DEMO_COMPARISON, data: comparisonJson }], { force, signal });
   const report = await writeReport([dir], { out: join(dir, 'report'), force: force ?? false, ...(signal === undefined ? {} : { signal }) });
   return { dir, poolSize, classCount, trueRisk: active.result.trueRisk, active, random, comparison, report };
 }

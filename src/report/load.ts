@@ -8,7 +8,7 @@ import { unreadableFile } from '../io/unreadable.js';
 import type { Matrix } from '../matrix.js';
 import { EXPERIMENT_MANIFEST, SETTING_MARKER, settingName, type ExperimentManifest } from '../experiment/manifest.js';
 import { INTERVAL_KINDS, type IntervalKind } from '../simulate/intervals.js';
-import { SIMULATION_FILES } from '../simulate/outputs.js';
+import { runsInSubfolders, SIMULATION_FILES } from '../simulate/outputs.js';
 import type { ReportSetting, SettingIntervals } from './setting.js';
 import { formatCount } from '../io/format-count.js';
 
@@ -18,7 +18,9 @@ const SUMMARY = 'summary.json';
  * Reads the settings a report covers. Each folder is one `simulate` output (with `summary.json`
  * and `estimates.npy`), an `experiment` output (with `experiment.json`), which stands for all of
  * its finished settings (`onUnfinished` is told of each one left out), or a folder whose
- * sub-folders are `simulate` outputs (`simulate --demo`).
+ * sub-folders are `simulate` outputs (`simulate --demo`). Runs a folder holds but its reading
+ * leaves out, as a mixed folder of an older version may (runs in the sub-folders of a simulate
+ * run's folder, a simulate run at the top of an experiment's), are told to `onLeftOut`, a line each.
  * Names come from the experiment, or are built from each simulation's configuration, made unique
  * with the folder name where two would clash.
  *
@@ -28,6 +30,7 @@ const SUMMARY = 'summary.json';
 export async function loadReportSettings(
   dirs: readonly string[],
   onUnfinished: (name: string, folder: string) => void = () => {},
+  onLeftOut: (message: string) => void = () => {},
 ): Promise<ReportSetting[]> {
   checkInputFolders(dirs);
   const settings: ReportSetting[] = [];
@@ -63,9 +66,21 @@ export async function loadReportSettings(
         }
         add(await loadExperimentSetting(folder, entry.name, entry.labelOffset), dir);
       }
+      const run = SIMULATION_ARRAYS_WITH_ESTIMATES.find((name) => existsSync(join(dir, name)));
+      if (run !== undefined) {
+        onLeftOut(
+          `left out the simulate run at the top of ${input} (its ${run}): an experiment's folder is read through ${EXPERIMENT_MANIFEST} alone; move the run's files to a folder of their own to report them`,
+        );
+      }
     } else if (existsSync(join(dir, SUMMARY)) || !existsSync(dir) || existsSync(join(dir, ESTIMATES))) {
       await checkSettingFinished(dir);
       add(await loadSimulation(dir), dir);
+      const below = runsInSubfolders(dir).map((name) => join(input, name));
+      if (below.length > 0) {
+        onLeftOut(
+          `left out the runs in ${below.join(', ')}: ${input} holds a simulate run of its own, which is what report reads there; give them as input folders to report them`,
+        );
+      }
     } else {
       const folders = await simulationSubfolders(dir);
       // Refused also beside other inputs: left out, the report would look complete without it.
@@ -269,6 +284,9 @@ async function simulationSubfolders(dir: string): Promise<string[]> {
 
 /** The arrays of a simulate run besides its estimates. */
 const SIMULATION_ARRAYS = SIMULATION_FILES.filter((name) => name !== SUMMARY && name !== ESTIMATES);
+
+/** The arrays of a simulate run: one of them at the top of an experiment's folder is a run there. */
+const SIMULATION_ARRAYS_WITH_ESTIMATES = [ESTIMATES, ...SIMULATION_ARRAYS];
 
 interface SimulationSummary {
   true_risk: number;

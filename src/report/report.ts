@@ -1,5 +1,5 @@
 import { basename, join, relative, resolve } from 'node:path';
-import { CancelledError, InputError } from '../errors.js';
+import { CancelledError, InputError, warningsTo } from '../errors.js';
 import { assertOutputsWritable, checkInterruptedOutputs, writeOutputFolder, type OutputFile } from '../io/atomic.js';
 import { withOutputLock } from '../io/output-lock.js';
 import {
@@ -53,6 +53,12 @@ export interface ReportOptions {
   onProgress?: (done: number, total: number, figure: string) => void;
   /** Called for each setting of an experiment that is left out because it has not finished. */
   onUnfinished?: (name: string, folder: string) => void;
+  /**
+   * Called with a line for each input folder that holds runs its reading leaves out (a mixed
+   * folder of an older version: runs in the sub-folders of a simulate run's folder, a simulate run
+   * at the top of an experiment's); default `process.emitWarning` (`ActiveTestingWarning`).
+   */
+  onWarning?: (message: string) => void;
   /** Stops the report (`CancelledError`) between blocks of a setting's rows, between its figures or before its files are renamed into place; nothing of it is written. */
   signal?: AbortSignal;
 }
@@ -110,10 +116,14 @@ async function writeReportLocked(dirs: readonly string[], options: ReportOptions
   // Named in summary.md and summary.json too: read later, a report of a grid still running would look complete.
   const unfinished: { name: string; folder: string }[] = [];
   const settings = reportOrder(
-    await loadReportSettings(dirs, (name, folder) => {
-      unfinished.push({ name, folder });
-      options.onUnfinished?.(name, folder);
-    }),
+    await loadReportSettings(
+      dirs,
+      (name, folder) => {
+        unfinished.push({ name, folder });
+        options.onUnfinished?.(name, folder);
+      },
+      warningsTo(options, 'ActiveTestingWarning'),
+    ),
   );
   checkSamePool(settings);
   // Refused before the curves, which take seconds per large setting.
@@ -388,7 +398,7 @@ function summaryPage(
 }
 
 /** `writeReport`'s options that are no flag of `active-testing report`. */
-const REPORT_CODE_OPTIONS = ['onProgress', 'onUnfinished', 'signal'];
+const REPORT_CODE_OPTIONS = ['onProgress', 'onUnfinished', 'onWarning', 'signal'];
 
 /**
  * Checks `writeReport`'s options as `active-testing report` checks its flags, by the option

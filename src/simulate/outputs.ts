@@ -2,7 +2,7 @@ import { checkDiagnosedSimulation, VarianceDiagnosticByRow } from '../acquisitio
 import type { SimulationResult } from './simulate.js';
 import type { CalibrationFit } from '../calibration/index.js';
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { InputError, ReceivedKind } from '../errors.js';
 import { assertFolderWritable, assertOutputsWritable, checkInterruptedOutputs, writeOutputFolder, type OutputFile } from '../io/atomic.js';
@@ -234,6 +234,54 @@ function assertNotExperimentFolder(dir: string, argument: string): void {
 }
 
 /**
+ * The file at the root of `simulate --demo`'s output folder that compares its two runs; named in
+ * this layer, as the experiment's manifest is, so that a simulate run can refuse a demo's folder.
+ */
+export const DEMO_COMPARISON = 'comparison.json';
+
+/**
+ * The first file of a demo's output found in `dir` (its comparison, or its pool, which it writes
+ * first), or undefined: what tells a demo's folder, finished or not, from others.
+ */
+export function demoFileIn(dir: string): string | undefined {
+  return [DEMO_COMPARISON, join('pool', 'model_scores.npy')].find((name) => existsSync(join(dir, name)));
+}
+
+/**
+ * The sub-folders of `dir` (their names, in order) that hold a run: a simulate run's arrays,
+ * finished or not, or an experiment's manifest. A `summary.json` alone is no run: `report DIR`
+ * writes its own into `DIR/report`.
+ *
+ * @example
+ * runsInSubfolders('runs/demo'); // a demo's two run folders, adaptive-lure and iid
+ */
+export function runsInSubfolders(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  const marks = [EXPERIMENT_MANIFEST, ...SIMULATION_FILES.filter((name) => name !== SIMULATION_COMMIT_MARKER)];
+  return readdirSync(dir, { withFileTypes: true })
+    .filter((entry) => entry.isDirectory() && marks.some((name) => existsSync(join(dir, entry.name, name))))
+    .map((entry) => entry.name)
+    .sort();
+}
+
+/**
+ * Refuses a folder that holds other runs below it, as a demo's does: `report` reads a folder with
+ * its own `summary.json` as that one simulate run, so the runs in its sub-folders would drop out
+ * of its reports without a word.
+ */
+function assertNoRunsBelow(dir: string, argument: string): void {
+  const [below] = runsInSubfolders(dir);
+  const demo = demoFileIn(dir);
+  if (below === undefined && demo === undefined) return;
+  throw new InputError({
+    argument,
+    expected:
+      "a folder without runs in its sub-folders, as a demo's (report reads a folder with its own summary.json as that one run and would leave the others out)",
+    received: ReceivedKind.noted(dir, demo !== undefined ? `it holds a demo's ${demo}` : `its sub-folder ${below} holds a run`),
+  });
+}
+
+/**
  * Gets a simulation output folder ready, before any work: refuses a folder that cannot be written
  * (`InputError` naming `argument`), removes the temporary files of an earlier run that was
  * killed, and refuses existing outputs unless `force`, saying when they are those of an
@@ -241,11 +289,12 @@ function assertNotExperimentFolder(dir: string, argument: string): void {
  *
  * @example
  * for (const note of await prepareSimulationFolder('runs/a', { force: false })) console.error(note);
- * @throws InputError when the folder cannot be written or is an experiment's output; OutputExistsError when it holds outputs and `force` is not set.
+ * @throws InputError when the folder cannot be written, is an experiment's output or holds runs in its sub-folders (a demo's); OutputExistsError when it holds outputs and `force` is not set.
  */
 export async function prepareSimulationFolder(dir: string, options: { force?: boolean; argument?: string } = {}): Promise<string[]> {
   await assertFolderWritable(dir, options.argument ?? 'out');
   assertNotExperimentFolder(dir, options.argument ?? 'out');
+  assertNoRunsBelow(dir, options.argument ?? 'out');
   const { removed, left } = await checkInterruptedOutputs(dir, SIMULATION_FILES, SIMULATION_COMMIT_MARKER, {
     force: options.force,
     what: 'run',
@@ -491,7 +540,8 @@ function checkSummaryShape(summary: object, result: SimulationResult, where: str
  * Writes a simulation's output folder as one unit: `estimates.npy` (float64, rows×runs),
  * `samples.npy` (int64, size×runs), `q.npy` (float64, size×runs), `bootstrap_variance.npy`
  * (float64, rows×runs, when bootstrapped) and `summary.json`. An experiment's output folder (one
- * holding `experiment.json`) is refused, whatever `force`. Existing output files are refused
+ * holding `experiment.json`) and a folder holding runs in its sub-folders (a demo's) are refused,
+ * whatever `force`. Existing output files are refused
  * unless `force`, which replaces all of them (and removes a stale `bootstrap_variance.npy`).
  * `summary.json` is the commit marker: it is removed first and renamed into place last, so a
  * folder with it is complete, and temporary files left by a killed earlier run are removed.
@@ -522,6 +572,7 @@ export async function writeSimulationOutputs(
   checkObject(options, 'options');
   checkKnownKeys(options, WRITE_SIMULATION_OPTIONS, null, { overwrite: 'force' });
   assertNotExperimentFolder(dir, 'dir');
+  assertNoRunsBelow(dir, 'dir');
   const rowsByRuns: [number, number] = [result.rows, result.runs];
   const files: OutputFile[] = [
     { name: 'estimates.npy', data: npyParts({ data: result.estimates, shape: rowsByRuns, dtype: 'f8' }) },

@@ -1,0 +1,194 @@
+import { cpSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { simulate } from '../../src/simulate/simulate.js';
+import { summarizeSimulation, writeSimulationOutputs } from '../../src/simulate/outputs.js';
+import { syntheticPool } from '../../src/simulate/syntheticPool.js';
+import { runCliCaptured } from '../helpers/cli.js';
+
+// The output folders of simulate, simulate --demo and experiment, mixed, make report read one kind
+// and leave the other's runs out: report reads a folder with its own summary.json as that one run,
+// a folder without it through its sub-folders (a demo's), an experiment's through experiment.json.
+
+let dir: string;
+let demo: string;
+let pool: string;
+
+/** Every path under `folder`, relative to it, sorted: what a refusal must leave as it was. */
+function tree(folder: string): string[] {
+  return (readdirSync(folder, { recursive: true }) as string[]).sort();
+}
+
+/** `simulate` on the demo's pool, a few cheap runs, into `out`. */
+function simulateArgs(out: string, ...more: string[]): string[] {
+  return [
+    'simulate',
+    '--model-scores',
+    join(pool, 'model_scores.npy'),
+    '--surrogate-scores',
+    join(pool, 'surrogate_scores.npy'),
+    '--labels',
+    join(pool, 'labels.npy'),
+    '--runs',
+    '2',
+    '--size',
+    '5',
+    '--threads',
+    '1',
+    '--out',
+    out,
+    ...more,
+  ];
+}
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'mixed-outputs-'));
+  demo = join(dir, 'demo');
+  pool = join(demo, 'pool');
+  const made = await runCliCaptured(['simulate', '--demo', '--runs', '2', '--threads', '1', '--out', demo]);
+  expect(made.code).toBe(0);
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('simulate and simulate --demo refuse each other’s output folders', () => {
+  it('refuses a demo into a plain simulate run’s folder, even with --force, writing nothing', async () => {
+    const out = join(dir, 'run');
+    expect((await runCliCaptured(simulateArgs(out))).code).toBe(0);
+    const before = tree(out);
+    for (const force of [[], ['--force']]) {
+      const refused = await runCliCaptured(['simulate', '--demo', '--runs', '2', '--threads', '1', '--out', out, ...force]);
+      expect(refused.code).toBe(1);
+      expect(refused.stdout).toBe('');
+      expect(refused.stderr).toBe(
+        `active-testing simulate: --out: expected a folder without a simulate run or an experiment at its top (report reads such a folder as that run or experiment and would leave the demo's runs out), got "${out}" (it holds summary.json)`,
+      );
+      expect(tree(out)).toEqual(before);
+    }
+  });
+
+  it('refuses a demo into an experiment’s folder', async () => {
+    const out = join(dir, 'experiment');
+    mkdirSync(out);
+    writeFileSync(join(out, 'experiment.json'), '{"settings": []}\n');
+    const refused = await runCliCaptured(['simulate', '--demo', '--runs', '2', '--threads', '1', '--out', out]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(
+      /--out: expected a folder without a simulate run or an experiment at its top .* \(it holds experiment\.json\)$/,
+    );
+    expect(tree(out)).toEqual(['experiment.json']);
+  });
+
+  it('refuses a plain simulate run into a demo’s folder, even with --force, writing nothing', async () => {
+    const before = tree(demo);
+    for (const force of [[], ['--force']]) {
+      const refused = await runCliCaptured(simulateArgs(demo, ...force));
+      expect(refused.code).toBe(1);
+      expect(refused.stdout).toBe('');
+      expect(refused.stderr).toBe(
+        `active-testing simulate: --out: expected a folder without runs in its sub-folders, as a demo's (report reads a folder with its own summary.json as that one run and would leave the others out), got "${demo}" (it holds a demo's comparison.json)`,
+      );
+    }
+    expect(tree(demo)).toEqual(before);
+  });
+
+  it('refuses a plain simulate run into a folder whose sub-folders hold runs', async () => {
+    const out = join(dir, 'runs');
+    expect((await runCliCaptured(simulateArgs(join(out, 'a')))).code).toBe(0);
+    const before = tree(out);
+    const refused = await runCliCaptured(simulateArgs(out));
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/--out: expected a folder without runs in its sub-folders, .* \(its sub-folder a holds a run\)$/);
+    expect(tree(out)).toEqual(before);
+  });
+
+  it('is refused by writeSimulationOutputs too, whatever force', async () => {
+    const small = syntheticPool({ poolSize: 50, seed: 1 });
+    const result = await simulate(small, { runs: 2, size: 5, acquisition: 'iid', threads: 1 });
+    const before = tree(demo);
+    await expect(writeSimulationOutputs(demo, result, summarizeSimulation(result, {}), { force: true })).rejects.toThrow(
+      `dir: expected a folder without runs in its sub-folders, as a demo's (report reads a folder with its own summary.json as that one run and would leave the others out), got "${demo}" (it holds a demo's comparison.json)`,
+    );
+    expect(tree(demo)).toEqual(before);
+  });
+
+  it('still takes a rerun of the same command with --force, after a report of the folder', async () => {
+    const out = join(dir, 'rerun');
+    expect((await runCliCaptured(simulateArgs(out))).code).toBe(0);
+    // `report DIR` writes DIR/report, whose summary.json is no run.
+    expect((await runCliCaptured(['report', out])).code).toBe(0);
+    expect((await runCliCaptured(simulateArgs(out, '--seed', '4', '--force'))).code).toBe(0);
+    const rerun = await runCliCaptured(['simulate', '--demo', '--runs', '2', '--threads', '1', '--force', '--out', demo]);
+    expect(rerun.code).toBe(0);
+  });
+});
+
+describe('experiment refuses a demo’s folder', () => {
+  it('refuses it before any work, writing nothing', async () => {
+    const grid = join(dir, 'grid.json');
+    writeFileSync(
+      grid,
+      JSON.stringify({
+        modelScores: join(pool, 'model_scores.npy'),
+        labels: join(pool, 'labels.npy'),
+        runs: 2,
+        size: 5,
+        settings: [{ acquisition: 'iid' }],
+      }),
+    );
+    const before = tree(demo);
+    const refused = await runCliCaptured(['experiment', '--config', grid, '--out', demo, '--threads', '1', '--force']);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toBe(
+      `active-testing experiment: --out: expected a folder without a demo's outputs (report reads an experiment's folder through experiment.json and would leave the demo's runs out), got "${demo}" (it holds comparison.json)`,
+    );
+    expect(tree(demo)).toEqual(before);
+  });
+});
+
+describe('report tells of the runs a mixed folder of an older version holds and it leaves out', () => {
+  it('names the runs in the sub-folders of a simulate run’s folder', async () => {
+    const out = join(dir, 'mixed');
+    expect((await runCliCaptured(simulateArgs(out))).code).toBe(0);
+    // What `simulate --demo --out` into the folder left there before it was refused.
+    for (const name of ['adaptive-lure', 'iid']) cpSync(join(demo, name), join(out, name), { recursive: true });
+    const report = await runCliCaptured(['report', out, '--out', join(dir, 'mixed-report')]);
+    expect(report.code).toBe(0);
+    expect(report.stderr).toBe(
+      `warning: left out the runs in ${join(out, 'adaptive-lure')}, ${join(out, 'iid')}: ${out} holds a simulate run of its own, which is what report reads there; give them as input folders to report them`,
+    );
+    const table = JSON.parse(readFileSync(join(dir, 'mixed-report', 'summary.json'), 'utf8')) as { settings: unknown[] };
+    expect(table.settings).toHaveLength(1);
+  });
+
+  it('names a simulate run at the top of an experiment’s folder', async () => {
+    const grid = join(dir, 'grid-top.json');
+    writeFileSync(
+      grid,
+      JSON.stringify({
+        modelScores: join(pool, 'model_scores.npy'),
+        labels: join(pool, 'labels.npy'),
+        runs: 2,
+        size: 5,
+        settings: [{ acquisition: 'iid' }],
+      }),
+    );
+    const out = join(dir, 'experiment-mixed');
+    expect((await runCliCaptured(['experiment', '--config', grid, '--out', out, '--threads', '1'])).code).toBe(0);
+    for (const name of ['estimates.npy', 'samples.npy', 'q.npy', 'summary.json']) cpSync(join(demo, 'iid', name), join(out, name));
+    const report = await runCliCaptured(['report', out, '--out', join(dir, 'experiment-mixed-report')]);
+    expect(report.code).toBe(0);
+    expect(report.stderr).toBe(
+      `warning: left out the simulate run at the top of ${out} (its estimates.npy): an experiment's folder is read through experiment.json alone; move the run's files to a folder of their own to report them`,
+    );
+  });
+
+  it('says nothing of a report in a run’s folder or of a demo’s own folder', async () => {
+    const report = await runCliCaptured(['report', demo, '--out', join(dir, 'demo-report')]);
+    expect(report.code).toBe(0);
+    expect(report.stderr).toBe('');
+  });
+});
