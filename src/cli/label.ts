@@ -117,8 +117,8 @@ ${help('label', ['calibrationScores', 'calibrationLabels'])}
   The surrogate temperature fitted on the calibration set is stored in the session.
 
 At the end it prints the estimate, its interval, and how many random labels would have given
-an interval as narrow and the variance ratio to random labelling (both estimated from the
-session's own labels).
+the same variance (the approximate bootstrap's, not the intervals' width) and the variance ratio
+to random labelling (both estimated from the session's own labels).
 
 Exit codes: 0 done or quit (q or Ctrl-C at a prompt; every label is already saved), 1 bad input,
 a failure or an answers file without an answer for a proposed item, 2 usage error, 130 stopped
@@ -705,11 +705,15 @@ function statusLine(estimate: SessionEstimate, loss: string): string {
   );
 }
 
-/** How many random labels would give an interval as narrow, or that the labels cannot say (`equivalentRandomLabels` is NaN). */
+/**
+ * How many random labels would give the same variance, or that the labels cannot say
+ * (`equivalentRandomLabels` is NaN). The approximate bootstrap's variance, not the width of the
+ * anytime or fixed-budget interval printed above it: said so, lest it be read as theirs.
+ */
 function equivalentRandomText(labels: number): string {
   return Number.isFinite(labels)
-    ? `Random labelling would need about ${formatCount(labels, 'label')} for an interval this narrow.`
-    : 'Random labels for an interval this narrow: – (not estimable from these labels).';
+    ? `Random labelling would need about ${formatCount(labels, 'label')} for the same variance (the approximate bootstrap's).`
+    : "Random labels for the same variance (the approximate bootstrap's): – (not estimable from these labels).";
 }
 
 /** The ratio, or why there is none: random labelling's variance is 0 once every item is labelled, and 0/0 when the labels so far all cost the same. */

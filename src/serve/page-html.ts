@@ -105,7 +105,7 @@ export function pageHtml(): string {
     <dl class="stats">
       <dt>Labels in the estimate</dt><dd id="labels"></dd>
       <dt>Variance ÷ random labelling</dt><dd id="variance-ratio"></dd>
-      <dt>Random labels for this width</dt><dd id="equivalent"></dd>
+      <dt>Random labels for the same variance</dt><dd id="equivalent"></dd>
       <dt>Annotators</dt><dd id="annotators"></dd>
     </dl>
   </section>

@@ -33,7 +33,7 @@ describe('active-testing label: scripted use and bad input', () => {
     expect(first.stdout).toContain(
       'The anytime-valid intervals hold however and whenever you stopped; the fixed-budget ones only if this label count was chosen before labelling (not a stop on --target-half-width or a quit partway); the bootstrap is an approximation with no guarantee.',
     );
-    expect(first.stdout).toMatch(/Random labelling would need about \d+ labels for an interval this narrow\./);
+    expect(first.stdout).toMatch(/Random labelling would need about \d+ labels for the same variance \(the approximate bootstrap's\)\./);
     expect(first.stdout).toMatch(
       /Variance ÷ random labelling's \(est\.\): \d+\.\d{2} \(below 1 favours active testing\); verdict: (helping|hurting|no evidence yet)\./,
     );

@@ -75,7 +75,7 @@ describe('label: the running estimate on the interactive screen', () => {
     );
     expect(run.stdout).toContain(`Risk (zero-one): 1.0000 (est. ${decimals(risk.value)})  anytime-valid 95% ${ends(risk.anytime!)}`);
     // The closing summary never says "about 0 labels".
-    expect(run.stdout).toContain('Random labels for an interval this narrow: – (not estimable from these labels).');
+    expect(run.stdout).toContain("Random labels for the same variance (the approximate bootstrap's): – (not estimable from these labels).");
     expect(run.stdout).not.toMatch(/about 0 labels/);
   });
 });

@@ -92,7 +92,7 @@ describe.skipIf(!tmuxAvailable())('active-testing label in a terminal', () => {
     expect(screen).toMatch(/Labels: 1 in the estimate \(1 recorded\); the estimate covers 60 items$/m);
     expect(screen).toMatch(/Accuracy: \d\.\d{4}( \(est\. -?\d+\.\d{4}\))? {2}anytime-valid 95% \[/);
     // One label estimates no spread: no number of random labels to compare with yet.
-    expect(screen).toContain('Random labels for an interval this narrow: – (not estimable from these labels).');
+    expect(screen).toContain("Random labels for the same variance (the approximate bootstrap's): – (not estimable from these labels).");
 
     expect(existsSync(`${session}.lock`)).toBe(false);
     const reopened = await ActiveTestingSession.open(session);
