@@ -161,7 +161,8 @@ const SIMULATE_COMMAND: readonly OptionDeclaration[] = [
     metavar: 'K,...',
     // simulate's options object has no intervals: simulationIntervals computes them from a result.
     commandLineOnly: ['simulate'],
-    inTypeScript: 'simulationIntervals(result, losses, bounds, kinds, reference) computes the intervals of a result (docs/simulate.md)',
+    inTypeScript:
+      'simulationIntervals(result, losses, bounds, kinds, simulationReference(input, result.options)) computes the intervals of a result simulated with recordMixtureWeights: true, as --interval does (docs/simulate.md, "Intervals from the library")',
   },
   {
     name: 'calibrationScores',

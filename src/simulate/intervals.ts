@@ -50,10 +50,15 @@ export interface SimulationIntervals {
  * corrected; needs the bootstrap variance). The sequences are computed after the runs, O(M) per
  * row and run, and tuned for the runs' label count (`plannedLabels: size`); with a `reference` (`simulationReference`) they use the reference bets, which
  * narrow them without touching their guarantee, and under the adaptive proposal each draw's own
- * floor (its `drawFloor` of the draw's `mixtureWeights`, one per distinct mixture).
+ * floor (its `drawFloor` of the draw's `mixtureWeights`, one per distinct mixture). Those of
+ * `simulate --interval`, value for value, take both: a result simulated with
+ * `recordMixtureWeights: true` and `simulationReference(input, result.options)` (docs/simulate.md,
+ * "Intervals from the library"); without them the intervals are as valid, and wider.
  *
  * @example
- * const [anytime] = simulationIntervals(result, losses, lossBounds(f, 'cross-entropy'), ['anytime']);
+ * const result = await simulate(input, { runs: 200, recordMixtureWeights: true });
+ * const reference = simulationReference(input, result.options);
+ * const [anytime] = simulationIntervals(result, lossPerItem(f, y), lossBounds(f, 'cross-entropy'), ['anytime'], reference);
  * anytime.simultaneousCoverage; // e.g. 0.99
  * @throws InputError when `result`, `bounds` or a non-null `reference` is not an object, `losses`
  * is not a Float64Array as long as each bound, or its mean is not the result's `trueRisk` (another

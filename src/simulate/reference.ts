@@ -24,14 +24,16 @@ export interface SimulationReference extends ConfidenceSequenceReference {
  * the predicted loss, the target's expected loss under the surrogate's probabilities (at the
  * simulation's temperature), or under its own without a surrogate; and a floor of every draw's q
  * under the simulation's proposal (fixed, defensive mixture or adaptive), as `referenceBasis`
- * gives them (sessions use the same). Null when the proposal has no fixed floor (negative
+ * gives them (sessions use the same); its `drawFloor` bets on each adaptive draw's own floor where
+ * the result recorded the draws' mixture weights (`recordMixtureWeights: true`, as `simulate
+ * --interval` does). Null when the proposal has no fixed floor (negative
  * acquisition values, or clip 0 with values that vanish): the sequences then bet without
  * reference. O(N log N), like preparing the simulation.
  *
  * @example
- * const result = await simulate(input, { acquisition: 'adaptive' });
+ * const result = await simulate(input, { acquisition: 'adaptive', recordMixtureWeights: true });
  * const reference = simulationReference(input, result.options);
- * simulationIntervals(result, losses, bounds, ['anytime'], reference);
+ * simulationIntervals(result, losses, bounds, ['anytime'], reference); // simulate --interval anytime's bounds
  * @throws {InputError} when `input` or `options` is not what `simulate` takes.
  */
 export function simulationReference(input: SimulationInput, options: SimulationOptions): SimulationReference | null {

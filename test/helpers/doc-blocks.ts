@@ -41,6 +41,7 @@ export const FREE_NAMES: Record<string, string[][]> = {
     ['declare const modelScores: api.MatrixInput, surrogateScores: api.MatrixInput, labels: api.LabelsInput;'],
     ['declare const model: api.Model, dataset: api.TextClassificationDataset, splits: api.Splits;'],
     [],
+    [],
   ],
   'docs/vllm.md': [['declare const prompts: string[];']],
 };
