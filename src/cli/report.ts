@@ -30,7 +30,8 @@ and a summary table (summary.md, summary.json):
   squared-error    MSE and median squared error vs labels (45–55% band), log scale
   relative-error   error relative to random (i.i.d.) labelling, per setting
   relative-cost    labels needed to reach random labelling's error, as a fraction of its budget
-  bootstrap        bootstrap variance vs true MSE, and coverage of estimate ± 1.96σ (--confidence)
+  bootstrap        bootstrap variance vs true MSE, and coverage of estimate ± 1.96σ (--confidence;
+                   approximate, no guarantee)
   coverage-KIND    for runs of simulate --interval KIND (anytime, fixed, bootstrap): coverage of
                    that interval per label count against the nominal 0.95
   half-width-KIND  the median half-width of that interval per label count, log scale

@@ -42,17 +42,20 @@ const GLOBAL_OPTIONS = ['--help', '--version'];
  */
 export async function runCli(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
-  if (name === undefined || name === '--help' || name === '-h') {
+  if (name === undefined) {
     console.log(await usage());
-    return name === undefined ? 2 : 0;
-  }
-  if (name === '--version' || name === '-V') {
-    console.log(VERSION);
-    return 0;
+    return 2;
   }
   if (name === 'help' || name.startsWith('-')) {
     try {
-      if (name === 'help') return await printHelp(rest);
+      // `-h simulate` asks for simulate's help, as `help simulate` and `simulate -h` do.
+      if (name === 'help' || name === '--help' || name === '-h') return await printHelp(rest);
+      if (name === '--version' || name === '-V') {
+        // Refused rather than ignored, as every other stray argument is.
+        if (rest.length > 0) throw new UsageError(`${name} takes no arguments, got ${rest.map((arg) => JSON.stringify(arg)).join(' ')}`);
+        console.log(VERSION);
+        return 0;
+      }
       const hint = unknownFlagHint(name, GLOBAL_OPTIONS);
       throw new UsageError(`unknown option ${name}${hint.startsWith('(') ? ' ' : ': '}${hint}`);
     } catch (error) {

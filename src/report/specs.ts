@@ -270,9 +270,10 @@ export function bootstrapSpec(
       {
         ...PANEL,
         title: {
-          text: `Coverage of estimate ± ${confidence}σ (true risk R)`,
+          // Approximate, as every other display of the bootstrap interval says: its coverage is no guarantee.
+          text: `Coverage of estimate ± ${confidence}σ (approximate; true risk R)`,
           // Named here: beside the left panel, whose dashes are the bootstrap variance, a bare rule misleads.
-          subtitle: [`dashed line: nominal ${nominal}`, ...(options.coverageNote ? [options.coverageNote] : [])],
+          subtitle: [`no guarantee; dashed line: nominal ${nominal}`, ...(options.coverageNote ? [options.coverageNote] : [])],
         },
         layer: coverageLayers(x, color, nominal),
       },

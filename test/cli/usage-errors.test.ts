@@ -36,6 +36,17 @@ describe('active-testing help <command>', () => {
     expect(general.stdout).toContain('`active-testing help <command>`');
   });
 
+  it("prints the command's help for -h or --help before the command too", () => {
+    for (const flag of ['-h', '--help']) {
+      const help = cli([flag, 'simulate']);
+      expect(help.code).toBe(0);
+      expect(help.stdout).toBe(cli(['simulate', '--help']).stdout);
+      expect(help.stdout).toMatch(/^Usage: active-testing simulate /);
+      expect(cli([flag]).stdout).toBe(cli(['help']).stdout);
+    }
+    expectUsageError(['-h', 'simulte'], `active-testing: unknown command "simulte": did you mean simulate? (valid: ${COMMANDS})`);
+  });
+
   it('refuses a name that is not a command in one line, suggesting the closest', () => {
     expectUsageError(['help', 'nosuch'], `active-testing help: unknown command "nosuch" (valid: ${COMMANDS})`);
     expectUsageError(['help', 'simulte'], `active-testing help: unknown command "simulte": did you mean simulate? (valid: ${COMMANDS})`);
@@ -48,6 +59,14 @@ describe('an unknown option before the command', () => {
     expectUsageError(['--foo'], 'active-testing: unknown option --foo (valid: --help, --version)');
     expectUsageError(['--versio'], 'active-testing: unknown option --versio: did you mean --version? (valid: --help, --version)');
     expectUsageError(['-x', 'simulate'], 'active-testing: unknown option -x (valid: --help, --version)');
+  });
+
+  it('refuses an argument after --version rather than ignoring it', () => {
+    expectUsageError(['--version', 'extra'], 'active-testing: --version takes no arguments, got "extra"');
+    expectUsageError(['-V', 'simulate', '--runs'], 'active-testing: -V takes no arguments, got "simulate" "--runs"');
+    const version = cli(['--version']);
+    expect(version.code).toBe(0);
+    expect(version.stdout).toMatch(/^\d+\.\d+\.\d+/);
   });
 });
 

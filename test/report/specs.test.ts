@@ -18,19 +18,19 @@ describe('bootstrapSpec: what a plain JS call can pass', () => {
 
   it('draws the nominal coverage of the given multiple of σ: 0.683 at 1σ', () => {
     const text = JSON.stringify(bootstrapSpec([point], { confidence: 1 }));
-    expect(text).toContain('Coverage of estimate ± 1σ');
+    expect(text).toContain('Coverage of estimate ± 1σ (approximate');
     expect(text).toContain('0.683');
   });
 
-  it('names the dashed rule of the coverage panel, which the left panel uses for the bootstrap variance', () => {
+  it('names the dashed rule of the coverage panel, which the left panel uses for the bootstrap variance, and says the interval is approximate', () => {
     const coveragePanel = (spec: ReturnType<typeof bootstrapSpec>) => (spec.hconcat as Array<{ title: unknown }>)[1]?.title;
     expect(coveragePanel(bootstrapSpec([point]))).toEqual({
-      text: 'Coverage of estimate ± 1.96σ (true risk R)',
-      subtitle: ['dashed line: nominal 0.95'],
+      text: 'Coverage of estimate ± 1.96σ (approximate; true risk R)',
+      subtitle: ['no guarantee; dashed line: nominal 0.95'],
     });
     expect(coveragePanel(bootstrapSpec([point], { confidence: 1, coverageNote: 'moving average over 5 rows' }))).toEqual({
-      text: 'Coverage of estimate ± 1σ (true risk R)',
-      subtitle: ['dashed line: nominal 0.683', 'moving average over 5 rows'],
+      text: 'Coverage of estimate ± 1σ (approximate; true risk R)',
+      subtitle: ['no guarantee; dashed line: nominal 0.683', 'moving average over 5 rows'],
     });
   });
 });
