@@ -19,8 +19,9 @@ const SUMMARY = 'summary.json';
  * and `estimates.npy`), an `experiment` output (with `experiment.json`), which stands for all of
  * its finished settings (`onUnfinished` is told of each one left out), or a folder whose
  * sub-folders are `simulate` outputs (`simulate --demo`). Runs a folder holds but its reading
- * leaves out, as a mixed folder of an older version may (runs in the sub-folders of a simulate
- * run's folder, a simulate run at the top of an experiment's), are told to `onLeftOut`, a line each.
+ * leaves out, as a mixed folder may (runs in the sub-folders of a simulate run's folder; a simulate
+ * run at the top of an experiment's, or in a sub-folder its manifest does not list, other than a
+ * setting the grid dropped), are told to `onLeftOut`, a line each.
  * Names come from the experiment, or are built from each simulation's configuration, made unique
  * with the folder name where two would clash.
  *
@@ -70,6 +71,16 @@ export async function loadReportSettings(
       if (run !== undefined) {
         onLeftOut(
           `left out the simulate run at the top of ${input} (its ${run}): an experiment's folder is read through ${EXPERIMENT_MANIFEST} alone; move the run's files to a folder of their own to report them`,
+        );
+      }
+      // A setting the grid dropped under --force keeps its folder and marker on purpose: not told of.
+      const listed = new Set(manifest.settings.map((entry) => entry.folder));
+      const unlisted = runsInSubfolders(dir)
+        .filter((name) => !listed.has(name) && !existsSync(join(dir, name, SETTING_MARKER)))
+        .map((name) => join(input, name));
+      if (unlisted.length > 0) {
+        onLeftOut(
+          `left out the runs in ${unlisted.join(', ')}: the experiment in ${input} does not list them, and its folder is read through ${EXPERIMENT_MANIFEST} alone; give them as input folders to report them`,
         );
       }
     } else if (existsSync(join(dir, SUMMARY)) || !existsSync(dir) || existsSync(join(dir, ESTIMATES))) {

@@ -55,8 +55,9 @@ export interface ReportOptions {
   onUnfinished?: (name: string, folder: string) => void;
   /**
    * Called with a line for each input folder that holds runs its reading leaves out (a mixed
-   * folder of an older version: runs in the sub-folders of a simulate run's folder, a simulate run
-   * at the top of an experiment's); default `process.emitWarning` (`ActiveTestingWarning`).
+   * folder: runs in the sub-folders of a simulate run's folder; a simulate run at the top of an
+   * experiment's, or in a sub-folder its manifest does not list); default `process.emitWarning`
+   * (`ActiveTestingWarning`).
    */
   onWarning?: (message: string) => void;
   /** Stops the report (`CancelledError`) between blocks of a setting's rows, between its figures or before its files are renamed into place; nothing of it is written. */

@@ -1,4 +1,4 @@
-import { cpSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -184,6 +184,30 @@ describe('report tells of the runs a mixed folder of an older version holds and 
     expect(report.stderr).toBe(
       `warning: left out the simulate run at the top of ${out} (its estimates.npy): an experiment's folder is read through experiment.json alone; move the run's files to a folder of their own to report them`,
     );
+  });
+
+  it('names a simulate run in a sub-folder of an experiment’s folder that it does not list, not a dropped setting', async () => {
+    const grid = join(dir, 'grid-below.json');
+    const writeGrid = (settings: object[]) =>
+      writeFileSync(
+        grid,
+        JSON.stringify({ modelScores: join(pool, 'model_scores.npy'), labels: join(pool, 'labels.npy'), runs: 2, size: 5, settings }),
+      );
+    const out = join(dir, 'experiment-below');
+    writeGrid([{ acquisition: 'iid' }, { acquisition: 'iid', estimator: 'lure' }]);
+    expect((await runCliCaptured(['experiment', '--config', grid, '--out', out, '--threads', '1'])).code).toBe(0);
+    // The second setting dropped from the grid under --force: its folder is kept, and left out on purpose.
+    writeGrid([{ acquisition: 'iid' }]);
+    expect((await runCliCaptured(['experiment', '--config', grid, '--out', out, '--threads', '1', '--force'])).code).toBe(0);
+    // Taken: the folder is no experiment's, and its parent's manifest does not list it.
+    expect((await runCliCaptured(simulateArgs(join(out, 'extra')))).code).toBe(0);
+    const report = await runCliCaptured(['report', out, '--out', join(dir, 'experiment-below-report')]);
+    expect(report.code).toBe(0);
+    expect(report.stderr).toBe(
+      `warning: left out the runs in ${join(out, 'extra')}: the experiment in ${out} does not list them, and its folder is read through experiment.json alone; give them as input folders to report them`,
+    );
+    // Both settings' folders are there, marked finished: the dropped one was not told of.
+    expect(readdirSync(out).filter((name) => existsSync(join(out, name, 'setting.json')))).toHaveLength(2);
   });
 
   it('says nothing of a report in a run’s folder or of a demo’s own folder', async () => {
