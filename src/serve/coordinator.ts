@@ -460,6 +460,13 @@ export class AnnotationCoordinator {
     return this.now() - assignment.touched > this.leaseMs || this.gone(assignment.client);
   }
 
+  /** The assigned items whose annotator may still keep them from another (not `expired`). */
+  private heldCount(): number {
+    let held = 0;
+    for (const assignment of this.assignments.values()) if (!this.expired(assignment)) held++;
+    return held;
+  }
+
   private assign(id: string, client: string): void {
     this.assignments.set(id, { client, touched: this.now() });
     this.itemOf.set(client, id);
@@ -486,13 +493,15 @@ export class AnnotationCoordinator {
     }
     this.release(client);
     if (this.session.done(this.rule)) return null;
-    // Every assigned item is pending, so one more than the assigned count holds an item nobody has
-    // (unless the pool ran out, or the label budget is spent: see `budgetLeft`). Others may take
-    // those items while this draw waits its turn in the session (behind a label whose target is
-    // being scored), so when none is left, ask again for one more than are assigned then.
+    // Every assigned item is pending, so one more than the items held (those whose lease or page
+    // has not lapsed) holds an item nobody may keep from this annotator (unless the pool ran out,
+    // or the label budget is spent: see `budgetLeft`). Counting the lapsed ones too would draw an
+    // item while one of them is free, spending a draw a single annotator (or `simulate`) would not.
+    // Others may take those items while this draw waits its turn in the session (behind a label
+    // whose target is being scored), so when none is left, ask again for one more than are held then.
     let asked = 0;
     for (;;) {
-      const count = Math.min(this.assignments.size + 1, this.budgetLeft());
+      const count = Math.min(this.heldCount() + 1, this.budgetLeft());
       if (count <= asked) return null;
       asked = count;
       const open = this.session.estimate().pending;

@@ -306,6 +306,52 @@ describe('AnnotationCoordinator', () => {
     expect(states.at(-1)).toMatchObject({ annotators: 4 });
   });
 
+  it("draws no new item while one whose annotator's page closed is open: the one left gets it next, as `simulate` would", async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'at-coordinator-')), 'left.session');
+    const pool = syntheticPool({ poolSize: 50, classCount: 2, seed: 4 });
+    const session = await ActiveTestingSession.create(path, {
+      texts: Array.from({ length: 50 }, (_, i) => `item ${i}`),
+      classes: CLASSES,
+      modelScores: pool.modelScores,
+      surrogateScores: pool.surrogateScores,
+      seed: 1,
+    });
+    const { coordinator, clock, runLater } = withClock(session);
+    coordinator.heard('a', 'tab-a');
+    const held = (await coordinator.view('a')).item!;
+    coordinator.heard('b', 'tab-b');
+    const b = (await coordinator.view('b')).item!;
+    await coordinator.leave('a', 'tab-a');
+    clock.now += LEAVE_GRACE_MS;
+    runLater();
+    coordinator.heard('b', 'tab-b');
+    const next = await coordinator.label('b', b.id, pool.labels[Number(b.id)]);
+    expect(next.item?.id).toBe(held.id);
+    expect(next.state).toMatchObject({ recorded: 1, pending: 1 });
+    await session.close();
+    const events = readFileSync(path, 'utf8')
+      .split('\n')
+      .slice(1)
+      .filter((line) => line !== '')
+      .map((line) => {
+        const { e, i } = JSON.parse(line) as { e: string; i: number };
+        return `${e} ${i}`;
+      });
+    expect(events).toEqual([`propose ${held.id}`, `propose ${b.id}`, `label ${b.id}`]);
+  });
+
+  it('draws no new item while one whose lease ended is open', async () => {
+    const { session, labels } = await memorySession();
+    let now = 0;
+    const coordinator = new AnnotationCoordinator(session, {}, 1000, () => now);
+    const held = (await coordinator.view('a')).item!;
+    const b = (await coordinator.view('b')).item!;
+    now = 1001;
+    const next = await coordinator.label('b', b.id, labels[Number(b.id)]);
+    expect(next.item?.id).toBe(held.id);
+    expect(session.history().map((record) => record.id)).toEqual([held.id, b.id]);
+  });
+
   it('keeps the item of a reloaded page, whichever of its leave and its new request comes first', async () => {
     const { session } = await memorySession();
     const { coordinator, clock } = withClock(session);
