@@ -14,6 +14,8 @@ import { SessionStateError } from '../session/errors.js';
 import { SessionStoppedError, type AnnotationCoordinator } from './coordinator.js';
 import type { ClientView, PublicState } from './protocol.js';
 import { pageHtml } from './page-html.js';
+import { purposeText } from './estimate-display.js';
+import { ANYTIME } from './interval.js';
 
 /** Largest request body accepted (bytes): a label is a few dozen. */
 export const MAX_BODY_BYTES = 4096;
@@ -283,7 +285,10 @@ export function createServeApp(coordinator: AnnotationCoordinator, options: Serv
       return refusal(c, 405, `${c.req.method} is not allowed on ${path}: use ${methods}`);
     });
   }
-  app.get('/', (c) => c.html(pageHtml()));
+  app.get('/', (c) => {
+    const shown = coordinator.state().risk.name;
+    return c.html(pageHtml(purposeText(coordinator.rule, shown === ANYTIME ? shown : null)));
+  });
   app.get('/assets/app.js', async (c) => {
     try {
       script ??= loadPageScript(`${assetsDir}/app.js`);

@@ -136,7 +136,8 @@ export class AnnotationCoordinator {
    */
   constructor(
     private readonly session: ActiveTestingSession,
-    private readonly rule: StoppingRule = {},
+    /** The stopping rule the session is labelled to. */
+    readonly rule: StoppingRule = {},
     private readonly leaseMs = 10 * 60_000,
     private readonly now: () => number = Date.now,
     private readonly later: (action: () => void, ms: number) => void = (action, ms) => void setTimeout(action, ms).unref(),

@@ -209,3 +209,27 @@ export function progress(estimate: ProgressEstimate, rule: ProgressRule): { frac
   const best = parts.reduce((a, b) => (b.fraction > a.fraction ? b : a));
   return { fraction: Math.min(1, Math.max(0, best.fraction)), text: parts.map((p) => p.text).join(' · ') };
 }
+
+/**
+ * What the page says the answers are for, and when the annotator may stop: with a stopping rule,
+ * what it waits for (the page says when it holds); without one, that they may stop whenever they
+ * like, and whether the interval shown stays valid then. `anytimeName` is the name of the interval
+ * shown when it is the anytime-valid sequence, null when it is an approximate one.
+ *
+ * @example
+ * purposeText({}, '95% confidence sequence (anytime-valid)'); // "Your answers estimate the model's accuracy and risk on this pool of items, shown beside the item as they come in. No stopping rule was given, so you may stop at any time: the interval shown, a 95% confidence sequence (anytime-valid), stays valid whenever you stop."
+ * purposeText({ maxLabels: 40 }, '95% confidence sequence (anytime-valid)'); // "Your answers estimate the model's accuracy and risk on this pool of items, shown beside the item as they come in. Labelling stops after 40 labels (--max-labels); the page says when."
+ */
+export function purposeText(rule: ProgressRule, anytimeName: string | null): string {
+  const purpose = "Your answers estimate the model's accuracy and risk on this pool of items, shown beside the item as they come in.";
+  const stops: string[] = [];
+  if (rule.maxLabels !== undefined) stops.push(`after ${formatCount(rule.maxLabels, 'label')} (--max-labels)`);
+  if (rule.targetHalfWidth !== undefined)
+    stops.push(`once the risk's interval is as narrow as its target, ${rule.targetHalfWidth} either side (--target-half-width)`);
+  if (stops.length > 0) return `${purpose} Labelling stops ${stops.join(', or ')}; the page says when.`;
+  const valid =
+    anytimeName === null
+      ? 'the interval shown is approximate, and less reliable when you stop because of what it shows'
+      : `the interval shown, a ${anytimeName}, stays valid whenever you stop`;
+  return `${purpose} No stopping rule was given, so you may stop at any time: ${valid}.`;
+}

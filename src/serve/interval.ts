@@ -4,7 +4,8 @@ import type { DisplayedInterval } from './protocol.js';
 /** A `DisplayedInterval` as the server builds it: its ends are numbers, NaN where there is none (JSON sends null). */
 export type IntervalShown = DisplayedInterval & { lower: number; upper: number };
 
-const ANYTIME = '95% confidence sequence (anytime-valid)';
+/** The name the page gives the anytime-valid confidence sequence. */
+export const ANYTIME = '95% confidence sequence (anytime-valid)';
 const BOOTSTRAP = '95% bootstrap interval (approximate)';
 const ANYTIME_MEANING =
   'With 95% probability the true value lies in this interval at every number of labels at once: ' +

@@ -4,7 +4,7 @@ const STYLE = `
 body { margin: 0; font: 16px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: var(--ink); background: #f5f7fa; }
 header { padding: 12px 20px; background: #fff; border-bottom: 1px solid var(--line); }
 header h1 { margin: 0 0 6px; font-size: 18px; }
-#instructions { margin: 0 0 6px; font-size: 14px; max-width: 60em; }
+#purpose, #instructions { margin: 0 0 6px; font-size: 14px; max-width: 60em; }
 #instructions kbd { margin: 0 2px; }
 #progress-text { font-size: 14px; color: var(--muted); }
 .bar { height: 10px; background: #e6e9ef; border-radius: 5px; overflow: hidden; margin-top: 4px; }
@@ -43,8 +43,11 @@ dd { margin: 0; font-variant-numeric: tabular-nums; }
 .stats { margin-top: 12px; }
 `;
 
-/** The page shell: static markup only; everything dynamic is set by the bundled script with textContent. */
-export function pageHtml(): string {
+/**
+ * The page shell: static markup only; everything dynamic is set by the bundled script with
+ * textContent. `purpose` (`purposeText`: numbers and fixed words only) says what the answers are for.
+ */
+export function pageHtml(purpose: string): string {
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -57,6 +60,7 @@ export function pageHtml(): string {
 <body data-done="false" data-seq="0">
 <header>
   <h1>Label the proposed item</h1>
+  <p id="purpose">${purpose}</p>
   <p id="instructions">Read the text and choose the class that fits it: click its button or press the key shown on it.
   Press <kbd>s</kbd> to skip an item you cannot label, <kbd>u</kbd> to take back your last answer.
   Each answer is saved as soon as the page says so; you can close the page at any time.</p>

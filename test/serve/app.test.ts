@@ -90,6 +90,24 @@ async function served(
 describe('the serve app', () => {
   afterEach(() => vi.restoreAllMocks());
 
+  it('says on the page what the answers are for, and when the annotator may stop: at any time without a stopping rule', async () => {
+    const page = async (coordinator: AnnotationCoordinator): Promise<string> => {
+      const jar = new CookieJar();
+      const server = await served('http://127.0.0.1:8095', undefined, coordinator);
+      await server.signIn(jar);
+      const response = await server.get(jar, '/', {});
+      expect(response.status).toBe(200);
+      return /<p id="purpose">(.*)<\/p>/.exec(await response.text())?.[1] ?? '';
+    };
+    const purpose = "Your answers estimate the model's accuracy and risk on this pool of items, shown beside the item as they come in.";
+    expect(await page(new AnnotationCoordinator(await newSession()))).toBe(
+      `${purpose} No stopping rule was given, so you may stop at any time: the interval shown, a 95% confidence sequence (anytime-valid), stays valid whenever you stop.`,
+    );
+    expect(await page(new AnnotationCoordinator(await newSession(), { maxLabels: 40 }))).toBe(
+      `${purpose} Labelling stops after 40 labels (--max-labels); the page says when.`,
+    );
+  });
+
   it('keeps one keep-alive timer per open event stream, however many changes it has pushed', async () => {
     // Timers of the streams' 15 s keep-alive that are neither cleared nor run yet (none runs in this test).
     const waiting = new Set<unknown>();

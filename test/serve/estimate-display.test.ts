@@ -8,6 +8,7 @@ import {
   intervalText,
   plotCaption,
   plotPlaceholder,
+  purposeText,
   riskRange,
   shownEstimate,
   withinRange,
@@ -136,5 +137,24 @@ describe('plotCaption', () => {
   it('is null while there is no plot (fewer than two points)', () => {
     expect(plotCaption('95% confidence sequence (anytime-valid)', 0)).toBeNull();
     expect(plotCaption('95% confidence sequence (anytime-valid)', 1)).toBeNull();
+  });
+});
+
+describe('purposeText', () => {
+  const purpose = "Your answers estimate the model's accuracy and risk on this pool of items, shown beside the item as they come in.";
+
+  it('names what stops labelling: the budget, the width target, or either', () => {
+    expect(purposeText({ targetHalfWidth: 0.05 }, '95% confidence sequence (anytime-valid)')).toBe(
+      `${purpose} Labelling stops once the risk's interval is as narrow as its target, 0.05 either side (--target-half-width); the page says when.`,
+    );
+    expect(purposeText({ maxLabels: 1, targetHalfWidth: 0.05 }, '95% confidence sequence (anytime-valid)')).toBe(
+      `${purpose} Labelling stops after 1 label (--max-labels), or once the risk's interval is as narrow as its target, 0.05 either side (--target-half-width); the page says when.`,
+    );
+  });
+
+  it('without a rule, says an approximate interval shown is no anytime guarantee', () => {
+    expect(purposeText({}, null)).toBe(
+      `${purpose} No stopping rule was given, so you may stop at any time: the interval shown is approximate, and less reliable when you stop because of what it shows.`,
+    );
   });
 });
