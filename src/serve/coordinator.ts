@@ -4,7 +4,7 @@ import { SessionStateError, SessionWriteError } from '../session/errors.js';
 import type { ActiveTestingSession, Proposal, ProposalRecord, SessionEstimate, StoppingRule } from '../session/session.js';
 import { formatCount } from '../io/format-count.js';
 import { progress } from './estimate-display.js';
-import { accuracyInterval, displayedEstimate, riskInterval } from './interval.js';
+import { accuracyInterval, budgetIntervals, displayedEstimate, riskInterval } from './interval.js';
 import { MAX_OPEN_TABS, TAB_FORGOTTEN_MS, type ClientView, type PageItem, type PlotPoint, type PublicState } from './protocol.js';
 import { stopCause } from '../stopping.js';
 
@@ -554,6 +554,7 @@ export class AnnotationCoordinator {
     const risk = riskInterval(estimate);
     const { comparison } = estimate;
     const done = this.session.done(this.rule);
+    const doneBecause = !done ? null : stopCause(estimate, this.rule.maxLabels);
     return {
       version: this.version,
       classes: this.session.classes,
@@ -568,12 +569,14 @@ export class AnnotationCoordinator {
       difference: comparison === undefined ? null : displayedEstimate(comparison.difference),
       comparison:
         comparison === undefined ? null : { risk: displayedEstimate(comparison.risk), accuracy: displayedEstimate(comparison.accuracy) },
+      // Only at the budget: a stop on the width, or the pool's end, is no label count chosen before labelling.
+      budgetIntervals: doneBecause === 'max-labels' ? budgetIntervals(estimate) : null,
       varianceRatio: estimate.varianceRatio,
       varianceVerdict: estimate.varianceVerdict,
       equivalentRandomLabels: estimate.equivalentRandomLabels,
       progress: progress(estimate, this.rule),
       done,
-      doneBecause: !done ? null : stopCause(estimate, this.rule.maxLabels),
+      doneBecause,
       points: this.points,
       plotStartedAt: this.plotStartedAt,
       annotators: this.activeAnnotators(),

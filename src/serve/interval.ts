@@ -6,6 +6,7 @@ export type IntervalShown = DisplayedInterval & { lower: number; upper: number }
 
 /** The name the page gives the anytime-valid confidence sequence. */
 export const ANYTIME = '95% confidence sequence (anytime-valid)';
+/** The name the page gives the bootstrap interval. */
 const BOOTSTRAP = '95% bootstrap interval (approximate)';
 const ANYTIME_MEANING =
   'With 95% probability the true value lies in this interval at every number of labels at once: ' +
@@ -13,6 +14,11 @@ const ANYTIME_MEANING =
 const BOOTSTRAP_MEANING =
   'An approximation: the true value may lie outside it more often than 1 time in 20, ' +
   'and more often still when labelling stops because of what it shows.';
+const FIXED = '95% fixed-budget interval';
+const FIXED_MEANING =
+  'With 95% probability the true value lies in this interval at this number of labels, when it was chosen ' +
+  'before labelling, as the budget (--max-labels) was: not at a count stopped at because of what the intervals ' +
+  'showed, nor with skips that may depend on the labels.';
 /**
  * The sequence is not centred on the estimate: it also uses the per-item loss bounds and the
  * surrogate's predictions, so early in a cross-entropy session, when the labels drawn so far
@@ -59,4 +65,32 @@ export function displayedEstimate(interval: IntervalEstimate): { value: number }
 /** The accuracy's interval, chosen as the risk's is. */
 export function accuracyInterval(estimate: SessionEstimate): IntervalShown {
   return displayed(estimate.accuracy);
+}
+
+/**
+ * The intervals of `interval` other than the one `displayed` shows beside the estimate, as `label`
+ * prints them at its stop: the fixed-budget interval, then the bootstrap (named approximate).
+ */
+function otherIntervals(interval: IntervalEstimate): IntervalShown[] {
+  const { anytime, fixed, bootstrap } = interval;
+  // Without a sequence the page already shows the bootstrap, and there is no fixed-budget interval either.
+  if (anytime === undefined) return [];
+  const others: IntervalShown[] = [];
+  if (fixed !== undefined) others.push({ lower: fixed.lower, upper: fixed.upper, name: FIXED, meaning: FIXED_MEANING });
+  others.push({ lower: bootstrap.lower, upper: bootstrap.upper, name: BOOTSTRAP, meaning: BOOTSTRAP_MEANING });
+  return others;
+}
+
+/**
+ * The accuracy's and the risk's other intervals (`otherIntervals`) for the page to show once a
+ * session stopped at its label budget, the count chosen before labelling at which the fixed-budget
+ * interval holds; null where the session has only the interval the page shows.
+ *
+ * @example
+ * budgetIntervals(session.estimate())?.risk; // the fixed-budget interval, then the bootstrap (approximate), each named
+ */
+export function budgetIntervals(estimate: SessionEstimate): { accuracy: IntervalShown[]; risk: IntervalShown[] } | null {
+  const risk = otherIntervals(estimate.risk);
+  const accuracy = otherIntervals(estimate.accuracy);
+  return risk.length === 0 && accuracy.length === 0 ? null : { accuracy, risk };
 }

@@ -104,6 +104,11 @@ export function pageHtml(purpose: string): string {
       <div class="note" id="difference-note"></div>
     </div>
     <p class="meaning" id="interval-meaning"></p>
+    <div id="budget-intervals" hidden>
+      <h2 style="margin-top:12px">At the label budget: the other intervals</h2>
+      <dl id="budget-interval-list"></dl>
+      <p class="meaning" id="budget-interval-meaning"></p>
+    </div>
     <div id="plot" role="img" aria-label="estimated risk and its interval against labels"></div>
     <p class="meaning" id="plot-caption"></p>
     <dl class="stats">

@@ -65,6 +65,12 @@ export interface PublicState {
   difference: ({ value: EstimateNumber } & DisplayedInterval) | null;
   /** With a comparison target, the comparison model's own risk and accuracy; null without one. */
   comparison: { risk: { value: EstimateNumber } & DisplayedInterval; accuracy: { value: EstimateNumber } & DisplayedInterval } | null;
+  /**
+   * Once the session stopped at its label budget (`--max-labels`), the accuracy's and the risk's
+   * other 95% intervals, as `label` prints them: the fixed-budget interval (which holds at a label
+   * count chosen before labelling) and the approximate bootstrap; null otherwise.
+   */
+  budgetIntervals: { accuracy: DisplayedInterval[]; risk: DisplayedInterval[] } | null;
   varianceRatio: EstimateNumber;
   /** The diagnostic's verdict on the ratio, with its own uncertainty: helping, hurting or no evidence yet. */
   varianceVerdict: 'helping' | 'hurting' | 'no evidence yet';

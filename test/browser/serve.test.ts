@@ -9,6 +9,7 @@ import { writeNpy } from '../../src/io/npy.js';
 import { ActiveTestingSession } from '../../src/session/session.js';
 import { syntheticPool } from '../../src/simulate/syntheticPool.js';
 import { LEAVE_GRACE_MS } from '../../src/serve/coordinator.js';
+import { ACCURACY_RANGE, intervalEnds, riskRange } from '../../src/serve/estimate-display.js';
 import {
   CLI,
   findChromium,
@@ -963,6 +964,7 @@ describe.skipIf(chromium === undefined)('active-testing serve in a browser', () 
       const labeller = await second.newPage();
       await open(labeller, server);
       for (const page of [holder, labeller]) await page.evaluate(WATCH_LIVE_REGIONS);
+      expect(await labeller.locator('#budget-intervals').isVisible()).toBe(false);
       for (let k = 1; k <= 3; k++) {
         expect(await labelShown(labeller, pool.labels)).not.toBeNull();
         // Each state is waited for, since the server pushes only the latest of states that come quickly.
@@ -971,6 +973,27 @@ describe.skipIf(chromium === undefined)('active-testing serve in a browser', () 
       // The fourth label reaches the rule (3 waiting, 1 open): the banner saying so appears once.
       expect(await labelShown(holder, pool.labels)).not.toBeNull();
       await labeller.waitForFunction(() => document.body.dataset.done === 'true');
+      // At the budget the page also shows the fixed-budget interval and the bootstrap, each named, as `label` prints them.
+      const session = await ActiveTestingSession.open(path, { readOnly: true });
+      const { accuracy, risk, labels } = session.estimate();
+      const riskValues = riskRange(session.settings.loss);
+      await session.close();
+      expect(await labeller.locator('#budget-intervals').isVisible()).toBe(true);
+      expect(await labeller.locator('#budget-interval-list dt').allTextContents()).toEqual([
+        'Accuracy',
+        'Accuracy',
+        `Risk (${session.settings.loss})`,
+        `Risk (${session.settings.loss})`,
+      ]);
+      expect(await labeller.locator('#budget-interval-list dd').allTextContents()).toEqual([
+        `95% fixed-budget interval: ${intervalEnds(accuracy.fixed!, ACCURACY_RANGE, labels)}`,
+        `95% bootstrap interval (approximate): ${intervalEnds(accuracy.bootstrap, ACCURACY_RANGE, labels)}`,
+        `95% fixed-budget interval: ${intervalEnds(risk.fixed!, riskValues, labels)}`,
+        `95% bootstrap interval (approximate): ${intervalEnds(risk.bootstrap, riskValues, labels)}`,
+      ]);
+      expect(await labeller.locator('#budget-interval-meaning').textContent()).toMatch(
+        /^The 95% fixed-budget interval: With 95% probability .* The 95% bootstrap interval \(approximate\): An approximation: /,
+      );
       for (const page of [holder, labeller]) {
         const writes = await page.evaluate(() => window.__liveRegionWrites ?? []);
         // Every write to a live region changed its text: an unchanged text written again is read out again.

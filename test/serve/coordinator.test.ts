@@ -868,6 +868,40 @@ describe('AnnotationCoordinator', () => {
     }
   });
 
+  it('shows the fixed-budget and bootstrap intervals, named, once the session stops at its label budget, and only then', async () => {
+    const { session, labels } = await memorySession();
+    const coordinator = new AnnotationCoordinator(session, { maxLabels: 5 });
+    let view = await coordinator.view('a');
+    while (view.item) {
+      expect(view.state.budgetIntervals).toBeNull();
+      view = await coordinator.label('a', view.item.id, labels[Number(view.item.id)]);
+    }
+    const { risk, accuracy } = session.estimate();
+    const fixed = (interval: { lower: number; upper: number }) => ({
+      ...interval,
+      name: '95% fixed-budget interval',
+      meaning: expect.stringMatching(
+        /^With 95% probability the true value lies in this interval at this number of labels, when it was chosen before labelling, as the budget \(--max-labels\) was/,
+      ),
+    });
+    const bootstrap = (interval: { lower: number; upper: number }) => ({
+      ...interval,
+      name: '95% bootstrap interval (approximate)',
+      meaning: expect.stringMatching(/^An approximation: /),
+    });
+    expect(view.state).toMatchObject({ labels: 5, doneBecause: 'max-labels' });
+    expect(view.state.budgetIntervals).toEqual({
+      accuracy: [fixed(accuracy.fixed!), bootstrap(accuracy.bootstrap)],
+      risk: [fixed(risk.fixed!), bootstrap(risk.bootstrap)],
+    });
+    // A stop on the width is no label count chosen before labelling: the fixed-budget interval does not hold there.
+    const other = await memorySession();
+    const byWidth = new AnnotationCoordinator(other.session, { maxLabels: 50, targetHalfWidth: 100, minLabels: 3 });
+    view = await byWidth.view('a');
+    while (view.item) view = await byWidth.label('a', view.item.id, other.labels[Number(view.item.id)]);
+    expect(view.state).toMatchObject({ labels: 3, doneBecause: 'target-half-width', budgetIntervals: null });
+  });
+
   it("shows the session's estimate and one plot point per label count, and notifies subscribers", async () => {
     const { session, labels } = await memorySession();
     const coordinator = new AnnotationCoordinator(session, { maxLabels: 5 });

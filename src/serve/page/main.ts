@@ -279,6 +279,32 @@ function renderComparison(comparison: PublicState['comparison'], loss: string, l
   renderEstimate('comparison-risk', comparison.risk, riskRange(loss), `the ${loss} risk`, labels);
 }
 
+/**
+ * Once the session stopped at its label budget, the accuracy's and the risk's other intervals (the
+ * fixed-budget one and the bootstrap), each named, and what each guarantees; hidden otherwise.
+ */
+function renderBudgetIntervals(next: PublicState): void {
+  const other = next.budgetIntervals;
+  $('budget-intervals').hidden = other === null;
+  if (other === null) return;
+  const rows: HTMLElement[] = [];
+  const meanings = new Map<string, string>();
+  const add = (quantity: string, intervals: readonly DisplayedInterval[], range: ValueRange): void => {
+    for (const interval of intervals) {
+      const term = document.createElement('dt');
+      term.textContent = quantity;
+      const value = document.createElement('dd');
+      value.textContent = intervalText(interval, range, next.labels);
+      rows.push(term, value);
+      meanings.set(interval.name, interval.meaning);
+    }
+  };
+  add('Accuracy', other.accuracy, ACCURACY_RANGE);
+  add(`Risk (${next.loss})`, other.risk, riskRange(next.loss));
+  $('budget-interval-list').replaceChildren(...rows);
+  $('budget-interval-meaning').textContent = [...meanings].map(([name, meaning]) => `The ${name}: ${meaning}`).join(' ');
+}
+
 /** The banner's first sentence for each reason the session is done (the progress line gives the numbers). */
 const STOP_REASONS: Record<NonNullable<PublicState['doneBecause']>, string> = {
   pool: 'Done: every item of the pool is labelled or skipped, so there is nothing more to label.',
@@ -312,6 +338,7 @@ function renderState(next: PublicState): void {
   renderEstimate('risk', next.risk, risks, `the ${next.loss} risk`, next.labels);
   renderComparison(next.comparison, next.loss, next.labels);
   renderDifference(next.difference, differenceRange(risks), next.labels);
+  renderBudgetIntervals(next);
   // One line when both intervals are of one kind (as they are unless the loss has no per-item bounds).
   $('interval-meaning').textContent =
     next.accuracy.meaning === next.risk.meaning
