@@ -169,6 +169,8 @@ export function plotCaption(intervalName: string, points: number): string | null
 /** What `progress` reads of a session's estimate (`SessionEstimate`, which the page's bundle cannot import). */
 export interface ProgressEstimate {
   labels: number;
+  /** Labels recorded: more than `labels` while an earlier item is open (the estimate waits for it). */
+  recorded: number;
   poolSize: number;
   risk: { anytime?: { lower: number; upper: number } };
 }
@@ -183,13 +185,23 @@ export interface ProgressRule {
 /**
  * How far the session is toward its stopping rule, as a fraction in [0, 1] and in words; a width
  * target is measured on the risk's confidence sequence, which `done()` stops on. The page's
- * progress bar and `label`'s terminal screen show it.
+ * progress bar and `label`'s terminal screen show it. The rule counts the labels in the estimate,
+ * which waits for an earlier open item (one a closed page holds until its lease ends), so while
+ * more are recorded the text says so too: a count that stays put while labels are saved reads as
+ * a frozen page.
+ *
+ * @example
+ * progress({ labels: 3, recorded: 6, poolSize: 2000, risk: {} }, { maxLabels: 40 }).text; // '3 of 40 labels in the estimate (6 recorded)'
  */
 export function progress(estimate: ProgressEstimate, rule: ProgressRule): { fraction: number; text: string } {
-  const { labels, poolSize } = estimate;
+  const { labels, recorded, poolSize } = estimate;
+  const waiting = recorded !== labels;
   const parts: { fraction: number; text: string }[] = [];
   if (rule.maxLabels !== undefined)
-    parts.push({ fraction: labels / rule.maxLabels, text: `${labels} of ${formatCount(rule.maxLabels, 'label')}` });
+    parts.push({
+      fraction: labels / rule.maxLabels,
+      text: `${labels} of ${formatCount(rule.maxLabels, 'label')}${waiting ? ` in the estimate (${recorded} recorded)` : ''}`,
+    });
   if (rule.targetHalfWidth !== undefined) {
     const minLabels = rule.minLabels ?? DEFAULT_MIN_LABELS;
     // The rule reads the confidence sequence (`done()`), so the progress does too.
@@ -204,9 +216,14 @@ export function progress(estimate: ProgressEstimate, rule: ProgressRule): { frac
   if (parts.length === 0)
     return {
       fraction: Math.min(1, labels / poolSize),
-      text: `${labels} of ${formatCount(poolSize, 'item')} labelled (no stopping rule given)`,
+      text: waiting
+        ? `${labels} of ${formatCount(poolSize, 'item')} in the estimate (${recorded} recorded; no stopping rule given)`
+        : `${labels} of ${formatCount(poolSize, 'item')} labelled (no stopping rule given)`,
     };
   const best = parts.reduce((a, b) => (b.fraction > a.fraction ? b : a));
+  // The budget's part names both counts; a width target alone names neither.
+  if (waiting && rule.maxLabels === undefined)
+    parts.push({ fraction: 0, text: `${formatCount(labels, 'label')} in the estimate (${recorded} recorded)` });
   return { fraction: Math.min(1, Math.max(0, best.fraction)), text: parts.map((p) => p.text).join(' · ') };
 }
 

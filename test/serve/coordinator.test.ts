@@ -931,9 +931,10 @@ describe('AnnotationCoordinator', () => {
 
 describe('progress toward the stopping rule', () => {
   // A bootstrap far narrower than the sequence, as early in a session: the width rule reads the sequence.
-  const estimate = (labels: number, halfWidth: number) =>
+  const estimate = (labels: number, halfWidth: number, recorded = labels) =>
     ({
       labels,
+      recorded,
       poolSize: 1000,
       risk: {
         value: 0.3,
@@ -962,6 +963,19 @@ describe('progress toward the stopping rule', () => {
       'risk half-width 0.1000, target 0.02 (from 1 label)',
     );
     expect(progress({ ...estimate(0, 0.1), poolSize: 1 }, {}).text).toBe('0 of 1 item labelled (no stopping rule given)');
+  });
+
+  it('names the labels recorded too while the estimate waits for an open item, so that it does not look frozen', () => {
+    expect(progress(estimate(3, 0.1, 6), { maxLabels: 40 }).text).toBe('3 of 40 labels in the estimate (6 recorded)');
+    expect(progress(estimate(3, 0.1, 6), {}).text).toBe('3 of 1000 items in the estimate (6 recorded; no stopping rule given)');
+    expect(progress(estimate(1, 0.1, 2), { targetHalfWidth: 0.02 }).text).toBe(
+      'risk half-width 0.1000, target 0.02 (from 30 labels) · 1 label in the estimate (2 recorded)',
+    );
+    expect(progress(estimate(3, 0.1, 6), { maxLabels: 40, targetHalfWidth: 0.02 }).text).toBe(
+      '3 of 40 labels in the estimate (6 recorded) · risk half-width 0.1000, target 0.02 (from 30 labels)',
+    );
+    // The fraction is the estimate's: the rule counts those labels.
+    expect(progress(estimate(3, 0.1, 6), { maxLabels: 40 }).fraction).toBe(3 / 40);
   });
 });
 
