@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
 import type { Server, ServerResponse } from 'node:http';
 import { dirname } from 'node:path';
+import { isIP } from 'node:net';
 import { serve } from '@hono/node-server';
 import { InputError, ReceivedKind, UsageError } from '../errors.js';
 import { assertFolderWritable, makeFolders } from '../io/atomic.js';
@@ -197,6 +198,19 @@ function listenError(error: NodeJS.ErrnoException, port: number, host: string): 
   }
 }
 
+/**
+ * The address to bind for `--host`: an IPv6 address as a URL writes it, in brackets (`[::1]`, as
+ * the printed URL shows it), taken without them, as the system names it. Anything else as given.
+ *
+ * @example
+ * bindAddress('[::1]'); // '::1'
+ * bindAddress('127.0.0.1'); // '127.0.0.1'
+ */
+export function bindAddress(host: string): string {
+  const inner = /^\[(.*)\]$/.exec(host)?.[1];
+  return inner !== undefined && isIP(inner) === 6 ? inner : host;
+}
+
 /** Whether a bound address stands for every interface (0.0.0.0, or :: for IPv6 and IPv4 both). */
 function isEveryInterface(host: string): boolean {
   return host === '0.0.0.0' || host === '::';
@@ -297,7 +311,7 @@ export const serveCommand: Command = {
     const path = (given.session as string | undefined) ?? (demo ? DEMO_SESSION : undefined);
     if (path === undefined) throw new UsageError('--session is required');
     const port = (given.port as number | undefined) ?? 8080;
-    const host = (given.host as string | undefined) ?? '127.0.0.1';
+    const host = bindAddress((given.host as string | undefined) ?? '127.0.0.1');
     const rule: StoppingRule = stoppingRule(given);
     if (!demo && !existsSync(path)) checkSurrogateGiven(given);
     if (!demo) checkSessionSource(path, given);

@@ -3,7 +3,7 @@ import { request } from 'node:http';
 import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hostCheck } from '../../src/cli/serve.js';
+import { bindAddress, hostCheck } from '../../src/cli/serve.js';
 import { ActiveTestingSession } from '../../src/session/session.js';
 import { syntheticPool } from '../../src/simulate/syntheticPool.js';
 import { CLI, startServer, stopServer, type RunningServer } from '../browser/serve-helpers.js';
@@ -140,6 +140,28 @@ describe('which Host headers active-testing serve answers', () => {
       ]);
       for (const address of addresses) expect((await openAs(server, `${address}:${port}`)).status, address).toBe(303);
     });
+  });
+
+  it('takes --host as the printed URL writes an IPv6 address, in brackets', async () => {
+    expect(bindAddress('[::1]')).toBe('::1');
+    expect(bindAddress('::1')).toBe('::1');
+    expect(bindAddress('[no-such-host]')).toBe('[no-such-host]');
+    const server = await startServer(['--session', await sessionFile(), '--host', '[::1]']);
+    try {
+      expect(server.url).toMatch(/^http:\/\/\[::1\]:\d+\/\?token=/);
+      const url = new URL(server.url);
+      const status = await new Promise<number>((resolve, reject) => {
+        const req = request({ host: '::1', port: url.port, path: `${url.pathname}${url.search}` }, (response) => {
+          response.resume();
+          resolve(response.statusCode ?? 0);
+        });
+        req.on('error', reject);
+        req.end();
+      });
+      expect(status).toBe(303);
+    } finally {
+      expect(await stopServer(server)).toBe(0);
+    }
   });
 
   it('answers a server bound to one address under that address', async () => {
