@@ -45,7 +45,7 @@ Pool options: as for \`active-testing label\` (see \`active-testing label --help
 --calibration-scores, --calibration-labels, --seed.
 
 Exit codes: 0 stopped by Ctrl-C, SIGTERM or SIGHUP (every label is already saved), 1 bad input or
-failure, 2 usage error.`;
+failure (also a stop after the session file could not be written), 2 usage error.`;
 
 async function demoSession(path: string): Promise<ActiveTestingSession> {
   if (existsSync(path)) return ActiveTestingSession.open(path, { onWarning: (message) => console.error(`warning: ${message}`) });
@@ -344,8 +344,13 @@ export const serveCommand: Command = {
       session = demo ? await demoSession(path) : await openOrCreateSession(path, given, 'serve', (pool) => checkBrowserIds(pool.ids));
       if (stopRequested) return 0;
       const coordinator = new AnnotationCoordinator(session, rule);
-      // The server keeps answering (the pages say it must be restarted), so its operator is told too.
-      coordinator.onStopped((error) => console.error(`active-testing serve: ${error.operatorMessage}`));
+      // The server keeps answering (the pages say it must be restarted), so its operator is told too,
+      // and the run exits 1 when stopped: it ended unable to save labels.
+      let failed = false;
+      coordinator.onStopped((error) => {
+        failed = true;
+        console.error(`active-testing serve: ${error.operatorMessage}`);
+      });
       const token = newToken();
       started(createServeApp(coordinator, { token, answersHost, closing: closing.signal }));
       console.log(`Labelling ${path}: open http://${urlHost(host)}:${actualPort}/?token=${token}`);
@@ -359,7 +364,7 @@ export const serveCommand: Command = {
         );
       console.log('Stop with Ctrl-C (every label is already saved).');
       await stopped;
-      return 0;
+      return failed ? 1 : 0;
     } finally {
       // Requests still waiting, and any that come until the server closes, are answered 503 when it
       // could not start (a handler already given stays).

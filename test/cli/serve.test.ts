@@ -1,6 +1,6 @@
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -256,6 +256,42 @@ describe('active-testing serve: usage errors', () => {
       expect(answer.headers.get('X-Content-Type-Options')).toBe('nosniff');
       expect(answer.headers.get('Content-Security-Policy')).toMatch(/^default-src 'none'/);
     }
+  });
+
+  it('exits 1 once a failed write stopped the session (its file deleted), having said why once; 0 on a normal stop', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'at-serve-cli-'));
+    const pool = syntheticPool({ poolSize: 20, classCount: 2, seed: 1 });
+    const texts = Array.from({ length: 20 }, (_, i) => `item ${i}`);
+    const { modelScores, surrogateScores } = pool;
+    const served = async (path: string, deleteFirst: boolean) => {
+      await (await ActiveTestingSession.create(path, { texts, classes: ['a', 'b'], modelScores, surrogateScores })).close();
+      const server = await startServer(['--session', path]);
+      const signIn = await fetch(server.url, { redirect: 'manual' });
+      expect(signIn.status).toBe(303);
+      const cookie = signIn.headers
+        .getSetCookie()
+        .map((line) => line.split(';')[0])
+        .join('; ');
+      if (deleteFirst) unlinkSync(path);
+      // Asking for an item draws one, which is written to the session file.
+      const state = await fetch(`${server.origin}/api/state`, { headers: { cookie, 'X-Tab': 'tab-1' } });
+      return { server, status: state.status };
+    };
+    const failed = await served(join(dir, 'deleted.session'), true);
+    expect(failed.status).toBe(503);
+    expect(await stopServer(failed.server)).toBe(1);
+    const lines = failed.server
+      .stderr()
+      .split('\n')
+      .filter((line) => line !== '');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(
+      /^active-testing serve: the session file could not be written \(.*deleted\.session: the session file was deleted/,
+    );
+    const normal = await served(join(dir, 'kept.session'), false);
+    expect(normal.status).toBe(200);
+    expect(await stopServer(normal.server)).toBe(0);
+    expect(normal.server.stderr()).toBe('');
   });
 
   it('is listed with its help', async () => {
