@@ -69,7 +69,6 @@ export const reportCommand: Command = {
         smoothing: given.smoothing as number | undefined,
         confidence: given.confidence as number | undefined,
         onProgress: (done, total) => progress.update(done, total),
-        onWarning: (message) => console.error(`warning: ${message}`),
       }),
     ).finally(() => progress.finish());
     // Told once the report is written: a refused report (none of the settings finished, say) says
@@ -82,6 +81,7 @@ export const reportCommand: Command = {
         : 'run the experiment again to finish it';
       console.error(`active-testing report: left out the unfinished setting "${name}" (${folder}); ${toDo}`);
     }
+    for (const line of result.leftOut) console.error(`active-testing report: ${line}`);
     if (json) {
       console.log(
         toJsonLine({
@@ -90,6 +90,7 @@ export const reportCommand: Command = {
           files: result.files,
           table: result.table,
           unfinished: result.unfinished,
+          leftOut: result.leftOut,
         }),
       );
     } else {

@@ -20,7 +20,7 @@ import { checkIntervalKinds, inIntervalOrder, type IntervalKind } from '../simul
 import type { Numerics } from '../numerics.js';
 import { EVALUATE_REFERENCE, type EvaluateStep, resolveEvaluateSteps } from './evaluate-steps.js';
 import { settingName } from './setting-name.js';
-import { EXPERIMENT_MANIFEST, SIMULATION_COMMIT_MARKER, SIMULATION_FILES } from '../simulate/outputs.js';
+import { DEMO_COMPARISON, EXPERIMENT_MANIFEST, SIMULATION_COMMIT_MARKER, SIMULATION_FILES } from '../simulate/outputs.js';
 import { checkPath } from '../io/index.js';
 import { defaultRunSize } from '../simulate/simulation-options.js';
 import { formatCount } from '../io/format-count.js';
@@ -518,7 +518,7 @@ function resolveSetting(
   if ((RESERVED_FOLDERS as readonly string[]).includes(folder)) {
     throw new InputError({
       argument: `${where}.name`,
-      expected: `a name whose folder is none of scores, report, ${EXPERIMENT_MANIFEST} and the files of a simulate run (the experiment's evaluate steps, its default report, its manifest; ${SIMULATION_COMMIT_MARKER}, ${SIMULATION_FILES[0]}, …)`,
+      expected: `a name whose folder is none of scores, report, ${EXPERIMENT_MANIFEST}, ${DEMO_COMPARISON} and the files of a simulate run (the experiment's evaluate steps, its default report, its manifest, a demo's comparison; ${SIMULATION_COMMIT_MARKER}, ${SIMULATION_FILES[0]}, …)`,
       received: name,
     });
   }
@@ -548,10 +548,11 @@ function resolveSetting(
 
 /**
  * Names in an experiment's output that are not settings' folders: the evaluate steps' scores,
- * `report`'s default, the manifest, and a simulate run's files (a folder of one of those names
- * would make the experiment's folder look like a simulate run's).
+ * `report`'s default, the manifest, the demo's comparison and a simulate run's files (a folder of
+ * one of those names would make the experiment's folder look like a demo's or a simulate run's,
+ * which the experiment then refuses to resume).
  */
-const RESERVED_FOLDERS = ['scores', 'report', EXPERIMENT_MANIFEST, ...SIMULATION_FILES] as const;
+const RESERVED_FOLDERS = ['scores', 'report', EXPERIMENT_MANIFEST, DEMO_COMPARISON, ...SIMULATION_FILES] as const;
 
 /** The longest name of a file or folder on common file systems (ext4, APFS, NTFS): 255 bytes or characters. */
 const MAX_FOLDER_NAME = 255;

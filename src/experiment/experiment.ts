@@ -32,9 +32,8 @@ import {
 } from '../io/pool-files.js';
 import {
   demoFileIn,
+  simulationFileIn,
   poolFingerprint,
-  SIMULATION_COMMIT_MARKER,
-  SIMULATION_FILES,
   summarizeIntervals,
   summarizeSimulation,
   writeSimulationOutputs,
@@ -120,7 +119,7 @@ async function runExperimentLocked(grid: ExperimentConfig, options: ExperimentOp
   for (const setting of grid.settings) await assertFolderWritable(join(out, setting.folder), 'out');
   // report reads an experiment's folder through experiment.json alone: a simulate run or a demo
   // there would drop out of its reports without a word.
-  const simulation = [SIMULATION_COMMIT_MARKER, ...SIMULATION_FILES].find((name) => existsSync(join(out, name)));
+  const simulation = simulationFileIn(out);
   if (simulation !== undefined) {
     throw new InputError({
       argument: 'out',

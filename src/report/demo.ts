@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
@@ -13,13 +13,14 @@ import { withOutputLock } from '../io/output-lock.js';
 import { encodeNpy, int64FromInt32 } from '../io/npy.js';
 import type { Matrix } from '../matrix.js';
 import { writeReport, type ReportResult } from './report.js';
+import { checkSimulationSubfolders } from './load.js';
 import { lossPerItem, type LossBounds, zeroOneLossPerItem } from '../metrics/index.js';
 import {
   DEMO_COMPARISON,
   EXPERIMENT_MANIFEST,
   poolFingerprint,
-  SIMULATION_COMMIT_MARKER,
   SIMULATION_FILES,
+  simulationFileIn,
   summarizeIntervals,
   summarizeSimulation,
   writeSimulationOutputs,
@@ -136,20 +137,33 @@ const DEMO_OPTION_NAMES = [
 /** The file the demo writes last (its report's summary): a demo folder without it holds no finished demo. */
 const DEMO_COMMIT_MARKER = join('report', 'summary.json');
 
+/** The demo's two methods, each with its simulation's options. */
+const METHODS: ReadonlyArray<readonly [DemoMethodName, Partial<SimulationOptions>]> = [
+  ['adaptive-lure', { acquisition: 'adaptive', estimator: 'lure' }],
+  ['iid', { acquisition: 'iid', estimator: 'iid' }],
+];
+
+/** The sub-folders the demo writes: its runs', its pool's and its report's. */
+const DEMO_SUBFOLDERS = [...METHODS.map(([name]) => name), 'pool', 'report'];
+
 /**
  * Refuses, whatever `force`, a folder holding a simulate run or an experiment at its top: `report`
  * reads such a folder as that run (its `summary.json`) or through its `experiment.json`, and the
- * demo's runs, in sub-folders, would drop out of its reports without a word.
+ * demo's runs, in sub-folders, would drop out of its reports without a word. Refuses, as its report
+ * would at the end, a sub-folder other than the demo's own that `report` cannot read the folder
+ * through (an experiment, an interrupted simulate run).
  */
-function assertNoRunAtTop(dir: string): void {
-  const run = [EXPERIMENT_MANIFEST, SIMULATION_COMMIT_MARKER, ...SIMULATION_FILES].find((name) => existsSync(join(dir, name)));
-  if (run === undefined) return;
-  throw new InputError({
-    argument: 'out',
-    expected:
-      "a folder without a simulate run or an experiment at its top (report reads such a folder as that run or experiment and would leave the demo's runs out)",
-    received: ReceivedKind.noted(dir, `it holds ${run}`),
-  });
+function assertReportableFolder(dir: string): void {
+  const run = existsSync(join(dir, EXPERIMENT_MANIFEST)) ? EXPERIMENT_MANIFEST : simulationFileIn(dir);
+  if (run !== undefined) {
+    throw new InputError({
+      argument: 'out',
+      expected:
+        "a folder without a simulate run or an experiment at its top (report reads such a folder as that run or experiment and would leave the demo's runs out)",
+      received: ReceivedKind.noted(dir, `it holds ${run}`),
+    });
+  }
+  if (existsSync(dir)) checkSimulationSubfolders(dir, readdirSync(dir, { withFileTypes: true }), DEMO_SUBFOLDERS);
 }
 
 /**
@@ -179,7 +193,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
 }
 
 async function runDemoLocked(options: DemoOptions, dir: string): Promise<DemoResult> {
-  assertNoRunAtTop(dir);
+  assertReportableFolder(dir);
   const { poolSize = 10_000, classCount = 2, seed = 0 } = options;
   const pool = syntheticPool({ poolSize, classCount, seed });
   const input: SimulationInput = {
@@ -212,10 +226,6 @@ async function runDemoLocked(options: DemoOptions, dir: string): Promise<DemoRes
     poolSeed: seed,
     poolFingerprint: poolFingerprint(pool.modelScores.data, pool.labels),
   };
-  const methods: Array<[DemoMethodName, Partial<SimulationOptions>]> = [
-    ['adaptive-lure', { acquisition: 'adaptive', estimator: 'lure' }],
-    ['iid', { acquisition: 'iid', estimator: 'iid' }],
-  ];
   // Refuse before any work, so that an existing demo is never half-replaced, and say when what is
   // there is a demo that was stopped before its report: no finished results.
   await checkInterruptedOutputs(
@@ -223,7 +233,7 @@ async function runDemoLocked(options: DemoOptions, dir: string): Promise<DemoRes
     [
       DEMO_COMPARISON,
       ...poolOutputs.map((file) => join('pool', file.name)),
-      ...methods.flatMap(([name]) => SIMULATION_FILES.map((file) => join(name, file))),
+      ...METHODS.flatMap(([name]) => SIMULATION_FILES.map((file) => join(name, file))),
       join('report', 'summary.md'),
     ],
     DEMO_COMMIT_MARKER,
@@ -235,10 +245,10 @@ async function runDemoLocked(options: DemoOptions, dir: string): Promise<DemoRes
     poolOutputs.map((file) => file.name),
     options,
   );
-  for (const [name] of methods) await assertOutputsWritable(join(dir, name), SIMULATION_FILES, options);
+  for (const [name] of METHODS) await assertOutputsWritable(join(dir, name), SIMULATION_FILES, options);
   await assertOutputsWritable(join(dir, 'report'), ['summary.md', 'summary.json'], options);
   const done: DemoMethod[] = [];
-  for (const [name, method] of methods) {
+  for (const [name, method] of METHODS) {
     // Prepared once for the runs and the intervals' reference: its proposal is not planned again.
     const prepared = prepareSimulation(input, {
       ...shared,

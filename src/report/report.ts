@@ -1,5 +1,5 @@
 import { basename, join, relative, resolve } from 'node:path';
-import { CancelledError, InputError, warningsTo } from '../errors.js';
+import { CancelledError, InputError } from '../errors.js';
 import { assertOutputsWritable, checkInterruptedOutputs, writeOutputFolder, type OutputFile } from '../io/atomic.js';
 import { withOutputLock } from '../io/output-lock.js';
 import {
@@ -53,13 +53,6 @@ export interface ReportOptions {
   onProgress?: (done: number, total: number, figure: string) => void;
   /** Called for each setting of an experiment that is left out because it has not finished. */
   onUnfinished?: (name: string, folder: string) => void;
-  /**
-   * Called with a line for each input folder that holds runs its reading leaves out (a mixed
-   * folder: runs in the sub-folders of a simulate run's folder; a simulate run at the top of an
-   * experiment's, or in a sub-folder its manifest does not list); default `process.emitWarning`
-   * (`ActiveTestingWarning`).
-   */
-  onWarning?: (message: string) => void;
   /** Stops the report (`CancelledError`) between blocks of a setting's rows, between its figures or before its files are renamed into place; nothing of it is written. */
   signal?: AbortSignal;
 }
@@ -77,6 +70,12 @@ export interface ReportResult {
    * and `summary.json` list them: a report of a grid still running is not the whole grid.
    */
   unfinished: { name: string; folder: string }[];
+  /**
+   * A line for each input folder that holds runs its reading leaves out (a mixed folder: runs in
+   * the sub-folders of a simulate run's folder; a simulate run at the top of an experiment's, or in
+   * a sub-folder its manifest does not list), as `summary.md` and `summary.json` list them.
+   */
+  leftOut: string[];
 }
 
 /** Every file a report can contain, so that `force` leaves no stale figure behind. */
@@ -116,6 +115,7 @@ async function writeReportLocked(dirs: readonly string[], options: ReportOptions
   await assertOutputsWritable(out, REPORT_FILES, { force: options.force ?? false });
   // Named in summary.md and summary.json too: read later, a report of a grid still running would look complete.
   const unfinished: { name: string; folder: string }[] = [];
+  const leftOut: string[] = [];
   const settings = reportOrder(
     await loadReportSettings(
       dirs,
@@ -123,7 +123,7 @@ async function writeReportLocked(dirs: readonly string[], options: ReportOptions
         unfinished.push({ name, folder });
         options.onUnfinished?.(name, folder);
       },
-      warningsTo(options, 'ActiveTestingWarning'),
+      (message) => leftOut.push(message),
     ),
   );
   checkSamePool(settings);
@@ -167,7 +167,7 @@ async function writeReportLocked(dirs: readonly string[], options: ReportOptions
     options.onProgress?.(++done, figures.length, name);
   }
   files.push(
-    { name: 'summary.json', data: toJson({ ...table, unfinished }) },
+    { name: 'summary.json', data: toJson({ ...table, unfinished, leftOut }) },
     {
       name: 'summary.md',
       data: summaryPage(
@@ -175,6 +175,7 @@ async function writeReportLocked(dirs: readonly string[], options: ReportOptions
         figures.map(([name]) => name),
         out,
         unfinished,
+        leftOut,
       ),
     },
   );
@@ -187,7 +188,7 @@ async function writeReportLocked(dirs: readonly string[], options: ReportOptions
     markerCompanions: ['summary.md'],
     signal: options.signal,
   });
-  return { files: written, table, summaryPath: join(out, 'summary.md'), unfinished };
+  return { files: written, table, summaryPath: join(out, 'summary.md'), unfinished, leftOut };
 }
 
 /**
@@ -380,16 +381,20 @@ function summaryPage(
   figures: readonly string[],
   out: string,
   unfinished: readonly { name: string; folder: string }[],
+  leftOut: readonly string[],
 ): string {
   const settings = table.settings.map((s) => `- **${s.name}**: ${formatCount(s.runs, 'run')}, \`${relative(out, s.dir) || '.'}\``);
-  const leftOut = unfinished.map(({ name, folder }) => `- **${name}**: \`${relative(out, folder) || '.'}\``);
+  const notFinished = unfinished.map(({ name, folder }) => `- **${name}**: \`${relative(out, folder) || '.'}\``);
   return [
     '# Active testing report',
     '',
     ...settings,
     '',
+    ...(notFinished.length > 0
+      ? [`Left out, not finished when the report was written (finish the experiment, then report again):`, '', ...notFinished, '']
+      : []),
     ...(leftOut.length > 0
-      ? [`Left out, not finished when the report was written (finish the experiment, then report again):`, '', ...leftOut, '']
+      ? ['Left out, in the input folders but not read through them:', '', ...leftOut.map((line) => `- ${line}`), '']
       : []),
     summaryMarkdown(table),
     '## Figures',
@@ -399,7 +404,7 @@ function summaryPage(
 }
 
 /** `writeReport`'s options that are no flag of `active-testing report`. */
-const REPORT_CODE_OPTIONS = ['onProgress', 'onUnfinished', 'onWarning', 'signal'];
+const REPORT_CODE_OPTIONS = ['onProgress', 'onUnfinished', 'signal'];
 
 /**
  * Checks `writeReport`'s options as `active-testing report` checks its flags, by the option

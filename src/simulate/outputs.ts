@@ -2,7 +2,7 @@ import { checkDiagnosedSimulation, VarianceDiagnosticByRow } from '../acquisitio
 import type { SimulationResult } from './simulate.js';
 import type { CalibrationFit } from '../calibration/index.js';
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { InputError, ReceivedKind } from '../errors.js';
 import { assertFolderWritable, assertOutputsWritable, checkInterruptedOutputs, writeOutputFolder, type OutputFile } from '../io/atomic.js';
@@ -240,11 +240,28 @@ function assertNotExperimentFolder(dir: string, argument: string): void {
 export const DEMO_COMPARISON = 'comparison.json';
 
 /**
- * The first file of a demo's output found in `dir` (its comparison, or its pool, which it writes
- * first), or undefined: what tells a demo's folder, finished or not, from others.
+ * The demo's comparison file if `dir` holds it, or undefined: the one file only a demo writes. (A
+ * `pool/` of `.npy` files is also how a user may lay out their own project; a demo stopped before
+ * its comparison holds its runs in sub-folders, which `runsInSubfolders` finds.) A folder of that
+ * name is no demo's: an experiment's setting may have been named so by an older version.
  */
 export function demoFileIn(dir: string): string | undefined {
-  return [DEMO_COMPARISON, join('pool', 'model_scores.npy')].find((name) => existsSync(join(dir, name)));
+  return isFile(join(dir, DEMO_COMPARISON)) ? DEMO_COMPARISON : undefined;
+}
+
+function isFile(path: string): boolean {
+  return statSync(path, { throwIfNoEntry: false })?.isFile() ?? false;
+}
+
+/** A simulate run's files, `summary.json` first: the one named when a folder holds several. */
+const SIMULATION_FILES_MARKER_FIRST = [SIMULATION_COMMIT_MARKER, ...SIMULATION_FILES.filter((name) => name !== SIMULATION_COMMIT_MARKER)];
+
+/**
+ * The first of a simulate run's files found in `dir` (`summary.json`, what marks it finished,
+ * before its arrays), or undefined: whether `dir` holds a simulate run, finished or not.
+ */
+export function simulationFileIn(dir: string): string | undefined {
+  return SIMULATION_FILES_MARKER_FIRST.find((name) => existsSync(join(dir, name)));
 }
 
 /**

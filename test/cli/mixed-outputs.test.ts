@@ -115,6 +115,53 @@ describe('simulate and simulate --demo refuse each other’s output folders', ()
     expect(tree(demo)).toEqual(before);
   });
 
+  it('takes a user’s own project whose scores and labels are in pool/, as simulate and experiment did', async () => {
+    const out = join(dir, 'project');
+    cpSync(pool, join(out, 'pool'), { recursive: true });
+    const projectArgs = simulateArgs(out).map((arg) => (arg.startsWith(pool) ? join(out, 'pool', arg.slice(pool.length + 1)) : arg));
+    expect((await runCliCaptured(projectArgs)).code).toBe(0);
+    expect(existsSync(join(out, 'summary.json'))).toBe(true);
+    const other = join(dir, 'project-grid');
+    cpSync(pool, join(other, 'pool'), { recursive: true });
+    const grid = join(dir, 'project-grid.json');
+    writeFileSync(
+      grid,
+      JSON.stringify({
+        modelScores: join(other, 'pool', 'model_scores.npy'),
+        labels: join(other, 'pool', 'labels.npy'),
+        runs: 2,
+        size: 5,
+        settings: [{ acquisition: 'iid' }],
+      }),
+    );
+    const experiment = await runCliCaptured(['experiment', '--config', grid, '--out', other, '--threads', '1']);
+    expect(experiment.stderr).toBe('');
+    expect(experiment.code).toBe(0);
+  });
+
+  it('refuses a demo into a folder whose sub-folder holds an experiment before any work, writing nothing', async () => {
+    const out = join(dir, 'demo-beside-experiment');
+    mkdirSync(join(out, 'exp'), { recursive: true });
+    writeFileSync(join(out, 'exp', 'experiment.json'), '{"settings": []}\n');
+    const refused = await runCliCaptured(['simulate', '--demo', '--runs', '2', '--threads', '1', '--out', out]);
+    expect(refused.code).toBe(1);
+    expect(refused.stdout).toBe('');
+    expect(refused.stderr).toBe(
+      `active-testing simulate: ${join(out, 'exp')}: holds an experiment (experiment.json), which report reads only when it is an input folder itself; give it and the other runs of ${out} as input folders, or move it out of ${out}`,
+    );
+    expect(tree(out)).toEqual(['exp', join('exp', 'experiment.json')]);
+  });
+
+  it('refuses a demo into a folder whose sub-folder holds an interrupted simulate run', async () => {
+    const out = join(dir, 'demo-beside-interrupted');
+    mkdirSync(join(out, 'a'), { recursive: true });
+    cpSync(join(demo, 'iid', 'estimates.npy'), join(out, 'a', 'estimates.npy'));
+    const refused = await runCliCaptured(['simulate', '--demo', '--runs', '2', '--threads', '1', '--out', out]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/a: holds an interrupted simulate run \(estimates\.npy without summary\.json/);
+    expect(tree(out)).toEqual(['a', join('a', 'estimates.npy')]);
+  });
+
   it('still takes a rerun of the same command with --force, after a report of the folder', async () => {
     const out = join(dir, 'rerun');
     expect((await runCliCaptured(simulateArgs(out))).code).toBe(0);
@@ -149,6 +196,28 @@ describe('experiment refuses a demo’s folder', () => {
   });
 });
 
+describe('experiment and a folder named comparison.json', () => {
+  it('resumes an experiment holding a folder of that name, left by an older version (no demo’s file)', async () => {
+    const grid = join(dir, 'grid-comparison.json');
+    writeFileSync(
+      grid,
+      JSON.stringify({
+        modelScores: join(pool, 'model_scores.npy'),
+        labels: join(pool, 'labels.npy'),
+        runs: 2,
+        size: 5,
+        settings: [{ acquisition: 'iid' }],
+      }),
+    );
+    const out = join(dir, 'experiment-comparison');
+    expect((await runCliCaptured(['experiment', '--config', grid, '--out', out, '--threads', '1'])).code).toBe(0);
+    mkdirSync(join(out, 'comparison.json'));
+    const resumed = await runCliCaptured(['experiment', '--config', grid, '--out', out, '--threads', '1']);
+    expect(resumed.stderr).toBe('');
+    expect(resumed.code).toBe(0);
+  });
+});
+
 describe('report tells of the runs a mixed folder of an older version holds and it leaves out', () => {
   it('names the runs in the sub-folders of a simulate run’s folder', async () => {
     const out = join(dir, 'mixed');
@@ -158,10 +227,23 @@ describe('report tells of the runs a mixed folder of an older version holds and 
     const report = await runCliCaptured(['report', out, '--out', join(dir, 'mixed-report')]);
     expect(report.code).toBe(0);
     expect(report.stderr).toBe(
-      `warning: left out the runs in ${join(out, 'adaptive-lure')}, ${join(out, 'iid')}: ${out} holds a simulate run of its own, which is what report reads there; give them as input folders to report them`,
+      `active-testing report: left out the runs in ${join(out, 'adaptive-lure')}, ${join(out, 'iid')}: ${out} holds a simulate run of its own, which is what report reads there; give them as input folders to report them`,
     );
-    const table = JSON.parse(readFileSync(join(dir, 'mixed-report', 'summary.json'), 'utf8')) as { settings: unknown[] };
+    const line = `left out the runs in ${join(out, 'adaptive-lure')}, ${join(out, 'iid')}: ${out} holds a simulate run of its own, which is what report reads there; give them as input folders to report them`;
+    const table = JSON.parse(readFileSync(join(dir, 'mixed-report', 'summary.json'), 'utf8')) as { settings: unknown[]; leftOut: string[] };
     expect(table.settings).toHaveLength(1);
+    expect(table.leftOut).toEqual([line]);
+    expect(readFileSync(join(dir, 'mixed-report', 'summary.md'), 'utf8')).toContain(
+      `Left out, in the input folders but not read through them:\n\n- ${line}\n`,
+    );
+    const json = await runCliCaptured(['report', out, '--out', join(dir, 'mixed-report'), '--force', '--json']);
+    expect(json.code).toBe(0);
+    expect((JSON.parse(json.stdout) as { leftOut: string[] }).leftOut).toEqual([line]);
+    // A report refused after reading its inputs says so in its one line, not that it left runs out.
+    const refused = await runCliCaptured(['report', out, '--out', join(dir, 'mixed-refused'), '--baseline', 'nothing-of-that-name']);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).not.toContain('left out');
+    expect(refused.stderr.split('\n')).toHaveLength(1);
   });
 
   it('names a simulate run at the top of an experiment’s folder', async () => {
@@ -182,7 +264,7 @@ describe('report tells of the runs a mixed folder of an older version holds and 
     const report = await runCliCaptured(['report', out, '--out', join(dir, 'experiment-mixed-report')]);
     expect(report.code).toBe(0);
     expect(report.stderr).toBe(
-      `warning: left out the simulate run at the top of ${out} (its estimates.npy): an experiment's folder is read through experiment.json alone; move the run's files to a folder of their own to report them`,
+      `active-testing report: left out the simulate run at the top of ${out} (its estimates.npy): an experiment's folder is read through experiment.json alone; move the run's files to a folder of their own to report them`,
     );
   });
 
@@ -204,7 +286,7 @@ describe('report tells of the runs a mixed folder of an older version holds and 
     const report = await runCliCaptured(['report', out, '--out', join(dir, 'experiment-below-report')]);
     expect(report.code).toBe(0);
     expect(report.stderr).toBe(
-      `warning: left out the runs in ${join(out, 'extra')}: the experiment in ${out} does not list them, and its folder is read through experiment.json alone; give them as input folders to report them`,
+      `active-testing report: left out the runs in ${join(out, 'extra')}: the experiment in ${out} does not list them, and its folder is read through experiment.json alone; give them as input folders to report them`,
     );
     // Both settings' folders are there, marked finished: the dropped one was not told of.
     expect(readdirSync(out).filter((name) => existsSync(join(out, name, 'setting.json')))).toHaveLength(2);

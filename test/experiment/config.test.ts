@@ -317,6 +317,15 @@ describe('settings of one name or one folder', () => {
       `settings[2].name: expected a name whose folder is not another setting's (settings[0], "A b", writes to the folder a-b), got "a  B"`,
     );
   });
+
+  it('refuses a name whose folder is a demo’s comparison, which the experiment would then refuse to resume', () => {
+    const error = inputError(() =>
+      resolveExperimentConfig({ ...files, settings: [{ acquisition: 'iid', name: 'Comparison.json' }] }, base),
+    );
+    expect(error.message).toBe(
+      'settings[0].name: expected a name whose folder is none of scores, report, experiment.json, comparison.json and the files of a simulate run (the experiment\'s evaluate steps, its default report, its manifest, a demo\'s comparison; summary.json, estimates.npy, …), got "Comparison.json"',
+    );
+  });
 });
 
 describe('settings of one result under two names', () => {

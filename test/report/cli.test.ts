@@ -41,7 +41,8 @@ describe('active-testing report', () => {
     const result = JSON.parse(stdout);
     expect(result.summary).toBe(join(dir, 'report', 'summary.md'));
     expect(result.table.thresholds).toEqual([10, 100]);
-    expect(JSON.parse(readFileSync(join(dir, 'report', 'summary.json'), 'utf8'))).toEqual({ ...result.table, unfinished: [] });
+    expect(JSON.parse(readFileSync(join(dir, 'report', 'summary.json'), 'utf8'))).toEqual({ ...result.table, unfinished: [], leftOut: [] });
+    expect(result.leftOut).toEqual([]);
     const again = await cli(['report', dir]);
     expect(again.code).toBe(1);
     expect(again.stderr).toMatch(/already exists; pass --force to replace it/);
@@ -60,8 +61,8 @@ describe('active-testing report', () => {
     expect(code).toBe(0);
     const { table } = JSON.parse(stdout);
     expect(table.settings[0].cells.map((c: { varianceRatio: unknown }) => c.varianceRatio)).toEqual(['NaN', 1, null]);
-    const { unfinished, ...written } = JSON.parse(readFileSync(join(dir, 'report', 'summary.json'), 'utf8'));
-    expect(unfinished).toEqual([]);
+    const { unfinished, leftOut, ...written } = JSON.parse(readFileSync(join(dir, 'report', 'summary.json'), 'utf8'));
+    expect([unfinished, leftOut]).toEqual([[], []]);
     expect(table).toEqual(written);
   });
 
