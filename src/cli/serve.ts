@@ -339,6 +339,9 @@ export const serveCommand: Command = {
       stopRequested = true;
       stop();
     });
+    // Set by a write that fails, up to the end of the shutdown: a label in flight when the stop
+    // came is saved (or fails) while the server closes.
+    let failed = false;
     try {
       await faultPause('serve:open');
       session = demo ? await demoSession(path) : await openOrCreateSession(path, given, 'serve', (pool) => checkBrowserIds(pool.ids));
@@ -346,7 +349,6 @@ export const serveCommand: Command = {
       const coordinator = new AnnotationCoordinator(session, rule);
       // The server keeps answering (the pages say it must be restarted), so its operator is told too,
       // and the run exits 1 when stopped: it ended unable to save labels.
-      let failed = false;
       coordinator.onStopped((error) => {
         failed = true;
         console.error(`active-testing serve: ${error.operatorMessage}`);
@@ -364,7 +366,6 @@ export const serveCommand: Command = {
         );
       console.log('Stop with Ctrl-C (every label is already saved).');
       await stopped;
-      return failed ? 1 : 0;
     } finally {
       // Requests still waiting, and any that come until the server closes, are answered 503 when it
       // could not start (a handler already given stays).
@@ -377,5 +378,6 @@ export const serveCommand: Command = {
         release();
       }
     }
+    return failed ? 1 : 0;
   },
 };
