@@ -254,7 +254,7 @@ function formatObject(value: object): string {
 }
 
 /** An object by its class's name, with its article; "an object" where it has none to give (an anonymous class). */
-function ofClass(value: object): string {
+export function ofClass(value: object): string {
   const name: unknown = (value as { constructor?: { name?: unknown } }).constructor?.name;
   return typeof name === 'string' && name !== '' ? withArticle(name) : 'an object';
 }

@@ -1,5 +1,5 @@
 import { open, type FileHandle } from 'node:fs/promises';
-import { FileFormatError, InputError, ReceivedKind, withArticle } from '../errors.js';
+import { FileFormatError, InputError, ofClass, ReceivedKind } from '../errors.js';
 import { unreadableFile } from './unreadable.js';
 import { writeFileAtomic, type WriteOptions } from './atomic.js';
 import { checkPath } from './check-arguments.js';
@@ -391,7 +391,7 @@ export function npyParts(array: NpyArray): [header: Uint8Array, data: Uint8Array
     throw new InputError({
       argument: 'array.dtype',
       expected: 'f4, f8, i1, i2, i4, i8, u1, u2, u4, u8 or b1 matching the typed array',
-      received: ReceivedKind.noted(dtype, `with ${withArticle(data.constructor.name)}`),
+      received: ReceivedKind.noted(dtype, `with ${ofClass(data)}`),
     });
   }
   return [npyHeader(shape, dtype, data.length), new Uint8Array(data.buffer, data.byteOffset, data.byteLength)];

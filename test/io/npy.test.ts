@@ -182,6 +182,9 @@ describe('encodeNpy / parseNpy', () => {
   it('names the typed array that does not match dtype, with its article', () => {
     const expected = 'array.dtype: expected f4, f8, i1, i2, i4, i8, u1, u2, u4, u8 or b1 matching the typed array, got "f8"';
     expect(() => npyParts({ data: new Int32Array(2), shape: [2], dtype: 'f8' })).toThrow(`${expected} (with an Int32Array)`);
+    // A subclass without a name (an anonymous class) is said as an object, not "a ".
+    const Anonymous = (() => class extends Float32Array {})();
+    expect(() => npyParts({ data: new Anonymous(2), shape: [2], dtype: 'f8' })).toThrow(`${expected} (with an object)`);
     expect(() => npyParts({ data: new Uint8Array(2), shape: [2], dtype: 'f8' })).toThrow(`${expected} (with a Uint8Array)`);
   });
 
