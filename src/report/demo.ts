@@ -143,15 +143,19 @@ const METHODS: ReadonlyArray<readonly [DemoMethodName, Partial<SimulationOptions
   ['iid', { acquisition: 'iid', estimator: 'iid' }],
 ];
 
-/** The sub-folders the demo writes: its runs', its pool's and its report's. */
-const DEMO_SUBFOLDERS = [...METHODS.map(([name]) => name), 'pool', 'report'];
+/**
+ * The sub-folders of the demo's runs: those of a demo stopped part-way may hold a run without its
+ * summary, which the demo's own checks tell of as an interrupted demo. (Its pool's and report's
+ * folders hold no run's arrays, and a run there would fail its report too.)
+ */
+const DEMO_RUN_FOLDERS = METHODS.map(([name]) => name);
 
 /**
  * Refuses, whatever `force`, a folder holding a simulate run or an experiment at its top: `report`
  * reads such a folder as that run (its `summary.json`) or through its `experiment.json`, and the
  * demo's runs, in sub-folders, would drop out of its reports without a word. Refuses, as its report
- * would at the end, a sub-folder other than the demo's own that `report` cannot read the folder
- * through (an experiment, an interrupted simulate run).
+ * would at the end, a sub-folder other than its runs' that `report` cannot read the folder through
+ * (an experiment, an interrupted simulate run).
  */
 function assertReportableFolder(dir: string): void {
   const run = existsSync(join(dir, EXPERIMENT_MANIFEST)) ? EXPERIMENT_MANIFEST : simulationFileIn(dir);
@@ -163,7 +167,7 @@ function assertReportableFolder(dir: string): void {
       received: ReceivedKind.noted(dir, `it holds ${run}`),
     });
   }
-  if (existsSync(dir)) checkSimulationSubfolders(dir, readdirSync(dir, { withFileTypes: true }), DEMO_SUBFOLDERS);
+  if (existsSync(dir)) checkSimulationSubfolders(dir, readdirSync(dir, { withFileTypes: true }), DEMO_RUN_FOLDERS);
 }
 
 /**
