@@ -32,6 +32,7 @@ import {
 } from '../io/pool-files.js';
 import {
   demoFileIn,
+  runsInSubfolders,
   simulationFileIn,
   poolFingerprint,
   summarizeIntervals,
@@ -136,6 +137,21 @@ async function runExperimentLocked(grid: ExperimentConfig, options: ExperimentOp
         "a folder without a demo's outputs (report reads an experiment's folder through experiment.json and would leave the demo's runs out)",
       received: ReceivedKind.noted(out, `it holds ${demo}`),
     });
+  }
+  // Before its manifest is written, runs below the folder are no setting's of this experiment (a
+  // demo stopped before its comparison, a simulate run into a sub-folder): report, reading the
+  // folder through the manifest, would leave them out.
+  if (!existsSync(join(out, EXPERIMENT_MANIFEST))) {
+    const ours = new Set(grid.settings.map((setting) => setting.folder));
+    const [foreign] = runsInSubfolders(out).filter((name) => !ours.has(name));
+    if (foreign !== undefined) {
+      throw new InputError({
+        argument: 'out',
+        expected:
+          "a folder whose sub-folders hold no runs but the grid's settings (report reads an experiment's folder through experiment.json and would leave the others out)",
+        received: ReceivedKind.noted(out, `its sub-folder ${foreign} holds a run`),
+      });
+    }
   }
   if (!(options.force ?? false)) await checkKeepsFinishedSettings(out, grid);
   for (const { key, scores } of grid.unusedSurrogates) {

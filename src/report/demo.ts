@@ -1,4 +1,4 @@
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
@@ -13,13 +13,13 @@ import { withOutputLock } from '../io/output-lock.js';
 import { encodeNpy, int64FromInt32 } from '../io/npy.js';
 import type { Matrix } from '../matrix.js';
 import { writeReport, type ReportResult } from './report.js';
-import { checkSimulationSubfolders } from './load.js';
 import { lossPerItem, type LossBounds, zeroOneLossPerItem } from '../metrics/index.js';
 import {
   DEMO_COMPARISON,
   EXPERIMENT_MANIFEST,
   poolFingerprint,
   SIMULATION_FILES,
+  runsInSubfolders,
   simulationFileIn,
   summarizeIntervals,
   summarizeSimulation,
@@ -143,19 +143,15 @@ const METHODS: ReadonlyArray<readonly [DemoMethodName, Partial<SimulationOptions
   ['iid', { acquisition: 'iid', estimator: 'iid' }],
 ];
 
-/**
- * The sub-folders of the demo's runs: those of a demo stopped part-way may hold a run without its
- * summary, which the demo's own checks tell of as an interrupted demo. (Its pool's and report's
- * folders hold no run's arrays, and a run there would fail its report too.)
- */
-const DEMO_RUN_FOLDERS = METHODS.map(([name]) => name);
+/** The sub-folders of the demo's runs, which its own checks tell of when a demo stopped part-way. */
+const DEMO_RUN_FOLDERS: readonly string[] = METHODS.map(([name]) => name);
 
 /**
- * Refuses, whatever `force`, a folder holding a simulate run or an experiment at its top: `report`
- * reads such a folder as that run (its `summary.json`) or through its `experiment.json`, and the
- * demo's runs, in sub-folders, would drop out of its reports without a word. Refuses, as its report
- * would at the end, a sub-folder other than its runs' that `report` cannot read the folder through
- * (an experiment, an interrupted simulate run).
+ * Refuses, whatever `force` and before any work, a folder that holds a run the demo's report would
+ * read wrongly: a simulate run or an experiment at its top (`report` reads such a folder as that run
+ * or through its `experiment.json`, and the demo's runs would drop out), or in a sub-folder other
+ * than the demo's runs' (its report would fail at the end on another pool, or list that run as a
+ * third method of the demo).
  */
 function assertReportableFolder(dir: string): void {
   const run = existsSync(join(dir, EXPERIMENT_MANIFEST)) ? EXPERIMENT_MANIFEST : simulationFileIn(dir);
@@ -167,7 +163,13 @@ function assertReportableFolder(dir: string): void {
       received: ReceivedKind.noted(dir, `it holds ${run}`),
     });
   }
-  if (existsSync(dir)) checkSimulationSubfolders(dir, readdirSync(dir, { withFileTypes: true }), DEMO_RUN_FOLDERS);
+  const [other] = runsInSubfolders(dir).filter((name) => !DEMO_RUN_FOLDERS.includes(name));
+  if (other === undefined) return;
+  throw new InputError({
+    argument: 'out',
+    expected: `a folder whose sub-folders hold no runs but the demo's own (${DEMO_RUN_FOLDERS.join(', ')}): its report reads every run below the folder; choose another --out or move ${other} out`,
+    received: ReceivedKind.noted(dir, `its sub-folder ${other} holds a run`),
+  });
 }
 
 /**

@@ -258,34 +258,19 @@ function checkSamePool(settings: readonly ReportSetting[]): void {
 }
 
 /**
- * Sub-folders holding simulate outputs, e.g. those of `simulate --demo`, in name order, once
- * `checkSimulationSubfolders` has passed them.
+ * Sub-folders holding simulate outputs, e.g. those of `simulate --demo`, in name order. One that
+ * holds a simulation's summary and arrays but not its estimates is refused: left out, the report
+ * would look complete without it, and so is one holding an experiment, which is read only when named. (A
+ * summary alone may be a report's, as `--demo` writes beside its runs.)
  */
 async function simulationSubfolders(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { withFileTypes: true });
-  checkSimulationSubfolders(dir, entries);
-  return entries
-    .filter((e) => e.isDirectory() && existsSync(join(dir, e.name, SUMMARY)) && existsSync(join(dir, e.name, ESTIMATES)))
-    .map((e) => join(dir, e.name))
-    .sort();
-}
-
-/**
- * Refuses the sub-folders (of `entries`, those of `dir`) that `report dir` refuses to read `dir`
- * through, but those named in `except`: one that holds a simulation's summary and arrays but not
- * its estimates (left out, the report would look complete without it), an interrupted run, and one
- * holding an experiment, which is read only when named. (A summary alone may be a report's, as
- * `--demo` writes beside its runs.) `simulate --demo` checks its folder so before any work, whose
- * report would otherwise fail at its end.
- *
- * @throws FileFormatError naming the sub-folder and what to do.
- */
-export function checkSimulationSubfolders(dir: string, entries: readonly Dirent[], except: readonly string[] = []): void {
-  const folders = entries.filter((e) => e.isDirectory() && !except.includes(e.name));
   const has = (e: Dirent, name: string) => existsSync(join(dir, e.name, name));
-  const interrupted = folders.find((e) => !has(e, SUMMARY) && has(e, ESTIMATES));
+  const interrupted = entries.find((e) => e.isDirectory() && !has(e, SUMMARY) && has(e, ESTIMATES));
   if (interrupted !== undefined) throw interruptedRun(join(dir, interrupted.name));
-  const withoutEstimates = folders.find((e) => has(e, SUMMARY) && !has(e, ESTIMATES) && SIMULATION_ARRAYS.some((name) => has(e, name)));
+  const withoutEstimates = entries.find(
+    (e) => e.isDirectory() && has(e, SUMMARY) && !has(e, ESTIMATES) && SIMULATION_ARRAYS.some((name) => has(e, name)),
+  );
   if (withoutEstimates !== undefined) {
     throw new FileFormatError(
       join(dir, withoutEstimates.name),
@@ -294,7 +279,7 @@ export function checkSimulationSubfolders(dir: string, entries: readonly Dirent[
   }
   // An experiment is read through its experiment.json only where it is named itself: skipped here,
   // its settings would drop out of a report that looks complete.
-  const experiment = folders.find((e) => has(e, EXPERIMENT_MANIFEST));
+  const experiment = entries.find((e) => e.isDirectory() && has(e, EXPERIMENT_MANIFEST));
   if (experiment !== undefined) {
     const path = join(dir, experiment.name);
     throw new FileFormatError(
@@ -302,6 +287,10 @@ export function checkSimulationSubfolders(dir: string, entries: readonly Dirent[
       `holds an experiment (${EXPERIMENT_MANIFEST}), which report reads only when it is an input folder itself; give it and the other runs of ${dir} as input folders, or move it out of ${dir}`,
     );
   }
+  return entries
+    .filter((e) => e.isDirectory() && has(e, SUMMARY) && has(e, ESTIMATES))
+    .map((e) => join(dir, e.name))
+    .sort();
 }
 
 /** The arrays of a simulate run besides its estimates. */

@@ -241,9 +241,10 @@ export const DEMO_COMPARISON = 'comparison.json';
 
 /**
  * The demo's comparison file if `dir` holds it, or undefined: the one file only a demo writes. (A
- * `pool/` of `.npy` files is also how a user may lay out their own project; a demo stopped before
- * its comparison holds its runs in sub-folders, which `runsInSubfolders` finds.) A folder of that
- * name is no demo's: an experiment's setting may have been named so by an older version.
+ * `pool/` of `.npy` files is also how a user may lay out their own project; a demo stopped after
+ * a run but before its comparison holds that run in a sub-folder, which `runsInSubfolders` finds,
+ * and one stopped before its first run holds no run at all.) A folder of that name is no demo's:
+ * an experiment's setting may have been named so by an older version.
  */
 export function demoFileIn(dir: string): string | undefined {
   return isFile(join(dir, DEMO_COMPARISON)) ? DEMO_COMPARISON : undefined;

@@ -147,7 +147,7 @@ describe('simulate and simulate --demo refuse each other’s output folders', ()
     expect(refused.code).toBe(1);
     expect(refused.stdout).toBe('');
     expect(refused.stderr).toBe(
-      `active-testing simulate: ${join(out, 'exp')}: holds an experiment (experiment.json), which report reads only when it is an input folder itself; give it and the other runs of ${out} as input folders, or move it out of ${out}`,
+      `active-testing simulate: --out: expected a folder whose sub-folders hold no runs but the demo's own (adaptive-lure, iid): its report reads every run below the folder; choose another --out or move exp out, got "${out}" (its sub-folder exp holds a run)`,
     );
     expect(tree(out)).toEqual(['exp', join('exp', 'experiment.json')]);
   });
@@ -158,8 +158,29 @@ describe('simulate and simulate --demo refuse each other’s output folders', ()
     cpSync(join(demo, 'iid', 'estimates.npy'), join(out, 'a', 'estimates.npy'));
     const refused = await runCliCaptured(['simulate', '--demo', '--runs', '2', '--threads', '1', '--out', out]);
     expect(refused.code).toBe(1);
-    expect(refused.stderr).toMatch(/a: holds an interrupted simulate run \(estimates\.npy without summary\.json/);
+    expect(refused.stderr).toMatch(/--out: .* got ".*" \(its sub-folder a holds a run\)$/);
     expect(tree(out)).toEqual(['a', join('a', 'estimates.npy')]);
+  });
+
+  it('refuses a demo into a folder whose sub-folder holds a finished run, on another pool or the same, before any work', async () => {
+    const other = syntheticPool({ poolSize: 300, classCount: 2, seed: 7 });
+    for (const [name, input] of [
+      ['another-pool', { modelScores: other.modelScores, surrogateScores: other.surrogateScores, labels: other.labels }],
+      ['same-pool', null],
+    ] as const) {
+      const out = join(dir, `demo-beside-${name}`);
+      if (input === null) {
+        expect((await runCliCaptured(simulateArgs(join(out, 'extra')))).code).toBe(0);
+      } else {
+        const result = await simulate(input, { runs: 2, size: 5, threads: 1 });
+        await writeSimulationOutputs(join(out, 'extra'), result, summarizeSimulation(result, {}));
+      }
+      const before = tree(out);
+      const refused = await runCliCaptured(['simulate', '--demo', '--runs', '2', '--threads', '1', '--out', out]);
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toMatch(/--out: .* got ".*" \(its sub-folder extra holds a run\)$/);
+      expect(tree(out)).toEqual(before);
+    }
   });
 
   it('still takes a rerun of the same command with --force, after a report of the folder', async () => {
@@ -193,6 +214,29 @@ describe('experiment refuses a demo’s folder', () => {
       `active-testing experiment: --out: expected a folder without a demo's outputs (report reads an experiment's folder through experiment.json and would leave the demo's runs out), got "${demo}" (it holds comparison.json)`,
     );
     expect(tree(demo)).toEqual(before);
+  });
+
+  it('refuses a demo stopped before its comparison, whose runs are in sub-folders, before any work', async () => {
+    const grid = join(dir, 'grid-stopped-demo.json');
+    writeFileSync(
+      grid,
+      JSON.stringify({
+        modelScores: join(pool, 'model_scores.npy'),
+        labels: join(pool, 'labels.npy'),
+        runs: 2,
+        size: 5,
+        settings: [{ acquisition: 'iid' }],
+      }),
+    );
+    const stopped = join(dir, 'stopped-demo');
+    for (const name of ['pool', 'adaptive-lure', 'iid']) cpSync(join(demo, name), join(stopped, name), { recursive: true });
+    const before = tree(stopped);
+    const refused = await runCliCaptured(['experiment', '--config', grid, '--out', stopped, '--threads', '1']);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toBe(
+      `active-testing experiment: --out: expected a folder whose sub-folders hold no runs but the grid's settings (report reads an experiment's folder through experiment.json and would leave the others out), got "${stopped}" (its sub-folder adaptive-lure holds a run)`,
+    );
+    expect(tree(stopped)).toEqual(before);
   });
 });
 
