@@ -433,9 +433,9 @@ describe('runExperiment with a loss and a calibrated temperature', () => {
     );
     // experiment.json as a folder would stop the run once its simulation was done, at the marker's
     // write; summary.json or estimates.npy would make the folder look like a simulate run's.
-    for (const name of ['scores', 'Report', 'experiment.json', 'Summary.JSON', 'estimates.npy']) {
+    for (const name of ['scores', 'Report', 'experiment.json', 'Comparison.json', 'Summary.JSON', 'estimates.npy']) {
       expect(() => resolveExperimentConfig({ ...grid, settings: [{ acquisition: 'iid', name }] }, inputs)).toThrow(
-        `settings[0].name: expected a name whose folder is none of scores, report, experiment.json and the files of a simulate run (the experiment's evaluate steps, its default report, its manifest; summary.json, estimates.npy, …), got "${name}"`,
+        `settings[0].name: expected a name whose folder is none of scores, report, experiment.json, comparison.json and the files of a simulate run (the experiment's evaluate steps, its default report, its manifest, a demo's comparison; summary.json, estimates.npy, …), got "${name}"`,
       );
     }
   });
