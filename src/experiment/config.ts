@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { closeSync, existsSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { FileFormatError, InputError, ReceivedKind } from '../errors.js';
 import type { AcquisitionFunction, BuiltinLoss } from '../metrics/index.js';
@@ -246,11 +247,23 @@ export function resolveExperimentConfig(input: unknown, baseDir: string): Experi
   const iclBudget = file.iclBudget ?? false;
   if (typeof iclBudget !== 'boolean') throw new InputError({ argument: 'iclBudget', expected: 'true or false', received: iclBudget });
   const surrogates = resolveSurrogates(file.surrogates, source, evaluate);
-  checkStepsScoreOnePool(evaluate, [
+  const poolReferences: Array<[string, string]> = [
     ['modelScores', modelScores],
     ['labels', labels],
     ...[...surrogates].map(([key, spec]): [string, string] => [`surrogates.${key}.scores`, spec.scores]),
+  ];
+  checkStepsShareClasses(evaluate, [
+    ...poolReferences,
+    ...[...surrogates].flatMap(([key, { calibration }]): Array<[string, string]> =>
+      calibration === null
+        ? []
+        : [
+            [`surrogates.${key}.calibration.scores`, calibration.scores],
+            [`surrogates.${key}.calibration.labels`, calibration.labels],
+          ],
+    ),
   ]);
+  checkStepsScoreOnePool(evaluate, poolReferences);
   if (!Array.isArray(file.settings) || file.settings.length === 0) {
     throw new InputError({
       argument: 'settings',
@@ -596,10 +609,39 @@ function resolveSurrogates(
 }
 
 /**
+ * Refuses, before any step scores, references to evaluate steps whose classes differ, in name or
+ * in order: a score file's column i is its step's class i, so a surrogate (or calibration set)
+ * scored under `positive,negative` beside a target under `negative,positive` would be read with
+ * its columns swapped, and every statistic computed on it would be wrong without an error. A
+ * `.npy` file's classes are not known, so only steps are compared.
+ */
+function checkStepsShareClasses(
+  evaluate: ReadonlyMap<string, EvaluateStep>,
+  references: ReadonlyArray<[argument: string, source: string]>,
+): void {
+  let first: { step: string; argument: string; classes: readonly string[] } | undefined;
+  for (const [argument, source] of references) {
+    if (!source.startsWith(EVALUATE_REFERENCE)) continue;
+    const step = source.slice(EVALUATE_REFERENCE.length);
+    const classes = (evaluate.get(step) as EvaluateStep).classes as string[];
+    first ??= { step, argument, classes };
+    if (classes.length === first.classes.length && classes.every((name, i) => name === first?.classes[i])) continue;
+    const sameNames = classes.length === first.classes.length && [...classes].sort().join(',') === [...first.classes].sort().join(',');
+    throw new InputError({
+      argument: `evaluate.${step}.classes`,
+      expected: `the classes of evaluate.${first.step} (${first.classes.join(',')}), in that order, so that the columns of ${argument} mean what those of ${first.argument} do${sameNames ? ': the same names in another order would swap them' : ''}`,
+      received: classes.join(','),
+    });
+  }
+}
+
+/**
  * Refuses, before any step scores, pool references to evaluate steps that would score different
- * items. A step that takes its shots from its own data (no `iclData`) leaves them out of the pool
- * it scores, and `limit` cuts the pool short, so such a step's rows cannot line up with those of
- * a step that does not; found only after every step had scored, this was a shape error.
+ * items. Steps on different data (files whose bytes differ, or another Hub source) score other
+ * items, which would be paired row by row without an error. A step that takes its shots from its
+ * own data (no `iclData`) leaves them out of the pool it scores, and `limit` cuts the pool short,
+ * so such a step's rows cannot line up with those of a step that does not; found only after every
+ * step had scored, this was a shape error.
  */
 function checkStepsScoreOnePool(
   evaluate: ReadonlyMap<string, EvaluateStep>,
@@ -611,6 +653,13 @@ function checkStepsScoreOnePool(
     const step = source.slice(EVALUATE_REFERENCE.length);
     const options = evaluate.get(step) as EvaluateStep;
     first ??= { step, argument, options };
+    if (step !== first.step && !sameData(options.data, first.options.data)) {
+      throw new InputError({
+        argument: `evaluate.${step}.data`,
+        expected: `the data of evaluate.${first.step} for ${first.argument} (${first.options.data}), or a file of the same content, so that ${argument} scores the same items row by row`,
+        received: options.data,
+      });
+    }
     if (scoredPool(options) === scoredPool(first.options)) continue;
     const fix =
       shotsFromData(options) || shotsFromData(first.options)
@@ -622,6 +671,33 @@ function checkStepsScoreOnePool(
       received: scoredPool(options),
     });
   }
+}
+
+/**
+ * Whether two steps' data sources hold the same rows: the same source, or two files of the same
+ * bytes (a copy under another name scores the same items). A file that is not there is left to
+ * the step's own check, which names it; a Hub source equals only itself.
+ */
+function sameData(a: string, b: string): boolean {
+  if (a === b) return true;
+  if (a.startsWith('hub:') || b.startsWith('hub:')) return false;
+  const [statA, statB] = [a, b].map((path) => (existsSync(path) ? statSync(path) : null));
+  if (!statA?.isFile() || !statB?.isFile()) return true;
+  // Sizes first: a differing size settles it without reading either file.
+  return statA.size === statB.size && fileDigest(a) === fileDigest(b);
+}
+
+/** SHA-256 of a file's bytes, read a chunk (1 MiB) at a time, so that a large pool is not held in memory. */
+function fileDigest(path: string): string {
+  const hash = createHash('sha256');
+  const buffer = Buffer.alloc(1 << 20);
+  const fd = openSync(path, 'r');
+  try {
+    for (let read = readSync(fd, buffer); read > 0; read = readSync(fd, buffer)) hash.update(buffer.subarray(0, read));
+  } finally {
+    closeSync(fd);
+  }
+  return hash.digest('hex');
 }
 
 const shotsFromData = (step: EvaluateStep): boolean => (step.iclExamples ?? 0) > 0 && step.iclData === undefined;

@@ -187,6 +187,106 @@ describe('evaluate steps in a grid', () => {
     expect(() => resolveExperimentConfig(grid({ iclExamples: 50, iclData: 'shots.tsv' }), '/grids')).not.toThrow();
   });
 
+  it('refuse, when the grid is read, paired steps whose classes differ in name or in order', () => {
+    const grid = (iclClasses: string, heldoutClasses = 'negative,positive') => ({
+      evaluate: {
+        target: { model: 'm', data: 'pool.tsv', classes: 'negative,positive' },
+        icl20: { model: 'm', data: 'pool.tsv', classes: iclClasses, iclExamples: 20, iclData: 'shots.tsv' },
+        heldout: { model: 'm', data: 'heldout.tsv', classes: heldoutClasses, iclExamples: 20, iclData: 'shots.tsv' },
+      },
+      modelScores: 'evaluate:target',
+      labels: 'evaluate:target',
+      surrogates: { icl20: { scores: 'evaluate:icl20', calibration: { scores: 'evaluate:heldout', labels: 'evaluate:heldout' } } },
+      settings: [{ acquisition: 'surrogate-ce' }],
+    });
+    // Column 0 of the surrogate's scores would mean "positive", the target's "negative".
+    expect(() => resolveExperimentConfig(grid('positive,negative'), '/grids')).toThrow(
+      'evaluate.icl20.classes: expected the classes of evaluate.target (negative,positive), in that order, so that the columns of surrogates.icl20.scores mean what those of modelScores do: the same names in another order would swap them, got "positive,negative"',
+    );
+    expect(() => resolveExperimentConfig(grid('neg,pos'), '/grids')).toThrow(
+      /^evaluate\.icl20\.classes: expected the classes of evaluate\.target \(negative,positive\), in that order, so that the columns of surrogates\.icl20\.scores mean what those of modelScores do, got "neg,pos"$/,
+    );
+    expect(() => resolveExperimentConfig(grid('negative,positive,neutral'), '/grids')).toThrow(/^evaluate\.icl20\.classes: /);
+    // A calibration set's columns are read as the pool's too.
+    expect(() => resolveExperimentConfig(grid('negative,positive', 'positive,negative'), '/grids')).toThrow(
+      /^evaluate\.heldout\.classes: .* so that the columns of surrogates\.icl20\.calibration\.scores mean what those of modelScores do/,
+    );
+    expect(() => resolveExperimentConfig(grid('negative,positive'), '/grids')).not.toThrow();
+    // A .npy file's classes are not known: it is paired as given.
+    expect(() =>
+      resolveExperimentConfig({ ...grid('positive,negative'), modelScores: 'target.npy', labels: 'labels.npy' }, '/grids'),
+    ).toThrow(/^evaluate\.heldout\.classes: expected the classes of evaluate\.icl20 \(positive,negative\)/);
+    expect(() =>
+      resolveExperimentConfig(
+        { ...grid('positive,negative', 'positive,negative'), modelScores: 'target.npy', labels: 'labels.npy' },
+        '/grids',
+      ),
+    ).not.toThrow();
+  });
+
+  it('refuse, when the grid is read, paired steps that score different data, comparing the files by content', () => {
+    const dir = join(root, 'other-data');
+    mkdirSync(dir, { recursive: true });
+    writeTsv(join(dir, 'pool.tsv'), 20, 0);
+    writeTsv(join(dir, 'copy.tsv'), 20, 0);
+    writeTsv(join(dir, 'other.tsv'), 20, 100);
+    writeTsv(join(dir, 'longer.tsv'), 30, 0);
+    const grid = (surrogateData: string, heldoutData = 'other.tsv') => ({
+      evaluate: {
+        target: { model: 'm', data: 'pool.tsv', classes: 'negative,positive' },
+        icl: { model: 'm', data: surrogateData, classes: 'negative,positive', iclExamples: 4, iclData: 'shots.tsv' },
+        heldout: { model: 'm', data: heldoutData, classes: 'negative,positive', iclExamples: 4, iclData: 'shots.tsv' },
+      },
+      modelScores: 'evaluate:target',
+      labels: 'evaluate:target',
+      surrogates: { icl: { scores: 'evaluate:icl', calibration: { scores: 'evaluate:heldout', labels: 'evaluate:heldout' } } },
+      settings: [{ acquisition: 'surrogate-ce' }],
+    });
+    // Rows of the same count: paired item by item, they would give wrong statistics without an error.
+    expect(() => resolveExperimentConfig(grid('other.tsv'), dir)).toThrow(
+      `evaluate.icl.data: expected the data of evaluate.target for modelScores (${join(dir, 'pool.tsv')}), or a file of the same content, so that surrogates.icl.scores scores the same items row by row, got "${join(dir, 'other.tsv')}"`,
+    );
+    expect(() => resolveExperimentConfig(grid('longer.tsv'), dir)).toThrow(/^evaluate\.icl\.data: /);
+    expect(() => resolveExperimentConfig(grid('hub:glue:sst2'), dir)).toThrow(/^evaluate\.icl\.data: .*, got "hub:glue:sst2"$/);
+    // Another path to the same bytes scores the same items; a calibration set is held out, other data by design.
+    expect(() => resolveExperimentConfig(grid('copy.tsv'), dir)).not.toThrow();
+    expect(() => resolveExperimentConfig(grid('pool.tsv'), dir)).not.toThrow();
+  });
+
+  it('refuse the grid of steps with swapped classes from the command line, before any scoring, in one line', async () => {
+    const dir = join(root, 'swapped-cli');
+    mkdirSync(dir, { recursive: true });
+    writeTsv(join(dir, 'pool.tsv'), 20, 0);
+    writeTsv(join(dir, 'shots.tsv'), 20, 1000);
+    const grid = {
+      evaluate: {
+        target: { model: join(repo, 'test/models/tiny-gpt2'), data: 'pool.tsv', classes: 'negative,positive' },
+        icl20: {
+          model: join(repo, 'test/models/tiny-llama'),
+          data: 'pool.tsv',
+          classes: 'positive,negative',
+          iclExamples: 20,
+          iclData: 'shots.tsv',
+        },
+      },
+      modelScores: 'evaluate:target',
+      labels: 'evaluate:target',
+      surrogates: { icl20: 'evaluate:icl20' },
+      settings: [{ acquisition: 'surrogate-ce' }],
+    };
+    writeFileSync(join(dir, 'grid.json'), JSON.stringify(grid));
+    const stderr: string[] = [];
+    vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void stderr.push(a.join(' ')));
+    vi.spyOn(console, 'log').mockImplementation(() => {});
+    const code = await runCli(['experiment', '--config', join(dir, 'grid.json'), '--out', join(dir, 'o')]);
+    vi.restoreAllMocks();
+    expect(code).toBe(1);
+    expect(stderr.join('\n')).toMatch(
+      /^active-testing experiment: .*grid\.json: evaluate\.icl20\.classes: expected the classes of evaluate\.target \(negative,positive\), in that order, .*, got "positive,negative"$/,
+    );
+    expect(existsSync(join(dir, 'o'))).toBe(false);
+  });
+
   it('take the schema keys of evaluate and refuse the flag spelling, naming the key to use', () => {
     const grid = (step: Record<string, unknown>) => ({
       evaluate: { icl: { model: 'm', data: 'd', classes: 'a,b', ...step } },
