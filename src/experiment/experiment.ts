@@ -157,6 +157,14 @@ async function runExperimentLocked(grid: ExperimentConfig, options: ExperimentOp
   for (const { key, scores } of grid.unusedSurrogates) {
     emit({ event: 'warning', argument: `surrogates.${key}`, file: scores, message: unusedSurrogateWarning(key) });
   }
+  for (const { key, scores, shots, stepShots } of shotCountsContradicted(grid)) {
+    emit({
+      event: 'warning',
+      argument: `surrogates.${key}.iclExamples`,
+      file: scores,
+      message: shotCountWarning(key, scores, shots, stepShots),
+    });
+  }
   const onStep = (step: string) => emit({ event: 'evaluate', step, folder: evaluateStepFolder(out, step) });
   await runEvaluateSteps(new Map(Object.entries(grid.evaluate)), out, options.force ?? false, onStep, options.signal);
   const unsized = withStepOutputs(grid, out);
@@ -463,6 +471,36 @@ async function loadInputs(config: ExperimentConfig): Promise<ExperimentInputs> {
       );
   }
   return { pools, hashes, poolSize: first?.modelScores.rows ?? 0, calibrations };
+}
+
+/**
+ * The surrogates, once each, whose `iclExamples` under iclBudget (a setting's `labelOffset`)
+ * differs from that of the evaluate step that scored them. The surrogate's own value wins, so the
+ * settings on it are charged for other shots than the scores were made with; without iclBudget
+ * the shots are charged to none.
+ */
+function shotCountsContradicted(grid: ExperimentConfig): { key: string; scores: string; shots: number; stepShots: number }[] {
+  if (!grid.iclBudget) return [];
+  const found = new Map<string, { key: string; scores: string; shots: number; stepShots: number }>();
+  for (const { surrogate, surrogateScores, labelOffset } of grid.settings) {
+    if (surrogate === null || surrogateScores === null || !surrogateScores.startsWith(EVALUATE_REFERENCE)) continue;
+    const step = grid.evaluate[surrogateScores.slice(EVALUATE_REFERENCE.length)];
+    const stepShots = step?.iclExamples ?? 0;
+    if (step !== undefined && labelOffset !== stepShots)
+      found.set(surrogate, { key: surrogate, scores: surrogateScores, shots: labelOffset, stepShots });
+  }
+  return [...found.values()];
+}
+
+/**
+ * The warning for a surrogate whose `iclExamples` contradicts its evaluate step's.
+ *
+ * @example
+ * shotCountWarning('icl20', 'evaluate:icl20', 0, 20); // 'surrogates.icl20.iclExamples: 0, but evaluate.icl20 scored it with 20 …'
+ */
+function shotCountWarning(key: string, scores: string, shots: number, stepShots: number): string {
+  const step = `evaluate.${scores.slice(EVALUATE_REFERENCE.length)}`;
+  return `surrogates.${key}.iclExamples: ${shots}, but ${step} scored it with ${formatCount(stepShots, 'in-context example')}: under iclBudget its settings are charged ${formatCount(shots, 'label')} for them; remove surrogates.${key}.iclExamples to take ${step}'s`;
 }
 
 /**

@@ -7,6 +7,7 @@ import { runCli } from '../../src/cli/run.js';
 import { CancelledError, InputError, OutputExistsError } from '../../src/errors.js';
 import { runEvaluateSteps } from '../../src/experiment/evaluate-steps.js';
 import { resolveExperimentConfig } from '../../src/experiment/config.js';
+import { runExperiment, type ExperimentEvent } from '../../src/experiment/experiment.js';
 import { EXPERIMENT_MANIFEST, type ExperimentManifest } from '../../src/experiment/manifest.js';
 import { readNpy } from '../../src/io/npy.js';
 
@@ -285,6 +286,49 @@ describe('evaluate steps in a grid', () => {
       /^active-testing experiment: .*grid\.json: evaluate\.icl20\.classes: expected the classes of evaluate\.target \(negative,positive\), in that order, .*, got "positive,negative"$/,
     );
     expect(existsSync(join(dir, 'o'))).toBe(false);
+  });
+
+  it("warn, under iclBudget, of a surrogate's iclExamples that contradicts its step's", async () => {
+    const dir = join(root, 'shots-contradicted');
+    mkdirSync(dir, { recursive: true });
+    writeTsv(join(dir, 'pool.tsv'), 12, 0);
+    writeTsv(join(dir, 'shots.tsv'), 4, 1000);
+    const model = join(repo, 'test/models/tiny-gpt2');
+    const grid = (surrogate: Record<string, unknown>) =>
+      resolveExperimentConfig(
+        {
+          evaluate: {
+            target: { model, data: 'pool.tsv', classes: 'negative,positive' },
+            icl: { model, data: 'pool.tsv', classes: 'negative,positive', iclExamples: 2, iclData: 'shots.tsv' },
+          },
+          modelScores: 'evaluate:target',
+          labels: 'evaluate:target',
+          surrogates: { icl: { scores: 'evaluate:icl', ...surrogate } },
+          iclBudget: true,
+          runs: 4,
+          size: 6,
+          settings: [{ acquisition: 'iid' }, { acquisition: 'surrogate-ce' }],
+        },
+        dir,
+      );
+    vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    const warnings = async (surrogate: Record<string, unknown>) => {
+      const events: ExperimentEvent[] = [];
+      await runExperiment(grid(surrogate), { out: join(dir, 'out'), threads: 1, force: true, onEvent: (e) => events.push(e) });
+      return events.filter((e) => e.event === 'warning');
+    };
+    // The surrogate's 0 wins: its settings are charged no labels for the 2 shots it was scored with.
+    expect(await warnings({ iclExamples: 0 })).toEqual([
+      {
+        event: 'warning',
+        argument: 'surrogates.icl.iclExamples',
+        file: 'evaluate:icl',
+        message:
+          "surrogates.icl.iclExamples: 0, but evaluate.icl scored it with 2 in-context examples: under iclBudget its settings are charged 0 labels for them; remove surrogates.icl.iclExamples to take evaluate.icl's",
+      },
+    ]);
+    expect(await warnings({})).toEqual([]);
+    expect(await warnings({ iclExamples: 2 })).toEqual([]);
   });
 
   it('take the schema keys of evaluate and refuse the flag spelling, naming the key to use', () => {
