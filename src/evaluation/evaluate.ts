@@ -455,35 +455,20 @@ function checkSettings(config: EvaluateConfig, run: EvaluateRun): void {
   checkOption('device', run.device, 'evaluate', 'device');
 }
 
-/** `evaluateToFolder`'s work, while it holds the output folder's lock. */
-async function evaluateLocked(config: EvaluateConfig, run: EvaluateRun): Promise<EvaluateOutcome> {
-  const { out } = run;
-  const batchSize = run.batchSize ?? 16;
-  const device = run.device ?? 'cpu';
-  const force = run.force ?? false;
-  const prefixCache = run.prefixCache ?? true;
-  faultPoint('evaluate:locked');
-  const naming = run.naming ?? LIBRARY_NAMING;
-  const state = await checkOutputFolder(out, config, force, naming);
-  if (state === 'complete') {
-    const meta = JSON.parse(await readFile(join(out, 'meta.json'), 'utf8')) as {
-      n: number;
-      accuracy: number;
-      loss: number;
-      floored_labels?: number;
-      label_token_counts?: number[] | null;
-    };
-    // Results written before floored scores were counted have none recorded: their configuration had no `openai_mode` either.
-    return {
-      alreadyComplete: true,
-      n: meta.n,
-      accuracy: meta.accuracy,
-      loss: meta.loss,
-      flooredLabels: meta.floored_labels ?? 0,
-      multiTokenClasses: multiTokenClasses(config.classes, meta.label_token_counts),
-    };
-  }
-  // Everything that can fail on bad input happens before the first file is written.
+/** A run's data as read and checked: the rows it scores (`pool`, at `poolRows` of `table`) and its shots. */
+interface PreparedData {
+  table: Table;
+  pool: TextClassificationDataset;
+  poolRows: number[];
+  shots: Array<{ text: string; label: number }>;
+  iclRows: number[];
+}
+
+/**
+ * Reads a run's data and ICL data and checks them against its options (columns, labels among the
+ * classes, rows left to score, enough shots), without the model.
+ */
+async function prepareData(config: EvaluateConfig, naming: OptionNaming): Promise<PreparedData> {
   const { dataset: data, table } = await loadData(config.data, config, config.limit);
   let pool = data;
   let poolRows = Array.from({ length: data.size }, (_, i) => i);
@@ -516,6 +501,50 @@ async function evaluateLocked(config: EvaluateConfig, run: EvaluateRun): Promise
       pool = data.select(poolRows);
     }
   }
+  return { table, pool, poolRows, shots, iclRows };
+}
+
+/**
+ * Reads and checks an evaluation's data as `evaluateToFolder` would before loading its model, and
+ * returns how many rows it would score: an experiment checks every step's data before the first
+ * step scores, so that a mistake in a later step's file is not found after hours of scoring.
+ *
+ * @throws {InputError} on data the run would refuse, naming the option by `naming`.
+ */
+export async function checkEvaluationData(config: EvaluateConfig, naming: OptionNaming = LIBRARY_NAMING): Promise<number> {
+  return (await prepareData(config, naming)).pool.size;
+}
+
+/** `evaluateToFolder`'s work, while it holds the output folder's lock. */
+async function evaluateLocked(config: EvaluateConfig, run: EvaluateRun): Promise<EvaluateOutcome> {
+  const { out } = run;
+  const batchSize = run.batchSize ?? 16;
+  const device = run.device ?? 'cpu';
+  const force = run.force ?? false;
+  const prefixCache = run.prefixCache ?? true;
+  faultPoint('evaluate:locked');
+  const naming = run.naming ?? LIBRARY_NAMING;
+  const state = await checkOutputFolder(out, config, force, naming);
+  if (state === 'complete') {
+    const meta = JSON.parse(await readFile(join(out, 'meta.json'), 'utf8')) as {
+      n: number;
+      accuracy: number;
+      loss: number;
+      floored_labels?: number;
+      label_token_counts?: number[] | null;
+    };
+    // Results written before floored scores were counted have none recorded: their configuration had no `openai_mode` either.
+    return {
+      alreadyComplete: true,
+      n: meta.n,
+      accuracy: meta.accuracy,
+      loss: meta.loss,
+      flooredLabels: meta.floored_labels ?? 0,
+      multiTokenClasses: multiTokenClasses(config.classes, meta.label_token_counts),
+    };
+  }
+  // Everything that can fail on bad input happens before the first file is written.
+  const { table, pool, poolRows, shots, iclRows } = await prepareData(config, naming);
   // Loading a model can take minutes and cannot be stopped halfway: it is not begun once the run
   // was cancelled (while the inputs were hashed and read), nor used when the cancel came during it.
   if (run.signal?.aborted) throw new CancelledError('evaluation cancelled before loading the model; rerun the same command to resume');

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { FileFormatError, InputError, type OptionNaming, OutputExistsError, ReceivedKind } from '../errors.js';
-import { evaluateToFolder, outcomeWarnings } from '../evaluation/evaluate.js';
+import { checkEvaluationData, evaluateToFolder, outcomeWarnings } from '../evaluation/evaluate.js';
 import {
   checkEvaluateOptions,
   EVALUATE_PATH_OPTIONS,
@@ -96,7 +96,9 @@ export function evaluateStepFolder(out: string, step: string): string {
 }
 
 /**
- * Runs each step's evaluation into `out/scores/<step>/`. A step whose results are complete
+ * Runs each step's evaluation into `out/scores/<step>/`, once every step's options and data are
+ * checked; `beforeScoring` then gets the rows each step will score (a step on `hub:` data is read
+ * only at its turn, and is left out) to refuse more. A step whose results are complete
  * returns at once, and an interrupted one resumes from its checkpoint, so an experiment can run
  * its steps every time. Progress goes to stderr, with `evaluate`'s warning of floored label
  * scores, so that stdout carries only the experiment's own output (JSON lines with `--json`). `signal` interrupts a step (rerun to resume).
@@ -107,20 +109,27 @@ export async function runEvaluateSteps(
   force: boolean,
   onStep: (name: string) => void,
   signal?: AbortSignal,
+  beforeScoring?: (poolSizes: ReadonlyMap<string, number>) => void,
 ): Promise<void> {
   if (steps.size === 0) return;
-  // Every step's options are checked before the first is scored: a mistake in a later step must
-  // not wait for an earlier one's scoring.
+  // Every step's options and data are checked before the first is scored: a mistake in a later
+  // step (a label not among its classes, too few rows) must not wait for an earlier one's scoring.
   const resolved: Array<[string, string, Awaited<ReturnType<typeof resolveEvaluateOptions>>]> = [];
+  const poolSizes = new Map<string, number>();
   for (const [name, step] of steps) {
     const folder = evaluateStepFolder(out, name);
     try {
       await assertFolderWritable(folder, `evaluate.${name}`);
-      resolved.push([name, folder, await resolveEvaluateOptions(step)]);
+      const settings = await resolveEvaluateOptions(step);
+      // A Hub split is downloaded at the step's turn, not twice.
+      const fromHub = [settings.config.data, settings.config.icl_data].some((source) => source?.startsWith('hub:') ?? false);
+      if (!fromHub) poolSizes.set(name, await checkEvaluationData(settings.config, stepNaming(name)));
+      resolved.push([name, folder, settings]);
     } catch (error) {
       throw inStep(error, name);
     }
   }
+  beforeScoring?.(poolSizes);
   for (const [name, folder, settings] of resolved) {
     onStep(name);
     const run = {

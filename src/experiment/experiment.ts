@@ -166,44 +166,26 @@ async function runExperimentLocked(grid: ExperimentConfig, options: ExperimentOp
     });
   }
   const onStep = (step: string) => emit({ event: 'evaluate', step, folder: evaluateStepFolder(out, step) });
-  await runEvaluateSteps(new Map(Object.entries(grid.evaluate)), out, options.force ?? false, onStep, options.signal);
+  // The pool's size is known from its step's data before any step scores: a grid too large for it
+  // is refused then, not after every step has scored.
+  const beforeScoring = (poolSizes: ReadonlyMap<string, number>) => {
+    const pool = grid.modelScores.startsWith(EVALUATE_REFERENCE)
+      ? poolSizes.get(grid.modelScores.slice(EVALUATE_REFERENCE.length))
+      : undefined;
+    if (pool !== undefined) sizedToPool(grid, pool);
+  };
+  await runEvaluateSteps(new Map(Object.entries(grid.evaluate)), out, options.force ?? false, onStep, options.signal, beforeScoring);
   const unsized = withStepOutputs(grid, out);
   const inputs = await loadInputs(unsized);
   const poolSize = inputs.poolSize;
-  // A grid that leaves size out gets simulate's default for this pool, as simulate would; a size
-  // it gives stays as given, and with it the fingerprints of its finished settings.
-  const config = withPoolSize(unsized, poolSize);
-  // The grid's size (a setting has none of its own), raised for some settings under iclBudget.
-  for (const setting of config.settings) {
-    if (setting.size > poolSize) {
-      const extra = setting.size - config.size;
-      // Only a given size gets here (a left-out one leaves room for the ICL labels): say which fits.
-      const fits = poolSize > extra ? `give "size" at most ${poolSize - extra}, or leave it out` : 'the pool holds no more items than them';
-      const why =
-        extra > 0
-          ? ` (setting ${setting.name}: size ${config.size} + ${formatCount(extra, 'ICL label')} under iclBudget; ${fits})`
-          : ` (the labels per run: the grid's "size")`;
-      throw new InputError({
-        argument: 'size',
-        expected: `at most the pool size ${poolSize}${why}`,
-        received: setting.size,
-      });
-    }
-  }
-  // Every setting's results must fit before the first runs: a later, larger one (random labelling
-  // with the ICL labels on top) would otherwise be refused after the others had run. Its intervals
-  // and the mixture weights they read are held with them, as simulate --interval counts them.
-  const { runs, step, bootstrap, numerics, interval } = config;
-  const recordMixtureWeights = intervalsNeedMixtureWeights(interval);
-  for (const { size, acquisition } of config.settings)
-    assertFitsInMemory([{ runs, size, step, bootstrap, numerics, acquisition, recordMixtureWeights }], interval.length);
+  const config = sizedToPool(unsized, poolSize);
   // The settings differ in a few options and share the rest of the pool work (the target's losses,
   // a surrogate's proposal values, sorted pools): 40-45% of a 6-setting grid of 100 runs at N = 10^5.
   const poolWork = new PoolWorkCache();
   // Scores the error bars cannot take are refused before the manifest is written, not by the first
   // setting after it; their losses and bounds are then the settings' own (the same cache).
   for (const pool of new Set(inputs.pools.values())) {
-    checkTargetScores({ modelScores: asMatrixInput(pool.modelScores), labels: pool.labels }, config.loss, numerics, poolWork);
+    checkTargetScores({ modelScores: asMatrixInput(pool.modelScores), labels: pool.labels }, config.loss, config.numerics, poolWork);
   }
   for (const { argument, file, scores } of scoreFiles(config, inputs)) {
     if (rowsAreProbabilities(scores)) emit({ event: 'warning', argument, file, message: probabilitiesWarning(argument) });
@@ -471,6 +453,41 @@ async function loadInputs(config: ExperimentConfig): Promise<ExperimentInputs> {
       );
   }
   return { pools, hashes, poolSize: first?.modelScores.rows ?? 0, calibrations };
+}
+
+/**
+ * The grid with its size resolved for a pool of `poolSize` items, refused where a setting's labels
+ * (the grid's size, raised under iclBudget) exceed the pool or its results would not fit in memory.
+ */
+function sizedToPool(unsized: ExperimentConfig, poolSize: number): SizedExperimentConfig {
+  // A grid that leaves size out gets simulate's default for this pool, as simulate would; a size
+  // it gives stays as given, and with it the fingerprints of its finished settings.
+  const config = withPoolSize(unsized, poolSize);
+  // The grid's size (a setting has none of its own), raised for some settings under iclBudget.
+  for (const setting of config.settings) {
+    if (setting.size > poolSize) {
+      const extra = setting.size - config.size;
+      // Only a given size gets here (a left-out one leaves room for the ICL labels): say which fits.
+      const fits = poolSize > extra ? `give "size" at most ${poolSize - extra}, or leave it out` : 'the pool holds no more items than them';
+      const why =
+        extra > 0
+          ? ` (setting ${setting.name}: size ${config.size} + ${formatCount(extra, 'ICL label')} under iclBudget; ${fits})`
+          : ` (the labels per run: the grid's "size")`;
+      throw new InputError({
+        argument: 'size',
+        expected: `at most the pool size ${poolSize}${why}`,
+        received: setting.size,
+      });
+    }
+  }
+  // Every setting's results must fit before the first runs: a later, larger one (random labelling
+  // with the ICL labels on top) would otherwise be refused after the others had run. Its intervals
+  // and the mixture weights they read are held with them, as simulate --interval counts them.
+  const { runs, step, bootstrap, numerics, interval } = config;
+  const recordMixtureWeights = intervalsNeedMixtureWeights(interval);
+  for (const { size, acquisition } of config.settings)
+    assertFitsInMemory([{ runs, size, step, bootstrap, numerics, acquisition, recordMixtureWeights }], interval.length);
+  return config;
 }
 
 /**

@@ -53,6 +53,46 @@ describe('evaluate steps in a grid', () => {
     expect(existsSync(join(dir, 'scores/target'))).toBe(false);
   });
 
+  it("check every step's data before scoring the first: labels, rows, and a size larger than the pool", async () => {
+    const dir = join(root, 'later-data');
+    mkdirSync(dir, { recursive: true });
+    writeTsv(join(dir, 'pool.tsv'), 12, 0);
+    writeTsv(join(dir, 'shots.tsv'), 4, 1000);
+    writeFileSync(join(dir, 'neutral.tsv'), 'sentence\tlabel\nthe film was fine\tneutral\n');
+    writeFileSync(join(dir, 'header.tsv'), 'sentence\tlabel\n');
+    const model = join(repo, 'test/models/tiny-gpt2');
+    const target = { model, data: join(dir, 'pool.tsv'), classes: 'negative,positive' };
+    const steps = (later: Record<string, unknown>) =>
+      new Map([
+        ['target', target],
+        ['later', { ...target, iclExamples: 2, iclData: join(dir, 'shots.tsv'), ...later }],
+      ]);
+    await expect(runEvaluateSteps(steps({ iclData: join(dir, 'neutral.tsv') }), dir, false, () => {})).rejects.toThrow(
+      /neutral\.tsv: line 2, column "label": expected a class id in \[0, 1\] or one of "negative", "positive", got "neutral"$/,
+    );
+    await expect(runEvaluateSteps(steps({ data: join(dir, 'header.tsv') }), dir, false, () => {})).rejects.toThrow(
+      /^evaluate\.later\.data: expected rows to score, got 0 rows in .*header\.tsv$/,
+    );
+    expect(existsSync(join(dir, 'scores/target'))).toBe(false);
+    // The pool's 12 rows, known from the target step's data, cannot give 20 labels a run.
+    const grid = resolveExperimentConfig(
+      {
+        evaluate: { target, later: { ...target, iclExamples: 2, iclData: join(dir, 'shots.tsv') } },
+        modelScores: 'evaluate:target',
+        labels: 'evaluate:target',
+        surrogates: { later: 'evaluate:later' },
+        runs: 4,
+        size: 20,
+        settings: [{ acquisition: 'iid' }, { acquisition: 'surrogate-ce' }],
+      },
+      dir,
+    );
+    await expect(runExperiment(grid, { out: join(dir, 'out'), threads: 1 })).rejects.toThrow(
+      `size: expected at most the pool size 12 (the labels per run: the grid's "size"), got 20`,
+    );
+    expect(existsSync(join(dir, 'out/scores/target/scores.npy'))).toBe(false);
+  });
+
   it('name the step at fault for bad input found while scoring, too', async () => {
     const dir = join(root, 'scoring-mistake');
     mkdirSync(dir, { recursive: true });
@@ -134,7 +174,8 @@ describe('evaluate steps in a grid', () => {
       {
         evaluate: {
           target: { model: 'no/such/dir', data: 'hub:glue:sst2', classes: 'a,b' },
-          icl: { model: 'm', data: 'd', classes: 'a,b', iclExamples: 8, iclData: 'shots.tsv' },
+          // The pool's data, as the target's: steps paired on other data are refused.
+          icl: { model: 'm', data: 'hub:glue:sst2', classes: 'a,b', iclExamples: 8, iclData: 'shots.tsv' },
           served: { model: 'openai:http://localhost:8000/v1#m', data: 'd', classes: 'a,b', instructionFile: 'say.txt' },
         },
         modelScores: 'evaluate:target',
@@ -147,7 +188,7 @@ describe('evaluate steps in a grid', () => {
     );
     // A path by its shape is the grid's, present or not; a Hub id, hub: data and a served model are kept.
     expect(config.evaluate.target).toEqual({ model: '/grids/no/such/dir', data: 'hub:glue:sst2', classes: ['a', 'b'] });
-    expect(config.evaluate.icl).toMatchObject({ model: 'm', data: '/grids/d', iclData: '/grids/shots.tsv' });
+    expect(config.evaluate.icl).toMatchObject({ model: 'm', data: 'hub:glue:sst2', iclData: '/grids/shots.tsv' });
     expect(config.evaluate.served).toMatchObject({
       model: 'openai:http://localhost:8000/v1#m',
       data: '/grids/d',
