@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { runCli } from '../../src/cli/run.js';
 import { CancelledError, InputError, OutputExistsError } from '../../src/errors.js';
-import { runEvaluateSteps } from '../../src/experiment/evaluate-steps.js';
+import { runEvaluateSteps, type EvaluateStep } from '../../src/experiment/evaluate-steps.js';
 import { resolveExperimentConfig } from '../../src/experiment/config.js';
 import { runExperiment, type ExperimentEvent } from '../../src/experiment/experiment.js';
 import { EXPERIMENT_MANIFEST, type ExperimentManifest } from '../../src/experiment/manifest.js';
@@ -62,8 +62,8 @@ describe('evaluate steps in a grid', () => {
     writeFileSync(join(dir, 'header.tsv'), 'sentence\tlabel\n');
     const model = join(repo, 'test/models/tiny-gpt2');
     const target = { model, data: join(dir, 'pool.tsv'), classes: 'negative,positive' };
-    const steps = (later: Record<string, unknown>) =>
-      new Map([
+    const steps = (later: Partial<EvaluateStep>) =>
+      new Map<string, EvaluateStep>([
         ['target', target],
         ['later', { ...target, iclExamples: 2, iclData: join(dir, 'shots.tsv'), ...later }],
       ]);
