@@ -43,6 +43,17 @@ function simulateArgs(out: string, ...more: string[]): string[] {
   ];
 }
 
+/** A grid of one cheap iid setting on the demo's pool, written to `name` in the test folder. */
+function iidGrid(name: string): string {
+  const grid = join(dir, name);
+  const settings = [{ acquisition: 'iid' }];
+  writeFileSync(
+    grid,
+    JSON.stringify({ modelScores: join(pool, 'model_scores.npy'), labels: join(pool, 'labels.npy'), runs: 2, size: 5, settings }),
+  );
+  return grid;
+}
+
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'mixed-outputs-'));
   demo = join(dir, 'demo');
@@ -196,17 +207,7 @@ describe('simulate and simulate --demo refuse each other’s output folders', ()
 
 describe('experiment refuses a demo’s folder', () => {
   it('refuses it before any work, writing nothing', async () => {
-    const grid = join(dir, 'grid.json');
-    writeFileSync(
-      grid,
-      JSON.stringify({
-        modelScores: join(pool, 'model_scores.npy'),
-        labels: join(pool, 'labels.npy'),
-        runs: 2,
-        size: 5,
-        settings: [{ acquisition: 'iid' }],
-      }),
-    );
+    const grid = iidGrid('grid.json');
     const before = tree(demo);
     const refused = await runCliCaptured(['experiment', '--config', grid, '--out', demo, '--threads', '1', '--force']);
     expect(refused.code).toBe(1);
@@ -217,17 +218,7 @@ describe('experiment refuses a demo’s folder', () => {
   });
 
   it('refuses a demo stopped before its comparison, whose runs are in sub-folders, before any work', async () => {
-    const grid = join(dir, 'grid-stopped-demo.json');
-    writeFileSync(
-      grid,
-      JSON.stringify({
-        modelScores: join(pool, 'model_scores.npy'),
-        labels: join(pool, 'labels.npy'),
-        runs: 2,
-        size: 5,
-        settings: [{ acquisition: 'iid' }],
-      }),
-    );
+    const grid = iidGrid('grid-stopped-demo.json');
     const stopped = join(dir, 'stopped-demo');
     for (const name of ['pool', 'adaptive-lure', 'iid']) cpSync(join(demo, name), join(stopped, name), { recursive: true });
     const before = tree(stopped);
@@ -242,17 +233,7 @@ describe('experiment refuses a demo’s folder', () => {
 
 describe('experiment and a folder named comparison.json', () => {
   it('resumes an experiment holding a folder of that name, left by an older version (no demo’s file)', async () => {
-    const grid = join(dir, 'grid-comparison.json');
-    writeFileSync(
-      grid,
-      JSON.stringify({
-        modelScores: join(pool, 'model_scores.npy'),
-        labels: join(pool, 'labels.npy'),
-        runs: 2,
-        size: 5,
-        settings: [{ acquisition: 'iid' }],
-      }),
-    );
+    const grid = iidGrid('grid-comparison.json');
     const out = join(dir, 'experiment-comparison');
     expect((await runCliCaptured(['experiment', '--config', grid, '--out', out, '--threads', '1'])).code).toBe(0);
     mkdirSync(join(out, 'comparison.json'));
@@ -291,17 +272,7 @@ describe('report tells of the runs a mixed folder of an older version holds and 
   });
 
   it('names a simulate run at the top of an experiment’s folder', async () => {
-    const grid = join(dir, 'grid-top.json');
-    writeFileSync(
-      grid,
-      JSON.stringify({
-        modelScores: join(pool, 'model_scores.npy'),
-        labels: join(pool, 'labels.npy'),
-        runs: 2,
-        size: 5,
-        settings: [{ acquisition: 'iid' }],
-      }),
-    );
+    const grid = iidGrid('grid-top.json');
     const out = join(dir, 'experiment-mixed');
     expect((await runCliCaptured(['experiment', '--config', grid, '--out', out, '--threads', '1'])).code).toBe(0);
     for (const name of ['estimates.npy', 'samples.npy', 'q.npy', 'summary.json']) cpSync(join(demo, 'iid', name), join(out, name));
