@@ -52,8 +52,14 @@ export function parseHubRows(body: unknown, url: string): { table: Table; total:
   return { table: { columns, rows }, total: page.num_rows_total ?? rows.length };
 }
 
-/** The split as `hub:name:config:split` with the defaults filled in (`hub:glue:sst2:train`), naming it in messages. */
-function hubSpec(source: HubSource): string {
+/**
+ * The split as `hub:name:config:split` with the defaults filled in (`hub:glue:sst2:train`), naming
+ * it in messages and telling two spellings of one split apart from two splits.
+ *
+ * @example
+ * hubSpec({ dataset: 'glue', config: 'sst2' }); // 'hub:glue:sst2:train'
+ */
+export function hubSpec(source: HubSource): string {
   const { dataset, config, split } = withHubDefaults(source);
   return `hub:${dataset}:${config}:${split}`;
 }

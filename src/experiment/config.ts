@@ -23,6 +23,7 @@ import { EVALUATE_REFERENCE, type EvaluateStep, resolveEvaluateSteps } from './e
 import { settingName } from './setting-name.js';
 import { DEMO_COMPARISON, EXPERIMENT_MANIFEST, SIMULATION_COMMIT_MARKER, SIMULATION_FILES } from '../simulate/outputs.js';
 import { checkPath } from '../io/index.js';
+import { hubSpec, parseHubSpec } from '../dataset/hub.js';
 import { defaultRunSize } from '../simulate/simulation-options.js';
 import { formatCount } from '../io/format-count.js';
 import { unreadableFile } from '../io/unreadable.js';
@@ -609,11 +610,13 @@ function resolveSurrogates(
 }
 
 /**
- * Refuses, before any step scores, references to evaluate steps whose classes differ, in name or
- * in order: a score file's column i is its step's class i, so a surrogate (or calibration set)
+ * Refuses, before any step scores, references to evaluate steps whose columns would not mean the
+ * same classes: a score file's column i is its step's class i, so a surrogate (or calibration set)
  * scored under `positive,negative` beside a target under `negative,positive` would be read with
- * its columns swapped, and every statistic computed on it would be wrong without an error. A
- * `.npy` file's classes are not known, so only steps are compared.
+ * its columns swapped, and every statistic computed on it would be wrong without an error. Refused:
+ * another number of classes, or a name (in any case, as labels match) at another position. Other
+ * names at the same positions are taken: a second model's prompt may word the classes otherwise
+ * over data labelled by class ids. A `.npy` file's classes are not known, so only steps are compared.
  */
 function checkStepsShareClasses(
   evaluate: ReadonlyMap<string, EvaluateStep>,
@@ -625,11 +628,19 @@ function checkStepsShareClasses(
     const step = source.slice(EVALUATE_REFERENCE.length);
     const classes = (evaluate.get(step) as EvaluateStep).classes as string[];
     first ??= { step, argument, classes };
-    if (classes.length === first.classes.length && classes.every((name, i) => name === first?.classes[i])) continue;
-    const sameNames = classes.length === first.classes.length && [...classes].sort().join(',') === [...first.classes].sort().join(',');
+    const firstNames = first.classes.map((name) => name.toLowerCase());
+    const moved = classes.some((name, i) => {
+      const at = firstNames.indexOf(name.toLowerCase());
+      return at !== -1 && at !== i;
+    });
+    if (classes.length === first.classes.length && !moved) continue;
+    const meaning = first.argument === 'labels' ? 'the class ids of labels' : `those of ${first.argument}`;
     throw new InputError({
       argument: `evaluate.${step}.classes`,
-      expected: `the classes of evaluate.${first.step} (${first.classes.join(',')}), in that order, so that the columns of ${argument} mean what those of ${first.argument} do${sameNames ? ': the same names in another order would swap them' : ''}`,
+      expected:
+        classes.length === first.classes.length
+          ? `the classes of evaluate.${first.step} (${first.classes.join(',')}) in that order, so that the columns of ${argument} mean what ${meaning} do: a name at another position would swap them`
+          : `as many classes as evaluate.${first.step} (${first.classes.join(',')}), so that the columns of ${argument} mean what ${meaning} do`,
       received: classes.join(','),
     });
   }
@@ -656,7 +667,7 @@ function checkStepsScoreOnePool(
     if (step !== first.step && !sameData(options.data, first.options.data)) {
       throw new InputError({
         argument: `evaluate.${step}.data`,
-        expected: `the data of evaluate.${first.step} for ${first.argument} (${first.options.data}), or a file of the same content, so that ${argument} scores the same items row by row`,
+        expected: `the data of evaluate.${first.step} for ${first.argument} (${first.options.data}), or ${first.options.data.startsWith('hub:') ? 'another spelling of that Hub split' : 'a file of the same bytes'}, so that ${argument} scores the same items row by row`,
         received: options.data,
       });
     }
@@ -676,11 +687,13 @@ function checkStepsScoreOnePool(
 /**
  * Whether two steps' data sources hold the same rows: the same source, or two files of the same
  * bytes (a copy under another name scores the same items). A file that is not there is left to
- * the step's own check, which names it; a Hub source equals only itself.
+ * the step's own check, which names it; a Hub source equals only another spelling of its split.
  */
 function sameData(a: string, b: string): boolean {
   if (a === b) return true;
-  if (a.startsWith('hub:') || b.startsWith('hub:')) return false;
+  if (a.startsWith('hub:') || b.startsWith('hub:')) {
+    return a.startsWith('hub:') && b.startsWith('hub:') && hubSpec(parseHubSpec(a)) === hubSpec(parseHubSpec(b));
+  }
   const [statA, statB] = [a, b].map((path) => (existsSync(path) ? statSync(path) : null));
   if (!statA?.isFile() || !statB?.isFile()) return true;
   // Sizes first: a differing size settles it without reading either file.

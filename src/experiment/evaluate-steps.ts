@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { FileFormatError, InputError, type OptionNaming, OutputExistsError, ReceivedKind } from '../errors.js';
-import { checkEvaluationData, evaluateToFolder, outcomeWarnings } from '../evaluation/evaluate.js';
+import { CancelledError, FileFormatError, InputError, type OptionNaming, OutputExistsError, ReceivedKind } from '../errors.js';
+import { checkEvaluationData, completeResultsRows, evaluateToFolder, outcomeWarnings } from '../evaluation/evaluate.js';
 import {
   checkEvaluateOptions,
   EVALUATE_PATH_OPTIONS,
@@ -117,13 +117,18 @@ export async function runEvaluateSteps(
   const resolved: Array<[string, string, Awaited<ReturnType<typeof resolveEvaluateOptions>>]> = [];
   const poolSizes = new Map<string, number>();
   for (const [name, step] of steps) {
+    if (signal?.aborted)
+      throw new CancelledError('experiment cancelled while its evaluate steps were checked; rerun the same command to resume');
     const folder = evaluateStepFolder(out, name);
     try {
       await assertFolderWritable(folder, `evaluate.${name}`);
       const settings = await resolveEvaluateOptions(step);
-      // A Hub split is downloaded at the step's turn, not twice.
+      // Complete results of this configuration are kept, their rows known without reading the
+      // data again; a Hub split is downloaded at the step's turn, not twice.
+      const complete = await completeResultsRows(folder, settings.config);
       const fromHub = [settings.config.data, settings.config.icl_data].some((source) => source?.startsWith('hub:') ?? false);
-      if (!fromHub) poolSizes.set(name, await checkEvaluationData(settings.config, stepNaming(name)));
+      if (complete !== null) poolSizes.set(name, complete);
+      else if (!fromHub) poolSizes.set(name, await checkEvaluationData(settings.config, stepNaming(name)));
       resolved.push([name, folder, settings]);
     } catch (error) {
       throw inStep(error, name);

@@ -148,7 +148,7 @@ async function runExperimentLocked(grid: ExperimentConfig, options: ExperimentOp
       throw new InputError({
         argument: 'out',
         expected:
-          "a folder whose sub-folders hold no runs but the grid's settings (report reads an experiment's folder through experiment.json and would leave the others out)",
+          "a folder whose sub-folders hold no runs but the grid's settings (report reads an experiment's folder through experiment.json and would leave the others out); choose another --out or move that sub-folder out",
         received: ReceivedKind.noted(out, `its sub-folder ${foreign} holds a run`),
       });
     }
@@ -513,11 +513,11 @@ function shotCountsContradicted(grid: ExperimentConfig): { key: string; scores: 
  * The warning for a surrogate whose `iclExamples` contradicts its evaluate step's.
  *
  * @example
- * shotCountWarning('icl20', 'evaluate:icl20', 0, 20); // 'surrogates.icl20.iclExamples: 0, but evaluate.icl20 scored it with 20 …'
+ * shotCountWarning('icl20', 'evaluate:icl20', 0, 20); // 'surrogates.icl20.iclExamples: 0, but evaluate.icl20 scores it with 20 …'
  */
 function shotCountWarning(key: string, scores: string, shots: number, stepShots: number): string {
   const step = `evaluate.${scores.slice(EVALUATE_REFERENCE.length)}`;
-  return `surrogates.${key}.iclExamples: ${shots}, but ${step} scored it with ${formatCount(stepShots, 'in-context example')}: under iclBudget its settings are charged ${formatCount(shots, 'label')} for them; remove surrogates.${key}.iclExamples to take ${step}'s`;
+  return `surrogates.${key}.iclExamples: ${shots}, but ${step} scores it with ${formatCount(stepShots, 'in-context example')}: under iclBudget its settings are charged ${formatCount(shots, 'label')} for them; remove surrogates.${key}.iclExamples to take ${step}'s`;
 }
 
 /**

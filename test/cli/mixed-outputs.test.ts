@@ -225,7 +225,7 @@ describe('experiment refuses a demo’s folder', () => {
     const refused = await runCliCaptured(['experiment', '--config', grid, '--out', stopped, '--threads', '1']);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toBe(
-      `active-testing experiment: --out: expected a folder whose sub-folders hold no runs but the grid's settings (report reads an experiment's folder through experiment.json and would leave the others out), got "${stopped}" (its sub-folder adaptive-lure holds a run)`,
+      `active-testing experiment: --out: expected a folder whose sub-folders hold no runs but the grid's settings (report reads an experiment's folder through experiment.json and would leave the others out); choose another --out or move that sub-folder out, got "${stopped}" (its sub-folder adaptive-lure holds a run)`,
     );
     expect(tree(stopped)).toEqual(before);
   });

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -229,7 +229,7 @@ describe('evaluate steps in a grid', () => {
     expect(() => resolveExperimentConfig(grid({ iclExamples: 50, iclData: 'shots.tsv' }), '/grids')).not.toThrow();
   });
 
-  it('refuse, when the grid is read, paired steps whose classes differ in name or in order', () => {
+  it('refuse, when the grid is read, paired steps whose classes differ in number or in order', () => {
     const grid = (iclClasses: string, heldoutClasses = 'negative,positive') => ({
       evaluate: {
         target: { model: 'm', data: 'pool.tsv', classes: 'negative,positive' },
@@ -243,12 +243,17 @@ describe('evaluate steps in a grid', () => {
     });
     // Column 0 of the surrogate's scores would mean "positive", the target's "negative".
     expect(() => resolveExperimentConfig(grid('positive,negative'), '/grids')).toThrow(
-      'evaluate.icl20.classes: expected the classes of evaluate.target (negative,positive), in that order, so that the columns of surrogates.icl20.scores mean what those of modelScores do: the same names in another order would swap them, got "positive,negative"',
+      'evaluate.icl20.classes: expected the classes of evaluate.target (negative,positive) in that order, so that the columns of surrogates.icl20.scores mean what those of modelScores do: a name at another position would swap them, got "positive,negative"',
     );
-    expect(() => resolveExperimentConfig(grid('neg,pos'), '/grids')).toThrow(
-      /^evaluate\.icl20\.classes: expected the classes of evaluate\.target \(negative,positive\), in that order, so that the columns of surrogates\.icl20\.scores mean what those of modelScores do, got "neg,pos"$/,
+    // Names match labels in any case: swapped in another case is swapped all the same.
+    expect(() => resolveExperimentConfig(grid('Positive,Negative'), '/grids')).toThrow(/^evaluate\.icl20\.classes: .* would swap them/);
+    expect(() => resolveExperimentConfig(grid('negative,positive,neutral'), '/grids')).toThrow(
+      'evaluate.icl20.classes: expected as many classes as evaluate.target (negative,positive), so that the columns of surrogates.icl20.scores mean what those of modelScores do, got "negative,positive,neutral"',
     );
-    expect(() => resolveExperimentConfig(grid('negative,positive,neutral'), '/grids')).toThrow(/^evaluate\.icl20\.classes: /);
+    // Other words for the classes at the same positions (data labelled by class ids), or the same
+    // names in another case, mean the same columns.
+    expect(() => resolveExperimentConfig(grid('terrible,great'), '/grids')).not.toThrow();
+    expect(() => resolveExperimentConfig(grid('Negative,Positive'), '/grids')).not.toThrow();
     // A calibration set's columns are read as the pool's too.
     expect(() => resolveExperimentConfig(grid('negative,positive', 'positive,negative'), '/grids')).toThrow(
       /^evaluate\.heldout\.classes: .* so that the columns of surrogates\.icl20\.calibration\.scores mean what those of modelScores do/,
@@ -273,6 +278,9 @@ describe('evaluate steps in a grid', () => {
     writeTsv(join(dir, 'copy.tsv'), 20, 0);
     writeTsv(join(dir, 'other.tsv'), 20, 100);
     writeTsv(join(dir, 'longer.tsv'), 30, 0);
+    // The pool's rows in another order: the same size, so only the bytes tell it apart.
+    const [header, ...rows] = readFileSync(join(dir, 'pool.tsv'), 'utf8').trimEnd().split('\n');
+    writeFileSync(join(dir, 'reversed.tsv'), `${[header, ...rows.reverse()].join('\n')}\n`);
     const grid = (surrogateData: string, heldoutData = 'other.tsv') => ({
       evaluate: {
         target: { model: 'm', data: 'pool.tsv', classes: 'negative,positive' },
@@ -286,13 +294,24 @@ describe('evaluate steps in a grid', () => {
     });
     // Rows of the same count: paired item by item, they would give wrong statistics without an error.
     expect(() => resolveExperimentConfig(grid('other.tsv'), dir)).toThrow(
-      `evaluate.icl.data: expected the data of evaluate.target for modelScores (${join(dir, 'pool.tsv')}), or a file of the same content, so that surrogates.icl.scores scores the same items row by row, got "${join(dir, 'other.tsv')}"`,
+      `evaluate.icl.data: expected the data of evaluate.target for modelScores (${join(dir, 'pool.tsv')}), or a file of the same bytes, so that surrogates.icl.scores scores the same items row by row, got "${join(dir, 'other.tsv')}"`,
     );
+    expect(statSync(join(dir, 'reversed.tsv')).size).toBe(statSync(join(dir, 'pool.tsv')).size);
+    expect(() => resolveExperimentConfig(grid('reversed.tsv'), dir)).toThrow(/^evaluate\.icl\.data: .*, got ".*reversed\.tsv"$/);
     expect(() => resolveExperimentConfig(grid('longer.tsv'), dir)).toThrow(/^evaluate\.icl\.data: /);
     expect(() => resolveExperimentConfig(grid('hub:glue:sst2'), dir)).toThrow(/^evaluate\.icl\.data: .*, got "hub:glue:sst2"$/);
     // Another path to the same bytes scores the same items; a calibration set is held out, other data by design.
     expect(() => resolveExperimentConfig(grid('copy.tsv'), dir)).not.toThrow();
     expect(() => resolveExperimentConfig(grid('pool.tsv'), dir)).not.toThrow();
+    // Two spellings of one Hub split are one split; another split is other data.
+    const hub = (target: string, surrogate: string) => ({
+      ...grid(surrogate),
+      evaluate: { ...grid(surrogate).evaluate, target: { model: 'm', data: target, classes: 'negative,positive' } },
+    });
+    expect(() => resolveExperimentConfig(hub('hub:glue:sst2', 'hub:glue:sst2:train'), dir)).not.toThrow();
+    expect(() => resolveExperimentConfig(hub('hub:glue:sst2', 'hub:glue:sst2:validation'), dir)).toThrow(
+      'evaluate.icl.data: expected the data of evaluate.target for modelScores (hub:glue:sst2), or another spelling of that Hub split, so that surrogates.icl.scores scores the same items row by row, got "hub:glue:sst2:validation"',
+    );
   });
 
   it('refuse the grid of steps with swapped classes from the command line, before any scoring, in one line', async () => {
@@ -324,7 +343,7 @@ describe('evaluate steps in a grid', () => {
     vi.restoreAllMocks();
     expect(code).toBe(1);
     expect(stderr.join('\n')).toMatch(
-      /^active-testing experiment: .*grid\.json: evaluate\.icl20\.classes: expected the classes of evaluate\.target \(negative,positive\), in that order, .*, got "positive,negative"$/,
+      /^active-testing experiment: .*grid\.json: evaluate\.icl20\.classes: expected the classes of evaluate\.target \(negative,positive\) in that order, .*, got "positive,negative"$/,
     );
     expect(existsSync(join(dir, 'o'))).toBe(false);
   });
@@ -365,7 +384,7 @@ describe('evaluate steps in a grid', () => {
         argument: 'surrogates.icl.iclExamples',
         file: 'evaluate:icl',
         message:
-          "surrogates.icl.iclExamples: 0, but evaluate.icl scored it with 2 in-context examples: under iclBudget its settings are charged 0 labels for them; remove surrogates.icl.iclExamples to take evaluate.icl's",
+          "surrogates.icl.iclExamples: 0, but evaluate.icl scores it with 2 in-context examples: under iclBudget its settings are charged 0 labels for them; remove surrogates.icl.iclExamples to take evaluate.icl's",
       },
     ]);
     expect(await warnings({})).toEqual([]);
