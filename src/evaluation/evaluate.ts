@@ -515,20 +515,6 @@ export async function checkEvaluationData(config: EvaluateConfig, naming: Option
   return (await prepareData(config, naming)).pool.size;
 }
 
-/**
- * The rows scored by `out`'s complete results of this very configuration (its `meta.json`'s `n`),
- * or null where they are not there (none, another configuration, unreadable): such results are
- * kept as they are, so their data need not be read again to be checked.
- */
-export async function completeResultsRows(out: string, config: EvaluateConfig): Promise<number | null> {
-  try {
-    const meta = JSON.parse(await readFile(join(out, COMMIT_MARKER), 'utf8')) as { config?: unknown; n?: unknown };
-    return JSON.stringify(meta.config) === JSON.stringify(config) && Number.isSafeInteger(meta.n) ? (meta.n as number) : null;
-  } catch {
-    return null;
-  }
-}
-
 /** `evaluateToFolder`'s work, while it holds the output folder's lock. */
 async function evaluateLocked(config: EvaluateConfig, run: EvaluateRun): Promise<EvaluateOutcome> {
   const { out } = run;

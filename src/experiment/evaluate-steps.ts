@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { CancelledError, FileFormatError, InputError, type OptionNaming, OutputExistsError, ReceivedKind } from '../errors.js';
-import { checkEvaluationData, completeResultsRows, evaluateToFolder, outcomeWarnings } from '../evaluation/evaluate.js';
+import { checkEvaluationData, evaluateToFolder, outcomeWarnings } from '../evaluation/evaluate.js';
 import {
   checkEvaluateOptions,
   EVALUATE_PATH_OPTIONS,
@@ -123,12 +123,9 @@ export async function runEvaluateSteps(
     try {
       await assertFolderWritable(folder, `evaluate.${name}`);
       const settings = await resolveEvaluateOptions(step);
-      // Complete results of this configuration are kept, their rows known without reading the
-      // data again; a Hub split is downloaded at the step's turn, not twice.
-      const complete = await completeResultsRows(folder, settings.config);
+      // A Hub split is downloaded at the step's turn, not twice.
       const fromHub = [settings.config.data, settings.config.icl_data].some((source) => source?.startsWith('hub:') ?? false);
-      if (complete !== null) poolSizes.set(name, complete);
-      else if (!fromHub) poolSizes.set(name, await checkEvaluationData(settings.config, stepNaming(name)));
+      if (!fromHub) poolSizes.set(name, await checkEvaluationData(settings.config, stepNaming(name)));
       resolved.push([name, folder, settings]);
     } catch (error) {
       throw inStep(error, name);
