@@ -45,16 +45,18 @@ async function sessionScoredOnDemand(): Promise<{ session: ActiveTestingSession;
   return { session, slowDown: () => (slow = true), release };
 }
 
-async function memorySession(size = 200) {
+/** A session of `size` items on the synthetic pool, in memory or in a file named `fileName` in a new folder. */
+async function poolSession(size = 200, fileName: string | null = null) {
   const pool = syntheticPool({ poolSize: size, classCount: 2, seed: 4 });
-  const session = await ActiveTestingSession.create(null, {
+  const path = fileName === null ? null : join(mkdtempSync(join(tmpdir(), 'at-coordinator-')), fileName);
+  const session = await ActiveTestingSession.create(path, {
     texts: Array.from({ length: size }, (_, i) => `item ${i}`),
     classes: CLASSES,
     modelScores: pool.modelScores,
     surrogateScores: pool.surrogateScores,
     seed: 1,
   });
-  return { session, labels: pool.labels };
+  return { session, labels: pool.labels, path };
 }
 
 describe('AnnotationCoordinator', () => {
@@ -78,8 +80,8 @@ describe('AnnotationCoordinator', () => {
   });
 
   it("gives each annotator its own item, in the session's proposal order", async () => {
-    const { session } = await memorySession();
-    const reference = await (await memorySession()).session.next(3);
+    const { session } = await poolSession();
+    const reference = await (await poolSession()).session.next(3);
     const coordinator = new AnnotationCoordinator(session);
     const a = await coordinator.view('a');
     const b = await coordinator.view('b');
@@ -136,13 +138,13 @@ describe('AnnotationCoordinator', () => {
     expect(risk.anytime!.lower).toBeLessThan(risk.value);
     expect(risk.value).toBeLessThan(risk.anytime!.upper);
     expect(accuracy.value).toBeLessThan(accuracy.anytime!.lower);
-    const { session: single } = await memorySession();
+    const { session: single } = await poolSession();
     expect(new AnnotationCoordinator(single).state().difference).toBeNull();
     expect(new AnnotationCoordinator(single).state().comparison).toBeNull();
   });
 
   it("shows the session's own variance diagnostic, its verdict included", async () => {
-    const { session, labels } = await memorySession();
+    const { session, labels } = await poolSession();
     const coordinator = new AnnotationCoordinator(session);
     for (let k = 0; k < 5; k++) {
       const item = (await coordinator.view('a')).item!;
@@ -156,7 +158,7 @@ describe('AnnotationCoordinator', () => {
   });
 
   it('refuses a label for an item another annotator has or labelled, with a message, and records nothing', async () => {
-    const { session, labels } = await memorySession();
+    const { session, labels } = await poolSession();
     const coordinator = new AnnotationCoordinator(session);
     const a = (await coordinator.view('a')).item!;
     const b = (await coordinator.view('b')).item!;
@@ -184,15 +186,7 @@ describe('AnnotationCoordinator', () => {
   });
 
   it('answers a label or skip sent again by the same annotator (a retried save) as the first, writing nothing twice', async () => {
-    const path = join(mkdtempSync(join(tmpdir(), 'at-coordinator-')), 'retry.session');
-    const pool = syntheticPool({ poolSize: 50, classCount: 2, seed: 4 });
-    const session = await ActiveTestingSession.create(path, {
-      texts: Array.from({ length: 50 }, (_, i) => `item ${i}`),
-      classes: CLASSES,
-      modelScores: pool.modelScores,
-      surrogateScores: pool.surrogateScores,
-      seed: 1,
-    });
+    const { session, path } = await poolSession(50, 'retry.session');
     const coordinator = new AnnotationCoordinator(session);
     const seen: PublicState[] = [];
     coordinator.subscribe((state) => seen.push(state));
@@ -211,7 +205,7 @@ describe('AnnotationCoordinator', () => {
     await expect(coordinator.skip('a', a.id)).rejects.toThrow(`item ${a.id} was already labelled or skipped (by you)`);
     await expect(coordinator.label('b', a.id, 1)).rejects.toThrow(`item ${a.id} was already labelled or skipped by another annotator`);
     await session.close();
-    const events = readFileSync(path, 'utf8')
+    const events = readFileSync(path as string, 'utf8')
       .split('\n')
       .slice(1)
       .filter((line) => line !== '')
@@ -221,7 +215,7 @@ describe('AnnotationCoordinator', () => {
   });
 
   it('names the open items the estimate waits for: those before a recorded label', async () => {
-    const { session, labels } = await memorySession();
+    const { session, labels } = await poolSession();
     const coordinator = new AnnotationCoordinator(session);
     const a = (await coordinator.view('a')).item!;
     const b = (await coordinator.view('b')).item!;
@@ -242,7 +236,7 @@ describe('AnnotationCoordinator', () => {
   });
 
   it('lets an item go to another annotator once the holder has been idle past the lease', async () => {
-    const { session } = await memorySession();
+    const { session } = await poolSession();
     let now = 0;
     const coordinator = new AnnotationCoordinator(session, {}, 1000, () => now);
     const a = (await coordinator.view('a')).item!;
@@ -276,7 +270,7 @@ describe('AnnotationCoordinator', () => {
   }
 
   it("gives an item to another annotator once the grace after its annotator's last page closed has passed", async () => {
-    const { session, labels } = await memorySession();
+    const { session, labels } = await poolSession();
     const { coordinator, clock, states, runLater } = withClock(session);
     const held = (await coordinator.view('a')).item!;
     const b = (await coordinator.view('b')).item!;
@@ -307,15 +301,7 @@ describe('AnnotationCoordinator', () => {
   });
 
   it("draws no new item while one whose annotator's page closed is open: the one left gets it next, as `simulate` would", async () => {
-    const path = join(mkdtempSync(join(tmpdir(), 'at-coordinator-')), 'left.session');
-    const pool = syntheticPool({ poolSize: 50, classCount: 2, seed: 4 });
-    const session = await ActiveTestingSession.create(path, {
-      texts: Array.from({ length: 50 }, (_, i) => `item ${i}`),
-      classes: CLASSES,
-      modelScores: pool.modelScores,
-      surrogateScores: pool.surrogateScores,
-      seed: 1,
-    });
+    const { session, labels, path } = await poolSession(50, 'left.session');
     const { coordinator, clock, runLater } = withClock(session);
     coordinator.heard('a', 'tab-a');
     const held = (await coordinator.view('a')).item!;
@@ -325,11 +311,11 @@ describe('AnnotationCoordinator', () => {
     clock.now += LEAVE_GRACE_MS;
     runLater();
     coordinator.heard('b', 'tab-b');
-    const next = await coordinator.label('b', b.id, pool.labels[Number(b.id)]);
+    const next = await coordinator.label('b', b.id, labels[Number(b.id)]);
     expect(next.item?.id).toBe(held.id);
     expect(next.state).toMatchObject({ recorded: 1, pending: 1 });
     await session.close();
-    const events = readFileSync(path, 'utf8')
+    const events = readFileSync(path as string, 'utf8')
       .split('\n')
       .slice(1)
       .filter((line) => line !== '')
@@ -341,7 +327,7 @@ describe('AnnotationCoordinator', () => {
   });
 
   it('draws no new item while one whose lease ended is open', async () => {
-    const { session, labels } = await memorySession();
+    const { session, labels } = await poolSession();
     let now = 0;
     const coordinator = new AnnotationCoordinator(session, {}, 1000, () => now);
     const held = (await coordinator.view('a')).item!;
@@ -353,7 +339,7 @@ describe('AnnotationCoordinator', () => {
   });
 
   it('keeps the item of a reloaded page, whichever of its leave and its new request comes first', async () => {
-    const { session } = await memorySession();
+    const { session } = await poolSession();
     const { coordinator, clock } = withClock(session);
     coordinator.heard('a', 'tab-1');
     const held = (await coordinator.view('a')).item!;
@@ -404,7 +390,7 @@ describe('AnnotationCoordinator', () => {
   });
 
   it('takes the leave of the tab that asked last, and pushes nothing for a browser back within the grace', async () => {
-    const { session } = await memorySession();
+    const { session } = await poolSession();
     const { coordinator, clock, states, runLater } = withClock(session);
     coordinator.heard('a', 'tab-1');
     const held = (await coordinator.view('a')).item!;
@@ -433,7 +419,7 @@ describe('AnnotationCoordinator', () => {
   // A closing page's request (a state asked for as it closed) can reach the server after its leave,
   // on another connection: it cleared the leave, and the item waited for its 10-minute lease.
   it("keeps the leave through a late request of the closed tab, and clears it for the tab's page shown again under a new id", async () => {
-    const { session } = await memorySession();
+    const { session } = await poolSession();
     const { coordinator, clock } = withClock(session);
     coordinator.heard('a', 'tab-1');
     const held = (await coordinator.view('a')).item!;
@@ -458,7 +444,7 @@ describe('AnnotationCoordinator', () => {
       ['tab-1', 'tab-2', 'tab-3'],
       ['tab-3', 'tab-1', 'tab-2'],
     ]) {
-      const { session } = await memorySession();
+      const { session } = await poolSession();
       const { coordinator, clock, states, runLater } = withClock(session);
       for (const tab of ['tab-1', 'tab-2', 'tab-3']) coordinator.heard('a', tab);
       const held = (await coordinator.view('a')).item!;
@@ -483,7 +469,7 @@ describe('AnnotationCoordinator', () => {
   });
 
   it('keeps the item while a tab the closing one named, or one that asked or opened after it, is open', async () => {
-    const { session } = await memorySession();
+    const { session } = await poolSession();
     const { coordinator, clock } = withClock(session);
     coordinator.heard('a', 'tab-1');
     coordinator.heard('a', 'tab-2');
@@ -510,7 +496,7 @@ describe('AnnotationCoordinator', () => {
   });
 
   it('forgets a tab not heard for as long as the pages forget one: it no longer holds the item back', async () => {
-    const { session } = await memorySession();
+    const { session } = await poolSession();
     const { coordinator, clock } = withClock(session);
     // tab-2 opened and asked after tab-1 did, then crashed: for TAB_FORGOTTEN_MS it counts open.
     coordinator.heard('a', 'tab-1');
@@ -529,7 +515,7 @@ describe('AnnotationCoordinator', () => {
   });
 
   it('forgets a closed tab after as long: its id asks again as a new page', async () => {
-    const { session } = await memorySession();
+    const { session } = await poolSession();
     const { coordinator, clock } = withClock(session);
     coordinator.heard('a', 'tab-1');
     const held = (await coordinator.view('a')).item!;
@@ -543,7 +529,7 @@ describe('AnnotationCoordinator', () => {
   });
 
   it('keeps at most 64 tabs a browser was heard from, forgetting the least recently heard', async () => {
-    const { session } = await memorySession();
+    const { session } = await poolSession();
     const { coordinator } = withClock(session);
     coordinator.heard('a', 'busy');
     for (let k = 0; k < MAX_OPEN_TABS; k++) {
@@ -558,7 +544,7 @@ describe('AnnotationCoordinator', () => {
   });
 
   it('takes a leave without a tab id (a script) unless a tab it names is open', async () => {
-    const { session } = await memorySession();
+    const { session } = await poolSession();
     const { coordinator, clock } = withClock(session);
     coordinator.heard('a', 'tab-1');
     const held = (await coordinator.view('a')).item!;
@@ -571,7 +557,7 @@ describe('AnnotationCoordinator', () => {
   });
 
   it('refuses malformed open tabs, and more than 64', async () => {
-    const { session } = await memorySession();
+    const { session } = await poolSession();
     const { coordinator } = withClock(session);
     await coordinator.view('a');
     await expect(coordinator.leave('a', 'tab-1', ['Tab 2'])).rejects.toThrow(
@@ -614,7 +600,7 @@ describe('AnnotationCoordinator', () => {
   });
 
   it('forgets a leave of a browser it has not seen, and one repeated; refuses a malformed tab id', async () => {
-    const { session } = await memorySession();
+    const { session } = await poolSession();
     const { coordinator, clock, states, runLater } = withClock(session);
     await coordinator.leave('stranger', 'tab-1');
     await coordinator.view('a');
@@ -635,7 +621,7 @@ describe('AnnotationCoordinator', () => {
   });
 
   it('hands out no more items than --max-labels while an earlier item is open, then the open one once its lease ends', async () => {
-    const { session, labels } = await memorySession();
+    const { session, labels } = await poolSession();
     let now = 0;
     const coordinator = new AnnotationCoordinator(session, { maxLabels: 5 }, 1000, () => now);
     // a opens the page and walks away: the first proposal stays with a, so the estimate waits for it.
@@ -660,7 +646,7 @@ describe('AnnotationCoordinator', () => {
   });
 
   it('counts as annotators the browsers seen within the lease, not every browser since the start', async () => {
-    const { session, labels } = await memorySession();
+    const { session, labels } = await poolSession();
     let now = 0;
     const coordinator = new AnnotationCoordinator(session, {}, 1000, () => now);
     const first = (await coordinator.view('a')).item!;
@@ -684,7 +670,7 @@ describe('AnnotationCoordinator', () => {
   });
 
   it('counts no skip against --max-labels', async () => {
-    const { session, labels } = await memorySession();
+    const { session, labels } = await poolSession();
     const coordinator = new AnnotationCoordinator(session, { maxLabels: 3 });
     let view = await coordinator.view('a');
     view = await coordinator.skip('a', view.item!.id);
@@ -693,7 +679,7 @@ describe('AnnotationCoordinator', () => {
   });
 
   it('pushes the open count with the item just drawn, as the annotator who got it sees it', async () => {
-    const { session } = await memorySession();
+    const { session } = await poolSession();
     const coordinator = new AnnotationCoordinator(session);
     const pushed: PublicState[] = [];
     coordinator.subscribe((state) => pushed.push(state));
@@ -705,7 +691,7 @@ describe('AnnotationCoordinator', () => {
   });
 
   it("undoes only the annotator's own last action, and gives the item back to them", async () => {
-    const { session } = await memorySession();
+    const { session } = await poolSession();
     const coordinator = new AnnotationCoordinator(session);
     await expect(coordinator.undo('a')).rejects.toThrow('nothing to undo');
     const a = (await coordinator.view('a')).item!;
@@ -750,7 +736,7 @@ describe('AnnotationCoordinator', () => {
   });
 
   it('undoes one label for two undos sent at once with the count the page showed, and answers the other with a conflict', async () => {
-    const { session } = await memorySession();
+    const { session } = await poolSession();
     const coordinator = new AnnotationCoordinator(session);
     const first = (await coordinator.view('a')).item!;
     const second = (await coordinator.label('a', first.id, 1)).item!;
@@ -860,7 +846,7 @@ describe('AnnotationCoordinator', () => {
       [{ targetHalfWidth: 100, minLabels: 3 }, 'target-half-width'],
       [{ maxLabels: 3, targetHalfWidth: 100, minLabels: 3 }, 'max-labels'],
     ] as const) {
-      const { session, labels } = await memorySession();
+      const { session, labels } = await poolSession();
       const coordinator = new AnnotationCoordinator(session, rule);
       let view = await coordinator.view('a');
       while (view.item) view = await coordinator.label('a', view.item.id, labels[Number(view.item.id)]);
@@ -869,7 +855,7 @@ describe('AnnotationCoordinator', () => {
   });
 
   it('shows the fixed-budget and bootstrap intervals, named, once the session stops at its label budget, and only then', async () => {
-    const { session, labels } = await memorySession();
+    const { session, labels } = await poolSession();
     const coordinator = new AnnotationCoordinator(session, { maxLabels: 5 });
     let view = await coordinator.view('a');
     while (view.item) {
@@ -895,7 +881,7 @@ describe('AnnotationCoordinator', () => {
       risk: [fixed(risk.fixed!), bootstrap(risk.bootstrap)],
     });
     // A stop on the width is no label count chosen before labelling: the fixed-budget interval does not hold there.
-    const other = await memorySession();
+    const other = await poolSession();
     const byWidth = new AnnotationCoordinator(other.session, { maxLabels: 50, targetHalfWidth: 100, minLabels: 3 });
     view = await byWidth.view('a');
     while (view.item) view = await byWidth.label('a', view.item.id, other.labels[Number(view.item.id)]);
@@ -903,7 +889,7 @@ describe('AnnotationCoordinator', () => {
   });
 
   it("shows the session's estimate and one plot point per label count, and notifies subscribers", async () => {
-    const { session, labels } = await memorySession();
+    const { session, labels } = await poolSession();
     const coordinator = new AnnotationCoordinator(session, { maxLabels: 5 });
     const seen: number[] = [];
     coordinator.subscribe((state) => seen.push(state.labels));
