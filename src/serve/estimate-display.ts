@@ -126,16 +126,23 @@ export function shownEstimate(value: number | null, range: ValueRange, what: str
  * bootstrap after one label, is not drawn). Those of earlier counts are not stored, so a server
  * started on a session with labels (`startedAt` of them, the state's `plotStartedAt`) plots from
  * its first estimate: a session with 90 labels then waits for one more label, not for "two labels".
+ * A session that is `done` gets no more labels, so the page says why there is no plot instead.
  *
  * @example
- * plotPlaceholder(0, 0, 0); // 'The plot of the estimate and its interval appears after two labels.'
- * plotPlaceholder(1, 1, 0); // 'The plot of the estimate and its interval appears after the next label.'
+ * plotPlaceholder(0, 0, 0, false); // 'The plot of the estimate and its interval appears after two labels.'
+ * plotPlaceholder(1, 1, 0, false); // 'The plot of the estimate and its interval appears after the next label.'
+ * plotPlaceholder(1, 1, 0, true); // 'No plot: the session ended with one estimate to draw.'
  */
-export function plotPlaceholder(labels: number, plotted: number, startedAt: number): string {
+export function plotPlaceholder(labels: number, plotted: number, startedAt: number, done: boolean): string {
+  // Started after one label, the plot has lost nothing.
+  const lost = startedAt >= 2;
+  if (done) {
+    const since = lost ? ' since the server started (the estimates at earlier label counts are not stored)' : '';
+    return `No plot: the session ended with ${plotted === 0 ? 'no estimate' : 'one estimate'} to draw${since}.`;
+  }
   const plot = 'The plot of the estimate and its interval appears after';
   const wait = plotted >= 1 ? 'the next label' : labels === 0 ? 'two labels' : 'two more labels';
-  // Started after one label, the plot has lost nothing.
-  if (startedAt < 2) return `${plot} ${wait}.`;
+  if (!lost) return `${plot} ${wait}.`;
   return `${plot} ${wait}: it starts again from the current estimate when the server restarts (the estimates at earlier label counts are not stored).`;
 }
 

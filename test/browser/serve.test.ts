@@ -431,6 +431,16 @@ describe.skipIf(chromium === undefined)('active-testing serve in a browser', () 
       }
       expect(await stopServer(server)).toBe(0);
       expect(journalLabels(path)).toEqual(acknowledged);
+
+      // Restarted at its label budget, the session has one point and gets no more labels: the page
+      // says there will be no plot rather than waiting for a label that will not come.
+      server = await startServer(['--session', path, '--max-labels', '20']);
+      await open(page, server);
+      expect(await page.locator('#plot').textContent()).toMatch(
+        /^No plot: the session ended with one estimate to draw since the server started/,
+      );
+      expect(await stopServer(server)).toBe(0);
+      expect(journalLabels(path)).toEqual(acknowledged);
     } finally {
       await context.close();
       await stopServer(server);

@@ -228,7 +228,7 @@ describe('AnnotationCoordinator', () => {
     expect(coordinator.state()).toMatchObject({ labels: 3, recorded: 3, waitingFor: [] });
     // The estimate jumped from 0 to 3 labels: one point, and still a plot from the first label, not a restart.
     expect(coordinator.state()).toMatchObject({ points: [{ labels: 3 }], plotStartedAt: 0 });
-    expect(plotPlaceholder(3, 1, coordinator.state().plotStartedAt)).toBe(
+    expect(plotPlaceholder(3, 1, coordinator.state().plotStartedAt, false)).toBe(
       'The plot of the estimate and its interval appears after the next label.',
     );
     // A server started on the session now (a restart) plots from its 3 labels.

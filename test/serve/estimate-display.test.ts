@@ -101,16 +101,27 @@ describe('differenceRange', () => {
 describe('plotPlaceholder', () => {
   it('says how many more labels the plot waits for, and why after a restart', () => {
     const plot = 'The plot of the estimate and its interval appears after';
-    expect(plotPlaceholder(0, 0, 0)).toBe(`${plot} two labels.`);
-    expect(plotPlaceholder(1, 1, 0)).toBe(`${plot} the next label.`);
+    expect(plotPlaceholder(0, 0, 0, false)).toBe(`${plot} two labels.`);
+    expect(plotPlaceholder(1, 1, 0, false)).toBe(`${plot} the next label.`);
     // An estimate whose interval is not finite yet (a bootstrap after one label) is not drawn.
-    expect(plotPlaceholder(1, 0, 0)).toBe(`${plot} two more labels.`);
-    expect(plotPlaceholder(2, 1, 0)).toBe(`${plot} the next label.`);
+    expect(plotPlaceholder(1, 0, 0, false)).toBe(`${plot} two more labels.`);
+    expect(plotPlaceholder(2, 1, 0, false)).toBe(`${plot} the next label.`);
     // A server started after one label has lost no estimate; one started (or restarted) after 90 has.
-    expect(plotPlaceholder(3, 1, 1)).toBe(`${plot} the next label.`);
-    expect(plotPlaceholder(90, 1, 90)).toBe(
+    expect(plotPlaceholder(3, 1, 1, false)).toBe(`${plot} the next label.`);
+    expect(plotPlaceholder(90, 1, 90, false)).toBe(
       `${plot} the next label: it starts again from the current estimate ` +
         'when the server restarts (the estimates at earlier label counts are not stored).',
+    );
+  });
+
+  it('says why there is no plot once the session is done, instead of waiting for labels that will not come', () => {
+    expect(plotPlaceholder(1, 1, 0, true)).toBe('No plot: the session ended with one estimate to draw.');
+    // A budget of one label with an interval not finite after it.
+    expect(plotPlaceholder(1, 0, 0, true)).toBe('No plot: the session ended with no estimate to draw.');
+    // A server started on a session one label short of its budget.
+    expect(plotPlaceholder(91, 1, 90, true)).toBe(
+      'No plot: the session ended with one estimate to draw since the server started ' +
+        '(the estimates at earlier label counts are not stored).',
     );
   });
 });

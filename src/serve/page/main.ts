@@ -223,7 +223,7 @@ async function renderPlot(current: PublicState): Promise<void> {
   const caption = plotCaption(current.risk.name, points.length);
   $('plot-caption').textContent = caption ?? '';
   if (caption === null) {
-    const placeholder = plotPlaceholder(current.labels, points.length, current.plotStartedAt);
+    const placeholder = plotPlaceholder(current.labels, points.length, current.plotStartedAt, current.done);
     container.textContent = placeholder;
     container.setAttribute('aria-label', placeholder);
     view?.finalize();
