@@ -30,12 +30,12 @@ import { RemoteModelError } from '../model/backends/openaiHttp.js';
 import { isOpenAIModelSpec } from '../model/backends/openaiTarget.js';
 import type { ScoringBackend } from '../model/backend.js';
 import { Model } from '../model/model.js';
-import { TransformersBackend } from '../model/transformers-backend.js';
+import { loadFolderTokenizer, TransformersBackend } from '../model/transformers-backend.js';
 import { checkOption } from '../options/index.js';
 import { VERSION } from '../version.js';
 import { ScoreCheckpoint } from './checkpoint.js';
 import { selectIclExamples } from './icl.js';
-import { runScoringJob } from './scoring-job.js';
+import { checkJobClasses, runScoringJob } from './scoring-job.js';
 
 const OUTPUT_FILES = ['scores.npy', 'labels.npy', 'meta.json'] as const;
 /** Written last (and removed first under `force`): a folder without it holds no finished results. */
@@ -199,7 +199,7 @@ async function fingerprintData(source: string, argument: 'data' | 'iclData', sig
 
 /** A model folder's files (config, tokenizer, ONNX weights) hashed together; a Hub id or server by its name. */
 async function fingerprintModel(model: string, signal?: AbortSignal): Promise<string> {
-  if (isOpenAIModelSpec(model) || !existsSync(model) || !statSync(model).isDirectory()) return redactSecrets(model);
+  if (!isModelFolder(model)) return redactSecrets(model);
   const hash = createHash('sha256');
   const onnx = existsSync(join(model, 'onnx')) ? (await readdir(join(model, 'onnx'))).sort().map((f) => `onnx/${f}`) : [];
   for (const file of ['config.json', 'tokenizer.json', 'tokenizer_config.json', ...onnx]) {
@@ -507,12 +507,22 @@ async function prepareData(config: EvaluateConfig, naming: OptionNaming): Promis
 /**
  * Reads and checks an evaluation's data as `evaluateToFolder` would before loading its model, and
  * returns how many rows it would score: an experiment checks every step's data before the first
- * step scores, so that a mistake in a later step's file is not found after hours of scoring.
+ * step scores, so that a mistake in a later step's file is not found after hours of scoring. The
+ * classes are checked too where the model is a folder here, against its tokenizer alone (two
+ * classes of one first token are otherwise found only once the weights are loaded); a Hub model's
+ * tokenizer is not downloaded here, and a served model has none to read.
  *
- * @throws {InputError} on data the run would refuse, naming the option by `naming`.
+ * @throws {InputError} on data or classes the run would refuse, naming the option by `naming`.
  */
 export async function checkEvaluationData(config: EvaluateConfig, naming: OptionNaming = LIBRARY_NAMING): Promise<number> {
-  return (await prepareData(config, naming)).pool.size;
+  const { pool, shots } = await prepareData(config, naming);
+  if (isModelFolder(config.model)) await checkJobClasses(await loadFolderTokenizer(config.model), pool, { shots });
+  return pool.size;
+}
+
+/** Whether `model` is a model folder here, which `evaluateToFolder` loads (and hashes) from disk. */
+function isModelFolder(model: string): boolean {
+  return !isOpenAIModelSpec(model) && existsSync(model) && statSync(model).isDirectory();
 }
 
 /** `evaluateToFolder`'s work, while it holds the output folder's lock. */

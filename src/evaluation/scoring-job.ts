@@ -3,6 +3,7 @@ import type { TextClassificationDataset } from '../dataset/text-classification-d
 import { CancelledError, InputError, rowOffset } from '../errors.js';
 import { accuracy, crossEntropyLoss } from '../metrics/index.js';
 import { tokenizeLabels } from '../model/label-tokens.js';
+import type { ScoringBackend } from '../model/backend.js';
 import { DEFAULT_BATCH_SIZE, type Model, type ScoringProgress } from '../model/model.js';
 import { ScoreCheckpoint } from './checkpoint.js';
 import { itemPrompt, promptPrefix, REFERENCE_TEMPLATE, type PromptTemplate } from './prompt.js';
@@ -96,6 +97,58 @@ function checkModelAndDataset(model: Model, dataset: TextClassificationDataset):
   checkArrayLike(dataset.classes, 'dataset.classes', 'a list of class names, as in a TextClassificationDataset');
 }
 
+type PromptOptions = Pick<ScoringJobOptions, 'instruction' | 'answerString' | 'template' | 'shots'>;
+
+/**
+ * A scoring job's prompt parts: the prefix every prompt starts with (instruction and shots), and
+ * the first prompt, after whose end the label tokens are found.
+ */
+function jobPrompt(
+  dataset: TextClassificationDataset,
+  options: PromptOptions,
+): { prefix: string; prompt: (text: string) => string; firstPrompt: string } {
+  const answer = options.answerString ?? dataset.answerString;
+  const template = options.template ?? REFERENCE_TEMPLATE;
+  const shots = (options.shots ?? []).map((s) => ({ text: s.text, label: dataset.classes[s.label] as string }));
+  const prefix = promptPrefix(options.instruction ?? dataset.instruction, shots, answer, template);
+  const prompt = (text: string) => itemPrompt(prefix, text, answer, template);
+  return { prefix, prompt, firstPrompt: prompt(dataset.texts[0] ?? '') };
+}
+
+/** A label-token error of the model's labels, which are the dataset's class names here: named by the option they come from. */
+function asClassesError(error: unknown): never {
+  if (error instanceof InputError && error.argument === 'labels') {
+    throw new InputError({ argument: 'classes', expected: (naming) => error.expectedBy(naming), received: error.received });
+  }
+  throw error;
+}
+
+/** `tokenizeLabels` of the classes after `prompt`, its refusals named `classes`. */
+function classTokens(
+  backend: Pick<ScoringBackend, 'tokenize' | 'unknownTokenId'>,
+  prompt: string,
+  classes: readonly string[],
+  signal?: AbortSignal,
+): Promise<{ ids: number[]; counts: number[] }> {
+  return tokenizeLabels(backend, prompt, classes, signal).catch(asClassesError);
+}
+
+/**
+ * Refuses the classes of a scoring job over `dataset` (with `options`' shots and prompt settings)
+ * as `runScoringJob` would before its first batch, with the same error, needing only a tokenizer:
+ * two classes whose first tokens after the first prompt are the same, a class that maps to the
+ * unknown token, or one that merges with the prompt's end.
+ *
+ * @throws {InputError} naming `classes`.
+ */
+export async function checkJobClasses(
+  tokenizer: Pick<ScoringBackend, 'tokenize' | 'unknownTokenId'>,
+  dataset: TextClassificationDataset,
+  options: PromptOptions & { signal?: AbortSignal } = {},
+): Promise<void> {
+  await classTokens(tokenizer, jobPrompt(dataset, options).firstPrompt, dataset.classes, options.signal);
+}
+
 /**
  * Scores every item of a dataset with a model, zero-shot or with ICL shots: builds the prompts,
  * finds the label tokens, scores in batches (prefix-cached when possible), optionally
@@ -112,26 +165,17 @@ export async function runScoringJob(
 ): Promise<ScoringJobResult> {
   checkKnownKeys(options, SCORING_JOB_OPTIONS, null);
   checkModelAndDataset(model, dataset);
-  const answer = options.answerString ?? dataset.answerString;
-  const template = options.template ?? REFERENCE_TEMPLATE;
-  const shots = (options.shots ?? []).map((s) => ({ text: s.text, label: dataset.classes[s.label] as string }));
-  const prefix = promptPrefix(options.instruction ?? dataset.instruction, shots, answer, template);
-  const prompts = dataset.texts.map((text) => itemPrompt(prefix, text, answer, template));
+  const { prefix, prompt, firstPrompt } = jobPrompt(dataset, options);
+  const prompts = dataset.texts.map(prompt);
   const k = dataset.classes.length;
-  const firstPrompt = prompts[0] ?? itemPrompt(prefix, '', answer, template);
   // Without explicit ids the class names are tokenized once for both their ids and their lengths.
   const explicitIds = options.labelTokenIds;
-  const { ids: labelTokenIds, counts: tokenCounts } = await (
-    explicitIds === undefined
-      ? tokenizeLabels(model.backend, firstPrompt, dataset.classes, options.signal)
-      : model.labelTokenIds(firstPrompt, dataset.classes, explicitIds, options.signal).then((ids) => ({ ids, counts: null }))
-  ).catch((error: unknown) => {
-    // The model's labels are the dataset's class names here: name the option they come from.
-    if (error instanceof InputError && error.argument === 'labels') {
-      throw new InputError({ argument: 'classes', expected: (naming) => error.expectedBy(naming), received: error.received });
-    }
-    throw error;
-  });
+  const { ids: labelTokenIds, counts: tokenCounts } = await (explicitIds === undefined
+    ? classTokens(model.backend, firstPrompt, dataset.classes, options.signal)
+    : model
+        .labelTokenIds(firstPrompt, dataset.classes, explicitIds, options.signal)
+        .then((ids) => ({ ids, counts: null }))
+        .catch(asClassesError));
 
   const checkpoint = options.checkpoint
     ? await ScoreCheckpoint.open(

@@ -119,6 +119,26 @@ describe('evaluate steps in a grid', () => {
     expect(existsSync(join(dir, 'scores/broken'))).toBe(false);
   });
 
+  it('refuse classes that share a first token before the first step scores, with the message of its turn', async () => {
+    const dir = join(root, 'classes-up-front');
+    mkdirSync(dir, { recursive: true });
+    writeTsv(join(dir, 'pool.tsv'), 30, 0);
+    const step = { data: join(dir, 'pool.tsv'), classes: 'negative,positive' };
+    vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    for (const model of ['tiny-gpt2', 'tiny-llama']) {
+      const steps = new Map<string, EvaluateStep>([
+        ['target', { ...step, model: join(repo, 'test/models', model) }],
+        ['broken', { ...step, model: join(repo, 'test/models', model), classes: 'negative,negatively' }],
+      ]);
+      const started: string[] = [];
+      await expect(runEvaluateSteps(steps, dir, false, (name) => started.push(name))).rejects.toThrow(
+        /^evaluate\.broken\.classes: expected labels with distinct first tokens, but "negative" and "negatively" both map to token \d+, got \["negative", "negatively"\]$/,
+      );
+      expect(started).toEqual([]);
+      expect(existsSync(join(dir, 'scores/target'))).toBe(false);
+    }
+  });
+
   it('under force rescore a step only where its configuration changed', async () => {
     const dir = join(root, 'forced');
     mkdirSync(dir, { recursive: true });
