@@ -174,6 +174,38 @@ function checkNotCancelled(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw new CancelledError('evaluation cancelled while hashing its inputs; nothing was written');
 }
 
+/**
+ * Fingerprints computed in this process, by what they hash, with the stamp (`fileStamps`) of the
+ * files they read: an experiment hashes a complete step's inputs before the first step scores and
+ * again at its turn, and a model's weights run to gigabytes. A file written since has another
+ * stamp (its change time cannot be set back), so it is hashed again.
+ */
+const fingerprints = new Map<string, { stamp: string; fingerprint: string }>();
+
+/** Each file's size, modification and change times (ns) and inode; null when one cannot be read. */
+function fileStamps(paths: readonly string[]): string | null {
+  try {
+    return paths
+      .map((path) => {
+        const stats = statSync(path, { bigint: true });
+        return `${path}\0${stats.size}\0${stats.mtimeNs}\0${stats.ctimeNs}\0${stats.ino}`;
+      })
+      .join('\n');
+  } catch {
+    return null;
+  }
+}
+
+/** `compute()`, or its fingerprint of `key` from earlier in this process where `paths` are unchanged since (`fingerprints`). */
+async function remembered(key: string, paths: readonly string[], compute: () => Promise<string>): Promise<string> {
+  const stamp = fileStamps(paths);
+  const known = fingerprints.get(key);
+  if (stamp !== null && known?.stamp === stamp) return known.fingerprint;
+  const fingerprint = await compute();
+  if (stamp !== null) fingerprints.set(key, { stamp, fingerprint });
+  return fingerprint;
+}
+
 /** `path`'s bytes added to `hash`, a chunk (64 KiB) at a time, looking at `signal` between chunks. */
 async function hashFile(path: string, hash = createHash('sha256'), signal?: AbortSignal): Promise<ReturnType<typeof createHash>> {
   for await (const chunk of createReadStream(path)) {
@@ -190,7 +222,7 @@ async function hashFile(path: string, hash = createHash('sha256'), signal?: Abor
 async function fingerprintData(source: string, argument: 'data' | 'iclData', signal?: AbortSignal): Promise<string> {
   if (source.startsWith('hub:')) return source;
   try {
-    return `sha256:${(await hashFile(source, undefined, signal)).digest('hex')}`;
+    return await remembered(`data\0${source}`, [source], async () => `sha256:${(await hashFile(source, undefined, signal)).digest('hex')}`);
   } catch (error) {
     if (error instanceof CancelledError) throw error;
     throw new InputError({ argument, expected: 'a readable file', received: ReceivedKind.noted(source, readFailure(error)) });
@@ -200,16 +232,24 @@ async function fingerprintData(source: string, argument: 'data' | 'iclData', sig
 /** A model folder's files (config, tokenizer, ONNX weights) hashed together; a Hub id or server by its name. */
 async function fingerprintModel(model: string, signal?: AbortSignal): Promise<string> {
   if (!isModelFolder(model)) return redactSecrets(model);
-  const hash = createHash('sha256');
   const onnx = existsSync(join(model, 'onnx')) ? (await readdir(join(model, 'onnx'))).sort().map((f) => `onnx/${f}`) : [];
-  for (const file of ['config.json', 'tokenizer.json', 'tokenizer_config.json', ...onnx]) {
-    checkNotCancelled(signal);
+  const files = ['config.json', 'tokenizer.json', 'tokenizer_config.json', ...onnx].filter((file) => {
     const path = join(model, file);
-    if (!existsSync(path) || !statSync(path).isFile()) continue;
-    hash.update(`${file}\0`);
-    await hashFile(path, hash, signal);
-  }
-  return `sha256:${hash.digest('hex')}`;
+    return existsSync(path) && statSync(path).isFile();
+  });
+  return remembered(
+    `model\0${model}`,
+    files.map((file) => join(model, file)),
+    async () => {
+      const hash = createHash('sha256');
+      for (const file of files) {
+        checkNotCancelled(signal);
+        hash.update(`${file}\0`);
+        await hashFile(join(model, file), hash, signal);
+      }
+      return `sha256:${hash.digest('hex')}`;
+    },
+  );
 }
 
 /** The precision the weights were loaded at: `auto` is the model's own choice (its config.json's transformers.js_config.dtype), else fp32 on cpu and cuda. */
@@ -312,6 +352,11 @@ function atDataPlace(error: unknown, poolRows: readonly number[], table: Table, 
  */
 type FolderState = 'complete' | 'unfinished' | 'ready';
 
+/** Whether results or a checkpoint recorded with configuration `recorded` are `config`'s (`recordedConfig`). */
+function sameConfiguration(recorded: unknown, config: EvaluateConfig): boolean {
+  return JSON.stringify(recorded) === JSON.stringify(config);
+}
+
 /**
  * Refuses results or a checkpoint of another configuration unless `force` (then removes them),
  * and output files without `meta.json` that no checkpoint of this configuration explains. The
@@ -320,7 +365,7 @@ type FolderState = 'complete' | 'unfinished' | 'ready';
 async function checkOutputFolder(out: string, config: EvaluateConfig, force: boolean, naming: OptionNaming): Promise<FolderState> {
   await removeStaleTemporaries(out, OUTPUT_FILES);
   const metaPath = join(out, COMMIT_MARKER);
-  const same = (other: unknown) => JSON.stringify(other) === JSON.stringify(config);
+  const same = (other: unknown) => sameConfiguration(other, config);
   // `force` replaces the results whatever they hold, so it does not read them: an unreadable
   // meta.json is replaced like any other.
   if (!force && existsSync(metaPath)) {
@@ -386,12 +431,8 @@ const ICL_DATA_OTHER_THAN_POOL =
  */
 export async function evaluateToFolder(config: EvaluateConfig, run: EvaluateRun): Promise<EvaluateOutcome> {
   checkSettings(config, run);
-  const inputs = {
-    data: await fingerprintData(config.data, 'data', run.signal),
-    icl_data: config.icl_data === null ? null : await fingerprintData(config.icl_data, 'iclData', run.signal),
-    model: await fingerprintModel(config.model, run.signal),
-  };
-  config = { ...config, ...servedScoring(run.backend), inputs };
+  config = await recordedConfig(config, run);
+  const inputs = config.inputs as NonNullable<EvaluateConfig['inputs']>;
   // The same rows as ICL data and as the pool would score each shot with its own label in the prompt.
   if (inputs.icl_data !== null && inputs.icl_data === inputs.data) {
     throw new InputError({
@@ -403,6 +444,38 @@ export async function evaluateToFolder(config: EvaluateConfig, run: EvaluateRun)
   // Locked (`<out>/.active-testing.lock`) while the run reads and writes its checkpoint and results: two
   // runs on one folder would append their batches to the same checkpoint and mix their rows.
   return withOutputLock(run.out, () => evaluateLocked(config, run), 'out');
+}
+
+/**
+ * `config` as its results record it (`meta.json`'s `config`): with how a served model's label
+ * scores are read, and the content hashes of its inputs.
+ */
+async function recordedConfig(config: EvaluateConfig, run: Pick<EvaluateRun, 'backend' | 'signal'>): Promise<EvaluateConfig> {
+  const inputs = {
+    data: await fingerprintData(config.data, 'data', run.signal),
+    icl_data: config.icl_data === null ? null : await fingerprintData(config.icl_data, 'iclData', run.signal),
+    model: await fingerprintModel(config.model, run.signal),
+  };
+  return { ...config, ...servedScoring(run.backend), inputs };
+}
+
+/**
+ * The rows that `run.out`'s results of this very configuration and inputs scored (its `meta.json`'s
+ * `n`), as `evaluateToFolder` would find them complete and keep them, or null where it would not
+ * (no results, another configuration or input, unreadable): their data need not be read to be
+ * checked again. The inputs are hashed (far cheaper than parsing them) only where results are there.
+ *
+ * @throws {InputError} naming `data` or `iclData` when an input cannot be read.
+ */
+export async function completeResultsRows(config: EvaluateConfig, run: EvaluateRun): Promise<number | null> {
+  let meta: { config?: unknown; n?: unknown };
+  try {
+    meta = JSON.parse(await readFile(join(run.out, COMMIT_MARKER), 'utf8')) as { config?: unknown; n?: unknown };
+  } catch {
+    return null;
+  }
+  if (!Number.isSafeInteger(meta.n)) return null;
+  return sameConfiguration(meta.config, await recordedConfig(config, run)) ? (meta.n as number) : null;
 }
 
 /**

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { CancelledError, FileFormatError, InputError, type OptionNaming, OutputExistsError, ReceivedKind } from '../errors.js';
-import { checkEvaluationData, evaluateToFolder, outcomeWarnings } from '../evaluation/evaluate.js';
+import { checkEvaluationData, completeResultsRows, evaluateToFolder, outcomeWarnings } from '../evaluation/evaluate.js';
 import {
   checkEvaluateOptions,
   EVALUATE_PATH_OPTIONS,
@@ -98,10 +98,12 @@ export function evaluateStepFolder(out: string, step: string): string {
 /**
  * Runs each step's evaluation into `out/scores/<step>/`, once every step's options and data are
  * checked; `beforeScoring` then gets the rows each step will score (a step on `hub:` data is read
- * only at its turn, and is left out) to refuse more. A step whose results are complete
- * returns at once, and an interrupted one resumes from its checkpoint, so an experiment can run
- * its steps every time. Progress goes to stderr, with `evaluate`'s warning of floored label
- * scores, so that stdout carries only the experiment's own output (JSON lines with `--json`). `signal` interrupts a step (rerun to resume).
+ * only at its turn, and is left out unless its results are complete) to refuse more. A step whose
+ * results are complete is not read again (its recorded rows count) and returns at once, and an
+ * interrupted one resumes from its checkpoint, so an experiment can run its steps every time.
+ * Progress goes to stderr, with `evaluate`'s warning of floored label scores, so that stdout
+ * carries only the experiment's own output (JSON lines with `--json`). `signal` interrupts a step
+ * (rerun to resume).
  */
 export async function runEvaluateSteps(
   steps: ReadonlyMap<string, EvaluateStep>,
@@ -123,9 +125,13 @@ export async function runEvaluateSteps(
     try {
       await assertFolderWritable(folder, `evaluate.${name}`);
       const settings = await resolveEvaluateOptions(step);
+      // Complete results of this configuration and inputs are kept as they are: their rows are
+      // recorded, and their data (hashed, not parsed) need not be read again.
+      const complete = await completeResultsRows(settings.config, { ...settings.run, out: folder, ...(signal ? { signal } : {}) });
       // A Hub split is downloaded at the step's turn, not twice.
       const fromHub = [settings.config.data, settings.config.icl_data].some((source) => source?.startsWith('hub:') ?? false);
-      if (!fromHub) poolSizes.set(name, await checkEvaluationData(settings.config, stepNaming(name)));
+      if (complete !== null) poolSizes.set(name, complete);
+      else if (!fromHub) poolSizes.set(name, await checkEvaluationData(settings.config, stepNaming(name)));
       resolved.push([name, folder, settings]);
     } catch (error) {
       throw inStep(error, name);

@@ -1,0 +1,144 @@
+import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { OutputExistsError } from '../../src/errors.js';
+import { runEvaluateSteps, type EvaluateStep } from '../../src/experiment/evaluate-steps.js';
+import { resolveExperimentConfig } from '../../src/experiment/config.js';
+import { runExperiment } from '../../src/experiment/experiment.js';
+
+/** How many data files were parsed, and model tokenizers loaded without their weights. */
+const counts = vi.hoisted(() => ({ readTable: 0, loadFolderTokenizer: 0 }));
+/** The files streamed, which is how evaluate hashes its inputs. */
+const streamed = vi.hoisted(() => [] as string[]);
+vi.mock('node:fs', async (original) => {
+  const fs = await original<typeof import('node:fs')>();
+  return {
+    ...fs,
+    createReadStream: (...args: Parameters<typeof fs.createReadStream>) => {
+      streamed.push(String(args[0]));
+      return fs.createReadStream(...args);
+    },
+  };
+});
+vi.mock('../../src/dataset/read-table.js', async (original) => {
+  const { withCountedCalls } = await import('../helpers/counted.js');
+  return withCountedCalls(await original<typeof import('../../src/dataset/read-table.js')>(), 'readTable', counts);
+});
+vi.mock('../../src/model/transformers-backend.js', async (original) => {
+  const { withCountedCalls } = await import('../helpers/counted.js');
+  return withCountedCalls(await original<typeof import('../../src/model/transformers-backend.js')>(), 'loadFolderTokenizer', counts);
+});
+
+const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const root = mkdtempSync(join(tmpdir(), 'at-complete-steps-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+beforeEach(() => {
+  counts.readTable = 0;
+  counts.loadFolderTokenizer = 0;
+  streamed.length = 0;
+  vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+});
+
+/** A small labelled TSV: made-up sentences, labelled by whether the sentence is positive. */
+function writeTsv(path: string, rows: number, offset: number): void {
+  const words = ['good', 'bad', 'fine', 'awful', 'great', 'dull'];
+  const lines = Array.from(
+    { length: rows },
+    (_, i) => `the film was ${words[(i + offset) % words.length]} , item ${i + offset}\t${(i + offset) % 2 === 0 ? 1 : 0}`,
+  );
+  writeFileSync(path, ['sentence\tlabel', ...lines].join('\n') + '\n');
+}
+
+/** Two steps: a zero-shot target on the pool, and a surrogate with two shots from another file. */
+function steps(dir: string): Map<string, EvaluateStep> {
+  const target = { model: join(repo, 'test/models/tiny-gpt2'), data: join(dir, 'pool.tsv'), classes: 'negative,positive' };
+  return new Map<string, EvaluateStep>([
+    ['target', target],
+    ['surrogate', { ...target, model: join(repo, 'test/models/tiny-llama'), iclExamples: 2, iclData: join(dir, 'shots.tsv') }],
+  ]);
+}
+
+describe('evaluate steps whose results are complete', () => {
+  it('are not read again: their recorded rows are the pool sizes checked before scoring', async () => {
+    const dir = join(root, 'complete');
+    mkdirSync(dir, { recursive: true });
+    writeTsv(join(dir, 'pool.tsv'), 12, 0);
+    writeTsv(join(dir, 'shots.tsv'), 6, 1000);
+    const sizes: Array<ReadonlyMap<string, number>> = [];
+    await runEvaluateSteps(
+      steps(dir),
+      dir,
+      false,
+      () => {},
+      undefined,
+      (poolSizes) => sizes.push(poolSizes),
+    );
+    // Each file read up front and again at its step's turn; each model's tokenizer read up front.
+    expect(counts).toEqual({ readTable: 6, loadFolderTokenizer: 2 });
+    const meta = readFileSync(join(dir, 'scores/surrogate/meta.json'), 'utf8');
+    counts.readTable = 0;
+    counts.loadFolderTokenizer = 0;
+    streamed.length = 0;
+    await runEvaluateSteps(
+      steps(dir),
+      dir,
+      false,
+      () => {},
+      undefined,
+      (poolSizes) => sizes.push(poolSizes),
+    );
+    expect(counts).toEqual({ readTable: 0, loadFolderTokenizer: 0 });
+    // Hashed (up front and at each turn) by this process before, and unchanged since: not read again.
+    expect(streamed).toEqual([]);
+    expect(sizes.map((poolSizes) => [...poolSizes])).toEqual([
+      [
+        ['target', 12],
+        ['surrogate', 12],
+      ],
+      [
+        ['target', 12],
+        ['surrogate', 12],
+      ],
+    ]);
+    expect(readFileSync(join(dir, 'scores/surrogate/meta.json'), 'utf8')).toBe(meta);
+    // The grid's size is checked against the recorded pool before anything else is done.
+    const grid = (size: number) =>
+      resolveExperimentConfig(
+        {
+          evaluate: Object.fromEntries(steps(dir)),
+          modelScores: 'evaluate:target',
+          labels: 'evaluate:target',
+          surrogates: { surrogate: 'evaluate:surrogate' },
+          runs: 2,
+          size,
+          settings: [{ acquisition: 'iid' }],
+        },
+        dir,
+      );
+    counts.readTable = 0;
+    await expect(runExperiment(grid(20), { out: dir, threads: 1 })).rejects.toThrow(
+      `size: expected at most the pool size 12 (the labels per run: the grid's "size"), got 20`,
+    );
+    expect(counts.readTable).toBe(0);
+  });
+
+  it('are read again, and refused, when an input changed at the same path', async () => {
+    const dir = join(root, 'changed');
+    mkdirSync(dir, { recursive: true });
+    writeTsv(join(dir, 'pool.tsv'), 12, 0);
+    writeTsv(join(dir, 'shots.tsv'), 6, 1000);
+    await runEvaluateSteps(steps(dir), dir, false, () => {});
+    appendFileSync(join(dir, 'shots.tsv'), 'the film was new , item 2000\t1\n');
+    counts.readTable = 0;
+    streamed.length = 0;
+    const error = await runEvaluateSteps(steps(dir), dir, false, () => {}).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(OutputExistsError);
+    expect((error as Error).message).toMatch(/\(changed: the contents of evaluate\.surrogate\.iclData\); pass force: true to start fresh$/);
+    // The surrogate's two files, up front: the target's results are complete, and kept at its turn.
+    expect(counts.readTable).toBe(2);
+    // Hashed again: only the file written since.
+    expect(streamed.filter((path) => path.startsWith(dir))).toEqual([join(dir, 'shots.tsv')]);
+  });
+});
