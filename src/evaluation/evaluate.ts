@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, existsSync, readFileSync, statSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { extname, join } from 'node:path';
 import { fetchHubTable, parseHubSpec } from '../dataset/hub.js';
 import { readTable } from '../dataset/read-table.js';
 import { TextClassificationDataset, type DatasetSpec } from '../dataset/text-classification-dataset.js';
@@ -287,6 +287,8 @@ function shownValue(value: unknown): string | null {
 function changedSettings(config: EvaluateConfig, other: unknown, naming: OptionNaming): string[] {
   if (typeof other !== 'object' || other === null) return ['the whole configuration (unreadable)'];
   const recorded = other as Record<string, unknown>;
+  // Compared as `sameConfiguration` compares them (a moved input is no change), shown as written.
+  const [recordedIdentity, givenIdentity] = [identity(other), identity(config)] as Array<Record<string, unknown>>;
   const names: Record<string, string> = {
     data: `the contents of ${naming.option('data')}`,
     icl_data: `the contents of ${naming.option('iclData')}`,
@@ -304,7 +306,7 @@ function changedSettings(config: EvaluateConfig, other: unknown, naming: OptionN
         if (JSON.stringify(inputs[input]) !== JSON.stringify(hash))
           changed.push(recorded.inputs === undefined ? 'input fingerprints (not recorded by the earlier run)' : (names[input] ?? input));
       }
-    } else if (JSON.stringify(recorded[key]) !== JSON.stringify(value)) {
+    } else if (JSON.stringify(recordedIdentity?.[key]) !== JSON.stringify(givenIdentity?.[key])) {
       const [before, after] = [shownValue(recorded[key]), shownValue(value)];
       changed.push(`${naming.option(optionOf(key))}${before === null || after === null ? '' : ` (recorded ${before}, given ${after})`}`);
     }
@@ -352,9 +354,46 @@ function atDataPlace(error: unknown, poolRows: readonly number[], table: Table, 
  */
 type FolderState = 'complete' | 'unfinished' | 'ready';
 
-/** Whether results or a checkpoint recorded with configuration `recorded` are `config`'s (`recordedConfig`). */
+/**
+ * The folder's state, and the configuration its checkpoint is resumed under: the one recorded
+ * there where it is this configuration's (`sameConfiguration`), as its inputs' paths were then
+ * (a moved project resumes it), else this one.
+ */
+interface FolderCheck {
+  state: FolderState;
+  checkpointConfig: unknown;
+}
+
+/** The keys of `EvaluateConfig` that name an input whose `inputs` entry, by the same key, may be its content hash. */
+const HASHED_INPUTS = ['model', 'data', 'icl_data'] as const;
+
+/**
+ * A recorded or given configuration as its results' identity: the paths of its inputs whose
+ * content is hashed (a `sha256:` entry of `inputs`) are left out, since the results depend on
+ * the bytes, which the hashes compare, not on where they are: a project folder moved elsewhere
+ * keeps its results, and a changed input is still seen. A data file keeps its extension, which
+ * says how its bytes are read; a Hub id, a `hub:` split and a served model are compared as named.
+ */
+function identity(config: unknown): unknown {
+  if (typeof config !== 'object' || config === null) return config;
+  const inputs = (config as { inputs?: unknown }).inputs;
+  if (typeof inputs !== 'object' || inputs === null) return config;
+  const placeless: Record<string, unknown> = { ...config };
+  for (const key of HASHED_INPUTS) {
+    const hash = (inputs as Record<string, unknown>)[key];
+    const path = placeless[key];
+    if (typeof hash === 'string' && hash.startsWith('sha256:') && typeof path === 'string')
+      placeless[key] = key === 'model' ? null : extname(path).toLowerCase();
+  }
+  return placeless;
+}
+
+/**
+ * Whether results or a checkpoint recorded with configuration `recorded` are `config`'s
+ * (`recordedConfig`), wherever their inputs are (`identity`).
+ */
 function sameConfiguration(recorded: unknown, config: EvaluateConfig): boolean {
-  return JSON.stringify(recorded) === JSON.stringify(config);
+  return JSON.stringify(identity(recorded)) === JSON.stringify(identity(config));
 }
 
 /**
@@ -362,7 +401,7 @@ function sameConfiguration(recorded: unknown, config: EvaluateConfig): boolean {
  * and output files without `meta.json` that no checkpoint of this configuration explains. The
  * temporary files of a writer that was killed are removed.
  */
-async function checkOutputFolder(out: string, config: EvaluateConfig, force: boolean, naming: OptionNaming): Promise<FolderState> {
+async function checkOutputFolder(out: string, config: EvaluateConfig, force: boolean, naming: OptionNaming): Promise<FolderCheck> {
   await removeStaleTemporaries(out, OUTPUT_FILES);
   const metaPath = join(out, COMMIT_MARKER);
   const same = (other: unknown) => sameConfiguration(other, config);
@@ -376,7 +415,7 @@ async function checkOutputFolder(out: string, config: EvaluateConfig, force: boo
       const reason = (error as Error).message;
       throw new FileFormatError(metaPath, (reader) => `is not readable JSON (${reason}); ${passForce(reader, 'start fresh')}`);
     }
-    if (same(meta.config)) return 'complete';
+    if (same(meta.config)) return { state: 'complete', checkpointConfig: config };
     throw new OutputExistsError(
       metaPath,
       (reader) =>
@@ -394,9 +433,10 @@ async function checkOutputFolder(out: string, config: EvaluateConfig, force: boo
     }
     await ScoreCheckpoint.discard(join(out, CHECKPOINT));
   }
+  const checkpointConfig = pending !== null && same(pending) ? pending : config;
   // Results that `force` replaces, or no output file at all.
   const leftover = OUTPUT_FILES.find((name) => existsSync(join(out, name)));
-  if (leftover === undefined || existsSync(metaPath)) return 'ready';
+  if (leftover === undefined || existsSync(metaPath)) return { state: 'ready', checkpointConfig };
   if (pending === null && !force) {
     throw new OutputExistsError(
       join(out, leftover),
@@ -404,7 +444,7 @@ async function checkOutputFolder(out: string, config: EvaluateConfig, force: boo
         `without ${COMMIT_MARKER} (written last) it is not finished results, and no checkpoint of this configuration is there to resume; ${passForce(reader, 'replace it')}`,
     );
   }
-  return 'unfinished';
+  return { state: 'unfinished', checkpointConfig };
 }
 
 /** What `iclData` must be, for both of its refusals: the pool's file itself, or the pool's rows in another form. */
@@ -607,7 +647,7 @@ async function evaluateLocked(config: EvaluateConfig, run: EvaluateRun): Promise
   const prefixCache = run.prefixCache ?? true;
   faultPoint('evaluate:locked');
   const naming = run.naming ?? LIBRARY_NAMING;
-  const state = await checkOutputFolder(out, config, force, naming);
+  const { state, checkpointConfig } = await checkOutputFolder(out, config, force, naming);
   if (state === 'complete') {
     const meta = JSON.parse(await readFile(join(out, 'meta.json'), 'utf8')) as {
       n: number;
@@ -648,7 +688,7 @@ async function evaluateLocked(config: EvaluateConfig, run: EvaluateRun): Promise
       prefixCache,
       ...(run.signal ? { signal: run.signal } : {}),
       ...(run.onProgress ? { onProgress: ({ done, total }: { done: number; total: number }) => run.onProgress?.(done, total) } : {}),
-      checkpoint: { base: join(out, CHECKPOINT), config, discardUnfit: force },
+      checkpoint: { base: join(out, CHECKPOINT), config: checkpointConfig, discardUnfit: force },
     }).catch((error: unknown) => {
       throw atDataPlace(error, poolRows, table, config.data);
     });

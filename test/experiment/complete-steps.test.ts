@@ -1,12 +1,13 @@
-import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { OutputExistsError } from '../../src/errors.js';
+import { CancelledError, OutputExistsError } from '../../src/errors.js';
+import { evaluateToFolder, resolveEvaluateOptions } from '../../src/index.js';
 import { runEvaluateSteps, type EvaluateStep } from '../../src/experiment/evaluate-steps.js';
-import { resolveExperimentConfig } from '../../src/experiment/config.js';
-import { runExperiment } from '../../src/experiment/experiment.js';
+import { loadExperimentConfig, resolveExperimentConfig } from '../../src/experiment/config.js';
+import { runExperiment, type ExperimentEvent } from '../../src/experiment/experiment.js';
 
 /** How many data files were parsed, and model tokenizers loaded without their weights. */
 const counts = vi.hoisted(() => ({ readTable: 0, loadFolderTokenizer: 0 }));
@@ -140,5 +141,89 @@ describe('evaluate steps whose results are complete', () => {
     expect(counts.readTable).toBe(2);
     // Hashed again: only the file written since.
     expect(streamed.filter((path) => path.startsWith(dir))).toEqual([join(dir, 'shots.tsv')]);
+  });
+});
+
+describe('evaluate steps of a project folder moved elsewhere', () => {
+  it('keep their results, and still see an input changed there', async () => {
+    const before = join(root, 'project');
+    mkdirSync(before, { recursive: true });
+    writeTsv(join(before, 'pool.tsv'), 12, 0);
+    writeTsv(join(before, 'shots.tsv'), 6, 1000);
+    await runEvaluateSteps(steps(before), join(before, 'out'), false, () => {});
+    const moved = join(root, 'elsewhere', 'project');
+    cpSync(before, moved, { recursive: true });
+    rmSync(before, { recursive: true });
+    const meta = (step: string) => readFileSync(join(moved, 'out/scores', step, 'meta.json'), 'utf8');
+    const kept = { target: meta('target'), surrogate: meta('surrogate') };
+    counts.readTable = 0;
+    // Without force (refused before) and with it (scored again before): kept as they are.
+    await runEvaluateSteps(steps(moved), join(moved, 'out'), false, () => {});
+    await runEvaluateSteps(steps(moved), join(moved, 'out'), true, () => {});
+    expect({ target: meta('target'), surrogate: meta('surrogate') }).toEqual(kept);
+    expect(counts.readTable).toBe(0);
+    // Its data changed in the moved folder: named as the change, the paths are not.
+    writeTsv(join(moved, 'pool.tsv'), 12, 1);
+    await expect(runEvaluateSteps(steps(moved), join(moved, 'out'), false, () => {})).rejects.toThrow(
+      /\/target\/meta\.json already exists; it holds results made with other settings or inputs \(changed: the contents of evaluate\.target\.data\); pass force: true to start fresh$/,
+    );
+  });
+
+  it('as a whole experiment, run again from the moved grid, finds every setting finished', async () => {
+    const before = join(root, 'grid-project');
+    mkdirSync(before, { recursive: true });
+    writeTsv(join(before, 'pool.tsv'), 12, 0);
+    writeTsv(join(before, 'shots.tsv'), 6, 1000);
+    const [target, surrogate] = [...steps('.').values()];
+    writeFileSync(
+      join(before, 'grid.json'),
+      JSON.stringify({
+        evaluate: { target, surrogate },
+        modelScores: 'evaluate:target',
+        labels: 'evaluate:target',
+        surrogates: { surrogate: 'evaluate:surrogate' },
+        runs: 2,
+        size: 6,
+        settings: [{ acquisition: 'iid' }, { acquisition: 'surrogate-ce' }],
+      }),
+    );
+    const run = async (dir: string) => {
+      const events: ExperimentEvent[] = [];
+      await runExperiment(loadExperimentConfig(join(dir, 'grid.json')), {
+        out: join(dir, 'out'),
+        threads: 1,
+        onEvent: (event) => events.push(event),
+      });
+      return events.find((event) => event.event === 'done');
+    };
+    expect(await run(before)).toMatchObject({ ran: 2, skipped: 0 });
+    const moved = join(root, 'elsewhere', 'grid-project');
+    cpSync(before, moved, { recursive: true });
+    rmSync(before, { recursive: true });
+    counts.readTable = 0;
+    expect(await run(moved)).toMatchObject({ ran: 0, skipped: 2 });
+    expect(counts.readTable).toBe(0);
+  });
+
+  it('resume an unfinished step from its checkpoint', async () => {
+    const before = join(root, 'unfinished');
+    mkdirSync(before, { recursive: true });
+    writeTsv(join(before, 'pool.tsv'), 12, 0);
+    const options = { model: join(repo, 'test/models/tiny-gpt2'), classes: ['negative', 'positive'], batchSize: 4 };
+    const first = await resolveEvaluateOptions({ ...options, data: join(before, 'pool.tsv') });
+    const controller = new AbortController();
+    // Stopped after two batches of four: eight items are in the checkpoint.
+    const onProgress = (done: number) => (done === 8 ? controller.abort() : undefined);
+    const stopped = evaluateToFolder(first.config, { ...first.run, out: join(before, 'out'), signal: controller.signal, onProgress });
+    await expect(stopped).rejects.toThrow(CancelledError);
+    const moved = join(root, 'elsewhere', 'unfinished');
+    cpSync(before, moved, { recursive: true });
+    rmSync(before, { recursive: true });
+    const again = await resolveEvaluateOptions({ ...options, data: join(moved, 'pool.tsv') });
+    await evaluateToFolder(again.config, { ...again.run, out: join(moved, 'out') });
+    const meta = JSON.parse(readFileSync(join(moved, 'out/meta.json'), 'utf8'));
+    expect(meta.n).toBe(12);
+    expect(meta.timings.items_scored_now).toBe(4);
+    expect(meta.config.data).toBe(join(moved, 'pool.tsv'));
   });
 });
