@@ -600,10 +600,14 @@ export class ActiveTestingSession {
       const index = this.classes.indexOf(label);
       if (index !== -1) return index;
     }
+    // A class index read from a file or a form arrives as a string ("2"), which names no class:
+    // told only "or index in [0, 2], got "2"", the caller sees an index in range refused.
+    const index = typeof label === 'string' && /^\d+$/.test(label) ? Number(label) : undefined;
     throw new InputError({
       argument: 'label',
       expected: `a class name (${this.classes.join(', ')}) or index in [0, ${this.k - 1}]${meantHint(label, this.classes)}`,
-      received: label as string,
+      received:
+        index !== undefined && index < this.k ? ReceivedKind.noted(label, `class indices are numbers: did you mean ${index}?`) : label,
     });
   }
 

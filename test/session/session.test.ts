@@ -339,6 +339,31 @@ describe('ActiveTestingSession', () => {
     expect(session.estimate().labels).toBe(0);
   });
 
+  // A class index read from a file or a form is a string: "2" was refused as "expected a class
+  // name (a, b, c) or index in [0, 2], got "2"", an index in range seemingly refused.
+  it('says that class indices are numbers when given an index as a string', async () => {
+    const session = await ActiveTestingSession.create(null, options);
+    const [item] = await session.next();
+    await expect(session.record(item.id, '2')).rejects.toThrow(
+      new InputError({
+        argument: 'label',
+        expected: 'a class name (a, b, c) or index in [0, 2]',
+        received: ReceivedKind.noted('2', 'class indices are numbers: did you mean 2?'),
+      }),
+    );
+    // Out of range, or not a whole number: no index is meant, so nothing is suggested.
+    await expect(session.record(item.id, '3')).rejects.toThrow(/^label: expected a class name \(a, b, c\) or index in \[0, 2\], got "3"$/);
+    await expect(session.record(item.id, '1.5')).rejects.toThrow(
+      /^label: expected a class name \(a, b, c\) or index in \[0, 2\], got "1.5"$/,
+    );
+    expect(session.estimate().labels).toBe(0);
+    // A class named by digits is still that class, not an index.
+    const digits = await ActiveTestingSession.create(null, { ...options, classes: ['2', '0', '1'] });
+    const [first] = await digits.next();
+    await digits.record(first.id, '0');
+    expect(digits.history()[0].label).toBe('0');
+  });
+
   it("refuses, changing nothing, a label whose loss lies outside a custom loss's declared bounds", async () => {
     const path = scratch();
     // Declares [0, 1] but returns 5 for class c.
