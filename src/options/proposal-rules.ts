@@ -1,8 +1,8 @@
 import { InputError, type OptionNaming } from '../errors.js';
 import {
-  ACQUISITION_SYNONYMS,
   ACQUISITIONS,
   acquisitionsFor,
+  checkAcquisitionName,
   ESTIMATORS,
   REFERENCELESS_ACQUISITIONS,
   type AcquisitionName,
@@ -61,7 +61,7 @@ export function resolveProposal(
   const acquisition =
     request.acquisition === undefined
       ? fallback
-      : checkChoice(request.acquisition, acquisitionsFor(use), argument('acquisition'), ACQUISITION_SYNONYMS);
+      : checkAcquisitionName(request.acquisition, use, argument('acquisition'), argument('defensive'));
   const entry = ACQUISITIONS[acquisition];
   if (entry.needsSurrogate && !hasSurrogate) {
     throw new InputError({ argument: argument('surrogateScores'), expected: `surrogate scores (N×K) for acquisition ${acquisition}` });

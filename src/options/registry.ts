@@ -1,3 +1,5 @@
+import { InputError } from '../errors.js';
+import { checkChoice } from '../io/suggest.js';
 import type { AcquisitionFunction } from '../metrics/acquisition-values.js';
 import type { BuiltinLoss } from '../metrics/builtin-losses.js';
 
@@ -146,6 +148,26 @@ export const ACQUISITION_SYNONYMS: Readonly<Record<string, AcquisitionName>> = {
 /** The acquisitions that may be used in `use`. */
 export function acquisitionsFor(use: RegistryUse): AcquisitionName[] {
   return ACQUISITION_NAMES.filter((name) => ACQUISITIONS[name].usableIn.includes(use));
+}
+
+/**
+ * Checks the name of an acquisition usable in `use`. `defensive`, read among the proposals (iid,
+ * surrogate-ce, …, defensive), is given as one, though it is a weight mixed into a fixed one: its
+ * refusal says so, naming that option `defensiveOption` (`defensive`, `--defensive`), which a
+ * list of the acquisitions alone would not.
+ *
+ * @example
+ * checkAcquisitionName('surrogate-ce', 'simulate', 'acquisition', 'defensive'); // 'surrogate-ce'
+ * checkAcquisitionName('defensive', 'session', 'acquisition', 'defensive'); // InputError: acquisition: expected one of iid | … (a defensive mixture is not an acquisition: give defensive λ in [0, 1] with a fixed one, e.g. surrogate-ce), got "defensive"
+ * @throws InputError naming `argument` for a name not among them.
+ */
+export function checkAcquisitionName(value: unknown, use: RegistryUse, argument: string, defensiveOption: string): AcquisitionName {
+  const choices = acquisitionsFor(use);
+  if (value === 'defensive') {
+    const hint = `a defensive mixture is not an acquisition: give ${defensiveOption} λ in [0, 1] with a fixed one, e.g. surrogate-ce`;
+    throw new InputError({ argument, expected: `one of ${choices.join(' | ')} (${hint})`, received: value });
+  }
+  return checkChoice(value, choices, argument, ACQUISITION_SYNONYMS);
 }
 
 /** A built-in loss: its name and what its true risk is. */

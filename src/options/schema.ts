@@ -7,6 +7,7 @@ import { BUILTIN_LOSS_NAMES } from '../metrics/builtin-losses.js';
 import {
   ACQUISITION_SYNONYMS,
   acquisitionsFor,
+  checkAcquisitionName,
   ESTIMATOR_NAMES,
   INTERVAL_KINDS,
   MODEL_DEVICES,
@@ -1018,6 +1019,7 @@ export function checkOption(name: string, value: unknown, context: OptionContext
       throw new InputError({ argument, expected: describeRange(spec, !fromText, value), received: value });
     }
     case 'choice':
+      if (name === 'acquisition') return checkAcquisitionName(value, use(context), argument, fromText ? cliFlag('defensive') : 'defensive');
       return checkChoice(value, spec.choices(context), argument, spec.synonyms);
     case 'bootstrap':
       if (value === 'exact' || value === 'none' || (isSafeInteger(value) && value >= 1)) return value;

@@ -593,6 +593,29 @@ describe('registries and the shared proposal rules', () => {
     expect(() => checkOption('acquisition', 'true-loss', 'session')).toThrow(/^acquisition: expected one of iid \| self-entropy/);
     expect(checkOption('acquisition', 'true-loss', 'simulate')).toBe('true-loss');
   });
+
+  // Read among the proposals (iid, surrogate-ce, …, defensive), `defensive` was given as one and
+  // refused with the list of acquisitions alone, which does not say where the mixture is asked for.
+  it('says that a defensive mixture is an option, not an acquisition, in each place', async () => {
+    const hint = (option: string) =>
+      `(a defensive mixture is not an acquisition: give ${option} λ in [0, 1] with a fixed one, e.g. surrogate-ce)`;
+    expect(() => parseOptionText('acquisition', 'defensive', 'simulate')).toThrow(
+      new UsageError(
+        `--acquisition: expected one of iid | true-loss | self-entropy | surrogate-ce | surrogate-pe | surrogate-nll | surrogate-m2 | adaptive ${hint('--defensive')}, got "defensive"`,
+      ),
+    );
+    expect(() => resolveSimulationOptions({ acquisition: 'defensive' as never }, 3, true)).toThrow(
+      `acquisition: expected one of iid | true-loss | self-entropy | surrogate-ce | surrogate-pe | surrogate-nll | surrogate-m2 | adaptive ${hint('defensive')}, got "defensive"`,
+    );
+    expect(() => resolveProposal({ ...request, acquisition: 'defensive' }, 'setting', (n) => `settings[0].${n}`)).toThrow(
+      `settings[0].acquisition: expected one of iid | true-loss | self-entropy | surrogate-ce | surrogate-pe | surrogate-nll | surrogate-m2 | adaptive ${hint('settings[0].defensive')}, got "defensive"`,
+    );
+    const scores = { data: Float64Array.of(1, 0, 0, 1, 2, 0), rows: 3, cols: 2 };
+    const session = { texts: ['a', 'b', 'c'], classes: ['x', 'y'], modelScores: scores, surrogateScores: scores };
+    await expect(ActiveTestingSession.create(null, { ...session, acquisition: 'defensive' as never })).rejects.toThrow(
+      `acquisition: expected one of iid | self-entropy | surrogate-ce | surrogate-pe | surrogate-m2 | adaptive ${hint('defensive')}, got "defensive"`,
+    );
+  });
 });
 
 describe('suggestions', () => {
