@@ -1,6 +1,7 @@
 import { realpathSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import {
+  oversizedRunWarning,
   prepareResolvedSimulation,
   resolveSimulation,
   runPrepared,
@@ -431,6 +432,7 @@ async function runSimulation(given: Record<string, unknown>, signal: AbortSignal
       console.error(`warning: ${calibrationOnPoolWarning('--calibration-scores')}`);
     }
     warnOfTemperatureBound(calibration);
+    if (options.size !== undefined && options.size > rows) console.error(`warning: ${oversizedRunWarning('--size', options.size, rows)}`);
     // A kind this simulation cannot give is refused now, not after its runs.
     checkIntervalKinds(resolved, intervalKinds);
     assertFitsInMemory([resolved], intervalKinds.length, CLI_NAMES);

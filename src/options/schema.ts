@@ -687,7 +687,7 @@ export const OPTION_DECLARATIONS: readonly OptionDeclaration[] = [
   {
     name: 'size',
     value: { kind: 'integer', min: 1 },
-    doc: 'labels per run (at most the pool size)',
+    doc: 'labels per run (in a grid at most the pool size; simulate labels a smaller pool whole, with a warning)',
     defaultText: 'min(400, N)',
     contexts: RUNS,
     metavar: 'M',

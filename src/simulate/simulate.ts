@@ -28,13 +28,20 @@ import {
   type EnginePool,
 } from './run-block.js';
 import { assertFitsInMemory } from './memory.js';
-import { resolveSimulation, SIMULATION_INPUT_KEYS, type ResolvedSimulation, type SimulationOptions } from './simulation-options.js';
+import {
+  oversizedRunWarning,
+  resolveSimulation,
+  SIMULATION_INPUT_KEYS,
+  type ResolvedSimulation,
+  type SimulationOptions,
+} from './simulation-options.js';
 import { calibratesOnPool, calibrationOnPoolWarning, temperatureBoundWarning, type CalibrationFit } from '../calibration/index.js';
 import { probabilitiesWarnings } from '../io/pool-files.js';
 import { SortedPool, type SortedPoolArrays } from '../acquisition/sorted-pool.js';
 import { recordedLabels, recordedRowCount } from './recorded-rows.js';
 
 export {
+  oversizedRunWarning,
   resolveSimulation,
   resolveSimulationOptions,
   ESTIMATOR_NAMES,
@@ -444,7 +451,7 @@ export async function simulate(input: SimulationInput, options: Partial<Simulati
   const warn = warningsTo(options, 'ActiveTestingWarning');
   const prepared = prepareSimulation(input, options);
   // A call stopped before it starts is refused (CancelledError) and warns of nothing.
-  if (prepared.options.signal?.aborted !== true) simulationWarnings(input, options.calibration, prepared.calibration).forEach(warn);
+  if (prepared.options.signal?.aborted !== true) simulationWarnings(input, options, prepared.calibration).forEach(warn);
   return runPrepared(prepared);
 }
 
@@ -452,13 +459,11 @@ export async function simulate(input: SimulationInput, options: Partial<Simulati
  * What `simulate` warns of, as the command line does: inputs that are valid but most likely not
  * meant. Scores whose rows are probabilities are read as logits (their softmax is nearly
  * uniform); a calibration set that is the pool itself fits the temperature on the labels whose
- * risk is estimated; a fit at an end of its search range is not fitted by its labels.
+ * risk is estimated; a fit at an end of its search range is not fitted by its labels; labels per
+ * run above the pool size label the whole pool.
  */
-function simulationWarnings(
-  input: SimulationInput,
-  calibrationSet: SimulationOptions['calibration'],
-  fit: CalibrationFit | null,
-): string[] {
+function simulationWarnings(input: SimulationInput, options: Partial<SimulationOptions>, fit: CalibrationFit | null): string[] {
+  const calibrationSet = options.calibration;
   const modelScores = matrixView(input.modelScores, 'modelScores');
   const surrogateScores = input.surrogateScores === undefined ? undefined : matrixView(input.surrogateScores, 'surrogateScores');
   const calibrationScores = calibrationSet && matrixView(calibrationSet.scores, 'calibration.scores');
@@ -470,6 +475,8 @@ function simulationWarnings(
       warnings.push(calibrationOnPoolWarning('calibration'));
   }
   if (fit?.atBound === true) warnings.push(temperatureBoundWarning('calibration', fit));
+  if (options.size !== undefined && options.size > modelScores.rows)
+    warnings.push(oversizedRunWarning('size', options.size, modelScores.rows));
   return warnings;
 }
 

@@ -81,7 +81,8 @@ export interface SimulationOptions {
   /**
    * Receives `simulate`'s warnings of inputs that are valid but most likely not meant: scores whose
    * rows are probabilities (read as logits), a calibration set that is the pool itself, a
-   * calibration fit at an end of its search range. Default `process.emitWarning`. Not kept in the
+   * calibration fit at an end of its search range, a `size` above the pool size (each run labels
+   * the whole pool). Default `process.emitWarning`. Not kept in the
    * resolved options.
    */
   onWarning?: (message: string) => void;
@@ -90,6 +91,17 @@ export interface SimulationOptions {
 
 /** The labels per run when none are given: 400, or the whole pool when it holds fewer items. */
 export const defaultRunSize = (poolSize: number): number => Math.min(400, poolSize);
+
+/**
+ * The warning for labels per run (`argument`, the `size` asked for) above the pool size: each run
+ * labels the whole pool instead, where its estimate is the pool's risk.
+ *
+ * @example
+ * oversizedRunWarning('--size', 400, 20); // '--size 400 is more than the pool's 20 items: each run labels all 20'
+ */
+export function oversizedRunWarning(argument: string, size: number, poolSize: number): string {
+  return `${argument} ${size} is more than the pool's ${poolSize} items: each run labels all ${poolSize}`;
+}
 
 /** Resolved options and the fit behind their temperature: null without a calibration set. */
 export interface ResolvedSimulation {
@@ -179,14 +191,9 @@ export function resolveSimulation(
   const calibration = partial.calibration !== undefined ? fitCalibrationSet(partial.calibration, classCount) : null;
   const temperature = calibration?.temperature ?? givenTemperature;
   const runs = given<number>('runs') ?? 1000;
-  const size = given<number>('size') ?? defaultRunSize(poolSize);
-  if (size > poolSize) {
-    throw new InputError({
-      argument: 'size',
-      expected: `an integer in [1, ${poolSize}] (labels per run, at most the pool size N)`,
-      received: size,
-    });
-  }
+  // A budget above the pool labels the whole pool (with a warning, `oversizedRunWarning`), as a
+  // session asked for more labels than it has stops when they run out.
+  const size = Math.min(given<number>('size') ?? defaultRunSize(poolSize), poolSize);
   const step = given<number>('step') ?? 1;
   if (step > size) {
     throw new InputError({

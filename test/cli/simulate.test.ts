@@ -581,6 +581,22 @@ describe('active-testing simulate', () => {
     expect(stdout).not.toContain('NaN');
   });
 
+  it('labels the whole pool when --size is above the pool size, with a warning, and records the size it ran', async () => {
+    const out = join(dir, 'oversized');
+    const { code, stdout, stderr } = await cli(
+      'simulate',
+      ...['--model-scores', files.f, '--surrogate-scores', files.g, '--labels', files.y],
+      ...['--runs', '3', '--threads', '1', '--size', '400', '--interval', 'anytime,fixed', '--out', out],
+    );
+    expect(code).toBe(0);
+    expect(stderr).toBe(`warning: --size 400 is more than the pool's ${N} items: each run labels all ${N}`);
+    expect(stdout).toContain(`3 runs of ${N} labels from a pool of ${N} items`);
+    const summary = JSON.parse(await readFile(join(out, 'summary.json'), 'utf8'));
+    expect(summary.config.size).toBe(N);
+    const estimates = await readNpy(join(out, 'estimates.npy'));
+    for (const estimate of estimates.data.slice(-3)) expect(estimate).toBeCloseTo(trueRisk(), 10);
+  });
+
   it('shows the median variance ratio over the runs where it is defined, with how many it is not', async () => {
     // Zero-one loss on a pool of four, the target right on two items: a run whose two uniform draws
     // are both right (or both wrong) estimates random labelling's variance as 0, its ratio undefined.
@@ -871,7 +887,6 @@ describe('bad input: a typed error naming the argument, exit 1, nothing written'
       async () => ['--model-scores', await hugeLossScores(-1e300), '--labels', files.y, '--acquisition', 'iid', '--numerics', 'reference'],
       /^active-testing simulate: --model-scores \(row 0\): expected scores whose losses at the labels are at most 2\^480\/√N = 2\.85e\+143 for N = 120, got a loss of 1e\+300$/,
     ],
-    ['size > N', async () => ['--model-scores', files.f, '--labels', files.y, '--size', '121'], /--size/],
     [
       'clip 0 outside reference numerics',
       async () => [

@@ -40,6 +40,17 @@ describe('simulate warns of inputs that are valid but most likely not meant, as 
     expect(warnings).toHaveLength(1);
   });
 
+  it('warns of labels per run above the pool size, and labels the whole pool: the estimate is the pool risk', async () => {
+    const small = syntheticPool({ poolSize: 20, classCount: 3, seed: 2 });
+    const warnings: string[] = [];
+    const result = await simulate(small, { ...run, size: 400, onWarning: (message) => warnings.push(message) });
+    expect(warnings).toEqual(["size 400 is more than the pool's 20 items: each run labels all 20"]);
+    expect(result.size).toBe(20);
+    expect(result.labelsPerRow.at(-1)).toBe(20);
+    for (const estimate of result.estimates.slice(-result.runs)) expect(estimate).toBeCloseTo(result.trueRisk, 12);
+    expect(await warningsOf(logits, { size: 60 })).toEqual([]);
+  });
+
   it('sends them to process warnings by default; an onWarning that is no function is refused', async () => {
     const emitted: string[] = [];
     const listener = (warning: Error): void => void emitted.push(`${warning.name}: ${warning.message}`);
