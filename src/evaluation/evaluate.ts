@@ -175,34 +175,72 @@ function checkNotCancelled(signal: AbortSignal | undefined): void {
 }
 
 /**
- * Fingerprints computed in this process, by what they hash, with the stamp (`fileStamps`) of the
- * files they read: an experiment hashes a complete step's inputs before the first step scores and
- * again at its turn, and a model's weights run to gigabytes. A file written since has another
- * stamp (its change time cannot be set back), so it is hashed again.
+ * What the evaluate steps of one experiment run (`runEvaluateSteps`) share while they are checked
+ * up front and then run, so that what they read alike is read once: the inputs' fingerprints, by
+ * what they hash, with the stamp (`fileStamps`) of the files they read (a complete step's inputs
+ * are hashed up front and again at its turn, and a model's weights run to gigabytes), and a model
+ * folder's tokenizer, by its path. Scoped to that one run, not the process: a file's times come
+ * from a clock that can be coarse (a jiffy on Linux before 6.13, 1 s on ext3 and HFS+, 2 s on FAT)
+ * or lag (an NFS client's cached attributes), so a file rewritten at the same size can keep its
+ * stamp, and a long-lived process must not take it for unchanged; `evaluateToFolder` alone keeps
+ * none.
  */
-const fingerprints = new Map<string, { stamp: string; fingerprint: string }>();
+export interface StepsMemo {
+  fingerprints: Map<string, { stamp: string; fingerprint: string }>;
+  tokenizers: Map<string, Promise<Pick<ScoringBackend, 'tokenize' | 'unknownTokenId'>>>;
+}
 
-/** Each file's size, modification and change times (ns) and inode; null when one cannot be read. */
-function fileStamps(paths: readonly string[]): string | null {
+/** A `StepsMemo` holding nothing yet. */
+export function stepsMemo(): StepsMemo {
+  return { fingerprints: new Map(), tokenizers: new Map() };
+}
+
+/**
+ * How recent (ns) a file's modification or change time may be, from the start of its hashing,
+ * for its fingerprint to be remembered: git's "racily clean" rule. A file written again within
+ * its clock's tick gets the same times, so one written that close to its hashing could change
+ * afterwards unseen; 2 s is the coarsest tick of a local file system (FAT).
+ */
+const RACY_NS = 2_000_000_000n;
+
+/**
+ * Each file's device, inode, size, and modification and change times (ns), and the latest of
+ * those times; null when one cannot be read.
+ */
+function fileStamps(paths: readonly string[]): { stamp: string; latest: bigint } | null {
   try {
-    return paths
+    let latest = 0n;
+    const stamp = paths
       .map((path) => {
         const stats = statSync(path, { bigint: true });
-        return `${path}\0${stats.size}\0${stats.mtimeNs}\0${stats.ctimeNs}\0${stats.ino}`;
+        for (const time of [stats.mtimeNs, stats.ctimeNs]) if (time > latest) latest = time;
+        return `${path}\0${stats.dev}\0${stats.ino}\0${stats.size}\0${stats.mtimeNs}\0${stats.ctimeNs}`;
       })
       .join('\n');
+    return { stamp, latest };
   } catch {
     return null;
   }
 }
 
-/** `compute()`, or its fingerprint of `key` from earlier in this process where `paths` are unchanged since (`fingerprints`). */
-async function remembered(key: string, paths: readonly string[], compute: () => Promise<string>): Promise<string> {
-  const stamp = fileStamps(paths);
-  const known = fingerprints.get(key);
-  if (stamp !== null && known?.stamp === stamp) return known.fingerprint;
+/**
+ * `compute()`, or its fingerprint of `key` remembered in `memo` where `paths` are unchanged since
+ * (`StepsMemo`); without `memo`, `compute()`. It is remembered only where no file's times are
+ * within `RACY_NS` of when the hashing started (or after it).
+ */
+async function remembered(
+  key: string,
+  paths: readonly string[],
+  compute: () => Promise<string>,
+  memo: StepsMemo | undefined,
+): Promise<string> {
+  if (memo === undefined) return compute();
+  const started = BigInt(Date.now()) * 1_000_000n;
+  const stamps = fileStamps(paths);
+  const known = memo.fingerprints.get(key);
+  if (stamps !== null && known?.stamp === stamps.stamp) return known.fingerprint;
   const fingerprint = await compute();
-  if (stamp !== null) fingerprints.set(key, { stamp, fingerprint });
+  if (stamps !== null && stamps.latest < started - RACY_NS) memo.fingerprints.set(key, { stamp: stamps.stamp, fingerprint });
   return fingerprint;
 }
 
@@ -219,10 +257,20 @@ async function hashFile(path: string, hash = createHash('sha256'), signal?: Abor
  * `sha256:<hex>` of a data file's bytes; a Hub dataset is named by its spec (its rows are fetched
  * as published). `argument` is the option that named the file (`data`, `iclData`).
  */
-async function fingerprintData(source: string, argument: 'data' | 'iclData', signal?: AbortSignal): Promise<string> {
+async function fingerprintData(
+  source: string,
+  argument: 'data' | 'iclData',
+  signal: AbortSignal | undefined,
+  memo: StepsMemo | undefined,
+): Promise<string> {
   if (source.startsWith('hub:')) return source;
   try {
-    return await remembered(`data\0${source}`, [source], async () => `sha256:${(await hashFile(source, undefined, signal)).digest('hex')}`);
+    return await remembered(
+      `data\0${source}`,
+      [source],
+      async () => `sha256:${(await hashFile(source, undefined, signal)).digest('hex')}`,
+      memo,
+    );
   } catch (error) {
     if (error instanceof CancelledError) throw error;
     throw new InputError({ argument, expected: 'a readable file', received: ReceivedKind.noted(source, readFailure(error)) });
@@ -230,7 +278,7 @@ async function fingerprintData(source: string, argument: 'data' | 'iclData', sig
 }
 
 /** A model folder's files (config, tokenizer, ONNX weights) hashed together; a Hub id or server by its name. */
-async function fingerprintModel(model: string, signal?: AbortSignal): Promise<string> {
+async function fingerprintModel(model: string, signal: AbortSignal | undefined, memo: StepsMemo | undefined): Promise<string> {
   if (!isModelFolder(model)) return redactSecrets(model);
   const onnx = existsSync(join(model, 'onnx')) ? (await readdir(join(model, 'onnx'))).sort().map((f) => `onnx/${f}`) : [];
   const files = ['config.json', 'tokenizer.json', 'tokenizer_config.json', ...onnx].filter((file) => {
@@ -249,6 +297,7 @@ async function fingerprintModel(model: string, signal?: AbortSignal): Promise<st
       }
       return `sha256:${hash.digest('hex')}`;
     },
+    memo,
   );
 }
 
@@ -470,8 +519,20 @@ const ICL_DATA_OTHER_THAN_POOL =
  * @throws {CancelledError} when `run.signal` aborts (rerun to resume).
  */
 export async function evaluateToFolder(config: EvaluateConfig, run: EvaluateRun): Promise<EvaluateOutcome> {
+  return evaluateStepToFolder(config, run, undefined);
+}
+
+/**
+ * `evaluateToFolder`, its inputs' fingerprints remembered in `memo` where one is given (an
+ * experiment's evaluate steps: `StepsMemo`).
+ */
+export async function evaluateStepToFolder(
+  config: EvaluateConfig,
+  run: EvaluateRun,
+  memo: StepsMemo | undefined,
+): Promise<EvaluateOutcome> {
   checkSettings(config, run);
-  config = await recordedConfig(config, run);
+  config = await recordedConfig(config, run, memo);
   const inputs = config.inputs as NonNullable<EvaluateConfig['inputs']>;
   // The same rows as ICL data and as the pool would score each shot with its own label in the prompt.
   if (inputs.icl_data !== null && inputs.icl_data === inputs.data) {
@@ -490,11 +551,15 @@ export async function evaluateToFolder(config: EvaluateConfig, run: EvaluateRun)
  * `config` as its results record it (`meta.json`'s `config`): with how a served model's label
  * scores are read, and the content hashes of its inputs.
  */
-async function recordedConfig(config: EvaluateConfig, run: Pick<EvaluateRun, 'backend' | 'signal'>): Promise<EvaluateConfig> {
+async function recordedConfig(
+  config: EvaluateConfig,
+  run: Pick<EvaluateRun, 'backend' | 'signal'>,
+  memo: StepsMemo | undefined,
+): Promise<EvaluateConfig> {
   const inputs = {
-    data: await fingerprintData(config.data, 'data', run.signal),
-    icl_data: config.icl_data === null ? null : await fingerprintData(config.icl_data, 'iclData', run.signal),
-    model: await fingerprintModel(config.model, run.signal),
+    data: await fingerprintData(config.data, 'data', run.signal, memo),
+    icl_data: config.icl_data === null ? null : await fingerprintData(config.icl_data, 'iclData', run.signal, memo),
+    model: await fingerprintModel(config.model, run.signal, memo),
   };
   return { ...config, ...servedScoring(run.backend), inputs };
 }
@@ -503,11 +568,12 @@ async function recordedConfig(config: EvaluateConfig, run: Pick<EvaluateRun, 'ba
  * The rows that `run.out`'s results of this very configuration and inputs scored (its `meta.json`'s
  * `n`), as `evaluateToFolder` would find them complete and keep them, or null where it would not
  * (no results, another configuration or input, unreadable): their data need not be read to be
- * checked again. The inputs are hashed (far cheaper than parsing them) only where results are there.
+ * checked again. The inputs are hashed (far cheaper than parsing them) only where results are there,
+ * and their fingerprints remembered in `memo` for the step's turn (`evaluateStepToFolder`).
  *
  * @throws {InputError} naming `data` or `iclData` when an input cannot be read.
  */
-export async function completeResultsRows(config: EvaluateConfig, run: EvaluateRun): Promise<number | null> {
+export async function completeResultsRows(config: EvaluateConfig, run: EvaluateRun, memo: StepsMemo): Promise<number | null> {
   let meta: { config?: unknown; n?: unknown };
   try {
     meta = JSON.parse(await readFile(join(run.out, COMMIT_MARKER), 'utf8')) as { config?: unknown; n?: unknown };
@@ -515,7 +581,7 @@ export async function completeResultsRows(config: EvaluateConfig, run: EvaluateR
     return null;
   }
   if (!Number.isSafeInteger(meta.n)) return null;
-  return sameConfiguration(meta.config, await recordedConfig(config, run)) ? (meta.n as number) : null;
+  return sameConfiguration(meta.config, await recordedConfig(config, run, memo)) ? (meta.n as number) : null;
 }
 
 /**
@@ -623,13 +689,22 @@ async function prepareData(config: EvaluateConfig, naming: OptionNaming): Promis
  * step scores, so that a mistake in a later step's file is not found after hours of scoring. The
  * classes are checked too where the model is a folder here, against its tokenizer alone (two
  * classes of one first token are otherwise found only once the weights are loaded); a Hub model's
- * tokenizer is not downloaded here, and a served model has none to read.
+ * tokenizer is not downloaded here, and a served model has none to read. A folder's tokenizer is
+ * loaded once for the steps of `memo` that share it.
  *
  * @throws {InputError} on data or classes the run would refuse, naming the option by `naming`.
  */
-export async function checkEvaluationData(config: EvaluateConfig, naming: OptionNaming = LIBRARY_NAMING): Promise<number> {
+export async function checkEvaluationData(
+  config: EvaluateConfig,
+  naming: OptionNaming = LIBRARY_NAMING,
+  memo: StepsMemo = stepsMemo(),
+): Promise<number> {
   const { pool, shots } = await prepareData(config, naming);
-  if (isModelFolder(config.model)) await checkJobClasses(await loadFolderTokenizer(config.model), pool, { shots });
+  if (isModelFolder(config.model)) {
+    let tokenizer = memo.tokenizers.get(config.model);
+    if (tokenizer === undefined) memo.tokenizers.set(config.model, (tokenizer = loadFolderTokenizer(config.model)));
+    await checkJobClasses(await tokenizer, pool, { shots });
+  }
   return pool.size;
 }
 

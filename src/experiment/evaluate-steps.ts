@@ -1,7 +1,14 @@
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { CancelledError, FileFormatError, InputError, type OptionNaming, OutputExistsError, ReceivedKind } from '../errors.js';
-import { checkEvaluationData, completeResultsRows, evaluateToFolder, outcomeWarnings } from '../evaluation/evaluate.js';
+import {
+  checkEvaluationData,
+  completeResultsRows,
+  evaluateStepToFolder,
+  type EvaluateOutcome,
+  outcomeWarnings,
+  stepsMemo,
+} from '../evaluation/evaluate.js';
 import {
   checkEvaluateOptions,
   EVALUATE_PATH_OPTIONS,
@@ -118,6 +125,8 @@ export async function runEvaluateSteps(
   // step (a label not among its classes, too few rows) must not wait for an earlier one's scoring.
   const resolved: Array<[string, string, Awaited<ReturnType<typeof resolveEvaluateOptions>>]> = [];
   const poolSizes = new Map<string, number>();
+  // This run's alone: a file rewritten later at the same size can keep its times (`StepsMemo`).
+  const memo = stepsMemo();
   for (const [name, step] of steps) {
     if (signal?.aborted)
       throw new CancelledError('experiment cancelled while its evaluate steps were checked; rerun the same command to resume');
@@ -127,11 +136,12 @@ export async function runEvaluateSteps(
       const settings = await resolveEvaluateOptions(step);
       // Complete results of this configuration and inputs are kept as they are: their rows are
       // recorded, and their data (hashed, not parsed) need not be read again.
-      const complete = await completeResultsRows(settings.config, { ...settings.run, out: folder, ...(signal ? { signal } : {}) });
-      // A Hub split is downloaded at the step's turn, not twice.
+      const complete = await completeResultsRows(settings.config, { ...settings.run, out: folder, ...(signal ? { signal } : {}) }, memo);
+      // A Hub split is downloaded at the step's turn, not twice: its classes are checked only then,
+      // whatever the model.
       const fromHub = [settings.config.data, settings.config.icl_data].some((source) => source?.startsWith('hub:') ?? false);
       if (complete !== null) poolSizes.set(name, complete);
-      else if (!fromHub) poolSizes.set(name, await checkEvaluationData(settings.config, stepNaming(name)));
+      else if (!fromHub) poolSizes.set(name, await checkEvaluationData(settings.config, stepNaming(name), memo));
       resolved.push([name, folder, settings]);
     } catch (error) {
       throw inStep(error, name);
@@ -149,13 +159,13 @@ export async function runEvaluateSteps(
     // `force` recomputes a step only where its configuration changed or its results cannot be
     // read: unchanged results are kept (rescoring a served model can take hours), an interrupted
     // run still resumes.
-    let outcome: Awaited<ReturnType<typeof evaluateToFolder>>;
+    let outcome: EvaluateOutcome;
     try {
       try {
-        outcome = await evaluateToFolder(settings.config, { ...run, force: false });
+        outcome = await evaluateStepToFolder(settings.config, { ...run, force: false }, memo);
       } catch (error) {
         if (!(force && replacedByForce(error, folder))) throw error;
-        outcome = await evaluateToFolder(settings.config, { ...run, force: true });
+        outcome = await evaluateStepToFolder(settings.config, { ...run, force: true }, memo);
       }
     } catch (error) {
       // Bad input found while scoring (classes sharing a token, a missing column, too many shots).

@@ -13,10 +13,31 @@ import { runExperiment, type ExperimentEvent } from '../../src/experiment/experi
 const counts = vi.hoisted(() => ({ readTable: 0, loadFolderTokenizer: 0 }));
 /** The files streamed, which is how evaluate hashes its inputs. */
 const streamed = vi.hoisted(() => [] as string[]);
+/**
+ * The times (ns) that `statSync` gives of a file (asked for as bigints, as evaluate asks for them
+ * to tell whether a file is unchanged since it was hashed). Without `frozen`, an hour earlier
+ * than written, so that whether a fingerprint is recent (and not remembered) does not depend on how
+ * long a test took. With `frozen`, a file's times are those of its first stat since: a coarse
+ * clock that has not ticked since, as on an old kernel, FAT or NFS, under which a file rewritten
+ * at the same size keeps its stamp.
+ */
+const clock = vi.hoisted(() => ({ frozen: null as Map<string, bigint> | null }));
 vi.mock('node:fs', async (original) => {
   const fs = await original<typeof import('node:fs')>();
+  const statSync = (path: string, options?: { bigint?: boolean }) => {
+    const stats = fs.statSync(path, options);
+    if (options?.bigint !== true) return stats;
+    const real = stats as import('node:fs').BigIntStats;
+    let time = real.ctimeNs - 3_600_000_000_000n;
+    if (clock.frozen !== null) {
+      time = clock.frozen.get(String(path)) ?? BigInt(Date.now()) * 1_000_000n;
+      clock.frozen.set(String(path), time);
+    }
+    return Object.assign(Object.create(Object.getPrototypeOf(real) as object) as object, real, { mtimeNs: time, ctimeNs: time });
+  };
   return {
     ...fs,
+    statSync,
     createReadStream: (...args: Parameters<typeof fs.createReadStream>) => {
       streamed.push(String(args[0]));
       return fs.createReadStream(...args);
@@ -36,6 +57,7 @@ const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const root = mkdtempSync(join(tmpdir(), 'at-complete-steps-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 beforeEach(() => {
+  clock.frozen = null;
   counts.readTable = 0;
   counts.loadFolderTokenizer = 0;
   streamed.length = 0;
@@ -91,8 +113,10 @@ describe('evaluate steps whose results are complete', () => {
       (poolSizes) => sizes.push(poolSizes),
     );
     expect(counts).toEqual({ readTable: 0, loadFolderTokenizer: 0 });
-    // Hashed (up front and at each turn) by this process before, and unchanged since: not read again.
-    expect(streamed).toEqual([]);
+    // Hashed again, once (up front; each turn finds it): what an earlier run hashed is not trusted.
+    const modelFiles = (model: string) =>
+      ['config.json', 'tokenizer.json', 'tokenizer_config.json', 'onnx/model.onnx'].map((file) => join(repo, 'test/models', model, file));
+    expect(streamed).toEqual([join(dir, 'pool.tsv'), ...modelFiles('tiny-gpt2'), join(dir, 'shots.tsv'), ...modelFiles('tiny-llama')]);
     expect(sizes.map((poolSizes) => [...poolSizes])).toEqual([
       [
         ['target', 12],
@@ -139,8 +163,104 @@ describe('evaluate steps whose results are complete', () => {
     expect((error as Error).message).toMatch(/\(changed: the contents of evaluate\.surrogate\.iclData\); pass force: true to start fresh$/);
     // The surrogate's two files, up front: the target's results are complete, and kept at its turn.
     expect(counts.readTable).toBe(2);
-    // Hashed again: only the file written since.
-    expect(streamed.filter((path) => path.startsWith(dir))).toEqual([join(dir, 'shots.tsv')]);
+    // Each hashed once, up front: the turns find their fingerprints.
+    expect(streamed.filter((path) => path.startsWith(dir))).toEqual([join(dir, 'pool.tsv'), join(dir, 'shots.tsv')]);
+  });
+});
+
+/** A pool and a copy of a model folder in `dir`, and a step of them; rewrites either in place at the same size. */
+function ownInputs(dir: string): { step: EvaluateStep; rewrite: Record<'data' | 'model', () => void> } {
+  mkdirSync(dir, { recursive: true });
+  writeTsv(join(dir, 'pool.tsv'), 12, 0);
+  cpSync(join(repo, 'test/models/tiny-gpt2'), join(dir, 'model'), { recursive: true });
+  const inPlace = (path: string, from: string, to: string) => {
+    const before = readFileSync(path, 'utf8');
+    const after = before.replace(from, to);
+    expect(after).not.toBe(before);
+    expect(after.length).toBe(before.length);
+    writeFileSync(path, after);
+  };
+  return {
+    step: { model: join(dir, 'model'), data: join(dir, 'pool.tsv'), classes: 'negative,positive' },
+    rewrite: {
+      // A label flipped, and the same configuration written on one line less.
+      data: () => inPlace(join(dir, 'pool.tsv'), 'item 0\t1', 'item 0\t0'),
+      model: () => inPlace(join(dir, 'model/config.json'), '"pad_token_id": 0\n}', '"pad_token_id": 0}\n'),
+    },
+  };
+}
+
+const changedInput = {
+  data: 'the contents of evaluate.target.data',
+  model: 'the model files',
+};
+
+describe('evaluate steps whose input is rewritten in place at the same size, its times unchanged (a coarse clock)', () => {
+  it.each(['data', 'model'] as const)('are refused when their %s changed after an earlier run in this process', async (input) => {
+    const dir = join(root, `coarse-later-${input}`);
+    const { step, rewrite } = ownInputs(dir);
+    clock.frozen = new Map();
+    await runEvaluateSteps(new Map([['target', step]]), dir, false, () => {});
+    rewrite[input]();
+    await expect(runEvaluateSteps(new Map([['target', step]]), dir, false, () => {})).rejects.toThrow(
+      `(changed: ${changedInput[input]}); pass force: true to start fresh`,
+    );
+  });
+
+  it.each(['data', 'model'] as const)('are refused at their turn when their %s changed after the check up front', async (input) => {
+    const dir = join(root, `coarse-turn-${input}`);
+    const { step, rewrite } = ownInputs(dir);
+    await runEvaluateSteps(new Map([['target', step]]), dir, false, () => {});
+    clock.frozen = new Map();
+    // Hashed up front (found complete), rewritten before the step's turn, within the clock's tick.
+    const run = runEvaluateSteps(new Map([['target', step]]), dir, false, () => rewrite[input]());
+    await expect(run).rejects.toThrow(`(changed: ${changedInput[input]}); pass force: true to start fresh`);
+  });
+});
+
+describe('evaluate steps sharing a model folder', () => {
+  it('have their classes checked up front with its tokenizer, loaded once', async () => {
+    const dir = join(root, 'shared-model');
+    mkdirSync(dir, { recursive: true });
+    writeTsv(join(dir, 'pool.tsv'), 12, 0);
+    const step = { model: join(repo, 'test/models/tiny-gpt2'), data: join(dir, 'pool.tsv'), classes: 'negative,positive' };
+    const sizes: Array<[string, number]> = [];
+    await runEvaluateSteps(
+      new Map<string, EvaluateStep>([
+        ['first', step],
+        ['second', { ...step, limit: 10 }],
+      ]),
+      dir,
+      false,
+      () => {},
+      undefined,
+      (poolSizes) => sizes.push(...poolSizes),
+    );
+    expect(sizes).toEqual([
+      ['first', 12],
+      ['second', 10],
+    ]);
+    expect(counts.loadFolderTokenizer).toBe(1);
+  });
+});
+
+describe('evaluation results of a data file', () => {
+  it('are of another configuration when the file is read as another format, its bytes the same', async () => {
+    const dir = join(root, 'extension');
+    mkdirSync(dir, { recursive: true });
+    writeTsv(join(dir, 'pool.tsv'), 12, 0);
+    const options = { model: join(repo, 'test/models/tiny-gpt2'), classes: ['negative', 'positive'] };
+    const first = await resolveEvaluateOptions({ ...options, data: join(dir, 'pool.tsv') });
+    await evaluateToFolder(first.config, { ...first.run, out: join(dir, 'out') });
+    // Its extension, in another case, reads it as before: the same results.
+    cpSync(join(dir, 'pool.tsv'), join(dir, 'pool.TSV'));
+    const same = await resolveEvaluateOptions({ ...options, data: join(dir, 'pool.TSV') });
+    expect(await evaluateToFolder(same.config, { ...same.run, out: join(dir, 'out') })).toMatchObject({ alreadyComplete: true, n: 12 });
+    cpSync(join(dir, 'pool.tsv'), join(dir, 'pool.csv'));
+    const other = await resolveEvaluateOptions({ ...options, data: join(dir, 'pool.csv') });
+    await expect(evaluateToFolder(other.config, { ...other.run, out: join(dir, 'out') })).rejects.toThrow(
+      '(changed: data); pass force: true to start fresh',
+    );
   });
 });
 
