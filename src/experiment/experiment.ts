@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { readdir, readFile, rm } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { readdir, readFile, rm, stat } from 'node:fs/promises';
+import { basename, join, resolve } from 'node:path';
 import { checkTargetScores, PoolWorkCache, prepareSimulation, runPrepared, type SimulationOptions } from '../simulate/simulate.js';
 import { assertFitsInMemory } from '../simulate/memory.js';
 import { recordedRowCount } from '../simulate/recorded-rows.js';
@@ -21,7 +21,7 @@ import {
   temperatureBoundWarning,
 } from '../calibration/index.js';
 import { zeroOneLossPerItem } from '../metrics/index.js';
-import { readNpy } from '../io/npy.js';
+import { checkNpyFile, readNpy } from '../io/npy.js';
 import {
   loadSimulationPool,
   probabilitiesWarning,
@@ -34,6 +34,7 @@ import {
   demoFileIn,
   runsInSubfolders,
   simulationFileIn,
+  simulationOutputNames,
   poolFingerprint,
   summarizeIntervals,
   summarizeSimulation,
@@ -50,7 +51,8 @@ export type ExperimentEvent =
   | { event: 'evaluate'; step: string; folder: string }
   /**
    * A non-fatal notice about an input, once per input: `argument` is the grid key that names it and
-   * `file` the file it was read from (a calibration set's scores file).
+   * `file` the file it was read from (a calibration set's scores file); or (`argument` `out`) about
+   * a finished setting's output `file`, missing or damaged, whose setting is computed again.
    */
   | { event: 'warning'; argument: string; file: string; message: string }
   | { event: 'start'; out: string; settings: number; toRun: number }
@@ -87,9 +89,11 @@ export interface ExperimentSettingResult {
 /**
  * Runs every setting of an experiment grid with the `simulate` engine (all cores), writing each
  * setting's outputs in its own folder under `options.out`, in the format of `active-testing
- * simulate`. A setting is finished when its folder holds `setting.json`, written last; running the
- * same experiment again skips finished settings whose configuration and input files are unchanged
- * (a fingerprint of both), and redoes the rest, so an interrupted grid resumes where it stopped.
+ * simulate`. A setting is finished when its folder holds `setting.json`, written last, and every
+ * output it lists, whole; running the same experiment again skips finished settings whose
+ * configuration and input files are unchanged (a fingerprint of both), and redoes the rest (a
+ * setting with an output missing or damaged after a `warning` event naming it), so an interrupted
+ * grid resumes where it stopped.
  * A finished setting whose fingerprint differs is refused unless `force`.
  *
  * @throws {InputError} on an unknown or invalid option, or a pool that does not fit a setting.
@@ -198,10 +202,19 @@ async function runExperimentLocked(grid: ExperimentConfig, options: ExperimentOp
     if (fit.atBound) emit({ event: 'warning', argument, file, message: temperatureBoundWarning(argument, fit) });
   }
   const fingerprints = config.settings.map((s) => settingFingerprint(config, s, inputs.hashes));
-  const states = await Promise.all(
-    config.settings.map((s, i) => finishedState(join(out, s.folder), fingerprints[i] as string, options.force ?? false)),
+  const expectedOutputs = simulationOutputNames({ bootstrap: config.bootstrap !== 'none', intervals: config.interval });
+  const found = await Promise.all(
+    config.settings.map((s, i) => finishedState(join(out, s.folder), fingerprints[i] as string, options.force ?? false, expectedOutputs)),
   );
+  const states = found.map(({ state }) => state);
   checkNoneStale(config.settings, states, out);
+  for (const [i, { damaged }] of found.entries()) {
+    const setting = config.settings[i] as SizedSetting;
+    if (damaged !== undefined) {
+      const file = join(out, setting.folder, damaged.name);
+      emit({ event: 'warning', argument: 'out', file, message: `${file}: ${damaged.reason}; computing setting ${setting.name} again` });
+    }
+  }
   const finished = states.map((state) => state === 'finished');
 
   // The settings this run recomputes lose their marks first, before the manifest names the new
@@ -287,7 +300,7 @@ async function runExperimentLocked(grid: ExperimentConfig, options: ExperimentOp
     // earlier grid under force, unmarked above: replace them.
     await removeInterruptedWrites(folder);
     // Stopped by the signal, the write removes its temporaries before its renames: the setting stays unfinished, to be rerun.
-    await writeSimulationOutputs(folder, result, summary, {
+    const written = await writeSimulationOutputs(folder, result, summary, {
       force: true,
       intervals,
       ...(options.signal ? { signal: options.signal } : {}),
@@ -298,6 +311,7 @@ async function runExperimentLocked(grid: ExperimentConfig, options: ExperimentOp
       fingerprint: fingerprints[i] as string,
       seconds,
       finishedAt: new Date().toISOString(),
+      outputs: Object.fromEntries(await Promise.all(written.map(async (path) => [basename(path), (await stat(path)).size] as const))),
     };
     await writeFileAtomic(join(folder, SETTING_MARKER), `${JSON.stringify(marker, null, 2)}\n`, { force: true });
     runsBefore += config.runs;
@@ -613,29 +627,63 @@ async function removeInterruptedWrites(folder: string): Promise<void> {
   await Promise.all(leftovers.map((name) => rm(join(folder, name), { force: true })));
 }
 
-/** The outputs a finished setting must still hold for it to be kept (`report` reads them). */
-const SETTING_OUTPUTS = ['summary.json', 'estimates.npy'];
+/** What `finishedState` found, and the first file of a finished setting found missing or damaged. */
+interface FoundState {
+  state: 'finished' | 'unfinished' | 'stale';
+  damaged?: { name: string; reason: string };
+}
 
 /**
  * Whether a setting's folder holds its finished results: `setting.json` with this fingerprint and
- * the outputs it marks (a finished setting whose outputs are gone is computed again), or results of
- * another configuration (`stale`; unfinished under `force`). An unreadable `setting.json` is refused
- * unless `force`.
+ * every output the setting wrote, whole (a finished setting with a file missing or cut short is
+ * computed again, and `damaged` names the file), or results of another configuration (`stale`;
+ * unfinished under `force`). An unreadable `setting.json` is refused unless `force`. `expected`:
+ * what the setting's configuration writes, checked besides the files the marker lists (markers of
+ * earlier versions list none).
  */
-async function finishedState(folder: string, fingerprint: string, force: boolean): Promise<'finished' | 'unfinished' | 'stale'> {
+async function finishedState(folder: string, fingerprint: string, force: boolean, expected: readonly string[]): Promise<FoundState> {
   const markerPath = join(folder, SETTING_MARKER);
-  if (!existsSync(markerPath)) return 'unfinished';
+  if (!existsSync(markerPath)) return { state: 'unfinished' };
   let marker: Partial<SettingMarker> | null;
   try {
     marker = JSON.parse(await readFile(markerPath, 'utf8')) as Partial<SettingMarker> | null;
   } catch (error) {
-    if (force) return 'unfinished';
+    if (force) return { state: 'unfinished' };
     const reason = (error as Error).message;
     throw new FileFormatError(markerPath, (naming) => `is not readable JSON (${reason}); ${passForce(naming, 'recompute the setting')}`);
   }
-  if (marker?.fingerprint === fingerprint)
-    return SETTING_OUTPUTS.every((name) => existsSync(join(folder, name))) ? 'finished' : 'unfinished';
-  return force ? 'unfinished' : 'stale';
+  if (marker?.fingerprint !== fingerprint) return { state: force ? 'unfinished' : 'stale' };
+  const damaged = await damagedOutput(folder, marker.outputs, expected);
+  return damaged === undefined ? { state: 'finished' } : { state: 'unfinished', damaged };
+}
+
+/**
+ * The first of a finished setting's outputs that is missing or damaged, and how: report and users
+ * read every one of them, and a `.npy` file cut short or a `summary.json` that does not parse would
+ * fail there, or be read wrong, long after the run. `recorded`: the sizes the marker lists.
+ */
+async function damagedOutput(
+  folder: string,
+  recorded: Record<string, unknown> | undefined,
+  expected: readonly string[],
+): Promise<{ name: string; reason: string } | undefined> {
+  const sizes = typeof recorded === 'object' && recorded !== null && !Array.isArray(recorded) ? recorded : {};
+  for (const name of new Set([...expected, ...Object.keys(sizes)])) {
+    const path = join(folder, name);
+    const found = await stat(path).catch(() => undefined);
+    if (found === undefined || !found.isFile()) return { name, reason: 'is missing' };
+    const size = sizes[name];
+    if (typeof size === 'number' && found.size !== size)
+      return { name, reason: `holds ${found.size} bytes, not the ${size} the setting wrote` };
+    try {
+      if (name.endsWith('.npy')) await checkNpyFile(path);
+      else if (name.endsWith('.json')) JSON.parse(await readFile(path, 'utf8'));
+    } catch (error) {
+      const message = (error as Error).message;
+      return { name, reason: `is damaged (${message.startsWith(`${path}: `) ? message.slice(path.length + 2) : message})` };
+    }
+  }
+  return undefined;
 }
 
 /**

@@ -30,4 +30,10 @@ export interface SettingMarker {
   seconds: number;
   /** When the setting finished (ISO 8601). */
   finishedAt: string;
+  /**
+   * The bytes of each file the setting wrote, by name: a later run keeps the setting only while
+   * every one is there at that size. Absent in markers of versions before it, whose files are
+   * checked against what the setting's configuration writes.
+   */
+  outputs?: Record<string, number>;
 }

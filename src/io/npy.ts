@@ -479,6 +479,31 @@ async function readNpyFile(path: string): Promise<NpyArray> {
   }
 }
 
+/**
+ * Checks that the file at `path` is a whole `.npy` file without reading its data: its header
+ * parses and the file holds exactly the bytes its shape and dtype call for, so that a file cut
+ * short (a full disk, a copy stopped part-way) is told from a good one. Returns its shape and dtype.
+ *
+ * @example
+ * await checkNpyFile('runs/grid/iid/estimates.npy'); // { shape: [41, 30], dtype: 'f8' }
+ * @throws {FileFormatError} naming the file when it cannot be read, is no .npy file or is truncated.
+ */
+export async function checkNpyFile(path: string): Promise<{ shape: number[]; dtype: NpyDtype }> {
+  const cannotRead = (error: unknown): never => {
+    throw unreadableFile(path, error);
+  };
+  const file = await open(path, 'r').catch(cannotRead);
+  try {
+    const { size } = await file.stat().catch(cannotRead);
+    const prefix = await readBytes(file, 0, Math.min(size, SNIFF_BYTES), cannotRead);
+    const { dataStart } = headerBounds(prefix, npyFailure(path));
+    const { header } = npyLayout(await readBytes(file, 0, Math.min(size, dataStart), cannotRead), size, path);
+    return { shape: header.shape, dtype: header.dtype };
+  } finally {
+    await file.close();
+  }
+}
+
 /** The most bytes `readInto` asks one read for. */
 const READ_CHUNK_BYTES = 2 ** 30;
 

@@ -170,6 +170,24 @@ export const SIMULATION_FILES = [
   ...INTERVAL_KINDS.flatMap((kind) => [`${kind}_lower.npy`, `${kind}_upper.npy`]),
 ] as const;
 
+/**
+ * The files `writeSimulationOutputs` writes for a run with or without a bootstrap and with these
+ * interval kinds, `summary.json` last: what a finished run's folder must hold.
+ *
+ * @example
+ * simulationOutputNames({ bootstrap: true, intervals: ['anytime'] }); // [..., 'anytime_lower.npy', 'anytime_upper.npy', 'summary.json']
+ */
+export function simulationOutputNames(options: { bootstrap: boolean; intervals: readonly IntervalKind[] }): string[] {
+  return [
+    'estimates.npy',
+    'samples.npy',
+    'q.npy',
+    ...(options.bootstrap ? ['bootstrap_variance.npy'] : []),
+    ...options.intervals.flatMap((kind) => [`${kind}_lower.npy`, `${kind}_upper.npy`]),
+    SIMULATION_COMMIT_MARKER,
+  ];
+}
+
 /** summary.json's record of one interval kind (`--interval`). */
 export interface IntervalSummary {
   /** Label counts of the rows recorded, when not every row (`simulate --demo` computes the intervals every 25 labels); absent: every row. */

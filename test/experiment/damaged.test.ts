@@ -174,3 +174,100 @@ describe('a grid that leaves out settings the folder has finished', () => {
     expect(existsSync(join(out, 'surrogate-pe-lure-clip-0.1', SETTING_MARKER))).toBe(true);
   });
 });
+
+describe('a finished setting with an output missing or cut short', () => {
+  // An interval kind, so that the setting writes every kind of output: its intervals' bounds too.
+  const configPath = writeGrid(join(root, 'interval-inputs'), { size: 300, runs: 30, labels: 40, extra: { interval: ['anytime'] } });
+  const finished = join(root, 'interval-finished');
+  const setting = 'surrogate-pe-lure-clip-0.1';
+  const outputs = [
+    'estimates.npy',
+    'samples.npy',
+    'q.npy',
+    'bootstrap_variance.npy',
+    'anytime_lower.npy',
+    'anytime_upper.npy',
+    'summary.json',
+  ];
+
+  /** Copies the finished grid, damages one file of a setting with `damage`, runs the grid again. */
+  async function rerunAfter(name: string, damage: (path: string) => void, options: { oldMarker?: boolean } = {}) {
+    if (!existsSync(finished)) await runExperiment(loadExperimentConfig(configPath), { out: finished, threads: 1 });
+    const out = join(root, `interval-${name.replace('.', '-')}-${options.oldMarker ? 'old' : 'new'}`);
+    cpSync(finished, out, { recursive: true });
+    const marker = join(out, setting, SETTING_MARKER);
+    if (options.oldMarker) {
+      // As an earlier version wrote it: without the list of outputs.
+      const { outputs: _outputs, ...older } = JSON.parse(readFileSync(marker, 'utf8')) as Record<string, unknown>;
+      writeFileSync(marker, JSON.stringify(older));
+    }
+    damage(join(out, setting, name));
+    const warnings: string[] = [];
+    const results = await runExperiment(loadExperimentConfig(configPath), {
+      out,
+      threads: 1,
+      onEvent: (event) => {
+        if (event.event === 'warning') warnings.push(`${event.file}: ${event.message}`);
+      },
+    });
+    return { out, results, warnings };
+  }
+
+  it('records every output and its size in setting.json', async () => {
+    await rerunAfter('q.npy', () => {});
+    const marker = JSON.parse(readFileSync(join(finished, setting, SETTING_MARKER), 'utf8')) as { outputs: Record<string, number> };
+    expect(Object.keys(marker.outputs).sort()).toEqual([...outputs].sort());
+    for (const name of outputs) expect(marker.outputs[name], name).toBe(readFileSync(join(finished, setting, name)).length);
+  });
+
+  const truncate = (path: string) => writeFileSync(path, readFileSync(path).subarray(0, -8));
+  const cases: Array<[string, string, (path: string) => void, string]> = [
+    ['q.npy', 'deleted', (path) => rmSync(path), 'is missing'],
+    ['samples.npy', 'cut short', truncate, 'holds'],
+    ['anytime_upper.npy', 'cut short', truncate, 'holds'],
+    ['bootstrap_variance.npy', 'deleted', (path) => rmSync(path), 'is missing'],
+    ['summary.json', 'cut short', truncate, 'holds'],
+  ];
+  for (const [name, how, damage, reason] of cases) {
+    it(`is computed again, byte for byte, when its ${name} was ${how}, naming the file`, async () => {
+      const { out, results, warnings } = await rerunAfter(name, damage);
+      expect(results.map((r) => r.status)).toEqual(['skipped', 'skipped', 'ran', 'skipped']);
+      const path = join(out, setting, name);
+      expect(warnings).toEqual([expect.stringContaining(`${path}: ${reason}`)]);
+      expect(warnings[0]).toMatch(/; computing setting surrogate-pe · LURE · clip 0\.1 again$/);
+      for (const file of outputs) expect(readFileSync(join(out, setting, file)), file).toEqual(readFileSync(join(finished, setting, file)));
+    });
+  }
+
+  it('under a setting.json of an earlier version, without the list, is checked against what its configuration writes', async () => {
+    const missing = await rerunAfter('anytime_lower.npy', (path) => rmSync(path), { oldMarker: true });
+    expect(missing.results.map((r) => r.status)).toEqual(['skipped', 'skipped', 'ran', 'skipped']);
+    expect(missing.warnings).toEqual([expect.stringContaining(`${join(missing.out, setting, 'anytime_lower.npy')}: is missing;`)]);
+    // Cut short, its header no longer matches its size.
+    const torn = await rerunAfter('q.npy', truncate, { oldMarker: true });
+    expect(torn.results.map((r) => r.status)).toEqual(['skipped', 'skipped', 'ran', 'skipped']);
+    expect(torn.warnings).toEqual([
+      expect.stringMatching(
+        /q\.npy: is damaged \(not a readable \.npy file: expected 9600 data bytes for shape \(40, 30\) of f8, found 9592\);/,
+      ),
+    ]);
+    for (const file of outputs)
+      expect(readFileSync(join(torn.out, setting, file)), file).toEqual(readFileSync(join(finished, setting, file)));
+    const tornSummary = await rerunAfter('summary.json', truncate, { oldMarker: true });
+    expect(tornSummary.warnings).toEqual([expect.stringMatching(/summary\.json: is damaged \(/)]);
+    // A whole, untouched setting of an earlier version is kept.
+    const kept = await rerunAfter('q.npy', () => {}, { oldMarker: true });
+    expect(kept.results.map((r) => r.status)).toEqual(['skipped', 'skipped', 'skipped', 'skipped']);
+    expect(kept.warnings).toEqual([]);
+  });
+
+  it('the command line says which file on stderr and computes the setting again', async () => {
+    const out = join(root, 'interval-cli');
+    cpSync(finished, out, { recursive: true });
+    rmSync(join(out, setting, 'q.npy'));
+    const run = await runCliCaptured(['experiment', '--config', configPath, '--out', out, '--threads', '1']);
+    expect(run.code).toBe(0);
+    expect(run.stderr).toBe(`warning: ${join(out, setting, 'q.npy')}: is missing; computing setting surrogate-pe · LURE · clip 0.1 again`);
+    expect(readFileSync(join(out, setting, 'q.npy'))).toEqual(readFileSync(join(finished, setting, 'q.npy')));
+  });
+});
