@@ -2,6 +2,7 @@ import { evaluateToFolder, hasScoredCheckpoint, outcomeWarnings } from '../evalu
 import { resolveEvaluateOptions, type EvaluateOptions } from '../evaluation/evaluate-options.js';
 import { optionHelp } from '../options/schema.js';
 import { assertFolderWritable } from '../io/atomic.js';
+import { assertOutsideOtherResults } from '../report/results-around.js';
 import { type Command, FINISHING_EXIT_CODES_HELP } from './command.js';
 import { commandNaming } from './naming.js';
 import { remoteProgressReporter } from './openai-backend.js';
@@ -51,6 +52,7 @@ export const evaluateCommand: Command = {
     checkRequired(given, ['model', 'data', 'classes', 'out']);
     const out = given.out as string;
     await assertFolderWritable(out, '--out');
+    assertOutsideOtherResults(out, '--out');
     const { config, run, remote } = await resolveEvaluateOptions(schemaValues(given, 'evaluate') as unknown as EvaluateOptions, (n) =>
       console.error(`${n.url}: ${n.reason}; retry ${n.attempt} in ${n.delay.toFixed(1)} s`),
     );

@@ -13,6 +13,7 @@ import { median, type BuiltinLoss, zeroOneLossPerItem } from '../metrics/index.j
 import { optionHelp } from '../options/schema.js';
 import { calibratesOnPool, calibrationOnPoolWarning, loadCalibrationSet } from '../calibration/index.js';
 import type { DemoResult } from '../report/demo.js';
+import { assertOutsideOtherResults } from '../report/results-around.js';
 import { DEMO_LABEL_COUNTS, rowsAtLabelCounts } from '../report/label-rows.js';
 import { loadSimulationPool, settledLater } from '../io/pool-files.js';
 import { withOutputLock } from '../io/output-lock.js';
@@ -391,6 +392,7 @@ async function runSimulation(given: Record<string, unknown>, signal: AbortSignal
   const options = simulationOptions(given);
   const intervalKinds = inIntervalOrder((given.interval as IntervalKind[] | undefined) ?? []);
   if (intervalsNeedMixtureWeights(intervalKinds)) options.recordMixtureWeights = true;
+  assertOutsideOtherResults(out, '--out');
   assertInputsSpared(out, {
     '--model-scores': files.modelScores,
     '--labels': files.labels,

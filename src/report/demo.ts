@@ -146,6 +146,9 @@ const METHODS: ReadonlyArray<readonly [DemoMethodName, Partial<SimulationOptions
 /** The sub-folders of the demo's runs, which its own checks tell of when a demo stopped part-way. */
 const DEMO_RUN_FOLDERS: readonly string[] = METHODS.map(([name]) => name);
 
+/** The sub-folders a demo writes: its pool's files, its two runs, its report. */
+export const DEMO_FOLDERS: readonly string[] = ['pool', ...DEMO_RUN_FOLDERS, 'report'];
+
 /**
  * Refuses, whatever `force` and before any work, a folder that holds a run the demo's report would
  * read wrongly: a simulate run or an experiment at its top (`report` reads such a folder as that run

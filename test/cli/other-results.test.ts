@@ -1,0 +1,157 @@
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runDemo } from '../../src/report/demo.js';
+import { BUILT_CLI } from '../faults/children.js';
+import { modelDir } from '../model/fixtures.js';
+
+const root = mkdtempSync(join(tmpdir(), 'at-other-results-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+/** Every file below `dir` with a hash of its bytes: what a refused command must leave as it was. */
+function snapshot(dir: string): Record<string, string> {
+  const files: Record<string, string> = {};
+  for (const entry of readdirSync(dir, { recursive: true, withFileTypes: true })) {
+    if (!entry.isFile()) continue;
+    const path = join(entry.parentPath, entry.name);
+    files[relative(dir, path)] = createHash('sha256').update(readFileSync(path)).digest('hex');
+  }
+  return files;
+}
+
+function cli(args: string[]): { status: number | null; stderr: string } {
+  const { status, stderr } = spawnSync(process.execPath, [BUILT_CLI, ...args], { encoding: 'utf8' });
+  return { status, stderr };
+}
+
+/** A small labelled TSV of made-up sentences, `rows` long. */
+function writeTsv(path: string, rows: number): string {
+  const words = ['good', 'bad', 'fine', 'awful', 'great', 'dull'];
+  const lines = Array.from({ length: rows }, (_, i) => `the film was ${words[i % words.length]} , item ${i}\t${i % 2}`);
+  writeFileSync(path, ['sentence\tlabel', ...lines].join('\n') + '\n');
+  return path;
+}
+
+const data = join(root, 'pool.tsv');
+const evaluateArgs = (out: string) => [
+  'evaluate',
+  '--model',
+  modelDir('tiny-gpt2'),
+  '--data',
+  data,
+  '--classes',
+  'negative,positive',
+  '--force',
+  '--out',
+  out,
+];
+
+beforeAll(() => {
+  writeTsv(data, 40);
+});
+
+describe("a command's --out inside a demo's folder", () => {
+  const demo = join(root, 'demo');
+  let before: Record<string, string>;
+  beforeAll(async () => {
+    await runDemo({ runs: 20, out: demo, threads: 1 });
+    before = snapshot(demo);
+  });
+
+  it('evaluate --force --out DEMO/pool is refused in one line, before any work, and writes nothing', () => {
+    const run = cli(evaluateArgs(join(demo, 'pool')));
+    expect(run.status).toBe(1);
+    expect(run.stderr).toBe(
+      `active-testing evaluate: --out: expected a folder outside a demo's or an experiment's results, which would no longer match their files (even with --force); choose a folder outside the demo, got "${join(demo, 'pool')}" (it is the pool folder of the demo in ${demo}, whose results were computed from its files)\n`,
+    );
+    expect(snapshot(demo)).toEqual(before);
+  });
+
+  it("simulate --force into the demo's run folders is refused alike", () => {
+    const pool = join(demo, 'pool');
+    for (const run of ['iid', 'adaptive-lure']) {
+      const simulate = cli([
+        'simulate',
+        '--model-scores',
+        join(pool, 'model_scores.npy'),
+        '--labels',
+        join(pool, 'labels.npy'),
+        '--acquisition',
+        'iid',
+        '--runs',
+        '20',
+        '--force',
+        '--out',
+        join(demo, run),
+      ]);
+      expect(simulate.status, run).toBe(1);
+      expect(simulate.stderr, run).toMatch(
+        new RegExp(`^active-testing simulate: --out: expected a folder outside .*\\(it is the ${run} folder of the demo in .*\\)\\n$`),
+      );
+    }
+    expect(snapshot(demo)).toEqual(before);
+  });
+});
+
+describe("a command's --out inside an experiment's folder", () => {
+  const grid = join(root, 'grid');
+  const out = join(root, 'experiment');
+  let before: Record<string, string>;
+  beforeAll(() => {
+    mkdirSync(grid, { recursive: true });
+    const config = {
+      evaluate: { target: { model: modelDir('tiny-gpt2'), data, classes: 'negative,positive' } },
+      modelScores: 'evaluate:target',
+      labels: 'evaluate:target',
+      runs: 5,
+      size: 10,
+      settings: [{ acquisition: 'iid' }, { acquisition: 'self-entropy' }],
+    };
+    writeFileSync(join(grid, 'grid.json'), JSON.stringify(config));
+    const run = cli(['experiment', '--config', join(grid, 'grid.json'), '--out', out, '--threads', '1']);
+    expect(run.status, run.stderr).toBe(0);
+    before = snapshot(out);
+  }, 60_000);
+
+  it("evaluate --force into an evaluate step's folder is refused, saying to run the experiment", () => {
+    const step = join(out, 'scores', 'target');
+    const run = cli([...evaluateArgs(step), '--instruction', 'Is this review positive?']);
+    expect(run.status).toBe(1);
+    expect(run.stderr).toBe(
+      `active-testing evaluate: --out: expected a folder outside a demo's or an experiment's results, which would no longer match their files (even with --force); run the experiment to score its steps, or choose a folder outside it, got "${step}" (it is the folder of the evaluate step target of the experiment in ${out}, whose settings were computed from its scores)\n`,
+    );
+    expect(snapshot(out)).toEqual(before);
+  });
+
+  it("simulate --force into a setting's folder is refused: a run of the same shape would pass for the setting's", () => {
+    const scores = join(out, 'scores', 'target');
+    const setting = join(out, 'random-i.i.d.');
+    expect(before[join('random-i.i.d.', 'setting.json')]).toBeDefined();
+    const run = cli([
+      'simulate',
+      '--model-scores',
+      join(scores, 'scores.npy'),
+      '--labels',
+      join(scores, 'labels.npy'),
+      '--acquisition',
+      'iid',
+      '--runs',
+      '5',
+      '--size',
+      '10',
+      '--seed',
+      '9',
+      '--force',
+      '--out',
+      setting,
+    ]);
+    expect(run.status).toBe(1);
+    expect(run.stderr).toBe(
+      `active-testing simulate: --out: expected a folder outside a demo's or an experiment's results, which would no longer match their files (even with --force); choose a folder outside the experiment, got "${setting}" (it is the folder of a setting of the experiment in ${out}, which the experiment and report read)\n`,
+    );
+    expect(snapshot(out)).toEqual(before);
+  });
+});
