@@ -679,8 +679,7 @@ async function damagedOutput(
       if (name.endsWith('.npy')) await checkNpyFile(path);
       else if (name.endsWith('.json')) JSON.parse(await readFile(path, 'utf8'));
     } catch (error) {
-      const message = (error as Error).message;
-      return { name, reason: `is damaged (${message.startsWith(`${path}: `) ? message.slice(path.length + 2) : message})` };
+      return { name, reason: `is damaged (${error instanceof FileFormatError ? error.reason : (error as Error).message})` };
     }
   }
   return undefined;
