@@ -20,7 +20,7 @@ import { removeStaleTemporaries, writeOutputFolder } from '../io/atomic.js';
 import { faultPoint } from '../io/fault.js';
 import { formatCount } from '../io/format-count.js';
 import { withOutputLock } from '../io/output-lock.js';
-import { encodeNpy } from '../io/npy.js';
+import { checkNpyFile, encodeNpy } from '../io/npy.js';
 import { redactSecrets } from '../io/redact.js';
 import { checkObject, checkPath } from '../io/check-arguments.js';
 import { checkTsvSafe } from '../io/tsv-safe.js';
@@ -457,14 +457,17 @@ async function checkOutputFolder(out: string, config: EvaluateConfig, force: boo
   // `force` replaces the results whatever they hold, so it does not read them: an unreadable
   // meta.json is replaced like any other.
   if (!force && existsSync(metaPath)) {
-    let meta: { config?: unknown };
+    let meta: { config?: unknown; n?: unknown; classes?: unknown };
     try {
-      meta = JSON.parse(await readFile(metaPath, 'utf8')) as { config?: unknown };
+      meta = JSON.parse(await readFile(metaPath, 'utf8')) as { config?: unknown; n?: unknown; classes?: unknown };
     } catch (error) {
       const reason = (error as Error).message;
       throw new FileFormatError(metaPath, (reader) => `is not readable JSON (${reason}); ${passForce(reader, 'start fresh')}`);
     }
-    if (same(meta.config)) return { state: 'complete', checkpointConfig: config };
+    if (same(meta.config)) {
+      await checkCompleteOutputs(out, meta.n, Array.isArray(meta.classes) ? meta.classes.length : config.classes.length);
+      return { state: 'complete', checkpointConfig: config };
+    }
     throw new OutputExistsError(
       metaPath,
       (reader) =>
@@ -494,6 +497,34 @@ async function checkOutputFolder(out: string, config: EvaluateConfig, force: boo
     );
   }
   return { state: 'unfinished', checkpointConfig };
+}
+
+/**
+ * Refuses complete results whose `scores.npy` or `labels.npy` is missing, cut short or of another
+ * shape than `meta.json` says (`n` items, `classes` columns): taken as complete, they would be
+ * reported done and read wrong, or fail, by whatever reads them next (an experiment's settings).
+ * The checkpoint they were made from is gone: scoring again is `force`'s to decide.
+ */
+async function checkCompleteOutputs(out: string, n: unknown, classes: number): Promise<void> {
+  for (const [name, shape] of [
+    ['scores.npy', [n, classes]],
+    ['labels.npy', [n]],
+  ] as const) {
+    const path = join(out, name);
+    let reason: string;
+    try {
+      const found = await checkNpyFile(path);
+      if (JSON.stringify(found.shape) === JSON.stringify(shape)) continue;
+      reason = `holds an array of shape (${found.shape.join(', ')}), not the (${shape.join(', ')}) that ${COMMIT_MARKER} says`;
+    } catch (error) {
+      if (!(error instanceof FileFormatError)) throw error;
+      reason = error.reason;
+    }
+    throw new FileFormatError(
+      path,
+      (reader) => `${reason}; the results beside ${COMMIT_MARKER} are not whole: ${passForce(reader, 'score the data again')}`,
+    );
+  }
 }
 
 /** What `iclData` must be, for both of its refusals: the pool's file itself, or the pool's rows in another form. */

@@ -1,5 +1,5 @@
 import { describe, expect, it, vi, beforeAll } from 'vitest';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { evaluateCommand } from '../../src/cli/evaluate.js';
@@ -414,4 +414,35 @@ describe('active-testing evaluate --force on results it cannot read', () => {
     expect(JSON.parse(readFileSync(join(out, 'meta.json'), 'utf8'))).toMatchObject({ n: 6, config: { classes: ['negative', 'positive'] } });
     expect((await readNpy(join(out, 'scores.npy'))).shape).toEqual([6, 2]);
   });
+});
+
+describe('active-testing evaluate on complete results with a file missing or cut short', () => {
+  const data = writeTsv(Array.from({ length: 6 }, (_, i): [string, number] => [`the film was ${i % 2 ? 'good' : 'bad'} ${i}`, i % 2]));
+  const args = (out: string) => ['--model', modelDir('tiny-gpt2'), '--data', data, '--classes', 'negative,positive', '--out', out];
+
+  for (const [name, damage, reason] of [
+    ['scores.npy', (path: string) => rmSync(path), 'cannot read: no such file \\(ENOENT\\)'],
+    [
+      'labels.npy',
+      (path: string) => writeFileSync(path, readFileSync(path).subarray(0, -4)),
+      'not a readable \\.npy file: expected 24 data bytes .*, found 20',
+    ],
+  ] as const) {
+    it(`refuses them when ${name} is damaged, rather than saying they are complete; --force scores the data again`, async () => {
+      const out = join(temp('at-cli-out-'), 'whole');
+      expect(await evaluate(args(out))).toBe(0);
+      const written = readFileSync(join(out, name));
+      damage(join(out, name));
+      const refused = await runCliCaptured(['evaluate', ...args(out)]);
+      expect(refused.code).toBe(1);
+      expect(refused.stdout).toBe('');
+      expect(refused.stderr).toMatch(
+        new RegExp(
+          `^active-testing evaluate: ${join(out, name)}: ${reason}; the results beside meta\\.json are not whole: pass --force to score the data again$`,
+        ),
+      );
+      expect(await evaluate([...args(out), '--force'])).toBe(0);
+      expect(readFileSync(join(out, name))).toEqual(written);
+    });
+  }
 });
