@@ -327,6 +327,14 @@ async function loadSimulation(dir: string, name?: string, labelOffset = 0): Prom
   const estimates = await readMatrix(join(dir, 'estimates.npy'));
   const variancePath = join(dir, 'bootstrap_variance.npy');
   const bootstrapVariance = existsSync(variancePath) ? await readMatrix(variancePath) : undefined;
+  // A run with a bootstrap writes its variances beside its estimates: gone, its error bars would
+  // drop out of the report without a word, as if it had run without one.
+  if (bootstrapVariance === undefined && config.bootstrap !== undefined && config.bootstrap !== 'none') {
+    throw new FileFormatError(
+      variancePath,
+      `is missing, though summary.json records the run's bootstrap (${JSON.stringify(config.bootstrap)}): without it the report would leave out its bootstrap error bars and their coverage`,
+    );
+  }
   if (bootstrapVariance && (bootstrapVariance.rows !== estimates.rows || bootstrapVariance.cols !== estimates.cols)) {
     throw new FileFormatError(
       variancePath,
