@@ -485,7 +485,7 @@ async function readNpyFile(path: string): Promise<NpyArray> {
  * short (a full disk, a copy stopped part-way) is told from a good one. Returns its shape and dtype.
  *
  * @example
- * await checkNpyFile('runs/grid/iid/estimates.npy'); // { shape: [41, 30], dtype: 'f8' }
+ * await checkNpyFile('runs/grid/iid/estimates.npy'); // { shape: [rows, runs], dtype: 'f8' }
  * @throws {FileFormatError} naming the file when it cannot be read, is no .npy file or is truncated.
  */
 export async function checkNpyFile(path: string): Promise<{ shape: number[]; dtype: NpyDtype }> {

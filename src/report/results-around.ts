@@ -72,7 +72,7 @@ function resultsAround(dir: string): ResultsAround | undefined {
  * mix with files those results were computed from, and nothing would tell.
  *
  * @example
- * assertOutsideOtherResults('runs/demo/pool', '--out'); // InputError: --out: expected a folder outside …
+ * assertOutsideOtherResults('runs/demo/pool', '--out'); // refused where runs/demo holds a demo's comparison.json
  * @throws {InputError} naming `argument`, where the folder lies and what to do instead.
  */
 export function assertOutsideOtherResults(dir: string, argument: string): void {
