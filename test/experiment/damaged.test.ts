@@ -9,6 +9,7 @@ import { runExperiment } from '../../src/experiment/experiment.js';
 import { EXPERIMENT_MANIFEST, SETTING_MARKER, type ExperimentManifest } from '../../src/experiment/manifest.js';
 import { loadReportSettings } from '../../src/report/load.js';
 import { runCliCaptured } from '../helpers/cli.js';
+import { expectSameOutputs } from '../helpers/same-outputs.js';
 import { writeGrid } from './pool-files.js';
 
 const root = mkdtempSync(join(tmpdir(), 'at-experiment-damaged-'));
@@ -259,6 +260,16 @@ describe('a finished setting with an output missing or cut short', () => {
     const kept = await rerunAfter('q.npy', () => {}, { oldMarker: true });
     expect(kept.results.map((r) => r.status)).toEqual(['skipped', 'skipped', 'skipped', 'skipped']);
     expect(kept.warnings).toEqual([]);
+  });
+
+  it("lists a summary.json whose size follows config.threads, as the docs' run-dependent keys say", async () => {
+    await rerunAfter('q.npy', () => {});
+    const out = join(root, 'interval-threads');
+    await runExperiment(loadExperimentConfig(configPath), { out, threads: 10 });
+    const sizes = (dir: string) =>
+      (JSON.parse(readFileSync(join(dir, setting, SETTING_MARKER), 'utf8')) as { outputs: Record<string, number> }).outputs;
+    expect(sizes(out)['summary.json']).toBe((sizes(finished)['summary.json'] as number) + 1);
+    expectSameOutputs(out, finished);
   });
 
   it('the command line says which file on stderr and computes the setting again', async () => {
