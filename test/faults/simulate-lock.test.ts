@@ -112,7 +112,7 @@ describe('simulate runs on the same --out', () => {
 
   it('bad input leaves no folder made only for the lock', async () => {
     const out = join(root, 'new', 'out');
-    const run = await runCliCaptured(['simulate', ...args(out, 1, { size: 100_000 })]);
+    const run = await runCliCaptured(['simulate', ...args(out, 1, { extra: ['--step', '1000'] })]);
     expect(run.code).toBe(1);
     expect(run.stderr.split('\n')).toHaveLength(1);
     expect(existsSync(join(root, 'new'))).toBe(false);
