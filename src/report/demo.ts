@@ -16,6 +16,7 @@ import { writeReport, type ReportResult } from './report.js';
 import { lossPerItem, type LossBounds, zeroOneLossPerItem } from '../metrics/index.js';
 import {
   DEMO_COMPARISON,
+  DEMO_RUN_FOLDERS,
   EXPERIMENT_MANIFEST,
   poolFingerprint,
   SIMULATION_FILES,
@@ -142,12 +143,6 @@ const METHODS: ReadonlyArray<readonly [DemoMethodName, Partial<SimulationOptions
   ['adaptive-lure', { acquisition: 'adaptive', estimator: 'lure' }],
   ['iid', { acquisition: 'iid', estimator: 'iid' }],
 ];
-
-/** The sub-folders of the demo's runs, which its own checks tell of when a demo stopped part-way. */
-const DEMO_RUN_FOLDERS: readonly string[] = METHODS.map(([name]) => name);
-
-/** The sub-folders a demo writes: its pool's files, its two runs, its report. */
-export const DEMO_FOLDERS: readonly string[] = ['pool', ...DEMO_RUN_FOLDERS, 'report'];
 
 /**
  * Refuses, whatever `force` and before any work, a folder that holds a run the demo's report would

@@ -1,9 +1,8 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { InputError, ReceivedKind } from '../errors.js';
 import { EXPERIMENT_MANIFEST, SETTING_MARKER } from '../experiment/manifest.js';
-import { DEMO_COMPARISON } from '../simulate/outputs.js';
-import { DEMO_FOLDERS } from './demo.js';
+import { DEMO_COMPARISON, DEMO_FOLDERS } from '../simulate/outputs.js';
 
 /** Where `dir` lies in another command's results, and what to do instead of writing there. */
 interface ResultsAround {
@@ -28,6 +27,27 @@ function listedByManifest(experiment: string): { folders: string[]; steps: strin
 }
 
 /**
+ * `dir` as an absolute path with every symbolic link on it followed, the parts that do not exist
+ * yet added back as given: a link to a setting's or a demo's folder names that folder, and the
+ * command would write through it.
+ */
+function realPath(dir: string): string {
+  const missing: string[] = [];
+  let path = resolve(dir);
+  for (;;) {
+    try {
+      return join(realpathSync(path), ...missing);
+    } catch {
+      // Missing, or a dangling link: its parent is the nearest part that may exist.
+      const parent = dirname(path);
+      if (parent === path) return resolve(dir);
+      missing.unshift(basename(path));
+      path = parent;
+    }
+  }
+}
+
+/**
  * Whether `dir` is a folder a demo or an experiment wrote its results in: a demo's pool, runs or
  * report (`simulate --demo`, beside its `comparison.json`), an experiment's setting (listed in its
  * `experiment.json` or marked by `setting.json`) or evaluate step (`scores/<step>`). Those results
@@ -37,7 +57,7 @@ function listedByManifest(experiment: string): { folders: string[]; steps: strin
  * (report names a run there that the experiment does not list).
  */
 function resultsAround(dir: string): ResultsAround | undefined {
-  const path = resolve(dir);
+  const path = realPath(dir);
   const name = basename(path);
   const parent = dirname(path);
   if (existsSync(join(parent, DEMO_COMPARISON)) && DEMO_FOLDERS.includes(name))

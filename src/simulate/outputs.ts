@@ -257,6 +257,16 @@ function assertNotExperimentFolder(dir: string, argument: string): void {
  */
 export const DEMO_COMPARISON = 'comparison.json';
 
+/** The sub-folders of the demo's two runs, one per method (`DemoMethodName`), which its own checks tell of when a demo stopped part-way. */
+export const DEMO_RUN_FOLDERS: readonly string[] = ['adaptive-lure', 'iid'];
+
+/**
+ * The sub-folders `simulate --demo` writes: its pool's files, its two runs, its report. Listed here,
+ * beside its comparison file, so that `evaluate` and `simulate` can refuse them without loading the
+ * demo and its report.
+ */
+export const DEMO_FOLDERS: readonly string[] = ['pool', ...DEMO_RUN_FOLDERS, 'report'];
+
 /**
  * The demo's comparison file if `dir` holds it, or undefined: the one file only a demo writes. (A
  * `pool/` of `.npy` files is also how a user may lay out their own project; a demo stopped after

@@ -1,10 +1,11 @@
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runDemo } from '../../src/report/demo.js';
+import { DEMO_FOLDERS } from '../../src/simulate/outputs.js';
 import { BUILT_CLI } from '../faults/children.js';
 import { modelDir } from '../model/fixtures.js';
 
@@ -94,6 +95,28 @@ describe("a command's --out inside a demo's folder", () => {
     }
     expect(snapshot(demo)).toEqual(before);
   });
+
+  it('evaluate --out through a symbolic link to DEMO/pool, or to the demo with a path below it, is refused alike', () => {
+    const link = join(root, 'demo-pool-link');
+    symlinkSync(join(demo, 'pool'), link);
+    const demoLink = join(root, 'demo-link');
+    symlinkSync(demo, demoLink);
+    for (const out of [link, join(demoLink, 'report')]) {
+      const run = cli(evaluateArgs(out));
+      expect(run.status, out).toBe(1);
+      expect(run.stderr, out).toMatch(
+        new RegExp(
+          `^active-testing evaluate: --out: expected a folder outside .*, got "${out}" \\(it is the (pool|report) folder of the demo in ${demo}, .*\\)\\n$`,
+        ),
+      );
+    }
+    expect(snapshot(demo)).toEqual(before);
+  });
+
+  it('lists in DEMO_FOLDERS every folder the demo writes, which --out may not name', () => {
+    const folders = readdirSync(demo, { withFileTypes: true }).filter((entry) => entry.isDirectory());
+    expect(folders.map((entry) => entry.name).sort()).toEqual([...DEMO_FOLDERS].sort());
+  });
 });
 
 describe("a command's --out inside an experiment's folder", () => {
@@ -151,6 +174,47 @@ describe("a command's --out inside an experiment's folder", () => {
     expect(run.status).toBe(1);
     expect(run.stderr).toBe(
       `active-testing simulate: --out: expected a folder outside a demo's or an experiment's results, which would no longer match their files (even with --force); choose a folder outside the experiment, got "${setting}" (it is the folder of a setting of the experiment in ${out}, which the experiment and report read)\n`,
+    );
+    expect(snapshot(out)).toEqual(before);
+  });
+
+  it('leaves a sibling folder of the experiment and an unlisted folder under its scores/ to the command', () => {
+    for (const folder of [join(root, 'beside-experiment'), join(out, 'scores', 'unlisted')]) {
+      const run = cli(evaluateArgs(folder));
+      expect(run.status, run.stderr).toBe(0);
+      expect(readdirSync(folder), folder).toContain('scores.npy');
+    }
+    // The experiment's own files are as they were; report names the unlisted run, the experiment ignores it.
+    const after = snapshot(out);
+    for (const [name, hash] of Object.entries(before)) expect(after[name], name).toBe(hash);
+    rmSync(join(out, 'scores', 'unlisted'), { recursive: true });
+  }, 60_000);
+
+  it("simulate --force through a symbolic link to a setting's folder is refused alike, and the setting kept", () => {
+    const scores = join(out, 'scores', 'target');
+    const link = join(root, 'setting-link');
+    symlinkSync(join(out, 'random-i.i.d.'), link);
+    const run = cli([
+      'simulate',
+      '--model-scores',
+      join(scores, 'scores.npy'),
+      '--labels',
+      join(scores, 'labels.npy'),
+      '--acquisition',
+      'iid',
+      '--runs',
+      '5',
+      '--size',
+      '10',
+      '--seed',
+      '9',
+      '--force',
+      '--out',
+      link,
+    ]);
+    expect(run.status).toBe(1);
+    expect(run.stderr).toBe(
+      `active-testing simulate: --out: expected a folder outside a demo's or an experiment's results, which would no longer match their files (even with --force); choose a folder outside the experiment, got "${link}" (it is the folder of a setting of the experiment in ${out}, which the experiment and report read)\n`,
     );
     expect(snapshot(out)).toEqual(before);
   });
