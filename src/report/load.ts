@@ -330,9 +330,11 @@ async function loadSimulation(dir: string, name?: string, labelOffset = 0): Prom
   // A run with a bootstrap writes its variances beside its estimates: gone, its error bars would
   // drop out of the report without a word, as if it had run without one.
   if (bootstrapVariance === undefined && config.bootstrap !== undefined && config.bootstrap !== 'none') {
+    // An experiment's setting (named) gets the experiment's way to compute it again from loadExperimentSetting.
+    const fix = name === undefined ? '; run the simulation again, replacing its outputs (simulate --force)' : '';
     throw new FileFormatError(
       variancePath,
-      `is missing, though summary.json records the run's bootstrap (${JSON.stringify(config.bootstrap)}): without it the report would leave out its bootstrap error bars and their coverage`,
+      `is missing, though summary.json records the run's bootstrap (${JSON.stringify(config.bootstrap)}): without it the report would leave out its bootstrap error bars and their coverage${fix}`,
     );
   }
   if (bootstrapVariance && (bootstrapVariance.rows !== estimates.rows || bootstrapVariance.cols !== estimates.cols)) {

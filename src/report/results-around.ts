@@ -53,8 +53,8 @@ function realPath(dir: string): string {
  * `experiment.json` or marked by `setting.json`) or evaluate step (`scores/<step>`). Those results
  * were computed from the files there: a command writing its own over them would leave the demo's
  * comparison or the experiment's settings inconsistent with their inputs, and a simulate run of a
- * setting's shape written over it would pass for the setting's own. Other sub-folders are taken
- * (report names a run there that the experiment does not list).
+ * setting's shape written over it would pass for the setting's own. Any other sub-folder of an
+ * experiment may be written to: report names a run found there that the experiment does not list.
  */
 function resultsAround(dir: string): ResultsAround | undefined {
   const path = realPath(dir);
@@ -81,7 +81,7 @@ function resultsAround(dir: string): ResultsAround | undefined {
   )
     return {
       where: `it is the folder of the evaluate step ${name} of the experiment in ${experiment}, whose settings were computed from its scores`,
-      instead: 'run the experiment to score its steps, or choose a folder outside it',
+      instead: `choose a folder outside the experiment (to score the step again, delete ${join(parent, name)} and run the experiment again: it keeps a step's complete results, also with --force)`,
     };
   return undefined;
 }

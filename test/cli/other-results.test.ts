@@ -139,12 +139,12 @@ describe("a command's --out inside an experiment's folder", () => {
     before = snapshot(out);
   }, 60_000);
 
-  it("evaluate --force into an evaluate step's folder is refused, saying to run the experiment", () => {
+  it("evaluate --force into an evaluate step's folder is refused, saying to delete it and run the experiment to score it again", () => {
     const step = join(out, 'scores', 'target');
     const run = cli([...evaluateArgs(step), '--instruction', 'Is this review positive?']);
     expect(run.status).toBe(1);
     expect(run.stderr).toBe(
-      `active-testing evaluate: --out: expected a folder outside a demo's or an experiment's results, which would no longer match their files (even with --force); run the experiment to score its steps, or choose a folder outside it, got "${step}" (it is the folder of the evaluate step target of the experiment in ${out}, whose settings were computed from its scores)\n`,
+      `active-testing evaluate: --out: expected a folder outside a demo's or an experiment's results, which would no longer match their files (even with --force); choose a folder outside the experiment (to score the step again, delete ${step} and run the experiment again: it keeps a step's complete results, also with --force), got "${step}" (it is the folder of the evaluate step target of the experiment in ${out}, whose settings were computed from its scores)\n`,
     );
     expect(snapshot(out)).toEqual(before);
   });

@@ -12,7 +12,7 @@ const root = mkdtempSync(join(tmpdir(), 'at-missing-variance-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 describe('a simulate run whose bootstrap_variance.npy is gone', () => {
-  it('is refused by report, naming the file, rather than reported without its error bars', async () => {
+  it('is refused by report, naming the file and how to write it again, rather than reported without its error bars', async () => {
     const pool = syntheticPool({ poolSize: 200, seed: 2 });
     const run = join(root, 'run');
     const result = await simulate(pool, { runs: 4, size: 20, acquisition: 'iid', threads: 1 });
@@ -23,7 +23,7 @@ describe('a simulate run whose bootstrap_variance.npy is gone', () => {
     const refused = await writeReport([run], { out: join(root, 'report') }).catch((error: unknown) => error);
     expect(refused).toBeInstanceOf(FileFormatError);
     expect((refused as Error).message).toBe(
-      `${variance}: is missing, though summary.json records the run's bootstrap ("exact"): without it the report would leave out its bootstrap error bars and their coverage`,
+      `${variance}: is missing, though summary.json records the run's bootstrap ("exact"): without it the report would leave out its bootstrap error bars and their coverage; run the simulation again, replacing its outputs (simulate --force)`,
     );
     expect(existsSync(join(root, 'report'))).toBe(false);
   });
