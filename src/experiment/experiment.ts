@@ -33,6 +33,7 @@ import {
 import {
   demoFileIn,
   runsInSubfolders,
+  SIMULATION_FILES,
   simulationFileIn,
   simulationOutputNames,
   poolFingerprint,
@@ -660,7 +661,9 @@ async function finishedState(folder: string, fingerprint: string, force: boolean
 /**
  * The first of a finished setting's outputs that is missing or damaged, and how: report and users
  * read every one of them, and a `.npy` file cut short or a `summary.json` that does not parse would
- * fail there, or be read wrong, long after the run. `recorded`: the sizes the marker lists.
+ * fail there, or be read wrong, long after the run. `recorded`: the sizes the marker lists, of which
+ * only a simulation's own file names count: the marker is a file like any other, and a name such as
+ * `../x` would be looked up outside the folder, a made-up one would mark the setting damaged.
  */
 async function damagedOutput(
   folder: string,
@@ -668,7 +671,8 @@ async function damagedOutput(
   expected: readonly string[],
 ): Promise<{ name: string; reason: string } | undefined> {
   const sizes = typeof recorded === 'object' && recorded !== null && !Array.isArray(recorded) ? recorded : {};
-  for (const name of new Set([...expected, ...Object.keys(sizes)])) {
+  const listed = Object.keys(sizes).filter((name) => (SIMULATION_FILES as readonly string[]).includes(name));
+  for (const name of new Set([...expected, ...listed])) {
     const path = join(folder, name);
     const found = await stat(path).catch(() => undefined);
     if (found === undefined || !found.isFile()) return { name, reason: 'is missing' };

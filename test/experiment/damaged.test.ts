@@ -272,6 +272,18 @@ describe('a finished setting with an output missing or cut short', () => {
     expectSameOutputs(out, finished);
   });
 
+  it("ignores names in setting.json's list that are no simulation output: outside the folder or made up", async () => {
+    writeFileSync(join(root, 'outside.npy'), 'not an npy file');
+    const { results, warnings } = await rerunAfter(SETTING_MARKER, (path) => {
+      const marker = JSON.parse(readFileSync(path, 'utf8')) as { outputs: Record<string, number> };
+      // `../../outside.npy` is a file of another size; `notes.txt` is not there at all.
+      marker.outputs = { ...marker.outputs, '../../outside.npy': 3, 'notes.txt': 10 };
+      writeFileSync(path, JSON.stringify(marker));
+    });
+    expect(warnings).toEqual([]);
+    expect(results.map((r) => r.status)).toEqual(['skipped', 'skipped', 'skipped', 'skipped']);
+  });
+
   it('the command line says which file on stderr and computes the setting again', async () => {
     const out = join(root, 'interval-cli');
     cpSync(finished, out, { recursive: true });

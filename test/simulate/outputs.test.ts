@@ -11,7 +11,15 @@ import { ADAPTIVE_CANDIDATE_COUNT, adaptiveCandidates, varianceDiagnosticRows } 
 import { toMatrix } from '../../src/matrix.js';
 import { simulate, type SimulationResult } from '../../src/simulate/simulate.js';
 import { simulationOutputBytes } from '../../src/simulate/memory.js';
-import { summarizeSimulation, summarizeSimulationInTurns, writeSimulationOutputs } from '../../src/simulate/outputs.js';
+import {
+  simulationOutputNames,
+  summarizeIntervals,
+  summarizeSimulation,
+  summarizeSimulationInTurns,
+  writeSimulationOutputs,
+} from '../../src/simulate/outputs.js';
+import { simulationIntervals, type IntervalKind } from '../../src/simulate/intervals.js';
+import { lossBounds } from '../../src/metrics/loss-bounds.js';
 import { loadReportSettings } from '../../src/report/load.js';
 import { settingCurves } from '../../src/report/curves.js';
 import { syntheticPool } from '../../src/simulate/syntheticPool.js';
@@ -306,6 +314,39 @@ describe('writeSimulationOutputs refuses to replace outputs without force', () =
         new RegExp(`^${join(dir, '[a-z_]+\\.(npy|json)').replace(/\//g, '\\/')} already exists; pass force: true to replace it$`),
       );
       await writeSimulationOutputs(dir, result, summary, { force: true });
+    } finally {
+      await rm(parent, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('simulationOutputNames', () => {
+  // An experiment checks a finished setting against this list: it must name what is written.
+  it('names the files writeSimulationOutputs writes, for every bootstrap, interval and estimator', async () => {
+    const pool = syntheticPool({ poolSize: 40, classCount: 2, seed: 4 });
+    const losses = lossPerItem(pool.modelScores, pool.labels);
+    const bounds = lossBounds(pool.modelScores, 'cross-entropy');
+    const parent = await mkdtemp(join(tmpdir(), 'at-output-names-'));
+    const cases: Array<[string, 'none' | 'exact', 'lure' | 'ase', IntervalKind[]]> = [
+      ['none', 'none', 'lure', []],
+      ['exact', 'exact', 'lure', []],
+      ['none-anytime-fixed', 'none', 'lure', ['anytime', 'fixed']],
+      ['exact-all', 'exact', 'lure', ['anytime', 'fixed', 'bootstrap']],
+      ['exact-bootstrap', 'exact', 'lure', ['bootstrap']],
+      ['ase-anytime', 'exact', 'ase', ['anytime']],
+      ['ase-none-fixed', 'none', 'ase', ['fixed']],
+    ];
+    try {
+      for (const [name, bootstrap, estimator, kinds] of cases) {
+        const options = { runs: 2, size: 6, seed: 1, threads: 1, acquisition: 'surrogate-ce', estimator, bootstrap } as const;
+        const result = await simulate({ ...pool, surrogateScores: pool.surrogateScores }, options);
+        const intervals = simulationIntervals(result, losses, bounds, kinds);
+        const summary = { ...summarizeSimulation(result, {}), ...(kinds.length === 0 ? {} : { intervals: summarizeIntervals(intervals) }) };
+        const dir = join(parent, name);
+        await writeSimulationOutputs(dir, result, summary, { intervals });
+        const expected = simulationOutputNames({ bootstrap: bootstrap !== 'none', intervals: kinds });
+        expect((await readdir(dir)).sort(), name).toEqual([...expected].sort());
+      }
     } finally {
       await rm(parent, { recursive: true, force: true });
     }
