@@ -228,6 +228,8 @@ describe('a finished setting with an output missing or cut short', () => {
     ['anytime_upper.npy', 'cut short', truncate, 'holds'],
     ['bootstrap_variance.npy', 'deleted', (path) => rmSync(path), 'is missing'],
     ['summary.json', 'cut short', truncate, 'holds'],
+    // As the docs say: a harmless change of size, too, as an editor's line endings.
+    ['summary.json', 're-saved with CRLF', (path) => writeFileSync(path, readFileSync(path, 'utf8').replace(/\n/g, '\r\n')), 'holds'],
   ];
   for (const [name, how, damage, reason] of cases) {
     it(`is computed again, byte for byte, when its ${name} was ${how}, naming the file`, async () => {
@@ -270,6 +272,10 @@ describe('a finished setting with an output missing or cut short', () => {
       (JSON.parse(readFileSync(join(dir, setting, SETTING_MARKER), 'utf8')) as { outputs: Record<string, number> }).outputs;
     expect(sizes(out)['summary.json']).toBe((sizes(finished)['summary.json'] as number) + 1);
     expectSameOutputs(out, finished);
+    // A rerun with other threads keeps every setting: the sizes are those of the files it wrote.
+    const again = await runExperiment(loadExperimentConfig(configPath), { out, threads: 1 });
+    expect(again.map((r) => r.status)).toEqual(['skipped', 'skipped', 'skipped', 'skipped']);
+    expect(sizes(out)['summary.json']).toBe((sizes(finished)['summary.json'] as number) + 1);
   });
 
   it("ignores names in setting.json's list that are no simulation output: outside the folder or made up", async () => {
