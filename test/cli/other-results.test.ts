@@ -149,28 +149,28 @@ describe("a command's --out inside an experiment's folder", () => {
     expect(snapshot(out)).toEqual(before);
   });
 
-  it("simulate --force into a setting's folder is refused: a run of the same shape would pass for the setting's", () => {
+  /** `simulate --force --out folder`, a run of a setting's shape on the experiment's own step scores. */
+  const simulateOnStepScores = (folder: string): ReturnType<typeof cli> => {
     const scores = join(out, 'scores', 'target');
+    return cli(
+      ['simulate', '--model-scores', join(scores, 'scores.npy'), '--labels', join(scores, 'labels.npy'), '--acquisition', 'iid'].concat([
+        '--runs',
+        '5',
+        '--size',
+        '10',
+        '--seed',
+        '9',
+        '--force',
+        '--out',
+        folder,
+      ]),
+    );
+  };
+
+  it("simulate --force into a setting's folder is refused: a run of the same shape would pass for the setting's", () => {
     const setting = join(out, 'random-i.i.d.');
     expect(before[join('random-i.i.d.', 'setting.json')]).toBeDefined();
-    const run = cli([
-      'simulate',
-      '--model-scores',
-      join(scores, 'scores.npy'),
-      '--labels',
-      join(scores, 'labels.npy'),
-      '--acquisition',
-      'iid',
-      '--runs',
-      '5',
-      '--size',
-      '10',
-      '--seed',
-      '9',
-      '--force',
-      '--out',
-      setting,
-    ]);
+    const run = simulateOnStepScores(setting);
     expect(run.status).toBe(1);
     expect(run.stderr).toBe(
       `active-testing simulate: --out: expected a folder outside a demo's or an experiment's results, which would no longer match their files (even with --force); choose a folder outside the experiment, got "${setting}" (it is the folder of a setting of the experiment in ${out}, which the experiment and report read)\n`,
@@ -191,27 +191,9 @@ describe("a command's --out inside an experiment's folder", () => {
   }, 60_000);
 
   it("simulate --force through a symbolic link to a setting's folder is refused alike, and the setting kept", () => {
-    const scores = join(out, 'scores', 'target');
     const link = join(root, 'setting-link');
     symlinkSync(join(out, 'random-i.i.d.'), link);
-    const run = cli([
-      'simulate',
-      '--model-scores',
-      join(scores, 'scores.npy'),
-      '--labels',
-      join(scores, 'labels.npy'),
-      '--acquisition',
-      'iid',
-      '--runs',
-      '5',
-      '--size',
-      '10',
-      '--seed',
-      '9',
-      '--force',
-      '--out',
-      link,
-    ]);
+    const run = simulateOnStepScores(link);
     expect(run.status).toBe(1);
     expect(run.stderr).toBe(
       `active-testing simulate: --out: expected a folder outside a demo's or an experiment's results, which would no longer match their files (even with --force); choose a folder outside the experiment, got "${link}" (it is the folder of a setting of the experiment in ${out}, which the experiment and report read)\n`,
