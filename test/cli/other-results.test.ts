@@ -8,6 +8,7 @@ import { runDemo } from '../../src/report/demo.js';
 import { DEMO_FOLDERS } from '../../src/simulate/outputs.js';
 import { BUILT_CLI } from '../faults/children.js';
 import { modelDir } from '../model/fixtures.js';
+import { tinyEvaluateFlags } from '../faults/evaluate-args.js';
 
 const root = mkdtempSync(join(tmpdir(), 'at-other-results-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -37,18 +38,7 @@ function writeTsv(path: string, rows: number): string {
 }
 
 const data = join(root, 'pool.tsv');
-const evaluateArgs = (out: string) => [
-  'evaluate',
-  '--model',
-  modelDir('tiny-gpt2'),
-  '--data',
-  data,
-  '--classes',
-  'negative,positive',
-  '--force',
-  '--out',
-  out,
-];
+const evaluateArgs = (out: string) => ['evaluate', ...tinyEvaluateFlags(data, out, '--force')];
 
 beforeAll(() => {
   writeTsv(data, 40);

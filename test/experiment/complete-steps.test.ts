@@ -90,28 +90,23 @@ describe('evaluate steps whose results are complete', () => {
     writeTsv(join(dir, 'pool.tsv'), 12, 0);
     writeTsv(join(dir, 'shots.tsv'), 6, 1000);
     const sizes: Array<ReadonlyMap<string, number>> = [];
-    await runEvaluateSteps(
-      steps(dir),
-      dir,
-      false,
-      () => {},
-      undefined,
-      (poolSizes) => sizes.push(poolSizes),
-    );
+    const runSteps = (): Promise<void> =>
+      runEvaluateSteps(
+        steps(dir),
+        dir,
+        false,
+        () => {},
+        undefined,
+        (poolSizes) => sizes.push(poolSizes),
+      );
+    await runSteps();
     // Each file read up front and again at its step's turn; each model's tokenizer read up front.
     expect(counts).toEqual({ readTable: 6, loadFolderTokenizer: 2 });
     const meta = readFileSync(join(dir, 'scores/surrogate/meta.json'), 'utf8');
     counts.readTable = 0;
     counts.loadFolderTokenizer = 0;
     streamed.length = 0;
-    await runEvaluateSteps(
-      steps(dir),
-      dir,
-      false,
-      () => {},
-      undefined,
-      (poolSizes) => sizes.push(poolSizes),
-    );
+    await runSteps();
     expect(counts).toEqual({ readTable: 0, loadFolderTokenizer: 0 });
     // Hashed again, once (up front; each turn finds it): what an earlier run hashed is not trusted.
     const modelFiles = (model: string) =>
