@@ -1,5 +1,5 @@
 import { existsSync, readFileSync, realpathSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
+import { basename, dirname, isAbsolute, join, resolve, sep } from 'node:path';
 import { InputError, ReceivedKind } from '../errors.js';
 import { EXPERIMENT_MANIFEST, SETTING_MARKER } from '../experiment/manifest.js';
 import { DEMO_COMPARISON, DEMO_FOLDERS } from '../simulate/outputs.js';
@@ -29,22 +29,19 @@ function listedByManifest(experiment: string): { folders: string[]; steps: strin
 /**
  * `dir` as an absolute path with every symbolic link on it followed, the parts that do not exist
  * yet added back as given: a link to a setting's or a demo's folder names that folder, and the
- * command would write through it.
+ * command would write through it. The path is not normalised before the links are followed: as
+ * the system does, `link/..` is the folder above the link's target, not the folder holding `link`.
  */
 function realPath(dir: string): string {
-  const missing: string[] = [];
-  let path = resolve(dir);
-  for (;;) {
+  const parts = (isAbsolute(dir) ? dir : `${process.cwd()}${sep}${dir}`).split(sep);
+  for (let kept = parts.length; kept > 1; kept--) {
     try {
-      return join(realpathSync(path), ...missing);
+      return resolve(realpathSync.native(parts.slice(0, kept).join(sep) || sep), ...parts.slice(kept));
     } catch {
-      // Missing, or a dangling link: its parent is the nearest part that may exist.
-      const parent = dirname(path);
-      if (parent === path) return resolve(dir);
-      missing.unshift(basename(path));
-      path = parent;
+      // Missing, or a dangling link: a shorter part of the path may exist.
     }
   }
+  return resolve(dir);
 }
 
 /**

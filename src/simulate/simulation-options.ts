@@ -9,6 +9,7 @@ import {
   type EstimatorName,
 } from '../options/index.js';
 import { checkKnownKeys } from '../io/suggest.js';
+import { formatCount } from '../io/format-count.js';
 import { EPS, type Numerics } from '../numerics.js';
 import type { RandomSource } from '../random.js';
 import type { LabelsInput, MatrixInput } from '../matrix.js';
@@ -100,7 +101,7 @@ export const defaultRunSize = (poolSize: number): number => Math.min(400, poolSi
  * oversizedRunWarning('--size', 400, 20); // '--size 400 is more than the pool's 20 items: each run labels all 20'
  */
 export function oversizedRunWarning(argument: string, size: number, poolSize: number): string {
-  return `${argument} ${size} is more than the pool's ${poolSize} items: each run labels all ${poolSize}`;
+  return `${argument} ${size} is more than the pool's ${formatCount(poolSize, 'item')}: each run labels all ${poolSize}`;
 }
 
 /** Resolved options and the fit behind their temperature: null without a calibration set. */
@@ -117,6 +118,8 @@ export interface ResolvedSimulation {
  * (`iid` for iid acquisition); clip 0.1 (0 for iid but under reference
  * numerics, `proposalClip`); runs 1000; size min(400, N); step 1; seed 0; bootstrap
  * `exact`; threads = the cores this process can use (`usableCores`); temperature null; numerics `default`; loss `cross-entropy`.
+ * A size above N comes back as N (the whole pool; `simulate` warns of it, `oversizedRunWarning`),
+ * and a step that fits the size given, at most N.
  * `classCount`, the pool's classes, is checked against the calibration set's scores.
  *
  * @throws {InputError} on an unknown key or a bad value.
@@ -192,16 +195,19 @@ export function resolveSimulation(
   const temperature = calibration?.temperature ?? givenTemperature;
   const runs = given<number>('runs') ?? 1000;
   // A budget above the pool labels the whole pool (with a warning, `oversizedRunWarning`), as a
-  // session asked for more labels than it has stops when they run out.
-  const size = Math.min(given<number>('size') ?? defaultRunSize(poolSize), poolSize);
-  const step = given<number>('step') ?? 1;
-  if (step > size) {
+  // session asked for more labels than it has stops when they run out; a step that fits the budget
+  // asked for is cut with it, so one size and step run over pools of every size.
+  const givenSize = given<number>('size') ?? defaultRunSize(poolSize);
+  const size = Math.min(givenSize, poolSize);
+  const givenStep = given<number>('step') ?? 1;
+  if (givenStep > givenSize) {
     throw new InputError({
       argument: 'step',
-      expected: (naming) => `an integer in [1, ${size}] (at most ${naming.option('size')}, the labels per run)`,
-      received: step,
+      expected: (naming) => `an integer in [1, ${givenSize}] (at most ${naming.option('size')}, the labels per run)`,
+      received: givenStep,
     });
   }
+  const step = Math.min(givenStep, size);
   const seed = given<number | string>('seed') ?? 0;
   const bootstrap = given<SimulationOptions['bootstrap']>('bootstrap') ?? 'exact';
   const threads = given<number>('threads') ?? usableCores();

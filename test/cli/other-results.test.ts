@@ -169,15 +169,19 @@ describe("a command's --out inside an experiment's folder", () => {
   });
 
   it('leaves a sibling folder of the experiment and an unlisted folder under its scores/ to the command', () => {
-    for (const folder of [join(root, 'beside-experiment'), join(out, 'scores', 'unlisted')]) {
-      const run = cli(evaluateArgs(folder));
-      expect(run.status, run.stderr).toBe(0);
-      expect(readdirSync(folder), folder).toContain('scores.npy');
+    try {
+      for (const folder of [join(root, 'beside-experiment'), join(out, 'scores', 'unlisted')]) {
+        const run = cli(evaluateArgs(folder));
+        expect(run.status, run.stderr).toBe(0);
+        expect(readdirSync(folder), folder).toContain('scores.npy');
+      }
+      // The experiment's own files are as they were; report names the unlisted run, the experiment ignores it.
+      const after = snapshot(out);
+      for (const [name, hash] of Object.entries(before)) expect(after[name], name).toBe(hash);
+    } finally {
+      // The later tests compare the experiment's folder with its first snapshot.
+      rmSync(join(out, 'scores', 'unlisted'), { recursive: true, force: true });
     }
-    // The experiment's own files are as they were; report names the unlisted run, the experiment ignores it.
-    const after = snapshot(out);
-    for (const [name, hash] of Object.entries(before)) expect(after[name], name).toBe(hash);
-    rmSync(join(out, 'scores', 'unlisted'), { recursive: true });
   }, 60_000);
 
   it("simulate --force through a symbolic link to a setting's folder is refused alike, and the setting kept", () => {

@@ -118,8 +118,8 @@ describe('plotPlaceholder', () => {
     expect(plotPlaceholder(1, 1, 0, true)).toBe('No plot: the session ended with one estimate to draw.');
     // A budget of one label with an interval not finite after it.
     expect(plotPlaceholder(1, 0, 0, true)).toBe('No plot: the session ended with no estimate to draw.');
-    // A server started on a session one label short of its budget.
-    expect(plotPlaceholder(91, 1, 90, true)).toBe(
+    // A server started on a session at its budget, with one estimate plotted since.
+    expect(plotPlaceholder(90, 1, 90, true)).toBe(
       'No plot: the session ended with one estimate to draw since the server started ' +
         '(the estimates at earlier label counts are not stored).',
     );

@@ -48,7 +48,13 @@ describe('simulate warns of inputs that are valid but most likely not meant, as 
     expect(result.size).toBe(20);
     expect(result.labelsPerRow.at(-1)).toBe(20);
     for (const estimate of result.estimates.slice(-result.runs)) expect(estimate).toBeCloseTo(result.trueRisk, 12);
+    // The pool size itself is no warning.
     expect(await warningsOf(logits, { size: 60 })).toEqual([]);
+    // A step that fits the size given is cut with it: rows after 1 and all 20 labels.
+    const stepped = await simulate(small, { ...run, size: 400, step: 300, onWarning: () => {} });
+    expect(Array.from(stepped.labelsPerRow)).toEqual([1, 20]);
+    const one = syntheticPool({ poolSize: 1, classCount: 2, seed: 2 });
+    expect(await warningsOf(one, { size: 5 })).toEqual(["size 5 is more than the pool's 1 item: each run labels all 1"]);
   });
 
   it('sends them to process warnings by default; an onWarning that is no function is refused', async () => {
