@@ -32,7 +32,7 @@ function listedByManifest(experiment: string): { folders: string[]; steps: strin
  * command would write through it. The path is not normalised before the links are followed: as
  * the system does, `link/..` is the folder above the link's target, not the folder holding `link`.
  */
-function realPath(dir: string): string {
+function physicalPath(dir: string): string {
   const parts = (isAbsolute(dir) ? dir : `${process.cwd()}${sep}${dir}`).split(sep);
   for (let kept = parts.length; kept > 1; kept--) {
     try {
@@ -54,7 +54,7 @@ function realPath(dir: string): string {
  * experiment may be written to: report names a run found there that the experiment does not list.
  */
 function resultsAround(dir: string): ResultsAround | undefined {
-  const path = realPath(dir);
+  const path = physicalPath(dir);
   const name = basename(path);
   const parent = dirname(path);
   if (existsSync(join(parent, DEMO_COMPARISON)) && DEMO_FOLDERS.includes(name))
