@@ -395,7 +395,9 @@ async function checkResumeOptions(
     // iid ignores the clip (its file records 0): the clip it was created with resumes it, as any other.
     if (name === 'clip' && session.settings.acquisition === 'iid') continue;
     const stored = session.settings[name] ?? null;
-    if (given[name] !== undefined && given[name] !== stored) refuse(name, stored === null ? 'none' : JSON.stringify(stored), given[name]);
+    // A plan above the pool was stored as the pool size: the same plan given again resumes it.
+    const value = name === 'plannedLabels' && typeof given[name] === 'number' ? Math.min(given[name], session.ids.length) : given[name];
+    if (value !== undefined && value !== stored) refuse(name, stored === null ? 'none' : JSON.stringify(stored), given[name]);
   }
   const classes = given.classes as string[] | undefined;
   if (classes !== undefined && classes.join(',') !== session.classes.join(','))

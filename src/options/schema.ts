@@ -671,7 +671,7 @@ export const OPTION_DECLARATIONS: readonly OptionDeclaration[] = [
   {
     name: 'plannedLabels',
     value: atLeast(1),
-    doc: "labels you plan to collect (at most the pool size): the session's confidence sequences are tuned to be narrowest there, still valid at every count",
+    doc: "labels you plan to collect (above the pool size: the whole pool, with a warning): the session's confidence sequences are tuned to be narrowest there, still valid at every count",
     defaultText: 'none: tuned for every count',
     contexts: ['session'],
     metavar: 'N',

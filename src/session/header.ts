@@ -12,7 +12,6 @@ import type { SessionLoss } from './loss.js';
 import { CHECKSUM_ADDED_LENGTH } from './checksum.js';
 import { BUILTIN_LOSS_NAMES, type BuiltinLoss } from '../metrics/builtin-losses.js';
 import { checkProposalClip, proposalClip } from '../acquisition/clip.js';
-import { checkPlannedWithinPool } from '../estimators/confidence-sequence.js';
 import { ACQUISITIONS, acquisitionsFor, checkOption, optionNames, optionSynonyms, resolveProposal } from '../options/index.js';
 import { checkKnownKeys } from '../io/suggest.js';
 
@@ -77,9 +76,10 @@ export interface SessionOptions {
   /** Seed of the session's random stream; default 0. */
   seed?: number | string;
   /**
-   * The label count you plan to collect (at most the pool size): the confidence sequences are
-   * tuned to be narrowest there (the fixed-budget interval's bets up to it), and stay valid at
-   * every count. Default none: tuned for every count at once.
+   * The label count you plan to collect: the confidence sequences are tuned to be narrowest there
+   * (the fixed-budget interval's bets up to it), and stay valid at every count. Above the pool
+   * size it is the pool size (a plan to label the whole pool; `create` warns of it). Default
+   * none: tuned for every count at once.
    */
   plannedLabels?: number | null;
 }
@@ -559,8 +559,10 @@ export function buildHeader(options: SessionOptions, lossId: string, hasScorer: 
   const calibration = options.calibration === undefined ? null : calibrate(options.calibration, k);
   const temperature = calibration?.temperature ?? givenTemperature;
   const seed = (checkOption('seed', options.seed, 'session') as number | string | undefined) ?? 0;
-  const plannedLabels = (checkOption('plannedLabels', options.plannedLabels ?? undefined, 'session') as number | undefined) ?? null;
-  if (plannedLabels !== null) checkPlannedWithinPool(plannedLabels, n);
+  const givenPlanned = (checkOption('plannedLabels', options.plannedLabels ?? undefined, 'session') as number | undefined) ?? null;
+  // A plan above the pool is a plan to label all of it (warned of when the session is created), as
+  // `simulate` runs a size above the pool over the whole pool.
+  const plannedLabels = givenPlanned === null ? null : Math.min(givenPlanned, n);
   const header: SessionHeader = {
     format: 'active-testing-session',
     formatVersion: FORMAT_VERSION,

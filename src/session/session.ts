@@ -6,6 +6,7 @@ import { toMatrix, type Matrix } from '../matrix.js';
 import { EPS, NUMERICS_FLAGS } from '../numerics.js';
 import { checkObject, checkPath } from '../io/index.js';
 import { probabilitiesWarnings } from '../io/pool-files.js';
+import { formatCount } from '../io/format-count.js';
 import { temperatureBoundWarning } from '../calibration/temperature.js';
 import { checkKnownKeys, meantHint } from '../io/suggest.js';
 import { CrossEntropyBoundsRows, lossBounds } from '../metrics/loss-bounds.js';
@@ -105,9 +106,11 @@ const storedScores = new WeakMap<ActiveTestingSession, StoredScores>();
 /**
  * What a new session's inputs are warned of: valid, but most likely not what was meant. Scores
  * whose rows are probabilities are read as logits (their softmax is nearly uniform); a calibration
- * fit at an end of its search range is not fitted by its labels.
+ * fit at an end of its search range is not fitted by its labels; planned labels above the pool
+ * size are a plan to label the whole pool.
  */
-function creationWarnings(session: ActiveTestingSession, calibration: SessionOptions['calibration']): string[] {
+function creationWarnings(session: ActiveTestingSession, options: CreateSessionOptions): string[] {
+  const { calibration } = options;
   const { targetScores, comparisonScores, surrogateScores } = sessionStoredScores(session);
   const warnings = probabilitiesWarnings({
     modelScores: targetScores,
@@ -117,6 +120,12 @@ function creationWarnings(session: ActiveTestingSession, calibration: SessionOpt
   });
   const fit = session.settings.calibration;
   if (fit?.atBound === true) warnings.push(temperatureBoundWarning('calibration', fit));
+  const { plannedLabels } = options;
+  const n = session.ids.length;
+  if (typeof plannedLabels === 'number' && plannedLabels > n)
+    warnings.push(
+      `plannedLabels: ${plannedLabels} is more than the pool's ${formatCount(n, 'item')}: the sequences are tuned for all ${n}`,
+    );
   return warnings;
 }
 
@@ -318,7 +327,7 @@ export class ActiveTestingSession {
     const header = buildHeader(options, loss.id, options.scoreTarget !== undefined);
     if (path === null) {
       const session = new ActiveTestingSession(CONSTRUCT, header, loss, new MemoryJournal(), options.scoreTarget, undefined).checkNew();
-      creationWarnings(session, options.calibration).forEach(warn);
+      creationWarnings(session, options).forEach(warn);
       return session;
     }
     const lock = acquireSessionLock(path);
@@ -327,7 +336,7 @@ export class ActiveTestingSession {
       // Built before its file: a pool the session refuses (e.g. a loss bound that is not finite) leaves nothing on disk.
       const session = new ActiveTestingSession(CONSTRUCT, header, loss, new MemoryJournal(), options.scoreTarget, lock).checkNew();
       // Before the file too: an `onWarning` that throws (warnings taken as errors) leaves nothing either.
-      creationWarnings(session, options.calibration).forEach(warn);
+      creationWarnings(session, options).forEach(warn);
       session.journal = FileJournal.create(path, header, headerLineChunks);
       return session;
     } catch (error) {

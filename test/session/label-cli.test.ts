@@ -110,6 +110,21 @@ describe('active-testing label: scripted use and bad input', () => {
     for (const [, id, label] of labelled) expect(label).toBe(CLASSES[files.pool.labels[files.ids.indexOf(id!)]!]);
   });
 
+  it('takes --planned-labels above the pool as the pool size, with a warning, and resumes with the same flag', async () => {
+    const files = await writePoolFiles(40, 5);
+    const session = join(files.dir, 'planned.session');
+    const answers = join(files.dir, 'answers.tsv');
+    writeFileSync(answers, ['id\tlabel', ...files.ids.map((id, i) => `${id}\t${files.pool.labels[i]}`)].join('\n'));
+    const planned = [...createArgs(files, session, 3), '--planned-labels', '400', '--answers', answers];
+    const created = run([...planned, '--max-labels', '4']);
+    expect(created.status, created.stderr).toBe(0);
+    expect(created.stderr).toBe("warning: --planned-labels: 400 is more than the pool's 40 items: the sequences are tuned for all 40\n");
+    const resumed = run([...planned, '--max-labels', '6']);
+    expect(resumed.status, resumed.stderr).toBe(0);
+    expect(resumed.stderr).toBe('');
+    expect([...resumed.stdout.matchAll(/^labelled /gm)]).toHaveLength(2);
+  });
+
   it('resumes with the options it was created with, and refuses others, naming the flag, before recording anything', async () => {
     const files = await writePoolFiles(40, 5);
     const session = join(files.dir, 'r.session');

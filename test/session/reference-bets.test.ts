@@ -212,10 +212,20 @@ describe('session confidence sequences bet with simulate’s reference', () => {
       expect(reopened.settings.plannedLabels).toBe(60);
       expect(reopened.estimate().risk.anytime).toEqual(estimate.risk.anytime);
       await reopened.close();
-      // At most the pool size, an integer ≥ 1.
-      for (const plannedLabels of [0, 2.5, N + 1]) {
+      // An integer ≥ 1.
+      for (const plannedLabels of [0, 2.5]) {
         await expect(ActiveTestingSession.create(null, { ...base, ...setting, plannedLabels })).rejects.toThrow(/plannedLabels/);
       }
+      // Above the pool size: a plan to label the whole pool, warned of, tuned as for N itself.
+      const warnings: string[] = [];
+      const whole = { ...base, ...setting, plannedLabels: N };
+      const above = await ActiveTestingSession.create(null, { ...whole, plannedLabels: 400, onWarning: (m) => warnings.push(m) });
+      expect(warnings).toEqual([`plannedLabels: 400 is more than the pool's ${N} items: the sequences are tuned for all ${N}`]);
+      expect(above.settings.plannedLabels).toBe(N);
+      const exact = await ActiveTestingSession.create(null, { ...whole, onWarning: (m) => warnings.push(m) });
+      expect(warnings).toHaveLength(1);
+      for (const session of [above, exact]) await drive(session, 30);
+      expect(above.estimate().risk).toEqual(exact.estimate().risk);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
