@@ -9,6 +9,7 @@ import { DEMO_FOLDERS } from '../../src/simulate/outputs.js';
 import { BUILT_CLI } from '../faults/children.js';
 import { modelDir } from '../model/fixtures.js';
 import { tinyEvaluateFlags } from '../faults/evaluate-args.js';
+import { writeReviewTsv } from '../helpers/review-tsv.js';
 
 const root = mkdtempSync(join(tmpdir(), 'at-other-results-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -29,19 +30,11 @@ function cli(args: string[]): { status: number | null; stderr: string } {
   return { status, stderr };
 }
 
-/** A small labelled TSV of made-up sentences, `rows` long. */
-function writeTsv(path: string, rows: number): string {
-  const words = ['good', 'bad', 'fine', 'awful', 'great', 'dull'];
-  const lines = Array.from({ length: rows }, (_, i) => `the film was ${words[i % words.length]} , item ${i}\t${i % 2}`);
-  writeFileSync(path, ['sentence\tlabel', ...lines].join('\n') + '\n');
-  return path;
-}
-
 const data = join(root, 'pool.tsv');
 const evaluateArgs = (out: string) => ['evaluate', ...tinyEvaluateFlags(data, out, '--force')];
 
 beforeAll(() => {
-  writeTsv(data, 40);
+  writeReviewTsv(data, 40);
 });
 
 describe("a command's --out inside a demo's folder", () => {

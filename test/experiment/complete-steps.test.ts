@@ -8,6 +8,7 @@ import { evaluateToFolder, resolveEvaluateOptions } from '../../src/index.js';
 import { runEvaluateSteps, type EvaluateStep } from '../../src/experiment/evaluate-steps.js';
 import { loadExperimentConfig, resolveExperimentConfig } from '../../src/experiment/config.js';
 import { runExperiment, type ExperimentEvent } from '../../src/experiment/experiment.js';
+import { writeReviewTsv } from '../helpers/review-tsv.js';
 
 /** How many data files were parsed, and model tokenizers loaded without their weights. */
 const counts = vi.hoisted(() => ({ readTable: 0, loadFolderTokenizer: 0 }));
@@ -64,16 +65,6 @@ beforeEach(() => {
   vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
 });
 
-/** A small labelled TSV: made-up sentences, labelled by whether the sentence is positive. */
-function writeTsv(path: string, rows: number, offset: number): void {
-  const words = ['good', 'bad', 'fine', 'awful', 'great', 'dull'];
-  const lines = Array.from(
-    { length: rows },
-    (_, i) => `the film was ${words[(i + offset) % words.length]} , item ${i + offset}\t${(i + offset) % 2 === 0 ? 1 : 0}`,
-  );
-  writeFileSync(path, ['sentence\tlabel', ...lines].join('\n') + '\n');
-}
-
 /** Two steps: a zero-shot target on the pool, and a surrogate with two shots from another file. */
 function steps(dir: string): Map<string, EvaluateStep> {
   const target = { model: join(repo, 'test/models/tiny-gpt2'), data: join(dir, 'pool.tsv'), classes: 'negative,positive' };
@@ -87,8 +78,8 @@ describe('evaluate steps whose results are complete', () => {
   it('are not read again: their recorded rows are the pool sizes checked before scoring', async () => {
     const dir = join(root, 'complete');
     mkdirSync(dir, { recursive: true });
-    writeTsv(join(dir, 'pool.tsv'), 12, 0);
-    writeTsv(join(dir, 'shots.tsv'), 6, 1000);
+    writeReviewTsv(join(dir, 'pool.tsv'), 12, 0);
+    writeReviewTsv(join(dir, 'shots.tsv'), 6, 1000);
     const sizes: Array<ReadonlyMap<string, number>> = [];
     const runSteps = (): Promise<void> =>
       runEvaluateSteps(
@@ -147,8 +138,8 @@ describe('evaluate steps whose results are complete', () => {
   it('are read again, and refused, when an input changed at the same path', async () => {
     const dir = join(root, 'changed');
     mkdirSync(dir, { recursive: true });
-    writeTsv(join(dir, 'pool.tsv'), 12, 0);
-    writeTsv(join(dir, 'shots.tsv'), 6, 1000);
+    writeReviewTsv(join(dir, 'pool.tsv'), 12, 0);
+    writeReviewTsv(join(dir, 'shots.tsv'), 6, 1000);
     await runEvaluateSteps(steps(dir), dir, false, () => {});
     appendFileSync(join(dir, 'shots.tsv'), 'the film was new , item 2000\t1\n');
     counts.readTable = 0;
@@ -166,7 +157,7 @@ describe('evaluate steps whose results are complete', () => {
 /** A pool and a copy of a model folder in `dir`, and a step of them; rewrites either in place at the same size. */
 function ownInputs(dir: string): { step: EvaluateStep; rewrite: Record<'data' | 'model', () => void> } {
   mkdirSync(dir, { recursive: true });
-  writeTsv(join(dir, 'pool.tsv'), 12, 0);
+  writeReviewTsv(join(dir, 'pool.tsv'), 12, 0);
   cpSync(join(repo, 'test/models/tiny-gpt2'), join(dir, 'model'), { recursive: true });
   const inPlace = (path: string, from: string, to: string) => {
     const before = readFileSync(path, 'utf8');
@@ -217,7 +208,7 @@ describe('evaluate steps sharing a model folder', () => {
   it('have their classes checked up front with its tokenizer, loaded once', async () => {
     const dir = join(root, 'shared-model');
     mkdirSync(dir, { recursive: true });
-    writeTsv(join(dir, 'pool.tsv'), 12, 0);
+    writeReviewTsv(join(dir, 'pool.tsv'), 12, 0);
     const step = { model: join(repo, 'test/models/tiny-gpt2'), data: join(dir, 'pool.tsv'), classes: 'negative,positive' };
     const sizes: Array<[string, number]> = [];
     await runEvaluateSteps(
@@ -243,7 +234,7 @@ describe('evaluation results of a data file', () => {
   it('are of another configuration when the file is read as another format, its bytes the same', async () => {
     const dir = join(root, 'extension');
     mkdirSync(dir, { recursive: true });
-    writeTsv(join(dir, 'pool.tsv'), 12, 0);
+    writeReviewTsv(join(dir, 'pool.tsv'), 12, 0);
     const options = { model: join(repo, 'test/models/tiny-gpt2'), classes: ['negative', 'positive'] };
     const first = await resolveEvaluateOptions({ ...options, data: join(dir, 'pool.tsv') });
     await evaluateToFolder(first.config, { ...first.run, out: join(dir, 'out') });
@@ -263,8 +254,8 @@ describe('evaluate steps of a project folder moved elsewhere', () => {
   it('keep their results, and still see an input changed there', async () => {
     const before = join(root, 'project');
     mkdirSync(before, { recursive: true });
-    writeTsv(join(before, 'pool.tsv'), 12, 0);
-    writeTsv(join(before, 'shots.tsv'), 6, 1000);
+    writeReviewTsv(join(before, 'pool.tsv'), 12, 0);
+    writeReviewTsv(join(before, 'shots.tsv'), 6, 1000);
     await runEvaluateSteps(steps(before), join(before, 'out'), false, () => {});
     const moved = join(root, 'elsewhere', 'project');
     cpSync(before, moved, { recursive: true });
@@ -278,7 +269,7 @@ describe('evaluate steps of a project folder moved elsewhere', () => {
     expect({ target: meta('target'), surrogate: meta('surrogate') }).toEqual(kept);
     expect(counts.readTable).toBe(0);
     // Its data changed in the moved folder: named as the change, the paths are not.
-    writeTsv(join(moved, 'pool.tsv'), 12, 1);
+    writeReviewTsv(join(moved, 'pool.tsv'), 12, 1);
     await expect(runEvaluateSteps(steps(moved), join(moved, 'out'), false, () => {})).rejects.toThrow(
       /\/target\/meta\.json already exists; it holds results made with other settings or inputs \(changed: the contents of evaluate\.target\.data\); pass force: true to start fresh$/,
     );
@@ -287,8 +278,8 @@ describe('evaluate steps of a project folder moved elsewhere', () => {
   it('as a whole experiment, run again from the moved grid, finds every setting finished', async () => {
     const before = join(root, 'grid-project');
     mkdirSync(before, { recursive: true });
-    writeTsv(join(before, 'pool.tsv'), 12, 0);
-    writeTsv(join(before, 'shots.tsv'), 6, 1000);
+    writeReviewTsv(join(before, 'pool.tsv'), 12, 0);
+    writeReviewTsv(join(before, 'shots.tsv'), 6, 1000);
     const [target, surrogate] = [...steps('.').values()];
     writeFileSync(
       join(before, 'grid.json'),
@@ -323,7 +314,7 @@ describe('evaluate steps of a project folder moved elsewhere', () => {
   it('resume an unfinished step from its checkpoint', async () => {
     const before = join(root, 'unfinished');
     mkdirSync(before, { recursive: true });
-    writeTsv(join(before, 'pool.tsv'), 12, 0);
+    writeReviewTsv(join(before, 'pool.tsv'), 12, 0);
     const options = { model: join(repo, 'test/models/tiny-gpt2'), classes: ['negative', 'positive'], batchSize: 4 };
     const first = await resolveEvaluateOptions({ ...options, data: join(before, 'pool.tsv') });
     const controller = new AbortController();

@@ -10,27 +10,18 @@ import { resolveExperimentConfig } from '../../src/experiment/config.js';
 import { runExperiment, type ExperimentEvent } from '../../src/experiment/experiment.js';
 import { EXPERIMENT_MANIFEST, type ExperimentManifest } from '../../src/experiment/manifest.js';
 import { readNpy } from '../../src/io/npy.js';
+import { writeReviewTsv } from '../helpers/review-tsv.js';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const root = mkdtempSync(join(tmpdir(), 'at-evaluate-steps-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 afterEach(() => vi.restoreAllMocks());
 
-/** A small labelled TSV: the sentences are made up, the label is whether the sentence is positive. */
-function writeTsv(path: string, rows: number, offset: number): void {
-  const words = ['good', 'bad', 'fine', 'awful', 'great', 'dull'];
-  const lines = Array.from(
-    { length: rows },
-    (_, i) => `the film was ${words[(i + offset) % words.length]} , item ${i + offset}\t${(i + offset) % 2 === 0 ? 1 : 0}`,
-  );
-  writeFileSync(path, ['sentence\tlabel', ...lines].join('\n') + '\n');
-}
-
 describe('evaluate steps in a grid', () => {
   it('stop when the experiment is interrupted, leaving no results', async () => {
     const dir = join(root, 'interrupted');
     mkdirSync(dir, { recursive: true });
-    writeTsv(join(dir, 'pool.tsv'), 40, 0);
+    writeReviewTsv(join(dir, 'pool.tsv'), 40, 0);
     const step = { model: join(repo, 'test/models/tiny-gpt2'), data: join(dir, 'pool.tsv'), classes: 'negative,positive' };
     const controller = new AbortController();
     controller.abort();
@@ -41,7 +32,7 @@ describe('evaluate steps in a grid', () => {
   it('check every step before scoring the first, naming the step at fault', async () => {
     const dir = join(root, 'later-mistake');
     mkdirSync(dir, { recursive: true });
-    writeTsv(join(dir, 'pool.tsv'), 30, 0);
+    writeReviewTsv(join(dir, 'pool.tsv'), 30, 0);
     const step = { model: join(repo, 'test/models/tiny-gpt2'), data: join(dir, 'pool.tsv'), classes: 'negative,positive' };
     const steps = new Map([
       ['target', step],
@@ -56,8 +47,8 @@ describe('evaluate steps in a grid', () => {
   it("check every step's data before scoring the first: labels, rows, and a size larger than the pool", async () => {
     const dir = join(root, 'later-data');
     mkdirSync(dir, { recursive: true });
-    writeTsv(join(dir, 'pool.tsv'), 12, 0);
-    writeTsv(join(dir, 'shots.tsv'), 4, 1000);
+    writeReviewTsv(join(dir, 'pool.tsv'), 12, 0);
+    writeReviewTsv(join(dir, 'shots.tsv'), 4, 1000);
     writeFileSync(join(dir, 'neutral.tsv'), 'sentence\tlabel\nthe film was fine\tneutral\n');
     writeFileSync(join(dir, 'header.tsv'), 'sentence\tlabel\n');
     const model = join(repo, 'test/models/tiny-gpt2');
@@ -96,7 +87,7 @@ describe('evaluate steps in a grid', () => {
   it('name the step at fault for bad input found while scoring, too', async () => {
     const dir = join(root, 'scoring-mistake');
     mkdirSync(dir, { recursive: true });
-    writeTsv(join(dir, 'pool.tsv'), 30, 0);
+    writeReviewTsv(join(dir, 'pool.tsv'), 30, 0);
     const step = { model: join(repo, 'test/models/tiny-gpt2'), data: join(dir, 'pool.tsv') };
     const run = (broken: Record<string, unknown>) =>
       runEvaluateSteps(
@@ -122,7 +113,7 @@ describe('evaluate steps in a grid', () => {
   it('refuse classes that share a first token before the first step scores, with the message of its turn', async () => {
     const dir = join(root, 'classes-up-front');
     mkdirSync(dir, { recursive: true });
-    writeTsv(join(dir, 'pool.tsv'), 30, 0);
+    writeReviewTsv(join(dir, 'pool.tsv'), 30, 0);
     const step = { data: join(dir, 'pool.tsv'), classes: 'negative,positive' };
     vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
     for (const model of ['tiny-gpt2', 'tiny-llama']) {
@@ -142,7 +133,7 @@ describe('evaluate steps in a grid', () => {
   it('under force rescore a step only where its configuration changed', async () => {
     const dir = join(root, 'forced');
     mkdirSync(dir, { recursive: true });
-    writeTsv(join(dir, 'pool.tsv'), 30, 0);
+    writeReviewTsv(join(dir, 'pool.tsv'), 30, 0);
     const step = { model: join(repo, 'test/models/tiny-gpt2'), data: join(dir, 'pool.tsv'), classes: 'negative,positive' };
     vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
     const meta = () => readFileSync(join(dir, 'scores/target/meta.json'), 'utf8');
@@ -165,7 +156,7 @@ describe('evaluate steps in a grid', () => {
   it("under force replace a step's meta.json or checkpoint that cannot be read, which without force are refused", async () => {
     const dir = join(root, 'forced-unreadable');
     mkdirSync(dir, { recursive: true });
-    writeTsv(join(dir, 'pool.tsv'), 30, 0);
+    writeReviewTsv(join(dir, 'pool.tsv'), 30, 0);
     const steps = new Map([
       ['target', { model: join(repo, 'test/models/tiny-gpt2'), data: join(dir, 'pool.tsv'), classes: 'negative,positive' }],
     ]);
@@ -294,10 +285,10 @@ describe('evaluate steps in a grid', () => {
   it('refuse, when the grid is read, paired steps that score different data, comparing the files by content', () => {
     const dir = join(root, 'other-data');
     mkdirSync(dir, { recursive: true });
-    writeTsv(join(dir, 'pool.tsv'), 20, 0);
-    writeTsv(join(dir, 'copy.tsv'), 20, 0);
-    writeTsv(join(dir, 'other.tsv'), 20, 100);
-    writeTsv(join(dir, 'longer.tsv'), 30, 0);
+    writeReviewTsv(join(dir, 'pool.tsv'), 20, 0);
+    writeReviewTsv(join(dir, 'copy.tsv'), 20, 0);
+    writeReviewTsv(join(dir, 'other.tsv'), 20, 100);
+    writeReviewTsv(join(dir, 'longer.tsv'), 30, 0);
     // The pool's rows in another order: the same size, so only the bytes tell it apart.
     const [header, ...rows] = readFileSync(join(dir, 'pool.tsv'), 'utf8').trimEnd().split('\n');
     writeFileSync(join(dir, 'reversed.tsv'), `${[header, ...rows.reverse()].join('\n')}\n`);
@@ -337,8 +328,8 @@ describe('evaluate steps in a grid', () => {
   it('refuse the grid of steps with swapped classes from the command line, before any scoring, in one line', async () => {
     const dir = join(root, 'swapped-cli');
     mkdirSync(dir, { recursive: true });
-    writeTsv(join(dir, 'pool.tsv'), 20, 0);
-    writeTsv(join(dir, 'shots.tsv'), 20, 1000);
+    writeReviewTsv(join(dir, 'pool.tsv'), 20, 0);
+    writeReviewTsv(join(dir, 'shots.tsv'), 20, 1000);
     const grid = {
       evaluate: {
         target: { model: join(repo, 'test/models/tiny-gpt2'), data: 'pool.tsv', classes: 'negative,positive' },
@@ -371,8 +362,8 @@ describe('evaluate steps in a grid', () => {
   it("warn, under iclBudget, of a surrogate's iclExamples that contradicts its step's", async () => {
     const dir = join(root, 'shots-contradicted');
     mkdirSync(dir, { recursive: true });
-    writeTsv(join(dir, 'pool.tsv'), 12, 0);
-    writeTsv(join(dir, 'shots.tsv'), 4, 1000);
+    writeReviewTsv(join(dir, 'pool.tsv'), 12, 0);
+    writeReviewTsv(join(dir, 'shots.tsv'), 4, 1000);
     const model = join(repo, 'test/models/tiny-gpt2');
     const grid = (surrogate: Record<string, unknown>) =>
       resolveExperimentConfig(
@@ -444,8 +435,8 @@ describe('evaluate steps in a grid', () => {
   });
 
   it('scores the pool with a model, runs the grid on the scores, and keeps stdout for JSON lines', async () => {
-    writeTsv(join(root, 'pool.tsv'), 120, 0);
-    writeTsv(join(root, 'shots.tsv'), 20, 1000);
+    writeReviewTsv(join(root, 'pool.tsv'), 120, 0);
+    writeReviewTsv(join(root, 'shots.tsv'), 20, 1000);
     const grid = {
       evaluate: {
         target: { model: join(repo, 'test/models/tiny-gpt2'), data: 'pool.tsv', classes: 'negative,positive' },
