@@ -220,7 +220,9 @@ export function checkReportOutput(out: string, dirs: readonly string[]): void {
   if (dirs.some((dir) => resolve(dir) === path)) {
     throw new InputError({ argument: 'out', expected: 'a folder other than the input folders', received: out });
   }
-  for (const results of [ESTIMATES, EXPERIMENT_MANIFEST]) {
+  // Any of a run's arrays, not only estimates.npy: a run folder that lost that one still has its
+  // summary.json, which the report's would replace.
+  for (const results of [...SIMULATION_ARRAYS_WITH_ESTIMATES, EXPERIMENT_MANIFEST]) {
     if (existsSync(join(path, results))) {
       throw new InputError({
         argument: 'out',

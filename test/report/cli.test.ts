@@ -123,6 +123,19 @@ describe('active-testing report', () => {
     expect(intoOther.code).toBe(1);
     expect(intoOther.stderr).toMatch(/--out: expected a folder without simulate or experiment outputs .*holds estimates\.npy/);
     expect(readFileSync(join(active, 'summary.json'), 'utf8')).toBe(summary);
+    // A run folder that lost its estimates still holds its summary.json and other arrays.
+    rmSync(join(active, 'estimates.npy'));
+    const intoDamaged = await cli(['report', random, '--out', active, '--force']);
+    expect(intoDamaged.code).toBe(1);
+    expect(intoDamaged.stderr).toMatch(/--out: expected a folder without simulate or experiment outputs .*holds bootstrap_variance\.npy/);
+    expect(readFileSync(join(active, 'summary.json'), 'utf8')).toBe(summary);
+  });
+
+  it('writes a report of two runs into a new folder', async () => {
+    const active = join(root, 'active');
+    const random = join(root, 'random');
+    writeFakeSimulation(active, { acquisition: 'surrogate-ce', estimator: 'lure', noise: 0.3, rows: 60 });
+    writeFakeSimulation(random, { acquisition: 'iid', estimator: 'iid', noise: 0.5, rows: 60 });
     expect((await cli(['report', active, random, '--out', join(root, 'both')])).code).toBe(0);
   });
 });
