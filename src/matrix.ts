@@ -317,9 +317,20 @@ function classIndex(value: number | boolean | bigint, argument: string, row: num
   const type = typeof value;
   const index = type === 'number' || type === 'boolean' || type === 'bigint' ? Number(value) : Number.NaN;
   if (!Number.isInteger(index) || index < 0 || index >= k) {
-    throw new InputError({ argument, expected: `a class index in [0, ${k - 1}]`, received: value, row });
+    throw new InputError({ argument, expected: `a class index in [0, ${k - 1}]`, received: receivedLabel(value, k), row });
   }
   return index;
+}
+
+/**
+ * A label refused as a class index, with a note when it is a string: labels read from a text file
+ * arrive as "1" or as class names, and "got "1"" alone reads as an index in range refused.
+ */
+function receivedLabel(value: unknown, k: number): unknown {
+  if (typeof value !== 'string' || value === '') return value;
+  const digits = /^\d+$/.test(value) ? Number(value) : undefined;
+  if (digits === undefined) return ReceivedKind.noted(value, 'class indices are numbers: map each class name to its index');
+  return ReceivedKind.noted(value, digits < k ? `class indices are numbers: did you mean ${digits}?` : 'class indices are numbers');
 }
 
 function oneHotIndex(row: ArrayLike<number>, argument: string, rowIndex: number, k: number): number {

@@ -222,7 +222,15 @@ describe('values that are not numbers', () => {
 
   it('refuses null, strings and missing rows among labels instead of reading class 0 or throwing a TypeError', () => {
     expect(() => toLabels(['', '1'] as never, 'labels', 2, 2)).toThrow('labels (row 0): expected a class index in [0, 1], got ""');
-    expect(() => toLabels(['0', '1'] as never, 'labels', 2, 2)).toThrow('labels (row 0): expected a class index in [0, 1], got "0"');
+    expect(() => toLabels(['0', '1'] as never, 'labels', 2, 2)).toThrow(
+      'labels (row 0): expected a class index in [0, 1], got "0" (class indices are numbers: did you mean 0?)',
+    );
+    expect(() => toLabels(['neg', 'pos'] as never, 'labels', 2, 2)).toThrow(
+      'labels (row 0): expected a class index in [0, 1], got "neg" (class indices are numbers: map each class name to its index)',
+    );
+    expect(() => toLabels(['7', '1'] as never, 'labels', 2, 2)).toThrow(
+      'labels (row 0): expected a class index in [0, 1], got "7" (class indices are numbers)',
+    );
     expect(() => toLabels([0, null] as never, 'labels', 2, 2)).toThrow('labels (row 1): expected a class index in [0, 1], got null');
     expect(() => toLabels({ data: [0, null], shape: [2] } as never, 'labels', 2, 2)).toThrow(
       'labels (row 1): expected a class index in [0, 1], got null',
