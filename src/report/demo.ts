@@ -67,7 +67,7 @@ export interface DemoOptions {
 }
 
 /** The demo's two methods: active testing (adaptive acquisition, LURE) and random labelling. */
-export type DemoMethodName = 'adaptive-lure' | 'iid';
+export type DemoMethodName = (typeof DEMO_RUN_FOLDERS)[number];
 
 /** One method's simulation in the demo, written to its own subfolder. */
 export interface DemoMethod {
@@ -139,10 +139,11 @@ const DEMO_OPTION_NAMES = [
 const DEMO_COMMIT_MARKER = join('report', 'summary.json');
 
 /** The demo's two methods, each with its simulation's options. */
-const METHODS: ReadonlyArray<readonly [DemoMethodName, Partial<SimulationOptions>]> = [
-  ['adaptive-lure', { acquisition: 'adaptive', estimator: 'lure' }],
-  ['iid', { acquisition: 'iid', estimator: 'iid' }],
-];
+const METHOD_OPTIONS: Record<DemoMethodName, Partial<SimulationOptions>> = {
+  'adaptive-lure': { acquisition: 'adaptive', estimator: 'lure' },
+  iid: { acquisition: 'iid', estimator: 'iid' },
+};
+const METHODS = DEMO_RUN_FOLDERS.map((name) => [name, METHOD_OPTIONS[name]] as const);
 
 /**
  * Refuses, whatever `force` and before any work, a folder that holds a run the demo's report would
@@ -161,7 +162,7 @@ function assertReportableFolder(dir: string): void {
       received: ReceivedKind.noted(dir, `it holds ${run}`),
     });
   }
-  const [other] = runsInSubfolders(dir).filter((name) => !DEMO_RUN_FOLDERS.includes(name));
+  const [other] = runsInSubfolders(dir).filter((name) => !DEMO_RUN_FOLDERS.some((folder) => folder === name));
   if (other === undefined) return;
   throw new InputError({
     argument: 'out',
