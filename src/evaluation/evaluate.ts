@@ -30,7 +30,7 @@ import { RemoteModelError } from '../model/backends/openaiHttp.js';
 import { isOpenAIModelSpec } from '../model/backends/openaiTarget.js';
 import type { ScoringBackend } from '../model/backend.js';
 import { Model } from '../model/model.js';
-import { loadFolderTokenizer, TransformersBackend } from '../model/transformers-backend.js';
+import { isLocalModelPath, loadFolderTokenizer, loadHubTokenizer, TransformersBackend } from '../model/transformers-backend.js';
 import { checkOption } from '../options/index.js';
 import { VERSION } from '../version.js';
 import { ScoreCheckpoint } from './checkpoint.js';
@@ -187,7 +187,7 @@ function checkNotCancelled(signal: AbortSignal | undefined): void {
  */
 export interface StepsMemo {
   fingerprints: Map<string, { stamp: string; fingerprint: string }>;
-  tokenizers: Map<string, Promise<Pick<ScoringBackend, 'tokenize' | 'unknownTokenId'>>>;
+  tokenizers: Map<string, Promise<Pick<ScoringBackend, 'tokenize' | 'unknownTokenId'> | null>>;
 }
 
 /** A `StepsMemo` holding nothing yet. */
@@ -718,12 +718,13 @@ async function prepareData(config: EvaluateConfig, naming: OptionNaming): Promis
  * Reads and checks an evaluation's data as `evaluateToFolder` would before loading its model, and
  * returns how many rows it would score: an experiment checks every step's data before the first
  * step scores, so that a mistake in a later step's file is not found after hours of scoring. The
- * classes are checked too where the model is a folder here, against its tokenizer alone (two
- * classes of one first token are otherwise found only once the weights are loaded); a Hub model's
- * tokenizer is not downloaded here, and a served model has none to read. A folder's tokenizer is
- * loaded once for the steps of `memo` that share it.
+ * classes are checked too, against the model's tokenizer alone (two classes of one first token
+ * are otherwise found only once the weights are loaded): a folder's, or a Hub model's downloaded
+ * alone (where the Hub cannot be reached, the step's turn says so); a served model has none to
+ * read. A tokenizer is loaded once for the steps of `memo` that share it.
  *
- * @throws {InputError} on data or classes the run would refuse, naming the option by `naming`.
+ * @throws {InputError} on data or classes the run would refuse, naming the option by `naming`;
+ * ActiveTestingError when the Hub has no such model (or refuses it).
  */
 export async function checkEvaluationData(
   config: EvaluateConfig,
@@ -731,17 +732,28 @@ export async function checkEvaluationData(
   memo: StepsMemo = stepsMemo(),
 ): Promise<number> {
   const { pool, shots } = await prepareData(config, naming);
-  if (isModelFolder(config.model)) {
-    let tokenizer = memo.tokenizers.get(config.model);
-    if (tokenizer === undefined) memo.tokenizers.set(config.model, (tokenizer = loadFolderTokenizer(config.model)));
-    await checkJobClasses(await tokenizer, pool, { shots });
+  let tokenizer = memo.tokenizers.get(config.model);
+  if (tokenizer === undefined) {
+    tokenizer = isModelFolder(config.model)
+      ? loadFolderTokenizer(config.model)
+      : isHubModel(config.model)
+        ? loadHubTokenizer(config.model)
+        : Promise.resolve(null);
+    memo.tokenizers.set(config.model, tokenizer);
   }
+  const loaded = await tokenizer;
+  if (loaded !== null) await checkJobClasses(loaded, pool, { shots });
   return pool.size;
 }
 
 /** Whether `model` is a model folder here, which `evaluateToFolder` loads (and hashes) from disk. */
 function isModelFolder(model: string): boolean {
   return !isOpenAIModelSpec(model) && existsSync(model) && statSync(model).isDirectory();
+}
+
+/** Whether `model` is a Hub id, which `evaluateToFolder` downloads (a served model has no tokenizer to read). */
+function isHubModel(model: string): boolean {
+  return !isOpenAIModelSpec(model) && !isLocalModelPath(model);
 }
 
 /** `evaluateToFolder`'s work, while it holds the output folder's lock. */

@@ -327,6 +327,33 @@ export async function loadFolderTokenizer(dir: string): Promise<Pick<ScoringBack
       new ActiveTestingError(`could not load the tokenizer of model "${dir}": ${(error as Error).message}`)
     );
   }
+  return tokenizerParts(tokenizer);
+}
+
+/**
+ * The tokenizer of a Hub model (`tokenizer.json`, `tokenizer_config.json`: a few MB, into the cache
+ * the model's load reads them from), loaded alone as `loadFolderTokenizer` loads a folder's, or
+ * null when the Hub cannot be reached: the model's load says so at its turn.
+ *
+ * @throws {ActiveTestingError} when the Hub answers but the tokenizer cannot be loaded (no such
+ * model, a gated one), with the message the model's load would give.
+ * @example
+ * const tokenizer = await loadHubTokenizer('onnx-community/Llama-3.2-1B');
+ */
+export async function loadHubTokenizer(id: string): Promise<Pick<ScoringBackend, 'tokenize' | 'unknownTokenId'> | null> {
+  const tf = await loadTransformers();
+  let tokenizer: TfTokenizer;
+  try {
+    tokenizer = await tf.AutoTokenizer.from_pretrained(id, { local_files_only: false });
+  } catch (error) {
+    if (error instanceof ActiveTestingError) throw error;
+    if (networkFailure(error) !== null) return null;
+    throw new ActiveTestingError(`could not load model "${id}": ${hubFailure(tf, error)}`);
+  }
+  return tokenizerParts(tokenizer);
+}
+
+function tokenizerParts(tokenizer: TfTokenizer): Pick<ScoringBackend, 'tokenize' | 'unknownTokenId'> {
   return {
     unknownTokenId: tokenizer.unk_token_id ?? null,
     tokenize: async (text, _signal, addSpecialTokens = true) => encode(tokenizer, text, addSpecialTokens),
@@ -537,7 +564,7 @@ export class TransformersBackend implements ScoringBackend {
       }
       const broken = local ? brokenJsonFailure(error, id, idOrPath) : null;
       if (broken !== null) throw broken;
-      throw new ActiveTestingError(`could not load model "${idOrPath}": ${(error as Error).message}`);
+      throw new ActiveTestingError(`could not load model "${idOrPath}": ${local ? (error as Error).message : hubFailure(tf, error)}`);
     }
   }
 
@@ -806,6 +833,18 @@ export class TransformersBackend implements ScoringBackend {
  * `TypeError('fetch failed')` and the socket's error (`getaddrinfo ENOTFOUND huggingface.co`,
  * `connect ECONNREFUSED ...`) as its cause.
  */
+/**
+ * Why a Hub model did not load, in words: transformers.js reads a missing `tokenizer_config.json`
+ * (the Hub's 404 for a model it does not have, or will not give without a token) as an empty
+ * config and fails on it with "Cannot read properties of undefined (reading 'tokenizer_class')".
+ */
+function hubFailure(tf: TransformersModule, error: unknown): string {
+  const message = (error as Error).message;
+  if (!(error instanceof TypeError) || !message.includes("'tokenizer_class'")) return message;
+  const host = tf.env?.remoteHost ?? 'https://huggingface.co/';
+  return `the Hub (${host}) gave no tokenizer_config.json for it: no such model, a private or gated one (set HF_TOKEN to a token that may read it), or one without transformers.js's files`;
+}
+
 function networkFailure(error: unknown): string | null {
   if (!(error instanceof TypeError) || error.message !== 'fetch failed') return null;
   const cause = (error as { cause?: unknown }).cause;

@@ -11,6 +11,12 @@ import { runExperiment, type ExperimentEvent } from '../../src/experiment/experi
 import { EXPERIMENT_MANIFEST, type ExperimentManifest } from '../../src/experiment/manifest.js';
 import { readNpy } from '../../src/io/npy.js';
 import { writeReviewTsv } from '../helpers/review-tsv.js';
+import { startHubStandIn } from '../helpers/hub-stand-in.js';
+import { checkEvaluationData } from '../../src/evaluation/evaluate.js';
+import { resolveEvaluateOptions } from '../../src/evaluation/evaluate-options.js';
+import { env } from '@huggingface/transformers';
+
+const HUB_HOST = env.remoteHost;
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const root = mkdtempSync(join(tmpdir(), 'at-evaluate-steps-'));
@@ -127,6 +133,49 @@ describe('evaluate steps in a grid', () => {
       );
       expect(started).toEqual([]);
       expect(existsSync(join(dir, 'scores/target'))).toBe(false);
+    }
+  });
+
+  it("refuse a Hub model's classes up front from its tokenizer alone, and a Hub id the Hub does not have", async () => {
+    const dir = join(root, 'hub-classes-up-front');
+    mkdirSync(dir, { recursive: true });
+    writeReviewTsv(join(dir, 'pool.tsv'), 30, 0);
+    const target = { data: join(dir, 'pool.tsv'), classes: 'negative,positive', model: join(repo, 'test/models/tiny-gpt2') };
+    const hub = await startHubStandIn();
+    try {
+      const started: string[] = [];
+      const run = (later: Partial<EvaluateStep>) =>
+        runEvaluateSteps(
+          new Map<string, EvaluateStep>([
+            ['target', target],
+            ['later', { ...target, ...later }],
+          ]),
+          dir,
+          false,
+          (name) => started.push(name),
+        );
+      await expect(run({ model: 'test-org/tiny-llama', classes: 'negative,negatively' })).rejects.toThrow(
+        /^evaluate\.later\.classes: expected labels with distinct first tokens, but "negative" and "negatively" both map to token \d+/,
+      );
+      // The tokenizer's files only: the weights are downloaded at the step's turn.
+      expect(hub.requests.filter((r) => r.startsWith('GET /test-org/tiny-llama/'))).not.toEqual([]);
+      expect(hub.requests.filter((r) => r.includes('onnx'))).toEqual([]);
+      await expect(run({ model: 'test-org/no-such-model' })).rejects.toThrow(
+        /^could not load model "test-org\/no-such-model": the Hub \(http:\/\/127\.0\.0\.1:\d+\/\) gave no tokenizer_config\.json for it: no such model, a private or gated one/,
+      );
+      expect(started).toEqual([]);
+      expect(existsSync(join(dir, 'scores/target'))).toBe(false);
+    } finally {
+      await hub.close();
+    }
+    // A Hub that cannot be reached leaves the check to the step's turn, which says so.
+    // (An id not looked up before: transformers.js remembers a file's lookup for the process.)
+    const { config } = await resolveEvaluateOptions({ ...target, model: 'test-org/unreachable', classes: 'negative,negatively' });
+    env.remoteHost = 'http://127.0.0.1:4/';
+    try {
+      expect(await checkEvaluationData(config)).toBe(30);
+    } finally {
+      env.remoteHost = HUB_HOST;
     }
   });
 

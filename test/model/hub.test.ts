@@ -1,6 +1,4 @@
-import { cpSync, createReadStream, existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { env } from '@huggingface/transformers';
@@ -9,40 +7,22 @@ import { ActiveTestingError, InputError } from '../../src/errors.js';
 import { Model } from '../../src/model/index.js';
 import { loadExpected, maxAbsDiff, modelDir } from './fixtures.js';
 import { runCliCaptured } from '../helpers/cli.js';
+import { startHubStandIn, type HubStandIn } from '../helpers/hub-stand-in.js';
 
 /**
  * The Hub path of `Model.fromPretrained` (an id such as `org/name`, not a folder), against a local
- * server that answers `/{org}/{name}/resolve/{revision}/{file}` as huggingface.co does, serving the
- * committed test models. transformers.js is pointed at it through its own `env.remoteHost`, the
- * setting a user behind a mirror changes too; everything else is the code that real downloads run.
+ * server that answers as huggingface.co does, serving the committed test models
+ * (`startHubStandIn`).
  */
 describe('Model.fromPretrained from the Hugging Face Hub (a local stand-in server)', () => {
-  let server: Server;
-  const requests: string[] = [];
-  const saved = { remoteHost: env.remoteHost, allowRemoteModels: env.allowRemoteModels };
+  let hub: HubStandIn;
+  let requests: string[];
 
   beforeAll(async () => {
-    server = createServer((request, response) => {
-      const path = decodeURIComponent(new URL(request.url ?? '/', 'http://hub').pathname);
-      requests.push(`${request.method} ${path}`);
-      const match = /^\/test-org\/([^/]+)\/resolve\/(main|v1)\/(.+)$/.exec(path);
-      const file = match ? join(modelDir(match[1]!), match[3]!) : '';
-      if (!match || !existsSync(file) || !statSync(file).isFile()) {
-        response.writeHead(404).end('Entry not found');
-        return;
-      }
-      response.writeHead(200, { 'content-length': statSync(file).size, 'content-type': 'application/octet-stream' });
-      if (request.method === 'HEAD') response.end();
-      else createReadStream(file).pipe(response);
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    env.remoteHost = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
-    env.allowRemoteModels = true;
+    hub = await startHubStandIn();
+    requests = hub.requests;
   });
-  afterAll(async () => {
-    Object.assign(env, saved);
-    await new Promise((resolve) => server.close(resolve));
-  });
+  afterAll(() => hub.close());
 
   it('downloads config, tokenizer and ONNX graph into cache_dir and scores as the folder does', async () => {
     const cacheDir = mkdtempSync(join(tmpdir(), 'hub-cache-'));
@@ -106,7 +86,7 @@ describe('Model.fromPretrained from the Hugging Face Hub (a local stand-in serve
       ActiveTestingError,
     );
     await expect(Model.fromPretrained('test-org/no-such-model', { cache_dir: mkdtempSync(join(tmpdir(), 'hub-cache-')) })).rejects.toThrow(
-      /could not load model "test-org\/no-such-model"/,
+      /^could not load model "test-org\/no-such-model": the Hub \(http:\/\/127\.0\.0\.1:\d+\/\) gave no tokenizer_config\.json for it: no such model, a private or gated one \(set HF_TOKEN to a token that may read it\)/,
     );
   });
 
