@@ -1,7 +1,14 @@
 import { createHash } from 'node:crypto';
 import { ActiveTestingError, InputError, ReceivedKind } from '../errors.js';
 import { SessionStateError, SessionWriteError } from '../session/errors.js';
-import type { ActiveTestingSession, Proposal, ProposalRecord, SessionEstimate, StoppingRule } from '../session/session.js';
+import {
+  sessionReadsOf,
+  type ActiveTestingSession,
+  type ProposalRecord,
+  type SessionEstimate,
+  type SessionReads,
+  type StoppingRule,
+} from '../session/session.js';
 import { formatCount } from '../io/format-count.js';
 import { progress } from './estimate-display.js';
 import { accuracyInterval, budgetIntervals, displayedEstimate, riskInterval } from './interval.js';
@@ -128,6 +135,8 @@ export class AnnotationCoordinator {
   private readonly stopListeners = new Set<(error: SessionStoppedError) => void>();
   /** The labels, skips and undos sent to the session that it has not finished yet. */
   private readonly writes = new Set<Promise<unknown>>();
+  /** The session's reads of one proposal and of those the estimate waits for, made at every answer without a pass over its history. */
+  private readonly reads: SessionReads;
 
   /**
    * @param leaseMs how long an item stays with an annotator who does nothing before another may take it.
@@ -143,6 +152,7 @@ export class AnnotationCoordinator {
     private readonly later: (action: () => void, ms: number) => void = (action, ms) => void setTimeout(action, ms).unref(),
   ) {
     checkBrowserIds(session.ids);
+    this.reads = sessionReadsOf(session);
     const estimate = session.estimate();
     this.plotStartedAt = estimate.labels;
     this.addPoint(estimate);
@@ -401,7 +411,7 @@ export class AnnotationCoordinator {
       return true;
     } catch (error) {
       if (error instanceof SessionStateError && /already (labelled|skipped)/.test(error.message)) {
-        const proposal = this.session.history().find((record) => record.id === id);
+        const proposal = this.reads.proposal(id);
         const by = proposal?.annotator;
         const same = answer === null ? proposal?.status === 'skipped' : proposal?.status === 'labelled' && proposal.label === answer;
         if (by === annotatorOf(client) && same) return false;
@@ -481,7 +491,7 @@ export class AnnotationCoordinator {
   }
 
   private pageItem(id: string): PageItem {
-    const proposal = this.session.history().find((record) => record.id === id) as Proposal;
+    const proposal = this.reads.proposal(id) as ProposalRecord;
     return { id, text: proposal.text, position: proposal.position };
   }
 
@@ -580,19 +590,7 @@ export class AnnotationCoordinator {
       points: this.points,
       plotStartedAt: this.plotStartedAt,
       annotators: this.activeAnnotators(),
-      waitingFor: estimate.recorded > estimate.labels ? heldBack(this.session.history()) : [],
+      waitingFor: estimate.recorded > estimate.labels ? this.reads.waitingFor() : [],
     };
   }
-}
-
-/** The proposal numbers of the open proposals that precede an answered one (the estimate waits for them). */
-function heldBack(history: readonly ProposalRecord[]): number[] {
-  let last = -1;
-  history.forEach((record, k) => {
-    if (record.status !== 'pending') last = k;
-  });
-  return history
-    .slice(0, Math.max(0, last))
-    .filter((record) => record.status === 'pending')
-    .map((record) => record.position);
 }

@@ -198,13 +198,34 @@ export class SessionState {
 
   /** The first `limit` pending items, in proposal order. */
   pendingItems(limit: number): number[] {
-    while (this.settled < this.order.length && this.codes[this.order[this.settled]] !== PENDING) this.settled++;
+    this.settle();
     const out: number[] = [];
     for (let p = this.settled; p < this.order.length && out.length < limit; p++) {
       const index = this.order[p];
       if (this.codes[index] === PENDING) out.push(index);
     }
     return out;
+  }
+
+  /**
+   * The positions of the pending proposals that precede a labelled or skipped one, in order: those
+   * the estimate waits for. Scans only the proposals after the resolved prefix, in the state's own
+   * arrays, so a page asking after every label costs no record per proposal.
+   */
+  waitingPositions(): number[] {
+    this.settle();
+    const pending: number[] = [];
+    let lastResolved = -1;
+    for (let p = this.settled; p < this.order.length; p++) {
+      if (this.codes[this.order[p]] === PENDING) pending.push(p);
+      else lastResolved = p;
+    }
+    return pending.filter((p) => p < lastResolved);
+  }
+
+  /** Moves `settled` past the proposals resolved since. */
+  private settle(): void {
+    while (this.settled < this.order.length && this.codes[this.order[this.settled]] !== PENDING) this.settled++;
   }
 
   private checkIndex(index: number): void {

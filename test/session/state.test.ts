@@ -133,6 +133,26 @@ describe('SessionState', () => {
     }
   });
 
+  it('names the pending proposals before a resolved one, through skips, undos and a settled prefix', () => {
+    const state = new SessionState(IDS, 3);
+    [0, 1, 2, 3, 4].forEach((i) => state.propose(i, 0.2));
+    expect(state.waitingPositions()).toEqual([]);
+    state.record(2, 1);
+    expect(state.waitingPositions()).toEqual([0, 1]);
+    state.record(0, 0);
+    state.skip(4);
+    expect(state.waitingPositions()).toEqual([1, 3]);
+    state.undo();
+    expect(state.waitingPositions()).toEqual([1]);
+    state.record(1, 2);
+    expect(state.waitingPositions()).toEqual([]);
+    // An undo inside the settled prefix (positions 0 to 2) reopens a position before it.
+    state.undo();
+    state.undo();
+    state.record(3, 0);
+    expect(state.waitingPositions()).toEqual([0, 1]);
+  });
+
   it('refuses an item outside the pool and a label outside the classes with an InputError', () => {
     const state = new SessionState(IDS, 3);
     state.propose(0, 1);
