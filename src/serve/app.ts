@@ -206,6 +206,22 @@ function matchesEtag(header: string | undefined, etag: string): boolean {
 }
 
 /**
+ * Each state's JSON as the event streams send it, made once however many pages are open: a state
+ * holds the plot's points (about 36 kB of JSON with its 400), and every answer pushes one or two
+ * states to every page. A state is a new object after every change (`AnnotationCoordinator.state`).
+ */
+const stateJson = new WeakMap<PublicState, string>();
+
+function stateData(state: PublicState): string {
+  let json = stateJson.get(state);
+  if (json === undefined) {
+    json = JSON.stringify(state);
+    stateJson.set(state, json);
+  }
+  return json;
+}
+
+/**
  * The labelling web app: the page, its script, a JSON API and a server-sent event stream, every
  * request checked for the access token (cookie after the first visit) and every write for its
  * origin. Serves no file other than the bundled page script.
@@ -367,7 +383,7 @@ export function createServeApp(coordinator: AnnotationCoordinator, options: Serv
           if (latest !== undefined) {
             const state = latest;
             latest = undefined;
-            await stream.writeSSE({ event: 'state', data: JSON.stringify(state) });
+            await stream.writeSSE({ event: 'state', data: stateData(state) });
             // A change that came while the write waited (on a page slow to read) found no one to wake:
             // it is sent now, not after the keep-alive wait.
             continue;

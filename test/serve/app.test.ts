@@ -143,6 +143,42 @@ describe('the serve app', () => {
     for (const timer of waiting) clearTimer(timer as NodeJS.Timeout);
   });
 
+  it('writes each state as JSON once for all its event streams', async () => {
+    // Every answer pushes a state to every open page, and a state holds the plot's points (36 kB
+    // of JSON with 400): made again for each page, its JSON was most of the server's work.
+    const server = await served('http://127.0.0.1:8086');
+    const PAGES = 4;
+    const LABELS = 5;
+    const jars = Array.from({ length: PAGES }, () => new CookieJar());
+    for (const jar of jars) await server.signIn(jar);
+    const written = new Map<number, number>();
+    const stringify = JSON.stringify;
+    vi.spyOn(JSON, 'stringify').mockImplementation(((value: unknown, ...rest: []) => {
+      if (typeof value === 'object' && value !== null && 'waitingFor' in value) {
+        const { version } = value as PublicState;
+        written.set(version, (written.get(version) ?? 0) + 1);
+      }
+      return stringify(value, ...rest);
+    }) as typeof JSON.stringify);
+    const readers = await Promise.all(
+      jars.map(async (jar) => (await server.events(jar)).body!.pipeThrough(new TextDecoderStream()).getReader()),
+    );
+    const received = readers.map(() => '');
+    const versions = (k: number): number[] =>
+      [...received[k].matchAll(/^data: (.*)$/gm)].map((match) => (JSON.parse(match[1]) as PublicState).version);
+    const readUntil = async (version: number) => {
+      for (let k = 0; k < PAGES; k++) while (!versions(k).includes(version)) received[k] += (await readers[k].read()).value ?? '';
+    };
+    let { item, state } = (await (await server.state(jars[0])).json()) as ClientView;
+    for (let n = 0; n < LABELS; n++)
+      ({ item, state } = (await (await server.post(jars[0], '/api/label', { id: item?.id, label: n % 2 })).json()) as ClientView);
+    await readUntil(state.version);
+    // Every page had the last state, and no state was made into JSON twice.
+    expect(written.get(state.version)).toBe(1);
+    expect(Math.max(...written.values())).toBe(1);
+    for (const reader of readers) await reader.cancel();
+  });
+
   it('ends its event streams when the server shuts down, and a stream asked for after at once', async () => {
     const closing = new AbortController();
     const jar = new CookieJar();
