@@ -1,5 +1,6 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
@@ -381,6 +382,11 @@ export function createServeApp(coordinator: AnnotationCoordinator, options: Serv
       try {
         while (!stream.aborted && !stream.closed && !shuttingDown()) {
           if (latest !== undefined) {
+            // The changes of one action come in one go (a label, then the draw of the annotator's
+            // next item, one more open): pushed once they are all made, as one state, not one
+            // state each, every one holding the plot's points.
+            await nextTurn();
+            if (stream.aborted || stream.closed || shuttingDown()) break;
             const state = latest;
             latest = undefined;
             await stream.writeSSE({ event: 'state', data: stateData(state) });

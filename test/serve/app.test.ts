@@ -179,6 +179,31 @@ describe('the serve app', () => {
     for (const reader of readers) await reader.cancel();
   });
 
+  it('pushes one state for a label and the draw of the next item made with it', async () => {
+    // Each answer changed the state twice at once (the label, then the next item drawn, one more
+    // open): a page was sent both, each with the plot's points, where the second says it all.
+    const jar = new CookieJar();
+    const server = await served('http://127.0.0.1:8085');
+    await server.signIn(jar);
+    const reader = (await server.events(jar)).body!.pipeThrough(new TextDecoderStream()).getReader();
+    let received = '';
+    const pushed = (): PublicState[] => [...received.matchAll(/^data: (.*)$/gm)].map((match) => JSON.parse(match[1]) as PublicState);
+    while (pushed().length < 1) received += (await reader.read()).value ?? '';
+    const LABELS = 6;
+    let { item, state } = (await (await server.state(jar)).json()) as ClientView;
+    while (pushed().at(-1)!.version !== state.version) received += (await reader.read()).value ?? '';
+    const before = pushed().length;
+    for (let n = 0; n < LABELS; n++) {
+      ({ item, state } = (await (await server.post(jar, '/api/label', { id: item?.id, label: n % 2 })).json()) as ClientView);
+      while (pushed().at(-1)!.version !== state.version) received += (await reader.read()).value ?? '';
+    }
+    // One state a label, the last as the label's answer has it: the next item drawn, one open.
+    expect(pushed().length - before).toBe(LABELS);
+    expect(pushed().at(-1)).toEqual(state);
+    expect(state).toMatchObject({ recorded: LABELS, pending: 1 });
+    await reader.cancel();
+  });
+
   it('ends its event streams when the server shuts down, and a stream asked for after at once', async () => {
     const closing = new AbortController();
     const jar = new CookieJar();
