@@ -97,7 +97,10 @@ export function readTableBytes(bytes: Buffer, name: string): Table {
   }
   const start = bytes.toString('utf8', 0, Math.min(bytes.length, 65_536)).replace(/^\uFEFF/, '');
   const header = start.trimStart().split('\n', 1)[0] ?? '';
-  const format = header.startsWith('{') ? 'jsonl' : firstSeparator(header) === ',' ? 'csv' : 'tsv';
+  // A JSON array goes to the JSON Lines reader, which says what it is: read as a CSV or TSV
+  // header it would be refused for its columns, sending the user looking in the wrong place.
+  const json = header.startsWith('{') || JSON_ARRAY_START.test(header);
+  const format = json ? 'jsonl' : firstSeparator(header) === ',' ? 'csv' : 'tsv';
   return parseTable(bytes, format, name);
 }
 
@@ -217,11 +220,25 @@ function firstInvalidUtf8(bytes: Uint8Array): number {
   return bytes.length;
 }
 
+/**
+ * The first line of a JSON array of records, as Python's `json.dump(records, file)` (one line, or
+ * `[` alone with `indent`) and pandas' `to_json(orient="records")` write it.
+ */
+const JSON_ARRAY_START = /^\[\s*($|\{|\])/;
+
 function parseJsonLines(text: string, path: string): Table {
+  const textLines = splitLines(text);
+  const first = textLines.findIndex((line) => line.trim() !== '');
+  if (first >= 0 && JSON_ARRAY_START.test((textLines[first] as string).trim())) {
+    throw new FileFormatError(
+      path,
+      `line ${first + 1}: a JSON array, not JSON Lines; write one object per line (json.dumps(record) for each, or pandas' to_json(path, orient="records", lines=True))`,
+    );
+  }
   const columns: string[] = [];
   const objects: Record<string, unknown>[] = [];
   const lines: number[] = [];
-  splitLines(text).forEach((line, i) => {
+  textLines.forEach((line, i) => {
     if (line.trim() === '') return;
     let value: unknown;
     try {

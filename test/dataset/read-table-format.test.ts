@@ -17,6 +17,17 @@ const noExtension = join(dir, 'pool');
 writeFileSync(noExtension, 'sentence\tlabel\ngood\t1\n');
 
 describe("readTable's format", () => {
+  it('refuses a .json file holding a JSON array as one, saying how to write JSON Lines', async () => {
+    const array = join(dir, 'answers.json');
+    writeFileSync(array, '[{"id": "a", "label": 1}, {"id": "b", "label": 0}]');
+    await expect(readTable(array)).rejects.toThrow(
+      new FileFormatError(
+        array,
+        'line 1: a JSON array, not JSON Lines; write one object per line (json.dumps(record) for each, or pandas\' to_json(path, orient="records", lines=True))',
+      ),
+    );
+  });
+
   it('refuses a format it does not read, instead of reading the file as TSV', async () => {
     await expect(readTable(csv, 'xls' as never)).rejects.toMatchObject({
       name: 'InputError',
@@ -68,6 +79,16 @@ describe('readTableBytes: a table without a file name, its format told by its te
     expect(table('label\nyes, surely\n')).toMatchObject({ columns: ['label'], rows: [['yes, surely']] });
     expect(table('"a\tb",label\nx,y\n')).toMatchObject({ columns: ['a\tb', 'label'], rows: [['x', 'y']] });
     expect(table('"a,b"\tlabel\nx\ty\n')).toMatchObject({ columns: ['"a,b"', 'label'], rows: [['x', 'y']] });
+  });
+
+  it('refuses a JSON array (json.dump of a list) as one, not as a CSV or TSV header', () => {
+    const reason =
+      'a JSON array, not JSON Lines; write one object per line (json.dumps(record) for each, or pandas\' to_json(path, orient="records", lines=True))';
+    // json.dump(records, f) and pandas' to_json(orient="records"): one line; with indent=2, "[" alone.
+    expect(() => table('[{"id": "a", "label": 1}, {"id": "b", "label": 0}]')).toThrow(new FileFormatError('stdin', `line 1: ${reason}`));
+    expect(() => table('\uFEFF\n[\n  {\n    "id": "a",\n    "label": 1\n  }\n]')).toThrow(new FileFormatError('stdin', `line 2: ${reason}`));
+    // A header that only begins with a bracket is still a header.
+    expect(table('[id],label\na,1\n')).toMatchObject({ columns: ['[id]', 'label'], rows: [['a', '1']] });
   });
 
   it('names stdin in its errors, and refuses Parquet, which needs a file', () => {
