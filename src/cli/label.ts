@@ -548,8 +548,12 @@ async function readStdinTable(): Promise<Table> {
   return readTableBytes(Buffer.concat(chunks), STDIN_ANSWERS);
 }
 
-/** Column names (in lower case) that read as holding item ids, besides `id` itself. */
-const ID_LIKE_NAMES = ['id', 'idx', 'ids', 'index', 'item_id', 'itemid', 'item-id'];
+/**
+ * Column names (in lower case) that read as holding item ids, besides `id` itself. The empty name
+ * and `unnamed: 0` are pandas' index: `to_csv` writes it (unless `index=False`) under no name, and
+ * a frame read back holds it as `Unnamed: 0`; a filtered or sorted frame's index names its rows.
+ */
+const ID_LIKE_NAMES = ['id', 'idx', 'ids', 'index', 'item_id', 'itemid', 'item-id', '', 'unnamed: 0'];
 
 /** The first column named as for ids (`ID_LIKE_NAMES`) that holds other than the row numbers, or null. */
 function unreadIdColumn(table: Table, labelColumn: number): UnreadIdColumn | null {
@@ -578,7 +582,7 @@ function refuseUnreadIdColumn({ path, unreadIdColumn: unread }: Answers, { texts
     return;
   throw new FileFormatError(
     path,
-    `${unread.place}: no "id" column, so answers go to items by row, but column ${JSON.stringify(unread.name)} reads ${JSON.stringify(unread.value)} here, not the row number ${unread.row}: name it id if it holds the item ids, or remove it (--answers)`,
+    `${unread.place}: no "id" column, so answers go to items by row, but ${unread.name.trim() === '' ? "the unnamed column (pandas' index, which to_csv writes unless index=False)" : `column ${JSON.stringify(unread.name)}`} reads ${JSON.stringify(unread.value)} here, not the row number ${unread.row}: name it id if it holds the item ids, or remove it (--answers)`,
   );
 }
 
