@@ -63,6 +63,9 @@ async function formatOfFile(path: string): Promise<TableFormat> {
  * quoted (a file written quoting every field). Other quotes are text: `" maid in manhattan " is a
  * charmer` and `" the best disney movie "` are read as they are.
  *
+ * In JSON Lines, an integer past 2^53 that a double cannot hold (a 64-bit id, as Python's `json`
+ * and pandas write it) is read as a string of its digits, as Parquet's reader keeps it exact.
+ *
  * @throws {FileFormatError} naming the file (and line) when it cannot be read or parsed.
  * @example
  * const { columns, rows } = await readTable('sst2/validation.tsv'); // columns ['sentence', 'label']
@@ -246,6 +249,8 @@ function parseJsonLines(text: string, path: string): Table {
     } catch (error) {
       throw new FileFormatError(path, `line ${i + 1}: invalid JSON (${(error as Error).message})`);
     }
+    // Parsed again only where an integer may be past 2^53: rare, and the error above quotes the line as written.
+    if (LONG_DIGITS.test(line)) value = JSON.parse(exactIntegers(line));
     if (typeof value !== 'object' || value === null || Array.isArray(value)) {
       throw new FileFormatError(path, `line ${i + 1}: expected a JSON object`);
     }
@@ -260,6 +265,24 @@ function parseJsonLines(text: string, path: string): Table {
     lines.push(i + 1);
   });
   return { columns, rows: objects.map((o) => columns.map((c) => o[c])), origin: { path, lines } };
+}
+
+/** 16 digits in a row: only an integer that long can be past 2^53. */
+const LONG_DIGITS = /\d{16}/;
+
+/**
+ * `line` (valid JSON) with each integer that a double cannot hold exactly written as a
+ * string of its digits, so that it reads as written: Python's `json` and pandas write 64-bit ids
+ * (a tweet's, a hash) as bare numbers, which `JSON.parse` would round to other ids
+ * (1234567890123456789 to 1234567890123456800), joining two items or naming one that is not in
+ * the pool. Other numbers, and text in strings, are left as they are.
+ */
+function exactIntegers(line: string): string {
+  return line.replace(/"(?:[^"\\]|\\.)*"|-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?/g, (token) => {
+    if (!/^-?(?:0|[1-9]\d*)$/.test(token)) return token;
+    const value = Number(token);
+    return Number.isFinite(value) && BigInt(value) === BigInt(token) ? token : `"${token}"`;
+  });
 }
 
 /**

@@ -17,6 +17,27 @@ const noExtension = join(dir, 'pool');
 writeFileSync(noExtension, 'sentence\tlabel\ngood\t1\n');
 
 describe("readTable's format", () => {
+  it('reads a JSON Lines integer past 2^53 (a 64-bit id) as its digits, not rounded to another', async () => {
+    const path = join(dir, 'ids.jsonl');
+    // As Python's json.dumps writes them: two ids 1 apart that one double would hold both of.
+    writeFileSync(
+      path,
+      [
+        '{"id": 1234567890123456789, "big": 1000000000000000000, "x": 12345678901234567.5, "text": "id 1234567890123456789", "n": -9007199254740993}',
+        '{"id": 1234567890123456790, "big": 9007199254740992, "x": 1.5, "text": "b", "n": 9007199254740991}',
+      ].join('\n'),
+    );
+    const table = await readTable(path);
+    // A number with a fraction is a measurement, read as a double (rounded) as before.
+    expect(table.rows).toEqual([
+      ['1234567890123456789', 1e18, Number('12345678901234567.5'), 'id 1234567890123456789', '-9007199254740993'],
+      ['1234567890123456790', 9007199254740992, 1.5, 'b', 9007199254740991],
+    ]);
+    // Invalid JSON is told as written.
+    writeFileSync(path, '{"id": 1234567890123456789,}');
+    await expect(readTable(path)).rejects.toThrow(/^[^\n]*ids\.jsonl: line 1: invalid JSON \([^)]*\)$/);
+  });
+
   it('refuses a .json file holding a JSON array as one, saying how to write JSON Lines', async () => {
     const array = join(dir, 'answers.json');
     writeFileSync(array, '[{"id": "a", "label": 1}, {"id": "b", "label": 0}]');
@@ -86,7 +107,9 @@ describe('readTableBytes: a table without a file name, its format told by its te
       'a JSON array, not JSON Lines; write one object per line (json.dumps(record) for each, or pandas\' to_json(path, orient="records", lines=True))';
     // json.dump(records, f) and pandas' to_json(orient="records"): one line; with indent=2, "[" alone.
     expect(() => table('[{"id": "a", "label": 1}, {"id": "b", "label": 0}]')).toThrow(new FileFormatError('stdin', `line 1: ${reason}`));
-    expect(() => table('\uFEFF\n[\n  {\n    "id": "a",\n    "label": 1\n  }\n]')).toThrow(new FileFormatError('stdin', `line 2: ${reason}`));
+    expect(() => table('\uFEFF\n[\n  {\n    "id": "a",\n    "label": 1\n  }\n]')).toThrow(
+      new FileFormatError('stdin', `line 2: ${reason}`),
+    );
     // A header that only begins with a bracket is still a header.
     expect(table('[id],label\na,1\n')).toMatchObject({ columns: ['[id]', 'label'], rows: [['a', '1']] });
   });
