@@ -100,6 +100,17 @@ interface Header {
   shape: number[];
 }
 
+/**
+ * What numpy kinds a user saves by mistake are, and how to save numbers instead: an object array
+ * comes from a list of arrays or a pandas column of mixed types (its items are pickled, so no
+ * reader but Python's can read them), a string array from class names kept as they are.
+ */
+const UNSUPPORTED_KIND_HINTS: Record<string, string> = {
+  O: ': an object array, whose items numpy pickles; save np.asarray(a, dtype=np.float64) (labels: dtype=np.int64)',
+  U: ': strings (class names?); labels are class indices (the column of each class in the scores), e.g. [classes.index(c) for c in names]',
+  S: ': strings (class names?); labels are class indices (the column of each class in the scores), e.g. [classes.index(c) for c in names]',
+};
+
 /** Parses the Python dict literal of a `.npy` header, e.g. `{'descr': '<f8', 'fortran_order': False, 'shape': (3, 4), }`. */
 function parseHeader(text: string, fail: (reason: string) => never): Header {
   // Any quoted type string: one with a unit (datetime64's '<M8[ns]') is an unsupported dtype, not a header without 'descr'.
@@ -121,7 +132,9 @@ function parseHeader(text: string, fail: (reason: string) => never): Header {
   const [, byteOrder = '|', kind, width] = descr ?? [];
   const code = kind === '?' ? 'b1' : `${kind}${width}`;
   if (!(code in DTYPES)) {
-    fail(`unsupported dtype '${descrMatch[1]}' (expected float16/32/64, int8–64, uint8–64 or bool)`);
+    fail(
+      `unsupported dtype '${descrMatch[1]}' (expected float16/32/64, int8–64, uint8–64 or bool)${UNSUPPORTED_KIND_HINTS[kind ?? ''] ?? ''}`,
+    );
   }
   const shape: number[] = [];
   for (const part of shapeMatch[1]!.split(',')) {

@@ -247,7 +247,16 @@ describe('malformed files are FileFormatErrors naming the file', () => {
     ['truncated header', good.subarray(0, 40), /truncated header/],
     ['version 4', Uint8Array.from([...good.subarray(0, 6), 4, 0, ...good.subarray(8)]), /version 4\.0/],
     ['structured dtype', withHeader("{'descr': [('a', '<f8')], 'fortran_order': False, 'shape': (4,), }"), /structured/],
-    ['object dtype', withHeader("{'descr': '|O', 'fortran_order': False, 'shape': (4,), }"), /unsupported dtype '\|O'/],
+    [
+      'object dtype',
+      withHeader("{'descr': '|O', 'fortran_order': False, 'shape': (4,), }"),
+      /unsupported dtype '\|O' \([^)]*\): an object array, whose items numpy pickles; save np\.asarray\(a, dtype=np\.float64\) \(labels: dtype=np\.int64\)$/,
+    ],
+    [
+      'string dtype (class names)',
+      withHeader("{'descr': '<U8', 'fortran_order': False, 'shape': (4,), }"),
+      /unsupported dtype '<U8' \([^)]*\): strings \(class names\?\); labels are class indices \(the column of each class in the scores\), e\.g\. \[classes\.index\(c\) for c in names\]$/,
+    ],
     ['complex dtype', withHeader("{'descr': '<c16', 'fortran_order': False, 'shape': (2,), }"), /unsupported dtype/],
     ['datetime dtype', withHeader("{'descr': '<M8[ns]', 'fortran_order': False, 'shape': (4,), }"), /: unsupported dtype '<M8\[ns\]' \(/],
     ['no shape', withHeader("{'descr': '<f8', 'fortran_order': False, }"), /no 'shape'/],
