@@ -189,6 +189,8 @@ const SNIFF_BYTES = 128;
  */
 function notNpyReason(head: Uint8Array): string {
   const resave = 'save the array with numpy.save(path, array) to a .npy file';
+  // What a save that failed or was killed before its first write leaves.
+  if (head.length === 0) return `it is empty (0 bytes), not a .npy file; ${resave}`;
   if (head.length >= 4 && head[0] === 0x50 && head[1] === 0x4b && head[2] === 0x03 && head[3] === 0x04) {
     const entry = zipFirstEntryName(head);
     if (entry?.endsWith('.npy'))
