@@ -1,4 +1,4 @@
-import { open, type FileHandle } from 'node:fs/promises';
+import { open, stat, type FileHandle } from 'node:fs/promises';
 import { FileFormatError, InputError, ofClass, ReceivedKind } from '../errors.js';
 import { unreadableFile } from './unreadable.js';
 import { writeFileAtomic, type WriteOptions } from './atomic.js';
@@ -466,12 +466,28 @@ export async function readNpy(path: string, argument?: string): Promise<NpyArray
   }
 }
 
+async function isFile(path: string): Promise<boolean> {
+  return stat(path).then(
+    (stats) => stats.isFile(),
+    () => false,
+  );
+}
+
 async function readNpyFile(path: string): Promise<NpyArray> {
   checkPath(path);
   const cannotRead = (error: unknown): never => {
     throw unreadableFile(path, error);
   };
-  const file = await open(path, 'r').catch(cannotRead);
+  const file = await open(path, 'r').catch(async (error: unknown) => {
+    // numpy.save('f', a) writes f.npy: the name the user saved under is not the file's.
+    const saved = `${path}.npy`;
+    const savedExists = (error as NodeJS.ErrnoException).code === 'ENOENT' && !/\.npy$/i.test(path) && (await isFile(saved));
+    if (!savedExists) return cannotRead(error);
+    throw new FileFormatError(
+      path,
+      `cannot read: no such file (ENOENT); ${saved} exists (numpy.save adds .npy to a name without it): pass that`,
+    );
+  });
   try {
     const stats = await file.stat().catch(cannotRead);
     // A pipe or device has no size to lay the data out by: read it to its end.

@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -33,6 +33,26 @@ describe('a file that cannot be read', () => {
       new FileFormatError(`${absent}.session`, 'cannot read the session file: no such file (ENOENT)'),
     );
     await expect(readTable(join(`${absent}.tsv`, 'inner.tsv'))).rejects.toThrow(/cannot read: no such file \(ENOENT\)$/);
+  });
+
+  it('names the .npy file that numpy.save wrote for a name without .npy, when that is the one missing', async () => {
+    const saved = join(dir, 'scores');
+    await writeFile(`${saved}.npy`, new Uint8Array(0));
+    await expect(readNpy(saved, '--model-scores')).rejects.toThrow(
+      new FileFormatError(
+        saved,
+        `cannot read: no such file (ENOENT); ${saved}.npy exists (numpy.save adds .npy to a name without it): pass that`,
+        '--model-scores',
+      ),
+    );
+    // Another name missing, or one that has .npy already, keeps the plain reason.
+    await expect(readNpy(join(dir, 'other'))).rejects.toThrow(
+      new FileFormatError(join(dir, 'other'), 'cannot read: no such file (ENOENT)'),
+    );
+    await writeFile(join(dir, 'f.npy.npy'), new Uint8Array(0));
+    await expect(readNpy(join(dir, 'f.npy'))).rejects.toThrow(
+      new FileFormatError(join(dir, 'f.npy'), 'cannot read: no such file (ENOENT)'),
+    );
   });
 
   it('keeps an unknown system code as it is, and any other error by its message and code', () => {
