@@ -189,6 +189,21 @@ export function settledLater<T>(promise: Promise<T>): Promise<T> {
 }
 
 /**
+ * Refuses target scores saved K×N (`np.stack(columns)`, a `.T` too many) beside N labels: the
+ * labels' count would be refused as not one per row of the scores, blaming the file that is
+ * right. A labels file that cannot be read (`labels` undefined) is refused later, in its turn.
+ */
+function refuseTransposed(scores: Matrix, labels: NpyArray | undefined, name: Record<keyof SimulationFiles, string>): void {
+  const count = labels?.shape[0];
+  if (labels === undefined || labels.shape.length > 2 || count === scores.rows || count !== scores.cols) return;
+  throw new InputError({
+    argument: name.modelScores,
+    expected: `one row per item, shape (${count}, ${scores.rows}) for the ${count} labels of ${name.labels}`,
+    received: new ReceivedKind(`shape (${scores.rows}, ${scores.cols}), the items in its columns: save the transpose, scores.T`),
+  });
+}
+
+/**
  * Reads and checks the `.npy` files of a simulation: model scores (float, N×K, finite), optional
  * surrogate scores of the same shape, and labels as class indices (integer, bool or float dtype,
  * whole numbers; 1-D or an N×1 column) or N×K one-hot rows. Errors name the file at fault by
@@ -219,6 +234,7 @@ export async function loadSimulationPool(
   };
   const modelArray = await reads.modelScores;
   const modelScores = ofFileRows(files.modelScores, name.modelScores, () => scoresMatrix(modelArray, name.modelScores));
+  refuseTransposed(modelScores, await reads.labels.catch(() => undefined), name);
   let surrogateScores: Matrix | undefined;
   if (reads.surrogateScores !== undefined) {
     const surrogateArray = await reads.surrogateScores;

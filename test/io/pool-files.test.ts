@@ -1,5 +1,9 @@
-import { describe, expect, it } from 'vitest';
-import { rowsAreProbabilities } from '../../src/io/pool-files.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { writeNpy } from '../../src/io/npy.js';
+import { loadSimulationPool, rowsAreProbabilities } from '../../src/io/pool-files.js';
 
 const matrix = (rows: number[][]) => ({ data: Float64Array.from(rows.flat()), rows: rows.length, cols: rows[0]?.length ?? 0 });
 
@@ -93,5 +97,34 @@ describe('rowsAreProbabilities: scores that are most likely probabilities given 
     expect(Math.abs(probabilities.reduce((s, v) => s + v, 0) - 1)).toBeGreaterThan(1e-6);
     expect(rowsAreProbabilities({ data: probabilities, rows: 1, cols: k })).toBe(true);
     expect(rowsAreProbabilities({ data: probabilities.map((v) => v * 1.02), rows: 1, cols: k })).toBe(false);
+  });
+});
+
+describe('loadSimulationPool: target scores saved transposed (K×N)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'pool-transposed-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('refuses the scores, saying to save their transpose, rather than the labels for their count', async () => {
+    const file = (name: string) => join(dir, name);
+    // Five items, two classes: the logits saved as np.stack([class0, class1]), 2×5.
+    await writeNpy(file('f.npy'), { data: Float64Array.of(0.1, 2, -1, 0.5, 3, 1, -2, 0.3, 0, 1), shape: [2, 5], dtype: 'f8' });
+    await writeNpy(file('y.npy'), { data: Int32Array.of(1, 0, 0, 1, 0), shape: [5], dtype: 'i4' });
+    await writeNpy(file('y-onehot.npy'), { data: Float32Array.of(0, 1, 1, 0, 1, 0, 0, 1, 1, 0), shape: [5, 2], dtype: 'f4' });
+    for (const labels of ['y.npy', 'y-onehot.npy']) {
+      await expect(
+        loadSimulationPool({ modelScores: file('f.npy'), labels: file(labels) }, { modelScores: '--model-scores', labels: '--labels' }),
+      ).rejects.toThrow(
+        '--model-scores: expected one row per item, shape (5, 2) for the 5 labels of --labels, got shape (2, 5), the items in its columns: save the transpose, scores.T',
+      );
+    }
+    // Scores of the right shape are read; labels of another count are still the labels' fault.
+    await writeNpy(file('f-rows.npy'), { data: new Float64Array(10), shape: [5, 2], dtype: 'f8' });
+    await expect(loadSimulationPool({ modelScores: file('f-rows.npy'), labels: file('y.npy') })).resolves.toMatchObject({
+      labels: Int32Array.of(1, 0, 0, 1, 0),
+    });
+    await writeNpy(file('y-3.npy'), { data: Int32Array.of(1, 0, 1), shape: [3], dtype: 'i4' });
+    await expect(loadSimulationPool({ modelScores: file('f.npy'), labels: file('y-3.npy') })).rejects.toThrow(
+      'labels: expected 2 labels, one per row of the scores, got 3',
+    );
   });
 });
