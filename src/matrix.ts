@@ -237,7 +237,17 @@ export function toLabels(input: LabelsInput, argument: string, n: number, k: num
   } else {
     length = input.length;
   }
-  if (length !== n) throw new InputError({ argument, expected: `${n} labels, one per row of the scores`, received: length });
+  if (length !== n) {
+    // Scores saved K×N (items in columns) meet N labels here: the count that is wrong is the scores'.
+    const transposed =
+      length === k
+        ? ReceivedKind.noted(
+            length,
+            `as many as the scores have columns: are the scores ${n}×${k} with the items in their columns? give them ${k}×${n}, one row per item`,
+          )
+        : length;
+    throw new InputError({ argument, expected: `${n} labels, one per row of the scores`, received: transposed });
+  }
   // A typed array holds class indices alone: no form to tell row by row (2 million labels come from one file).
   if (ArrayBuffer.isView(input)) {
     const values = input as unknown as ArrayLike<number | bigint>;

@@ -128,6 +128,10 @@ describe('toLabels', () => {
     expect(() => toLabels([0, 2], 'labels', 2, 2)).toThrow('labels (row 1): expected a class index in [0, 1], got 2');
     expect(() => toLabels([0.5, 1], 'labels', 2, 2)).toThrow(/row 0/);
     expect(() => toLabels([0, 1, 1], 'labels', 2, 2)).toThrow('labels: expected 2 labels, one per row of the scores, got 3');
+    // Scores of 5 items saved 2×5: the 5 labels are as many as the scores' columns.
+    expect(() => toLabels([0, 1, 1, 0, 1], 'labels', 2, 5)).toThrow(
+      'labels: expected 2 labels, one per row of the scores, got 5 (as many as the scores have columns: are the scores 2×5 with the items in their columns? give them 5×2, one row per item)',
+    );
     expect(() =>
       toLabels(
         [
