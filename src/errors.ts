@@ -150,7 +150,8 @@ export class InputError extends ActiveTestingError implements RowError {
     this.argument = details.argument;
     this.expected = typeof details.expected === 'string' ? details.expected : details.expected(LIBRARY_NAMING);
     this.received = details.received;
-    this.row = details.row;
+    // Absent, not undefined, for an error about no row, as `row?: number` says.
+    if (details.row !== undefined) this.row = details.row;
   }
 
   atRow(row: number): InputError {

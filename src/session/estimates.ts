@@ -722,13 +722,15 @@ export class SessionEstimates {
       equivalentRandomLabels: labels === 0 ? NaN : equivalent,
       varianceRatio: this.diagnostic.ratio(variance, risk.value),
       varianceVerdict: this.diagnostic.verdict(variance, risk.value),
-      comparison: comparison
-        ? {
-            risk: interval(comparison.loss, poolSize, skipped),
-            accuracy: asAccuracy(interval(comparison.zeroOne, poolSize, skipped)),
-            difference: widened(interval(comparison.difference, poolSize, skipped), this.differenceRounding(poolSize)),
-          }
-        : undefined,
+      // Absent, not undefined, without a comparison: `comparison?:` says so to a caller that
+      // checks `'comparison' in estimate` (or compiles with exactOptionalPropertyTypes).
+      ...(comparison && {
+        comparison: {
+          risk: interval(comparison.loss, poolSize, skipped),
+          accuracy: asAccuracy(interval(comparison.zeroOne, poolSize, skipped)),
+          difference: widened(interval(comparison.difference, poolSize, skipped), this.differenceRounding(poolSize)),
+        },
+      }),
     };
   }
 

@@ -20,9 +20,10 @@ export interface CustomLoss {
   /**
    * Optional per-item bounds `[lower, upper]` of the loss over every label the item could have,
    * from its target scores alone. Without them the session has no confidence sequence for this loss
-   * (and `done({ targetHalfWidth })` refuses to run).
+   * (and `done({ targetHalfWidth })` refuses to run). `bounds: undefined` says a loss has none on
+   * purpose (a method named nearly so is refused as a misspelling otherwise), so the type takes it.
    */
-  bounds?(scores: Float64Array): [number, number];
+  bounds?: ((scores: Float64Array) => [number, number]) | undefined;
 }
 
 /** A session's loss: a built-in name or a custom loss. */

@@ -2,12 +2,13 @@ import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { builtinModules, createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runtimeExports } from '../../scripts/api-report.mjs';
-import { docBlocks } from '../helpers/doc-blocks.js';
+import { DESCRIBE_SOURCE, shapeMismatches, type Described } from '../helpers/declared-shape.js';
+import { docBlocks, identifiersIn } from '../helpers/doc-blocks.js';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const built = existsSync(join(repo, 'dist/index.d.ts')) && existsSync(join(repo, 'dist/reference.cjs'));
@@ -230,4 +231,104 @@ describe.skipIf(!built)('the packed package in a consumer project', () => {
       expect(output, config).toBe('');
     }
   });
+
+  it('returns what its types declare, as a consumer with exactOptionalPropertyTypes reads them', () => {
+    // Absent is not undefined there: `'comparison' in estimate` must say whether there is one.
+    const compilerOptions = {
+      strict: true,
+      exactOptionalPropertyTypes: true,
+      noUncheckedIndexedAccess: true,
+      skipLibCheck: false,
+      module: 'nodenext',
+      moduleResolution: 'nodenext',
+      target: 'es2022',
+      types: ['node'],
+      outDir: 'shapes-out',
+    };
+    writeFileSync(join(project, 'tsconfig.shapes.json'), JSON.stringify({ compilerOptions, files: ['shapes.ts'] }));
+    let output = '';
+    try {
+      execFileSync(process.execPath, [tsc, '-p', 'tsconfig.shapes.json'], { cwd: project, encoding: 'utf8' });
+    } catch (error) {
+      output = String((error as { stdout?: string }).stdout ?? error);
+    }
+    expect(output).toBe('');
+    writeFileSync(
+      join(project, 'shapes-run.mjs'),
+      `import { probes } from './shapes-out/shapes.js';\n${DESCRIBE_SOURCE}\nconsole.log(JSON.stringify(describeValue(probes)));\n`,
+    );
+    const described = JSON.parse(execFileSync(process.execPath, ['shapes-run.mjs'], { cwd: project, encoding: 'utf8' })) as Described;
+    const { options } = ts.convertCompilerOptionsFromJson(compilerOptions, project);
+    const program = ts.createProgram([join(project, 'shapes.ts')], { ...options, noEmit: true });
+    const checker = program.getTypeChecker();
+    const probes = program
+      .getSourceFile(join(project, 'shapes.ts'))!
+      .statements.filter(ts.isVariableStatement)
+      .flatMap((statement) => [...statement.declarationList.declarations])
+      .find((declaration) => ts.isIdentifier(declaration.name) && declaration.name.text === 'probes')!;
+    expect(shapeMismatches(checker, checker.getTypeAtLocation(probes.name), described, 'probes')).toEqual([]);
+  });
+
+  it("compiles the declarations' @example blocks under exactOptionalPropertyTypes", () => {
+    // The names an example leaves to the reader (`session`, `error`) are not checked, nor what
+    // is typed through them (a callback given to a method of `model`), nor a line whose comment
+    // says it throws (`new Model(42); // InputError: …`); everything else the example does with
+    // the package is. An example that is not code (`{ ... }`) is skipped.
+    const free = new Set([2304, 2552, 18004]);
+    const files: string[] = [];
+    const dist = join(project, 'node_modules/active-testing/dist');
+    // Every name of active-testing/reference is exported by the root too.
+    const exported = new Set(exportedNames(readFileSync(join(dist, 'index.d.ts'), 'utf8')));
+    // The examples of the declarations bundled into a shared chunk are in that chunk's file.
+    for (const file of readdirSync(dist).filter((name) => name.endsWith('.d.ts'))) {
+      for (const [, comment] of readFileSync(join(dist, file), 'utf8').matchAll(/@example\n((?:[ \t]*\*(?!\/).*\n)+?)[ \t]*\*(?:\/| @)/g)) {
+        const code = comment!.replace(/^[ \t]*\* ?/gm, '');
+        if ((ts.transpileModule(code, { reportDiagnostics: true }).diagnostics ?? []).length > 0) continue;
+        const used = [...identifiersIn(code)].filter((name) => exported.has(name));
+        const name = `example-${files.length}.ts`;
+        // Inside a function, so that a name the example declares shadows an import of the same name.
+        const header = used.length > 0 ? `import { ${used.join(', ')} } from 'active-testing';\n` : '';
+        writeFileSync(join(project, name), `${header}export async function example(): Promise<void> {\n${code}}\n`);
+        files.push(name);
+      }
+    }
+    expect(files.length).toBeGreaterThan(100);
+    const { options } = ts.convertCompilerOptionsFromJson(
+      {
+        strict: true,
+        noImplicitAny: false,
+        exactOptionalPropertyTypes: true,
+        module: 'nodenext',
+        target: 'es2022',
+        types: ['node'],
+        noEmit: true,
+      },
+      project,
+    );
+    const program = ts.createProgram(
+      files.map((file) => join(project, file)),
+      options,
+    );
+    const errors = ts
+      .getPreEmitDiagnostics(program)
+      .filter((diagnostic) => {
+        const { file, start } = diagnostic;
+        if (free.has(diagnostic.code) || file === undefined || start === undefined || !files.includes(basename(file.fileName)))
+          return false;
+        const line = file.text.split('\n')[file.getLineAndCharacterOfPosition(start).line]!;
+        return !/\/\/.*(?:\w+Error\b|\bthrows\b)/.test(line);
+      })
+      .map((diagnostic) => `${basename(diagnostic.file!.fileName)}: ${ts.flattenDiagnosticMessageText(diagnostic.messageText, '\n')}`);
+    expect(errors).toEqual([]);
+  });
 });
+
+/** The names a declaration bundle exports. */
+function exportedNames(declarations: string): string[] {
+  const source = ts.createSourceFile('index.d.ts', declarations, ts.ScriptTarget.Latest);
+  return source.statements.flatMap((statement) =>
+    ts.isExportDeclaration(statement) && statement.exportClause !== undefined && ts.isNamedExports(statement.exportClause)
+      ? statement.exportClause.elements.map((element) => element.name.text)
+      : [],
+  );
+}

@@ -98,8 +98,8 @@ export interface RetryNotice {
 
 /** Options of `OpenAIHttpClient`: the retry policy's fields (each defaulting to `DEFAULT_RETRY_POLICY`'s), the key and the retry callback. */
 export interface OpenAIHttpClientOptions extends Partial<RetryPolicy> {
-  /** Sent as `Authorization: Bearer <apiKey>` when set. */
-  apiKey?: string;
+  /** Sent as `Authorization: Bearer <apiKey>` when set; undefined is unset (`process.env.OPENAI_API_KEY` as it comes). */
+  apiKey?: string | undefined;
   /** Called before each retry (for logs). */
   onRetry?: (notice: RetryNotice) => void;
 }

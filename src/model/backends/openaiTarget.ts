@@ -10,7 +10,8 @@ export interface OpenAITarget {
   rootUrl: string;
   /** The name the server knows the model by (vLLM's `--served-model-name`, or the model path). */
   model: string;
-  apiKey?: string;
+  /** The API key; `parseOpenAIModelSpec` sets it to undefined when no key is set. */
+  apiKey?: string | undefined;
 }
 
 const SCHEME = 'openai:';
