@@ -1,4 +1,5 @@
 import { InputError } from '../errors.js';
+import { checkObject } from '../io/check-arguments.js';
 import { checkKnownKeys } from '../io/suggest.js';
 import { lossLimitText, lossMagnitudeLimit } from '../metrics/loss-bounds.js';
 
@@ -799,16 +800,27 @@ export class RiskConfidenceSequence {
       this.upperSide = new OneSidedCapital(n, -upperTotal, threshold, maxBet, plannedLabels);
       return;
     }
+    checkObject(reference, 'reference', 'a reference { predictedLoss, proposalFloor }');
     const { predictedLoss, proposalFloor } = reference;
-    if (predictedLoss.length !== n) {
+    const isList = (value: unknown): boolean => typeof value === 'object' && value !== null;
+    // From JavaScript, a misspelt key (`predictedLos`) is named with the one meant, rather than a
+    // TypeError where the missing array is read. Only then: a SimulationReference, or an object
+    // with more keys, is a reference too (its drawFloor goes to add()).
+    if (!(isList(predictedLoss) && isList(proposalFloor)))
+      checkKnownKeys({ ...reference, drawFloor: undefined }, ['predictedLoss', 'proposalFloor'], 'reference');
+    if (!isList(predictedLoss) || predictedLoss.length !== n) {
       throw new InputError({
         argument: 'predictedLoss',
         expected: `${n} predicted losses, one per pool item`,
-        received: predictedLoss.length,
+        received: isList(predictedLoss) ? predictedLoss.length : predictedLoss,
       });
     }
-    if (proposalFloor.length !== n) {
-      throw new InputError({ argument: 'proposalFloor', expected: `${n} floors, one per pool item`, received: proposalFloor.length });
+    if (!isList(proposalFloor) || proposalFloor.length !== n) {
+      throw new InputError({
+        argument: 'proposalFloor',
+        expected: `${n} floors, one per pool item`,
+        received: isList(proposalFloor) ? proposalFloor.length : proposalFloor,
+      });
     }
     this.floor = Float64Array.from(proposalFloor);
     // Predicted slack above the lower bound and below the upper bound: the ideal reference of each side.

@@ -371,6 +371,16 @@ describe('RiskConfidenceSequence: basic behaviour', () => {
     expect(() => new RiskConfidenceSequence([0, 0], [1, 1], reference([0.5, Number.NaN], [0.5, 0.5]))).toThrow(/predictedLoss \(row 1\)/);
     expect(() => new RiskConfidenceSequence([0, 0], [1, 1], reference([0.5, 0.5], [0.5, 0]))).toThrow(/proposalFloor \(row 1\)/);
     expect(() => new RiskConfidenceSequence([0, 0], [1, 1], reference([0.5, 0.5], [0.6, 0.5]))).toThrow(/summing to at most 1/);
+    // From JavaScript: a misspelt or missing array is an InputError naming it, never a TypeError.
+    const given = (value: unknown) => () => new RiskConfidenceSequence([0, 0], [1, 1], { reference: value as never });
+    expect(given({ predictedLos: [0.5, 0.5], proposalFloor: [0.5, 0.5] })).toThrow(
+      new InputError({
+        argument: 'reference.predictedLos',
+        expected: 'a known option, did you mean predictedLoss? (valid: predictedLoss, proposalFloor)',
+      }),
+    );
+    expect(given({ predictedLoss: [0.5, 0.5], drawFloor: () => [0.5, 0.5] })).toThrow(/^proposalFloor: expected 2 floors/);
+    expect(given(null)).toThrow(/^reference: expected a reference \{ predictedLoss, proposalFloor \}, got null$/);
     const floored = new RiskConfidenceSequence([0, 0], [1, 1], reference([0.5, 0.5], [0.5, 0.4]));
     // A draw below its declared floor would void the guarantee: refused.
     expect(() => floored.add(1, 0.5, 0.3)).toThrow(/proposal floor/);
