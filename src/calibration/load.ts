@@ -24,6 +24,8 @@ export async function loadCalibrationSet(
   names: { scores: string; labels: string } = { scores: 'calibration.scores', labels: 'calibration.labels' },
   classCount?: number,
 ): Promise<{ scores: { data: Float64Array; shape: [number, number] }; labels: Int32Array }> {
+  // Before the files: a misspelt name would otherwise leave the errors about them named undefined.
+  checkKnownKeys(names, ['scores', 'labels'], 'names');
   const scoresArray = await readNpy(scoresPath, names.scores);
   const scores = ofFileRows(scoresPath, names.scores, () => scoresMatrix(scoresArray, names.scores));
   if (classCount !== undefined && scores.cols !== classCount) {

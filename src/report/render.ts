@@ -1,5 +1,6 @@
 import type { TopLevelSpec } from 'vega-lite';
 import { checkObject } from '../io/check-arguments.js';
+import { checkKnownKeys } from '../io/suggest.js';
 import type { VegaLiteSpec } from './specs.js';
 
 /**
@@ -46,6 +47,7 @@ export interface RenderedFigure {
 export async function renderFigure(spec: VegaLiteSpec, options: { pngScale?: number } = {}): Promise<RenderedFigure> {
   checkObject(spec, 'spec', 'a Vega-Lite specification (e.g. from squaredErrorSpec)');
   checkObject(options, 'options', 'an options object { pngScale? }');
+  checkKnownKeys(options, ['pngScale'], null);
   const { vegaLite, vega, sharp } = await loadRenderers();
   const compiled = vegaLite.compile(spec as unknown as TopLevelSpec).spec;
   const view = new vega.View(vega.parse(compiled), { renderer: 'none' });

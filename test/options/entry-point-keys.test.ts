@@ -16,8 +16,10 @@ import {
   acquisitionValues,
   adaptiveCandidates,
   createAdaptiveSampler,
+  loadCalibrationSet,
   parseOpenAIModelSpec,
   predictiveEntropy,
+  renderFigure,
   runScoringJob,
   squaredErrorSpec,
   summaryTable,
@@ -207,6 +209,21 @@ const refusals: Array<[string, () => unknown, RegExp]> = [
     'squaredErrorSpec',
     () => squaredErrorSpec([], { xtitle: 'Labels' } as never),
     /^xtitle: expected a known option, did you mean xTitle\? \(valid: allSettings, xTitle\)/,
+  ],
+  [
+    // Before the renderers load: a misspelt scale would otherwise give a figure at the default one.
+    'renderFigure',
+    () => renderFigure(squaredErrorSpec([]), { scale: 4 } as never),
+    /^scale: expected a known option, did you mean pngScale\? \(valid: pngScale\)/,
+  ],
+  [
+    'loadCalibrationSet',
+    () =>
+      loadCalibrationSet(`${MISSING}/f.npy`, `${MISSING}/y.npy`, {
+        score: '--calibration-scores',
+        labels: '--calibration-labels',
+      } as never),
+    /^names\.score: expected a known option, did you mean scores\? \(valid: scores, labels\)/,
   ],
   [
     'runScoringJob',
