@@ -14,21 +14,22 @@ export type Splits = Record<string, Int32Array>;
 
 /**
  * Disjoint random subsets of `0..n-1` with the given sizes (e.g. `{ pool: 10000, icl: 500, test: 1000 }`),
- * drawn with a seeded shuffle: the same (n, sizes, seed) always gives the same splits.
+ * drawn with a seeded shuffle: the same (n, sizes, seed) always gives the same splits, one per
+ * name of `sizes`.
  *
  * @example
  * const { pool, icl } = createSplits(67349, { pool: 10000, icl: 500 }, 0);
  * @throws {InputError} when `n` is not an integer ≥ 0, a size is not an integer ≥ 0, the
  *   sizes sum past `n`, or `seed` is not an integer ≥ 0 or a non-empty string.
  */
-export function createSplits(n: number, sizes: Record<string, number>, seed: number | string): Splits {
+export function createSplits<Name extends string>(n: number, sizes: Record<Name, number>, seed: number | string): Record<Name, Int32Array> {
   // A NaN or fractional n would give empty or short splits without a word.
   if (!(Number.isSafeInteger(n) && n >= 0)) throw new InputError({ argument: 'n', expected: 'a row count (an integer ≥ 0)', received: n });
   checkObject(sizes, 'sizes', 'an object of subset sizes { name: size }');
   if (seed === undefined) throw new InputError({ argument: 'seed', expected: 'an integer ≥ 0 or a non-empty string' });
   checkOption('seed', seed, 'simulate');
-  const total = Object.values(sizes).reduce((a, b) => a + b, 0);
-  for (const [name, size] of Object.entries(sizes)) {
+  const total = Object.values<number>(sizes).reduce((a, b) => a + b, 0);
+  for (const [name, size] of Object.entries<number>(sizes)) {
     if (!Number.isInteger(size) || size < 0)
       throw new InputError({ argument: `sizes.${name}`, expected: 'an integer ≥ 0', received: size });
   }
@@ -43,11 +44,13 @@ export function createSplits(n: number, sizes: Record<string, number>, seed: num
   }
   const splits: Splits = {};
   let start = 0;
-  for (const [name, size] of Object.entries(sizes)) {
+  for (const [name, size] of Object.entries<number>(sizes)) {
     splits[name] = order.slice(start, start + size).sort();
     start += size;
   }
-  return splits;
+  // Each name of `sizes`, and no other: typed so, `createSplits(n, { pool, icl }, seed).pool` is
+  // an Int32Array, not possibly undefined, under noUncheckedIndexedAccess.
+  return splits as Record<Name, Int32Array>;
 }
 
 interface SplitsFile {

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import {
   ActiveTestingSession,
   allErrorsFrame,
+  createSplits,
   exportSessionLabels,
   FileFormatError,
   InputError,
@@ -98,7 +99,12 @@ for (const proposal of await single.next(2)) await single.record(proposal.id, 'n
 const singleEstimate = single.estimate();
 await single.close();
 
+// Typed by the names asked for: an Int32Array each under noUncheckedIndexedAccess, as the example
+// of createSplits destructures them.
+const { pool: poolRows, icl: iclRows } = createSplits(300, { pool: 100, icl: 10 }, 0);
+
 export const probes = {
+  splits: { poolRows, iclRows, sizes: [poolRows.length, iclRows.length] },
   active,
   random,
   withoutBootstrap,
