@@ -17,6 +17,7 @@ import { lossPerItem, type LossBounds, zeroOneLossPerItem } from '../metrics/ind
 import {
   DEMO_COMPARISON,
   DEMO_RUN_FOLDERS,
+  type DemoMethodName,
   EXPERIMENT_MANIFEST,
   poolFingerprint,
   SIMULATION_FILES,
@@ -65,9 +66,6 @@ export interface DemoOptions {
   onProgress?: (method: DemoMethodName, completedRuns: number, totalRuns: number) => void;
   signal?: AbortSignal;
 }
-
-/** The demo's two methods: active testing (adaptive acquisition, LURE) and random labelling. */
-export type DemoMethodName = (typeof DEMO_RUN_FOLDERS)[number];
 
 /** One method's simulation in the demo, written to its own subfolder. */
 export interface DemoMethod {
@@ -139,6 +137,8 @@ const DEMO_OPTION_NAMES = [
 const DEMO_COMMIT_MARKER = join('report', 'summary.json');
 
 /** The demo's two methods, each with its simulation's options. */
+export type { DemoMethodName };
+
 const METHOD_OPTIONS: Record<DemoMethodName, Partial<SimulationOptions>> = {
   'adaptive-lure': { acquisition: 'adaptive', estimator: 'lure' },
   iid: { acquisition: 'iid', estimator: 'iid' },

@@ -257,8 +257,11 @@ function assertNotExperimentFolder(dir: string, argument: string): void {
  */
 export const DEMO_COMPARISON = 'comparison.json';
 
-/** The sub-folders of the demo's two runs, named by their methods (`DemoMethodName`), which its own checks tell of when a demo stopped part-way. */
-export const DEMO_RUN_FOLDERS = ['adaptive-lure', 'iid'] as const;
+/** The demo's two methods: active testing (adaptive acquisition, LURE) and random labelling. */
+export type DemoMethodName = 'adaptive-lure' | 'iid';
+
+/** The sub-folders of the demo's two runs, named by their methods, which its own checks tell of when a demo stopped part-way. */
+export const DEMO_RUN_FOLDERS: readonly DemoMethodName[] = ['adaptive-lure', 'iid'];
 
 /**
  * The sub-folders `simulate --demo` writes: its pool's files, its two runs, its report. Listed here,
