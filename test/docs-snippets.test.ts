@@ -7,7 +7,10 @@ import { declaredNames, docBlocks, FREE_NAMES, identifiersIn } from './helpers/d
 // The TypeScript and JavaScript blocks of the README and docs/*.md are what a reader copies: each is
 // type-checked here, strict as the repository's tsconfig, against today's sources (`active-testing`
 // is src/index.ts, `active-testing/reference` src/reference/index.ts), so that a renamed option, a
-// removed function or a wrong result field in a doc fails a fast test, without a build. The names
+// removed function or a wrong result field in a doc fails a fast test, without a build. Also under
+// exactOptionalPropertyTypes and noUncheckedIndexedAccess, which the repository leaves off but many
+// projects turn on: a block must compile in such a project too (`texts[0]` is a `string | undefined`
+// there, and must be checked rather than passed on as a string). The names
 // a block leaves to the reader are declared by FREE_NAMES in test/helpers/doc-blocks.ts. All blocks
 // are one compiler program, checked once. (test/package/consumer.test.ts compiles the same blocks
 // against the packed package.)
@@ -30,6 +33,8 @@ function typeCheck(): string[] {
   )!;
   const options: ts.CompilerOptions = {
     ...config.options,
+    exactOptionalPropertyTypes: true,
+    noUncheckedIndexedAccess: true,
     noEmit: true,
     paths: { 'active-testing': [join(repoRoot, 'src/index.ts')], 'active-testing/reference': [join(repoRoot, 'src/reference/index.ts')] },
   };
