@@ -333,7 +333,8 @@ export async function loadFolderTokenizer(dir: string): Promise<Pick<ScoringBack
 /**
  * The tokenizer of a Hub model (`tokenizer.json`, `tokenizer_config.json`: a few MB, into the cache
  * the model's load reads them from), loaded alone as `loadFolderTokenizer` loads a folder's, or
- * null when the Hub cannot be reached: the model's load says so at its turn.
+ * null when the Hub cannot be reached or fails for a while (429, 5xx): the model's load, at its
+ * turn, says so or succeeds.
  *
  * @throws {ActiveTestingError} when the Hub answers but the tokenizer cannot be loaded (no such
  * model, a gated one), with the message the model's load would give.
@@ -347,7 +348,7 @@ export async function loadHubTokenizer(id: string): Promise<Pick<ScoringBackend,
     tokenizer = await tf.AutoTokenizer.from_pretrained(id, { local_files_only: false });
   } catch (error) {
     if (error instanceof ActiveTestingError) throw error;
-    if (networkFailure(error) !== null) return null;
+    if (passingHubFailure(error)) return null;
     throw new ActiveTestingError(`could not load model "${id}": ${hubFailure(tf, error)}`);
   }
   return tokenizerParts(tokenizer);
@@ -829,26 +830,42 @@ export class TransformersBackend implements ScoringBackend {
 }
 
 /**
+ * Why a Hub model did not load, in words. The Hub answers 401 to an anonymous request for a
+ * repository it does not have (as for a private or gated one), which transformers.js reports as
+ * "Unauthorized access to file"; a repository without `tokenizer_config.json` (404) it reads as an
+ * empty config, failing with "Cannot read properties of undefined (reading 'tokenizer_class')".
+ */
+function hubFailure(tf: TransformersModule, error: unknown): string {
+  const message = (error as Error).message;
+  const host = tf.env?.remoteHost ?? 'https://huggingface.co/';
+  if (/^(Unauthorized|Forbidden) access to file/.test(message))
+    return `the Hub (${host}) refused it: no such model, or a private or gated one (set HF_TOKEN to a token that may read it); ${message}`;
+  if (error instanceof TypeError && message.includes("'tokenizer_class'"))
+    return `the Hub (${host}) has no tokenizer_config.json for it, which a model in transformers.js's layout has`;
+  return message;
+}
+
+/**
  * The reason of a failed connection, or null for any other error: Node's fetch rejects with
  * `TypeError('fetch failed')` and the socket's error (`getaddrinfo ENOTFOUND huggingface.co`,
  * `connect ECONNREFUSED ...`) as its cause.
  */
-/**
- * Why a Hub model did not load, in words: transformers.js reads a missing `tokenizer_config.json`
- * (the Hub's 404 for a model it does not have, or will not give without a token) as an empty
- * config and fails on it with "Cannot read properties of undefined (reading 'tokenizer_class')".
- */
-function hubFailure(tf: TransformersModule, error: unknown): string {
-  const message = (error as Error).message;
-  if (!(error instanceof TypeError) || !message.includes("'tokenizer_class'")) return message;
-  const host = tf.env?.remoteHost ?? 'https://huggingface.co/';
-  return `the Hub (${host}) gave no tokenizer_config.json for it: no such model, a private or gated one (set HF_TOKEN to a token that may read it), or one without transformers.js's files`;
-}
-
 function networkFailure(error: unknown): string | null {
   if (!(error instanceof TypeError) || error.message !== 'fetch failed') return null;
   const cause = (error as { cause?: unknown }).cause;
   return cause instanceof Error && cause.message !== '' ? cause.message : error.message;
+}
+
+/**
+ * Whether the Hub failed for a while rather than for this model: no connection, or an answer
+ * of too many requests (429), a timeout (408) or a server error (5xx), as transformers.js words them.
+ */
+function passingHubFailure(error: unknown): boolean {
+  if (networkFailure(error) !== null) return true;
+  const message = (error as Error | undefined)?.message ?? '';
+  return /^(Request timeout|Internal server error|Bad gateway|Service unavailable|Gateway timeout) error occurred while trying to load file|^Error \((408|429|5\d\d)\) occurred while trying to load file/.test(
+    message,
+  );
 }
 
 function formatBytes(bytes: number): string {

@@ -141,7 +141,7 @@ describe('evaluate steps in a grid', () => {
     mkdirSync(dir, { recursive: true });
     writeReviewTsv(join(dir, 'pool.tsv'), 30, 0);
     const target = { data: join(dir, 'pool.tsv'), classes: 'negative,positive', model: join(repo, 'test/models/tiny-gpt2') };
-    const hub = await startHubStandIn();
+    const hub = await startHubStandIn({ 'busy-model': 503, 'limited-model': 429 });
     try {
       const started: string[] = [];
       const run = (later: Partial<EvaluateStep>) =>
@@ -161,10 +161,15 @@ describe('evaluate steps in a grid', () => {
       expect(hub.requests.filter((r) => r.startsWith('GET /test-org/tiny-llama/'))).not.toEqual([]);
       expect(hub.requests.filter((r) => r.includes('onnx'))).toEqual([]);
       await expect(run({ model: 'test-org/no-such-model' })).rejects.toThrow(
-        /^could not load model "test-org\/no-such-model": the Hub \(http:\/\/127\.0\.0\.1:\d+\/\) gave no tokenizer_config\.json for it: no such model, a private or gated one/,
+        /^could not load model "test-org\/no-such-model": the Hub \(http:\/\/127\.0\.0\.1:\d+\/\) refused it: no such model, or a private or gated one/,
       );
       expect(started).toEqual([]);
       expect(existsSync(join(dir, 'scores/target'))).toBe(false);
+      // A Hub failing for a while (503, 429) leaves the check to the step's turn.
+      for (const model of ['test-org/busy-model', 'test-org/limited-model']) {
+        const { config } = await resolveEvaluateOptions({ ...target, model, classes: 'negative,negatively' });
+        expect(await checkEvaluationData(config)).toBe(30);
+      }
     } finally {
       await hub.close();
     }

@@ -16,11 +16,12 @@ export interface HubStandIn {
 
 /**
  * Starts a local server that answers `/test-org/{model}/resolve/{main|v1}/{file}` as huggingface.co
- * does, serving the committed test models, and points transformers.js at it through its own
- * `env.remoteHost` (the setting a user behind a mirror changes too), with downloads into a new
- * cache folder: everything else is the code that real downloads run.
+ * does (401 for a repository it does not have, 404 for a missing file), serving the committed test
+ * models, and points transformers.js at it through its own `env.remoteHost` (the setting a user
+ * behind a mirror changes too), with downloads into a new cache folder: everything else is the code
+ * that real downloads run. `statuses` forces an answer for every file of a model (503, say).
  */
-export async function startHubStandIn(): Promise<HubStandIn> {
+export async function startHubStandIn(statuses: Readonly<Record<string, number>> = {}): Promise<HubStandIn> {
   const requests: string[] = [];
   const saved = { remoteHost: env.remoteHost, allowRemoteModels: env.allowRemoteModels, cacheDir: env.cacheDir };
   const cacheDir = mkdtempSync(join(tmpdir(), 'hub-default-cache-'));
@@ -28,8 +29,18 @@ export async function startHubStandIn(): Promise<HubStandIn> {
     const path = decodeURIComponent(new URL(request.url ?? '/', 'http://hub').pathname);
     requests.push(`${request.method} ${path}`);
     const match = /^\/test-org\/([^/]+)\/resolve\/(main|v1)\/(.+)$/.exec(path);
-    const file = match ? join(modelDir(match[1]!), match[3]!) : '';
-    if (!match || !existsSync(file) || !statSync(file).isFile()) {
+    const forced = match ? statuses[match[1]!] : undefined;
+    if (forced !== undefined) {
+      response.writeHead(forced).end();
+      return;
+    }
+    // The Hub answers an anonymous request for a repository it does not have as for a private one.
+    if (!match || !existsSync(modelDir(match[1]!))) {
+      response.writeHead(401).end('Invalid credentials in Authorization header');
+      return;
+    }
+    const file = join(modelDir(match[1]!), match[3]!);
+    if (!existsSync(file) || !statSync(file).isFile()) {
       response.writeHead(404).end('Entry not found');
       return;
     }

@@ -86,7 +86,7 @@ describe('Model.fromPretrained from the Hugging Face Hub (a local stand-in serve
       ActiveTestingError,
     );
     await expect(Model.fromPretrained('test-org/no-such-model', { cache_dir: mkdtempSync(join(tmpdir(), 'hub-cache-')) })).rejects.toThrow(
-      /^could not load model "test-org\/no-such-model": the Hub \(http:\/\/127\.0\.0\.1:\d+\/\) gave no tokenizer_config\.json for it: no such model, a private or gated one \(set HF_TOKEN to a token that may read it\)/,
+      /^could not load model "test-org\/no-such-model": the Hub \(http:\/\/127\.0\.0\.1:\d+\/\) refused it: no such model, or a private or gated one \(set HF_TOKEN to a token that may read it\); Unauthorized access to file/,
     );
   });
 
