@@ -63,7 +63,7 @@ async function formatOfFile(path: string): Promise<TableFormat> {
  * quoted (a file written quoting every field). Other quotes are text: `" maid in manhattan " is a
  * charmer` and `" the best disney movie "` are read as they are.
  *
- * In JSON Lines, an integer past 2^53 that a double cannot hold (a 64-bit id, as Python's `json`
+ * In JSON Lines, an integer past 2^53 − 1, JavaScript's safe integers (a 64-bit id, as Python's `json`
  * and pandas write it) is read as a string of its digits, as Parquet's reader keeps it exact.
  *
  * @throws {FileFormatError} naming the file (and line) when it cannot be read or parsed.
@@ -271,7 +271,7 @@ function parseJsonLines(text: string, path: string): Table {
 const LONG_DIGITS = /\d{16}/;
 
 /**
- * `line` (valid JSON) with each integer that a double cannot hold exactly written as a
+ * `line` (valid JSON) with each integer past 2^53 − 1 (`Number.isSafeInteger`) written as a
  * string of its digits, so that it reads as written: Python's `json` and pandas write 64-bit ids
  * (a tweet's, a hash) as bare numbers, which `JSON.parse` would round to other ids
  * (1234567890123456789 to 1234567890123456800), joining two items or naming one that is not in
@@ -279,9 +279,10 @@ const LONG_DIGITS = /\d{16}/;
  */
 function exactIntegers(line: string): string {
   return line.replace(/"(?:[^"\\]|\\.)*"|-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?/g, (token) => {
-    if (!/^-?(?:0|[1-9]\d*)$/.test(token)) return token;
-    const value = Number(token);
-    return Number.isFinite(value) && BigInt(value) === BigInt(token) ? token : `"${token}"`;
+    // Every integer past the safe ones, even one a double holds exactly: 1234567890123456768 is one,
+    // but String() gives it as 1234567890123456800, another id's digits.
+    if (!/^-?[1-9]\d{15,}$/.test(token)) return token;
+    return Number.isSafeInteger(Number(token)) ? token : `"${token}"`;
   });
 }
 
