@@ -548,17 +548,27 @@ async function readStdinTable(): Promise<Table> {
   return readTableBytes(Buffer.concat(chunks), STDIN_ANSWERS);
 }
 
-/**
- * Column names (in lower case) that read as holding item ids, besides `id` itself. The empty name
- * and `unnamed: 0` are pandas' index: `to_csv` writes it (unless `index=False`) under no name, and
- * a frame read back holds it as `Unnamed: 0`; a filtered or sorted frame's index names its rows.
- */
-const ID_LIKE_NAMES = ['id', 'idx', 'ids', 'index', 'item_id', 'itemid', 'item-id', '', 'unnamed: 0'];
+/** Column names (in lower case) that read as holding item ids, besides `id` itself. */
+const ID_LIKE_NAMES = ['id', 'idx', 'ids', 'index', 'item_id', 'itemid', 'item-id'];
 
-/** The first column named as for ids (`ID_LIKE_NAMES`) that holds other than the row numbers, or null. */
+/**
+ * The names (in lower case) pandas' index has in a file: `to_csv` writes it (unless `index=False`)
+ * as the first column under no name, and a frame read back holds it as `Unnamed: 0`; a filtered or
+ * sorted frame's index names its rows. An unnamed column elsewhere, or one with empty cells, is a
+ * trailing delimiter's.
+ */
+const PANDAS_INDEX_NAMES = ['', 'unnamed: 0'];
+
+function readsAsIds(table: Table, column: number): boolean {
+  const name = (table.columns[column] as string).trim().toLowerCase();
+  if (ID_LIKE_NAMES.includes(name)) return true;
+  return PANDAS_INDEX_NAMES.includes(name) && column === 0 && table.rows.every((cells) => String(cells[column] ?? '').trim() !== '');
+}
+
+/** The first column named as for ids (`ID_LIKE_NAMES`, or pandas' index) that holds other than the row numbers, or null. */
 function unreadIdColumn(table: Table, labelColumn: number): UnreadIdColumn | null {
   for (const [column, name] of table.columns.entries()) {
-    if (column === labelColumn || !ID_LIKE_NAMES.includes(name.trim().toLowerCase())) continue;
+    if (column === labelColumn || !readsAsIds(table, column)) continue;
     const row = table.rows.findIndex((cells, i) => String(cells[column]).trim() !== String(i));
     if (row === -1) continue;
     const columns = table.columns.map((_, c) => table.rows.map((cells) => String(cells[c])));

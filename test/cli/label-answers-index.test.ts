@@ -40,5 +40,12 @@ describe('label --answers: the index column pandas writes', () => {
     const labelled = [...taken.stdout.matchAll(/^labelled (\S+) (\S+)$/gm)];
     expect(labelled).toHaveLength(5);
     for (const [, id, label] of labelled) expect(label).toBe(answerOf(Number(id)));
+    // A trailing delimiter (label,) makes an unnamed column of empty cells, which is no index.
+    const trailing = join(files.dir, 'trailing.csv');
+    writeFileSync(trailing, ['label,', ...files.texts.map((_, i) => `${answerOf(i)},`)].join('\n'));
+    args[args.indexOf('--session') + 1] = join(files.dir, 'trailing.session');
+    const kept = run([...args, '--answers', trailing, '--max-labels', '5']);
+    expect(kept.status, kept.stderr).toBe(0);
+    for (const [, id, label] of kept.stdout.matchAll(/^labelled (\S+) (\S+)$/gm)) expect(label).toBe(answerOf(Number(id)));
   });
 });
