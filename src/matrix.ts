@@ -240,7 +240,7 @@ export function toLabels(input: LabelsInput, argument: string, n: number, k: num
   if (length !== n) {
     // Scores saved K×N (items in columns) meet N labels here: the count that is wrong is the scores'.
     const transposed =
-      length === k
+      length === k && n < k
         ? ReceivedKind.noted(
             length,
             `as many as the scores have columns: are the scores ${n}×${k} with the items in their columns? give them ${k}×${n}, one row per item`,

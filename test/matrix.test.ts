@@ -132,6 +132,8 @@ describe('toLabels', () => {
     expect(() => toLabels([0, 1, 1, 0, 1], 'labels', 2, 5)).toThrow(
       'labels: expected 2 labels, one per row of the scores, got 5 (as many as the scores have columns: are the scores 2×5 with the items in their columns? give them 5×2, one row per item)',
     );
+    // Scores of 100 items and 2 classes beside 2 labels: the labels are at fault, not the scores.
+    expect(() => toLabels([0, 1], 'labels', 100, 2)).toThrow(/^labels: expected 100 labels, one per row of the scores, got 2$/);
     expect(() =>
       toLabels(
         [

@@ -195,7 +195,9 @@ export function settledLater<T>(promise: Promise<T>): Promise<T> {
  */
 function refuseTransposed(scores: Matrix, labels: NpyArray | undefined, name: Record<keyof SimulationFiles, string>): void {
   const count = labels?.shape[0];
-  if (labels === undefined || labels.shape.length > 2 || count === scores.rows || count !== scores.cols) return;
+  // Only scores wider than tall read as transposed: a (100, 2) file beside 2 labels is the labels' fault.
+  if (labels === undefined || labels.shape.length > 2 || count === scores.rows || count !== scores.cols || scores.rows >= scores.cols)
+    return;
   throw new InputError({
     argument: name.modelScores,
     expected: `one row per item, shape (${count}, ${scores.rows}) for the ${count} labels of ${name.labels}`,

@@ -122,6 +122,11 @@ describe('loadSimulationPool: target scores saved transposed (K×N)', () => {
     await expect(loadSimulationPool({ modelScores: file('f-rows.npy'), labels: file('y.npy') })).resolves.toMatchObject({
       labels: Int32Array.of(1, 0, 0, 1, 0),
     });
+    // Scores taller than wide beside as many labels as classes: the labels are at fault.
+    await writeNpy(file('y-2.npy'), { data: Int32Array.of(1, 0), shape: [2], dtype: 'i4' });
+    await expect(loadSimulationPool({ modelScores: file('f-rows.npy'), labels: file('y-2.npy') })).rejects.toThrow(
+      /^labels: expected 5 labels, one per row of the scores, got 2$/,
+    );
     await writeNpy(file('y-3.npy'), { data: Int32Array.of(1, 0, 1), shape: [3], dtype: 'i4' });
     await expect(loadSimulationPool({ modelScores: file('f.npy'), labels: file('y-3.npy') })).rejects.toThrow(
       'labels: expected 2 labels, one per row of the scores, got 3',
