@@ -338,7 +338,7 @@ function classIndex(value: number | boolean | bigint, argument: string, row: num
  */
 function receivedLabel(value: unknown, k: number): unknown {
   if (typeof value !== 'string' || value === '') return value;
-  const digits = /^\d+$/.test(value) ? Number(value) : undefined;
+  const digits = /^\d+$/.test(value.trim()) ? Number(value) : undefined;
   if (digits === undefined) return ReceivedKind.noted(value, 'class indices are numbers: map each class name to its index');
   return ReceivedKind.noted(value, digits < k ? `class indices are numbers: did you mean ${digits}?` : 'class indices are numbers');
 }

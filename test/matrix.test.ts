@@ -234,6 +234,9 @@ describe('values that are not numbers', () => {
     expect(() => toLabels(['neg', 'pos'] as never, 'labels', 2, 2)).toThrow(
       'labels (row 0): expected a class index in [0, 1], got "neg" (class indices are numbers: map each class name to its index)',
     );
+    expect(() => toLabels([' 1', '0'] as never, 'labels', 2, 2)).toThrow(
+      'labels (row 0): expected a class index in [0, 1], got " 1" (class indices are numbers: did you mean 1?)',
+    );
     expect(() => toLabels(['7', '1'] as never, 'labels', 2, 2)).toThrow(
       'labels (row 0): expected a class index in [0, 1], got "7" (class indices are numbers)',
     );

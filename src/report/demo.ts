@@ -136,9 +136,9 @@ const DEMO_OPTION_NAMES = [
 /** The file the demo writes last (its report's summary): a demo folder without it holds no finished demo. */
 const DEMO_COMMIT_MARKER = join('report', 'summary.json');
 
-/** The demo's two methods, each with its simulation's options. */
 export type { DemoMethodName };
 
+/** The demo's two methods, each with its simulation's options. */
 const METHOD_OPTIONS: Record<DemoMethodName, Partial<SimulationOptions>> = {
   'adaptive-lure': { acquisition: 'adaptive', estimator: 'lure' },
   iid: { acquisition: 'iid', estimator: 'iid' },

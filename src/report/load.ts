@@ -8,7 +8,7 @@ import { unreadableFile } from '../io/unreadable.js';
 import type { Matrix } from '../matrix.js';
 import { EXPERIMENT_MANIFEST, SETTING_MARKER, settingName, type ExperimentManifest } from '../experiment/manifest.js';
 import { INTERVAL_KINDS, type IntervalKind } from '../simulate/intervals.js';
-import { runsInSubfolders, SIMULATION_FILES } from '../simulate/outputs.js';
+import { runMarkIn, runsInSubfolders, SIMULATION_FILES } from '../simulate/outputs.js';
 import type { ReportSetting, SettingIntervals } from './setting.js';
 import { formatCount } from '../io/format-count.js';
 
@@ -222,14 +222,13 @@ export function checkReportOutput(out: string, dirs: readonly string[]): void {
   }
   // Any of a run's arrays, not only estimates.npy: a run folder that lost that one still has its
   // summary.json, which the report's would replace.
-  for (const results of [...SIMULATION_ARRAYS_WITH_ESTIMATES, EXPERIMENT_MANIFEST]) {
-    if (existsSync(join(path, results))) {
-      throw new InputError({
-        argument: 'out',
-        expected: 'a folder without simulate or experiment outputs (a report there would replace their summary.json)',
-        received: ReceivedKind.noted(out, `it holds ${results}`),
-      });
-    }
+  const results = runMarkIn(path);
+  if (results !== undefined) {
+    throw new InputError({
+      argument: 'out',
+      expected: 'a folder without simulate or experiment outputs (a report there would replace their summary.json)',
+      received: ReceivedKind.noted(out, `it holds ${results}`),
+    });
   }
 }
 

@@ -297,18 +297,32 @@ export function simulationFileIn(dir: string): string | undefined {
 }
 
 /**
- * The sub-folders of `dir` (their names, in order) that hold a run: a simulate run's arrays,
- * finished or not, or an experiment's manifest. A `summary.json` alone is no run: `report DIR`
- * writes its own into `DIR/report`.
+ * The files that mark a folder as holding a run: an experiment's manifest, or any of a simulate
+ * run's arrays, finished or not. A `summary.json` alone is no run: `report DIR` writes its own into
+ * `DIR/report`.
+ */
+const RUN_MARKS = [EXPERIMENT_MANIFEST, ...SIMULATION_FILES.filter((name) => name !== SIMULATION_COMMIT_MARKER)];
+
+/**
+ * The first of the files that mark a run (`RUN_MARKS`) found in `dir`, or undefined.
+ *
+ * @example
+ * runMarkIn('runs/a'); // 'estimates.npy' for a simulate run's folder
+ */
+export function runMarkIn(dir: string): string | undefined {
+  return RUN_MARKS.find((name) => existsSync(join(dir, name)));
+}
+
+/**
+ * The sub-folders of `dir` (their names, in order) that hold a run (`runMarkIn`).
  *
  * @example
  * runsInSubfolders('runs/demo'); // a demo's two run folders, adaptive-lure and iid
  */
 export function runsInSubfolders(dir: string): string[] {
   if (!existsSync(dir)) return [];
-  const marks = [EXPERIMENT_MANIFEST, ...SIMULATION_FILES.filter((name) => name !== SIMULATION_COMMIT_MARKER)];
   return readdirSync(dir, { withFileTypes: true })
-    .filter((entry) => entry.isDirectory() && marks.some((name) => existsSync(join(dir, entry.name, name))))
+    .filter((entry) => entry.isDirectory() && runMarkIn(join(dir, entry.name)) !== undefined)
     .map((entry) => entry.name)
     .sort();
 }
