@@ -14,6 +14,16 @@ const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const built = existsSync(join(repo, 'dist/index.d.ts')) && existsSync(join(repo, 'dist/reference.cjs'));
 const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
 
+/** What `tsc -p config` prints in `project`: its errors, or '' when the project compiles. */
+function compilerErrors(project: string, config: string): string {
+  try {
+    execFileSync(process.execPath, [tsc, '-p', config], { cwd: project, encoding: 'utf8' });
+    return '';
+  } catch (error) {
+    return String((error as { stdout?: string }).stdout ?? error);
+  }
+}
+
 /**
  * The packed tarball as a user installs it (`npm pack`, unpacked into a project's node_modules
  * with the package's dependencies beside it; `npm test` builds first). Every runtime export must
@@ -152,13 +162,7 @@ describe.skipIf(!built)('the packed package in a consumer project', () => {
       const config = `tsconfig.program-${name}.json`;
       const compilerOptions = { strict: true, skipLibCheck: false, noEmit: true, target: 'es2022', types: ['node'], ...resolution };
       writeFileSync(join(project, config), JSON.stringify({ compilerOptions, files: ['program.ts'] }));
-      let output = '';
-      try {
-        execFileSync(process.execPath, [tsc, '-p', config], { cwd: project, encoding: 'utf8' });
-      } catch (error) {
-        output = String((error as { stdout?: string }).stdout ?? error);
-      }
-      expect(output, name).toBe('');
+      expect(compilerErrors(project, config), name).toBe('');
     }
   });
 
@@ -175,13 +179,7 @@ describe.skipIf(!built)('the packed package in a consumer project', () => {
       types: [],
     };
     writeFileSync(join(project, 'tsconfig.lib-only.json'), JSON.stringify({ compilerOptions, files: ['lib-only.mts', 'lib-only.cts'] }));
-    let output = '';
-    try {
-      execFileSync(process.execPath, [tsc, '-p', 'tsconfig.lib-only.json'], { cwd: project, encoding: 'utf8' });
-    } catch (error) {
-      output = String((error as { stdout?: string }).stdout ?? error);
-    }
-    expect(output).toBe('');
+    expect(compilerErrors(project, 'tsconfig.lib-only.json')).toBe('');
   });
 
   it("runs the README's self-contained examples as written", () => {
@@ -222,13 +220,7 @@ describe.skipIf(!built)('the packed package in a consumer project', () => {
       JSON.stringify({ compilerOptions: { ...base, module: 'node16', moduleResolution: 'node16' }, files: ['types.ts'] }),
     );
     for (const config of ['tsconfig.esm.json', 'tsconfig.cjs.json', 'commonjs/tsconfig.json']) {
-      let output = '';
-      try {
-        execFileSync(process.execPath, [tsc, '-p', config], { cwd: project, encoding: 'utf8' });
-      } catch (error) {
-        output = String((error as { stdout?: string }).stdout ?? error);
-      }
-      expect(output, config).toBe('');
+      expect(compilerErrors(project, config), config).toBe('');
     }
   });
 
@@ -246,13 +238,7 @@ describe.skipIf(!built)('the packed package in a consumer project', () => {
       outDir: 'shapes-out',
     };
     writeFileSync(join(project, 'tsconfig.shapes.json'), JSON.stringify({ compilerOptions, files: ['shapes.ts'] }));
-    let output = '';
-    try {
-      execFileSync(process.execPath, [tsc, '-p', 'tsconfig.shapes.json'], { cwd: project, encoding: 'utf8' });
-    } catch (error) {
-      output = String((error as { stdout?: string }).stdout ?? error);
-    }
-    expect(output).toBe('');
+    expect(compilerErrors(project, 'tsconfig.shapes.json')).toBe('');
     writeFileSync(
       join(project, 'shapes-run.mjs'),
       `import { probes } from './shapes-out/shapes.js';\n${DESCRIBE_SOURCE}\nconsole.log(JSON.stringify(describeValue(probes)));\n`,
