@@ -66,8 +66,8 @@ export function checkSettingCurves(value: unknown, argument: string): asserts va
  * summed in another order than the true risk, and without the allowance no run would cover it.
  *
  * @example
- * const [setting] = await loadReportSettings(['runs/adaptive']);
- * const curves = settingCurves(setting);
+ * const [setting] = await loadReportSettings(['runs/adaptive']); // one setting: a run's folder
+ * const curves = settingCurves(setting!);
  * curves.mse[49]; // MSE after setting.labels[49] labels
  * @throws {InputError} when `setting` is not a report setting with its `estimates` and `labels`.
  */
@@ -190,7 +190,7 @@ function correctedVariance(variance: Matrix, setting: ReportSetting, firstRow = 
  *
  * @example
  * const [random, active] = (await loadReportSettings(['runs/iid', 'runs/adaptive'])).map((s) => settingCurves(s));
- * relativeToRandom(active, random, 'mse')[99]; // e.g. 0.47 at 100 labels: below 1, active testing's error is smaller
+ * relativeToRandom(active!, random!, 'mse')[99]; // e.g. 0.47 at 100 labels: below 1, active testing's error is smaller
  * @throws {InputError} when `curves` or `baseline` is not setting curves, or `metric` not `mse` or `medianSe`.
  */
 export function relativeToRandom(curves: SettingCurves, baseline: SettingCurves, metric: ErrorMetric): (number | null)[] {

@@ -102,7 +102,7 @@ export interface SummaryTable {
  * a `confidence` that is not positive, as `writeReport` refuses them.
  * @example
  * const table = summaryTable(allCurves, randomCurves);
- * table.settings[1].cells[0].relativeMse; // active MSE ÷ random MSE at 50 labels
+ * table.settings[1]?.cells[0]?.relativeMse; // active MSE ÷ random MSE at 50 labels
  */
 export function summaryTable(
   curves: readonly SettingCurves[],

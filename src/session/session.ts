@@ -225,6 +225,7 @@ const CONSTRUCT = Symbol('ActiveTestingSession.construct');
  * });
  * while (!session.done({ maxLabels: 200, targetHalfWidth: 0.02 })) {
  *   const [item] = await session.next();
+ *   if (item === undefined) break; // none left: every item is labelled or skipped
  *   await session.record(item.id, await askPerson(item.text));
  * }
  * const { accuracy } = session.estimate(); // accuracy.value, accuracy.anytime.lower, accuracy.anytime.upper

@@ -67,13 +67,13 @@ export interface SimulationIntervals {
  * loss (`losses`: the sequences hold only where every item's bounds hold its loss, drawn or not), `kinds` is not an array, for an unknown kind,
  * `bootstrap` without a bootstrap variance (`bootstrap: 'none'`) or with the `ase` estimator.
  */
-export function simulationIntervals(
+export function simulationIntervals<const Kinds extends readonly IntervalKind[]>(
   result: SimulationResult,
   losses: Float64Array,
   bounds: LossBounds,
-  kinds: readonly IntervalKind[],
+  kinds: Kinds,
   reference: SimulationReference | null = null,
-): SimulationIntervals[] {
+): { -readonly [Index in keyof Kinds]: SimulationIntervals } {
   checkIntervalArguments(result, losses, bounds, kinds, reference);
   checkResultKinds(result, kinds);
   const { rows, runs } = result;
@@ -87,7 +87,7 @@ export function simulationIntervals(
         runs,
       );
     return { kind, lower, upper, ...quality(kind, lower, upper, rows, runs, result.trueRisk) };
-  });
+  }) as { -readonly [Index in keyof Kinds]: SimulationIntervals };
 }
 
 /** The arguments' types and lengths, for a plain JS call: each is read deep inside otherwise. */

@@ -255,7 +255,7 @@ describe.skipIf(!built)('the packed package in a consumer project', () => {
     expect(shapeMismatches(checker, checker.getTypeAtLocation(probes.name), described, 'probes')).toEqual([]);
   });
 
-  it("compiles the declarations' @example blocks under exactOptionalPropertyTypes", () => {
+  it("compiles the declarations' @example blocks under exactOptionalPropertyTypes and noUncheckedIndexedAccess", () => {
     // The names an example leaves to the reader (`session`, `error`) are not checked, nor what
     // is typed through them (a callback given to a method of `model`), nor a line whose comment
     // says it throws (`new Model(42); // InputError: …`); everything else the example does with
@@ -284,6 +284,7 @@ describe.skipIf(!built)('the packed package in a consumer project', () => {
         strict: true,
         noImplicitAny: false,
         exactOptionalPropertyTypes: true,
+        noUncheckedIndexedAccess: true,
         module: 'nodenext',
         target: 'es2022',
         types: ['node'],

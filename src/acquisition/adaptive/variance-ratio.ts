@@ -172,7 +172,7 @@ export interface DiagnosedSimulation {
  *
  * @example
  * const { ratios, verdicts } = varianceDiagnosticRows(result, lossPerItem(f, y), zeroOneLossPerItem(f, y));
- * VARIANCE_VERDICTS[verdicts[(result.rows - 1) * result.runs]]; // run 0's verdict after the last label
+ * VARIANCE_VERDICTS[verdicts[(result.rows - 1) * result.runs]!]; // run 0's verdict after the last label
  * @throws InputError when `result` is not a simulation result, `losses` not an array, or
  * `targetErrors` does not have one entry per pool item (with a bootstrap).
  */
