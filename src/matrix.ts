@@ -316,8 +316,9 @@ function unflatten(
       received: new ReceivedKind(`shape [${sizes.join(', ')}] with ${data.length} values`),
     });
   }
+  // Indices as given: a 64-bit one is checked as a number is, and a refused one told by its digits.
+  if (sizes.length === 1) return data as ArrayLike<number>;
   const values = Array.from(data, bigintAsNumber) as number[];
-  if (sizes.length === 1) return values;
   const cols = sizes[1] as number;
   return Array.from({ length: sizes[0] as number }, (_, i) => values.slice(i * cols, (i + 1) * cols));
 }
@@ -337,6 +338,9 @@ function classIndex(value: number | boolean | bigint, argument: string, row: num
  * arrive as "1" or as class names, and "got "1"" alone reads as an index in range refused.
  */
 function receivedLabel(value: unknown, k: number): unknown {
+  // A 64-bit index (an int64 `.npy` file) is read as a class index as a number is: its digits say
+  // what is out of range, and `5n (a bigint)` would blame its type.
+  if (typeof value === 'bigint') return new ReceivedKind(String(value));
   if (typeof value !== 'string' || value === '') return value;
   const digits = /^\d+$/.test(value.trim()) ? Number(value) : undefined;
   if (digits === undefined) return ReceivedKind.noted(value, 'class indices are numbers: map each class name to its index');

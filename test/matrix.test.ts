@@ -258,7 +258,7 @@ describe('values that are not numbers', () => {
     expect(toLabels({ data: BigInt64Array.of(0n, 1n, 1n, 0n), shape: [2, 2] }, 'labels', 2, 2)).toEqual(Int32Array.of(1, 0));
     // Named as stored, not rounded to the nearest double.
     expect(() => toLabels(BigInt64Array.of(0n, 9007199254740993n) as never, 'labels', 2, 2)).toThrow(
-      'labels (row 1): expected a class index in [0, 1], got 9007199254740993n (a bigint)',
+      'labels (row 1): expected a class index in [0, 1], got 9007199254740993',
     );
     expect(() => toLabels(Float32Array.of(0, Number.NaN), 'labels', 2, 2)).toThrow(
       'labels (row 1): expected a class index in [0, 1], got NaN',

@@ -140,7 +140,9 @@ export function labelIndices(array: NpyArray, argument: string, n: number, k: nu
   const column = array.shape.length === 2 && array.shape[1] === 1 && k > 1;
   // Any dtype: float indices (`df['label'].to_numpy()` of a column that held a missing value) are
   // read when each is a whole number, as toLabels checks.
-  if (array.shape.length === 1 || column) return toLabels(values, argument, n, k);
+  // The typed array itself, not its numbers: a refused 64-bit index is told by its own digits
+  // (9007199254740993, not the double 9007199254740992).
+  if (array.shape.length === 1 || column) return toLabels(array.data as ArrayLike<number | bigint> as ArrayLike<number>, argument, n, k);
   if (array.shape.length === 2) {
     if (array.shape[0] !== n || array.shape[1] !== k) {
       throw new InputError({
