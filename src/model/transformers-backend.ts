@@ -174,7 +174,12 @@ function refusedPositionLimit(error: unknown, longest: number): number | null {
   return index >= rows && index < longest ? rows : null;
 }
 
-const CUDA_INSTALL_HINT = 'it is downloaded when onnxruntime-node installs without onnxruntime-node-install=skip in .npmrc';
+// npm 11.19 blocks dependencies' install scripts by default: there removing the skip alone does
+// not run the download.
+const CUDA_INSTALL_HINT =
+  "onnxruntime-node's install script downloads it, unless onnxruntime-node-install=skip is in .npmrc or " +
+  'ONNXRUNTIME_NODE_INSTALL=skip is set; where npm blocks install scripts, allow it first: ' +
+  'npm install-scripts approve onnxruntime-node, then npm rebuild onnxruntime-node';
 
 /**
  * Whether onnxruntime-node (as transformers.js loads it) has its CUDA execution provider library

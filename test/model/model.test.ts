@@ -200,6 +200,11 @@ describe('Model input checks', () => {
       await expect(TransformersBackend.fromPretrained(modelDir('tiny-gpt2'), { device: 'cuda' })).rejects.toThrow(
         /^device: expected cpu or auto: onnxruntime-node's CUDA execution provider is not installed here/,
       );
+      // An npm that blocks dependencies' install scripts by default never runs the download:
+      // removing the .npmrc skip alone would not install the provider.
+      await expect(TransformersBackend.fromPretrained(modelDir('tiny-gpt2'), { device: 'cuda' })).rejects.toThrow(
+        /onnxruntime-node-install=skip is in \.npmrc.*npm install-scripts approve onnxruntime-node, then npm rebuild onnxruntime-node/,
+      );
     }
   });
 
