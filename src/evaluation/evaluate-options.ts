@@ -158,7 +158,7 @@ export async function resolveEvaluateOptions(input: EvaluateOptions, onRetry?: (
   } else {
     refuseIgnored(given, LOCAL_MODEL_OPTIONS, 'only with a model run here (a folder or a Hub id); a served model runs on its server');
     if ((options.openaiMode ?? 'echo') === 'echo')
-      refuseIgnored(given, TOP_LOGPROBS_OPTIONS, 'only with openaiMode top-logprobs; the echo mode reads every label exactly');
+      refuseIgnored(given, TOP_LOGPROBS_OPTIONS, 'only in the top-logprobs mode; the echo mode reads every label exactly');
   }
   checkDataFile(options.data, 'data');
   if (options.iclData !== undefined) checkDataFile(options.iclData, 'iclData');

@@ -54,10 +54,34 @@ describe('the server options of evaluate', () => {
       [['--no-prefix-cache'], 'noPrefixCache: expected only with a model run here'],
       [['--prefix-cache-memory-limit', '1000'], 'prefixCacheMemoryLimit: expected only with a model run here'],
       // The echo mode (the default) reads every label's log-probability exactly.
-      [['--top-logprobs', '5'], 'topLogprobs: expected only with openaiMode top-logprobs; the echo mode reads every label exactly, got 5'],
-      [['--openai-mode', 'echo', '--missing-label', 'floor'], 'missingLabel: expected only with openaiMode top-logprobs'],
+      // Named by the mode's value alone: the same words fit the command line and a grid's step.
+      [['--top-logprobs', '5'], 'topLogprobs: expected only in the top-logprobs mode; the echo mode reads every label exactly, got 5'],
+      [['--openai-mode', 'echo', '--missing-label', 'floor'], 'missingLabel: expected only in the top-logprobs mode'],
     ];
     for (const [argv, message] of refused) await expect(resolveEvaluateOptions(evaluateOptions(argv))).rejects.toThrow(message);
+    // On the command line, in one line naming the flag, and no grid key the user did not write.
+    const out = mkdtempSync(join(tmpdir(), 'at-openai-echo-'));
+    try {
+      const cli = await runCliCaptured([
+        'evaluate',
+        '--model',
+        spec,
+        '--data',
+        'hub:glue:sst2',
+        '--classes',
+        'a,b',
+        '--top-logprobs',
+        '5',
+        '--out',
+        out,
+      ]);
+      expect([cli.code, cli.stderr]).toEqual([
+        1,
+        'active-testing evaluate: --top-logprobs: expected only in the top-logprobs mode; the echo mode reads every label exactly, got 5',
+      ]);
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
     const { remote } = await resolveEvaluateOptions(evaluateOptions(['--openai-mode', 'top-logprobs', '--missing-label', 'floor']));
     expect(remote?.missingLabel).toBe('floor');
   });
