@@ -858,6 +858,31 @@ describe.skipIf(chromium === undefined)('active-testing serve in a browser', () 
     });
   });
 
+  it("a button pressed from the keyboard that answers the last item leaves the focus on the item's text, and gets it back once an item is shown", async () => {
+    const pool = await writePool(2, 23);
+    const path = join(pool.dir, 'focus-done.session');
+    await withServedPage(browser, pool.args(path), async (page, server) => {
+      await open(page, server);
+      const focused = (): Promise<string | undefined> =>
+        page.evaluate(() => {
+          const active = (document as unknown as { activeElement: { id: string; dataset: Record<string, string> } | null }).activeElement;
+          return active?.dataset.action ?? active?.id;
+        });
+      await page.locator('#buttons button.class').nth(1).focus();
+      expect(await press(page, 'Enter')).toBeNull();
+      expect(await press(page, 'Enter')).toBeNull();
+      // Its button is disabled with no item to label: the focus is on what says so, not dropped to the page.
+      expect(await page.locator('#item-text').textContent()).toBe('Nothing more to label.');
+      expect(await focused()).toBe('item-text');
+      // The undo brings the last item back, and with it the focus to the button that answered it.
+      expect(await press(page, 'u')).toBeNull();
+      expect(await shownId(page)).not.toBe('');
+      expect(await focused()).toBe('label:1');
+      expect(await press(page, 'Enter')).toBeNull();
+      expect([...journalLabels(path).values()]).toEqual([1, 1]);
+    });
+  });
+
   it('Enter held on a button labels one item: its repeats do not label the items shown after it', async () => {
     const pool = await writePool(20, 20);
     const path = join(pool.dir, 'held.session');

@@ -48,6 +48,14 @@ let resync = false;
 let tabId = newTabId();
 /** Whether this tab has told the other tabs of this browser that it is open (`sayHere`). */
 let announced = false;
+/**
+ * The button whose answer left no item to show (the session done, or every open item with another
+ * annotator): it is then disabled, which drops the focus to the page, where a screen reader
+ * starts again from the top and Enter does nothing. The focus waits on the item's text, which says
+ * why there is none, and goes back to this button once an item is shown (after an undo, or once one
+ * is free), so that Tab and Enter go on from where they were.
+ */
+let pressedBeforeWait: HTMLButtonElement | null = null;
 
 /**
  * Shows `text` under the buttons; `unreachable` for a message that the server could not be reached,
@@ -145,6 +153,23 @@ function renderItem(): void {
   for (const button of document.querySelectorAll<HTMLButtonElement>('#buttons button')) {
     button.disabled = busy || stopped || (button.dataset.action !== 'undo' && item === null);
   }
+  if (item !== null && pressedBeforeWait !== null) {
+    const button = pressedBeforeWait;
+    pressedBeforeWait = null;
+    text.removeAttribute('tabindex');
+    // Unless the annotator has moved it meanwhile.
+    if (document.activeElement === text || document.activeElement === document.body) button.focus();
+  }
+}
+
+/** Moves the focus from `button`, disabled for want of an item, to the item's text until an item comes (`pressedBeforeWait`). */
+function waitForItemOn(button: HTMLButtonElement): void {
+  pressedBeforeWait = button;
+  const text = $('item-text');
+  // Focusable only while it holds the focus for the button: a long item's text is a scrolling box
+  // that the browser lets Tab reach by itself, which a tabindex would change.
+  text.tabIndex = -1;
+  text.focus();
 }
 
 /** The key that labels class `k`: 1–9, then 0 for the tenth; none for the classes after it (click them). */
@@ -476,8 +501,10 @@ async function call(path: string, body?: object, action?: Action): Promise<void>
   } finally {
     busy = false;
     renderItem();
-    if (focused !== null && !focused.disabled && (document.activeElement === null || document.activeElement === document.body))
-      focused.focus();
+    if (focused !== null && (document.activeElement === null || document.activeElement === document.body)) {
+      if (!focused.disabled) focused.focus();
+      else if (item === null) waitForItemOn(focused);
+    }
     finished();
   }
 }
