@@ -836,6 +836,58 @@ describe.skipIf(chromium === undefined)('active-testing serve in a browser', () 
     );
   });
 
+  it('on a 360×640 phone and at 200% zoom: touch targets of 44×44 px, and a 500-character token and a long URL wrap without sideways scrolling', async () => {
+    const unbroken = `${'x'.repeat(500)} see https://example.com/${'a/'.repeat(150)}?q=${'b'.repeat(100)}`;
+    const pool = await writePool(20, 24, [unbroken]);
+    const path = join(pool.dir, 'phone.session');
+    const server = await startServer(pool.args(path));
+    // 200% zoom of a 1280×800 window lays the page out 640 CSS px wide, two device pixels to one.
+    const screens = [
+      { viewport: { width: 360, height: 640 }, isMobile: true, hasTouch: true },
+      { viewport: { width: 640, height: 400 }, deviceScaleFactor: 2 },
+    ];
+    try {
+      for (const screen of screens) {
+        const context = await browser.newContext(screen);
+        try {
+          const page = await context.newPage();
+          await open(page, server);
+          expect(await page.locator('meta[name=viewport]').getAttribute('content')).toBe('width=device-width, initial-scale=1');
+          expect(await page.locator('#item-text').textContent()).toBe(unbroken);
+          const layout = await page.evaluate(() => {
+            const root = document as unknown as {
+              documentElement: { scrollWidth: number; clientWidth: number };
+              getElementById(id: string): { scrollWidth: number; clientWidth: number };
+              querySelectorAll(
+                selector: string,
+              ): Iterable<{ textContent: string; getBoundingClientRect(): { width: number; height: number } }>;
+            };
+            const text = root.getElementById('item-text');
+            return {
+              pageOverflow: root.documentElement.scrollWidth - root.documentElement.clientWidth,
+              textOverflow: text.scrollWidth - text.clientWidth,
+              smallTargets: [...root.querySelectorAll('#buttons button')]
+                .map((button) => ({ name: button.textContent, box: button.getBoundingClientRect() }))
+                .filter(({ box }) => box.width < 44 || box.height < 44)
+                .map(({ name, box }) => `${name}: ${box.width}×${box.height}`),
+            };
+          });
+          expect(layout).toEqual({ pageOverflow: 0, textOverflow: 0, smallTargets: [] });
+          const id = await shownId(page);
+          const before = await page.evaluate(() => Number(document.body.dataset.seq));
+          const skip = page.locator('#buttons button[data-action=skip]');
+          await (screen.hasTouch ? skip.tap() : skip.click());
+          await page.waitForFunction((n) => Number(document.body.dataset.seq) > n, before);
+          expect(await page.locator('#message').textContent()).toBe(`Skipped ${id}`);
+        } finally {
+          await context.close();
+        }
+      }
+    } finally {
+      await stopServer(server);
+    }
+  });
+
   it('a button pressed from the keyboard keeps the focus once its label is saved, so Enter labels the next item too', async () => {
     const pool = await writePool(20, 18);
     const path = join(pool.dir, 'focus.session');
