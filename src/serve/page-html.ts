@@ -1,5 +1,5 @@
 const STYLE = `
-:root { color-scheme: light; --ink: #1d2330; --muted: #5b6475; --line: #d7dce5; --accent: #2457c5; --ok: #1f7a3a; --bad: #b42318; }
+:root { color-scheme: light; --ink: #1d2330; --muted: #5b6475; --line: #d7dce5; --control-line: #7d8696; --accent: #2457c5; --ok: #1f7a3a; --bad: #b42318; }
 * { box-sizing: border-box; }
 body { margin: 0; font: 16px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: var(--ink); background: #f5f7fa; }
 header { padding: 12px 20px; background: #fff; border-bottom: 1px solid var(--line); }
@@ -22,7 +22,7 @@ h2 { font-size: 15px; margin: 0 0 8px; color: var(--muted); font-weight: 600; }
 #item-text .control { color: var(--bad); background: #fdecea; border-radius: 3px; padding: 0 2px; font-family: ui-monospace, monospace; font-size: 0.85em; }
 .visually-hidden { position: absolute; width: 1px; height: 1px; margin: -1px; padding: 0; overflow: hidden; clip-path: inset(50%); white-space: nowrap; border: 0; }
 #buttons { display: flex; flex-wrap: wrap; gap: 8px; margin-top: 14px; }
-button { font: inherit; min-height: 44px; padding: 8px 14px; border-radius: 6px; border: 1px solid var(--line); background: #fff; cursor: pointer; max-width: 100%; overflow-wrap: anywhere; }
+button { font: inherit; min-height: 44px; padding: 8px 14px; border-radius: 6px; border: 1px solid var(--control-line); background: #fff; cursor: pointer; max-width: 100%; overflow-wrap: anywhere; }
 button.class { background: var(--accent); color: #fff; border-color: var(--accent); font-weight: 600; }
 button:disabled { opacity: .5; cursor: default; }
 kbd { font-family: ui-monospace, monospace; font-size: 12px; border: 1px solid currentColor; border-radius: 3px; padding: 0 4px; margin-right: 6px; opacity: .85; }

@@ -60,6 +60,65 @@ const WATCH_LIVE_REGIONS = `{
   }
 }`;
 
+/**
+ * Measures, in the page, the contrast of what WCAG 2.2 AA asks it of: each visible text against the
+ * colours behind it (4.5:1, 3:1 for large text: 24 px, or 18.66 px bold), and each enabled button's
+ * edge, its border or its fill, against the colour around it, and the progress bar's fill against
+ * its track (3:1, 1.4.11). Colours are composited over the backgrounds of the element's ancestors,
+ * with their opacity; the contents of disabled buttons are exempt. Gives `{ what, ratio, needed }`.
+ */
+const MEASURE_CONTRASTS = `(() => {
+  const rgba = (css) => {
+    const [r, g, b, a = 1] = css.match(/[\\d.]+/g).map(Number);
+    return { r, g, b, a };
+  };
+  const over = (top, below) => ({
+    r: top.r * top.a + below.r * (1 - top.a),
+    g: top.g * top.a + below.g * (1 - top.a),
+    b: top.b * top.a + below.b * (1 - top.a),
+    a: 1,
+  });
+  const luminance = ({ r, g, b }) => {
+    const linear = (v) => (v / 255 <= 0.03928 ? v / 255 / 12.92 : ((v / 255 + 0.055) / 1.055) ** 2.4);
+    return 0.2126 * linear(r) + 0.7152 * linear(g) + 0.0722 * linear(b);
+  };
+  const ratio = (x, y) => {
+    const [light, dark] = [luminance(x), luminance(y)].sort((p, q) => q - p);
+    return (light + 0.05) / (dark + 0.05);
+  };
+  const background = (element) => {
+    const layers = [];
+    for (let e = element; e !== null; e = e.parentElement) layers.unshift(rgba(getComputedStyle(e).backgroundColor));
+    return layers.reduce((below, layer) => over(layer, below), { r: 255, g: 255, b: 255, a: 1 });
+  };
+  const opacity = (element) => {
+    let product = 1;
+    for (let e = element; e !== null; e = e.parentElement) product *= Number(getComputedStyle(e).opacity);
+    return product;
+  };
+  const measured = [];
+  for (const element of document.body.querySelectorAll('*')) {
+    const text = [...element.childNodes].some((node) => node.nodeType === 3 && node.textContent.trim() !== '');
+    if (!text || element.getClientRects().length === 0 || element.closest('button:disabled, .visually-hidden') !== null) continue;
+    const style = getComputedStyle(element);
+    const behind = background(element);
+    const colour = rgba(element instanceof SVGElement ? style.fill : style.color);
+    const shown = over({ ...colour, a: colour.a * opacity(element) * Number(style.fillOpacity) }, behind);
+    const size = parseFloat(style.fontSize);
+    const large = size >= 24 || (size >= 18.66 && Number(style.fontWeight) >= 700);
+    const what = element.id || (element.closest('[id]')?.id ?? '') + ' ' + element.tagName.toLowerCase();
+    measured.push({ what: what + ': ' + element.textContent.trim().slice(0, 20), ratio: ratio(shown, behind), needed: large ? 3 : 4.5 });
+  }
+  for (const button of document.querySelectorAll('#buttons button:enabled')) {
+    const around = background(button.parentElement);
+    const edge = Math.max(ratio(rgba(getComputedStyle(button).borderTopColor), around), ratio(background(button), around));
+    measured.push({ what: 'edge of ' + button.dataset.action, ratio: edge, needed: 3 });
+  }
+  const fill = rgba(getComputedStyle(document.getElementById('progress-fill')).backgroundColor);
+  measured.push({ what: 'progress fill', ratio: ratio(fill, background(document.getElementById('progress-bar'))), needed: 3 });
+  return measured;
+})()`;
+
 const CLASSES = ['negative', 'positive'];
 // The screenshots in docs/images are refreshed with `npm run docs:screenshots`; an ordinary test run
 // writes them to a temporary folder, so that running the tests never changes tracked files.
@@ -886,6 +945,28 @@ describe.skipIf(chromium === undefined)('active-testing serve in a browser', () 
     } finally {
       await stopServer(server);
     }
+  });
+
+  it('text, buttons and the progress bar meet WCAG AA contrast, the banners and the plot included', async () => {
+    const pool = await writePool(20, 25);
+    const path = join(pool.dir, 'contrast.session');
+    await withServedPage(browser, pool.args(path), async (page, server) => {
+      await open(page, server);
+      for (let k = 0; k < 3; k++) expect(await labelShown(page, pool.labels)).not.toBeNull();
+      await page.waitForSelector('#plot svg text');
+      // The banners and an error, each shown with some text: the page shows them only as things happen.
+      await page.evaluate(() => {
+        for (const id of ['stop', 'connection', 'waiting', 'message'])
+          (document.getElementById(id) as { textContent: string }).textContent = 'Some news';
+        (document.getElementById('message') as { className: string }).className = 'error';
+      });
+      const measured = (await page.evaluate(MEASURE_CONTRASTS)) as Array<{ what: string; ratio: number; needed: number }>;
+      for (const what of ['stop', 'connection', 'waiting', 'message', 'item-text', 'progress fill', 'edge of skip', 'edge of undo'])
+        expect(measured.some((m) => m.what.startsWith(what))).toBe(true);
+      expect(measured.some((m) => m.what.startsWith('plot text'))).toBe(true);
+      const low = measured.filter((m) => m.ratio < m.needed).map((m) => `${m.what}: ${m.ratio.toFixed(2)} < ${m.needed}`);
+      expect(low).toEqual([]);
+    });
   });
 
   it('a button pressed from the keyboard keeps the focus once its label is saved, so Enter labels the next item too', async () => {
