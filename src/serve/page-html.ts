@@ -9,6 +9,7 @@ header h1 { margin: 0 0 6px; font-size: 18px; }
 #progress-text { font-size: 14px; color: var(--muted); }
 .bar { height: 10px; background: #e6e9ef; border-radius: 5px; overflow: hidden; margin-top: 4px; }
 #progress-fill { height: 100%; width: 0; background: var(--accent); transition: width .2s; }
+@media (prefers-reduced-motion: reduce) { #progress-fill { transition: none; } }
 #stop { margin: 12px 20px 0; padding: 12px 16px; border-radius: 8px; background: #e3f4e8; border: 1px solid #9fd6ae; color: var(--ok); font-weight: 600; }
 #stop:empty { display: none; }
 #connection { margin: 12px 20px 0; padding: 12px 16px; border-radius: 8px; background: #fdecea; border: 1px solid #f1aeb5; color: var(--bad); font-weight: 600; }

@@ -969,6 +969,28 @@ describe.skipIf(chromium === undefined)('active-testing serve in a browser', () 
     });
   });
 
+  it('with reduced motion asked for, the progress bar moves without its transition', async () => {
+    const pool = await writePool(20, 26);
+    const path = join(pool.dir, 'motion.session');
+    const transition = (page: Page): Promise<string> =>
+      page
+        .locator('#progress-fill')
+        .evaluate((fill) => (getComputedStyle(fill) as unknown as { transitionDuration: string }).transitionDuration);
+    await withServedPage(browser, pool.args(path), async (page, server) => {
+      await open(page, server);
+      expect(await transition(page)).toBe('0.2s');
+    });
+    await withServedPage(
+      browser,
+      pool.args(path),
+      async (page, server) => {
+        await open(page, server);
+        expect(await transition(page)).toBe('0s');
+      },
+      { reducedMotion: 'reduce' },
+    );
+  });
+
   it('a button pressed from the keyboard keeps the focus once its label is saved, so Enter labels the next item too', async () => {
     const pool = await writePool(20, 18);
     const path = join(pool.dir, 'focus.session');
