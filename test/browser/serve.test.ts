@@ -234,6 +234,35 @@ async function shownId(page: Page): Promise<string> {
   return (await page.locator('#item-text').getAttribute('data-id')) ?? '';
 }
 
+/**
+ * The role and name of the element `selector` selects in Chromium's accessibility tree (what a screen
+ * reader is given), and the names in the tree below it.
+ */
+async function accessibleNode(page: Page, selector: string): Promise<{ role: string; name: string; inside: string[] }> {
+  const cdp = await page.context().newCDPSession(page);
+  try {
+    const { root } = await cdp.send('DOM.getDocument');
+    const { nodeId } = await cdp.send('DOM.querySelector', { nodeId: root.nodeId, selector });
+    const { node } = await cdp.send('DOM.describeNode', { nodeId });
+    const { nodes } = await cdp.send('Accessibility.getFullAXTree');
+    const byId = new Map(nodes.map((n) => [n.nodeId, n]));
+    const element = nodes.find((n) => n.backendDOMNodeId === node.backendNodeId);
+    if (element === undefined) throw new Error(`${selector} is not in the accessibility tree`);
+    const inside: string[] = [];
+    const visit = (id: string): void => {
+      const below = byId.get(id);
+      if (below === undefined) return;
+      const name = below.name?.value as string | undefined;
+      if (!below.ignored && name) inside.push(name);
+      below.childIds?.forEach(visit);
+    };
+    element.childIds?.forEach(visit);
+    return { role: element.role?.value as string, name: element.name?.value as string, inside };
+  } finally {
+    await cdp.detach();
+  }
+}
+
 /** Presses `key` and waits for the page to finish the request it starts; returns the error message shown, if any. */
 async function press(page: Page, key: string): Promise<string | null> {
   const before = await page.evaluate(() => Number(document.body.dataset.seq));
@@ -989,6 +1018,23 @@ describe.skipIf(chromium === undefined)('active-testing serve in a browser', () 
       },
       { reducedMotion: 'reduce' },
     );
+  });
+
+  it('the plot is named by its caption for a screen reader, drawn first or redrawn, without a description of its first point alone', async () => {
+    const pool = await writePool(20, 27);
+    const path = join(pool.dir, 'plot-name.session');
+    await withServedPage(browser, pool.args(path), async (page, server) => {
+      await open(page, server);
+      for (let k = 0; k < 3; k++) expect(await labelShown(page, pool.labels)).not.toBeNull();
+      await page.waitForSelector('#plot svg');
+      const caption = await page.locator('#plot-caption').textContent();
+      expect(caption).toMatch(/^Line: the estimated risk; band: /);
+      // Redrawn after a label, and drawn first by a page opened on a session with labels.
+      expect(await accessibleNode(page, '#plot')).toMatchObject({ name: caption, inside: [] });
+      await page.reload();
+      await page.waitForSelector('#plot svg');
+      expect(await accessibleNode(page, '#plot')).toMatchObject({ name: caption, inside: [] });
+    });
   });
 
   it('a button pressed from the keyboard keeps the focus once its label is saved, so Enter labels the next item too', async () => {

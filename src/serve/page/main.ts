@@ -226,7 +226,10 @@ function plotSpec(points: PlotPoint[], loss: string): TopLevelSpec {
       },
       { mark: { type: 'line', color: '#2457c5', strokeWidth: 2 }, encoding: { y: { field: 'value', type: 'quantitative' } } },
     ],
-    config: { axis: { labelFontSize: 11, titleFontSize: 12 }, view: { stroke: null } },
+    // No descriptions of its own for screen readers: vega-lite's describe each mark by its first
+    // point alone ("labels: 1; value: 0.41" for the whole line) and read out every tick label. The
+    // plot is named by its caption (`renderPlot`).
+    config: { aria: false, axis: { labelFontSize: 11, titleFontSize: 12 }, view: { stroke: null } },
   };
 }
 
@@ -255,7 +258,6 @@ async function renderPlot(current: PublicState): Promise<void> {
     view = null;
     return;
   }
-  container.setAttribute('aria-label', caption);
   const spec = plotSpec(points, current.loss);
   if (view === null) {
     container.replaceChildren();
@@ -264,6 +266,8 @@ async function renderPlot(current: PublicState): Promise<void> {
   } else {
     view.data('source_0', points);
   }
+  // After the view is made, which names its container "Vega visualization".
+  container.setAttribute('aria-label', caption);
   await view.runAsync();
 }
 
