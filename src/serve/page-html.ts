@@ -72,6 +72,7 @@ export function pageHtml(purpose: string): string {
 <div id="stop" role="status"></div>
 <main>
   <section aria-label="item">
+    <h2 class="visually-hidden">Item</h2>
     <div id="item-meta"></div>
     <div id="item-text" dir="auto"></div>
     <div id="item-announcement" class="visually-hidden" aria-live="polite"></div>

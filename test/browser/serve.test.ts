@@ -1037,6 +1037,32 @@ describe.skipIf(chromium === undefined)('active-testing serve in a browser', () 
     });
   });
 
+  it("a screen reader finds the page's parts: its title and language, a heading for the item and for each estimate, named buttons", async () => {
+    const pool = await writePool(20, 28);
+    const path = join(pool.dir, 'headings.session');
+    await withServedPage(browser, pool.args(path), async (page, server) => {
+      await open(page, server);
+      expect(await page.title()).toBe('active-testing · labelling');
+      expect(await page.locator('html').getAttribute('lang')).toBe('en');
+      // Moving by heading reaches the item, between the instructions and the estimates.
+      expect(await page.getByRole('heading').allTextContents()).toEqual([
+        'Label the proposed item',
+        'Item',
+        'Accuracy',
+        'Risk (cross-entropy)',
+      ]);
+      expect(await page.getByRole('button').evaluateAll((all) => all.map((b) => b.getAttribute('aria-keyshortcuts')))).toEqual([
+        '1',
+        '2',
+        's',
+        'u',
+      ]);
+      for (const name of [...CLASSES, 'skip', 'undo']) expect(await page.getByRole('button', { name, exact: true }).count()).toBe(1);
+      // The new item's announcement is hidden from sight, not from screen readers.
+      expect((await accessibleNode(page, '#item-announcement')).inside).toContain(await page.locator('#item-text').textContent());
+    });
+  });
+
   it('a button pressed from the keyboard keeps the focus once its label is saved, so Enter labels the next item too', async () => {
     const pool = await writePool(20, 18);
     const path = join(pool.dir, 'focus.session');
