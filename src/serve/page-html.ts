@@ -10,6 +10,8 @@ header h1 { margin: 0 0 6px; font-size: 18px; }
 .bar { height: 10px; background: #e6e9ef; border-radius: 5px; overflow: hidden; margin-top: 4px; }
 #progress-fill { height: 100%; width: 0; background: var(--accent); transition: width .2s; }
 @media (prefers-reduced-motion: reduce) { #progress-fill { transition: none; } }
+/* Contrast themes replace every background with one colour: the bar keeps its fill and an outline. */
+@media (forced-colors: active) { .bar { border: 1px solid CanvasText; } #progress-fill { forced-color-adjust: none; background: Highlight; } }
 #stop { margin: 12px 20px 0; padding: 12px 16px; border-radius: 8px; background: #e3f4e8; border: 1px solid #9fd6ae; color: var(--ok); font-weight: 600; }
 #stop:empty { display: none; }
 #connection { margin: 12px 20px 0; padding: 12px 16px; border-radius: 8px; background: #fdecea; border: 1px solid #f1aeb5; color: var(--bad); font-weight: 600; }

@@ -195,3 +195,21 @@ export function journalLabels(path: string): Map<string, number> {
   }
   return labels;
 }
+
+/**
+ * The contrast ratio of two opaque CSS colours (`rgb(r, g, b)`, as `getComputedStyle` gives them),
+ * by WCAG 2.2's relative luminance: 1 for one colour twice, 21 for black on white.
+ */
+export function contrastRatio(first: string, second: string): number {
+  const luminance = (colour: string): number => {
+    const channels = colour
+      .match(/[\d.]+/g)
+      ?.slice(0, 3)
+      .map(Number);
+    if (channels?.length !== 3) throw new Error(`not an rgb() colour: ${colour}`);
+    const [r, g, b] = channels.map((v) => (v / 255 <= 0.03928 ? v / 255 / 12.92 : ((v / 255 + 0.055) / 1.055) ** 2.4));
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+  };
+  const [light, dark] = [luminance(first), luminance(second)].sort((a, b) => b - a);
+  return (light + 0.05) / (dark + 0.05);
+}

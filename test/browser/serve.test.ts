@@ -12,6 +12,7 @@ import { LEAVE_GRACE_MS } from '../../src/serve/coordinator.js';
 import { ACCURACY_RANGE, intervalEnds, riskRange } from '../../src/serve/estimate-display.js';
 import {
   CLI,
+  contrastRatio,
   findChromium,
   journalLabels,
   journalRecords,
@@ -61,13 +62,14 @@ const WATCH_LIVE_REGIONS = `{
 }`;
 
 /**
- * Measures, in the page, the contrast of what WCAG 2.2 AA asks it of: each visible text against the
- * colours behind it (4.5:1, 3:1 for large text: 24 px, or 18.66 px bold), and each enabled button's
- * edge, its border or its fill, against the colour around it, and the progress bar's fill against
- * its track (3:1, 1.4.11). Colours are composited over the backgrounds of the element's ancestors,
- * with their opacity; the contents of disabled buttons are exempt. Gives `{ what, ratio, needed }`.
+ * Collects, in the page, the colours whose contrast WCAG 2.2 AA sets a floor on: each visible text
+ * and the colour behind it (4.5:1, 3:1 for large text: 24 px, or 18.66 px bold), and each enabled
+ * button's border and fill against the colour around it, and the progress bar's fill against its
+ * track (3:1, 1.4.11; a button's edge is its border or its fill, whichever stands out more). Colours
+ * are composited over the backgrounds of the element's ancestors, with their opacity; the contents
+ * of disabled buttons are exempt. Gives `{ what, pairs, needed }`, `pairs` opaque `rgb()` colours.
  */
-const MEASURE_CONTRASTS = `(() => {
+const CONTRAST_PAIRS = `(() => {
   const rgba = (css) => {
     const [r, g, b, a = 1] = css.match(/[\\d.]+/g).map(Number);
     return { r, g, b, a };
@@ -78,14 +80,7 @@ const MEASURE_CONTRASTS = `(() => {
     b: top.b * top.a + below.b * (1 - top.a),
     a: 1,
   });
-  const luminance = ({ r, g, b }) => {
-    const linear = (v) => (v / 255 <= 0.03928 ? v / 255 / 12.92 : ((v / 255 + 0.055) / 1.055) ** 2.4);
-    return 0.2126 * linear(r) + 0.7152 * linear(g) + 0.0722 * linear(b);
-  };
-  const ratio = (x, y) => {
-    const [light, dark] = [luminance(x), luminance(y)].sort((p, q) => q - p);
-    return (light + 0.05) / (dark + 0.05);
-  };
+  const css = ({ r, g, b }) => 'rgb(' + r + ', ' + g + ', ' + b + ')';
   const background = (element) => {
     const layers = [];
     for (let e = element; e !== null; e = e.parentElement) layers.unshift(rgba(getComputedStyle(e).backgroundColor));
@@ -107,15 +102,15 @@ const MEASURE_CONTRASTS = `(() => {
     const size = parseFloat(style.fontSize);
     const large = size >= 24 || (size >= 18.66 && Number(style.fontWeight) >= 700);
     const what = element.id || (element.closest('[id]')?.id ?? '') + ' ' + element.tagName.toLowerCase();
-    measured.push({ what: what + ': ' + element.textContent.trim().slice(0, 20), ratio: ratio(shown, behind), needed: large ? 3 : 4.5 });
+    measured.push({ what: what + ': ' + element.textContent.trim().slice(0, 20), pairs: [[css(shown), css(behind)]], needed: large ? 3 : 4.5 });
   }
   for (const button of document.querySelectorAll('#buttons button:enabled')) {
-    const around = background(button.parentElement);
-    const edge = Math.max(ratio(rgba(getComputedStyle(button).borderTopColor), around), ratio(background(button), around));
-    measured.push({ what: 'edge of ' + button.dataset.action, ratio: edge, needed: 3 });
+    const around = css(background(button.parentElement));
+    const border = css(over(rgba(getComputedStyle(button).borderTopColor), background(button.parentElement)));
+    measured.push({ what: 'edge of ' + button.dataset.action, pairs: [[border, around], [css(background(button)), around]], needed: 3 });
   }
-  const fill = rgba(getComputedStyle(document.getElementById('progress-fill')).backgroundColor);
-  measured.push({ what: 'progress fill', ratio: ratio(fill, background(document.getElementById('progress-bar'))), needed: 3 });
+  const fill = css(over(rgba(getComputedStyle(document.getElementById('progress-fill')).backgroundColor), background(document.getElementById('progress-bar'))));
+  measured.push({ what: 'progress fill', pairs: [[fill, css(background(document.getElementById('progress-bar')))]], needed: 3 });
   return measured;
 })()`;
 
@@ -989,7 +984,9 @@ describe.skipIf(chromium === undefined)('active-testing serve in a browser', () 
           (document.getElementById(id) as { textContent: string }).textContent = 'Some news';
         (document.getElementById('message') as { className: string }).className = 'error';
       });
-      const measured = (await page.evaluate(MEASURE_CONTRASTS)) as Array<{ what: string; ratio: number; needed: number }>;
+      const measured = (
+        (await page.evaluate(CONTRAST_PAIRS)) as Array<{ what: string; pairs: Array<[string, string]>; needed: number }>
+      ).map(({ what, pairs, needed }) => ({ what, needed, ratio: Math.max(...pairs.map(([one, other]) => contrastRatio(one, other))) }));
       for (const what of ['stop', 'connection', 'waiting', 'message', 'item-text', 'progress fill', 'edge of skip', 'edge of undo'])
         expect(measured.some((m) => m.what.startsWith(what))).toBe(true);
       expect(measured.some((m) => m.what.startsWith('plot text'))).toBe(true);
@@ -1061,6 +1058,33 @@ describe.skipIf(chromium === undefined)('active-testing serve in a browser', () 
       // The new item's announcement is hidden from sight, not from screen readers.
       expect((await accessibleNode(page, '#item-announcement')).inside).toContain(await page.locator('#item-text').textContent());
     });
+  });
+
+  it("in forced colours (Windows' contrast themes) the progress bar still shows its fill and its track's extent", async () => {
+    const pool = await writePool(20, 29);
+    const path = join(pool.dir, 'forced.session');
+    await withServedPage(
+      browser,
+      pool.args(path),
+      async (page, server) => {
+        await open(page, server);
+        for (let k = 0; k < 3; k++) expect(await labelShown(page, pool.labels)).not.toBeNull();
+        const bar = await page.evaluate(() => {
+          const style = (id: string) =>
+            getComputedStyle(document.getElementById(id)) as unknown as {
+              backgroundColor: string;
+              borderTopColor: string;
+              borderTopWidth: string;
+            };
+          const [fill, track] = [style('progress-fill'), style('progress-bar')];
+          return { fill: fill.backgroundColor, track: track.backgroundColor, edge: track.borderTopColor, edgeWidth: track.borderTopWidth };
+        });
+        expect(contrastRatio(bar.fill, bar.track)).toBeGreaterThanOrEqual(3);
+        expect(bar.edgeWidth).toBe('1px');
+        expect(contrastRatio(bar.edge, bar.track)).toBeGreaterThanOrEqual(3);
+      },
+      { forcedColors: 'active' },
+    );
   });
 
   it('a button pressed from the keyboard keeps the focus once its label is saved, so Enter labels the next item too', async () => {
