@@ -41,6 +41,8 @@ kbd { font-family: ui-monospace, monospace; font-size: 12px; border: 1px solid c
 dl { margin: 0; display: grid; grid-template-columns: auto 1fr; gap: 4px 12px; font-size: 14px; }
 dt { color: var(--muted); }
 dd { margin: 0; font-variant-numeric: tabular-nums; }
+/* On a phone the terms' column left the values a few words wide: each value goes under its term. */
+@media (max-width: 480px) { dl { grid-template-columns: 1fr; gap: 0; } dd { margin-bottom: 6px; } }
 #plot { width: 100%; margin-top: 12px; }
 #plot svg { max-width: 100%; height: auto; }
 .stats { margin-top: 12px; }

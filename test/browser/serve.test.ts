@@ -1087,6 +1087,29 @@ describe.skipIf(chromium === undefined)('active-testing serve in a browser', () 
     );
   });
 
+  it("on a 360 px phone the statistics' values go under their terms, the section's width, not in a column a few words wide", async () => {
+    const pool = await writePool(20, 30);
+    const path = join(pool.dir, 'stats.session');
+    await withServedPage(
+      browser,
+      pool.args(path),
+      async (page, server) => {
+        await open(page, server);
+        expect(await labelShown(page, pool.labels)).not.toBeNull();
+        const widths = await page
+          .locator('.stats dd')
+          .evaluateAll((values) =>
+            values.map((value) =>
+              Math.round((value as unknown as { getBoundingClientRect(): { width: number } }).getBoundingClientRect().width),
+            ),
+          );
+        const list = await page.locator('.stats').evaluate((stats) => Math.round(stats.getBoundingClientRect().width));
+        expect(widths).toEqual([list, list, list, list]);
+      },
+      { viewport: { width: 360, height: 640 } },
+    );
+  });
+
   it('a button pressed from the keyboard keeps the focus once its label is saved, so Enter labels the next item too', async () => {
     const pool = await writePool(20, 18);
     const path = join(pool.dir, 'focus.session');
