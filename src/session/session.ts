@@ -205,6 +205,23 @@ export interface ResolveOptions {
 /** The errors of `checkReplayedLoss`: a replay passes them on as they are, not as a damaged file's. */
 const replayedLossErrors = new WeakSet<object>();
 
+/**
+ * Closes the file and releases the lock of a session that was dropped without `close()`, once the
+ * garbage collector has collected it: in a long-lived process (a server, a notebook kernel) its
+ * descriptor and lock would otherwise stay until the process exits, and the session could not be
+ * opened there again ("already open for writing in this process"). Unreachable, the session can
+ * write nothing more; `close()` and a failed write unregister it.
+ */
+const droppedSessions = new FinalizationRegistry<{ journal: JournalSink; lock: FileLock }>(({ journal, lock }) => {
+  journal.close();
+  try {
+    lock.release();
+  } catch {
+    // Nobody is left to tell (a file system turned read-only): the lock names this process, so the
+    // next process to open the session takes it over once this one has exited.
+  }
+});
+
 /** Passed by `create` and `open` only: the constructor is private, but JavaScript can still call it. */
 const CONSTRUCT = Symbol('ActiveTestingSession.construct');
 
@@ -369,7 +386,7 @@ export class ActiveTestingSession {
       const session = new ActiveTestingSession(CONSTRUCT, header, loss, new MemoryJournal(), options.scoreTarget, lock).checkNew();
       // Before the file too: an `onWarning` that throws (warnings taken as errors) leaves nothing either.
       creationWarnings(session, options).forEach(warn);
-      session.journal = FileJournal.create(path, header, headerLineChunks);
+      session.attach(FileJournal.create(path, header, headerLineChunks), lock);
       return session;
     } catch (error) {
       lock.release();
@@ -434,7 +451,7 @@ export class ActiveTestingSession {
       contents.records.forEach((record, index) => session.replay(record, contents.checksummed, path, index + 2));
       await checksBeforeWriting.get(options)?.(session);
       const { journal, sideFile } = FileJournal.openForAppend(path, contents);
-      session.journal = journal;
+      session.attach(journal, lock);
       if (sideFile !== undefined) {
         warn(
           `${path}: its last line (${contents.tail.length} bytes) is not a complete record, as a write interrupted by a crash ` +
@@ -548,6 +565,12 @@ export class ActiveTestingSession {
     }
   }
 
+  /** Writes the session's records to `journal` from now on; the session holds it and `lock` until it is closed or collected. */
+  private attach(journal: FileJournal, lock: FileLock): void {
+    this.journal = journal;
+    droppedSessions.register(this, { journal, lock }, this);
+  }
+
   /** Runs mutations one at a time, in call order. */
   private exclusive<T>(action: () => T | Promise<T>): Promise<T> {
     const result = this.queue.then(() => {
@@ -568,6 +591,7 @@ export class ActiveTestingSession {
     } catch (error) {
       this.closed = true;
       this.failure = new SessionWriteError((error as Error).message);
+      droppedSessions.unregister(this);
       this.journal.close();
       try {
         this.lock?.release();
@@ -841,6 +865,7 @@ export class ActiveTestingSession {
     await this.queue;
     if (this.closed) return;
     this.closed = true;
+    droppedSessions.unregister(this);
     this.journal.close();
     try {
       this.lock?.release();
