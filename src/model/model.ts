@@ -133,6 +133,17 @@ export class Model {
     return scores;
   }
 
+  /**
+   * Frees the backend's native resources: a local model's ONNX sessions, which hold its weights
+   * (gigabytes for an LLM; each load its own copy, also of the same folder) until then or until
+   * the garbage collector happens to collect the model. A long-lived process (a server, a
+   * notebook) should dispose of each model it is done with. Safe to call twice; a disposed local
+   * model refuses to score.
+   *
+   * @example
+   * const model = await Model.fromPretrained('./models/my-llm');
+   * try { ... } finally { await model.dispose(); }
+   */
   async dispose(): Promise<void> {
     await this.backend.dispose?.();
   }

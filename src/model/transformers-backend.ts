@@ -456,6 +456,7 @@ export class TransformersBackend implements ScoringBackend {
   private readonly padTokenId: number;
   private readonly padLeft: boolean;
   private prefix: PrefixCache | null = null;
+  private disposed = false;
   private positionLimit: { tokens: number; field: string } | null;
   private vocabulary: number | null;
   private readonly prefixCacheMemoryLimit: number;
@@ -584,6 +585,7 @@ export class TransformersBackend implements ScoringBackend {
     signal?: AbortSignal,
     options: ScoreBatchOptions = {},
   ): Promise<Float32Array> {
+    this.checkNotDisposed();
     const k = labelTokenIds.length;
     const scores = new Float32Array(prompts.length * k);
     if (prompts.length === 0) return scores;
@@ -644,6 +646,7 @@ export class TransformersBackend implements ScoringBackend {
    * @throws InputError naming `prompts` and the row, or `batchSize`.
    */
   async checkPrompts(prompts: readonly string[], signal?: AbortSignal, options: CheckPromptsOptions = {}): Promise<void> {
+    this.checkNotDisposed();
     const { batchSize, sharedPrefix } = options;
     // Encoding the prefix is a forward pass over it: not for a prefix longer than the context, which
     // the checks below refuse in milliseconds, naming the row.
@@ -687,8 +690,25 @@ export class TransformersBackend implements ScoringBackend {
     }
   }
 
+  /**
+   * Frees the model's ONNX sessions and its cached prefix. Until then they hold the weights (each
+   * load its own copy, also of the same folder); the garbage collector frees them only when it
+   * happens to collect the model, as it does not see their size. Safe to call twice; scoring
+   * afterwards is refused (the tokenizer still works).
+   */
   async dispose(): Promise<void> {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.prefix = null;
     await this.model.dispose();
+  }
+
+  /** Refuses to score with a disposed model, whose ONNX session onnxruntime refuses (and transformers.js logs every input of). */
+  private checkNotDisposed(): void {
+    if (this.disposed)
+      throw new ActiveTestingError(
+        `model "${this.modelId}" was disposed (dispose()); load it again with Model.fromPretrained to score with it`,
+      );
   }
 
   /** Copies the label-token logits at each row's last token into `scores`. */
