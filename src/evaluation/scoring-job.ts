@@ -40,7 +40,10 @@ export interface ScoringJobOptions {
   /**
    * Keep finished batches at this path base (see `ScoreCheckpoint`), resuming a run with the same
    * `config`; `discardUnfit` starts afresh where a checkpoint with more rows than the dataset
-   * would be refused.
+   * would be refused. The files (`<base>.partial.json`, `.partial.f32`, `.partial.floored`) stay
+   * when the job finishes, so that its scores survive until the caller has saved them (a job with
+   * the same `config` returns them meanwhile without scoring): remove them then. A job that fails
+   * or is cancelled before its first batch leaves none.
    */
   checkpoint?: { base: string; config: unknown; discardUnfit?: boolean };
 }
