@@ -6,7 +6,7 @@ import { lossLimitText, lossMagnitudeLimit, type LossBounds } from '../metrics/l
 import { pairwiseSum } from '../metrics/index.js';
 import { selectedMedian } from '../metrics/percentile.js';
 import type { SimulationReference } from './reference.js';
-import { claimTile, sharedFloat64, threadsFor, WORKER_START_MS, YIELD_INTERVAL_MS } from './run-block.js';
+import { claimTile, followSignal, sharedFloat64, threadsFor, WORKER_START_MS, YIELD_INTERVAL_MS } from './run-block.js';
 import {
   INTERVAL_TILE_RUNS,
   SequenceIntervals,
@@ -289,9 +289,7 @@ export async function simulationIntervalsInThreads(
   );
   let workers: Promise<void> = Promise.resolve();
   const stop = new AbortController();
-  const cancel = (): void => stop.abort();
-  signal?.addEventListener('abort', cancel);
-  if (signal?.aborted) stop.abort();
+  const unfollow = followSignal(stop, signal);
   let lastYield = Date.now();
   try {
     for (let from = claimTile(tiles, runs, INTERVAL_TILE_RUNS); from >= 0; from = claimTile(tiles, runs, INTERVAL_TILE_RUNS)) {
@@ -331,7 +329,7 @@ export async function simulationIntervalsInThreads(
     stop.abort();
     throw error;
   } finally {
-    signal?.removeEventListener('abort', cancel);
+    unfollow();
   }
   const computed = new Map<IntervalKind, SimulationIntervals>();
   if (bootstrap !== null) computed.set('bootstrap', bootstrap);

@@ -17,6 +17,7 @@ import { checkKnownKeys } from '../io/suggest.js';
 import { planProposal } from '../acquisition/adaptive/index.js';
 import {
   claimTile,
+  followSignal,
   RunBlock,
   sharedFloat64,
   TILE_RUNS,
@@ -499,8 +500,7 @@ export async function runPrepared(prepared: PreparedSimulation): Promise<Simulat
   const workerPool = threads > 1 ? await import('./worker-pool.js') : null;
   const tiles = new Int32Array(threads > 1 ? new SharedArrayBuffer(4) : new ArrayBuffer(4));
   const stop = new AbortController();
-  const cancel = (): void => stop.abort();
-  options.signal?.addEventListener('abort', cancel);
+  const unfollow = followSignal(stop, options.signal);
   let completed = 0;
   const onProgress = (runs: number): void => {
     completed += runs;
@@ -521,7 +521,6 @@ export async function runPrepared(prepared: PreparedSimulation): Promise<Simulat
     workers.catch(() => stop.abort());
   };
   try {
-    if (options.signal?.aborted) stop.abort();
     await runClaimedTiles(prepared, outputs, tiles, onProgress, stop.signal, startWorkers);
     await workers;
     if (stop.signal.aborted) throw new CancelledError('simulation cancelled');
@@ -529,7 +528,7 @@ export async function runPrepared(prepared: PreparedSimulation): Promise<Simulat
     stop.abort();
     throw error;
   } finally {
-    options.signal?.removeEventListener('abort', cancel);
+    unfollow();
   }
   return {
     rows: config.rows,
