@@ -6,7 +6,7 @@ import { lossLimitText, lossMagnitudeLimit, type LossBounds } from '../metrics/l
 import { pairwiseSum } from '../metrics/index.js';
 import { selectedMedian } from '../metrics/percentile.js';
 import type { SimulationReference } from './reference.js';
-import { claimTile, followSignal, sharedFloat64, threadsFor, WORKER_START_MS, YIELD_INTERVAL_MS } from './run-block.js';
+import { claimTile, sharedFloat64, threadsFor, WORKER_START_MS, YIELD_INTERVAL_MS } from './run-block.js';
 import {
   INTERVAL_TILE_RUNS,
   SequenceIntervals,
@@ -18,6 +18,7 @@ import {
 
 import { INTERVAL_KINDS, type IntervalKind } from '../options/registry.js';
 import { checkObject } from '../io/index.js';
+import { followSignal } from '../io/follow-signal.js';
 
 export { INTERVAL_KINDS, type IntervalKind };
 

@@ -94,49 +94,6 @@ export const WORKER_START_MS = 50;
 /** How often a thread working through tiles yields to the event loop, so that workers' messages, timers and signals are served. */
 export const YIELD_INTERVAL_MS = 25;
 
-/** The computations following a caller's signal, and the one listener on it that stops them. */
-interface SignalFollowers {
-  controllers: Set<AbortController>;
-  onAbort: () => void;
-}
-
-const followers = new WeakMap<AbortSignal, SignalFollowers>();
-
-/**
- * Aborts `stop` once the caller's `signal` aborts (at once if it has), until the returned function
- * is called. The computations following one signal share one listener on it: a listener each
- * would have a process that runs more than 10 at once under one signal (a server's shutdown
- * signal) warn of a listener leak (MaxListenersExceededWarning). `AbortSignal.any` adds no
- * listener, but on Node 20 a long-lived signal keeps every signal made from it (2 KB a call).
- */
-export function followSignal(stop: AbortController, signal: AbortSignal | undefined): () => void {
-  if (signal === undefined) return () => {};
-  if (signal.aborted) {
-    stop.abort();
-    return () => {};
-  }
-  let group = followers.get(signal);
-  if (group === undefined) {
-    const controllers = new Set<AbortController>();
-    const onAbort = (): void => {
-      followers.delete(signal);
-      for (const controller of controllers) controller.abort();
-    };
-    group = { controllers, onAbort };
-    followers.set(signal, group);
-    signal.addEventListener('abort', onAbort, { once: true });
-  }
-  const joined = group;
-  joined.controllers.add(stop);
-  return () => {
-    joined.controllers.delete(stop);
-    if (joined.controllers.size === 0 && followers.get(signal) === joined) {
-      followers.delete(signal);
-      signal.removeEventListener('abort', joined.onAbort);
-    }
-  };
-}
-
 /**
  * The threads that a job of `tiles` tiles runs on: at most `requested`, no more than one per tile,
  * and no more than the cores this process can use (`usableCores`): more would only take turns on the same cores, each worker

@@ -17,7 +17,6 @@ import { checkKnownKeys } from '../io/suggest.js';
 import { planProposal } from '../acquisition/adaptive/index.js';
 import {
   claimTile,
-  followSignal,
   RunBlock,
   sharedFloat64,
   TILE_RUNS,
@@ -40,6 +39,7 @@ import { calibratesOnPool, calibrationOnPoolWarning, temperatureBoundWarning, ty
 import { probabilitiesWarnings } from '../io/pool-files.js';
 import { SortedPool, type SortedPoolArrays } from '../acquisition/sorted-pool.js';
 import { recordedLabels, recordedRowCount } from './recorded-rows.js';
+import { followSignal } from '../io/follow-signal.js';
 
 export {
   oversizedRunWarning,

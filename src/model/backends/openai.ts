@@ -3,6 +3,7 @@ import type { ScoreBatchOptions, ScoringBackend } from '../backend.js';
 import { OpenAIHttpClient, RemoteModelError, RETRY_POLICY_KEYS, type RetryNotice, type RetryPolicy } from './openaiHttp.js';
 import { readChoiceLogprobs, readTokenIds, readTokenLogprob, readTopLogprobsById } from './openaiProtocol.js';
 import { parseOpenAIModelSpec, type OpenAITarget } from './openaiTarget.js';
+import { followSignal } from '../../io/follow-signal.js';
 import { formatCount } from '../../io/format-count.js';
 import { checkObject } from '../../io/check-arguments.js';
 import { checkKnownKeys } from '../../io/suggest.js';
@@ -164,7 +165,8 @@ export class OpenAIBackend implements ScoringBackend {
     const K = labelTokenIds.length;
     checkTopLogprobsLabelCount(this, K);
     const failed = new AbortController();
-    const group = signal ? AbortSignal.any([signal, failed.signal]) : failed.signal;
+    const unfollow = followSignal(failed, signal);
+    const group = failed.signal;
     const scores = new Float32Array(prompts.length * K);
     const chunks = splitEvenly(prompts.length, this.concurrency).map(async ([start, end]) => {
       try {
@@ -182,6 +184,7 @@ export class OpenAIBackend implements ScoringBackend {
     // Settle every request before answering, so that nothing of this batch is left running after a
     // failure; report the failure itself, not the cancellations it caused.
     const outcomes = await Promise.allSettled(chunks);
+    unfollow();
     const cancelledBySibling = (reason: unknown): boolean => reason instanceof CancelledError && !signal?.aborted;
     const failure = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected' && !cancelledBySibling(o.reason));
     if (failure) throw failure.reason;

@@ -1,5 +1,6 @@
 import { ActiveTestingError, CancelledError, InputError, LIBRARY_NAMING, type OptionNaming, type RowError } from '../../errors.js';
 import { checkOption, LONGEST_WAIT_MS } from '../../options/schema.js';
+import { followSignal } from '../../io/follow-signal.js';
 import { checkKnownKeys } from '../../io/suggest.js';
 import { redactSecrets, registerSecret } from '../../io/redact.js';
 import { formatCount, zeroBasedRow } from '../../io/format-count.js';
@@ -170,20 +171,33 @@ export class OpenAIHttpClient {
   }
 
   private async attempt(url: string, payload: string, signal?: AbortSignal): Promise<unknown> {
-    const timeout = AbortSignal.timeout(Math.ceil(this.policy.requestTimeout * 1000));
-    const combined = signal ? AbortSignal.any([signal, timeout]) : timeout;
+    const stop = new AbortController();
+    let timedOut = false;
+    const timer = setTimeout(
+      () => {
+        timedOut = true;
+        stop.abort();
+      },
+      Math.ceil(this.policy.requestTimeout * 1000),
+    );
+    // As AbortSignal.timeout's: a request in flight keeps the process alive by its socket, not by this timer.
+    timer.unref();
+    const unfollow = followSignal(stop, signal);
     const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json' };
     if (this.apiKey) headers.authorization = `Bearer ${this.apiKey}`;
     let text: string;
     let response: Response;
     try {
-      response = await fetch(url, { method: 'POST', headers, body: payload, signal: combined });
+      response = await fetch(url, { method: 'POST', headers, body: payload, signal: stop.signal });
       text = await response.text();
     } catch (error) {
       throwIfCancelled(signal);
-      if (timeout.aborted) throw new TransientFailure(`no complete answer within ${this.policy.requestTimeout} s`);
+      if (timedOut) throw new TransientFailure(`no complete answer within ${this.policy.requestTimeout} s`);
       if (isBlockedPortRefusal(error)) throw new RemoteModelError(url, blockedPortReason(url));
       throw new TransientFailure(`connection failed: ${describeNetworkError(error)}`);
+    } finally {
+      clearTimeout(timer);
+      unfollow();
     }
     if (response.status === 429 || response.status >= 500) {
       throw new TransientFailure(
@@ -302,14 +316,19 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
       reject(new CancelledError('scoring was cancelled'));
       return;
     }
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      reject(new CancelledError('scoring was cancelled'));
-    };
+    const stop = new AbortController();
+    const unfollow = followSignal(stop, signal);
     const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
+      unfollow();
       resolve();
     }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
+    stop.signal.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(timer);
+        reject(new CancelledError('scoring was cancelled'));
+      },
+      { once: true },
+    );
   });
 }
