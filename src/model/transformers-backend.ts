@@ -174,12 +174,13 @@ function refusedPositionLimit(error: unknown, longest: number): number | null {
   return index >= rows && index < longest ? rows : null;
 }
 
-// npm 11.19 blocks dependencies' install scripts by default: there removing the skip alone does
-// not run the download.
+// Removing the skip alone installs nothing: `npm install` does not run the install script of a
+// package already installed, and an npm set to refuse scripts not allowed (npm 11's
+// strict-allow-scripts) skips it.
 const CUDA_INSTALL_HINT =
   "onnxruntime-node's install script downloads it, unless onnxruntime-node-install=skip is in .npmrc or " +
-  'ONNXRUNTIME_NODE_INSTALL=skip is set; where npm blocks install scripts, allow it first: ' +
-  'npm install-scripts approve onnxruntime-node, then npm rebuild onnxruntime-node';
+  'ONNXRUNTIME_NODE_INSTALL=skip is set: remove the skip, then run npm rebuild onnxruntime-node ' +
+  '(first npm install-scripts approve onnxruntime-node where npm refuses install scripts not allowed)';
 
 /**
  * Whether onnxruntime-node (as transformers.js loads it) has its CUDA execution provider library

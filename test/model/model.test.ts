@@ -200,10 +200,10 @@ describe('Model input checks', () => {
       await expect(TransformersBackend.fromPretrained(modelDir('tiny-gpt2'), { device: 'cuda' })).rejects.toThrow(
         /^device: expected cpu or auto: onnxruntime-node's CUDA execution provider is not installed here/,
       );
-      // An npm that blocks dependencies' install scripts by default never runs the download:
-      // removing the .npmrc skip alone would not install the provider.
+      // Removing the .npmrc skip alone installs nothing: npm install does not run the install
+      // script of a package already installed.
       await expect(TransformersBackend.fromPretrained(modelDir('tiny-gpt2'), { device: 'cuda' })).rejects.toThrow(
-        /onnxruntime-node-install=skip is in \.npmrc.*npm install-scripts approve onnxruntime-node, then npm rebuild onnxruntime-node/,
+        /onnxruntime-node-install=skip is in \.npmrc.*remove the skip, then run npm rebuild onnxruntime-node \(first npm install-scripts approve onnxruntime-node where/,
       );
     }
   });
