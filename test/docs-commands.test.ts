@@ -66,21 +66,40 @@ function shellWords(line: string): string[] {
   return words;
 }
 
-/** The `active-testing` commands of `words` (one logical line): each from the word after `active-testing` to the next `|`, `||`, `&&` or `;`. */
+const SEPARATORS = ['|', '||', '&&', ';'];
+
+/**
+ * Whether `words[i]` is the program of a command: `active-testing` (or `active-testing@VERSION`)
+ * first, after `npx`, a prompt's `$`, a separator or an environment assignment (`npm install
+ * active-testing …` installs it), or `dist/cli.js` after `node`.
+ */
+function isProgram(words: string[], i: number): boolean {
+  const before = words[i - 1];
+  if (words[i] === 'dist/cli.js') return before === 'node';
+  if (!/^active-testing(?:@\S+)?$/.test(words[i]!)) return false;
+  return before === undefined || ['npx', '$', ...SEPARATORS].includes(before) || /^[A-Z_][A-Z0-9_]*=/.test(before);
+}
+
+/** The `active-testing` commands of `words` (one logical line): each from the word after the program to the next `|`, `||`, `&&` or `;`. */
 function commandsIn(words: string[], where: string): CommandLine[] {
   const commands: CommandLine[] = [];
-  words.forEach((word, i) => {
+  words.forEach((_word, i) => {
     // `active-testing report: left out …` is a message the command prints, not a command.
-    if (word !== 'active-testing' || words[i + 1]?.endsWith(':')) return;
-    const end = words.findIndex((w, j) => j > i && ['|', '||', '&&', ';'].includes(w));
+    if (!isProgram(words, i) || words[i + 1]?.endsWith(':')) return;
+    const end = words.findIndex((w, j) => j > i && SEPARATORS.includes(w));
     commands.push({ where, words: words.slice(i + 1, end === -1 ? undefined : end) });
   });
   return commands;
 }
 
-/** Every `active-testing` command line of the docs' shell blocks and inline code. */
-function documentedCommands(): CommandLine[] {
+/**
+ * Every `active-testing` command line of the docs' shell blocks and inline code, and each inline
+ * code span that runs past a blank line: a paragraph ends there, so such a span is backticks paired
+ * across it (one left unpaired), which would read prose as code, and code as prose, from there on.
+ */
+function documentedCommands(): { commands: CommandLine[]; unpaired: string[] } {
   const commands: CommandLine[] = [];
+  const unpaired: string[] = [];
   for (const file of DOCS) {
     for (const { line, code } of fencedBlocks(file, SHELL_LANGUAGES)) {
       const lines = code.split('\n');
@@ -102,20 +121,25 @@ function documentedCommands(): CommandLine[] {
         return fence || fenced ? '' : text;
       })
       .join('\n');
-    for (const span of prose.matchAll(/`([^`]+)`/g)) {
-      if (span[1]!.includes('\n\n')) continue;
-      const words = shellWords(span[1]!.replace(/\n/g, ' '));
+    // A span opens and closes with runs of backticks of one length (``a `b` c``), as in CommonMark.
+    for (const span of prose.matchAll(/(?<!`)(`+)(?!`)([\s\S]+?)(?<!`)\1(?!`)/g)) {
+      const where = `${file}:${prose.slice(0, span.index).split('\n').length}`;
+      if (/\n\s*\n/.test(span[2]!)) {
+        unpaired.push(where);
+        continue;
+      }
+      const words = shellWords(span[2]!.replace(/\n/g, ' '));
       if (words[0] === 'npx') words.shift();
       if (words[0] !== 'active-testing' && !(COMMANDS.includes(words[0] as CommandName) && words[1]?.startsWith('--'))) continue;
       if (words[0] !== 'active-testing') words.unshift('active-testing');
-      commands.push(...commandsIn(words, `${file}:${prose.slice(0, span.index).split('\n').length}`));
+      commands.push(...commandsIn(words, where));
     }
   }
-  return commands;
+  return { commands, unpaired };
 }
 
 /** Whether `word` is a value written out, rather than a placeholder (`N`, `FILE`, `λ`, `$I`, `...`). */
-const isLiteral = (word: string) => /^[a-z0-9][a-z0-9.,|_-]*$/.test(word) && !/\.\.|…/.test(word);
+const isLiteral = (word: string) => /^-?[a-z0-9][a-z0-9.,|_-]*$/.test(word) && !/\.\.|…/.test(word);
 
 /** What is wrong with one documented command line: empty when the schema takes it. */
 function problemsOf(words: string[]): string[] {
@@ -154,7 +178,11 @@ function problemsOf(words: string[]): string[] {
 }
 
 describe('the command lines in the docs', () => {
-  const commands = documentedCommands();
+  const { commands, unpaired } = documentedCommands();
+
+  it('are read from inline code whose backticks pair within a paragraph', () => {
+    expect(unpaired).toEqual([]);
+  });
 
   it('are found: more than 60 of them, and some of every command', () => {
     // A parser that found nothing would pass every check below.
@@ -184,6 +212,12 @@ describe('the command lines in the docs', () => {
     expect(problemsOf(['simulate', '--interval', 'anytime', '--interval', 'fixed', '--runs', 'N', '--defensive', 'λ'])).toEqual([]);
     expect(problemsOf(['evaluate', '--model', '<hub id | dir>', '[--device', 'cuda]'])).toEqual([]);
     expect(problemsOf(['simulat', '--runs', '1'])).toEqual(['no command simulat']);
+    expect(problemsOf(['report', 'DIR', '--smoothing', '-1'])).toHaveLength(1);
+    expect(commandsIn(shellWords('npm install active-testing @huggingface/transformers'), 'x')).toEqual([]);
+    expect(commandsIn(shellWords('npx active-testing@0.1.0 simulate --demo && node dist/cli.js label --estimate'), 'x')).toEqual([
+      { where: 'x', words: ['simulate', '--demo'] },
+      { where: 'x', words: ['label', '--estimate'] },
+    ]);
     expect(shellWords(`a --instruction $'x "y"\\n' --out "d e" # c`)).toEqual(['a', '--instruction', `$'x "y"\\n'`, '--out', '"d e"']);
   });
 
