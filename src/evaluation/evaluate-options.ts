@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { readTextFile } from '../dataset/read-table.js';
-import { FileFormatError, InputError } from '../errors.js';
+import { FileFormatError, InputError, type InputErrorDetails } from '../errors.js';
 import { checkTopLogprobsLabelCount, OpenAIBackend } from '../model/backends/openai.js';
 import type { RetryNotice } from '../model/backends/openaiHttp.js';
 import { checkServedModelScheme, isOpenAIModelSpec } from '../model/backends/openaiTarget.js';
@@ -125,7 +125,7 @@ const TOP_LOGPROBS_OPTIONS = ['topLogprobs', 'missingLabel'] as const;
  * The first of `names` given in `options`, refused as `expected`: an option the run would ignore
  * leaves the user believing it took effect.
  */
-function refuseIgnored(options: Record<string, unknown>, names: readonly string[], expected: string): void {
+function refuseIgnored(options: Record<string, unknown>, names: readonly string[], expected: InputErrorDetails['expected']): void {
   const ignored = names.find((name) => options[name] !== undefined);
   if (ignored !== undefined) throw new InputError({ argument: ignored, expected, received: options[ignored] });
 }
@@ -158,7 +158,11 @@ export async function resolveEvaluateOptions(input: EvaluateOptions, onRetry?: (
   } else {
     refuseIgnored(given, LOCAL_MODEL_OPTIONS, 'only with a model run here (a folder or a Hub id); a served model runs on its server');
     if ((options.openaiMode ?? 'echo') === 'echo')
-      refuseIgnored(given, TOP_LOGPROBS_OPTIONS, 'only in the top-logprobs mode; the echo mode reads every label exactly');
+      refuseIgnored(
+        given,
+        TOP_LOGPROBS_OPTIONS,
+        (naming) => `only with ${naming.setting('openaiMode', 'top-logprobs')}; the echo mode reads every label exactly`,
+      );
   }
   checkDataFile(options.data, 'data');
   if (options.iclData !== undefined) checkDataFile(options.iclData, 'iclData');

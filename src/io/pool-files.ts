@@ -135,7 +135,6 @@ export function surrogateMatrix(array: NpyArray, modelScores: Matrix, argument: 
  * const labels = labelIndices(await readNpy('y.npy'), '--labels', 1000, 2);
  */
 export function labelIndices(array: NpyArray, argument: string, n: number, k: number): Int32Array {
-  const values = asNumbers(array.data);
   // A column is never one-hot rows, which have K ≥ 2 columns.
   const column = array.shape.length === 2 && array.shape[1] === 1 && k > 1;
   // Any dtype: float indices (`df['label'].to_numpy()` of a column that held a missing value) are
@@ -152,6 +151,7 @@ export function labelIndices(array: NpyArray, argument: string, n: number, k: nu
         received: new ReceivedKind(`shape (${array.shape.join(', ')})`),
       });
     }
+    const values = asNumbers(array.data);
     const rows = Array.from({ length: n }, (_, i) => Array.prototype.slice.call(values, i * k, (i + 1) * k) as number[]);
     return toLabels(rows, argument, n, k);
   }

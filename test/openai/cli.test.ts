@@ -54,9 +54,12 @@ describe('the server options of evaluate', () => {
       [['--no-prefix-cache'], 'noPrefixCache: expected only with a model run here'],
       [['--prefix-cache-memory-limit', '1000'], 'prefixCacheMemoryLimit: expected only with a model run here'],
       // The echo mode (the default) reads every label's log-probability exactly.
-      // Named by the mode's value alone: the same words fit the command line and a grid's step.
-      [['--top-logprobs', '5'], 'topLogprobs: expected only in the top-logprobs mode; the echo mode reads every label exactly, got 5'],
-      [['--openai-mode', 'echo', '--missing-label', 'floor'], 'missingLabel: expected only in the top-logprobs mode'],
+      // The mode named as the caller sets it: `--openai-mode top-logprobs` on the command line.
+      [
+        ['--top-logprobs', '5'],
+        "topLogprobs: expected only with openaiMode: 'top-logprobs'; the echo mode reads every label exactly, got 5",
+      ],
+      [['--openai-mode', 'echo', '--missing-label', 'floor'], "missingLabel: expected only with openaiMode: 'top-logprobs'"],
     ];
     for (const [argv, message] of refused) await expect(resolveEvaluateOptions(evaluateOptions(argv))).rejects.toThrow(message);
     // On the command line, in one line naming the flag, and no grid key the user did not write.
@@ -77,7 +80,7 @@ describe('the server options of evaluate', () => {
       ]);
       expect([cli.code, cli.stderr]).toEqual([
         1,
-        'active-testing evaluate: --top-logprobs: expected only in the top-logprobs mode; the echo mode reads every label exactly, got 5',
+        'active-testing evaluate: --top-logprobs: expected only with --openai-mode top-logprobs; the echo mode reads every label exactly, got 5',
       ]);
     } finally {
       rmSync(out, { recursive: true, force: true });
