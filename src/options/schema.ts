@@ -55,8 +55,12 @@ export type ValueSpec =
   | { kind: 'seed' }
   /** A finite number > 0 or null; in a grid setting also `"calibrated"`. */
   | { kind: 'temperature' }
-  /** Data (scores, labels, texts, a calibration set) or a callback, checked by the code that reads it; a file path on the command line. */
+  /** Data (scores, labels, texts, a calibration set), checked by the code that reads it; a file path on the command line. */
   | { kind: 'input' }
+  /** A function of the library's options, `called` saying with what (or what it returns). */
+  | { kind: 'function'; called: string }
+  /** An `AbortSignal` of the library's options. */
+  | { kind: 'signal' }
   /** A non-empty string: a path, a name, a model id. */
   | { kind: 'text' }
   /** On or off: a flag without a value on the command line, `true` or `false` in a grid. */
@@ -744,7 +748,7 @@ export const OPTION_DECLARATIONS: readonly OptionDeclaration[] = [
   },
   {
     name: 'random',
-    value: { kind: 'input' },
+    value: { kind: 'function', called: 'returning uniforms in [0, 1)' },
     doc: 'an injected uniform source in [0, 1): one thread, reference-order sampling',
     contexts: ['simulate'],
     metavar: null,
@@ -757,15 +761,21 @@ export const OPTION_DECLARATIONS: readonly OptionDeclaration[] = [
     contexts: ['simulate'],
     metavar: null,
   },
-  { name: 'onProgress', value: { kind: 'input' }, doc: 'called with (completed runs, total runs)', contexts: ['simulate'], metavar: null },
+  {
+    name: 'onProgress',
+    value: { kind: 'function', called: 'called with (completed runs, total runs)' },
+    doc: 'called with (completed runs, total runs)',
+    contexts: ['simulate'],
+    metavar: null,
+  },
   {
     name: 'onWarning',
-    value: { kind: 'input' },
+    value: { kind: 'function', called: 'called with each warning' },
     doc: 'called with each warning of inputs valid but most likely not meant (probabilities given as logits, a calibration set that is the pool itself, a calibration fit at its bound); default process.emitWarning',
     contexts: ['simulate'],
     metavar: null,
   },
-  { name: 'signal', value: { kind: 'input' }, doc: 'an AbortSignal that stops the work', contexts: ['simulate'], metavar: null },
+  { name: 'signal', value: { kind: 'signal' }, doc: 'an AbortSignal that stops the work', contexts: ['simulate'], metavar: null },
   ...SIMULATE_COMMAND,
   ...EVALUATE,
   ...EXPERIMENT_AND_REPORT,
@@ -936,6 +946,19 @@ function describeList(spec: Extract<ValueSpec, { kind: 'list' }>): string {
 const BOOTSTRAP_TEXT = 'exact, none or a number of resamples ≥ 1';
 const SEED_TEXT = 'an integer ≥ 0';
 const TEMPERATURE_TEXT = 'a finite number > 0';
+const SIGNAL_TEXT = 'an AbortSignal';
+
+/**
+ * Whether `value` is an `AbortSignal` as the work listens to one: by its shape, so that a signal of
+ * another realm (a test environment's, a polyfill's) is one too.
+ */
+function isAbortSignal(value: unknown): value is AbortSignal {
+  if (typeof value !== 'object' || value === null) return false;
+  const signal = value as Partial<AbortSignal>;
+  return (
+    typeof signal.aborted === 'boolean' && typeof signal.addEventListener === 'function' && typeof signal.removeEventListener === 'function'
+  );
+}
 
 /**
  * What the command-line value of option `d` in `context` must be, in the words its refusals use:
@@ -967,6 +990,10 @@ export function commandLineExpectation(d: OptionDeclaration, context: OptionCont
     case 'input':
     case 'text':
       return `a value (${d.metavar ?? 'text'})`;
+    case 'function':
+      return `a function, ${spec.called}`;
+    case 'signal':
+      return SIGNAL_TEXT;
   }
 }
 
@@ -1041,6 +1068,12 @@ export function checkOption(name: string, value: unknown, context: OptionContext
       });
     case 'input':
       return value;
+    case 'function':
+      if (typeof value === 'function') return value;
+      throw new InputError({ argument, expected: `a function, ${spec.called}`, received: value });
+    case 'signal':
+      if (isAbortSignal(value)) return value;
+      throw new InputError({ argument, expected: SIGNAL_TEXT, received: value });
     case 'text':
       if (typeof value === 'string' && value !== '') return value;
       throw new InputError({ argument, expected: 'a non-empty string', received: value });
@@ -1120,6 +1153,9 @@ export function parseOptionText(name: string, text: string, context: OptionConte
     case 'text':
       value = text;
       break;
+    case 'function':
+    case 'signal':
+      throw new Error(`${flag} is an option of the library alone`);
   }
   try {
     return checkOption(name, value, context, flag, true);

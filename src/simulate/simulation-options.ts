@@ -212,9 +212,10 @@ export function resolveSimulation(
   const bootstrap = given<SimulationOptions['bootstrap']>('bootstrap') ?? 'exact';
   const threads = given<number>('threads') ?? usableCores();
   const eps = given<number>('eps') ?? EPS;
-  if (partial.random !== undefined && typeof partial.random !== 'function') {
-    throw new InputError({ argument: 'random', expected: 'a function returning uniforms in [0, 1)', received: typeof partial.random });
-  }
+  given('random');
+  given('onProgress');
+  given('onWarning');
+  given('signal');
   const resolved: SimulationOptions = {
     acquisition,
     loss,

@@ -62,6 +62,9 @@ function sampleText(d: OptionDeclaration): string {
       return d.value.choices?.[0] ?? (d.value.item === 'counts' ? '10,20' : 'a,b');
     case 'flag':
       throw new Error(`${d.name} is a flag: it takes no value`);
+    case 'function':
+    case 'signal':
+      throw new Error(`${d.name} is an option of the library alone`);
   }
 }
 

@@ -35,6 +35,25 @@ describe("simulate's input and options keys", () => {
     );
   });
 
+  it('refuses a callback that is no function and a signal that is no AbortSignal, before any run', async () => {
+    // Before, a plain object as the signal failed with "signal.addEventListener is not a function",
+    // and a string as the progress callback failed only when called, after the first runs.
+    await expect(simulate(pool, { ...options, signal: {} } as never)).rejects.toThrow(/^signal: expected an AbortSignal, got \{\}$/);
+    await expect(simulate(pool, { ...options, onProgress: 'log' } as never)).rejects.toThrow(
+      /^onProgress: expected a function, called with \(completed runs, total runs\), got "log"$/,
+    );
+    await expect(simulate(pool, { ...options, onWarning: 1 } as never)).rejects.toThrow(
+      /^onWarning: expected a function, called with each warning, got 1$/,
+    );
+    await expect(simulate(pool, { ...options, random: 0.5 } as never)).rejects.toThrow(
+      /^random: expected a function, returning uniforms in \[0, 1\), got 0\.5$/,
+    );
+    const progress: number[] = [];
+    const result = await simulate(pool, { ...options, signal: new AbortController().signal, onProgress: (done) => progress.push(done) });
+    expect(result.estimates).toHaveLength(20);
+    expect(progress.at(-1)).toBe(2);
+  });
+
   it('still runs the pool as syntheticPool returns it', async () => {
     const result = await simulate(pool, options);
     expect(result.options.acquisition).toBe('adaptive');
