@@ -62,3 +62,24 @@ describe('a completions answer without what scoring reads', () => {
     }
   });
 });
+
+describe('a completions answer whose choices are not objects', () => {
+  it('fails naming the choice, not with a TypeError', async () => {
+    const server = await ScriptedServer.start((request) => {
+      const answer = fakeModel(request);
+      if (request.path !== '/v1/completions') return answer;
+      const body = JSON.parse(answer.body) as { choices: unknown[] };
+      body.choices[0] = null;
+      body.choices[1] = ['a', 'list'];
+      return { ...answer, body: JSON.stringify(body) };
+    });
+    try {
+      const backend = OpenAIBackend.fromSpec(server.spec, { concurrency: 1 });
+      const error = await backend.scoreBatch(prompts.slice(0, 2), labels).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(RemoteModelError);
+      expect((error as Error).message).toMatch(/completions: choice 0 is null, not an object$/);
+    } finally {
+      await server.close();
+    }
+  });
+});

@@ -24,6 +24,10 @@ export function readChoiceLogprobs(url: string, body: unknown, promptCount: numb
   }
   const ordered = new Array<CompletionLogprobs | undefined>(promptCount);
   choices.forEach((choice: unknown, position) => {
+    if (choice === null || typeof choice !== 'object' || Array.isArray(choice)) {
+      const kind = choice === null ? 'null' : Array.isArray(choice) ? 'an array' : `a ${typeof choice}`;
+      throw new RemoteModelError(url, `choice ${position} is ${kind}, not an object`);
+    }
     const index = (choice as { index?: unknown }).index ?? position;
     if (typeof index !== 'number' || !Number.isInteger(index) || index < 0 || index >= promptCount || ordered[index]) {
       throw new RemoteModelError(url, `choice ${position} has an invalid or repeated index ${JSON.stringify(index)}`);
