@@ -41,13 +41,28 @@ export function readChoiceLogprobs(url: string, body: unknown, promptCount: numb
   return ordered as CompletionLogprobs[];
 }
 
-/** The log-probability at `position` of an echoed prompt, checked to be a finite number ≤ 0. */
+/**
+ * Whether `value` can be a score: a number ≤ 0 (up to rounding) that stays finite as the float32
+ * scores are stored in. A value below float32's range (-1e300) would be stored as -Infinity, and
+ * only refused once every batch had been checkpointed, where every resume would refuse it again.
+ */
+function isLogprob(value: unknown): value is number {
+  return typeof value === 'number' && Number.isFinite(Math.fround(value)) && value <= 1e-6;
+}
+
+/** A refused log-probability as a message quotes it, saying why where the number alone does not. */
+function quoteLogprob(value: unknown): string {
+  const outOfFloat32 = typeof value === 'number' && Number.isFinite(value) && !Number.isFinite(Math.fround(value));
+  return `${JSON.stringify(value)}${outOfFloat32 ? ' (beyond the range of the 32-bit floats scores are stored in)' : ''}`;
+}
+
+/** The log-probability at `position` of an echoed prompt, checked to be a number ≤ 0 finite in float32. */
 export function readTokenLogprob(url: string, logprobs: CompletionLogprobs, position: number, prompt: RemotePromptPlace): number {
   const value = logprobs.token_logprobs[position];
-  if (typeof value !== 'number' || !Number.isFinite(value) || value > 1e-6) {
+  if (!isLogprob(value)) {
     throw new RemoteModelError(
       url,
-      `expected a log-probability at echoed position ${position} (the prompt has ${logprobs.token_logprobs.length} echoed entries), got ${JSON.stringify(value)}`,
+      `expected a log-probability at echoed position ${position} (the prompt has ${logprobs.token_logprobs.length} echoed entries), got ${quoteLogprob(value)}`,
       undefined,
       prompt,
     );
@@ -76,10 +91,10 @@ export function readTopLogprobsById(url: string, logprobs: CompletionLogprobs, p
         prompt,
       );
     }
-    if (typeof value !== 'number' || !Number.isFinite(value) || value > 1e-6) {
+    if (!isLogprob(value)) {
       throw new RemoteModelError(
         url,
-        `top_logprobs[${JSON.stringify(key)}] is not a log-probability: ${JSON.stringify(value)}`,
+        `top_logprobs[${JSON.stringify(key)}] is not a log-probability: ${quoteLogprob(value)}`,
         undefined,
         prompt,
       );
