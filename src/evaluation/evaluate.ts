@@ -352,6 +352,10 @@ function changedSettings(config: EvaluateConfig, other: unknown, naming: OptionN
     } else if (key === 'inputs') {
       const inputs = (recorded.inputs ?? {}) as Record<string, unknown>;
       for (const [input, hash] of Object.entries(config.inputs ?? {})) {
+        // A served model, Hub id or Hub dataset is fingerprinted by its name, which `identity`
+        // keeps as the option's value: a change of it is told as that option, not as its files.
+        const contents = [hash, inputs[input]].every((h) => typeof h === 'string' && h.startsWith('sha256:'));
+        if (!contents && recorded.inputs !== undefined) continue;
         if (JSON.stringify(inputs[input]) !== JSON.stringify(hash))
           changed.push(recorded.inputs === undefined ? 'input fingerprints (not recorded by the earlier run)' : (names[input] ?? input));
       }

@@ -110,6 +110,20 @@ describe('evaluate with a served model, resumed', () => {
     expect(completions()).toBe(requests);
   });
 
+  it('refuses another served model by its --model alone, not as changed model files', async () => {
+    const out = join(dir, 'model');
+    await killedAfterTwoBatches(out, ECHO);
+    const before = snapshot(out);
+    // The same server under another name: the same scores, but recorded as another target.
+    const otherSpec = server.spec.replace('127.0.0.1', 'localhost');
+    const run = await runCliCaptured(evaluateArgs(out, ECHO).map((arg) => (arg === server.spec ? otherSpec : arg)));
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(
+      /\(changed: --model \(recorded openai:http:\/\/127\.0\.0\.1:\d+\/v1#fake, given openai:http:\/\/localhost:\d+\/v1#fake\)\); resuming would mix their scores/,
+    );
+    expect(snapshot(out)).toEqual(before);
+  });
+
   it('refuses another --missing-label than the interrupted run had', async () => {
     const out = join(dir, 'policy');
     await killedAfterTwoBatches(out, FLOOR);
