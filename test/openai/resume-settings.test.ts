@@ -19,6 +19,8 @@ const ECHO = ['--openai-mode', 'echo'];
 const FLOOR = ['--openai-mode', 'top-logprobs', '--missing-label', 'floor'];
 /** Answered completions requests before the server stops answering (the run is then killed); Infinity answers all. */
 let answered = Infinity;
+/** Completions requests answered before the server answers each with 503 (a server gone down); Infinity answers all. */
+let answeredBeforeOutage = Infinity;
 let server: ScriptedServer;
 
 /**
@@ -29,6 +31,7 @@ let server: ScriptedServer;
  */
 function fakeBothModes(request: ScriptedRequest) {
   if (request.path !== '/v1/completions') return fakeModel(request);
+  if (answeredBeforeOutage-- <= 0) return { status: 503, body: JSON.stringify({ error: { message: 'Service Unavailable' } }) };
   if (answered <= 0) return 'hang' as const;
   answered--;
   if (request.body.echo === true) return fakeModel(request);
@@ -89,6 +92,7 @@ const meta = (out: string) => JSON.parse(readFileSync(join(out, 'meta.json'), 'u
 describe('evaluate with a served model, resumed', () => {
   beforeEach(async () => {
     answered = Infinity;
+    answeredBeforeOutage = Infinity;
     server = await ScriptedServer.start(fakeBothModes);
   });
   afterEach(async () => {
@@ -142,6 +146,23 @@ describe('evaluate with a served model, resumed', () => {
     expect(run.code).toBe(1);
     expect(run.stderr).toContain('(changed: --openai-mode (recorded echo, given top-logprobs),');
     expect(snapshot(out)).toEqual(before);
+  });
+
+  it('stopped by a server gone down, says the items scored are kept, and resumes from them', async () => {
+    const whole = join(dir, 'before-outage');
+    expect((await runCliCaptured(evaluateArgs(whole, ECHO))).code).toBe(0);
+    const out = join(dir, 'outage');
+    answeredBeforeOutage = 2;
+    const stopped = await runCliCaptured(evaluateArgs(out, [...ECHO, '--max-retries', '0']));
+    expect(stopped.code).toBe(1);
+    expect(stopped.stderr).toMatch(
+      /^active-testing evaluate: http:\/\/127\.0\.0\.1:\d+\/v1\/completions: HTTP 503: Service Unavailable \(gave up after 1 attempt\); the 4 of 8 items scored are kept: run the same command again to resume from them$/,
+    );
+    answeredBeforeOutage = Infinity;
+    const requests = completions();
+    expect((await runCliCaptured(evaluateArgs(out, ECHO))).code).toBe(0);
+    expect(completions() - requests).toBe(2);
+    expect(readFileSync(join(out, 'scores.npy'))).toEqual(readFileSync(join(whole, 'scores.npy')));
   });
 
   it('resumed with the same flags, gives the results of an uninterrupted run', async () => {
