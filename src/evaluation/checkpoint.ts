@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { open, readFile, rm, stat, truncate } from 'node:fs/promises';
-import { FileFormatError, passForce } from '../errors.js';
+import { FileFormatError, OutputExistsError, passForce } from '../errors.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { faultPoint } from '../io/fault.js';
 import { formatCount } from '../io/format-count.js';
@@ -11,6 +11,7 @@ import { formatCount } from '../io/format-count.js';
  * finished rows (float32, row-major), appended and flushed after each batch, and
  * `<base>.partial.floored` which of their scores were floored (one byte per score, 1 where
  * floored), appended and flushed before the batch's rows, so that it covers every row on disk.
+ * `<base>.partial.tokens.json` holds the label token ids the rows were scored with.
  */
 export class ScoreCheckpoint {
   private constructor(
@@ -59,23 +60,42 @@ export class ScoreCheckpoint {
    * scored again. A checkpoint with more rows
    * than `items` cannot be this run's alone (two runs appended to it at once) and is refused, as
    * is one whose configuration cannot be read, unless `discardUnfit`, which starts afresh instead.
+   * So is one scored with other `labelTokenIds`: the same configuration naming a served model
+   * whose server now tokenizes otherwise, another model behind the same name.
    *
    * @throws {FileFormatError} naming `<base>.partial.f32` when it holds more than `items` rows.
+   * @throws {OutputExistsError} naming `<base>.partial.tokens.json` when its rows were scored with
+   *   other label token ids.
    */
   static async open(
     base: string,
     config: unknown,
     items: number,
-    cols: number,
+    labelTokenIds: readonly number[],
     discardUnfit = false,
     batchSize = 1,
   ): Promise<ScoreCheckpoint> {
     const pending = await ScoreCheckpoint.pendingConfig(base, discardUnfit);
+    const cols = labelTokenIds.length;
     const data = `${base}.partial.f32`;
     const marks = `${base}.partial.floored`;
+    const tokens = `${base}.partial.tokens.json`;
     if (pending !== null && JSON.stringify(pending) === JSON.stringify(config) && existsSync(data)) {
       const scored = Math.floor((await stat(data)).size / (4 * cols));
-      if (scored <= items) {
+      const ids = JSON.stringify(labelTokenIds);
+      const recordedIds = existsSync(tokens) ? (await readFile(tokens, 'utf8')).trim() : null;
+      // A checkpoint written before the ids were kept cannot be told: it is resumed, as it was then.
+      const sameTokens = recordedIds === null || recordedIds === ids;
+      if (!sameTokens && !discardUnfit) {
+        throw new OutputExistsError(
+          tokens,
+          (naming) =>
+            `the unfinished run there scored label tokens ${recordedIds}, where the model now gives ${ids} for the same classes: ` +
+            `its tokenizer changed (another model served under the same name?); resuming would mix their scores: write to another output folder, or ${passForce(naming, 'discard it and start fresh')}`,
+        );
+      }
+      if (sameTokens && scored <= items) {
+        if (recordedIds === null) await writeFileAtomic(tokens, `${ids}\n`);
         // A checkpoint written before floored scores were kept has no marks: its model floored none
         // (a served model's configuration of then is refused before this, as it did not record how it scored).
         if (!existsSync(marks)) await writeFileAtomic(marks, new Uint8Array(scored * cols));
@@ -87,7 +107,7 @@ export class ScoreCheckpoint {
         const rows = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
         return new ScoreCheckpoint(base, cols, rows, new Uint8Array(await readFile(marks)));
       }
-      if (!discardUnfit) {
+      if (scored > items && !discardUnfit) {
         throw new FileFormatError(
           data,
           (naming) =>
@@ -98,6 +118,7 @@ export class ScoreCheckpoint {
     }
     await ScoreCheckpoint.discard(base);
     await writeFileAtomic(`${base}.partial.json`, `${JSON.stringify(config)}\n`);
+    await writeFileAtomic(tokens, `${JSON.stringify(labelTokenIds)}\n`);
     await writeFileAtomic(marks, new Uint8Array(0));
     await writeFileAtomic(data, new Uint8Array(0));
     return new ScoreCheckpoint(base, cols, new Float32Array(0), new Uint8Array(0));
@@ -133,6 +154,7 @@ export class ScoreCheckpoint {
     await rm(`${base}.partial.json`, { force: true });
     await rm(`${base}.partial.f32`, { force: true });
     await rm(`${base}.partial.floored`, { force: true });
+    await rm(`${base}.partial.tokens.json`, { force: true });
   }
 }
 

@@ -185,7 +185,7 @@ export async function runScoringJob(
         options.checkpoint.base,
         options.checkpoint.config,
         prompts.length,
-        k,
+        labelTokenIds,
         options.checkpoint.discardUnfit,
         options.batchSize ?? DEFAULT_BATCH_SIZE,
       )

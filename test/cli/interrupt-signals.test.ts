@@ -260,7 +260,12 @@ describe('a command stopped by a signal while it writes its outputs', () => {
       signal: null,
       stderr: `active-testing evaluate: interrupted by SIGTERM after ${kept} of 2000 items; run the same command again to resume from its last checkpoint\n`,
     });
-    expect(hidden(out).sort()).toEqual(['.evaluate.partial.f32', '.evaluate.partial.floored', '.evaluate.partial.json']);
+    expect(hidden(out).sort()).toEqual([
+      '.evaluate.partial.f32',
+      '.evaluate.partial.floored',
+      '.evaluate.partial.json',
+      '.evaluate.partial.tokens.json',
+    ]);
     // What a stop of the rerun before its first batch reads to promise a resume.
     expect(hasScoredCheckpoint(out)).toBe(true);
     const rerun = await runCliCaptured(['evaluate', ...tinyEvaluateFlags(data, out)]);

@@ -108,15 +108,15 @@ describe('solveTemperature', () => {
 describe('ScoreCheckpoint', () => {
   it('resumes an identical run from its complete rows and restarts any other', async () => {
     const base = join(mkdtempSync(join(tmpdir(), 'at-ckpt-')), 'run');
-    const first = await ScoreCheckpoint.open(base, { a: 1 }, 3, 2);
+    const first = await ScoreCheckpoint.open(base, { a: 1 }, 3, [7, 8]);
     await first.append(Float32Array.of(1, 2, 3, 4), Uint8Array.of(0, 1, 0, 0));
     appendFileSync(`${base}.partial.f32`, Buffer.from([1, 2, 3])); // a torn write
-    const resumed = await ScoreCheckpoint.open(base, { a: 1 }, 3, 2);
+    const resumed = await ScoreCheckpoint.open(base, { a: 1 }, 3, [7, 8]);
     expect(resumed.done).toBe(2);
     expect(Array.from(resumed.rows)).toEqual([1, 2, 3, 4]);
     expect(Array.from(resumed.floored)).toEqual([0, 1, 0, 0]);
     expect(statSync(`${base}.partial.f32`).size).toBe(16);
-    const other = await ScoreCheckpoint.open(base, { a: 2 }, 3, 2);
+    const other = await ScoreCheckpoint.open(base, { a: 2 }, 3, [7, 8]);
     expect(other.done).toBe(0);
     // Nothing scored yet: nothing to resume or to lose, so no unfinished run stands in the way.
     expect(await ScoreCheckpoint.pendingConfig(base)).toBeNull();
@@ -124,25 +124,40 @@ describe('ScoreCheckpoint', () => {
     expect(await ScoreCheckpoint.pendingConfig(base)).toEqual({ a: 2 });
   });
 
+  it('refuses to resume rows scored with other label token ids, unless told to discard them', async () => {
+    const base = join(mkdtempSync(join(tmpdir(), 'at-ckpt-')), 'run');
+    await (await ScoreCheckpoint.open(base, { a: 1 }, 3, [7, 8])).append(Float32Array.of(1, 2), Uint8Array.of(0, 0));
+    await expect(ScoreCheckpoint.open(base, { a: 1 }, 3, [7, 9])).rejects.toThrow(
+      /run\.partial\.tokens\.json already exists; the unfinished run there scored label tokens \[7,8\], where the model now gives \[7,9\] for the same classes/,
+    );
+    expect(statSync(`${base}.partial.f32`).size).toBe(8);
+    expect((await ScoreCheckpoint.open(base, { a: 1 }, 3, [7, 9], true)).done).toBe(0);
+    // A checkpoint written before the ids were kept is resumed, and keeps them from then on.
+    await (await ScoreCheckpoint.open(base, { a: 1 }, 3, [7, 9])).append(Float32Array.of(1, 2), Uint8Array.of(0, 0));
+    rmSync(`${base}.partial.tokens.json`);
+    expect((await ScoreCheckpoint.open(base, { a: 1 }, 3, [7, 9])).done).toBe(1);
+    await expect(ScoreCheckpoint.open(base, { a: 1 }, 3, [7, 8])).rejects.toThrow(/scored label tokens \[7,9\]/);
+  });
+
   it('keeps only the rows whose floored marks reached the disk', async () => {
     const base = join(mkdtempSync(join(tmpdir(), 'at-ckpt-')), 'run');
-    const first = await ScoreCheckpoint.open(base, { a: 1 }, 3, 2);
+    const first = await ScoreCheckpoint.open(base, { a: 1 }, 3, [7, 8]);
     await first.append(Float32Array.of(1, 2), Uint8Array.of(1, 0));
     // A kill after the next batch's marks were written but before its rows: the marks are cut back.
     appendFileSync(`${base}.partial.floored`, Buffer.from([0, 1]));
-    let resumed = await ScoreCheckpoint.open(base, { a: 1 }, 3, 2);
+    let resumed = await ScoreCheckpoint.open(base, { a: 1 }, 3, [7, 8]);
     expect([resumed.done, Array.from(resumed.floored)]).toEqual([1, [1, 0]]);
     expect(statSync(`${base}.partial.floored`).size).toBe(2);
     // Rows whose marks are missing (the file cut short by hand) are scored again.
     await resumed.append(Float32Array.of(3, 4), Uint8Array.of(0, 1));
     truncateSync(`${base}.partial.floored`, 3);
-    resumed = await ScoreCheckpoint.open(base, { a: 1 }, 3, 2);
+    resumed = await ScoreCheckpoint.open(base, { a: 1 }, 3, [7, 8]);
     expect([resumed.done, Array.from(resumed.rows), Array.from(resumed.floored)]).toEqual([1, [1, 2], [1, 0]]);
     // A checkpoint written before the marks were kept: none of its scores was floored.
     rmSync(`${base}.partial.floored`);
-    resumed = await ScoreCheckpoint.open(base, { a: 1 }, 3, 2);
+    resumed = await ScoreCheckpoint.open(base, { a: 1 }, 3, [7, 8]);
     expect([resumed.done, Array.from(resumed.floored)]).toEqual([1, [0, 0]]);
     await resumed.append(Float32Array.of(3, 4), Uint8Array.of(0, 1));
-    expect(Array.from((await ScoreCheckpoint.open(base, { a: 1 }, 3, 2)).floored)).toEqual([0, 0, 0, 1]);
+    expect(Array.from((await ScoreCheckpoint.open(base, { a: 1 }, 3, [7, 8])).floored)).toEqual([0, 0, 0, 1]);
   });
 });

@@ -21,6 +21,8 @@ const FLOOR = ['--openai-mode', 'top-logprobs', '--missing-label', 'floor'];
 let answered = Infinity;
 /** Completions requests answered before the server answers each with 503 (a server gone down); Infinity answers all. */
 let answeredBeforeOutage = Infinity;
+/** Added to every token id but BOS that /tokenize answers: another tokenizer, as another model behind the same name has. */
+let tokenShift = 0;
 let server: ScriptedServer;
 
 /**
@@ -30,6 +32,10 @@ let server: ScriptedServer;
  * floored to the lowest, -6.
  */
 function fakeBothModes(request: ScriptedRequest) {
+  if (request.path === '/tokenize') {
+    const { tokens } = JSON.parse(fakeModel(request).body as string) as { tokens: number[] };
+    return { status: 200, body: JSON.stringify({ tokens: tokens.map((id) => (id === 0 ? 0 : id + tokenShift)) }) };
+  }
   if (request.path !== '/v1/completions') return fakeModel(request);
   if (answeredBeforeOutage-- <= 0) return { status: 503, body: JSON.stringify({ error: { message: 'Service Unavailable' } }) };
   if (answered <= 0) return 'hang' as const;
@@ -93,6 +99,7 @@ describe('evaluate with a served model, resumed', () => {
   beforeEach(async () => {
     answered = Infinity;
     answeredBeforeOutage = Infinity;
+    tokenShift = 0;
     server = await ScriptedServer.start(fakeBothModes);
   });
   afterEach(async () => {
@@ -126,6 +133,21 @@ describe('evaluate with a served model, resumed', () => {
       /\(changed: --model \(recorded openai:http:\/\/127\.0\.0\.1:\d+\/v1#fake, given openai:http:\/\/localhost:\d+\/v1#fake\)\); resuming would mix their scores/,
     );
     expect(snapshot(out)).toEqual(before);
+  });
+
+  it('refuses to resume when the server now tokenizes the labels otherwise (another model behind the same name)', async () => {
+    const out = join(dir, 'retokenized');
+    await killedAfterTwoBatches(out, ECHO);
+    const before = snapshot(out);
+    tokenShift = 1;
+    const run = await runCliCaptured(evaluateArgs(out, ECHO));
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(
+      /\.evaluate\.partial\.tokens\.json already exists; the unfinished run there scored label tokens \[\d+,\d+\], where the model now gives \[\d+,\d+\] for the same classes: its tokenizer changed \(another model served under the same name\?\); resuming would mix their scores: write to another output folder, or pass --force to discard it and start fresh$/,
+    );
+    expect(snapshot(out)).toEqual(before);
+    expect((await runCliCaptured(evaluateArgs(out, [...ECHO, '--force']))).code).toBe(0);
+    expect(meta(out).n).toBe(TEXTS.length);
   });
 
   it('refuses another --missing-label than the interrupted run had', async () => {
