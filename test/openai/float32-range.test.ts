@@ -70,3 +70,34 @@ describe('a log-probability beyond the range of float32', () => {
     );
   });
 });
+
+describe('an answer holding NaN or Infinity, which JSON has no number for', () => {
+  const completions = () => server!.requests.filter((r) => r.path === '/v1/completions').length;
+
+  it('fails at once, naming it, rather than being retried as malformed JSON', async () => {
+    server = await ScriptedServer.start((request) => {
+      const answer = fakeModel(request);
+      // As Python's json.dumps writes float('-inf'): a bare -Infinity.
+      return request.path === '/v1/completions' ? { ...answer, body: answer.body.replace(/,-[\d.]+\]/, ',-Infinity]') } : answer;
+    });
+    const backend = OpenAIBackend.fromSpec(server.spec, { maxRetries: 3, retryDelay: 0.001 });
+    const error = await backend.scoreBatch(['a fine film'], [7, 9]).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RemoteModelError);
+    expect((error as Error).message).toMatch(
+      /completions: the answer holds -Infinity, which JSON has no number for \(Python's json\.dumps writes non-finite floats so\); the server must send finite log-probabilities \(not retried\)$/,
+    );
+    expect(completions()).toBe(1);
+  });
+
+  it('is retried where the text is malformed otherwise too (cut short), as a retry may mend it', async () => {
+    server = await ScriptedServer.start((request) =>
+      request.path === '/v1/completions'
+        ? { status: 200, body: '{"choices": [{"logprobs": {"token_logprobs": [null, NaN' }
+        : fakeModel(request),
+    );
+    const backend = OpenAIBackend.fromSpec(server.spec, { maxRetries: 1, retryDelay: 0.001 });
+    const error = await backend.scoreBatch(['a fine film'], [7, 9]).catch((e: unknown) => e);
+    expect((error as Error).message).toMatch(/completions: malformed JSON in the answer .*\(gave up after 2 attempts\)$/);
+    expect(completions()).toBe(2);
+  });
+});

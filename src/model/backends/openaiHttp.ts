@@ -223,9 +223,36 @@ export class OpenAIHttpClient {
     try {
       return JSON.parse(text) as unknown;
     } catch {
+      const nonFinite = nonFiniteNumberIn(text);
+      if (nonFinite !== undefined) {
+        throw new RemoteModelError(
+          url,
+          `the answer holds ${nonFinite}, which JSON has no number for (Python's json.dumps writes non-finite floats so); the server must send finite log-probabilities (not retried)`,
+          response.status,
+        );
+      }
       throw new TransientFailure(`malformed JSON in the answer (${JSON.stringify(quoteStart(text, 80))})`, response.status);
     }
   }
+}
+
+/** A bare NaN, Infinity or -Infinity where a JSON value goes (after `:`, `,` or `[`). */
+const NON_FINITE_VALUE = /([:,[]\s*)(-?Infinity|NaN)(?=\s*[,\]}])/g;
+
+/**
+ * The first non-finite number of `text` when it is all that keeps it from parsing as JSON: the
+ * same answer would come again for the same request, so it is not worth a retry. Undefined for
+ * text malformed otherwise (cut short, HTML), which a retry may mend.
+ */
+function nonFiniteNumberIn(text: string): string | undefined {
+  const found = [...text.matchAll(NON_FINITE_VALUE)];
+  if (found.length === 0) return undefined;
+  try {
+    JSON.parse(text.replace(NON_FINITE_VALUE, '$1null'));
+  } catch {
+    return undefined;
+  }
+  return found[0]?.[2];
 }
 
 /** The longest wait a timer can make, in whole seconds. */
