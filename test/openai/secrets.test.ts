@@ -63,6 +63,22 @@ describe('a server that quotes the API key back', () => {
   });
 });
 
+describe('a server that redirects', () => {
+  it.each([301, 308])('with HTTP %i is not followed, where the key would be dropped, and is named with where it points', async (status) => {
+    // To another origin (http to https is one), where fetch would not send the key: the server
+    // there would answer 401, and the error blame a key it never got.
+    const location = 'https://gpu-node.example:8443/tokenize';
+    const { error } = await failure(() => ({ status, body: '', headers: { location } }), 2);
+    expect(error).toBeInstanceOf(RemoteModelError);
+    expect((error as Error).message).toMatch(
+      new RegExp(
+        `tokenize: HTTP ${status}: the server redirects to https://gpu-node\\.example:8443/tokenize, where requests are not sent on \\(the API key would not go with them\\); give the base URL there in model \\(not retried\\)$`,
+      ),
+    );
+    expect(server!.requests).toHaveLength(1);
+  });
+});
+
 /** `active-testing evaluate` from the sources, as a separate process: everything it prints and writes. */
 async function evaluate(spec: string, out: string, ...extra: string[]): Promise<{ code: number | null; output: string }> {
   const data = join(dir, 'data.tsv');

@@ -188,7 +188,9 @@ export class OpenAIHttpClient {
     let text: string;
     let response: Response;
     try {
-      response = await fetch(url, { method: 'POST', headers, body: payload, signal: stop.signal });
+      // Not followed: fetch drops the key on a redirect to another origin (http to https is one) and
+      // turns a 301 or 302 into a GET, so the server there would refuse a request it never got.
+      response = await fetch(url, { method: 'POST', headers, body: payload, signal: stop.signal, redirect: 'manual' });
       text = await response.text();
     } catch (error) {
       throwIfCancelled(signal);
@@ -204,6 +206,16 @@ export class OpenAIHttpClient {
         `HTTP ${response.status}${serverMessage(text)}`,
         response.status,
         parseRetryAfter(response.headers.get('retry-after')),
+      );
+    }
+    if (response.status >= 300 && response.status < 400) {
+      const location = response.headers.get('location');
+      const where = location === null ? 'elsewhere' : `to ${quoteStart(location, 200)}`;
+      throw new RemoteModelError(
+        url,
+        (naming) =>
+          `HTTP ${response.status}: the server redirects ${where}, where requests are not sent on (the API key would not go with them); give the base URL there in ${naming.option('model')} (not retried)`,
+        response.status,
       );
     }
     if (response.status === 401 || response.status === 403) {
