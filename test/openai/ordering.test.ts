@@ -83,3 +83,23 @@ describe('a completions answer whose choices are not objects', () => {
     }
   });
 });
+
+describe('a completions answer that is an error sent with HTTP 200', () => {
+  it("quotes the server's message beside the missing choices", async () => {
+    const server = await ScriptedServer.start((request) =>
+      request.path === '/v1/completions'
+        ? { status: 200, body: JSON.stringify({ object: 'error', message: 'prompt_logprobs is not supported', code: 400 }) }
+        : fakeModel(request),
+    );
+    try {
+      const backend = OpenAIBackend.fromSpec(server.spec, { concurrency: 1 });
+      const error = await backend.scoreBatch(prompts.slice(0, 2), labels).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(RemoteModelError);
+      expect((error as Error).message).toMatch(
+        /completions: expected 6 choices in the completions answer, got none \(it is an error: prompt_logprobs is not supported\)$/,
+      );
+    } finally {
+      await server.close();
+    }
+  });
+});

@@ -302,14 +302,25 @@ export function parseRetryAfter(value: string | null, now = Date.now()): number 
 
 function serverMessage(text: string): string {
   if (text.trim() === '') return '';
+  let parsed: unknown;
   try {
-    const parsed = JSON.parse(text) as { error?: { message?: unknown } | string; message?: unknown };
-    const message = typeof parsed.error === 'string' ? parsed.error : (parsed.error?.message ?? parsed.message ?? undefined);
-    if (typeof message === 'string') return `: ${redactSecrets(message)}`;
+    parsed = JSON.parse(text);
   } catch {
     // Not JSON: quote the start of the text instead.
   }
-  return `: ${quoteStart(text, 200)}`;
+  const message = errorMessageIn(parsed);
+  return `: ${message === undefined ? quoteStart(text, 200) : redactSecrets(message)}`;
+}
+
+/**
+ * The message of a server's error answer (`{ error: { message } }`, `{ error: "…" }` or
+ * `{ message }`, as vLLM sends), when `body` is one; unredacted.
+ */
+export function errorMessageIn(body: unknown): string | undefined {
+  if (typeof body !== 'object' || body === null) return undefined;
+  const { error, message } = body as { error?: unknown; message?: unknown };
+  const found = (typeof error === 'string' ? error : (error as { message?: unknown } | null | undefined)?.message) ?? message;
+  return typeof found === 'string' ? found : undefined;
 }
 
 /**

@@ -1,4 +1,4 @@
-import { RemoteModelError, type RemotePromptPlace } from './openaiHttp.js';
+import { errorMessageIn, RemoteModelError, type RemotePromptPlace } from './openaiHttp.js';
 
 /**
  * Readers for the parts of OpenAI-compatible answers that scoring uses. Each checks what it
@@ -17,9 +17,11 @@ export interface CompletionLogprobs {
 export function readChoiceLogprobs(url: string, body: unknown, promptCount: number): CompletionLogprobs[] {
   const choices = (body as { choices?: unknown } | null)?.choices;
   if (!Array.isArray(choices) || choices.length !== promptCount) {
+    // Some servers answer an error with HTTP 200: its message says more than the missing choices.
+    const said = Array.isArray(choices) ? undefined : errorMessageIn(body);
     throw new RemoteModelError(
       url,
-      `expected ${promptCount} choices in the completions answer, got ${Array.isArray(choices) ? choices.length : 'none'}`,
+      `expected ${promptCount} choices in the completions answer, got ${Array.isArray(choices) ? choices.length : 'none'}${said === undefined ? '' : ` (it is an error: ${said})`}`,
     );
   }
   const ordered = new Array<CompletionLogprobs | undefined>(promptCount);
