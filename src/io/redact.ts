@@ -28,17 +28,23 @@ const OPENAI_KEYS = /\bsk-[A-Za-z0-9_-]{8,}/g;
 /**
  * `text` with credentials replaced by `***`: the user-info part of URLs
  * (`http://user:password@host` becomes `http://***@host`), `Bearer`/`Basic` tokens, values of
- * `api_key`/`authorization`/`password`/`token` fields, `sk-…` keys and every registered secret.
+ * `api_key`/`authorization`/`password`/`token` fields, `sk-…` keys and every registered secret
+ * (in another case too).
  *
  * @example
  * redactSecrets('GET http://me:hunter2@host/v1 failed'); // 'GET http://***@host/v1 failed'
  */
 export function redactSecrets(text: string): string {
   let result = text;
-  for (const secret of registered) result = result.split(secret).join(REDACTED);
+  // Whatever its case: a server may quote a key lower-cased, and that is most of the key still.
+  for (const secret of registered) result = result.replace(new RegExp(escapeRegExp(secret), 'gi'), REDACTED);
   return result
     .replace(URL_CREDENTIALS, `$1${REDACTED}@`)
     .replace(AUTHORIZATION, `$1$2${REDACTED}`)
     .replace(KEY_FIELDS, `$1${REDACTED}`)
     .replace(OPENAI_KEYS, `sk-${REDACTED}`);
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }

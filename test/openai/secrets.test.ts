@@ -53,6 +53,12 @@ describe('a server that quotes the API key back', () => {
     expectNoKey((error as Error).message);
   });
 
+  it('lower-cased or upper-cased is reported without it', async () => {
+    const body = JSON.stringify({ message: `no such key: ${KEY.toLowerCase()} (${KEY.toUpperCase()})` });
+    const { error } = await failure(() => ({ status: 400, body }), 0);
+    expect((error as Error).message).toMatch(/tokenize: HTTP 400: no such key: \*\*\* \(\*\*\*\)$/);
+  });
+
   it('in a malformed answer is reported, and retried, without any part of the key', async () => {
     // Quoted up to 80 characters of JSON: the key starts just before the cut.
     const { error, notices } = await failure(() => ({ status: 200, body: `{"tokens": "${keyAcross(80 - 12)}` }), 1);
