@@ -344,6 +344,9 @@ function changedSettings(config: EvaluateConfig, other: unknown, naming: OptionN
     model: 'the model files',
   };
   const changed: string[] = [];
+  // Inputs known by name whose recorded fingerprint differs though the option's value does not
+  // (the name redacted otherwise): said only when nothing else is, never an empty list.
+  const renamed: string[] = [];
   for (const [key, value] of Object.entries(config)) {
     if ((SERVED_SCORING_KEYS as readonly string[]).includes(key) && !('openai_mode' in recorded)) {
       changed.push(
@@ -355,7 +358,10 @@ function changedSettings(config: EvaluateConfig, other: unknown, naming: OptionN
         // A served model, Hub id or Hub dataset is fingerprinted by its name, which `identity`
         // keeps as the option's value: a change of it is told as that option, not as its files.
         const contents = [hash, inputs[input]].every((h) => typeof h === 'string' && h.startsWith('sha256:'));
-        if (!contents && recorded.inputs !== undefined) continue;
+        if (!contents && recorded.inputs !== undefined) {
+          if (JSON.stringify(inputs[input]) !== JSON.stringify(hash)) renamed.push(naming.option(optionOf(input)));
+          continue;
+        }
         if (JSON.stringify(inputs[input]) !== JSON.stringify(hash))
           changed.push(recorded.inputs === undefined ? 'input fingerprints (not recorded by the earlier run)' : (names[input] ?? input));
       }
@@ -364,7 +370,7 @@ function changedSettings(config: EvaluateConfig, other: unknown, naming: OptionN
       changed.push(`${naming.option(optionOf(key))}${before === null || after === null ? '' : ` (recorded ${before}, given ${after})`}`);
     }
   }
-  return [...new Set(changed)];
+  return [...new Set(changed.length > 0 ? changed : renamed)];
 }
 
 /** A dataset and the table it was read from, which says where each row is in its file. */

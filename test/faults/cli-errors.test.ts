@@ -498,6 +498,15 @@ describe('credentials never reach a message', () => {
     faults++;
   });
 
+  it('redacts a short registered secret only as it is, a long one in any case', () => {
+    // vLLM's placeholder key: redacted in any case, "non-empty" would read "non-***".
+    registerSecret('EMPTY');
+    registerSecret('Long-Registered-Key-7');
+    expect(redactSecrets('EMPTY: expected non-empty label words; long-registered-key-7 LONG-REGISTERED-KEY-7')).toBe(
+      '***: expected non-empty label words; *** ***',
+    );
+  });
+
   it.each([401, 403])('HTTP %i is permanent (one request) and a key echoed in the body is not printed', async (status) => {
     let requests = 0;
     const server = createServer((request, response) => {

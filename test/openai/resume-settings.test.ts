@@ -121,6 +121,22 @@ describe('evaluate with a served model, resumed', () => {
     expect(completions()).toBe(requests);
   });
 
+  it('names --model, never an empty list, when only the name recorded for it differs (redacted by an earlier key)', async () => {
+    // The served model's name is recorded with the registered API key redacted: a key equal to
+    // the name ("fake") recorded it as "#***", and a rerun with another key finds "#fake".
+    const out = join(dir, 'redacted-name');
+    process.env.OPENAI_API_KEY = 'fake';
+    try {
+      await killedAfterTwoBatches(out, ECHO);
+      process.env.OPENAI_API_KEY = 'another-key';
+      const run = await runCliCaptured(evaluateArgs(out, ECHO));
+      expect(run.code).toBe(1);
+      expect(run.stderr).toContain('(changed: --model); resuming would mix their scores');
+    } finally {
+      delete process.env.OPENAI_API_KEY;
+    }
+  });
+
   it('refuses another served model by its --model alone, not as changed model files', async () => {
     const out = join(dir, 'model');
     await killedAfterTwoBatches(out, ECHO);

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { OpenAIBackend } from '../../src/model/backends/openai.js';
+import { labelTokenIds } from '../../src/model/label-tokens.js';
 import { RemoteModelError } from '../../src/model/backends/openaiHttp.js';
 import { fakeModel, ScriptedServer, type Script } from './scripted-server.js';
 
@@ -78,10 +79,37 @@ describe('a server that redirects', () => {
     expect(error).toBeInstanceOf(RemoteModelError);
     expect((error as Error).message).toMatch(
       new RegExp(
-        `tokenize: HTTP ${status}: the server redirects to https://gpu-node\\.example:8443/tokenize, where requests are not sent on \\(the API key would not go with them\\); give the base URL there in model \\(not retried\\)$`,
+        `tokenize: HTTP ${status}: the server redirects to https://gpu-node\\.example:8443/tokenize, where requests are not sent on \\(${status === 308 ? 'the API key would not go with them' : 'they would go as GET requests'}\\); give the base URL there in model \\(not retried\\)$`,
       ),
     );
     expect(server!.requests).toHaveLength(1);
+  });
+
+  it('with HTTP 307 or 308 within its origin is followed, the request going on as it is, key included', async () => {
+    // A proxy's path rewrite: fetch keeps the method, the body and the key, and so does the client.
+    server = await ScriptedServer.start((request) => {
+      if (!request.path.startsWith('/moved/'))
+        return { status: request.path === '/tokenize' ? 307 : 308, body: '', headers: { location: `/moved${request.path}` } };
+      // A POST with its body (a GET would bring none) and the key.
+      expect([Object.keys(request.body).length > 0, request.headers.authorization]).toEqual([true, `Bearer ${KEY}`]);
+      return fakeModel({ ...request, path: request.path.slice('/moved'.length) });
+    });
+    process.env[KEY_ENV] = KEY;
+    const backend = OpenAIBackend.fromSpec(server.spec, { apiKeyEnv: KEY_ENV, maxRetries: 0 });
+    const ids = await labelTokenIds(backend, 'Label:', ['negative', 'positive']);
+    const scores = await backend.scoreBatch(['Label: a fine film'], ids);
+    expect(scores).toHaveLength(2);
+    expect(scores.every(Number.isFinite)).toBe(true);
+    const paths = server.requests.map((r) => r.path);
+    expect(new Set(paths)).toEqual(new Set(['/tokenize', '/moved/tokenize', '/v1/completions', '/moved/v1/completions']));
+    expect(paths.filter((path) => path.startsWith('/moved/'))).toHaveLength(paths.length / 2);
+  });
+
+  it('with a 301 within its origin is named by the absolute URL, as a GET there would not be the request', async () => {
+    const { error } = await failure(() => ({ status: 301, body: '', headers: { location: '/v2/tokenize' } }), 0);
+    expect((error as Error).message).toMatch(
+      /HTTP 301: the server redirects to http:\/\/127\.0\.0\.1:\d+\/v2\/tokenize, where requests are not sent on \(they would go as GET requests\)/,
+    );
   });
 });
 

@@ -187,10 +187,18 @@ export class OpenAIHttpClient {
     if (this.apiKey) headers.authorization = `Bearer ${this.apiKey}`;
     let text: string;
     let response: Response;
+    let target = url;
     try {
-      // Not followed: fetch drops the key on a redirect to another origin (http to https is one) and
-      // turns a 301 or 302 into a GET, so the server there would refuse a request it never got.
-      response = await fetch(url, { method: 'POST', headers, body: payload, signal: stop.signal, redirect: 'manual' });
+      // Followed here only where the request goes on as it is: a 307 or 308 within the origin. fetch
+      // drops the key on a redirect to another origin (http to https is one) and turns a 301, 302 or
+      // 303 into a GET, so the server there would refuse a request it never got.
+      for (let hops = 0; ; hops++) {
+        response = await fetch(target, { method: 'POST', headers, body: payload, signal: stop.signal, redirect: 'manual' });
+        const next = hops < MAX_REDIRECTS ? sameOriginRedirect(response, target) : null;
+        if (next === null) break;
+        await response.body?.cancel();
+        target = next;
+      }
       text = await response.text();
     } catch (error) {
       throwIfCancelled(signal);
@@ -209,12 +217,14 @@ export class OpenAIHttpClient {
       );
     }
     if (response.status >= 300 && response.status < 400) {
-      const location = response.headers.get('location');
+      const location = redirectTarget(response, target);
       const where = location === null ? 'elsewhere' : `to ${quoteStart(location, 200)}`;
+      const why =
+        response.status === 307 || response.status === 308 ? 'the API key would not go with them' : 'they would go as GET requests';
       throw new RemoteModelError(
         url,
         (naming) =>
-          `HTTP ${response.status}: the server redirects ${where}, where requests are not sent on (the API key would not go with them); give the base URL there in ${naming.option('model')} (not retried)`,
+          `HTTP ${response.status}: the server redirects ${where}, where requests are not sent on (${why}); give the base URL there in ${naming.option('model')} (not retried)`,
         response.status,
       );
     }
@@ -249,6 +259,27 @@ export class OpenAIHttpClient {
 }
 
 /** A bare NaN, Infinity or -Infinity where a JSON value goes (after `:`, `,` or `[`). */
+/** Redirects within the origin followed for one request (a proxy's path rewrite, a trailing slash). */
+const MAX_REDIRECTS = 5;
+
+/** Where `response` (to a request for `url`) redirects, as an absolute URL; null without a usable `Location`. */
+function redirectTarget(response: Response, url: string): string | null {
+  const location = response.headers.get('location');
+  if (location === null) return null;
+  try {
+    return new URL(location, url).href;
+  } catch {
+    return location;
+  }
+}
+
+/** The URL a 307 or 308 answer to a request for `url` sends the request on to within its origin, else null. */
+function sameOriginRedirect(response: Response, url: string): string | null {
+  if (response.status !== 307 && response.status !== 308) return null;
+  const target = redirectTarget(response, url);
+  return target !== null && URL.canParse(target) && new URL(target).origin === new URL(url).origin ? target : null;
+}
+
 const NON_FINITE_VALUE = /([:,[]\s*)(-?Infinity|NaN)(?=\s*[,\]}])/g;
 
 /**
