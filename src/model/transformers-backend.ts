@@ -458,6 +458,8 @@ export class TransformersBackend implements ScoringBackend {
   private readonly padLeft: boolean;
   private prefix: PrefixCache | null = null;
   private disposed = false;
+  /** Forward passes in flight: `dispose` waits for them, as onnxruntime refuses a session freed under a run. */
+  private readonly running = new Set<Promise<unknown>>();
   private positionLimit: { tokens: number; field: string } | null;
   private vocabulary: number | null;
   private readonly prefixCacheMemoryLimit: number;
@@ -701,6 +703,7 @@ export class TransformersBackend implements ScoringBackend {
     if (this.disposed) return;
     this.disposed = true;
     this.prefix = null;
+    await Promise.allSettled(this.running);
     await this.model.dispose();
   }
 
@@ -775,8 +778,12 @@ export class TransformersBackend implements ScoringBackend {
    * logits, and its position limit when onnxruntime refuses a position past it.
    */
   private async run(feeds: Record<string, unknown>, longest: number): Promise<Record<string, TfTensor>> {
+    // Again here: a score in flight when `dispose` was called reaches its next pass only after it.
+    this.checkNotDisposed();
+    const pass = this.model(feeds);
+    this.running.add(pass);
     try {
-      const outputs = await this.model(feeds);
+      const outputs = await pass;
       const width = outputs['logits']?.dims.at(-1);
       if (width !== undefined) this.vocabulary = width;
       return outputs;
@@ -784,6 +791,8 @@ export class TransformersBackend implements ScoringBackend {
       const rows = this.positionLimit === null ? refusedPositionLimit(error, longest) : null;
       if (rows !== null) this.positionLimit = { tokens: rows, field: `the position table onnxruntime refused to index past` };
       throw error;
+    } finally {
+      this.running.delete(pass);
     }
   }
 
@@ -806,6 +815,8 @@ export class TransformersBackend implements ScoringBackend {
       tokens.length,
     );
     this.tokensProcessed += tokens.length;
+    // Disposed during the pass: its tensors are not kept for a model that scores no more.
+    this.checkNotDisposed();
     const past = new Map<string, TfTensor>();
     for (const [name, tensor] of Object.entries(outputs)) {
       if (name.startsWith('present.')) past.set(name.replace('present.', 'past_key_values.'), tensor);

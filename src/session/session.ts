@@ -213,12 +213,19 @@ const replayedLossErrors = new WeakSet<object>();
  * write nothing more; `close()` and a failed write unregister it.
  */
 const droppedSessions = new FinalizationRegistry<{ journal: JournalSink; lock: FileLock }>(({ journal, lock }) => {
-  journal.close();
+  // Nobody is left to tell of a failure here, and a throw would end the process: a close failing
+  // (a deferred EIO) loses nothing, every record was fsynced when written; a lock left behind (a
+  // file system turned read-only) names this process, so the next to open the session takes it
+  // over once this one has exited.
+  try {
+    journal.close();
+  } catch {
+    // As above.
+  }
   try {
     lock.release();
   } catch {
-    // Nobody is left to tell (a file system turned read-only): the lock names this process, so the
-    // next process to open the session takes it over once this one has exited.
+    // As above.
   }
 });
 
@@ -451,13 +458,19 @@ export class ActiveTestingSession {
       contents.records.forEach((record, index) => session.replay(record, contents.checksummed, path, index + 2));
       await checksBeforeWriting.get(options)?.(session);
       const { journal, sideFile } = FileJournal.openForAppend(path, contents);
-      session.attach(journal, lock);
-      if (sideFile !== undefined) {
-        warn(
-          `${path}: its last line (${contents.tail.length} bytes) is not a complete record, as a write interrupted by a crash ` +
-            `leaves it; it was moved to ${sideFile}, and the ${contents.records.length} complete records are kept`,
-        );
+      try {
+        if (sideFile !== undefined) {
+          warn(
+            `${path}: its last line (${contents.tail.length} bytes) is not a complete record, as a write interrupted by a crash ` +
+              `leaves it; it was moved to ${sideFile}, and the ${contents.records.length} complete records are kept`,
+          );
+        }
+      } catch (error) {
+        // An `onWarning` that throws (warnings taken as errors): no session, so no file left open.
+        journal.close();
+        throw error;
       }
+      session.attach(journal, lock);
       return session;
     } catch (error) {
       lock.release();

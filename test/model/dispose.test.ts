@@ -35,6 +35,26 @@ describe('Model.dispose', () => {
     expect(await model.labelTokenIds(zeroShot!.prompt, zeroShot!.labels)).toEqual(labelIds);
   });
 
+  it('refuses the rest of a score in flight when disposed, after its pass, without onnxruntime failing', async () => {
+    const model = await Model.fromPretrained(modelDir('tiny-gpt2'));
+    const logged = vi.spyOn(console, 'error').mockImplementation(() => {});
+    const prompts = Array.from({ length: 64 }, (_, i) => `${zeroShot!.prompt} ${i}`);
+    for (const delay of [0, 1, 5]) {
+      const again = await Model.fromPretrained(modelDir('tiny-gpt2'));
+      const scoring = again.score(prompts, labelIds, { batchSize: 1, sharedPrefix: zeroShot!.prompt }).catch((error: unknown) => error);
+      await new Promise((done) => setTimeout(done, delay));
+      await again.dispose();
+      const outcome = await scoring;
+      // Either every pass ran before the dispose, or the score stops at the next one, saying why.
+      if (outcome instanceof Error) {
+        expect(outcome).toBeInstanceOf(ActiveTestingError);
+        expect(outcome.message).toMatch(/was disposed \(dispose\(\)\)/);
+      } else expect(outcome).toHaveLength(prompts.length * labelIds.length);
+    }
+    expect(logged.mock.calls).toEqual([]);
+    await model.dispose();
+  });
+
   it('does not touch another load of the same folder, which has an ONNX session of its own', async () => {
     const first = await Model.fromPretrained(modelDir('tiny-gpt2'));
     const second = await Model.fromPretrained(modelDir('tiny-gpt2'));

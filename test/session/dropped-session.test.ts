@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readdirSync, readlinkSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, readdirSync, readlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
@@ -76,5 +76,26 @@ describe('a session dropped without close()', () => {
     await labelOneAndDrop(() => ActiveTestingSession.create(path, options));
     await collectUntilUnlocked(path);
     expect(descriptorsOn(path)).toBe(0);
+  });
+});
+
+describe('a session whose open fails after its file was opened', () => {
+  it.runIf(existsSync('/proc/self/fd'))('closes the file and releases the lock at once, not when collected', async () => {
+    const path = scratch();
+    const session = await ActiveTestingSession.create(path, options);
+    const [item] = await session.next();
+    await session.record(item!.id, pool.labels[item!.index]!);
+    await session.close();
+    // A torn last line, as a crash mid-write leaves: opening moves it aside and warns, and an
+    // onWarning that throws (warnings taken as errors) fails the open after the file is open.
+    appendFileSync(path, '{"kind":"lab');
+    const refused = ActiveTestingSession.open(path, {
+      onWarning: (message) => {
+        throw new Error(`warning taken as an error: ${message}`);
+      },
+    });
+    await expect(refused).rejects.toThrow(/^warning taken as an error: .*is not a complete record/);
+    expect(descriptorsOn(path)).toBe(0);
+    expect(existsSync(`${path}.lock`)).toBe(false);
   });
 });
