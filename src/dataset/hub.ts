@@ -1,5 +1,6 @@
 import { ActiveTestingError, FileFormatError, InputError } from '../errors.js';
 import { checkObject } from '../io/check-arguments.js';
+import { registerSecret } from '../io/redact.js';
 import type { Table } from './read-table.js';
 
 /** A split of a Hub dataset, e.g. `{ dataset: 'glue', config: 'sst2', split: 'train' }`. */
@@ -78,26 +79,103 @@ function withHubDefaults(source: HubSource): Required<HubSource> {
 }
 
 /**
+ * The headers of a request to the dataset viewer: a gated or private dataset is read with the token
+ * in `HF_TOKEN` (or `HF_ACCESS_TOKEN`), the variables transformers.js reads for a model, and the
+ * token is registered so that no message can show it.
+ */
+function hubHeaders(): Record<string, string> {
+  const token = process.env.HF_TOKEN || process.env.HF_ACCESS_TOKEN;
+  if (!token) return {};
+  registerSecret(token);
+  return { authorization: `Bearer ${token}` };
+}
+
+/** The dataset viewer's refusal of a request, or no answer at all (`status` null). */
+class HubAnswerError extends ActiveTestingError {
+  constructor(
+    message: string,
+    readonly status: number | null,
+  ) {
+    super(message);
+  }
+
+  /** No answer, too many requests, or a server error: another try later may succeed. */
+  get transient(): boolean {
+    return this.status === null || this.status === 408 || this.status === 429 || this.status >= 500;
+  }
+}
+
+/** One page of rows from the dataset viewer, or an error that says what the viewer answered and, where a token may help, which. */
+async function fetchHubPage(url: string): Promise<{ table: Table; total: number }> {
+  const headers = hubHeaders();
+  let response: Response;
+  try {
+    response = await fetch(url, { headers });
+  } catch (error) {
+    throw new HubAnswerError(`cannot reach the Hugging Face Hub (${url}): ${(error as Error).message}`, null);
+  }
+  if (!response.ok) {
+    const said = viewerError(await response.text().catch(() => ''));
+    const tokenHint =
+      response.status === 401 || response.status === 403 || response.status === 404
+        ? headers.authorization === undefined
+          ? '; a private or gated dataset needs a token that may read it in HF_TOKEN'
+          : '; check that the token in HF_TOKEN may read it'
+        : '';
+    throw new HubAnswerError(
+      `the Hugging Face Hub answered ${response.status} for ${url}${said === '' ? '' : `: ${said}`}${tokenHint}`,
+      response.status,
+    );
+  }
+  return parseHubRows(await response.json(), url);
+}
+
+/** The dataset viewer's reason in an error answer (`{"error": "…"}`), quoted; empty where it gives none. */
+function viewerError(body: string): string {
+  try {
+    const { error } = JSON.parse(body) as { error?: unknown };
+    return typeof error === 'string' && error !== '' ? JSON.stringify(error) : '';
+  } catch {
+    return '';
+  }
+}
+
+/**
+ * Checks that the dataset viewer serves the split, reading one row: a misspelled name, config or
+ * split, or a gated dataset without a token, is found before any scoring rather than at the
+ * split's turn. Gives the split's columns and row count, or null where the viewer cannot answer
+ * now (no internet, too many requests, a server error): the split's download then tries again.
+ *
+ * @example
+ * await probeHubTable({ dataset: 'glue', config: 'sst2', split: 'validation' }); // { columns: ['sentence', 'label', 'idx'], rowCount: 872 }
+ * @throws {ActiveTestingError} when the viewer refuses the split.
+ */
+export async function probeHubTable(source: HubSource): Promise<{ columns: string[]; rowCount: number } | null> {
+  checkHubSource(source);
+  try {
+    const page = await fetchHubPage(hubRowsUrl(source, 0, 1));
+    return { columns: page.table.columns, rowCount: page.total };
+  } catch (error) {
+    if (error instanceof HubAnswerError && error.transient) return null;
+    throw error;
+  }
+}
+
+/**
  * Downloads a split (or its first `limit` rows) page by page. The table's origin names the split
- * and each row's index in it, so that an error about a row says where to find it.
+ * and each row's index in it, so that an error about a row says where to find it. A gated or
+ * private dataset is read with the token in `HF_TOKEN`.
  *
  * @example
  * const table = await fetchHubTable({ dataset: 'glue', config: 'sst2', split: 'validation' }, 100); // its first 100 rows
+ * @throws {ActiveTestingError} when the viewer cannot be reached or refuses the split.
  */
 export async function fetchHubTable(source: HubSource, limit?: number): Promise<Table> {
   checkHubSource(source);
   const table: Table = { columns: [], rows: [] };
   let total = limit ?? Infinity;
   for (let offset = 0; offset < total; offset += PAGE) {
-    const url = hubRowsUrl(source, offset, Math.min(PAGE, total - offset));
-    let response: Response;
-    try {
-      response = await fetch(url);
-    } catch (error) {
-      throw new ActiveTestingError(`cannot reach the Hugging Face Hub (${url}): ${(error as Error).message}`);
-    }
-    if (!response.ok) throw new ActiveTestingError(`the Hugging Face Hub answered ${response.status} for ${url}`);
-    const page = parseHubRows(await response.json(), url);
+    const page = await fetchHubPage(hubRowsUrl(source, offset, Math.min(PAGE, total - offset)));
     table.columns = page.table.columns;
     table.rows.push(...page.table.rows);
     total = Math.min(total, page.total);

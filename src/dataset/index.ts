@@ -1,6 +1,6 @@
 export { readTable, type Table, tableFormat, type TableFormat } from './read-table.js';
 export { readParquet } from './read-parquet.js';
-export { fetchHubTable, hubRowsUrl, type HubSource, parseHubRows, parseHubSpec } from './hub.js';
+export { fetchHubTable, hubRowsUrl, hubSpec, type HubSource, parseHubRows, parseHubSpec, probeHubTable } from './hub.js';
 export { type ColumnOptions, type DatasetSpec, type FileOptions, TextClassificationDataset } from './text-classification-dataset.js';
 export {
   AGNewsDataset,

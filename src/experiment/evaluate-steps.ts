@@ -15,6 +15,7 @@ import {
   resolveEvaluateOptions,
   type EvaluateOptions,
 } from '../evaluation/evaluate-options.js';
+import { hubSpec, parseHubSpec, probeHubTable } from '../dataset/hub.js';
 import { assertFolderWritable } from '../io/atomic.js';
 import { isOpenAIModelSpec } from '../model/backends/openaiTarget.js';
 import { looksLikeModelPath } from '../model/transformers-backend.js';
@@ -97,6 +98,14 @@ function gridPath(option: (typeof EVALUATE_PATH_OPTIONS)[number], path: string, 
   return path;
 }
 
+/** Reads one row of a `hub:` split that no earlier step has read (`probed` holds those, by their full name). */
+async function probeHubOnce(source: string, probed: Set<string>): Promise<void> {
+  const split = parseHubSpec(source);
+  if (probed.has(hubSpec(split))) return;
+  await probeHubTable(split);
+  probed.add(hubSpec(split));
+}
+
 /** The folder of a step's outputs inside an experiment's output folder. */
 export function evaluateStepFolder(out: string, step: string): string {
   return join(out, 'scores', step);
@@ -105,7 +114,8 @@ export function evaluateStepFolder(out: string, step: string): string {
 /**
  * Runs each step's evaluation into `out/scores/<step>/`, once every step's options and data are
  * checked; `beforeScoring` then gets the rows each step will score (a step on `hub:` data is read
- * only at its turn, and is left out unless its results are complete) to refuse more. A step whose
+ * only at its turn, one row of it checked before, and is left out unless its results are complete)
+ * to refuse more. A step whose
  * results are complete is not read again (its recorded rows count) and returns at once, and an
  * interrupted one resumes from its checkpoint, so an experiment can run its steps every time.
  * Progress goes to stderr, with `evaluate`'s warning of floored label scores, so that stdout
@@ -127,6 +137,7 @@ export async function runEvaluateSteps(
   const poolSizes = new Map<string, number>();
   // This run's alone: a file rewritten later at the same size can keep its times (`StepsMemo`).
   const memo = stepsMemo();
+  const probedHub = new Set<string>();
   for (const [name, step] of steps) {
     if (signal?.aborted)
       throw new CancelledError('experiment cancelled while its evaluate steps were checked; rerun the same command to resume');
@@ -138,10 +149,12 @@ export async function runEvaluateSteps(
       // recorded, and their data (hashed, not parsed) need not be read again.
       const complete = await completeResultsRows(settings.config, { ...settings.run, out: folder, ...(signal ? { signal } : {}) }, memo);
       // A Hub split is downloaded at the step's turn, not twice: its classes are checked only then,
-      // whatever the model.
-      const fromHub = [settings.config.data, settings.config.icl_data].some((source) => source?.startsWith('hub:') ?? false);
+      // whatever the model. One row of it is read now, so that a misspelled split, a gated dataset
+      // without a token or no internet is found before an earlier step's scoring.
+      const hubSources = [settings.config.data, settings.config.icl_data].filter((source) => source?.startsWith('hub:') ?? false);
       if (complete !== null) poolSizes.set(name, complete);
-      else if (!fromHub) poolSizes.set(name, await checkEvaluationData(settings.config, stepNaming(name), memo));
+      else if (hubSources.length === 0) poolSizes.set(name, await checkEvaluationData(settings.config, stepNaming(name), memo));
+      else for (const source of hubSources) await probeHubOnce(source as string, probedHub);
       resolved.push([name, folder, settings]);
     } catch (error) {
       throw inStep(error, name);

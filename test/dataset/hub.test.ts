@@ -1,7 +1,9 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { fetchHubTable, probeHubTable } from '../../src/dataset/hub.js';
 import { readTable } from '../../src/dataset/read-table.js';
+import { redactSecrets } from '../../src/io/redact.js';
 import { SST2Dataset, TextClassificationDataset } from '../../src/dataset/index.js';
 import { ActiveTestingError, FileFormatError } from '../../src/errors.js';
 import { sharedAvailable } from '../helpers/shared.js';
@@ -119,5 +121,84 @@ describe('a Hub split with a bad row', () => {
     await expect(loading).rejects.toThrow(
       /^hub:org\/reviews:default:test: row 2 \(counting from 0\), column "label": expected .*got "maybe"$/,
     );
+  });
+});
+
+describe("the dataset viewer's answers and the token", () => {
+  const TOKEN = 'hf_abcdefghijklmnopqrstuvwx';
+  const seen: Array<{ url: string; authorization: string | null }> = [];
+  /** Answers every request with `status` and `body`, keeping each request's URL and Authorization header. */
+  const answer = (status: number, body: unknown) =>
+    vi.stubGlobal('fetch', (url: string, init?: RequestInit) => {
+      seen.push({ url, authorization: new Headers(init?.headers).get('authorization') });
+      return Promise.resolve(Response.json(body, { status }));
+    });
+  const onePage = {
+    features: [
+      { name: 'text', type: { _type: 'Value' } },
+      { name: 'label', type: { _type: 'ClassLabel', names: ['no', 'yes'] } },
+    ],
+    rows: [{ row_idx: 0, row: { text: 'a', label: 1 } }],
+    num_rows_total: 7,
+  };
+  afterEach(() => {
+    vi.unstubAllGlobals();
+    vi.unstubAllEnvs();
+    seen.length = 0;
+  });
+
+  it('sends the token in HF_TOKEN (else HF_ACCESS_TOKEN), and none without', async () => {
+    answer(200, onePage);
+    vi.stubEnv('HF_TOKEN', '');
+    vi.stubEnv('HF_ACCESS_TOKEN', '');
+    await fetchHubTable({ dataset: 'org/gated' }, 1);
+    vi.stubEnv('HF_ACCESS_TOKEN', 'hf_access_token_value');
+    await fetchHubTable({ dataset: 'org/gated' }, 1);
+    vi.stubEnv('HF_TOKEN', TOKEN);
+    await fetchHubTable({ dataset: 'org/gated' }, 1);
+    expect(seen.map((request) => request.authorization)).toEqual([null, 'Bearer hf_access_token_value', `Bearer ${TOKEN}`]);
+  });
+
+  it("quotes the viewer's reason, says what a token would change, and never shows the token", async () => {
+    const reason = 'The dataset does not exist, or is not accessible without authentication (private or gated).';
+    answer(404, { error: reason });
+    vi.stubEnv('HF_TOKEN', '');
+    vi.stubEnv('HF_ACCESS_TOKEN', '');
+    await expect(fetchHubTable({ dataset: 'org/gated', split: 'test' })).rejects.toThrow(
+      `the Hugging Face Hub answered 404 for https://datasets-server.huggingface.co/rows?dataset=org%2Fgated&config=default&split=test&offset=0&length=100: "${reason}"; a private or gated dataset needs a token that may read it in HF_TOKEN`,
+    );
+    // A viewer quoting the request's header back: the CLI's one line shows no token.
+    answer(401, { error: `token ${TOKEN} may not read org/gated` });
+    vi.stubEnv('HF_TOKEN', TOKEN);
+    const refused = (await fetchHubTable({ dataset: 'org/gated' }).then(
+      () => new Error('no refusal'),
+      (error: unknown) => error,
+    )) as Error;
+    expect(refused.message).toMatch(
+      /answered 401 for .*: "token .* may not read org\/gated"; check that the token in HF_TOKEN may read it$/,
+    );
+    expect(redactSecrets(refused.message)).not.toContain(TOKEN);
+    expect(redactSecrets(refused.message)).toContain('"token *** may not read org/gated"');
+  });
+
+  it('probes a split by one row: its columns and size; a refusal throws, a busy or unreachable viewer leaves it for later', async () => {
+    answer(200, onePage);
+    await expect(probeHubTable({ dataset: 'org/reviews', config: 'en', split: 'test' })).resolves.toEqual({
+      columns: ['text', 'label'],
+      rowCount: 7,
+    });
+    expect(seen.map((request) => new URL(request.url).searchParams.toString())).toEqual([
+      'dataset=org%2Freviews&config=en&split=test&offset=0&length=1',
+    ]);
+    answer(404, { error: 'Not found.' });
+    await expect(probeHubTable({ dataset: 'org/reviews', split: 'tset' })).rejects.toThrow(
+      /answered 404 for .*split=tset.*: "Not found\."/,
+    );
+    for (const status of [429, 500, 503]) {
+      answer(status, { error: 'busy' });
+      await expect(probeHubTable({ dataset: 'org/reviews' })).resolves.toBeNull();
+    }
+    vi.stubGlobal('fetch', () => Promise.reject(new TypeError('fetch failed')));
+    await expect(probeHubTable({ dataset: 'org/reviews' })).resolves.toBeNull();
   });
 });

@@ -136,6 +136,56 @@ describe('evaluate steps in a grid', () => {
     }
   });
 
+  it('refuse a Hub split the dataset viewer does not serve before scoring an earlier step, reading one row of it once', async () => {
+    const dir = join(root, 'hub-split-up-front');
+    mkdirSync(dir, { recursive: true });
+    writeReviewTsv(join(dir, 'pool.tsv'), 30, 0);
+    const target = { data: join(dir, 'pool.tsv'), classes: 'negative,positive', model: join(repo, 'test/models/tiny-gpt2') };
+    const asked: string[] = [];
+    const viewer = (status: number, body: unknown) =>
+      vi.stubGlobal('fetch', (url: string) => {
+        asked.push(new URL(url).searchParams.toString());
+        return Promise.resolve(Response.json(body, { status }));
+      });
+    const started: string[] = [];
+    const run = (steps: Array<[string, EvaluateStep]>, beforeScoring?: () => void) =>
+      runEvaluateSteps(new Map(steps), dir, false, (name) => started.push(name), undefined, beforeScoring);
+    try {
+      viewer(404, { error: 'The split does not exist.' });
+      await expect(
+        run([
+          ['target', target],
+          ['later', { ...target, data: 'hub:org/reviews:default:tset' }],
+        ]),
+      ).rejects.toThrow(
+        /^the Hugging Face Hub answered 404 for https:\/\/datasets-server\.huggingface\.co\/rows\?dataset=org%2Freviews&config=default&split=tset&offset=0&length=1: "The split does not exist\."; a private or gated dataset needs a token that may read it in HF_TOKEN$/,
+      );
+      expect(asked).toEqual(['dataset=org%2Freviews&config=default&split=tset&offset=0&length=1']);
+      expect(started).toEqual([]);
+      expect(existsSync(join(dir, 'scores/target'))).toBe(false);
+      // A split served is read once up front, however many steps and spellings name it.
+      asked.length = 0;
+      viewer(200, { features: [{ name: 'sentence' }, { name: 'label' }], rows: [{ row: { sentence: 'a', label: 'negative' } }] });
+      const hub = { ...target, data: 'hub:org/reviews' };
+      const stop = () => {
+        throw new Error('checked');
+      };
+      await expect(
+        run(
+          [
+            ['target', target],
+            ['later', hub],
+            ['again', { ...hub, data: 'hub:org/reviews:default:train' }],
+          ],
+          stop,
+        ),
+      ).rejects.toThrow('checked');
+      expect(asked).toEqual(['dataset=org%2Freviews&config=default&split=train&offset=0&length=1']);
+    } finally {
+      vi.unstubAllGlobals();
+    }
+  });
+
   it("refuse a Hub model's classes up front from its tokenizer alone, and a Hub id the Hub does not have", async () => {
     const dir = join(root, 'hub-classes-up-front');
     mkdirSync(dir, { recursive: true });
