@@ -105,6 +105,25 @@ class HubAnswerError extends ActiveTestingError {
   }
 }
 
+/** Retries of a page the viewer did not serve for a transient reason, after 1, 2, 4 and 8 s. */
+const PAGE_RETRIES = 4;
+const FIRST_RETRY_DELAY_MS = 1000;
+
+/**
+ * One page of rows, retried where the viewer fails for a while (a split of 67,000 rows is 670
+ * requests, and one busy answer must not lose the others).
+ */
+async function fetchHubPageRetried(url: string): Promise<{ table: Table; total: number }> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await fetchHubPage(url);
+    } catch (error) {
+      if (!(error instanceof HubAnswerError && error.transient) || attempt === PAGE_RETRIES) throw error;
+      await new Promise((resolve) => setTimeout(resolve, FIRST_RETRY_DELAY_MS * 2 ** attempt));
+    }
+  }
+}
+
 /** One page of rows from the dataset viewer, or an error that says what the viewer answered and, where a token may help, which. */
 async function fetchHubPage(url: string): Promise<{ table: Table; total: number }> {
   const headers = hubHeaders();
@@ -164,7 +183,8 @@ export async function probeHubTable(source: HubSource): Promise<{ columns: strin
 /**
  * Downloads a split (or its first `limit` rows) page by page. The table's origin names the split
  * and each row's index in it, so that an error about a row says where to find it. A gated or
- * private dataset is read with the token in `HF_TOKEN`.
+ * private dataset is read with the token in `HF_TOKEN`. A page the viewer does not serve for a
+ * while (no answer, 429, 5xx) is asked for again, up to 4 times over 15 s.
  *
  * @example
  * const table = await fetchHubTable({ dataset: 'glue', config: 'sst2', split: 'validation' }, 100); // its first 100 rows
@@ -175,7 +195,7 @@ export async function fetchHubTable(source: HubSource, limit?: number): Promise<
   const table: Table = { columns: [], rows: [] };
   let total = limit ?? Infinity;
   for (let offset = 0; offset < total; offset += PAGE) {
-    const page = await fetchHubPage(hubRowsUrl(source, offset, Math.min(PAGE, total - offset)));
+    const page = await fetchHubPageRetried(hubRowsUrl(source, offset, Math.min(PAGE, total - offset)));
     table.columns = page.table.columns;
     table.rows.push(...page.table.rows);
     total = Math.min(total, page.total);

@@ -89,10 +89,10 @@ describe.skipIf(!sharedAvailable(SST2_TRAIN))('datasets from the Hugging Face Hu
   });
 
   it('fails with ActiveTestingError naming the status and the URL when the viewer refuses', async () => {
-    failWith = 503;
+    failWith = 403;
     try {
       await expect(SST2Dataset.load()).rejects.toThrow(ActiveTestingError);
-      await expect(SST2Dataset.load()).rejects.toThrow(/answered 503 for https:\/\/datasets-server\.huggingface\.co\/rows\?dataset=glue/);
+      await expect(SST2Dataset.load()).rejects.toThrow(/answered 403 for https:\/\/datasets-server\.huggingface\.co\/rows\?dataset=glue/);
     } finally {
       failWith = null;
     }
@@ -179,6 +179,34 @@ describe("the dataset viewer's answers and the token", () => {
     );
     expect(redactSecrets(refused.message)).not.toContain(TOKEN);
     expect(redactSecrets(refused.message)).toContain('"token *** may not read org/gated"');
+  });
+
+  it('asks again for a page the viewer does not serve for a while, after 1, 2, 4 and 8 s, and gives up after the fifth try', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'Date'] });
+    try {
+      const answers = [503, 429, 200];
+      const times: number[] = [];
+      vi.stubGlobal('fetch', (url: string) => {
+        times.push(Date.now());
+        const status = answers.shift() ?? 500;
+        const offset = Number(new URL(url).searchParams.get('offset'));
+        const page = { ...onePage, rows: [{ row_idx: offset, row: { text: `row ${offset}`, label: 0 } }], num_rows_total: 1 };
+        return Promise.resolve(Response.json(status === 200 ? page : { error: 'busy' }, { status }));
+      });
+      const start = Date.now();
+      const loading = fetchHubTable({ dataset: 'org/reviews' });
+      await vi.advanceTimersByTimeAsync(3000);
+      expect((await loading).rows).toEqual([['row 0', 0]]);
+      expect(times.map((time) => time - start)).toEqual([0, 1000, 3000]);
+      // Always busy: five tries over 15 s, then the last answer.
+      times.length = 0;
+      const failing = fetchHubTable({ dataset: 'org/reviews' }).catch((error: unknown) => error as Error);
+      await vi.advanceTimersByTimeAsync(15_000);
+      expect(String(await failing)).toMatch(/answered 500 for .*: "busy"$/);
+      expect(times.map((time) => time - times[0]!)).toEqual([0, 1000, 3000, 7000, 15_000]);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('probes a split by one row: its columns and size; a refusal throws, a busy or unreachable viewer leaves it for later', async () => {
