@@ -34,7 +34,7 @@ Running:
 ${help(['batchSize', 'device', 'dtype', 'prefixCacheMemoryLimit', 'out', 'force'])}
 
 Inference servers (--model openai:http://host:port/v1#model-name):
-${help(['apiKeyEnv', 'openaiMode', 'topLogprobs', 'missingLabel', 'concurrency', 'requestTimeout', 'maxRetries'])}
+${help(['apiKeyEnv', 'openaiMode', 'topLogprobs', 'missingLabel', 'concurrency', 'requestTimeout', 'maxRetries', 'maxRetryDelay'])}
 
 Outputs in DIR: scores.npy (N×K float32 raw label logits, rows in dataset order after removing
 ICL rows), labels.npy (N int32) and meta.json (n, accuracy, loss, floored_labels, classes,

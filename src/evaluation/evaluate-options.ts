@@ -45,6 +45,7 @@ export interface EvaluateOptions {
   concurrency?: number;
   requestTimeout?: number;
   maxRetries?: number;
+  maxRetryDelay?: number;
 }
 
 /** What an evaluation's options resolve to: the configuration that determines the results, and how it runs. */
@@ -113,6 +114,7 @@ const SERVED_MODEL_OPTIONS = [
   'concurrency',
   'requestTimeout',
   'maxRetries',
+  'maxRetryDelay',
 ] as const;
 
 /** The options that only a model run here (a folder or a Hub id) reads. */
@@ -204,6 +206,7 @@ export async function resolveEvaluateOptions(input: EvaluateOptions, onRetry?: (
     concurrency: options.concurrency,
     requestTimeout: options.requestTimeout,
     maxRetries: options.maxRetries,
+    maxRetryDelay: options.maxRetryDelay,
     onRetry,
   });
   checkTopLogprobsLabelCount(remote, config.classes.length);

@@ -397,6 +397,14 @@ const EVALUATE: readonly OptionDeclaration[] = [
     contexts: ['evaluate'],
     metavar: 'N',
   },
+  {
+    name: 'maxRetryDelay',
+    value: { kind: 'number', min: 0, max: Math.floor(LONGEST_WAIT_MS / 1000) },
+    doc: 'longest wait before a retry; a server asking (Retry-After) for longer fails the run',
+    defaultText: '60',
+    contexts: ['evaluate'],
+    metavar: 'S',
+  },
 ];
 
 /** `active-testing experiment`'s and `report`'s own flags. */

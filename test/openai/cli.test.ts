@@ -211,3 +211,30 @@ describe('remoteProgressReporter', () => {
     expect(lines[1]).toMatch(/^8\/8 items, 6 requests, /);
   });
 });
+
+describe('a Retry-After longer than the allowed wait', () => {
+  it('is refused on the command line naming --max-retry-delay, which sets the wait allowed', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'at-openai-retry-after-'));
+    const data = join(dir, 'data.tsv');
+    writeFileSync(data, 'sentence\tlabel\ngood\t1\nbad\t0\n');
+    const server = await ScriptedServer.start((request) =>
+      request.path === '/v1/completions'
+        ? { status: 429, body: '{"error":{"message":"slow down"}}', headers: { 'retry-after': '2' } }
+        : fakeModel(request),
+    );
+    try {
+      const run = await runCliCaptured([
+        'evaluate',
+        ...['--model', server.spec, '--data', data, '--classes', 'negative,positive'],
+        ...['--max-retry-delay', '1', '--out', join(dir, 'out')],
+      ]);
+      expect(run.code).toBe(1);
+      expect(run.stderr).toMatch(
+        /^active-testing evaluate: http:\/\/127\.0\.0\.1:\d+\/v1\/completions: HTTP 429: slow down; the server asks to wait 2 s, more than the 1 s allowed \(--max-retry-delay\)$/,
+      );
+    } finally {
+      await server.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

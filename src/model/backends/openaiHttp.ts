@@ -157,10 +157,12 @@ export class OpenAIHttpClient {
         }
         const backoff = Math.min(this.policy.retryDelay * 2 ** attempt, this.policy.maxRetryDelay);
         if (error.retryAfter !== undefined && error.retryAfter > this.policy.maxRetryDelay) {
+          const { message, retryAfter, status } = error;
           throw new RemoteModelError(
             url,
-            `${error.message}; the server asks to wait ${error.retryAfter} s, more than the ${this.policy.maxRetryDelay} s allowed (maxRetryDelay)`,
-            error.status,
+            (naming) =>
+              `${message}; the server asks to wait ${retryAfter} s, more than the ${this.policy.maxRetryDelay} s allowed (${naming.option('maxRetryDelay')})`,
+            status,
           );
         }
         const delay = Math.max(backoff, error.retryAfter ?? 0);
@@ -304,15 +306,15 @@ const LONGEST_WAIT_S = Math.floor(LONGEST_WAIT_MS / 1000);
 /**
  * `DEFAULT_RETRY_POLICY` with the fields of `options` that are set, each checked: a count that is
  * not an integer would retry forever, and a wait out of a timer's range would fail every request
- * as an unexpected error, or not wait at all. `requestTimeout` and `maxRetries` are checked as the
- * option schema declares them, as `evaluate` checks them.
+ * as an unexpected error, or not wait at all. All but `retryDelay`, which has no flag, are checked
+ * as the option schema declares them, as `evaluate` checks them.
  */
 function retryPolicy(options: Partial<RetryPolicy>): RetryPolicy {
   const policy = { ...DEFAULT_RETRY_POLICY };
   for (const name of RETRY_POLICY_KEYS) {
     const value = options[name];
     if (value === undefined) continue;
-    if (name === 'requestTimeout' || name === 'maxRetries') {
+    if (name !== 'retryDelay') {
       checkOption(name, value, 'evaluate');
     } else if (typeof value !== 'number' || !(value >= 0 && value <= LONGEST_WAIT_S)) {
       throw new InputError({ argument: name, expected: `a number in [0, ${LONGEST_WAIT_S}]`, received: value });
