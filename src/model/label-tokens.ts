@@ -7,7 +7,8 @@ import type { ScoringBackend } from './backend.js';
  * tokens(prompt), i.e. the label's first token as the model would emit it after the prompt
  * (`▁positive` for SentencePiece, `Ġpositive` for BPE, `positive` for word-level vocabularies).
  * The reference takes the label's last sub-token instead (docs/reference-bugs.md, B-E3).
- * Two labels sharing a token, or a label that maps to the unknown token, is an `InputError`.
+ * Two labels sharing a token, a label that maps to the unknown token or that tokenizes to nothing
+ * after the prompt, is an `InputError`.
  *
  * @example
  * const ids = await labelTokenIds(model.backend, "Sentence: 'fine' \nLabel:", ['negative', 'positive']);
@@ -68,7 +69,15 @@ export async function tokenizeLabels(
     if (label.trim() === '') throw new InputError({ argument: 'labels', expected: 'non-empty label words', received: [...labels] });
     const continued = await backend.tokenize(`${prompt} ${label}`, signal);
     const samePrefix = promptIds.every((id, i) => continued[i] === id);
-    if (!samePrefix || continued.length <= promptIds.length) {
+    // Nothing of the label to score (a server's /tokenize answering `[]`): no merge to blame.
+    if (continued.length === 0 || (samePrefix && continued.length === promptIds.length)) {
+      throw new InputError({
+        argument: 'labels',
+        expected: `one token id per label: "${label}" tokenized to nothing after the prompt (the tokenizer returned ${continued.length === 0 ? 'no tokens at all' : "the prompt's tokens alone"} for the prompt followed by " ${label}")`,
+        received: [...labels],
+      });
+    }
+    if (!samePrefix) {
       throw new InputError({
         argument: 'labels',
         expected: `label "${label}" to start a new token after the prompt (the tokenizer merged it with the prompt's end)`,

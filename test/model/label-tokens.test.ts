@@ -49,6 +49,17 @@ describe('label tokens', () => {
     await expect(labelTokenIds(backend, 'Label:', ['positive'])).rejects.toThrow(InputError);
   });
 
+  it('refuses a label that tokenizes to nothing after the prompt, naming it', async () => {
+    // A tokenizer that drops what it cannot read: the label adds no token to the prompt's.
+    const backend = {
+      ...sentencePieceBackend(vocabulary),
+      tokenize: async (text: string) => [1, 2, ...(text.endsWith(' positive') ? [3] : [])],
+    };
+    await expect(labelTokenIds(backend, 'Label:', ['positive', '???'])).rejects.toThrow(
+      'labels: expected one token id per label: "???" tokenized to nothing after the prompt (the tokenizer returned the prompt\'s tokens alone for the prompt followed by " ???"), got ["positive", "???"]',
+    );
+  });
+
   it('counts the tokens of each label after the prompt', async () => {
     const backend = sentencePieceBackend(vocabulary);
     expect(await labelTokenCounts(backend, 'Label:', ['negative', 'positive', 'subjective'])).toEqual([3, 1, 4]);
