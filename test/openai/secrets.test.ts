@@ -21,6 +21,16 @@ function expectNoKey(text: string): void {
     expect(text, `part of the key: ${KEY.slice(at, at + 5)}`).not.toContain(KEY.slice(at, at + 5));
 }
 
+/**
+ * Fails when `text` holds base64 or base64url digits that decode to any 5 consecutive characters of
+ * the key: every run of digits is decoded from each of its first four characters, as any alignment
+ * of the key within encoded data would be.
+ */
+function expectNoEncodedKey(text: string): void {
+  for (const [run] of text.matchAll(/[A-Za-z0-9+/_-]{8,}/g))
+    for (let start = 0; start < 4; start++) expectNoKey(Buffer.from(run.slice(start), 'base64').toString('latin1'));
+}
+
 /** Text with the key across character `cut`: a quote cut there before redacting would keep its first 8 characters. */
 const keyAcross = (cut: number): string => 'x'.repeat(cut - 8) + KEY + 'x'.repeat(40);
 
@@ -58,6 +68,27 @@ describe('a server that quotes the API key back', () => {
     const body = JSON.stringify({ message: `no such key: ${KEY.toLowerCase()} (${KEY.toUpperCase()})` });
     const { error } = await failure(() => ({ status: 400, body }), 0);
     expect((error as Error).message).toMatch(/tokenize: HTTP 400: no such key: \*\*\* \(\*\*\*\)$/);
+  });
+
+  it('base64-encoded, alone, as the Authorization header it came in or within other data, is reported without it', async () => {
+    const base64 = (text: string) => Buffer.from(text).toString('base64');
+    const body = JSON.stringify({
+      message: [
+        `key ${base64(KEY)}`,
+        `header ${base64(`Bearer ${KEY}`)}`,
+        `login ${base64(`user:${KEY}`)}`,
+        `url-safe ${Buffer.from(`\u00ff\u00ff${KEY}`, 'latin1').toString('base64url')}`,
+      ].join('; '),
+    });
+    // The key's bytes at each of the three places in a group of three, once in base64url.
+    expect(body).toContain(base64(KEY));
+    expect(() => expectNoEncodedKey(body)).toThrow();
+    const { error } = await failure(() => ({ status: 400, body }), 0);
+    // The digits left at either end of a redacted run share their bits with the bytes around the key.
+    expect((error as Error).message).toMatch(
+      /tokenize: HTTP 400: key \*\*\*A==; header QmVhcmVyIF\*\*\*g=; login dXNlcjp\*\*\*; url-safe __9\*\*\*$/,
+    );
+    expectNoEncodedKey((error as Error).message);
   });
 
   it('in a malformed answer is reported, and retried, without any part of the key', async () => {
