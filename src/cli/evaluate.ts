@@ -1,4 +1,4 @@
-import { evaluateToFolder, hasScoredCheckpoint, outcomeWarnings } from '../evaluation/evaluate.js';
+import { evaluateToFolder, hasScoredCheckpoint, outcomeWarnings, withScoredKeptHint } from '../evaluation/evaluate.js';
 import { resolveEvaluateOptions, type EvaluateOptions } from '../evaluation/evaluate-options.js';
 import { optionHelp } from '../options/schema.js';
 import { assertFolderWritable } from '../io/atomic.js';
@@ -10,8 +10,6 @@ import { checkRequired, commandFlags, commandValues, parseOptions, schemaValues 
 import { progressBar, type ProgressReporter } from './progress.js';
 import { withInterrupts } from './interrupt.js';
 import { formatCount } from '../io/format-count.js';
-import { ActiveTestingError } from '../errors.js';
-import { RemoteModelError } from '../model/backends/openaiHttp.js';
 
 const help = (names: readonly string[]) => optionHelp('evaluate', 26, names).join('\n');
 
@@ -79,7 +77,7 @@ export const evaluateCommand: Command = {
             progress.update(done, total);
           },
         }).catch((error: unknown) => {
-          throw withResumeHint(error, scored, out);
+          throw withScoredKeptHint(error, scored, out);
         }),
       () => (scored === undefined ? undefined : `after ${scored.done} of ${formatCount(scored.total, 'item')}`),
     ).finally(() => progress.finish());
@@ -91,17 +89,3 @@ export const evaluateCommand: Command = {
     return 0;
   },
 };
-
-/**
- * A served model's failure, after its retries, with what a long run most needs to hear then: the
- * items already scored are kept, and the same command resumes from them once the server answers.
- * Other errors, and a failure before anything was checkpointed, are passed on as they are.
- */
-function withResumeHint(error: unknown, scored: { done: number; total: number } | undefined, out: string): unknown {
-  if (!(error instanceof RemoteModelError) || scored === undefined || scored.done === 0 || !hasScoredCheckpoint(out)) return error;
-  const kept = `${scored.done} of ${formatCount(scored.total, 'item')}`;
-  return new ActiveTestingError(
-    (naming) => `${error.namedBy(naming)}; the ${kept} scored are kept: run the same command again to resume from them`,
-    { cause: error },
-  );
-}

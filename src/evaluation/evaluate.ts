@@ -7,6 +7,7 @@ import { readTable } from '../dataset/read-table.js';
 import { TextClassificationDataset, type DatasetSpec } from '../dataset/text-classification-dataset.js';
 import { filePlace, type Table } from '../dataset/table.js';
 import {
+  ActiveTestingError,
   CancelledError,
   FileFormatError,
   InputError,
@@ -147,6 +148,26 @@ export function outcomeWarnings(outcome: EvaluateOutcome, naming: OptionNaming):
 export function hasScoredCheckpoint(out: string): boolean {
   const scores = join(out, `${CHECKPOINT}.partial.f32`);
   return existsSync(scores) && statSync(scores).size > 0;
+}
+
+/**
+ * A served model's failure, after its retries, with what a long run most needs to hear then: the
+ * items already scored are kept in `out`'s checkpoint, and the same command resumes from them
+ * once the server answers. `scored` is the run's last progress report (`EvaluateRun.onProgress`,
+ * the checkpoint's items included). Other errors, and a failure before anything was
+ * checkpointed, are passed on as they are. `evaluate` and an experiment's evaluate steps say it alike.
+ *
+ * @example
+ * throw withScoredKeptHint(error, { done: 8, total: 24 }, 'scores/sst2');
+ * // '…: HTTP 503 (gave up after 6 attempts); the 8 of 24 items scored are kept: run the same command again to resume from them'
+ */
+export function withScoredKeptHint(error: unknown, scored: { done: number; total: number } | undefined, out: string): unknown {
+  if (!(error instanceof RemoteModelError) || scored === undefined || scored.done === 0 || !hasScoredCheckpoint(out)) return error;
+  const kept = `${scored.done} of ${formatCount(scored.total, 'item')}`;
+  return new ActiveTestingError(
+    (naming) => `${error.namedBy(naming)}; the ${kept} scored are kept: run the same command again to resume from them`,
+    { cause: error },
+  );
 }
 
 /** The classes of `counts` (`labelTokenCounts`, per class) that span more than one token. */

@@ -8,6 +8,7 @@ import {
   type EvaluateOutcome,
   outcomeWarnings,
   stepsMemo,
+  withScoredKeptHint,
 } from '../evaluation/evaluate.js';
 import {
   checkEvaluateOptions,
@@ -163,10 +164,13 @@ export async function runEvaluateSteps(
   beforeScoring?.(poolSizes);
   for (const [name, folder, settings] of resolved) {
     onStep(name);
+    // The items scored so far, checkpoint included, for the hint of a served model's failure.
+    let scored: { done: number; total: number } | undefined;
     const run = {
       ...settings.run,
       out: folder,
       naming: stepNaming(name),
+      onProgress: (done: number, total: number) => (scored = { done, total }),
       ...(signal ? { signal } : {}),
     };
     // `force` recomputes a step only where its configuration changed or its results cannot be
@@ -181,8 +185,9 @@ export async function runEvaluateSteps(
         outcome = await evaluateStepToFolder(settings.config, { ...run, force: true }, memo);
       }
     } catch (error) {
-      // Bad input found while scoring (classes sharing a token, a missing column, too many shots).
-      throw inStep(error, name);
+      // Bad input found while scoring (classes sharing a token, a missing column, too many shots),
+      // or a served model's failure after some batches, which a rerun resumes from.
+      throw inStep(withScoredKeptHint(error, scored, folder), name);
     }
     for (const warning of outcomeWarnings(outcome, run.naming)) process.stderr.write(`warning: ${warning}\n`);
     process.stderr.write(

@@ -15,6 +15,8 @@ import { startHubStandIn } from '../helpers/hub-stand-in.js';
 import { checkEvaluationData } from '../../src/evaluation/evaluate.js';
 import { resolveEvaluateOptions } from '../../src/evaluation/evaluate-options.js';
 import { env } from '@huggingface/transformers';
+import { runCliCaptured } from '../helpers/cli.js';
+import { fakeModel, ScriptedServer } from '../openai/scripted-server.js';
 
 const HUB_HOST = env.remoteHost;
 
@@ -461,6 +463,45 @@ describe('evaluate steps in a grid', () => {
       /^active-testing experiment: .*grid\.json: evaluate\.icl20\.classes: expected the classes of evaluate\.target \(negative,positive\) in that order, .*, got "positive,negative"$/,
     );
     expect(existsSync(join(dir, 'o'))).toBe(false);
+  });
+
+  it('stopped by a served model gone down, say the items scored are kept, as evaluate does, and resume from them', async () => {
+    const dir = join(root, 'outage');
+    mkdirSync(dir, { recursive: true });
+    writeReviewTsv(join(dir, 'pool.tsv'), 8, 0);
+    // Two batches of 2 items answered, then 503 for every completions request until the server is back.
+    let answeredBeforeOutage = 2;
+    const server = await ScriptedServer.start((request) =>
+      request.path === '/v1/completions' && answeredBeforeOutage-- <= 0
+        ? { status: 503, body: JSON.stringify({ error: { message: 'Service Unavailable' } }) }
+        : fakeModel(request),
+    );
+    try {
+      const step = { model: server.spec, data: 'pool.tsv', classes: 'negative,positive', batchSize: 2, concurrency: 1, maxRetries: 0 };
+      const grid = {
+        evaluate: { target: step },
+        modelScores: 'evaluate:target',
+        labels: 'evaluate:target',
+        runs: 2,
+        size: 4,
+        settings: [{ acquisition: 'iid' }],
+      };
+      writeFileSync(join(dir, 'grid.json'), JSON.stringify(grid));
+      const argv = ['experiment', '--config', join(dir, 'grid.json'), '--out', join(dir, 'o')];
+      const stopped = await runCliCaptured(argv);
+      expect(stopped.code).toBe(1);
+      expect(stopped.stderr).toMatch(
+        /^active-testing experiment: http:\/\/127\.0\.0\.1:\d+\/v1\/completions: HTTP 503: Service Unavailable \(gave up after 1 attempt\); the 4 of 8 items scored are kept: run the same command again to resume from them$/,
+      );
+      answeredBeforeOutage = Infinity;
+      const requests = server.requests.filter((request) => request.path === '/v1/completions').length;
+      const resumed = await runCliCaptured(argv);
+      expect(resumed.code, resumed.stderr).toBe(0);
+      // Only the 2 batches left were asked for.
+      expect(server.requests.filter((request) => request.path === '/v1/completions').length - requests).toBe(2);
+    } finally {
+      await server.close();
+    }
   });
 
   it("warn, under iclBudget, of a surrogate's iclExamples that contradicts its step's", async () => {
