@@ -1,7 +1,7 @@
 import { CancelledError, InputError, ReceivedKind, withArticle } from '../../errors.js';
 import type { ScoreBatchOptions, ScoringBackend } from '../backend.js';
 import { OpenAIHttpClient, RemoteModelError, RETRY_POLICY_KEYS, type RetryNotice, type RetryPolicy } from './openaiHttp.js';
-import { readChoiceLogprobs, readTokenIds, readTokenLogprob, readTopLogprobsById } from './openaiProtocol.js';
+import { parseNoticingRepeatedKeys, readChoiceLogprobs, readTokenIds, readTokenLogprob, readTopLogprobsById } from './openaiProtocol.js';
 import { parseOpenAIModelSpec, type OpenAITarget } from './openaiTarget.js';
 import { followSignal } from '../../io/follow-signal.js';
 import { formatCount } from '../../io/format-count.js';
@@ -250,6 +250,8 @@ export class OpenAIBackend implements ScoringBackend {
       url,
       { prompt: promptIds, max_tokens: 1, logprobs: this.topLogprobs, temperature: 0, return_tokens_as_token_ids: true },
       signal,
+      // A token id given twice in one top_logprobs is refused, not read by its last value.
+      parseNoticingRepeatedKeys,
     );
     const choices = readChoiceLogprobs(url, body, promptIds.length);
     const scores = new Float32Array(promptIds.length * K);
@@ -278,10 +280,15 @@ export class OpenAIBackend implements ScoringBackend {
     return scores;
   }
 
-  private async complete(url: string, request: Record<string, unknown>, signal: AbortSignal): Promise<unknown> {
+  private async complete(
+    url: string,
+    request: Record<string, unknown>,
+    signal: AbortSignal,
+    parse?: (text: string) => unknown,
+  ): Promise<unknown> {
     let body: unknown;
     try {
-      body = await this.post(url, { model: this.target.model, ...request }, signal);
+      body = await this.post(url, { model: this.target.model, ...request }, signal, parse);
     } catch (error) {
       // vLLM serves the completions API under /v1: a base URL without it (the server's root, which
       // /tokenize answers) gets a bare 404 ({"detail":"Not Found"}) that names no cause. Only a
@@ -298,10 +305,10 @@ export class OpenAIBackend implements ScoringBackend {
     return body;
   }
 
-  private async post(url: string, body: unknown, signal?: AbortSignal): Promise<unknown> {
+  private async post(url: string, body: unknown, signal?: AbortSignal, parse?: (text: string) => unknown): Promise<unknown> {
     const release = await this.slots.acquire();
     try {
-      const answer = await this.client.postJson(url, body, signal);
+      const answer = await this.client.postJson(url, body, signal, parse);
       this.stats.requests++;
       return answer;
     } finally {

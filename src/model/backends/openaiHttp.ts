@@ -143,13 +143,16 @@ export class OpenAIHttpClient {
     this.onRetry = options.onRetry;
   }
 
-  /** POSTs `body` as JSON to `url` and resolves to the parsed JSON answer. */
-  async postJson(url: string, body: unknown, signal?: AbortSignal): Promise<unknown> {
+  /**
+   * POSTs `body` as JSON to `url` and resolves to the answer parsed by `parse` (default
+   * `JSON.parse`; one that throws on what JSON.parse refuses, as the answer is then retried).
+   */
+  async postJson(url: string, body: unknown, signal?: AbortSignal, parse: (text: string) => unknown = JSON.parse): Promise<unknown> {
     const payload = JSON.stringify(body);
     for (let attempt = 0; ; attempt++) {
       throwIfCancelled(signal);
       try {
-        return await this.attempt(url, payload, signal);
+        return await this.attempt(url, payload, signal, parse);
       } catch (error) {
         if (!(error instanceof TransientFailure)) throw error;
         if (attempt >= this.policy.maxRetries) {
@@ -172,7 +175,7 @@ export class OpenAIHttpClient {
     }
   }
 
-  private async attempt(url: string, payload: string, signal?: AbortSignal): Promise<unknown> {
+  private async attempt(url: string, payload: string, signal: AbortSignal | undefined, parse: (text: string) => unknown): Promise<unknown> {
     const stop = new AbortController();
     let timedOut = false;
     const timer = setTimeout(
@@ -245,7 +248,7 @@ export class OpenAIHttpClient {
       throw new RemoteModelError(url, `HTTP ${response.status}${serverMessage(text)}`, response.status);
     }
     try {
-      return JSON.parse(text) as unknown;
+      return parse(text);
     } catch {
       const nonFinite = nonFiniteNumberIn(text);
       if (nonFinite !== undefined) {

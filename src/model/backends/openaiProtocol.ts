@@ -72,10 +72,70 @@ export function readTokenLogprob(url: string, logprobs: CompletionLogprobs, posi
   return value;
 }
 
+/** Marks an object of a parsed answer with the keys its text repeated (`parseNoticingRepeatedKeys`). */
+const REPEATED_KEYS = Symbol('repeated keys');
+
+const JSON_STRING = /"(?:[^"\\]|\\.)*"/y;
+
+/**
+ * The keys that objects of the JSON text `text` (which JSON.parse accepts) repeat, each with the
+ * path from the top to its object: keys, and positions in arrays.
+ *
+ * @example
+ * repeatedJsonKeys('{"a": [{"k": 1, "k": 2}]}'); // [{ path: ['a', 0], key: 'k' }]
+ */
+export function repeatedJsonKeys(text: string): Array<{ path: Array<string | number>; key: string }> {
+  const found: Array<{ path: Array<string | number>; key: string }> = [];
+  // The containers open where the scan is: an object's keys so far (and whether a key comes next),
+  // or an array; `at` is the key or position being read in each.
+  const open: Array<{ keys: Set<string> | null; keyNext: boolean; at: string | number }> = [];
+  for (let i = 0; i < text.length; i++) {
+    const char = text[i];
+    const inner = open.at(-1);
+    if (char === '"') {
+      JSON_STRING.lastIndex = i;
+      const literal = (JSON_STRING.exec(text) as RegExpExecArray)[0];
+      i += literal.length - 1;
+      if (inner?.keys && inner.keyNext) {
+        const key = JSON.parse(literal) as string;
+        if (inner.keys.has(key)) found.push({ path: open.slice(0, -1).map((container) => container.at), key });
+        inner.keys.add(key);
+        inner.at = key;
+        inner.keyNext = false;
+      }
+    } else if (char === '{') open.push({ keys: new Set(), keyNext: true, at: '' });
+    else if (char === '[') open.push({ keys: null, keyNext: false, at: 0 });
+    else if (char === '}' || char === ']') open.pop();
+    else if (char === ',' && inner !== undefined) {
+      if (inner.keys) inner.keyNext = true;
+      else inner.at = (inner.at as number) + 1;
+    }
+  }
+  return found;
+}
+
+/**
+ * `JSON.parse(text)`, each object whose text repeated a key marked with the keys repeated:
+ * JSON.parse keeps a repeated key's last value alone, and a reader must not take it for the only one.
+ */
+export function parseNoticingRepeatedKeys(text: string): unknown {
+  const body = JSON.parse(text) as unknown;
+  for (const { path, key } of repeatedJsonKeys(text)) {
+    const object = path.reduce<unknown>((node, step) => (node as Record<string | number, unknown>)[step], body) as {
+      [REPEATED_KEYS]?: Set<string>;
+    };
+    (object[REPEATED_KEYS] ??= new Set()).add(key);
+  }
+  return body;
+}
+
 /**
  * The top log-probabilities of the first generated token, keyed by token id. Keys must be in
  * vLLM's `token_id:<id>` form (requested with `return_tokens_as_token_ids`), because decoded
- * token strings are ambiguous.
+ * token strings are ambiguous: two ids that decode to the same text are two entries here, each
+ * read by its id. A token id given twice (a key repeated in the answer's text, where parsed by
+ * `parseNoticingRepeatedKeys`, or written two ways) is refused: which value is the token's cannot
+ * be told.
  */
 export function readTopLogprobsById(url: string, logprobs: CompletionLogprobs, prompt: RemotePromptPlace): Map<number, number> {
   const top = logprobs.top_logprobs?.[0];
@@ -83,6 +143,7 @@ export function readTopLogprobsById(url: string, logprobs: CompletionLogprobs, p
     throw new RemoteModelError(url, 'the answer has no top_logprobs for the first generated token', undefined, prompt);
   }
   const byId = new Map<number, number>();
+  const repeated = (top as { [REPEATED_KEYS]?: Set<string> })[REPEATED_KEYS];
   for (const [key, value] of Object.entries(top)) {
     const match = /^token_id:(\d+)$/.exec(key);
     if (!match) {
@@ -101,7 +162,16 @@ export function readTopLogprobsById(url: string, logprobs: CompletionLogprobs, p
         prompt,
       );
     }
-    byId.set(Number(match[1]), value);
+    const id = Number(match[1]);
+    if (byId.has(id) || repeated?.has(key)) {
+      throw new RemoteModelError(
+        url,
+        `top_logprobs gives token ${id} more than once, and which of its log-probabilities is the token's cannot be told; the server must send one entry per token id`,
+        undefined,
+        prompt,
+      );
+    }
+    byId.set(id, value);
   }
   // Nothing to read a label from, nor a lowest value to floor one to (the floor of an empty set
   // is Infinity): the answer is malformed, whatever missingLabel says.
