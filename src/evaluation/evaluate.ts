@@ -7,7 +7,6 @@ import { readTable } from '../dataset/read-table.js';
 import { TextClassificationDataset, type DatasetSpec } from '../dataset/text-classification-dataset.js';
 import { filePlace, type Table } from '../dataset/table.js';
 import {
-  ActiveTestingError,
   CancelledError,
   FileFormatError,
   InputError,
@@ -163,10 +162,8 @@ export function hasScoredCheckpoint(out: string): boolean {
  */
 export function withScoredKeptHint(error: unknown, scored: { done: number; total: number } | undefined, out: string): unknown {
   if (!(error instanceof RemoteModelError) || scored === undefined || scored.done === 0 || !hasScoredCheckpoint(out)) return error;
-  const kept = `${scored.done} of ${formatCount(scored.total, 'item')}`;
-  return new ActiveTestingError(
-    (naming) => `${error.namedBy(naming)}; the ${kept} scored are kept: run the same command again to resume from them`,
-    { cause: error },
+  return error.withNote(
+    `the ${scored.done} of ${formatCount(scored.total, 'item')} scored are kept: run the same command again to resume from them`,
   );
 }
 

@@ -63,6 +63,13 @@ export class RemoteModelError extends ActiveTestingError implements RowError {
   atPlace(place: string): RemoteModelError {
     return new RemoteModelError(this.url, this.#wording, this.status, this.prompt && { ...this.prompt, place });
   }
+
+  /** The same error, `note` (what the caller can do about it) told after its reason. */
+  withNote(note: string): RemoteModelError {
+    const wording = this.#wording;
+    const noted = (naming: OptionNaming) => `${typeof wording === 'function' ? wording(naming) : wording}; ${note}`;
+    return new RemoteModelError(this.url, noted, this.status, this.prompt);
+  }
 }
 
 /**
