@@ -4,6 +4,7 @@ const STYLE = `
 body { margin: 0; font: 16px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: var(--ink); background: #f5f7fa; }
 header { padding: 12px 20px; background: #fff; border-bottom: 1px solid var(--line); }
 header h1 { margin: 0 0 6px; font-size: 18px; }
+#about summary { padding: 12px 0; line-height: 20px; font-size: 14px; cursor: pointer; width: fit-content; }
 #purpose, #instructions { margin: 0 0 6px; font-size: 14px; max-width: 60em; }
 #instructions kbd { margin: 0 2px; }
 #progress-text { font-size: 14px; color: var(--muted); }
@@ -18,6 +19,9 @@ header h1 { margin: 0 0 6px; font-size: 18px; }
 #connection:empty { display: none; }
 main { display: grid; grid-template-columns: minmax(0, 3fr) minmax(300px, 2fr); gap: 20px; padding: 16px 20px; }
 @media (max-width: 820px) { main { grid-template-columns: 1fr; padding: 12px; } header { padding: 10px 12px; } }
+/* A phone (or a short window): the purpose and the instructions took 300 of its 640 px, which put
+   the item's buttons below the fold. They start folded there (the script reads --start-folded). */
+@media (max-width: 480px), (max-height: 480px) { #about { --start-folded: 1; } header h1 { margin: 0; } }
 section { background: #fff; border: 1px solid var(--line); border-radius: 10px; padding: 16px; min-width: 0; }
 h2 { font-size: 15px; margin: 0 0 8px; color: var(--muted); font-weight: 600; }
 #item-meta { font-size: 13px; color: var(--muted); margin-bottom: 6px; overflow-wrap: anywhere; }
@@ -46,6 +50,8 @@ dd { margin: 0; font-variant-numeric: tabular-nums; }
 #plot { width: 100%; margin-top: 12px; }
 #plot svg { max-width: 100%; height: auto; }
 .stats { margin-top: 12px; }
+/* After the rules it narrows: a phone's few pixels go to the item's text and its buttons. */
+@media (max-width: 480px) { main { padding: 8px; gap: 12px; } section { padding: 12px; } }
 `;
 
 /**
@@ -65,10 +71,13 @@ export function pageHtml(purpose: string): string {
 <body data-done="false" data-seq="0">
 <header>
   <h1>Label the proposed item</h1>
-  <p id="purpose">${purpose}</p>
-  <p id="instructions">Read the text and choose the class that fits it: click its button or press the key shown on it.
+  <details id="about" open>
+    <summary>What your answers are for, and the keys</summary>
+    <p id="purpose">${purpose}</p>
+    <p id="instructions">Read the text and choose the class that fits it: click its button or press the key shown on it.
   Press <kbd>s</kbd> to skip an item you cannot label, <kbd>u</kbd> to take back your last answer.
   Each answer is saved as soon as the page says so; you can close the page at any time.</p>
+  </details>
   <div id="progress-text">Loading…</div>
   <div class="bar" id="progress-bar" role="progressbar" aria-label="progress toward the stopping rule" aria-valuemin="0" aria-valuemax="100" aria-valuenow="0"><div id="progress-fill"></div></div>
 </header>

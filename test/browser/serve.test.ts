@@ -352,7 +352,11 @@ describe.skipIf(chromium === undefined)('active-testing serve in a browser', () 
         );
         mkdirSync(IMAGES, { recursive: true });
         await page.screenshot({ path: join(IMAGES, 'serve-desktop.png') });
+        // Opened as on a phone, where the instructions start folded.
         await page.setViewportSize({ width: 390, height: 844 });
+        await page.reload();
+        await page.waitForFunction(() => Number(document.body.dataset.seq) > 0);
+        await page.waitForSelector('#plot svg');
         await page.screenshot({ path: join(IMAGES, 'serve-narrow.png'), fullPage: true });
         expect(await stopServer(server)).toBe(0);
 
@@ -949,7 +953,7 @@ describe.skipIf(chromium === undefined)('active-testing serve in a browser', () 
             return {
               pageOverflow: root.documentElement.scrollWidth - root.documentElement.clientWidth,
               textOverflow: text.scrollWidth - text.clientWidth,
-              smallTargets: [...root.querySelectorAll('#buttons button')]
+              smallTargets: [...root.querySelectorAll('#buttons button, #about summary')]
                 .map((button) => ({ name: button.textContent, box: button.getBoundingClientRect() }))
                 .filter(({ box }) => box.width < 44 || box.height < 44)
                 .map(({ name, box }) => `${name}: ${box.width}×${box.height}`),
@@ -962,6 +966,57 @@ describe.skipIf(chromium === undefined)('active-testing serve in a browser', () 
           await (screen.hasTouch ? skip.tap() : skip.click());
           await page.waitForFunction((n) => Number(document.body.dataset.seq) > n, before);
           expect(await page.locator('#message').textContent()).toBe(`Skipped ${id}`);
+        } finally {
+          await context.close();
+        }
+      }
+    } finally {
+      await stopServer(server);
+    }
+  });
+
+  it('on a 360×640 phone an ordinary item and its buttons show without scrolling; the folded instructions open with a tap', async () => {
+    const ordinary =
+      'The plot was slow but the acting felt honest and warm: a dull script saved by its cast, never quite landing, funny in places and moving in others, though overlong by half an hour at least, sadly so.';
+    const pool = await writePool(20, 31, [ordinary]);
+    const path = join(pool.dir, 'fold.session');
+    const server = await startServer(pool.args(path));
+    try {
+      for (const screen of [
+        { viewport: { width: 360, height: 640 }, isMobile: true, hasTouch: true },
+        { viewport: { width: 1280, height: 800 } },
+      ]) {
+        const context = await browser.newContext(screen);
+        try {
+          const page = await context.newPage();
+          await open(page, server);
+          // After an answer too, with its message and the statistics of a label.
+          expect(await labelShown(page, pool.labels)).not.toBeNull();
+          const instructions = page.locator('#instructions');
+          if (screen.hasTouch !== true) {
+            expect(await instructions.isVisible()).toBe(true);
+            continue;
+          }
+          expect(await page.locator('#item-text').textContent()).toBe(ordinary);
+          const outside = await page.evaluate(() => {
+            const root = document as unknown as {
+              querySelectorAll(selector: string): Iterable<{
+                id: string;
+                textContent: string;
+                getBoundingClientRect(): { top: number; bottom: number; left: number; right: number };
+              }>;
+            };
+            return [...root.querySelectorAll('#item-text, #buttons button')]
+              .map((element) => ({ name: element.id || element.textContent, box: element.getBoundingClientRect() }))
+              .filter(({ box }) => box.top < 0 || box.left < 0 || box.bottom > 640 || box.right > 360)
+              .map(({ name, box }) => `${name}: ${box.left},${box.top} to ${box.right},${box.bottom}`);
+          });
+          expect(outside).toEqual([]);
+          expect(await page.evaluate(() => (globalThis as unknown as { scrollY: number }).scrollY)).toBe(0);
+          expect(await instructions.isVisible()).toBe(false);
+          await page.locator('#about summary').tap();
+          expect(await instructions.isVisible()).toBe(true);
+          expect(await page.locator('#purpose').isVisible()).toBe(true);
         } finally {
           await context.close();
         }

@@ -751,4 +751,10 @@ setInterval(() => {
   if (item === null && !busy && !stopped && state !== null && !state.done) void call('/api/state');
 }, WAIT_POLL_MS);
 
+// On a phone the purpose and the instructions would fill most of the screen before the item and its
+// buttons: they start folded there, one tap away. The stylesheet says where (--start-folded), so
+// that the screen sizes are set in one place.
+const about = $('about') as HTMLDetailsElement;
+if (getComputedStyle(about).getPropertyValue('--start-folded').trim() === '1') about.open = false;
+
 void call('/api/state');
