@@ -166,11 +166,13 @@ export function coveredItems(covered: number, skipped: number): string {
  * drawn puzzles.
  *
  * @example
- * plotCaption('95% confidence sequence (anytime-valid)', 3); // 'Line: the estimated risk; band: its 95% confidence sequence (anytime-valid), against the number of labels.'
+ * plotCaption('95% confidence sequence (anytime-valid)', 3); // 'Solid line: the estimated risk; band between the dashed lines: its 95% confidence sequence (anytime-valid), against the number of labels.'
  * plotCaption('95% confidence sequence (anytime-valid)', 1); // null: the page shows plotPlaceholder's text instead
  */
 export function plotCaption(intervalName: string, points: number): string | null {
-  return points < 2 ? null : `Line: the estimated risk; band: its ${intervalName}, against the number of labels.`;
+  return points < 2
+    ? null
+    : `Solid line: the estimated risk; band between the dashed lines: its ${intervalName}, against the number of labels.`;
 }
 
 /** What `progress` reads of a session's estimate (`SessionEstimate`, which the page's bundle cannot import). */

@@ -64,8 +64,9 @@ const WATCH_LIVE_REGIONS = `{
 /**
  * Collects, in the page, the colours whose contrast WCAG 2.2 AA sets a floor on: each visible text
  * and the colour behind it (4.5:1, 3:1 for large text: 24 px, or 18.66 px bold), and each enabled
- * button's border and fill against the colour around it, and the progress bar's fill against its
- * track (3:1, 1.4.11; a button's edge is its border or its fill, whichever stands out more). Colours
+ * button's border and fill against the colour around it, the progress bar's fill against its
+ * track, the plot's band (its fill or its edges) against the page and its estimate's line against
+ * the band (3:1, 1.4.11; a button's edge is its border or its fill, whichever stands out more). Colours
  * are composited over the backgrounds of the element's ancestors, with their opacity; the contents
  * of disabled buttons are exempt. Gives `{ what, pairs, needed }`, `pairs` opaque `rgb()` colours.
  */
@@ -111,6 +112,22 @@ const CONTRAST_PAIRS = `(() => {
   }
   const fill = css(over(rgba(getComputedStyle(document.getElementById('progress-fill')).backgroundColor), background(document.getElementById('progress-bar'))));
   measured.push({ what: 'progress fill', pairs: [[fill, css(background(document.getElementById('progress-bar')))]], needed: 3 });
+  const plot = document.getElementById('plot');
+  const mark = (name, paint) => {
+    const path = plot.querySelector('.' + name + '_marks path');
+    if (path === null) return null;
+    const style = getComputedStyle(path);
+    const colour = rgba(paint === 'fill' ? style.fill : style.stroke);
+    return { ...colour, a: colour.a * opacity(path) * Number(paint === 'fill' ? style.fillOpacity : style.strokeOpacity) };
+  };
+  const [band, edge, estimate] = [mark('band', 'fill'), mark('band_upper', 'stroke'), mark('estimate', 'stroke')];
+  if (band !== null) {
+    const page = background(plot);
+    const bandOnPage = over(band, page);
+    // The band's extent is seen by its fill or its edges, whichever stands out more; the estimate's line lies on the band.
+    measured.push({ what: 'plot band', pairs: [[css(bandOnPage), css(page)], [css(over(edge ?? band, page)), css(page)]], needed: 3 });
+    measured.push({ what: 'plot estimate', pairs: [[css(over(estimate, bandOnPage)), css(bandOnPage)]], needed: 3 });
+  }
   return measured;
 })()`;
 
@@ -348,7 +365,7 @@ describe.skipIf(chromium === undefined)('active-testing serve in a browser', () 
         expect(plot.titles).toEqual(['labels', 'risk (cross-entropy)']);
         expect(plot.height).toBeLessThan(260);
         expect(await page.locator('#plot-caption').textContent()).toBe(
-          'Line: the estimated risk; band: its 95% confidence sequence (anytime-valid), against the number of labels.',
+          'Solid line: the estimated risk; band between the dashed lines: its 95% confidence sequence (anytime-valid), against the number of labels.',
         );
         mkdirSync(IMAGES, { recursive: true });
         await page.screenshot({ path: join(IMAGES, 'serve-desktop.png') });
@@ -1044,7 +1061,7 @@ describe.skipIf(chromium === undefined)('active-testing serve in a browser', () 
       ).map(({ what, pairs, needed }) => ({ what, needed, ratio: Math.max(...pairs.map(([one, other]) => contrastRatio(one, other))) }));
       for (const what of ['stop', 'connection', 'waiting', 'message', 'item-text', 'progress fill', 'edge of skip', 'edge of undo'])
         expect(measured.some((m) => m.what.startsWith(what))).toBe(true);
-      expect(measured.some((m) => m.what.startsWith('plot text'))).toBe(true);
+      for (const what of ['plot text', 'plot band', 'plot estimate']) expect(measured.some((m) => m.what.startsWith(what))).toBe(true);
       const low = measured.filter((m) => m.ratio < m.needed).map((m) => `${m.what}: ${m.ratio.toFixed(2)} < ${m.needed}`);
       expect(low).toEqual([]);
     });
@@ -1080,7 +1097,7 @@ describe.skipIf(chromium === undefined)('active-testing serve in a browser', () 
       for (let k = 0; k < 3; k++) expect(await labelShown(page, pool.labels)).not.toBeNull();
       await page.waitForSelector('#plot svg');
       const caption = await page.locator('#plot-caption').textContent();
-      expect(caption).toMatch(/^Line: the estimated risk; band: /);
+      expect(caption).toMatch(/^Solid line: the estimated risk; band between the dashed lines: /);
       // Redrawn after a label, and drawn first by a page opened on a session with labels.
       expect(await accessibleNode(page, '#plot')).toMatchObject({ name: caption, inside: [] });
       await page.reload();

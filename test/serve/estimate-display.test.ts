@@ -141,7 +141,7 @@ describe('coveredItems', () => {
 describe('plotCaption', () => {
   it('names the line and the band once there is a plot', () => {
     expect(plotCaption('95% confidence sequence (anytime-valid)', 2)).toBe(
-      'Line: the estimated risk; band: its 95% confidence sequence (anytime-valid), against the number of labels.',
+      'Solid line: the estimated risk; band between the dashed lines: its 95% confidence sequence (anytime-valid), against the number of labels.',
     );
   });
 
