@@ -1,5 +1,7 @@
-import { ActiveTestingError, FileFormatError, InputError } from '../errors.js';
+import { ActiveTestingError, CancelledError, FileFormatError, InputError } from '../errors.js';
 import { checkObject } from '../io/check-arguments.js';
+import { abortableDelay } from '../io/follow-signal.js';
+import { formatCount } from '../io/format-count.js';
 import { registerSecret } from '../io/redact.js';
 import type { Table } from './read-table.js';
 
@@ -113,24 +115,28 @@ const FIRST_RETRY_DELAY_MS = 1000;
  * One page of rows, retried where the viewer fails for a while (a split of 67,000 rows is 670
  * requests, and one busy answer must not lose the others).
  */
-async function fetchHubPageRetried(url: string): Promise<{ table: Table; total: number }> {
+async function fetchHubPageRetried(url: string, cancelled: () => Error, signal?: AbortSignal): Promise<{ table: Table; total: number }> {
   for (let attempt = 0; ; attempt++) {
     try {
-      return await fetchHubPage(url);
+      return await fetchHubPage(url, cancelled, signal);
     } catch (error) {
       if (!(error instanceof HubAnswerError && error.transient) || attempt === PAGE_RETRIES) throw error;
-      await new Promise((resolve) => setTimeout(resolve, FIRST_RETRY_DELAY_MS * 2 ** attempt));
+      await abortableDelay(FIRST_RETRY_DELAY_MS * 2 ** attempt, signal, cancelled);
     }
   }
 }
 
-/** One page of rows from the dataset viewer, or an error that says what the viewer answered and, where a token may help, which. */
-async function fetchHubPage(url: string): Promise<{ table: Table; total: number }> {
+/**
+ * One page of rows from the dataset viewer, or an error that says what the viewer answered and,
+ * where a token may help, which; `cancelled()` once `signal` aborts the request.
+ */
+async function fetchHubPage(url: string, cancelled: () => Error, signal?: AbortSignal): Promise<{ table: Table; total: number }> {
   const headers = hubHeaders();
   let response: Response;
   try {
-    response = await fetch(url, { headers });
+    response = await fetch(url, { headers, ...(signal ? { signal } : {}) });
   } catch (error) {
+    if (signal?.aborted) throw cancelled();
     throw new HubAnswerError(`cannot reach the Hugging Face Hub (${url}): ${(error as Error).message}`, null);
   }
   if (!response.ok) {
@@ -172,7 +178,7 @@ function viewerError(body: string): string {
 export async function probeHubTable(source: HubSource): Promise<{ columns: string[]; rowCount: number } | null> {
   checkHubSource(source);
   try {
-    const page = await fetchHubPage(hubRowsUrl(source, 0, 1));
+    const page = await fetchHubPage(hubRowsUrl(source, 0, 1), () => new CancelledError(`the check of ${hubSpec(source)} was cancelled`));
     return { columns: page.table.columns, rowCount: page.total };
   } catch (error) {
     if (error instanceof HubAnswerError && error.transient) return null;
@@ -184,18 +190,23 @@ export async function probeHubTable(source: HubSource): Promise<{ columns: strin
  * Downloads a split (or its first `limit` rows) page by page. The table's origin names the split
  * and each row's index in it, so that an error about a row says where to find it. A gated or
  * private dataset is read with the token in `HF_TOKEN`. A page the viewer does not serve for a
- * while (no answer, 429, 5xx) is asked for again, up to 4 times over 15 s.
+ * while (no answer, 429, 5xx) is asked for again, up to 4 times over 15 s. `signal` stops the
+ * download (a request in flight, a wait between tries).
  *
  * @example
  * const table = await fetchHubTable({ dataset: 'glue', config: 'sst2', split: 'validation' }, 100); // its first 100 rows
- * @throws {ActiveTestingError} when the viewer cannot be reached or refuses the split.
+ * @throws {ActiveTestingError} when the viewer cannot be reached or refuses the split;
+ *   {CancelledError} when `signal` aborts.
  */
-export async function fetchHubTable(source: HubSource, limit?: number): Promise<Table> {
+export async function fetchHubTable(source: HubSource, limit?: number, signal?: AbortSignal): Promise<Table> {
   checkHubSource(source);
   const table: Table = { columns: [], rows: [] };
+  const cancelled = () =>
+    new CancelledError(`the download of ${hubSpec(source)} was cancelled after ${formatCount(table.rows.length, 'row')}`);
   let total = limit ?? Infinity;
   for (let offset = 0; offset < total; offset += PAGE) {
-    const page = await fetchHubPageRetried(hubRowsUrl(source, offset, Math.min(PAGE, total - offset)));
+    if (signal?.aborted) throw cancelled();
+    const page = await fetchHubPageRetried(hubRowsUrl(source, offset, Math.min(PAGE, total - offset)), cancelled, signal);
     table.columns = page.table.columns;
     table.rows.push(...page.table.rows);
     total = Math.min(total, page.total);

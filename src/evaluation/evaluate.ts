@@ -397,10 +397,10 @@ interface LoadedData {
   table: Table;
 }
 
-async function loadData(source: string, config: EvaluateConfig, limit: number | null): Promise<LoadedData> {
+async function loadData(source: string, config: EvaluateConfig, limit: number | null, signal?: AbortSignal): Promise<LoadedData> {
   const spec: DatasetSpec = { name: 'data', classes: config.classes, answerString: config.answer_string, instruction: config.instruction };
   const columns = { textColumn: config.text_column, labelColumn: config.label_column, ...(limit === null ? {} : { limit }) };
-  const table = source.startsWith('hub:') ? await fetchHubTable(parseHubSpec(source), limit ?? undefined) : await readTable(source);
+  const table = source.startsWith('hub:') ? await fetchHubTable(parseHubSpec(source), limit ?? undefined, signal) : await readTable(source);
   return { dataset: TextClassificationDataset.fromTable(table, spec, columns), table };
 }
 
@@ -706,8 +706,8 @@ interface PreparedData {
  * Reads a run's data and ICL data and checks them against its options (columns, labels among the
  * classes, rows left to score, enough shots), without the model.
  */
-async function prepareData(config: EvaluateConfig, naming: OptionNaming): Promise<PreparedData> {
-  const { dataset: data, table } = await loadData(config.data, config, config.limit);
+async function prepareData(config: EvaluateConfig, naming: OptionNaming, signal?: AbortSignal): Promise<PreparedData> {
+  const { dataset: data, table } = await loadData(config.data, config, config.limit, signal);
   let pool = data;
   let poolRows = Array.from({ length: data.size }, (_, i) => i);
   let shots: Array<{ text: string; label: number }> = [];
@@ -729,7 +729,7 @@ async function prepareData(config: EvaluateConfig, naming: OptionNaming): Promis
     });
   }
   if (config.icl_examples > 0) {
-    const iclSource = config.icl_data === null ? data : (await loadData(config.icl_data, config, null)).dataset;
+    const iclSource = config.icl_data === null ? data : (await loadData(config.icl_data, config, null, signal)).dataset;
     if (iclSource !== data) refuseShotsFromPool(iclSource, data, config.icl_data as string);
     iclRows = Array.from(selectIclExamples(iclSource.labels, config.classes.length, config.icl_examples, config.icl_seed));
     shots = iclRows.map((row) => ({ text: iclSource.texts[row] as string, label: iclSource.labels[row] as number }));
@@ -813,7 +813,7 @@ async function evaluateLocked(config: EvaluateConfig, run: EvaluateRun): Promise
     };
   }
   // Everything that can fail on bad input happens before the first file is written.
-  const { table, pool, poolRows, shots, iclRows } = await prepareData(config, naming);
+  const { table, pool, poolRows, shots, iclRows } = await prepareData(config, naming, run.signal);
   // Loading a model can take minutes and cannot be stopped halfway: it is not begun once the run
   // was cancelled (while the inputs were hashed and read), nor used when the cancel came during it.
   if (run.signal?.aborted) throw new CancelledError('evaluation cancelled before loading the model; rerun the same command to resume');

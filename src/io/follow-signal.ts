@@ -45,3 +45,33 @@ export function followSignal(stop: AbortController, signal: AbortSignal | undefi
     }
   };
 }
+
+/**
+ * Resolves after `ms` milliseconds, or rejects with `cancelled()` once `signal` aborts (at once if
+ * it has): a backoff between retries must not outlast the caller's Ctrl-C.
+ *
+ * @example
+ * await abortableDelay(1000, options.signal, () => new CancelledError('scoring was cancelled'));
+ */
+export function abortableDelay(ms: number, signal: AbortSignal | undefined, cancelled: () => Error): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) {
+      reject(cancelled());
+      return;
+    }
+    const stop = new AbortController();
+    const unfollow = followSignal(stop, signal);
+    const timer = setTimeout(() => {
+      unfollow();
+      resolve();
+    }, ms);
+    stop.signal.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(timer);
+        reject(cancelled());
+      },
+      { once: true },
+    );
+  });
+}

@@ -1,11 +1,15 @@
+import { existsSync, mkdtempSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { fetchHubTable, probeHubTable } from '../../src/dataset/hub.js';
 import { readTable } from '../../src/dataset/read-table.js';
 import { redactSecrets } from '../../src/io/redact.js';
 import { SST2Dataset, TextClassificationDataset } from '../../src/dataset/index.js';
-import { ActiveTestingError, FileFormatError } from '../../src/errors.js';
+import { ActiveTestingError, CancelledError, FileFormatError } from '../../src/errors.js';
+import { evaluateToFolder, resolveEvaluateOptions } from '../../src/index.js';
 import { sharedAvailable } from '../helpers/shared.js';
 import { SST2_TRAIN } from '../session/sst2-pool.js';
 
@@ -207,6 +211,51 @@ describe("the dataset viewer's answers and the token", () => {
     } finally {
       vi.useRealTimers();
     }
+  });
+
+  it('stops a download when its signal aborts: during a wait between tries, and a request in flight', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'Date'] });
+    try {
+      let requests = 0;
+      vi.stubGlobal('fetch', () => {
+        requests++;
+        return Promise.resolve(Response.json({ error: 'busy' }, { status: 503 }));
+      });
+      const waiting = new AbortController();
+      const download = fetchHubTable({ dataset: 'org/reviews' }, undefined, waiting.signal).catch((error: unknown) => error);
+      await vi.advanceTimersByTimeAsync(500);
+      waiting.abort();
+      const error = await download;
+      expect(error).toBeInstanceOf(CancelledError);
+      expect((error as Error).message).toBe('the download of hub:org/reviews:default:train was cancelled after 0 rows');
+      expect(requests).toBe(1);
+    } finally {
+      vi.useRealTimers();
+    }
+    // A request the viewer does not answer, stopped by the signal.
+    vi.stubGlobal(
+      'fetch',
+      (_url: string, init?: RequestInit) =>
+        new Promise((_resolve, reject) => init?.signal?.addEventListener('abort', () => reject(new DOMException('aborted', 'AbortError')))),
+    );
+    const inFlight = new AbortController();
+    const download = fetchHubTable({ dataset: 'org/reviews' }, undefined, inFlight.signal).catch((error: unknown) => error);
+    inFlight.abort();
+    expect(await download).toBeInstanceOf(CancelledError);
+  });
+
+  it("evaluateToFolder's signal stops the download of its hub: data, before any model is loaded", async () => {
+    const controller = new AbortController();
+    vi.stubGlobal('fetch', (_url: string, init?: RequestInit) => {
+      controller.abort();
+      return Promise.reject(init?.signal?.aborted ? new DOMException('aborted', 'AbortError') : new Error('no signal passed'));
+    });
+    const { config, run } = await resolveEvaluateOptions({ model: 'no/such-model', data: 'hub:org/reviews', classes: ['no', 'yes'] });
+    const out = join(mkdtempSync(join(tmpdir(), 'at-hub-cancel-')), 'out');
+    const error = await evaluateToFolder(config, { ...run, out, signal: controller.signal }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(CancelledError);
+    expect((error as Error).message).toBe('the download of hub:org/reviews:default:train was cancelled after 0 rows');
+    expect(existsSync(out)).toBe(false);
   });
 
   it('probes a split by one row: its columns and size; a refusal throws, a busy or unreachable viewer leaves it for later', async () => {

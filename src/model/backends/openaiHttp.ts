@@ -1,6 +1,6 @@
 import { ActiveTestingError, CancelledError, InputError, LIBRARY_NAMING, type OptionNaming, type RowError } from '../../errors.js';
 import { checkOption, LONGEST_WAIT_MS } from '../../options/schema.js';
-import { followSignal } from '../../io/follow-signal.js';
+import { abortableDelay, followSignal } from '../../io/follow-signal.js';
 import { checkKnownKeys } from '../../io/suggest.js';
 import { redactSecrets, registerSecret } from '../../io/redact.js';
 import { formatCount, zeroBasedRow } from '../../io/format-count.js';
@@ -177,7 +177,7 @@ export class OpenAIHttpClient {
         }
         const delay = Math.max(backoff, error.retryAfter ?? 0);
         this.onRetry?.({ url, attempt: attempt + 1, reason: redactSecrets(error.message), delay });
-        await sleep(delay * 1000, signal);
+        await abortableDelay(delay * 1000, signal, () => new CancelledError('scoring was cancelled'));
       }
     }
   }
@@ -401,27 +401,4 @@ function describeNetworkError(error: unknown): string {
 
 function throwIfCancelled(signal?: AbortSignal): void {
   if (signal?.aborted) throw new CancelledError('scoring was cancelled');
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) {
-      reject(new CancelledError('scoring was cancelled'));
-      return;
-    }
-    const stop = new AbortController();
-    const unfollow = followSignal(stop, signal);
-    const timer = setTimeout(() => {
-      unfollow();
-      resolve();
-    }, ms);
-    stop.signal.addEventListener(
-      'abort',
-      () => {
-        clearTimeout(timer);
-        reject(new CancelledError('scoring was cancelled'));
-      },
-      { once: true },
-    );
-  });
 }
