@@ -2,7 +2,8 @@ import { ActiveTestingError, CancelledError, FileFormatError, InputError } from 
 import { checkObject } from '../io/check-arguments.js';
 import { abortableDelay } from '../io/follow-signal.js';
 import { formatCount } from '../io/format-count.js';
-import { registerSecret } from '../io/redact.js';
+import { sendableInHeader } from '../io/header-value.js';
+import { redactSecrets, registerSecret } from '../io/redact.js';
 import type { Table } from './read-table.js';
 
 /** A split of a Hub dataset, e.g. `{ dataset: 'glue', config: 'sst2', split: 'train' }`. */
@@ -80,32 +81,47 @@ function withHubDefaults(source: HubSource): Required<HubSource> {
   return { dataset: source.dataset, config: source.config ?? 'default', split: source.split ?? 'train' };
 }
 
+/** Where the token for a gated or private dataset is read, in this order (as transformers.js reads a model's). */
+const TOKEN_VARIABLES = ['HF_TOKEN', 'HF_ACCESS_TOKEN'] as const;
+
 /**
- * The headers of a request to the dataset viewer: a gated or private dataset is read with the token
- * in `HF_TOKEN` (or `HF_ACCESS_TOKEN`), the variables transformers.js reads for a model, and the
- * token is registered so that no message can show it.
+ * The token a request to the dataset viewer carries, and the variable it came from; registered so
+ * that no message shows it, and refused where fetch could not send it (a pasted line break would
+ * otherwise read as a network failure).
+ *
+ * @throws {ActiveTestingError} naming the variable, not the token, where it cannot go in a header.
  */
-function hubHeaders(): Record<string, string> {
-  const token = process.env.HF_TOKEN || process.env.HF_ACCESS_TOKEN;
-  if (!token) return {};
-  registerSecret(token);
-  return { authorization: `Bearer ${token}` };
+function hubToken(): { token: string; variable: string } | null {
+  for (const variable of TOKEN_VARIABLES) {
+    const token = process.env[variable];
+    if (!token) continue;
+    registerSecret(token);
+    if (!sendableInHeader(token))
+      throw new ActiveTestingError(
+        `${variable} holds a line break, another control character or a character beyond Latin-1, which an HTTP header cannot carry (the token is not shown)`,
+      );
+    return { token, variable };
+  }
+  return null;
 }
 
-/** The dataset viewer's refusal of a request, or no answer at all (`status` null). */
+/** The dataset viewer's refusal of a request, or no answer at all (`status` null); its message never shows a registered secret. */
 class HubAnswerError extends ActiveTestingError {
   constructor(
     message: string,
     readonly status: number | null,
   ) {
-    super(message);
+    super(redactSecrets(message));
   }
 
-  /** No answer, too many requests, or a server error: another try later may succeed. */
+  /** No answer (or an answer cut off), too many requests, or a server error: another try later may succeed. */
   get transient(): boolean {
-    return this.status === null || this.status === 408 || this.status === 429 || this.status >= 500;
+    return this.status === null || this.status === 408 || this.status === 429 || (this.status >= 500 && this.status !== 501);
   }
 }
+
+/** The most of the viewer's reason quoted in a message, as of a served model's. */
+const MAX_REASON_LENGTH = 200;
 
 /** Retries of a page the viewer did not serve for a transient reason, after 1, 2, 4 and 8 s. */
 const PAGE_RETRIES = 4;
@@ -131,38 +147,62 @@ async function fetchHubPageRetried(url: string, cancelled: () => Error, signal?:
  * where a token may help, which; `cancelled()` once `signal` aborts the request.
  */
 async function fetchHubPage(url: string, cancelled: () => Error, signal?: AbortSignal): Promise<{ table: Table; total: number }> {
-  const headers = hubHeaders();
+  const credentials = hubToken();
+  const headers: Record<string, string> = credentials === null ? {} : { authorization: `Bearer ${credentials.token}` };
   let response: Response;
+  let body: string;
   try {
     response = await fetch(url, { headers, ...(signal ? { signal } : {}) });
+    body = await response.text();
   } catch (error) {
     if (signal?.aborted) throw cancelled();
+    // No answer, or one cut off (a connection dropped mid-body).
     throw new HubAnswerError(`cannot reach the Hugging Face Hub (${url}): ${(error as Error).message}`, null);
   }
   if (!response.ok) {
-    const said = viewerError(await response.text().catch(() => ''));
-    const tokenHint =
-      response.status === 401 || response.status === 403 || response.status === 404
-        ? headers.authorization === undefined
-          ? '; a private or gated dataset needs a token that may read it in HF_TOKEN'
-          : '; check that the token in HF_TOKEN may read it'
-        : '';
+    const said = viewerError(body);
     throw new HubAnswerError(
-      `the Hugging Face Hub answered ${response.status} for ${url}${said === '' ? '' : `: ${said}`}${tokenHint}`,
+      `the Hugging Face Hub answered ${response.status} for ${url}${said === '' ? '' : `: ${said}`}${tokenHint(response.status, said, credentials?.variable)}`,
       response.status,
     );
   }
-  return parseHubRows(await response.json(), url);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body);
+  } catch {
+    throw new HubAnswerError(
+      `the Hugging Face Hub answered ${url} with something other than JSON (a proxy's page?): ${quoted(body)}`,
+      response.status,
+    );
+  }
+  return parseHubRows(parsed, url);
+}
+
+/**
+ * What a token would change, for a refusal that may be about access (401, 403, or a 404 that says
+ * nothing or speaks of authentication, as the viewer's answer for a gated dataset does).
+ */
+function tokenHint(status: number, said: string, variable: string | undefined): string {
+  const aboutAccess = status === 401 || status === 403 || (status === 404 && (said === '' || /authenticat|gated|private/i.test(said)));
+  if (!aboutAccess) return '';
+  return variable === undefined
+    ? '; a private or gated dataset needs a token that may read it in HF_TOKEN'
+    : `; check that the token in ${variable} may read it`;
 }
 
 /** The dataset viewer's reason in an error answer (`{"error": "…"}`), quoted; empty where it gives none. */
 function viewerError(body: string): string {
   try {
     const { error } = JSON.parse(body) as { error?: unknown };
-    return typeof error === 'string' && error !== '' ? JSON.stringify(error) : '';
+    return typeof error === 'string' && error !== '' ? quoted(error) : '';
   } catch {
     return '';
   }
+}
+
+/** `text` as a JSON string, cut at `MAX_REASON_LENGTH` characters. */
+function quoted(text: string): string {
+  return JSON.stringify(text.length > MAX_REASON_LENGTH ? `${text.slice(0, MAX_REASON_LENGTH)}…` : text);
 }
 
 /**

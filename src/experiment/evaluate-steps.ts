@@ -1,6 +1,14 @@
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { CancelledError, FileFormatError, InputError, type OptionNaming, OutputExistsError, ReceivedKind } from '../errors.js';
+import {
+  ActiveTestingError,
+  CancelledError,
+  FileFormatError,
+  InputError,
+  type OptionNaming,
+  OutputExistsError,
+  ReceivedKind,
+} from '../errors.js';
 import {
   checkEvaluationData,
   completeResultsRows,
@@ -99,11 +107,19 @@ function gridPath(option: (typeof EVALUATE_PATH_OPTIONS)[number], path: string, 
   return path;
 }
 
-/** Reads one row of a `hub:` split that no earlier step has read (`probed` holds those, by their full name). */
-async function probeHubOnce(source: string, probed: Set<string>): Promise<void> {
+/**
+ * Reads one row of a `hub:` split that no earlier step has read (`probed` holds those, by their
+ * full name); a refusal is told as the grid key's (`evaluate.<step>.data`) that names the split.
+ */
+async function probeHubOnce(source: string, probed: Set<string>, key: string): Promise<void> {
   const split = parseHubSpec(source);
   if (probed.has(hubSpec(split))) return;
-  await probeHubTable(split);
+  try {
+    await probeHubTable(split);
+  } catch (error) {
+    if (error instanceof InputError || !(error instanceof ActiveTestingError)) throw error;
+    throw new ActiveTestingError(`${key}: ${error.message}`, { cause: error });
+  }
   probed.add(hubSpec(split));
 }
 
@@ -152,10 +168,15 @@ export async function runEvaluateSteps(
       // A Hub split is downloaded at the step's turn, not twice: its classes are checked only then,
       // whatever the model. One row of it is read now, so that a misspelled split, a gated dataset
       // without a token or no internet is found before an earlier step's scoring.
-      const hubSources = [settings.config.data, settings.config.icl_data].filter((source) => source?.startsWith('hub:') ?? false);
+      const hubSources = (
+        [
+          ['data', settings.config.data],
+          ['iclData', settings.config.icl_data],
+        ] as const
+      ).filter(([, source]) => source?.startsWith('hub:') ?? false);
       if (complete !== null) poolSizes.set(name, complete);
       else if (hubSources.length === 0) poolSizes.set(name, await checkEvaluationData(settings.config, stepNaming(name), memo));
-      else for (const source of hubSources) await probeHubOnce(source as string, probedHub);
+      else for (const [option, source] of hubSources) await probeHubOnce(source as string, probedHub, stepNaming(name).option(option));
       resolved.push([name, folder, settings]);
     } catch (error) {
       throw inStep(error, name);

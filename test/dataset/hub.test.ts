@@ -6,7 +6,6 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { fetchHubTable, probeHubTable } from '../../src/dataset/hub.js';
 import { readTable } from '../../src/dataset/read-table.js';
-import { redactSecrets } from '../../src/io/redact.js';
 import { SST2Dataset, TextClassificationDataset } from '../../src/dataset/index.js';
 import { ActiveTestingError, CancelledError, FileFormatError } from '../../src/errors.js';
 import { evaluateToFolder, resolveEvaluateOptions } from '../../src/index.js';
@@ -181,8 +180,20 @@ describe("the dataset viewer's answers and the token", () => {
     expect(refused.message).toMatch(
       /answered 401 for .*: "token .* may not read org\/gated"; check that the token in HF_TOKEN may read it$/,
     );
-    expect(redactSecrets(refused.message)).not.toContain(TOKEN);
-    expect(redactSecrets(refused.message)).toContain('"token *** may not read org/gated"');
+    // The library's message itself, not only the CLI's line.
+    expect(refused.message).not.toContain(TOKEN);
+    expect(refused.message).toContain('"token *** may not read org/gated"');
+    // The hint names the variable the token came from; a 404 about something else gets none.
+    vi.stubEnv('HF_TOKEN', '');
+    vi.stubEnv('HF_ACCESS_TOKEN', TOKEN);
+    await expect(fetchHubTable({ dataset: 'org/gated' })).rejects.toThrow(/; check that the token in HF_ACCESS_TOKEN may read it$/);
+    answer(404, { error: 'The split does not exist.' });
+    await expect(fetchHubTable({ dataset: 'org/open', split: 'tset' })).rejects.toThrow(
+      /split=tset&offset=0&length=100: "The split does not exist\."$/,
+    );
+    // A long reason is cut.
+    answer(400, { error: 'x'.repeat(1000) });
+    await expect(fetchHubTable({ dataset: 'org/open' })).rejects.toThrow(new RegExp(`: "${'x'.repeat(200)}…"$`));
   });
 
   it('asks again for a page the viewer does not serve for a while, after 1, 2, 4 and 8 s, and gives up after the fifth try', async () => {
@@ -256,6 +267,47 @@ describe("the dataset viewer's answers and the token", () => {
     expect(error).toBeInstanceOf(CancelledError);
     expect((error as Error).message).toBe('the download of hub:org/reviews:default:train was cancelled after 0 rows');
     expect(existsSync(out)).toBe(false);
+  });
+
+  it('refuses a token fetch could not send, naming its variable and not showing it', async () => {
+    answer(200, onePage);
+    vi.stubEnv('HF_TOKEN', 'hf_abcdefghijklmnop\nqrs');
+    const refused = (await probeHubTable({ dataset: 'org/gated' }).then(
+      () => new Error('no refusal'),
+      (error: unknown) => error,
+    )) as Error;
+    expect(refused).toBeInstanceOf(ActiveTestingError);
+    expect(refused.message).toBe(
+      'HF_TOKEN holds a line break, another control character or a character beyond Latin-1, which an HTTP header cannot carry (the token is not shown)',
+    );
+    expect(seen).toEqual([]);
+    // A token pasted with its trailing newline is sent as it is (fetch drops the newline).
+    vi.stubEnv('HF_TOKEN', `${TOKEN}\n`);
+    await expect(probeHubTable({ dataset: 'org/gated' })).resolves.not.toBeNull();
+  });
+
+  it('takes an answer cut off as no answer, refuses one that is not JSON, and does not retry a 501', async () => {
+    vi.stubGlobal('fetch', () => {
+      const body = new ReadableStream({
+        start(controller) {
+          controller.enqueue(new TextEncoder().encode('{"features": ['));
+          controller.error(new TypeError('terminated'));
+        },
+      });
+      return Promise.resolve(new Response(body, { status: 200 }));
+    });
+    await expect(probeHubTable({ dataset: 'org/reviews' })).resolves.toBeNull();
+    let requests = 0;
+    vi.stubGlobal('fetch', () => {
+      requests++;
+      return Promise.resolve(new Response('<html>Sign in to the proxy</html>', { status: 200 }));
+    });
+    await expect(fetchHubTable({ dataset: 'org/reviews' })).rejects.toThrow(
+      /^the Hugging Face Hub answered https:\/\/datasets-server\.huggingface\.co\/rows\?\S+ with something other than JSON \(a proxy's page\?\): "<html>Sign in to the proxy<\/html>"$/,
+    );
+    answer(501, { error: 'not implemented' });
+    await expect(fetchHubTable({ dataset: 'org/reviews' })).rejects.toThrow(/answered 501/);
+    expect(requests + seen.length).toBe(2);
   });
 
   it('probes a split by one row: its columns and size; a refusal throws, a busy or unreachable viewer leaves it for later', async () => {

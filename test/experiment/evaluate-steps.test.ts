@@ -160,7 +160,7 @@ describe('evaluate steps in a grid', () => {
           ['later', { ...target, data: 'hub:org/reviews:default:tset' }],
         ]),
       ).rejects.toThrow(
-        /^the Hugging Face Hub answered 404 for https:\/\/datasets-server\.huggingface\.co\/rows\?dataset=org%2Freviews&config=default&split=tset&offset=0&length=1: "The split does not exist\."; a private or gated dataset needs a token that may read it in HF_TOKEN$/,
+        /^evaluate\.later\.data: the Hugging Face Hub answered 404 for https:\/\/datasets-server\.huggingface\.co\/rows\?dataset=org%2Freviews&config=default&split=tset&offset=0&length=1: "The split does not exist\."$/,
       );
       expect(asked).toEqual(['dataset=org%2Freviews&config=default&split=tset&offset=0&length=1']);
       expect(started).toEqual([]);

@@ -1,4 +1,5 @@
 import { InputError } from '../../errors.js';
+import { sendableInHeader } from '../../io/header-value.js';
 import { REDACTED, redactSecrets, registerSecret } from '../../io/redact.js';
 import { checkKnownKeys } from '../../io/suggest.js';
 
@@ -127,9 +128,6 @@ function decodedOrNot(text: string): string {
  * A character that cannot be sent in an HTTP header (line breaks, other control characters, and
  * anything beyond Latin-1): fetch would fail every request with it, not for a reason a retry mends.
  */
-// eslint-disable-next-line no-control-regex -- control characters are what it finds
-const NOT_IN_A_HEADER = /[\u0000-\u0008\u000A-\u001F\u007F]|[^\u0000-\u00FF]/;
-
 /**
  * The key from the environment. A `--api-key-env` that is not a set variable is never echoed:
  * pasting the key itself there is an easy mistake, and the error would print it.
@@ -137,8 +135,7 @@ const NOT_IN_A_HEADER = /[\u0000-\u0008\u000A-\u001F\u007F]|[^\u0000-\u00FF]/;
 function readApiKey(apiKeyEnv: string | undefined, env: Readonly<Record<string, string | undefined>>): string | undefined {
   const key = apiKeyEnv === undefined ? env.OPENAI_API_KEY || undefined : env[apiKeyEnv];
   registerSecret(key);
-  // fetch drops the header value's trailing HTTP whitespace only; the key's start follows "Bearer ".
-  if (key !== undefined && NOT_IN_A_HEADER.test(key.replace(/[\t\n\r ]+$/, ''))) {
+  if (key !== undefined && !sendableInHeader(key)) {
     throw new InputError({
       argument: 'apiKeyEnv',
       expected: `a variable holding a key that can be sent in an HTTP header: ${apiKeyEnv ?? 'OPENAI_API_KEY'} holds a line break, another control character or a character beyond Latin-1 (the key is not shown)`,
