@@ -36,6 +36,11 @@ describe('repeatedJsonKeys', () => {
     ]);
     expect(repeatedJsonKeys('{"a": [{"k": 1}, {"k": 2}], "k": {"k": 3}}')).toEqual([]);
   });
+
+  it('reads past a string of megabytes (a regular expression overflowed the stack there)', () => {
+    const text = `{"text": "${'ab\\"'.repeat(3_000_000)}", "k": 1, "k": 2}`;
+    expect(repeatedJsonKeys(text)).toEqual([{ path: [], key: 'k' }]);
+  });
 });
 
 describe('a top_logprobs that gives a token id twice', () => {

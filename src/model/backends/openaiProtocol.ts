@@ -75,7 +75,15 @@ export function readTokenLogprob(url: string, logprobs: CompletionLogprobs, posi
 /** Marks an object of a parsed answer with the keys its text repeated (`parseNoticingRepeatedKeys`). */
 const REPEATED_KEYS = Symbol('repeated keys');
 
-const JSON_STRING = /"(?:[^"\\]|\\.)*"/y;
+/**
+ * The index of the quote that closes the JSON string opening at `start`, found by a loop rather
+ * than a regular expression, whose backtracking overflows the stack on a string of megabytes.
+ */
+function closingQuote(text: string, start: number): number {
+  let i = start + 1;
+  while (text[i] !== '"') i += text[i] === '\\' ? 2 : 1;
+  return i;
+}
 
 /**
  * The keys that objects of the JSON text `text` (which JSON.parse accepts) repeat, each with the
@@ -93,11 +101,11 @@ export function repeatedJsonKeys(text: string): Array<{ path: Array<string | num
     const char = text[i];
     const inner = open.at(-1);
     if (char === '"') {
-      JSON_STRING.lastIndex = i;
-      const literal = (JSON_STRING.exec(text) as RegExpExecArray)[0];
-      i += literal.length - 1;
+      const end = closingQuote(text, i);
+      const start = i;
+      i = end;
       if (inner?.keys && inner.keyNext) {
-        const key = JSON.parse(literal) as string;
+        const key = JSON.parse(text.slice(start, end + 1)) as string;
         if (inner.keys.has(key)) found.push({ path: open.slice(0, -1).map((container) => container.at), key });
         inner.keys.add(key);
         inner.at = key;
