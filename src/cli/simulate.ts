@@ -93,7 +93,13 @@ const CLI_NAMES = { runs: '--runs', size: '--size' };
 /** The demo's runs label 400 items of its 10,000-item pool (simulate's default size there). */
 const DEMO_SIZE = 400;
 
-const fixed = (value: number, digits = 4): string => (Number.isFinite(value) ? value.toFixed(digits) : String(value));
+/** At 1e21 and above `toFixed` gives every digit of the shortest round trip (`7.717305549506224e+29`), so those are written in exponent form with `digits` decimals. */
+const TO_FIXED_LIMIT = 1e21;
+
+const fixed = (value: number, digits = 4): string => {
+  if (!Number.isFinite(value)) return String(value);
+  return Math.abs(value) >= TO_FIXED_LIMIT ? value.toExponential(digits) : value.toFixed(digits);
+};
 const scientific = (value: number): string => (Number.isFinite(value) ? value.toExponential(2) : String(value));
 const percent = (share: number): string => `${(share * 100).toFixed(1)}%`;
 
