@@ -166,11 +166,20 @@ function readMatrix(input: MatrixInput, argument: string, share: boolean): Matri
   if (cols < 2) throw new InputError({ argument, expected: 'at least 2 classes (K ≥ 2 columns)', received: cols });
   for (let i = 0; i < data.length; i++) {
     if (!Number.isFinite(data[i])) {
-      throw new InputError({ argument, expected: 'finite values', received: data[i], row: Math.floor(i / cols) });
+      const expected = data[i] === Number.NEGATIVE_INFINITY ? FINITE_NOT_RULED_OUT : 'finite values';
+      throw new InputError({ argument, expected, received: data[i], row: Math.floor(i / cols) });
     }
   }
   return { data, rows, cols };
 }
+
+/**
+ * What a score of −Infinity is refused with: it is what log(0) gives for a class the model rules
+ * out, and that class's cross-entropy, where it is the label, is infinite; a finite floor keeps
+ * every loss finite.
+ */
+const FINITE_NOT_RULED_OUT =
+  'finite values (−Infinity rules a class out, an infinite cross-entropy where it is the label: give it a finite floor, e.g. log-probabilities clipped at log(1e-12) ≈ −27.6)';
 
 /**
  * A float64 copy of `values` (row-major, `cols` per row): a native copy for a typed array of

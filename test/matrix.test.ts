@@ -62,6 +62,12 @@ describe('toMatrix', () => {
     );
   });
 
+  it('says why −Infinity (log 0, a class ruled out) is refused and what to give instead', () => {
+    expect(() => toMatrix({ data: Float64Array.of(0, -1, Number.NEGATIVE_INFINITY, 0), shape: [2, 2] }, 'f')).toThrow(
+      'f (row 1): expected finite values (−Infinity rules a class out, an infinite cross-entropy where it is the label: give it a finite floor, e.g. log-probabilities clipped at log(1e-12) ≈ −27.6), got -Infinity',
+    );
+  });
+
   it('copies a flat typed array: the matrix does not share its memory', () => {
     const data = Float64Array.of(1, 2, 3, 4);
     const m = toMatrix({ data, shape: [2, 2] }, 'f');
