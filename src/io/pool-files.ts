@@ -90,7 +90,7 @@ export function rowsAreProbabilities(scores: Matrix): boolean {
  * probabilitiesWarning('--model-scores'); // '--model-scores: every row is in [0, 1] and sums to 1, …'
  */
 export function probabilitiesWarning(argument: string): string {
-  return `${argument}: every row is in [0, 1] and sums to 1, as probabilities do; scores are read as logits (a softmax is applied), so pass log-probabilities (np.log(p)) instead`;
+  return `${argument}: every row is in [0, 1] and sums to 1, as probabilities do; scores are read as logits (a softmax is applied), so pass log-probabilities instead, floored where p is 0 (np.log(np.maximum(p, 1e-12))): −Infinity is refused`;
 }
 
 /**

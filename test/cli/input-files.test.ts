@@ -133,7 +133,7 @@ describe('a CSV that is not comma-separated', () => {
 
 describe('probabilities given where logits are expected', () => {
   const warning = (flag: string): string =>
-    `warning: ${flag}: every row is in [0, 1] and sums to 1, as probabilities do; scores are read as logits (a softmax is applied), so pass log-probabilities (np.log(p)) instead`;
+    `warning: ${flag}: every row is in [0, 1] and sums to 1, as probabilities do; scores are read as logits (a softmax is applied), so pass log-probabilities instead, floored where p is 0 (np.log(np.maximum(p, 1e-12))): −Infinity is refused`;
 
   it('simulate warns once per flag given probabilities, and runs as asked', () => {
     const calibration = ['--calibration-scores', path('p.npy'), '--calibration-labels', path('y.npy')];

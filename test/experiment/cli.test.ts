@@ -164,7 +164,7 @@ describe('active-testing experiment', () => {
 
 describe('active-testing experiment given probabilities where logits are read', () => {
   const warning = (key: string): string =>
-    `warning: ${key}: every row is in [0, 1] and sums to 1, as probabilities do; scores are read as logits (a softmax is applied), so pass log-probabilities (np.log(p)) instead`;
+    `warning: ${key}: every row is in [0, 1] and sums to 1, as probabilities do; scores are read as logits (a softmax is applied), so pass log-probabilities instead, floored where p is 0 (np.log(np.maximum(p, 1e-12))): −Infinity is refused`;
 
   /** The grid's pool with its surrogate's scores, and a calibration set's, written as softmax probabilities. */
   function writeProbabilityGrid(dir: string): string {

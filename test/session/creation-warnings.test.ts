@@ -15,7 +15,7 @@ const base: CreateSessionOptions = {
   acquisition: 'surrogate-ce',
 };
 const probabilitiesWarning = (argument: string): string =>
-  `${argument}: every row is in [0, 1] and sums to 1, as probabilities do; scores are read as logits (a softmax is applied), so pass log-probabilities (np.log(p)) instead`;
+  `${argument}: every row is in [0, 1] and sums to 1, as probabilities do; scores are read as logits (a softmax is applied), so pass log-probabilities instead, floored where p is 0 (np.log(np.maximum(p, 1e-12))): −Infinity is refused`;
 
 async function warningsOf(options: CreateSessionOptions): Promise<string[]> {
   const warnings: string[] = [];

@@ -13,7 +13,7 @@ const softmaxed = (scores: Float64Array): Float64Array =>
 const logits = { modelScores: pool.modelScores, surrogateScores: pool.surrogateScores, labels: pool.labels };
 const run: Partial<SimulationOptions> = { runs: 2, size: 10, acquisition: 'surrogate-ce', threads: 1 };
 const probabilitiesWarning = (argument: string): string =>
-  `${argument}: every row is in [0, 1] and sums to 1, as probabilities do; scores are read as logits (a softmax is applied), so pass log-probabilities (np.log(p)) instead`;
+  `${argument}: every row is in [0, 1] and sums to 1, as probabilities do; scores are read as logits (a softmax is applied), so pass log-probabilities instead, floored where p is 0 (np.log(np.maximum(p, 1e-12))): −Infinity is refused`;
 
 async function warningsOf(input: typeof logits, options: Partial<SimulationOptions> = {}): Promise<string[]> {
   const warnings: string[] = [];
