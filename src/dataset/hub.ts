@@ -1,6 +1,6 @@
 import { ActiveTestingError, CancelledError, FileFormatError, InputError } from '../errors.js';
 import { checkObject } from '../io/check-arguments.js';
-import { abortableDelay } from '../io/follow-signal.js';
+import { abortableDelay, followSignal } from '../io/follow-signal.js';
 import { formatCount } from '../io/format-count.js';
 import { sendableInHeader } from '../io/header-value.js';
 import { redactSecrets, registerSecret } from '../io/redact.js';
@@ -151,13 +151,19 @@ async function fetchHubPage(url: string, cancelled: () => Error, signal?: AbortS
   const headers: Record<string, string> = credentials === null ? {} : { authorization: `Bearer ${credentials.token}` };
   let response: Response;
   let body: string;
+  // A controller per request, following the caller's signal through one shared listener: a
+  // download of hundreds of pages must not leave a listener per request on a long-lived signal.
+  const stop = new AbortController();
+  const unfollow = followSignal(stop, signal);
   try {
-    response = await fetch(url, { headers, ...(signal ? { signal } : {}) });
+    response = await fetch(url, { headers, signal: stop.signal });
     body = await response.text();
   } catch (error) {
     if (signal?.aborted) throw cancelled();
     // No answer, or one cut off (a connection dropped mid-body).
     throw new HubAnswerError(`cannot reach the Hugging Face Hub (${url}): ${(error as Error).message}`, null);
+  } finally {
+    unfollow();
   }
   if (!response.ok) {
     const said = viewerError(body);
@@ -170,6 +176,8 @@ async function fetchHubPage(url: string, cancelled: () => Error, signal?: AbortS
   try {
     parsed = JSON.parse(body);
   } catch {
+    // JSON cut short (a connection closed early) may come whole next time; a proxy's page will not.
+    if (/^\s*[[{]/.test(body)) throw new HubAnswerError(`the Hugging Face Hub's answer for ${url} was cut short`, null);
     throw new HubAnswerError(
       `the Hugging Face Hub answered ${url} with something other than JSON (a proxy's page?): ${quoted(body)}`,
       response.status,
@@ -210,15 +218,17 @@ function quoted(text: string): string {
  * split, or a gated dataset without a token, is found before any scoring rather than at the
  * split's turn. Gives the split's columns and row count, or null where the viewer cannot answer
  * now (no internet, too many requests, a server error): the split's download then tries again.
+ * `signal` stops the request.
  *
  * @example
  * await probeHubTable({ dataset: 'glue', config: 'sst2', split: 'validation' }); // { columns: ['sentence', 'label', 'idx'], rowCount: 872 }
- * @throws {ActiveTestingError} when the viewer refuses the split.
+ * @throws {ActiveTestingError} when the viewer refuses the split; {CancelledError} when `signal` aborts.
  */
-export async function probeHubTable(source: HubSource): Promise<{ columns: string[]; rowCount: number } | null> {
+export async function probeHubTable(source: HubSource, signal?: AbortSignal): Promise<{ columns: string[]; rowCount: number } | null> {
   checkHubSource(source);
   try {
-    const page = await fetchHubPage(hubRowsUrl(source, 0, 1), () => new CancelledError(`the check of ${hubSpec(source)} was cancelled`));
+    const cancelled = () => new CancelledError(`the check of ${hubSpec(source)} was cancelled`);
+    const page = await fetchHubPage(hubRowsUrl(source, 0, 1), cancelled, signal);
     return { columns: page.table.columns, rowCount: page.total };
   } catch (error) {
     if (error instanceof HubAnswerError && error.transient) return null;

@@ -111,16 +111,16 @@ function gridPath(option: (typeof EVALUATE_PATH_OPTIONS)[number], path: string, 
  * Reads one row of a `hub:` split that no earlier step has read (`probed` holds those, by their
  * full name); a refusal is told as the grid key's (`evaluate.<step>.data`) that names the split.
  */
-async function probeHubOnce(source: string, probed: Set<string>, key: string): Promise<void> {
-  const split = parseHubSpec(source);
-  if (probed.has(hubSpec(split))) return;
+async function probeHubOnce(source: string, probed: Set<string>, key: string, signal?: AbortSignal): Promise<void> {
   try {
-    await probeHubTable(split);
+    const split = parseHubSpec(source);
+    if (probed.has(hubSpec(split))) return;
+    await probeHubTable(split, signal);
+    probed.add(hubSpec(split));
   } catch (error) {
-    if (error instanceof InputError || !(error instanceof ActiveTestingError)) throw error;
+    if (error instanceof CancelledError || !(error instanceof ActiveTestingError)) throw error;
     throw new ActiveTestingError(`${key}: ${error.message}`, { cause: error });
   }
-  probed.add(hubSpec(split));
 }
 
 /** The folder of a step's outputs inside an experiment's output folder. */
@@ -176,7 +176,8 @@ export async function runEvaluateSteps(
       ).filter(([, source]) => source?.startsWith('hub:') ?? false);
       if (complete !== null) poolSizes.set(name, complete);
       else if (hubSources.length === 0) poolSizes.set(name, await checkEvaluationData(settings.config, stepNaming(name), memo));
-      else for (const [option, source] of hubSources) await probeHubOnce(source as string, probedHub, stepNaming(name).option(option));
+      else
+        for (const [option, source] of hubSources) await probeHubOnce(source as string, probedHub, stepNaming(name).option(option), signal);
       resolved.push([name, folder, settings]);
     } catch (error) {
       throw inStep(error, name);

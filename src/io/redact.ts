@@ -18,16 +18,21 @@ const encoded = new Set<string>();
 export const REDACTED = '***';
 
 /**
- * Remembers `secret` (e.g. an API key) so that `redactSecrets` removes it from every message.
- * Values shorter than 4 characters are ignored: redacting them would garble ordinary words.
+ * Remembers `secret` (e.g. an API key) so that `redactSecrets` removes it from every message,
+ * with or without trailing whitespace. Values shorter than 4 characters are ignored: redacting them would garble ordinary words.
  *
  * @example
  * registerSecret(process.env.OPENAI_API_KEY ?? '');
  */
 export function registerSecret(secret: string | undefined): void {
-  if (secret === undefined || secret.length < 4) return;
-  registered.add(secret);
-  if (secret.length >= ANY_CASE_LENGTH) for (const run of base64Runs(secret)) encoded.add(run);
+  if (secret === undefined) return;
+  // A value pasted with its newline is sent without it (fetch drops a header's trailing
+  // whitespace), and a server echoes what it was sent.
+  for (const form of new Set([secret, secret.replace(/[\t\n\r ]+$/, '')])) {
+    if (form.length < 4) continue;
+    registered.add(form);
+    if (form.length >= ANY_CASE_LENGTH) for (const run of base64Runs(form)) encoded.add(run);
+  }
 }
 
 /**

@@ -281,9 +281,14 @@ describe("the dataset viewer's answers and the token", () => {
       'HF_TOKEN holds a line break, another control character or a character beyond Latin-1, which an HTTP header cannot carry (the token is not shown)',
     );
     expect(seen).toEqual([]);
-    // A token pasted with its trailing newline is sent as it is (fetch drops the newline).
+    // A token pasted with its trailing newline is sent as it is (fetch drops the newline), and
+    // redacted where the viewer echoes what it was sent.
     vi.stubEnv('HF_TOKEN', `${TOKEN}\n`);
     await expect(probeHubTable({ dataset: 'org/gated' })).resolves.not.toBeNull();
+    answer(401, { error: `token ${TOKEN} may not read org/gated` });
+    await expect(probeHubTable({ dataset: 'org/gated' })).rejects.toThrow(
+      /: "token \*\*\* may not read org\/gated"; check that the token in HF_TOKEN may read it$/,
+    );
   });
 
   it('takes an answer cut off as no answer, refuses one that is not JSON, and does not retry a 501', async () => {
@@ -297,6 +302,19 @@ describe("the dataset viewer's answers and the token", () => {
       return Promise.resolve(new Response(body, { status: 200 }));
     });
     await expect(probeHubTable({ dataset: 'org/reviews' })).resolves.toBeNull();
+    // JSON cut short, though read whole (a connection closed early): may come whole next time.
+    vi.stubGlobal('fetch', () => Promise.resolve(new Response('{"features": [{"name": "te', { status: 200 })));
+    await expect(probeHubTable({ dataset: 'org/reviews' })).resolves.toBeNull();
+    // Its signal stops the probe.
+    const stop = new AbortController();
+    vi.stubGlobal(
+      'fetch',
+      (_url: string, init?: RequestInit) =>
+        new Promise((_resolve, reject) => init?.signal?.addEventListener('abort', () => reject(new DOMException('aborted', 'AbortError')))),
+    );
+    const probing = probeHubTable({ dataset: 'org/reviews' }, stop.signal).catch((error: unknown) => error);
+    stop.abort();
+    expect(String(await probing)).toBe('CancelledError: the check of hub:org/reviews:default:train was cancelled');
     let requests = 0;
     vi.stubGlobal('fetch', () => {
       requests++;

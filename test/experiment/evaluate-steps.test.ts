@@ -164,6 +164,18 @@ describe('evaluate steps in a grid', () => {
       );
       expect(asked).toEqual(['dataset=org%2Freviews&config=default&split=tset&offset=0&length=1']);
       expect(started).toEqual([]);
+      await expect(
+        run([
+          ['target', target],
+          ['later', { ...target, data: 'hub:' }],
+        ]),
+      ).rejects.toThrow(/^evaluate\.later\.data: hub:: expected hub:name\[:config\]\[:split\]$/);
+      // Cancelled while the split is checked: a cancellation, as such.
+      const cancel = new AbortController();
+      cancel.abort();
+      await expect(
+        runEvaluateSteps(new Map([['later', { ...target, data: 'hub:org/reviews' }]]), dir, false, () => {}, cancel.signal),
+      ).rejects.toThrow(CancelledError);
       expect(existsSync(join(dir, 'scores/target'))).toBe(false);
       // A split served is read once up front, however many steps and spellings name it.
       asked.length = 0;

@@ -507,6 +507,14 @@ describe('credentials never reach a message', () => {
     );
   });
 
+  it('redacts a secret registered with the newline it was pasted with, which fetch drops before sending', () => {
+    registerSecret('vllm-key-ABCDEFGHIJKLMN\n');
+    registerSecret('hf_pasted_with_spaces  \r\n');
+    expect(redactSecrets('server: key vllm-key-ABCDEFGHIJKLMN refused; token hf_pasted_with_spaces unknown')).toBe(
+      'server: key *** refused; token *** unknown',
+    );
+  });
+
   it.each([401, 403])('HTTP %i is permanent (one request) and a key echoed in the body is not printed', async (status) => {
     let requests = 0;
     const server = createServer((request, response) => {

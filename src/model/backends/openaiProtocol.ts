@@ -81,7 +81,7 @@ const REPEATED_KEYS = Symbol('repeated keys');
  */
 function closingQuote(text: string, start: number): number {
   let i = start + 1;
-  while (text[i] !== '"') i += text[i] === '\\' ? 2 : 1;
+  while (i < text.length && text[i] !== '"') i += text[i] === '\\' ? 2 : 1;
   return i;
 }
 

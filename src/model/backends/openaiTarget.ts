@@ -125,10 +125,6 @@ function decodedOrNot(text: string): string {
 }
 
 /**
- * A character that cannot be sent in an HTTP header (line breaks, other control characters, and
- * anything beyond Latin-1): fetch would fail every request with it, not for a reason a retry mends.
- */
-/**
  * The key from the environment. A `--api-key-env` that is not a set variable is never echoed:
  * pasting the key itself there is an easy mistake, and the error would print it.
  */
